@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Installs what pagesim needs to build, test and plot on Debian 12, when it is missing.
+# As root it runs apt-get; otherwise it prints the command to run and fails.
+set -euo pipefail
+
+pkgs=(meson ninja-build pkg-config gcc libglib2.0-dev libcjson-dev gnuplot-nox python3)
+# clang is only needed for the fuzzer build and the sanitizer runtime of .ci/run.
+[ "${PAGESIM_WITH_CLANG:-0}" = 1 ] && pkgs+=(clang)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "pagesim: missing packages: ${missing[*]}" >&2
+	echo "run: sudo apt-get install -y ${missing[*]}" >&2
+	exit 1
+fi
+echo "pagesim: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+apt-get install -y -qq "${missing[@]}" >&2

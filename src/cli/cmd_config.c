@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd_config.c - `pagesim config show CONFIG` and `pagesim config from-proc ... -o CONFIG`.
+ *
+ * show builds the machine a config describes, runs the kernel's boot-time setup on it and prints
+ * the result in /proc/zoneinfo layout (or buddyinfo, pagetypeinfo, vmstat), so it can be diffed
+ * against a real machine's file. The two figures zoneinfo has no line for, min_free_kbytes and
+ * totalreserve_pages, go to stderr.
+ *
+ * from-proc gathers what is known about a machine (its zoneinfo; sysctls, cpus, page size and THP
+ * mode from a /proc-like directory or the running system; command-line overrides) and lets
+ * config/ infer the rest. The zoneinfo is read in one go: on kernels whose zones grow at run time
+ * (kernel-facts §0.1) two reads may disagree.
+ */
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "config/config.h"
+#include "policy/policy.h"
+#include "report/report.h"
+
+static void config_usage(FILE *f)
+{
+	fprintf(f, "Usage: pagesim config show [--format zoneinfo|buddyinfo|pagetypeinfo|vmstat] "
+		   "CONFIG\n"
+		   "       pagesim config from-proc [--proc DIR] [--zoneinfo FILE] [OPTIONS...] "
+		   "-o CONFIG\n\n"
+		   "Run 'pagesim config SUBCOMMAND --help' for the options.\n");
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	g_autofree char *format = NULL;
+	GOptionEntry entries[] = {
+	    {"format", 'f', 0, G_OPTION_ARG_STRING, &format,
+	     "what to print: zoneinfo (default), buddyinfo, pagetypeinfo or vmstat", "FMT"},
+	    G_OPTION_ENTRY_NULL};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("CONFIG");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsConfig) cfg = ps_config_new();
+	g_autoptr(PsMachine) m = NULL;
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	g_option_context_set_summary(
+	    ctx, "Print the watermarks, reserves and pcp limits the kernel would derive for the "
+		 "machine of CONFIG, in /proc/zoneinfo layout. min_free_kbytes and "
+		 "totalreserve_pages are printed on stderr.");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+		fprintf(stderr, "pagesim config show: %s\n", error->message);
+		return 2;
+	}
+	if (argc != 2) {
+		fprintf(stderr, "pagesim config show: expected one CONFIG argument\n");
+		return 2;
+	}
+	if (!ps_config_load(cfg, argv[1], &error)) {
+		fprintf(stderr, "%s\n", error->message);
+		return 1;
+	}
+	m = ps_machine_setup(&cfg->spec, &error);
+	if (!m) {
+		fprintf(stderr, "%s: %s\n", argv[1], error->message);
+		return 1;
+	}
+	if (!format || !strcmp(format, "zoneinfo"))
+		ps_format_zoneinfo(m, out);
+	else if (!strcmp(format, "buddyinfo"))
+		ps_format_buddyinfo(m, out);
+	else if (!strcmp(format, "pagetypeinfo"))
+		ps_format_pagetypeinfo(m, out);
+	else if (!strcmp(format, "vmstat"))
+		ps_format_vmstat(m, out);
+	else {
+		fprintf(stderr, "pagesim config show: unknown format '%s'\n", format);
+		return 2;
+	}
+	fwrite(out->str, 1, out->len, stdout);
+	fprintf(stderr,
+		"min_free_kbytes %" G_GINT64_FORMAT "\ntotalreserve_pages %" G_GUINT64_FORMAT "\n",
+		m->sysctl.min_free_kbytes, m->totalreserve_pages);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* The first integer of a small file, or -1 when it does not exist or holds none. */
+static int64_t read_int_file(const char *path)
+{
+	g_autofree char *text = NULL;
+	char *end;
+	int64_t v;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return -1;
+	v = g_ascii_strtoll(text, &end, 10);
+	return end == text ? -1 : v;
+}
+
+/* Parses a kernel cpulist ("0-3,8,10-11"); returns the number of cpus or -1. */
+static int cpulist_parse(const char *s, int *cpus, int max)
+{
+	int n = 0;
+
+	while (*s && *s != '\n') {
+		char *end;
+		long a = strtol(s, &end, 10), b;
+
+		if (end == s)
+			return -1;
+		b = a;
+		s = end;
+		if (*s == '-') {
+			b = strtol(s + 1, &end, 10);
+			if (end == s + 1)
+				return -1;
+			s = end;
+		}
+		for (long c = a; c <= b; c++) {
+			if (n >= max)
+				return -1;
+			cpus[n++] = (int)c;
+		}
+		if (*s == ',')
+			s++;
+	}
+	return n;
+}
+
+/* Number of cpus in a cpulist file, or -1. */
+static int cpulist_count(const char *path)
+{
+	g_autofree char *text = NULL;
+	g_autofree int *cpus = g_new(int, PS_MAX_CPUS);
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return -1;
+	return cpulist_parse(text, cpus, PS_MAX_CPUS);
+}
+
+/* cpu -> node from sys/devices/system/node/node<N>/cpulist; FALSE if incomplete. */
+static gboolean read_cpu_nodes(const char *sysdir, int nr_cpus, int *cpu_node)
+{
+	g_autofree int *cpus = g_new(int, PS_MAX_CPUS);
+	int found = 0;
+
+	for (int c = 0; c < nr_cpus; c++)
+		cpu_node[c] = -1;
+	for (int n = 0; n < PS_MAX_NODES; n++) {
+		g_autofree char *path =
+		    g_strdup_printf("%s/devices/system/node/node%d/cpulist", sysdir, n);
+		g_autofree char *text = NULL;
+		int k;
+
+		if (!g_file_get_contents(path, &text, NULL, NULL))
+			continue;
+		k = cpulist_parse(text, cpus, PS_MAX_CPUS);
+		for (int i = 0; i < k; i++)
+			if (cpus[i] < nr_cpus && cpu_node[cpus[i]] < 0) {
+				cpu_node[cpus[i]] = n;
+				found++;
+			}
+	}
+	return found == nr_cpus;
+}
+
+static int parse_thp_mode(const char *s)
+{
+	/* Either a plain name or the sysfs form "always [madvise] never". */
+	const char *sel = strchr(s, '[');
+
+	if (sel)
+		s = sel + 1;
+	if (g_str_has_prefix(s, "always"))
+		return 2;
+	if (g_str_has_prefix(s, "madvise"))
+		return 1;
+	if (g_str_has_prefix(s, "never"))
+		return 0;
+	if (g_str_has_prefix(s, "off"))
+		return 3;
+	return -1;
+}
+
+static int cmd_from_proc(int argc, char **argv)
+{
+	g_autofree char *proc_dir = NULL, *zoneinfo = NULL, *output = NULL, *name = NULL;
+	g_autofree char *cpu_nodes = NULL, *lrr = NULL, *thp = NULL;
+	int page_size = 0, cpus = 0;
+	int64_t mfk = -1;
+	int wsf = -1, wbf = -1, hfrac = -1;
+	GOptionEntry entries[] = {
+	    {"proc", 0, 0, G_OPTION_ARG_FILENAME, &proc_dir,
+	     "a /proc tree (default /proc): zoneinfo, sys/vm/*; DIR/../sys for cpus and THP",
+	     "DIR"},
+	    {"zoneinfo", 0, 0, G_OPTION_ARG_FILENAME, &zoneinfo,
+	     "a saved zoneinfo (default DIR/zoneinfo)", "FILE"},
+	    {"page-size", 0, 0, G_OPTION_ARG_INT, &page_size,
+	     "page size in bytes (default: this machine's)", "N"},
+	    {"cpus", 0, 0, G_OPTION_ARG_INT, &cpus, "number of cpus", "N"},
+	    {"cpu-nodes", 0, 0, G_OPTION_ARG_STRING, &cpu_nodes,
+	     "node of each cpu, comma separated (e.g. 0,0,1,1)", "LIST"},
+	    {"min-free-kbytes", 0, 0, G_OPTION_ARG_INT64, &mfk, "vm.min_free_kbytes", "N"},
+	    {"watermark-scale-factor", 0, 0, G_OPTION_ARG_INT, &wsf, "vm.watermark_scale_factor",
+	     "N"},
+	    {"watermark-boost-factor", 0, 0, G_OPTION_ARG_INT, &wbf, "vm.watermark_boost_factor",
+	     "N"},
+	    {"lowmem-reserve-ratio", 0, 0, G_OPTION_ARG_STRING, &lrr,
+	     "vm.lowmem_reserve_ratio, e.g. \"256 256 32 0 0\"", "LIST"},
+	    {"percpu-pagelist-high-fraction", 0, 0, G_OPTION_ARG_INT, &hfrac,
+	     "vm.percpu_pagelist_high_fraction", "N"},
+	    {"thp", 0, 0, G_OPTION_ARG_STRING, &thp, "always, madvise, never or off", "MODE"},
+	    {"name", 0, 0, G_OPTION_ARG_STRING, &name, "the config's name", "NAME"},
+	    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+	     "where to write the config ('-' for stdout)", "CONFIG"},
+	    G_OPTION_ENTRY_NULL};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsConfig) cfg = ps_config_new();
+	g_autofree char *text = NULL, *zpath = NULL, *sysdir = NULL, *json = NULL;
+	g_autofree char *sysctl_src = NULL, *cpus_src = NULL, *nodes_src = NULL, *thp_src = NULL;
+	g_autofree int *cpu_node = g_new0(int, PS_MAX_CPUS);
+	const char *dir;
+	bool live;
+	PsProcInput in;
+
+	g_option_context_set_summary(
+	    ctx, "Write a config that mirrors a real machine. Values that are not given or found "
+		 "are inferred from the zoneinfo where the kernel's formulas allow it, else set "
+		 "to the kernel default; the config's \"provenance\" records which is which.");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+		fprintf(stderr, "pagesim config from-proc: %s\n", error->message);
+		return 2;
+	}
+	if (argc != 1 || !output) {
+		fprintf(stderr, "pagesim config from-proc: -o CONFIG is required and no other "
+				"argument is taken\n");
+		return 2;
+	}
+	live = !proc_dir && !zoneinfo;
+	dir = proc_dir ? proc_dir : "/proc";
+	zpath = zoneinfo ? g_strdup(zoneinfo) : g_build_filename(dir, "zoneinfo", NULL);
+	if (!g_file_get_contents(zpath, &text, NULL, &error)) {
+		fprintf(stderr, "pagesim config from-proc: %s\n", error->message);
+		return 1;
+	}
+	ps_proc_input_init(&in);
+	in.zoneinfo_text = text;
+	in.zoneinfo_path = zpath;
+
+	/* Page size: given, or this machine's (the only one we can ask). */
+	in.page_size = page_size > 0 ? (uint32_t)page_size : (uint32_t)sysconf(_SC_PAGESIZE);
+	in.page_size_source = page_size > 0 ? "--page-size"
+			      : live	    ? "sysconf(_SC_PAGESIZE) of this machine"
+				     : "assumed: the page size of the machine running pagesim";
+
+	/* Sysctls from DIR/sys/vm when the tree has them (the live /proc always does). */
+	if (!zoneinfo || proc_dir) {
+		g_autofree char *vm = g_build_filename(dir, "sys", "vm", NULL);
+
+		if (g_file_test(vm, G_FILE_TEST_IS_DIR)) {
+#define RD(field, file)                                                                            \
+	do {                                                                                       \
+		g_autofree char *p_ = g_build_filename(vm, file, NULL);                            \
+		in.field = (int)read_int_file(p_);                                                 \
+	} while (0)
+			g_autofree char *lp = g_build_filename(vm, "lowmem_reserve_ratio", NULL);
+			g_autofree char *lt = NULL;
+			g_autofree char *mp = g_build_filename(vm, "min_free_kbytes", NULL);
+
+			in.min_free_kbytes = read_int_file(mp);
+			RD(watermark_scale_factor, "watermark_scale_factor");
+			RD(watermark_boost_factor, "watermark_boost_factor");
+			RD(percpu_pagelist_high_fraction, "percpu_pagelist_high_fraction");
+			RD(extfrag_threshold, "extfrag_threshold");
+			RD(compaction_proactiveness, "compaction_proactiveness");
+			RD(swappiness, "swappiness");
+			RD(zone_reclaim_mode, "zone_reclaim_mode");
+			RD(defrag_mode, "defrag_mode");
+#undef RD
+			if (g_file_get_contents(lp, &lt, NULL, NULL)) {
+				char *s = lt;
+
+				for (int i = 0; i < PS_MAX_NR_ZONES; i++) {
+					char *end;
+					int64_t v = g_ascii_strtoll(s, &end, 10);
+
+					in.lowmem_reserve_ratio[i] = end == s ? 0 : (int)v;
+					s = end;
+				}
+			}
+			sysctl_src = g_strdup_printf("%s/*", vm);
+			in.sysctl_source = sysctl_src;
+		}
+	}
+	if (mfk >= 0 || wsf > 0 || wbf >= 0 || hfrac >= 0 || lrr)
+		in.sysctl_source = sysctl_src ? sysctl_src : "command line";
+	if (mfk >= 0)
+		in.min_free_kbytes = mfk;
+	if (wsf > 0)
+		in.watermark_scale_factor = wsf;
+	if (wbf >= 0)
+		in.watermark_boost_factor = wbf;
+	if (hfrac >= 0)
+		in.percpu_pagelist_high_fraction = hfrac;
+	if (lrr) {
+		g_auto(GStrv) parts = g_strsplit_set(lrr, " ,", -1);
+		int n = 0;
+
+		for (int i = 0; parts[i] && n < PS_MAX_NR_ZONES; i++)
+			if (*parts[i])
+				in.lowmem_reserve_ratio[n++] = atoi(parts[i]);
+		for (; n < PS_MAX_NR_ZONES; n++)
+			in.lowmem_reserve_ratio[n] = 0;
+	}
+
+	/* Cpus and THP from the sysfs beside the /proc tree. */
+	sysdir = live	    ? g_strdup("/sys")
+		 : proc_dir ? g_build_filename(proc_dir, "..", "sys", NULL)
+			    : NULL;
+	if (cpus > 0) {
+		in.nr_cpus = cpus;
+		in.nr_cpus_source = "--cpus";
+	} else if (sysdir) {
+		g_autofree char *p = g_build_filename(sysdir, "devices/system/cpu/online", NULL);
+		int n = cpulist_count(p);
+
+		if (n > 0) {
+			in.nr_cpus = n;
+			cpus_src = g_strdup_printf("file: %s", p);
+			in.nr_cpus_source = cpus_src;
+		}
+	}
+	if (cpu_nodes) {
+		g_auto(GStrv) parts = g_strsplit(cpu_nodes, ",", -1);
+		int n = (int)g_strv_length(parts);
+
+		if (n < 1 || n > PS_MAX_CPUS || (in.nr_cpus && n != in.nr_cpus)) {
+			fprintf(stderr, "pagesim config from-proc: --cpu-nodes lists %d cpus\n", n);
+			return 2;
+		}
+		for (int i = 0; i < n; i++)
+			cpu_node[i] = atoi(parts[i]);
+		in.nr_cpus = n;
+		in.cpu_node = cpu_node;
+		in.cpu_node_source = "--cpu-nodes";
+	} else if (sysdir && in.nr_cpus && read_cpu_nodes(sysdir, in.nr_cpus, cpu_node)) {
+		nodes_src = g_strdup_printf("file: %s/devices/system/node/node*/cpulist", sysdir);
+		in.cpu_node = cpu_node;
+		in.cpu_node_source = nodes_src;
+	}
+	if (thp) {
+		in.thp_mode = parse_thp_mode(thp);
+		in.thp_source = "--thp";
+		if (in.thp_mode < 0) {
+			fprintf(stderr,
+				"pagesim config from-proc: --thp %s: not always, madvise, "
+				"never or off\n",
+				thp);
+			return 2;
+		}
+	} else if (sysdir) {
+		g_autofree char *p =
+		    g_build_filename(sysdir, "kernel/mm/transparent_hugepage/enabled", NULL);
+		g_autofree char *t = NULL;
+
+		if (g_file_get_contents(p, &t, NULL, NULL) && parse_thp_mode(t) >= 0) {
+			in.thp_mode = parse_thp_mode(t);
+			thp_src = g_strdup_printf("file: %s", p);
+			in.thp_source = thp_src;
+		}
+	}
+
+	if (!ps_config_from_proc(&in, cfg, &error)) {
+		fprintf(stderr, "%s\n", error->message);
+		return 1;
+	}
+	if (name) {
+		g_free(cfg->name);
+		cfg->name = g_strdup(name);
+	}
+	json = ps_config_to_json_full(cfg);
+	if (!strcmp(output, "-")) {
+		fputs(json, stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	if (!ps_config_write_atomic(output, json, &error)) {
+		fprintf(stderr, "pagesim config from-proc: %s\n", error->message);
+		return 1;
+	}
+	return 0;
+}
+
+int ps_cmd_config(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		config_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "show"))
+		return cmd_show(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "from-proc"))
+		return cmd_from_proc(argc - 1, argv + 1);
+	fprintf(stderr, "pagesim config: unknown subcommand '%s'\n", argv[1]);
+	config_usage(stderr);
+	return 2;
+}

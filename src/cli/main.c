@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * main.c - `pagesim SUBCOMMAND ...`: looks the subcommand up in one table and hands it the rest of
+ * the command line.
+ */
+#include <glib.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+typedef struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} PsCommand;
+
+static const PsCommand commands[] = {
+    {"demo", ps_cmd_demo, "run a workload on the shipped 4K, 16K and 64K configs"},
+    {"config", ps_cmd_config, "show a config's derived values, or make one from /proc"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: pagesim COMMAND [OPTIONS...]\n\nCommands:\n");
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'pagesim COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "C");
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "pagesim: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

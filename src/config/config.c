@@ -1,0 +1,1111 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * config.c - JSON machine configs to PsMachineSpec, validation, and the way back to JSON.
+ *
+ * Models what a booted kernel knows about its machine (the memory map per zone, cpus and their
+ * nodes, SLIT distances, Kconfig choices such as page size and THP) plus the vm sysctls. The
+ * kernel defaults of the sysctls are those of mm/page_alloc.c, mm/vmstat.c, mm/compaction.c and
+ * mm/vmscan.c; range checks follow the sysctl tables' bounds (e.g. watermark_scale_factor 1..3000,
+ * percpu_pagelist_high_fraction 0 or >= 8).
+ *
+ * cJSON keeps no positions, so every error would lose its line. A pre-scan of the text records the
+ * line of every item (an object member's key, an array element's first character) in document
+ * order; a pre-order walk of cJSON's tree visits the items in the same order, which gives a map
+ * from cJSON item to line. The alternative, a second JSON parser with positions, would duplicate
+ * far more code than this small tokenizer.
+ *
+ * Simplifications: zone spans are contiguous ranges and must not overlap (the kernel allows a
+ * Movable zone to interleave with Normal under some boot options); distances must be symmetric
+ * in meaning only as far as the kernel requires (10 on the diagonal, more than 10 elsewhere).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/config.h"
+
+G_DEFINE_QUARK(ps - config - error - quark, ps_config_error)
+
+static const char *const thp_mode_names[] = {"never", "madvise", "always", "off"};
+
+/* ---- spec defaults ---------------------------------------------------------------------- */
+
+void ps_config_spec_init(PsMachineSpec *spec)
+{
+	static const int ratio[PS_MAX_NR_ZONES] = {256, 256, 32, 0, 0};
+	PsSysctl *s = &spec->sysctl;
+
+	memset(spec, 0, sizeof(*spec));
+	spec->page_size = 4096;
+	if (!ps_page_size_defaults(spec->page_size, &spec->max_order, &spec->pageblock_order,
+				   &spec->thp_order))
+		g_assert_not_reached();
+	spec->thp_built = true;
+	spec->thp_mode = 1;
+	spec->nr_cpus = 1;
+	spec->nr_nodes = 1;
+	for (int i = 0; i < PS_MAX_NODES; i++)
+		for (int j = 0; j < PS_MAX_NODES; j++)
+			spec->distance[i][j] = i == j ? 10 : 20;
+	spec->pcp_batch_scale_max = 5;
+	spec->seed = 1;
+
+	s->min_free_kbytes = -1;
+	s->user_min_free_kbytes = -1;
+	s->watermark_scale_factor = 10;
+	s->watermark_boost_factor = 15000;
+	memcpy(s->lowmem_reserve_ratio, ratio, sizeof(ratio));
+	s->percpu_pagelist_high_fraction = 0;
+	s->extfrag_threshold = 500;
+	s->compaction_proactiveness = 20;
+	s->swappiness = 60;
+	s->zone_reclaim_mode = 0;
+	s->defrag_mode = 0;
+	s->stat_interval_ns = 1000000000ull;
+	s->page_group_by_mobility_disabled = false;
+}
+
+PsConfig *ps_config_new(void)
+{
+	PsConfig *cfg = g_new0(PsConfig, 1);
+
+	ps_config_spec_init(&cfg->spec);
+	return cfg;
+}
+
+static void config_clear(PsConfig *cfg)
+{
+	g_clear_pointer(&cfg->name, g_free);
+	g_clear_pointer(&cfg->description, g_free);
+	g_clear_pointer(&cfg->provenance, cJSON_Delete);
+	ps_config_spec_init(&cfg->spec);
+}
+
+void ps_config_free(PsConfig *cfg)
+{
+	if (!cfg)
+		return;
+	config_clear(cfg);
+	g_free(cfg);
+}
+
+const char *ps_config_thp_mode_name(const PsMachineSpec *spec)
+{
+	if (!spec->thp_built)
+		return "off";
+	return thp_mode_names[CLAMP(spec->thp_mode, 0, 2)];
+}
+
+int ps_config_zone_type_from_name(const char *name)
+{
+	for (int t = 0; t < PS_MAX_NR_ZONES; t++)
+		if (!strcmp(name, ps_zone_names[t]))
+			return t;
+	return -1;
+}
+
+/* ---- item lines --------------------------------------------------------------------------- */
+
+/* One open container of the pre-scan. */
+typedef struct {
+	bool object;
+	bool expect_key;   /* object: the next string is a key */
+	bool expect_value; /* array: the next token starts an element */
+} ScanFrame;
+
+static bool is_value_start(char ch)
+{
+	return ch == '"' || ch == '{' || ch == '[' || ch == '-' || g_ascii_isdigit(ch) ||
+	       ch == 't' || ch == 'f' || ch == 'n';
+}
+
+/*
+ * Lines of all items in document order: the root value, then for every object member the line of
+ * its key and for every array element the line where it starts. The text is known to be valid
+ * JSON (cJSON accepted it), so the scanner only needs to track nesting and strings.
+ */
+static GArray *scan_item_lines(const char *text, gsize len)
+{
+	GArray *lines = g_array_new(FALSE, FALSE, sizeof(int));
+	GArray *stack = g_array_new(FALSE, FALSE, sizeof(ScanFrame));
+	ScanFrame root = {.object = false, .expect_value = true};
+	int line = 1;
+	gsize i = 0;
+
+	g_array_append_val(stack, root);
+	while (i < len) {
+		char ch = text[i];
+		ScanFrame *top = &g_array_index(stack, ScanFrame, stack->len - 1);
+
+		if (ch == '\n') {
+			line++;
+			i++;
+			continue;
+		}
+		if (g_ascii_isspace(ch)) {
+			i++;
+			continue;
+		}
+		if (top->object && top->expect_key && ch == '"') {
+			g_array_append_val(lines, line);
+			top->expect_key = false;
+		} else if (!top->object && top->expect_value && is_value_start(ch)) {
+			g_array_append_val(lines, line);
+			top->expect_value = false;
+		}
+		switch (ch) {
+		case '"':
+			for (i++; i < len && text[i] != '"'; i++)
+				if (text[i] == '\\')
+					i++;
+			i++;
+			break;
+		case '{':
+		case '[': {
+			ScanFrame f = {
+			    .object = ch == '{', .expect_key = true, .expect_value = true};
+
+			g_array_append_val(stack, f);
+			i++;
+			break;
+		}
+		case '}':
+		case ']':
+			if (stack->len > 1)
+				g_array_set_size(stack, stack->len - 1);
+			i++;
+			break;
+		case ',':
+			if (top->object)
+				top->expect_key = true;
+			else
+				top->expect_value = true;
+			i++;
+			break;
+		default:
+			i++;
+			break;
+		}
+	}
+	g_array_free(stack, TRUE);
+	return lines;
+}
+
+static void map_item_lines(const cJSON *item, GArray *lines, guint *next, GHashTable *map)
+{
+	const cJSON *child;
+
+	if (*next < lines->len)
+		g_hash_table_insert(map, (gpointer)item,
+				    GINT_TO_POINTER(g_array_index(lines, int, *next)));
+	(*next)++;
+	for (child = item->child; child; child = child->next)
+		map_item_lines(child, lines, next, map);
+}
+
+/* ---- parse context and typed getters ------------------------------------------------------ */
+
+typedef struct {
+	const char *filename;
+	GHashTable *lines; /* const cJSON * -> line */
+	GError **error;
+} CfgCtx;
+
+static int item_line(const CfgCtx *c, const cJSON *item)
+{
+	return GPOINTER_TO_INT(g_hash_table_lookup(c->lines, item));
+}
+
+static gboolean cfg_fail(CfgCtx *c, const cJSON *item, int code, const char *path, const char *fmt,
+			 ...) G_GNUC_PRINTF(5, 6);
+
+static gboolean cfg_fail(CfgCtx *c, const cJSON *item, int code, const char *path, const char *fmt,
+			 ...)
+{
+	g_autofree char *what = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	what = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error(c->error, PS_CONFIG_ERROR, code, "%s:%d: %s: %s", c->filename,
+		    item ? item_line(c, item) : 1, path && *path ? path : "(top level)", what);
+	return FALSE;
+}
+
+static char *child_path(const char *path, const char *key)
+{
+	return *path ? g_strdup_printf("%s.%s", path, key) : g_strdup(key);
+}
+
+static char *index_path(const char *path, int i)
+{
+	return g_strdup_printf("%s[%d]", path, i);
+}
+
+static const char *json_type_name(const cJSON *item)
+{
+	if (cJSON_IsNumber(item))
+		return "a number";
+	if (cJSON_IsString(item))
+		return "a string";
+	if (cJSON_IsBool(item))
+		return "a boolean";
+	if (cJSON_IsNull(item))
+		return "null";
+	if (cJSON_IsArray(item))
+		return "an array";
+	if (cJSON_IsObject(item))
+		return "an object";
+	return "invalid";
+}
+
+/* Every member of obj must be in allowed[] (NULL-terminated) and appear once. */
+static gboolean cfg_check_keys(CfgCtx *c, const cJSON *obj, const char *path,
+			       const char *const *allowed)
+{
+	const cJSON *it, *prev;
+
+	for (it = obj->child; it; it = it->next) {
+		g_autofree char *p = child_path(path, it->string);
+		bool known = false;
+
+		for (int i = 0; allowed[i]; i++)
+			if (!strcmp(allowed[i], it->string))
+				known = true;
+		if (!known) {
+			g_autofree char *list = g_strjoinv(", ", (char **)allowed);
+
+			return cfg_fail(c, it, PS_CONFIG_ERROR_UNKNOWN_KEY, p,
+					"unknown key (known here: %s)", list);
+		}
+		for (prev = obj->child; prev != it; prev = prev->next)
+			if (!strcmp(prev->string, it->string))
+				return cfg_fail(c, it, PS_CONFIG_ERROR_VALUE, p,
+						"duplicate key (first given on line %d)",
+						item_line(c, prev));
+	}
+	return TRUE;
+}
+
+static gboolean cfg_object(CfgCtx *c, const cJSON *item, const char *path)
+{
+	if (!cJSON_IsObject(item))
+		return cfg_fail(c, item, PS_CONFIG_ERROR_TYPE, path, "expected an object, got %s",
+				json_type_name(item));
+	return TRUE;
+}
+
+static gboolean cfg_int(CfgCtx *c, const cJSON *item, const char *path, int64_t min, int64_t max,
+			int64_t *out)
+{
+	double d;
+
+	if (!cJSON_IsNumber(item))
+		return cfg_fail(c, item, PS_CONFIG_ERROR_TYPE, path, "expected an integer, got %s",
+				json_type_name(item));
+	d = item->valuedouble;
+	if (d != floor(d) || fabs(d) > 9007199254740992.0)
+		return cfg_fail(c, item, PS_CONFIG_ERROR_TYPE, path, "expected an integer, got %g",
+				d);
+	if (d < (double)min || d > (double)max)
+		return cfg_fail(c, item, PS_CONFIG_ERROR_VALUE, path,
+				"%.0f is out of range [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "]",
+				d, min, max);
+	*out = (int64_t)d;
+	return TRUE;
+}
+
+static gboolean cfg_int32(CfgCtx *c, const cJSON *item, const char *path, int min, int max,
+			  int *out)
+{
+	int64_t v = 0;
+
+	if (!cfg_int(c, item, path, min, max, &v))
+		return FALSE;
+	*out = (int)v;
+	return TRUE;
+}
+
+static gboolean cfg_string(CfgCtx *c, const cJSON *item, const char *path, const char **out)
+{
+	if (!cJSON_IsString(item))
+		return cfg_fail(c, item, PS_CONFIG_ERROR_TYPE, path, "expected a string, got %s",
+				json_type_name(item));
+	*out = item->valuestring;
+	return TRUE;
+}
+
+/* ---- sections ------------------------------------------------------------------------------ */
+
+typedef gboolean (*SectionFn)(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg);
+
+static gboolean parse_name(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	const char *s = NULL;
+
+	if (!cfg_string(c, item, path, &s))
+		return FALSE;
+	g_free(cfg->name);
+	cfg->name = g_strdup(s);
+	return TRUE;
+}
+
+static gboolean parse_description(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	const char *s = NULL;
+
+	if (!cfg_string(c, item, path, &s))
+		return FALSE;
+	g_free(cfg->description);
+	cfg->description = g_strdup(s);
+	return TRUE;
+}
+
+static gboolean parse_page_size(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	PsMachineSpec *spec = &cfg->spec;
+	int64_t v = 0;
+
+	if (!cfg_int(c, item, path, 1, G_MAXUINT32, &v))
+		return FALSE;
+	if (v & (v - 1))
+		return cfg_fail(c, item, PS_CONFIG_ERROR_VALUE, path,
+				"%" G_GINT64_FORMAT " is not a power of two", v);
+	if (!ps_page_size_defaults((uint32_t)v, &spec->max_order, &spec->pageblock_order,
+				   &spec->thp_order))
+		return cfg_fail(c, item, PS_CONFIG_ERROR_VALUE, path,
+				"unsupported page size %" G_GINT64_FORMAT
+				" (supported: 4096, 16384, 65536)",
+				v);
+	spec->page_size = (uint32_t)v;
+	return TRUE;
+}
+
+static gboolean parse_max_order(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	int v = 0;
+
+	if (!cfg_int32(c, item, path, 1, PS_NR_ORDERS_MAX - 1, &v))
+		return FALSE;
+	cfg->spec.max_order = (unsigned)v;
+	/* PAGE_BLOCK_MAX_ORDER follows MAX_PAGE_ORDER unless set on its own. */
+	cfg->spec.pageblock_order = MIN(cfg->spec.pageblock_order, cfg->spec.max_order);
+	return TRUE;
+}
+
+static gboolean parse_pageblock_order(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	int v = 0;
+
+	if (!cfg_int32(c, item, path, 1, (int)cfg->spec.max_order, &v))
+		return FALSE;
+	cfg->spec.pageblock_order = (unsigned)v;
+	return TRUE;
+}
+
+static gboolean parse_thp(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	const char *s = NULL;
+
+	if (!cfg_string(c, item, path, &s))
+		return FALSE;
+	for (int i = 0; i < (int)G_N_ELEMENTS(thp_mode_names); i++) {
+		if (!strcmp(s, thp_mode_names[i])) {
+			cfg->spec.thp_built = i != 3;
+			cfg->spec.thp_mode = i == 3 ? 0 : i;
+			return TRUE;
+		}
+	}
+	return cfg_fail(c, item, PS_CONFIG_ERROR_VALUE, path,
+			"\"%s\" is not one of always, madvise, never, off", s);
+}
+
+static gboolean parse_pcp_batch_scale_max(CfgCtx *c, const cJSON *item, const char *path,
+					  PsConfig *cfg)
+{
+	return cfg_int32(c, item, path, 0, 6, &cfg->spec.pcp_batch_scale_max);
+}
+
+static gboolean parse_seed(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	int64_t v = 0;
+
+	if (!cfg_int(c, item, path, 0, G_MAXINT64, &v))
+		return FALSE;
+	cfg->spec.seed = (uint64_t)v;
+	return TRUE;
+}
+
+static gboolean parse_provenance(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	if (!cfg_object(c, item, path))
+		return FALSE;
+	g_clear_pointer(&cfg->provenance, cJSON_Delete);
+	cfg->provenance = cJSON_Duplicate(item, TRUE);
+	return TRUE;
+}
+
+/* A size given in pages (`key`) or in bytes (`key_bytes`); absent leaves *out and *given alone. */
+static gboolean zone_size(CfgCtx *c, const cJSON *zobj, const char *path, const char *key,
+			  const char *bytes_key, uint32_t page_size, uint64_t *out, bool *given)
+{
+	const cJSON *pg = cJSON_GetObjectItemCaseSensitive(zobj, key);
+	const cJSON *by = cJSON_GetObjectItemCaseSensitive(zobj, bytes_key);
+	g_autofree char *p = child_path(path, pg ? key : bytes_key);
+	int64_t v = 0;
+
+	if (pg && by)
+		return cfg_fail(c, by, PS_CONFIG_ERROR_VALUE, p, "give %s or %s, not both", key,
+				bytes_key);
+	if (pg) {
+		if (!cfg_int(c, pg, p, 0, G_MAXUINT32, &v))
+			return FALSE;
+		*out = (uint64_t)v;
+		*given = true;
+	} else if (by) {
+		if (!cfg_int(c, by, p, 0, (int64_t)G_MAXUINT32 * page_size, &v))
+			return FALSE;
+		if (v % page_size)
+			return cfg_fail(c, by, PS_CONFIG_ERROR_VALUE, p,
+					"%" G_GINT64_FORMAT
+					" is not a multiple of the page size %u",
+					v, page_size);
+		*out = (uint64_t)v / page_size;
+		*given = true;
+	}
+	return TRUE;
+}
+
+/* Where the previous zone (in config order) ended: the default start of the next one. */
+typedef struct {
+	uint64_t next_pfn;
+	const cJSON *item[PS_MAX_NODES][PS_MAX_NR_ZONES];
+	char *path[PS_MAX_NODES][PS_MAX_NR_ZONES];
+} ZoneLayout;
+
+static gboolean parse_zone(CfgCtx *c, const cJSON *zobj, const char *path, PsConfig *cfg, int node,
+			   int type, ZoneLayout *lay)
+{
+	static const char *const keys[] = {"start_pfn",	    "start_bytes",   "spanned",
+					   "spanned_bytes", "present",	     "present_bytes",
+					   "managed",	    "managed_bytes", NULL};
+	PsZoneSpec *z = &cfg->spec.zones[node][type];
+	uint32_t ps = cfg->spec.page_size;
+	bool has_start = false, has_spanned = false, has_present = false, has_managed = false;
+	uint64_t start = lay->next_pfn;
+
+	if (!cfg_object(c, zobj, path) || !cfg_check_keys(c, zobj, path, keys))
+		return FALSE;
+	if (!zone_size(c, zobj, path, "start_pfn", "start_bytes", ps, &start, &has_start) ||
+	    !zone_size(c, zobj, path, "spanned", "spanned_bytes", ps, &z->spanned, &has_spanned) ||
+	    !zone_size(c, zobj, path, "present", "present_bytes", ps, &z->present, &has_present) ||
+	    !zone_size(c, zobj, path, "managed", "managed_bytes", ps, &z->managed, &has_managed))
+		return FALSE;
+	if (!has_spanned)
+		return cfg_fail(c, zobj, PS_CONFIG_ERROR_VALUE, path,
+				"missing key \"spanned\" (or \"spanned_bytes\")");
+	if (!has_present)
+		z->present = z->spanned;
+	if (!has_managed)
+		z->managed = z->present;
+	if (z->present > z->spanned) {
+		g_autofree char *p = child_path(path, "present");
+
+		return cfg_fail(c, zobj, PS_CONFIG_ERROR_VALUE, p,
+				"present (%" G_GUINT64_FORMAT
+				") exceeds spanned (%" G_GUINT64_FORMAT ")",
+				z->present, z->spanned);
+	}
+	if (z->managed > z->present) {
+		g_autofree char *p = child_path(path, "managed");
+
+		return cfg_fail(c, zobj, PS_CONFIG_ERROR_VALUE, p,
+				"managed (%" G_GUINT64_FORMAT
+				") exceeds present (%" G_GUINT64_FORMAT ")",
+				z->managed, z->present);
+	}
+	if (start + z->spanned >= PS_PFN_NONE)
+		return cfg_fail(c, zobj, PS_CONFIG_ERROR_VALUE, path,
+				"the zone ends beyond pfn %u, the largest this simulator supports",
+				PS_PFN_NONE - 1);
+	if (type == PS_ZONE_DEVICE && z->spanned)
+		return cfg_fail(c, zobj, PS_CONFIG_ERROR_VALUE, path,
+				"ZONE_DEVICE never holds buddy pages; it must be empty");
+	z->start_pfn = (ps_pfn_t)start;
+	if (z->spanned)
+		lay->next_pfn = start + z->spanned;
+	lay->item[node][type] = zobj;
+	lay->path[node][type] = g_strdup(path);
+	return TRUE;
+}
+
+static gboolean parse_node(CfgCtx *c, const cJSON *nobj, const char *path, PsConfig *cfg, int node,
+			   ZoneLayout *lay)
+{
+	static const char *const keys[] = {"zones", NULL};
+	const cJSON *zones, *it;
+	g_autofree char *zpath = child_path(path, "zones");
+
+	if (!cfg_object(c, nobj, path) || !cfg_check_keys(c, nobj, path, keys))
+		return FALSE;
+	zones = cJSON_GetObjectItemCaseSensitive(nobj, "zones");
+	if (!zones)
+		return TRUE;
+	if (!cfg_object(c, zones, zpath) ||
+	    !cfg_check_keys(
+		c, zones, zpath,
+		(const char *const[]){"DMA", "DMA32", "Normal", "Movable", "Device", NULL}))
+		return FALSE;
+	/* Zone types in the kernel's order, whatever order the file lists them in. */
+	for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
+		g_autofree char *p = NULL;
+
+		it = cJSON_GetObjectItemCaseSensitive(zones, ps_zone_names[t]);
+		if (!it)
+			continue;
+		p = child_path(zpath, ps_zone_names[t]);
+		if (!parse_zone(c, it, p, cfg, node, t, lay))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* Zone spans must not overlap, and within a node a higher zone type lies above a lower one. */
+static gboolean check_zone_layout(CfgCtx *c, const PsConfig *cfg, const ZoneLayout *lay)
+{
+	const PsMachineSpec *spec = &cfg->spec;
+
+	for (int n = 0; n < spec->nr_nodes; n++) {
+		for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
+			const PsZoneSpec *a = &spec->zones[n][t];
+
+			if (!a->spanned)
+				continue;
+			for (int m = 0; m <= n; m++) {
+				for (int u = 0; u < (m == n ? t : PS_MAX_NR_ZONES); u++) {
+					const PsZoneSpec *b = &spec->zones[m][u];
+					uint64_t a0 = a->start_pfn, a1 = a0 + a->spanned;
+					uint64_t b0 = b->start_pfn, b1 = b0 + b->spanned;
+
+					if (!b->spanned)
+						continue;
+					if (a0 < b1 && b0 < a1)
+						return cfg_fail(c, lay->item[n][t],
+								PS_CONFIG_ERROR_VALUE,
+								lay->path[n][t],
+								"pfns [%" G_GUINT64_FORMAT
+								", %" G_GUINT64_FORMAT
+								") overlap %s [%" G_GUINT64_FORMAT
+								", %" G_GUINT64_FORMAT ")",
+								a0, a1, lay->path[m][u], b0, b1);
+					if (m == n && a0 < b0 && t != PS_ZONE_MOVABLE)
+						return cfg_fail(
+						    c, lay->item[n][t], PS_CONFIG_ERROR_VALUE,
+						    lay->path[n][t],
+						    "lies below %s; zones of a node are ordered "
+						    "DMA < DMA32 < Normal by address",
+						    lay->path[m][u]);
+				}
+			}
+		}
+	}
+	return TRUE;
+}
+
+static gboolean parse_nodes(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	ZoneLayout lay = {0};
+	const cJSON *it;
+	uint64_t managed = 0;
+	int n = 0;
+	gboolean ok = TRUE;
+
+	if (!cJSON_IsArray(item))
+		return cfg_fail(c, item, PS_CONFIG_ERROR_TYPE, path, "expected an array, got %s",
+				json_type_name(item));
+	if (cJSON_GetArraySize(item) < 1 || cJSON_GetArraySize(item) > PS_MAX_NODES)
+		return cfg_fail(c, item, PS_CONFIG_ERROR_VALUE, path,
+				"%d nodes; between 1 and %d are supported",
+				cJSON_GetArraySize(item), PS_MAX_NODES);
+	memset(cfg->spec.zones, 0, sizeof(cfg->spec.zones));
+	cfg->spec.nr_nodes = cJSON_GetArraySize(item);
+	for (it = item->child; it && ok; it = it->next, n++) {
+		g_autofree char *p = index_path(path, n);
+
+		ok = parse_node(c, it, p, cfg, n, &lay);
+	}
+	if (ok)
+		ok = check_zone_layout(c, cfg, &lay);
+	for (n = 0; n < cfg->spec.nr_nodes; n++)
+		for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
+			managed += cfg->spec.zones[n][t].managed;
+			g_free(lay.path[n][t]);
+		}
+	if (ok && !managed)
+		return cfg_fail(c, item, PS_CONFIG_ERROR_VALUE, path, "no zone has managed pages");
+	return ok;
+}
+
+static gboolean parse_cpus(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	PsMachineSpec *spec = &cfg->spec;
+	const cJSON *it;
+	int i = 0;
+
+	if (cJSON_IsNumber(item)) {
+		if (!cfg_int32(c, item, path, 1, PS_MAX_CPUS, &spec->nr_cpus))
+			return FALSE;
+		memset(spec->cpu_node, 0, sizeof(spec->cpu_node));
+		return TRUE;
+	}
+	if (!cJSON_IsArray(item))
+		return cfg_fail(c, item, PS_CONFIG_ERROR_TYPE, path,
+				"expected a cpu count or an array of node ids, got %s",
+				json_type_name(item));
+	if (cJSON_GetArraySize(item) < 1 || cJSON_GetArraySize(item) > PS_MAX_CPUS)
+		return cfg_fail(c, item, PS_CONFIG_ERROR_VALUE, path,
+				"%d cpus; between 1 and %d are supported", cJSON_GetArraySize(item),
+				PS_MAX_CPUS);
+	for (it = item->child; it; it = it->next, i++) {
+		g_autofree char *p = index_path(path, i);
+		int64_t v = 0;
+
+		if (!cfg_int(c, it, p, 0, G_MAXINT32, &v))
+			return FALSE;
+		if (v >= spec->nr_nodes)
+			return cfg_fail(c, it, PS_CONFIG_ERROR_VALUE, p,
+					"cpu %d is on node %" G_GINT64_FORMAT
+					", which does not exist (the config has %d node%s)",
+					i, v, spec->nr_nodes, spec->nr_nodes == 1 ? "" : "s");
+		spec->cpu_node[i] = (int)v;
+	}
+	spec->nr_cpus = i;
+	return TRUE;
+}
+
+static gboolean parse_distances(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	PsMachineSpec *spec = &cfg->spec;
+	const cJSON *row;
+	int i = 0;
+
+	if (!cJSON_IsArray(item))
+		return cfg_fail(c, item, PS_CONFIG_ERROR_TYPE, path, "expected an array, got %s",
+				json_type_name(item));
+	if (cJSON_GetArraySize(item) != spec->nr_nodes)
+		return cfg_fail(c, item, PS_CONFIG_ERROR_VALUE, path, "%d rows for %d nodes",
+				cJSON_GetArraySize(item), spec->nr_nodes);
+	for (row = item->child; row; row = row->next, i++) {
+		g_autofree char *rp = index_path(path, i);
+		const cJSON *it;
+		int j = 0;
+
+		if (!cJSON_IsArray(row))
+			return cfg_fail(c, row, PS_CONFIG_ERROR_TYPE, rp,
+					"expected an array, got %s", json_type_name(row));
+		if (cJSON_GetArraySize(row) != spec->nr_nodes)
+			return cfg_fail(c, row, PS_CONFIG_ERROR_VALUE, rp,
+					"%d entries for %d nodes", cJSON_GetArraySize(row),
+					spec->nr_nodes);
+		for (it = row->child; it; it = it->next, j++) {
+			g_autofree char *p = index_path(rp, j);
+			int v = 0;
+
+			if (!cfg_int32(c, it, p, 1, 254, &v))
+				return FALSE;
+			if (i == j && v != 10)
+				return cfg_fail(c, it, PS_CONFIG_ERROR_VALUE, p,
+						"the distance of a node to itself is 10, not %d",
+						v);
+			if (i != j && v <= 10)
+				return cfg_fail(c, it, PS_CONFIG_ERROR_VALUE, p,
+						"a remote distance must exceed the local 10");
+			spec->distance[i][j] = (uint8_t)v;
+		}
+	}
+	return TRUE;
+}
+
+static gboolean parse_sysctl(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	static const char *const keys[] = {"min_free_kbytes",
+					   "watermark_scale_factor",
+					   "watermark_boost_factor",
+					   "lowmem_reserve_ratio",
+					   "percpu_pagelist_high_fraction",
+					   "extfrag_threshold",
+					   "compaction_proactiveness",
+					   "swappiness",
+					   "zone_reclaim_mode",
+					   "defrag_mode",
+					   "stat_interval_ms",
+					   "mobility_grouping",
+					   NULL};
+	PsSysctl *s = &cfg->spec.sysctl;
+	const cJSON *it;
+
+	if (!cfg_object(c, item, path) || !cfg_check_keys(c, item, path, keys))
+		return FALSE;
+	for (it = item->child; it; it = it->next) {
+		g_autofree char *p = child_path(path, it->string);
+		const char *k = it->string;
+		gboolean ok;
+
+		if (!strcmp(k, "min_free_kbytes")) {
+			int64_t v;
+
+			ok = cfg_int(c, it, p, 0, G_MAXINT32, &v);
+			s->min_free_kbytes = s->user_min_free_kbytes = v;
+		} else if (!strcmp(k, "watermark_scale_factor")) {
+			ok = cfg_int32(c, it, p, 1, 3000, &s->watermark_scale_factor);
+		} else if (!strcmp(k, "watermark_boost_factor")) {
+			ok = cfg_int32(c, it, p, 0, G_MAXINT32, &s->watermark_boost_factor);
+		} else if (!strcmp(k, "lowmem_reserve_ratio")) {
+			const cJSON *e;
+			int i = 0;
+
+			if (!cJSON_IsArray(it))
+				return cfg_fail(c, it, PS_CONFIG_ERROR_TYPE, p,
+						"expected an array, got %s", json_type_name(it));
+			if (cJSON_GetArraySize(it) < 1 || cJSON_GetArraySize(it) > PS_MAX_NR_ZONES)
+				return cfg_fail(c, it, PS_CONFIG_ERROR_VALUE, p,
+						"%d entries; one per zone type, at most %d",
+						cJSON_GetArraySize(it), PS_MAX_NR_ZONES);
+			ok = TRUE;
+			for (e = it->child; e && ok; e = e->next, i++) {
+				g_autofree char *ep = index_path(p, i);
+
+				ok =
+				    cfg_int32(c, e, ep, 0, G_MAXINT32, &s->lowmem_reserve_ratio[i]);
+			}
+		} else if (!strcmp(k, "percpu_pagelist_high_fraction")) {
+			ok = cfg_int32(c, it, p, 0, G_MAXINT32, &s->percpu_pagelist_high_fraction);
+			if (ok && s->percpu_pagelist_high_fraction > 0 &&
+			    s->percpu_pagelist_high_fraction < 8)
+				return cfg_fail(c, it, PS_CONFIG_ERROR_VALUE, p,
+						"must be 0 (automatic) or at least 8");
+		} else if (!strcmp(k, "extfrag_threshold")) {
+			ok = cfg_int32(c, it, p, 0, 1000, &s->extfrag_threshold);
+		} else if (!strcmp(k, "compaction_proactiveness")) {
+			ok = cfg_int32(c, it, p, 0, 100, &s->compaction_proactiveness);
+		} else if (!strcmp(k, "swappiness")) {
+			ok = cfg_int32(c, it, p, 0, 200, &s->swappiness);
+		} else if (!strcmp(k, "zone_reclaim_mode")) {
+			ok = cfg_int32(c, it, p, 0, 7, &s->zone_reclaim_mode);
+		} else if (!strcmp(k, "defrag_mode")) {
+			ok = cfg_int32(c, it, p, 0, 1, &s->defrag_mode);
+		} else if (!strcmp(k, "mobility_grouping")) {
+			if (!cJSON_IsBool(it))
+				return cfg_fail(c, it, PS_CONFIG_ERROR_TYPE, p,
+						"expected true or false, got %s",
+						json_type_name(it));
+			s->page_group_by_mobility_disabled = cJSON_IsFalse(it);
+			ok = TRUE;
+		} else {
+			int v = 0;
+
+			ok = cfg_int32(c, it, p, 1, G_MAXINT32, &v);
+			s->stat_interval_ns = (uint64_t)v * 1000000ull;
+		}
+		if (!ok)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/*
+ * Top-level keys in processing order: page size before the zone sizes that may be given in bytes,
+ * nodes before the cpus and distances that refer to them.
+ */
+static const struct {
+	const char *key;
+	SectionFn fn;
+} sections[] = {
+    {"name", parse_name},
+    {"description", parse_description},
+    {"page_size", parse_page_size},
+    {"max_order", parse_max_order},
+    {"pageblock_order", parse_pageblock_order},
+    {"thp", parse_thp},
+    {"pcp_batch_scale_max", parse_pcp_batch_scale_max},
+    {"nodes", parse_nodes},
+    {"cpus", parse_cpus},
+    {"distances", parse_distances},
+    {"sysctl", parse_sysctl},
+    {"seed", parse_seed},
+    {"provenance", parse_provenance},
+};
+
+static gboolean parse_root(CfgCtx *c, const cJSON *root, PsConfig *cfg)
+{
+	const char *keys[G_N_ELEMENTS(sections) + 1];
+	PsMachineSpec *spec = &cfg->spec;
+
+	for (gsize i = 0; i < G_N_ELEMENTS(sections); i++)
+		keys[i] = sections[i].key;
+	keys[G_N_ELEMENTS(sections)] = NULL;
+	if (!cfg_object(c, root, "") || !cfg_check_keys(c, root, "", keys))
+		return FALSE;
+	if (!cJSON_GetObjectItemCaseSensitive(root, "nodes"))
+		return cfg_fail(c, root, PS_CONFIG_ERROR_VALUE, "nodes",
+				"missing: a config describes at least one node with memory");
+	for (gsize i = 0; i < G_N_ELEMENTS(sections); i++) {
+		const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, sections[i].key);
+
+		if (it && !sections[i].fn(c, it, sections[i].key, cfg))
+			return FALSE;
+	}
+	if (spec->thp_built && spec->thp_order > spec->max_order) {
+		const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, "max_order");
+
+		return cfg_fail(c, it ? it : root, PS_CONFIG_ERROR_VALUE, "max_order",
+				"%u is below the PMD order %u that THP needs (set \"thp\": "
+				"\"off\" or raise max_order)",
+				spec->max_order, spec->thp_order);
+	}
+	return TRUE;
+}
+
+static int text_line_at(const char *text, const char *pos)
+{
+	int line = 1;
+
+	for (const char *p = text; p < pos; p++)
+		if (*p == '\n')
+			line++;
+	return line;
+}
+
+gboolean ps_config_parse(PsConfig *cfg, const char *text, gsize len, const char *filename,
+			 GError **error)
+{
+	g_autoptr(GHashTable) lines = NULL;
+	g_autoptr(GArray) scan = NULL;
+	const char *end = NULL;
+	cJSON *root;
+	CfgCtx c;
+	guint next = 0;
+	gboolean ok;
+
+	config_clear(cfg);
+	root = cJSON_ParseWithLengthOpts(text, len, &end, FALSE);
+	if (!root) {
+		const char *at = end ? end : text;
+		int line = text_line_at(text, MIN(at, text + len));
+		g_autofree char *near = g_strndup(at, MIN((gsize)20, (gsize)(text + len - at)));
+
+		g_strdelimit(near, "\n\r\t", ' ');
+		g_set_error(error, PS_CONFIG_ERROR, PS_CONFIG_ERROR_SYNTAX,
+			    "%s:%d: (json): syntax error near '%s'", filename, line, near);
+		return FALSE;
+	}
+	while (end && end < text + len && (g_ascii_isspace(*end) || !*end))
+		end++;
+	if (end && end < text + len) {
+		g_set_error(error, PS_CONFIG_ERROR, PS_CONFIG_ERROR_SYNTAX,
+			    "%s:%d: (json): text after the end of the top-level object", filename,
+			    text_line_at(text, end));
+		cJSON_Delete(root);
+		return FALSE;
+	}
+	scan = scan_item_lines(text, len);
+	lines = g_hash_table_new(g_direct_hash, g_direct_equal);
+	map_item_lines(root, scan, &next, lines);
+	c.filename = filename;
+	c.lines = lines;
+	c.error = error;
+	ok = parse_root(&c, root, cfg);
+	cJSON_Delete(root);
+	if (!ok)
+		config_clear(cfg);
+	return ok;
+}
+
+gboolean ps_config_load(PsConfig *cfg, const char *path, GError **error)
+{
+	g_autofree char *text = NULL;
+	g_autoptr(GError) local = NULL;
+	gsize len;
+
+	if (!g_file_get_contents(path, &text, &len, &local)) {
+		g_set_error(error, PS_CONFIG_ERROR, PS_CONFIG_ERROR_IO, "%s: %s", path,
+			    local->message);
+		return FALSE;
+	}
+	return ps_config_parse(cfg, text, len, path, error);
+}
+
+gboolean ps_config_load_data(const char *text, gsize len, const char *filename, PsMachineSpec *spec,
+			     GError **error)
+{
+	g_autoptr(PsConfig) cfg = ps_config_new();
+
+	if (!ps_config_parse(cfg, text, len, filename, error))
+		return FALSE;
+	*spec = cfg->spec;
+	return TRUE;
+}
+
+gboolean ps_config_load_file(const char *path, PsMachineSpec *spec, GError **error)
+{
+	g_autoptr(PsConfig) cfg = ps_config_new();
+
+	if (!ps_config_load(cfg, path, error))
+		return FALSE;
+	*spec = cfg->spec;
+	return TRUE;
+}
+
+/* ---- writing -------------------------------------------------------------------------------- */
+
+static cJSON *int_array(const int *v, int n)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
+	return a;
+}
+
+char *ps_config_to_json_full(const PsConfig *cfg)
+{
+	const PsMachineSpec *spec = &cfg->spec;
+	const PsSysctl *s = &spec->sysctl;
+	unsigned def_max, def_pb, def_thp;
+	cJSON *root = cJSON_CreateObject();
+	cJSON *nodes, *sys;
+	bool all_node0 = true;
+	char *out, *text;
+
+	if (cfg->name)
+		cJSON_AddStringToObject(root, "name", cfg->name);
+	if (cfg->description)
+		cJSON_AddStringToObject(root, "description", cfg->description);
+	cJSON_AddNumberToObject(root, "page_size", spec->page_size);
+	if (ps_page_size_defaults(spec->page_size, &def_max, &def_pb, &def_thp)) {
+		if (spec->max_order != def_max)
+			cJSON_AddNumberToObject(root, "max_order", spec->max_order);
+		if (spec->pageblock_order != MIN(def_pb, spec->max_order))
+			cJSON_AddNumberToObject(root, "pageblock_order", spec->pageblock_order);
+	}
+	cJSON_AddStringToObject(root, "thp", ps_config_thp_mode_name(spec));
+	if (spec->pcp_batch_scale_max != 5)
+		cJSON_AddNumberToObject(root, "pcp_batch_scale_max", spec->pcp_batch_scale_max);
+	for (int i = 0; i < spec->nr_cpus; i++)
+		if (spec->cpu_node[i])
+			all_node0 = false;
+	if (all_node0)
+		cJSON_AddNumberToObject(root, "cpus", spec->nr_cpus);
+	else
+		cJSON_AddItemToObject(root, "cpus", int_array(spec->cpu_node, spec->nr_cpus));
+
+	nodes = cJSON_AddArrayToObject(root, "nodes");
+	for (int n = 0; n < spec->nr_nodes; n++) {
+		cJSON *node = cJSON_CreateObject();
+		cJSON *zones = cJSON_AddObjectToObject(node, "zones");
+
+		for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
+			const PsZoneSpec *z = &spec->zones[n][t];
+			cJSON *zo;
+
+			if (!z->spanned)
+				continue;
+			zo = cJSON_AddObjectToObject(zones, ps_zone_names[t]);
+			cJSON_AddNumberToObject(zo, "start_pfn", z->start_pfn);
+			cJSON_AddNumberToObject(zo, "spanned", (double)z->spanned);
+			cJSON_AddNumberToObject(zo, "present", (double)z->present);
+			cJSON_AddNumberToObject(zo, "managed", (double)z->managed);
+		}
+		cJSON_AddItemToArray(nodes, node);
+	}
+	if (spec->nr_nodes > 1) {
+		cJSON *d = cJSON_AddArrayToObject(root, "distances");
+
+		for (int i = 0; i < spec->nr_nodes; i++) {
+			int row[PS_MAX_NODES];
+
+			for (int j = 0; j < spec->nr_nodes; j++)
+				row[j] = spec->distance[i][j];
+			cJSON_AddItemToArray(d, int_array(row, spec->nr_nodes));
+		}
+	}
+
+	sys = cJSON_AddObjectToObject(root, "sysctl");
+	if (s->user_min_free_kbytes >= 0)
+		cJSON_AddNumberToObject(sys, "min_free_kbytes", (double)s->user_min_free_kbytes);
+	cJSON_AddNumberToObject(sys, "watermark_scale_factor", s->watermark_scale_factor);
+	cJSON_AddNumberToObject(sys, "watermark_boost_factor", s->watermark_boost_factor);
+	cJSON_AddItemToObject(sys, "lowmem_reserve_ratio",
+			      int_array(s->lowmem_reserve_ratio, PS_MAX_NR_ZONES));
+	cJSON_AddNumberToObject(sys, "percpu_pagelist_high_fraction",
+				s->percpu_pagelist_high_fraction);
+	cJSON_AddNumberToObject(sys, "extfrag_threshold", s->extfrag_threshold);
+	cJSON_AddNumberToObject(sys, "compaction_proactiveness", s->compaction_proactiveness);
+	cJSON_AddNumberToObject(sys, "swappiness", s->swappiness);
+	cJSON_AddNumberToObject(sys, "zone_reclaim_mode", s->zone_reclaim_mode);
+	cJSON_AddNumberToObject(sys, "defrag_mode", s->defrag_mode);
+	cJSON_AddNumberToObject(sys, "stat_interval_ms", (double)(s->stat_interval_ns / 1000000));
+	if (s->page_group_by_mobility_disabled)
+		cJSON_AddBoolToObject(sys, "mobility_grouping", FALSE);
+	cJSON_AddNumberToObject(root, "seed", (double)spec->seed);
+	if (cfg->provenance)
+		cJSON_AddItemToObject(root, "provenance", cJSON_Duplicate(cfg->provenance, TRUE));
+
+	text = cJSON_Print(root);
+	cJSON_Delete(root);
+	out = g_strconcat(text, "\n", NULL);
+	cJSON_free(text);
+	return out;
+}
+
+char *ps_config_to_json(const PsMachineSpec *spec, const char *name, const cJSON *provenance)
+{
+	PsConfig cfg = {.spec = *spec, .name = (char *)name, .provenance = (cJSON *)provenance};
+
+	return ps_config_to_json_full(&cfg);
+}
+
+gboolean ps_config_write_atomic(const char *path, const char *text, GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(path);
+	g_autofree char *base = g_path_get_basename(path);
+	g_autofree char *tmpl = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
+	gsize len = strlen(text);
+	int fd = g_mkstemp(tmpl);
+	gsize off = 0;
+
+	if (fd < 0)
+		goto fail;
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			goto fail_fd;
+		off += (gsize)w;
+	}
+	/* mkstemp creates the file 0600; a config is an ordinary readable file. */
+	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
+		goto fail_fd;
+	if (close(fd) < 0 || rename(tmpl, path) < 0)
+		goto fail_unlink;
+	return TRUE;
+
+fail_fd:
+	close(fd);
+fail_unlink : {
+	int saved = errno;
+
+	unlink(tmpl);
+	errno = saved;
+}
+fail:
+	g_set_error(error, PS_CONFIG_ERROR, PS_CONFIG_ERROR_IO, "%s: %s", path, g_strerror(errno));
+	return FALSE;
+}

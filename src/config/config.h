@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * config.h - machine configs: JSON text to PsMachineSpec and back, and configs that mirror a
+ * real machine from its /proc files.
+ *
+ * A config describes what the kernel learns at boot (page size, cpus and nodes, zone spans and
+ * sizes) plus the vm sysctls an administrator may have written. Anything left unset takes the
+ * kernel's default; values the kernel derives at boot (min_free_kbytes, watermarks, reserves, pcp
+ * limits) are computed by policy/, not here, unless the config sets the sysctl explicitly.
+ *
+ * Bad input is a GError in PS_CONFIG_ERROR whose message reads `file:line: key: what is wrong`,
+ * where key is the dotted path of the offending item (`nodes[0].zones.DMA.managed`).
+ */
+#ifndef PS_CONFIG_H
+#define PS_CONFIG_H
+
+#include <cjson/cJSON.h>
+#include <glib.h>
+
+#include "mm/mm.h"
+
+G_BEGIN_DECLS
+
+#define PS_CONFIG_ERROR (ps_config_error_quark())
+GQuark ps_config_error_quark(void);
+enum {
+	PS_CONFIG_ERROR_IO,	     /* file could not be read or written */
+	PS_CONFIG_ERROR_SYNTAX,	     /* not JSON, or not the expected /proc layout */
+	PS_CONFIG_ERROR_UNKNOWN_KEY, /* a key this version does not know */
+	PS_CONFIG_ERROR_TYPE,	     /* a value of the wrong JSON type */
+	PS_CONFIG_ERROR_VALUE,	     /* a value out of range or inconsistent with others */
+};
+
+/*
+ * One parsed config. spec is what mm/ builds a machine from; the other fields are carried along
+ * for reports and for writing the config back. Checklist for a new section ("costs", "sampling",
+ * "swap"): a field here, a handler in the section table of config.c, its writer in
+ * ps_config_to_json_full(), and its keys in configs/README.md.
+ */
+typedef struct {
+	PsMachineSpec spec;
+	char *name;	   /* may be NULL */
+	char *description; /* may be NULL */
+	cJSON *provenance; /* owned; NULL when the config has none */
+} PsConfig;
+
+PsConfig *ps_config_new(void);
+void ps_config_free(PsConfig *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsConfig, ps_config_free)
+
+/*
+ * The spec of an unset config: 4 KiB pages with the kernel's orders for that size, THP built and
+ * in madvise mode, one cpu on node 0, one node without memory, 10/20 distances and every sysctl at
+ * its kernel default (min_free_kbytes unset, i.e. computed at setup).
+ */
+void ps_config_spec_init(PsMachineSpec *spec);
+
+/* Parse JSON text (len bytes; filename is used in messages only). cfg is reset first. */
+gboolean ps_config_parse(PsConfig *cfg, const char *text, gsize len, const char *filename,
+			 GError **error);
+gboolean ps_config_load(PsConfig *cfg, const char *path, GError **error);
+
+/* Convenience forms that only keep the machine spec. */
+gboolean ps_config_load_data(const char *text, gsize len, const char *filename, PsMachineSpec *spec,
+			     GError **error);
+gboolean ps_config_load_file(const char *path, PsMachineSpec *spec, GError **error);
+
+/*
+ * The config as JSON text (newly allocated, ends in a newline). Parsing the text gives back the
+ * same spec. provenance may be NULL; it is copied.
+ */
+char *ps_config_to_json(const PsMachineSpec *spec, const char *name, const cJSON *provenance);
+char *ps_config_to_json_full(const PsConfig *cfg);
+
+/* Writes text to path atomically (temporary name in the same directory, then rename). */
+gboolean ps_config_write_atomic(const char *path, const char *text, GError **error);
+
+/* Spellings used in configs and in /proc. */
+const char *ps_config_thp_mode_name(const PsMachineSpec *spec); /* always|madvise|never|off */
+int ps_config_zone_type_from_name(const char *name);		/* -1 if unknown */
+
+/* ---- mirroring a machine from /proc (config/from_proc.c) ---------------------------------- */
+
+/* One zone as /proc/zoneinfo printed it. Fields a kernel version does not print stay unset. */
+typedef struct {
+	int node;
+	int type; /* enum ps_zone_type */
+	int line; /* line of the "Node N, zone X" header */
+	uint64_t free;
+	uint64_t boost;
+	bool has_boost;
+	uint64_t wmark[PS_NR_WMARK]; /* as printed: boost included */
+	bool has_promo;
+	uint64_t spanned, present, managed;
+	int64_t protection[PS_MAX_NR_ZONES];
+	int nr_protection; /* entries printed: 5 on 6.x, 4 on old kernels */
+	bool has_start_pfn;
+	uint64_t start_pfn;
+	int nr_pagesets; /* cpus listed under pagesets */
+	int pcp_batch;	 /* of the first cpu listed; -1 if none */
+	int pcp_high;
+	int pcp_high_min; /* -1 when not printed (kernels before 6.7) */
+	int pcp_high_max;
+	bool pcp_uniform;   /* batch/high_min/high_max equal on every cpu */
+	int stat_threshold; /* of the first cpu; -1 if none */
+} PsZoneinfoZone;
+
+typedef struct {
+	PsZoneinfoZone *zones;
+	int nr_zones;
+	int nr_nodes; /* highest node id + 1 */
+	int nr_cpus;  /* cpus listed under the pagesets of a populated zone; 0 if none */
+} PsZoneinfo;
+
+/* Parses the text of /proc/zoneinfo (2.6.x to 6.18 layouts). */
+PsZoneinfo *ps_zoneinfo_parse(const char *text, const char *filename, GError **error);
+void ps_zoneinfo_free(PsZoneinfo *zi);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsZoneinfo, ps_zoneinfo_free)
+const PsZoneinfoZone *ps_zoneinfo_find(const PsZoneinfo *zi, int node, int type);
+
+/*
+ * What is known about a machine besides its zoneinfo. -1 (or 0 for page_size and nr_cpus) means
+ * unknown: the value is then inferred from the zoneinfo where the kernel's formulas allow it, or
+ * the kernel default is used. Every value in the resulting config is recorded in its provenance
+ * as "file" (with the path), "inferred" (with how) or "default".
+ */
+typedef struct {
+	const char *zoneinfo_text;
+	const char *zoneinfo_path;
+	uint32_t page_size;
+	const char *page_size_source; /* e.g. "sysconf(_SC_PAGESIZE)" or "--page-size" */
+	int nr_cpus;
+	const char *nr_cpus_source;
+	const int *cpu_node; /* [nr_cpus] or NULL */
+	const char *cpu_node_source;
+	int thp_mode; /* -1 unknown, 0 never, 1 madvise, 2 always, 3 not built */
+	const char *thp_source;
+	int64_t min_free_kbytes;
+	int watermark_scale_factor;
+	int watermark_boost_factor;
+	int lowmem_reserve_ratio[PS_MAX_NR_ZONES]; /* all -1 if unknown */
+	int percpu_pagelist_high_fraction;
+	int extfrag_threshold;
+	int compaction_proactiveness;
+	int swappiness;
+	int zone_reclaim_mode;
+	int defrag_mode;
+	const char *sysctl_source; /* where the sysctls that are set came from */
+} PsProcInput;
+
+/* All unknown. */
+void ps_proc_input_init(PsProcInput *in);
+
+/* Builds a config mirroring the machine; cfg->provenance says where each value came from. */
+gboolean ps_config_from_proc(const PsProcInput *in, PsConfig *cfg, GError **error);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * buddy.c - the buddy free lists of a zone: taking blocks (__rmqueue_smallest, expand, the
+ * claim/steal fallback of __rmqueue), giving them back (__free_one_page with merging and the
+ * head/tail placement rule), highatomic reserves and watermark boosting.
+ *
+ * Mirrors mm/page_alloc.c of Linux 6.18 (kernel-facts §2.2-§2.7, §4.7):
+ *   __add_to_free_list, __del_page_from_free_list, move_to_free_list, account_freepages,
+ *   expand, page_del_and_expand, __rmqueue_smallest, find_suitable_fallback,
+ *   should_try_claim_block, try_to_claim_block, __rmqueue_claim, __rmqueue_steal, __rmqueue
+ *   (6.16 form with the remembered rmqueue_mode), rmqueue_buddy, __free_one_page,
+ *   buddy_merge_likely, split_large_buddy, prep_move_freepages_block, __move_freepages_block,
+ *   reserve_highatomic_pageblock, unreserve_highatomic_pageblock (one zone), boost_watermark.
+ *
+ * Invariant kept by every function here, as in the kernel since 6.10: a free block sits on the
+ * list of its pageblock's migratetype (blocks of pageblock order and above retype all the
+ * pageblocks they cover).
+ *
+ * Simplifications (why acceptable):
+ * - No CMA (the modelled builds have CONFIG_CMA off, like the recorded machine), no guard pages
+ *   (debug only), no page shuffling (off by default), no memory isolation yet.
+ * - Compaction capture is added by the compaction issue.
+ * - "Movable-looking" pages in the claim heuristic are allocated blocks whose head carries
+ *   PS_PAGE_MOVABLE_BIT (set by policy for LRU-bound allocations), counted per base page as
+ *   PageLRU() does for every page of a folio.
+ */
+#include "mm/mm.h"
+
+static const enum ps_migratetype fallbacks[PS_MT_PCPTYPES][PS_MT_PCPTYPES - 1] = {
+    [PS_MT_UNMOVABLE] = {PS_MT_RECLAIMABLE, PS_MT_MOVABLE},
+    [PS_MT_MOVABLE] = {PS_MT_RECLAIMABLE, PS_MT_UNMOVABLE},
+    [PS_MT_RECLAIMABLE] = {PS_MT_UNMOVABLE, PS_MT_MOVABLE},
+};
+
+#define NEXT(m, pfn) ((m)->map.next[(pfn) - (m)->map.base_pfn])
+#define PREV(m, pfn) ((m)->map.prev[(pfn) - (m)->map.base_pfn])
+
+/* ---- intrusive lists over the page arrays --------------------------------------------------- */
+
+static void list_add_head(PsMachine *m, PsList *l, ps_pfn_t pfn)
+{
+	NEXT(m, pfn) = l->head;
+	PREV(m, pfn) = PS_PFN_NONE;
+	if (l->head != PS_PFN_NONE)
+		PREV(m, l->head) = pfn;
+	else
+		l->tail = pfn;
+	l->head = pfn;
+	l->len++;
+}
+
+static void list_add_tail(PsMachine *m, PsList *l, ps_pfn_t pfn)
+{
+	PREV(m, pfn) = l->tail;
+	NEXT(m, pfn) = PS_PFN_NONE;
+	if (l->tail != PS_PFN_NONE)
+		NEXT(m, l->tail) = pfn;
+	else
+		l->head = pfn;
+	l->tail = pfn;
+	l->len++;
+}
+
+static void list_del(PsMachine *m, PsList *l, ps_pfn_t pfn)
+{
+	ps_pfn_t n = NEXT(m, pfn), p = PREV(m, pfn);
+
+	if (p != PS_PFN_NONE)
+		NEXT(m, p) = n;
+	else
+		l->head = n;
+	if (n != PS_PFN_NONE)
+		PREV(m, n) = p;
+	else
+		l->tail = p;
+	g_assert(l->len > 0);
+	l->len--;
+}
+
+/* Exported for pcp.c, which threads its lists through the same arrays. */
+void ps_list_add_head(PsMachine *m, PsList *l, ps_pfn_t pfn);
+void ps_list_add_tail(PsMachine *m, PsList *l, ps_pfn_t pfn);
+void ps_list_del(PsMachine *m, PsList *l, ps_pfn_t pfn);
+void ps_list_add_head(PsMachine *m, PsList *l, ps_pfn_t pfn)
+{
+	list_add_head(m, l, pfn);
+}
+void ps_list_add_tail(PsMachine *m, PsList *l, ps_pfn_t pfn)
+{
+	list_add_tail(m, l, pfn);
+}
+void ps_list_del(PsMachine *m, PsList *l, ps_pfn_t pfn)
+{
+	list_del(m, l, pfn);
+}
+
+/* ---- free list primitives ---------------------------------------------------------------------
+ */
+
+/* account_freepages */
+static void account_freepages(PsZone *z, int64_t nr_pages, enum ps_migratetype mt)
+{
+	if (mt == PS_MT_ISOLATE)
+		return;
+	z->vm_stat[PS_NR_FREE_PAGES] += nr_pages;
+	if (ps_is_migrate_highatomic(mt))
+		z->nr_free_highatomic = (uint64_t)((int64_t)z->nr_free_highatomic + nr_pages);
+}
+
+void ps_free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enum ps_migratetype mt,
+		      bool tail)
+{
+	PsFreeArea *area = &z->free_area[order];
+
+	ps_page_set(m, pfn, PS_PAGE_BUDDY, order);
+	if (tail)
+		list_add_tail(m, &area->list[mt], pfn);
+	else
+		list_add_head(m, &area->list[mt], pfn);
+	area->nr_free++;
+	if (order >= m->pageblock_order && mt != PS_MT_ISOLATE)
+		z->vm_stat[PS_NR_FREE_PAGES_BLOCKS] += 1 << order;
+}
+
+void ps_free_list_del(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enum ps_migratetype mt)
+{
+	PsFreeArea *area = &z->free_area[order];
+
+	g_assert(ps_page_state(m, pfn) == PS_PAGE_BUDDY && ps_page_order(m, pfn) == order);
+	list_del(m, &area->list[mt], pfn);
+	ps_page_set(m, pfn, PS_PAGE_TAIL, 0);
+	area->nr_free--;
+	if (order >= m->pageblock_order && mt != PS_MT_ISOLATE)
+		z->vm_stat[PS_NR_FREE_PAGES_BLOCKS] -= 1 << order;
+}
+
+/* move_to_free_list: list_move_tail onto the new type, accounting moved with it. */
+static void move_to_free_list(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order,
+			      enum ps_migratetype old_mt, enum ps_migratetype new_mt)
+{
+	PsFreeArea *area = &z->free_area[order];
+
+	list_del(m, &area->list[old_mt], pfn);
+	list_add_tail(m, &area->list[new_mt], pfn);
+	account_freepages(z, -(1 << order), old_mt);
+	account_freepages(z, 1 << order, new_mt);
+}
+
+/* change_pageblock_range */
+static void change_pageblock_range(PsMachine *m, ps_pfn_t pfn, unsigned order,
+				   enum ps_migratetype mt)
+{
+	uint64_t nr = order >= m->pageblock_order ? 1ull << (order - m->pageblock_order) : 1;
+
+	for (uint64_t i = 0; i < nr; i++)
+		ps_set_pageblock_mt(m, pfn + (ps_pfn_t)(i << m->pageblock_order), mt);
+}
+
+/*
+ * expand: split the block at pfn of order `high` down to `low`, putting each upper half at the
+ * head of its order's list. Returns the number of base pages put back.
+ */
+static uint64_t expand(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned low, unsigned high,
+		       enum ps_migratetype mt)
+{
+	uint64_t nr_added = 0;
+
+	while (high > low) {
+		high--;
+		ps_free_list_add(m, z, pfn + (1u << high), high, mt, false);
+		nr_added += 1ull << high;
+		m->split_levels_total++;
+	}
+	return nr_added;
+}
+
+/* page_del_and_expand */
+static void page_del_and_expand(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned low, unsigned high,
+				enum ps_migratetype mt)
+{
+	int64_t nr_pages = 1ll << high;
+
+	ps_free_list_del(m, z, pfn, high, mt);
+	nr_pages -= (int64_t)expand(m, z, pfn, low, high, mt);
+	account_freepages(z, -nr_pages, mt);
+}
+
+bool ps_pcp_allowed_order(const PsMachine *m, unsigned order)
+{
+	if (order <= PS_PAGE_ALLOC_COSTLY_ORDER)
+		return true;
+	return m->spec.thp_built && order == m->spec.thp_order;
+}
+
+ps_pfn_t ps_rmqueue_smallest(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt)
+{
+	for (unsigned cur = order; cur < m->nr_orders; cur++) {
+		ps_pfn_t pfn = z->free_area[cur].list[mt].head;
+
+		if (pfn == PS_PFN_NONE)
+			continue;
+		page_del_and_expand(m, z, pfn, order, cur, mt);
+		if (m->hooks.zone_locked)
+			m->hooks.zone_locked(m->hooks.data, z, pfn, order, mt,
+					     ps_pcp_allowed_order(m, order) && mt < PS_MT_PCPTYPES);
+		return pfn;
+	}
+	return PS_PFN_NONE;
+}
+
+/* ---- migratetype fallback ------------------------------------------------------------------- */
+
+/* should_try_claim_block */
+static bool should_try_claim_block(const PsMachine *m, unsigned order, enum ps_migratetype start_mt)
+{
+	if (order >= m->pageblock_order)
+		return true;
+	if (order >= m->pageblock_order / 2 || start_mt == PS_MT_RECLAIMABLE ||
+	    start_mt == PS_MT_UNMOVABLE || m->sysctl.page_group_by_mobility_disabled)
+		return true;
+	return false;
+}
+
+/* find_suitable_fallback: -1 none at this order, -2 too low an order to claim. */
+static int find_suitable_fallback(const PsMachine *m, const PsFreeArea *area, unsigned order,
+				  enum ps_migratetype mt, bool claimable)
+{
+	if (area->nr_free == 0)
+		return -1;
+	if (claimable && !should_try_claim_block(m, order, mt))
+		return -2;
+	for (int i = 0; i < PS_MT_PCPTYPES - 1; i++) {
+		enum ps_migratetype fb = fallbacks[mt][i];
+
+		if (area->list[fb].head != PS_PFN_NONE)
+			return (int)fb;
+	}
+	return -1;
+}
+
+bool ps_boost_watermark(PsMachine *m, PsZone *z)
+{
+	uint64_t max_boost;
+
+	if (!m->sysctl.watermark_boost_factor)
+		return false;
+	/* Zones smaller than four pageblocks are not boosted (matters for 64K pages). */
+	if (m->pageblock_nr_pages * 4 > z->managed)
+		return false;
+	/* mult_frac(high, factor, 10000) */
+	max_boost =
+	    (z->wmark[PS_WMARK_HIGH] / 10000) * (uint64_t)m->sysctl.watermark_boost_factor +
+	    (z->wmark[PS_WMARK_HIGH] % 10000) * (uint64_t)m->sysctl.watermark_boost_factor / 10000;
+	if (!max_boost)
+		return false;
+	max_boost = MAX(m->pageblock_nr_pages, max_boost);
+	z->watermark_boost = MIN(z->watermark_boost + m->pageblock_nr_pages, max_boost);
+	return true;
+}
+
+/*
+ * prep_move_freepages_block: the pageblock around pfn, its free pages and movable-looking pages.
+ * Fails when the block is not entirely inside the zone.
+ */
+static bool prep_move_freepages_block(PsMachine *m, PsZone *z, ps_pfn_t pfn, ps_pfn_t *start_pfn,
+				      uint64_t *free_pages, uint64_t *movable_pages)
+{
+	ps_pfn_t start = pfn & ~(ps_pfn_t)(m->pageblock_nr_pages - 1);
+	ps_pfn_t end = start + (ps_pfn_t)m->pageblock_nr_pages;
+	ps_pfn_t p;
+
+	*start_pfn = start;
+	if (start < z->start_pfn || end > ps_zone_end_pfn(z))
+		return false;
+	if (free_pages)
+		*free_pages = 0;
+	if (movable_pages)
+		*movable_pages = 0;
+	for (p = start; p < end;) {
+		enum ps_page_state st = ps_page_state(m, p);
+
+		if (st == PS_PAGE_BUDDY) {
+			unsigned order = ps_page_order(m, p);
+
+			if (free_pages)
+				*free_pages += 1ull << order;
+			p += 1u << order;
+			continue;
+		}
+		if (st == PS_PAGE_ALLOCATED) {
+			unsigned order = ps_page_order(m, p);
+			uint64_t span = MIN(1ull << order, (uint64_t)(end - p));
+
+			if (movable_pages && ps_page_movable(m, p))
+				*movable_pages += span;
+			p += (ps_pfn_t)span;
+			continue;
+		}
+		if (st == PS_PAGE_PCP) {
+			p += 1u << ps_page_order(m, p);
+			continue;
+		}
+		p++;
+	}
+	return true;
+}
+
+/* __move_freepages_block: every free block of the pageblock to new_mt's lists (at the tail). */
+static uint64_t move_freepages_block_range(PsMachine *m, PsZone *z, ps_pfn_t start,
+					   enum ps_migratetype old_mt, enum ps_migratetype new_mt)
+{
+	ps_pfn_t end = start + (ps_pfn_t)m->pageblock_nr_pages;
+	uint64_t moved = 0;
+
+	for (ps_pfn_t p = start; p < end;) {
+		unsigned order;
+
+		if (ps_page_state(m, p) != PS_PAGE_BUDDY) {
+			p++;
+			continue;
+		}
+		order = ps_page_order(m, p);
+		move_to_free_list(m, z, p, order, old_mt, new_mt);
+		p += 1u << order;
+		moved += 1ull << order;
+	}
+	return moved;
+}
+
+/* move_freepages_block: -1 when the block crosses the zone boundary. */
+static int64_t move_freepages_block(PsMachine *m, PsZone *z, ps_pfn_t pfn,
+				    enum ps_migratetype old_mt, enum ps_migratetype new_mt)
+{
+	ps_pfn_t start;
+	int64_t moved;
+
+	if (!prep_move_freepages_block(m, z, pfn, &start, NULL, NULL))
+		return -1;
+	moved = (int64_t)move_freepages_block_range(m, z, start, old_mt, new_mt);
+	ps_set_pageblock_mt(m, start, new_mt);
+	return moved;
+}
+
+/* try_to_claim_block */
+static ps_pfn_t try_to_claim_block(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned cur_order,
+				   unsigned order, enum ps_migratetype start_mt,
+				   enum ps_migratetype block_mt, unsigned alloc_flags)
+{
+	uint64_t free_pages, movable_pages, alike_pages;
+	ps_pfn_t start;
+
+	if (cur_order >= m->pageblock_order) {
+		uint64_t nr_added;
+
+		ps_free_list_del(m, z, pfn, cur_order, block_mt);
+		account_freepages(z, -(1ll << cur_order), block_mt);
+		change_pageblock_range(m, pfn, cur_order, start_mt);
+		nr_added = expand(m, z, pfn, order, cur_order, start_mt);
+		account_freepages(z, (int64_t)nr_added, start_mt);
+		return pfn;
+	}
+
+	if (ps_boost_watermark(m, z) && (alloc_flags & PS_ALLOC_KSWAPD))
+		z->flags |= PS_ZONE_BOOSTED_WATERMARK;
+
+	if (!prep_move_freepages_block(m, z, pfn, &start, &free_pages, &movable_pages))
+		return PS_PFN_NONE;
+
+	if (start_mt == PS_MT_MOVABLE)
+		alike_pages = movable_pages;
+	else if (block_mt == PS_MT_MOVABLE)
+		alike_pages = m->pageblock_nr_pages - (free_pages + movable_pages);
+	else
+		alike_pages = 0;
+
+	if (free_pages + alike_pages >= (m->pageblock_nr_pages >> 1) ||
+	    m->sysctl.page_group_by_mobility_disabled) {
+		move_freepages_block_range(m, z, start, block_mt, start_mt);
+		ps_set_pageblock_mt(m, start, start_mt);
+		return ps_rmqueue_smallest(m, z, order, start_mt);
+	}
+	return PS_PFN_NONE;
+}
+
+static void report_extfrag(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, unsigned fb_order,
+			   enum ps_migratetype start_mt, enum ps_migratetype fb_mt,
+			   PsRmqueueInfo *info)
+{
+	/* change_ownership as the tracepoint computes it: the block now has the wanted type. */
+	bool claimed = ps_pageblock_mt(m, pfn) == start_mt;
+
+	if (info) {
+		info->fallback_mt = fb_mt;
+		info->fallback_order = fb_order;
+		info->claimed = claimed;
+		info->fragmenting = fb_order < m->pageblock_order;
+	}
+	if (m->hooks.extfrag)
+		m->hooks.extfrag(m->hooks.data, z, pfn, order, fb_order, start_mt, fb_mt, claimed);
+}
+
+/* __rmqueue_claim: largest fallback block first, claiming its pageblock when worthwhile. */
+static ps_pfn_t rmqueue_claim(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype start_mt,
+			      unsigned alloc_flags, PsRmqueueInfo *info)
+{
+	unsigned min_order = order;
+
+	if (order < m->pageblock_order && (alloc_flags & PS_ALLOC_NOFRAGMENT))
+		min_order = m->pageblock_order;
+
+	for (int cur = (int)m->max_order; cur >= (int)min_order; cur--) {
+		PsFreeArea *area = &z->free_area[cur];
+		int fb = find_suitable_fallback(m, area, (unsigned)cur, start_mt, true);
+		ps_pfn_t pfn;
+
+		if (fb == -1)
+			continue;
+		if (fb == -2)
+			break;
+		pfn = area->list[fb].head;
+		pfn = try_to_claim_block(m, z, pfn, (unsigned)cur, order, start_mt,
+					 (enum ps_migratetype)fb, alloc_flags);
+		if (pfn != PS_PFN_NONE) {
+			report_extfrag(m, z, pfn, order, (unsigned)cur, start_mt,
+				       (enum ps_migratetype)fb, info);
+			return pfn;
+		}
+	}
+	return PS_PFN_NONE;
+}
+
+/* __rmqueue_steal: smallest fallback block, taken without changing its pageblock's type. */
+static ps_pfn_t rmqueue_steal(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype start_mt,
+			      PsRmqueueInfo *info)
+{
+	for (unsigned cur = order; cur < m->nr_orders; cur++) {
+		PsFreeArea *area = &z->free_area[cur];
+		int fb = find_suitable_fallback(m, area, cur, start_mt, false);
+		ps_pfn_t pfn;
+
+		if (fb == -1)
+			continue;
+		pfn = area->list[fb].head;
+		page_del_and_expand(m, z, pfn, order, cur, (enum ps_migratetype)fb);
+		report_extfrag(m, z, pfn, order, cur, start_mt, (enum ps_migratetype)fb, info);
+		return pfn;
+	}
+	return PS_PFN_NONE;
+}
+
+ps_pfn_t ps_rmqueue(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt,
+		    unsigned alloc_flags, enum ps_rmqueue_mode *mode, PsRmqueueInfo *info)
+{
+	enum ps_rmqueue_mode local = PS_RMQUEUE_NORMAL;
+	ps_pfn_t pfn;
+
+	if (!mode)
+		mode = &local;
+	if (info)
+		info->mode = PS_RMQUEUE_NORMAL;
+
+	switch (*mode) {
+	case PS_RMQUEUE_NORMAL:
+		pfn = ps_rmqueue_smallest(m, z, order, mt);
+		if (pfn != PS_PFN_NONE)
+			return pfn;
+		/* fall through */
+	case PS_RMQUEUE_CMA: /* no CMA in the modelled builds */
+	case PS_RMQUEUE_CLAIM:
+		pfn = rmqueue_claim(m, z, order, mt, alloc_flags, info);
+		if (pfn != PS_PFN_NONE) {
+			/* The preferred list was replenished: back to normal mode. */
+			*mode = PS_RMQUEUE_NORMAL;
+			if (info)
+				info->mode = PS_RMQUEUE_CLAIM;
+			return pfn;
+		}
+		/* fall through */
+	case PS_RMQUEUE_STEAL:
+		if (!(alloc_flags & PS_ALLOC_NOFRAGMENT)) {
+			pfn = rmqueue_steal(m, z, order, mt, info);
+			if (pfn != PS_PFN_NONE) {
+				*mode = PS_RMQUEUE_STEAL;
+				if (info)
+					info->mode = PS_RMQUEUE_STEAL;
+				return pfn;
+			}
+		}
+	}
+	return PS_PFN_NONE;
+}
+
+void ps_page_mark_allocated(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
+{
+	ps_page_set(m, pfn, PS_PAGE_ALLOCATED, order);
+	z->nr_allocated += 1ull << order;
+}
+
+ps_pfn_t ps_rmqueue_buddy(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt,
+			  unsigned alloc_flags)
+{
+	ps_pfn_t pfn = PS_PFN_NONE;
+
+	if (alloc_flags & PS_ALLOC_HIGHATOMIC)
+		pfn = ps_rmqueue_smallest(m, z, order, PS_MT_HIGHATOMIC);
+	if (pfn == PS_PFN_NONE) {
+		pfn = ps_rmqueue(m, z, order, mt, alloc_flags, NULL, NULL);
+		/* Failing now is worse than failing a future high-order atomic allocation. */
+		if (pfn == PS_PFN_NONE && (alloc_flags & (PS_ALLOC_OOM | PS_ALLOC_NON_BLOCK)))
+			pfn = ps_rmqueue_smallest(m, z, order, PS_MT_HIGHATOMIC);
+		if (pfn == PS_PFN_NONE)
+			return PS_PFN_NONE;
+	}
+	ps_page_mark_allocated(m, z, pfn, order);
+	m->vm_events[PS_PGALLOC_DMA + z->type] += 1ull << order;
+	return pfn;
+}
+
+/* ---- freeing ----------------------------------------------------------------------------------
+ */
+
+/* page_is_buddy: a free block head of exactly this order inside the same zone. */
+static bool page_is_buddy(const PsMachine *m, const PsZone *z, ps_pfn_t buddy, unsigned order)
+{
+	if (buddy < z->start_pfn || buddy >= ps_zone_end_pfn(z))
+		return false;
+	return ps_page_state(m, buddy) == PS_PAGE_BUDDY && ps_page_order(m, buddy) == order;
+}
+
+/* buddy_merge_likely: the enclosing order+1 block's buddy is free, so a merge may come soon. */
+static bool buddy_merge_likely(const PsMachine *m, const PsZone *z, ps_pfn_t pfn,
+			       ps_pfn_t buddy_pfn, unsigned order)
+{
+	ps_pfn_t higher;
+
+	if (order >= m->max_order - 1)
+		return false;
+	higher = buddy_pfn & pfn;
+	return page_is_buddy(m, z, higher ^ (1u << (order + 1)), order + 1);
+}
+
+void ps_free_one_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enum ps_migratetype mt,
+		      int fpi)
+{
+	ps_pfn_t buddy_pfn = pfn ^ (1u << order);
+	bool to_tail;
+
+	g_assert((pfn & ((1u << order) - 1)) == 0);
+	ps_page_set(m, pfn, PS_PAGE_TAIL, 0);
+	account_freepages(z, 1ll << order, mt);
+
+	while (order < m->max_order) {
+		enum ps_migratetype buddy_mt = mt;
+
+		buddy_pfn = pfn ^ (1u << order);
+		if (!page_is_buddy(m, z, buddy_pfn, order))
+			break;
+		if (order >= m->pageblock_order) {
+			buddy_mt = ps_pageblock_mt(m, buddy_pfn);
+			if (mt != buddy_mt && (!ps_migratetype_is_mergeable(mt) ||
+					       !ps_migratetype_is_mergeable(buddy_mt)))
+				break;
+		}
+		ps_free_list_del(m, z, buddy_pfn, order, buddy_mt);
+		if (buddy_mt != mt) {
+			/* Match the buddy's type so a later expand() uses the right lists. */
+			account_freepages(z, -(1ll << order), buddy_mt);
+			account_freepages(z, 1ll << order, mt);
+			change_pageblock_range(m, buddy_pfn, order, mt);
+		}
+		pfn &= buddy_pfn;
+		order++;
+	}
+
+	if (fpi & PS_FPI_TO_TAIL)
+		to_tail = true;
+	else
+		to_tail = buddy_merge_likely(m, z, pfn, buddy_pfn, order);
+	ps_free_list_add(m, z, pfn, order, mt, to_tail);
+}
+
+void ps_buddy_free(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, int fpi)
+{
+	ps_pfn_t end = pfn + (1u << order);
+
+	/* split_large_buddy: each pageblock-sized piece keeps its own pageblock's type. */
+	if (order > m->pageblock_order)
+		order = m->pageblock_order;
+	for (; pfn < end; pfn += 1u << order)
+		ps_free_one_page(m, z, pfn, order, ps_pageblock_mt(m, pfn), fpi);
+}
+
+/* ---- highatomic reserves ------------------------------------------------------------------- */
+
+void ps_reserve_highatomic_pageblock(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
+{
+	uint64_t max_managed;
+	enum ps_migratetype mt;
+
+	/* Between one pageblock and about 1% of the zone; none if 1% is under a pageblock. */
+	if (z->managed / 100 < m->pageblock_nr_pages)
+		return;
+	max_managed = (z->managed / 100 + m->pageblock_nr_pages - 1) & ~(m->pageblock_nr_pages - 1);
+	if (z->nr_reserved_highatomic >= max_managed)
+		return;
+	mt = ps_pageblock_mt(m, pfn);
+	if (!ps_migratetype_is_mergeable(mt))
+		return;
+	if (order < m->pageblock_order) {
+		if (move_freepages_block(m, z, pfn, mt, PS_MT_HIGHATOMIC) == -1)
+			return;
+		z->nr_reserved_highatomic += m->pageblock_nr_pages;
+	} else {
+		change_pageblock_range(m, pfn, order, PS_MT_HIGHATOMIC);
+		z->nr_reserved_highatomic += 1ull << order;
+	}
+}
+
+bool ps_unreserve_highatomic_pageblock(PsMachine *m, PsZone *z, enum ps_migratetype req_mt,
+				       bool force)
+{
+	/* Keep at least one pageblock unless memory pressure is really high. */
+	if (!force && z->nr_reserved_highatomic <= m->pageblock_nr_pages)
+		return false;
+	for (unsigned order = 0; order < m->nr_orders; order++) {
+		ps_pfn_t pfn = z->free_area[order].list[PS_MT_HIGHATOMIC].head;
+		uint64_t size;
+		int64_t ret;
+
+		if (pfn == PS_PFN_NONE)
+			continue;
+		size = MAX(m->pageblock_nr_pages, 1ull << order);
+		size = MIN(size, z->nr_reserved_highatomic);
+		z->nr_reserved_highatomic -= size;
+		if (order < m->pageblock_order) {
+			ret = move_freepages_block(m, z, pfn, PS_MT_HIGHATOMIC, req_mt);
+		} else {
+			move_to_free_list(m, z, pfn, order, PS_MT_HIGHATOMIC, req_mt);
+			change_pageblock_range(m, pfn, order, req_mt);
+			ret = 1;
+		}
+		g_assert(ret != -1);
+		if (ret > 0)
+			return true;
+	}
+	return false;
+}

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * check.c - the invariant checker: recomputes every counter the allocator keeps from the page
+ * arrays and lists, and verifies the structural rules of the buddy allocator. Meant to run after
+ * every event in property tests and with `pagesim run --check`; it is O(pages), not a hot path.
+ *
+ * Rules checked (per zone):
+ *  1. every list is well linked (prev/next agree, head/tail ends, len matches the walk);
+ *  2. each block on free_area[o].list[mt] is a PS_PAGE_BUDDY head of order o, aligned to 2^o,
+ *     inside the zone's managed range, and its pageblock(s) have type mt;
+ *  3. nr_free[o] equals the sum of list lengths of order o;
+ *  4. blocks (free, pcp, allocated) do not overlap, and every managed page is covered by exactly
+ *     one of them: free + pcp + allocated = managed;
+ *  5. no two free buddies of equal order below pageblock order left unmerged (they share a
+ *     pageblock, so __free_one_page always merges them); at or above pageblock order buddies
+ *     of different types may stay apart (non-mergeable types, or a block retyped while free
+ *     by unreserve_highatomic_pageblock, which does not merge);
+ *  6. NR_FREE_PAGES, NR_FREE_PAGES_BLOCKS, nr_free_highatomic, nr_pcp, each pcp's count and
+ *     nr_allocated equal the recomputed values;
+ *  7. the pageblock type counts are consistent (nr_reserved_highatomic <= HIGHATOMIC blocks).
+ */
+#include "mm/mm.h"
+
+#define FAIL(...)                                                                                  \
+	do {                                                                                       \
+		g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_INVARIANT, __VA_ARGS__);               \
+		return FALSE;                                                                      \
+	} while (0)
+
+static gboolean check_list(PsMachine *m, const PsList *l, const char *what, GError **error)
+{
+	ps_pfn_t prev = PS_PFN_NONE, pfn = l->head;
+	uint64_t n = 0;
+
+	while (pfn != PS_PFN_NONE) {
+		if (pfn < m->map.base_pfn || pfn >= m->map.end_pfn)
+			FAIL("%s: pfn %u outside the memory map", what, pfn);
+		if (m->map.prev[pfn - m->map.base_pfn] != prev)
+			FAIL("%s: pfn %u has prev %u, expected %u", what, pfn,
+			     m->map.prev[pfn - m->map.base_pfn], prev);
+		prev = pfn;
+		pfn = m->map.next[pfn - m->map.base_pfn];
+		if (++n > l->len)
+			FAIL("%s: more than len %" G_GUINT64_FORMAT " entries", what, l->len);
+	}
+	if (l->tail != prev)
+		FAIL("%s: tail %u, last entry %u", what, l->tail, prev);
+	if (n != l->len)
+		FAIL("%s: len %" G_GUINT64_FORMAT ", walked %" G_GUINT64_FORMAT, what, l->len, n);
+	return TRUE;
+}
+
+static gboolean check_zone(PsMachine *m, PsZone *z, GError **error)
+{
+	ps_pfn_t mstart = ps_zone_managed_start_pfn(z), end = ps_zone_end_pfn(z);
+	uint64_t free_pages = 0, free_blocks_pages = 0, free_ha = 0, pcp_pages = 0, alloc_pages = 0;
+	uint64_t ha_blocks = 0;
+	char what[96];
+
+	for (unsigned o = 0; o < m->nr_orders; o++) {
+		uint64_t total = 0;
+
+		for (int mt = 0; mt < PS_MT_TYPES; mt++) {
+			const PsList *l = &z->free_area[o].list[mt];
+
+			g_snprintf(what, sizeof(what), "node %d %s free_area[%u].%s", z->node,
+				   ps_zone_names[z->type], o, ps_migratetype_names[mt]);
+			if (!check_list(m, l, what, error))
+				return FALSE;
+			total += l->len;
+			for (ps_pfn_t p = l->head; p != PS_PFN_NONE;
+			     p = m->map.next[p - m->map.base_pfn]) {
+				if (ps_page_state(m, p) != PS_PAGE_BUDDY ||
+				    ps_page_order(m, p) != o)
+					FAIL("%s: pfn %u is not a buddy head of that order", what,
+					     p);
+				if (p & ((1u << o) - 1))
+					FAIL("%s: pfn %u not aligned to order %u", what, p, o);
+				if (p < mstart || p + (1u << o) > end)
+					FAIL("%s: block at pfn %u outside the managed range", what,
+					     p);
+				for (ps_pfn_t b = p; b < p + (1u << o);
+				     b += (ps_pfn_t)m->pageblock_nr_pages) {
+					if (ps_pageblock_mt(m, b) != (enum ps_migratetype)mt)
+						FAIL("%s: block at pfn %u lies in a %s pageblock",
+						     what, p,
+						     ps_migratetype_names[ps_pageblock_mt(m, b)]);
+					if (o < m->pageblock_order)
+						break;
+				}
+				free_pages += 1ull << o;
+				if (o >= m->pageblock_order && mt != PS_MT_ISOLATE)
+					free_blocks_pages += 1ull << o;
+				if (mt == PS_MT_HIGHATOMIC)
+					free_ha += 1ull << o;
+			}
+		}
+		if (total != z->free_area[o].nr_free)
+			FAIL("node %d %s: nr_free[%u] = %" G_GUINT64_FORMAT
+			     " but the lists hold %" G_GUINT64_FORMAT,
+			     z->node, ps_zone_names[z->type], o, z->free_area[o].nr_free, total);
+	}
+
+	if (z->pcp) {
+		for (int c = 0; c < m->nr_cpus; c++) {
+			PsPcp *pcp = &z->pcp[c];
+			uint64_t cnt = 0;
+
+			for (int l = 0; l < PS_NR_PCP_LISTS; l++) {
+				g_snprintf(what, sizeof(what), "node %d %s cpu %d pcp list %d",
+					   z->node, ps_zone_names[z->type], c, l);
+				if (!check_list(m, &pcp->lists[l], what, error))
+					return FALSE;
+				for (ps_pfn_t p = pcp->lists[l].head; p != PS_PFN_NONE;
+				     p = m->map.next[p - m->map.base_pfn]) {
+					if (ps_page_state(m, p) != PS_PAGE_PCP)
+						FAIL("%s: pfn %u is not a pcp page", what, p);
+					cnt += 1ull << ps_page_order(m, p);
+				}
+			}
+			if (cnt != (uint64_t)pcp->count)
+				FAIL("node %d %s cpu %d: pcp count %d, lists hold "
+				     "%" G_GUINT64_FORMAT,
+				     z->node, ps_zone_names[z->type], c, pcp->count, cnt);
+			pcp_pages += cnt;
+		}
+	}
+
+	/* Walk the managed range block by block: coverage, overlap, unmerged buddies. */
+	for (ps_pfn_t p = mstart; p < end;) {
+		enum ps_page_state st = ps_page_state(m, p);
+		unsigned o = ps_page_order(m, p);
+
+		if (st == PS_PAGE_TAIL || st == PS_PAGE_RESERVED)
+			FAIL("node %d %s: managed pfn %u is not covered by any block", z->node,
+			     ps_zone_names[z->type], p);
+		if (p & ((1u << o) - 1))
+			FAIL("node %d %s: block at pfn %u not aligned to order %u", z->node,
+			     ps_zone_names[z->type], p, o);
+		if (p + (1u << o) > end)
+			FAIL("node %d %s: block at pfn %u order %u runs past the zone", z->node,
+			     ps_zone_names[z->type], p, o);
+		for (ps_pfn_t t = p + 1; t < p + (1u << o); t++)
+			if (ps_page_state(m, t) != PS_PAGE_TAIL)
+				FAIL("node %d %s: pfn %u inside the order-%u block at %u is a "
+				     "block head too",
+				     z->node, ps_zone_names[z->type], t, o, p);
+		if (st == PS_PAGE_ALLOCATED)
+			alloc_pages += 1ull << o;
+		if (st == PS_PAGE_BUDDY && o < m->max_order) {
+			ps_pfn_t b = p ^ (1u << o);
+
+			if (b >= mstart && b < end && ps_page_state(m, b) == PS_PAGE_BUDDY &&
+			    ps_page_order(m, b) == o) {
+				bool apart = o >= m->pageblock_order &&
+					     ps_pageblock_mt(m, p) != ps_pageblock_mt(m, b);
+
+				if (!apart)
+					FAIL(
+					    "node %d %s: free buddies at pfn %u and %u of order %u "
+					    "were not merged",
+					    z->node, ps_zone_names[z->type], p, b, o);
+			}
+		}
+		p += 1u << o;
+	}
+
+	for (ps_pfn_t p = z->start_pfn & ~(ps_pfn_t)(m->pageblock_nr_pages - 1); p < end;
+	     p += (ps_pfn_t)m->pageblock_nr_pages)
+		if (p >= z->start_pfn && ps_pageblock_mt(m, p) == PS_MT_HIGHATOMIC)
+			ha_blocks++;
+
+	if ((int64_t)free_pages != z->vm_stat[PS_NR_FREE_PAGES])
+		FAIL("node %d %s: NR_FREE_PAGES %" G_GINT64_FORMAT
+		     ", lists hold %" G_GUINT64_FORMAT,
+		     z->node, ps_zone_names[z->type], z->vm_stat[PS_NR_FREE_PAGES], free_pages);
+	if ((int64_t)free_blocks_pages != z->vm_stat[PS_NR_FREE_PAGES_BLOCKS])
+		FAIL("node %d %s: NR_FREE_PAGES_BLOCKS %" G_GINT64_FORMAT
+		     ", recomputed %" G_GUINT64_FORMAT,
+		     z->node, ps_zone_names[z->type], z->vm_stat[PS_NR_FREE_PAGES_BLOCKS],
+		     free_blocks_pages);
+	if (free_ha != z->nr_free_highatomic)
+		FAIL("node %d %s: nr_free_highatomic %" G_GUINT64_FORMAT
+		     ", recomputed %" G_GUINT64_FORMAT,
+		     z->node, ps_zone_names[z->type], z->nr_free_highatomic, free_ha);
+	if (pcp_pages != z->nr_pcp)
+		FAIL("node %d %s: nr_pcp %" G_GUINT64_FORMAT ", recomputed %" G_GUINT64_FORMAT,
+		     z->node, ps_zone_names[z->type], z->nr_pcp, pcp_pages);
+	if (alloc_pages != z->nr_allocated)
+		FAIL("node %d %s: nr_allocated %" G_GUINT64_FORMAT
+		     ", recomputed %" G_GUINT64_FORMAT,
+		     z->node, ps_zone_names[z->type], z->nr_allocated, alloc_pages);
+	if (free_pages + pcp_pages + alloc_pages != z->managed)
+		FAIL("node %d %s: free %" G_GUINT64_FORMAT " + pcp %" G_GUINT64_FORMAT
+		     " + allocated %" G_GUINT64_FORMAT " != managed %" G_GUINT64_FORMAT,
+		     z->node, ps_zone_names[z->type], free_pages, pcp_pages, alloc_pages,
+		     z->managed);
+	if (z->nr_reserved_highatomic > ha_blocks * m->pageblock_nr_pages)
+		FAIL("node %d %s: %" G_GUINT64_FORMAT
+		     " pages reserved highatomic but only %" G_GUINT64_FORMAT
+		     " HighAtomic pageblocks",
+		     z->node, ps_zone_names[z->type], z->nr_reserved_highatomic, ha_blocks);
+	return TRUE;
+}
+
+gboolean ps_machine_check(PsMachine *m, GError **error)
+{
+	for (int i = 0; i < m->nr_zones; i++) {
+		PsZone *z = &m->zones[i];
+
+		if (!ps_zone_populated(z))
+			continue;
+		if (!check_zone(m, z, error))
+			return FALSE;
+	}
+	return TRUE;
+}

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * machine.c - building the simulated machine: nodes, zones, the pfn-indexed page arrays, the
+ * pageblock array and per-cpu pagesets, then releasing every managed page to the buddy
+ * allocator as memblock_free_all() does at boot.
+ *
+ * Mirrors free_area_init(), memmap_init_range() (every pageblock starts MOVABLE) and
+ * __free_pages_core() (boot memory is freed with FPI_TO_TAIL in naturally aligned chunks).
+ *
+ * Simplifications:
+ * - A zone's pages that are spanned but not managed (holes, memblock reservations, the memmap)
+ *   are modelled as one reserved range at the *start* of the zone, and the managed pages as the
+ *   contiguous rest. The kernel's reservations are scattered, but most sit low (kernel image,
+ *   early allocations), and only their count enters the formulas. With this choice a fresh
+ *   x86-64 DMA zone (start_pfn 1, 3840 managed) has the free blocks the real one has
+ *   (buddyinfo 0 0 0 0 0 0 0 0 1 1 3).
+ * - Device zones never hold memory.
+ */
+#include <string.h>
+#include <sys/mman.h>
+
+#include "mm/mm.h"
+
+/*
+ * Page-state arrays are large (9 bytes per base page: 2.3 GiB for 1 TiB at 4 KiB pages) and are
+ * touched densely during setup, so they come from mmap with transparent huge pages requested:
+ * 512x fewer page faults than malloc'd 4 KiB pages. Anonymous mappings are zero-filled, which
+ * is what the flags array needs. No GLib call offers this, hence the hand-written helper.
+ */
+static void *state_alloc(size_t bytes)
+{
+	void *p;
+
+	if (bytes == 0)
+		bytes = 1;
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	if (bytes >= (2u << 20))
+		madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+static void state_free(void *p, size_t bytes)
+{
+	if (p)
+		munmap(p, bytes ? bytes : 1);
+}
+
+gboolean ps_page_size_defaults(uint32_t page_size, unsigned *max_order, unsigned *pageblock_order,
+			       unsigned *thp_order)
+{
+	/* kernel-facts §2.1: ARCH_FORCE_MAX_ORDER and the PMD order for each page size. */
+	switch (page_size) {
+	case 4096:
+		*max_order = 10;
+		*thp_order = 9;
+		break;
+	case 16384:
+		*max_order = 11;
+		*thp_order = 11;
+		break;
+	case 65536:
+		*max_order = 13;
+		*thp_order = 13;
+		break;
+	default:
+		return FALSE;
+	}
+	/* pageblock_order = min(HPAGE_PMD_ORDER, PAGE_BLOCK_MAX_ORDER = MAX_PAGE_ORDER). */
+	*pageblock_order = MIN(*thp_order, *max_order);
+	return TRUE;
+}
+
+static gboolean validate_spec(const PsMachineSpec *spec, GError **error)
+{
+	if (spec->page_size == 0 || (spec->page_size & (spec->page_size - 1)) ||
+	    spec->page_size < 4096) {
+		g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC,
+			    "page_size: %u is not a power of two >= 4096", spec->page_size);
+		return FALSE;
+	}
+	if (spec->max_order >= PS_NR_ORDERS_MAX) {
+		g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC,
+			    "max_order: %u is larger than the supported %d", spec->max_order,
+			    PS_NR_ORDERS_MAX - 1);
+		return FALSE;
+	}
+	if (spec->pageblock_order > spec->max_order) {
+		g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC,
+			    "pageblock_order: %u is larger than max_order %u",
+			    spec->pageblock_order, spec->max_order);
+		return FALSE;
+	}
+	if (spec->nr_nodes < 1 || spec->nr_nodes > PS_MAX_NODES) {
+		g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC, "nodes: %d nodes (1..%d)",
+			    spec->nr_nodes, PS_MAX_NODES);
+		return FALSE;
+	}
+	if (spec->nr_cpus < 1 || spec->nr_cpus > PS_MAX_CPUS) {
+		g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC, "cpus: %d cpus (1..%d)",
+			    spec->nr_cpus, PS_MAX_CPUS);
+		return FALSE;
+	}
+	for (int c = 0; c < spec->nr_cpus; c++) {
+		if (spec->cpu_node[c] < 0 || spec->cpu_node[c] >= spec->nr_nodes) {
+			g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC,
+				    "cpus: cpu %d is on node %d, which does not exist", c,
+				    spec->cpu_node[c]);
+			return FALSE;
+		}
+	}
+	for (int n = 0; n < spec->nr_nodes; n++) {
+		for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
+			const PsZoneSpec *zs = &spec->zones[n][t];
+
+			if (zs->managed > zs->present || zs->present > zs->spanned) {
+				g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC,
+					    "node %d zone %s: managed %" G_GUINT64_FORMAT
+					    " <= present %" G_GUINT64_FORMAT
+					    " <= spanned %" G_GUINT64_FORMAT " does not hold",
+					    n, ps_zone_names[t], zs->managed, zs->present,
+					    zs->spanned);
+				return FALSE;
+			}
+			if (t == PS_ZONE_DEVICE && zs->managed) {
+				g_set_error(
+				    error, PS_MM_ERROR, PS_MM_ERROR_SPEC,
+				    "node %d zone Device: ZONE_DEVICE never holds buddy pages", n);
+				return FALSE;
+			}
+			if ((uint64_t)zs->start_pfn + zs->spanned > UINT32_MAX) {
+				g_set_error(
+				    error, PS_MM_ERROR, PS_MM_ERROR_SPEC,
+				    "node %d zone %s: ends beyond pfn 2^32-1, the model's limit", n,
+				    ps_zone_names[t]);
+				return FALSE;
+			}
+		}
+	}
+	/* No two zones with pages may overlap. */
+	for (int a = 0; a < spec->nr_nodes * PS_MAX_NR_ZONES; a++) {
+		const PsZoneSpec *za = &spec->zones[a / PS_MAX_NR_ZONES][a % PS_MAX_NR_ZONES];
+
+		if (!za->spanned)
+			continue;
+		for (int b = a + 1; b < spec->nr_nodes * PS_MAX_NR_ZONES; b++) {
+			const PsZoneSpec *zb =
+			    &spec->zones[b / PS_MAX_NR_ZONES][b % PS_MAX_NR_ZONES];
+
+			if (!zb->spanned)
+				continue;
+			if (za->start_pfn < zb->start_pfn + zb->spanned &&
+			    zb->start_pfn < za->start_pfn + za->spanned) {
+				g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC,
+					    "zones overlap: node %d %s and node %d %s",
+					    a / PS_MAX_NR_ZONES, ps_zone_names[a % PS_MAX_NR_ZONES],
+					    b / PS_MAX_NR_ZONES,
+					    ps_zone_names[b % PS_MAX_NR_ZONES]);
+				return FALSE;
+			}
+		}
+	}
+	return TRUE;
+}
+
+/* Releases [start, end) of zone z to the buddy in naturally aligned chunks, to the tail. */
+static void free_range_to_buddy(PsMachine *m, PsZone *z, ps_pfn_t start, ps_pfn_t end)
+{
+	ps_pfn_t pfn = start;
+
+	while (pfn < end) {
+		unsigned order = m->max_order;
+
+		while (order > 0 && ((pfn & ((1u << order) - 1)) || pfn + (1u << order) > end))
+			order--;
+		ps_buddy_free(m, z, pfn, order, PS_FPI_TO_TAIL);
+		pfn += 1u << order;
+	}
+}
+
+PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error)
+{
+	g_autoptr(PsMachine) m = NULL;
+	ps_pfn_t lo = PS_PFN_NONE, hi = 0;
+	uint64_t npages, nblocks;
+	unsigned align_order;
+
+	if (!validate_spec(spec, error))
+		return NULL;
+
+	m = g_new0(PsMachine, 1);
+	m->spec = *spec;
+	m->page_size = spec->page_size;
+	m->page_shift = (unsigned)g_bit_nth_lsf(spec->page_size, -1);
+	m->max_order = spec->max_order;
+	m->nr_orders = spec->max_order + 1;
+	m->pageblock_order = spec->pageblock_order;
+	m->pageblock_nr_pages = 1ull << spec->pageblock_order;
+	m->nr_cpus = spec->nr_cpus;
+	m->nr_nodes = spec->nr_nodes;
+	m->sysctl = spec->sysctl;
+	m->nr_zones = spec->nr_nodes * PS_MAX_NR_ZONES;
+	m->zones = g_new0(PsZone, m->nr_zones);
+
+	for (int n = 0; n < m->nr_nodes; n++) {
+		m->nodes[n].id = n;
+		for (int c = 0; c < m->nr_cpus; c++)
+			if (spec->cpu_node[c] == n)
+				m->nodes[n].nr_cpus++;
+		for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
+			PsZone *z = ps_machine_zone(m, n, (enum ps_zone_type)t);
+			const PsZoneSpec *zs = &spec->zones[n][t];
+
+			z->node = n;
+			z->type = (enum ps_zone_type)t;
+			z->idx = n * PS_MAX_NR_ZONES + t;
+			z->start_pfn = zs->start_pfn;
+			z->spanned = zs->spanned;
+			z->present = zs->present;
+			z->managed = zs->managed;
+			for (unsigned o = 0; o < PS_NR_ORDERS_MAX; o++)
+				for (int mt = 0; mt < PS_MT_TYPES; mt++)
+					z->free_area[o].list[mt].head =
+					    z->free_area[o].list[mt].tail = PS_PFN_NONE;
+			if (zs->spanned) {
+				lo = MIN(lo, zs->start_pfn);
+				hi = MAX(hi, zs->start_pfn + (ps_pfn_t)zs->spanned);
+			}
+		}
+	}
+	if (hi == 0) {
+		g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC, "nodes: no zone has any pages");
+		return NULL;
+	}
+
+	/* Align the map so that buddy and pageblock arithmetic works on absolute pfns. */
+	align_order = MAX(m->max_order, m->pageblock_order);
+	lo &= ~((1u << align_order) - 1);
+	if ((uint64_t)hi + (1ull << align_order) > UINT32_MAX) {
+		g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC,
+			    "nodes: the pfn range is too large for 32-bit pfns");
+		return NULL;
+	}
+	hi = (ps_pfn_t)(((uint64_t)hi + (1u << align_order) - 1) & ~((1ull << align_order) - 1));
+	npages = (uint64_t)hi - lo;
+	nblocks = npages >> m->pageblock_order;
+	m->map.base_pfn = lo;
+	m->map.end_pfn = hi;
+	/* next/prev are only read for pages on a list; flags start zeroed (PS_PAGE_TAIL). */
+	m->map.next = state_alloc(npages * sizeof(uint32_t));
+	m->map.prev = state_alloc(npages * sizeof(uint32_t));
+	m->map.flags = state_alloc(npages);
+	m->pageblock_mt = g_try_new(uint8_t, nblocks);
+	if (!m->map.next || !m->map.prev || !m->map.flags || !m->pageblock_mt) {
+		g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC,
+			    "nodes: cannot allocate page state for %" G_GUINT64_FORMAT " pages",
+			    npages);
+		return NULL;
+	}
+	memset(m->pageblock_mt, PS_MT_MOVABLE, nblocks);
+
+	for (int i = 0; i < m->nr_zones; i++) {
+		PsZone *z = &m->zones[i];
+		ps_pfn_t mstart;
+
+		if (!z->spanned)
+			continue;
+		mstart = ps_zone_managed_start_pfn(z);
+		for (ps_pfn_t pfn = z->start_pfn; pfn < mstart; pfn++)
+			ps_page_set(m, pfn, PS_PAGE_RESERVED, 0);
+		if (!ps_zone_populated(z))
+			continue;
+		z->pcp = g_new0(PsPcp, m->nr_cpus);
+		for (int c = 0; c < m->nr_cpus; c++)
+			for (int l = 0; l < PS_NR_PCP_LISTS; l++)
+				z->pcp[c].lists[l].head = z->pcp[c].lists[l].tail = PS_PFN_NONE;
+		/* Boot pagesets: high 0, batch 1 until policy sizes them. */
+		z->pageset_batch = 1;
+		ps_zone_update_pagesets(m, z);
+		free_range_to_buddy(m, z, mstart, ps_zone_end_pfn(z));
+	}
+	/* Boot-time frees are not "pgfree" events of the workload. */
+	m->vm_events[PS_PGFREE] = 0;
+	return g_steal_pointer(&m);
+}
+
+void ps_machine_free(PsMachine *m)
+{
+	size_t npages;
+
+	if (!m)
+		return;
+	if (m->zones)
+		for (int i = 0; i < m->nr_zones; i++)
+			g_free(m->zones[i].pcp);
+	g_free(m->zones);
+	npages = (size_t)(m->map.end_pfn - m->map.base_pfn);
+	state_free(m->map.next, npages * sizeof(uint32_t));
+	state_free(m->map.prev, npages * sizeof(uint32_t));
+	state_free(m->map.flags, npages);
+	g_free(m->pageblock_mt);
+	g_free(m);
+}
+
+PsZone *ps_pfn_zone(PsMachine *m, ps_pfn_t pfn)
+{
+	for (int i = 0; i < m->nr_zones; i++) {
+		PsZone *z = &m->zones[i];
+
+		if (z->spanned && pfn >= z->start_pfn && pfn < ps_zone_end_pfn(z))
+			return z;
+	}
+	return NULL;
+}
+
+void ps_machine_set_hooks(PsMachine *m, const PsMmHooks *hooks)
+{
+	if (hooks)
+		m->hooks = *hooks;
+	else
+		memset(&m->hooks, 0, sizeof(m->hooks));
+}

@@ -1,0 +1,605 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * mm.h - the mechanism of the simulated page allocator: machine, nodes, zones, buddy free
+ * areas, pageblocks, per-cpu page lists and per-page state.
+ *
+ * Mirrors include/linux/mmzone.h and the list-manipulating parts of mm/page_alloc.c. This layer
+ * takes and returns blocks; it never decides *when* to reclaim, compact or fail (that is
+ * policy/), never parses JSON and never prints.
+ *
+ * Per-page state lives in flat arrays indexed by pfn (PsMemMap): 4 + 4 + 1 = 9 bytes per base
+ * page. There are no per-page heap objects. pfns are 32-bit, so a machine is limited to 2^32 - 1
+ * base pages (16 TiB at 4 KiB pages); that is checked when the machine is built.
+ */
+#ifndef PS_MM_H
+#define PS_MM_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+typedef uint32_t ps_pfn_t;
+#define PS_PFN_NONE UINT32_MAX
+
+/* Largest MAX_PAGE_ORDER any supported page size uses (arm64 64K: 13), plus one. */
+#define PS_NR_ORDERS_MAX	   16
+#define PS_MAX_NODES		   64
+#define PS_MAX_CPUS		   1024
+#define PS_PAGE_ALLOC_COSTLY_ORDER 3
+#define PS_SWAP_CLUSTER_MAX	   32
+
+/* enum zone_type of an x86-64 / arm64 build (kernel-facts §0.1, §1.1). Device is always empty. */
+enum ps_zone_type {
+	PS_ZONE_DMA,
+	PS_ZONE_DMA32,
+	PS_ZONE_NORMAL,
+	PS_ZONE_MOVABLE,
+	PS_ZONE_DEVICE,
+	PS_MAX_NR_ZONES
+};
+extern const char *const ps_zone_names[PS_MAX_NR_ZONES]; /* "DMA", "DMA32", "Normal", ... */
+
+/* Migratetypes of a build without CMA (kernel-facts §0.1). */
+enum ps_migratetype {
+	PS_MT_UNMOVABLE,
+	PS_MT_MOVABLE,
+	PS_MT_RECLAIMABLE,
+	PS_MT_PCPTYPES, /* number of types that have pcp lists */
+	PS_MT_HIGHATOMIC = PS_MT_PCPTYPES,
+	PS_MT_ISOLATE,
+	PS_MT_TYPES
+};
+extern const char *const ps_migratetype_names[PS_MT_TYPES]; /* pagetypeinfo spelling */
+
+enum ps_wmark { PS_WMARK_MIN, PS_WMARK_LOW, PS_WMARK_HIGH, PS_WMARK_PROMO, PS_NR_WMARK };
+
+/* Watermark-check and allocation flags, mm/internal.h values (kernel-facts §4.6). */
+enum {
+	PS_ALLOC_WMARK_MIN = PS_WMARK_MIN,
+	PS_ALLOC_WMARK_LOW = PS_WMARK_LOW,
+	PS_ALLOC_WMARK_HIGH = PS_WMARK_HIGH,
+	PS_ALLOC_WMARK_MASK = 0x3,
+	PS_ALLOC_NO_WATERMARKS = 0x4,
+	PS_ALLOC_OOM = 0x8,
+	PS_ALLOC_NON_BLOCK = 0x10,
+	PS_ALLOC_MIN_RESERVE = 0x20,
+	PS_ALLOC_CPUSET = 0x40,
+	PS_ALLOC_CMA = 0x80,
+	PS_ALLOC_NOFRAGMENT = 0x100,
+	PS_ALLOC_HIGHATOMIC = 0x200,
+	PS_ALLOC_TRYLOCK = 0x400,
+	PS_ALLOC_KSWAPD = 0x800,
+	PS_ALLOC_RESERVES =
+	    PS_ALLOC_NON_BLOCK | PS_ALLOC_MIN_RESERVE | PS_ALLOC_HIGHATOMIC | PS_ALLOC_OOM,
+};
+
+/* zone->flags bits (enum zone_flags). */
+enum {
+	PS_ZONE_BOOSTED_WATERMARK = 1u << 0,
+	PS_ZONE_RECLAIM_ACTIVE = 1u << 1,
+	PS_ZONE_BELOW_HIGH = 1u << 2,
+};
+
+/* ---- per-page state ------------------------------------------------------------------- */
+
+/*
+ * page->flags, one byte: bits 0-3 the order of the block this page heads (meaningful for heads
+ * only), bits 4-6 the state. Pages inside a block (tails) have state PS_PAGE_TAIL and order 0;
+ * like the kernel, only the head of a free block carries PageBuddy.
+ */
+enum ps_page_state {
+	PS_PAGE_TAIL = 0,     /* inside a block headed elsewhere (or not yet touched) */
+	PS_PAGE_RESERVED = 1, /* present but not managed: never in the allocator */
+	PS_PAGE_BUDDY = 2,    /* head of a free block on a buddy list */
+	PS_PAGE_PCP = 3,      /* head of a block on a per-cpu list */
+	PS_PAGE_ALLOCATED = 4 /* head of a block handed out by the allocator */
+};
+#define PS_PAGE_ORDER_MASK  0x0fu
+#define PS_PAGE_STATE_SHIFT 4
+#define PS_PAGE_STATE_MASK  0x70u
+/* On an allocated head: the block looks movable to the claim heuristic (PageLRU or movable ops). */
+#define PS_PAGE_MOVABLE_BIT 0x80u
+
+/*
+ * Flat pfn-indexed arrays over [base_pfn, end_pfn). next/prev link the head pages of free blocks
+ * into the buddy free lists and the pcp lists (PS_PFN_NONE terminates); they are not initialised
+ * for pages that are not on a list. flags is zero-initialised.
+ */
+typedef struct {
+	ps_pfn_t base_pfn;
+	ps_pfn_t end_pfn;
+	uint32_t *next; /* indexed by pfn - base_pfn */
+	uint32_t *prev;
+	uint8_t *flags;
+} PsMemMap;
+
+/* ---- lists ---------------------------------------------------------------------------- */
+
+/* A doubly linked list of block heads threaded through PsMemMap.next/prev. */
+typedef struct {
+	ps_pfn_t head;
+	ps_pfn_t tail;
+	uint64_t len; /* number of blocks on the list */
+} PsList;
+
+/* struct free_area: one list per migratetype plus the count of blocks of this order. */
+typedef struct {
+	PsList list[PS_MT_TYPES];
+	uint64_t nr_free; /* blocks of this order, all types */
+} PsFreeArea;
+
+/*
+ * struct per_cpu_pages: one per (cpu, zone). List index = 3 * order + mt for orders 0..3; the
+ * THP order has two lists, 12 + (mt == MOVABLE) (kernel-facts §3.1). count is in base pages.
+ */
+#define PS_NR_PCP_LISTS		     14
+#define PS_PCPF_PREV_FREE_HIGH_ORDER 0x1
+#define PS_PCPF_FREE_HIGH_BATCH	     0x2
+typedef struct {
+	int count; /* base pages on all lists */
+	int high;  /* dynamic high, 0 until first use */
+	int high_min;
+	int high_max;
+	int batch;
+	uint8_t flags; /* PS_PCPF_* */
+	uint8_t alloc_factor;
+	uint8_t expire; /* remote-node drain countdown (kernel-facts §3.5) */
+	int free_count; /* pages freed recently, for free_high */
+	PsList lists[PS_NR_PCP_LISTS];
+} PsPcp;
+
+/* ---- zone stat items and vm events ------------------------------------------------------ */
+
+/* Zone stat items in /proc/zoneinfo order (kernel-facts §10.3). */
+enum ps_zone_stat {
+	PS_NR_FREE_PAGES,
+	PS_NR_FREE_PAGES_BLOCKS,
+	PS_NR_ZONE_INACTIVE_ANON,
+	PS_NR_ZONE_ACTIVE_ANON,
+	PS_NR_ZONE_INACTIVE_FILE,
+	PS_NR_ZONE_ACTIVE_FILE,
+	PS_NR_ZONE_UNEVICTABLE,
+	PS_NR_ZONE_WRITE_PENDING,
+	PS_NR_MLOCK,
+	PS_NR_ZSPAGES,
+	PS_NR_FREE_CMA,
+	PS_NR_ZONE_STAT_ITEMS
+};
+extern const char *const ps_zone_stat_names[PS_NR_ZONE_STAT_ITEMS];
+
+/* NUMA event counters per zone, in zoneinfo order. */
+enum ps_numa_stat {
+	PS_NUMA_HIT,
+	PS_NUMA_MISS,
+	PS_NUMA_FOREIGN,
+	PS_NUMA_INTERLEAVE_HIT,
+	PS_NUMA_LOCAL,
+	PS_NUMA_OTHER,
+	PS_NR_NUMA_STAT_ITEMS
+};
+extern const char *const ps_numa_stat_names[PS_NR_NUMA_STAT_ITEMS];
+
+/*
+ * vm events (the "events" part of /proc/vmstat) that the model counts, named as the kernel names
+ * them. Per-zone events (pgalloc_<zone>, allocstall_<zone>, pgskip_<zone>) are expanded in the
+ * zone-type order. Checklist: a new item goes here and into ps_vm_event_names in mm/stat.c.
+ */
+enum ps_vm_event {
+	PS_PGALLOC_DMA,
+	PS_PGALLOC_DMA32,
+	PS_PGALLOC_NORMAL,
+	PS_PGALLOC_MOVABLE,
+	PS_PGALLOC_DEVICE,
+	PS_ALLOCSTALL_DMA,
+	PS_ALLOCSTALL_DMA32,
+	PS_ALLOCSTALL_NORMAL,
+	PS_ALLOCSTALL_MOVABLE,
+	PS_ALLOCSTALL_DEVICE,
+	PS_PGFREE,
+	PS_PGSTEAL_KSWAPD,
+	PS_PGSTEAL_DIRECT,
+	PS_PGSCAN_KSWAPD,
+	PS_PGSCAN_DIRECT,
+	PS_PGSCAN_ANON,
+	PS_PGSCAN_FILE,
+	PS_PGSTEAL_ANON,
+	PS_PGSTEAL_FILE,
+	PS_KSWAPD_LOW_WMARK_HIT_QUICKLY,
+	PS_KSWAPD_HIGH_WMARK_HIT_QUICKLY,
+	PS_PAGEOUTRUN,
+	PS_OOM_KILL,
+	PS_COMPACT_MIGRATE_SCANNED,
+	PS_COMPACT_FREE_SCANNED,
+	PS_COMPACT_ISOLATED,
+	PS_COMPACT_STALL,
+	PS_COMPACT_FAIL,
+	PS_COMPACT_SUCCESS,
+	PS_COMPACT_DAEMON_WAKE,
+	PS_NR_VM_EVENTS
+};
+extern const char *const ps_vm_event_names[PS_NR_VM_EVENTS];
+
+/* ---- zone, node, machine ---------------------------------------------------------------- */
+
+/*
+ * struct zone. One instance per (node, zone type), populated or not. The span
+ * [start_pfn, start_pfn + spanned) is contiguous; the pages that are managed are the last
+ * `managed` pages of the span (see machine.c for why). mm/ writes the free areas, counters and
+ * pcp lists; policy/ writes watermarks, reserves, boost and pcp limits.
+ */
+typedef struct PsZone {
+	int node;
+	enum ps_zone_type type;
+	int idx; /* index into PsMachine.zones */
+
+	ps_pfn_t start_pfn;
+	uint64_t spanned;
+	uint64_t present;
+	uint64_t managed;
+
+	/* Written by policy/ (setup_per_zone_wmarks and friends). Unboosted values. */
+	uint64_t wmark[PS_NR_WMARK];
+	uint64_t watermark_boost;
+	int64_t lowmem_reserve[PS_MAX_NR_ZONES];
+	unsigned flags; /* PS_ZONE_* */
+
+	PsFreeArea free_area[PS_NR_ORDERS_MAX];
+	int64_t vm_stat[PS_NR_ZONE_STAT_ITEMS];
+	uint64_t numa_stat[PS_NR_NUMA_STAT_ITEMS];
+	uint64_t nr_free_highatomic;	 /* free pages on HIGHATOMIC lists */
+	uint64_t nr_reserved_highatomic; /* pages in HIGHATOMIC pageblocks */
+	uint64_t nr_allocated;		 /* base pages handed out (not free, not on pcp) */
+	uint64_t nr_pcp;		 /* base pages on all pcp lists of this zone */
+
+	/* pcp sizing for this zone (zone_set_pageset_high_and_batch), and one pcp per cpu. */
+	int pageset_batch;
+	int pageset_high_min;
+	int pageset_high_max;
+	PsPcp *pcp; /* [nr_cpus] */
+} PsZone;
+
+/* Per-node zonelist: zone indices into PsMachine.zones, terminated by -1. */
+typedef struct {
+	int zones[PS_MAX_NODES * PS_MAX_NR_ZONES + 1];
+	int nr;
+} PsZonelist;
+
+/* struct pglist_data (the parts this layer needs). */
+typedef struct {
+	int id;
+	int nr_cpus;			/* cpus on this node */
+	PsZonelist zonelist_fallback;	/* ZONELIST_FALLBACK: all nodes */
+	PsZonelist zonelist_nofallback; /* ZONELIST_NOFALLBACK: this node only */
+	int node_order[PS_MAX_NODES];	/* fallback node order, nr_nodes entries */
+} PsNode;
+
+/* vm sysctls that mm/ and policy/ read. Sentinel -1 means "unset, use the kernel default". */
+typedef struct {
+	int64_t min_free_kbytes;
+	int64_t user_min_free_kbytes; /* -1 unless the config set it */
+	int watermark_scale_factor;
+	int watermark_boost_factor;
+	int lowmem_reserve_ratio[PS_MAX_NR_ZONES];
+	int percpu_pagelist_high_fraction;
+	int extfrag_threshold;
+	int compaction_proactiveness;
+	int swappiness;
+	int zone_reclaim_mode;
+	int defrag_mode;
+	uint64_t stat_interval_ns;
+	bool page_group_by_mobility_disabled;
+} PsSysctl;
+
+/* Hooks through which report/ observes mechanism events. All optional. */
+typedef struct {
+	void *data;
+	void (*extfrag)(void *data, PsZone *z, ps_pfn_t pfn, unsigned order, unsigned fb_order,
+			enum ps_migratetype alloc_mt, enum ps_migratetype fb_mt, bool claimed);
+	void (*zone_locked)(void *data, PsZone *z, ps_pfn_t pfn, unsigned order,
+			    enum ps_migratetype mt, bool percpu_refill);
+	void (*pcpu_drain)(void *data, PsZone *z, ps_pfn_t pfn, unsigned order,
+			   enum ps_migratetype mt);
+} PsMmHooks;
+/* The shape a machine is built from: plain data, produced by config/. */
+typedef struct {
+	ps_pfn_t start_pfn;
+	uint64_t spanned;
+	uint64_t present;
+	uint64_t managed;
+} PsZoneSpec;
+
+typedef struct {
+	uint32_t page_size; /* bytes: 4096, 16384 or 65536 */
+	unsigned max_order; /* MAX_PAGE_ORDER */
+	unsigned pageblock_order;
+	unsigned thp_order; /* HPAGE_PMD_ORDER; pcp holds this order too when thp_built */
+	bool thp_built;	    /* CONFIG_TRANSPARENT_HUGEPAGE */
+	int thp_mode;	    /* 0 never, 1 madvise, 2 always */
+	int nr_cpus;
+	int cpu_node[PS_MAX_CPUS];
+	int nr_nodes;
+	uint8_t distance[PS_MAX_NODES][PS_MAX_NODES];
+	PsZoneSpec zones[PS_MAX_NODES][PS_MAX_NR_ZONES];
+	PsSysctl sysctl;
+	int pcp_batch_scale_max; /* CONFIG_PCP_BATCH_SCALE_MAX, default 5 */
+	uint64_t seed;
+} PsMachineSpec;
+
+/*
+ * The simulated machine. Built once by ps_machine_new(); zones[node * PS_MAX_NR_ZONES + type].
+ * vm_events are machine-wide (the kernel sums per-cpu event counters the same way).
+ */
+typedef struct PsMachine {
+	PsMachineSpec spec; /* a copy of what it was built from */
+	uint32_t page_size;
+	unsigned page_shift;
+	unsigned max_order;
+	unsigned nr_orders; /* NR_PAGE_ORDERS = max_order + 1 */
+	unsigned pageblock_order;
+	uint64_t pageblock_nr_pages;
+	int nr_cpus;
+	int nr_nodes;
+	PsSysctl sysctl;
+	uint64_t totalreserve_pages;
+
+	PsNode nodes[PS_MAX_NODES];
+	PsZone *zones; /* [nr_nodes * PS_MAX_NR_ZONES] */
+	int nr_zones;
+
+	PsMemMap map;
+	uint8_t *pageblock_mt; /* [(end_pfn - base_pfn) >> pageblock_order], enum ps_migratetype */
+
+	uint64_t vm_events[PS_NR_VM_EVENTS];
+	uint64_t
+	    split_levels_total;	    /* buddy split levels done by expand(), for the latency model */
+	uint64_t pcp_refills_total; /* rmqueue_bulk calls from an empty pcp list */
+	uint64_t pcp_refill_pages_total; /* base pages those refills moved to pcp lists */
+	PsMmHooks hooks;
+} PsMachine;
+
+PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error);
+void ps_machine_free(PsMachine *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsMachine, ps_machine_free)
+
+/* Kernel defaults for a page size: MAX_PAGE_ORDER, pageblock_order, HPAGE_PMD_ORDER (§2.1). */
+gboolean ps_page_size_defaults(uint32_t page_size, unsigned *max_order, unsigned *pageblock_order,
+			       unsigned *thp_order);
+
+static inline PsZone *ps_machine_zone(PsMachine *m, int node, enum ps_zone_type type)
+{
+	return &m->zones[node * PS_MAX_NR_ZONES + type];
+}
+
+static inline bool ps_zone_populated(const PsZone *z)
+{
+	return z->managed > 0;
+}
+
+static inline ps_pfn_t ps_zone_end_pfn(const PsZone *z)
+{
+	return z->start_pfn + (ps_pfn_t)z->spanned;
+}
+
+static inline ps_pfn_t ps_zone_managed_start_pfn(const PsZone *z)
+{
+	return z->start_pfn + (ps_pfn_t)(z->spanned - z->managed);
+}
+
+/* The zone containing pfn, or NULL. */
+PsZone *ps_pfn_zone(PsMachine *m, ps_pfn_t pfn);
+
+static inline unsigned ps_page_order(const PsMachine *m, ps_pfn_t pfn)
+{
+	return m->map.flags[pfn - m->map.base_pfn] & PS_PAGE_ORDER_MASK;
+}
+
+static inline enum ps_page_state ps_page_state(const PsMachine *m, ps_pfn_t pfn)
+{
+	return (enum ps_page_state)((m->map.flags[pfn - m->map.base_pfn] & PS_PAGE_STATE_MASK) >>
+				    PS_PAGE_STATE_SHIFT);
+}
+
+static inline bool ps_page_movable(const PsMachine *m, ps_pfn_t pfn)
+{
+	return m->map.flags[pfn - m->map.base_pfn] & PS_PAGE_MOVABLE_BIT;
+}
+
+static inline void ps_page_set(PsMachine *m, ps_pfn_t pfn, enum ps_page_state st, unsigned order)
+{
+	m->map.flags[pfn - m->map.base_pfn] =
+	    (uint8_t)((st << PS_PAGE_STATE_SHIFT) | (order & PS_PAGE_ORDER_MASK));
+}
+
+/* get_pfnblock_migratetype / set_pageblock_migratetype */
+static inline enum ps_migratetype ps_pageblock_mt(const PsMachine *m, ps_pfn_t pfn)
+{
+	return (enum ps_migratetype)m->pageblock_mt[(pfn - m->map.base_pfn) >> m->pageblock_order];
+}
+
+static inline void ps_set_pageblock_mt(PsMachine *m, ps_pfn_t pfn, enum ps_migratetype mt)
+{
+	m->pageblock_mt[(pfn - m->map.base_pfn) >> m->pageblock_order] = (uint8_t)mt;
+}
+
+static inline bool ps_is_migrate_highatomic(enum ps_migratetype mt)
+{
+	return mt == PS_MT_HIGHATOMIC;
+}
+
+/* migratetype_is_mergeable */
+static inline bool ps_migratetype_is_mergeable(enum ps_migratetype mt)
+{
+	return mt < PS_MT_PCPTYPES;
+}
+
+/* ---- buddy (mm/buddy.c) ----------------------------------------------------------------- */
+
+/* Free-path placement flags (fpi_t). */
+enum { PS_FPI_NONE = 0, PS_FPI_TO_TAIL = 1 };
+
+/*
+ * Result of __rmqueue: which stage served the request, for counters and the extfrag record.
+ * fallback_mt/fallback_order/claimed are meaningful when stage is CLAIM or STEAL.
+ */
+enum ps_rmqueue_mode { PS_RMQUEUE_NORMAL, PS_RMQUEUE_CMA, PS_RMQUEUE_CLAIM, PS_RMQUEUE_STEAL };
+typedef struct {
+	enum ps_rmqueue_mode mode;
+	enum ps_migratetype fallback_mt;
+	unsigned fallback_order;
+	bool claimed;	  /* change_ownership */
+	bool fragmenting; /* fallback_order < pageblock_order */
+} PsRmqueueInfo;
+
+void ps_machine_set_hooks(PsMachine *m, const PsMmHooks *hooks);
+
+/* Low-level list operations (__add_to_free_list, __del_page_from_free_list, ...). */
+void ps_free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enum ps_migratetype mt,
+		      bool tail);
+void ps_free_list_del(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order,
+		      enum ps_migratetype mt);
+
+/* __free_one_page: merge and place a block of `order` at pfn, whose pageblock type is mt. */
+void ps_free_one_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enum ps_migratetype mt,
+		      int fpi);
+
+/* __free_pages_ok path for a block: split into pageblocks if larger (split_large_buddy). */
+void ps_buddy_free(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, int fpi);
+
+/* __rmqueue_smallest */
+ps_pfn_t ps_rmqueue_smallest(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt);
+
+/*
+ * __rmqueue: the wanted type, then claim, then steal (6.16+ form). *mode is the remembered
+ * stage for rmqueue_bulk (NULL for single allocations). Returns PS_PFN_NONE when nothing fits.
+ */
+ps_pfn_t ps_rmqueue(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt,
+		    unsigned alloc_flags, enum ps_rmqueue_mode *mode, PsRmqueueInfo *info);
+
+/* rmqueue_buddy: highatomic first for ALLOC_HIGHATOMIC, then __rmqueue, then highatomic for
+ * ALLOC_OOM|ALLOC_NON_BLOCK. Marks the block allocated. */
+ps_pfn_t ps_rmqueue_buddy(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt,
+			  unsigned alloc_flags);
+
+/* reserve_highatomic_pageblock / unreserve_highatomic_pageblock */
+void ps_reserve_highatomic_pageblock(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order);
+bool ps_unreserve_highatomic_pageblock(PsMachine *m, PsZone *z, enum ps_migratetype req_mt,
+				       bool force);
+
+/* boost_watermark; returns true if the boost changed. */
+bool ps_boost_watermark(PsMachine *m, PsZone *z);
+
+/* Marks the block at pfn as handed out (head state, zone nr_allocated). */
+void ps_page_mark_allocated(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order);
+/* Marks an allocated head as movable-looking (LRU / movable ops) or not. */
+static inline void ps_page_set_movable(PsMachine *m, ps_pfn_t pfn, bool movable)
+{
+	uint8_t *f = &m->map.flags[pfn - m->map.base_pfn];
+	*f = (uint8_t)(movable ? (*f | PS_PAGE_MOVABLE_BIT) : (*f & ~PS_PAGE_MOVABLE_BIT));
+}
+
+/* ---- pcp (mm/pcp.c) -------------------------------------------------------------------- */
+
+bool ps_pcp_allowed_order(const PsMachine *m, unsigned order);
+int ps_pcp_list_index(const PsMachine *m, unsigned order, enum ps_migratetype mt);
+
+/* rmqueue_pcplist: returns PS_PFN_NONE on failure; the block is marked allocated. */
+ps_pfn_t ps_rmqueue_pcplist(PsMachine *m, PsZone *z, int cpu, unsigned order,
+			    enum ps_migratetype mt, unsigned alloc_flags);
+
+/* free_frozen_page_commit: a block of a pcp-allowed order freed on `cpu`. */
+void ps_free_pcp(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
+		 enum ps_migratetype mt);
+
+/* free_pcppages_bulk: drain `count` base pages from the tail of the lists. */
+void ps_pcp_free_bulk(PsMachine *m, PsZone *z, PsPcp *pcp, int count, int pindex);
+
+/* drain_pages_zone for one cpu (all pages), drain_all_pages for a zone or all zones (NULL). */
+void ps_pcp_drain_cpu_zone(PsMachine *m, PsZone *z, int cpu);
+void ps_pcp_drain_all(PsMachine *m, PsZone *z);
+
+/* decay_pcp_high + drain above high; called every stat_interval by policy/. */
+void ps_pcp_decay(PsMachine *m);
+
+/* Apply zone->pageset_* to every cpu's pcp (zone_set_pageset_high_and_batch). */
+void ps_zone_update_pagesets(PsMachine *m, PsZone *z);
+
+/* ---- free page accounting helpers -------------------------------------------------------- */
+
+static inline uint64_t ps_zone_free_pages(const PsZone *z)
+{
+	return (uint64_t)z->vm_stat[PS_NR_FREE_PAGES];
+}
+
+/* ---- GFP flags (mm/gfp.c): bit values of kernel-facts §10.7 ------------------------------- */
+
+#define PS_GFP_DMA		0x1ull
+#define PS_GFP_HIGHMEM		0x2ull
+#define PS_GFP_DMA32		0x4ull
+#define PS_GFP_MOVABLE		0x8ull
+#define PS_GFP_RECLAIMABLE	0x10ull
+#define PS_GFP_HIGH		0x20ull
+#define PS_GFP_IO		0x40ull
+#define PS_GFP_FS		0x80ull
+#define PS_GFP_ZERO		0x100ull
+#define PS_GFP_DIRECT_RECLAIM	0x400ull
+#define PS_GFP_KSWAPD_RECLAIM	0x800ull
+#define PS_GFP_WRITE		0x1000ull
+#define PS_GFP_NOWARN		0x2000ull
+#define PS_GFP_RETRY_MAYFAIL	0x4000ull
+#define PS_GFP_NOFAIL		0x8000ull
+#define PS_GFP_NORETRY		0x10000ull
+#define PS_GFP_MEMALLOC		0x20000ull
+#define PS_GFP_COMP		0x40000ull
+#define PS_GFP_NOMEMALLOC	0x80000ull
+#define PS_GFP_HARDWALL		0x100000ull
+#define PS_GFP_THISNODE		0x200000ull
+#define PS_GFP_ACCOUNT		0x400000ull
+#define PS_GFP_ZEROTAGS		0x800000ull
+#define PS_GFP_NO_OBJ_EXT	0x1000000ull
+#define PS_GFP_RECLAIM		(PS_GFP_DIRECT_RECLAIM | PS_GFP_KSWAPD_RECLAIM)
+#define PS_GFP_ATOMIC		(PS_GFP_HIGH | PS_GFP_KSWAPD_RECLAIM)
+#define PS_GFP_NOWAIT		(PS_GFP_KSWAPD_RECLAIM | PS_GFP_NOWARN)
+#define PS_GFP_NOIO		(PS_GFP_RECLAIM)
+#define PS_GFP_NOFS		(PS_GFP_RECLAIM | PS_GFP_IO)
+#define PS_GFP_KERNEL		(PS_GFP_RECLAIM | PS_GFP_IO | PS_GFP_FS)
+#define PS_GFP_KERNEL_ACCOUNT	(PS_GFP_KERNEL | PS_GFP_ACCOUNT)
+#define PS_GFP_USER		(PS_GFP_KERNEL | PS_GFP_HARDWALL)
+#define PS_GFP_HIGHUSER		(PS_GFP_USER | PS_GFP_HIGHMEM)
+#define PS_GFP_HIGHUSER_MOVABLE (PS_GFP_HIGHUSER | PS_GFP_MOVABLE)
+#define PS_GFP_TRANSHUGE_LIGHT                                                                     \
+	((PS_GFP_HIGHUSER_MOVABLE | PS_GFP_COMP | PS_GFP_NOMEMALLOC | PS_GFP_NOWARN) &             \
+	 ~PS_GFP_RECLAIM)
+#define PS_GFP_TRANSHUGE (PS_GFP_TRANSHUGE_LIGHT | PS_GFP_DIRECT_RECLAIM)
+
+/*
+ * Parses the tracepoint's printed form ("GFP_HIGHUSER_MOVABLE|__GFP_ZERO", "0x100cca", "none")
+ * into bits. Unknown names are an error naming the offending token.
+ */
+gboolean ps_gfp_parse(const char *s, uint64_t *gfp, GError **error);
+/* The kernel's printed form (composites first, then single flags, then leftover hex). */
+char *ps_gfp_format(uint64_t gfp);
+/* gfp_zone(): highest usable zone; PS_MAX_NR_ZONES for an invalid combination. */
+enum ps_zone_type ps_gfp_zone(uint64_t gfp);
+/* gfp_migratetype() (UNMOVABLE whenever mobility grouping is disabled: caller's business). */
+enum ps_migratetype ps_gfp_migratetype(uint64_t gfp);
+
+/* ---- invariant checker (mm/check.c) ------------------------------------------------------- */
+
+/*
+ * Walks every zone and verifies: per order and type nr_free equals list lengths; list links are
+ * consistent; free blocks are aligned, inside the zone and non-overlapping; no two free buddies of
+ * equal order that __free_one_page would have merged; free + pcp + allocated = managed; counters
+ * (NR_FREE_PAGES, NR_FREE_PAGES_BLOCKS, nr_free_highatomic, pcp count) equal recomputed values.
+ * Returns FALSE with a description in *error on the first violation.
+ */
+gboolean ps_machine_check(PsMachine *m, GError **error);
+
+#define PS_MM_ERROR (ps_mm_error_quark())
+GQuark ps_mm_error_quark(void);
+enum { PS_MM_ERROR_SPEC, PS_MM_ERROR_INVARIANT };
+
+G_END_DECLS
+
+#endif

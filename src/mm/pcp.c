@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * pcp.c - per-cpu page lists: refill from the buddy in batches, free with the high / free_high
+ * rules and drain from the list tails, the 6.7+ auto-tuning of pcp->high between high_min and
+ * high_max, and the periodic decay.
+ *
+ * Mirrors mm/page_alloc.c of Linux 6.18 (kernel-facts §3): order_to_pindex, nr_pcp_alloc,
+ * rmqueue_bulk, __rmqueue_pcplist, rmqueue_pcplist, free_frozen_page_commit (was
+ * free_unref_page_commit), nr_pcp_high, nr_pcp_free, free_pcppages_bulk, drain_pages_zone,
+ * drain_all_pages, decay_pcp_high, zone_set_pageset_high_and_batch.
+ *
+ * Simplifications (why acceptable):
+ * - The pcp trylock never fails: the simulator runs one CPU's work at a time, so there is no
+ *   contention to model.
+ * - PCPF_FREE_HIGH_BATCH depends on the CPU's cache size (cpu_cacheinfo); the model never sets it,
+ *   which is what the kernel does when the cache slice is below 3 * batch pages.
+ * - Remote-node pcp expiry (drain_zone_pages after three idle intervals) is not modelled yet.
+ */
+#include "mm/mm.h"
+
+/* From buddy.c: the intrusive list helpers shared by buddy and pcp lists. */
+void ps_list_add_head(PsMachine *m, PsList *l, ps_pfn_t pfn);
+void ps_list_add_tail(PsMachine *m, PsList *l, ps_pfn_t pfn);
+void ps_list_del(PsMachine *m, PsList *l, ps_pfn_t pfn);
+
+int ps_pcp_list_index(const PsMachine *m, unsigned order, enum ps_migratetype mt)
+{
+	if (order > PS_PAGE_ALLOC_COSTLY_ORDER) {
+		g_assert(m->spec.thp_built && order == m->spec.thp_order);
+		return 3 * (PS_PAGE_ALLOC_COSTLY_ORDER + 1) + (mt == PS_MT_MOVABLE);
+	}
+	return (int)(3 * order + mt);
+}
+
+static unsigned pindex_to_order(const PsMachine *m, int pindex)
+{
+	if (pindex >= 3 * (PS_PAGE_ALLOC_COSTLY_ORDER + 1))
+		return m->spec.thp_order;
+	return (unsigned)pindex / 3;
+}
+
+static int scale_max(const PsMachine *m)
+{
+	return m->spec.pcp_batch_scale_max;
+}
+
+void ps_zone_update_pagesets(PsMachine *m, PsZone *z)
+{
+	if (!z->pcp)
+		return;
+	for (int c = 0; c < m->nr_cpus; c++) {
+		PsPcp *pcp = &z->pcp[c];
+
+		pcp->batch = z->pageset_batch;
+		pcp->high_min = z->pageset_high_min;
+		pcp->high_max = z->pageset_high_max;
+	}
+}
+
+/* nr_pcp_alloc: how many blocks of `order` to take from the buddy on a refill. */
+static int nr_pcp_alloc(PsMachine *m, PsPcp *pcp, PsZone *z, unsigned order)
+{
+	int base_batch = pcp->batch, high_min = pcp->high_min, high_max = pcp->high_max;
+	int high, batch, max_nr_alloc;
+
+	high = pcp->high = CLAMP(pcp->high, high_min, high_max);
+	/* pcp disabled or boot pageset */
+	if (high < base_batch)
+		return 1;
+	batch = order ? base_batch : base_batch << pcp->alloc_factor;
+	/* Grow high so that the next refill can be avoided, unless the zone is short. */
+	if (high_min != high_max && !(z->flags & PS_ZONE_BELOW_HIGH))
+		high = pcp->high = MIN(high + batch, high_max);
+	if (!order) {
+		max_nr_alloc = MAX(high - pcp->count - base_batch, base_batch);
+		/* Allocations without frees in between double the batch each time. */
+		if (batch <= max_nr_alloc && pcp->alloc_factor < scale_max(m))
+			pcp->alloc_factor++;
+		batch = MIN(batch, max_nr_alloc);
+	}
+	if (batch > 1)
+		batch = MAX(batch >> order, 2);
+	return batch;
+}
+
+/* rmqueue_bulk: blocks appended at the tail in the order __rmqueue returns them. */
+static int rmqueue_bulk(PsMachine *m, PsZone *z, unsigned order, int count, PsList *list,
+			enum ps_migratetype mt, unsigned alloc_flags)
+{
+	enum ps_rmqueue_mode mode = PS_RMQUEUE_NORMAL;
+	int i;
+
+	for (i = 0; i < count; i++) {
+		ps_pfn_t pfn = ps_rmqueue(m, z, order, mt, alloc_flags, &mode, NULL);
+
+		if (pfn == PS_PFN_NONE)
+			break;
+		ps_page_set(m, pfn, PS_PAGE_PCP, order);
+		ps_list_add_tail(m, list, pfn);
+	}
+	return i;
+}
+
+ps_pfn_t ps_rmqueue_pcplist(PsMachine *m, PsZone *z, int cpu, unsigned order,
+			    enum ps_migratetype mt, unsigned alloc_flags)
+{
+	PsPcp *pcp = &z->pcp[cpu];
+	PsList *list;
+	ps_pfn_t pfn;
+
+	/* An allocation halves the batch-free scaling built up by frees. */
+	pcp->free_count >>= 1;
+	list = &pcp->lists[ps_pcp_list_index(m, order, mt)];
+	if (list->head == PS_PFN_NONE) {
+		int batch, got;
+
+		/* High-order atomic requests go to the buddy to use or build reserves. */
+		if (alloc_flags & PS_ALLOC_HIGHATOMIC)
+			return PS_PFN_NONE;
+		batch = nr_pcp_alloc(m, pcp, z, order);
+		got = rmqueue_bulk(m, z, order, batch, list, mt, alloc_flags);
+		m->pcp_refills_total++;
+		m->pcp_refill_pages_total += (uint64_t)got << order;
+		pcp->count += got << order;
+		z->nr_pcp += (uint64_t)got << order;
+		if (list->head == PS_PFN_NONE)
+			return PS_PFN_NONE;
+	}
+	pfn = list->head;
+	ps_list_del(m, list, pfn);
+	pcp->count -= 1 << order;
+	z->nr_pcp -= 1ull << order;
+	ps_page_mark_allocated(m, z, pfn, order);
+	m->vm_events[PS_PGALLOC_DMA + z->type] += 1ull << order;
+	return pfn;
+}
+
+void ps_pcp_free_bulk(PsMachine *m, PsZone *z, PsPcp *pcp, int count, int pindex)
+{
+	count = MIN(pcp->count, count);
+	/* The list that triggered the drain goes first, then round robin. */
+	pindex = pindex - 1;
+	while (count > 0) {
+		PsList *list;
+		unsigned order;
+		int nr_pages;
+
+		do {
+			if (++pindex > PS_NR_PCP_LISTS - 1)
+				pindex = 0;
+			list = &pcp->lists[pindex];
+		} while (list->head == PS_PFN_NONE);
+		order = pindex_to_order(m, pindex);
+		nr_pages = 1 << order;
+		do {
+			ps_pfn_t pfn = list->tail;
+			enum ps_migratetype mt = ps_pageblock_mt(m, pfn);
+
+			ps_list_del(m, list, pfn);
+			ps_page_set(m, pfn, PS_PAGE_TAIL, 0);
+			count -= nr_pages;
+			pcp->count -= nr_pages;
+			z->nr_pcp -= (uint64_t)nr_pages;
+			ps_free_one_page(m, z, pfn, order, mt, PS_FPI_NONE);
+			if (m->hooks.pcpu_drain)
+				m->hooks.pcpu_drain(m->hooks.data, z, pfn, order, mt);
+		} while (count > 0 && list->head != PS_PFN_NONE);
+	}
+}
+
+/* nr_pcp_high: the effective high for this free, adjusting pcp->high on the way. */
+static int nr_pcp_high(PsMachine *m, PsPcp *pcp, PsZone *z, int batch, bool free_high)
+{
+	int high_min = pcp->high_min, high_max = pcp->high_max, high;
+
+	high = pcp->high = CLAMP(pcp->high, high_min, high_max);
+	if (!high)
+		return 0;
+	if (free_high) {
+		pcp->high = MAX(high - (batch << scale_max(m)), high_min);
+		return 0;
+	}
+	/* While kswapd reclaims the zone, keep less on the pcp. */
+	if (z->flags & PS_ZONE_RECLAIM_ACTIVE) {
+		int free_count = MAX(pcp->free_count, batch);
+
+		pcp->high = MAX(high - free_count, high_min);
+		return MIN(batch << 2, pcp->high);
+	}
+	if (high_min == high_max)
+		return high;
+	if (z->flags & PS_ZONE_BELOW_HIGH) {
+		int free_count = MAX(pcp->free_count, batch);
+
+		pcp->high = MAX(high - free_count, high_min);
+		high = MAX(pcp->count, high_min);
+	} else if (pcp->count >= high) {
+		int need_high = pcp->free_count + batch;
+
+		/* high must be able to hold a batch of freed pages */
+		if (pcp->high < need_high)
+			pcp->high = CLAMP(need_high, high_min, high_max);
+	}
+	return high;
+}
+
+/* nr_pcp_free */
+static int nr_pcp_free(PsMachine *m, PsPcp *pcp, int batch, int high, bool free_high)
+{
+	if (free_high)
+		return MIN(pcp->count, batch << scale_max(m));
+	if (high < batch)
+		return 1;
+	/* Leave at least a batch; free more when many frees came in a row. */
+	return CLAMP(pcp->free_count, batch, high - batch);
+}
+
+/* Order-0 __zone_watermark_ok at the high mark against ZONE_MOVABLE, flags 0. */
+static bool zone_ok_at_high(const PsZone *z)
+{
+	int64_t free_pages = z->vm_stat[PS_NR_FREE_PAGES] - (int64_t)z->nr_free_highatomic;
+
+	return free_pages > (int64_t)(z->wmark[PS_WMARK_HIGH] + z->watermark_boost) +
+				z->lowmem_reserve[PS_ZONE_MOVABLE];
+}
+
+void ps_free_pcp(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
+		 enum ps_migratetype mt)
+{
+	PsPcp *pcp = &z->pcp[cpu];
+	bool free_high = false;
+	int pindex, batch, high;
+
+	/* A free halves the batch-allocation scaling built up by allocations. */
+	pcp->alloc_factor >>= 1;
+	m->vm_events[PS_PGFREE] += 1ull << order;
+	pindex = ps_pcp_list_index(m, order, mt);
+	ps_page_set(m, pfn, PS_PAGE_PCP, order);
+	ps_list_add_head(m, &pcp->lists[pindex], pfn);
+	pcp->count += 1 << order;
+	z->nr_pcp += 1ull << order;
+	batch = pcp->batch;
+
+	/* Limit high-order pages kept on the pcp while it is freeing without allocating. */
+	if (order && order <= PS_PAGE_ALLOC_COSTLY_ORDER) {
+		free_high = pcp->free_count >= batch &&
+			    (pcp->flags & PS_PCPF_PREV_FREE_HIGH_ORDER) &&
+			    (!(pcp->flags & PS_PCPF_FREE_HIGH_BATCH) || pcp->count >= batch);
+		pcp->flags |= PS_PCPF_PREV_FREE_HIGH_ORDER;
+	} else if (pcp->flags & PS_PCPF_PREV_FREE_HIGH_ORDER) {
+		pcp->flags &= (uint8_t)~PS_PCPF_PREV_FREE_HIGH_ORDER;
+	}
+	if (pcp->free_count < (batch << scale_max(m)))
+		pcp->free_count += 1 << order;
+
+	high = nr_pcp_high(m, pcp, z, batch, free_high);
+	if (pcp->count >= high) {
+		ps_pcp_free_bulk(m, z, pcp, nr_pcp_free(m, pcp, batch, high, free_high), pindex);
+		if ((z->flags & PS_ZONE_BELOW_HIGH) && zone_ok_at_high(z))
+			z->flags &= ~PS_ZONE_BELOW_HIGH;
+	}
+}
+
+void ps_pcp_drain_cpu_zone(PsMachine *m, PsZone *z, int cpu)
+{
+	PsPcp *pcp;
+
+	if (!z->pcp)
+		return;
+	pcp = &z->pcp[cpu];
+	/* drain_pages_zone: in chunks of batch << SCALE_MAX until empty */
+	while (pcp->count > 0) {
+		int todo = MIN(pcp->count, pcp->batch << scale_max(m));
+
+		ps_pcp_free_bulk(m, z, pcp, todo, 0);
+	}
+}
+
+void ps_pcp_drain_all(PsMachine *m, PsZone *zone)
+{
+	for (int c = 0; c < m->nr_cpus; c++) {
+		if (zone) {
+			ps_pcp_drain_cpu_zone(m, zone, c);
+			continue;
+		}
+		for (int i = 0; i < m->nr_zones; i++)
+			ps_pcp_drain_cpu_zone(m, &m->zones[i], c);
+	}
+}
+
+void ps_pcp_decay(PsMachine *m)
+{
+	for (int i = 0; i < m->nr_zones; i++) {
+		PsZone *z = &m->zones[i];
+
+		if (!z->pcp)
+			continue;
+		for (int c = 0; c < m->nr_cpus; c++) {
+			PsPcp *pcp = &z->pcp[c];
+			int high_min = pcp->high_min, batch = pcp->batch;
+			int todo;
+
+			/* decay_pcp_high: shrink an unused high by an eighth, never below high_min
+			 */
+			if (pcp->high > high_min)
+				pcp->high = MAX(MAX(pcp->count - (batch << scale_max(m)),
+						    pcp->high - (pcp->high >> 3)),
+						high_min);
+			todo = pcp->count - pcp->high;
+			if (todo > 0)
+				ps_pcp_free_bulk(m, z, pcp, todo, 0);
+		}
+	}
+}

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * stat.c - name tables for the enums of mm.h, spelled as the kernel prints them
+ * (mm/vmstat.c vmstat_text[], mm/page_alloc.c zone_names[] and migratetype_names[]).
+ */
+#include "mm/mm.h"
+
+const char *const ps_zone_names[PS_MAX_NR_ZONES] = {
+    "DMA", "DMA32", "Normal", "Movable", "Device",
+};
+
+const char *const ps_migratetype_names[PS_MT_TYPES] = {
+    "Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate",
+};
+
+const char *const ps_zone_stat_names[PS_NR_ZONE_STAT_ITEMS] = {
+    "nr_free_pages",	   "nr_free_pages_blocks",  "nr_zone_inactive_anon",
+    "nr_zone_active_anon", "nr_zone_inactive_file", "nr_zone_active_file",
+    "nr_zone_unevictable", "nr_zone_write_pending", "nr_mlock",
+    "nr_zspages",	   "nr_free_cma",
+};
+
+const char *const ps_numa_stat_names[PS_NR_NUMA_STAT_ITEMS] = {
+    "numa_hit", "numa_miss", "numa_foreign", "numa_interleave", "numa_local", "numa_other",
+};
+
+const char *const ps_vm_event_names[PS_NR_VM_EVENTS] = {
+    [PS_PGALLOC_DMA] = "pgalloc_dma",
+    [PS_PGALLOC_DMA32] = "pgalloc_dma32",
+    [PS_PGALLOC_NORMAL] = "pgalloc_normal",
+    [PS_PGALLOC_MOVABLE] = "pgalloc_movable",
+    [PS_PGALLOC_DEVICE] = "pgalloc_device",
+    [PS_ALLOCSTALL_DMA] = "allocstall_dma",
+    [PS_ALLOCSTALL_DMA32] = "allocstall_dma32",
+    [PS_ALLOCSTALL_NORMAL] = "allocstall_normal",
+    [PS_ALLOCSTALL_MOVABLE] = "allocstall_movable",
+    [PS_ALLOCSTALL_DEVICE] = "allocstall_device",
+    [PS_PGFREE] = "pgfree",
+    [PS_PGSTEAL_KSWAPD] = "pgsteal_kswapd",
+    [PS_PGSTEAL_DIRECT] = "pgsteal_direct",
+    [PS_PGSCAN_KSWAPD] = "pgscan_kswapd",
+    [PS_PGSCAN_DIRECT] = "pgscan_direct",
+    [PS_PGSCAN_ANON] = "pgscan_anon",
+    [PS_PGSCAN_FILE] = "pgscan_file",
+    [PS_PGSTEAL_ANON] = "pgsteal_anon",
+    [PS_PGSTEAL_FILE] = "pgsteal_file",
+    [PS_KSWAPD_LOW_WMARK_HIT_QUICKLY] = "kswapd_low_wmark_hit_quickly",
+    [PS_KSWAPD_HIGH_WMARK_HIT_QUICKLY] = "kswapd_high_wmark_hit_quickly",
+    [PS_PAGEOUTRUN] = "pageoutrun",
+    [PS_OOM_KILL] = "oom_kill",
+    [PS_COMPACT_MIGRATE_SCANNED] = "compact_migrate_scanned",
+    [PS_COMPACT_FREE_SCANNED] = "compact_free_scanned",
+    [PS_COMPACT_ISOLATED] = "compact_isolated",
+    [PS_COMPACT_STALL] = "compact_stall",
+    [PS_COMPACT_FAIL] = "compact_fail",
+    [PS_COMPACT_SUCCESS] = "compact_success",
+    [PS_COMPACT_DAEMON_WAKE] = "compact_daemon_wake",
+};
+
+G_DEFINE_QUARK(ps - mm - error - quark, ps_mm_error)

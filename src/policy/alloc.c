@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * alloc.c - the allocation fast path and the free path.
+ *
+ * Mirrors mm/page_alloc.c of Linux 6.18 (kernel-facts §4.5, §5.1, §5.2): __alloc_pages
+ * (prepare_alloc_pages, alloc_flags_nofragment, get_page_from_freelist with the ZONE_BELOW_HIGH
+ * check at the high watermark, zone_watermark_fast, __zone_watermark_ok,
+ * __zone_watermark_unusable_free, rmqueue, zone_statistics, reserve_highatomic_pageblock after a
+ * high-atomic success), and __free_pages / free_frozen_pages (pcp for pcp orders, the buddy
+ * otherwise).
+ *
+ * Simplifications (why acceptable):
+ * - No cpusets, no memcg charging, no dirty-page spreading (__GFP_WRITE is recorded but the
+ *   dirty limits are not modelled yet), no unaccepted or deferred-init memory (a snapshot is
+ *   taken after the zone has grown; the config gives the managed size at that instant).
+ * - Node reclaim (zone_reclaim_mode) is not modelled: with the default mode 0 the kernel skips
+ *   it too.
+ * - When the fast path fails the outcome says so (PS_ALLOC_NEED_SLOWPATH); the slow path is its
+ *   own module.
+ */
+#include <string.h>
+
+#include "policy/policy.h"
+
+const char *const ps_alloc_path_names[PS_NR_ALLOC_PATHS] = {
+    "pcp", "buddy", "slow", "reclaim", "compaction",
+};
+
+/* __zone_watermark_unusable_free */
+static int64_t zone_watermark_unusable_free(const PsZone *z, unsigned order, unsigned alloc_flags)
+{
+	int64_t unusable = (1ll << order) - 1;
+
+	/* Without reserve rights the free highatomic pages are not usable. */
+	if (!(alloc_flags & PS_ALLOC_RESERVES))
+		unusable += (int64_t)z->nr_free_highatomic;
+	return unusable;
+}
+
+bool ps_zone_watermark_ok(const PsMachine *m, const PsZone *z, unsigned order, uint64_t mark,
+			  int highest_zoneidx, unsigned alloc_flags, int64_t free_pages)
+{
+	int64_t min = (int64_t)mark;
+
+	free_pages -= zone_watermark_unusable_free(z, order, alloc_flags);
+	if (alloc_flags & PS_ALLOC_RESERVES) {
+		/* __GFP_HIGH may use half of min; non-blocking callers a further quarter. */
+		if (alloc_flags & PS_ALLOC_MIN_RESERVE) {
+			min -= min / 2;
+			if (alloc_flags & PS_ALLOC_NON_BLOCK)
+				min -= min / 4;
+		}
+		/* OOM victims are about to free memory: let them go deeper. */
+		if (alloc_flags & PS_ALLOC_OOM)
+			min -= min / 2;
+	}
+	if (free_pages <= min + z->lowmem_reserve[highest_zoneidx])
+		return false;
+	if (!order)
+		return true;
+	/* A high-order request also needs a block of at least that order. */
+	for (unsigned o = order; o < m->nr_orders; o++) {
+		const PsFreeArea *area = &z->free_area[o];
+
+		if (!area->nr_free)
+			continue;
+		for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
+			if (area->list[mt].head != PS_PFN_NONE)
+				return true;
+		if ((alloc_flags & (PS_ALLOC_HIGHATOMIC | PS_ALLOC_OOM)) &&
+		    area->list[PS_MT_HIGHATOMIC].head != PS_PFN_NONE)
+			return true;
+	}
+	return false;
+}
+
+bool ps_zone_watermark_fast(const PsMachine *m, const PsZone *z, unsigned order, uint64_t mark,
+			    int highest_zoneidx, unsigned alloc_flags, uint64_t gfp)
+{
+	int64_t free_pages = z->vm_stat[PS_NR_FREE_PAGES];
+
+	if (!order) {
+		int64_t usable = free_pages;
+		int64_t reserved = zone_watermark_unusable_free(z, 0, alloc_flags);
+
+		usable -= MIN(usable, reserved);
+		if (usable > (int64_t)mark + z->lowmem_reserve[highest_zoneidx])
+			return true;
+	}
+	if (ps_zone_watermark_ok(m, z, order, mark, highest_zoneidx, alloc_flags, free_pages))
+		return true;
+	/* __GFP_HIGH order-0 requests at the min mark ignore the boost. */
+	if (!order && (alloc_flags & PS_ALLOC_MIN_RESERVE) && z->watermark_boost &&
+	    (alloc_flags & PS_ALLOC_WMARK_MASK) == PS_ALLOC_WMARK_MIN)
+		return ps_zone_watermark_ok(m, z, order, z->wmark[PS_WMARK_MIN], highest_zoneidx,
+					    alloc_flags, free_pages);
+	return false;
+}
+
+unsigned ps_alloc_flags_nofragment(const PsMachine *m, const PsZone *preferred, uint64_t gfp)
+{
+	/* ALLOC_KSWAPD has the value of __GFP_KSWAPD_RECLAIM. */
+	unsigned alloc_flags = (unsigned)(gfp & PS_GFP_KSWAPD_RECLAIM);
+
+	if (m->sysctl.defrag_mode)
+		return alloc_flags | PS_ALLOC_NOFRAGMENT;
+	if (!preferred || preferred->type != PS_ZONE_NORMAL)
+		return alloc_flags;
+	/* On NUMA, only when this node's DMA32 is populated; on one node always. */
+	if (m->nr_nodes > 1 && !ps_zone_populated(preferred - 1))
+		return alloc_flags;
+	return alloc_flags | PS_ALLOC_NOFRAGMENT;
+}
+
+static bool zone_usable(const PsZone *z, const PsAllocContext *ac)
+{
+	if ((int)z->type > (int)ac->highest_zoneidx)
+		return false;
+	if (ac->nodemask && !(ac->nodemask & (1ull << z->node)))
+		return false;
+	return true;
+}
+
+/* zone_statistics */
+static void zone_statistics(PsMachine *m, PsZone *preferred, PsZone *z, int cpu)
+{
+	int local_nid = m->spec.cpu_node[cpu];
+
+	if (z->node == preferred->node) {
+		z->numa_stat[PS_NUMA_HIT]++;
+	} else {
+		z->numa_stat[PS_NUMA_MISS]++;
+		preferred->numa_stat[PS_NUMA_FOREIGN]++;
+	}
+	z->numa_stat[z->node == local_nid ? PS_NUMA_LOCAL : PS_NUMA_OTHER]++;
+}
+
+/* rmqueue: pcp for pcp orders, then the buddy; wake-kswapd on a boosted zone is recorded. */
+static ps_pfn_t rmqueue(PsMachine *m, PsZone *preferred, PsZone *z, const PsAllocContext *ac,
+			unsigned alloc_flags, PsAllocOutcome *out)
+{
+	ps_pfn_t pfn = PS_PFN_NONE;
+	uint64_t refills = m->pcp_refills_total, refill_pages = m->pcp_refill_pages_total;
+	uint64_t splits = m->split_levels_total;
+
+	if (ps_pcp_allowed_order(m, ac->order)) {
+		pfn = ps_rmqueue_pcplist(m, z, ac->cpu, ac->order, ac->migratetype, alloc_flags);
+		if (pfn != PS_PFN_NONE)
+			out->path = PS_PATH_PCP;
+	}
+	if (pfn == PS_PFN_NONE) {
+		pfn = ps_rmqueue_buddy(m, z, ac->order, ac->migratetype, alloc_flags);
+		out->path = PS_PATH_BUDDY;
+	}
+	out->pcp_refill = m->pcp_refills_total != refills;
+	out->refill_pages = (unsigned)(m->pcp_refill_pages_total - refill_pages);
+	out->split_levels = (unsigned)(m->split_levels_total - splits);
+	if (pfn != PS_PFN_NONE)
+		zone_statistics(m, preferred, z, ac->cpu);
+	/* The kswapd wake-up for a boosted zone belongs to the reclaim module; clear the bit. */
+	if ((alloc_flags & PS_ALLOC_KSWAPD) && (z->flags & PS_ZONE_BOOSTED_WATERMARK))
+		z->flags &= ~PS_ZONE_BOOSTED_WATERMARK;
+	return pfn;
+}
+
+/* get_page_from_freelist */
+static ps_pfn_t get_page_from_freelist(PsMachine *m, const PsAllocContext *ac, unsigned alloc_flags,
+				       PsAllocOutcome *out)
+{
+	PsZone *preferred;
+	ps_pfn_t pfn;
+
+	if (ac->preferred_zone < 0)
+		return PS_PFN_NONE;
+	preferred = &m->zones[ac->preferred_zone];
+retry:
+	for (int i = 0; i < ac->zonelist->nr; i++) {
+		PsZone *z = &m->zones[ac->zonelist->zones[i]];
+		bool no_fallback = alloc_flags & PS_ALLOC_NOFRAGMENT;
+		uint64_t mark;
+
+		if (!zone_usable(z, ac))
+			continue;
+		out->zones_tried++;
+		/* Locality beats fragmentation avoidance: going remote drops NOFRAGMENT. */
+		if (no_fallback && m->nr_nodes > 1 && z != preferred &&
+		    z->node != preferred->node) {
+			alloc_flags &= ~(unsigned)PS_ALLOC_NOFRAGMENT;
+			goto retry;
+		}
+		if (!(z->flags & PS_ZONE_BELOW_HIGH)) {
+			mark = ps_wmark_pages(z, PS_WMARK_HIGH);
+			if (ps_zone_watermark_fast(m, z, ac->order, mark, ac->highest_zoneidx,
+						   alloc_flags, ac->gfp))
+				goto try_this_zone;
+			z->flags |= PS_ZONE_BELOW_HIGH;
+		}
+		mark = ps_wmark_pages(z, (enum ps_wmark)(alloc_flags & PS_ALLOC_WMARK_MASK));
+		if (!ps_zone_watermark_fast(m, z, ac->order, mark, ac->highest_zoneidx, alloc_flags,
+					    ac->gfp)) {
+			if (alloc_flags & PS_ALLOC_NO_WATERMARKS)
+				goto try_this_zone;
+			continue;
+		}
+	try_this_zone:
+		pfn = rmqueue(m, preferred, z, ac, alloc_flags, out);
+		if (pfn != PS_PFN_NONE) {
+			out->zone = z->idx;
+			if (alloc_flags & PS_ALLOC_HIGHATOMIC)
+				ps_reserve_highatomic_pageblock(m, z, pfn, ac->order);
+			return pfn;
+		}
+	}
+	/* A single node can run out of unfragmented zones: try again allowing fallbacks. */
+	if (alloc_flags & PS_ALLOC_NOFRAGMENT) {
+		alloc_flags &= ~(unsigned)PS_ALLOC_NOFRAGMENT;
+		goto retry;
+	}
+	return PS_PFN_NONE;
+}
+
+/* prepare_alloc_pages */
+static bool prepare_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu,
+				int preferred_nid, uint64_t nodemask, PsAllocContext *ac)
+{
+	const PsNode *node = &m->nodes[preferred_nid];
+
+	ac->gfp = gfp;
+	ac->order = order;
+	ac->cpu = cpu;
+	ac->preferred_nid = preferred_nid;
+	ac->nodemask = nodemask;
+	ac->highest_zoneidx = ps_gfp_zone(gfp);
+	if (ac->highest_zoneidx >= PS_MAX_NR_ZONES)
+		return false;
+	ac->migratetype =
+	    m->sysctl.page_group_by_mobility_disabled ? PS_MT_UNMOVABLE : ps_gfp_migratetype(gfp);
+	ac->zonelist =
+	    (gfp & PS_GFP_THISNODE) ? &node->zonelist_nofallback : &node->zonelist_fallback;
+	ac->spread_dirty_pages = gfp & PS_GFP_WRITE;
+	/* first_zones_zonelist */
+	ac->preferred_zone = -1;
+	for (int i = 0; i < ac->zonelist->nr; i++) {
+		const PsZone *z = &m->zones[ac->zonelist->zones[i]];
+
+		if (zone_usable(z, ac)) {
+			ac->preferred_zone = z->idx;
+			break;
+		}
+	}
+	return true;
+}
+
+static void alloc_once(PsMachine *m, uint64_t gfp, unsigned order, int cpu, int nid,
+		       uint64_t nodemask, PsAllocOutcome *out)
+{
+	PsAllocContext ac;
+	unsigned alloc_flags = PS_ALLOC_WMARK_LOW;
+	ps_pfn_t pfn;
+
+	if (!prepare_alloc_pages(m, gfp, order, cpu, nid, nodemask, &ac)) {
+		out->result = PS_ALLOC_INVALID;
+		return;
+	}
+	/* No fragmenting fallbacks on the first pass until every local zone was tried. */
+	alloc_flags |= ps_alloc_flags_nofragment(
+	    m, ac.preferred_zone >= 0 ? &m->zones[ac.preferred_zone] : NULL, gfp);
+	pfn = get_page_from_freelist(m, &ac, alloc_flags, out);
+	if (pfn == PS_PFN_NONE) {
+		out->result = PS_ALLOC_NEED_SLOWPATH;
+		return;
+	}
+	out->result = PS_ALLOC_OK;
+	out->pfn = pfn;
+	/* Pages bound for the LRU look movable to the pageblock claim heuristic. */
+	ps_page_set_movable(m, pfn, ac.migratetype == PS_MT_MOVABLE);
+}
+
+void ps_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempolicy *pol,
+		    PsAllocOutcome *out)
+{
+	int local_nid = m->spec.cpu_node[cpu];
+	uint64_t nodemask = 0;
+	int nid = local_nid;
+
+	memset(out, 0, sizeof(*out));
+	out->pfn = PS_PFN_NONE;
+	out->zone = -1;
+	if (order > m->max_order) {
+		out->result = PS_ALLOC_INVALID;
+		return;
+	}
+	if (pol)
+		nid = ps_mempolicy_node(m, pol, local_nid, gfp, &nodemask);
+	if (pol && pol->mode == PS_MPOL_PREFERRED_MANY) {
+		/* First pass within the mask without direct reclaim or nofail, then anywhere. */
+		alloc_once(m, (gfp & ~(PS_GFP_DIRECT_RECLAIM | PS_GFP_NOFAIL)) | PS_GFP_NOWARN,
+			   order, cpu, nid, nodemask, out);
+		if (out->result == PS_ALLOC_OK)
+			return;
+		nodemask = 0;
+	}
+	alloc_once(m, gfp, order, cpu, nid, nodemask, out);
+}
+
+void ps_free_pages(PsMachine *m, ps_pfn_t pfn, unsigned order, int cpu)
+{
+	PsZone *z = ps_pfn_zone(m, pfn);
+	enum ps_migratetype mt;
+
+	g_assert(z != NULL);
+	g_assert(ps_page_state(m, pfn) == PS_PAGE_ALLOCATED && ps_page_order(m, pfn) == order);
+	g_assert(z->nr_allocated >= (1ull << order));
+	z->nr_allocated -= 1ull << order;
+
+	if (!ps_pcp_allowed_order(m, order)) {
+		/* __free_pages_ok */
+		m->vm_events[PS_PGFREE] += 1ull << order;
+		ps_buddy_free(m, z, pfn, order, PS_FPI_NONE);
+		return;
+	}
+	/* pcp lists hold the three pcp types; HIGHATOMIC (and CMA) go to the movable list. */
+	mt = ps_pageblock_mt(m, pfn);
+	if (mt >= PS_MT_PCPTYPES) {
+		if (mt == PS_MT_ISOLATE) {
+			m->vm_events[PS_PGFREE] += 1ull << order;
+			ps_buddy_free(m, z, pfn, order, PS_FPI_NONE);
+			return;
+		}
+		mt = PS_MT_MOVABLE;
+	}
+	ps_free_pcp(m, z, cpu, pfn, order, mt);
+}

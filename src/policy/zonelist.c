@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * zonelist.c - per-node zonelists and task memory policies: which zones an allocation may use,
+ * in which order, and which node it is for.
+ *
+ * Zonelists mirror build_all_zonelists() of mm/page_alloc.c: __build_all_zonelists clears
+ * node_load[] and runs build_zonelists() for every node in id order; build_zonelists asks
+ * find_next_best_node() for the next node until none is left, and bumps node_load[] of the first
+ * node of every new distance group; build_zonelists_in_node_order / build_zonerefs_node list the
+ * populated zones of each node from the highest zone type down; build_thisnode_zonelists makes
+ * the own-node ZONELIST_NOFALLBACK list. node_load[] outlives one node's build on purpose: the
+ * bumps made while building node A's list push that node back in later nodes' lists among
+ * equally distant candidates, which spreads fallback allocations round-robin (kernel-facts
+ * §1.2).
+ *
+ * Simplifications:
+ * - The kernel scores a candidate as (distance + lower + has_cpus) * MAX_NUMNODES + node_load.
+ *   node_load never exceeds the number of nodes built so far, which is below MAX_NUMNODES, so
+ *   the score is the lexicographic pair (distance class, node_load); that pair is compared here
+ *   directly instead of depending on the build's MAX_NUMNODES.
+ * - "Has memory" (N_MEMORY) and "populated" use managed pages (ps_zone_populated); the kernel
+ *   looks at present pages. They differ only for a zone whose pages are all reserved, which
+ *   could never serve an allocation anyway.
+ *
+ * Memory policies mirror policy_nodemask() / alloc_pages_mpol() / alloc_frozen_pages_noprof()
+ * of mm/mempolicy.c for allocations without a VMA (ilx == NO_INTERLEAVE_INDEX): interleave is
+ * the task's round robin through il_prev (interleave_nodes, weighted_interleave_nodes). There
+ * are no cpusets and no home_node, so a BIND mask always applies when the zone allows it
+ * (apply_policy_zone), and the preferred node of BIND and PREFERRED_MANY stays the local node.
+ */
+#include "policy/policy.h"
+
+#include <string.h>
+
+const char *const ps_mpol_mode_names[PS_NR_MPOL_MODES] = {
+    [PS_MPOL_DEFAULT] = "default",
+    [PS_MPOL_PREFERRED] = "preferred",
+    [PS_MPOL_BIND] = "bind",
+    [PS_MPOL_INTERLEAVE] = "interleave",
+    [PS_MPOL_LOCAL] = "local",
+    [PS_MPOL_PREFERRED_MANY] = "preferred_many",
+    [PS_MPOL_WEIGHTED_INTERLEAVE] = "weighted_interleave",
+};
+
+/* ---- zonelists ------------------------------------------------------------------------- */
+
+/* N_MEMORY: the node has at least one populated zone. */
+static bool ps_node_has_memory(const PsMachine *m, int nid)
+{
+	int t;
+
+	for (t = 0; t < PS_MAX_NR_ZONES; t++) {
+		if (ps_zone_populated(&m->zones[nid * PS_MAX_NR_ZONES + t]))
+			return true;
+	}
+	return false;
+}
+
+/* cpumask_of_node(nid) is not empty. */
+static bool ps_node_has_cpus(const PsMachine *m, int nid)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < m->spec.nr_cpus && cpu < PS_MAX_CPUS; cpu++) {
+		if (m->spec.cpu_node[cpu] == nid)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * find_next_best_node: the local node first if it has memory, then the unused node with memory
+ * that minimises (distance + [n < local] + [n has cpus], node_load[n]); ties go to the lowest
+ * node id, as the kernel's strict "<" over an ascending scan does. Marks the node used; returns
+ * -1 when none is left.
+ */
+static int ps_find_next_best_node(const PsMachine *m, int local, uint64_t *used,
+				  const int *node_load, const bool *has_memory,
+				  const bool *has_cpus)
+{
+	int best = -1;
+	int best_class = 0;
+	int best_load = 0;
+	int n;
+
+	if (!(*used & (1ull << local)) && has_memory[local]) {
+		*used |= 1ull << local;
+		return local;
+	}
+
+	for (n = 0; n < m->nr_nodes; n++) {
+		int class;
+
+		if (!has_memory[n] || (*used & (1ull << n)))
+			continue;
+		class = m->spec.distance[local][n] + (n < local) + (has_cpus[n] ? 1 : 0);
+		if (best < 0 || class < best_class ||
+		    (class == best_class && node_load[n] < best_load)) {
+			best = n;
+			best_class = class;
+			best_load = node_load[n];
+		}
+	}
+	if (best >= 0)
+		*used |= 1ull << best;
+	return best;
+}
+
+/* build_zonerefs_node: the node's populated zones, highest type first. */
+static void ps_zonelist_add_node(const PsMachine *m, PsZonelist *zl, int nid)
+{
+	int t;
+
+	for (t = PS_MAX_NR_ZONES - 1; t >= 0; t--) {
+		int idx = nid * PS_MAX_NR_ZONES + t;
+
+		if (!ps_zone_populated(&m->zones[idx]))
+			continue;
+		g_assert_cmpint(zl->nr, <, (int)G_N_ELEMENTS(zl->zones) - 1);
+		zl->zones[zl->nr++] = idx;
+	}
+	zl->zones[zl->nr] = -1;
+}
+
+static void ps_zonelist_reset(PsZonelist *zl)
+{
+	zl->nr = 0;
+	zl->zones[0] = -1;
+}
+
+void ps_build_zonelists(PsMachine *m)
+{
+	int node_load[PS_MAX_NODES] = {0};
+	bool has_memory[PS_MAX_NODES];
+	bool has_cpus[PS_MAX_NODES];
+	int nid;
+
+	g_assert(m->nr_nodes > 0 && m->nr_nodes <= PS_MAX_NODES);
+
+	for (nid = 0; nid < m->nr_nodes; nid++) {
+		has_memory[nid] = ps_node_has_memory(m, nid);
+		has_cpus[nid] = ps_node_has_cpus(m, nid);
+	}
+
+	for (nid = 0; nid < m->nr_nodes; nid++) {
+		PsNode *node = &m->nodes[nid];
+		uint64_t used = 0;
+		int prev = nid;
+		int nr = 0;
+		int n;
+		int i;
+
+		ps_zonelist_reset(&node->zonelist_fallback);
+		ps_zonelist_reset(&node->zonelist_nofallback);
+		for (i = 0; i < PS_MAX_NODES; i++)
+			node->node_order[i] = -1;
+
+		while ((n = ps_find_next_best_node(m, nid, &used, node_load, has_memory,
+						   has_cpus)) >= 0) {
+			if (m->spec.distance[nid][n] != m->spec.distance[nid][prev])
+				node_load[n]++;
+			node->node_order[nr++] = n;
+			prev = n;
+		}
+
+		for (i = 0; i < nr; i++)
+			ps_zonelist_add_node(m, &node->zonelist_fallback, node->node_order[i]);
+		ps_zonelist_add_node(m, &node->zonelist_nofallback, nid);
+	}
+}
+
+/* ---- memory policies ------------------------------------------------------------------- */
+
+void ps_mempolicy_init(PsMempolicy *pol)
+{
+	memset(pol, 0, sizeof(*pol));
+	pol->mode = PS_MPOL_DEFAULT;
+	pol->il_prev = -1;
+	pol->il_weight = 0;
+}
+
+/* Nodes that exist on this machine. */
+static uint64_t ps_machine_node_mask(const PsMachine *m)
+{
+	return m->nr_nodes >= 64 ? ~0ull : (1ull << m->nr_nodes) - 1;
+}
+
+static int ps_first_node(uint64_t mask)
+{
+	return mask ? __builtin_ctzll(mask) : -1;
+}
+
+/* next_node_in: the first node of mask after prev, wrapping around; -1 if mask is empty. */
+static int ps_next_node_in(int prev, uint64_t mask)
+{
+	uint64_t after;
+
+	if (!mask)
+		return -1;
+	after = prev >= 63 ? 0 : mask & (~0ull << (prev + 1));
+	return ps_first_node(after ? after : mask);
+}
+
+/*
+ * policy_zone: the highest populated zone type other than Movable (check_highest_zone while
+ * building the zonelists). apply_policy_zone raises it to Movable when no node of the mask has
+ * memory below Movable, so that a mask of movable-only nodes still binds movable requests.
+ */
+static bool ps_apply_policy_zone(const PsMachine *m, uint64_t mask, enum ps_zone_type zone)
+{
+	enum ps_zone_type policy_zone = PS_ZONE_DMA;
+	bool normal_memory = false;
+	int nid;
+	int t;
+
+	for (nid = 0; nid < m->nr_nodes; nid++) {
+		for (t = 0; t < PS_MAX_NR_ZONES; t++) {
+			if (t == PS_ZONE_MOVABLE ||
+			    !ps_zone_populated(&m->zones[nid * PS_MAX_NR_ZONES + t]))
+				continue;
+			if ((enum ps_zone_type)t > policy_zone)
+				policy_zone = (enum ps_zone_type)t;
+			if (t < PS_ZONE_MOVABLE && (mask & (1ull << nid)))
+				normal_memory = true;
+		}
+	}
+	if (!normal_memory)
+		policy_zone = PS_ZONE_MOVABLE;
+	return zone >= policy_zone;
+}
+
+/* interleave_nodes: the next node of the mask after il_prev. */
+static int ps_interleave_nodes(PsMempolicy *pol, uint64_t mask)
+{
+	int nid = ps_next_node_in(pol->il_prev, mask);
+
+	if (nid >= 0)
+		pol->il_prev = nid;
+	return nid;
+}
+
+/*
+ * weighted_interleave_nodes: il_prev serves il_weight more allocations; when that is used up
+ * (or il_prev left the mask) move to the next node and load its weight, 0 counting as 1.
+ */
+static int ps_weighted_interleave_nodes(PsMempolicy *pol, uint64_t mask)
+{
+	int nid = pol->il_prev;
+
+	if (pol->il_weight <= 0 || nid < 0 || nid >= 64 || !(mask & (1ull << nid))) {
+		nid = ps_next_node_in(nid, mask);
+		if (nid < 0)
+			return -1;
+		pol->il_prev = nid;
+		pol->il_weight = pol->weights[nid] ? pol->weights[nid] : 1;
+	}
+	pol->il_weight--;
+	return nid;
+}
+
+int ps_mempolicy_node(const PsMachine *m, PsMempolicy *pol, int local_nid, uint64_t gfp,
+		      uint64_t *nodemask)
+{
+	uint64_t mask;
+	int nid = local_nid;
+
+	*nodemask = 0;
+	/* alloc_frozen_pages_noprof: __GFP_THISNODE requests ignore the task policy. */
+	if (!pol || (gfp & PS_GFP_THISNODE))
+		return local_nid;
+
+	/*
+	 * The kernel refuses to create a policy with an empty mask (other than default/local);
+	 * a mask naming no node of this machine is treated the same way, as the local policy.
+	 */
+	mask = pol->nodes & ps_machine_node_mask(m);
+
+	switch (pol->mode) {
+	case PS_MPOL_DEFAULT:
+	case PS_MPOL_LOCAL:
+		break;
+	case PS_MPOL_PREFERRED:
+		if (mask)
+			nid = ps_first_node(mask);
+		break;
+	case PS_MPOL_PREFERRED_MANY:
+		/* First pass only; the caller retries with no mask (alloc_pages_preferred_many). */
+		*nodemask = mask;
+		break;
+	case PS_MPOL_BIND:
+		/* Restrict to the mask, but not for requests below policy_zone. */
+		if (mask && ps_apply_policy_zone(m, mask, ps_gfp_zone(gfp)))
+			*nodemask = mask;
+		break;
+	case PS_MPOL_INTERLEAVE:
+		if (mask)
+			nid = ps_interleave_nodes(pol, mask);
+		break;
+	case PS_MPOL_WEIGHTED_INTERLEAVE:
+		if (mask)
+			nid = ps_weighted_interleave_nodes(pol, mask);
+		break;
+	default:
+		g_assert_not_reached();
+	}
+	return nid;
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * trace.h - pagesim traces: the JSON Lines format v1 (optionally gzip-compressed), a streaming
+ * reader and a writer shared by generators and importers, and the workload generators.
+ *
+ * A trace is a header object line followed by one event per line, times in nanoseconds from the
+ * trace start (workloads/README.md documents every field; workloads/trace.schema.json is the
+ * JSON Schema). trace/ hands plain structs to the rest and knows nothing of the model.
+ */
+#ifndef PS_TRACE_H
+#define PS_TRACE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+#define PS_TRACE_VERSION 1
+
+enum ps_trace_op {
+	PS_OP_ALLOC,
+	PS_OP_FREE,
+	PS_OP_PROC,
+	PS_OP_EXIT,
+	PS_OP_MAP,
+	PS_OP_TOUCH,
+	PS_OP_UNMAP,
+	PS_OP_COMPACT,
+	PS_OP_SYSCTL,
+	PS_OP_DROP_CACHES,
+	PS_NR_TRACE_OPS
+};
+extern const char *const ps_trace_op_names[PS_NR_TRACE_OPS]; /* "alloc", "free", ... */
+
+/* What an allocation is for (reclaim and the claim heuristic depend on it). */
+enum ps_alloc_kind {
+	PS_KIND_UNSPEC, /* not given: derived from the GFP flags by the simulator */
+	PS_KIND_ANON,
+	PS_KIND_FILE,
+	PS_KIND_SLAB_RECLAIMABLE,
+	PS_KIND_KERNEL,
+	PS_NR_ALLOC_KINDS
+};
+extern const char *const ps_alloc_kind_names[PS_NR_ALLOC_KINDS]; /* "", "anon", "file", ... */
+
+/* The header line. */
+typedef struct {
+	int version;	    /* pagesim_trace */
+	char source[32];    /* "gen:kbuild", "ftrace", "perf", "trace-cmd", ... */
+	uint32_t page_size; /* page size of the recording, bytes */
+	int cpus;	    /* CPUs of the recording (cpu fields are < cpus) */
+} PsTraceHeader;
+
+/*
+ * One event. Fields not used by an op keep their "unset" values: -1 for cpu/pid/order/node,
+ * 0 for the rest, has_* false.
+ */
+typedef struct {
+	uint64_t t_ns;
+	enum ps_trace_op op;
+	uint64_t id;	/* alloc, free */
+	int cpu;	/* alloc, free (free: -1 = the allocating cpu) */
+	int pid;	/* alloc, proc, exit, map, touch, unmap */
+	int order;	/* alloc: recorded page count as an order; -1 when bytes is used */
+	uint64_t bytes; /* alloc: requested size, rounded up to the simulated page size */
+	uint64_t gfp;	/* alloc: GFP bits */
+	bool has_gfp;
+	enum ps_alloc_kind kind; /* alloc */
+	int node;		 /* alloc: requested node, -1 = none */
+	uint64_t pfn;		 /* alloc: recorded pfn */
+	bool has_pfn;
+	char comm[16];	   /* proc: TASK_COMM_LEN */
+	int oom_score_adj; /* proc: -1000..1000 */
+	uint64_t addr;	   /* map, touch, unmap: virtual address, bytes */
+	uint64_t len;	   /* map, touch, unmap: length, bytes */
+	char name[64];	   /* sysctl: name as under /proc/sys/vm, e.g. "min_free_kbytes" */
+	int64_t value;	   /* sysctl: value; compact: order (-1 = whole zones) */
+} PsTraceEvent;
+
+void ps_trace_event_init(PsTraceEvent *ev);
+
+#define PS_TRACE_ERROR (ps_trace_error_quark())
+GQuark ps_trace_error_quark(void);
+enum { PS_TRACE_ERROR_PARSE, PS_TRACE_ERROR_IO };
+
+/*
+ * Parses one event line (no trailing newline needed). Errors name the field and what is wrong
+ * ("order: must be an integer 0..15"), without file:line (the reader adds it).
+ */
+gboolean ps_trace_parse_line(const char *line, gsize len, PsTraceEvent *ev, GError **error);
+/* Parses the header line. */
+gboolean ps_trace_parse_header(const char *line, gsize len, PsTraceHeader *hdr, GError **error);
+
+/* ---- reader ------------------------------------------------------------------------------- */
+
+typedef struct PsTraceReader PsTraceReader;
+
+/* Opens a trace ("-" = standard input), gzip detected by magic bytes, and reads the header. */
+PsTraceReader *ps_trace_reader_open(const char *path, PsTraceHeader *hdr, GError **error);
+/*
+ * Next event: 1 = *ev filled, 0 = end of trace, -1 = error ("file:line: field: what is wrong").
+ * Checks that time never goes backwards. Memory stays constant whatever the trace length.
+ */
+int ps_trace_reader_next(PsTraceReader *r, PsTraceEvent *ev, GError **error);
+uint64_t ps_trace_reader_line(const PsTraceReader *r); /* line number of the last event */
+const char *ps_trace_reader_path(const PsTraceReader *r);
+void ps_trace_reader_close(PsTraceReader *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsTraceReader, ps_trace_reader_close)
+
+/* ---- writer ------------------------------------------------------------------------------- */
+
+typedef struct PsTraceWriter PsTraceWriter;
+
+/*
+ * Writes to a temporary name beside `path` and renames on a successful close, so an interrupted
+ * run never leaves a half-written trace under the final name; "-" = standard output. A path
+ * ending in ".gz" is gzip-compressed. Output is canonical (fixed key order, no spaces), so the
+ * same events always give the same bytes.
+ */
+PsTraceWriter *ps_trace_writer_new(const char *path, const PsTraceHeader *hdr, GError **error);
+gboolean ps_trace_writer_write(PsTraceWriter *w, const PsTraceEvent *ev, GError **error);
+gboolean ps_trace_writer_close(PsTraceWriter *w, GError **error); /* also frees */
+void ps_trace_writer_abort(PsTraceWriter *w);			  /* removes the temp file, frees */
+uint64_t ps_trace_writer_count(const PsTraceWriter *w);
+
+/* ---- generators (trace/gen_*.c) ------------------------------------------------------------ */
+
+typedef struct {
+	const char *name;
+	const char *summary;
+	const char *params_help; /* "key=default: meaning" lines */
+	/*
+	 * Writes the workload to out_path ("-" = standard output) through a PsTraceWriter whose
+	 * header it fills (source "gen:NAME"). params maps key -> value strings; unknown keys and
+	 * bad values are errors naming the key. Same (seconds, seed, params) -> same bytes.
+	 */
+	gboolean (*run)(const char *out_path, double seconds, uint64_t seed, GHashTable *params,
+			GError **error);
+} PsGenerator;
+
+extern const PsGenerator *const ps_generators[];
+extern const size_t ps_nr_generators;
+const PsGenerator *ps_generator_find(const char *name);
+
+G_END_DECLS
+
+#endif

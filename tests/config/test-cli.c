@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-cli.c - the pagesim binary (path in argv[1]): `config show` prints zoneinfo on stdout and
+ * the two extra figures on stderr; `config from-proc` writes a config that shows back the
+ * original watermarks; bad configs exit non-zero with `file:line: key: ...`.
+ */
+#include <glib/gstdio.h>
+#include <string.h>
+
+static const char *pagesim;
+
+static int run(const char *const *args, char **out, char **err)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	int status = 0;
+
+	g_ptr_array_add(argv, (gpointer)pagesim);
+	for (int i = 0; args[i]; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_ptr_array_add(argv, NULL);
+	if (!g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
+			  &status, &error))
+		g_error("spawn: %s", error->message);
+	return g_spawn_check_wait_status(status, NULL) ? 0 : 1;
+}
+
+static char *shipped(const char *name)
+{
+	return g_build_filename(g_getenv("PAGESIM_SRCDIR"), "configs", name, NULL);
+}
+
+static void test_show(void)
+{
+	g_autofree char *cfg = shipped("small-4k-64m.json");
+	g_autofree char *out = NULL, *err = NULL;
+	const char *args[] = {"config", "show", cfg, NULL};
+
+	g_assert_cmpint(run(args, &out, &err), ==, 0);
+	g_assert_true(g_str_has_prefix(out, "Node 0, zone      DMA\n  per-node stats\n"));
+	g_assert_nonnull(strstr(out, "Node 0, zone   Device\n  pages free     0\n"));
+	g_assert_nonnull(strstr(err, "min_free_kbytes "));
+	g_assert_nonnull(strstr(err, "totalreserve_pages "));
+	g_assert_null(strstr(out, "min_free_kbytes"));
+}
+
+static void test_show_formats(void)
+{
+	g_autofree char *cfg = shipped("small-4k-64m.json");
+	static const char *const fmts[] = {"buddyinfo", "pagetypeinfo", "vmstat"};
+	static const char *const first[] = {"Node 0, zone      DMA ", "Page block order: 9\n",
+					    "nr_free_pages "};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(fmts); i++) {
+		g_autofree char *out = NULL, *err = NULL;
+		const char *args[] = {"config", "show", "--format", fmts[i], cfg, NULL};
+
+		g_assert_cmpint(run(args, &out, &err), ==, 0);
+		g_assert_true(g_str_has_prefix(out, first[i]));
+	}
+}
+
+static void test_from_proc_roundtrip(void)
+{
+	const char *rd = g_getenv("PAGESIM_REALDATA");
+	g_autofree char *zi =
+	    rd ? g_build_filename(rd, "ftrace-build-6.18", "before.zoneinfo", NULL) : NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("pagesim-cli-XXXXXX", &error);
+	g_autofree char *cfg = g_build_filename(dir, "mirror.json", NULL);
+	g_autofree char *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL, *orig = NULL;
+	const char *args[] = {"config", "from-proc", "--zoneinfo", zi,	"--page-size",
+			      "4096",	"-o",	     cfg,	   NULL};
+	const char *show[] = {"config", "show", cfg, NULL};
+	g_auto(GStrv) a = NULL, b = NULL;
+
+	if (!zi || !g_file_get_contents(zi, &orig, NULL, NULL)) {
+		g_test_skip("realdata not available");
+		return;
+	}
+	g_assert_cmpint(run(args, &out, &err), ==, 0);
+	g_assert_true(g_file_test(cfg, G_FILE_TEST_EXISTS));
+	g_assert_cmpint(run(show, &out2, &err2), ==, 0);
+	g_assert_nonnull(strstr(err2, "min_free_kbytes 67584\n"));
+	g_assert_nonnull(strstr(err2, "totalreserve_pages 31155\n"));
+	/* Every watermark, protection and pcp limit line equals the real file's. */
+	a = g_strsplit(orig, "\n", -1);
+	b = g_strsplit(out2, "\n", -1);
+	g_assert_cmpuint(g_strv_length(a), ==, g_strv_length(b));
+	for (int i = 0; a[i]; i++) {
+		const char *s = a[i] + strspn(a[i], " ");
+
+		if (g_str_has_prefix(s, "min ") || g_str_has_prefix(s, "low ") ||
+		    g_str_has_prefix(s, "high ") || g_str_has_prefix(s, "promo ") ||
+		    g_str_has_prefix(s, "protection:") || g_str_has_prefix(s, "batch:") ||
+		    g_str_has_prefix(s, "high_min:") || g_str_has_prefix(s, "high_max:") ||
+		    g_str_has_prefix(s, "managed ") || g_str_has_prefix(s, "start_pfn:") ||
+		    g_str_has_prefix(s, "vm stats threshold:") || g_str_has_prefix(s, "Node "))
+			g_assert_cmpstr(a[i], ==, b[i]);
+	}
+	g_unlink(cfg);
+	g_rmdir(dir);
+}
+
+static void test_bad_config(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("pagesim-cli-XXXXXX", &error);
+	g_autofree char *cfg = g_build_filename(dir, "bad.json", NULL);
+	g_autofree char *out = NULL, *err = NULL, *want = NULL;
+	const char *args[] = {"config", "show", cfg, NULL};
+
+	g_assert_true(g_file_set_contents(
+	    cfg, "{\n  \"nodes\": [{\"zones\": {\"DMA\": {\"spanned\": 8}}}],\n  \"cpu\": 2\n}\n",
+	    -1, NULL));
+	g_assert_cmpint(run(args, &out, &err), !=, 0);
+	want = g_strdup_printf("%s:3: cpu: unknown key", cfg);
+	g_assert_true(g_str_has_prefix(err, want));
+	g_assert_cmpstr(out, ==, "");
+	g_unlink(cfg);
+	g_rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	if (argc < 2)
+		g_error("usage: test-config-cli PATH-TO-PAGESIM");
+	pagesim = argv[1];
+	g_test_add_func("/config/cli/show", test_show);
+	g_test_add_func("/config/cli/show-formats", test_show_formats);
+	g_test_add_func("/config/cli/from-proc-roundtrip", test_from_proc_roundtrip);
+	g_test_add_func("/config/cli/bad-config", test_bad_config);
+	return g_test_run();
+}

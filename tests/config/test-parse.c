@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-parse.c - config parsing: defaults, sizes in bytes, the JSON round trip, atomic writes,
+ * and errors that name the file, the line, the key and what is wrong.
+ */
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "policy/policy.h"
+
+/* A small valid machine; tests below replace one piece at a time. */
+#define NODE0                                                                                      \
+	"  \"nodes\": [{\"zones\": {\n"                                                            \
+	"    \"DMA\": {\"start_pfn\": 1, \"spanned\": 4095, \"present\": 3998, \"managed\": "      \
+	"3840},\n"                                                                                 \
+	"    \"DMA32\": {\"start_pfn\": 4096, \"spanned\": 8192, \"present\": 8000, \"managed\": " \
+	"7900}\n"                                                                                  \
+	"  }}]\n"
+
+static PsConfig *parse_ok(const char *text)
+{
+	g_autoptr(GError) error = NULL;
+	PsConfig *cfg = ps_config_new();
+
+	if (!ps_config_parse(cfg, text, strlen(text), "t.json", &error))
+		g_error("unexpected parse error: %s", error->message);
+	return cfg;
+}
+
+/* The message must be exactly `t.json:LINE: KEY: ...` and contain `what`. */
+static void parse_fails(const char *text, int code, int line, const char *key, const char *what)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsConfig) cfg = ps_config_new();
+	g_autofree char *prefix = g_strdup_printf("t.json:%d: %s: ", line, key);
+
+	g_assert_false(ps_config_parse(cfg, text, strlen(text), "t.json", &error));
+	g_assert_nonnull(error);
+	g_test_message("%s", error->message);
+	g_assert_error(error, PS_CONFIG_ERROR, code);
+	if (!g_str_has_prefix(error->message, prefix))
+		g_error("message '%s' does not start with '%s'", error->message, prefix);
+	if (!strstr(error->message, what))
+		g_error("message '%s' does not mention '%s'", error->message, what);
+}
+
+static void test_minimal(void)
+{
+	g_autoptr(PsConfig) cfg = parse_ok("{\n" NODE0 "}\n");
+	const PsMachineSpec *s = &cfg->spec;
+
+	g_assert_cmpuint(s->page_size, ==, 4096);
+	g_assert_cmpuint(s->max_order, ==, 10);
+	g_assert_cmpuint(s->pageblock_order, ==, 9);
+	g_assert_true(s->thp_built);
+	g_assert_cmpint(s->thp_mode, ==, 1);
+	g_assert_cmpint(s->nr_cpus, ==, 1);
+	g_assert_cmpint(s->nr_nodes, ==, 1);
+	g_assert_cmpuint(s->zones[0][PS_ZONE_DMA].start_pfn, ==, 1);
+	g_assert_cmpuint(s->zones[0][PS_ZONE_DMA32].managed, ==, 7900);
+	g_assert_cmpuint(s->zones[0][PS_ZONE_NORMAL].spanned, ==, 0);
+	g_assert_cmpint(s->sysctl.user_min_free_kbytes, ==, -1);
+	g_assert_cmpint(s->sysctl.watermark_scale_factor, ==, 10);
+	g_assert_cmpint(s->sysctl.watermark_boost_factor, ==, 15000);
+	g_assert_cmpint(s->sysctl.lowmem_reserve_ratio[0], ==, 256);
+	g_assert_cmpint(s->sysctl.lowmem_reserve_ratio[1], ==, 256);
+	g_assert_cmpint(s->sysctl.lowmem_reserve_ratio[2], ==, 32);
+	g_assert_cmpint(s->sysctl.lowmem_reserve_ratio[3], ==, 0);
+	g_assert_cmpint(s->sysctl.extfrag_threshold, ==, 500);
+	g_assert_cmpint(s->sysctl.compaction_proactiveness, ==, 20);
+	g_assert_cmpint(s->sysctl.swappiness, ==, 60);
+	g_assert_cmpuint(s->sysctl.stat_interval_ns, ==, 1000000000ull);
+	g_assert_cmpint(s->pcp_batch_scale_max, ==, 5);
+	g_assert_cmpuint(s->seed, ==, 1);
+}
+
+static void test_page_sizes(void)
+{
+	static const struct {
+		unsigned size, max_order, pageblock;
+	} cases[] = {{4096, 10, 9}, {16384, 11, 11}, {65536, 13, 13}};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *text =
+		    g_strdup_printf("{\"page_size\": %u, \"nodes\": [{\"zones\": {\"Normal\": "
+				    "{\"start_pfn\": 0, \"spanned\": 65536}}}]}",
+				    cases[i].size);
+		g_autoptr(PsConfig) cfg = parse_ok(text);
+
+		g_assert_cmpuint(cfg->spec.max_order, ==, cases[i].max_order);
+		g_assert_cmpuint(cfg->spec.pageblock_order, ==, cases[i].pageblock);
+		g_assert_cmpuint(cfg->spec.zones[0][PS_ZONE_NORMAL].managed, ==, 65536);
+	}
+}
+
+static void test_bytes(void)
+{
+	g_autoptr(PsConfig) cfg = parse_ok(
+	    "{\"page_size\": 16384, \"cpus\": [0, 1, 1], \"nodes\": [\n"
+	    " {\"zones\": {\"Normal\": {\"start_bytes\": 0, \"spanned_bytes\": 1073741824, "
+	    "\"managed_bytes\": 1048576000}}},\n"
+	    " {\"zones\": {\"Normal\": {\"spanned\": 1024}}}],\n"
+	    " \"distances\": [[10, 21], [21, 10]]}");
+	const PsMachineSpec *s = &cfg->spec;
+
+	g_assert_cmpuint(s->zones[0][PS_ZONE_NORMAL].spanned, ==, 65536);
+	g_assert_cmpuint(s->zones[0][PS_ZONE_NORMAL].present, ==, 65536);
+	g_assert_cmpuint(s->zones[0][PS_ZONE_NORMAL].managed, ==, 64000);
+	/* An omitted start follows the previous zone. */
+	g_assert_cmpuint(s->zones[1][PS_ZONE_NORMAL].start_pfn, ==, 65536);
+	g_assert_cmpint(s->nr_cpus, ==, 3);
+	g_assert_cmpint(s->cpu_node[2], ==, 1);
+	g_assert_cmpuint(s->distance[0][1], ==, 21);
+}
+
+static void test_sysctl(void)
+{
+	g_autoptr(PsConfig) cfg = parse_ok(
+	    "{\"thp\": \"off\", \"seed\": 42, \"pcp_batch_scale_max\": 3,\n" NODE0
+	    ",\"sysctl\": {\"min_free_kbytes\": 5000, \"watermark_scale_factor\": 100,\n"
+	    "  \"lowmem_reserve_ratio\": [128, 64], \"percpu_pagelist_high_fraction\": 8,\n"
+	    "  \"stat_interval_ms\": 250, \"defrag_mode\": 1, \"mobility_grouping\": false}}");
+	const PsSysctl *s = &cfg->spec.sysctl;
+
+	g_assert_false(cfg->spec.thp_built);
+	g_assert_cmpuint(cfg->spec.seed, ==, 42);
+	g_assert_cmpint(cfg->spec.pcp_batch_scale_max, ==, 3);
+	g_assert_cmpint(s->min_free_kbytes, ==, 5000);
+	g_assert_cmpint(s->user_min_free_kbytes, ==, 5000);
+	g_assert_cmpint(s->watermark_scale_factor, ==, 100);
+	g_assert_cmpint(s->lowmem_reserve_ratio[0], ==, 128);
+	g_assert_cmpint(s->lowmem_reserve_ratio[1], ==, 64);
+	g_assert_cmpint(s->lowmem_reserve_ratio[2], ==, 32);
+	g_assert_cmpint(s->percpu_pagelist_high_fraction, ==, 8);
+	g_assert_cmpuint(s->stat_interval_ns, ==, 250000000ull);
+	g_assert_cmpint(s->defrag_mode, ==, 1);
+	g_assert_true(s->page_group_by_mobility_disabled);
+}
+
+static void test_roundtrip(void)
+{
+	g_autoptr(PsConfig) a = parse_ok(
+	    "{\"name\": \"rt\", \"description\": \"d\", \"page_size\": 65536, \"thp\": "
+	    "\"never\",\n"
+	    " \"cpus\": [1, 0], \"nodes\": [{\"zones\": {\"Normal\": {\"start_pfn\": 0, "
+	    "\"spanned\": 16384, \"present\": 16000, \"managed\": 15000}}},\n"
+	    " {\"zones\": {\"Normal\": {\"start_pfn\": 16384, \"spanned\": 16384}, "
+	    "\"Movable\": {\"start_pfn\": 32768, \"spanned\": 8192}}}],\n"
+	    " \"distances\": [[10, 30], [30, 10]], \"sysctl\": {\"min_free_kbytes\": 9000, "
+	    "\"swappiness\": 100}, \"seed\": 7, \"provenance\": {\"x\": \"y\"}}");
+	g_autofree char *text = ps_config_to_json_full(a);
+	g_autoptr(PsConfig) b = parse_ok(text);
+	g_autofree char *again = ps_config_to_json_full(b);
+
+	g_assert_cmpstr(text, ==, again);
+	g_assert_cmpstr(b->name, ==, "rt");
+	g_assert_cmpuint(b->spec.page_size, ==, 65536);
+	g_assert_cmpint(b->spec.thp_mode, ==, 0);
+	g_assert_cmpint(b->spec.cpu_node[0], ==, 1);
+	g_assert_cmpuint(b->spec.zones[1][PS_ZONE_MOVABLE].managed, ==, 8192);
+	g_assert_cmpuint(b->spec.distance[1][0], ==, 30);
+	g_assert_cmpint(b->spec.sysctl.user_min_free_kbytes, ==, 9000);
+	g_assert_cmpint(b->spec.sysctl.swappiness, ==, 100);
+	g_assert_cmpuint(b->spec.seed, ==, 7);
+	g_assert_cmpstr(cJSON_GetObjectItem(b->provenance, "x")->valuestring, ==, "y");
+}
+
+static void test_write_atomic(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("pagesim-cfg-XXXXXX", &error);
+	g_autofree char *path = g_build_filename(dir, "c.json", NULL);
+	g_autofree char *back = NULL;
+	GDir *d;
+	int n = 0;
+
+	g_assert_no_error(error);
+	g_assert_true(ps_config_write_atomic(path, "{}\n", &error));
+	g_assert_true(ps_config_write_atomic(path, "{\"a\": 1}\n", &error));
+	g_assert_no_error(error);
+	g_assert_true(g_file_get_contents(path, &back, NULL, NULL));
+	g_assert_cmpstr(back, ==, "{\"a\": 1}\n");
+	/* No temporary file is left behind. */
+	d = g_dir_open(dir, 0, NULL);
+	while (g_dir_read_name(d))
+		n++;
+	g_dir_close(d);
+	g_assert_cmpint(n, ==, 1);
+	g_assert_false(ps_config_write_atomic("/nonexistent-dir/c.json", "{}", &error));
+	g_assert_error(error, PS_CONFIG_ERROR, PS_CONFIG_ERROR_IO);
+	g_unlink(path);
+	g_rmdir(dir);
+}
+
+static void test_err_syntax(void)
+{
+	parse_fails("{\n  \"page_size\": 4096,\n  \"cpus\": 2,,\n}", PS_CONFIG_ERROR_SYNTAX, 3,
+		    "(json)", "syntax error");
+	parse_fails("{\"nodes\": []}\n\n{}", PS_CONFIG_ERROR_SYNTAX, 3, "(json)", "after the end");
+}
+
+static void test_err_unknown_key(void)
+{
+	parse_fails("{\n" NODE0 ", \"colour\": 1}", PS_CONFIG_ERROR_UNKNOWN_KEY, 6, "colour",
+		    "unknown key");
+	parse_fails("{\n" NODE0 ",\n \"sysctl\": {\n   \"swappiness\": 1,\n   \"min_free_kbyte\": "
+		    "1}}",
+		    PS_CONFIG_ERROR_UNKNOWN_KEY, 9, "sysctl.min_free_kbyte", "min_free_kbytes");
+	parse_fails("{\"nodes\": [{\"zones\": {\n  \"DMA\": {\"spanned\": 10, \"hole\": 2}}}]}",
+		    PS_CONFIG_ERROR_UNKNOWN_KEY, 2, "nodes[0].zones.DMA.hole", "unknown key");
+	parse_fails("{\"nodes\": [{\"zones\": {\n\n  \"HighMem\": {\"spanned\": 10}}}]}",
+		    PS_CONFIG_ERROR_UNKNOWN_KEY, 3, "nodes[0].zones.HighMem", "unknown key");
+	parse_fails("{\"nodes\": [{\"zone\": {}}]}", PS_CONFIG_ERROR_UNKNOWN_KEY, 1,
+		    "nodes[0].zone", "unknown key");
+}
+
+static void test_err_duplicate_key(void)
+{
+	parse_fails("{\n \"cpus\": 2,\n" NODE0 ",\n \"cpus\": 4}", PS_CONFIG_ERROR_VALUE, 8, "cpus",
+		    "first given on line 2");
+}
+
+static void test_err_wrong_type(void)
+{
+	parse_fails("{\n" NODE0 ",\n\"page_size\": \"4k\"}", PS_CONFIG_ERROR_TYPE, 7, "page_size",
+		    "expected an integer, got a string");
+	parse_fails("{\n" NODE0 ",\n\"cpus\": 1.5}", PS_CONFIG_ERROR_TYPE, 7, "cpus",
+		    "expected an integer");
+	parse_fails("{\n" NODE0 ",\n\"sysctl\": []}", PS_CONFIG_ERROR_TYPE, 7, "sysctl",
+		    "expected an object, got an array");
+	parse_fails("{\n" NODE0 ",\n\"sysctl\": {\"lowmem_reserve_ratio\": [256,\n \"x\"]}}",
+		    PS_CONFIG_ERROR_TYPE, 8, "sysctl.lowmem_reserve_ratio[1]",
+		    "expected an integer");
+	parse_fails("{\"nodes\": {}}", PS_CONFIG_ERROR_TYPE, 1, "nodes", "expected an array");
+	parse_fails("{\n" NODE0 ",\n\"thp\": true}", PS_CONFIG_ERROR_TYPE, 7, "thp",
+		    "expected a string, got a boolean");
+}
+
+static void test_err_sizes(void)
+{
+	parse_fails("{\"nodes\": [{\"zones\": {\n"
+		    "  \"DMA\": {\"start_pfn\": 1, \"spanned\": 100, \"present\": 90,\n"
+		    "           \"managed\": 91}}}]}",
+		    PS_CONFIG_ERROR_VALUE, 2, "nodes[0].zones.DMA.managed",
+		    "managed (91) exceeds present (90)");
+	parse_fails("{\"nodes\": [{\"zones\": {\n"
+		    "  \"DMA\": {\"start_pfn\": 1, \"spanned\": 100, \"present\": 101}}}]}",
+		    PS_CONFIG_ERROR_VALUE, 2, "nodes[0].zones.DMA.present",
+		    "present (101) exceeds spanned (100)");
+	parse_fails("{\"nodes\": [{\"zones\": {\n  \"DMA\": {\"start_pfn\": 1, \"present\": 5}}}]}",
+		    PS_CONFIG_ERROR_VALUE, 2, "nodes[0].zones.DMA", "missing key \"spanned\"");
+	parse_fails("{\"nodes\": [{\"zones\": {\n  \"Normal\": {\"start_pfn\": 0,\n"
+		    "     \"spanned_bytes\": 4097}}}]}",
+		    PS_CONFIG_ERROR_VALUE, 3, "nodes[0].zones.Normal.spanned_bytes",
+		    "not a multiple of the page size 4096");
+	parse_fails("{\"nodes\": [{\"zones\": {\n  \"Normal\": {\"start_pfn\": 0, \"spanned\": 8, "
+		    "\"spanned_bytes\": 32768}}}]}",
+		    PS_CONFIG_ERROR_VALUE, 2, "nodes[0].zones.Normal.spanned", "not both");
+	parse_fails("{\"nodes\": [{\"zones\": {\n  \"Device\": {\"start_pfn\": 0, \"spanned\": "
+		    "8}}}]}",
+		    PS_CONFIG_ERROR_VALUE, 2, "nodes[0].zones.Device", "must be empty");
+	parse_fails("{\"nodes\": [{\"zones\": {\"Normal\": {\"start_pfn\": 4294967000,\n"
+		    "  \"spanned\": 1000}}}]}",
+		    PS_CONFIG_ERROR_VALUE, 1, "nodes[0].zones.Normal", "beyond pfn");
+	parse_fails("{\"nodes\": [{\"zones\": {\n  \"DMA\": {\"spanned\": 8, \"managed\": 0}}}]}",
+		    PS_CONFIG_ERROR_VALUE, 1, "nodes", "no zone has managed pages");
+	parse_fails("{\"page_size\": 4096}", PS_CONFIG_ERROR_VALUE, 1, "nodes", "missing");
+}
+
+static void test_err_page_size(void)
+{
+	parse_fails("{\n\"page_size\": 12288,\n" NODE0 "}", PS_CONFIG_ERROR_VALUE, 2, "page_size",
+		    "12288 is not a power of two");
+	parse_fails("{\n\"page_size\": 8192,\n" NODE0 "}", PS_CONFIG_ERROR_VALUE, 2, "page_size",
+		    "unsupported page size 8192");
+	parse_fails("{\n\"max_order\": 8,\n" NODE0 "}", PS_CONFIG_ERROR_VALUE, 2, "max_order",
+		    "below the PMD order 9");
+	parse_fails("{\n\"pageblock_order\": 11,\n" NODE0 "}", PS_CONFIG_ERROR_VALUE, 2,
+		    "pageblock_order", "out of range [1, 10]");
+}
+
+static void test_err_overlap(void)
+{
+	parse_fails("{\"nodes\": [{\"zones\": {\n"
+		    "  \"DMA\": {\"start_pfn\": 0, \"spanned\": 4096},\n"
+		    "  \"DMA32\": {\"start_pfn\": 4000, \"spanned\": 4096}}}]}",
+		    PS_CONFIG_ERROR_VALUE, 3, "nodes[0].zones.DMA32",
+		    "pfns [4000, 8096) overlap nodes[0].zones.DMA [0, 4096)");
+	parse_fails("{\"nodes\": [{\"zones\": {\"Normal\": {\"start_pfn\": 0, \"spanned\": 4096}}},"
+		    "\n {\"zones\": {\"Normal\": {\"start_pfn\": 1024, \"spanned\": 4096}}}]}",
+		    PS_CONFIG_ERROR_VALUE, 2, "nodes[1].zones.Normal", "overlap nodes[0]");
+	parse_fails("{\"nodes\": [{\"zones\": {\n"
+		    "  \"DMA\": {\"start_pfn\": 8192, \"spanned\": 4096},\n"
+		    "  \"DMA32\": {\"start_pfn\": 0, \"spanned\": 4096}}}]}",
+		    PS_CONFIG_ERROR_VALUE, 3, "nodes[0].zones.DMA32", "lies below");
+}
+
+static void test_err_cpus(void)
+{
+	parse_fails("{\n" NODE0 ",\n\"cpus\": [0, 0,\n 1]}", PS_CONFIG_ERROR_VALUE, 8, "cpus[2]",
+		    "cpu 2 is on node 1, which does not exist (the config has 1 node)");
+	parse_fails("{\n" NODE0 ",\n\"cpus\": 0}", PS_CONFIG_ERROR_VALUE, 7, "cpus",
+		    "out of range");
+	parse_fails("{\n" NODE0 ",\n\"cpus\": []}", PS_CONFIG_ERROR_VALUE, 7, "cpus", "0 cpus");
+}
+
+static void test_err_sysctl(void)
+{
+	parse_fails("{\n" NODE0 ",\"sysctl\": {\n\"watermark_scale_factor\": 0}}",
+		    PS_CONFIG_ERROR_VALUE, 7, "sysctl.watermark_scale_factor", "[1, 3000]");
+	parse_fails("{\n" NODE0 ",\"sysctl\": {\n\"percpu_pagelist_high_fraction\": 4}}",
+		    PS_CONFIG_ERROR_VALUE, 7, "sysctl.percpu_pagelist_high_fraction", "at least 8");
+	parse_fails("{\n" NODE0 ",\"sysctl\": {\n\"lowmem_reserve_ratio\": [1,2,3,4,5,6]}}",
+		    PS_CONFIG_ERROR_VALUE, 7, "sysctl.lowmem_reserve_ratio", "at most 5");
+	parse_fails("{\n" NODE0 ",\"sysctl\": {\n\"min_free_kbytes\": -1}}", PS_CONFIG_ERROR_VALUE,
+		    7, "sysctl.min_free_kbytes", "out of range");
+	parse_fails("{\n" NODE0 ",\n\"thp\": \"sometimes\"}", PS_CONFIG_ERROR_VALUE, 7, "thp",
+		    "not one of always, madvise, never, off");
+}
+
+static void test_err_distances(void)
+{
+	const char *two = "{\"nodes\": [{\"zones\": {\"Normal\": {\"spanned\": 4096}}},\n"
+			  " {\"zones\": {\"Normal\": {\"spanned\": 4096}}}],\n";
+	g_autofree char *a = g_strconcat(two, "\"distances\": [[10, 20]]}", NULL);
+	g_autofree char *b = g_strconcat(two, "\"distances\": [[10, 20],\n [20, 11]]}", NULL);
+	g_autofree char *c = g_strconcat(two, "\"distances\": [[10, 20], [10, 10]]}", NULL);
+
+	parse_fails(a, PS_CONFIG_ERROR_VALUE, 3, "distances", "1 rows for 2 nodes");
+	parse_fails(b, PS_CONFIG_ERROR_VALUE, 4, "distances[1][1]", "itself is 10");
+	parse_fails(c, PS_CONFIG_ERROR_VALUE, 3, "distances[1][0]", "exceed the local 10");
+}
+
+/* Every shipped config parses and its machine builds. */
+static void test_shipped(void)
+{
+	const char *src = g_getenv("PAGESIM_SRCDIR");
+	g_autofree char *dir = NULL;
+	GDir *d;
+	const char *name;
+	int n = 0;
+
+	if (!src) {
+		g_test_skip("PAGESIM_SRCDIR not set");
+		return;
+	}
+	dir = g_build_filename(src, "configs", NULL);
+	d = g_dir_open(dir, 0, NULL);
+	g_assert_nonnull(d);
+	while ((name = g_dir_read_name(d))) {
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+		g_autoptr(PsConfig) cfg = ps_config_new();
+		g_autoptr(GError) error = NULL;
+		g_autoptr(PsMachine) m = NULL;
+
+		if (!g_str_has_suffix(name, ".json"))
+			continue;
+		if (!ps_config_load(cfg, path, &error))
+			g_error("%s", error->message);
+		m = ps_machine_setup(&cfg->spec, &error);
+		g_assert_no_error(error);
+		g_assert_nonnull(cfg->name);
+		g_assert_nonnull(cfg->description);
+		n++;
+	}
+	g_dir_close(d);
+	g_assert_cmpint(n, >=, 6);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/config/parse/minimal", test_minimal);
+	g_test_add_func("/config/parse/page-sizes", test_page_sizes);
+	g_test_add_func("/config/parse/bytes", test_bytes);
+	g_test_add_func("/config/parse/sysctl", test_sysctl);
+	g_test_add_func("/config/parse/roundtrip", test_roundtrip);
+	g_test_add_func("/config/parse/write-atomic", test_write_atomic);
+	g_test_add_func("/config/parse/shipped", test_shipped);
+	g_test_add_func("/config/parse/error/syntax", test_err_syntax);
+	g_test_add_func("/config/parse/error/unknown-key", test_err_unknown_key);
+	g_test_add_func("/config/parse/error/duplicate-key", test_err_duplicate_key);
+	g_test_add_func("/config/parse/error/wrong-type", test_err_wrong_type);
+	g_test_add_func("/config/parse/error/impossible-sizes", test_err_sizes);
+	g_test_add_func("/config/parse/error/page-size", test_err_page_size);
+	g_test_add_func("/config/parse/error/zones-overlap", test_err_overlap);
+	g_test_add_func("/config/parse/error/cpu-node", test_err_cpus);
+	g_test_add_func("/config/parse/error/sysctl-range", test_err_sysctl);
+	g_test_add_func("/config/parse/error/distances", test_err_distances);
+	return g_test_run();
+}

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-buddy.c - unit tests of the buddy free lists (mm/buddy.c): boot layout, split with upper
+ * halves at the list head, merge, the head/tail placement rule, merging across pageblock types,
+ * the claim and steal fallbacks, watermark boosting and highatomic reserves.
+ */
+#include "fixture.h"
+
+/* The pfns on a list, head first, into out[]; returns how many. */
+static unsigned list_pfns(PsMachine *m, const PsList *l, ps_pfn_t *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (ps_pfn_t p = l->head; p != PS_PFN_NONE && n < max;
+	     p = m->map.next[p - m->map.base_pfn])
+		out[n++] = p;
+	return n;
+}
+
+/* A 4K machine with one Normal zone of `pages` pages at `start`. */
+static PsMachine *normal_only(ps_pfn_t start, uint64_t pages)
+{
+	PsMachineSpec spec;
+
+	fixture_spec_1node(&spec, 4096, 1);
+	fixture_zone(&spec, 0, PS_ZONE_NORMAL, start, pages, pages);
+	return fixture_machine(&spec);
+}
+
+static void test_boot_dma_layout(void)
+{
+	PsMachineSpec spec;
+	g_autoptr(PsMachine) m = NULL;
+	PsZone *z;
+	static const uint64_t expect[11] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 3};
+
+	/* The x86-64 DMA zone of the recorded machine: start_pfn 1, spanned 4095, 3840 managed. */
+	fixture_spec_1node(&spec, 4096, 2);
+	fixture_zone(&spec, 0, PS_ZONE_DMA, 1, 4095, 3840);
+	fixture_zone(&spec, 0, PS_ZONE_DMA32, 4096, 61440, 61440);
+	m = fixture_machine(&spec);
+	z = ps_machine_zone(m, 0, PS_ZONE_DMA);
+	for (unsigned o = 0; o <= 10; o++)
+		g_assert_cmpuint(z->free_area[o].nr_free, ==, expect[o]);
+	g_assert_cmpint(z->vm_stat[PS_NR_FREE_PAGES], ==, 3840);
+	g_assert_cmpint(z->vm_stat[PS_NR_FREE_PAGES_BLOCKS], ==, 512 + 3 * 1024);
+	/* Boot memory goes to the tail: the lowest block is at the head. */
+	g_assert_cmpuint(z->free_area[10].list[PS_MT_MOVABLE].head, ==, 1024);
+	g_assert_cmpuint(z->free_area[10].list[PS_MT_MOVABLE].tail, ==, 3072);
+	fixture_check(m);
+}
+
+static void test_split_and_merge(void)
+{
+	g_autoptr(PsMachine) m = normal_only(1024, 1024);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	ps_pfn_t pfn;
+
+	pfn = ps_rmqueue_smallest(m, z, 0, PS_MT_MOVABLE);
+	g_assert_cmpuint(pfn, ==, 1024);
+	ps_page_mark_allocated(m, z, pfn, 0);
+	/* Each upper half went to its order's list: 1025@0, 1026@1, 1028@2, ..., 1536@9. */
+	for (unsigned o = 0; o < 10; o++) {
+		g_assert_cmpuint(z->free_area[o].nr_free, ==, 1);
+		g_assert_cmpuint(z->free_area[o].list[PS_MT_MOVABLE].head, ==, 1024 + (1u << o));
+	}
+	g_assert_cmpuint(z->free_area[10].nr_free, ==, 0);
+	g_assert_cmpuint(m->split_levels_total, ==, 10);
+	g_assert_cmpint(z->vm_stat[PS_NR_FREE_PAGES], ==, 1023);
+	fixture_check(m);
+
+	ps_free_pages(m, pfn, 0, 0);
+	ps_pcp_drain_all(m, NULL);
+	g_assert_cmpuint(z->free_area[10].nr_free, ==, 1);
+	for (unsigned o = 0; o < 10; o++)
+		g_assert_cmpuint(z->free_area[o].nr_free, ==, 0);
+	g_assert_cmpint(z->vm_stat[PS_NR_FREE_PAGES], ==, 1024);
+	fixture_check(m);
+}
+
+static void test_merge_placement(void)
+{
+	g_autoptr(PsMachine) m = normal_only(1024, 1024);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	ps_pfn_t got[8];
+	unsigned n;
+
+	/* Allocate every page as order 0, then free chosen ones straight to the buddy. */
+	for (unsigned i = 0; i < 1024; i++) {
+		ps_pfn_t pfn = ps_rmqueue_smallest(m, z, 0, PS_MT_MOVABLE);
+
+		g_assert_cmpuint(pfn, !=, PS_PFN_NONE);
+		ps_page_mark_allocated(m, z, pfn, 0);
+	}
+
+#define FREE0(p)                                                                                   \
+	do {                                                                                       \
+		z->nr_allocated--;                                                                 \
+		ps_free_one_page(m, z, (p), 0, PS_MT_MOVABLE, PS_FPI_NONE);                        \
+	} while (0)
+	/* 1100+1101 -> order 1; its order-2 buddy (1096) is allocated: head. */
+	FREE0(1100);
+	FREE0(1101);
+	/* 1026+1027 -> order 1; order-2 buddy 1028 allocated: head. */
+	FREE0(1026);
+	FREE0(1027);
+	n = list_pfns(m, &z->free_area[1].list[PS_MT_MOVABLE], got, 8);
+	g_assert_cmpuint(n, ==, 2);
+	g_assert_cmpuint(got[0], ==, 1026);
+	g_assert_cmpuint(got[1], ==, 1100);
+	/* 1044..1047 -> an order-2 block; then 1040+1041 -> order 1 whose order-2 buddy (1044) is
+	 * free, so a merge two levels up is likely: tail. */
+	FREE0(1044);
+	FREE0(1045);
+	FREE0(1046);
+	FREE0(1047);
+	g_assert_cmpuint(z->free_area[2].nr_free, ==, 1);
+	FREE0(1040);
+	FREE0(1041);
+	n = list_pfns(m, &z->free_area[1].list[PS_MT_MOVABLE], got, 8);
+	g_assert_cmpuint(n, ==, 3);
+	g_assert_cmpuint(got[2], ==, 1040);
+	/* 1048+1049 -> order 1, order-2 buddy 1052 allocated: head. */
+	FREE0(1048);
+	FREE0(1049);
+	n = list_pfns(m, &z->free_area[1].list[PS_MT_MOVABLE], got, 8);
+	g_assert_cmpuint(n, ==, 4);
+	g_assert_cmpuint(got[0], ==, 1048);
+	g_assert_cmpuint(got[3], ==, 1040);
+#undef FREE0
+	fixture_check(m);
+}
+
+static void test_pageblock_merge_rules(void)
+{
+	g_autoptr(PsMachine) m = normal_only(1024, 1024);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	ps_pfn_t a, b;
+
+	a = ps_rmqueue_buddy(m, z, 9, PS_MT_MOVABLE, 0);
+	b = ps_rmqueue_buddy(m, z, 9, PS_MT_MOVABLE, 0);
+	g_assert_cmpuint(a, ==, 1024);
+	g_assert_cmpuint(b, ==, 1536);
+
+	/* HIGHATOMIC is not mergeable: two order-9 blocks stay apart. */
+	ps_set_pageblock_mt(m, b, PS_MT_HIGHATOMIC);
+	z->nr_reserved_highatomic = 512;
+	ps_free_pages(m, a, 9, 0);
+	ps_pcp_drain_all(m, NULL);
+	ps_free_pages(m, b, 9, 0);
+	ps_pcp_drain_all(m, NULL);
+	g_assert_cmpuint(z->free_area[9].nr_free, ==, 2);
+	g_assert_cmpuint(z->free_area[10].nr_free, ==, 0);
+	g_assert_cmpuint(z->nr_free_highatomic, ==, 512);
+	fixture_check(m);
+
+	/* Between mergeable types the merge happens and the buddy takes the freer's type. */
+	g_assert_true(ps_unreserve_highatomic_pageblock(m, z, PS_MT_UNMOVABLE, true));
+	g_assert_cmpuint(z->nr_reserved_highatomic, ==, 0);
+	g_assert_cmpuint(z->nr_free_highatomic, ==, 0);
+	g_assert_cmpint(ps_pageblock_mt(m, 1536), ==, PS_MT_UNMOVABLE);
+	a = ps_rmqueue_buddy(m, z, 9, PS_MT_MOVABLE, 0);
+	g_assert_cmpuint(a, ==, 1024);
+	ps_free_pages(m, a, 9, 0);
+	ps_pcp_drain_all(m, NULL);
+	g_assert_cmpuint(z->free_area[10].nr_free, ==, 1);
+	g_assert_cmpint(ps_pageblock_mt(m, 1024), ==, PS_MT_MOVABLE);
+	g_assert_cmpint(ps_pageblock_mt(m, 1536), ==, PS_MT_MOVABLE);
+	g_assert_cmpuint(z->free_area[10].list[PS_MT_MOVABLE].len, ==, 1);
+	fixture_check(m);
+}
+
+static void test_claim_whole_block(void)
+{
+	/* 4096 pages: enough for mobility grouping (5 pageblocks' worth is the floor). */
+	g_autoptr(PsMachine) m = normal_only(2048, 4096);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsRmqueueInfo info;
+	ps_pfn_t pfn;
+
+	g_assert_false(m->sysctl.page_group_by_mobility_disabled);
+	/* No unmovable memory yet: the largest movable block is claimed whole (order 10). */
+	pfn = ps_rmqueue(m, z, 0, PS_MT_UNMOVABLE, 0, NULL, &info);
+	g_assert_cmpuint(pfn, ==, 2048);
+	ps_page_mark_allocated(m, z, pfn, 0);
+	g_assert_cmpint(info.mode, ==, PS_RMQUEUE_CLAIM);
+	g_assert_cmpuint(info.fallback_order, ==, 10);
+	g_assert_cmpint(info.fallback_mt, ==, PS_MT_MOVABLE);
+	g_assert_true(info.claimed);
+	g_assert_false(info.fragmenting);
+	g_assert_cmpint(ps_pageblock_mt(m, 2048), ==, PS_MT_UNMOVABLE);
+	g_assert_cmpint(ps_pageblock_mt(m, 2560), ==, PS_MT_UNMOVABLE);
+	g_assert_cmpint(ps_pageblock_mt(m, 3072), ==, PS_MT_MOVABLE);
+	/* A whole-block claim does not boost the watermark. */
+	g_assert_cmpuint(z->watermark_boost, ==, 0);
+	fixture_check(m);
+
+	/* Use up the unmovable orders 9..4 and the movable order-10 blocks. */
+	for (int o = 9; o >= 4; o--)
+		ps_page_mark_allocated(
+		    m, z, ps_rmqueue_smallest(m, z, (unsigned)o, PS_MT_UNMOVABLE), (unsigned)o);
+	for (int i = 0; i < 3; i++)
+		ps_page_mark_allocated(m, z, ps_rmqueue_smallest(m, z, 10, PS_MT_MOVABLE), 10);
+	fixture_check(m);
+
+	/* Movable order 0 now: orders < pageblock_order/2 cannot be claimed, so it steals. */
+	pfn = ps_rmqueue(m, z, 0, PS_MT_MOVABLE, 0, NULL, &info);
+	g_assert_cmpuint(pfn, ==, 2049);
+	ps_page_mark_allocated(m, z, pfn, 0);
+	g_assert_cmpint(info.mode, ==, PS_RMQUEUE_STEAL);
+	g_assert_true(info.fragmenting);
+	g_assert_false(info.claimed);
+	g_assert_cmpint(ps_pageblock_mt(m, 2048), ==, PS_MT_UNMOVABLE);
+	fixture_check(m);
+
+	/* With ALLOC_NOFRAGMENT, stealing is not allowed. */
+	pfn = ps_rmqueue(m, z, 0, PS_MT_MOVABLE, PS_ALLOC_NOFRAGMENT, NULL, &info);
+	g_assert_cmpuint(pfn, ==, PS_PFN_NONE);
+}
+
+static void test_claim_partial_block_boosts(void)
+{
+	g_autoptr(PsMachine) m = normal_only(2048, 4096);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsRmqueueInfo info;
+	ps_pfn_t pfn;
+
+	g_assert_cmpuint(z->wmark[PS_WMARK_HIGH], >, 0);
+	for (int i = 0; i < 3; i++)
+		ps_page_mark_allocated(m, z, ps_rmqueue_smallest(m, z, 10, PS_MT_MOVABLE), 10);
+	g_assert_cmpuint(ps_rmqueue_smallest(m, z, 0, PS_MT_MOVABLE), ==, 5120);
+	ps_page_mark_allocated(m, z, 5120, 0);
+	ps_page_mark_allocated(m, z, ps_rmqueue_smallest(m, z, 9, PS_MT_MOVABLE), 9);
+	/* Pageblock 5120 has 511 free pages: an unmovable request claims it from order 8. */
+	pfn = ps_rmqueue(m, z, 0, PS_MT_UNMOVABLE, PS_ALLOC_KSWAPD, NULL, &info);
+	ps_page_mark_allocated(m, z, pfn, 0);
+	g_assert_cmpint(info.mode, ==, PS_RMQUEUE_CLAIM);
+	g_assert_cmpuint(info.fallback_order, ==, 8);
+	g_assert_true(info.fragmenting);
+	g_assert_true(info.claimed);
+	g_assert_cmpint(ps_pageblock_mt(m, 5120), ==, PS_MT_UNMOVABLE);
+	g_assert_cmpint(ps_pageblock_mt(m, 5632), ==, PS_MT_MOVABLE);
+	/* The free pages moved to the unmovable lists; the lone order-0 one (5121) is taken. */
+	g_assert_cmpuint(pfn, ==, 5121);
+	/* A fragmenting fallback boosts by one pageblock and flags the zone for kswapd. */
+	g_assert_cmpuint(z->watermark_boost, ==, 512);
+	g_assert_true(z->flags & PS_ZONE_BOOSTED_WATERMARK);
+	fixture_check(m);
+}
+
+static void test_boost_limits(void)
+{
+	g_autoptr(PsMachine) m = normal_only(0, 65536);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	uint64_t max_boost = MAX(512, z->wmark[PS_WMARK_HIGH] * 15000 / 10000);
+
+	for (int i = 0; i < 1000; i++)
+		ps_boost_watermark(m, z);
+	g_assert_cmpuint(z->watermark_boost, ==, max_boost);
+	m->sysctl.watermark_boost_factor = 0;
+	z->watermark_boost = 0;
+	g_assert_false(ps_boost_watermark(m, z));
+	g_assert_cmpuint(z->watermark_boost, ==, 0);
+}
+
+static void test_boost_small_zone(void)
+{
+	/* Fewer than four pageblocks managed: never boosted (a 64K zone under 2 GiB is such). */
+	g_autoptr(PsMachine) m = normal_only(0, 2047);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+
+	g_assert_false(ps_boost_watermark(m, z));
+}
+
+static void test_highatomic_reserve(void)
+{
+	g_autoptr(PsMachine) m = normal_only(0, 65536);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	ps_pfn_t a, b, c;
+
+	/* Cap: round_up(65536 / 100, 512) = 1024 pages = two pageblocks. */
+	a = ps_rmqueue_buddy(m, z, 1, PS_MT_UNMOVABLE, 0);
+	ps_reserve_highatomic_pageblock(m, z, a, 1);
+	g_assert_cmpuint(z->nr_reserved_highatomic, ==, 512);
+	g_assert_cmpint(ps_pageblock_mt(m, a), ==, PS_MT_HIGHATOMIC);
+	g_assert_cmpuint(z->nr_free_highatomic, ==, 510);
+	b = ps_rmqueue_buddy(m, z, 9, PS_MT_MOVABLE, 0);
+	ps_reserve_highatomic_pageblock(m, z, b, 9);
+	g_assert_cmpuint(z->nr_reserved_highatomic, ==, 1024);
+	c = ps_rmqueue_buddy(m, z, 9, PS_MT_MOVABLE, 0);
+	ps_reserve_highatomic_pageblock(m, z, c, 9);
+	g_assert_cmpuint(z->nr_reserved_highatomic, ==, 1024);
+	g_assert_cmpint(ps_pageblock_mt(m, c), ==, PS_MT_MOVABLE);
+	fixture_check(m);
+
+	/* Requests with ALLOC_HIGHATOMIC take from the reserve first. */
+	c = ps_rmqueue_buddy(m, z, 0, PS_MT_UNMOVABLE, PS_ALLOC_HIGHATOMIC);
+	g_assert_cmpint(ps_pageblock_mt(m, c), ==, PS_MT_HIGHATOMIC);
+	g_assert_cmpuint(z->nr_free_highatomic, ==, 509);
+
+	/* Unreserve keeps one block unless forced. */
+	g_assert_true(ps_unreserve_highatomic_pageblock(m, z, PS_MT_MOVABLE, false));
+	g_assert_cmpuint(z->nr_reserved_highatomic, ==, 512);
+	g_assert_false(ps_unreserve_highatomic_pageblock(m, z, PS_MT_MOVABLE, false));
+	fixture_check(m);
+}
+
+static void test_watermark_ok(void)
+{
+	g_autoptr(PsMachine) m = normal_only(0, 65536);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+
+	/* kernel-facts §13.12 with min 6808: plain, __GFP_HIGH, GFP_ATOMIC, OOM, OOM + HIGH. */
+	g_assert_true(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL, 0, 6809));
+	g_assert_false(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL, 0, 6808));
+	g_assert_true(
+	    ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL, PS_ALLOC_MIN_RESERVE, 3405));
+	g_assert_false(
+	    ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL, PS_ALLOC_MIN_RESERVE, 3404));
+	g_assert_true(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL,
+					   PS_ALLOC_MIN_RESERVE | PS_ALLOC_NON_BLOCK, 2554));
+	g_assert_false(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL,
+					    PS_ALLOC_MIN_RESERVE | PS_ALLOC_NON_BLOCK, 2553));
+	g_assert_false(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL, PS_ALLOC_OOM, 3404));
+	g_assert_true(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL, PS_ALLOC_OOM, 3405));
+	g_assert_false(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL,
+					    PS_ALLOC_OOM | PS_ALLOC_MIN_RESERVE, 1702));
+	g_assert_true(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL,
+					   PS_ALLOC_OOM | PS_ALLOC_MIN_RESERVE, 1703));
+	/* lowmem_reserve of the class zone is added. */
+	z->lowmem_reserve[PS_ZONE_MOVABLE] = 2048;
+	g_assert_false(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_MOVABLE, 0, 6808 + 2048));
+	g_assert_true(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_MOVABLE, 0, 6809 + 2048));
+	z->lowmem_reserve[PS_ZONE_MOVABLE] = 0;
+	/* Order-k requests subtract 2^k - 1 and need a block of at least order k. */
+	g_assert_false(ps_zone_watermark_ok(m, z, 3, 100, PS_ZONE_NORMAL, 0, 107));
+	g_assert_true(ps_zone_watermark_ok(m, z, 3, 100, PS_ZONE_NORMAL, 0, 108));
+	/* Free highatomic pages are unusable without reserve rights. */
+	z->nr_free_highatomic = 10;
+	g_assert_false(ps_zone_watermark_ok(m, z, 0, 100, PS_ZONE_NORMAL, 0, 110));
+	g_assert_true(ps_zone_watermark_ok(m, z, 0, 100, PS_ZONE_NORMAL, PS_ALLOC_HIGHATOMIC, 110));
+	z->nr_free_highatomic = 0;
+}
+
+static void test_watermark_needs_block(void)
+{
+	g_autoptr(PsMachine) m = normal_only(0, 1024);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+
+	/* Take the order-10 block and give back only order-0 pages: order 1 fails. */
+	ps_page_mark_allocated(m, z, ps_rmqueue_smallest(m, z, 10, PS_MT_MOVABLE), 10);
+	g_assert_false(ps_zone_watermark_ok(m, z, 0, 0, PS_ZONE_NORMAL, 0, 0));
+	z->nr_allocated -= 1024;
+	for (ps_pfn_t p = 0; p < 1024; p += 2) {
+		ps_page_set(m, p, PS_PAGE_ALLOCATED, 0);
+		ps_page_set(m, p + 1, PS_PAGE_ALLOCATED, 0);
+		z->nr_allocated += 2;
+	}
+	for (ps_pfn_t p = 0; p < 1024; p += 2) {
+		z->nr_allocated--;
+		ps_free_one_page(m, z, p, 0, PS_MT_MOVABLE, PS_FPI_NONE);
+	}
+	fixture_check(m);
+	g_assert_true(
+	    ps_zone_watermark_ok(m, z, 0, 10, PS_ZONE_NORMAL, 0, z->vm_stat[PS_NR_FREE_PAGES]));
+	g_assert_false(
+	    ps_zone_watermark_ok(m, z, 1, 10, PS_ZONE_NORMAL, 0, z->vm_stat[PS_NR_FREE_PAGES]));
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/mm/buddy/boot-dma-layout", test_boot_dma_layout);
+	g_test_add_func("/mm/buddy/split-and-merge", test_split_and_merge);
+	g_test_add_func("/mm/buddy/merge-placement-head-tail", test_merge_placement);
+	g_test_add_func("/mm/buddy/pageblock-merge-rules", test_pageblock_merge_rules);
+	g_test_add_func("/mm/buddy/claim-and-steal", test_claim_whole_block);
+	g_test_add_func("/mm/buddy/claim-partial-boosts", test_claim_partial_block_boosts);
+	g_test_add_func("/mm/buddy/boost-limits", test_boost_limits);
+	g_test_add_func("/mm/buddy/boost-small-zone", test_boost_small_zone);
+	g_test_add_func("/mm/buddy/highatomic-reserve", test_highatomic_reserve);
+	g_test_add_func("/mm/watermark/ok-discounts", test_watermark_ok);
+	g_test_add_func("/mm/watermark/needs-block", test_watermark_needs_block);
+	return g_test_run();
+}

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-pcp.c - per-cpu lists (mm/pcp.c): list indices, refill sizes with the alloc_factor
+ * scaling, the high / batch drain on free, draining from the tail, free_high, decay and
+ * ZONE_BELOW_HIGH.
+ */
+#include "fixture.h"
+
+static PsMachine *normal_only(uint64_t pages, int ncpus)
+{
+	PsMachineSpec spec;
+
+	fixture_spec_1node(&spec, 4096, ncpus);
+	fixture_zone(&spec, 0, PS_ZONE_NORMAL, 0, pages, pages);
+	return fixture_machine(&spec);
+}
+
+static ps_pfn_t alloc0(PsMachine *m, uint64_t gfp, int cpu, PsAllocOutcome *out)
+{
+	ps_alloc_pages(m, gfp, 0, cpu, NULL, out);
+	g_assert_cmpint(out->result, ==, PS_ALLOC_OK);
+	return out->pfn;
+}
+
+static void test_list_index(void)
+{
+	g_autoptr(PsMachine) m = normal_only(65536, 1);
+
+	g_assert_cmpint(ps_pcp_list_index(m, 0, PS_MT_UNMOVABLE), ==, 0);
+	g_assert_cmpint(ps_pcp_list_index(m, 0, PS_MT_MOVABLE), ==, 1);
+	g_assert_cmpint(ps_pcp_list_index(m, 2, PS_MT_RECLAIMABLE), ==, 8);
+	g_assert_cmpint(ps_pcp_list_index(m, 3, PS_MT_RECLAIMABLE), ==, 11);
+	g_assert_cmpint(ps_pcp_list_index(m, 9, PS_MT_UNMOVABLE), ==, 12);
+	g_assert_cmpint(ps_pcp_list_index(m, 9, PS_MT_RECLAIMABLE), ==, 12);
+	g_assert_cmpint(ps_pcp_list_index(m, 9, PS_MT_MOVABLE), ==, 13);
+	g_assert_true(ps_pcp_allowed_order(m, 3));
+	g_assert_false(ps_pcp_allowed_order(m, 4));
+	g_assert_true(ps_pcp_allowed_order(m, 9));
+	g_assert_false(ps_pcp_allowed_order(m, 10));
+}
+
+static void test_refill_scaling(void)
+{
+	g_autoptr(PsMachine) m = normal_only(65536, 1);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsPcp *pcp = &z->pcp[0];
+	int B = pcp->batch, hmin = pcp->high_min, hmax = pcp->high_max;
+	int high;
+	PsAllocOutcome out;
+
+	g_assert_cmpint(B, >, 1);
+	g_assert_cmpint(pcp->high, ==, 0);
+	/* First allocation: high is clamped to high_min and grown by a batch; one batch refills,
+	 * in physical order, and the head (lowest pfn) is handed out. */
+	g_assert_cmpuint(alloc0(m, PS_GFP_HIGHUSER_MOVABLE, 0, &out), ==, 0);
+	g_assert_true(out.pcp_refill);
+	g_assert_cmpint(out.path, ==, PS_PATH_PCP);
+	g_assert_cmpuint(out.refill_pages, ==, (unsigned)B);
+	high = MIN(hmin + B, hmax);
+	g_assert_cmpint(pcp->high, ==, high);
+	g_assert_cmpint(pcp->alloc_factor, ==, 1);
+	g_assert_cmpint(pcp->count, ==, B - 1);
+	g_assert_cmpuint(alloc0(m, PS_GFP_HIGHUSER_MOVABLE, 0, &out), ==, 1);
+	g_assert_false(out.pcp_refill);
+	for (int i = 2; i < B; i++)
+		g_assert_cmpuint(alloc0(m, PS_GFP_HIGHUSER_MOVABLE, 0, &out), ==, (ps_pfn_t)i);
+	g_assert_cmpint(pcp->count, ==, 0);
+	/* Second refill without frees in between: the batch doubles (alloc_factor 1 -> 2). */
+	alloc0(m, PS_GFP_HIGHUSER_MOVABLE, 0, &out);
+	g_assert_true(out.pcp_refill);
+	high = MIN(high + (B << 1), hmax);
+	g_assert_cmpint(pcp->high, ==, high);
+	g_assert_cmpuint(out.refill_pages, ==, (unsigned)MIN(B << 1, MAX(high - B, B)));
+	g_assert_cmpint(pcp->alloc_factor, ==, 2);
+	g_assert_cmpuint(m->vm_events[PS_PGALLOC_NORMAL], ==, (uint64_t)B + 1);
+	g_assert_cmpuint(z->numa_stat[PS_NUMA_HIT], ==, (uint64_t)B + 1);
+	fixture_check(m);
+}
+
+static void test_free_drains_tail(void)
+{
+	g_autoptr(PsMachine) m = normal_only(65536, 1);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsPcp *pcp = &z->pcp[0];
+	int B = pcp->batch;
+	g_autofree ps_pfn_t *pfns = g_new(ps_pfn_t, 3 * B);
+	int64_t free_before;
+	PsAllocOutcome out;
+
+	for (int i = 0; i < 3 * B; i++)
+		pfns[i] = alloc0(m, PS_GFP_HIGHUSER_MOVABLE, 0, &out);
+	ps_pcp_drain_all(m, NULL);
+	g_assert_cmpint(pcp->count, ==, 0);
+	/* Fixed high of two batches. */
+	pcp->high_min = pcp->high_max = pcp->high = 2 * B;
+	pcp->free_count = 0;
+	free_before = z->vm_stat[PS_NR_FREE_PAGES];
+	for (int i = 0; i < 2 * B - 1; i++)
+		ps_free_pages(m, pfns[i], 0, 0);
+	g_assert_cmpint(pcp->count, ==, 2 * B - 1);
+	g_assert_cmpint(z->vm_stat[PS_NR_FREE_PAGES], ==, free_before);
+	/* Reaching high frees clamp(free_count, batch, high - batch) = batch pages, from the
+	 * tail: the pages freed first. */
+	ps_free_pages(m, pfns[2 * B - 1], 0, 0);
+	g_assert_cmpint(pcp->count, ==, B);
+	g_assert_cmpint(z->vm_stat[PS_NR_FREE_PAGES], ==, free_before + B);
+	for (int i = 0; i < B; i++)
+		g_assert_cmpint(ps_page_state(m, pfns[i]), !=, PS_PAGE_PCP);
+	for (int i = B; i < 2 * B; i++)
+		g_assert_cmpint(ps_page_state(m, pfns[i]), ==, PS_PAGE_PCP);
+	g_assert_cmpuint(m->vm_events[PS_PGFREE], ==, (uint64_t)(2 * B));
+	fixture_check(m);
+}
+
+static void test_free_high(void)
+{
+	g_autoptr(PsMachine) m = normal_only(65536, 1);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsPcp *pcp = &z->pcp[0];
+	int B = pcp->batch;
+	PsAllocOutcome a, b;
+	int high;
+
+	ps_alloc_pages(m, PS_GFP_KERNEL, 1, 0, NULL, &a);
+	ps_alloc_pages(m, PS_GFP_KERNEL, 1, 0, NULL, &b);
+	g_assert_cmpint(a.result, ==, PS_ALLOC_OK);
+	g_assert_cmpint(b.result, ==, PS_ALLOC_OK);
+	ps_pcp_drain_all(m, NULL);
+	/* A second high-order free in a row with free_count >= batch drains everything. */
+	ps_free_pages(m, a.pfn, 1, 0);
+	g_assert_cmpint(pcp->count, ==, 2);
+	g_assert_true(pcp->flags & PS_PCPF_PREV_FREE_HIGH_ORDER);
+	pcp->free_count = B;
+	high = pcp->high = pcp->high_max;
+	ps_free_pages(m, b.pfn, 1, 0);
+	g_assert_cmpint(pcp->count, ==, 0);
+	g_assert_cmpint(pcp->high, ==, MAX(high - (B << 5), pcp->high_min));
+	/* An order-0 free clears the "previous free was high order" flag. */
+	ps_alloc_pages(m, PS_GFP_KERNEL, 0, 0, NULL, &a);
+	ps_free_pages(m, a.pfn, 0, 0);
+	g_assert_false(pcp->flags & PS_PCPF_PREV_FREE_HIGH_ORDER);
+	fixture_check(m);
+}
+
+static void test_decay(void)
+{
+	g_autoptr(PsMachine) m = normal_only(65536, 1);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsPcp *pcp = &z->pcp[0];
+	PsAllocOutcome out;
+	int high, expect;
+
+	alloc0(m, PS_GFP_HIGHUSER_MOVABLE, 0, &out);
+	pcp->high = pcp->high_max;
+	high = pcp->high;
+	expect = MAX(MAX(pcp->count - (pcp->batch << 5), high - high / 8), pcp->high_min);
+	ps_pcp_decay(m);
+	g_assert_cmpint(pcp->high, ==, expect);
+	for (int i = 0; i < 200; i++)
+		ps_pcp_decay(m);
+	g_assert_cmpint(pcp->high, ==, pcp->high_min);
+	g_assert_cmpint(pcp->count, <=, pcp->high);
+	fixture_check(m);
+}
+
+static void test_below_high(void)
+{
+	g_autoptr(PsMachine) m = normal_only(8192, 1);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	g_autoptr(GArray) live = g_array_new(FALSE, FALSE, sizeof(ps_pfn_t));
+	PsAllocOutcome out;
+
+	/* Allocate until the zone drops below its high watermark: the flag is set. */
+	while (!(z->flags & PS_ZONE_BELOW_HIGH)) {
+		ps_alloc_pages(m, PS_GFP_HIGHUSER_MOVABLE, 0, 0, NULL, &out);
+		g_assert_cmpint(out.result, ==, PS_ALLOC_OK);
+		g_array_append_val(live, out.pfn);
+	}
+	g_assert_cmpint(z->vm_stat[PS_NR_FREE_PAGES], <=, (int64_t)z->wmark[PS_WMARK_HIGH] + 1);
+	/* Freeing it all back clears the flag at the first drain above high. */
+	for (guint i = 0; i < live->len; i++)
+		ps_free_pages(m, g_array_index(live, ps_pfn_t, i), 0, 0);
+	g_assert_false(z->flags & PS_ZONE_BELOW_HIGH);
+	fixture_check(m);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/mm/pcp/list-index", test_list_index);
+	g_test_add_func("/mm/pcp/refill-scaling", test_refill_scaling);
+	g_test_add_func("/mm/pcp/free-drains-tail", test_free_drains_tail);
+	g_test_add_func("/mm/pcp/free-high", test_free_high);
+	g_test_add_func("/mm/pcp/decay", test_decay);
+	g_test_add_func("/mm/pcp/below-high", test_below_high);
+	return g_test_run();
+}
