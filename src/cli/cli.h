@@ -7,7 +7,16 @@
 #ifndef PS_CLI_H
 #define PS_CLI_H
 
+#include <glib.h>
+#include <stdint.h>
+
 int ps_cmd_config(int argc, char **argv);
 int ps_cmd_demo(int argc, char **argv);
+int ps_cmd_run(int argc, char **argv);
+
+/* "10s", "500ms", "123" (ns) -> nanoseconds. */
+gboolean ps_parse_duration_ns(const char *s, uint64_t *out);
+int ps_cmd_index(int argc, char **argv);
+int ps_cmd_gen(int argc, char **argv);
 
 #endif

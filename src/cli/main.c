@@ -18,7 +18,10 @@ typedef struct {
 
 static const PsCommand commands[] = {
     {"demo", ps_cmd_demo, "run a workload on the shipped 4K, 16K and 64K configs"},
+    {"gen", ps_cmd_gen, "generate a synthetic workload trace (pagesim gen --list)"},
+    {"run", ps_cmd_run, "replay a trace on a machine config and write a run directory"},
     {"config", ps_cmd_config, "show a config's derived values, or make one from /proc"},
+    {"index", ps_cmd_index, "fragmentation indices of a buddyinfo, as debugfs prints them"},
 };
 
 static void usage(FILE *f)

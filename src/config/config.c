@@ -69,12 +69,50 @@ void ps_config_spec_init(PsMachineSpec *spec)
 	s->page_group_by_mobility_disabled = false;
 }
 
+static void config_clear(PsConfig *cfg);
+
 PsConfig *ps_config_new(void)
 {
 	PsConfig *cfg = g_new0(PsConfig, 1);
 
-	ps_config_spec_init(&cfg->spec);
+	config_clear(cfg);
 	return cfg;
+}
+
+/*
+ * Cost defaults, in ns (configs/README.md gives the reasoning): a 4 KiB anonymous fault on a
+ * current x86-64 or arm64 core costs about 1 us all told, of which zeroing the page is roughly
+ * 45 ns per KiB (memset bandwidth of ~20 GiB/s) and the trap, VMA walk and PTE install the rest;
+ * a pcp hit is a few dozen ns, the zone lock and each buddy split level tens of ns.
+ */
+static const struct {
+	const char *key;
+	size_t offset;
+	uint64_t def;
+} cost_keys[] = {
+    {"fast_path_ns", G_STRUCT_OFFSET(PsCosts, fast_path_ns), 40},
+    {"zone_step_ns", G_STRUCT_OFFSET(PsCosts, zone_step_ns), 15},
+    {"pcp_hit_ns", G_STRUCT_OFFSET(PsCosts, pcp_hit_ns), 25},
+    {"pcp_refill_page_ns", G_STRUCT_OFFSET(PsCosts, pcp_refill_page_ns), 20},
+    {"zone_lock_ns", G_STRUCT_OFFSET(PsCosts, zone_lock_ns), 60},
+    {"buddy_split_ns", G_STRUCT_OFFSET(PsCosts, buddy_split_ns), 12},
+    {"clear_kib_ns", G_STRUCT_OFFSET(PsCosts, clear_kib_ns), 45},
+    {"fault_ns", G_STRUCT_OFFSET(PsCosts, fault_ns), 850},
+    {"free_pcp_ns", G_STRUCT_OFFSET(PsCosts, free_pcp_ns), 30},
+    {"free_buddy_page_ns", G_STRUCT_OFFSET(PsCosts, free_buddy_page_ns), 8},
+};
+
+#define COST_FIELD(c, i) ((uint64_t *)((char *)(c) + cost_keys[i].offset))
+
+void ps_costs_default(PsCosts *c)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(cost_keys); i++)
+		*COST_FIELD(c, i) = cost_keys[i].def;
+}
+
+void ps_sampling_default(PsSampling *s)
+{
+	s->sample_ns = 100000000ull; /* 100 ms */
 }
 
 static void config_clear(PsConfig *cfg)
@@ -83,6 +121,8 @@ static void config_clear(PsConfig *cfg)
 	g_clear_pointer(&cfg->description, g_free);
 	g_clear_pointer(&cfg->provenance, cJSON_Delete);
 	ps_config_spec_init(&cfg->spec);
+	ps_costs_default(&cfg->costs);
+	ps_sampling_default(&cfg->sampling);
 }
 
 void ps_config_free(PsConfig *cfg)
@@ -818,6 +858,51 @@ static gboolean parse_sysctl(CfgCtx *c, const cJSON *item, const char *path, PsC
 	return TRUE;
 }
 
+static gboolean parse_costs(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	const char *keys[G_N_ELEMENTS(cost_keys) + 1];
+	const cJSON *it;
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cost_keys); i++)
+		keys[i] = cost_keys[i].key;
+	keys[G_N_ELEMENTS(cost_keys)] = NULL;
+	if (!cfg_object(c, item, path) || !cfg_check_keys(c, item, path, keys))
+		return FALSE;
+	for (it = item->child; it; it = it->next) {
+		g_autofree char *p = child_path(path, it->string);
+
+		for (gsize i = 0; i < G_N_ELEMENTS(cost_keys); i++) {
+			int64_t v = 0;
+
+			if (strcmp(it->string, cost_keys[i].key))
+				continue;
+			if (!cfg_int(c, it, p, 0, 1000000000000ll, &v))
+				return FALSE;
+			*COST_FIELD(&cfg->costs, i) = (uint64_t)v;
+		}
+	}
+	return TRUE;
+}
+
+static gboolean parse_sampling(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	static const char *const keys[] = {"sample_ms", NULL};
+	const cJSON *it;
+
+	if (!cfg_object(c, item, path) || !cfg_check_keys(c, item, path, keys))
+		return FALSE;
+	it = cJSON_GetObjectItemCaseSensitive(item, "sample_ms");
+	if (it) {
+		g_autofree char *p = child_path(path, "sample_ms");
+		int64_t v = 0;
+
+		if (!cfg_int(c, it, p, 1, 3600000, &v))
+			return FALSE;
+		cfg->sampling.sample_ns = (uint64_t)v * 1000000ull;
+	}
+	return TRUE;
+}
+
 /*
  * Top-level keys in processing order: page size before the zone sizes that may be given in bytes,
  * nodes before the cpus and distances that refer to them.
@@ -838,6 +923,8 @@ static const struct {
     {"distances", parse_distances},
     {"sysctl", parse_sysctl},
     {"seed", parse_seed},
+    {"costs", parse_costs},
+    {"sampling", parse_sampling},
     {"provenance", parse_provenance},
 };
 
@@ -1053,6 +1140,26 @@ char *ps_config_to_json_full(const PsConfig *cfg)
 	if (s->page_group_by_mobility_disabled)
 		cJSON_AddBoolToObject(sys, "mobility_grouping", FALSE);
 	cJSON_AddNumberToObject(root, "seed", (double)spec->seed);
+	{
+		PsSampling sdef;
+		cJSON *costs = NULL;
+
+		/* Only what differs from the defaults, so that new defaults reach old configs. */
+		for (gsize i = 0; i < G_N_ELEMENTS(cost_keys); i++) {
+			uint64_t v = *COST_FIELD(&cfg->costs, i);
+
+			if (v == cost_keys[i].def)
+				continue;
+			if (!costs)
+				costs = cJSON_AddObjectToObject(root, "costs");
+			cJSON_AddNumberToObject(costs, cost_keys[i].key, (double)v);
+		}
+		ps_sampling_default(&sdef);
+		if (cfg->sampling.sample_ns != sdef.sample_ns)
+			cJSON_AddNumberToObject(cJSON_AddObjectToObject(root, "sampling"),
+						"sample_ms",
+						(double)(cfg->sampling.sample_ns / 1000000));
+	}
 	if (cfg->provenance)
 		cJSON_AddItemToObject(root, "provenance", cJSON_Duplicate(cfg->provenance, TRUE));
 
@@ -1067,6 +1174,8 @@ char *ps_config_to_json(const PsMachineSpec *spec, const char *name, const cJSON
 {
 	PsConfig cfg = {.spec = *spec, .name = (char *)name, .provenance = (cJSON *)provenance};
 
+	ps_costs_default(&cfg.costs);
+	ps_sampling_default(&cfg.sampling);
 	return ps_config_to_json_full(&cfg);
 }
 

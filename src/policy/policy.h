@@ -74,7 +74,7 @@ void ps_mempolicy_init(PsMempolicy *pol);
 /*
  * Resolve a request under a policy: the preferred node and nodemask (0 = no mask) to use, as
  * alloc_pages_mpol/policy_nodemask do for a task-level allocation from a CPU on `local_nid`.
- * For PREFERRED_MANY, *second_pass_nodemask receives the mask-less retry (always 0).
+ * For PREFERRED_MANY the mask is the first pass's; the caller retries without it.
  * Returns the node to allocate for.
  */
 int ps_mempolicy_node(const PsMachine *m, PsMempolicy *pol, int local_nid, uint64_t gfp,

@@ -25,6 +25,149 @@ void ps_format_pagetypeinfo(PsMachine *m, GString *out);
 /* /proc/vmstat: zone, NUMA and node counters, then vm events, 6.18 names and order (§10.4). */
 void ps_format_vmstat(PsMachine *m, GString *out);
 
+/* ---- fragmentation metrics (report/metrics.c) --------------------------------------------- */
+
+#include <gio/gio.h>
+struct cJSON;
+
+/*
+ * The indices of mm/vmstat.c from per-order free block counts (free_area[o].nr_free, or one line
+ * of /proc/buddyinfo), nr_orders entries, with the kernel's integer arithmetic (kernel-facts
+ * §8.3). F = free pages, B = free blocks, S = blocks of 2^order the free blocks could supply.
+ * order < nr_orders.
+ */
+/* Unusable free space index at `order`, in thousandths: F == 0 -> 1000,
+ * else (F - S*2^order)*1000/F. */
+int ps_unusable_index(const uint64_t *nr_free, unsigned nr_orders, unsigned order);
+/* __fragmentation_index in thousandths: no free blocks -> 0; a suitable block -> -1000;
+ * else 1000 - (1000 + F*1000/R)/B with R = 2^order. */
+int ps_fragmentation_index(const uint64_t *nr_free, unsigned nr_orders, unsigned order);
+/* extfrag_for_order, in percent: F == 0 -> 0, else (F - S*2^order)*100/F. */
+int ps_extfrag_for_order(const uint64_t *nr_free, unsigned nr_orders, unsigned order);
+/* fragmentation_score_zone_weighted: score * zone_present / (node_present + 1). */
+unsigned ps_fragmentation_score_weighted(int score, uint64_t zone_present, uint64_t node_present);
+/* COMPACTION_HPAGE_ORDER: HPAGE_PMD_ORDER with THP built, else pageblock_order. */
+unsigned ps_compaction_hpage_order(const PsMachine *m);
+/* fragmentation_score_zone: extfrag_for_order at COMPACTION_HPAGE_ORDER. */
+int ps_fragmentation_score_zone(const PsMachine *m, const PsZone *z);
+/* fragmentation_score_node: the proactive compaction score of a node (kernel-facts §8.7). */
+unsigned ps_fragmentation_score_node(const PsMachine *m, int node);
+/* Order whose block is 2 MiB at this page size (9 at 4K, 7 at 16K, 5 at 64K). */
+unsigned ps_order_2m(const PsMachine *m);
+/* NR_FREE_PAGES and NR_FREE_PAGES_BLOCKS as they follow from the counts (kernel-facts §13.8). */
+uint64_t ps_nr_free_pages_from_counts(const uint64_t *nr_free, unsigned nr_orders);
+uint64_t ps_nr_free_pages_blocks_from_counts(const uint64_t *nr_free, unsigned nr_orders,
+					     unsigned pageblock_order);
+/* Copies free_area[0..nr_orders).nr_free of a zone into nr_free. */
+void ps_zone_nr_free(const PsZone *z, unsigned nr_orders, uint64_t *nr_free);
+/* An index in thousandths as a decimal with 3 places: 972 -> "0.972", -1000 -> "-1.000". */
+void ps_format_index(GString *out, int index);
+/* Debugfs text, one line with its '\n': "Node %d, zone %8s " + per order "%d.%03d " (unusable)
+ * or "%2d.%03d " (extfrag), like /sys/kernel/debug/extfrag/{unusable_index,extfrag_index}. */
+void ps_format_unusable_index_line(GString *out, int node, const char *zone,
+				   const uint64_t *nr_free, unsigned nr_orders);
+void ps_format_extfrag_index_line(GString *out, int node, const char *zone, const uint64_t *nr_free,
+				  unsigned nr_orders);
+/* The whole debugfs file for a machine: one line per populated zone. */
+void ps_format_unusable_index(PsMachine *m, GString *out);
+void ps_format_extfrag_index(PsMachine *m, GString *out);
+
+/* One line of /proc/buddyinfo. */
+typedef struct {
+	int node;
+	char zone[16];
+	unsigned nr_orders;
+	uint64_t nr_free[PS_NR_ORDERS_MAX];
+} PsBuddyinfoZone;
+/*
+ * Parses /proc/buddyinfo text (trailing spaces optional, blank lines ignored; every line must have
+ * the same number of orders). Returns a GArray of PsBuddyinfoZone, or NULL with
+ * "name:line: what is wrong: 'the line'" in *error.
+ */
+GArray *ps_buddyinfo_parse(const char *text, const char *name, GError **error);
+
+#define PS_REPORT_ERROR (ps_report_error_quark())
+GQuark ps_report_error_quark(void);
+enum { PS_REPORT_ERROR_PARSE };
+
+/* ---- latency histograms (report/hist.c) ---------------------------------------------------- */
+
+/* Log-bucket histogram of nanosecond values, bounded memory: 16 linear sub-buckets per power of
+ * two (relative error <= 1/16), exact max and count. */
+#define PS_HIST_BUCKETS (64 * 16)
+typedef struct {
+	uint64_t count;
+	uint64_t max;
+	uint64_t sum;
+	uint32_t b[PS_HIST_BUCKETS];
+} PsHist;
+void ps_hist_reset(PsHist *h);
+void ps_hist_add(PsHist *h, uint64_t v);
+void ps_hist_merge(PsHist *into, const PsHist *from);
+/* Value at quantile q in [0,1] (upper edge of the bucket holding it, capped at max); 0 if empty. */
+uint64_t ps_hist_quantile(const PsHist *h, double q);
+/* The bucket holding v, and the largest value bucket i holds. */
+unsigned ps_hist_bucket(uint64_t v);
+uint64_t ps_hist_bucket_upper(unsigned i);
+
+/* ---- output files (report/output.c) -------------------------------------------------------- */
+
+/* Atomic output: written to a temp name in the same directory, renamed into place on commit;
+ * abort (or a crash) leaves no file under the final name. */
+typedef struct PsAtomicFile PsAtomicFile;
+PsAtomicFile *ps_atomic_file_new(const char *path, GError **error);
+GOutputStream *ps_atomic_file_stream(PsAtomicFile *f);		 /* buffered */
+gboolean ps_atomic_file_commit(PsAtomicFile *f, GError **error); /* frees */
+void ps_atomic_file_abort(PsAtomicFile *f);			 /* frees; NULL is a no-op */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsAtomicFile, ps_atomic_file_abort)
+gboolean ps_write_file_atomic(const char *path, const char *data, gsize len, GError **error);
+
+/* Per-zone facts the sampler cannot read from the machine itself, filled by the simulator. */
+typedef struct {
+	uint64_t mixed_pageblocks; /* pageblocks holding allocated pages of another mobility */
+	uint32_t kswapd_active;	   /* 1 while the zone's node kswapd runs (later issues) */
+	uint32_t kcompactd_active; /* likewise kcompactd */
+} PsZoneSampleExtra;
+
+/*
+ * timeline.csv: one row per sample and populated zone. Columns (header line first):
+ *   t_ns,node,zone,free_pages,free_bytes,
+ *   free_blocks_o0..free_blocks_o<MAX>  (one column per order of this machine)
+ *   unusable_pb,fragindex_pb,unusable_2m,fragindex_2m  (3 decimals, like debugfs)
+ *   largest_free_bytes,free_pageblocks,
+ *   pb_unmovable,pb_movable,pb_reclaimable,pb_highatomic,pb_isolate,mixed_pageblocks,
+ *   wmark_min,wmark_low,wmark_high  (boosted, pages)
+ *   boost,wmark_state  (ok|below_high|below_low|below_min)
+ *   kswapd_active,kcompactd_active
+ * free_pages is NR_FREE_PAGES; free_pageblocks counts whole free pageblocks in the buddy; pb_*
+ * count pageblocks as /proc/pagetypeinfo does; wmark_state names the highest mark with
+ * free <= mark (an order-0 check against it fails).
+ */
+typedef struct PsTimeline PsTimeline;
+PsTimeline *ps_timeline_new(const char *path, const PsMachine *m, GError **error);
+void ps_timeline_sample(PsTimeline *tl, uint64_t t_ns, PsMachine *m,
+			const PsZoneSampleExtra *extra /* [m->nr_zones] or NULL */);
+gboolean ps_timeline_close(PsTimeline *tl, GError **error); /* commits and frees */
+void ps_timeline_abort(PsTimeline *tl);
+
+/* latency.csv: per window and path:
+ *   t_start_ns,t_end_ns,path,count,p50_ns,p90_ns,p99_ns,p999_ns,max_ns
+ * (rows only for paths with count > 0; path names from ps_alloc_path_names). */
+typedef struct PsLatencyLog PsLatencyLog;
+PsLatencyLog *ps_latency_log_new(const char *path, GError **error);
+void ps_latency_log_window(PsLatencyLog *l, uint64_t t_start, uint64_t t_end,
+			   const PsHist *hists /* [PS_NR_ALLOC_PATHS] */);
+gboolean ps_latency_log_close(PsLatencyLog *l, GError **error);
+void ps_latency_log_abort(PsLatencyLog *l);
+
+/* events.jsonl: one compact JSON object per line {"t":..,"type":"..", ...fields}; takes
+ * ownership of `fields` (a cJSON object, may be NULL; must not hold "t" or "type"). */
+typedef struct PsEventLog PsEventLog;
+PsEventLog *ps_event_log_new(const char *path, GError **error);
+void ps_event_log_write(PsEventLog *l, uint64_t t_ns, const char *type, struct cJSON *fields);
+gboolean ps_event_log_close(PsEventLog *l, GError **error);
+void ps_event_log_abort(PsEventLog *l);
+
 G_END_DECLS
 
 #endif

@@ -18,6 +18,12 @@ G_BEGIN_DECLS
 
 #define PS_TRACE_VERSION 1
 
+#define PS_TRACE_MAX_CPUS      8192	/* NR_CPUS bound: cpus in the header, cpu fields below it */
+#define PS_TRACE_MIN_PAGE_SIZE 4096	/* page_size in the header: a power of two in this range */
+#define PS_TRACE_MAX_PAGE_SIZE 65536
+#define PS_TRACE_EVENT_MAX     4096	 /* bytes a formatted event or header line can take */
+#define PS_TRACE_LINE_MAX      (1 << 20) /* longest line the reader accepts, bytes */
+
 enum ps_trace_op {
 	PS_OP_ALLOC,
 	PS_OP_FREE,
@@ -74,6 +80,7 @@ typedef struct {
 	int oom_score_adj; /* proc: -1000..1000 */
 	uint64_t addr;	   /* map, touch, unmap: virtual address, bytes */
 	uint64_t len;	   /* map, touch, unmap: length, bytes */
+	bool thp;	   /* map: the range is madvise(MADV_HUGEPAGE) */
 	char name[64];	   /* sysctl: name as under /proc/sys/vm, e.g. "min_free_kbytes" */
 	int64_t value;	   /* sysctl: value; compact: order (-1 = whole zones) */
 } PsTraceEvent;
@@ -91,6 +98,20 @@ enum { PS_TRACE_ERROR_PARSE, PS_TRACE_ERROR_IO };
 gboolean ps_trace_parse_line(const char *line, gsize len, PsTraceEvent *ev, GError **error);
 /* Parses the header line. */
 gboolean ps_trace_parse_header(const char *line, gsize len, PsTraceHeader *hdr, GError **error);
+
+/*
+ * The checks the parser makes, on a filled-in event or header: what the writer refuses to write
+ * (cross-record checks, time order and cpu < cpus, are the reader's and the writer's).
+ */
+gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error);
+gboolean ps_trace_header_check(const PsTraceHeader *hdr, GError **error);
+/*
+ * The canonical line of a checked event or header, newline included, into buf (at least
+ * PS_TRACE_EVENT_MAX bytes, not NUL-terminated); returns its length. Parsing a canonical line and
+ * formatting it again gives the same bytes.
+ */
+gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf);
+gsize ps_trace_format_header(const PsTraceHeader *hdr, char *buf);
 
 /* ---- reader ------------------------------------------------------------------------------- */
 
@@ -119,6 +140,11 @@ typedef struct PsTraceWriter PsTraceWriter;
  * same events always give the same bytes.
  */
 PsTraceWriter *ps_trace_writer_new(const char *path, const PsTraceHeader *hdr, GError **error);
+/*
+ * Refuses (FALSE, nothing written) an event that fails ps_trace_event_check, goes back in time or
+ * names a cpu >= the header's cpus; the writer stays usable. After an I/O error every call fails
+ * and close aborts.
+ */
 gboolean ps_trace_writer_write(PsTraceWriter *w, const PsTraceEvent *ev, GError **error);
 gboolean ps_trace_writer_close(PsTraceWriter *w, GError **error); /* also frees */
 void ps_trace_writer_abort(PsTraceWriter *w);			  /* removes the temp file, frees */

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * metrics.c - fragmentation metrics of a zone from its per-order free block counts: the unusable
+ * free space index, the fragmentation (extfrag) index, the proactive compaction score, and the
+ * debugfs text the kernel prints for the first two. Also a parser for /proc/buddyinfo, the one
+ * input these metrics can be computed from on a real machine.
+ *
+ * Mirrors mm/vmstat.c (fill_contig_page_info, __fragmentation_index, unusable_free_index,
+ * extfrag_for_order, unusable_show_print, extfrag_show_print) and mm/compaction.c
+ * (fragmentation_score_zone, fragmentation_score_zone_weighted, fragmentation_score_node).
+ * The arithmetic is the kernel's, in integers and with C truncation, so that the values are the
+ * ones debugfs shows (kernel-facts §8.3, §10.5); floating point is never used here.
+ *
+ * Simplification: the kernel reads nr_free of each order without the zone lock (data_race) and
+ * may see a torn set of counts; the model reads a consistent set.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/policy.h"
+#include "report/report.h"
+
+G_DEFINE_QUARK(ps - report - error - quark, ps_report_error)
+
+/* struct contig_page_info: what fill_contig_page_info gathers for one suitable order. */
+typedef struct {
+	uint64_t free_pages;	       /* F: free base pages */
+	uint64_t free_blocks_total;    /* B: free blocks of any order */
+	uint64_t free_blocks_suitable; /* S: blocks of 2^order pages the free blocks could make */
+} ContigPageInfo;
+
+static void fill_contig_page_info(const uint64_t *nr_free, unsigned nr_orders,
+				  unsigned suitable_order, ContigPageInfo *info)
+{
+	memset(info, 0, sizeof(*info));
+	for (unsigned o = 0; o < nr_orders; o++) {
+		uint64_t blocks = nr_free[o];
+
+		info->free_blocks_total += blocks;
+		info->free_pages += blocks << o;
+		if (o >= suitable_order)
+			info->free_blocks_suitable += blocks << (o - suitable_order);
+	}
+}
+
+int ps_unusable_index(const uint64_t *nr_free, unsigned nr_orders, unsigned order)
+{
+	ContigPageInfo info;
+
+	g_assert(order < nr_orders);
+	fill_contig_page_info(nr_free, nr_orders, order, &info);
+	/* No free memory: none of it is usable, by the kernel's convention. */
+	if (!info.free_pages)
+		return 1000;
+	return (int)((info.free_pages - (info.free_blocks_suitable << order)) * 1000 /
+		     info.free_pages);
+}
+
+int ps_fragmentation_index(const uint64_t *nr_free, unsigned nr_orders, unsigned order)
+{
+	ContigPageInfo info;
+	uint64_t requested = 1ull << order;
+
+	g_assert(order < nr_orders);
+	fill_contig_page_info(nr_free, nr_orders, order, &info);
+	if (!info.free_blocks_total)
+		return 0;
+	/* The index only means something when a request of this order would fail. */
+	if (info.free_blocks_suitable)
+		return -1000;
+	/*
+	 * Unsigned in the kernel (div_u64), then narrowed to int: the quotient may exceed 1000 when
+	 * a few small blocks are all there is (one order-0 block at order 1 gives -500), and the
+	 * kernel returns that negative value. int64_t gives the same result without the wrap.
+	 */
+	return (int)(1000 - (int64_t)((1000 + info.free_pages * 1000 / requested) /
+				      info.free_blocks_total));
+}
+
+int ps_extfrag_for_order(const uint64_t *nr_free, unsigned nr_orders, unsigned order)
+{
+	ContigPageInfo info;
+
+	g_assert(order < nr_orders);
+	fill_contig_page_info(nr_free, nr_orders, order, &info);
+	if (!info.free_pages)
+		return 0;
+	return (int)((info.free_pages - (info.free_blocks_suitable << order)) * 100 /
+		     info.free_pages);
+}
+
+unsigned ps_fragmentation_score_weighted(int score, uint64_t zone_present, uint64_t node_present)
+{
+	g_assert(score >= 0 && score <= 100);
+	return (unsigned)(zone_present * (uint64_t)score / (node_present + 1));
+}
+
+unsigned ps_compaction_hpage_order(const PsMachine *m)
+{
+	/* COMPACTION_HPAGE_ORDER: the PMD huge page with THP, else a pageblock. */
+	return m->spec.thp_built ? MIN(m->spec.thp_order, m->max_order) : m->pageblock_order;
+}
+
+int ps_fragmentation_score_zone(const PsMachine *m, const PsZone *z)
+{
+	uint64_t nr_free[PS_NR_ORDERS_MAX];
+
+	ps_zone_nr_free(z, m->nr_orders, nr_free);
+	return ps_extfrag_for_order(nr_free, m->nr_orders, ps_compaction_hpage_order(m));
+}
+
+unsigned ps_fragmentation_score_node(const PsMachine *m, int node)
+{
+	uint64_t node_present = 0;
+	unsigned score = 0;
+
+	for (int t = 0; t < PS_MAX_NR_ZONES; t++)
+		node_present += m->zones[node * PS_MAX_NR_ZONES + t].present;
+	for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
+		const PsZone *z = &m->zones[node * PS_MAX_NR_ZONES + t];
+
+		if (!ps_zone_populated(z))
+			continue;
+		score += ps_fragmentation_score_weighted(ps_fragmentation_score_zone(m, z),
+							 z->present, node_present);
+	}
+	return score;
+}
+
+unsigned ps_order_2m(const PsMachine *m)
+{
+	/* 2 MiB = 2^21 bytes; a page size above 2 MiB does not exist on the supported arches. */
+	g_assert(m->page_shift <= 21);
+	return MIN(21 - m->page_shift, m->max_order);
+}
+
+uint64_t ps_nr_free_pages_from_counts(const uint64_t *nr_free, unsigned nr_orders)
+{
+	uint64_t pages = 0;
+
+	for (unsigned o = 0; o < nr_orders; o++)
+		pages += nr_free[o] << o;
+	return pages;
+}
+
+uint64_t ps_nr_free_pages_blocks_from_counts(const uint64_t *nr_free, unsigned nr_orders,
+					     unsigned pageblock_order)
+{
+	uint64_t pages = 0;
+
+	for (unsigned o = pageblock_order; o < nr_orders; o++)
+		pages += nr_free[o] << o;
+	return pages;
+}
+
+void ps_zone_nr_free(const PsZone *z, unsigned nr_orders, uint64_t *nr_free)
+{
+	g_assert(nr_orders <= PS_NR_ORDERS_MAX);
+	for (unsigned o = 0; o < nr_orders; o++)
+		nr_free[o] = z->free_area[o].nr_free;
+}
+
+void ps_format_index(GString *out, int index)
+{
+	unsigned a = (unsigned)abs(index);
+
+	g_string_append_printf(out, "%s%u.%03u", index < 0 ? "-" : "", a / 1000, a % 1000);
+}
+
+/*
+ * The kernel prints index / 1000 and index % 1000 with C division. For -1000 that reads
+ * "-1.000"; for a value in (-1000, 0) it reads " 0.-500". Keeping the arithmetic keeps the text
+ * identical to debugfs in that corner too.
+ */
+void ps_format_unusable_index_line(GString *out, int node, const char *zone,
+				   const uint64_t *nr_free, unsigned nr_orders)
+{
+	g_string_append_printf(out, "Node %d, zone %8s ", node, zone);
+	for (unsigned o = 0; o < nr_orders; o++) {
+		int index = ps_unusable_index(nr_free, nr_orders, o);
+
+		g_string_append_printf(out, "%d.%03d ", index / 1000, index % 1000);
+	}
+	g_string_append_c(out, '\n');
+}
+
+void ps_format_extfrag_index_line(GString *out, int node, const char *zone, const uint64_t *nr_free,
+				  unsigned nr_orders)
+{
+	g_string_append_printf(out, "Node %d, zone %8s ", node, zone);
+	for (unsigned o = 0; o < nr_orders; o++) {
+		int index = ps_fragmentation_index(nr_free, nr_orders, o);
+
+		g_string_append_printf(out, "%2d.%03d ", index / 1000, index % 1000);
+	}
+	g_string_append_c(out, '\n');
+}
+
+/* debugfs walks the populated zones of every node (walk_zones_in_node with populated_zone). */
+static void format_machine(PsMachine *m, GString *out, bool extfrag)
+{
+	for (int i = 0; i < m->nr_zones; i++) {
+		const PsZone *z = &m->zones[i];
+		uint64_t nr_free[PS_NR_ORDERS_MAX];
+
+		if (!ps_zone_populated(z))
+			continue;
+		ps_zone_nr_free(z, m->nr_orders, nr_free);
+		if (extfrag)
+			ps_format_extfrag_index_line(out, z->node, ps_zone_names[z->type], nr_free,
+						     m->nr_orders);
+		else
+			ps_format_unusable_index_line(out, z->node, ps_zone_names[z->type], nr_free,
+						      m->nr_orders);
+	}
+}
+
+void ps_format_unusable_index(PsMachine *m, GString *out)
+{
+	format_machine(m, out, false);
+}
+
+void ps_format_extfrag_index(PsMachine *m, GString *out)
+{
+	format_machine(m, out, true);
+}
+
+/* ---- /proc/buddyinfo ---------------------------------------------------------------------- */
+
+static gboolean parse_error(GError **error, const char *name, unsigned line, const char *what,
+			    const char *text)
+{
+	g_autofree char *shown = g_strndup(text, strcspn(text, "\n"));
+
+	g_set_error(error, PS_REPORT_ERROR, PS_REPORT_ERROR_PARSE, "%s:%u: %s: '%s'", name, line,
+		    what, shown);
+	return FALSE;
+}
+
+/* One line "Node N, zone NAME c0 c1 ... cMAX" into *bz. */
+static gboolean parse_buddyinfo_line(const char *s, const char *name, unsigned line,
+				     PsBuddyinfoZone *bz, GError **error)
+{
+	const char *p = s;
+	char *end;
+	guint64 v;
+	size_t len;
+
+	memset(bz, 0, sizeof(*bz));
+	if (!g_str_has_prefix(p, "Node "))
+		return parse_error(error, name, line, "expected 'Node N, zone NAME counts...'", s);
+	p += 5;
+	v = g_ascii_strtoull(p, &end, 10);
+	if (end == p || *end != ',' || v >= PS_MAX_NODES)
+		return parse_error(error, name, line, "bad node number", s);
+	bz->node = (int)v;
+	p = end + 1;
+	while (*p == ' ')
+		p++;
+	if (!g_str_has_prefix(p, "zone "))
+		return parse_error(error, name, line, "expected 'zone' after the node number", s);
+	p += 5;
+	while (*p == ' ')
+		p++;
+	len = strcspn(p, " \t\n");
+	if (len == 0 || len >= sizeof(bz->zone))
+		return parse_error(error, name, line, "bad zone name", s);
+	memcpy(bz->zone, p, len);
+	p += len;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\n' || *p == '\0')
+			break;
+		if (!g_ascii_isdigit(*p))
+			return parse_error(error, name, line, "a free block count is not a number",
+					   s);
+		if (bz->nr_orders == PS_NR_ORDERS_MAX)
+			return parse_error(error, name, line, "more orders than any page size has",
+					   s);
+		errno = 0;
+		v = g_ascii_strtoull(p, &end, 10);
+		if (errno == ERANGE || (*end != ' ' && *end != '\t' && *end != '\n' && *end))
+			return parse_error(error, name, line, "a free block count is not a number",
+					   s);
+		bz->nr_free[bz->nr_orders++] = v;
+		p = end;
+	}
+	if (bz->nr_orders == 0)
+		return parse_error(error, name, line, "no free block counts", s);
+	return TRUE;
+}
+
+GArray *ps_buddyinfo_parse(const char *text, const char *name, GError **error)
+{
+	g_autoptr(GArray) zones = g_array_new(FALSE, TRUE, sizeof(PsBuddyinfoZone));
+	const char *s = text;
+	unsigned line = 0, first_line = 0;
+
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+		PsBuddyinfoZone bz;
+
+		line++;
+		/* Blank lines (a trailing one, say) carry nothing. */
+		if (s[strspn(s, " \t")] != '\n' && s[strspn(s, " \t")] != '\0') {
+			if (!parse_buddyinfo_line(s, name, line, &bz, error))
+				return NULL;
+			if (!zones->len) {
+				first_line = line;
+			} else if (bz.nr_orders !=
+				   g_array_index(zones, PsBuddyinfoZone, 0).nr_orders) {
+				g_autofree char *what = g_strdup_printf(
+				    "%u free block counts, line %u has %u", bz.nr_orders,
+				    first_line, g_array_index(zones, PsBuddyinfoZone, 0).nr_orders);
+
+				parse_error(error, name, line, what, s);
+				return NULL;
+			}
+			g_array_append_val(zones, bz);
+		}
+		if (!nl)
+			break;
+		s = nl + 1;
+	}
+	if (!zones->len) {
+		g_set_error(error, PS_REPORT_ERROR, PS_REPORT_ERROR_PARSE, "%s:%u: no zone lines",
+			    name, line);
+		return NULL;
+	}
+	return g_steal_pointer(&zones);
+}

@@ -1,0 +1,1298 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * sim.c - replaying a trace on a simulated machine.
+ *
+ * Trace records are read one ahead and each is scheduled on the engine at its recorded time, or
+ * later if its CPU is still busy with the latency of its previous work: a CPU that stalls carries
+ * the delay forward, and the delay is reported. Sampling ticks write the timeline and close a
+ * latency window; a stat_interval tick runs the pcp decay (refresh_cpu_vm_stats).
+ *
+ * Processes own the allocations they make, and the base pages their `touch` records fault in;
+ * `exit` frees what a process still owns. User memory is faulted one page of the *simulated*
+ * machine at a time, so a trace recorded on 4 KiB pages faults 16 times less often on a 64 KiB
+ * machine and clears 16 times more per fault. Where THP applies (thp "always", or "madvise" and
+ * the mapping asked for it) a fault whose PMD-sized, PMD-aligned range lies inside the mapping
+ * and has nothing mapped yet takes a PMD-order page first, falling back to a base page.
+ *
+ * Simplifications (why acceptable):
+ * - A `touch` or `unmap` record has no CPU; it runs on CPU pid mod nr_cpus, a fixed choice that
+ *   keeps replays deterministic.
+ * - Unmapping part of a THP leaves the huge page mapped until the whole PMD range is unmapped or
+ *   the process exits (the kernel splits it and frees the unmapped part later, via the deferred
+ *   split queue); the difference is transient.
+ * - `compact` and `drop_caches` records are counted and logged; compaction and page cache
+ *   reclaim are their own modules.
+ * - Allocations the fast path cannot serve fail (and are logged) until the slow path exists.
+ * - The kind of an allocation without one is derived from its GFP flags: __GFP_MOVABLE with
+ *   __GFP_WRITE -> file, __GFP_MOVABLE -> anon, __GFP_RECLAIMABLE -> slab_reclaimable,
+ *   otherwise kernel.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <string.h>
+
+#include "report/report.h"
+#include "sim/sim.h"
+
+#define REC_NONE  UINT32_MAX
+#define REC_LIVE  0x1
+#define REC_TOUCH 0x2 /* faulted in by a touch record */
+#define REC_THP	  0x4
+/* Trace ids below this go in a flat array; larger ones in a hash table. */
+#define ID_ARRAY_MAX (1u << 26)
+/* Allocation failures logged one by one in events.jsonl; the rest are only counted. */
+#define MAX_FAIL_EVENTS 10000
+
+static const char *const anomaly_names[PS_NR_ANOMALIES] = {
+    [PS_ANOM_FREE_UNKNOWN_ID] = "free_unknown_id",   [PS_ANOM_ALLOC_LIVE_ID] = "alloc_live_id",
+    [PS_ANOM_PID_WITHOUT_PROC] = "pid_without_proc", [PS_ANOM_CPU_OUT_OF_RANGE] = "cpu_folded",
+    [PS_ANOM_UNMAP_UNKNOWN] = "unmap_unknown",	     [PS_ANOM_SYSCTL_UNKNOWN] = "sysctl_unknown",
+};
+
+/* One allocation of the trace or one faulted user page; index = record number. */
+typedef struct {
+	ps_pfn_t pfn;
+	uint8_t order;
+	uint8_t mt; /* request migratetype */
+	uint8_t kind;
+	uint8_t flags;
+	uint16_t cpu;
+	int32_t proc;	     /* owning process index, -1 none */
+	uint32_t next, prev; /* the owner's list */
+	uint64_t id;	     /* trace id (not REC_TOUCH) or vpn (REC_TOUCH) */
+} Rec;
+
+typedef struct {
+	uint64_t start, end; /* [start, end) virtual bytes */
+	bool thp;
+} Vma;
+
+/* A process of the trace. */
+typedef struct {
+	int pid;
+	char comm[16];
+	int oom_score_adj;
+	bool exited;
+	uint32_t head; /* owned records */
+	uint64_t rss_pages;
+	GArray *vmas;	 /* Vma */
+	GHashTable *vpn; /* vpn -> record + 1; PMD index | PMD_KEY -> mapped base pages */
+} Proc;
+#define PMD_KEY (1ull << 62)
+
+struct PsSim {
+	PsConfig *cfg;
+	PsRunOptions opts;
+	char *out_dir;
+	char *config_path;
+	PsMachine *m;
+	PsEngine *e;
+	uint32_t ev_read, ev_exec, ev_sample, ev_decay;
+
+	PsTraceReader *reader;
+	PsTraceHeader hdr;
+	char *trace_path;
+	bool strict_ids; /* generated traces: a reused live id is an error, not an anomaly */
+	PsTraceEvent ahead;
+	bool have_ahead;
+	GArray *slots;	    /* PsTraceEvent waiting to execute */
+	GArray *free_slots; /* uint32_t */
+	uint64_t pending;   /* scheduled executions */
+
+	GArray *recs;	   /* Rec */
+	GArray *free_recs; /* uint32_t */
+	GArray *id_map;	   /* uint32_t record + 1, by trace id < ID_ARRAY_MAX */
+	GHashTable *id_big;
+	GArray *procs;	     /* Proc */
+	GHashTable *pid_map; /* pid -> proc index + 1 (live processes) */
+
+	uint64_t *busy_until; /* per cpu, ns */
+	uint32_t *queued;     /* per cpu: records scheduled and not yet run */
+	uint32_t *pb_alloc;   /* [pageblock][3]: allocated pages per request type */
+	PsZoneSampleExtra *extra;
+
+	PsHist hists[PS_NR_ALLOC_PATHS];
+	uint64_t window_start;
+	uint64_t last_sample;
+	PsTimeline *tl;
+	PsLatencyLog *lat;
+	PsEventLog *evlog;
+
+	PsRunTotals totals;
+	uint64_t anomalies[PS_NR_ANOMALIES];
+	uint64_t compact_requests, drop_caches_requests, sysctl_writes;
+	GError *error; /* first error raised inside a handler; stops the run */
+};
+
+/* ---- records and processes -------------------------------------------------------------- */
+
+static Rec *rec_at(PsSim *s, uint32_t i)
+{
+	return &g_array_index(s->recs, Rec, i);
+}
+
+static uint32_t rec_new(PsSim *s)
+{
+	Rec r = {.pfn = PS_PFN_NONE, .proc = -1, .next = REC_NONE, .prev = REC_NONE};
+
+	if (s->free_recs->len) {
+		uint32_t i = g_array_index(s->free_recs, uint32_t, s->free_recs->len - 1);
+
+		g_array_set_size(s->free_recs, s->free_recs->len - 1);
+		*rec_at(s, i) = r;
+		return i;
+	}
+	g_array_append_val(s->recs, r);
+	return s->recs->len - 1;
+}
+
+static Proc *proc_at(PsSim *s, int i)
+{
+	return &g_array_index(s->procs, Proc, i);
+}
+
+static int proc_find(PsSim *s, int pid)
+{
+	gpointer v = g_hash_table_lookup(s->pid_map, GINT_TO_POINTER(pid));
+
+	return v ? GPOINTER_TO_INT(v) - 1 : -1;
+}
+
+static int proc_create(PsSim *s, int pid, const char *comm, int adj)
+{
+	Proc p = {.pid = pid, .oom_score_adj = adj, .head = REC_NONE};
+
+	g_strlcpy(p.comm, comm, sizeof(p.comm));
+	p.vmas = g_array_new(FALSE, FALSE, sizeof(Vma));
+	p.vpn = g_hash_table_new(g_direct_hash, g_direct_equal);
+	g_array_append_val(s->procs, p);
+	g_hash_table_insert(s->pid_map, GINT_TO_POINTER(pid), GINT_TO_POINTER(s->procs->len));
+	s->totals.procs++;
+	return (int)s->procs->len - 1;
+}
+
+/* The process of a record that names a pid, created on first sight. -1 for pid -1. */
+static int proc_get(PsSim *s, int pid)
+{
+	int i;
+
+	if (pid < 0)
+		return -1;
+	i = proc_find(s, pid);
+	if (i >= 0)
+		return i;
+	s->anomalies[PS_ANOM_PID_WITHOUT_PROC]++;
+	return proc_create(s, pid, "", 0);
+}
+
+static void proc_link(PsSim *s, int pi, uint32_t ri)
+{
+	Proc *p = proc_at(s, pi);
+	Rec *r = rec_at(s, ri);
+
+	r->proc = pi;
+	r->prev = REC_NONE;
+	r->next = p->head;
+	if (p->head != REC_NONE)
+		rec_at(s, p->head)->prev = ri;
+	p->head = ri;
+	p->rss_pages += 1ull << r->order;
+}
+
+static void proc_unlink(PsSim *s, uint32_t ri)
+{
+	Rec *r = rec_at(s, ri);
+	Proc *p;
+
+	if (r->proc < 0)
+		return;
+	p = proc_at(s, r->proc);
+	if (r->prev != REC_NONE)
+		rec_at(s, r->prev)->next = r->next;
+	else
+		p->head = r->next;
+	if (r->next != REC_NONE)
+		rec_at(s, r->next)->prev = r->prev;
+	p->rss_pages -= 1ull << r->order;
+	r->proc = -1;
+}
+
+/* ---- trace id map ------------------------------------------------------------------------ */
+
+static uint32_t id_lookup(PsSim *s, uint64_t id)
+{
+	if (id < ID_ARRAY_MAX)
+		return id < s->id_map->len ? g_array_index(s->id_map, uint32_t, id) : 0;
+	return GPOINTER_TO_UINT(g_hash_table_lookup(s->id_big, (gpointer)(uintptr_t)id));
+}
+
+static void id_set(PsSim *s, uint64_t id, uint32_t v)
+{
+	if (id < ID_ARRAY_MAX) {
+		if (id >= s->id_map->len)
+			g_array_set_size(s->id_map, MAX((guint)id + 1, s->id_map->len * 2));
+		g_array_index(s->id_map, uint32_t, id) = v;
+	} else if (v) {
+		g_hash_table_insert(s->id_big, (gpointer)(uintptr_t)id, GUINT_TO_POINTER(v));
+	} else {
+		g_hash_table_remove(s->id_big, (gpointer)(uintptr_t)id);
+	}
+}
+
+/* ---- model actions ------------------------------------------------------------------------ */
+
+static void pb_account(PsSim *s, ps_pfn_t pfn, unsigned order, unsigned mt, int sign)
+{
+	PsMachine *m = s->m;
+	uint64_t pb = (pfn - m->map.base_pfn) >> m->pageblock_order;
+	uint64_t n = order >= m->pageblock_order ? 1ull << (order - m->pageblock_order) : 1;
+	uint32_t pages =
+	    order >= m->pageblock_order ? (uint32_t)m->pageblock_nr_pages : 1u << order;
+
+	if (mt >= PS_MT_PCPTYPES)
+		return;
+	for (uint64_t i = 0; i < n; i++) {
+		uint32_t *c = &s->pb_alloc[(pb + i) * PS_MT_PCPTYPES + mt];
+
+		*c = sign > 0 ? *c + pages : *c - pages;
+	}
+}
+
+static uint64_t clear_ns(const PsSim *s, unsigned order)
+{
+	return s->cfg->costs.clear_kib_ns * (((uint64_t)s->m->page_size << order) >> 10);
+}
+
+/* The latency of one allocation along the path it took (config "costs"). */
+static uint64_t alloc_cost(const PsSim *s, const PsAllocOutcome *o, uint64_t gfp, unsigned order)
+{
+	const PsCosts *c = &s->cfg->costs;
+	uint64_t ns = c->fast_path_ns;
+
+	if (o->zones_tried > 1)
+		ns += (o->zones_tried - 1) * c->zone_step_ns;
+	if (o->result != PS_ALLOC_OK)
+		return ns;
+	if (o->path == PS_PATH_PCP) {
+		ns += c->pcp_hit_ns;
+		if (o->pcp_refill)
+			ns += c->zone_lock_ns + o->refill_pages * c->pcp_refill_page_ns;
+	} else {
+		ns += c->zone_lock_ns;
+	}
+	ns += o->split_levels * c->buddy_split_ns;
+	if (gfp & PS_GFP_ZERO)
+		ns += clear_ns(s, order);
+	return ns;
+}
+
+static enum ps_alloc_kind kind_from_gfp(uint64_t gfp)
+{
+	if (gfp & PS_GFP_MOVABLE)
+		return (gfp & PS_GFP_WRITE) ? PS_KIND_FILE : PS_KIND_ANON;
+	if (gfp & PS_GFP_RECLAIMABLE)
+		return PS_KIND_SLAB_RECLAIMABLE;
+	return PS_KIND_KERNEL;
+}
+
+static uint64_t total_free_pages(const PsMachine *m)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < m->nr_zones; i++)
+		n += (uint64_t)m->zones[i].vm_stat[PS_NR_FREE_PAGES];
+	return n;
+}
+
+/* Frees a live record's pages; returns the latency of the free. */
+static uint64_t rec_free(PsSim *s, uint32_t ri, int cpu)
+{
+	Rec *r = rec_at(s, ri);
+	uint64_t before = total_free_pages(s->m), merged;
+	const PsCosts *c = &s->cfg->costs;
+
+	g_assert(r->flags & REC_LIVE);
+	ps_free_pages(s->m, r->pfn, r->order, cpu);
+	pb_account(s, r->pfn, r->order, r->mt, -1);
+	proc_unlink(s, ri);
+	r->flags = 0;
+	r->pfn = PS_PFN_NONE;
+	g_array_append_val(s->free_recs, ri);
+	merged = total_free_pages(s->m) - before;
+	return c->free_pcp_ns + (merged ? c->zone_lock_ns + merged * c->free_buddy_page_ns : 0);
+}
+
+static void log_failure(PsSim *s, const char *what, uint64_t gfp, unsigned order, int cpu, int pid,
+			enum ps_alloc_result res)
+{
+	cJSON *f;
+	g_autofree char *gfps = NULL;
+
+	if (s->totals.alloc_failed + s->totals.alloc_invalid > MAX_FAIL_EVENTS)
+		return;
+	gfps = ps_gfp_format(gfp);
+	f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "what", what);
+	cJSON_AddStringToObject(f, "gfp", gfps);
+	cJSON_AddNumberToObject(f, "order", order);
+	cJSON_AddNumberToObject(f, "cpu", cpu);
+	cJSON_AddNumberToObject(f, "pid", pid);
+	cJSON_AddStringToObject(f, "result",
+				res == PS_ALLOC_INVALID ? "invalid" : "fast_path_failed");
+	ps_event_log_write(s->evlog, ps_engine_now(s->e), "alloc_fail", f);
+}
+
+/*
+ * One allocation through the model. Returns the record (REC_NONE on failure) and adds the
+ * latency to *ns.
+ */
+static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi,
+			 enum ps_alloc_kind kind, int node, const char *what, uint64_t *ns)
+{
+	PsAllocOutcome out;
+	PsMempolicy pol, *polp = NULL;
+	uint32_t ri;
+	Rec *r;
+
+	if (node >= 0 && node < s->m->nr_nodes) {
+		/* alloc_pages_node(): that node's zonelist first. */
+		ps_mempolicy_init(&pol);
+		pol.mode = PS_MPOL_PREFERRED;
+		pol.nodes = 1ull << node;
+		polp = &pol;
+	}
+	s->totals.allocs++;
+	ps_alloc_pages(s->m, gfp, order, cpu, polp, &out);
+	*ns += alloc_cost(s, &out, gfp, order);
+	if (out.result != PS_ALLOC_OK) {
+		if (out.result == PS_ALLOC_INVALID)
+			s->totals.alloc_invalid++;
+		else
+			s->totals.alloc_failed++;
+		ps_hist_add(&s->hists[PS_PATH_SLOW], *ns);
+		log_failure(s, what, gfp, order, cpu, pi >= 0 ? proc_at(s, pi)->pid : -1,
+			    out.result);
+		return REC_NONE;
+	}
+	ps_hist_add(&s->hists[out.path], *ns);
+	s->totals.alloc_ok++;
+	s->totals.pages_allocated += 1ull << order;
+	if (kind == PS_KIND_UNSPEC)
+		kind = kind_from_gfp(gfp);
+	ri = rec_new(s);
+	r = rec_at(s, ri);
+	r->pfn = out.pfn;
+	r->order = (uint8_t)order;
+	r->mt = (uint8_t)(s->m->sysctl.page_group_by_mobility_disabled ? PS_MT_UNMOVABLE
+								       : ps_gfp_migratetype(gfp));
+	r->kind = (uint8_t)kind;
+	r->flags = REC_LIVE;
+	r->cpu = (uint16_t)cpu;
+	pb_account(s, r->pfn, order, r->mt, +1);
+	if (pi >= 0)
+		proc_link(s, pi, ri);
+	return ri;
+}
+
+static unsigned order_for_bytes(const PsMachine *m, uint64_t bytes)
+{
+	uint64_t pages = (bytes + m->page_size - 1) >> m->page_shift;
+	unsigned order = 0;
+
+	while ((1ull << order) < pages && order < 63)
+		order++;
+	return order;
+}
+
+static int fold_cpu(PsSim *s, int cpu)
+{
+	if (cpu < 0)
+		return 0;
+	if (cpu >= s->m->nr_cpus) {
+		s->anomalies[PS_ANOM_CPU_OUT_OF_RANGE]++;
+		return cpu % s->m->nr_cpus;
+	}
+	return cpu;
+}
+
+static gboolean fail(PsSim *s, const char *field, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static gboolean fail(PsSim *s, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *msg = NULL;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (!s->error)
+		g_set_error(&s->error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s: %s: %s",
+			    s->trace_path, field, msg);
+	return FALSE;
+}
+
+static uint64_t op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	uint64_t gfp = ev->has_gfp ? ev->gfp : PS_GFP_KERNEL, ns = 0;
+	unsigned order = ev->order >= 0 ? (unsigned)ev->order : order_for_bytes(s->m, ev->bytes);
+	uint32_t old = id_lookup(s, ev->id), ri;
+	int pi = proc_get(s, ev->pid);
+
+	if (old) {
+		if (s->strict_ids) {
+			fail(s, "id", "%" G_GUINT64_FORMAT " is reused while still live", ev->id);
+			return 0;
+		}
+		/* A recorder missed the free: release the old one first. */
+		s->anomalies[PS_ANOM_ALLOC_LIVE_ID]++;
+		rec_free(s, old - 1, cpu);
+		id_set(s, ev->id, 0);
+	}
+	ri = do_alloc(s, gfp, order, cpu, pi, ev->kind, ev->node, "alloc", &ns);
+	if (ri != REC_NONE) {
+		rec_at(s, ri)->id = ev->id;
+		id_set(s, ev->id, ri + 1);
+	}
+	return ns;
+}
+
+static uint64_t op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	uint32_t v = id_lookup(s, ev->id);
+	Rec *r;
+	uint64_t pages;
+
+	if (!v) {
+		s->anomalies[PS_ANOM_FREE_UNKNOWN_ID]++;
+		return 0;
+	}
+	r = rec_at(s, v - 1);
+	pages = 1ull << r->order;
+	if (ev->cpu < 0)
+		cpu = r->cpu;
+	id_set(s, ev->id, 0);
+	s->totals.frees++;
+	s->totals.pages_freed_trace += pages;
+	return rec_free(s, v - 1, cpu);
+}
+
+static const Vma *vma_find(const Proc *p, uint64_t addr)
+{
+	for (guint i = 0; i < p->vmas->len; i++) {
+		const Vma *v = &g_array_index(p->vmas, Vma, i);
+
+		if (addr >= v->start && addr < v->end)
+			return v;
+	}
+	return NULL;
+}
+
+static void vpn_map(Proc *p, uint64_t vpn, uint32_t ri, unsigned pmd_shift)
+{
+	uint64_t pmd = PMD_KEY | (vpn >> pmd_shift);
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(p->vpn, (gpointer)(uintptr_t)pmd));
+
+	g_hash_table_insert(p->vpn, (gpointer)(uintptr_t)vpn, GUINT_TO_POINTER(ri + 1));
+	g_hash_table_insert(p->vpn, (gpointer)(uintptr_t)pmd, GUINT_TO_POINTER(n + 1));
+}
+
+static void vpn_unmap(Proc *p, uint64_t vpn, unsigned pmd_shift)
+{
+	uint64_t pmd = PMD_KEY | (vpn >> pmd_shift);
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(p->vpn, (gpointer)(uintptr_t)pmd));
+
+	g_hash_table_remove(p->vpn, (gpointer)(uintptr_t)vpn);
+	if (n <= 1)
+		g_hash_table_remove(p->vpn, (gpointer)(uintptr_t)pmd);
+	else
+		g_hash_table_insert(p->vpn, (gpointer)(uintptr_t)pmd, GUINT_TO_POINTER(n - 1));
+}
+
+/* A THP may back this fault: THP on for the mapping, its PMD range inside it and still empty. */
+static bool thp_eligible(PsSim *s, const Proc *p, uint64_t vpn, bool *madvised)
+{
+	const PsMachineSpec *spec = &s->m->spec;
+	unsigned shift = spec->thp_order;
+	uint64_t start = (vpn >> shift) << shift, end = start + (1ull << shift);
+	const Vma *v = vma_find(p, start << s->m->page_shift);
+
+	*madvised = false;
+	if (!spec->thp_built || spec->thp_mode == 0 || !v)
+		return false;
+	if (spec->thp_mode == 1 && !v->thp)
+		return false;
+	if ((end << s->m->page_shift) > v->end)
+		return false;
+	*madvised = v->thp;
+	return !g_hash_table_contains(p->vpn, (gpointer)(uintptr_t)(PMD_KEY | (vpn >> shift)));
+}
+
+static uint64_t op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	PsMachine *m = s->m;
+	int pi = proc_get(s, ev->pid);
+	unsigned shift = m->page_shift, pmd_shift = m->spec.thp_order;
+	uint64_t first = ev->addr >> shift, last = (ev->addr + ev->len - 1) >> shift, ns = 0;
+	const PsCosts *c = &s->cfg->costs;
+
+	for (uint64_t vpn = first; vpn <= last; vpn++) {
+		Proc *p = proc_at(s, pi);
+		uint32_t ri = REC_NONE;
+		bool madvised;
+
+		if (g_hash_table_contains(p->vpn, (gpointer)(uintptr_t)vpn))
+			continue;
+		ns += c->fault_ns;
+		s->totals.touch_faults++;
+		if (thp_eligible(s, p, vpn, &madvised)) {
+			/* defrag "madvise" (the default): direct reclaim only for madvised VMAs. */
+			uint64_t gfp = madvised ? PS_GFP_TRANSHUGE : PS_GFP_TRANSHUGE_LIGHT;
+
+			ri = do_alloc(s, gfp, pmd_shift, cpu, pi, PS_KIND_ANON, -1, "thp_fault",
+				      &ns);
+			if (ri != REC_NONE) {
+				uint64_t base = (vpn >> pmd_shift) << pmd_shift;
+
+				ns += clear_ns(s, pmd_shift);
+				rec_at(s, ri)->flags |= REC_TOUCH | REC_THP;
+				rec_at(s, ri)->id = base;
+				p = proc_at(s, pi);
+				for (uint64_t v = base; v < base + (1ull << pmd_shift); v++)
+					vpn_map(p, v, ri, pmd_shift);
+				s->totals.thp_faults++;
+				continue;
+			}
+			s->totals.thp_fallbacks++;
+		}
+		ri = do_alloc(s, PS_GFP_HIGHUSER_MOVABLE | PS_GFP_ZERO, 0, cpu, pi, PS_KIND_ANON,
+			      -1, "fault", &ns);
+		if (ri == REC_NONE)
+			continue;
+		rec_at(s, ri)->flags |= REC_TOUCH;
+		rec_at(s, ri)->id = vpn;
+		vpn_map(proc_at(s, pi), vpn, ri, pmd_shift);
+	}
+	return ns;
+}
+
+/* Removes [start, end) from the process's mappings, splitting a mapping cut in the middle. */
+static bool vma_remove(Proc *p, uint64_t start, uint64_t end)
+{
+	bool found = false;
+
+	for (guint i = 0; i < p->vmas->len;) {
+		Vma *v = &g_array_index(p->vmas, Vma, i);
+
+		if (v->end <= start || v->start >= end) {
+			i++;
+			continue;
+		}
+		found = true;
+		if (v->start >= start && v->end <= end) {
+			g_array_remove_index(p->vmas, i);
+			continue;
+		}
+		if (v->start < start && v->end > end) {
+			Vma tail = {end, v->end, v->thp};
+
+			v->end = start;
+			g_array_insert_val(p->vmas, i + 1, tail);
+			i += 2;
+			continue;
+		}
+		if (v->start < start)
+			v->end = start;
+		else
+			v->start = end;
+		i++;
+	}
+	return found;
+}
+
+static uint64_t op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	PsMachine *m = s->m;
+	int pi = proc_find(s, ev->pid);
+	unsigned shift = m->page_shift, pmd_shift = m->spec.thp_order;
+	/* Only pages whose whole extent lies inside the range are freed. */
+	uint64_t first = (ev->addr + m->page_size - 1) >> shift,
+		 end = (ev->addr + ev->len) >> shift;
+	uint64_t ns = 0;
+	bool any;
+
+	if (pi < 0) {
+		s->anomalies[PS_ANOM_UNMAP_UNKNOWN]++;
+		return 0;
+	}
+	any = vma_remove(proc_at(s, pi), ev->addr, ev->addr + ev->len);
+	for (uint64_t vpn = first; vpn < end; vpn++) {
+		Proc *p = proc_at(s, pi);
+		gpointer v = g_hash_table_lookup(p->vpn, (gpointer)(uintptr_t)vpn);
+		uint32_t ri;
+		Rec *r;
+
+		if (!v)
+			continue;
+		any = true;
+		ri = GPOINTER_TO_UINT(v) - 1;
+		r = rec_at(s, ri);
+		if (r->flags & REC_THP) {
+			uint64_t base = r->id;
+
+			/* A huge page goes only when its whole range is unmapped. */
+			if (base < first || base + (1ull << pmd_shift) > end)
+				continue;
+			for (uint64_t u = base; u < base + (1ull << pmd_shift); u++)
+				vpn_unmap(p, u, pmd_shift);
+		} else {
+			vpn_unmap(p, vpn, pmd_shift);
+		}
+		s->totals.pages_freed_trace += 1ull << r->order;
+		ns += rec_free(s, ri, cpu);
+	}
+	if (!any)
+		s->anomalies[PS_ANOM_UNMAP_UNKNOWN]++;
+	return ns;
+}
+
+static void op_exit(PsSim *s, const PsTraceEvent *ev)
+{
+	int pi = proc_find(s, ev->pid);
+	Proc *p;
+	int cpu;
+
+	if (pi < 0) {
+		s->anomalies[PS_ANOM_PID_WITHOUT_PROC]++;
+		return;
+	}
+	cpu = ev->pid % s->m->nr_cpus;
+	/* exit_mmap and friends: everything still owned goes back, newest first. */
+	while ((p = proc_at(s, pi))->head != REC_NONE) {
+		uint32_t ri = p->head;
+		Rec *r = rec_at(s, ri);
+
+		s->totals.pages_freed_exit += 1ull << r->order;
+		if (!(r->flags & REC_TOUCH))
+			id_set(s, r->id, 0);
+		rec_free(s, ri, cpu);
+	}
+	p = proc_at(s, pi);
+	p->exited = true;
+	g_hash_table_remove_all(p->vpn);
+	g_array_set_size(p->vmas, 0);
+	g_hash_table_remove(s->pid_map, GINT_TO_POINTER(ev->pid));
+}
+
+static void op_sysctl(PsSim *s, const PsTraceEvent *ev)
+{
+	PsSysctl *sc = &s->m->sysctl;
+	const char *n = ev->name;
+	int64_t v = ev->value;
+	cJSON *f = cJSON_CreateObject();
+
+	s->sysctl_writes++;
+	cJSON_AddStringToObject(f, "name", n);
+	cJSON_AddNumberToObject(f, "value", (double)v);
+	if (!strcmp(n, "min_free_kbytes"))
+		sc->min_free_kbytes = sc->user_min_free_kbytes = v;
+	else if (!strcmp(n, "watermark_scale_factor"))
+		sc->watermark_scale_factor = (int)CLAMP(v, 1, 3000);
+	else if (!strcmp(n, "watermark_boost_factor"))
+		sc->watermark_boost_factor = (int)MAX(v, 0);
+	else if (!strcmp(n, "percpu_pagelist_high_fraction"))
+		sc->percpu_pagelist_high_fraction = (v > 0 && v < 8) ? 8 : (int)MAX(v, 0);
+	else if (!strcmp(n, "extfrag_threshold"))
+		sc->extfrag_threshold = (int)CLAMP(v, 0, 1000);
+	else if (!strcmp(n, "compaction_proactiveness"))
+		sc->compaction_proactiveness = (int)CLAMP(v, 0, 100);
+	else if (!strcmp(n, "swappiness"))
+		sc->swappiness = (int)CLAMP(v, 0, 200);
+	else if (!strcmp(n, "zone_reclaim_mode"))
+		sc->zone_reclaim_mode = (int)CLAMP(v, 0, 7);
+	else if (!strcmp(n, "defrag_mode"))
+		sc->defrag_mode = v != 0;
+	else {
+		s->anomalies[PS_ANOM_SYSCTL_UNKNOWN]++;
+		cJSON_AddBoolToObject(f, "known", FALSE);
+	}
+	/* The sysctl handlers recompute watermarks, reserves and pcp limits. */
+	ps_init_per_zone_tunables(s->m);
+	ps_event_log_write(s->evlog, ps_engine_now(s->e), "sysctl", f);
+}
+
+/* ---- engine handlers ---------------------------------------------------------------------- */
+
+static int event_cpu(PsSim *s, const PsTraceEvent *ev)
+{
+	switch (ev->op) {
+	case PS_OP_ALLOC:
+		return fold_cpu(s, ev->cpu);
+	case PS_OP_FREE:
+		if (ev->cpu >= 0)
+			return fold_cpu(s, ev->cpu);
+		{
+			uint32_t v = id_lookup(s, ev->id);
+
+			return v ? rec_at(s, v - 1)->cpu : 0;
+		}
+	case PS_OP_TOUCH:
+	case PS_OP_UNMAP:
+	case PS_OP_MAP:
+		return ev->pid >= 0 ? ev->pid % s->m->nr_cpus : 0;
+	default:
+		return -1;
+	}
+}
+
+static uint32_t slot_put(PsSim *s, const PsTraceEvent *ev)
+{
+	uint32_t i;
+
+	if (s->free_slots->len) {
+		i = g_array_index(s->free_slots, uint32_t, s->free_slots->len - 1);
+		g_array_set_size(s->free_slots, s->free_slots->len - 1);
+		g_array_index(s->slots, PsTraceEvent, i) = *ev;
+		return i;
+	}
+	g_array_append_val(s->slots, *ev);
+	return s->slots->len - 1;
+}
+
+static void read_ahead(PsSim *s)
+{
+	int rc = ps_trace_reader_next(s->reader, &s->ahead, s->error ? NULL : &s->error);
+
+	s->have_ahead = rc == 1;
+	if (rc == 1)
+		ps_engine_schedule(s->e, MAX(s->ahead.t_ns, ps_engine_now(s->e)), s->ev_read, 0, 0);
+}
+
+static void exec_event(PsSim *s, const PsTraceEvent *ev, int cpu);
+
+static void on_read(PsEngine *e, const PsEvent *pev, void *data)
+{
+	PsSim *s = data;
+	int cpu = event_cpu(s, &s->ahead);
+	ps_time_t now = ps_engine_now(e), at = MAX(s->ahead.t_ns, now);
+
+	if (cpu >= 0 && (s->busy_until[cpu] > at || s->queued[cpu])) {
+		/* Behind earlier work of its CPU: queue it, in order, for when the CPU is free. */
+		at = MAX(at, s->busy_until[cpu]);
+		s->queued[cpu]++;
+		ps_engine_schedule(e, at, s->ev_exec, 0, slot_put(s, &s->ahead));
+		s->pending++;
+	} else if (at > now) {
+		ps_engine_schedule(e, at, s->ev_exec, 0, slot_put(s, &s->ahead));
+		s->pending++;
+		if (cpu >= 0)
+			s->queued[cpu]++;
+	} else {
+		/* The common case: nothing in the way, run it now without a second event. */
+		s->pending++;
+		exec_event(s, &s->ahead, cpu);
+	}
+	if (!s->error)
+		read_ahead(s);
+	if (s->error || (!s->have_ahead && s->pending == 0))
+		ps_engine_stop(e);
+}
+
+static void on_exec(PsEngine *e, const PsEvent *pev, void *data)
+{
+	PsSim *s = data;
+	uint32_t slot = (uint32_t)pev->arg1;
+	PsTraceEvent ev = g_array_index(s->slots, PsTraceEvent, slot);
+	int cpu = event_cpu(s, &ev);
+
+	/* The CPU is still busy with earlier work: this record waits its turn. */
+	if (cpu >= 0 && s->busy_until[cpu] > ps_engine_now(e)) {
+		ps_engine_schedule(e, s->busy_until[cpu], s->ev_exec, 0, slot);
+		return;
+	}
+	g_array_append_val(s->free_slots, slot);
+	if (cpu >= 0)
+		s->queued[cpu]--;
+	exec_event(s, &ev, cpu);
+	if (s->error || (!s->have_ahead && s->pending == 0))
+		ps_engine_stop(e);
+}
+
+static void exec_event(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	ps_time_t now = ps_engine_now(s->e);
+	uint64_t ns = 0, delay;
+
+	delay = now - ev->t_ns;
+	if (delay) {
+		s->totals.delayed_events++;
+		s->totals.carried_delay_ns += delay;
+		s->totals.max_delay_ns = MAX(s->totals.max_delay_ns, delay);
+	}
+	s->totals.events++;
+
+	switch (ev->op) {
+	case PS_OP_ALLOC:
+		ns = op_alloc(s, ev, cpu);
+		break;
+	case PS_OP_FREE:
+		ns = op_free(s, ev, cpu);
+		break;
+	case PS_OP_PROC: {
+		int pi = proc_find(s, ev->pid);
+
+		if (pi < 0) {
+			proc_create(s, ev->pid, ev->comm, ev->oom_score_adj);
+		} else {
+			g_strlcpy(proc_at(s, pi)->comm, ev->comm, sizeof(proc_at(s, pi)->comm));
+			proc_at(s, pi)->oom_score_adj = ev->oom_score_adj;
+		}
+		break;
+	}
+	case PS_OP_EXIT:
+		op_exit(s, ev);
+		break;
+	case PS_OP_MAP: {
+		Vma v = {ev->addr, ev->addr + ev->len, ev->thp};
+		Proc *p = proc_at(s, proc_get(s, ev->pid));
+
+		vma_remove(p, v.start, v.end);
+		g_array_append_val(p->vmas, v);
+		break;
+	}
+	case PS_OP_TOUCH:
+		ns = op_touch(s, ev, cpu);
+		break;
+	case PS_OP_UNMAP:
+		ns = op_unmap(s, ev, cpu);
+		break;
+	case PS_OP_COMPACT:
+		s->compact_requests++;
+		ps_event_log_write(s->evlog, now, "compact_request", NULL);
+		break;
+	case PS_OP_SYSCTL:
+		op_sysctl(s, ev);
+		break;
+	case PS_OP_DROP_CACHES:
+		s->drop_caches_requests++;
+		ps_event_log_write(s->evlog, now, "drop_caches_request", NULL);
+		break;
+	case PS_NR_TRACE_OPS:
+		g_assert_not_reached();
+	}
+	if (cpu >= 0)
+		s->busy_until[cpu] = now + ns;
+	s->pending--;
+	if (s->opts.check && !s->error && !ps_machine_check(s->m, &s->error))
+		g_prefix_error(&s->error, "invariant broken after %s:%" G_GUINT64_FORMAT ": ",
+			       s->trace_path, s->totals.events);
+	if (s->opts.progress && (s->totals.events & 0xffff) == 0)
+		s->opts.progress(s->opts.progress_data, s->totals.events, now);
+}
+
+static void sample(PsSim *s, ps_time_t now)
+{
+	PsMachine *m = s->m;
+
+	for (int i = 0; i < m->nr_zones; i++) {
+		PsZone *z = &m->zones[i];
+		ps_pfn_t pb_mask = (ps_pfn_t)m->pageblock_nr_pages - 1;
+		uint64_t mixed = 0;
+
+		if (!ps_zone_populated(z))
+			continue;
+		for (ps_pfn_t p = z->start_pfn & ~pb_mask; p < ps_zone_end_pfn(z);
+		     p += (ps_pfn_t)m->pageblock_nr_pages) {
+			uint64_t b = (p - m->map.base_pfn) >> m->pageblock_order;
+			enum ps_migratetype t = ps_pageblock_mt(m, p);
+
+			if (t >= PS_MT_PCPTYPES)
+				continue;
+			for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
+				if (mt != (int)t && s->pb_alloc[b * PS_MT_PCPTYPES + mt]) {
+					mixed++;
+					break;
+				}
+		}
+		s->extra[i].mixed_pageblocks = mixed;
+	}
+	ps_timeline_sample(s->tl, now, m, s->extra);
+	ps_latency_log_window(s->lat, s->window_start, now, s->hists);
+	for (int p = 0; p < PS_NR_ALLOC_PATHS; p++)
+		ps_hist_reset(&s->hists[p]);
+	s->window_start = now;
+	s->last_sample = now;
+}
+
+static void on_sample(PsEngine *e, const PsEvent *pev, void *data)
+{
+	PsSim *s = data;
+
+	sample(s, ps_engine_now(e));
+	ps_engine_schedule(e, ps_engine_now(e) + s->cfg->sampling.sample_ns, s->ev_sample, 0, 0);
+}
+
+static void on_decay(PsEngine *e, const PsEvent *pev, void *data)
+{
+	PsSim *s = data;
+
+	ps_pcp_decay(s->m);
+	ps_engine_schedule(e, ps_engine_now(e) + s->m->sysctl.stat_interval_ns, s->ev_decay, 0, 0);
+}
+
+/* ---- setup and outputs ------------------------------------------------------------------ */
+
+PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
+{
+	g_autoptr(PsSim) s = g_new0(PsSim, 1);
+	PsMachineSpec spec = cfg->spec;
+	uint64_t nblocks;
+
+	s->cfg = ps_config_new();
+	s->cfg->spec = cfg->spec;
+	s->cfg->costs = cfg->costs;
+	s->cfg->sampling = cfg->sampling;
+	s->cfg->name = g_strdup(cfg->name);
+	s->opts = *opts;
+	s->out_dir = g_strdup(opts->out_dir);
+	s->config_path = g_strdup(opts->config_path);
+	s->opts.out_dir = s->out_dir;
+	s->opts.config_path = s->config_path;
+	if (opts->sample_ns)
+		s->cfg->sampling.sample_ns = opts->sample_ns;
+	if (opts->seed)
+		spec.seed = opts->seed;
+	s->cfg->spec.seed = spec.seed;
+
+	s->m = ps_machine_setup(&spec, error);
+	if (!s->m)
+		return NULL;
+	s->e = ps_engine_new();
+	s->ev_read = ps_engine_register(s->e, "trace-read", on_read, s);
+	s->ev_exec = ps_engine_register(s->e, "trace-exec", on_exec, s);
+	s->ev_sample = ps_engine_register(s->e, "sample", on_sample, s);
+	s->ev_decay = ps_engine_register(s->e, "pcp-decay", on_decay, s);
+	s->slots = g_array_new(FALSE, FALSE, sizeof(PsTraceEvent));
+	s->free_slots = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	s->recs = g_array_new(FALSE, FALSE, sizeof(Rec));
+	s->free_recs = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	s->id_map = g_array_new(FALSE, TRUE, sizeof(uint32_t));
+	s->id_big = g_hash_table_new(g_direct_hash, g_direct_equal);
+	s->procs = g_array_new(FALSE, FALSE, sizeof(Proc));
+	s->pid_map = g_hash_table_new(g_direct_hash, g_direct_equal);
+	s->busy_until = g_new0(uint64_t, s->m->nr_cpus);
+	s->queued = g_new0(uint32_t, s->m->nr_cpus);
+	nblocks = (s->m->map.end_pfn - s->m->map.base_pfn) >> s->m->pageblock_order;
+	s->pb_alloc = g_new0(uint32_t, nblocks * PS_MT_PCPTYPES);
+	s->extra = g_new0(PsZoneSampleExtra, s->m->nr_zones);
+	for (int p = 0; p < PS_NR_ALLOC_PATHS; p++)
+		ps_hist_reset(&s->hists[p]);
+	return g_steal_pointer(&s);
+}
+
+void ps_sim_free(PsSim *s)
+{
+	if (!s)
+		return;
+	if (s->tl)
+		ps_timeline_abort(s->tl);
+	if (s->lat)
+		ps_latency_log_abort(s->lat);
+	if (s->evlog)
+		ps_event_log_abort(s->evlog);
+	if (s->reader)
+		ps_trace_reader_close(s->reader);
+	if (s->procs) {
+		for (guint i = 0; i < s->procs->len; i++) {
+			g_array_unref(proc_at(s, (int)i)->vmas);
+			g_hash_table_unref(proc_at(s, (int)i)->vpn);
+		}
+		g_array_unref(s->procs);
+	}
+	if (s->pid_map)
+		g_hash_table_unref(s->pid_map);
+	if (s->slots)
+		g_array_unref(s->slots);
+	if (s->free_slots)
+		g_array_unref(s->free_slots);
+	if (s->recs)
+		g_array_unref(s->recs);
+	if (s->free_recs)
+		g_array_unref(s->free_recs);
+	if (s->id_map)
+		g_array_unref(s->id_map);
+	if (s->id_big)
+		g_hash_table_unref(s->id_big);
+	g_free(s->busy_until);
+	g_free(s->queued);
+	g_free(s->pb_alloc);
+	g_free(s->extra);
+	ps_engine_free(s->e);
+	ps_machine_free(s->m);
+	ps_config_free(s->cfg);
+	g_free(s->out_dir);
+	g_free(s->config_path);
+	g_free(s->trace_path);
+	g_clear_error(&s->error);
+	g_free(s);
+}
+
+static char *file_digest(const char *path)
+{
+	g_autoptr(GChecksum) ck = NULL;
+	g_autoptr(GMappedFile) mf = NULL;
+
+	if (!path || !strcmp(path, "-"))
+		return NULL;
+	mf = g_mapped_file_new(path, FALSE, NULL);
+	if (!mf)
+		return NULL;
+	ck = g_checksum_new(G_CHECKSUM_SHA256);
+	g_checksum_update(ck, (const guchar *)g_mapped_file_get_contents(mf),
+			  (gssize)g_mapped_file_get_length(mf));
+	return g_strdup_printf("sha256:%s", g_checksum_get_string(ck));
+}
+
+static char *out_path(const PsSim *s, const char *name)
+{
+	return g_build_filename(s->out_dir, name, NULL);
+}
+
+static gboolean write_proc_file(PsSim *s, const char *name, void (*fmt)(PsMachine *, GString *),
+				GError **error)
+{
+	g_autoptr(GString) text = g_string_new(NULL);
+	g_autofree char *path = out_path(s, name);
+
+	fmt(s->m, text);
+	return ps_write_file_atomic(path, text->str, text->len, error);
+}
+
+static cJSON *zone_final(PsSim *s, PsZone *z)
+{
+	PsMachine *m = s->m;
+	cJSON *o = cJSON_CreateObject();
+	uint64_t nr_free[PS_NR_ORDERS_MAX];
+	uint64_t free_pages = (uint64_t)z->vm_stat[PS_NR_FREE_PAGES];
+	int largest = -1;
+
+	for (unsigned i = 0; i < m->nr_orders; i++) {
+		nr_free[i] = z->free_area[i].nr_free;
+		if (nr_free[i])
+			largest = (int)i;
+	}
+	cJSON_AddNumberToObject(o, "node", z->node);
+	cJSON_AddStringToObject(o, "zone", ps_zone_names[z->type]);
+	cJSON_AddNumberToObject(o, "managed_pages", (double)z->managed);
+	cJSON_AddNumberToObject(o, "free_pages", (double)free_pages);
+	cJSON_AddNumberToObject(o, "free_bytes", (double)(free_pages * m->page_size));
+	cJSON_AddNumberToObject(o, "pcp_pages", (double)z->nr_pcp);
+	cJSON_AddNumberToObject(o, "allocated_pages", (double)z->nr_allocated);
+	cJSON_AddNumberToObject(o, "largest_free_bytes",
+				largest < 0 ? 0 : (double)((uint64_t)m->page_size << largest));
+	cJSON_AddNumberToObject(o, "unusable_index_pageblock",
+				ps_unusable_index(nr_free, m->nr_orders, m->pageblock_order) /
+				    1000.0);
+	cJSON_AddNumberToObject(o, "fragmentation_index_pageblock",
+				ps_fragmentation_index(nr_free, m->nr_orders, m->pageblock_order) /
+				    1000.0);
+	cJSON_AddNumberToObject(o, "unusable_index_2m",
+				ps_unusable_index(nr_free, m->nr_orders, ps_order_2m(m)) / 1000.0);
+	cJSON_AddNumberToObject(o, "fragmentation_index_2m",
+				ps_fragmentation_index(nr_free, m->nr_orders, ps_order_2m(m)) /
+				    1000.0);
+	cJSON_AddNumberToObject(o, "watermark_boost", (double)z->watermark_boost);
+	cJSON_AddNumberToObject(o, "nr_reserved_highatomic", (double)z->nr_reserved_highatomic);
+	return o;
+}
+
+static gboolean write_summary(PsSim *s, GError **error)
+{
+	PsMachine *m = s->m;
+	const PsRunTotals *t = &s->totals;
+	cJSON *root = cJSON_CreateObject(), *o, *zones, *ev;
+	g_autofree char *cdig = file_digest(s->config_path);
+	g_autofree char *tdig = file_digest(s->trace_path);
+	g_autofree char *path = out_path(s, "summary.json");
+	char *text;
+	gboolean ok;
+
+	cJSON_AddStringToObject(root, "pagesim_summary", "1");
+	o = cJSON_AddObjectToObject(root, "config");
+	if (s->config_path)
+		cJSON_AddStringToObject(o, "path", s->config_path);
+	if (s->cfg->name)
+		cJSON_AddStringToObject(o, "name", s->cfg->name);
+	if (cdig)
+		cJSON_AddStringToObject(o, "digest", cdig);
+	cJSON_AddNumberToObject(o, "page_size", m->page_size);
+	cJSON_AddNumberToObject(o, "max_order", m->max_order);
+	cJSON_AddNumberToObject(o, "pageblock_order", m->pageblock_order);
+	cJSON_AddNumberToObject(o, "cpus", m->nr_cpus);
+	cJSON_AddNumberToObject(o, "nodes", m->nr_nodes);
+	cJSON_AddNumberToObject(o, "min_free_kbytes", (double)m->sysctl.min_free_kbytes);
+	cJSON_AddBoolToObject(o, "mobility_grouping", !m->sysctl.page_group_by_mobility_disabled);
+	o = cJSON_AddObjectToObject(root, "trace");
+	cJSON_AddStringToObject(o, "path", s->trace_path);
+	if (tdig)
+		cJSON_AddStringToObject(o, "digest", tdig);
+	cJSON_AddStringToObject(o, "source", s->hdr.source);
+	cJSON_AddNumberToObject(o, "page_size", s->hdr.page_size);
+	cJSON_AddNumberToObject(o, "cpus", s->hdr.cpus);
+	cJSON_AddNumberToObject(root, "seed", (double)m->spec.seed);
+
+	o = cJSON_AddObjectToObject(root, "totals");
+	cJSON_AddNumberToObject(o, "events", (double)t->events);
+	cJSON_AddNumberToObject(o, "end_ns", (double)t->end_ns);
+	cJSON_AddNumberToObject(o, "allocs", (double)t->allocs);
+	cJSON_AddNumberToObject(o, "alloc_ok", (double)t->alloc_ok);
+	cJSON_AddNumberToObject(o, "alloc_failed", (double)t->alloc_failed);
+	cJSON_AddNumberToObject(o, "alloc_invalid", (double)t->alloc_invalid);
+	cJSON_AddNumberToObject(o, "frees", (double)t->frees);
+	cJSON_AddNumberToObject(o, "pages_allocated", (double)t->pages_allocated);
+	cJSON_AddNumberToObject(o, "bytes_allocated",
+				(double)(t->pages_allocated * (uint64_t)m->page_size));
+	cJSON_AddNumberToObject(o, "pages_freed_trace", (double)t->pages_freed_trace);
+	cJSON_AddNumberToObject(o, "pages_freed_exit", (double)t->pages_freed_exit);
+	cJSON_AddNumberToObject(o, "pages_live", (double)t->pages_live);
+	cJSON_AddNumberToObject(o, "touch_faults", (double)t->touch_faults);
+	cJSON_AddNumberToObject(o, "thp_faults", (double)t->thp_faults);
+	cJSON_AddNumberToObject(o, "thp_fallbacks", (double)t->thp_fallbacks);
+	cJSON_AddNumberToObject(o, "procs", (double)t->procs);
+	cJSON_AddNumberToObject(o, "delayed_events", (double)t->delayed_events);
+	cJSON_AddNumberToObject(o, "carried_delay_ns", (double)t->carried_delay_ns);
+	cJSON_AddNumberToObject(o, "max_delay_ns", (double)t->max_delay_ns);
+	cJSON_AddNumberToObject(o, "compact_requests", (double)s->compact_requests);
+	cJSON_AddNumberToObject(o, "drop_caches_requests", (double)s->drop_caches_requests);
+	cJSON_AddNumberToObject(o, "sysctl_writes", (double)s->sysctl_writes);
+	cJSON_AddNumberToObject(o, "pcp_refills", (double)m->pcp_refills_total);
+	cJSON_AddNumberToObject(o, "pcp_refill_pages", (double)m->pcp_refill_pages_total);
+
+	o = cJSON_AddObjectToObject(root, "anomalies");
+	for (int a = 0; a < PS_NR_ANOMALIES; a++)
+		cJSON_AddNumberToObject(o, anomaly_names[a], (double)s->anomalies[a]);
+
+	zones = cJSON_AddArrayToObject(root, "final");
+	for (int i = 0; i < m->nr_zones; i++)
+		if (ps_zone_populated(&m->zones[i]))
+			cJSON_AddItemToArray(zones, zone_final(s, &m->zones[i]));
+	ev = cJSON_AddObjectToObject(root, "vm_events");
+	for (int i = 0; i < PS_NR_VM_EVENTS; i++)
+		cJSON_AddNumberToObject(ev, ps_vm_event_names[i], (double)m->vm_events[i]);
+
+	if (s->opts.wall_ns) {
+		uint64_t wall = s->opts.wall_ns(s->opts.wall_data);
+
+		o = cJSON_AddObjectToObject(root, "wall");
+		cJSON_AddNumberToObject(o, "seconds", (double)wall / 1e9);
+		cJSON_AddNumberToObject(o, "events_per_s",
+					wall ? (double)t->events * 1e9 / (double)wall : 0.0);
+	}
+	text = cJSON_Print(root);
+	cJSON_Delete(root);
+	{
+		g_autofree char *full = g_strconcat(text, "\n", NULL);
+
+		ok = ps_write_file_atomic(path, full, strlen(full), error);
+	}
+	cJSON_free(text);
+	return ok;
+}
+
+static gboolean open_outputs(PsSim *s, GError **error)
+{
+	g_autofree char *tl = out_path(s, "timeline.csv");
+	g_autofree char *lat = out_path(s, "latency.csv");
+	g_autofree char *evl = out_path(s, "events.jsonl");
+
+	if (g_mkdir_with_parents(s->out_dir, 0755) != 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s",
+			    s->out_dir, g_strerror(errno));
+		return FALSE;
+	}
+	s->tl = ps_timeline_new(tl, s->m, error);
+	if (!s->tl)
+		return FALSE;
+	s->lat = ps_latency_log_new(lat, error);
+	if (!s->lat)
+		return FALSE;
+	s->evlog = ps_event_log_new(evl, error);
+	return s->evlog != NULL;
+}
+
+static gboolean finish_outputs(PsSim *s, GError **error)
+{
+	PsTimeline *tl = g_steal_pointer(&s->tl);
+	PsLatencyLog *lat = g_steal_pointer(&s->lat);
+	PsEventLog *evl = g_steal_pointer(&s->evlog);
+
+	if (!ps_timeline_close(tl, error)) {
+		ps_latency_log_abort(lat);
+		ps_event_log_abort(evl);
+		return FALSE;
+	}
+	if (!ps_latency_log_close(lat, error)) {
+		ps_event_log_abort(evl);
+		return FALSE;
+	}
+	if (!ps_event_log_close(evl, error))
+		return FALSE;
+	return write_proc_file(s, "buddyinfo", ps_format_buddyinfo, error) &&
+	       write_proc_file(s, "pagetypeinfo", ps_format_pagetypeinfo, error) &&
+	       write_proc_file(s, "zoneinfo", ps_format_zoneinfo, error) &&
+	       write_proc_file(s, "vmstat", ps_format_vmstat, error) && write_summary(s, error);
+}
+
+gboolean ps_sim_run(PsSim *s, const char *trace_path, GError **error)
+{
+	PsEngine *e = s->e;
+	ps_time_t end;
+	int rc;
+
+	s->trace_path = g_strdup(trace_path);
+	s->reader = ps_trace_reader_open(trace_path, &s->hdr, error);
+	if (!s->reader)
+		return FALSE;
+	s->strict_ids =
+	    g_str_has_prefix(s->hdr.source, "gen") || g_str_has_prefix(s->hdr.source, "pagesim");
+	if (!open_outputs(s, error))
+		return FALSE;
+
+	sample(s, 0);
+	ps_engine_schedule(e, s->cfg->sampling.sample_ns, s->ev_sample, 0, 0);
+	ps_engine_schedule(e, s->m->sysctl.stat_interval_ns, s->ev_decay, 0, 0);
+	rc = ps_trace_reader_next(s->reader, &s->ahead, error);
+	if (rc < 0)
+		return FALSE;
+	s->have_ahead = rc == 1;
+	if (s->have_ahead) {
+		ps_engine_schedule(e, s->ahead.t_ns, s->ev_read, 0, 0);
+		ps_engine_run_until(e, s->opts.until_ns ? s->opts.until_ns : PS_TIME_NEVER);
+	}
+	if (s->error) {
+		g_propagate_error(error, g_steal_pointer(&s->error));
+		return FALSE;
+	}
+	end = ps_engine_now(e);
+	if (s->opts.until_ns && end < s->opts.until_ns)
+		end = s->opts.until_ns;
+	s->totals.end_ns = end;
+	for (int i = 0; i < s->m->nr_zones; i++)
+		s->totals.pages_live += s->m->zones[i].nr_allocated;
+	if (end != s->last_sample)
+		sample(s, end);
+	return finish_outputs(s, error);
+}
+
+const PsRunTotals *ps_sim_totals(const PsSim *s)
+{
+	return &s->totals;
+}
+
+uint64_t ps_sim_anomaly(const PsSim *s, enum ps_anomaly a)
+{
+	return s->anomalies[a];
+}
+
+PsMachine *ps_sim_machine(PsSim *s)
+{
+	return s->m;
+}

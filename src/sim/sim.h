@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sim.h - the replay: one simulated machine, the event engine, the processes of a trace and the
+ * allocations they own, the latency model, sampling, and the run's output directory.
+ *
+ * sim/ ties the modules together: it reads a trace (trace/), drives the model (policy/, mm/) on
+ * the engine's clock (core/), and hands what it observes to report/. It is the only module that
+ * knows them all; none of them knows sim/.
+ */
+#ifndef PS_SIM_H
+#define PS_SIM_H
+
+#include <glib.h>
+
+#include "config/config.h"
+#include "core/core.h"
+#include "policy/policy.h"
+#include "trace/trace.h"
+
+G_BEGIN_DECLS
+
+typedef struct PsSim PsSim;
+
+typedef struct {
+	const char *config_path; /* for the summary's digest; may be NULL */
+	const char *out_dir;	 /* created if missing */
+	uint64_t seed;
+	uint64_t until_ns;  /* stop at this simulated time; 0 = run the whole trace */
+	uint64_t sample_ns; /* timeline and latency window; 0 = the config's sampling */
+	bool check;	    /* run the invariant checker after every event */
+	/* Called every few thousand events with the count and simulated time (cli: progress). */
+	void (*progress)(void *data, uint64_t events, uint64_t t_ns);
+	void *progress_data;
+	/*
+	 * Wall-clock nanoseconds since the run started, supplied by cli/ (sim/ never reads a
+	 * clock). When set, summary.json gets a "wall" section: the only part of the outputs that
+	 * differs between two runs of the same inputs.
+	 */
+	uint64_t (*wall_ns)(void *data);
+	void *wall_data;
+} PsRunOptions;
+
+/* The totals of a run, as summary.json reports them. */
+typedef struct {
+	uint64_t events;
+	uint64_t allocs, alloc_ok, alloc_failed, alloc_invalid;
+	uint64_t frees;
+	uint64_t pages_allocated; /* base pages of the simulated machine, all successful allocs */
+	uint64_t pages_freed_trace;
+	uint64_t pages_freed_exit;
+	uint64_t pages_live; /* still allocated at the end */
+	uint64_t touch_faults, thp_faults, thp_fallbacks;
+	uint64_t procs;
+	uint64_t delayed_events;
+	uint64_t carried_delay_ns; /* sum over events of (start - recorded time) */
+	uint64_t max_delay_ns;
+	uint64_t end_ns;
+} PsRunTotals;
+
+/* Anomalies of real traces: counted, never fatal. Checklist: names in sim.c anomaly_names[]. */
+enum ps_anomaly {
+	PS_ANOM_FREE_UNKNOWN_ID,
+	PS_ANOM_ALLOC_LIVE_ID,
+	PS_ANOM_PID_WITHOUT_PROC,
+	PS_ANOM_CPU_OUT_OF_RANGE,
+	PS_ANOM_UNMAP_UNKNOWN,
+	PS_ANOM_SYSCTL_UNKNOWN,
+	PS_NR_ANOMALIES
+};
+
+PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error);
+void ps_sim_free(PsSim *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsSim, ps_sim_free)
+
+/*
+ * Replays the trace ("-" = standard input) and writes every output file into the run directory.
+ * FALSE with an error for bad input, I/O failure or (with check) a broken invariant; the
+ * simulated outcome never makes it fail.
+ */
+gboolean ps_sim_run(PsSim *s, const char *trace_path, GError **error);
+
+const PsRunTotals *ps_sim_totals(const PsSim *s);
+uint64_t ps_sim_anomaly(const PsSim *s, enum ps_anomaly a);
+PsMachine *ps_sim_machine(PsSim *s);
+
+G_END_DECLS
+
+#endif

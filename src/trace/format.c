@@ -1,0 +1,1293 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * format.c - trace format v1, both directions: one JSON line to a PsTraceEvent (or the header to
+ * a PsTraceHeader), and a PsTraceEvent back to its canonical line. workloads/README.md is the
+ * prose version of the rules below and workloads/trace.schema.json the JSON Schema; the three
+ * change together.
+ *
+ * Parsing leans on cJSON for the JSON grammar and string escapes, then walks the members in
+ * order. cJSON keeps numbers only as doubles, which loses ids, pfns and addresses above 2^53, so
+ * numbers are not taken from cJSON at all: a second, trivial scanner walks the raw line in step
+ * with cJSON's member list (cJSON keeps members in text order) and every integer field is read
+ * exactly from its raw token, up to 2^64-1. Integer fields take integer notation only: "1.0" or
+ * "1e3" in an integer field is a bug in whatever wrote the trace and is refused, not guessed at.
+ *
+ * Formatting is hand-written rather than built with cJSON_PrintUnformatted: the key order must be
+ * fixed (t, op, then the op's fields) for byte-identical output, and building a cJSON tree per
+ * event would cost several allocations for a line that is mostly integers.
+ *
+ * GFP masks are parsed and printed by mm/gfp.c; both directions keep a tiny per-thread cache
+ * because a trace uses a handful of distinct masks and the conversions allocate.
+ */
+#include "trace/trace.h"
+
+#include "mm/mm.h"
+
+#include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <string.h>
+
+const char *const ps_trace_op_names[PS_NR_TRACE_OPS] = {
+    [PS_OP_ALLOC] = "alloc",   [PS_OP_FREE] = "free",
+    [PS_OP_PROC] = "proc",     [PS_OP_EXIT] = "exit",
+    [PS_OP_MAP] = "map",       [PS_OP_TOUCH] = "touch",
+    [PS_OP_UNMAP] = "unmap",   [PS_OP_COMPACT] = "compact",
+    [PS_OP_SYSCTL] = "sysctl", [PS_OP_DROP_CACHES] = "drop_caches",
+};
+
+const char *const ps_alloc_kind_names[PS_NR_ALLOC_KINDS] = {
+    [PS_KIND_UNSPEC] = "",	 [PS_KIND_ANON] = "anon",
+    [PS_KIND_FILE] = "file",	 [PS_KIND_SLAB_RECLAIMABLE] = "slab_reclaimable",
+    [PS_KIND_KERNEL] = "kernel",
+};
+
+G_DEFINE_QUARK(ps - trace - error - quark, ps_trace_error)
+
+/* Every key an event line may carry. Checklist: name table, ps_op_fields, parser, formatter. */
+enum ps_trace_field {
+	PS_F_T,
+	PS_F_OP,
+	PS_F_ID,
+	PS_F_CPU,
+	PS_F_PID,
+	PS_F_ORDER,
+	PS_F_BYTES,
+	PS_F_GFP,
+	PS_F_KIND,
+	PS_F_NODE,
+	PS_F_PFN,
+	PS_F_COMM,
+	PS_F_OOM_SCORE_ADJ,
+	PS_F_ADDR,
+	PS_F_LEN,
+	PS_F_THP,
+	PS_F_NAME,
+	PS_F_VALUE,
+	PS_NR_TRACE_FIELDS
+};
+
+static const char *const ps_field_names[PS_NR_TRACE_FIELDS] = {
+    [PS_F_T] = "t",
+    [PS_F_OP] = "op",
+    [PS_F_ID] = "id",
+    [PS_F_CPU] = "cpu",
+    [PS_F_PID] = "pid",
+    [PS_F_ORDER] = "order",
+    [PS_F_BYTES] = "bytes",
+    [PS_F_GFP] = "gfp",
+    [PS_F_KIND] = "kind",
+    [PS_F_NODE] = "node",
+    [PS_F_PFN] = "pfn",
+    [PS_F_COMM] = "comm",
+    [PS_F_OOM_SCORE_ADJ] = "oom_score_adj",
+    [PS_F_ADDR] = "addr",
+    [PS_F_LEN] = "len",
+    [PS_F_THP] = "thp",
+    [PS_F_NAME] = "name",
+    [PS_F_VALUE] = "value",
+};
+
+#define PS_FB(f) (1u << PS_F_##f)
+
+/* Which keys each op accepts, and which of them it requires (order/bytes: checked apart). */
+static const struct {
+	uint32_t allowed;
+	uint32_t required;
+} ps_op_fields[PS_NR_TRACE_OPS] = {
+    [PS_OP_ALLOC] = {PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU) | PS_FB(PID) | PS_FB(ORDER) |
+			 PS_FB(BYTES) | PS_FB(GFP) | PS_FB(KIND) | PS_FB(NODE) | PS_FB(PFN),
+		     PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU) | PS_FB(PID) | PS_FB(GFP)},
+    [PS_OP_FREE] = {PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU),
+		    PS_FB(T) | PS_FB(OP) | PS_FB(ID)},
+    [PS_OP_PROC] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(COMM) | PS_FB(OOM_SCORE_ADJ),
+		    PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(COMM)},
+    [PS_OP_EXIT] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID), PS_FB(T) | PS_FB(OP) | PS_FB(PID)},
+    [PS_OP_MAP] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN) | PS_FB(THP),
+		   PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN)},
+    [PS_OP_TOUCH] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN),
+		     PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN)},
+    [PS_OP_UNMAP] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN),
+		     PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN)},
+    [PS_OP_COMPACT] = {PS_FB(T) | PS_FB(OP) | PS_FB(ORDER), PS_FB(T) | PS_FB(OP)},
+    [PS_OP_SYSCTL] = {PS_FB(T) | PS_FB(OP) | PS_FB(NAME) | PS_FB(VALUE),
+		      PS_FB(T) | PS_FB(OP) | PS_FB(NAME) | PS_FB(VALUE)},
+    [PS_OP_DROP_CACHES] = {PS_FB(T) | PS_FB(OP) | PS_FB(VALUE), PS_FB(T) | PS_FB(OP)},
+};
+
+/*
+ * Limits of the int-typed fields. The kernel's own bounds where there is one: MAX_PAGE_ORDER
+ * is at most 15 on any page size pagesim models, PID_MAX_LIMIT is 4194304, MAX_NUMNODES is 1024
+ * (NODES_SHIFT 10), NR_CPUS is at most 8192, OOM_SCORE_ADJ_{MIN,MAX} are -1000/1000.
+ */
+#define PS_TRACE_MAX_ORDER 15
+#define PS_TRACE_MAX_PID   4194304
+#define PS_TRACE_MAX_NODES 1024
+
+static void ps_int_limits(enum ps_trace_op op, enum ps_trace_field f, int64_t *min, int64_t *max)
+{
+	switch (f) {
+	case PS_F_CPU:
+		*min = 0;
+		*max = PS_TRACE_MAX_CPUS - 1;
+		return;
+	case PS_F_PID:
+		*min = 0;
+		*max = PS_TRACE_MAX_PID;
+		return;
+	case PS_F_ORDER:
+		*min = op == PS_OP_COMPACT ? -1 : 0;
+		*max = PS_TRACE_MAX_ORDER;
+		return;
+	case PS_F_NODE:
+		*min = 0;
+		*max = PS_TRACE_MAX_NODES - 1;
+		return;
+	case PS_F_OOM_SCORE_ADJ:
+		*min = -1000;
+		*max = 1000;
+		return;
+	case PS_F_VALUE:
+		if (op == PS_OP_DROP_CACHES) {
+			*min = 1;
+			*max = 3;
+		} else {
+			*min = INT64_MIN;
+			*max = INT64_MAX;
+		}
+		return;
+	default:
+		g_assert_not_reached();
+	}
+}
+
+/* ---- small helpers ------------------------------------------------------------------------ */
+
+/* A user string for an error message: quoted, non-printables escaped, at most ~40 bytes. */
+static char *ps_quote(const char *s, gsize len)
+{
+	GString *out = g_string_sized_new(48);
+	gsize i;
+
+	g_string_append_c(out, '"');
+	for (i = 0; i < len && i < 40; i++) {
+		guchar c = (guchar)s[i];
+
+		if (c == '"' || c == '\\')
+			g_string_append_printf(out, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			g_string_append_printf(out, "\\x%02x", c);
+		else
+			g_string_append_c(out, (char)c);
+	}
+	if (len > 40)
+		g_string_append(out, "...");
+	g_string_append_c(out, '"');
+	return g_string_free(out, FALSE);
+}
+
+static const char *ps_json_type_name(const cJSON *item)
+{
+	if (cJSON_IsString(item))
+		return "a string";
+	if (cJSON_IsNumber(item))
+		return "a number";
+	if (cJSON_IsTrue(item))
+		return "true";
+	if (cJSON_IsFalse(item))
+		return "false";
+	if (cJSON_IsNull(item))
+		return "null";
+	if (cJSON_IsArray(item))
+		return "an array";
+	if (cJSON_IsObject(item))
+		return "an object";
+	return "an invalid value";
+}
+
+/* ---- raw scanner -------------------------------------------------------------------------- */
+
+/*
+ * Walks a line cJSON has already accepted as an object, one member at a time, and hands back
+ * each value's raw text. It only has to find token boundaries, never to validate, but it stays
+ * within [p, end) whatever the bytes. It also notices "\u0000" escapes, which cJSON would turn
+ * into a silently truncated string.
+ */
+typedef struct {
+	const char *p;
+	const char *end;
+	bool nul_escape;
+} PsRawCursor;
+
+/* Whitespace as cJSON sees it (any byte up to ' '), so the two walks never disagree. */
+static bool ps_raw_is_ws(char ch)
+{
+	return (guchar)ch <= ' ';
+}
+
+static void ps_raw_skip_ws(PsRawCursor *c)
+{
+	while (c->p < c->end && ps_raw_is_ws(*c->p))
+		c->p++;
+}
+
+static void ps_raw_skip_string(PsRawCursor *c)
+{
+	c->p++; /* opening quote */
+	while (c->p < c->end && *c->p != '"') {
+		if (*c->p == '\\' && c->p + 1 < c->end) {
+			if (c->p[1] == 'u' && c->end - c->p >= 6 &&
+			    memcmp(c->p + 2, "0000", 4) == 0)
+				c->nul_escape = true;
+			c->p++;
+		}
+		c->p++;
+	}
+	if (c->p < c->end)
+		c->p++; /* closing quote */
+}
+
+/* Skips a nested value (only met in lines the parser then rejects, but it must not derail). */
+static void ps_raw_skip_nested(PsRawCursor *c)
+{
+	int depth = 0;
+
+	while (c->p < c->end) {
+		char ch = *c->p;
+
+		if (ch == '"') {
+			ps_raw_skip_string(c);
+			continue;
+		}
+		if (ch == '{' || ch == '[')
+			depth++;
+		else if (ch == '}' || ch == ']')
+			depth--;
+		c->p++;
+		if (depth == 0)
+			return;
+	}
+}
+
+static void ps_raw_next_value(PsRawCursor *c, const char **tok, gsize *len)
+{
+	const char *start;
+
+	/* separator ('{' before the first member, ',' after), key, colon */
+	ps_raw_skip_ws(c);
+	if (c->p < c->end && (*c->p == '{' || *c->p == ','))
+		c->p++;
+	ps_raw_skip_ws(c);
+	if (c->p < c->end && *c->p == '"')
+		ps_raw_skip_string(c);
+	ps_raw_skip_ws(c);
+	if (c->p < c->end && *c->p == ':')
+		c->p++;
+	ps_raw_skip_ws(c);
+
+	start = c->p;
+	if (c->p < c->end && *c->p == '"') {
+		ps_raw_skip_string(c);
+	} else if (c->p < c->end && (*c->p == '{' || *c->p == '[')) {
+		ps_raw_skip_nested(c);
+	} else {
+		while (c->p < c->end && *c->p != ',' && *c->p != '}' && !ps_raw_is_ws(*c->p))
+			c->p++;
+	}
+	*tok = start;
+	*len = (gsize)(c->p - start);
+}
+
+/*
+ * An integer token: -?(0|[1-9][0-9]*), magnitude up to 2^64-1. Anything else (fraction,
+ * exponent, leading zeros, '+', overflow) is not an integer here.
+ */
+static bool ps_raw_integer(const char *tok, gsize len, bool *neg, uint64_t *mag)
+{
+	uint64_t v = 0;
+	gsize i = 0;
+
+	*neg = false;
+	if (len > 0 && tok[0] == '-') {
+		*neg = true;
+		i = 1;
+	}
+	if (i >= len)
+		return false;
+	if (tok[i] == '0' && i + 1 < len)
+		return false;
+	for (; i < len; i++) {
+		unsigned d = (unsigned)(guchar)tok[i] - '0';
+
+		if (d > 9)
+			return false;
+		if (v > (UINT64_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*mag = v;
+	return true;
+}
+
+/*
+ * cJSON decodes "\u0000" into a NUL that silently cuts the string (or key) short, so a line
+ * holding one is refused like a line holding a raw NUL byte.
+ */
+static gboolean ps_set_nul_escape_error(GError **error)
+{
+	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+		    "line contains an escaped NUL character (\\u0000)");
+	return FALSE;
+}
+
+/* ---- typed readers ------------------------------------------------------------------------ */
+
+static void ps_set_int_error(GError **error, const char *field, int64_t min, int64_t max,
+			     const char *got)
+{
+	if (min == INT64_MIN && max == INT64_MAX)
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "%s: must be a 64-bit integer, got %s", field, got);
+	else
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "%s: must be an integer %" PRId64 "..%" PRId64 ", got %s", field, min,
+			    max, got);
+}
+
+static void ps_set_u64_error(GError **error, const char *field, uint64_t min, const char *got)
+{
+	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+		    "%s: must be an integer %s, got %s", field, min ? "> 0" : ">= 0", got);
+}
+
+/* What a bad value was, for the "got ..." part: the raw token for numbers, else the type. */
+static char *ps_got(const cJSON *item, const char *tok, gsize len)
+{
+	if (cJSON_IsNumber(item)) {
+		if (len > 32)
+			return g_strdup_printf("%.32s...", tok);
+		return g_strndup(tok, len);
+	}
+	return g_strdup(ps_json_type_name(item));
+}
+
+static gboolean ps_read_u64(const cJSON *item, const char *tok, gsize len, const char *field,
+			    uint64_t min, uint64_t *out, GError **error)
+{
+	g_autofree char *got = NULL;
+	bool neg;
+	uint64_t mag;
+
+	if (cJSON_IsNumber(item) && ps_raw_integer(tok, len, &neg, &mag) && (!neg || mag == 0) &&
+	    mag >= min) {
+		*out = mag;
+		return TRUE;
+	}
+	got = ps_got(item, tok, len);
+	ps_set_u64_error(error, field, min, got);
+	return FALSE;
+}
+
+static gboolean ps_read_int(const cJSON *item, const char *tok, gsize len, const char *field,
+			    int64_t min, int64_t max, int64_t *out, GError **error)
+{
+	g_autofree char *got = NULL;
+	bool neg;
+	uint64_t mag;
+
+	if (cJSON_IsNumber(item) && ps_raw_integer(tok, len, &neg, &mag)) {
+		int64_t v;
+		bool fits;
+
+		if (neg) {
+			fits = mag <= (uint64_t)INT64_MAX + 1;
+			v = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
+		} else {
+			fits = mag <= (uint64_t)INT64_MAX;
+			v = (int64_t)mag;
+		}
+		if (fits && v >= min && v <= max) {
+			*out = v;
+			return TRUE;
+		}
+	}
+	got = ps_got(item, tok, len);
+	ps_set_int_error(error, field, min, max, got);
+	return FALSE;
+}
+
+/* A string value: valid UTF-8 of at most max_len bytes (NULs are refused for the whole line). */
+static gboolean ps_read_string(const cJSON *item, const char *field, gsize max_len,
+			       const char **out, GError **error)
+{
+	gsize len;
+
+	if (!cJSON_IsString(item) || item->valuestring == NULL) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "%s: must be a string, got %s", field, ps_json_type_name(item));
+		return FALSE;
+	}
+	len = strlen(item->valuestring);
+	if (!g_utf8_validate(item->valuestring, (gssize)len, NULL)) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s: not valid UTF-8",
+			    field);
+		return FALSE;
+	}
+	if (len > max_len) {
+		g_autofree char *q = ps_quote(item->valuestring, len);
+
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "%s: at most %" G_GSIZE_FORMAT " bytes, got %" G_GSIZE_FORMAT " (%s)",
+			    field, max_len, len, q);
+		return FALSE;
+	}
+	*out = item->valuestring;
+	return TRUE;
+}
+
+/* ---- GFP caches --------------------------------------------------------------------------- */
+
+/*
+ * mm/gfp.c allocates on every call, and a trace repeats a handful of masks millions of times,
+ * so each direction keeps a few recent answers per thread (plain arrays: nothing to free, so
+ * nothing for a leak checker to see at exit). Strings that do not fit a slot are not cached.
+ */
+#define PS_GFP_CACHE_SLOTS 8
+#define PS_GFP_PARSE_SLOT  96
+#define PS_GFP_FORMAT_SLOT 1024
+
+static _Thread_local struct {
+	char text[PS_GFP_PARSE_SLOT];
+	uint64_t gfp;
+} ps_gfp_parse_cache[PS_GFP_CACHE_SLOTS];
+static _Thread_local unsigned ps_gfp_parse_next;
+
+static _Thread_local struct {
+	bool valid;
+	uint64_t gfp;
+	gsize len;
+	char text[PS_GFP_FORMAT_SLOT];
+} ps_gfp_format_cache[PS_GFP_CACHE_SLOTS];
+static _Thread_local unsigned ps_gfp_format_next;
+
+static gboolean ps_parse_gfp(const char *s, uint64_t *gfp, GError **error)
+{
+	gsize len = strlen(s);
+	GError *local = NULL;
+	unsigned i;
+
+	for (i = 0; i < PS_GFP_CACHE_SLOTS; i++) {
+		if (ps_gfp_parse_cache[i].text[0] && strcmp(ps_gfp_parse_cache[i].text, s) == 0) {
+			*gfp = ps_gfp_parse_cache[i].gfp;
+			return TRUE;
+		}
+	}
+	if (!ps_gfp_parse(s, gfp, &local)) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "gfp: %s", local->message);
+		g_error_free(local);
+		return FALSE;
+	}
+	if (len > 0 && len < PS_GFP_PARSE_SLOT) {
+		i = ps_gfp_parse_next++ % PS_GFP_CACHE_SLOTS;
+		memcpy(ps_gfp_parse_cache[i].text, s, len + 1);
+		ps_gfp_parse_cache[i].gfp = *gfp;
+	}
+	return TRUE;
+}
+
+/* ---- event parser ------------------------------------------------------------------------- */
+
+void ps_trace_event_init(PsTraceEvent *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->cpu = -1;
+	ev->pid = -1;
+	ev->order = -1;
+	ev->node = -1;
+	ev->kind = PS_KIND_UNSPEC;
+}
+
+/* By first letter: a linear strcmp walk over every name showed up in profiles. */
+static int ps_field_lookup(const char *key)
+{
+	int f = -1;
+
+	switch (key[0]) {
+	case 't':
+		f = key[1] == '\0' ? PS_F_T : PS_F_THP;
+		break;
+	case 'o':
+		f = key[1] == 'p' ? PS_F_OP : key[1] == 'r' ? PS_F_ORDER : PS_F_OOM_SCORE_ADJ;
+		break;
+	case 'i':
+		f = PS_F_ID;
+		break;
+	case 'c':
+		f = key[1] == 'p' ? PS_F_CPU : PS_F_COMM;
+		break;
+	case 'p':
+		f = key[1] == 'i' ? PS_F_PID : PS_F_PFN;
+		break;
+	case 'b':
+		f = PS_F_BYTES;
+		break;
+	case 'g':
+		f = PS_F_GFP;
+		break;
+	case 'k':
+		f = PS_F_KIND;
+		break;
+	case 'n':
+		f = key[1] == 'o' ? PS_F_NODE : PS_F_NAME;
+		break;
+	case 'a':
+		f = PS_F_ADDR;
+		break;
+	case 'l':
+		f = PS_F_LEN;
+		break;
+	case 'v':
+		f = PS_F_VALUE;
+		break;
+	default:
+		return -1;
+	}
+	return strcmp(key, ps_field_names[f]) == 0 ? f : -1;
+}
+
+/* The cJSON steps shared by events and the header: a NUL-free line holding one JSON object. */
+static cJSON *ps_parse_object(const char *line, gsize len, GError **error)
+{
+	const char *end = NULL;
+	cJSON *root;
+	gsize i;
+
+	if (memchr(line, '\0', len) != NULL) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "line contains a NUL byte at column %zu",
+			    (size_t)((const char *)memchr(line, '\0', len) - line) + 1);
+		return NULL;
+	}
+	root = cJSON_ParseWithLengthOpts(line, len, &end, false);
+	if (root == NULL) {
+		gsize col = end && end >= line && end <= line + len ? (gsize)(end - line) : 0;
+
+		/* cJSON reports the last byte when the text simply stops */
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "not valid JSON at column %" G_GSIZE_FORMAT "%s", col + 1,
+			    col + 1 >= len ? " (line cut short?)" : "");
+		return NULL;
+	}
+	for (i = (gsize)(end - line); i < len; i++) {
+		if ((guchar)line[i] > ' ') {
+			g_set_error(
+			    error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "unexpected text after the JSON object at column %" G_GSIZE_FORMAT,
+			    i + 1);
+			cJSON_Delete(root);
+			return NULL;
+		}
+	}
+	if (!cJSON_IsObject(root)) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "line is %s, not a JSON object", ps_json_type_name(root));
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
+static gboolean ps_parse_op(const cJSON *root, enum ps_trace_op *op, GError **error)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "op");
+	int i;
+
+	if (item == NULL) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "op: missing%s",
+			    cJSON_GetObjectItemCaseSensitive(root, "pagesim_trace")
+				? " (a trace header, which only the first line may be)"
+				: "");
+		return FALSE;
+	}
+	if (!cJSON_IsString(item) || item->valuestring == NULL) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "op: must be a string, got %s", ps_json_type_name(item));
+		return FALSE;
+	}
+	for (i = 0; i < PS_NR_TRACE_OPS; i++) {
+		if (strcmp(item->valuestring, ps_trace_op_names[i]) == 0) {
+			*op = (enum ps_trace_op)i;
+			return TRUE;
+		}
+	}
+	{
+		g_autofree char *q = ps_quote(item->valuestring, strlen(item->valuestring));
+
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "op: unknown op %s (alloc, free, proc, exit, map, touch, unmap, "
+			    "compact, sysctl, drop_caches)",
+			    q);
+	}
+	return FALSE;
+}
+
+static gboolean ps_check_sysctl_name(const char *name, GError **error)
+{
+	const char *p;
+
+	if (name[0] == '\0') {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "name: must not be empty");
+		return FALSE;
+	}
+	for (p = name; *p; p++) {
+		if (!g_ascii_islower(*p) && !g_ascii_isdigit(*p) && *p != '_') {
+			g_autofree char *q = ps_quote(name, strlen(name));
+
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "name: %s is not a vm sysctl name ([a-z0-9_])", q);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static gboolean ps_parse_kind(const char *s, enum ps_alloc_kind *kind, GError **error)
+{
+	g_autofree char *q = NULL;
+	int k;
+
+	for (k = PS_KIND_ANON; k < PS_NR_ALLOC_KINDS; k++) {
+		if (strcmp(s, ps_alloc_kind_names[k]) == 0) {
+			*kind = (enum ps_alloc_kind)k;
+			return TRUE;
+		}
+	}
+	q = ps_quote(s, strlen(s));
+	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+		    "kind: unknown kind %s (anon, file, slab_reclaimable, kernel)", q);
+	return FALSE;
+}
+
+/* One member of an event line into ev. */
+static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const cJSON *item,
+				const char *tok, gsize len, GError **error)
+{
+	const char *name = ps_field_names[f];
+	const char *s = NULL;
+	int64_t min, max, v = 0;
+
+	switch (f) {
+	case PS_F_T:
+		return ps_read_u64(item, tok, len, name, 0, &ev->t_ns, error);
+	case PS_F_ID:
+		return ps_read_u64(item, tok, len, name, 0, &ev->id, error);
+	case PS_F_PFN:
+		ev->has_pfn = true;
+		return ps_read_u64(item, tok, len, name, 0, &ev->pfn, error);
+	case PS_F_ADDR:
+		return ps_read_u64(item, tok, len, name, 0, &ev->addr, error);
+	case PS_F_BYTES:
+		return ps_read_u64(item, tok, len, name, 1, &ev->bytes, error);
+	case PS_F_LEN:
+		return ps_read_u64(item, tok, len, name, 1, &ev->len, error);
+	case PS_F_CPU:
+	case PS_F_PID:
+	case PS_F_ORDER:
+	case PS_F_NODE:
+	case PS_F_OOM_SCORE_ADJ:
+	case PS_F_VALUE:
+		ps_int_limits(ev->op, f, &min, &max);
+		if (!ps_read_int(item, tok, len, name, min, max, &v, error))
+			return FALSE;
+		if (f == PS_F_CPU)
+			ev->cpu = (int)v;
+		else if (f == PS_F_PID)
+			ev->pid = (int)v;
+		else if (f == PS_F_ORDER && ev->op == PS_OP_COMPACT)
+			ev->value = v;
+		else if (f == PS_F_ORDER)
+			ev->order = (int)v;
+		else if (f == PS_F_NODE)
+			ev->node = (int)v;
+		else if (f == PS_F_OOM_SCORE_ADJ)
+			ev->oom_score_adj = (int)v;
+		else
+			ev->value = v;
+		return TRUE;
+	case PS_F_THP:
+		if (!cJSON_IsBool(item)) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "thp: must be true or false, got %s", ps_json_type_name(item));
+			return FALSE;
+		}
+		ev->thp = cJSON_IsTrue(item);
+		return TRUE;
+	case PS_F_GFP:
+		if (!ps_read_string(item, name, 1023, &s, error))
+			return FALSE;
+		ev->has_gfp = true;
+		return ps_parse_gfp(s, &ev->gfp, error);
+	case PS_F_KIND:
+		if (!ps_read_string(item, name, 64, &s, error))
+			return FALSE;
+		return ps_parse_kind(s, &ev->kind, error);
+	case PS_F_COMM:
+		if (!ps_read_string(item, name, sizeof(ev->comm) - 1, &s, error))
+			return FALSE;
+		g_strlcpy(ev->comm, s, sizeof(ev->comm));
+		return TRUE;
+	case PS_F_NAME:
+		if (!ps_read_string(item, name, sizeof(ev->name) - 1, &s, error))
+			return FALSE;
+		if (!ps_check_sysctl_name(s, error))
+			return FALSE;
+		g_strlcpy(ev->name, s, sizeof(ev->name));
+		return TRUE;
+	case PS_F_OP:
+	case PS_NR_TRACE_FIELDS:
+		break;
+	}
+	g_assert_not_reached();
+}
+
+static gboolean ps_parse_event(const cJSON *root, const char *line, gsize len, PsTraceEvent *ev,
+			       GError **error)
+{
+	PsRawCursor cur = {.p = line, .end = line + len};
+	const cJSON *item;
+	uint32_t seen = 0, allowed, missing;
+	enum ps_trace_op op = PS_OP_ALLOC;
+
+	if (!ps_parse_op(root, &op, error))
+		return FALSE;
+	ev->op = op;
+	if (op == PS_OP_COMPACT)
+		ev->value = -1;
+	else if (op == PS_OP_DROP_CACHES)
+		ev->value = 3;
+	allowed = ps_op_fields[op].allowed;
+
+	for (item = root->child; item != NULL; item = item->next) {
+		const char *tok;
+		gsize toklen;
+		int f;
+
+		ps_raw_next_value(&cur, &tok, &toklen);
+		if (cur.nul_escape)
+			return ps_set_nul_escape_error(error);
+		f = ps_field_lookup(item->string ? item->string : "");
+		if (f < 0) {
+			g_autofree char *q = ps_quote(item->string ? item->string : "",
+						      item->string ? strlen(item->string) : 0);
+
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s: unknown key",
+				    q);
+			return FALSE;
+		}
+		if (seen & (1u << f)) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s: given twice",
+				    ps_field_names[f]);
+			return FALSE;
+		}
+		seen |= 1u << f;
+		if (!(allowed & (1u << f))) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "%s: not a field of op \"%s\"", ps_field_names[f],
+				    ps_trace_op_names[op]);
+			return FALSE;
+		}
+		if (f == PS_F_OP)
+			continue;
+		if (!ps_parse_member(ev, (enum ps_trace_field)f, item, tok, toklen, error))
+			return FALSE;
+	}
+
+	missing = ps_op_fields[op].required & ~seen;
+	if (missing) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "%s: missing (required by op \"%s\")",
+			    ps_field_names[g_bit_nth_lsf(missing, -1)], ps_trace_op_names[op]);
+		return FALSE;
+	}
+	if (op == PS_OP_ALLOC) {
+		if ((seen & PS_FB(ORDER)) && (seen & PS_FB(BYTES))) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "bytes: only one of order and bytes may be given");
+			return FALSE;
+		}
+		if (!(seen & (PS_FB(ORDER) | PS_FB(BYTES)))) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "order: missing (op \"alloc\" needs order or bytes)");
+			return FALSE;
+		}
+	}
+	if (ev->len > 0 && ev->len - 1 > UINT64_MAX - ev->addr) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "len: addr + len runs past the end of the address space");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean ps_trace_parse_line(const char *line, gsize len, PsTraceEvent *ev, GError **error)
+{
+	cJSON *root;
+	gboolean ok;
+
+	g_return_val_if_fail(line != NULL || len == 0, FALSE);
+	g_return_val_if_fail(ev != NULL, FALSE);
+
+	ps_trace_event_init(ev);
+	if (len == 0) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "empty line");
+		return FALSE;
+	}
+	root = ps_parse_object(line, len, error);
+	if (root == NULL)
+		return FALSE;
+	ok = ps_parse_event(root, line, len, ev, error);
+	cJSON_Delete(root);
+	return ok;
+}
+
+/* ---- header parser ------------------------------------------------------------------------ */
+
+gboolean ps_trace_header_check(const PsTraceHeader *hdr, GError **error)
+{
+	gsize len = strnlen(hdr->source, sizeof(hdr->source));
+
+	if (hdr->version != PS_TRACE_VERSION) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "pagesim_trace: version %d is not supported (this build reads %d)",
+			    hdr->version, PS_TRACE_VERSION);
+		return FALSE;
+	}
+	if (len >= sizeof(hdr->source) || !g_utf8_validate(hdr->source, (gssize)len, NULL)) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "source: must be valid UTF-8 of at most %zu bytes",
+			    sizeof(hdr->source) - 1);
+		return FALSE;
+	}
+	if (hdr->page_size < PS_TRACE_MIN_PAGE_SIZE || hdr->page_size > PS_TRACE_MAX_PAGE_SIZE ||
+	    (hdr->page_size & (hdr->page_size - 1)) != 0) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "page_size: must be a power of two %d..%d, got %" PRIu32,
+			    PS_TRACE_MIN_PAGE_SIZE, PS_TRACE_MAX_PAGE_SIZE, hdr->page_size);
+		return FALSE;
+	}
+	if (hdr->cpus < 1 || hdr->cpus > PS_TRACE_MAX_CPUS) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "cpus: must be an integer 1..%d, got %d", PS_TRACE_MAX_CPUS, hdr->cpus);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+enum { PS_H_VERSION, PS_H_SOURCE, PS_H_PAGE_SIZE, PS_H_CPUS, PS_NR_HEADER_FIELDS };
+static const char *const ps_header_names[PS_NR_HEADER_FIELDS] = {"pagesim_trace", "source",
+								 "page_size", "cpus"};
+
+static gboolean ps_parse_header_fields(const cJSON *root, const char *line, gsize len,
+				       PsTraceHeader *hdr, GError **error)
+{
+	PsRawCursor cur = {.p = line, .end = line + len};
+	const cJSON *item;
+	unsigned seen = 0;
+	int f;
+
+	if (cJSON_GetObjectItemCaseSensitive(root, "pagesim_trace") == NULL) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "pagesim_trace: missing: the first line must be the trace header");
+		return FALSE;
+	}
+	for (item = root->child; item != NULL; item = item->next) {
+		const char *tok, *s = NULL;
+		const char *key = item->string ? item->string : "";
+		gsize toklen;
+		int64_t v = 0;
+
+		ps_raw_next_value(&cur, &tok, &toklen);
+		if (cur.nul_escape)
+			return ps_set_nul_escape_error(error);
+		for (f = 0; f < PS_NR_HEADER_FIELDS; f++)
+			if (strcmp(key, ps_header_names[f]) == 0)
+				break;
+		if (f == PS_NR_HEADER_FIELDS) {
+			g_autofree char *q = ps_quote(key, strlen(key));
+
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "%s: unknown key in the header", q);
+			return FALSE;
+		}
+		if (seen & (1u << f)) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s: given twice",
+				    ps_header_names[f]);
+			return FALSE;
+		}
+		seen |= 1u << f;
+		switch (f) {
+		case PS_H_VERSION:
+			if (!ps_read_int(item, tok, toklen, "pagesim_trace", 1, INT32_MAX, &v,
+					 error))
+				return FALSE;
+			hdr->version = (int)v;
+			break;
+		case PS_H_SOURCE:
+			if (!ps_read_string(item, "source", sizeof(hdr->source) - 1, &s, error))
+				return FALSE;
+			g_strlcpy(hdr->source, s, sizeof(hdr->source));
+			break;
+		case PS_H_PAGE_SIZE:
+			if (!ps_read_int(item, tok, toklen, "page_size", 1, UINT32_MAX, &v, error))
+				return FALSE;
+			hdr->page_size = (uint32_t)v;
+			break;
+		case PS_H_CPUS:
+			if (!ps_read_int(item, tok, toklen, "cpus", 1, PS_TRACE_MAX_CPUS, &v,
+					 error))
+				return FALSE;
+			hdr->cpus = (int)v;
+			break;
+		default:
+			g_assert_not_reached();
+		}
+	}
+	for (f = 0; f < PS_NR_HEADER_FIELDS; f++) {
+		if (!(seen & (1u << f))) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "%s: missing from the header", ps_header_names[f]);
+			return FALSE;
+		}
+	}
+	return ps_trace_header_check(hdr, error);
+}
+
+gboolean ps_trace_parse_header(const char *line, gsize len, PsTraceHeader *hdr, GError **error)
+{
+	cJSON *root;
+	gboolean ok;
+
+	g_return_val_if_fail(line != NULL || len == 0, FALSE);
+	g_return_val_if_fail(hdr != NULL, FALSE);
+
+	memset(hdr, 0, sizeof(*hdr));
+	if (len == 0) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "missing header: the first line is empty");
+		return FALSE;
+	}
+	root = ps_parse_object(line, len, error);
+	if (root == NULL)
+		return FALSE;
+	ok = ps_parse_header_fields(root, line, len, hdr, error);
+	cJSON_Delete(root);
+	return ok;
+}
+
+/* ---- checks on a filled-in event (what the writer refuses to write) ----------------------- */
+
+static gboolean ps_check_int(enum ps_trace_op op, enum ps_trace_field f, int64_t v, GError **error)
+{
+	int64_t min, max;
+	char got[24];
+
+	ps_int_limits(op, f, &min, &max);
+	if (v >= min && v <= max)
+		return TRUE;
+	g_snprintf(got, sizeof(got), "%" PRId64, v);
+	ps_set_int_error(error, ps_field_names[f], min, max, got);
+	return FALSE;
+}
+
+static gboolean ps_check_text(const char *field, const char *s, gsize size, GError **error)
+{
+	gsize len = strnlen(s, size);
+
+	if (len >= size || !g_utf8_validate(s, (gssize)len, NULL)) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "%s: must be valid UTF-8 of at most %zu bytes", field,
+			    (size_t)size - 1);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
+{
+	if ((unsigned)ev->op >= PS_NR_TRACE_OPS) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "op: unknown op %d",
+			    (int)ev->op);
+		return FALSE;
+	}
+	switch (ev->op) {
+	case PS_OP_ALLOC:
+		if (!ev->has_gfp) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "gfp: missing (required by op \"alloc\")");
+			return FALSE;
+		}
+		if (ev->order >= 0 && ev->bytes > 0) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "bytes: only one of order and bytes may be given");
+			return FALSE;
+		}
+		if (ev->order < 0 && ev->bytes == 0) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "order: missing (op \"alloc\" needs order or bytes)");
+			return FALSE;
+		}
+		if ((unsigned)ev->kind >= PS_NR_ALLOC_KINDS) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "kind: unknown kind %d", (int)ev->kind);
+			return FALSE;
+		}
+		return ps_check_int(ev->op, PS_F_CPU, ev->cpu, error) &&
+		       ps_check_int(ev->op, PS_F_PID, ev->pid, error) &&
+		       (ev->order < 0 || ps_check_int(ev->op, PS_F_ORDER, ev->order, error)) &&
+		       (ev->node == -1 || ps_check_int(ev->op, PS_F_NODE, ev->node, error));
+	case PS_OP_FREE:
+		return ev->cpu == -1 || ps_check_int(ev->op, PS_F_CPU, ev->cpu, error);
+	case PS_OP_PROC:
+		return ps_check_int(ev->op, PS_F_PID, ev->pid, error) &&
+		       ps_check_int(ev->op, PS_F_OOM_SCORE_ADJ, ev->oom_score_adj, error) &&
+		       ps_check_text("comm", ev->comm, sizeof(ev->comm), error);
+	case PS_OP_EXIT:
+		return ps_check_int(ev->op, PS_F_PID, ev->pid, error);
+	case PS_OP_MAP:
+	case PS_OP_TOUCH:
+	case PS_OP_UNMAP:
+		if (!ps_check_int(ev->op, PS_F_PID, ev->pid, error))
+			return FALSE;
+		if (ev->len == 0) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "len: must be an integer > 0, got 0");
+			return FALSE;
+		}
+		if (ev->len > 0 && ev->len - 1 > UINT64_MAX - ev->addr) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "len: addr + len runs past the end of the address space");
+			return FALSE;
+		}
+		if (ev->thp && ev->op != PS_OP_MAP) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "thp: not a field of op \"%s\"", ps_trace_op_names[ev->op]);
+			return FALSE;
+		}
+		return TRUE;
+	case PS_OP_COMPACT:
+		return ps_check_int(ev->op, PS_F_ORDER, ev->value, error);
+	case PS_OP_SYSCTL:
+		return ps_check_text("name", ev->name, sizeof(ev->name), error) &&
+		       ps_check_sysctl_name(ev->name, error);
+	case PS_OP_DROP_CACHES:
+		return ps_check_int(ev->op, PS_F_VALUE, ev->value, error);
+	case PS_NR_TRACE_OPS:
+		break;
+	}
+	g_assert_not_reached();
+}
+
+/* ---- formatter ---------------------------------------------------------------------------- */
+
+static char *ps_put(char *p, const char *lit, gsize len)
+{
+	memcpy(p, lit, len);
+	return p + len;
+}
+
+#define PS_PUT_LIT(p, lit) ps_put((p), (lit), sizeof(lit) - 1)
+
+static char *ps_put_u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static char *ps_put_i64(char *p, int64_t v)
+{
+	if (v < 0) {
+		*p++ = '-';
+		return ps_put_u64(p, (uint64_t)0 - (uint64_t)v);
+	}
+	return ps_put_u64(p, (uint64_t)v);
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped, other bytes as they are. */
+static char *ps_put_str(char *p, const char *s, gsize max)
+{
+	static const char hex[] = "0123456789abcdef";
+	gsize i;
+
+	*p++ = '"';
+	for (i = 0; i < max && s[i]; i++) {
+		guchar c = (guchar)s[i];
+
+		if (c == '"' || c == '\\') {
+			*p++ = '\\';
+			*p++ = (char)c;
+		} else if (c == '\n') {
+			p = PS_PUT_LIT(p, "\\n");
+		} else if (c == '\t') {
+			p = PS_PUT_LIT(p, "\\t");
+		} else if (c < 0x20) {
+			p = PS_PUT_LIT(p, "\\u00");
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+		} else {
+			*p++ = (char)c;
+		}
+	}
+	*p++ = '"';
+	return p;
+}
+
+static char *ps_put_gfp(char *p, uint64_t gfp)
+{
+	g_autofree char *text = NULL;
+	gsize len;
+	unsigned i;
+
+	for (i = 0; i < PS_GFP_CACHE_SLOTS; i++) {
+		if (ps_gfp_format_cache[i].valid && ps_gfp_format_cache[i].gfp == gfp) {
+			*p++ = '"';
+			p = ps_put(p, ps_gfp_format_cache[i].text, ps_gfp_format_cache[i].len);
+			*p++ = '"';
+			return p;
+		}
+	}
+	text = ps_gfp_format(gfp);
+	len = strlen(text);
+	/* the longest mask mm/gfp.c can print is well under a slot: every name plus leftover hex */
+	g_assert(len < PS_GFP_FORMAT_SLOT);
+	i = ps_gfp_format_next++ % PS_GFP_CACHE_SLOTS;
+	ps_gfp_format_cache[i].valid = true;
+	ps_gfp_format_cache[i].gfp = gfp;
+	ps_gfp_format_cache[i].len = len;
+	memcpy(ps_gfp_format_cache[i].text, text, len + 1);
+	*p++ = '"';
+	p = ps_put(p, text, len);
+	*p++ = '"';
+	return p;
+}
+
+gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
+{
+	char *p = buf;
+
+	p = PS_PUT_LIT(p, "{\"t\":");
+	p = ps_put_u64(p, ev->t_ns);
+	p = PS_PUT_LIT(p, ",\"op\":\"");
+	p = ps_put(p, ps_trace_op_names[ev->op], strlen(ps_trace_op_names[ev->op]));
+	*p++ = '"';
+
+	switch (ev->op) {
+	case PS_OP_ALLOC:
+		p = PS_PUT_LIT(p, ",\"id\":");
+		p = ps_put_u64(p, ev->id);
+		p = PS_PUT_LIT(p, ",\"cpu\":");
+		p = ps_put_i64(p, ev->cpu);
+		p = PS_PUT_LIT(p, ",\"pid\":");
+		p = ps_put_i64(p, ev->pid);
+		if (ev->order >= 0) {
+			p = PS_PUT_LIT(p, ",\"order\":");
+			p = ps_put_i64(p, ev->order);
+		} else {
+			p = PS_PUT_LIT(p, ",\"bytes\":");
+			p = ps_put_u64(p, ev->bytes);
+		}
+		p = PS_PUT_LIT(p, ",\"gfp\":");
+		p = ps_put_gfp(p, ev->gfp);
+		if (ev->kind != PS_KIND_UNSPEC) {
+			p = PS_PUT_LIT(p, ",\"kind\":\"");
+			p = ps_put(p, ps_alloc_kind_names[ev->kind],
+				   strlen(ps_alloc_kind_names[ev->kind]));
+			*p++ = '"';
+		}
+		if (ev->node >= 0) {
+			p = PS_PUT_LIT(p, ",\"node\":");
+			p = ps_put_i64(p, ev->node);
+		}
+		if (ev->has_pfn) {
+			p = PS_PUT_LIT(p, ",\"pfn\":");
+			p = ps_put_u64(p, ev->pfn);
+		}
+		break;
+	case PS_OP_FREE:
+		p = PS_PUT_LIT(p, ",\"id\":");
+		p = ps_put_u64(p, ev->id);
+		if (ev->cpu >= 0) {
+			p = PS_PUT_LIT(p, ",\"cpu\":");
+			p = ps_put_i64(p, ev->cpu);
+		}
+		break;
+	case PS_OP_PROC:
+		p = PS_PUT_LIT(p, ",\"pid\":");
+		p = ps_put_i64(p, ev->pid);
+		p = PS_PUT_LIT(p, ",\"comm\":");
+		p = ps_put_str(p, ev->comm, sizeof(ev->comm) - 1);
+		p = PS_PUT_LIT(p, ",\"oom_score_adj\":");
+		p = ps_put_i64(p, ev->oom_score_adj);
+		break;
+	case PS_OP_EXIT:
+		p = PS_PUT_LIT(p, ",\"pid\":");
+		p = ps_put_i64(p, ev->pid);
+		break;
+	case PS_OP_MAP:
+	case PS_OP_TOUCH:
+	case PS_OP_UNMAP:
+		p = PS_PUT_LIT(p, ",\"pid\":");
+		p = ps_put_i64(p, ev->pid);
+		p = PS_PUT_LIT(p, ",\"addr\":");
+		p = ps_put_u64(p, ev->addr);
+		p = PS_PUT_LIT(p, ",\"len\":");
+		p = ps_put_u64(p, ev->len);
+		if (ev->op == PS_OP_MAP && ev->thp)
+			p = PS_PUT_LIT(p, ",\"thp\":true");
+		break;
+	case PS_OP_COMPACT:
+		if (ev->value >= 0) {
+			p = PS_PUT_LIT(p, ",\"order\":");
+			p = ps_put_i64(p, ev->value);
+		}
+		break;
+	case PS_OP_SYSCTL:
+		p = PS_PUT_LIT(p, ",\"name\":");
+		p = ps_put_str(p, ev->name, sizeof(ev->name) - 1);
+		p = PS_PUT_LIT(p, ",\"value\":");
+		p = ps_put_i64(p, ev->value);
+		break;
+	case PS_OP_DROP_CACHES:
+		p = PS_PUT_LIT(p, ",\"value\":");
+		p = ps_put_i64(p, ev->value);
+		break;
+	case PS_NR_TRACE_OPS:
+		g_assert_not_reached();
+	}
+	p = PS_PUT_LIT(p, "}\n");
+	g_assert(p - buf <= PS_TRACE_EVENT_MAX);
+	return (gsize)(p - buf);
+}
+
+gsize ps_trace_format_header(const PsTraceHeader *hdr, char *buf)
+{
+	char *p = buf;
+
+	p = PS_PUT_LIT(p, "{\"pagesim_trace\":");
+	p = ps_put_i64(p, hdr->version);
+	p = PS_PUT_LIT(p, ",\"source\":");
+	p = ps_put_str(p, hdr->source, sizeof(hdr->source) - 1);
+	p = PS_PUT_LIT(p, ",\"page_size\":");
+	p = ps_put_u64(p, hdr->page_size);
+	p = PS_PUT_LIT(p, ",\"cpus\":");
+	p = ps_put_i64(p, hdr->cpus);
+	p = PS_PUT_LIT(p, "}\n");
+	g_assert(p - buf <= PS_TRACE_EVENT_MAX);
+	return (gsize)(p - buf);
+}

@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-run.c - end-to-end tests of `pagesim run`: every output file is written, the run is
+ * deterministic (byte-identical outputs but for the wall section), pages are conserved, the
+ * /proc-format files parse back and have the layout of a real 6.18 machine's, bad traces fail
+ * with file:line, --until stops early, and a trace can come from standard input.
+ *
+ * argv[1] is the pagesim binary (meson passes it).
+ */
+#include <cjson/cJSON.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "config/config.h"
+
+static const char *pagesim;
+
+/* Removes a test directory and everything below it. */
+static void rm_rf(const char *path)
+{
+	if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+		g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
+		const char *name;
+
+		while (d && (name = g_dir_read_name(d))) {
+			g_autofree char *child = g_build_filename(path, name, NULL);
+
+			rm_rf(child);
+		}
+		g_rmdir(path);
+	} else {
+		g_unlink(path);
+	}
+}
+
+static char *src_path(const char *rel)
+{
+	return g_build_filename(g_getenv("PAGESIM_SRCDIR"), rel, NULL);
+}
+
+/* Runs pagesim with args; returns the exit status, stderr into *err when given. */
+static int run_pagesim(const char *const *args, const char *stdin_file, char **err)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL, *errtxt = NULL;
+	g_autofree char *cmd = NULL;
+	int status = 0;
+
+	g_ptr_array_add(argv, (char *)pagesim);
+	for (int i = 0; args[i]; i++)
+		g_ptr_array_add(argv, (char *)args[i]);
+	g_ptr_array_add(argv, NULL);
+	if (stdin_file) {
+		g_autofree char *joined = NULL;
+		g_autoptr(GPtrArray) q = g_ptr_array_new_with_free_func(g_free);
+
+		for (guint i = 0; i + 1 < argv->len; i++)
+			g_ptr_array_add(q, g_shell_quote(g_ptr_array_index(argv, i)));
+		g_ptr_array_add(q, NULL);
+		joined = g_strjoinv(" ", (char **)q->pdata);
+		cmd = g_strdup_printf("%s < %s", joined, stdin_file);
+		g_assert_true(g_spawn_sync(NULL, (char *[]){"/bin/sh", "-c", cmd, NULL}, NULL, 0,
+					   NULL, NULL, &out, &errtxt, &status, &error));
+	} else {
+		g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, 0, NULL, NULL, &out,
+					   &errtxt, &status, &error));
+	}
+	g_assert_no_error(error);
+	if (err)
+		*err = g_steal_pointer(&errtxt);
+	return g_spawn_check_wait_status(status, NULL)
+		   ? 0
+		   : (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+/* A small hand-written trace touching every op the model handles. */
+static char *write_trace(const char *dir, unsigned n, uint64_t seed)
+{
+	g_autoptr(GString) t = g_string_new(
+	    "{\"pagesim_trace\":1,\"source\":\"gen:e2e\",\"page_size\":4096,\"cpus\":2}\n");
+	char *path = g_build_filename(dir, "trace.jsonl", NULL);
+	static const char *const gfps[] = {"GFP_KERNEL", "GFP_HIGHUSER_MOVABLE|__GFP_ZERO",
+					   "GFP_KERNEL|__GFP_RECLAIMABLE", "GFP_ATOMIC"};
+	uint64_t x = seed * 2654435761u + 1, t_ns = 0;
+	unsigned next_id = 0;
+
+	g_string_append(t, "{\"t\":0,\"op\":\"proc\",\"pid\":7,\"comm\":\"cc1\"}\n");
+	g_string_append(
+	    t, "{\"t\":0,\"op\":\"proc\",\"pid\":8,\"comm\":\"ld\",\"oom_score_adj\":100}\n");
+	g_string_append(t, "{\"t\":0,\"op\":\"map\",\"pid\":8,\"addr\":1073741824,\"len\":16777216,"
+			   "\"thp\":true}\n");
+	for (unsigned i = 0; i < n; i++) {
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		t_ns += 1000 + (x >> 54);
+		if ((x >> 33) % 10 < 6 || next_id < 8) {
+			g_string_append_printf(t,
+					       "{\"t\":%" G_GUINT64_FORMAT
+					       ",\"op\":\"alloc\",\"id\":%u,\"cpu\":%u,"
+					       "\"pid\":7,\"order\":%u,\"gfp\":\"%s\"}\n",
+					       t_ns, next_id, (unsigned)(x >> 40) % 2,
+					       (unsigned)((x >> 20) % 4), gfps[(x >> 12) % 4]);
+			next_id++;
+		} else if ((x >> 33) % 10 < 9) {
+			g_string_append_printf(
+			    t, "{\"t\":%" G_GUINT64_FORMAT ",\"op\":\"free\",\"id\":%u}\n", t_ns,
+			    (unsigned)((x >> 8) % next_id));
+		} else {
+			g_string_append_printf(
+			    t,
+			    "{\"t\":%" G_GUINT64_FORMAT ",\"op\":\"touch\",\"pid\":8,"
+			    "\"addr\":%" G_GUINT64_FORMAT ",\"len\":12288}\n",
+			    t_ns, (uint64_t)(1073741824u + ((x >> 10) % (16u << 20))));
+		}
+	}
+	g_string_append_printf(t,
+			       "{\"t\":%" G_GUINT64_FORMAT ",\"op\":\"sysctl\",\"name\":"
+			       "\"watermark_scale_factor\",\"value\":100}\n",
+			       t_ns + 1);
+	g_string_append_printf(t, "{\"t\":%" G_GUINT64_FORMAT ",\"op\":\"exit\",\"pid\":8}\n",
+			       t_ns + 2);
+	g_assert_true(g_file_set_contents(path, t->str, (gssize)t->len, NULL));
+	return path;
+}
+
+static char *read_file(const char *dir, const char *name)
+{
+	g_autofree char *p = g_build_filename(dir, name, NULL);
+	char *text = NULL;
+
+	if (!g_file_get_contents(p, &text, NULL, NULL))
+		g_error("missing output %s", p);
+	return text;
+}
+
+static cJSON *summary(const char *dir)
+{
+	g_autofree char *text = read_file(dir, "summary.json");
+	cJSON *j = cJSON_Parse(text);
+
+	g_assert_nonnull(j);
+	return j;
+}
+
+static double num(const cJSON *o, const char *a, const char *b)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
+
+	if (b)
+		x = cJSON_GetObjectItemCaseSensitive(x, b);
+	g_assert_true(cJSON_IsNumber(x));
+	return x->valuedouble;
+}
+
+static const char *const outputs[] = {"summary.json", "timeline.csv", "latency.csv", "events.jsonl",
+				      "buddyinfo",    "pagetypeinfo", "zoneinfo",    "vmstat"};
+
+static void test_outputs_and_determinism(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("pagesim-e2e-XXXXXX", NULL);
+	g_autofree char *trace = write_trace(dir, 20000, 1);
+	g_autofree char *cfg = src_path("configs/small-4k-64m.json");
+	g_autofree char *a = g_build_filename(dir, "a", NULL);
+	g_autofree char *b = g_build_filename(dir, "b", NULL);
+	g_autofree char *c = g_build_filename(dir, "c", NULL);
+	const char *args_a[] = {"run", "-q", "-c", cfg, "-t", trace, "-o", a, "--seed", "5", NULL};
+	const char *args_b[] = {"run", "-q", "-c", cfg, "-t", trace, "-o", b, "--seed", "5", NULL};
+	const char *args_c[] = {"run", "-q", "-c", cfg, "-t", trace, "-o", c, "--check", NULL};
+	cJSON *sa, *sb;
+	char *ta, *tb;
+
+	g_assert_cmpint(run_pagesim(args_a, NULL, NULL), ==, 0);
+	g_assert_cmpint(run_pagesim(args_b, NULL, NULL), ==, 0);
+	for (size_t i = 0; i < G_N_ELEMENTS(outputs); i++) {
+		g_autofree char *fa = read_file(a, outputs[i]);
+		g_autofree char *fb = read_file(b, outputs[i]);
+
+		g_assert_cmpuint(strlen(fa), >, 0);
+		if (!strcmp(outputs[i], "summary.json"))
+			continue;
+		g_assert_cmpstr(fa, ==, fb);
+	}
+	/* summary.json: identical once the wall-clock section is removed. */
+	sa = summary(a);
+	sb = summary(b);
+	g_assert_nonnull(cJSON_GetObjectItemCaseSensitive(sa, "wall"));
+	cJSON_DeleteItemFromObject(sa, "wall");
+	cJSON_DeleteItemFromObject(sb, "wall");
+	ta = cJSON_Print(sa);
+	tb = cJSON_Print(sb);
+	g_assert_cmpstr(ta, ==, tb);
+	cJSON_free(ta);
+	cJSON_free(tb);
+
+	/* Conservation: allocated = freed by the trace + freed at exit + still live. */
+	g_assert_cmpfloat(num(sa, "totals", "pages_allocated"), ==,
+			  num(sa, "totals", "pages_freed_trace") +
+			      num(sa, "totals", "pages_freed_exit") +
+			      num(sa, "totals", "pages_live"));
+	g_assert_cmpfloat(num(sa, "totals", "alloc_ok"), >, 0);
+	g_assert_cmpfloat(num(sa, "totals", "touch_faults"), >, 0);
+	g_assert_cmpfloat(num(sa, "seed", NULL), ==, 5);
+	g_assert_cmpfloat(num(sa, "anomalies", "free_unknown_id"), >, 0);
+	cJSON_Delete(sa);
+	cJSON_Delete(sb);
+
+	/* The invariant checker after every event stays clean. */
+	g_assert_cmpint(run_pagesim(args_c, NULL, NULL), ==, 0);
+	rm_rf(dir);
+}
+
+/* Lines of a /proc file with every number replaced by '#', runs of spaces folded. */
+static char *layout(const char *text)
+{
+	GString *s = g_string_new(NULL);
+	bool in_num = false, in_space = false;
+
+	for (const char *p = text; *p; p++) {
+		if (g_ascii_isdigit(*p) || (*p == '-' && g_ascii_isdigit(p[1]))) {
+			if (!in_num)
+				g_string_append_c(s, '#');
+			in_num = true;
+			in_space = false;
+			continue;
+		}
+		if (in_num && (*p == '.' || *p == 'x') && g_ascii_isxdigit(p[1]))
+			continue;
+		in_num = false;
+		if (*p == ' ') {
+			if (!in_space)
+				g_string_append_c(s, ' ');
+			in_space = true;
+			continue;
+		}
+		in_space = false;
+		g_string_append_c(s, *p);
+	}
+	return g_string_free(s, FALSE);
+}
+
+static void test_proc_layout_matches_real(void)
+{
+	const char *real = g_getenv("PAGESIM_REALDATA");
+	g_autofree char *dir = g_dir_make_tmp("pagesim-e2e-XXXXXX", NULL);
+	g_autofree char *zi = NULL, *cfg = NULL, *trace = NULL, *out = NULL;
+	static const char *const files[] = {"buddyinfo", "pagetypeinfo", "zoneinfo", "vmstat"};
+
+	if (!real || !g_file_test(real, G_FILE_TEST_IS_DIR)) {
+		g_test_skip("no ../shared/realdata");
+		return;
+	}
+	zi = g_build_filename(real, "ftrace-build-6.18", "before.zoneinfo", NULL);
+	cfg = g_build_filename(dir, "real.json", NULL);
+	{
+		const char *args[] = {"config", "from-proc", "--zoneinfo", zi, "-o", cfg, NULL};
+
+		g_assert_cmpint(run_pagesim(args, NULL, NULL), ==, 0);
+	}
+	trace = write_trace(dir, 2000, 2);
+	out = g_build_filename(dir, "run", NULL);
+	{
+		const char *args[] = {"run", "-q", "-c", cfg, "-t", trace, "-o", out, NULL};
+
+		g_assert_cmpint(run_pagesim(args, NULL, NULL), ==, 0);
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+		g_autofree char *rp =
+		    g_strdup_printf("%s/ftrace-build-6.18/before.%s", real, files[i]);
+		g_autofree char *rt = NULL;
+		g_autofree char *ours = read_file(out, files[i]);
+		g_autofree char *lr = NULL, *lo = NULL;
+
+		g_assert_true(g_file_get_contents(rp, &rt, NULL, NULL));
+		lr = layout(rt);
+		lo = layout(ours);
+		if (!strcmp(files[i], "zoneinfo")) {
+			/* The per-cpu "high" of a never-used pcp and pcp counts vary; layout
+			 * (every key in the same place) must not. */
+		}
+		g_assert_cmpstr(lo, ==, lr);
+	}
+	{
+		/* zoneinfo parses back with the same zone sizes. */
+		g_autofree char *ours = read_file(out, "zoneinfo");
+		g_autoptr(GError) error = NULL;
+		g_autoptr(PsZoneinfo) z = ps_zoneinfo_parse(ours, "zoneinfo", &error);
+		g_autofree char *rt = NULL;
+		g_autoptr(PsZoneinfo) r = NULL;
+
+		g_assert_no_error(error);
+		g_assert_true(g_file_get_contents(zi, &rt, NULL, NULL));
+		r = ps_zoneinfo_parse(rt, zi, &error);
+		g_assert_no_error(error);
+		g_assert_cmpint(z->nr_zones, ==, r->nr_zones);
+		for (int i = 0; i < z->nr_zones; i++) {
+			g_assert_cmpuint(z->zones[i].managed, ==, r->zones[i].managed);
+			g_assert_cmpuint(z->zones[i].spanned, ==, r->zones[i].spanned);
+		}
+	}
+	rm_rf(dir);
+}
+
+static void test_bad_trace(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("pagesim-e2e-XXXXXX", NULL);
+	g_autofree char *trace = g_build_filename(dir, "bad.jsonl", NULL);
+	g_autofree char *cfg = src_path("configs/small-4k-64m.json");
+	g_autofree char *out = g_build_filename(dir, "out", NULL);
+	g_autofree char *err = NULL;
+	g_autofree char *summ = g_build_filename(out, "summary.json", NULL);
+	const char *args[] = {"run", "-q", "-c", cfg, "-t", trace, "-o", out, NULL};
+	const char *text =
+	    "{\"pagesim_trace\":1,\"source\":\"gen:e2e\",\"page_size\":4096,\"cpus\":2}\n"
+	    "{\"t\":10,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":1,\"order\":0,\"gfp\":\"GFP_"
+	    "KERNEL\"}\n"
+	    "{\"t\":20,\"op\":\"alloc\",\"id\":2,\"cpu\":0,\"pid\":1,\"order\":99,\"gfp\":\"GFP_"
+	    "KERNEL\"}\n";
+
+	g_assert_true(g_file_set_contents(trace, text, -1, NULL));
+	g_assert_cmpint(run_pagesim(args, NULL, &err), ==, 1);
+	g_assert_nonnull(strstr(err, "bad.jsonl:3:"));
+	g_assert_nonnull(strstr(err, "order"));
+	/* Nothing half-written under a final name. */
+	g_assert_false(g_file_test(summ, G_FILE_TEST_EXISTS));
+	g_clear_pointer(&err, g_free);
+
+	/* A generated trace may not reuse a live id. */
+	text = "{\"pagesim_trace\":1,\"source\":\"gen:e2e\",\"page_size\":4096,\"cpus\":2}\n"
+	       "{\"t\":10,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":1,\"order\":0,\"gfp\":\"GFP_"
+	       "KERNEL\"}\n"
+	       "{\"t\":20,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":1,\"order\":0,\"gfp\":\"GFP_"
+	       "KERNEL\"}\n";
+	g_assert_true(g_file_set_contents(trace, text, -1, NULL));
+	g_assert_cmpint(run_pagesim(args, NULL, &err), ==, 1);
+	g_assert_nonnull(strstr(err, "id"));
+	g_assert_nonnull(strstr(err, "reused"));
+	g_clear_pointer(&err, g_free);
+
+	/* A recorded trace may: counted as an anomaly. */
+	text = "{\"pagesim_trace\":1,\"source\":\"ftrace\",\"page_size\":4096,\"cpus\":2}\n"
+	       "{\"t\":10,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":1,\"order\":0,\"gfp\":\"GFP_"
+	       "KERNEL\"}\n"
+	       "{\"t\":20,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":1,\"order\":0,\"gfp\":\"GFP_"
+	       "KERNEL\"}\n"
+	       "{\"t\":30,\"op\":\"free\",\"id\":5}\n";
+	g_assert_true(g_file_set_contents(trace, text, -1, NULL));
+	g_assert_cmpint(run_pagesim(args, NULL, NULL), ==, 0);
+	{
+		cJSON *s = summary(out);
+
+		g_assert_cmpfloat(num(s, "anomalies", "alloc_live_id"), ==, 1);
+		g_assert_cmpfloat(num(s, "anomalies", "free_unknown_id"), ==, 1);
+		g_assert_cmpfloat(num(s, "totals", "pages_live"), ==, 1);
+		cJSON_Delete(s);
+	}
+	rm_rf(dir);
+}
+
+static void test_until_and_stdin(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("pagesim-e2e-XXXXXX", NULL);
+	g_autofree char *trace = write_trace(dir, 20000, 3);
+	g_autofree char *cfg = src_path("configs/small-4k-64m.json");
+	g_autofree char *a = g_build_filename(dir, "a", NULL);
+	g_autofree char *b = g_build_filename(dir, "b", NULL);
+	const char *args_a[] = {"run", "-q", "-c",	cfg,   "-t", trace,
+				"-o",  a,    "--until", "5ms", NULL};
+	const char *args_b[] = {"run", "-q", "-c", cfg, "-t", "-", "-o", b, NULL};
+	cJSON *sa, *sb;
+
+	g_assert_cmpint(run_pagesim(args_a, NULL, NULL), ==, 0);
+	g_assert_cmpint(run_pagesim(args_b, trace, NULL), ==, 0);
+	sa = summary(a);
+	sb = summary(b);
+	g_assert_cmpfloat(num(sa, "totals", "end_ns"), ==, 5e6);
+	g_assert_cmpfloat(num(sa, "totals", "events"), <, num(sb, "totals", "events"));
+	g_assert_cmpfloat(num(sb, "totals", "events"), ==, 20000 + 5);
+	cJSON_Delete(sa);
+	cJSON_Delete(sb);
+	rm_rf(dir);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_assert_cmpint(argc, >=, 2);
+	pagesim = argv[1];
+	g_test_add_func("/e2e/run/outputs-and-determinism", test_outputs_and_determinism);
+	g_test_add_func("/e2e/run/proc-layout-matches-real", test_proc_layout_matches_real);
+	g_test_add_func("/e2e/run/bad-trace", test_bad_trace);
+	g_test_add_func("/e2e/run/until-and-stdin", test_until_and_stdin);
+	return g_test_run();
+}

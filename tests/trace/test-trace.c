@@ -1,0 +1,1019 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-trace.c - trace format v1, reader and writer: every op parses and formats back to the
+ * same bytes, every kind of bad line is refused with a message naming the field, and traces
+ * written plain or gzip-compressed read back as the same events, with file:line in errors, no
+ * temporary file left behind on abort, and bounded memory on a long trace.
+ */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mm/mm.h"
+#include "trace/trace.h"
+
+/* One canonical line per op and per optional field; order matters only for the file tests. */
+static const char *const canonical[] = {
+    "{\"t\":0,\"op\":\"proc\",\"pid\":42,\"comm\":\"cc1\",\"oom_score_adj\":0}",
+    "{\"t\":5,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\\\"b\\\\c\\n\\u0001\",\"oom_score_adj\":-"
+    "1000}",
+    "{\"t\":1000,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":42,\"order\":0,"
+    "\"gfp\":\"GFP_HIGHUSER_MOVABLE|__GFP_ZERO\"}",
+    "{\"t\":1800,\"op\":\"alloc\",\"id\":2,\"cpu\":1,\"pid\":42,\"bytes\":20480,"
+    "\"gfp\":\"GFP_KERNEL\",\"kind\":\"kernel\"}",
+    "{\"t\":1800,\"op\":\"alloc\",\"id\":18446744073709551615,\"cpu\":1,\"pid\":0,\"order\":15,"
+    "\"gfp\":\"GFP_TRANSHUGE\",\"kind\":\"anon\",\"node\":1,\"pfn\":18446744073709551615}",
+    "{\"t\":1900,\"op\":\"alloc\",\"id\":3,\"cpu\":0,\"pid\":7,\"order\":3,\"gfp\":\"none\","
+    "\"kind\":\"slab_reclaimable\",\"pfn\":0}",
+    "{\"t\":1900,\"op\":\"alloc\",\"id\":4,\"cpu\":0,\"pid\":7,\"order\":1,\"gfp\":\"GFP_NOFS\","
+    "\"kind\":\"file\"}",
+    "{\"t\":9000,\"op\":\"free\",\"id\":1,\"cpu\":0}",
+    "{\"t\":9001,\"op\":\"free\",\"id\":2}",
+    "{\"t\":9900,\"op\":\"map\",\"pid\":42,\"addr\":140737488355328,\"len\":2097152,\"thp\":true}",
+    "{\"t\":9900,\"op\":\"map\",\"pid\":42,\"addr\":4096,\"len\":4096}",
+    "{\"t\":9950,\"op\":\"touch\",\"pid\":42,\"addr\":140737488355328,\"len\":65536}",
+    "{\"t\":9960,\"op\":\"unmap\",\"pid\":42,\"addr\":18446744073709547520,\"len\":4096}",
+    "{\"t\":10000,\"op\":\"compact\"}",
+    "{\"t\":10001,\"op\":\"compact\",\"order\":9}",
+    "{\"t\":10002,\"op\":\"sysctl\",\"name\":\"min_free_kbytes\",\"value\":67584}",
+    "{\"t\":10003,\"op\":\"sysctl\",\"name\":\"watermark_scale_factor\","
+    "\"value\":-9223372036854775808}",
+    "{\"t\":10004,\"op\":\"drop_caches\",\"value\":3}",
+    "{\"t\":10005,\"op\":\"drop_caches\",\"value\":1}",
+    "{\"t\":12000,\"op\":\"exit\",\"pid\":42}",
+    "{\"t\":18446744073709551615,\"op\":\"exit\",\"pid\":4194304}",
+};
+
+static const PsTraceHeader test_hdr = {
+    .version = 1, .source = "test", .page_size = 4096, .cpus = 2};
+
+static void parse_ok(const char *line, PsTraceEvent *ev)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!ps_trace_parse_line(line, strlen(line), ev, &error))
+		g_error("'%s' did not parse: %s", line, error->message);
+}
+
+static char *format(const PsTraceEvent *ev)
+{
+	char buf[PS_TRACE_EVENT_MAX];
+	gsize len = ps_trace_format_event(ev, buf);
+
+	g_assert_cmpuint(len, >, 0);
+	g_assert_cmpint(buf[len - 1], ==, '\n');
+	return g_strndup(buf, len - 1);
+}
+
+static void test_round_trip(void)
+{
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(canonical); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autofree char *out = NULL;
+		PsTraceEvent ev;
+
+		parse_ok(canonical[i], &ev);
+		g_assert_true(ps_trace_event_check(&ev, &error));
+		out = format(&ev);
+		g_assert_cmpstr(out, ==, canonical[i]);
+	}
+}
+
+static void test_fields(void)
+{
+	PsTraceEvent ev;
+
+	parse_ok(canonical[2], &ev);
+	g_assert_cmpint(ev.op, ==, PS_OP_ALLOC);
+	g_assert_cmpuint(ev.t_ns, ==, 1000);
+	g_assert_cmpuint(ev.id, ==, 1);
+	g_assert_cmpint(ev.cpu, ==, 0);
+	g_assert_cmpint(ev.pid, ==, 42);
+	g_assert_cmpint(ev.order, ==, 0);
+	g_assert_cmpuint(ev.bytes, ==, 0);
+	g_assert_true(ev.has_gfp);
+	g_assert_cmphex(ev.gfp, ==, PS_GFP_HIGHUSER_MOVABLE | PS_GFP_ZERO);
+	g_assert_cmpint(ev.kind, ==, PS_KIND_UNSPEC);
+	g_assert_cmpint(ev.node, ==, -1);
+	g_assert_false(ev.has_pfn);
+
+	parse_ok(canonical[3], &ev);
+	g_assert_cmpint(ev.order, ==, -1);
+	g_assert_cmpuint(ev.bytes, ==, 20480);
+	g_assert_cmpint(ev.kind, ==, PS_KIND_KERNEL);
+
+	parse_ok(canonical[4], &ev);
+	g_assert_cmpuint(ev.id, ==, UINT64_MAX);
+	g_assert_true(ev.has_pfn);
+	g_assert_cmpuint(ev.pfn, ==, UINT64_MAX);
+	g_assert_cmpint(ev.node, ==, 1);
+
+	parse_ok(canonical[1], &ev);
+	g_assert_cmpstr(ev.comm, ==, "a\"b\\c\n\001");
+	g_assert_cmpint(ev.oom_score_adj, ==, -1000);
+
+	parse_ok(canonical[8], &ev);
+	g_assert_cmpint(ev.op, ==, PS_OP_FREE);
+	g_assert_cmpint(ev.cpu, ==, -1);
+	g_assert_cmpint(ev.pid, ==, -1);
+
+	parse_ok(canonical[9], &ev);
+	g_assert_true(ev.thp);
+	g_assert_cmpuint(ev.addr, ==, 140737488355328ull);
+	g_assert_cmpuint(ev.len, ==, 2097152);
+	parse_ok(canonical[11], &ev);
+	g_assert_cmpint(ev.op, ==, PS_OP_TOUCH);
+	g_assert_false(ev.thp);
+
+	parse_ok(canonical[13], &ev);
+	g_assert_cmpint(ev.value, ==, -1);
+	g_assert_cmpint(ev.order, ==, -1);
+	parse_ok(canonical[14], &ev);
+	g_assert_cmpint(ev.value, ==, 9);
+
+	parse_ok(canonical[15], &ev);
+	g_assert_cmpstr(ev.name, ==, "min_free_kbytes");
+	g_assert_cmpint(ev.value, ==, 67584);
+	parse_ok(canonical[16], &ev);
+	g_assert_cmpint(ev.value, ==, INT64_MIN);
+
+	parse_ok("{\"t\":1,\"op\":\"drop_caches\"}", &ev);
+	g_assert_cmpint(ev.value, ==, 3);
+	parse_ok("{\"t\":1,\"op\":\"proc\",\"pid\":3,\"comm\":\"\"}", &ev);
+	g_assert_cmpint(ev.oom_score_adj, ==, 0);
+
+	parse_ok(canonical[20], &ev);
+	g_assert_cmpuint(ev.t_ns, ==, UINT64_MAX);
+}
+
+/* Other key orders, spacing and spellings parse and come back canonical. */
+static void test_normalise(void)
+{
+	static const char *const cases[][2] = {
+	    {" { \"op\" : \"free\" , \"id\" : 7 , \"t\" : 3 } \r",
+	     "{\"t\":3,\"op\":\"free\",\"id\":7}"},
+	    {"{\"gfp\":\"__GFP_ZERO|GFP_HIGHUSER_MOVABLE\",\"pid\":1,\"cpu\":1,\"order\":2,"
+	     "\"id\":9,\"op\":\"alloc\",\"t\":4}",
+	     "{\"t\":4,\"op\":\"alloc\",\"id\":9,\"cpu\":1,\"pid\":1,\"order\":2,"
+	     "\"gfp\":\"GFP_HIGHUSER_MOVABLE|__GFP_ZERO\"}"},
+	    {"{\"t\":4,\"op\":\"alloc\",\"id\":9,\"cpu\":1,\"pid\":1,\"order\":2,"
+	     "\"gfp\":\"0xcc0\"}",
+	     "{\"t\":4,\"op\":\"alloc\",\"id\":9,\"cpu\":1,\"pid\":1,\"order\":2,"
+	     "\"gfp\":\"GFP_KERNEL\"}"},
+	    {"{\"t\":-0,\"op\":\"map\",\"pid\":1,\"addr\":0,\"len\":1,\"thp\":false}",
+	     "{\"t\":0,\"op\":\"map\",\"pid\":1,\"addr\":0,\"len\":1}"},
+	    {"{\"t\":1,\"op\":\"compact\",\"order\":-1}", "{\"t\":1,\"op\":\"compact\"}"},
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":2,\"comm\":\"\\u00e9t\\u00e9\"}",
+	     "{\"t\":1,\"op\":\"proc\",\"pid\":2,\"comm\":\"\xc3\xa9t\xc3\xa9\","
+	     "\"oom_score_adj\":0}"},
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *out = NULL;
+		PsTraceEvent ev;
+
+		parse_ok(cases[i][0], &ev);
+		out = format(&ev);
+		g_assert_cmpstr(out, ==, cases[i][1]);
+	}
+}
+
+/* Bad lines: the message contains every given substring (field name first, then the reason). */
+static void parse_fails_len(const char *line, gsize len, const char *what1, const char *what2)
+{
+	g_autoptr(GError) error = NULL;
+	PsTraceEvent ev;
+
+	if (ps_trace_parse_line(line, len, &ev, &error))
+		g_error("'%.*s' parsed but should not", (int)MIN(len, 200), line);
+	g_assert_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE);
+	g_test_message("%s", error->message);
+	if (!strstr(error->message, what1) || (what2 && !strstr(error->message, what2)))
+		g_error("message '%s' lacks '%s'/'%s'", error->message, what1, what2 ? what2 : "");
+}
+
+static void parse_fails(const char *line, const char *what1, const char *what2)
+{
+	parse_fails_len(line, strlen(line), what1, what2);
+}
+
+#define ALLOC_HEAD "{\"t\":1,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":1,"
+
+static void test_errors(void)
+{
+	static const char *const cases[][3] = {
+	    {ALLOC_HEAD "\"order\":99,\"gfp\":\"GFP_KERNEL\"}",
+	     "order: must be an integer 0..15, got 99", NULL},
+	    {ALLOC_HEAD "\"order\":-1,\"gfp\":\"GFP_KERNEL\"}", "order: must be an integer 0..15",
+	     "got -1"},
+	    {ALLOC_HEAD "\"order\":0,\"gfp\":\"GFP_KERNEL|__GFP_FOO\"}", "gfp: ", "__GFP_FOO"},
+	    {ALLOC_HEAD "\"order\":0,\"gfp\":\"\"}", "gfp: ", "empty"},
+	    {ALLOC_HEAD "\"order\":0,\"gfp\":7}", "gfp: must be a string", "a number"},
+	    {ALLOC_HEAD "\"order\":0,\"bytes\":4096,\"gfp\":\"GFP_KERNEL\"}",
+	     "bytes: only one of order and bytes may be given", NULL},
+	    {ALLOC_HEAD "\"gfp\":\"GFP_KERNEL\"}", "order: missing", "order or bytes"},
+	    {ALLOC_HEAD "\"order\":0}", "gfp: missing", "alloc"},
+	    {ALLOC_HEAD "\"bytes\":0,\"gfp\":\"GFP_KERNEL\"}", "bytes: must be an integer > 0",
+	     "got 0"},
+	    {ALLOC_HEAD "\"order\":0,\"gfp\":\"GFP_KERNEL\",\"kind\":\"weird\"}",
+	     "kind: unknown kind \"weird\"", NULL},
+	    {ALLOC_HEAD "\"order\":0,\"gfp\":\"GFP_KERNEL\",\"kind\":\"\"}", "kind: unknown kind",
+	     NULL},
+	    {ALLOC_HEAD "\"order\":0,\"gfp\":\"GFP_KERNEL\",\"node\":1024}",
+	     "node: must be an integer 0..1023, got 1024", NULL},
+	    {ALLOC_HEAD "\"order\":0,\"gfp\":\"GFP_KERNEL\",\"pfn\":-5}",
+	     "pfn: must be an integer >= 0, got -5", NULL},
+	    {"{\"t\":1,\"op\":\"alloc\",\"id\":1,\"cpu\":8192,\"pid\":1,\"order\":0,"
+	     "\"gfp\":\"GFP_KERNEL\"}",
+	     "cpu: must be an integer 0..8191, got 8192", NULL},
+	    {"{\"t\":1,\"op\":\"alloc\",\"id\":1,\"pid\":1,\"order\":0,\"gfp\":\"GFP_KERNEL\"}",
+	     "cpu: missing (required by op \"alloc\")", NULL},
+	    {"{\"t\":1,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":4194305,\"order\":0,"
+	     "\"gfp\":\"GFP_KERNEL\"}",
+	     "pid: must be an integer 0..4194304, got 4194305", NULL},
+	    {ALLOC_HEAD "\"order\":\"3\",\"gfp\":\"GFP_KERNEL\"}",
+	     "order: must be an integer 0..15, got a string", NULL},
+	    {ALLOC_HEAD "\"order\":null,\"gfp\":\"GFP_KERNEL\"}", "order: must be an integer",
+	     "got null"},
+	    {ALLOC_HEAD "\"order\":true,\"gfp\":\"GFP_KERNEL\"}", "order: must be an integer",
+	     "got true"},
+	    {ALLOC_HEAD "\"order\":[1],\"gfp\":\"GFP_KERNEL\"}", "order: must be an integer",
+	     "got an array"},
+	    {ALLOC_HEAD "\"order\":{\"a\":[1,{\"b\":2}]},\"gfp\":\"GFP_KERNEL\"}",
+	     "order: must be an integer", "got an object"},
+	    /* integers: no fraction, exponent, leading zero or overflow; NaN/Infinity not JSON */
+	    {"{\"t\":1.5,\"op\":\"exit\",\"pid\":1}", "t: must be an integer >= 0, got 1.5", NULL},
+	    {"{\"t\":1.0,\"op\":\"exit\",\"pid\":1}", "t: must be an integer >= 0, got 1.0", NULL},
+	    {"{\"t\":1e3,\"op\":\"exit\",\"pid\":1}", "t: must be an integer >= 0, got 1e3", NULL},
+	    {"{\"t\":1e999,\"op\":\"exit\",\"pid\":1}", "t: must be an integer", "1e999"},
+	    {"{\"t\":007,\"op\":\"exit\",\"pid\":1}", "t: must be an integer", "got 007"},
+	    {"{\"t\":-1,\"op\":\"exit\",\"pid\":1}", "t: must be an integer >= 0, got -1", NULL},
+	    {"{\"t\":18446744073709551616,\"op\":\"exit\",\"pid\":1}", "t: must be an integer",
+	     "18446744073709551616"},
+	    {"{\"t\":NaN,\"op\":\"exit\",\"pid\":1}", "not valid JSON", NULL},
+	    {"{\"t\":Infinity,\"op\":\"exit\",\"pid\":1}", "not valid JSON", NULL},
+	    {"{\"t\":-Infinity,\"op\":\"exit\",\"pid\":1}", "not valid JSON", NULL},
+	    {"{\"t\":1,\"op\":\"sysctl\",\"name\":\"x\",\"value\":9223372036854775808}",
+	     "value: must be a 64-bit integer, got 9223372036854775808", NULL},
+	    {"{\"t\":1,\"op\":\"sysctl\",\"name\":\"x\",\"value\":-9223372036854775809}",
+	     "value: must be a 64-bit integer", NULL},
+	    {"{\"t\":1,\"op\":\"sysctl\",\"name\":\"Min-Free\",\"value\":1}",
+	     "name: ", "not a vm sysctl name"},
+	    {"{\"t\":1,\"op\":\"sysctl\",\"name\":\"\",\"value\":1}", "name: must not be empty",
+	     NULL},
+	    {"{\"t\":1,\"op\":\"sysctl\",\"name\":\"min_free_kbytes\"}", "value: missing", NULL},
+	    /* keys and ops */
+	    {"{\"t\":1,\"op\":\"exit\",\"pid\":1,\"foo\":2}", "\"foo\": unknown key", NULL},
+	    {"{\"t\":1,\"op\":\"exit\",\"pid\":1,\"pid\":2}", "pid: given twice", NULL},
+	    {"{\"t\":1,\"op\":\"exit\",\"op\":\"exit\",\"pid\":1}", "op: given twice", NULL},
+	    {"{\"t\":1,\"op\":\"free\",\"id\":1,\"pid\":1}", "pid: not a field of op \"free\"",
+	     NULL},
+	    {"{\"t\":1,\"op\":\"fork\",\"pid\":1}", "op: unknown op \"fork\"", NULL},
+	    {"{\"t\":1,\"op\":3}", "op: must be a string", NULL},
+	    {"{\"t\":1,\"pid\":1}", "op: missing", NULL},
+	    {"{\"op\":\"exit\",\"pid\":1}", "t: missing", NULL},
+	    {"{\"t\":1,\"op\":\"free\"}", "id: missing", NULL},
+	    /* proc */
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"0123456789abcdef\"}",
+	     "comm: at most 15 bytes, got 16", NULL},
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"oom_score_adj\":1001}",
+	     "oom_score_adj: must be an integer -1000..1000, got 1001", NULL},
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1}", "comm: missing", NULL},
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"\xff\xfe\"}", "comm: not valid UTF-8",
+	     NULL},
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\\u0000b\"}", "escaped NUL", NULL},
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"c\\u0000omm\":\"ab\"}", "escaped NUL", NULL},
+	    /* ranges */
+	    {"{\"t\":1,\"op\":\"touch\",\"pid\":1,\"addr\":4096,\"len\":0}",
+	     "len: must be an integer > 0, got 0", NULL},
+	    {"{\"t\":1,\"op\":\"touch\",\"pid\":1,\"addr\":18446744073709551615,\"len\":2}",
+	     "len: addr + len runs past", NULL},
+	    {"{\"t\":1,\"op\":\"touch\",\"pid\":1,\"addr\":0,\"len\":4096,\"thp\":true}",
+	     "thp: not a field of op \"touch\"", NULL},
+	    {"{\"t\":1,\"op\":\"map\",\"pid\":1,\"addr\":0,\"len\":4096,\"thp\":1}",
+	     "thp: must be true or false, got a number", NULL},
+	    {"{\"t\":1,\"op\":\"map\",\"pid\":1,\"len\":4096}", "addr: missing", NULL},
+	    {"{\"t\":1,\"op\":\"compact\",\"order\":16}",
+	     "order: must be an integer -1..15, got 16", NULL},
+	    {"{\"t\":1,\"op\":\"drop_caches\",\"value\":4}",
+	     "value: must be an integer 1..3, got 4", NULL},
+	    {"{\"t\":1,\"op\":\"drop_caches\",\"value\":0}", "value: must be an integer 1..3",
+	     NULL},
+	    /* not an event line at all */
+	    {"", "empty line", NULL},
+	    {"   ", "not valid JSON", NULL},
+	    {"{\"t\":1,\"op\":\"al", "not valid JSON", NULL},
+	    {"{\"t\":1,\"op\":\"exit\",\"pid\":1", "not valid JSON", NULL},
+	    {"{\"t\":1,\"op\":\"exit\",\"pid\":1}}", "unexpected text after the JSON object", NULL},
+	    {"{\"t\":1,\"op\":\"exit\",\"pid\":1} {}", "unexpected text", "column 29"},
+	    {"[1,2]", "not a JSON object", NULL},
+	    {"\"x\"", "not a JSON object", NULL},
+	    {"\x89PNG\r\n\x1a\n\xff\xd8", "not valid JSON", NULL},
+	    {"{\"pagesim_trace\":1,\"source\":\"x\",\"page_size\":4096,\"cpus\":1}",
+	     "op: missing (a trace header", NULL},
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++)
+		parse_fails(cases[i][0], cases[i][1], cases[i][2]);
+
+	/* an embedded NUL byte, and a line that is not NUL-terminated at len */
+	parse_fails_len("{\"t\":1,\"op\":\"exit\",\0\"pid\":1}", 28, "NUL byte", "column 20");
+	parse_fails_len("{\"t\":1,\"op\":\"exit\",\"pid\":1}xxxx", 20, "not valid JSON", NULL);
+}
+
+/* Nesting far past cJSON's limit is an error, not a stack overflow; huge lines are just long. */
+static void test_hostile(void)
+{
+	GString *s = g_string_new(NULL);
+	int i;
+
+	for (i = 0; i < 100000; i++)
+		g_string_append_c(s, '[');
+	parse_fails(s->str, "not valid JSON", NULL);
+
+	g_string_assign(s, "{\"t\":1,\"op\":\"exit\",\"pid\":");
+	for (i = 0; i < 100000; i++)
+		g_string_append(s, "{\"a\":");
+	parse_fails(s->str, "not valid JSON", NULL);
+
+	g_string_assign(s, "{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"");
+	for (i = 0; i < 4 << 20; i++)
+		g_string_append_c(s, 'x');
+	g_string_append(s, "\"}");
+	parse_fails(s->str, "comm: at most 15 bytes", NULL);
+
+	g_string_assign(s, "{\"t\":1,\"op\":\"exit\",\"pid\":");
+	for (i = 0; i < 100000; i++)
+		g_string_append_c(s, '9');
+	g_string_append(s, "}");
+	parse_fails(s->str, "pid: must be an integer 0..4194304, got 9999", "...");
+
+	/* every prefix of a valid line is refused without reading past its end */
+	for (i = 0; i < (int)strlen(canonical[4]); i++) {
+		g_autoptr(GError) error = NULL;
+		char *copy = g_memdup2(canonical[4], (gsize)i);
+		PsTraceEvent ev;
+
+		g_assert_false(ps_trace_parse_line(copy, (gsize)i, &ev, &error));
+		g_assert_nonnull(error);
+		g_free(copy);
+	}
+	g_string_free(s, TRUE);
+}
+
+static void header_fails(const char *line, const char *what)
+{
+	g_autoptr(GError) error = NULL;
+	PsTraceHeader hdr;
+
+	g_assert_false(ps_trace_parse_header(line, strlen(line), &hdr, &error));
+	g_test_message("%s", error->message);
+	if (!strstr(error->message, what))
+		g_error("message '%s' lacks '%s'", error->message, what);
+}
+
+static void test_header(void)
+{
+	static const char *line =
+	    "{\"pagesim_trace\":1,\"source\":\"gen:kbuild\",\"page_size\":4096,\"cpus\":2}";
+	g_autoptr(GError) error = NULL;
+	char buf[PS_TRACE_EVENT_MAX];
+	PsTraceHeader hdr;
+	gsize len;
+
+	g_assert_true(ps_trace_parse_header(line, strlen(line), &hdr, &error));
+	g_assert_cmpint(hdr.version, ==, 1);
+	g_assert_cmpstr(hdr.source, ==, "gen:kbuild");
+	g_assert_cmpuint(hdr.page_size, ==, 4096);
+	g_assert_cmpint(hdr.cpus, ==, 2);
+	len = ps_trace_format_header(&hdr, buf);
+	g_assert_cmpmem(buf, len - 1, line, strlen(line));
+
+	header_fails("{\"pagesim_trace\":2,\"source\":\"x\",\"page_size\":4096,\"cpus\":2}",
+		     "pagesim_trace: version 2 is not supported");
+	header_fails("{\"t\":1,\"op\":\"exit\",\"pid\":1}", "pagesim_trace: missing");
+	header_fails("{\"pagesim_trace\":1,\"source\":\"x\",\"page_size\":5000,\"cpus\":2}",
+		     "page_size: must be a power of two 4096..65536, got 5000");
+	header_fails("{\"pagesim_trace\":1,\"source\":\"x\",\"page_size\":131072,\"cpus\":2}",
+		     "page_size: must be a power of two");
+	header_fails("{\"pagesim_trace\":1,\"source\":\"x\",\"page_size\":4096,\"cpus\":0}",
+		     "cpus: must be an integer 1..8192, got 0");
+	header_fails("{\"pagesim_trace\":1,\"source\":\"x\",\"page_size\":4096}",
+		     "cpus: missing from the header");
+	header_fails("{\"pagesim_trace\":1,\"source\":\"x\",\"page_size\":4096,\"cpus\":1,\"y\":1}",
+		     "\"y\": unknown key in the header");
+	header_fails("{\"pagesim_trace\":1,\"source\":\"0123456789012345678901234567890123\","
+		     "\"page_size\":4096,\"cpus\":1}",
+		     "source: at most 31 bytes");
+	header_fails("{\"pagesim_trace\":1.0,\"source\":\"x\",\"page_size\":4096,\"cpus\":1}",
+		     "pagesim_trace: must be an integer");
+	header_fails("", "missing header");
+	header_fails("\x1f\x8b\x08", "not valid JSON");
+}
+
+/* What the writer refuses: events the parser would refuse, and out-of-order ones. */
+static void test_event_check(void)
+{
+	g_autoptr(GError) error = NULL;
+	PsTraceEvent ev;
+
+	ps_trace_event_init(&ev);
+	ev.op = PS_OP_ALLOC;
+	ev.cpu = 0;
+	ev.pid = 1;
+	ev.order = 0;
+	g_assert_false(ps_trace_event_check(&ev, &error));
+	g_assert_nonnull(strstr(error->message, "gfp: missing"));
+	g_clear_error(&error);
+
+	ev.has_gfp = true;
+	ev.bytes = 4096;
+	g_assert_false(ps_trace_event_check(&ev, &error));
+	g_assert_nonnull(strstr(error->message, "bytes: only one of order and bytes"));
+	g_clear_error(&error);
+
+	ev.bytes = 0;
+	ev.order = 16;
+	g_assert_false(ps_trace_event_check(&ev, &error));
+	g_assert_nonnull(strstr(error->message, "order: must be an integer 0..15, got 16"));
+	g_clear_error(&error);
+
+	ev.order = 0;
+	g_assert_true(ps_trace_event_check(&ev, &error));
+	g_assert_no_error(error);
+
+	ps_trace_event_init(&ev);
+	ev.op = PS_OP_SYSCTL;
+	g_assert_false(ps_trace_event_check(&ev, &error));
+	g_assert_nonnull(strstr(error->message, "name: must not be empty"));
+	g_clear_error(&error);
+
+	ps_trace_event_init(&ev);
+	ev.op = PS_OP_TOUCH;
+	ev.pid = 1;
+	ev.len = 4096;
+	ev.thp = true;
+	g_assert_false(ps_trace_event_check(&ev, &error));
+	g_assert_nonnull(strstr(error->message, "thp: not a field of op \"touch\""));
+	g_clear_error(&error);
+
+	ps_trace_event_init(&ev);
+	ev.op = PS_OP_PROC;
+	ev.pid = 1;
+	memset(ev.comm, 'x', sizeof(ev.comm));
+	g_assert_false(ps_trace_event_check(&ev, &error));
+	g_assert_nonnull(strstr(error->message, "comm:"));
+	g_clear_error(&error);
+}
+
+/* ---- files -------------------------------------------------------------------------------- */
+
+static char *make_tmpdir(void)
+{
+	g_autoptr(GError) error = NULL;
+	char *dir = g_dir_make_tmp("test-trace-XXXXXX", &error);
+
+	g_assert_no_error(error);
+	return dir;
+}
+
+static void rm_rf(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		g_autofree char *p = g_build_filename(dir, name, NULL);
+
+		g_unlink(p);
+	}
+	if (d != NULL)
+		g_dir_close(d);
+	g_rmdir(dir);
+}
+
+static unsigned count_dir_entries(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	unsigned n = 0;
+
+	g_assert_nonnull(d);
+	while (g_dir_read_name(d) != NULL)
+		n++;
+	g_dir_close(d);
+	return n;
+}
+
+static void write_canonical(const char *path)
+{
+	g_autoptr(GError) error = NULL;
+	PsTraceWriter *w = ps_trace_writer_new(path, &test_hdr, &error);
+	size_t i;
+
+	g_assert_no_error(error);
+	for (i = 0; i < G_N_ELEMENTS(canonical); i++) {
+		PsTraceEvent ev;
+
+		parse_ok(canonical[i], &ev);
+		g_assert_true(ps_trace_writer_write(w, &ev, &error));
+		g_assert_no_error(error);
+	}
+	g_assert_cmpuint(ps_trace_writer_count(w), ==, G_N_ELEMENTS(canonical));
+	g_assert_true(ps_trace_writer_close(w, &error));
+	g_assert_no_error(error);
+}
+
+static void read_canonical(const char *path)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsTraceReader) r = NULL;
+	PsTraceHeader hdr;
+	PsTraceEvent ev;
+	size_t i;
+
+	r = ps_trace_reader_open(path, &hdr, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(r);
+	g_assert_cmpstr(ps_trace_reader_path(r), ==, path);
+	g_assert_cmpstr(hdr.source, ==, "test");
+	g_assert_cmpint(hdr.cpus, ==, 2);
+	for (i = 0; i < G_N_ELEMENTS(canonical); i++) {
+		g_autofree char *out = NULL;
+
+		g_assert_cmpint(ps_trace_reader_next(r, &ev, &error), ==, 1);
+		g_assert_no_error(error);
+		g_assert_cmpuint(ps_trace_reader_line(r), ==, i + 2);
+		out = format(&ev);
+		g_assert_cmpstr(out, ==, canonical[i]);
+	}
+	g_assert_cmpint(ps_trace_reader_next(r, &ev, &error), ==, 0);
+	g_assert_no_error(error);
+	g_assert_cmpint(ps_trace_reader_next(r, &ev, &error), ==, 0);
+}
+
+static void test_file_plain(void)
+{
+	g_autofree char *dir = make_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "t.jsonl", NULL);
+	g_autofree char *text = NULL;
+	g_autoptr(GString) expect = g_string_new(
+	    "{\"pagesim_trace\":1,\"source\":\"test\",\"page_size\":4096,\"cpus\":2}\n");
+	g_autoptr(GError) error = NULL;
+	gsize len;
+	size_t i;
+
+	write_canonical(path);
+	g_assert_cmpuint(count_dir_entries(dir), ==, 1);
+	g_assert_true(g_file_get_contents(path, &text, &len, &error));
+	for (i = 0; i < G_N_ELEMENTS(canonical); i++)
+		g_string_append_printf(expect, "%s\n", canonical[i]);
+	g_assert_cmpstr(text, ==, expect->str);
+	read_canonical(path);
+	rm_rf(dir);
+}
+
+static void test_file_gzip(void)
+{
+	g_autofree char *dir = make_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "t.jsonl.gz", NULL);
+	g_autofree char *path2 = g_build_filename(dir, "u.jsonl.gz", NULL);
+	g_autofree char *a = NULL, *b = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize alen, blen;
+
+	write_canonical(path);
+	write_canonical(path2);
+	g_assert_true(g_file_get_contents(path, &a, &alen, &error));
+	g_assert_true(g_file_get_contents(path2, &b, &blen, &error));
+	/* gzip: magic, deflate, no FNAME/FCOMMENT/FEXTRA flags, mtime 0; same bytes every time */
+	g_assert_cmpuint(alen, >, 18);
+	g_assert_cmphex((guchar)a[0], ==, 0x1f);
+	g_assert_cmphex((guchar)a[1], ==, 0x8b);
+	g_assert_cmphex((guchar)a[2], ==, 8);
+	g_assert_cmphex((guchar)a[3], ==, 0);
+	g_assert_cmphex((guchar)a[4] | (guchar)a[5] | (guchar)a[6] | (guchar)a[7], ==, 0);
+	g_assert_cmpmem(a, alen, b, blen);
+	read_canonical(path);
+	rm_rf(dir);
+}
+
+/* Two gzip members back to back read as one trace, as with `cat a.gz b.gz`. */
+static void test_gzip_members(void)
+{
+	g_autofree char *dir = make_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "t.jsonl.gz", NULL);
+	g_autofree char *cat = g_build_filename(dir, "cat.jsonl.gz", NULL);
+	g_autofree char *data = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GString) both = g_string_new(NULL);
+	g_autoptr(PsTraceReader) r = NULL;
+	PsTraceEvent ev;
+	gsize len;
+	unsigned n = 0;
+	int rc;
+
+	write_canonical(path);
+	g_assert_true(g_file_get_contents(path, &data, &len, &error));
+	g_string_append_len(both, data, (gssize)len);
+	/* the second member: header-less events, times continuing */
+	{
+		GConverter *z =
+		    G_CONVERTER(g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP, 6));
+		const char *more = "\n{\"t\":18446744073709551615,\"op\":\"exit\",\"pid\":5}\n";
+		char out[256];
+		gsize nread, nwritten;
+
+		g_assert_cmpint(g_converter_convert(z, more, strlen(more), out, sizeof(out),
+						    G_CONVERTER_INPUT_AT_END, &nread, &nwritten,
+						    &error),
+				==, G_CONVERTER_FINISHED);
+		g_string_append_len(both, out, (gssize)nwritten);
+		g_object_unref(z);
+	}
+	g_assert_true(g_file_set_contents(cat, both->str, (gssize)both->len, &error));
+	r = ps_trace_reader_open(cat, NULL, &error);
+	g_assert_no_error(error);
+	while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1)
+		n++;
+	g_assert_no_error(error);
+	g_assert_cmpint(rc, ==, 0);
+	g_assert_cmpuint(n, ==, G_N_ELEMENTS(canonical) + 1);
+	g_assert_cmpint(ev.pid, ==, 5);
+	rm_rf(dir);
+}
+
+/* Reads a file whose contents are given, expecting an error containing all of `what`. */
+static void read_fails(const char *dir, const char *contents, gssize len, const char *what1,
+		       const char *what2)
+{
+	g_autofree char *path = g_build_filename(dir, "bad.jsonl", NULL);
+	g_autofree char *prefix = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsTraceReader) r = NULL;
+	PsTraceEvent ev;
+	int rc = 1;
+
+	g_assert_true(g_file_set_contents(path, contents, len, &error));
+	r = ps_trace_reader_open(path, NULL, &error);
+	while (r != NULL && (rc = ps_trace_reader_next(r, &ev, &error)) == 1)
+		;
+	g_assert_true(r == NULL || rc == -1);
+	g_assert_nonnull(error);
+	g_test_message("%s", error->message);
+	prefix = g_strdup_printf("%s:", path);
+	if (!g_str_has_prefix(error->message, prefix) || !strstr(error->message, what1) ||
+	    (what2 && !strstr(error->message, what2)))
+		g_error("message '%s' lacks '%s', '%s' or '%s'", error->message, prefix, what1,
+			what2 ? what2 : "");
+}
+
+#define HDR "{\"pagesim_trace\":1,\"source\":\"x\",\"page_size\":4096,\"cpus\":2}\n"
+
+static void test_reader_errors(void)
+{
+	g_autofree char *dir = make_tmpdir();
+	g_autofree char *missing = g_build_filename(dir, "nope.jsonl", NULL);
+	g_autoptr(GError) error = NULL;
+	GString *big;
+	int i;
+
+	read_fails(
+	    dir, HDR "{\"t\":10,\"op\":\"exit\",\"pid\":1}\n{\"t\":5,\"op\":\"exit\",\"pid\":1}\n",
+	    -1, ":3: t: time goes backwards (5 < 10)", NULL);
+	read_fails(dir, HDR "\n\n{\"t\":1,\"op\":\"exit\",\"pid\":1,\"order\":1}\n", -1,
+		   ":4: order: not a field of op \"exit\"", NULL);
+	read_fails(dir, HDR "{\"t\":1,\"op\":\"free\",\"id\":1,\"cpu\":2}\n", -1,
+		   ":2: cpu: 2 is not below the header's cpus (2)", NULL);
+	read_fails(dir, "", 0, ":1: missing header", NULL);
+	read_fails(dir, "\n" HDR, -1, ":1: missing header", NULL);
+	read_fails(dir, "{\"t\":1,\"op\":\"exit\",\"pid\":1}\n", -1, ":1: pagesim_trace: missing",
+		   NULL);
+	read_fails(dir, "{\"pagesim_trace\":1,\"source\":\"x\",\"page_", -1, ":1: not valid JSON",
+		   NULL);
+	read_fails(dir, HDR "{\"t\":1,\"op\":\"exit\",\"pid\":1}\n{\"t\":2,\"op\":\"ex", -1,
+		   ":3: not valid JSON", NULL);
+	read_fails(dir, HDR "{\"t\":1,\"op\":\"exit\",\0\"pid\":1}\n", (gssize)sizeof(HDR) + 28,
+		   ":2: line contains a NUL byte", NULL);
+	read_fails(dir, "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage", 18, ":1: gzip", NULL);
+
+	big = g_string_new(HDR "{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"");
+	for (i = 0; i < PS_TRACE_LINE_MAX + 10; i++)
+		g_string_append_c(big, 'x');
+	g_string_append(big, "\"}\n");
+	read_fails(dir, big->str, (gssize)big->len, ":2: line is longer than 1048576 bytes", NULL);
+	g_string_free(big, TRUE);
+
+	g_assert_null(ps_trace_reader_open(missing, NULL, &error));
+	g_assert_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO);
+	g_assert_true(g_str_has_prefix(error->message, missing));
+	rm_rf(dir);
+}
+
+/* Blank and CRLF lines, and a last line without a newline, are fine. */
+static void test_reader_lines(void)
+{
+	g_autofree char *dir = make_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "t.jsonl", NULL);
+	static const char text[] = HDR "\n  \r\n{\"t\":1,\"op\":\"exit\",\"pid\":1}\r\n\n"
+				       "{\"t\":1,\"op\":\"exit\",\"pid\":2}";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsTraceReader) r = NULL;
+	PsTraceEvent ev;
+
+	g_assert_true(g_file_set_contents(path, text, -1, &error));
+	r = ps_trace_reader_open(path, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(ps_trace_reader_next(r, &ev, &error), ==, 1);
+	g_assert_cmpint(ev.pid, ==, 1);
+	g_assert_cmpuint(ps_trace_reader_line(r), ==, 4);
+	g_assert_cmpint(ps_trace_reader_next(r, &ev, &error), ==, 1);
+	g_assert_cmpint(ev.pid, ==, 2);
+	g_assert_cmpuint(ps_trace_reader_line(r), ==, 6);
+	g_assert_cmpint(ps_trace_reader_next(r, &ev, &error), ==, 0);
+	g_assert_no_error(error);
+	rm_rf(dir);
+}
+
+static void test_writer_abort(void)
+{
+	g_autofree char *dir = make_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "t.jsonl.gz", NULL);
+	g_autoptr(GError) error = NULL;
+	PsTraceWriter *w;
+	PsTraceEvent ev;
+	GDir *d;
+	const char *name;
+	int i;
+
+	w = ps_trace_writer_new(path, &test_hdr, &error);
+	g_assert_no_error(error);
+	for (i = 0; i < 50000; i++) {
+		parse_ok(canonical[2], &ev);
+		ev.id = (uint64_t)i;
+		ev.t_ns = (uint64_t)i;
+		g_assert_true(ps_trace_writer_write(w, &ev, &error));
+	}
+	/* in flight: one temporary file beside the target, nothing under the final name */
+	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+	d = g_dir_open(dir, 0, NULL);
+	name = g_dir_read_name(d);
+	g_assert_nonnull(name);
+	g_assert_true(g_str_has_prefix(name, ".t.jsonl.gz.tmp-"));
+	g_assert_null(g_dir_read_name(d));
+	g_dir_close(d);
+
+	/* a bad event is refused, and the writer can still be aborted */
+	ev.t_ns = 1;
+	g_assert_false(ps_trace_writer_write(w, &ev, &error));
+	g_assert_nonnull(strstr(error->message, "t: time goes backwards (1 < 49999)"));
+	g_clear_error(&error);
+	ev.t_ns = 50000;
+	ev.cpu = 2;
+	g_assert_false(ps_trace_writer_write(w, &ev, &error));
+	g_assert_nonnull(strstr(error->message, "cpu: 2 is not below the header's cpus (2)"));
+	g_clear_error(&error);
+
+	ps_trace_writer_abort(w);
+	g_assert_cmpuint(count_dir_entries(dir), ==, 0);
+
+	/* an existing trace is untouched by an aborted rewrite */
+	write_canonical(path);
+	w = ps_trace_writer_new(path, &test_hdr, &error);
+	ps_trace_writer_abort(w);
+	g_assert_cmpuint(count_dir_entries(dir), ==, 1);
+	read_canonical(path);
+
+	/* a bad header is refused before anything is created */
+	{
+		PsTraceHeader bad = test_hdr;
+
+		bad.page_size = 3000;
+		g_assert_null(ps_trace_writer_new(path, &bad, &error));
+		g_assert_nonnull(strstr(error->message, "page_size:"));
+		g_clear_error(&error);
+	}
+	g_assert_null(ps_trace_writer_new("/nonexistent-dir/t.jsonl", &test_hdr, &error));
+	g_assert_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO);
+	rm_rf(dir);
+}
+
+/* A full disk (standard output on /dev/full): an error, and every later call fails. */
+static void test_writer_io_error(void)
+{
+	g_autoptr(GError) error = NULL;
+	PsTraceWriter *w;
+	PsTraceEvent ev;
+	int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	int saved;
+	gboolean ok = TRUE;
+	unsigned i;
+
+	if (full < 0) {
+		g_test_skip("no /dev/full");
+		return;
+	}
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	g_assert_cmpint(dup2(full, STDOUT_FILENO), ==, STDOUT_FILENO);
+	w = ps_trace_writer_new("-", &test_hdr, &error);
+	g_assert_nonnull(w);
+	for (i = 0; i < 100000 && ok; i++) {
+		parse_ok(canonical[7], &ev);
+		ev.t_ns = i;
+		ok = ps_trace_writer_write(w, &ev, &error);
+	}
+	if (ok)
+		ok = ps_trace_writer_close(w, &error);
+	else
+		g_assert_false(ps_trace_writer_close(w, NULL));
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	close(full);
+	g_assert_false(ok);
+	g_assert_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO);
+	g_assert_nonnull(strstr(error->message, "<stdout>: write: "));
+	g_assert_nonnull(strstr(error->message, g_strerror(ENOSPC)));
+}
+
+/* Cut a gzip trace short: an error naming the file, never a crash or a silent short read. */
+static void test_gzip_truncated(void)
+{
+	g_autofree char *dir = make_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "t.jsonl.gz", NULL);
+	g_autofree char *data = NULL;
+	g_autoptr(GError) error = NULL;
+	PsTraceWriter *w;
+	PsTraceEvent ev;
+	gsize len, cut;
+	int i;
+
+	w = ps_trace_writer_new(path, &test_hdr, &error);
+	for (i = 0; i < 20000; i++) {
+		parse_ok(canonical[2], &ev);
+		ev.id = (uint64_t)i * 7919;
+		ev.t_ns = (uint64_t)i * 13;
+		ev.cpu = i & 1;
+		ps_trace_writer_write(w, &ev, &error);
+	}
+	g_assert_true(ps_trace_writer_close(w, &error));
+	g_assert_true(g_file_get_contents(path, &data, &len, &error));
+
+	for (cut = 1; cut < len; cut = cut < 64 ? cut + 1 : cut * 3 / 2) {
+		g_autoptr(PsTraceReader) r = NULL;
+		g_autoptr(GError) err = NULL;
+		int rc = 1;
+
+		g_assert_true(g_file_set_contents(path, data, (gssize)cut, &err));
+		r = ps_trace_reader_open(path, NULL, &err);
+		while (r != NULL && (rc = ps_trace_reader_next(r, &ev, &err)) == 1)
+			;
+		g_assert_nonnull(err);
+		g_assert_true(g_str_has_prefix(err->message, path));
+	}
+	/* the last 8 bytes are the CRC and length: the data is all there, the stream is not */
+	{
+		g_autoptr(PsTraceReader) r = NULL;
+		g_autoptr(GError) err = NULL;
+		int rc;
+
+		g_assert_true(g_file_set_contents(path, data, (gssize)len - 4, &err));
+		r = ps_trace_reader_open(path, NULL, &err);
+		g_assert_nonnull(r);
+		while ((rc = ps_trace_reader_next(r, &ev, &err)) == 1)
+			;
+		g_assert_cmpint(rc, ==, -1);
+		g_assert_nonnull(strstr(err->message, "gzip"));
+	}
+	/* a flipped byte in the middle */
+	{
+		g_autoptr(PsTraceReader) r = NULL;
+		g_autoptr(GError) err = NULL;
+		int rc;
+
+		data[len / 2] ^= 0x55;
+		g_assert_true(g_file_set_contents(path, data, (gssize)len, &err));
+		r = ps_trace_reader_open(path, NULL, &err);
+		g_assert_nonnull(r);
+		while ((rc = ps_trace_reader_next(r, &ev, &err)) == 1)
+			;
+		g_assert_cmpint(rc, ==, -1);
+		g_assert_nonnull(err);
+	}
+	rm_rf(dir);
+}
+
+/* AddressSanitizer keeps freed memory in quarantine, so peak RSS says nothing under it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PS_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PS_TEST_ASAN 1
+#endif
+#endif
+
+static long vm_hwm_kb(void)
+{
+	g_autofree char *status = NULL;
+	const char *p;
+
+	if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL))
+		return -1;
+	p = strstr(status, "VmHWM:");
+	return p ? strtol(p + 6, NULL, 10) : -1;
+}
+
+/*
+ * 300k events (~30 MB of text) written and read back: counts and content match, and reading
+ * raises the peak RSS by far less than the text would take if it were held.
+ */
+static void test_large(void)
+{
+	g_autofree char *dir = make_tmpdir();
+	const char *names[] = {"big.jsonl", "big.jsonl.gz"};
+	const unsigned n = 300000;
+	size_t k;
+
+	for (k = 0; k < G_N_ELEMENTS(names); k++) {
+		g_autofree char *path = g_build_filename(dir, names[k], NULL);
+		g_autoptr(GError) error = NULL;
+		PsTraceWriter *w;
+		PsTraceReader *r;
+		PsTraceEvent ev;
+		unsigned i = 0;
+		long before, after;
+		int rc;
+
+		w = ps_trace_writer_new(path, &test_hdr, &error);
+		g_assert_no_error(error);
+		for (i = 0; i < n; i++) {
+			ps_trace_event_init(&ev);
+			ev.t_ns = (uint64_t)i * 1000;
+			ev.op = i % 2 ? PS_OP_FREE : PS_OP_ALLOC;
+			ev.id = i / 2;
+			ev.cpu = (int)(i / 2 % 2);
+			if (ev.op == PS_OP_ALLOC) {
+				ev.pid = 1000 + (int)(i % 50);
+				ev.order = (int)(i % 4);
+				ev.has_gfp = true;
+				ev.gfp = i % 3 ? PS_GFP_HIGHUSER_MOVABLE : PS_GFP_KERNEL;
+			}
+			g_assert_true(ps_trace_writer_write(w, &ev, &error));
+		}
+		g_assert_true(ps_trace_writer_close(w, &error));
+
+		before = vm_hwm_kb();
+		r = ps_trace_reader_open(path, NULL, &error);
+		g_assert_no_error(error);
+		i = 0;
+		while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1) {
+			g_assert_cmpuint(ev.t_ns, ==, (uint64_t)i * 1000);
+			g_assert_cmpuint(ev.id, ==, i / 2);
+			i++;
+		}
+		g_assert_no_error(error);
+		g_assert_cmpint(rc, ==, 0);
+		g_assert_cmpuint(i, ==, n);
+		ps_trace_reader_close(r);
+		after = vm_hwm_kb();
+		g_test_message("%s: peak RSS %ld -> %ld kB", names[k], before, after);
+#ifndef PS_TEST_ASAN
+		if (before > 0 && after > 0)
+			g_assert_cmpint(after - before, <, 16 * 1024);
+#endif
+		g_unlink(path);
+	}
+	rm_rf(dir);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/trace/format/round-trip", test_round_trip);
+	g_test_add_func("/trace/format/fields", test_fields);
+	g_test_add_func("/trace/format/normalise", test_normalise);
+	g_test_add_func("/trace/format/errors", test_errors);
+	g_test_add_func("/trace/format/hostile", test_hostile);
+	g_test_add_func("/trace/format/header", test_header);
+	g_test_add_func("/trace/format/event-check", test_event_check);
+	g_test_add_func("/trace/file/plain", test_file_plain);
+	g_test_add_func("/trace/file/gzip", test_file_gzip);
+	g_test_add_func("/trace/file/gzip-members", test_gzip_members);
+	g_test_add_func("/trace/file/gzip-truncated", test_gzip_truncated);
+	g_test_add_func("/trace/reader/errors", test_reader_errors);
+	g_test_add_func("/trace/reader/lines", test_reader_lines);
+	g_test_add_func("/trace/writer/abort", test_writer_abort);
+	g_test_add_func("/trace/writer/io-error", test_writer_io_error);
+	g_test_add_func("/trace/large", test_large);
+	return g_test_run();
+}
