@@ -18,5 +18,25 @@ int ps_cmd_run(int argc, char **argv);
 gboolean ps_parse_duration_ns(const char *s, uint64_t *out);
 int ps_cmd_index(int argc, char **argv);
 int ps_cmd_gen(int argc, char **argv);
+int ps_cmd_import(int argc, char **argv);
+int ps_cmd_fidelity(int argc, char **argv);
+int ps_cmd_sweep(int argc, char **argv);
+
+/* The figures of a sweep directory (one with results.csv), for pagesim plot (cli/plot_sweep.c). */
+int ps_plot_sweep(const char *dir, gboolean quiet);
+
+/* Figures and comparisons (cli/cmd_plot.c, cli/cmd_compare.c). */
+int ps_cmd_plot(int argc, char **argv);
+int ps_cmd_compare(int argc, char **argv);
+/* PAGESIM_DATADIR/sub/name, else the source tree's (name may be NULL): configs/, plots/. */
+char *ps_cli_data_path(const char *sub, const char *name);
+/*
+ * Runs every figure script SCRIPTS_DIR/NAME.gp (or only `only`) on the data of DATA_DIR, one
+ * image OUT_DIR/NAME.FORMAT per format ("png", "svg"), in parallel; adds the images' paths to
+ * `written` (may be NULL). FALSE with a message naming the script when gnuplot fails or is absent.
+ */
+gboolean ps_cli_render(const char *scripts_dir, const char *data_dir, const char *out_dir,
+		       const char *only, const char *const *formats, GPtrArray *written,
+		       GError **error);
 
 #endif

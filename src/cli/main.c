@@ -22,6 +22,11 @@ static const PsCommand commands[] = {
     {"run", ps_cmd_run, "replay a trace on a machine config and write a run directory"},
     {"config", ps_cmd_config, "show a config's derived values, or make one from /proc"},
     {"index", ps_cmd_index, "fragmentation indices of a buddyinfo, as debugfs prints them"},
+    {"import", ps_cmd_import, "convert an ftrace, perf script or trace-cmd recording to a trace"},
+    {"fidelity", ps_cmd_fidelity, "simulated vs observed allocator counters of a run"},
+    {"plot", ps_cmd_plot, "render a run's figures (gnuplot) into RUN_DIR/plots/"},
+    {"compare", ps_cmd_compare, "compare runs of one trace on different configs: table and figures"},
+    {"sweep", ps_cmd_sweep, "run a configuration sweep in parallel, or emit it for parallel/Slurm"},
 };
 
 static void usage(FILE *f)

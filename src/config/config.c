@@ -123,6 +123,7 @@ static void config_clear(PsConfig *cfg)
 	ps_config_spec_init(&cfg->spec);
 	ps_costs_default(&cfg->costs);
 	ps_sampling_default(&cfg->sampling);
+	ps_reclaim_config_default(&cfg->reclaim);
 }
 
 void ps_config_free(PsConfig *cfg)
@@ -903,6 +904,98 @@ static gboolean parse_sampling(CfgCtx *c, const cJSON *item, const char *path, P
 	return TRUE;
 }
 
+/* "reclaim": millisecond settings and per-page costs (ns), all integers. */
+static const struct {
+	const char *key;
+	size_t offset;
+	uint64_t mult; /* to the stored unit */
+	bool is_u32;
+} reclaim_keys[] = {
+	{"writeback_delay_ms", G_STRUCT_OFFSET(PsReclaimConfig, writeback_delay_ns), 1000000, false},
+	{"oom_reap_delay_ms", G_STRUCT_OFFSET(PsReclaimConfig, oom_reap_delay_ns), 1000000, false},
+	{"kswapd_nap_ms", G_STRUCT_OFFSET(PsReclaimConfig, kswapd_nap_ns), 1000000, false},
+	{"slab_shrink_permille", G_STRUCT_OFFSET(PsReclaimConfig, slab_shrink_permille), 1, true},
+	{"scan_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, scan_page_ns), 1, false},
+	{"reclaim_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, reclaim_page_ns), 1, false},
+	{"swapout_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, swapout_page_ns), 1, false},
+	{"swapin_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, swapin_page_ns), 1, false},
+	{"compact_stub_ns", G_STRUCT_OFFSET(PsReclaimConfig, compact_stub_ns), 1, false},
+};
+
+static uint64_t reclaim_get(const PsReclaimConfig *rc, gsize i)
+{
+	const char *base = (const char *)rc + reclaim_keys[i].offset;
+
+	if (reclaim_keys[i].is_u32)
+		return *(const unsigned *)base;
+	return *(const uint64_t *)base / reclaim_keys[i].mult;
+}
+
+static gboolean parse_reclaim(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	const char *keys[G_N_ELEMENTS(reclaim_keys) + 1];
+	const cJSON *it;
+
+	for (gsize i = 0; i < G_N_ELEMENTS(reclaim_keys); i++)
+		keys[i] = reclaim_keys[i].key;
+	keys[G_N_ELEMENTS(reclaim_keys)] = NULL;
+	if (!cfg_object(c, item, path) || !cfg_check_keys(c, item, path, keys))
+		return FALSE;
+	for (it = item->child; it; it = it->next) {
+		g_autofree char *p = child_path(path, it->string);
+
+		for (gsize i = 0; i < G_N_ELEMENTS(reclaim_keys); i++) {
+			char *base = (char *)&cfg->reclaim + reclaim_keys[i].offset;
+			int64_t v = 0;
+
+			if (strcmp(it->string, reclaim_keys[i].key))
+				continue;
+			if (!cfg_int(c, it, p, 0,
+				     reclaim_keys[i].is_u32 ? 1000 : 1000000000000ll, &v))
+				return FALSE;
+			if (reclaim_keys[i].is_u32)
+				*(unsigned *)base = (unsigned)v;
+			else
+				*(uint64_t *)base = (uint64_t)v * reclaim_keys[i].mult;
+		}
+	}
+	return TRUE;
+}
+
+/* "swap": {"size_bytes": N} or {"size_pages": N}; no section = no swap. */
+static gboolean parse_swap(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	static const char *const keys[] = {"size_bytes", "size_pages", NULL};
+	const cJSON *b, *pg;
+	int64_t v = 0;
+
+	if (!cfg_object(c, item, path) || !cfg_check_keys(c, item, path, keys))
+		return FALSE;
+	b = cJSON_GetObjectItemCaseSensitive(item, "size_bytes");
+	pg = cJSON_GetObjectItemCaseSensitive(item, "size_pages");
+	if (b && pg)
+		return cfg_fail(c, pg, PS_CONFIG_ERROR_VALUE, path,
+				"give size_bytes or size_pages, not both");
+	if (b) {
+		g_autofree char *p = child_path(path, "size_bytes");
+
+		if (!cfg_int(c, b, p, 0, INT64_MAX / 2, &v))
+			return FALSE;
+		if ((uint64_t)v % cfg->spec.page_size)
+			return cfg_fail(c, b, PS_CONFIG_ERROR_VALUE, p,
+					"%" G_GINT64_FORMAT " is not a multiple of the page size %u",
+					v, cfg->spec.page_size);
+		cfg->reclaim.swap_pages = (uint64_t)v / cfg->spec.page_size;
+	} else if (pg) {
+		g_autofree char *p = child_path(path, "size_pages");
+
+		if (!cfg_int(c, pg, p, 0, INT64_MAX / 65536, &v))
+			return FALSE;
+		cfg->reclaim.swap_pages = (uint64_t)v;
+	}
+	return TRUE;
+}
+
 /*
  * Top-level keys in processing order: page size before the zone sizes that may be given in bytes,
  * nodes before the cpus and distances that refer to them.
@@ -925,6 +1018,8 @@ static const struct {
     {"seed", parse_seed},
     {"costs", parse_costs},
     {"sampling", parse_sampling},
+    {"swap", parse_swap},
+    {"reclaim", parse_reclaim},
     {"provenance", parse_provenance},
 };
 
@@ -1160,6 +1255,24 @@ char *ps_config_to_json_full(const PsConfig *cfg)
 						"sample_ms",
 						(double)(cfg->sampling.sample_ns / 1000000));
 	}
+	{
+		PsReclaimConfig rdef;
+		cJSON *rec = NULL;
+
+		if (cfg->reclaim.swap_pages)
+			cJSON_AddNumberToObject(cJSON_AddObjectToObject(root, "swap"), "size_pages",
+						(double)cfg->reclaim.swap_pages);
+		ps_reclaim_config_default(&rdef);
+		for (gsize i = 0; i < G_N_ELEMENTS(reclaim_keys); i++) {
+			uint64_t v = reclaim_get(&cfg->reclaim, i);
+
+			if (v == reclaim_get(&rdef, i))
+				continue;
+			if (!rec)
+				rec = cJSON_AddObjectToObject(root, "reclaim");
+			cJSON_AddNumberToObject(rec, reclaim_keys[i].key, (double)v);
+		}
+	}
 	if (cfg->provenance)
 		cJSON_AddItemToObject(root, "provenance", cJSON_Duplicate(cfg->provenance, TRUE));
 
@@ -1176,6 +1289,7 @@ char *ps_config_to_json(const PsMachineSpec *spec, const char *name, const cJSON
 
 	ps_costs_default(&cfg.costs);
 	ps_sampling_default(&cfg.sampling);
+	ps_reclaim_config_default(&cfg.reclaim);
 	return ps_config_to_json_full(&cfg);
 }
 

@@ -18,6 +18,7 @@
 #include <glib.h>
 
 #include "mm/mm.h"
+#include "policy/policy.h"
 
 G_BEGIN_DECLS
 
@@ -71,6 +72,7 @@ typedef struct {
 	cJSON *provenance; /* owned; NULL when the config has none */
 	PsCosts costs;
 	PsSampling sampling;
+	PsReclaimConfig reclaim; /* sections "swap" and "reclaim" */
 } PsConfig;
 
 PsConfig *ps_config_new(void);

@@ -9,8 +9,8 @@
  *  2. each block on free_area[o].list[mt] is a PS_PAGE_BUDDY head of order o, aligned to 2^o,
  *     inside the zone's managed range, and its pageblock(s) have type mt;
  *  3. nr_free[o] equals the sum of list lengths of order o;
- *  4. blocks (free, pcp, allocated) do not overlap, and every managed page is covered by exactly
- *     one of them: free + pcp + allocated = managed;
+ *  4. blocks (free, pcp, allocated) do not overlap, and every managed (not reserved) page is
+ *     covered by exactly one of them: free + pcp + allocated = managed;
  *  5. no two free buddies of equal order below pageblock order left unmerged (they share a
  *     pageblock, so __free_one_page always merges them); at or above pageblock order buddies
  *     of different types may stay apart (non-mergeable types, or a block retyped while free
@@ -52,7 +52,12 @@ static gboolean check_list(PsMachine *m, const PsList *l, const char *what, GErr
 
 static gboolean check_zone(PsMachine *m, PsZone *z, GError **error)
 {
-	ps_pfn_t mstart = ps_zone_managed_start_pfn(z), end = ps_zone_end_pfn(z);
+	/*
+	 * Managed pages are the span's pages that are not PS_PAGE_RESERVED: at boot the last
+	 * `managed` pages of the span (machine.c), after a snapshot wherever the real ones were
+	 * (snapshot.c). The walks below start at the span's start and step over reserved pages.
+	 */
+	ps_pfn_t mstart = z->start_pfn, end = ps_zone_end_pfn(z);
 	uint64_t free_pages = 0, free_blocks_pages = 0, free_ha = 0, pcp_pages = 0, alloc_pages = 0;
 	uint64_t ha_blocks = 0;
 	char what[96];
@@ -131,7 +136,11 @@ static gboolean check_zone(PsMachine *m, PsZone *z, GError **error)
 		enum ps_page_state st = ps_page_state(m, p);
 		unsigned o = ps_page_order(m, p);
 
-		if (st == PS_PAGE_TAIL || st == PS_PAGE_RESERVED)
+		if (st == PS_PAGE_RESERVED) {
+			p++;
+			continue;
+		}
+		if (st == PS_PAGE_TAIL)
 			FAIL("node %d %s: managed pfn %u is not covered by any block", z->node,
 			     ps_zone_names[z->type], p);
 		if (p & ((1u << o) - 1))

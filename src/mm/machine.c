@@ -316,10 +316,65 @@ PsZone *ps_pfn_zone(PsMachine *m, ps_pfn_t pfn)
 	return NULL;
 }
 
+/*
+ * The fan-out used once a second observer registers. One observer is called directly, so a run
+ * with a single observer pays nothing; the alternative, a loop at every call site in buddy.c and
+ * pcp.c, would put the observer list into the mechanism.
+ */
+static void fan_extfrag(void *data, PsZone *z, ps_pfn_t pfn, unsigned order, unsigned fb_order,
+			enum ps_migratetype alloc_mt, enum ps_migratetype fb_mt, bool claimed)
+{
+	PsMachine *m = data;
+
+	for (int i = 0; i < m->nr_observers; i++)
+		if (m->observers[i].extfrag)
+			m->observers[i].extfrag(m->observers[i].data, z, pfn, order, fb_order,
+						alloc_mt, fb_mt, claimed);
+}
+
+static void fan_zone_locked(void *data, PsZone *z, ps_pfn_t pfn, unsigned order,
+			    enum ps_migratetype mt, bool percpu_refill)
+{
+	PsMachine *m = data;
+
+	for (int i = 0; i < m->nr_observers; i++)
+		if (m->observers[i].zone_locked)
+			m->observers[i].zone_locked(m->observers[i].data, z, pfn, order, mt,
+						    percpu_refill);
+}
+
+static void fan_pcpu_drain(void *data, PsZone *z, ps_pfn_t pfn, unsigned order,
+			   enum ps_migratetype mt)
+{
+	PsMachine *m = data;
+
+	for (int i = 0; i < m->nr_observers; i++)
+		if (m->observers[i].pcpu_drain)
+			m->observers[i].pcpu_drain(m->observers[i].data, z, pfn, order, mt);
+}
+
 void ps_machine_set_hooks(PsMachine *m, const PsMmHooks *hooks)
 {
-	if (hooks)
-		m->hooks = *hooks;
-	else
+	bool any_extfrag = false, any_locked = false, any_drain = false;
+
+	if (!hooks) {
 		memset(&m->hooks, 0, sizeof(m->hooks));
+		m->nr_observers = 0;
+		return;
+	}
+	g_assert(m->nr_observers < PS_MM_MAX_OBSERVERS);
+	m->observers[m->nr_observers++] = *hooks;
+	if (m->nr_observers == 1) {
+		m->hooks = *hooks;
+		return;
+	}
+	for (int i = 0; i < m->nr_observers; i++) {
+		any_extfrag |= m->observers[i].extfrag != NULL;
+		any_locked |= m->observers[i].zone_locked != NULL;
+		any_drain |= m->observers[i].pcpu_drain != NULL;
+	}
+	m->hooks.data = m;
+	m->hooks.extfrag = any_extfrag ? fan_extfrag : NULL;
+	m->hooks.zone_locked = any_locked ? fan_zone_locked : NULL;
+	m->hooks.pcpu_drain = any_drain ? fan_pcpu_drain : NULL;
 }

@@ -217,8 +217,38 @@ enum ps_vm_event {
 	PS_COMPACT_FAIL,
 	PS_COMPACT_SUCCESS,
 	PS_COMPACT_DAEMON_WAKE,
+	PS_COMPACT_DAEMON_MIGRATE_SCANNED,
+	PS_COMPACT_DAEMON_FREE_SCANNED,
+	PS_PGACTIVATE,
+	PS_PGDEACTIVATE,
+	PS_PGREFILL,
+	PS_PSWPIN,
+	PS_PSWPOUT,
+	PS_PGROTATED,
+	PS_SLABS_SCANNED,
+	PS_PGMAJFAULT,
+	PS_PGMIGRATE_SUCCESS,
+	PS_PGMIGRATE_FAIL,
+	PS_THP_FAULT_ALLOC,
+	PS_THP_FAULT_FALLBACK,
 	PS_NR_VM_EVENTS
 };
+
+/* Node stat items the model keeps (per node), named as in /proc/zoneinfo's per-node stats. */
+enum ps_node_stat {
+	PS_NR_SLAB_RECLAIMABLE_B,
+	PS_NR_SLAB_UNRECLAIMABLE_B,
+	PS_WORKINGSET_REFAULT_ANON,
+	PS_WORKINGSET_REFAULT_FILE,
+	PS_NR_ANON_PAGES,
+	PS_NR_FILE_PAGES,
+	PS_NR_DIRTY,
+	PS_NR_WRITEBACK,
+	PS_NR_VMSCAN_IMMEDIATE_RECLAIM,
+	PS_NR_SWAPCACHED,
+	PS_NR_NODE_STAT_ITEMS
+};
+extern const char *const ps_node_stat_names[PS_NR_NODE_STAT_ITEMS];
 extern const char *const ps_vm_event_names[PS_NR_VM_EVENTS];
 
 /* ---- zone, node, machine ---------------------------------------------------------------- */
@@ -269,10 +299,11 @@ typedef struct {
 /* struct pglist_data (the parts this layer needs). */
 typedef struct {
 	int id;
-	int nr_cpus;			/* cpus on this node */
-	PsZonelist zonelist_fallback;	/* ZONELIST_FALLBACK: all nodes */
-	PsZonelist zonelist_nofallback; /* ZONELIST_NOFALLBACK: this node only */
-	int node_order[PS_MAX_NODES];	/* fallback node order, nr_nodes entries */
+	int nr_cpus;			     /* cpus on this node */
+	PsZonelist zonelist_fallback;	     /* ZONELIST_FALLBACK: all nodes */
+	PsZonelist zonelist_nofallback;	     /* ZONELIST_NOFALLBACK: this node only */
+	int node_order[PS_MAX_NODES];	     /* fallback node order, nr_nodes entries */
+	int64_t stat[PS_NR_NODE_STAT_ITEMS]; /* node counters, written by policy/ and the host */
 } PsNode;
 
 /* vm sysctls that mm/ and policy/ read. Sentinel -1 means "unset, use the kernel default". */
@@ -292,7 +323,12 @@ typedef struct {
 	bool page_group_by_mobility_disabled;
 } PsSysctl;
 
-/* Hooks through which report/ observes mechanism events. All optional. */
+/*
+ * Hooks through which report/ observes mechanism events. All optional. Several observers may
+ * register (ps_machine_set_hooks); mm/ calls m->hooks, which is the one observer itself or, with
+ * more than one, a fan-out that calls each in registration order.
+ */
+#define PS_MM_MAX_OBSERVERS 4
 typedef struct {
 	void *data;
 	void (*extfrag)(void *data, PsZone *z, ps_pfn_t pfn, unsigned order, unsigned fb_order,
@@ -355,8 +391,11 @@ typedef struct PsMachine {
 	uint64_t
 	    split_levels_total;	    /* buddy split levels done by expand(), for the latency model */
 	uint64_t pcp_refills_total; /* rmqueue_bulk calls from an empty pcp list */
-	uint64_t pcp_refill_pages_total; /* base pages those refills moved to pcp lists */
-	PsMmHooks hooks;
+	uint64_t pcp_refill_pages_total;	  /* base pages those refills moved to pcp lists */
+	PsMmHooks hooks;			  /* what mm/ calls: see PsMmHooks */
+	PsMmHooks observers[PS_MM_MAX_OBSERVERS]; /* registered, in order */
+	int nr_observers;
+	void *policy; /* policy/'s state (PsPolicy), opaque here; NULL in bare unit tests */
 } PsMachine;
 
 PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error);
@@ -452,6 +491,7 @@ typedef struct {
 	bool fragmenting; /* fallback_order < pageblock_order */
 } PsRmqueueInfo;
 
+/* Registers one more observer (at most PS_MM_MAX_OBSERVERS); NULL removes them all. */
 void ps_machine_set_hooks(PsMachine *m, const PsMmHooks *hooks);
 
 /* Low-level list operations (__add_to_free_list, __del_page_from_free_list, ...). */
@@ -584,6 +624,46 @@ char *ps_gfp_format(uint64_t gfp);
 enum ps_zone_type ps_gfp_zone(uint64_t gfp);
 /* gfp_migratetype() (UNMOVABLE whenever mobility grouping is disabled: caller's business). */
 enum ps_migratetype ps_gfp_migratetype(uint64_t gfp);
+
+/* ---- a real machine's state (mm/snapshot.c) ------------------------------------------------ */
+
+/* What one pfn of a snapshot is. */
+enum { PS_SNAP_RESERVED, PS_SNAP_FREE, PS_SNAP_ALLOCATED };
+
+/*
+ * A physical memory state to load: per-pfn arrays over [base_pfn, end_pfn) (pfns outside are
+ * reserved). head_order (optional) gives, for the first page of a compound page, the order of an
+ * allocated block to form there; movable (optional) sets PS_PAGE_MOVABLE_BIT on allocated heads;
+ * pageblock_mt (optional) is indexed like PsMachine.pageblock_mt.
+ */
+typedef struct {
+	ps_pfn_t base_pfn, end_pfn;
+	const uint8_t *state; /* PS_SNAP_* */
+	const uint8_t *head_order;
+	const uint8_t *movable;
+	const uint8_t *pageblock_mt;
+} PsMachineState;
+
+/*
+ * Replaces every populated zone's free lists and page states with the given state: free pages
+ * merged maximally, other managed pages allocated, the rest reserved. Each zone's managed count
+ * must equal the state's; pcp lists must be empty. Keeps every ps_machine_check invariant.
+ */
+gboolean ps_machine_load_state(PsMachine *m, const PsMachineState *st, GError **error);
+/*
+ * Takes the free pages of [pfn, pfn + 2^order) out of the buddy: splits an enclosing free block
+ * as break_down_buddy_pages does, or removes the whole free blocks inside the range. Returns the
+ * pages taken (2^order when the range was free). The pages are left as tails: the caller marks
+ * the block (ps_page_mark_allocated).
+ */
+uint64_t ps_buddy_take_range(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order);
+/*
+ * Makes [pfn, pfn + 2^order) exactly one allocated block when allocated blocks cover it (splitting
+ * one that holds it, or joining the ones inside it). false, nothing changed, otherwise.
+ */
+bool ps_alloc_reshape(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order);
+/* Retypes the pageblock of pfn, moving its free blocks (a larger free block: all its blocks). */
+void ps_pageblock_set_mt(PsMachine *m, PsZone *z, ps_pfn_t pfn, enum ps_migratetype mt);
 
 /* ---- invariant checker (mm/check.c) ------------------------------------------------------- */
 

@@ -55,6 +55,33 @@ const char *const ps_vm_event_names[PS_NR_VM_EVENTS] = {
     [PS_COMPACT_FAIL] = "compact_fail",
     [PS_COMPACT_SUCCESS] = "compact_success",
     [PS_COMPACT_DAEMON_WAKE] = "compact_daemon_wake",
+    [PS_COMPACT_DAEMON_MIGRATE_SCANNED] = "compact_daemon_migrate_scanned",
+    [PS_COMPACT_DAEMON_FREE_SCANNED] = "compact_daemon_free_scanned",
+    [PS_PGACTIVATE] = "pgactivate",
+    [PS_PGDEACTIVATE] = "pgdeactivate",
+    [PS_PGREFILL] = "pgrefill",
+    [PS_PSWPIN] = "pswpin",
+    [PS_PSWPOUT] = "pswpout",
+    [PS_PGROTATED] = "pgrotated",
+    [PS_SLABS_SCANNED] = "slabs_scanned",
+    [PS_PGMAJFAULT] = "pgmajfault",
+    [PS_PGMIGRATE_SUCCESS] = "pgmigrate_success",
+    [PS_PGMIGRATE_FAIL] = "pgmigrate_fail",
+    [PS_THP_FAULT_ALLOC] = "thp_fault_alloc",
+    [PS_THP_FAULT_FALLBACK] = "thp_fault_fallback",
+};
+
+const char *const ps_node_stat_names[PS_NR_NODE_STAT_ITEMS] = {
+    [PS_NR_SLAB_RECLAIMABLE_B] = "nr_slab_reclaimable",
+    [PS_NR_SLAB_UNRECLAIMABLE_B] = "nr_slab_unreclaimable",
+    [PS_WORKINGSET_REFAULT_ANON] = "workingset_refault_anon",
+    [PS_WORKINGSET_REFAULT_FILE] = "workingset_refault_file",
+    [PS_NR_ANON_PAGES] = "nr_anon_pages",
+    [PS_NR_FILE_PAGES] = "nr_file_pages",
+    [PS_NR_DIRTY] = "nr_dirty",
+    [PS_NR_WRITEBACK] = "nr_writeback",
+    [PS_NR_VMSCAN_IMMEDIATE_RECLAIM] = "nr_vmscan_immediate_reclaim",
+    [PS_NR_SWAPCACHED] = "nr_swapcached",
 };
 
 G_DEFINE_QUARK(ps - mm - error - quark, ps_mm_error)

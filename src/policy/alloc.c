@@ -20,7 +20,7 @@
  */
 #include <string.h>
 
-#include "policy/policy.h"
+#include "policy/policy-private.h"
 
 const char *const ps_alloc_path_names[PS_NR_ALLOC_PATHS] = {
     "pcp", "buddy", "slow", "reclaim", "compaction",
@@ -157,15 +157,17 @@ static ps_pfn_t rmqueue(PsMachine *m, PsZone *preferred, PsZone *z, const PsAllo
 	out->split_levels = (unsigned)(m->split_levels_total - splits);
 	if (pfn != PS_PFN_NONE)
 		zone_statistics(m, preferred, z, ac->cpu);
-	/* The kswapd wake-up for a boosted zone belongs to the reclaim module; clear the bit. */
-	if ((alloc_flags & PS_ALLOC_KSWAPD) && (z->flags & PS_ZONE_BOOSTED_WATERMARK))
+	/* A fragmenting fallback boosted the zone: kswapd reclaims the boost now. */
+	if ((alloc_flags & PS_ALLOC_KSWAPD) && (z->flags & PS_ZONE_BOOSTED_WATERMARK)) {
 		z->flags &= ~PS_ZONE_BOOSTED_WATERMARK;
+		ps_wakeup_kswapd(m, z, 0, 0, z->type);
+	}
 	return pfn;
 }
 
 /* get_page_from_freelist */
-static ps_pfn_t get_page_from_freelist(PsMachine *m, const PsAllocContext *ac, unsigned alloc_flags,
-				       PsAllocOutcome *out)
+ps_pfn_t ps_get_page_from_freelist(PsMachine *m, const PsAllocContext *ac, unsigned alloc_flags,
+				   PsAllocOutcome *out)
 {
 	PsZone *preferred;
 	ps_pfn_t pfn;
@@ -265,10 +267,15 @@ static void alloc_once(PsMachine *m, uint64_t gfp, unsigned order, int cpu, int 
 	/* No fragmenting fallbacks on the first pass until every local zone was tried. */
 	alloc_flags |= ps_alloc_flags_nofragment(
 	    m, ac.preferred_zone >= 0 ? &m->zones[ac.preferred_zone] : NULL, gfp);
-	pfn = get_page_from_freelist(m, &ac, alloc_flags, out);
+	pfn = ps_get_page_from_freelist(m, &ac, alloc_flags, out);
 	if (pfn == PS_PFN_NONE) {
-		out->result = PS_ALLOC_NEED_SLOWPATH;
-		return;
+		if (!m->policy) {
+			out->result = PS_ALLOC_NEED_SLOWPATH;
+			return;
+		}
+		pfn = ps_alloc_slowpath(m, &ac, out);
+		if (pfn == PS_PFN_NONE)
+			return;
 	}
 	out->result = PS_ALLOC_OK;
 	out->pfn = pfn;

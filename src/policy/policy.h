@@ -85,9 +85,11 @@ int ps_mempolicy_node(const PsMachine *m, PsMempolicy *pol, int local_nid, uint6
 /* The outcome of one allocation attempt. */
 enum ps_alloc_result {
 	PS_ALLOC_OK,
-	PS_ALLOC_NEED_SLOWPATH, /* fast path failed; slow path is a later issue: counted as a
-				   failure */
-	PS_ALLOC_INVALID	/* order > MAX_PAGE_ORDER or an invalid GFP zone combination */
+	PS_ALLOC_NEED_SLOWPATH, /* fast path failed and the machine has no PsPolicy (unit tests) */
+	PS_ALLOC_INVALID,	/* order > MAX_PAGE_ORDER or an invalid GFP zone combination */
+	PS_ALLOC_FAILED,	/* the slow path gave up (nopage) */
+	PS_ALLOC_OOM_WAIT,	/* an OOM victim is being reaped: retry at outcome.stall_until */
+	PS_ALLOC_KILLED		/* the allocating task was chosen as the OOM victim (host) */
 };
 
 /* Which path served an allocation (for latency.csv). */
@@ -125,6 +127,13 @@ typedef struct {
 	unsigned zones_tried;
 	bool pcp_refill; /* the pcp list was refilled from the buddy */
 	unsigned refill_pages;
+	/* Slow path (policy/slowpath.c). */
+	uint64_t slow_ns;     /* latency spent in the slow path: reclaim, retries, compaction */
+	uint64_t reclaimed;   /* pages direct reclaim freed for this request */
+	unsigned slow_loops;  /* retry loops */
+	bool direct_reclaim;  /* entered direct reclaim */
+	bool direct_compact;  /* entered direct compaction */
+	uint64_t stall_until; /* PS_ALLOC_OOM_WAIT: when the victim's memory is back */
 } PsAllocOutcome;
 
 /* __alloc_pages fast path: prepare_alloc_pages + get_page_from_freelist(ALLOC_WMARK_LOW...). */
@@ -142,6 +151,104 @@ bool ps_zone_watermark_fast(const PsMachine *m, const PsZone *z, unsigned order,
 
 /* alloc_flags_nofragment */
 unsigned ps_alloc_flags_nofragment(const PsMachine *m, const PsZone *preferred, uint64_t gfp);
+
+/* ---- reclaim, kswapd, slow path, OOM (policy/reclaim.c, kswapd.c, slowpath.c, oom.c) ------ */
+
+/*
+ * What the reclaim model knows of a folio. The host (sim/) owns the allocations; it registers
+ * those that sit on LRU lists or are reclaimable slab under a dense handle, and reclaim calls
+ * back to evict them.
+ */
+enum ps_folio_kind { PS_FOLIO_ANON, PS_FOLIO_FILE, PS_FOLIO_SLAB, PS_NR_FOLIO_KINDS };
+
+/* enum lru_list */
+enum ps_lru_list {
+	PS_LRU_INACTIVE_ANON,
+	PS_LRU_ACTIVE_ANON,
+	PS_LRU_INACTIVE_FILE,
+	PS_LRU_ACTIVE_FILE,
+	PS_LRU_UNEVICTABLE,
+	PS_NR_LRU_LISTS,
+	PS_LRU_SLAB = PS_NR_LRU_LISTS, /* reclaimable slab: shrinker list, not an LRU */
+	PS_NR_RECLAIM_LISTS
+};
+
+/* A task as the OOM killer sees it (oom_badness inputs). */
+typedef struct {
+	int pid;
+	const char *comm;
+	int oom_score_adj;
+	uint64_t rss_pages;	/* anon + file + shmem pages mapped */
+	uint64_t swap_pages;	/* swap entries */
+	uint64_t pgtable_pages; /* page-table pages (pgtables_bytes / PAGE_SIZE) */
+	bool unkillable;	/* init, kernel threads */
+	bool victim;		/* already chosen, not yet reaped */
+} PsOomTask;
+
+/* Callbacks into the host that owns the allocations and processes. */
+typedef struct {
+	void *data;
+	/* Reclaim took this folio: free its pages and remember the owner's copy is gone. */
+	void (*evict)(void *data, uint32_t handle, bool swapped);
+	/* The tasks for select_bad_process, in scan order. */
+	size_t (*oom_tasks)(void *data, const PsOomTask **tasks);
+	/* Kill task i: SIGKILL now, its memory freed by the reaper at reap_at_ns. */
+	void (*oom_kill)(void *data, size_t i, uint64_t badness, uint64_t reap_at_ns,
+			 const PsAllocContext *ac);
+	/* A notable event for events.jsonl: type and a few integer fields (NULL-terminated). */
+	void (*event)(void *data, const char *type, const char *const *keys, const int64_t *vals);
+} PsHostOps;
+
+/* Reclaim and OOM settings (config sections "swap" and "reclaim"). */
+typedef struct {
+	uint64_t swap_pages; /* swap space in pages of the machine; 0 = no swap */
+	uint64_t
+	    writeback_delay_ns; /* a dirty file page is written back this long after dirtying */
+	unsigned slab_shrink_permille; /* reclaimable slab freed per shrink, per mille of scanned */
+	uint64_t oom_reap_delay_ns;    /* OOM kill to memory freed (oom_reaper, exit) */
+	uint64_t kswapd_nap_ns;	       /* kswapd's short sleep before a full one (HZ/10) */
+	/* Costs, ns. */
+	uint64_t scan_page_ns;	  /* per page scanned on an LRU */
+	uint64_t reclaim_page_ns; /* per page unmapped and freed */
+	uint64_t swapout_page_ns; /* per page written to swap (CPU side) */
+	uint64_t swapin_page_ns;  /* per page read back on a refault (major fault) */
+	uint64_t compact_stub_ns; /* a direct compaction attempt while compaction is not modelled */
+} PsReclaimConfig;
+
+void ps_reclaim_config_default(PsReclaimConfig *rc);
+
+typedef struct PsEngine PsEngine;
+typedef struct PsPolicy PsPolicy;
+
+/*
+ * Creates the reclaim/kswapd/OOM state of a machine and attaches it (m->policy). With it,
+ * ps_alloc_pages runs the slow path when the fast path fails, and kswapd runs on the engine.
+ */
+PsPolicy *ps_policy_new(PsMachine *m, PsEngine *e, const PsReclaimConfig *rc,
+			const PsHostOps *host);
+void ps_policy_free(PsPolicy *p);
+
+/* LRU bookkeeping by the host. */
+void ps_lru_add(PsPolicy *p, uint32_t handle, ps_pfn_t pfn, unsigned order, enum ps_folio_kind kind,
+		bool dirty);
+void ps_lru_del(PsPolicy *p, uint32_t handle); /* no-op if not on a list */
+void ps_lru_mark_accessed(PsPolicy *p, uint32_t handle);
+bool ps_lru_on_list(const PsPolicy *p, uint32_t handle);
+/* Swap slots: taken by eviction, released when the swapped copy is faulted back or freed. */
+void ps_swap_release(PsPolicy *p, uint64_t pages);
+uint64_t ps_swap_used(const PsPolicy *p);
+bool ps_kswapd_active(const PsPolicy *p, int node);
+
+/* wakeup_kswapd */
+void ps_wakeup_kswapd(PsMachine *m, PsZone *z, uint64_t gfp, unsigned order,
+		      enum ps_zone_type highest_zoneidx);
+
+/* oom_badness: points, or INT64_MIN for a task that is never chosen. */
+int64_t ps_oom_badness(const PsOomTask *t, uint64_t totalpages);
+/* /proc/PID/oom_score */
+int64_t ps_oom_score(const PsOomTask *t, uint64_t totalpages);
+/* totalram + swap */
+uint64_t ps_oom_totalpages(const PsMachine *m);
 
 /* ---- machine setup ------------------------------------------------------------------------ */
 

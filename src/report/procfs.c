@@ -228,8 +228,14 @@ static uint64_t node_stat(PsMachine *m, int node, gsize item)
 {
 	uint64_t sum = 0;
 
-	if (item >= G_N_ELEMENTS(node_lru_from_zone))
+	if (item >= G_N_ELEMENTS(node_lru_from_zone)) {
+		/* Node counters the model keeps, by name; the rest stay 0. */
+		for (int i = 0; i < PS_NR_NODE_STAT_ITEMS; i++)
+			if (!strcmp(ps_node_stat_names[i], node_stat_names[item]))
+				return m->nodes[node].stat[i] > 0 ? (uint64_t)m->nodes[node].stat[i]
+								  : 0;
 		return 0;
+	}
 	for (int t = 0; t < PS_MAX_NR_ZONES; t++)
 		sum += zone_stat(ps_machine_zone(m, node, (enum ps_zone_type)t),
 				 node_lru_from_zone[item]);

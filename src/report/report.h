@@ -168,6 +168,24 @@ void ps_event_log_write(PsEventLog *l, uint64_t t_ns, const char *type, struct c
 gboolean ps_event_log_close(PsEventLog *l, GError **error);
 void ps_event_log_abort(PsEventLog *l);
 
+/* ---- fallback matrix (report/fallbacks.c) ------------------------------------------------- */
+
+/* Counts of migratetype fallbacks seen through the mm extfrag hook; writes fallbacks.csv:
+ *   alloc_mt,fallback_mt,fragmenting,claimed,count  (every pcp-type combination, zeros too) */
+typedef struct PsFallbackStats PsFallbackStats;
+PsFallbackStats *ps_fallback_stats_new(const PsMachine *m);
+void ps_fallback_stats_free(PsFallbackStats *f);
+void ps_fallback_stats_attach(PsFallbackStats *f, PsMachine *m); /* registers the hook */
+uint64_t ps_fallback_stats_count(const PsFallbackStats *f, enum ps_migratetype alloc_mt,
+				 enum ps_migratetype fb_mt, bool fragmenting, bool claimed);
+gboolean ps_fallback_stats_write(const PsFallbackStats *f, const char *path, GError **error);
+
+/* ---- whole-run latency histograms (report/lathist.c) -------------------------------------- */
+
+/* latency_hist.csv: path,upper_ns,count,cum_fraction - one row per non-empty bucket. */
+gboolean ps_latency_hist_write(const char *path, const PsHist *hists /* [PS_NR_ALLOC_PATHS] */,
+			       GError **error);
+
 G_END_DECLS
 
 #endif

@@ -38,6 +38,9 @@
 #define REC_LIVE  0x1
 #define REC_TOUCH 0x2 /* faulted in by a touch record */
 #define REC_THP	  0x4
+#define REC_GONE 0x8	 /* reclaimed or reaped: the owner's copy has no pages */
+#define REC_SWAPPED 0x10 /* ... and its content is in swap */
+#define REC_RETRY (REC_NONE - 1) /* do_alloc: retry the record later (OOM reap pending) */
 /* Trace ids below this go in a flat array; larger ones in a hash table. */
 #define ID_ARRAY_MAX (1u << 26)
 /* Allocation failures logged one by one in events.jsonl; the rest are only counted. */
@@ -73,8 +76,11 @@ typedef struct {
 	char comm[16];
 	int oom_score_adj;
 	bool exited;
+	bool killed;   /* chosen by the OOM killer; its later records are skipped */
 	uint32_t head; /* owned records */
 	uint64_t rss_pages;
+	uint64_t kind_pages[PS_NR_ALLOC_KINDS]; /* resident pages by kind */
+	uint64_t swap_pages;
 	GArray *vmas;	 /* Vma */
 	GHashTable *vpn; /* vpn -> record + 1; PMD index | PMD_KEY -> mapped base pages */
 } Proc;
@@ -87,7 +93,13 @@ struct PsSim {
 	char *config_path;
 	PsMachine *m;
 	PsEngine *e;
-	uint32_t ev_read, ev_exec, ev_sample, ev_decay;
+	uint32_t ev_read, ev_exec, ev_sample, ev_decay, ev_reap;
+	PsPolicy *policy;
+	GArray *oom_tasks;     /* PsOomTask, rebuilt for each OOM */
+	GArray *oom_task_proc; /* int: process index of each task */
+	int cur_proc;	       /* process of the record being executed, -1 none */
+	int cur_cpu;	       /* its cpu, -1 outside a record */
+	uint64_t retry_at;     /* set by do_alloc when the record must be retried later */
 
 	PsTraceReader *reader;
 	PsTraceHeader hdr;
@@ -112,6 +124,8 @@ struct PsSim {
 	PsZoneSampleExtra *extra;
 
 	PsHist hists[PS_NR_ALLOC_PATHS];
+	PsHist run_hists[PS_NR_ALLOC_PATHS]; /* the whole run: latency_hist.csv, summary */
+	PsFallbackStats *fallbacks;	    /* fallbacks.csv */
 	uint64_t window_start;
 	uint64_t last_sample;
 	PsTimeline *tl;
@@ -121,7 +135,8 @@ struct PsSim {
 	PsRunTotals totals;
 	uint64_t anomalies[PS_NR_ANOMALIES];
 	uint64_t compact_requests, drop_caches_requests, sysctl_writes;
-	GError *error; /* first error raised inside a handler; stops the run */
+	GHashTable *killed_pids; /* pids the OOM killer took, until a `proc` reuses them */
+	GError *error;		 /* first error raised inside a handler; stops the run */
 };
 
 /* ---- records and processes -------------------------------------------------------------- */
@@ -197,6 +212,7 @@ static void proc_link(PsSim *s, int pi, uint32_t ri)
 		rec_at(s, p->head)->prev = ri;
 	p->head = ri;
 	p->rss_pages += 1ull << r->order;
+	p->kind_pages[r->kind] += 1ull << r->order;
 }
 
 static void proc_unlink(PsSim *s, uint32_t ri)
@@ -213,7 +229,12 @@ static void proc_unlink(PsSim *s, uint32_t ri)
 		p->head = r->next;
 	if (r->next != REC_NONE)
 		rec_at(s, r->next)->prev = r->prev;
-	p->rss_pages -= 1ull << r->order;
+	if (!(r->flags & REC_GONE)) {
+		p->rss_pages -= 1ull << r->order;
+		p->kind_pages[r->kind] -= 1ull << r->order;
+	}
+	if (r->flags & REC_SWAPPED)
+		p->swap_pages -= 1ull << r->order;
 	r->proc = -1;
 }
 
@@ -312,6 +333,16 @@ static uint64_t rec_free(PsSim *s, uint32_t ri, int cpu)
 	const PsCosts *c = &s->cfg->costs;
 
 	g_assert(r->flags & REC_LIVE);
+	if (r->flags & REC_GONE) {
+		/* Reclaim or the reaper already freed the pages; give back a swap slot. */
+		if (r->flags & REC_SWAPPED)
+			ps_swap_release(s->policy, 1ull << r->order);
+		proc_unlink(s, ri);
+		r->flags = 0;
+		g_array_append_val(s->free_recs, ri);
+		return 0;
+	}
+	ps_lru_del(s->policy, ri);
 	ps_free_pages(s->m, r->pfn, r->order, cpu);
 	pb_account(s, r->pfn, r->order, r->mt, -1);
 	proc_unlink(s, ri);
@@ -361,9 +392,17 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 		pol.nodes = 1ull << node;
 		polp = &pol;
 	}
-	s->totals.allocs++;
 	ps_alloc_pages(s->m, gfp, order, cpu, polp, &out);
-	*ns += alloc_cost(s, &out, gfp, order);
+	*ns += alloc_cost(s, &out, gfp, order) + out.slow_ns;
+	if (out.direct_reclaim)
+		s->totals.direct_reclaims++;
+	if (out.result == PS_ALLOC_OOM_WAIT) {
+		/* The OOM victim's memory is back at stall_until: the record waits for it. */
+		s->totals.oom_waits++;
+		s->retry_at = MAX(out.stall_until, ps_engine_now(s->e) + 1);
+		return REC_RETRY;
+	}
+	s->totals.allocs++;
 	if (out.result != PS_ALLOC_OK) {
 		if (out.result == PS_ALLOC_INVALID)
 			s->totals.alloc_invalid++;
@@ -391,6 +430,13 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 	pb_account(s, r->pfn, order, r->mt, +1);
 	if (pi >= 0)
 		proc_link(s, pi, ri);
+	/* Page cache, anon and reclaimable slab go where reclaim can find them. */
+	if (kind == PS_KIND_ANON || kind == PS_KIND_FILE || kind == PS_KIND_SLAB_RECLAIMABLE)
+		ps_lru_add(s->policy, ri, r->pfn, order,
+			   kind == PS_KIND_ANON	  ? PS_FOLIO_ANON
+			   : kind == PS_KIND_FILE ? PS_FOLIO_FILE
+						  : PS_FOLIO_SLAB,
+			   kind == PS_KIND_FILE && (gfp & PS_GFP_WRITE));
 	return ri;
 }
 
@@ -448,7 +494,7 @@ static uint64_t op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
 		id_set(s, ev->id, 0);
 	}
 	ri = do_alloc(s, gfp, order, cpu, pi, ev->kind, ev->node, "alloc", &ns);
-	if (ri != REC_NONE) {
+	if (ri != REC_NONE && ri != REC_RETRY) {
 		rec_at(s, ri)->id = ev->id;
 		id_set(s, ev->id, ri + 1);
 	}
@@ -471,7 +517,10 @@ static uint64_t op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 		cpu = r->cpu;
 	id_set(s, ev->id, 0);
 	s->totals.frees++;
-	s->totals.pages_freed_trace += pages;
+	if (r->flags & REC_GONE)
+		s->totals.frees_already_reclaimed++;
+	else
+		s->totals.pages_freed_trace += pages;
 	return rec_free(s, v - 1, cpu);
 }
 
@@ -526,6 +575,37 @@ static bool thp_eligible(PsSim *s, const Proc *p, uint64_t vpn, bool *madvised)
 	return !g_hash_table_contains(p->vpn, (gpointer)(uintptr_t)(PMD_KEY | (vpn >> shift)));
 }
 
+/*
+ * A touched page whose copy reclaim took: the old record goes (its swap slot with it) and the
+ * fault below allocates a new page: workingset_refault, and a major fault from swap for anon.
+ */
+static uint64_t refault(PsSim *s, Proc *p, uint32_t ri, int cpu)
+{
+	Rec *r = rec_at(s, ri);
+	unsigned pmd_shift = s->m->spec.thp_order;
+	uint64_t pages = 1ull << r->order, ns = 0;
+	PsNode *node = &s->m->nodes[s->m->spec.cpu_node[cpu]];
+
+	s->totals.refaults++;
+	if (r->flags & REC_SWAPPED) {
+		node->stat[PS_WORKINGSET_REFAULT_ANON] += (int64_t)pages;
+		s->m->vm_events[PS_PSWPIN] += pages;
+		s->m->vm_events[PS_PGMAJFAULT]++;
+		ns += pages * s->cfg->reclaim.swapin_page_ns;
+	} else {
+		node->stat[r->kind == PS_KIND_ANON ? PS_WORKINGSET_REFAULT_ANON
+						   : PS_WORKINGSET_REFAULT_FILE] += (int64_t)pages;
+	}
+	if (r->flags & REC_THP) {
+		for (uint64_t u = r->id; u < r->id + (1ull << pmd_shift); u++)
+			vpn_unmap(p, u, pmd_shift);
+	} else {
+		vpn_unmap(p, r->id, pmd_shift);
+	}
+	rec_free(s, ri, cpu);
+	return ns;
+}
+
 static uint64_t op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	PsMachine *m = s->m;
@@ -538,21 +618,34 @@ static uint64_t op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		Proc *p = proc_at(s, pi);
 		uint32_t ri = REC_NONE;
 		bool madvised;
+		/* This fault's latency: the histograms get each fault, not the touch's total. */
+		uint64_t fns = c->fault_ns;
 
-		if (g_hash_table_contains(p->vpn, (gpointer)(uintptr_t)vpn))
-			continue;
-		ns += c->fault_ns;
+		{
+			gpointer v = g_hash_table_lookup(p->vpn, (gpointer)(uintptr_t)vpn);
+
+			if (v && !(rec_at(s, GPOINTER_TO_UINT(v) - 1)->flags & REC_GONE)) {
+				/* Present: an access the reclaim model sees as a reference. */
+				ps_lru_mark_accessed(s->policy, GPOINTER_TO_UINT(v) - 1);
+				continue;
+			}
+			if (v)
+				fns += refault(s, p, GPOINTER_TO_UINT(v) - 1, cpu);
+		}
+		p = proc_at(s, pi);
 		s->totals.touch_faults++;
 		if (thp_eligible(s, p, vpn, &madvised)) {
 			/* defrag "madvise" (the default): direct reclaim only for madvised VMAs. */
 			uint64_t gfp = madvised ? PS_GFP_TRANSHUGE : PS_GFP_TRANSHUGE_LIGHT;
 
 			ri = do_alloc(s, gfp, pmd_shift, cpu, pi, PS_KIND_ANON, -1, "thp_fault",
-				      &ns);
+				      &fns);
+			if (ri == REC_RETRY)
+				return ns + fns;
 			if (ri != REC_NONE) {
 				uint64_t base = (vpn >> pmd_shift) << pmd_shift;
 
-				ns += clear_ns(s, pmd_shift);
+				ns += fns + clear_ns(s, pmd_shift);
 				rec_at(s, ri)->flags |= REC_TOUCH | REC_THP;
 				rec_at(s, ri)->id = base;
 				p = proc_at(s, pi);
@@ -564,7 +657,10 @@ static uint64_t op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 			s->totals.thp_fallbacks++;
 		}
 		ri = do_alloc(s, PS_GFP_HIGHUSER_MOVABLE | PS_GFP_ZERO, 0, cpu, pi, PS_KIND_ANON,
-			      -1, "fault", &ns);
+			      -1, "fault", &fns);
+		ns += fns;
+		if (ri == REC_RETRY)
+			return ns;
 		if (ri == REC_NONE)
 			continue;
 		rec_at(s, ri)->flags |= REC_TOUCH;
@@ -646,7 +742,8 @@ static uint64_t op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 		} else {
 			vpn_unmap(p, vpn, pmd_shift);
 		}
-		s->totals.pages_freed_trace += 1ull << r->order;
+		if (!(r->flags & REC_GONE))
+			s->totals.pages_freed_trace += 1ull << r->order;
 		ns += rec_free(s, ri, cpu);
 	}
 	if (!any)
@@ -670,7 +767,8 @@ static void op_exit(PsSim *s, const PsTraceEvent *ev)
 		uint32_t ri = p->head;
 		Rec *r = rec_at(s, ri);
 
-		s->totals.pages_freed_exit += 1ull << r->order;
+		if (!(r->flags & REC_GONE))
+			s->totals.pages_freed_exit += 1ull << r->order;
 		if (!(r->flags & REC_TOUCH))
 			id_set(s, r->id, 0);
 		rec_free(s, ri, cpu);
@@ -766,7 +864,17 @@ static void read_ahead(PsSim *s)
 		ps_engine_schedule(s->e, MAX(s->ahead.t_ns, ps_engine_now(s->e)), s->ev_read, 0, 0);
 }
 
-static void exec_event(PsSim *s, const PsTraceEvent *ev, int cpu);
+static bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu);
+
+/* An allocation waits for an OOM victim's memory: run the record again then. */
+static void requeue(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	ps_engine_schedule(s->e, s->retry_at, s->ev_exec, 0, slot_put(s, ev));
+	if (cpu >= 0) {
+		s->queued[cpu]++;
+		s->busy_until[cpu] = MAX(s->busy_until[cpu], s->retry_at);
+	}
+}
 
 static void on_read(PsEngine *e, const PsEvent *pev, void *data)
 {
@@ -788,7 +896,8 @@ static void on_read(PsEngine *e, const PsEvent *pev, void *data)
 	} else {
 		/* The common case: nothing in the way, run it now without a second event. */
 		s->pending++;
-		exec_event(s, &s->ahead, cpu);
+		if (!exec_event(s, &s->ahead, cpu))
+			requeue(s, &s->ahead, cpu);
 	}
 	if (!s->error)
 		read_ahead(s);
@@ -811,23 +920,30 @@ static void on_exec(PsEngine *e, const PsEvent *pev, void *data)
 	g_array_append_val(s->free_slots, slot);
 	if (cpu >= 0)
 		s->queued[cpu]--;
-	exec_event(s, &ev, cpu);
+	if (!exec_event(s, &ev, cpu))
+		requeue(s, &ev, cpu);
 	if (s->error || (!s->have_ahead && s->pending == 0))
 		ps_engine_stop(e);
 }
 
-static void exec_event(PsSim *s, const PsTraceEvent *ev, int cpu)
+/* Runs one record; false when it must run again at s->retry_at (OOM reap pending). */
+static bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	ps_time_t now = ps_engine_now(s->e);
 	uint64_t ns = 0, delay;
 
-	delay = now - ev->t_ns;
-	if (delay) {
-		s->totals.delayed_events++;
-		s->totals.carried_delay_ns += delay;
-		s->totals.max_delay_ns = MAX(s->totals.max_delay_ns, delay);
+	/* The OOM killer's victims do nothing more; a new `proc` for the pid is a new task. */
+	if (ev->pid >= 0 && ev->op != PS_OP_PROC &&
+	    g_hash_table_contains(s->killed_pids, GINT_TO_POINTER(ev->pid))) {
+		s->totals.events_skipped_killed++;
+		s->pending--;
+		return true;
 	}
-	s->totals.events++;
+	if (ev->op == PS_OP_PROC)
+		g_hash_table_remove(s->killed_pids, GINT_TO_POINTER(ev->pid));
+	s->retry_at = 0;
+	s->cur_cpu = cpu;
+	s->cur_proc = ev->pid >= 0 ? proc_find(s, ev->pid) : -1;
 
 	switch (ev->op) {
 	case PS_OP_ALLOC:
@@ -878,14 +994,27 @@ static void exec_event(PsSim *s, const PsTraceEvent *ev, int cpu)
 	case PS_NR_TRACE_OPS:
 		g_assert_not_reached();
 	}
+	s->cur_cpu = -1;
+	s->cur_proc = -1;
+	if (s->retry_at)
+		return false;
+	delay = now - ev->t_ns;
+	if (delay) {
+		s->totals.delayed_events++;
+		s->totals.carried_delay_ns += delay;
+		s->totals.max_delay_ns = MAX(s->totals.max_delay_ns, delay);
+	}
+	s->totals.events++;
 	if (cpu >= 0)
 		s->busy_until[cpu] = now + ns;
+	s->totals.latency_ns += ns;
 	s->pending--;
 	if (s->opts.check && !s->error && !ps_machine_check(s->m, &s->error))
 		g_prefix_error(&s->error, "invariant broken after %s:%" G_GUINT64_FORMAT ": ",
 			       s->trace_path, s->totals.events);
 	if (s->opts.progress && (s->totals.events & 0xffff) == 0)
 		s->opts.progress(s->opts.progress_data, s->totals.events, now);
+	return true;
 }
 
 static void sample(PsSim *s, ps_time_t now)
@@ -913,11 +1042,14 @@ static void sample(PsSim *s, ps_time_t now)
 				}
 		}
 		s->extra[i].mixed_pageblocks = mixed;
+		s->extra[i].kswapd_active = ps_kswapd_active(s->policy, z->node);
 	}
 	ps_timeline_sample(s->tl, now, m, s->extra);
 	ps_latency_log_window(s->lat, s->window_start, now, s->hists);
-	for (int p = 0; p < PS_NR_ALLOC_PATHS; p++)
+	for (int p = 0; p < PS_NR_ALLOC_PATHS; p++) {
+		ps_hist_merge(&s->run_hists[p], &s->hists[p]);
 		ps_hist_reset(&s->hists[p]);
+	}
 	s->window_start = now;
 	s->last_sample = now;
 }
@@ -938,6 +1070,152 @@ static void on_decay(PsEngine *e, const PsEvent *pev, void *data)
 	ps_engine_schedule(e, ps_engine_now(e) + s->m->sysctl.stat_interval_ns, s->ev_decay, 0, 0);
 }
 
+/* ---- the host side of reclaim and OOM (PsHostOps) ---------------------------------------- */
+
+/* Frees a resident record's pages on behalf of reclaim or the reaper; the record stays. */
+static void rec_drop_pages(PsSim *s, uint32_t ri, int cpu)
+{
+	Rec *r = rec_at(s, ri);
+	uint64_t pages = 1ull << r->order;
+
+	ps_lru_del(s->policy, ri);
+	ps_free_pages(s->m, r->pfn, r->order, cpu);
+	pb_account(s, r->pfn, r->order, r->mt, -1);
+	if (r->proc >= 0) {
+		Proc *p = proc_at(s, r->proc);
+
+		p->rss_pages -= pages;
+		p->kind_pages[r->kind] -= pages;
+	}
+	r->flags |= REC_GONE;
+	r->pfn = PS_PFN_NONE;
+}
+
+/* The cpu whose pcp gets pages freed outside a record: the running one, else the node's first. */
+static int reclaim_cpu(PsSim *s, ps_pfn_t pfn)
+{
+	PsZone *z = ps_pfn_zone(s->m, pfn);
+
+	if (s->cur_cpu >= 0)
+		return s->cur_cpu;
+	for (int c = 0; c < s->m->nr_cpus; c++)
+		if (s->m->spec.cpu_node[c] == z->node)
+			return c;
+	return 0;
+}
+
+static void host_evict(void *data, uint32_t h, bool swapped)
+{
+	PsSim *s = data;
+	Rec *r = rec_at(s, h);
+	uint64_t pages = 1ull << r->order;
+
+	rec_drop_pages(s, h, reclaim_cpu(s, r->pfn));
+	s->totals.pages_freed_reclaim += pages;
+	if (swapped) {
+		r->flags |= REC_SWAPPED;
+		if (r->proc >= 0)
+			proc_at(s, r->proc)->swap_pages += pages;
+	}
+}
+
+static size_t host_oom_tasks(void *data, const PsOomTask **tasks)
+{
+	PsSim *s = data;
+
+	g_array_set_size(s->oom_tasks, 0);
+	g_array_set_size(s->oom_task_proc, 0);
+	for (guint i = 0; i < s->procs->len; i++) {
+		Proc *p = proc_at(s, (int)i);
+		PsOomTask t = {0};
+
+		if (p->exited)
+			continue;
+		t.pid = p->pid;
+		t.comm = p->comm;
+		t.oom_score_adj = p->oom_score_adj;
+		/* rss: mapped user memory; the task's kernel allocations stand in for its page
+		 * tables (generators emit page tables and stacks as kind kernel). */
+		t.rss_pages = p->kind_pages[PS_KIND_ANON] + p->kind_pages[PS_KIND_FILE];
+		t.swap_pages = p->swap_pages;
+		t.pgtable_pages = p->kind_pages[PS_KIND_KERNEL];
+		t.unkillable = p->pid <= 1; /* the kernel (pid 0) and init */
+		t.victim = p->killed;
+		g_array_append_val(s->oom_tasks, t);
+		g_array_append_val(s->oom_task_proc, i);
+	}
+	*tasks = (const PsOomTask *)s->oom_tasks->data;
+	return s->oom_tasks->len;
+}
+
+static void host_oom_kill(void *data, size_t i, uint64_t badness, uint64_t reap_at,
+			  const PsAllocContext *ac)
+{
+	PsSim *s = data;
+	int pi = g_array_index(s->oom_task_proc, int, i);
+	Proc *p = proc_at(s, pi);
+	cJSON *f = cJSON_CreateObject();
+	g_autofree char *gfp = ps_gfp_format(ac->gfp);
+
+	p->killed = true;
+	g_hash_table_add(s->killed_pids, GINT_TO_POINTER(p->pid));
+	s->totals.oom_kills++;
+	cJSON_AddNumberToObject(f, "pid", p->pid);
+	cJSON_AddStringToObject(f, "comm", p->comm);
+	cJSON_AddNumberToObject(f, "oom_score_adj", p->oom_score_adj);
+	cJSON_AddNumberToObject(f, "badness", (double)badness);
+	cJSON_AddNumberToObject(f, "rss_pages", (double)p->rss_pages);
+	cJSON_AddNumberToObject(f, "swap_pages", (double)p->swap_pages);
+	cJSON_AddNumberToObject(f, "freed_bytes",
+				(double)((p->rss_pages + 0) * (uint64_t)s->m->page_size));
+	cJSON_AddNumberToObject(f, "reap_at_ns", (double)reap_at);
+	cJSON_AddNumberToObject(f, "trigger_pid", s->cur_proc >= 0 ? proc_at(s, s->cur_proc)->pid
+								   : -1);
+	cJSON_AddNumberToObject(f, "trigger_order", ac->order);
+	cJSON_AddStringToObject(f, "trigger_gfp", gfp);
+	ps_event_log_write(s->evlog, ps_engine_now(s->e), "oom_kill", f);
+	ps_engine_schedule(s->e, reap_at, s->ev_reap, (uint32_t)pi, 0);
+}
+
+/* The reaper: everything the victim still holds goes back; the task is gone. */
+static void on_reap(PsEngine *e, const PsEvent *ev, void *data)
+{
+	PsSim *s = data;
+	int pi = (int)ev->arg0;
+	Proc *p = proc_at(s, pi);
+	uint64_t freed = 0;
+	cJSON *f;
+
+	for (uint32_t ri = p->head; ri != REC_NONE; ri = rec_at(s, ri)->next) {
+		Rec *r = rec_at(s, ri);
+
+		if (r->flags & REC_GONE)
+			continue;
+		freed += 1ull << r->order;
+		rec_drop_pages(s, ri, reclaim_cpu(s, r->pfn));
+	}
+	s->totals.pages_freed_oom += freed;
+	p = proc_at(s, pi);
+	p->exited = true;
+	p->killed = false;
+	g_hash_table_remove(s->pid_map, GINT_TO_POINTER(p->pid));
+	f = cJSON_CreateObject();
+	cJSON_AddNumberToObject(f, "pid", p->pid);
+	cJSON_AddNumberToObject(f, "freed_bytes", (double)(freed * s->m->page_size));
+	ps_event_log_write(s->evlog, ps_engine_now(e), "oom_reaped", f);
+}
+
+static void host_event(void *data, const char *type, const char *const *keys,
+		       const int64_t *vals)
+{
+	PsSim *s = data;
+	cJSON *f = cJSON_CreateObject();
+
+	for (int i = 0; keys && keys[i]; i++)
+		cJSON_AddNumberToObject(f, keys[i], (double)vals[i]);
+	ps_event_log_write(s->evlog, ps_engine_now(s->e), type, f);
+}
+
 /* ---- setup and outputs ------------------------------------------------------------------ */
 
 PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
@@ -950,6 +1228,7 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->cfg->spec = cfg->spec;
 	s->cfg->costs = cfg->costs;
 	s->cfg->sampling = cfg->sampling;
+	s->cfg->reclaim = cfg->reclaim;
 	s->cfg->name = g_strdup(cfg->name);
 	s->opts = *opts;
 	s->out_dir = g_strdup(opts->out_dir);
@@ -983,8 +1262,28 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	nblocks = (s->m->map.end_pfn - s->m->map.base_pfn) >> s->m->pageblock_order;
 	s->pb_alloc = g_new0(uint32_t, nblocks * PS_MT_PCPTYPES);
 	s->extra = g_new0(PsZoneSampleExtra, s->m->nr_zones);
-	for (int p = 0; p < PS_NR_ALLOC_PATHS; p++)
+	for (int p = 0; p < PS_NR_ALLOC_PATHS; p++) {
 		ps_hist_reset(&s->hists[p]);
+		ps_hist_reset(&s->run_hists[p]);
+	}
+	s->fallbacks = ps_fallback_stats_new(s->m);
+	ps_fallback_stats_attach(s->fallbacks, s->m);
+	s->ev_reap = ps_engine_register(s->e, "oom-reap", on_reap, s);
+	s->killed_pids = g_hash_table_new(g_direct_hash, g_direct_equal);
+	s->oom_tasks = g_array_new(FALSE, FALSE, sizeof(PsOomTask));
+	s->oom_task_proc = g_array_new(FALSE, FALSE, sizeof(int));
+	s->cur_cpu = s->cur_proc = -1;
+	{
+		PsHostOps host = {
+			.data = s,
+			.evict = host_evict,
+			.oom_tasks = host_oom_tasks,
+			.oom_kill = host_oom_kill,
+			.event = host_event,
+		};
+
+		s->policy = ps_policy_new(s->m, s->e, &s->cfg->reclaim, &host);
+	}
 	return g_steal_pointer(&s);
 }
 
@@ -1000,6 +1299,13 @@ void ps_sim_free(PsSim *s)
 		ps_event_log_abort(s->evlog);
 	if (s->reader)
 		ps_trace_reader_close(s->reader);
+	ps_policy_free(s->policy);
+	if (s->killed_pids)
+		g_hash_table_unref(s->killed_pids);
+	if (s->oom_tasks)
+		g_array_unref(s->oom_tasks);
+	if (s->oom_task_proc)
+		g_array_unref(s->oom_task_proc);
 	if (s->procs) {
 		for (guint i = 0; i < s->procs->len; i++) {
 			g_array_unref(proc_at(s, (int)i)->vmas);
@@ -1025,6 +1331,7 @@ void ps_sim_free(PsSim *s)
 	g_free(s->queued);
 	g_free(s->pb_alloc);
 	g_free(s->extra);
+	g_clear_pointer(&s->fallbacks, ps_fallback_stats_free);
 	ps_engine_free(s->e);
 	ps_machine_free(s->m);
 	ps_config_free(s->cfg);
@@ -1152,6 +1459,15 @@ static gboolean write_summary(PsSim *s, GError **error)
 				(double)(t->pages_allocated * (uint64_t)m->page_size));
 	cJSON_AddNumberToObject(o, "pages_freed_trace", (double)t->pages_freed_trace);
 	cJSON_AddNumberToObject(o, "pages_freed_exit", (double)t->pages_freed_exit);
+	cJSON_AddNumberToObject(o, "pages_freed_reclaim", (double)t->pages_freed_reclaim);
+	cJSON_AddNumberToObject(o, "pages_freed_oom", (double)t->pages_freed_oom);
+	cJSON_AddNumberToObject(o, "frees_already_reclaimed", (double)t->frees_already_reclaimed);
+	cJSON_AddNumberToObject(o, "refaults", (double)t->refaults);
+	cJSON_AddNumberToObject(o, "direct_reclaims", (double)t->direct_reclaims);
+	cJSON_AddNumberToObject(o, "oom_kills", (double)t->oom_kills);
+	cJSON_AddNumberToObject(o, "oom_waits", (double)t->oom_waits);
+	cJSON_AddNumberToObject(o, "events_skipped_killed", (double)t->events_skipped_killed);
+	cJSON_AddNumberToObject(o, "swap_used_pages", (double)ps_swap_used(s->policy));
 	cJSON_AddNumberToObject(o, "pages_live", (double)t->pages_live);
 	cJSON_AddNumberToObject(o, "touch_faults", (double)t->touch_faults);
 	cJSON_AddNumberToObject(o, "thp_faults", (double)t->thp_faults);
@@ -1160,11 +1476,25 @@ static gboolean write_summary(PsSim *s, GError **error)
 	cJSON_AddNumberToObject(o, "delayed_events", (double)t->delayed_events);
 	cJSON_AddNumberToObject(o, "carried_delay_ns", (double)t->carried_delay_ns);
 	cJSON_AddNumberToObject(o, "max_delay_ns", (double)t->max_delay_ns);
+	cJSON_AddNumberToObject(o, "latency_ns", (double)t->latency_ns);
 	cJSON_AddNumberToObject(o, "compact_requests", (double)s->compact_requests);
 	cJSON_AddNumberToObject(o, "drop_caches_requests", (double)s->drop_caches_requests);
 	cJSON_AddNumberToObject(o, "sysctl_writes", (double)s->sysctl_writes);
 	cJSON_AddNumberToObject(o, "pcp_refills", (double)m->pcp_refills_total);
 	cJSON_AddNumberToObject(o, "pcp_refill_pages", (double)m->pcp_refill_pages_total);
+
+	/* Whole-run latency per path: count, sum, p50, p99 and max in ns (latency_hist.csv). */
+	o = cJSON_AddObjectToObject(root, "latency");
+	for (int p = 0; p < PS_NR_ALLOC_PATHS; p++) {
+		const PsHist *h = &s->run_hists[p];
+		cJSON *lp = cJSON_AddObjectToObject(o, ps_alloc_path_names[p]);
+
+		cJSON_AddNumberToObject(lp, "count", (double)h->count);
+		cJSON_AddNumberToObject(lp, "sum_ns", (double)h->sum);
+		cJSON_AddNumberToObject(lp, "p50_ns", (double)ps_hist_quantile(h, 0.5));
+		cJSON_AddNumberToObject(lp, "p99_ns", (double)ps_hist_quantile(h, 0.99));
+		cJSON_AddNumberToObject(lp, "max_ns", (double)h->max);
+	}
 
 	o = cJSON_AddObjectToObject(root, "anomalies");
 	for (int a = 0; a < PS_NR_ANOMALIES; a++)
@@ -1235,6 +1565,14 @@ static gboolean finish_outputs(PsSim *s, GError **error)
 	}
 	if (!ps_event_log_close(evl, error))
 		return FALSE;
+	{
+		g_autofree char *fb = out_path(s, "fallbacks.csv");
+		g_autofree char *lh = out_path(s, "latency_hist.csv");
+
+		if (!ps_fallback_stats_write(s->fallbacks, fb, error) ||
+		    !ps_latency_hist_write(lh, s->run_hists, error))
+			return FALSE;
+	}
 	return write_proc_file(s, "buddyinfo", ps_format_buddyinfo, error) &&
 	       write_proc_file(s, "pagetypeinfo", ps_format_pagetypeinfo, error) &&
 	       write_proc_file(s, "zoneinfo", ps_format_zoneinfo, error) &&

@@ -48,12 +48,21 @@ typedef struct {
 	uint64_t pages_allocated; /* base pages of the simulated machine, all successful allocs */
 	uint64_t pages_freed_trace;
 	uint64_t pages_freed_exit;
+	uint64_t pages_freed_reclaim; /* taken by kswapd, direct reclaim or slab shrinking */
+	uint64_t pages_freed_oom;     /* freed by the OOM reaper */
+	uint64_t frees_already_reclaimed; /* trace frees of allocations reclaim had taken */
+	uint64_t refaults;		  /* touches of pages reclaim had taken */
+	uint64_t direct_reclaims;	  /* allocations that entered direct reclaim */
+	uint64_t oom_kills;
+	uint64_t oom_waits;		  /* records that waited for an OOM victim's memory */
+	uint64_t events_skipped_killed;	  /* records of OOM-killed tasks, skipped */
 	uint64_t pages_live; /* still allocated at the end */
 	uint64_t touch_faults, thp_faults, thp_fallbacks;
 	uint64_t procs;
 	uint64_t delayed_events;
 	uint64_t carried_delay_ns; /* sum over events of (start - recorded time) */
 	uint64_t max_delay_ns;
+	uint64_t latency_ns; /* modelled kernel time of every event: allocs, faults, frees */
 	uint64_t end_ns;
 } PsRunTotals;
 

@@ -33,6 +33,20 @@ const char *const ps_trace_op_names[PS_NR_TRACE_OPS] = {
     [PS_OP_MAP] = "map",       [PS_OP_TOUCH] = "touch",
     [PS_OP_UNMAP] = "unmap",   [PS_OP_COMPACT] = "compact",
     [PS_OP_SYSCTL] = "sysctl", [PS_OP_DROP_CACHES] = "drop_caches",
+    [PS_OP_OBSERVED] = "observed",
+};
+
+const char *const ps_observed_event_names[PS_NR_OBSERVED_EVENTS] = {
+    [PS_OBS_ZONE_LOCKED] = "mm_page_alloc_zone_locked",
+    [PS_OBS_PCPU_DRAIN] = "mm_page_pcpu_drain",
+    [PS_OBS_EXTFRAG] = "mm_page_alloc_extfrag",
+    [PS_OBS_COMPACTION_BEGIN] = "mm_compaction_begin",
+    [PS_OBS_COMPACTION_END] = "mm_compaction_end",
+    [PS_OBS_KCOMPACTD_WAKE] = "mm_compaction_kcompactd_wake",
+    [PS_OBS_KSWAPD_WAKE] = "mm_vmscan_kswapd_wake",
+    [PS_OBS_KSWAPD_SLEEP] = "mm_vmscan_kswapd_sleep",
+    [PS_OBS_DIRECT_RECLAIM_BEGIN] = "mm_vmscan_direct_reclaim_begin",
+    [PS_OBS_DIRECT_RECLAIM_END] = "mm_vmscan_direct_reclaim_end",
 };
 
 const char *const ps_alloc_kind_names[PS_NR_ALLOC_KINDS] = {
@@ -63,6 +77,13 @@ enum ps_trace_field {
 	PS_F_THP,
 	PS_F_NAME,
 	PS_F_VALUE,
+	PS_F_EVENT,
+	PS_F_MIGRATETYPE,
+	PS_F_PERCPU_REFILL,
+	PS_F_FALLBACK_ORDER,
+	PS_F_FALLBACK_MIGRATETYPE,
+	PS_F_FRAGMENTING,
+	PS_F_CHANGE_OWNERSHIP,
 	PS_NR_TRACE_FIELDS
 };
 
@@ -85,6 +106,13 @@ static const char *const ps_field_names[PS_NR_TRACE_FIELDS] = {
     [PS_F_THP] = "thp",
     [PS_F_NAME] = "name",
     [PS_F_VALUE] = "value",
+    [PS_F_EVENT] = "event",
+    [PS_F_MIGRATETYPE] = "migratetype",
+    [PS_F_PERCPU_REFILL] = "percpu_refill",
+    [PS_F_FALLBACK_ORDER] = "fallback_order",
+    [PS_F_FALLBACK_MIGRATETYPE] = "fallback_migratetype",
+    [PS_F_FRAGMENTING] = "fragmenting",
+    [PS_F_CHANGE_OWNERSHIP] = "change_ownership",
 };
 
 #define PS_FB(f) (1u << PS_F_##f)
@@ -97,7 +125,7 @@ static const struct {
     [PS_OP_ALLOC] = {PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU) | PS_FB(PID) | PS_FB(ORDER) |
 			 PS_FB(BYTES) | PS_FB(GFP) | PS_FB(KIND) | PS_FB(NODE) | PS_FB(PFN),
 		     PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU) | PS_FB(PID) | PS_FB(GFP)},
-    [PS_OP_FREE] = {PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU),
+    [PS_OP_FREE] = {PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU) | PS_FB(ORDER) | PS_FB(PFN),
 		    PS_FB(T) | PS_FB(OP) | PS_FB(ID)},
     [PS_OP_PROC] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(COMM) | PS_FB(OOM_SCORE_ADJ),
 		    PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(COMM)},
@@ -112,7 +140,40 @@ static const struct {
     [PS_OP_SYSCTL] = {PS_FB(T) | PS_FB(OP) | PS_FB(NAME) | PS_FB(VALUE),
 		      PS_FB(T) | PS_FB(OP) | PS_FB(NAME) | PS_FB(VALUE)},
     [PS_OP_DROP_CACHES] = {PS_FB(T) | PS_FB(OP) | PS_FB(VALUE), PS_FB(T) | PS_FB(OP)},
+    [PS_OP_OBSERVED] = {PS_FB(T) | PS_FB(OP) | PS_FB(EVENT) | PS_FB(CPU) | PS_FB(PID) |
+			    PS_FB(PFN) | PS_FB(ORDER) | PS_FB(MIGRATETYPE) | PS_FB(PERCPU_REFILL) |
+			    PS_FB(FALLBACK_ORDER) | PS_FB(FALLBACK_MIGRATETYPE) |
+			    PS_FB(FRAGMENTING) | PS_FB(CHANGE_OWNERSHIP) | PS_FB(GFP) |
+			    PS_FB(VALUE),
+			PS_FB(T) | PS_FB(OP) | PS_FB(EVENT)},
 };
+
+/*
+ * What each observed event must carry besides t, op and event: the fields its tracepoint prints
+ * that pinned replay and the fidelity report use (kernel-facts §10.6).
+ */
+static const uint32_t ps_observed_required[PS_NR_OBSERVED_EVENTS] = {
+    [PS_OBS_ZONE_LOCKED] = PS_FB(CPU) | PS_FB(PFN) | PS_FB(ORDER) | PS_FB(MIGRATETYPE) |
+			   PS_FB(PERCPU_REFILL),
+    [PS_OBS_PCPU_DRAIN] = PS_FB(CPU) | PS_FB(PFN) | PS_FB(ORDER) | PS_FB(MIGRATETYPE),
+    [PS_OBS_EXTFRAG] = PS_FB(CPU) | PS_FB(PFN) | PS_FB(ORDER) | PS_FB(MIGRATETYPE) |
+		       PS_FB(FALLBACK_ORDER) | PS_FB(FALLBACK_MIGRATETYPE) | PS_FB(FRAGMENTING) |
+		       PS_FB(CHANGE_OWNERSHIP),
+};
+
+/* The observed fields that are set in ev, as field bits (what the formatter writes). */
+static uint32_t ps_observed_present(const PsTraceEvent *ev)
+{
+	return (ev->cpu >= 0 ? PS_FB(CPU) : 0) | (ev->pid >= 0 ? PS_FB(PID) : 0) |
+	       (ev->has_pfn ? PS_FB(PFN) : 0) | (ev->order >= 0 ? PS_FB(ORDER) : 0) |
+	       (ev->migratetype >= 0 ? PS_FB(MIGRATETYPE) : 0) |
+	       (ev->percpu_refill >= 0 ? PS_FB(PERCPU_REFILL) : 0) |
+	       (ev->fallback_order >= 0 ? PS_FB(FALLBACK_ORDER) : 0) |
+	       (ev->fallback_migratetype >= 0 ? PS_FB(FALLBACK_MIGRATETYPE) : 0) |
+	       (ev->fragmenting >= 0 ? PS_FB(FRAGMENTING) : 0) |
+	       (ev->change_ownership >= 0 ? PS_FB(CHANGE_OWNERSHIP) : 0) |
+	       (ev->has_gfp ? PS_FB(GFP) : 0);
+}
 
 /*
  * Limits of the int-typed fields. The kernel's own bounds where there is one: MAX_PAGE_ORDER
@@ -135,8 +196,15 @@ static void ps_int_limits(enum ps_trace_op op, enum ps_trace_field f, int64_t *m
 		*max = PS_TRACE_MAX_PID;
 		return;
 	case PS_F_ORDER:
+	case PS_F_FALLBACK_ORDER:
 		*min = op == PS_OP_COMPACT ? -1 : 0;
 		*max = PS_TRACE_MAX_ORDER;
+		return;
+	case PS_F_MIGRATETYPE:
+	case PS_F_FALLBACK_MIGRATETYPE:
+		/* MIGRATE_TYPES is at most 6 (with CMA); room for other builds */
+		*min = 0;
+		*max = 7;
 		return;
 	case PS_F_NODE:
 		*min = 0;
@@ -504,6 +572,12 @@ void ps_trace_event_init(PsTraceEvent *ev)
 	ev->order = -1;
 	ev->node = -1;
 	ev->kind = PS_KIND_UNSPEC;
+	ev->migratetype = -1;
+	ev->fallback_order = -1;
+	ev->fallback_migratetype = -1;
+	ev->percpu_refill = -1;
+	ev->fragmenting = -1;
+	ev->change_ownership = -1;
 }
 
 /* By first letter: a linear strcmp walk over every name showed up in profiles. */
@@ -522,10 +596,23 @@ static int ps_field_lookup(const char *key)
 		f = PS_F_ID;
 		break;
 	case 'c':
-		f = key[1] == 'p' ? PS_F_CPU : PS_F_COMM;
+		f = key[1] == 'p' ? PS_F_CPU : key[1] == 'h' ? PS_F_CHANGE_OWNERSHIP : PS_F_COMM;
 		break;
 	case 'p':
-		f = key[1] == 'i' ? PS_F_PID : PS_F_PFN;
+		f = key[1] == 'i' ? PS_F_PID : key[1] == 'e' ? PS_F_PERCPU_REFILL : PS_F_PFN;
+		break;
+	case 'e':
+		f = PS_F_EVENT;
+		break;
+	case 'm':
+		f = PS_F_MIGRATETYPE;
+		break;
+	case 'f':
+		if (key[1] == 'r')
+			f = PS_F_FRAGMENTING;
+		else
+			f = strlen(key) > 9 && key[9] == 'o' ? PS_F_FALLBACK_ORDER
+							       : PS_F_FALLBACK_MIGRATETYPE;
 		break;
 	case 'b':
 		f = PS_F_BYTES;
@@ -624,7 +711,7 @@ static gboolean ps_parse_op(const cJSON *root, enum ps_trace_op *op, GError **er
 
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
 			    "op: unknown op %s (alloc, free, proc, exit, map, touch, unmap, "
-			    "compact, sysctl, drop_caches)",
+			    "compact, sysctl, drop_caches, observed)",
 			    q);
 	}
 	return FALSE;
@@ -667,6 +754,32 @@ static gboolean ps_parse_kind(const char *s, enum ps_alloc_kind *kind, GError **
 	return FALSE;
 }
 
+static gboolean ps_parse_observed_event(const char *s, enum ps_observed_event *event,
+					GError **error)
+{
+	g_autofree char *q = NULL;
+	int e;
+
+	for (e = 0; e < PS_NR_OBSERVED_EVENTS; e++) {
+		if (strcmp(s, ps_observed_event_names[e]) == 0) {
+			*event = (enum ps_observed_event)e;
+			return TRUE;
+		}
+	}
+	q = ps_quote(s, strlen(s));
+	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+		    "event: unknown observed event %s (a kmem, compaction or vmscan tracepoint "
+		    "name: mm_page_alloc_zone_locked, mm_page_pcpu_drain, ...)",
+		    q);
+	return FALSE;
+}
+
+/* A field an observed event needs but lacks: 0 when complete. */
+static uint32_t ps_observed_missing(const PsTraceEvent *ev, uint32_t seen)
+{
+	return ps_observed_required[ev->event] & ~seen;
+}
+
 /* One member of an event line into ev. */
 static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const cJSON *item,
 				const char *tok, gsize len, GError **error)
@@ -689,6 +802,40 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 		return ps_read_u64(item, tok, len, name, 1, &ev->bytes, error);
 	case PS_F_LEN:
 		return ps_read_u64(item, tok, len, name, 1, &ev->len, error);
+	case PS_F_EVENT:
+		if (!ps_read_string(item, name, 64, &s, error))
+			return FALSE;
+		return ps_parse_observed_event(s, &ev->event, error);
+	case PS_F_PERCPU_REFILL:
+	case PS_F_FRAGMENTING:
+	case PS_F_CHANGE_OWNERSHIP:
+		if (!cJSON_IsBool(item)) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "%s: must be true or false, got %s", name,
+				    ps_json_type_name(item));
+			return FALSE;
+		}
+		v = cJSON_IsTrue(item) ? 1 : 0;
+		if (f == PS_F_PERCPU_REFILL)
+			ev->percpu_refill = (int8_t)v;
+		else if (f == PS_F_FRAGMENTING)
+			ev->fragmenting = (int8_t)v;
+		else
+			ev->change_ownership = (int8_t)v;
+		return TRUE;
+	case PS_F_MIGRATETYPE:
+	case PS_F_FALLBACK_ORDER:
+	case PS_F_FALLBACK_MIGRATETYPE:
+		ps_int_limits(ev->op, f, &min, &max);
+		if (!ps_read_int(item, tok, len, name, min, max, &v, error))
+			return FALSE;
+		if (f == PS_F_MIGRATETYPE)
+			ev->migratetype = (int)v;
+		else if (f == PS_F_FALLBACK_ORDER)
+			ev->fallback_order = (int)v;
+		else
+			ev->fallback_migratetype = (int)v;
+		return TRUE;
 	case PS_F_CPU:
 	case PS_F_PID:
 	case PS_F_ORDER:
@@ -806,6 +953,13 @@ static gboolean ps_parse_event(const cJSON *root, const char *line, gsize len, P
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
 			    "%s: missing (required by op \"%s\")",
 			    ps_field_names[g_bit_nth_lsf(missing, -1)], ps_trace_op_names[op]);
+		return FALSE;
+	}
+	if (op == PS_OP_OBSERVED && ps_observed_missing(ev, seen)) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "%s: missing (required by observed event \"%s\")",
+			    ps_field_names[g_bit_nth_lsf(ps_observed_missing(ev, seen), -1)],
+			    ps_observed_event_names[ev->event]);
 		return FALSE;
 	}
 	if (op == PS_OP_ALLOC) {
@@ -1045,7 +1199,33 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 		       (ev->order < 0 || ps_check_int(ev->op, PS_F_ORDER, ev->order, error)) &&
 		       (ev->node == -1 || ps_check_int(ev->op, PS_F_NODE, ev->node, error));
 	case PS_OP_FREE:
-		return ev->cpu == -1 || ps_check_int(ev->op, PS_F_CPU, ev->cpu, error);
+		return (ev->cpu == -1 || ps_check_int(ev->op, PS_F_CPU, ev->cpu, error)) &&
+		       (ev->order == -1 || ps_check_int(ev->op, PS_F_ORDER, ev->order, error));
+	case PS_OP_OBSERVED:
+		if ((unsigned)ev->event >= PS_NR_OBSERVED_EVENTS) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "event: unknown observed event %d", (int)ev->event);
+			return FALSE;
+		}
+		if (ps_observed_missing(ev, ps_observed_present(ev))) {
+			g_set_error(
+			    error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "%s: missing (required by observed event \"%s\")",
+			    ps_field_names[g_bit_nth_lsf(
+				ps_observed_missing(ev, ps_observed_present(ev)), -1)],
+			    ps_observed_event_names[ev->event]);
+			return FALSE;
+		}
+		return (ev->cpu == -1 || ps_check_int(ev->op, PS_F_CPU, ev->cpu, error)) &&
+		       (ev->pid == -1 || ps_check_int(ev->op, PS_F_PID, ev->pid, error)) &&
+		       (ev->order == -1 || ps_check_int(ev->op, PS_F_ORDER, ev->order, error)) &&
+		       (ev->migratetype == -1 ||
+			ps_check_int(ev->op, PS_F_MIGRATETYPE, ev->migratetype, error)) &&
+		       (ev->fallback_order == -1 ||
+			ps_check_int(ev->op, PS_F_FALLBACK_ORDER, ev->fallback_order, error)) &&
+		       (ev->fallback_migratetype == -1 ||
+			ps_check_int(ev->op, PS_F_FALLBACK_MIGRATETYPE, ev->fallback_migratetype,
+				     error));
 	case PS_OP_PROC:
 		return ps_check_int(ev->op, PS_F_PID, ev->pid, error) &&
 		       ps_check_int(ev->op, PS_F_OOM_SCORE_ADJ, ev->oom_score_adj, error) &&
@@ -1177,6 +1357,68 @@ static char *ps_put_gfp(char *p, uint64_t gfp)
 	return p;
 }
 
+static char *ps_put_bool(char *p, const char *key, gsize keylen, int8_t v)
+{
+	p = ps_put(p, key, keylen);
+	return v ? PS_PUT_LIT(p, "true") : PS_PUT_LIT(p, "false");
+}
+
+/* observed: event, then the tracepoint's fields in a fixed order, unset ones left out. */
+static char *ps_put_observed(char *p, const PsTraceEvent *ev)
+{
+	const char *name = ps_observed_event_names[ev->event];
+
+	p = PS_PUT_LIT(p, ",\"event\":\"");
+	p = ps_put(p, name, strlen(name));
+	*p++ = '"';
+	if (ev->cpu >= 0) {
+		p = PS_PUT_LIT(p, ",\"cpu\":");
+		p = ps_put_i64(p, ev->cpu);
+	}
+	if (ev->pid >= 0) {
+		p = PS_PUT_LIT(p, ",\"pid\":");
+		p = ps_put_i64(p, ev->pid);
+	}
+	if (ev->has_pfn) {
+		p = PS_PUT_LIT(p, ",\"pfn\":");
+		p = ps_put_u64(p, ev->pfn);
+	}
+	if (ev->order >= 0) {
+		p = PS_PUT_LIT(p, ",\"order\":");
+		p = ps_put_i64(p, ev->order);
+	}
+	if (ev->migratetype >= 0) {
+		p = PS_PUT_LIT(p, ",\"migratetype\":");
+		p = ps_put_i64(p, ev->migratetype);
+	}
+	if (ev->percpu_refill >= 0)
+		p = ps_put_bool(p, ",\"percpu_refill\":", sizeof(",\"percpu_refill\":") - 1,
+				ev->percpu_refill);
+	if (ev->fallback_order >= 0) {
+		p = PS_PUT_LIT(p, ",\"fallback_order\":");
+		p = ps_put_i64(p, ev->fallback_order);
+	}
+	if (ev->fallback_migratetype >= 0) {
+		p = PS_PUT_LIT(p, ",\"fallback_migratetype\":");
+		p = ps_put_i64(p, ev->fallback_migratetype);
+	}
+	if (ev->fragmenting >= 0)
+		p = ps_put_bool(p, ",\"fragmenting\":", sizeof(",\"fragmenting\":") - 1,
+				ev->fragmenting);
+	if (ev->change_ownership >= 0)
+		p = ps_put_bool(p, ",\"change_ownership\":",
+				sizeof(",\"change_ownership\":") - 1, ev->change_ownership);
+	if (ev->has_gfp) {
+		p = PS_PUT_LIT(p, ",\"gfp\":");
+		p = ps_put_gfp(p, ev->gfp);
+	}
+	if (ev->value) {
+		p = PS_PUT_LIT(p, ",\"value\":");
+		p = ps_put_i64(p, ev->value);
+	}
+	return p;
+}
+
 gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 {
 	char *p = buf;
@@ -1226,6 +1468,17 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 			p = PS_PUT_LIT(p, ",\"cpu\":");
 			p = ps_put_i64(p, ev->cpu);
 		}
+		if (ev->order >= 0) {
+			p = PS_PUT_LIT(p, ",\"order\":");
+			p = ps_put_i64(p, ev->order);
+		}
+		if (ev->has_pfn) {
+			p = PS_PUT_LIT(p, ",\"pfn\":");
+			p = ps_put_u64(p, ev->pfn);
+		}
+		break;
+	case PS_OP_OBSERVED:
+		p = ps_put_observed(p, ev);
 		break;
 	case PS_OP_PROC:
 		p = PS_PUT_LIT(p, ",\"pid\":");

@@ -18,8 +18,8 @@ G_BEGIN_DECLS
 
 #define PS_TRACE_VERSION 1
 
-#define PS_TRACE_MAX_CPUS      8192	/* NR_CPUS bound: cpus in the header, cpu fields below it */
-#define PS_TRACE_MIN_PAGE_SIZE 4096	/* page_size in the header: a power of two in this range */
+#define PS_TRACE_MAX_CPUS      8192 /* NR_CPUS bound: cpus in the header, cpu fields below it */
+#define PS_TRACE_MIN_PAGE_SIZE 4096 /* page_size in the header: a power of two in this range */
 #define PS_TRACE_MAX_PAGE_SIZE 65536
 #define PS_TRACE_EVENT_MAX     4096	 /* bytes a formatted event or header line can take */
 #define PS_TRACE_LINE_MAX      (1 << 20) /* longest line the reader accepts, bytes */
@@ -35,6 +35,7 @@ enum ps_trace_op {
 	PS_OP_COMPACT,
 	PS_OP_SYSCTL,
 	PS_OP_DROP_CACHES,
+	PS_OP_OBSERVED,
 	PS_NR_TRACE_OPS
 };
 extern const char *const ps_trace_op_names[PS_NR_TRACE_OPS]; /* "alloc", "free", ... */
@@ -49,6 +50,26 @@ enum ps_alloc_kind {
 	PS_NR_ALLOC_KINDS
 };
 extern const char *const ps_alloc_kind_names[PS_NR_ALLOC_KINDS]; /* "", "anon", "file", ... */
+
+/*
+ * The allocator-internal kernel events an `observed` record carries (importers keep them; policy
+ * replay only counts them, pinned replay follows them, the fidelity report compares against
+ * them). Named in traces by their tracepoint names.
+ */
+enum ps_observed_event {
+	PS_OBS_ZONE_LOCKED,	     /* mm_page_alloc_zone_locked */
+	PS_OBS_PCPU_DRAIN,	     /* mm_page_pcpu_drain */
+	PS_OBS_EXTFRAG,		     /* mm_page_alloc_extfrag */
+	PS_OBS_COMPACTION_BEGIN,     /* mm_compaction_begin */
+	PS_OBS_COMPACTION_END,	     /* mm_compaction_end */
+	PS_OBS_KCOMPACTD_WAKE,	     /* mm_compaction_kcompactd_wake */
+	PS_OBS_KSWAPD_WAKE,	     /* mm_vmscan_kswapd_wake */
+	PS_OBS_KSWAPD_SLEEP,	     /* mm_vmscan_kswapd_sleep */
+	PS_OBS_DIRECT_RECLAIM_BEGIN, /* mm_vmscan_direct_reclaim_begin */
+	PS_OBS_DIRECT_RECLAIM_END,   /* mm_vmscan_direct_reclaim_end */
+	PS_NR_OBSERVED_EVENTS
+};
+extern const char *const ps_observed_event_names[PS_NR_OBSERVED_EVENTS];
 
 /* The header line. */
 typedef struct {
@@ -82,7 +103,15 @@ typedef struct {
 	uint64_t len;	   /* map, touch, unmap: length, bytes */
 	bool thp;	   /* map: the range is madvise(MADV_HUGEPAGE) */
 	char name[64];	   /* sysctl: name as under /proc/sys/vm, e.g. "min_free_kbytes" */
-	int64_t value;	   /* sysctl: value; compact: order (-1 = whole zones) */
+	int64_t value;	   /* sysctl: value; compact: order (-1 = whole zones); observed: value */
+	/* observed (free takes order and pfn too); -1 = unset for every int below */
+	enum ps_observed_event event;
+	int migratetype;
+	int fallback_order;
+	int fallback_migratetype;
+	int8_t percpu_refill; /* 0/1 */
+	int8_t fragmenting;
+	int8_t change_ownership;
 } PsTraceEvent;
 
 void ps_trace_event_init(PsTraceEvent *ev);
@@ -121,7 +150,8 @@ typedef struct PsTraceReader PsTraceReader;
 PsTraceReader *ps_trace_reader_open(const char *path, PsTraceHeader *hdr, GError **error);
 /*
  * Next event: 1 = *ev filled, 0 = end of trace, -1 = error ("file:line: field: what is wrong").
- * Checks that time never goes backwards. Memory stays constant whatever the trace length.
+ * Checks that time never goes backwards and that cpu is below the header's cpus. Memory stays
+ * constant whatever the trace length (lines are capped at PS_TRACE_LINE_MAX).
  */
 int ps_trace_reader_next(PsTraceReader *r, PsTraceEvent *ev, GError **error);
 uint64_t ps_trace_reader_line(const PsTraceReader *r); /* line number of the last event */
@@ -149,6 +179,51 @@ gboolean ps_trace_writer_write(PsTraceWriter *w, const PsTraceEvent *ev, GError 
 gboolean ps_trace_writer_close(PsTraceWriter *w, GError **error); /* also frees */
 void ps_trace_writer_abort(PsTraceWriter *w);			  /* removes the temp file, frees */
 uint64_t ps_trace_writer_count(const PsTraceWriter *w);
+
+/* ---- importers (trace/import.c) ----------------------------------------------------------- */
+
+/* Text formats of recorded kernel tracepoints that `pagesim import` reads. */
+typedef enum {
+	PS_IMPORT_AUTO, /* from the text itself */
+	PS_IMPORT_FTRACE,
+	PS_IMPORT_PERF,
+	PS_IMPORT_TRACE_CMD,
+	PS_NR_IMPORT_FORMATS
+} PsImportFormat;
+extern const char *const ps_import_format_names[PS_NR_IMPORT_FORMATS]; /* "ftrace", ... */
+
+typedef struct {
+	PsImportFormat format;
+	uint32_t page_size; /* of the recording machine; 0 = 4096 */
+	int cpus;	    /* 0 = from the text (#P:, cpus=, or the highest cpu seen) */
+} PsImportOptions;
+
+/* What an import found; printed by ps_import_stats_format (the trace header has no room). */
+typedef struct {
+	PsImportFormat detected;
+	int cpus;
+	uint64_t lines, records, procs, comm_changes;
+	uint64_t allocs, alloc_failed, frees;
+	uint64_t free_unknown;	      /* pfn never seen allocated: the trace started mid-run */
+	uint64_t free_inside_live;    /* pfn inside a larger live allocation */
+	uint64_t free_order_mismatch; /* freed with another order than allocated */
+	uint64_t alloc_live_pfn;      /* allocated again while live: its free was not recorded */
+	uint64_t live_at_end;
+	uint64_t observed[PS_NR_OBSERVED_EVENTS];
+	uint64_t free_batched, known_skipped, unknown_events, comment_lines, time_clamped;
+	uint64_t lost_events; /* "[LOST N EVENTS]" notices */
+	uint64_t entries_in_buffer, entries_written; /* ftrace header, 0 if absent */
+	int cpus_from_input;
+} PsImportStats;
+
+/*
+ * Converts a recording (plain or gzip text, "-" = standard input with opts->cpus set) into a
+ * trace at out_path (".gz" compresses). Streaming, constant memory but for the live-pfn map.
+ * A malformed line is an error "file:line: what is wrong"; unknown events are counted.
+ */
+gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImportOptions *opts,
+			 PsImportStats *stats, GError **error);
+void ps_import_stats_format(const PsImportStats *stats, GString *out);
 
 /* ---- generators (trace/gen_*.c) ------------------------------------------------------------ */
 

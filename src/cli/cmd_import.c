@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd_import.c - `pagesim import [--format ftrace|perf|trace-cmd] IN -o OUT.jsonl[.gz]`:
+ * converts a text recording of the kernel's page-allocator tracepoints into a pagesim trace
+ * (trace/import.c does the work). The importer's counters go to standard error: the trace header
+ * has a fixed set of keys.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "trace/trace.h"
+
+int ps_cmd_import(int argc, char **argv)
+{
+	g_autofree char *out = NULL, *format = NULL;
+	gint64 cpus = 0, page_size = 0;
+	gboolean quiet = FALSE;
+	GOptionEntry entries[] = {
+	    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Trace to write (.gz compresses)",
+	     "OUT"},
+	    {"format", 'f', 0, G_OPTION_ARG_STRING, &format,
+	     "ftrace, perf or trace-cmd (default: detected from the text)", "FMT"},
+	    {"cpus", 0, 0, G_OPTION_ARG_INT64, &cpus,
+	     "CPUs of the recording machine (default: from the text)", "N"},
+	    {"page-size", 0, 0, G_OPTION_ARG_INT64, &page_size,
+	     "Page size of the recording machine in bytes (default 4096)", "BYTES"},
+	    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No counters on standard error", NULL},
+	    {NULL}};
+	g_autoptr(GOptionContext) ctx =
+	    g_option_context_new("IN - convert a tracefs, perf script or trace-cmd report text");
+	g_autoptr(GError) error = NULL;
+	PsImportOptions opts = {0};
+	PsImportStats st;
+	gint64 t0;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_set_description(
+	    ctx, "Reads kmem:mm_page_alloc, mm_page_free, mm_page_free_batched,\n"
+		 "mm_page_alloc_zone_locked, mm_page_pcpu_drain, mm_page_alloc_extfrag, the\n"
+		 "compaction events and the vmscan kswapd and direct-reclaim events. IN may be\n"
+		 "gzip-compressed; '-' reads standard input (then give --cpus).\n");
+	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+		fprintf(stderr, "pagesim import: %s\n", error->message);
+		return 2;
+	}
+	if (argc != 2 || !out) {
+		fprintf(stderr, "pagesim import: one input and -o OUT are required\n");
+		return 2;
+	}
+	if (format) {
+		int f;
+
+		for (f = PS_IMPORT_FTRACE; f < PS_NR_IMPORT_FORMATS; f++)
+			if (!strcmp(format, ps_import_format_names[f]))
+				break;
+		if (f == PS_NR_IMPORT_FORMATS) {
+			fprintf(stderr,
+				"pagesim import: --format: '%s' is not ftrace, perf or trace-cmd\n",
+				format);
+			return 2;
+		}
+		opts.format = (PsImportFormat)f;
+	}
+	if (cpus < 0 || cpus > PS_TRACE_MAX_CPUS) {
+		fprintf(stderr, "pagesim import: --cpus: must be 1..%d\n", PS_TRACE_MAX_CPUS);
+		return 2;
+	}
+	if (page_size && (page_size < PS_TRACE_MIN_PAGE_SIZE || page_size > PS_TRACE_MAX_PAGE_SIZE ||
+			  (page_size & (page_size - 1)))) {
+		fprintf(stderr, "pagesim import: --page-size: a power of two %d..%d\n",
+			PS_TRACE_MIN_PAGE_SIZE, PS_TRACE_MAX_PAGE_SIZE);
+		return 2;
+	}
+	opts.cpus = (int)cpus;
+	opts.page_size = (uint32_t)page_size;
+	t0 = g_get_monotonic_time();
+	if (!ps_trace_import(argv[1], out, &opts, &st, &error)) {
+		fprintf(stderr, "pagesim import: %s\n", error->message);
+		return 1;
+	}
+	if (!quiet) {
+		g_autoptr(GString) text = g_string_new(NULL);
+		double secs = (double)(g_get_monotonic_time() - t0) / 1e6;
+
+		ps_import_stats_format(&st, text);
+		fprintf(stderr, "pagesim import: %s -> %s\n%s", argv[1], out, text->str);
+		fprintf(stderr, "  %.2f s, %.2f M lines/s\n", secs,
+			secs > 0 ? (double)st.lines / secs / 1e6 : 0.0);
+	}
+	return 0;
+}

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * kswapd.c - one kswapd per node as a simulated thread on the event engine: woken by allocators,
+ * it runs balance_pgdat one priority pass per event slice (each slice takes the simulated time its
+ * reclaim costs, so trace allocations interleave with it), then naps, then sleeps.
+ *
+ * Mirrors mm/vmscan.c of Linux 6.18 (kernel-facts §6): wakeup_kswapd (records kswapd_order and
+ * kswapd_highest_zoneidx; no wake for a hopeless node or a balanced, unboosted one),
+ * balance_pgdat (boosted reclaim first, without writeback or swap and not below priority 10;
+ * nr_to_reclaim = sum of max(high, SWAP_CLUSTER_MAX); order dropped to 0 once compact_gap(order)
+ * pages were reclaimed; priority raised when a pass fell short; kswapd_failures when nothing was
+ * reclaimed; boosts removed at the end and kcompactd woken at pageblock order after a boosted
+ * run), kswapd_try_to_sleep (wake kcompactd, HZ/10 nap, then a full sleep if still balanced;
+ * kswapd_low_wmark_hit_quickly when woken during the nap, kswapd_high_wmark_hit_quickly when
+ * unbalanced after it), pageoutrun.
+ *
+ * kcompactd is woken through ps_wakeup_kcompactd, counted until the compaction module exists.
+ */
+#include "policy/policy-private.h"
+
+enum { SLICE_RUN = 0, SLICE_NAP_END = 1 };
+
+static void schedule(PsPolicy *p, int node, uint64_t at, uint32_t what)
+{
+	ps_engine_schedule(p->e, at, p->ev_kswapd, (uint32_t)node | (what << 16),
+			   p->kswapd[node].gen);
+}
+
+static void emit(PsPolicy *p, const char *type, int node, int64_t order)
+{
+	static const char *const keys[] = {"node", "order", NULL};
+	int64_t vals[2] = {node, order};
+
+	ps_host_event(p, type, keys, vals);
+}
+
+void ps_wakeup_kcompactd(PsPolicy *p, int node, unsigned order, int highest_zoneidx)
+{
+	if (!order)
+		return;
+	p->kcompactd_wakes++;
+}
+
+static bool zone_boosted(PsMachine *m, int node, int highest)
+{
+	for (int t = 0; t <= highest && t < PS_MAX_NR_ZONES; t++)
+		if (ps_machine_zone(m, node, (enum ps_zone_type)t)->watermark_boost)
+			return true;
+	return false;
+}
+
+void ps_wakeup_kswapd(PsMachine *m, PsZone *z, uint64_t gfp, unsigned order,
+		      enum ps_zone_type highest_zoneidx)
+{
+	PsPolicy *p = ps_policy_of(m);
+	PsKswapd *k;
+
+	if (!p || !ps_zone_populated(z))
+		return;
+	k = &p->kswapd[z->node];
+	if (k->req_highest == PS_MAX_NR_ZONES || k->req_highest < (int)highest_zoneidx)
+		k->req_highest = highest_zoneidx;
+	if (k->req_order < order)
+		k->req_order = order;
+	if (k->state == PS_KSWAPD_RUNNING)
+		return;
+	/* Hopeless node, or balanced and not boosted: leave it (kcompactd for atomic requests). */
+	if (k->failures >= PS_MAX_RECLAIM_RETRIES ||
+	    (ps_pgdat_balanced(m, z->node, order, highest_zoneidx) &&
+	     !zone_boosted(m, z->node, highest_zoneidx))) {
+		if (!(gfp & PS_GFP_DIRECT_RECLAIM))
+			ps_wakeup_kcompactd(p, z->node, order, highest_zoneidx);
+		return;
+	}
+	if (k->state == PS_KSWAPD_NAPPING)
+		k->woken_in_nap = true;
+	emit(p, "kswapd_wake", z->node, order);
+	k->state = PS_KSWAPD_RUNNING;
+	k->gen++;
+	k->priority = -1; /* a new run starts at the next slice */
+	schedule(p, z->node, ps_engine_now(p->e), SLICE_RUN);
+}
+
+/* Starts a balance_pgdat run: take the request, snapshot boosts, mark zones reclaim-active. */
+static void run_start(PsPolicy *p, int node)
+{
+	PsMachine *m = p->m;
+	PsKswapd *k = &p->kswapd[node];
+
+	k->alloc_order = k->order = k->req_order;
+	k->highest = k->req_highest == PS_MAX_NR_ZONES ? PS_MAX_NR_ZONES - 1 : k->req_highest;
+	k->req_order = 0;
+	k->req_highest = PS_MAX_NR_ZONES;
+	k->nr_boost_reclaim = 0;
+	for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
+		PsZone *z = ps_machine_zone(m, node, (enum ps_zone_type)t);
+
+		k->boost_snapshot[t] = t <= k->highest ? z->watermark_boost : 0;
+		k->nr_boost_reclaim += k->boost_snapshot[t];
+		if (t <= k->highest && ps_zone_populated(z))
+			z->flags |= PS_ZONE_RECLAIM_ACTIVE;
+	}
+	k->boosted_run = k->nr_boost_reclaim > 0;
+	k->priority = PS_DEF_PRIORITY;
+	k->reclaimed = 0;
+	m->vm_events[PS_PAGEOUTRUN]++;
+}
+
+/* End of balance_pgdat, then kswapd_try_to_sleep's first half. */
+static void run_end(PsPolicy *p, int node)
+{
+	PsMachine *m = p->m;
+	PsKswapd *k = &p->kswapd[node];
+	bool boosted = false;
+
+	if (!k->reclaimed && !k->boosted_run)
+		k->failures++;
+	else if (k->reclaimed)
+		k->failures = 0;
+	for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
+		PsZone *z = ps_machine_zone(m, node, (enum ps_zone_type)t);
+
+		z->flags &= ~PS_ZONE_RECLAIM_ACTIVE;
+		if (k->boost_snapshot[t]) {
+			z->watermark_boost -= MIN(z->watermark_boost, k->boost_snapshot[t]);
+			boosted = true;
+		}
+	}
+	if (boosted)
+		ps_wakeup_kcompactd(p, node, m->pageblock_order, k->highest);
+
+	/* prepare_kswapd_sleep: hopeless or balanced at the order reclaim ended with. */
+	if (k->failures >= PS_MAX_RECLAIM_RETRIES ||
+	    ps_pgdat_balanced(m, node, k->order, k->highest)) {
+		ps_wakeup_kcompactd(p, node, k->alloc_order, k->highest);
+		k->state = PS_KSWAPD_NAPPING;
+		k->woken_in_nap = false;
+		k->gen++;
+		schedule(p, node, ps_engine_now(p->e) + p->rc.kswapd_nap_ns, SLICE_NAP_END);
+		return;
+	}
+	/* Still unbalanced: run again. */
+	k->req_order = MAX(k->req_order, k->alloc_order);
+	if (k->req_highest == PS_MAX_NR_ZONES || k->req_highest < k->highest)
+		k->req_highest = k->highest;
+	k->priority = -1;
+	schedule(p, node, ps_engine_now(p->e), SLICE_RUN);
+}
+
+/* One priority pass of balance_pgdat; returns false when the run is over. */
+static bool balance_slice(PsPolicy *p, int node, uint64_t *cost)
+{
+	PsMachine *m = p->m;
+	PsKswapd *k = &p->kswapd[node];
+	bool balanced = ps_pgdat_balanced(m, node, k->order, k->highest);
+	PsScanControl sc = {.order = k->order, .highest_zoneidx = k->highest, .kswapd = true};
+	uint64_t reclaimed;
+
+	if (!balanced && k->nr_boost_reclaim) {
+		/* Boosted reclaim cannot fix a real shortage: restart as normal reclaim. */
+		k->nr_boost_reclaim = 0;
+		k->priority = PS_DEF_PRIORITY;
+	}
+	if (!k->nr_boost_reclaim && balanced)
+		return false;
+	if (k->priority < 1)
+		return false;
+	sc.priority = k->priority;
+	sc.may_writepage = sc.may_swap = k->nr_boost_reclaim == 0;
+	/* kswapd_shrink_node: aim at the high marks of the eligible zones. */
+	for (int t = 0; t <= k->highest; t++) {
+		PsZone *z = ps_machine_zone(m, node, (enum ps_zone_type)t);
+
+		if (ps_zone_populated(z))
+			sc.nr_to_reclaim +=
+			    MAX(ps_wmark_pages(z, PS_WMARK_HIGH), (uint64_t)PS_SWAP_CLUSTER_MAX);
+	}
+	reclaimed = ps_shrink_node(p, node, &sc);
+	k->reclaimed += reclaimed;
+	*cost = sc.cost_ns;
+	/* Enough for compaction to form the order: stop reclaiming for it. */
+	if (k->order && reclaimed >= (2ull << k->order))
+		k->order = 0;
+	if (k->nr_boost_reclaim) {
+		k->nr_boost_reclaim -= MIN(k->nr_boost_reclaim, reclaimed);
+		if (!reclaimed)
+			return false;
+		/* Boosted reclaim does not go below priority DEF_PRIORITY - 2. */
+		if (k->priority <= PS_DEF_PRIORITY - 2)
+			return false;
+	}
+	if (reclaimed < sc.nr_to_reclaim || !reclaimed)
+		k->priority--;
+	return true;
+}
+
+static void on_kswapd(PsEngine *e, const PsEvent *ev, void *data)
+{
+	PsPolicy *p = data;
+	int node = (int)(ev->arg0 & 0xffff);
+	uint32_t what = ev->arg0 >> 16;
+	PsKswapd *k = &p->kswapd[node];
+	uint64_t cost = 0;
+
+	if ((uint32_t)ev->arg1 != k->gen)
+		return; /* superseded */
+	if (what == SLICE_NAP_END) {
+		if (k->state != PS_KSWAPD_NAPPING)
+			return;
+		if (!ps_pgdat_balanced(p->m, node, k->order, k->highest)) {
+			p->m->vm_events[PS_KSWAPD_HIGH_WMARK_HIT_QUICKLY]++;
+			k->state = PS_KSWAPD_RUNNING;
+			k->priority = -1;
+			k->req_order = MAX(k->req_order, k->alloc_order);
+			if (k->req_highest == PS_MAX_NR_ZONES)
+				k->req_highest = k->highest;
+			schedule(p, node, ps_engine_now(e), SLICE_RUN);
+			return;
+		}
+		k->state = PS_KSWAPD_SLEEPING;
+		k->gen++;
+		emit(p, "kswapd_sleep", node, k->order);
+		return;
+	}
+	if (k->priority < 0) {
+		if (k->woken_in_nap) {
+			p->m->vm_events[PS_KSWAPD_LOW_WMARK_HIT_QUICKLY]++;
+			k->woken_in_nap = false;
+		}
+		run_start(p, node);
+	}
+	if (!balance_slice(p, node, &cost)) {
+		run_end(p, node);
+		return;
+	}
+	k->busy_ns += cost;
+	schedule(p, node, ps_engine_now(e) + MAX(cost, 1000u), SLICE_RUN);
+}
+
+void ps_kswapd_init(PsPolicy *p)
+{
+	p->ev_kswapd = ps_engine_register(p->e, "kswapd", on_kswapd, p);
+	for (int n = 0; n < PS_MAX_NODES; n++) {
+		p->kswapd[n].state = PS_KSWAPD_SLEEPING;
+		p->kswapd[n].req_highest = PS_MAX_NR_ZONES;
+	}
+}
+
+bool ps_kswapd_active(const PsPolicy *p, int node)
+{
+	return p && p->kswapd[node].state == PS_KSWAPD_RUNNING;
+}

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * oom.c - the OOM killer: oom_badness, /proc/PID/oom_score, constrained_alloc's totalpages and
+ * select_bad_process / oom_kill_process over the host's tasks.
+ *
+ * Mirrors mm/oom_kill.c and fs/proc/base.c of Linux 6.18 (kernel-facts §9): points = rss + swap
+ * entries + page-table pages, plus oom_score_adj * (totalpages / 1000); tasks with
+ * OOM_SCORE_ADJ_MIN, init and kernel threads are never chosen; the scan keeps a task unless its
+ * points are lower than the best so far, so on a tie the later task wins; a victim not yet reaped
+ * makes the killer back off (report progress) instead of killing again.
+ *
+ * Simplifications (why acceptable): no memcg OOM, no cpuset constraint, no panic_on_oom or
+ * oom_kill_allocating_task (their defaults are off); with no eligible task the kernel panics,
+ * the simulator fails the allocation and logs "oom_no_victim".
+ */
+#include "policy/policy-private.h"
+
+int64_t ps_oom_badness(const PsOomTask *t, uint64_t totalpages)
+{
+	int64_t points, adj;
+
+	if (t->unkillable || t->oom_score_adj <= -1000 || t->victim)
+		return INT64_MIN;
+	points = (int64_t)(t->rss_pages + t->swap_pages + t->pgtable_pages);
+	adj = (int64_t)t->oom_score_adj * (int64_t)(totalpages / 1000);
+	return points + adj;
+}
+
+int64_t ps_oom_score(const PsOomTask *t, uint64_t totalpages)
+{
+	int64_t badness = ps_oom_badness(t, totalpages);
+
+	if (badness == INT64_MIN || !totalpages)
+		return 0;
+	return (1000 + badness * 1000 / (int64_t)totalpages) * 2 / 3;
+}
+
+uint64_t ps_oom_totalpages(const PsMachine *m)
+{
+	const PsPolicy *p = m->policy;
+	uint64_t total = 0;
+
+	for (int i = 0; i < m->nr_zones; i++)
+		total += m->zones[i].managed;
+	return total + (p ? p->rc.swap_pages : 0);
+}
+
+/* constrained_alloc: a mempolicy mask that leaves out memory nodes limits totalpages. */
+static uint64_t constrained_totalpages(PsPolicy *p, const PsAllocContext *ac)
+{
+	PsMachine *m = p->m;
+	uint64_t mask_pages = 0, all = 0;
+
+	if (!ac->nodemask || (ac->gfp & PS_GFP_THISNODE))
+		return ps_oom_totalpages(m);
+	for (int i = 0; i < m->nr_zones; i++) {
+		all |= m->zones[i].present ? 1ull << m->zones[i].node : 0;
+		if (ac->nodemask & (1ull << m->zones[i].node))
+			mask_pages += m->zones[i].present;
+	}
+	if ((ac->nodemask & all) == all)
+		return ps_oom_totalpages(m);
+	return mask_pages + p->rc.swap_pages;
+}
+
+bool ps_out_of_memory(PsPolicy *p, const PsAllocContext *ac, uint64_t *wait_until)
+{
+	const PsOomTask *tasks = NULL;
+	size_t n = p->host.oom_tasks ? p->host.oom_tasks(p->host.data, &tasks) : 0;
+	uint64_t totalpages = constrained_totalpages(p, ac);
+	int64_t best = INT64_MIN;
+	size_t chosen = SIZE_MAX;
+	uint64_t reap_at;
+
+	for (size_t i = 0; i < n; i++) {
+		int64_t points;
+
+		if (tasks[i].victim) {
+			/* A victim is still exiting: wait for it rather than kill another. */
+			*wait_until = MAX(p->oom_victim_until, ps_engine_now(p->e));
+			return true;
+		}
+		points = ps_oom_badness(&tasks[i], totalpages);
+		if (points == INT64_MIN || points < best)
+			continue;
+		best = points;
+		chosen = i;
+	}
+	if (chosen == SIZE_MAX) {
+		static const char *const keys[] = {"order", NULL};
+		int64_t vals[1] = {ac->order};
+
+		ps_host_event(p, "oom_no_victim", keys, vals);
+		return false;
+	}
+	reap_at = ps_engine_now(p->e) + p->rc.oom_reap_delay_ns;
+	p->oom_victim_until = reap_at;
+	p->m->vm_events[PS_OOM_KILL]++;
+	p->host.oom_kill(p->host.data, chosen, (uint64_t)MAX(best, 0), reap_at, ac);
+	*wait_until = reap_at;
+	return true;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * policy-private.h - the state shared by the reclaim, kswapd, slow-path and OOM files of policy/.
+ * Not for use outside policy/.
+ */
+#ifndef PS_POLICY_PRIVATE_H
+#define PS_POLICY_PRIVATE_H
+
+#include "core/core.h"
+#include "policy/policy.h"
+
+#define PS_DEF_PRIORITY	       12
+#define PS_MAX_RECLAIM_RETRIES 16
+#define PS_HANDLE_NONE	       UINT32_MAX
+
+/* Per-handle folio flags of the reclaim model. */
+enum {
+	PS_FOLIO_ON_LIST = 0x01,
+	PS_FOLIO_REFERENCED =
+	    0x02, /* accessed since reclaim last looked (young PTE / PG_referenced) */
+	PS_FOLIO_DIRTY = 0x04,
+	PS_FOLIO_RECLAIM = 0x08, /* PG_reclaim: reclaim met it dirty and asked for writeback */
+};
+
+typedef struct {
+	uint32_t head, tail; /* handles; head = most recently added */
+	uint64_t nr_pages;
+} PsLruList;
+
+enum ps_kswapd_state { PS_KSWAPD_SLEEPING, PS_KSWAPD_NAPPING, PS_KSWAPD_RUNNING };
+
+/* pgdat's kswapd fields plus the state of a balance_pgdat run cut into event slices. */
+typedef struct {
+	enum ps_kswapd_state state;
+	unsigned req_order; /* kswapd_order */
+	int req_highest;    /* kswapd_highest_zoneidx; PS_MAX_NR_ZONES = unset */
+	int failures;	    /* kswapd_failures */
+	uint32_t gen;	    /* bumps on every state change: stale events are ignored */
+	bool woken_in_nap;
+	/* The current balance_pgdat run. */
+	unsigned alloc_order, order;
+	int highest;
+	int priority;
+	uint64_t nr_boost_reclaim;
+	uint64_t boost_snapshot[PS_MAX_NR_ZONES];
+	uint64_t reclaimed;
+	bool boosted_run;
+	uint64_t busy_ns; /* total time kswapd ran */
+} PsKswapd;
+
+/* scan_control */
+typedef struct {
+	uint64_t nr_to_reclaim;
+	uint64_t nr_reclaimed;
+	uint64_t nr_scanned;
+	unsigned order;
+	int priority;
+	int highest_zoneidx;
+	bool may_writepage;
+	bool may_swap;
+	bool kswapd; /* counters go to *_kswapd, else *_direct */
+	uint64_t cost_ns;
+} PsScanControl;
+
+struct PsPolicy {
+	PsMachine *m;
+	PsEngine *e;
+	PsReclaimConfig rc;
+	PsHostOps host;
+	uint32_t ev_kswapd;
+
+	/* Per handle, grown on demand. */
+	size_t cap;
+	uint32_t *next, *prev;
+	uint8_t *flags, *list, *order, *zone;
+	uint64_t *dirtied_ns;
+
+	PsLruList lru[PS_MAX_NODES][PS_NR_RECLAIM_LISTS];
+	uint64_t anon_cost[PS_MAX_NODES], file_cost[PS_MAX_NODES];
+	uint64_t swap_used;
+	PsKswapd kswapd[PS_MAX_NODES];
+	uint64_t oom_victim_until; /* a victim's memory comes back at this time; 0 = none */
+	uint64_t kcompactd_wakes;
+	uint64_t compact_attempts;
+};
+
+static inline PsPolicy *ps_policy_of(PsMachine *m)
+{
+	return (PsPolicy *)m->policy;
+}
+
+/* reclaim.c */
+uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc);
+uint64_t ps_try_to_free_pages(PsPolicy *p, const PsAllocContext *ac, uint64_t *cost_ns);
+uint64_t ps_zone_reclaimable_pages(const PsPolicy *p, const PsZone *z);
+bool ps_pgdat_balanced(PsMachine *m, int node, unsigned order, int highest_zoneidx);
+
+/* kswapd.c */
+void ps_kswapd_init(PsPolicy *p);
+void ps_wakeup_kcompactd(PsPolicy *p, int node, unsigned order, int highest_zoneidx);
+
+/* slowpath.c, called by alloc.c when the fast path fails and a policy is attached. */
+ps_pfn_t ps_alloc_slowpath(PsMachine *m, PsAllocContext *ac, PsAllocOutcome *out);
+/* get_page_from_freelist, exported from alloc.c for the slow path. */
+ps_pfn_t ps_get_page_from_freelist(PsMachine *m, const PsAllocContext *ac, unsigned alloc_flags,
+				   PsAllocOutcome *out);
+
+/* oom.c: out_of_memory. Returns true for "progress" (a kill, or a victim already pending). */
+bool ps_out_of_memory(PsPolicy *p, const PsAllocContext *ac, uint64_t *wait_until);
+
+static inline void ps_host_event(PsPolicy *p, const char *type, const char *const *keys,
+				 const int64_t *vals)
+{
+	if (p->host.event)
+		p->host.event(p->host.data, type, keys, vals);
+}
+
+#endif

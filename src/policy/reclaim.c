@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * reclaim.c - the page reclaim model: per-node LRU lists (inactive/active x anon/file) and a
+ * reclaimable-slab list over the host's folios, page cache writeback, swap, and the scanning that
+ * kswapd and direct reclaim do.
+ *
+ * Mirrors mm/vmscan.c and mm/swap.c of Linux 6.18 at the level of kernel-facts §7:
+ * lruvec_add_folio (new folios at the list head), folio_mark_accessed (a second access on the
+ * inactive list activates), inactive_is_low (isqrt(10 * GiB) ratio), get_scan_count (file only
+ * without swap; SCAN_EQUAL at priority 0; SCAN_ANON when file + free is below the high marks;
+ * cache_trim_mode; otherwise the swappiness/cost fraction), shrink_lruvec in SWAP_CLUSTER_MAX
+ * batches, shrink_active_list (deactivate from the tail), shrink_inactive_list and
+ * shrink_folio_list (referenced -> activate; anon -> swap out when swap has room; dirty file ->
+ * PG_reclaim and keep until written back; clean file -> free), lru_note_cost, shrink_slab,
+ * shrink_node, do_try_to_free_pages (priority 12 -> 0 until 32 pages), pgdat_balanced,
+ * zone_reclaimable_pages.
+ *
+ * Simplifications (why acceptable):
+ * - "Referenced" is one bit per folio, set when the trace touches a page again (a young PTE or
+ *   PG_referenced); the kernel distinguishes the two, which only shifts when a page is activated.
+ * - Writeback is time-based: a dirty page is clean writeback_delay after it was dirtied (the
+ *   flusher's dirty_expire); reclaim does not start I/O itself (6.x direct reclaim does not
+ *   write file pages either). A page met dirty gets PG_reclaim and is rotated when its writeback
+ *   completes (pgrotated).
+ * - Slab shrinking frees whole reclaimable slab pages, oldest first, at
+ *   (pages >> priority) * 2 * slab_shrink_permille / 1000 per pass (shrink_slab's
+ *   freeable >> priority * 4 / DEFAULT_SEEKS scan target times the fraction of objects found
+ *   freeable).
+ * - No memcg, no MGLRU (not built on the recorded machine), no demotion, no throttling.
+ */
+#include <string.h>
+
+#include "policy/policy-private.h"
+
+void ps_reclaim_config_default(PsReclaimConfig *rc)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->writeback_delay_ns = 30ull * 1000000000ull; /* dirty_expire_centisecs 3000 */
+	rc->slab_shrink_permille = 500;
+	rc->oom_reap_delay_ns = 2ull * 1000000000ull; /* OOM_REAPER_DELAY 2 s */
+	rc->kswapd_nap_ns = 100000000ull;	      /* HZ/10 */
+	rc->scan_page_ns = 300;
+	rc->reclaim_page_ns = 1500;
+	rc->swapout_page_ns = 1500;
+	rc->swapin_page_ns = 25000;
+	rc->compact_stub_ns = 0;
+}
+
+/* ---- handles and lists ------------------------------------------------------------------- */
+
+static void grow(PsPolicy *p, uint32_t h)
+{
+	size_t cap = p->cap ? p->cap : 4096;
+
+	if (h < p->cap)
+		return;
+	while (cap <= h)
+		cap *= 2;
+	p->next = g_renew(uint32_t, p->next, cap);
+	p->prev = g_renew(uint32_t, p->prev, cap);
+	p->flags = g_renew(uint8_t, p->flags, cap);
+	p->list = g_renew(uint8_t, p->list, cap);
+	p->order = g_renew(uint8_t, p->order, cap);
+	p->zone = g_renew(uint8_t, p->zone, cap);
+	p->dirtied_ns = g_renew(uint64_t, p->dirtied_ns, cap);
+	memset(p->flags + p->cap, 0, cap - p->cap);
+	p->cap = cap;
+}
+
+static PsZone *h_zone(PsPolicy *p, uint32_t h)
+{
+	return &p->m->zones[p->zone[h]];
+}
+
+static int lru_zone_stat(int lru)
+{
+	static const int map[PS_NR_LRU_LISTS] = {PS_NR_ZONE_INACTIVE_ANON, PS_NR_ZONE_ACTIVE_ANON,
+						 PS_NR_ZONE_INACTIVE_FILE, PS_NR_ZONE_ACTIVE_FILE,
+						 PS_NR_ZONE_UNEVICTABLE};
+
+	return lru < PS_NR_LRU_LISTS ? map[lru] : -1;
+}
+
+/* Links handle h at the head (most recent) of list `lru` of its node and accounts it. */
+static void list_link(PsPolicy *p, uint32_t h, int lru, bool tail)
+{
+	PsZone *z = h_zone(p, h);
+	PsLruList *l = &p->lru[z->node][lru];
+	uint64_t pages = 1ull << p->order[h];
+	int stat = lru_zone_stat(lru);
+
+	p->list[h] = (uint8_t)lru;
+	p->flags[h] |= PS_FOLIO_ON_LIST;
+	if (tail) {
+		p->next[h] = PS_HANDLE_NONE;
+		p->prev[h] = l->tail;
+		if (l->tail != PS_HANDLE_NONE)
+			p->next[l->tail] = h;
+		else
+			l->head = h;
+		l->tail = h;
+	} else {
+		p->prev[h] = PS_HANDLE_NONE;
+		p->next[h] = l->head;
+		if (l->head != PS_HANDLE_NONE)
+			p->prev[l->head] = h;
+		else
+			l->tail = h;
+		l->head = h;
+	}
+	l->nr_pages += pages;
+	if (stat >= 0)
+		z->vm_stat[stat] += (int64_t)pages;
+}
+
+static void list_unlink(PsPolicy *p, uint32_t h)
+{
+	PsZone *z = h_zone(p, h);
+	int lru = p->list[h];
+	PsLruList *l = &p->lru[z->node][lru];
+	uint64_t pages = 1ull << p->order[h];
+	int stat = lru_zone_stat(lru);
+
+	if (p->prev[h] != PS_HANDLE_NONE)
+		p->next[p->prev[h]] = p->next[h];
+	else
+		l->head = p->next[h];
+	if (p->next[h] != PS_HANDLE_NONE)
+		p->prev[p->next[h]] = p->prev[h];
+	else
+		l->tail = p->prev[h];
+	p->flags[h] &= (uint8_t)~PS_FOLIO_ON_LIST;
+	g_assert(l->nr_pages >= pages);
+	l->nr_pages -= pages;
+	if (stat >= 0)
+		z->vm_stat[stat] -= (int64_t)pages;
+}
+
+static void set_dirty(PsPolicy *p, uint32_t h, bool dirty)
+{
+	PsNode *n = &p->m->nodes[h_zone(p, h)->node];
+	uint64_t pages = 1ull << p->order[h];
+	bool was = p->flags[h] & PS_FOLIO_DIRTY;
+
+	if (was == dirty)
+		return;
+	if (dirty) {
+		p->flags[h] |= PS_FOLIO_DIRTY;
+		n->stat[PS_NR_DIRTY] += (int64_t)pages;
+		p->m->zones[p->zone[h]].vm_stat[PS_NR_ZONE_WRITE_PENDING] += (int64_t)pages;
+	} else {
+		p->flags[h] &= (uint8_t)~PS_FOLIO_DIRTY;
+		n->stat[PS_NR_DIRTY] -= (int64_t)pages;
+		p->m->zones[p->zone[h]].vm_stat[PS_NR_ZONE_WRITE_PENDING] -= (int64_t)pages;
+	}
+}
+
+static int kind_stat(int lru)
+{
+	if (lru == PS_LRU_SLAB)
+		return PS_NR_SLAB_RECLAIMABLE_B;
+	return lru >= PS_LRU_INACTIVE_FILE ? PS_NR_FILE_PAGES : PS_NR_ANON_PAGES;
+}
+
+void ps_lru_add(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order, enum ps_folio_kind kind,
+		bool dirty)
+{
+	PsZone *z = ps_pfn_zone(p->m, pfn);
+	int lru;
+
+	g_assert(z != NULL);
+	grow(p, h);
+	g_assert(!(p->flags[h] & PS_FOLIO_ON_LIST));
+	p->flags[h] = 0;
+	p->order[h] = (uint8_t)order;
+	p->zone[h] = (uint8_t)z->idx;
+	lru = kind == PS_FOLIO_ANON   ? PS_LRU_INACTIVE_ANON
+	      : kind == PS_FOLIO_FILE ? PS_LRU_INACTIVE_FILE
+				      : PS_LRU_SLAB;
+	list_link(p, h, lru, false);
+	p->m->nodes[z->node].stat[kind_stat(lru)] += 1ll << order;
+	if (dirty && kind == PS_FOLIO_FILE) {
+		set_dirty(p, h, true);
+		p->dirtied_ns[h] = ps_engine_now(p->e);
+	}
+}
+
+void ps_lru_del(PsPolicy *p, uint32_t h)
+{
+	int lru;
+
+	if (h >= p->cap || !(p->flags[h] & PS_FOLIO_ON_LIST))
+		return;
+	lru = p->list[h];
+	set_dirty(p, h, false);
+	list_unlink(p, h);
+	p->m->nodes[h_zone(p, h)->node].stat[kind_stat(lru)] -= 1ll << p->order[h];
+	p->flags[h] = 0;
+}
+
+bool ps_lru_on_list(const PsPolicy *p, uint32_t h)
+{
+	return h < p->cap && (p->flags[h] & PS_FOLIO_ON_LIST);
+}
+
+/* folio_mark_accessed: the second access while inactive activates. */
+void ps_lru_mark_accessed(PsPolicy *p, uint32_t h)
+{
+	int lru;
+
+	if (!ps_lru_on_list(p, h))
+		return;
+	lru = p->list[h];
+	if ((lru == PS_LRU_INACTIVE_ANON || lru == PS_LRU_INACTIVE_FILE) &&
+	    (p->flags[h] & PS_FOLIO_REFERENCED)) {
+		list_unlink(p, h);
+		p->flags[h] &= (uint8_t)~PS_FOLIO_REFERENCED;
+		list_link(p, h, lru + 1, false);
+		p->m->vm_events[PS_PGACTIVATE] += 1ull << p->order[h];
+		return;
+	}
+	p->flags[h] |= PS_FOLIO_REFERENCED;
+}
+
+void ps_swap_release(PsPolicy *p, uint64_t pages)
+{
+	p->swap_used -= MIN(pages, p->swap_used);
+}
+
+uint64_t ps_swap_used(const PsPolicy *p)
+{
+	return p->swap_used;
+}
+
+/* ---- scanning ---------------------------------------------------------------------------- */
+
+static uint64_t lru_pages(const PsPolicy *p, int node, int lru)
+{
+	return p->lru[node][lru].nr_pages;
+}
+
+static bool can_swap(const PsPolicy *p)
+{
+	return p->rc.swap_pages > p->swap_used;
+}
+
+/* inactive_is_low: inactive * ratio < active, ratio = isqrt(10 * GiB) or 1. */
+static bool inactive_is_low(const PsPolicy *p, int node, int inactive_lru)
+{
+	uint64_t inactive = lru_pages(p, node, inactive_lru);
+	uint64_t active = lru_pages(p, node, inactive_lru + 1);
+	uint64_t gb = ((inactive + active) << p->m->page_shift) >> 30;
+	uint64_t ratio = 1;
+
+	if (gb) {
+		uint64_t x = 10 * gb, r = 0;
+
+		/* integer square root */
+		while ((r + 1) * (r + 1) <= x)
+			r++;
+		ratio = r;
+	}
+	return inactive * ratio < active;
+}
+
+/* lru_note_cost: cost of reclaiming from one type; halved when it outgrows a quarter LRU. */
+static void note_cost(PsPolicy *p, int node, bool file, uint64_t cost)
+{
+	uint64_t total = 0;
+
+	for (int l = 0; l < PS_NR_LRU_LISTS; l++)
+		total += lru_pages(p, node, l);
+	if (file)
+		p->file_cost[node] += cost;
+	else
+		p->anon_cost[node] += cost;
+	if (p->anon_cost[node] + p->file_cost[node] > total / 4) {
+		p->anon_cost[node] /= 2;
+		p->file_cost[node] /= 2;
+	}
+}
+
+/* get_scan_count: pages to scan on each evictable list at this priority. */
+static void get_scan_count(PsPolicy *p, int node, PsScanControl *sc, uint64_t nr[PS_NR_LRU_LISTS])
+{
+	enum { SCAN_EQUAL, SCAN_FRACT, SCAN_ANON, SCAN_FILE } mode;
+	int swappiness = p->m->sysctl.swappiness;
+	uint64_t ap = 1, fp = 1, denom = 2;
+
+	if (!sc->may_swap || !can_swap(p)) {
+		mode = SCAN_FILE;
+	} else if (!sc->priority && swappiness) {
+		mode = SCAN_EQUAL;
+	} else {
+		uint64_t file = lru_pages(p, node, PS_LRU_INACTIVE_FILE) +
+				lru_pages(p, node, PS_LRU_ACTIVE_FILE);
+		uint64_t free = 0, high = 0;
+
+		for (int t = 0; t <= sc->highest_zoneidx; t++) {
+			PsZone *z = ps_machine_zone(p->m, node, (enum ps_zone_type)t);
+
+			free += (uint64_t)MAX(z->vm_stat[PS_NR_FREE_PAGES], 0);
+			high += ps_wmark_pages(z, PS_WMARK_HIGH);
+		}
+		if (file + free <= high)
+			mode = SCAN_ANON;
+		else if ((lru_pages(p, node, PS_LRU_INACTIVE_FILE) >> sc->priority) &&
+			 !inactive_is_low(p, node, PS_LRU_INACTIVE_FILE))
+			mode = SCAN_FILE; /* cache_trim_mode */
+		else
+			mode = SCAN_FRACT;
+	}
+	if (mode == SCAN_FRACT) {
+		uint64_t total = p->anon_cost[node] + p->file_cost[node];
+		uint64_t a = total + p->anon_cost[node] + 1, f = total + p->file_cost[node] + 1;
+
+		ap = (uint64_t)swappiness * (a + f + 1) / (a + 1);
+		fp = (uint64_t)(200 - swappiness) * (a + f + 1) / (f + 1);
+		denom = ap + fp;
+	}
+	for (int lru = 0; lru < PS_LRU_UNEVICTABLE; lru++) {
+		bool file = lru >= PS_LRU_INACTIVE_FILE;
+		uint64_t scan = lru_pages(p, node, lru) >> sc->priority;
+
+		switch (mode) {
+		case SCAN_EQUAL:
+			break;
+		case SCAN_FRACT:
+			scan = scan * (file ? fp : ap) / (denom ? denom : 1);
+			break;
+		case SCAN_FILE:
+			if (!file)
+				scan = 0;
+			break;
+		case SCAN_ANON:
+			if (file)
+				scan = 0;
+			break;
+		}
+		nr[lru] = scan;
+	}
+	nr[PS_LRU_UNEVICTABLE] = 0;
+}
+
+/* shrink_active_list: deactivate up to nr pages from the tail of an active list. */
+static void shrink_active_list(PsPolicy *p, int node, int active_lru, uint64_t nr,
+			       PsScanControl *sc)
+{
+	PsLruList *l = &p->lru[node][active_lru];
+	uint64_t done = 0;
+
+	while (done < nr && l->tail != PS_HANDLE_NONE) {
+		uint32_t h = l->tail;
+		uint64_t pages = 1ull << p->order[h];
+
+		list_unlink(p, h);
+		p->flags[h] &= (uint8_t)~PS_FOLIO_REFERENCED;
+		list_link(p, h, active_lru - 1, false);
+		done += pages;
+		p->m->vm_events[PS_PGREFILL] += pages;
+		p->m->vm_events[PS_PGDEACTIVATE] += pages;
+		sc->cost_ns += pages * p->rc.scan_page_ns;
+	}
+}
+
+/* shrink_inactive_list + shrink_folio_list over up to nr pages from the tail. */
+static uint64_t shrink_inactive_list(PsPolicy *p, int node, int lru, uint64_t nr, PsScanControl *sc)
+{
+	PsMachine *m = p->m;
+	PsLruList *l = &p->lru[node][lru];
+	bool file = lru == PS_LRU_INACTIVE_FILE;
+	uint64_t now = ps_engine_now(p->e);
+	uint64_t scanned = 0, reclaimed = 0, rotated = 0;
+	/* Folios put back are relinked at the head; stop when the walk meets them again. */
+	uint64_t budget = l->nr_pages;
+
+	while (scanned < nr && l->tail != PS_HANDLE_NONE && budget) {
+		uint32_t h = l->tail;
+		uint64_t pages = 1ull << p->order[h];
+
+		budget -= MIN(budget, pages);
+		scanned += pages;
+		list_unlink(p, h);
+		if (p->flags[h] & PS_FOLIO_REFERENCED) {
+			/* folio_check_references: recently used -> activate */
+			p->flags[h] &= (uint8_t)~PS_FOLIO_REFERENCED;
+			list_link(p, h, lru + 1, false);
+			m->vm_events[PS_PGACTIVATE] += pages;
+			rotated += pages;
+			continue;
+		}
+		if (!file) {
+			if (!sc->may_swap || p->rc.swap_pages < p->swap_used + pages) {
+				/* No swap: anon pages cannot go anywhere. */
+				list_link(p, h, lru + 1, false);
+				m->vm_events[PS_PGACTIVATE] += pages;
+				rotated += pages;
+				continue;
+			}
+			p->swap_used += pages;
+			m->vm_events[PS_PSWPOUT] += pages;
+			sc->cost_ns += pages * p->rc.swapout_page_ns;
+		} else if (p->flags[h] & PS_FOLIO_DIRTY) {
+			if (now < p->dirtied_ns[h] + p->rc.writeback_delay_ns) {
+				/* Under writeback or waiting for the flusher: keep it. */
+				if (!(p->flags[h] & PS_FOLIO_RECLAIM))
+					m->nodes[node].stat[PS_NR_VMSCAN_IMMEDIATE_RECLAIM] +=
+					    (int64_t)pages;
+				p->flags[h] |= PS_FOLIO_RECLAIM;
+				list_link(p, h, lru, false);
+				rotated += pages;
+				continue;
+			}
+			set_dirty(p, h, false);
+			if (p->flags[h] & PS_FOLIO_RECLAIM)
+				m->vm_events[PS_PGROTATED] += pages;
+		}
+		/* Reclaim it: the host frees the pages and forgets the mapping. */
+		p->flags[h] = 0;
+		m->nodes[node].stat[kind_stat(lru)] -= (int64_t)pages;
+		reclaimed += pages;
+		sc->cost_ns += pages * p->rc.reclaim_page_ns;
+		p->host.evict(p->host.data, h, !file);
+	}
+	sc->cost_ns += scanned * p->rc.scan_page_ns;
+	m->vm_events[sc->kswapd ? PS_PGSCAN_KSWAPD : PS_PGSCAN_DIRECT] += scanned;
+	m->vm_events[file ? PS_PGSCAN_FILE : PS_PGSCAN_ANON] += scanned;
+	m->vm_events[sc->kswapd ? PS_PGSTEAL_KSWAPD : PS_PGSTEAL_DIRECT] += reclaimed;
+	m->vm_events[file ? PS_PGSTEAL_FILE : PS_PGSTEAL_ANON] += reclaimed;
+	note_cost(p, node, file, rotated);
+	sc->nr_scanned += scanned;
+	return reclaimed;
+}
+
+/* shrink_slab over the node's reclaimable slab list. */
+static uint64_t shrink_slab(PsPolicy *p, int node, PsScanControl *sc)
+{
+	PsLruList *l = &p->lru[node][PS_LRU_SLAB];
+	uint64_t target = (l->nr_pages >> sc->priority) * 2;
+	uint64_t to_free = target * p->rc.slab_shrink_permille / 1000, freed = 0;
+
+	p->m->vm_events[PS_SLABS_SCANNED] += target;
+	sc->cost_ns += target * p->rc.scan_page_ns;
+	while (freed < to_free && l->tail != PS_HANDLE_NONE) {
+		uint32_t h = l->tail;
+		uint64_t pages = 1ull << p->order[h];
+
+		list_unlink(p, h);
+		p->m->nodes[node].stat[PS_NR_SLAB_RECLAIMABLE_B] -= (int64_t)pages;
+		p->flags[h] = 0;
+		freed += pages;
+		sc->cost_ns += pages * p->rc.reclaim_page_ns;
+		p->host.evict(p->host.data, h, false);
+	}
+	return freed;
+}
+
+uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
+{
+	uint64_t nr[PS_NR_LRU_LISTS], before = sc->nr_reclaimed;
+	bool more = true;
+
+	get_scan_count(p, node, sc, nr);
+	/* shrink_lruvec: SWAP_CLUSTER_MAX at a time from each list with work left. */
+	while (more && sc->nr_reclaimed < sc->nr_to_reclaim) {
+		more = false;
+		for (int lru = 0; lru < PS_LRU_UNEVICTABLE; lru++) {
+			uint64_t n = MIN(nr[lru], (uint64_t)PS_SWAP_CLUSTER_MAX);
+
+			if (!n)
+				continue;
+			more = true;
+			nr[lru] -= n;
+			if (lru == PS_LRU_ACTIVE_ANON || lru == PS_LRU_ACTIVE_FILE) {
+				if (inactive_is_low(p, node, lru - 1))
+					shrink_active_list(p, node, lru, n, sc);
+				continue;
+			}
+			sc->nr_reclaimed += shrink_inactive_list(p, node, lru, n, sc);
+		}
+	}
+	/* Keep aging anon even when it was not scanned, so a later swap finds cold pages. */
+	if (can_swap(p) && inactive_is_low(p, node, PS_LRU_INACTIVE_ANON))
+		shrink_active_list(p, node, PS_LRU_ACTIVE_ANON, PS_SWAP_CLUSTER_MAX, sc);
+	sc->nr_reclaimed += shrink_slab(p, node, sc);
+	return sc->nr_reclaimed - before;
+}
+
+/* do_try_to_free_pages for a direct reclaimer. Returns pages reclaimed, adds the cost. */
+uint64_t ps_try_to_free_pages(PsPolicy *p, const PsAllocContext *ac, uint64_t *cost_ns)
+{
+	PsMachine *m = p->m;
+	PsScanControl sc = {
+	    .nr_to_reclaim = PS_SWAP_CLUSTER_MAX,
+	    .order = ac->order,
+	    .highest_zoneidx = ac->highest_zoneidx,
+	    .may_writepage = true,
+	    .may_swap = true,
+	};
+
+	m->vm_events[PS_ALLOCSTALL_DMA + ac->highest_zoneidx]++;
+	for (sc.priority = PS_DEF_PRIORITY; sc.priority >= 0; sc.priority--) {
+		bool seen[PS_MAX_NODES] = {false};
+
+		/* shrink_zones: each node of the zonelist once. */
+		for (int i = 0; i < ac->zonelist->nr; i++) {
+			const PsZone *z = &m->zones[ac->zonelist->zones[i]];
+
+			if ((int)z->type > (int)ac->highest_zoneidx || seen[z->node] ||
+			    (ac->nodemask && !(ac->nodemask & (1ull << z->node))))
+				continue;
+			seen[z->node] = true;
+			ps_shrink_node(p, z->node, &sc);
+		}
+		if (sc.nr_reclaimed >= sc.nr_to_reclaim)
+			break;
+	}
+	*cost_ns += sc.cost_ns;
+	return sc.nr_reclaimed;
+}
+
+/* zone_reclaimable_pages: file LRU, plus anon LRU when it can be swapped. */
+uint64_t ps_zone_reclaimable_pages(const PsPolicy *p, const PsZone *z)
+{
+	uint64_t n = (uint64_t)MAX(z->vm_stat[PS_NR_ZONE_INACTIVE_FILE], 0) +
+		     (uint64_t)MAX(z->vm_stat[PS_NR_ZONE_ACTIVE_FILE], 0);
+
+	if (can_swap(p))
+		n += (uint64_t)MAX(z->vm_stat[PS_NR_ZONE_INACTIVE_ANON], 0) +
+		     (uint64_t)MAX(z->vm_stat[PS_NR_ZONE_ACTIVE_ANON], 0);
+	return n;
+}
+
+bool ps_pgdat_balanced(PsMachine *m, int node, unsigned order, int highest_zoneidx)
+{
+	bool any = false;
+
+	for (int t = 0; t <= highest_zoneidx && t < PS_MAX_NR_ZONES; t++) {
+		PsZone *z = ps_machine_zone(m, node, (enum ps_zone_type)t);
+		int64_t free_pages;
+
+		if (!ps_zone_populated(z))
+			continue;
+		any = true;
+		free_pages = m->sysctl.defrag_mode && order ? z->vm_stat[PS_NR_FREE_PAGES_BLOCKS]
+							    : z->vm_stat[PS_NR_FREE_PAGES];
+		if (ps_zone_watermark_ok(m, z, order, ps_wmark_pages(z, PS_WMARK_HIGH),
+					 highest_zoneidx, 0, free_pages))
+			return true;
+	}
+	return !any;
+}

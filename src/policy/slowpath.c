@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * slowpath.c - __alloc_pages_slowpath in the 6.18 order, and the policy state it runs with.
+ *
+ * Mirrors mm/page_alloc.c (kernel-facts §5.3-§5.8): gfp_to_alloc_flags, wake_all_kswapds, the
+ * retry at the min watermark, direct compaction first for costly (and non-movable high-order)
+ * requests, __gfp_pfmemalloc_flags (__GFP_MEMALLOC -> no watermarks), direct reclaim
+ * (__alloc_pages_direct_reclaim with the one-time unreserve_highatomic_pageblock +
+ * drain_all_pages), __GFP_NORETRY / __GFP_RETRY_MAYFAIL / __GFP_NOFAIL, should_reclaim_retry with
+ * MAX_RECLAIM_RETRIES and the forced highatomic release, and __alloc_pages_may_oom with its
+ * conditions (order > 3, __GFP_RETRY_MAYFAIL, __GFP_THISNODE, a highest zone below Normal, no
+ * __GFP_FS) after a last attempt at the high watermark.
+ *
+ * Simplifications (why acceptable):
+ * - Direct compaction reports COMPACT_SKIPPED (counted in the outcome) until the compaction
+ *   module lands; should_compact_retry therefore never retries.
+ * - The allocation is synchronous in simulated time: its slow-path work is returned as latency.
+ *   An OOM kill frees the victim's memory only after the reap delay, so the request returns
+ *   PS_ALLOC_OOM_WAIT and the host retries it then — the kernel's allocator loops on "progress"
+ *   until the same moment.
+ * - Loops the kernel never leaves (GFP_NOFS under OOM, __GFP_NOFAIL) are cut after
+ *   PS_SLOWPATH_MAX_LOOPS rounds and fail, counted; a real machine would hang there.
+ * - No cpusets, so the cpuset retry and ALLOC_CPUSET have no effect.
+ */
+#include <string.h>
+
+#include "policy/policy-private.h"
+
+#define PS_SLOWPATH_MAX_LOOPS 256
+
+PsPolicy *ps_policy_new(PsMachine *m, PsEngine *e, const PsReclaimConfig *rc, const PsHostOps *host)
+{
+	PsPolicy *p = g_new0(PsPolicy, 1);
+
+	p->m = m;
+	p->e = e;
+	p->rc = *rc;
+	p->host = *host;
+	for (int n = 0; n < PS_MAX_NODES; n++)
+		for (int l = 0; l < PS_NR_RECLAIM_LISTS; l++)
+			p->lru[n][l].head = p->lru[n][l].tail = PS_HANDLE_NONE;
+	ps_kswapd_init(p);
+	m->policy = p;
+	return p;
+}
+
+void ps_policy_free(PsPolicy *p)
+{
+	if (!p)
+		return;
+	if (p->m && p->m->policy == p)
+		p->m->policy = NULL;
+	g_free(p->next);
+	g_free(p->prev);
+	g_free(p->flags);
+	g_free(p->list);
+	g_free(p->order);
+	g_free(p->zone);
+	g_free(p->dirtied_ns);
+	g_free(p);
+}
+
+/* gfp_to_alloc_flags */
+static unsigned gfp_to_alloc_flags(const PsMachine *m, uint64_t gfp, unsigned order)
+{
+	unsigned f = PS_ALLOC_WMARK_MIN | PS_ALLOC_CPUSET;
+
+	if (gfp & PS_GFP_HIGH)
+		f |= PS_ALLOC_MIN_RESERVE;
+	if (gfp & PS_GFP_KSWAPD_RECLAIM)
+		f |= PS_ALLOC_KSWAPD;
+	if (!(gfp & PS_GFP_DIRECT_RECLAIM)) {
+		if (!(gfp & PS_GFP_NOMEMALLOC)) {
+			f |= PS_ALLOC_NON_BLOCK;
+			if (order > 0)
+				f |= PS_ALLOC_HIGHATOMIC;
+		}
+		if (f & PS_ALLOC_MIN_RESERVE)
+			f &= ~(unsigned)PS_ALLOC_CPUSET;
+	}
+	if (m->sysctl.defrag_mode)
+		f |= PS_ALLOC_NOFRAGMENT;
+	return f;
+}
+
+static bool zone_usable(const PsZone *z, const PsAllocContext *ac)
+{
+	return (int)z->type <= (int)ac->highest_zoneidx &&
+	       (!ac->nodemask || (ac->nodemask & (1ull << z->node)));
+}
+
+/* wake_all_kswapds: once per node of the zonelist. */
+static void wake_all_kswapds(PsMachine *m, const PsAllocContext *ac)
+{
+	bool seen[PS_MAX_NODES] = {false};
+	unsigned order = m->sysctl.defrag_mode ? MAX(ac->order, m->pageblock_order) : ac->order;
+
+	for (int i = 0; i < ac->zonelist->nr; i++) {
+		PsZone *z = &m->zones[ac->zonelist->zones[i]];
+
+		if (!zone_usable(z, ac) || seen[z->node])
+			continue;
+		seen[z->node] = true;
+		ps_wakeup_kswapd(m, z, ac->gfp, order, ac->highest_zoneidx);
+	}
+}
+
+static bool unreserve_highatomic(PsMachine *m, const PsAllocContext *ac, bool force)
+{
+	for (int i = 0; i < ac->zonelist->nr; i++) {
+		PsZone *z = &m->zones[ac->zonelist->zones[i]];
+
+		if (zone_usable(z, ac) &&
+		    ps_unreserve_highatomic_pageblock(m, z, ac->migratetype, force))
+			return true;
+	}
+	return false;
+}
+
+/* should_reclaim_retry */
+static bool should_reclaim_retry(PsPolicy *p, const PsAllocContext *ac, unsigned alloc_flags,
+				 bool progress, int *no_progress_loops)
+{
+	PsMachine *m = p->m;
+
+	if (progress && ac->order <= PS_PAGE_ALLOC_COSTLY_ORDER)
+		*no_progress_loops = 0;
+	else
+		(*no_progress_loops)++;
+	if (*no_progress_loops > PS_MAX_RECLAIM_RETRIES)
+		return unreserve_highatomic(m, ac, true); /* last resort before OOM */
+	for (int i = 0; i < ac->zonelist->nr; i++) {
+		PsZone *z = &m->zones[ac->zonelist->zones[i]];
+		int64_t available;
+
+		if (!zone_usable(z, ac) || !ps_zone_populated(z))
+			continue;
+		available = z->vm_stat[PS_NR_FREE_PAGES] + (int64_t)ps_zone_reclaimable_pages(p, z);
+		if (ps_zone_watermark_ok(m, z, ac->order, ps_wmark_pages(z, PS_WMARK_MIN),
+					 ac->highest_zoneidx, alloc_flags, available))
+			return true;
+	}
+	return false;
+}
+
+/* __alloc_pages_direct_compact while compaction is not modelled: COMPACT_SKIPPED. */
+static void direct_compact_stub(PsPolicy *p, PsAllocOutcome *out)
+{
+	p->compact_attempts++;
+	out->direct_compact = true;
+	out->slow_ns += p->rc.compact_stub_ns;
+}
+
+enum oom_result { OOM_NO_PROGRESS, OOM_PROGRESS, OOM_WAIT };
+
+/* __alloc_pages_may_oom */
+static enum oom_result may_oom(PsPolicy *p, PsAllocContext *ac, PsAllocOutcome *out, ps_pfn_t *pfn)
+{
+	PsMachine *m = p->m;
+	uint64_t now = ps_engine_now(p->e), wait = 0;
+	PsAllocContext last = *ac;
+
+	if (p->oom_victim_until > now) {
+		out->stall_until = p->oom_victim_until;
+		return OOM_WAIT;
+	}
+	/* A last try at the high mark catches memory a parallel kill just freed. */
+	last.gfp = (ac->gfp | PS_GFP_HARDWALL) & ~PS_GFP_DIRECT_RECLAIM;
+	*pfn = ps_get_page_from_freelist(m, &last, PS_ALLOC_WMARK_HIGH | PS_ALLOC_CPUSET, out);
+	if (*pfn != PS_PFN_NONE)
+		return OOM_PROGRESS;
+	if (ac->order > PS_PAGE_ALLOC_COSTLY_ORDER)
+		return OOM_NO_PROGRESS;
+	if (ac->gfp & (PS_GFP_RETRY_MAYFAIL | PS_GFP_THISNODE))
+		return OOM_NO_PROGRESS;
+	if (ac->highest_zoneidx < PS_ZONE_NORMAL)
+		return OOM_NO_PROGRESS;
+	/* No __GFP_FS: the OOM killer reports progress without killing. */
+	if (!(ac->gfp & PS_GFP_FS))
+		return OOM_PROGRESS;
+	if (!ps_out_of_memory(p, ac, &wait))
+		return OOM_NO_PROGRESS;
+	if (wait > now) {
+		out->stall_until = wait;
+		return OOM_WAIT;
+	}
+	return OOM_PROGRESS;
+}
+
+ps_pfn_t ps_alloc_slowpath(PsMachine *m, PsAllocContext *ac, PsAllocOutcome *out)
+{
+	PsPolicy *p = ps_policy_of(m);
+	uint64_t gfp = ac->gfp;
+	bool can_direct_reclaim = gfp & PS_GFP_DIRECT_RECLAIM;
+	bool costly = ac->order > PS_PAGE_ALLOC_COSTLY_ORDER;
+	unsigned alloc_flags = gfp_to_alloc_flags(m, gfp, ac->order);
+	int no_progress_loops = 0;
+	bool drained = false;
+	ps_pfn_t pfn;
+
+	if (alloc_flags & PS_ALLOC_KSWAPD)
+		wake_all_kswapds(m, ac);
+	pfn = ps_get_page_from_freelist(m, ac, alloc_flags, out);
+	if (pfn != PS_PFN_NONE)
+		goto got;
+
+	/* Costly and non-movable high-order requests try compaction before reclaim. */
+	if (can_direct_reclaim && (gfp & PS_GFP_IO) &&
+	    (costly || (ac->order > 0 && ac->migratetype != PS_MT_MOVABLE)) &&
+	    !(gfp & PS_GFP_MEMALLOC)) {
+		direct_compact_stub(p, out);
+		/* COMPACT_SKIPPED: a costly __GFP_NORETRY request gives up here. */
+		if (costly && (gfp & PS_GFP_NORETRY))
+			goto nopage;
+	}
+
+retry:
+	if (++out->slow_loops > PS_SLOWPATH_MAX_LOOPS)
+		goto nopage;
+	if (alloc_flags & PS_ALLOC_KSWAPD)
+		wake_all_kswapds(m, ac);
+	if ((gfp & PS_GFP_MEMALLOC) && !(gfp & PS_GFP_NOMEMALLOC))
+		alloc_flags = PS_ALLOC_NO_WATERMARKS | (alloc_flags & PS_ALLOC_KSWAPD);
+	pfn = ps_get_page_from_freelist(m, ac, alloc_flags, out);
+	if (pfn != PS_PFN_NONE)
+		goto got;
+	if (!can_direct_reclaim)
+		goto nopage;
+
+	/* __alloc_pages_direct_reclaim */
+	{
+		uint64_t reclaimed = ps_try_to_free_pages(p, ac, &out->slow_ns);
+
+		out->direct_reclaim = true;
+		out->reclaimed += reclaimed;
+		if (reclaimed) {
+			pfn = ps_get_page_from_freelist(m, ac, alloc_flags, out);
+			if (pfn == PS_PFN_NONE && !drained) {
+				unreserve_highatomic(m, ac, false);
+				ps_pcp_drain_all(m, NULL);
+				drained = true;
+				pfn = ps_get_page_from_freelist(m, ac, alloc_flags, out);
+			}
+			if (pfn != PS_PFN_NONE)
+				goto got;
+		}
+
+		if (costly || (ac->order > 0 && ac->migratetype != PS_MT_MOVABLE))
+			direct_compact_stub(p, out);
+		if (gfp & PS_GFP_NORETRY)
+			goto nopage;
+		if (costly && !(gfp & PS_GFP_RETRY_MAYFAIL))
+			goto nopage;
+		if (should_reclaim_retry(p, ac, alloc_flags, reclaimed > 0, &no_progress_loops))
+			goto retry;
+	}
+
+	switch (may_oom(p, ac, out, &pfn)) {
+	case OOM_WAIT:
+		out->result = PS_ALLOC_OOM_WAIT;
+		out->path = out->direct_reclaim ? PS_PATH_RECLAIM : PS_PATH_SLOW;
+		return PS_PFN_NONE;
+	case OOM_PROGRESS:
+		if (pfn != PS_PFN_NONE)
+			goto got;
+		no_progress_loops = 0;
+		goto retry;
+	case OOM_NO_PROGRESS:
+		break;
+	}
+
+nopage:
+	if ((gfp & PS_GFP_NOFAIL) && can_direct_reclaim &&
+	    out->slow_loops <= PS_SLOWPATH_MAX_LOOPS) {
+		/* __alloc_pages_cpuset_fallback with ALLOC_MIN_RESERVE, then loop. */
+		pfn = ps_get_page_from_freelist(m, ac, PS_ALLOC_WMARK_MIN | PS_ALLOC_MIN_RESERVE,
+						out);
+		if (pfn != PS_PFN_NONE)
+			goto got;
+		goto retry;
+	}
+	out->result = PS_ALLOC_FAILED;
+	out->path = out->direct_reclaim ? PS_PATH_RECLAIM : PS_PATH_SLOW;
+	return PS_PFN_NONE;
+
+got:
+	out->result = PS_ALLOC_OK;
+	out->path = out->direct_reclaim ? PS_PATH_RECLAIM : PS_PATH_SLOW;
+	return pfn;
+}

@@ -1,0 +1,997 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * import.c - converting text recordings of the kernel's page-allocator tracepoints into a pagesim
+ * trace: the tracefs `trace` / `trace_pipe` text, `perf script` output and `trace-cmd report`
+ * output of the kmem, compaction and vmscan events (kernel-facts §10.6).
+ *
+ * The three tools print the same event payload (the tracepoint's print format, e.g.
+ * `page=... pfn=0x14c68f order=0 migratetype=0 gfp_flags=GFP_KERNEL`); they differ only in the
+ * prefix of a line:
+ *   ftrace     `  capture.sh-12617   [001] d..3.  1098.147614: mm_page_alloc: ...`
+ *   trace-cmd  `            bash-4257  [001]  2354.448127: mm_page_alloc:        ...`
+ *   perf       `            perf  3848 [001]  2343.539416:   kmem:mm_page_alloc: ...`
+ * so one parser reads all three: it finds the ` [CPU]` field, takes the comm and pid before it
+ * (joined by '-' or by spaces), skips the optional irq-flags column, reads the timestamp and the
+ * event name (dropping perf's `system:` prefix), then the key=value payload.
+ *
+ * What each event becomes:
+ *   mm_page_alloc              alloc (pfn mapped to a fresh dense id; a failed one is counted)
+ *   mm_page_free               free of the id live at that pfn; a pfn never seen allocated is a
+ *                              page from before the trace started: free with a fresh id and the
+ *                              recorded pfn and order, counted
+ *   mm_page_free_batched       counted only: the kernel fires it in addition to mm_page_free
+ *   zone_locked, pcpu_drain, extfrag, compaction begin/end, kcompactd wake, kswapd wake/sleep,
+ *   direct reclaim begin/end   observed records
+ *   other compaction/vmscan/oom events        recognised and counted, not kept
+ *   anything else                             skipped and counted
+ * A `proc` record is written before the first record of each pid, and again when its comm
+ * changes (exec).
+ *
+ * Streaming: one line at a time; memory is the pfn -> id map of live allocations (bounded by
+ * the pages a machine has) and the pid -> comm map. Time is nanoseconds from the first event;
+ * a timestamp that goes backwards (per-cpu buffers merged with an unsynchronised clock) is
+ * clamped to the previous one and counted, since the format requires time order.
+ */
+#include "trace/trace.h"
+
+#include "mm/mm.h"
+
+#include <gio/gio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define IMP_IN_SIZE  (256 * 1024)
+#define IMP_BUF_SIZE (1024 * 1024)
+#define IMP_MAX_KV   16
+
+const char *const ps_import_format_names[PS_NR_IMPORT_FORMATS] = {
+    [PS_IMPORT_AUTO] = "auto",
+    [PS_IMPORT_FTRACE] = "ftrace",
+    [PS_IMPORT_PERF] = "perf",
+    [PS_IMPORT_TRACE_CMD] = "trace-cmd",
+};
+
+/* ---- line input: a file, plain or gzip --------------------------------------------------- */
+
+typedef struct {
+	const char *name;
+	int fd;
+	GConverter *gz;
+	bool gz_finished;
+	guint8 *in;
+	gsize in_pos, in_len;
+	bool in_eof;
+	char *buf;
+	gsize buf_size, start, end;
+	bool eof;
+	uint64_t line;
+} LineIn;
+
+static gboolean in_read(LineIn *li, GError **error)
+{
+	ssize_t n;
+
+	if (li->in_pos == li->in_len)
+		li->in_pos = li->in_len = 0;
+	do
+		n = read(li->fd, li->in + li->in_len, IMP_IN_SIZE - li->in_len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO, "%s: read: %s", li->name,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	if (n == 0)
+		li->in_eof = true;
+	li->in_len += (gsize)n;
+	return TRUE;
+}
+
+/* More decoded text after buf[end]; sets eof when none will come. */
+static gboolean in_fill(LineIn *li, GError **error)
+{
+	if (li->start > 0) {
+		memmove(li->buf, li->buf + li->start, li->end - li->start);
+		li->end -= li->start;
+		li->start = 0;
+	}
+	if (li->end == li->buf_size) {
+		li->buf_size *= 2;
+		li->buf = g_realloc(li->buf, li->buf_size);
+	}
+	if (!li->gz) {
+		if (li->in_pos < li->in_len) {
+			gsize n = MIN(li->in_len - li->in_pos, li->buf_size - li->end);
+
+			memcpy(li->buf + li->end, li->in + li->in_pos, n);
+			li->in_pos += n;
+			li->end += n;
+			return TRUE;
+		}
+		for (;;) {
+			ssize_t n = read(li->fd, li->buf + li->end, li->buf_size - li->end);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO,
+					    "%s: read: %s", li->name, g_strerror(errno));
+				return FALSE;
+			}
+			if (n == 0)
+				li->eof = true;
+			li->end += (gsize)n;
+			return TRUE;
+		}
+	}
+	while (!li->eof) {
+		GError *local = NULL;
+		gsize nread = 0, nwritten = 0;
+		GConverterResult res;
+
+		if (li->gz_finished) {
+			if (li->in_pos == li->in_len && !li->in_eof && !in_read(li, error))
+				return FALSE;
+			if (li->in_pos == li->in_len) {
+				li->eof = true;
+				return TRUE;
+			}
+			g_converter_reset(li->gz);
+			li->gz_finished = false;
+		}
+		if (li->in_pos == li->in_len && !li->in_eof && !in_read(li, error))
+			return FALSE;
+		res = g_converter_convert(li->gz, li->in + li->in_pos, li->in_len - li->in_pos,
+					  li->buf + li->end, li->buf_size - li->end,
+					  li->in_eof ? G_CONVERTER_INPUT_AT_END : G_CONVERTER_NO_FLAGS,
+					  &nread, &nwritten, &local);
+		if (res == G_CONVERTER_ERROR) {
+			if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) &&
+			    !li->in_eof) {
+				g_error_free(local);
+				if (!in_read(li, error))
+					return FALSE;
+				continue;
+			}
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO,
+				    "%s:%" PRIu64 ": gzip: %s", li->name, li->line + 1,
+				    g_error_matches(local, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT)
+					? "data ends early (truncated file?)"
+					: local->message);
+			g_error_free(local);
+			return FALSE;
+		}
+		li->in_pos += nread;
+		li->end += nwritten;
+		if (res == G_CONVERTER_FINISHED)
+			li->gz_finished = true;
+		if (nwritten > 0)
+			return TRUE;
+	}
+	return TRUE;
+}
+
+/* The next line, NUL-terminated in place (newline and a '\r' before it removed). */
+static int in_next(LineIn *li, char **line, gsize *len, GError **error)
+{
+	gsize scan = li->start;
+
+	for (;;) {
+		char *nl = memchr(li->buf + scan, '\n', li->end - scan);
+
+		if (nl) {
+			*line = li->buf + li->start;
+			*len = (gsize)(nl - *line);
+			li->start = (gsize)(nl - li->buf) + 1;
+			break;
+		}
+		if (li->eof) {
+			if (li->start == li->end)
+				return 0;
+			/* last line without a newline: make room for the NUL */
+			if (li->end == li->buf_size) {
+				li->buf_size *= 2;
+				li->buf = g_realloc(li->buf, li->buf_size);
+			}
+			*line = li->buf + li->start;
+			*len = li->end - li->start;
+			li->start = li->end;
+			break;
+		}
+		scan = li->end - li->start;
+		if (scan > PS_TRACE_LINE_MAX) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "%s:%" PRIu64 ": line is longer than %d bytes", li->name,
+				    li->line + 1, PS_TRACE_LINE_MAX);
+			return -1;
+		}
+		if (!in_fill(li, error))
+			return -1;
+		scan += li->start;
+	}
+	li->line++;
+	if (*len && (*line)[*len - 1] == '\r')
+		(*len)--;
+	(*line)[*len] = '\0';
+	return 1;
+}
+
+static gboolean in_open(LineIn *li, const char *path, GError **error)
+{
+	memset(li, 0, sizeof(*li));
+	li->name = path;
+	li->fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	if (li->fd < 0) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO, "%s: %s", path,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	if (li->fd == 0)
+		li->name = "<stdin>";
+	li->in = g_malloc(IMP_IN_SIZE);
+	li->buf_size = IMP_BUF_SIZE;
+	li->buf = g_malloc(li->buf_size);
+	while (li->in_len < 2 && !li->in_eof)
+		if (!in_read(li, error))
+			return FALSE;
+	if (li->in_len >= 2 && li->in[0] == 0x1f && li->in[1] == 0x8b)
+		li->gz = G_CONVERTER(g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP));
+	return TRUE;
+}
+
+static void in_close(LineIn *li)
+{
+	if (li->fd > 0)
+		close(li->fd);
+	g_clear_object(&li->gz);
+	g_free(li->in);
+	g_free(li->buf);
+}
+
+/* ---- one event line ------------------------------------------------------------------------ */
+
+typedef struct {
+	const char *comm; /* NUL-terminated inside the line buffer */
+	int pid;
+	int cpu;
+	uint64_t ts_ns;
+	const char *event; /* without a "system:" prefix, NUL-terminated */
+	int nkv;
+	const char *key[IMP_MAX_KV]; /* NUL-terminated, without '=' */
+	const char *val[IMP_MAX_KV]; /* NUL-terminated, trailing ',' removed */
+	bool perf_style;	     /* "comm pid [cpu]" and "system:event" */
+	bool has_flags;		     /* the irq-flags column was present */
+} Line;
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * Splits an event line in place. Returns NULL on success or what is wrong. The ` [CPU]` field is
+ * the anchor: the first "[digits]" preceded by a space.
+ */
+static const char *split_line(char *s, gsize len, Line *l)
+{
+	char *b = s, *end = s + len, *p, *q, *ts;
+	uint64_t sec = 0, frac = 0;
+	int fdig = 0;
+
+	memset(l, 0, sizeof(*l));
+	for (;;) {
+		b = memchr(b, '[', (gsize)(end - b));
+		if (!b)
+			return "no [CPU] field";
+		if (b > s && b[-1] == ' ' && is_digit(b[1])) {
+			for (p = b + 1; is_digit(*p); p++)
+				;
+			if (*p == ']')
+				break;
+		}
+		b++;
+	}
+	l->cpu = (int)strtol(b + 1, NULL, 10);
+	/* comm and pid: "comm-pid" (ftrace, trace-cmd) or "comm pid" (perf) before the bracket */
+	q = b - 1;
+	while (q > s && q[-1] == ' ')
+		q--;
+	p = q;
+	while (p > s && is_digit(p[-1]))
+		p--;
+	if (p == q || p == s)
+		return "no PID before [CPU]";
+	l->pid = (int)strtol(p, NULL, 10);
+	if (p[-1] == '-') {
+		p[-1] = '\0';
+	} else if (p[-1] == ' ') {
+		l->perf_style = true;
+		p[-1] = '\0';
+		/* trim the spaces between comm and pid */
+		for (q = p - 2; q >= s && *q == ' '; q--)
+			*q = '\0';
+	} else {
+		return "no '-' or space between COMM and PID";
+	}
+	while (*s == ' ')
+		s++;
+	l->comm = s;
+	/* after "]": optional flags column, then "SECONDS.FRACTION:" */
+	p = strchr(b, ']') + 1;
+	while (*p == ' ')
+		p++;
+	ts = p;
+	while (*p && *p != ' ' && *p != ':')
+		p++;
+	if (*p == ' ') {
+		/* that was the flags column (d..3.) */
+		l->has_flags = true;
+		while (*p == ' ')
+			p++;
+		ts = p;
+	}
+	for (p = ts; is_digit(*p); p++)
+		sec = sec * 10 + (uint64_t)(*p - '0');
+	if (p == ts)
+		return "no timestamp";
+	if (*p == '.') {
+		for (p++; is_digit(*p); p++) {
+			if (fdig < 9) {
+				frac = frac * 10 + (uint64_t)(*p - '0');
+				fdig++;
+			}
+		}
+		while (fdig < 9) {
+			frac *= 10;
+			fdig++;
+		}
+		l->ts_ns = sec * 1000000000ull + frac;
+	} else {
+		l->ts_ns = sec; /* a counter clock without a fraction: taken as ns */
+	}
+	if (*p != ':')
+		return "no ':' after the timestamp";
+	p++;
+	while (*p == ' ')
+		p++;
+	l->event = p;
+	while (*p && *p != ' ')
+		p++;
+	if (p == l->event || p[-1] != ':')
+		return "no EVENT: after the timestamp";
+	p[-1] = '\0';
+	{
+		char *colon = strchr(l->event, ':');
+
+		if (colon) {
+			l->event = colon + 1;
+			l->perf_style = true;
+		}
+	}
+	/* payload: key=value tokens; anything else is ignored */
+	while (*p) {
+		char *k, *eq, *tok_end;
+
+		while (*p == ' ')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		k = p;
+		while (*p && *p != ' ')
+			p++;
+		tok_end = p;
+		if (*p)
+			*p++ = '\0';
+		eq = strchr(k, '=');
+		if (!eq || l->nkv == IMP_MAX_KV)
+			continue;
+		*eq = '\0';
+		/* "zone_end=0x1000," in the compaction events */
+		if (tok_end > eq + 1 && tok_end[-1] == ',')
+			tok_end[-1] = '\0';
+		l->key[l->nkv] = k;
+		l->val[l->nkv] = eq + 1;
+		l->nkv++;
+	}
+	return NULL;
+}
+
+static const char *kv(const Line *l, const char *key)
+{
+	for (int i = 0; i < l->nkv; i++)
+		if (strcmp(l->key[i], key) == 0)
+			return l->val[i];
+	return NULL;
+}
+
+/* ---- the importer -------------------------------------------------------------------------- */
+
+typedef struct {
+	LineIn in;
+	PsTraceWriter *w;
+	PsImportStats *st;
+	PsTraceHeader hdr;
+	GHashTable *live;  /* pfn -> (id << 5 | order) + 1 */
+	GHashTable *comms; /* pid -> comm (g_strdup) */
+	uint64_t next_id;
+	uint64_t t0, last_t;
+	bool have_t0;
+	GError *err;
+} Imp;
+
+static gboolean line_error(Imp *im, GError **error, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static gboolean line_error(Imp *im, GError **error, const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *msg = NULL;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s:%" PRIu64 ": %s", im->in.name,
+		    im->in.line, msg);
+	return FALSE;
+}
+
+static gboolean get_u64(Imp *im, const Line *l, const char *key, uint64_t *out, GError **error)
+{
+	const char *v = kv(l, key);
+	char *end = NULL;
+
+	if (!v)
+		return line_error(im, error, "%s: %s: missing", l->event, key);
+	errno = 0;
+	*out = g_ascii_strtoull(v, &end, v[0] == '0' && v[1] == 'x' ? 16 : 10);
+	if (end == v || *end || errno)
+		return line_error(im, error, "%s: %s: '%s' is not a number", l->event, key, v);
+	return TRUE;
+}
+
+static gboolean get_int(Imp *im, const Line *l, const char *key, int lo, int hi, int *out,
+			GError **error)
+{
+	const char *v = kv(l, key);
+	char *end = NULL;
+	gint64 x;
+
+	if (!v)
+		return line_error(im, error, "%s: %s: missing", l->event, key);
+	x = g_ascii_strtoll(v, &end, 10);
+	if (end == v || *end || x < lo || x > hi)
+		return line_error(im, error, "%s: %s: '%s' is not an integer %d..%d", l->event, key,
+				  v, lo, hi);
+	*out = (int)x;
+	return TRUE;
+}
+
+static gboolean write_ev(Imp *im, const PsTraceEvent *ev, GError **error)
+{
+	GError *local = NULL;
+
+	if (!ps_trace_writer_write(im->w, ev, &local)) {
+		line_error(im, error, "%s", local->message);
+		g_error_free(local);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* A proc record before the first record of a pid, and when its comm changes. */
+static gboolean note_proc(Imp *im, const Line *l, uint64_t t, GError **error)
+{
+	const char *old = g_hash_table_lookup(im->comms, GINT_TO_POINTER(l->pid));
+	PsTraceEvent ev;
+	char comm[16];
+
+	g_strlcpy(comm, l->comm, sizeof(comm));
+	if (!g_utf8_validate(comm, -1, NULL))
+		g_strlcpy(comm, "?", sizeof(comm));
+	if (old && strcmp(old, comm) == 0)
+		return TRUE;
+	if (old)
+		im->st->comm_changes++;
+	g_hash_table_insert(im->comms, GINT_TO_POINTER(l->pid), g_strdup(comm));
+	ps_trace_event_init(&ev);
+	ev.t_ns = t;
+	ev.op = PS_OP_PROC;
+	ev.pid = l->pid;
+	g_strlcpy(ev.comm, comm, sizeof(ev.comm));
+	im->st->procs++;
+	return write_ev(im, &ev, error);
+}
+
+enum ev_class {
+	EVC_ALLOC,
+	EVC_FREE,
+	EVC_FREE_BATCHED,
+	EVC_OBSERVED,
+	EVC_KNOWN, /* recognised, not kept */
+	EVC_UNKNOWN
+};
+
+static enum ev_class classify(const char *name, enum ps_observed_event *obs)
+{
+	if (name[0] == 'm' && name[1] == 'm' && name[2] == '_') {
+		if (strcmp(name, "mm_page_alloc") == 0)
+			return EVC_ALLOC;
+		if (strcmp(name, "mm_page_free") == 0)
+			return EVC_FREE;
+		if (strcmp(name, "mm_page_free_batched") == 0)
+			return EVC_FREE_BATCHED;
+		for (int e = 0; e < PS_NR_OBSERVED_EVENTS; e++)
+			if (strcmp(name, ps_observed_event_names[e]) == 0) {
+				*obs = (enum ps_observed_event)e;
+				return EVC_OBSERVED;
+			}
+		if (g_str_has_prefix(name, "mm_compaction_") ||
+		    g_str_has_prefix(name, "mm_vmscan_") || g_str_has_prefix(name, "mm_page_") ||
+		    g_str_has_prefix(name, "mm_setup_per_zone") ||
+		    strcmp(name, "mm_calculate_totalreserve_pages") == 0)
+			return EVC_KNOWN;
+	}
+	if (strcmp(name, "mark_victim") == 0 || strcmp(name, "reclaim_retry_zone") == 0 ||
+	    strcmp(name, "compact_retry") == 0 || strcmp(name, "wake_reaper") == 0 ||
+	    g_str_has_suffix(name, "_task_reaping"))
+		return EVC_KNOWN;
+	return EVC_UNKNOWN;
+}
+
+static void live_put(Imp *im, uint64_t pfn, uint64_t id, int order)
+{
+	g_hash_table_insert(im->live, (gpointer)(uintptr_t)pfn,
+			    (gpointer)(uintptr_t)(((id << 5) | (uint64_t)order) + 1));
+}
+
+static bool live_get(Imp *im, uint64_t pfn, uint64_t *id, int *order)
+{
+	uintptr_t v = (uintptr_t)g_hash_table_lookup(im->live, (gpointer)(uintptr_t)pfn);
+
+	if (!v)
+		return false;
+	v--;
+	*id = v >> 5;
+	*order = (int)(v & 31);
+	return true;
+}
+
+static gboolean do_alloc(Imp *im, const Line *l, PsTraceEvent *ev, GError **error)
+{
+	uint64_t pfn, old_id;
+	int order, old_order;
+	const char *gfps = kv(l, "gfp_flags");
+	GError *local = NULL;
+
+	if (!get_u64(im, l, "pfn", &pfn, error) ||
+	    !get_int(im, l, "order", 0, PS_NR_ORDERS_MAX - 1, &order, error))
+		return FALSE;
+	if (!gfps)
+		return line_error(im, error, "mm_page_alloc: gfp_flags: missing");
+	if (pfn == 0) {
+		/* page=(null) pfn=0: the allocation failed */
+		im->st->alloc_failed++;
+		return TRUE;
+	}
+	if (!ps_gfp_parse(gfps, &ev->gfp, &local)) {
+		line_error(im, error, "mm_page_alloc: gfp_flags: %s", local->message);
+		g_error_free(local);
+		return FALSE;
+	}
+	if (live_get(im, pfn, &old_id, &old_order))
+		im->st->alloc_live_pfn++; /* its free was not recorded: the new one replaces it */
+	ev->op = PS_OP_ALLOC;
+	ev->has_gfp = true;
+	ev->id = ++im->next_id;
+	ev->cpu = l->cpu;
+	ev->pid = l->pid;
+	ev->order = order;
+	ev->pfn = pfn;
+	ev->has_pfn = true;
+	live_put(im, pfn, ev->id, order);
+	im->st->allocs++;
+	return write_ev(im, ev, error);
+}
+
+static gboolean do_free(Imp *im, const Line *l, PsTraceEvent *ev, GError **error)
+{
+	uint64_t pfn, id;
+	int order, lorder;
+
+	if (!get_u64(im, l, "pfn", &pfn, error) ||
+	    !get_int(im, l, "order", 0, PS_NR_ORDERS_MAX - 1, &order, error))
+		return FALSE;
+	ev->op = PS_OP_FREE;
+	ev->cpu = l->cpu;
+	ev->order = order;
+	ev->pfn = pfn;
+	ev->has_pfn = true;
+	if (live_get(im, pfn, &id, &lorder)) {
+		g_hash_table_remove(im->live, (gpointer)(uintptr_t)pfn);
+		if (lorder != order)
+			im->st->free_order_mismatch++;
+		ev->id = id;
+		im->st->frees++;
+	} else {
+		bool inside = false;
+
+		for (int o = 1; o < PS_NR_ORDERS_MAX && !inside; o++) {
+			uint64_t head = pfn & ~((1ull << o) - 1);
+
+			inside = live_get(im, head, &id, &lorder) && lorder >= o &&
+				 pfn < head + (1ull << lorder);
+		}
+		if (inside)
+			im->st->free_inside_live++;
+		else
+			im->st->free_unknown++;
+		ev->id = ++im->next_id;
+	}
+	return write_ev(im, ev, error);
+}
+
+static gboolean do_observed(Imp *im, const Line *l, enum ps_observed_event obs, PsTraceEvent *ev,
+			    GError **error)
+{
+	int v;
+
+	ev->op = PS_OP_OBSERVED;
+	ev->event = obs;
+	ev->cpu = l->cpu;
+	ev->pid = l->pid;
+	switch (obs) {
+	case PS_OBS_ZONE_LOCKED:
+	case PS_OBS_PCPU_DRAIN:
+		if (!get_u64(im, l, "pfn", &ev->pfn, error) ||
+		    !get_int(im, l, "order", 0, PS_NR_ORDERS_MAX - 1, &ev->order, error) ||
+		    !get_int(im, l, "migratetype", 0, 7, &ev->migratetype, error))
+			return FALSE;
+		ev->has_pfn = true;
+		if (obs == PS_OBS_ZONE_LOCKED) {
+			if (!get_int(im, l, "percpu_refill", 0, 1, &v, error))
+				return FALSE;
+			ev->percpu_refill = (int8_t)v;
+		}
+		break;
+	case PS_OBS_EXTFRAG:
+		if (!get_u64(im, l, "pfn", &ev->pfn, error) ||
+		    !get_int(im, l, "alloc_order", 0, PS_NR_ORDERS_MAX - 1, &ev->order, error) ||
+		    !get_int(im, l, "fallback_order", 0, PS_NR_ORDERS_MAX - 1, &ev->fallback_order,
+			     error) ||
+		    !get_int(im, l, "alloc_migratetype", 0, 7, &ev->migratetype, error) ||
+		    !get_int(im, l, "fallback_migratetype", 0, 7, &ev->fallback_migratetype,
+			     error))
+			return FALSE;
+		ev->has_pfn = true;
+		if (!get_int(im, l, "fragmenting", 0, 1, &v, error))
+			return FALSE;
+		ev->fragmenting = (int8_t)v;
+		if (!get_int(im, l, "change_ownership", 0, 1, &v, error))
+			return FALSE;
+		ev->change_ownership = (int8_t)v;
+		break;
+	case PS_OBS_KSWAPD_WAKE:
+	case PS_OBS_KCOMPACTD_WAKE:
+	case PS_OBS_DIRECT_RECLAIM_BEGIN:
+		if (kv(l, "order") &&
+		    !get_int(im, l, "order", 0, PS_NR_ORDERS_MAX - 1, &ev->order, error))
+			return FALSE;
+		if (obs == PS_OBS_DIRECT_RECLAIM_BEGIN && kv(l, "gfp_flags")) {
+			GError *local = NULL;
+
+			if (!ps_gfp_parse(kv(l, "gfp_flags"), &ev->gfp, &local)) {
+				line_error(im, error, "%s: gfp_flags: %s", l->event,
+					   local->message);
+				g_error_free(local);
+				return FALSE;
+			}
+			ev->has_gfp = true;
+		}
+		break;
+	case PS_OBS_DIRECT_RECLAIM_END:
+		if (kv(l, "nr_reclaimed")) {
+			uint64_t n;
+
+			if (!get_u64(im, l, "nr_reclaimed", &n, error))
+				return FALSE;
+			ev->value = (int64_t)MIN(n, (uint64_t)INT64_MAX);
+		}
+		break;
+	case PS_OBS_COMPACTION_BEGIN:
+	case PS_OBS_COMPACTION_END:
+	case PS_OBS_KSWAPD_SLEEP:
+	case PS_NR_OBSERVED_EVENTS:
+		break;
+	}
+	im->st->observed[obs]++;
+	return write_ev(im, ev, error);
+}
+
+/* Header lines and tool notices: counted, or a lost-events warning. */
+static bool non_event_line(Imp *im, const char *s)
+{
+	const char *lost;
+
+	while (*s == ' ')
+		s++;
+	if (!*s)
+		return true;
+	if (*s == '#') {
+		const char *p = strstr(s, "entries-in-buffer/entries-written:");
+		const char *np = strstr(s, "#P:");
+
+		if (p) {
+			uint64_t a = 0, b = 0;
+
+			if (sscanf(p + 34, " %" SCNu64 "/%" SCNu64, &a, &b) == 2) {
+				im->st->entries_in_buffer = a;
+				im->st->entries_written = b;
+			}
+		}
+		if (np && !im->st->cpus_from_input)
+			im->st->cpus_from_input = atoi(np + 3);
+		if (strstr(s, "tracer:"))
+			im->st->detected = PS_IMPORT_FTRACE;
+		im->st->comment_lines++;
+		return true;
+	}
+	if (g_str_has_prefix(s, "cpus=")) {
+		im->st->cpus_from_input = atoi(s + 5);
+		im->st->detected = PS_IMPORT_TRACE_CMD;
+		im->st->comment_lines++;
+		return true;
+	}
+	if (g_str_has_prefix(s, "version =") || g_str_has_prefix(s, "CPU ") ||
+	    g_str_has_prefix(s, "trace-cmd:")) {
+		im->st->comment_lines++;
+		return true;
+	}
+	lost = strstr(s, "LOST ");
+	if (lost && strstr(s, "EVENTS]")) {
+		im->st->lost_events += g_ascii_strtoull(lost + 5, NULL, 10);
+		im->st->comment_lines++;
+		return true;
+	}
+	return false;
+}
+
+static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
+{
+	Line l;
+	const char *what;
+	enum ps_observed_event obs = PS_OBS_ZONE_LOCKED;
+	enum ev_class cls;
+	PsTraceEvent ev;
+	uint64_t t;
+
+	im->st->lines++;
+	if (non_event_line(im, s))
+		return TRUE;
+	what = split_line(s, len, &l);
+	if (what)
+		return line_error(im, error, "not a trace event line: %s", what);
+	if (im->st->detected == PS_IMPORT_AUTO)
+		im->st->detected = l.perf_style ? PS_IMPORT_PERF : PS_IMPORT_FTRACE;
+	if (l.cpu >= im->hdr.cpus)
+		return line_error(im, error, "cpu %d is not below the trace's cpus (%d)", l.cpu,
+				  im->hdr.cpus);
+	cls = classify(l.event, &obs);
+	if (cls == EVC_UNKNOWN) {
+		im->st->unknown_events++;
+		return TRUE;
+	}
+	if (cls == EVC_KNOWN) {
+		im->st->known_skipped++;
+		return TRUE;
+	}
+	if (cls == EVC_FREE_BATCHED) {
+		im->st->free_batched++;
+		return TRUE;
+	}
+	if (!im->have_t0) {
+		im->t0 = l.ts_ns;
+		im->have_t0 = true;
+	}
+	t = l.ts_ns >= im->t0 ? l.ts_ns - im->t0 : 0;
+	if (t < im->last_t) {
+		im->st->time_clamped++;
+		t = im->last_t;
+	}
+	im->last_t = t;
+	if (l.pid < 0 || l.pid > 4194304)
+		return line_error(im, error, "pid %d out of range", l.pid);
+	if (!note_proc(im, &l, t, error))
+		return FALSE;
+	ps_trace_event_init(&ev);
+	ev.t_ns = t;
+	switch (cls) {
+	case EVC_ALLOC:
+		return do_alloc(im, &l, &ev, error);
+	case EVC_FREE:
+		return do_free(im, &l, &ev, error);
+	case EVC_OBSERVED:
+		return do_observed(im, &l, obs, &ev, error);
+	default:
+		g_assert_not_reached();
+	}
+}
+
+/*
+ * The CPU count of a recording: the ftrace header's #P:, trace-cmd's cpus=, or for perf (which
+ * prints neither) the highest cpu seen + 1, from a first pass over the file.
+ */
+static gboolean find_cpus(const char *path, int *cpus, PsImportFormat *detected, GError **error)
+{
+	LineIn li;
+	char *s;
+	gsize len;
+	int rc, max_cpu = -1;
+	uint64_t events = 0;
+
+	if (!in_open(&li, path, error)) {
+		in_close(&li);
+		return FALSE;
+	}
+	while ((rc = in_next(&li, &s, &len, error)) == 1) {
+		const char *t = s;
+		Line l;
+
+		while (*t == ' ')
+			t++;
+		if (g_str_has_prefix(t, "cpus=")) {
+			*cpus = atoi(t + 5);
+			*detected = PS_IMPORT_TRACE_CMD;
+			break;
+		}
+		if (*t == '#') {
+			const char *np = strstr(t, "#P:");
+
+			if (np) {
+				*cpus = atoi(np + 3);
+				*detected = PS_IMPORT_FTRACE;
+				break;
+			}
+			continue;
+		}
+		if (!*t || split_line(s, len, &l))
+			continue;
+		if (*detected == PS_IMPORT_AUTO)
+			*detected = l.perf_style ? PS_IMPORT_PERF : PS_IMPORT_FTRACE;
+		max_cpu = MAX(max_cpu, l.cpu);
+		/* a text with a header says so in its first lines */
+		if (++events == 1000 && *detected != PS_IMPORT_PERF)
+			break;
+	}
+	in_close(&li);
+	if (rc < 0)
+		return FALSE;
+	if (*cpus <= 0)
+		*cpus = max_cpu + 1;
+	if (*cpus <= 0)
+		*cpus = 1;
+	return TRUE;
+}
+
+gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImportOptions *opts,
+			 PsImportStats *st, GError **error)
+{
+	Imp im = {0};
+	char *s;
+	gsize len;
+	int rc, cpus = opts->cpus;
+	PsImportFormat detected = PS_IMPORT_AUTO;
+	gboolean ok = FALSE;
+
+	memset(st, 0, sizeof(*st));
+	if (cpus <= 0) {
+		if (strcmp(in_path, "-") == 0) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "<stdin>: the CPU count cannot be read ahead from standard "
+				    "input: give --cpus");
+			return FALSE;
+		}
+		if (!find_cpus(in_path, &cpus, &detected, error))
+			return FALSE;
+	}
+	if (cpus > PS_TRACE_MAX_CPUS) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "%s: %d cpus, more than the format allows (%d)", in_path, cpus,
+			    PS_TRACE_MAX_CPUS);
+		return FALSE;
+	}
+	st->detected = opts->format != PS_IMPORT_AUTO ? opts->format : detected;
+	im.st = st;
+	im.hdr.version = PS_TRACE_VERSION;
+	im.hdr.page_size = opts->page_size ? opts->page_size : 4096;
+	im.hdr.cpus = cpus;
+	if (!in_open(&im.in, in_path, error))
+		goto out;
+	im.live = g_hash_table_new(g_direct_hash, g_direct_equal);
+	im.comms = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	g_strlcpy(im.hdr.source,
+		  ps_import_format_names[st->detected == PS_IMPORT_AUTO ? PS_IMPORT_FTRACE
+									: st->detected],
+		  sizeof(im.hdr.source));
+	im.w = ps_trace_writer_new(out_path, &im.hdr, error);
+	if (!im.w)
+		goto out;
+	while ((rc = in_next(&im.in, &s, &len, error)) == 1)
+		if (!import_line(&im, s, len, error))
+			break;
+	if (rc != 0) {
+		ps_trace_writer_abort(g_steal_pointer(&im.w));
+		goto out;
+	}
+	if (opts->format != PS_IMPORT_AUTO && st->detected != opts->format &&
+	    st->detected != PS_IMPORT_AUTO) {
+		/* the prefix styles of ftrace and trace-cmd text are the same */
+		bool same = (opts->format == PS_IMPORT_TRACE_CMD || opts->format == PS_IMPORT_FTRACE) &&
+			    (st->detected == PS_IMPORT_TRACE_CMD || st->detected == PS_IMPORT_FTRACE);
+
+		if (!same) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "%s: --format %s given, but the text is %s output", in_path,
+				    ps_import_format_names[opts->format],
+				    ps_import_format_names[st->detected]);
+			ps_trace_writer_abort(g_steal_pointer(&im.w));
+			goto out;
+		}
+		st->detected = opts->format;
+	}
+	st->cpus = cpus;
+	st->live_at_end = g_hash_table_size(im.live);
+	st->records = ps_trace_writer_count(im.w);
+	ok = ps_trace_writer_close(g_steal_pointer(&im.w), error);
+out:
+	in_close(&im.in);
+	if (im.live)
+		g_hash_table_unref(im.live);
+	if (im.comms)
+		g_hash_table_unref(im.comms);
+	return ok;
+}
+
+void ps_import_stats_format(const PsImportStats *st, GString *out)
+{
+	g_string_append_printf(out,
+			       "format %s, %d cpus: %" PRIu64 " lines, %" PRIu64 " records written\n",
+			       ps_import_format_names[st->detected], st->cpus, st->lines,
+			       st->records);
+	g_string_append_printf(out,
+			       "  allocs %" PRIu64 " (failed, skipped: %" PRIu64 "), frees %" PRIu64
+			       ", procs %" PRIu64 " (comm changes %" PRIu64 ")\n",
+			       st->allocs, st->alloc_failed, st->frees, st->procs, st->comm_changes);
+	g_string_append_printf(out,
+			       "  frees of pages allocated before the trace started: %" PRIu64
+			       " (inside a larger live block: %" PRIu64 ")\n",
+			       st->free_unknown, st->free_inside_live);
+	g_string_append_printf(out,
+			       "  free order differs from alloc: %" PRIu64
+			       ", alloc of a live pfn (free not recorded): %" PRIu64
+			       ", allocations live at the end: %" PRIu64 "\n",
+			       st->free_order_mismatch, st->alloc_live_pfn, st->live_at_end);
+	g_string_append_printf(out, "  observed:");
+	for (int e = 0; e < PS_NR_OBSERVED_EVENTS; e++)
+		if (st->observed[e])
+			g_string_append_printf(out, " %s %" PRIu64, ps_observed_event_names[e],
+					       st->observed[e]);
+	g_string_append_printf(out, "\n");
+	g_string_append_printf(out,
+			       "  mm_page_free_batched (duplicates of mm_page_free) %" PRIu64
+			       ", recognised but not kept %" PRIu64 ", unknown events skipped %" PRIu64
+			       ", header/comment lines %" PRIu64 ", timestamps clamped %" PRIu64 "\n",
+			       st->free_batched, st->known_skipped, st->unknown_events,
+			       st->comment_lines, st->time_clamped);
+	if (st->entries_written || st->lost_events) {
+		uint64_t lost = st->lost_events;
+
+		if (st->entries_written > st->entries_in_buffer)
+			lost += st->entries_written - st->entries_in_buffer;
+		g_string_append_printf(out, "  events lost by the recorder: %" PRIu64 "%s\n", lost,
+				       lost ? " (the trace is incomplete)" : "");
+	}
+}
