@@ -57,7 +57,8 @@ if (active == 0) {
 	set label 1 'no kswapd or kcompactd activity in this run' at graph 0.5, graph 0.5 center \
 		tc rgb '#777777'
 }
-do for [k = 1:words(oom_t)] {
+# Pids only while they stay legible; the lines mark every kill.
+do for [k = 1:(noom <= 10 ? words(oom_t) : 0)] {
 	set label 100 + k sprintf('OOM kill pid %s', word(oom_pid, k)) \
 		at real(word(oom_t, k)) / 1e9, graph 1.04 center tc rgb '#d62728' font ',9'
 }

@@ -4,7 +4,7 @@
 # As root it runs apt-get; otherwise it prints the command to run and fails.
 set -euo pipefail
 
-pkgs=(meson ninja-build pkg-config gcc libglib2.0-dev libcjson-dev gnuplot-nox python3)
+pkgs=(meson ninja-build pkg-config gcc libglib2.0-dev libcjson-dev gnuplot-nox python3 parallel)
 # clang is only needed for the fuzzer build and the sanitizer runtime of .ci/run; its
 # libFuzzer and sanitizer runtimes are in libclang-rt-14-dev (only Recommended by clang-14).
 [ "${PAGESIM_WITH_CLANG:-0}" = 1 ] && pkgs+=(clang libclang-rt-14-dev)

@@ -2,8 +2,10 @@
 /*
  * cmd_demo.c - `pagesim demo [-o DIR] [--seconds S] [--workload NAME]`: the main job in one
  * command. Generates a workload, replays it on the shipped 4K, 16K and 64K machine configs, and
- * prints a side-by-side table of what changed with the page size, with the run directories
- * where the timelines, latency windows and /proc files are.
+ * prints a side-by-side table of what changed with the page size; then compares the runs
+ * (`pagesim compare`: compare.md, compare.csv and overlays) and renders every run's figures
+ * (`pagesim plot`), and prints where they all are. Figures are skipped, with a note, when
+ * gnuplot is not installed; the runs and the comparison table do not need it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,10 +13,6 @@
 
 #include "cli/cli.h"
 #include "sim/sim.h"
-
-#ifndef PS_SOURCE_DIR
-#define PS_SOURCE_DIR "."
-#endif
 
 static const char *const demo_configs[] = {
     "x86_64-4k-16g.json",
@@ -25,9 +23,7 @@ static const char *const demo_configs[] = {
 /* configs/ of this checkout, or of $PAGESIM_DATADIR. */
 static char *config_path(const char *name)
 {
-	const char *dir = g_getenv("PAGESIM_DATADIR");
-
-	return g_build_filename(dir ? dir : PS_SOURCE_DIR, "configs", name, NULL);
+	return ps_cli_data_path("configs", name);
 }
 
 typedef struct {
@@ -148,6 +144,47 @@ int ps_cmd_demo(int argc, char **argv)
 		g_autofree char *base = g_strndup(demo_configs[i], strlen(demo_configs[i]) - 5);
 
 		printf("  %s/%s\n", out, base);
+	}
+	{
+		static const char *const formats[] = {"png", "svg", NULL};
+		g_autofree char *gnuplot = g_find_program_in_path("gnuplot");
+		g_autofree char *cmp = g_build_filename(out, "compare", NULL);
+		g_autofree char *scripts = ps_cli_data_path("plots", NULL);
+		g_autoptr(GPtrArray) run_dirs = g_ptr_array_new_with_free_func(g_free);
+		const char *const *dirs;
+
+		for (size_t i = 0; i < G_N_ELEMENTS(demo_configs); i++) {
+			g_autofree char *b =
+			    g_strndup(demo_configs[i], strlen(demo_configs[i]) - 5);
+
+			g_ptr_array_add(run_dirs, g_build_filename(out, b, NULL));
+		}
+		g_ptr_array_add(run_dirs, NULL);
+		dirs = (const char *const *)run_dirs->pdata;
+		fprintf(stderr, "pagesim demo: comparing -> %s\n", cmp);
+		if (!ps_cli_compare(dirs, cmp, gnuplot != NULL, &error)) {
+			fprintf(stderr, "pagesim demo: %s\n", error->message);
+			return 1;
+		}
+		for (size_t i = 0; gnuplot && i < G_N_ELEMENTS(demo_configs); i++) {
+			g_autofree char *pd = g_build_filename(dirs[i], "plots", NULL);
+
+			fprintf(stderr, "pagesim demo: plotting -> %s\n", pd);
+			if (!ps_cli_render(scripts, dirs[i], pd, NULL, formats, NULL, &error)) {
+				fprintf(stderr, "pagesim demo: %s\n", error->message);
+				return 1;
+			}
+		}
+		printf("\nComparison: %s/compare.md (table), %s/compare.csv", cmp, cmp);
+		if (gnuplot)
+			printf(
+			    ", %s/plots/ (overlays)\nFigures of each run: RUN/plots/*.png and "
+			    "*.svg (free memory, free memory by order, fragmentation, pageblocks,\n"
+			    "fallbacks, latency, latency CDF, reclaim and compaction activity)\n",
+			    cmp);
+		else
+			printf("\nNo figures: gnuplot is not installed (scripts/deps.sh installs "
+			       "gnuplot-nox)\n");
 	}
 	printf("Done in %.1f s.\n", (double)(g_get_monotonic_time() - t0) / 1e6);
 	return 0;

@@ -66,8 +66,8 @@ int ps_cmd_import(int argc, char **argv)
 		fprintf(stderr, "pagesim import: --cpus: must be 1..%d\n", PS_TRACE_MAX_CPUS);
 		return 2;
 	}
-	if (page_size && (page_size < PS_TRACE_MIN_PAGE_SIZE || page_size > PS_TRACE_MAX_PAGE_SIZE ||
-			  (page_size & (page_size - 1)))) {
+	if (page_size && (page_size < PS_TRACE_MIN_PAGE_SIZE ||
+			  page_size > PS_TRACE_MAX_PAGE_SIZE || (page_size & (page_size - 1)))) {
 		fprintf(stderr, "pagesim import: --page-size: a power of two %d..%d\n",
 			PS_TRACE_MIN_PAGE_SIZE, PS_TRACE_MAX_PAGE_SIZE);
 		return 2;

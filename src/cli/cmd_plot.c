@@ -15,6 +15,7 @@
  * from (PS_SOURCE_DIR), like the shipped configs of `pagesim demo`.
  */
 #include <errno.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
@@ -209,12 +210,11 @@ gboolean ps_cli_render(const char *scripts_dir, const char *data_dir, const char
 int ps_cmd_plot(int argc, char **argv)
 {
 	g_autofree char *formats = NULL, *only = NULL;
-	GOptionEntry entries[] = {
-	    {"format", 'f', 0, G_OPTION_ARG_STRING, &formats,
-	     "Image formats, comma-separated (default png,svg)", "png,svg"},
-	    {"only", 0, 0, G_OPTION_ARG_STRING, &only, "Render one figure (a plots/NAME.gp)",
-	     "NAME"},
-	    {NULL}};
+	GOptionEntry entries[] = {{"format", 'f', 0, G_OPTION_ARG_STRING, &formats,
+				   "Image formats, comma-separated (default png,svg)", "png,svg"},
+				  {"only", 0, 0, G_OPTION_ARG_STRING, &only,
+				   "Render one figure (a plots/NAME.gp)", "NAME"},
+				  {NULL}};
 	g_autoptr(GOptionContext) ctx =
 	    g_option_context_new("RUN_DIR - render a run's figures into RUN_DIR/plots/");
 	g_autoptr(GError) error = NULL;
@@ -239,7 +239,8 @@ int ps_cmd_plot(int argc, char **argv)
 	fmts = g_strsplit(formats ? formats : "png,svg", ",", -1);
 	for (int i = 0; fmts[i]; i++)
 		if (strcmp(fmts[i], "png") && strcmp(fmts[i], "svg")) {
-			fprintf(stderr, "pagesim plot: --format: '%s' is not png or svg\n", fmts[i]);
+			fprintf(stderr, "pagesim plot: --format: '%s' is not png or svg\n",
+				fmts[i]);
 			return 2;
 		}
 	timeline = g_build_filename(argv[1], "timeline.csv", NULL);

@@ -7,6 +7,7 @@
  * section of summary.json.
  */
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -65,6 +66,7 @@ gboolean ps_parse_duration_ns(const char *s, uint64_t *out)
 int ps_cmd_run(int argc, char **argv)
 {
 	g_autofree char *config = NULL, *trace = NULL, *out = NULL, *until = NULL;
+	g_autofree char *snapshot = NULL, *proc_dir = NULL, *mode = NULL, *after = NULL;
 	gint64 seed = 0, sample_ns = 0;
 	gboolean check = FALSE, quiet = FALSE;
 	GOptionEntry entries[] = {
@@ -80,6 +82,14 @@ int ps_cmd_run(int argc, char **argv)
 	    {"check", 0, 0, G_OPTION_ARG_NONE, &check,
 	     "Run the invariant checker after every event (slow)", NULL},
 	    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress line", NULL},
+	    {"snapshot", 0, 0, G_OPTION_ARG_FILENAME, &snapshot,
+	     "Start from this /proc/kpageflags dump (.gz ok) instead of a fresh boot", "KPAGEFLAGS"},
+	    {"proc", 0, 0, G_OPTION_ARG_FILENAME, &proc_dir,
+	     "Directory with the same moment's pagetypeinfo, to check pageblock types", "DIR"},
+	    {"mode", 0, 0, G_OPTION_ARG_STRING, &mode,
+	     "policy (default: the model places pages) or pinned (the recorded pfns)", "MODE"},
+	    {"compare-after", 0, 0, G_OPTION_ARG_FILENAME, &after,
+	     "pinned: compare the final free set with this kpageflags dump", "KPAGEFLAGS"},
 	    {NULL}};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- replay a trace on a machine");
 	g_autoptr(GError) error = NULL;
@@ -123,7 +133,28 @@ int ps_cmd_run(int argc, char **argv)
 	opts.progress_data = &prog;
 	opts.wall_ns = wall_ns;
 	opts.wall_data = &prog;
+	if (mode && strcmp(mode, "policy") != 0 && strcmp(mode, "pinned") != 0) {
+		fprintf(stderr, "pagesim run: --mode: '%s' is not policy or pinned\n", mode);
+		return 2;
+	}
+	if (mode && !strcmp(mode, "pinned")) {
+		/* issue 6: the recorded placement, replayed by sim/pinned.c */
+		g_autofree char *rpath = g_build_filename(out, "pinned.txt", NULL);
+		g_autofree char *report = NULL;
+
+		if (!ps_pinned_run(cfg, &opts, trace, snapshot, proc_dir, after, &error)) {
+			fprintf(stderr, "pagesim run: %s\n", error->message);
+			return 1;
+		}
+		if (!quiet && g_file_get_contents(rpath, &report, NULL, NULL))
+			fputs(report, stderr);
+		return 0;
+	}
 	sim = ps_sim_new(cfg, &opts, &error);
+	if (sim && snapshot && !ps_sim_load_snapshot(sim, snapshot, proc_dir, &error)) {
+		fprintf(stderr, "pagesim run: %s\n", error->message);
+		return 1;
+	}
 	if (!sim || !ps_sim_run(sim, trace, &error)) {
 		if (prog.tty)
 			fprintf(stderr, "\n");

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * cmd_sweep.c - `pagesim sweep SPEC.json -o DIR [-j N]`, `pagesim sweep SPEC.json -o DIR --emit
- * parallel|slurm`, `pagesim sweep --collect DIR` and `pagesim sweep --plot DIR`.
+ * parallel|slurm` and `pagesim sweep --collect DIR`. The figures are `pagesim plot DIR`, which
+ * hands a sweep directory to cli/plot_sweep.c.
  *
  * The sweep itself is sweep/; this file parses the command line, reads the wall clock (for the
  * progress line and the wall section of each run's summary) and prints. A re-run of the same
@@ -108,14 +109,14 @@ static char *self_path(void)
 
 int ps_cmd_sweep(int argc, char **argv)
 {
-	g_autofree char *out = NULL, *emit = NULL, *collect_dir = NULL, *plot_dir = NULL;
+	g_autofree char *out = NULL, *emit = NULL, *collect_dir = NULL;
 	g_autofree char *pagesim = NULL;
 	gint jobs = 0;
 	gboolean quiet = FALSE;
 	GOptionEntry entries[] = {
 	    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Sweep directory to write", "DIR"},
-	    {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Runs at a time (default: the number of cpus)",
-	     "N"},
+	    {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
+	     "Runs at a time (default: the number of cpus)", "N"},
 	    {"emit", 0, 0, G_OPTION_ARG_STRING, &emit,
 	     "Write jobs.txt and a script for GNU parallel or Slurm instead of running",
 	     "parallel|slurm"},
@@ -123,8 +124,6 @@ int ps_cmd_sweep(int argc, char **argv)
 	     "Command the emitted jobs start with (default: this binary's absolute path)", "CMD"},
 	    {"collect", 0, 0, G_OPTION_ARG_FILENAME, &collect_dir,
 	     "Rebuild DIR/results.csv from the run directories under DIR/runs", "DIR"},
-	    {"plot", 0, 0, G_OPTION_ARG_FILENAME, &plot_dir,
-	     "Draw the sweep figures of DIR (as pagesim plot DIR does)", "DIR"},
 	    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Only errors", NULL},
 	    {NULL}};
 	g_autoptr(GOptionContext) ctx =
@@ -142,18 +141,16 @@ int ps_cmd_sweep(int argc, char **argv)
 		fprintf(stderr, "pagesim sweep: %s\n", error->message);
 		return 2;
 	}
-	if (collect_dir || plot_dir) {
+	if (collect_dir) {
 		if (argc > 1 || out || emit) {
-			fprintf(stderr, "pagesim sweep: --collect and --plot take only a DIR\n");
+			fprintf(stderr, "pagesim sweep: --collect takes only a DIR\n");
 			return 2;
 		}
-		if (collect_dir)
-			return collect(collect_dir, NULL, quiet);
-		return ps_plot_sweep(plot_dir, quiet);
+		return collect(collect_dir, NULL, quiet);
 	}
 	if (argc != 2 || !out) {
 		fprintf(stderr, "pagesim sweep: usage: pagesim sweep SPEC.json -o DIR [-j N] "
-				"[--emit parallel|slurm] | --collect DIR | --plot DIR\n");
+				"[--emit parallel|slurm] | --collect DIR\n");
 		return 2;
 	}
 	if (jobs < 0 || jobs > 4096) {
@@ -183,19 +180,21 @@ int ps_cmd_sweep(int argc, char **argv)
 
 		if (!pagesim)
 			pagesim = self_path();
-		if (!ps_sweep_emit(plan, !strcmp(emit, "slurm") ? PS_SWEEP_EMIT_SLURM
-								: PS_SWEEP_EMIT_PARALLEL,
-				   pagesim, &nr_jobs, &command, &error)) {
+		if (!ps_sweep_emit(
+			plan, !strcmp(emit, "slurm") ? PS_SWEEP_EMIT_SLURM : PS_SWEEP_EMIT_PARALLEL,
+			pagesim, &nr_jobs, &command, &error)) {
 			fprintf(stderr, "pagesim sweep: %s\n", error->message);
 			return 1;
 		}
 		if (!nr_jobs) {
-			fprintf(stderr, "pagesim sweep: all %u runs are complete; nothing to emit\n",
+			fprintf(stderr,
+				"pagesim sweep: all %u runs are complete; nothing to emit\n",
 				plan->runs->len);
 			return collect(out, plan, quiet);
 		}
 		if (!quiet)
-			fprintf(stderr, "pagesim sweep: %u of %u runs in %s/jobs.txt; run them with\n",
+			fprintf(stderr,
+				"pagesim sweep: %u of %u runs in %s/jobs.txt; run them with\n",
 				nr_jobs, plan->runs->len, out);
 		printf("%s\n", command);
 		if (!quiet)

@@ -59,7 +59,8 @@ static void dim_init(Dim *d, const PsCsvTable *t, int col)
 	d->values = g_ptr_array_new();
 	d->numeric = true;
 	for (guint r = 0; r < t->rows->len; r++) {
-		const char *cell = g_ptr_array_index((GPtrArray *)g_ptr_array_index(t->rows, r), col);
+		const char *cell =
+		    g_ptr_array_index((GPtrArray *)g_ptr_array_index(t->rows, r), col);
 		bool seen = false;
 
 		for (guint i = 0; i < d->values->len && !seen; i++)
@@ -103,7 +104,10 @@ static char *group_title(const Dim *dims, guint nr_dims, guint x, GPtrArray *row
 			continue;
 		if (s->len)
 			g_string_append(s, ", ");
-		g_string_append_printf(s, "%s=%s", dims[d].name,
+		/* the sysctl. of a key is implied; the key stays short enough for the legend */
+		g_string_append_printf(s, "%s=%s",
+				       g_str_has_prefix(dims[d].name, "sysctl.") ? dims[d].name + 7
+										 : dims[d].name,
 				       (char *)g_ptr_array_index(row, dims[d].col));
 	}
 	if (!s->len)
@@ -126,7 +130,8 @@ static gboolean write_axis_data(const PsCsvTable *t, const Dim *dims, guint nr_d
 	double lo = INFINITY, hi = -INFINITY;
 
 	for (guint r = 0; r < t->rows->len; r++) {
-		g_autofree char *title = group_title(dims, nr_dims, x, g_ptr_array_index(t->rows, r));
+		g_autofree char *title =
+		    group_title(dims, nr_dims, x, g_ptr_array_index(t->rows, r));
 		guint g;
 
 		for (g = 0; g < groups->len; g++)
@@ -158,8 +163,8 @@ static gboolean write_axis_data(const PsCsvTable *t, const Dim *dims, guint nr_d
 
 					if (row_group[r] != g ||
 					    strcmp(g_ptr_array_index(row, dx->col), xv) ||
-					    !is_number(g_ptr_array_index(row, first_metric + (int)m),
-						       &v))
+					    !is_number(
+						g_ptr_array_index(row, first_metric + (int)m), &v))
 						continue;
 					sum += v;
 					n++;
@@ -176,32 +181,37 @@ static gboolean write_axis_data(const PsCsvTable *t, const Dim *dims, guint nr_d
 	g_string_append_printf(gpi, "# Written by pagesim plot for %s: the layout of %s.\n", q,
 			       csv_path);
 	g_string_append_printf(gpi, "xlabel = %s\n", q);
-	g_string_append_printf(gpi, "logx = %d\n",
-			       dx->numeric && lo > 0 && hi / lo >= 16 ? 1 : 0);
+	g_string_append_printf(gpi, "logx = %d\n", dx->numeric && lo > 0 && hi / lo >= 16 ? 1 : 0);
 	g_string_append_printf(gpi, "ngroups = %u\narray groups[%u]\n", groups->len, groups->len);
 	for (guint g = 0; g < groups->len; g++) {
 		g_autofree char *gq = gp_quote(g_ptr_array_index(groups, g));
 
 		g_string_append_printf(gpi, "groups[%u] = %s\n", g + 1, gq);
 	}
-	g_string_append_printf(gpi, "nmetrics = %u\narray metrics[%u]\narray hasdata[%u]\n",
-			       nr_metrics, nr_metrics, nr_metrics);
+	g_string_append_printf(gpi,
+			       "nmetrics = %u\narray metrics[%u]\narray hasdata[%u]\n"
+			       "array ylo[%u]\narray yhi[%u]\n",
+			       nr_metrics, nr_metrics, nr_metrics, nr_metrics, nr_metrics);
 	for (guint m = 0; m < nr_metrics; m++) {
 		g_autofree char *mq = gp_quote(g_ptr_array_index(t->header, first_metric + (int)m));
-		bool any = false;
-		double v;
+		double v, ymin = INFINITY, ymax = -INFINITY;
 
-		for (guint r = 0; r < t->rows->len && !any; r++)
-			any = is_number(g_ptr_array_index((GPtrArray *)g_ptr_array_index(t->rows, r),
-							  first_metric + (int)m),
-					&v);
-		g_string_append_printf(gpi, "metrics[%u] = %s\nhasdata[%u] = %d\n", m + 1, mq, m + 1,
-				       any);
+		for (guint r = 0; r < t->rows->len; r++)
+			if (is_number(g_ptr_array_index((GPtrArray *)g_ptr_array_index(t->rows, r),
+							first_metric + (int)m),
+				      &v)) {
+				ymin = MIN(ymin, v);
+				ymax = MAX(ymax, v);
+			}
+		g_string_append_printf(gpi, "metrics[%u] = %s\nhasdata[%u] = %d\n", m + 1, mq,
+				       m + 1, ymin <= ymax);
+		if (ymin <= ymax)
+			g_string_append_printf(gpi, "ylo[%u] = %.9g\nyhi[%u] = %.9g\n", m + 1, ymin,
+					       m + 1, ymax);
 	}
 	/* Tics at the swept values (categories by position); gnuplot's own beyond a dozen. */
-	g_string_append_printf(gpi, "nxtics = %u\n", dx->values->len <= 12 || !dx->numeric
-							   ? dx->values->len
-							   : 0);
+	g_string_append_printf(gpi, "nxtics = %u\n",
+			       dx->values->len <= 12 || !dx->numeric ? dx->values->len : 0);
 	g_string_append_printf(gpi, "array xtic_at[%u]\narray xtic_label[%u]\n",
 			       MAX(dx->values->len, 1u), MAX(dx->values->len, 1u));
 	for (guint xi = 0; xi < dx->values->len; xi++) {
@@ -227,8 +237,9 @@ static gboolean gnuplot(const char *script, const char *assign, GError **error)
 	g_autofree char *err = NULL;
 	int status = 0;
 
-	if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-			  NULL, NULL, NULL, &err, &status, error))
+	if (!g_spawn_sync(NULL, (char **)argv, NULL,
+			  G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+			  &status, error))
 		return FALSE;
 	if (!g_spawn_check_wait_status(status, NULL)) {
 		g_set_error(error, PS_SWEEP_ERROR, PS_SWEEP_ERROR_IO, "gnuplot %s: %s", path,
@@ -298,7 +309,8 @@ int ps_plot_sweep(const char *dir, gboolean quiet)
 		fprintf(stderr, "pagesim plot: %s: no complete runs yet\n", results);
 		return 1;
 	}
-	/* The axes first (they are what is swept), then configs and traces when there are several. */
+	/* The axes first (they are what is swept), then configs and traces when there are several.
+	 */
 	dims = g_new0(Dim, (gsize)first_metric);
 	for (int c = nr_keys; c < first_metric; c++)
 		dim_init(&dims[nr_dims++], t, c);
@@ -320,8 +332,9 @@ int ps_plot_sweep(const char *dir, gboolean quiet)
 		return 1;
 	}
 	if (!nr_figures) {
-		fprintf(stderr, "pagesim plot: %s: one config, one trace and no axes: nothing to "
-				"draw against\n",
+		fprintf(stderr,
+			"pagesim plot: %s: one config, one trace and no axes: nothing to "
+			"draw against\n",
 			results);
 		return 1;
 	}

@@ -10,7 +10,8 @@
  *   should_try_claim_block, try_to_claim_block, __rmqueue_claim, __rmqueue_steal, __rmqueue
  *   (6.16 form with the remembered rmqueue_mode), rmqueue_buddy, __free_one_page,
  *   buddy_merge_likely, split_large_buddy, prep_move_freepages_block, __move_freepages_block,
- *   reserve_highatomic_pageblock, unreserve_highatomic_pageblock (one zone), boost_watermark.
+ *   reserve_highatomic_pageblock, unreserve_highatomic_pageblock (one zone), boost_watermark,
+ *   compaction_capture, __isolate_free_page.
  *
  * Invariant kept by every function here, as in the kernel since 6.10: a free block sits on the
  * list of its pageblock's migratetype (blocks of pageblock order and above retype all the
@@ -19,7 +20,8 @@
  * Simplifications (why acceptable):
  * - No CMA (the modelled builds have CONFIG_CMA off, like the recorded machine), no guard pages
  *   (debug only), no page shuffling (off by default), no memory isolation yet.
- * - Compaction capture is added by the compaction issue.
+ * - Compaction capture (compaction_capture) takes the block for the direct compactor recorded in
+ *   PsMachine.capture; the kernel keys it on `current`, the simulator runs one request at a time.
  * - "Movable-looking" pages in the claim heuristic are allocated blocks whose head carries
  *   PS_PAGE_MOVABLE_BIT (set by policy for LRU-bound allocations), counted per base page as
  *   PageLRU() does for every page of a folio.
@@ -464,7 +466,7 @@ ps_pfn_t ps_rmqueue(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype
 		pfn = ps_rmqueue_smallest(m, z, order, mt);
 		if (pfn != PS_PFN_NONE)
 			return pfn;
-		/* fall through */
+		G_GNUC_FALLTHROUGH;
 	case PS_RMQUEUE_CMA: /* no CMA in the modelled builds */
 	case PS_RMQUEUE_CLAIM:
 		pfn = rmqueue_claim(m, z, order, mt, alloc_flags, info);
@@ -475,7 +477,7 @@ ps_pfn_t ps_rmqueue(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype
 				info->mode = PS_RMQUEUE_CLAIM;
 			return pfn;
 		}
-		/* fall through */
+		G_GNUC_FALLTHROUGH;
 	case PS_RMQUEUE_STEAL:
 		if (!(alloc_flags & PS_ALLOC_NOFRAGMENT)) {
 			pfn = rmqueue_steal(m, z, order, mt, info);
@@ -494,6 +496,35 @@ void ps_page_mark_allocated(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned orde
 {
 	ps_page_set(m, pfn, PS_PAGE_ALLOCATED, order);
 	z->nr_allocated += 1ull << order;
+}
+
+uint64_t ps_isolate_free_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
+{
+	enum ps_migratetype mt = ps_pageblock_mt(m, pfn);
+
+	g_assert(ps_page_state(m, pfn) == PS_PAGE_BUDDY && ps_page_order(m, pfn) == order);
+	if (mt != PS_MT_ISOLATE) {
+		/* Keep the min watermark intact: isolation must not push the zone below it. */
+		int64_t free_pages = z->vm_stat[PS_NR_FREE_PAGES] - (int64_t)z->nr_free_highatomic;
+		int64_t mark = (int64_t)z->wmark[PS_WMARK_MIN] + (1ll << order);
+
+		if (free_pages <= mark + z->lowmem_reserve[0])
+			return 0;
+	}
+	ps_free_list_del(m, z, pfn, order, mt);
+	account_freepages(z, -(1ll << order), mt);
+	/* Half a pageblock or more: the rest of the block is for movable pages now. */
+	if (order + 1 >= m->pageblock_order) {
+		ps_pfn_t end = pfn + (1u << order);
+
+		for (ps_pfn_t b = pfn; b < end; b += (ps_pfn_t)m->pageblock_nr_pages) {
+			enum ps_migratetype bmt = ps_pageblock_mt(m, b);
+
+			if (ps_migratetype_is_mergeable(bmt) && bmt != PS_MT_MOVABLE)
+				move_freepages_block(m, z, b, bmt, PS_MT_MOVABLE);
+		}
+	}
+	return 1ull << order;
 }
 
 ps_pfn_t ps_rmqueue_buddy(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt,
@@ -539,6 +570,26 @@ static bool buddy_merge_likely(const PsMachine *m, const PsZone *z, ps_pfn_t pfn
 	return page_is_buddy(m, z, higher ^ (1u << (order + 1)), order + 1);
 }
 
+/*
+ * compaction_capture: a direct compactor waiting on this zone takes a block of its order. Not
+ * from ISOLATE blocks, and not a MOVABLE block below pageblock order (that would let the
+ * captured request pollute a movable pageblock more than a fallback could).
+ */
+static bool compaction_capture(PsMachine *m, const PsZone *z, ps_pfn_t pfn, unsigned order,
+			       enum ps_migratetype mt)
+{
+	PsCaptureControl *capc = m->capture;
+
+	if (!capc || capc->zone != z || capc->pfn != PS_PFN_NONE || order != capc->order)
+		return false;
+	if (mt == PS_MT_ISOLATE)
+		return false;
+	if (order < m->pageblock_order && mt == PS_MT_MOVABLE)
+		return false;
+	capc->pfn = pfn;
+	return true;
+}
+
 void ps_free_one_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enum ps_migratetype mt,
 		      int fpi)
 {
@@ -552,6 +603,11 @@ void ps_free_one_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enu
 	while (order < m->max_order) {
 		enum ps_migratetype buddy_mt = mt;
 
+		if (compaction_capture(m, z, pfn, order, mt)) {
+			account_freepages(z, -(1ll << order), mt);
+			ps_page_mark_allocated(m, z, pfn, order);
+			return;
+		}
 		buddy_pfn = pfn ^ (1u << order);
 		if (!page_is_buddy(m, z, buddy_pfn, order))
 			break;

@@ -275,6 +275,17 @@ typedef struct PsZone {
 	int64_t lowmem_reserve[PS_MAX_NR_ZONES];
 	unsigned flags; /* PS_ZONE_* */
 
+	/*
+	 * Compaction state (struct zone's compact_* fields), written by policy/compaction.c only.
+	 * Cached scanner positions of 0 mean "not set" (the next run starts at the zone's ends).
+	 */
+	unsigned compact_considered;		/* attempts skipped since the last deferral */
+	unsigned compact_defer_shift;		/* skip up to 1 << shift attempts */
+	int compact_order_failed;		/* lowest order that failed since the last success */
+	ps_pfn_t compact_cached_free_pfn;	/* where the free scanner resumes */
+	ps_pfn_t compact_cached_migrate_pfn[2]; /* migrate scanner: [0] async, [1] sync */
+	bool compact_blockskip_flush;		/* skip bits to be cleared when kswapd sleeps */
+
 	PsFreeArea free_area[PS_NR_ORDERS_MAX];
 	int64_t vm_stat[PS_NR_ZONE_STAT_ITEMS];
 	uint64_t numa_stat[PS_NR_NUMA_STAT_ITEMS];
@@ -338,6 +349,18 @@ typedef struct {
 	void (*pcpu_drain)(void *data, PsZone *z, ps_pfn_t pfn, unsigned order,
 			   enum ps_migratetype mt);
 } PsMmHooks;
+/*
+ * struct capture_control: while a direct compactor runs on `zone` for `order`, a block of exactly
+ * that order formed by a free into that zone is handed to it (compaction_capture, called by
+ * __free_one_page before each merge step) instead of going on a free list. The block is marked
+ * allocated on the spot and pfn records it. Set through PsMachine.capture by policy/.
+ */
+typedef struct {
+	const PsZone *zone;
+	unsigned order;
+	ps_pfn_t pfn; /* PS_PFN_NONE until a block was captured */
+} PsCaptureControl;
+
 /* The shape a machine is built from: plain data, produced by config/. */
 typedef struct {
 	ps_pfn_t start_pfn;
@@ -396,6 +419,7 @@ typedef struct PsMachine {
 	PsMmHooks observers[PS_MM_MAX_OBSERVERS]; /* registered, in order */
 	int nr_observers;
 	void *policy; /* policy/'s state (PsPolicy), opaque here; NULL in bare unit tests */
+	PsCaptureControl *capture; /* the running direct compaction's, NULL otherwise */
 } PsMachine;
 
 PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error);
@@ -445,21 +469,67 @@ static inline bool ps_page_movable(const PsMachine *m, ps_pfn_t pfn)
 	return m->map.flags[pfn - m->map.base_pfn] & PS_PAGE_MOVABLE_BIT;
 }
 
+/*
+ * A new allocated head starts without an owner (see ps_page_owner): its next slot, unused while
+ * the block is not on a list, is reset here so no stale list link reads as an owner.
+ */
 static inline void ps_page_set(PsMachine *m, ps_pfn_t pfn, enum ps_page_state st, unsigned order)
 {
 	m->map.flags[pfn - m->map.base_pfn] =
 	    (uint8_t)((st << PS_PAGE_STATE_SHIFT) | (order & PS_PAGE_ORDER_MASK));
+	if (st == PS_PAGE_ALLOCATED)
+		m->map.next[pfn - m->map.base_pfn] = PS_PFN_NONE;
 }
 
-/* get_pfnblock_migratetype / set_pageblock_migratetype */
+/*
+ * The owner of an allocated block (the reverse map compaction needs to tell the host that a block
+ * moved): a handle the host chose, PS_PFN_NONE when nobody registered one. Stored in the head's
+ * map.next, which only list members use.
+ */
+static inline void ps_page_set_owner(PsMachine *m, ps_pfn_t pfn, uint32_t owner)
+{
+	m->map.next[pfn - m->map.base_pfn] = owner;
+}
+
+static inline uint32_t ps_page_owner(const PsMachine *m, ps_pfn_t pfn)
+{
+	return m->map.next[pfn - m->map.base_pfn];
+}
+
+/*
+ * pageblock_mt holds the migratetype in its low bits and PB_migrate_skip, compaction's per-block
+ * skip hint, in its high bit. Every reader of the array goes through these helpers or masks with
+ * PS_PAGEBLOCK_MT_MASK.
+ */
+#define PS_PAGEBLOCK_MT_MASK 0x7fu
+#define PS_PAGEBLOCK_SKIP    0x80u
+
+/* get_pfnblock_migratetype / set_pageblock_migratetype (the skip bit is kept) */
 static inline enum ps_migratetype ps_pageblock_mt(const PsMachine *m, ps_pfn_t pfn)
 {
-	return (enum ps_migratetype)m->pageblock_mt[(pfn - m->map.base_pfn) >> m->pageblock_order];
+	return (enum ps_migratetype)(m->pageblock_mt[(pfn - m->map.base_pfn) >>
+						     m->pageblock_order] &
+				     PS_PAGEBLOCK_MT_MASK);
 }
 
 static inline void ps_set_pageblock_mt(PsMachine *m, ps_pfn_t pfn, enum ps_migratetype mt)
 {
-	m->pageblock_mt[(pfn - m->map.base_pfn) >> m->pageblock_order] = (uint8_t)mt;
+	uint8_t *b = &m->pageblock_mt[(pfn - m->map.base_pfn) >> m->pageblock_order];
+
+	*b = (uint8_t)((*b & PS_PAGEBLOCK_SKIP) | ((unsigned)mt & PS_PAGEBLOCK_MT_MASK));
+}
+
+/* get_pageblock_skip / set_pageblock_skip / clear_pageblock_skip */
+static inline bool ps_pageblock_skip(const PsMachine *m, ps_pfn_t pfn)
+{
+	return m->pageblock_mt[(pfn - m->map.base_pfn) >> m->pageblock_order] & PS_PAGEBLOCK_SKIP;
+}
+
+static inline void ps_set_pageblock_skip(PsMachine *m, ps_pfn_t pfn, bool skip)
+{
+	uint8_t *b = &m->pageblock_mt[(pfn - m->map.base_pfn) >> m->pageblock_order];
+
+	*b = (uint8_t)(skip ? (*b | PS_PAGEBLOCK_SKIP) : (*b & ~PS_PAGEBLOCK_SKIP));
 }
 
 static inline bool ps_is_migrate_highatomic(enum ps_migratetype mt)
@@ -530,8 +600,16 @@ bool ps_unreserve_highatomic_pageblock(PsMachine *m, PsZone *z, enum ps_migratet
 /* boost_watermark; returns true if the boost changed. */
 bool ps_boost_watermark(PsMachine *m, PsZone *z);
 
-/* Marks the block at pfn as handed out (head state, zone nr_allocated). */
+/* Marks the block at pfn as handed out (head state, zone nr_allocated, no owner). */
 void ps_page_mark_allocated(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order);
+
+/*
+ * __isolate_free_page: takes the free block at pfn off its list for compaction's free scanner,
+ * unless that would leave the zone at or below min + 2^order free pages. A block of at least half
+ * a pageblock turns its (mergeable) pageblocks MOVABLE, moving their other free pages along.
+ * Returns the pages taken (0 when refused); the pages are left as tails.
+ */
+uint64_t ps_isolate_free_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order);
 /* Marks an allocated head as movable-looking (LRU / movable ops) or not. */
 static inline void ps_page_set_movable(PsMachine *m, ps_pfn_t pfn, bool movable)
 {

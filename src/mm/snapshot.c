@@ -104,7 +104,8 @@ static gboolean load_zone(PsMachine *m, PsZone *z, const PsMachineState *st, GEr
 	if (st->pageblock_mt) {
 		for (ps_pfn_t b = start & ~(ps_pfn_t)(m->pageblock_nr_pages - 1); b < end;
 		     b += (ps_pfn_t)m->pageblock_nr_pages) {
-			uint8_t mt = st->pageblock_mt[(b - m->map.base_pfn) >> m->pageblock_order];
+			uint8_t mt = st->pageblock_mt[(b - m->map.base_pfn) >> m->pageblock_order] &
+				     PS_PAGEBLOCK_MT_MASK;
 
 			/* Reserves are rebuilt by the run itself; isolation is transient. */
 			if (mt >= PS_MT_PCPTYPES)

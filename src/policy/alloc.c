@@ -279,8 +279,12 @@ static void alloc_once(PsMachine *m, uint64_t gfp, unsigned order, int cpu, int 
 	}
 	out->result = PS_ALLOC_OK;
 	out->pfn = pfn;
-	/* Pages bound for the LRU look movable to the pageblock claim heuristic. */
-	ps_page_set_movable(m, pfn, ac.migratetype == PS_MT_MOVABLE);
+	/*
+	 * Pages bound for the LRU look movable to the pageblock claim heuristic and can be
+	 * migrated by compaction. Decided by the GFP flags, not ac.migratetype: with grouping by
+	 * mobility off every request has the UNMOVABLE type, but LRU pages still migrate.
+	 */
+	ps_page_set_movable(m, pfn, ps_gfp_migratetype(gfp) == PS_MT_MOVABLE);
 }
 
 void ps_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempolicy *pol,

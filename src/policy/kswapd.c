@@ -14,7 +14,8 @@
  * kswapd_low_wmark_hit_quickly when woken during the nap, kswapd_high_wmark_hit_quickly when
  * unbalanced after it), pageoutrun.
  *
- * kcompactd is woken through ps_wakeup_kcompactd, counted until the compaction module exists.
+ * kcompactd is woken through ps_wakeup_kcompactd (policy/compaction.c); before its nap kswapd
+ * clears the compaction skip hints direct compaction asked to flush (reset_isolation_suitable).
  */
 #include "policy/policy-private.h"
 
@@ -32,13 +33,6 @@ static void emit(PsPolicy *p, const char *type, int node, int64_t order)
 	int64_t vals[2] = {node, order};
 
 	ps_host_event(p, type, keys, vals);
-}
-
-void ps_wakeup_kcompactd(PsPolicy *p, int node, unsigned order, int highest_zoneidx)
-{
-	if (!order)
-		return;
-	p->kcompactd_wakes++;
 }
 
 static bool zone_boosted(PsMachine *m, int node, int highest)
@@ -132,6 +126,7 @@ static void run_end(PsPolicy *p, int node)
 	/* prepare_kswapd_sleep: hopeless or balanced at the order reclaim ended with. */
 	if (k->failures >= PS_MAX_RECLAIM_RETRIES ||
 	    ps_pgdat_balanced(m, node, k->order, k->highest)) {
+		ps_reset_node_isolation_suitable(p, node);
 		ps_wakeup_kcompactd(p, node, k->alloc_order, k->highest);
 		k->state = PS_KSWAPD_NAPPING;
 		k->woken_in_nap = false;

@@ -48,6 +48,22 @@ typedef struct {
 	uint64_t busy_ns; /* total time kswapd ran */
 } PsKswapd;
 
+/*
+ * pgdat's kcompactd fields plus the thread's state on the engine. kcompactd waits for a wake-up
+ * or its 500 ms proactive timer; its work for a zone runs as one step and keeps the thread busy
+ * for the step's modelled cost (busy_until), during which wake-ups only record the request.
+ */
+typedef struct {
+	unsigned max_order;   /* kcompactd_max_order; 0 = no request */
+	int highest_zoneidx;  /* kcompactd_highest_zoneidx */
+	bool sleeping;	      /* waiting on its waitqueue (not busy) */
+	uint32_t gen;	      /* bumps when a wake supersedes the pending timer */
+	uint64_t timeout_ns;  /* the current wait's timeout (500 ms, or 32 s after no progress) */
+	uint64_t busy_ns;     /* total time kcompactd ran */
+	uint64_t busy_until;  /* the current work's modelled end */
+	uint64_t proactive_runs;
+} PsKcompactd;
+
 /* scan_control */
 typedef struct {
 	uint64_t nr_to_reclaim;
@@ -80,8 +96,8 @@ struct PsPolicy {
 	uint64_t swap_used;
 	PsKswapd kswapd[PS_MAX_NODES];
 	uint64_t oom_victim_until; /* a victim's memory comes back at this time; 0 = none */
-	uint64_t kcompactd_wakes;
-	uint64_t compact_attempts;
+	uint32_t ev_kcompactd;
+	PsKcompactd kcompactd[PS_MAX_NODES];
 };
 
 static inline PsPolicy *ps_policy_of(PsMachine *m)
@@ -97,7 +113,24 @@ bool ps_pgdat_balanced(PsMachine *m, int node, unsigned order, int highest_zonei
 
 /* kswapd.c */
 void ps_kswapd_init(PsPolicy *p);
+
+/* compaction.c */
+void ps_kcompactd_init(PsPolicy *p);
+/* wakeup_kcompactd */
 void ps_wakeup_kcompactd(PsPolicy *p, int node, unsigned order, int highest_zoneidx);
+/* reset_isolation_suitable(pgdat): zones whose compact_blockskip_flush is set (kswapd sleep). */
+void ps_reset_node_isolation_suitable(PsPolicy *p, int node);
+/*
+ * __alloc_pages_direct_compact: try_to_compact_pages at `prio` with capture, then the freelist.
+ * Returns the page or PS_PFN_NONE; *result is the compaction result.
+ */
+ps_pfn_t ps_alloc_direct_compact(PsMachine *m, const PsAllocContext *ac, unsigned alloc_flags,
+				 enum ps_compact_priority prio, enum ps_compact_result *result,
+				 PsAllocOutcome *out);
+/* should_compact_retry (with and without CONFIG_COMPACTION). */
+bool ps_should_compact_retry(PsPolicy *p, const PsAllocContext *ac, unsigned alloc_flags,
+			     enum ps_compact_result result, enum ps_compact_priority *prio,
+			     int *retries);
 
 /* slowpath.c, called by alloc.c when the fast path fails and a policy is attached. */
 ps_pfn_t ps_alloc_slowpath(PsMachine *m, PsAllocContext *ac, PsAllocOutcome *out);

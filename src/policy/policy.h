@@ -88,8 +88,7 @@ enum ps_alloc_result {
 	PS_ALLOC_NEED_SLOWPATH, /* fast path failed and the machine has no PsPolicy (unit tests) */
 	PS_ALLOC_INVALID,	/* order > MAX_PAGE_ORDER or an invalid GFP zone combination */
 	PS_ALLOC_FAILED,	/* the slow path gave up (nopage) */
-	PS_ALLOC_OOM_WAIT,	/* an OOM victim is being reaped: retry at outcome.stall_until */
-	PS_ALLOC_KILLED		/* the allocating task was chosen as the OOM victim (host) */
+	PS_ALLOC_OOM_WAIT	/* an OOM victim is being reaped: retry at outcome.stall_until */
 };
 
 /* Which path served an allocation (for latency.csv). */
@@ -195,6 +194,12 @@ typedef struct {
 	/* Kill task i: SIGKILL now, its memory freed by the reaper at reap_at_ns. */
 	void (*oom_kill)(void *data, size_t i, uint64_t badness, uint64_t reap_at_ns,
 			 const PsAllocContext *ac);
+	/*
+	 * Compaction moved the allocated block the host registered as `handle` (its owner, see
+	 * ps_page_set_owner) from old_pfn to new_pfn; same order, same id. Blocks without an owner
+	 * are never migrated when this is set.
+	 */
+	void (*migrated)(void *data, uint32_t handle, ps_pfn_t old_pfn, ps_pfn_t new_pfn);
 	/* A notable event for events.jsonl: type and a few integer fields (NULL-terminated). */
 	void (*event)(void *data, const char *type, const char *const *keys, const int64_t *vals);
 } PsHostOps;
@@ -212,7 +217,12 @@ typedef struct {
 	uint64_t reclaim_page_ns; /* per page unmapped and freed */
 	uint64_t swapout_page_ns; /* per page written to swap (CPU side) */
 	uint64_t swapin_page_ns;  /* per page read back on a refault (major fault) */
-	uint64_t compact_stub_ns; /* a direct compaction attempt while compaction is not modelled */
+	/* Compaction (policy/compaction.c): CONFIG_COMPACTION and its costs, ns. */
+	unsigned compaction;	       /* 1 = built (default); 0 = never compact, as without it */
+	uint64_t compact_scan_page_ns; /* per page either scanner looks at */
+	uint64_t compact_isolate_page_ns; /* per page isolated (LRU isolation or a free block) */
+	uint64_t compact_migrate_page_ns; /* per base page migrated: unmap, TLB flush, remap */
+	uint64_t compact_copy_kib_ns;	  /* per KiB copied by migration */
 } PsReclaimConfig;
 
 void ps_reclaim_config_default(PsReclaimConfig *rc);
@@ -232,6 +242,8 @@ void ps_policy_free(PsPolicy *p);
 void ps_lru_add(PsPolicy *p, uint32_t handle, ps_pfn_t pfn, unsigned order, enum ps_folio_kind kind,
 		bool dirty);
 void ps_lru_del(PsPolicy *p, uint32_t handle); /* no-op if not on a list */
+/* The folio moved to new_pfn (compaction): its zone counters follow it. No-op if not listed. */
+void ps_lru_move(PsPolicy *p, uint32_t handle, ps_pfn_t new_pfn);
 void ps_lru_mark_accessed(PsPolicy *p, uint32_t handle);
 bool ps_lru_on_list(const PsPolicy *p, uint32_t handle);
 /* Swap slots: taken by eviction, released when the swapped copy is faulted back or freed. */
@@ -249,6 +261,107 @@ int64_t ps_oom_badness(const PsOomTask *t, uint64_t totalpages);
 int64_t ps_oom_score(const PsOomTask *t, uint64_t totalpages);
 /* totalram + swap */
 uint64_t ps_oom_totalpages(const PsMachine *m);
+
+/* ---- compaction (policy/compaction.c) ------------------------------------------------------ */
+
+/* enum compact_priority: lower is harder (kernel-facts §8.1). */
+enum ps_compact_priority {
+	PS_COMPACT_PRIO_SYNC_FULL,  /* MIN_COMPACT_PRIORITY: whole zone, hints ignored */
+	PS_COMPACT_PRIO_SYNC_LIGHT, /* MIN_COMPACT_COSTLY_PRIORITY, DEF_COMPACT_PRIORITY */
+	PS_COMPACT_PRIO_ASYNC,	    /* INIT_COMPACT_PRIORITY */
+	PS_NR_COMPACT_PRIORITIES
+};
+
+/* enum compact_result, in the kernel's order (a larger value is a better outcome). */
+enum ps_compact_result {
+	PS_COMPACT_RES_NOT_SUITABLE_ZONE,
+	PS_COMPACT_RES_SKIPPED,
+	PS_COMPACT_RES_DEFERRED,
+	PS_COMPACT_RES_NO_SUITABLE_PAGE,
+	PS_COMPACT_RES_CONTINUE,
+	PS_COMPACT_RES_COMPLETE,
+	PS_COMPACT_RES_PARTIAL_SKIPPED,
+	PS_COMPACT_RES_CONTENDED,
+	PS_COMPACT_RES_SUCCESS,
+	PS_NR_COMPACT_RESULTS
+};
+extern const char *const ps_compact_result_names[PS_NR_COMPACT_RESULTS];
+
+/* enum migrate_mode as compaction uses it. */
+enum ps_migrate_mode { PS_MIGRATE_ASYNC, PS_MIGRATE_SYNC_LIGHT, PS_MIGRATE_SYNC };
+
+#define PS_COMPACT_MAX_DEFER_SHIFT 6
+#define PS_COMPACT_CLUSTER_MAX	   PS_SWAP_CLUSTER_MAX
+#define PS_MAX_COMPACT_RETRIES	   16
+
+/* One isolated block: a free block taken by the free scanner or a folio to migrate. */
+typedef struct {
+	ps_pfn_t pfn;
+	unsigned order;
+} PsCompactBlock;
+
+/*
+ * struct compact_control: one compaction run over one zone. The caller fills the request
+ * (zone .. proactive_compaction, capc); compact_zone fills the scanner state and the counters.
+ * order -1 means "the whole zone" (/proc/sys/vm/compact_memory and proactive compaction).
+ */
+typedef struct {
+	PsZone *zone;
+	int order;
+	enum ps_migratetype migratetype; /* the request's (gfp_migratetype) */
+	enum ps_migrate_mode mode;
+	unsigned alloc_flags;
+	int highest_zoneidx;
+	bool direct_compaction;	    /* a task's allocation, not kcompactd or the sysctl */
+	bool whole_zone;	    /* scan from both ends of the zone, ignore cached positions */
+	bool ignore_skip_hint;	    /* scan blocks whose skip bit is set */
+	bool ignore_block_suitable; /* free scanner takes any block type */
+	bool proactive_compaction;  /* stop at the low fragmentation-score watermark */
+	PsCaptureControl *capc;	    /* direct compaction: where a captured block is handed */
+
+	/* Scanner state. */
+	ps_pfn_t migrate_pfn; /* next pfn the migrate scanner looks at (going up) */
+	ps_pfn_t free_pfn;    /* start of the block the free scanner scans next (going down) */
+	ps_pfn_t free_resume; /* inside that block: where the last scan stopped, 0 = its end */
+	GArray *freepages;    /* PsCompactBlock, isolated free blocks */
+	GArray *migratepages; /* PsCompactBlock, isolated folios */
+	uint64_t nr_freepages, nr_migratepages; /* base pages in the two arrays */
+
+	/* Counters of this run (also added to the machine's vm events). */
+	uint64_t total_migrate_scanned, total_free_scanned;
+	uint64_t nr_isolated; /* both scanners, base pages */
+	uint64_t nr_migrated, nr_migrate_failed;
+	uint64_t cost_ns; /* the modelled time of the run */
+} PsCompactControl;
+
+/* compact_zone: the caller fills the request part of cc; the arrays are managed inside. */
+enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc);
+
+/* compaction_suitable (order-0 watermark + gap, then the fragmentation index for costly). */
+bool ps_compaction_suitable(const PsMachine *m, const PsZone *z, int order, int highest_zoneidx);
+/* compaction_suit_allocation_order: SUCCESS (already there), SKIPPED or CONTINUE. */
+enum ps_compact_result ps_compaction_suit_allocation_order(const PsMachine *m, const PsZone *z,
+							   int order, int highest_zoneidx,
+							   unsigned alloc_flags, bool async);
+/* fragmentation_index in thousandths (-1000: a suitable block exists). */
+int ps_compaction_fragmentation_index(const PsMachine *m, const PsZone *z, unsigned order);
+
+/* defer_compaction, compaction_deferred, compaction_defer_reset, compaction_restarting. */
+void ps_defer_compaction(PsZone *z, int order);
+bool ps_compaction_deferred(PsZone *z, int order);
+void ps_compaction_defer_reset(PsZone *z, int order, bool alloc_success);
+bool ps_compaction_restarting(const PsZone *z, int order);
+/* __reset_isolation_suitable: clears a zone's skip bits and cached scanner positions. */
+void ps_reset_isolation_suitable(PsMachine *m, PsZone *z);
+
+/* fragmentation_score_node (kernel-facts §8.7), recomputed here (policy/ does not use report/). */
+unsigned ps_compaction_score_node(const PsMachine *m, int node);
+
+/*
+ * Writing /proc/sys/vm/compact_memory: every populated zone compacted fully (MIGRATE_SYNC, whole
+ * zone, skip hints ignored). Returns the modelled time spent.
+ */
+uint64_t ps_compact_memory(PsMachine *m);
 
 /* ---- machine setup ------------------------------------------------------------------------ */
 

@@ -43,7 +43,11 @@ void ps_reclaim_config_default(PsReclaimConfig *rc)
 	rc->reclaim_page_ns = 1500;
 	rc->swapout_page_ns = 1500;
 	rc->swapin_page_ns = 25000;
-	rc->compact_stub_ns = 0;
+	rc->compaction = 1;
+	rc->compact_scan_page_ns = 20;
+	rc->compact_isolate_page_ns = 150;
+	rc->compact_migrate_page_ns = 1500;
+	rc->compact_copy_kib_ns = 100;
 }
 
 /* ---- handles and lists ------------------------------------------------------------------- */
@@ -196,6 +200,27 @@ void ps_lru_del(PsPolicy *p, uint32_t h)
 	list_unlink(p, h);
 	p->m->nodes[h_zone(p, h)->node].stat[kind_stat(lru)] -= 1ll << p->order[h];
 	p->flags[h] = 0;
+}
+
+void ps_lru_move(PsPolicy *p, uint32_t h, ps_pfn_t new_pfn)
+{
+	PsZone *z = ps_pfn_zone(p->m, new_pfn);
+	int lru;
+	bool dirty;
+
+	if (!ps_lru_on_list(p, h) || z->idx == p->zone[h])
+		return;
+	/* Relink under the new zone so its LRU and dirty counters follow the folio. */
+	lru = p->list[h];
+	dirty = p->flags[h] & PS_FOLIO_DIRTY;
+	set_dirty(p, h, false);
+	list_unlink(p, h);
+	p->m->nodes[h_zone(p, h)->node].stat[kind_stat(lru)] -= 1ll << p->order[h];
+	p->zone[h] = (uint8_t)z->idx;
+	list_link(p, h, lru, false);
+	p->m->nodes[z->node].stat[kind_stat(lru)] += 1ll << p->order[h];
+	if (dirty)
+		set_dirty(p, h, true);
 }
 
 bool ps_lru_on_list(const PsPolicy *p, uint32_t h)

@@ -12,8 +12,9 @@
  * __GFP_FS) after a last attempt at the high watermark.
  *
  * Simplifications (why acceptable):
- * - Direct compaction reports COMPACT_SKIPPED (counted in the outcome) until the compaction
- *   module lands; should_compact_retry therefore never retries.
+ * - Direct compaction (__alloc_pages_direct_compact, should_compact_retry) is in compaction.c;
+ *   compaction that is not built (reclaim config "compaction": 0) behaves as !CONFIG_COMPACTION:
+ *   gfp_compaction_allowed is false, so neither direct compaction nor should_compact_retry runs.
  * - The allocation is synchronous in simulated time: its slow-path work is returned as latency.
  *   An OOM kill frees the victim's memory only after the reap delay, so the request returns
  *   PS_ALLOC_OOM_WAIT and the host retries it then — the kernel's allocator loops on "progress"
@@ -40,6 +41,7 @@ PsPolicy *ps_policy_new(PsMachine *m, PsEngine *e, const PsReclaimConfig *rc, co
 		for (int l = 0; l < PS_NR_RECLAIM_LISTS; l++)
 			p->lru[n][l].head = p->lru[n][l].tail = PS_HANDLE_NONE;
 	ps_kswapd_init(p);
+	ps_kcompactd_init(p);
 	m->policy = p;
 	return p;
 }
@@ -143,14 +145,6 @@ static bool should_reclaim_retry(PsPolicy *p, const PsAllocContext *ac, unsigned
 	return false;
 }
 
-/* __alloc_pages_direct_compact while compaction is not modelled: COMPACT_SKIPPED. */
-static void direct_compact_stub(PsPolicy *p, PsAllocOutcome *out)
-{
-	p->compact_attempts++;
-	out->direct_compact = true;
-	out->slow_ns += p->rc.compact_stub_ns;
-}
-
 enum oom_result { OOM_NO_PROGRESS, OOM_PROGRESS, OOM_WAIT };
 
 /* __alloc_pages_may_oom */
@@ -193,8 +187,12 @@ ps_pfn_t ps_alloc_slowpath(PsMachine *m, PsAllocContext *ac, PsAllocOutcome *out
 	uint64_t gfp = ac->gfp;
 	bool can_direct_reclaim = gfp & PS_GFP_DIRECT_RECLAIM;
 	bool costly = ac->order > PS_PAGE_ALLOC_COSTLY_ORDER;
+	/* gfp_compaction_allowed: CONFIG_COMPACTION and __GFP_IO. */
+	bool can_compact = p->rc.compaction && (gfp & PS_GFP_IO);
 	unsigned alloc_flags = gfp_to_alloc_flags(m, gfp, ac->order);
-	int no_progress_loops = 0;
+	enum ps_compact_priority compact_priority = PS_COMPACT_PRIO_SYNC_LIGHT;
+	enum ps_compact_result compact_result = PS_COMPACT_RES_SKIPPED;
+	int no_progress_loops = 0, compaction_retries = 0;
 	bool drained = false;
 	ps_pfn_t pfn;
 
@@ -204,14 +202,22 @@ ps_pfn_t ps_alloc_slowpath(PsMachine *m, PsAllocContext *ac, PsAllocOutcome *out
 	if (pfn != PS_PFN_NONE)
 		goto got;
 
-	/* Costly and non-movable high-order requests try compaction before reclaim. */
-	if (can_direct_reclaim && (gfp & PS_GFP_IO) &&
+	/* Costly and non-movable high-order requests try (async) compaction before reclaim. */
+	if (can_direct_reclaim && can_compact &&
 	    (costly || (ac->order > 0 && ac->migratetype != PS_MT_MOVABLE)) &&
 	    !(gfp & PS_GFP_MEMALLOC)) {
-		direct_compact_stub(p, out);
-		/* COMPACT_SKIPPED: a costly __GFP_NORETRY request gives up here. */
-		if (costly && (gfp & PS_GFP_NORETRY))
-			goto nopage;
+		pfn = ps_alloc_direct_compact(m, ac, alloc_flags, PS_COMPACT_PRIO_ASYNC,
+					      &compact_result, out);
+		if (pfn != PS_PFN_NONE)
+			goto got;
+		if (costly && (gfp & PS_GFP_NORETRY)) {
+			/* THP-like requests: give up if compaction could not even start. */
+			if (compact_result == PS_COMPACT_RES_SKIPPED ||
+			    compact_result == PS_COMPACT_RES_DEFERRED)
+				goto nopage;
+			/* Stay async: sync compaction is too expensive for these. */
+			compact_priority = PS_COMPACT_PRIO_ASYNC;
+		}
 	}
 
 retry:
@@ -245,13 +251,21 @@ retry:
 				goto got;
 		}
 
-		if (costly || (ac->order > 0 && ac->migratetype != PS_MT_MOVABLE))
-			direct_compact_stub(p, out);
+		if (can_compact) {
+			pfn = ps_alloc_direct_compact(m, ac, alloc_flags, compact_priority,
+						      &compact_result, out);
+			if (pfn != PS_PFN_NONE)
+				goto got;
+		}
 		if (gfp & PS_GFP_NORETRY)
 			goto nopage;
-		if (costly && !(gfp & PS_GFP_RETRY_MAYFAIL))
+		if (costly && (!can_compact || !(gfp & PS_GFP_RETRY_MAYFAIL)))
 			goto nopage;
 		if (should_reclaim_retry(p, ac, alloc_flags, reclaimed > 0, &no_progress_loops))
+			goto retry;
+		if (reclaimed && can_compact &&
+		    ps_should_compact_retry(p, ac, alloc_flags, compact_result, &compact_priority,
+					    &compaction_retries))
 			goto retry;
 	}
 
@@ -285,6 +299,7 @@ nopage:
 
 got:
 	out->result = PS_ALLOC_OK;
-	out->path = out->direct_reclaim ? PS_PATH_RECLAIM : PS_PATH_SLOW;
+	if (out->path != PS_PATH_COMPACTION)
+		out->path = out->direct_reclaim ? PS_PATH_RECLAIM : PS_PATH_SLOW;
 	return pfn;
 }

@@ -75,9 +75,9 @@ gboolean ps_fallback_stats_write(const PsFallbackStats *f, const char *path, GEr
 
 			for (int fr = 0; fr < 2; fr++)
 				for (int cl = 0; cl < 2; cl++)
-					g_string_append_printf(s, "%s,%s,%d,%d,%" G_GUINT64_FORMAT
-								  "\n",
-							       an, bn, fr, cl, f->count[a][b][fr][cl]);
+					g_string_append_printf(
+					    s, "%s,%s,%d,%d,%" G_GUINT64_FORMAT "\n", an, bn, fr,
+					    cl, f->count[a][b][fr][cl]);
 		}
 	}
 	return ps_write_file_atomic(path, s->str, s->len, error);

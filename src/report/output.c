@@ -245,7 +245,7 @@ PsTimeline *ps_timeline_new(const char *path, const PsMachine *m, GError **error
 		g_string_append_printf(h, ",pb_%s", lower);
 	}
 	g_string_append(h, ",mixed_pageblocks,wmark_min,wmark_low,wmark_high,boost,wmark_state"
-			   ",kswapd_active,kcompactd_active\n");
+			   ",kswapd_active,kcompactd_active,direct_reclaims,oom_kills\n");
 	line_writer_flush(&tl->w);
 	return tl;
 }
@@ -329,6 +329,8 @@ void ps_timeline_sample(PsTimeline *tl, uint64_t t_ns, PsMachine *m, const PsZon
 		g_string_append_printf(s, ",%s", wmark_state(z, free_pages));
 		append_u64(s, extra ? extra[i].kswapd_active : 0);
 		append_u64(s, extra ? extra[i].kcompactd_active : 0);
+		append_u64(s, extra ? extra[i].direct_reclaims : 0);
+		append_u64(s, extra ? extra[i].oom_kills : 0);
 		g_string_append_c(s, '\n');
 	}
 	line_writer_flush(&tl->w);

@@ -127,6 +127,9 @@ typedef struct {
 	uint64_t mixed_pageblocks; /* pageblocks holding allocated pages of another mobility */
 	uint32_t kswapd_active;	   /* 1 while the zone's node kswapd runs (later issues) */
 	uint32_t kcompactd_active; /* likewise kcompactd */
+	uint64_t direct_reclaims;  /* allocations of the node that entered direct reclaim since
+				      the previous sample */
+	uint64_t oom_kills;	   /* OOM kills since the previous sample (machine-wide) */
 } PsZoneSampleExtra;
 
 /*
@@ -138,7 +141,7 @@ typedef struct {
  *   pb_unmovable,pb_movable,pb_reclaimable,pb_highatomic,pb_isolate,mixed_pageblocks,
  *   wmark_min,wmark_low,wmark_high  (boosted, pages)
  *   boost,wmark_state  (ok|below_high|below_low|below_min)
- *   kswapd_active,kcompactd_active
+ *   kswapd_active,kcompactd_active,direct_reclaims,oom_kills
  * free_pages is NR_FREE_PAGES; free_pageblocks counts whole free pageblocks in the buddy; pb_*
  * count pageblocks as /proc/pagetypeinfo does; wmark_state names the highest mark with
  * free <= mark (an order-0 check against it fails).

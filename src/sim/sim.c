@@ -20,8 +20,8 @@
  * - Unmapping part of a THP leaves the huge page mapped until the whole PMD range is unmapped or
  *   the process exits (the kernel splits it and frees the unmapped part later, via the deferred
  *   split queue); the difference is transient.
- * - `compact` and `drop_caches` records are counted and logged; compaction and page cache
- *   reclaim are their own modules.
+ * - A `compact` record compacts every zone fully, as writing /proc/sys/vm/compact_memory does,
+ *   its cost charged to the record; `drop_caches` records are counted and logged.
  * - Allocations the fast path cannot serve fail (and are logged) until the slow path exists.
  * - The kind of an allocation without one is derived from its GFP flags: __GFP_MOVABLE with
  *   __GFP_WRITE -> file, __GFP_MOVABLE -> anon, __GFP_RECLAIMABLE -> slab_reclaimable,
@@ -33,14 +33,15 @@
 
 #include "report/report.h"
 #include "sim/sim.h"
+#include "sim/sim-private.h"
 
-#define REC_NONE  UINT32_MAX
-#define REC_LIVE  0x1
-#define REC_TOUCH 0x2 /* faulted in by a touch record */
-#define REC_THP	  0x4
-#define REC_GONE 0x8	 /* reclaimed or reaped: the owner's copy has no pages */
-#define REC_SWAPPED 0x10 /* ... and its content is in swap */
-#define REC_RETRY (REC_NONE - 1) /* do_alloc: retry the record later (OOM reap pending) */
+#define REC_NONE    UINT32_MAX
+#define REC_LIVE    0x1
+#define REC_TOUCH   0x2 /* faulted in by a touch record */
+#define REC_THP	    0x4
+#define REC_GONE    0x8		   /* reclaimed or reaped: the owner's copy has no pages */
+#define REC_SWAPPED 0x10	   /* ... and its content is in swap */
+#define REC_RETRY   (REC_NONE - 1) /* do_alloc: retry the record later (OOM reap pending) */
 /* Trace ids below this go in a flat array; larger ones in a hash table. */
 #define ID_ARRAY_MAX (1u << 26)
 /* Allocation failures logged one by one in events.jsonl; the rest are only counted. */
@@ -69,6 +70,12 @@ typedef struct {
 	uint64_t start, end; /* [start, end) virtual bytes */
 	bool thp;
 } Vma;
+
+/* A ring of slot indices. */
+typedef struct {
+	uint32_t *buf;
+	uint32_t cap, head, len;
+} CpuQueue;
 
 /* A process of the trace. */
 typedef struct {
@@ -100,6 +107,8 @@ struct PsSim {
 	int cur_proc;	       /* process of the record being executed, -1 none */
 	int cur_cpu;	       /* its cpu, -1 outside a record */
 	uint64_t retry_at;     /* set by do_alloc when the record must be retried later */
+	uint64_t node_direct[PS_MAX_NODES]; /* direct reclaims since the last sample, per node */
+	uint64_t oom_since_sample;
 
 	PsTraceReader *reader;
 	PsTraceHeader hdr;
@@ -119,13 +128,13 @@ struct PsSim {
 	GHashTable *pid_map; /* pid -> proc index + 1 (live processes) */
 
 	uint64_t *busy_until; /* per cpu, ns */
-	uint32_t *queued;     /* per cpu: records scheduled and not yet run */
+	CpuQueue *cpuq;	      /* per cpu: records waiting for the cpu, in order */
 	uint32_t *pb_alloc;   /* [pageblock][3]: allocated pages per request type */
 	PsZoneSampleExtra *extra;
 
 	PsHist hists[PS_NR_ALLOC_PATHS];
 	PsHist run_hists[PS_NR_ALLOC_PATHS]; /* the whole run: latency_hist.csv, summary */
-	PsFallbackStats *fallbacks;	    /* fallbacks.csv */
+	PsFallbackStats *fallbacks;	     /* fallbacks.csv */
 	uint64_t window_start;
 	uint64_t last_sample;
 	PsTimeline *tl;
@@ -137,6 +146,11 @@ struct PsSim {
 	uint64_t compact_requests, drop_caches_requests, sysctl_writes;
 	GHashTable *killed_pids; /* pids the OOM killer took, until a `proc` reuses them */
 	GError *error;		 /* first error raised inside a handler; stops the run */
+	/* real traces (issue 6): snapshot start and fidelity counters, see sim/snapshot.c,
+	 * fidelity.c */
+	PsSnapshot *snap;
+	PsFidelity *fid;
+	uint64_t snapshot_frees;
 };
 
 /* ---- records and processes -------------------------------------------------------------- */
@@ -394,8 +408,10 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 	}
 	ps_alloc_pages(s->m, gfp, order, cpu, polp, &out);
 	*ns += alloc_cost(s, &out, gfp, order) + out.slow_ns;
-	if (out.direct_reclaim)
+	if (out.direct_reclaim) {
 		s->totals.direct_reclaims++;
+		s->node_direct[s->m->spec.cpu_node[cpu]]++;
+	}
 	if (out.result == PS_ALLOC_OOM_WAIT) {
 		/* The OOM victim's memory is back at stall_until: the record waits for it. */
 		s->totals.oom_waits++;
@@ -427,6 +443,8 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 	r->kind = (uint8_t)kind;
 	r->flags = REC_LIVE;
 	r->cpu = (uint16_t)cpu;
+	/* The reverse map compaction uses to report a move (host_migrated). */
+	ps_page_set_owner(s->m, r->pfn, ri);
 	pb_account(s, r->pfn, order, r->mt, +1);
 	if (pi >= 0)
 		proc_link(s, pi, ri);
@@ -508,6 +526,11 @@ static uint64_t op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 	uint64_t pages;
 
 	if (!v) {
+		/* a page allocated before the trace started, which the snapshot left allocated */
+		if (s->snap && ps_snapshot_free_pages(s->snap, s->m, ev, cpu)) {
+			s->snapshot_frees++;
+			return s->cfg->costs.free_pcp_ns;
+		}
 		s->anomalies[PS_ANOM_FREE_UNKNOWN_ID]++;
 		return 0;
 	}
@@ -652,9 +675,11 @@ static uint64_t op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 				for (uint64_t v = base; v < base + (1ull << pmd_shift); v++)
 					vpn_map(p, v, ri, pmd_shift);
 				s->totals.thp_faults++;
+				s->m->vm_events[PS_THP_FAULT_ALLOC]++;
 				continue;
 			}
 			s->totals.thp_fallbacks++;
+			s->m->vm_events[PS_THP_FAULT_FALLBACK]++;
 		}
 		ri = do_alloc(s, PS_GFP_HIGHUSER_MOVABLE | PS_GFP_ZERO, 0, cpu, pi, PS_KIND_ANON,
 			      -1, "fault", &fns);
@@ -866,38 +891,98 @@ static void read_ahead(PsSim *s)
 
 static bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu);
 
-/* An allocation waits for an OOM victim's memory: run the record again then. */
+/*
+ * Records wait for their CPU in a per-cpu FIFO; only the head has an engine event, so a long
+ * queue behind a stalled CPU costs O(1) per record, not a reschedule of everything behind it.
+ */
+#define EXEC_NOCPU UINT32_MAX
+
+static void cq_grow(CpuQueue *q)
+{
+	uint32_t cap = q->cap ? q->cap * 2 : 64;
+	uint32_t *buf = g_new(uint32_t, cap);
+
+	for (uint32_t i = 0; i < q->len; i++)
+		buf[i] = q->buf[(q->head + i) % q->cap];
+	g_free(q->buf);
+	q->buf = buf;
+	q->cap = cap;
+	q->head = 0;
+}
+
+static void cq_push_back(CpuQueue *q, uint32_t slot)
+{
+	if (q->len == q->cap)
+		cq_grow(q);
+	q->buf[(q->head + q->len++) % q->cap] = slot;
+}
+
+static void cq_push_front(CpuQueue *q, uint32_t slot)
+{
+	if (q->len == q->cap)
+		cq_grow(q);
+	q->head = (q->head + q->cap - 1) % q->cap;
+	q->buf[q->head] = slot;
+	q->len++;
+}
+
+static uint32_t cq_pop_front(CpuQueue *q)
+{
+	uint32_t slot = q->buf[q->head];
+
+	q->head = (q->head + 1) % q->cap;
+	q->len--;
+	return slot;
+}
+
+/* Schedules the CPU's head record for when both it and the CPU are ready. */
+static void cpu_kick(PsSim *s, int cpu)
+{
+	CpuQueue *q = &s->cpuq[cpu];
+	const PsTraceEvent *head = &g_array_index(s->slots, PsTraceEvent, q->buf[q->head]);
+	ps_time_t at = MAX(MAX(head->t_ns, s->busy_until[cpu]), ps_engine_now(s->e));
+
+	ps_engine_schedule(s->e, at, s->ev_exec, (uint32_t)cpu, 0);
+}
+
+/* A record that must run again later (an allocation waiting for an OOM victim's memory). */
 static void requeue(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
-	ps_engine_schedule(s->e, s->retry_at, s->ev_exec, 0, slot_put(s, ev));
-	if (cpu >= 0) {
-		s->queued[cpu]++;
-		s->busy_until[cpu] = MAX(s->busy_until[cpu], s->retry_at);
+	uint32_t slot = slot_put(s, ev);
+
+	if (cpu < 0) {
+		ps_engine_schedule(s->e, s->retry_at, s->ev_exec, EXEC_NOCPU, slot);
+		return;
 	}
+	s->busy_until[cpu] = MAX(s->busy_until[cpu], s->retry_at);
+	cq_push_front(&s->cpuq[cpu], slot);
+	cpu_kick(s, cpu);
 }
 
 static void on_read(PsEngine *e, const PsEvent *pev, void *data)
 {
 	PsSim *s = data;
 	int cpu = event_cpu(s, &s->ahead);
-	ps_time_t now = ps_engine_now(e), at = MAX(s->ahead.t_ns, now);
+	ps_time_t now = ps_engine_now(e);
 
-	if (cpu >= 0 && (s->busy_until[cpu] > at || s->queued[cpu])) {
-		/* Behind earlier work of its CPU: queue it, in order, for when the CPU is free. */
-		at = MAX(at, s->busy_until[cpu]);
-		s->queued[cpu]++;
-		ps_engine_schedule(e, at, s->ev_exec, 0, slot_put(s, &s->ahead));
-		s->pending++;
-	} else if (at > now) {
-		ps_engine_schedule(e, at, s->ev_exec, 0, slot_put(s, &s->ahead));
-		s->pending++;
-		if (cpu >= 0)
-			s->queued[cpu]++;
-	} else {
-		/* The common case: nothing in the way, run it now without a second event. */
-		s->pending++;
+	if (s->fid)
+		ps_fidelity_record(s->fid, &s->ahead);
+
+	s->pending++;
+	if (cpu < 0) {
 		if (!exec_event(s, &s->ahead, cpu))
 			requeue(s, &s->ahead, cpu);
+	} else if (!s->cpuq[cpu].len && s->busy_until[cpu] <= now) {
+		/* The common case: nothing in the way, run it now without a second event. */
+		if (!exec_event(s, &s->ahead, cpu))
+			requeue(s, &s->ahead, cpu);
+	} else {
+		/* Behind earlier work of its CPU: wait in order for the CPU to be free. */
+		bool idle = !s->cpuq[cpu].len;
+
+		cq_push_back(&s->cpuq[cpu], slot_put(s, &s->ahead));
+		if (idle)
+			cpu_kick(s, cpu);
 	}
 	if (!s->error)
 		read_ahead(s);
@@ -908,20 +993,26 @@ static void on_read(PsEngine *e, const PsEvent *pev, void *data)
 static void on_exec(PsEngine *e, const PsEvent *pev, void *data)
 {
 	PsSim *s = data;
-	uint32_t slot = (uint32_t)pev->arg1;
-	PsTraceEvent ev = g_array_index(s->slots, PsTraceEvent, slot);
-	int cpu = event_cpu(s, &ev);
+	uint32_t slot;
+	PsTraceEvent ev;
+	int cpu = pev->arg0 == EXEC_NOCPU ? -1 : (int)pev->arg0;
 
-	/* The CPU is still busy with earlier work: this record waits its turn. */
-	if (cpu >= 0 && s->busy_until[cpu] > ps_engine_now(e)) {
-		ps_engine_schedule(e, s->busy_until[cpu], s->ev_exec, 0, slot);
-		return;
+	if (cpu < 0) {
+		slot = (uint32_t)pev->arg1;
+	} else {
+		/* The CPU is still busy (an OOM wait moved its clock): try again then. */
+		if (s->busy_until[cpu] > ps_engine_now(e)) {
+			ps_engine_schedule(e, s->busy_until[cpu], s->ev_exec, (uint32_t)cpu, 0);
+			return;
+		}
+		slot = cq_pop_front(&s->cpuq[cpu]);
 	}
+	ev = g_array_index(s->slots, PsTraceEvent, slot);
 	g_array_append_val(s->free_slots, slot);
-	if (cpu >= 0)
-		s->queued[cpu]--;
 	if (!exec_event(s, &ev, cpu))
 		requeue(s, &ev, cpu);
+	else if (cpu >= 0 && s->cpuq[cpu].len)
+		cpu_kick(s, cpu);
 	if (s->error || (!s->have_ahead && s->pending == 0))
 		ps_engine_stop(e);
 }
@@ -981,8 +1072,10 @@ static bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu)
 		ns = op_unmap(s, ev, cpu);
 		break;
 	case PS_OP_COMPACT:
+		/* echo 1 > /proc/sys/vm/compact_memory: every zone, fully. */
 		s->compact_requests++;
 		ps_event_log_write(s->evlog, now, "compact_request", NULL);
+		ns += ps_compact_memory(s->m);
 		break;
 	case PS_OP_SYSCTL:
 		op_sysctl(s, ev);
@@ -990,6 +1083,9 @@ static bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu)
 	case PS_OP_DROP_CACHES:
 		s->drop_caches_requests++;
 		ps_event_log_write(s->evlog, now, "drop_caches_request", NULL);
+		break;
+	case PS_OP_OBSERVED:
+		/* what the kernel did: counted in trace order by on_read, never replayed here */
 		break;
 	case PS_NR_TRACE_OPS:
 		g_assert_not_reached();
@@ -1043,8 +1139,12 @@ static void sample(PsSim *s, ps_time_t now)
 		}
 		s->extra[i].mixed_pageblocks = mixed;
 		s->extra[i].kswapd_active = ps_kswapd_active(s->policy, z->node);
+		s->extra[i].direct_reclaims = s->node_direct[z->node];
+		s->extra[i].oom_kills = s->oom_since_sample;
 	}
 	ps_timeline_sample(s->tl, now, m, s->extra);
+	memset(s->node_direct, 0, sizeof(s->node_direct));
+	s->oom_since_sample = 0;
 	ps_latency_log_window(s->lat, s->window_start, now, s->hists);
 	for (int p = 0; p < PS_NR_ALLOC_PATHS; p++) {
 		ps_hist_merge(&s->run_hists[p], &s->hists[p]);
@@ -1160,6 +1260,7 @@ static void host_oom_kill(void *data, size_t i, uint64_t badness, uint64_t reap_
 	p->killed = true;
 	g_hash_table_add(s->killed_pids, GINT_TO_POINTER(p->pid));
 	s->totals.oom_kills++;
+	s->oom_since_sample++;
 	cJSON_AddNumberToObject(f, "pid", p->pid);
 	cJSON_AddStringToObject(f, "comm", p->comm);
 	cJSON_AddNumberToObject(f, "oom_score_adj", p->oom_score_adj);
@@ -1169,8 +1270,8 @@ static void host_oom_kill(void *data, size_t i, uint64_t badness, uint64_t reap_
 	cJSON_AddNumberToObject(f, "freed_bytes",
 				(double)((p->rss_pages + 0) * (uint64_t)s->m->page_size));
 	cJSON_AddNumberToObject(f, "reap_at_ns", (double)reap_at);
-	cJSON_AddNumberToObject(f, "trigger_pid", s->cur_proc >= 0 ? proc_at(s, s->cur_proc)->pid
-								   : -1);
+	cJSON_AddNumberToObject(f, "trigger_pid",
+				s->cur_proc >= 0 ? proc_at(s, s->cur_proc)->pid : -1);
 	cJSON_AddNumberToObject(f, "trigger_order", ac->order);
 	cJSON_AddStringToObject(f, "trigger_gfp", gfp);
 	ps_event_log_write(s->evlog, ps_engine_now(s->e), "oom_kill", f);
@@ -1205,8 +1306,20 @@ static void on_reap(PsEngine *e, const PsEvent *ev, void *data)
 	ps_event_log_write(s->evlog, ps_engine_now(e), "oom_reaped", f);
 }
 
-static void host_event(void *data, const char *type, const char *const *keys,
-		       const int64_t *vals)
+/* Compaction moved record h's pages: follow them (pfn, pageblock accounting, LRU zone). */
+static void host_migrated(void *data, uint32_t h, ps_pfn_t old_pfn, ps_pfn_t new_pfn)
+{
+	PsSim *s = data;
+	Rec *r = rec_at(s, h);
+
+	g_assert((r->flags & REC_LIVE) && !(r->flags & REC_GONE) && r->pfn == old_pfn);
+	pb_account(s, old_pfn, r->order, r->mt, -1);
+	r->pfn = new_pfn;
+	pb_account(s, new_pfn, r->order, r->mt, +1);
+	ps_lru_move(s->policy, h, new_pfn);
+}
+
+static void host_event(void *data, const char *type, const char *const *keys, const int64_t *vals)
 {
 	PsSim *s = data;
 	cJSON *f = cJSON_CreateObject();
@@ -1249,6 +1362,7 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->ev_exec = ps_engine_register(s->e, "trace-exec", on_exec, s);
 	s->ev_sample = ps_engine_register(s->e, "sample", on_sample, s);
 	s->ev_decay = ps_engine_register(s->e, "pcp-decay", on_decay, s);
+	s->fid = ps_fidelity_new(s->m);
 	s->slots = g_array_new(FALSE, FALSE, sizeof(PsTraceEvent));
 	s->free_slots = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	s->recs = g_array_new(FALSE, FALSE, sizeof(Rec));
@@ -1258,7 +1372,7 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->procs = g_array_new(FALSE, FALSE, sizeof(Proc));
 	s->pid_map = g_hash_table_new(g_direct_hash, g_direct_equal);
 	s->busy_until = g_new0(uint64_t, s->m->nr_cpus);
-	s->queued = g_new0(uint32_t, s->m->nr_cpus);
+	s->cpuq = g_new0(CpuQueue, s->m->nr_cpus);
 	nblocks = (s->m->map.end_pfn - s->m->map.base_pfn) >> s->m->pageblock_order;
 	s->pb_alloc = g_new0(uint32_t, nblocks * PS_MT_PCPTYPES);
 	s->extra = g_new0(PsZoneSampleExtra, s->m->nr_zones);
@@ -1275,11 +1389,12 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->cur_cpu = s->cur_proc = -1;
 	{
 		PsHostOps host = {
-			.data = s,
-			.evict = host_evict,
-			.oom_tasks = host_oom_tasks,
-			.oom_kill = host_oom_kill,
-			.event = host_event,
+		    .data = s,
+		    .evict = host_evict,
+		    .oom_tasks = host_oom_tasks,
+		    .oom_kill = host_oom_kill,
+		    .event = host_event,
+		    .migrated = host_migrated,
 		};
 
 		s->policy = ps_policy_new(s->m, s->e, &s->cfg->reclaim, &host);
@@ -1328,10 +1443,15 @@ void ps_sim_free(PsSim *s)
 	if (s->id_big)
 		g_hash_table_unref(s->id_big);
 	g_free(s->busy_until);
-	g_free(s->queued);
+	if (s->cpuq)
+		for (int c = 0; c < s->m->nr_cpus; c++)
+			g_free(s->cpuq[c].buf);
+	g_free(s->cpuq);
 	g_free(s->pb_alloc);
 	g_free(s->extra);
 	g_clear_pointer(&s->fallbacks, ps_fallback_stats_free);
+	g_clear_pointer(&s->snap, ps_snapshot_free);
+	g_clear_pointer(&s->fid, ps_fidelity_free);
 	ps_engine_free(s->e);
 	ps_machine_free(s->m);
 	ps_config_free(s->cfg);
@@ -1499,6 +1619,13 @@ static gboolean write_summary(PsSim *s, GError **error)
 	o = cJSON_AddObjectToObject(root, "anomalies");
 	for (int a = 0; a < PS_NR_ANOMALIES; a++)
 		cJSON_AddNumberToObject(o, anomaly_names[a], (double)s->anomalies[a]);
+	if (s->snap) {
+		o = ps_snapshot_to_json(s->snap, m);
+		cJSON_AddNumberToObject(o, "unknown_at_start_frees", (double)s->snapshot_frees);
+		cJSON_AddItemToObject(root, "snapshot", o);
+	}
+	if (ps_fidelity_has_observed(s->fid))
+		cJSON_AddItemToObject(root, "fidelity", ps_fidelity_to_json(s->fid));
 
 	zones = cJSON_AddArrayToObject(root, "final");
 	for (int i = 0; i < m->nr_zones; i++)
@@ -1507,6 +1634,27 @@ static gboolean write_summary(PsSim *s, GError **error)
 	ev = cJSON_AddObjectToObject(root, "vm_events");
 	for (int i = 0; i < PS_NR_VM_EVENTS; i++)
 		cJSON_AddNumberToObject(ev, ps_vm_event_names[i], (double)m->vm_events[i]);
+	/* mm_page_alloc_extfrag as a matrix, the same counts as fallbacks.csv. */
+	ev = cJSON_AddArrayToObject(root, "fallbacks");
+	for (int a = 0; a < PS_MT_PCPTYPES; a++)
+		for (int f = 0; f < PS_MT_PCPTYPES; f++)
+			for (int fr = 1; fr >= 0 && a != f; fr--)
+				for (int cl = 1; cl >= 0; cl--) {
+					cJSON *row = cJSON_CreateObject();
+
+					cJSON_AddStringToObject(row, "alloc_migratetype",
+								ps_migratetype_names[a]);
+					cJSON_AddStringToObject(row, "fallback_migratetype",
+								ps_migratetype_names[f]);
+					cJSON_AddBoolToObject(row, "fragmenting", fr);
+					cJSON_AddBoolToObject(row, "change_ownership", cl);
+					cJSON_AddNumberToObject(
+					    row, "count",
+					    (double)ps_fallback_stats_count(
+						s->fallbacks, (enum ps_migratetype)a,
+						(enum ps_migratetype)f, fr, cl));
+					cJSON_AddItemToArray(ev, row);
+				}
 
 	if (s->opts.wall_ns) {
 		uint64_t wall = s->opts.wall_ns(s->opts.wall_data);
@@ -1633,4 +1781,16 @@ uint64_t ps_sim_anomaly(const PsSim *s, enum ps_anomaly a)
 PsMachine *ps_sim_machine(PsSim *s)
 {
 	return s->m;
+}
+
+/* ---- snapshot start (issue 6; the work is in sim/snapshot.c) ---------------------------- */
+
+gboolean ps_sim_load_snapshot(PsSim *s, const char *kpageflags, const char *proc_dir,
+			      GError **error)
+{
+	g_return_val_if_fail(s->snap == NULL, FALSE);
+	s->snap = ps_snapshot_load(s->m, kpageflags, proc_dir, error);
+	if (s->snap && proc_dir && !ps_snapshot_seed_pcp(s->snap, s->m, proc_dir, error))
+		return FALSE;
+	return s->snap != NULL;
 }

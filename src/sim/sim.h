@@ -92,6 +92,20 @@ const PsRunTotals *ps_sim_totals(const PsSim *s);
 uint64_t ps_sim_anomaly(const PsSim *s, enum ps_anomaly a);
 PsMachine *ps_sim_machine(PsSim *s);
 
+/*
+ * Real traces (issue 6). ps_sim_load_snapshot replaces the boot-time free lists with the free set
+ * of a /proc/kpageflags dump (plain or gzip), before ps_sim_run; the other pages become
+ * allocations owned by the run ("unknown at start"), freed when the trace frees their pfns.
+ * proc_dir (may be NULL) holds the same moment's pagetypeinfo to check pageblock types against.
+ * ps_pinned_run replays a trace honouring its pfns (see sim/pinned.c) and writes the run
+ * directory; after_kpageflags (may be NULL) is compared with the final free set.
+ */
+gboolean ps_sim_load_snapshot(PsSim *s, const char *kpageflags, const char *proc_dir,
+			      GError **error);
+gboolean ps_pinned_run(const PsConfig *cfg, const PsRunOptions *opts, const char *trace_path,
+		       const char *kpageflags, const char *proc_dir, const char *after_kpageflags,
+		       GError **error);
+
 G_END_DECLS
 
 #endif

@@ -61,8 +61,8 @@ static void csv_cell(GString *out, const char *cell, bool first)
 		g_string_append_c(out, ',');
 	if (!cell)
 		return;
-	if (strpbrk(cell, ",\"\n\r") || (*cell && (g_ascii_isspace(*cell) ||
-						   g_ascii_isspace(cell[strlen(cell) - 1])))) {
+	if (strpbrk(cell, ",\"\n\r") ||
+	    (*cell && (g_ascii_isspace(*cell) || g_ascii_isspace(cell[strlen(cell) - 1])))) {
 		g_string_append_c(out, '"');
 		for (const char *p = cell; *p; p++) {
 			if (*p == '"')
@@ -236,8 +236,10 @@ static gboolean latency_summary(const char *path, LatencySummary *ls, GError **e
 		if (strcmp(p, "pcp") && strcmp(p, "buddy"))
 			ls->slow += count;
 		if (count > 0) {
-			ls->p99 = MAX(ls->p99, g_ascii_strtod(g_ptr_array_index(row, p99_col), NULL));
-			ls->max = MAX(ls->max, g_ascii_strtod(g_ptr_array_index(row, max_col), NULL));
+			ls->p99 =
+			    MAX(ls->p99, g_ascii_strtod(g_ptr_array_index(row, p99_col), NULL));
+			ls->max =
+			    MAX(ls->max, g_ascii_strtod(g_ptr_array_index(row, max_col), NULL));
 		}
 	}
 	return TRUE;
@@ -333,9 +335,8 @@ static double vm_events_sum(const cJSON *summary, const char *prefix)
 	const cJSON *e;
 	double sum = 0;
 
-	cJSON_ArrayForEach(e, ev)
-		if (g_str_has_prefix(e->string, prefix) && cJSON_IsNumber(e))
-			sum += e->valuedouble;
+	cJSON_ArrayForEach(e, ev) if (g_str_has_prefix(e->string, prefix) && cJSON_IsNumber(e))
+	    sum += e->valuedouble;
 	return sum;
 }
 
@@ -503,7 +504,7 @@ static gboolean read_run(const char *run_dir, const PsSweepPlan *plan, const PsS
 		g_ptr_array_add(row->cells, g_strdup(str_at(point, "trace")));
 		g_ptr_array_add(row->cells, num_cell(num_at(point, NULL, "seed")));
 		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(point, "axes"))
-			g_ptr_array_add(row->cells, g_strdup(str_at(a, "value")));
+		    g_ptr_array_add(row->cells, g_strdup(str_at(a, "value")));
 	}
 	cJSON_Delete(point);
 	return metrics_row(run_dir, row->cells, error);
@@ -539,8 +540,8 @@ gboolean ps_sweep_collect(const char *dir, const PsSweepPlan *plan, PsSweepColle
 	if (plan) {
 		axes = g_new0(char *, plan->spec->axes->len + 1);
 		for (guint a = 0; a < plan->spec->axes->len; a++)
-			axes[a] = g_strdup(
-			    ((PsSweepAxis *)g_ptr_array_index(plan->spec->axes, a))->key);
+			axes[a] =
+			    g_strdup(((PsSweepAxis *)g_ptr_array_index(plan->spec->axes, a))->key);
 		for (guint r = 0; r < plan->runs->len; r++) {
 			PsSweepRun *run = g_ptr_array_index(plan->runs, r);
 

@@ -72,15 +72,17 @@ static char *parallel_script(const char *abs_dir, guint nr_jobs, char **command)
 	return g_strdup_printf(
 	    "#!/bin/sh\n"
 	    "# Written by pagesim sweep --emit parallel: runs the %u jobs of jobs.txt with GNU\n"
-	    "# parallel on the ssh logins listed in HOSTS (default: hosts; ':' is this machine).\n"
+	    "# parallel on the ssh logins listed in the file HOSTS (sh run-parallel.sh HOSTS;\n"
+	    "# default: hosts beside this script; a line ':' is this machine).\n"
 	    "# Every host must see this directory at the same path. Then collect with\n"
 	    "#   pagesim sweep --collect %s\n"
 	    "set -eu\n"
+	    "hosts=${1:-%s/hosts}\n"
+	    "case $hosts in /*) ;; *) hosts=$PWD/$hosts ;; esac\n"
 	    "cd %s\n"
-	    "hosts=${1:-hosts}\n"
 	    "exec parallel --sshloginfile \"$hosts\" --workdir %s --joblog parallel.log "
 	    "< jobs.txt\n",
-	    nr_jobs, abs_dir, q_dir, q_dir);
+	    nr_jobs, abs_dir, q_dir, q_dir, q_dir);
 }
 
 static char *slurm_script(const PsSweepPlan *plan, const char *abs_dir, guint nr_jobs,
@@ -96,7 +98,8 @@ static char *slurm_script(const PsSweepPlan *plan, const char *abs_dir, guint nr
 	*command = g_strdup_printf("sbatch %s", q_sbatch);
 	return g_strdup_printf(
 	    "#!/bin/bash\n"
-	    "# Written by pagesim sweep --emit slurm: one array task a line of jobs.txt (%u jobs).\n"
+	    "# Written by pagesim sweep --emit slurm: one array task a line of jobs.txt (%u "
+	    "jobs).\n"
 	    "# Every node must see this directory at the same path. Then collect with\n"
 	    "#   pagesim sweep --collect %s\n"
 	    "#SBATCH --job-name=%s\n"

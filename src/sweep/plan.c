@@ -68,7 +68,8 @@ static gboolean gen_trace(const PsSweepSpec *spec, const PsSweepTrace *st, const
 			  GError **error)
 {
 	const PsGenerator *g = ps_generator_find(st->gen);
-	g_autoptr(GHashTable) params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GHashTable) params =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	g_autoptr(GError) local = NULL;
 	g_autofree char *dir = g_path_get_dirname(path);
 	guint i = 0;
@@ -214,8 +215,8 @@ static gboolean point_config(const PsSweepPlan *plan, PsSweepRun *run, const gui
 		g_autofree char *why = NULL;
 
 		/* The path fitted every base when the spec was read; values do not change that. */
-		g_assert(ps_json_path_set(json, ax->key, g_ptr_array_index(ax->values, vi[a]),
-					  &why));
+		g_assert(
+		    ps_json_path_set(json, ax->key, g_ptr_array_index(ax->values, vi[a]), &why));
 	}
 	text = cJSON_PrintUnformatted(json);
 	cJSON_Delete(json);
@@ -248,8 +249,9 @@ static void run_digest(const PsSweepPlan *plan, PsSweepRun *run)
 	g_string_append(in, run->config_json);
 	g_string_append_printf(in, "trace %s\nseed %" G_GUINT64_FORMAT "\n",
 			       plan->trace_digests[run->trace], run->seed);
-	g_string_append_printf(in, "until_ns %" G_GUINT64_FORMAT "\nsample_ns %" G_GUINT64_FORMAT
-			       "\n", plan->spec->until_ns, plan->spec->sample_ns);
+	g_string_append_printf(in,
+			       "until_ns %" G_GUINT64_FORMAT "\nsample_ns %" G_GUINT64_FORMAT "\n",
+			       plan->spec->until_ns, plan->spec->sample_ns);
 	hex = sha256_hex(in->str, in->len);
 	memcpy(run->digest, hex, 16);
 	run->digest[16] = '\0';
@@ -284,30 +286,30 @@ static gboolean plan_runs(PsSweepPlan *plan, GError **error)
 					run->index = index++;
 					run->config = c;
 					run->trace = t;
-					run->seed = spec->seeds->len
-							? g_array_index(spec->seeds, uint64_t, s)
-							: config_seed(g_ptr_array_index(spec->configs,
-											c));
+					run->seed =
+					    spec->seeds->len
+						? g_array_index(spec->seeds, uint64_t, s)
+						: config_seed(g_ptr_array_index(spec->configs, c));
 					run->values = g_new0(char *, nr_axes + 1);
 					for (guint i = 0; i < nr_axes; i++) {
 						const PsSweepAxis *ax =
 						    g_ptr_array_index(spec->axes, i);
 
-						run->values[i] =
-						    value_cell(g_ptr_array_index(ax->values, vi[i]));
+						run->values[i] = value_cell(
+						    g_ptr_array_index(ax->values, vi[i]));
 					}
 					if (!point_config(plan, run, vi, error))
 						return FALSE;
 					run_digest(plan, run);
 					prev = g_hash_table_lookup(seen, run->digest);
 					if (prev) {
-						g_set_error(error, PS_SWEEP_ERROR,
-							    PS_SWEEP_ERROR_CONFIG,
-							    "%s:1: (product): runs %u and %u have the "
-							    "same inputs (two identical configs or "
-							    "traces, or an axis value the config "
-							    "ignores)",
-							    spec->filename, prev->index, run->index);
+						g_set_error(
+						    error, PS_SWEEP_ERROR, PS_SWEEP_ERROR_CONFIG,
+						    "%s:1: (product): runs %u and %u have the "
+						    "same inputs (two identical configs or "
+						    "traces, or an axis value the config "
+						    "ignores)",
+						    spec->filename, prev->index, run->index);
 						return FALSE;
 					}
 					g_hash_table_insert(seen, run->digest, run);

@@ -17,7 +17,7 @@
 
 #include "sweep/sweep.h"
 
-G_DEFINE_QUARK(ps-sweep-error-quark, ps_sweep_error)
+G_DEFINE_QUARK(ps - sweep - error - quark, ps_sweep_error)
 
 /* ---- item lines --------------------------------------------------------------------------- */
 
@@ -165,8 +165,8 @@ gboolean ps_json_path_set(cJSON *root, const char *path, const cJSON *value, cha
 
 		if (st->name) {
 			if (!cJSON_IsObject(cur)) {
-				*why = g_strdup_printf("%s is not an object", at->len ? at->str
-										      : "the top level");
+				*why = g_strdup_printf("%s is not an object",
+						       at->len ? at->str : "the top level");
 				goto out;
 			}
 			g_string_append_printf(at, "%s%s", at->len ? "." : "", st->name);
@@ -175,7 +175,7 @@ gboolean ps_json_path_set(cJSON *root, const char *path, const cJSON *value, cha
 				cJSON *copy = cJSON_Duplicate(value, TRUE);
 
 				if (next)
-					cJSON_ReplaceItemViaPointer(cur, next, copy);
+					cJSON_ReplaceItemInObjectCaseSensitive(cur, st->name, copy);
 				else
 					cJSON_AddItemToObject(cur, st->name, copy);
 				ok = TRUE;
@@ -183,7 +183,8 @@ gboolean ps_json_path_set(cJSON *root, const char *path, const cJSON *value, cha
 			}
 			if (!next) {
 				if (!g_array_index(steps, PathStep, i + 1).name) {
-					*why = g_strdup_printf("the config has no array %s", at->str);
+					*why =
+					    g_strdup_printf("the config has no array %s", at->str);
 					goto out;
 				}
 				next = cJSON_AddObjectToObject(cur, st->name);
@@ -196,7 +197,8 @@ gboolean ps_json_path_set(cJSON *root, const char *path, const cJSON *value, cha
 			}
 			next = cJSON_GetArrayItem(cur, st->index);
 			if (last) {
-				cJSON_ReplaceItemViaPointer(cur, next, cJSON_Duplicate(value, TRUE));
+				cJSON_ReplaceItemViaPointer(cur, next,
+							    cJSON_Duplicate(value, TRUE));
 				ok = TRUE;
 				goto out;
 			}
@@ -254,12 +256,11 @@ static const char *type_name(const cJSON *item)
 	return "an object";
 }
 
-static gboolean check_keys(SpecCtx *c, const cJSON *obj, const char *path,
-			   const char *const *known)
+static gboolean check_keys(SpecCtx *c, const cJSON *obj, const char *path, const char *const *known)
 {
 	for (const cJSON *it = obj->child; it; it = it->next) {
-		g_autofree char *key = *path ? g_strdup_printf("%s.%s", path, it->string)
-					     : g_strdup(it->string);
+		g_autofree char *key =
+		    *path ? g_strdup_printf("%s.%s", path, it->string) : g_strdup(it->string);
 		bool found = false;
 
 		for (int i = 0; known[i]; i++)
@@ -271,7 +272,8 @@ static gboolean check_keys(SpecCtx *c, const cJSON *obj, const char *path,
 		}
 		for (const cJSON *prev = obj->child; prev != it; prev = prev->next)
 			if (!strcmp(prev->string, it->string))
-				return spec_fail(c, it, key, "duplicate key (first given on line %d)",
+				return spec_fail(c, it, key,
+						 "duplicate key (first given on line %d)",
 						 line_of(c, prev));
 	}
 	return TRUE;
@@ -287,8 +289,8 @@ static gboolean get_uint(SpecCtx *c, const cJSON *item, const char *key, uint64_
 		return spec_fail(c, item, key, "expected an integer, got %s", type_name(item));
 	v = item->valuedouble;
 	if (v < 0 || v != floor(v) || v > (double)max)
-		return spec_fail(c, item, key, "expected an integer in 0..%" G_GUINT64_FORMAT
-				 ", got %g", max, v);
+		return spec_fail(c, item, key,
+				 "expected an integer in 0..%" G_GUINT64_FORMAT ", got %g", max, v);
 	*out = (uint64_t)v;
 	return TRUE;
 }
@@ -537,8 +539,9 @@ static gboolean expand_range(SpecCtx *c, const cJSON *item, const char *key, GPt
 		return spec_fail(c, from && !cJSON_IsNumber(from) ? from : item, key,
 				 "a range needs numbers \"from\" and \"to\"");
 	if (!!step == !!factor || !cJSON_IsNumber(by))
-		return spec_fail(c, item, key,
-				 "a range needs a number \"step\" or a number \"factor\" (not both)");
+		return spec_fail(
+		    c, item, key,
+		    "a range needs a number \"step\" or a number \"factor\" (not both)");
 	a = from->valuedouble;
 	b = to->valuedouble;
 	s = by->valuedouble;
@@ -644,10 +647,12 @@ static gboolean parse_axes(SpecCtx *c, const cJSON *item, PsSweepSpec *spec)
 		ax->line = line_of(c, it);
 		ax->values = g_ptr_array_new_with_free_func((GDestroyNotify)cJSON_Delete);
 		if (!strcmp(it->string, "seed") || !strcmp(it->string, "name"))
-			return spec_fail(c, it, key, "sweep seeds with \"seeds\"; names are labels");
+			return spec_fail(c, it, key,
+					 "sweep seeds with \"seeds\"; names are labels");
 		for (const cJSON *prev = item->child; prev != it; prev = prev->next)
 			if (!strcmp(prev->string, it->string))
-				return spec_fail(c, it, key, "duplicate axis (first given on line %d)",
+				return spec_fail(c, it, key,
+						 "duplicate axis (first given on line %d)",
 						 line_of(c, prev));
 		if (!parse_values(c, it, key, ax->values))
 			return FALSE;
@@ -682,8 +687,8 @@ static gboolean parse_run_options(SpecCtx *c, const cJSON *root, PsSweepSpec *sp
 
 static gboolean parse_root(SpecCtx *c, const cJSON *root, PsSweepSpec *spec)
 {
-	static const char *const known[] = {"name",	"description", "configs", "traces", "seeds",
-					    "axes",	"until_ns",    "sample_ns", NULL};
+	static const char *const known[] = {"name", "description", "configs",	"traces", "seeds",
+					    "axes", "until_ns",	   "sample_ns", NULL};
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
 	const cJSON *desc = cJSON_GetObjectItemCaseSensitive(root, "description");
 	const cJSON *configs = cJSON_GetObjectItemCaseSensitive(root, "configs");
@@ -756,8 +761,7 @@ static int text_line(const char *text, const char *pos)
 	return line;
 }
 
-PsSweepSpec *ps_sweep_spec_parse(const char *text, gsize len, const char *filename,
-				 GError **error)
+PsSweepSpec *ps_sweep_spec_parse(const char *text, gsize len, const char *filename, GError **error)
 {
 	g_autoptr(PsSweepSpec) spec = spec_new(filename);
 	g_autoptr(GHashTable) lines = NULL;

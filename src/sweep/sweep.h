@@ -73,8 +73,8 @@ typedef struct {
  * seeds is empty when the spec gives none: each run then keeps its config's seed.
  */
 typedef struct {
-	char *filename; /* for messages */
-	char *name;	/* may be NULL */
+	char *filename;	    /* for messages */
+	char *name;	    /* may be NULL */
 	GPtrArray *configs; /* PsSweepConfig * */
 	GPtrArray *traces;  /* PsSweepTrace * */
 	GArray *seeds;	    /* uint64_t */
@@ -83,8 +83,7 @@ typedef struct {
 	uint64_t sample_ns; /* `pagesim run --sample-ns`; 0 = the config's */
 } PsSweepSpec;
 
-PsSweepSpec *ps_sweep_spec_parse(const char *text, gsize len, const char *filename,
-				 GError **error);
+PsSweepSpec *ps_sweep_spec_parse(const char *text, gsize len, const char *filename, GError **error);
 PsSweepSpec *ps_sweep_spec_load(const char *path, GError **error);
 void ps_sweep_spec_free(PsSweepSpec *spec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsSweepSpec, ps_sweep_spec_free)
@@ -102,8 +101,8 @@ GHashTable *ps_json_item_lines(const char *text, gsize len, const cJSON *root);
 
 /* One run of the product. */
 typedef struct {
-	guint index;	   /* position in the product: configs, traces, seeds, then axes in order */
-	char digest[17];   /* 16 hex digits of the sha256 of the inputs; the run's directory name */
+	guint index;	 /* position in the product: configs, traces, seeds, then axes in order */
+	char digest[17]; /* 16 hex digits of the sha256 of the inputs; the run's directory name */
 	guint config, trace; /* indexes into the spec */
 	uint64_t seed;
 	char **values;	   /* the axis values as CSV cells, one per spec axis; NULL-terminated */
@@ -150,7 +149,8 @@ typedef struct {
 	void (*done)(void *data, const PsSweepRun *run, guint nr_done, guint nr_todo,
 		     const GError *error);
 	void *done_data;
-	/* Wall-clock ns since the run started (cli/ supplies it): gives summaries a wall section. */
+	/* Wall-clock ns since the run started (cli/ supplies it): gives summaries a wall section.
+	 */
 	uint64_t (*wall_ns)(void *data);
 	void *wall_data;
 } PsSweepExecOptions;

@@ -28,11 +28,11 @@
 #include <string.h>
 
 const char *const ps_trace_op_names[PS_NR_TRACE_OPS] = {
-    [PS_OP_ALLOC] = "alloc",   [PS_OP_FREE] = "free",
-    [PS_OP_PROC] = "proc",     [PS_OP_EXIT] = "exit",
-    [PS_OP_MAP] = "map",       [PS_OP_TOUCH] = "touch",
-    [PS_OP_UNMAP] = "unmap",   [PS_OP_COMPACT] = "compact",
-    [PS_OP_SYSCTL] = "sysctl", [PS_OP_DROP_CACHES] = "drop_caches",
+    [PS_OP_ALLOC] = "alloc",	   [PS_OP_FREE] = "free",
+    [PS_OP_PROC] = "proc",	   [PS_OP_EXIT] = "exit",
+    [PS_OP_MAP] = "map",	   [PS_OP_TOUCH] = "touch",
+    [PS_OP_UNMAP] = "unmap",	   [PS_OP_COMPACT] = "compact",
+    [PS_OP_SYSCTL] = "sysctl",	   [PS_OP_DROP_CACHES] = "drop_caches",
     [PS_OP_OBSERVED] = "observed",
 };
 
@@ -140,8 +140,8 @@ static const struct {
     [PS_OP_SYSCTL] = {PS_FB(T) | PS_FB(OP) | PS_FB(NAME) | PS_FB(VALUE),
 		      PS_FB(T) | PS_FB(OP) | PS_FB(NAME) | PS_FB(VALUE)},
     [PS_OP_DROP_CACHES] = {PS_FB(T) | PS_FB(OP) | PS_FB(VALUE), PS_FB(T) | PS_FB(OP)},
-    [PS_OP_OBSERVED] = {PS_FB(T) | PS_FB(OP) | PS_FB(EVENT) | PS_FB(CPU) | PS_FB(PID) |
-			    PS_FB(PFN) | PS_FB(ORDER) | PS_FB(MIGRATETYPE) | PS_FB(PERCPU_REFILL) |
+    [PS_OP_OBSERVED] = {PS_FB(T) | PS_FB(OP) | PS_FB(EVENT) | PS_FB(CPU) | PS_FB(PID) | PS_FB(PFN) |
+			    PS_FB(ORDER) | PS_FB(MIGRATETYPE) | PS_FB(PERCPU_REFILL) |
 			    PS_FB(FALLBACK_ORDER) | PS_FB(FALLBACK_MIGRATETYPE) |
 			    PS_FB(FRAGMENTING) | PS_FB(CHANGE_OWNERSHIP) | PS_FB(GFP) |
 			    PS_FB(VALUE),
@@ -153,8 +153,8 @@ static const struct {
  * that pinned replay and the fidelity report use (kernel-facts §10.6).
  */
 static const uint32_t ps_observed_required[PS_NR_OBSERVED_EVENTS] = {
-    [PS_OBS_ZONE_LOCKED] = PS_FB(CPU) | PS_FB(PFN) | PS_FB(ORDER) | PS_FB(MIGRATETYPE) |
-			   PS_FB(PERCPU_REFILL),
+    [PS_OBS_ZONE_LOCKED] =
+	PS_FB(CPU) | PS_FB(PFN) | PS_FB(ORDER) | PS_FB(MIGRATETYPE) | PS_FB(PERCPU_REFILL),
     [PS_OBS_PCPU_DRAIN] = PS_FB(CPU) | PS_FB(PFN) | PS_FB(ORDER) | PS_FB(MIGRATETYPE),
     [PS_OBS_EXTFRAG] = PS_FB(CPU) | PS_FB(PFN) | PS_FB(ORDER) | PS_FB(MIGRATETYPE) |
 		       PS_FB(FALLBACK_ORDER) | PS_FB(FALLBACK_MIGRATETYPE) | PS_FB(FRAGMENTING) |
@@ -612,7 +612,7 @@ static int ps_field_lookup(const char *key)
 			f = PS_F_FRAGMENTING;
 		else
 			f = strlen(key) > 9 && key[9] == 'o' ? PS_F_FALLBACK_ORDER
-							       : PS_F_FALLBACK_MIGRATETYPE;
+							     : PS_F_FALLBACK_MIGRATETYPE;
 		break;
 	case 'b':
 		f = PS_F_BYTES;
@@ -1208,12 +1208,11 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 			return FALSE;
 		}
 		if (ps_observed_missing(ev, ps_observed_present(ev))) {
-			g_set_error(
-			    error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-			    "%s: missing (required by observed event \"%s\")",
-			    ps_field_names[g_bit_nth_lsf(
-				ps_observed_missing(ev, ps_observed_present(ev)), -1)],
-			    ps_observed_event_names[ev->event]);
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "%s: missing (required by observed event \"%s\")",
+				    ps_field_names[g_bit_nth_lsf(
+					ps_observed_missing(ev, ps_observed_present(ev)), -1)],
+				    ps_observed_event_names[ev->event]);
 			return FALSE;
 		}
 		return (ev->cpu == -1 || ps_check_int(ev->op, PS_F_CPU, ev->cpu, error)) &&
@@ -1406,8 +1405,8 @@ static char *ps_put_observed(char *p, const PsTraceEvent *ev)
 		p = ps_put_bool(p, ",\"fragmenting\":", sizeof(",\"fragmenting\":") - 1,
 				ev->fragmenting);
 	if (ev->change_ownership >= 0)
-		p = ps_put_bool(p, ",\"change_ownership\":",
-				sizeof(",\"change_ownership\":") - 1, ev->change_ownership);
+		p = ps_put_bool(p, ",\"change_ownership\":", sizeof(",\"change_ownership\":") - 1,
+				ev->change_ownership);
 	if (ev->has_gfp) {
 		p = PS_PUT_LIT(p, ",\"gfp\":");
 		p = ps_put_gfp(p, ev->gfp);

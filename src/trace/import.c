@@ -149,7 +149,8 @@ static gboolean in_fill(LineIn *li, GError **error)
 			return FALSE;
 		res = g_converter_convert(li->gz, li->in + li->in_pos, li->in_len - li->in_pos,
 					  li->buf + li->end, li->buf_size - li->end,
-					  li->in_eof ? G_CONVERTER_INPUT_AT_END : G_CONVERTER_NO_FLAGS,
+					  li->in_eof ? G_CONVERTER_INPUT_AT_END
+						     : G_CONVERTER_NO_FLAGS,
 					  &nread, &nwritten, &local);
 		if (res == G_CONVERTER_ERROR) {
 			if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) &&
@@ -663,8 +664,7 @@ static gboolean do_observed(Imp *im, const Line *l, enum ps_observed_event obs, 
 		    !get_int(im, l, "fallback_order", 0, PS_NR_ORDERS_MAX - 1, &ev->fallback_order,
 			     error) ||
 		    !get_int(im, l, "alloc_migratetype", 0, 7, &ev->migratetype, error) ||
-		    !get_int(im, l, "fallback_migratetype", 0, 7, &ev->fallback_migratetype,
-			     error))
+		    !get_int(im, l, "fallback_migratetype", 0, 7, &ev->fallback_migratetype, error))
 			return FALSE;
 		ev->has_pfn = true;
 		if (!get_int(im, l, "fragmenting", 0, 1, &v, error))
@@ -903,7 +903,7 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 			    PS_TRACE_MAX_CPUS);
 		return FALSE;
 	}
-	st->detected = opts->format != PS_IMPORT_AUTO ? opts->format : detected;
+	st->detected = detected; /* what the text looks like; --format is checked against it */
 	im.st = st;
 	im.hdr.version = PS_TRACE_VERSION;
 	im.hdr.page_size = opts->page_size ? opts->page_size : 4096;
@@ -912,10 +912,14 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 		goto out;
 	im.live = g_hash_table_new(g_direct_hash, g_direct_equal);
 	im.comms = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-	g_strlcpy(im.hdr.source,
-		  ps_import_format_names[st->detected == PS_IMPORT_AUTO ? PS_IMPORT_FTRACE
-									: st->detected],
-		  sizeof(im.hdr.source));
+	{
+		PsImportFormat src = opts->format != PS_IMPORT_AUTO ? opts->format : st->detected;
+
+		/* stdin with --cpus: the text has not been seen yet; it is ftrace unless it says */
+		if (src == PS_IMPORT_AUTO)
+			src = PS_IMPORT_FTRACE;
+		g_strlcpy(im.hdr.source, ps_import_format_names[src], sizeof(im.hdr.source));
+	}
 	im.w = ps_trace_writer_new(out_path, &im.hdr, error);
 	if (!im.w)
 		goto out;
@@ -929,8 +933,9 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	if (opts->format != PS_IMPORT_AUTO && st->detected != opts->format &&
 	    st->detected != PS_IMPORT_AUTO) {
 		/* the prefix styles of ftrace and trace-cmd text are the same */
-		bool same = (opts->format == PS_IMPORT_TRACE_CMD || opts->format == PS_IMPORT_FTRACE) &&
-			    (st->detected == PS_IMPORT_TRACE_CMD || st->detected == PS_IMPORT_FTRACE);
+		bool same =
+		    (opts->format == PS_IMPORT_TRACE_CMD || opts->format == PS_IMPORT_FTRACE) &&
+		    (st->detected == PS_IMPORT_TRACE_CMD || st->detected == PS_IMPORT_FTRACE);
 
 		if (!same) {
 			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
@@ -957,14 +962,14 @@ out:
 
 void ps_import_stats_format(const PsImportStats *st, GString *out)
 {
-	g_string_append_printf(out,
-			       "format %s, %d cpus: %" PRIu64 " lines, %" PRIu64 " records written\n",
-			       ps_import_format_names[st->detected], st->cpus, st->lines,
-			       st->records);
+	g_string_append_printf(
+	    out, "format %s, %d cpus: %" PRIu64 " lines, %" PRIu64 " records written\n",
+	    ps_import_format_names[st->detected], st->cpus, st->lines, st->records);
 	g_string_append_printf(out,
 			       "  allocs %" PRIu64 " (failed, skipped: %" PRIu64 "), frees %" PRIu64
 			       ", procs %" PRIu64 " (comm changes %" PRIu64 ")\n",
-			       st->allocs, st->alloc_failed, st->frees, st->procs, st->comm_changes);
+			       st->allocs, st->alloc_failed, st->frees, st->procs,
+			       st->comm_changes);
 	g_string_append_printf(out,
 			       "  frees of pages allocated before the trace started: %" PRIu64
 			       " (inside a larger live block: %" PRIu64 ")\n",
@@ -982,8 +987,9 @@ void ps_import_stats_format(const PsImportStats *st, GString *out)
 	g_string_append_printf(out, "\n");
 	g_string_append_printf(out,
 			       "  mm_page_free_batched (duplicates of mm_page_free) %" PRIu64
-			       ", recognised but not kept %" PRIu64 ", unknown events skipped %" PRIu64
-			       ", header/comment lines %" PRIu64 ", timestamps clamped %" PRIu64 "\n",
+			       ", recognised but not kept %" PRIu64
+			       ", unknown events skipped %" PRIu64 ", header/comment lines %" PRIu64
+			       ", timestamps clamped %" PRIu64 "\n",
 			       st->free_batched, st->known_skipped, st->unknown_events,
 			       st->comment_lines, st->time_clamped);
 	if (st->entries_written || st->lost_events) {

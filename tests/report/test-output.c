@@ -213,7 +213,8 @@ static PsMachine *timeline_machine(uint32_t page_size)
 #define TIMELINE_TAIL                                                                              \
 	"unusable_pb,fragindex_pb,unusable_2m,fragindex_2m,largest_free_bytes,free_pageblocks,"    \
 	"pb_unmovable,pb_movable,pb_reclaimable,pb_highatomic,pb_isolate,mixed_pageblocks,"        \
-	"wmark_min,wmark_low,wmark_high,boost,wmark_state,kswapd_active,kcompactd_active\n"
+	"wmark_min,wmark_low,wmark_high,boost,wmark_state,kswapd_active,kcompactd_active,"         \
+	"direct_reclaims,oom_kills\n"
 
 static const char timeline_4k_header[] =
     "t_ns,node,zone,free_pages,free_bytes,free_blocks_o0,free_blocks_o1,free_blocks_o2,"
@@ -237,6 +238,8 @@ static void test_timeline_fresh(void)
 	extra[normal->idx].mixed_pageblocks = 3;
 	extra[normal->idx].kswapd_active = 1;
 	extra[normal->idx].kcompactd_active = 1;
+	extra[normal->idx].direct_reclaims = 4;
+	extra[normal->idx].oom_kills = 2;
 	normal->watermark_boost = 16100; /* 16307/16358/16409: 16384 free is below high */
 	ps_timeline_sample(tl, 1000000000ull, m, extra);
 	normal->watermark_boost = 16130; /* low 16388 */
@@ -251,21 +254,21 @@ static void test_timeline_fresh(void)
 	want = g_strconcat(
 	    timeline_4k_header,
 	    "0,0,DMA,3840,15728640,0,0,0,0,0,0,0,0,1,1,3,0.066,-1.000,0.066,-1.000,4194304,7,"
-	    "0,8,0,0,0,0,48,60,72,0,ok,0,0\n",
+	    "0,8,0,0,0,0,48,60,72,0,ok,0,0,0,0\n",
 	    "0,0,Normal,16384,67108864,0,0,0,0,0,0,0,0,0,0,16,0.000,-1.000,0.000,-1.000,4194304,32,"
-	    "0,32,0,0,0,0,207,258,309,0,ok,0,0\n",
+	    "0,32,0,0,0,0,207,258,309,0,ok,0,0,0,0\n",
 	    "1000000000,0,DMA,3840,15728640,0,0,0,0,0,0,0,0,1,1,3,0.066,-1.000,0.066,-1.000,"
-	    "4194304,7,0,8,0,0,0,0,48,60,72,0,ok,0,0\n",
+	    "4194304,7,0,8,0,0,0,0,48,60,72,0,ok,0,0,0,0\n",
 	    "1000000000,0,Normal,16384,67108864,0,0,0,0,0,0,0,0,0,0,16,0.000,-1.000,0.000,-1.000,"
-	    "4194304,32,0,32,0,0,0,3,16307,16358,16409,16100,below_high,1,1\n",
+	    "4194304,32,0,32,0,0,0,3,16307,16358,16409,16100,below_high,1,1,4,2\n",
 	    "2000000000,0,DMA,3840,15728640,0,0,0,0,0,0,0,0,1,1,3,0.066,-1.000,0.066,-1.000,"
-	    "4194304,7,0,8,0,0,0,0,48,60,72,0,ok,0,0\n",
+	    "4194304,7,0,8,0,0,0,0,48,60,72,0,ok,0,0,0,0\n",
 	    "2000000000,0,Normal,16384,67108864,0,0,0,0,0,0,0,0,0,0,16,0.000,-1.000,0.000,-1.000,"
-	    "4194304,32,0,32,0,0,0,0,16337,16388,16439,16130,below_low,0,0\n",
+	    "4194304,32,0,32,0,0,0,0,16337,16388,16439,16130,below_low,0,0,0,0\n",
 	    "3000000000,0,DMA,3840,15728640,0,0,0,0,0,0,0,0,1,1,3,0.066,-1.000,0.066,-1.000,"
-	    "4194304,7,0,8,0,0,0,0,48,60,72,0,ok,0,0\n",
+	    "4194304,7,0,8,0,0,0,0,48,60,72,0,ok,0,0,0,0\n",
 	    "3000000000,0,Normal,16384,67108864,0,0,0,0,0,0,0,0,0,0,16,0.000,-1.000,0.000,-1.000,"
-	    "4194304,32,0,32,0,0,0,0,16384,16435,16486,16177,below_min,0,0\n",
+	    "4194304,32,0,32,0,0,0,0,16384,16435,16486,16177,below_min,0,0,0,0\n",
 	    NULL);
 	text = slurp(path);
 	g_assert_cmpstr(text, ==, want);
@@ -297,7 +300,7 @@ static void test_timeline_columns_per_order(void)
 		row = g_strsplit(lines[1], ",", -1);
 		last = g_strdup_printf("free_blocks_o%u", nr_orders[i] - 1);
 		next = g_strdup_printf("free_blocks_o%u", nr_orders[i]);
-		g_assert_cmpuint(g_strv_length(header), ==, 5 + nr_orders[i] + 19);
+		g_assert_cmpuint(g_strv_length(header), ==, 5 + nr_orders[i] + 21);
 		g_assert_cmpuint(g_strv_length(row), ==, g_strv_length(header));
 		g_assert_cmpstr(header[5 + nr_orders[i] - 1], ==, last);
 		g_assert_false(g_strv_contains((const char *const *)header, next));

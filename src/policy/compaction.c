@@ -1,0 +1,1100 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * compaction.c - memory compaction: the two scanners of compact_zone, migration of movable
+ * allocations to free pages higher up in the zone, and the three callers - direct compaction in
+ * the allocation slow path (with capture), kcompactd per node (woken by kswapd and allocators,
+ * and proactive compaction on its 500 ms timer), and /proc/sys/vm/compact_memory.
+ *
+ * Mirrors mm/compaction.c of Linux 6.18 (kernel-facts §8) and the compaction parts of
+ * mm/page_alloc.c: compact_zone, compact_finished/__compact_finished, isolate_migratepages and
+ * isolate_migratepages_block (skip_isolation_on_order, suitable_migration_source),
+ * isolate_freepages and isolate_freepages_block (suitable_migration_target),
+ * fast_isolate_freepages (the free-list search of the top quarter), compaction_alloc,
+ * release_free_list, compaction_suitable / __compaction_suitable /
+ * compaction_suit_allocation_order, fragmentation_index, defer_compaction,
+ * compaction_deferred, compaction_defer_reset, compaction_restarting,
+ * __reset_isolation_suitable, reset_cached_positions, compact_zone_order,
+ * try_to_compact_pages, __alloc_pages_direct_compact, should_compact_retry,
+ * compaction_zonelist_suitable,
+ * wakeup_kcompactd, kcompactd_node_suitable, kcompactd_do_work, kcompactd (the loop with the
+ * proactive timeout), fragmentation_score_zone/_node/_wmark, should_proactive_compact_node,
+ * compact_node, compact_nodes.
+ *
+ * Verified in the kernel source (see the closing report of issue 5): __compaction_suitable uses
+ * the low watermark for costly orders and the min watermark otherwise, plus compact_gap;
+ * compaction_capture refuses ISOLATE blocks and MOVABLE blocks below pageblock order;
+ * skip_isolation_on_order; __isolate_free_page's min + 2^order order-0 check and its retyping of
+ * half-pageblock or larger blocks to MOVABLE with move_freepages_block.
+ *
+ * Simplifications (why acceptable):
+ * - Migration always succeeds when a target page exists: the model has no page references,
+ *   writeback or locks that make the kernel's migrate_pages fail transiently. A folio whose
+ *   owner the host did not register (pages a snapshot left allocated) is never moved, like a
+ *   pinned page; unmovable pages never carry PS_PAGE_MOVABLE_BIT.
+ * - A migrated folio's old pages go straight to the buddy (the kernel frees them to the pcp lists
+ *   and compact_zone drains the local cpu's lists at the next order-aligned block), so capture
+ *   sees them at once.
+ * - Scanners visit every pfn (no async stride of 32, no fast migrate-block search); costs count
+ *   per page scanned, so async runs cost a little more than the kernel's.
+ * - No lock contention, need_resched or fatal signals: COMPACT_CONTENDED never happens.
+ * - kcompactd's work for one zone is one engine step taken at once; the thread is then busy for
+ *   the step's modelled cost. Trace events do not interleave with that step (kswapd slices its
+ *   reclaim finer); at 500 ms between proactive checks the difference is small.
+ */
+#include <string.h>
+
+#include "policy/policy-private.h"
+
+const char *const ps_compact_result_names[PS_NR_COMPACT_RESULTS] = {
+    "not_suitable_zone", "skipped", "deferred", "no_suitable_page", "continue",
+    "complete",		 "partial_skipped", "contended", "success",
+};
+
+#define HPAGE_FRAG_CHECK_INTERVAL_NS 500000000ull
+
+static const enum ps_migratetype fallbacks[PS_MT_PCPTYPES][PS_MT_PCPTYPES - 1] = {
+    [PS_MT_UNMOVABLE] = {PS_MT_RECLAIMABLE, PS_MT_MOVABLE},
+    [PS_MT_MOVABLE] = {PS_MT_RECLAIMABLE, PS_MT_UNMOVABLE},
+    [PS_MT_RECLAIMABLE] = {PS_MT_UNMOVABLE, PS_MT_MOVABLE},
+};
+
+static const PsReclaimConfig *costs_of(PsMachine *m)
+{
+	static PsReclaimConfig def;
+	static bool have_def;
+	PsPolicy *p = ps_policy_of(m);
+
+	if (p)
+		return &p->rc;
+	if (!have_def) {
+		ps_reclaim_config_default(&def);
+		have_def = true;
+	}
+	return &def;
+}
+
+static ps_pfn_t pageblock_start(const PsMachine *m, ps_pfn_t pfn)
+{
+	return pfn & ~(ps_pfn_t)(m->pageblock_nr_pages - 1);
+}
+
+/* ---- suitability, fragmentation index, deferral ------------------------------------------ */
+
+/* compact_gap: enough free pages to hold the order's worth of migration targets, twice. */
+static uint64_t compact_gap(int order)
+{
+	return 2ull << order;
+}
+
+int ps_compaction_fragmentation_index(const PsMachine *m, const PsZone *z, unsigned order)
+{
+	uint64_t free_pages = 0, blocks = 0, suitable = 0, requested = 1ull << order;
+
+	for (unsigned o = 0; o < m->nr_orders; o++) {
+		uint64_t n = z->free_area[o].nr_free;
+
+		blocks += n;
+		free_pages += n << o;
+		if (o >= order)
+			suitable += n << (o - order);
+	}
+	if (!blocks)
+		return 0;
+	if (suitable)
+		return -1000;
+	/* 1000 - (1000 + F * 1000 / R) / B: near 0 lack of memory, near 1000 fragmentation. */
+	return (int)(1000 - (int64_t)((1000 + free_pages * 1000 / requested) / blocks));
+}
+
+/* __compaction_suitable: order-0 free pages above the mark plus room for the targets. */
+static bool compaction_suitable_mark(const PsMachine *m, const PsZone *z, int order,
+				     int highest_zoneidx, int64_t free_pages)
+{
+	uint64_t mark = order > PS_PAGE_ALLOC_COSTLY_ORDER ? ps_wmark_pages(z, PS_WMARK_LOW)
+							   : ps_wmark_pages(z, PS_WMARK_MIN);
+
+	mark += compact_gap(order);
+	return ps_zone_watermark_ok(m, z, 0, mark, highest_zoneidx, PS_ALLOC_CMA, free_pages);
+}
+
+bool ps_compaction_suitable(const PsMachine *m, const PsZone *z, int order, int highest_zoneidx)
+{
+	if (!compaction_suitable_mark(m, z, order, highest_zoneidx, z->vm_stat[PS_NR_FREE_PAGES]))
+		return false;
+	/* A costly order failing for lack of memory (index near 0) is reclaim's job. */
+	if (order > PS_PAGE_ALLOC_COSTLY_ORDER) {
+		int fragindex = ps_compaction_fragmentation_index(m, z, (unsigned)order);
+
+		if (fragindex >= 0 && fragindex <= m->sysctl.extfrag_threshold)
+			return false;
+	}
+	return true;
+}
+
+enum ps_compact_result ps_compaction_suit_allocation_order(const PsMachine *m, const PsZone *z,
+							   int order, int highest_zoneidx,
+							   unsigned alloc_flags, bool async)
+{
+	uint64_t mark = ps_wmark_pages(z, (enum ps_wmark)(alloc_flags & PS_ALLOC_WMARK_MASK));
+
+	if (ps_zone_watermark_ok(m, z, (unsigned)order, mark, highest_zoneidx, alloc_flags,
+				 z->vm_stat[PS_NR_FREE_PAGES]))
+		return PS_COMPACT_RES_SUCCESS;
+	/* Async costly compaction needs the low mark plus the gap, or it is not worth it. */
+	if (order > PS_PAGE_ALLOC_COSTLY_ORDER && async && !(alloc_flags & PS_ALLOC_CMA)) {
+		mark = ps_wmark_pages(z, PS_WMARK_LOW) + compact_gap(order);
+		if (!ps_zone_watermark_ok(m, z, 0, mark, highest_zoneidx, 0,
+					  z->vm_stat[PS_NR_FREE_PAGES]))
+			return PS_COMPACT_RES_SKIPPED;
+	}
+	if (!ps_compaction_suitable(m, z, order, highest_zoneidx))
+		return PS_COMPACT_RES_SKIPPED;
+	return PS_COMPACT_RES_CONTINUE;
+}
+
+void ps_defer_compaction(PsZone *z, int order)
+{
+	z->compact_considered = 0;
+	z->compact_defer_shift = MIN(z->compact_defer_shift + 1, PS_COMPACT_MAX_DEFER_SHIFT);
+	if (order < z->compact_order_failed)
+		z->compact_order_failed = order;
+}
+
+bool ps_compaction_deferred(PsZone *z, int order)
+{
+	unsigned limit = 1u << z->compact_defer_shift;
+
+	if (order < z->compact_order_failed)
+		return false;
+	/* Skip 2^shift attempts after a failure, then try again. */
+	if (++z->compact_considered >= limit) {
+		z->compact_considered = limit;
+		return false;
+	}
+	return true;
+}
+
+void ps_compaction_defer_reset(PsZone *z, int order, bool alloc_success)
+{
+	if (alloc_success) {
+		z->compact_considered = 0;
+		z->compact_defer_shift = 0;
+	}
+	if (order >= z->compact_order_failed)
+		z->compact_order_failed = order + 1;
+}
+
+bool ps_compaction_restarting(const PsZone *z, int order)
+{
+	if (order < z->compact_order_failed)
+		return false;
+	return z->compact_defer_shift == PS_COMPACT_MAX_DEFER_SHIFT &&
+	       z->compact_considered >= 1u << z->compact_defer_shift;
+}
+
+static void reset_cached_positions(const PsMachine *m, PsZone *z)
+{
+	z->compact_cached_migrate_pfn[0] = z->compact_cached_migrate_pfn[1] = z->start_pfn;
+	z->compact_cached_free_pfn = pageblock_start(m, ps_zone_end_pfn(z) - 1);
+}
+
+void ps_reset_isolation_suitable(PsMachine *m, PsZone *z)
+{
+	ps_pfn_t end = ps_zone_end_pfn(z);
+
+	for (ps_pfn_t b = pageblock_start(m, z->start_pfn); b < end;
+	     b += (ps_pfn_t)m->pageblock_nr_pages)
+		ps_set_pageblock_skip(m, b, false);
+	reset_cached_positions(m, z);
+	z->compact_blockskip_flush = false;
+}
+
+/* ---- fragmentation score (proactive compaction) ------------------------------------------ */
+
+/* extfrag_for_order at COMPACTION_HPAGE_ORDER, percent. */
+static unsigned fragmentation_score_zone(const PsMachine *m, const PsZone *z)
+{
+	unsigned order = m->spec.thp_built ? MIN(m->spec.thp_order, m->max_order)
+					   : m->pageblock_order;
+	uint64_t free_pages = 0, suitable = 0;
+
+	for (unsigned o = 0; o < m->nr_orders; o++) {
+		free_pages += z->free_area[o].nr_free << o;
+		if (o >= order)
+			suitable += z->free_area[o].nr_free << (o - order);
+	}
+	if (!free_pages)
+		return 0;
+	return (unsigned)((free_pages - (suitable << order)) * 100 / free_pages);
+}
+
+unsigned ps_compaction_score_node(const PsMachine *m, int node)
+{
+	uint64_t node_present = 0;
+	unsigned score = 0;
+
+	for (int t = 0; t < PS_MAX_NR_ZONES; t++)
+		node_present += m->zones[node * PS_MAX_NR_ZONES + t].present;
+	for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
+		const PsZone *z = &m->zones[node * PS_MAX_NR_ZONES + t];
+
+		if (ps_zone_populated(z))
+			score += (unsigned)(z->present * fragmentation_score_zone(m, z) /
+					    (node_present + 1));
+	}
+	return score;
+}
+
+/* fragmentation_score_wmark: low = 100 - proactiveness, high a little above. */
+static unsigned fragmentation_score_wmark(const PsMachine *m, bool low)
+{
+	unsigned wmark_low = 100u - (unsigned)CLAMP(m->sysctl.compaction_proactiveness, 0, 100);
+	unsigned leeway = MIN(10u, wmark_low / 2);
+
+	return low ? wmark_low : MIN(wmark_low + leeway, 100u);
+}
+
+/* ---- the free scanner ---------------------------------------------------------------------- */
+
+static void add_cost(PsMachine *m, PsCompactControl *cc, uint64_t migrate_scanned,
+		     uint64_t free_scanned, uint64_t isolated)
+{
+	const PsReclaimConfig *rc = costs_of(m);
+
+	cc->total_migrate_scanned += migrate_scanned;
+	cc->total_free_scanned += free_scanned;
+	cc->nr_isolated += isolated;
+	cc->cost_ns += (migrate_scanned + free_scanned) * rc->compact_scan_page_ns +
+		       isolated * rc->compact_isolate_page_ns;
+}
+
+static void isolate_one_free(PsMachine *m, PsCompactControl *cc, ps_pfn_t pfn, unsigned order,
+			     uint64_t *isolated)
+{
+	uint64_t n = ps_isolate_free_page(m, cc->zone, pfn, order);
+	PsCompactBlock b = {pfn, order};
+
+	if (!n)
+		return;
+	g_array_append_val(cc->freepages, b);
+	cc->nr_freepages += n;
+	*isolated += n;
+}
+
+/*
+ * suitable_migration_target: not a block already free at the target order (that is what we are
+ * building), and a MOVABLE block unless any block will do. Reserves and isolation are never
+ * targets here.
+ */
+static bool suitable_migration_target(PsMachine *m, const PsCompactControl *cc, ps_pfn_t block)
+{
+	enum ps_migratetype mt = ps_pageblock_mt(m, block);
+	unsigned target = cc->order > 0 ? (unsigned)cc->order : m->pageblock_order;
+
+	if (block >= cc->zone->start_pfn && ps_page_state(m, block) == PS_PAGE_BUDDY &&
+	    ps_page_order(m, block) >= target)
+		return false;
+	if (mt == PS_MT_HIGHATOMIC || mt == PS_MT_ISOLATE)
+		return false;
+	return cc->ignore_block_suitable || mt == PS_MT_MOVABLE;
+}
+
+/*
+ * isolate_freepages_block over [from, to) of one pageblock, stopping once enough targets are
+ * held. Returns where it stopped (to when the block was finished).
+ */
+static ps_pfn_t isolate_freepages_block(PsMachine *m, PsCompactControl *cc, ps_pfn_t from,
+					ps_pfn_t to, uint64_t *isolated)
+{
+	uint64_t scanned = 0;
+	ps_pfn_t p = from;
+
+	while (p < to) {
+		enum ps_page_state st = ps_page_state(m, p);
+		unsigned o = ps_page_order(m, p);
+
+		if (st == PS_PAGE_BUDDY) {
+			scanned++;
+			isolate_one_free(m, cc, p, o, isolated);
+			p += 1u << o;
+			if (cc->nr_freepages >= cc->nr_migratepages)
+				break;
+			continue;
+		}
+		if (st == PS_PAGE_ALLOCATED || st == PS_PAGE_PCP) {
+			scanned += 1ull << o;
+			p += 1u << o;
+			continue;
+		}
+		scanned++;
+		p++;
+	}
+	add_cost(m, cc, 0, scanned, 0);
+	return MIN(p, to);
+}
+
+/*
+ * fast_isolate_freepages: before the linear scan, look on the MOVABLE free lists below the target
+ * order for a block in the top quarter of the range between the scanners (else the highest one
+ * in the top half), and take it with the other free pages of its pageblock.
+ */
+static void fast_isolate_freepages(PsMachine *m, PsCompactControl *cc, uint64_t *isolated)
+{
+	ps_pfn_t distance, low_pfn, min_pfn, top;
+
+	if (cc->order <= 0 || cc->ignore_skip_hint || cc->free_pfn <= cc->migrate_pfn)
+		return;
+	distance = cc->free_pfn - cc->migrate_pfn;
+	low_pfn = pageblock_start(m, cc->free_pfn - (distance >> 2));
+	min_pfn = pageblock_start(m, cc->free_pfn - (distance >> 1));
+	top = cc->free_pfn + (ps_pfn_t)m->pageblock_nr_pages;
+	for (int order = cc->order - 1; order >= 0 && cc->nr_freepages < cc->nr_migratepages;
+	     order--) {
+		const PsList *l = &cc->zone->free_area[order].list[PS_MT_MOVABLE];
+		ps_pfn_t found = PS_PFN_NONE, high = PS_PFN_NONE;
+		unsigned scanned = 0;
+
+		for (ps_pfn_t pfn = l->head; pfn != PS_PFN_NONE && scanned < PS_COMPACT_CLUSTER_MAX;
+		     pfn = m->map.next[pfn - m->map.base_pfn], scanned++) {
+			if (pfn < min_pfn || pfn >= top || ps_pageblock_skip(m, pfn))
+				continue;
+			if (pfn >= low_pfn) {
+				found = pfn;
+				break;
+			}
+			if (high == PS_PFN_NONE || pfn > high)
+				high = pfn;
+		}
+		add_cost(m, cc, 0, scanned, 0);
+		if (found == PS_PFN_NONE)
+			found = high;
+		if (found == PS_PFN_NONE)
+			continue;
+		{
+			/* fast_isolate_around: the rest of that pageblock too. */
+			ps_pfn_t b = MAX(pageblock_start(m, found), cc->zone->start_pfn);
+			ps_pfn_t e = MIN(pageblock_start(m, found) + (ps_pfn_t)m->pageblock_nr_pages,
+					 ps_zone_end_pfn(cc->zone));
+
+			isolate_one_free(m, cc, found, (unsigned)order, isolated);
+			isolate_freepages_block(m, cc, b, e, isolated);
+		}
+	}
+}
+
+/* isolate_freepages: the linear scanner, from the zone's end down towards the migrate scanner. */
+static void isolate_freepages(PsMachine *m, PsCompactControl *cc)
+{
+	PsZone *z = cc->zone;
+	uint64_t isolated = 0;
+	/* Never below the block the migrate scanner is in. */
+	ps_pfn_t low = pageblock_start(m, cc->migrate_pfn) + (ps_pfn_t)m->pageblock_nr_pages;
+	ps_pfn_t block = cc->free_pfn;
+
+	fast_isolate_freepages(m, cc, &isolated);
+	while (cc->nr_freepages < cc->nr_migratepages && block >= low) {
+		ps_pfn_t start = MAX(block, z->start_pfn);
+		ps_pfn_t end = MIN(block + (ps_pfn_t)m->pageblock_nr_pages, ps_zone_end_pfn(z));
+		ps_pfn_t from = cc->free_resume ? cc->free_resume : start;
+		uint64_t before = isolated;
+		ps_pfn_t stopped;
+
+		if ((!cc->ignore_skip_hint && ps_pageblock_skip(m, block)) ||
+		    !suitable_migration_target(m, cc, block)) {
+			cc->free_resume = 0;
+			if (block < (ps_pfn_t)m->pageblock_nr_pages)
+				break;
+			block -= (ps_pfn_t)m->pageblock_nr_pages;
+			continue;
+		}
+		stopped = isolate_freepages_block(m, cc, from, end, &isolated);
+		if (stopped < end) {
+			/* Enough targets: resume inside this block next time. */
+			cc->free_resume = stopped;
+			break;
+		}
+		cc->free_resume = 0;
+		if (isolated == before && from == start)
+			ps_set_pageblock_skip(m, block, true);
+		if (block < (ps_pfn_t)m->pageblock_nr_pages)
+			break;
+		block -= (ps_pfn_t)m->pageblock_nr_pages;
+	}
+	cc->free_pfn = block;
+	add_cost(m, cc, 0, 0, isolated);
+	m->vm_events[PS_COMPACT_ISOLATED] += isolated;
+}
+
+/*
+ * compaction_alloc: the smallest isolated free block that holds `order`, split so the unused
+ * halves stay isolated. Scans for more when none is held.
+ */
+static ps_pfn_t compaction_alloc(PsMachine *m, PsCompactControl *cc, unsigned order)
+{
+	int best = -1;
+	PsCompactBlock b;
+
+	for (int pass = 0; pass < 2 && best < 0; pass++) {
+		if (pass == 1)
+			isolate_freepages(m, cc);
+		for (guint i = 0; i < cc->freepages->len; i++) {
+			const PsCompactBlock *f = &g_array_index(cc->freepages, PsCompactBlock, i);
+
+			if (f->order >= order &&
+			    (best < 0 ||
+			     f->order < g_array_index(cc->freepages, PsCompactBlock, best).order))
+				best = (int)i;
+		}
+	}
+	if (best < 0)
+		return PS_PFN_NONE;
+	b = g_array_index(cc->freepages, PsCompactBlock, best);
+	g_array_remove_index_fast(cc->freepages, (guint)best);
+	while (b.order > order) {
+		PsCompactBlock upper;
+
+		b.order--;
+		upper.pfn = b.pfn + (1u << b.order);
+		upper.order = b.order;
+		g_array_append_val(cc->freepages, upper);
+	}
+	cc->nr_freepages -= 1ull << order;
+	return b.pfn;
+}
+
+/* release_free_list: unused targets go back to the buddy. */
+static void release_freepages(PsMachine *m, PsCompactControl *cc)
+{
+	for (guint i = 0; i < cc->freepages->len; i++) {
+		const PsCompactBlock *f = &g_array_index(cc->freepages, PsCompactBlock, i);
+
+		ps_buddy_free(m, cc->zone, f->pfn, f->order, PS_FPI_TO_TAIL);
+	}
+	g_array_set_size(cc->freepages, 0);
+	cc->nr_freepages = 0;
+}
+
+/* ---- the migrate scanner and migration ------------------------------------------------------ */
+
+static bool host_tracks_owners(PsMachine *m)
+{
+	PsPolicy *p = ps_policy_of(m);
+
+	return p && p->host.migrated;
+}
+
+/* skip_isolation_on_order: nothing as large as the target (it would not help), nor a pageblock. */
+static bool skip_isolation_on_order(const PsMachine *m, unsigned order, int target_order)
+{
+	if (target_order >= 0 && order >= (unsigned)target_order)
+		return true;
+	return order >= m->pageblock_order;
+}
+
+/* suitable_migration_source: async direct compaction stays in blocks of the request's type. */
+static bool suitable_migration_source(const PsMachine *m, const PsCompactControl *cc,
+				      ps_pfn_t block)
+{
+	enum ps_migratetype mt;
+
+	if (cc->mode != PS_MIGRATE_ASYNC || !cc->direct_compaction)
+		return true;
+	mt = ps_pageblock_mt(m, block);
+	if (cc->migratetype == PS_MT_MOVABLE)
+		return mt == PS_MT_MOVABLE;
+	return mt == cc->migratetype;
+}
+
+/* isolate_migratepages_block over [from, to): up to COMPACT_CLUSTER_MAX pages. */
+static ps_pfn_t isolate_migratepages_block(PsMachine *m, PsCompactControl *cc, ps_pfn_t from,
+					   ps_pfn_t to)
+{
+	bool tracked = host_tracks_owners(m);
+	uint64_t scanned = 0, isolated = 0;
+	ps_pfn_t p = from;
+
+	while (p < to) {
+		enum ps_page_state st = ps_page_state(m, p);
+		unsigned o = ps_page_order(m, p);
+		PsCompactBlock b = {p, o};
+
+		if (st == PS_PAGE_RESERVED || st == PS_PAGE_TAIL) {
+			scanned++;
+			p++;
+			continue;
+		}
+		scanned += 1ull << o;
+		p += 1u << o;
+		if (st != PS_PAGE_ALLOCATED || !ps_page_movable(m, b.pfn) ||
+		    skip_isolation_on_order(m, o, cc->order))
+			continue;
+		if (tracked && ps_page_owner(m, b.pfn) == PS_PFN_NONE)
+			continue; /* nobody to tell that it moved: treat as pinned */
+		g_array_append_val(cc->migratepages, b);
+		cc->nr_migratepages += 1ull << o;
+		isolated += 1ull << o;
+		if (cc->nr_migratepages >= PS_COMPACT_CLUSTER_MAX)
+			break;
+	}
+	add_cost(m, cc, scanned, 0, isolated);
+	m->vm_events[PS_COMPACT_ISOLATED] += isolated;
+	return MIN(p, to);
+}
+
+/* isolate_migratepages: the next pageblock(s) up from migrate_pfn until something is isolated. */
+static bool isolate_migratepages(PsMachine *m, PsCompactControl *cc)
+{
+	PsZone *z = cc->zone;
+	ps_pfn_t low = MAX(cc->migrate_pfn, z->start_pfn);
+
+	while (pageblock_start(m, low) < cc->free_pfn) {
+		ps_pfn_t block = pageblock_start(m, low);
+		ps_pfn_t end = MIN(block + (ps_pfn_t)m->pageblock_nr_pages, ps_zone_end_pfn(z));
+		bool fresh = low == MAX(block, z->start_pfn);
+		uint64_t before = cc->nr_migratepages;
+
+		if ((!cc->ignore_skip_hint && ps_pageblock_skip(m, block)) ||
+		    !suitable_migration_source(m, cc, block)) {
+			low = end;
+			continue;
+		}
+		low = isolate_migratepages_block(m, cc, low, end);
+		if (cc->nr_migratepages > before)
+			break;
+		/* A whole block that yielded nothing is skipped until the hints are reset. */
+		if (fresh && low >= end)
+			ps_set_pageblock_skip(m, block, true);
+	}
+	cc->migrate_pfn = low;
+	return cc->nr_migratepages > 0;
+}
+
+/* migrate_pages: each isolated folio to a target from compaction_alloc; the old pages freed. */
+static void migrate_pages(PsMachine *m, PsCompactControl *cc)
+{
+	const PsReclaimConfig *rc = costs_of(m);
+	PsPolicy *p = ps_policy_of(m);
+	PsZone *z = cc->zone;
+
+	for (guint i = 0; i < cc->migratepages->len; i++) {
+		PsCompactBlock b = g_array_index(cc->migratepages, PsCompactBlock, i);
+		uint64_t pages = 1ull << b.order;
+		uint32_t owner = ps_page_owner(m, b.pfn);
+		ps_pfn_t dst;
+
+		/* Captured already: the rest is put back unmoved. */
+		if (m->capture && m->capture->pfn != PS_PFN_NONE)
+			continue;
+		dst = compaction_alloc(m, cc, b.order);
+		if (dst == PS_PFN_NONE) {
+			cc->nr_migrate_failed += pages;
+			m->vm_events[PS_PGMIGRATE_FAIL] += pages;
+			continue;
+		}
+		ps_page_mark_allocated(m, z, dst, b.order);
+		ps_page_set_movable(m, dst, true);
+		ps_page_set_owner(m, dst, owner);
+		if (p && p->host.migrated && owner != PS_PFN_NONE)
+			p->host.migrated(p->host.data, owner, b.pfn, dst);
+		/* The old folio is freed; a direct compactor may capture what it merges into. */
+		g_assert(z->nr_allocated >= pages);
+		z->nr_allocated -= pages;
+		m->vm_events[PS_PGFREE] += pages;
+		ps_buddy_free(m, z, b.pfn, b.order, PS_FPI_NONE);
+		cc->nr_migrated += pages;
+		m->vm_events[PS_PGMIGRATE_SUCCESS] += pages;
+		cc->cost_ns += pages * rc->compact_migrate_page_ns +
+			       ((pages * m->page_size) >> 10) * rc->compact_copy_kib_ns;
+	}
+	g_array_set_size(cc->migratepages, 0);
+	cc->nr_migratepages = 0;
+}
+
+/* ---- compact_zone ------------------------------------------------------------------------- */
+
+static bool scanners_met(const PsMachine *m, const PsCompactControl *cc)
+{
+	return (cc->free_pfn >> m->pageblock_order) <= (cc->migrate_pfn >> m->pageblock_order);
+}
+
+/* A free block of the request's type, or one a fallback would claim, at the order or above. */
+static bool suitable_page_free(const PsMachine *m, const PsZone *z, unsigned order,
+			       enum ps_migratetype mt)
+{
+	for (unsigned o = order; o < m->nr_orders; o++) {
+		const PsFreeArea *area = &z->free_area[o];
+		bool claimable;
+
+		if (!area->nr_free)
+			continue;
+		if (area->list[mt].head != PS_PFN_NONE)
+			return true;
+		if (mt >= PS_MT_PCPTYPES)
+			continue;
+		/* find_suitable_fallback(claimable): only where a claim would be attempted. */
+		claimable = o >= m->pageblock_order || o >= m->pageblock_order / 2 ||
+			    mt != PS_MT_MOVABLE || m->sysctl.page_group_by_mobility_disabled;
+		if (!claimable)
+			continue;
+		for (int i = 0; i < PS_MT_PCPTYPES - 1; i++)
+			if (area->list[fallbacks[mt][i]].head != PS_PFN_NONE)
+				return true;
+	}
+	return false;
+}
+
+/* __compact_finished */
+static enum ps_compact_result compact_finished(PsMachine *m, PsCompactControl *cc)
+{
+	PsZone *z = cc->zone;
+
+	if (scanners_met(m, cc)) {
+		reset_cached_positions(m, z);
+		/* Direct compaction leaves skip bits for kswapd to clear when it sleeps. */
+		if (cc->direct_compaction)
+			z->compact_blockskip_flush = true;
+		return cc->whole_zone ? PS_COMPACT_RES_COMPLETE : PS_COMPACT_RES_PARTIAL_SKIPPED;
+	}
+	if (cc->proactive_compaction) {
+		if (ps_kswapd_active(ps_policy_of(m), z->node))
+			return PS_COMPACT_RES_PARTIAL_SKIPPED;
+		return fragmentation_score_zone(m, z) > fragmentation_score_wmark(m, true)
+			   ? PS_COMPACT_RES_CONTINUE
+			   : PS_COMPACT_RES_SUCCESS;
+	}
+	if (cc->order < 0)
+		return PS_COMPACT_RES_CONTINUE;
+	/* Always finish a pageblock once started: fewer fallbacks later. */
+	if (cc->migrate_pfn & (ps_pfn_t)(m->pageblock_nr_pages - 1))
+		return PS_COMPACT_RES_CONTINUE;
+	if (suitable_page_free(m, z, (unsigned)cc->order, cc->migratetype))
+		return PS_COMPACT_RES_SUCCESS;
+	return PS_COMPACT_RES_CONTINUE;
+}
+
+enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
+{
+	PsZone *z = cc->zone;
+	ps_pfn_t start = z->start_pfn, end = ps_zone_end_pfn(z);
+	bool sync = cc->mode != PS_MIGRATE_ASYNC;
+	enum ps_compact_result ret;
+
+	if (cc->order >= 0) {
+		ret = ps_compaction_suit_allocation_order(m, z, cc->order, cc->highest_zoneidx,
+							  cc->alloc_flags, !sync);
+		if (ret != PS_COMPACT_RES_CONTINUE)
+			return ret;
+	}
+	if (ps_compaction_restarting(z, cc->order))
+		ps_reset_isolation_suitable(m, z);
+
+	if (cc->whole_zone) {
+		cc->migrate_pfn = start;
+		cc->free_pfn = pageblock_start(m, end - 1);
+	} else {
+		cc->migrate_pfn = z->compact_cached_migrate_pfn[sync];
+		cc->free_pfn = z->compact_cached_free_pfn;
+		if (cc->free_pfn < start || cc->free_pfn >= end || !cc->free_pfn) {
+			cc->free_pfn = pageblock_start(m, end - 1);
+			z->compact_cached_free_pfn = cc->free_pfn;
+		}
+		if (cc->migrate_pfn < start || cc->migrate_pfn >= end) {
+			cc->migrate_pfn = start;
+			z->compact_cached_migrate_pfn[0] = z->compact_cached_migrate_pfn[1] = start;
+		}
+		if (cc->migrate_pfn == start)
+			cc->whole_zone = true;
+	}
+	cc->free_resume = 0;
+	cc->freepages = g_array_new(FALSE, FALSE, sizeof(PsCompactBlock));
+	cc->migratepages = g_array_new(FALSE, FALSE, sizeof(PsCompactBlock));
+	cc->nr_freepages = cc->nr_migratepages = 0;
+
+	while ((ret = compact_finished(m, cc)) == PS_COMPACT_RES_CONTINUE) {
+		if (!isolate_migratepages(m, cc))
+			continue; /* the scanner moved up to the free scanner: met next round */
+		migrate_pages(m, cc);
+		if (cc->capc && cc->capc->pfn != PS_PFN_NONE) {
+			ret = PS_COMPACT_RES_SUCCESS;
+			break;
+		}
+	}
+	/* Folios isolated but not moved (capture ended the run) stay where they are. */
+	g_array_set_size(cc->migratepages, 0);
+	cc->nr_migratepages = 0;
+	release_freepages(m, cc);
+	if (ret != PS_COMPACT_RES_COMPLETE && ret != PS_COMPACT_RES_PARTIAL_SKIPPED) {
+		/* Resume here next time (async and sync keep separate migrate positions). */
+		z->compact_cached_free_pfn = cc->free_pfn;
+		if (cc->migrate_pfn > z->compact_cached_migrate_pfn[sync])
+			z->compact_cached_migrate_pfn[sync] = cc->migrate_pfn;
+		if (sync && cc->migrate_pfn > z->compact_cached_migrate_pfn[0])
+			z->compact_cached_migrate_pfn[0] = cc->migrate_pfn;
+	}
+	g_array_free(cc->freepages, TRUE);
+	g_array_free(cc->migratepages, TRUE);
+	cc->freepages = cc->migratepages = NULL;
+	m->vm_events[PS_COMPACT_MIGRATE_SCANNED] += cc->total_migrate_scanned;
+	m->vm_events[PS_COMPACT_FREE_SCANNED] += cc->total_free_scanned;
+	return ret;
+}
+
+/* ---- direct compaction --------------------------------------------------------------------- */
+
+static bool zone_allowed(const PsZone *z, const PsAllocContext *ac)
+{
+	return (int)z->type <= (int)ac->highest_zoneidx &&
+	       (!ac->nodemask || (ac->nodemask & (1ull << z->node))) && ps_zone_populated(z);
+}
+
+/* compact_zone_order + try_to_compact_pages */
+static enum ps_compact_result try_to_compact_pages(PsMachine *m, const PsAllocContext *ac,
+						   unsigned alloc_flags,
+						   enum ps_compact_priority prio,
+						   ps_pfn_t *captured, int *captured_zone,
+						   uint64_t *cost_ns)
+{
+	enum ps_compact_result rc = PS_COMPACT_RES_SKIPPED;
+
+	if (!(ac->gfp & PS_GFP_IO))
+		return PS_COMPACT_RES_SKIPPED;
+	for (int i = 0; i < ac->zonelist->nr; i++) {
+		PsZone *z = &m->zones[ac->zonelist->zones[i]];
+		PsCaptureControl capc = {.zone = z, .order = ac->order, .pfn = PS_PFN_NONE};
+		PsCompactControl cc = {
+		    .zone = z,
+		    .order = (int)ac->order,
+		    .migratetype = ps_gfp_migratetype(ac->gfp),
+		    .mode = prio == PS_COMPACT_PRIO_ASYNC ? PS_MIGRATE_ASYNC : PS_MIGRATE_SYNC_LIGHT,
+		    .alloc_flags = alloc_flags,
+		    .highest_zoneidx = ac->highest_zoneidx,
+		    .direct_compaction = true,
+		    .whole_zone = prio == PS_COMPACT_PRIO_SYNC_FULL,
+		    .ignore_skip_hint = prio == PS_COMPACT_PRIO_SYNC_FULL,
+		    .ignore_block_suitable = prio == PS_COMPACT_PRIO_SYNC_FULL,
+		    .capc = &capc,
+		};
+		enum ps_compact_result status;
+
+		if (!zone_allowed(z, ac))
+			continue;
+		if (prio > PS_COMPACT_PRIO_SYNC_FULL && ps_compaction_deferred(z, (int)ac->order)) {
+			rc = MAX(rc, PS_COMPACT_RES_DEFERRED);
+			continue;
+		}
+		m->capture = &capc;
+		status = ps_compact_zone(m, &cc);
+		m->capture = NULL;
+		*cost_ns += cc.cost_ns;
+		if (capc.pfn != PS_PFN_NONE) {
+			*captured = capc.pfn;
+			*captured_zone = z->idx;
+			status = PS_COMPACT_RES_SUCCESS;
+		}
+		rc = MAX(rc, status);
+		if (status == PS_COMPACT_RES_SUCCESS) {
+			ps_compaction_defer_reset(z, (int)ac->order, false);
+			break;
+		}
+		/* A failed sync run defers this zone for a while. */
+		if (prio != PS_COMPACT_PRIO_ASYNC &&
+		    (status == PS_COMPACT_RES_COMPLETE || status == PS_COMPACT_RES_PARTIAL_SKIPPED))
+			ps_defer_compaction(z, (int)ac->order);
+	}
+	return rc;
+}
+
+ps_pfn_t ps_alloc_direct_compact(PsMachine *m, const PsAllocContext *ac, unsigned alloc_flags,
+				 enum ps_compact_priority prio, enum ps_compact_result *result,
+				 PsAllocOutcome *out)
+{
+	PsPolicy *p = ps_policy_of(m);
+	ps_pfn_t pfn = PS_PFN_NONE;
+	int zone = -1;
+	uint64_t cost = 0;
+
+	*result = PS_COMPACT_RES_SKIPPED;
+	if (!ac->order || !p->rc.compaction)
+		return PS_PFN_NONE;
+	*result = try_to_compact_pages(m, ac, alloc_flags, prio, &pfn, &zone, &cost);
+	out->slow_ns += cost;
+	if (*result == PS_COMPACT_RES_SKIPPED)
+		return PS_PFN_NONE;
+	out->direct_compact = true;
+	m->vm_events[PS_COMPACT_STALL]++;
+	if (pfn != PS_PFN_NONE) {
+		/* The captured block is already marked allocated; account it as rmqueue would. */
+		PsZone *z = &m->zones[zone];
+
+		m->vm_events[PS_PGALLOC_DMA + z->type] += 1ull << ac->order;
+		z->numa_stat[PS_NUMA_HIT]++;
+		z->numa_stat[z->node == m->spec.cpu_node[ac->cpu] ? PS_NUMA_LOCAL
+								   : PS_NUMA_OTHER]++;
+		out->zone = zone;
+	} else {
+		pfn = ps_get_page_from_freelist(m, ac, alloc_flags, out);
+	}
+	if (pfn != PS_PFN_NONE) {
+		PsZone *z = &m->zones[out->zone];
+
+		z->compact_blockskip_flush = false;
+		ps_compaction_defer_reset(z, (int)ac->order, true);
+		m->vm_events[PS_COMPACT_SUCCESS]++;
+		out->path = PS_PATH_COMPACTION;
+		return pfn;
+	}
+	m->vm_events[PS_COMPACT_FAIL]++;
+	return PS_PFN_NONE;
+}
+
+bool ps_should_compact_retry(PsPolicy *p, const PsAllocContext *ac, unsigned alloc_flags,
+			     enum ps_compact_result result, enum ps_compact_priority *prio,
+			     int *retries)
+{
+	PsMachine *m = p->m;
+	int max_retries = PS_MAX_COMPACT_RETRIES;
+	enum ps_compact_priority min_priority;
+
+	/* Not built: the slow path never asks (gfp_compaction_allowed is false). */
+	if (!ac->order || !p->rc.compaction)
+		return false;
+	if (result == PS_COMPACT_RES_SKIPPED) {
+		/* compaction_zonelist_suitable: would reclaim give compaction its targets? */
+		for (int i = 0; i < ac->zonelist->nr; i++) {
+			const PsZone *z = &m->zones[ac->zonelist->zones[i]];
+			int64_t available;
+
+			if (!zone_allowed(z, ac))
+				continue;
+			available = z->vm_stat[PS_NR_FREE_PAGES] +
+				    (int64_t)(ps_zone_reclaimable_pages(p, z) / ac->order);
+			if (compaction_suitable_mark(m, z, (int)ac->order, ac->highest_zoneidx,
+						     available))
+				return true;
+		}
+		return false;
+	}
+	if (result == PS_COMPACT_RES_SUCCESS) {
+		/* A block formed but someone else took it: retry a few times. */
+		if (ac->order > PS_PAGE_ALLOC_COSTLY_ORDER)
+			max_retries /= 4;
+		if (++*retries <= max_retries)
+			return true;
+	}
+	min_priority = ac->order > PS_PAGE_ALLOC_COSTLY_ORDER ? PS_COMPACT_PRIO_SYNC_LIGHT
+							      : PS_COMPACT_PRIO_SYNC_FULL;
+	if (*prio > min_priority) {
+		(*prio)--;
+		*retries = 0;
+		return true;
+	}
+	return false;
+}
+
+/* ---- compact_memory and kcompactd ------------------------------------------------------------ */
+
+/* compact_node: every populated zone of the node, whole zone, hints ignored. */
+static uint64_t compact_node(PsMachine *m, int node, bool proactive, bool daemon)
+{
+	uint64_t cost = 0;
+
+	for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
+		PsZone *z = ps_machine_zone(m, node, (enum ps_zone_type)t);
+		PsCompactControl cc = {
+		    .zone = z,
+		    .order = -1,
+		    .migratetype = PS_MT_UNMOVABLE, /* GFP_KERNEL */
+		    .mode = proactive ? PS_MIGRATE_SYNC_LIGHT : PS_MIGRATE_SYNC,
+		    .alloc_flags = PS_ALLOC_WMARK_MIN,
+		    .highest_zoneidx = t,
+		    .whole_zone = true,
+		    .ignore_skip_hint = true,
+		    .proactive_compaction = proactive,
+		};
+
+		if (!ps_zone_populated(z))
+			continue;
+		ps_compact_zone(m, &cc);
+		cost += cc.cost_ns;
+		if (daemon) {
+			m->vm_events[PS_COMPACT_DAEMON_MIGRATE_SCANNED] += cc.total_migrate_scanned;
+			m->vm_events[PS_COMPACT_DAEMON_FREE_SCANNED] += cc.total_free_scanned;
+		}
+	}
+	return cost;
+}
+
+uint64_t ps_compact_memory(PsMachine *m)
+{
+	PsPolicy *p = ps_policy_of(m);
+	uint64_t cost = 0;
+
+	if (p && !p->rc.compaction)
+		return 0;
+	for (int n = 0; n < m->nr_nodes; n++)
+		cost += compact_node(m, n, false, false);
+	return cost;
+}
+
+void ps_reset_node_isolation_suitable(PsPolicy *p, int node)
+{
+	for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
+		PsZone *z = ps_machine_zone(p->m, node, (enum ps_zone_type)t);
+
+		if (ps_zone_populated(z) && z->compact_blockskip_flush)
+			ps_reset_isolation_suitable(p->m, z);
+	}
+}
+
+static void kcompactd_schedule(PsPolicy *p, int node, uint64_t at)
+{
+	PsKcompactd *k = &p->kcompactd[node];
+
+	k->gen++;
+	ps_engine_schedule(p->e, at, p->ev_kcompactd, (uint32_t)node, k->gen);
+}
+
+/* kcompactd_node_suitable: some zone would benefit from compaction at the recorded order. */
+static bool kcompactd_node_suitable(PsPolicy *p, int node)
+{
+	PsKcompactd *k = &p->kcompactd[node];
+
+	for (int t = 0; t <= k->highest_zoneidx && t < PS_MAX_NR_ZONES; t++) {
+		const PsZone *z = ps_machine_zone(p->m, node, (enum ps_zone_type)t);
+
+		if (ps_zone_populated(z) &&
+		    ps_compaction_suit_allocation_order(p->m, z, (int)k->max_order, t,
+							PS_ALLOC_WMARK_MIN,
+							false) == PS_COMPACT_RES_CONTINUE)
+			return true;
+	}
+	return false;
+}
+
+void ps_wakeup_kcompactd(PsPolicy *p, int node, unsigned order, int highest_zoneidx)
+{
+	PsKcompactd *k;
+
+	if (!order || !p || !p->rc.compaction)
+		return;
+	k = &p->kcompactd[node];
+	if (k->max_order < order)
+		k->max_order = order;
+	if (k->highest_zoneidx > highest_zoneidx)
+		k->highest_zoneidx = highest_zoneidx;
+	if (!k->sleeping || !kcompactd_node_suitable(p, node))
+		return;
+	{
+		static const char *const keys[] = {"node", "order", NULL};
+		int64_t vals[2] = {node, order};
+
+		ps_host_event(p, "kcompactd_wake", keys, vals);
+	}
+	k->sleeping = false;
+	kcompactd_schedule(p, node, MAX(ps_engine_now(p->e), k->busy_until));
+}
+
+/* kcompactd_do_work: the recorded order on each zone up to the recorded highest. */
+static uint64_t kcompactd_do_work(PsPolicy *p, int node)
+{
+	PsMachine *m = p->m;
+	PsKcompactd *k = &p->kcompactd[node];
+	int order = (int)k->max_order, highest = k->highest_zoneidx;
+	uint64_t cost = 0;
+
+	m->vm_events[PS_COMPACT_DAEMON_WAKE]++;
+	for (int t = 0; t <= highest && t < PS_MAX_NR_ZONES; t++) {
+		PsZone *z = ps_machine_zone(m, node, (enum ps_zone_type)t);
+		PsCompactControl cc = {
+		    .zone = z,
+		    .order = order,
+		    .migratetype = PS_MT_UNMOVABLE, /* GFP_KERNEL */
+		    .mode = PS_MIGRATE_SYNC_LIGHT,
+		    .alloc_flags = PS_ALLOC_WMARK_MIN,
+		    .highest_zoneidx = highest,
+		};
+		enum ps_compact_result status;
+
+		if (!ps_zone_populated(z) || ps_compaction_deferred(z, order))
+			continue;
+		if (ps_compaction_suit_allocation_order(m, z, order, t, PS_ALLOC_WMARK_MIN, false) !=
+		    PS_COMPACT_RES_CONTINUE)
+			continue;
+		status = ps_compact_zone(m, &cc);
+		cost += cc.cost_ns;
+		if (status == PS_COMPACT_RES_SUCCESS) {
+			ps_compaction_defer_reset(z, order, false);
+		} else if (status == PS_COMPACT_RES_PARTIAL_SKIPPED || status == PS_COMPACT_RES_COMPLETE) {
+			ps_pcp_drain_all(m, z);
+			ps_defer_compaction(z, order);
+		}
+		m->vm_events[PS_COMPACT_DAEMON_MIGRATE_SCANNED] += cc.total_migrate_scanned;
+		m->vm_events[PS_COMPACT_DAEMON_FREE_SCANNED] += cc.total_free_scanned;
+	}
+	/* Done until the next wake, whatever the outcome. */
+	if ((int)k->max_order <= order)
+		k->max_order = 0;
+	if (k->highest_zoneidx >= highest)
+		k->highest_zoneidx = PS_MAX_NR_ZONES - 1;
+	return cost;
+}
+
+/* should_proactive_compact_node */
+static bool should_proactive_compact_node(PsPolicy *p, int node)
+{
+	if (!p->m->sysctl.compaction_proactiveness || ps_kswapd_active(p, node))
+		return false;
+	return ps_compaction_score_node(p->m, node) > fragmentation_score_wmark(p->m, false);
+}
+
+/*
+ * One pass of kcompactd's loop: either it was woken (work requested) or its timeout expired
+ * (proactive check). It then waits again, busy until its work's cost has passed.
+ */
+static void on_kcompactd(PsEngine *e, const PsEvent *ev, void *data)
+{
+	PsPolicy *p = data;
+	int node = (int)ev->arg0;
+	PsKcompactd *k = &p->kcompactd[node];
+	uint64_t cost = 0, timeout = HPAGE_FRAG_CHECK_INTERVAL_NS;
+
+	if (ev->arg1 != k->gen)
+		return; /* superseded by a wake-up */
+	if (k->max_order) {
+		cost = kcompactd_do_work(p, node);
+	} else if (should_proactive_compact_node(p, node)) {
+		unsigned prev = ps_compaction_score_node(p->m, node), score;
+
+		cost = compact_node(p->m, node, true, true);
+		k->proactive_runs++;
+		score = ps_compaction_score_node(p->m, node);
+		/* No progress: back off for 2^COMPACT_MAX_DEFER_SHIFT intervals. */
+		if (score >= prev)
+			timeout <<= PS_COMPACT_MAX_DEFER_SHIFT;
+	}
+	k->busy_ns += cost;
+	k->busy_until = ps_engine_now(e) + cost;
+	k->timeout_ns = timeout;
+	if (k->max_order) {
+		/* Woken again while working: run once more when this work is done. */
+		kcompactd_schedule(p, node, ps_engine_now(e) + MAX(cost, 1000u));
+		return;
+	}
+	k->sleeping = true;
+	kcompactd_schedule(p, node, ps_engine_now(e) + cost + timeout);
+}
+
+void ps_kcompactd_init(PsPolicy *p)
+{
+	p->ev_kcompactd = ps_engine_register(p->e, "kcompactd", on_kcompactd, p);
+	for (int n = 0; n < p->m->nr_nodes; n++) {
+		PsKcompactd *k = &p->kcompactd[n];
+
+		k->highest_zoneidx = PS_MAX_NR_ZONES - 1;
+		k->timeout_ns = HPAGE_FRAG_CHECK_INTERVAL_NS;
+		if (!p->rc.compaction)
+			continue;
+		k->sleeping = true;
+		kcompactd_schedule(p, n, ps_engine_now(p->e) + k->timeout_ns);
+	}
+}

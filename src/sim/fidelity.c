@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * fidelity.c - how far the model's own decisions are from what the kernel did on the same trace:
+ * allocator-internal counters produced by the simulation (PsMmHooks and the machine's counters)
+ * next to the same counters read from the recording's `observed` records.
+ *
+ * Counters and how each side is measured (both sides the same way where the kernel allows):
+ *   pcp_refills          sim: rmqueue_bulk calls from an empty pcp list (m->pcp_refills_total).
+ *                        observed: the kernel has no tracepoint for a refill, only one
+ *                        mm_page_alloc_zone_locked per block taken (percpu_refill=1); a refill
+ *                        is a run of such records on one cpu, same order and migratetype, with
+ *                        no other record of that cpu in between.
+ *   pcp_refill_pages     base pages of those blocks (sim: m->pcp_refill_pages_total).
+ *   direct_buddy_allocs  zone_locked with percpu_refill=0 (the tracepoint's definition: order
+ *                        not held by pcp lists or highatomic; both sides from the same hook).
+ *   pcp_drains           free_pcppages_bulk calls. observed: a run of mm_page_pcpu_drain records
+ *                        on one cpu with nothing else of that cpu in between. sim: a run of
+ *                        pcpu_drain hook calls with no allocation or free in between (the hook
+ *                        does not name the cpu, so drain_all_pages over both cpus counts once).
+ *   pcp_drain_pages      base pages of the drained blocks.
+ *   fallbacks            mm_page_alloc_extfrag; fragmenting_fallbacks: fallback_order below
+ *                        pageblock order.
+ *   compaction_runs      observed: mm_compaction_begin; sim: compact_stall + compact_daemon_wake
+ *                        (the model counts runs per request, not per zone).
+ *   kswapd_wakes         observed: mm_vmscan_kswapd_wake; sim: pageoutrun (balance_pgdat runs).
+ *   direct_reclaims      observed: mm_vmscan_direct_reclaim_begin; sim: allocstall, all zones.
+ * The ratio is simulated / observed (null when nothing was observed).
+ */
+#include "sim/sim-private.h"
+
+enum fid_counter {
+	FID_PCP_REFILLS,
+	FID_PCP_REFILL_PAGES,
+	FID_DIRECT_BUDDY,
+	FID_PCP_DRAINS,
+	FID_PCP_DRAIN_PAGES,
+	FID_FALLBACKS,
+	FID_FRAGMENTING,
+	FID_COMPACTION_RUNS,
+	FID_KSWAPD_WAKES,
+	FID_DIRECT_RECLAIMS,
+	FID_NR
+};
+
+static const char *const fid_names[FID_NR] = {
+    [FID_PCP_REFILLS] = "pcp_refills",		 [FID_PCP_REFILL_PAGES] = "pcp_refill_pages",
+    [FID_DIRECT_BUDDY] = "direct_buddy_allocs",	 [FID_PCP_DRAINS] = "pcp_drains",
+    [FID_PCP_DRAIN_PAGES] = "pcp_drain_pages",	 [FID_FALLBACKS] = "fallbacks",
+    [FID_FRAGMENTING] = "fragmenting_fallbacks", [FID_COMPACTION_RUNS] = "compaction_runs",
+    [FID_KSWAPD_WAKES] = "kswapd_wakes",	 [FID_DIRECT_RECLAIMS] = "direct_reclaims",
+};
+
+/* What the previous record of a cpu was, for grouping observed runs. */
+typedef struct {
+	int kind; /* 0 other, 1 refill block, 2 drain block */
+	int order, mt;
+} CpuLast;
+
+struct PsFidelity {
+	PsMachine *m;
+	uint64_t sim[FID_NR];
+	uint64_t obs[FID_NR];
+	uint64_t observed_records;
+	GHashTable *last;     /* cpu -> CpuLast*, cpus of the recording may exceed the model's */
+	uint64_t drain_stamp; /* machine activity at the last drain hook call */
+};
+
+static uint64_t activity(const PsMachine *m)
+{
+	uint64_t n = m->vm_events[PS_PGFREE] + m->pcp_refills_total;
+
+	for (int t = 0; t < PS_MAX_NR_ZONES; t++)
+		n += m->vm_events[PS_PGALLOC_DMA + t];
+	return n;
+}
+
+static void hook_zone_locked(void *data, PsZone *z, ps_pfn_t pfn, unsigned order,
+			     enum ps_migratetype mt, bool percpu_refill)
+{
+	PsFidelity *f = data;
+
+	if (!percpu_refill)
+		f->sim[FID_DIRECT_BUDDY]++;
+}
+
+static void hook_pcpu_drain(void *data, PsZone *z, ps_pfn_t pfn, unsigned order,
+			    enum ps_migratetype mt)
+{
+	PsFidelity *f = data;
+	uint64_t now = activity(f->m) + 1;
+
+	if (now != f->drain_stamp)
+		f->sim[FID_PCP_DRAINS]++;
+	f->drain_stamp = now;
+	f->sim[FID_PCP_DRAIN_PAGES] += 1ull << order;
+}
+
+static void hook_extfrag(void *data, PsZone *z, ps_pfn_t pfn, unsigned order, unsigned fb_order,
+			 enum ps_migratetype alloc_mt, enum ps_migratetype fb_mt, bool claimed)
+{
+	PsFidelity *f = data;
+
+	f->sim[FID_FALLBACKS]++;
+	if (fb_order < f->m->pageblock_order)
+		f->sim[FID_FRAGMENTING]++;
+}
+
+PsFidelity *ps_fidelity_new(PsMachine *m)
+{
+	PsFidelity *f = g_new0(PsFidelity, 1);
+	PsMmHooks hooks = {
+	    .data = f,
+	    .extfrag = hook_extfrag,
+	    .zone_locked = hook_zone_locked,
+	    .pcpu_drain = hook_pcpu_drain,
+	};
+
+	f->m = m;
+	f->last = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	ps_machine_set_hooks(m, &hooks);
+	return f;
+}
+
+void ps_fidelity_free(PsFidelity *f)
+{
+	if (!f)
+		return;
+	g_hash_table_unref(f->last);
+	g_free(f);
+}
+
+static CpuLast *cpu_last(PsFidelity *f, int cpu)
+{
+	CpuLast *l = g_hash_table_lookup(f->last, GINT_TO_POINTER(cpu));
+
+	if (!l) {
+		l = g_new0(CpuLast, 1);
+		g_hash_table_insert(f->last, GINT_TO_POINTER(cpu), l);
+	}
+	return l;
+}
+
+void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev)
+{
+	CpuLast *l;
+
+	/* records without a cpu (proc, exit, ...) do not break a run */
+	if (ev->cpu < 0)
+		return;
+	l = cpu_last(f, ev->cpu);
+	if (ev->op != PS_OP_OBSERVED) {
+		l->kind = 0;
+		return;
+	}
+	f->observed_records++;
+	switch (ev->event) {
+	case PS_OBS_ZONE_LOCKED:
+		if (ev->percpu_refill != 1) {
+			f->obs[FID_DIRECT_BUDDY]++;
+			l->kind = 0;
+			break;
+		}
+		if (l->kind != 1 || l->order != ev->order || l->mt != ev->migratetype)
+			f->obs[FID_PCP_REFILLS]++;
+		f->obs[FID_PCP_REFILL_PAGES] += 1ull << ev->order;
+		l->kind = 1;
+		l->order = ev->order;
+		l->mt = ev->migratetype;
+		break;
+	case PS_OBS_PCPU_DRAIN:
+		if (l->kind != 2)
+			f->obs[FID_PCP_DRAINS]++;
+		f->obs[FID_PCP_DRAIN_PAGES] += 1ull << ev->order;
+		l->kind = 2;
+		break;
+	case PS_OBS_EXTFRAG:
+		f->obs[FID_FALLBACKS]++;
+		if (ev->fragmenting == 1)
+			f->obs[FID_FRAGMENTING]++;
+		/* a claim's refill continues after the extfrag record */
+		break;
+	case PS_OBS_COMPACTION_BEGIN:
+		f->obs[FID_COMPACTION_RUNS]++;
+		l->kind = 0;
+		break;
+	case PS_OBS_KSWAPD_WAKE:
+		f->obs[FID_KSWAPD_WAKES]++;
+		l->kind = 0;
+		break;
+	case PS_OBS_DIRECT_RECLAIM_BEGIN:
+		f->obs[FID_DIRECT_RECLAIMS]++;
+		l->kind = 0;
+		break;
+	default:
+		l->kind = 0;
+		break;
+	}
+}
+
+bool ps_fidelity_has_observed(const PsFidelity *f)
+{
+	return f && f->observed_records > 0;
+}
+
+cJSON *ps_fidelity_to_json(const PsFidelity *f)
+{
+	const PsMachine *m = f->m;
+	cJSON *arr = cJSON_CreateArray();
+	uint64_t sim[FID_NR];
+
+	memcpy(sim, f->sim, sizeof(sim));
+	sim[FID_PCP_REFILLS] = m->pcp_refills_total;
+	sim[FID_PCP_REFILL_PAGES] = m->pcp_refill_pages_total;
+	sim[FID_COMPACTION_RUNS] =
+	    m->vm_events[PS_COMPACT_STALL] + m->vm_events[PS_COMPACT_DAEMON_WAKE];
+	sim[FID_KSWAPD_WAKES] = m->vm_events[PS_PAGEOUTRUN];
+	sim[FID_DIRECT_RECLAIMS] = 0;
+	for (int t = 0; t < PS_MAX_NR_ZONES; t++)
+		sim[FID_DIRECT_RECLAIMS] += m->vm_events[PS_ALLOCSTALL_DMA + t];
+	for (int c = 0; c < FID_NR; c++) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "counter", fid_names[c]);
+		cJSON_AddNumberToObject(o, "simulated", (double)sim[c]);
+		cJSON_AddNumberToObject(o, "observed", (double)f->obs[c]);
+		if (f->obs[c])
+			cJSON_AddNumberToObject(o, "ratio", (double)sim[c] / (double)f->obs[c]);
+		else
+			cJSON_AddNullToObject(o, "ratio");
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}

@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * pinned.c - pinned replay: a recorded trace replayed as the real machine placed every page,
+ * starting from a /proc/kpageflags snapshot, so that the buddy free lists follow the recorded
+ * machine's. It reconstructs the physical free-memory timeline of the real run, and with the
+ * snapshot taken after the run it measures how well the recording explains the final state.
+ *
+ * Which records move pages in and out of the buddy (Linux 6.18, realdata/README.md):
+ *   observed mm_page_alloc_zone_locked  the block leaves the buddy (split as break_down_buddy_pages
+ *                                       would), to a pcp list (percpu_refill=1) or the caller
+ *   observed mm_page_pcpu_drain         the block goes from a pcp list back to the buddy
+ *                                       (__free_one_page with its pageblock's type, merging)
+ *   observed mm_page_alloc_extfrag      a claim (change_ownership=1) retypes the pageblock(s) to
+ *                                       the allocation's type; a steal takes the block out of the
+ *                                       buddy here, because the steal path has no zone_locked
+ *   alloc                               the block is handed out (it left the buddy before: a pcp
+ *                                       page or a zone_locked block; if it is still free here the
+ *                                       recording missed that step: taken now, counted)
+ *   free                                orders the pcp holds (0-3 and the THP order) go to a pcp
+ *                                       list and reach the buddy through a later drain; other
+ *                                       orders go straight to the buddy (__free_pages_ok)
+ * Everything else (proc, exit, touch, compaction begin/end, ...) is counted, not acted on: the
+ * pages a process frees at exit appear as mm_page_free records.
+ *
+ * What the recording cannot show is counted as an anomaly, not guessed: compaction's free
+ * scanner isolates free pages without a tracepoint per page (they stay free here, and their
+ * later free is a "free of a free page"); memory that joins a zone while it grows (deferred init)
+ * is outside what the snapshot managed; a pcp free that found the pcp lock taken goes straight to
+ * the buddy without a drain record.
+ *
+ * Pages on pcp lists are allocated blocks for mm/ (the buddy's view, and NR_FREE_PAGES', is the
+ * same) and carry a bit here so that the pcp page count can be reported.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "report/report.h"
+#include "sim/sim-private.h"
+
+enum pin_anomaly {
+	PIN_ZONE_LOCKED_NOT_FREE,
+	PIN_ALLOC_STILL_FREE,
+	PIN_FREE_OF_FREE,
+	PIN_DRAIN_OF_FREE,
+	PIN_OUTSIDE_MANAGED,
+	PIN_NO_PFN,
+	PIN_MT_MISMATCH,
+	PIN_NR_ANOMALIES
+};
+
+static const char *const pin_anomaly_names[PIN_NR_ANOMALIES] = {
+    [PIN_ZONE_LOCKED_NOT_FREE] = "zone_locked_pages_not_free",
+    [PIN_ALLOC_STILL_FREE] = "alloc_of_pages_still_free",
+    [PIN_FREE_OF_FREE] = "free_of_free_pages",
+    [PIN_DRAIN_OF_FREE] = "drain_of_free_pages",
+    [PIN_OUTSIDE_MANAGED] = "pfn_outside_managed_memory",
+    [PIN_NO_PFN] = "record_without_pfn",
+    [PIN_MT_MISMATCH] = "zone_locked_migratetype_differs",
+};
+
+typedef struct {
+	PsMachine *m;
+	uint8_t *on_pcp; /* bit per pfn of the map */
+	uint64_t pcp_pages;
+	GHashTable *ids; /* trace id -> (pfn << 5 | order) + 1, for frees without a pfn */
+	uint64_t anomalies[PIN_NR_ANOMALIES];
+	uint64_t by_op[PS_NR_TRACE_OPS];
+	uint64_t by_obs[PS_NR_OBSERVED_EVENTS];
+	uint64_t pages_taken, pages_returned, claims;
+} Pin;
+
+static bool pcp_test(Pin *p, ps_pfn_t pfn)
+{
+	uint64_t i = pfn - p->m->map.base_pfn;
+
+	return p->on_pcp[i / 8] & (1u << (i % 8));
+}
+
+static void pcp_set(Pin *p, ps_pfn_t pfn, unsigned order, bool on)
+{
+	for (ps_pfn_t q = pfn; q < pfn + (1u << order); q++) {
+		uint64_t i = q - p->m->map.base_pfn;
+		bool was = pcp_test(p, q);
+
+		if (on && !was) {
+			p->on_pcp[i / 8] |= (uint8_t)(1u << (i % 8));
+			p->pcp_pages++;
+		} else if (!on && was) {
+			p->on_pcp[i / 8] &= (uint8_t) ~(1u << (i % 8));
+			p->pcp_pages--;
+		}
+	}
+}
+
+/* The zone of a block, if the whole block is managed memory of one zone. */
+static PsZone *block_zone(Pin *p, uint64_t pfn64, int order)
+{
+	PsMachine *m = p->m;
+	PsZone *z;
+	ps_pfn_t pfn;
+
+	if (order < 0 || (unsigned)order > m->max_order || pfn64 >= UINT32_MAX)
+		return NULL;
+	pfn = (ps_pfn_t)pfn64;
+	if (pfn & ((1u << order) - 1))
+		return NULL;
+	z = ps_pfn_zone(m, pfn);
+	if (!z || pfn + (1u << order) > ps_zone_end_pfn(z))
+		return NULL;
+	for (ps_pfn_t q = pfn; q < pfn + (1u << order); q++)
+		if (ps_page_state(m, q) == PS_PAGE_RESERVED)
+			return NULL;
+	return z;
+}
+
+/*
+ * Makes the block one allocated block, taking whatever of it is still free out of the buddy.
+ * Returns the pages that had to be taken from the buddy.
+ */
+static uint64_t make_allocated(Pin *p, PsZone *z, ps_pfn_t pfn, unsigned order)
+{
+	PsMachine *m = p->m;
+	uint64_t taken;
+
+	if (ps_alloc_reshape(m, z, pfn, order))
+		return 0;
+	taken = ps_buddy_take_range(m, z, pfn, order);
+	for (ps_pfn_t q = pfn; q < pfn + (1u << order); q++)
+		if (ps_page_state(m, q) == PS_PAGE_ALLOCATED)
+			ps_page_set(m, q, PS_PAGE_TAIL, 0);
+	ps_page_set(m, pfn, PS_PAGE_ALLOCATED, order);
+	z->nr_allocated += taken;
+	p->pages_taken += taken;
+	return taken;
+}
+
+/* Returns an allocated block to the buddy (__free_one_page / split_large_buddy). */
+static void give_back(Pin *p, PsZone *z, ps_pfn_t pfn, unsigned order)
+{
+	PsMachine *m = p->m;
+
+	g_assert(ps_page_state(m, pfn) == PS_PAGE_ALLOCATED && ps_page_order(m, pfn) == order);
+	z->nr_allocated -= 1ull << order;
+	pcp_set(p, pfn, order, false);
+	ps_buddy_free(m, z, pfn, order, PS_FPI_NONE);
+	p->pages_returned += 1ull << order;
+}
+
+/* The block is wholly allocated (or on a pcp list) here. */
+static bool is_allocated(Pin *p, PsZone *z, ps_pfn_t pfn, unsigned order)
+{
+	return ps_alloc_reshape(p->m, z, pfn, order);
+}
+
+static void on_alloc(Pin *p, const PsTraceEvent *ev)
+{
+	PsZone *z;
+
+	if (!ev->has_pfn || ev->order < 0) {
+		p->anomalies[PIN_NO_PFN]++;
+		return;
+	}
+	z = block_zone(p, ev->pfn, ev->order);
+	if (!z) {
+		p->anomalies[PIN_OUTSIDE_MANAGED]++;
+		return;
+	}
+	if (make_allocated(p, z, (ps_pfn_t)ev->pfn, (unsigned)ev->order))
+		p->anomalies[PIN_ALLOC_STILL_FREE]++;
+	pcp_set(p, (ps_pfn_t)ev->pfn, (unsigned)ev->order, false);
+	g_hash_table_insert(p->ids, (gpointer)(uintptr_t)ev->id,
+			    (gpointer)(uintptr_t)(((ev->pfn << 5) | (uint64_t)ev->order) + 1));
+}
+
+static void on_free(Pin *p, const PsTraceEvent *ev)
+{
+	uint64_t pfn = ev->pfn;
+	int order = ev->order;
+	PsZone *z;
+	uintptr_t v = (uintptr_t)g_hash_table_lookup(p->ids, (gpointer)(uintptr_t)ev->id);
+
+	if (v) {
+		g_hash_table_remove(p->ids, (gpointer)(uintptr_t)ev->id);
+		if (!ev->has_pfn) {
+			pfn = (v - 1) >> 5;
+			order = (int)((v - 1) & 31);
+		}
+	} else if (!ev->has_pfn || order < 0) {
+		p->anomalies[PIN_NO_PFN]++;
+		return;
+	}
+	z = block_zone(p, pfn, order);
+	if (!z) {
+		p->anomalies[PIN_OUTSIDE_MANAGED]++;
+		return;
+	}
+	if (!is_allocated(p, z, (ps_pfn_t)pfn, (unsigned)order)) {
+		p->anomalies[PIN_FREE_OF_FREE]++;
+		return;
+	}
+	if (ps_pcp_allowed_order(p->m, (unsigned)order))
+		pcp_set(p, (ps_pfn_t)pfn, (unsigned)order, true);
+	else
+		give_back(p, z, (ps_pfn_t)pfn, (unsigned)order);
+}
+
+static void on_observed(Pin *p, const PsTraceEvent *ev)
+{
+	PsMachine *m = p->m;
+	PsZone *z;
+	ps_pfn_t pfn;
+	unsigned order;
+
+	p->by_obs[ev->event]++;
+	if (ev->event != PS_OBS_ZONE_LOCKED && ev->event != PS_OBS_PCPU_DRAIN &&
+	    ev->event != PS_OBS_EXTFRAG)
+		return;
+	z = block_zone(p, ev->pfn, ev->order);
+	if (!z) {
+		p->anomalies[PIN_OUTSIDE_MANAGED]++;
+		return;
+	}
+	pfn = (ps_pfn_t)ev->pfn;
+	order = (unsigned)ev->order;
+	switch (ev->event) {
+	case PS_OBS_ZONE_LOCKED:
+		if (ps_pageblock_mt(m, pfn) != (enum ps_migratetype)ev->migratetype)
+			p->anomalies[PIN_MT_MISMATCH]++;
+		if (make_allocated(p, z, pfn, order) != (1ull << order))
+			p->anomalies[PIN_ZONE_LOCKED_NOT_FREE]++;
+		if (ev->percpu_refill == 1 && ps_pcp_allowed_order(m, order))
+			pcp_set(p, pfn, order, true);
+		break;
+	case PS_OBS_PCPU_DRAIN:
+		if (!is_allocated(p, z, pfn, order)) {
+			p->anomalies[PIN_DRAIN_OF_FREE]++;
+			break;
+		}
+		give_back(p, z, pfn, order);
+		break;
+	case PS_OBS_EXTFRAG:
+		if (ev->change_ownership == 1) {
+			/* a claim: the fallback block's pageblocks take the allocation's type */
+			unsigned fo = (unsigned)MAX(ev->fallback_order, (int)m->pageblock_order);
+			ps_pfn_t start = pfn & ~((1u << fo) - 1);
+
+			p->claims++;
+			for (ps_pfn_t b = start; b < start + (1u << fo) && b < ps_zone_end_pfn(z);
+			     b += (ps_pfn_t)m->pageblock_nr_pages)
+				if (b >= z->start_pfn && ev->migratetype < PS_MT_TYPES)
+					ps_pageblock_set_mt(m, z, b,
+							    (enum ps_migratetype)ev->migratetype);
+		} else if (ps_page_state(m, pfn) != PS_PAGE_ALLOCATED) {
+			/* a steal: no zone_locked record follows */
+			make_allocated(p, z, pfn, order);
+			if (ps_pcp_allowed_order(m, order))
+				pcp_set(p, pfn, order, true);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- comparing with the state after the run ------------------------------------------------ */
+
+typedef struct {
+	uint64_t real_free, sim_free, only_real, only_sim;
+	uint64_t real_blocks[PS_NR_ORDERS_MAX]; /* the after snapshot's free set, merged */
+} ZoneDiff;
+
+static bool page_is_free(const PsMachine *m, ps_pfn_t pfn)
+{
+	for (unsigned o = 0; o < m->nr_orders; o++) {
+		ps_pfn_t head = pfn & ~((1u << o) - 1);
+
+		if (head < m->map.base_pfn)
+			return false;
+		if (ps_page_state(m, head) == PS_PAGE_BUDDY)
+			return pfn < head + (1u << ps_page_order(m, head));
+		if (ps_page_state(m, head) != PS_PAGE_TAIL)
+			return false;
+	}
+	return false;
+}
+
+static gboolean compare_after(Pin *p, const char *after, cJSON *root, GString *report,
+			      GError **error)
+{
+	PsMachine *m = p->m;
+	g_autoptr(PsMachine) am = NULL;
+	PsSnapshot *asnap;
+	cJSON *zones = cJSON_AddArrayToObject(root, "zones");
+	g_autofree char *dir = g_path_get_dirname(after);
+	g_autofree char *base = g_path_get_basename(after);
+	const char *k = strstr(base, "kpageflags");
+	g_autofree char *prefix = g_strndup(base, k ? (gsize)(k - base) : 0);
+	g_autofree char *bi_name = g_strconcat(prefix, "buddyinfo", NULL);
+	g_autofree char *bi_path = g_build_filename(dir, bi_name, NULL);
+	g_autofree char *bi_text = NULL;
+
+	/* The after state loaded into a twin machine gives the real free set, merged. */
+	am = ps_machine_new(&m->spec, error);
+	if (!am)
+		return FALSE;
+	asnap = ps_snapshot_load(am, after, NULL, error);
+	if (!asnap)
+		return FALSE;
+	ps_snapshot_free(asnap);
+	g_file_get_contents(bi_path, &bi_text, NULL, NULL);
+	cJSON_AddStringToObject(root, "after_kpageflags", after);
+	if (bi_text)
+		cJSON_AddStringToObject(root, "after_buddyinfo", bi_path);
+	g_string_append_printf(report, "pinned replay vs %s:\n", after);
+	for (int i = 0; i < m->nr_zones; i++) {
+		PsZone *z = &m->zones[i], *az = &am->zones[i];
+		ZoneDiff d = {0};
+		cJSON *o, *arr;
+		uint64_t buddyinfo[PS_NR_ORDERS_MAX] = {0};
+		bool have_bi = false;
+
+		if (!ps_zone_populated(z))
+			continue;
+		for (ps_pfn_t q = z->start_pfn; q < ps_zone_end_pfn(z); q++) {
+			bool s = page_is_free(m, q), r = page_is_free(am, q);
+
+			d.sim_free += s;
+			d.real_free += r;
+			d.only_real += r && !s;
+			d.only_sim += s && !r;
+		}
+		for (unsigned o2 = 0; o2 < m->nr_orders; o2++)
+			d.real_blocks[o2] = az->free_area[o2].nr_free;
+		if (bi_text) {
+			g_autofree char *needle =
+			    g_strdup_printf("zone %8s ", ps_zone_names[z->type]);
+			const char *l = strstr(bi_text, needle);
+
+			if (l) {
+				char *e = (char *)l + strlen(needle);
+
+				for (unsigned o2 = 0; o2 < m->nr_orders; o2++)
+					buddyinfo[o2] = g_ascii_strtoull(e, &e, 10);
+				have_bi = true;
+			}
+		}
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "zone", ps_zone_names[z->type]);
+		cJSON_AddNumberToObject(o, "real_free_pages", (double)d.real_free);
+		cJSON_AddNumberToObject(o, "replay_free_pages", (double)d.sim_free);
+		cJSON_AddNumberToObject(o, "free_only_in_real", (double)d.only_real);
+		cJSON_AddNumberToObject(o, "free_only_in_replay", (double)d.only_sim);
+		cJSON_AddNumberToObject(o, "differing_pages", (double)(d.only_real + d.only_sim));
+		cJSON_AddNumberToObject(o, "differing_pct_of_real_free",
+					d.real_free ? 100.0 * (double)(d.only_real + d.only_sim) /
+							  (double)d.real_free
+						    : 0.0);
+		arr = cJSON_AddArrayToObject(o, "replay_blocks_per_order");
+		for (unsigned o2 = 0; o2 < m->nr_orders; o2++)
+			cJSON_AddItemToArray(arr,
+					     cJSON_CreateNumber((double)z->free_area[o2].nr_free));
+		arr = cJSON_AddArrayToObject(o, "after_kpageflags_blocks_per_order");
+		for (unsigned o2 = 0; o2 < m->nr_orders; o2++)
+			cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)d.real_blocks[o2]));
+		if (have_bi) {
+			arr = cJSON_AddArrayToObject(o, "after_buddyinfo_blocks_per_order");
+			for (unsigned o2 = 0; o2 < m->nr_orders; o2++)
+				cJSON_AddItemToArray(arr,
+						     cJSON_CreateNumber((double)buddyinfo[o2]));
+		}
+		cJSON_AddItemToArray(zones, o);
+
+		g_string_append_printf(
+		    report,
+		    "  %-7s real free %8" G_GUINT64_FORMAT " replay %8" G_GUINT64_FORMAT
+		    "  differing pages %6" G_GUINT64_FORMAT " (%.3f %%: %" G_GUINT64_FORMAT
+		    " only real, %" G_GUINT64_FORMAT " only replay)\n",
+		    ps_zone_names[z->type], d.real_free, d.sim_free, d.only_real + d.only_sim,
+		    d.real_free ? 100.0 * (double)(d.only_real + d.only_sim) / (double)d.real_free
+				: 0.0,
+		    d.only_real, d.only_sim);
+		g_string_append_printf(report, "    order      ");
+		for (unsigned o2 = 0; o2 < m->nr_orders; o2++)
+			g_string_append_printf(report, " %6u", o2);
+		g_string_append_printf(report, "\n    replay     ");
+		for (unsigned o2 = 0; o2 < m->nr_orders; o2++)
+			g_string_append_printf(report, " %6" G_GUINT64_FORMAT,
+					       z->free_area[o2].nr_free);
+		if (have_bi) {
+			g_string_append_printf(report, "\n    buddyinfo  ");
+			for (unsigned o2 = 0; o2 < m->nr_orders; o2++)
+				g_string_append_printf(report, " %6" G_GUINT64_FORMAT,
+						       buddyinfo[o2]);
+			g_string_append_printf(report, "\n    difference ");
+			for (unsigned o2 = 0; o2 < m->nr_orders; o2++)
+				g_string_append_printf(report, " %+6" G_GINT64_FORMAT,
+						       (gint64)z->free_area[o2].nr_free -
+							   (gint64)buddyinfo[o2]);
+		}
+		g_string_append_printf(report, "\n");
+	}
+	return TRUE;
+}
+
+/* ---- the replay -------------------------------------------------------------------------- */
+
+static gboolean write_text(const char *dir, const char *name, PsMachine *m,
+			   void (*fmt)(PsMachine *, GString *), GError **error)
+{
+	g_autoptr(GString) text = g_string_new(NULL);
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+
+	fmt(m, text);
+	return ps_write_file_atomic(path, text->str, text->len, error);
+}
+
+gboolean ps_pinned_run(const PsConfig *cfg, const PsRunOptions *opts, const char *trace_path,
+		       const char *kpageflags, const char *proc_dir, const char *after_kpageflags,
+		       GError **error)
+{
+	g_autoptr(PsMachine) m = NULL;
+	g_autoptr(PsTraceReader) r = NULL;
+	g_autoptr(GString) report = g_string_new(NULL);
+	g_autofree char *tl_path = NULL, *sum_path = NULL;
+	PsSnapshot *snap = NULL;
+	PsTimeline *tl = NULL;
+	PsTraceHeader hdr;
+	PsTraceEvent ev;
+	Pin p = {0};
+	uint64_t sample_ns = opts->sample_ns ? opts->sample_ns : cfg->sampling.sample_ns;
+	uint64_t next_sample = sample_ns, events = 0, t_end = 0;
+	cJSON *root = NULL, *o;
+	gboolean ok = FALSE;
+	int rc;
+	char *text;
+
+	if (!kpageflags) {
+		g_set_error(error, PS_SIM_SNAPSHOT_ERROR, 0,
+			    "--mode pinned needs --snapshot KPAGEFLAGS: recorded pfns mean nothing "
+			    "on a freshly booted machine");
+		return FALSE;
+	}
+	m = ps_machine_setup(&cfg->spec, error);
+	if (!m)
+		return FALSE;
+	snap = ps_snapshot_load(m, kpageflags, proc_dir, error);
+	if (!snap)
+		return FALSE;
+	r = ps_trace_reader_open(trace_path, &hdr, error);
+	if (!r)
+		goto out;
+	if (g_mkdir_with_parents(opts->out_dir, 0755) != 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s",
+			    opts->out_dir, g_strerror(errno));
+		goto out;
+	}
+	p.m = m;
+	p.on_pcp = g_new0(uint8_t, (m->map.end_pfn - m->map.base_pfn + 7) / 8);
+	p.ids = g_hash_table_new(g_direct_hash, g_direct_equal);
+	tl_path = g_build_filename(opts->out_dir, "timeline.csv", NULL);
+	tl = ps_timeline_new(tl_path, m, error);
+	if (!tl)
+		goto out;
+	ps_timeline_sample(tl, 0, m, NULL);
+
+	while ((rc = ps_trace_reader_next(r, &ev, error)) == 1) {
+		if (opts->until_ns && ev.t_ns > opts->until_ns)
+			break;
+		while (sample_ns && ev.t_ns >= next_sample) {
+			ps_timeline_sample(tl, next_sample, m, NULL);
+			next_sample += sample_ns;
+		}
+		events++;
+		t_end = ev.t_ns;
+		p.by_op[ev.op]++;
+		if (ev.op == PS_OP_ALLOC)
+			on_alloc(&p, &ev);
+		else if (ev.op == PS_OP_FREE)
+			on_free(&p, &ev);
+		else if (ev.op == PS_OP_OBSERVED)
+			on_observed(&p, &ev);
+		if (opts->check && !ps_machine_check(m, error)) {
+			g_prefix_error(error, "invariant broken after %s:%" G_GUINT64_FORMAT ": ",
+				       trace_path, ps_trace_reader_line(r));
+			goto out;
+		}
+		if (opts->progress && (events & 0xffff) == 0)
+			opts->progress(opts->progress_data, events, ev.t_ns);
+	}
+	if (rc < 0)
+		goto out;
+	ps_timeline_sample(tl, MAX(t_end, next_sample - sample_ns), m, NULL);
+	if (!ps_timeline_close(g_steal_pointer(&tl), error))
+		goto out;
+
+	root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "pagesim_summary", "1");
+	cJSON_AddStringToObject(root, "mode", "pinned");
+	o = cJSON_AddObjectToObject(root, "trace");
+	cJSON_AddStringToObject(o, "path", trace_path);
+	cJSON_AddStringToObject(o, "source", hdr.source);
+	cJSON_AddNumberToObject(o, "cpus", hdr.cpus);
+	o = cJSON_AddObjectToObject(root, "totals");
+	cJSON_AddNumberToObject(o, "events", (double)events);
+	cJSON_AddNumberToObject(o, "end_ns", (double)t_end);
+	for (int i = 0; i < PS_NR_TRACE_OPS; i++)
+		if (p.by_op[i])
+			cJSON_AddNumberToObject(o, ps_trace_op_names[i], (double)p.by_op[i]);
+	for (int i = 0; i < PS_NR_OBSERVED_EVENTS; i++)
+		if (p.by_obs[i])
+			cJSON_AddNumberToObject(o, ps_observed_event_names[i], (double)p.by_obs[i]);
+	cJSON_AddNumberToObject(o, "pages_taken_from_buddy", (double)p.pages_taken);
+	cJSON_AddNumberToObject(o, "pages_returned_to_buddy", (double)p.pages_returned);
+	cJSON_AddNumberToObject(o, "pcp_pages_at_end", (double)p.pcp_pages);
+	cJSON_AddNumberToObject(o, "claims", (double)p.claims);
+	o = cJSON_AddObjectToObject(root, "anomalies");
+	for (int i = 0; i < PIN_NR_ANOMALIES; i++)
+		cJSON_AddNumberToObject(o, pin_anomaly_names[i], (double)p.anomalies[i]);
+	cJSON_AddItemToObject(root, "snapshot", ps_snapshot_to_json(snap, m));
+	ps_snapshot_format(snap, report);
+	g_string_append_printf(report,
+			       "pinned replay: %" G_GUINT64_FORMAT " records; anomalies:", events);
+	for (int i = 0; i < PIN_NR_ANOMALIES; i++)
+		g_string_append_printf(report, " %s %" G_GUINT64_FORMAT, pin_anomaly_names[i],
+				       p.anomalies[i]);
+	g_string_append_printf(report, "\n");
+	if (after_kpageflags) {
+		o = cJSON_AddObjectToObject(root, "compare_after");
+		if (!compare_after(&p, after_kpageflags, o, report, error))
+			goto out;
+	}
+	if (!ps_machine_check(m, error)) {
+		g_prefix_error(error, "invariant broken at the end of the pinned replay: ");
+		goto out;
+	}
+	if (!write_text(opts->out_dir, "buddyinfo", m, ps_format_buddyinfo, error) ||
+	    !write_text(opts->out_dir, "pagetypeinfo", m, ps_format_pagetypeinfo, error) ||
+	    !write_text(opts->out_dir, "zoneinfo", m, ps_format_zoneinfo, error) ||
+	    !write_text(opts->out_dir, "vmstat", m, ps_format_vmstat, error))
+		goto out;
+	{
+		g_autofree char *rpath = g_build_filename(opts->out_dir, "pinned.txt", NULL);
+
+		if (!ps_write_file_atomic(rpath, report->str, report->len, error))
+			goto out;
+	}
+	text = cJSON_Print(root);
+	{
+		g_autofree char *full = g_strconcat(text, "\n", NULL);
+
+		sum_path = g_build_filename(opts->out_dir, "summary.json", NULL);
+		ok = ps_write_file_atomic(sum_path, full, strlen(full), error);
+	}
+	cJSON_free(text);
+out:
+	if (tl)
+		ps_timeline_abort(tl);
+	cJSON_Delete(root);
+	ps_snapshot_free(snap);
+	g_free(p.on_pcp);
+	if (p.ids)
+		g_hash_table_unref(p.ids);
+	return ok;
+}

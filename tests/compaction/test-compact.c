@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-compact.c - unit tests of compaction (policy/compaction.c) on small fixture machines
+ * without a host: compact_zone's scanners and migration (with the invariant checker after every
+ * run), unmovable blocks staying put, capture for a direct compactor, the deferral arithmetic,
+ * suitability and the fragmentation index, skip bits kept apart from the migratetype, and one
+ * effective free list per order with grouping by mobility off.
+ */
+#include "fixture.h"
+
+/* A 4K machine with one Normal zone of `pages` pages at pfn 4096. */
+static PsMachine *normal_machine(uint64_t pages)
+{
+	PsMachineSpec spec;
+
+	fixture_spec_1node(&spec, 4096, 1);
+	fixture_zone(&spec, 0, PS_ZONE_NORMAL, 4096, pages, pages);
+	return fixture_machine(&spec);
+}
+
+/* Takes every free page as order-0 blocks (movable-looking unless `unmovable_every` hits). */
+static void fill_order0(PsMachine *m, PsZone *z, unsigned unmovable_every)
+{
+	unsigned n = 0;
+	ps_pfn_t pfn;
+
+	while ((pfn = ps_rmqueue_smallest(m, z, 0, PS_MT_MOVABLE)) != PS_PFN_NONE) {
+		ps_page_mark_allocated(m, z, pfn, 0);
+		ps_page_set_movable(m, pfn, !unmovable_every || ++n % unmovable_every);
+	}
+}
+
+static void free_block(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
+{
+	z->nr_allocated -= 1ull << order;
+	ps_buddy_free(m, z, pfn, order, PS_FPI_NONE);
+}
+
+/* Frees three of every four pages: lots of free memory, no free block above order 1. */
+static void punch(PsMachine *m, PsZone *z)
+{
+	for (ps_pfn_t p = z->start_pfn; p < ps_zone_end_pfn(z); p++)
+		if ((p & 3) != 3 && ps_page_state(m, p) == PS_PAGE_ALLOCATED)
+			free_block(m, z, p, 0);
+}
+
+static uint64_t free_blocks_at_least(const PsMachine *m, const PsZone *z, unsigned order)
+{
+	uint64_t n = 0;
+
+	for (unsigned o = order; o < m->nr_orders; o++)
+		n += z->free_area[o].nr_free << (o - order);
+	return n;
+}
+
+static void test_compact_whole_zone(void)
+{
+	g_autoptr(PsMachine) m = normal_machine(8192);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsCompactControl cc = {
+	    .zone = z,
+	    .order = -1,
+	    .mode = PS_MIGRATE_SYNC,
+	    .whole_zone = true,
+	    .ignore_skip_hint = true,
+	};
+	uint64_t allocated;
+	enum ps_compact_result r;
+
+	fill_order0(m, z, 0);
+	punch(m, z);
+	fixture_check(m);
+	allocated = z->nr_allocated;
+	g_assert_cmpuint(allocated, ==, 2048);
+	g_assert_cmpuint(free_blocks_at_least(m, z, 2), ==, 0);
+
+	r = ps_compact_zone(m, &cc);
+	fixture_check(m);
+	g_assert_cmpint(r, ==, PS_COMPACT_RES_COMPLETE);
+	/* Same allocations, now packed at the bottom: the top of the zone is free pageblocks. */
+	g_assert_cmpuint(z->nr_allocated, ==, allocated);
+	g_assert_cmpuint(cc.nr_migrated, >, 1000);
+	g_assert_cmpuint(free_blocks_at_least(m, z, 9), >=, 10);
+	g_assert_cmpuint(m->vm_events[PS_PGMIGRATE_SUCCESS], ==, cc.nr_migrated);
+	g_assert_cmpuint(m->vm_events[PS_COMPACT_MIGRATE_SCANNED], ==, cc.total_migrate_scanned);
+	g_assert_cmpuint(m->vm_events[PS_COMPACT_FREE_SCANNED], ==, cc.total_free_scanned);
+	g_assert_cmpuint(m->vm_events[PS_COMPACT_ISOLATED], ==, cc.nr_isolated);
+	g_assert_cmpuint(cc.cost_ns, >, 0);
+	for (ps_pfn_t p = z->start_pfn; p < ps_zone_end_pfn(z); p++)
+		if (ps_page_state(m, p) == PS_PAGE_ALLOCATED)
+			g_assert_cmpuint(p, <, z->start_pfn + 4096);
+}
+
+static void test_unmovable_stay(void)
+{
+	g_autoptr(PsMachine) m = normal_machine(8192);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsCompactControl cc = {
+	    .zone = z, .order = -1, .mode = PS_MIGRATE_SYNC, .whole_zone = true,
+	    .ignore_skip_hint = true,
+	};
+	g_autofree uint8_t *was_unmovable = g_new0(uint8_t, 8192);
+
+	/* Every 7th kept page is unmovable: those pfns must still hold them afterwards. */
+	fill_order0(m, z, 7);
+	punch(m, z);
+	for (ps_pfn_t p = z->start_pfn; p < ps_zone_end_pfn(z); p++)
+		if (ps_page_state(m, p) == PS_PAGE_ALLOCATED && !ps_page_movable(m, p))
+			was_unmovable[p - z->start_pfn] = 1;
+	ps_compact_zone(m, &cc);
+	fixture_check(m);
+	for (ps_pfn_t p = z->start_pfn; p < ps_zone_end_pfn(z); p++)
+		if (was_unmovable[p - z->start_pfn]) {
+			g_assert_cmpint(ps_page_state(m, p), ==, PS_PAGE_ALLOCATED);
+			g_assert_false(ps_page_movable(m, p));
+		}
+	g_assert_cmpuint(cc.nr_migrated, >, 0);
+}
+
+static void test_capture(void)
+{
+	g_autoptr(PsMachine) m = normal_machine(8192);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsCaptureControl capc = {.zone = z, .order = 9, .pfn = PS_PFN_NONE};
+	PsCompactControl cc = {
+	    .zone = z,
+	    .order = 9,
+	    .migratetype = PS_MT_MOVABLE,
+	    .mode = PS_MIGRATE_SYNC_LIGHT,
+	    .alloc_flags = PS_ALLOC_WMARK_MIN,
+	    .highest_zoneidx = PS_ZONE_NORMAL,
+	    .direct_compaction = true,
+	    .capc = &capc,
+	};
+	uint64_t allocated;
+	enum ps_compact_result r;
+
+	fill_order0(m, z, 0);
+	punch(m, z);
+	allocated = z->nr_allocated;
+	g_assert_true(ps_compaction_suitable(m, z, 9, PS_ZONE_NORMAL));
+	g_assert_cmpint(ps_compaction_fragmentation_index(m, z, 9), >, 500);
+	m->capture = &capc;
+	r = ps_compact_zone(m, &cc);
+	m->capture = NULL;
+	g_assert_cmpint(r, ==, PS_COMPACT_RES_SUCCESS);
+	/* The block the migrations freed went to the compactor, already allocated. */
+	g_assert_cmpuint(capc.pfn, !=, PS_PFN_NONE);
+	g_assert_cmpuint(capc.pfn & 511, ==, 0);
+	g_assert_cmpint(ps_page_state(m, capc.pfn), ==, PS_PAGE_ALLOCATED);
+	g_assert_cmpuint(ps_page_order(m, capc.pfn), ==, 9);
+	g_assert_cmpuint(z->nr_allocated, ==, allocated + 512);
+	/* A direct run stops early: far fewer pages moved than a whole-zone run. */
+	g_assert_cmpuint(cc.nr_migrated, <, 1024);
+	fixture_check(m);
+}
+
+static void test_deferral(void)
+{
+	PsZone z;
+
+	memset(&z, 0, sizeof(z));
+	/* Never failed: not deferred. */
+	g_assert_false(ps_compaction_deferred(&z, 9));
+	for (unsigned shift = 1; shift <= 8; shift++) {
+		unsigned expect = MIN(shift, PS_COMPACT_MAX_DEFER_SHIFT);
+
+		ps_defer_compaction(&z, 9);
+		g_assert_cmpuint(z.compact_defer_shift, ==, expect);
+		g_assert_cmpuint(z.compact_considered, ==, 0);
+		/* 2^shift - 1 attempts are skipped, the next one runs. */
+		for (unsigned i = 1; i < (1u << expect); i++)
+			g_assert_true(ps_compaction_deferred(&z, 9));
+		g_assert_false(ps_compaction_deferred(&z, 9));
+		g_assert_cmpuint(z.compact_considered, ==, 1u << expect);
+	}
+	g_assert_true(ps_compaction_restarting(&z, 9));
+	g_assert_cmpint(z.compact_order_failed, ==, 0);
+	/* order_failed follows the lowest failure; lower orders are never deferred. */
+	z.compact_order_failed = 9;
+	ps_defer_compaction(&z, 5);
+	g_assert_cmpint(z.compact_order_failed, ==, 5);
+	g_assert_false(ps_compaction_deferred(&z, 4));
+	g_assert_false(ps_compaction_restarting(&z, 4));
+	/* A success resets the shift; order_failed moves above the order that worked. */
+	ps_compaction_defer_reset(&z, 7, true);
+	g_assert_cmpuint(z.compact_defer_shift, ==, 0);
+	g_assert_cmpuint(z.compact_considered, ==, 0);
+	g_assert_cmpint(z.compact_order_failed, ==, 8);
+	ps_compaction_defer_reset(&z, 3, false);
+	g_assert_cmpint(z.compact_order_failed, ==, 8);
+}
+
+static void test_suitability(void)
+{
+	g_autoptr(PsMachine) m = normal_machine(8192);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	ps_pfn_t pfn;
+
+	/* All free in big blocks: a suitable block exists. */
+	g_assert_cmpint(ps_compaction_fragmentation_index(m, z, 9), ==, -1000);
+	g_assert_true(ps_compaction_suitable(m, z, 9, PS_ZONE_NORMAL));
+	g_assert_cmpint(ps_compaction_suit_allocation_order(m, z, 9, PS_ZONE_NORMAL,
+							    PS_ALLOC_WMARK_MIN, false),
+			==, PS_COMPACT_RES_SUCCESS);
+	/* Nearly full: below the low mark plus compact_gap, compaction is skipped. */
+	while (z->vm_stat[PS_NR_FREE_PAGES] > (int64_t)ps_wmark_pages(z, PS_WMARK_LOW) + 512 &&
+	       (pfn = ps_rmqueue_smallest(m, z, 0, PS_MT_MOVABLE)) != PS_PFN_NONE)
+		ps_page_mark_allocated(m, z, pfn, 0);
+	g_assert_false(ps_compaction_suitable(m, z, 9, PS_ZONE_NORMAL));
+	g_assert_cmpint(ps_compaction_suit_allocation_order(m, z, 9, PS_ZONE_NORMAL,
+							    PS_ALLOC_WMARK_MIN, false),
+			==, PS_COMPACT_RES_SKIPPED);
+	fixture_check(m);
+}
+
+static void test_fragindex_lack_of_memory(void)
+{
+	g_autoptr(PsMachine) m = normal_machine(8192);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+
+	/* A few scattered free pages: the index says "no memory" (near 0), not fragmentation. */
+	fill_order0(m, z, 0);
+	for (ps_pfn_t p = z->start_pfn; p < z->start_pfn + 64; p += 2)
+		free_block(m, z, p, 0);
+	g_assert_cmpint(ps_compaction_fragmentation_index(m, z, 9), <, 100);
+	g_assert_cmpint(ps_compaction_fragmentation_index(m, z, 9), >=, 0);
+	fixture_check(m);
+}
+
+static void test_skip_bits(void)
+{
+	g_autoptr(PsMachine) m = normal_machine(8192);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	ps_pfn_t b = z->start_pfn + 1024;
+
+	ps_pageblock_set_mt(m, z, b, PS_MT_UNMOVABLE);
+	ps_set_pageblock_skip(m, b, true);
+	g_assert_true(ps_pageblock_skip(m, b));
+	g_assert_cmpint(ps_pageblock_mt(m, b), ==, PS_MT_UNMOVABLE);
+	ps_set_pageblock_mt(m, b, PS_MT_RECLAIMABLE);
+	g_assert_true(ps_pageblock_skip(m, b));
+	g_assert_cmpint(ps_pageblock_mt(m, b), ==, PS_MT_RECLAIMABLE);
+	g_assert_false(ps_pageblock_skip(m, b + 512));
+	z->compact_blockskip_flush = true;
+	ps_reset_isolation_suitable(m, z);
+	g_assert_false(ps_pageblock_skip(m, b));
+	g_assert_cmpint(ps_pageblock_mt(m, b), ==, PS_MT_RECLAIMABLE);
+	g_assert_false(z->compact_blockskip_flush);
+	g_assert_cmpuint(z->compact_cached_migrate_pfn[0], ==, z->start_pfn);
+	fixture_check(m);
+}
+
+/* A run whose blocks all yielded nothing marks them; the next (not whole-zone) run skips them. */
+static void test_skip_hints_set(void)
+{
+	g_autoptr(PsMachine) m = normal_machine(8192);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsCompactControl cc = {
+	    .zone = z, .order = -1, .mode = PS_MIGRATE_SYNC_LIGHT, .whole_zone = true,
+	};
+	unsigned skipped = 0;
+
+	/* Everything unmovable: nothing to migrate anywhere. */
+	fill_order0(m, z, 1);
+	punch(m, z);
+	ps_compact_zone(m, &cc);
+	g_assert_cmpuint(cc.nr_migrated, ==, 0);
+	for (ps_pfn_t b = z->start_pfn; b < ps_zone_end_pfn(z); b += 512)
+		skipped += ps_pageblock_skip(m, b);
+	g_assert_cmpuint(skipped, >=, 8);
+	fixture_check(m);
+}
+
+/* Grouping by mobility off: every request uses the UNMOVABLE lists; no steal ever happens. */
+static void test_grouping_off(void)
+{
+	PsMachineSpec spec;
+	g_autoptr(PsMachine) m = NULL;
+	PsZone *z;
+	PsAllocOutcome out;
+	GArray *live = g_array_new(FALSE, FALSE, sizeof(ps_pfn_t));
+	static const uint64_t gfps[3] = {PS_GFP_HIGHUSER_MOVABLE, PS_GFP_KERNEL,
+					 PS_GFP_KERNEL | PS_GFP_RECLAIMABLE};
+
+	fixture_spec_1node(&spec, 4096, 1);
+	fixture_zone(&spec, 0, PS_ZONE_NORMAL, 4096, 8192, 8192);
+	spec.sysctl.page_group_by_mobility_disabled = true;
+	m = fixture_machine(&spec);
+	z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	for (unsigned i = 0; i < 3000; i++) {
+		ps_alloc_pages(m, gfps[i % 3], i % 4 == 0 ? 2 : 0, 0, NULL, &out);
+		if (out.result != PS_ALLOC_OK)
+			continue;
+		g_array_append_val(live, out.pfn);
+		if (i % 3 == 1 && live->len > 10) {
+			ps_pfn_t p = g_array_index(live, ps_pfn_t, 0);
+
+			ps_free_pages(m, p, ps_page_order(m, p), 0);
+			g_array_remove_index_fast(live, 0);
+		}
+	}
+	ps_pcp_drain_all(m, NULL);
+	fixture_check(m);
+	/* Whatever the request, allocated pages sit only in UNMOVABLE pageblocks. */
+	for (ps_pfn_t p = z->start_pfn; p < ps_zone_end_pfn(z); p++)
+		if (ps_page_state(m, p) == PS_PAGE_ALLOCATED)
+			g_assert_cmpint(ps_pageblock_mt(m, p), ==, PS_MT_UNMOVABLE);
+	/* ...and their movability still follows the GFP flags, so compaction could move them. */
+	{
+		unsigned movable = 0;
+
+		for (guint i = 0; i < live->len; i++)
+			movable += ps_page_movable(m, g_array_index(live, ps_pfn_t, i));
+		g_assert_cmpuint(movable, >, 0);
+	}
+	g_array_unref(live);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/policy/compaction/whole-zone-packs-movable", test_compact_whole_zone);
+	g_test_add_func("/policy/compaction/unmovable-never-move", test_unmovable_stay);
+	g_test_add_func("/policy/compaction/capture", test_capture);
+	g_test_add_func("/policy/compaction/deferral", test_deferral);
+	g_test_add_func("/policy/compaction/suitability", test_suitability);
+	g_test_add_func("/policy/compaction/fragindex-lack-of-memory",
+			test_fragindex_lack_of_memory);
+	g_test_add_func("/policy/compaction/skip-bits-apart-from-type", test_skip_bits);
+	g_test_add_func("/policy/compaction/skip-hints-set", test_skip_hints_set);
+	g_test_add_func("/policy/compaction/grouping-off-one-list", test_grouping_off);
+	return g_test_run();
+}
