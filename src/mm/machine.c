@@ -204,6 +204,7 @@ PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error)
 	m->sysctl = spec->sysctl;
 	m->nr_zones = spec->nr_nodes * PS_MAX_NR_ZONES;
 	m->zones = g_new0(PsZone, m->nr_zones);
+	m->cpu_vmstat_dirty = g_new0(uint8_t, m->nr_cpus);
 
 	for (int n = 0; n < m->nr_nodes; n++) {
 		m->nodes[n].id = n;
@@ -297,6 +298,7 @@ void ps_machine_free(PsMachine *m)
 		for (int i = 0; i < m->nr_zones; i++)
 			g_free(m->zones[i].pcp);
 	g_free(m->zones);
+	g_free(m->cpu_vmstat_dirty);
 	npages = (size_t)(m->map.end_pfn - m->map.base_pfn);
 	state_free(m->map.next, npages * sizeof(uint32_t));
 	state_free(m->map.prev, npages * sizeof(uint32_t));

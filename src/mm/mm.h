@@ -279,10 +279,10 @@ typedef struct PsZone {
 	 * Compaction state (struct zone's compact_* fields), written by policy/compaction.c only.
 	 * Cached scanner positions of 0 mean "not set" (the next run starts at the zone's ends).
 	 */
-	unsigned compact_considered;		/* attempts skipped since the last deferral */
-	unsigned compact_defer_shift;		/* skip up to 1 << shift attempts */
-	int compact_order_failed;		/* lowest order that failed since the last success */
-	ps_pfn_t compact_cached_free_pfn;	/* where the free scanner resumes */
+	unsigned compact_considered;	  /* attempts skipped since the last deferral */
+	unsigned compact_defer_shift;	  /* skip up to 1 << shift attempts */
+	int compact_order_failed;	  /* lowest order that failed since the last success */
+	ps_pfn_t compact_cached_free_pfn; /* where the free scanner resumes */
 	ps_pfn_t compact_cached_migrate_pfn[2]; /* migrate scanner: [0] async, [1] sync */
 	bool compact_blockskip_flush;		/* skip bits to be cleared when kswapd sleeps */
 
@@ -419,6 +419,7 @@ typedef struct PsMachine {
 	PsMmHooks observers[PS_MM_MAX_OBSERVERS]; /* registered, in order */
 	int nr_observers;
 	void *policy; /* policy/'s state (PsPolicy), opaque here; NULL in bare unit tests */
+	uint8_t *cpu_vmstat_dirty; /* [nr_cpus]: vmstat work pending on the cpu (ps_pcp_decay) */
 	PsCaptureControl *capture; /* the running direct compaction's, NULL otherwise */
 } PsMachine;
 
@@ -507,9 +508,8 @@ static inline uint32_t ps_page_owner(const PsMachine *m, ps_pfn_t pfn)
 /* get_pfnblock_migratetype / set_pageblock_migratetype (the skip bit is kept) */
 static inline enum ps_migratetype ps_pageblock_mt(const PsMachine *m, ps_pfn_t pfn)
 {
-	return (enum ps_migratetype)(m->pageblock_mt[(pfn - m->map.base_pfn) >>
-						     m->pageblock_order] &
-				     PS_PAGEBLOCK_MT_MASK);
+	return (enum ps_migratetype)(
+	    m->pageblock_mt[(pfn - m->map.base_pfn) >> m->pageblock_order] & PS_PAGEBLOCK_MT_MASK);
 }
 
 static inline void ps_set_pageblock_mt(PsMachine *m, ps_pfn_t pfn, enum ps_migratetype mt)
@@ -637,8 +637,10 @@ void ps_pcp_free_bulk(PsMachine *m, PsZone *z, PsPcp *pcp, int count, int pindex
 void ps_pcp_drain_cpu_zone(PsMachine *m, PsZone *z, int cpu);
 void ps_pcp_drain_all(PsMachine *m, PsZone *z);
 
-/* decay_pcp_high + drain above high; called every stat_interval by policy/. */
+/* decay_pcp_high + drain above high for every CPU vmstat_update would run on; called every
+ * stat_interval. ps_pcp_mark_cpu_active records that a CPU changed counters (alloc or free). */
 void ps_pcp_decay(PsMachine *m);
+void ps_pcp_mark_cpu_active(PsMachine *m, int cpu);
 
 /* Apply zone->pageset_* to every cpu's pcp (zone_set_pageset_high_and_batch). */
 void ps_zone_update_pagesets(PsMachine *m, PsZone *z);

@@ -155,8 +155,10 @@ static ps_pfn_t rmqueue(PsMachine *m, PsZone *preferred, PsZone *z, const PsAllo
 	out->pcp_refill = m->pcp_refills_total != refills;
 	out->refill_pages = (unsigned)(m->pcp_refill_pages_total - refill_pages);
 	out->split_levels = (unsigned)(m->split_levels_total - splits);
-	if (pfn != PS_PFN_NONE)
+	if (pfn != PS_PFN_NONE) {
 		zone_statistics(m, preferred, z, ac->cpu);
+		ps_pcp_mark_cpu_active(m, ac->cpu);
+	}
 	/* A fragmenting fallback boosted the zone: kswapd reclaims the boost now. */
 	if ((alloc_flags & PS_ALLOC_KSWAPD) && (z->flags & PS_ZONE_BOOSTED_WATERMARK)) {
 		z->flags &= ~PS_ZONE_BOOSTED_WATERMARK;
@@ -323,6 +325,7 @@ void ps_free_pages(PsMachine *m, ps_pfn_t pfn, unsigned order, int cpu)
 	g_assert(ps_page_state(m, pfn) == PS_PAGE_ALLOCATED && ps_page_order(m, pfn) == order);
 	g_assert(z->nr_allocated >= (1ull << order));
 	z->nr_allocated -= 1ull << order;
+	ps_pcp_mark_cpu_active(m, cpu);
 
 	if (!ps_pcp_allowed_order(m, order)) {
 		/* __free_pages_ok */

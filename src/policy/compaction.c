@@ -46,7 +46,7 @@
 #include "policy/policy-private.h"
 
 const char *const ps_compact_result_names[PS_NR_COMPACT_RESULTS] = {
-    "not_suitable_zone", "skipped", "deferred", "no_suitable_page", "continue",
+    "not_suitable_zone", "skipped",	    "deferred",	 "no_suitable_page", "continue",
     "complete",		 "partial_skipped", "contended", "success",
 };
 
@@ -214,8 +214,8 @@ void ps_reset_isolation_suitable(PsMachine *m, PsZone *z)
 /* extfrag_for_order at COMPACTION_HPAGE_ORDER, percent. */
 static unsigned fragmentation_score_zone(const PsMachine *m, const PsZone *z)
 {
-	unsigned order = m->spec.thp_built ? MIN(m->spec.thp_order, m->max_order)
-					   : m->pageblock_order;
+	unsigned order =
+	    m->spec.thp_built ? MIN(m->spec.thp_order, m->max_order) : m->pageblock_order;
 	uint64_t free_pages = 0, suitable = 0;
 
 	for (unsigned o = 0; o < m->nr_orders; o++) {
@@ -373,8 +373,9 @@ static void fast_isolate_freepages(PsMachine *m, PsCompactControl *cc, uint64_t 
 		{
 			/* fast_isolate_around: the rest of that pageblock too. */
 			ps_pfn_t b = MAX(pageblock_start(m, found), cc->zone->start_pfn);
-			ps_pfn_t e = MIN(pageblock_start(m, found) + (ps_pfn_t)m->pageblock_nr_pages,
-					 ps_zone_end_pfn(cc->zone));
+			ps_pfn_t e =
+			    MIN(pageblock_start(m, found) + (ps_pfn_t)m->pageblock_nr_pages,
+				ps_zone_end_pfn(cc->zone));
 
 			isolate_one_free(m, cc, found, (unsigned)order, isolated);
 			isolate_freepages_block(m, cc, b, e, isolated);
@@ -765,7 +766,8 @@ static enum ps_compact_result try_to_compact_pages(PsMachine *m, const PsAllocCo
 		    .zone = z,
 		    .order = (int)ac->order,
 		    .migratetype = ps_gfp_migratetype(ac->gfp),
-		    .mode = prio == PS_COMPACT_PRIO_ASYNC ? PS_MIGRATE_ASYNC : PS_MIGRATE_SYNC_LIGHT,
+		    .mode =
+			prio == PS_COMPACT_PRIO_ASYNC ? PS_MIGRATE_ASYNC : PS_MIGRATE_SYNC_LIGHT,
 		    .alloc_flags = alloc_flags,
 		    .highest_zoneidx = ac->highest_zoneidx,
 		    .direct_compaction = true,
@@ -829,7 +831,7 @@ ps_pfn_t ps_alloc_direct_compact(PsMachine *m, const PsAllocContext *ac, unsigne
 		m->vm_events[PS_PGALLOC_DMA + z->type] += 1ull << ac->order;
 		z->numa_stat[PS_NUMA_HIT]++;
 		z->numa_stat[z->node == m->spec.cpu_node[ac->cpu] ? PS_NUMA_LOCAL
-								   : PS_NUMA_OTHER]++;
+								  : PS_NUMA_OTHER]++;
 		out->zone = zone;
 	} else {
 		pfn = ps_get_page_from_freelist(m, ac, alloc_flags, out);
@@ -962,10 +964,9 @@ static bool kcompactd_node_suitable(PsPolicy *p, int node)
 	for (int t = 0; t <= k->highest_zoneidx && t < PS_MAX_NR_ZONES; t++) {
 		const PsZone *z = ps_machine_zone(p->m, node, (enum ps_zone_type)t);
 
-		if (ps_zone_populated(z) &&
-		    ps_compaction_suit_allocation_order(p->m, z, (int)k->max_order, t,
-							PS_ALLOC_WMARK_MIN,
-							false) == PS_COMPACT_RES_CONTINUE)
+		if (ps_zone_populated(z) && ps_compaction_suit_allocation_order(
+						p->m, z, (int)k->max_order, t, PS_ALLOC_WMARK_MIN,
+						false) == PS_COMPACT_RES_CONTINUE)
 			return true;
 	}
 	return false;
@@ -1017,14 +1018,15 @@ static uint64_t kcompactd_do_work(PsPolicy *p, int node)
 
 		if (!ps_zone_populated(z) || ps_compaction_deferred(z, order))
 			continue;
-		if (ps_compaction_suit_allocation_order(m, z, order, t, PS_ALLOC_WMARK_MIN, false) !=
-		    PS_COMPACT_RES_CONTINUE)
+		if (ps_compaction_suit_allocation_order(m, z, order, t, PS_ALLOC_WMARK_MIN,
+							false) != PS_COMPACT_RES_CONTINUE)
 			continue;
 		status = ps_compact_zone(m, &cc);
 		cost += cc.cost_ns;
 		if (status == PS_COMPACT_RES_SUCCESS) {
 			ps_compaction_defer_reset(z, order, false);
-		} else if (status == PS_COMPACT_RES_PARTIAL_SKIPPED || status == PS_COMPACT_RES_COMPLETE) {
+		} else if (status == PS_COMPACT_RES_PARTIAL_SKIPPED ||
+			   status == PS_COMPACT_RES_COMPLETE) {
 			ps_pcp_drain_all(m, z);
 			ps_defer_compaction(z, order);
 		}

@@ -54,13 +54,13 @@ typedef struct {
  * for the step's modelled cost (busy_until), during which wake-ups only record the request.
  */
 typedef struct {
-	unsigned max_order;   /* kcompactd_max_order; 0 = no request */
-	int highest_zoneidx;  /* kcompactd_highest_zoneidx */
-	bool sleeping;	      /* waiting on its waitqueue (not busy) */
-	uint32_t gen;	      /* bumps when a wake supersedes the pending timer */
-	uint64_t timeout_ns;  /* the current wait's timeout (500 ms, or 32 s after no progress) */
-	uint64_t busy_ns;     /* total time kcompactd ran */
-	uint64_t busy_until;  /* the current work's modelled end */
+	unsigned max_order;  /* kcompactd_max_order; 0 = no request */
+	int highest_zoneidx; /* kcompactd_highest_zoneidx */
+	bool sleeping;	     /* waiting on its waitqueue (not busy) */
+	uint32_t gen;	     /* bumps when a wake supersedes the pending timer */
+	uint64_t timeout_ns; /* the current wait's timeout (500 ms, or 32 s after no progress) */
+	uint64_t busy_ns;    /* total time kcompactd ran */
+	uint64_t busy_until; /* the current work's modelled end */
 	uint64_t proactive_runs;
 } PsKcompactd;
 

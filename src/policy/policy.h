@@ -72,6 +72,12 @@ typedef struct {
 void ps_mempolicy_init(PsMempolicy *pol);
 
 /*
+ * A policy in numactl's spelling: "MODE" or "MODE:NODES", MODE one of ps_mpol_mode_names,
+ * NODES a list like "0,2-3" (required except for default and local). Errors say what is wrong.
+ */
+gboolean ps_mempolicy_parse(const char *s, PsMempolicy *pol, GError **error);
+
+/*
  * Resolve a request under a policy: the preferred node and nodemask (0 = no mask) to use, as
  * alloc_pages_mpol/policy_nodemask do for a task-level allocation from a CPU on `local_nid`.
  * For PREFERRED_MANY the mask is the first pass's; the caller retries without it.

@@ -87,6 +87,7 @@ typedef struct {
 	uint32_t head; /* owned records */
 	uint64_t rss_pages;
 	uint64_t kind_pages[PS_NR_ALLOC_KINDS]; /* resident pages by kind */
+	PsMempolicy pol;			/* the task's policy (set_mempolicy), from `proc` */
 	uint64_t swap_pages;
 	GArray *vmas;	 /* Vma */
 	GHashTable *vpn; /* vpn -> record + 1; PMD index | PMD_KEY -> mapped base pages */
@@ -191,6 +192,7 @@ static int proc_create(PsSim *s, int pid, const char *comm, int adj)
 {
 	Proc p = {.pid = pid, .oom_score_adj = adj, .head = REC_NONE};
 
+	ps_mempolicy_init(&p.pol);
 	g_strlcpy(p.comm, comm, sizeof(p.comm));
 	p.vmas = g_array_new(FALSE, FALSE, sizeof(Vma));
 	p.vpn = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -405,6 +407,9 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 		pol.mode = PS_MPOL_PREFERRED;
 		pol.nodes = 1ull << node;
 		polp = &pol;
+	} else if (pi >= 0 && proc_at(s, pi)->pol.mode != PS_MPOL_DEFAULT) {
+		/* The task's mempolicy (kernel allocations without a node follow it too). */
+		polp = &proc_at(s, pi)->pol;
 	}
 	ps_alloc_pages(s->m, gfp, order, cpu, polp, &out);
 	*ns += alloc_cost(s, &out, gfp, order) + out.slow_ns;
@@ -1047,11 +1052,15 @@ static bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu)
 		int pi = proc_find(s, ev->pid);
 
 		if (pi < 0) {
-			proc_create(s, ev->pid, ev->comm, ev->oom_score_adj);
+			pi = proc_create(s, ev->pid, ev->comm, ev->oom_score_adj);
 		} else {
 			g_strlcpy(proc_at(s, pi)->comm, ev->comm, sizeof(proc_at(s, pi)->comm));
 			proc_at(s, pi)->oom_score_adj = ev->oom_score_adj;
 		}
+		/* The reader validated the policy; nodes the machine lacks are ignored there. */
+		if (!ev->mempolicy[0] ||
+		    !ps_mempolicy_parse(ev->mempolicy, &proc_at(s, pi)->pol, NULL))
+			ps_mempolicy_init(&proc_at(s, pi)->pol);
 		break;
 	}
 	case PS_OP_EXIT:

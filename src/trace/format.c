@@ -22,6 +22,7 @@
 #include "trace/trace.h"
 
 #include "mm/mm.h"
+#include "policy/policy.h"
 
 #include <cjson/cJSON.h>
 #include <inttypes.h>
@@ -84,6 +85,7 @@ enum ps_trace_field {
 	PS_F_FALLBACK_MIGRATETYPE,
 	PS_F_FRAGMENTING,
 	PS_F_CHANGE_OWNERSHIP,
+	PS_F_MEMPOLICY,
 	PS_NR_TRACE_FIELDS
 };
 
@@ -113,6 +115,7 @@ static const char *const ps_field_names[PS_NR_TRACE_FIELDS] = {
     [PS_F_FALLBACK_MIGRATETYPE] = "fallback_migratetype",
     [PS_F_FRAGMENTING] = "fragmenting",
     [PS_F_CHANGE_OWNERSHIP] = "change_ownership",
+    [PS_F_MEMPOLICY] = "mempolicy",
 };
 
 #define PS_FB(f) (1u << PS_F_##f)
@@ -127,7 +130,8 @@ static const struct {
 		     PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU) | PS_FB(PID) | PS_FB(GFP)},
     [PS_OP_FREE] = {PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU) | PS_FB(ORDER) | PS_FB(PFN),
 		    PS_FB(T) | PS_FB(OP) | PS_FB(ID)},
-    [PS_OP_PROC] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(COMM) | PS_FB(OOM_SCORE_ADJ),
+    [PS_OP_PROC] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(COMM) | PS_FB(OOM_SCORE_ADJ) |
+			PS_FB(MEMPOLICY),
 		    PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(COMM)},
     [PS_OP_EXIT] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID), PS_FB(T) | PS_FB(OP) | PS_FB(PID)},
     [PS_OP_MAP] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN) | PS_FB(THP),
@@ -605,7 +609,7 @@ static int ps_field_lookup(const char *key)
 		f = PS_F_EVENT;
 		break;
 	case 'm':
-		f = PS_F_MIGRATETYPE;
+		f = key[1] == 'e' ? PS_F_MEMPOLICY : PS_F_MIGRATETYPE;
 		break;
 	case 'f':
 		if (key[1] == 'r')
@@ -882,6 +886,21 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 			return FALSE;
 		g_strlcpy(ev->comm, s, sizeof(ev->comm));
 		return TRUE;
+	case PS_F_MEMPOLICY: {
+		PsMempolicy pol;
+		GError *local = NULL;
+
+		if (!ps_read_string(item, name, sizeof(ev->mempolicy) - 1, &s, error))
+			return FALSE;
+		if (!ps_mempolicy_parse(s, &pol, &local)) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "mempolicy: %s",
+				    local->message);
+			g_error_free(local);
+			return FALSE;
+		}
+		g_strlcpy(ev->mempolicy, s, sizeof(ev->mempolicy));
+		return TRUE;
+	}
 	case PS_F_NAME:
 		if (!ps_read_string(item, name, sizeof(ev->name) - 1, &s, error))
 			return FALSE;
@@ -1152,6 +1171,22 @@ static gboolean ps_check_int(enum ps_trace_op op, enum ps_trace_field f, int64_t
 	return FALSE;
 }
 
+static gboolean ps_check_mempolicy(const char *s, GError **error)
+{
+	PsMempolicy pol;
+	GError *local = NULL;
+
+	if (!*s)
+		return TRUE;
+	if (!ps_mempolicy_parse(s, &pol, &local)) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "mempolicy: %s",
+			    local->message);
+		g_error_free(local);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static gboolean ps_check_text(const char *field, const char *s, gsize size, GError **error)
 {
 	gsize len = strnlen(s, size);
@@ -1228,7 +1263,8 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 	case PS_OP_PROC:
 		return ps_check_int(ev->op, PS_F_PID, ev->pid, error) &&
 		       ps_check_int(ev->op, PS_F_OOM_SCORE_ADJ, ev->oom_score_adj, error) &&
-		       ps_check_text("comm", ev->comm, sizeof(ev->comm), error);
+		       ps_check_text("comm", ev->comm, sizeof(ev->comm), error) &&
+		       ps_check_mempolicy(ev->mempolicy, error);
 	case PS_OP_EXIT:
 		return ps_check_int(ev->op, PS_F_PID, ev->pid, error);
 	case PS_OP_MAP:
@@ -1486,6 +1522,10 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 		p = ps_put_str(p, ev->comm, sizeof(ev->comm) - 1);
 		p = PS_PUT_LIT(p, ",\"oom_score_adj\":");
 		p = ps_put_i64(p, ev->oom_score_adj);
+		if (ev->mempolicy[0]) {
+			p = PS_PUT_LIT(p, ",\"mempolicy\":");
+			p = ps_put_str(p, ev->mempolicy, sizeof(ev->mempolicy) - 1);
+		}
 		break;
 	case PS_OP_EXIT:
 		p = PS_PUT_LIT(p, ",\"pid\":");

@@ -97,13 +97,15 @@ typedef struct {
 	int node;		 /* alloc: requested node, -1 = none */
 	uint64_t pfn;		 /* alloc: recorded pfn */
 	bool has_pfn;
-	char comm[16];	   /* proc: TASK_COMM_LEN */
-	int oom_score_adj; /* proc: -1000..1000 */
-	uint64_t addr;	   /* map, touch, unmap: virtual address, bytes */
-	uint64_t len;	   /* map, touch, unmap: length, bytes */
-	bool thp;	   /* map: the range is madvise(MADV_HUGEPAGE) */
-	char name[64];	   /* sysctl: name as under /proc/sys/vm, e.g. "min_free_kbytes" */
-	int64_t value;	   /* sysctl: value; compact: order (-1 = whole zones); observed: value */
+	char comm[16];	    /* proc: TASK_COMM_LEN */
+	char mempolicy[64]; /* proc: the task's memory policy, numactl style ("interleave:0,1");
+			       empty = default (local) */
+	int oom_score_adj;  /* proc: -1000..1000 */
+	uint64_t addr;	    /* map, touch, unmap: virtual address, bytes */
+	uint64_t len;	    /* map, touch, unmap: length, bytes */
+	bool thp;	    /* map: the range is madvise(MADV_HUGEPAGE) */
+	char name[64];	    /* sysctl: name as under /proc/sys/vm, e.g. "min_free_kbytes" */
+	int64_t value;	    /* sysctl: value; compact: order (-1 = whole zones); observed: value */
 	/* observed (free takes order and pfn too); -1 = unset for every int below */
 	enum ps_observed_event event;
 	int migratetype;
@@ -211,7 +213,7 @@ typedef struct {
 	uint64_t live_at_end;
 	uint64_t observed[PS_NR_OBSERVED_EVENTS];
 	uint64_t free_batched, known_skipped, unknown_events, comment_lines, time_clamped;
-	uint64_t lost_events; /* "[LOST N EVENTS]" notices */
+	uint64_t lost_events;			     /* "[LOST N EVENTS]" notices */
 	uint64_t entries_in_buffer, entries_written; /* ftrace header, 0 if absent */
 	int cpus_from_input;
 } PsImportStats;

@@ -384,6 +384,52 @@ static void test_until_and_stdin(void)
 	rm_rf(dir);
 }
 
+/* Per-task memory policies from `proc` records, on two nodes. */
+static void test_mempolicy(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("pagesim-e2e-XXXXXX", NULL);
+	g_autofree char *cfg = g_build_filename(dir, "numa.json", NULL);
+	g_autofree char *trace = g_build_filename(dir, "mpol.jsonl", NULL);
+	g_autofree char *out = g_build_filename(dir, "out", NULL);
+	const char *args[] = {"run", "-q", "-c", cfg, "-t", trace, "-o", out, "--check", NULL};
+	g_autoptr(GString) t = g_string_new(
+	    "{\"pagesim_trace\":1,\"source\":\"gen:e2e\",\"page_size\":4096,\"cpus\":2}\n"
+	    "{\"t\":0,\"op\":\"proc\",\"pid\":10,\"comm\":\"spread\","
+	    "\"mempolicy\":\"interleave:0,1\"}\n"
+	    "{\"t\":0,\"op\":\"proc\",\"pid\":11,\"comm\":\"bound\",\"mempolicy\":\"bind:1\"}\n"
+	    "{\"t\":0,\"op\":\"proc\",\"pid\":12,\"comm\":\"local\"}\n");
+	const char *config =
+	    "{\"page_size\": 4096, \"cpus\": [0, 1],"
+	    " \"nodes\": [{\"zones\": {\"Normal\": {\"start_pfn\": 16384, \"spanned\": 16384}}},"
+	    "            {\"zones\": {\"Normal\": {\"start_pfn\": 32768, \"spanned\": 16384}}}]}";
+	uint64_t id = 0;
+	double node_pages[2] = {0, 0};
+	cJSON *sum, *z;
+
+	for (int pid = 10; pid <= 12; pid++)
+		for (int i = 0; i < 2000; i++, id++)
+			g_string_append_printf(t,
+					       "{\"t\":%" G_GUINT64_FORMAT ",\"op\":\"alloc\","
+					       "\"id\":%" G_GUINT64_FORMAT ",\"cpu\":0,\"pid\":%d,"
+					       "\"order\":0,\"gfp\":\"GFP_HIGHUSER_MOVABLE\"}\n",
+					       1000 * (id + 1), id, pid);
+	g_assert_true(g_file_set_contents(trace, t->str, (gssize)t->len, NULL));
+	g_assert_true(g_file_set_contents(cfg, config, -1, NULL));
+	g_assert_cmpint(run_pagesim(args, NULL, NULL), ==, 0);
+	sum = summary(out);
+	cJSON_ArrayForEach(z, cJSON_GetObjectItem(sum, "final"))
+	{
+		int node = (int)cJSON_GetObjectItem(z, "node")->valuedouble;
+
+		node_pages[node] += cJSON_GetObjectItem(z, "allocated_pages")->valuedouble;
+	}
+	/* interleave: 1000 + 1000; bind:1: 2000 on node 1; default on cpu 0: 2000 on node 0. */
+	g_assert_cmpfloat(node_pages[0], ==, 3000);
+	g_assert_cmpfloat(node_pages[1], ==, 3000);
+	cJSON_Delete(sum);
+	rm_rf(dir);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -393,5 +439,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/e2e/run/proc-layout-matches-real", test_proc_layout_matches_real);
 	g_test_add_func("/e2e/run/bad-trace", test_bad_trace);
 	g_test_add_func("/e2e/run/until-and-stdin", test_until_and_stdin);
+	g_test_add_func("/e2e/run/mempolicy", test_mempolicy);
 	return g_test_run();
 }

@@ -127,12 +127,19 @@ static void test_free_high(void)
 	g_assert_cmpint(b.result, ==, PS_ALLOC_OK);
 	ps_pcp_drain_all(m, NULL);
 	/* A CPU with a small cache slice (no PCPF_FREE_HIGH_BATCH): a second high-order free in a
-	 * row with free_count >= batch drains everything. */
+	 * row with free_count >= batch + high_min / 2 drains everything; one page less does not. */
 	pcp->flags &= (uint8_t)~PS_PCPF_FREE_HIGH_BATCH;
 	ps_free_pages(m, a.pfn, 1, 0);
 	g_assert_cmpint(pcp->count, ==, 2);
 	g_assert_true(pcp->flags & PS_PCPF_PREV_FREE_HIGH_ORDER);
-	pcp->free_count = B;
+	pcp->free_count = B + pcp->high_min / 2 - 1;
+	high = pcp->high = pcp->high_max;
+	ps_free_pages(m, b.pfn, 1, 0);
+	g_assert_cmpint(pcp->count, ==, 4);
+	ps_alloc_pages(m, PS_GFP_KERNEL, 1, 0, NULL, &b);
+	g_assert_cmpint(pcp->count, ==, 2);
+	pcp->free_count = B + pcp->high_min / 2;
+	pcp->flags |= PS_PCPF_PREV_FREE_HIGH_ORDER;
 	high = pcp->high = pcp->high_max;
 	ps_free_pages(m, b.pfn, 1, 0);
 	g_assert_cmpint(pcp->count, ==, 0);
@@ -162,7 +169,7 @@ static void test_free_high_batch(void)
 	ps_alloc_pages(m, PS_GFP_KERNEL, 1, 0, NULL, &b);
 	ps_pcp_drain_all(m, NULL);
 	ps_free_pages(m, a.pfn, 1, 0);
-	pcp->free_count = B;
+	pcp->free_count = B + pcp->high_min / 2;
 	pcp->high = pcp->high_max;
 	ps_free_pages(m, b.pfn, 1, 0);
 	g_assert_cmpint(pcp->count, ==, 4);

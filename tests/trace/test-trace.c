@@ -49,6 +49,8 @@ static const char *const canonical[] = {
     "{\"t\":10005,\"op\":\"drop_caches\",\"value\":1}",
     "{\"t\":12000,\"op\":\"exit\",\"pid\":42}",
     "{\"t\":18446744073709551615,\"op\":\"exit\",\"pid\":4194304}",
+    "{\"t\":18446744073709551615,\"op\":\"proc\",\"pid\":43,\"comm\":\"db\",\"oom_score_adj\":-500,"
+    "\"mempolicy\":\"interleave:0,2-3\"}",
 };
 
 static const PsTraceHeader test_hdr = {
@@ -289,6 +291,13 @@ static void test_errors(void)
 	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"oom_score_adj\":1001}",
 	     "oom_score_adj: must be an integer -1000..1000, got 1001", NULL},
 	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1}", "comm: missing", NULL},
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"mempolicy\":\"spread:0\"}",
+	     "mempolicy: unknown policy mode", NULL},
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"mempolicy\":\"bind\"}",
+	     "mempolicy: 'bind' needs a node list", NULL},
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"mempolicy\":\"bind:3-1\"}",
+	     "mempolicy: bad node list", NULL},
+	    {"{\"t\":1,\"op\":\"exit\",\"pid\":1,\"mempolicy\":\"local\"}", "mempolicy", NULL},
 	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"\xff\xfe\"}", "comm: not valid UTF-8",
 	     NULL},
 	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\\u0000b\"}", "escaped NUL", NULL},
