@@ -365,8 +365,11 @@ static uint64_t grouping_bytes(const FragOpts *o)
 
 /* fragmenter over `fill` of memory, then `n` probe faults every gap_ns from start_ns. */
 static gboolean frag_then_probe(const FragOpts *o, const char *dir, double fill, unsigned n,
-				uint64_t start_ns, uint64_t gap_ns, char **trace, GError **error)
+				uint64_t rest_ns, uint64_t gap_ns, char **trace, GError **error)
 {
+	/* The fragmenter fills 2 MiB every 0.64 ms, then punches each region in < 0.2 ms. */
+	uint64_t steps = (uint64_t)((double)config_bytes(o) * fill) / (2ull << 20);
+	uint64_t start_ns = NS_PER_S + steps * NS_PER_MS + rest_ns;
 	g_autofree char *fp = g_build_filename(dir, "fragmenter.jsonl", NULL);
 	g_autofree char *mem =
 	    g_strdup_printf("mem=%" G_GUINT64_FORMAT, (uint64_t)((double)config_bytes(o) * fill));
@@ -391,7 +394,7 @@ gboolean frag_exp_compaction(const FragOpts *o, FragExp *x, GError **error)
 	/* Huge pages for 40 % of memory after the fragmenter kept a quarter of 85 %. */
 	unsigned n = (unsigned)(config_bytes(o) * 2 / 5 / pmd_bytes(o));
 
-	if (!dir || !frag_then_probe(o, dir, 0.85, n, NS_PER_S, 20 * NS_PER_MS, &trace, error))
+	if (!dir || !frag_then_probe(o, dir, 0.85, n, 0, 20 * NS_PER_MS, &trace, error))
 		return FALSE;
 	ka.compaction = 0;
 	kb.compaction = 1;
@@ -416,8 +419,8 @@ gboolean frag_exp_proactive(const FragOpts *o, FragExp *x, GError **error)
 	Knobs ka = KNOBS_NONE, kb = KNOBS_NONE;
 	unsigned n = (unsigned)(config_bytes(o) * 2 / 5 / pmd_bytes(o));
 
-	/* A slowly growing huge-page heap: one fault every 100 ms, 2 s after the fragmenter. */
-	if (!dir || !frag_then_probe(o, dir, 0.85, n, 2 * NS_PER_S, 100 * NS_PER_MS, &trace, error))
+	/* A slowly growing huge-page heap: one fault every 100 ms, 1 s after the fragmenter. */
+	if (!dir || !frag_then_probe(o, dir, 0.85, n, NS_PER_S, 100 * NS_PER_MS, &trace, error))
 		return FALSE;
 	ka.proactiveness = 0;
 	kb.proactiveness = 20;
@@ -445,7 +448,8 @@ gboolean frag_exp_boost(const FragOpts *o, FragExp *x, GError **error)
 	    g_strdup_printf("size=%" G_GUINT64_FORMAT, MAX(config_bytes(o) / 16, pmd_bytes(o)));
 	g_autofree char *fsize =
 	    g_strdup_printf("file-size=%" G_GUINT64_FORMAT, config_bytes(o) / 4);
-	const char *pc_params[] = {"streams=2", "rate=1G", fsize, "cpus=2", NULL};
+	g_autofree char *rate = g_strdup_printf("rate=%" G_GUINT64_FORMAT, config_bytes(o) * 4);
+	const char *pc_params[] = {"streams=2", rate, fsize, "cpus=2", NULL};
 	const char *thp_params[] = {"procs=2", size, "cpus=2", NULL};
 	g_autofree char *kbp = g_build_filename(dir, "kbuild.jsonl", NULL);
 	const char *kb_params[] = {"jobs=2", NULL};
@@ -484,7 +488,8 @@ gboolean frag_exp_grouping(const FragOpts *o, FragExp *x, GError **error)
 	g_autofree char *fsize =
 	    g_strdup_printf("file-size=%" G_GUINT64_FORMAT, grouping_bytes(o) / 4);
 	const char *params[] = {"jobs=2", NULL};
-	const char *pc_params[] = {"streams=2", "rate=512M", fsize, "cpus=2", NULL};
+	g_autofree char *rate = g_strdup_printf("rate=%" G_GUINT64_FORMAT, grouping_bytes(o) / 2);
+	const char *pc_params[] = {"streams=2", rate, fsize, "cpus=2", NULL};
 	const char *paths[] = {kb_path, pc, NULL};
 	uint64_t offs[] = {0, 0};
 	Knobs ka = KNOBS_NONE, kb = KNOBS_NONE;
@@ -574,7 +579,10 @@ gboolean frag_exp_stealing(const FragOpts *o, FragExp *x, GError **error)
 	g_autofree char *trace = g_build_filename(dir, "workload.jsonl", NULL);
 	g_autofree char *fsize = g_strdup_printf(
 	    "file-size=%" G_GUINT64_FORMAT, (uint64_t)(o->big ? (4ull << 30) : (256ull << 20)));
-	const char *pc_params[] = {"streams=4", "rate=1G", fsize, "cpus=4", NULL};
+	g_autofree char *rate =
+	    g_strdup_printf("rate=%" G_GUINT64_FORMAT,
+			    (uint64_t)(o->page_size == 65536 ? 16ull << 30 : 1ull << 30));
+	const char *pc_params[] = {"streams=4", rate, fsize, "cpus=4", NULL};
 	const char *paths[] = {pc, NULL};
 	uint64_t offs[] = {0};
 	Knobs ka = KNOBS_NONE;
