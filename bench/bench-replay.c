@@ -7,6 +7,9 @@
  *   parse-only: the streaming reader (cJSON per line) over the whole file, no simulation;
  *   replay:     `pagesim run` on x86_64-4k-16g with every output file written.
  * and prints events/s of each and their ratio (target: replay time <= 1.5 x parse-only time).
+ * Two generated traces: frees of uniformly random live allocations (the worst case for caches:
+ * every free touches a cold record), and frees mostly of recent allocations (short-lived
+ * objects, the common pattern of real allocators).
  * A benchmark prints figures and asserts nothing. Usage: bench-replay [N | TRACE] [CONFIG]
  * (an existing trace file instead of a count replays that file).
  */
@@ -26,7 +29,7 @@ static double now_s(void)
 	return (double)g_get_monotonic_time() / 1e6;
 }
 
-static void write_trace(const char *path, uint64_t n)
+static void write_trace(const char *path, uint64_t n, bool recent)
 {
 	static const uint64_t gfps[] = {PS_GFP_KERNEL, PS_GFP_HIGHUSER_MOVABLE | PS_GFP_ZERO,
 					PS_GFP_KERNEL | PS_GFP_RECLAIMABLE, PS_GFP_HIGHUSER_MOVABLE,
@@ -72,7 +75,12 @@ static void write_trace(const char *path, uint64_t n)
 			ev.has_gfp = true;
 			g_array_append_val(live, ev.id);
 		} else {
-			guint k = (guint)ps_rng_below(&r, live->len);
+			/* random: any live allocation; recent: mostly one of the last 256
+			 * (short-lived objects, as allocators see them), now and then an old one.
+			 */
+			guint k = recent && ps_rng_below(&r, 10)
+				      ? live->len - 1 - (guint)ps_rng_below(&r, MIN(live->len, 256))
+				      : (guint)ps_rng_below(&r, live->len);
 
 			ev.op = PS_OP_FREE;
 			ev.id = g_array_index(live, uint64_t, k);
@@ -86,17 +94,9 @@ static void write_trace(const char *path, uint64_t n)
 	g_array_unref(live);
 }
 
-int main(int argc, char **argv)
+/* Parse-only pass, then a full replay of the same file; prints both and their ratio. */
+static void measure(const char *trace, const char *cfg_path, const char *out)
 {
-	bool given = argc > 1 && g_file_test(argv[1], G_FILE_TEST_IS_REGULAR);
-	uint64_t n = argc > 1 && !given ? g_ascii_strtoull(argv[1], NULL, 10) : 5000000;
-	g_autofree char *cfg_path =
-	    argc > 2 ? g_strdup(argv[2])
-		     : g_build_filename(PS_SOURCE_DIR, "configs", "x86_64-4k-16g.json", NULL);
-	g_autofree char *dir = g_dir_make_tmp("pagesim-bench-XXXXXX", NULL);
-	g_autofree char *trace =
-	    given ? g_strdup(argv[1]) : g_build_filename(dir, "trace.jsonl", NULL);
-	g_autofree char *out = g_build_filename(dir, "run", NULL);
 	g_autoptr(PsConfig) cfg = ps_config_new();
 	g_autoptr(PsSim) sim = NULL;
 	GError *error = NULL;
@@ -107,15 +107,6 @@ int main(int argc, char **argv)
 	double t0, t_parse, t_replay;
 	uint64_t parsed = 0;
 	int rc;
-
-	if (given) {
-		printf("bench-replay: %s, config %s\n", trace, cfg_path);
-	} else {
-		printf("bench-replay: %" G_GUINT64_FORMAT " events, config %s\n", n, cfg_path);
-		t0 = now_s();
-		write_trace(trace, n);
-		printf("  write        %8.2f s\n", now_s() - t0);
-	}
 
 	t0 = now_s();
 	rd = ps_trace_reader_open(trace, &hdr, &error);
@@ -143,6 +134,38 @@ int main(int argc, char **argv)
 	       t_replay, (double)ps_sim_totals(sim)->events / t_replay / 1e6,
 	       ps_sim_totals(sim)->allocs, ps_sim_totals(sim)->alloc_failed);
 	printf("  replay / parse-only time ratio: %.2f (target <= 1.5)\n", t_replay / t_parse);
+}
+
+int main(int argc, char **argv)
+{
+	bool given = argc > 1 && g_file_test(argv[1], G_FILE_TEST_IS_REGULAR);
+	uint64_t n = argc > 1 && !given ? g_ascii_strtoull(argv[1], NULL, 10) : 5000000;
+	g_autofree char *cfg_path =
+	    argc > 2 ? g_strdup(argv[2])
+		     : g_build_filename(PS_SOURCE_DIR, "configs", "x86_64-4k-16g.json", NULL);
+	g_autofree char *dir = g_dir_make_tmp("pagesim-bench-XXXXXX", NULL);
+	g_autofree char *out = g_build_filename(dir, "run", NULL);
+
+	if (given) {
+		printf("bench-replay: %s, config %s\n", argv[1], cfg_path);
+		measure(argv[1], cfg_path, out);
+	} else {
+		static const char *const kinds[] = {"random", "recent"};
+
+		for (int i = 0; i < 2; i++) {
+			g_autofree char *trace = g_build_filename(dir, "trace.jsonl", NULL);
+			double t0;
+
+			printf("bench-replay: %" G_GUINT64_FORMAT
+			       " events, frees of %s allocations, "
+			       "config %s\n",
+			       n, kinds[i], cfg_path);
+			t0 = now_s();
+			write_trace(trace, n, i == 1);
+			printf("  write        %8.2f s\n", now_s() - t0);
+			measure(trace, cfg_path, out);
+		}
+	}
 	{
 		g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
 

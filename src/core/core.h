@@ -47,6 +47,12 @@ size_t ps_engine_pending(const PsEngine *e);
 /* Time of the next event, or PS_TIME_NEVER. */
 ps_time_t ps_engine_next_time(const PsEngine *e);
 
+/*
+ * Moves the clock forward to `to` without dispatching anything, for a caller that runs work of
+ * its own between events. Asserted: `to` is not before now and no queued event is due before it.
+ */
+void ps_engine_advance(PsEngine *e, ps_time_t to);
+
 /* Dispatches one event; returns false if the queue is empty. */
 bool ps_engine_step(PsEngine *e);
 /* Dispatches events while the next one is at or before `until`; the clock ends at `until` if it

@@ -165,6 +165,13 @@ size_t ps_engine_pending(const PsEngine *e)
 	return e->nr;
 }
 
+void ps_engine_advance(PsEngine *e, ps_time_t to)
+{
+	g_assert_cmpuint(to, >=, e->now);
+	g_assert_true(e->nr == 0 || e->heap[0].time >= to);
+	e->now = to;
+}
+
 ps_time_t ps_engine_next_time(const PsEngine *e)
 {
 	return e->nr ? e->heap[0].time : PS_TIME_NEVER;

@@ -125,8 +125,9 @@ struct PsSim {
 	GArray *free_recs; /* uint32_t */
 	GArray *id_map;	   /* uint32_t record + 1, by trace id < ID_ARRAY_MAX */
 	GHashTable *id_big;
-	GArray *procs;	     /* Proc */
-	GHashTable *pid_map; /* pid -> proc index + 1 (live processes) */
+	GArray *procs;	       /* Proc */
+	GHashTable *pid_map;   /* pid -> proc index + 1 (live processes) */
+	int last_pid, last_pi; /* proc_find's one-entry cache; last_pid -1 when empty */
 
 	uint64_t *busy_until; /* per cpu, ns */
 	CpuQueue *cpuq;	      /* per cpu: records waiting for the cpu, in order */
@@ -147,6 +148,7 @@ struct PsSim {
 	uint64_t compact_requests, drop_caches_requests, sysctl_writes;
 	GHashTable *killed_pids; /* pids the OOM killer took, until a `proc` reuses them */
 	GError *error;		 /* first error raised inside a handler; stops the run */
+	GThread *digest_thread;	 /* computes the trace file's sha256 while the replay runs */
 	/* real traces (issue 6): snapshot start and fidelity counters, see sim/snapshot.c,
 	 * fidelity.c */
 	PsSnapshot *snap;
@@ -183,9 +185,17 @@ static Proc *proc_at(PsSim *s, int i)
 
 static int proc_find(PsSim *s, int pid)
 {
-	gpointer v = g_hash_table_lookup(s->pid_map, GINT_TO_POINTER(pid));
+	gpointer v;
 
-	return v ? GPOINTER_TO_INT(v) - 1 : -1;
+	/* Records come in runs of one task: skip the hash table for a repeat. */
+	if (pid == s->last_pid)
+		return s->last_pi;
+	v = g_hash_table_lookup(s->pid_map, GINT_TO_POINTER(pid));
+	if (!v)
+		return -1;
+	s->last_pid = pid;
+	s->last_pi = GPOINTER_TO_INT(v) - 1;
+	return s->last_pi;
 }
 
 static int proc_create(PsSim *s, int pid, const char *comm, int adj)
@@ -808,6 +818,7 @@ static void op_exit(PsSim *s, const PsTraceEvent *ev)
 	g_hash_table_remove_all(p->vpn);
 	g_array_set_size(p->vmas, 0);
 	g_hash_table_remove(s->pid_map, GINT_TO_POINTER(ev->pid));
+	s->last_pid = -1;
 }
 
 static void op_sysctl(PsSim *s, const PsTraceEvent *ev)
@@ -885,15 +896,6 @@ static uint32_t slot_put(PsSim *s, const PsTraceEvent *ev)
 	return s->slots->len - 1;
 }
 
-static void read_ahead(PsSim *s)
-{
-	int rc = ps_trace_reader_next(s->reader, &s->ahead, s->error ? NULL : &s->error);
-
-	s->have_ahead = rc == 1;
-	if (rc == 1)
-		ps_engine_schedule(s->e, MAX(s->ahead.t_ns, ps_engine_now(s->e)), s->ev_read, 0, 0);
-}
-
 static bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu);
 
 /*
@@ -964,20 +966,18 @@ static void requeue(PsSim *s, const PsTraceEvent *ev, int cpu)
 	cpu_kick(s, cpu);
 }
 
-static void on_read(PsEngine *e, const PsEvent *pev, void *data)
+/* Runs or queues the record in s->ahead, which is due now. */
+static void take_ahead(PsSim *s)
 {
-	PsSim *s = data;
 	int cpu = event_cpu(s, &s->ahead);
-	ps_time_t now = ps_engine_now(e);
 
 	if (s->fid)
 		ps_fidelity_record(s->fid, &s->ahead);
-
 	s->pending++;
 	if (cpu < 0) {
 		if (!exec_event(s, &s->ahead, cpu))
 			requeue(s, &s->ahead, cpu);
-	} else if (!s->cpuq[cpu].len && s->busy_until[cpu] <= now) {
+	} else if (!s->cpuq[cpu].len && s->busy_until[cpu] <= ps_engine_now(s->e)) {
 		/* The common case: nothing in the way, run it now without a second event. */
 		if (!exec_event(s, &s->ahead, cpu))
 			requeue(s, &s->ahead, cpu);
@@ -989,8 +989,35 @@ static void on_read(PsEngine *e, const PsEvent *pev, void *data)
 		if (idle)
 			cpu_kick(s, cpu);
 	}
-	if (!s->error)
-		read_ahead(s);
+}
+
+static void on_read(PsEngine *e, const PsEvent *pev, void *data)
+{
+	PsSim *s = data;
+	ps_time_t until = s->opts.until_ns ? s->opts.until_ns : PS_TIME_NEVER;
+
+	/*
+	 * Records due before anything else on the queue run straight from here, the clock moved
+	 * forward to each: a record costs no heap operation unless something is due first.
+	 */
+	for (;;) {
+		int rc;
+
+		take_ahead(s);
+		if (s->error)
+			break;
+		rc = ps_trace_reader_next(s->reader, &s->ahead, &s->error);
+		s->have_ahead = rc == 1;
+		if (rc != 1)
+			break;
+		if (s->ahead.t_ns >= ps_engine_next_time(e) || s->ahead.t_ns > until ||
+		    s->ahead.t_ns < ps_engine_now(e)) {
+			ps_engine_schedule(e, MAX(s->ahead.t_ns, ps_engine_now(e)), s->ev_read, 0,
+					   0);
+			break;
+		}
+		ps_engine_advance(e, s->ahead.t_ns);
+	}
 	if (s->error || (!s->have_ahead && s->pending == 0))
 		ps_engine_stop(e);
 }
@@ -1029,13 +1056,13 @@ static bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu)
 	uint64_t ns = 0, delay;
 
 	/* The OOM killer's victims do nothing more; a new `proc` for the pid is a new task. */
-	if (ev->pid >= 0 && ev->op != PS_OP_PROC &&
+	if (ev->pid >= 0 && ev->op != PS_OP_PROC && g_hash_table_size(s->killed_pids) &&
 	    g_hash_table_contains(s->killed_pids, GINT_TO_POINTER(ev->pid))) {
 		s->totals.events_skipped_killed++;
 		s->pending--;
 		return true;
 	}
-	if (ev->op == PS_OP_PROC)
+	if (ev->op == PS_OP_PROC && g_hash_table_size(s->killed_pids))
 		g_hash_table_remove(s->killed_pids, GINT_TO_POINTER(ev->pid));
 	s->retry_at = 0;
 	s->cur_cpu = cpu;
@@ -1309,6 +1336,7 @@ static void on_reap(PsEngine *e, const PsEvent *ev, void *data)
 	p->exited = true;
 	p->killed = false;
 	g_hash_table_remove(s->pid_map, GINT_TO_POINTER(p->pid));
+	s->last_pid = -1;
 	f = cJSON_CreateObject();
 	cJSON_AddNumberToObject(f, "pid", p->pid);
 	cJSON_AddNumberToObject(f, "freed_bytes", (double)(freed * s->m->page_size));
@@ -1380,6 +1408,7 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->id_big = g_hash_table_new(g_direct_hash, g_direct_equal);
 	s->procs = g_array_new(FALSE, FALSE, sizeof(Proc));
 	s->pid_map = g_hash_table_new(g_direct_hash, g_direct_equal);
+	s->last_pid = -1;
 	s->busy_until = g_new0(uint64_t, s->m->nr_cpus);
 	s->cpuq = g_new0(CpuQueue, s->m->nr_cpus);
 	nblocks = (s->m->map.end_pfn - s->m->map.base_pfn) >> s->m->pageblock_order;
@@ -1415,6 +1444,8 @@ void ps_sim_free(PsSim *s)
 {
 	if (!s)
 		return;
+	if (s->digest_thread)
+		g_free(g_thread_join(s->digest_thread));
 	if (s->tl)
 		ps_timeline_abort(s->tl);
 	if (s->lat)
@@ -1487,6 +1518,15 @@ static char *file_digest(const char *path)
 	return g_strdup_printf("sha256:%s", g_checksum_get_string(ck));
 }
 
+/* The trace's digest is worked out beside the replay, on another core: it reads the whole file. */
+static gpointer digest_thread_fn(gpointer path)
+{
+	char *d = file_digest(path);
+
+	g_free(path);
+	return d;
+}
+
 static char *out_path(const PsSim *s, const char *name)
 {
 	return g_build_filename(s->out_dir, name, NULL);
@@ -1546,7 +1586,8 @@ static gboolean write_summary(PsSim *s, GError **error)
 	const PsRunTotals *t = &s->totals;
 	cJSON *root = cJSON_CreateObject(), *o, *zones, *ev;
 	g_autofree char *cdig = file_digest(s->config_path);
-	g_autofree char *tdig = file_digest(s->trace_path);
+	g_autofree char *tdig =
+	    s->digest_thread ? g_thread_join(g_steal_pointer(&s->digest_thread)) : NULL;
 	g_autofree char *path = out_path(s, "summary.json");
 	char *text;
 	gboolean ok;
@@ -1743,6 +1784,9 @@ gboolean ps_sim_run(PsSim *s, const char *trace_path, GError **error)
 	int rc;
 
 	s->trace_path = g_strdup(trace_path);
+	if (strcmp(trace_path, "-"))
+		s->digest_thread =
+		    g_thread_new("trace-digest", digest_thread_fn, g_strdup(trace_path));
 	s->reader = ps_trace_reader_open(trace_path, &s->hdr, error);
 	if (!s->reader)
 		return FALSE;
