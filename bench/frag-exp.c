@@ -17,6 +17,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "../tests/common/test-util.h"
 #include "bench/frag-exp.h"
 #include "sim/sim.h"
 
@@ -301,23 +302,6 @@ static gboolean run(const char *config, const Knobs *k, const char *trace, const
 	return TRUE;
 }
 
-static void rm_rf(const char *path)
-{
-	if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-		g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-		const char *name;
-
-		while (d && (name = g_dir_read_name(d))) {
-			g_autofree char *child = g_build_filename(path, name, NULL);
-
-			rm_rf(child);
-		}
-		g_rmdir(path);
-	} else {
-		g_unlink(path);
-	}
-}
-
 /* Runs the trace under knobs a and b; the scratch directory is removed afterwards. */
 static gboolean run_pair(const char *config, const Knobs *ka, const Knobs *kb, const char *trace,
 			 const char *dir, uint64_t seed, unsigned hugetlb_n, FragExp *x,
@@ -328,7 +312,7 @@ static gboolean run_pair(const char *config, const Knobs *ka, const Knobs *kb, c
 	gboolean ok = run(config, ka, trace, da, seed, hugetlb_n, &x->a, error) &&
 		      (!kb || run(config, kb, trace, db, seed, hugetlb_n, &x->b, error));
 
-	rm_rf(dir);
+	ps_test_rm_rf(dir);
 	return ok;
 }
 

@@ -7,6 +7,7 @@
  *
  * argv[1] is the pagesim binary.
  */
+#include "../common/test-util.h"
 #include <cjson/cJSON.h>
 #include <glib/gstdio.h>
 #include <stdint.h>
@@ -30,23 +31,6 @@ static void run_ok(const char *const *args)
 	g_assert_no_error(error);
 	if (!g_spawn_check_wait_status(status, NULL))
 		g_error("pagesim %s failed: %s", args[0], err);
-}
-
-static void rm_rf(const char *path)
-{
-	if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-		g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-		const char *name;
-
-		while (d && (name = g_dir_read_name(d))) {
-			g_autofree char *child = g_build_filename(path, name, NULL);
-
-			rm_rf(child);
-		}
-		g_rmdir(path);
-	} else {
-		g_unlink(path);
-	}
 }
 
 /* order-0 page cache reads (kind file, never freed by the trace) spread over `span_ns`. */
@@ -141,7 +125,7 @@ static void pagecache_rates(gconstpointer data)
 	check_conservation(sb);
 	cJSON_Delete(sa);
 	cJSON_Delete(sb);
-	rm_rf(dir);
+	ps_test_rm_rf(dir);
 }
 
 static void test_anon_overcommit(void)
@@ -204,7 +188,7 @@ static void test_anon_overcommit(void)
 	check_conservation(sb);
 	cJSON_Delete(sa);
 	cJSON_Delete(sb);
-	rm_rf(dir);
+	ps_test_rm_rf(dir);
 }
 
 int main(int argc, char **argv)

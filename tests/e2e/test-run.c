@@ -11,27 +11,10 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "../common/test-util.h"
 #include "config/config.h"
 
 static const char *pagesim;
-
-/* Removes a test directory and everything below it. */
-static void rm_rf(const char *path)
-{
-	if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-		g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-		const char *name;
-
-		while (d && (name = g_dir_read_name(d))) {
-			g_autofree char *child = g_build_filename(path, name, NULL);
-
-			rm_rf(child);
-		}
-		g_rmdir(path);
-	} else {
-		g_unlink(path);
-	}
-}
 
 static char *src_path(const char *rel)
 {
@@ -208,7 +191,7 @@ static void test_outputs_and_determinism(void)
 
 	/* The invariant checker after every event stays clean. */
 	g_assert_cmpint(run_pagesim(args_c, NULL, NULL), ==, 0);
-	rm_rf(dir);
+	ps_test_rm_rf(dir);
 }
 
 /* Lines of a /proc file with every number replaced by '#', runs of spaces folded. */
@@ -299,7 +282,7 @@ static void test_proc_layout_matches_real(void)
 			g_assert_cmpuint(z->zones[i].spanned, ==, r->zones[i].spanned);
 		}
 	}
-	rm_rf(dir);
+	ps_test_rm_rf(dir);
 }
 
 static void test_bad_trace(void)
@@ -355,7 +338,7 @@ static void test_bad_trace(void)
 		g_assert_cmpfloat(num(s, "totals", "pages_live"), ==, 1);
 		cJSON_Delete(s);
 	}
-	rm_rf(dir);
+	ps_test_rm_rf(dir);
 }
 
 static void test_until_and_stdin(void)
@@ -381,7 +364,7 @@ static void test_until_and_stdin(void)
 			  ==, 20000 + 5);
 	cJSON_Delete(sa);
 	cJSON_Delete(sb);
-	rm_rf(dir);
+	ps_test_rm_rf(dir);
 }
 
 /* Per-task memory policies from `proc` records, on two nodes. */
@@ -427,7 +410,7 @@ static void test_mempolicy(void)
 	g_assert_cmpfloat(node_pages[0], ==, 3000);
 	g_assert_cmpfloat(node_pages[1], ==, 3000);
 	cJSON_Delete(sum);
-	rm_rf(dir);
+	ps_test_rm_rf(dir);
 }
 
 int main(int argc, char **argv)

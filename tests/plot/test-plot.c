@@ -10,6 +10,7 @@
  * argv[1] is the pagesim binary (meson passes it). The fixture is a 2-second kbuild trace on
  * the small test machines, made once.
  */
+#include "../common/test-util.h"
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -20,23 +21,6 @@
 static const char *pagesim;
 static char *tmp_dir, *run_4k, *run_64k, *trace;
 static gboolean have_gnuplot;
-
-static void rm_rf(const char *path)
-{
-	if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-		g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-		const char *name;
-
-		while (d && (name = g_dir_read_name(d))) {
-			g_autofree char *child = g_build_filename(path, name, NULL);
-
-			rm_rf(child);
-		}
-		g_rmdir(path);
-	} else {
-		g_unlink(path);
-	}
-}
 
 /* Runs pagesim; returns the exit status, stderr in *err when given. */
 static int run_pagesim(const char *const *args, char **err)
@@ -246,7 +230,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/plot/compare-4k-64k", test_compare);
 	g_test_add_func("/plot/compare-refuses-other-trace", test_compare_refuses_other_trace);
 	rc = g_test_run();
-	rm_rf(tmp_dir);
+	ps_test_rm_rf(tmp_dir);
 	g_free(tmp_dir);
 	g_free(run_4k);
 	g_free(run_64k);
