@@ -290,7 +290,7 @@ static char *index_path(const char *path, int i)
 	return g_strdup_printf("%s[%d]", path, i);
 }
 
-static const char *json_type_name(const cJSON *item)
+const char *ps_json_type_name(const cJSON *item)
 {
 	if (cJSON_IsNumber(item))
 		return "a number";
@@ -339,7 +339,7 @@ static gboolean cfg_object(CfgCtx *c, const cJSON *item, const char *path)
 {
 	if (!cJSON_IsObject(item))
 		return cfg_fail(c, item, PS_CONFIG_ERROR_TYPE, path, "expected an object, got %s",
-				json_type_name(item));
+				ps_json_type_name(item));
 	return TRUE;
 }
 
@@ -350,7 +350,7 @@ static gboolean cfg_int(CfgCtx *c, const cJSON *item, const char *path, int64_t 
 
 	if (!cJSON_IsNumber(item))
 		return cfg_fail(c, item, PS_CONFIG_ERROR_TYPE, path, "expected an integer, got %s",
-				json_type_name(item));
+				ps_json_type_name(item));
 	d = item->valuedouble;
 	if (d != floor(d) || fabs(d) > 9007199254740992.0)
 		return cfg_fail(c, item, PS_CONFIG_ERROR_TYPE, path, "expected an integer, got %g",
@@ -378,7 +378,7 @@ static gboolean cfg_string(CfgCtx *c, const cJSON *item, const char *path, const
 {
 	if (!cJSON_IsString(item))
 		return cfg_fail(c, item, PS_CONFIG_ERROR_TYPE, path, "expected a string, got %s",
-				json_type_name(item));
+				ps_json_type_name(item));
 	*out = item->valuestring;
 	return TRUE;
 }
@@ -670,7 +670,7 @@ static gboolean parse_nodes(CfgCtx *c, const cJSON *item, const char *path, PsCo
 
 	if (!cJSON_IsArray(item))
 		return cfg_fail(c, item, PS_CONFIG_ERROR_TYPE, path, "expected an array, got %s",
-				json_type_name(item));
+				ps_json_type_name(item));
 	if (cJSON_GetArraySize(item) < 1 || cJSON_GetArraySize(item) > PS_MAX_NODES)
 		return cfg_fail(c, item, PS_CONFIG_ERROR_VALUE, path,
 				"%d nodes; between 1 and %d are supported",
@@ -709,7 +709,7 @@ static gboolean parse_cpus(CfgCtx *c, const cJSON *item, const char *path, PsCon
 	if (!cJSON_IsArray(item))
 		return cfg_fail(c, item, PS_CONFIG_ERROR_TYPE, path,
 				"expected a cpu count or an array of node ids, got %s",
-				json_type_name(item));
+				ps_json_type_name(item));
 	if (cJSON_GetArraySize(item) < 1 || cJSON_GetArraySize(item) > PS_MAX_CPUS)
 		return cfg_fail(c, item, PS_CONFIG_ERROR_VALUE, path,
 				"%d cpus; between 1 and %d are supported", cJSON_GetArraySize(item),
@@ -739,7 +739,7 @@ static gboolean parse_distances(CfgCtx *c, const cJSON *item, const char *path, 
 
 	if (!cJSON_IsArray(item))
 		return cfg_fail(c, item, PS_CONFIG_ERROR_TYPE, path, "expected an array, got %s",
-				json_type_name(item));
+				ps_json_type_name(item));
 	if (cJSON_GetArraySize(item) != spec->nr_nodes)
 		return cfg_fail(c, item, PS_CONFIG_ERROR_VALUE, path, "%d rows for %d nodes",
 				cJSON_GetArraySize(item), spec->nr_nodes);
@@ -750,7 +750,7 @@ static gboolean parse_distances(CfgCtx *c, const cJSON *item, const char *path, 
 
 		if (!cJSON_IsArray(row))
 			return cfg_fail(c, row, PS_CONFIG_ERROR_TYPE, rp,
-					"expected an array, got %s", json_type_name(row));
+					"expected an array, got %s", ps_json_type_name(row));
 		if (cJSON_GetArraySize(row) != spec->nr_nodes)
 			return cfg_fail(c, row, PS_CONFIG_ERROR_VALUE, rp,
 					"%d entries for %d nodes", cJSON_GetArraySize(row),
@@ -814,7 +814,7 @@ static gboolean parse_sysctl(CfgCtx *c, const cJSON *item, const char *path, PsC
 
 			if (!cJSON_IsArray(it))
 				return cfg_fail(c, it, PS_CONFIG_ERROR_TYPE, p,
-						"expected an array, got %s", json_type_name(it));
+						"expected an array, got %s", ps_json_type_name(it));
 			if (cJSON_GetArraySize(it) < 1 || cJSON_GetArraySize(it) > PS_MAX_NR_ZONES)
 				return cfg_fail(c, it, PS_CONFIG_ERROR_VALUE, p,
 						"%d entries; one per zone type, at most %d",
@@ -846,7 +846,7 @@ static gboolean parse_sysctl(CfgCtx *c, const cJSON *item, const char *path, PsC
 			if (!cJSON_IsBool(it))
 				return cfg_fail(c, it, PS_CONFIG_ERROR_TYPE, p,
 						"expected true or false, got %s",
-						json_type_name(it));
+						ps_json_type_name(it));
 			s->page_group_by_mobility_disabled = cJSON_IsFalse(it);
 			ok = TRUE;
 		} else {
@@ -913,21 +913,21 @@ static const struct {
 	uint64_t mult; /* to the stored unit */
 	bool is_u32;
 } reclaim_keys[] = {
-	{"writeback_delay_ms", G_STRUCT_OFFSET(PsReclaimConfig, writeback_delay_ns), 1000000, false},
-	{"oom_reap_delay_ms", G_STRUCT_OFFSET(PsReclaimConfig, oom_reap_delay_ns), 1000000, false},
-	{"kswapd_nap_ms", G_STRUCT_OFFSET(PsReclaimConfig, kswapd_nap_ns), 1000000, false},
-	{"slab_shrink_permille", G_STRUCT_OFFSET(PsReclaimConfig, slab_shrink_permille), 1, true},
-	{"scan_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, scan_page_ns), 1, false},
-	{"reclaim_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, reclaim_page_ns), 1, false},
-	{"swapout_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, swapout_page_ns), 1, false},
-	{"swapin_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, swapin_page_ns), 1, false},
-	{"compaction", G_STRUCT_OFFSET(PsReclaimConfig, compaction), 1, true},
-	{"compact_scan_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, compact_scan_page_ns), 1, false},
-	{"compact_isolate_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, compact_isolate_page_ns), 1,
-	 false},
-	{"compact_migrate_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, compact_migrate_page_ns), 1,
-	 false},
-	{"compact_copy_kib_ns", G_STRUCT_OFFSET(PsReclaimConfig, compact_copy_kib_ns), 1, false},
+    {"writeback_delay_ms", G_STRUCT_OFFSET(PsReclaimConfig, writeback_delay_ns), 1000000, false},
+    {"oom_reap_delay_ms", G_STRUCT_OFFSET(PsReclaimConfig, oom_reap_delay_ns), 1000000, false},
+    {"kswapd_nap_ms", G_STRUCT_OFFSET(PsReclaimConfig, kswapd_nap_ns), 1000000, false},
+    {"slab_shrink_permille", G_STRUCT_OFFSET(PsReclaimConfig, slab_shrink_permille), 1, true},
+    {"scan_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, scan_page_ns), 1, false},
+    {"reclaim_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, reclaim_page_ns), 1, false},
+    {"swapout_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, swapout_page_ns), 1, false},
+    {"swapin_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, swapin_page_ns), 1, false},
+    {"compaction", G_STRUCT_OFFSET(PsReclaimConfig, compaction), 1, true},
+    {"compact_scan_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, compact_scan_page_ns), 1, false},
+    {"compact_isolate_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, compact_isolate_page_ns), 1,
+     false},
+    {"compact_migrate_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, compact_migrate_page_ns), 1,
+     false},
+    {"compact_copy_kib_ns", G_STRUCT_OFFSET(PsReclaimConfig, compact_copy_kib_ns), 1, false},
 };
 
 static uint64_t reclaim_get(const PsReclaimConfig *rc, gsize i)
@@ -958,8 +958,8 @@ static gboolean parse_reclaim(CfgCtx *c, const cJSON *item, const char *path, Ps
 
 			if (strcmp(it->string, reclaim_keys[i].key))
 				continue;
-			if (!cfg_int(c, it, p, 0,
-				     reclaim_keys[i].is_u32 ? 1000 : 1000000000000ll, &v))
+			if (!cfg_int(c, it, p, 0, reclaim_keys[i].is_u32 ? 1000 : 1000000000000ll,
+				     &v))
 				return FALSE;
 			if (reclaim_keys[i].is_u32)
 				*(unsigned *)base = (unsigned)v;
@@ -991,7 +991,8 @@ static gboolean parse_swap(CfgCtx *c, const cJSON *item, const char *path, PsCon
 			return FALSE;
 		if ((uint64_t)v % cfg->spec.page_size)
 			return cfg_fail(c, b, PS_CONFIG_ERROR_VALUE, p,
-					"%" G_GINT64_FORMAT " is not a multiple of the page size %u",
+					"%" G_GINT64_FORMAT
+					" is not a multiple of the page size %u",
 					v, cfg->spec.page_size);
 		cfg->reclaim.swap_pages = (uint64_t)v / cfg->spec.page_size;
 	} else if (pg) {

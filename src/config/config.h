@@ -106,6 +106,9 @@ char *ps_config_to_json_full(const PsConfig *cfg);
 /* Writes text to path atomically (temporary name in the same directory, then rename). */
 gboolean ps_config_write_atomic(const char *path, const char *text, GError **error);
 
+/* "a number", "a string", ... for messages about a JSON item of the wrong type. */
+const char *ps_json_type_name(const cJSON *item);
+
 /* Spellings used in configs and in /proc. */
 const char *ps_config_thp_mode_name(const PsMachineSpec *spec); /* always|madvise|never|off */
 int ps_config_zone_type_from_name(const char *name);		/* -1 if unknown */

@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "sweep/sweep.h"
 
 G_DEFINE_QUARK(ps - sweep - error - quark, ps_sweep_error)
@@ -241,21 +242,6 @@ static gboolean spec_fail(SpecCtx *c, const cJSON *item, const char *key, const 
 	return FALSE;
 }
 
-static const char *type_name(const cJSON *item)
-{
-	if (cJSON_IsNumber(item))
-		return "a number";
-	if (cJSON_IsString(item))
-		return "a string";
-	if (cJSON_IsBool(item))
-		return "a boolean";
-	if (cJSON_IsNull(item))
-		return "null";
-	if (cJSON_IsArray(item))
-		return "an array";
-	return "an object";
-}
-
 static gboolean check_keys(SpecCtx *c, const cJSON *obj, const char *path, const char *const *known)
 {
 	for (const cJSON *it = obj->child; it; it = it->next) {
@@ -286,7 +272,8 @@ static gboolean get_uint(SpecCtx *c, const cJSON *item, const char *key, uint64_
 	double v;
 
 	if (!cJSON_IsNumber(item))
-		return spec_fail(c, item, key, "expected an integer, got %s", type_name(item));
+		return spec_fail(c, item, key, "expected an integer, got %s",
+				 ps_json_type_name(item));
 	v = item->valuedouble;
 	if (v < 0 || v != floor(v) || v > (double)max)
 		return spec_fail(c, item, key,
@@ -335,7 +322,7 @@ static gboolean parse_config(SpecCtx *c, const cJSON *item, const char *key, PsS
 
 	if (!cJSON_IsString(item))
 		return spec_fail(c, item, key, "expected the path of a config file, got %s",
-				 type_name(item));
+				 ps_json_type_name(item));
 	sc = g_new0(PsSweepConfig, 1);
 	g_ptr_array_add(spec->configs, sc);
 	sc->line = line_of(c, item);
@@ -448,7 +435,7 @@ static gboolean parse_gen(SpecCtx *c, const cJSON *item, const char *key, PsSwee
 			g_ptr_array_add(kv, g_strdup_printf("%s=%.17g", p->string, p->valuedouble));
 		else
 			return spec_fail(c, p, pk, "expected a string or a number, got %s",
-					 type_name(p));
+					 ps_json_type_name(p));
 		for (const cJSON *q = params->child; q != p; q = q->next)
 			if (!strcmp(q->string, p->string))
 				return spec_fail(c, p, pk, "duplicate key");
@@ -478,7 +465,7 @@ static gboolean parse_trace(SpecCtx *c, const cJSON *item, const char *key, PsSw
 		return spec_fail(c, item, key,
 				 "expected a trace path or a generator invocation "
 				 "{\"gen\": NAME, \"seconds\": S, ...}, got %s",
-				 type_name(item));
+				 ps_json_type_name(item));
 	}
 	for (guint i = 0; i + 1 < spec->traces->len; i++) {
 		const PsSweepTrace *o = g_ptr_array_index(spec->traces, i);
@@ -579,7 +566,7 @@ static gboolean parse_values(SpecCtx *c, const cJSON *item, const char *key, GPt
 		return spec_fail(c, item, key,
 				 "expected a non-empty list of values or a range "
 				 "{\"from\": A, \"to\": B, \"step\": S}, got %s",
-				 cJSON_IsArray(item) ? "an empty list" : type_name(item));
+				 cJSON_IsArray(item) ? "an empty list" : ps_json_type_name(item));
 	if (cJSON_GetArraySize(item) > PS_SWEEP_MAX_VALUES)
 		return spec_fail(c, item, key, "more than %d values", PS_SWEEP_MAX_VALUES);
 	cJSON_ArrayForEach(el, item)
@@ -588,7 +575,7 @@ static gboolean parse_values(SpecCtx *c, const cJSON *item, const char *key, GPt
 
 		if (cJSON_IsArray(el) || cJSON_IsObject(el) || cJSON_IsNull(el))
 			return spec_fail(c, el, k, "expected a number, string or boolean, got %s",
-					 type_name(el));
+					 ps_json_type_name(el));
 		for (guint j = 0; j < values->len; j++)
 			if (cJSON_Compare(g_ptr_array_index(values, j), el, TRUE))
 				return spec_fail(c, el, k, "value given twice");
@@ -637,7 +624,7 @@ static gboolean parse_axes(SpecCtx *c, const cJSON *item, PsSweepSpec *spec)
 	if (!cJSON_IsObject(item))
 		return spec_fail(c, item, "axes",
 				 "expected an object of config key -> values, got %s",
-				 type_name(item));
+				 ps_json_type_name(item));
 	for (const cJSON *it = item->child; it; it = it->next) {
 		g_autofree char *key = g_strdup_printf("axes.%s", it->string);
 		PsSweepAxis *ax = g_new0(PsSweepAxis, 1);
