@@ -633,6 +633,13 @@ void ps_free_pcp(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
 /* free_pcppages_bulk: drain `count` base pages from the tail of the lists. */
 void ps_pcp_free_bulk(PsMachine *m, PsZone *z, PsPcp *pcp, int count, int pindex);
 
+/*
+ * Puts an allocated block at the tail of a pcp list, as if a refill had left it there: for
+ * rebuilding the pcp contents of a real machine at the start of a run (sim/snapshot.c).
+ */
+void ps_pcp_adopt(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
+		  enum ps_migratetype mt);
+
 /* drain_pages_zone for one cpu (all pages), drain_all_pages for a zone or all zones (NULL). */
 void ps_pcp_drain_cpu_zone(PsMachine *m, PsZone *z, int cpu);
 void ps_pcp_drain_all(PsMachine *m, PsZone *z);

@@ -282,6 +282,20 @@ void ps_free_pcp(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
 	}
 }
 
+void ps_pcp_adopt(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
+		  enum ps_migratetype mt)
+{
+	PsPcp *pcp = &z->pcp[cpu];
+
+	g_assert(ps_page_state(m, pfn) == PS_PAGE_ALLOCATED && ps_page_order(m, pfn) == order);
+	g_assert(z->nr_allocated >= (1ull << order));
+	z->nr_allocated -= 1ull << order;
+	ps_page_set(m, pfn, PS_PAGE_PCP, order);
+	ps_list_add_tail(m, &pcp->lists[ps_pcp_list_index(m, order, mt)], pfn);
+	pcp->count += 1 << order;
+	z->nr_pcp += 1ull << order;
+}
+
 void ps_pcp_drain_cpu_zone(PsMachine *m, PsZone *z, int cpu)
 {
 	PsPcp *pcp;

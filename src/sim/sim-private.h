@@ -36,7 +36,9 @@ typedef struct {
 	uint64_t freed_pages;	     /* unknown-at-start pages the trace freed */
 	uint64_t freed;		     /* and the frees that did it */
 	char *zoneinfo_path;	     /* the pcp state came from here (policy runs with --proc) */
-	uint64_t pcp_count_at_start; /* pcp pages it lists (the replay's lists start empty) */
+	uint64_t pcp_count_at_start; /* pcp pages it lists */
+	int *pcp_start;		     /* [zone idx * nr_cpus + cpu]: zoneinfo's pcp count */
+	uint64_t pcp_adopted; /* pcp pages rebuilt from the trace (ps_snapshot_prefill_pcp) */
 } PsSnapshot;
 
 /* Reads the dump and loads it into m (ps_machine_load_state); --proc DIR checks pagetypeinfo. */
@@ -44,6 +46,13 @@ PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_di
 void ps_snapshot_free(PsSnapshot *snap);
 /* Restores the snapshot moment's pcp high (proc_dir's zoneinfo); see snapshot.c. */
 gboolean ps_snapshot_seed_pcp(PsSnapshot *snap, PsMachine *m, const char *proc_dir, GError **error);
+/*
+ * Rebuilds the pcp lists of the snapshot moment from the trace: a page the trace allocates on a
+ * cpu that neither a recorded refill nor a free put on that cpu's lists was already there. Such
+ * pages (unknown-at-start allocations in the snapshot) move onto the list the allocation takes
+ * them from, in the order it does, up to zoneinfo's count per cpu and zone.
+ */
+void ps_snapshot_prefill_pcp(PsSnapshot *snap, PsMachine *m, const char *trace_path);
 bool ps_snapshot_owns(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn, unsigned order);
 void ps_snapshot_disown(PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn, unsigned order);
 cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m);

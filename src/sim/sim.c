@@ -1784,6 +1784,8 @@ gboolean ps_sim_run(PsSim *s, const char *trace_path, GError **error)
 	int rc;
 
 	s->trace_path = g_strdup(trace_path);
+	if (s->snap)
+		ps_snapshot_prefill_pcp(s->snap, s->m, trace_path);
 	if (strcmp(trace_path, "-"))
 		s->digest_thread =
 		    g_thread_new("trace-digest", digest_thread_fn, g_strdup(trace_path));

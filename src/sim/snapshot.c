@@ -313,6 +313,7 @@ void ps_snapshot_free(PsSnapshot *snap)
 	g_free(snap->path);
 	g_free(snap->pagetypeinfo_path);
 	g_free(snap->zoneinfo_path);
+	g_free(snap->pcp_start);
 	g_free(snap->kpf);
 	g_free(snap->owned);
 	g_free(snap->kind);
@@ -354,8 +355,9 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 	cJSON_AddNumberToObject(o, "unknown_at_start_freed_pages", (double)snap->freed_pages);
 	if (snap->zoneinfo_path) {
 		cJSON_AddStringToObject(o, "pcp_state_from", snap->zoneinfo_path);
-		cJSON_AddNumberToObject(o, "pcp_pages_at_start_not_modelled",
-					(double)snap->pcp_count_at_start);
+		cJSON_AddNumberToObject(o, "pcp_pages_at_start", (double)snap->pcp_count_at_start);
+		cJSON_AddNumberToObject(o, "pcp_pages_rebuilt_from_trace",
+					(double)snap->pcp_adopted);
 	}
 	for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
 		cJSON *z, *b;
@@ -430,16 +432,72 @@ bool ps_snapshot_free_pages(PsSnapshot *snap, PsMachine *m, const PsTraceEvent *
 	return true;
 }
 
+void ps_snapshot_prefill_pcp(PsSnapshot *snap, PsMachine *m, const char *trace_path)
+{
+	g_autoptr(GHashTable) on_pcp = NULL; /* (cpu << 32 | pfn) the trace put on a pcp list */
+	g_autoptr(PsTraceReader) r = NULL;
+	PsTraceHeader hdr;
+	PsTraceEvent ev;
+	uint64_t budget = 0, scanned = 0;
+
+	if (!snap->pcp_start || !strcmp(trace_path, "-"))
+		return;
+	for (int i = 0; i < m->nr_zones * m->nr_cpus; i++)
+		budget += (uint64_t)snap->pcp_start[i];
+	r = ps_trace_reader_open(trace_path, &hdr, NULL);
+	if (!r)
+		return; /* the run itself will report why */
+	on_pcp = g_hash_table_new(g_direct_hash, g_direct_equal);
+	/* Pages that sat on a pcp list are taken early; the first few million records tell. */
+	while (budget && scanned++ < 4000000 && ps_trace_reader_next(r, &ev, NULL) == 1) {
+		gpointer key;
+		PsZone *z;
+		int *left;
+
+		if (ev.cpu < 0 || ev.cpu >= m->nr_cpus || !ev.has_pfn)
+			continue;
+		key = (gpointer)(uintptr_t)(((uint64_t)ev.cpu << 32) | ev.pfn);
+		if (ev.op == PS_OP_OBSERVED && ev.event == PS_OBS_ZONE_LOCKED &&
+		    ev.percpu_refill == 1) {
+			g_hash_table_add(on_pcp, key);
+		} else if (ev.op == PS_OP_OBSERVED && ev.event == PS_OBS_PCPU_DRAIN) {
+			g_hash_table_remove(on_pcp, key);
+		} else if (ev.op == PS_OP_FREE && ev.order >= 0 &&
+			   ps_pcp_allowed_order(m, (unsigned)ev.order)) {
+			g_hash_table_add(on_pcp, key);
+		} else if (ev.op == PS_OP_ALLOC && ev.order >= 0 &&
+			   ps_pcp_allowed_order(m, (unsigned)ev.order)) {
+			if (g_hash_table_remove(on_pcp, key))
+				continue;
+			z = ps_pfn_zone(m, (ps_pfn_t)ev.pfn);
+			if (!z || !z->pcp)
+				continue;
+			left = &snap->pcp_start[z->idx * m->nr_cpus + ev.cpu];
+			if (*left < (1 << ev.order) ||
+			    !ps_snapshot_owns(snap, m, (ps_pfn_t)ev.pfn, (unsigned)ev.order) ||
+			    !ps_alloc_reshape(m, z, (ps_pfn_t)ev.pfn, (unsigned)ev.order))
+				continue;
+			/* It was on this cpu's list when the recording started. */
+			ps_snapshot_disown(snap, m, (ps_pfn_t)ev.pfn, (unsigned)ev.order);
+			ps_pcp_adopt(m, z, ev.cpu, (ps_pfn_t)ev.pfn, (unsigned)ev.order,
+				     ev.has_gfp ? ps_gfp_migratetype(ev.gfp) : PS_MT_MOVABLE);
+			*left -= 1 << ev.order;
+			budget -= 1ull << ev.order;
+			snap->pcp_adopted += 1ull << ev.order;
+		}
+	}
+}
+
 G_DEFINE_QUARK(ps - sim - snapshot - error - quark, ps_sim_snapshot_error)
 
 /*
  * The pcp state at the snapshot: /proc/zoneinfo prints each cpu's pcp `count` and dynamic `high`.
- * `high` is restored (it sizes the next refills and drains). The pages themselves are not: a page
- * on a pcp list has no kpageflags flag, and zoneinfo gives only the total, not which order and
- * migratetype lists hold them. Putting all `count` pages on the order-0 movable lists was tried:
- * ftrace-build-6.18 refills then came within 3 % but ftrace-compact-6.18 refilled half as often
- * as the kernel (the kernel's pages were evidently on other lists), so the lists start empty and
- * the count is reported in the summary instead.
+ * `high` is restored (it sizes the next refills and drains) and the counts are kept per cpu and
+ * zone. The pages themselves cannot be read here: a page on a pcp list has no kpageflags flag, and
+ * zoneinfo gives only the total, not which order and migratetype lists hold them. Putting all
+ * `count` pages on the order-0 movable lists was tried and was wrong for ftrace-compact-6.18 (it
+ * refilled half as often as the kernel); ps_snapshot_prefill_pcp rebuilds the lists from what
+ * the trace shows instead.
  */
 gboolean ps_snapshot_seed_pcp(PsSnapshot *snap, PsMachine *m, const char *proc_dir, GError **error)
 {
@@ -483,8 +541,12 @@ gboolean ps_snapshot_seed_pcp(PsSnapshot *snap, PsMachine *m, const char *proc_d
 			z->pcp[cpu].high = v;
 			continue;
 		}
-		if (sscanf(l, " count: %d", &v) == 1)
+		if (sscanf(l, " count: %d", &v) == 1) {
 			snap->pcp_count_at_start += (uint64_t)MAX(v, 0);
+			if (!snap->pcp_start)
+				snap->pcp_start = g_new0(int, m->nr_zones * m->nr_cpus);
+			snap->pcp_start[z->idx * m->nr_cpus + cpu] = MAX(v, 0);
+		}
 	}
 	g_strfreev(lines);
 	(void)error;
