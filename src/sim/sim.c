@@ -562,15 +562,35 @@ static uint64_t op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 	return rec_free(s, v - 1, cpu);
 }
 
+/*
+ * A process's mappings are kept sorted by address and disjoint, so lookups are a binary search:
+ * workloads like the fragmenter punch tens of thousands of holes into one mapping.
+ */
+static guint vma_lower(const Proc *p, uint64_t addr)
+{
+	guint lo = 0, hi = p->vmas->len;
+
+	/* the first mapping that ends above addr */
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+
+		if (g_array_index(p->vmas, Vma, mid).end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static const Vma *vma_find(const Proc *p, uint64_t addr)
 {
-	for (guint i = 0; i < p->vmas->len; i++) {
-		const Vma *v = &g_array_index(p->vmas, Vma, i);
+	guint i = vma_lower(p, addr);
+	const Vma *v;
 
-		if (addr >= v->start && addr < v->end)
-			return v;
-	}
-	return NULL;
+	if (i >= p->vmas->len)
+		return NULL;
+	v = &g_array_index(p->vmas, Vma, i);
+	return v->start <= addr ? v : NULL;
 }
 
 static void vpn_map(Proc *p, uint64_t vpn, uint32_t ri, unsigned pmd_shift)
@@ -715,13 +735,11 @@ static bool vma_remove(Proc *p, uint64_t start, uint64_t end)
 {
 	bool found = false;
 
-	for (guint i = 0; i < p->vmas->len;) {
+	for (guint i = vma_lower(p, start); i < p->vmas->len;) {
 		Vma *v = &g_array_index(p->vmas, Vma, i);
 
-		if (v->end <= start || v->start >= end) {
-			i++;
-			continue;
-		}
+		if (v->start >= end)
+			break;
 		found = true;
 		if (v->start >= start && v->end <= end) {
 			g_array_remove_index(p->vmas, i);
@@ -1098,7 +1116,7 @@ static bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu)
 		Proc *p = proc_at(s, proc_get(s, ev->pid));
 
 		vma_remove(p, v.start, v.end);
-		g_array_append_val(p->vmas, v);
+		g_array_insert_val(p->vmas, vma_lower(p, v.start), v);
 		break;
 	}
 	case PS_OP_TOUCH:
@@ -1586,8 +1604,8 @@ static gboolean write_summary(PsSim *s, GError **error)
 	const PsRunTotals *t = &s->totals;
 	cJSON *root = cJSON_CreateObject(), *o, *zones, *ev;
 	g_autofree char *cdig = file_digest(s->config_path);
-	g_autofree char *tdig =
-	    s->digest_thread ? g_thread_join(g_steal_pointer(&s->digest_thread)) : NULL;
+	g_autofree char *tdig = s->digest_thread ? g_thread_join(g_steal_pointer(&s->digest_thread))
+						 : g_strdup(s->opts.trace_digest);
 	g_autofree char *path = out_path(s, "summary.json");
 	char *text;
 	gboolean ok;
@@ -1786,7 +1804,7 @@ gboolean ps_sim_run(PsSim *s, const char *trace_path, GError **error)
 	s->trace_path = g_strdup(trace_path);
 	if (s->snap)
 		ps_snapshot_prefill_pcp(s->snap, s->m, trace_path);
-	if (strcmp(trace_path, "-"))
+	if (strcmp(trace_path, "-") && !s->opts.trace_digest)
 		s->digest_thread =
 		    g_thread_new("trace-digest", digest_thread_fn, g_strdup(trace_path));
 	s->reader = ps_trace_reader_open(trace_path, &s->hdr, error);

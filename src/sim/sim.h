@@ -38,6 +38,8 @@ typedef struct {
 	 */
 	uint64_t (*wall_ns)(void *data);
 	void *wall_data;
+	/* The trace's "sha256:..." when the caller already has it (sweeps); else computed. */
+	const char *trace_digest;
 } PsRunOptions;
 
 /* The totals of a run, as summary.json reports them. */
@@ -48,15 +50,15 @@ typedef struct {
 	uint64_t pages_allocated; /* base pages of the simulated machine, all successful allocs */
 	uint64_t pages_freed_trace;
 	uint64_t pages_freed_exit;
-	uint64_t pages_freed_reclaim; /* taken by kswapd, direct reclaim or slab shrinking */
-	uint64_t pages_freed_oom;     /* freed by the OOM reaper */
+	uint64_t pages_freed_reclaim;	  /* taken by kswapd, direct reclaim or slab shrinking */
+	uint64_t pages_freed_oom;	  /* freed by the OOM reaper */
 	uint64_t frees_already_reclaimed; /* trace frees of allocations reclaim had taken */
 	uint64_t refaults;		  /* touches of pages reclaim had taken */
 	uint64_t direct_reclaims;	  /* allocations that entered direct reclaim */
 	uint64_t oom_kills;
-	uint64_t oom_waits;		  /* records that waited for an OOM victim's memory */
-	uint64_t events_skipped_killed;	  /* records of OOM-killed tasks, skipped */
-	uint64_t pages_live; /* still allocated at the end */
+	uint64_t oom_waits;		/* records that waited for an OOM victim's memory */
+	uint64_t events_skipped_killed; /* records of OOM-killed tasks, skipped */
+	uint64_t pages_live;		/* still allocated at the end */
 	uint64_t touch_faults, thp_faults, thp_fallbacks;
 	uint64_t procs;
 	uint64_t delayed_events;

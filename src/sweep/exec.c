@@ -51,6 +51,7 @@ static void worker(gpointer data, gpointer pool_data)
 	ro.out_dir = dir;
 	ro.until_ns = plan->spec->until_ns;
 	ro.sample_ns = plan->spec->sample_ns;
+	ro.trace_digest = plan->trace_digests[t->run->trace]; /* hashed once for the plan */
 	if (t->opts->wall_ns) {
 		t->start_ns = t->opts->wall_ns(t->opts->wall_data);
 		ro.wall_ns = task_wall_ns;
