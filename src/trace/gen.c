@@ -32,6 +32,12 @@ const PsGenerator *ps_generator_find(const char *name)
 
 /* ---- parameters ------------------------------------------------------------------------------ */
 
+/* qsort over an array of strings: the elements are pointers to the strings. */
+static int cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 gboolean ps_gen_params_check(GHashTable *params, const char *const *known, GError **error)
 {
 	g_autofree gpointer *keys = NULL;
@@ -41,7 +47,7 @@ gboolean ps_gen_params_check(GHashTable *params, const char *const *known, GErro
 		return TRUE;
 	keys = g_hash_table_get_keys_as_array(params, &n);
 	/* Sorted so that with several unknown keys the same one is named every time. */
-	qsort(keys, n, sizeof(*keys), (int (*)(const void *, const void *))g_strcmp0);
+	qsort(keys, n, sizeof(*keys), cmp_key);
 	for (guint i = 0; i < n; i++) {
 		const char *key = keys[i];
 		gboolean ok = FALSE;

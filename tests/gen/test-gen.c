@@ -298,6 +298,20 @@ static void test_param_errors(void)
 	expect_param_error("fragmenter", "mem=lots", "param mem: expected a size like 512M");
 	expect_param_error("fragmenter", "mem=12X", "param mem: expected a size like 512M");
 	expect_param_error("fragmenter", "colour=red", "param colour: unknown");
+	{
+		/* With several unknown keys the error names the first in alphabetical order. */
+		const PsGenerator *g = ps_generator_find("fragmenter");
+		g_autoptr(GHashTable) p =
+		    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+		g_autoptr(GError) error = NULL;
+		g_autofree char *path = gen_path("bad2");
+		static const char *const keys[] = {"zeta", "omega", "beta", "kappa", "alpha"};
+
+		for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+			g_hash_table_insert(p, g_strdup(keys[i]), g_strdup("1"));
+		g_assert_false(g->run(path, 1.0, 1, p, &error));
+		g_assert_nonnull(strstr(error->message, "param alpha: unknown"));
+	}
 	expect_param_error("kbuild", "jobs=0", "param jobs: expected an integer 1..");
 	expect_param_error("kbuild", "jobs=-3", "param jobs");
 	expect_param_error("mallocbench", "size=", "param size: expected a size");
