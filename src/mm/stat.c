@@ -69,6 +69,8 @@ const char *const ps_vm_event_names[PS_NR_VM_EVENTS] = {
     [PS_PGMIGRATE_FAIL] = "pgmigrate_fail",
     [PS_THP_FAULT_ALLOC] = "thp_fault_alloc",
     [PS_THP_FAULT_FALLBACK] = "thp_fault_fallback",
+    [PS_DROP_PAGECACHE] = "drop_pagecache",
+    [PS_DROP_SLAB] = "drop_slab",
 };
 
 const char *const ps_node_stat_names[PS_NR_NODE_STAT_ITEMS] = {

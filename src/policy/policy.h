@@ -257,6 +257,12 @@ void ps_swap_release(PsPolicy *p, uint64_t pages);
 uint64_t ps_swap_used(const PsPolicy *p);
 bool ps_kswapd_active(const PsPolicy *p, int node);
 
+/*
+ * Writing /proc/sys/vm/drop_caches: 1 drops clean page cache (drop_pagecache_sb), 2 frees
+ * reclaimable slab (drop_slab), 3 both. Dirty pages stay. Returns the pages freed.
+ */
+uint64_t ps_drop_caches(PsPolicy *p, int what);
+
 /* wakeup_kswapd */
 void ps_wakeup_kswapd(PsMachine *m, PsZone *z, uint64_t gfp, unsigned order,
 		      enum ps_zone_type highest_zoneidx);

@@ -480,6 +480,47 @@ static uint64_t shrink_slab(PsPolicy *p, int node, PsScanControl *sc)
 	return freed;
 }
 
+/* Frees every folio of a list that is not dirty, oldest first. */
+static uint64_t drop_list(PsPolicy *p, int node, int lru)
+{
+	PsLruList *l = &p->lru[node][lru];
+	uint64_t freed = 0;
+
+	for (uint32_t h = l->tail; h != PS_HANDLE_NONE;) {
+		uint32_t prev = p->prev[h];
+		uint64_t pages = 1ull << p->order[h];
+
+		if (!(p->flags[h] & PS_FOLIO_DIRTY)) {
+			list_unlink(p, h);
+			p->m->nodes[node].stat[kind_stat(lru)] -= (int64_t)pages;
+			p->flags[h] = 0;
+			freed += pages;
+			p->host.evict(p->host.data, h, false);
+		}
+		h = prev;
+	}
+	return freed;
+}
+
+uint64_t ps_drop_caches(PsPolicy *p, int what)
+{
+	uint64_t freed = 0;
+
+	for (int n = 0; n < p->m->nr_nodes; n++) {
+		if (what & 1) {
+			freed += drop_list(p, n, PS_LRU_INACTIVE_FILE);
+			freed += drop_list(p, n, PS_LRU_ACTIVE_FILE);
+		}
+		if (what & 2)
+			freed += drop_list(p, n, PS_LRU_SLAB);
+	}
+	if (what & 1)
+		p->m->vm_events[PS_DROP_PAGECACHE]++;
+	if (what & 2)
+		p->m->vm_events[PS_DROP_SLAB]++;
+	return freed;
+}
+
 uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
 {
 	uint64_t nr[PS_NR_LRU_LISTS], before = sc->nr_reclaimed;

@@ -21,8 +21,11 @@
  *   the process exits (the kernel splits it and frees the unmapped part later, via the deferred
  *   split queue); the difference is transient.
  * - A `compact` record compacts every zone fully, as writing /proc/sys/vm/compact_memory does,
- *   its cost charged to the record; `drop_caches` records are counted and logged.
- * - Allocations the fast path cannot serve fail (and are logged) until the slow path exists.
+ *   its cost charged to the record; a `drop_caches` record frees clean page cache and/or
+ *   reclaimable slab through the reclaim model, as writing /proc/sys/vm/drop_caches does.
+ * - The host of policy/'s reclaim and OOM killer: reclaimed pages leave their record in place
+ *   (a later free is "already reclaimed", a touch refaults); an OOM victim's pages go back after
+ *   the reap delay, and an allocation waiting for them runs again then.
  * - The kind of an allocation without one is derived from its GFP flags: __GFP_MOVABLE with
  *   __GFP_WRITE -> file, __GFP_MOVABLE -> anon, __GFP_RECLAIMABLE -> slab_reclaimable,
  *   otherwise kernel.
@@ -1134,10 +1137,16 @@ static bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu)
 	case PS_OP_SYSCTL:
 		op_sysctl(s, ev);
 		break;
-	case PS_OP_DROP_CACHES:
+	case PS_OP_DROP_CACHES: {
+		cJSON *f = cJSON_CreateObject();
+		int what = ev->value >= 1 && ev->value <= 3 ? (int)ev->value : 3;
+
 		s->drop_caches_requests++;
-		ps_event_log_write(s->evlog, now, "drop_caches_request", NULL);
+		cJSON_AddNumberToObject(f, "value", what);
+		cJSON_AddNumberToObject(f, "freed_pages", (double)ps_drop_caches(s->policy, what));
+		ps_event_log_write(s->evlog, now, "drop_caches", f);
 		break;
+	}
 	case PS_OP_OBSERVED:
 		/* what the kernel did: counted in trace order by on_read, never replayed here */
 		break;

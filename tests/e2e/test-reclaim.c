@@ -191,6 +191,62 @@ static void test_anon_overcommit(void)
 	ps_test_rm_rf(dir);
 }
 
+/* drop_caches 3: clean page cache and reclaimable slab go, dirty page cache stays. */
+static void test_drop_caches(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("pagesim-reclaim-XXXXXX", NULL);
+	g_autofree char *trace = g_build_filename(dir, "drop.jsonl", NULL);
+	g_autofree char *cfg = src_path("configs/small-4k-64m.json");
+	g_autofree char *out = g_build_filename(dir, "out", NULL);
+	g_autofree char *evp = g_build_filename(out, "events.jsonl", NULL);
+	g_autofree char *events = NULL;
+	const char *args[] = {"run", "-q", "-c", cfg, "-t", trace, "-o", out, "--check", NULL};
+	g_autoptr(GString) t = g_string_new(
+	    "{\"pagesim_trace\":1,\"source\":\"gen:e2e\",\"page_size\":4096,\"cpus\":2}\n"
+	    "{\"t\":0,\"op\":\"proc\",\"pid\":0,\"comm\":\"swapper/0\",\"oom_score_adj\":-1000}\n");
+	uint64_t id = 0, tt = 1000;
+	cJSON *sum;
+	const char *p;
+
+	for (int i = 0; i < 1000; i++, id++, tt += 1000)
+		g_string_append_printf(
+		    t,
+		    "{\"t\":%" G_GUINT64_FORMAT ",\"op\":\"alloc\",\"id\":%" G_GUINT64_FORMAT
+		    ",\"cpu\":0,\"pid\":0,\"order\":0,\"gfp\":\"GFP_HIGHUSER_MOVABLE\","
+		    "\"kind\":\"file\"}\n",
+		    tt, id);
+	for (int i = 0; i < 200; i++, id++, tt += 1000)
+		g_string_append_printf(
+		    t,
+		    "{\"t\":%" G_GUINT64_FORMAT ",\"op\":\"alloc\",\"id\":%" G_GUINT64_FORMAT
+		    ",\"cpu\":0,\"pid\":0,\"order\":0,"
+		    "\"gfp\":\"GFP_HIGHUSER_MOVABLE|__GFP_WRITE\",\"kind\":\"file\"}\n",
+		    tt, id);
+	for (int i = 0; i < 300; i++, id++, tt += 1000)
+		g_string_append_printf(
+		    t,
+		    "{\"t\":%" G_GUINT64_FORMAT ",\"op\":\"alloc\",\"id\":%" G_GUINT64_FORMAT
+		    ",\"cpu\":1,\"pid\":0,\"order\":0,"
+		    "\"gfp\":\"GFP_KERNEL|__GFP_RECLAIMABLE\",\"kind\":\"slab_reclaimable\"}\n",
+		    tt, id);
+	g_string_append_printf(
+	    t, "{\"t\":%" G_GUINT64_FORMAT ",\"op\":\"drop_caches\",\"value\":3}\n", tt);
+	g_assert_true(g_file_set_contents(trace, t->str, (gssize)t->len, NULL));
+	run_ok(args);
+	sum = summary(out);
+	g_assert_cmpfloat(num(sum, "vm_events", "drop_pagecache"), ==, 1);
+	g_assert_cmpfloat(num(sum, "vm_events", "drop_slab"), ==, 1);
+	g_assert_cmpfloat(num(sum, "totals", "pages_live"), ==, 200);
+	g_assert_cmpfloat(num(sum, "totals", "pages_freed_reclaim"), ==, 1300);
+	check_conservation(sum);
+	g_assert_true(g_file_get_contents(evp, &events, NULL, NULL));
+	p = strstr(events, "\"type\":\"drop_caches\"");
+	g_assert_nonnull(p);
+	g_assert_nonnull(strstr(p, "\"freed_pages\":1300"));
+	cJSON_Delete(sum);
+	ps_test_rm_rf(dir);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -201,5 +257,6 @@ int main(int argc, char **argv)
 	g_test_add_data_func("/e2e/reclaim/pagecache-kswapd-vs-direct/64k",
 			     "configs/small-64k-1g.json", pagecache_rates);
 	g_test_add_func("/e2e/reclaim/anon-overcommit-oom-or-swap", test_anon_overcommit);
+	g_test_add_func("/e2e/reclaim/drop-caches", test_drop_caches);
 	return g_test_run();
 }
