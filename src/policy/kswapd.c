@@ -241,6 +241,16 @@ void ps_kswapd_init(PsPolicy *p)
 	}
 }
 
+uint64_t ps_kswapd_busy_ns(const PsPolicy *p, int node)
+{
+	return p ? p->kswapd[node].busy_ns : 0;
+}
+
+uint64_t ps_kcompactd_busy_ns(const PsPolicy *p, int node)
+{
+	return p ? p->kcompactd[node].busy_ns : 0;
+}
+
 bool ps_kswapd_active(const PsPolicy *p, int node)
 {
 	return p && p->kswapd[node].state == PS_KSWAPD_RUNNING;

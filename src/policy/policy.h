@@ -256,6 +256,9 @@ bool ps_lru_on_list(const PsPolicy *p, uint32_t handle);
 void ps_swap_release(PsPolicy *p, uint64_t pages);
 uint64_t ps_swap_used(const PsPolicy *p);
 bool ps_kswapd_active(const PsPolicy *p, int node);
+/* Simulated time kswapd and kcompactd of a node have spent working so far, ns. */
+uint64_t ps_kswapd_busy_ns(const PsPolicy *p, int node);
+uint64_t ps_kcompactd_busy_ns(const PsPolicy *p, int node);
 
 /*
  * Writing /proc/sys/vm/drop_caches: 1 drops clean page cache (drop_pagecache_sb), 2 frees

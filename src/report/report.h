@@ -125,7 +125,7 @@ gboolean ps_write_file_atomic(const char *path, const char *data, gsize len, GEr
 /* Per-zone facts the sampler cannot read from the machine itself, filled by the simulator. */
 typedef struct {
 	uint64_t mixed_pageblocks; /* pageblocks holding allocated pages of another mobility */
-	uint32_t kswapd_active;	   /* 1 while the zone's node kswapd runs (later issues) */
+	uint32_t kswapd_active;	   /* 1 if the node's kswapd ran during the sample window */
 	uint32_t kcompactd_active; /* likewise kcompactd */
 	uint64_t direct_reclaims;  /* allocations of the node that entered direct reclaim since
 				      the previous sample */

@@ -112,6 +112,7 @@ struct PsSim {
 	int cur_cpu;	       /* its cpu, -1 outside a record */
 	uint64_t retry_at;     /* set by do_alloc when the record must be retried later */
 	uint64_t node_direct[PS_MAX_NODES]; /* direct reclaims since the last sample, per node */
+	uint64_t kswapd_busy_seen[PS_MAX_NODES], kcompactd_busy_seen[PS_MAX_NODES]; /* at it */
 	uint64_t oom_since_sample;
 
 	PsTraceReader *reader;
@@ -1201,11 +1202,20 @@ static void sample(PsSim *s, ps_time_t now)
 				}
 		}
 		s->extra[i].mixed_pageblocks = mixed;
-		s->extra[i].kswapd_active = ps_kswapd_active(s->policy, z->node);
+		/* "active": it is running now, or it worked since the previous sample. */
+		s->extra[i].kswapd_active =
+		    ps_kswapd_active(s->policy, z->node) ||
+		    ps_kswapd_busy_ns(s->policy, z->node) > s->kswapd_busy_seen[z->node];
+		s->extra[i].kcompactd_active =
+		    ps_kcompactd_busy_ns(s->policy, z->node) > s->kcompactd_busy_seen[z->node];
 		s->extra[i].direct_reclaims = s->node_direct[z->node];
 		s->extra[i].oom_kills = s->oom_since_sample;
 	}
 	ps_timeline_sample(s->tl, now, m, s->extra);
+	for (int n = 0; n < m->nr_nodes; n++) {
+		s->kswapd_busy_seen[n] = ps_kswapd_busy_ns(s->policy, n);
+		s->kcompactd_busy_seen[n] = ps_kcompactd_busy_ns(s->policy, n);
+	}
 	memset(s->node_direct, 0, sizeof(s->node_direct));
 	s->oom_since_sample = 0;
 	ps_latency_log_window(s->lat, s->window_start, now, s->hists);
