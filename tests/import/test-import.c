@@ -13,6 +13,9 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include <math.h>
+
+#include "../common/test-util.h"
 #include "config/config.h"
 #include "sim/sim-private.h"
 #include "trace/trace.h"
@@ -245,6 +248,66 @@ typedef struct {
 	double normal_max_pct;
 } Recording;
 
+/* The ratio of one fidelity counter in a summary; NAN when it has none (0/0). */
+static double fidelity_ratio(cJSON *sum, const char *counter)
+{
+	cJSON *c;
+
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(sum, "fidelity"))
+	{
+		if (!strcmp(cJSON_GetObjectItem(c, "counter")->valuestring, counter)) {
+			cJSON *r = cJSON_GetObjectItem(c, "ratio");
+
+			return cJSON_IsNumber(r) ? r->valuedouble : NAN;
+		}
+	}
+	g_error("no fidelity counter %s", counter);
+	return 0;
+}
+
+/*
+ * Policy mode on the same recording, from its snapshot and /proc files: the pageblock types
+ * match pagetypeinfo's counts, every direct buddy allocation is made as the kernel made it, and
+ * the pages moved by pcp refills come within 10 % of the kernel's.
+ */
+static void policy_fidelity(const PsConfig *cfg, const char *trace, const char *before,
+			    const char *dir, const char *tmp)
+{
+	g_autofree char *run = g_build_filename(tmp, "policy", NULL);
+	g_autofree char *sum_path = g_build_filename(run, "summary.json", NULL);
+	g_autofree char *text = NULL;
+	g_autoptr(GError) error = NULL;
+	PsRunOptions ropts = {.out_dir = run};
+	PsSim *sim = ps_sim_new(cfg, &ropts, &error);
+	cJSON *sum, *z;
+
+	g_assert_no_error(error);
+	g_assert_true(ps_sim_load_snapshot(sim, before, dir, &error));
+	g_assert_true(ps_sim_run(sim, trace, &error));
+	g_assert_no_error(error);
+	ps_sim_free(sim);
+	g_assert_true(g_file_get_contents(sum_path, &text, NULL, NULL));
+	sum = cJSON_Parse(text);
+	cJSON_ArrayForEach(z, cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "snapshot"), "zones"))
+	{
+		cJSON *ours = cJSON_GetObjectItem(z, "pageblocks");
+		cJSON *real = cJSON_GetObjectItem(z, "pageblocks_pagetypeinfo");
+
+		if (strcmp(cJSON_GetObjectItem(z, "zone")->valuestring, "Normal") || !real)
+			continue;
+		for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
+			g_assert_cmpfloat(
+			    cJSON_GetObjectItem(ours, ps_migratetype_names[mt])->valuedouble, ==,
+			    cJSON_GetObjectItem(real, ps_migratetype_names[mt])->valuedouble);
+	}
+	g_assert_cmpfloat(fabs(fidelity_ratio(sum, "pcp_refill_pages") - 1.0), <=, 0.10);
+	/* 0/0 (no direct buddy allocations recorded) has no ratio */
+	if (!isnan(fidelity_ratio(sum, "direct_buddy_allocs")))
+		g_assert_cmpfloat(fidelity_ratio(sum, "direct_buddy_allocs"), ==, 1.0);
+	cJSON_Delete(sum);
+	ps_test_rm_rf(run);
+}
+
 static void test_realdata(gconstpointer data)
 {
 	const Recording *rec = data;
@@ -311,6 +374,7 @@ static void test_realdata(gconstpointer data)
 			g_assert_cmpfloat(diff, ==, 0);
 	}
 	cJSON_Delete(js);
+	policy_fidelity(cfg, out, before, dir, tmp);
 	{
 		const char *names[] = {"summary.json", "timeline.csv", "buddyinfo", "pagetypeinfo",
 				       "zoneinfo",     "vmstat",       "pinned.txt"};
