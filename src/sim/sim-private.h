@@ -33,6 +33,11 @@ typedef struct {
 	uint64_t blocks[PS_MAX_NR_ZONES][PS_MT_TYPES];	    /* by the vote rule */
 	uint64_t real_blocks[PS_MAX_NR_ZONES][PS_MT_TYPES]; /* pagetypeinfo */
 	bool have_real[PS_MAX_NR_ZONES];
+	/* pagetypeinfo's "Free pages count per migrate type at order" (node 0), when it has one */
+	uint64_t real_free[PS_MAX_NR_ZONES][PS_MT_PCPTYPES][PS_NR_ORDERS_MAX];
+	bool have_real_free[PS_MAX_NR_ZONES];
+	uint16_t *votes; /* [pageblock * 3]: pages voting Unmovable, Movable, Reclaimable */
+	uint64_t nr_blocks;
 	uint64_t freed_pages;	     /* unknown-at-start pages the trace freed */
 	uint64_t freed;		     /* and the frees that did it */
 	char *zoneinfo_path;	     /* the pcp state came from here (policy runs with --proc) */

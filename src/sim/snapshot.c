@@ -28,8 +28,11 @@
  * 157/785/82 Unmovable/Movable/Reclaimable Normal blocks against pagetypeinfo's 161/783/80
  * (non-reclaimable slab caches and stolen pages make the difference). With --proc the
  * pagetypeinfo counts win: the votes only rank the blocks, and the zone gets exactly the
- * kernel's number of Unmovable and Reclaimable blocks (fit_block_counts); in policy runs this
- * brought ftrace-compact-6.18's pcp refills from 0.69 to 0.88 of the kernel's. Highatomic and
+ * kernel's number of Unmovable and Reclaimable blocks (fit_block_counts), placed first where
+ * pagetypeinfo's free counts per type and order point (fit_free_areas). Pages on pcp lists have
+ * no flags and vote Unmovable until the trace shows them taken from a pcp list; then the fit runs
+ * again (ps_snapshot_prefill_pcp). In policy runs of ftrace-compact-6.18 these steps took the pcp
+ * refills from 0.69 (vote only) to 0.88 (counts) to 1.07 of the kernel's. Highatomic and
  * isolated blocks cannot be seen in kpageflags and are not made.
  */
 #include <gio/gio.h>
@@ -155,52 +158,181 @@ static gboolean parse_pagetypeinfo_blocks(const char *text, uint64_t counts[][PS
 	return TRUE;
 }
 
-/* The share of a pageblock's managed pages that vote for mt, in 1/1024 (0 without pages). */
-static unsigned block_share(const PsSnapshot *snap, const PsMachine *m, const uint8_t *state,
-			    ps_pfn_t b, ps_pfn_t start, ps_pfn_t end, enum ps_migratetype mt)
+/*
+ * "Free pages count per migrate type at order" rows of a pagetypeinfo text:
+ * free[zone type][migratetype][order], for the three pcp types.
+ */
+static void parse_pagetypeinfo_free(const char *text, const PsMachine *m,
+				    uint64_t free[][PS_MT_PCPTYPES][PS_NR_ORDERS_MAX], bool *have)
 {
-	unsigned votes = 0, total = 0;
+	char **lines = g_strsplit(text, "\n", -1);
 
-	for (ps_pfn_t p = MAX(b, start); p < b + m->pageblock_nr_pages && p < end; p++) {
-		if (state[p - m->map.base_pfn] == PS_SNAP_RESERVED)
+	for (int i = 0; lines[i]; i++) {
+		char zone[16], type[16];
+		int node, pos = 0;
+		const char *q;
+
+		if (sscanf(lines[i], "Node %d, zone %15[^,], type %15s %n", &node, zone, type,
+			   &pos) < 3 ||
+		    node != 0 || !pos)
 			continue;
-		total++;
-		votes += vote_of(flags_at(snap, p)) == mt;
+		g_strstrip(zone);
+		for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
+			if (strcmp(zone, ps_zone_names[t]) != 0)
+				continue;
+			for (int mt = 0; mt < PS_MT_PCPTYPES; mt++) {
+				if (strcmp(type, ps_migratetype_names[mt]) != 0)
+					continue;
+				q = lines[i] + pos;
+				for (unsigned o = 0; o <= m->max_order && *q; o++)
+					free[t][mt][o] = g_ascii_strtoull(q, (char **)&q, 10);
+				have[t] = true;
+			}
+		}
 	}
-	return total ? votes * 1024 / total : 0;
+	g_strfreev(lines);
 }
 
 /*
- * With pagetypeinfo's "Number of blocks type" at hand, the vote is only a ranking: the zone gets
- * exactly as many Unmovable and Reclaimable blocks as the kernel reported (as far as it has
- * blocks with managed pages), those whose pages lean most that way, and the rest Movable.
- * A block's history (stealing, claims) decides its type, and kpageflags cannot show history;
- * the counts can, so they win where the two disagree.
+ * The free buddy blocks below pageblock order inside pageblock b, from the machine's buddy
+ * state: prof[order] counts. False when a free block of pageblock order or more covers the
+ * block (its free area says nothing about the block's type that any other would not).
  */
-static void fit_block_counts(PsSnapshot *snap, const PsMachine *m, const PsZone *z,
-			     const uint8_t *state, uint8_t *pbmt)
+static bool block_free_profile(const PsMachine *m, ps_pfn_t b, ps_pfn_t start, ps_pfn_t end,
+			       uint64_t *prof)
+{
+	ps_pfn_t lo = MAX(b, start), hi = MIN(b + m->pageblock_nr_pages, end);
+
+	memset(prof, 0, sizeof(uint64_t) * PS_NR_ORDERS_MAX);
+	for (ps_pfn_t p = lo; p < hi;) {
+		unsigned o;
+
+		if (ps_page_state(m, p) != PS_PAGE_BUDDY) {
+			p++;
+			continue;
+		}
+		o = ps_page_order(m, p);
+		if (o >= m->pageblock_order)
+			return false;
+		prof[o]++;
+		p += 1u << o;
+	}
+	return true;
+}
+
+static uint16_t *block_votes(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t b)
+{
+	return &snap->votes[((b - m->map.base_pfn) >> m->pageblock_order) * PS_MT_PCPTYPES];
+}
+
+/* The share of a pageblock's managed pages that vote for mt, in 1/1024 (0 without pages). */
+static unsigned block_share(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t b,
+			    enum ps_migratetype mt)
+{
+	const uint16_t *v = block_votes(snap, m, b);
+	unsigned total = (unsigned)v[0] + v[1] + v[2];
+
+	return total ? v[mt] * 1024u / total : 0;
+}
+
+#define TARGET(b) target[((b)-m->map.base_pfn) >> m->pageblock_order]
+
+/*
+ * Free areas first: a block whose free buddy blocks can only be on the Unmovable or Reclaimable
+ * free lists the kernel reported gets that type. Per type, from the highest order below the
+ * pageblock down, while the kernel reports a free block of that order the model has not yet
+ * placed, the still-Movable block holding one whose whole free profile fits in what is left
+ * (best share for the type first) takes the type. A free block of order 8 on the Unmovable list
+ * marks its pageblock better than any vote: such a block is mostly free, so the vote says
+ * Movable. On ftrace-compact-6.18 the vote alone put the kernel's 296 free Unmovable pages on
+ * Movable lists, and the model claimed a Movable block at the second unmovable refill where the
+ * kernel refilled from its own free Unmovable pages.
+ */
+static void fit_free_areas(PsSnapshot *snap, const PsMachine *m, const PsZone *z, uint8_t *target,
+			   const GArray *blocks, uint64_t *counts)
+{
+	static const enum ps_migratetype types[] = {PS_MT_UNMOVABLE, PS_MT_RECLAIMABLE};
+	ps_pfn_t start = z->start_pfn, end = ps_zone_end_pfn(z);
+	uint64_t prof[PS_NR_ORDERS_MAX];
+
+	for (size_t k = 0; k < G_N_ELEMENTS(types); k++) {
+		enum ps_migratetype mt = types[k];
+		uint64_t left[PS_NR_ORDERS_MAX];
+
+		memcpy(left, snap->real_free[z->type][mt], sizeof(left));
+		for (int o = (int)m->pageblock_order - 1; o >= 0; o--) {
+			while (left[o] && counts[mt] < snap->real_blocks[z->type][mt]) {
+				guint best_i = G_MAXUINT;
+				unsigned best = 0;
+				ps_pfn_t pick;
+
+				for (guint i = 0; i < blocks->len; i++) {
+					ps_pfn_t b = g_array_index(blocks, ps_pfn_t, i);
+					bool fits = true;
+					unsigned sh;
+
+					if (TARGET(b) != PS_MT_MOVABLE ||
+					    !block_free_profile(m, b, start, end, prof) || !prof[o])
+						continue;
+					for (unsigned j = 0; j < m->pageblock_order; j++)
+						fits = fits && prof[j] <= left[j];
+					if (!fits)
+						continue;
+					sh = block_share(snap, m, b, mt);
+					if (best_i == G_MAXUINT || sh > best) {
+						best = sh;
+						best_i = i;
+					}
+				}
+				if (best_i == G_MAXUINT)
+					break;
+				pick = g_array_index(blocks, ps_pfn_t, best_i);
+				block_free_profile(m, pick, start, end, prof);
+				for (unsigned j = 0; j < m->pageblock_order; j++)
+					left[j] -= prof[j];
+				TARGET(pick) = (uint8_t)mt;
+				counts[mt]++;
+				counts[PS_MT_MOVABLE]--;
+			}
+		}
+	}
+}
+
+/*
+ * With pagetypeinfo at hand, the vote is only a ranking: the zone gets exactly as many
+ * Unmovable and Reclaimable blocks as the kernel reported (as far as it has blocks with managed
+ * pages): first those its free areas point at (fit_free_areas), then those whose pages lean
+ * most that way, and the rest Movable. A block's history (stealing, claims) decides its type,
+ * and kpageflags cannot show history; the counts can, so they win where the two disagree. The
+ * machine's blocks are retyped where the fit differs (ps_pageblock_set_mt moves their free
+ * pages), so this runs again once the trace has shown which flagless pages were pcp pages.
+ */
+static void fit_block_counts(PsSnapshot *snap, PsMachine *m, PsZone *z)
 {
 	static const enum ps_migratetype order[] = {PS_MT_UNMOVABLE, PS_MT_RECLAIMABLE};
 	ps_pfn_t start = z->start_pfn, end = ps_zone_end_pfn(z);
 	ps_pfn_t first = start & ~(ps_pfn_t)(m->pageblock_nr_pages - 1);
 	g_autoptr(GArray) blocks = g_array_new(FALSE, FALSE, sizeof(ps_pfn_t));
+	g_autofree uint8_t *target = g_memdup2(m->pageblock_mt, snap->nr_blocks);
 	uint64_t *counts = snap->blocks[z->type];
 
-	for (ps_pfn_t b = first; b < end; b += (ps_pfn_t)m->pageblock_nr_pages)
-		if (block_share(snap, m, state, b, start, end, PS_MT_MOVABLE) ||
-		    block_share(snap, m, state, b, start, end, PS_MT_UNMOVABLE) ||
-		    block_share(snap, m, state, b, start, end, PS_MT_RECLAIMABLE))
+	for (ps_pfn_t b = first; b < end; b += (ps_pfn_t)m->pageblock_nr_pages) {
+		const uint16_t *v = block_votes(snap, m, b);
+
+		if (v[0] || v[1] || v[2]) {
 			g_array_append_val(blocks, b);
+			TARGET(b) = PS_MT_MOVABLE;
+		}
+	}
 	for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
 		counts[mt] = 0;
-	for (guint i = 0; i < blocks->len; i++)
-		pbmt[(g_array_index(blocks, ps_pfn_t, i) - m->map.base_pfn) >> m->pageblock_order] =
-		    PS_MT_MOVABLE;
 	counts[PS_MT_MOVABLE] = blocks->len;
+	if (snap->have_real_free[z->type])
+		fit_free_areas(snap, m, z, target, blocks, counts);
 	for (size_t k = 0; k < G_N_ELEMENTS(order); k++) {
 		enum ps_migratetype mt = order[k];
-		uint64_t want =
-		    MIN(snap->real_blocks[z->type][mt], (uint64_t)counts[PS_MT_MOVABLE]);
+		uint64_t want = MIN(snap->real_blocks[z->type][mt],
+				    (uint64_t)counts[PS_MT_MOVABLE] + counts[mt]);
 
 		/* Take the still-Movable blocks with the largest share for mt, best first. */
 		while (counts[mt] < want) {
@@ -209,12 +341,11 @@ static void fit_block_counts(PsSnapshot *snap, const PsMachine *m, const PsZone 
 
 			for (guint i = 0; i < blocks->len; i++) {
 				ps_pfn_t b = g_array_index(blocks, ps_pfn_t, i);
-				uint64_t bi = (b - m->map.base_pfn) >> m->pageblock_order;
 				unsigned sh;
 
-				if (pbmt[bi] != PS_MT_MOVABLE)
+				if (TARGET(b) != PS_MT_MOVABLE)
 					continue;
-				sh = block_share(snap, m, state, b, start, end, mt);
+				sh = block_share(snap, m, b, mt);
 				if (best_i == G_MAXUINT || sh > best) {
 					best = sh;
 					best_i = i;
@@ -222,13 +353,31 @@ static void fit_block_counts(PsSnapshot *snap, const PsMachine *m, const PsZone 
 			}
 			if (best_i == G_MAXUINT)
 				break;
-			pbmt[(g_array_index(blocks, ps_pfn_t, best_i) - m->map.base_pfn) >>
-			     m->pageblock_order] = (uint8_t)mt;
+			TARGET(g_array_index(blocks, ps_pfn_t, best_i)) = (uint8_t)mt;
 			counts[mt]++;
 			counts[PS_MT_MOVABLE]--;
 		}
 	}
+	/* Apply, then count what the machine has (a free block above pageblock order moves whole).
+	 */
+	for (guint i = 0; i < blocks->len; i++) {
+		ps_pfn_t b = g_array_index(blocks, ps_pfn_t, i);
+
+		if (ps_pageblock_mt(m, MAX(b, start)) != TARGET(b))
+			ps_pageblock_set_mt(m, z, MAX(b, start), (enum ps_migratetype)TARGET(b));
+	}
+	for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
+		counts[mt] = 0;
+	for (guint i = 0; i < blocks->len; i++) {
+		enum ps_migratetype mt =
+		    ps_pageblock_mt(m, MAX(g_array_index(blocks, ps_pfn_t, i), start));
+
+		if (mt < PS_MT_PCPTYPES)
+			counts[mt]++;
+	}
 }
+
+#undef TARGET
 
 PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_dir, GError **error)
 {
@@ -260,6 +409,8 @@ PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_di
 	pbmt = g_new(uint8_t, nblocks);
 	memcpy(pbmt, m->pageblock_mt, nblocks);
 	snap->owned = g_new0(uint8_t, (npages + 7) / 8);
+	snap->nr_blocks = nblocks;
+	snap->votes = g_new0(uint16_t, nblocks * PS_MT_PCPTYPES);
 	snap->kind = g_new0(uint8_t, npages);
 	if (proc_dir) {
 		g_autofree char *base = g_path_get_basename(path);
@@ -276,6 +427,7 @@ PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_di
 		}
 		if (text && parse_pagetypeinfo_blocks(text, snap->real_blocks, snap->have_real)) {
 			snap->pagetypeinfo_path = g_strdup(ptpath);
+			parse_pagetypeinfo_free(text, m, snap->real_free, snap->have_real_free);
 		} else {
 			g_set_error(error, PS_SIM_SNAPSHOT_ERROR, 0,
 				    "--proc %s: no readable %s or pagetypeinfo with a \"Number of "
@@ -355,13 +507,13 @@ PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_di
 			if (!total)
 				continue;
 			for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
+				block_votes(snap, m, b)[mt] = (uint16_t)votes[mt];
+			for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
 				if (votes[mt] > votes[best])
 					best = (enum ps_migratetype)mt;
 			pbmt[(b - m->map.base_pfn) >> m->pageblock_order] = (uint8_t)best;
 			snap->blocks[z->type][best]++;
 		}
-		if (snap->have_real[z->type])
-			fit_block_counts(snap, m, z, state, pbmt);
 	}
 	st.base_pfn = m->map.base_pfn;
 	st.end_pfn = m->map.end_pfn;
@@ -374,6 +526,9 @@ PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_di
 		ps_snapshot_free(snap);
 		return NULL;
 	}
+	for (int i = 0; i < m->nr_zones; i++)
+		if (ps_zone_populated(&m->zones[i]) && snap->have_real[m->zones[i].type])
+			fit_block_counts(snap, m, &m->zones[i]);
 	for (uint64_t i = 0; i < npages; i++)
 		if (state[i] == PS_SNAP_ALLOCATED)
 			snap->owned[i / 8] |= (uint8_t)(1u << (i % 8));
@@ -396,6 +551,7 @@ void ps_snapshot_free(PsSnapshot *snap)
 	g_free(snap->pcp_start);
 	g_free(snap->kpf);
 	g_free(snap->owned);
+	g_free(snap->votes);
 	g_free(snap->kind);
 	g_free(snap);
 }
@@ -519,9 +675,11 @@ void ps_snapshot_prefill_pcp(PsSnapshot *snap, PsMachine *m, const char *trace_p
 	PsTraceHeader hdr;
 	PsTraceEvent ev;
 	uint64_t budget = 0, scanned = 0;
+	g_autofree bool *retype = NULL;
 
 	if (!snap->pcp_start || !strcmp(trace_path, "-"))
 		return;
+	retype = g_new0(bool, m->nr_zones);
 	for (int i = 0; i < m->nr_zones * m->nr_cpus; i++)
 		budget += (uint64_t)snap->pcp_start[i];
 	r = ps_trace_reader_open(trace_path, &hdr, NULL);
@@ -533,6 +691,8 @@ void ps_snapshot_prefill_pcp(PsSnapshot *snap, PsMachine *m, const char *trace_p
 		gpointer key;
 		PsZone *z;
 		int *left;
+		enum ps_migratetype mt;
+		uint16_t *v, moved;
 
 		if (ev.cpu < 0 || ev.cpu >= m->nr_cpus || !ev.has_pfn)
 			continue;
@@ -558,14 +718,29 @@ void ps_snapshot_prefill_pcp(PsSnapshot *snap, PsMachine *m, const char *trace_p
 			    !ps_alloc_reshape(m, z, (ps_pfn_t)ev.pfn, (unsigned)ev.order))
 				continue;
 			/* It was on this cpu's list when the recording started. */
+			mt = ev.has_gfp ? ps_gfp_migratetype(ev.gfp) : PS_MT_MOVABLE;
+			if (mt >= PS_MT_PCPTYPES)
+				mt = PS_MT_MOVABLE;
 			ps_snapshot_disown(snap, m, (ps_pfn_t)ev.pfn, (unsigned)ev.order);
-			ps_pcp_adopt(m, z, ev.cpu, (ps_pfn_t)ev.pfn, (unsigned)ev.order,
-				     ev.has_gfp ? ps_gfp_migratetype(ev.gfp) : PS_MT_MOVABLE);
+			ps_pcp_adopt(m, z, ev.cpu, (ps_pfn_t)ev.pfn, (unsigned)ev.order, mt);
+			/*
+			 * Its page had no flags, so it voted Unmovable; a pcp page belongs to its
+			 * list's type. A wholly flagless block on ftrace-compact-6.18 was the
+			 * kernel's movable pcp refill and took an Unmovable slot in the fit.
+			 */
+			v = block_votes(snap, m, (ps_pfn_t)ev.pfn);
+			moved = MIN(v[PS_MT_UNMOVABLE], (uint16_t)(1u << ev.order));
+			v[PS_MT_UNMOVABLE] -= moved;
+			v[mt] += moved;
+			retype[z->idx] = true;
 			*left -= 1 << ev.order;
 			budget -= 1ull << ev.order;
 			snap->pcp_adopted += 1ull << ev.order;
 		}
 	}
+	for (int i = 0; i < m->nr_zones; i++)
+		if (retype[i] && snap->have_real[m->zones[i].type])
+			fit_block_counts(snap, m, &m->zones[i]);
 }
 
 G_DEFINE_QUARK(ps - sim - snapshot - error - quark, ps_sim_snapshot_error)
