@@ -195,15 +195,15 @@ static void parse_pagetypeinfo_free(const char *text, const PsMachine *m,
 
 /*
  * The free buddy blocks below pageblock order inside pageblock b, from the machine's buddy
- * state: prof[order] counts. False when a free block of pageblock order or more covers the
+ * state, added to prof[order] (a pageblock has at most 2^13 pages, so u16 holds any count). False
+ * when a free block of pageblock order or more covers the
  * block (its free area says nothing about the block's type that any other would not).
  */
 static bool block_free_profile(const PsMachine *m, ps_pfn_t b, ps_pfn_t start, ps_pfn_t end,
-			       uint64_t *prof)
+			       uint16_t *prof)
 {
 	ps_pfn_t lo = MAX(b, start), hi = MIN(b + m->pageblock_nr_pages, end);
 
-	memset(prof, 0, sizeof(uint64_t) * PS_NR_ORDERS_MAX);
 	for (ps_pfn_t p = lo; p < hi;) {
 		unsigned o;
 
@@ -253,8 +253,13 @@ static void fit_free_areas(PsSnapshot *snap, const PsMachine *m, const PsZone *z
 {
 	static const enum ps_migratetype types[] = {PS_MT_UNMOVABLE, PS_MT_RECLAIMABLE};
 	ps_pfn_t start = z->start_pfn, end = ps_zone_end_pfn(z);
-	uint64_t prof[PS_NR_ORDERS_MAX];
+	/* The machine does not change during the fit: each block's profile is read once. */
+	g_autofree uint16_t *profs = g_new0(uint16_t, (gsize)blocks->len * PS_NR_ORDERS_MAX);
+	g_autofree bool *has_prof = g_new0(bool, blocks->len);
 
+	for (guint i = 0; i < blocks->len; i++)
+		has_prof[i] = block_free_profile(m, g_array_index(blocks, ps_pfn_t, i), start, end,
+						 &profs[i * PS_NR_ORDERS_MAX]);
 	for (size_t k = 0; k < G_N_ELEMENTS(types); k++) {
 		enum ps_migratetype mt = types[k];
 		uint64_t left[PS_NR_ORDERS_MAX];
@@ -264,15 +269,15 @@ static void fit_free_areas(PsSnapshot *snap, const PsMachine *m, const PsZone *z
 			while (left[o] && counts[mt] < snap->real_blocks[z->type][mt]) {
 				guint best_i = G_MAXUINT;
 				unsigned best = 0;
-				ps_pfn_t pick;
+				const uint16_t *prof;
 
 				for (guint i = 0; i < blocks->len; i++) {
 					ps_pfn_t b = g_array_index(blocks, ps_pfn_t, i);
 					bool fits = true;
 					unsigned sh;
 
-					if (TARGET(b) != PS_MT_MOVABLE ||
-					    !block_free_profile(m, b, start, end, prof) || !prof[o])
+					prof = &profs[i * PS_NR_ORDERS_MAX];
+					if (TARGET(b) != PS_MT_MOVABLE || !has_prof[i] || !prof[o])
 						continue;
 					for (unsigned j = 0; j < m->pageblock_order; j++)
 						fits = fits && prof[j] <= left[j];
@@ -286,11 +291,10 @@ static void fit_free_areas(PsSnapshot *snap, const PsMachine *m, const PsZone *z
 				}
 				if (best_i == G_MAXUINT)
 					break;
-				pick = g_array_index(blocks, ps_pfn_t, best_i);
-				block_free_profile(m, pick, start, end, prof);
+				prof = &profs[best_i * PS_NR_ORDERS_MAX];
 				for (unsigned j = 0; j < m->pageblock_order; j++)
 					left[j] -= prof[j];
-				TARGET(pick) = (uint8_t)mt;
+				TARGET(g_array_index(blocks, ps_pfn_t, best_i)) = (uint8_t)mt;
 				counts[mt]++;
 				counts[PS_MT_MOVABLE]--;
 			}
@@ -358,8 +362,7 @@ static void fit_block_counts(PsSnapshot *snap, PsMachine *m, PsZone *z)
 			counts[PS_MT_MOVABLE]--;
 		}
 	}
-	/* Apply, then count what the machine has (a free block above pageblock order moves whole).
-	 */
+	/* Apply, then count what the machine has (a free block past a pageblock moves whole). */
 	for (guint i = 0; i < blocks->len; i++) {
 		ps_pfn_t b = g_array_index(blocks, ps_pfn_t, i);
 
@@ -719,8 +722,6 @@ void ps_snapshot_prefill_pcp(PsSnapshot *snap, PsMachine *m, const char *trace_p
 				continue;
 			/* It was on this cpu's list when the recording started. */
 			mt = ev.has_gfp ? ps_gfp_migratetype(ev.gfp) : PS_MT_MOVABLE;
-			if (mt >= PS_MT_PCPTYPES)
-				mt = PS_MT_MOVABLE;
 			ps_snapshot_disown(snap, m, (ps_pfn_t)ev.pfn, (unsigned)ev.order);
 			ps_pcp_adopt(m, z, ev.cpu, (ps_pfn_t)ev.pfn, (unsigned)ev.order, mt);
 			/*
