@@ -14,7 +14,9 @@
  *   direct_buddy_allocs  zone_locked with percpu_refill=0 (the tracepoint's definition: order
  *                        not held by pcp lists or highatomic; both sides from the same hook).
  *   pcp_drains           free_pcppages_bulk calls. observed: a run of mm_page_pcpu_drain records
- *                        on one cpu with nothing else of that cpu in between. sim: a run of
+ *                        on one cpu with nothing else of that cpu in between (the importer puts
+ *                        a batch-freed page's free at its commit, between the drains the
+ *                        commits cause: free_high drains them one commit at a time). sim: a run of
  *                        pcpu_drain hook calls with no allocation or free in between (the hook
  *                        does not name the cpu, so drain_all_pages over both cpus counts once).
  *   pcp_drain_pages      base pages of the drained blocks.
