@@ -30,10 +30,10 @@
  * pagetypeinfo counts win: the votes only rank the blocks, and the zone gets exactly the
  * kernel's number of Unmovable and Reclaimable blocks (fit_block_counts), placed first where
  * pagetypeinfo's free counts per type and order point (fit_free_areas). Pages on pcp lists have
- * no flags and vote Unmovable until the trace shows them taken from a pcp list; then the fit runs
- * again (ps_snapshot_prefill_pcp). In policy runs of ftrace-compact-6.18 these steps took the pcp
- * refills from 0.69 (vote only) to 0.88 (counts) to 1.07 of the kernel's. Highatomic and
- * isolated blocks cannot be seen in kpageflags and are not made.
+ * no flags and vote Unmovable until the trace shows them taken from or drained off a pcp list; then
+ * the fit runs again (ps_snapshot_prefill_pcp). In policy runs of ftrace-compact-6.18 these steps
+ * took the pcp refills from 0.69 (vote only) to 0.88 (counts) to 1.07 of the kernel's. Highatomic
+ * and isolated blocks cannot be seen in kpageflags and are not made.
  */
 #include <gio/gio.h>
 #include <stdio.h>
@@ -671,9 +671,64 @@ bool ps_snapshot_free_pages(PsSnapshot *snap, PsMachine *m, const PsTraceEvent *
 	return true;
 }
 
+/* A page the trace shows on a pcp list at the start: one of the prefill's findings. */
+typedef struct {
+	ps_pfn_t pfn;
+	int cpu;
+	unsigned order;
+	enum ps_migratetype mt;
+} StartPcpPage;
+
+/*
+ * Takes pfn (a block of order) out of the unknown-at-start pages for cpu's pcp list of mt in its
+ * zone, within what zoneinfo says that pcp held: false when it does not fit or is not such a
+ * page. The block's votes move from Unmovable (a flagless page's vote) to mt: a pcp page belongs
+ * to its list's type. A wholly flagless block on ftrace-compact-6.18 was the kernel's movable
+ * pcp refill and took an Unmovable slot in the fit.
+ */
+static bool take_start_pcp_page(PsSnapshot *snap, PsMachine *m, const StartPcpPage *p, bool *retype)
+{
+	PsZone *z = ps_pfn_zone(m, p->pfn);
+	int *left;
+	uint16_t *v, moved;
+
+	if (!z || !z->pcp)
+		return false;
+	left = &snap->pcp_start[z->idx * m->nr_cpus + p->cpu];
+	if (*left < (1 << p->order) || !ps_snapshot_owns(snap, m, p->pfn, p->order) ||
+	    !ps_alloc_reshape(m, z, p->pfn, p->order))
+		return false;
+	ps_snapshot_disown(snap, m, p->pfn, p->order);
+	v = block_votes(snap, m, p->pfn);
+	moved = MIN(v[PS_MT_UNMOVABLE], (uint16_t)(1u << p->order));
+	v[PS_MT_UNMOVABLE] -= moved;
+	v[p->mt] += moved;
+	retype[z->idx] = true;
+	*left -= 1 << p->order;
+	snap->pcp_adopted += 1ull << p->order;
+	return true;
+}
+
+/*
+ * The pcp lists at the start, rebuilt from the trace. A page is known to have been on cpu's list
+ * when the recording started if the first record naming it is
+ *   - an allocation of a pcp order on that cpu (no refill or free put it there first): it sat
+ *     near the head, where rmqueue_pcplist takes from, so it is added at the tail in the order
+ *     the trace takes them;
+ *   - a pcp drain (mm_page_pcpu_drain, kept as an observed record): free_pcppages_bulk takes
+ *     from the tail, so these go behind the others, the first one drained last. A drain is
+ *     named after the cpu that ran it; drain_all_pages empties the other cpu's lists from the
+ *     caller's, so its pages may land on the wrong cpu here (the counts still bound each cpu).
+ * Pages the recording never names stay unknown: zoneinfo's count is an upper bound. The drained
+ * ones matter: ftrace-build-6.18's cpu 1 started with 7856 pcp pages, the allocations showed
+ * 6350 of them, and kdamond.0's batch of frees then drained 6500 through free_high in five
+ * calls; with 1500 pages short the model drained 4300 in three. With them: the same five.
+ */
 void ps_snapshot_prefill_pcp(PsSnapshot *snap, PsMachine *m, const char *trace_path)
 {
-	g_autoptr(GHashTable) on_pcp = NULL; /* (cpu << 32 | pfn) the trace put on a pcp list */
+	g_autoptr(GHashTable) on_pcp = NULL;  /* (cpu << 32 | pfn) the trace put on a pcp list */
+	g_autoptr(GHashTable) touched = NULL; /* pfns any record named before */
+	g_autoptr(GArray) drained = NULL;     /* StartPcpPage, in drain order */
 	g_autoptr(PsTraceReader) r = NULL;
 	PsTraceHeader hdr;
 	PsTraceEvent ev;
@@ -689,13 +744,15 @@ void ps_snapshot_prefill_pcp(PsSnapshot *snap, PsMachine *m, const char *trace_p
 	if (!r)
 		return; /* the run itself will report why */
 	on_pcp = g_hash_table_new(g_direct_hash, g_direct_equal);
+	touched = g_hash_table_new(g_direct_hash, g_direct_equal);
+	drained = g_array_new(FALSE, FALSE, sizeof(StartPcpPage));
 	/* Pages that sat on a pcp list are taken early; the first few million records tell. */
-	while (budget && scanned++ < 4000000 && ps_trace_reader_next(r, &ev, NULL) == 1) {
-		gpointer key;
-		PsZone *z;
-		int *left;
-		enum ps_migratetype mt;
-		uint16_t *v, moved;
+	while (snap->pcp_adopted < budget && scanned++ < 4000000 &&
+	       ps_trace_reader_next(r, &ev, NULL) == 1) {
+		gpointer key, pfn_key = GUINT_TO_POINTER((guint)ev.pfn);
+		bool pcp_order = ev.order >= 0 && ps_pcp_allowed_order(m, (unsigned)ev.order);
+		StartPcpPage p = {(ps_pfn_t)ev.pfn, ev.cpu, (unsigned)MAX(ev.order, 0),
+				  PS_MT_MOVABLE};
 
 		if (ev.cpu < 0 || ev.cpu >= m->nr_cpus || !ev.has_pfn)
 			continue;
@@ -704,40 +761,29 @@ void ps_snapshot_prefill_pcp(PsSnapshot *snap, PsMachine *m, const char *trace_p
 		    ev.percpu_refill == 1) {
 			g_hash_table_add(on_pcp, key);
 		} else if (ev.op == PS_OP_OBSERVED && ev.event == PS_OBS_PCPU_DRAIN) {
-			g_hash_table_remove(on_pcp, key);
-		} else if (ev.op == PS_OP_FREE && ev.order >= 0 &&
-			   ps_pcp_allowed_order(m, (unsigned)ev.order)) {
+			if (g_hash_table_remove(on_pcp, key) ||
+			    g_hash_table_contains(touched, pfn_key) || !pcp_order ||
+			    ev.migratetype < 0 || ev.migratetype >= PS_MT_PCPTYPES)
+				continue;
+			p.mt = (enum ps_migratetype)ev.migratetype;
+			if (take_start_pcp_page(snap, m, &p, retype))
+				g_array_append_val(drained, p);
+		} else if (ev.op == PS_OP_FREE && pcp_order) {
 			g_hash_table_add(on_pcp, key);
-		} else if (ev.op == PS_OP_ALLOC && ev.order >= 0 &&
-			   ps_pcp_allowed_order(m, (unsigned)ev.order)) {
-			if (g_hash_table_remove(on_pcp, key))
+		} else if (ev.op == PS_OP_ALLOC && pcp_order) {
+			if (g_hash_table_remove(on_pcp, key) ||
+			    g_hash_table_contains(touched, pfn_key))
 				continue;
-			z = ps_pfn_zone(m, (ps_pfn_t)ev.pfn);
-			if (!z || !z->pcp)
-				continue;
-			left = &snap->pcp_start[z->idx * m->nr_cpus + ev.cpu];
-			if (*left < (1 << ev.order) ||
-			    !ps_snapshot_owns(snap, m, (ps_pfn_t)ev.pfn, (unsigned)ev.order) ||
-			    !ps_alloc_reshape(m, z, (ps_pfn_t)ev.pfn, (unsigned)ev.order))
-				continue;
-			/* It was on this cpu's list when the recording started. */
-			mt = ev.has_gfp ? ps_gfp_migratetype(ev.gfp) : PS_MT_MOVABLE;
-			ps_snapshot_disown(snap, m, (ps_pfn_t)ev.pfn, (unsigned)ev.order);
-			ps_pcp_adopt(m, z, ev.cpu, (ps_pfn_t)ev.pfn, (unsigned)ev.order, mt);
-			/*
-			 * Its page had no flags, so it voted Unmovable; a pcp page belongs to its
-			 * list's type. A wholly flagless block on ftrace-compact-6.18 was the
-			 * kernel's movable pcp refill and took an Unmovable slot in the fit.
-			 */
-			v = block_votes(snap, m, (ps_pfn_t)ev.pfn);
-			moved = MIN(v[PS_MT_UNMOVABLE], (uint16_t)(1u << ev.order));
-			v[PS_MT_UNMOVABLE] -= moved;
-			v[mt] += moved;
-			retype[z->idx] = true;
-			*left -= 1 << ev.order;
-			budget -= 1ull << ev.order;
-			snap->pcp_adopted += 1ull << ev.order;
+			p.mt = ev.has_gfp ? ps_gfp_migratetype(ev.gfp) : PS_MT_MOVABLE;
+			if (take_start_pcp_page(snap, m, &p, retype))
+				ps_pcp_adopt(m, ps_pfn_zone(m, p.pfn), p.cpu, p.pfn, p.order, p.mt);
 		}
+		g_hash_table_add(touched, pfn_key);
+	}
+	for (guint i = drained->len; i-- > 0;) {
+		const StartPcpPage *p = &g_array_index(drained, StartPcpPage, i);
+
+		ps_pcp_adopt(m, ps_pfn_zone(m, p->pfn), p->cpu, p->pfn, p->order, p->mt);
 	}
 	for (int i = 0; i < m->nr_zones; i++)
 		if (retype[i] && snap->have_real[m->zones[i].type])

@@ -305,7 +305,6 @@ typedef struct {
 	const char *name;
 	uint64_t allocs, zone_locked, drains;
 	double normal_max_pct;
-	bool drains_in_band; /* build's drains are not yet (issue 6) */
 } Recording;
 
 /* The ratio of one fidelity counter in a summary; NAN when it has none (0/0). */
@@ -363,8 +362,7 @@ static void policy_fidelity(const Recording *rec, const PsConfig *cfg, const cha
 	}
 	g_assert_cmpfloat(fabs(fidelity_ratio(sum, "pcp_refill_pages") - 1.0), <=, 0.10);
 	g_assert_cmpfloat(fabs(fidelity_ratio(sum, "pcp_refills") - 1.0), <=, 0.10);
-	if (rec->drains_in_band)
-		g_assert_cmpfloat(fabs(fidelity_ratio(sum, "pcp_drains") - 1.0), <=, 0.10);
+	g_assert_cmpfloat(fabs(fidelity_ratio(sum, "pcp_drains") - 1.0), <=, 0.10);
 	/* 0/0 (no direct buddy allocations recorded) has no ratio */
 	if (!isnan(fidelity_ratio(sum, "direct_buddy_allocs")))
 		g_assert_cmpfloat(fidelity_ratio(sum, "direct_buddy_allocs"), ==, 1.0);
@@ -454,8 +452,8 @@ static void test_realdata(gconstpointer data)
 	g_rmdir(tmp);
 }
 
-static const Recording build_rec = {"ftrace-build-6.18", 115543, 58083, 5421, 1.5, false};
-static const Recording compact_rec = {"ftrace-compact-6.18", 88713, 73528, 53519, 1.0, true};
+static const Recording build_rec = {"ftrace-build-6.18", 115543, 58083, 5421, 1.5};
+static const Recording compact_rec = {"ftrace-compact-6.18", 88713, 73528, 53519, 1.0};
 
 int main(int argc, char **argv)
 {
