@@ -416,8 +416,10 @@ typedef struct PsMachine {
 	uint64_t
 	    split_levels_total;	    /* buddy split levels done by expand(), for the latency model */
 	uint64_t pcp_refills_total; /* rmqueue_bulk calls from an empty pcp list */
-	uint64_t pcp_refill_pages_total;	  /* base pages those refills moved to pcp lists */
-	PsMmHooks hooks;			  /* what mm/ calls: see PsMmHooks */
+	uint64_t pcp_refill_pages_total;  /* base pages those refills moved to pcp lists */
+	uint64_t compact_zone_runs_total; /* compact_zone past its suitability check: where the
+					     kernel fires mm_compaction_begin */
+	PsMmHooks hooks;		  /* what mm/ calls: see PsMmHooks */
 	PsMmHooks observers[PS_MM_MAX_OBSERVERS]; /* registered, in order */
 	int nr_observers;
 	void *policy; /* policy/'s state (PsPolicy), opaque here; NULL in bare unit tests */

@@ -34,9 +34,10 @@
  * - A migrated folio's old pages go straight to the buddy (the kernel frees them to the pcp lists
  *   and compact_zone drains the local cpu's lists at the next order-aligned block), so capture
  *   sees them at once.
- * - Scanners visit every pfn (no async stride of 32, no fast migrate-block search); costs count
- *   per page scanned, so async runs cost a little more than the kernel's.
- * - No lock contention, need_resched or fatal signals: COMPACT_CONTENDED never happens.
+ * - The migrate scanner visits every pfn (no fast migrate-block search); the free scanner strides
+ *   as the kernel's does (isolate_freepages).
+ * - No lock contention, need_resched or fatal signals: COMPACT_CONTENDED comes only from
+ *   migrate_pages running out of targets before the scanners meet, as in compact_zone.
  * - kcompactd's work for one zone is one engine step taken at once; the thread is then busy for
  *   the step's modelled cost. Trace events do not interleave with that step (kswapd slices its
  *   reclaim finer); at 500 ms between proactive checks the difference is small.
@@ -268,17 +269,18 @@ static void add_cost(PsMachine *m, PsCompactControl *cc, uint64_t migrate_scanne
 		       isolated * rc->compact_isolate_page_ns;
 }
 
-static void isolate_one_free(PsMachine *m, PsCompactControl *cc, ps_pfn_t pfn, unsigned order,
-			     uint64_t *isolated)
+static uint64_t isolate_one_free(PsMachine *m, PsCompactControl *cc, ps_pfn_t pfn, unsigned order,
+				 uint64_t *isolated)
 {
 	uint64_t n = ps_isolate_free_page(m, cc->zone, pfn, order);
 	PsCompactBlock b = {pfn, order};
 
 	if (!n)
-		return;
+		return 0;
 	g_array_append_val(cc->freepages, b);
 	cc->nr_freepages += n;
 	*isolated += n;
+	return n;
 }
 
 /*
@@ -300,34 +302,40 @@ static bool suitable_migration_target(PsMachine *m, const PsCompactControl *cc, 
 }
 
 /*
- * isolate_freepages_block over [from, to) of one pageblock, stopping once enough targets are
- * held. Returns where it stopped (to when the block was finished).
+ * isolate_freepages_block over [from, to) of one pageblock, visiting every stride-th pfn: a free
+ * block is found only where a visit lands on its head (PageBuddy marks the head alone), an
+ * allocated compound block is stepped over whole, anything else costs one visit. Stops once
+ * enough targets are held, or when __isolate_free_page refuses (*failed). Returns where it
+ * stopped (at or past `to` when the block was finished).
  */
 static ps_pfn_t isolate_freepages_block(PsMachine *m, PsCompactControl *cc, ps_pfn_t from,
-					ps_pfn_t to, uint64_t *isolated)
+					ps_pfn_t to, unsigned stride, uint64_t *isolated,
+					bool *failed)
 {
 	uint64_t scanned = 0;
-	ps_pfn_t p = from;
+	ps_pfn_t p;
 
-	while (p < to) {
+	for (p = from; p < to; p += stride) {
 		enum ps_page_state st = ps_page_state(m, p);
 		unsigned o = ps_page_order(m, p);
 
-		if (st == PS_PAGE_BUDDY) {
-			scanned++;
-			isolate_one_free(m, cc, p, o, isolated);
-			p += 1u << o;
-			if (cc->nr_freepages >= cc->nr_migratepages)
-				break;
-			continue;
-		}
-		if (st == PS_PAGE_ALLOCATED || st == PS_PAGE_PCP) {
-			scanned += 1ull << o;
-			p += 1u << o;
-			continue;
-		}
 		scanned++;
-		p++;
+		if (st == PS_PAGE_BUDDY) {
+			if (!isolate_one_free(m, cc, p, o, isolated)) {
+				*failed = true;
+				break;
+			}
+			scanned += (1ull << o) - 1;
+			if (cc->nr_freepages >= cc->nr_migratepages) {
+				p += 1u << o;
+				break;
+			}
+			p += (1u << o) - 1;
+		} else if (st == PS_PAGE_ALLOCATED && o) {
+			/* PageCompound: its order is read from the head, the rest skipped */
+			scanned += (1ull << o) - 1;
+			p += (1u << o) - 1;
+		}
 	}
 	add_cost(m, cc, 0, scanned, 0);
 	return MIN(p, to);
@@ -377,13 +385,22 @@ static void fast_isolate_freepages(PsMachine *m, PsCompactControl *cc, uint64_t 
 			    MIN(pageblock_start(m, found) + (ps_pfn_t)m->pageblock_nr_pages,
 				ps_zone_end_pfn(cc->zone));
 
-			isolate_one_free(m, cc, found, (unsigned)order, isolated);
-			isolate_freepages_block(m, cc, b, e, isolated);
+			bool failed = false;
+
+			if (isolate_one_free(m, cc, found, (unsigned)order, isolated))
+				isolate_freepages_block(m, cc, b, e, 1, isolated, &failed);
 		}
 	}
 }
 
-/* isolate_freepages: the linear scanner, from the zone's end down towards the migrate scanner. */
+/*
+ * isolate_freepages: the linear scanner, from the zone's end down towards the migrate scanner.
+ * Sync scans start at stride 1 and async ones at COMPACT_CLUSTER_MAX; every suitable block that
+ * yields nothing doubles the stride (up to COMPACT_CLUSTER_MAX) and one that yields resets it to
+ * 1, so the scanner samples memory that looks full and can miss free pages in it (the
+ * ftrace-compact-6.18 sysctl run shows the kernel's nr_scanned halving 512, 256, ... 16 per
+ * block). A refusal by __isolate_free_page ends the scan.
+ */
 static void isolate_freepages(PsMachine *m, PsCompactControl *cc)
 {
 	PsZone *z = cc->zone;
@@ -391,6 +408,7 @@ static void isolate_freepages(PsMachine *m, PsCompactControl *cc)
 	/* Never below the block the migrate scanner is in. */
 	ps_pfn_t low = pageblock_start(m, cc->migrate_pfn) + (ps_pfn_t)m->pageblock_nr_pages;
 	ps_pfn_t block = cc->free_pfn;
+	unsigned stride = cc->mode == PS_MIGRATE_ASYNC ? PS_COMPACT_CLUSTER_MAX : 1;
 
 	fast_isolate_freepages(m, cc, &isolated);
 	while (cc->nr_freepages < cc->nr_migratepages && block >= low) {
@@ -399,6 +417,7 @@ static void isolate_freepages(PsMachine *m, PsCompactControl *cc)
 		ps_pfn_t from = cc->free_resume ? cc->free_resume : start;
 		uint64_t before = isolated;
 		ps_pfn_t stopped;
+		bool failed = false;
 
 		if ((!cc->ignore_skip_hint && ps_pageblock_skip(m, block)) ||
 		    !suitable_migration_target(m, cc, block)) {
@@ -408,15 +427,24 @@ static void isolate_freepages(PsMachine *m, PsCompactControl *cc)
 			block -= (ps_pfn_t)m->pageblock_nr_pages;
 			continue;
 		}
-		stopped = isolate_freepages_block(m, cc, from, end, &isolated);
-		if (stopped < end) {
+		stopped = isolate_freepages_block(m, cc, from, end, stride, &isolated, &failed);
+		if (stopped < end && !failed) {
 			/* Enough targets: resume inside this block next time. */
 			cc->free_resume = stopped;
 			break;
 		}
 		cc->free_resume = 0;
-		if (isolated == before && from == start)
+		if (stopped == end && isolated == before && from == start)
 			ps_set_pageblock_skip(m, block, true);
+		if (failed)
+			break; /* isolation failed early: do not go on needlessly */
+		if (cc->nr_freepages >= cc->nr_migratepages) {
+			/* enough, with the block finished: the next scan starts below it */
+			if (block >= (ps_pfn_t)m->pageblock_nr_pages)
+				block -= (ps_pfn_t)m->pageblock_nr_pages;
+			break;
+		}
+		stride = isolated > before ? 1 : MIN(stride << 1, PS_COMPACT_CLUSTER_MAX);
 		if (block < (ps_pfn_t)m->pageblock_nr_pages)
 			break;
 		block -= (ps_pfn_t)m->pageblock_nr_pages;
@@ -571,11 +599,16 @@ static bool isolate_migratepages(PsMachine *m, PsCompactControl *cc)
 }
 
 /* migrate_pages: each isolated folio to a target from compaction_alloc; the old pages freed. */
-static void migrate_pages(PsMachine *m, PsCompactControl *cc)
+/*
+ * migrate_pages with compaction_alloc: false when a target could not be had (-ENOMEM): like the
+ * kernel's migrate_pages_batch, the folios after it are not tried and go back where they were.
+ */
+static bool migrate_pages(PsMachine *m, PsCompactControl *cc)
 {
 	const PsReclaimConfig *rc = costs_of(m);
 	PsPolicy *p = ps_policy_of(m);
 	PsZone *z = cc->zone;
+	bool enomem = false;
 
 	for (guint i = 0; i < cc->migratepages->len; i++) {
 		PsCompactBlock b = g_array_index(cc->migratepages, PsCompactBlock, i);
@@ -590,7 +623,8 @@ static void migrate_pages(PsMachine *m, PsCompactControl *cc)
 		if (dst == PS_PFN_NONE) {
 			cc->nr_migrate_failed += pages;
 			m->vm_events[PS_PGMIGRATE_FAIL] += pages;
-			continue;
+			enomem = true;
+			break;
 		}
 		ps_page_mark_allocated(m, z, dst, b.order);
 		ps_page_set_movable(m, dst, true);
@@ -609,6 +643,7 @@ static void migrate_pages(PsMachine *m, PsCompactControl *cc)
 	}
 	g_array_set_size(cc->migratepages, 0);
 	cc->nr_migratepages = 0;
+	return !enomem;
 }
 
 /* ---- compact_zone ------------------------------------------------------------------------- */
@@ -688,6 +723,7 @@ enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
 	}
 	if (ps_compaction_restarting(z, cc->order))
 		ps_reset_isolation_suitable(m, z);
+	m->compact_zone_runs_total++;
 
 	if (cc->whole_zone) {
 		cc->migrate_pfn = start;
@@ -714,7 +750,11 @@ enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
 	while ((ret = compact_finished(m, cc)) == PS_COMPACT_RES_CONTINUE) {
 		if (!isolate_migratepages(m, cc))
 			continue; /* the scanner moved up to the free scanner: met next round */
-		migrate_pages(m, cc);
+		if (!migrate_pages(m, cc) && !scanners_met(m, cc)) {
+			/* no target found before the scanners met: nothing more to gain */
+			ret = PS_COMPACT_RES_CONTENDED;
+			break;
+		}
 		if (cc->capc && cc->capc->pfn != PS_PFN_NONE) {
 			ret = PS_COMPACT_RES_SUCCESS;
 			break;

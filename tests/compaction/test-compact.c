@@ -92,6 +92,58 @@ static void test_compact_whole_zone(void)
 			g_assert_cmpuint(p, >=, z->start_pfn + 5632);
 }
 
+/*
+ * The free scanner's stride: sync starts at 1, doubles over every block that yields nothing (up
+ * to COMPACT_CLUSTER_MAX = 32) and drops back to 1 after one that yields. A full zone but for
+ * block 9 (free pages at offsets 1 mod 32, between the visits of stride 32) and block 8 (free
+ * pages at offsets 0 mod 32) loses block 9's pages to the stride and finds block 8's. With the
+ * zone at its min watermark __isolate_free_page refuses, the scan stops there and migration
+ * runs out of targets before the scanners meet: COMPACT_CONTENDED, as compact_zone reports it.
+ */
+static void test_free_scanner_stride(void)
+{
+	g_autoptr(PsMachine) m = normal_machine(8192);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsCompactControl cc = {
+	    .zone = z,
+	    .order = -1,
+	    .mode = PS_MIGRATE_SYNC,
+	    .whole_zone = true,
+	    .ignore_skip_hint = true,
+	};
+	PsCompactControl again = cc;
+	ps_pfn_t b8 = z->start_pfn + 8 * 512, b9 = z->start_pfn + 9 * 512;
+
+	fill_order0(m, z, 0);
+	for (ps_pfn_t off = 0; off < 512; off += 32) {
+		free_block(m, z, b9 + off + 1, 0);
+		free_block(m, z, b8 + off, 0);
+	}
+	fixture_check(m);
+	g_assert_cmpint(z->vm_stat[PS_NR_FREE_PAGES], <=, (int64_t)z->wmark[PS_WMARK_MIN] + 1);
+	g_assert_cmpint(ps_compact_zone(m, &cc), ==, PS_COMPACT_RES_CONTENDED);
+	fixture_check(m);
+	g_assert_cmpuint(cc.nr_migrated, ==, 0);
+	g_assert_cmpuint(cc.free_pfn, ==, b8);
+
+	/* Free memory where the free scanner does not go (the migrate scanner's block) */
+	for (ps_pfn_t p = z->start_pfn + 64; p < z->start_pfn + 512; p++)
+		free_block(m, z, p, 0);
+	g_assert_cmpint(z->vm_stat[PS_NR_FREE_PAGES], >, (int64_t)z->wmark[PS_WMARK_MIN] + 16);
+	g_assert_cmpint(ps_compact_zone(m, &again), ==, PS_COMPACT_RES_COMPLETE);
+	fixture_check(m);
+	for (ps_pfn_t off = 0; off < 512; off += 32) {
+		g_assert_cmpint(ps_page_state(m, b9 + off + 1), ==, PS_PAGE_BUDDY);
+		g_assert_cmpint(ps_page_state(m, b8 + off), ==, PS_PAGE_ALLOCATED);
+	}
+	g_assert_cmpuint(again.nr_migrated, ==, 16);
+	/*
+	 * Blocks 15..10: 512 + 256 + 128 + 64 + 32 + 16 visits; 9 and 8: 16 each at stride 32;
+	 * 7..1 from stride 1 again: 512 + 256 + 128 + 64 + 32 + 16 + 16.
+	 */
+	g_assert_cmpuint(again.total_free_scanned, ==, 1008 + 32 + 1024);
+}
+
 static void test_unmovable_stay(void)
 {
 	g_autoptr(PsMachine) m = normal_machine(8192);
@@ -342,6 +394,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/policy/compaction/whole-zone-packs-movable", test_compact_whole_zone);
+	g_test_add_func("/policy/compaction/free-scanner-stride", test_free_scanner_stride);
 	g_test_add_func("/policy/compaction/unmovable-never-move", test_unmovable_stay);
 	g_test_add_func("/policy/compaction/capture", test_capture);
 	g_test_add_func("/policy/compaction/deferral", test_deferral);
