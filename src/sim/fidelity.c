@@ -22,8 +22,9 @@
  *   pcp_drain_pages      base pages of the drained blocks.
  *   fallbacks            mm_page_alloc_extfrag; fragmenting_fallbacks: fallback_order below
  *                        pageblock order.
- *   compaction_runs      observed: mm_compaction_begin; sim: compact_stall + compact_daemon_wake
- *                        (the model counts runs per request, not per zone).
+ *   compaction_runs      compact_zone runs past the suitability check, one per zone: observed
+ *                        mm_compaction_begin (every context: direct, kcompactd, the sysctl),
+ *                        sim the same point of its compact_zone.
  *   kswapd_wakes         observed: mm_vmscan_kswapd_wake; sim: pageoutrun (balance_pgdat runs).
  *   direct_reclaims      observed: mm_vmscan_direct_reclaim_begin; sim: allocstall, all zones.
  * The ratio is simulated / observed (null when nothing was observed).
@@ -213,8 +214,7 @@ cJSON *ps_fidelity_to_json(const PsFidelity *f)
 	memcpy(sim, f->sim, sizeof(sim));
 	sim[FID_PCP_REFILLS] = m->pcp_refills_total;
 	sim[FID_PCP_REFILL_PAGES] = m->pcp_refill_pages_total;
-	sim[FID_COMPACTION_RUNS] =
-	    m->vm_events[PS_COMPACT_STALL] + m->vm_events[PS_COMPACT_DAEMON_WAKE];
+	sim[FID_COMPACTION_RUNS] = m->compact_zone_runs_total;
 	sim[FID_KSWAPD_WAKES] = m->vm_events[PS_PAGEOUTRUN];
 	sim[FID_DIRECT_RECLAIMS] = 0;
 	for (int t = 0; t < PS_MAX_NR_ZONES; t++)

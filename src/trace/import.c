@@ -23,6 +23,8 @@
  *                              record moves from its mm_page_free to here (see Imp)
  *   zone_locked, pcpu_drain, extfrag, compaction begin/end, kcompactd wake, kswapd wake/sleep,
  *   direct reclaim begin/end   observed records
+ *   compaction begin in a task, not direct     a `compact` record first: the compact_memory
+ *                                              sysctl (see note_compaction)
  *   other compaction/vmscan/oom events        recognised and counted, not kept
  *   anything else                             skipped and counted
  * A `proc` record is written before the first record of each pid, and again when its comm
@@ -453,11 +455,19 @@ typedef struct {
 	uint64_t next_id;
 	uint64_t t0, last_t;
 	bool have_t0;
-	OutRec *ring; /* [IMP_RING], positions q_head .. q_tail - 1 */
+	GHashTable *compacting; /* pid -> CompactReq* of tasks inside a compaction request */
+	OutRec *ring;		/* [IMP_RING], positions q_head .. q_tail - 1 */
 	uint64_t q_head, q_tail, nr_held;
 	CpuHold *hold; /* [hdr.cpus] */
 	GError *err;
 } Imp;
+
+/* What a task's compaction events belong to (see note_compaction). */
+typedef struct {
+	bool direct;	     /* mm_compaction_try_to_compact_pages came first */
+	bool requested;	     /* a compact record was written for this request */
+	uint64_t zone_start; /* of its latest mm_compaction_begin */
+} CompactReq;
 
 static gboolean line_error(Imp *im, GError **error, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 static gboolean line_error(Imp *im, GError **error, const char *fmt, ...)
@@ -920,6 +930,59 @@ static bool non_event_line(Imp *im, const char *s)
 	return false;
 }
 
+/*
+ * Compaction a task asked for. mm_compaction_begin fires once per zone compact_zone works on.
+ * kcompactd's runs (woken or proactive) are the model's own; a direct compaction announces
+ * itself with mm_compaction_try_to_compact_pages and ends at the task's next allocation. Any
+ * other run in a task's context is a write to /proc/sys/vm/compact_memory: compact_nodes walks
+ * every node's zones upward, so a begin at a higher zone_start than the task's previous one
+ * continues the same request. Each request becomes one `compact` record, written before its
+ * first begin, which policy replay carries out (every zone, as the sysctl does; a write to one
+ * node's /sys/devices/system/node/nodeN/compact looks the same and is taken as the sysctl).
+ */
+static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
+				enum ps_observed_event obs, uint64_t t, GError **error)
+{
+	gpointer key = GINT_TO_POINTER(l->pid);
+	CompactReq *req = g_hash_table_lookup(im->compacting, key);
+	bool begin = cls == EVC_OBSERVED && obs == PS_OBS_COMPACTION_BEGIN;
+	uint64_t zone_start = 0;
+	PsTraceEvent ev;
+
+	if (cls == EVC_ALLOC) {
+		if (req)
+			g_hash_table_remove(im->compacting, key);
+		return TRUE;
+	}
+	if (cls == EVC_KNOWN && strcmp(l->event, "mm_compaction_try_to_compact_pages") == 0) {
+		if (!req) {
+			req = g_new0(CompactReq, 1);
+			g_hash_table_insert(im->compacting, key, req);
+		}
+		req->direct = true;
+		return TRUE;
+	}
+	if (!begin || g_str_has_prefix(l->comm, "kcompactd"))
+		return TRUE;
+	if (!get_u64(im, l, "zone_start", &zone_start, error))
+		return FALSE;
+	if (req && (req->direct || (req->requested && zone_start > req->zone_start))) {
+		req->zone_start = zone_start;
+		return TRUE;
+	}
+	if (!req) {
+		req = g_new0(CompactReq, 1);
+		g_hash_table_insert(im->compacting, key, req);
+	}
+	req->requested = true;
+	req->zone_start = zone_start;
+	ps_trace_event_init(&ev);
+	ev.t_ns = t;
+	ev.op = PS_OP_COMPACT;
+	im->st->compact_requests++;
+	return write_ev(im, &ev, error);
+}
+
 static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 {
 	Line l;
@@ -945,7 +1008,7 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 		im->st->unknown_events++;
 		return TRUE;
 	}
-	if (cls == EVC_KNOWN) {
+	if (cls == EVC_KNOWN && strcmp(l.event, "mm_compaction_try_to_compact_pages") != 0) {
 		im->st->known_skipped++;
 		return TRUE;
 	}
@@ -970,6 +1033,12 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 	if (cls != EVC_FREE &&
 	    !note_cpu_record(im, l.cpu, cls == EVC_OBSERVED && obs == PS_OBS_PCPU_DRAIN, error))
 		return FALSE;
+	if (!note_compaction(im, &l, cls, obs, t, error))
+		return FALSE;
+	if (cls == EVC_KNOWN) {
+		im->st->known_skipped++;
+		return TRUE;
+	}
 	if (!note_proc(im, &l, t, error))
 		return FALSE;
 	ps_trace_event_init(&ev);
@@ -1078,6 +1147,7 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 		goto out;
 	im.live = g_hash_table_new(g_direct_hash, g_direct_equal);
 	im.comms = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	im.compacting = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	im.ring = g_new(OutRec, IMP_RING);
 	im.hold = g_new0(CpuHold, cpus);
 	{
@@ -1131,6 +1201,8 @@ out:
 		g_hash_table_unref(im.live);
 	if (im.comms)
 		g_hash_table_unref(im.comms);
+	if (im.compacting)
+		g_hash_table_unref(im.compacting);
 	g_free(im.ring);
 	g_free(im.hold);
 	return ok;
@@ -1161,6 +1233,12 @@ void ps_import_stats_format(const PsImportStats *st, GString *out)
 			g_string_append_printf(out, " %s %" PRIu64, ps_observed_event_names[e],
 					       st->observed[e]);
 	g_string_append_printf(out, "\n");
+	if (st->compact_requests)
+		g_string_append_printf(
+		    out,
+		    "  compaction asked for through /proc/sys/vm/compact_memory: "
+		    "%" PRIu64 " (written as compact records)\n",
+		    st->compact_requests);
 	g_string_append_printf(
 	    out,
 	    "  mm_page_free_batched %" PRIu64 " (frees moved to it %" PRIu64

@@ -239,6 +239,55 @@ static void test_batch_commits(void)
 	cleanup(out);
 }
 
+/*
+ * Compaction in a task's context without mm_compaction_try_to_compact_pages before it is a write
+ * to /proc/sys/vm/compact_memory: one compact record per request (zones in upward order), none
+ * for direct compaction or kcompactd.
+ */
+static void test_compact_requests(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsTraceReader) r = NULL;
+	PsImportStats st;
+	PsTraceHeader hdr;
+	PsTraceEvent ev;
+	char *out = NULL;
+	GString *seq = g_string_new(NULL);
+	const char *text = HDR
+	    "  python3-9  [000] .....  1.000001: mm_compaction_begin: zone_start=0x1 "
+	    "migrate_pfn=0x1 free_pfn=0xe00 zone_end=0x1000, mode=sync\n"
+	    "  python3-9  [000] .....  1.000002: mm_compaction_end: zone_start=0x1 "
+	    "migrate_pfn=0xe00 free_pfn=0xe00 zone_end=0x1000, mode=sync status=complete\n"
+	    "  python3-9  [000] .....  1.000003: mm_compaction_begin: zone_start=0x1000 "
+	    "migrate_pfn=0x1000 free_pfn=0xffe00 zone_end=0x100000, mode=sync\n"
+	    "  python3-9  [000] .....  1.000004: mm_compaction_end: zone_start=0x1000 "
+	    "migrate_pfn=0xffe00 free_pfn=0xffe00 zone_end=0x100000, mode=sync status=complete\n"
+	    "  kcompactd0-36 [001] .....  1.000005: mm_compaction_begin: zone_start=0x1000 "
+	    "migrate_pfn=0x1000 free_pfn=0xffe00 zone_end=0x100000, mode=sync\n"
+	    "  cc1-42     [001] .....  1.000006: mm_compaction_try_to_compact_pages: order=9 "
+	    "gfp_mask=GFP_TRANSHUGE priority=2\n"
+	    "  cc1-42     [001] .....  1.000007: mm_compaction_begin: zone_start=0x100000 "
+	    "migrate_pfn=0x100000 free_pfn=0x17fe00 zone_end=0x180000, mode=async\n"
+	    "  cc1-42     [001] .....  1.000008: mm_page_alloc: page=01 pfn=0x200 order=9 "
+	    "migratetype=1 gfp_flags=GFP_TRANSHUGE\n"
+	    "  python3-9  [000] .....  1.000009: mm_compaction_begin: zone_start=0x1 "
+	    "migrate_pfn=0x1 free_pfn=0xe00 zone_end=0x1000, mode=sync\n";
+
+	g_assert_true(import_text(text, &st, &out, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(st.compact_requests, ==, 2);
+	g_assert_cmpuint(st.observed[PS_OBS_COMPACTION_BEGIN], ==, 5);
+	r = ps_trace_reader_open(out, &hdr, &error);
+	g_assert_no_error(error);
+	while (ps_trace_reader_next(r, &ev, &error) == 1)
+		if (ev.op == PS_OP_COMPACT)
+			g_string_append_printf(seq, "%" PRIu64 " ", ev.t_ns);
+	g_assert_no_error(error);
+	g_assert_cmpstr(seq->str, ==, "0 8000 ");
+	g_string_free(seq, TRUE);
+	cleanup(out);
+}
+
 static void test_malformed(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -363,6 +412,9 @@ static void policy_fidelity(const Recording *rec, const PsConfig *cfg, const cha
 	g_assert_cmpfloat(fabs(fidelity_ratio(sum, "pcp_refill_pages") - 1.0), <=, 0.10);
 	g_assert_cmpfloat(fabs(fidelity_ratio(sum, "pcp_refills") - 1.0), <=, 0.10);
 	g_assert_cmpfloat(fabs(fidelity_ratio(sum, "pcp_drains") - 1.0), <=, 0.10);
+	/* the compact_memory write of ftrace-compact-6.18 compacts the same three zones */
+	if (!isnan(fidelity_ratio(sum, "compaction_runs")))
+		g_assert_cmpfloat(fidelity_ratio(sum, "compaction_runs"), ==, 1.0);
 	/* 0/0 (no direct buddy allocations recorded) has no ratio */
 	if (!isnan(fidelity_ratio(sum, "direct_buddy_allocs")))
 		g_assert_cmpfloat(fidelity_ratio(sum, "direct_buddy_allocs"), ==, 1.0);
@@ -462,6 +514,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/import/trace-cmd-report", test_trace_cmd);
 	g_test_add_func("/import/ftrace-lines", test_ftrace_lines);
 	g_test_add_func("/import/batch-commits", test_batch_commits);
+	g_test_add_func("/import/compact-requests", test_compact_requests);
 	g_test_add_func("/import/malformed", test_malformed);
 	g_test_add_func("/import/observed-format", test_observed_format);
 	g_test_add_data_func("/import/realdata/ftrace-build-6.18", &build_rec, test_realdata);
