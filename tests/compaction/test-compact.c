@@ -53,10 +53,9 @@ static uint64_t free_blocks_at_least(const PsMachine *m, const PsZone *z, unsign
 	return n;
 }
 
-static void test_compact_whole_zone(void)
+/* What /proc/sys/vm/compact_memory runs on a zone: sync, whole zone, skip hints ignored. */
+static PsCompactControl whole_zone_cc(PsZone *z)
 {
-	g_autoptr(PsMachine) m = normal_machine(8192);
-	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 	PsCompactControl cc = {
 	    .zone = z,
 	    .order = -1,
@@ -64,6 +63,15 @@ static void test_compact_whole_zone(void)
 	    .whole_zone = true,
 	    .ignore_skip_hint = true,
 	};
+
+	return cc;
+}
+
+static void test_compact_whole_zone(void)
+{
+	g_autoptr(PsMachine) m = normal_machine(8192);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsCompactControl cc = whole_zone_cc(z);
 	uint64_t allocated;
 	enum ps_compact_result r;
 
@@ -104,13 +112,7 @@ static void test_free_scanner_stride(void)
 {
 	g_autoptr(PsMachine) m = normal_machine(8192);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
-	PsCompactControl cc = {
-	    .zone = z,
-	    .order = -1,
-	    .mode = PS_MIGRATE_SYNC,
-	    .whole_zone = true,
-	    .ignore_skip_hint = true,
-	};
+	PsCompactControl cc = whole_zone_cc(z);
 	PsCompactControl again = cc;
 	ps_pfn_t b8 = z->start_pfn + 8 * 512, b9 = z->start_pfn + 9 * 512;
 
@@ -148,13 +150,7 @@ static void test_unmovable_stay(void)
 {
 	g_autoptr(PsMachine) m = normal_machine(8192);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
-	PsCompactControl cc = {
-	    .zone = z,
-	    .order = -1,
-	    .mode = PS_MIGRATE_SYNC,
-	    .whole_zone = true,
-	    .ignore_skip_hint = true,
-	};
+	PsCompactControl cc = whole_zone_cc(z);
 	g_autofree uint8_t *was_unmovable = g_new0(uint8_t, 8192);
 
 	/* Every 7th kept page is unmovable: those pfns must still hold them afterwards. */
