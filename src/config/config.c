@@ -296,15 +296,17 @@ const char *ps_json_type_name(const cJSON *item)
 		return "a number";
 	if (cJSON_IsString(item))
 		return "a string";
-	if (cJSON_IsBool(item))
-		return "a boolean";
+	if (cJSON_IsTrue(item))
+		return "true";
+	if (cJSON_IsFalse(item))
+		return "false";
 	if (cJSON_IsNull(item))
 		return "null";
 	if (cJSON_IsArray(item))
 		return "an array";
 	if (cJSON_IsObject(item))
 		return "an object";
-	return "invalid";
+	return "an invalid value";
 }
 
 /* Every member of obj must be in allowed[] (NULL-terminated) and appear once. */

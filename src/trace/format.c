@@ -21,6 +21,7 @@
  */
 #include "trace/trace.h"
 
+#include "config/config.h"
 #include "mm/mm.h"
 #include "policy/policy.h"
 
@@ -255,25 +256,6 @@ static char *ps_quote(const char *s, gsize len)
 		g_string_append(out, "...");
 	g_string_append_c(out, '"');
 	return g_string_free(out, FALSE);
-}
-
-static const char *ps_json_type_name(const cJSON *item)
-{
-	if (cJSON_IsString(item))
-		return "a string";
-	if (cJSON_IsNumber(item))
-		return "a number";
-	if (cJSON_IsTrue(item))
-		return "true";
-	if (cJSON_IsFalse(item))
-		return "false";
-	if (cJSON_IsNull(item))
-		return "null";
-	if (cJSON_IsArray(item))
-		return "an array";
-	if (cJSON_IsObject(item))
-		return "an object";
-	return "an invalid value";
 }
 
 /* ---- raw scanner -------------------------------------------------------------------------- */

@@ -234,7 +234,7 @@ static void test_err_wrong_type(void)
 		    "expected an integer");
 	parse_fails("{\"nodes\": {}}", PS_CONFIG_ERROR_TYPE, 1, "nodes", "expected an array");
 	parse_fails("{\n" NODE0 ",\n\"thp\": true}", PS_CONFIG_ERROR_TYPE, 7, "thp",
-		    "expected a string, got a boolean");
+		    "expected a string, got true");
 }
 
 static void test_err_sizes(void)
