@@ -156,8 +156,7 @@ int ps_config_zone_type_from_name(const char *name)
 /* One open container of the pre-scan. */
 typedef struct {
 	bool object;
-	bool expect_key;   /* object: the next string is a key */
-	bool expect_value; /* array: the next token starts an element */
+	bool want; /* object: the next string is a key; array: the next token starts an element */
 } ScanFrame;
 
 static bool is_value_start(char ch)
@@ -174,80 +173,95 @@ static bool is_value_start(char ch)
 static GArray *scan_item_lines(const char *text, gsize len)
 {
 	GArray *lines = g_array_new(FALSE, FALSE, sizeof(int));
-	GArray *stack = g_array_new(FALSE, FALSE, sizeof(ScanFrame));
-	ScanFrame root = {.object = false, .expect_value = true};
+	g_autoptr(GArray) stack = g_array_new(FALSE, FALSE, sizeof(ScanFrame));
+	ScanFrame root = {.object = false, .want = true};
 	int line = 1;
-	gsize i = 0;
 
 	g_array_append_val(stack, root);
-	while (i < len) {
+	for (gsize i = 0; i < len; i++) {
 		char ch = text[i];
 		ScanFrame *top = &g_array_index(stack, ScanFrame, stack->len - 1);
 
-		if (ch == '\n') {
+		if (ch == '\n')
 			line++;
-			i++;
+		if (g_ascii_isspace(ch))
 			continue;
-		}
-		if (g_ascii_isspace(ch)) {
-			i++;
-			continue;
-		}
-		if (top->object && top->expect_key && ch == '"') {
+		if (top->want && (top->object ? ch == '"' : is_value_start(ch))) {
 			g_array_append_val(lines, line);
-			top->expect_key = false;
-		} else if (!top->object && top->expect_value && is_value_start(ch)) {
-			g_array_append_val(lines, line);
-			top->expect_value = false;
+			top->want = false;
 		}
-		switch (ch) {
-		case '"':
+		if (ch == '"') {
 			for (i++; i < len && text[i] != '"'; i++)
 				if (text[i] == '\\')
 					i++;
-			i++;
-			break;
-		case '{':
-		case '[': {
-			ScanFrame f = {
-			    .object = ch == '{', .expect_key = true, .expect_value = true};
+		} else if (ch == '{' || ch == '[') {
+			ScanFrame f = {.object = ch == '{', .want = true};
 
 			g_array_append_val(stack, f);
-			i++;
-			break;
-		}
-		case '}':
-		case ']':
-			if (stack->len > 1)
-				g_array_set_size(stack, stack->len - 1);
-			i++;
-			break;
-		case ',':
-			if (top->object)
-				top->expect_key = true;
-			else
-				top->expect_value = true;
-			i++;
-			break;
-		default:
-			i++;
-			break;
+		} else if ((ch == '}' || ch == ']') && stack->len > 1) {
+			g_array_set_size(stack, stack->len - 1);
+		} else if (ch == ',') {
+			top->want = true;
 		}
 	}
-	g_array_free(stack, TRUE);
 	return lines;
 }
 
 static void map_item_lines(const cJSON *item, GArray *lines, guint *next, GHashTable *map)
 {
-	const cJSON *child;
-
 	if (*next < lines->len)
 		g_hash_table_insert(map, (gpointer)item,
 				    GINT_TO_POINTER(g_array_index(lines, int, *next)));
 	(*next)++;
-	for (child = item->child; child; child = child->next)
+	for (const cJSON *child = item->child; child; child = child->next)
 		map_item_lines(child, lines, next, map);
+}
+
+GHashTable *ps_json_item_lines(const char *text, gsize len, const cJSON *root)
+{
+	g_autoptr(GArray) lines = scan_item_lines(text, len);
+	GHashTable *map = g_hash_table_new(g_direct_hash, g_direct_equal);
+	guint next = 0;
+
+	map_item_lines(root, lines, &next, map);
+	return map;
+}
+
+int ps_json_text_line(const char *text, const char *pos)
+{
+	int line = 1;
+
+	for (const char *p = text; p < pos; p++)
+		line += *p == '\n';
+	return line;
+}
+
+cJSON *ps_json_parse_located(const char *text, gsize len, const char *filename, GQuark domain,
+			     int code, GHashTable **lines, GError **error)
+{
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, FALSE);
+
+	if (!root) {
+		const char *at = end && end <= text + len ? end : text;
+		g_autofree char *near = g_strndup(at, MIN((gsize)20, (gsize)(text + len - at)));
+
+		g_strdelimit(near, "\n\r\t", ' ');
+		g_set_error(error, domain, code, "%s:%d: (json): syntax error near '%s'", filename,
+			    ps_json_text_line(text, at), near);
+		return NULL;
+	}
+	while (end && end < text + len && (g_ascii_isspace(*end) || !*end))
+		end++;
+	if (end && end < text + len) {
+		g_set_error(error, domain, code,
+			    "%s:%d: (json): text after the end of the top-level object", filename,
+			    ps_json_text_line(text, end));
+		cJSON_Delete(root);
+		return NULL;
+	}
+	*lines = ps_json_item_lines(text, len, root);
+	return root;
 }
 
 /* ---- parse context and typed getters ------------------------------------------------------ */
@@ -1064,51 +1078,19 @@ static gboolean parse_root(CfgCtx *c, const cJSON *root, PsConfig *cfg)
 	return TRUE;
 }
 
-static int text_line_at(const char *text, const char *pos)
-{
-	int line = 1;
-
-	for (const char *p = text; p < pos; p++)
-		if (*p == '\n')
-			line++;
-	return line;
-}
-
 gboolean ps_config_parse(PsConfig *cfg, const char *text, gsize len, const char *filename,
 			 GError **error)
 {
 	g_autoptr(GHashTable) lines = NULL;
-	g_autoptr(GArray) scan = NULL;
-	const char *end = NULL;
 	cJSON *root;
 	CfgCtx c;
-	guint next = 0;
 	gboolean ok;
 
 	config_clear(cfg);
-	root = cJSON_ParseWithLengthOpts(text, len, &end, FALSE);
-	if (!root) {
-		const char *at = end ? end : text;
-		int line = text_line_at(text, MIN(at, text + len));
-		g_autofree char *near = g_strndup(at, MIN((gsize)20, (gsize)(text + len - at)));
-
-		g_strdelimit(near, "\n\r\t", ' ');
-		g_set_error(error, PS_CONFIG_ERROR, PS_CONFIG_ERROR_SYNTAX,
-			    "%s:%d: (json): syntax error near '%s'", filename, line, near);
+	root = ps_json_parse_located(text, len, filename, PS_CONFIG_ERROR, PS_CONFIG_ERROR_SYNTAX,
+				     &lines, error);
+	if (!root)
 		return FALSE;
-	}
-	while (end && end < text + len && (g_ascii_isspace(*end) || !*end))
-		end++;
-	if (end && end < text + len) {
-		g_set_error(error, PS_CONFIG_ERROR, PS_CONFIG_ERROR_SYNTAX,
-			    "%s:%d: (json): text after the end of the top-level object", filename,
-			    text_line_at(text, end));
-		cJSON_Delete(root);
-		return FALSE;
-	}
-	scan = scan_item_lines(text, len);
-	lines = g_hash_table_new(g_direct_hash, g_direct_equal);
-	map_item_lines(root, scan, &next, lines);
 	c.filename = filename;
 	c.lines = lines;
 	c.error = error;

@@ -20,77 +20,6 @@
 
 G_DEFINE_QUARK(ps - sweep - error - quark, ps_sweep_error)
 
-/* ---- item lines --------------------------------------------------------------------------- */
-
-typedef struct {
-	bool object;
-	bool want; /* object: the next string is a key; array: the next token starts an element */
-} Frame;
-
-static bool starts_value(char ch)
-{
-	return ch == '"' || ch == '{' || ch == '[' || ch == '-' || g_ascii_isdigit(ch) ||
-	       ch == 't' || ch == 'f' || ch == 'n';
-}
-
-/* Lines of every item in document order: the root, each member's key, each element's start. */
-static GArray *scan_lines(const char *text, gsize len)
-{
-	GArray *lines = g_array_new(FALSE, FALSE, sizeof(int));
-	g_autoptr(GArray) stack = g_array_new(FALSE, FALSE, sizeof(Frame));
-	Frame root = {.object = false, .want = true};
-	int line = 1;
-
-	g_array_append_val(stack, root);
-	for (gsize i = 0; i < len; i++) {
-		char ch = text[i];
-		Frame *top = &g_array_index(stack, Frame, stack->len - 1);
-
-		if (ch == '\n')
-			line++;
-		if (g_ascii_isspace(ch))
-			continue;
-		if (top->want && (top->object ? ch == '"' : starts_value(ch))) {
-			g_array_append_val(lines, line);
-			top->want = false;
-		}
-		if (ch == '"') {
-			for (i++; i < len && text[i] != '"'; i++)
-				if (text[i] == '\\')
-					i++;
-		} else if (ch == '{' || ch == '[') {
-			Frame f = {.object = ch == '{', .want = true};
-
-			g_array_append_val(stack, f);
-		} else if ((ch == '}' || ch == ']') && stack->len > 1) {
-			g_array_set_size(stack, stack->len - 1);
-		} else if (ch == ',') {
-			top->want = true;
-		}
-	}
-	return lines;
-}
-
-static void map_lines(const cJSON *item, GArray *lines, guint *next, GHashTable *map)
-{
-	if (*next < lines->len)
-		g_hash_table_insert(map, (gpointer)item,
-				    GINT_TO_POINTER(g_array_index(lines, int, *next)));
-	(*next)++;
-	for (const cJSON *c = item->child; c; c = c->next)
-		map_lines(c, lines, next, map);
-}
-
-GHashTable *ps_json_item_lines(const char *text, gsize len, const cJSON *root)
-{
-	g_autoptr(GArray) lines = scan_lines(text, len);
-	GHashTable *map = g_hash_table_new(g_direct_hash, g_direct_equal);
-	guint next = 0;
-
-	map_lines(root, lines, &next, map);
-	return map;
-}
-
 /* ---- JSON paths --------------------------------------------------------------------------- */
 
 /* One step of a path: a member name, or an array index (name NULL). */
@@ -739,41 +668,17 @@ void ps_sweep_spec_free(PsSweepSpec *spec)
 	g_free(spec);
 }
 
-static int text_line(const char *text, const char *pos)
-{
-	int line = 1;
-
-	for (const char *p = text; p < pos; p++)
-		line += *p == '\n';
-	return line;
-}
-
 PsSweepSpec *ps_sweep_spec_parse(const char *text, gsize len, const char *filename, GError **error)
 {
 	g_autoptr(PsSweepSpec) spec = spec_new(filename);
 	g_autoptr(GHashTable) lines = NULL;
-	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, FALSE);
+	cJSON *root = ps_json_parse_located(text, len, filename, PS_SWEEP_ERROR,
+					    PS_SWEEP_ERROR_SPEC, &lines, error);
 	SpecCtx c = {.filename = filename, .error = error};
 	gboolean ok;
 
-	if (!root) {
-		const char *at = end && end <= text + len ? end : text;
-
-		g_set_error(error, PS_SWEEP_ERROR, PS_SWEEP_ERROR_SPEC,
-			    "%s:%d: (json): syntax error", filename, text_line(text, at));
+	if (!root)
 		return NULL;
-	}
-	while (end < text + len && (g_ascii_isspace(*end) || !*end))
-		end++;
-	if (end < text + len) {
-		g_set_error(error, PS_SWEEP_ERROR, PS_SWEEP_ERROR_SPEC,
-			    "%s:%d: (json): text after the end of the top-level object", filename,
-			    text_line(text, end));
-		cJSON_Delete(root);
-		return NULL;
-	}
-	lines = ps_json_item_lines(text, len, root);
 	c.lines = lines;
 	c.dir = g_path_get_dirname(filename);
 	ok = parse_root(&c, root, spec);

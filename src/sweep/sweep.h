@@ -94,9 +94,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsSweepSpec, ps_sweep_spec_free)
  */
 gboolean ps_json_path_set(cJSON *root, const char *path, const cJSON *value, char **why);
 
-/* Lines of the items of a parsed JSON text: cJSON item -> line of its key or first character. */
-GHashTable *ps_json_item_lines(const char *text, gsize len, const cJSON *root);
-
 /* ---- the plan: the product, with digests --------------------------------------------------- */
 
 /* One run of the product. */
