@@ -11,6 +11,11 @@
  *                        is a run of such records on one cpu, same order and migratetype, with
  *                        no other record of that cpu in between.
  *   pcp_refill_pages     base pages of those blocks (sim: m->pcp_refill_pages_total).
+ *   refill_pages_MT      per pcp migratetype: pages of mm_page_alloc_zone_locked with
+ *                        percpu_refill=1 of that type (both sides from the same point of
+ *                        __rmqueue_smallest, so a claimed block's first page counts on neither).
+ *                        Which pcp lists the traffic went through: frees land on the list of
+ *                        their pageblock's type, so this shows the snapshot's pageblock typing.
  *   direct_buddy_allocs  zone_locked with percpu_refill=0 (the tracepoint's definition: order
  *                        not held by pcp lists or highatomic; both sides from the same hook).
  *   pcp_drains           free_pcppages_bulk calls. observed: a run of mm_page_pcpu_drain records
@@ -19,7 +24,7 @@
  *                        commits cause: free_high drains them one commit at a time). sim: a run of
  *                        pcpu_drain hook calls with no allocation or free in between (the hook
  *                        does not name the cpu, so drain_all_pages over both cpus counts once).
- *   pcp_drain_pages      base pages of the drained blocks.
+ *   pcp_drain_pages      base pages of the drained blocks; drain_pages_MT per list type.
  *   fallbacks            mm_page_alloc_extfrag; fragmenting_fallbacks: fallback_order below
  *                        pageblock order.
  *   compaction_runs      compact_zone runs past the suitability check, one per zone: observed
@@ -34,10 +39,12 @@
 enum fid_counter {
 	FID_PCP_REFILLS,
 	FID_PCP_REFILL_PAGES,
-	FID_DIRECT_BUDDY,
+	FID_REFILL_PAGES_MT, /* + migratetype, for the three pcp types */
+	FID_DIRECT_BUDDY = FID_REFILL_PAGES_MT + PS_MT_PCPTYPES,
 	FID_PCP_DRAINS,
 	FID_PCP_DRAIN_PAGES,
-	FID_FALLBACKS,
+	FID_DRAIN_PAGES_MT, /* + migratetype */
+	FID_FALLBACKS = FID_DRAIN_PAGES_MT + PS_MT_PCPTYPES,
 	FID_FRAGMENTING,
 	FID_COMPACTION_RUNS,
 	FID_KSWAPD_WAKES,
@@ -46,11 +53,22 @@ enum fid_counter {
 };
 
 static const char *const fid_names[FID_NR] = {
-    [FID_PCP_REFILLS] = "pcp_refills",		 [FID_PCP_REFILL_PAGES] = "pcp_refill_pages",
-    [FID_DIRECT_BUDDY] = "direct_buddy_allocs",	 [FID_PCP_DRAINS] = "pcp_drains",
-    [FID_PCP_DRAIN_PAGES] = "pcp_drain_pages",	 [FID_FALLBACKS] = "fallbacks",
-    [FID_FRAGMENTING] = "fragmenting_fallbacks", [FID_COMPACTION_RUNS] = "compaction_runs",
-    [FID_KSWAPD_WAKES] = "kswapd_wakes",	 [FID_DIRECT_RECLAIMS] = "direct_reclaims",
+    [FID_PCP_REFILLS] = "pcp_refills",
+    [FID_PCP_REFILL_PAGES] = "pcp_refill_pages",
+    [FID_REFILL_PAGES_MT + PS_MT_UNMOVABLE] = "refill_pages_unmovable",
+    [FID_REFILL_PAGES_MT + PS_MT_MOVABLE] = "refill_pages_movable",
+    [FID_REFILL_PAGES_MT + PS_MT_RECLAIMABLE] = "refill_pages_reclaimable",
+    [FID_DRAIN_PAGES_MT + PS_MT_UNMOVABLE] = "drain_pages_unmovable",
+    [FID_DRAIN_PAGES_MT + PS_MT_MOVABLE] = "drain_pages_movable",
+    [FID_DRAIN_PAGES_MT + PS_MT_RECLAIMABLE] = "drain_pages_reclaimable",
+    [FID_DIRECT_BUDDY] = "direct_buddy_allocs",
+    [FID_PCP_DRAINS] = "pcp_drains",
+    [FID_PCP_DRAIN_PAGES] = "pcp_drain_pages",
+    [FID_FALLBACKS] = "fallbacks",
+    [FID_FRAGMENTING] = "fragmenting_fallbacks",
+    [FID_COMPACTION_RUNS] = "compaction_runs",
+    [FID_KSWAPD_WAKES] = "kswapd_wakes",
+    [FID_DIRECT_RECLAIMS] = "direct_reclaims",
 };
 
 /* What the previous record of a cpu was, for grouping observed runs. */
@@ -84,6 +102,8 @@ static void hook_zone_locked(void *data, PsZone *z, ps_pfn_t pfn, unsigned order
 
 	if (!percpu_refill)
 		f->sim[FID_DIRECT_BUDDY]++;
+	else if (mt < PS_MT_PCPTYPES)
+		f->sim[FID_REFILL_PAGES_MT + mt] += 1ull << order;
 }
 
 static void hook_pcpu_drain(void *data, PsZone *z, ps_pfn_t pfn, unsigned order,
@@ -96,6 +116,8 @@ static void hook_pcpu_drain(void *data, PsZone *z, ps_pfn_t pfn, unsigned order,
 		f->sim[FID_PCP_DRAINS]++;
 	f->drain_stamp = now;
 	f->sim[FID_PCP_DRAIN_PAGES] += 1ull << order;
+	if (mt < PS_MT_PCPTYPES)
+		f->sim[FID_DRAIN_PAGES_MT + mt] += 1ull << order;
 }
 
 static void hook_extfrag(void *data, PsZone *z, ps_pfn_t pfn, unsigned order, unsigned fb_order,
@@ -166,6 +188,8 @@ void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev)
 		if (l->kind != 1 || l->order != ev->order || l->mt != ev->migratetype)
 			f->obs[FID_PCP_REFILLS]++;
 		f->obs[FID_PCP_REFILL_PAGES] += 1ull << ev->order;
+		if (ev->migratetype >= 0 && ev->migratetype < PS_MT_PCPTYPES)
+			f->obs[FID_REFILL_PAGES_MT + ev->migratetype] += 1ull << ev->order;
 		l->kind = 1;
 		l->order = ev->order;
 		l->mt = ev->migratetype;
@@ -174,6 +198,8 @@ void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev)
 		if (l->kind != 2)
 			f->obs[FID_PCP_DRAINS]++;
 		f->obs[FID_PCP_DRAIN_PAGES] += 1ull << ev->order;
+		if (ev->migratetype >= 0 && ev->migratetype < PS_MT_PCPTYPES)
+			f->obs[FID_DRAIN_PAGES_MT + ev->migratetype] += 1ull << ev->order;
 		l->kind = 2;
 		break;
 	case PS_OBS_EXTFRAG:

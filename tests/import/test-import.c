@@ -405,6 +405,8 @@ static void policy_fidelity(const Recording *rec, const PsConfig *cfg, const cha
 	g_assert_cmpfloat(fabs(fidelity_ratio(sum, "pcp_refill_pages") - 1.0), <=, 0.10);
 	g_assert_cmpfloat(fabs(fidelity_ratio(sum, "pcp_refills") - 1.0), <=, 0.10);
 	g_assert_cmpfloat(fabs(fidelity_ratio(sum, "pcp_drains") - 1.0), <=, 0.10);
+	/* the movable lists' refills, where nearly all the traffic is */
+	g_assert_cmpfloat(fabs(fidelity_ratio(sum, "refill_pages_movable") - 1.0), <=, 0.10);
 	/* the compact_memory write of ftrace-compact-6.18 compacts the same three zones */
 	if (!isnan(fidelity_ratio(sum, "compaction_runs")))
 		g_assert_cmpfloat(fidelity_ratio(sum, "compaction_runs"), ==, 1.0);
