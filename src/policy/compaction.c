@@ -411,6 +411,18 @@ static void isolate_freepages(PsMachine *m, PsCompactControl *cc)
 	unsigned stride = cc->mode == PS_MIGRATE_ASYNC ? PS_COMPACT_CLUSTER_MAX : 1;
 
 	fast_isolate_freepages(m, cc, &isolated);
+	/*
+	 * Anything already held ends the search: what the fast path found, or pages left over
+	 * from earlier folios. With the held pages kept per order (6.9+), leftovers smaller than
+	 * a large folio make compaction_alloc fail for it, -ENOMEM, and a compact_memory run ends
+	 * COMPACT_CONTENDED (ftrace-compact-6.18: 4 order-0 pages left over, then a batch of 271
+	 * pages failed whole with no free-scanner event in between).
+	 */
+	if (cc->nr_freepages) {
+		add_cost(m, cc, 0, 0, isolated);
+		m->vm_events[PS_COMPACT_ISOLATED] += isolated;
+		return;
+	}
 	while (cc->nr_freepages < cc->nr_migratepages && block >= low) {
 		ps_pfn_t start = MAX(block, z->start_pfn);
 		ps_pfn_t end = MIN(block + (ps_pfn_t)m->pageblock_nr_pages, ps_zone_end_pfn(z));
@@ -488,6 +500,7 @@ static ps_pfn_t compaction_alloc(PsMachine *m, PsCompactControl *cc, unsigned or
 		g_array_append_val(cc->freepages, upper);
 	}
 	cc->nr_freepages -= 1ull << order;
+	cc->nr_migratepages -= 1ull << order; /* what the free scanner still has to find */
 	return b.pfn;
 }
 
