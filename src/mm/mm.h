@@ -416,10 +416,11 @@ typedef struct PsMachine {
 	uint64_t
 	    split_levels_total;	    /* buddy split levels done by expand(), for the latency model */
 	uint64_t pcp_refills_total; /* rmqueue_bulk calls from an empty pcp list */
-	uint64_t pcp_refill_pages_total;  /* base pages those refills moved to pcp lists */
-	uint64_t compact_zone_runs_total; /* compact_zone past its suitability check: where the
-					     kernel fires mm_compaction_begin */
-	PsMmHooks hooks;		  /* what mm/ calls: see PsMmHooks */
+	uint64_t pcp_refill_pages_total;       /* base pages those refills moved to pcp lists */
+	uint64_t compact_zone_runs_total;      /* compact_zone past its suitability check: where the
+						  kernel fires mm_compaction_begin */
+	uint64_t compact_zone_contended_total; /* those that ended COMPACT_CONTENDED */
+	PsMmHooks hooks;		       /* what mm/ calls: see PsMmHooks */
 	PsMmHooks observers[PS_MM_MAX_OBSERVERS]; /* registered, in order */
 	int nr_observers;
 	void *policy; /* policy/'s state (PsPolicy), opaque here; NULL in bare unit tests */
@@ -491,6 +492,12 @@ static inline void ps_page_set(PsMachine *m, ps_pfn_t pfn, enum ps_page_state st
  * moved): a handle the host chose, PS_PFN_NONE when nobody registered one. Stored in the head's
  * map.next, which only list members use.
  */
+/*
+ * The owner of a movable block a snapshot left allocated: nobody in the trace holds it, but
+ * compaction may move it, and the host follows it by pfn.
+ */
+#define PS_OWNER_UNKNOWN_AT_START (PS_PFN_NONE - 1)
+
 static inline void ps_page_set_owner(PsMachine *m, ps_pfn_t pfn, uint32_t owner)
 {
 	m->map.next[pfn - m->map.base_pfn] = owner;

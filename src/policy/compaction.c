@@ -790,6 +790,7 @@ enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
 	cc->freepages = cc->migratepages = NULL;
 	m->vm_events[PS_COMPACT_MIGRATE_SCANNED] += cc->total_migrate_scanned;
 	m->vm_events[PS_COMPACT_FREE_SCANNED] += cc->total_free_scanned;
+	m->compact_zone_contended_total += ret == PS_COMPACT_RES_CONTENDED;
 	return ret;
 }
 

@@ -30,9 +30,13 @@
  *   compaction_runs      compact_zone runs past the suitability check, one per zone: observed
  *                        mm_compaction_begin (every context: direct, kcompactd, the sysctl),
  *                        sim the same point of its compact_zone.
- *   kswapd_wakes         observed: mm_vmscan_kswapd_wake; sim: pageoutrun (balance_pgdat runs).
- *   direct_reclaims      observed: mm_vmscan_direct_reclaim_begin; sim: allocstall, all zones.
- * The ratio is simulated / observed (null when nothing was observed).
+ *   compaction_contended those runs that ended COMPACT_CONTENDED (observed: mm_compaction_end's
+ *                        status; sim: compact_zone's result).
+ *   pages_migrated       observed: nr_migrated of mm_compaction_migratepages; sim:
+ * pgmigrate_success (the model migrates for compaction only). kswapd_wakes         observed:
+ * mm_vmscan_kswapd_wake; sim: pageoutrun (balance_pgdat runs). direct_reclaims      observed:
+ * mm_vmscan_direct_reclaim_begin; sim: allocstall, all zones. The ratio is simulated / observed
+ * (null when nothing was observed).
  */
 #include "sim/sim-private.h"
 
@@ -47,6 +51,8 @@ enum fid_counter {
 	FID_FALLBACKS = FID_DRAIN_PAGES_MT + PS_MT_PCPTYPES,
 	FID_FRAGMENTING,
 	FID_COMPACTION_RUNS,
+	FID_COMPACTION_CONTENDED,
+	FID_PAGES_MIGRATED,
 	FID_KSWAPD_WAKES,
 	FID_DIRECT_RECLAIMS,
 	FID_NR
@@ -67,6 +73,8 @@ static const char *const fid_names[FID_NR] = {
     [FID_FALLBACKS] = "fallbacks",
     [FID_FRAGMENTING] = "fragmenting_fallbacks",
     [FID_COMPACTION_RUNS] = "compaction_runs",
+    [FID_COMPACTION_CONTENDED] = "compaction_contended",
+    [FID_PAGES_MIGRATED] = "pages_migrated",
     [FID_KSWAPD_WAKES] = "kswapd_wakes",
     [FID_DIRECT_RECLAIMS] = "direct_reclaims",
 };
@@ -212,6 +220,14 @@ void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev)
 		f->obs[FID_COMPACTION_RUNS]++;
 		l->kind = 0;
 		break;
+	case PS_OBS_COMPACTION_END:
+		f->obs[FID_COMPACTION_CONTENDED] += ev->value == PS_COMPACT_RES_CONTENDED + 1;
+		l->kind = 0;
+		break;
+	case PS_OBS_COMPACTION_MIGRATEPAGES:
+		f->obs[FID_PAGES_MIGRATED] += (uint64_t)MAX(ev->value, 0);
+		l->kind = 0;
+		break;
 	case PS_OBS_KSWAPD_WAKE:
 		f->obs[FID_KSWAPD_WAKES]++;
 		l->kind = 0;
@@ -241,6 +257,8 @@ cJSON *ps_fidelity_to_json(const PsFidelity *f)
 	sim[FID_PCP_REFILLS] = m->pcp_refills_total;
 	sim[FID_PCP_REFILL_PAGES] = m->pcp_refill_pages_total;
 	sim[FID_COMPACTION_RUNS] = m->compact_zone_runs_total;
+	sim[FID_COMPACTION_CONTENDED] = m->compact_zone_contended_total;
+	sim[FID_PAGES_MIGRATED] = m->vm_events[PS_PGMIGRATE_SUCCESS];
 	sim[FID_KSWAPD_WAKES] = m->vm_events[PS_PAGEOUTRUN];
 	sim[FID_DIRECT_RECLAIMS] = 0;
 	for (int t = 0; t < PS_MAX_NR_ZONES; t++)

@@ -49,6 +49,7 @@ const char *const ps_observed_event_names[PS_NR_OBSERVED_EVENTS] = {
     [PS_OBS_KSWAPD_SLEEP] = "mm_vmscan_kswapd_sleep",
     [PS_OBS_DIRECT_RECLAIM_BEGIN] = "mm_vmscan_direct_reclaim_begin",
     [PS_OBS_DIRECT_RECLAIM_END] = "mm_vmscan_direct_reclaim_end",
+    [PS_OBS_COMPACTION_MIGRATEPAGES] = "mm_compaction_migratepages",
 };
 
 const char *const ps_alloc_kind_names[PS_NR_ALLOC_KINDS] = {

@@ -38,6 +38,7 @@
 #include "trace/trace.h"
 
 #include "mm/mm.h"
+#include "policy/policy.h"
 
 #include <gio/gio.h>
 
@@ -872,8 +873,31 @@ static gboolean do_observed(Imp *im, const Line *l, enum ps_observed_event obs, 
 			ev->value = (int64_t)MIN(n, (uint64_t)INT64_MAX);
 		}
 		break;
-	case PS_OBS_COMPACTION_BEGIN:
 	case PS_OBS_COMPACTION_END:
+		/* value: the status as enum compact_result + 1 (0: not printed) */
+		if (kv(l, "status")) {
+			const char *st = kv(l, "status");
+			int r;
+
+			for (r = 0; r < PS_NR_COMPACT_RESULTS; r++)
+				if (strcmp(st, ps_compact_result_names[r]) == 0)
+					break;
+			if (r == PS_NR_COMPACT_RESULTS)
+				return line_error(im, error,
+						  "%s: status: '%s' is not a compaction result",
+						  l->event, st);
+			ev->value = r + 1;
+		}
+		break;
+	case PS_OBS_COMPACTION_MIGRATEPAGES: {
+		uint64_t n;
+
+		if (!get_u64(im, l, "nr_migrated", &n, error))
+			return FALSE;
+		ev->value = (int64_t)MIN(n, (uint64_t)INT64_MAX);
+		break;
+	}
+	case PS_OBS_COMPACTION_BEGIN:
 	case PS_OBS_KSWAPD_SLEEP:
 	case PS_NR_OBSERVED_EVENTS:
 		break;

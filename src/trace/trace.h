@@ -57,16 +57,17 @@ extern const char *const ps_alloc_kind_names[PS_NR_ALLOC_KINDS]; /* "", "anon", 
  * them). Named in traces by their tracepoint names.
  */
 enum ps_observed_event {
-	PS_OBS_ZONE_LOCKED,	     /* mm_page_alloc_zone_locked */
-	PS_OBS_PCPU_DRAIN,	     /* mm_page_pcpu_drain */
-	PS_OBS_EXTFRAG,		     /* mm_page_alloc_extfrag */
-	PS_OBS_COMPACTION_BEGIN,     /* mm_compaction_begin */
-	PS_OBS_COMPACTION_END,	     /* mm_compaction_end */
-	PS_OBS_KCOMPACTD_WAKE,	     /* mm_compaction_kcompactd_wake */
-	PS_OBS_KSWAPD_WAKE,	     /* mm_vmscan_kswapd_wake */
-	PS_OBS_KSWAPD_SLEEP,	     /* mm_vmscan_kswapd_sleep */
-	PS_OBS_DIRECT_RECLAIM_BEGIN, /* mm_vmscan_direct_reclaim_begin */
-	PS_OBS_DIRECT_RECLAIM_END,   /* mm_vmscan_direct_reclaim_end */
+	PS_OBS_ZONE_LOCKED,		/* mm_page_alloc_zone_locked */
+	PS_OBS_PCPU_DRAIN,		/* mm_page_pcpu_drain */
+	PS_OBS_EXTFRAG,			/* mm_page_alloc_extfrag */
+	PS_OBS_COMPACTION_BEGIN,	/* mm_compaction_begin */
+	PS_OBS_COMPACTION_END,		/* mm_compaction_end */
+	PS_OBS_KCOMPACTD_WAKE,		/* mm_compaction_kcompactd_wake */
+	PS_OBS_KSWAPD_WAKE,		/* mm_vmscan_kswapd_wake */
+	PS_OBS_KSWAPD_SLEEP,		/* mm_vmscan_kswapd_sleep */
+	PS_OBS_DIRECT_RECLAIM_BEGIN,	/* mm_vmscan_direct_reclaim_begin */
+	PS_OBS_DIRECT_RECLAIM_END,	/* mm_vmscan_direct_reclaim_end */
+	PS_OBS_COMPACTION_MIGRATEPAGES, /* mm_compaction_migratepages */
 	PS_NR_OBSERVED_EVENTS
 };
 extern const char *const ps_observed_event_names[PS_NR_OBSERVED_EVENTS];

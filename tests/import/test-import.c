@@ -181,7 +181,10 @@ static void test_ftrace_lines(void)
 	cleanup(out);
 }
 
-/* Imports text; the records but proc as "op:pfn@t " (pfn in hex, 0 without one, t in ns). */
+/*
+ * Imports text; the records but proc as "op:pfn@t " (pfn in hex, 0 without one, t in ns), with
+ * "=value" before the space when a record has one.
+ */
 static char *import_records(const char *text, PsImportStats *st)
 {
 	g_autoptr(GError) error = NULL;
@@ -195,10 +198,15 @@ static char *import_records(const char *text, PsImportStats *st)
 	g_assert_no_error(error);
 	r = ps_trace_reader_open(out, &hdr, &error);
 	g_assert_no_error(error);
-	while (ps_trace_reader_next(r, &ev, &error) == 1)
-		if (ev.op != PS_OP_PROC)
-			g_string_append_printf(seq, "%s:%" PRIx64 "@%" PRIu64 " ",
-					       ps_trace_op_names[ev.op], ev.pfn, ev.t_ns);
+	while (ps_trace_reader_next(r, &ev, &error) == 1) {
+		if (ev.op == PS_OP_PROC)
+			continue;
+		g_string_append_printf(seq, "%s:%" PRIx64 "@%" PRIu64, ps_trace_op_names[ev.op],
+				       ev.pfn, ev.t_ns);
+		if (ev.value)
+			g_string_append_printf(seq, "=%" PRId64, ev.value);
+		g_string_append_c(seq, ' ');
+	}
 	g_assert_no_error(error);
 	cleanup(out);
 	return g_string_free(seq, FALSE);
@@ -269,16 +277,23 @@ static void test_compact_requests(void)
 	    "  cc1-42     [001] .....  1.000008: mm_page_alloc: page=01 pfn=0x200 order=9 "
 	    "migratetype=1 gfp_flags=GFP_TRANSHUGE\n"
 	    "  python3-9  [000] .....  1.000009: mm_compaction_begin: zone_start=0x1 "
-	    "migrate_pfn=0x1 free_pfn=0xe00 zone_end=0x1000, mode=sync\n";
+	    "migrate_pfn=0x1 free_pfn=0xe00 zone_end=0x1000, mode=sync\n"
+	    "  python3-9  [000] .....  1.000010: mm_compaction_migratepages: nr_migrated=32 "
+	    "nr_failed=0\n"
+	    "  python3-9  [000] .....  1.000011: mm_compaction_end: zone_start=0x1 "
+	    "migrate_pfn=0x100 free_pfn=0xe00 zone_end=0x1000, mode=sync status=contended\n";
 
 	seq = import_records(text, &st);
 	g_assert_cmpuint(st.compact_requests, ==, 2);
 	g_assert_cmpuint(st.observed[PS_OBS_COMPACTION_BEGIN], ==, 5);
-	/* a compact record before each request's first begin; none for kcompactd or cc1 */
+	/*
+	 * a compact record before each request's first begin, none for kcompactd or cc1; an end's
+	 * status is kept as enum compact_result + 1 (complete 6, contended 8), migratepages' count
+	 */
 	g_assert_cmpstr(seq, ==,
-			"compact:0@0 observed:0@0 observed:0@1000 observed:0@2000 observed:0@3000 "
-			"observed:0@4000 observed:0@6000 alloc:200@7000 compact:0@8000 "
-			"observed:0@8000 ");
+			"compact:0@0 observed:0@0 observed:0@1000=6 observed:0@2000 "
+			"observed:0@3000=6 observed:0@4000 observed:0@6000 alloc:200@7000 "
+			"compact:0@8000 observed:0@8000 observed:0@9000=32 observed:0@10000=8 ");
 }
 
 static void test_malformed(void)
