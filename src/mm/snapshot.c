@@ -271,6 +271,7 @@ bool ps_alloc_reshape(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
 	if (ps_page_order(m, head) >= order && head + (1u << ps_page_order(m, head)) >= end) {
 		/* one block holds the range: split it down, every other half stays allocated */
 		unsigned high = ps_page_order(m, head);
+		uint32_t owner = ps_page_owner(m, head);
 
 		movable = ps_page_movable(m, head);
 		while (high > order) {
@@ -286,9 +287,11 @@ bool ps_alloc_reshape(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
 			}
 			ps_page_set(m, other, PS_PAGE_ALLOCATED, high);
 			ps_page_set_movable(m, other, movable);
+			ps_page_set_owner(m, other, owner);
 		}
 		ps_page_set(m, head, PS_PAGE_ALLOCATED, order);
 		ps_page_set_movable(m, head, movable);
+		ps_page_set_owner(m, head, owner);
 		return true;
 	}
 	if (head != pfn)
@@ -300,14 +303,19 @@ bool ps_alloc_reshape(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
 		p += 1u << ps_page_order(m, p);
 	}
 	movable = ps_page_movable(m, pfn);
-	for (ps_pfn_t p = pfn; p < end;) {
-		unsigned o = ps_page_order(m, p);
+	{
+		uint32_t owner = ps_page_owner(m, pfn);
 
-		ps_page_set(m, p, PS_PAGE_TAIL, 0);
-		p += 1u << o;
+		for (ps_pfn_t p = pfn; p < end;) {
+			unsigned o = ps_page_order(m, p);
+
+			ps_page_set(m, p, PS_PAGE_TAIL, 0);
+			p += 1u << o;
+		}
+		ps_page_set(m, pfn, PS_PAGE_ALLOCATED, order);
+		ps_page_set_movable(m, pfn, movable);
+		ps_page_set_owner(m, pfn, owner);
 	}
-	ps_page_set(m, pfn, PS_PAGE_ALLOCATED, order);
-	ps_page_set_movable(m, pfn, movable);
 	return true;
 }
 

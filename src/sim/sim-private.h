@@ -18,7 +18,8 @@ GQuark ps_sim_snapshot_error_quark(void);
 /*
  * A loaded /proc/kpageflags snapshot and the pages it left allocated. owned has one bit per pfn
  * of the machine's map: set while the page belongs to an allocation made before the trace
- * started ("unknown at start"). Written by snapshot.c at load and when such pages are freed.
+ * started ("unknown at start"). Written by snapshot.c at load and when such pages are freed or
+ * compaction moves them.
  */
 typedef struct {
 	char *path;
@@ -44,6 +45,9 @@ typedef struct {
 	uint64_t pcp_count_at_start; /* pcp pages it lists */
 	int *pcp_start;		     /* [zone idx * nr_cpus + cpu]: zoneinfo's pcp count */
 	uint64_t pcp_adopted; /* pcp pages rebuilt from the trace (ps_snapshot_prefill_pcp) */
+	/* unknown-at-start blocks compaction moved: pfn at the snapshot <-> pfn now */
+	GHashTable *moved_to, *moved_from;
+	uint64_t moved_pages; /* base pages of such moves */
 } PsSnapshot;
 
 /* Reads the dump and loads it into m (ps_machine_load_state); --proc DIR checks pagetypeinfo. */
@@ -68,6 +72,8 @@ void ps_snapshot_format(const PsSnapshot *snap, GString *out);
  * (all) unknown-at-start allocations; nothing is changed then.
  */
 bool ps_snapshot_free_pages(PsSnapshot *snap, PsMachine *m, const PsTraceEvent *ev, int cpu);
+/* Compaction moved an unknown-at-start block (owner PS_OWNER_UNKNOWN_AT_START) from old to new. */
+void ps_snapshot_moved(PsSnapshot *snap, PsMachine *m, ps_pfn_t old_pfn, ps_pfn_t new_pfn);
 
 /*
  * Fidelity: the allocator-internal counters the model produced, through PsMmHooks, next to the

@@ -1384,8 +1384,13 @@ static void on_reap(PsEngine *e, const PsEvent *ev, void *data)
 static void host_migrated(void *data, uint32_t h, ps_pfn_t old_pfn, ps_pfn_t new_pfn)
 {
 	PsSim *s = data;
-	Rec *r = rec_at(s, h);
+	Rec *r;
 
+	if (h == PS_OWNER_UNKNOWN_AT_START) {
+		ps_snapshot_moved(s->snap, s->m, old_pfn, new_pfn);
+		return;
+	}
+	r = rec_at(s, h);
 	g_assert((r->flags & REC_LIVE) && !(r->flags & REC_GONE) && r->pfn == old_pfn);
 	pb_account(s, old_pfn, r->order, r->mt, -1);
 	r->pfn = new_pfn;

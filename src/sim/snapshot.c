@@ -6,34 +6,47 @@
  * pages that were allocated before the trace started ("unknown at start").
  *
  * Rules (include/uapi/linux/kernel-page-flags.h bit numbers):
- *   free       KPF_BUDDY (10): on this kernel every page of a free buddy block carries it, so the
- *              free set is exactly these pfns (pages on pcp lists do not: they count as allocated,
- *              as the kernel's NR_FREE_PAGES does not count them either).
- *   reserved   KPF_RESERVED (32), KPF_NOPAGE (20), KPF_OFFLINE (23), KPF_HWPOISON (19): not
- * managed. no flags   a page with no flag at all is either a kernel allocation without flags (page
- * tables are flagged, but vmalloc, kernel stacks and many others are not) or memory the allocator
- * does not manage (holes, memory not yet initialised by deferred init). The zone's managed count
- * decides: after the free and flagged pages, the lowest flagless pfns of the zone are taken as
- * allocated until the count is reached, the rest are reserved. Deferred init grows a zone upward
- * from its start, so on the recorded machine this picks exactly the Normal zone's initialised
- * sections. kind       KPF_SLAB (7) slab_reclaimable; KPF_ANON (12) anon; KPF_LRU (5) (not anon)
- * file; anything else kernel. LRU and anon pages look movable to the claim heuristic. blocks     a
- * compound head (KPF_COMPOUND_HEAD 15) followed by 2^k - 1 compound tails (16) is one allocated
- * block of order k; other allocated pages are order-0 blocks. Pageblock types: every managed page
- * of a pageblock votes, free pages and movable-looking or other flagged user pages for Movable,
- * slab pages for Reclaimable, flagless and page-table pages for Unmovable; the type with most votes
- * wins, ties go to Movable (the boot type). This is the claim rule read backwards: a block becomes
- * a type when at least half of it is free or "alike" (kernel-facts §2.5), so the type of a block is
- * usually the type of most of what is in it. On ftrace-build-6.18 the plurality alone gives
- * 157/785/82 Unmovable/Movable/Reclaimable Normal blocks against pagetypeinfo's 161/783/80
- * (non-reclaimable slab caches and stolen pages make the difference). With --proc the
- * pagetypeinfo counts win: the votes only rank the blocks, and the zone gets exactly the
- * kernel's number of Unmovable and Reclaimable blocks (fit_block_counts), placed first where
- * pagetypeinfo's free counts per type and order point (fit_free_areas). Pages on pcp lists have
- * no flags and vote Unmovable until the trace shows them taken from or drained off a pcp list; then
- * the fit runs again (ps_snapshot_prefill_pcp). In policy runs of ftrace-compact-6.18 these steps
- * took the pcp refills from 0.69 (vote only) to 0.88 (counts) to 1.07 of the kernel's. Highatomic
- * and isolated blocks cannot be seen in kpageflags and are not made.
+ *
+ * - Free: KPF_BUDDY (10). On this kernel every page of a free buddy block carries it, so the
+ *   free set is exactly these pfns (pages on pcp lists do not: they count as allocated, as the
+ *   kernel's NR_FREE_PAGES does not count them either).
+ *
+ * - Reserved: KPF_RESERVED (32), KPF_NOPAGE (20), KPF_OFFLINE (23), KPF_HWPOISON (19): not
+ *   managed.
+ *
+ * - No flags: a page with no flag at all is either a kernel allocation without flags (page
+ *   tables are flagged, but vmalloc, kernel stacks and many others are not) or memory the
+ *   allocator does not manage (holes, memory not yet initialised by deferred init). The zone's
+ *   managed count decides: after the free and flagged pages, the lowest flagless pfns of the
+ *   zone are taken as allocated until the count is reached, the rest are reserved. Deferred init
+ *   grows a zone upward from its start, so on the recorded machine this picks exactly the Normal
+ *   zone's initialised sections.
+ *
+ * - Kind: KPF_SLAB (7) slab_reclaimable; KPF_ANON (12) anon; KPF_LRU (5) (not anon) file;
+ *   anything else kernel. LRU and anon pages look movable to the claim heuristic, and compaction
+ *   may move them as the kernel's would (owner PS_OWNER_UNKNOWN_AT_START): a later free by the
+ *   recorded pfn follows the block to where it went (ps_snapshot_moved). On ftrace-compact-6.18
+ *   this is what ends the Normal zone's compact_memory run COMPACT_CONTENDED at the kernel's
+ *   migrate pfn (0x102000): an order-6 folio from before the trace finds no target.
+ *
+ * - Blocks: a compound head (KPF_COMPOUND_HEAD 15) followed by 2^k - 1 compound tails (16) is
+ *   one allocated block of order k; other allocated pages are order-0 blocks.
+ *
+ * - Pageblock types: every managed page of a pageblock votes, free pages and movable-looking or
+ *   other flagged user pages for Movable, slab pages for Reclaimable, flagless and page-table
+ *   pages for Unmovable; the type with most votes wins, ties go to Movable (the boot type). This
+ *   is the claim rule read backwards: a block becomes a type when at least half of it is free or
+ *   "alike" (kernel-facts §2.5), so the type of a block is usually the type of most of what is
+ *   in it. On ftrace-build-6.18 the plurality alone gives 157/785/82 Unmovable/Movable/
+ *   Reclaimable Normal blocks against pagetypeinfo's 161/783/80 (non-reclaimable slab caches and
+ *   stolen pages make the difference). With --proc the pagetypeinfo counts win: the votes only
+ *   rank the blocks, and the zone gets exactly the kernel's number of Unmovable and Reclaimable
+ *   blocks (fit_block_counts), placed first where pagetypeinfo's free counts per type and order
+ *   point (fit_free_areas). Pages on pcp lists have no flags and vote Unmovable until the trace
+ *   shows them taken from or drained off a pcp list; then the fit runs again
+ *   (ps_snapshot_prefill_pcp). In policy runs of ftrace-compact-6.18 these steps took the pcp
+ *   refills from 0.69 (vote only) to 0.88 (counts) to 1.07 of the kernel's. Highatomic and
+ *   isolated blocks cannot be seen in kpageflags and are not made.
  */
 #include <gio/gio.h>
 #include <stdio.h>
@@ -532,9 +545,18 @@ PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_di
 	for (int i = 0; i < m->nr_zones; i++)
 		if (ps_zone_populated(&m->zones[i]) && snap->have_real[m->zones[i].type])
 			fit_block_counts(snap, m, &m->zones[i]);
-	for (uint64_t i = 0; i < npages; i++)
-		if (state[i] == PS_SNAP_ALLOCATED)
-			snap->owned[i / 8] |= (uint8_t)(1u << (i % 8));
+	for (uint64_t i = 0; i < npages; i++) {
+		ps_pfn_t p = m->map.base_pfn + (ps_pfn_t)i;
+
+		if (state[i] != PS_SNAP_ALLOCATED)
+			continue;
+		snap->owned[i / 8] |= (uint8_t)(1u << (i % 8));
+		/* LRU and anon pages are compaction's to move, as the kernel's are */
+		if (ps_page_state(m, p) == PS_PAGE_ALLOCATED && ps_page_movable(m, p))
+			ps_page_set_owner(m, p, PS_OWNER_UNKNOWN_AT_START);
+	}
+	snap->moved_to = g_hash_table_new(g_direct_hash, g_direct_equal);
+	snap->moved_from = g_hash_table_new(g_direct_hash, g_direct_equal);
 	for (int i = 0; i < m->nr_zones; i++)
 		snap->allocated_pages[m->zones[i].type] += m->zones[i].nr_allocated;
 
@@ -554,6 +576,8 @@ void ps_snapshot_free(PsSnapshot *snap)
 	g_free(snap->pcp_start);
 	g_free(snap->kpf);
 	g_free(snap->owned);
+	g_clear_pointer(&snap->moved_to, g_hash_table_unref);
+	g_clear_pointer(&snap->moved_from, g_hash_table_unref);
 	g_free(snap->votes);
 	g_free(snap->kind);
 	g_free(snap);
@@ -592,6 +616,7 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 	if (snap->pagetypeinfo_path)
 		cJSON_AddStringToObject(o, "pagetypeinfo", snap->pagetypeinfo_path);
 	cJSON_AddNumberToObject(o, "unknown_at_start_freed_pages", (double)snap->freed_pages);
+	cJSON_AddNumberToObject(o, "unknown_at_start_moved_pages", (double)snap->moved_pages);
 	if (snap->zoneinfo_path) {
 		cJSON_AddStringToObject(o, "pcp_state_from", snap->zoneinfo_path);
 		cJSON_AddNumberToObject(o, "pcp_pages_at_start", (double)snap->pcp_count_at_start);
@@ -649,6 +674,52 @@ void ps_snapshot_format(const PsSnapshot *snap, GString *out)
 	}
 }
 
+/*
+ * Where the pages a recording names by pfn are now: compaction may have moved the block that held
+ * them (the pfn itself, or a block up to MAX_PAGE_ORDER around it, moved whole).
+ */
+static ps_pfn_t current_pfn(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn)
+{
+	if (!g_hash_table_size(snap->moved_to))
+		return pfn;
+	for (unsigned o = 0; o <= m->max_order; o++) {
+		ps_pfn_t head = pfn & ~(((ps_pfn_t)1 << o) - 1);
+		gpointer to;
+
+		if (g_hash_table_lookup_extended(snap->moved_to, GUINT_TO_POINTER(head), NULL,
+						 &to)) {
+			ps_pfn_t now = GPOINTER_TO_UINT(to);
+
+			if (ps_page_state(m, now) == PS_PAGE_ALLOCATED &&
+			    ps_page_order(m, now) >= o)
+				return now + (pfn - head);
+		}
+	}
+	return pfn;
+}
+
+void ps_snapshot_moved(PsSnapshot *snap, PsMachine *m, ps_pfn_t old_pfn, ps_pfn_t new_pfn)
+{
+	unsigned order = ps_page_order(m, new_pfn);
+	gpointer orig_p;
+	ps_pfn_t orig = old_pfn;
+
+	if (g_hash_table_lookup_extended(snap->moved_from, GUINT_TO_POINTER(old_pfn), NULL,
+					 &orig_p)) {
+		orig = GPOINTER_TO_UINT(orig_p);
+		g_hash_table_remove(snap->moved_from, GUINT_TO_POINTER(old_pfn));
+	}
+	g_hash_table_insert(snap->moved_to, GUINT_TO_POINTER(orig), GUINT_TO_POINTER(new_pfn));
+	g_hash_table_insert(snap->moved_from, GUINT_TO_POINTER(new_pfn), GUINT_TO_POINTER(orig));
+	ps_snapshot_disown(snap, m, old_pfn, order);
+	for (ps_pfn_t p = new_pfn; p < new_pfn + (1u << order); p++) {
+		uint64_t i = p - m->map.base_pfn;
+
+		snap->owned[i / 8] |= (uint8_t)(1u << (i % 8));
+	}
+	snap->moved_pages += 1ull << order;
+}
+
 bool ps_snapshot_free_pages(PsSnapshot *snap, PsMachine *m, const PsTraceEvent *ev, int cpu)
 {
 	ps_pfn_t pfn;
@@ -661,6 +732,14 @@ bool ps_snapshot_free_pages(PsSnapshot *snap, PsMachine *m, const PsTraceEvent *
 	order = (unsigned)ev->order;
 	if (order > m->max_order || (pfn & ((1u << order) - 1)))
 		return false;
+	{
+		ps_pfn_t now = current_pfn(snap, m, pfn);
+
+		/* a block moved to where this order is aligned, and still held for the trace */
+		if (now != pfn && !(now & ((1u << order) - 1)) &&
+		    ps_snapshot_owns(snap, m, now, order))
+			pfn = now;
+	}
 	z = ps_pfn_zone(m, pfn);
 	if (!z || !ps_snapshot_owns(snap, m, pfn, order) || !ps_alloc_reshape(m, z, pfn, order))
 		return false;
