@@ -543,11 +543,19 @@ static gboolean flush_ring(Imp *im, GError **error)
 	return TRUE;
 }
 
-static void release(Imp *im, uint64_t seq)
+/* A held position still in the ring (one released when the ring was full has left it). */
+static OutRec *held_at(Imp *im, uint64_t seq)
 {
 	OutRec *o = RING(im, seq);
 
-	if (o->state == OUT_HELD) {
+	return seq >= im->q_head && o->state == OUT_HELD ? o : NULL;
+}
+
+static void release(Imp *im, uint64_t seq)
+{
+	OutRec *o = held_at(im, seq);
+
+	if (o) {
 		o->state = OUT_READY;
 		im->nr_held--;
 	}
@@ -623,9 +631,9 @@ static gboolean commit_free(Imp *im, int cpu, uint64_t pfn, uint64_t t, GError *
 
 	h->last = LAST_BATCHED;
 	for (int i = 0; i < h->n; i++) {
-		OutRec *o = RING(im, h->seq[i]);
+		OutRec *o = held_at(im, h->seq[i]);
 
-		if (o->state != OUT_HELD || o->ev.pfn != pfn)
+		if (!o || o->ev.pfn != pfn)
 			continue;
 		for (int j = 0; j < i; j++)
 			release(im, h->seq[j]);

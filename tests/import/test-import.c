@@ -251,6 +251,43 @@ static void test_batch_commits(void)
 }
 
 /*
+ * A free held on an idle cpu while another cpu fills the ring is released where it was recorded;
+ * its ring slot, reused by the next held free, still belongs to that one: releasing the idle
+ * cpu's holds later must not release it, so it still moves to its commit.
+ */
+static void test_ring_full(void)
+{
+	PsImportStats st;
+	g_autofree char *seq = NULL;
+	GString *text = g_string_new(HDR);
+	double t = 10.0;
+
+	g_string_append_printf(
+	    text, "  a-1 [001] .....  %.6f: mm_page_free: page=01 pfn=0x1000 order=0\n", t += 1e-6);
+	/* with b's proc record, the ring's 8192 places are full after these */
+	for (int i = 0; i < 8190; i++)
+		g_string_append_printf(text,
+				       "  b-2 [000] .....  %.6f: mm_page_alloc: page=02 pfn=0x%x "
+				       "order=0 migratetype=1 gfp_flags=GFP_KERNEL\n",
+				       t += 1e-6, 0x10000 + i);
+	g_string_append_printf(
+	    text,
+	    "  b-2 [000] .....  %.6f: mm_page_free: page=03 pfn=0x10000 order=0\n"
+	    "  a-1 [001] .....  %.6f: mm_page_alloc: page=04 pfn=0x2000 order=0 "
+	    "migratetype=1 gfp_flags=GFP_KERNEL\n"
+	    "  b-2 [000] ...2.  %.6f: mm_page_free_batched: page=03 pfn=0x10000 "
+	    "order=0\n",
+	    t + 1e-6, t + 2e-6, t + 3e-6);
+	seq = import_records(text->str, &st);
+	g_string_free(text, TRUE);
+	g_assert_cmpuint(st.frees_at_commit, ==, 1);
+	g_assert_cmpuint(st.free_batched_unmatched, ==, 0);
+	/* the idle cpu's free first, at its own time; the last free at its commit's */
+	g_assert_true(g_str_has_prefix(seq, "free:1000@0 alloc:10000@1000 "));
+	g_assert_true(g_str_has_suffix(seq, "alloc:2000@8192000 free:10000@8193000 "));
+}
+
+/*
  * Compaction in a task's context without mm_compaction_try_to_compact_pages before it is a write
  * to /proc/sys/vm/compact_memory: one compact record per request (zones in upward order), none
  * for direct compaction or kcompactd.
@@ -530,6 +567,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/import/trace-cmd-report", test_trace_cmd);
 	g_test_add_func("/import/ftrace-lines", test_ftrace_lines);
 	g_test_add_func("/import/batch-commits", test_batch_commits);
+	g_test_add_func("/import/ring-full", test_ring_full);
 	g_test_add_func("/import/compact-requests", test_compact_requests);
 	g_test_add_func("/import/malformed", test_malformed);
 	g_test_add_func("/import/observed-format", test_observed_format);
