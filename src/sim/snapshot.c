@@ -689,8 +689,12 @@ static ps_pfn_t current_pfn(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t
 		if (g_hash_table_lookup_extended(snap->moved_to, GUINT_TO_POINTER(head), NULL,
 						 &to)) {
 			ps_pfn_t now = GPOINTER_TO_UINT(to);
+			gpointer from;
 
-			if (ps_page_state(m, now) == PS_PAGE_ALLOCATED &&
+			/* still that block there (another moved block may have taken the place) */
+			if (g_hash_table_lookup_extended(snap->moved_from, to, NULL, &from) &&
+			    GPOINTER_TO_UINT(from) == head &&
+			    ps_page_state(m, now) == PS_PAGE_ALLOCATED &&
 			    ps_page_order(m, now) >= o)
 				return now + (pfn - head);
 		}

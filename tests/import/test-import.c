@@ -17,6 +17,7 @@
 #include <math.h>
 
 #include "../common/test-util.h"
+#include "../mm/fixture.h"
 #include "config/config.h"
 #include "sim/sim-private.h"
 #include "trace/trace.h"
@@ -393,6 +394,91 @@ static void test_observed_format(void)
 	g_assert_cmpmem(buf, n, line, strlen(line));
 }
 
+/* ---- unknown-at-start blocks that compaction moves -------------------------------------- */
+
+static void snap_own(PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn, unsigned order)
+{
+	for (ps_pfn_t p = pfn; p < pfn + (1u << order); p++) {
+		uint64_t i = p - m->map.base_pfn;
+
+		snap->owned[i / 8] |= (uint8_t)(1u << (i % 8));
+	}
+}
+
+static ps_pfn_t take_block(PsMachine *m, PsZone *z, unsigned order)
+{
+	ps_pfn_t pfn = ps_rmqueue_smallest(m, z, order, PS_MT_MOVABLE);
+
+	g_assert_cmpuint(pfn, !=, PS_PFN_NONE);
+	ps_page_mark_allocated(m, z, pfn, order);
+	return pfn;
+}
+
+/* What compaction does to a block: its contents go to a target taken for it, the block is freed. */
+static void move_block(PsMachine *m, PsZone *z, PsSnapshot *snap, ps_pfn_t from, ps_pfn_t to,
+		       unsigned order)
+{
+	ps_page_set_owner(m, to, PS_OWNER_UNKNOWN_AT_START);
+	ps_snapshot_moved(snap, m, from, to);
+	z->nr_allocated -= 1ull << order;
+	ps_buddy_free(m, z, from, order, PS_FPI_NONE);
+}
+
+/*
+ * A block the snapshot left allocated moves twice under compaction; the trace then frees part of
+ * it, then the rest, by the pfns it recorded: both frees land where the block is now.
+ */
+static void test_snapshot_moved_block(void)
+{
+	PsMachineSpec spec;
+	g_autoptr(PsMachine) m = NULL;
+	PsSnapshot snap = {0};
+	PsTraceEvent ev;
+	PsZone *z;
+	ps_pfn_t a, b, c;
+
+	fixture_spec_1node(&spec, 4096, 1);
+	fixture_zone(&spec, 0, PS_ZONE_NORMAL, 4096, 8192, 8192);
+	m = fixture_machine(&spec);
+	z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	snap.owned = g_new0(uint8_t, (m->map.end_pfn - m->map.base_pfn + 7) / 8);
+	snap.moved_to = g_hash_table_new(g_direct_hash, g_direct_equal);
+	snap.moved_from = g_hash_table_new(g_direct_hash, g_direct_equal);
+
+	a = take_block(m, z, 2);
+	b = take_block(m, z, 2);
+	c = take_block(m, z, 2);
+	ps_page_set_owner(m, a, PS_OWNER_UNKNOWN_AT_START);
+	snap_own(&snap, m, a, 2);
+	move_block(m, z, &snap, a, b, 2);
+	move_block(m, z, &snap, b, c, 2);
+	g_assert_true(ps_snapshot_owns(&snap, m, c, 2));
+	g_assert_false(ps_snapshot_owns(&snap, m, a, 0));
+	g_assert_false(ps_snapshot_owns(&snap, m, b, 0));
+	g_assert_cmpuint(snap.moved_pages, ==, 8);
+	fixture_check(m);
+
+	/* order 1 at a + 2: the upper half of what is at c now */
+	ps_trace_event_init(&ev);
+	ev.op = PS_OP_FREE;
+	ev.has_pfn = true;
+	ev.pfn = a + 2;
+	ev.order = 1;
+	g_assert_true(ps_snapshot_free_pages(&snap, m, &ev, 0));
+	g_assert_false(ps_snapshot_owns(&snap, m, c + 2, 0));
+	g_assert_true(ps_snapshot_owns(&snap, m, c, 1));
+	fixture_check(m);
+	/* then the lower half */
+	ev.pfn = a;
+	g_assert_true(ps_snapshot_free_pages(&snap, m, &ev, 0));
+	g_assert_false(ps_snapshot_owns(&snap, m, c, 0));
+	g_assert_cmpuint(snap.freed_pages, ==, 4);
+	fixture_check(m);
+	g_hash_table_unref(snap.moved_to);
+	g_hash_table_unref(snap.moved_from);
+	g_free(snap.owned);
+}
+
 /* ---- realdata: import, snapshot, pinned replay against after.kpageflags -------------------- */
 
 typedef struct {
@@ -568,6 +654,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/import/ftrace-lines", test_ftrace_lines);
 	g_test_add_func("/import/batch-commits", test_batch_commits);
 	g_test_add_func("/import/ring-full", test_ring_full);
+	g_test_add_func("/import/snapshot-moved-block", test_snapshot_moved_block);
 	g_test_add_func("/import/compact-requests", test_compact_requests);
 	g_test_add_func("/import/malformed", test_malformed);
 	g_test_add_func("/import/observed-format", test_observed_format);
