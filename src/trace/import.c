@@ -498,6 +498,17 @@ static gboolean get_u64(Imp *im, const Line *l, const char *key, uint64_t *out, 
 	return TRUE;
 }
 
+/* A count into ev->value (clamped to its range). */
+static gboolean get_value(Imp *im, const Line *l, const char *key, PsTraceEvent *ev, GError **error)
+{
+	uint64_t n;
+
+	if (!get_u64(im, l, key, &n, error))
+		return FALSE;
+	ev->value = (int64_t)MIN(n, (uint64_t)INT64_MAX);
+	return TRUE;
+}
+
 static gboolean get_int(Imp *im, const Line *l, const char *key, int lo, int hi, int *out,
 			GError **error)
 {
@@ -873,13 +884,8 @@ static gboolean do_observed(Imp *im, const Line *l, enum ps_observed_event obs, 
 		}
 		break;
 	case PS_OBS_DIRECT_RECLAIM_END:
-		if (kv(l, "nr_reclaimed")) {
-			uint64_t n;
-
-			if (!get_u64(im, l, "nr_reclaimed", &n, error))
-				return FALSE;
-			ev->value = (int64_t)MIN(n, (uint64_t)INT64_MAX);
-		}
+		if (kv(l, "nr_reclaimed") && !get_value(im, l, "nr_reclaimed", ev, error))
+			return FALSE;
 		break;
 	case PS_OBS_COMPACTION_END:
 		/* value: the status as enum compact_result + 1 (0: not printed) */
@@ -897,14 +903,10 @@ static gboolean do_observed(Imp *im, const Line *l, enum ps_observed_event obs, 
 			ev->value = r + 1;
 		}
 		break;
-	case PS_OBS_COMPACTION_MIGRATEPAGES: {
-		uint64_t n;
-
-		if (!get_u64(im, l, "nr_migrated", &n, error))
+	case PS_OBS_COMPACTION_MIGRATEPAGES:
+		if (!get_value(im, l, "nr_migrated", ev, error))
 			return FALSE;
-		ev->value = (int64_t)MIN(n, (uint64_t)INT64_MAX);
 		break;
-	}
 	case PS_OBS_COMPACTION_BEGIN:
 	case PS_OBS_KSWAPD_SLEEP:
 	case PS_NR_OBSERVED_EVENTS:
