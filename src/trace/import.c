@@ -968,7 +968,9 @@ static bool non_event_line(Imp *im, const char *s)
  * Compaction a task asked for. mm_compaction_begin fires once per zone compact_zone works on.
  * kcompactd's runs (woken or proactive) are the model's own; a direct compaction announces
  * itself with mm_compaction_try_to_compact_pages and ends at the task's next allocation. Any
- * other run in a task's context is a write to /proc/sys/vm/compact_memory: compact_nodes walks
+ * other MIGRATE_SYNC run in a task's context (mode=sync: direct compaction gets there only at
+ * its last priority, so a recording without try_to_compact_pages rarely misleads) is a write to
+ * /proc/sys/vm/compact_memory: compact_nodes walks
  * every node's zones upward, so a begin at a higher zone_start than the task's previous one
  * continues the same request. Each request becomes one `compact` record, written before its
  * first begin, which policy replay carries out (every zone, as the sysctl does; a write to one
@@ -996,7 +998,8 @@ static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
 		req->direct = true;
 		return TRUE;
 	}
-	if (!begin || g_str_has_prefix(l->comm, "kcompactd"))
+	/* the sysctl compacts MIGRATE_SYNC; async and sync_light runs are direct or kcompactd's */
+	if (!begin || g_str_has_prefix(l->comm, "kcompactd") || g_strcmp0(kv(l, "mode"), "sync"))
 		return TRUE;
 	if (!get_u64(im, l, "zone_start", &zone_start, error))
 		return FALSE;

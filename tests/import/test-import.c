@@ -319,19 +319,24 @@ static void test_compact_requests(void)
 	    "  python3-9  [000] .....  1.000010: mm_compaction_migratepages: nr_migrated=32 "
 	    "nr_failed=0\n"
 	    "  python3-9  [000] .....  1.000011: mm_compaction_end: zone_start=0x1 "
-	    "migrate_pfn=0x100 free_pfn=0xe00 zone_end=0x1000, mode=sync status=contended\n";
+	    "migrate_pfn=0x100 free_pfn=0xe00 zone_end=0x1000, mode=sync status=contended\n"
+	    "  ld-7       [001] .....  1.000012: mm_compaction_begin: zone_start=0x1000 "
+	    "migrate_pfn=0x1000 free_pfn=0xffe00 zone_end=0x100000, mode=sync_light\n";
 
 	seq = import_records(text, &st);
 	g_assert_cmpuint(st.compact_requests, ==, 2);
-	g_assert_cmpuint(st.observed[PS_OBS_COMPACTION_BEGIN], ==, 5);
+	g_assert_cmpuint(st.observed[PS_OBS_COMPACTION_BEGIN], ==, 6);
 	/*
-	 * a compact record before each request's first begin, none for kcompactd or cc1; an end's
-	 * status is kept as enum compact_result + 1 (complete 6, contended 8), migratepages' count
+	 * a compact record before each request's first begin, none for kcompactd, cc1 (direct) or
+	 * ld (sync_light: not the sysctl's mode, though no try_to_compact_pages came first); an
+	 * end's status is kept as enum compact_result + 1 (complete 6, contended 8), migratepages'
+	 * count
 	 */
 	g_assert_cmpstr(seq, ==,
 			"compact:0@0 observed:0@0 observed:0@1000=6 observed:0@2000 "
 			"observed:0@3000=6 observed:0@4000 observed:0@6000 alloc:200@7000 "
-			"compact:0@8000 observed:0@8000 observed:0@9000=32 observed:0@10000=8 ");
+			"compact:0@8000 observed:0@8000 observed:0@9000=32 observed:0@10000=8 "
+			"observed:0@11000 ");
 }
 
 static void test_malformed(void)
