@@ -44,7 +44,8 @@ typedef struct {
 	char *zoneinfo_path;	     /* the pcp state came from here (policy runs with --proc) */
 	uint64_t pcp_count_at_start; /* pcp pages it lists */
 	int *pcp_start;		     /* [zone idx * nr_cpus + cpu]: zoneinfo's pcp count */
-	uint64_t pcp_adopted; /* pcp pages rebuilt from the trace (ps_snapshot_prefill_pcp) */
+	uint64_t pcp_adopted;	 /* pcp pages rebuilt from the trace (ps_snapshot_prefill_pcp) */
+	uint64_t pcp_taken_free; /* of those, free in the snapshot (refilled before the trace) */
 	/* unknown-at-start blocks compaction moved: pfn at the snapshot <-> pfn now */
 	GHashTable *moved_to, *moved_from;
 	uint64_t moved_pages; /* base pages of such moves */

@@ -622,6 +622,8 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 		cJSON_AddNumberToObject(o, "pcp_pages_at_start", (double)snap->pcp_count_at_start);
 		cJSON_AddNumberToObject(o, "pcp_pages_rebuilt_from_trace",
 					(double)snap->pcp_adopted);
+		cJSON_AddNumberToObject(o, "pcp_pages_free_in_snapshot",
+					(double)snap->pcp_taken_free);
 	}
 	for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
 		cJSON *z, *b;
@@ -762,12 +764,26 @@ typedef struct {
 	enum ps_migratetype mt;
 } StartPcpPage;
 
+/* [pfn, pfn + 2^order) lies inside one free buddy block. */
+static bool inside_free_block(const PsMachine *m, const PsZone *z, ps_pfn_t pfn, unsigned order)
+{
+	for (unsigned o = order; o < m->nr_orders; o++) {
+		ps_pfn_t head = pfn & ~(((ps_pfn_t)1 << o) - 1);
+
+		if (head < z->start_pfn)
+			return false;
+		if (ps_page_state(m, head) == PS_PAGE_BUDDY)
+			return ps_page_order(m, head) >= o;
+	}
+	return false;
+}
+
 /*
- * Takes pfn (a block of order) out of the unknown-at-start pages for cpu's pcp list of mt in its
- * zone, within what zoneinfo says that pcp held: false when it does not fit or is not such a
- * page. The block's votes move from Unmovable (a flagless page's vote) to mt: a pcp page belongs
- * to its list's type. A wholly flagless block on ftrace-compact-6.18 was the kernel's movable
- * pcp refill and took an Unmovable slot in the fit.
+ * Takes pfn (a block of order) out of the unknown-at-start pages, or out of the free lists, for
+ * cpu's pcp list of mt in its zone, within what zoneinfo says that pcp held: false when it does
+ * not fit or is neither. The block's votes move from Unmovable (a flagless page's vote) to mt: a
+ * pcp page belongs to its list's type. A wholly flagless block on ftrace-compact-6.18 was the
+ * kernel's movable pcp refill and took an Unmovable slot in the fit.
  */
 static bool take_start_pcp_page(PsSnapshot *snap, PsMachine *m, const StartPcpPage *p, bool *retype)
 {
@@ -778,13 +794,30 @@ static bool take_start_pcp_page(PsSnapshot *snap, PsMachine *m, const StartPcpPa
 	if (!z || !z->pcp)
 		return false;
 	left = &snap->pcp_start[z->idx * m->nr_cpus + p->cpu];
-	if (*left < (1 << p->order) || !ps_snapshot_owns(snap, m, p->pfn, p->order) ||
-	    !ps_alloc_reshape(m, z, p->pfn, p->order))
+	if (*left < (1 << p->order))
 		return false;
-	ps_snapshot_disown(snap, m, p->pfn, p->order);
 	v = block_votes(snap, m, p->pfn);
-	moved = MIN(v[PS_MT_UNMOVABLE], (uint16_t)(1u << p->order));
-	v[PS_MT_UNMOVABLE] -= moved;
+	if (ps_snapshot_owns(snap, m, p->pfn, p->order)) {
+		if (!ps_alloc_reshape(m, z, p->pfn, p->order))
+			return false;
+		ps_snapshot_disown(snap, m, p->pfn, p->order);
+		/* a flagless page voted Unmovable */
+		moved = MIN(v[PS_MT_UNMOVABLE], (uint16_t)(1u << p->order));
+		v[PS_MT_UNMOVABLE] -= moved;
+	} else if (inside_free_block(m, z, p->pfn, p->order)) {
+		/*
+		 * Free when the snapshot was read, on a pcp list when the trace began: the kernel
+		 * refilled it in between (a live capture reads /proc/kpageflags first).
+		 */
+		ps_buddy_take_range(m, z, p->pfn, p->order);
+		ps_page_mark_allocated(m, z, p->pfn, p->order);
+		snap->pcp_taken_free += 1ull << p->order;
+		/* free pages vote Movable */
+		moved = MIN(v[PS_MT_MOVABLE], (uint16_t)(1u << p->order));
+		v[PS_MT_MOVABLE] -= moved;
+	} else {
+		return false;
+	}
 	v[p->mt] += moved;
 	retype[z->idx] = true;
 	*left -= 1 << p->order;

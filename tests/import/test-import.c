@@ -484,6 +484,71 @@ static void test_snapshot_moved_block(void)
 	g_free(snap.owned);
 }
 
+/*
+ * A live capture reads /proc/kpageflags before tracing starts. A page free in that snapshot which
+ * the trace then allocates from a pcp list (no refill recorded first) was refilled in between:
+ * the rebuilt pcp lists take it off the free lists.
+ */
+static void test_snapshot_free_pcp_page(void)
+{
+	PsMachineSpec spec;
+	g_autoptr(PsMachine) m = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "t.jsonl", NULL);
+	PsTraceHeader hdr = {.version = PS_TRACE_VERSION, .page_size = 4096, .cpus = 2};
+	PsTraceWriter *w;
+	PsSnapshot snap = {0};
+	PsTraceEvent ev;
+	PsZone *z;
+	ps_pfn_t pfn;
+	int64_t free_before;
+
+	fixture_spec_1node(&spec, 4096, 2);
+	fixture_zone(&spec, 0, PS_ZONE_NORMAL, 4096, 8192, 8192);
+	m = fixture_machine(&spec);
+	z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	pfn = z->start_pfn + 1000;
+	g_assert_cmpint(ps_page_state(m, pfn), ==, PS_PAGE_TAIL); /* inside a free block */
+	snap.nr_blocks = (m->map.end_pfn - m->map.base_pfn) >> m->pageblock_order;
+	snap.owned = g_new0(uint8_t, (m->map.end_pfn - m->map.base_pfn + 7) / 8);
+	snap.votes = g_new0(uint16_t, snap.nr_blocks * PS_MT_PCPTYPES);
+	snap.pcp_start = g_new0(int, m->nr_zones * m->nr_cpus);
+	snap.pcp_start[z->idx * m->nr_cpus + 1] = 100;
+
+	w = ps_trace_writer_new(path, &hdr, &error);
+	g_assert_no_error(error);
+	ps_trace_event_init(&ev);
+	ev.op = PS_OP_ALLOC;
+	ev.t_ns = 1000;
+	ev.id = 1;
+	ev.cpu = 1;
+	ev.pid = 1;
+	ev.order = 0;
+	ev.pfn = pfn;
+	ev.has_pfn = true;
+	g_assert_true(ps_gfp_parse("GFP_HIGHUSER_MOVABLE", &ev.gfp, NULL));
+	ev.has_gfp = true;
+	g_assert_true(ps_trace_writer_write(w, &ev, &error));
+	g_assert_true(ps_trace_writer_close(w, &error));
+	g_assert_no_error(error);
+
+	free_before = z->vm_stat[PS_NR_FREE_PAGES];
+	ps_snapshot_prefill_pcp(&snap, m, path);
+	fixture_check(m);
+	g_assert_cmpint(ps_page_state(m, pfn), ==, PS_PAGE_PCP);
+	g_assert_cmpint(z->pcp[1].count, ==, 1);
+	g_assert_cmpint(z->pcp[0].count, ==, 0);
+	g_assert_cmpint(z->vm_stat[PS_NR_FREE_PAGES], ==, free_before - 1);
+	g_assert_cmpuint(snap.pcp_taken_free, ==, 1);
+	g_assert_cmpuint(snap.pcp_adopted, ==, 1);
+	g_free(snap.owned);
+	g_free(snap.votes);
+	g_free(snap.pcp_start);
+	g_unlink(path);
+	g_rmdir(dir);
+}
+
 /* ---- realdata: import, snapshot, pinned replay against after.kpageflags -------------------- */
 
 typedef struct {
@@ -660,6 +725,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/import/batch-commits", test_batch_commits);
 	g_test_add_func("/import/ring-full", test_ring_full);
 	g_test_add_func("/import/snapshot-moved-block", test_snapshot_moved_block);
+	g_test_add_func("/import/snapshot-free-pcp-page", test_snapshot_free_pcp_page);
 	g_test_add_func("/import/compact-requests", test_compact_requests);
 	g_test_add_func("/import/malformed", test_malformed);
 	g_test_add_func("/import/observed-format", test_observed_format);
