@@ -21,9 +21,9 @@ if [ ! -f "$build/build.ninja" ]; then
 	CC=clang meson setup "$build" "$top" -Dfuzzers=true -Db_lundef=false >&2
 fi
 # only the harnesses: the rest of the tree need not build with clang for this
-ninja -C "$build" tests/fuzz/fuzz-trace-line tests/fuzz/fuzz-config >&2
+ninja -C "$build" tests/fuzz/fuzz-trace-line tests/fuzz/fuzz-config tests/fuzz/fuzz-import >&2
 
-mkdir -p "$build/artifacts" "$build/corpus-trace" "$build/corpus-config"
+mkdir -p "$build/artifacts" "$build/corpus-trace" "$build/corpus-config" "$build/corpus-import"
 status=0
 run() {
 	local name=$1
@@ -41,4 +41,5 @@ run() {
 run trace-line -max_len=4096 -dict="$top/tests/fuzz/trace.dict" \
 	"$build/corpus-trace" "$top/tests/fuzz/corpus-trace"
 run config -max_len=16384 "$build/corpus-config" "$top/configs"
+run import -max_len=8192 "$build/corpus-import" "$top/tests/fuzz/corpus-import"
 exit $status

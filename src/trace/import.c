@@ -302,7 +302,13 @@ static const char *split_line(char *s, gsize len, Line *l)
 		}
 		b++;
 	}
-	l->cpu = (int)strtol(b + 1, NULL, 10);
+	{
+		long c = strtol(b + 1, NULL, 10); /* LONG_MAX when too long */
+
+		if (c >= PS_TRACE_MAX_CPUS)
+			return "CPU number out of range";
+		l->cpu = (int)c;
+	}
 	/* comm and pid: "comm-pid" (ftrace, trace-cmd) or "comm pid" (perf) before the bracket */
 	q = b - 1;
 	while (q > s && q[-1] == ' ')
@@ -312,7 +318,13 @@ static const char *split_line(char *s, gsize len, Line *l)
 		p--;
 	if (p == q || p == s)
 		return "no PID before [CPU]";
-	l->pid = (int)strtol(p, NULL, 10);
+	{
+		long v = strtol(p, NULL, 10);
+
+		if (v > 4194304)
+			return "PID out of range (above PID_MAX_LIMIT)";
+		l->pid = (int)v;
+	}
 	if (p[-1] == '-') {
 		p[-1] = '\0';
 	} else if (p[-1] == ' ') {

@@ -355,6 +355,14 @@ static void test_malformed(void)
 	g_assert_nonnull(strstr(error->message, "in.txt:3: not a trace event line"));
 	g_clear_error(&error);
 	cleanup(out);
+	/* a cpu number past int (found by fuzz-import: it wrapped negative) */
+	g_assert_false(
+	    import_text(HDR "  cc1-42  [111111111111111111111001] .....  10.0: mm_page_free: "
+			    "page=0 pfn=0x10 order=0\n",
+			&st, &out, &error));
+	g_assert_nonnull(strstr(error->message, "in.txt:3: not a trace event line: CPU number"));
+	g_clear_error(&error);
+	cleanup(out);
 	g_assert_false(
 	    import_text(HDR "  cc1-42  [001] .....  10.0: mm_page_alloc: page=0 pfn=0x10 order=0 "
 			    "gfp_flags=GFP_KERNEL|__GFP_BOGUS\n",
