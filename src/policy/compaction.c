@@ -575,7 +575,7 @@ static ps_pfn_t isolate_migratepages_block(PsMachine *m, PsCompactControl *cc, p
 		g_array_append_val(cc->migratepages, b);
 		cc->nr_migratepages += 1ull << o;
 		isolated += 1ull << o;
-		if (cc->nr_migratepages >= PS_COMPACT_CLUSTER_MAX)
+		if (cc->nr_migratepages >= PS_COMPACT_CLUSTER_MAX && !cc->finish_pageblock)
 			break;
 	}
 	add_cost(m, cc, scanned, 0, isolated);
@@ -615,6 +615,7 @@ static bool isolate_migratepages(PsMachine *m, PsCompactControl *cc)
 /*
  * migrate_pages with compaction_alloc: false when a target could not be had (-ENOMEM): like the
  * kernel's migrate_pages_batch, the folios after it are not tried and go back where they were.
+ * The list is in reverse isolation order (highest pfn first).
  */
 static bool migrate_pages(PsMachine *m, PsCompactControl *cc)
 {
@@ -623,7 +624,8 @@ static bool migrate_pages(PsMachine *m, PsCompactControl *cc)
 	PsZone *z = cc->zone;
 	bool enomem = false;
 
-	for (guint i = 0; i < cc->migratepages->len; i++) {
+	/* isolate_migratepages_block list_add()s each folio: the last isolated moves first */
+	for (guint i = cc->migratepages->len; i-- > 0;) {
 		PsCompactBlock b = g_array_index(cc->migratepages, PsCompactBlock, i);
 		uint64_t pages = 1ull << b.order;
 		uint32_t owner = ps_page_owner(m, b.pfn);
@@ -727,6 +729,7 @@ enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
 	ps_pfn_t start = z->start_pfn, end = ps_zone_end_pfn(z);
 	bool sync = cc->mode != PS_MIGRATE_ASYNC;
 	enum ps_compact_result ret;
+	ps_pfn_t last_migrated = 0; /* as the kernel starts it: pfn 0's pageblock */
 
 	if (cc->order >= 0) {
 		ret = ps_compaction_suit_allocation_order(m, z, cc->order, cc->highest_zoneidx,
@@ -761,8 +764,17 @@ enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
 	cc->nr_freepages = cc->nr_migratepages = 0;
 
 	while ((ret = compact_finished(m, cc)) == PS_COMPACT_RES_CONTINUE) {
+		/*
+		 * Still in the pageblock the last migration came from: take the rest of it at once
+		 * (compact_zone's guard against rescanning one block many times). On
+		 * ftrace-compact-6.18 this is why the kernel isolated 32, then 225, then 32, then
+		 * 271 pages: two blocks, each a batch and then its rest.
+		 */
+		cc->finish_pageblock =
+		    pageblock_start(m, last_migrated) == pageblock_start(m, cc->migrate_pfn);
 		if (!isolate_migratepages(m, cc))
 			continue; /* the scanner moved up to the free scanner: met next round */
+		last_migrated = MAX(z->start_pfn, pageblock_start(m, cc->migrate_pfn - 1));
 		if (!migrate_pages(m, cc) && !scanners_met(m, cc)) {
 			/* no target found before the scanners met: nothing more to gain */
 			ret = PS_COMPACT_RES_CONTENDED;

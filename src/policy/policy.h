@@ -327,9 +327,10 @@ typedef struct {
 	enum ps_migrate_mode mode;
 	unsigned alloc_flags;
 	int highest_zoneidx;
-	bool direct_compaction;	    /* a task's allocation, not kcompactd or the sysctl */
-	bool whole_zone;	    /* scan from both ends of the zone, ignore cached positions */
-	bool ignore_skip_hint;	    /* scan blocks whose skip bit is set */
+	bool direct_compaction; /* a task's allocation, not kcompactd or the sysctl */
+	bool whole_zone;	/* scan from both ends of the zone, ignore cached positions */
+	bool finish_pageblock;	/* isolate the rest of the pageblock, past COMPACT_CLUSTER_MAX */
+	bool ignore_skip_hint;	/* scan blocks whose skip bit is set */
 	bool ignore_block_suitable; /* free scanner takes any block type */
 	bool proactive_compaction;  /* stop at the low fragmentation-score watermark */
 	PsCaptureControl *capc;	    /* direct compaction: where a captured block is handed */

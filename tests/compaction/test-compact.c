@@ -175,13 +175,49 @@ static void test_large_folio_leftovers(void)
 	fixture_check(m);
 	g_assert_cmpint(ps_compact_zone(m, &cc), ==, PS_COMPACT_RES_CONTENDED);
 	fixture_check(m);
-	/* offsets 0..3 moved, the order-2 folio could not be and is where it was */
-	g_assert_cmpuint(cc.nr_migrated, ==, 4);
+	/*
+	 * The batch moves highest pfn first (list_add order): offsets 31..8 moved, the order-2
+	 * folio could not be and is where it was, and 0..3 behind it were not tried.
+	 */
+	g_assert_cmpuint(cc.nr_migrated, ==, 24);
 	g_assert_cmpint(ps_page_state(m, b0 + 4), ==, PS_PAGE_ALLOCATED);
 	g_assert_cmpuint(ps_page_order(m, b0 + 4), ==, 2);
+	for (ps_pfn_t off = 0; off < 4; off++)
+		g_assert_cmpint(ps_page_state(m, b0 + off), ==, PS_PAGE_ALLOCATED);
+	g_assert_cmpint(ps_page_state(m, b0 + 8), ==, PS_PAGE_BUDDY);
 	g_assert_cmpuint(cc.free_pfn, ==, b15);
 	/* 32 pages isolated to migrate, 32 free targets, and no second search for the folio */
 	g_assert_cmpuint(m->vm_events[PS_COMPACT_ISOLATED], ==, 64);
+}
+
+/*
+ * finish_pageblock: once a migration came from a pageblock, the next isolation there takes the
+ * rest of the block past COMPACT_CLUSTER_MAX (then moved highest pfn first). With targets for
+ * only 100 pages, block 0 loses offsets 0..31 (first batch) and 444..511 (the top of the second),
+ * not 32..99 as batches of 32 would have it.
+ */
+static void test_finish_pageblock(void)
+{
+	g_autoptr(PsMachine) m = normal_machine(8192);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsCompactControl cc = whole_zone_cc(z);
+	ps_pfn_t b0 = z->start_pfn, b1 = z->start_pfn + 512, b15 = z->start_pfn + 15 * 512;
+
+	fill_order0(m, z, 0);
+	for (ps_pfn_t off = 1; off < 200; off += 2)
+		free_block(m, z, b15 + off, 0);
+	/* a free pageblock: above the min watermark, and never a target */
+	for (ps_pfn_t p = b1; p < b1 + 512; p++)
+		free_block(m, z, p, 0);
+	fixture_check(m);
+	g_assert_cmpint(ps_compact_zone(m, &cc), ==, PS_COMPACT_RES_COMPLETE);
+	fixture_check(m);
+	g_assert_cmpuint(cc.nr_migrated, ==, 100);
+	for (ps_pfn_t off = 0; off < 512; off++) {
+		bool moved = off < 32 || off >= 444;
+
+		g_assert_cmpint(ps_page_state(m, b0 + off) == PS_PAGE_ALLOCATED, ==, !moved);
+	}
 }
 
 static void test_unmovable_stay(void)
@@ -430,6 +466,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/compaction/whole-zone-packs-movable", test_compact_whole_zone);
 	g_test_add_func("/policy/compaction/free-scanner-stride", test_free_scanner_stride);
 	g_test_add_func("/policy/compaction/large-folio-leftovers", test_large_folio_leftovers);
+	g_test_add_func("/policy/compaction/finish-pageblock", test_finish_pageblock);
 	g_test_add_func("/policy/compaction/unmovable-never-move", test_unmovable_stay);
 	g_test_add_func("/policy/compaction/capture", test_capture);
 	g_test_add_func("/policy/compaction/deferral", test_deferral);
