@@ -33,10 +33,10 @@
  *   compaction_contended those runs that ended COMPACT_CONTENDED (observed: mm_compaction_end's
  *                        status; sim: compact_zone's result).
  *   pages_migrated       observed: nr_migrated of mm_compaction_migratepages; sim:
- * pgmigrate_success (the model migrates for compaction only). kswapd_wakes         observed:
- * mm_vmscan_kswapd_wake; sim: pageoutrun (balance_pgdat runs). direct_reclaims      observed:
- * mm_vmscan_direct_reclaim_begin; sim: allocstall, all zones. The ratio is simulated / observed
- * (null when nothing was observed).
+ *                        pgmigrate_success (the model migrates for compaction only).
+ *   kswapd_wakes         observed: mm_vmscan_kswapd_wake; sim: pageoutrun (balance_pgdat runs).
+ *   direct_reclaims      observed: mm_vmscan_direct_reclaim_begin; sim: allocstall, all zones.
+ * The ratio is simulated / observed (null when nothing was observed).
  */
 #include "sim/sim-private.h"
 

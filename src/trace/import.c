@@ -982,11 +982,11 @@ static bool non_event_line(Imp *im, const char *s)
  * itself with mm_compaction_try_to_compact_pages and ends at the task's next allocation. Any
  * other MIGRATE_SYNC run in a task's context (mode=sync: direct compaction gets there only at
  * its last priority, so a recording without try_to_compact_pages rarely misleads) is a write to
- * /proc/sys/vm/compact_memory: compact_nodes walks
- * every node's zones upward, so a begin at a higher zone_start than the task's previous one
- * continues the same request. Each request becomes one `compact` record, written before its
- * first begin, which policy replay carries out (every zone, as the sysctl does; a write to one
- * node's /sys/devices/system/node/nodeN/compact looks the same and is taken as the sysctl).
+ * /proc/sys/vm/compact_memory: compact_nodes walks every node's zones upward, so a begin at a
+ * higher zone_start than the task's previous one continues the same request. Each request becomes
+ * one `compact` record, written before its first begin, which policy replay carries out (every
+ * zone, as the sysctl does; a write to one node's /sys/devices/system/node/nodeN/compact looks the
+ * same and is taken as the sysctl).
  */
 static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
 				enum ps_observed_event obs, uint64_t t, GError **error)
