@@ -470,7 +470,7 @@ typedef struct {
 	bool have_t0;
 	GHashTable *compacting; /* pid -> CompactReq* of tasks inside a compaction request */
 	OutRec *ring;		/* [IMP_RING], positions q_head .. q_tail - 1 */
-	uint64_t q_head, q_tail, nr_held;
+	uint64_t q_head, q_tail;
 	CpuHold *hold; /* [hdr.cpus] */
 	GError *err;
 } Imp;
@@ -578,10 +578,8 @@ static void release(Imp *im, uint64_t seq)
 {
 	OutRec *o = held_at(im, seq);
 
-	if (o) {
+	if (o)
 		o->state = OUT_READY;
-		im->nr_held--;
-	}
 }
 
 /* The held frees of cpu: where they were recorded is where they happened. */
@@ -611,7 +609,6 @@ static gboolean write_ev_state(Imp *im, const PsTraceEvent *ev, uint8_t state, G
 	o = RING(im, im->q_tail++);
 	o->ev = *ev;
 	o->state = state;
-	im->nr_held += state == OUT_HELD;
 	return TRUE;
 }
 
@@ -662,7 +659,6 @@ static gboolean commit_free(Imp *im, int cpu, uint64_t pfn, uint64_t t, GError *
 			release(im, h->seq[j]);
 		ev = o->ev;
 		o->state = OUT_GONE;
-		im->nr_held--;
 		h->n -= i + 1;
 		memmove(h->seq, h->seq + i + 1, sizeof(h->seq[0]) * (size_t)h->n);
 		ev.t_ns = t;
@@ -715,7 +711,9 @@ enum ev_class {
 	EVC_FREE,
 	EVC_FREE_BATCHED,
 	EVC_OBSERVED,
-	EVC_KNOWN, /* recognised, not kept */
+	EVC_COMPACT_DIRECT, /* mm_compaction_try_to_compact_pages: not kept, but see note_compaction
+			     */
+	EVC_KNOWN,	    /* recognised, not kept */
 	EVC_UNKNOWN
 };
 
@@ -733,6 +731,8 @@ static enum ev_class classify(const char *name, enum ps_observed_event *obs)
 				*obs = (enum ps_observed_event)e;
 				return EVC_OBSERVED;
 			}
+		if (strcmp(name, "mm_compaction_try_to_compact_pages") == 0)
+			return EVC_COMPACT_DIRECT;
 		if (g_str_has_prefix(name, "mm_compaction_") ||
 		    g_str_has_prefix(name, "mm_vmscan_") || g_str_has_prefix(name, "mm_page_") ||
 		    g_str_has_prefix(name, "mm_setup_per_zone") ||
@@ -1002,26 +1002,23 @@ static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
 			g_hash_table_remove(im->compacting, key);
 		return TRUE;
 	}
-	if (cls == EVC_KNOWN && strcmp(l->event, "mm_compaction_try_to_compact_pages") == 0) {
-		if (!req) {
-			req = g_new0(CompactReq, 1);
-			g_hash_table_insert(im->compacting, key, req);
-		}
-		req->direct = true;
-		return TRUE;
-	}
 	/* the sysctl compacts MIGRATE_SYNC; async and sync_light runs are direct or kcompactd's */
-	if (!begin || g_str_has_prefix(l->comm, "kcompactd") || g_strcmp0(kv(l, "mode"), "sync"))
+	if (cls != EVC_COMPACT_DIRECT &&
+	    (!begin || g_str_has_prefix(l->comm, "kcompactd") || g_strcmp0(kv(l, "mode"), "sync")))
 		return TRUE;
-	if (!get_u64(im, l, "zone_start", &zone_start, error))
+	if (begin && !get_u64(im, l, "zone_start", &zone_start, error))
 		return FALSE;
-	if (req && (req->direct || (req->requested && zone_start > req->zone_start))) {
-		req->zone_start = zone_start;
-		return TRUE;
-	}
 	if (!req) {
 		req = g_new0(CompactReq, 1);
 		g_hash_table_insert(im->compacting, key, req);
+	}
+	if (cls == EVC_COMPACT_DIRECT) {
+		req->direct = true;
+		return TRUE;
+	}
+	if (req->direct || (req->requested && zone_start > req->zone_start)) {
+		req->zone_start = zone_start;
+		return TRUE;
 	}
 	req->requested = true;
 	req->zone_start = zone_start;
@@ -1057,7 +1054,7 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 		im->st->unknown_events++;
 		return TRUE;
 	}
-	if (cls == EVC_KNOWN && strcmp(l.event, "mm_compaction_try_to_compact_pages") != 0) {
+	if (cls == EVC_KNOWN) {
 		im->st->known_skipped++;
 		return TRUE;
 	}
@@ -1077,14 +1074,12 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 		im->st->free_batched++;
 		return get_u64(im, &l, "pfn", &pfn, error) && commit_free(im, l.cpu, pfn, t, error);
 	}
-	if (l.pid < 0 || l.pid > 4194304)
-		return line_error(im, error, "pid %d out of range", l.pid);
 	if (cls != EVC_FREE &&
 	    !note_cpu_record(im, l.cpu, cls == EVC_OBSERVED && obs == PS_OBS_PCPU_DRAIN, error))
 		return FALSE;
 	if (!note_compaction(im, &l, cls, obs, t, error))
 		return FALSE;
-	if (cls == EVC_KNOWN) {
+	if (cls == EVC_COMPACT_DIRECT) {
 		im->st->known_skipped++;
 		return TRUE;
 	}
