@@ -755,6 +755,9 @@ gboolean ps_machine_load_state(PsMachine *m, const PsMachineState *st, GError **
  * the block (ps_page_mark_allocated).
  */
 uint64_t ps_buddy_take_range(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order);
+/* The head of the free block of order min_order or more that holds pfn, or PS_PFN_NONE. */
+ps_pfn_t ps_enclosing_free_block(const PsMachine *m, const PsZone *z, ps_pfn_t pfn,
+				 unsigned min_order);
 /*
  * Makes [pfn, pfn + 2^order) exactly one allocated block when allocated blocks cover it (splitting
  * one that holds it, or joining the ones inside it). false, nothing changed, otherwise.

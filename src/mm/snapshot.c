@@ -178,9 +178,8 @@ gboolean ps_machine_load_state(PsMachine *m, const PsMachineState *st, GError **
 	return TRUE;
 }
 
-/* The free block holding pfn (its head), or PS_PFN_NONE. */
-static ps_pfn_t enclosing_free_block(const PsMachine *m, const PsZone *z, ps_pfn_t pfn,
-				     unsigned min_order)
+ps_pfn_t ps_enclosing_free_block(const PsMachine *m, const PsZone *z, ps_pfn_t pfn,
+				 unsigned min_order)
 {
 	for (unsigned o = min_order; o < m->nr_orders; o++) {
 		ps_pfn_t head = pfn & ~((1u << o) - 1);
@@ -195,7 +194,7 @@ static ps_pfn_t enclosing_free_block(const PsMachine *m, const PsZone *z, ps_pfn
 
 uint64_t ps_buddy_take_range(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
 {
-	ps_pfn_t head = enclosing_free_block(m, z, pfn, order);
+	ps_pfn_t head = ps_enclosing_free_block(m, z, pfn, order);
 	ps_pfn_t end = pfn + (1u << order);
 	uint64_t taken = 0;
 
@@ -323,7 +322,7 @@ void ps_pageblock_set_mt(PsMachine *m, PsZone *z, ps_pfn_t pfn, enum ps_migratet
 {
 	ps_pfn_t start = pfn & ~(ps_pfn_t)(m->pageblock_nr_pages - 1);
 	ps_pfn_t end = start + (ps_pfn_t)m->pageblock_nr_pages;
-	ps_pfn_t big = enclosing_free_block(m, z, start, m->pageblock_order + 1);
+	ps_pfn_t big = ps_enclosing_free_block(m, z, start, m->pageblock_order + 1);
 
 	if (big != PS_PFN_NONE) {
 		/* A free block larger than a pageblock covers it: retype all its pageblocks. */

@@ -64,6 +64,7 @@ gboolean ps_snapshot_seed_pcp(PsSnapshot *snap, PsMachine *m, const char *proc_d
  */
 void ps_snapshot_prefill_pcp(PsSnapshot *snap, PsMachine *m, const char *trace_path);
 bool ps_snapshot_owns(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn, unsigned order);
+void ps_snapshot_own(PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn, unsigned order);
 void ps_snapshot_disown(PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn, unsigned order);
 cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m);
 void ps_snapshot_format(const PsSnapshot *snap, GString *out);

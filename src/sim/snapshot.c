@@ -550,7 +550,7 @@ PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_di
 
 		if (state[i] != PS_SNAP_ALLOCATED)
 			continue;
-		snap->owned[i / 8] |= (uint8_t)(1u << (i % 8));
+		ps_snapshot_own(snap, m, p, 0);
 		/* LRU and anon pages are compaction's to move, as the kernel's are */
 		if (ps_page_state(m, p) == PS_PAGE_ALLOCATED && ps_page_movable(m, p))
 			ps_page_set_owner(m, p, PS_OWNER_UNKNOWN_AT_START);
@@ -594,6 +594,15 @@ bool ps_snapshot_owns(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn, 
 			return false;
 	}
 	return true;
+}
+
+void ps_snapshot_own(PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn, unsigned order)
+{
+	for (ps_pfn_t p = pfn; p < pfn + (1u << order); p++) {
+		uint64_t i = p - m->map.base_pfn;
+
+		snap->owned[i / 8] |= (uint8_t)(1u << (i % 8));
+	}
 }
 
 void ps_snapshot_disown(PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn, unsigned order)
@@ -718,11 +727,7 @@ void ps_snapshot_moved(PsSnapshot *snap, PsMachine *m, ps_pfn_t old_pfn, ps_pfn_
 	g_hash_table_insert(snap->moved_to, GUINT_TO_POINTER(orig), GUINT_TO_POINTER(new_pfn));
 	g_hash_table_insert(snap->moved_from, GUINT_TO_POINTER(new_pfn), GUINT_TO_POINTER(orig));
 	ps_snapshot_disown(snap, m, old_pfn, order);
-	for (ps_pfn_t p = new_pfn; p < new_pfn + (1u << order); p++) {
-		uint64_t i = p - m->map.base_pfn;
-
-		snap->owned[i / 8] |= (uint8_t)(1u << (i % 8));
-	}
+	ps_snapshot_own(snap, m, new_pfn, order);
 	snap->moved_pages += 1ull << order;
 }
 
@@ -764,20 +769,6 @@ typedef struct {
 	enum ps_migratetype mt;
 } StartPcpPage;
 
-/* [pfn, pfn + 2^order) lies inside one free buddy block. */
-static bool inside_free_block(const PsMachine *m, const PsZone *z, ps_pfn_t pfn, unsigned order)
-{
-	for (unsigned o = order; o < m->nr_orders; o++) {
-		ps_pfn_t head = pfn & ~(((ps_pfn_t)1 << o) - 1);
-
-		if (head < z->start_pfn)
-			return false;
-		if (ps_page_state(m, head) == PS_PAGE_BUDDY)
-			return ps_page_order(m, head) >= o;
-	}
-	return false;
-}
-
 /*
  * Takes pfn (a block of order) out of the unknown-at-start pages, or out of the free lists, for
  * cpu's pcp list of mt in its zone, within what zoneinfo says that pcp held: false when it does
@@ -804,7 +795,7 @@ static bool take_start_pcp_page(PsSnapshot *snap, PsMachine *m, const StartPcpPa
 		/* a flagless page voted Unmovable */
 		moved = MIN(v[PS_MT_UNMOVABLE], (uint16_t)(1u << p->order));
 		v[PS_MT_UNMOVABLE] -= moved;
-	} else if (inside_free_block(m, z, p->pfn, p->order)) {
+	} else if (ps_enclosing_free_block(m, z, p->pfn, p->order) != PS_PFN_NONE) {
 		/*
 		 * Free when the snapshot was read, on a pcp list when the trace began: the kernel
 		 * refilled it in between (a live capture reads /proc/kpageflags first).

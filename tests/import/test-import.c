@@ -409,15 +409,6 @@ static void test_observed_format(void)
 
 /* ---- unknown-at-start blocks that compaction moves -------------------------------------- */
 
-static void snap_own(PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn, unsigned order)
-{
-	for (ps_pfn_t p = pfn; p < pfn + (1u << order); p++) {
-		uint64_t i = p - m->map.base_pfn;
-
-		snap->owned[i / 8] |= (uint8_t)(1u << (i % 8));
-	}
-}
-
 static ps_pfn_t take_block(PsMachine *m, PsZone *z, unsigned order)
 {
 	ps_pfn_t pfn = ps_rmqueue_smallest(m, z, order, PS_MT_MOVABLE);
@@ -462,7 +453,7 @@ static void test_snapshot_moved_block(void)
 	b = take_block(m, z, 2);
 	c = take_block(m, z, 2);
 	ps_page_set_owner(m, a, PS_OWNER_UNKNOWN_AT_START);
-	snap_own(&snap, m, a, 2);
+	ps_snapshot_own(&snap, m, a, 2);
 	move_block(m, z, &snap, a, b, 2);
 	move_block(m, z, &snap, b, c, 2);
 	g_assert_true(ps_snapshot_owns(&snap, m, c, 2));
