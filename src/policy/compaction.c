@@ -410,6 +410,8 @@ static void isolate_freepages(PsMachine *m, PsCompactControl *cc)
 	ps_pfn_t block = cc->free_pfn;
 	unsigned stride = cc->mode == PS_MIGRATE_ASYNC ? PS_COMPACT_CLUSTER_MAX : 1;
 
+	bool held;
+
 	fast_isolate_freepages(m, cc, &isolated);
 	/*
 	 * Anything already held ends the search: what the fast path found, or pages left over
@@ -418,12 +420,8 @@ static void isolate_freepages(PsMachine *m, PsCompactControl *cc)
 	 * COMPACT_CONTENDED (ftrace-compact-6.18: 4 order-0 pages left over, then a batch of 271
 	 * pages failed whole with no free-scanner event in between).
 	 */
-	if (cc->nr_freepages) {
-		add_cost(m, cc, 0, 0, isolated);
-		m->vm_events[PS_COMPACT_ISOLATED] += isolated;
-		return;
-	}
-	while (cc->nr_freepages < cc->nr_migratepages && block >= low) {
+	held = cc->nr_freepages > 0;
+	while (!held && cc->nr_freepages < cc->nr_migratepages && block >= low) {
 		ps_pfn_t start = MAX(block, z->start_pfn);
 		ps_pfn_t end = MIN(block + (ps_pfn_t)m->pageblock_nr_pages, ps_zone_end_pfn(z));
 		ps_pfn_t from = cc->free_resume ? cc->free_resume : start;
