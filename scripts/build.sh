@@ -9,4 +9,7 @@ build=${BUILD_DIR:-$top/build}
 if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" "$top" "$@" >&2
 fi
-ninja -C "$build" >&2
+# Quiet when there is nothing to build (./pagesim runs this before every command).
+if ! ninja -C "$build" -n 2>/dev/null | grep -q '^ninja: no work to do'; then
+	ninja -C "$build" >&2
+fi
