@@ -14,8 +14,10 @@
 #include "cli/cli.h"
 #include "sim/sim.h"
 
+/* The same arm64 machine at each page size, so that only the page size differs between runs
+ * (the x86 config has another zone layout and 870 MiB less memory). */
 static const char *const demo_configs[] = {
-    "x86_64-4k-16g.json",
+    "arm64-4k-16g.json",
     "arm64-16k-16g.json",
     "arm64-64k-16g.json",
 };
