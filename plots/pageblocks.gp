@@ -5,6 +5,8 @@
 # zone. Reads timeline.csv.
 figure = 'pageblocks'
 key_right = 0.92
+panels_top = 0.86
+panels_bottom = 0.19
 load ARG0[1:strstrt(ARG0, figure) - 1] . 'common.gpi'
 load ARG0[1:strstrt(ARG0, figure) - 1] . 'run.gpi'
 
@@ -18,7 +20,8 @@ s5(i) = inzone(i, pb('pb_unmovable') + pb('pb_reclaimable') + pb('pb_highatomic'
 	pb('pb_isolate') + pb('pb_movable'))
 
 set multiplot @PANELS \
-	title sprintf('Pageblock migratetypes - %s (pageblock %s)', run_name, pageblock_str) \
+	title sprintf("Pageblock migratetypes - %s (pageblock %s)\nareas: every pageblock by its type (left axis); " . \
+		"lines: the minority types and the mixed pageblocks (right axis)", run_name, pageblock_str) \
 	font ',14'
 set ylabel 'areas: pageblocks, stacked'
 set yrange [0:*]
@@ -40,12 +43,12 @@ do for [i = 1:nzones] {
 		title 'reclaimable', \
 	     '' using (@t_s):(0):(s1(i)) with filledcurves lc rgb '#fcbba1' title 'unmovable', \
 	     '' using (@t_s):(inzone(i, pb('pb_unmovable'))) axes x1y2 with lines \
-		lc rgb '#cb181d' lw 2 title 'unmovable (line)', \
+		lc rgb '#cb181d' lw 2 title 'unmovable blocks (right)', \
 	     '' using (@t_s):(inzone(i, pb('pb_reclaimable'))) axes x1y2 with lines \
-		lc rgb '#238b45' lw 2 title 'reclaimable (line)', \
+		lc rgb '#238b45' lw 2 title 'reclaimable blocks (right)', \
 	     '' using (@t_s):(inzone(i, pb('pb_highatomic'))) axes x1y2 with lines \
-		lc rgb '#d94801' lw 2 title 'highatomic (line)', \
+		lc rgb '#d94801' lw 2 title 'highatomic blocks (right)', \
 	     '' using (@t_s):(inzone(i, pb('mixed_pageblocks'))) axes x1y2 with lines \
-		lc rgb '#000000' lw 2 dt 2 title 'mixed (line)'
+		lc rgb '#000000' lw 2 dt 2 title 'mixed: holding pages of another type (right)'
 }
 unset multiplot

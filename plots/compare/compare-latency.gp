@@ -22,6 +22,23 @@ set format y '%g'
 set ylabel 'us (log scale)'
 do for [k = 1:npaths] {
 	p = word(paths, k)
+	# Say what the panel cannot show: runs with no allocation on this path (at 16K and 64K the
+	# buddy path is often unused), and runs whose p50 equals their p99 in every window (the
+	# dashed line then lies under the solid one).
+	absent = ''
+	flat = ''
+	do for [i = 1:nruns] {
+		n = 0
+		d = 0
+		stats clatency using (column('run') == i && strcol('path') eq p ? \
+			(n = n + column('count'), d = d + abs(column('p99_ns') - column('p50_ns')), 0) : 0) \
+			nooutput
+		if (n == 0) { absent = absent . ' ' . label(i) } else { if (d == 0) { flat = flat . ' ' . label(i) } }
+	}
+	note = ''
+	if (strlen(absent) > 0) { note = note . sprintf('no %s-path allocations on%s', p, absent) }
+	if (strlen(flat) > 0) { note = note . (strlen(note) > 0 ? '; ' : '') . sprintf('p50 = p99 in every window on%s', flat) }
+	set label 1 note at graph 0.01, graph 0.93 left front boxed font ',10'
 	set title sprintf('path: %s', p)
 	if (k == 1) {
 		set key at screen 0.5, screen 0.005 center bottom horizontal samplen 2
