@@ -2,8 +2,8 @@
 /*
  * bench-calibrate.c - prints the latency calibration table: the malloc benchmark simulated on
  * 4K and 64K pages with the default costs, beside the measured table, with the 64K/4K ratios and
- * the direction of each row (bench/calibrate.h says how the numbers are made). Exit status 1 if
- * a direction differs from the measured one.
+ * the direction of each row (tests/common/calibrate.h says how the numbers are made). Exit status 1
+ * if a direction differs from the measured one.
  *
  * Usage: bench-calibrate [SOURCE_DIR]   (default: the tree it was built from)
  */

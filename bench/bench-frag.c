@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/frag-exp.h"
+#include "frag-exp.h"
 
 typedef gboolean (*ExpFn)(const FragOpts *o, FragExp *x, GError **error);
 

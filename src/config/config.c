@@ -82,7 +82,7 @@ PsConfig *ps_config_new(void)
 /*
  * Cost defaults, in ns (configs/README.md "costs" gives the source of each): fault_ns and
  * clear_kib_ns are fitted to a measured malloc benchmark on one arm64 machine booted with 4K and
- * with 64K pages (bench/bench-calibrate prints the comparison; tests/plot/test-calibrate checks
+ * with 64K pages (bench/bench-calibrate prints the comparison; tests/sim/test-calibrate checks
  * its directions): a 4 KiB anonymous fault costs about 1.15 us all told, a 64 KiB one 3.65 us,
  * so zeroing is about 42 ns per KiB (~24 GB/s) and the trap, VMA walk and PTE install the rest.
  * A pcp hit is a few dozen ns, the zone lock and each buddy split level tens of ns.

@@ -15,7 +15,7 @@
 
 #include "trace/gen-private.h"
 
-/* Checklist: a new generator is listed here and in tests/gen/test-gen.c gens[]. */
+/* Checklist: a new generator is listed here and in tests/trace/test-gen.c gens[]. */
 const PsGenerator *const ps_generators[] = {
     &ps_gen_kbuild,	 &ps_gen_pagecache_stream, &ps_gen_thp_fault,	   &ps_gen_fragmenter,
     &ps_gen_mallocbench, &ps_gen_oom_hog,	   &ps_gen_numa_imbalance,

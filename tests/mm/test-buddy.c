@@ -17,16 +17,6 @@ static unsigned list_pfns(PsMachine *m, const PsList *l, ps_pfn_t *out, unsigned
 	return n;
 }
 
-/* A 4K machine with one Normal zone of `pages` pages at `start`. */
-static PsMachine *normal_only(ps_pfn_t start, uint64_t pages)
-{
-	PsMachineSpec spec;
-
-	fixture_spec_1node(&spec, 4096, 1);
-	fixture_zone(&spec, 0, PS_ZONE_NORMAL, start, pages, pages);
-	return fixture_machine(&spec);
-}
-
 static void test_boot_dma_layout(void)
 {
 	PsMachineSpec spec;
@@ -52,7 +42,7 @@ static void test_boot_dma_layout(void)
 
 static void test_split_and_merge(void)
 {
-	g_autoptr(PsMachine) m = normal_only(1024, 1024);
+	g_autoptr(PsMachine) m = fixture_normal_only(1024, 1024);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 	ps_pfn_t pfn;
 
@@ -80,7 +70,7 @@ static void test_split_and_merge(void)
 
 static void test_merge_placement(void)
 {
-	g_autoptr(PsMachine) m = normal_only(1024, 1024);
+	g_autoptr(PsMachine) m = fixture_normal_only(1024, 1024);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 	ps_pfn_t got[8];
 	unsigned n;
@@ -133,7 +123,7 @@ static void test_merge_placement(void)
 
 static void test_pageblock_merge_rules(void)
 {
-	g_autoptr(PsMachine) m = normal_only(1024, 1024);
+	g_autoptr(PsMachine) m = fixture_normal_only(1024, 1024);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 	ps_pfn_t a, b;
 
@@ -173,7 +163,7 @@ static void test_pageblock_merge_rules(void)
 static void test_claim_whole_block(void)
 {
 	/* 4096 pages: enough for mobility grouping (5 pageblocks' worth is the floor). */
-	g_autoptr(PsMachine) m = normal_only(2048, 4096);
+	g_autoptr(PsMachine) m = fixture_normal_only(2048, 4096);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 	PsRmqueueInfo info;
 	ps_pfn_t pfn;
@@ -220,7 +210,7 @@ static void test_claim_whole_block(void)
 
 static void test_claim_partial_block_boosts(void)
 {
-	g_autoptr(PsMachine) m = normal_only(2048, 4096);
+	g_autoptr(PsMachine) m = fixture_normal_only(2048, 4096);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 	PsRmqueueInfo info;
 	ps_pfn_t pfn;
@@ -250,7 +240,7 @@ static void test_claim_partial_block_boosts(void)
 
 static void test_boost_limits(void)
 {
-	g_autoptr(PsMachine) m = normal_only(0, 65536);
+	g_autoptr(PsMachine) m = fixture_normal_only(0, 65536);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 	uint64_t max_boost = MAX(512, z->wmark[PS_WMARK_HIGH] * 15000 / 10000);
 
@@ -266,7 +256,7 @@ static void test_boost_limits(void)
 static void test_boost_small_zone(void)
 {
 	/* Fewer than four pageblocks managed: never boosted (a 64K zone under 2 GiB is such). */
-	g_autoptr(PsMachine) m = normal_only(0, 2047);
+	g_autoptr(PsMachine) m = fixture_normal_only(0, 2047);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 
 	g_assert_false(ps_boost_watermark(m, z));
@@ -274,7 +264,7 @@ static void test_boost_small_zone(void)
 
 static void test_highatomic_reserve(void)
 {
-	g_autoptr(PsMachine) m = normal_only(0, 65536);
+	g_autoptr(PsMachine) m = fixture_normal_only(0, 65536);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 	ps_pfn_t a, b, c;
 
@@ -305,68 +295,6 @@ static void test_highatomic_reserve(void)
 	fixture_check(m);
 }
 
-static void test_watermark_ok(void)
-{
-	g_autoptr(PsMachine) m = normal_only(0, 65536);
-	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
-
-	/* kernel-facts §13.12 with min 6808: plain, __GFP_HIGH, GFP_ATOMIC, OOM, OOM + HIGH. */
-	g_assert_true(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL, 0, 6809));
-	g_assert_false(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL, 0, 6808));
-	g_assert_true(
-	    ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL, PS_ALLOC_MIN_RESERVE, 3405));
-	g_assert_false(
-	    ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL, PS_ALLOC_MIN_RESERVE, 3404));
-	g_assert_true(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL,
-					   PS_ALLOC_MIN_RESERVE | PS_ALLOC_NON_BLOCK, 2554));
-	g_assert_false(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL,
-					    PS_ALLOC_MIN_RESERVE | PS_ALLOC_NON_BLOCK, 2553));
-	g_assert_false(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL, PS_ALLOC_OOM, 3404));
-	g_assert_true(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL, PS_ALLOC_OOM, 3405));
-	g_assert_false(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL,
-					    PS_ALLOC_OOM | PS_ALLOC_MIN_RESERVE, 1702));
-	g_assert_true(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL,
-					   PS_ALLOC_OOM | PS_ALLOC_MIN_RESERVE, 1703));
-	/* lowmem_reserve of the class zone is added. */
-	z->lowmem_reserve[PS_ZONE_MOVABLE] = 2048;
-	g_assert_false(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_MOVABLE, 0, 6808 + 2048));
-	g_assert_true(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_MOVABLE, 0, 6809 + 2048));
-	z->lowmem_reserve[PS_ZONE_MOVABLE] = 0;
-	/* Order-k requests subtract 2^k - 1 and need a block of at least order k. */
-	g_assert_false(ps_zone_watermark_ok(m, z, 3, 100, PS_ZONE_NORMAL, 0, 107));
-	g_assert_true(ps_zone_watermark_ok(m, z, 3, 100, PS_ZONE_NORMAL, 0, 108));
-	/* Free highatomic pages are unusable without reserve rights. */
-	z->nr_free_highatomic = 10;
-	g_assert_false(ps_zone_watermark_ok(m, z, 0, 100, PS_ZONE_NORMAL, 0, 110));
-	g_assert_true(ps_zone_watermark_ok(m, z, 0, 100, PS_ZONE_NORMAL, PS_ALLOC_HIGHATOMIC, 110));
-	z->nr_free_highatomic = 0;
-}
-
-static void test_watermark_needs_block(void)
-{
-	g_autoptr(PsMachine) m = normal_only(0, 1024);
-	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
-
-	/* Take the order-10 block and give back only order-0 pages: order 1 fails. */
-	ps_page_mark_allocated(m, z, ps_rmqueue_smallest(m, z, 10, PS_MT_MOVABLE), 10);
-	g_assert_false(ps_zone_watermark_ok(m, z, 0, 0, PS_ZONE_NORMAL, 0, 0));
-	z->nr_allocated -= 1024;
-	for (ps_pfn_t p = 0; p < 1024; p += 2) {
-		ps_page_set(m, p, PS_PAGE_ALLOCATED, 0);
-		ps_page_set(m, p + 1, PS_PAGE_ALLOCATED, 0);
-		z->nr_allocated += 2;
-	}
-	for (ps_pfn_t p = 0; p < 1024; p += 2) {
-		z->nr_allocated--;
-		ps_free_one_page(m, z, p, 0, PS_MT_MOVABLE, PS_FPI_NONE);
-	}
-	fixture_check(m);
-	g_assert_true(
-	    ps_zone_watermark_ok(m, z, 0, 10, PS_ZONE_NORMAL, 0, z->vm_stat[PS_NR_FREE_PAGES]));
-	g_assert_false(
-	    ps_zone_watermark_ok(m, z, 1, 10, PS_ZONE_NORMAL, 0, z->vm_stat[PS_NR_FREE_PAGES]));
-}
-
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -379,7 +307,5 @@ int main(int argc, char **argv)
 	g_test_add_func("/mm/buddy/boost-limits", test_boost_limits);
 	g_test_add_func("/mm/buddy/boost-small-zone", test_boost_small_zone);
 	g_test_add_func("/mm/buddy/highatomic-reserve", test_highatomic_reserve);
-	g_test_add_func("/mm/watermark/ok-discounts", test_watermark_ok);
-	g_test_add_func("/mm/watermark/needs-block", test_watermark_needs_block);
 	return g_test_run();
 }

@@ -10,7 +10,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include "../mm/fixture.h"
+#include "../common/fixture.h"
 #include "report/report.h"
 
 /* kernel-facts §13.9: a Normal zone of the reference machine. */

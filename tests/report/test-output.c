@@ -12,7 +12,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "../mm/fixture.h"
+#include "../common/fixture.h"
 #include "report/report.h"
 
 static gint cmp_names(gconstpointer a, gconstpointer b)

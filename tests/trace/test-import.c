@@ -17,7 +17,7 @@
 #include <math.h>
 
 #include "../common/test-util.h"
-#include "../mm/fixture.h"
+#include "../common/fixture.h"
 #include "config/config.h"
 #include "sim/sim-private.h"
 #include "trace/trace.h"
@@ -721,17 +721,18 @@ static const Recording compact_rec = {"ftrace-compact-6.18", 88713, 73528, 53519
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/import/perf-script", test_perf);
-	g_test_add_func("/import/trace-cmd-report", test_trace_cmd);
-	g_test_add_func("/import/ftrace-lines", test_ftrace_lines);
-	g_test_add_func("/import/batch-commits", test_batch_commits);
-	g_test_add_func("/import/ring-full", test_ring_full);
-	g_test_add_func("/import/snapshot-moved-block", test_snapshot_moved_block);
-	g_test_add_func("/import/snapshot-free-pcp-page", test_snapshot_free_pcp_page);
-	g_test_add_func("/import/compact-requests", test_compact_requests);
-	g_test_add_func("/import/malformed", test_malformed);
-	g_test_add_func("/import/observed-format", test_observed_format);
-	g_test_add_data_func("/import/realdata/ftrace-build-6.18", &build_rec, test_realdata);
-	g_test_add_data_func("/import/realdata/ftrace-compact-6.18", &compact_rec, test_realdata);
+	g_test_add_func("/trace/import/perf-script", test_perf);
+	g_test_add_func("/trace/import/trace-cmd-report", test_trace_cmd);
+	g_test_add_func("/trace/import/ftrace-lines", test_ftrace_lines);
+	g_test_add_func("/trace/import/batch-commits", test_batch_commits);
+	g_test_add_func("/trace/import/ring-full", test_ring_full);
+	g_test_add_func("/trace/import/snapshot-moved-block", test_snapshot_moved_block);
+	g_test_add_func("/trace/import/snapshot-free-pcp-page", test_snapshot_free_pcp_page);
+	g_test_add_func("/trace/import/compact-requests", test_compact_requests);
+	g_test_add_func("/trace/import/malformed", test_malformed);
+	g_test_add_func("/trace/import/observed-format", test_observed_format);
+	g_test_add_data_func("/trace/import/realdata/ftrace-build-6.18", &build_rec, test_realdata);
+	g_test_add_data_func("/trace/import/realdata/ftrace-compact-6.18", &compact_rec,
+			     test_realdata);
 	return g_test_run();
 }

@@ -208,9 +208,9 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		g_error("usage: %s PAGESIM", argv[0]);
 	pagesim = argv[1];
-	g_test_add_func("/report/index/realdata-formats", test_realdata_formats);
-	g_test_add_func("/report/index/no-trailing-space", test_realdata_no_trailing_space);
-	g_test_add_func("/report/index/live", test_live);
-	g_test_add_func("/report/index/errors", test_errors);
+	g_test_add_func("/e2e/index/realdata-formats", test_realdata_formats);
+	g_test_add_func("/e2e/index/no-trailing-space", test_realdata_no_trailing_space);
+	g_test_add_func("/e2e/index/live", test_live);
+	g_test_add_func("/e2e/index/errors", test_errors);
 	return g_test_run();
 }

@@ -2,8 +2,9 @@
 /*
  * test-alloc.c - the allocation fast path (policy/alloc.c): zonelist order and the lowmem
  * reserve, GFP zone limits, ALLOC_NOFRAGMENT preferring DMA32 over fragmenting Normal, memory
- * policies on two nodes, NUMA counters, invalid requests, the slow-path outcome, and the free
- * path for buddy-only orders and highatomic pageblocks.
+ * policies on two nodes, NUMA counters, invalid requests, the slow-path outcome, the free
+ * path for buddy-only orders and highatomic pageblocks, and the watermark check itself
+ * (__zone_watermark_ok: the reserve discounts and the block a high order needs).
  */
 #include "fixture.h"
 
@@ -235,6 +236,68 @@ static void test_highatomic_request(void)
 	g_assert_cmpuint(normal->nr_reserved_highatomic, ==, 0);
 }
 
+static void test_watermark_ok(void)
+{
+	g_autoptr(PsMachine) m = fixture_normal_only(0, 65536);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+
+	/* kernel-facts §13.12 with min 6808: plain, __GFP_HIGH, GFP_ATOMIC, OOM, OOM + HIGH. */
+	g_assert_true(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL, 0, 6809));
+	g_assert_false(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL, 0, 6808));
+	g_assert_true(
+	    ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL, PS_ALLOC_MIN_RESERVE, 3405));
+	g_assert_false(
+	    ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL, PS_ALLOC_MIN_RESERVE, 3404));
+	g_assert_true(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL,
+					   PS_ALLOC_MIN_RESERVE | PS_ALLOC_NON_BLOCK, 2554));
+	g_assert_false(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL,
+					    PS_ALLOC_MIN_RESERVE | PS_ALLOC_NON_BLOCK, 2553));
+	g_assert_false(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL, PS_ALLOC_OOM, 3404));
+	g_assert_true(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL, PS_ALLOC_OOM, 3405));
+	g_assert_false(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL,
+					    PS_ALLOC_OOM | PS_ALLOC_MIN_RESERVE, 1702));
+	g_assert_true(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_NORMAL,
+					   PS_ALLOC_OOM | PS_ALLOC_MIN_RESERVE, 1703));
+	/* lowmem_reserve of the class zone is added. */
+	z->lowmem_reserve[PS_ZONE_MOVABLE] = 2048;
+	g_assert_false(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_MOVABLE, 0, 6808 + 2048));
+	g_assert_true(ps_zone_watermark_ok(m, z, 0, 6808, PS_ZONE_MOVABLE, 0, 6809 + 2048));
+	z->lowmem_reserve[PS_ZONE_MOVABLE] = 0;
+	/* Order-k requests subtract 2^k - 1 and need a block of at least order k. */
+	g_assert_false(ps_zone_watermark_ok(m, z, 3, 100, PS_ZONE_NORMAL, 0, 107));
+	g_assert_true(ps_zone_watermark_ok(m, z, 3, 100, PS_ZONE_NORMAL, 0, 108));
+	/* Free highatomic pages are unusable without reserve rights. */
+	z->nr_free_highatomic = 10;
+	g_assert_false(ps_zone_watermark_ok(m, z, 0, 100, PS_ZONE_NORMAL, 0, 110));
+	g_assert_true(ps_zone_watermark_ok(m, z, 0, 100, PS_ZONE_NORMAL, PS_ALLOC_HIGHATOMIC, 110));
+	z->nr_free_highatomic = 0;
+}
+
+static void test_watermark_needs_block(void)
+{
+	g_autoptr(PsMachine) m = fixture_normal_only(0, 1024);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+
+	/* Take the order-10 block and give back only order-0 pages: order 1 fails. */
+	ps_page_mark_allocated(m, z, ps_rmqueue_smallest(m, z, 10, PS_MT_MOVABLE), 10);
+	g_assert_false(ps_zone_watermark_ok(m, z, 0, 0, PS_ZONE_NORMAL, 0, 0));
+	z->nr_allocated -= 1024;
+	for (ps_pfn_t p = 0; p < 1024; p += 2) {
+		ps_page_set(m, p, PS_PAGE_ALLOCATED, 0);
+		ps_page_set(m, p + 1, PS_PAGE_ALLOCATED, 0);
+		z->nr_allocated += 2;
+	}
+	for (ps_pfn_t p = 0; p < 1024; p += 2) {
+		z->nr_allocated--;
+		ps_free_one_page(m, z, p, 0, PS_MT_MOVABLE, PS_FPI_NONE);
+	}
+	fixture_check(m);
+	g_assert_true(
+	    ps_zone_watermark_ok(m, z, 0, 10, PS_ZONE_NORMAL, 0, z->vm_stat[PS_NR_FREE_PAGES]));
+	g_assert_false(
+	    ps_zone_watermark_ok(m, z, 1, 10, PS_ZONE_NORMAL, 0, z->vm_stat[PS_NR_FREE_PAGES]));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -244,5 +307,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/alloc/mempolicy-two-nodes", test_mempolicy_two_nodes);
 	g_test_add_func("/policy/alloc/free-paths", test_free_paths);
 	g_test_add_func("/policy/alloc/highatomic-request", test_highatomic_request);
+	g_test_add_func("/policy/alloc/watermark-ok-discounts", test_watermark_ok);
+	g_test_add_func("/policy/alloc/watermark-needs-block", test_watermark_needs_block);
 	return g_test_run();
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test-calibrate.c - the default costs reproduce the direction of every row of the measured
- * malloc benchmark, 4K against 64K pages on one arm64 machine (bench/calibrate.h: how the
+ * malloc benchmark, 4K against 64K pages on one arm64 machine (tests/common/calibrate.h: how the
  * simulated table is made; configs/README.md "costs": the measurements). A row's direction is
  * "4K slower", "equal within 10 %" or "64K slower".
  */
@@ -47,8 +47,8 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	tmp_dir = g_dir_make_tmp("pagesim-test-calibrate-XXXXXX", NULL);
 	g_assert_nonnull(tmp_dir);
-	g_test_add_func("/calibrate/direction-rule", test_direction_rule);
-	g_test_add_func("/calibrate/mallocbench-4k-vs-64k", test_directions);
+	g_test_add_func("/sim/calibrate/direction-rule", test_direction_rule);
+	g_test_add_func("/sim/calibrate/mallocbench-4k-vs-64k", test_directions);
 	rc = g_test_run();
 	cal_rm_rf(tmp_dir);
 	g_free(tmp_dir);

@@ -17,8 +17,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "../tests/common/test-util.h"
-#include "bench/frag-exp.h"
+#include "test-util.h"
+#include "frag-exp.h"
 #include "sim/sim.h"
 
 #define PROBE_PID  900000

@@ -379,14 +379,14 @@ int main(int argc, char **argv)
 	pagesim = argv[1];
 	tmp_dir = g_dir_make_tmp("pagesim-sweep-XXXXXX", NULL);
 	write_spec();
-	g_test_add_func("/sweep/e2e/thread-pool", test_thread_pool);
-	g_test_add_func("/sweep/e2e/resume-skips-complete", test_resume_skips);
-	g_test_add_func("/sweep/e2e/resume-redoes-partial", test_resume_partial);
-	g_test_add_func("/sweep/e2e/resume-after-sigkill", test_sigkill);
-	g_test_add_func("/sweep/e2e/emit-parallel-collect", test_emit_parallel);
-	g_test_add_func("/sweep/e2e/emit-slurm", test_emit_slurm);
-	g_test_add_func("/sweep/e2e/plot", test_plot);
-	g_test_add_func("/sweep/e2e/errors", test_bad_spec);
+	g_test_add_func("/e2e/sweep/thread-pool", test_thread_pool);
+	g_test_add_func("/e2e/sweep/resume-skips-complete", test_resume_skips);
+	g_test_add_func("/e2e/sweep/resume-redoes-partial", test_resume_partial);
+	g_test_add_func("/e2e/sweep/resume-after-sigkill", test_sigkill);
+	g_test_add_func("/e2e/sweep/emit-parallel-collect", test_emit_parallel);
+	g_test_add_func("/e2e/sweep/emit-slurm", test_emit_slurm);
+	g_test_add_func("/e2e/sweep/plot", test_plot);
+	g_test_add_func("/e2e/sweep/errors", test_bad_spec);
 	rc = g_test_run();
 	if (!g_getenv("PAGESIM_KEEP_TMP")) {
 		g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp_dir);

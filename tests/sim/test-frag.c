@@ -10,7 +10,7 @@
  *   the Unmovable+Reclaimable pageblock share stays in single digits under sustained order-3
  *   unmovable allocations and page-cache churn on a 2-node machine (FB 2016).
  */
-#include "bench/frag-exp.h"
+#include "frag-exp.h"
 
 static const FragOpts opts = {.page_size = 4096, .seed = 1};
 
@@ -85,10 +85,10 @@ static void test_stealing(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/compaction/published/compaction-vs-none", test_compaction);
-	g_test_add_func("/compaction/published/watermark-boost", test_boost);
-	g_test_add_func("/compaction/published/proactive", test_proactive);
-	g_test_add_func("/compaction/published/grouping-by-mobility", test_grouping);
-	g_test_add_func("/compaction/published/unmovable-share", test_stealing);
+	g_test_add_func("/sim/frag/compaction-vs-none", test_compaction);
+	g_test_add_func("/sim/frag/watermark-boost", test_boost);
+	g_test_add_func("/sim/frag/proactive", test_proactive);
+	g_test_add_func("/sim/frag/grouping-by-mobility", test_grouping);
+	g_test_add_func("/sim/frag/unmovable-share", test_stealing);
 	return g_test_run();
 }

@@ -63,6 +63,16 @@ static inline PsMachine *fixture_machine(const PsMachineSpec *spec)
 	return m;
 }
 
+/* A 4K machine with one CPU and one Normal zone of `pages` pages at `start`. */
+static inline PsMachine *fixture_normal_only(ps_pfn_t start, uint64_t pages)
+{
+	PsMachineSpec spec;
+
+	fixture_spec_1node(&spec, 4096, 1);
+	fixture_zone(&spec, 0, PS_ZONE_NORMAL, start, pages, pages);
+	return fixture_machine(&spec);
+}
+
 static inline void fixture_check(PsMachine *m)
 {
 	GError *error = NULL;

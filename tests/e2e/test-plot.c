@@ -225,10 +225,10 @@ int main(int argc, char **argv)
 	tmp_dir = g_dir_make_tmp("pagesim-test-plot-XXXXXX", NULL);
 	g_assert_nonnull(tmp_dir);
 	make_fixture();
-	g_test_add_func("/plot/run-writes-fallbacks-and-latency-hist", test_run_outputs);
-	g_test_add_func("/plot/renders-every-figure", test_plot);
-	g_test_add_func("/plot/compare-4k-64k", test_compare);
-	g_test_add_func("/plot/compare-refuses-other-trace", test_compare_refuses_other_trace);
+	g_test_add_func("/e2e/plot/run-writes-fallbacks-and-latency-hist", test_run_outputs);
+	g_test_add_func("/e2e/plot/renders-every-figure", test_plot);
+	g_test_add_func("/e2e/plot/compare-4k-64k", test_compare);
+	g_test_add_func("/e2e/plot/compare-refuses-other-trace", test_compare_refuses_other_trace);
 	rc = g_test_run();
 	ps_test_rm_rf(tmp_dir);
 	g_free(tmp_dir);

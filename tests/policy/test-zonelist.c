@@ -458,11 +458,12 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/zonelist/two-nodes", test_two_nodes);
 	g_test_add_func("/policy/zonelist/four-nodes-node-load", test_four_nodes_node_load);
 	g_test_add_func("/policy/zonelist/headless-and-memoryless", test_headless_and_memoryless);
-	g_test_add_func("/policy/mempolicy/names", test_mpol_names);
-	g_test_add_func("/policy/mempolicy/local", test_mpol_local);
-	g_test_add_func("/policy/mempolicy/preferred", test_mpol_preferred);
-	g_test_add_func("/policy/mempolicy/bind", test_mpol_bind);
-	g_test_add_func("/policy/mempolicy/interleave", test_mpol_interleave);
-	g_test_add_func("/policy/mempolicy/weighted-interleave", test_mpol_weighted_interleave);
+	g_test_add_func("/policy/zonelist/mempolicy-names", test_mpol_names);
+	g_test_add_func("/policy/zonelist/mempolicy-local", test_mpol_local);
+	g_test_add_func("/policy/zonelist/mempolicy-preferred", test_mpol_preferred);
+	g_test_add_func("/policy/zonelist/mempolicy-bind", test_mpol_bind);
+	g_test_add_func("/policy/zonelist/mempolicy-interleave", test_mpol_interleave);
+	g_test_add_func("/policy/zonelist/mempolicy-weighted-interleave",
+			test_mpol_weighted_interleave);
 	return g_test_run();
 }

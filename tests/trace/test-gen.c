@@ -688,27 +688,27 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	tmp_dir = g_dir_make_tmp("pagesim-test-gen-XXXXXX", &error);
 	g_assert_no_error(error);
-	g_test_add_func("/gen/registry", test_registry);
-	g_test_add_func("/gen/params/errors", test_param_errors);
-	g_test_add_func("/gen/params/seconds", test_bad_seconds);
+	g_test_add_func("/trace/gen/registry", test_registry);
+	g_test_add_func("/trace/gen/params/errors", test_param_errors);
+	g_test_add_func("/trace/gen/params/seconds", test_bad_seconds);
 	for (unsigned i = 0; i < G_N_ELEMENTS(gens); i++) {
-		g_autofree char *v = g_strdup_printf("/gen/%s/valid", gens[i].name);
-		g_autofree char *d = g_strdup_printf("/gen/%s/deterministic", gens[i].name);
-		g_autofree char *b = g_strdup_printf("/gen/%s/seconds-bound", gens[i].name);
+		g_autofree char *v = g_strdup_printf("/trace/gen/%s/valid", gens[i].name);
+		g_autofree char *d = g_strdup_printf("/trace/gen/%s/deterministic", gens[i].name);
+		g_autofree char *b = g_strdup_printf("/trace/gen/%s/seconds-bound", gens[i].name);
 
 		g_test_add_data_func(v, GUINT_TO_POINTER(i), test_valid);
 		g_test_add_data_func(d, GUINT_TO_POINTER(i), test_deterministic);
 		g_test_add_data_func(b, GUINT_TO_POINTER(i), test_seconds_bound);
 	}
-	g_test_add_func("/gen/fragmenter/three-of-four", test_fragmenter);
-	g_test_add_func("/gen/mallocbench/below-threshold-reuse", test_mallocbench_small);
-	g_test_add_func("/gen/mallocbench/brk-trim", test_mallocbench_brk);
-	g_test_add_func("/gen/mallocbench/mmap-threshold", test_mallocbench_mmap);
-	g_test_add_func("/gen/oom-hog/past-mem", test_oom_hog);
-	g_test_add_func("/gen/thp-fault/aligned", test_thp_fault);
-	g_test_add_func("/gen/kbuild/shape", test_kbuild);
-	g_test_add_func("/gen/pagecache-stream/rate", test_pagecache_stream);
-	g_test_add_func("/gen/numa-imbalance/node0-only", test_numa_imbalance);
+	g_test_add_func("/trace/gen/fragmenter/three-of-four", test_fragmenter);
+	g_test_add_func("/trace/gen/mallocbench/below-threshold-reuse", test_mallocbench_small);
+	g_test_add_func("/trace/gen/mallocbench/brk-trim", test_mallocbench_brk);
+	g_test_add_func("/trace/gen/mallocbench/mmap-threshold", test_mallocbench_mmap);
+	g_test_add_func("/trace/gen/oom-hog/past-mem", test_oom_hog);
+	g_test_add_func("/trace/gen/thp-fault/aligned", test_thp_fault);
+	g_test_add_func("/trace/gen/kbuild/shape", test_kbuild);
+	g_test_add_func("/trace/gen/pagecache-stream/rate", test_pagecache_stream);
+	g_test_add_func("/trace/gen/numa-imbalance/node0-only", test_numa_imbalance);
 	rc = g_test_run();
 	{
 		g_autoptr(GDir) d = g_dir_open(tmp_dir, 0, NULL);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * calibrate.h - the latency calibration against a measured malloc benchmark, shared by
- * bench/bench-calibrate (prints the table) and tests/plot/test-calibrate (checks its directions).
+ * bench/bench-calibrate (prints the table) and tests/sim/test-calibrate (checks its directions).
  *
  * For each row, `pagesim gen mallocbench` writes the trace of loops of 1024 x malloc(size), a
  * write of the first byte and free, as glibc turns them into brk/mmap, faults and unmaps; it is

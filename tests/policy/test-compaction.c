@@ -8,16 +8,6 @@
  */
 #include "fixture.h"
 
-/* A 4K machine with one Normal zone of `pages` pages at pfn 4096. */
-static PsMachine *normal_machine(uint64_t pages)
-{
-	PsMachineSpec spec;
-
-	fixture_spec_1node(&spec, 4096, 1);
-	fixture_zone(&spec, 0, PS_ZONE_NORMAL, 4096, pages, pages);
-	return fixture_machine(&spec);
-}
-
 /* Takes every free page as order-0 blocks (movable-looking unless `unmovable_every` hits). */
 static void fill_order0(PsMachine *m, PsZone *z, unsigned unmovable_every)
 {
@@ -69,7 +59,7 @@ static PsCompactControl whole_zone_cc(PsZone *z)
 
 static void test_compact_whole_zone(void)
 {
-	g_autoptr(PsMachine) m = normal_machine(8192);
+	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 	PsCompactControl cc = whole_zone_cc(z);
 	uint64_t allocated;
@@ -114,7 +104,7 @@ static void test_compact_whole_zone(void)
  */
 static void test_free_scanner_stride(void)
 {
-	g_autoptr(PsMachine) m = normal_machine(8192);
+	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 	PsCompactControl cc = whole_zone_cc(z);
 	PsCompactControl again = cc;
@@ -159,7 +149,7 @@ static void test_free_scanner_stride(void)
  */
 static void test_large_folio_leftovers(void)
 {
-	g_autoptr(PsMachine) m = normal_machine(8192);
+	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 	PsCompactControl cc = whole_zone_cc(z);
 	ps_pfn_t b0 = z->start_pfn, b15 = z->start_pfn + 15 * 512;
@@ -198,7 +188,7 @@ static void test_large_folio_leftovers(void)
  */
 static void test_finish_pageblock(void)
 {
-	g_autoptr(PsMachine) m = normal_machine(8192);
+	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 	PsCompactControl cc = whole_zone_cc(z);
 	ps_pfn_t b0 = z->start_pfn, b1 = z->start_pfn + 512, b15 = z->start_pfn + 15 * 512;
@@ -222,7 +212,7 @@ static void test_finish_pageblock(void)
 
 static void test_unmovable_stay(void)
 {
-	g_autoptr(PsMachine) m = normal_machine(8192);
+	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 	PsCompactControl cc = whole_zone_cc(z);
 	g_autofree uint8_t *was_unmovable = g_new0(uint8_t, 8192);
@@ -245,7 +235,7 @@ static void test_unmovable_stay(void)
 
 static void test_capture(void)
 {
-	g_autoptr(PsMachine) m = normal_machine(8192);
+	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 	PsCaptureControl capc = {.zone = z, .order = 9, .pfn = PS_PFN_NONE};
 	PsCompactControl cc = {
@@ -319,7 +309,7 @@ static void test_deferral(void)
 
 static void test_suitability(void)
 {
-	g_autoptr(PsMachine) m = normal_machine(8192);
+	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 	ps_pfn_t pfn;
 
@@ -346,7 +336,7 @@ static void test_suitability(void)
 
 static void test_fragindex_lack_of_memory(void)
 {
-	g_autoptr(PsMachine) m = normal_machine(8192);
+	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 
 	/*
@@ -370,7 +360,7 @@ static void test_fragindex_lack_of_memory(void)
 
 static void test_skip_bits(void)
 {
-	g_autoptr(PsMachine) m = normal_machine(8192);
+	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 	ps_pfn_t b = z->start_pfn + 1024;
 
@@ -394,7 +384,7 @@ static void test_skip_bits(void)
 /* A run whose blocks all yielded nothing marks them; the next (not whole-zone) run skips them. */
 static void test_skip_hints_set(void)
 {
-	g_autoptr(PsMachine) m = normal_machine(8192);
+	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 	PsCompactControl cc = {
 	    .zone = z,
