@@ -83,7 +83,8 @@ int ps_cmd_run(int argc, char **argv)
 	     "Run the invariant checker after every event (slow)", NULL},
 	    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress line", NULL},
 	    {"snapshot", 0, 0, G_OPTION_ARG_FILENAME, &snapshot,
-	     "Start from this /proc/kpageflags dump (.gz ok) instead of a fresh boot", "KPAGEFLAGS"},
+	     "Start from this /proc/kpageflags dump (.gz ok) instead of a fresh boot",
+	     "KPAGEFLAGS"},
 	    {"proc", 0, 0, G_OPTION_ARG_FILENAME, &proc_dir,
 	     "Directory with the same moment's pagetypeinfo, to check pageblock types", "DIR"},
 	    {"mode", 0, 0, G_OPTION_ARG_STRING, &mode,
@@ -138,7 +139,7 @@ int ps_cmd_run(int argc, char **argv)
 		return 2;
 	}
 	if (mode && !strcmp(mode, "pinned")) {
-		/* issue 6: the recorded placement, replayed by sim/pinned.c */
+		/* the recorded placement, replayed by sim/pinned.c */
 		g_autofree char *rpath = g_build_filename(out, "pinned.txt", NULL);
 		g_autofree char *report = NULL;
 

@@ -1,13 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * sim-private.h - what sim.c shares with its helpers in sim/: the snapshot start (snapshot.c),
- * the fidelity counters (fidelity.c) and the pinned replay (pinned.c). Not a public API.
+ * sim-private.h - what the files of sim/ share: the run (PsSim) and its records and processes,
+ * and the functions one file of sim/ calls in another. Not a public API (that is sim.h).
+ *
+ *   replay.c    the loop: reads each record once, CPU queues, scheduling, machine-wide records
+ *   process.c   the process model: processes, VMAs, allocations they own, faults, exit
+ *   host.c      policy/'s host: reclaim eviction, OOM tasks, kill and reap, migration owners
+ *   output.c    timeline, latency, events, summary and /proc files of the run directory
+ *   snapshot.c  the start from a real machine's /proc/kpageflags
+ *   fidelity.c  model counters next to the recorded kernel's
+ *   pinned.c    the recorded placement (--mode pinned)
  */
 #ifndef PS_SIM_PRIVATE_H
 #define PS_SIM_PRIVATE_H
 
 #include <cjson/cJSON.h>
 
+#include "report/report.h"
 #include "sim/sim.h"
 
 G_BEGIN_DECLS
@@ -89,6 +98,157 @@ void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev);
 bool ps_fidelity_has_observed(const PsFidelity *f);
 /* The "fidelity" section: [{counter, simulated, observed, ratio}, ...]. */
 cJSON *ps_fidelity_to_json(const PsFidelity *f);
+
+/* ---- the run ------------------------------------------------------------------------------ */
+
+#define REC_NONE    UINT32_MAX
+#define REC_LIVE    0x1
+#define REC_TOUCH   0x2 /* faulted in by a touch record */
+#define REC_THP	    0x4
+#define REC_GONE    0x8		   /* reclaimed or reaped: the owner's copy has no pages */
+#define REC_SWAPPED 0x10	   /* ... and its content is in swap */
+#define REC_RETRY   (REC_NONE - 1) /* do_alloc: retry the record later (OOM reap pending) */
+/* Trace ids below this go in a flat array; larger ones in a hash table. */
+#define ID_ARRAY_MAX (1u << 26)
+/* One allocation of the trace or one faulted user page; index = record number. */
+typedef struct {
+	ps_pfn_t pfn;
+	uint8_t order;
+	uint8_t mt; /* request migratetype */
+	uint8_t kind;
+	uint8_t flags;
+	uint16_t cpu;
+	int32_t proc;	     /* owning process index, -1 none */
+	uint32_t next, prev; /* the owner's list */
+	uint64_t id;	     /* trace id (not REC_TOUCH) or vpn (REC_TOUCH) */
+} Rec;
+
+typedef struct {
+	uint64_t start, end; /* [start, end) virtual bytes */
+	bool thp;
+} Vma;
+
+/* A ring of slot indices. */
+typedef struct {
+	uint32_t *buf;
+	uint32_t cap, head, len;
+} CpuQueue;
+
+/* A process of the trace. */
+typedef struct {
+	int pid;
+	char comm[16];
+	int oom_score_adj;
+	bool exited;
+	bool killed;   /* chosen by the OOM killer; its later records are skipped */
+	uint32_t head; /* owned records */
+	uint64_t rss_pages;
+	uint64_t kind_pages[PS_NR_ALLOC_KINDS]; /* resident pages by kind */
+	PsMempolicy pol;			/* the task's policy (set_mempolicy), from `proc` */
+	uint64_t swap_pages;
+	GArray *vmas;	 /* Vma */
+	GHashTable *vpn; /* vpn -> record + 1; PMD index | PMD_KEY -> mapped base pages */
+} Proc;
+#define PMD_KEY (1ull << 62)
+
+struct PsSim {
+	PsConfig *cfg;
+	PsRunOptions opts;
+	char *out_dir;
+	char *config_path;
+	PsMachine *m;
+	PsEngine *e;
+	uint32_t ev_read, ev_exec, ev_sample, ev_decay, ev_reap;
+	PsPolicy *policy;
+	GArray *oom_tasks;     /* PsOomTask, rebuilt for each OOM */
+	GArray *oom_task_proc; /* int: process index of each task */
+	int cur_proc;	       /* process of the record being executed, -1 none */
+	int cur_cpu;	       /* its cpu, -1 outside a record */
+	uint64_t retry_at;     /* set by do_alloc when the record must be retried later */
+	uint64_t node_direct[PS_MAX_NODES]; /* direct reclaims since the last sample, per node */
+	uint64_t kswapd_busy_seen[PS_MAX_NODES], kcompactd_busy_seen[PS_MAX_NODES]; /* at it */
+	uint64_t oom_since_sample;
+
+	PsTraceReader *reader;
+	PsTraceHeader hdr;
+	char *trace_path;
+	bool strict_ids; /* generated traces: a reused live id is an error, not an anomaly */
+	PsTraceEvent ahead;
+	bool have_ahead;
+	GArray *slots;	    /* PsTraceEvent waiting to execute */
+	GArray *free_slots; /* uint32_t */
+	uint64_t pending;   /* scheduled executions */
+
+	GArray *recs;	   /* Rec */
+	GArray *free_recs; /* uint32_t */
+	GArray *id_map;	   /* uint32_t record + 1, by trace id < ID_ARRAY_MAX */
+	GHashTable *id_big;
+	GArray *procs;	       /* Proc */
+	GHashTable *pid_map;   /* pid -> proc index + 1 (live processes) */
+	int last_pid, last_pi; /* proc_find's one-entry cache; last_pid -1 when empty */
+
+	uint64_t *busy_until; /* per cpu, ns */
+	CpuQueue *cpuq;	      /* per cpu: records waiting for the cpu, in order */
+	uint32_t *pb_alloc;   /* [pageblock][3]: allocated pages per request type */
+	PsZoneSampleExtra *extra;
+
+	PsHist hists[PS_NR_ALLOC_PATHS];
+	PsHist run_hists[PS_NR_ALLOC_PATHS]; /* the whole run: latency_hist.csv, summary */
+	PsFallbackStats *fallbacks;	     /* fallbacks.csv */
+	uint64_t window_start;
+	uint64_t last_sample;
+	PsTimeline *tl;
+	PsLatencyLog *lat;
+	PsEventLog *evlog;
+
+	PsRunTotals totals;
+	uint64_t anomalies[PS_NR_ANOMALIES];
+	uint64_t compact_requests, drop_caches_requests, sysctl_writes;
+	GHashTable *killed_pids; /* pids the OOM killer took, until a `proc` reuses them */
+	GError *error;		 /* first error raised inside a handler; stops the run */
+	GThread *digest_thread;	 /* computes the trace file's sha256 while the replay runs */
+	/* real traces: snapshot start and fidelity counters (sim/snapshot.c, fidelity.c) */
+	PsSnapshot *snap;
+	PsFidelity *fid;
+	uint64_t snapshot_frees;
+};
+
+static inline Rec *rec_at(PsSim *s, uint32_t i)
+{
+	return &g_array_index(s->recs, Rec, i);
+}
+
+static inline Proc *proc_at(PsSim *s, int i)
+{
+	return &g_array_index(s->procs, Proc, i);
+}
+
+/* replay.c */
+gboolean sim_fail(PsSim *s, const char *field, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+/* process.c: the process model; each op_ returns the modelled latency of the record in ns */
+int sim_proc_find(PsSim *s, int pid);
+uint32_t sim_id_lookup(PsSim *s, uint64_t id);
+void sim_pb_account(PsSim *s, ps_pfn_t pfn, unsigned order, unsigned mt, int sign);
+uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu);
+uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu);
+void sim_op_proc(PsSim *s, const PsTraceEvent *ev);
+void sim_op_map(PsSim *s, const PsTraceEvent *ev);
+uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu);
+uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu);
+void sim_op_exit(PsSim *s, const PsTraceEvent *ev);
+void sim_procs_free(PsSim *s);
+
+/* host.c: creates s->policy with sim/ as its host */
+void sim_host_attach(PsSim *s);
+
+/* output.c */
+void sim_log_failure(PsSim *s, const char *what, uint64_t gfp, unsigned order, int cpu, int pid,
+		     enum ps_alloc_result res);
+void sim_sample(PsSim *s, ps_time_t now);
+void sim_start_digest(PsSim *s, const char *trace_path);
+gboolean sim_open_outputs(PsSim *s, GError **error);
+gboolean sim_finish_outputs(PsSim *s, GError **error);
 
 G_END_DECLS
 

@@ -68,7 +68,7 @@ typedef struct {
 	uint64_t end_ns;
 } PsRunTotals;
 
-/* Anomalies of real traces: counted, never fatal. Checklist: names in sim.c anomaly_names[]. */
+/* Anomalies of real traces: counted, never fatal. Checklist: names in output.c anomaly_names[]. */
 enum ps_anomaly {
 	PS_ANOM_FREE_UNKNOWN_ID,
 	PS_ANOM_ALLOC_LIVE_ID,
@@ -95,7 +95,7 @@ uint64_t ps_sim_anomaly(const PsSim *s, enum ps_anomaly a);
 PsMachine *ps_sim_machine(PsSim *s);
 
 /*
- * Real traces (issue 6). ps_sim_load_snapshot replaces the boot-time free lists with the free set
+ * Real traces. ps_sim_load_snapshot replaces the boot-time free lists with the free set
  * of a /proc/kpageflags dump (plain or gzip), before ps_sim_run; the other pages become
  * allocations owned by the run ("unknown at start"), freed when the trace frees their pfns.
  * proc_dir (may be NULL) holds the same moment's pagetypeinfo to check pageblock types against.

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * output.c - the run directory: timeline.csv and latency.csv rows at each sample, events.jsonl,
+ * the whole-run latency histogram and fallback matrix, the final state in the kernel's /proc
+ * formats (buddyinfo, pagetypeinfo, zoneinfo, vmstat) and summary.json.
+ *
+ * It observes and never decides: every figure comes from the machine, the policy's accessors or
+ * the run's totals, and a run with these files thrown away reaches the same final state. The
+ * /proc files mirror the kernel's own printers (mm/vmstat.c: frag_show, pagetypeinfo_showfree,
+ * zoneinfo_show, vmstat_show) through report/.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "sim/sim-private.h"
+
+/* Allocation failures logged one by one in events.jsonl; the rest are only counted. */
+#define MAX_FAIL_EVENTS 10000
+
+static const char *const anomaly_names[PS_NR_ANOMALIES] = {
+    [PS_ANOM_FREE_UNKNOWN_ID] = "free_unknown_id",   [PS_ANOM_ALLOC_LIVE_ID] = "alloc_live_id",
+    [PS_ANOM_PID_WITHOUT_PROC] = "pid_without_proc", [PS_ANOM_CPU_OUT_OF_RANGE] = "cpu_folded",
+    [PS_ANOM_UNMAP_UNKNOWN] = "unmap_unknown",	     [PS_ANOM_SYSCTL_UNKNOWN] = "sysctl_unknown",
+};
+void sim_log_failure(PsSim *s, const char *what, uint64_t gfp, unsigned order, int cpu, int pid,
+		     enum ps_alloc_result res)
+{
+	cJSON *f;
+	g_autofree char *gfps = NULL;
+
+	if (s->totals.alloc_failed + s->totals.alloc_invalid > MAX_FAIL_EVENTS)
+		return;
+	gfps = ps_gfp_format(gfp);
+	f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "what", what);
+	cJSON_AddStringToObject(f, "gfp", gfps);
+	cJSON_AddNumberToObject(f, "order", order);
+	cJSON_AddNumberToObject(f, "cpu", cpu);
+	cJSON_AddNumberToObject(f, "pid", pid);
+	cJSON_AddStringToObject(f, "result",
+				res == PS_ALLOC_INVALID ? "invalid" : "fast_path_failed");
+	ps_event_log_write(s->evlog, ps_engine_now(s->e), "alloc_fail", f);
+}
+
+void sim_sample(PsSim *s, ps_time_t now)
+{
+	PsMachine *m = s->m;
+
+	for (int i = 0; i < m->nr_zones; i++) {
+		PsZone *z = &m->zones[i];
+		ps_pfn_t pb_mask = (ps_pfn_t)m->pageblock_nr_pages - 1;
+		uint64_t mixed = 0;
+
+		if (!ps_zone_populated(z))
+			continue;
+		for (ps_pfn_t p = z->start_pfn & ~pb_mask; p < ps_zone_end_pfn(z);
+		     p += (ps_pfn_t)m->pageblock_nr_pages) {
+			uint64_t b = (p - m->map.base_pfn) >> m->pageblock_order;
+			enum ps_migratetype t = ps_pageblock_mt(m, p);
+
+			if (t >= PS_MT_PCPTYPES)
+				continue;
+			for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
+				if (mt != (int)t && s->pb_alloc[b * PS_MT_PCPTYPES + mt]) {
+					mixed++;
+					break;
+				}
+		}
+		s->extra[i].mixed_pageblocks = mixed;
+		/* "active": it is running now, or it worked since the previous sample. */
+		s->extra[i].kswapd_active =
+		    ps_kswapd_active(s->policy, z->node) ||
+		    ps_kswapd_busy_ns(s->policy, z->node) > s->kswapd_busy_seen[z->node];
+		s->extra[i].kcompactd_active =
+		    ps_kcompactd_busy_ns(s->policy, z->node) > s->kcompactd_busy_seen[z->node];
+		s->extra[i].direct_reclaims = s->node_direct[z->node];
+		s->extra[i].oom_kills = s->oom_since_sample;
+	}
+	ps_timeline_sample(s->tl, now, m, s->extra);
+	for (int n = 0; n < m->nr_nodes; n++) {
+		s->kswapd_busy_seen[n] = ps_kswapd_busy_ns(s->policy, n);
+		s->kcompactd_busy_seen[n] = ps_kcompactd_busy_ns(s->policy, n);
+	}
+	memset(s->node_direct, 0, sizeof(s->node_direct));
+	s->oom_since_sample = 0;
+	ps_latency_log_window(s->lat, s->window_start, now, s->hists);
+	for (int p = 0; p < PS_NR_ALLOC_PATHS; p++) {
+		ps_hist_merge(&s->run_hists[p], &s->hists[p]);
+		ps_hist_reset(&s->hists[p]);
+	}
+	s->window_start = now;
+	s->last_sample = now;
+}
+
+static char *file_digest(const char *path)
+{
+	g_autoptr(GChecksum) ck = NULL;
+	g_autoptr(GMappedFile) mf = NULL;
+
+	if (!path || !strcmp(path, "-"))
+		return NULL;
+	mf = g_mapped_file_new(path, FALSE, NULL);
+	if (!mf)
+		return NULL;
+	ck = g_checksum_new(G_CHECKSUM_SHA256);
+	g_checksum_update(ck, (const guchar *)g_mapped_file_get_contents(mf),
+			  (gssize)g_mapped_file_get_length(mf));
+	return g_strdup_printf("sha256:%s", g_checksum_get_string(ck));
+}
+
+/* The trace's digest is worked out beside the replay, on another core: it reads the whole file. */
+static gpointer digest_thread_fn(gpointer path)
+{
+	char *d = file_digest(path);
+
+	g_free(path);
+	return d;
+}
+
+void sim_start_digest(PsSim *s, const char *trace_path)
+{
+	if (strcmp(trace_path, "-") && !s->opts.trace_digest)
+		s->digest_thread =
+		    g_thread_new("trace-digest", digest_thread_fn, g_strdup(trace_path));
+}
+
+static char *out_path(const PsSim *s, const char *name)
+{
+	return g_build_filename(s->out_dir, name, NULL);
+}
+
+static gboolean write_proc_file(PsSim *s, const char *name, void (*fmt)(PsMachine *, GString *),
+				GError **error)
+{
+	g_autoptr(GString) text = g_string_new(NULL);
+	g_autofree char *path = out_path(s, name);
+
+	fmt(s->m, text);
+	return ps_write_file_atomic(path, text->str, text->len, error);
+}
+
+static cJSON *zone_final(PsSim *s, PsZone *z)
+{
+	PsMachine *m = s->m;
+	cJSON *o = cJSON_CreateObject();
+	uint64_t nr_free[PS_NR_ORDERS_MAX];
+	uint64_t free_pages = (uint64_t)z->vm_stat[PS_NR_FREE_PAGES];
+	int largest = -1;
+
+	for (unsigned i = 0; i < m->nr_orders; i++) {
+		nr_free[i] = z->free_area[i].nr_free;
+		if (nr_free[i])
+			largest = (int)i;
+	}
+	cJSON_AddNumberToObject(o, "node", z->node);
+	cJSON_AddStringToObject(o, "zone", ps_zone_names[z->type]);
+	cJSON_AddNumberToObject(o, "managed_pages", (double)z->managed);
+	cJSON_AddNumberToObject(o, "free_pages", (double)free_pages);
+	cJSON_AddNumberToObject(o, "free_bytes", (double)(free_pages * m->page_size));
+	cJSON_AddNumberToObject(o, "pcp_pages", (double)z->nr_pcp);
+	cJSON_AddNumberToObject(o, "allocated_pages", (double)z->nr_allocated);
+	cJSON_AddNumberToObject(o, "largest_free_bytes",
+				largest < 0 ? 0 : (double)((uint64_t)m->page_size << largest));
+	cJSON_AddNumberToObject(o, "unusable_index_pageblock",
+				ps_unusable_index(nr_free, m->nr_orders, m->pageblock_order) /
+				    1000.0);
+	cJSON_AddNumberToObject(o, "fragmentation_index_pageblock",
+				ps_fragmentation_index(nr_free, m->nr_orders, m->pageblock_order) /
+				    1000.0);
+	cJSON_AddNumberToObject(o, "unusable_index_2m",
+				ps_unusable_index(nr_free, m->nr_orders, ps_order_2m(m)) / 1000.0);
+	cJSON_AddNumberToObject(o, "fragmentation_index_2m",
+				ps_fragmentation_index(nr_free, m->nr_orders, ps_order_2m(m)) /
+				    1000.0);
+	cJSON_AddNumberToObject(o, "watermark_boost", (double)z->watermark_boost);
+	cJSON_AddNumberToObject(o, "nr_reserved_highatomic", (double)z->nr_reserved_highatomic);
+	return o;
+}
+
+/* "config" and "trace": what was run, with the digests that identify it. */
+static void summary_inputs(PsSim *s, cJSON *root)
+{
+	PsMachine *m = s->m;
+	g_autofree char *cdig = file_digest(s->config_path);
+	g_autofree char *tdig = s->digest_thread ? g_thread_join(g_steal_pointer(&s->digest_thread))
+						 : g_strdup(s->opts.trace_digest);
+	cJSON *o = cJSON_AddObjectToObject(root, "config");
+
+	if (s->config_path)
+		cJSON_AddStringToObject(o, "path", s->config_path);
+	if (s->cfg->name)
+		cJSON_AddStringToObject(o, "name", s->cfg->name);
+	if (cdig)
+		cJSON_AddStringToObject(o, "digest", cdig);
+	cJSON_AddNumberToObject(o, "page_size", m->page_size);
+	cJSON_AddNumberToObject(o, "max_order", m->max_order);
+	cJSON_AddNumberToObject(o, "pageblock_order", m->pageblock_order);
+	cJSON_AddNumberToObject(o, "cpus", m->nr_cpus);
+	cJSON_AddNumberToObject(o, "nodes", m->nr_nodes);
+	cJSON_AddNumberToObject(o, "min_free_kbytes", (double)m->sysctl.min_free_kbytes);
+	cJSON_AddBoolToObject(o, "mobility_grouping", !m->sysctl.page_group_by_mobility_disabled);
+	o = cJSON_AddObjectToObject(root, "trace");
+	cJSON_AddStringToObject(o, "path", s->trace_path);
+	if (tdig)
+		cJSON_AddStringToObject(o, "digest", tdig);
+	cJSON_AddStringToObject(o, "source", s->hdr.source);
+	cJSON_AddNumberToObject(o, "page_size", s->hdr.page_size);
+	cJSON_AddNumberToObject(o, "cpus", s->hdr.cpus);
+	cJSON_AddNumberToObject(root, "seed", (double)m->spec.seed);
+}
+
+/* "totals": PsRunTotals and the machine-wide counters beside them. */
+static void summary_totals(PsSim *s, cJSON *root)
+{
+	const PsRunTotals *t = &s->totals;
+	cJSON *o = cJSON_AddObjectToObject(root, "totals");
+	const struct {
+		const char *name;
+		uint64_t v;
+	} rows[] = {
+	    {"events", t->events},
+	    {"end_ns", t->end_ns},
+	    {"allocs", t->allocs},
+	    {"alloc_ok", t->alloc_ok},
+	    {"alloc_failed", t->alloc_failed},
+	    {"alloc_invalid", t->alloc_invalid},
+	    {"frees", t->frees},
+	    {"pages_allocated", t->pages_allocated},
+	    {"bytes_allocated", t->pages_allocated * (uint64_t)s->m->page_size},
+	    {"pages_freed_trace", t->pages_freed_trace},
+	    {"pages_freed_exit", t->pages_freed_exit},
+	    {"pages_freed_reclaim", t->pages_freed_reclaim},
+	    {"pages_freed_oom", t->pages_freed_oom},
+	    {"frees_already_reclaimed", t->frees_already_reclaimed},
+	    {"refaults", t->refaults},
+	    {"direct_reclaims", t->direct_reclaims},
+	    {"oom_kills", t->oom_kills},
+	    {"oom_waits", t->oom_waits},
+	    {"events_skipped_killed", t->events_skipped_killed},
+	    {"swap_used_pages", ps_swap_used(s->policy)},
+	    {"pages_live", t->pages_live},
+	    {"touch_faults", t->touch_faults},
+	    {"thp_faults", t->thp_faults},
+	    {"thp_fallbacks", t->thp_fallbacks},
+	    {"procs", t->procs},
+	    {"delayed_events", t->delayed_events},
+	    {"carried_delay_ns", t->carried_delay_ns},
+	    {"max_delay_ns", t->max_delay_ns},
+	    {"latency_ns", t->latency_ns},
+	    {"compact_requests", s->compact_requests},
+	    {"drop_caches_requests", s->drop_caches_requests},
+	    {"sysctl_writes", s->sysctl_writes},
+	    {"pcp_refills", s->m->pcp_refills_total},
+	    {"pcp_refill_pages", s->m->pcp_refill_pages_total},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(rows); i++)
+		cJSON_AddNumberToObject(o, rows[i].name, (double)rows[i].v);
+}
+
+/* Whole-run latency per path: count, sum, p50, p99 and max in ns (latency_hist.csv). */
+static void summary_latency(PsSim *s, cJSON *root)
+{
+	cJSON *o = cJSON_AddObjectToObject(root, "latency");
+
+	for (int p = 0; p < PS_NR_ALLOC_PATHS; p++) {
+		const PsHist *h = &s->run_hists[p];
+		cJSON *lp = cJSON_AddObjectToObject(o, ps_alloc_path_names[p]);
+
+		cJSON_AddNumberToObject(lp, "count", (double)h->count);
+		cJSON_AddNumberToObject(lp, "sum_ns", (double)h->sum);
+		cJSON_AddNumberToObject(lp, "p50_ns", (double)ps_hist_quantile(h, 0.5));
+		cJSON_AddNumberToObject(lp, "p99_ns", (double)ps_hist_quantile(h, 0.99));
+		cJSON_AddNumberToObject(lp, "max_ns", (double)h->max);
+	}
+}
+
+/* mm_page_alloc_extfrag as a matrix, the same counts as fallbacks.csv. */
+static void summary_fallbacks(PsSim *s, cJSON *root)
+{
+	cJSON *ev = cJSON_AddArrayToObject(root, "fallbacks");
+
+	for (int a = 0; a < PS_MT_PCPTYPES; a++)
+		for (int f = 0; f < PS_MT_PCPTYPES; f++)
+			for (int fr = 1; fr >= 0 && a != f; fr--)
+				for (int cl = 1; cl >= 0; cl--) {
+					cJSON *row = cJSON_CreateObject();
+					uint64_t n = ps_fallback_stats_count(
+					    s->fallbacks, (enum ps_migratetype)a,
+					    (enum ps_migratetype)f, fr, cl);
+
+					cJSON_AddStringToObject(row, "alloc_migratetype",
+								ps_migratetype_names[a]);
+					cJSON_AddStringToObject(row, "fallback_migratetype",
+								ps_migratetype_names[f]);
+					cJSON_AddBoolToObject(row, "fragmenting", fr);
+					cJSON_AddBoolToObject(row, "change_ownership", cl);
+					cJSON_AddNumberToObject(row, "count", (double)n);
+					cJSON_AddItemToArray(ev, row);
+				}
+}
+
+/* Writes root to summary.json, followed by a newline, and frees it. */
+static gboolean write_json(PsSim *s, cJSON *root, GError **error)
+{
+	g_autofree char *path = out_path(s, "summary.json");
+	char *text = cJSON_Print(root);
+	g_autofree char *full = g_strconcat(text, "\n", NULL);
+
+	cJSON_free(text);
+	cJSON_Delete(root);
+	return ps_write_file_atomic(path, full, strlen(full), error);
+}
+
+static gboolean write_summary(PsSim *s, GError **error)
+{
+	PsMachine *m = s->m;
+	cJSON *root = cJSON_CreateObject(), *o, *zones, *ev;
+
+	cJSON_AddStringToObject(root, "pagesim_summary", "1");
+	summary_inputs(s, root);
+	summary_totals(s, root);
+	summary_latency(s, root);
+	o = cJSON_AddObjectToObject(root, "anomalies");
+	for (int a = 0; a < PS_NR_ANOMALIES; a++)
+		cJSON_AddNumberToObject(o, anomaly_names[a], (double)s->anomalies[a]);
+	if (s->snap) {
+		o = ps_snapshot_to_json(s->snap, m);
+		cJSON_AddNumberToObject(o, "unknown_at_start_frees", (double)s->snapshot_frees);
+		cJSON_AddItemToObject(root, "snapshot", o);
+	}
+	if (ps_fidelity_has_observed(s->fid))
+		cJSON_AddItemToObject(root, "fidelity", ps_fidelity_to_json(s->fid));
+	zones = cJSON_AddArrayToObject(root, "final");
+	for (int i = 0; i < m->nr_zones; i++)
+		if (ps_zone_populated(&m->zones[i]))
+			cJSON_AddItemToArray(zones, zone_final(s, &m->zones[i]));
+	ev = cJSON_AddObjectToObject(root, "vm_events");
+	for (int i = 0; i < PS_NR_VM_EVENTS; i++)
+		cJSON_AddNumberToObject(ev, ps_vm_event_names[i], (double)m->vm_events[i]);
+	summary_fallbacks(s, root);
+	if (s->opts.wall_ns) {
+		uint64_t wall = s->opts.wall_ns(s->opts.wall_data);
+
+		o = cJSON_AddObjectToObject(root, "wall");
+		cJSON_AddNumberToObject(o, "seconds", (double)wall / 1e9);
+		cJSON_AddNumberToObject(o, "events_per_s",
+					wall ? (double)s->totals.events * 1e9 / (double)wall : 0.0);
+	}
+	return write_json(s, root, error);
+}
+
+gboolean sim_open_outputs(PsSim *s, GError **error)
+{
+	g_autofree char *tl = out_path(s, "timeline.csv");
+	g_autofree char *lat = out_path(s, "latency.csv");
+	g_autofree char *evl = out_path(s, "events.jsonl");
+
+	if (g_mkdir_with_parents(s->out_dir, 0755) != 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s",
+			    s->out_dir, g_strerror(errno));
+		return FALSE;
+	}
+	s->tl = ps_timeline_new(tl, s->m, error);
+	if (!s->tl)
+		return FALSE;
+	s->lat = ps_latency_log_new(lat, error);
+	if (!s->lat)
+		return FALSE;
+	s->evlog = ps_event_log_new(evl, error);
+	return s->evlog != NULL;
+}
+
+gboolean sim_finish_outputs(PsSim *s, GError **error)
+{
+	PsTimeline *tl = g_steal_pointer(&s->tl);
+	PsLatencyLog *lat = g_steal_pointer(&s->lat);
+	PsEventLog *evl = g_steal_pointer(&s->evlog);
+
+	if (!ps_timeline_close(tl, error)) {
+		ps_latency_log_abort(lat);
+		ps_event_log_abort(evl);
+		return FALSE;
+	}
+	if (!ps_latency_log_close(lat, error)) {
+		ps_event_log_abort(evl);
+		return FALSE;
+	}
+	if (!ps_event_log_close(evl, error))
+		return FALSE;
+	{
+		g_autofree char *fb = out_path(s, "fallbacks.csv");
+		g_autofree char *lh = out_path(s, "latency_hist.csv");
+
+		if (!ps_fallback_stats_write(s->fallbacks, fb, error) ||
+		    !ps_latency_hist_write(lh, s->run_hists, error))
+			return FALSE;
+	}
+	return write_proc_file(s, "buddyinfo", ps_format_buddyinfo, error) &&
+	       write_proc_file(s, "pagetypeinfo", ps_format_pagetypeinfo, error) &&
+	       write_proc_file(s, "zoneinfo", ps_format_zoneinfo, error) &&
+	       write_proc_file(s, "vmstat", ps_format_vmstat, error) && write_summary(s, error);
+}

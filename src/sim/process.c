@@ -1,0 +1,693 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * process.c - the processes of a trace and the memory they own: allocations by trace id, the
+ * virtual mappings (VMAs) of `map`, the base pages and THPs `touch` faults in, `unmap`, `exit`.
+ * This is the home of page-size-portable replay: a fault is one page of the *simulated* machine.
+ *
+ * Kernel counterparts: do_anonymous_page / do_huge_pmd_anonymous_page for a first touch (the
+ * THP decision is policy/huge_memory.c's), zap_pte_range for unmap, exit_mmap for exit,
+ * workingset_refault and do_swap_page for a touch of a page reclaim took.
+ *
+ * User memory is faulted one page of the simulated machine at a time, so a trace recorded on
+ * 4 KiB pages faults 16 times less often on a 64 KiB machine and clears 16 times more per fault.
+ * Where THP applies a fault whose PMD-sized, PMD-aligned range lies inside the mapping and has
+ * nothing mapped yet takes a PMD-order page first, falling back to a base page.
+ *
+ * Simplifications (why acceptable):
+ * - Unmapping part of a THP leaves the huge page mapped until the whole PMD range is unmapped or
+ *   the process exits (the kernel splits it and frees the unmapped part later, via the deferred
+ *   split queue); the difference is transient.
+ * - Page tables are not modelled; generators emit them as kind "kernel" allocations of the task.
+ * - The kind of an allocation without one is derived from its GFP flags: __GFP_MOVABLE with
+ *   __GFP_WRITE -> file, __GFP_MOVABLE -> anon, __GFP_RECLAIMABLE -> slab_reclaimable,
+ *   otherwise kernel.
+ */
+#include <string.h>
+
+#include "sim/sim-private.h"
+
+/* ---- records and processes -------------------------------------------------------------- */
+
+static uint32_t rec_new(PsSim *s)
+{
+	Rec r = {.pfn = PS_PFN_NONE, .proc = -1, .next = REC_NONE, .prev = REC_NONE};
+
+	if (s->free_recs->len) {
+		uint32_t i = g_array_index(s->free_recs, uint32_t, s->free_recs->len - 1);
+
+		g_array_set_size(s->free_recs, s->free_recs->len - 1);
+		*rec_at(s, i) = r;
+		return i;
+	}
+	g_array_append_val(s->recs, r);
+	return s->recs->len - 1;
+}
+
+int sim_proc_find(PsSim *s, int pid)
+{
+	gpointer v;
+
+	/* Records come in runs of one task: skip the hash table for a repeat. */
+	if (pid == s->last_pid)
+		return s->last_pi;
+	v = g_hash_table_lookup(s->pid_map, GINT_TO_POINTER(pid));
+	if (!v)
+		return -1;
+	s->last_pid = pid;
+	s->last_pi = GPOINTER_TO_INT(v) - 1;
+	return s->last_pi;
+}
+
+static int proc_create(PsSim *s, int pid, const char *comm, int adj)
+{
+	Proc p = {.pid = pid, .oom_score_adj = adj, .head = REC_NONE};
+
+	ps_mempolicy_init(&p.pol);
+	g_strlcpy(p.comm, comm, sizeof(p.comm));
+	p.vmas = g_array_new(FALSE, FALSE, sizeof(Vma));
+	p.vpn = g_hash_table_new(g_direct_hash, g_direct_equal);
+	g_array_append_val(s->procs, p);
+	g_hash_table_insert(s->pid_map, GINT_TO_POINTER(pid), GINT_TO_POINTER(s->procs->len));
+	s->totals.procs++;
+	return (int)s->procs->len - 1;
+}
+
+/* The process of a record that names a pid, created on first sight. -1 for pid -1. */
+static int proc_get(PsSim *s, int pid)
+{
+	int i;
+
+	if (pid < 0)
+		return -1;
+	i = sim_proc_find(s, pid);
+	if (i >= 0)
+		return i;
+	s->anomalies[PS_ANOM_PID_WITHOUT_PROC]++;
+	return proc_create(s, pid, "", 0);
+}
+
+static void proc_link(PsSim *s, int pi, uint32_t ri)
+{
+	Proc *p = proc_at(s, pi);
+	Rec *r = rec_at(s, ri);
+
+	r->proc = pi;
+	r->prev = REC_NONE;
+	r->next = p->head;
+	if (p->head != REC_NONE)
+		rec_at(s, p->head)->prev = ri;
+	p->head = ri;
+	p->rss_pages += 1ull << r->order;
+	p->kind_pages[r->kind] += 1ull << r->order;
+}
+
+static void proc_unlink(PsSim *s, uint32_t ri)
+{
+	Rec *r = rec_at(s, ri);
+	Proc *p;
+
+	if (r->proc < 0)
+		return;
+	p = proc_at(s, r->proc);
+	if (r->prev != REC_NONE)
+		rec_at(s, r->prev)->next = r->next;
+	else
+		p->head = r->next;
+	if (r->next != REC_NONE)
+		rec_at(s, r->next)->prev = r->prev;
+	if (!(r->flags & REC_GONE)) {
+		p->rss_pages -= 1ull << r->order;
+		p->kind_pages[r->kind] -= 1ull << r->order;
+	}
+	if (r->flags & REC_SWAPPED)
+		p->swap_pages -= 1ull << r->order;
+	r->proc = -1;
+}
+
+/* ---- trace id map ------------------------------------------------------------------------ */
+
+uint32_t sim_id_lookup(PsSim *s, uint64_t id)
+{
+	if (id < ID_ARRAY_MAX)
+		return id < s->id_map->len ? g_array_index(s->id_map, uint32_t, id) : 0;
+	return GPOINTER_TO_UINT(g_hash_table_lookup(s->id_big, (gpointer)(uintptr_t)id));
+}
+
+static void id_set(PsSim *s, uint64_t id, uint32_t v)
+{
+	if (id < ID_ARRAY_MAX) {
+		if (id >= s->id_map->len)
+			g_array_set_size(s->id_map, MAX((guint)id + 1, s->id_map->len * 2));
+		g_array_index(s->id_map, uint32_t, id) = v;
+	} else if (v) {
+		g_hash_table_insert(s->id_big, (gpointer)(uintptr_t)id, GUINT_TO_POINTER(v));
+	} else {
+		g_hash_table_remove(s->id_big, (gpointer)(uintptr_t)id);
+	}
+}
+
+/* ---- model actions ------------------------------------------------------------------------ */
+
+void sim_pb_account(PsSim *s, ps_pfn_t pfn, unsigned order, unsigned mt, int sign)
+{
+	PsMachine *m = s->m;
+	uint64_t pb = (pfn - m->map.base_pfn) >> m->pageblock_order;
+	uint64_t n = order >= m->pageblock_order ? 1ull << (order - m->pageblock_order) : 1;
+	uint32_t pages =
+	    order >= m->pageblock_order ? (uint32_t)m->pageblock_nr_pages : 1u << order;
+
+	if (mt >= PS_MT_PCPTYPES)
+		return;
+	for (uint64_t i = 0; i < n; i++) {
+		uint32_t *c = &s->pb_alloc[(pb + i) * PS_MT_PCPTYPES + mt];
+
+		*c = sign > 0 ? *c + pages : *c - pages;
+	}
+}
+
+static uint64_t clear_ns(const PsSim *s, unsigned order)
+{
+	return s->cfg->costs.clear_kib_ns * (((uint64_t)s->m->page_size << order) >> 10);
+}
+
+/* The latency of one allocation along the path it took (config "costs"). */
+static uint64_t alloc_cost(const PsSim *s, const PsAllocOutcome *o, uint64_t gfp, unsigned order)
+{
+	const PsCosts *c = &s->cfg->costs;
+	uint64_t ns = c->fast_path_ns;
+
+	if (o->zones_tried > 1)
+		ns += (o->zones_tried - 1) * c->zone_step_ns;
+	if (o->result != PS_ALLOC_OK)
+		return ns;
+	if (o->path == PS_PATH_PCP) {
+		ns += c->pcp_hit_ns;
+		if (o->pcp_refill)
+			ns += c->zone_lock_ns + o->refill_pages * c->pcp_refill_page_ns;
+	} else {
+		ns += c->zone_lock_ns;
+	}
+	ns += o->split_levels * c->buddy_split_ns;
+	if (gfp & PS_GFP_ZERO)
+		ns += clear_ns(s, order);
+	return ns;
+}
+
+static enum ps_alloc_kind kind_from_gfp(uint64_t gfp)
+{
+	if (gfp & PS_GFP_MOVABLE)
+		return (gfp & PS_GFP_WRITE) ? PS_KIND_FILE : PS_KIND_ANON;
+	if (gfp & PS_GFP_RECLAIMABLE)
+		return PS_KIND_SLAB_RECLAIMABLE;
+	return PS_KIND_KERNEL;
+}
+
+static uint64_t total_free_pages(const PsMachine *m)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < m->nr_zones; i++)
+		n += (uint64_t)m->zones[i].vm_stat[PS_NR_FREE_PAGES];
+	return n;
+}
+
+/* Frees a live record's pages; returns the latency of the free. */
+static uint64_t rec_free(PsSim *s, uint32_t ri, int cpu)
+{
+	Rec *r = rec_at(s, ri);
+	uint64_t before = total_free_pages(s->m), merged;
+	const PsCosts *c = &s->cfg->costs;
+
+	g_assert(r->flags & REC_LIVE);
+	if (r->flags & REC_GONE) {
+		/* Reclaim or the reaper already freed the pages; give back a swap slot. */
+		if (r->flags & REC_SWAPPED)
+			ps_swap_release(s->policy, 1ull << r->order);
+		proc_unlink(s, ri);
+		r->flags = 0;
+		g_array_append_val(s->free_recs, ri);
+		return 0;
+	}
+	ps_lru_del(s->policy, ri);
+	ps_free_pages(s->m, r->pfn, r->order, cpu);
+	sim_pb_account(s, r->pfn, r->order, r->mt, -1);
+	proc_unlink(s, ri);
+	r->flags = 0;
+	r->pfn = PS_PFN_NONE;
+	g_array_append_val(s->free_recs, ri);
+	merged = total_free_pages(s->m) - before;
+	return c->free_pcp_ns + (merged ? c->zone_lock_ns + merged * c->free_buddy_page_ns : 0);
+}
+
+/*
+ * One allocation through the model. Returns the record (REC_NONE on failure) and adds the
+ * latency to *ns.
+ */
+static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi,
+			 enum ps_alloc_kind kind, int node, const char *what, uint64_t *ns)
+{
+	PsAllocOutcome out;
+	PsMempolicy pol, *polp = NULL;
+	uint32_t ri;
+	Rec *r;
+
+	if (node >= 0 && node < s->m->nr_nodes) {
+		/* alloc_pages_node(): that node's zonelist first. */
+		ps_mempolicy_init(&pol);
+		pol.mode = PS_MPOL_PREFERRED;
+		pol.nodes = 1ull << node;
+		polp = &pol;
+	} else if (pi >= 0 && proc_at(s, pi)->pol.mode != PS_MPOL_DEFAULT) {
+		/* The task's mempolicy (kernel allocations without a node follow it too). */
+		polp = &proc_at(s, pi)->pol;
+	}
+	ps_alloc_pages(s->m, gfp, order, cpu, polp, &out);
+	*ns += alloc_cost(s, &out, gfp, order) + out.slow_ns;
+	if (out.direct_reclaim) {
+		s->totals.direct_reclaims++;
+		s->node_direct[s->m->spec.cpu_node[cpu]]++;
+	}
+	if (out.result == PS_ALLOC_OOM_WAIT) {
+		/* The OOM victim's memory is back at stall_until: the record waits for it. */
+		s->totals.oom_waits++;
+		s->retry_at = MAX(out.stall_until, ps_engine_now(s->e) + 1);
+		return REC_RETRY;
+	}
+	s->totals.allocs++;
+	if (out.result != PS_ALLOC_OK) {
+		if (out.result == PS_ALLOC_INVALID)
+			s->totals.alloc_invalid++;
+		else
+			s->totals.alloc_failed++;
+		ps_hist_add(&s->hists[PS_PATH_SLOW], *ns);
+		sim_log_failure(s, what, gfp, order, cpu, pi >= 0 ? proc_at(s, pi)->pid : -1,
+				out.result);
+		return REC_NONE;
+	}
+	ps_hist_add(&s->hists[out.path], *ns);
+	s->totals.alloc_ok++;
+	s->totals.pages_allocated += 1ull << order;
+	if (kind == PS_KIND_UNSPEC)
+		kind = kind_from_gfp(gfp);
+	ri = rec_new(s);
+	r = rec_at(s, ri);
+	r->pfn = out.pfn;
+	r->order = (uint8_t)order;
+	r->mt = (uint8_t)(s->m->sysctl.page_group_by_mobility_disabled ? PS_MT_UNMOVABLE
+								       : ps_gfp_migratetype(gfp));
+	r->kind = (uint8_t)kind;
+	r->flags = REC_LIVE;
+	r->cpu = (uint16_t)cpu;
+	/* The reverse map compaction uses to report a move (host_migrated). */
+	ps_page_set_owner(s->m, r->pfn, ri);
+	sim_pb_account(s, r->pfn, order, r->mt, +1);
+	if (pi >= 0)
+		proc_link(s, pi, ri);
+	/* Page cache, anon and reclaimable slab go where reclaim can find them. */
+	if (kind == PS_KIND_ANON || kind == PS_KIND_FILE || kind == PS_KIND_SLAB_RECLAIMABLE)
+		ps_lru_add(s->policy, ri, r->pfn, order,
+			   kind == PS_KIND_ANON	  ? PS_FOLIO_ANON
+			   : kind == PS_KIND_FILE ? PS_FOLIO_FILE
+						  : PS_FOLIO_SLAB,
+			   kind == PS_KIND_FILE && (gfp & PS_GFP_WRITE));
+	return ri;
+}
+
+static unsigned order_for_bytes(const PsMachine *m, uint64_t bytes)
+{
+	uint64_t pages = (bytes + m->page_size - 1) >> m->page_shift;
+	unsigned order = 0;
+
+	while ((1ull << order) < pages && order < 63)
+		order++;
+	return order;
+}
+
+uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	uint64_t gfp = ev->has_gfp ? ev->gfp : PS_GFP_KERNEL, ns = 0;
+	unsigned order = ev->order >= 0 ? (unsigned)ev->order : order_for_bytes(s->m, ev->bytes);
+	uint32_t old = sim_id_lookup(s, ev->id), ri;
+	int pi = proc_get(s, ev->pid);
+
+	if (old) {
+		if (s->strict_ids) {
+			sim_fail(s, "id", "%" G_GUINT64_FORMAT " is reused while still live",
+				 ev->id);
+			return 0;
+		}
+		/* A recorder missed the free: release the old one first. */
+		s->anomalies[PS_ANOM_ALLOC_LIVE_ID]++;
+		rec_free(s, old - 1, cpu);
+		id_set(s, ev->id, 0);
+	}
+	ri = do_alloc(s, gfp, order, cpu, pi, ev->kind, ev->node, "alloc", &ns);
+	if (ri != REC_NONE && ri != REC_RETRY) {
+		rec_at(s, ri)->id = ev->id;
+		id_set(s, ev->id, ri + 1);
+	}
+	return ns;
+}
+
+uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	uint32_t v = sim_id_lookup(s, ev->id);
+	Rec *r;
+	uint64_t pages;
+
+	if (!v) {
+		/* a page allocated before the trace started, which the snapshot left allocated */
+		if (s->snap && ps_snapshot_free_pages(s->snap, s->m, ev, cpu)) {
+			s->snapshot_frees++;
+			return s->cfg->costs.free_pcp_ns;
+		}
+		s->anomalies[PS_ANOM_FREE_UNKNOWN_ID]++;
+		return 0;
+	}
+	r = rec_at(s, v - 1);
+	pages = 1ull << r->order;
+	if (ev->cpu < 0)
+		cpu = r->cpu;
+	id_set(s, ev->id, 0);
+	s->totals.frees++;
+	if (r->flags & REC_GONE)
+		s->totals.frees_already_reclaimed++;
+	else
+		s->totals.pages_freed_trace += pages;
+	return rec_free(s, v - 1, cpu);
+}
+
+/*
+ * A process's mappings are kept sorted by address and disjoint, so lookups are a binary search:
+ * workloads like the fragmenter punch tens of thousands of holes into one mapping.
+ */
+static guint vma_lower(const Proc *p, uint64_t addr)
+{
+	guint lo = 0, hi = p->vmas->len;
+
+	/* the first mapping that ends above addr */
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+
+		if (g_array_index(p->vmas, Vma, mid).end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static const Vma *vma_find(const Proc *p, uint64_t addr)
+{
+	guint i = vma_lower(p, addr);
+	const Vma *v;
+
+	if (i >= p->vmas->len)
+		return NULL;
+	v = &g_array_index(p->vmas, Vma, i);
+	return v->start <= addr ? v : NULL;
+}
+
+static void vpn_map(Proc *p, uint64_t vpn, uint32_t ri, unsigned pmd_shift)
+{
+	uint64_t pmd = PMD_KEY | (vpn >> pmd_shift);
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(p->vpn, (gpointer)(uintptr_t)pmd));
+
+	g_hash_table_insert(p->vpn, (gpointer)(uintptr_t)vpn, GUINT_TO_POINTER(ri + 1));
+	g_hash_table_insert(p->vpn, (gpointer)(uintptr_t)pmd, GUINT_TO_POINTER(n + 1));
+}
+
+static void vpn_unmap(Proc *p, uint64_t vpn, unsigned pmd_shift)
+{
+	uint64_t pmd = PMD_KEY | (vpn >> pmd_shift);
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(p->vpn, (gpointer)(uintptr_t)pmd));
+
+	g_hash_table_remove(p->vpn, (gpointer)(uintptr_t)vpn);
+	if (n <= 1)
+		g_hash_table_remove(p->vpn, (gpointer)(uintptr_t)pmd);
+	else
+		g_hash_table_insert(p->vpn, (gpointer)(uintptr_t)pmd, GUINT_TO_POINTER(n - 1));
+}
+
+/* A THP may back this fault: THP on for the mapping, its PMD range inside it and still empty. */
+static bool thp_eligible(PsSim *s, const Proc *p, uint64_t vpn, bool *madvised)
+{
+	const PsMachineSpec *spec = &s->m->spec;
+	unsigned shift = spec->thp_order;
+	uint64_t start = (vpn >> shift) << shift, end = start + (1ull << shift);
+	const Vma *v = vma_find(p, start << s->m->page_shift);
+
+	*madvised = false;
+	if (!spec->thp_built || spec->thp_mode == 0 || !v)
+		return false;
+	if (spec->thp_mode == 1 && !v->thp)
+		return false;
+	if ((end << s->m->page_shift) > v->end)
+		return false;
+	*madvised = v->thp;
+	return !g_hash_table_contains(p->vpn, (gpointer)(uintptr_t)(PMD_KEY | (vpn >> shift)));
+}
+
+/*
+ * A touched page whose copy reclaim took: the old record goes (its swap slot with it) and the
+ * fault below allocates a new page: workingset_refault, and a major fault from swap for anon.
+ */
+static uint64_t refault(PsSim *s, Proc *p, uint32_t ri, int cpu)
+{
+	Rec *r = rec_at(s, ri);
+	unsigned pmd_shift = s->m->spec.thp_order;
+	uint64_t pages = 1ull << r->order, ns = 0;
+	PsNode *node = &s->m->nodes[s->m->spec.cpu_node[cpu]];
+
+	s->totals.refaults++;
+	if (r->flags & REC_SWAPPED) {
+		node->stat[PS_WORKINGSET_REFAULT_ANON] += (int64_t)pages;
+		s->m->vm_events[PS_PSWPIN] += pages;
+		s->m->vm_events[PS_PGMAJFAULT]++;
+		ns += pages * s->cfg->reclaim.swapin_page_ns;
+	} else {
+		node->stat[r->kind == PS_KIND_ANON ? PS_WORKINGSET_REFAULT_ANON
+						   : PS_WORKINGSET_REFAULT_FILE] += (int64_t)pages;
+	}
+	if (r->flags & REC_THP) {
+		for (uint64_t u = r->id; u < r->id + (1ull << pmd_shift); u++)
+			vpn_unmap(p, u, pmd_shift);
+	} else {
+		vpn_unmap(p, r->id, pmd_shift);
+	}
+	rec_free(s, ri, cpu);
+	return ns;
+}
+
+uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	PsMachine *m = s->m;
+	int pi = proc_get(s, ev->pid);
+	unsigned shift = m->page_shift, pmd_shift = m->spec.thp_order;
+	uint64_t first = ev->addr >> shift, last = (ev->addr + ev->len - 1) >> shift, ns = 0;
+	const PsCosts *c = &s->cfg->costs;
+
+	for (uint64_t vpn = first; vpn <= last; vpn++) {
+		Proc *p = proc_at(s, pi);
+		uint32_t ri = REC_NONE;
+		bool madvised;
+		/* This fault's latency: the histograms get each fault, not the touch's total. */
+		uint64_t fns = c->fault_ns;
+
+		{
+			gpointer v = g_hash_table_lookup(p->vpn, (gpointer)(uintptr_t)vpn);
+
+			if (v && !(rec_at(s, GPOINTER_TO_UINT(v) - 1)->flags & REC_GONE)) {
+				/* Present: an access the reclaim model sees as a reference. */
+				ps_lru_mark_accessed(s->policy, GPOINTER_TO_UINT(v) - 1);
+				continue;
+			}
+			if (v)
+				fns += refault(s, p, GPOINTER_TO_UINT(v) - 1, cpu);
+		}
+		p = proc_at(s, pi);
+		s->totals.touch_faults++;
+		if (thp_eligible(s, p, vpn, &madvised)) {
+			/* defrag "madvise" (the default): direct reclaim only for madvised VMAs. */
+			uint64_t gfp = madvised ? PS_GFP_TRANSHUGE : PS_GFP_TRANSHUGE_LIGHT;
+
+			ri = do_alloc(s, gfp, pmd_shift, cpu, pi, PS_KIND_ANON, -1, "thp_fault",
+				      &fns);
+			if (ri == REC_RETRY)
+				return ns + fns;
+			if (ri != REC_NONE) {
+				uint64_t base = (vpn >> pmd_shift) << pmd_shift;
+
+				ns += fns + clear_ns(s, pmd_shift);
+				rec_at(s, ri)->flags |= REC_TOUCH | REC_THP;
+				rec_at(s, ri)->id = base;
+				p = proc_at(s, pi);
+				for (uint64_t v = base; v < base + (1ull << pmd_shift); v++)
+					vpn_map(p, v, ri, pmd_shift);
+				s->totals.thp_faults++;
+				s->m->vm_events[PS_THP_FAULT_ALLOC]++;
+				continue;
+			}
+			s->totals.thp_fallbacks++;
+			s->m->vm_events[PS_THP_FAULT_FALLBACK]++;
+		}
+		ri = do_alloc(s, PS_GFP_HIGHUSER_MOVABLE | PS_GFP_ZERO, 0, cpu, pi, PS_KIND_ANON,
+			      -1, "fault", &fns);
+		ns += fns;
+		if (ri == REC_RETRY)
+			return ns;
+		if (ri == REC_NONE)
+			continue;
+		rec_at(s, ri)->flags |= REC_TOUCH;
+		rec_at(s, ri)->id = vpn;
+		vpn_map(proc_at(s, pi), vpn, ri, pmd_shift);
+	}
+	return ns;
+}
+
+/* Removes [start, end) from the process's mappings, splitting a mapping cut in the middle. */
+static bool vma_remove(Proc *p, uint64_t start, uint64_t end)
+{
+	bool found = false;
+
+	for (guint i = vma_lower(p, start); i < p->vmas->len;) {
+		Vma *v = &g_array_index(p->vmas, Vma, i);
+
+		if (v->start >= end)
+			break;
+		found = true;
+		if (v->start >= start && v->end <= end) {
+			g_array_remove_index(p->vmas, i);
+			continue;
+		}
+		if (v->start < start && v->end > end) {
+			Vma tail = {end, v->end, v->thp};
+
+			v->end = start;
+			g_array_insert_val(p->vmas, i + 1, tail);
+			i += 2;
+			continue;
+		}
+		if (v->start < start)
+			v->end = start;
+		else
+			v->start = end;
+		i++;
+	}
+	return found;
+}
+
+uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	PsMachine *m = s->m;
+	int pi = sim_proc_find(s, ev->pid);
+	unsigned shift = m->page_shift, pmd_shift = m->spec.thp_order;
+	/* Only pages whose whole extent lies inside the range are freed. */
+	uint64_t first = (ev->addr + m->page_size - 1) >> shift,
+		 end = (ev->addr + ev->len) >> shift;
+	uint64_t ns = 0;
+	bool any;
+
+	if (pi < 0) {
+		s->anomalies[PS_ANOM_UNMAP_UNKNOWN]++;
+		return 0;
+	}
+	any = vma_remove(proc_at(s, pi), ev->addr, ev->addr + ev->len);
+	for (uint64_t vpn = first; vpn < end; vpn++) {
+		Proc *p = proc_at(s, pi);
+		gpointer v = g_hash_table_lookup(p->vpn, (gpointer)(uintptr_t)vpn);
+		uint32_t ri;
+		Rec *r;
+
+		if (!v)
+			continue;
+		any = true;
+		ri = GPOINTER_TO_UINT(v) - 1;
+		r = rec_at(s, ri);
+		if (r->flags & REC_THP) {
+			uint64_t base = r->id;
+
+			/* A huge page goes only when its whole range is unmapped. */
+			if (base < first || base + (1ull << pmd_shift) > end)
+				continue;
+			for (uint64_t u = base; u < base + (1ull << pmd_shift); u++)
+				vpn_unmap(p, u, pmd_shift);
+		} else {
+			vpn_unmap(p, vpn, pmd_shift);
+		}
+		if (!(r->flags & REC_GONE))
+			s->totals.pages_freed_trace += 1ull << r->order;
+		ns += rec_free(s, ri, cpu);
+	}
+	if (!any)
+		s->anomalies[PS_ANOM_UNMAP_UNKNOWN]++;
+	return ns;
+}
+
+void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
+{
+	int pi = sim_proc_find(s, ev->pid);
+	Proc *p;
+	int cpu;
+
+	if (pi < 0) {
+		s->anomalies[PS_ANOM_PID_WITHOUT_PROC]++;
+		return;
+	}
+	cpu = ev->pid % s->m->nr_cpus;
+	/* exit_mmap and friends: everything still owned goes back, newest first. */
+	while ((p = proc_at(s, pi))->head != REC_NONE) {
+		uint32_t ri = p->head;
+		Rec *r = rec_at(s, ri);
+
+		if (!(r->flags & REC_GONE))
+			s->totals.pages_freed_exit += 1ull << r->order;
+		if (!(r->flags & REC_TOUCH))
+			id_set(s, r->id, 0);
+		rec_free(s, ri, cpu);
+	}
+	p = proc_at(s, pi);
+	p->exited = true;
+	g_hash_table_remove_all(p->vpn);
+	g_array_set_size(p->vmas, 0);
+	g_hash_table_remove(s->pid_map, GINT_TO_POINTER(ev->pid));
+	s->last_pid = -1;
+}
+
+/* A `proc` record: a new task, or new comm, oom_score_adj and mempolicy for a known one. */
+void sim_op_proc(PsSim *s, const PsTraceEvent *ev)
+{
+	int pi = sim_proc_find(s, ev->pid);
+	Proc *p;
+
+	if (pi < 0)
+		pi = proc_create(s, ev->pid, ev->comm, ev->oom_score_adj);
+	p = proc_at(s, pi);
+	g_strlcpy(p->comm, ev->comm, sizeof(p->comm));
+	p->oom_score_adj = ev->oom_score_adj;
+	/* The reader validated the policy; nodes the machine lacks are ignored there. */
+	if (!ev->mempolicy[0] || !ps_mempolicy_parse(ev->mempolicy, &p->pol, NULL))
+		ps_mempolicy_init(&p->pol);
+}
+
+/* A `map` record: the range replaces whatever the process had mapped there. */
+void sim_op_map(PsSim *s, const PsTraceEvent *ev)
+{
+	Vma v = {ev->addr, ev->addr + ev->len, ev->thp};
+	Proc *p = proc_at(s, proc_get(s, ev->pid));
+
+	vma_remove(p, v.start, v.end);
+	g_array_insert_val(p->vmas, vma_lower(p, v.start), v);
+}
+
+void sim_procs_free(PsSim *s)
+{
+	if (!s->procs)
+		return;
+	for (guint i = 0; i < s->procs->len; i++) {
+		g_array_unref(proc_at(s, (int)i)->vmas);
+		g_hash_table_unref(proc_at(s, (int)i)->vpn);
+	}
+	g_array_unref(s->procs);
+	s->procs = NULL;
+}

@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * replay.c - the replay loop: the trace is read once, one record ahead, and each record is
+ * scheduled on the engine at its recorded time, or later if its CPU is still busy with the latency
+ * of its previous work: a CPU that stalls carries the delay forward, and the delay is reported.
+ * Sampling ticks write the timeline and close a latency window; a stat_interval tick runs the pcp
+ * decay (refresh_cpu_vm_stats). Records that change the machine as a whole (sysctl, compact,
+ * drop_caches) are carried out here; the rest go to the process model (process.c).
+ *
+ * The engine only orders events; this file owns the loop, as the kernel's scheduler owns which
+ * task runs: records of one CPU run in trace order, one at a time.
+ *
+ * Simplifications (why acceptable):
+ * - A `touch`, `map` or `unmap` record has no CPU; it runs on CPU pid mod nr_cpus, a fixed choice
+ *   that keeps replays deterministic.
+ * - A `compact` record compacts every zone fully, as writing /proc/sys/vm/compact_memory does,
+ *   its cost charged to the record; a `drop_caches` record frees clean page cache and/or
+ *   reclaimable slab through the reclaim model, as writing /proc/sys/vm/drop_caches does.
+ * - A CPU's busy time is the modelled kernel time of its records only: user time between
+ *   records is already in the recorded timestamps.
+ */
+#include <string.h>
+
+#include "sim/sim-private.h"
+
+static int fold_cpu(PsSim *s, int cpu)
+{
+	if (cpu < 0)
+		return 0;
+	if (cpu >= s->m->nr_cpus) {
+		s->anomalies[PS_ANOM_CPU_OUT_OF_RANGE]++;
+		return cpu % s->m->nr_cpus;
+	}
+	return cpu;
+}
+
+gboolean sim_fail(PsSim *s, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *msg = NULL;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (!s->error)
+		g_set_error(&s->error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s: %s: %s",
+			    s->trace_path, field, msg);
+	return FALSE;
+}
+
+static void op_sysctl(PsSim *s, const PsTraceEvent *ev)
+{
+	PsSysctl *sc = &s->m->sysctl;
+	const char *n = ev->name;
+	int64_t v = ev->value;
+	cJSON *f = cJSON_CreateObject();
+
+	s->sysctl_writes++;
+	cJSON_AddStringToObject(f, "name", n);
+	cJSON_AddNumberToObject(f, "value", (double)v);
+	if (!strcmp(n, "min_free_kbytes"))
+		sc->min_free_kbytes = sc->user_min_free_kbytes = v;
+	else if (!strcmp(n, "watermark_scale_factor"))
+		sc->watermark_scale_factor = (int)CLAMP(v, 1, 3000);
+	else if (!strcmp(n, "watermark_boost_factor"))
+		sc->watermark_boost_factor = (int)MAX(v, 0);
+	else if (!strcmp(n, "percpu_pagelist_high_fraction"))
+		sc->percpu_pagelist_high_fraction = (v > 0 && v < 8) ? 8 : (int)MAX(v, 0);
+	else if (!strcmp(n, "extfrag_threshold"))
+		sc->extfrag_threshold = (int)CLAMP(v, 0, 1000);
+	else if (!strcmp(n, "compaction_proactiveness"))
+		sc->compaction_proactiveness = (int)CLAMP(v, 0, 100);
+	else if (!strcmp(n, "swappiness"))
+		sc->swappiness = (int)CLAMP(v, 0, 200);
+	else if (!strcmp(n, "zone_reclaim_mode"))
+		sc->zone_reclaim_mode = (int)CLAMP(v, 0, 7);
+	else if (!strcmp(n, "defrag_mode"))
+		sc->defrag_mode = v != 0;
+	else {
+		s->anomalies[PS_ANOM_SYSCTL_UNKNOWN]++;
+		cJSON_AddBoolToObject(f, "known", FALSE);
+	}
+	/* The sysctl handlers recompute watermarks, reserves and pcp limits. */
+	ps_init_per_zone_tunables(s->m);
+	ps_event_log_write(s->evlog, ps_engine_now(s->e), "sysctl", f);
+}
+
+/* ---- engine handlers ---------------------------------------------------------------------- */
+
+static int event_cpu(PsSim *s, const PsTraceEvent *ev)
+{
+	switch (ev->op) {
+	case PS_OP_ALLOC:
+		return fold_cpu(s, ev->cpu);
+	case PS_OP_FREE:
+		if (ev->cpu >= 0)
+			return fold_cpu(s, ev->cpu);
+		{
+			uint32_t v = sim_id_lookup(s, ev->id);
+
+			return v ? rec_at(s, v - 1)->cpu : 0;
+		}
+	case PS_OP_TOUCH:
+	case PS_OP_UNMAP:
+	case PS_OP_MAP:
+		return ev->pid >= 0 ? ev->pid % s->m->nr_cpus : 0;
+	default:
+		return -1;
+	}
+}
+
+static uint32_t slot_put(PsSim *s, const PsTraceEvent *ev)
+{
+	uint32_t i;
+
+	if (s->free_slots->len) {
+		i = g_array_index(s->free_slots, uint32_t, s->free_slots->len - 1);
+		g_array_set_size(s->free_slots, s->free_slots->len - 1);
+		g_array_index(s->slots, PsTraceEvent, i) = *ev;
+		return i;
+	}
+	g_array_append_val(s->slots, *ev);
+	return s->slots->len - 1;
+}
+
+static bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu);
+
+/*
+ * Records wait for their CPU in a per-cpu FIFO; only the head has an engine event, so a long
+ * queue behind a stalled CPU costs O(1) per record, not a reschedule of everything behind it.
+ */
+#define EXEC_NOCPU UINT32_MAX
+
+static void cq_grow(CpuQueue *q)
+{
+	uint32_t cap = q->cap ? q->cap * 2 : 64;
+	uint32_t *buf = g_new(uint32_t, cap);
+
+	for (uint32_t i = 0; i < q->len; i++)
+		buf[i] = q->buf[(q->head + i) % q->cap];
+	g_free(q->buf);
+	q->buf = buf;
+	q->cap = cap;
+	q->head = 0;
+}
+
+static void cq_push_back(CpuQueue *q, uint32_t slot)
+{
+	if (q->len == q->cap)
+		cq_grow(q);
+	q->buf[(q->head + q->len++) % q->cap] = slot;
+}
+
+static void cq_push_front(CpuQueue *q, uint32_t slot)
+{
+	if (q->len == q->cap)
+		cq_grow(q);
+	q->head = (q->head + q->cap - 1) % q->cap;
+	q->buf[q->head] = slot;
+	q->len++;
+}
+
+static uint32_t cq_pop_front(CpuQueue *q)
+{
+	uint32_t slot = q->buf[q->head];
+
+	q->head = (q->head + 1) % q->cap;
+	q->len--;
+	return slot;
+}
+
+/* Schedules the CPU's head record for when both it and the CPU are ready. */
+static void cpu_kick(PsSim *s, int cpu)
+{
+	CpuQueue *q = &s->cpuq[cpu];
+	const PsTraceEvent *head = &g_array_index(s->slots, PsTraceEvent, q->buf[q->head]);
+	ps_time_t at = MAX(MAX(head->t_ns, s->busy_until[cpu]), ps_engine_now(s->e));
+
+	ps_engine_schedule(s->e, at, s->ev_exec, (uint32_t)cpu, 0);
+}
+
+/* A record that must run again later (an allocation waiting for an OOM victim's memory). */
+static void requeue(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	uint32_t slot = slot_put(s, ev);
+
+	if (cpu < 0) {
+		ps_engine_schedule(s->e, s->retry_at, s->ev_exec, EXEC_NOCPU, slot);
+		return;
+	}
+	s->busy_until[cpu] = MAX(s->busy_until[cpu], s->retry_at);
+	cq_push_front(&s->cpuq[cpu], slot);
+	cpu_kick(s, cpu);
+}
+
+/* Runs or queues the record in s->ahead, which is due now. */
+static void take_ahead(PsSim *s)
+{
+	int cpu = event_cpu(s, &s->ahead);
+
+	if (s->fid)
+		ps_fidelity_record(s->fid, &s->ahead);
+	s->pending++;
+	if (cpu < 0) {
+		if (!exec_event(s, &s->ahead, cpu))
+			requeue(s, &s->ahead, cpu);
+	} else if (!s->cpuq[cpu].len && s->busy_until[cpu] <= ps_engine_now(s->e)) {
+		/* The common case: nothing in the way, run it now without a second event. */
+		if (!exec_event(s, &s->ahead, cpu))
+			requeue(s, &s->ahead, cpu);
+	} else {
+		/* Behind earlier work of its CPU: wait in order for the CPU to be free. */
+		bool idle = !s->cpuq[cpu].len;
+
+		cq_push_back(&s->cpuq[cpu], slot_put(s, &s->ahead));
+		if (idle)
+			cpu_kick(s, cpu);
+	}
+}
+
+static void on_read(PsEngine *e, const PsEvent *pev, void *data)
+{
+	PsSim *s = data;
+	ps_time_t until = s->opts.until_ns ? s->opts.until_ns : PS_TIME_NEVER;
+
+	/*
+	 * Records due before anything else on the queue run straight from here, the clock moved
+	 * forward to each: a record costs no heap operation unless something is due first.
+	 */
+	for (;;) {
+		int rc;
+
+		take_ahead(s);
+		if (s->error)
+			break;
+		rc = ps_trace_reader_next(s->reader, &s->ahead, &s->error);
+		s->have_ahead = rc == 1;
+		if (rc != 1)
+			break;
+		if (s->ahead.t_ns >= ps_engine_next_time(e) || s->ahead.t_ns > until ||
+		    s->ahead.t_ns < ps_engine_now(e)) {
+			ps_engine_schedule(e, MAX(s->ahead.t_ns, ps_engine_now(e)), s->ev_read, 0,
+					   0);
+			break;
+		}
+		ps_engine_advance(e, s->ahead.t_ns);
+	}
+	if (s->error || (!s->have_ahead && s->pending == 0))
+		ps_engine_stop(e);
+}
+
+static void on_exec(PsEngine *e, const PsEvent *pev, void *data)
+{
+	PsSim *s = data;
+	uint32_t slot;
+	PsTraceEvent ev;
+	int cpu = pev->arg0 == EXEC_NOCPU ? -1 : (int)pev->arg0;
+
+	if (cpu < 0) {
+		slot = (uint32_t)pev->arg1;
+	} else {
+		/* The CPU is still busy (an OOM wait moved its clock): try again then. */
+		if (s->busy_until[cpu] > ps_engine_now(e)) {
+			ps_engine_schedule(e, s->busy_until[cpu], s->ev_exec, (uint32_t)cpu, 0);
+			return;
+		}
+		slot = cq_pop_front(&s->cpuq[cpu]);
+	}
+	ev = g_array_index(s->slots, PsTraceEvent, slot);
+	g_array_append_val(s->free_slots, slot);
+	if (!exec_event(s, &ev, cpu))
+		requeue(s, &ev, cpu);
+	else if (cpu >= 0 && s->cpuq[cpu].len)
+		cpu_kick(s, cpu);
+	if (s->error || (!s->have_ahead && s->pending == 0))
+		ps_engine_stop(e);
+}
+
+/* Runs one record; false when it must run again at s->retry_at (OOM reap pending). */
+static bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	ps_time_t now = ps_engine_now(s->e);
+	uint64_t ns = 0, delay;
+
+	/* The OOM killer's victims do nothing more; a new `proc` for the pid is a new task. */
+	if (ev->pid >= 0 && ev->op != PS_OP_PROC && g_hash_table_size(s->killed_pids) &&
+	    g_hash_table_contains(s->killed_pids, GINT_TO_POINTER(ev->pid))) {
+		s->totals.events_skipped_killed++;
+		s->pending--;
+		return true;
+	}
+	if (ev->op == PS_OP_PROC && g_hash_table_size(s->killed_pids))
+		g_hash_table_remove(s->killed_pids, GINT_TO_POINTER(ev->pid));
+	s->retry_at = 0;
+	s->cur_cpu = cpu;
+	s->cur_proc = ev->pid >= 0 ? sim_proc_find(s, ev->pid) : -1;
+
+	switch (ev->op) {
+	case PS_OP_ALLOC:
+		ns = sim_op_alloc(s, ev, cpu);
+		break;
+	case PS_OP_FREE:
+		ns = sim_op_free(s, ev, cpu);
+		break;
+	case PS_OP_PROC:
+		sim_op_proc(s, ev);
+		break;
+	case PS_OP_EXIT:
+		sim_op_exit(s, ev);
+		break;
+	case PS_OP_MAP:
+		sim_op_map(s, ev);
+		break;
+	case PS_OP_TOUCH:
+		ns = sim_op_touch(s, ev, cpu);
+		break;
+	case PS_OP_UNMAP:
+		ns = sim_op_unmap(s, ev, cpu);
+		break;
+	case PS_OP_COMPACT:
+		/* echo 1 > /proc/sys/vm/compact_memory: every zone, fully. */
+		s->compact_requests++;
+		ps_event_log_write(s->evlog, now, "compact_request", NULL);
+		ns += ps_compact_memory(s->m);
+		break;
+	case PS_OP_SYSCTL:
+		op_sysctl(s, ev);
+		break;
+	case PS_OP_DROP_CACHES: {
+		cJSON *f = cJSON_CreateObject();
+		int what = ev->value >= 1 && ev->value <= 3 ? (int)ev->value : 3;
+
+		s->drop_caches_requests++;
+		cJSON_AddNumberToObject(f, "value", what);
+		cJSON_AddNumberToObject(f, "freed_pages", (double)ps_drop_caches(s->policy, what));
+		ps_event_log_write(s->evlog, now, "drop_caches", f);
+		break;
+	}
+	case PS_OP_OBSERVED:
+		/* what the kernel did: counted in trace order by on_read, never replayed here */
+		break;
+	case PS_NR_TRACE_OPS:
+		g_assert_not_reached();
+	}
+	s->cur_cpu = -1;
+	s->cur_proc = -1;
+	if (s->retry_at)
+		return false;
+	delay = now - ev->t_ns;
+	if (delay) {
+		s->totals.delayed_events++;
+		s->totals.carried_delay_ns += delay;
+		s->totals.max_delay_ns = MAX(s->totals.max_delay_ns, delay);
+	}
+	s->totals.events++;
+	if (cpu >= 0)
+		s->busy_until[cpu] = now + ns;
+	s->totals.latency_ns += ns;
+	s->pending--;
+	if (s->opts.check && !s->error && !ps_machine_check(s->m, &s->error))
+		g_prefix_error(&s->error, "invariant broken after %s:%" G_GUINT64_FORMAT ": ",
+			       s->trace_path, s->totals.events);
+	if (s->opts.progress && (s->totals.events & 0xffff) == 0)
+		s->opts.progress(s->opts.progress_data, s->totals.events, now);
+	return true;
+}
+
+static void on_sample(PsEngine *e, const PsEvent *pev, void *data)
+{
+	PsSim *s = data;
+
+	sim_sample(s, ps_engine_now(e));
+	ps_engine_schedule(e, ps_engine_now(e) + s->cfg->sampling.sample_ns, s->ev_sample, 0, 0);
+}
+
+static void on_decay(PsEngine *e, const PsEvent *pev, void *data)
+{
+	PsSim *s = data;
+
+	ps_pcp_decay(s->m);
+	ps_engine_schedule(e, ps_engine_now(e) + s->m->sysctl.stat_interval_ns, s->ev_decay, 0, 0);
+}
+
+/* ---- setup ------------------------------------------------------------------------------- */
+
+PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
+{
+	g_autoptr(PsSim) s = g_new0(PsSim, 1);
+	PsMachineSpec spec = cfg->spec;
+	uint64_t nblocks;
+
+	s->cfg = ps_config_new();
+	s->cfg->spec = cfg->spec;
+	s->cfg->costs = cfg->costs;
+	s->cfg->sampling = cfg->sampling;
+	s->cfg->reclaim = cfg->reclaim;
+	s->cfg->name = g_strdup(cfg->name);
+	s->opts = *opts;
+	s->out_dir = g_strdup(opts->out_dir);
+	s->config_path = g_strdup(opts->config_path);
+	s->opts.out_dir = s->out_dir;
+	s->opts.config_path = s->config_path;
+	if (opts->sample_ns)
+		s->cfg->sampling.sample_ns = opts->sample_ns;
+	if (opts->seed)
+		spec.seed = opts->seed;
+	s->cfg->spec.seed = spec.seed;
+
+	s->m = ps_machine_setup(&spec, error);
+	if (!s->m)
+		return NULL;
+	s->e = ps_engine_new();
+	s->ev_read = ps_engine_register(s->e, "trace-read", on_read, s);
+	s->ev_exec = ps_engine_register(s->e, "trace-exec", on_exec, s);
+	s->ev_sample = ps_engine_register(s->e, "sample", on_sample, s);
+	s->ev_decay = ps_engine_register(s->e, "pcp-decay", on_decay, s);
+	s->fid = ps_fidelity_new(s->m);
+	s->slots = g_array_new(FALSE, FALSE, sizeof(PsTraceEvent));
+	s->free_slots = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	s->recs = g_array_new(FALSE, FALSE, sizeof(Rec));
+	s->free_recs = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	s->id_map = g_array_new(FALSE, TRUE, sizeof(uint32_t));
+	s->id_big = g_hash_table_new(g_direct_hash, g_direct_equal);
+	s->procs = g_array_new(FALSE, FALSE, sizeof(Proc));
+	s->pid_map = g_hash_table_new(g_direct_hash, g_direct_equal);
+	s->last_pid = -1;
+	s->busy_until = g_new0(uint64_t, s->m->nr_cpus);
+	s->cpuq = g_new0(CpuQueue, s->m->nr_cpus);
+	nblocks = (s->m->map.end_pfn - s->m->map.base_pfn) >> s->m->pageblock_order;
+	s->pb_alloc = g_new0(uint32_t, nblocks * PS_MT_PCPTYPES);
+	s->extra = g_new0(PsZoneSampleExtra, s->m->nr_zones);
+	for (int p = 0; p < PS_NR_ALLOC_PATHS; p++) {
+		ps_hist_reset(&s->hists[p]);
+		ps_hist_reset(&s->run_hists[p]);
+	}
+	s->fallbacks = ps_fallback_stats_new(s->m);
+	ps_fallback_stats_attach(s->fallbacks, s->m);
+	s->cur_cpu = s->cur_proc = -1;
+	sim_host_attach(s);
+	return g_steal_pointer(&s);
+}
+
+void ps_sim_free(PsSim *s)
+{
+	if (!s)
+		return;
+	if (s->digest_thread)
+		g_free(g_thread_join(s->digest_thread));
+	if (s->tl)
+		ps_timeline_abort(s->tl);
+	if (s->lat)
+		ps_latency_log_abort(s->lat);
+	if (s->evlog)
+		ps_event_log_abort(s->evlog);
+	if (s->reader)
+		ps_trace_reader_close(s->reader);
+	ps_policy_free(s->policy);
+	if (s->killed_pids)
+		g_hash_table_unref(s->killed_pids);
+	if (s->oom_tasks)
+		g_array_unref(s->oom_tasks);
+	if (s->oom_task_proc)
+		g_array_unref(s->oom_task_proc);
+	sim_procs_free(s);
+	if (s->pid_map)
+		g_hash_table_unref(s->pid_map);
+	if (s->slots)
+		g_array_unref(s->slots);
+	if (s->free_slots)
+		g_array_unref(s->free_slots);
+	if (s->recs)
+		g_array_unref(s->recs);
+	if (s->free_recs)
+		g_array_unref(s->free_recs);
+	if (s->id_map)
+		g_array_unref(s->id_map);
+	if (s->id_big)
+		g_hash_table_unref(s->id_big);
+	g_free(s->busy_until);
+	if (s->cpuq)
+		for (int c = 0; c < s->m->nr_cpus; c++)
+			g_free(s->cpuq[c].buf);
+	g_free(s->cpuq);
+	g_free(s->pb_alloc);
+	g_free(s->extra);
+	g_clear_pointer(&s->fallbacks, ps_fallback_stats_free);
+	g_clear_pointer(&s->snap, ps_snapshot_free);
+	g_clear_pointer(&s->fid, ps_fidelity_free);
+	ps_engine_free(s->e);
+	ps_machine_free(s->m);
+	ps_config_free(s->cfg);
+	g_free(s->out_dir);
+	g_free(s->config_path);
+	g_free(s->trace_path);
+	g_clear_error(&s->error);
+	g_free(s);
+}
+
+gboolean ps_sim_run(PsSim *s, const char *trace_path, GError **error)
+{
+	PsEngine *e = s->e;
+	ps_time_t end;
+	int rc;
+
+	s->trace_path = g_strdup(trace_path);
+	if (s->snap)
+		ps_snapshot_prefill_pcp(s->snap, s->m, trace_path);
+	sim_start_digest(s, trace_path);
+	s->reader = ps_trace_reader_open(trace_path, &s->hdr, error);
+	if (!s->reader)
+		return FALSE;
+	s->strict_ids =
+	    g_str_has_prefix(s->hdr.source, "gen") || g_str_has_prefix(s->hdr.source, "pagesim");
+	if (!sim_open_outputs(s, error))
+		return FALSE;
+
+	sim_sample(s, 0);
+	ps_engine_schedule(e, s->cfg->sampling.sample_ns, s->ev_sample, 0, 0);
+	ps_engine_schedule(e, s->m->sysctl.stat_interval_ns, s->ev_decay, 0, 0);
+	rc = ps_trace_reader_next(s->reader, &s->ahead, error);
+	if (rc < 0)
+		return FALSE;
+	s->have_ahead = rc == 1;
+	if (s->have_ahead) {
+		ps_engine_schedule(e, s->ahead.t_ns, s->ev_read, 0, 0);
+		ps_engine_run_until(e, s->opts.until_ns ? s->opts.until_ns : PS_TIME_NEVER);
+	}
+	if (s->error) {
+		g_propagate_error(error, g_steal_pointer(&s->error));
+		return FALSE;
+	}
+	end = ps_engine_now(e);
+	if (s->opts.until_ns && end < s->opts.until_ns)
+		end = s->opts.until_ns;
+	s->totals.end_ns = end;
+	for (int i = 0; i < s->m->nr_zones; i++)
+		s->totals.pages_live += s->m->zones[i].nr_allocated;
+	if (end != s->last_sample)
+		sim_sample(s, end);
+	return sim_finish_outputs(s, error);
+}
+
+const PsRunTotals *ps_sim_totals(const PsSim *s)
+{
+	return &s->totals;
+}
+
+uint64_t ps_sim_anomaly(const PsSim *s, enum ps_anomaly a)
+{
+	return s->anomalies[a];
+}
+
+PsMachine *ps_sim_machine(PsSim *s)
+{
+	return s->m;
+}
+
+/* ---- snapshot start (the work is in sim/snapshot.c) ---------------------------------------- */
+
+gboolean ps_sim_load_snapshot(PsSim *s, const char *kpageflags, const char *proc_dir,
+			      GError **error)
+{
+	g_return_val_if_fail(s->snap == NULL, FALSE);
+	s->snap = ps_snapshot_load(s->m, kpageflags, proc_dir, error);
+	if (s->snap && proc_dir && !ps_snapshot_seed_pcp(s->snap, s->m, proc_dir, error))
+		return FALSE;
+	return s->snap != NULL;
+}
