@@ -379,6 +379,48 @@ static void test_fragmenter(void)
 	test_fragmenter_grain("grain=64K", 65536);
 }
 
+/*
+ * thp=6M wait-ms=250: after the 16 MiB fill and its holes, a second process maps 6 MiB with
+ * MADV_HUGEPAGE (2 MiB-aligned) and touches it 2 MiB a step, the first touch 250 ms after the
+ * last hole.
+ */
+static void test_fragmenter_thp(void)
+{
+	const char *params[] = {"mem=16M", "thp=5M", "wait-ms=250", NULL};
+	g_autofree char *path = gen_run("fragmenter", 5.0, 1, params);
+	uint64_t thp_base = 0, thp_touched = 0, last_unmap_ns = 0, first_thp_touch_ns = 0;
+	int thp_pid = -1;
+	GenStats s;
+
+	gen_read(path, "fragmenter", &s);
+	g_assert_cmpuint(s.nr_op[PS_OP_MAP], ==, 2);
+	g_assert_cmpuint(s.nr_op[PS_OP_PROC], ==, 3); /* swapper/0, fragmenter, thp-after */
+	for (guint i = 0; i < s.ranges->len; i++) {
+		const PsTraceEvent *ev = &g_array_index(s.ranges, PsTraceEvent, i);
+
+		if (ev->op == PS_OP_MAP && ev->thp) {
+			thp_pid = ev->pid;
+			thp_base = ev->addr;
+			g_assert_cmpuint(ev->addr % (2 * MiB), ==, 0);
+			g_assert_cmpuint(ev->len, ==, 6 * MiB); /* 5M rounded up to 2 MiB */
+		} else if (ev->op == PS_OP_UNMAP) {
+			g_assert_cmpint(thp_pid, ==, -1); /* every hole before the huge pages */
+			last_unmap_ns = ev->t_ns;
+		} else if (ev->op == PS_OP_TOUCH && ev->pid == thp_pid) {
+			g_assert_cmpuint(ev->addr, ==, thp_base + thp_touched);
+			g_assert_cmpuint(ev->len, ==, 2 * MiB);
+			if (!thp_touched)
+				first_thp_touch_ns = ev->t_ns;
+			thp_touched += ev->len;
+		}
+	}
+	g_assert_cmpint(thp_pid, >, 0);
+	g_assert_cmpuint(thp_touched, ==, 6 * MiB);
+	g_assert_cmpuint(first_thp_touch_ns - last_unmap_ns, >=, 250000000ull);
+	g_assert_cmpuint(first_thp_touch_ns - last_unmap_ns, <, 251000000ull);
+	stats_clear(&s);
+}
+
 /* Distinct 4 KiB pages covered by the touches of a trace. */
 static uint64_t touched_pages(const GenStats *s)
 {
@@ -701,6 +743,7 @@ int main(int argc, char **argv)
 		g_test_add_data_func(b, GUINT_TO_POINTER(i), test_seconds_bound);
 	}
 	g_test_add_func("/trace/gen/fragmenter/three-of-four", test_fragmenter);
+	g_test_add_func("/trace/gen/fragmenter/thp-after-wait", test_fragmenter_thp);
 	g_test_add_func("/trace/gen/mallocbench/below-threshold-reuse", test_mallocbench_small);
 	g_test_add_func("/trace/gen/mallocbench/brk-trim", test_mallocbench_brk);
 	g_test_add_func("/trace/gen/mallocbench/mmap-threshold", test_mallocbench_mmap);
