@@ -59,12 +59,12 @@ static int cmd_show(int argc, char **argv)
 		return 2;
 	}
 	if (!ps_config_load(cfg, argv[1], &error)) {
-		fprintf(stderr, "%s\n", error->message);
+		fprintf(stderr, "pagesim config show: %s\n", error->message);
 		return 1;
 	}
 	m = ps_machine_setup(&cfg->spec, &error);
 	if (!m) {
-		fprintf(stderr, "%s: %s\n", argv[1], error->message);
+		fprintf(stderr, "pagesim config show: %s: %s\n", argv[1], error->message);
 		return 1;
 	}
 	if (!format || !strcmp(format, "zoneinfo"))

@@ -94,6 +94,11 @@ int ps_cmd_demo(int argc, char **argv)
 		fprintf(stderr, "pagesim demo: %s\n", error->message);
 		return 2;
 	}
+	if (argc > 1) {
+		fprintf(stderr, "pagesim demo: unexpected argument '%s' (pagesim demo --help)\n",
+			argv[1]);
+		return 2;
+	}
 	if (!out)
 		out = g_strdup("out/demo");
 	if (!workload)

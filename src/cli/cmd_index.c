@@ -76,7 +76,7 @@ int ps_cmd_index(int argc, char **argv)
 	}
 	zones = ps_buddyinfo_parse(text, path, &error);
 	if (!zones) {
-		fprintf(stderr, "%s\n", error->message);
+		fprintf(stderr, "pagesim index: %s\n", error->message);
 		return 1;
 	}
 

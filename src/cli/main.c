@@ -25,7 +25,8 @@ static const PsCommand commands[] = {
     {"import", ps_cmd_import, "convert an ftrace, perf script or trace-cmd recording to a trace"},
     {"fidelity", ps_cmd_fidelity, "simulated vs observed allocator counters of a run"},
     {"plot", ps_cmd_plot, "render a run's figures (gnuplot) into RUN_DIR/plots/"},
-    {"compare", ps_cmd_compare, "compare runs of one trace on different configs: table and figures"},
+    {"compare", ps_cmd_compare,
+     "compare runs of one trace on different configs: table and figures"},
     {"sweep", ps_cmd_sweep, "run a configuration sweep in parallel, or emit it for parallel/Slurm"},
 };
 
@@ -40,6 +41,10 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "C");
+	/* Characters as UTF-8 (GOption's "[OPTION…]" is not "[OPTION?]"); numbers stay in the C
+	 * locale, so outputs do not depend on the user's locale. */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "C");
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
@@ -49,8 +54,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-		if (!strcmp(argv[1], commands[i].name))
+		if (!strcmp(argv[1], commands[i].name)) {
+			/* --help of a command reads "Usage: pagesim run [OPTION…]". */
+			g_autofree char *prgname = g_strdup_printf("pagesim %s", argv[1]);
+
+			g_set_prgname(prgname);
 			return commands[i].fn(argc - 1, argv + 1);
+		}
 	fprintf(stderr, "pagesim: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

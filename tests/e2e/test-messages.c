@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-messages.c - what a user reads when a command line is wrong: every subcommand's error
+ * starts "pagesim CMD:", nothing runs on an argument it does not take, and --help's usage line
+ * reads "pagesim CMD [OPTION…]". The binary is argv[1].
+ */
+#include <glib.h>
+#include <string.h>
+
+static const char *pagesim;
+
+/* Runs pagesim with args; returns the exit status, stdout and stderr. */
+static int run(const char *const *args, char **out, char **err)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	int status = 0;
+
+	g_ptr_array_add(argv, (char *)pagesim);
+	for (int i = 0; args[i]; i++)
+		g_ptr_array_add(argv, (char *)args[i]);
+	g_ptr_array_add(argv, NULL);
+	g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, 0, NULL, NULL, out, err,
+				   &status, &error));
+	g_assert_no_error(error);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static const char *const commands[] = {"demo",	 "gen",	     "run",  "config",	"index",
+				       "import", "fidelity", "plot", "compare", "sweep"};
+
+/* An unknown option: refused with a message that names the command. */
+static void test_unknown_option(void)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+		g_autofree char *out = NULL, *err = NULL;
+		g_autofree char *prefix = g_strdup_printf("pagesim %s: ", commands[i]);
+		const char *args[] = {commands[i], "--no-such-option", NULL};
+
+		g_assert_cmpint(run(args, &out, &err), !=, 0);
+		if (!g_str_has_prefix(err, prefix))
+			g_error("%s: stderr does not start with '%s': %s", commands[i], prefix,
+				err);
+		g_assert_cmpstr(out, ==, "");
+	}
+}
+
+/* A path that does not exist where the command takes one (or an argument it does not take). */
+static void test_bad_argument(void)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+		g_autofree char *out = NULL, *err = NULL;
+		g_autofree char *prefix = g_strdup_printf("pagesim %s: ", commands[i]);
+		const char *args[] = {commands[i], "/nonexistent/pagesim-test", NULL};
+
+		g_assert_cmpint(run(args, &out, &err), !=, 0);
+		if (!g_str_has_prefix(err, prefix))
+			g_error("%s: stderr does not start with '%s': %s", commands[i], prefix,
+				err);
+	}
+}
+
+/* The GOption-parsed commands print their own name in the usage line, with a real ellipsis. */
+static void test_help_usage(void)
+{
+	static const char *const goption[] = {"demo",	"gen",	    "run",  "index",
+					      "import", "fidelity", "plot", "compare"};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(goption); i++) {
+		g_autofree char *out = NULL, *err = NULL;
+		g_autofree char *usage = g_strdup_printf("pagesim %s [OPTION…]", goption[i]);
+		const char *args[] = {goption[i], "--help", NULL};
+
+		g_assert_cmpint(run(args, &out, &err), ==, 0);
+		if (!strstr(out, usage))
+			g_error("%s --help: no '%s' in:\n%s", goption[i], usage, out);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_assert_cmpint(argc, ==, 2);
+	pagesim = argv[1];
+	g_test_add_func("/cli/messages/unknown-option", test_unknown_option);
+	g_test_add_func("/cli/messages/bad-argument", test_bad_argument);
+	g_test_add_func("/cli/messages/help-usage", test_help_usage);
+	return g_test_run();
+}
