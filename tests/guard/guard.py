@@ -88,6 +88,13 @@ def collect(exe, tmp):
     for rec in RECORDINGS:
         if not os.path.isdir(os.path.join(realdata, rec)):
             continue
+        # workloads/REC/ ships the recording's snapshot files: they must stay its own.
+        shipped = os.path.join(src, "workloads", rec)
+        for name in sorted(os.listdir(shipped)):
+            with open(os.path.join(shipped, name), "rb") as a, \
+                    open(os.path.join(realdata, rec, name), "rb") as b:
+                if a.read() != b.read():
+                    sys.exit("guard: workloads/%s/%s differs from shared/realdata's" % (rec, name))
         r = os.path.join("realdata", rec)
         conv = os.path.join(tmp, rec + ".jsonl.gz")
         run([exe, "import", os.path.join(r, "trace.txt.gz"), "-o", conv], cwd=shared)
