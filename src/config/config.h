@@ -32,23 +32,7 @@ enum {
 	PS_CONFIG_ERROR_VALUE,	     /* a value out of range or inconsistent with others */
 };
 
-/*
- * The latency model: nanoseconds charged for each step an allocation takes (kernel-facts §5).
- * An allocation's latency is the sum over the steps of its path. Defaults and where their values
- * come from are in configs/README.md ("costs").
- */
-typedef struct {
-	uint64_t fast_path_ns; /* __alloc_pages entry, prepare_alloc_pages, first zone check */
-	uint64_t zone_step_ns; /* each further zone of the zonelist tried */
-	uint64_t pcp_hit_ns;   /* rmqueue_pcplist taking a page from a non-empty list */
-	uint64_t pcp_refill_page_ns; /* per base page moved to the pcp by rmqueue_bulk */
-	uint64_t zone_lock_ns;	     /* taking zone->lock (buddy path, refill, drain) */
-	uint64_t buddy_split_ns;     /* per level split by expand() */
-	uint64_t clear_kib_ns;	     /* zeroing per KiB (__GFP_ZERO, user faults): 64K = 16 x 4K */
-	uint64_t fault_ns;	     /* page-fault entry, VMA lookup, PTE install, return */
-	uint64_t free_pcp_ns;	     /* a free onto a pcp list */
-	uint64_t free_buddy_page_ns; /* per base page merged into the buddy (free or drain) */
-} PsCosts;
+/* PsCosts, the latency model of config "costs", is policy.h's: the cost model reads it. */
 
 /* Sampling of the timeline and latency windows. */
 typedef struct {

@@ -265,8 +265,7 @@ static void add_cost(PsMachine *m, PsCompactControl *cc, uint64_t migrate_scanne
 	cc->total_migrate_scanned += migrate_scanned;
 	cc->total_free_scanned += free_scanned;
 	cc->nr_isolated += isolated;
-	cc->cost_ns += (migrate_scanned + free_scanned) * rc->compact_scan_page_ns +
-		       isolated * rc->compact_isolate_page_ns;
+	cc->cost_ns += ps_cost_isolate_pages_block(rc, migrate_scanned + free_scanned, isolated);
 }
 
 static uint64_t isolate_one_free(PsMachine *m, PsCompactControl *cc, ps_pfn_t pfn, unsigned order,
@@ -651,8 +650,7 @@ static bool migrate_pages(PsMachine *m, PsCompactControl *cc)
 		ps_buddy_free(m, z, b.pfn, b.order, PS_FPI_NONE);
 		cc->nr_migrated += pages;
 		m->vm_events[PS_PGMIGRATE_SUCCESS] += pages;
-		cc->cost_ns += pages * rc->compact_migrate_page_ns +
-			       ((pages * m->page_size) >> 10) * rc->compact_copy_kib_ns;
+		cc->cost_ns += ps_cost_migrate_pages(rc, m->page_size, pages);
 	}
 	g_array_set_size(cc->migratepages, 0);
 	cc->nr_migratepages = 0;

@@ -384,6 +384,72 @@ uint64_t ps_compact_memory(PsMachine *m);
 /* Builds a machine and runs the kernel's boot-time policy setup (zonelists, tunables). */
 PsMachine *ps_machine_setup(const PsMachineSpec *spec, GError **error);
 
+/* ---- the cost model (policy/cost.c) --------------------------------------------------------- */
+
+/*
+ * The latency model of config "costs": nanoseconds charged for each step an allocation takes
+ * (kernel-facts §5). An allocation's latency is the sum over the steps of its path. Defaults and
+ * where their values come from are in configs/README.md ("costs"); ps_costs_default is config's.
+ */
+typedef struct {
+	uint64_t fast_path_ns; /* __alloc_pages entry, prepare_alloc_pages, first zone check */
+	uint64_t zone_step_ns; /* each further zone of the zonelist tried */
+	uint64_t pcp_hit_ns;   /* rmqueue_pcplist taking a page from a non-empty list */
+	uint64_t pcp_refill_page_ns; /* per base page moved to the pcp by rmqueue_bulk */
+	uint64_t zone_lock_ns;	     /* taking zone->lock (buddy path, refill, drain) */
+	uint64_t buddy_split_ns;     /* per level split by expand() */
+	uint64_t clear_kib_ns;	     /* zeroing per KiB (__GFP_ZERO, user faults): 64K = 16 x 4K */
+	uint64_t fault_ns;	     /* page-fault entry, VMA lookup, PTE install, return */
+	uint64_t free_pcp_ns;	     /* a free onto a pcp list */
+	uint64_t free_buddy_page_ns; /* per base page merged into the buddy (free or drain) */
+} PsCosts;
+
+/*
+ * Every nanosecond a run charges goes through one of these, each named after the kernel function
+ * whose work it stands for. The figures are config "costs" (PsCosts) and the ns keys of "reclaim"
+ * (PsReclaimConfig); the functions only combine them.
+ */
+/* clear_highpage / folio_zero_user: zeroing a folio of 2^order pages of page_size bytes. */
+uint64_t ps_cost_clear_highpage(const PsCosts *c, uint32_t page_size, unsigned order);
+/* __alloc_pages along the fast-path steps o took (zeroing included for __GFP_ZERO). */
+uint64_t ps_cost_alloc_pages(const PsCosts *c, const PsAllocOutcome *o, uint64_t gfp,
+			     uint32_t page_size, unsigned order);
+/* free_unref_page, and __free_one_page for merged_pages that reached the buddy. */
+uint64_t ps_cost_free_pages(const PsCosts *c, uint64_t merged_pages);
+/* handle_mm_fault: fault entry, VMA lookup, PTE install and return, without the allocation. */
+uint64_t ps_cost_handle_mm_fault(const PsCosts *c);
+/* do_swap_page: reading pages back from swap. */
+uint64_t ps_cost_do_swap_page(const PsReclaimConfig *rc, uint64_t pages);
+/* isolate_lru_folios (and do_shrink_slab's scan): looking at pages on an LRU or slab list. */
+uint64_t ps_cost_isolate_lru_folios(const PsReclaimConfig *rc, uint64_t pages);
+/* shrink_folio_list: unmapping and freeing pages reclaim took. */
+uint64_t ps_cost_shrink_folio_list(const PsReclaimConfig *rc, uint64_t pages);
+/* pageout / swap_writepage of anon pages. */
+uint64_t ps_cost_pageout(const PsReclaimConfig *rc, uint64_t pages);
+/* isolate_migratepages_block and isolate_freepages_block: pages scanned, pages isolated. */
+uint64_t ps_cost_isolate_pages_block(const PsReclaimConfig *rc, uint64_t scanned,
+				     uint64_t isolated);
+/* migrate_pages: unmap, copy and remap pages of page_size bytes. */
+uint64_t ps_cost_migrate_pages(const PsReclaimConfig *rc, uint32_t page_size, uint64_t pages);
+
+/* ---- huge-page faults (policy/huge_memory.c) ------------------------------------------------ */
+
+/* A mapping of a process (the vm_area_struct fields the fault decisions read). */
+typedef struct {
+	uint64_t start, end; /* [start, end) virtual bytes */
+	bool hugepage;	     /* VM_HUGEPAGE: madvise(MADV_HUGEPAGE) */
+} PsVma;
+
+/*
+ * thp_vma_allowable_order for an anonymous fault: may a PMD-order folio back the PMD-aligned
+ * range at haddr (bytes) of vma? The caller still checks that nothing is mapped there (pmd_none).
+ */
+bool ps_thp_vma_allowable(const PsMachine *m, const PsVma *vma, uint64_t haddr);
+/* vma_thp_gfp_mask: the GFP flags of a THP fault in vma. */
+uint64_t ps_thp_fault_gfp(const PsMachine *m, const PsVma *vma);
+/* THP_FAULT_ALLOC or THP_FAULT_FALLBACK for a THP fault that got its folio or did not. */
+void ps_thp_fault_account(PsMachine *m, bool allocated);
+
 G_END_DECLS
 
 #endif

@@ -384,7 +384,7 @@ static void shrink_active_list(PsPolicy *p, int node, int active_lru, uint64_t n
 		done += pages;
 		p->m->vm_events[PS_PGREFILL] += pages;
 		p->m->vm_events[PS_PGDEACTIVATE] += pages;
-		sc->cost_ns += pages * p->rc.scan_page_ns;
+		sc->cost_ns += ps_cost_isolate_lru_folios(&p->rc, pages);
 	}
 }
 
@@ -424,7 +424,7 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, int lru, uint64_t nr
 			}
 			p->swap_used += pages;
 			m->vm_events[PS_PSWPOUT] += pages;
-			sc->cost_ns += pages * p->rc.swapout_page_ns;
+			sc->cost_ns += ps_cost_pageout(&p->rc, pages);
 		} else if (p->flags[h] & PS_FOLIO_DIRTY) {
 			if (now < p->dirtied_ns[h] + p->rc.writeback_delay_ns) {
 				/* Under writeback or waiting for the flusher: keep it. */
@@ -444,10 +444,10 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, int lru, uint64_t nr
 		p->flags[h] = 0;
 		m->nodes[node].stat[kind_stat(lru)] -= (int64_t)pages;
 		reclaimed += pages;
-		sc->cost_ns += pages * p->rc.reclaim_page_ns;
+		sc->cost_ns += ps_cost_shrink_folio_list(&p->rc, pages);
 		p->host.evict(p->host.data, h, !file);
 	}
-	sc->cost_ns += scanned * p->rc.scan_page_ns;
+	sc->cost_ns += ps_cost_isolate_lru_folios(&p->rc, scanned);
 	m->vm_events[sc->kswapd ? PS_PGSCAN_KSWAPD : PS_PGSCAN_DIRECT] += scanned;
 	m->vm_events[file ? PS_PGSCAN_FILE : PS_PGSCAN_ANON] += scanned;
 	m->vm_events[sc->kswapd ? PS_PGSTEAL_KSWAPD : PS_PGSTEAL_DIRECT] += reclaimed;
@@ -465,7 +465,7 @@ static uint64_t shrink_slab(PsPolicy *p, int node, PsScanControl *sc)
 	uint64_t to_free = target * p->rc.slab_shrink_permille / 1000, freed = 0;
 
 	p->m->vm_events[PS_SLABS_SCANNED] += target;
-	sc->cost_ns += target * p->rc.scan_page_ns;
+	sc->cost_ns += ps_cost_isolate_lru_folios(&p->rc, target);
 	while (freed < to_free && l->tail != PS_HANDLE_NONE) {
 		uint32_t h = l->tail;
 		uint64_t pages = 1ull << p->order[h];
@@ -474,7 +474,7 @@ static uint64_t shrink_slab(PsPolicy *p, int node, PsScanControl *sc)
 		p->m->nodes[node].stat[PS_NR_SLAB_RECLAIMABLE_B] -= (int64_t)pages;
 		p->flags[h] = 0;
 		freed += pages;
-		sc->cost_ns += pages * p->rc.reclaim_page_ns;
+		sc->cost_ns += ps_cost_shrink_folio_list(&p->rc, pages);
 		p->host.evict(p->host.data, h, false);
 	}
 	return freed;

@@ -64,7 +64,7 @@ static int proc_create(PsSim *s, int pid, const char *comm, int adj)
 
 	ps_mempolicy_init(&p.pol);
 	g_strlcpy(p.comm, comm, sizeof(p.comm));
-	p.vmas = g_array_new(FALSE, FALSE, sizeof(Vma));
+	p.vmas = g_array_new(FALSE, FALSE, sizeof(PsVma));
 	p.vpn = g_hash_table_new(g_direct_hash, g_direct_equal);
 	g_array_append_val(s->procs, p);
 	g_hash_table_insert(s->pid_map, GINT_TO_POINTER(pid), GINT_TO_POINTER(s->procs->len));
@@ -165,34 +165,6 @@ void sim_pb_account(PsSim *s, ps_pfn_t pfn, unsigned order, unsigned mt, int sig
 	}
 }
 
-static uint64_t clear_ns(const PsSim *s, unsigned order)
-{
-	return s->cfg->costs.clear_kib_ns * (((uint64_t)s->m->page_size << order) >> 10);
-}
-
-/* The latency of one allocation along the path it took (config "costs"). */
-static uint64_t alloc_cost(const PsSim *s, const PsAllocOutcome *o, uint64_t gfp, unsigned order)
-{
-	const PsCosts *c = &s->cfg->costs;
-	uint64_t ns = c->fast_path_ns;
-
-	if (o->zones_tried > 1)
-		ns += (o->zones_tried - 1) * c->zone_step_ns;
-	if (o->result != PS_ALLOC_OK)
-		return ns;
-	if (o->path == PS_PATH_PCP) {
-		ns += c->pcp_hit_ns;
-		if (o->pcp_refill)
-			ns += c->zone_lock_ns + o->refill_pages * c->pcp_refill_page_ns;
-	} else {
-		ns += c->zone_lock_ns;
-	}
-	ns += o->split_levels * c->buddy_split_ns;
-	if (gfp & PS_GFP_ZERO)
-		ns += clear_ns(s, order);
-	return ns;
-}
-
 static enum ps_alloc_kind kind_from_gfp(uint64_t gfp)
 {
 	if (gfp & PS_GFP_MOVABLE)
@@ -215,8 +187,7 @@ static uint64_t total_free_pages(const PsMachine *m)
 static uint64_t rec_free(PsSim *s, uint32_t ri, int cpu)
 {
 	Rec *r = rec_at(s, ri);
-	uint64_t before = total_free_pages(s->m), merged;
-	const PsCosts *c = &s->cfg->costs;
+	uint64_t before = total_free_pages(s->m);
 
 	g_assert(r->flags & REC_LIVE);
 	if (r->flags & REC_GONE) {
@@ -235,8 +206,7 @@ static uint64_t rec_free(PsSim *s, uint32_t ri, int cpu)
 	r->flags = 0;
 	r->pfn = PS_PFN_NONE;
 	g_array_append_val(s->free_recs, ri);
-	merged = total_free_pages(s->m) - before;
-	return c->free_pcp_ns + (merged ? c->zone_lock_ns + merged * c->free_buddy_page_ns : 0);
+	return ps_cost_free_pages(&s->cfg->costs, total_free_pages(s->m) - before);
 }
 
 /*
@@ -262,7 +232,7 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 		polp = &proc_at(s, pi)->pol;
 	}
 	ps_alloc_pages(s->m, gfp, order, cpu, polp, &out);
-	*ns += alloc_cost(s, &out, gfp, order) + out.slow_ns;
+	*ns += ps_cost_alloc_pages(&s->cfg->costs, &out, gfp, s->m->page_size, order) + out.slow_ns;
 	if (out.direct_reclaim) {
 		s->totals.direct_reclaims++;
 		s->node_direct[s->m->spec.cpu_node[cpu]]++;
@@ -359,7 +329,7 @@ uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 		/* a page allocated before the trace started, which the snapshot left allocated */
 		if (s->snap && ps_snapshot_free_pages(s->snap, s->m, ev, cpu)) {
 			s->snapshot_frees++;
-			return s->cfg->costs.free_pcp_ns;
+			return ps_cost_free_pages(&s->cfg->costs, 0); /* merging not measured */
 		}
 		s->anomalies[PS_ANOM_FREE_UNKNOWN_ID]++;
 		return 0;
@@ -389,7 +359,7 @@ static guint vma_lower(const Proc *p, uint64_t addr)
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
 
-		if (g_array_index(p->vmas, Vma, mid).end <= addr)
+		if (g_array_index(p->vmas, PsVma, mid).end <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -397,14 +367,14 @@ static guint vma_lower(const Proc *p, uint64_t addr)
 	return lo;
 }
 
-static const Vma *vma_find(const Proc *p, uint64_t addr)
+static const PsVma *vma_find(const Proc *p, uint64_t addr)
 {
 	guint i = vma_lower(p, addr);
-	const Vma *v;
+	const PsVma *v;
 
 	if (i >= p->vmas->len)
 		return NULL;
-	v = &g_array_index(p->vmas, Vma, i);
+	v = &g_array_index(p->vmas, PsVma, i);
 	return v->start <= addr ? v : NULL;
 }
 
@@ -429,23 +399,21 @@ static void vpn_unmap(Proc *p, uint64_t vpn, unsigned pmd_shift)
 		g_hash_table_insert(p->vpn, (gpointer)(uintptr_t)pmd, GUINT_TO_POINTER(n - 1));
 }
 
-/* A THP may back this fault: THP on for the mapping, its PMD range inside it and still empty. */
-static bool thp_eligible(PsSim *s, const Proc *p, uint64_t vpn, bool *madvised)
+/*
+ * The mapping a THP fault at vpn would fill, when policy allows one there and the PMD range is
+ * still empty (pmd_none); NULL for a base-page fault.
+ */
+static const PsVma *thp_fault_vma(PsSim *s, const Proc *p, uint64_t vpn)
 {
-	const PsMachineSpec *spec = &s->m->spec;
-	unsigned shift = spec->thp_order;
-	uint64_t start = (vpn >> shift) << shift, end = start + (1ull << shift);
-	const Vma *v = vma_find(p, start << s->m->page_shift);
+	unsigned shift = s->m->spec.thp_order;
+	uint64_t haddr = ((vpn >> shift) << shift) << s->m->page_shift;
+	const PsVma *v = vma_find(p, haddr);
 
-	*madvised = false;
-	if (!spec->thp_built || spec->thp_mode == 0 || !v)
-		return false;
-	if (spec->thp_mode == 1 && !v->thp)
-		return false;
-	if ((end << s->m->page_shift) > v->end)
-		return false;
-	*madvised = v->thp;
-	return !g_hash_table_contains(p->vpn, (gpointer)(uintptr_t)(PMD_KEY | (vpn >> shift)));
+	if (!ps_thp_vma_allowable(s->m, v, haddr))
+		return NULL;
+	if (g_hash_table_contains(p->vpn, (gpointer)(uintptr_t)(PMD_KEY | (vpn >> shift))))
+		return NULL;
+	return v;
 }
 
 /*
@@ -464,7 +432,7 @@ static uint64_t refault(PsSim *s, Proc *p, uint32_t ri, int cpu)
 		node->stat[PS_WORKINGSET_REFAULT_ANON] += (int64_t)pages;
 		s->m->vm_events[PS_PSWPIN] += pages;
 		s->m->vm_events[PS_PGMAJFAULT]++;
-		ns += pages * s->cfg->reclaim.swapin_page_ns;
+		ns += ps_cost_do_swap_page(&s->cfg->reclaim, pages);
 	} else {
 		node->stat[r->kind == PS_KIND_ANON ? PS_WORKINGSET_REFAULT_ANON
 						   : PS_WORKINGSET_REFAULT_FILE] += (int64_t)pages;
@@ -479,6 +447,34 @@ static uint64_t refault(PsSim *s, Proc *p, uint32_t ri, int cpu)
 	return ns;
 }
 
+/*
+ * do_huge_pmd_anonymous_page: a PMD-order folio for the range around vpn, mapped whole. Returns
+ * the record, REC_NONE when the fault falls back to a base page, REC_RETRY when it must wait;
+ * adds the allocation's latency to *fns.
+ */
+static uint32_t thp_fault(PsSim *s, int pi, const PsVma *v, uint64_t vpn, int cpu, uint64_t *fns)
+{
+	unsigned pmd_shift = s->m->spec.thp_order;
+	uint64_t base = (vpn >> pmd_shift) << pmd_shift;
+	uint32_t ri = do_alloc(s, ps_thp_fault_gfp(s->m, v), pmd_shift, cpu, pi, PS_KIND_ANON, -1,
+			       "thp_fault", fns);
+
+	if (ri == REC_RETRY)
+		return ri;
+	ps_thp_fault_account(s->m, ri != REC_NONE);
+	if (ri == REC_NONE) {
+		s->totals.thp_fallbacks++;
+		return ri;
+	}
+	s->totals.thp_faults++;
+	rec_at(s, ri)->flags |= REC_TOUCH | REC_THP;
+	rec_at(s, ri)->id = base;
+	for (uint64_t u = base; u < base + (1ull << pmd_shift); u++)
+		vpn_map(proc_at(s, pi), u, ri, pmd_shift);
+	return ri;
+}
+
+/* A `touch` record: handle_mm_fault for each page of the range not mapped yet. */
 uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	PsMachine *m = s->m;
@@ -489,47 +485,29 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 
 	for (uint64_t vpn = first; vpn <= last; vpn++) {
 		Proc *p = proc_at(s, pi);
-		uint32_t ri = REC_NONE;
-		bool madvised;
+		gpointer v = g_hash_table_lookup(p->vpn, (gpointer)(uintptr_t)vpn);
+		const PsVma *thp_vma;
+		uint32_t ri;
 		/* This fault's latency: the histograms get each fault, not the touch's total. */
-		uint64_t fns = c->fault_ns;
+		uint64_t fns = ps_cost_handle_mm_fault(c);
 
-		{
-			gpointer v = g_hash_table_lookup(p->vpn, (gpointer)(uintptr_t)vpn);
-
-			if (v && !(rec_at(s, GPOINTER_TO_UINT(v) - 1)->flags & REC_GONE)) {
-				/* Present: an access the reclaim model sees as a reference. */
-				ps_lru_mark_accessed(s->policy, GPOINTER_TO_UINT(v) - 1);
-				continue;
-			}
-			if (v)
-				fns += refault(s, p, GPOINTER_TO_UINT(v) - 1, cpu);
+		if (v && !(rec_at(s, GPOINTER_TO_UINT(v) - 1)->flags & REC_GONE)) {
+			/* Present: an access the reclaim model sees as a reference. */
+			ps_lru_mark_accessed(s->policy, GPOINTER_TO_UINT(v) - 1);
+			continue;
 		}
-		p = proc_at(s, pi);
+		if (v)
+			fns += refault(s, p, GPOINTER_TO_UINT(v) - 1, cpu);
 		s->totals.touch_faults++;
-		if (thp_eligible(s, p, vpn, &madvised)) {
-			/* defrag "madvise" (the default): direct reclaim only for madvised VMAs. */
-			uint64_t gfp = madvised ? PS_GFP_TRANSHUGE : PS_GFP_TRANSHUGE_LIGHT;
-
-			ri = do_alloc(s, gfp, pmd_shift, cpu, pi, PS_KIND_ANON, -1, "thp_fault",
-				      &fns);
+		thp_vma = thp_fault_vma(s, proc_at(s, pi), vpn);
+		if (thp_vma) {
+			ri = thp_fault(s, pi, thp_vma, vpn, cpu, &fns);
 			if (ri == REC_RETRY)
 				return ns + fns;
 			if (ri != REC_NONE) {
-				uint64_t base = (vpn >> pmd_shift) << pmd_shift;
-
-				ns += fns + clear_ns(s, pmd_shift);
-				rec_at(s, ri)->flags |= REC_TOUCH | REC_THP;
-				rec_at(s, ri)->id = base;
-				p = proc_at(s, pi);
-				for (uint64_t v = base; v < base + (1ull << pmd_shift); v++)
-					vpn_map(p, v, ri, pmd_shift);
-				s->totals.thp_faults++;
-				s->m->vm_events[PS_THP_FAULT_ALLOC]++;
+				ns += fns + ps_cost_clear_highpage(c, m->page_size, pmd_shift);
 				continue;
 			}
-			s->totals.thp_fallbacks++;
-			s->m->vm_events[PS_THP_FAULT_FALLBACK]++;
 		}
 		ri = do_alloc(s, PS_GFP_HIGHUSER_MOVABLE | PS_GFP_ZERO, 0, cpu, pi, PS_KIND_ANON,
 			      -1, "fault", &fns);
@@ -551,7 +529,7 @@ static bool vma_remove(Proc *p, uint64_t start, uint64_t end)
 	bool found = false;
 
 	for (guint i = vma_lower(p, start); i < p->vmas->len;) {
-		Vma *v = &g_array_index(p->vmas, Vma, i);
+		PsVma *v = &g_array_index(p->vmas, PsVma, i);
 
 		if (v->start >= end)
 			break;
@@ -561,7 +539,7 @@ static bool vma_remove(Proc *p, uint64_t start, uint64_t end)
 			continue;
 		}
 		if (v->start < start && v->end > end) {
-			Vma tail = {end, v->end, v->thp};
+			PsVma tail = {end, v->end, v->hugepage};
 
 			v->end = start;
 			g_array_insert_val(p->vmas, i + 1, tail);
@@ -673,7 +651,7 @@ void sim_op_proc(PsSim *s, const PsTraceEvent *ev)
 /* A `map` record: the range replaces whatever the process had mapped there. */
 void sim_op_map(PsSim *s, const PsTraceEvent *ev)
 {
-	Vma v = {ev->addr, ev->addr + ev->len, ev->thp};
+	PsVma v = {ev->addr, ev->addr + ev->len, ev->thp};
 	Proc *p = proc_at(s, proc_get(s, ev->pid));
 
 	vma_remove(p, v.start, v.end);

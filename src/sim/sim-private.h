@@ -123,11 +123,6 @@ typedef struct {
 	uint64_t id;	     /* trace id (not REC_TOUCH) or vpn (REC_TOUCH) */
 } Rec;
 
-typedef struct {
-	uint64_t start, end; /* [start, end) virtual bytes */
-	bool thp;
-} Vma;
-
 /* A ring of slot indices. */
 typedef struct {
 	uint32_t *buf;
@@ -146,7 +141,7 @@ typedef struct {
 	uint64_t kind_pages[PS_NR_ALLOC_KINDS]; /* resident pages by kind */
 	PsMempolicy pol;			/* the task's policy (set_mempolicy), from `proc` */
 	uint64_t swap_pages;
-	GArray *vmas;	 /* Vma */
+	GArray *vmas;	 /* PsVma, sorted by address, disjoint */
 	GHashTable *vpn; /* vpn -> record + 1; PMD index | PMD_KEY -> mapped base pages */
 } Proc;
 #define PMD_KEY (1ull << 62)
