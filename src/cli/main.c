@@ -3,6 +3,7 @@
  * main.c - `pagesim SUBCOMMAND ...`: looks the subcommand up in one table and hands it the rest of
  * the command line.
  */
+#include <errno.h>
 #include <glib.h>
 #include <locale.h>
 #include <stdio.h>
@@ -38,6 +39,22 @@ static void usage(FILE *f)
 	fprintf(f, "\nRun 'pagesim COMMAND --help' for a command's options.\n");
 }
 
+/*
+ * Every command's printed output (a table, a config in zoneinfo form, the generator list) is
+ * only written when stdout is flushed: a full device or a closed pipe shows up here, once, for
+ * all of them, and turns a success into a failure with a message instead of a silent loss.
+ */
+static int finish_stdout(const char *prgname, int rc)
+{
+	int failed = fflush(stdout) != 0 || ferror(stdout);
+	int err = errno;
+
+	if (!failed)
+		return rc;
+	fprintf(stderr, "%s: writing standard output: %s\n", prgname, g_strerror(err));
+	return rc ? rc : 1;
+}
+
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "C");
@@ -59,7 +76,7 @@ int main(int argc, char **argv)
 			g_autofree char *prgname = g_strdup_printf("pagesim %s", argv[1]);
 
 			g_set_prgname(prgname);
-			return commands[i].fn(argc - 1, argv + 1);
+			return finish_stdout(prgname, commands[i].fn(argc - 1, argv + 1));
 		}
 	fprintf(stderr, "pagesim: unknown command '%s'\n", argv[1]);
 	usage(stderr);

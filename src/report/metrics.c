@@ -231,12 +231,17 @@ void ps_format_extfrag_index(PsMachine *m, GString *out)
 static gboolean parse_error(GError **error, const char *name, unsigned line, const char *what,
 			    const char *text)
 {
-	g_autofree char *shown = g_strndup(text, strcspn(text, "\n"));
+	g_autofree char *line_text = g_strndup(text, strcspn(text, "\n"));
+	/* The offending line is quoted with control bytes escaped: garbage is named, not echoed. */
+	g_autofree char *shown = g_strescape(line_text, NULL);
 
 	g_set_error(error, PS_REPORT_ERROR, PS_REPORT_ERROR_PARSE, "%s:%u: %s: '%s'", name, line,
 		    what, shown);
 	return FALSE;
 }
+
+/* The most free pages whose index arithmetic (pages x 1000) fits in 64 bits. */
+#define PS_INDEX_MAX_FREE_PAGES (UINT64_MAX / 1000)
 
 /* One line "Node N, zone NAME c0 c1 ... cMAX" into *bz. */
 static gboolean parse_buddyinfo_line(const char *s, const char *name, unsigned line,
@@ -244,7 +249,7 @@ static gboolean parse_buddyinfo_line(const char *s, const char *name, unsigned l
 {
 	const char *p = s;
 	char *end;
-	guint64 v;
+	guint64 v, total_pages = 0;
 	size_t len;
 
 	memset(bz, 0, sizeof(*bz));
@@ -266,6 +271,9 @@ static gboolean parse_buddyinfo_line(const char *s, const char *name, unsigned l
 	len = strcspn(p, " \t\n");
 	if (len == 0 || len >= sizeof(bz->zone))
 		return parse_error(error, name, line, "bad zone name", s);
+	for (size_t i = 0; i < len; i++)
+		if (!g_ascii_isalnum(p[i]) && p[i] != '_')
+			return parse_error(error, name, line, "bad zone name", s);
 	memcpy(bz->zone, p, len);
 	p += len;
 	for (;;) {
@@ -284,6 +292,19 @@ static gboolean parse_buddyinfo_line(const char *s, const char *name, unsigned l
 		if (errno == ERANGE || (*end != ' ' && *end != '\t' && *end != '\n' && *end))
 			return parse_error(error, name, line, "a free block count is not a number",
 					   s);
+		/*
+		 * The indices are computed as the kernel's unusable_free_index and
+		 * __fragmentation_index do, on free pages (count << order, summed) times 1000 in
+		 * 64 bits: counts for which that overflows cannot have come from a kernel and would
+		 * print nonsense.
+		 */
+		if (v > (PS_INDEX_MAX_FREE_PAGES >> bz->nr_orders) ||
+		    total_pages > PS_INDEX_MAX_FREE_PAGES - (v << bz->nr_orders))
+			return parse_error(error, name, line,
+					   "free block counts out of range (free pages x 1000 "
+					   "overflow 64 bits)",
+					   s);
+		total_pages += v << bz->nr_orders;
 		bz->nr_free[bz->nr_orders++] = v;
 		p = end;
 	}

@@ -114,7 +114,7 @@ static void test_bad_config(void)
 	    cfg, "{\n  \"nodes\": [{\"zones\": {\"DMA\": {\"spanned\": 8}}}],\n  \"cpu\": 2\n}\n",
 	    -1, NULL));
 	g_assert_cmpint(run(args, &out, &err), !=, 0);
-	want = g_strdup_printf("%s:3: cpu: unknown key", cfg);
+	want = g_strdup_printf("pagesim config show: %s:3: cpu: unknown key", cfg);
 	g_assert_true(g_str_has_prefix(err, want));
 	g_assert_cmpstr(out, ==, "");
 	g_unlink(cfg);

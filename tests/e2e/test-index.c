@@ -168,7 +168,7 @@ static void test_errors(void)
 	g_assert_no_error(error);
 	g_assert_true(g_file_set_contents(
 	    bad, "Node 0, zone DMA 1 2 3\nNode 0, zone Normal 1 x 3\n", -1, &error));
-	want = g_strdup_printf("%s:2: a free block count is not a number: "
+	want = g_strdup_printf("pagesim index: %s:2: a free block count is not a number: "
 			       "'Node 0, zone Normal 1 x 3'\n",
 			       bad);
 	{
@@ -202,6 +202,54 @@ static void test_errors(void)
 	g_rmdir(dir);
 }
 
+/* Input no kernel prints: refused, with the line quoted and its control bytes escaped. */
+static void test_garbage(void)
+{
+	static const struct {
+		const char *line, *err;
+	} cases[] = {
+	    {"Node 0, zone Normal \x01\x02junk 1 2\n",
+	     "pagesim index: -:1: a free block count is not a number: "
+	     "'Node 0, zone Normal \\001\\002junk 1 2'\n"},
+	    {"Node 0, zone Nor\x1bmal 1 2\n",
+	     "pagesim index: -:1: bad zone name: 'Node 0, zone Nor\\033mal 1 2'\n"},
+	    /* 2^64-1 blocks of order 1 are 2^65-2 pages: not a count a kernel can print. */
+	    {"Node 0, zone Normal 1 18446744073709551615\n",
+	     "pagesim index: -:1: free block counts out of range (free pages x 1000 overflow 64 "
+	     "bits): "
+	     "'Node 0, zone Normal 1 18446744073709551615'\n"},
+	    /* Each fits, their sum does not. */
+	    {"Node 0, zone Normal 18446744073709551615 1\n",
+	     "pagesim index: -:1: free block counts out of range (free pages x 1000 overflow 64 "
+	     "bits): "
+	     "'Node 0, zone Normal 18446744073709551615 1'\n"},
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *out = NULL, *err = NULL;
+		const char *args[] = {"index", "-", NULL};
+
+		g_assert_cmpint(run(args, cases[i].line, &out, &err), ==, 1);
+		g_assert_cmpstr(err, ==, cases[i].err);
+		g_assert_cmpstr(out, ==, "");
+	}
+	/* The largest count whose pages x 1000 fit in 64 bits is printed; one more is refused. */
+	{
+		g_autofree char *out = NULL, *err = NULL;
+		const char *args[] = {"index", "--unusable", "-", NULL};
+
+		g_assert_cmpint(run(args, "Node 0, zone Normal 18446744073709551 0\n", &out, &err),
+				==, 0);
+		g_assert_cmpstr(out, ==, "Node 0, zone   Normal 0.000 1.000 \n");
+	}
+	{
+		g_autofree char *out = NULL, *err = NULL;
+		const char *args[] = {"index", "--unusable", "-", NULL};
+
+		g_assert_cmpint(run(args, "Node 0, zone Normal 18446744073709552 0\n", &out, &err),
+				==, 1);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -212,5 +260,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/e2e/index/no-trailing-space", test_realdata_no_trailing_space);
 	g_test_add_func("/e2e/index/live", test_live);
 	g_test_add_func("/e2e/index/errors", test_errors);
+	g_test_add_func("/e2e/index/garbage", test_garbage);
 	return g_test_run();
 }

@@ -2,7 +2,8 @@
 /*
  * test-messages.c - what a user reads when a command line is wrong: every subcommand's error
  * starts "pagesim CMD:", nothing runs on an argument it does not take, and --help's usage line
- * reads "pagesim CMD [OPTION…]". The binary is argv[1].
+ * reads "pagesim CMD [OPTION…]", and output that cannot be written (a full device) fails with a
+ * message. The binary is argv[1].
  */
 #include <glib.h>
 #include <string.h>
@@ -77,6 +78,37 @@ static void test_help_usage(void)
 	}
 }
 
+/* Output that cannot be written is a failure with a message, not a silent loss. */
+static void test_full_device(void)
+{
+	const char *src = g_getenv("PAGESIM_SRCDIR");
+	g_autofree char *cfg = g_build_filename(src, "configs", "small-4k-64m.json", NULL);
+	g_autofree char *bi = g_build_filename(src, "tests", "e2e", "buddyinfo-sample", NULL);
+	g_autofree char *show = g_strdup_printf("config show %s", cfg);
+	g_autofree char *index = g_strdup_printf("index %s", bi);
+	const char *const cmds[] = {"gen --list", show, index};
+
+	if (!g_file_test("/dev/full", G_FILE_TEST_EXISTS)) {
+		g_test_skip("no /dev/full");
+		return;
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(cmds); i++) {
+		g_autoptr(GError) error = NULL;
+		g_autofree char *quoted = g_shell_quote(pagesim);
+		g_autofree char *cmd = g_strdup_printf("%s %s >/dev/full", quoted, cmds[i]);
+		g_autofree char *err = NULL;
+		int status = 0;
+
+		g_assert_true(g_spawn_sync(NULL, (char *[]){"/bin/sh", "-c", cmd, NULL}, NULL, 0,
+					   NULL, NULL, NULL, &err, &status, &error));
+		g_assert_no_error(error);
+		g_assert_true(WIFEXITED(status));
+		g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+		if (!strstr(err, "writing standard output: No space left on device"))
+			g_error("%s: %s", cmd, err);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -85,5 +117,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/cli/messages/unknown-option", test_unknown_option);
 	g_test_add_func("/cli/messages/bad-argument", test_bad_argument);
 	g_test_add_func("/cli/messages/help-usage", test_help_usage);
+	g_test_add_func("/cli/messages/full-device", test_full_device);
 	return g_test_run();
 }
