@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fixture.h - small machines for mm/ and policy/ unit tests, built straight from a PsMachineSpec
- * so these tests do not depend on the config parser.
+ * so these tests do not depend on the config parser, and a fake host (FixtureHost) that attaches
+ * the policy (slow path, reclaim, kswapd, kcompactd, OOM) to such a machine on its own engine.
  */
 #ifndef PS_TEST_FIXTURE_H
 #define PS_TEST_FIXTURE_H
 
 #include <string.h>
 
+#include "core/core.h"
 #include "policy/policy.h"
 
 /* Kernel-default sysctls (kernel-facts §0.1) with min_free_kbytes left to the kernel's rule. */
@@ -79,6 +81,236 @@ static inline void fixture_check(PsMachine *m)
 
 	if (!ps_machine_check(m, &error))
 		g_error("invariant: %s", error->message);
+}
+
+/* Takes order-0 pages straight from the buddy until the zone has `free` pages left. */
+static inline void fixture_take_to(PsMachine *m, PsZone *z, int64_t free)
+{
+	while (z->vm_stat[PS_NR_FREE_PAGES] > free) {
+		ps_pfn_t pfn = PS_PFN_NONE;
+
+		for (int mt = 0; mt < PS_MT_PCPTYPES && pfn == PS_PFN_NONE; mt++)
+			pfn = ps_rmqueue_smallest(m, z, 0, (enum ps_migratetype)mt);
+		g_assert_cmpuint(pfn, !=, PS_PFN_NONE);
+		ps_page_mark_allocated(m, z, pfn, 0);
+	}
+}
+
+/* What prepare_alloc_pages builds for a request from CPU 0 on node 0 (no memory policy). */
+static inline void fixture_alloc_context(PsMachine *m, uint64_t gfp, unsigned order,
+					 PsAllocContext *ac)
+{
+	memset(ac, 0, sizeof(*ac));
+	ac->gfp = gfp;
+	ac->order = order;
+	ac->highest_zoneidx = ps_gfp_zone(gfp);
+	ac->migratetype = ps_gfp_migratetype(gfp);
+	ac->zonelist = (gfp & PS_GFP_THISNODE) ? &m->nodes[0].zonelist_nofallback
+					       : &m->nodes[0].zonelist_fallback;
+	ac->preferred_zone = ac->zonelist->zones[0];
+}
+
+/* ---- a fake host -------------------------------------------------------------------------- */
+
+#define FIXTURE_NO_HANDLE UINT32_MAX
+#define FIXTURE_MAX_TASKS 8
+
+/* One block the host holds, by handle. */
+typedef struct {
+	ps_pfn_t pfn;
+	unsigned order;
+	bool live;
+} FixtureBlock;
+
+/*
+ * The host side of PsHostOps for policy tests: it owns the machine, the engine and the policy,
+ * hands out handles for the blocks it allocates (the owner compaction reports moves of), frees
+ * what reclaim evicts, gives the OOM killer `tasks` and records what the policy did. Freed pages
+ * go straight to the buddy unless `via_pcp` is set, so that NR_FREE_PAGES counts them at once and
+ * an expected value follows from the watermark rules alone (the kernel parks them on the per-cpu
+ * list first, up to pcp->high).
+ */
+typedef struct {
+	PsMachine *m;
+	PsEngine *e;
+	PsPolicy *p;
+	bool via_pcp;
+	GArray *blocks; /* FixtureBlock, index = handle */
+	PsOomTask tasks[FIXTURE_MAX_TASKS];
+	size_t nr_tasks;
+	/* What the policy did through the callbacks. */
+	uint64_t evicted_pages, swapped_pages, migrated_blocks;
+	unsigned kills;
+	size_t killed;	       /* task index of the last kill */
+	uint64_t kill_badness; /* its points as the killer passed them */
+	uint64_t kill_reap_at;
+	GHashTable *events; /* event type -> count */
+} FixtureHost;
+
+static inline void fixture_host_release(FixtureHost *h, uint32_t handle)
+{
+	FixtureBlock *b = &g_array_index(h->blocks, FixtureBlock, handle);
+	PsZone *z = ps_pfn_zone(h->m, b->pfn);
+
+	g_assert_true(b->live);
+	b->live = false;
+	if (h->via_pcp) {
+		ps_free_pages(h->m, b->pfn, b->order, 0);
+		return;
+	}
+	g_assert_cmpuint(z->nr_allocated, >=, 1ull << b->order);
+	z->nr_allocated -= 1ull << b->order;
+	ps_buddy_free(h->m, z, b->pfn, b->order, PS_FPI_NONE);
+}
+
+static inline void fixture_host_evict(void *data, uint32_t handle, bool swapped)
+{
+	FixtureHost *h = data;
+	uint64_t pages = 1ull << g_array_index(h->blocks, FixtureBlock, handle).order;
+
+	fixture_host_release(h, handle);
+	h->evicted_pages += pages;
+	if (swapped)
+		h->swapped_pages += pages;
+}
+
+static inline size_t fixture_host_oom_tasks(void *data, const PsOomTask **tasks)
+{
+	FixtureHost *h = data;
+
+	*tasks = h->tasks;
+	return h->nr_tasks;
+}
+
+static inline void fixture_host_oom_kill(void *data, size_t i, uint64_t badness,
+					 uint64_t reap_at_ns, const PsAllocContext *ac)
+{
+	FixtureHost *h = data;
+
+	h->tasks[i].victim = true;
+	h->kills++;
+	h->killed = i;
+	h->kill_badness = badness;
+	h->kill_reap_at = reap_at_ns;
+}
+
+static inline void fixture_host_migrated(void *data, uint32_t handle, ps_pfn_t old_pfn,
+					 ps_pfn_t new_pfn)
+{
+	FixtureHost *h = data;
+	FixtureBlock *b = &g_array_index(h->blocks, FixtureBlock, handle);
+
+	g_assert_true(b->live);
+	g_assert_cmpuint(b->pfn, ==, old_pfn);
+	b->pfn = new_pfn;
+	ps_lru_move(h->p, handle, new_pfn);
+	h->migrated_blocks++;
+}
+
+static inline void fixture_host_event(void *data, const char *type, const char *const *keys,
+				      const int64_t *vals)
+{
+	FixtureHost *h = data;
+	gpointer n = g_hash_table_lookup(h->events, type);
+
+	g_hash_table_insert(h->events, (gpointer)type, GUINT_TO_POINTER(GPOINTER_TO_UINT(n) + 1));
+}
+
+/* How many events of `type` the policy reported. */
+static inline unsigned fixture_host_events(const FixtureHost *h, const char *type)
+{
+	return GPOINTER_TO_UINT(g_hash_table_lookup(h->events, type));
+}
+
+/* Attaches the policy to m (taken over) with rc, or the default reclaim config if NULL. */
+static inline FixtureHost *fixture_host_new(PsMachine *m, const PsReclaimConfig *rc)
+{
+	FixtureHost *h = g_new0(FixtureHost, 1);
+	PsReclaimConfig def;
+	PsHostOps ops = {
+	    .data = h,
+	    .evict = fixture_host_evict,
+	    .oom_tasks = fixture_host_oom_tasks,
+	    .oom_kill = fixture_host_oom_kill,
+	    .migrated = fixture_host_migrated,
+	    .event = fixture_host_event,
+	};
+
+	if (!rc) {
+		ps_reclaim_config_default(&def);
+		rc = &def;
+	}
+	h->m = m;
+	h->e = ps_engine_new();
+	h->blocks = g_array_new(FALSE, TRUE, sizeof(FixtureBlock));
+	h->events = g_hash_table_new(g_str_hash, g_str_equal);
+	h->p = ps_policy_new(m, h->e, rc, &ops);
+	return h;
+}
+
+static inline void fixture_host_free(FixtureHost *h)
+{
+	ps_policy_free(h->p);
+	ps_engine_free(h->e);
+	ps_machine_free(h->m);
+	g_array_unref(h->blocks);
+	g_hash_table_unref(h->events);
+	g_free(h);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FixtureHost, fixture_host_free)
+
+/* Registers the allocated block at pfn under a new handle (its owner), on an LRU if kind < NR. */
+static inline uint32_t fixture_host_own(FixtureHost *h, ps_pfn_t pfn, unsigned order,
+					enum ps_folio_kind kind, bool dirty)
+{
+	FixtureBlock b = {pfn, order, true};
+	uint32_t handle = h->blocks->len;
+
+	g_array_append_val(h->blocks, b);
+	ps_page_set_owner(h->m, pfn, handle);
+	if (kind < PS_NR_FOLIO_KINDS)
+		ps_lru_add(h->p, handle, pfn, order, kind, dirty);
+	return handle;
+}
+
+/* ps_alloc_pages from CPU 0; the block, if any, is owned as fixture_host_own does. */
+static inline uint32_t fixture_host_alloc(FixtureHost *h, uint64_t gfp, unsigned order,
+					  enum ps_folio_kind kind, bool dirty, PsAllocOutcome *out)
+{
+	ps_alloc_pages(h->m, gfp, order, 0, NULL, out);
+	if (out->result != PS_ALLOC_OK)
+		return FIXTURE_NO_HANDLE;
+	return fixture_host_own(h, out->pfn, order, kind, dirty);
+}
+
+/* Puts `pages` order-0 folios of `kind` on the LRU, taken straight from the buddy of z. */
+static inline void fixture_host_add_lru(FixtureHost *h, PsZone *z, uint64_t pages,
+					enum ps_folio_kind kind, bool dirty)
+{
+	for (uint64_t i = 0; i < pages; i++) {
+		ps_pfn_t pfn = PS_PFN_NONE;
+
+		for (int mt = 0; mt < PS_MT_PCPTYPES && pfn == PS_PFN_NONE; mt++)
+			pfn = ps_rmqueue_smallest(h->m, z, 0, (enum ps_migratetype)mt);
+		g_assert_cmpuint(pfn, !=, PS_PFN_NONE);
+		ps_page_mark_allocated(h->m, z, pfn, 0);
+		ps_page_set_movable(h->m, pfn, true);
+		fixture_host_own(h, pfn, 0, kind, dirty);
+	}
+}
+
+/* Adds a task for the OOM killer. */
+static inline PsOomTask *fixture_host_task(FixtureHost *h, int pid, uint64_t rss, int adj)
+{
+	PsOomTask *t;
+
+	g_assert_cmpuint(h->nr_tasks, <, FIXTURE_MAX_TASKS);
+	t = &h->tasks[h->nr_tasks++];
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	t->rss_pages = rss;
+	t->oom_score_adj = adj;
+	return t;
 }
 
 #endif

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-slowpath.c - the retry rules of the allocation slow path (policy/slowpath.c and
+ * should_compact_retry in policy/compaction.c) with exact values, on one Normal zone with the
+ * fake host of fixture.h: how many reclaim rounds a request gets before the OOM killer, the
+ * free + reclaimable estimate against the min watermark, the compaction retry budget and priority
+ * escalation, and which requests give up without an OOM kill.
+ *
+ * Expected values come from the kernel functions named in each test (mm/page_alloc.c of 6.18,
+ * kernel-facts §5.4-§5.8), not from the model. Nothing here runs the engine: the slow path is
+ * synchronous, so simulated time stands still and dirty pages stay dirty throughout a request.
+ */
+#include "fixture.h"
+#include "policy/policy-private.h"
+
+/* A 4K machine with one Normal zone of `pages` pages at pfn 0, the policy attached. */
+static FixtureHost *host_new(uint64_t pages)
+{
+	return fixture_host_new(fixture_normal_only(0, pages), NULL);
+}
+
+static PsZone *normal(FixtureHost *h)
+{
+	return ps_machine_zone(h->m, 0, PS_ZONE_NORMAL);
+}
+
+static int64_t min_wmark(FixtureHost *h)
+{
+	return (int64_t)ps_wmark_pages(normal(h), PS_WMARK_MIN);
+}
+
+/*
+ * should_reclaim_retry: a round whose reclaim made no progress counts a no-progress loop, and
+ * the request gives up after MAX_RECLAIM_RETRIES (16) of them in a row — reclaim runs 17 times
+ * (16 retries) as long as free + reclaimable pages would pass the min watermark. Dirty page
+ * cache within its writeback delay is such memory: zone_reclaimable_pages counts it, reclaim
+ * cannot free it yet. When free + reclaimable is at the min watermark or below, the first round
+ * gives up (__zone_watermark_ok fails at free <= min). Either way __alloc_pages_may_oom then
+ * kills the one task, and the request waits for the reaper.
+ */
+static void check_reclaim_rounds(int64_t available_above_min, unsigned rounds)
+{
+	g_autoptr(FixtureHost) h = host_new(16384);
+	PsZone *z = normal(h);
+	PsAllocOutcome out = {0};
+	const uint64_t dirty = 64;
+
+	fixture_host_task(h, 100, 1000, 0);
+	fixture_host_add_lru(h, z, dirty, PS_FOLIO_FILE, true);
+	fixture_take_to(h->m, z, min_wmark(h) + available_above_min - (int64_t)dirty);
+	g_assert_cmpuint(ps_zone_reclaimable_pages(h->p, z), ==, dirty);
+
+	fixture_host_alloc(h, PS_GFP_KERNEL, 0, PS_NR_FOLIO_KINDS, false, &out);
+	g_assert_cmpint(out.result, ==, PS_ALLOC_OOM_WAIT);
+	g_assert_cmpuint(out.slow_loops, ==, rounds);
+	g_assert_cmpuint(h->m->vm_events[PS_ALLOCSTALL_NORMAL], ==, rounds);
+	g_assert_cmpuint(out.reclaimed, ==, 0);
+	g_assert_cmpuint(h->kills, ==, 1);
+	g_assert_cmpuint(out.stall_until, ==, h->kill_reap_at);
+	fixture_check(h->m);
+}
+
+static void test_reclaim_retry_limit(void)
+{
+	/* One page above min with everything reclaimed: 1 + MAX_RECLAIM_RETRIES rounds. */
+	check_reclaim_rounds(1, 1 + PS_MAX_RECLAIM_RETRIES);
+}
+
+static void test_reclaim_retry_estimate(void)
+{
+	/* Exactly at min with everything reclaimed: free <= min fails, no retry. */
+	check_reclaim_rounds(0, 1);
+}
+
+/*
+ * should_compact_retry after COMPACT_SUCCESS (a page formed but another task took it): retry
+ * while ++compaction_retries <= MAX_COMPACT_RETRIES (16; a quarter, 4, for order >
+ * PAGE_ALLOC_COSTLY_ORDER); past that, escalate the priority one step if above the minimum
+ * (MIN_COMPACT_PRIORITY = SYNC_FULL, or MIN_COMPACT_COSTLY_PRIORITY = SYNC_LIGHT for costly
+ * orders) with the retries reset to 0, else give up.
+ */
+static void test_compact_retry_success(void)
+{
+	g_autoptr(FixtureHost) h = host_new(16384);
+	PsAllocContext ac;
+	enum ps_compact_priority prio = PS_COMPACT_PRIO_SYNC_LIGHT; /* DEF_COMPACT_PRIORITY */
+	int retries = 0;
+	const unsigned flags = PS_ALLOC_WMARK_MIN | PS_ALLOC_CPUSET;
+
+	fixture_alloc_context(h->m, PS_GFP_KERNEL, 2, &ac);
+	for (int i = 1; i <= PS_MAX_COMPACT_RETRIES; i++) {
+		g_assert_true(ps_should_compact_retry(h->p, &ac, flags, PS_COMPACT_RES_SUCCESS,
+						      &prio, &retries));
+		g_assert_cmpint(retries, ==, i);
+		g_assert_cmpint(prio, ==, PS_COMPACT_PRIO_SYNC_LIGHT);
+	}
+	/* The 17th: escalate to SYNC_FULL, retries start again. */
+	g_assert_true(
+	    ps_should_compact_retry(h->p, &ac, flags, PS_COMPACT_RES_SUCCESS, &prio, &retries));
+	g_assert_cmpint(prio, ==, PS_COMPACT_PRIO_SYNC_FULL);
+	g_assert_cmpint(retries, ==, 0);
+	for (int i = 1; i <= PS_MAX_COMPACT_RETRIES; i++)
+		g_assert_true(ps_should_compact_retry(h->p, &ac, flags, PS_COMPACT_RES_SUCCESS,
+						      &prio, &retries));
+	/* At the minimum priority with the budget spent: give up. */
+	g_assert_false(
+	    ps_should_compact_retry(h->p, &ac, flags, PS_COMPACT_RES_SUCCESS, &prio, &retries));
+	g_assert_cmpint(prio, ==, PS_COMPACT_PRIO_SYNC_FULL);
+
+	/* Costly (order 9): 4 retries, then no escalation below SYNC_LIGHT. */
+	fixture_alloc_context(h->m, PS_GFP_KERNEL | PS_GFP_RETRY_MAYFAIL, 9, &ac);
+	prio = PS_COMPACT_PRIO_SYNC_LIGHT;
+	retries = 0;
+	for (int i = 1; i <= PS_MAX_COMPACT_RETRIES / 4; i++)
+		g_assert_true(ps_should_compact_retry(h->p, &ac, flags, PS_COMPACT_RES_SUCCESS,
+						      &prio, &retries));
+	g_assert_cmpint(retries, ==, 4);
+	g_assert_false(
+	    ps_should_compact_retry(h->p, &ac, flags, PS_COMPACT_RES_SUCCESS, &prio, &retries));
+	g_assert_cmpint(prio, ==, PS_COMPACT_PRIO_SYNC_LIGHT);
+}
+
+/*
+ * should_compact_retry after a failed run (COMPLETE, PARTIAL_SKIPPED, DEFERRED...): no retry
+ * budget, only the escalation ASYNC -> SYNC_LIGHT -> SYNC_FULL (costly: -> SYNC_LIGHT only),
+ * each step resetting compaction_retries. Order 0 never retries compaction.
+ */
+static void test_compact_retry_escalation(void)
+{
+	g_autoptr(FixtureHost) h = host_new(16384);
+	PsAllocContext ac;
+	enum ps_compact_priority prio = PS_COMPACT_PRIO_ASYNC;
+	int retries = 3;
+	const unsigned flags = PS_ALLOC_WMARK_MIN | PS_ALLOC_CPUSET;
+
+	fixture_alloc_context(h->m, PS_GFP_KERNEL, 3, &ac);
+	g_assert_true(
+	    ps_should_compact_retry(h->p, &ac, flags, PS_COMPACT_RES_COMPLETE, &prio, &retries));
+	g_assert_cmpint(prio, ==, PS_COMPACT_PRIO_SYNC_LIGHT);
+	g_assert_cmpint(retries, ==, 0);
+	g_assert_true(ps_should_compact_retry(h->p, &ac, flags, PS_COMPACT_RES_PARTIAL_SKIPPED,
+					      &prio, &retries));
+	g_assert_cmpint(prio, ==, PS_COMPACT_PRIO_SYNC_FULL);
+	g_assert_false(
+	    ps_should_compact_retry(h->p, &ac, flags, PS_COMPACT_RES_DEFERRED, &prio, &retries));
+	g_assert_cmpint(prio, ==, PS_COMPACT_PRIO_SYNC_FULL);
+
+	fixture_alloc_context(h->m, PS_GFP_KERNEL | PS_GFP_RETRY_MAYFAIL, 4, &ac);
+	prio = PS_COMPACT_PRIO_ASYNC;
+	g_assert_true(
+	    ps_should_compact_retry(h->p, &ac, flags, PS_COMPACT_RES_COMPLETE, &prio, &retries));
+	g_assert_cmpint(prio, ==, PS_COMPACT_PRIO_SYNC_LIGHT);
+	g_assert_false(
+	    ps_should_compact_retry(h->p, &ac, flags, PS_COMPACT_RES_COMPLETE, &prio, &retries));
+
+	fixture_alloc_context(h->m, PS_GFP_KERNEL, 0, &ac);
+	prio = PS_COMPACT_PRIO_ASYNC;
+	g_assert_false(
+	    ps_should_compact_retry(h->p, &ac, flags, PS_COMPACT_RES_SUCCESS, &prio, &retries));
+	g_assert_cmpint(prio, ==, PS_COMPACT_PRIO_ASYNC);
+}
+
+/*
+ * should_compact_retry after COMPACT_SKIPPED (too few free pages for migration targets): retry
+ * iff compaction_zonelist_suitable — some zone passes __compaction_suitable at its min
+ * watermark with free + zone_reclaimable_pages / order pages: the order-0 check of min +
+ * compact_gap(order) (2 << order), plus low - min for costly orders. zone_reclaimable_pages is
+ * the file LRU, and the anon LRU only when swap can take it (none here).
+ */
+static void check_skipped(unsigned order, enum ps_wmark base, int64_t above, bool retry)
+{
+	g_autoptr(FixtureHost) h = host_new(16384);
+	PsZone *z = normal(h);
+	PsAllocContext ac;
+	enum ps_compact_priority prio = PS_COMPACT_PRIO_SYNC_LIGHT;
+	int retries = 2;
+	const uint64_t file = 64;
+	const unsigned flags = PS_ALLOC_WMARK_MIN | PS_ALLOC_CPUSET;
+	int64_t mark = (int64_t)ps_wmark_pages(z, base) + (2 << order);
+
+	fixture_host_add_lru(h, z, file, PS_FOLIO_FILE, false);
+	fixture_host_add_lru(h, z, 1000, PS_FOLIO_ANON, false);
+	g_assert_cmpuint(ps_zone_reclaimable_pages(h->p, z), ==, file);
+	fixture_take_to(h->m, z, mark - (int64_t)(file / order) + above);
+	fixture_alloc_context(h->m, PS_GFP_KERNEL | PS_GFP_RETRY_MAYFAIL, order, &ac);
+	g_assert_cmpint(
+	    ps_should_compact_retry(h->p, &ac, flags, PS_COMPACT_RES_SKIPPED, &prio, &retries), ==,
+	    retry);
+	/* Priority and budget are left alone either way. */
+	g_assert_cmpint(prio, ==, PS_COMPACT_PRIO_SYNC_LIGHT);
+	g_assert_cmpint(retries, ==, 2);
+}
+
+static void test_compact_retry_skipped(void)
+{
+	/* free + file / order at the mark: not above it, no retry; one page more: retry. */
+	check_skipped(2, PS_WMARK_MIN, 0, false);
+	check_skipped(2, PS_WMARK_MIN, 1, true);
+	check_skipped(4, PS_WMARK_LOW, 0, false);
+	check_skipped(4, PS_WMARK_LOW, 1, true);
+}
+
+/*
+ * The requests that end without an OOM kill (__alloc_pages_slowpath, __alloc_pages_may_oom),
+ * on a zone under min with nothing reclaimable and one killable task:
+ *   GFP_NOWAIT: no direct reclaim, one attempt at min, then nopage;
+ *   __GFP_NORETRY: one reclaim round, then nopage;
+ *   order 4 without __GFP_RETRY_MAYFAIL: costly, nopage after the first round;
+ *   __GFP_RETRY_MAYFAIL: may_oom refuses to kill;
+ *   GFP_NOFS: out_of_memory reports progress without killing, so the request keeps looping
+ *   (the kernel forever; the model cuts it after PS_SLOWPATH_MAX_LOOPS rounds);
+ *   only an OOM_SCORE_ADJ_MIN task: out_of_memory finds no victim.
+ */
+typedef struct {
+	uint64_t gfp;
+	unsigned order;
+	int adj;
+	enum ps_alloc_result result;
+	unsigned min_loops, max_loops, stalls;
+} NoKill;
+
+static void check_no_kill(const NoKill *c)
+{
+	g_autoptr(FixtureHost) h = host_new(16384);
+	PsZone *z = normal(h);
+	PsAllocOutcome out = {0};
+
+	fixture_host_task(h, 100, 1000, c->adj);
+	fixture_take_to(h->m, z, min_wmark(h) - 1);
+	fixture_host_alloc(h, c->gfp, c->order, PS_NR_FOLIO_KINDS, false, &out);
+	g_assert_cmpint(out.result, ==, c->result);
+	g_assert_cmpuint(out.slow_loops, >=, c->min_loops);
+	g_assert_cmpuint(out.slow_loops, <=, c->max_loops);
+	if (c->stalls != G_MAXUINT)
+		g_assert_cmpuint(h->m->vm_events[PS_ALLOCSTALL_NORMAL], ==, c->stalls);
+	g_assert_cmpuint(h->kills, ==, 0);
+	g_assert_cmpuint(h->m->vm_events[PS_OOM_KILL], ==, 0);
+	g_assert_cmpuint(fixture_host_events(h, "oom_no_victim"), ==, c->adj == -1000);
+}
+
+static void test_no_kill(void)
+{
+	static const NoKill cases[] = {
+	    {PS_GFP_NOWAIT, 0, 0, PS_ALLOC_FAILED, 1, 1, 0},
+	    {PS_GFP_KERNEL | PS_GFP_NORETRY, 0, 0, PS_ALLOC_FAILED, 1, 1, 1},
+	    {PS_GFP_KERNEL, 4, 0, PS_ALLOC_FAILED, 1, 1, 1},
+	    {PS_GFP_KERNEL | PS_GFP_RETRY_MAYFAIL, 0, 0, PS_ALLOC_FAILED, 1, 1, 1},
+	    {PS_GFP_NOFS, 0, 0, PS_ALLOC_FAILED, PS_MAX_RECLAIM_RETRIES + 2, G_MAXUINT, G_MAXUINT},
+	    {PS_GFP_KERNEL, 0, -1000, PS_ALLOC_FAILED, 1, 1, 1},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+		check_no_kill(&cases[i]);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/policy/slowpath/reclaim-retry-limit", test_reclaim_retry_limit);
+	g_test_add_func("/policy/slowpath/reclaim-retry-estimate", test_reclaim_retry_estimate);
+	g_test_add_func("/policy/slowpath/compact-retry-success", test_compact_retry_success);
+	g_test_add_func("/policy/slowpath/compact-retry-escalation", test_compact_retry_escalation);
+	g_test_add_func("/policy/slowpath/compact-retry-skipped", test_compact_retry_skipped);
+	g_test_add_func("/policy/slowpath/no-kill", test_no_kill);
+	return g_test_run();
+}
