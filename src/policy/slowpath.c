@@ -129,20 +129,22 @@ static bool should_reclaim_retry(PsPolicy *p, const PsAllocContext *ac, unsigned
 		*no_progress_loops = 0;
 	else
 		(*no_progress_loops)++;
-	if (*no_progress_loops > PS_MAX_RECLAIM_RETRIES)
-		return unreserve_highatomic(m, ac, true); /* last resort before OOM */
-	for (int i = 0; i < ac->zonelist->nr; i++) {
-		PsZone *z = &m->zones[ac->zonelist->zones[i]];
-		int64_t available;
+	if (*no_progress_loops <= PS_MAX_RECLAIM_RETRIES) {
+		for (int i = 0; i < ac->zonelist->nr; i++) {
+			PsZone *z = &m->zones[ac->zonelist->zones[i]];
+			int64_t available;
 
-		if (!zone_usable(z, ac) || !ps_zone_populated(z))
-			continue;
-		available = z->vm_stat[PS_NR_FREE_PAGES] + (int64_t)ps_zone_reclaimable_pages(p, z);
-		if (ps_zone_watermark_ok(m, z, ac->order, ps_wmark_pages(z, PS_WMARK_MIN),
-					 ac->highest_zoneidx, alloc_flags, available))
-			return true;
+			if (!zone_usable(z, ac) || !ps_zone_populated(z))
+				continue;
+			available =
+			    z->vm_stat[PS_NR_FREE_PAGES] + (int64_t)ps_zone_reclaimable_pages(p, z);
+			if (ps_zone_watermark_ok(m, z, ac->order, ps_wmark_pages(z, PS_WMARK_MIN),
+						 ac->highest_zoneidx, alloc_flags, available))
+				return true;
+		}
 	}
-	return false;
+	/* Giving up, for either reason: exhaust the highatomic reserve before OOM (6.7+). */
+	return unreserve_highatomic(m, ac, true);
 }
 
 enum oom_result { OOM_NO_PROGRESS, OOM_PROGRESS, OOM_WAIT };

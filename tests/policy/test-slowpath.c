@@ -3,8 +3,9 @@
  * test-slowpath.c - the retry rules of the allocation slow path (policy/slowpath.c and
  * should_compact_retry in policy/compaction.c) with exact values, on one Normal zone with the
  * fake host of fixture.h: how many reclaim rounds a request gets before the OOM killer, the
- * free + reclaimable estimate against the min watermark, the compaction retry budget and priority
- * escalation, and which requests give up without an OOM kill.
+ * free + reclaimable estimate against the min watermark, the highatomic reserve released before
+ * OOM, the compaction retry budget and priority escalation, and which requests give up without
+ * an OOM kill.
  *
  * Expected values come from the kernel functions named in each test (mm/page_alloc.c of 6.18,
  * kernel-facts §5.4-§5.8), not from the model. Nothing here runs the engine: the slow path is
@@ -70,6 +71,39 @@ static void test_reclaim_retry_estimate(void)
 {
 	/* Exactly at min with everything reclaimed: free <= min fails, no retry. */
 	check_reclaim_rounds(0, 1);
+}
+
+/*
+ * should_reclaim_retry, at its out: label (6.7+): whenever it would give up — here at the first
+ * round, no zone passing min even with everything reclaimed — it first releases a highatomic
+ * pageblock with force (unreserve_highatomic_pageblock(ac, true)) and retries if that converted
+ * one. The reserve's 511 free pages are unusable without ALLOC_HIGHATOMIC/ALLOC_OOM
+ * (__zone_watermark_ok subtracts nr_free_highatomic), so before the release the zone is 411
+ * pages under min; after it, 100 above: the second round allocates, nobody is killed.
+ */
+static void test_highatomic_before_oom(void)
+{
+	g_autoptr(FixtureHost) h = host_new(65536);
+	PsZone *z = normal(h);
+	PsAllocOutcome out = {0};
+	ps_pfn_t pfn = ps_rmqueue_smallest(h->m, z, 0, PS_MT_MOVABLE);
+
+	fixture_host_task(h, 100, 1000, 0);
+	ps_page_mark_allocated(h->m, z, pfn, 0);
+	ps_reserve_highatomic_pageblock(h->m, z, pfn, 0);
+	g_assert_cmpuint(z->nr_reserved_highatomic, ==, 512);
+	g_assert_cmpuint(z->nr_free_highatomic, ==, 511);
+	fixture_take_to(h->m, z, min_wmark(h) + 100);
+
+	fixture_host_alloc(h, PS_GFP_KERNEL, 0, PS_NR_FOLIO_KINDS, false, &out);
+	g_assert_cmpint(out.result, ==, PS_ALLOC_OK);
+	/* The second round's freelist attempt succeeds, before any second reclaim. */
+	g_assert_cmpuint(out.slow_loops, ==, 2);
+	g_assert_cmpuint(h->m->vm_events[PS_ALLOCSTALL_NORMAL], ==, 1);
+	g_assert_cmpuint(h->kills, ==, 0);
+	g_assert_cmpuint(z->nr_reserved_highatomic, ==, 0);
+	g_assert_cmpuint(z->nr_free_highatomic, ==, 0);
+	fixture_check(h->m);
 }
 
 /*
@@ -258,6 +292,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/policy/slowpath/reclaim-retry-limit", test_reclaim_retry_limit);
 	g_test_add_func("/policy/slowpath/reclaim-retry-estimate", test_reclaim_retry_estimate);
+	g_test_add_func("/policy/slowpath/highatomic-before-oom", test_highatomic_before_oom);
 	g_test_add_func("/policy/slowpath/compact-retry-success", test_compact_retry_success);
 	g_test_add_func("/policy/slowpath/compact-retry-escalation", test_compact_retry_escalation);
 	g_test_add_func("/policy/slowpath/compact-retry-skipped", test_compact_retry_skipped);
