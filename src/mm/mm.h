@@ -670,6 +670,30 @@ static inline uint64_t ps_zone_free_pages(const PsZone *z)
 	return (uint64_t)z->vm_stat[PS_NR_FREE_PAGES];
 }
 
+/* ---- fragmentation indices (mm/vmstat.c) -------------------------------------------------- */
+
+/*
+ * The indices of mm/vmstat.c from per-order free block counts (free_area[o].nr_free, or one line
+ * of /proc/buddyinfo), nr_orders entries, with the kernel's integer arithmetic (kernel-facts
+ * §8.3). F = free pages, B = free blocks, S = blocks of 2^order the free blocks could supply.
+ * order < nr_orders.
+ */
+/* unusable_free_index in thousandths: F == 0 -> 1000, else (F - S*2^order)*1000/F. */
+int ps_unusable_index(const uint64_t *nr_free, unsigned nr_orders, unsigned order);
+/*
+ * __fragmentation_index in thousandths: no free blocks -> 0; a suitable block -> -1000;
+ * else 1000 - (1000 + F*1000/R)/B with R = 2^order. Near 0 the request fails for lack of memory,
+ * near 1000 for fragmentation.
+ */
+int ps_fragmentation_index(const uint64_t *nr_free, unsigned nr_orders, unsigned order);
+/* extfrag_for_order, in percent: F == 0 -> 0, else (F - S*2^order)*100/F. */
+int ps_extfrag_for_order(const uint64_t *nr_free, unsigned nr_orders, unsigned order);
+/* Copies free_area[0..nr_orders).nr_free of a zone into nr_free. */
+void ps_zone_nr_free(const PsZone *z, unsigned nr_orders, uint64_t *nr_free);
+/* fragmentation_index(zone, order) and extfrag_for_order(zone, order): the above on a zone. */
+int ps_zone_fragmentation_index(const PsMachine *m, const PsZone *z, unsigned order);
+int ps_zone_extfrag_for_order(const PsMachine *m, const PsZone *z, unsigned order);
+
 /* ---- GFP flags (mm/gfp.c): bit values of kernel-facts §10.7 ------------------------------- */
 
 #define PS_GFP_DMA		0x1ull

@@ -11,13 +11,14 @@
  * isolate_freepages and isolate_freepages_block (suitable_migration_target),
  * fast_isolate_freepages (the free-list search of the top quarter), compaction_alloc,
  * release_free_list, compaction_suitable / __compaction_suitable /
- * compaction_suit_allocation_order, fragmentation_index, defer_compaction,
+ * compaction_suit_allocation_order, defer_compaction,
  * compaction_deferred, compaction_defer_reset, compaction_restarting,
  * __reset_isolation_suitable, reset_cached_positions, compact_zone_order,
  * try_to_compact_pages, __alloc_pages_direct_compact, should_compact_retry,
  * compaction_zonelist_suitable,
  * wakeup_kcompactd, kcompactd_node_suitable, kcompactd_do_work, kcompactd (the loop with the
- * proactive timeout), fragmentation_score_zone/_node/_wmark, should_proactive_compact_node,
+ * proactive timeout), COMPACTION_HPAGE_ORDER, fragmentation_score_zone/_zone_weighted/_node/
+ * _wmark, should_proactive_compact_node,
  * compact_node, compact_nodes.
  *
  * Verified in the kernel source (see the closing report of issue 5): __compaction_suitable uses
@@ -87,26 +88,6 @@ static uint64_t compact_gap(int order)
 	return 2ull << order;
 }
 
-int ps_compaction_fragmentation_index(const PsMachine *m, const PsZone *z, unsigned order)
-{
-	uint64_t free_pages = 0, blocks = 0, suitable = 0, requested = 1ull << order;
-
-	for (unsigned o = 0; o < m->nr_orders; o++) {
-		uint64_t n = z->free_area[o].nr_free;
-
-		blocks += n;
-		free_pages += n << o;
-		if (o >= order)
-			suitable += n << (o - order);
-	}
-	if (!blocks)
-		return 0;
-	if (suitable)
-		return -1000;
-	/* 1000 - (1000 + F * 1000 / R) / B: near 0 lack of memory, near 1000 fragmentation. */
-	return (int)(1000 - (int64_t)((1000 + free_pages * 1000 / requested) / blocks));
-}
-
 /* __compaction_suitable: order-0 free pages above the mark plus room for the targets. */
 static bool compaction_suitable_mark(const PsMachine *m, const PsZone *z, int order,
 				     int highest_zoneidx, int64_t free_pages)
@@ -124,7 +105,7 @@ bool ps_compaction_suitable(const PsMachine *m, const PsZone *z, int order, int 
 		return false;
 	/* A costly order failing for lack of memory (index near 0) is reclaim's job. */
 	if (order > PS_PAGE_ALLOC_COSTLY_ORDER) {
-		int fragindex = ps_compaction_fragmentation_index(m, z, (unsigned)order);
+		int fragindex = ps_zone_fragmentation_index(m, z, (unsigned)order);
 
 		if (fragindex >= 0 && fragindex <= m->sysctl.extfrag_threshold)
 			return false;
@@ -212,24 +193,24 @@ void ps_reset_isolation_suitable(PsMachine *m, PsZone *z)
 
 /* ---- fragmentation score (proactive compaction) ------------------------------------------ */
 
-/* extfrag_for_order at COMPACTION_HPAGE_ORDER, percent. */
-static unsigned fragmentation_score_zone(const PsMachine *m, const PsZone *z)
+unsigned ps_compaction_hpage_order(const PsMachine *m)
 {
-	unsigned order =
-	    m->spec.thp_built ? MIN(m->spec.thp_order, m->max_order) : m->pageblock_order;
-	uint64_t free_pages = 0, suitable = 0;
-
-	for (unsigned o = 0; o < m->nr_orders; o++) {
-		free_pages += z->free_area[o].nr_free << o;
-		if (o >= order)
-			suitable += z->free_area[o].nr_free << (o - order);
-	}
-	if (!free_pages)
-		return 0;
-	return (unsigned)((free_pages - (suitable << order)) * 100 / free_pages);
+	/* COMPACTION_HPAGE_ORDER: the PMD huge page with THP, else a pageblock. */
+	return m->spec.thp_built ? MIN(m->spec.thp_order, m->max_order) : m->pageblock_order;
 }
 
-unsigned ps_compaction_score_node(const PsMachine *m, int node)
+int ps_fragmentation_score_zone(const PsMachine *m, const PsZone *z)
+{
+	return ps_zone_extfrag_for_order(m, z, ps_compaction_hpage_order(m));
+}
+
+unsigned ps_fragmentation_score_weighted(int score, uint64_t zone_present, uint64_t node_present)
+{
+	g_assert(score >= 0 && score <= 100);
+	return (unsigned)(zone_present * (uint64_t)score / (node_present + 1));
+}
+
+unsigned ps_fragmentation_score_node(const PsMachine *m, int node)
 {
 	uint64_t node_present = 0;
 	unsigned score = 0;
@@ -239,9 +220,10 @@ unsigned ps_compaction_score_node(const PsMachine *m, int node)
 	for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
 		const PsZone *z = &m->zones[node * PS_MAX_NR_ZONES + t];
 
-		if (ps_zone_populated(z))
-			score += (unsigned)(z->present * fragmentation_score_zone(m, z) /
-					    (node_present + 1));
+		if (!ps_zone_populated(z))
+			continue;
+		score += ps_fragmentation_score_weighted(ps_fragmentation_score_zone(m, z),
+							 z->present, node_present);
 	}
 	return score;
 }
@@ -705,7 +687,8 @@ static enum ps_compact_result compact_finished(PsMachine *m, PsCompactControl *c
 	if (cc->proactive_compaction) {
 		if (ps_kswapd_active(ps_policy_of(m), z->node))
 			return PS_COMPACT_RES_PARTIAL_SKIPPED;
-		return fragmentation_score_zone(m, z) > fragmentation_score_wmark(m, true)
+		return (unsigned)ps_fragmentation_score_zone(m, z) >
+			       fragmentation_score_wmark(m, true)
 			   ? PS_COMPACT_RES_CONTINUE
 			   : PS_COMPACT_RES_SUCCESS;
 	}
@@ -1108,7 +1091,7 @@ static bool should_proactive_compact_node(PsPolicy *p, int node)
 {
 	if (!p->m->sysctl.compaction_proactiveness || ps_kswapd_active(p, node))
 		return false;
-	return ps_compaction_score_node(p->m, node) > fragmentation_score_wmark(p->m, false);
+	return ps_fragmentation_score_node(p->m, node) > fragmentation_score_wmark(p->m, false);
 }
 
 /*
@@ -1127,11 +1110,11 @@ static void on_kcompactd(PsEngine *e, const PsEvent *ev, void *data)
 	if (k->max_order) {
 		cost = kcompactd_do_work(p, node);
 	} else if (should_proactive_compact_node(p, node)) {
-		unsigned prev = ps_compaction_score_node(p->m, node), score;
+		unsigned prev = ps_fragmentation_score_node(p->m, node), score;
 
 		cost = compact_node(p->m, node, true, true);
 		k->proactive_runs++;
-		score = ps_compaction_score_node(p->m, node);
+		score = ps_fragmentation_score_node(p->m, node);
 		/* No progress: back off for 2^COMPACT_MAX_DEFER_SHIFT intervals. */
 		if (score >= prev)
 			timeout <<= PS_COMPACT_MAX_DEFER_SHIFT;

@@ -359,8 +359,6 @@ bool ps_compaction_suitable(const PsMachine *m, const PsZone *z, int order, int 
 enum ps_compact_result ps_compaction_suit_allocation_order(const PsMachine *m, const PsZone *z,
 							   int order, int highest_zoneidx,
 							   unsigned alloc_flags, bool async);
-/* fragmentation_index in thousandths (-1000: a suitable block exists). */
-int ps_compaction_fragmentation_index(const PsMachine *m, const PsZone *z, unsigned order);
 
 /* defer_compaction, compaction_deferred, compaction_defer_reset, compaction_restarting. */
 void ps_defer_compaction(PsZone *z, int order);
@@ -370,8 +368,17 @@ bool ps_compaction_restarting(const PsZone *z, int order);
 /* __reset_isolation_suitable: clears a zone's skip bits and cached scanner positions. */
 void ps_reset_isolation_suitable(PsMachine *m, PsZone *z);
 
-/* fragmentation_score_node (kernel-facts §8.7), recomputed here (policy/ does not use report/). */
-unsigned ps_compaction_score_node(const PsMachine *m, int node);
+/*
+ * The proactive compaction score (kernel-facts §8.7), from extfrag_for_order of mm/vmstat.c.
+ * COMPACTION_HPAGE_ORDER: HPAGE_PMD_ORDER with THP built, else pageblock_order.
+ * fragmentation_score_zone: extfrag_for_order at that order, in percent.
+ * fragmentation_score_zone_weighted: score * zone_present / (node_present + 1).
+ * fragmentation_score_node: the weighted scores of the node's populated zones, summed.
+ */
+unsigned ps_compaction_hpage_order(const PsMachine *m);
+int ps_fragmentation_score_zone(const PsMachine *m, const PsZone *z);
+unsigned ps_fragmentation_score_weighted(int score, uint64_t zone_present, uint64_t node_present);
+unsigned ps_fragmentation_score_node(const PsMachine *m, int node);
 
 /*
  * Writing /proc/sys/vm/compact_memory: every populated zone compacted fully (MIGRATE_SYNC, whole

@@ -1,132 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * metrics.c - fragmentation metrics of a zone from its per-order free block counts: the unusable
- * free space index, the fragmentation (extfrag) index, the proactive compaction score, and the
- * debugfs text the kernel prints for the first two. Also a parser for /proc/buddyinfo, the one
- * input these metrics can be computed from on a real machine.
+ * metrics.c - presenting the fragmentation indices of mm/vmstat.c: the debugfs text the kernel
+ * prints for the unusable free space index and the fragmentation index, the 3-decimal form the
+ * timeline uses, the free page counts that follow from per-order counts, and a parser for
+ * /proc/buddyinfo, the one input these indices can be computed from on a real machine.
  *
- * Mirrors mm/vmstat.c (fill_contig_page_info, __fragmentation_index, unusable_free_index,
- * extfrag_for_order, unusable_show_print, extfrag_show_print) and mm/compaction.c
- * (fragmentation_score_zone, fragmentation_score_zone_weighted, fragmentation_score_node).
- * The arithmetic is the kernel's, in integers and with C truncation, so that the values are the
- * ones debugfs shows (kernel-facts §8.3, §10.5); floating point is never used here.
- *
- * Simplification: the kernel reads nr_free of each order without the zone lock (data_race) and
- * may see a torn set of counts; the model reads a consistent set.
+ * Mirrors mm/vmstat.c (unusable_show_print, extfrag_show_print, walk_zones_in_node over
+ * populated zones) and the NR_FREE_PAGES / NR_FREE_PAGES_BLOCKS accounting of mm/page_alloc.c
+ * (kernel-facts §10.5, §13.8). The indices themselves are computed in mm/vmstat.c, the one place
+ * compaction also reads them from; only their text is made here.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/policy.h"
 #include "report/report.h"
 
 G_DEFINE_QUARK(ps - report - error - quark, ps_report_error)
-
-/* struct contig_page_info: what fill_contig_page_info gathers for one suitable order. */
-typedef struct {
-	uint64_t free_pages;	       /* F: free base pages */
-	uint64_t free_blocks_total;    /* B: free blocks of any order */
-	uint64_t free_blocks_suitable; /* S: blocks of 2^order pages the free blocks could make */
-} ContigPageInfo;
-
-static void fill_contig_page_info(const uint64_t *nr_free, unsigned nr_orders,
-				  unsigned suitable_order, ContigPageInfo *info)
-{
-	memset(info, 0, sizeof(*info));
-	for (unsigned o = 0; o < nr_orders; o++) {
-		uint64_t blocks = nr_free[o];
-
-		info->free_blocks_total += blocks;
-		info->free_pages += blocks << o;
-		if (o >= suitable_order)
-			info->free_blocks_suitable += blocks << (o - suitable_order);
-	}
-}
-
-int ps_unusable_index(const uint64_t *nr_free, unsigned nr_orders, unsigned order)
-{
-	ContigPageInfo info;
-
-	g_assert(order < nr_orders);
-	fill_contig_page_info(nr_free, nr_orders, order, &info);
-	/* No free memory: none of it is usable, by the kernel's convention. */
-	if (!info.free_pages)
-		return 1000;
-	return (int)((info.free_pages - (info.free_blocks_suitable << order)) * 1000 /
-		     info.free_pages);
-}
-
-int ps_fragmentation_index(const uint64_t *nr_free, unsigned nr_orders, unsigned order)
-{
-	ContigPageInfo info;
-	uint64_t requested = 1ull << order;
-
-	g_assert(order < nr_orders);
-	fill_contig_page_info(nr_free, nr_orders, order, &info);
-	if (!info.free_blocks_total)
-		return 0;
-	/* The index only means something when a request of this order would fail. */
-	if (info.free_blocks_suitable)
-		return -1000;
-	/*
-	 * Unsigned in the kernel (div_u64), then narrowed to int: the quotient may exceed 1000 when
-	 * a few small blocks are all there is (one order-0 block at order 1 gives -500), and the
-	 * kernel returns that negative value. int64_t gives the same result without the wrap.
-	 */
-	return (int)(1000 - (int64_t)((1000 + info.free_pages * 1000 / requested) /
-				      info.free_blocks_total));
-}
-
-int ps_extfrag_for_order(const uint64_t *nr_free, unsigned nr_orders, unsigned order)
-{
-	ContigPageInfo info;
-
-	g_assert(order < nr_orders);
-	fill_contig_page_info(nr_free, nr_orders, order, &info);
-	if (!info.free_pages)
-		return 0;
-	return (int)((info.free_pages - (info.free_blocks_suitable << order)) * 100 /
-		     info.free_pages);
-}
-
-unsigned ps_fragmentation_score_weighted(int score, uint64_t zone_present, uint64_t node_present)
-{
-	g_assert(score >= 0 && score <= 100);
-	return (unsigned)(zone_present * (uint64_t)score / (node_present + 1));
-}
-
-unsigned ps_compaction_hpage_order(const PsMachine *m)
-{
-	/* COMPACTION_HPAGE_ORDER: the PMD huge page with THP, else a pageblock. */
-	return m->spec.thp_built ? MIN(m->spec.thp_order, m->max_order) : m->pageblock_order;
-}
-
-int ps_fragmentation_score_zone(const PsMachine *m, const PsZone *z)
-{
-	uint64_t nr_free[PS_NR_ORDERS_MAX];
-
-	ps_zone_nr_free(z, m->nr_orders, nr_free);
-	return ps_extfrag_for_order(nr_free, m->nr_orders, ps_compaction_hpage_order(m));
-}
-
-unsigned ps_fragmentation_score_node(const PsMachine *m, int node)
-{
-	uint64_t node_present = 0;
-	unsigned score = 0;
-
-	for (int t = 0; t < PS_MAX_NR_ZONES; t++)
-		node_present += m->zones[node * PS_MAX_NR_ZONES + t].present;
-	for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
-		const PsZone *z = &m->zones[node * PS_MAX_NR_ZONES + t];
-
-		if (!ps_zone_populated(z))
-			continue;
-		score += ps_fragmentation_score_weighted(ps_fragmentation_score_zone(m, z),
-							 z->present, node_present);
-	}
-	return score;
-}
 
 unsigned ps_order_2m(const PsMachine *m)
 {
@@ -152,13 +42,6 @@ uint64_t ps_nr_free_pages_blocks_from_counts(const uint64_t *nr_free, unsigned n
 	for (unsigned o = pageblock_order; o < nr_orders; o++)
 		pages += nr_free[o] << o;
 	return pages;
-}
-
-void ps_zone_nr_free(const PsZone *z, unsigned nr_orders, uint64_t *nr_free)
-{
-	g_assert(nr_orders <= PS_NR_ORDERS_MAX);
-	for (unsigned o = 0; o < nr_orders; o++)
-		nr_free[o] = z->free_area[o].nr_free;
 }
 
 void ps_format_index(GString *out, int index)

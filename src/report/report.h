@@ -30,36 +30,12 @@ void ps_format_vmstat(PsMachine *m, GString *out);
 #include <gio/gio.h>
 struct cJSON;
 
-/*
- * The indices of mm/vmstat.c from per-order free block counts (free_area[o].nr_free, or one line
- * of /proc/buddyinfo), nr_orders entries, with the kernel's integer arithmetic (kernel-facts
- * §8.3). F = free pages, B = free blocks, S = blocks of 2^order the free blocks could supply.
- * order < nr_orders.
- */
-/* Unusable free space index at `order`, in thousandths: F == 0 -> 1000,
- * else (F - S*2^order)*1000/F. */
-int ps_unusable_index(const uint64_t *nr_free, unsigned nr_orders, unsigned order);
-/* __fragmentation_index in thousandths: no free blocks -> 0; a suitable block -> -1000;
- * else 1000 - (1000 + F*1000/R)/B with R = 2^order. */
-int ps_fragmentation_index(const uint64_t *nr_free, unsigned nr_orders, unsigned order);
-/* extfrag_for_order, in percent: F == 0 -> 0, else (F - S*2^order)*100/F. */
-int ps_extfrag_for_order(const uint64_t *nr_free, unsigned nr_orders, unsigned order);
-/* fragmentation_score_zone_weighted: score * zone_present / (node_present + 1). */
-unsigned ps_fragmentation_score_weighted(int score, uint64_t zone_present, uint64_t node_present);
-/* COMPACTION_HPAGE_ORDER: HPAGE_PMD_ORDER with THP built, else pageblock_order. */
-unsigned ps_compaction_hpage_order(const PsMachine *m);
-/* fragmentation_score_zone: extfrag_for_order at COMPACTION_HPAGE_ORDER. */
-int ps_fragmentation_score_zone(const PsMachine *m, const PsZone *z);
-/* fragmentation_score_node: the proactive compaction score of a node (kernel-facts §8.7). */
-unsigned ps_fragmentation_score_node(const PsMachine *m, int node);
 /* Order whose block is 2 MiB at this page size (9 at 4K, 7 at 16K, 5 at 64K). */
 unsigned ps_order_2m(const PsMachine *m);
 /* NR_FREE_PAGES and NR_FREE_PAGES_BLOCKS as they follow from the counts (kernel-facts §13.8). */
 uint64_t ps_nr_free_pages_from_counts(const uint64_t *nr_free, unsigned nr_orders);
 uint64_t ps_nr_free_pages_blocks_from_counts(const uint64_t *nr_free, unsigned nr_orders,
 					     unsigned pageblock_order);
-/* Copies free_area[0..nr_orders).nr_free of a zone into nr_free. */
-void ps_zone_nr_free(const PsZone *z, unsigned nr_orders, uint64_t *nr_free);
 /* An index in thousandths as a decimal with 3 places: 972 -> "0.972", -1000 -> "-1.000". */
 void ps_format_index(GString *out, int index);
 /* Debugfs text, one line with its '\n': "Node %d, zone %8s " + per order "%d.%03d " (unusable)

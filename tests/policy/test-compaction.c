@@ -255,7 +255,7 @@ static void test_capture(void)
 	punch(m, z);
 	allocated = z->nr_allocated;
 	g_assert_true(ps_compaction_suitable(m, z, 9, PS_ZONE_NORMAL));
-	g_assert_cmpint(ps_compaction_fragmentation_index(m, z, 9), >, 500);
+	g_assert_cmpint(ps_zone_fragmentation_index(m, z, 9), >, 500);
 	m->capture = &capc;
 	r = ps_compact_zone(m, &cc);
 	m->capture = NULL;
@@ -314,7 +314,7 @@ static void test_suitability(void)
 	ps_pfn_t pfn;
 
 	/* All free in big blocks: a suitable block exists. */
-	g_assert_cmpint(ps_compaction_fragmentation_index(m, z, 9), ==, -1000);
+	g_assert_cmpint(ps_zone_fragmentation_index(m, z, 9), ==, -1000);
 	g_assert_true(ps_compaction_suitable(m, z, 9, PS_ZONE_NORMAL));
 	g_assert_cmpint(
 	    ps_compaction_suit_allocation_order(m, z, 9, PS_ZONE_NORMAL, PS_ALLOC_WMARK_MIN, false),
@@ -349,12 +349,12 @@ static void test_fragindex_lack_of_memory(void)
 		free_block(m, z, p + 1024, 0);
 	}
 	g_assert_cmpuint(z->free_area[7].nr_free, ==, 2);
-	g_assert_cmpint(ps_compaction_fragmentation_index(m, z, 9), ==, 250);
+	g_assert_cmpint(ps_zone_fragmentation_index(m, z, 9), ==, 250);
 	g_assert_false(ps_compaction_suitable(m, z, 9, PS_ZONE_NORMAL));
 	/* Scattered single pages instead: 1000 - (1000 + 256 * 1000 / 512) / 256 = 995. */
 	for (ps_pfn_t p = z->start_pfn + 2048; p < z->start_pfn + 2048 + 512; p += 2)
 		free_block(m, z, p, 0);
-	g_assert_cmpint(ps_compaction_fragmentation_index(m, z, 9), >, 900);
+	g_assert_cmpint(ps_zone_fragmentation_index(m, z, 9), >, 900);
 	fixture_check(m);
 }
 
