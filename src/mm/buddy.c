@@ -26,7 +26,7 @@
  *   PS_PAGE_MOVABLE_BIT (set by policy for LRU-bound allocations), counted per base page as
  *   PageLRU() does for every page of a folio.
  */
-#include "mm/mm.h"
+#include "mm/mm-private.h"
 
 static const enum ps_migratetype fallbacks[PS_MT_PCPTYPES][PS_MT_PCPTYPES - 1] = {
     [PS_MT_UNMOVABLE] = {PS_MT_RECLAIMABLE, PS_MT_MOVABLE},
@@ -34,70 +34,7 @@ static const enum ps_migratetype fallbacks[PS_MT_PCPTYPES][PS_MT_PCPTYPES - 1] =
     [PS_MT_RECLAIMABLE] = {PS_MT_UNMOVABLE, PS_MT_MOVABLE},
 };
 
-#define NEXT(m, pfn) ((m)->map.next[(pfn) - (m)->map.base_pfn])
-#define PREV(m, pfn) ((m)->map.prev[(pfn) - (m)->map.base_pfn])
-
-/* ---- intrusive lists over the page arrays --------------------------------------------------- */
-
-static void list_add_head(PsMachine *m, PsList *l, ps_pfn_t pfn)
-{
-	NEXT(m, pfn) = l->head;
-	PREV(m, pfn) = PS_PFN_NONE;
-	if (l->head != PS_PFN_NONE)
-		PREV(m, l->head) = pfn;
-	else
-		l->tail = pfn;
-	l->head = pfn;
-	l->len++;
-}
-
-static void list_add_tail(PsMachine *m, PsList *l, ps_pfn_t pfn)
-{
-	PREV(m, pfn) = l->tail;
-	NEXT(m, pfn) = PS_PFN_NONE;
-	if (l->tail != PS_PFN_NONE)
-		NEXT(m, l->tail) = pfn;
-	else
-		l->head = pfn;
-	l->tail = pfn;
-	l->len++;
-}
-
-static void list_del(PsMachine *m, PsList *l, ps_pfn_t pfn)
-{
-	ps_pfn_t n = NEXT(m, pfn), p = PREV(m, pfn);
-
-	if (p != PS_PFN_NONE)
-		NEXT(m, p) = n;
-	else
-		l->head = n;
-	if (n != PS_PFN_NONE)
-		PREV(m, n) = p;
-	else
-		l->tail = p;
-	g_assert(l->len > 0);
-	l->len--;
-}
-
-/* Exported for pcp.c, which threads its lists through the same arrays. */
-void ps_list_add_head(PsMachine *m, PsList *l, ps_pfn_t pfn);
-void ps_list_add_tail(PsMachine *m, PsList *l, ps_pfn_t pfn);
-void ps_list_del(PsMachine *m, PsList *l, ps_pfn_t pfn);
-void ps_list_add_head(PsMachine *m, PsList *l, ps_pfn_t pfn)
-{
-	list_add_head(m, l, pfn);
-}
-void ps_list_add_tail(PsMachine *m, PsList *l, ps_pfn_t pfn)
-{
-	list_add_tail(m, l, pfn);
-}
-void ps_list_del(PsMachine *m, PsList *l, ps_pfn_t pfn)
-{
-	list_del(m, l, pfn);
-}
-
-/* ---- free list primitives ---------------------------------------------------------------------
- */
+/* ---- free list primitives ------------------------------------------------------------------- */
 
 /* account_freepages */
 static void account_freepages(PsZone *z, int64_t nr_pages, enum ps_migratetype mt)
@@ -116,9 +53,9 @@ void ps_free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enu
 
 	ps_page_set(m, pfn, PS_PAGE_BUDDY, order);
 	if (tail)
-		list_add_tail(m, &area->list[mt], pfn);
+		ps_list_add_tail(m, &area->list[mt], pfn);
 	else
-		list_add_head(m, &area->list[mt], pfn);
+		ps_list_add_head(m, &area->list[mt], pfn);
 	area->nr_free++;
 	if (order >= m->pageblock_order && mt != PS_MT_ISOLATE)
 		z->vm_stat[PS_NR_FREE_PAGES_BLOCKS] += 1 << order;
@@ -129,7 +66,7 @@ void ps_free_list_del(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enu
 	PsFreeArea *area = &z->free_area[order];
 
 	g_assert(ps_page_state(m, pfn) == PS_PAGE_BUDDY && ps_page_order(m, pfn) == order);
-	list_del(m, &area->list[mt], pfn);
+	ps_list_del(m, &area->list[mt], pfn);
 	ps_page_set(m, pfn, PS_PAGE_TAIL, 0);
 	area->nr_free--;
 	if (order >= m->pageblock_order && mt != PS_MT_ISOLATE)
@@ -142,8 +79,8 @@ static void move_to_free_list(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned or
 {
 	PsFreeArea *area = &z->free_area[order];
 
-	list_del(m, &area->list[old_mt], pfn);
-	list_add_tail(m, &area->list[new_mt], pfn);
+	ps_list_del(m, &area->list[old_mt], pfn);
+	ps_list_add_tail(m, &area->list[new_mt], pfn);
 	account_freepages(z, -(1 << order), old_mt);
 	account_freepages(z, 1 << order, new_mt);
 }
@@ -547,8 +484,7 @@ ps_pfn_t ps_rmqueue_buddy(PsMachine *m, PsZone *z, unsigned order, enum ps_migra
 	return pfn;
 }
 
-/* ---- freeing ----------------------------------------------------------------------------------
- */
+/* ---- freeing -------------------------------------------------------------------------------- */
 
 /* page_is_buddy: a free block head of exactly this order inside the same zone. */
 static bool page_is_buddy(const PsMachine *m, const PsZone *z, ps_pfn_t buddy, unsigned order)

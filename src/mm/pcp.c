@@ -18,12 +18,7 @@
  *   more than that per CPU; the recorded machine has 32 MiB of LLC for 2 CPUs.
  * - Remote-node pcp expiry (drain_zone_pages after three idle intervals) is not modelled yet.
  */
-#include "mm/mm.h"
-
-/* From buddy.c: the intrusive list helpers shared by buddy and pcp lists. */
-void ps_list_add_head(PsMachine *m, PsList *l, ps_pfn_t pfn);
-void ps_list_add_tail(PsMachine *m, PsList *l, ps_pfn_t pfn);
-void ps_list_del(PsMachine *m, PsList *l, ps_pfn_t pfn);
+#include "mm/mm-private.h"
 
 int ps_pcp_list_index(const PsMachine *m, unsigned order, enum ps_migratetype mt)
 {
