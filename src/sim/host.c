@@ -193,7 +193,6 @@ void sim_host_attach(PsSim *s)
 	};
 
 	s->ev_reap = ps_engine_register(s->e, "oom-reap", on_reap, s);
-	s->killed_pids = g_hash_table_new(g_direct_hash, g_direct_equal);
 	s->oom_tasks = g_array_new(FALSE, FALSE, sizeof(PsOomTask));
 	s->oom_task_proc = g_array_new(FALSE, FALSE, sizeof(int));
 	s->policy = ps_policy_new(s->m, s->e, &s->cfg->reclaim, &host);

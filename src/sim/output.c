@@ -42,7 +42,8 @@ void sim_log_failure(PsSim *s, const char *what, uint64_t gfp, unsigned order, i
 	ps_event_log_write(s->evlog, ps_engine_now(s->e), "alloc_fail", f);
 }
 
-void sim_sample(PsSim *s, ps_time_t now)
+/* The timeline's model columns: mixed pageblocks, kswapd and kcompactd activity, stalls, kills. */
+static void sample_extra(PsSim *s)
 {
 	PsMachine *m = s->m;
 
@@ -76,6 +77,19 @@ void sim_sample(PsSim *s, ps_time_t now)
 		s->extra[i].direct_reclaims = s->node_direct[z->node];
 		s->extra[i].oom_kills = s->oom_since_sample;
 	}
+}
+
+/* A timeline row (with the model's columns when it runs) and, with the model, a latency window. */
+void sim_sample(PsSim *s, ps_time_t now)
+{
+	PsMachine *m = s->m;
+
+	s->last_sample = now;
+	if (!s->place->model) {
+		ps_timeline_sample(s->tl, now, m, NULL);
+		return;
+	}
+	sample_extra(s);
 	ps_timeline_sample(s->tl, now, m, s->extra);
 	for (int n = 0; n < m->nr_nodes; n++) {
 		s->kswapd_busy_seen[n] = ps_kswapd_busy_ns(s->policy, n);
@@ -89,7 +103,6 @@ void sim_sample(PsSim *s, ps_time_t now)
 		ps_hist_reset(&s->hists[p]);
 	}
 	s->window_start = now;
-	s->last_sample = now;
 }
 
 static char *file_digest(const char *path)
@@ -312,7 +325,7 @@ static gboolean write_json(PsSim *s, cJSON *root, GError **error)
 	return ps_write_file_atomic(path, full, strlen(full), error);
 }
 
-static gboolean write_summary(PsSim *s, GError **error)
+cJSON *sim_policy_summary(PsSim *s)
 {
 	PsMachine *m = s->m;
 	cJSON *root = cJSON_CreateObject(), *o, *zones, *ev;
@@ -347,9 +360,10 @@ static gboolean write_summary(PsSim *s, GError **error)
 		cJSON_AddNumberToObject(o, "events_per_s",
 					wall ? (double)s->totals.events * 1e9 / (double)wall : 0.0);
 	}
-	return write_json(s, root, error);
+	return root;
 }
 
+/* Creates the run directory and opens the files written while the replay runs. */
 gboolean sim_open_outputs(PsSim *s, GError **error)
 {
 	g_autofree char *tl = out_path(s, "timeline.csv");
@@ -364,6 +378,8 @@ gboolean sim_open_outputs(PsSim *s, GError **error)
 	s->tl = ps_timeline_new(tl, s->m, error);
 	if (!s->tl)
 		return FALSE;
+	if (!s->place->model)
+		return TRUE;
 	s->lat = ps_latency_log_new(lat, error);
 	if (!s->lat)
 		return FALSE;
@@ -371,24 +387,31 @@ gboolean sim_open_outputs(PsSim *s, GError **error)
 	return s->evlog != NULL;
 }
 
-gboolean sim_finish_outputs(PsSim *s, GError **error)
+/* Closes the logs opened by sim_open_outputs; on failure the others are thrown away. */
+static gboolean close_logs(PsSim *s, GError **error)
 {
 	PsTimeline *tl = g_steal_pointer(&s->tl);
 	PsLatencyLog *lat = g_steal_pointer(&s->lat);
 	PsEventLog *evl = g_steal_pointer(&s->evlog);
+	gboolean ok = ps_timeline_close(tl, error);
 
-	if (!ps_timeline_close(tl, error)) {
+	if (lat && ok)
+		ok = ps_latency_log_close(g_steal_pointer(&lat), error);
+	if (evl && ok)
+		ok = ps_event_log_close(g_steal_pointer(&evl), error);
+	if (lat)
 		ps_latency_log_abort(lat);
+	if (evl)
 		ps_event_log_abort(evl);
+	return ok;
+}
+
+/* Everything written at the end: the whole-run files, the /proc files, summary and report. */
+gboolean sim_finish_outputs(PsSim *s, GError **error)
+{
+	if (!close_logs(s, error))
 		return FALSE;
-	}
-	if (!ps_latency_log_close(lat, error)) {
-		ps_event_log_abort(evl);
-		return FALSE;
-	}
-	if (!ps_event_log_close(evl, error))
-		return FALSE;
-	{
+	if (s->place->model) {
 		g_autofree char *fb = out_path(s, "fallbacks.csv");
 		g_autofree char *lh = out_path(s, "latency_hist.csv");
 
@@ -396,8 +419,16 @@ gboolean sim_finish_outputs(PsSim *s, GError **error)
 		    !ps_latency_hist_write(lh, s->run_hists, error))
 			return FALSE;
 	}
-	return write_proc_file(s, "buddyinfo", ps_format_buddyinfo, error) &&
-	       write_proc_file(s, "pagetypeinfo", ps_format_pagetypeinfo, error) &&
-	       write_proc_file(s, "zoneinfo", ps_format_zoneinfo, error) &&
-	       write_proc_file(s, "vmstat", ps_format_vmstat, error) && write_summary(s, error);
+	if (!write_proc_file(s, "buddyinfo", ps_format_buddyinfo, error) ||
+	    !write_proc_file(s, "pagetypeinfo", ps_format_pagetypeinfo, error) ||
+	    !write_proc_file(s, "zoneinfo", ps_format_zoneinfo, error) ||
+	    !write_proc_file(s, "vmstat", ps_format_vmstat, error))
+		return FALSE;
+	if (s->place->report_name && s->report) {
+		g_autofree char *path = out_path(s, s->place->report_name);
+
+		if (!ps_write_file_atomic(path, s->report->str, s->report->len, error))
+			return FALSE;
+	}
+	return write_json(s, s->place->summary(s), error);
 }

@@ -30,11 +30,13 @@
  *
  * Pages on pcp lists are allocated blocks for mm/ (the buddy's view, and NR_FREE_PAGES', is the
  * same) and carry a bit here so that the pcp page count can be reported.
+ *
+ * It is a placement strategy (SimPlacement) under replay.c's loop: the records come in trace
+ * order at their recorded times and take no time (no latency, no CPU queueing), the timeline and
+ * /proc files are output.c's, and the summary and pinned.txt report are made here.
  */
-#include <errno.h>
 #include <string.h>
 
-#include "report/report.h"
 #include "sim/sim-private.h"
 
 enum pin_anomaly {
@@ -58,7 +60,8 @@ static const char *const pin_anomaly_names[PIN_NR_ANOMALIES] = {
     [PIN_MT_MISMATCH] = "zone_locked_migratetype_differs",
 };
 
-typedef struct {
+/* The pinned replay's state beside the machine: what mm/ does not know about the recording. */
+struct SimPin {
 	PsMachine *m;
 	uint8_t *on_pcp; /* bit per pfn of the map */
 	uint64_t pcp_pages;
@@ -67,7 +70,10 @@ typedef struct {
 	uint64_t by_op[PS_NR_TRACE_OPS];
 	uint64_t by_obs[PS_NR_OBSERVED_EVENTS];
 	uint64_t pages_taken, pages_returned, claims;
-} Pin;
+	uint64_t t_end;	      /* the last record's time */
+	cJSON *compare_after; /* made at the end, for the summary */
+};
+typedef SimPin Pin;
 
 static bool pcp_test(Pin *p, ps_pfn_t pfn)
 {
@@ -402,163 +408,141 @@ static gboolean compare_after(Pin *p, const char *after, cJSON *root, GString *r
 	return TRUE;
 }
 
-/* ---- the replay -------------------------------------------------------------------------- */
+/* ---- the placement strategy ------------------------------------------------------------ */
 
-static gboolean write_text(const char *dir, const char *name, PsMachine *m,
-			   void (*fmt)(PsMachine *, GString *), GError **error)
+static gboolean no_snapshot(GError **error)
 {
-	g_autoptr(GString) text = g_string_new(NULL);
-	g_autofree char *path = g_build_filename(dir, name, NULL);
-
-	fmt(m, text);
-	return ps_write_file_atomic(path, text->str, text->len, error);
+	g_set_error(error, PS_SIM_SNAPSHOT_ERROR, 0,
+		    "--mode pinned needs --snapshot KPAGEFLAGS: recorded pfns mean nothing on a "
+		    "freshly booted machine");
+	return FALSE;
 }
+
+static gboolean pinned_start(PsSim *s, GError **error)
+{
+	Pin *p;
+
+	if (!s->snap)
+		return no_snapshot(error);
+	p = s->pin = g_new0(Pin, 1);
+	p->m = s->m;
+	p->on_pcp = g_new0(uint8_t, (s->m->map.end_pfn - s->m->map.base_pfn + 7) / 8);
+	p->ids = g_hash_table_new(g_direct_hash, g_direct_equal);
+	return TRUE;
+}
+
+/* The records that move pages act on the machine; all are counted. They take no time. */
+static uint64_t pinned_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	Pin *p = s->pin;
+
+	p->t_end = ev->t_ns;
+	p->by_op[ev->op]++;
+	if (ev->op == PS_OP_ALLOC)
+		on_alloc(p, ev);
+	else if (ev->op == PS_OP_FREE)
+		on_free(p, ev);
+	else if (ev->op == PS_OP_OBSERVED)
+		on_observed(p, ev);
+	return 0;
+}
+
+/* The end is the last record, sampled even when a tick just sampled it; then the checks. */
+static gboolean pinned_finish(PsSim *s, GError **error)
+{
+	Pin *p = s->pin;
+
+	sim_sample(s, MAX(p->t_end, s->last_sample));
+	s->report = g_string_new(NULL);
+	ps_snapshot_format(s->snap, s->report);
+	g_string_append_printf(
+	    s->report,
+	    "pinned replay: %" G_GUINT64_FORMAT " records; anomalies:", s->totals.events);
+	for (int i = 0; i < PIN_NR_ANOMALIES; i++)
+		g_string_append_printf(s->report, " %s %" G_GUINT64_FORMAT, pin_anomaly_names[i],
+				       p->anomalies[i]);
+	g_string_append_printf(s->report, "\n");
+	if (s->opts.after_kpageflags) {
+		p->compare_after = cJSON_CreateObject();
+		if (!compare_after(p, s->opts.after_kpageflags, p->compare_after, s->report, error))
+			return FALSE;
+	}
+	if (!ps_machine_check(s->m, error)) {
+		g_prefix_error(error, "invariant broken at the end of the pinned replay: ");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static cJSON *pinned_summary(PsSim *s)
+{
+	Pin *p = s->pin;
+	cJSON *root = cJSON_CreateObject(), *o;
+
+	cJSON_AddStringToObject(root, "pagesim_summary", "1");
+	cJSON_AddStringToObject(root, "mode", "pinned");
+	o = cJSON_AddObjectToObject(root, "trace");
+	cJSON_AddStringToObject(o, "path", s->trace_path);
+	cJSON_AddStringToObject(o, "source", s->hdr.source);
+	cJSON_AddNumberToObject(o, "cpus", s->hdr.cpus);
+	o = cJSON_AddObjectToObject(root, "totals");
+	cJSON_AddNumberToObject(o, "events", (double)s->totals.events);
+	cJSON_AddNumberToObject(o, "end_ns", (double)p->t_end);
+	for (int i = 0; i < PS_NR_TRACE_OPS; i++)
+		if (p->by_op[i])
+			cJSON_AddNumberToObject(o, ps_trace_op_names[i], (double)p->by_op[i]);
+	for (int i = 0; i < PS_NR_OBSERVED_EVENTS; i++)
+		if (p->by_obs[i])
+			cJSON_AddNumberToObject(o, ps_observed_event_names[i],
+						(double)p->by_obs[i]);
+	cJSON_AddNumberToObject(o, "pages_taken_from_buddy", (double)p->pages_taken);
+	cJSON_AddNumberToObject(o, "pages_returned_to_buddy", (double)p->pages_returned);
+	cJSON_AddNumberToObject(o, "pcp_pages_at_end", (double)p->pcp_pages);
+	cJSON_AddNumberToObject(o, "claims", (double)p->claims);
+	o = cJSON_AddObjectToObject(root, "anomalies");
+	for (int i = 0; i < PIN_NR_ANOMALIES; i++)
+		cJSON_AddNumberToObject(o, pin_anomaly_names[i], (double)p->anomalies[i]);
+	cJSON_AddItemToObject(root, "snapshot", ps_snapshot_to_json(s->snap, s->m));
+	if (p->compare_after)
+		cJSON_AddItemToObject(root, "compare_after", g_steal_pointer(&p->compare_after));
+	return root;
+}
+
+static void pinned_free(PsSim *s)
+{
+	Pin *p = g_steal_pointer(&s->pin);
+
+	if (!p)
+		return;
+	g_free(p->on_pcp);
+	g_clear_pointer(&p->ids, g_hash_table_unref);
+	cJSON_Delete(p->compare_after);
+	g_free(p);
+}
+
+const SimPlacement sim_placement_pinned = {
+    .name = "pinned",
+    .model = false,
+    .report_name = "pinned.txt",
+    .start = pinned_start,
+    .exec = pinned_exec,
+    .finish = pinned_finish,
+    .summary = pinned_summary,
+    .free = pinned_free,
+};
 
 gboolean ps_pinned_run(const PsConfig *cfg, const PsRunOptions *opts, const char *trace_path,
 		       const char *kpageflags, const char *proc_dir, const char *after_kpageflags,
 		       GError **error)
 {
-	g_autoptr(PsMachine) m = NULL;
-	g_autoptr(PsTraceReader) r = NULL;
-	g_autoptr(GString) report = g_string_new(NULL);
-	g_autofree char *tl_path = NULL, *sum_path = NULL;
-	PsSnapshot *snap = NULL;
-	PsTimeline *tl = NULL;
-	PsTraceHeader hdr;
-	PsTraceEvent ev;
-	Pin p = {0};
-	uint64_t sample_ns = opts->sample_ns ? opts->sample_ns : cfg->sampling.sample_ns;
-	uint64_t next_sample = sample_ns, events = 0, t_end = 0;
-	cJSON *root = NULL, *o;
-	gboolean ok = FALSE;
-	int rc;
-	char *text;
+	PsRunOptions o = *opts;
+	g_autoptr(PsSim) s = NULL;
 
-	if (!kpageflags) {
-		g_set_error(error, PS_SIM_SNAPSHOT_ERROR, 0,
-			    "--mode pinned needs --snapshot KPAGEFLAGS: recorded pfns mean nothing "
-			    "on a freshly booted machine");
-		return FALSE;
-	}
-	m = ps_machine_setup(&cfg->spec, error);
-	if (!m)
-		return FALSE;
-	snap = ps_snapshot_load(m, kpageflags, proc_dir, error);
-	if (!snap)
-		return FALSE;
-	r = ps_trace_reader_open(trace_path, &hdr, error);
-	if (!r)
-		goto out;
-	if (g_mkdir_with_parents(opts->out_dir, 0755) != 0) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s",
-			    opts->out_dir, g_strerror(errno));
-		goto out;
-	}
-	p.m = m;
-	p.on_pcp = g_new0(uint8_t, (m->map.end_pfn - m->map.base_pfn + 7) / 8);
-	p.ids = g_hash_table_new(g_direct_hash, g_direct_equal);
-	tl_path = g_build_filename(opts->out_dir, "timeline.csv", NULL);
-	tl = ps_timeline_new(tl_path, m, error);
-	if (!tl)
-		goto out;
-	ps_timeline_sample(tl, 0, m, NULL);
-
-	while ((rc = ps_trace_reader_next(r, &ev, error)) == 1) {
-		if (opts->until_ns && ev.t_ns > opts->until_ns)
-			break;
-		while (sample_ns && ev.t_ns >= next_sample) {
-			ps_timeline_sample(tl, next_sample, m, NULL);
-			next_sample += sample_ns;
-		}
-		events++;
-		t_end = ev.t_ns;
-		p.by_op[ev.op]++;
-		if (ev.op == PS_OP_ALLOC)
-			on_alloc(&p, &ev);
-		else if (ev.op == PS_OP_FREE)
-			on_free(&p, &ev);
-		else if (ev.op == PS_OP_OBSERVED)
-			on_observed(&p, &ev);
-		if (opts->check && !ps_machine_check(m, error)) {
-			g_prefix_error(error, "invariant broken after %s:%" G_GUINT64_FORMAT ": ",
-				       trace_path, ps_trace_reader_line(r));
-			goto out;
-		}
-		if (opts->progress && (events & 0xffff) == 0)
-			opts->progress(opts->progress_data, events, ev.t_ns);
-	}
-	if (rc < 0)
-		goto out;
-	ps_timeline_sample(tl, MAX(t_end, next_sample - sample_ns), m, NULL);
-	if (!ps_timeline_close(g_steal_pointer(&tl), error))
-		goto out;
-
-	root = cJSON_CreateObject();
-	cJSON_AddStringToObject(root, "pagesim_summary", "1");
-	cJSON_AddStringToObject(root, "mode", "pinned");
-	o = cJSON_AddObjectToObject(root, "trace");
-	cJSON_AddStringToObject(o, "path", trace_path);
-	cJSON_AddStringToObject(o, "source", hdr.source);
-	cJSON_AddNumberToObject(o, "cpus", hdr.cpus);
-	o = cJSON_AddObjectToObject(root, "totals");
-	cJSON_AddNumberToObject(o, "events", (double)events);
-	cJSON_AddNumberToObject(o, "end_ns", (double)t_end);
-	for (int i = 0; i < PS_NR_TRACE_OPS; i++)
-		if (p.by_op[i])
-			cJSON_AddNumberToObject(o, ps_trace_op_names[i], (double)p.by_op[i]);
-	for (int i = 0; i < PS_NR_OBSERVED_EVENTS; i++)
-		if (p.by_obs[i])
-			cJSON_AddNumberToObject(o, ps_observed_event_names[i], (double)p.by_obs[i]);
-	cJSON_AddNumberToObject(o, "pages_taken_from_buddy", (double)p.pages_taken);
-	cJSON_AddNumberToObject(o, "pages_returned_to_buddy", (double)p.pages_returned);
-	cJSON_AddNumberToObject(o, "pcp_pages_at_end", (double)p.pcp_pages);
-	cJSON_AddNumberToObject(o, "claims", (double)p.claims);
-	o = cJSON_AddObjectToObject(root, "anomalies");
-	for (int i = 0; i < PIN_NR_ANOMALIES; i++)
-		cJSON_AddNumberToObject(o, pin_anomaly_names[i], (double)p.anomalies[i]);
-	cJSON_AddItemToObject(root, "snapshot", ps_snapshot_to_json(snap, m));
-	ps_snapshot_format(snap, report);
-	g_string_append_printf(report,
-			       "pinned replay: %" G_GUINT64_FORMAT " records; anomalies:", events);
-	for (int i = 0; i < PIN_NR_ANOMALIES; i++)
-		g_string_append_printf(report, " %s %" G_GUINT64_FORMAT, pin_anomaly_names[i],
-				       p.anomalies[i]);
-	g_string_append_printf(report, "\n");
-	if (after_kpageflags) {
-		o = cJSON_AddObjectToObject(root, "compare_after");
-		if (!compare_after(&p, after_kpageflags, o, report, error))
-			goto out;
-	}
-	if (!ps_machine_check(m, error)) {
-		g_prefix_error(error, "invariant broken at the end of the pinned replay: ");
-		goto out;
-	}
-	if (!write_text(opts->out_dir, "buddyinfo", m, ps_format_buddyinfo, error) ||
-	    !write_text(opts->out_dir, "pagetypeinfo", m, ps_format_pagetypeinfo, error) ||
-	    !write_text(opts->out_dir, "zoneinfo", m, ps_format_zoneinfo, error) ||
-	    !write_text(opts->out_dir, "vmstat", m, ps_format_vmstat, error))
-		goto out;
-	{
-		g_autofree char *rpath = g_build_filename(opts->out_dir, "pinned.txt", NULL);
-
-		if (!ps_write_file_atomic(rpath, report->str, report->len, error))
-			goto out;
-	}
-	text = cJSON_Print(root);
-	{
-		g_autofree char *full = g_strconcat(text, "\n", NULL);
-
-		sum_path = g_build_filename(opts->out_dir, "summary.json", NULL);
-		ok = ps_write_file_atomic(sum_path, full, strlen(full), error);
-	}
-	cJSON_free(text);
-out:
-	if (tl)
-		ps_timeline_abort(tl);
-	cJSON_Delete(root);
-	ps_snapshot_free(snap);
-	g_free(p.on_pcp);
-	if (p.ids)
-		g_hash_table_unref(p.ids);
-	return ok;
+	if (!kpageflags)
+		return no_snapshot(error);
+	o.pinned = true;
+	o.after_kpageflags = after_kpageflags;
+	s = ps_sim_new(cfg, &o, error);
+	return s && ps_sim_load_snapshot(s, kpageflags, proc_dir, error) &&
+	       ps_sim_run(s, trace_path, error);
 }

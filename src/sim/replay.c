@@ -280,7 +280,7 @@ static void on_exec(PsEngine *e, const PsEvent *pev, void *data)
 static bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	ps_time_t now = ps_engine_now(s->e);
-	uint64_t ns = 0, delay;
+	uint64_t ns, delay;
 
 	/* The OOM killer's victims do nothing more; a new `proc` for the pid is a new task. */
 	if (ev->pid >= 0 && ev->op != PS_OP_PROC && g_hash_table_size(s->killed_pids) &&
@@ -295,53 +295,7 @@ static bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu)
 	s->cur_cpu = cpu;
 	s->cur_proc = ev->pid >= 0 ? sim_proc_find(s, ev->pid) : -1;
 
-	switch (ev->op) {
-	case PS_OP_ALLOC:
-		ns = sim_op_alloc(s, ev, cpu);
-		break;
-	case PS_OP_FREE:
-		ns = sim_op_free(s, ev, cpu);
-		break;
-	case PS_OP_PROC:
-		sim_op_proc(s, ev);
-		break;
-	case PS_OP_EXIT:
-		sim_op_exit(s, ev);
-		break;
-	case PS_OP_MAP:
-		sim_op_map(s, ev);
-		break;
-	case PS_OP_TOUCH:
-		ns = sim_op_touch(s, ev, cpu);
-		break;
-	case PS_OP_UNMAP:
-		ns = sim_op_unmap(s, ev, cpu);
-		break;
-	case PS_OP_COMPACT:
-		/* echo 1 > /proc/sys/vm/compact_memory: every zone, fully. */
-		s->compact_requests++;
-		ps_event_log_write(s->evlog, now, "compact_request", NULL);
-		ns += ps_compact_memory(s->m);
-		break;
-	case PS_OP_SYSCTL:
-		op_sysctl(s, ev);
-		break;
-	case PS_OP_DROP_CACHES: {
-		cJSON *f = cJSON_CreateObject();
-		int what = ev->value >= 1 && ev->value <= 3 ? (int)ev->value : 3;
-
-		s->drop_caches_requests++;
-		cJSON_AddNumberToObject(f, "value", what);
-		cJSON_AddNumberToObject(f, "freed_pages", (double)ps_drop_caches(s->policy, what));
-		ps_event_log_write(s->evlog, now, "drop_caches", f);
-		break;
-	}
-	case PS_OP_OBSERVED:
-		/* what the kernel did: counted in trace order by on_read, never replayed here */
-		break;
-	case PS_NR_TRACE_OPS:
-		g_assert_not_reached();
-	}
+	ns = s->place->exec(s, ev, cpu);
 	s->cur_cpu = -1;
 	s->cur_proc = -1;
 	if (s->retry_at)
@@ -381,6 +335,99 @@ static void on_decay(PsEngine *e, const PsEvent *pev, void *data)
 	ps_engine_schedule(e, ps_engine_now(e) + s->m->sysctl.stat_interval_ns, s->ev_decay, 0, 0);
 }
 
+/* ---- the policy placement: the modelled allocator places every page -------------------- */
+
+static uint64_t policy_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	uint64_t ns = 0;
+
+	switch (ev->op) {
+	case PS_OP_ALLOC:
+		ns = sim_op_alloc(s, ev, cpu);
+		break;
+	case PS_OP_FREE:
+		ns = sim_op_free(s, ev, cpu);
+		break;
+	case PS_OP_PROC:
+		sim_op_proc(s, ev);
+		break;
+	case PS_OP_EXIT:
+		sim_op_exit(s, ev);
+		break;
+	case PS_OP_MAP:
+		sim_op_map(s, ev);
+		break;
+	case PS_OP_TOUCH:
+		ns = sim_op_touch(s, ev, cpu);
+		break;
+	case PS_OP_UNMAP:
+		ns = sim_op_unmap(s, ev, cpu);
+		break;
+	case PS_OP_COMPACT:
+		/* echo 1 > /proc/sys/vm/compact_memory: every zone, fully. */
+		s->compact_requests++;
+		ps_event_log_write(s->evlog, ps_engine_now(s->e), "compact_request", NULL);
+		ns += ps_compact_memory(s->m);
+		break;
+	case PS_OP_SYSCTL:
+		op_sysctl(s, ev);
+		break;
+	case PS_OP_DROP_CACHES: {
+		cJSON *f = cJSON_CreateObject();
+		int what = ev->value >= 1 && ev->value <= 3 ? (int)ev->value : 3;
+
+		s->drop_caches_requests++;
+		cJSON_AddNumberToObject(f, "value", what);
+		cJSON_AddNumberToObject(f, "freed_pages", (double)ps_drop_caches(s->policy, what));
+		ps_event_log_write(s->evlog, ps_engine_now(s->e), "drop_caches", f);
+		break;
+	}
+	case PS_OP_OBSERVED:
+		/* what the kernel did: counted in trace order by on_read, never replayed here */
+		break;
+	case PS_NR_TRACE_OPS:
+		g_assert_not_reached();
+	}
+	return ns;
+}
+
+static gboolean policy_start(PsSim *s, GError **error)
+{
+	if (s->snap)
+		ps_snapshot_prefill_pcp(s->snap, s->m, s->trace_path);
+	sim_start_digest(s, s->trace_path);
+	return TRUE;
+}
+
+/* The run ends at the last record or at --until, whichever is later, with a sample there. */
+static gboolean policy_finish(PsSim *s, GError **error)
+{
+	ps_time_t end = ps_engine_now(s->e);
+
+	if (s->opts.until_ns && end < s->opts.until_ns)
+		end = s->opts.until_ns;
+	s->totals.end_ns = end;
+	for (int i = 0; i < s->m->nr_zones; i++)
+		s->totals.pages_live += s->m->zones[i].nr_allocated;
+	if (end != s->last_sample)
+		sim_sample(s, end);
+	return TRUE;
+}
+
+static void policy_free(PsSim *s)
+{
+}
+
+const SimPlacement sim_placement_policy = {
+    .name = "policy",
+    .model = true,
+    .start = policy_start,
+    .exec = policy_exec,
+    .finish = policy_finish,
+    .summary = sim_policy_summary,
+    .free = policy_free,
+};
+
 /* ---- setup ------------------------------------------------------------------------------- */
 
 PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
@@ -400,6 +447,9 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->config_path = g_strdup(opts->config_path);
 	s->opts.out_dir = s->out_dir;
 	s->opts.config_path = s->config_path;
+	s->after_path = g_strdup(opts->after_kpageflags);
+	s->opts.after_kpageflags = s->after_path;
+	s->place = opts->pinned ? &sim_placement_pinned : &sim_placement_policy;
 	if (opts->sample_ns)
 		s->cfg->sampling.sample_ns = opts->sample_ns;
 	if (opts->seed)
@@ -436,7 +486,9 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->fallbacks = ps_fallback_stats_new(s->m);
 	ps_fallback_stats_attach(s->fallbacks, s->m);
 	s->cur_cpu = s->cur_proc = -1;
-	sim_host_attach(s);
+	s->killed_pids = g_hash_table_new(g_direct_hash, g_direct_equal);
+	if (s->place->model)
+		sim_host_attach(s);
 	return g_steal_pointer(&s);
 }
 
@@ -444,6 +496,11 @@ void ps_sim_free(PsSim *s)
 {
 	if (!s)
 		return;
+	if (s->place)
+		s->place->free(s);
+	if (s->report)
+		g_string_free(s->report, TRUE);
+	g_free(s->after_path);
 	if (s->digest_thread)
 		g_free(g_thread_join(s->digest_thread));
 	if (s->tl)
@@ -499,13 +556,11 @@ void ps_sim_free(PsSim *s)
 gboolean ps_sim_run(PsSim *s, const char *trace_path, GError **error)
 {
 	PsEngine *e = s->e;
-	ps_time_t end;
 	int rc;
 
 	s->trace_path = g_strdup(trace_path);
-	if (s->snap)
-		ps_snapshot_prefill_pcp(s->snap, s->m, trace_path);
-	sim_start_digest(s, trace_path);
+	if (!s->place->start(s, error))
+		return FALSE;
 	s->reader = ps_trace_reader_open(trace_path, &s->hdr, error);
 	if (!s->reader)
 		return FALSE;
@@ -516,7 +571,8 @@ gboolean ps_sim_run(PsSim *s, const char *trace_path, GError **error)
 
 	sim_sample(s, 0);
 	ps_engine_schedule(e, s->cfg->sampling.sample_ns, s->ev_sample, 0, 0);
-	ps_engine_schedule(e, s->m->sysctl.stat_interval_ns, s->ev_decay, 0, 0);
+	if (s->place->model)
+		ps_engine_schedule(e, s->m->sysctl.stat_interval_ns, s->ev_decay, 0, 0);
 	rc = ps_trace_reader_next(s->reader, &s->ahead, error);
 	if (rc < 0)
 		return FALSE;
@@ -529,15 +585,7 @@ gboolean ps_sim_run(PsSim *s, const char *trace_path, GError **error)
 		g_propagate_error(error, g_steal_pointer(&s->error));
 		return FALSE;
 	}
-	end = ps_engine_now(e);
-	if (s->opts.until_ns && end < s->opts.until_ns)
-		end = s->opts.until_ns;
-	s->totals.end_ns = end;
-	for (int i = 0; i < s->m->nr_zones; i++)
-		s->totals.pages_live += s->m->zones[i].nr_allocated;
-	if (end != s->last_sample)
-		sim_sample(s, end);
-	return sim_finish_outputs(s, error);
+	return s->place->finish(s, error) && sim_finish_outputs(s, error);
 }
 
 const PsRunTotals *ps_sim_totals(const PsSim *s)
@@ -562,7 +610,8 @@ gboolean ps_sim_load_snapshot(PsSim *s, const char *kpageflags, const char *proc
 {
 	g_return_val_if_fail(s->snap == NULL, FALSE);
 	s->snap = ps_snapshot_load(s->m, kpageflags, proc_dir, error);
-	if (s->snap && proc_dir && !ps_snapshot_seed_pcp(s->snap, s->m, proc_dir, error))
+	if (s->snap && proc_dir && s->place->model &&
+	    !ps_snapshot_seed_pcp(s->snap, s->m, proc_dir, error))
 		return FALSE;
 	return s->snap != NULL;
 }

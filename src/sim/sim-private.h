@@ -146,8 +146,39 @@ typedef struct {
 } Proc;
 #define PMD_KEY (1ull << 62)
 
+/*
+ * A placement strategy (--mode): how the records that place pages are carried out. "policy" lets
+ * the modelled allocator choose (process.c through policy/); "pinned" honours the recorded pfns
+ * (pinned.c). The loop, the clock and the output files are the same for both (Redis ae.c style:
+ * one struct of functions chosen at the start, no mode tests in the loop).
+ */
+typedef struct {
+	const char *name;
+	/*
+	 * The modelled allocator runs: policy/ with sim/ as its host, the pcp decay tick, records
+	 * have a latency (latency.csv, latency_hist.csv), events.jsonl, fallbacks.csv, the trace's
+	 * digest. Without it the machine changes only as the records say.
+	 */
+	bool model;
+	const char *report_name; /* a text report written beside summary.json, or NULL */
+	gboolean (*start)(PsSim *s, GError **error);		     /* before the first record */
+	uint64_t (*exec)(PsSim *s, const PsTraceEvent *ev, int cpu); /* one record; ns it took */
+	/* After the last record: the end time and final sample, end-of-run checks. */
+	gboolean (*finish)(PsSim *s, GError **error);
+	cJSON *(*summary)(PsSim *s); /* summary.json's content; s->report gets the text report */
+	void (*free)(PsSim *s);
+} SimPlacement;
+
+extern const SimPlacement sim_placement_policy, sim_placement_pinned;
+
+typedef struct SimPin SimPin; /* pinned.c's state */
+
 struct PsSim {
 	PsConfig *cfg;
+	const SimPlacement *place;
+	SimPin *pin;	  /* pinned replay only */
+	GString *report;  /* place->report_name's text */
+	char *after_path; /* opts.after_kpageflags */
 	PsRunOptions opts;
 	char *out_dir;
 	char *config_path;
@@ -241,6 +272,7 @@ void sim_host_attach(PsSim *s);
 void sim_log_failure(PsSim *s, const char *what, uint64_t gfp, unsigned order, int cpu, int pid,
 		     enum ps_alloc_result res);
 void sim_sample(PsSim *s, ps_time_t now);
+cJSON *sim_policy_summary(PsSim *s);
 void sim_start_digest(PsSim *s, const char *trace_path);
 gboolean sim_open_outputs(PsSim *s, GError **error);
 gboolean sim_finish_outputs(PsSim *s, GError **error);

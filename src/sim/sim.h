@@ -40,6 +40,13 @@ typedef struct {
 	void *wall_data;
 	/* The trace's "sha256:..." when the caller already has it (sweeps); else computed. */
 	const char *trace_digest;
+	/*
+	 * Pinned replay (--mode pinned): the recorded pfns are honoured instead of the model
+	 * placing pages (sim/pinned.c); needs ps_sim_load_snapshot. after_kpageflags (may be NULL)
+	 * is compared with the final free set.
+	 */
+	bool pinned;
+	const char *after_kpageflags;
 } PsRunOptions;
 
 /* The totals of a run, as summary.json reports them. */
@@ -99,8 +106,8 @@ PsMachine *ps_sim_machine(PsSim *s);
  * of a /proc/kpageflags dump (plain or gzip), before ps_sim_run; the other pages become
  * allocations owned by the run ("unknown at start"), freed when the trace frees their pfns.
  * proc_dir (may be NULL) holds the same moment's pagetypeinfo to check pageblock types against.
- * ps_pinned_run replays a trace honouring its pfns (see sim/pinned.c) and writes the run
- * directory; after_kpageflags (may be NULL) is compared with the final free set.
+ * ps_pinned_run is ps_sim_new, ps_sim_load_snapshot and ps_sim_run of a pinned replay (see
+ * sim/pinned.c); after_kpageflags (may be NULL) is compared with the final free set.
  */
 gboolean ps_sim_load_snapshot(PsSim *s, const char *kpageflags, const char *proc_dir,
 			      GError **error);
