@@ -2,13 +2,16 @@
 /*
  * test-oom.c - oom_badness and /proc/PID/oom_score (policy/oom.c): the kernel-facts §13.15
  * figures, the adj scaling and the never-chosen cases, and — where /proc is readable — every
- * process of the machine this test runs on, compared with what its kernel prints.
+ * process of the machine this test runs on, compared with what its kernel prints. Then
+ * out_of_memory over a fake host's tasks (fixture.h): the victim, its points with totalpages
+ * from constrained_alloc, ties, a pending victim and the no-victim case, with exact values.
  */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "policy/policy.h"
+#include "fixture.h"
+#include "policy/policy-private.h"
 
 static void test_formula(void)
 {
@@ -107,10 +110,130 @@ static void test_live_machine(void)
 	g_assert_cmpint(checked, >, 0);
 }
 
+/*
+ * select_bad_process over five tasks, totalpages = 16384 managed + 4096 swap = 20480, so an adj
+ * point is worth 20480 / 1000 = 20 pages (oom_badness). init and an OOM_SCORE_ADJ_MIN task are
+ * never chosen whatever their size; 500 + 100 swap + 20 page tables = 620; 100 + 30 * 20 = 700;
+ * 690 + 10 = 700. oom_evaluate_task skips a task only when its points are lower than the best so
+ * far, so of the two at 700 the later one is killed. oom_kill_process: the oom_kill event, the
+ * victim's memory back after the reaper's delay (2 s), and the request waits until then.
+ */
+static FixtureHost *five_tasks(int adj2)
+{
+	PsReclaimConfig rc;
+	FixtureHost *h;
+	PsOomTask *t;
+
+	ps_reclaim_config_default(&rc);
+	rc.swap_pages = 4096;
+	h = fixture_host_new(fixture_normal_only(0, 16384), &rc);
+	g_assert_cmpuint(ps_oom_totalpages(h->m), ==, 20480);
+	fixture_host_task(h, 1, 10000, 0)->unkillable = true;
+	t = fixture_host_task(h, 10, 500, 0);
+	t->swap_pages = 100;
+	t->pgtable_pages = 20;
+	fixture_host_task(h, 11, 100, adj2);
+	fixture_host_task(h, 12, 9000, -1000);
+	fixture_host_task(h, 13, 690, 0)->pgtable_pages = 10;
+	return h;
+}
+
+static void test_select_victim(void)
+{
+	g_autoptr(FixtureHost) h = five_tasks(30);
+	PsAllocContext ac;
+	uint64_t wait = 0;
+
+	fixture_alloc_context(h->m, PS_GFP_KERNEL, 0, &ac);
+	g_assert_true(ps_out_of_memory(h->p, &ac, &wait));
+	g_assert_cmpuint(h->kills, ==, 1);
+	g_assert_cmpuint(h->killed, ==, 4);
+	g_assert_cmpuint(h->kill_badness, ==, 700);
+	g_assert_cmpuint(h->kill_reap_at, ==, 2000000000ull);
+	g_assert_cmpuint(wait, ==, 2000000000ull);
+	g_assert_cmpuint(h->m->vm_events[PS_OOM_KILL], ==, 1);
+
+	/* The victim is not reaped yet: abort the scan and wait for it, no second kill. */
+	wait = 0;
+	g_assert_true(ps_out_of_memory(h->p, &ac, &wait));
+	g_assert_cmpuint(h->kills, ==, 1);
+	g_assert_cmpuint(wait, ==, 2000000000ull);
+	g_assert_cmpuint(h->m->vm_events[PS_OOM_KILL], ==, 1);
+}
+
+/* One adj point more: 100 + 31 * 20 = 720 beats 700 — it would not if swap were left out of
+ * totalpages (16384 / 1000 = 16: 596). */
+static void test_select_adj_scaled(void)
+{
+	g_autoptr(FixtureHost) h = five_tasks(31);
+	PsAllocContext ac;
+	uint64_t wait = 0;
+
+	fixture_alloc_context(h->m, PS_GFP_KERNEL, 0, &ac);
+	g_assert_true(ps_out_of_memory(h->p, &ac, &wait));
+	g_assert_cmpuint(h->killed, ==, 2);
+	g_assert_cmpuint(h->kill_badness, ==, 720);
+}
+
+/* Only unkillable tasks: no victim (the kernel panics), out_of_memory reports no progress. */
+static void test_no_victim(void)
+{
+	g_autoptr(FixtureHost) h = fixture_host_new(fixture_normal_only(0, 16384), NULL);
+	PsAllocContext ac;
+	uint64_t wait = 0;
+
+	fixture_host_task(h, 1, 10000, 0)->unkillable = true;
+	fixture_host_task(h, 12, 9000, -1000);
+	fixture_alloc_context(h->m, PS_GFP_KERNEL, 0, &ac);
+	g_assert_false(ps_out_of_memory(h->p, &ac, &wait));
+	g_assert_cmpuint(h->kills, ==, 0);
+	g_assert_cmpuint(h->m->vm_events[PS_OOM_KILL], ==, 0);
+	g_assert_cmpuint(fixture_host_events(h, "oom_no_victim"), ==, 1);
+}
+
+/*
+ * constrained_alloc: a mempolicy nodemask that leaves out a memory node makes totalpages the
+ * mask's present pages plus swap (CONSTRAINT_MEMORY_POLICY): node 1's 8192 pages, an adj point
+ * worth 8. Without a mask, or with __GFP_THISNODE (CONSTRAINT_NONE), all 24576: 24.
+ */
+static void check_constrained(uint64_t gfp, uint64_t nodemask, uint64_t badness)
+{
+	PsMachineSpec spec;
+	g_autoptr(FixtureHost) h = NULL;
+	PsAllocContext ac;
+	uint64_t wait = 0;
+
+	fixture_spec_1node(&spec, 4096, 2);
+	spec.nr_nodes = 2;
+	spec.cpu_node[1] = 1;
+	spec.distance[0][1] = spec.distance[1][0] = 21;
+	spec.distance[1][1] = 10;
+	fixture_zone(&spec, 0, PS_ZONE_NORMAL, 0, 16384, 16384);
+	fixture_zone(&spec, 1, PS_ZONE_NORMAL, 16384, 8192, 8192);
+	h = fixture_host_new(fixture_machine(&spec), NULL);
+	fixture_host_task(h, 10, 0, 100);
+	fixture_alloc_context(h->m, gfp, 0, &ac);
+	ac.nodemask = nodemask;
+	g_assert_true(ps_out_of_memory(h->p, &ac, &wait));
+	g_assert_cmpuint(h->kill_badness, ==, badness);
+}
+
+static void test_constrained(void)
+{
+	check_constrained(PS_GFP_KERNEL, 1ull << 1, 100 * 8);
+	check_constrained(PS_GFP_KERNEL, 0, 100 * 24);
+	check_constrained(PS_GFP_KERNEL, 3, 100 * 24);
+	check_constrained(PS_GFP_KERNEL | PS_GFP_THISNODE, 1ull << 1, 100 * 24);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/policy/oom/badness-formula", test_formula);
 	g_test_add_func("/policy/oom/live-machine-oom-score", test_live_machine);
+	g_test_add_func("/policy/oom/select-victim", test_select_victim);
+	g_test_add_func("/policy/oom/select-adj-scaled", test_select_adj_scaled);
+	g_test_add_func("/policy/oom/no-victim", test_no_victim);
+	g_test_add_func("/policy/oom/constrained-totalpages", test_constrained);
 	return g_test_run();
 }
