@@ -8,11 +8,9 @@
  * mm/vmscan.c; range checks follow the sysctl tables' bounds (e.g. watermark_scale_factor 1..3000,
  * percpu_pagelist_high_fraction 0 or >= 8).
  *
- * cJSON keeps no positions, so every error would lose its line. A pre-scan of the text records the
- * line of every item (an object member's key, an array element's first character) in document
- * order; a pre-order walk of cJSON's tree visits the items in the same order, which gives a map
- * from cJSON item to line. The alternative, a second JSON parser with positions, would duplicate
- * far more code than this small tokenizer.
+ * cJSON keeps no positions and rounds integers above 2^53; util/json.c gives every item its line
+ * and reads integers exactly from their text, so errors say `file:line: key: what` and a seed of
+ * 2^53 + 1 stays one.
  *
  * Simplifications: zone spans are contiguous ranges and must not overlap (the kernel allows a
  * Movable zone to interleave with Normal under some boot options); distances must be symmetric
@@ -153,128 +151,17 @@ int ps_config_zone_type_from_name(const char *name)
 
 /* ---- item lines --------------------------------------------------------------------------- */
 
-/* One open container of the pre-scan. */
-typedef struct {
-	bool object;
-	bool want; /* object: the next string is a key; array: the next token starts an element */
-} ScanFrame;
-
-static bool is_value_start(char ch)
-{
-	return ch == '"' || ch == '{' || ch == '[' || ch == '-' || g_ascii_isdigit(ch) ||
-	       ch == 't' || ch == 'f' || ch == 'n';
-}
-
-/*
- * Lines of all items in document order: the root value, then for every object member the line of
- * its key and for every array element the line where it starts. The text is known to be valid
- * JSON (cJSON accepted it), so the scanner only needs to track nesting and strings.
- */
-static GArray *scan_item_lines(const char *text, gsize len)
-{
-	GArray *lines = g_array_new(FALSE, FALSE, sizeof(int));
-	g_autoptr(GArray) stack = g_array_new(FALSE, FALSE, sizeof(ScanFrame));
-	ScanFrame root = {.object = false, .want = true};
-	int line = 1;
-
-	g_array_append_val(stack, root);
-	for (gsize i = 0; i < len; i++) {
-		char ch = text[i];
-		ScanFrame *top = &g_array_index(stack, ScanFrame, stack->len - 1);
-
-		if (ch == '\n')
-			line++;
-		if (g_ascii_isspace(ch))
-			continue;
-		if (top->want && (top->object ? ch == '"' : is_value_start(ch))) {
-			g_array_append_val(lines, line);
-			top->want = false;
-		}
-		if (ch == '"') {
-			for (i++; i < len && text[i] != '"'; i++)
-				if (text[i] == '\\')
-					i++;
-		} else if (ch == '{' || ch == '[') {
-			ScanFrame f = {.object = ch == '{', .want = true};
-
-			g_array_append_val(stack, f);
-		} else if ((ch == '}' || ch == ']') && stack->len > 1) {
-			g_array_set_size(stack, stack->len - 1);
-		} else if (ch == ',') {
-			top->want = true;
-		}
-	}
-	return lines;
-}
-
-static void map_item_lines(const cJSON *item, GArray *lines, guint *next, GHashTable *map)
-{
-	if (*next < lines->len)
-		g_hash_table_insert(map, (gpointer)item,
-				    GINT_TO_POINTER(g_array_index(lines, int, *next)));
-	(*next)++;
-	for (const cJSON *child = item->child; child; child = child->next)
-		map_item_lines(child, lines, next, map);
-}
-
-GHashTable *ps_json_item_lines(const char *text, gsize len, const cJSON *root)
-{
-	g_autoptr(GArray) lines = scan_item_lines(text, len);
-	GHashTable *map = g_hash_table_new(g_direct_hash, g_direct_equal);
-	guint next = 0;
-
-	map_item_lines(root, lines, &next, map);
-	return map;
-}
-
-int ps_json_text_line(const char *text, const char *pos)
-{
-	int line = 1;
-
-	for (const char *p = text; p < pos; p++)
-		line += *p == '\n';
-	return line;
-}
-
-cJSON *ps_json_parse_located(const char *text, gsize len, const char *filename, GQuark domain,
-			     int code, GHashTable **lines, GError **error)
-{
-	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, FALSE);
-
-	if (!root) {
-		const char *at = end && end <= text + len ? end : text;
-		g_autofree char *near = g_strndup(at, MIN((gsize)20, (gsize)(text + len - at)));
-
-		g_strdelimit(near, "\n\r\t", ' ');
-		g_set_error(error, domain, code, "%s:%d: (json): syntax error near '%s'", filename,
-			    ps_json_text_line(text, at), near);
-		return NULL;
-	}
-	while (end && end < text + len && (g_ascii_isspace(*end) || !*end))
-		end++;
-	if (end && end < text + len) {
-		g_set_error(error, domain, code,
-			    "%s:%d: (json): text after the end of the top-level object", filename,
-			    ps_json_text_line(text, end));
-		cJSON_Delete(root);
-		return NULL;
-	}
-	*lines = ps_json_item_lines(text, len, root);
-	return root;
-}
-
 /* ---- parse context and typed getters ------------------------------------------------------ */
 
 typedef struct {
 	const char *filename;
-	GHashTable *lines; /* const cJSON * -> line */
+	const PsJsonDoc *doc; /* positions and number texts */
 	GError **error;
 } CfgCtx;
 
 static int item_line(const CfgCtx *c, const cJSON *item)
 {
-	return GPOINTER_TO_INT(g_hash_table_lookup(c->lines, item));
+	return ps_json_doc_line(c->doc, item);
 }
 
 static gboolean cfg_fail(CfgCtx *c, const cJSON *item, int code, const char *path, const char *fmt,
@@ -302,25 +189,6 @@ static char *child_path(const char *path, const char *key)
 static char *index_path(const char *path, int i)
 {
 	return g_strdup_printf("%s[%d]", path, i);
-}
-
-const char *ps_json_type_name(const cJSON *item)
-{
-	if (cJSON_IsNumber(item))
-		return "a number";
-	if (cJSON_IsString(item))
-		return "a string";
-	if (cJSON_IsTrue(item))
-		return "true";
-	if (cJSON_IsFalse(item))
-		return "false";
-	if (cJSON_IsNull(item))
-		return "null";
-	if (cJSON_IsArray(item))
-		return "an array";
-	if (cJSON_IsObject(item))
-		return "an object";
-	return "an invalid value";
 }
 
 /* Every member of obj must be in allowed[] (NULL-terminated) and appear once. */
@@ -359,24 +227,18 @@ static gboolean cfg_object(CfgCtx *c, const cJSON *item, const char *path)
 	return TRUE;
 }
 
+/* An integer read exactly from its text (util/json.c), so 64-bit values keep every digit. */
 static gboolean cfg_int(CfgCtx *c, const cJSON *item, const char *path, int64_t min, int64_t max,
 			int64_t *out)
 {
-	double d;
+	g_autofree char *why = NULL;
+	int code;
 
-	if (!cJSON_IsNumber(item))
-		return cfg_fail(c, item, PS_CONFIG_ERROR_TYPE, path, "expected an integer, got %s",
-				ps_json_type_name(item));
-	d = item->valuedouble;
-	if (d != floor(d) || fabs(d) > 9007199254740992.0)
-		return cfg_fail(c, item, PS_CONFIG_ERROR_TYPE, path, "expected an integer, got %g",
-				d);
-	if (d < (double)min || d > (double)max)
-		return cfg_fail(c, item, PS_CONFIG_ERROR_VALUE, path,
-				"%.0f is out of range [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "]",
-				d, min, max);
-	*out = (int64_t)d;
-	return TRUE;
+	if (ps_json_doc_int(c->doc, item, min, max, out, &code, &why))
+		return TRUE;
+	return cfg_fail(c, item,
+			code == PS_UTIL_ERROR_RANGE ? PS_CONFIG_ERROR_VALUE : PS_CONFIG_ERROR_TYPE,
+			path, "%s", why);
 }
 
 static gboolean cfg_int32(CfgCtx *c, const cJSON *item, const char *path, int min, int max,
@@ -716,7 +578,7 @@ static gboolean parse_cpus(CfgCtx *c, const cJSON *item, const char *path, PsCon
 	const cJSON *it;
 	int i = 0;
 
-	if (cJSON_IsNumber(item)) {
+	if (cJSON_IsNumber(item) || cJSON_IsRaw(item)) {
 		if (!cfg_int32(c, item, path, 1, PS_MAX_CPUS, &spec->nr_cpus))
 			return FALSE;
 		memset(spec->cpu_node, 0, sizeof(spec->cpu_node));
@@ -1081,24 +943,25 @@ static gboolean parse_root(CfgCtx *c, const cJSON *root, PsConfig *cfg)
 gboolean ps_config_parse(PsConfig *cfg, const char *text, gsize len, const char *filename,
 			 GError **error)
 {
-	g_autoptr(GHashTable) lines = NULL;
-	cJSON *root;
+	g_autoptr(PsJsonDoc) doc = NULL;
 	CfgCtx c;
-	gboolean ok;
 
 	config_clear(cfg);
-	root = ps_json_parse_located(text, len, filename, PS_CONFIG_ERROR, PS_CONFIG_ERROR_SYNTAX,
-				     &lines, error);
-	if (!root)
+	doc = ps_json_doc_parse(text, len, filename, error);
+	if (!doc) {
+		ps_util_error_to_domain(error, PS_CONFIG_ERROR, PS_CONFIG_ERROR_IO,
+					PS_CONFIG_ERROR_SYNTAX);
 		return FALSE;
+	}
+	/* big integers become raw items, so that provenance copied through keeps every digit */
+	ps_json_doc_make_exact(doc);
 	c.filename = filename;
-	c.lines = lines;
+	c.doc = doc;
 	c.error = error;
-	ok = parse_root(&c, root, cfg);
-	cJSON_Delete(root);
-	if (!ok)
-		config_clear(cfg);
-	return ok;
+	if (parse_root(&c, ps_json_doc_root(doc), cfg))
+		return TRUE;
+	config_clear(cfg);
+	return FALSE;
 }
 
 gboolean ps_config_load(PsConfig *cfg, const char *path, GError **error)
@@ -1191,10 +1054,10 @@ char *ps_config_to_json_full(const PsConfig *cfg)
 			if (!z->spanned)
 				continue;
 			zo = cJSON_AddObjectToObject(zones, ps_zone_names[t]);
-			cJSON_AddNumberToObject(zo, "start_pfn", z->start_pfn);
-			cJSON_AddNumberToObject(zo, "spanned", (double)z->spanned);
-			cJSON_AddNumberToObject(zo, "present", (double)z->present);
-			cJSON_AddNumberToObject(zo, "managed", (double)z->managed);
+			ps_json_add_uint(zo, "start_pfn", z->start_pfn);
+			ps_json_add_uint(zo, "spanned", z->spanned);
+			ps_json_add_uint(zo, "present", z->present);
+			ps_json_add_uint(zo, "managed", z->managed);
 		}
 		cJSON_AddItemToArray(nodes, node);
 	}
@@ -1227,7 +1090,7 @@ char *ps_config_to_json_full(const PsConfig *cfg)
 	cJSON_AddNumberToObject(sys, "stat_interval_ms", (double)(s->stat_interval_ns / 1000000));
 	if (s->page_group_by_mobility_disabled)
 		cJSON_AddBoolToObject(sys, "mobility_grouping", FALSE);
-	cJSON_AddNumberToObject(root, "seed", (double)spec->seed);
+	ps_json_add_uint(root, "seed", spec->seed);
 	{
 		PsSampling sdef;
 		cJSON *costs = NULL;
@@ -1240,7 +1103,7 @@ char *ps_config_to_json_full(const PsConfig *cfg)
 				continue;
 			if (!costs)
 				costs = cJSON_AddObjectToObject(root, "costs");
-			cJSON_AddNumberToObject(costs, cost_keys[i].key, (double)v);
+			ps_json_add_uint(costs, cost_keys[i].key, v);
 		}
 		ps_sampling_default(&sdef);
 		if (cfg->sampling.sample_ns != sdef.sample_ns)
@@ -1253,8 +1116,8 @@ char *ps_config_to_json_full(const PsConfig *cfg)
 		cJSON *rec = NULL;
 
 		if (cfg->reclaim.swap_pages)
-			cJSON_AddNumberToObject(cJSON_AddObjectToObject(root, "swap"), "size_pages",
-						(double)cfg->reclaim.swap_pages);
+			ps_json_add_uint(cJSON_AddObjectToObject(root, "swap"), "size_pages",
+					 cfg->reclaim.swap_pages);
 		ps_reclaim_config_default(&rdef);
 		for (gsize i = 0; i < G_N_ELEMENTS(reclaim_keys); i++) {
 			uint64_t v = reclaim_get(&cfg->reclaim, i);
@@ -1263,7 +1126,7 @@ char *ps_config_to_json_full(const PsConfig *cfg)
 				continue;
 			if (!rec)
 				rec = cJSON_AddObjectToObject(root, "reclaim");
-			cJSON_AddNumberToObject(rec, reclaim_keys[i].key, (double)v);
+			ps_json_add_uint(rec, reclaim_keys[i].key, v);
 		}
 	}
 	if (cfg->provenance)
@@ -1288,40 +1151,8 @@ char *ps_config_to_json(const PsMachineSpec *spec, const char *name, const cJSON
 
 gboolean ps_config_write_atomic(const char *path, const char *text, GError **error)
 {
-	g_autofree char *dir = g_path_get_dirname(path);
-	g_autofree char *base = g_path_get_basename(path);
-	g_autofree char *tmpl = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
-	gsize len = strlen(text);
-	int fd = g_mkstemp(tmpl);
-	gsize off = 0;
-
-	if (fd < 0)
-		goto fail;
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			goto fail_fd;
-		off += (gsize)w;
-	}
-	/* mkstemp creates the file 0600; a config is an ordinary readable file. */
-	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
-		goto fail_fd;
-	if (close(fd) < 0 || rename(tmpl, path) < 0)
-		goto fail_unlink;
-	return TRUE;
-
-fail_fd:
-	close(fd);
-fail_unlink : {
-	int saved = errno;
-
-	unlink(tmpl);
-	errno = saved;
-}
-fail:
-	g_set_error(error, PS_CONFIG_ERROR, PS_CONFIG_ERROR_IO, "%s: %s", path, g_strerror(errno));
+	if (ps_write_file_atomic(path, text, strlen(text), error))
+		return TRUE;
+	ps_util_error_to_domain(error, PS_CONFIG_ERROR, PS_CONFIG_ERROR_IO, PS_CONFIG_ERROR_IO);
 	return FALSE;
 }

@@ -19,6 +19,7 @@
 
 #include "mm/mm.h"
 #include "policy/policy.h"
+#include "util/util.h"
 
 G_BEGIN_DECLS
 
@@ -89,19 +90,6 @@ char *ps_config_to_json_full(const PsConfig *cfg);
 
 /* Writes text to path atomically (temporary name in the same directory, then rename). */
 gboolean ps_config_write_atomic(const char *path, const char *text, GError **error);
-
-/* "a number", "a string", ... for messages about a JSON item of the wrong type. */
-const char *ps_json_type_name(const cJSON *item);
-/* Lines of the items of a parsed JSON text: cJSON item -> line of its key or first character. */
-GHashTable *ps_json_item_lines(const char *text, gsize len, const cJSON *root);
-/* The line of text that pos is on (1-based). */
-int ps_json_text_line(const char *text, const char *pos);
-/*
- * Parses a JSON text that must hold one value and nothing after it, with *lines from
- * ps_json_item_lines; else NULL and "FILE:LINE: (json): ..." in domain/code.
- */
-cJSON *ps_json_parse_located(const char *text, gsize len, const char *filename, GQuark domain,
-			     int code, GHashTable **lines, GError **error);
 
 /* Spellings used in configs and in /proc. */
 const char *ps_config_thp_mode_name(const PsMachineSpec *spec); /* always|madvise|never|off */

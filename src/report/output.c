@@ -1,162 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * output.c - the run's output files: atomic file creation, and the writers of timeline.csv,
- * latency.csv and events.jsonl (DESIGN.md "Outputs").
+ * output.c - the run's output files: the writers of timeline.csv, latency.csv and events.jsonl
+ * (DESIGN.md "Outputs").
  *
- * Every file is written under a temporary name in its final directory and renamed into place when
- * it is complete, after an fsync: a reader (or a later run comparing outputs) sees either the old
- * file or the whole new one, and an aborted or crashed run leaves nothing under the final name.
- * A stray ".NAME.*.tmp" may survive a crash; it never shadows a result.
+ * Every file is an atomic output file (util/atomic.c): a reader (or a later run comparing
+ * outputs) sees either the old file or the whole new one, and an aborted or crashed run leaves
+ * nothing under the final name.
  *
  * The writers format with integers only (indices in thousandths printed as "%d.%03d"), so the
  * bytes do not depend on the locale or on the floating point of the host. An I/O error while
  * sampling is remembered and returned by close, so that the simulation loop does not have to
  * check every row.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "policy/policy.h"
 #include "report/report.h"
-
-/* Large enough that a sample of a big machine is one write(2), small beside the machine. */
-#define PS_OUTPUT_BUFFER (256 * 1024)
-
-/* ---- atomic files ----------------------------------------------------------------------- */
-
-/*
- * One output file being written. tmp_path exists from new until commit renames it to path, or
- * abort removes it. stream is a buffered stream over the temporary file.
- */
-struct PsAtomicFile {
-	char *path;
-	char *tmp_path;
-	GOutputStream *stream;
-};
-
-static void atomic_file_free(PsAtomicFile *f)
-{
-	g_clear_object(&f->stream);
-	g_free(f->tmp_path);
-	g_free(f->path);
-	g_free(f);
-}
-
-PsAtomicFile *ps_atomic_file_new(const char *path, GError **error)
-{
-	static gint counter;
-	g_autofree char *dir = g_path_get_dirname(path);
-	g_autofree char *base = g_path_get_basename(path);
-	PsAtomicFile *f;
-
-	for (int attempt = 0; attempt < 100; attempt++) {
-		g_autofree char *tmp = g_strdup_printf("%s/.%s.%d-%d.tmp", dir, base, (int)getpid(),
-						       g_atomic_int_add(&counter, 1));
-		g_autoptr(GFile) file = g_file_new_for_path(tmp);
-		g_autoptr(GError) local = NULL;
-		GFileOutputStream *raw = g_file_create(file, G_FILE_CREATE_NONE, NULL, &local);
-
-		if (!raw) {
-			/* A leftover of an earlier crash with a recycled pid: take another name. */
-			if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_EXISTS))
-				continue;
-			g_propagate_prefixed_error(error, g_steal_pointer(&local), "%s: ", path);
-			return NULL;
-		}
-		f = g_new0(PsAtomicFile, 1);
-		f->path = g_strdup(path);
-		f->tmp_path = g_steal_pointer(&tmp);
-		f->stream =
-		    g_buffered_output_stream_new_sized(G_OUTPUT_STREAM(raw), PS_OUTPUT_BUFFER);
-		g_object_unref(raw);
-		return f;
-	}
-	g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS, "%s: no free temporary name in %s", path,
-		    dir);
-	return NULL;
-}
-
-GOutputStream *ps_atomic_file_stream(PsAtomicFile *f)
-{
-	return f->stream;
-}
-
-/* fsync by path: the GIO stream is closed by then and a plain GFileOutputStream cannot sync. */
-static gboolean fsync_path(const char *path, int flags, GError **error)
-{
-	int fd = open(path, flags | O_CLOEXEC);
-	int saved;
-
-	if (fd < 0 || g_fsync(fd) < 0) {
-		saved = errno;
-		if (fd >= 0)
-			close(fd);
-		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved), "%s: fsync: %s", path,
-			    g_strerror(saved));
-		return FALSE;
-	}
-	close(fd);
-	return TRUE;
-}
-
-gboolean ps_atomic_file_commit(PsAtomicFile *f, GError **error)
-{
-	g_autoptr(GError) local = NULL;
-	g_autofree char *dir = g_path_get_dirname(f->path);
-
-	if (!g_output_stream_close(f->stream, NULL, &local)) {
-		g_propagate_prefixed_error(error, g_steal_pointer(&local), "%s: ", f->path);
-		goto fail;
-	}
-	if (!fsync_path(f->tmp_path, O_RDONLY, error))
-		goto fail;
-	if (g_rename(f->tmp_path, f->path) < 0) {
-		int saved = errno;
-
-		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved), "%s: rename: %s",
-			    f->path, g_strerror(saved));
-		goto fail;
-	}
-	/* Make the rename itself durable; a failure here leaves a complete file, so ignore it. */
-	fsync_path(dir, O_RDONLY | O_DIRECTORY, NULL);
-	atomic_file_free(f);
-	return TRUE;
-
-fail:
-	g_unlink(f->tmp_path);
-	atomic_file_free(f);
-	return FALSE;
-}
-
-void ps_atomic_file_abort(PsAtomicFile *f)
-{
-	if (!f)
-		return;
-	/* Unlink first: closing flushes the buffer, and nobody wants those bytes. */
-	g_unlink(f->tmp_path);
-	g_output_stream_close(f->stream, NULL, NULL);
-	atomic_file_free(f);
-}
-
-gboolean ps_write_file_atomic(const char *path, const char *data, gsize len, GError **error)
-{
-	PsAtomicFile *f = ps_atomic_file_new(path, error);
-	g_autoptr(GError) local = NULL;
-
-	if (!f)
-		return FALSE;
-	if (!g_output_stream_write_all(f->stream, data, len, NULL, NULL, &local)) {
-		g_propagate_prefixed_error(error, g_steal_pointer(&local), "%s: ", path);
-		ps_atomic_file_abort(f);
-		return FALSE;
-	}
-	return ps_atomic_file_commit(f, error);
-}
 
 /* ---- a line-oriented writer with a sticky error ------------------------------------------- */
 
@@ -179,9 +40,8 @@ static gboolean line_writer_init(LineWriter *w, const char *path, GError **error
 /* Writes w->line and empties it. */
 static void line_writer_flush(LineWriter *w)
 {
-	if (!w->error && !g_output_stream_write_all(ps_atomic_file_stream(w->file), w->line->str,
-						    w->line->len, NULL, NULL, &w->error))
-		g_prefix_error(&w->error, "%s: ", w->file->path);
+	if (!w->error)
+		ps_atomic_file_write(w->file, w->line->str, w->line->len, &w->error);
 	g_string_truncate(w->line, 0);
 }
 

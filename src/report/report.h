@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "mm/mm.h"
+#include "util/util.h"
 
 G_BEGIN_DECLS
 
@@ -88,15 +89,7 @@ uint64_t ps_hist_bucket_upper(unsigned i);
 
 /* ---- output files (report/output.c) -------------------------------------------------------- */
 
-/* Atomic output: written to a temp name in the same directory, renamed into place on commit;
- * abort (or a crash) leaves no file under the final name. */
-typedef struct PsAtomicFile PsAtomicFile;
-PsAtomicFile *ps_atomic_file_new(const char *path, GError **error);
-GOutputStream *ps_atomic_file_stream(PsAtomicFile *f);		 /* buffered */
-gboolean ps_atomic_file_commit(PsAtomicFile *f, GError **error); /* frees */
-void ps_atomic_file_abort(PsAtomicFile *f);			 /* frees; NULL is a no-op */
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsAtomicFile, ps_atomic_file_abort)
-gboolean ps_write_file_atomic(const char *path, const char *data, gsize len, GError **error);
+/* Outputs are atomic files (PsAtomicFile, ps_write_file_atomic: util/util.h). */
 
 /* Per-zone facts the sampler cannot read from the machine itself, filled by the simulator. */
 typedef struct {

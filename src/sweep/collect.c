@@ -53,117 +53,6 @@ const char *const ps_sweep_metric_names[] = {
     NULL,
 };
 
-/* ---- CSV ---------------------------------------------------------------------------------- */
-
-static void csv_cell(GString *out, const char *cell, bool first)
-{
-	if (!first)
-		g_string_append_c(out, ',');
-	if (!cell)
-		return;
-	if (strpbrk(cell, ",\"\n\r") ||
-	    (*cell && (g_ascii_isspace(*cell) || g_ascii_isspace(cell[strlen(cell) - 1])))) {
-		g_string_append_c(out, '"');
-		for (const char *p = cell; *p; p++) {
-			if (*p == '"')
-				g_string_append_c(out, '"');
-			g_string_append_c(out, *p);
-		}
-		g_string_append_c(out, '"');
-	} else {
-		g_string_append(out, cell);
-	}
-}
-
-static void row_free(gpointer p)
-{
-	g_ptr_array_unref(p);
-}
-
-/* RFC 4180: quoted cells may hold commas, doubled quotes and newlines. */
-PsCsvTable *ps_csv_load(const char *path, GError **error)
-{
-	g_autofree char *text = NULL;
-	g_autoptr(GError) local = NULL;
-	g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(row_free);
-	GPtrArray *row = NULL;
-	g_autoptr(GString) cell = g_string_new(NULL);
-	PsCsvTable *t;
-	gsize len, i = 0;
-
-	if (!g_file_get_contents(path, &text, &len, &local)) {
-		g_set_error(error, PS_SWEEP_ERROR, PS_SWEEP_ERROR_IO, "%s", local->message);
-		return NULL;
-	}
-	while (i < len) {
-		bool quoted = false;
-
-		if (!row)
-			row = g_ptr_array_new_with_free_func(g_free);
-		g_string_truncate(cell, 0);
-		if (text[i] == '"') {
-			quoted = true;
-			for (i++; i < len; i++) {
-				if (text[i] == '"' && i + 1 < len && text[i + 1] == '"')
-					g_string_append_c(cell, text[i++]);
-				else if (text[i] == '"')
-					break;
-				else
-					g_string_append_c(cell, text[i]);
-			}
-			i++;
-		}
-		for (; i < len && text[i] != ',' && text[i] != '\n'; i++)
-			if (!quoted && text[i] != '\r')
-				g_string_append_c(cell, text[i]);
-		g_ptr_array_add(row, g_strdup(cell->str));
-		if (i >= len || text[i] == '\n') {
-			g_ptr_array_add(rows, row);
-			row = NULL;
-		}
-		i++;
-	}
-	if (row)
-		g_ptr_array_add(rows, row);
-	if (!rows->len) {
-		g_set_error(error, PS_SWEEP_ERROR, PS_SWEEP_ERROR_IO, "%s: empty", path);
-		return NULL;
-	}
-	t = g_new0(PsCsvTable, 1);
-	t->header = g_ptr_array_steal_index(rows, 0);
-	g_ptr_array_set_free_func(t->header, g_free);
-	t->rows = g_steal_pointer(&rows);
-	for (guint r = 0; r < t->rows->len; r++) {
-		GPtrArray *cells = g_ptr_array_index(t->rows, r);
-
-		if (cells->len != t->header->len) {
-			g_set_error(error, PS_SWEEP_ERROR, PS_SWEEP_ERROR_IO,
-				    "%s:%u: %u cells, the header has %u", path, r + 2, cells->len,
-				    t->header->len);
-			ps_csv_free(t);
-			return NULL;
-		}
-	}
-	return t;
-}
-
-void ps_csv_free(PsCsvTable *t)
-{
-	if (!t)
-		return;
-	g_ptr_array_unref(t->header);
-	g_ptr_array_unref(t->rows);
-	g_free(t);
-}
-
-int ps_csv_column(const PsCsvTable *t, const char *name)
-{
-	for (guint i = 0; i < t->header->len; i++)
-		if (!strcmp(g_ptr_array_index(t->header, i), name))
-			return (int)i;
-	return -1;
-}
-
 /* ---- metrics ------------------------------------------------------------------------------ */
 
 static cJSON *load_json(const char *path, GError **error)
@@ -177,7 +66,7 @@ static cJSON *load_json(const char *path, GError **error)
 		g_set_error(error, PS_SWEEP_ERROR, PS_SWEEP_ERROR_IO, "%s", local->message);
 		return NULL;
 	}
-	root = cJSON_ParseWithLength(text, len);
+	root = ps_json_parse_exact(text, len, path, NULL);
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		g_set_error(error, PS_SWEEP_ERROR, PS_SWEEP_ERROR_IO, "%s: not a JSON object",
@@ -205,6 +94,16 @@ static char *num_cell(double v)
 	return g_strdup_printf("%.6g", v);
 }
 
+/* An integer exactly (a seed above 2^53 is a raw item), else "". */
+static char *uint_cell(const cJSON *item)
+{
+	uint64_t v;
+
+	if (ps_json_item_uint64(item, &v))
+		return g_strdup_printf("%" G_GUINT64_FORMAT, v);
+	return num_cell(cJSON_IsNumber(item) ? item->valuedouble : NAN);
+}
+
 /* latency.csv: slow-path allocations, the worst window's p99 and the largest latency. */
 typedef struct {
 	double slow, p99, max;
@@ -219,8 +118,11 @@ static gboolean latency_summary(const char *path, LatencySummary *ls, GError **e
 	if (!g_file_test(path, G_FILE_TEST_EXISTS))
 		return TRUE;
 	t = ps_csv_load(path, error);
-	if (!t)
+	if (!t) {
+		ps_util_error_to_domain(error, PS_SWEEP_ERROR, PS_SWEEP_ERROR_IO,
+					PS_SWEEP_ERROR_IO);
 		return FALSE;
+	}
 	path_col = ps_csv_column(t, "path");
 	count_col = ps_csv_column(t, "count");
 	p99_col = ps_csv_column(t, "p99_ns");
@@ -275,8 +177,11 @@ static gboolean hist_quantiles(const char *path, const double *q, double *out, i
 	if (!g_file_test(path, G_FILE_TEST_EXISTS))
 		return TRUE;
 	t = ps_csv_load(path, error);
-	if (!t)
+	if (!t) {
+		ps_util_error_to_domain(error, PS_SWEEP_ERROR, PS_SWEEP_ERROR_IO,
+					PS_SWEEP_ERROR_IO);
 		return FALSE;
+	}
 	upper_col = ps_csv_column(t, "upper_ns");
 	count_col = ps_csv_column(t, "count");
 	if (upper_col < 0 || count_col < 0)
@@ -496,13 +401,14 @@ static gboolean read_run(const char *run_dir, const PsSweepPlan *plan, const PsS
 
 		g_ptr_array_add(row->cells, g_strdup(sc->label));
 		g_ptr_array_add(row->cells, g_strdup(st->label));
-		g_ptr_array_add(row->cells, num_cell((double)run->seed));
+		g_ptr_array_add(row->cells, g_strdup_printf("%" G_GUINT64_FORMAT, run->seed));
 		for (guint i = 0; run->values[i]; i++)
 			g_ptr_array_add(row->cells, g_strdup(run->values[i]));
 	} else {
 		g_ptr_array_add(row->cells, g_strdup(str_at(point, "config")));
 		g_ptr_array_add(row->cells, g_strdup(str_at(point, "trace")));
-		g_ptr_array_add(row->cells, num_cell(num_at(point, NULL, "seed")));
+		g_ptr_array_add(row->cells,
+				uint_cell(cJSON_GetObjectItemCaseSensitive(point, "seed")));
 		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(point, "axes"))
 		    g_ptr_array_add(row->cells, g_strdup(str_at(a, "value")));
 	}
@@ -575,17 +481,17 @@ gboolean ps_sweep_collect(const char *dir, const PsSweepPlan *plan, PsSweepColle
 		stats->nr_incomplete = plan->runs->len - stats->nr_rows;
 	g_array_sort(rows, row_cmp);
 	for (int i = 0; ps_sweep_key_names[i]; i++, first = false)
-		csv_cell(out, ps_sweep_key_names[i], first);
+		ps_csv_append_cell(out, ps_sweep_key_names[i], first);
 	for (int i = 0; axes && axes[i]; i++)
-		csv_cell(out, axes[i], false);
+		ps_csv_append_cell(out, axes[i], false);
 	for (int i = 0; ps_sweep_metric_names[i]; i++)
-		csv_cell(out, ps_sweep_metric_names[i], false);
+		ps_csv_append_cell(out, ps_sweep_metric_names[i], false);
 	g_string_append_c(out, '\n');
 	for (guint r = 0; r < rows->len; r++) {
 		const Row *row = &g_array_index(rows, Row, r);
 
 		for (guint c = 0; c < row->cells->len; c++)
-			csv_cell(out, g_ptr_array_index(row->cells, c), c == 0);
+			ps_csv_append_cell(out, g_ptr_array_index(row->cells, c), c == 0);
 		g_string_append_c(out, '\n');
 	}
 	return ps_write_file_atomic(out_path, out->str, out->len, error);

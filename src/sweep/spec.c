@@ -3,10 +3,9 @@
  * spec.c - sweep spec files: JSON text to PsSweepSpec, with `spec.json:line: key: what is wrong`
  * errors, and the JSON-path setter that puts an axis value into a config.
  *
- * cJSON keeps no positions. As config/config.c does, a pre-scan of the (already valid) text
- * records the line of every item in document order, and a pre-order walk of the tree pairs them
- * up. This is a small tokenizer of its own rather than config.c's: that one is private to the
- * config module, and sharing it would make config/ export a JSON utility it has no other use for.
+ * Positions and exact integers come from util/json.c: big integers (seeds, sizes above 2^53) are
+ * raw items holding their text from the parse on, so an axis value put into a config and a seed
+ * reach the run with every digit.
  *
  * Base configs are only read here (as JSON trees). They are validated per point, when the plan
  * puts the axis values in and parses the result (sweep/plan.c).
@@ -146,13 +145,13 @@ out:
 typedef struct {
 	const char *filename;
 	char *dir; /* the spec's directory: relative paths in it are relative to it */
-	GHashTable *lines;
+	const PsJsonDoc *doc;
 	GError **error;
 } SpecCtx;
 
 static int line_of(const SpecCtx *c, const cJSON *item)
 {
-	return item ? GPOINTER_TO_INT(g_hash_table_lookup(c->lines, item)) : 1;
+	return ps_json_doc_line(c->doc, item);
 }
 
 static gboolean spec_fail(SpecCtx *c, const cJSON *item, const char *key, const char *fmt, ...)
@@ -194,21 +193,16 @@ static gboolean check_keys(SpecCtx *c, const cJSON *obj, const char *path, const
 	return TRUE;
 }
 
-/* A non-negative integer that a double holds exactly. */
+/* A non-negative integer up to max, exactly. */
 static gboolean get_uint(SpecCtx *c, const cJSON *item, const char *key, uint64_t max,
 			 uint64_t *out)
 {
-	double v;
+	g_autofree char *why = NULL;
+	int code;
 
-	if (!cJSON_IsNumber(item))
-		return spec_fail(c, item, key, "expected an integer, got %s",
-				 ps_json_type_name(item));
-	v = item->valuedouble;
-	if (v < 0 || v != floor(v) || v > (double)max)
-		return spec_fail(c, item, key,
-				 "expected an integer in 0..%" G_GUINT64_FORMAT ", got %g", max, v);
-	*out = (uint64_t)v;
-	return TRUE;
+	if (ps_json_doc_uint(c->doc, item, 0, max, out, &code, &why))
+		return TRUE;
+	return spec_fail(c, item, key, "%s", why);
 }
 
 static char *resolve(const SpecCtx *c, const char *path)
@@ -258,7 +252,7 @@ static gboolean parse_config(SpecCtx *c, const cJSON *item, const char *key, PsS
 	sc->path = resolve(c, item->valuestring);
 	if (!g_file_get_contents(sc->path, &text, &len, &local))
 		return spec_fail(c, item, key, "%s", local->message);
-	sc->json = cJSON_ParseWithLength(text, len);
+	sc->json = ps_json_parse_exact(text, len, sc->path, NULL);
 	if (!cJSON_IsObject(sc->json))
 		return spec_fail(c, item, key,
 				 "%s is not a JSON object (pagesim config show %s says where)",
@@ -362,6 +356,8 @@ static gboolean parse_gen(SpecCtx *c, const cJSON *item, const char *key, PsSwee
 			g_ptr_array_add(kv, g_strdup_printf("%s=%s", p->string, p->valuestring));
 		else if (cJSON_IsNumber(p))
 			g_ptr_array_add(kv, g_strdup_printf("%s=%.17g", p->string, p->valuedouble));
+		else if (cJSON_IsRaw(p))
+			g_ptr_array_add(kv, g_strdup_printf("%s=%s", p->string, p->valuestring));
 		else
 			return spec_fail(c, p, pk, "expected a string or a number, got %s",
 					 ps_json_type_name(p));
@@ -435,6 +431,36 @@ static bool is_integral(double v)
 }
 
 /*
+ * A range of integers with an integer step, in 64-bit arithmetic so that values beyond 2^53 stay
+ * exact. -1 if it is not one (the double form below takes it), else TRUE or FALSE.
+ */
+static int expand_int_range(SpecCtx *c, const cJSON *item, const char *key, const cJSON *from,
+			    const cJSON *to, const cJSON *step, GPtrArray *values)
+{
+	int64_t a, b, s;
+	uint64_t step_mag;
+
+	if (!ps_json_item_int64(from, &a) || !ps_json_item_int64(to, &b) ||
+	    !ps_json_item_int64(step, &s))
+		return -1;
+	if (s == 0 || (b > a && s < 0) || (b < a && s > 0))
+		return spec_fail(c, step, key,
+				 "step %" G_GINT64_FORMAT " never goes from %" G_GINT64_FORMAT
+				 " to %" G_GINT64_FORMAT,
+				 s, a, b);
+	for (guint n = 0;; n++) {
+		if (n >= PS_SWEEP_MAX_VALUES)
+			return spec_fail(c, item, key, "more than %d values", PS_SWEEP_MAX_VALUES);
+		g_ptr_array_add(values, ps_json_create_int(a));
+		/* the next value unless it passes b; unsigned, so no step can overflow */
+		step_mag = s > 0 ? (uint64_t)s : -(uint64_t)s;
+		if ((s > 0 ? (uint64_t)b - (uint64_t)a : (uint64_t)a - (uint64_t)b) < step_mag)
+			return TRUE;
+		a += s;
+	}
+}
+
+/*
  * {"from": A, "to": B, "step": S} or {"from": A, "to": B, "factor": F}: A, then each value S
  * further (or F times larger) while it has not passed B. Integers stay integers when A and S are.
  */
@@ -448,9 +474,13 @@ static gboolean expand_range(SpecCtx *c, const cJSON *item, const char *key, GPt
 	const cJSON *by = step ? step : factor;
 	double a, b, s, eps;
 	bool integral;
+	int rc;
 
 	if (!check_keys(c, item, key, known))
 		return FALSE;
+	rc = step && !factor ? expand_int_range(c, item, key, from, to, step, values) : -1;
+	if (rc >= 0)
+		return rc;
 	if (!cJSON_IsNumber(from) || !cJSON_IsNumber(to))
 		return spec_fail(c, from && !cJSON_IsNumber(from) ? from : item, key,
 				 "a range needs numbers \"from\" and \"to\"");
@@ -523,9 +553,8 @@ static gboolean parse_seeds(SpecCtx *c, const cJSON *item, PsSweepSpec *spec)
 		const cJSON *v = g_ptr_array_index(values, i);
 		uint64_t seed;
 
-		if (!cJSON_IsNumber(v) || v->valuedouble < 0 || !is_integral(v->valuedouble))
+		if (!ps_json_item_uint64(v, &seed))
 			return spec_fail(c, item, "seeds", "seeds are integers >= 0");
-		seed = (uint64_t)v->valuedouble;
 		for (guint j = 0; j < spec->seeds->len; j++)
 			if (g_array_index(spec->seeds, uint64_t, j) == seed)
 				return spec_fail(c, item, "seeds",
@@ -671,19 +700,20 @@ void ps_sweep_spec_free(PsSweepSpec *spec)
 PsSweepSpec *ps_sweep_spec_parse(const char *text, gsize len, const char *filename, GError **error)
 {
 	g_autoptr(PsSweepSpec) spec = spec_new(filename);
-	g_autoptr(GHashTable) lines = NULL;
-	cJSON *root = ps_json_parse_located(text, len, filename, PS_SWEEP_ERROR,
-					    PS_SWEEP_ERROR_SPEC, &lines, error);
+	g_autoptr(PsJsonDoc) doc = ps_json_doc_parse(text, len, filename, error);
 	SpecCtx c = {.filename = filename, .error = error};
 	gboolean ok;
 
-	if (!root)
+	if (!doc) {
+		ps_util_error_to_domain(error, PS_SWEEP_ERROR, PS_SWEEP_ERROR_IO,
+					PS_SWEEP_ERROR_SPEC);
 		return NULL;
-	c.lines = lines;
+	}
+	ps_json_doc_make_exact(doc);
+	c.doc = doc;
 	c.dir = g_path_get_dirname(filename);
-	ok = parse_root(&c, root, spec);
+	ok = parse_root(&c, ps_json_doc_root(doc), spec);
 	g_free(c.dir);
-	cJSON_Delete(root);
 	return ok ? g_steal_pointer(&spec) : NULL;
 }
 

@@ -27,6 +27,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util/util.h"
+
 G_BEGIN_DECLS
 
 #define PS_SWEEP_ERROR (ps_sweep_error_quark())
@@ -184,17 +186,6 @@ typedef struct {
  */
 gboolean ps_sweep_collect(const char *dir, const PsSweepPlan *plan, PsSweepCollectStats *stats,
 			  GError **error);
-
-/* A CSV table as read back (for plotting): header then rows of cells. */
-typedef struct {
-	GPtrArray *header; /* char * */
-	GPtrArray *rows;   /* GPtrArray * of char * */
-} PsCsvTable;
-
-PsCsvTable *ps_csv_load(const char *path, GError **error);
-void ps_csv_free(PsCsvTable *t);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsCsvTable, ps_csv_free)
-int ps_csv_column(const PsCsvTable *t, const char *name); /* -1 if absent */
 
 /* ---- beyond one machine (sweep/emit.c) ----------------------------------------------------- */
 

@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * test-output.c - report/output.c: atomic files are never visible under their final name before
- * commit (nor after an abort or a crash); timeline.csv has one column per order of the machine and
- * a fresh machine's rows equal values worked out by hand; latency.csv and events.jsonl rows are
+ * test-output.c - report/output.c: timeline.csv has one column per order of the machine and a
+ * fresh machine's rows equal values worked out by hand; latency.csv and events.jsonl rows are
  * exact; the same inputs give the same bytes.
  */
 #include <glib/gstdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -63,124 +61,6 @@ static char *slurp(const char *path)
 
 	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
 	return text;
-}
-
-static void test_atomic_commit(void)
-{
-	g_autofree char *dir = make_dir();
-	g_autofree char *path = g_build_filename(dir, "out.csv", NULL);
-	g_autoptr(GError) error = NULL;
-	g_autofree char *during = NULL, *after = NULL, *text = NULL;
-	PsAtomicFile *f = ps_atomic_file_new(path, &error);
-
-	g_assert_no_error(error);
-	g_assert_true(
-	    g_output_stream_write_all(ps_atomic_file_stream(f), "hello\n", 6, NULL, NULL, &error));
-	g_assert_true(g_output_stream_flush(ps_atomic_file_stream(f), NULL, &error));
-	/* Written and flushed, but only a hidden temporary name exists. */
-	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
-	during = dir_listing(dir);
-	g_assert_true(g_str_has_prefix(during, ".out.csv."));
-	g_assert_true(g_str_has_suffix(during, ".tmp"));
-	g_assert_null(strchr(during, ' '));
-
-	g_assert_true(ps_atomic_file_commit(f, &error));
-	g_assert_no_error(error);
-	text = slurp(path);
-	g_assert_cmpstr(text, ==, "hello\n");
-	after = dir_listing(dir);
-	g_assert_cmpstr(after, ==, "out.csv");
-	rm_dir(dir);
-}
-
-static void test_atomic_abort(void)
-{
-	g_autofree char *dir = make_dir();
-	g_autofree char *path = g_build_filename(dir, "out.csv", NULL);
-	g_autoptr(GError) error = NULL;
-	g_autofree char *listing = NULL, *listing2 = NULL;
-	PsAtomicFile *f = ps_atomic_file_new(path, &error);
-
-	g_assert_no_error(error);
-	g_assert_true(
-	    g_output_stream_write_all(ps_atomic_file_stream(f), "x", 1, NULL, NULL, &error));
-	ps_atomic_file_abort(f);
-	listing = dir_listing(dir);
-	g_assert_cmpstr(listing, ==, "");
-
-	/* g_autoptr aborts a file that was not committed. */
-	{
-		g_autoptr(PsAtomicFile) g = ps_atomic_file_new(path, &error);
-
-		g_assert_no_error(error);
-		g_assert_true(g_output_stream_write_all(ps_atomic_file_stream(g), "y", 1, NULL,
-							NULL, &error));
-	}
-	listing2 = dir_listing(dir);
-	g_assert_cmpstr(listing2, ==, "");
-	rm_dir(dir);
-}
-
-/* A process that dies mid-write leaves its temporary file but nothing under the final name. */
-static void test_atomic_crash(void)
-{
-	g_autofree char *dir = make_dir();
-	g_autofree char *path = g_build_filename(dir, "timeline.csv", NULL);
-	g_autofree char *listing = NULL;
-	pid_t pid;
-	int status;
-
-	pid = fork();
-	g_assert_cmpint(pid, >=, 0);
-	if (pid == 0) {
-		PsAtomicFile *f = ps_atomic_file_new(path, NULL);
-		char buf[4096];
-
-		memset(buf, 'z', sizeof(buf));
-		for (int i = 0; f && i < 256; i++)
-			g_output_stream_write_all(ps_atomic_file_stream(f), buf, sizeof(buf), NULL,
-						  NULL, NULL);
-		_exit(f ? 0 : 1);
-	}
-	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
-	g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
-	listing = dir_listing(dir);
-	g_assert_true(g_str_has_prefix(listing, ".timeline.csv."));
-	rm_dir(dir);
-}
-
-static void test_atomic_replace_and_errors(void)
-{
-	g_autofree char *dir = make_dir();
-	g_autofree char *path = g_build_filename(dir, "summary.json", NULL);
-	g_autoptr(GError) error = NULL;
-	g_autofree char *t1 = NULL, *t2 = NULL, *t3 = NULL;
-	PsAtomicFile *f;
-
-	g_assert_true(ps_write_file_atomic(path, "old\n", 4, &error));
-	g_assert_no_error(error);
-	f = ps_atomic_file_new(path, &error);
-	g_assert_true(
-	    g_output_stream_write_all(ps_atomic_file_stream(f), "new\n", 4, NULL, NULL, &error));
-	g_assert_true(g_output_stream_flush(ps_atomic_file_stream(f), NULL, &error));
-	/* Until the commit, readers see the previous run's whole file. */
-	t1 = slurp(path);
-	g_assert_cmpstr(t1, ==, "old\n");
-	g_assert_true(ps_atomic_file_commit(f, &error));
-	t2 = slurp(path);
-	g_assert_cmpstr(t2, ==, "new\n");
-	t3 = dir_listing(dir);
-	g_assert_cmpstr(t3, ==, "summary.json");
-
-	/* A directory that does not exist: an error naming the path. */
-	g_assert_false(ps_write_file_atomic("/nonexistent-pagesim-dir/x.csv", "a", 1, &error));
-	g_assert_nonnull(error);
-	g_assert_true(g_str_has_prefix(error->message, "/nonexistent-pagesim-dir/x.csv: "));
-	g_clear_error(&error);
-	g_assert_null(ps_atomic_file_new("/nonexistent-pagesim-dir/x.csv", &error));
-	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
-	rm_dir(dir);
 }
 
 /*
@@ -430,10 +310,6 @@ static void test_event_log(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/report/output/atomic/commit", test_atomic_commit);
-	g_test_add_func("/report/output/atomic/abort", test_atomic_abort);
-	g_test_add_func("/report/output/atomic/crash", test_atomic_crash);
-	g_test_add_func("/report/output/atomic/replace-and-errors", test_atomic_replace_and_errors);
 	g_test_add_func("/report/output/timeline/fresh-machine", test_timeline_fresh);
 	g_test_add_func("/report/output/timeline/columns-per-order",
 			test_timeline_columns_per_order);

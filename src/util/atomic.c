@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * atomic.c - output files that appear whole or not at all.
+ *
+ * Every output (a trace, a config, summary.json, timeline.csv, results.csv) is written under a
+ * temporary name ".NAME.XXXXXX.tmp" in its final directory, fsync'd, closed and renamed into
+ * place: a reader sees the previous file or the whole new one, and an aborted or crashed run
+ * leaves nothing under the final name. A stray temporary may survive a crash; it never shadows a
+ * result. The directory is fsync'd after the rename so the rename itself is durable.
+ *
+ * Hand-written with write(2) into an own buffer rather than g_file_replace(): how GIO treats a
+ * cancelled close is not something to lean on for abort, and a GOutputStream adds a virtual call
+ * and (buffered) a copy per chunk for nothing. g_file_set_contents() does the same dance but
+ * cannot stream.
+ */
+#include "util/util.h"
+
+#include <glib/gstdio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Large enough that a timeline sample of a big machine is one write(2), small beside a machine. */
+#define PS_ATOMIC_BUF_SIZE (256 * 1024)
+
+/*
+ * One output file being written. tmp_path exists from new until commit renames it to path or
+ * abort removes it; buf[0, len) is written data not yet handed to write(2).
+ */
+struct PsAtomicFile {
+	char *path;
+	char *tmp_path;
+	int fd;
+	char *buf;
+	gsize len;
+};
+
+static gboolean set_errno_error(GError **error, int err, const char *name, const char *what)
+{
+	g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err), "%s: %s%s%s", name, what,
+		    *what ? ": " : "", g_strerror(err));
+	return FALSE;
+}
+
+gboolean ps_write_all_fd(int fd, const char *name, const void *data, gsize len, GError **error)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return set_errno_error(error, errno, name, "write");
+		p += n;
+		len -= (gsize)n;
+	}
+	return TRUE;
+}
+
+static void atomic_file_free(PsAtomicFile *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	g_free(f->buf);
+	g_free(f->tmp_path);
+	g_free(f->path);
+	g_free(f);
+}
+
+PsAtomicFile *ps_atomic_file_new(const char *path, GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(path);
+	g_autofree char *base = g_path_get_basename(path);
+	g_autofree char *tmpl = g_strdup_printf(".%s.XXXXXX.tmp", base);
+	PsAtomicFile *f = g_new0(PsAtomicFile, 1);
+
+	f->path = g_strdup(path);
+	f->tmp_path = g_build_filename(dir, tmpl, NULL);
+	/* mode 0666 goes through the umask like any file the user creates */
+	f->fd = g_mkstemp_full(f->tmp_path, O_WRONLY | O_CLOEXEC, 0666);
+	if (f->fd < 0) {
+		set_errno_error(error, errno, path, "cannot create a temporary file beside it");
+		atomic_file_free(f);
+		return NULL;
+	}
+	f->buf = g_malloc(PS_ATOMIC_BUF_SIZE);
+	return f;
+}
+
+const char *ps_atomic_file_path(const PsAtomicFile *f)
+{
+	return f->path;
+}
+
+static gboolean atomic_file_flush(PsAtomicFile *f, GError **error)
+{
+	gsize len = f->len;
+
+	f->len = 0;
+	return ps_write_all_fd(f->fd, f->path, f->buf, len, error);
+}
+
+gboolean ps_atomic_file_write(PsAtomicFile *f, const void *data, gsize len, GError **error)
+{
+	if (f->len + len <= PS_ATOMIC_BUF_SIZE) {
+		memcpy(f->buf + f->len, data, len);
+		f->len += len;
+		return TRUE;
+	}
+	if (!atomic_file_flush(f, error))
+		return FALSE;
+	if (len >= PS_ATOMIC_BUF_SIZE)
+		return ps_write_all_fd(f->fd, f->path, data, len, error);
+	memcpy(f->buf, data, len);
+	f->len = len;
+	return TRUE;
+}
+
+gboolean ps_atomic_file_commit(PsAtomicFile *f, GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(f->path);
+	int fd, err;
+
+	if (!atomic_file_flush(f, error))
+		goto fail;
+	/* on disk before it takes the final name (EINVAL: a file system that cannot sync) */
+	if (fsync(f->fd) < 0 && errno != EINVAL) {
+		set_errno_error(error, errno, f->path, "fsync");
+		goto fail;
+	}
+	fd = f->fd;
+	f->fd = -1;
+	if (close(fd) < 0) {
+		set_errno_error(error, errno, f->path, "close");
+		goto fail;
+	}
+	if (g_rename(f->tmp_path, f->path) < 0) {
+		set_errno_error(error, errno, f->path, "rename");
+		goto fail;
+	}
+	/* Make the rename durable; a failure here leaves a complete file, so it is ignored. */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		err = fsync(fd);
+		(void)err;
+		close(fd);
+	}
+	atomic_file_free(f);
+	return TRUE;
+
+fail:
+	ps_atomic_file_abort(f);
+	return FALSE;
+}
+
+void ps_atomic_file_abort(PsAtomicFile *f)
+{
+	if (f == NULL)
+		return;
+	g_unlink(f->tmp_path);
+	atomic_file_free(f);
+}
+
+gboolean ps_write_file_atomic(const char *path, const char *data, gsize len, GError **error)
+{
+	PsAtomicFile *f = ps_atomic_file_new(path, error);
+
+	if (f == NULL)
+		return FALSE;
+	if (!ps_atomic_file_write(f, data, len, error)) {
+		ps_atomic_file_abort(f);
+		return FALSE;
+	}
+	return ps_atomic_file_commit(f, error);
+}

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * lines.c - a file or standard input, plain or gzip, one line at a time in constant memory; and
+ * a whole file, plain or gzip, into memory.
+ *
+ * The input is read with plain read(2) into a fixed buffer and, when the first two bytes are the
+ * gzip magic (0x1f 0x8b), inflated through GIO's GZlibDecompressor driven directly with
+ * g_converter_convert(). Lines are cut out of the decoded buffer in place and handed out without
+ * copying. GDataInputStream's read_line was the obvious alternative; it allocates a string per
+ * line and has no bound on a line's length, and standard input would need gio-unix, which the
+ * build does not pull in. Memory is the input buffer plus a line buffer that grows only as far as
+ * the longest line, which the caller caps.
+ *
+ * Concatenated gzip members (`cat a.gz b.gz`) are read as one stream, as gzip -d does.
+ */
+#include "util/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PS_LINES_IN_SIZE  (128 * 1024) /* compressed input chunk */
+#define PS_LINES_BUF_SIZE (256 * 1024) /* initial decoded buffer; grows for long lines */
+
+/*
+ * One open input. buf[start, end) is decoded text not yet handed out; buf[start, scan) is known
+ * to hold no newline. For a gzip input in[in_pos, in_len) is compressed input not yet inflated.
+ */
+struct PsLineReader {
+	char *path;	  /* as given, "-" for standard input */
+	const char *name; /* for messages: path, or "<stdin>" */
+	int fd;
+	bool own_fd;
+	gsize max_line;
+	GConverter *gz;	  /* NULL for plain input */
+	bool gz_finished; /* the current gzip member is complete */
+	guint8 *in;
+	gsize in_pos, in_len;
+	bool in_eof; /* read(2) returned 0 */
+	char *buf;
+	gsize buf_size, start, end, scan;
+	bool eof;      /* no more decoded text will come */
+	bool complete; /* the last line handed out ended in a newline */
+	uint64_t line; /* lines handed out so far (the last one's number) */
+};
+
+static gboolean set_read_error(PsLineReader *r, GError **error)
+{
+	int err = errno;
+
+	g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err), "%s: read: %s", r->name,
+		    g_strerror(err));
+	return FALSE;
+}
+
+/* read(2) into in[]; FALSE on error. Sets in_eof when the input ends. */
+static gboolean read_in(PsLineReader *r, GError **error)
+{
+	ssize_t n;
+
+	if (r->in_pos == r->in_len)
+		r->in_pos = r->in_len = 0;
+	do
+		n = read(r->fd, r->in + r->in_len, PS_LINES_IN_SIZE - r->in_len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return set_read_error(r, error);
+	if (n == 0)
+		r->in_eof = true;
+	r->in_len += (gsize)n;
+	return TRUE;
+}
+
+static gboolean set_gzip_error(PsLineReader *r, GError *local, GError **error)
+{
+	if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+			    "%s:%" PRIu64 ": gzip: data ends early (truncated file?)", r->name,
+			    r->line + 1);
+	else
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s:%" PRIu64 ": gzip: %s",
+			    r->name, r->line + 1, local->message);
+	g_error_free(local);
+	return FALSE;
+}
+
+/* Inflates into buf[end, buf_size) until at least one byte comes out or the input ends. */
+static gboolean inflate(PsLineReader *r, GError **error)
+{
+	while (!r->eof) {
+		GError *local = NULL;
+		gsize nread = 0, nwritten = 0;
+		GConverterResult res;
+
+		if (r->gz_finished) {
+			/* another member may follow: anything left but EOF starts one */
+			if (r->in_pos == r->in_len && !r->in_eof && !read_in(r, error))
+				return FALSE;
+			if (r->in_pos == r->in_len) {
+				r->eof = true;
+				return TRUE;
+			}
+			g_converter_reset(r->gz);
+			r->gz_finished = false;
+		}
+		if (r->in_pos == r->in_len && !r->in_eof && !read_in(r, error))
+			return FALSE;
+
+		res =
+		    g_converter_convert(r->gz, r->in + r->in_pos, r->in_len - r->in_pos,
+					r->buf + r->end, r->buf_size - 1 - r->end,
+					r->in_eof ? G_CONVERTER_INPUT_AT_END : G_CONVERTER_NO_FLAGS,
+					&nread, &nwritten, &local);
+		if (res == G_CONVERTER_ERROR) {
+			if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) &&
+			    !r->in_eof) {
+				g_error_free(local);
+				if (!read_in(r, error))
+					return FALSE;
+				continue;
+			}
+			return set_gzip_error(r, local, error);
+		}
+		r->in_pos += nread;
+		r->end += nwritten;
+		if (res == G_CONVERTER_FINISHED)
+			r->gz_finished = true;
+		if (nwritten > 0)
+			return TRUE;
+	}
+	return TRUE;
+}
+
+/*
+ * More decoded text into buf, after moving what is pending to the front; grows buf when full,
+ * and always leaves one byte free for the NUL after a last line without a newline.
+ */
+static gboolean fill(PsLineReader *r, GError **error)
+{
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->scan -= r->start;
+		r->start = 0;
+	}
+	if (r->end + 1 >= r->buf_size) {
+		r->buf_size *= 2;
+		r->buf = g_realloc(r->buf, r->buf_size);
+	}
+	if (r->gz)
+		return inflate(r, error);
+
+	/* plain: bytes the magic sniffing left in in[] first, then straight into buf */
+	if (r->in_pos < r->in_len) {
+		gsize n = MIN(r->in_len - r->in_pos, r->buf_size - 1 - r->end);
+
+		memcpy(r->buf + r->end, r->in + r->in_pos, n);
+		r->in_pos += n;
+		r->end += n;
+		return TRUE;
+	}
+	for (;;) {
+		ssize_t n = read(r->fd, r->buf + r->end, r->buf_size - 1 - r->end);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return set_read_error(r, error);
+		if (n == 0)
+			r->eof = true;
+		r->end += (gsize)n;
+		return TRUE;
+	}
+}
+
+/* Hands out buf[start, stop) as the next line; next_start is where the one after begins. */
+static void take_line(PsLineReader *r, gsize stop, gsize next_start, char **line, gsize *len)
+{
+	*line = r->buf + r->start;
+	*len = stop - r->start;
+	if (*len > 0 && (*line)[*len - 1] == '\r')
+		(*len)--;
+	(*line)[*len] = '\0';
+	r->complete = next_start > stop;
+	r->start = r->scan = next_start;
+	r->line++;
+}
+
+int ps_line_reader_next(PsLineReader *r, char **line, gsize *len, GError **error)
+{
+	for (;;) {
+		const char *nl = memchr(r->buf + r->scan, '\n', r->end - r->scan);
+		gsize pending = (nl != NULL ? (gsize)(nl - r->buf) : r->end) - r->start;
+
+		if (pending > r->max_line) {
+			g_set_error(error, PS_UTIL_ERROR, PS_UTIL_ERROR_PARSE,
+				    "%s:%" PRIu64 ": line is longer than %" G_GSIZE_FORMAT " bytes",
+				    r->name, r->line + 1, r->max_line);
+			return -1;
+		}
+		if (nl != NULL) {
+			take_line(r, (gsize)(nl - r->buf), (gsize)(nl - r->buf) + 1, line, len);
+			return 1;
+		}
+		r->scan = r->end;
+		if (r->eof) {
+			if (r->start == r->end)
+				return 0;
+			/* a last line without a newline; fill() left room for its NUL */
+			take_line(r, r->end, r->end, line, len);
+			return 1;
+		}
+		if (!fill(r, error))
+			return -1;
+	}
+}
+
+PsLineReader *ps_line_reader_open(const char *path, gsize max_line, GError **error)
+{
+	g_autoptr(PsLineReader) r = NULL;
+
+	g_return_val_if_fail(path != NULL, NULL);
+
+	r = g_new0(PsLineReader, 1);
+	r->path = g_strdup(path);
+	r->name = strcmp(path, "-") == 0 ? "<stdin>" : r->path;
+	r->fd = -1;
+	r->max_line = max_line;
+	r->in = g_malloc(PS_LINES_IN_SIZE);
+	r->buf_size = PS_LINES_BUF_SIZE;
+	r->buf = g_malloc(r->buf_size);
+
+	if (strcmp(path, "-") == 0) {
+		r->fd = STDIN_FILENO;
+	} else {
+		r->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (r->fd < 0) {
+			int err = errno;
+
+			g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err), "%s: %s",
+				    r->name, g_strerror(err));
+			return NULL;
+		}
+		r->own_fd = true;
+	}
+
+	/* sniff the magic: gzip starts 1f 8b */
+	while (r->in_len < 2 && !r->in_eof)
+		if (!read_in(r, error))
+			return NULL;
+	if (r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b)
+		r->gz = G_CONVERTER(g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP));
+	else if (r->in_eof && r->in_len == 0)
+		r->eof = true;
+	return g_steal_pointer(&r);
+}
+
+const char *ps_line_reader_name(const PsLineReader *r)
+{
+	return r->name;
+}
+
+uint64_t ps_line_reader_line(const PsLineReader *r)
+{
+	return r->line;
+}
+
+bool ps_line_reader_line_complete(const PsLineReader *r)
+{
+	return r->complete;
+}
+
+void ps_line_reader_close(PsLineReader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->own_fd && r->fd >= 0)
+		close(r->fd);
+	g_clear_object(&r->gz);
+	g_free(r->in);
+	g_free(r->buf);
+	g_free(r->path);
+	g_free(r);
+}
+
+/*
+ * The whole input through the same machinery: the line buffer is filled and never cut, so it
+ * grows to the file's decoded size. Binary input (kpageflags) is fine, since nothing looks for
+ * newlines.
+ */
+GBytes *ps_file_read_all(const char *path, GError **error)
+{
+	g_autoptr(PsLineReader) r = ps_line_reader_open(path, G_MAXSIZE, error);
+	gsize size;
+
+	if (r == NULL)
+		return NULL;
+	while (!r->eof)
+		if (!fill(r, error))
+			return NULL;
+	size = r->end;
+	return g_bytes_new_take(g_realloc(g_steal_pointer(&r->buf), MAX(size, 1)), size);
+}

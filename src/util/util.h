@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * util.h - cross-cutting file I/O that every module needs and none owns: reading text plain or
+ * gzip line by line with file:line positions, writing a file atomically, parsing JSON with
+ * positions and exact 64-bit integers, and reading CSV.
+ *
+ * Each piece is hand-written where GLib and cJSON stop short: GDataInputStream allocates per line
+ * and has no bound on a line's length; g_file_set_contents() cannot stream; cJSON keeps neither
+ * positions nor integers above 2^53; GLib has no CSV reader. util/ depends on GLib, GIO and cJSON
+ * only, so any module may use it.
+ *
+ * Errors: I/O failures are G_IO_ERROR (code from errno), bad input is PS_UTIL_ERROR; both carry
+ * complete "file:line: ..." messages. A module whose callers expect its own error domain moves
+ * the error into it with ps_util_error_to_domain().
+ */
+#ifndef PS_UTIL_H
+#define PS_UTIL_H
+
+#include <cjson/cJSON.h>
+#include <gio/gio.h>
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+#define PS_UTIL_ERROR (ps_util_error_quark())
+GQuark ps_util_error_quark(void);
+enum {
+	PS_UTIL_ERROR_PARSE, /* not the expected syntax (JSON, CSV, gzip, an over-long line) */
+	PS_UTIL_ERROR_TYPE,  /* a JSON value of the wrong type */
+	PS_UTIL_ERROR_RANGE, /* an integer outside the accepted range */
+};
+
+/*
+ * Moves an error of G_IO_ERROR into (domain, io_code) and one of PS_UTIL_ERROR into (domain,
+ * parse_code), keeping the message. Errors of other domains, and no error, are left alone.
+ */
+void ps_util_error_to_domain(GError **error, GQuark domain, int io_code, int parse_code);
+
+/* ---- reading: lines of a plain or gzip file (util/lines.c) ------------------------------- */
+
+/*
+ * A file read line by line in constant memory: path "-" is standard input, and input whose first
+ * two bytes are the gzip magic is inflated (concatenated members as one stream, as gzip -d
+ * does). A line is handed out without its newline (nor a '\r' before it), NUL-terminated in
+ * place; it stays valid and writable until the next call.
+ */
+typedef struct PsLineReader PsLineReader;
+
+/* Lines longer than max_line bytes are an error (PS_UTIL_ERROR_PARSE). */
+PsLineReader *ps_line_reader_open(const char *path, gsize max_line, GError **error);
+/* 1 = a line, 0 = end of input, -1 = error ("NAME:LINE: ..."). */
+int ps_line_reader_next(PsLineReader *r, char **line, gsize *len, GError **error);
+const char *ps_line_reader_name(const PsLineReader *r); /* path, or "<stdin>" */
+uint64_t ps_line_reader_line(const PsLineReader *r);	/* number of the last line handed out */
+/* Whether the last line handed out ended in a newline (false only for a cut last line). */
+bool ps_line_reader_line_complete(const PsLineReader *r);
+void ps_line_reader_close(PsLineReader *r); /* NULL is a no-op */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsLineReader, ps_line_reader_close)
+
+/* A whole file, plain or gzip (binary is fine), into memory; "-" is standard input. */
+GBytes *ps_file_read_all(const char *path, GError **error);
+
+/* ---- writing: atomic output files (util/atomic.c) ----------------------------------------- */
+
+/*
+ * An output file written under a temporary name (".NAME.XXXXXX") in its final directory and
+ * renamed into place by commit after an fsync; abort, an error or a crash leaves nothing under
+ * the final name. The file gets mode 0666 less the umask, like any file the user creates.
+ * Writes are buffered; an error is returned by the write that met it.
+ */
+typedef struct PsAtomicFile PsAtomicFile;
+PsAtomicFile *ps_atomic_file_new(const char *path, GError **error);
+gboolean ps_atomic_file_write(PsAtomicFile *f, const void *data, gsize len, GError **error);
+const char *ps_atomic_file_path(const PsAtomicFile *f);		 /* the final name */
+gboolean ps_atomic_file_commit(PsAtomicFile *f, GError **error); /* frees f */
+void ps_atomic_file_abort(PsAtomicFile *f);			 /* frees f; NULL is a no-op */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsAtomicFile, ps_atomic_file_abort)
+/* new + write + commit. */
+gboolean ps_write_file_atomic(const char *path, const char *data, gsize len, GError **error);
+
+/* write(2) all of data to fd, retrying on EINTR; errors name the file "name". */
+gboolean ps_write_all_fd(int fd, const char *name, const void *data, gsize len, GError **error);
+
+/* ---- JSON with positions and exact integers (util/json.c) --------------------------------- */
+
+/* "a number", "a string", ... for messages about a JSON item of the wrong type. */
+const char *ps_json_type_name(const cJSON *item);
+
+/*
+ * A parsed JSON text that remembers where each item came from. cJSON keeps neither positions nor
+ * the text of numbers (only a double), so a scanner walks the text in step with the tree and
+ * records, for every item in document order, the line of its key (object members) or of its
+ * first character (array elements, the root), and where its value's text starts and ends. Exact
+ * integers are read from that text, never from the double.
+ */
+typedef struct PsJsonDoc PsJsonDoc;
+
+/*
+ * Parses text that must hold one JSON value and nothing after it. Errors are PS_UTIL_ERROR_PARSE
+ * "FILENAME:LINE: (json): syntax error near '...'".
+ */
+PsJsonDoc *ps_json_doc_parse(const char *text, gsize len, const char *filename, GError **error);
+void ps_json_doc_free(PsJsonDoc *doc); /* NULL is a no-op; frees the tree unless stolen */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsJsonDoc, ps_json_doc_free)
+cJSON *ps_json_doc_root(const PsJsonDoc *doc);
+const char *ps_json_doc_filename(const PsJsonDoc *doc);
+/* The line of item (its key's for an object member); 1 for NULL or an item not of this doc. */
+int ps_json_doc_line(const PsJsonDoc *doc, const cJSON *item);
+/* The text of item's value (a number's token exactly as written); NULL if not of this doc. */
+const char *ps_json_doc_value_text(const PsJsonDoc *doc, const cJSON *item, gsize *len);
+
+/*
+ * An integer item in [min, max], read exactly from its text (doc may be NULL: then from a raw
+ * item's text, or the double). Integer notation is exact to 64 bits; "1.0" or "5e3" are taken
+ * when the double is an integer up to 2^53 (as JSON writers produce them). On failure returns FALSE
+ * with *code PS_UTIL_ERROR_TYPE ("expected an integer, got a string" / "... got 1.5") or
+ * PS_UTIL_ERROR_RANGE ("9223372036854775808 is out of range [0, 9223372036854775807]") and the
+ * reason in *why (free it).
+ */
+gboolean ps_json_doc_int(const PsJsonDoc *doc, const cJSON *item, int64_t min, int64_t max,
+			 int64_t *out, int *code, char **why);
+gboolean ps_json_doc_uint(const PsJsonDoc *doc, const cJSON *item, uint64_t min, uint64_t max,
+			  uint64_t *out, int *code, char **why);
+
+/*
+ * A JSON integer token: -?(0|[1-9][0-9]*) with magnitude up to 2^64-1. Anything else (fraction,
+ * exponent, leading zeros, '+', overflow) is not one.
+ */
+bool ps_json_integer_token(const char *tok, gsize len, bool *neg, uint64_t *mag);
+/* Whether the token is a JSON integer too large for 64 bits (for "out of range" messages). */
+bool ps_json_integer_token_overflows(const char *tok, gsize len);
+
+/*
+ * Exact integers out: a raw item holding the decimal text, so cJSON's printers write every digit
+ * (cJSON_CreateNumber goes through a double: 9007199254740993 would print 9007199254740992).
+ * Re-parsing gives a number item again. Integers that a double holds exactly print as before.
+ */
+cJSON *ps_json_create_int(int64_t v);
+cJSON *ps_json_create_uint(uint64_t v);
+cJSON *ps_json_add_int(cJSON *obj, const char *name, int64_t v);
+cJSON *ps_json_add_uint(cJSON *obj, const char *name, uint64_t v);
+/*
+ * Turns every number item of doc whose text is an integer a double would round (beyond 2^53)
+ * into a raw item holding that text, so copies and prints of the tree keep every digit. Read such
+ * items with ps_json_doc_int/uint or ps_json_item_int64/uint64, not valuedouble.
+ */
+void ps_json_doc_make_exact(PsJsonDoc *doc);
+/* Parse + make_exact, keeping only the tree (for JSON that is read by key, then copied). */
+cJSON *ps_json_parse_exact(const char *text, gsize len, const char *filename, GError **error);
+/* An integral number item, or a raw item holding an integer, exactly; FALSE for anything else. */
+bool ps_json_item_int64(const cJSON *item, int64_t *out);
+bool ps_json_item_uint64(const cJSON *item, uint64_t *out);
+
+/*
+ * Steps through the members of one JSON object text that cJSON has already accepted, handing
+ * back each value's raw text, in the order cJSON lists the members. Used where building a
+ * position table would cost too much (one trace line at a time). Never reads outside [p, end).
+ * nul_escape is set when a string holds "\u0000", which cJSON silently cuts short at.
+ */
+typedef struct {
+	const char *p;
+	const char *end;
+	bool nul_escape;
+} PsJsonCursor;
+void ps_json_cursor_next_value(PsJsonCursor *c, const char **tok, gsize *len);
+
+/* ---- CSV (util/csv.c) -------------------------------------------------------------------- */
+
+/*
+ * A CSV table (RFC 4180: quoted cells may hold commas, doubled quotes and newlines), every row
+ * as wide as the header. A file whose last row has no newline, or any row with another number of
+ * cells, is refused with "FILE:LINE: ..." (PS_UTIL_ERROR_PARSE): a table being written when it
+ * was read is cut, not short.
+ */
+typedef struct {
+	GPtrArray *header; /* char * */
+	GPtrArray *rows;   /* GPtrArray of char *, each header->len long */
+	GArray *lines;	   /* guint: the line each row starts on, for messages */
+} PsCsvTable;
+
+PsCsvTable *ps_csv_load(const char *path, GError **error);
+PsCsvTable *ps_csv_parse(const char *text, gsize len, const char *filename, GError **error);
+void ps_csv_free(PsCsvTable *t);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsCsvTable, ps_csv_free)
+int ps_csv_column(const PsCsvTable *t, const char *name); /* -1 if absent */
+static inline const char *ps_csv_cell(const PsCsvTable *t, guint row, guint col)
+{
+	return g_ptr_array_index((GPtrArray *)g_ptr_array_index(t->rows, row), col);
+}
+/* Appends one cell, quoted when it must be, after a ',' unless first. */
+void ps_csv_append_cell(GString *out, const char *cell, bool first);
+
+G_END_DECLS
+
+#endif /* PS_UTIL_H */

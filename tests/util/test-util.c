@@ -1,0 +1,612 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-util.c - util/: the line reader gives the same lines and file:line positions for plain and
+ * gzip input (CRLF, a cut last line, concatenated members, over-long lines); whole-file reads;
+ * atomic files are never visible under their final name before commit, nor after an abort, a
+ * failed write or a crash; located JSON reads 64-bit integers exactly and says "out of range" for
+ * the ones that do not fit; exact integers print with every digit; CSV refuses a cut row.
+ */
+#include <glib/gstdio.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/util.h"
+
+#include "../common/test-util.h"
+
+static char *make_dir(void)
+{
+	g_autoptr(GError) error = NULL;
+	char *dir = g_dir_make_tmp("pagesim-util-XXXXXX", &error);
+
+	g_assert_no_error(error);
+	return dir;
+}
+
+static gint cmp_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Names in dir, sorted, one string "a b c". */
+static char *dir_listing(const char *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	const char *n;
+
+	g_assert_nonnull(d);
+	while ((n = g_dir_read_name(d)))
+		g_ptr_array_add(names, g_strdup(n));
+	g_ptr_array_sort(names, cmp_names);
+	g_ptr_array_add(names, NULL);
+	return g_strjoinv(" ", (char **)names->pdata);
+}
+
+static char *slurp(const char *path)
+{
+	char *text = NULL;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	return text;
+}
+
+/* data gzip'd (one member) by GIO's compressor. */
+static GBytes *gzip_bytes(const char *data, gsize len)
+{
+	g_autoptr(GConverter) gz =
+	    G_CONVERTER(g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP, 6));
+	g_autoptr(GError) error = NULL;
+	gsize cap = len + 1024, nread = 0, nwritten = 0;
+	guint8 *out = g_malloc(cap);
+	GConverterResult res;
+
+	res = g_converter_convert(gz, data, len, out, cap, G_CONVERTER_INPUT_AT_END, &nread,
+				  &nwritten, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(res, ==, G_CONVERTER_FINISHED);
+	return g_bytes_new_take(out, nwritten);
+}
+
+static void write_bytes(const char *path, GBytes *b)
+{
+	gsize len;
+	const char *data = g_bytes_get_data(b, &len);
+
+	g_assert_true(g_file_set_contents(path, data, (gssize)len, NULL));
+}
+
+/* Every line of path, joined by '|', and the number of the last one. */
+static char *read_lines(const char *path, uint64_t *last, bool *complete)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsLineReader) r = ps_line_reader_open(path, 64, &error);
+	GString *out = g_string_new(NULL);
+	char *line;
+	gsize len;
+
+	g_assert_no_error(error);
+	while (ps_line_reader_next(r, &line, &len, &error) == 1) {
+		g_assert_cmpuint(strlen(line), ==, len);
+		g_string_append_printf(out, "%s|", line);
+	}
+	g_assert_no_error(error);
+	*last = ps_line_reader_line(r);
+	*complete = ps_line_reader_line_complete(r);
+	return g_string_free(out, FALSE);
+}
+
+/* ---- lines ------------------------------------------------------------------------------------
+ */
+
+static void test_lines_gzip_positions(void)
+{
+	static const char text[] = "one\r\ntwo\n\nfour\nfive without newline";
+	g_autofree char *dir = make_dir();
+	g_autofree char *plain = g_build_filename(dir, "t.txt", NULL);
+	g_autofree char *gz = g_build_filename(dir, "t.txt.gz", NULL);
+	g_autofree char *twice = g_build_filename(dir, "twice.gz", NULL);
+	g_autoptr(GBytes) z = gzip_bytes(text, sizeof(text) - 1);
+	g_autoptr(GBytes) z1 = gzip_bytes("a\nb", 3);
+	g_autoptr(GBytes) z2 = gzip_bytes("c\n", 2);
+	g_autoptr(GByteArray) cat = g_byte_array_new();
+	g_autofree char *a = NULL, *b = NULL, *c = NULL;
+	uint64_t last;
+	bool complete;
+
+	g_assert_true(g_file_set_contents(plain, text, sizeof(text) - 1, NULL));
+	write_bytes(gz, z);
+	a = read_lines(plain, &last, &complete);
+	g_assert_cmpstr(a, ==, "one|two||four|five without newline|");
+	g_assert_cmpuint(last, ==, 5);
+	g_assert_false(complete);
+	b = read_lines(gz, &last, &complete);
+	g_assert_cmpstr(b, ==, a);
+	g_assert_cmpuint(last, ==, 5);
+
+	/* two members, the first cut mid-line: one stream, as gzip -d gives */
+	g_byte_array_append(cat, g_bytes_get_data(z1, NULL), (guint)g_bytes_get_size(z1));
+	g_byte_array_append(cat, g_bytes_get_data(z2, NULL), (guint)g_bytes_get_size(z2));
+	g_assert_true(g_file_set_contents(twice, (char *)cat->data, cat->len, NULL));
+	c = read_lines(twice, &last, &complete);
+	g_assert_cmpstr(c, ==, "a|bc|");
+	g_assert_true(complete);
+	ps_test_rm_rf(dir);
+}
+
+static void test_lines_errors(void)
+{
+	g_autofree char *dir = make_dir();
+	g_autofree char *path = g_build_filename(dir, "long.txt", NULL);
+	g_autofree char *bad = g_build_filename(dir, "bad.gz", NULL);
+	g_autofree char *cut = g_build_filename(dir, "cut.gz", NULL);
+	g_autofree char *longline = g_strnfill(100, 'x');
+	g_autofree char *text = g_strdup_printf("ok\n%s\n", longline);
+	g_autoptr(GBytes) z = gzip_bytes("l1\nl2\nl3\n", 9);
+	g_autoptr(GError) error = NULL;
+	PsLineReader *r;
+	char *line;
+	gsize len;
+
+	g_assert_true(g_file_set_contents(path, text, -1, NULL));
+	r = ps_line_reader_open(path, 64, &error);
+	g_assert_cmpint(ps_line_reader_next(r, &line, &len, &error), ==, 1);
+	g_assert_cmpint(ps_line_reader_next(r, &line, &len, &error), ==, -1);
+	g_assert_error(error, PS_UTIL_ERROR, PS_UTIL_ERROR_PARSE);
+	g_assert_true(g_str_has_suffix(error->message, "long.txt:2: line is longer than 64 bytes"));
+	g_clear_error(&error);
+	ps_line_reader_close(r);
+
+	g_assert_true(g_file_set_contents(bad, "\x1f\x8bgarbage", -1, NULL));
+	r = ps_line_reader_open(bad, 64, &error);
+	g_assert_cmpint(ps_line_reader_next(r, &line, &len, &error), ==, -1);
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+	g_assert_nonnull(strstr(error->message, "bad.gz:1: gzip: "));
+	g_clear_error(&error);
+	ps_line_reader_close(r);
+
+	/* cut in the middle: the lines before, then an error at the line it cut */
+	g_assert_true(g_file_set_contents(cut, g_bytes_get_data(z, NULL),
+					  (gssize)g_bytes_get_size(z) - 6, NULL));
+	r = ps_line_reader_open(cut, 64, &error);
+	while (ps_line_reader_next(r, &line, &len, &error) == 1)
+		;
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT);
+	g_assert_nonnull(strstr(error->message, "cut.gz:4: gzip: data ends early"));
+	g_clear_error(&error);
+	ps_line_reader_close(r);
+
+	g_assert_null(ps_line_reader_open("/nonexistent-pagesim-dir/x", 64, &error));
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+	ps_test_rm_rf(dir);
+}
+
+/* Whole files, plain or gzip, binary bytes kept; larger than the reader's buffers. */
+static void test_lines_read_all(void)
+{
+	g_autofree char *dir = make_dir();
+	g_autofree char *plain = g_build_filename(dir, "kpf", NULL);
+	g_autofree char *gz = g_build_filename(dir, "kpf.gz", NULL);
+	g_autofree char *empty = g_build_filename(dir, "empty", NULL);
+	gsize n = 3 * 1024 * 1024 + 7;
+	g_autofree guint8 *data = g_malloc(n);
+	g_autoptr(GBytes) z = NULL, a = NULL, b = NULL, e = NULL;
+	g_autoptr(GError) error = NULL;
+
+	for (gsize i = 0; i < n; i++)
+		data[i] = (guint8)(i * 2654435761u >> 13);
+	data[10] = 0;
+	data[11] = '\n';
+	g_assert_true(g_file_set_contents(plain, (char *)data, (gssize)n, NULL));
+	z = gzip_bytes((char *)data, n);
+	write_bytes(gz, z);
+	a = ps_file_read_all(plain, &error);
+	g_assert_no_error(error);
+	b = ps_file_read_all(gz, &error);
+	g_assert_no_error(error);
+	g_assert_cmpmem(g_bytes_get_data(a, NULL), g_bytes_get_size(a), data, n);
+	g_assert_cmpmem(g_bytes_get_data(b, NULL), g_bytes_get_size(b), data, n);
+	g_assert_true(g_file_set_contents(empty, "", 0, NULL));
+	e = ps_file_read_all(empty, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(g_bytes_get_size(e), ==, 0);
+	ps_test_rm_rf(dir);
+}
+
+/* ---- atomic files -----------------------------------------------------------------------------
+ */
+
+static void test_atomic_commit(void)
+{
+	g_autofree char *dir = make_dir();
+	g_autofree char *path = g_build_filename(dir, "out.csv", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *during = NULL, *after = NULL, *text = NULL;
+	g_autofree char *big = g_strnfill(1024 * 1024, 'b');
+	PsAtomicFile *f = ps_atomic_file_new(path, &error);
+
+	g_assert_no_error(error);
+	g_assert_true(ps_atomic_file_write(f, "hello\n", 6, &error));
+	g_assert_true(ps_atomic_file_write(f, big, strlen(big), &error));
+	/* Written, but only a hidden temporary name exists. */
+	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+	during = dir_listing(dir);
+	g_assert_true(g_str_has_prefix(during, ".out.csv."));
+	g_assert_true(g_str_has_suffix(during, ".tmp"));
+	g_assert_null(strchr(during, ' '));
+
+	g_assert_true(ps_atomic_file_commit(f, &error));
+	g_assert_no_error(error);
+	text = slurp(path);
+	g_assert_cmpuint(strlen(text), ==, 6 + strlen(big));
+	g_assert_true(g_str_has_prefix(text, "hello\nbbb"));
+	after = dir_listing(dir);
+	g_assert_cmpstr(after, ==, "out.csv");
+	ps_test_rm_rf(dir);
+}
+
+static void test_atomic_abort(void)
+{
+	g_autofree char *dir = make_dir();
+	g_autofree char *path = g_build_filename(dir, "out.csv", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *listing = NULL, *listing2 = NULL;
+	PsAtomicFile *f = ps_atomic_file_new(path, &error);
+
+	g_assert_no_error(error);
+	g_assert_true(ps_atomic_file_write(f, "x", 1, &error));
+	ps_atomic_file_abort(f);
+	listing = dir_listing(dir);
+	g_assert_cmpstr(listing, ==, "");
+
+	/* g_autoptr aborts a file that was not committed. */
+	{
+		g_autoptr(PsAtomicFile) g = ps_atomic_file_new(path, &error);
+
+		g_assert_no_error(error);
+		g_assert_true(ps_atomic_file_write(g, "y", 1, &error));
+	}
+	listing2 = dir_listing(dir);
+	g_assert_cmpstr(listing2, ==, "");
+	ps_test_rm_rf(dir);
+}
+
+/* The descriptor open on the temporary file of path (found through /proc/self/fd). */
+static int temp_fd_of(const char *dir)
+{
+	g_autoptr(GDir) d = g_dir_open("/proc/self/fd", 0, NULL);
+	const char *n;
+
+	while (d && (n = g_dir_read_name(d))) {
+		g_autofree char *link = g_strdup_printf("/proc/self/fd/%s", n);
+		g_autofree char *target = g_file_read_link(link, NULL);
+
+		if (target && g_str_has_prefix(target, dir) && g_str_has_suffix(target, ".tmp"))
+			return atoi(n);
+	}
+	return -1;
+}
+
+/*
+ * A write that fails (a full disk: the temporary's descriptor is swapped for /dev/full's) leaves
+ * the previous file whole under the final name, and no temporary.
+ */
+static void test_atomic_no_partial_on_error(void)
+{
+	g_autofree char *dir = make_dir();
+	g_autofree char *path = g_build_filename(dir, "summary.json", NULL);
+	g_autofree char *big = g_strnfill(1024 * 1024, 'n');
+	g_autofree char *text = NULL, *listing = NULL;
+	g_autoptr(GError) error = NULL;
+	int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	PsAtomicFile *f;
+	gboolean ok;
+	int fd;
+
+	if (full < 0 || !g_file_test("/proc/self/fd", G_FILE_TEST_IS_DIR)) {
+		g_test_skip("no /dev/full or /proc/self/fd");
+		ps_test_rm_rf(dir);
+		return;
+	}
+	g_assert_true(ps_write_file_atomic(path, "old\n", 4, &error));
+	f = ps_atomic_file_new(path, &error);
+	g_assert_no_error(error);
+	fd = temp_fd_of(dir);
+	g_assert_cmpint(fd, >, 2);
+	g_assert_cmpint(dup3(full, fd, O_CLOEXEC), ==, fd);
+	ok = ps_atomic_file_write(f, big, strlen(big), &error);
+	if (ok)
+		ok = ps_atomic_file_commit(f, &error);
+	else
+		ps_atomic_file_abort(f);
+	close(full);
+	g_assert_false(ok);
+	g_assert_nonnull(error);
+	g_assert_true(g_str_has_prefix(error->message, path));
+	text = slurp(path);
+	g_assert_cmpstr(text, ==, "old\n");
+	listing = dir_listing(dir);
+	g_assert_cmpstr(listing, ==, "summary.json");
+
+	/* a directory that does not exist: an error naming the path */
+	g_clear_error(&error);
+	g_assert_false(ps_write_file_atomic("/nonexistent-pagesim-dir/x.csv", "a", 1, &error));
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+	g_assert_true(g_str_has_prefix(error->message, "/nonexistent-pagesim-dir/x.csv: "));
+	ps_test_rm_rf(dir);
+}
+
+/* A process that dies mid-write leaves its temporary file but nothing under the final name. */
+static void test_atomic_crash(void)
+{
+	g_autofree char *dir = make_dir();
+	g_autofree char *path = g_build_filename(dir, "timeline.csv", NULL);
+	g_autofree char *listing = NULL;
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		PsAtomicFile *f = ps_atomic_file_new(path, NULL);
+		char buf[4096];
+
+		memset(buf, 'z', sizeof(buf));
+		for (int i = 0; f && i < 256; i++)
+			ps_atomic_file_write(f, buf, sizeof(buf), NULL);
+		_exit(f ? 0 : 1);
+	}
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+	listing = dir_listing(dir);
+	g_assert_true(g_str_has_prefix(listing, ".timeline.csv."));
+	ps_test_rm_rf(dir);
+}
+
+/* ---- JSON -------------------------------------------------------------------------------------
+ */
+
+static PsJsonDoc *parse_ok(const char *text)
+{
+	g_autoptr(GError) error = NULL;
+	PsJsonDoc *doc = ps_json_doc_parse(text, strlen(text), "t.json", &error);
+
+	g_assert_no_error(error);
+	return doc;
+}
+
+static void test_json_positions(void)
+{
+	static const char text[] =
+	    "{\n  \"a\": 1,\n  \"b\": [\n    true,\n    {\"c\": \"x\\\"y\"}\n"
+	    "  ],\n  \"d\":\n    -2.5e3\n}\n";
+	g_autoptr(PsJsonDoc) doc = parse_ok(text);
+	const cJSON *root = ps_json_doc_root(doc);
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(root, "b");
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "d");
+	g_autoptr(GError) error = NULL;
+	const char *t;
+	gsize len = 0;
+
+	g_assert_cmpint(ps_json_doc_line(doc, root), ==, 1);
+	g_assert_cmpint(ps_json_doc_line(doc, cJSON_GetObjectItemCaseSensitive(root, "a")), ==, 2);
+	g_assert_cmpint(ps_json_doc_line(doc, b), ==, 3);
+	g_assert_cmpint(ps_json_doc_line(doc, cJSON_GetArrayItem(b, 0)), ==, 4);
+	g_assert_cmpint(ps_json_doc_line(doc, cJSON_GetArrayItem(b, 1)->child), ==, 5);
+	g_assert_cmpint(ps_json_doc_line(doc, d), ==, 7); /* its key's line */
+	t = ps_json_doc_value_text(doc, d, &len);
+	g_assert_cmpmem(t, len, "-2.5e3", 6);
+	g_assert_cmpint(ps_json_doc_line(doc, NULL), ==, 1);
+
+	g_assert_null(ps_json_doc_parse("{\n\"a\": 1,\n}", 11, "bad.json", &error));
+	g_assert_error(error, PS_UTIL_ERROR, PS_UTIL_ERROR_PARSE);
+	g_assert_cmpstr(error->message, ==, "bad.json:3: (json): syntax error near '}'");
+	g_clear_error(&error);
+	g_assert_null(ps_json_doc_parse("{}\n{}", 5, "two.json", &error));
+	g_assert_cmpstr(error->message, ==,
+			"two.json:2: (json): text after the end of the top-level object");
+}
+
+static void test_json_int64_exact(void)
+{
+	static const char text[] =
+	    "{\"seed\": 9007199254740993, \"max\": 9223372036854775807, \"min\": "
+	    "-9223372036854775808, \"u\": 18446744073709551615, \"e\": 5e3, \"f\": 2.0}";
+	g_autoptr(PsJsonDoc) doc = parse_ok(text);
+	const cJSON *root = ps_json_doc_root(doc);
+	g_autofree char *why = NULL;
+	g_autofree char *printed = NULL;
+	cJSON *copy, *out;
+	int64_t v = 0;
+	uint64_t u = 0;
+	int code = -1;
+
+	g_assert_true(ps_json_doc_int(doc, cJSON_GetObjectItemCaseSensitive(root, "seed"), 0,
+				      INT64_MAX, &v, &code, &why));
+	g_assert_cmpint(v, ==, 9007199254740993);
+	g_assert_true(ps_json_doc_int(doc, cJSON_GetObjectItemCaseSensitive(root, "max"), 0,
+				      INT64_MAX, &v, &code, &why));
+	g_assert_cmpint(v, ==, INT64_MAX);
+	g_assert_true(ps_json_doc_int(doc, cJSON_GetObjectItemCaseSensitive(root, "min"), INT64_MIN,
+				      0, &v, &code, &why));
+	g_assert_cmpint(v, ==, INT64_MIN);
+	g_assert_true(ps_json_doc_uint(doc, cJSON_GetObjectItemCaseSensitive(root, "u"), 0,
+				       UINT64_MAX, &u, &code, &why));
+	g_assert_cmpuint(u, ==, UINT64_MAX);
+	/* what JSON writers make of integers: taken while a double holds them */
+	g_assert_true(ps_json_doc_int(doc, cJSON_GetObjectItemCaseSensitive(root, "e"), 0, 10000,
+				      &v, &code, &why));
+	g_assert_cmpint(v, ==, 5000);
+	g_assert_true(ps_json_doc_int(doc, cJSON_GetObjectItemCaseSensitive(root, "f"), 0, 10, &v,
+				      &code, &why));
+	g_assert_cmpint(v, ==, 2);
+
+	/* make_exact: the tree keeps the digits through a copy and a print */
+	ps_json_doc_make_exact(doc);
+	copy = cJSON_Duplicate(root, TRUE);
+	printed = cJSON_PrintUnformatted(copy);
+	g_assert_nonnull(strstr(printed, "\"seed\":9007199254740993,"));
+	g_assert_nonnull(strstr(printed, "\"u\":18446744073709551615,"));
+	g_assert_nonnull(strstr(printed, "\"e\":5000,"));
+	g_assert_true(ps_json_item_int64(cJSON_GetObjectItemCaseSensitive(copy, "seed"), &v));
+	g_assert_cmpint(v, ==, 9007199254740993);
+	g_assert_true(ps_json_item_uint64(cJSON_GetObjectItemCaseSensitive(copy, "u"), &u));
+	g_assert_cmpuint(u, ==, UINT64_MAX);
+	cJSON_Delete(copy);
+	g_free(printed);
+
+	/* and out: raw beyond 2^53, a plain number below it (same bytes as before) */
+	out = cJSON_CreateObject();
+	ps_json_add_uint(out, "seed", 9007199254740993u);
+	ps_json_add_int(out, "neg", -9007199254740995);
+	ps_json_add_uint(out, "small", 4096);
+	ps_json_add_uint(out, "max", UINT64_MAX);
+	printed = cJSON_PrintUnformatted(out);
+	g_assert_cmpstr(printed, ==,
+			"{\"seed\":9007199254740993,\"neg\":-9007199254740995,\"small\":4096,"
+			"\"max\":18446744073709551615}");
+	g_assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(out, "small")));
+	cJSON_Delete(out);
+}
+
+static void expect_int_error(const PsJsonDoc *doc, const char *key, int64_t min, int64_t max,
+			     int want_code, const char *want)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(ps_json_doc_root(doc), key);
+	g_autofree char *why = NULL;
+	int64_t v = 0;
+	int code = -1;
+
+	g_assert_false(ps_json_doc_int(doc, item, min, max, &v, &code, &why));
+	g_assert_cmpint(code, ==, want_code);
+	g_assert_cmpstr(why, ==, want);
+}
+
+static void test_json_out_of_range(void)
+{
+	static const char text[] =
+	    "{\"big\": 9223372036854775808, \"huge\": 123456789012345678901234,"
+	    " \"neg\": -1, \"e\": 1e30, \"small\": 5000, \"half\": 1.5,"
+	    " \"s\": \"12\"}";
+	g_autoptr(PsJsonDoc) doc = parse_ok(text);
+	const cJSON *root = ps_json_doc_root(doc);
+	g_autofree char *why = NULL;
+	uint64_t u = 0;
+	int code = -1;
+
+	expect_int_error(doc, "big", 0, INT64_MAX, PS_UTIL_ERROR_RANGE,
+			 "9223372036854775808 is out of range [0, 9223372036854775807]");
+	expect_int_error(doc, "huge", 0, INT64_MAX, PS_UTIL_ERROR_RANGE,
+			 "123456789012345678901234 is out of range [0, 9223372036854775807]");
+	expect_int_error(doc, "neg", 0, 10, PS_UTIL_ERROR_RANGE, "-1 is out of range [0, 10]");
+	expect_int_error(doc, "e", 0, INT64_MAX, PS_UTIL_ERROR_RANGE,
+			 "1e30 is out of range [0, 9223372036854775807]");
+	expect_int_error(doc, "small", 0, 4096, PS_UTIL_ERROR_RANGE,
+			 "5000 is out of range [0, 4096]");
+	expect_int_error(doc, "half", 0, 10, PS_UTIL_ERROR_TYPE, "expected an integer, got 1.5");
+	expect_int_error(doc, "s", 0, 10, PS_UTIL_ERROR_TYPE, "expected an integer, got a string");
+	g_assert_false(ps_json_doc_uint(doc, cJSON_GetObjectItemCaseSensitive(root, "neg"), 0,
+					UINT64_MAX, &u, &code, &why));
+	g_assert_cmpint(code, ==, PS_UTIL_ERROR_RANGE);
+	g_assert_cmpstr(why, ==, "-1 is out of range [0, 18446744073709551615]");
+}
+
+/* The cursor hands out each member's raw value, in member order, and notices "\u0000". */
+static void test_json_cursor(void)
+{
+	static const char line[] =
+	    "{ \"t\" : 18446744073709551615, \"s\":\"a,}\\\"b\", \"o\":{\"x\":[1,2]},"
+	    "\"n\":\"\\u0000\" }";
+	PsJsonCursor c = {.p = line, .end = line + sizeof(line) - 1};
+	const char *tok;
+	gsize len;
+	bool neg;
+	uint64_t mag;
+
+	ps_json_cursor_next_value(&c, &tok, &len);
+	g_assert_cmpmem(tok, len, "18446744073709551615", 20);
+	g_assert_true(ps_json_integer_token(tok, len, &neg, &mag));
+	g_assert_cmpuint(mag, ==, UINT64_MAX);
+	ps_json_cursor_next_value(&c, &tok, &len);
+	g_assert_cmpmem(tok, len, "\"a,}\\\"b\"", 8);
+	ps_json_cursor_next_value(&c, &tok, &len);
+	g_assert_cmpmem(tok, len, "{\"x\":[1,2]}", 11);
+	g_assert_false(c.nul_escape);
+	ps_json_cursor_next_value(&c, &tok, &len);
+	g_assert_true(c.nul_escape);
+	g_assert_false(ps_json_integer_token("01", 2, &neg, &mag));
+	g_assert_false(ps_json_integer_token("18446744073709551616", 20, &neg, &mag));
+	g_assert_true(ps_json_integer_token_overflows("18446744073709551616", 20));
+	g_assert_false(ps_json_integer_token_overflows("1.5", 3));
+}
+
+/* ---- CSV --------------------------------------------------------------------------------------
+ */
+
+static void test_csv_quoted(void)
+{
+	static const char text[] = "a,b,c\r\n1,\"x,\"\"y\"\"\",\"two\nlines\"\n3,,\n";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsCsvTable) t = ps_csv_parse(text, sizeof(text) - 1, "q.csv", &error);
+	g_autoptr(GString) out = g_string_new(NULL);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(t->header->len, ==, 3);
+	g_assert_cmpstr(g_ptr_array_index(t->header, 2), ==, "c");
+	g_assert_cmpuint(t->rows->len, ==, 2);
+	g_assert_cmpstr(ps_csv_cell(t, 0, 1), ==, "x,\"y\"");
+	g_assert_cmpstr(ps_csv_cell(t, 0, 2), ==, "two\nlines");
+	g_assert_cmpstr(ps_csv_cell(t, 1, 1), ==, "");
+	g_assert_cmpuint(g_array_index(t->lines, guint, 1), ==, 4);
+	g_assert_cmpint(ps_csv_column(t, "b"), ==, 1);
+	g_assert_cmpint(ps_csv_column(t, "z"), ==, -1);
+	ps_csv_append_cell(out, "x,\"y\"", true);
+	ps_csv_append_cell(out, "plain", false);
+	ps_csv_append_cell(out, " pad", false);
+	g_assert_cmpstr(out->str, ==, "\"x,\"\"y\"\"\",plain,\" pad\"");
+}
+
+static void expect_csv_error(const char *text, const char *want)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsCsvTable) t = ps_csv_parse(text, strlen(text), "timeline.csv", &error);
+
+	g_assert_null(t);
+	g_assert_error(error, PS_UTIL_ERROR, PS_UTIL_ERROR_PARSE);
+	g_assert_cmpstr(error->message, ==, want);
+}
+
+static void test_csv_cut_row_refused(void)
+{
+	expect_csv_error("t_ns,free\n0,1\n1000,", "timeline.csv:3: the last row has no newline "
+						  "(cut short?)");
+	expect_csv_error("t_ns,free\n0,1\n1000,5", "timeline.csv:3: the last row has no newline "
+						   "(cut short?)");
+	expect_csv_error("t_ns,free\n0,1\n1000\n", "timeline.csv:3: 1 cells, the header has 2");
+	expect_csv_error("t_ns,free\n0,\"1\n", "timeline.csv:2: a quoted cell is not closed");
+	expect_csv_error("", "timeline.csv:1: empty");
+	expect_csv_error("t_ns,free", "timeline.csv:1: the last row has no newline (cut short?)");
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/util/lines/gzip-positions", test_lines_gzip_positions);
+	g_test_add_func("/util/lines/errors", test_lines_errors);
+	g_test_add_func("/util/lines/read-all", test_lines_read_all);
+	g_test_add_func("/util/atomic/commit", test_atomic_commit);
+	g_test_add_func("/util/atomic/abort", test_atomic_abort);
+	g_test_add_func("/util/atomic/no-partial-on-error", test_atomic_no_partial_on_error);
+	g_test_add_func("/util/atomic/crash", test_atomic_crash);
+	g_test_add_func("/util/json/positions", test_json_positions);
+	g_test_add_func("/util/json/int64-exact", test_json_int64_exact);
+	g_test_add_func("/util/json/out-of-range", test_json_out_of_range);
+	g_test_add_func("/util/json/cursor", test_json_cursor);
+	g_test_add_func("/util/csv/quoted", test_csv_quoted);
+	g_test_add_func("/util/csv/cut-row-refused", test_csv_cut_row_refused);
+	return g_test_run();
+}
