@@ -694,6 +694,26 @@ void ps_zone_nr_free(const PsZone *z, unsigned nr_orders, uint64_t *nr_free);
 int ps_zone_fragmentation_index(const PsMachine *m, const PsZone *z, unsigned order);
 int ps_zone_extfrag_for_order(const PsMachine *m, const PsZone *z, unsigned order);
 
+/* ---- memory policy spelling (mm/mempolicy.c) --------------------------------------------- */
+
+enum ps_mpol_mode {
+	PS_MPOL_DEFAULT, /* local */
+	PS_MPOL_PREFERRED,
+	PS_MPOL_BIND,
+	PS_MPOL_INTERLEAVE,
+	PS_MPOL_LOCAL,
+	PS_MPOL_PREFERRED_MANY,
+	PS_MPOL_WEIGHTED_INTERLEAVE,
+	PS_NR_MPOL_MODES
+};
+extern const char *const ps_mpol_mode_names[PS_NR_MPOL_MODES];
+
+/*
+ * mpol_parse_str: "MODE" or "MODE:NODES", MODE one of ps_mpol_mode_names, NODES a list like
+ * "0,2-3" below PS_MAX_NODES (required except for default and local). Errors say what is wrong.
+ */
+gboolean ps_mpol_parse_str(const char *s, enum ps_mpol_mode *mode, uint64_t *nodes, GError **error);
+
 /* ---- GFP flags (mm/gfp.c): bit values of kernel-facts §10.7 ------------------------------- */
 
 #define PS_GFP_DMA		0x1ull

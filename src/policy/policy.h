@@ -48,18 +48,6 @@ static inline uint64_t ps_wmark_pages(const PsZone *z, enum ps_wmark w)
 /* build_all_zonelists: node order by distance with node_load round robin (kernel-facts §1.2). */
 void ps_build_zonelists(PsMachine *m);
 
-enum ps_mpol_mode {
-	PS_MPOL_DEFAULT, /* local */
-	PS_MPOL_PREFERRED,
-	PS_MPOL_BIND,
-	PS_MPOL_INTERLEAVE,
-	PS_MPOL_LOCAL,
-	PS_MPOL_PREFERRED_MANY,
-	PS_MPOL_WEIGHTED_INTERLEAVE,
-	PS_NR_MPOL_MODES
-};
-extern const char *const ps_mpol_mode_names[PS_NR_MPOL_MODES];
-
 /* struct mempolicy of one process (task-level, no VMA: interleave is round robin il_prev). */
 typedef struct {
 	enum ps_mpol_mode mode;
@@ -71,10 +59,7 @@ typedef struct {
 
 void ps_mempolicy_init(PsMempolicy *pol);
 
-/*
- * A policy in numactl's spelling: "MODE" or "MODE:NODES", MODE one of ps_mpol_mode_names,
- * NODES a list like "0,2-3" (required except for default and local). Errors say what is wrong.
- */
+/* A policy in numactl's spelling (ps_mpol_parse_str, mm/mempolicy.c) into pol, reset first. */
 gboolean ps_mempolicy_parse(const char *s, PsMempolicy *pol, GError **error);
 
 /*

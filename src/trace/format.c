@@ -7,8 +7,8 @@
  *
  * Parsing leans on cJSON for the JSON grammar and string escapes, then walks the members in
  * order. cJSON keeps numbers only as doubles, which loses ids, pfns and addresses above 2^53, so
- * numbers are not taken from cJSON at all: a second, trivial scanner walks the raw line in step
- * with cJSON's member list (cJSON keeps members in text order) and every integer field is read
+ * numbers are not taken from cJSON at all: util's JSON cursor walks the raw line in step with
+ * cJSON's member list (cJSON keeps members in text order) and every integer field is read
  * exactly from its raw token, up to 2^64-1. Integer fields take integer notation only: "1.0" or
  * "1e3" in an integer field is a bug in whatever wrote the trace and is refused, not guessed at.
  *
@@ -21,9 +21,8 @@
  */
 #include "trace/trace.h"
 
-#include "config/config.h"
 #include "mm/mm.h"
-#include "policy/policy.h"
+#include "util/util.h"
 
 #include <cjson/cJSON.h>
 #include <inttypes.h>
@@ -259,130 +258,6 @@ static char *ps_quote(const char *s, gsize len)
 	return g_string_free(out, FALSE);
 }
 
-/* ---- raw scanner -------------------------------------------------------------------------- */
-
-/*
- * Walks a line cJSON has already accepted as an object, one member at a time, and hands back
- * each value's raw text. It only has to find token boundaries, never to validate, but it stays
- * within [p, end) whatever the bytes. It also notices "\u0000" escapes, which cJSON would turn
- * into a silently truncated string.
- */
-typedef struct {
-	const char *p;
-	const char *end;
-	bool nul_escape;
-} PsRawCursor;
-
-/* Whitespace as cJSON sees it (any byte up to ' '), so the two walks never disagree. */
-static bool ps_raw_is_ws(char ch)
-{
-	return (guchar)ch <= ' ';
-}
-
-static void ps_raw_skip_ws(PsRawCursor *c)
-{
-	while (c->p < c->end && ps_raw_is_ws(*c->p))
-		c->p++;
-}
-
-static void ps_raw_skip_string(PsRawCursor *c)
-{
-	c->p++; /* opening quote */
-	while (c->p < c->end && *c->p != '"') {
-		if (*c->p == '\\' && c->p + 1 < c->end) {
-			if (c->p[1] == 'u' && c->end - c->p >= 6 &&
-			    memcmp(c->p + 2, "0000", 4) == 0)
-				c->nul_escape = true;
-			c->p++;
-		}
-		c->p++;
-	}
-	if (c->p < c->end)
-		c->p++; /* closing quote */
-}
-
-/* Skips a nested value (only met in lines the parser then rejects, but it must not derail). */
-static void ps_raw_skip_nested(PsRawCursor *c)
-{
-	int depth = 0;
-
-	while (c->p < c->end) {
-		char ch = *c->p;
-
-		if (ch == '"') {
-			ps_raw_skip_string(c);
-			continue;
-		}
-		if (ch == '{' || ch == '[')
-			depth++;
-		else if (ch == '}' || ch == ']')
-			depth--;
-		c->p++;
-		if (depth == 0)
-			return;
-	}
-}
-
-static void ps_raw_next_value(PsRawCursor *c, const char **tok, gsize *len)
-{
-	const char *start;
-
-	/* separator ('{' before the first member, ',' after), key, colon */
-	ps_raw_skip_ws(c);
-	if (c->p < c->end && (*c->p == '{' || *c->p == ','))
-		c->p++;
-	ps_raw_skip_ws(c);
-	if (c->p < c->end && *c->p == '"')
-		ps_raw_skip_string(c);
-	ps_raw_skip_ws(c);
-	if (c->p < c->end && *c->p == ':')
-		c->p++;
-	ps_raw_skip_ws(c);
-
-	start = c->p;
-	if (c->p < c->end && *c->p == '"') {
-		ps_raw_skip_string(c);
-	} else if (c->p < c->end && (*c->p == '{' || *c->p == '[')) {
-		ps_raw_skip_nested(c);
-	} else {
-		while (c->p < c->end && *c->p != ',' && *c->p != '}' && !ps_raw_is_ws(*c->p))
-			c->p++;
-	}
-	*tok = start;
-	*len = (gsize)(c->p - start);
-}
-
-/*
- * An integer token: -?(0|[1-9][0-9]*), magnitude up to 2^64-1. Anything else (fraction,
- * exponent, leading zeros, '+', overflow) is not an integer here.
- */
-static bool ps_raw_integer(const char *tok, gsize len, bool *neg, uint64_t *mag)
-{
-	uint64_t v = 0;
-	gsize i = 0;
-
-	*neg = false;
-	if (len > 0 && tok[0] == '-') {
-		*neg = true;
-		i = 1;
-	}
-	if (i >= len)
-		return false;
-	if (tok[i] == '0' && i + 1 < len)
-		return false;
-	for (; i < len; i++) {
-		unsigned d = (unsigned)(guchar)tok[i] - '0';
-
-		if (d > 9)
-			return false;
-		if (v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*mag = v;
-	return true;
-}
-
 /*
  * cJSON decodes "\u0000" into a NUL that silently cuts the string (or key) short, so a line
  * holding one is refused like a line holding a raw NUL byte.
@@ -432,8 +307,8 @@ static gboolean ps_read_u64(const cJSON *item, const char *tok, gsize len, const
 	bool neg;
 	uint64_t mag;
 
-	if (cJSON_IsNumber(item) && ps_raw_integer(tok, len, &neg, &mag) && (!neg || mag == 0) &&
-	    mag >= min) {
+	if (cJSON_IsNumber(item) && ps_json_integer_token(tok, len, &neg, &mag) &&
+	    (!neg || mag == 0) && mag >= min) {
 		*out = mag;
 		return TRUE;
 	}
@@ -449,7 +324,7 @@ static gboolean ps_read_int(const cJSON *item, const char *tok, gsize len, const
 	bool neg;
 	uint64_t mag;
 
-	if (cJSON_IsNumber(item) && ps_raw_integer(tok, len, &neg, &mag)) {
+	if (cJSON_IsNumber(item) && ps_json_integer_token(tok, len, &neg, &mag)) {
 		int64_t v;
 		bool fits;
 
@@ -870,12 +745,13 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 		g_strlcpy(ev->comm, s, sizeof(ev->comm));
 		return TRUE;
 	case PS_F_MEMPOLICY: {
-		PsMempolicy pol;
+		enum ps_mpol_mode mode;
+		uint64_t nodes;
 		GError *local = NULL;
 
 		if (!ps_read_string(item, name, sizeof(ev->mempolicy) - 1, &s, error))
 			return FALSE;
-		if (!ps_mempolicy_parse(s, &pol, &local)) {
+		if (!ps_mpol_parse_str(s, &mode, &nodes, &local)) {
 			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "mempolicy: %s",
 				    local->message);
 			g_error_free(local);
@@ -901,7 +777,7 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 static gboolean ps_parse_event(const cJSON *root, const char *line, gsize len, PsTraceEvent *ev,
 			       GError **error)
 {
-	PsRawCursor cur = {.p = line, .end = line + len};
+	PsJsonCursor cur = {.p = line, .end = line + len};
 	const cJSON *item;
 	uint32_t seen = 0, allowed, missing;
 	enum ps_trace_op op = PS_OP_ALLOC;
@@ -920,7 +796,7 @@ static gboolean ps_parse_event(const cJSON *root, const char *line, gsize len, P
 		gsize toklen;
 		int f;
 
-		ps_raw_next_value(&cur, &tok, &toklen);
+		ps_json_cursor_next_value(&cur, &tok, &toklen);
 		if (cur.nul_escape)
 			return ps_set_nul_escape_error(error);
 		f = ps_field_lookup(item->string ? item->string : "");
@@ -1045,7 +921,7 @@ static const char *const ps_header_names[PS_NR_HEADER_FIELDS] = {"pagesim_trace"
 static gboolean ps_parse_header_fields(const cJSON *root, const char *line, gsize len,
 				       PsTraceHeader *hdr, GError **error)
 {
-	PsRawCursor cur = {.p = line, .end = line + len};
+	PsJsonCursor cur = {.p = line, .end = line + len};
 	const cJSON *item;
 	unsigned seen = 0;
 	int f;
@@ -1061,7 +937,7 @@ static gboolean ps_parse_header_fields(const cJSON *root, const char *line, gsiz
 		gsize toklen;
 		int64_t v = 0;
 
-		ps_raw_next_value(&cur, &tok, &toklen);
+		ps_json_cursor_next_value(&cur, &tok, &toklen);
 		if (cur.nul_escape)
 			return ps_set_nul_escape_error(error);
 		for (f = 0; f < PS_NR_HEADER_FIELDS; f++)
@@ -1156,12 +1032,13 @@ static gboolean ps_check_int(enum ps_trace_op op, enum ps_trace_field f, int64_t
 
 static gboolean ps_check_mempolicy(const char *s, GError **error)
 {
-	PsMempolicy pol;
+	enum ps_mpol_mode mode;
+	uint64_t nodes;
 	GError *local = NULL;
 
 	if (!*s)
 		return TRUE;
-	if (!ps_mempolicy_parse(s, &pol, &local)) {
+	if (!ps_mpol_parse_str(s, &mode, &nodes, &local)) {
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "mempolicy: %s",
 			    local->message);
 		g_error_free(local);

@@ -39,20 +39,15 @@
 
 #include "mm/mm.h"
 #include "policy/policy.h"
+#include "util/util.h"
 
-#include <gio/gio.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define IMP_IN_SIZE  (256 * 1024)
-#define IMP_BUF_SIZE (1024 * 1024)
-#define IMP_MAX_KV   16
+#define IMP_MAX_KV 16
 
 const char *const ps_import_format_names[PS_NR_IMPORT_FORMATS] = {
     [PS_IMPORT_AUTO] = "auto",
@@ -61,202 +56,25 @@ const char *const ps_import_format_names[PS_NR_IMPORT_FORMATS] = {
     [PS_IMPORT_TRACE_CMD] = "trace-cmd",
 };
 
-/* ---- line input: a file, plain or gzip --------------------------------------------------- */
-
-typedef struct {
-	const char *name;
-	int fd;
-	GConverter *gz;
-	bool gz_finished;
-	guint8 *in;
-	gsize in_pos, in_len;
-	bool in_eof;
-	char *buf;
-	gsize buf_size, start, end;
-	bool eof;
-	uint64_t line;
-} LineIn;
-
-static gboolean in_read(LineIn *li, GError **error)
+/* The next line of a recording (util's reader: plain or gzip), errors in PS_TRACE_ERROR. */
+static int next_line(PsLineReader *in, char **line, gsize *len, GError **error)
 {
-	ssize_t n;
+	int rc = ps_line_reader_next(in, line, len, error);
 
-	if (li->in_pos == li->in_len)
-		li->in_pos = li->in_len = 0;
-	do
-		n = read(li->fd, li->in + li->in_len, IMP_IN_SIZE - li->in_len);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO, "%s: read: %s", li->name,
-			    g_strerror(errno));
-		return FALSE;
-	}
-	if (n == 0)
-		li->in_eof = true;
-	li->in_len += (gsize)n;
-	return TRUE;
+	if (rc < 0)
+		ps_util_error_to_domain(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO,
+					PS_TRACE_ERROR_PARSE);
+	return rc;
 }
 
-/* More decoded text after buf[end]; sets eof when none will come. */
-static gboolean in_fill(LineIn *li, GError **error)
+static PsLineReader *open_lines(const char *path, GError **error)
 {
-	if (li->start > 0) {
-		memmove(li->buf, li->buf + li->start, li->end - li->start);
-		li->end -= li->start;
-		li->start = 0;
-	}
-	if (li->end == li->buf_size) {
-		li->buf_size *= 2;
-		li->buf = g_realloc(li->buf, li->buf_size);
-	}
-	if (!li->gz) {
-		if (li->in_pos < li->in_len) {
-			gsize n = MIN(li->in_len - li->in_pos, li->buf_size - li->end);
+	PsLineReader *in = ps_line_reader_open(path, PS_TRACE_LINE_MAX, error);
 
-			memcpy(li->buf + li->end, li->in + li->in_pos, n);
-			li->in_pos += n;
-			li->end += n;
-			return TRUE;
-		}
-		for (;;) {
-			ssize_t n = read(li->fd, li->buf + li->end, li->buf_size - li->end);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO,
-					    "%s: read: %s", li->name, g_strerror(errno));
-				return FALSE;
-			}
-			if (n == 0)
-				li->eof = true;
-			li->end += (gsize)n;
-			return TRUE;
-		}
-	}
-	while (!li->eof) {
-		GError *local = NULL;
-		gsize nread = 0, nwritten = 0;
-		GConverterResult res;
-
-		if (li->gz_finished) {
-			if (li->in_pos == li->in_len && !li->in_eof && !in_read(li, error))
-				return FALSE;
-			if (li->in_pos == li->in_len) {
-				li->eof = true;
-				return TRUE;
-			}
-			g_converter_reset(li->gz);
-			li->gz_finished = false;
-		}
-		if (li->in_pos == li->in_len && !li->in_eof && !in_read(li, error))
-			return FALSE;
-		res = g_converter_convert(li->gz, li->in + li->in_pos, li->in_len - li->in_pos,
-					  li->buf + li->end, li->buf_size - li->end,
-					  li->in_eof ? G_CONVERTER_INPUT_AT_END
-						     : G_CONVERTER_NO_FLAGS,
-					  &nread, &nwritten, &local);
-		if (res == G_CONVERTER_ERROR) {
-			if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) &&
-			    !li->in_eof) {
-				g_error_free(local);
-				if (!in_read(li, error))
-					return FALSE;
-				continue;
-			}
-			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO,
-				    "%s:%" PRIu64 ": gzip: %s", li->name, li->line + 1,
-				    g_error_matches(local, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT)
-					? "data ends early (truncated file?)"
-					: local->message);
-			g_error_free(local);
-			return FALSE;
-		}
-		li->in_pos += nread;
-		li->end += nwritten;
-		if (res == G_CONVERTER_FINISHED)
-			li->gz_finished = true;
-		if (nwritten > 0)
-			return TRUE;
-	}
-	return TRUE;
-}
-
-/* The next line, NUL-terminated in place (newline and a '\r' before it removed). */
-static int in_next(LineIn *li, char **line, gsize *len, GError **error)
-{
-	gsize scan = li->start;
-
-	for (;;) {
-		char *nl = memchr(li->buf + scan, '\n', li->end - scan);
-
-		if (nl) {
-			*line = li->buf + li->start;
-			*len = (gsize)(nl - *line);
-			li->start = (gsize)(nl - li->buf) + 1;
-			break;
-		}
-		if (li->eof) {
-			if (li->start == li->end)
-				return 0;
-			/* last line without a newline: make room for the NUL */
-			if (li->end == li->buf_size) {
-				li->buf_size *= 2;
-				li->buf = g_realloc(li->buf, li->buf_size);
-			}
-			*line = li->buf + li->start;
-			*len = li->end - li->start;
-			li->start = li->end;
-			break;
-		}
-		scan = li->end - li->start;
-		if (scan > PS_TRACE_LINE_MAX) {
-			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-				    "%s:%" PRIu64 ": line is longer than %d bytes", li->name,
-				    li->line + 1, PS_TRACE_LINE_MAX);
-			return -1;
-		}
-		if (!in_fill(li, error))
-			return -1;
-		scan += li->start;
-	}
-	li->line++;
-	if (*len && (*line)[*len - 1] == '\r')
-		(*len)--;
-	(*line)[*len] = '\0';
-	return 1;
-}
-
-static gboolean in_open(LineIn *li, const char *path, GError **error)
-{
-	memset(li, 0, sizeof(*li));
-	li->name = path;
-	li->fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-	if (li->fd < 0) {
-		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO, "%s: %s", path,
-			    g_strerror(errno));
-		return FALSE;
-	}
-	if (li->fd == 0)
-		li->name = "<stdin>";
-	li->in = g_malloc(IMP_IN_SIZE);
-	li->buf_size = IMP_BUF_SIZE;
-	li->buf = g_malloc(li->buf_size);
-	while (li->in_len < 2 && !li->in_eof)
-		if (!in_read(li, error))
-			return FALSE;
-	if (li->in_len >= 2 && li->in[0] == 0x1f && li->in[1] == 0x8b)
-		li->gz = G_CONVERTER(g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP));
-	return TRUE;
-}
-
-static void in_close(LineIn *li)
-{
-	if (li->fd > 0)
-		close(li->fd);
-	g_clear_object(&li->gz);
-	g_free(li->in);
-	g_free(li->buf);
+	if (!in)
+		ps_util_error_to_domain(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO,
+					PS_TRACE_ERROR_PARSE);
+	return in;
 }
 
 /* ---- one event line ------------------------------------------------------------------------ */
@@ -459,7 +277,7 @@ typedef struct {
 } CpuHold;
 
 typedef struct {
-	LineIn in;
+	PsLineReader *in;
 	PsTraceWriter *w;
 	PsImportStats *st;
 	PsTraceHeader hdr;
@@ -491,8 +309,8 @@ static gboolean line_error(Imp *im, GError **error, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s:%" PRIu64 ": %s", im->in.name,
-		    im->in.line, msg);
+	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s:%" PRIu64 ": %s",
+		    ps_line_reader_name(im->in), ps_line_reader_line(im->in), msg);
 	return FALSE;
 }
 
@@ -1105,17 +923,15 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
  */
 static gboolean find_cpus(const char *path, int *cpus, PsImportFormat *detected, GError **error)
 {
-	LineIn li;
+	g_autoptr(PsLineReader) li = open_lines(path, error);
 	char *s;
 	gsize len;
 	int rc, max_cpu = -1;
 	uint64_t events = 0;
 
-	if (!in_open(&li, path, error)) {
-		in_close(&li);
+	if (!li)
 		return FALSE;
-	}
-	while ((rc = in_next(&li, &s, &len, error)) == 1) {
+	while ((rc = next_line(li, &s, &len, error)) == 1) {
 		const char *t = s;
 		Line l;
 
@@ -1145,7 +961,6 @@ static gboolean find_cpus(const char *path, int *cpus, PsImportFormat *detected,
 		if (++events == 1000 && *detected != PS_IMPORT_PERF)
 			break;
 	}
-	in_close(&li);
 	if (rc < 0)
 		return FALSE;
 	if (*cpus <= 0)
@@ -1187,7 +1002,8 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	im.hdr.version = PS_TRACE_VERSION;
 	im.hdr.page_size = opts->page_size ? opts->page_size : 4096;
 	im.hdr.cpus = cpus;
-	if (!in_open(&im.in, in_path, error))
+	im.in = open_lines(in_path, error);
+	if (!im.in)
 		goto out;
 	im.live = g_hash_table_new(g_direct_hash, g_direct_equal);
 	im.comms = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
@@ -1205,7 +1021,7 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	im.w = ps_trace_writer_new(out_path, &im.hdr, error);
 	if (!im.w)
 		goto out;
-	while ((rc = in_next(&im.in, &s, &len, error)) == 1)
+	while ((rc = next_line(im.in, &s, &len, error)) == 1)
 		if (!import_line(&im, s, len, error))
 			break;
 	if (rc == 0) {
@@ -1240,7 +1056,7 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	st->records = ps_trace_writer_count(im.w);
 	ok = ps_trace_writer_close(g_steal_pointer(&im.w), error);
 out:
-	in_close(&im.in);
+	ps_line_reader_close(im.in);
 	if (im.live)
 		g_hash_table_unref(im.live);
 	if (im.comms)

@@ -1,13 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * writer.c - trace writer: canonical lines (format.c) into a buffer, optionally through GIO's
- * GZlibCompressor, out with write(2) to a temporary file that becomes the trace on close.
- *
- * The temporary file is ".NAME.tmp-XXXXXX" in the target's directory, so the final rename(2) is
- * atomic and an interrupted or aborted run leaves no half-written trace under the final name.
- * g_file_replace() would do the same dance, but how it treats a cancelled close is not something
- * to lean on for ps_trace_writer_abort(), and writing through GOutputStream adds a copy and a
- * virtual call per chunk for nothing.
+ * GZlibCompressor, out to an atomic file (util/atomic.c) that becomes the trace on close, or to
+ * standard output. An interrupted or aborted run leaves no half-written trace under the final
+ * name.
  *
  * gzip output is deterministic: GZlibCompressor writes zlib's default gzip header (mtime 0, no
  * file name) unless given a GFileInfo, which this never does, and the level is fixed. The writer
@@ -16,12 +12,9 @@
  */
 #include "trace/trace.h"
 
-#include <gio/gio.h>
+#include "util/util.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -30,13 +23,12 @@
 
 /*
  * One trace being written. buf[0, len) is formatted text not yet handed on; zbuf stages
- * compressed output. tmp_path is NULL when writing to standard output.
+ * compressed output. out is NULL when writing to standard output.
  */
 struct PsTraceWriter {
 	char *path;
-	char *tmp_path;
+	PsAtomicFile *out;
 	const char *name; /* for messages: path, or "<stdout>" */
-	int fd;
 	GConverter *gz;
 	char *buf;
 	gsize len;
@@ -49,20 +41,13 @@ struct PsTraceWriter {
 
 static gboolean ps_writer_write_fd(PsTraceWriter *w, const char *data, gsize len, GError **error)
 {
-	while (len > 0) {
-		ssize_t n = write(w->fd, data, len);
+	gboolean ok = w->out ? ps_atomic_file_write(w->out, data, len, error)
+			     : ps_write_all_fd(STDOUT_FILENO, w->name, data, len, error);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO, "%s: write: %s",
-				    w->name, g_strerror(errno));
-			return FALSE;
-		}
-		data += n;
-		len -= (gsize)n;
-	}
-	return TRUE;
+	if (!ok)
+		ps_util_error_to_domain(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO,
+					PS_TRACE_ERROR_IO);
+	return ok;
 }
 
 /* Hands buf on (compressed or not); with at_end, also finishes the gzip stream. */
@@ -109,12 +94,10 @@ static gboolean ps_writer_flush(PsTraceWriter *w, bool at_end, GError **error)
 
 static void ps_writer_free(PsTraceWriter *w)
 {
-	if (w->tmp_path != NULL && w->fd >= 0)
-		close(w->fd);
+	ps_atomic_file_abort(w->out);
 	g_clear_object(&w->gz);
 	g_free(w->buf);
 	g_free(w->zbuf);
-	g_free(w->tmp_path);
 	g_free(w->path);
 	g_free(w);
 }
@@ -132,27 +115,17 @@ PsTraceWriter *ps_trace_writer_new(const char *path, const PsTraceHeader *hdr, G
 
 	w = g_new0(PsTraceWriter, 1);
 	w->path = g_strdup(path);
-	w->fd = -1;
 	w->cpus = hdr->cpus;
 	w->buf = g_malloc(PS_WRITER_BUF_SIZE + PS_TRACE_EVENT_MAX);
 
 	if (strcmp(path, "-") == 0) {
 		w->name = "<stdout>";
-		w->fd = STDOUT_FILENO;
 	} else {
-		g_autofree char *dir = g_path_get_dirname(path);
-		g_autofree char *base = g_path_get_basename(path);
-		g_autofree char *tmpl_base = g_strdup_printf(".%s.tmp-XXXXXX", base);
-
 		w->name = w->path;
-		w->tmp_path = g_build_filename(dir, tmpl_base, NULL);
-		/* mode 0666 goes through the umask like any file the user creates */
-		w->fd = g_mkstemp_full(w->tmp_path, O_WRONLY | O_CLOEXEC, 0666);
-		if (w->fd < 0) {
-			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO,
-				    "%s: cannot create a temporary file beside it: %s", path,
-				    g_strerror(errno));
-			g_clear_pointer(&w->tmp_path, g_free);
+		w->out = ps_atomic_file_new(path, error);
+		if (w->out == NULL) {
+			ps_util_error_to_domain(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO,
+						PS_TRACE_ERROR_IO);
 			ps_writer_free(w);
 			return NULL;
 		}
@@ -202,6 +175,8 @@ gboolean ps_trace_writer_write(PsTraceWriter *w, const PsTraceEvent *ev, GError 
 
 gboolean ps_trace_writer_close(PsTraceWriter *w, GError **error)
 {
+	gboolean ok;
+
 	g_return_val_if_fail(w != NULL, FALSE);
 
 	if (w->failed) {
@@ -214,42 +189,20 @@ gboolean ps_trace_writer_close(PsTraceWriter *w, GError **error)
 		ps_trace_writer_abort(w);
 		return FALSE;
 	}
-	if (w->tmp_path == NULL) {
-		ps_writer_free(w);
-		return TRUE;
-	}
-	/* on disk before it takes the final name, so a crash leaves the old file or the new one */
-	if (fsync(w->fd) < 0 && errno != EINVAL) {
-		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO, "%s: fsync: %s", w->name,
-			    g_strerror(errno));
-		ps_trace_writer_abort(w);
-		return FALSE;
-	}
-	if (close(w->fd) < 0) {
-		w->fd = -1;
-		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO, "%s: close: %s", w->name,
-			    g_strerror(errno));
-		ps_trace_writer_abort(w);
-		return FALSE;
-	}
-	w->fd = -1;
-	if (rename(w->tmp_path, w->path) < 0) {
-		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO, "%s: rename from %s: %s",
-			    w->name, w->tmp_path, g_strerror(errno));
-		ps_trace_writer_abort(w);
-		return FALSE;
-	}
+	/* commit frees the atomic file whether it succeeds or not */
+	ok = w->out == NULL || ps_atomic_file_commit(g_steal_pointer(&w->out), error);
+	if (!ok)
+		ps_util_error_to_domain(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO,
+					PS_TRACE_ERROR_IO);
 	ps_writer_free(w);
-	return TRUE;
+	return ok;
 }
 
 void ps_trace_writer_abort(PsTraceWriter *w)
 {
 	if (w == NULL)
 		return;
-	if (w->tmp_path != NULL)
-		unlink(w->tmp_path);
-	ps_writer_free(w);
+	ps_writer_free(w); /* aborts the atomic file: its temporary goes */
 }
 
 uint64_t ps_trace_writer_count(const PsTraceWriter *w)

@@ -262,6 +262,11 @@ const char *ps_line_reader_name(const PsLineReader *r)
 	return r->name;
 }
 
+const char *ps_line_reader_path(const PsLineReader *r)
+{
+	return r->path;
+}
+
 uint64_t ps_line_reader_line(const PsLineReader *r)
 {
 	return r->line;

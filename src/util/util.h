@@ -53,6 +53,7 @@ PsLineReader *ps_line_reader_open(const char *path, gsize max_line, GError **err
 /* 1 = a line, 0 = end of input, -1 = error ("NAME:LINE: ..."). */
 int ps_line_reader_next(PsLineReader *r, char **line, gsize *len, GError **error);
 const char *ps_line_reader_name(const PsLineReader *r); /* path, or "<stdin>" */
+const char *ps_line_reader_path(const PsLineReader *r); /* as given ("-" for standard input) */
 uint64_t ps_line_reader_line(const PsLineReader *r);	/* number of the last line handed out */
 /* Whether the last line handed out ended in a newline (false only for a cut last line). */
 bool ps_line_reader_line_complete(const PsLineReader *r);
