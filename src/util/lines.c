@@ -55,6 +55,16 @@ static gboolean set_read_error(PsLineReader *r, GError **error)
 	return FALSE;
 }
 
+static ssize_t read_retry(int fd, void *buf, gsize len)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
 /* read(2) into in[]; FALSE on error. Sets in_eof when the input ends. */
 static gboolean read_in(PsLineReader *r, GError **error)
 {
@@ -62,9 +72,7 @@ static gboolean read_in(PsLineReader *r, GError **error)
 
 	if (r->in_pos == r->in_len)
 		r->in_pos = r->in_len = 0;
-	do
-		n = read(r->fd, r->in + r->in_len, PS_LINES_IN_SIZE - r->in_len);
-	while (n < 0 && errno == EINTR);
+	n = read_retry(r->fd, r->in + r->in_len, PS_LINES_IN_SIZE - r->in_len);
 	if (n < 0)
 		return set_read_error(r, error);
 	if (n == 0)
@@ -139,6 +147,8 @@ static gboolean inflate(PsLineReader *r, GError **error)
  */
 static gboolean fill(PsLineReader *r, GError **error)
 {
+	ssize_t n;
+
 	if (r->start > 0) {
 		memmove(r->buf, r->buf + r->start, r->end - r->start);
 		r->end -= r->start;
@@ -154,25 +164,20 @@ static gboolean fill(PsLineReader *r, GError **error)
 
 	/* plain: bytes the magic sniffing left in in[] first, then straight into buf */
 	if (r->in_pos < r->in_len) {
-		gsize n = MIN(r->in_len - r->in_pos, r->buf_size - 1 - r->end);
+		gsize take = MIN(r->in_len - r->in_pos, r->buf_size - 1 - r->end);
 
-		memcpy(r->buf + r->end, r->in + r->in_pos, n);
-		r->in_pos += n;
-		r->end += n;
+		memcpy(r->buf + r->end, r->in + r->in_pos, take);
+		r->in_pos += take;
+		r->end += take;
 		return TRUE;
 	}
-	for (;;) {
-		ssize_t n = read(r->fd, r->buf + r->end, r->buf_size - 1 - r->end);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return set_read_error(r, error);
-		if (n == 0)
-			r->eof = true;
-		r->end += (gsize)n;
-		return TRUE;
-	}
+	n = read_retry(r->fd, r->buf + r->end, r->buf_size - 1 - r->end);
+	if (n < 0)
+		return set_read_error(r, error);
+	if (n == 0)
+		r->eof = true;
+	r->end += (gsize)n;
+	return TRUE;
 }
 
 /* Hands out buf[start, stop) as the next line; next_start is where the one after begins. */

@@ -7,6 +7,7 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <string.h>
 
 /* Removes a file or a directory tree (temporary test directories). Symlinks are not followed. */
 static inline void ps_test_rm_rf(const char *path)
@@ -24,6 +25,26 @@ static inline void ps_test_rm_rf(const char *path)
 	} else {
 		g_unlink(path);
 	}
+}
+
+static inline gint ps_test_cmp_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Names in dir, sorted, one string "a b c" (what a directory holds after a write or an abort). */
+static inline char *ps_test_dir_listing(const char *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	const char *n;
+
+	g_assert_nonnull(d);
+	while ((n = g_dir_read_name(d)))
+		g_ptr_array_add(names, g_strdup(n));
+	g_ptr_array_sort(names, ps_test_cmp_names);
+	g_ptr_array_add(names, NULL);
+	return g_strjoinv(" ", (char **)names->pdata);
 }
 
 #endif

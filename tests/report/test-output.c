@@ -12,26 +12,7 @@
 
 #include "../common/fixture.h"
 #include "report/report.h"
-
-static gint cmp_names(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Names in dir, sorted, one string "a b c". */
-static char *dir_listing(const char *dir)
-{
-	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-	const char *n;
-
-	g_assert_nonnull(d);
-	while ((n = g_dir_read_name(d)))
-		g_ptr_array_add(names, g_strdup(n));
-	g_ptr_array_sort(names, cmp_names);
-	g_ptr_array_add(names, NULL);
-	return g_strjoinv(" ", (char **)names->pdata);
-}
+#include "../common/test-util.h"
 
 static void rm_dir(const char *dir)
 {
@@ -224,7 +205,7 @@ static void test_timeline_abort_and_determinism(void)
 		ps_timeline_sample(tl, 0, m, NULL);
 		ps_timeline_abort(tl);
 	}
-	listing = dir_listing(dir);
+	listing = ps_test_dir_listing(dir);
 	g_assert_cmpstr(listing, ==, "a.csv b.csv");
 	rm_dir(dir);
 }

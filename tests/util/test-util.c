@@ -26,26 +26,6 @@ static char *make_dir(void)
 	return dir;
 }
 
-static gint cmp_names(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Names in dir, sorted, one string "a b c". */
-static char *dir_listing(const char *dir)
-{
-	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-	const char *n;
-
-	g_assert_nonnull(d);
-	while ((n = g_dir_read_name(d)))
-		g_ptr_array_add(names, g_strdup(n));
-	g_ptr_array_sort(names, cmp_names);
-	g_ptr_array_add(names, NULL);
-	return g_strjoinv(" ", (char **)names->pdata);
-}
-
 static char *slurp(const char *path)
 {
 	char *text = NULL;
@@ -233,7 +213,7 @@ static void test_atomic_commit(void)
 	g_assert_true(ps_atomic_file_write(f, big, strlen(big), &error));
 	/* Written, but only a hidden temporary name exists. */
 	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
-	during = dir_listing(dir);
+	during = ps_test_dir_listing(dir);
 	g_assert_true(g_str_has_prefix(during, ".out.csv."));
 	g_assert_true(g_str_has_suffix(during, ".tmp"));
 	g_assert_null(strchr(during, ' '));
@@ -243,7 +223,7 @@ static void test_atomic_commit(void)
 	text = slurp(path);
 	g_assert_cmpuint(strlen(text), ==, 6 + strlen(big));
 	g_assert_true(g_str_has_prefix(text, "hello\nbbb"));
-	after = dir_listing(dir);
+	after = ps_test_dir_listing(dir);
 	g_assert_cmpstr(after, ==, "out.csv");
 	ps_test_rm_rf(dir);
 }
@@ -259,7 +239,7 @@ static void test_atomic_abort(void)
 	g_assert_no_error(error);
 	g_assert_true(ps_atomic_file_write(f, "x", 1, &error));
 	ps_atomic_file_abort(f);
-	listing = dir_listing(dir);
+	listing = ps_test_dir_listing(dir);
 	g_assert_cmpstr(listing, ==, "");
 
 	/* g_autoptr aborts a file that was not committed. */
@@ -269,7 +249,7 @@ static void test_atomic_abort(void)
 		g_assert_no_error(error);
 		g_assert_true(ps_atomic_file_write(g, "y", 1, &error));
 	}
-	listing2 = dir_listing(dir);
+	listing2 = ps_test_dir_listing(dir);
 	g_assert_cmpstr(listing2, ==, "");
 	ps_test_rm_rf(dir);
 }
@@ -328,7 +308,7 @@ static void test_atomic_no_partial_on_error(void)
 	g_assert_true(g_str_has_prefix(error->message, path));
 	text = slurp(path);
 	g_assert_cmpstr(text, ==, "old\n");
-	listing = dir_listing(dir);
+	listing = ps_test_dir_listing(dir);
 	g_assert_cmpstr(listing, ==, "summary.json");
 
 	/* a directory that does not exist: an error naming the path */
@@ -362,7 +342,7 @@ static void test_atomic_crash(void)
 	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
 	g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
-	listing = dir_listing(dir);
+	listing = ps_test_dir_listing(dir);
 	g_assert_true(g_str_has_prefix(listing, ".timeline.csv."));
 	ps_test_rm_rf(dir);
 }
