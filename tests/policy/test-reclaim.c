@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-reclaim.c - how many pages reclaim scans on each LRU list (policy/reclaim.c), with exact
+ * values on one 256 MiB Normal zone and the fake host of fixture.h: get_scan_count's choice
+ * between SCAN_FILE (no swap, may_swap off, cache_trim_mode), SCAN_ANON (file + free at or
+ * below the high marks) and SCAN_EQUAL (priority 0), each list scanned lru_size >> priority pages
+ * per pass, and do_try_to_free_pages stopping at the first priority that reaches SWAP_CLUSTER_MAX
+ * pages.
+ *
+ * Expected values follow mm/vmscan.c of 6.18 (kernel-facts §7). The lists hold clean,
+ * unreferenced order-0 folios, so every page scanned on an inactive list is reclaimed
+ * (pgsteal = pgscan), and ps_shrink_node runs with an unreachable nr_to_reclaim unless a case
+ * says otherwise, so that each list is scanned to its full count.
+ */
+#include "fixture.h"
+#include "policy/policy-private.h"
+
+/* 65536 pages: (active + inactive) stays below 1 GiB, so inactive_is_low's ratio is 1. */
+static FixtureHost *host_new(uint64_t swap_pages)
+{
+	PsReclaimConfig rc;
+
+	ps_reclaim_config_default(&rc);
+	rc.swap_pages = swap_pages;
+	return fixture_host_new(fixture_normal_only(0, 65536), &rc);
+}
+
+static PsZone *normal(FixtureHost *h)
+{
+	return ps_machine_zone(h->m, 0, PS_ZONE_NORMAL);
+}
+
+/* Puts `pages` folios of `kind` on the active list: the second access activates. */
+static void add_active(FixtureHost *h, uint64_t pages, enum ps_folio_kind kind)
+{
+	uint32_t first = h->blocks->len;
+
+	fixture_host_add_lru(h, normal(h), pages, kind, false);
+	for (uint32_t i = first; i < h->blocks->len; i++) {
+		ps_lru_mark_accessed(h->p, i);
+		ps_lru_mark_accessed(h->p, i);
+	}
+}
+
+/* One shrink_node pass at `priority` with room to scan every list's full count. */
+static uint64_t shrink(FixtureHost *h, int priority, bool may_swap)
+{
+	PsScanControl sc = {
+	    .nr_to_reclaim = UINT64_MAX,
+	    .priority = priority,
+	    .highest_zoneidx = PS_ZONE_NORMAL,
+	    .may_writepage = true,
+	    .may_swap = may_swap,
+	};
+
+	return ps_shrink_node(h->p, 0, &sc);
+}
+
+static uint64_t ev(FixtureHost *h, enum ps_vm_event e)
+{
+	return h->m->vm_events[e];
+}
+
+/*
+ * get_scan_count without swap (can_reclaim_anon_pages false): SCAN_FILE, anon untouched. Each
+ * pass scans inactive_file >> priority of what is left: from 16384 pages, priorities 12..6 take
+ * 4, 7, 15, 31, 63, 127 and 252 pages.
+ */
+static void test_scan_file_no_swap(void)
+{
+	g_autoptr(FixtureHost) h = host_new(0);
+	static const uint64_t want[] = {4, 7, 15, 31, 63, 127, 252};
+	uint64_t scanned = 0;
+
+	fixture_host_add_lru(h, normal(h), 16384, PS_FOLIO_FILE, false);
+	fixture_host_add_lru(h, normal(h), 8192, PS_FOLIO_ANON, false);
+	for (int prio = PS_DEF_PRIORITY; prio >= 6; prio--) {
+		uint64_t got = shrink(h, prio, true);
+
+		g_assert_cmpuint(got, ==, want[PS_DEF_PRIORITY - prio]);
+		scanned += got;
+		g_assert_cmpuint(ev(h, PS_PGSCAN_FILE), ==, scanned);
+		g_assert_cmpuint(ev(h, PS_PGSTEAL_FILE), ==, scanned);
+		g_assert_cmpuint(h->evicted_pages, ==, scanned);
+	}
+	g_assert_cmpuint(ev(h, PS_PGSCAN_ANON), ==, 0);
+	g_assert_cmpuint(ev(h, PS_PSWPOUT), ==, 0);
+	g_assert_cmpint(normal(h)->vm_stat[PS_NR_ZONE_INACTIVE_FILE], ==, 16384 - scanned);
+	g_assert_cmpint(normal(h)->vm_stat[PS_NR_ZONE_INACTIVE_ANON], ==, 8192);
+	fixture_check(h->m);
+}
+
+/* With swap but may_swap off (kswapd's boosted reclaim): SCAN_FILE too. */
+static void test_scan_file_may_swap_off(void)
+{
+	g_autoptr(FixtureHost) h = host_new(65536);
+
+	add_active(h, 4096, PS_FOLIO_FILE); /* inactive file low: no cache_trim_mode */
+	fixture_host_add_lru(h, normal(h), 1024, PS_FOLIO_FILE, false);
+	fixture_host_add_lru(h, normal(h), 8192, PS_FOLIO_ANON, false);
+	shrink(h, 3, false);
+	g_assert_cmpuint(ev(h, PS_PGSCAN_FILE), ==, 1024 >> 3);
+	g_assert_cmpuint(ev(h, PS_PGDEACTIVATE), ==, 4096 >> 3);
+	g_assert_cmpuint(ev(h, PS_PGSCAN_ANON), ==, 0);
+}
+
+/*
+ * cache_trim_mode: inactive file not low and inactive_file >> priority non-zero: SCAN_FILE even
+ * with swap and anon to scan. 16384 >> 10 = 16 file pages, no anon.
+ */
+static void test_scan_file_cache_trim(void)
+{
+	g_autoptr(FixtureHost) h = host_new(65536);
+
+	fixture_host_add_lru(h, normal(h), 16384, PS_FOLIO_FILE, false);
+	fixture_host_add_lru(h, normal(h), 8192, PS_FOLIO_ANON, false);
+	g_assert_cmpuint(shrink(h, 10, true), ==, 16);
+	g_assert_cmpuint(ev(h, PS_PGSCAN_FILE), ==, 16);
+	g_assert_cmpuint(ev(h, PS_PGSCAN_ANON), ==, 0);
+}
+
+/*
+ * file_is_tiny: file + free at or below the sum of the high watermarks: SCAN_ANON. 8192 anon
+ * >> 10 = 8 pages swapped out, the 100 file pages untouched.
+ */
+static void test_scan_anon_file_tiny(void)
+{
+	g_autoptr(FixtureHost) h = host_new(65536);
+	PsZone *z = normal(h);
+
+	fixture_host_add_lru(h, z, 8192, PS_FOLIO_ANON, false);
+	fixture_host_add_lru(h, z, 100, PS_FOLIO_FILE, false);
+	fixture_take_to(h->m, z, (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) - 100);
+	g_assert_cmpuint(shrink(h, 10, true), ==, 8);
+	g_assert_cmpuint(ev(h, PS_PGSCAN_ANON), ==, 8);
+	g_assert_cmpuint(ev(h, PS_PSWPOUT), ==, 8);
+	g_assert_cmpuint(h->swapped_pages, ==, 8);
+	g_assert_cmpuint(ps_swap_used(h->p), ==, 8);
+	g_assert_cmpuint(ev(h, PS_PGSCAN_FILE), ==, 0);
+}
+
+/* Priority 0 with swappiness > 0: SCAN_EQUAL, every page of both inactive lists. */
+static void test_scan_equal_priority0(void)
+{
+	g_autoptr(FixtureHost) h = host_new(65536);
+
+	fixture_host_add_lru(h, normal(h), 300, PS_FOLIO_FILE, false);
+	fixture_host_add_lru(h, normal(h), 200, PS_FOLIO_ANON, false);
+	g_assert_cmpuint(shrink(h, 0, true), ==, 500);
+	g_assert_cmpuint(ev(h, PS_PGSCAN_FILE), ==, 300);
+	g_assert_cmpuint(ev(h, PS_PGSCAN_ANON), ==, 200);
+}
+
+/*
+ * do_try_to_free_pages: priority 12 down until SWAP_CLUSTER_MAX (32) pages are reclaimed, a
+ * pass not cut short: from 16384 clean file pages 4 + 7 + 15 = 26 by priority 10, then 31 at
+ * priority 9: 57 pages, one allocstall (counted per call, for the request's highest zone).
+ */
+static void test_direct_reclaim_stops_at_cluster(void)
+{
+	g_autoptr(FixtureHost) h = host_new(0);
+	PsAllocContext ac;
+	uint64_t cost = 0;
+
+	fixture_host_add_lru(h, normal(h), 16384, PS_FOLIO_FILE, false);
+	fixture_alloc_context(h->m, PS_GFP_KERNEL, 0, &ac);
+	g_assert_cmpuint(ps_try_to_free_pages(h->p, &ac, &cost), ==, 57);
+	g_assert_cmpuint(ev(h, PS_PGSCAN_DIRECT), ==, 57);
+	g_assert_cmpuint(ev(h, PS_PGSTEAL_DIRECT), ==, 57);
+	g_assert_cmpuint(ev(h, PS_ALLOCSTALL_NORMAL), ==, 1);
+	g_assert_cmpuint(ev(h, PS_PGSCAN_KSWAPD), ==, 0);
+	g_assert_cmpuint(cost, >, 0);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/policy/reclaim/scan-file-no-swap", test_scan_file_no_swap);
+	g_test_add_func("/policy/reclaim/scan-file-may-swap-off", test_scan_file_may_swap_off);
+	g_test_add_func("/policy/reclaim/scan-file-cache-trim", test_scan_file_cache_trim);
+	g_test_add_func("/policy/reclaim/scan-anon-file-tiny", test_scan_anon_file_tiny);
+	g_test_add_func("/policy/reclaim/scan-equal-priority-0", test_scan_equal_priority0);
+	g_test_add_func("/policy/reclaim/direct-stops-at-cluster",
+			test_direct_reclaim_stops_at_cluster);
+	return g_test_run();
+}
