@@ -336,8 +336,9 @@ static void get_scan_count(PsPolicy *p, int node, PsScanControl *sc, uint64_t nr
 			mode = SCAN_FRACT;
 	}
 	if (mode == SCAN_FRACT) {
+		/* calculate_pressure_balance */
 		uint64_t total = p->anon_cost[node] + p->file_cost[node];
-		uint64_t a = total + p->anon_cost[node] + 1, f = total + p->file_cost[node] + 1;
+		uint64_t a = total + p->anon_cost[node], f = total + p->file_cost[node];
 
 		ap = (uint64_t)swappiness * (a + f + 1) / (a + 1);
 		fp = (uint64_t)(200 - swappiness) * (a + f + 1) / (f + 1);

@@ -3,9 +3,9 @@
  * test-reclaim.c - how many pages reclaim scans on each LRU list (policy/reclaim.c), with exact
  * values on one 256 MiB Normal zone and the fake host of fixture.h: get_scan_count's choice
  * between SCAN_FILE (no swap, may_swap off, cache_trim_mode), SCAN_ANON (file + free at or
- * below the high marks) and SCAN_EQUAL (priority 0), each list scanned lru_size >> priority pages
- * per pass, and do_try_to_free_pages stopping at the first priority that reaches SWAP_CLUSTER_MAX
- * pages.
+ * below the high marks), SCAN_EQUAL (priority 0) and SCAN_FRACT (swappiness and the reclaim
+ * costs), each list scanned lru_size >> priority pages per pass, and do_try_to_free_pages
+ * stopping at the first priority that reaches SWAP_CLUSTER_MAX pages.
  *
  * Expected values follow mm/vmscan.c of 6.18 (kernel-facts §7). The lists hold clean,
  * unreferenced order-0 folios, so every page scanned on an inactive list is reclaimed
@@ -152,6 +152,31 @@ static void test_scan_equal_priority0(void)
 }
 
 /*
+ * SCAN_FRACT (calculate_pressure_balance): anon_cost 0, file_cost 100, swappiness 60:
+ * total = 100, a = total + anon_cost = 100, f = total + file_cost = 200;
+ * ap = 60 * (a + f + 1) / (a + 1) = 18060 / 101 = 178, fp = 140 * 301 / (f + 1) = 42140 / 201
+ * = 209, denominator 387. At priority 3 inactive anon 8192 -> 1024 * 178 / 387 = 470 pages,
+ * inactive file 1024 -> 128 * 209 / 387 = 69, active file 4096 -> 512 * 209 / 387 = 276
+ * deactivated (inactive file stays low throughout).
+ */
+static void test_scan_fract(void)
+{
+	g_autoptr(FixtureHost) h = host_new(65536);
+
+	add_active(h, 4096, PS_FOLIO_FILE);
+	fixture_host_add_lru(h, normal(h), 1024, PS_FOLIO_FILE, false);
+	fixture_host_add_lru(h, normal(h), 8192, PS_FOLIO_ANON, false);
+	g_assert_cmpint(h->m->sysctl.swappiness, ==, 60);
+	h->p->anon_cost[0] = 0;
+	h->p->file_cost[0] = 100;
+	shrink(h, 3, true);
+	g_assert_cmpuint(ev(h, PS_PGSCAN_ANON), ==, 470);
+	g_assert_cmpuint(ev(h, PS_PSWPOUT), ==, 470);
+	g_assert_cmpuint(ev(h, PS_PGSCAN_FILE), ==, 69);
+	g_assert_cmpuint(ev(h, PS_PGDEACTIVATE), ==, 276);
+}
+
+/*
  * do_try_to_free_pages: priority 12 down until SWAP_CLUSTER_MAX (32) pages are reclaimed, a
  * pass not cut short: from 16384 clean file pages 4 + 7 + 15 = 26 by priority 10, then 31 at
  * priority 9: 57 pages, one allocstall (counted per call, for the request's highest zone).
@@ -180,6 +205,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/reclaim/scan-file-cache-trim", test_scan_file_cache_trim);
 	g_test_add_func("/policy/reclaim/scan-anon-file-tiny", test_scan_anon_file_tiny);
 	g_test_add_func("/policy/reclaim/scan-equal-priority-0", test_scan_equal_priority0);
+	g_test_add_func("/policy/reclaim/scan-fract", test_scan_fract);
 	g_test_add_func("/policy/reclaim/direct-stops-at-cluster",
 			test_direct_reclaim_stops_at_cluster);
 	return g_test_run();
