@@ -23,6 +23,83 @@
 
 #include "sim/sim-private.h"
 
+/* ---- records read ahead ------------------------------------------------------------------- */
+
+/*
+ * The trace is read once. Records that must be seen before their time (the snapshot's pcp
+ * prefill needs the records up to the point where it has found its pages, before the first one
+ * runs) are kept here, in chunks so a long look-ahead never moves, and handed to the loop first.
+ * Reading twice was the alternative: a second parse of the trace (and impossible from stdin).
+ * The cost is memory while the look-ahead lasts: sizeof(PsTraceEvent) per record, at most
+ * PREFILL_MAX_RECORDS of them; the shipped recordings' prefills read them whole (300k records).
+ */
+#define LOOKAHEAD_CHUNK 4096
+
+struct SimLookahead {
+	GPtrArray *chunks;  /* PsTraceEvent[LOOKAHEAD_CHUNK] each; handed-out ones freed */
+	uint64_t len, next; /* records held, records handed out */
+	int rc;		    /* the reader after the last one held: 1 more, 0 end, -1 error */
+	GError *error;	    /* with rc -1 */
+};
+
+static void lookahead_free(SimLookahead *la)
+{
+	if (!la)
+		return;
+	g_ptr_array_unref(la->chunks);
+	g_clear_error(&la->error);
+	g_free(la);
+}
+
+static void lookahead_prefill(PsSim *s)
+{
+	PsPcpPrefill *pf = ps_snapshot_prefill_begin(s->snap, s->m);
+	SimLookahead *la;
+
+	if (!pf)
+		return;
+	la = s->lookahead = g_new0(SimLookahead, 1);
+	la->chunks = g_ptr_array_new_with_free_func(g_free);
+	la->rc = 1;
+	while (ps_snapshot_prefill_wants(pf)) {
+		PsTraceEvent *ev;
+
+		if (la->len % LOOKAHEAD_CHUNK == 0)
+			g_ptr_array_add(la->chunks, g_new(PsTraceEvent, LOOKAHEAD_CHUNK));
+		ev = (PsTraceEvent *)la->chunks->pdata[la->len / LOOKAHEAD_CHUNK] +
+		     la->len % LOOKAHEAD_CHUNK;
+		la->rc = ps_trace_reader_next(s->reader, ev, &la->error);
+		if (la->rc != 1)
+			break;
+		la->len++;
+		ps_snapshot_prefill_feed(pf, ev);
+	}
+	ps_snapshot_prefill_end(pf);
+}
+
+/* The next record of the trace: ps_trace_reader_next, the look-ahead's records first. */
+static int next_record(PsSim *s, PsTraceEvent *ev, GError **error)
+{
+	SimLookahead *la = s->lookahead;
+	int rc;
+
+	if (!la)
+		return ps_trace_reader_next(s->reader, ev, error);
+	if (la->next < la->len) {
+		guint c = (guint)(la->next / LOOKAHEAD_CHUNK);
+
+		*ev = ((PsTraceEvent *)la->chunks->pdata[c])[la->next % LOOKAHEAD_CHUNK];
+		if (++la->next % LOOKAHEAD_CHUNK == 0)
+			g_clear_pointer(&la->chunks->pdata[c], g_free);
+		return 1;
+	}
+	rc = la->rc;
+	if (rc < 0)
+		g_propagate_error(error, g_steal_pointer(&la->error));
+	g_clear_pointer(&s->lookahead, lookahead_free);
+	return rc == 1 ? ps_trace_reader_next(s->reader, ev, error) : rc;
+}
+
 static int fold_cpu(PsSim *s, int cpu)
 {
 	if (cpu < 0)
@@ -233,7 +310,7 @@ static void on_read(PsEngine *e, const PsEvent *pev, void *data)
 		take_ahead(s);
 		if (s->error)
 			break;
-		rc = ps_trace_reader_next(s->reader, &s->ahead, &s->error);
+		rc = next_record(s, &s->ahead, &s->error);
 		s->have_ahead = rc == 1;
 		if (rc != 1)
 			break;
@@ -394,7 +471,7 @@ static uint64_t policy_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 static gboolean policy_start(PsSim *s, GError **error)
 {
 	if (s->snap)
-		ps_snapshot_prefill_pcp(s->snap, s->m, s->trace_path);
+		lookahead_prefill(s);
 	sim_start_digest(s, s->trace_path);
 	return TRUE;
 }
@@ -509,6 +586,7 @@ void ps_sim_free(PsSim *s)
 		ps_latency_log_abort(s->lat);
 	if (s->evlog)
 		ps_event_log_abort(s->evlog);
+	lookahead_free(s->lookahead);
 	if (s->reader)
 		ps_trace_reader_close(s->reader);
 	ps_policy_free(s->policy);
@@ -559,10 +637,8 @@ gboolean ps_sim_run(PsSim *s, const char *trace_path, GError **error)
 	int rc;
 
 	s->trace_path = g_strdup(trace_path);
-	if (!s->place->start(s, error))
-		return FALSE;
 	s->reader = ps_trace_reader_open(trace_path, &s->hdr, error);
-	if (!s->reader)
+	if (!s->reader || !s->place->start(s, error))
 		return FALSE;
 	s->strict_ids =
 	    g_str_has_prefix(s->hdr.source, "gen") || g_str_has_prefix(s->hdr.source, "pagesim");
@@ -573,7 +649,7 @@ gboolean ps_sim_run(PsSim *s, const char *trace_path, GError **error)
 	ps_engine_schedule(e, s->cfg->sampling.sample_ns, s->ev_sample, 0, 0);
 	if (s->place->model)
 		ps_engine_schedule(e, s->m->sysctl.stat_interval_ns, s->ev_decay, 0, 0);
-	rc = ps_trace_reader_next(s->reader, &s->ahead, error);
+	rc = next_record(s, &s->ahead, error);
 	if (rc < 0)
 		return FALSE;
 	s->have_ahead = rc == 1;

@@ -53,7 +53,7 @@ typedef struct {
 	char *zoneinfo_path;	     /* the pcp state came from here (policy runs with --proc) */
 	uint64_t pcp_count_at_start; /* pcp pages it lists */
 	int *pcp_start;		     /* [zone idx * nr_cpus + cpu]: zoneinfo's pcp count */
-	uint64_t pcp_adopted;	 /* pcp pages rebuilt from the trace (ps_snapshot_prefill_pcp) */
+	uint64_t pcp_adopted;	     /* pcp pages rebuilt from the trace (ps_snapshot_prefill_*) */
 	uint64_t pcp_taken_free; /* of those, free in the snapshot (refilled before the trace) */
 	/* unknown-at-start blocks compaction moved: pfn at the snapshot <-> pfn now */
 	GHashTable *moved_to, *moved_from;
@@ -69,9 +69,16 @@ gboolean ps_snapshot_seed_pcp(PsSnapshot *snap, PsMachine *m, const char *proc_d
  * Rebuilds the pcp lists of the snapshot moment from the trace: a page the trace allocates on a
  * cpu that neither a recorded refill nor a free put on that cpu's lists was already there. Such
  * pages (unknown-at-start allocations in the snapshot) move onto the list the allocation takes
- * them from, in the order it does, up to zoneinfo's count per cpu and zone.
+ * them from, in the order it does, up to zoneinfo's count per cpu and zone. The records are fed
+ * in trace order before any of them runs (replay.c reads them ahead once and keeps them), while
+ * ps_snapshot_prefill_wants; _end finishes the lists and frees the prefill. _begin is NULL when
+ * there is nothing to rebuild (no zoneinfo pcp counts).
  */
-void ps_snapshot_prefill_pcp(PsSnapshot *snap, PsMachine *m, const char *trace_path);
+typedef struct PsPcpPrefill PsPcpPrefill;
+PsPcpPrefill *ps_snapshot_prefill_begin(PsSnapshot *snap, PsMachine *m);
+bool ps_snapshot_prefill_wants(const PsPcpPrefill *pf);
+void ps_snapshot_prefill_feed(PsPcpPrefill *pf, const PsTraceEvent *ev);
+void ps_snapshot_prefill_end(PsPcpPrefill *pf);
 bool ps_snapshot_owns(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn, unsigned order);
 void ps_snapshot_own(PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn, unsigned order);
 void ps_snapshot_disown(PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn, unsigned order);
@@ -171,7 +178,8 @@ typedef struct {
 
 extern const SimPlacement sim_placement_policy, sim_placement_pinned;
 
-typedef struct SimPin SimPin; /* pinned.c's state */
+typedef struct SimPin SimPin;		  /* pinned.c's state */
+typedef struct SimLookahead SimLookahead; /* replay.c's records read ahead */
 
 struct PsSim {
 	PsConfig *cfg;
@@ -201,9 +209,10 @@ struct PsSim {
 	bool strict_ids; /* generated traces: a reused live id is an error, not an anomaly */
 	PsTraceEvent ahead;
 	bool have_ahead;
-	GArray *slots;	    /* PsTraceEvent waiting to execute */
-	GArray *free_slots; /* uint32_t */
-	uint64_t pending;   /* scheduled executions */
+	SimLookahead *lookahead; /* records read before their time, NULL when there are none */
+	GArray *slots;		 /* PsTraceEvent waiting to execute */
+	GArray *free_slots;	 /* uint32_t */
+	uint64_t pending;	 /* scheduled executions */
 
 	GArray *recs;	   /* Rec */
 	GArray *free_recs; /* uint32_t */

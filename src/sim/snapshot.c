@@ -44,7 +44,7 @@
  *   blocks (fit_block_counts), placed first where pagetypeinfo's free counts per type and order
  *   point (fit_free_areas). Pages on pcp lists have no flags and vote Unmovable until the trace
  *   shows them taken from or drained off a pcp list; then the fit runs again
- *   (ps_snapshot_prefill_pcp). In policy runs of ftrace-compact-6.18 these steps took the pcp
+ *   (ps_snapshot_prefill_*). In policy runs of ftrace-compact-6.18 these steps took the pcp
  *   refills from 0.69 (vote only) to 0.88 (counts) to 1.07 of the kernel's. Highatomic and
  *   isolated blocks cannot be seen in kpageflags and are not made.
  */
@@ -831,70 +831,95 @@ static bool take_start_pcp_page(PsSnapshot *snap, PsMachine *m, const StartPcpPa
  * 6350 of them, and kdamond.0's batch of frees then drained 6500 through free_high in five
  * calls; with 1500 pages short the model drained 4300 in three. With them: the same five.
  */
-void ps_snapshot_prefill_pcp(PsSnapshot *snap, PsMachine *m, const char *trace_path)
+struct PsPcpPrefill {
+	PsSnapshot *snap;
+	PsMachine *m;
+	GHashTable *on_pcp;  /* (cpu << 32 | pfn) the trace put on a pcp list */
+	GHashTable *touched; /* pfns any record named before */
+	GArray *drained;     /* StartPcpPage, in drain order */
+	bool *retype;	     /* per zone: a block's votes changed */
+	uint64_t budget;     /* zoneinfo's pcp pages */
+	uint64_t scanned;    /* records seen */
+};
+
+/* Pages that sat on a pcp list are taken early; the first few million records tell. */
+#define PREFILL_MAX_RECORDS 4000000
+
+PsPcpPrefill *ps_snapshot_prefill_begin(PsSnapshot *snap, PsMachine *m)
 {
-	g_autoptr(GHashTable) on_pcp = NULL;  /* (cpu << 32 | pfn) the trace put on a pcp list */
-	g_autoptr(GHashTable) touched = NULL; /* pfns any record named before */
-	g_autoptr(GArray) drained = NULL;     /* StartPcpPage, in drain order */
-	g_autoptr(PsTraceReader) r = NULL;
-	PsTraceHeader hdr;
-	PsTraceEvent ev;
-	uint64_t budget = 0, scanned = 0;
-	g_autofree bool *retype = NULL;
+	PsPcpPrefill *pf;
 
-	if (!snap->pcp_start || !strcmp(trace_path, "-"))
-		return;
-	retype = g_new0(bool, m->nr_zones);
+	if (!snap->pcp_start)
+		return NULL;
+	pf = g_new0(PsPcpPrefill, 1);
+	pf->snap = snap;
+	pf->m = m;
+	pf->retype = g_new0(bool, m->nr_zones);
 	for (int i = 0; i < m->nr_zones * m->nr_cpus; i++)
-		budget += (uint64_t)snap->pcp_start[i];
-	r = ps_trace_reader_open(trace_path, &hdr, NULL);
-	if (!r)
-		return; /* the run itself will report why */
-	on_pcp = g_hash_table_new(g_direct_hash, g_direct_equal);
-	touched = g_hash_table_new(g_direct_hash, g_direct_equal);
-	drained = g_array_new(FALSE, FALSE, sizeof(StartPcpPage));
-	/* Pages that sat on a pcp list are taken early; the first few million records tell. */
-	while (snap->pcp_adopted < budget && scanned++ < 4000000 &&
-	       ps_trace_reader_next(r, &ev, NULL) == 1) {
-		gpointer key, pfn_key = GUINT_TO_POINTER((guint)ev.pfn);
-		bool pcp_order = ev.order >= 0 && ps_pcp_allowed_order(m, (unsigned)ev.order);
-		StartPcpPage p = {(ps_pfn_t)ev.pfn, ev.cpu, (unsigned)MAX(ev.order, 0),
-				  PS_MT_MOVABLE};
+		pf->budget += (uint64_t)snap->pcp_start[i];
+	pf->on_pcp = g_hash_table_new(g_direct_hash, g_direct_equal);
+	pf->touched = g_hash_table_new(g_direct_hash, g_direct_equal);
+	pf->drained = g_array_new(FALSE, FALSE, sizeof(StartPcpPage));
+	return pf;
+}
 
-		if (ev.cpu < 0 || ev.cpu >= m->nr_cpus || !ev.has_pfn)
-			continue;
-		key = (gpointer)(uintptr_t)(((uint64_t)ev.cpu << 32) | ev.pfn);
-		if (ev.op == PS_OP_OBSERVED && ev.event == PS_OBS_ZONE_LOCKED &&
-		    ev.percpu_refill == 1) {
-			g_hash_table_add(on_pcp, key);
-		} else if (ev.op == PS_OP_OBSERVED && ev.event == PS_OBS_PCPU_DRAIN) {
-			if (g_hash_table_remove(on_pcp, key) ||
-			    g_hash_table_contains(touched, pfn_key) || !pcp_order ||
-			    ev.migratetype < 0 || ev.migratetype >= PS_MT_PCPTYPES)
-				continue;
-			p.mt = (enum ps_migratetype)ev.migratetype;
-			if (take_start_pcp_page(snap, m, &p, retype))
-				g_array_append_val(drained, p);
-		} else if (ev.op == PS_OP_FREE && pcp_order) {
-			g_hash_table_add(on_pcp, key);
-		} else if (ev.op == PS_OP_ALLOC && pcp_order) {
-			if (g_hash_table_remove(on_pcp, key) ||
-			    g_hash_table_contains(touched, pfn_key))
-				continue;
-			p.mt = ev.has_gfp ? ps_gfp_migratetype(ev.gfp) : PS_MT_MOVABLE;
-			if (take_start_pcp_page(snap, m, &p, retype))
-				ps_pcp_adopt(m, ps_pfn_zone(m, p.pfn), p.cpu, p.pfn, p.order, p.mt);
-		}
-		g_hash_table_add(touched, pfn_key);
+bool ps_snapshot_prefill_wants(const PsPcpPrefill *pf)
+{
+	return pf->snap->pcp_adopted < pf->budget && pf->scanned < PREFILL_MAX_RECORDS;
+}
+
+void ps_snapshot_prefill_feed(PsPcpPrefill *pf, const PsTraceEvent *ev)
+{
+	PsSnapshot *snap = pf->snap;
+	PsMachine *m = pf->m;
+	gpointer key, pfn_key = GUINT_TO_POINTER((guint)ev->pfn);
+	bool pcp_order = ev->order >= 0 && ps_pcp_allowed_order(m, (unsigned)ev->order);
+	StartPcpPage p = {(ps_pfn_t)ev->pfn, ev->cpu, (unsigned)MAX(ev->order, 0), PS_MT_MOVABLE};
+
+	pf->scanned++;
+	if (ev->cpu < 0 || ev->cpu >= m->nr_cpus || !ev->has_pfn)
+		return;
+	key = (gpointer)(uintptr_t)(((uint64_t)ev->cpu << 32) | ev->pfn);
+	if (ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_ZONE_LOCKED && ev->percpu_refill == 1) {
+		g_hash_table_add(pf->on_pcp, key);
+	} else if (ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_PCPU_DRAIN) {
+		if (g_hash_table_remove(pf->on_pcp, key) ||
+		    g_hash_table_contains(pf->touched, pfn_key) || !pcp_order ||
+		    ev->migratetype < 0 || ev->migratetype >= PS_MT_PCPTYPES)
+			return;
+		p.mt = (enum ps_migratetype)ev->migratetype;
+		if (take_start_pcp_page(snap, m, &p, pf->retype))
+			g_array_append_val(pf->drained, p);
+	} else if (ev->op == PS_OP_FREE && pcp_order) {
+		g_hash_table_add(pf->on_pcp, key);
+	} else if (ev->op == PS_OP_ALLOC && pcp_order) {
+		if (g_hash_table_remove(pf->on_pcp, key) ||
+		    g_hash_table_contains(pf->touched, pfn_key))
+			return;
+		p.mt = ev->has_gfp ? ps_gfp_migratetype(ev->gfp) : PS_MT_MOVABLE;
+		if (take_start_pcp_page(snap, m, &p, pf->retype))
+			ps_pcp_adopt(m, ps_pfn_zone(m, p.pfn), p.cpu, p.pfn, p.order, p.mt);
 	}
-	for (guint i = drained->len; i-- > 0;) {
-		const StartPcpPage *p = &g_array_index(drained, StartPcpPage, i);
+	g_hash_table_add(pf->touched, pfn_key);
+}
+
+void ps_snapshot_prefill_end(PsPcpPrefill *pf)
+{
+	PsMachine *m = pf->m;
+
+	for (guint i = pf->drained->len; i-- > 0;) {
+		const StartPcpPage *p = &g_array_index(pf->drained, StartPcpPage, i);
 
 		ps_pcp_adopt(m, ps_pfn_zone(m, p->pfn), p->cpu, p->pfn, p->order, p->mt);
 	}
 	for (int i = 0; i < m->nr_zones; i++)
-		if (retype[i] && snap->have_real[m->zones[i].type])
-			fit_block_counts(snap, m, &m->zones[i]);
+		if (pf->retype[i] && pf->snap->have_real[m->zones[i].type])
+			fit_block_counts(pf->snap, m, &m->zones[i]);
+	g_hash_table_unref(pf->on_pcp);
+	g_hash_table_unref(pf->touched);
+	g_array_unref(pf->drained);
+	g_free(pf->retype);
+	g_free(pf);
 }
 
 G_DEFINE_QUARK(ps - sim - snapshot - error - quark, ps_sim_snapshot_error)
@@ -905,7 +930,7 @@ G_DEFINE_QUARK(ps - sim - snapshot - error - quark, ps_sim_snapshot_error)
  * zone. The pages themselves cannot be read here: a page on a pcp list has no kpageflags flag, and
  * zoneinfo gives only the total, not which order and migratetype lists hold them. Putting all
  * `count` pages on the order-0 movable lists was tried and was wrong for ftrace-compact-6.18 (it
- * refilled half as often as the kernel); ps_snapshot_prefill_pcp rebuilds the lists from what
+ * refilled half as often as the kernel); ps_snapshot_prefill_* rebuild the lists from what
  * the trace shows instead.
  */
 gboolean ps_snapshot_seed_pcp(PsSnapshot *snap, PsMachine *m, const char *proc_dir, GError **error)

@@ -502,6 +502,7 @@ static void test_snapshot_free_pcp_page(void)
 	PsZone *z;
 	ps_pfn_t pfn;
 	int64_t free_before;
+	PsPcpPrefill *pf;
 
 	fixture_spec_1node(&spec, 4096, 2);
 	fixture_zone(&spec, 0, PS_ZONE_NORMAL, 4096, 8192, 8192);
@@ -533,7 +534,9 @@ static void test_snapshot_free_pcp_page(void)
 	g_assert_no_error(error);
 
 	free_before = z->vm_stat[PS_NR_FREE_PAGES];
-	ps_snapshot_prefill_pcp(&snap, m, path);
+	pf = ps_snapshot_prefill_begin(&snap, m);
+	ps_snapshot_prefill_feed(pf, &ev);
+	ps_snapshot_prefill_end(pf);
 	fixture_check(m);
 	g_assert_cmpint(ps_page_state(m, pfn), ==, PS_PAGE_PCP);
 	g_assert_cmpint(z->pcp[1].count, ==, 1);
