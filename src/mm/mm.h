@@ -807,6 +807,14 @@ ps_pfn_t ps_enclosing_free_block(const PsMachine *m, const PsZone *z, ps_pfn_t p
  * one that holds it, or joining the ones inside it). false, nothing changed, otherwise.
  */
 bool ps_alloc_reshape(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order);
+/*
+ * Makes [pfn, pfn + 2^order) one allocated block whatever it holds: allocated blocks are reshaped
+ * into it, free pages are taken out of the buddy and counted allocated. Returns the pages taken
+ * from the buddy (0 when it was all allocated). For following a recording of a block handed out.
+ */
+uint64_t ps_alloc_take_range(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order);
+/* An allocated block of exactly `order` at pfn back to the buddy, merging (no pcp). */
+void ps_alloc_give_back(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order);
 /* Retypes the pageblock of pfn, moving its free blocks (a larger free block: all its blocks). */
 void ps_pageblock_set_mt(PsMachine *m, PsZone *z, ps_pfn_t pfn, enum ps_migratetype mt);
 

@@ -11,8 +11,9 @@
  *     migratetype. (expand() is the special case where the target is the lowest sub-block.)
  *   - ps_pageblock_set_mt: move_freepages_block + set_pageblock_migratetype, and for a block of
  *     pageblock order or more change_pageblock_range, as a claim does.
- * ps_machine_load_state and ps_alloc_reshape have no kernel counterpart: they rebuild state the
- * kernel would have reached through a history we did not see.
+ *   - ps_alloc_give_back: __free_pages_ok without the pcp (free_one_page, split_large_buddy).
+ * ps_machine_load_state, ps_alloc_reshape and ps_alloc_take_range have no kernel counterpart: they
+ * rebuild state the kernel would have reached through a history we did not see.
  *
  * The loaded state keeps every invariant ps_machine_check verifies:
  *   - free pages are merged maximally: each maximal run of free pages of a zone is cut into the
@@ -316,6 +317,30 @@ bool ps_alloc_reshape(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
 		ps_page_set_owner(m, pfn, owner);
 	}
 	return true;
+}
+
+uint64_t ps_alloc_take_range(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
+{
+	uint64_t taken;
+
+	if (ps_alloc_reshape(m, z, pfn, order))
+		return 0;
+	taken = ps_buddy_take_range(m, z, pfn, order);
+	/* the allocated blocks inside join the one block; only the free pages are new */
+	for (ps_pfn_t q = pfn; q < pfn + (1u << order); q++)
+		if (ps_page_state(m, q) == PS_PAGE_ALLOCATED)
+			ps_page_set(m, q, PS_PAGE_TAIL, 0);
+	ps_page_set(m, pfn, PS_PAGE_ALLOCATED, order);
+	z->nr_allocated += taken;
+	return taken;
+}
+
+void ps_alloc_give_back(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
+{
+	g_assert(ps_page_state(m, pfn) == PS_PAGE_ALLOCATED && ps_page_order(m, pfn) == order);
+	g_assert(z->nr_allocated >= 1ull << order);
+	z->nr_allocated -= 1ull << order;
+	ps_buddy_free(m, z, pfn, order, PS_FPI_NONE);
 }
 
 void ps_pageblock_set_mt(PsMachine *m, PsZone *z, ps_pfn_t pfn, enum ps_migratetype mt)

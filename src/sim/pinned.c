@@ -119,23 +119,11 @@ static PsZone *block_zone(Pin *p, uint64_t pfn64, int order)
 	return z;
 }
 
-/*
- * Makes the block one allocated block, taking whatever of it is still free out of the buddy.
- * Returns the pages that had to be taken from the buddy.
- */
+/* The block is one allocated block now; returns the pages that had to come from the buddy. */
 static uint64_t make_allocated(Pin *p, PsZone *z, ps_pfn_t pfn, unsigned order)
 {
-	PsMachine *m = p->m;
-	uint64_t taken;
+	uint64_t taken = ps_alloc_take_range(p->m, z, pfn, order);
 
-	if (ps_alloc_reshape(m, z, pfn, order))
-		return 0;
-	taken = ps_buddy_take_range(m, z, pfn, order);
-	for (ps_pfn_t q = pfn; q < pfn + (1u << order); q++)
-		if (ps_page_state(m, q) == PS_PAGE_ALLOCATED)
-			ps_page_set(m, q, PS_PAGE_TAIL, 0);
-	ps_page_set(m, pfn, PS_PAGE_ALLOCATED, order);
-	z->nr_allocated += taken;
 	p->pages_taken += taken;
 	return taken;
 }
@@ -143,12 +131,8 @@ static uint64_t make_allocated(Pin *p, PsZone *z, ps_pfn_t pfn, unsigned order)
 /* Returns an allocated block to the buddy (__free_one_page / split_large_buddy). */
 static void give_back(Pin *p, PsZone *z, ps_pfn_t pfn, unsigned order)
 {
-	PsMachine *m = p->m;
-
-	g_assert(ps_page_state(m, pfn) == PS_PAGE_ALLOCATED && ps_page_order(m, pfn) == order);
-	z->nr_allocated -= 1ull << order;
 	pcp_set(p, pfn, order, false);
-	ps_buddy_free(m, z, pfn, order, PS_FPI_NONE);
+	ps_alloc_give_back(p->m, z, pfn, order);
 	p->pages_returned += 1ull << order;
 }
 
@@ -275,21 +259,6 @@ typedef struct {
 	uint64_t real_blocks[PS_NR_ORDERS_MAX]; /* the after snapshot's free set, merged */
 } ZoneDiff;
 
-static bool page_is_free(const PsMachine *m, ps_pfn_t pfn)
-{
-	for (unsigned o = 0; o < m->nr_orders; o++) {
-		ps_pfn_t head = pfn & ~((1u << o) - 1);
-
-		if (head < m->map.base_pfn)
-			return false;
-		if (ps_page_state(m, head) == PS_PAGE_BUDDY)
-			return pfn < head + (1u << ps_page_order(m, head));
-		if (ps_page_state(m, head) != PS_PAGE_TAIL)
-			return false;
-	}
-	return false;
-}
-
 static gboolean compare_after(Pin *p, const char *after, cJSON *root, GString *report,
 			      GError **error)
 {
@@ -328,7 +297,8 @@ static gboolean compare_after(Pin *p, const char *after, cJSON *root, GString *r
 		if (!ps_zone_populated(z))
 			continue;
 		for (ps_pfn_t q = z->start_pfn; q < ps_zone_end_pfn(z); q++) {
-			bool s = page_is_free(m, q), r = page_is_free(am, q);
+			bool s = ps_enclosing_free_block(m, z, q, 0) != PS_PFN_NONE;
+			bool r = ps_enclosing_free_block(am, az, q, 0) != PS_PFN_NONE;
 
 			d.sim_free += s;
 			d.real_free += r;

@@ -330,7 +330,7 @@ static void fit_block_counts(PsSnapshot *snap, PsMachine *m, PsZone *z)
 	ps_pfn_t start = z->start_pfn, end = ps_zone_end_pfn(z);
 	ps_pfn_t first = start & ~(ps_pfn_t)(m->pageblock_nr_pages - 1);
 	g_autoptr(GArray) blocks = g_array_new(FALSE, FALSE, sizeof(ps_pfn_t));
-	g_autofree uint8_t *target = g_memdup2(m->pageblock_mt, snap->nr_blocks);
+	g_autofree uint8_t *target = g_new0(uint8_t, snap->nr_blocks); /* of the blocks below */
 	uint64_t *counts = snap->blocks[z->type];
 
 	for (ps_pfn_t b = first; b < end; b += (ps_pfn_t)m->pageblock_nr_pages) {
@@ -423,7 +423,9 @@ PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_di
 	head_order = g_new0(uint8_t, npages);
 	movable = g_new0(uint8_t, npages);
 	pbmt = g_new(uint8_t, nblocks);
-	memcpy(pbmt, m->pageblock_mt, nblocks);
+	for (uint64_t b = 0; b < nblocks; b++)
+		pbmt[b] = (uint8_t)ps_pageblock_mt(m, m->map.base_pfn +
+							  (ps_pfn_t)(b << m->pageblock_order));
 	snap->owned = g_new0(uint8_t, (npages + 7) / 8);
 	snap->nr_blocks = nblocks;
 	snap->votes = g_new0(uint16_t, nblocks * PS_MT_PCPTYPES);
@@ -800,8 +802,7 @@ static bool take_start_pcp_page(PsSnapshot *snap, PsMachine *m, const StartPcpPa
 		 * Free when the snapshot was read, on a pcp list when the trace began: the kernel
 		 * refilled it in between (a live capture reads /proc/kpageflags first).
 		 */
-		ps_buddy_take_range(m, z, p->pfn, p->order);
-		ps_page_mark_allocated(m, z, p->pfn, p->order);
+		ps_alloc_take_range(m, z, p->pfn, p->order);
 		snap->pcp_taken_free += 1ull << p->order;
 		/* free pages vote Movable */
 		moved = MIN(v[PS_MT_MOVABLE], (uint16_t)(1u << p->order));
