@@ -87,51 +87,47 @@ static double jnum(const cJSON *o, const char *a, const char *b)
 	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
-static int col_index(char **hdr, const char *name)
-{
-	for (int i = 0; hdr[i]; i++)
-		if (!strcmp(hdr[i], name))
-			return i;
-	return -1;
-}
-
-/* Reads a CSV file as lines; the header split into *hdr. */
-static char **read_csv(const char *dir, const char *name, char ***hdr, GError **error)
+/*
+ * A CSV output of a run (util's reader: a row cut short, as by a run still writing it or a full
+ * disk, is an error rather than a row of zeros).
+ */
+static PsCsvTable *read_csv(const char *dir, const char *name, GError **error)
 {
 	g_autofree char *path = g_build_filename(dir, name, NULL);
-	g_autofree char *text = NULL;
-	char **lines;
+	PsCsvTable *t = ps_csv_load(path, error);
 
-	if (!g_file_get_contents(path, &text, NULL, error))
-		return NULL;
-	lines = g_strsplit(text, "\n", -1);
-	if (!lines[0] || !*lines[0]) {
-		g_set_error(error, PS_REPORT_ERROR, PS_REPORT_ERROR_PARSE, "%s: empty", path);
-		g_strfreev(lines);
-		return NULL;
-	}
-	*hdr = g_strsplit(lines[0], ",", -1);
-	return lines;
+	if (!t)
+		ps_util_error_to_domain(error, PS_REPORT_ERROR, PS_REPORT_ERROR_PARSE,
+					PS_REPORT_ERROR_PARSE);
+	return t;
+}
+
+/* The header's names from column `from` on that start with prefix, consecutively. */
+static unsigned count_prefixed(const PsCsvTable *t, int from, const char *prefix)
+{
+	unsigned n = 0;
+
+	while (from >= 0 && from + n < t->header->len &&
+	       g_str_has_prefix(g_ptr_array_index(t->header, from + n), prefix))
+		n++;
+	return n;
 }
 
 static gboolean load_timeline(CmpRun *r, GError **error)
 {
-	g_auto(GStrv) hdr = NULL;
-	g_auto(GStrv) lines = read_csv(r->dir, "timeline.csv", &hdr, error);
+	g_autoptr(PsCsvTable) t = read_csv(r->dir, "timeline.csv", error);
 	int ct, cfree, o0;
 	unsigned nr_orders = 0, o2m = 0;
 	uint64_t nr_free[PS_NR_ORDERS_MAX] = {0};
 	CmpSample cur = {0};
 	bool have = false;
 
-	if (!lines)
+	if (!t)
 		return FALSE;
-	ct = col_index(hdr, "t_ns");
-	cfree = col_index(hdr, "free_bytes");
-	o0 = col_index(hdr, "free_blocks_o0");
-	while (o0 >= 0 && hdr[o0 + nr_orders] &&
-	       g_str_has_prefix(hdr[o0 + nr_orders], "free_blocks_o"))
-		nr_orders++;
+	ct = ps_csv_column(t, "t_ns");
+	cfree = ps_csv_column(t, "free_bytes");
+	o0 = ps_csv_column(t, "free_blocks_o0");
+	nr_orders = count_prefixed(t, o0, "free_blocks_o");
 	if (ct < 0 || cfree < 0 || o0 < 0 || nr_orders > PS_NR_ORDERS_MAX) {
 		g_set_error(error, PS_REPORT_ERROR, PS_REPORT_ERROR_PARSE,
 			    "%s/timeline.csv: not a pagesim timeline (columns)", r->dir);
@@ -142,20 +138,10 @@ static gboolean load_timeline(CmpRun *r, GError **error)
 		o2m++;
 	r->pageblock_order = MIN(r->pageblock_order, nr_orders - 1);
 	r->samples = g_array_new(FALSE, FALSE, sizeof(CmpSample));
-	for (guint l = 1; lines[l]; l++) {
-		g_auto(GStrv) f = NULL;
-		uint64_t t;
+	for (guint row = 0; row < t->rows->len; row++) {
+		uint64_t t_ns = g_ascii_strtoull(ps_csv_cell(t, row, ct), NULL, 10);
 
-		if (!*lines[l])
-			continue;
-		f = g_strsplit(lines[l], ",", -1);
-		if (g_strv_length(f) < o0 + nr_orders) {
-			g_set_error(error, PS_REPORT_ERROR, PS_REPORT_ERROR_PARSE,
-				    "%s/timeline.csv:%u: too few columns", r->dir, l + 1);
-			return FALSE;
-		}
-		t = g_ascii_strtoull(f[ct], NULL, 10);
-		if (have && t != cur.t_ns) {
+		if (have && t_ns != cur.t_ns) {
 			cur.unusable_2m = ps_unusable_index(nr_free, nr_orders, o2m);
 			cur.unusable_pb = ps_unusable_index(nr_free, nr_orders, r->pageblock_order);
 			g_array_append_val(r->samples, cur);
@@ -163,10 +149,10 @@ static gboolean load_timeline(CmpRun *r, GError **error)
 			memset(nr_free, 0, sizeof(nr_free));
 		}
 		have = true;
-		cur.t_ns = t;
-		cur.free_bytes += g_ascii_strtoull(f[cfree], NULL, 10);
+		cur.t_ns = t_ns;
+		cur.free_bytes += g_ascii_strtoull(ps_csv_cell(t, row, cfree), NULL, 10);
 		for (unsigned o = 0; o < nr_orders; o++) {
-			uint64_t n = g_ascii_strtoull(f[o0 + o], NULL, 10);
+			uint64_t n = g_ascii_strtoull(ps_csv_cell(t, row, o0 + o), NULL, 10);
 
 			nr_free[o] += n;
 			if (n)
@@ -189,20 +175,19 @@ static gboolean load_timeline(CmpRun *r, GError **error)
 
 static gboolean load_latency(CmpRun *r, guint index, GError **error)
 {
-	g_auto(GStrv) hdr = NULL;
-	g_auto(GStrv) lines = read_csv(r->dir, "latency.csv", &hdr, error);
+	g_autoptr(PsCsvTable) t = read_csv(r->dir, "latency.csv", error);
 	int cs, ce, cp, cc, c50, c99;
 	CmpWindow w = {0};
 	bool have = false;
 
-	if (!lines)
+	if (!t)
 		return FALSE;
-	cs = col_index(hdr, "t_start_ns");
-	ce = col_index(hdr, "t_end_ns");
-	cp = col_index(hdr, "path");
-	cc = col_index(hdr, "count");
-	c50 = col_index(hdr, "p50_ns");
-	c99 = col_index(hdr, "p99_ns");
+	cs = ps_csv_column(t, "t_start_ns");
+	ce = ps_csv_column(t, "t_end_ns");
+	cp = ps_csv_column(t, "path");
+	cc = ps_csv_column(t, "count");
+	c50 = ps_csv_column(t, "p50_ns");
+	c99 = ps_csv_column(t, "p99_ns");
 	if (cs < 0 || ce < 0 || cp < 0 || cc < 0 || c50 < 0 || c99 < 0) {
 		g_set_error(error, PS_REPORT_ERROR, PS_REPORT_ERROR_PARSE,
 			    "%s/latency.csv: not a pagesim latency file (columns)", r->dir);
@@ -210,17 +195,10 @@ static gboolean load_latency(CmpRun *r, guint index, GError **error)
 	}
 	r->windows = g_array_new(FALSE, FALSE, sizeof(CmpWindow));
 	r->latency_rows = g_string_new(NULL);
-	for (guint l = 1; lines[l]; l++) {
-		g_auto(GStrv) f = NULL;
-		uint64_t ts, te;
+	for (guint row = 0; row < t->rows->len; row++) {
+		uint64_t ts = g_ascii_strtoull(ps_csv_cell(t, row, cs), NULL, 10);
+		uint64_t te = g_ascii_strtoull(ps_csv_cell(t, row, ce), NULL, 10);
 
-		if (!*lines[l])
-			continue;
-		f = g_strsplit(lines[l], ",", -1);
-		if ((int)g_strv_length(f) <= MAX(MAX(cs, ce), MAX(MAX(cp, cc), MAX(c50, c99))))
-			continue;
-		ts = g_ascii_strtoull(f[cs], NULL, 10);
-		te = g_ascii_strtoull(f[ce], NULL, 10);
 		if (have && (ts != w.t_start || te != w.t_end)) {
 			g_array_append_val(r->windows, w);
 			memset(&w, 0, sizeof(w));
@@ -228,10 +206,11 @@ static gboolean load_latency(CmpRun *r, guint index, GError **error)
 		have = true;
 		w.t_start = ts;
 		w.t_end = te;
-		w.count += g_ascii_strtoull(f[cc], NULL, 10);
+		w.count += g_ascii_strtoull(ps_csv_cell(t, row, cc), NULL, 10);
 		g_string_append_printf(r->latency_rows, "%u,%s,%" G_GUINT64_FORMAT ",%s,%s,%s,%s\n",
-				       index + 1, r->label, (ts + te) / 2, f[cp], f[cc], f[c50],
-				       f[c99]);
+				       index + 1, r->label, (ts + te) / 2, ps_csv_cell(t, row, cp),
+				       ps_csv_cell(t, row, cc), ps_csv_cell(t, row, c50),
+				       ps_csv_cell(t, row, c99));
 	}
 	if (have)
 		g_array_append_val(r->windows, w);

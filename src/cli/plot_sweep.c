@@ -222,9 +222,8 @@ static gboolean write_axis_data(const PsCsvTable *t, const Dim *dims, guint nr_d
 		g_string_append_printf(gpi, "xtic_at[%u] = %s\nxtic_label[%u] = %s\n", xi + 1, at,
 				       xi + 1, lq);
 	}
-	if (!g_file_set_contents(csv_path, csv->str, (gssize)csv->len, error))
-		return FALSE;
-	return g_file_set_contents(gpi_path, gpi->str, (gssize)gpi->len, error);
+	return ps_write_file_atomic(csv_path, csv->str, csv->len, error) &&
+	       ps_write_file_atomic(gpi_path, gpi->str, gpi->len, error);
 }
 
 /* Runs gnuplot on a script of plots/ with the given assignments. */
