@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * format.c - trace format v1, both directions: one JSON line to a PsTraceEvent (or the header to
- * a PsTraceHeader), and a PsTraceEvent back to its canonical line. workloads/README.md is the
- * prose version of the rules below and workloads/trace.schema.json the JSON Schema; the three
- * change together.
+ * format.c - trace format v1, reading: the format's tables (ops, fields, limits), and one JSON
+ * line to a PsTraceEvent (or the header to a PsTraceHeader). The way back, the checks on a
+ * filled-in event and its canonical line, is format_write.c. workloads/README.md is the prose
+ * version of the rules below and workloads/trace.schema.json the JSON Schema; the three change
+ * together.
  *
  * Parsing leans on cJSON for the JSON grammar and string escapes, then walks the members in
  * order. cJSON keeps numbers only as doubles, which loses ids, pfns and addresses above 2^53, so
@@ -12,14 +13,11 @@
  * exactly from its raw token, up to 2^64-1. Integer fields take integer notation only: "1.0" or
  * "1e3" in an integer field is a bug in whatever wrote the trace and is refused, not guessed at.
  *
- * Formatting is hand-written rather than built with cJSON_PrintUnformatted: the key order must be
- * fixed (t, op, then the op's fields) for byte-identical output, and building a cJSON tree per
- * event would cost several allocations for a line that is mostly integers.
- *
  * GFP masks are parsed and printed by mm/gfp.c; both directions keep a tiny per-thread cache
  * because a trace uses a handful of distinct masks and the conversions allocate.
  */
 #include "trace/trace.h"
+#include "trace/format-private.h"
 
 #include "mm/mm.h"
 #include "util/util.h"
@@ -59,38 +57,7 @@ const char *const ps_alloc_kind_names[PS_NR_ALLOC_KINDS] = {
 
 G_DEFINE_QUARK(ps - trace - error - quark, ps_trace_error)
 
-/* Every key an event line may carry. Checklist: name table, ps_op_fields, parser, formatter. */
-enum ps_trace_field {
-	PS_F_T,
-	PS_F_OP,
-	PS_F_ID,
-	PS_F_CPU,
-	PS_F_PID,
-	PS_F_ORDER,
-	PS_F_BYTES,
-	PS_F_GFP,
-	PS_F_KIND,
-	PS_F_NODE,
-	PS_F_PFN,
-	PS_F_COMM,
-	PS_F_OOM_SCORE_ADJ,
-	PS_F_ADDR,
-	PS_F_LEN,
-	PS_F_THP,
-	PS_F_NAME,
-	PS_F_VALUE,
-	PS_F_EVENT,
-	PS_F_MIGRATETYPE,
-	PS_F_PERCPU_REFILL,
-	PS_F_FALLBACK_ORDER,
-	PS_F_FALLBACK_MIGRATETYPE,
-	PS_F_FRAGMENTING,
-	PS_F_CHANGE_OWNERSHIP,
-	PS_F_MEMPOLICY,
-	PS_NR_TRACE_FIELDS
-};
-
-static const char *const ps_field_names[PS_NR_TRACE_FIELDS] = {
+const char *const ps_field_names[PS_NR_TRACE_FIELDS] = {
     [PS_F_T] = "t",
     [PS_F_OP] = "op",
     [PS_F_ID] = "id",
@@ -118,8 +85,6 @@ static const char *const ps_field_names[PS_NR_TRACE_FIELDS] = {
     [PS_F_CHANGE_OWNERSHIP] = "change_ownership",
     [PS_F_MEMPOLICY] = "mempolicy",
 };
-
-#define PS_FB(f) (1u << PS_F_##f)
 
 /* Which keys each op accepts, and which of them it requires (order/bytes: checked apart). */
 static const struct {
@@ -166,20 +131,6 @@ static const uint32_t ps_observed_required[PS_NR_OBSERVED_EVENTS] = {
 		       PS_FB(CHANGE_OWNERSHIP),
 };
 
-/* The observed fields that are set in ev, as field bits (what the formatter writes). */
-static uint32_t ps_observed_present(const PsTraceEvent *ev)
-{
-	return (ev->cpu >= 0 ? PS_FB(CPU) : 0) | (ev->pid >= 0 ? PS_FB(PID) : 0) |
-	       (ev->has_pfn ? PS_FB(PFN) : 0) | (ev->order >= 0 ? PS_FB(ORDER) : 0) |
-	       (ev->migratetype >= 0 ? PS_FB(MIGRATETYPE) : 0) |
-	       (ev->percpu_refill >= 0 ? PS_FB(PERCPU_REFILL) : 0) |
-	       (ev->fallback_order >= 0 ? PS_FB(FALLBACK_ORDER) : 0) |
-	       (ev->fallback_migratetype >= 0 ? PS_FB(FALLBACK_MIGRATETYPE) : 0) |
-	       (ev->fragmenting >= 0 ? PS_FB(FRAGMENTING) : 0) |
-	       (ev->change_ownership >= 0 ? PS_FB(CHANGE_OWNERSHIP) : 0) |
-	       (ev->has_gfp ? PS_FB(GFP) : 0);
-}
-
 /*
  * Limits of the int-typed fields. The kernel's own bounds where there is one: MAX_PAGE_ORDER
  * is at most 15 on any page size pagesim models, PID_MAX_LIMIT is 4194304, MAX_NUMNODES is 1024
@@ -189,7 +140,7 @@ static uint32_t ps_observed_present(const PsTraceEvent *ev)
 #define PS_TRACE_MAX_PID   4194304
 #define PS_TRACE_MAX_NODES 1024
 
-static void ps_int_limits(enum ps_trace_op op, enum ps_trace_field f, int64_t *min, int64_t *max)
+void ps_int_limits(enum ps_trace_op op, enum ps_trace_field f, int64_t *min, int64_t *max)
 {
 	switch (f) {
 	case PS_F_CPU:
@@ -271,8 +222,7 @@ static gboolean ps_set_nul_escape_error(GError **error)
 
 /* ---- typed readers ------------------------------------------------------------------------ */
 
-static void ps_set_int_error(GError **error, const char *field, int64_t min, int64_t max,
-			     const char *got)
+void ps_set_int_error(GError **error, const char *field, int64_t min, int64_t max, const char *got)
 {
 	if (min == INT64_MIN && max == INT64_MAX)
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
@@ -378,26 +328,17 @@ static gboolean ps_read_string(const cJSON *item, const char *field, gsize max_l
 
 /*
  * mm/gfp.c allocates on every call, and a trace repeats a handful of masks millions of times,
- * so each direction keeps a few recent answers per thread (plain arrays: nothing to free, so
- * nothing for a leak checker to see at exit). Strings that do not fit a slot are not cached.
+ * so each direction (the other is in format_write.c) keeps a few recent answers per thread
+ * (plain arrays: nothing to free, so nothing for a leak checker to see at exit). Strings that do
+ * not fit a slot are not cached.
  */
-#define PS_GFP_CACHE_SLOTS 8
-#define PS_GFP_PARSE_SLOT  96
-#define PS_GFP_FORMAT_SLOT 1024
+#define PS_GFP_PARSE_SLOT 96
 
 static _Thread_local struct {
 	char text[PS_GFP_PARSE_SLOT];
 	uint64_t gfp;
 } ps_gfp_parse_cache[PS_GFP_CACHE_SLOTS];
 static _Thread_local unsigned ps_gfp_parse_next;
-
-static _Thread_local struct {
-	bool valid;
-	uint64_t gfp;
-	gsize len;
-	char text[PS_GFP_FORMAT_SLOT];
-} ps_gfp_format_cache[PS_GFP_CACHE_SLOTS];
-static _Thread_local unsigned ps_gfp_format_next;
 
 static gboolean ps_parse_gfp(const char *s, uint64_t *gfp, GError **error)
 {
@@ -579,7 +520,20 @@ static gboolean ps_parse_op(const cJSON *root, enum ps_trace_op *op, GError **er
 	return FALSE;
 }
 
-static gboolean ps_check_sysctl_name(const char *name, GError **error)
+gboolean ps_check_mempolicy(const char *s, GError **error)
+{
+	enum ps_mpol_mode mode;
+	uint64_t nodes;
+	GError *local = NULL;
+
+	if (ps_mpol_parse_str(s, &mode, &nodes, &local))
+		return TRUE;
+	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "mempolicy: %s", local->message);
+	g_error_free(local);
+	return FALSE;
+}
+
+gboolean ps_check_sysctl_name(const char *name, GError **error)
 {
 	const char *p;
 
@@ -637,9 +591,54 @@ static gboolean ps_parse_observed_event(const char *s, enum ps_observed_event *e
 }
 
 /* A field an observed event needs but lacks: 0 when complete. */
-static uint32_t ps_observed_missing(const PsTraceEvent *ev, uint32_t seen)
+uint32_t ps_observed_missing(const PsTraceEvent *ev, uint32_t seen)
 {
 	return ps_observed_required[ev->event] & ~seen;
+}
+
+/* One int-typed member of an event line into ev, within its limits. */
+static gboolean ps_parse_int_member(PsTraceEvent *ev, enum ps_trace_field f, const cJSON *item,
+				    const char *tok, gsize len, GError **error)
+{
+	int64_t min, max, v = 0;
+
+	ps_int_limits(ev->op, f, &min, &max);
+	if (!ps_read_int(item, tok, len, ps_field_names[f], min, max, &v, error))
+		return FALSE;
+	switch (f) {
+	case PS_F_MIGRATETYPE:
+		ev->migratetype = (int)v;
+		break;
+	case PS_F_FALLBACK_ORDER:
+		ev->fallback_order = (int)v;
+		break;
+	case PS_F_FALLBACK_MIGRATETYPE:
+		ev->fallback_migratetype = (int)v;
+		break;
+	case PS_F_CPU:
+		ev->cpu = (int)v;
+		break;
+	case PS_F_PID:
+		ev->pid = (int)v;
+		break;
+	case PS_F_ORDER:
+		/* compact's order is its value: -1 is the whole zone (compact_memory) */
+		if (ev->op == PS_OP_COMPACT)
+			ev->value = v;
+		else
+			ev->order = (int)v;
+		break;
+	case PS_F_NODE:
+		ev->node = (int)v;
+		break;
+	case PS_F_OOM_SCORE_ADJ:
+		ev->oom_score_adj = (int)v;
+		break;
+	default:
+		ev->value = v;
+		break;
+	}
+	return TRUE;
 }
 
 /* One member of an event line into ev. */
@@ -648,7 +647,7 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 {
 	const char *name = ps_field_names[f];
 	const char *s = NULL;
-	int64_t min, max, v = 0;
+	int v;
 
 	switch (f) {
 	case PS_F_T:
@@ -688,40 +687,13 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 	case PS_F_MIGRATETYPE:
 	case PS_F_FALLBACK_ORDER:
 	case PS_F_FALLBACK_MIGRATETYPE:
-		ps_int_limits(ev->op, f, &min, &max);
-		if (!ps_read_int(item, tok, len, name, min, max, &v, error))
-			return FALSE;
-		if (f == PS_F_MIGRATETYPE)
-			ev->migratetype = (int)v;
-		else if (f == PS_F_FALLBACK_ORDER)
-			ev->fallback_order = (int)v;
-		else
-			ev->fallback_migratetype = (int)v;
-		return TRUE;
 	case PS_F_CPU:
 	case PS_F_PID:
 	case PS_F_ORDER:
 	case PS_F_NODE:
 	case PS_F_OOM_SCORE_ADJ:
 	case PS_F_VALUE:
-		ps_int_limits(ev->op, f, &min, &max);
-		if (!ps_read_int(item, tok, len, name, min, max, &v, error))
-			return FALSE;
-		if (f == PS_F_CPU)
-			ev->cpu = (int)v;
-		else if (f == PS_F_PID)
-			ev->pid = (int)v;
-		else if (f == PS_F_ORDER && ev->op == PS_OP_COMPACT)
-			ev->value = v;
-		else if (f == PS_F_ORDER)
-			ev->order = (int)v;
-		else if (f == PS_F_NODE)
-			ev->node = (int)v;
-		else if (f == PS_F_OOM_SCORE_ADJ)
-			ev->oom_score_adj = (int)v;
-		else
-			ev->value = v;
-		return TRUE;
+		return ps_parse_int_member(ev, f, item, tok, len, error);
 	case PS_F_THP:
 		if (!cJSON_IsBool(item)) {
 			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
@@ -744,22 +716,12 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 			return FALSE;
 		g_strlcpy(ev->comm, s, sizeof(ev->comm));
 		return TRUE;
-	case PS_F_MEMPOLICY: {
-		enum ps_mpol_mode mode;
-		uint64_t nodes;
-		GError *local = NULL;
-
-		if (!ps_read_string(item, name, sizeof(ev->mempolicy) - 1, &s, error))
+	case PS_F_MEMPOLICY:
+		if (!ps_read_string(item, name, sizeof(ev->mempolicy) - 1, &s, error) ||
+		    !ps_check_mempolicy(s, error))
 			return FALSE;
-		if (!ps_mpol_parse_str(s, &mode, &nodes, &local)) {
-			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "mempolicy: %s",
-				    local->message);
-			g_error_free(local);
-			return FALSE;
-		}
 		g_strlcpy(ev->mempolicy, s, sizeof(ev->mempolicy));
 		return TRUE;
-	}
 	case PS_F_NAME:
 		if (!ps_read_string(item, name, sizeof(ev->name) - 1, &s, error))
 			return FALSE;
@@ -1013,433 +975,4 @@ gboolean ps_trace_parse_header(const char *line, gsize len, PsTraceHeader *hdr, 
 	ok = ps_parse_header_fields(root, line, len, hdr, error);
 	cJSON_Delete(root);
 	return ok;
-}
-
-/* ---- checks on a filled-in event (what the writer refuses to write) ----------------------- */
-
-static gboolean ps_check_int(enum ps_trace_op op, enum ps_trace_field f, int64_t v, GError **error)
-{
-	int64_t min, max;
-	char got[24];
-
-	ps_int_limits(op, f, &min, &max);
-	if (v >= min && v <= max)
-		return TRUE;
-	g_snprintf(got, sizeof(got), "%" PRId64, v);
-	ps_set_int_error(error, ps_field_names[f], min, max, got);
-	return FALSE;
-}
-
-static gboolean ps_check_mempolicy(const char *s, GError **error)
-{
-	enum ps_mpol_mode mode;
-	uint64_t nodes;
-	GError *local = NULL;
-
-	if (!*s)
-		return TRUE;
-	if (!ps_mpol_parse_str(s, &mode, &nodes, &local)) {
-		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "mempolicy: %s",
-			    local->message);
-		g_error_free(local);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-static gboolean ps_check_text(const char *field, const char *s, gsize size, GError **error)
-{
-	gsize len = strnlen(s, size);
-
-	if (len >= size || !g_utf8_validate(s, (gssize)len, NULL)) {
-		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-			    "%s: must be valid UTF-8 of at most %zu bytes", field,
-			    (size_t)size - 1);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
-{
-	if ((unsigned)ev->op >= PS_NR_TRACE_OPS) {
-		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "op: unknown op %d",
-			    (int)ev->op);
-		return FALSE;
-	}
-	switch (ev->op) {
-	case PS_OP_ALLOC:
-		if (!ev->has_gfp) {
-			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-				    "gfp: missing (required by op \"alloc\")");
-			return FALSE;
-		}
-		if (ev->order >= 0 && ev->bytes > 0) {
-			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-				    "bytes: only one of order and bytes may be given");
-			return FALSE;
-		}
-		if (ev->order < 0 && ev->bytes == 0) {
-			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-				    "order: missing (op \"alloc\" needs order or bytes)");
-			return FALSE;
-		}
-		if ((unsigned)ev->kind >= PS_NR_ALLOC_KINDS) {
-			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-				    "kind: unknown kind %d", (int)ev->kind);
-			return FALSE;
-		}
-		return ps_check_int(ev->op, PS_F_CPU, ev->cpu, error) &&
-		       ps_check_int(ev->op, PS_F_PID, ev->pid, error) &&
-		       (ev->order < 0 || ps_check_int(ev->op, PS_F_ORDER, ev->order, error)) &&
-		       (ev->node == -1 || ps_check_int(ev->op, PS_F_NODE, ev->node, error));
-	case PS_OP_FREE:
-		return (ev->cpu == -1 || ps_check_int(ev->op, PS_F_CPU, ev->cpu, error)) &&
-		       (ev->order == -1 || ps_check_int(ev->op, PS_F_ORDER, ev->order, error));
-	case PS_OP_OBSERVED:
-		if ((unsigned)ev->event >= PS_NR_OBSERVED_EVENTS) {
-			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-				    "event: unknown observed event %d", (int)ev->event);
-			return FALSE;
-		}
-		if (ps_observed_missing(ev, ps_observed_present(ev))) {
-			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-				    "%s: missing (required by observed event \"%s\")",
-				    ps_field_names[g_bit_nth_lsf(
-					ps_observed_missing(ev, ps_observed_present(ev)), -1)],
-				    ps_observed_event_names[ev->event]);
-			return FALSE;
-		}
-		return (ev->cpu == -1 || ps_check_int(ev->op, PS_F_CPU, ev->cpu, error)) &&
-		       (ev->pid == -1 || ps_check_int(ev->op, PS_F_PID, ev->pid, error)) &&
-		       (ev->order == -1 || ps_check_int(ev->op, PS_F_ORDER, ev->order, error)) &&
-		       (ev->migratetype == -1 ||
-			ps_check_int(ev->op, PS_F_MIGRATETYPE, ev->migratetype, error)) &&
-		       (ev->fallback_order == -1 ||
-			ps_check_int(ev->op, PS_F_FALLBACK_ORDER, ev->fallback_order, error)) &&
-		       (ev->fallback_migratetype == -1 ||
-			ps_check_int(ev->op, PS_F_FALLBACK_MIGRATETYPE, ev->fallback_migratetype,
-				     error));
-	case PS_OP_PROC:
-		return ps_check_int(ev->op, PS_F_PID, ev->pid, error) &&
-		       ps_check_int(ev->op, PS_F_OOM_SCORE_ADJ, ev->oom_score_adj, error) &&
-		       ps_check_text("comm", ev->comm, sizeof(ev->comm), error) &&
-		       ps_check_mempolicy(ev->mempolicy, error);
-	case PS_OP_EXIT:
-		return ps_check_int(ev->op, PS_F_PID, ev->pid, error);
-	case PS_OP_MAP:
-	case PS_OP_TOUCH:
-	case PS_OP_UNMAP:
-		if (!ps_check_int(ev->op, PS_F_PID, ev->pid, error))
-			return FALSE;
-		if (ev->len == 0) {
-			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-				    "len: must be an integer > 0, got 0");
-			return FALSE;
-		}
-		if (ev->len > 0 && ev->len - 1 > UINT64_MAX - ev->addr) {
-			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-				    "len: addr + len runs past the end of the address space");
-			return FALSE;
-		}
-		if (ev->thp && ev->op != PS_OP_MAP) {
-			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-				    "thp: not a field of op \"%s\"", ps_trace_op_names[ev->op]);
-			return FALSE;
-		}
-		return TRUE;
-	case PS_OP_COMPACT:
-		return ps_check_int(ev->op, PS_F_ORDER, ev->value, error);
-	case PS_OP_SYSCTL:
-		return ps_check_text("name", ev->name, sizeof(ev->name), error) &&
-		       ps_check_sysctl_name(ev->name, error);
-	case PS_OP_DROP_CACHES:
-		return ps_check_int(ev->op, PS_F_VALUE, ev->value, error);
-	case PS_NR_TRACE_OPS:
-		break;
-	}
-	g_assert_not_reached();
-}
-
-/* ---- formatter ---------------------------------------------------------------------------- */
-
-static char *ps_put(char *p, const char *lit, gsize len)
-{
-	memcpy(p, lit, len);
-	return p + len;
-}
-
-#define PS_PUT_LIT(p, lit) ps_put((p), (lit), sizeof(lit) - 1)
-
-static char *ps_put_u64(char *p, uint64_t v)
-{
-	char tmp[20];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
-static char *ps_put_i64(char *p, int64_t v)
-{
-	if (v < 0) {
-		*p++ = '-';
-		return ps_put_u64(p, (uint64_t)0 - (uint64_t)v);
-	}
-	return ps_put_u64(p, (uint64_t)v);
-}
-
-/* A JSON string: quotes, backslashes and control characters escaped, other bytes as they are. */
-static char *ps_put_str(char *p, const char *s, gsize max)
-{
-	static const char hex[] = "0123456789abcdef";
-	gsize i;
-
-	*p++ = '"';
-	for (i = 0; i < max && s[i]; i++) {
-		guchar c = (guchar)s[i];
-
-		if (c == '"' || c == '\\') {
-			*p++ = '\\';
-			*p++ = (char)c;
-		} else if (c == '\n') {
-			p = PS_PUT_LIT(p, "\\n");
-		} else if (c == '\t') {
-			p = PS_PUT_LIT(p, "\\t");
-		} else if (c < 0x20) {
-			p = PS_PUT_LIT(p, "\\u00");
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 15];
-		} else {
-			*p++ = (char)c;
-		}
-	}
-	*p++ = '"';
-	return p;
-}
-
-static char *ps_put_gfp(char *p, uint64_t gfp)
-{
-	g_autofree char *text = NULL;
-	gsize len;
-	unsigned i;
-
-	for (i = 0; i < PS_GFP_CACHE_SLOTS; i++) {
-		if (ps_gfp_format_cache[i].valid && ps_gfp_format_cache[i].gfp == gfp) {
-			*p++ = '"';
-			p = ps_put(p, ps_gfp_format_cache[i].text, ps_gfp_format_cache[i].len);
-			*p++ = '"';
-			return p;
-		}
-	}
-	text = ps_gfp_format(gfp);
-	len = strlen(text);
-	/* the longest mask mm/gfp.c can print is well under a slot: every name plus leftover hex */
-	g_assert(len < PS_GFP_FORMAT_SLOT);
-	i = ps_gfp_format_next++ % PS_GFP_CACHE_SLOTS;
-	ps_gfp_format_cache[i].valid = true;
-	ps_gfp_format_cache[i].gfp = gfp;
-	ps_gfp_format_cache[i].len = len;
-	memcpy(ps_gfp_format_cache[i].text, text, len + 1);
-	*p++ = '"';
-	p = ps_put(p, text, len);
-	*p++ = '"';
-	return p;
-}
-
-static char *ps_put_bool(char *p, const char *key, gsize keylen, int8_t v)
-{
-	p = ps_put(p, key, keylen);
-	return v ? PS_PUT_LIT(p, "true") : PS_PUT_LIT(p, "false");
-}
-
-/* observed: event, then the tracepoint's fields in a fixed order, unset ones left out. */
-static char *ps_put_observed(char *p, const PsTraceEvent *ev)
-{
-	const char *name = ps_observed_event_names[ev->event];
-
-	p = PS_PUT_LIT(p, ",\"event\":\"");
-	p = ps_put(p, name, strlen(name));
-	*p++ = '"';
-	if (ev->cpu >= 0) {
-		p = PS_PUT_LIT(p, ",\"cpu\":");
-		p = ps_put_i64(p, ev->cpu);
-	}
-	if (ev->pid >= 0) {
-		p = PS_PUT_LIT(p, ",\"pid\":");
-		p = ps_put_i64(p, ev->pid);
-	}
-	if (ev->has_pfn) {
-		p = PS_PUT_LIT(p, ",\"pfn\":");
-		p = ps_put_u64(p, ev->pfn);
-	}
-	if (ev->order >= 0) {
-		p = PS_PUT_LIT(p, ",\"order\":");
-		p = ps_put_i64(p, ev->order);
-	}
-	if (ev->migratetype >= 0) {
-		p = PS_PUT_LIT(p, ",\"migratetype\":");
-		p = ps_put_i64(p, ev->migratetype);
-	}
-	if (ev->percpu_refill >= 0)
-		p = ps_put_bool(p, ",\"percpu_refill\":", sizeof(",\"percpu_refill\":") - 1,
-				ev->percpu_refill);
-	if (ev->fallback_order >= 0) {
-		p = PS_PUT_LIT(p, ",\"fallback_order\":");
-		p = ps_put_i64(p, ev->fallback_order);
-	}
-	if (ev->fallback_migratetype >= 0) {
-		p = PS_PUT_LIT(p, ",\"fallback_migratetype\":");
-		p = ps_put_i64(p, ev->fallback_migratetype);
-	}
-	if (ev->fragmenting >= 0)
-		p = ps_put_bool(p, ",\"fragmenting\":", sizeof(",\"fragmenting\":") - 1,
-				ev->fragmenting);
-	if (ev->change_ownership >= 0)
-		p = ps_put_bool(p, ",\"change_ownership\":", sizeof(",\"change_ownership\":") - 1,
-				ev->change_ownership);
-	if (ev->has_gfp) {
-		p = PS_PUT_LIT(p, ",\"gfp\":");
-		p = ps_put_gfp(p, ev->gfp);
-	}
-	if (ev->value) {
-		p = PS_PUT_LIT(p, ",\"value\":");
-		p = ps_put_i64(p, ev->value);
-	}
-	return p;
-}
-
-gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
-{
-	char *p = buf;
-
-	p = PS_PUT_LIT(p, "{\"t\":");
-	p = ps_put_u64(p, ev->t_ns);
-	p = PS_PUT_LIT(p, ",\"op\":\"");
-	p = ps_put(p, ps_trace_op_names[ev->op], strlen(ps_trace_op_names[ev->op]));
-	*p++ = '"';
-
-	switch (ev->op) {
-	case PS_OP_ALLOC:
-		p = PS_PUT_LIT(p, ",\"id\":");
-		p = ps_put_u64(p, ev->id);
-		p = PS_PUT_LIT(p, ",\"cpu\":");
-		p = ps_put_i64(p, ev->cpu);
-		p = PS_PUT_LIT(p, ",\"pid\":");
-		p = ps_put_i64(p, ev->pid);
-		if (ev->order >= 0) {
-			p = PS_PUT_LIT(p, ",\"order\":");
-			p = ps_put_i64(p, ev->order);
-		} else {
-			p = PS_PUT_LIT(p, ",\"bytes\":");
-			p = ps_put_u64(p, ev->bytes);
-		}
-		p = PS_PUT_LIT(p, ",\"gfp\":");
-		p = ps_put_gfp(p, ev->gfp);
-		if (ev->kind != PS_KIND_UNSPEC) {
-			p = PS_PUT_LIT(p, ",\"kind\":\"");
-			p = ps_put(p, ps_alloc_kind_names[ev->kind],
-				   strlen(ps_alloc_kind_names[ev->kind]));
-			*p++ = '"';
-		}
-		if (ev->node >= 0) {
-			p = PS_PUT_LIT(p, ",\"node\":");
-			p = ps_put_i64(p, ev->node);
-		}
-		if (ev->has_pfn) {
-			p = PS_PUT_LIT(p, ",\"pfn\":");
-			p = ps_put_u64(p, ev->pfn);
-		}
-		break;
-	case PS_OP_FREE:
-		p = PS_PUT_LIT(p, ",\"id\":");
-		p = ps_put_u64(p, ev->id);
-		if (ev->cpu >= 0) {
-			p = PS_PUT_LIT(p, ",\"cpu\":");
-			p = ps_put_i64(p, ev->cpu);
-		}
-		if (ev->order >= 0) {
-			p = PS_PUT_LIT(p, ",\"order\":");
-			p = ps_put_i64(p, ev->order);
-		}
-		if (ev->has_pfn) {
-			p = PS_PUT_LIT(p, ",\"pfn\":");
-			p = ps_put_u64(p, ev->pfn);
-		}
-		break;
-	case PS_OP_OBSERVED:
-		p = ps_put_observed(p, ev);
-		break;
-	case PS_OP_PROC:
-		p = PS_PUT_LIT(p, ",\"pid\":");
-		p = ps_put_i64(p, ev->pid);
-		p = PS_PUT_LIT(p, ",\"comm\":");
-		p = ps_put_str(p, ev->comm, sizeof(ev->comm) - 1);
-		p = PS_PUT_LIT(p, ",\"oom_score_adj\":");
-		p = ps_put_i64(p, ev->oom_score_adj);
-		if (ev->mempolicy[0]) {
-			p = PS_PUT_LIT(p, ",\"mempolicy\":");
-			p = ps_put_str(p, ev->mempolicy, sizeof(ev->mempolicy) - 1);
-		}
-		break;
-	case PS_OP_EXIT:
-		p = PS_PUT_LIT(p, ",\"pid\":");
-		p = ps_put_i64(p, ev->pid);
-		break;
-	case PS_OP_MAP:
-	case PS_OP_TOUCH:
-	case PS_OP_UNMAP:
-		p = PS_PUT_LIT(p, ",\"pid\":");
-		p = ps_put_i64(p, ev->pid);
-		p = PS_PUT_LIT(p, ",\"addr\":");
-		p = ps_put_u64(p, ev->addr);
-		p = PS_PUT_LIT(p, ",\"len\":");
-		p = ps_put_u64(p, ev->len);
-		if (ev->op == PS_OP_MAP && ev->thp)
-			p = PS_PUT_LIT(p, ",\"thp\":true");
-		break;
-	case PS_OP_COMPACT:
-		if (ev->value >= 0) {
-			p = PS_PUT_LIT(p, ",\"order\":");
-			p = ps_put_i64(p, ev->value);
-		}
-		break;
-	case PS_OP_SYSCTL:
-		p = PS_PUT_LIT(p, ",\"name\":");
-		p = ps_put_str(p, ev->name, sizeof(ev->name) - 1);
-		p = PS_PUT_LIT(p, ",\"value\":");
-		p = ps_put_i64(p, ev->value);
-		break;
-	case PS_OP_DROP_CACHES:
-		p = PS_PUT_LIT(p, ",\"value\":");
-		p = ps_put_i64(p, ev->value);
-		break;
-	case PS_NR_TRACE_OPS:
-		g_assert_not_reached();
-	}
-	p = PS_PUT_LIT(p, "}\n");
-	g_assert(p - buf <= PS_TRACE_EVENT_MAX);
-	return (gsize)(p - buf);
-}
-
-gsize ps_trace_format_header(const PsTraceHeader *hdr, char *buf)
-{
-	char *p = buf;
-
-	p = PS_PUT_LIT(p, "{\"pagesim_trace\":");
-	p = ps_put_i64(p, hdr->version);
-	p = PS_PUT_LIT(p, ",\"source\":");
-	p = ps_put_str(p, hdr->source, sizeof(hdr->source) - 1);
-	p = PS_PUT_LIT(p, ",\"page_size\":");
-	p = ps_put_u64(p, hdr->page_size);
-	p = PS_PUT_LIT(p, ",\"cpus\":");
-	p = ps_put_i64(p, hdr->cpus);
-	p = PS_PUT_LIT(p, "}\n");
-	g_assert(p - buf <= PS_TRACE_EVENT_MAX);
-	return (gsize)(p - buf);
 }

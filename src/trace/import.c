@@ -98,14 +98,70 @@ static bool is_digit(char c)
 }
 
 /*
+ * "SECONDS.FRACTION" at p into nanoseconds (a counter clock without a fraction is taken as ns);
+ * returns the end of the digits (p itself when there are none).
+ */
+static char *parse_timestamp(char *p, uint64_t *ts_ns)
+{
+	uint64_t sec = 0, frac = 0;
+	int fdig = 0;
+
+	for (; is_digit(*p); p++)
+		sec = sec * 10 + (uint64_t)(*p - '0');
+	if (*p != '.') {
+		*ts_ns = sec;
+		return p;
+	}
+	for (p++; is_digit(*p); p++) {
+		if (fdig < 9) {
+			frac = frac * 10 + (uint64_t)(*p - '0');
+			fdig++;
+		}
+	}
+	while (fdig < 9) {
+		frac *= 10;
+		fdig++;
+	}
+	*ts_ns = sec * 1000000000ull + frac;
+	return p;
+}
+
+/* The payload at p: key=value tokens, split in place; anything else is ignored. */
+static void split_payload(char *p, Line *l)
+{
+	while (*p) {
+		char *k, *eq, *tok_end;
+
+		while (*p == ' ')
+			*p++ = '\0';
+		if (!*p)
+			break;
+		k = p;
+		while (*p && *p != ' ')
+			p++;
+		tok_end = p;
+		if (*p)
+			*p++ = '\0';
+		eq = strchr(k, '=');
+		if (!eq || l->nkv == IMP_MAX_KV)
+			continue;
+		*eq = '\0';
+		/* "zone_end=0x1000," in the compaction events */
+		if (tok_end > eq + 1 && tok_end[-1] == ',')
+			tok_end[-1] = '\0';
+		l->key[l->nkv] = k;
+		l->val[l->nkv] = eq + 1;
+		l->nkv++;
+	}
+}
+
+/*
  * Splits an event line in place. Returns NULL on success or what is wrong. The ` [CPU]` field is
  * the anchor: the first "[digits]" preceded by a space.
  */
 static const char *split_line(char *s, gsize len, Line *l)
 {
 	char *b = s, *end = s + len, *p, *q, *ts;
-	uint64_t sec = 0, frac = 0;
-	int fdig = 0;
 
 	memset(l, 0, sizeof(*l));
 	for (;;) {
@@ -171,25 +227,9 @@ static const char *split_line(char *s, gsize len, Line *l)
 			p++;
 		ts = p;
 	}
-	for (p = ts; is_digit(*p); p++)
-		sec = sec * 10 + (uint64_t)(*p - '0');
+	p = parse_timestamp(ts, &l->ts_ns);
 	if (p == ts)
 		return "no timestamp";
-	if (*p == '.') {
-		for (p++; is_digit(*p); p++) {
-			if (fdig < 9) {
-				frac = frac * 10 + (uint64_t)(*p - '0');
-				fdig++;
-			}
-		}
-		while (fdig < 9) {
-			frac *= 10;
-			fdig++;
-		}
-		l->ts_ns = sec * 1000000000ull + frac;
-	} else {
-		l->ts_ns = sec; /* a counter clock without a fraction: taken as ns */
-	}
 	if (*p != ':')
 		return "no ':' after the timestamp";
 	p++;
@@ -209,31 +249,7 @@ static const char *split_line(char *s, gsize len, Line *l)
 			l->perf_style = true;
 		}
 	}
-	/* payload: key=value tokens; anything else is ignored */
-	while (*p) {
-		char *k, *eq, *tok_end;
-
-		while (*p == ' ')
-			*p++ = '\0';
-		if (!*p)
-			break;
-		k = p;
-		while (*p && *p != ' ')
-			p++;
-		tok_end = p;
-		if (*p)
-			*p++ = '\0';
-		eq = strchr(k, '=');
-		if (!eq || l->nkv == IMP_MAX_KV)
-			continue;
-		*eq = '\0';
-		/* "zone_end=0x1000," in the compaction events */
-		if (tok_end > eq + 1 && tok_end[-1] == ',')
-			tok_end[-1] = '\0';
-		l->key[l->nkv] = k;
-		l->val[l->nkv] = eq + 1;
-		l->nkv++;
-	}
+	split_payload(p, l);
 	return NULL;
 }
 
