@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * config.c - JSON machine configs to PsMachineSpec, validation, and the way back to JSON.
+ * config.c - JSON machine configs to PsMachineSpec, and their validation. The defaults an unset
+ * key takes are defaults.c; the way back to JSON is write.c.
  *
  * Models what a booted kernel knows about its machine (the memory map per zone, cpus and their
  * nodes, SLIT distances, Kconfig choices such as page size and THP) plus the vm sysctls. The
@@ -25,131 +26,9 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/config-private.h"
 
 G_DEFINE_QUARK(ps - config - error - quark, ps_config_error)
-
-static const char *const thp_mode_names[] = {"never", "madvise", "always", "off"};
-
-/* ---- spec defaults ---------------------------------------------------------------------- */
-
-void ps_config_spec_init(PsMachineSpec *spec)
-{
-	static const int ratio[PS_MAX_NR_ZONES] = {256, 256, 32, 0, 0};
-	PsSysctl *s = &spec->sysctl;
-
-	memset(spec, 0, sizeof(*spec));
-	spec->page_size = 4096;
-	if (!ps_page_size_defaults(spec->page_size, &spec->max_order, &spec->pageblock_order,
-				   &spec->thp_order))
-		g_assert_not_reached();
-	spec->thp_built = true;
-	spec->thp_mode = 1;
-	spec->nr_cpus = 1;
-	spec->nr_nodes = 1;
-	for (int i = 0; i < PS_MAX_NODES; i++)
-		for (int j = 0; j < PS_MAX_NODES; j++)
-			spec->distance[i][j] = i == j ? 10 : 20;
-	spec->pcp_batch_scale_max = 5;
-	spec->seed = 1;
-
-	s->min_free_kbytes = -1;
-	s->user_min_free_kbytes = -1;
-	s->watermark_scale_factor = 10;
-	s->watermark_boost_factor = 15000;
-	memcpy(s->lowmem_reserve_ratio, ratio, sizeof(ratio));
-	s->percpu_pagelist_high_fraction = 0;
-	s->extfrag_threshold = 500;
-	s->compaction_proactiveness = 20;
-	s->swappiness = 60;
-	s->zone_reclaim_mode = 0;
-	s->defrag_mode = 0;
-	s->stat_interval_ns = 1000000000ull;
-	s->page_group_by_mobility_disabled = false;
-}
-
-static void config_clear(PsConfig *cfg);
-
-PsConfig *ps_config_new(void)
-{
-	PsConfig *cfg = g_new0(PsConfig, 1);
-
-	config_clear(cfg);
-	return cfg;
-}
-
-/*
- * Cost defaults, in ns (configs/README.md "costs" gives the source of each): fault_ns and
- * clear_kib_ns are fitted to a measured malloc benchmark on one arm64 machine booted with 4K and
- * with 64K pages (bench/bench-calibrate prints the comparison; tests/sim/test-calibrate checks
- * its directions): a 4 KiB anonymous fault costs about 1.15 us all told, a 64 KiB one 3.65 us,
- * so zeroing is about 42 ns per KiB (~24 GB/s) and the trap, VMA walk and PTE install the rest.
- * A pcp hit is a few dozen ns, the zone lock and each buddy split level tens of ns.
- */
-static const struct {
-	const char *key;
-	size_t offset;
-	uint64_t def;
-} cost_keys[] = {
-    {"fast_path_ns", G_STRUCT_OFFSET(PsCosts, fast_path_ns), 40},
-    {"zone_step_ns", G_STRUCT_OFFSET(PsCosts, zone_step_ns), 15},
-    {"pcp_hit_ns", G_STRUCT_OFFSET(PsCosts, pcp_hit_ns), 25},
-    {"pcp_refill_page_ns", G_STRUCT_OFFSET(PsCosts, pcp_refill_page_ns), 20},
-    {"zone_lock_ns", G_STRUCT_OFFSET(PsCosts, zone_lock_ns), 60},
-    {"buddy_split_ns", G_STRUCT_OFFSET(PsCosts, buddy_split_ns), 12},
-    {"clear_kib_ns", G_STRUCT_OFFSET(PsCosts, clear_kib_ns), 42},
-    {"fault_ns", G_STRUCT_OFFSET(PsCosts, fault_ns), 880},
-    {"free_pcp_ns", G_STRUCT_OFFSET(PsCosts, free_pcp_ns), 30},
-    {"free_buddy_page_ns", G_STRUCT_OFFSET(PsCosts, free_buddy_page_ns), 8},
-};
-
-#define COST_FIELD(c, i) ((uint64_t *)((char *)(c) + cost_keys[i].offset))
-
-void ps_costs_default(PsCosts *c)
-{
-	for (gsize i = 0; i < G_N_ELEMENTS(cost_keys); i++)
-		*COST_FIELD(c, i) = cost_keys[i].def;
-}
-
-void ps_sampling_default(PsSampling *s)
-{
-	s->sample_ns = 100000000ull; /* 100 ms */
-}
-
-static void config_clear(PsConfig *cfg)
-{
-	g_clear_pointer(&cfg->name, g_free);
-	g_clear_pointer(&cfg->description, g_free);
-	g_clear_pointer(&cfg->provenance, cJSON_Delete);
-	ps_config_spec_init(&cfg->spec);
-	ps_costs_default(&cfg->costs);
-	ps_sampling_default(&cfg->sampling);
-	ps_reclaim_config_default(&cfg->reclaim);
-}
-
-void ps_config_free(PsConfig *cfg)
-{
-	if (!cfg)
-		return;
-	config_clear(cfg);
-	g_free(cfg);
-}
-
-const char *ps_config_thp_mode_name(const PsMachineSpec *spec)
-{
-	if (!spec->thp_built)
-		return "off";
-	return thp_mode_names[CLAMP(spec->thp_mode, 0, 2)];
-}
-
-int ps_config_zone_type_from_name(const char *name)
-{
-	for (int t = 0; t < PS_MAX_NR_ZONES; t++)
-		if (!strcmp(name, ps_zone_names[t]))
-			return t;
-	return -1;
-}
-
-/* ---- item lines --------------------------------------------------------------------------- */
 
 /* ---- parse context and typed getters ------------------------------------------------------ */
 
@@ -335,8 +214,8 @@ static gboolean parse_thp(CfgCtx *c, const cJSON *item, const char *path, PsConf
 
 	if (!cfg_string(c, item, path, &s))
 		return FALSE;
-	for (int i = 0; i < (int)G_N_ELEMENTS(thp_mode_names); i++) {
-		if (!strcmp(s, thp_mode_names[i])) {
+	for (int i = 0; i < PS_CONFIG_NR_THP_MODES; i++) {
+		if (!strcmp(s, ps_config_thp_mode_names[i])) {
 			cfg->spec.thp_built = i != 3;
 			cfg->spec.thp_mode = i == 3 ? 0 : i;
 			return TRUE;
@@ -741,21 +620,21 @@ static gboolean parse_sysctl(CfgCtx *c, const cJSON *item, const char *path, PsC
 
 static gboolean parse_costs(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
 {
-	const char *keys[G_N_ELEMENTS(cost_keys) + 1];
+	const char *keys[PS_CONFIG_NR_COST_KEYS + 1];
 	const cJSON *it;
 
-	for (gsize i = 0; i < G_N_ELEMENTS(cost_keys); i++)
-		keys[i] = cost_keys[i].key;
-	keys[G_N_ELEMENTS(cost_keys)] = NULL;
+	for (gsize i = 0; i < PS_CONFIG_NR_COST_KEYS; i++)
+		keys[i] = ps_config_cost_keys[i].key;
+	keys[PS_CONFIG_NR_COST_KEYS] = NULL;
 	if (!cfg_object(c, item, path) || !cfg_check_keys(c, item, path, keys))
 		return FALSE;
 	for (it = item->child; it; it = it->next) {
 		g_autofree char *p = child_path(path, it->string);
 
-		for (gsize i = 0; i < G_N_ELEMENTS(cost_keys); i++) {
+		for (gsize i = 0; i < PS_CONFIG_NR_COST_KEYS; i++) {
 			int64_t v = 0;
 
-			if (strcmp(it->string, cost_keys[i].key))
+			if (strcmp(it->string, ps_config_cost_keys[i].key))
 				continue;
 			if (!cfg_int(c, it, p, 0, 1000000000000ll, &v))
 				return FALSE;
@@ -784,65 +663,32 @@ static gboolean parse_sampling(CfgCtx *c, const cJSON *item, const char *path, P
 	return TRUE;
 }
 
-/* "reclaim": millisecond settings and per-page costs (ns), all integers. */
-static const struct {
-	const char *key;
-	size_t offset;
-	uint64_t mult; /* to the stored unit */
-	bool is_u32;
-} reclaim_keys[] = {
-    {"writeback_delay_ms", G_STRUCT_OFFSET(PsReclaimConfig, writeback_delay_ns), 1000000, false},
-    {"oom_reap_delay_ms", G_STRUCT_OFFSET(PsReclaimConfig, oom_reap_delay_ns), 1000000, false},
-    {"kswapd_nap_ms", G_STRUCT_OFFSET(PsReclaimConfig, kswapd_nap_ns), 1000000, false},
-    {"slab_shrink_permille", G_STRUCT_OFFSET(PsReclaimConfig, slab_shrink_permille), 1, true},
-    {"scan_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, scan_page_ns), 1, false},
-    {"reclaim_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, reclaim_page_ns), 1, false},
-    {"swapout_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, swapout_page_ns), 1, false},
-    {"swapin_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, swapin_page_ns), 1, false},
-    {"compaction", G_STRUCT_OFFSET(PsReclaimConfig, compaction), 1, true},
-    {"compact_scan_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, compact_scan_page_ns), 1, false},
-    {"compact_isolate_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, compact_isolate_page_ns), 1,
-     false},
-    {"compact_migrate_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, compact_migrate_page_ns), 1,
-     false},
-    {"compact_copy_kib_ns", G_STRUCT_OFFSET(PsReclaimConfig, compact_copy_kib_ns), 1, false},
-};
-
-static uint64_t reclaim_get(const PsReclaimConfig *rc, gsize i)
-{
-	const char *base = (const char *)rc + reclaim_keys[i].offset;
-
-	if (reclaim_keys[i].is_u32)
-		return *(const unsigned *)base;
-	return *(const uint64_t *)base / reclaim_keys[i].mult;
-}
-
 static gboolean parse_reclaim(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
 {
-	const char *keys[G_N_ELEMENTS(reclaim_keys) + 1];
+	const char *keys[PS_CONFIG_NR_RECLAIM_KEYS + 1];
 	const cJSON *it;
 
-	for (gsize i = 0; i < G_N_ELEMENTS(reclaim_keys); i++)
-		keys[i] = reclaim_keys[i].key;
-	keys[G_N_ELEMENTS(reclaim_keys)] = NULL;
+	for (gsize i = 0; i < PS_CONFIG_NR_RECLAIM_KEYS; i++)
+		keys[i] = ps_config_reclaim_keys[i].key;
+	keys[PS_CONFIG_NR_RECLAIM_KEYS] = NULL;
 	if (!cfg_object(c, item, path) || !cfg_check_keys(c, item, path, keys))
 		return FALSE;
 	for (it = item->child; it; it = it->next) {
 		g_autofree char *p = child_path(path, it->string);
 
-		for (gsize i = 0; i < G_N_ELEMENTS(reclaim_keys); i++) {
-			char *base = (char *)&cfg->reclaim + reclaim_keys[i].offset;
+		for (gsize i = 0; i < PS_CONFIG_NR_RECLAIM_KEYS; i++) {
+			char *base = (char *)&cfg->reclaim + ps_config_reclaim_keys[i].offset;
 			int64_t v = 0;
 
-			if (strcmp(it->string, reclaim_keys[i].key))
+			if (strcmp(it->string, ps_config_reclaim_keys[i].key))
 				continue;
-			if (!cfg_int(c, it, p, 0, reclaim_keys[i].is_u32 ? 1000 : 1000000000000ll,
-				     &v))
+			if (!cfg_int(c, it, p, 0,
+				     ps_config_reclaim_keys[i].is_u32 ? 1000 : 1000000000000ll, &v))
 				return FALSE;
-			if (reclaim_keys[i].is_u32)
+			if (ps_config_reclaim_keys[i].is_u32)
 				*(unsigned *)base = (unsigned)v;
 			else
-				*(uint64_t *)base = (uint64_t)v * reclaim_keys[i].mult;
+				*(uint64_t *)base = (uint64_t)v * ps_config_reclaim_keys[i].mult;
 		}
 	}
 	return TRUE;
@@ -946,7 +792,7 @@ gboolean ps_config_parse(PsConfig *cfg, const char *text, gsize len, const char 
 	g_autoptr(PsJsonDoc) doc = NULL;
 	CfgCtx c;
 
-	config_clear(cfg);
+	ps_config_clear(cfg);
 	doc = ps_json_doc_parse(text, len, filename, error);
 	if (!doc) {
 		ps_util_error_to_domain(error, PS_CONFIG_ERROR, PS_CONFIG_ERROR_IO,
@@ -960,7 +806,7 @@ gboolean ps_config_parse(PsConfig *cfg, const char *text, gsize len, const char 
 	c.error = error;
 	if (parse_root(&c, ps_json_doc_root(doc), cfg))
 		return TRUE;
-	config_clear(cfg);
+	ps_config_clear(cfg);
 	return FALSE;
 }
 
@@ -997,162 +843,4 @@ gboolean ps_config_load_file(const char *path, PsMachineSpec *spec, GError **err
 		return FALSE;
 	*spec = cfg->spec;
 	return TRUE;
-}
-
-/* ---- writing -------------------------------------------------------------------------------- */
-
-static cJSON *int_array(const int *v, int n)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	for (int i = 0; i < n; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
-	return a;
-}
-
-char *ps_config_to_json_full(const PsConfig *cfg)
-{
-	const PsMachineSpec *spec = &cfg->spec;
-	const PsSysctl *s = &spec->sysctl;
-	unsigned def_max, def_pb, def_thp;
-	cJSON *root = cJSON_CreateObject();
-	cJSON *nodes, *sys;
-	bool all_node0 = true;
-	char *out, *text;
-
-	if (cfg->name)
-		cJSON_AddStringToObject(root, "name", cfg->name);
-	if (cfg->description)
-		cJSON_AddStringToObject(root, "description", cfg->description);
-	cJSON_AddNumberToObject(root, "page_size", spec->page_size);
-	if (ps_page_size_defaults(spec->page_size, &def_max, &def_pb, &def_thp)) {
-		if (spec->max_order != def_max)
-			cJSON_AddNumberToObject(root, "max_order", spec->max_order);
-		if (spec->pageblock_order != MIN(def_pb, spec->max_order))
-			cJSON_AddNumberToObject(root, "pageblock_order", spec->pageblock_order);
-	}
-	cJSON_AddStringToObject(root, "thp", ps_config_thp_mode_name(spec));
-	if (spec->pcp_batch_scale_max != 5)
-		cJSON_AddNumberToObject(root, "pcp_batch_scale_max", spec->pcp_batch_scale_max);
-	for (int i = 0; i < spec->nr_cpus; i++)
-		if (spec->cpu_node[i])
-			all_node0 = false;
-	if (all_node0)
-		cJSON_AddNumberToObject(root, "cpus", spec->nr_cpus);
-	else
-		cJSON_AddItemToObject(root, "cpus", int_array(spec->cpu_node, spec->nr_cpus));
-
-	nodes = cJSON_AddArrayToObject(root, "nodes");
-	for (int n = 0; n < spec->nr_nodes; n++) {
-		cJSON *node = cJSON_CreateObject();
-		cJSON *zones = cJSON_AddObjectToObject(node, "zones");
-
-		for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
-			const PsZoneSpec *z = &spec->zones[n][t];
-			cJSON *zo;
-
-			if (!z->spanned)
-				continue;
-			zo = cJSON_AddObjectToObject(zones, ps_zone_names[t]);
-			ps_json_add_uint(zo, "start_pfn", z->start_pfn);
-			ps_json_add_uint(zo, "spanned", z->spanned);
-			ps_json_add_uint(zo, "present", z->present);
-			ps_json_add_uint(zo, "managed", z->managed);
-		}
-		cJSON_AddItemToArray(nodes, node);
-	}
-	if (spec->nr_nodes > 1) {
-		cJSON *d = cJSON_AddArrayToObject(root, "distances");
-
-		for (int i = 0; i < spec->nr_nodes; i++) {
-			int row[PS_MAX_NODES];
-
-			for (int j = 0; j < spec->nr_nodes; j++)
-				row[j] = spec->distance[i][j];
-			cJSON_AddItemToArray(d, int_array(row, spec->nr_nodes));
-		}
-	}
-
-	sys = cJSON_AddObjectToObject(root, "sysctl");
-	if (s->user_min_free_kbytes >= 0)
-		cJSON_AddNumberToObject(sys, "min_free_kbytes", (double)s->user_min_free_kbytes);
-	cJSON_AddNumberToObject(sys, "watermark_scale_factor", s->watermark_scale_factor);
-	cJSON_AddNumberToObject(sys, "watermark_boost_factor", s->watermark_boost_factor);
-	cJSON_AddItemToObject(sys, "lowmem_reserve_ratio",
-			      int_array(s->lowmem_reserve_ratio, PS_MAX_NR_ZONES));
-	cJSON_AddNumberToObject(sys, "percpu_pagelist_high_fraction",
-				s->percpu_pagelist_high_fraction);
-	cJSON_AddNumberToObject(sys, "extfrag_threshold", s->extfrag_threshold);
-	cJSON_AddNumberToObject(sys, "compaction_proactiveness", s->compaction_proactiveness);
-	cJSON_AddNumberToObject(sys, "swappiness", s->swappiness);
-	cJSON_AddNumberToObject(sys, "zone_reclaim_mode", s->zone_reclaim_mode);
-	cJSON_AddNumberToObject(sys, "defrag_mode", s->defrag_mode);
-	cJSON_AddNumberToObject(sys, "stat_interval_ms", (double)(s->stat_interval_ns / 1000000));
-	if (s->page_group_by_mobility_disabled)
-		cJSON_AddBoolToObject(sys, "mobility_grouping", FALSE);
-	ps_json_add_uint(root, "seed", spec->seed);
-	{
-		PsSampling sdef;
-		cJSON *costs = NULL;
-
-		/* Only what differs from the defaults, so that new defaults reach old configs. */
-		for (gsize i = 0; i < G_N_ELEMENTS(cost_keys); i++) {
-			uint64_t v = *COST_FIELD(&cfg->costs, i);
-
-			if (v == cost_keys[i].def)
-				continue;
-			if (!costs)
-				costs = cJSON_AddObjectToObject(root, "costs");
-			ps_json_add_uint(costs, cost_keys[i].key, v);
-		}
-		ps_sampling_default(&sdef);
-		if (cfg->sampling.sample_ns != sdef.sample_ns)
-			cJSON_AddNumberToObject(cJSON_AddObjectToObject(root, "sampling"),
-						"sample_ms",
-						(double)(cfg->sampling.sample_ns / 1000000));
-	}
-	{
-		PsReclaimConfig rdef;
-		cJSON *rec = NULL;
-
-		if (cfg->reclaim.swap_pages)
-			ps_json_add_uint(cJSON_AddObjectToObject(root, "swap"), "size_pages",
-					 cfg->reclaim.swap_pages);
-		ps_reclaim_config_default(&rdef);
-		for (gsize i = 0; i < G_N_ELEMENTS(reclaim_keys); i++) {
-			uint64_t v = reclaim_get(&cfg->reclaim, i);
-
-			if (v == reclaim_get(&rdef, i))
-				continue;
-			if (!rec)
-				rec = cJSON_AddObjectToObject(root, "reclaim");
-			ps_json_add_uint(rec, reclaim_keys[i].key, v);
-		}
-	}
-	if (cfg->provenance)
-		cJSON_AddItemToObject(root, "provenance", cJSON_Duplicate(cfg->provenance, TRUE));
-
-	text = cJSON_Print(root);
-	cJSON_Delete(root);
-	out = g_strconcat(text, "\n", NULL);
-	cJSON_free(text);
-	return out;
-}
-
-char *ps_config_to_json(const PsMachineSpec *spec, const char *name, const cJSON *provenance)
-{
-	PsConfig cfg = {.spec = *spec, .name = (char *)name, .provenance = (cJSON *)provenance};
-
-	ps_costs_default(&cfg.costs);
-	ps_sampling_default(&cfg.sampling);
-	ps_reclaim_config_default(&cfg.reclaim);
-	return ps_config_to_json_full(&cfg);
-}
-
-gboolean ps_config_write_atomic(const char *path, const char *text, GError **error)
-{
-	if (ps_write_file_atomic(path, text, strlen(text), error))
-		return TRUE;
-	ps_util_error_to_domain(error, PS_CONFIG_ERROR, PS_CONFIG_ERROR_IO, PS_CONFIG_ERROR_IO);
-	return FALSE;
 }
