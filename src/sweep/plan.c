@@ -202,7 +202,7 @@ static gboolean point_config(const PsSweepPlan *plan, PsSweepRun *run, const gui
 
 	if (spec->seeds->len) {
 		cJSON_DeleteItemFromObjectCaseSensitive(json, "seed");
-		cJSON_AddNumberToObject(json, "seed", (double)run->seed);
+		ps_json_add_uint(json, "seed", run->seed);
 	}
 	if (has_axis(spec, "page_size")) {
 		if (!has_axis(spec, "max_order"))
@@ -261,7 +261,10 @@ static uint64_t config_seed(const PsSweepConfig *sc)
 {
 	const cJSON *seed = cJSON_GetObjectItemCaseSensitive(sc->json, "seed");
 
-	return cJSON_IsNumber(seed) && seed->valuedouble >= 0 ? (uint64_t)seed->valuedouble : 1;
+	uint64_t v;
+
+	/* exact: a seed above 2^53 is a raw item (ps_json_parse_exact) */
+	return ps_json_item_uint64(seed, &v) ? v : 1;
 }
 
 static gboolean plan_runs(PsSweepPlan *plan, GError **error)
@@ -387,7 +390,7 @@ static char *run_point_json(const PsSweepPlan *plan, const PsSweepRun *run)
 	cJSON_AddStringToObject(root, "config", sc->label);
 	cJSON_AddStringToObject(root, "trace", st->label);
 	cJSON_AddStringToObject(root, "trace_digest", plan->trace_digests[run->trace]);
-	cJSON_AddNumberToObject(root, "seed", (double)run->seed);
+	ps_json_add_uint(root, "seed", run->seed);
 	axes = cJSON_AddArrayToObject(root, "axes");
 	for (guint a = 0; a < spec->axes->len; a++) {
 		const PsSweepAxis *ax = g_ptr_array_index(spec->axes, a);
@@ -397,8 +400,8 @@ static char *run_point_json(const PsSweepPlan *plan, const PsSweepRun *run)
 		cJSON_AddStringToObject(o, "value", run->values[a]);
 		cJSON_AddItemToArray(axes, o);
 	}
-	cJSON_AddNumberToObject(root, "until_ns", (double)spec->until_ns);
-	cJSON_AddNumberToObject(root, "sample_ns", (double)spec->sample_ns);
+	ps_json_add_uint(root, "until_ns", spec->until_ns);
+	ps_json_add_uint(root, "sample_ns", spec->sample_ns);
 	text = cJSON_Print(root);
 	cJSON_Delete(root);
 	out = g_strconcat(text, "\n", NULL);

@@ -552,9 +552,16 @@ static gboolean parse_seeds(SpecCtx *c, const cJSON *item, PsSweepSpec *spec)
 	for (guint i = 0; i < values->len; i++) {
 		const cJSON *v = g_ptr_array_index(values, i);
 		uint64_t seed;
+		g_autofree char *why = NULL;
+		int64_t x;
+		int code;
 
-		if (!ps_json_item_uint64(v, &seed))
-			return spec_fail(c, item, "seeds", "seeds are integers >= 0");
+		/* a config's seed is at most INT64_MAX */
+		if (!ps_json_doc_uint(NULL, v, 0, G_MAXINT64, &seed, &code, &why)) {
+			if (code == PS_UTIL_ERROR_TYPE || (ps_json_item_int64(v, &x) && x < 0))
+				return spec_fail(c, item, "seeds", "seeds are integers >= 0");
+			return spec_fail(c, item, "seeds", "%s", why);
+		}
 		for (guint j = 0; j < spec->seeds->len; j++)
 			if (g_array_index(spec->seeds, uint64_t, j) == seed)
 				return spec_fail(c, item, "seeds",

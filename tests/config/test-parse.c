@@ -166,6 +166,34 @@ static void test_roundtrip(void)
 	g_assert_cmpstr(cJSON_GetObjectItem(b->provenance, "x")->valuestring, ==, "y");
 }
 
+/*
+ * 64-bit integers are exact end to end: a seed above 2^53 (a double would make ...993 into
+ * ...992) is read, written back and read again unchanged; one beyond int64 says out of range.
+ */
+static void test_int64_exact(void)
+{
+	g_autoptr(PsConfig) cfg = parse_ok("{\n" NODE0 ",\n\"seed\": 9007199254740993\n}\n");
+	g_autoptr(PsConfig) again = NULL;
+	g_autofree char *json = NULL;
+
+	g_assert_cmpuint(cfg->spec.seed, ==, 9007199254740993ull);
+	json = ps_config_to_json_full(cfg);
+	g_assert_nonnull(strstr(json, "\"seed\":\t9007199254740993"));
+	again = parse_ok(json);
+	g_assert_cmpuint(again->spec.seed, ==, 9007199254740993ull);
+
+	cfg->spec.seed = 9223372036854775807ull;
+	g_free(json);
+	json = ps_config_to_json_full(cfg);
+	g_assert_nonnull(strstr(json, "\"seed\":\t9223372036854775807"));
+	parse_fails("{\n" NODE0 ",\n\"seed\": 9223372036854775808\n}\n", PS_CONFIG_ERROR_VALUE, 7,
+		    "seed", "9223372036854775808 is out of range [0, 9223372036854775807]");
+	parse_fails("{\n" NODE0 ",\n\"seed\": 1e30\n}\n", PS_CONFIG_ERROR_VALUE, 7, "seed",
+		    "1e30 is out of range");
+	parse_fails("{\n" NODE0 ",\n\"seed\": 1.5\n}\n", PS_CONFIG_ERROR_TYPE, 7, "seed",
+		    "expected an integer, got 1.5");
+}
+
 static void test_write_atomic(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -377,6 +405,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/parse/sysctl", test_sysctl);
 	g_test_add_func("/config/parse/roundtrip", test_roundtrip);
 	g_test_add_func("/config/parse/write-atomic", test_write_atomic);
+	g_test_add_func("/config/parse/int64-exact", test_int64_exact);
 	g_test_add_func("/config/parse/shipped", test_shipped);
 	g_test_add_func("/config/parse/error/syntax", test_err_syntax);
 	g_test_add_func("/config/parse/error/unknown-key", test_err_unknown_key);

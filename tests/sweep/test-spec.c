@@ -248,6 +248,36 @@ static void test_product(void)
 	g_assert_null(strstr(run_at(plan, 3)->config_json, "\"max_order\""));
 }
 
+/*
+ * Seeds and integer ranges above 2^53 stay exact from the spec to each run's config and point
+ * (a double would round 9007199254740993 to ...992 and print it as 9.00719925474099e+15).
+ */
+static void test_int64_exact(void)
+{
+	g_autofree char *text =
+	    spec_text("\t\"seeds\": {\"from\": 9007199254740993, \"to\": 9007199254740995, "
+		      "\"step\": 1},\n"
+		      "\t\"until_ns\": 9007199254740993");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsSweepSpec) spec = parse(text, &error);
+	g_autoptr(PsSweepPlan) plan = NULL;
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(spec->seeds->len, ==, 3);
+	g_assert_cmpuint(g_array_index(spec->seeds, uint64_t, 0), ==, 9007199254740993ull);
+	g_assert_cmpuint(g_array_index(spec->seeds, uint64_t, 2), ==, 9007199254740995ull);
+	g_assert_cmpuint(spec->until_ns, ==, 9007199254740993ull);
+	plan = plan_of(spec, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(run_at(plan, 1)->seed, ==, 9007199254740994ull);
+	g_assert_nonnull(strstr(run_at(plan, 1)->config_json, "9007199254740994"));
+
+	expect_error("\t\"seeds\": [1, 9223372036854775808]",
+		     "spec.json:4: seeds: 9223372036854775808 is out of range");
+	expect_error("\t\"until_ns\": 9223372036854775808",
+		     "spec.json:4: until_ns: 9223372036854775808 is out of range");
+}
+
 /* A point that is not a valid machine: the error names the spec line and the point. */
 static void test_invalid_point(void)
 {
@@ -326,6 +356,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sweep/spec/errors-have-lines", test_errors);
 	g_test_add_func("/sweep/spec/trace-errors", test_trace_errors);
 	g_test_add_func("/sweep/spec/ranges", test_ranges);
+	g_test_add_func("/sweep/spec/int64-exact", test_int64_exact);
 	g_test_add_func("/sweep/json-path/set", test_json_path);
 	g_test_add_func("/sweep/plan/product-order", test_product);
 	g_test_add_func("/sweep/plan/invalid-point", test_invalid_point);
