@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-kswapd.c - kswapd (policy/kswapd.c, pgdat_balanced in policy/reclaim.c) with exact values
+ * on small 4K machines and the fake host of fixture.h: when wakeup_kswapd wakes it and what it
+ * records, pgdat_balanced against the (boosted) high watermark and the classzone, a
+ * balance_pgdat run pass by pass, and kswapd_try_to_sleep (nap, then sleep).
+ *
+ * Expected values follow mm/vmscan.c of 6.18 (kernel-facts §6). The page cache is clean and
+ * unreferenced and there is no swap, so each pass reclaims inactive_file >> priority of what is
+ * left: from 8192 pages 2, 3, 7, 15, 31, 63 at priorities 12..7. Freed pages go straight to the
+ * buddy (fixture.h), so NR_FREE_PAGES is exact.
+ */
+#include "fixture.h"
+#include "policy/policy-private.h"
+
+#define MS 1000000ull
+
+static PsZone *normal(FixtureHost *h)
+{
+	return ps_machine_zone(h->m, 0, PS_ZONE_NORMAL);
+}
+
+/*
+ * A Normal zone of 16384 pages with `file` clean page-cache pages, a watermark boost of `boost`
+ * and free pages `above` the boosted high watermark (negative: below it).
+ */
+static FixtureHost *host_new(uint64_t file, uint64_t boost, int64_t above)
+{
+	FixtureHost *h = fixture_host_new(fixture_normal_only(0, 16384), NULL);
+	PsZone *z = normal(h);
+
+	z->watermark_boost = boost;
+	fixture_host_add_lru(h, z, file, PS_FOLIO_FILE, false);
+	fixture_take_to(h->m, z, (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) + above);
+	return h;
+}
+
+static void run_for(FixtureHost *h, uint64_t ns)
+{
+	ps_engine_run_until(h->e, ps_engine_now(h->e) + ns);
+}
+
+static uint64_t ev(FixtureHost *h, enum ps_vm_event e)
+{
+	return h->m->vm_events[e];
+}
+
+/*
+ * pgdat_balanced: __zone_watermark_ok(order, high_wmark_pages, classzone, 0) with
+ * high_wmark_pages = high + boost: free = high + boost is not balanced, one page more is.
+ */
+static void test_balanced_boosted_high(void)
+{
+	for (uint64_t boost = 0; boost <= 100; boost += 100) {
+		g_autoptr(FixtureHost) at = host_new(0, boost, 0);
+		g_autoptr(FixtureHost) above = host_new(0, boost, 1);
+
+		g_assert_false(ps_pgdat_balanced(at->m, 0, 0, PS_ZONE_NORMAL));
+		g_assert_true(ps_pgdat_balanced(above->m, 0, 0, PS_ZONE_NORMAL));
+	}
+}
+
+/*
+ * wakeup_kswapd: it records kswapd_order = max and kswapd_highest_zoneidx = max whether or not
+ * it wakes; it does not wake kswapd for a balanced node without boost, for a hopeless node
+ * (kswapd_failures >= MAX_RECLAIM_RETRIES), nor a running kswapd; it does for an unbalanced
+ * node and for a balanced but boosted one (mm_vmscan_wakeup_kswapd: one kswapd_wake event).
+ */
+static void test_wake_conditions(void)
+{
+	g_autoptr(FixtureHost) balanced = host_new(0, 0, 1);
+	g_autoptr(FixtureHost) boosted = host_new(0, 100, 1);
+	g_autoptr(FixtureHost) short_ = host_new(0, 0, 0);
+	g_autoptr(FixtureHost) hopeless = host_new(0, 0, 0);
+	PsKswapd *k = &balanced->p->kswapd[0];
+
+	ps_wakeup_kswapd(balanced->m, normal(balanced), PS_GFP_KERNEL, 2, PS_ZONE_DMA32);
+	ps_wakeup_kswapd(balanced->m, normal(balanced), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	g_assert_false(ps_kswapd_active(balanced->p, 0));
+	g_assert_cmpuint(fixture_host_events(balanced, "kswapd_wake"), ==, 0);
+	g_assert_cmpuint(k->req_order, ==, 2);
+	g_assert_cmpint(k->req_highest, ==, PS_ZONE_NORMAL);
+
+	ps_wakeup_kswapd(boosted->m, normal(boosted), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	g_assert_true(ps_kswapd_active(boosted->p, 0));
+	g_assert_cmpuint(fixture_host_events(boosted, "kswapd_wake"), ==, 1);
+
+	ps_wakeup_kswapd(short_->m, normal(short_), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	g_assert_true(ps_kswapd_active(short_->p, 0));
+	/* Running: a second request is only recorded. */
+	ps_wakeup_kswapd(short_->m, normal(short_), PS_GFP_KERNEL, 3, PS_ZONE_NORMAL);
+	g_assert_cmpuint(fixture_host_events(short_, "kswapd_wake"), ==, 1);
+	g_assert_cmpuint(short_->p->kswapd[0].req_order, ==, 3);
+
+	hopeless->p->kswapd[0].failures = PS_MAX_RECLAIM_RETRIES;
+	ps_wakeup_kswapd(hopeless->m, normal(hopeless), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	g_assert_false(ps_kswapd_active(hopeless->p, 0));
+	g_assert_cmpuint(fixture_host_events(hopeless, "kswapd_wake"), ==, 0);
+}
+
+/*
+ * The classzone: pgdat_balanced asks whether any managed zone up to highest_zoneidx passes.
+ * DMA32 under its high mark and Normal above: balanced for a Normal request (Normal passes), not
+ * for a DMA32 one — so a GFP_DMA32 request wakes kswapd and a GFP_KERNEL one does not.
+ */
+static void test_classzone(void)
+{
+	PsMachineSpec spec;
+	g_autoptr(FixtureHost) h = NULL;
+	PsZone *dma32, *norm;
+
+	fixture_spec_1node(&spec, 4096, 1);
+	fixture_zone(&spec, 0, PS_ZONE_DMA32, 4096, 4096, 4096);
+	fixture_zone(&spec, 0, PS_ZONE_NORMAL, 8192, 16384, 16384);
+	h = fixture_host_new(fixture_machine(&spec), NULL);
+	dma32 = ps_machine_zone(h->m, 0, PS_ZONE_DMA32);
+	norm = ps_machine_zone(h->m, 0, PS_ZONE_NORMAL);
+	fixture_take_to(h->m, dma32, (int64_t)ps_wmark_pages(dma32, PS_WMARK_HIGH));
+	g_assert_cmpint(norm->vm_stat[PS_NR_FREE_PAGES], >,
+			(int64_t)ps_wmark_pages(norm, PS_WMARK_HIGH));
+
+	g_assert_true(ps_pgdat_balanced(h->m, 0, 0, PS_ZONE_NORMAL));
+	g_assert_false(ps_pgdat_balanced(h->m, 0, 0, PS_ZONE_DMA32));
+	ps_wakeup_kswapd(h->m, norm, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	g_assert_false(ps_kswapd_active(h->p, 0));
+	ps_wakeup_kswapd(h->m, dma32, PS_GFP_KERNEL | PS_GFP_DMA32, 0, PS_ZONE_DMA32);
+	g_assert_true(ps_kswapd_active(h->p, 0));
+}
+
+/*
+ * balance_pgdat at order 0, 100 pages under the high mark with 8192 page-cache pages: each pass
+ * falls short of nr_to_reclaim (max(high, SWAP_CLUSTER_MAX)), so the priority rises every pass:
+ * 2 + 3 + 7 + 15 + 31 + 63 = 121 pages by priority 7, and the node is balanced (21 pages above
+ * high). Then kswapd_try_to_sleep: balanced, so a HZ/10 nap, and still balanced after it, a full
+ * sleep; neither kswapd_*_wmark_hit_quickly.
+ */
+static void test_balance_order0(void)
+{
+	g_autoptr(FixtureHost) h = host_new(8192, 0, -100);
+	PsKswapd *k = &h->p->kswapd[0];
+
+	ps_wakeup_kswapd(h->m, normal(h), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	run_for(h, 50 * MS);
+	g_assert_cmpuint(ev(h, PS_PAGEOUTRUN), ==, 1);
+	g_assert_cmpuint(ev(h, PS_PGSCAN_KSWAPD), ==, 121);
+	g_assert_cmpuint(ev(h, PS_PGSTEAL_KSWAPD), ==, 121);
+	g_assert_cmpint(normal(h)->vm_stat[PS_NR_FREE_PAGES], ==,
+			(int64_t)ps_wmark_pages(normal(h), PS_WMARK_HIGH) + 21);
+	g_assert_cmpint(k->state, ==, PS_KSWAPD_NAPPING);
+	g_assert_cmpint(k->failures, ==, 0);
+	g_assert_false(normal(h)->flags & PS_ZONE_RECLAIM_ACTIVE);
+	run_for(h, 100 * MS);
+	g_assert_cmpint(k->state, ==, PS_KSWAPD_SLEEPING);
+	g_assert_cmpuint(fixture_host_events(h, "kswapd_sleep"), ==, 1);
+	g_assert_cmpuint(ev(h, PS_KSWAPD_LOW_WMARK_HIT_QUICKLY), ==, 0);
+	g_assert_cmpuint(ev(h, PS_KSWAPD_HIGH_WMARK_HIT_QUICKLY), ==, 0);
+	fixture_check(h->m);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/policy/kswapd/balanced-boosted-high", test_balanced_boosted_high);
+	g_test_add_func("/policy/kswapd/wake-conditions", test_wake_conditions);
+	g_test_add_func("/policy/kswapd/classzone", test_classzone);
+	g_test_add_func("/policy/kswapd/balance-order-0", test_balance_order0);
+	return g_test_run();
+}
