@@ -173,8 +173,11 @@ static bool balance_slice(PsPolicy *p, int node, uint64_t *cost)
 	reclaimed = ps_shrink_node(p, node, &sc);
 	k->reclaimed += reclaimed;
 	*cost = sc.cost_ns;
-	/* Enough for compaction to form the order: stop reclaiming for it. */
-	if (k->order && reclaimed >= (2ull << k->order))
+	/*
+	 * Enough for compaction to form the order (compact_gap), counted over the whole run as
+	 * kswapd_shrink_node counts sc->nr_reclaimed: stop reclaiming for it.
+	 */
+	if (k->order && k->reclaimed >= (2ull << k->order))
 		k->order = 0;
 	if (k->nr_boost_reclaim) {
 		k->nr_boost_reclaim -= MIN(k->nr_boost_reclaim, reclaimed);

@@ -3,12 +3,14 @@
  * test-kswapd.c - kswapd (policy/kswapd.c, pgdat_balanced in policy/reclaim.c) with exact values
  * on small 4K machines and the fake host of fixture.h: when wakeup_kswapd wakes it and what it
  * records, pgdat_balanced against the (boosted) high watermark and the classzone, a
- * balance_pgdat run pass by pass, and kswapd_try_to_sleep (nap, then sleep).
+ * balance_pgdat run pass by pass (pages reclaimed, the order dropped once compact_gap(order)
+ * pages were reclaimed), and
+ * kswapd_try_to_sleep (nap, sleep, kcompactd woken for the order kswapd was asked for).
  *
  * Expected values follow mm/vmscan.c of 6.18 (kernel-facts §6). The page cache is clean and
  * unreferenced and there is no swap, so each pass reclaims inactive_file >> priority of what is
- * left: from 8192 pages 2, 3, 7, 15, 31, 63 at priorities 12..7. Freed pages go straight to the
- * buddy (fixture.h), so NR_FREE_PAGES is exact.
+ * left: from 8192 pages 2, 3, 7, 15, 31, 63 at priorities 12..7; from 4096 pages 1, 1, 3, 7, 15,
+ * 31. Freed pages go straight to the buddy (fixture.h), so NR_FREE_PAGES is exact.
  */
 #include "fixture.h"
 #include "policy/policy-private.h"
@@ -157,6 +159,45 @@ static void test_balance_order0(void)
 	fixture_check(h->m);
 }
 
+/*
+ * A high-order wake on a zone with no free block of order 3 or more: every other page is free
+ * (order 0, its buddy taken) and the page cache sits at pfns 1 mod 4, so reclaim frees at most
+ * order-1 blocks. kswapd_shrink_node drops sc->order to 0 once the run's nr_reclaimed reaches
+ * compact_gap(3) = 16: after priority 8 (1 + 1 + 3 + 7 + 15 = 27 pages), when the node, 20
+ * pages under high before the run, is 7 above it — balanced at order 0, the run ends with 27
+ * pages. kswapd_try_to_sleep then wakes kcompactd for the order kswapd was asked for (3): the
+ * zone passes compaction_suitable but has no order-3 block (kcompactd_node_suitable).
+ */
+static void test_balance_high_order(void)
+{
+	g_autoptr(FixtureHost) h = fixture_host_new(fixture_normal_only(0, 16384), NULL);
+	PsZone *z = normal(h);
+	int64_t free = (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) - 20;
+	uint64_t file = 0;
+
+	fixture_take_to(h->m, z, 0);
+	for (ps_pfn_t pfn = z->start_pfn; pfn < ps_zone_end_pfn(z); pfn++) {
+		if (pfn % 2 == 0 && z->vm_stat[PS_NR_FREE_PAGES] < free) {
+			z->nr_allocated--;
+			ps_buddy_free(h->m, z, pfn, 0, PS_FPI_NONE);
+		} else if (pfn % 4 == 1 && file < 4096) {
+			ps_page_set_movable(h->m, pfn, true);
+			fixture_host_own(h, pfn, 0, PS_FOLIO_FILE, false);
+			file++;
+		}
+	}
+	fixture_check(h->m);
+	g_assert_cmpuint(file, ==, 4096);
+	g_assert_cmpint(ps_zone_fragmentation_index(h->m, z, 3), !=, -1000);
+
+	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 3, PS_ZONE_NORMAL);
+	run_for(h, 50 * MS);
+	g_assert_cmpuint(ev(h, PS_PGSTEAL_KSWAPD), ==, 27);
+	g_assert_cmpint(z->vm_stat[PS_NR_FREE_PAGES], ==, free + 27);
+	g_assert_cmpint(h->p->kswapd[0].state, ==, PS_KSWAPD_NAPPING);
+	g_assert_cmpuint(fixture_host_events(h, "kcompactd_wake"), ==, 1);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -164,5 +205,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/kswapd/wake-conditions", test_wake_conditions);
 	g_test_add_func("/policy/kswapd/classzone", test_classzone);
 	g_test_add_func("/policy/kswapd/balance-order-0", test_balance_order0);
+	g_test_add_func("/policy/kswapd/balance-high-order", test_balance_high_order);
 	return g_test_run();
 }
