@@ -150,6 +150,7 @@ static bool balance_slice(PsPolicy *p, int node, uint64_t *cost)
 	bool balanced = ps_pgdat_balanced(m, node, k->order, k->highest);
 	PsScanControl sc = {.order = k->order, .highest_zoneidx = k->highest, .kswapd = true};
 	uint64_t reclaimed;
+	bool raise_priority;
 
 	if (!balanced && k->nr_boost_reclaim) {
 		/* Boosted reclaim cannot fix a real shortage: restart as normal reclaim. */
@@ -160,6 +161,8 @@ static bool balance_slice(PsPolicy *p, int node, uint64_t *cost)
 		return false;
 	if (k->priority < 1)
 		return false;
+	/* Boosted reclaim stays at DEF_PRIORITY - 2 instead of going below it (and writing). */
+	raise_priority = !(k->nr_boost_reclaim && k->priority == PS_DEF_PRIORITY - 2);
 	sc.priority = k->priority;
 	sc.may_writepage = sc.may_swap = k->nr_boost_reclaim == 0;
 	/* kswapd_shrink_node: aim at the high marks of the eligible zones. */
@@ -179,15 +182,15 @@ static bool balance_slice(PsPolicy *p, int node, uint64_t *cost)
 	 */
 	if (k->order && k->reclaimed >= (2ull << k->order))
 		k->order = 0;
+	if (reclaimed >= sc.nr_to_reclaim)
+		raise_priority = false;
 	if (k->nr_boost_reclaim) {
 		k->nr_boost_reclaim -= MIN(k->nr_boost_reclaim, reclaimed);
+		/* No progress for a boost: stop, it could loop forever. */
 		if (!reclaimed)
 			return false;
-		/* Boosted reclaim does not go below priority DEF_PRIORITY - 2. */
-		if (k->priority <= PS_DEF_PRIORITY - 2)
-			return false;
 	}
-	if (reclaimed < sc.nr_to_reclaim || !reclaimed)
+	if (raise_priority || !reclaimed)
 		k->priority--;
 	return true;
 }

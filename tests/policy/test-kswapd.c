@@ -4,7 +4,7 @@
  * on small 4K machines and the fake host of fixture.h: when wakeup_kswapd wakes it and what it
  * records, pgdat_balanced against the (boosted) high watermark and the classzone, a
  * balance_pgdat run pass by pass (pages reclaimed, the order dropped once compact_gap(order)
- * pages were reclaimed), and
+ * pages were reclaimed, boosted reclaim held at priority DEF_PRIORITY - 2), and
  * kswapd_try_to_sleep (nap, sleep, kcompactd woken for the order kswapd was asked for).
  *
  * Expected values follow mm/vmscan.c of 6.18 (kernel-facts §6). The page cache is clean and
@@ -198,6 +198,26 @@ static void test_balance_high_order(void)
 	g_assert_cmpuint(fixture_host_events(h, "kcompactd_wake"), ==, 1);
 }
 
+/*
+ * Boosted reclaim on a balanced node (boost 20, free 50 above high + boost): no writeback or
+ * swap, and at priority DEF_PRIORITY - 2 balance_pgdat stops raising the priority instead of
+ * stopping, until nr_boost_reclaim is used up: 2 + 3 + 7 at priorities 12, 11, 10, then 7 + 7
+ * more at 10 — 26 pages. The boost is then removed from the zone.
+ */
+static void test_boosted_reclaim(void)
+{
+	g_autoptr(FixtureHost) h = host_new(8192, 20, 50);
+
+	g_assert_true(ps_pgdat_balanced(h->m, 0, 0, PS_ZONE_NORMAL));
+	ps_wakeup_kswapd(h->m, normal(h), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	g_assert_cmpuint(fixture_host_events(h, "kswapd_wake"), ==, 1);
+	run_for(h, 50 * MS);
+	g_assert_cmpuint(ev(h, PS_PGSTEAL_KSWAPD), ==, 26);
+	g_assert_cmpuint(normal(h)->watermark_boost, ==, 0);
+	g_assert_cmpint(h->p->kswapd[0].state, ==, PS_KSWAPD_NAPPING);
+	g_assert_cmpint(h->p->kswapd[0].failures, ==, 0);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -206,5 +226,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/kswapd/classzone", test_classzone);
 	g_test_add_func("/policy/kswapd/balance-order-0", test_balance_order0);
 	g_test_add_func("/policy/kswapd/balance-high-order", test_balance_high_order);
+	g_test_add_func("/policy/kswapd/boosted-reclaim", test_boosted_reclaim);
 	return g_test_run();
 }
