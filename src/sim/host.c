@@ -197,3 +197,10 @@ void sim_host_attach(PsSim *s)
 	s->oom_task_proc = g_array_new(FALSE, FALSE, sizeof(int));
 	s->policy = ps_policy_new(s->m, s->e, &s->cfg->reclaim, &host);
 }
+
+void sim_host_detach(PsSim *s)
+{
+	g_clear_pointer(&s->policy, ps_policy_free);
+	g_clear_pointer(&s->oom_tasks, g_array_unref);
+	g_clear_pointer(&s->oom_task_proc, g_array_unref);
+}

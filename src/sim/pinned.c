@@ -254,24 +254,123 @@ static void on_observed(Pin *p, const PsTraceEvent *ev)
 
 /* ---- comparing with the state after the run ------------------------------------------------ */
 
+/* One zone of the pinned replay's end next to the real machine's after the run. */
 typedef struct {
+	const PsZone *z;
 	uint64_t real_free, sim_free, only_real, only_sim;
-	uint64_t real_blocks[PS_NR_ORDERS_MAX]; /* the after snapshot's free set, merged */
+	uint64_t replay_blocks[PS_NR_ORDERS_MAX]; /* the replay's free blocks per order */
+	uint64_t real_blocks[PS_NR_ORDERS_MAX];	  /* the after snapshot's free set, merged */
+	uint64_t buddyinfo[PS_NR_ORDERS_MAX];	  /* the after buddyinfo's row, when have_bi */
+	bool have_bi;
 } ZoneDiff;
 
+/* Page by page, which pages are free in the replay (m) and in the after state (am). */
+static void diff_zone(const PsMachine *m, const PsMachine *am, int i, const char *bi_text,
+		      ZoneDiff *d)
+{
+	const PsZone *z = &m->zones[i], *az = &am->zones[i];
+
+	d->z = z;
+	for (ps_pfn_t q = z->start_pfn; q < ps_zone_end_pfn(z); q++) {
+		bool s = ps_enclosing_free_block(m, z, q, 0) != PS_PFN_NONE;
+		bool r = ps_enclosing_free_block(am, az, q, 0) != PS_PFN_NONE;
+
+		d->sim_free += s;
+		d->real_free += r;
+		d->only_real += r && !s;
+		d->only_sim += s && !r;
+	}
+	for (unsigned o = 0; o < m->nr_orders; o++) {
+		d->replay_blocks[o] = z->free_area[o].nr_free;
+		d->real_blocks[o] = az->free_area[o].nr_free;
+	}
+	if (bi_text) {
+		g_autofree char *needle = g_strdup_printf("zone %8s ", ps_zone_names[z->type]);
+		const char *l = strstr(bi_text, needle);
+
+		if (l) {
+			char *e = (char *)l + strlen(needle);
+
+			for (unsigned o = 0; o < m->nr_orders; o++)
+				d->buddyinfo[o] = g_ascii_strtoull(e, &e, 10);
+			d->have_bi = true;
+		}
+	}
+}
+
+static double differing_pct(const ZoneDiff *d)
+{
+	return d->real_free ? 100.0 * (double)(d->only_real + d->only_sim) / (double)d->real_free
+			    : 0.0;
+}
+
+static void add_u64_array(cJSON *o, const char *name, const uint64_t *v, unsigned n)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, name);
+
+	for (unsigned i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)v[i]));
+}
+
+static cJSON *diff_json(const ZoneDiff *d, unsigned nr_orders)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "zone", ps_zone_names[d->z->type]);
+	cJSON_AddNumberToObject(o, "real_free_pages", (double)d->real_free);
+	cJSON_AddNumberToObject(o, "replay_free_pages", (double)d->sim_free);
+	cJSON_AddNumberToObject(o, "free_only_in_real", (double)d->only_real);
+	cJSON_AddNumberToObject(o, "free_only_in_replay", (double)d->only_sim);
+	cJSON_AddNumberToObject(o, "differing_pages", (double)(d->only_real + d->only_sim));
+	cJSON_AddNumberToObject(o, "differing_pct_of_real_free", differing_pct(d));
+	add_u64_array(o, "replay_blocks_per_order", d->replay_blocks, nr_orders);
+	add_u64_array(o, "after_kpageflags_blocks_per_order", d->real_blocks, nr_orders);
+	if (d->have_bi)
+		add_u64_array(o, "after_buddyinfo_blocks_per_order", d->buddyinfo, nr_orders);
+	return o;
+}
+
+static void diff_text(const ZoneDiff *d, unsigned nr_orders, GString *report)
+{
+	g_string_append_printf(
+	    report,
+	    "  %-7s real free %8" G_GUINT64_FORMAT " replay %8" G_GUINT64_FORMAT
+	    "  differing pages %6" G_GUINT64_FORMAT " (%.3f %%: %" G_GUINT64_FORMAT
+	    " only real, %" G_GUINT64_FORMAT " only replay)\n",
+	    ps_zone_names[d->z->type], d->real_free, d->sim_free, d->only_real + d->only_sim,
+	    differing_pct(d), d->only_real, d->only_sim);
+	g_string_append_printf(report, "    order      ");
+	for (unsigned o = 0; o < nr_orders; o++)
+		g_string_append_printf(report, " %6u", o);
+	g_string_append_printf(report, "\n    replay     ");
+	for (unsigned o = 0; o < nr_orders; o++)
+		g_string_append_printf(report, " %6" G_GUINT64_FORMAT, d->replay_blocks[o]);
+	if (d->have_bi) {
+		g_string_append_printf(report, "\n    buddyinfo  ");
+		for (unsigned o = 0; o < nr_orders; o++)
+			g_string_append_printf(report, " %6" G_GUINT64_FORMAT, d->buddyinfo[o]);
+		g_string_append_printf(report, "\n    difference ");
+		for (unsigned o = 0; o < nr_orders; o++)
+			g_string_append_printf(report, " %+6" G_GINT64_FORMAT,
+					       (gint64)d->replay_blocks[o] -
+						   (gint64)d->buddyinfo[o]);
+	}
+	g_string_append_printf(report, "\n");
+}
+
+/*
+ * The replay's final free set against the kpageflags dump taken after the run (and the
+ * buddyinfo beside it, when there is one): into root's "zones" and the text report.
+ */
 static gboolean compare_after(Pin *p, const char *after, cJSON *root, GString *report,
 			      GError **error)
 {
 	PsMachine *m = p->m;
 	g_autoptr(PsMachine) am = NULL;
-	PsSnapshot *asnap;
+	g_autoptr(PsSnapshot) asnap = NULL;
 	cJSON *zones = cJSON_AddArrayToObject(root, "zones");
 	g_autofree char *dir = g_path_get_dirname(after);
-	g_autofree char *base = g_path_get_basename(after);
-	const char *k = strstr(base, "kpageflags");
-	g_autofree char *prefix = g_strndup(base, k ? (gsize)(k - base) : 0);
-	g_autofree char *bi_name = g_strconcat(prefix, "buddyinfo", NULL);
-	g_autofree char *bi_path = g_build_filename(dir, bi_name, NULL);
+	g_autofree char *bi_path = ps_snapshot_sibling(after, dir, "buddyinfo");
 	g_autofree char *bi_text = NULL;
 
 	/* The after state loaded into a twin machine gives the real free set, merged. */
@@ -281,99 +380,19 @@ static gboolean compare_after(Pin *p, const char *after, cJSON *root, GString *r
 	asnap = ps_snapshot_load(am, after, NULL, error);
 	if (!asnap)
 		return FALSE;
-	ps_snapshot_free(asnap);
 	g_file_get_contents(bi_path, &bi_text, NULL, NULL);
 	cJSON_AddStringToObject(root, "after_kpageflags", after);
 	if (bi_text)
 		cJSON_AddStringToObject(root, "after_buddyinfo", bi_path);
 	g_string_append_printf(report, "pinned replay vs %s:\n", after);
 	for (int i = 0; i < m->nr_zones; i++) {
-		PsZone *z = &m->zones[i], *az = &am->zones[i];
 		ZoneDiff d = {0};
-		cJSON *o, *arr;
-		uint64_t buddyinfo[PS_NR_ORDERS_MAX] = {0};
-		bool have_bi = false;
 
-		if (!ps_zone_populated(z))
+		if (!ps_zone_populated(&m->zones[i]))
 			continue;
-		for (ps_pfn_t q = z->start_pfn; q < ps_zone_end_pfn(z); q++) {
-			bool s = ps_enclosing_free_block(m, z, q, 0) != PS_PFN_NONE;
-			bool r = ps_enclosing_free_block(am, az, q, 0) != PS_PFN_NONE;
-
-			d.sim_free += s;
-			d.real_free += r;
-			d.only_real += r && !s;
-			d.only_sim += s && !r;
-		}
-		for (unsigned o2 = 0; o2 < m->nr_orders; o2++)
-			d.real_blocks[o2] = az->free_area[o2].nr_free;
-		if (bi_text) {
-			g_autofree char *needle =
-			    g_strdup_printf("zone %8s ", ps_zone_names[z->type]);
-			const char *l = strstr(bi_text, needle);
-
-			if (l) {
-				char *e = (char *)l + strlen(needle);
-
-				for (unsigned o2 = 0; o2 < m->nr_orders; o2++)
-					buddyinfo[o2] = g_ascii_strtoull(e, &e, 10);
-				have_bi = true;
-			}
-		}
-		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "zone", ps_zone_names[z->type]);
-		cJSON_AddNumberToObject(o, "real_free_pages", (double)d.real_free);
-		cJSON_AddNumberToObject(o, "replay_free_pages", (double)d.sim_free);
-		cJSON_AddNumberToObject(o, "free_only_in_real", (double)d.only_real);
-		cJSON_AddNumberToObject(o, "free_only_in_replay", (double)d.only_sim);
-		cJSON_AddNumberToObject(o, "differing_pages", (double)(d.only_real + d.only_sim));
-		cJSON_AddNumberToObject(o, "differing_pct_of_real_free",
-					d.real_free ? 100.0 * (double)(d.only_real + d.only_sim) /
-							  (double)d.real_free
-						    : 0.0);
-		arr = cJSON_AddArrayToObject(o, "replay_blocks_per_order");
-		for (unsigned o2 = 0; o2 < m->nr_orders; o2++)
-			cJSON_AddItemToArray(arr,
-					     cJSON_CreateNumber((double)z->free_area[o2].nr_free));
-		arr = cJSON_AddArrayToObject(o, "after_kpageflags_blocks_per_order");
-		for (unsigned o2 = 0; o2 < m->nr_orders; o2++)
-			cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)d.real_blocks[o2]));
-		if (have_bi) {
-			arr = cJSON_AddArrayToObject(o, "after_buddyinfo_blocks_per_order");
-			for (unsigned o2 = 0; o2 < m->nr_orders; o2++)
-				cJSON_AddItemToArray(arr,
-						     cJSON_CreateNumber((double)buddyinfo[o2]));
-		}
-		cJSON_AddItemToArray(zones, o);
-
-		g_string_append_printf(
-		    report,
-		    "  %-7s real free %8" G_GUINT64_FORMAT " replay %8" G_GUINT64_FORMAT
-		    "  differing pages %6" G_GUINT64_FORMAT " (%.3f %%: %" G_GUINT64_FORMAT
-		    " only real, %" G_GUINT64_FORMAT " only replay)\n",
-		    ps_zone_names[z->type], d.real_free, d.sim_free, d.only_real + d.only_sim,
-		    d.real_free ? 100.0 * (double)(d.only_real + d.only_sim) / (double)d.real_free
-				: 0.0,
-		    d.only_real, d.only_sim);
-		g_string_append_printf(report, "    order      ");
-		for (unsigned o2 = 0; o2 < m->nr_orders; o2++)
-			g_string_append_printf(report, " %6u", o2);
-		g_string_append_printf(report, "\n    replay     ");
-		for (unsigned o2 = 0; o2 < m->nr_orders; o2++)
-			g_string_append_printf(report, " %6" G_GUINT64_FORMAT,
-					       z->free_area[o2].nr_free);
-		if (have_bi) {
-			g_string_append_printf(report, "\n    buddyinfo  ");
-			for (unsigned o2 = 0; o2 < m->nr_orders; o2++)
-				g_string_append_printf(report, " %6" G_GUINT64_FORMAT,
-						       buddyinfo[o2]);
-			g_string_append_printf(report, "\n    difference ");
-			for (unsigned o2 = 0; o2 < m->nr_orders; o2++)
-				g_string_append_printf(report, " %+6" G_GINT64_FORMAT,
-						       (gint64)z->free_area[o2].nr_free -
-							   (gint64)buddyinfo[o2]);
-		}
-		g_string_append_printf(report, "\n");
+		diff_zone(m, am, i, bi_text, &d);
+		cJSON_AddItemToArray(zones, diff_json(&d, m->nr_orders));
+		diff_text(&d, m->nr_orders, report);
 	}
 	return TRUE;
 }

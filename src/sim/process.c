@@ -658,14 +658,18 @@ void sim_op_map(PsSim *s, const PsTraceEvent *ev)
 	g_array_insert_val(p->vmas, vma_lower(p, v.start), v);
 }
 
-void sim_procs_free(PsSim *s)
+/* Frees the processes, the records and the id map. */
+void sim_process_free(PsSim *s)
 {
-	if (!s->procs)
-		return;
-	for (guint i = 0; i < s->procs->len; i++) {
-		g_array_unref(proc_at(s, (int)i)->vmas);
-		g_hash_table_unref(proc_at(s, (int)i)->vpn);
-	}
-	g_array_unref(s->procs);
-	s->procs = NULL;
+	if (s->procs)
+		for (guint i = 0; i < s->procs->len; i++) {
+			g_array_unref(proc_at(s, (int)i)->vmas);
+			g_hash_table_unref(proc_at(s, (int)i)->vpn);
+		}
+	g_clear_pointer(&s->procs, g_array_unref);
+	g_clear_pointer(&s->pid_map, g_hash_table_unref);
+	g_clear_pointer(&s->recs, g_array_unref);
+	g_clear_pointer(&s->free_recs, g_array_unref);
+	g_clear_pointer(&s->id_map, g_array_unref);
+	g_clear_pointer(&s->id_big, g_hash_table_unref);
 }

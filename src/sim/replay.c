@@ -589,28 +589,11 @@ void ps_sim_free(PsSim *s)
 	lookahead_free(s->lookahead);
 	if (s->reader)
 		ps_trace_reader_close(s->reader);
-	ps_policy_free(s->policy);
-	if (s->killed_pids)
-		g_hash_table_unref(s->killed_pids);
-	if (s->oom_tasks)
-		g_array_unref(s->oom_tasks);
-	if (s->oom_task_proc)
-		g_array_unref(s->oom_task_proc);
-	sim_procs_free(s);
-	if (s->pid_map)
-		g_hash_table_unref(s->pid_map);
-	if (s->slots)
-		g_array_unref(s->slots);
-	if (s->free_slots)
-		g_array_unref(s->free_slots);
-	if (s->recs)
-		g_array_unref(s->recs);
-	if (s->free_recs)
-		g_array_unref(s->free_recs);
-	if (s->id_map)
-		g_array_unref(s->id_map);
-	if (s->id_big)
-		g_hash_table_unref(s->id_big);
+	sim_host_detach(s);
+	g_clear_pointer(&s->killed_pids, g_hash_table_unref);
+	sim_process_free(s);
+	g_clear_pointer(&s->slots, g_array_unref);
+	g_clear_pointer(&s->free_slots, g_array_unref);
 	g_free(s->busy_until);
 	if (s->cpuq)
 		for (int c = 0; c < s->m->nr_cpus; c++)

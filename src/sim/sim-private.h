@@ -63,6 +63,9 @@ typedef struct {
 /* Reads the dump and loads it into m (ps_machine_load_state); --proc DIR checks pagetypeinfo. */
 PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_dir, GError **error);
 void ps_snapshot_free(PsSnapshot *snap);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsSnapshot, ps_snapshot_free)
+/* The file of the same moment as a kpageflags dump: "before.kpageflags.gz" -> DIR/before.NAME. */
+char *ps_snapshot_sibling(const char *kpageflags, const char *dir, const char *name);
 /* Restores the snapshot moment's pcp high (proc_dir's zoneinfo); see snapshot.c. */
 gboolean ps_snapshot_seed_pcp(PsSnapshot *snap, PsMachine *m, const char *proc_dir, GError **error);
 /*
@@ -272,10 +275,11 @@ void sim_op_map(PsSim *s, const PsTraceEvent *ev);
 uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu);
 uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu);
 void sim_op_exit(PsSim *s, const PsTraceEvent *ev);
-void sim_procs_free(PsSim *s);
+void sim_process_free(PsSim *s);
 
-/* host.c: creates s->policy with sim/ as its host */
+/* host.c: creates s->policy with sim/ as its host; _detach frees it */
 void sim_host_attach(PsSim *s);
+void sim_host_detach(PsSim *s);
 
 /* output.c */
 void sim_log_failure(PsSim *s, const char *what, uint64_t gfp, unsigned order, int cpu, int pid,

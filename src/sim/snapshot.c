@@ -395,15 +395,162 @@ static void fit_block_counts(PsSnapshot *snap, PsMachine *m, PsZone *z)
 
 #undef TARGET
 
+char *ps_snapshot_sibling(const char *kpageflags, const char *dir, const char *name)
+{
+	g_autofree char *base = g_path_get_basename(kpageflags);
+	const char *k = strstr(base, "kpageflags");
+	g_autofree char *prefix = g_strndup(base, k ? (gsize)(k - base) : 0);
+	g_autofree char *file = g_strconcat(prefix, name, NULL);
+
+	return g_build_filename(dir, file, NULL);
+}
+
+/* --proc DIR: the same moment's pagetypeinfo (PREFIXpagetypeinfo beside PREFIXkpageflags first). */
+static gboolean read_pagetypeinfo(PsSnapshot *snap, const PsMachine *m, const char *proc_dir,
+				  GError **error)
+{
+	g_autofree char *ptpath = ps_snapshot_sibling(snap->path, proc_dir, "pagetypeinfo");
+	g_autofree char *name = g_path_get_basename(ptpath);
+	g_autofree char *text = NULL;
+
+	if (!g_file_get_contents(ptpath, &text, NULL, NULL)) {
+		g_free(ptpath);
+		ptpath = g_build_filename(proc_dir, "pagetypeinfo", NULL);
+		g_file_get_contents(ptpath, &text, NULL, NULL);
+	}
+	if (!text || !parse_pagetypeinfo_blocks(text, snap->real_blocks, snap->have_real)) {
+		g_set_error(error, PS_SIM_SNAPSHOT_ERROR, 0,
+			    "--proc %s: no readable %s or pagetypeinfo with a \"Number of blocks "
+			    "type\" table",
+			    proc_dir, name);
+		return FALSE;
+	}
+	snap->pagetypeinfo_path = g_strdup(ptpath);
+	parse_pagetypeinfo_free(text, m, snap->real_free, snap->have_real_free);
+	return TRUE;
+}
+
+/* The machine state being built from the flags, indexed by pfn - base_pfn (pageblock for pbmt). */
+typedef struct {
+	uint8_t *state; /* PS_SNAP_* */
+	uint8_t *head_order;
+	uint8_t *movable;
+	uint8_t *pbmt;
+} LoadState;
+
+/*
+ * Free, allocated or reserved for each page of a zone: free and flagged pages first, then the
+ * lowest flagless pages until the zone's managed count. FALSE when the dump has fewer pages the
+ * allocator could manage than the config says.
+ */
+static gboolean classify_zone(PsSnapshot *snap, const PsMachine *m, const PsZone *z, LoadState *ls,
+			      GError **error)
+{
+	ps_pfn_t start = z->start_pfn, end = ps_zone_end_pfn(z);
+	uint64_t have = 0;
+
+	for (ps_pfn_t p = start; p < end; p++) {
+		uint64_t f = flags_at(snap, p), idx = p - m->map.base_pfn;
+
+		if (KPF_NOT_MANAGED(f) || f == 0)
+			continue;
+		have++;
+		if (KPF_BIT(f, KPF_BUDDY)) {
+			ls->state[idx] = PS_SNAP_FREE;
+			snap->free_pages[z->type] += 1;
+			continue;
+		}
+		ls->state[idx] = PS_SNAP_ALLOCATED;
+		ls->movable[idx] =
+		    KPF_BIT(f, KPF_LRU) || (KPF_BIT(f, KPF_ANON) && !KPF_BIT(f, KPF_SLAB));
+		snap->kind[idx] = (uint8_t)kind_of(f);
+		if (KPF_BIT(f, KPF_COMPOUND_HEAD)) {
+			ps_pfn_t q = p + 1;
+
+			while (q < end && q - p < (1u << m->max_order) &&
+			       KPF_BIT(flags_at(snap, q), KPF_COMPOUND_TAIL))
+				q++;
+			ls->head_order[idx] = (uint8_t)g_bit_nth_msf(q - p, -1);
+		}
+	}
+	for (ps_pfn_t p = start; p < end && have < z->managed; p++) {
+		if (flags_at(snap, p) != 0)
+			continue;
+		ls->state[p - m->map.base_pfn] = PS_SNAP_ALLOCATED;
+		snap->kind[p - m->map.base_pfn] = PS_KIND_KERNEL;
+		snap->flagless_taken[z->type]++;
+		have++;
+	}
+	if (have < z->managed) {
+		g_set_error(error, PS_SIM_SNAPSHOT_ERROR, 0,
+			    "%s: node %d zone %s has %" G_GUINT64_FORMAT
+			    " pages the allocator could manage, the config says %" G_GUINT64_FORMAT
+			    " managed (config made from another moment's zoneinfo?)",
+			    snap->path, z->node, ps_zone_names[z->type], have, z->managed);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Pageblock types by vote: every managed page votes, the plurality wins, ties go Movable. */
+static void vote_zone(PsSnapshot *snap, const PsMachine *m, const PsZone *z, LoadState *ls)
+{
+	ps_pfn_t start = z->start_pfn, end = ps_zone_end_pfn(z);
+
+	for (ps_pfn_t b = start & ~(ps_pfn_t)(m->pageblock_nr_pages - 1); b < end;
+	     b += (ps_pfn_t)m->pageblock_nr_pages) {
+		uint64_t votes[PS_MT_PCPTYPES] = {0}, total = 0;
+		enum ps_migratetype best = PS_MT_MOVABLE;
+
+		for (ps_pfn_t p = MAX(b, start); p < b + m->pageblock_nr_pages && p < end; p++) {
+			if (ls->state[p - m->map.base_pfn] == PS_SNAP_RESERVED)
+				continue;
+			votes[vote_of(flags_at(snap, p))]++;
+			total++;
+		}
+		if (!total)
+			continue;
+		for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
+			block_votes(snap, m, b)[mt] = (uint16_t)votes[mt];
+		for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
+			if (votes[mt] > votes[best])
+				best = (enum ps_migratetype)mt;
+		ls->pbmt[(b - m->map.base_pfn) >> m->pageblock_order] = (uint8_t)best;
+		snap->blocks[z->type][best]++;
+	}
+}
+
+/* The allocated pages become the run's "unknown at start"; LRU and anon ones movable by compaction.
+ */
+static void own_allocated(PsSnapshot *snap, PsMachine *m, const LoadState *ls)
+{
+	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
+
+	for (uint64_t i = 0; i < npages; i++) {
+		ps_pfn_t p = m->map.base_pfn + (ps_pfn_t)i;
+
+		if (ls->state[i] != PS_SNAP_ALLOCATED)
+			continue;
+		ps_snapshot_own(snap, m, p, 0);
+		/* LRU and anon pages are compaction's to move, as the kernel's are */
+		if (ps_page_state(m, p) == PS_PAGE_ALLOCATED && ps_page_movable(m, p))
+			ps_page_set_owner(m, p, PS_OWNER_UNKNOWN_AT_START);
+	}
+	for (int i = 0; i < m->nr_zones; i++)
+		snap->allocated_pages[m->zones[i].type] += m->zones[i].nr_allocated;
+}
+
 PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_dir, GError **error)
 {
 	g_autoptr(GBytes) bytes = read_maybe_gz(path, error);
-	PsSnapshot *snap;
-	gsize size = 0;
+	g_autoptr(PsSnapshot) snap = NULL;
 	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
 	uint64_t nblocks = npages >> m->pageblock_order;
-	g_autofree uint8_t *state = NULL, *head_order = NULL, *movable = NULL, *pbmt = NULL;
-	PsMachineState st;
+	g_autofree uint8_t *state = g_new0(uint8_t, npages), *head_order = g_new0(uint8_t, npages);
+	g_autofree uint8_t *movable = g_new0(uint8_t, npages), *pbmt = g_new(uint8_t, nblocks);
+	LoadState ls = {state, head_order, movable, pbmt};
+	PsMachineState st = {m->map.base_pfn, m->map.end_pfn, state, head_order, movable, pbmt};
+	gsize size = 0;
 
 	if (!bytes)
 		return NULL;
@@ -416,13 +563,8 @@ PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_di
 			    "%s: %" G_GSIZE_FORMAT
 			    " bytes is not a kpageflags dump (8 bytes a pfn)",
 			    path, size);
-		ps_snapshot_free(snap);
 		return NULL;
 	}
-	state = g_new0(uint8_t, npages);
-	head_order = g_new0(uint8_t, npages);
-	movable = g_new0(uint8_t, npages);
-	pbmt = g_new(uint8_t, nblocks);
 	for (uint64_t b = 0; b < nblocks; b++)
 		pbmt[b] = (uint8_t)ps_pageblock_mt(m, m->map.base_pfn +
 							  (ps_pfn_t)(b << m->pageblock_order));
@@ -430,142 +572,28 @@ PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_di
 	snap->nr_blocks = nblocks;
 	snap->votes = g_new0(uint16_t, nblocks * PS_MT_PCPTYPES);
 	snap->kind = g_new0(uint8_t, npages);
-	if (proc_dir) {
-		g_autofree char *base = g_path_get_basename(path);
-		const char *k = strstr(base, "kpageflags");
-		g_autofree char *prefix = g_strndup(base, k ? (gsize)(k - base) : 0);
-		g_autofree char *name = g_strconcat(prefix, "pagetypeinfo", NULL);
-		g_autofree char *ptpath = g_build_filename(proc_dir, name, NULL);
-		g_autofree char *text = NULL;
-
-		if (!g_file_get_contents(ptpath, &text, NULL, NULL)) {
-			g_free(ptpath);
-			ptpath = g_build_filename(proc_dir, "pagetypeinfo", NULL);
-			g_file_get_contents(ptpath, &text, NULL, NULL);
-		}
-		if (text && parse_pagetypeinfo_blocks(text, snap->real_blocks, snap->have_real)) {
-			snap->pagetypeinfo_path = g_strdup(ptpath);
-			parse_pagetypeinfo_free(text, m, snap->real_free, snap->have_real_free);
-		} else {
-			g_set_error(error, PS_SIM_SNAPSHOT_ERROR, 0,
-				    "--proc %s: no readable %s or pagetypeinfo with a \"Number of "
-				    "blocks type\" table",
-				    proc_dir, name);
-			ps_snapshot_free(snap);
-			return NULL;
-		}
-	}
-
+	snap->moved_to = g_hash_table_new(g_direct_hash, g_direct_equal);
+	snap->moved_from = g_hash_table_new(g_direct_hash, g_direct_equal);
+	if (proc_dir && !read_pagetypeinfo(snap, m, proc_dir, error))
+		return NULL;
 	for (int i = 0; i < m->nr_zones; i++) {
-		PsZone *z = &m->zones[i];
-		ps_pfn_t start = z->start_pfn, end = ps_zone_end_pfn(z);
-		uint64_t have = 0;
-
-		if (!ps_zone_populated(z))
+		if (!ps_zone_populated(&m->zones[i]))
 			continue;
-		/* free and flagged pages first */
-		for (ps_pfn_t p = start; p < end; p++) {
-			uint64_t f = flags_at(snap, p), idx = p - m->map.base_pfn;
-
-			if (KPF_NOT_MANAGED(f) || f == 0)
-				continue;
-			have++;
-			if (KPF_BIT(f, KPF_BUDDY)) {
-				state[idx] = PS_SNAP_FREE;
-				snap->free_pages[z->type] += 1;
-				continue;
-			}
-			state[idx] = PS_SNAP_ALLOCATED;
-			movable[idx] =
-			    KPF_BIT(f, KPF_LRU) || (KPF_BIT(f, KPF_ANON) && !KPF_BIT(f, KPF_SLAB));
-			snap->kind[idx] = (uint8_t)kind_of(f);
-			if (KPF_BIT(f, KPF_COMPOUND_HEAD)) {
-				ps_pfn_t q = p + 1;
-
-				while (q < end && q - p < (1u << m->max_order) &&
-				       KPF_BIT(flags_at(snap, q), KPF_COMPOUND_TAIL))
-					q++;
-				head_order[idx] = (uint8_t)g_bit_nth_msf(q - p, -1);
-			}
-		}
-		/* then the lowest flagless pages until the zone's managed count */
-		for (ps_pfn_t p = start; p < end && have < z->managed; p++) {
-			if (flags_at(snap, p) != 0)
-				continue;
-			state[p - m->map.base_pfn] = PS_SNAP_ALLOCATED;
-			snap->kind[p - m->map.base_pfn] = PS_KIND_KERNEL;
-			snap->flagless_taken[z->type]++;
-			have++;
-		}
-		if (have < z->managed) {
-			g_set_error(
-			    error, PS_SIM_SNAPSHOT_ERROR, 0,
-			    "%s: node %d zone %s has %" G_GUINT64_FORMAT
-			    " pages the allocator could manage, the config says %" G_GUINT64_FORMAT
-			    " managed (config made from another moment's zoneinfo?)",
-			    path, z->node, ps_zone_names[z->type], have, z->managed);
-			ps_snapshot_free(snap);
+		if (!classify_zone(snap, m, &m->zones[i], &ls, error))
 			return NULL;
-		}
-		/* pageblock types by vote */
-		for (ps_pfn_t b = start & ~(ps_pfn_t)(m->pageblock_nr_pages - 1); b < end;
-		     b += (ps_pfn_t)m->pageblock_nr_pages) {
-			uint64_t votes[PS_MT_PCPTYPES] = {0}, total = 0;
-			enum ps_migratetype best = PS_MT_MOVABLE;
-
-			for (ps_pfn_t p = MAX(b, start); p < b + m->pageblock_nr_pages && p < end;
-			     p++) {
-				uint8_t s = state[p - m->map.base_pfn];
-
-				if (s == PS_SNAP_RESERVED)
-					continue;
-				votes[vote_of(flags_at(snap, p))]++;
-				total++;
-			}
-			if (!total)
-				continue;
-			for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
-				block_votes(snap, m, b)[mt] = (uint16_t)votes[mt];
-			for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
-				if (votes[mt] > votes[best])
-					best = (enum ps_migratetype)mt;
-			pbmt[(b - m->map.base_pfn) >> m->pageblock_order] = (uint8_t)best;
-			snap->blocks[z->type][best]++;
-		}
+		vote_zone(snap, m, &m->zones[i], &ls);
 	}
-	st.base_pfn = m->map.base_pfn;
-	st.end_pfn = m->map.end_pfn;
-	st.state = state;
-	st.head_order = head_order;
-	st.movable = movable;
-	st.pageblock_mt = pbmt;
 	if (!ps_machine_load_state(m, &st, error)) {
 		g_prefix_error(error, "%s: ", path);
-		ps_snapshot_free(snap);
 		return NULL;
 	}
 	for (int i = 0; i < m->nr_zones; i++)
 		if (ps_zone_populated(&m->zones[i]) && snap->have_real[m->zones[i].type])
 			fit_block_counts(snap, m, &m->zones[i]);
-	for (uint64_t i = 0; i < npages; i++) {
-		ps_pfn_t p = m->map.base_pfn + (ps_pfn_t)i;
-
-		if (state[i] != PS_SNAP_ALLOCATED)
-			continue;
-		ps_snapshot_own(snap, m, p, 0);
-		/* LRU and anon pages are compaction's to move, as the kernel's are */
-		if (ps_page_state(m, p) == PS_PAGE_ALLOCATED && ps_page_movable(m, p))
-			ps_page_set_owner(m, p, PS_OWNER_UNKNOWN_AT_START);
-	}
-	snap->moved_to = g_hash_table_new(g_direct_hash, g_direct_equal);
-	snap->moved_from = g_hash_table_new(g_direct_hash, g_direct_equal);
-	for (int i = 0; i < m->nr_zones; i++)
-		snap->allocated_pages[m->zones[i].type] += m->zones[i].nr_allocated;
-
+	own_allocated(snap, m, &ls);
 	/* The flags are no longer needed; keep the memory low for the run. */
-	g_free(snap->kpf);
-	snap->kpf = NULL;
-	return snap;
+	g_clear_pointer(&snap->kpf, g_free);
+	return g_steal_pointer(&snap);
 }
 
 void ps_snapshot_free(PsSnapshot *snap)
@@ -936,11 +964,7 @@ G_DEFINE_QUARK(ps - sim - snapshot - error - quark, ps_sim_snapshot_error)
  */
 gboolean ps_snapshot_seed_pcp(PsSnapshot *snap, PsMachine *m, const char *proc_dir, GError **error)
 {
-	g_autofree char *base = g_path_get_basename(snap->path);
-	const char *k = strstr(base, "kpageflags");
-	g_autofree char *prefix = g_strndup(base, k ? (gsize)(k - base) : 0);
-	g_autofree char *name = g_strconcat(prefix, "zoneinfo", NULL);
-	g_autofree char *path = g_build_filename(proc_dir, name, NULL);
+	g_autofree char *path = ps_snapshot_sibling(snap->path, proc_dir, "zoneinfo");
 	g_autofree char *text = NULL;
 	char **lines;
 	PsZone *z = NULL;
