@@ -259,6 +259,18 @@ static inline void fixture_host_free(FixtureHost *h)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FixtureHost, fixture_host_free)
 
+/* The Normal zone of node 0, where most policy fixtures keep their memory. */
+static inline PsZone *fixture_host_normal(FixtureHost *h)
+{
+	return ps_machine_zone(h->m, 0, PS_ZONE_NORMAL);
+}
+
+/* A vm event counter of the host's machine. */
+static inline uint64_t fixture_host_vm(const FixtureHost *h, enum ps_vm_event e)
+{
+	return h->m->vm_events[e];
+}
+
 /* Registers the allocated block at pfn under a new handle (its owner), on an LRU if kind < NR. */
 static inline uint32_t fixture_host_own(FixtureHost *h, ps_pfn_t pfn, unsigned order,
 					enum ps_folio_kind kind, bool dirty)

@@ -5,7 +5,8 @@
  * records, pgdat_balanced against the (boosted) high watermark and the classzone, a
  * balance_pgdat run pass by pass (pages reclaimed, the order dropped once compact_gap(order)
  * pages were reclaimed, boosted reclaim held at priority DEF_PRIORITY - 2), and
- * kswapd_try_to_sleep (nap, sleep, kcompactd woken for the order kswapd was asked for).
+ * kswapd_try_to_sleep (nap, sleep, kswapd_*_wmark_hit_quickly, kcompactd woken for the order
+ * kswapd was asked for).
  *
  * Expected values follow mm/vmscan.c of 6.18 (kernel-facts §6). The page cache is clean and
  * unreferenced and there is no swap, so each pass reclaims inactive_file >> priority of what is
@@ -17,11 +18,6 @@
 
 #define MS 1000000ull
 
-static PsZone *normal(FixtureHost *h)
-{
-	return ps_machine_zone(h->m, 0, PS_ZONE_NORMAL);
-}
-
 /*
  * A Normal zone of 16384 pages with `file` clean page-cache pages, a watermark boost of `boost`
  * and free pages `above` the boosted high watermark (negative: below it).
@@ -29,7 +25,7 @@ static PsZone *normal(FixtureHost *h)
 static FixtureHost *host_new(uint64_t file, uint64_t boost, int64_t above)
 {
 	FixtureHost *h = fixture_host_new(fixture_normal_only(0, 16384), NULL);
-	PsZone *z = normal(h);
+	PsZone *z = fixture_host_normal(h);
 
 	z->watermark_boost = boost;
 	fixture_host_add_lru(h, z, file, PS_FOLIO_FILE, false);
@@ -40,11 +36,6 @@ static FixtureHost *host_new(uint64_t file, uint64_t boost, int64_t above)
 static void run_for(FixtureHost *h, uint64_t ns)
 {
 	ps_engine_run_until(h->e, ps_engine_now(h->e) + ns);
-}
-
-static uint64_t ev(FixtureHost *h, enum ps_vm_event e)
-{
-	return h->m->vm_events[e];
 }
 
 /*
@@ -76,26 +67,30 @@ static void test_wake_conditions(void)
 	g_autoptr(FixtureHost) hopeless = host_new(0, 0, 0);
 	PsKswapd *k = &balanced->p->kswapd[0];
 
-	ps_wakeup_kswapd(balanced->m, normal(balanced), PS_GFP_KERNEL, 2, PS_ZONE_DMA32);
-	ps_wakeup_kswapd(balanced->m, normal(balanced), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(balanced->m, fixture_host_normal(balanced), PS_GFP_KERNEL, 2,
+			 PS_ZONE_DMA32);
+	ps_wakeup_kswapd(balanced->m, fixture_host_normal(balanced), PS_GFP_KERNEL, 0,
+			 PS_ZONE_NORMAL);
 	g_assert_false(ps_kswapd_active(balanced->p, 0));
 	g_assert_cmpuint(fixture_host_events(balanced, "kswapd_wake"), ==, 0);
 	g_assert_cmpuint(k->req_order, ==, 2);
 	g_assert_cmpint(k->req_highest, ==, PS_ZONE_NORMAL);
 
-	ps_wakeup_kswapd(boosted->m, normal(boosted), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(boosted->m, fixture_host_normal(boosted), PS_GFP_KERNEL, 0,
+			 PS_ZONE_NORMAL);
 	g_assert_true(ps_kswapd_active(boosted->p, 0));
 	g_assert_cmpuint(fixture_host_events(boosted, "kswapd_wake"), ==, 1);
 
-	ps_wakeup_kswapd(short_->m, normal(short_), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(short_->m, fixture_host_normal(short_), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
 	g_assert_true(ps_kswapd_active(short_->p, 0));
 	/* Running: a second request is only recorded. */
-	ps_wakeup_kswapd(short_->m, normal(short_), PS_GFP_KERNEL, 3, PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(short_->m, fixture_host_normal(short_), PS_GFP_KERNEL, 3, PS_ZONE_NORMAL);
 	g_assert_cmpuint(fixture_host_events(short_, "kswapd_wake"), ==, 1);
 	g_assert_cmpuint(short_->p->kswapd[0].req_order, ==, 3);
 
 	hopeless->p->kswapd[0].failures = PS_MAX_RECLAIM_RETRIES;
-	ps_wakeup_kswapd(hopeless->m, normal(hopeless), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(hopeless->m, fixture_host_normal(hopeless), PS_GFP_KERNEL, 0,
+			 PS_ZONE_NORMAL);
 	g_assert_false(ps_kswapd_active(hopeless->p, 0));
 	g_assert_cmpuint(fixture_host_events(hopeless, "kswapd_wake"), ==, 0);
 }
@@ -141,22 +136,55 @@ static void test_balance_order0(void)
 	g_autoptr(FixtureHost) h = host_new(8192, 0, -100);
 	PsKswapd *k = &h->p->kswapd[0];
 
-	ps_wakeup_kswapd(h->m, normal(h), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(h->m, fixture_host_normal(h), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
 	run_for(h, 50 * MS);
-	g_assert_cmpuint(ev(h, PS_PAGEOUTRUN), ==, 1);
-	g_assert_cmpuint(ev(h, PS_PGSCAN_KSWAPD), ==, 121);
-	g_assert_cmpuint(ev(h, PS_PGSTEAL_KSWAPD), ==, 121);
-	g_assert_cmpint(normal(h)->vm_stat[PS_NR_FREE_PAGES], ==,
-			(int64_t)ps_wmark_pages(normal(h), PS_WMARK_HIGH) + 21);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PAGEOUTRUN), ==, 1);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_KSWAPD), ==, 121);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSTEAL_KSWAPD), ==, 121);
+	g_assert_cmpint(fixture_host_normal(h)->vm_stat[PS_NR_FREE_PAGES], ==,
+			(int64_t)ps_wmark_pages(fixture_host_normal(h), PS_WMARK_HIGH) + 21);
 	g_assert_cmpint(k->state, ==, PS_KSWAPD_NAPPING);
 	g_assert_cmpint(k->failures, ==, 0);
-	g_assert_false(normal(h)->flags & PS_ZONE_RECLAIM_ACTIVE);
+	g_assert_false(fixture_host_normal(h)->flags & PS_ZONE_RECLAIM_ACTIVE);
 	run_for(h, 100 * MS);
 	g_assert_cmpint(k->state, ==, PS_KSWAPD_SLEEPING);
 	g_assert_cmpuint(fixture_host_events(h, "kswapd_sleep"), ==, 1);
-	g_assert_cmpuint(ev(h, PS_KSWAPD_LOW_WMARK_HIT_QUICKLY), ==, 0);
-	g_assert_cmpuint(ev(h, PS_KSWAPD_HIGH_WMARK_HIT_QUICKLY), ==, 0);
+	g_assert_cmpuint(fixture_host_vm(h, PS_KSWAPD_LOW_WMARK_HIT_QUICKLY), ==, 0);
+	g_assert_cmpuint(fixture_host_vm(h, PS_KSWAPD_HIGH_WMARK_HIT_QUICKLY), ==, 0);
 	fixture_check(h->m);
+}
+
+/*
+ * kswapd_try_to_sleep after the order-0 run above (21 pages over high, napping), then 71 pages
+ * taken so the node is 50 under high again. Woken during the HZ/10 nap: the nap ends early,
+ * kswapd_low_wmark_hit_quickly. Not woken: at the nap's end prepare_kswapd_sleep fails,
+ * kswapd_high_wmark_hit_quickly. Either way a second balance_pgdat run reclaims from the 8071
+ * pages left 1 + 3 + 7 + 15 + 31 = 57 pages, 7 over high after priority 8.
+ */
+static void check_hit_quickly(bool wake)
+{
+	g_autoptr(FixtureHost) h = host_new(8192, 0, -100);
+	PsZone *z = fixture_host_normal(h);
+
+	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	run_for(h, 50 * MS);
+	g_assert_cmpint(h->p->kswapd[0].state, ==, PS_KSWAPD_NAPPING);
+	fixture_take_to(h->m, z, (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) - 50);
+	if (wake)
+		ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	run_for(h, 100 * MS);
+	g_assert_cmpuint(fixture_host_vm(h, PS_KSWAPD_LOW_WMARK_HIT_QUICKLY), ==, wake);
+	g_assert_cmpuint(fixture_host_vm(h, PS_KSWAPD_HIGH_WMARK_HIT_QUICKLY), ==, !wake);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PAGEOUTRUN), ==, 2);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSTEAL_KSWAPD), ==, 121 + 57);
+	g_assert_cmpint(z->vm_stat[PS_NR_FREE_PAGES], ==,
+			(int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) + 7);
+}
+
+static void test_hit_quickly(void)
+{
+	check_hit_quickly(true);
+	check_hit_quickly(false);
 }
 
 /*
@@ -171,7 +199,7 @@ static void test_balance_order0(void)
 static void test_balance_high_order(void)
 {
 	g_autoptr(FixtureHost) h = fixture_host_new(fixture_normal_only(0, 16384), NULL);
-	PsZone *z = normal(h);
+	PsZone *z = fixture_host_normal(h);
 	int64_t free = (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) - 20;
 	uint64_t file = 0;
 
@@ -192,7 +220,7 @@ static void test_balance_high_order(void)
 
 	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 3, PS_ZONE_NORMAL);
 	run_for(h, 50 * MS);
-	g_assert_cmpuint(ev(h, PS_PGSTEAL_KSWAPD), ==, 27);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSTEAL_KSWAPD), ==, 27);
 	g_assert_cmpint(z->vm_stat[PS_NR_FREE_PAGES], ==, free + 27);
 	g_assert_cmpint(h->p->kswapd[0].state, ==, PS_KSWAPD_NAPPING);
 	g_assert_cmpuint(fixture_host_events(h, "kcompactd_wake"), ==, 1);
@@ -209,11 +237,11 @@ static void test_boosted_reclaim(void)
 	g_autoptr(FixtureHost) h = host_new(8192, 20, 50);
 
 	g_assert_true(ps_pgdat_balanced(h->m, 0, 0, PS_ZONE_NORMAL));
-	ps_wakeup_kswapd(h->m, normal(h), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(h->m, fixture_host_normal(h), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
 	g_assert_cmpuint(fixture_host_events(h, "kswapd_wake"), ==, 1);
 	run_for(h, 50 * MS);
-	g_assert_cmpuint(ev(h, PS_PGSTEAL_KSWAPD), ==, 26);
-	g_assert_cmpuint(normal(h)->watermark_boost, ==, 0);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSTEAL_KSWAPD), ==, 26);
+	g_assert_cmpuint(fixture_host_normal(h)->watermark_boost, ==, 0);
 	g_assert_cmpint(h->p->kswapd[0].state, ==, PS_KSWAPD_NAPPING);
 	g_assert_cmpint(h->p->kswapd[0].failures, ==, 0);
 }
@@ -225,6 +253,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/kswapd/wake-conditions", test_wake_conditions);
 	g_test_add_func("/policy/kswapd/classzone", test_classzone);
 	g_test_add_func("/policy/kswapd/balance-order-0", test_balance_order0);
+	g_test_add_func("/policy/kswapd/wmark-hit-quickly", test_hit_quickly);
 	g_test_add_func("/policy/kswapd/balance-high-order", test_balance_high_order);
 	g_test_add_func("/policy/kswapd/boosted-reclaim", test_boosted_reclaim);
 	return g_test_run();

@@ -25,17 +25,12 @@ static FixtureHost *host_new(uint64_t swap_pages)
 	return fixture_host_new(fixture_normal_only(0, 65536), &rc);
 }
 
-static PsZone *normal(FixtureHost *h)
-{
-	return ps_machine_zone(h->m, 0, PS_ZONE_NORMAL);
-}
-
 /* Puts `pages` folios of `kind` on the active list: the second access activates. */
 static void add_active(FixtureHost *h, uint64_t pages, enum ps_folio_kind kind)
 {
 	uint32_t first = h->blocks->len;
 
-	fixture_host_add_lru(h, normal(h), pages, kind, false);
+	fixture_host_add_lru(h, fixture_host_normal(h), pages, kind, false);
 	for (uint32_t i = first; i < h->blocks->len; i++) {
 		ps_lru_mark_accessed(h->p, i);
 		ps_lru_mark_accessed(h->p, i);
@@ -56,11 +51,6 @@ static uint64_t shrink(FixtureHost *h, int priority, bool may_swap)
 	return ps_shrink_node(h->p, 0, &sc);
 }
 
-static uint64_t ev(FixtureHost *h, enum ps_vm_event e)
-{
-	return h->m->vm_events[e];
-}
-
 /*
  * get_scan_count without swap (can_reclaim_anon_pages false): SCAN_FILE, anon untouched. Each
  * pass scans inactive_file >> priority of what is left: from 16384 pages, priorities 12..6 take
@@ -72,21 +62,22 @@ static void test_scan_file_no_swap(void)
 	static const uint64_t want[] = {4, 7, 15, 31, 63, 127, 252};
 	uint64_t scanned = 0;
 
-	fixture_host_add_lru(h, normal(h), 16384, PS_FOLIO_FILE, false);
-	fixture_host_add_lru(h, normal(h), 8192, PS_FOLIO_ANON, false);
+	fixture_host_add_lru(h, fixture_host_normal(h), 16384, PS_FOLIO_FILE, false);
+	fixture_host_add_lru(h, fixture_host_normal(h), 8192, PS_FOLIO_ANON, false);
 	for (int prio = PS_DEF_PRIORITY; prio >= 6; prio--) {
 		uint64_t got = shrink(h, prio, true);
 
 		g_assert_cmpuint(got, ==, want[PS_DEF_PRIORITY - prio]);
 		scanned += got;
-		g_assert_cmpuint(ev(h, PS_PGSCAN_FILE), ==, scanned);
-		g_assert_cmpuint(ev(h, PS_PGSTEAL_FILE), ==, scanned);
+		g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_FILE), ==, scanned);
+		g_assert_cmpuint(fixture_host_vm(h, PS_PGSTEAL_FILE), ==, scanned);
 		g_assert_cmpuint(h->evicted_pages, ==, scanned);
 	}
-	g_assert_cmpuint(ev(h, PS_PGSCAN_ANON), ==, 0);
-	g_assert_cmpuint(ev(h, PS_PSWPOUT), ==, 0);
-	g_assert_cmpint(normal(h)->vm_stat[PS_NR_ZONE_INACTIVE_FILE], ==, 16384 - scanned);
-	g_assert_cmpint(normal(h)->vm_stat[PS_NR_ZONE_INACTIVE_ANON], ==, 8192);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_ANON), ==, 0);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PSWPOUT), ==, 0);
+	g_assert_cmpint(fixture_host_normal(h)->vm_stat[PS_NR_ZONE_INACTIVE_FILE], ==,
+			16384 - scanned);
+	g_assert_cmpint(fixture_host_normal(h)->vm_stat[PS_NR_ZONE_INACTIVE_ANON], ==, 8192);
 	fixture_check(h->m);
 }
 
@@ -96,12 +87,12 @@ static void test_scan_file_may_swap_off(void)
 	g_autoptr(FixtureHost) h = host_new(65536);
 
 	add_active(h, 4096, PS_FOLIO_FILE); /* inactive file low: no cache_trim_mode */
-	fixture_host_add_lru(h, normal(h), 1024, PS_FOLIO_FILE, false);
-	fixture_host_add_lru(h, normal(h), 8192, PS_FOLIO_ANON, false);
+	fixture_host_add_lru(h, fixture_host_normal(h), 1024, PS_FOLIO_FILE, false);
+	fixture_host_add_lru(h, fixture_host_normal(h), 8192, PS_FOLIO_ANON, false);
 	shrink(h, 3, false);
-	g_assert_cmpuint(ev(h, PS_PGSCAN_FILE), ==, 1024 >> 3);
-	g_assert_cmpuint(ev(h, PS_PGDEACTIVATE), ==, 4096 >> 3);
-	g_assert_cmpuint(ev(h, PS_PGSCAN_ANON), ==, 0);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_FILE), ==, 1024 >> 3);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGDEACTIVATE), ==, 4096 >> 3);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_ANON), ==, 0);
 }
 
 /*
@@ -112,11 +103,11 @@ static void test_scan_file_cache_trim(void)
 {
 	g_autoptr(FixtureHost) h = host_new(65536);
 
-	fixture_host_add_lru(h, normal(h), 16384, PS_FOLIO_FILE, false);
-	fixture_host_add_lru(h, normal(h), 8192, PS_FOLIO_ANON, false);
+	fixture_host_add_lru(h, fixture_host_normal(h), 16384, PS_FOLIO_FILE, false);
+	fixture_host_add_lru(h, fixture_host_normal(h), 8192, PS_FOLIO_ANON, false);
 	g_assert_cmpuint(shrink(h, 10, true), ==, 16);
-	g_assert_cmpuint(ev(h, PS_PGSCAN_FILE), ==, 16);
-	g_assert_cmpuint(ev(h, PS_PGSCAN_ANON), ==, 0);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_FILE), ==, 16);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_ANON), ==, 0);
 }
 
 /*
@@ -126,17 +117,17 @@ static void test_scan_file_cache_trim(void)
 static void test_scan_anon_file_tiny(void)
 {
 	g_autoptr(FixtureHost) h = host_new(65536);
-	PsZone *z = normal(h);
+	PsZone *z = fixture_host_normal(h);
 
 	fixture_host_add_lru(h, z, 8192, PS_FOLIO_ANON, false);
 	fixture_host_add_lru(h, z, 100, PS_FOLIO_FILE, false);
 	fixture_take_to(h->m, z, (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) - 100);
 	g_assert_cmpuint(shrink(h, 10, true), ==, 8);
-	g_assert_cmpuint(ev(h, PS_PGSCAN_ANON), ==, 8);
-	g_assert_cmpuint(ev(h, PS_PSWPOUT), ==, 8);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_ANON), ==, 8);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PSWPOUT), ==, 8);
 	g_assert_cmpuint(h->swapped_pages, ==, 8);
 	g_assert_cmpuint(ps_swap_used(h->p), ==, 8);
-	g_assert_cmpuint(ev(h, PS_PGSCAN_FILE), ==, 0);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_FILE), ==, 0);
 }
 
 /* Priority 0 with swappiness > 0: SCAN_EQUAL, every page of both inactive lists. */
@@ -144,11 +135,11 @@ static void test_scan_equal_priority0(void)
 {
 	g_autoptr(FixtureHost) h = host_new(65536);
 
-	fixture_host_add_lru(h, normal(h), 300, PS_FOLIO_FILE, false);
-	fixture_host_add_lru(h, normal(h), 200, PS_FOLIO_ANON, false);
+	fixture_host_add_lru(h, fixture_host_normal(h), 300, PS_FOLIO_FILE, false);
+	fixture_host_add_lru(h, fixture_host_normal(h), 200, PS_FOLIO_ANON, false);
 	g_assert_cmpuint(shrink(h, 0, true), ==, 500);
-	g_assert_cmpuint(ev(h, PS_PGSCAN_FILE), ==, 300);
-	g_assert_cmpuint(ev(h, PS_PGSCAN_ANON), ==, 200);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_FILE), ==, 300);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_ANON), ==, 200);
 }
 
 /*
@@ -164,16 +155,16 @@ static void test_scan_fract(void)
 	g_autoptr(FixtureHost) h = host_new(65536);
 
 	add_active(h, 4096, PS_FOLIO_FILE);
-	fixture_host_add_lru(h, normal(h), 1024, PS_FOLIO_FILE, false);
-	fixture_host_add_lru(h, normal(h), 8192, PS_FOLIO_ANON, false);
+	fixture_host_add_lru(h, fixture_host_normal(h), 1024, PS_FOLIO_FILE, false);
+	fixture_host_add_lru(h, fixture_host_normal(h), 8192, PS_FOLIO_ANON, false);
 	g_assert_cmpint(h->m->sysctl.swappiness, ==, 60);
 	h->p->anon_cost[0] = 0;
 	h->p->file_cost[0] = 100;
 	shrink(h, 3, true);
-	g_assert_cmpuint(ev(h, PS_PGSCAN_ANON), ==, 470);
-	g_assert_cmpuint(ev(h, PS_PSWPOUT), ==, 470);
-	g_assert_cmpuint(ev(h, PS_PGSCAN_FILE), ==, 69);
-	g_assert_cmpuint(ev(h, PS_PGDEACTIVATE), ==, 276);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_ANON), ==, 470);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PSWPOUT), ==, 470);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_FILE), ==, 69);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGDEACTIVATE), ==, 276);
 }
 
 /*
@@ -187,13 +178,13 @@ static void test_direct_reclaim_stops_at_cluster(void)
 	PsAllocContext ac;
 	uint64_t cost = 0;
 
-	fixture_host_add_lru(h, normal(h), 16384, PS_FOLIO_FILE, false);
+	fixture_host_add_lru(h, fixture_host_normal(h), 16384, PS_FOLIO_FILE, false);
 	fixture_alloc_context(h->m, PS_GFP_KERNEL, 0, &ac);
 	g_assert_cmpuint(ps_try_to_free_pages(h->p, &ac, &cost), ==, 57);
-	g_assert_cmpuint(ev(h, PS_PGSCAN_DIRECT), ==, 57);
-	g_assert_cmpuint(ev(h, PS_PGSTEAL_DIRECT), ==, 57);
-	g_assert_cmpuint(ev(h, PS_ALLOCSTALL_NORMAL), ==, 1);
-	g_assert_cmpuint(ev(h, PS_PGSCAN_KSWAPD), ==, 0);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_DIRECT), ==, 57);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSTEAL_DIRECT), ==, 57);
+	g_assert_cmpuint(fixture_host_vm(h, PS_ALLOCSTALL_NORMAL), ==, 1);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_KSWAPD), ==, 0);
 	g_assert_cmpuint(cost, >, 0);
 }
 

@@ -20,14 +20,9 @@ static FixtureHost *host_new(uint64_t pages)
 	return fixture_host_new(fixture_normal_only(0, pages), NULL);
 }
 
-static PsZone *normal(FixtureHost *h)
-{
-	return ps_machine_zone(h->m, 0, PS_ZONE_NORMAL);
-}
-
 static int64_t min_wmark(FixtureHost *h)
 {
-	return (int64_t)ps_wmark_pages(normal(h), PS_WMARK_MIN);
+	return (int64_t)ps_wmark_pages(fixture_host_normal(h), PS_WMARK_MIN);
 }
 
 /*
@@ -42,7 +37,7 @@ static int64_t min_wmark(FixtureHost *h)
 static void check_reclaim_rounds(int64_t available_above_min, unsigned rounds)
 {
 	g_autoptr(FixtureHost) h = host_new(16384);
-	PsZone *z = normal(h);
+	PsZone *z = fixture_host_normal(h);
 	PsAllocOutcome out = {0};
 	const uint64_t dirty = 64;
 
@@ -84,7 +79,7 @@ static void test_reclaim_retry_estimate(void)
 static void test_highatomic_before_oom(void)
 {
 	g_autoptr(FixtureHost) h = host_new(65536);
-	PsZone *z = normal(h);
+	PsZone *z = fixture_host_normal(h);
 	PsAllocOutcome out = {0};
 	ps_pfn_t pfn = ps_rmqueue_smallest(h->m, z, 0, PS_MT_MOVABLE);
 
@@ -204,7 +199,7 @@ static void test_compact_retry_escalation(void)
 static void check_skipped(unsigned order, enum ps_wmark base, int64_t above, bool retry)
 {
 	g_autoptr(FixtureHost) h = host_new(16384);
-	PsZone *z = normal(h);
+	PsZone *z = fixture_host_normal(h);
 	PsAllocContext ac;
 	enum ps_compact_priority prio = PS_COMPACT_PRIO_SYNC_LIGHT;
 	int retries = 2;
@@ -256,7 +251,7 @@ typedef struct {
 static void check_no_kill(const NoKill *c)
 {
 	g_autoptr(FixtureHost) h = host_new(16384);
-	PsZone *z = normal(h);
+	PsZone *z = fixture_host_normal(h);
 	PsAllocOutcome out = {0};
 
 	fixture_host_task(h, 100, 1000, c->adj);
