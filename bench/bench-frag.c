@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * bench-frag.c - the published anti-fragmentation effects (issue 5), reproduced as directions:
+ * bench-frag.c - published anti-fragmentation effects, reproduced as directions:
  * compaction vs none (Gorman 2010), watermark boosting (Gorman 2018), proactive compaction
  * (Gupta 2020), grouping by mobility (Gorman 2005-2007) and the unmovable pageblock share under
  * 6.18's stealing rules (FB 2016). Prints each experiment's simulated figures next to the

@@ -19,7 +19,11 @@
  *
  * Simplifications (why acceptable):
  * - No CMA (the modelled builds have CONFIG_CMA off, like the recorded machine), no guard pages
- *   (debug only), no page shuffling (off by default), no memory isolation yet.
+ *   (debug only), no page shuffling (off by default).
+ * - Nothing in the model isolates a pageblock (no memory offlining, no alloc_contig_range, the
+ *   kernel's two users of MIGRATE_ISOLATE); an ISOLATE pageblock only comes from a real
+ *   machine's snapshot, and its free pages are kept out of NR_FREE_PAGES as the kernel keeps
+ *   them (account_freepages).
  * - Compaction capture (compaction_capture) takes the block for the direct compactor recorded in
  *   PsMachine.capture; the kernel keys it on `current`, the simulator runs one request at a time.
  * - "Movable-looking" pages in the claim heuristic are allocated blocks whose head carries

@@ -145,7 +145,6 @@ typedef struct {
 	int batch;
 	uint8_t flags; /* PS_PCPF_* */
 	uint8_t alloc_factor;
-	uint8_t expire; /* remote-node drain countdown (kernel-facts §3.5) */
 	int free_count; /* pages freed recently, for free_high */
 	PsList lists[PS_NR_PCP_LISTS];
 } PsPcp;
@@ -281,12 +280,18 @@ typedef struct PsZone {
 	 * Compaction state (struct zone's compact_* fields), written by policy/compaction.c only.
 	 * Cached scanner positions of 0 mean "not set" (the next run starts at the zone's ends).
 	 */
-	unsigned compact_considered;	  /* attempts skipped since the last deferral */
-	unsigned compact_defer_shift;	  /* skip up to 1 << shift attempts */
-	int compact_order_failed;	  /* lowest order that failed since the last success */
-	ps_pfn_t compact_cached_free_pfn; /* where the free scanner resumes */
-	ps_pfn_t compact_cached_migrate_pfn[2]; /* migrate scanner: [0] async, [1] sync */
-	bool compact_blockskip_flush;		/* skip bits to be cleared when kswapd sleeps */
+	/* attempts skipped since the last deferral */
+	unsigned compact_considered;
+	/* skip up to 1 << shift attempts */
+	unsigned compact_defer_shift;
+	/* lowest order that failed since the last success */
+	int compact_order_failed;
+	/* where the free scanner resumes */
+	ps_pfn_t compact_cached_free_pfn;
+	/* where the migrate scanner resumes: [0] async, [1] sync */
+	ps_pfn_t compact_cached_migrate_pfn[2];
+	/* skip bits to be cleared when kswapd sleeps */
+	bool compact_blockskip_flush;
 
 	PsFreeArea free_area[PS_NR_ORDERS_MAX];
 	int64_t vm_stat[PS_NR_ZONE_STAT_ITEMS];
@@ -413,19 +418,34 @@ typedef struct PsMachine {
 	uint8_t *pageblock_mt; /* [(end_pfn - base_pfn) >> pageblock_order], enum ps_migratetype */
 
 	uint64_t vm_events[PS_NR_VM_EVENTS];
-	uint64_t
-	    split_levels_total;	    /* buddy split levels done by expand(), for the latency model */
-	uint64_t pcp_refills_total; /* rmqueue_bulk calls from an empty pcp list */
-	uint64_t pcp_refill_pages_total;       /* base pages those refills moved to pcp lists */
-	uint64_t compact_zone_runs_total;      /* compact_zone past its suitability check: where the
-						  kernel fires mm_compaction_begin */
-	uint64_t compact_zone_contended_total; /* those that ended COMPACT_CONTENDED */
-	PsMmHooks hooks;		       /* what mm/ calls: see PsMmHooks */
-	PsMmHooks observers[PS_MM_MAX_OBSERVERS]; /* registered, in order */
+
+	/*
+	 * Counts that have no vm event of their own, for the latency model and the fidelity
+	 * report. Never reset during a run.
+	 */
+	/* buddy split levels done by expand() */
+	uint64_t split_levels_total;
+	/* rmqueue_bulk calls from an empty pcp list */
+	uint64_t pcp_refills_total;
+	/* base pages those refills moved to pcp lists */
+	uint64_t pcp_refill_pages_total;
+	/* compact_zone runs past the suitability check: where the kernel fires mm_compaction_begin
+	 */
+	uint64_t compact_zone_runs_total;
+	/* those of them that ended COMPACT_CONTENDED */
+	uint64_t compact_zone_contended_total;
+
+	/* what mm/ calls: the one observer, or a fan-out over observers (see PsMmHooks) */
+	PsMmHooks hooks;
+	/* the registered observers, in registration order */
+	PsMmHooks observers[PS_MM_MAX_OBSERVERS];
 	int nr_observers;
-	void *policy; /* policy/'s state (PsPolicy), opaque here; NULL in bare unit tests */
-	uint8_t *cpu_vmstat_dirty; /* [nr_cpus]: vmstat work pending on the cpu (ps_pcp_decay) */
-	PsCaptureControl *capture; /* the running direct compaction's, NULL otherwise */
+	/* policy/'s state (PsPolicy), opaque here; NULL in bare unit tests */
+	void *policy;
+	/* [nr_cpus]: vmstat work pending on the cpu (ps_pcp_decay) */
+	uint8_t *cpu_vmstat_dirty;
+	/* the running direct compaction's capture_control, NULL otherwise */
+	PsCaptureControl *capture;
 } PsMachine;
 
 PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error);
@@ -488,16 +508,16 @@ static inline void ps_page_set(PsMachine *m, ps_pfn_t pfn, enum ps_page_state st
 }
 
 /*
- * The owner of an allocated block (the reverse map compaction needs to tell the host that a block
- * moved): a handle the host chose, PS_PFN_NONE when nobody registered one. Stored in the head's
- * map.next, which only list members use.
- */
-/*
  * The owner of a movable block a snapshot left allocated: nobody in the trace holds it, but
  * compaction may move it, and the host follows it by pfn.
  */
 #define PS_OWNER_UNKNOWN_AT_START (PS_PFN_NONE - 1)
 
+/*
+ * The owner of an allocated block (the reverse map compaction needs to tell the host that a block
+ * moved): a handle the host chose, PS_PFN_NONE when nobody registered one. Stored in the head's
+ * map.next, which only list members use.
+ */
 static inline void ps_page_set_owner(PsMachine *m, ps_pfn_t pfn, uint32_t owner)
 {
 	m->map.next[pfn - m->map.base_pfn] = owner;
@@ -598,8 +618,10 @@ ps_pfn_t ps_rmqueue_smallest(PsMachine *m, PsZone *z, unsigned order, enum ps_mi
 ps_pfn_t ps_rmqueue(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt,
 		    unsigned alloc_flags, enum ps_rmqueue_mode *mode, PsRmqueueInfo *info);
 
-/* rmqueue_buddy: highatomic first for ALLOC_HIGHATOMIC, then __rmqueue, then highatomic for
- * ALLOC_OOM|ALLOC_NON_BLOCK. Marks the block allocated. */
+/*
+ * rmqueue_buddy: highatomic first for ALLOC_HIGHATOMIC, then __rmqueue, then highatomic for
+ * ALLOC_OOM|ALLOC_NON_BLOCK. Marks the block allocated.
+ */
 ps_pfn_t ps_rmqueue_buddy(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt,
 			  unsigned alloc_flags);
 
@@ -655,8 +677,10 @@ void ps_pcp_adopt(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order
 void ps_pcp_drain_cpu_zone(PsMachine *m, PsZone *z, int cpu);
 void ps_pcp_drain_all(PsMachine *m, PsZone *z);
 
-/* decay_pcp_high + drain above high for every CPU vmstat_update would run on; called every
- * stat_interval. ps_pcp_mark_cpu_active records that a CPU changed counters (alloc or free). */
+/*
+ * decay_pcp_high + drain above high for every CPU vmstat_update would run on; called every
+ * stat_interval. ps_pcp_mark_cpu_active records that a CPU changed counters (alloc or free).
+ */
 void ps_pcp_decay(PsMachine *m);
 void ps_pcp_mark_cpu_active(PsMachine *m, int cpu);
 

@@ -16,7 +16,9 @@
  *   over the CPUs sharing it); the model assumes a slice of PS_PCP_CACHE_SLICE_BYTES, so the flag
  *   is set whenever 3 * batch pages fit in it (63-page batches at 4K: 756 KiB). Servers have
  *   more than that per CPU; the recorded machine has 32 MiB of LLC for 2 CPUs.
- * - Remote-node pcp expiry (drain_zone_pages after three idle intervals) is not modelled yet.
+ * - Remote-node pcp expiry (drain_zone_pages, one batch per interval once a remote zone's list
+ *   has been idle for three) is not modelled: it exists only on NUMA configs and moves at most a
+ *   batch per remote zone and second.
  */
 #include "mm/mm-private.h"
 

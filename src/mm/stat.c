@@ -86,4 +86,5 @@ const char *const ps_node_stat_names[PS_NR_NODE_STAT_ITEMS] = {
     [PS_NR_SWAPCACHED] = "nr_swapcached",
 };
 
-G_DEFINE_QUARK(ps - mm - error - quark, ps_mm_error)
+/* The domain's name, "ps_mm_error_quark", is spelled with '_': clang-format would space a '-'. */
+G_DEFINE_QUARK(ps_mm_error_quark, ps_mm_error)

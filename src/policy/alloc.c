@@ -10,9 +10,10 @@
  * otherwise).
  *
  * Simplifications (why acceptable):
- * - No cpusets, no memcg charging, no dirty-page spreading (__GFP_WRITE is recorded but the
- *   dirty limits are not modelled yet), no unaccepted or deferred-init memory (a snapshot is
- *   taken after the zone has grown; the config gives the managed size at that instant).
+ * - No cpusets, no memcg charging, no dirty-page spreading (node_dirty_ok: __GFP_WRITE is
+ *   recorded but not acted on, because the model has no dirty limits to spread against - its
+ *   writeback is time-based, see reclaim.c), no unaccepted or deferred-init memory (a snapshot
+ *   is taken after the zone has grown; the config gives the managed size at that instant).
  * - Node reclaim (zone_reclaim_mode) is not modelled: with the default mode 0 the kernel skips
  *   it too.
  * - When the fast path fails the outcome says so (PS_ALLOC_NEED_SLOWPATH); the slow path is its

@@ -21,7 +21,8 @@
  * _wmark, should_proactive_compact_node,
  * compact_node, compact_nodes.
  *
- * Verified in the kernel source (see the closing report of issue 5): __compaction_suitable uses
+ * Read in the kernel source rather than taken from documentation, because these details decide
+ * which runs compact at all (kernel-facts §8): __compaction_suitable uses
  * the low watermark for costly orders and the min watermark otherwise, plus compact_gap;
  * compaction_capture refuses ISOLATE blocks and MOVABLE blocks below pageblock order;
  * skip_isolation_on_order; __isolate_free_page's min + 2^order order-0 check and its retyping of

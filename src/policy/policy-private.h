@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * policy-private.h - the state shared by the reclaim, kswapd, slow-path and OOM files of policy/.
- * Not for use outside policy/.
+ * policy-private.h - what the files of policy/ share: the policy state of a machine (PsPolicy:
+ * reclaim lists, kswapd and kcompactd threads, slow-path and OOM state) and the functions one
+ * file of policy/ calls in another. Not for use outside policy/; the build refuses an include of
+ * it from another module.
  */
 #ifndef PS_POLICY_PRIVATE_H
 #define PS_POLICY_PRIVATE_H
@@ -16,8 +18,8 @@
 /* Per-handle folio flags of the reclaim model. */
 enum {
 	PS_FOLIO_ON_LIST = 0x01,
-	PS_FOLIO_REFERENCED =
-	    0x02, /* accessed since reclaim last looked (young PTE / PG_referenced) */
+	/* accessed since reclaim last looked (young PTE / PG_referenced) */
+	PS_FOLIO_REFERENCED = 0x02,
 	PS_FOLIO_DIRTY = 0x04,
 	PS_FOLIO_RECLAIM = 0x08, /* PG_reclaim: reclaim met it dirty and asked for writeback */
 };

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * policy.h - decisions of the simulated page allocator: watermarks and reserves, zonelists and
- * memory policies, the allocation fast path (and later slow path, reclaim, compaction, OOM).
+ * memory policies, the allocation fast path, the slow path, reclaim and kswapd, compaction and
+ * kcompactd, the OOM killer, huge-page fault decisions, and the cost model every path charges
+ * through.
  *
- * policy/ decides and calls mm/ to act.
+ * Mirrors the deciding half of mm/page_alloc.c, and mm/vmscan.c, mm/compaction.c,
+ * mm/oom_kill.c, mm/mempolicy.c and mm/huge_memory.c (each .c file names its functions).
+ * policy/ decides *when* and calls mm/ to act; it reads the fragmentation indices from
+ * mm/vmstat.c and never prints or parses.
  */
 #ifndef PS_POLICY_H
 #define PS_POLICY_H
@@ -198,8 +203,8 @@ typedef struct {
 /* Reclaim and OOM settings (config sections "swap" and "reclaim"). */
 typedef struct {
 	uint64_t swap_pages; /* swap space in pages of the machine; 0 = no swap */
-	uint64_t
-	    writeback_delay_ns; /* a dirty file page is written back this long after dirtying */
+	/* a dirty file page is written back this long after dirtying */
+	uint64_t writeback_delay_ns;
 	unsigned slab_shrink_permille; /* reclaimable slab freed per shrink, per mille of scanned */
 	uint64_t oom_reap_delay_ns;    /* OOM kill to memory freed (oom_reaper, exit) */
 	uint64_t kswapd_nap_ns;	       /* kswapd's short sleep before a full one (HZ/10) */

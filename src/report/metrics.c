@@ -16,7 +16,9 @@
 
 #include "report/report.h"
 
-G_DEFINE_QUARK(ps - report - error - quark, ps_report_error)
+/* The domain's name, "ps_report_error_quark", is spelled with '_': clang-format would space a '-'.
+ */
+G_DEFINE_QUARK(ps_report_error_quark, ps_report_error)
 
 unsigned ps_order_2m(const PsMachine *m)
 {

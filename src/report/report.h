@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * report.h - observing a simulated machine: its state in the kernel's own /proc formats, and
- * (later) counters, fragmentation metrics, latency histograms, timelines and the run summary.
+ * report.h - observing a simulated machine: its state in the kernel's own /proc and debugfs
+ * formats, the fragmentation index files, latency histograms, the migratetype fallback matrix,
+ * and the run's output files (timeline.csv, latency.csv, events.jsonl).
  *
- * report/ reads the machine and never changes it.
+ * report/ reads the machine and never changes it: a run with reporting off reaches the same final
+ * state. The indices themselves are mm/vmstat.c's; report/ only formats them.
  */
 #ifndef PS_REPORT_H
 #define PS_REPORT_H
@@ -26,7 +28,7 @@ void ps_format_pagetypeinfo(PsMachine *m, GString *out);
 /* /proc/vmstat: zone, NUMA and node counters, then vm events, 6.18 names and order (§10.4). */
 void ps_format_vmstat(PsMachine *m, GString *out);
 
-/* ---- fragmentation metrics (report/metrics.c) --------------------------------------------- */
+/* ---- fragmentation index text and buddyinfo (report/metrics.c) ---------------------------- */
 
 #include <gio/gio.h>
 struct cJSON;
@@ -96,8 +98,7 @@ typedef struct {
 	uint64_t mixed_pageblocks; /* pageblocks holding allocated pages of another mobility */
 	uint32_t kswapd_active;	   /* 1 if the node's kswapd ran during the sample window */
 	uint32_t kcompactd_active; /* likewise kcompactd */
-	uint64_t direct_reclaims;  /* allocations of the node that entered direct reclaim since
-				      the previous sample */
+	uint64_t direct_reclaims;  /* node's allocations that entered direct reclaim, this sample */
 	uint64_t oom_kills;	   /* OOM kills since the previous sample (machine-wide) */
 } PsZoneSampleExtra;
 

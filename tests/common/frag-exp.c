@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * frag-exp.c - the published anti-fragmentation effects of issue 5 as runnable experiments.
+ * frag-exp.c - published anti-fragmentation effects (Gorman, Gupta) as runnable experiments.
  *
  * A workload is the time-merge of one or more generated traces (trace/gen_*.c) and a probe phase
  * written here: a process that maps a THP-madvised range and faults it one PMD-sized huge page at

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * frag-exp.h - the anti-fragmentation experiments of issue 5, shared by bench/bench-frag.c (which
- * prints them next to the published figures) and tests/sim/test-frag.c (which asserts
- * their directions). Each experiment builds a workload from the trace generators plus a probe
- * phase, replays it in-process on a config with two settings, and returns the figures.
+ * frag-exp.h - experiments that reproduce published anti-fragmentation effects, shared by
+ * bench/bench-frag.c (which prints them next to the published figures) and tests/sim/test-frag.c
+ * (which asserts their directions). Each experiment builds a workload from the trace generators
+ * plus a probe phase, replays it in-process on a config with two settings, and returns the figures.
  */
 #ifndef PS_FRAG_EXP_H
 #define PS_FRAG_EXP_H

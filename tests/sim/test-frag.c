@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * test-frag.c - the published anti-fragmentation effects of issue 5 as directions that must
+ * test-frag.c - published anti-fragmentation effects (papers below) as directions that must
  * hold, on the small 4K test machines (bench/bench-frag prints the figures, on 4K and 64K):
  *   compaction turns most THP failures after the fragmenter into successes (Gorman 2010);
  *   watermark boosting cuts fragmenting fallbacks by at least 90 % (Gorman 2018);

@@ -579,8 +579,9 @@ static double fidelity_ratio(cJSON *sum, const char *counter)
 /*
  * Policy mode on the same recording, from its snapshot and /proc files: the pageblock types
  * match pagetypeinfo's counts, every direct buddy allocation is made as the kernel made it, and
- * the pcp refills and drains (counts, and refilled pages) come within 10 % of the kernel's
- * (issue 6's band).
+ * the pcp refills and drains (counts, and refilled pages) come within 10 % of the kernel's: the
+ * agreement the pcp model is held to on a real recording, which differs from the simulation in
+ * timing (vmstat work, interrupts) that the trace does not carry.
  */
 static void policy_fidelity(const Recording *rec, const PsConfig *cfg, const char *trace,
 			    const char *before, const char *dir, const char *tmp)
