@@ -11,7 +11,8 @@ pkgs=(meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libcjson-dev gnu
 	fonts-liberation python3 parallel)
 # clang is only needed for the fuzzer build and the sanitizer runtime of .ci/run; its
 # libFuzzer and sanitizer runtimes are in libclang-rt-14-dev (only Recommended by clang-14).
-[ "${PAGESIM_WITH_CLANG:-0}" = 1 ] && pkgs+=(clang libclang-rt-14-dev)
+# clang-format (14 on Debian 12) is .ci/run's formatting check against .clang-format.
+[ "${PAGESIM_WITH_CLANG:-0}" = 1 ] && pkgs+=(clang libclang-rt-14-dev clang-format)
 
 missing=()
 for p in "${pkgs[@]}"; do
