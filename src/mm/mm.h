@@ -672,6 +672,8 @@ void ps_pcp_free_bulk(PsMachine *m, PsZone *z, PsPcp *pcp, int count, int pindex
  */
 void ps_pcp_adopt(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
 		  enum ps_migratetype mt);
+/* Sets a cpu's dynamic pcp high as a real machine's zoneinfo shows it (same use). */
+void ps_pcp_restore_high(PsZone *z, int cpu, int high);
 
 /* drain_pages_zone for one cpu (all pages), drain_all_pages for a zone or all zones (NULL). */
 void ps_pcp_drain_cpu_zone(PsMachine *m, PsZone *z, int cpu);

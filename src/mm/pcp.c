@@ -293,6 +293,12 @@ void ps_pcp_adopt(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order
 	z->nr_pcp += 1ull << order;
 }
 
+void ps_pcp_restore_high(PsZone *z, int cpu, int high)
+{
+	g_assert(z->pcp);
+	z->pcp[cpu].high = high;
+}
+
 void ps_pcp_drain_cpu_zone(PsMachine *m, PsZone *z, int cpu)
 {
 	PsPcp *pcp;

@@ -8,6 +8,14 @@
  * the run's totals, and a run with these files thrown away reaches the same final state. The
  * /proc files mirror the kernel's own printers (mm/vmstat.c: frag_show, pagetypeinfo_showfree,
  * zoneinfo_show, vmstat_show) through report/.
+ *
+ * Simplifications (why acceptable):
+ * - The /proc files are the state at the end only; the timeline carries the state over time at
+ *   the sampling interval, which is what the plots and comparisons read.
+ * - Past MAX_FAIL_EVENTS allocation failures are counted, not logged one by one: a run that
+ *   fails millions of allocations would otherwise write an events.jsonl larger than its trace.
+ * - The file writing stays in this one place in sim/ (util/'s atomic output file replaces
+ *   ps_write_file_atomic here once both have landed).
  */
 #include <errno.h>
 #include <string.h>

@@ -997,7 +997,7 @@ gboolean ps_snapshot_seed_pcp(PsSnapshot *snap, PsMachine *m, const char *proc_d
 		if (cpu < 0)
 			continue;
 		if (sscanf(l, " high: %d", &v) == 1) {
-			z->pcp[cpu].high = v;
+			ps_pcp_restore_high(z, cpu, v);
 			continue;
 		}
 		if (sscanf(l, " count: %d", &v) == 1) {
