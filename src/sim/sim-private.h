@@ -8,6 +8,7 @@
  *   host.c      policy/'s host: reclaim eviction, OOM tasks, kill and reap, migration owners
  *   output.c    timeline, latency, events, summary and /proc files of the run directory
  *   snapshot.c  the start from a real machine's /proc/kpageflags
+ *   snapshot-pcp.c  the pcp lists of that moment (zoneinfo, rebuilt from the trace)
  *   fidelity.c  model counters next to the recorded kernel's
  *   pinned.c    the recorded placement (--mode pinned)
  */
@@ -64,6 +65,10 @@ typedef struct {
 PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_dir, GError **error);
 void ps_snapshot_free(PsSnapshot *snap);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsSnapshot, ps_snapshot_free)
+/* The pageblock of b's votes: pages for Unmovable, Movable, Reclaimable (snapshot.c). */
+uint16_t *ps_snapshot_block_votes(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t b);
+/* Retypes z's pageblocks to pagetypeinfo's counts, ranked by the votes (snapshot.c). */
+void ps_snapshot_fit_block_counts(PsSnapshot *snap, PsMachine *m, PsZone *z);
 /* The file of the same moment as a kpageflags dump: "before.kpageflags.gz" -> DIR/before.NAME. */
 char *ps_snapshot_sibling(const char *kpageflags, const char *dir, const char *name);
 /* Restores the snapshot moment's pcp high (proc_dir's zoneinfo); see snapshot.c. */

@@ -52,7 +52,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config/config.h"
 #include "sim/sim-private.h"
 
 #define KPF_SLAB	  7
@@ -233,7 +232,7 @@ static bool block_free_profile(const PsMachine *m, ps_pfn_t b, ps_pfn_t start, p
 	return true;
 }
 
-static uint16_t *block_votes(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t b)
+uint16_t *ps_snapshot_block_votes(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t b)
 {
 	return &snap->votes[((b - m->map.base_pfn) >> m->pageblock_order) * PS_MT_PCPTYPES];
 }
@@ -242,7 +241,7 @@ static uint16_t *block_votes(const PsSnapshot *snap, const PsMachine *m, ps_pfn_
 static unsigned block_share(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t b,
 			    enum ps_migratetype mt)
 {
-	const uint16_t *v = block_votes(snap, m, b);
+	const uint16_t *v = ps_snapshot_block_votes(snap, m, b);
 	unsigned total = (unsigned)v[0] + v[1] + v[2];
 
 	return total ? v[mt] * 1024u / total : 0;
@@ -324,7 +323,7 @@ static void fit_free_areas(PsSnapshot *snap, const PsMachine *m, const PsZone *z
  * machine's blocks are retyped where the fit differs (ps_pageblock_set_mt moves their free
  * pages), so this runs again once the trace has shown which flagless pages were pcp pages.
  */
-static void fit_block_counts(PsSnapshot *snap, PsMachine *m, PsZone *z)
+void ps_snapshot_fit_block_counts(PsSnapshot *snap, PsMachine *m, PsZone *z)
 {
 	static const enum ps_migratetype order[] = {PS_MT_UNMOVABLE, PS_MT_RECLAIMABLE};
 	ps_pfn_t start = z->start_pfn, end = ps_zone_end_pfn(z);
@@ -334,7 +333,7 @@ static void fit_block_counts(PsSnapshot *snap, PsMachine *m, PsZone *z)
 	uint64_t *counts = snap->blocks[z->type];
 
 	for (ps_pfn_t b = first; b < end; b += (ps_pfn_t)m->pageblock_nr_pages) {
-		const uint16_t *v = block_votes(snap, m, b);
+		const uint16_t *v = ps_snapshot_block_votes(snap, m, b);
 
 		if (v[0] || v[1] || v[2]) {
 			g_array_append_val(blocks, b);
@@ -511,7 +510,7 @@ static void vote_zone(PsSnapshot *snap, const PsMachine *m, const PsZone *z, Loa
 		if (!total)
 			continue;
 		for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
-			block_votes(snap, m, b)[mt] = (uint16_t)votes[mt];
+			ps_snapshot_block_votes(snap, m, b)[mt] = (uint16_t)votes[mt];
 		for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
 			if (votes[mt] > votes[best])
 				best = (enum ps_migratetype)mt;
@@ -589,7 +588,7 @@ PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_di
 	}
 	for (int i = 0; i < m->nr_zones; i++)
 		if (ps_zone_populated(&m->zones[i]) && snap->have_real[m->zones[i].type])
-			fit_block_counts(snap, m, &m->zones[i]);
+			ps_snapshot_fit_block_counts(snap, m, &m->zones[i]);
 	own_allocated(snap, m, &ls);
 	/* The flags are no longer needed; keep the memory low for the run. */
 	g_clear_pointer(&snap->kpf, g_free);
@@ -791,223 +790,4 @@ bool ps_snapshot_free_pages(PsSnapshot *snap, PsMachine *m, const PsTraceEvent *
 	return true;
 }
 
-/* A page the trace shows on a pcp list at the start: one of the prefill's findings. */
-typedef struct {
-	ps_pfn_t pfn;
-	int cpu;
-	unsigned order;
-	enum ps_migratetype mt;
-} StartPcpPage;
-
-/*
- * Takes pfn (a block of order) out of the unknown-at-start pages, or out of the free lists, for
- * cpu's pcp list of mt in its zone, within what zoneinfo says that pcp held: false when it does
- * not fit or is neither. The block's votes move from Unmovable (a flagless page's vote) to mt: a
- * pcp page belongs to its list's type. A wholly flagless block on ftrace-compact-6.18 was the
- * kernel's movable pcp refill and took an Unmovable slot in the fit.
- */
-static bool take_start_pcp_page(PsSnapshot *snap, PsMachine *m, const StartPcpPage *p, bool *retype)
-{
-	PsZone *z = ps_pfn_zone(m, p->pfn);
-	int *left;
-	uint16_t *v, moved;
-
-	if (!z || !z->pcp)
-		return false;
-	left = &snap->pcp_start[z->idx * m->nr_cpus + p->cpu];
-	if (*left < (1 << p->order))
-		return false;
-	v = block_votes(snap, m, p->pfn);
-	if (ps_snapshot_owns(snap, m, p->pfn, p->order)) {
-		if (!ps_alloc_reshape(m, z, p->pfn, p->order))
-			return false;
-		ps_snapshot_disown(snap, m, p->pfn, p->order);
-		/* a flagless page voted Unmovable */
-		moved = MIN(v[PS_MT_UNMOVABLE], (uint16_t)(1u << p->order));
-		v[PS_MT_UNMOVABLE] -= moved;
-	} else if (ps_enclosing_free_block(m, z, p->pfn, p->order) != PS_PFN_NONE) {
-		/*
-		 * Free when the snapshot was read, on a pcp list when the trace began: the kernel
-		 * refilled it in between (a live capture reads /proc/kpageflags first).
-		 */
-		ps_alloc_take_range(m, z, p->pfn, p->order);
-		snap->pcp_taken_free += 1ull << p->order;
-		/* free pages vote Movable */
-		moved = MIN(v[PS_MT_MOVABLE], (uint16_t)(1u << p->order));
-		v[PS_MT_MOVABLE] -= moved;
-	} else {
-		return false;
-	}
-	v[p->mt] += moved;
-	retype[z->idx] = true;
-	*left -= 1 << p->order;
-	snap->pcp_adopted += 1ull << p->order;
-	return true;
-}
-
-/*
- * The pcp lists at the start, rebuilt from the trace. A page is known to have been on cpu's list
- * when the recording started if the first record naming it is
- *   - an allocation of a pcp order on that cpu (no refill or free put it there first): it sat
- *     near the head, where rmqueue_pcplist takes from, so it is added at the tail in the order
- *     the trace takes them;
- *   - a pcp drain (mm_page_pcpu_drain, kept as an observed record): free_pcppages_bulk takes
- *     from the tail, so these go behind the others, the first one drained last. A drain is
- *     named after the cpu that ran it; drain_all_pages empties the other cpu's lists from the
- *     caller's, so its pages may land on the wrong cpu here (the counts still bound each cpu).
- * Pages the recording never names stay unknown: zoneinfo's count is an upper bound. The drained
- * ones matter: ftrace-build-6.18's cpu 1 started with 7856 pcp pages, the allocations showed
- * 6350 of them, and kdamond.0's batch of frees then drained 6500 through free_high in five
- * calls; with 1500 pages short the model drained 4300 in three. With them: the same five.
- */
-struct PsPcpPrefill {
-	PsSnapshot *snap;
-	PsMachine *m;
-	GHashTable *on_pcp;  /* (cpu << 32 | pfn) the trace put on a pcp list */
-	GHashTable *touched; /* pfns any record named before */
-	GArray *drained;     /* StartPcpPage, in drain order */
-	bool *retype;	     /* per zone: a block's votes changed */
-	uint64_t budget;     /* zoneinfo's pcp pages */
-	uint64_t scanned;    /* records seen */
-};
-
-/* Pages that sat on a pcp list are taken early; the first few million records tell. */
-#define PREFILL_MAX_RECORDS 4000000
-
-PsPcpPrefill *ps_snapshot_prefill_begin(PsSnapshot *snap, PsMachine *m)
-{
-	PsPcpPrefill *pf;
-
-	if (!snap->pcp_start)
-		return NULL;
-	pf = g_new0(PsPcpPrefill, 1);
-	pf->snap = snap;
-	pf->m = m;
-	pf->retype = g_new0(bool, m->nr_zones);
-	for (int i = 0; i < m->nr_zones * m->nr_cpus; i++)
-		pf->budget += (uint64_t)snap->pcp_start[i];
-	pf->on_pcp = g_hash_table_new(g_direct_hash, g_direct_equal);
-	pf->touched = g_hash_table_new(g_direct_hash, g_direct_equal);
-	pf->drained = g_array_new(FALSE, FALSE, sizeof(StartPcpPage));
-	return pf;
-}
-
-bool ps_snapshot_prefill_wants(const PsPcpPrefill *pf)
-{
-	return pf->snap->pcp_adopted < pf->budget && pf->scanned < PREFILL_MAX_RECORDS;
-}
-
-void ps_snapshot_prefill_feed(PsPcpPrefill *pf, const PsTraceEvent *ev)
-{
-	PsSnapshot *snap = pf->snap;
-	PsMachine *m = pf->m;
-	gpointer key, pfn_key = GUINT_TO_POINTER((guint)ev->pfn);
-	bool pcp_order = ev->order >= 0 && ps_pcp_allowed_order(m, (unsigned)ev->order);
-	StartPcpPage p = {(ps_pfn_t)ev->pfn, ev->cpu, (unsigned)MAX(ev->order, 0), PS_MT_MOVABLE};
-
-	pf->scanned++;
-	if (ev->cpu < 0 || ev->cpu >= m->nr_cpus || !ev->has_pfn)
-		return;
-	key = (gpointer)(uintptr_t)(((uint64_t)ev->cpu << 32) | ev->pfn);
-	if (ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_ZONE_LOCKED && ev->percpu_refill == 1) {
-		g_hash_table_add(pf->on_pcp, key);
-	} else if (ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_PCPU_DRAIN) {
-		if (g_hash_table_remove(pf->on_pcp, key) ||
-		    g_hash_table_contains(pf->touched, pfn_key) || !pcp_order ||
-		    ev->migratetype < 0 || ev->migratetype >= PS_MT_PCPTYPES)
-			return;
-		p.mt = (enum ps_migratetype)ev->migratetype;
-		if (take_start_pcp_page(snap, m, &p, pf->retype))
-			g_array_append_val(pf->drained, p);
-	} else if (ev->op == PS_OP_FREE && pcp_order) {
-		g_hash_table_add(pf->on_pcp, key);
-	} else if (ev->op == PS_OP_ALLOC && pcp_order) {
-		if (g_hash_table_remove(pf->on_pcp, key) ||
-		    g_hash_table_contains(pf->touched, pfn_key))
-			return;
-		p.mt = ev->has_gfp ? ps_gfp_migratetype(ev->gfp) : PS_MT_MOVABLE;
-		if (take_start_pcp_page(snap, m, &p, pf->retype))
-			ps_pcp_adopt(m, ps_pfn_zone(m, p.pfn), p.cpu, p.pfn, p.order, p.mt);
-	}
-	g_hash_table_add(pf->touched, pfn_key);
-}
-
-void ps_snapshot_prefill_end(PsPcpPrefill *pf)
-{
-	PsMachine *m = pf->m;
-
-	for (guint i = pf->drained->len; i-- > 0;) {
-		const StartPcpPage *p = &g_array_index(pf->drained, StartPcpPage, i);
-
-		ps_pcp_adopt(m, ps_pfn_zone(m, p->pfn), p->cpu, p->pfn, p->order, p->mt);
-	}
-	for (int i = 0; i < m->nr_zones; i++)
-		if (pf->retype[i] && pf->snap->have_real[m->zones[i].type])
-			fit_block_counts(pf->snap, m, &m->zones[i]);
-	g_hash_table_unref(pf->on_pcp);
-	g_hash_table_unref(pf->touched);
-	g_array_unref(pf->drained);
-	g_free(pf->retype);
-	g_free(pf);
-}
-
 G_DEFINE_QUARK(ps - sim - snapshot - error - quark, ps_sim_snapshot_error)
-
-/*
- * The pcp state at the snapshot: /proc/zoneinfo prints each cpu's pcp `count` and dynamic `high`.
- * `high` is restored (it sizes the next refills and drains) and the counts are kept per cpu and
- * zone. The pages themselves cannot be read here: a page on a pcp list has no kpageflags flag, and
- * zoneinfo gives only the total, not which order and migratetype lists hold them. Putting all
- * `count` pages on the order-0 movable lists was tried and was wrong for ftrace-compact-6.18 (it
- * refilled half as often as the kernel); ps_snapshot_prefill_* rebuild the lists from what
- * the trace shows instead.
- */
-gboolean ps_snapshot_seed_pcp(PsSnapshot *snap, PsMachine *m, const char *proc_dir, GError **error)
-{
-	g_autofree char *path = ps_snapshot_sibling(snap->path, proc_dir, "zoneinfo");
-	g_autofree char *text = NULL;
-	char **lines;
-	PsZone *z = NULL;
-	int cpu = -1;
-
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return TRUE; /* no zoneinfo: the pcps start empty */
-	snap->zoneinfo_path = g_strdup(path);
-	lines = g_strsplit(text, "\n", -1);
-	for (int i = 0; lines[i]; i++) {
-		const char *l = lines[i];
-		char zname[16];
-		int node, v;
-
-		if (sscanf(l, "Node %d, zone %15s", &node, zname) == 2) {
-			int t = ps_config_zone_type_from_name(zname);
-
-			z = (t >= 0 && node < m->nr_nodes) ? ps_machine_zone(m, node, t) : NULL;
-			if (z && !ps_zone_populated(z))
-				z = NULL;
-			cpu = -1;
-			continue;
-		}
-		if (!z)
-			continue;
-		if (sscanf(l, " cpu: %d", &v) == 1) {
-			cpu = v < m->nr_cpus ? v : -1;
-			continue;
-		}
-		if (cpu < 0)
-			continue;
-		if (sscanf(l, " high: %d", &v) == 1) {
-			ps_pcp_restore_high(z, cpu, v);
-			continue;
-		}
-		if (sscanf(l, " count: %d", &v) == 1) {
-			snap->pcp_count_at_start += (uint64_t)MAX(v, 0);
-			if (!snap->pcp_start)
-				snap->pcp_start = g_new0(int, m->nr_zones * m->nr_cpus);
-			snap->pcp_start[z->idx * m->nr_cpus + cpu] = MAX(v, 0);
-		}
-	}
-	g_strfreev(lines);
-	(void)error;
-	return TRUE;
-}
