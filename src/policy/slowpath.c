@@ -183,6 +183,30 @@ static enum oom_result may_oom(PsPolicy *p, PsAllocContext *ac, PsAllocOutcome *
 	return OOM_PROGRESS;
 }
 
+/*
+ * __alloc_pages_direct_reclaim: try_to_free_pages, then the free lists; when that fails the first
+ * time in an allocation, the highatomic reserves go and the pcp lists are drained before a retry.
+ */
+static ps_pfn_t alloc_direct_reclaim(PsMachine *m, PsAllocContext *ac, unsigned alloc_flags,
+				     PsAllocOutcome *out, bool *drained, uint64_t *reclaimed)
+{
+	ps_pfn_t pfn;
+
+	*reclaimed = ps_try_to_free_pages(ps_policy_of(m), ac, &out->slow_ns);
+	out->direct_reclaim = true;
+	out->reclaimed += *reclaimed;
+	if (!*reclaimed)
+		return PS_PFN_NONE;
+	pfn = ps_get_page_from_freelist(m, ac, alloc_flags, out);
+	if (pfn == PS_PFN_NONE && !*drained) {
+		unreserve_highatomic(m, ac, false);
+		ps_pcp_drain_all(m, NULL);
+		*drained = true;
+		pfn = ps_get_page_from_freelist(m, ac, alloc_flags, out);
+	}
+	return pfn;
+}
+
 ps_pfn_t ps_alloc_slowpath(PsMachine *m, PsAllocContext *ac, PsAllocOutcome *out)
 {
 	PsPolicy *p = ps_policy_of(m);
@@ -235,23 +259,12 @@ retry:
 	if (!can_direct_reclaim)
 		goto nopage;
 
-	/* __alloc_pages_direct_reclaim */
 	{
-		uint64_t reclaimed = ps_try_to_free_pages(p, ac, &out->slow_ns);
+		uint64_t reclaimed;
 
-		out->direct_reclaim = true;
-		out->reclaimed += reclaimed;
-		if (reclaimed) {
-			pfn = ps_get_page_from_freelist(m, ac, alloc_flags, out);
-			if (pfn == PS_PFN_NONE && !drained) {
-				unreserve_highatomic(m, ac, false);
-				ps_pcp_drain_all(m, NULL);
-				drained = true;
-				pfn = ps_get_page_from_freelist(m, ac, alloc_flags, out);
-			}
-			if (pfn != PS_PFN_NONE)
-				goto got;
-		}
+		pfn = alloc_direct_reclaim(m, ac, alloc_flags, out, &drained, &reclaimed);
+		if (pfn != PS_PFN_NONE)
+			goto got;
 
 		if (can_compact) {
 			pfn = ps_alloc_direct_compact(m, ac, alloc_flags, compact_priority,
