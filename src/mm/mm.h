@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * mm.h - the mechanism of the simulated page allocator: machine, nodes, zones, buddy free
- * areas, pageblocks, per-cpu page lists and per-page state.
+ * areas, pageblocks, per-cpu page lists and per-page state; the fragmentation indices computed
+ * from them; the GFP and memory-policy spellings; loading a real machine's state; the invariant
+ * checker.
  *
- * Mirrors include/linux/mmzone.h and the list-manipulating parts of mm/page_alloc.c. This layer
- * takes and returns blocks; it never decides *when* to reclaim, compact or fail (that is
- * policy/), never parses JSON and never prints.
+ * Mirrors include/linux/mmzone.h, the list-manipulating parts of mm/page_alloc.c, the index
+ * computations of mm/vmstat.c and include/linux/gfp.h (each .c file names its functions). This
+ * layer takes and returns blocks; it never decides *when* to reclaim, compact or fail (that is
+ * policy/), never parses JSON and never prints. It uses no other module.
  *
  * Per-page state lives in flat arrays indexed by pfn (PsMemMap): 4 + 4 + 1 = 9 bytes per base
  * page. There are no per-page heap objects. pfns are 32-bit, so a machine is limited to 2^32 - 1
