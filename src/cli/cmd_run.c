@@ -139,7 +139,7 @@ int ps_cmd_run(int argc, char **argv)
 		return 2;
 	}
 	if (mode && !strcmp(mode, "pinned")) {
-		/* the recorded placement, replayed by sim/pinned.c */
+		/* the recorded placement: the pinned strategy of sim/pinned.c */
 		g_autofree char *rpath = g_build_filename(out, "pinned.txt", NULL);
 		g_autofree char *report = NULL;
 

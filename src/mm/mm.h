@@ -671,7 +671,7 @@ void ps_pcp_free_bulk(PsMachine *m, PsZone *z, PsPcp *pcp, int count, int pindex
 
 /*
  * Puts an allocated block at the tail of a pcp list, as if a refill had left it there: for
- * rebuilding the pcp contents of a real machine at the start of a run (sim/snapshot.c).
+ * rebuilding the pcp contents of a real machine at the start of a run (sim/snapshot-pcp.c).
  */
 void ps_pcp_adopt(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
 		  enum ps_migratetype mt);

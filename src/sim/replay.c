@@ -491,10 +491,6 @@ static gboolean policy_finish(PsSim *s, GError **error)
 	return TRUE;
 }
 
-static void policy_free(PsSim *s)
-{
-}
-
 const SimPlacement sim_placement_policy = {
     .name = "policy",
     .model = true,
@@ -502,7 +498,6 @@ const SimPlacement sim_placement_policy = {
     .exec = policy_exec,
     .finish = policy_finish,
     .summary = sim_policy_summary,
-    .free = policy_free,
 };
 
 /* ---- setup ------------------------------------------------------------------------------- */
@@ -573,7 +568,7 @@ void ps_sim_free(PsSim *s)
 {
 	if (!s)
 		return;
-	if (s->place)
+	if (s->place && s->place->free)
 		s->place->free(s);
 	if (s->report)
 		g_string_free(s->report, TRUE);

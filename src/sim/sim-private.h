@@ -181,7 +181,7 @@ typedef struct {
 	/* After the last record: the end time and final sample, end-of-run checks. */
 	gboolean (*finish)(PsSim *s, GError **error);
 	cJSON *(*summary)(PsSim *s); /* summary.json's content; s->report gets the text report */
-	void (*free)(PsSim *s);
+	void (*free)(PsSim *s);	     /* its state; may be NULL */
 } SimPlacement;
 
 extern const SimPlacement sim_placement_policy, sim_placement_pinned;
