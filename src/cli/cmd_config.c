@@ -13,6 +13,7 @@
  * (kernel-facts §0.1) two reads may disagree.
  */
 #include <glib.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,11 +45,13 @@ static int cmd_show(int argc, char **argv)
 	g_autoptr(PsConfig) cfg = ps_config_new();
 	g_autoptr(PsMachine) m = NULL;
 	g_autoptr(GString) out = g_string_new(NULL);
+	g_autofree char *carried = NULL;
 
 	g_option_context_set_summary(
 	    ctx, "Print the watermarks, reserves and pcp limits the kernel would derive for the "
-		 "machine of CONFIG, in /proc/zoneinfo layout. min_free_kbytes and "
-		 "totalreserve_pages are printed on stderr.");
+		 "machine of CONFIG, in /proc/zoneinfo layout. min_free_kbytes, "
+		 "totalreserve_pages and the values carried from a mirrored machine's boot history "
+		 "are printed on stderr.");
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		fprintf(stderr, "pagesim config show: %s\n", error->message);
@@ -83,6 +86,11 @@ static int cmd_show(int argc, char **argv)
 	fprintf(stderr,
 		"min_free_kbytes %" G_GINT64_FORMAT "\ntotalreserve_pages %" G_GUINT64_FORMAT "\n",
 		m->sysctl.min_free_kbytes, m->totalreserve_pages);
+	carried = ps_boot_history_describe(&cfg->spec);
+	if (carried)
+		fprintf(stderr,
+			"boot history: printed values carried where the formulas differ:\n%s",
+			carried);
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
@@ -184,47 +192,189 @@ static int parse_thp_mode(const char *s)
 	return -1;
 }
 
-static int cmd_from_proc(int argc, char **argv)
+/* The command line of from-proc, and the strings the PsProcInput built from it points to. */
+typedef struct {
+	char *proc_dir, *zoneinfo, *output, *name, *cpu_nodes, *lrr, *thp;
+	int page_size, cpus, wsf, wbf, hfrac;
+	int64_t mfk;
+	char *sysctl_src, *cpus_src, *nodes_src, *thp_src, *sysdir;
+	int cpu_node[PS_MAX_CPUS];
+} FromProcArgs;
+
+static void from_proc_args_clear(FromProcArgs *a)
 {
-	g_autofree char *proc_dir = NULL, *zoneinfo = NULL, *output = NULL, *name = NULL;
-	g_autofree char *cpu_nodes = NULL, *lrr = NULL, *thp = NULL;
-	int page_size = 0, cpus = 0;
-	int64_t mfk = -1;
-	int wsf = -1, wbf = -1, hfrac = -1;
+	g_free(a->proc_dir);
+	g_free(a->zoneinfo);
+	g_free(a->output);
+	g_free(a->name);
+	g_free(a->cpu_nodes);
+	g_free(a->lrr);
+	g_free(a->thp);
+	g_free(a->sysctl_src);
+	g_free(a->cpus_src);
+	g_free(a->nodes_src);
+	g_free(a->thp_src);
+	g_free(a->sysdir);
+}
+
+/* Sysctls from DIR/sys/vm when the tree has them (the live /proc always does). */
+static void read_sysctl_dir(FromProcArgs *a, const char *dir, PsProcInput *in)
+{
+	static const struct {
+		const char *file;
+		size_t offset;
+	} ints[] = {
+	    {"watermark_scale_factor", offsetof(PsProcInput, watermark_scale_factor)},
+	    {"watermark_boost_factor", offsetof(PsProcInput, watermark_boost_factor)},
+	    {"percpu_pagelist_high_fraction", offsetof(PsProcInput, percpu_pagelist_high_fraction)},
+	    {"extfrag_threshold", offsetof(PsProcInput, extfrag_threshold)},
+	    {"compaction_proactiveness", offsetof(PsProcInput, compaction_proactiveness)},
+	    {"swappiness", offsetof(PsProcInput, swappiness)},
+	    {"zone_reclaim_mode", offsetof(PsProcInput, zone_reclaim_mode)},
+	    {"defrag_mode", offsetof(PsProcInput, defrag_mode)},
+	};
+	g_autofree char *vm = g_build_filename(dir, "sys", "vm", NULL);
+	g_autofree char *lp = g_build_filename(vm, "lowmem_reserve_ratio", NULL);
+	g_autofree char *mp = g_build_filename(vm, "min_free_kbytes", NULL);
+	g_autofree char *lt = NULL;
+
+	if (!g_file_test(vm, G_FILE_TEST_IS_DIR))
+		return;
+	in->min_free_kbytes = read_int_file(mp);
+	for (gsize i = 0; i < G_N_ELEMENTS(ints); i++) {
+		g_autofree char *p = g_build_filename(vm, ints[i].file, NULL);
+
+		*(int *)(void *)((char *)in + ints[i].offset) = (int)read_int_file(p);
+	}
+	if (g_file_get_contents(lp, &lt, NULL, NULL)) {
+		char *s = lt;
+
+		for (int i = 0; i < PS_MAX_NR_ZONES; i++) {
+			char *end;
+			int64_t v = g_ascii_strtoll(s, &end, 10);
+
+			in->lowmem_reserve_ratio[i] = end == s ? 0 : (int)v;
+			s = end;
+		}
+	}
+	a->sysctl_src = g_strdup_printf("%s/*", vm);
+	in->sysctl_source = a->sysctl_src;
+}
+
+/* Command-line sysctls override the tree's. */
+static void apply_sysctl_options(FromProcArgs *a, PsProcInput *in)
+{
+	if (a->mfk >= 0 || a->wsf > 0 || a->wbf >= 0 || a->hfrac >= 0 || a->lrr)
+		in->sysctl_source = a->sysctl_src ? a->sysctl_src : "command line";
+	if (a->mfk >= 0)
+		in->min_free_kbytes = a->mfk;
+	if (a->wsf > 0)
+		in->watermark_scale_factor = a->wsf;
+	if (a->wbf >= 0)
+		in->watermark_boost_factor = a->wbf;
+	if (a->hfrac >= 0)
+		in->percpu_pagelist_high_fraction = a->hfrac;
+	if (a->lrr) {
+		g_auto(GStrv) parts = g_strsplit_set(a->lrr, " ,\t", -1);
+		int n = 0;
+
+		for (int i = 0; parts[i] && n < PS_MAX_NR_ZONES; i++)
+			if (*parts[i])
+				in->lowmem_reserve_ratio[n++] = atoi(parts[i]);
+		for (; n < PS_MAX_NR_ZONES; n++)
+			in->lowmem_reserve_ratio[n] = 0;
+	}
+}
+
+/* Cpus, their nodes and THP: options first, then the sysfs beside the /proc tree. */
+static gboolean read_cpus_and_thp(FromProcArgs *a, PsProcInput *in)
+{
+	g_autofree char *online =
+	    a->sysdir ? g_build_filename(a->sysdir, "devices/system/cpu/online", NULL) : NULL;
+	g_autofree char *thp_path =
+	    a->sysdir ? g_build_filename(a->sysdir, "kernel/mm/transparent_hugepage/enabled", NULL)
+		      : NULL;
+	g_autofree char *t = NULL;
+	int n;
+
+	if (a->cpus > 0) {
+		in->nr_cpus = a->cpus;
+		in->nr_cpus_source = "--cpus";
+	} else if (online && (n = cpulist_count(online)) > 0) {
+		in->nr_cpus = n;
+		a->cpus_src = g_strdup_printf("file: %s", online);
+		in->nr_cpus_source = a->cpus_src;
+	}
+	if (a->cpu_nodes) {
+		g_auto(GStrv) parts = g_strsplit(a->cpu_nodes, ",", -1);
+
+		n = (int)g_strv_length(parts);
+		if (n < 1 || n > PS_MAX_CPUS || (in->nr_cpus && n != in->nr_cpus)) {
+			fprintf(stderr, "pagesim config from-proc: --cpu-nodes lists %d cpus\n", n);
+			return FALSE;
+		}
+		for (int i = 0; i < n; i++)
+			a->cpu_node[i] = atoi(parts[i]);
+		in->nr_cpus = n;
+		in->cpu_node = a->cpu_node;
+		in->cpu_node_source = "--cpu-nodes";
+	} else if (a->sysdir && in->nr_cpus &&
+		   read_cpu_nodes(a->sysdir, in->nr_cpus, a->cpu_node)) {
+		a->nodes_src =
+		    g_strdup_printf("file: %s/devices/system/node/node*/cpulist", a->sysdir);
+		in->cpu_node = a->cpu_node;
+		in->cpu_node_source = a->nodes_src;
+	}
+	if (a->thp) {
+		in->thp_mode = parse_thp_mode(a->thp);
+		in->thp_source = "--thp";
+		if (in->thp_mode < 0) {
+			fprintf(stderr,
+				"pagesim config from-proc: --thp %s: not always, madvise, never or "
+				"off\n",
+				a->thp);
+			return FALSE;
+		}
+	} else if (thp_path && g_file_get_contents(thp_path, &t, NULL, NULL) &&
+		   parse_thp_mode(t) >= 0) {
+		in->thp_mode = parse_thp_mode(t);
+		a->thp_src = g_strdup_printf("file: %s", thp_path);
+		in->thp_source = a->thp_src;
+	}
+	return TRUE;
+}
+
+static gboolean parse_from_proc_options(FromProcArgs *a, int argc, char **argv)
+{
 	GOptionEntry entries[] = {
-	    {"proc", 0, 0, G_OPTION_ARG_FILENAME, &proc_dir,
+	    {"proc", 0, 0, G_OPTION_ARG_FILENAME, &a->proc_dir,
 	     "a /proc tree (default /proc): zoneinfo, sys/vm/*; DIR/../sys for cpus and THP",
 	     "DIR"},
-	    {"zoneinfo", 0, 0, G_OPTION_ARG_FILENAME, &zoneinfo,
+	    {"zoneinfo", 0, 0, G_OPTION_ARG_FILENAME, &a->zoneinfo,
 	     "a saved zoneinfo (default DIR/zoneinfo)", "FILE"},
-	    {"page-size", 0, 0, G_OPTION_ARG_INT, &page_size,
-	     "page size in bytes (default: this machine's)", "N"},
-	    {"cpus", 0, 0, G_OPTION_ARG_INT, &cpus, "number of cpus", "N"},
-	    {"cpu-nodes", 0, 0, G_OPTION_ARG_STRING, &cpu_nodes,
+	    {"page-size", 0, 0, G_OPTION_ARG_INT, &a->page_size,
+	     "page size in bytes (default: this machine's for the live /proc, else inferred from "
+	     "the zoneinfo)",
+	     "N"},
+	    {"cpus", 0, 0, G_OPTION_ARG_INT, &a->cpus, "number of cpus", "N"},
+	    {"cpu-nodes", 0, 0, G_OPTION_ARG_STRING, &a->cpu_nodes,
 	     "node of each cpu, comma separated (e.g. 0,0,1,1)", "LIST"},
-	    {"min-free-kbytes", 0, 0, G_OPTION_ARG_INT64, &mfk, "vm.min_free_kbytes", "N"},
-	    {"watermark-scale-factor", 0, 0, G_OPTION_ARG_INT, &wsf, "vm.watermark_scale_factor",
+	    {"min-free-kbytes", 0, 0, G_OPTION_ARG_INT64, &a->mfk, "vm.min_free_kbytes", "N"},
+	    {"watermark-scale-factor", 0, 0, G_OPTION_ARG_INT, &a->wsf, "vm.watermark_scale_factor",
 	     "N"},
-	    {"watermark-boost-factor", 0, 0, G_OPTION_ARG_INT, &wbf, "vm.watermark_boost_factor",
+	    {"watermark-boost-factor", 0, 0, G_OPTION_ARG_INT, &a->wbf, "vm.watermark_boost_factor",
 	     "N"},
-	    {"lowmem-reserve-ratio", 0, 0, G_OPTION_ARG_STRING, &lrr,
-	     "vm.lowmem_reserve_ratio, e.g. \"256 256 32 0 0\"", "LIST"},
-	    {"percpu-pagelist-high-fraction", 0, 0, G_OPTION_ARG_INT, &hfrac,
+	    {"lowmem-reserve-ratio", 0, 0, G_OPTION_ARG_STRING, &a->lrr,
+	     "vm.lowmem_reserve_ratio, one per zone type, e.g. \"256 256 32 0 0\"", "LIST"},
+	    {"percpu-pagelist-high-fraction", 0, 0, G_OPTION_ARG_INT, &a->hfrac,
 	     "vm.percpu_pagelist_high_fraction", "N"},
-	    {"thp", 0, 0, G_OPTION_ARG_STRING, &thp, "always, madvise, never or off", "MODE"},
-	    {"name", 0, 0, G_OPTION_ARG_STRING, &name, "the config's name", "NAME"},
-	    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+	    {"thp", 0, 0, G_OPTION_ARG_STRING, &a->thp, "always, madvise, never or off", "MODE"},
+	    {"name", 0, 0, G_OPTION_ARG_STRING, &a->name, "the config's name", "NAME"},
+	    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &a->output,
 	     "where to write the config ('-' for stdout)", "CONFIG"},
 	    G_OPTION_ENTRY_NULL};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("");
 	g_autoptr(GError) error = NULL;
-	g_autoptr(PsConfig) cfg = ps_config_new();
-	g_autofree char *text = NULL, *zpath = NULL, *sysdir = NULL, *json = NULL;
-	g_autofree char *sysctl_src = NULL, *cpus_src = NULL, *nodes_src = NULL, *thp_src = NULL;
-	g_autofree int *cpu_node = g_new0(int, PS_MAX_CPUS);
-	const char *dir;
-	bool live;
-	PsProcInput in;
 
 	g_option_context_set_summary(
 	    ctx, "Write a config that mirrors a real machine. Values that are not given or found "
@@ -233,156 +383,21 @@ static int cmd_from_proc(int argc, char **argv)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		fprintf(stderr, "pagesim config from-proc: %s\n", error->message);
-		return 2;
+		return FALSE;
 	}
-	if (argc != 1 || !output) {
+	if (argc != 1 || !a->output) {
 		fprintf(stderr, "pagesim config from-proc: -o CONFIG is required and no other "
 				"argument is taken\n");
-		return 2;
+		return FALSE;
 	}
-	live = !proc_dir && !zoneinfo;
-	dir = proc_dir ? proc_dir : "/proc";
-	zpath = zoneinfo ? g_strdup(zoneinfo) : g_build_filename(dir, "zoneinfo", NULL);
-	if (!g_file_get_contents(zpath, &text, NULL, &error)) {
-		fprintf(stderr, "pagesim config from-proc: %s\n", error->message);
-		return 1;
-	}
-	ps_proc_input_init(&in);
-	in.zoneinfo_text = text;
-	in.zoneinfo_path = zpath;
+	return TRUE;
+}
 
-	/* Page size: given, or this machine's (the only one we can ask). */
-	in.page_size = page_size > 0 ? (uint32_t)page_size : (uint32_t)sysconf(_SC_PAGESIZE);
-	in.page_size_source = page_size > 0 ? "--page-size"
-			      : live	    ? "sysconf(_SC_PAGESIZE) of this machine"
-				     : "assumed: the page size of the machine running pagesim";
+static int write_config(const PsConfig *cfg, const char *output)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *json = ps_config_to_json_full(cfg);
 
-	/* Sysctls from DIR/sys/vm when the tree has them (the live /proc always does). */
-	if (!zoneinfo || proc_dir) {
-		g_autofree char *vm = g_build_filename(dir, "sys", "vm", NULL);
-
-		if (g_file_test(vm, G_FILE_TEST_IS_DIR)) {
-#define RD(field, file)                                                                            \
-	do {                                                                                       \
-		g_autofree char *p_ = g_build_filename(vm, file, NULL);                            \
-		in.field = (int)read_int_file(p_);                                                 \
-	} while (0)
-			g_autofree char *lp = g_build_filename(vm, "lowmem_reserve_ratio", NULL);
-			g_autofree char *lt = NULL;
-			g_autofree char *mp = g_build_filename(vm, "min_free_kbytes", NULL);
-
-			in.min_free_kbytes = read_int_file(mp);
-			RD(watermark_scale_factor, "watermark_scale_factor");
-			RD(watermark_boost_factor, "watermark_boost_factor");
-			RD(percpu_pagelist_high_fraction, "percpu_pagelist_high_fraction");
-			RD(extfrag_threshold, "extfrag_threshold");
-			RD(compaction_proactiveness, "compaction_proactiveness");
-			RD(swappiness, "swappiness");
-			RD(zone_reclaim_mode, "zone_reclaim_mode");
-			RD(defrag_mode, "defrag_mode");
-#undef RD
-			if (g_file_get_contents(lp, &lt, NULL, NULL)) {
-				char *s = lt;
-
-				for (int i = 0; i < PS_MAX_NR_ZONES; i++) {
-					char *end;
-					int64_t v = g_ascii_strtoll(s, &end, 10);
-
-					in.lowmem_reserve_ratio[i] = end == s ? 0 : (int)v;
-					s = end;
-				}
-			}
-			sysctl_src = g_strdup_printf("%s/*", vm);
-			in.sysctl_source = sysctl_src;
-		}
-	}
-	if (mfk >= 0 || wsf > 0 || wbf >= 0 || hfrac >= 0 || lrr)
-		in.sysctl_source = sysctl_src ? sysctl_src : "command line";
-	if (mfk >= 0)
-		in.min_free_kbytes = mfk;
-	if (wsf > 0)
-		in.watermark_scale_factor = wsf;
-	if (wbf >= 0)
-		in.watermark_boost_factor = wbf;
-	if (hfrac >= 0)
-		in.percpu_pagelist_high_fraction = hfrac;
-	if (lrr) {
-		g_auto(GStrv) parts = g_strsplit_set(lrr, " ,", -1);
-		int n = 0;
-
-		for (int i = 0; parts[i] && n < PS_MAX_NR_ZONES; i++)
-			if (*parts[i])
-				in.lowmem_reserve_ratio[n++] = atoi(parts[i]);
-		for (; n < PS_MAX_NR_ZONES; n++)
-			in.lowmem_reserve_ratio[n] = 0;
-	}
-
-	/* Cpus and THP from the sysfs beside the /proc tree. */
-	sysdir = live	    ? g_strdup("/sys")
-		 : proc_dir ? g_build_filename(proc_dir, "..", "sys", NULL)
-			    : NULL;
-	if (cpus > 0) {
-		in.nr_cpus = cpus;
-		in.nr_cpus_source = "--cpus";
-	} else if (sysdir) {
-		g_autofree char *p = g_build_filename(sysdir, "devices/system/cpu/online", NULL);
-		int n = cpulist_count(p);
-
-		if (n > 0) {
-			in.nr_cpus = n;
-			cpus_src = g_strdup_printf("file: %s", p);
-			in.nr_cpus_source = cpus_src;
-		}
-	}
-	if (cpu_nodes) {
-		g_auto(GStrv) parts = g_strsplit(cpu_nodes, ",", -1);
-		int n = (int)g_strv_length(parts);
-
-		if (n < 1 || n > PS_MAX_CPUS || (in.nr_cpus && n != in.nr_cpus)) {
-			fprintf(stderr, "pagesim config from-proc: --cpu-nodes lists %d cpus\n", n);
-			return 2;
-		}
-		for (int i = 0; i < n; i++)
-			cpu_node[i] = atoi(parts[i]);
-		in.nr_cpus = n;
-		in.cpu_node = cpu_node;
-		in.cpu_node_source = "--cpu-nodes";
-	} else if (sysdir && in.nr_cpus && read_cpu_nodes(sysdir, in.nr_cpus, cpu_node)) {
-		nodes_src = g_strdup_printf("file: %s/devices/system/node/node*/cpulist", sysdir);
-		in.cpu_node = cpu_node;
-		in.cpu_node_source = nodes_src;
-	}
-	if (thp) {
-		in.thp_mode = parse_thp_mode(thp);
-		in.thp_source = "--thp";
-		if (in.thp_mode < 0) {
-			fprintf(stderr,
-				"pagesim config from-proc: --thp %s: not always, madvise, "
-				"never or off\n",
-				thp);
-			return 2;
-		}
-	} else if (sysdir) {
-		g_autofree char *p =
-		    g_build_filename(sysdir, "kernel/mm/transparent_hugepage/enabled", NULL);
-		g_autofree char *t = NULL;
-
-		if (g_file_get_contents(p, &t, NULL, NULL) && parse_thp_mode(t) >= 0) {
-			in.thp_mode = parse_thp_mode(t);
-			thp_src = g_strdup_printf("file: %s", p);
-			in.thp_source = thp_src;
-		}
-	}
-
-	if (!ps_config_from_proc(&in, cfg, &error)) {
-		fprintf(stderr, "%s\n", error->message);
-		return 1;
-	}
-	if (name) {
-		g_free(cfg->name);
-		cfg->name = g_strdup(name);
-	}
-	json = ps_config_to_json_full(cfg);
 	if (!strcmp(output, "-")) {
 		fputs(json, stdout);
 		return fflush(stdout) == 0 ? 0 : 1;
@@ -392,6 +407,61 @@ static int cmd_from_proc(int argc, char **argv)
 		return 1;
 	}
 	return 0;
+}
+
+static int cmd_from_proc(int argc, char **argv)
+{
+	FromProcArgs a = {.mfk = -1, .wsf = -1, .wbf = -1, .hfrac = -1};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsConfig) cfg = ps_config_new();
+	g_autofree char *text = NULL, *zpath = NULL;
+	const char *dir;
+	bool live;
+	int rc = 1;
+	PsProcInput in;
+
+	if (!parse_from_proc_options(&a, argc, argv)) {
+		from_proc_args_clear(&a);
+		return 2;
+	}
+	live = !a.proc_dir && !a.zoneinfo;
+	dir = a.proc_dir ? a.proc_dir : "/proc";
+	zpath = a.zoneinfo ? g_strdup(a.zoneinfo) : g_build_filename(dir, "zoneinfo", NULL);
+	if (!g_file_get_contents(zpath, &text, NULL, &error)) {
+		fprintf(stderr, "pagesim config from-proc: %s\n", error->message);
+		goto out;
+	}
+	ps_proc_input_init(&in);
+	in.zoneinfo_text = text;
+	in.zoneinfo_path = zpath;
+	/* Page size: given, this machine's for the live /proc, else inferred by config/. */
+	in.page_size = a.page_size > 0 ? (uint32_t)a.page_size
+		       : live	       ? (uint32_t)sysconf(_SC_PAGESIZE)
+				       : 0;
+	in.page_size_source =
+	    a.page_size > 0 ? "--page-size" : "sysconf(_SC_PAGESIZE) of this machine";
+	if (!a.zoneinfo || a.proc_dir)
+		read_sysctl_dir(&a, dir, &in);
+	apply_sysctl_options(&a, &in);
+	a.sysdir = live		? g_strdup("/sys")
+		   : a.proc_dir ? g_build_filename(a.proc_dir, "..", "sys", NULL)
+				: NULL;
+	if (!read_cpus_and_thp(&a, &in)) {
+		rc = 2;
+		goto out;
+	}
+	if (!ps_config_from_proc(&in, cfg, &error)) {
+		fprintf(stderr, "%s\n", error->message);
+		goto out;
+	}
+	if (a.name) {
+		g_free(cfg->name);
+		cfg->name = g_strdup(a.name);
+	}
+	rc = write_config(cfg, a.output);
+out:
+	from_proc_args_clear(&a);
+	return rc;
 }
 
 int ps_cmd_config(int argc, char **argv)

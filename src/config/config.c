@@ -231,6 +231,23 @@ static gboolean parse_pcp_batch_scale_max(CfgCtx *c, const cJSON *item, const ch
 	return cfg_int32(c, item, path, 0, 6, &cfg->spec.pcp_batch_scale_max);
 }
 
+static gboolean parse_zone_types(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	if (!ps_zone_types_from_json(item, &cfg->spec.zone_types))
+		return cfg_fail(c, item, PS_CONFIG_ERROR_VALUE, path,
+				"expected distinct zone names with Normal and Movable");
+	return TRUE;
+}
+
+static gboolean parse_boot_history(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	g_autofree char *what = NULL;
+
+	if (!ps_boot_history_from_json(item, &cfg->spec, &what))
+		return cfg_fail(c, item, PS_CONFIG_ERROR_VALUE, path, "%s", what);
+	return TRUE;
+}
+
 static gboolean parse_seed(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
 {
 	int64_t v = 0;
@@ -744,10 +761,12 @@ static const struct {
     {"pageblock_order", parse_pageblock_order},
     {"thp", parse_thp},
     {"pcp_batch_scale_max", parse_pcp_batch_scale_max},
+    {"zone_types", parse_zone_types},
     {"nodes", parse_nodes},
     {"cpus", parse_cpus},
     {"distances", parse_distances},
     {"sysctl", parse_sysctl},
+    {"boot_history", parse_boot_history},
     {"seed", parse_seed},
     {"costs", parse_costs},
     {"sampling", parse_sampling},

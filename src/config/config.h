@@ -95,6 +95,14 @@ gboolean ps_config_write_atomic(const char *path, const char *text, GError **err
 const char *ps_config_thp_mode_name(const PsMachineSpec *spec); /* always|madvise|never|off */
 int ps_config_zone_type_from_name(const char *name);		/* -1 if unknown */
 
+/* ---- keys "zone_types" and "boot_history" (config/boot_history.c) ------------------------- */
+
+/* FALSE (and *what, for boot_history) when the JSON does not describe one. */
+bool ps_zone_types_from_json(const cJSON *item, unsigned *mask);
+cJSON *ps_zone_types_to_json(unsigned mask);
+bool ps_boot_history_from_json(const cJSON *item, PsMachineSpec *spec, char **what);
+cJSON *ps_boot_history_to_json(const PsMachineSpec *spec);
+
 /* ---- mirroring a machine from /proc (config/from_proc.c) ---------------------------------- */
 
 /* One zone as /proc/zoneinfo printed it. Fields a kernel version does not print stay unset. */
@@ -117,8 +125,9 @@ typedef struct {
 	int pcp_high;
 	int pcp_high_min; /* -1 when not printed (kernels before 6.7) */
 	int pcp_high_max;
-	bool pcp_uniform;   /* batch/high_min/high_max equal on every cpu */
-	int stat_threshold; /* of the first cpu; -1 if none */
+	bool pcp_uniform;    /* batch/high_min/high_max equal on every cpu */
+	int stat_threshold;  /* of the first cpu; -1 if none */
+	int64_t free_blocks; /* nr_free_pages_blocks (6.15+); -1 if not printed */
 } PsZoneinfoZone;
 
 typedef struct {

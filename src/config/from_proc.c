@@ -16,9 +16,21 @@
  * near 4 * gap, and a boost is a multiple of a pageblock (boost_watermark adds one pageblock per
  * fragmenting fallback), which pins the min down when the gap is a quarter of it.
  *
- * Simplifications: cpu-to-node placement is not in zoneinfo; without better information cpus are
- * split evenly over the nodes in contiguous ranges, which fixes the per-node cpu count that the
- * pcp limits divide by.
+ * What zoneinfo does not print is read off what it does:
+ * - The page size, when not given (a saved zoneinfo): the one of 4K/16K/64K that explains every
+ *   zone's pcp batch (zone_batchsize caps it at SZ_1M / PAGE_SIZE before dividing by 4), vm stats
+ *   threshold (calculate_normal_threshold counts 128 MiB units) and nr_free_pages_blocks (whole
+ *   pageblocks); 4K on a tie.
+ * - The zone list of the kernel's configuration: the zones a 6.x kernel lists per node, as many
+ *   as its protection arrays have entries (enum zone_type: no ZONE_DEVICE on the arm64 lab
+ *   kernels).
+ * - The cpus of each node: zone_highsize splits high_max over the cpus of the zone's node, or
+ *   over all cpus for a node without any, so high_max tells the count; cpus are then numbered
+ *   node by node. Where it does not tell (high_min == high_max under an unknown
+ *   percpu_pagelist_high_fraction), cpus are split evenly in contiguous ranges.
+ *
+ * The figures as printed go into the config's boot history (see policy/setup.c), so that a mirror
+ * of the machine prints them even where they were computed before the zones grew.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -171,6 +183,13 @@ static gboolean zi_zone_line(PsZoneinfoZone *z, const char *s, bool *in_pagesets
 			return TRUE;
 		}
 	}
+	if (!strcmp(key, "nr_free_pages_blocks")) {
+		uint64_t b;
+
+		if (parse_u64(val, &b))
+			z->free_blocks = (int64_t)b;
+		return TRUE;
+	}
 	if (!strcmp(key, "boost")) {
 		z->has_boost = parse_u64(val, &z->boost);
 		return z->has_boost ? TRUE : zi_fail(error, filename, line, "bad boost value");
@@ -222,6 +241,7 @@ PsZoneinfo *ps_zoneinfo_parse(const char *text, const char *filename, GError **e
 			z.line = i + 1;
 			z.pcp_batch = z.pcp_high = z.pcp_high_min = z.pcp_high_max = -1;
 			z.stat_threshold = -1;
+			z.free_blocks = -1;
 			z.pcp_uniform = true;
 			for (guint k = 0; k < zones->len; k++) {
 				const PsZoneinfoZone *o = &g_array_index(zones, PsZoneinfoZone, k);
@@ -296,6 +316,7 @@ typedef struct {
 	const PsZoneinfo *zi;
 	Observed obs[PS_MAX_NODES][PS_MAX_NR_ZONES];
 	uint64_t pageblock_nr_pages;
+	unsigned page_shift;
 } FromProc;
 
 static void prov_set(FromProc *fp, const char *key, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
@@ -374,9 +395,40 @@ static uint64_t min_error(const FromProc *fp, uint64_t pages_min, uint64_t lowme
 	return err;
 }
 
+/*
+ * The boot-time min_free_kbytes in pages, estimated on today's zone sizes: the sqrt default of
+ * calculate_min_free_kbytes (*sqrt_kb) and what set_recommended_min_free_kbytes raises it to
+ * when THP is on: 11 pageblocks per populated zone up to Normal, at most 5% of
+ * nr_free_buffer_pages() under the sqrt-default watermarks (default scale factor).
+ */
+static uint64_t boot_min_free_estimate(const FromProc *fp, uint64_t *sqrt_kb)
+{
+	uint64_t lowmem = lowmem_pages(fp), kb, r = 0, pm, nfb = 0, nz = 0;
+	unsigned sh = fp->page_shift - 10;
+
+	for (uint64_t bit = 1ull << 31, x16 = 16 * (lowmem << sh); bit; bit >>= 1)
+		if ((r + bit) * (r + bit) <= x16)
+			r += bit;
+	kb = CLAMP(r, 128, 262144);
+	pm = kb >> sh;
+	*sqrt_kb = kb;
+	for (int i = 0; i < fp->zi->nr_zones; i++) {
+		const PsZoneinfoZone *z = &fp->zi->zones[i];
+		uint64_t share = lowmem ? pm * z->managed / lowmem : 0;
+		uint64_t high = share + 2 * MAX(share / 4, z->managed * 10 / 10000);
+
+		if (z->type > PS_ZONE_NORMAL)
+			continue;
+		nz += z->present > 0;
+		nfb += z->managed > high ? z->managed - high : 0;
+	}
+	return MIN(fp->pageblock_nr_pages * nz * 11, nfb / 20);
+}
+
 static int64_t infer_min_free_kbytes(FromProc *fp, unsigned page_shift)
 {
 	uint64_t lowmem = lowmem_pages(fp), sum = 0, best = 0, best_err = G_MAXUINT64;
+	uint64_t sqrt_kb, sqrt_pm, rec;
 	int nz = 0;
 
 	for (int i = 0; i < fp->zi->nr_zones; i++) {
@@ -389,37 +441,50 @@ static int64_t infer_min_free_kbytes(FromProc *fp, unsigned page_shift)
 	}
 	if (!lowmem)
 		return -1;
+	rec = boot_min_free_estimate(fp, &sqrt_kb);
+	sqrt_pm = sqrt_kb >> (page_shift - 10);
 	/*
 	 * Each zone's share is pages_min * managed / lowmem rounded down, so the shares add up to
-	 * pages_min minus less than one page per zone: pages_min lies in [sum, sum + nz). Outside
-	 * that window (other formulas, changed sizes) search a wider one for the closest fit.
+	 * pages_min minus less than one page per zone: pages_min lies in [sum, sum + nz). Several
+	 * values can fit exactly; the boot-time figures are preferred, then the roundest number
+	 * of kB (what a person writes). When none fits (the tunables were computed before the
+	 * zones grew, so how close a value comes on today's sizes means little), the one nearest
+	 * the boot-time estimate is taken: that estimate is made on today's larger zones, so it
+	 * errs upwards by a few pages.
 	 */
-	for (uint64_t pm = sum; pm < sum + (uint64_t)nz + 1; pm++) {
+	for (uint64_t pm = sum; pm <= sum + (uint64_t)nz; pm++) {
 		uint64_t e = min_error(fp, pm, lowmem);
+		bool better;
 
-		if (e < best_err) {
+		/* Past the window only the estimate itself (shares from other sizes). */
+		if (pm == sum + (uint64_t)nz && pm != rec)
+			continue;
+		if (e == 0 ? best_err != 0 : best_err == 0) {
+			better = e == 0;
+		} else if (e == 0) {
+			int tz_pm = g_bit_nth_lsf(pm << (page_shift - 10), -1);
+			int tz_best = g_bit_nth_lsf(best << (page_shift - 10), -1);
+
+			better = best != rec && best != sqrt_pm &&
+				 (pm == rec || pm == sqrt_pm || tz_pm > tz_best);
+		} else {
+			better =
+			    best_err == G_MAXUINT64 || (pm > rec ? pm - rec : rec - pm) <
+							   (best > rec ? best - rec : rec - best);
+		}
+		if (better) {
 			best_err = e;
 			best = pm;
 		}
 	}
-	if (best_err) {
-		/*
-		 * No exact fit: the tunables were computed when the zones had other sizes. The
-		 * THP recommendation, when it lies in the window, is then the likeliest value.
-		 */
-		uint64_t rec = fp->pageblock_nr_pages * (uint64_t)nz * 11;
-
-		if (rec >= sum && rec <= sum + (uint64_t)nz) {
-			best = rec;
-			best_err = MAX(min_error(fp, rec, lowmem), 1);
-		}
-	}
 	if (best_err)
-		prov_set(fp, "sysctl.min_free_kbytes",
-			 "inferred, approximate: no value reproduces every zone's min watermark "
-			 "(closest off by %" G_GUINT64_FORMAT
-			 " pages in total; zone sizes changed after boot, or other formulas)",
-			 best_err);
+		prov_set(
+		    fp, "sysctl.min_free_kbytes",
+		    "inferred, approximate: no value reproduces every zone's min watermark "
+		    "(closest off by %" G_GUINT64_FORMAT
+		    " pages in total; zone sizes changed after boot, or other formulas); boot-time "
+		    "estimate %" G_GUINT64_FORMAT " pages",
+		    best_err, rec);
 	else
 		prov_set(fp, "sysctl.min_free_kbytes",
 			 "inferred: reproduces every zone's min watermark exactly "
@@ -611,26 +676,12 @@ static int infer_high_fraction(FromProc *fp)
 
 static void note_min_free_origin(FromProc *fp, int64_t mfk, unsigned page_shift)
 {
-	uint64_t nz = 0, managed = 0, rec, def, r = 0;
+	uint64_t def, rec = boot_min_free_estimate(fp, &def) << (page_shift - 10);
 
-	for (int i = 0; i < fp->zi->nr_zones; i++) {
-		const PsZoneinfoZone *z = &fp->zi->zones[i];
-
-		if (z->type <= PS_ZONE_NORMAL && z->present) {
-			nz++;
-			managed += z->managed;
-		}
-	}
-	rec = (fp->pageblock_nr_pages * nz * 11) << (page_shift - 10);
-	/* At boot no watermark exists yet: lowmem is every managed page up to Normal. */
-	for (uint64_t bit = 1ull << 31, x16 = 16 * (managed << (page_shift - 10)); bit; bit >>= 1)
-		if ((r + bit) * (r + bit) <= x16)
-			r += bit;
-	def = CLAMP(r, 128, 262144);
 	if ((uint64_t)mfk == rec)
 		prov_set(fp, "min_free_kbytes_origin",
 			 "equals the THP recommendation of set_recommended_min_free_kbytes "
-			 "(11 pageblocks per zone up to Normal)");
+			 "(11 pageblocks per zone up to Normal, at most 5%% of lowmem)");
 	else if ((uint64_t)mfk == def)
 		prov_set(fp, "min_free_kbytes_origin",
 			 "equals the sqrt default of calculate_min_free_kbytes");
@@ -657,57 +708,102 @@ static void set_sysctl_int(FromProc *fp, const char *key, int given, int def, in
 	}
 }
 
-gboolean ps_config_from_proc(const PsProcInput *in, PsConfig *cfg, GError **error)
+/* calculate_normal_threshold (mm/vmstat.c), as zoneinfo prints it while kswapd sleeps. */
+static int threshold_of(uint64_t managed, unsigned page_shift, int nr_cpus)
 {
-	g_autoptr(PsZoneinfo) zi = NULL;
-	g_autofree char *text = NULL;
-	g_autoptr(PsConfig) check = NULL;
-	PsMachineSpec *spec = &cfg->spec;
-	PsSysctl *s = &spec->sysctl;
-	const char *zpath = in->zoneinfo_path ? in->zoneinfo_path : "zoneinfo";
-	unsigned page_shift;
-	FromProc fp = {0};
-	GString *boosts;
-	int64_t mfk;
-	bool any_boost = false;
+	int t = 2 * g_bit_storage((gulong)nr_cpus) *
+		(1 + g_bit_storage((gulong)(managed >> (27 - page_shift))));
 
-	zi = ps_zoneinfo_parse(in->zoneinfo_text, zpath, error);
-	if (!zi)
-		return FALSE;
-	g_clear_pointer(&cfg->name, g_free);
-	g_clear_pointer(&cfg->description, g_free);
-	g_clear_pointer(&cfg->provenance, cJSON_Delete);
-	ps_config_spec_init(spec);
-	fp.cfg = cfg;
-	fp.zi = zi;
-	fp.prov = cJSON_CreateObject();
-	cfg->provenance = fp.prov;
-	prov_set(&fp, "zoneinfo", "%s", zpath);
-	cfg->name = g_strdup_printf("from-proc %s", zpath);
-	cfg->description = g_strdup("mirrors a real machine; see provenance for where every value "
-				    "came from");
+	return MIN(t, 125);
+}
 
-	/* Page size and the orders the kernel derives from it. */
-	spec->page_size = in->page_size ? in->page_size : 4096;
+/*
+ * How many printed figures a page size fails to explain: each zone's pcp batch (zone_batchsize
+ * caps it at 1 MiB of pages), its vm stats threshold (counted in 128 MiB units) and its
+ * nr_free_pages_blocks (whole pageblocks: 512, 2048 or 8192 pages).
+ */
+static int page_size_misfits(const PsZoneinfo *zi, uint32_t page_size, int nr_cpus)
+{
+	unsigned max_order, pb_order, thp_order, shift = (unsigned)g_bit_nth_lsf(page_size, -1);
+	int bad = 0;
+
+	if (!ps_page_size_defaults(page_size, &max_order, &pb_order, &thp_order))
+		return G_MAXINT;
+	for (int i = 0; i < zi->nr_zones; i++) {
+		const PsZoneinfoZone *z = &zi->zones[i];
+
+		if (!zone_used(z))
+			continue;
+		if (z->nr_pagesets && z->pcp_batch >= 0 &&
+		    z->pcp_batch != batch_of(z->managed, page_size))
+			bad++;
+		if (z->stat_threshold >= 0 &&
+		    z->stat_threshold != threshold_of(z->managed, shift, nr_cpus))
+			bad++;
+		if (z->free_blocks > 0 && z->free_blocks % ((int64_t)1 << pb_order))
+			bad++;
+	}
+	return bad;
+}
+
+/* Page size and the orders the kernel derives from it: given, or the size that fits best. */
+static gboolean setup_page_size(FromProc *fp, const PsProcInput *in, GError **error)
+{
+	static const uint32_t sizes[] = {4096, 16384, 65536};
+	PsMachineSpec *spec = &fp->cfg->spec;
+	int misfits[G_N_ELEMENTS(sizes)], best = 0;
+	int cpus = in->nr_cpus ? in->nr_cpus : MAX(fp->zi->nr_cpus, 1);
+
+	spec->page_size = in->page_size;
+	if (!in->page_size) {
+		/* Ties go to the smaller size: a zoneinfo that says nothing is taken as 4K. */
+		for (int k = 0; k < (int)G_N_ELEMENTS(sizes); k++) {
+			misfits[k] = page_size_misfits(fp->zi, sizes[k], cpus);
+			if (misfits[k] < misfits[best])
+				best = k;
+		}
+		spec->page_size = sizes[best];
+		prov_set(
+		    fp, "page_size",
+		    "inferred: fits the pcp batch, vm stats threshold and nr_free_pages_blocks "
+		    "of every zone best (misfits at 4K/16K/64K: %d/%d/%d)",
+		    misfits[0], misfits[1], misfits[2]);
+	} else {
+		prov_set(fp, "page_size", "%s",
+			 in->page_size_source ? in->page_size_source : "given");
+	}
 	if (!ps_page_size_defaults(spec->page_size, &spec->max_order, &spec->pageblock_order,
 				   &spec->thp_order)) {
 		g_set_error(error, PS_CONFIG_ERROR, PS_CONFIG_ERROR_VALUE,
 			    "page size %u: unsupported (4096, 16384 or 65536)", spec->page_size);
 		return FALSE;
 	}
-	prov_set(&fp, "page_size", "%s",
-		 in->page_size ? (in->page_size_source ? in->page_size_source : "given")
-			       : "default 4096 (not in zoneinfo)");
-	page_shift = (unsigned)g_bit_nth_lsf(spec->page_size, -1);
-	fp.pageblock_nr_pages = 1ull << spec->pageblock_order;
+	fp->page_shift = (unsigned)g_bit_nth_lsf(spec->page_size, -1);
+	fp->pageblock_nr_pages = 1ull << spec->pageblock_order;
+	return TRUE;
+}
 
-	/* Zones as printed. */
-	spec->nr_nodes = zi->nr_nodes;
-	for (int i = 0; i < zi->nr_zones; i++) {
-		const PsZoneinfoZone *z = &zi->zones[i];
+/*
+ * Zones as printed. A 6.x zoneinfo lists every zone type of the kernel for every node, as many as
+ * its protection arrays have entries, and that is the kernel's zone list (no Device on the arm64
+ * lab kernels); older kernels skip empty zones, and then all five types are assumed.
+ */
+static gboolean setup_zones(FromProc *fp, const char *zpath, GError **error)
+{
+	PsMachineSpec *spec = &fp->cfg->spec;
+	unsigned seen = 0;
+	int nr_prot = 0;
+
+	spec->nr_nodes = fp->zi->nr_nodes;
+	for (int i = 0; i < fp->zi->nr_zones; i++) {
+		const PsZoneinfoZone *z = &fp->zi->zones[i];
 		PsZoneSpec *zs = &spec->zones[z->node][z->type];
 
-		observe_zone(&fp, z);
+		observe_zone(fp, z);
+		if (z->node == 0) {
+			seen |= 1u << z->type;
+			nr_prot = MAX(nr_prot, z->nr_protection);
+		}
 		if (!z->spanned || !z->present)
 			continue;
 		if (!z->has_start_pfn) {
@@ -721,11 +817,76 @@ gboolean ps_config_from_proc(const PsProcInput *in, PsConfig *cfg, GError **erro
 		zs->present = z->present;
 		zs->managed = z->managed;
 	}
-	prov_set(&fp, "nodes", "file: start_pfn, spanned, present and managed of every zone");
+	prov_set(fp, "nodes", "file: start_pfn, spanned, present and managed of every zone");
+	if (nr_prot && __builtin_popcount(seen) == nr_prot && (seen >> PS_ZONE_NORMAL & 1) &&
+	    (seen >> PS_ZONE_MOVABLE & 1)) {
+		spec->zone_types = seen;
+		prov_set(fp, "zone_types",
+			 "file: the zones listed for node 0 (%d, as many as each "
+			 "protection array has entries)",
+			 nr_prot);
+	} else {
+		prov_set(fp, "zone_types", "default: all five (the zoneinfo lists only some)");
+	}
+	return TRUE;
+}
 
-	/* Cpus and their nodes. */
+/*
+ * Cpus per node from the pcp high_max the kernel printed: zone_highsize splits managed / 8 (or
+ * managed / percpu_pagelist_high_fraction, when given) over the cpus of the zone's node, or over
+ * all online cpus when the node has none. FALSE when the figures do not pin the counts down.
+ */
+static bool infer_cpus_per_node(const FromProc *fp, const PsProcInput *in, int nr_cpus, int *count)
+{
+	int split[PS_MAX_NODES] = {0}, sum = 0, full = -1;
+
+	for (int i = 0; i < fp->zi->nr_zones; i++) {
+		const PsZoneinfoZone *z = &fp->zi->zones[i];
+		uint64_t div = z->pcp_high_min != z->pcp_high_max ? 8
+			       : in->percpu_pagelist_high_fraction > 0
+				   ? (uint64_t)in->percpu_pagelist_high_fraction
+				   : 0;
+		uint64_t best_err = G_MAXUINT64;
+		int best = 0;
+
+		if (!zone_used(z) || !div || z->pcp_high_max <= 4 * z->pcp_batch)
+			continue;
+		for (int n = 1; n <= nr_cpus; n++) {
+			uint64_t h = z->managed / div / (uint64_t)n, hm = (uint64_t)z->pcp_high_max;
+			uint64_t e = h > hm ? h - hm : hm - h;
+
+			if (e < best_err) {
+				best_err = e;
+				best = n;
+			}
+		}
+		if (split[z->node] && split[z->node] != best)
+			return false;
+		split[z->node] = best;
+	}
+	for (int n = 0; n < fp->zi->nr_nodes; n++) {
+		if (!split[n])
+			return false;
+		/* A split over every cpu: the node has all of them, or none. */
+		count[n] = split[n] < nr_cpus ? split[n] : 0;
+		if (split[n] == nr_cpus && full < 0)
+			full = n;
+		sum += count[n];
+	}
+	if (sum == 0 && full >= 0)
+		count[full] = sum = nr_cpus;
+	return sum == nr_cpus;
+}
+
+/* Cpus and their nodes. */
+static gboolean setup_cpus(FromProc *fp, const PsProcInput *in, GError **error)
+{
+	PsMachineSpec *spec = &fp->cfg->spec;
+	const PsZoneinfo *zi = fp->zi;
+	int count[PS_MAX_NODES] = {0};
+
 	spec->nr_cpus = in->nr_cpus ? in->nr_cpus : zi->nr_cpus ? zi->nr_cpus : 1;
-	prov_set(&fp, "cpus", "%s",
+	prov_set(fp, "cpus", "%s",
 		 in->nr_cpus   ? (in->nr_cpus_source ? in->nr_cpus_source : "given")
 		 : zi->nr_cpus ? "file: cpus listed under a zone's pagesets"
 			       : "default 1 (zoneinfo lists no pagesets)");
@@ -734,105 +895,205 @@ gboolean ps_config_from_proc(const PsProcInput *in, PsConfig *cfg, GError **erro
 			    spec->nr_cpus, PS_MAX_CPUS);
 		return FALSE;
 	}
-	for (int c = 0; c < spec->nr_cpus; c++)
-		spec->cpu_node[c] = in->cpu_node
-					? in->cpu_node[c]
-					: (int)((int64_t)c * spec->nr_nodes / spec->nr_cpus);
-	if (spec->nr_nodes > 1)
-		prov_set(&fp, "cpu_nodes", "%s",
-			 in->cpu_node ? (in->cpu_node_source ? in->cpu_node_source : "given")
-				      : "assumed: cpus split evenly over the nodes in contiguous "
-					"ranges (zoneinfo does not say)");
-
-	/* Boosts seen, reported but not configured: a fresh machine has none. */
-	boosts = g_string_new(NULL);
-	for (int i = 0; i < zi->nr_zones; i++) {
-		const Observed *o = &fp.obs[zi->zones[i].node][zi->zones[i].type];
-
-		if (o->boost) {
-			g_string_append_printf(boosts, "%snode %d %s %" G_GUINT64_FORMAT " (%s)",
-					       any_boost ? ", " : "", zi->zones[i].node,
-					       ps_zone_names[zi->zones[i].type], o->boost,
-					       o->boost_how);
-			any_boost = true;
-		}
+	if (in->cpu_node) {
+		memcpy(spec->cpu_node, in->cpu_node, sizeof(int) * (size_t)spec->nr_cpus);
+		prov_set(fp, "cpu_nodes", "%s",
+			 in->cpu_node_source ? in->cpu_node_source : "given");
+	} else if (spec->nr_nodes > 1 && infer_cpus_per_node(fp, in, spec->nr_cpus, count)) {
+		for (int n = 0, c = 0; n < spec->nr_nodes; n++)
+			for (int k = 0; k < count[n]; k++)
+				spec->cpu_node[c++] = n;
+		prov_set(fp, "cpu_nodes",
+			 "inferred: the cpus of each node from the pcp high_max "
+			 "of its zones (zone_highsize), numbered node by node");
+	} else {
+		for (int c = 0; c < spec->nr_cpus; c++)
+			spec->cpu_node[c] = (int)((int64_t)c * spec->nr_nodes / spec->nr_cpus);
+		if (spec->nr_nodes > 1)
+			prov_set(fp, "cpu_nodes",
+				 "assumed: cpus split evenly over the nodes in "
+				 "contiguous ranges (zoneinfo does not say)");
 	}
-	if (any_boost)
-		prov_set(&fp, "watermark_boost_observed", "%s; watermarks here are unboosted",
+	return TRUE;
+}
+
+/* Boosts seen, reported but not configured: a fresh machine has none. */
+static void note_boosts(FromProc *fp)
+{
+	GString *boosts = g_string_new(NULL);
+
+	for (int i = 0; i < fp->zi->nr_zones; i++) {
+		const PsZoneinfoZone *z = &fp->zi->zones[i];
+		const Observed *o = &fp->obs[z->node][z->type];
+
+		if (o->boost)
+			g_string_append_printf(boosts, "%snode %d %s %" G_GUINT64_FORMAT " (%s)",
+					       boosts->len ? ", " : "", z->node,
+					       ps_zone_names[z->type], o->boost, o->boost_how);
+	}
+	if (boosts->len)
+		prov_set(fp, "watermark_boost_observed", "%s; watermarks here are unboosted",
 			 boosts->str);
 	g_string_free(boosts, TRUE);
+}
 
-	/* Sysctls: given, inferred from the printed tunables, or default. */
+/* The tunables sysctls: given, inferred from the printed figures, or default. */
+static void setup_tunable_sysctls(FromProc *fp, const PsProcInput *in)
+{
+	PsSysctl *s = &fp->cfg->spec.sysctl;
+	const char *src = in->sysctl_source ? in->sysctl_source : "given";
+	int64_t mfk;
+
 	if (in->min_free_kbytes >= 0) {
 		mfk = in->min_free_kbytes;
-		prov_set(&fp, "sysctl.min_free_kbytes", "file: %s",
-			 in->sysctl_source ? in->sysctl_source : "given");
+		prov_set(fp, "sysctl.min_free_kbytes", "file: %s", src);
 	} else {
-		mfk = infer_min_free_kbytes(&fp, page_shift);
+		mfk = infer_min_free_kbytes(fp, fp->page_shift);
 	}
 	if (mfk >= 0) {
 		s->min_free_kbytes = s->user_min_free_kbytes = mfk;
-		note_min_free_origin(&fp, mfk, page_shift);
+		note_min_free_origin(fp, mfk, fp->page_shift);
 	}
 	if (in->watermark_scale_factor > 0) {
 		s->watermark_scale_factor = in->watermark_scale_factor;
-		prov_set(&fp, "sysctl.watermark_scale_factor", "file: %s",
-			 in->sysctl_source ? in->sysctl_source : "given");
+		prov_set(fp, "sysctl.watermark_scale_factor", "file: %s", src);
 	} else {
 		s->watermark_scale_factor =
-		    infer_wsf(&fp, mfk >= 0 ? (uint64_t)mfk >> (page_shift - 10) : 0);
+		    infer_wsf(fp, mfk >= 0 ? (uint64_t)mfk >> (fp->page_shift - 10) : 0);
 	}
 	if (in->lowmem_reserve_ratio[0] >= 0) {
-		for (int i = 0; i < PS_MAX_NR_ZONES; i++)
-			s->lowmem_reserve_ratio[i] = MAX(in->lowmem_reserve_ratio[i], 0);
-		prov_set(&fp, "sysctl.lowmem_reserve_ratio", "file: %s",
-			 in->sysctl_source ? in->sysctl_source : "given");
+		/* The sysctl lists one ratio per zone type of the kernel, in type order. */
+		for (int i = 0, k = 0; i < PS_MAX_NR_ZONES; i++) {
+			int r = ps_zone_type_built(&fp->cfg->spec, i)
+				    ? in->lowmem_reserve_ratio[k++]
+				    : 0;
+
+			s->lowmem_reserve_ratio[i] = MAX(r, 0);
+		}
+		prov_set(fp, "sysctl.lowmem_reserve_ratio", "file: %s", src);
 	} else {
-		infer_lowmem_reserve_ratio(&fp, s->lowmem_reserve_ratio);
+		infer_lowmem_reserve_ratio(fp, s->lowmem_reserve_ratio);
 	}
 	if (in->percpu_pagelist_high_fraction >= 0) {
 		s->percpu_pagelist_high_fraction = in->percpu_pagelist_high_fraction;
-		prov_set(&fp, "sysctl.percpu_pagelist_high_fraction", "file: %s",
-			 in->sysctl_source ? in->sysctl_source : "given");
+		prov_set(fp, "sysctl.percpu_pagelist_high_fraction", "file: %s", src);
 	} else {
-		s->percpu_pagelist_high_fraction = infer_high_fraction(&fp);
+		s->percpu_pagelist_high_fraction = infer_high_fraction(fp);
 	}
-	set_sysctl_int(&fp, "watermark_boost_factor", in->watermark_boost_factor, 15000,
-		       &s->watermark_boost_factor, in->sysctl_source);
-	set_sysctl_int(&fp, "extfrag_threshold", in->extfrag_threshold, 500, &s->extfrag_threshold,
-		       in->sysctl_source);
-	set_sysctl_int(&fp, "compaction_proactiveness", in->compaction_proactiveness, 20,
-		       &s->compaction_proactiveness, in->sysctl_source);
-	set_sysctl_int(&fp, "swappiness", in->swappiness, 60, &s->swappiness, in->sysctl_source);
-	set_sysctl_int(&fp, "zone_reclaim_mode", in->zone_reclaim_mode, 0, &s->zone_reclaim_mode,
-		       in->sysctl_source);
-	set_sysctl_int(&fp, "defrag_mode", in->defrag_mode, 0, &s->defrag_mode, in->sysctl_source);
+}
 
-	/* THP: given, or read off the origin of min_free_kbytes. */
+static void setup_other_sysctls(FromProc *fp, const PsProcInput *in)
+{
+	PsSysctl *s = &fp->cfg->spec.sysctl;
+	const char *src = in->sysctl_source;
+
+	set_sysctl_int(fp, "watermark_boost_factor", in->watermark_boost_factor, 15000,
+		       &s->watermark_boost_factor, src);
+	set_sysctl_int(fp, "extfrag_threshold", in->extfrag_threshold, 500, &s->extfrag_threshold,
+		       src);
+	set_sysctl_int(fp, "compaction_proactiveness", in->compaction_proactiveness, 20,
+		       &s->compaction_proactiveness, src);
+	set_sysctl_int(fp, "swappiness", in->swappiness, 60, &s->swappiness, src);
+	set_sysctl_int(fp, "zone_reclaim_mode", in->zone_reclaim_mode, 0, &s->zone_reclaim_mode,
+		       src);
+	set_sysctl_int(fp, "defrag_mode", in->defrag_mode, 0, &s->defrag_mode, src);
+}
+
+/* THP: given, or read off the origin of min_free_kbytes. */
+static void setup_thp(FromProc *fp, const PsProcInput *in)
+{
+	PsMachineSpec *spec = &fp->cfg->spec;
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(fp->prov, "min_free_kbytes_origin");
+	bool thp_rec = o && g_str_has_prefix(o->valuestring, "equals the THP");
+	bool sqrt_def = o && g_str_has_prefix(o->valuestring, "equals the sqrt");
+
 	if (in->thp_mode >= 0) {
 		spec->thp_built = in->thp_mode != 3;
 		spec->thp_mode = in->thp_mode == 3 ? 0 : in->thp_mode;
-		prov_set(&fp, "thp", "%s", in->thp_source ? in->thp_source : "given");
-	} else {
-		const cJSON *o =
-		    cJSON_GetObjectItemCaseSensitive(fp.prov, "min_free_kbytes_origin");
-		bool thp_rec = o && g_str_has_prefix(o->valuestring, "equals the THP");
-		bool sqrt_def = o && g_str_has_prefix(o->valuestring, "equals the sqrt");
-
-		spec->thp_built = true;
-		spec->thp_mode = sqrt_def ? 0 : 1;
-		prov_set(&fp, "thp", "%s",
-			 thp_rec    ? "inferred: min_free_kbytes was raised for THP, so THP is "
-				      "enabled (always or madvise; madvise assumed)"
-			 : sqrt_def ? "inferred: min_free_kbytes was not raised for THP, so THP "
-				      "is disabled (never assumed)"
-				    : "default madvise (nothing in zoneinfo says)");
+		prov_set(fp, "thp", "%s", in->thp_source ? in->thp_source : "given");
+		return;
 	}
+	spec->thp_built = true;
+	spec->thp_mode = sqrt_def ? 0 : 1;
+	prov_set(fp, "thp", "%s",
+		 thp_rec    ? "inferred: min_free_kbytes was raised for THP, so THP is enabled "
+			      "(always or madvise; madvise assumed)"
+		 : sqrt_def ? "inferred: min_free_kbytes was not raised for THP, so THP is "
+			      "disabled (never assumed)"
+			    : "default madvise (nothing in zoneinfo says)");
+}
+
+/* What the machine printed per used zone, under the sysctls of the config (see setup.c). */
+static void record_boot_history(FromProc *fp)
+{
+	PsMachineSpec *spec = &fp->cfg->spec;
+	PsBootHistory *h = &spec->boot_history;
+
+	h->min_free_kbytes = spec->sysctl.min_free_kbytes;
+	h->watermark_scale_factor = spec->sysctl.watermark_scale_factor;
+	h->percpu_pagelist_high_fraction = spec->sysctl.percpu_pagelist_high_fraction;
+	memcpy(h->lowmem_reserve_ratio, spec->sysctl.lowmem_reserve_ratio,
+	       sizeof(h->lowmem_reserve_ratio));
+	for (int i = 0; i < fp->zi->nr_zones; i++) {
+		const PsZoneinfoZone *z = &fp->zi->zones[i];
+		PsPrintedZone *p = &h->zones[z->node][z->type];
+		bool pcp = z->nr_pagesets && z->pcp_uniform;
+
+		if (!zone_used(z))
+			continue;
+		p->set = h->set = true;
+		p->managed = z->managed;
+		memcpy(p->wmark, fp->obs[z->node][z->type].wmark, sizeof(p->wmark));
+		/* The k-th printed entry is the k-th zone type of the kernel. */
+		for (int t = 0, k = 0; t < PS_MAX_NR_ZONES; t++)
+			if (ps_zone_type_built(spec, t))
+				p->protection[t] = k < z->nr_protection ? z->protection[k++] : 0;
+		p->batch = pcp ? z->pcp_batch : -1;
+		p->high_min = pcp ? z->pcp_high_min : -1; /* -1 before 6.7 */
+		p->high_max = pcp ? z->pcp_high_max : -1;
+	}
+	if (h->set)
+		prov_set(fp, "boot_history",
+			 "file: the watermarks, protection and pcp limits as printed; where the "
+			 "formulas on today's managed counts differ (tunables computed before the "
+			 "zones grew, e.g. before the initramfs was freed), the printed values are "
+			 "carried (`config show` lists them)");
+}
+
+gboolean ps_config_from_proc(const PsProcInput *in, PsConfig *cfg, GError **error)
+{
+	g_autoptr(PsZoneinfo) zi = NULL;
+	g_autofree char *text = NULL;
+	g_autoptr(PsConfig) check = NULL;
+	const char *zpath = in->zoneinfo_path ? in->zoneinfo_path : "zoneinfo";
+	FromProc fp = {0};
+
+	zi = ps_zoneinfo_parse(in->zoneinfo_text, zpath, error);
+	if (!zi)
+		return FALSE;
+	g_clear_pointer(&cfg->name, g_free);
+	g_clear_pointer(&cfg->description, g_free);
+	g_clear_pointer(&cfg->provenance, cJSON_Delete);
+	ps_config_spec_init(&cfg->spec);
+	fp.cfg = cfg;
+	fp.zi = zi;
+	fp.prov = cJSON_CreateObject();
+	cfg->provenance = fp.prov;
+	prov_set(&fp, "zoneinfo", "%s", zpath);
+	cfg->name = g_strdup_printf("from-proc %s", zpath);
+	cfg->description = g_strdup("mirrors a real machine; see provenance for where every value "
+				    "came from");
+	if (!setup_page_size(&fp, in, error) || !setup_zones(&fp, zpath, error) ||
+	    !setup_cpus(&fp, in, error))
+		return FALSE;
+	note_boosts(&fp);
+	setup_tunable_sysctls(&fp, in);
+	setup_other_sysctls(&fp, in);
+	setup_thp(&fp, in);
+	record_boot_history(&fp);
 
 	/* The result must be a valid config: write it and parse it back. */
 	text = ps_config_to_json_full(cfg);
 	check = ps_config_new();
-	if (!ps_config_parse(check, text, strlen(text), "(generated config)", error))
-		return FALSE;
-	return TRUE;
+	return ps_config_parse(check, text, strlen(text), "(generated config)", error);
 }

@@ -76,6 +76,8 @@ char *ps_config_to_json_full(const PsConfig *cfg)
 	cJSON_AddStringToObject(root, "thp", ps_config_thp_mode_name(spec));
 	if (spec->pcp_batch_scale_max != 5)
 		cJSON_AddNumberToObject(root, "pcp_batch_scale_max", spec->pcp_batch_scale_max);
+	if (spec->zone_types && spec->zone_types != PS_ZONE_TYPES_ALL)
+		cJSON_AddItemToObject(root, "zone_types", ps_zone_types_to_json(spec->zone_types));
 	for (int i = 0; i < spec->nr_cpus; i++)
 		if (spec->cpu_node[i])
 			all_node0 = false;
@@ -132,6 +134,8 @@ char *ps_config_to_json_full(const PsConfig *cfg)
 	cJSON_AddNumberToObject(sys, "stat_interval_ms", (double)(s->stat_interval_ns / 1000000));
 	if (s->page_group_by_mobility_disabled)
 		cJSON_AddBoolToObject(sys, "mobility_grouping", FALSE);
+	if (spec->boot_history.set)
+		cJSON_AddItemToObject(root, "boot_history", ps_boot_history_to_json(spec));
 	ps_json_add_uint(root, "seed", spec->seed);
 	add_model_sections(root, cfg);
 	if (cfg->provenance)

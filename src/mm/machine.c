@@ -7,6 +7,15 @@
  * Mirrors free_area_init(), memmap_init_range() (every pageblock starts MOVABLE) and
  * __free_pages_core() (boot memory is freed with FPI_TO_TAIL in naturally aligned chunks).
  *
+ * Page-size rules (ps_page_size_defaults), as the arm64 lab kernels of 6.18.2 confirm:
+ * - MAX_PAGE_ORDER per page size: arm64 ARCH_FORCE_MAX_ORDER is 10/11/13 for 4K/16K/64K
+ *   (arch/arm64/Kconfig; include/linux/mmzone.h).
+ * - pageblock order = min(HPAGE_PMD_ORDER, PAGE_BLOCK_MAX_ORDER) with THP built and no hugetlbfs
+ *   (include/linux/pageblock-flags.h); CONFIG_PAGE_BLOCK_MAX_ORDER (6.16) defaults to
+ *   MAX_PAGE_ORDER, so 9/11/13. A config's pageblock_order stands for a smaller setting.
+ * - The zone types follow the kernel configuration (enum zone_type, MAX_NR_ZONES): a zone of a
+ *   type the spec's zone_types lacks must be empty.
+ *
  * Simplifications:
  * - A zone's pages that are spanned but not managed (holes, memblock reservations, the memmap)
  *   are modelled as one reserved range at the *start* of the zone, and the managed pages as the
@@ -123,6 +132,12 @@ static gboolean validate_spec(const PsMachineSpec *spec, GError **error)
 					    " <= spanned %" G_GUINT64_FORMAT " does not hold",
 					    n, ps_zone_names[t], zs->managed, zs->present,
 					    zs->spanned);
+				return FALSE;
+			}
+			if (zs->spanned && !ps_zone_type_built(spec, t)) {
+				g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC,
+					    "node %d zone %s: the kernel has no such zone type", n,
+					    ps_zone_names[t]);
 				return FALSE;
 			}
 			if (t == PS_ZONE_DEVICE && zs->managed) {

@@ -379,6 +379,33 @@ typedef struct {
 	uint64_t managed;
 } PsZoneSpec;
 
+/*
+ * What a real machine printed for one zone (config "boot_history"): the tunables as the kernel
+ * computed them, which can differ from the formulas applied to today's managed count when the
+ * zone grew after the last recalculation (the initramfs freed after boot, hugetlb pages given
+ * back). policy/setup.c carries them into a mirror of that machine.
+ */
+typedef struct {
+	bool set;
+	uint64_t managed;	     /* the zone's managed count when they were printed */
+	uint64_t wmark[PS_NR_WMARK]; /* unboosted */
+	int64_t protection[PS_MAX_NR_ZONES];
+	int batch, high_min, high_max; /* -1 when not printed */
+} PsPrintedZone;
+
+/* The printed zones, with the sysctls they were printed under: a change of those drops them. */
+typedef struct {
+	bool set;
+	int64_t min_free_kbytes;
+	int watermark_scale_factor;
+	int lowmem_reserve_ratio[PS_MAX_NR_ZONES];
+	int percpu_pagelist_high_fraction;
+	PsPrintedZone zones[PS_MAX_NODES][PS_MAX_NR_ZONES];
+} PsBootHistory;
+
+/* Zone types of a kernel configuration, a mask of 1 << enum ps_zone_type. */
+#define PS_ZONE_TYPES_ALL ((1u << PS_MAX_NR_ZONES) - 1)
+
 typedef struct {
 	uint32_t page_size; /* bytes: 4096, 16384 or 65536 */
 	unsigned max_order; /* MAX_PAGE_ORDER */
@@ -393,8 +420,22 @@ typedef struct {
 	PsZoneSpec zones[PS_MAX_NODES][PS_MAX_NR_ZONES];
 	PsSysctl sysctl;
 	int pcp_batch_scale_max; /* CONFIG_PCP_BATCH_SCALE_MAX, default 5 */
+	/*
+	 * The zone types the kernel was built with (CONFIG_ZONE_DMA, CONFIG_ZONE_DMA32,
+	 * CONFIG_ZONE_DEVICE; Normal and Movable always): zoneinfo lists these and its protection
+	 * arrays have one entry per type (MAX_NR_ZONES). x86-64 has all five, the arm64 lab kernels
+	 * no Device.
+	 */
+	unsigned zone_types;
+	PsBootHistory boot_history;
 	uint64_t seed;
 } PsMachineSpec;
+
+/* Whether the kernel of spec has zone type t (a zone_types of 0 means every type). */
+static inline bool ps_zone_type_built(const PsMachineSpec *spec, int t)
+{
+	return !spec->zone_types || (spec->zone_types >> t) & 1u;
+}
 
 /*
  * The simulated machine. Built once by ps_machine_new(); zones[node * PS_MAX_NR_ZONES + type].

@@ -378,8 +378,17 @@ uint64_t ps_compact_memory(PsMachine *m);
 
 /* ---- machine setup ------------------------------------------------------------------------ */
 
-/* Builds a machine and runs the kernel's boot-time policy setup (zonelists, tunables). */
+/*
+ * Builds a machine and runs the kernel's boot-time policy setup (zonelists, tunables), then
+ * carries the spec's boot history (setup.c).
+ */
 PsMachine *ps_machine_setup(const PsMachineSpec *spec, GError **error);
+
+/*
+ * The values of spec's boot history that the setup carries because the formulas give others, one
+ * "node N ZONE what printed (formulas: computed)" a line; NULL when none is carried.
+ */
+char *ps_boot_history_describe(const PsMachineSpec *spec);
 
 /* ---- the cost model (policy/cost.c) --------------------------------------------------------- */
 

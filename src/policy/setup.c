@@ -10,7 +10,21 @@
  * managed pages of the zones in node 0's zonelist) are fewer than pageblock_nr_pages *
  * MIGRATE_TYPES. At 64 KiB pages that is 2.5 GiB, so small 64K machines run without grouping,
  * as the kernel does. A config can also force it off (`sysctl.mobility_grouping`).
+ *
+ * Boot history (config "boot_history", written by `config from-proc`): a real kernel computes the
+ * watermarks, lowmem reserves and pcp limits while it boots (init_per_zone_wmark_min,
+ * set_recommended_min_free_kbytes, zone_pcp_update via setup_per_zone_wmarks) and frees the
+ * initramfs afterwards, so its zones' managed counts grow by a few hundred pages that the printed
+ * tunables never saw; on a NUMA machine that shifts every node's share of min_free_kbytes. A
+ * hugetlb reservation given back later does the same on a larger scale. Mirroring such a machine
+ * means mirroring what it printed: after the formulas ran, every zone whose managed count is the
+ * printed one takes the printed watermarks, protection and pcp batch/high_min/high_max, as long
+ * as the sysctls they derive from are the ones they were printed under (a changed sysctl
+ * recomputes everything, as writing it does in the kernel). Later recalculations in a run use
+ * the formulas, like the kernel's.
  */
+#include <string.h>
+
 #include "policy/policy.h"
 
 static uint64_t boot_nr_free_zone_pages(const PsMachine *m, enum ps_zone_type highest)
@@ -27,6 +41,47 @@ static uint64_t boot_nr_free_zone_pages(const PsMachine *m, enum ps_zone_type hi
 	return sum;
 }
 
+/* The printed values of z, when the history applies to m and to this zone; else NULL. */
+static const PsPrintedZone *printed_zone(const PsMachine *m, const PsZone *z)
+{
+	const PsBootHistory *h = &m->spec.boot_history;
+	const PsPrintedZone *p = &h->zones[z->node][z->type];
+
+	if (!h->set || h->min_free_kbytes != m->sysctl.min_free_kbytes ||
+	    h->watermark_scale_factor != m->sysctl.watermark_scale_factor ||
+	    h->percpu_pagelist_high_fraction != m->sysctl.percpu_pagelist_high_fraction ||
+	    memcmp(h->lowmem_reserve_ratio, m->sysctl.lowmem_reserve_ratio,
+		   sizeof(h->lowmem_reserve_ratio)))
+		return NULL;
+	return p->set && p->managed == z->managed ? p : NULL;
+}
+
+static void carry_boot_history(PsMachine *m)
+{
+	bool any = false;
+
+	for (int i = 0; i < m->nr_zones; i++) {
+		PsZone *z = &m->zones[i];
+		const PsPrintedZone *p = printed_zone(m, z);
+
+		if (!p)
+			continue;
+		any = true;
+		memcpy(z->wmark, p->wmark, sizeof(z->wmark));
+		memcpy(z->lowmem_reserve, p->protection, sizeof(z->lowmem_reserve));
+		if (p->batch > 0)
+			z->pageset_batch = p->batch;
+		if (p->high_min > 0 && p->high_max > 0) {
+			z->pageset_high_min = p->high_min;
+			z->pageset_high_max = p->high_max;
+		}
+		if (z->pcp)
+			ps_zone_update_pagesets(m, z);
+	}
+	if (any)
+		ps_calculate_totalreserve_pages(m);
+}
+
 PsMachine *ps_machine_setup(const PsMachineSpec *spec, GError **error)
 {
 	PsMachine *m = ps_machine_new(spec, error);
@@ -38,5 +93,54 @@ PsMachine *ps_machine_setup(const PsMachineSpec *spec, GError **error)
 	    m->pageblock_nr_pages * PS_MT_TYPES)
 		m->sysctl.page_group_by_mobility_disabled = true;
 	ps_init_per_zone_tunables(m);
+	carry_boot_history(m);
 	return m;
+}
+
+static void describe_value(GString *out, const PsZone *z, const char *what, int64_t printed,
+			   int64_t computed)
+{
+	if (printed != computed)
+		g_string_append_printf(
+		    out, "node %d %s %s %" G_GINT64_FORMAT " (formulas: %" G_GINT64_FORMAT ")\n",
+		    z->node, ps_zone_names[z->type], what, printed, computed);
+}
+
+char *ps_boot_history_describe(const PsMachineSpec *spec)
+{
+	static const char *const wm[PS_NR_WMARK] = {"min", "low", "high", "promo"};
+	g_autoptr(PsMachine) m = NULL;
+	PsMachineSpec *bare = g_memdup2(spec, sizeof(*spec));
+	GString *out = g_string_new(NULL);
+
+	/* The formulas alone: the same machine without its history, checked against it. */
+	bare->boot_history.set = false;
+	m = ps_machine_setup(bare, NULL);
+	g_free(bare);
+	if (m)
+		memcpy(&m->spec.boot_history, &spec->boot_history, sizeof(spec->boot_history));
+	for (int i = 0; m && i < m->nr_zones; i++) {
+		const PsZone *z = &m->zones[i];
+		const PsPrintedZone *p = printed_zone(m, z);
+
+		if (!p)
+			continue;
+		for (int w = 0; w < PS_NR_WMARK; w++)
+			describe_value(out, z, wm[w], (int64_t)p->wmark[w], (int64_t)z->wmark[w]);
+		for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
+			g_autofree char *what = NULL;
+
+			if (!ps_zone_type_built(&m->spec, t))
+				continue;
+			what = g_strdup_printf("protection[%s]", ps_zone_names[t]);
+			describe_value(out, z, what, p->protection[t], z->lowmem_reserve[t]);
+		}
+		if (p->batch > 0)
+			describe_value(out, z, "batch", p->batch, z->pageset_batch);
+		if (p->high_min > 0 && p->high_max > 0) {
+			describe_value(out, z, "high_min", p->high_min, z->pageset_high_min);
+			describe_value(out, z, "high_max", p->high_max, z->pageset_high_max);
+		}
+	}
+	return g_string_free(out, out->len == 0);
 }

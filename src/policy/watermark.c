@@ -9,6 +9,18 @@
  * zone_set_pageset_high_and_batch and init_per_zone_wmark_min; in mm/khugepaged.c:
  * set_recommended_min_free_kbytes; in mm/vmstat.c: calculate_normal_threshold.
  *
+ * Page-size and NUMA rules, checked on the arm64 lab kernels (4K/16K/64K, 2 and 4 nodes):
+ * - pcp batch cap (zone_batchsize): min(managed >> 10, SZ_1M / PAGE_SIZE) / 4 before the
+ *   power-of-two rounding, so 64K zones of 1 GiB or more get batch 3, 16K ones 15, 4K ones 63.
+ * - pcp high split (zone_highsize): over the cpus of the zone's node, or over every online cpu
+ *   for a node without cpus (4 nodes, 2 cpus: two nodes split by 1, two by 2).
+ * - Watermark shares (__setup_per_zone_wmarks): min_free_kbytes is split over the zones of every
+ *   node by managed pages, so on NUMA each node's share moves when another node's zones grow.
+ * - THP recommendation (set_recommended_min_free_kbytes): 11 pageblocks per populated zone up to
+ *   Normal, capped at 5% of nr_free_buffer_pages(): 8192-page blocks at 64K hit the cap.
+ * - Lowmem reserve (setup_per_zone_lowmem_reserve): one entry per zone type of the kernel
+ *   (MAX_NR_ZONES, 4 on the arm64 lab kernels without ZONE_DEVICE).
+ *
  * The boot order is the kernel's: init_per_zone_wmark_min (a postcore initcall) computes the
  * sqrt default while every watermark is still 0, so nr_free_buffer_pages() is then the sum of
  * managed pages of the zones up to Normal; it sets watermarks and reserves; later hugepage_init
@@ -151,10 +163,12 @@ void ps_setup_per_zone_lowmem_reserve(PsMachine *m)
 
 			for (int j = 0; j <= i; j++)
 				z->lowmem_reserve[j] = 0;
+			/* Only the kernel's zone types have an entry (MAX_NR_ZONES). */
 			for (int j = i + 1; j < PS_MAX_NR_ZONES; j++) {
 				upper += ps_machine_zone(m, n, (enum ps_zone_type)j)->managed;
-				z->lowmem_reserve[j] =
-				    clear ? 0 : (int64_t)(upper / (uint64_t)ratio);
+				z->lowmem_reserve[j] = clear || !ps_zone_type_built(&m->spec, j)
+							   ? 0
+							   : (int64_t)(upper / (uint64_t)ratio);
 			}
 		}
 	}

@@ -269,10 +269,12 @@ static void zoneinfo_zone(PsMachine *m, const PsZone *z, bool first_populated, G
 	    zone_stat(z, PS_NR_FREE_PAGES), z->watermark_boost, ps_wmark_pages(z, PS_WMARK_MIN),
 	    ps_wmark_pages(z, PS_WMARK_LOW), ps_wmark_pages(z, PS_WMARK_HIGH),
 	    ps_wmark_pages(z, PS_WMARK_PROMO), z->spanned, z->present, z->managed);
-	g_string_append_printf(out, "\n        protection: (%" G_GINT64_FORMAT,
-			       z->lowmem_reserve[0]);
-	for (int i = 1; i < PS_MAX_NR_ZONES; i++)
-		g_string_append_printf(out, ", %" G_GINT64_FORMAT, z->lowmem_reserve[i]);
+	/* One entry per zone type of the kernel (MAX_NR_ZONES). */
+	g_string_append(out, "\n        protection: (");
+	for (int i = 0, k = 0; i < PS_MAX_NR_ZONES; i++)
+		if (ps_zone_type_built(&m->spec, i))
+			g_string_append_printf(out, "%s%" G_GINT64_FORMAT, k++ ? ", " : "",
+					       z->lowmem_reserve[i]);
 	g_string_append_c(out, ')');
 	if (!zone_present(z)) {
 		g_string_append_c(out, '\n');
@@ -315,6 +317,8 @@ void ps_format_zoneinfo(PsMachine *m, GString *out)
 			const PsZone *z = ps_machine_zone(m, n, (enum ps_zone_type)t);
 			bool first = !seen_populated && zone_present(z);
 
+			if (!ps_zone_type_built(&m->spec, t))
+				continue;
 			seen_populated |= first;
 			zoneinfo_zone(m, z, first, out);
 		}
