@@ -7,7 +7,7 @@
  * different workloads would look meaningful and mean nothing, so it is refused. Everything is
  * machine-wide and in bytes, so that page sizes compare directly; the indices at 2 MiB and at
  * each run's own pageblock are recomputed from the free blocks of all zones together (the
- * kernel's integer arithmetic, report/metrics.c), not averaged over zones.
+ * kernel's integer arithmetic, mm/vmstat.c), not averaged over zones.
  *
  * Time alignment: every run's series is sampled on the first run's sample times, each run
  * holding its last sample at or before the time (runs with the same sampling interval line up

@@ -11,22 +11,22 @@
  * isolate_freepages and isolate_freepages_block (suitable_migration_target),
  * fast_isolate_freepages (the free-list search of the top quarter), compaction_alloc,
  * release_free_list, compaction_suitable / __compaction_suitable /
- * compaction_suit_allocation_order, defer_compaction,
- * compaction_deferred, compaction_defer_reset, compaction_restarting,
- * __reset_isolation_suitable, reset_cached_positions, compact_zone_order,
- * try_to_compact_pages, __alloc_pages_direct_compact, should_compact_retry,
- * compaction_zonelist_suitable,
+ * compaction_suit_allocation_order, defer_compaction, compaction_deferred,
+ * compaction_defer_reset, compaction_restarting, __reset_isolation_suitable,
+ * reset_cached_positions, compact_zone_order, try_to_compact_pages,
+ * __alloc_pages_direct_compact, should_compact_retry, compaction_zonelist_suitable,
  * wakeup_kcompactd, kcompactd_node_suitable, kcompactd_do_work, kcompactd (the loop with the
- * proactive timeout), COMPACTION_HPAGE_ORDER, fragmentation_score_zone/_zone_weighted/_node/
- * _wmark, should_proactive_compact_node,
- * compact_node, compact_nodes.
+ * proactive timeout), COMPACTION_HPAGE_ORDER, fragmentation_score_zone,
+ * fragmentation_score_zone_weighted, fragmentation_score_node, fragmentation_score_wmark,
+ * should_proactive_compact_node, compact_node, compact_nodes. The fragmentation index and
+ * extfrag_for_order these read are mm/vmstat.c's, as in the kernel.
  *
  * Read in the kernel source rather than taken from documentation, because these details decide
- * which runs compact at all (kernel-facts §8): __compaction_suitable uses
- * the low watermark for costly orders and the min watermark otherwise, plus compact_gap;
- * compaction_capture refuses ISOLATE blocks and MOVABLE blocks below pageblock order;
- * skip_isolation_on_order; __isolate_free_page's min + 2^order order-0 check and its retyping of
- * half-pageblock or larger blocks to MOVABLE with move_freepages_block.
+ * which runs compact at all (kernel-facts §8): __compaction_suitable uses the low watermark for
+ * costly orders and the min watermark otherwise, plus compact_gap; compaction_capture refuses
+ * ISOLATE blocks and MOVABLE blocks below pageblock order; skip_isolation_on_order;
+ * __isolate_free_page's min + 2^order order-0 check and its retyping of half-pageblock or larger
+ * blocks to MOVABLE with move_freepages_block.
  *
  * Simplifications (why acceptable):
  * - Migration always succeeds when a target page exists: the model has no page references,

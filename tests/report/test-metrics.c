@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * test-metrics.c - report/metrics.c: the unusable free space index, the fragmentation index and
- * the proactive compaction score against the worked examples of kernel-facts §13 (items 8-11),
- * the debugfs text byte for byte, every buddyinfo in ../shared/realdata (and the extfrag_index
- * files recorded beside two of them), and the running kernel's own debugfs when it is readable.
+ * test-metrics.c - report/metrics.c and what it prints: the unusable free space index and the
+ * fragmentation index (mm/vmstat.c) and the proactive compaction score (policy/compaction.c)
+ * against the worked examples of kernel-facts §13 (items 8-11), the debugfs text byte for byte,
+ * every buddyinfo in ../shared/realdata (and the extfrag_index files recorded beside two of
+ * them), and the running kernel's own debugfs when it is readable.
  */
 #include <glib/gstdio.h>
 #include <string.h>
