@@ -50,16 +50,15 @@ static gboolean check_list(PsMachine *m, const PsList *l, const char *what, GErr
 	return TRUE;
 }
 
-static gboolean check_zone(PsMachine *m, PsZone *z, GError **error)
+/* What the walks of one zone counted, for the counters to be checked against. */
+typedef struct {
+	uint64_t free_pages, free_blocks_pages, free_ha, pcp_pages, alloc_pages;
+} ZoneSums;
+
+/* Rules 1-3 for the free lists; sums the free pages for rule 6. */
+static gboolean check_free_areas(PsMachine *m, PsZone *z, ZoneSums *sum, GError **error)
 {
-	/*
-	 * Managed pages are the span's pages that are not PS_PAGE_RESERVED: at boot the last
-	 * `managed` pages of the span (machine.c), after a snapshot wherever the real ones were
-	 * (snapshot.c). The walks below start at the span's start and step over reserved pages.
-	 */
 	ps_pfn_t mstart = z->start_pfn, end = ps_zone_end_pfn(z);
-	uint64_t free_pages = 0, free_blocks_pages = 0, free_ha = 0, pcp_pages = 0, alloc_pages = 0;
-	uint64_t ha_blocks = 0;
 	char what[96];
 
 	for (unsigned o = 0; o < m->nr_orders; o++) {
@@ -93,11 +92,11 @@ static gboolean check_zone(PsMachine *m, PsZone *z, GError **error)
 					if (o < m->pageblock_order)
 						break;
 				}
-				free_pages += 1ull << o;
+				sum->free_pages += 1ull << o;
 				if (o >= m->pageblock_order && mt != PS_MT_ISOLATE)
-					free_blocks_pages += 1ull << o;
+					sum->free_blocks_pages += 1ull << o;
 				if (mt == PS_MT_HIGHATOMIC)
-					free_ha += 1ull << o;
+					sum->free_ha += 1ull << o;
 			}
 		}
 		if (total != z->free_area[o].nr_free)
@@ -105,6 +104,14 @@ static gboolean check_zone(PsMachine *m, PsZone *z, GError **error)
 			     " but the lists hold %" G_GUINT64_FORMAT,
 			     z->node, ps_zone_names[z->type], o, z->free_area[o].nr_free, total);
 	}
+
+	return TRUE;
+}
+
+/* Rule 1 for the pcp lists, their pages' state and each cpu's count (rule 6). */
+static gboolean check_pcp_lists(PsMachine *m, PsZone *z, ZoneSums *sum, GError **error)
+{
+	char what[96];
 
 	if (z->pcp) {
 		for (int c = 0; c < m->nr_cpus; c++) {
@@ -127,11 +134,23 @@ static gboolean check_zone(PsMachine *m, PsZone *z, GError **error)
 				FAIL("node %d %s cpu %d: pcp count %d, lists hold "
 				     "%" G_GUINT64_FORMAT,
 				     z->node, ps_zone_names[z->type], c, pcp->count, cnt);
-			pcp_pages += cnt;
+			sum->pcp_pages += cnt;
 		}
 	}
 
-	/* Walk the managed range block by block: coverage, overlap, unmerged buddies. */
+	return TRUE;
+}
+
+/*
+ * Rules 4 and 5, walking the managed range block by block: coverage, overlap, unmerged buddies.
+ * Managed pages are the span's pages that are not PS_PAGE_RESERVED: at boot the last
+ * `managed` pages of the span (machine.c), after a snapshot wherever the real ones were
+ * (snapshot.c). The walk starts at the span's start and steps over reserved pages.
+ */
+static gboolean check_blocks(PsMachine *m, PsZone *z, ZoneSums *sum, GError **error)
+{
+	ps_pfn_t mstart = z->start_pfn, end = ps_zone_end_pfn(z);
+
 	for (ps_pfn_t p = mstart; p < end;) {
 		enum ps_page_state st = ps_page_state(m, p);
 		unsigned o = ps_page_order(m, p);
@@ -155,7 +174,7 @@ static gboolean check_zone(PsMachine *m, PsZone *z, GError **error)
 				     "block head too",
 				     z->node, ps_zone_names[z->type], t, o, p);
 		if (st == PS_PAGE_ALLOCATED)
-			alloc_pages += 1ull << o;
+			sum->alloc_pages += 1ull << o;
 		if (st == PS_PAGE_BUDDY && o < m->max_order) {
 			ps_pfn_t b = p ^ (1u << o);
 
@@ -174,36 +193,48 @@ static gboolean check_zone(PsMachine *m, PsZone *z, GError **error)
 		p += 1u << o;
 	}
 
+	return TRUE;
+}
+
+static gboolean check_zone(PsMachine *m, PsZone *z, GError **error)
+{
+	ps_pfn_t end = ps_zone_end_pfn(z);
+	ZoneSums sum = {0};
+	uint64_t ha_blocks = 0;
+
+	if (!check_free_areas(m, z, &sum, error) || !check_pcp_lists(m, z, &sum, error) ||
+	    !check_blocks(m, z, &sum, error))
+		return FALSE;
 	for (ps_pfn_t p = z->start_pfn & ~(ps_pfn_t)(m->pageblock_nr_pages - 1); p < end;
 	     p += (ps_pfn_t)m->pageblock_nr_pages)
 		if (p >= z->start_pfn && ps_pageblock_mt(m, p) == PS_MT_HIGHATOMIC)
 			ha_blocks++;
 
-	if ((int64_t)free_pages != z->vm_stat[PS_NR_FREE_PAGES])
+	if ((int64_t)sum.free_pages != z->vm_stat[PS_NR_FREE_PAGES])
 		FAIL("node %d %s: NR_FREE_PAGES %" G_GINT64_FORMAT
 		     ", lists hold %" G_GUINT64_FORMAT,
-		     z->node, ps_zone_names[z->type], z->vm_stat[PS_NR_FREE_PAGES], free_pages);
-	if ((int64_t)free_blocks_pages != z->vm_stat[PS_NR_FREE_PAGES_BLOCKS])
+		     z->node, ps_zone_names[z->type], z->vm_stat[PS_NR_FREE_PAGES], sum.free_pages);
+	if ((int64_t)sum.free_blocks_pages != z->vm_stat[PS_NR_FREE_PAGES_BLOCKS])
 		FAIL("node %d %s: NR_FREE_PAGES_BLOCKS %" G_GINT64_FORMAT
 		     ", recomputed %" G_GUINT64_FORMAT,
 		     z->node, ps_zone_names[z->type], z->vm_stat[PS_NR_FREE_PAGES_BLOCKS],
-		     free_blocks_pages);
-	if (free_ha != z->nr_free_highatomic)
+		     sum.free_blocks_pages);
+	if (sum.free_ha != z->nr_free_highatomic)
 		FAIL("node %d %s: nr_free_highatomic %" G_GUINT64_FORMAT
 		     ", recomputed %" G_GUINT64_FORMAT,
-		     z->node, ps_zone_names[z->type], z->nr_free_highatomic, free_ha);
-	if (pcp_pages != z->nr_pcp)
+		     z->node, ps_zone_names[z->type], z->nr_free_highatomic, sum.free_ha);
+	if (sum.pcp_pages != z->nr_pcp)
 		FAIL("node %d %s: nr_pcp %" G_GUINT64_FORMAT ", recomputed %" G_GUINT64_FORMAT,
-		     z->node, ps_zone_names[z->type], z->nr_pcp, pcp_pages);
-	if (alloc_pages != z->nr_allocated)
+		     z->node, ps_zone_names[z->type], z->nr_pcp, sum.pcp_pages);
+	if (sum.alloc_pages != z->nr_allocated)
 		FAIL("node %d %s: nr_allocated %" G_GUINT64_FORMAT
 		     ", recomputed %" G_GUINT64_FORMAT,
-		     z->node, ps_zone_names[z->type], z->nr_allocated, alloc_pages);
-	if (free_pages + pcp_pages + alloc_pages != z->managed)
+		     z->node, ps_zone_names[z->type], z->nr_allocated, sum.alloc_pages);
+	if (sum.free_pages + sum.pcp_pages + sum.alloc_pages != z->managed)
 		FAIL("node %d %s: free %" G_GUINT64_FORMAT " + pcp %" G_GUINT64_FORMAT
 		     " + allocated %" G_GUINT64_FORMAT " != managed %" G_GUINT64_FORMAT,
-		     z->node, ps_zone_names[z->type], free_pages, pcp_pages, alloc_pages,
-		     z->managed);
+		     z->node, ps_zone_names[z->type], sum.free_pages, sum.pcp_pages,
+		     sum.alloc_pages, z->managed);
 	if (z->nr_reserved_highatomic > ha_blocks * m->pageblock_nr_pages)
 		FAIL("node %d %s: %" G_GUINT64_FORMAT
 		     " pages reserved highatomic but only %" G_GUINT64_FORMAT
