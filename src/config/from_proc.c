@@ -26,8 +26,9 @@
  *   kernels).
  * - The cpus of each node: zone_highsize splits high_max over the cpus of the zone's node, or
  *   over all cpus for a node without any, so high_max tells the count; cpus are then numbered
- *   node by node. Where it does not tell (high_min == high_max under an unknown
- *   percpu_pagelist_high_fraction), cpus are split evenly in contiguous ranges.
+ *   node by node. Under a percpu_pagelist_high_fraction nobody gave, the node with the largest
+ *   high_max is taken to split by one cpu. Where nothing tells, cpus are split evenly in
+ *   contiguous ranges.
  *
  * The figures as printed go into the config's boot history (see policy/setup.c), so that a mirror
  * of the machine prints them even where they were computed before the zones grew.
@@ -833,19 +834,32 @@ static gboolean setup_zones(FromProc *fp, const char *zpath, GError **error)
 
 /*
  * Cpus per node from the pcp high_max the kernel printed: zone_highsize splits managed / 8 (or
- * managed / percpu_pagelist_high_fraction, when given) over the cpus of the zone's node, or over
- * all online cpus when the node has none. FALSE when the figures do not pin the counts down.
+ * managed / percpu_pagelist_high_fraction) over the cpus of the zone's node, or over all online
+ * cpus when the node has none. FALSE when the figures do not pin the counts down.
  */
 static bool infer_cpus_per_node(const FromProc *fp, const PsProcInput *in, int nr_cpus, int *count)
 {
 	int split[PS_MAX_NODES] = {0}, sum = 0, full = -1;
+	uint64_t fraction = in->percpu_pagelist_high_fraction > 0
+				? (uint64_t)in->percpu_pagelist_high_fraction
+				: G_MAXUINT64;
 
+	/*
+	 * A fraction nobody gave (high_min == high_max): some node splits by one cpu, so the
+	 * smallest managed / high_max is the fraction; the others are multiples of it.
+	 */
+	for (int i = 0; i < fp->zi->nr_zones && in->percpu_pagelist_high_fraction <= 0; i++) {
+		const PsZoneinfoZone *z = &fp->zi->zones[i];
+
+		if (zone_used(z) && z->pcp_high_min == z->pcp_high_max &&
+		    z->pcp_high_max > 4 * z->pcp_batch)
+			fraction = MIN(fraction, z->managed / (uint64_t)z->pcp_high_max);
+	}
 	for (int i = 0; i < fp->zi->nr_zones; i++) {
 		const PsZoneinfoZone *z = &fp->zi->zones[i];
 		uint64_t div = z->pcp_high_min != z->pcp_high_max ? 8
-			       : in->percpu_pagelist_high_fraction > 0
-				   ? (uint64_t)in->percpu_pagelist_high_fraction
-				   : 0;
+			       : fraction != G_MAXUINT64	  ? fraction
+								  : 0;
 		uint64_t best_err = G_MAXUINT64;
 		int best = 0;
 

@@ -12,15 +12,11 @@
  * per file min_free_kbytes (against the .sysctl_vm) and the page size.
  *
  * Values carried from the boot history rather than computed are counted apart and allowed only
- * where the history explains them:
- * - in the states whose tunables date from boot (boot, before, mid, postcompact, and the after
- *   of the churn recordings): the kernel computed them before it freed the initramfs, so the
- *   zones' managed counts grew by a few hundred pages since. high_max (managed / 8 split over the
- *   cpus) moves on every machine; the watermarks and high_min move where min_free_kbytes is
- *   shared by several zones or nodes.
- * - on 4 nodes, after percpu_pagelist_high_fraction was set and without its value given: with
- *   high_min == high_max the zoneinfo no longer tells which nodes have cpus (2 cpus on 4 nodes),
- *   so the pcp limits of some nodes are carried.
+ * where the history explains them: in the states whose tunables date from boot (boot, before,
+ * mid, postcompact, and the after of the churn recordings), the kernel computed them before it
+ * freed the initramfs, so the zones' managed counts grew by a few hundred pages since. high_max
+ * (managed / 8 split over the cpus) moves on every machine; the watermarks and high_min move
+ * where min_free_kbytes is shared by several zones or nodes.
  * After a sysctl write (w1..w6, and the lab's after) everything is computed, from today's sizes.
  */
 #include <string.h>
@@ -228,11 +224,7 @@ static void check_state(const Machine *mc, const char *state, bool given)
 	/* Carried values only where the boot history explains them (see the header). */
 	boot_state = strcmp(state, "after") ? state[0] != 'w' : mc->churn;
 	for (int v = 0; v < NR_V; v++) {
-		bool allowed = boot_state ? v == V_WMARK || v == V_HMIN || v == V_HMAX
-			       : mc->nodes == 4 && !given &&
-				       (!strcmp(state, "w4-phf") || !strcmp(state, "w5-lrr"))
-				   ? v == V_HMIN || v == V_HMAX
-				   : false;
+		bool allowed = boot_state && (v == V_WMARK || v == V_HMIN || v == V_HMAX);
 
 		if (carried[v] && !allowed)
 			g_error("%s/%s (%s): %d %s value(s) carried from the boot history, not "
