@@ -28,6 +28,8 @@
 #include <string.h>
 
 #define PS_JSON_EXACT_DOUBLE 9007199254740992.0 /* 2^53: every integer up to it is a double */
+/* From 10^15 on cJSON prints an integer with an exponent ("%1.15g": 1e+15) or rounds it. */
+#define PS_JSON_PLAIN_LIMIT 1000000000000000ll
 
 const char *ps_json_type_name(const cJSON *item)
 {
@@ -497,7 +499,7 @@ cJSON *ps_json_create_int(int64_t v)
 {
 	char text[24];
 
-	if (v >= -(int64_t)PS_JSON_EXACT_DOUBLE && v <= (int64_t)PS_JSON_EXACT_DOUBLE)
+	if (v > -PS_JSON_PLAIN_LIMIT && v < PS_JSON_PLAIN_LIMIT)
 		return cJSON_CreateNumber((double)v);
 	g_snprintf(text, sizeof(text), "%" PRId64, v);
 	return cJSON_CreateRaw(text);
@@ -507,7 +509,7 @@ cJSON *ps_json_create_uint(uint64_t v)
 {
 	char text[24];
 
-	if (v <= (uint64_t)PS_JSON_EXACT_DOUBLE)
+	if (v < (uint64_t)PS_JSON_PLAIN_LIMIT)
 		return cJSON_CreateNumber((double)v);
 	g_snprintf(text, sizeof(text), "%" PRIu64, v);
 	return cJSON_CreateRaw(text);

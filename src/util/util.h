@@ -134,9 +134,10 @@ bool ps_json_integer_token(const char *tok, gsize len, bool *neg, uint64_t *mag)
 bool ps_json_integer_token_overflows(const char *tok, gsize len);
 
 /*
- * Exact integers out: a raw item holding the decimal text, so cJSON's printers write every digit
- * (cJSON_CreateNumber goes through a double: 9007199254740993 would print 9007199254740992).
- * Re-parsing gives a number item again. Integers that a double holds exactly print as before.
+ * Exact integers out: from 10^15 on a raw item holding the decimal text, so cJSON's printers
+ * write every digit (cJSON_CreateNumber goes through a double and "%1.15g": 9007199254740993
+ * would print as 9007199254740992, 10^15 as 1e+15). Re-parsing gives a number item again.
+ * Smaller integers are plain number items and print as cJSON always printed them.
  */
 cJSON *ps_json_create_int(int64_t v);
 cJSON *ps_json_create_uint(uint64_t v);

@@ -211,6 +211,38 @@ static void test_compare_refuses_other_trace(void)
 	g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
 }
 
+/* A run whose timeline.csv was cut mid-row (a full disk, a copy in progress) is refused. */
+static void test_compare_refuses_cut_timeline(void)
+{
+	g_autofree char *run = g_build_filename(tmp_dir, "run-cut", NULL);
+	g_autofree char *out = g_build_filename(tmp_dir, "cmp-cut", NULL);
+	g_autofree char *tl = g_build_filename(run, "timeline.csv", NULL);
+	g_autoptr(GDir) d = g_dir_open(run_64k, 0, NULL);
+	g_autofree char *text = NULL, *err = NULL;
+	const char *name;
+	gsize len;
+
+	g_assert_nonnull(d);
+	g_assert_cmpint(g_mkdir(run, 0755), ==, 0);
+	while ((name = g_dir_read_name(d))) {
+		g_autofree char *from = g_build_filename(run_64k, name, NULL);
+		g_autofree char *to = g_build_filename(run, name, NULL);
+		g_autofree char *data = NULL;
+
+		if (g_file_test(from, G_FILE_TEST_IS_REGULAR) &&
+		    g_file_get_contents(from, &data, &len, NULL))
+			g_assert_true(g_file_set_contents(to, data, (gssize)len, NULL));
+	}
+	g_assert_true(g_file_get_contents(tl, &text, &len, NULL));
+	g_assert_cmpuint(len, >, 10);
+	g_assert_true(g_file_set_contents(tl, text, (gssize)len - 5, NULL));
+	g_assert_cmpint(
+	    run_pagesim((const char *[]){"compare", run_4k, run, "-o", out, NULL}, &err), ==, 1);
+	g_assert_nonnull(strstr(err, "timeline.csv:"));
+	g_assert_nonnull(strstr(err, "the last row has no newline"));
+	g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+}
+
 int main(int argc, char **argv)
 {
 	g_autofree char *gp = g_find_program_in_path("gnuplot");
@@ -229,6 +261,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/e2e/plot/renders-every-figure", test_plot);
 	g_test_add_func("/e2e/plot/compare-4k-64k", test_compare);
 	g_test_add_func("/e2e/plot/compare-refuses-other-trace", test_compare_refuses_other_trace);
+	g_test_add_func("/e2e/plot/compare-refuses-cut-timeline",
+			test_compare_refuses_cut_timeline);
 	rc = g_test_run();
 	ps_test_rm_rf(tmp_dir);
 	g_free(tmp_dir);

@@ -445,10 +445,11 @@ static void test_json_int64_exact(void)
 	ps_json_add_int(out, "neg", -9007199254740995);
 	ps_json_add_uint(out, "small", 4096);
 	ps_json_add_uint(out, "max", UINT64_MAX);
+	ps_json_add_uint(out, "e15", 1000000000000000u);
 	printed = cJSON_PrintUnformatted(out);
 	g_assert_cmpstr(printed, ==,
 			"{\"seed\":9007199254740993,\"neg\":-9007199254740995,\"small\":4096,"
-			"\"max\":18446744073709551615}");
+			"\"max\":18446744073709551615,\"e15\":1000000000000000}");
 	g_assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(out, "small")));
 	cJSON_Delete(out);
 }
