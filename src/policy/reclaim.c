@@ -525,17 +525,11 @@ uint64_t ps_drop_caches(PsPolicy *p, int what)
 uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
 {
 	uint64_t nr[PS_NR_LRU_LISTS], before = sc->nr_reclaimed;
-	/*
-	 * shrink_lruvec's proportional_reclaim: direct reclaim at DEF_PRIORITY scans the whole
-	 * counts ("a batch of work at once"); otherwise it stops once this call reclaimed
-	 * nr_to_reclaim.
-	 */
-	bool whole_pass = !sc->kswapd && sc->priority == PS_DEF_PRIORITY;
 	bool more = true;
 
 	get_scan_count(p, node, sc, nr);
 	/* shrink_lruvec: SWAP_CLUSTER_MAX at a time from each list with work left. */
-	while (more && (whole_pass || sc->nr_reclaimed - before < sc->nr_to_reclaim)) {
+	while (more && sc->nr_reclaimed < sc->nr_to_reclaim) {
 		more = false;
 		for (int lru = 0; lru < PS_LRU_UNEVICTABLE; lru++) {
 			uint64_t n = MIN(nr[lru], (uint64_t)PS_SWAP_CLUSTER_MAX);

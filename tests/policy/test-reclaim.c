@@ -188,24 +188,6 @@ static void test_direct_reclaim_stops_at_cluster(void)
 	g_assert_cmpuint(cost, >, 0);
 }
 
-/*
- * shrink_lruvec's proportional_reclaim: direct reclaim at DEF_PRIORITY (not kswapd, no memcg)
- * scans every list's full count even once nr_to_reclaim is reached — "do a batch of work at
- * once". On a 1 GiB zone with 196608 clean file pages that is 196608 >> 12 = 48 pages in two
- * SWAP_CLUSTER_MAX batches (32 + 16), where stopping at the target would give 32.
- */
-static void test_direct_def_priority_whole_pass(void)
-{
-	g_autoptr(FixtureHost) h = fixture_host_new(fixture_normal_only(0, 262144), NULL);
-	PsAllocContext ac;
-	uint64_t cost = 0;
-
-	fixture_host_add_lru(h, fixture_host_normal(h), 196608, PS_FOLIO_FILE, false);
-	fixture_alloc_context(h->m, PS_GFP_KERNEL, 0, &ac);
-	g_assert_cmpuint(ps_try_to_free_pages(h->p, &ac, &cost), ==, 48);
-	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_DIRECT), ==, 48);
-}
-
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -217,7 +199,5 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/reclaim/scan-fract", test_scan_fract);
 	g_test_add_func("/policy/reclaim/direct-stops-at-cluster",
 			test_direct_reclaim_stops_at_cluster);
-	g_test_add_func("/policy/reclaim/direct-def-priority-whole-pass",
-			test_direct_def_priority_whole_pass);
 	return g_test_run();
 }
