@@ -536,7 +536,9 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->ev_exec = ps_engine_register(s->e, "trace-exec", on_exec, s);
 	s->ev_sample = ps_engine_register(s->e, "sample", on_sample, s);
 	s->ev_decay = ps_engine_register(s->e, "pcp-decay", on_decay, s);
-	s->fid = ps_fidelity_new(s->m);
+	/* The model's observers (mm hooks): the pinned replay writes neither section. */
+	if (s->place->model)
+		s->fid = ps_fidelity_new(s->m);
 	s->slots = g_array_new(FALSE, FALSE, sizeof(PsTraceEvent));
 	s->free_slots = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	s->recs = g_array_new(FALSE, FALSE, sizeof(Rec));
@@ -555,8 +557,10 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 		ps_hist_reset(&s->hists[p]);
 		ps_hist_reset(&s->run_hists[p]);
 	}
-	s->fallbacks = ps_fallback_stats_new(s->m);
-	ps_fallback_stats_attach(s->fallbacks, s->m);
+	if (s->place->model) {
+		s->fallbacks = ps_fallback_stats_new(s->m);
+		ps_fallback_stats_attach(s->fallbacks, s->m);
+	}
 	s->cur_cpu = s->cur_proc = -1;
 	s->killed_pids = g_hash_table_new(g_direct_hash, g_direct_equal);
 	if (s->place->model)
