@@ -202,6 +202,7 @@ typedef struct {
 	const char *text;
 	gsize len, i;
 	int line;
+	int depth; /* of nesting: cJSON refuses more than CJSON_NESTING_LIMIT */
 	GArray *pos;
 } Scan;
 
@@ -220,7 +221,8 @@ static void scan_string(Scan *s)
 		else if (s->text[s->i] == '\n')
 			s->line++;
 	}
-	s->i++;
+	/* past the closing quote, never past the end (cJSON is lenient; stay inside whatever) */
+	s->i = MIN(s->i + 1, s->len);
 }
 
 static guint scan_new(Scan *s)
@@ -236,13 +238,17 @@ static void scan_value(Scan *s, guint rec)
 {
 	char open = s->i < s->len ? s->text[s->i] : '\0';
 
+	s->i = MIN(s->i, s->len);
 	g_array_index(s->pos, PsJsonPos, rec).value_off = s->i;
-	if (open == '{' || open == '[') {
+	if ((open == '{' || open == '[') && s->depth >= CJSON_NESTING_LIMIT) {
+		s->i = s->len; /* cannot be: cJSON took the text */
+	} else if (open == '{' || open == '[') {
+		s->depth++;
 		s->i++;
 		for (;;) {
 			scan_ws(s);
 			if (s->i >= s->len || s->text[s->i] == '}' || s->text[s->i] == ']') {
-				s->i++;
+				s->i = MIN(s->i + 1, s->len);
 				break;
 			}
 			if (s->text[s->i] == ',') {
@@ -254,13 +260,14 @@ static void scan_value(Scan *s, guint rec)
 
 				scan_string(s); /* key */
 				scan_ws(s);
-				s->i++; /* ':' */
+				s->i = MIN(s->i + 1, s->len); /* ':' */
 				scan_ws(s);
 				scan_value(s, child);
 			} else {
 				scan_value(s, scan_new(s));
 			}
 		}
+		s->depth--;
 	} else if (open == '"') {
 		scan_string(s);
 	} else {
@@ -268,8 +275,9 @@ static void scan_value(Scan *s, guint rec)
 		       s->text[s->i] != '}' && s->text[s->i] != ']')
 			s->i++;
 	}
+	s->i = MIN(s->i, s->len);
 	g_array_index(s->pos, PsJsonPos, rec).value_len =
-	    MIN(s->i, s->len) - g_array_index(s->pos, PsJsonPos, rec).value_off;
+	    s->i - g_array_index(s->pos, PsJsonPos, rec).value_off;
 }
 
 static void index_items(PsJsonDoc *doc, const cJSON *item, guint *next)
@@ -319,7 +327,10 @@ PsJsonDoc *ps_json_doc_parse(const char *text, gsize len, const char *filename, 
 	}
 	doc = g_new0(PsJsonDoc, 1);
 	doc->filename = g_strdup(filename);
-	doc->text = g_strndup(text, len);
+	/* not g_strndup: a string may hold a NUL byte (cJSON takes it), and spans go past it */
+	doc->text = g_malloc(len + 1);
+	memcpy(doc->text, text, len);
+	doc->text[len] = '\0';
 	doc->len = len;
 	doc->root = root;
 	doc->pos = g_array_new(FALSE, FALSE, sizeof(PsJsonPos));

@@ -382,6 +382,22 @@ static void test_json_positions(void)
 	g_assert_cmpmem(t, len, "-2.5e3", 6);
 	g_assert_cmpint(ps_json_doc_line(doc, NULL), ==, 1);
 
+	/* cJSON takes a NUL byte in a string: the spans after it still hold (found by fuzzing) */
+	{
+		static const char nul[] = "{\"k\0\": 08000, \"n\": 9007199254740993}";
+		g_autoptr(PsJsonDoc) nd = NULL;
+		g_autofree char *why = NULL;
+		int64_t v = 0;
+		int code;
+
+		nd = ps_json_doc_parse(nul, sizeof(nul) - 1, "nul.json", &error);
+		g_assert_no_error(error);
+		g_assert_true(
+		    ps_json_doc_int(nd, cJSON_GetObjectItemCaseSensitive(ps_json_doc_root(nd), "n"),
+				    0, INT64_MAX, &v, &code, &why));
+		g_assert_cmpint(v, ==, 9007199254740993);
+	}
+
 	g_assert_null(ps_json_doc_parse("{\n\"a\": 1,\n}", 11, "bad.json", &error));
 	g_assert_error(error, PS_UTIL_ERROR, PS_UTIL_ERROR_PARSE);
 	g_assert_cmpstr(error->message, ==, "bad.json:3: (json): syntax error near '}'");
