@@ -84,6 +84,9 @@ typedef struct {
 	int pid;
 	int cpu;
 	uint64_t ts_ns;
+	bool ts_overflow;    /* past the u64 ns range: ts_ns is meaningless */
+	const char *ts_text; /* the timestamp as written, ts_len bytes (for messages) */
+	int ts_len;
 	const char *event; /* without a "system:" prefix, NUL-terminated */
 	int nkv;
 	const char *key[IMP_MAX_KV]; /* NUL-terminated, without '=' */
@@ -99,15 +102,23 @@ static bool is_digit(char c)
 
 /*
  * "SECONDS.FRACTION" at p into nanoseconds (a counter clock without a fraction is taken as ns);
- * returns the end of the digits (p itself when there are none).
+ * returns the end of the digits (p itself when there are none). *overflow is set when the value
+ * is past the largest u64 nanosecond count (18446744073.709551615 s): wrapping it would put the
+ * event at an arbitrary time.
  */
-static char *parse_timestamp(char *p, uint64_t *ts_ns)
+static char *parse_timestamp(char *p, uint64_t *ts_ns, bool *overflow)
 {
 	uint64_t sec = 0, frac = 0;
 	int fdig = 0;
 
-	for (; is_digit(*p); p++)
-		sec = sec * 10 + (uint64_t)(*p - '0');
+	*overflow = false;
+	for (; is_digit(*p); p++) {
+		uint64_t d = (uint64_t)(*p - '0');
+
+		if (sec > (UINT64_MAX - d) / 10)
+			*overflow = true;
+		sec = sec * 10 + d;
+	}
 	if (*p != '.') {
 		*ts_ns = sec;
 		return p;
@@ -122,6 +133,8 @@ static char *parse_timestamp(char *p, uint64_t *ts_ns)
 		frac *= 10;
 		fdig++;
 	}
+	if (sec > (UINT64_MAX - frac) / 1000000000ull)
+		*overflow = true;
 	*ts_ns = sec * 1000000000ull + frac;
 	return p;
 }
@@ -227,9 +240,11 @@ static const char *split_line(char *s, gsize len, Line *l)
 			p++;
 		ts = p;
 	}
-	p = parse_timestamp(ts, &l->ts_ns);
+	p = parse_timestamp(ts, &l->ts_ns, &l->ts_overflow);
 	if (p == ts)
 		return "no timestamp";
+	l->ts_text = ts;
+	l->ts_len = (int)MIN(p - ts, 64);
 	if (*p != ':')
 		return "no ':' after the timestamp";
 	p++;
@@ -873,6 +888,11 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 	uint64_t t;
 
 	im->st->lines++;
+	if (memchr(s, '\0', len))
+		/* tracefs never prints one: every C string reading the line would stop there */
+		return line_error(
+		    im, error, "a NUL byte at column %d: a task name or value would be cut short",
+		    (int)((const char *)memchr(s, '\0', len) - s) + 1);
 	if (non_event_line(im, s))
 		return TRUE;
 	what = split_line(s, len, &l);
@@ -883,6 +903,11 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 	if (l.cpu >= im->hdr.cpus)
 		return line_error(im, error, "cpu %d is not below the trace's cpus (%d)", l.cpu,
 				  im->hdr.cpus);
+	if (l.ts_overflow)
+		return line_error(im, error,
+				  "%s: timestamp: '%.*s' is past the u64 nanosecond range "
+				  "(18446744073.709551615 s)",
+				  l.event, l.ts_len, l.ts_text);
 	cls = classify(l.event, &obs);
 	if (cls == EVC_UNKNOWN) {
 		im->st->unknown_events++;
@@ -1067,9 +1092,26 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 		}
 		st->detected = opts->format;
 	}
+	st->records = ps_trace_writer_count(im.w);
+	if (st->records == 0) {
+		/* a header-only trace would replay as an idle machine and look like a result */
+		if (st->lines == 0)
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "%s: empty input: no trace event line",
+				    ps_line_reader_name(im.in));
+		else
+			g_set_error(
+			    error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "%s: no page-allocator event (mm_page_alloc, mm_page_free, ...) "
+			    "in %" PRIu64 " lines (%" PRIu64 " of other events, %" PRIu64
+			    " recognised but not kept)",
+			    ps_line_reader_name(im.in), st->lines, st->unknown_events,
+			    st->known_skipped);
+		ps_trace_writer_abort(g_steal_pointer(&im.w));
+		goto out;
+	}
 	st->cpus = cpus;
 	st->live_at_end = g_hash_table_size(im.live);
-	st->records = ps_trace_writer_count(im.w);
 	ok = ps_trace_writer_close(g_steal_pointer(&im.w), error);
 out:
 	ps_line_reader_close(im.in);

@@ -116,7 +116,9 @@ static void test_trace_cmd(void)
 	import_sample("trace-cmd-report-6.18.txt.gz", PS_IMPORT_TRACE_CMD, allocs, batched, zl);
 }
 
-static gboolean import_text(const char *text, PsImportStats *st, char **out_path, GError **error)
+/* Imports len bytes of text (-1: up to its NUL) from a scratch in.txt into *out_path. */
+static gboolean import_bytes(const char *text, gssize len, PsImportStats *st, char **out_path,
+			     GError **error)
 {
 	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
 	g_autofree char *in = g_build_filename(dir, "in.txt", NULL);
@@ -124,10 +126,15 @@ static gboolean import_text(const char *text, PsImportStats *st, char **out_path
 	gboolean ok;
 
 	*out_path = g_build_filename(dir, "out.jsonl", NULL);
-	g_assert_true(g_file_set_contents(in, text, -1, NULL));
+	g_assert_true(g_file_set_contents(in, text, len, NULL));
 	ok = ps_trace_import(in, *out_path, &opts, st, error);
 	g_unlink(in);
 	return ok;
+}
+
+static gboolean import_text(const char *text, PsImportStats *st, char **out_path, GError **error)
+{
+	return import_bytes(text, -1, st, out_path, error);
 }
 
 static void cleanup(char *out)
@@ -370,6 +377,75 @@ static void test_malformed(void)
 	g_assert_nonnull(strstr(error->message, "gfp_flags"));
 	g_clear_error(&error);
 	cleanup(out);
+}
+
+/* Refuses text, with an error holding want, and leaves no output file behind. */
+static void refused(const char *text, gssize len, const char *want)
+{
+	g_autoptr(GError) error = NULL;
+	PsImportStats st;
+	char *out = NULL;
+
+	g_assert_false(import_bytes(text, len, &st, &out, &error));
+	g_assert_nonnull(error);
+	if (!strstr(error->message, want))
+		g_error("'%s' does not say '%s'", error->message, want);
+	g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+	cleanup(out);
+}
+
+#define ALLOC_AT(ts)                                                                               \
+	"  cc1-42  [001] .....  " ts ": mm_page_alloc: page=0 pfn=0x10 order=0 "                   \
+	"gfp_flags=GFP_KERNEL\n"
+
+/*
+ * Timestamps past the u64 nanosecond range wrapped silently (99999999999999999.999999 s became
+ * t 15908978685446380840, 18446745171.857318 s became 384 ns after the first event).
+ */
+static void test_timestamp_range(void)
+{
+	g_autoptr(GError) error = NULL;
+	PsImportStats st;
+	char *out = NULL;
+	PsTraceHeader hdr;
+	uint64_t ops[PS_NR_TRACE_OPS];
+
+	refused(HDR ALLOC_AT("99999999999999999.999999"), -1,
+		"in.txt:3: mm_page_alloc: timestamp: '99999999999999999.999999' is past the u64 "
+		"nanosecond range");
+	refused(HDR ALLOC_AT("1.000000") ALLOC_AT("18446745171.857318"), -1,
+		"in.txt:4: mm_page_alloc: timestamp: '18446745171.857318' is past");
+	refused(HDR ALLOC_AT("18446744073.709551616"), -1, "in.txt:3: mm_page_alloc: timestamp:");
+	/* a counter clock (no fraction) is taken as ns: past 2^64 - 1 it is refused too */
+	refused(HDR ALLOC_AT("18446744073709551616"), -1, "in.txt:3: mm_page_alloc: timestamp:");
+	/* the last representable nanosecond is still taken */
+	g_assert_true(import_text(HDR ALLOC_AT("18446744073.709551614")
+				      ALLOC_AT("18446744073.709551615"),
+				  &st, &out, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(st.allocs, ==, 2);
+	count_ops(out, &hdr, ops);
+	g_assert_cmpuint(ops[PS_OP_ALLOC], ==, 2);
+	cleanup(out);
+}
+
+/* Empty text, or text without a page-allocator event, gave a header-only trace and exit 0. */
+static void test_no_events(void)
+{
+	refused("", -1, "in.txt: empty input");
+	refused(HDR, -1, "in.txt: no page-allocator event");
+	refused(HDR "  cc1-42  [001] .....  10.0: sched_switch: prev_comm=cc1\n"
+		    "  cc1-42  [001] .....  10.1: mm_vmscan_lru_isolate: nr_taken=3\n",
+		-1, "no page-allocator event (mm_page_alloc, mm_page_free, ...) in 4 lines");
+}
+
+/* A NUL byte in a task name cut the name short ("ba\0sh" became "ba"). */
+static void test_nul_byte(void)
+{
+	static const char text[] = HDR "  ba\0sh-42  [001] .....  10.0: mm_page_alloc: page=0 "
+				       "pfn=0x10 order=0 gfp_flags=GFP_KERNEL\n";
+
+	refused(text, sizeof(text) - 1, "in.txt:3: a NUL byte at column 5");
 }
 
 static void test_observed_format(void)
@@ -735,6 +811,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/compact-requests", test_compact_requests);
 	g_test_add_func("/trace/import/malformed", test_malformed);
 	g_test_add_func("/trace/import/observed-format", test_observed_format);
+	g_test_add_func("/trace/import/timestamp-range", test_timestamp_range);
+	g_test_add_func("/trace/import/no-events", test_no_events);
+	g_test_add_func("/trace/import/nul-byte", test_nul_byte);
 	g_test_add_data_func("/trace/import/realdata/ftrace-build-6.18", &build_rec, test_realdata);
 	g_test_add_data_func("/trace/import/realdata/ftrace-compact-6.18", &compact_rec,
 			     test_realdata);
