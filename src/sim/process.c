@@ -65,7 +65,7 @@ static int proc_create(PsSim *s, int pid, const char *comm, int adj)
 	ps_mempolicy_init(&p.pol);
 	g_strlcpy(p.comm, comm, sizeof(p.comm));
 	p.vmas = g_array_new(FALSE, FALSE, sizeof(PsVma));
-	p.vpn = g_hash_table_new(g_direct_hash, g_direct_equal);
+	sim_pgt_init(&p.pgt, &s->pgt_pool);
 	g_array_append_val(s->procs, p);
 	g_hash_table_insert(s->pid_map, GINT_TO_POINTER(pid), GINT_TO_POINTER(s->procs->len));
 	s->totals.procs++;
@@ -378,32 +378,11 @@ static const PsVma *vma_find(const Proc *p, uint64_t addr)
 	return v->start <= addr ? v : NULL;
 }
 
-static void vpn_map(Proc *p, uint64_t vpn, uint32_t ri, unsigned pmd_shift)
-{
-	uint64_t pmd = PMD_KEY | (vpn >> pmd_shift);
-	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(p->vpn, (gpointer)(uintptr_t)pmd));
-
-	g_hash_table_insert(p->vpn, (gpointer)(uintptr_t)vpn, GUINT_TO_POINTER(ri + 1));
-	g_hash_table_insert(p->vpn, (gpointer)(uintptr_t)pmd, GUINT_TO_POINTER(n + 1));
-}
-
-static void vpn_unmap(Proc *p, uint64_t vpn, unsigned pmd_shift)
-{
-	uint64_t pmd = PMD_KEY | (vpn >> pmd_shift);
-	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(p->vpn, (gpointer)(uintptr_t)pmd));
-
-	g_hash_table_remove(p->vpn, (gpointer)(uintptr_t)vpn);
-	if (n <= 1)
-		g_hash_table_remove(p->vpn, (gpointer)(uintptr_t)pmd);
-	else
-		g_hash_table_insert(p->vpn, (gpointer)(uintptr_t)pmd, GUINT_TO_POINTER(n - 1));
-}
-
 /*
  * The mapping a THP fault at vpn would fill, when policy allows one there and the PMD range is
  * still empty (pmd_none); NULL for a base-page fault.
  */
-static const PsVma *thp_fault_vma(PsSim *s, const Proc *p, uint64_t vpn)
+static const PsVma *thp_fault_vma(PsSim *s, Proc *p, uint64_t vpn)
 {
 	unsigned shift = s->m->spec.thp_order;
 	uint64_t haddr = ((vpn >> shift) << shift) << s->m->page_shift;
@@ -411,7 +390,7 @@ static const PsVma *thp_fault_vma(PsSim *s, const Proc *p, uint64_t vpn)
 
 	if (!ps_thp_vma_allowable(s->m, v, haddr))
 		return NULL;
-	if (g_hash_table_contains(p->vpn, (gpointer)(uintptr_t)(PMD_KEY | (vpn >> shift))))
+	if (sim_pgt_pmd_mapped(&p->pgt, vpn))
 		return NULL;
 	return v;
 }
@@ -439,9 +418,9 @@ static uint64_t refault(PsSim *s, Proc *p, uint32_t ri, int cpu)
 	}
 	if (r->flags & REC_THP) {
 		for (uint64_t u = r->id; u < r->id + (1ull << pmd_shift); u++)
-			vpn_unmap(p, u, pmd_shift);
+			sim_pgt_clear(&p->pgt, u);
 	} else {
-		vpn_unmap(p, r->id, pmd_shift);
+		sim_pgt_clear(&p->pgt, r->id);
 	}
 	rec_free(s, ri, cpu);
 	return ns;
@@ -470,7 +449,7 @@ static uint32_t thp_fault(PsSim *s, int pi, const PsVma *v, uint64_t vpn, int cp
 	rec_at(s, ri)->flags |= REC_TOUCH | REC_THP;
 	rec_at(s, ri)->id = base;
 	for (uint64_t u = base; u < base + (1ull << pmd_shift); u++)
-		vpn_map(proc_at(s, pi), u, ri, pmd_shift);
+		sim_pgt_set(&proc_at(s, pi)->pgt, u, ri + 1);
 	return ri;
 }
 
@@ -485,19 +464,19 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 
 	for (uint64_t vpn = first; vpn <= last; vpn++) {
 		Proc *p = proc_at(s, pi);
-		gpointer v = g_hash_table_lookup(p->vpn, (gpointer)(uintptr_t)vpn);
+		uint32_t v = sim_pgt_get(&p->pgt, vpn);
 		const PsVma *thp_vma;
 		uint32_t ri;
 		/* This fault's latency: the histograms get each fault, not the touch's total. */
 		uint64_t fns = ps_cost_handle_mm_fault(c);
 
-		if (v && !(rec_at(s, GPOINTER_TO_UINT(v) - 1)->flags & REC_GONE)) {
+		if (v && !(rec_at(s, v - 1)->flags & REC_GONE)) {
 			/* Present: an access the reclaim model sees as a reference. */
-			ps_lru_mark_accessed(s->policy, GPOINTER_TO_UINT(v) - 1);
+			ps_lru_mark_accessed(s->policy, v - 1);
 			continue;
 		}
 		if (v)
-			fns += refault(s, p, GPOINTER_TO_UINT(v) - 1, cpu);
+			fns += refault(s, p, v - 1, cpu);
 		s->totals.touch_faults++;
 		thp_vma = thp_fault_vma(s, proc_at(s, pi), vpn);
 		if (thp_vma) {
@@ -518,7 +497,7 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 			continue;
 		rec_at(s, ri)->flags |= REC_TOUCH;
 		rec_at(s, ri)->id = vpn;
-		vpn_map(proc_at(s, pi), vpn, ri, pmd_shift);
+		sim_pgt_set(&proc_at(s, pi)->pgt, vpn, ri + 1);
 	}
 	return ns;
 }
@@ -571,16 +550,14 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 		return 0;
 	}
 	any = vma_remove(proc_at(s, pi), ev->addr, ev->addr + ev->len);
-	for (uint64_t vpn = first; vpn < end; vpn++) {
+	/* Mapped pages in address order (the order of the frees reaches the outputs). */
+	for (uint64_t vpn = first;
+	     (vpn = sim_pgt_next_mapped(&proc_at(s, pi)->pgt, vpn, end)) < end; vpn++) {
 		Proc *p = proc_at(s, pi);
-		gpointer v = g_hash_table_lookup(p->vpn, (gpointer)(uintptr_t)vpn);
-		uint32_t ri;
+		uint32_t ri = sim_pgt_get(&p->pgt, vpn) - 1;
 		Rec *r;
 
-		if (!v)
-			continue;
 		any = true;
-		ri = GPOINTER_TO_UINT(v) - 1;
 		r = rec_at(s, ri);
 		if (r->flags & REC_THP) {
 			uint64_t base = r->id;
@@ -589,9 +566,9 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 			if (base < first || base + (1ull << pmd_shift) > end)
 				continue;
 			for (uint64_t u = base; u < base + (1ull << pmd_shift); u++)
-				vpn_unmap(p, u, pmd_shift);
+				sim_pgt_clear(&p->pgt, u);
 		} else {
-			vpn_unmap(p, vpn, pmd_shift);
+			sim_pgt_clear(&p->pgt, vpn);
 		}
 		if (!(r->flags & REC_GONE))
 			s->totals.pages_freed_trace += 1ull << r->order;
@@ -626,7 +603,7 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
 	}
 	p = proc_at(s, pi);
 	p->exited = true;
-	g_hash_table_remove_all(p->vpn);
+	sim_pgt_clear_all(&p->pgt);
 	g_array_set_size(p->vmas, 0);
 	g_hash_table_remove(s->pid_map, GINT_TO_POINTER(ev->pid));
 	s->last_pid = -1;
@@ -664,8 +641,9 @@ void sim_process_free(PsSim *s)
 	if (s->procs)
 		for (guint i = 0; i < s->procs->len; i++) {
 			g_array_unref(proc_at(s, (int)i)->vmas);
-			g_hash_table_unref(proc_at(s, (int)i)->vpn);
+			sim_pgt_clear_all(&proc_at(s, (int)i)->pgt);
 		}
+	sim_pgt_pool_clear(&s->pgt_pool);
 	g_clear_pointer(&s->procs, g_array_unref);
 	g_clear_pointer(&s->pid_map, g_hash_table_unref);
 	g_clear_pointer(&s->recs, g_array_unref);

@@ -546,6 +546,7 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->id_map = g_array_new(FALSE, TRUE, sizeof(uint32_t));
 	s->id_big = g_hash_table_new(g_direct_hash, g_direct_equal);
 	s->procs = g_array_new(FALSE, FALSE, sizeof(Proc));
+	sim_pgt_pool_init(&s->pgt_pool, s->m->spec.thp_order);
 	s->pid_map = g_hash_table_new(g_direct_hash, g_direct_equal);
 	s->last_pid = -1;
 	s->busy_until = g_new0(uint64_t, s->m->nr_cpus);

@@ -144,6 +144,39 @@ typedef struct {
 	uint32_t cap, head, len;
 } CpuQueue;
 
+/*
+ * Page tables (pgtable.c). A pool holds the empty leaves of a run's tables; a table maps a
+ * process's vpns to record + 1 (0: not mapped) and counts the base pages mapped per PMD range
+ * of 2^leaf_shift pages. Only process.c writes them; cache is the leaf last looked up.
+ */
+typedef struct SimPgLeaf SimPgLeaf;
+typedef struct {
+	unsigned leaf_shift; /* thp_order: one leaf per PMD range */
+	GPtrArray *free;     /* SimPgLeaf, all zero */
+} SimPgPool;
+typedef struct {
+	SimPgPool *pool;
+	void *root;	     /* NULL when nothing is mapped */
+	unsigned height;     /* directory levels; keys (vpn >> leaf_shift) < 1 << (9 * height) */
+	unsigned leaf_shift; /* pool->leaf_shift */
+	uint64_t cache_key;  /* vpn >> leaf_shift of cache */
+	SimPgLeaf *cache;    /* NULL: none */
+} SimPgTable;
+
+void sim_pgt_pool_init(SimPgPool *pool, unsigned leaf_shift);
+void sim_pgt_pool_clear(SimPgPool *pool);
+void sim_pgt_init(SimPgTable *t, SimPgPool *pool);
+uint32_t sim_pgt_get(SimPgTable *t, uint64_t vpn);
+/* Base pages mapped in vpn's PMD range (0: pmd_none). */
+uint32_t sim_pgt_pmd_mapped(SimPgTable *t, uint64_t vpn);
+/* Maps vpn (not mapped) to v (not 0). */
+void sim_pgt_set(SimPgTable *t, uint64_t vpn, uint32_t v);
+/* Unmaps vpn (mapped). */
+void sim_pgt_clear(SimPgTable *t, uint64_t vpn);
+/* The first mapped vpn in [vpn, end), end when there is none. */
+uint64_t sim_pgt_next_mapped(SimPgTable *t, uint64_t vpn, uint64_t end);
+void sim_pgt_clear_all(SimPgTable *t);
+
 /* A process of the trace. */
 typedef struct {
 	int pid;
@@ -156,10 +189,9 @@ typedef struct {
 	uint64_t kind_pages[PS_NR_ALLOC_KINDS]; /* resident pages by kind */
 	PsMempolicy pol;			/* the task's policy (set_mempolicy), from `proc` */
 	uint64_t swap_pages;
-	GArray *vmas;	 /* PsVma, sorted by address, disjoint */
-	GHashTable *vpn; /* vpn -> record + 1; PMD index | PMD_KEY -> mapped base pages */
+	GArray *vmas;	/* PsVma, sorted by address, disjoint */
+	SimPgTable pgt; /* vpn -> record + 1 of the pages touch faulted in */
 } Proc;
-#define PMD_KEY (1ull << 62)
 
 /*
  * A placement strategy (--mode): how the records that place pages are carried out. "policy" lets
@@ -227,6 +259,7 @@ struct PsSim {
 	GArray *id_map;	   /* uint32_t record + 1, by trace id < ID_ARRAY_MAX */
 	GHashTable *id_big;
 	GArray *procs;	       /* Proc */
+	SimPgPool pgt_pool;    /* the leaves the processes' page tables share */
 	GHashTable *pid_map;   /* pid -> proc index + 1 (live processes) */
 	int last_pid, last_pi; /* proc_find's one-entry cache; last_pid -1 when empty */
 

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * pgtable.c - a process's page table: for each virtual page (vpn, in pages of the simulated
+ * machine) the record that maps it, and for each PMD range the number of base pages mapped
+ * there (0 is pmd_none, which a THP fault needs).
+ *
+ * Kernel counterpart: the pgd/p4d/pud/pmd/pte levels walked by handle_mm_fault and
+ * zap_pte_range. Like them it is a radix tree: directories of 512 slots above leaves that cover
+ * one PMD range each (2^thp_order entries of record + 1, 0 for none). Unlike them the height
+ * grows with the largest address seen (as the kernel's xarray does), so any 64-bit address
+ * works without fixing a virtual address width.
+ *
+ * Why not a hash table keyed by vpn (what process.c had): a fault paid a hash lookup, an insert
+ * for the page and a lookup and insert for its PMD count, 15 % of a kbuild replay, and each
+ * mapped page cost a hash node. Here a fault is a compare against the last leaf and an array
+ * store, and a mapped page costs 4 bytes in a leaf that is usually full.
+ *
+ * Leaves that become empty go to a pool the tables of a run share (they are all zero then), so
+ * mapping and unmapping one page repeatedly neither allocates nor clears memory; directories
+ * stay until the table is cleared (one per GiB of address range touched on 4 KiB pages).
+ */
+#include <string.h>
+
+#include "sim/sim-private.h"
+
+#define PGT_DIR_SHIFT 9
+#define PGT_DIR_SLOTS (1u << PGT_DIR_SHIFT)
+#define PGT_DIR_MASK  (PGT_DIR_SLOTS - 1)
+
+/* A directory: slots are directories one level down, or leaves at the lowest level. */
+typedef struct {
+	void *slot[PGT_DIR_SLOTS];
+} SimPgDir;
+
+/* One PMD range: nr_mapped counts the nonzero entries (the table frees the leaf at 0). */
+struct SimPgLeaf {
+	uint32_t nr_mapped;
+	uint32_t ent[];
+};
+
+void sim_pgt_pool_init(SimPgPool *pool, unsigned leaf_shift)
+{
+	g_assert(leaf_shift < 24);
+	pool->leaf_shift = leaf_shift;
+	pool->free = g_ptr_array_new();
+}
+
+void sim_pgt_pool_clear(SimPgPool *pool)
+{
+	if (!pool->free)
+		return;
+	for (guint i = 0; i < pool->free->len; i++)
+		g_free(g_ptr_array_index(pool->free, i));
+	g_clear_pointer(&pool->free, g_ptr_array_unref);
+}
+
+static SimPgLeaf *leaf_get(SimPgPool *pool)
+{
+	if (pool->free->len)
+		return g_ptr_array_steal_index_fast(pool->free, pool->free->len - 1);
+	return g_malloc0(sizeof(SimPgLeaf) + (sizeof(uint32_t) << pool->leaf_shift));
+}
+
+/* l must be all zero (nr_mapped 0). */
+static void leaf_put(SimPgPool *pool, SimPgLeaf *l)
+{
+	g_ptr_array_add(pool->free, l);
+}
+
+void sim_pgt_init(SimPgTable *t, SimPgPool *pool)
+{
+	*t = (SimPgTable){.pool = pool, .leaf_shift = pool->leaf_shift};
+}
+
+/* Whether keys (vpn >> leaf_shift) up to key fit under a root of this height. */
+static bool covers(uint64_t key, unsigned height)
+{
+	return height * PGT_DIR_SHIFT >= 64 || key >> (height * PGT_DIR_SHIFT) == 0;
+}
+
+/*
+ * The lowest-level slot that holds key's leaf; with create, directories are added on the way
+ * (and the tree grows taller when key is beyond it). NULL without create when a directory on
+ * the way is missing.
+ */
+static void **leaf_slot(SimPgTable *t, uint64_t key, bool create)
+{
+	SimPgDir *d;
+
+	if (!t->root || !covers(key, t->height)) {
+		if (!create)
+			return NULL;
+		if (!t->root) {
+			t->root = g_new0(SimPgDir, 1);
+			t->height = 1;
+		}
+		while (!covers(key, t->height)) {
+			SimPgDir *up = g_new0(SimPgDir, 1);
+
+			/* every key so far is below 1 << (9 * height): all of it is slot 0 */
+			up->slot[0] = t->root;
+			t->root = up;
+			t->height++;
+		}
+	}
+	d = t->root;
+	for (unsigned lvl = t->height - 1; lvl > 0; lvl--) {
+		void **sl = &d->slot[(key >> (lvl * PGT_DIR_SHIFT)) & PGT_DIR_MASK];
+
+		if (!*sl) {
+			if (!create)
+				return NULL;
+			*sl = g_new0(SimPgDir, 1);
+		}
+		d = *sl;
+	}
+	return &d->slot[key & PGT_DIR_MASK];
+}
+
+/* The leaf of key, NULL when nothing is mapped in its range. */
+static SimPgLeaf *leaf_find(SimPgTable *t, uint64_t key)
+{
+	void **sl;
+
+	if (t->cache && t->cache_key == key)
+		return t->cache;
+	sl = leaf_slot(t, key, false);
+	if (!sl || !*sl)
+		return NULL;
+	t->cache = *sl;
+	t->cache_key = key;
+	return t->cache;
+}
+
+uint32_t sim_pgt_get(SimPgTable *t, uint64_t vpn)
+{
+	SimPgLeaf *l = leaf_find(t, vpn >> t->leaf_shift);
+
+	return l ? l->ent[vpn & ((1ull << t->leaf_shift) - 1)] : 0;
+}
+
+uint32_t sim_pgt_pmd_mapped(SimPgTable *t, uint64_t vpn)
+{
+	SimPgLeaf *l = leaf_find(t, vpn >> t->leaf_shift);
+
+	return l ? l->nr_mapped : 0;
+}
+
+void sim_pgt_set(SimPgTable *t, uint64_t vpn, uint32_t v)
+{
+	uint64_t key = vpn >> t->leaf_shift;
+	SimPgLeaf *l = leaf_find(t, key);
+	uint32_t *e;
+
+	g_assert(v != 0);
+	if (!l) {
+		void **sl = leaf_slot(t, key, true);
+
+		*sl = l = leaf_get(t->pool);
+		t->cache = l;
+		t->cache_key = key;
+	}
+	e = &l->ent[vpn & ((1ull << t->leaf_shift) - 1)];
+	g_assert(*e == 0);
+	*e = v;
+	l->nr_mapped++;
+}
+
+void sim_pgt_clear(SimPgTable *t, uint64_t vpn)
+{
+	uint64_t key = vpn >> t->leaf_shift;
+	SimPgLeaf *l = leaf_find(t, key);
+	uint32_t *e;
+
+	g_assert(l);
+	e = &l->ent[vpn & ((1ull << t->leaf_shift) - 1)];
+	g_assert(*e != 0);
+	*e = 0;
+	if (--l->nr_mapped)
+		return;
+	*leaf_slot(t, key, false) = NULL;
+	t->cache = NULL;
+	leaf_put(t->pool, l);
+}
+
+/*
+ * The first leaf at *key or above and below end_key (*key moves to it), NULL when there is
+ * none: a missing slot skips everything under it.
+ */
+static SimPgLeaf *leaf_next(const SimPgTable *t, uint64_t *key, uint64_t end_key)
+{
+	uint64_t k = *key;
+
+	if (!t->root)
+		return NULL;
+	while (k < end_key && covers(k, t->height)) {
+		void *node = t->root;
+		unsigned lvl = t->height;
+		uint64_t next;
+
+		while (lvl-- > 0) {
+			node =
+			    ((SimPgDir *)node)->slot[(k >> (lvl * PGT_DIR_SHIFT)) & PGT_DIR_MASK];
+			if (!node)
+				break;
+		}
+		if (node) {
+			*key = k;
+			return node;
+		}
+		next = ((k >> (lvl * PGT_DIR_SHIFT)) + 1) << (lvl * PGT_DIR_SHIFT);
+		if (next <= k)
+			break;
+		k = next;
+	}
+	return NULL;
+}
+
+uint64_t sim_pgt_next_mapped(SimPgTable *t, uint64_t vpn, uint64_t end)
+{
+	unsigned shift = t->leaf_shift;
+	uint64_t mask = (1ull << shift) - 1;
+
+	while (vpn < end) {
+		uint64_t key = vpn >> shift, stop;
+		SimPgLeaf *l = leaf_next(t, &key, ((end - 1) >> shift) + 1);
+
+		if (!l)
+			return end;
+		if (key != vpn >> shift)
+			vpn = key << shift;
+		stop = MIN(end, (key + 1) << shift);
+		for (; vpn < stop; vpn++)
+			if (l->ent[vpn & mask])
+				return vpn;
+	}
+	return end;
+}
+
+static void dir_free(SimPgTable *t, SimPgDir *d, unsigned lvl)
+{
+	for (unsigned i = 0; i < PGT_DIR_SLOTS; i++) {
+		SimPgLeaf *l;
+
+		if (!d->slot[i])
+			continue;
+		if (lvl > 0) {
+			dir_free(t, d->slot[i], lvl - 1);
+			continue;
+		}
+		l = d->slot[i];
+		memset(l, 0, sizeof(SimPgLeaf) + (sizeof(uint32_t) << t->leaf_shift));
+		leaf_put(t->pool, l);
+	}
+	g_free(d);
+}
+
+void sim_pgt_clear_all(SimPgTable *t)
+{
+	if (t->root)
+		dir_free(t, t->root, t->height - 1);
+	t->root = NULL;
+	t->height = 0;
+	t->cache = NULL;
+}
