@@ -227,7 +227,7 @@ static void summary_inputs(PsSim *s, cJSON *root)
 	cJSON_AddStringToObject(o, "source", s->hdr.source);
 	cJSON_AddNumberToObject(o, "page_size", s->hdr.page_size);
 	cJSON_AddNumberToObject(o, "cpus", s->hdr.cpus);
-	cJSON_AddNumberToObject(root, "seed", (double)m->spec.seed);
+	ps_json_add_uint(root, "seed", m->spec.seed);
 }
 
 /* "totals": PsRunTotals and the machine-wide counters beside them. */

@@ -13,6 +13,7 @@
 
 #include "../common/test-util.h"
 #include "config/config.h"
+#include "util/util.h"
 
 static const char *pagesim;
 
@@ -191,6 +192,43 @@ static void test_outputs_and_determinism(void)
 
 	/* The invariant checker after every event stays clean. */
 	g_assert_cmpint(run_pagesim(args_c, NULL, NULL), ==, 0);
+	ps_test_rm_rf(dir);
+}
+
+/*
+ * A seed above 2^53 is written to summary.json exactly: through a double, 9007199254740993
+ * became 9.00719925474099e+15. A small seed keeps cJSON's plain form (the output guard's
+ * digests depend on it).
+ */
+static void test_seed_exact(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("pagesim-e2e-XXXXXX", NULL);
+	g_autofree char *trace = write_trace(dir, 200, 1);
+	g_autofree char *cfg = src_path("configs/small-4k-64m.json");
+	g_autofree char *a = g_build_filename(dir, "a", NULL);
+	g_autofree char *b = g_build_filename(dir, "b", NULL);
+	const char *args_a[] = {
+	    "run", "-q", "-c", cfg, "-t", trace, "-o", a, "--seed", "9007199254740993", NULL};
+	const char *args_b[] = {"run", "-q", "-c", cfg, "-t", trace, "-o", b, "--seed", "7", NULL};
+	g_autofree char *text = NULL;
+	g_autofree char *small = NULL;
+	g_autofree char *err = NULL;
+	g_autoptr(GError) error = NULL;
+	cJSON *j;
+	uint64_t seed = 0;
+
+	if (run_pagesim(args_a, NULL, &err) != 0)
+		g_error("run failed: %s", err);
+	text = read_file(a, "summary.json");
+	g_assert_nonnull(strstr(text, "\"seed\":\t9007199254740993,"));
+	j = ps_json_parse_exact(text, strlen(text), "summary.json", &error);
+	g_assert_no_error(error);
+	g_assert_true(ps_json_item_uint64(cJSON_GetObjectItemCaseSensitive(j, "seed"), &seed));
+	g_assert_cmpuint(seed, ==, 9007199254740993ull);
+	cJSON_Delete(j);
+	g_assert_cmpint(run_pagesim(args_b, NULL, NULL), ==, 0);
+	small = read_file(b, "summary.json");
+	g_assert_nonnull(strstr(small, "\"seed\":\t7,"));
 	ps_test_rm_rf(dir);
 }
 
@@ -423,5 +461,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/e2e/run/bad-trace", test_bad_trace);
 	g_test_add_func("/e2e/run/until-and-stdin", test_until_and_stdin);
 	g_test_add_func("/e2e/run/mempolicy", test_mempolicy);
+	g_test_add_func("/e2e/run/seed-exact", test_seed_exact);
 	return g_test_run();
 }
