@@ -18,6 +18,11 @@ G_BEGIN_DECLS
 
 typedef uint64_t ps_time_t; /* simulated nanoseconds */
 #define PS_TIME_NEVER UINT64_MAX
+/*
+ * The latest time an input may name (about 292 years): half the clock's range, so that such a time
+ * plus any modelled delay or sampling interval still lies below PS_TIME_NEVER.
+ */
+#define PS_TIME_MAX ((ps_time_t)INT64_MAX)
 
 /* One future event. `type` indexes the engine's dispatch table; arg0/arg1 are the payload. */
 typedef struct {

@@ -999,6 +999,7 @@ static void kcompactd_schedule(PsPolicy *p, int node, uint64_t at)
 	PsKcompactd *k = &p->kcompactd[node];
 
 	k->gen++;
+	k->parked = false;
 	ps_engine_schedule(p->e, at, p->ev_kcompactd, (uint32_t)node, k->gen);
 }
 
@@ -1105,11 +1106,13 @@ static void on_kcompactd(PsEngine *e, const PsEvent *ev, void *data)
 	int node = (int)ev->arg0;
 	PsKcompactd *k = &p->kcompactd[node];
 	uint64_t cost = 0, timeout = HPAGE_FRAG_CHECK_INTERVAL_NS;
+	bool progress = false;
 
 	if (ev->arg1 != k->gen)
 		return; /* superseded by a wake-up */
 	if (k->max_order) {
 		cost = kcompactd_do_work(p, node);
+		progress = true;
 	} else if (should_proactive_compact_node(p, node)) {
 		unsigned prev = ps_fragmentation_score_node(p->m, node), score;
 
@@ -1119,6 +1122,8 @@ static void on_kcompactd(PsEngine *e, const PsEvent *ev, void *data)
 		/* No progress: back off for 2^COMPACT_MAX_DEFER_SHIFT intervals. */
 		if (score >= prev)
 			timeout <<= PS_COMPACT_MAX_DEFER_SHIFT;
+		else
+			progress = true;
 	}
 	k->busy_ns += cost;
 	k->busy_until = ps_engine_now(e) + cost;
@@ -1129,7 +1134,36 @@ static void on_kcompactd(PsEngine *e, const PsEvent *ev, void *data)
 		return;
 	}
 	k->sleeping = true;
+	if (p->idle && !progress) {
+		k->parked = true;
+		k->parked_at = ps_engine_now(e) + cost;
+		return;
+	}
 	kcompactd_schedule(p, node, ps_engine_now(e) + cost + timeout);
+}
+
+void ps_kcompactd_set_idle(PsPolicy *p, bool idle)
+{
+	uint64_t now;
+
+	if (!p)
+		return;
+	p->idle = idle;
+	if (idle)
+		return;
+	now = ps_engine_now(p->e);
+	for (int n = 0; n < p->m->nr_nodes; n++) {
+		PsKcompactd *k = &p->kcompactd[n];
+		uint64_t periods;
+
+		if (!k->parked)
+			continue;
+		/* The first time of its period at or after now, as if it had kept checking. */
+		periods = now > k->parked_at
+			      ? (now - k->parked_at + k->timeout_ns - 1) / k->timeout_ns
+			      : 1;
+		kcompactd_schedule(p, n, k->parked_at + MAX(periods, 1) * k->timeout_ns);
+	}
 }
 
 void ps_kcompactd_init(PsPolicy *p)

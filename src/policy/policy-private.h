@@ -64,6 +64,12 @@ typedef struct {
 	uint64_t busy_ns;    /* total time kcompactd ran */
 	uint64_t busy_until; /* the current work's modelled end */
 	uint64_t proactive_runs;
+	/*
+	 * Parked (ps_kcompactd_set_idle): the timer found nothing to do while the host said nothing
+	 * else happens, so it is not re-armed; parked_at is when it would have started waiting.
+	 */
+	bool parked;
+	uint64_t parked_at;
 } PsKcompactd;
 
 /* scan_control */
@@ -100,6 +106,7 @@ struct PsPolicy {
 	uint64_t oom_victim_until; /* a victim's memory comes back at this time; 0 = none */
 	uint32_t ev_kcompactd;
 	PsKcompactd kcompactd[PS_MAX_NODES];
+	bool idle; /* ps_kcompactd_set_idle: the host has nothing to run for a long while */
 };
 
 static inline PsPolicy *ps_policy_of(PsMachine *m)

@@ -249,6 +249,13 @@ bool ps_kswapd_active(const PsPolicy *p, int node);
 /* Simulated time kswapd and kcompactd of a node have spent working so far, ns. */
 uint64_t ps_kswapd_busy_ns(const PsPolicy *p, int node);
 uint64_t ps_kcompactd_busy_ns(const PsPolicy *p, int node);
+/*
+ * Idle gaps: while idle is set, a kcompactd timer that finds no work (or makes no progress) is not
+ * re-armed, since with nothing else running its next check would find the same; clearing it
+ * re-arms those timers at the next time of their period. A run without idle gaps never sets
+ * it. p may be NULL (the pinned replay has no policy).
+ */
+void ps_kcompactd_set_idle(PsPolicy *p, bool idle);
 
 /*
  * Writing /proc/sys/vm/drop_caches: 1 drops clean page cache (drop_pagecache_sb), 2 frees

@@ -277,6 +277,12 @@ static void summary_totals(PsSim *s, cJSON *root)
 
 	for (size_t i = 0; i < G_N_ELEMENTS(rows); i++)
 		cJSON_AddNumberToObject(o, rows[i].name, (double)rows[i].v);
+	/* Only a run with idle gaps has these (replay.c): the others' summaries stay as they were.
+	 */
+	if (s->idle_gaps) {
+		cJSON_AddNumberToObject(o, "idle_gaps", (double)s->idle_gaps);
+		cJSON_AddNumberToObject(o, "samples_skipped_idle", (double)s->samples_skipped_idle);
+	}
 }
 
 /* Whole-run latency per path: count, sum, p50, p99 and max in ns (latency_hist.csv). */

@@ -273,6 +273,14 @@ struct PsSim {
 	PsFallbackStats *fallbacks;	     /* fallbacks.csv */
 	uint64_t window_start;
 	uint64_t last_sample;
+	/*
+	 * Idle gaps (replay.c): samples in a row at which no record had run since the one before;
+	 * past IDLE_SAMPLES_MAX of them the sample and pcp-decay ticks stop until the next record
+	 * is read (ticks_paused), and the samples left out are counted.
+	 */
+	uint64_t idle_samples, events_at_sample;
+	uint64_t samples_skipped_idle, idle_gaps;
+	bool ticks_paused, decay_paused;
 	PsTimeline *tl;
 	PsLatencyLog *lat;
 	PsEventLog *evlog;
@@ -301,6 +309,8 @@ static inline Proc *proc_at(PsSim *s, int i)
 
 /* replay.c */
 gboolean sim_fail(PsSim *s, const char *field, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* Counts the timeline rows an idle gap left out between the last sample and `to`. */
+void sim_count_skipped_samples(PsSim *s, ps_time_t to);
 
 /* process.c: the process model; each op_ returns the modelled latency of the record in ns */
 int sim_proc_find(PsSim *s, int pid);

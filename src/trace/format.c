@@ -19,6 +19,7 @@
 #include "trace/trace.h"
 #include "trace/format-private.h"
 
+#include "core/core.h"
 #include "mm/mm.h"
 #include "util/util.h"
 
@@ -651,7 +652,16 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 
 	switch (f) {
 	case PS_F_T:
-		return ps_read_u64(item, tok, len, name, 0, &ev->t_ns, error);
+		if (!ps_read_u64(item, tok, len, name, 0, &ev->t_ns, error))
+			return FALSE;
+		if (ev->t_ns > PS_TIME_MAX) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "%s: %" PRIu64
+				    " is beyond the simulated clock (at most %" PRIu64 " ns)",
+				    name, ev->t_ns, (uint64_t)PS_TIME_MAX);
+			return FALSE;
+		}
+		return TRUE;
 	case PS_F_ID:
 		return ps_read_u64(item, tok, len, name, 0, &ev->id, error);
 	case PS_F_PFN:

@@ -5,6 +5,7 @@
 #ifndef PS_TEST_UTIL_H
 #define PS_TEST_UTIL_H
 
+#include <cjson/cJSON.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -45,6 +46,20 @@ static inline char *ps_test_dir_listing(const char *dir)
 	g_ptr_array_sort(names, ps_test_cmp_names);
 	g_ptr_array_add(names, NULL);
 	return g_strjoinv(" ", (char **)names->pdata);
+}
+
+/* The JSON document in dir/name (a run's summary.json), parsed; asserts that it is there. */
+static inline cJSON *ps_test_json_file(const char *dir, const char *name)
+{
+	g_autofree char *p = g_build_filename(dir, name, NULL);
+	g_autofree char *text = NULL;
+	cJSON *j;
+
+	if (!g_file_get_contents(p, &text, NULL, NULL))
+		g_error("missing %s", p);
+	j = cJSON_Parse(text);
+	g_assert_nonnull(j);
+	return j;
 }
 
 #endif

