@@ -12,8 +12,9 @@
  * Simplifications (why acceptable):
  * - The /proc files are the state at the end only; the timeline carries the state over time at
  *   the sampling interval, which is what the plots and comparisons read.
- * - Past MAX_FAIL_EVENTS allocation failures are counted, not logged one by one: a run that
- *   fails millions of allocations would otherwise write an events.jsonl larger than its trace.
+ * - Past SIM_MAX_FAIL_EVENTS allocation failures (and OOMs without a victim) are counted, not
+ *   logged one by one: a run that fails millions of allocations would otherwise write an
+ *   events.jsonl larger than its trace.
  * - The file writing stays in this one place in sim/ (util/'s atomic output file replaces
  *   ps_write_file_atomic here once both have landed).
  */
@@ -21,9 +22,6 @@
 #include <string.h>
 
 #include "sim/sim-private.h"
-
-/* Allocation failures logged one by one in events.jsonl; the rest are only counted. */
-#define MAX_FAIL_EVENTS 10000
 
 static const char *const anomaly_names[PS_NR_ANOMALIES] = {
     [PS_ANOM_FREE_UNKNOWN_ID] = "free_unknown_id",   [PS_ANOM_ALLOC_LIVE_ID] = "alloc_live_id",
@@ -36,7 +34,7 @@ void sim_log_failure(PsSim *s, const char *what, uint64_t gfp, unsigned order, i
 	cJSON *f;
 	g_autofree char *gfps = NULL;
 
-	if (s->totals.alloc_failed + s->totals.alloc_invalid > MAX_FAIL_EVENTS)
+	if (s->totals.alloc_failed + s->totals.alloc_invalid > SIM_MAX_FAIL_EVENTS)
 		return;
 	gfps = ps_gfp_format(gfp);
 	f = cJSON_CreateObject();
@@ -277,12 +275,18 @@ static void summary_totals(PsSim *s, cJSON *root)
 
 	for (size_t i = 0; i < G_N_ELEMENTS(rows); i++)
 		cJSON_AddNumberToObject(o, rows[i].name, (double)rows[i].v);
-	/* Only a run with idle gaps has these (replay.c): the others' summaries stay as they were.
+	/*
+	 * Only runs that have them get these (idle gaps in replay.c, touches a failed fault ended,
+	 * OOMs with nothing to kill): the others' summaries stay as they were.
 	 */
 	if (s->idle_gaps) {
 		cJSON_AddNumberToObject(o, "idle_gaps", (double)s->idle_gaps);
 		cJSON_AddNumberToObject(o, "samples_skipped_idle", (double)s->samples_skipped_idle);
 	}
+	if (s->touches_cut)
+		cJSON_AddNumberToObject(o, "touches_cut", (double)s->touches_cut);
+	if (s->oom_no_victim)
+		cJSON_AddNumberToObject(o, "oom_no_victim", (double)s->oom_no_victim);
 }
 
 /* Whole-run latency per path: count, sum, p50, p99 and max in ns (latency_hist.csv). */

@@ -288,6 +288,8 @@ struct PsSim {
 	PsRunTotals totals;
 	uint64_t anomalies[PS_NR_ANOMALIES];
 	uint64_t compact_requests, drop_caches_requests, sysctl_writes;
+	uint64_t touches_cut;	 /* touches ended at a fault that failed (process.c) */
+	uint64_t oom_no_victim;	 /* OOMs that found no task to kill (host.c) */
 	GHashTable *killed_pids; /* pids the OOM killer took, until a `proc` reuses them */
 	GError *error;		 /* first error raised inside a handler; stops the run */
 	GThread *digest_thread;	 /* computes the trace file's sha256 while the replay runs */
@@ -306,6 +308,13 @@ static inline Proc *proc_at(PsSim *s, int i)
 {
 	return &g_array_index(s->procs, Proc, i);
 }
+
+/*
+ * Allocation failures and OOMs without a victim logged one by one in events.jsonl; the rest are
+ * only counted: a run that fails millions of allocations would otherwise write an events.jsonl
+ * larger than its trace.
+ */
+#define SIM_MAX_FAIL_EVENTS 10000
 
 /* replay.c */
 gboolean sim_fail(PsSim *s, const char *field, const char *fmt, ...) G_GNUC_PRINTF(3, 4);

@@ -129,6 +129,60 @@ static void test_idle_gap(void)
 	}
 }
 
+/* 2^64-1 and 2^64-4095 bytes once wrapped to a one-page allocation: now invalid. */
+static void test_alloc_bytes_wrap(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("pagesim-harden-XXXXXX", NULL);
+	cJSON *s;
+
+	g_assert_cmpint(run_trace(dir, "small-4k-64m.json",
+				  "{\"t\":1000,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":1,"
+				  "\"bytes\":18446744073709551615,\"gfp\":\"GFP_KERNEL\"}\n"
+				  "{\"t\":2000,\"op\":\"alloc\",\"id\":2,\"cpu\":0,\"pid\":1,"
+				  "\"bytes\":18446744073709547521,\"gfp\":\"GFP_KERNEL\"}\n"
+				  "{\"t\":3000,\"op\":\"alloc\",\"id\":3,\"cpu\":0,\"pid\":1,"
+				  "\"bytes\":4097,\"gfp\":\"GFP_KERNEL\"}\n",
+				  NULL),
+			==, 0);
+	s = out_summary(dir);
+	g_assert_cmpfloat(field(s, "totals", "alloc_invalid"), ==, 2);
+	g_assert_cmpfloat(field(s, "totals", "alloc_ok"), ==, 1);
+	/* 4097 bytes: two pages */
+	g_assert_cmpfloat(field(s, "totals", "pages_allocated"), ==, 2);
+	cJSON_Delete(s);
+	ps_test_rm_rf(dir);
+}
+
+/*
+ * A 1 TiB touch by a task the OOM killer may not take (oom_score_adj -1000, or pid 0) on a
+ * 64 MiB machine: the touch ends at the fault that fails, and oom_no_victim is logged once per
+ * failure, not once per page of the range.
+ */
+static void test_touch_unkillable(void)
+{
+	static const char *const procs[] = {
+	    "{\"t\":1,\"op\":\"proc\",\"pid\":5,\"comm\":\"x\",\"oom_score_adj\":-1000}\n"
+	    "{\"t\":1000,\"op\":\"touch\",\"pid\":5,\"addr\":0,\"len\":1099511627776}\n",
+	    "{\"t\":1,\"op\":\"proc\",\"pid\":0,\"comm\":\"swapper\"}\n"
+	    "{\"t\":1000,\"op\":\"touch\",\"pid\":0,\"addr\":0,\"len\":1099511627776}\n",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(procs); i++) {
+		g_autofree char *dir = g_dir_make_tmp("pagesim-harden-XXXXXX", NULL);
+		cJSON *s;
+
+		g_assert_cmpint(run_trace(dir, "small-4k-64m.json", procs[i], NULL), ==, 0);
+		s = out_summary(dir);
+		g_assert_cmpfloat(field(s, "totals", "touches_cut"), ==, 1);
+		g_assert_cmpfloat(field(s, "totals", "oom_no_victim"), >=, 1);
+		g_assert_cmpfloat(field(s, "totals", "oom_no_victim"), <=, 2);
+		g_assert_cmpfloat(field(s, "totals", "alloc_failed"), ==, 1);
+		cJSON_Delete(s);
+		g_assert_cmpint(out_size(dir, "events.jsonl"), <, 1 << 16);
+		ps_test_rm_rf(dir);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -136,5 +190,7 @@ int main(int argc, char **argv)
 	pagesim = argv[1];
 	g_test_add_func("/e2e/harden/time-beyond-clock", test_time_beyond_clock);
 	g_test_add_func("/e2e/harden/idle-gap", test_idle_gap);
+	g_test_add_func("/e2e/harden/alloc-bytes-wrap", test_alloc_bytes_wrap);
+	g_test_add_func("/e2e/harden/touch-unkillable", test_touch_unkillable);
 	return g_test_run();
 }
