@@ -86,6 +86,18 @@ typedef struct {
 	uint64_t cost_ns;
 } PsScanControl;
 
+/*
+ * The LRU state of one handle (a folio of the host). One struct rather than an array per field:
+ * adding, deleting or activating a folio touches one cache line of it, not six.
+ */
+typedef struct {
+	uint32_t next, prev; /* on its list, PS_HANDLE_NONE at the ends */
+	uint8_t flags;	     /* PS_FOLIO_* */
+	uint8_t list;	     /* the list it is on (PS_LRU_*) while PS_FOLIO_ON_LIST */
+	uint8_t order;
+	uint8_t zone; /* zone index */
+} PsLruFolio;
+
 struct PsPolicy {
 	PsMachine *m;
 	PsEngine *e;
@@ -95,9 +107,8 @@ struct PsPolicy {
 
 	/* Per handle, grown on demand. */
 	size_t cap;
-	uint32_t *next, *prev;
-	uint8_t *flags, *list, *order, *zone;
-	uint64_t *dirtied_ns;
+	PsLruFolio *fo;
+	uint64_t *dirtied_ns; /* apart: only dirty file folios read it */
 
 	PsLruList lru[PS_MAX_NODES][PS_NR_RECLAIM_LISTS];
 	uint64_t anon_cost[PS_MAX_NODES], file_cost[PS_MAX_NODES];

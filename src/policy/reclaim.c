@@ -60,20 +60,15 @@ static void grow(PsPolicy *p, uint32_t h)
 		return;
 	while (cap <= h)
 		cap *= 2;
-	p->next = g_renew(uint32_t, p->next, cap);
-	p->prev = g_renew(uint32_t, p->prev, cap);
-	p->flags = g_renew(uint8_t, p->flags, cap);
-	p->list = g_renew(uint8_t, p->list, cap);
-	p->order = g_renew(uint8_t, p->order, cap);
-	p->zone = g_renew(uint8_t, p->zone, cap);
+	p->fo = g_renew(PsLruFolio, p->fo, cap);
 	p->dirtied_ns = g_renew(uint64_t, p->dirtied_ns, cap);
-	memset(p->flags + p->cap, 0, cap - p->cap);
+	memset(p->fo + p->cap, 0, (cap - p->cap) * sizeof(PsLruFolio));
 	p->cap = cap;
 }
 
 static PsZone *h_zone(PsPolicy *p, uint32_t h)
 {
-	return &p->m->zones[p->zone[h]];
+	return &p->m->zones[p->fo[h].zone];
 }
 
 static int lru_zone_stat(int lru)
@@ -90,24 +85,24 @@ static void list_link(PsPolicy *p, uint32_t h, int lru, bool tail)
 {
 	PsZone *z = h_zone(p, h);
 	PsLruList *l = &p->lru[z->node][lru];
-	uint64_t pages = 1ull << p->order[h];
+	uint64_t pages = 1ull << p->fo[h].order;
 	int stat = lru_zone_stat(lru);
 
-	p->list[h] = (uint8_t)lru;
-	p->flags[h] |= PS_FOLIO_ON_LIST;
+	p->fo[h].list = (uint8_t)lru;
+	p->fo[h].flags |= PS_FOLIO_ON_LIST;
 	if (tail) {
-		p->next[h] = PS_HANDLE_NONE;
-		p->prev[h] = l->tail;
+		p->fo[h].next = PS_HANDLE_NONE;
+		p->fo[h].prev = l->tail;
 		if (l->tail != PS_HANDLE_NONE)
-			p->next[l->tail] = h;
+			p->fo[l->tail].next = h;
 		else
 			l->head = h;
 		l->tail = h;
 	} else {
-		p->prev[h] = PS_HANDLE_NONE;
-		p->next[h] = l->head;
+		p->fo[h].prev = PS_HANDLE_NONE;
+		p->fo[h].next = l->head;
 		if (l->head != PS_HANDLE_NONE)
-			p->prev[l->head] = h;
+			p->fo[l->head].prev = h;
 		else
 			l->tail = h;
 		l->head = h;
@@ -120,20 +115,20 @@ static void list_link(PsPolicy *p, uint32_t h, int lru, bool tail)
 static void list_unlink(PsPolicy *p, uint32_t h)
 {
 	PsZone *z = h_zone(p, h);
-	int lru = p->list[h];
+	int lru = p->fo[h].list;
 	PsLruList *l = &p->lru[z->node][lru];
-	uint64_t pages = 1ull << p->order[h];
+	uint64_t pages = 1ull << p->fo[h].order;
 	int stat = lru_zone_stat(lru);
 
-	if (p->prev[h] != PS_HANDLE_NONE)
-		p->next[p->prev[h]] = p->next[h];
+	if (p->fo[h].prev != PS_HANDLE_NONE)
+		p->fo[p->fo[h].prev].next = p->fo[h].next;
 	else
-		l->head = p->next[h];
-	if (p->next[h] != PS_HANDLE_NONE)
-		p->prev[p->next[h]] = p->prev[h];
+		l->head = p->fo[h].next;
+	if (p->fo[h].next != PS_HANDLE_NONE)
+		p->fo[p->fo[h].next].prev = p->fo[h].prev;
 	else
-		l->tail = p->prev[h];
-	p->flags[h] &= (uint8_t)~PS_FOLIO_ON_LIST;
+		l->tail = p->fo[h].prev;
+	p->fo[h].flags &= (uint8_t)~PS_FOLIO_ON_LIST;
 	g_assert(l->nr_pages >= pages);
 	l->nr_pages -= pages;
 	if (stat >= 0)
@@ -143,19 +138,19 @@ static void list_unlink(PsPolicy *p, uint32_t h)
 static void set_dirty(PsPolicy *p, uint32_t h, bool dirty)
 {
 	PsNode *n = &p->m->nodes[h_zone(p, h)->node];
-	uint64_t pages = 1ull << p->order[h];
-	bool was = p->flags[h] & PS_FOLIO_DIRTY;
+	uint64_t pages = 1ull << p->fo[h].order;
+	bool was = p->fo[h].flags & PS_FOLIO_DIRTY;
 
 	if (was == dirty)
 		return;
 	if (dirty) {
-		p->flags[h] |= PS_FOLIO_DIRTY;
+		p->fo[h].flags |= PS_FOLIO_DIRTY;
 		n->stat[PS_NR_DIRTY] += (int64_t)pages;
-		p->m->zones[p->zone[h]].vm_stat[PS_NR_ZONE_WRITE_PENDING] += (int64_t)pages;
+		p->m->zones[p->fo[h].zone].vm_stat[PS_NR_ZONE_WRITE_PENDING] += (int64_t)pages;
 	} else {
-		p->flags[h] &= (uint8_t)~PS_FOLIO_DIRTY;
+		p->fo[h].flags &= (uint8_t)~PS_FOLIO_DIRTY;
 		n->stat[PS_NR_DIRTY] -= (int64_t)pages;
-		p->m->zones[p->zone[h]].vm_stat[PS_NR_ZONE_WRITE_PENDING] -= (int64_t)pages;
+		p->m->zones[p->fo[h].zone].vm_stat[PS_NR_ZONE_WRITE_PENDING] -= (int64_t)pages;
 	}
 }
 
@@ -174,10 +169,10 @@ void ps_lru_add(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order, enum ps_f
 
 	g_assert(z != NULL);
 	grow(p, h);
-	g_assert(!(p->flags[h] & PS_FOLIO_ON_LIST));
-	p->flags[h] = 0;
-	p->order[h] = (uint8_t)order;
-	p->zone[h] = (uint8_t)z->idx;
+	g_assert(!(p->fo[h].flags & PS_FOLIO_ON_LIST));
+	p->fo[h].flags = 0;
+	p->fo[h].order = (uint8_t)order;
+	p->fo[h].zone = (uint8_t)z->idx;
 	lru = kind == PS_FOLIO_ANON   ? PS_LRU_INACTIVE_ANON
 	      : kind == PS_FOLIO_FILE ? PS_LRU_INACTIVE_FILE
 				      : PS_LRU_SLAB;
@@ -193,13 +188,13 @@ void ps_lru_del(PsPolicy *p, uint32_t h)
 {
 	int lru;
 
-	if (h >= p->cap || !(p->flags[h] & PS_FOLIO_ON_LIST))
+	if (h >= p->cap || !(p->fo[h].flags & PS_FOLIO_ON_LIST))
 		return;
-	lru = p->list[h];
+	lru = p->fo[h].list;
 	set_dirty(p, h, false);
 	list_unlink(p, h);
-	p->m->nodes[h_zone(p, h)->node].stat[kind_stat(lru)] -= 1ll << p->order[h];
-	p->flags[h] = 0;
+	p->m->nodes[h_zone(p, h)->node].stat[kind_stat(lru)] -= 1ll << p->fo[h].order;
+	p->fo[h].flags = 0;
 }
 
 void ps_lru_move(PsPolicy *p, uint32_t h, ps_pfn_t new_pfn)
@@ -208,24 +203,24 @@ void ps_lru_move(PsPolicy *p, uint32_t h, ps_pfn_t new_pfn)
 	int lru;
 	bool dirty;
 
-	if (!ps_lru_on_list(p, h) || z->idx == p->zone[h])
+	if (!ps_lru_on_list(p, h) || z->idx == p->fo[h].zone)
 		return;
 	/* Relink under the new zone so its LRU and dirty counters follow the folio. */
-	lru = p->list[h];
-	dirty = p->flags[h] & PS_FOLIO_DIRTY;
+	lru = p->fo[h].list;
+	dirty = p->fo[h].flags & PS_FOLIO_DIRTY;
 	set_dirty(p, h, false);
 	list_unlink(p, h);
-	p->m->nodes[h_zone(p, h)->node].stat[kind_stat(lru)] -= 1ll << p->order[h];
-	p->zone[h] = (uint8_t)z->idx;
+	p->m->nodes[h_zone(p, h)->node].stat[kind_stat(lru)] -= 1ll << p->fo[h].order;
+	p->fo[h].zone = (uint8_t)z->idx;
 	list_link(p, h, lru, false);
-	p->m->nodes[z->node].stat[kind_stat(lru)] += 1ll << p->order[h];
+	p->m->nodes[z->node].stat[kind_stat(lru)] += 1ll << p->fo[h].order;
 	if (dirty)
 		set_dirty(p, h, true);
 }
 
 bool ps_lru_on_list(const PsPolicy *p, uint32_t h)
 {
-	return h < p->cap && (p->flags[h] & PS_FOLIO_ON_LIST);
+	return h < p->cap && (p->fo[h].flags & PS_FOLIO_ON_LIST);
 }
 
 /* folio_mark_accessed: the second access while inactive activates. */
@@ -235,16 +230,16 @@ void ps_lru_mark_accessed(PsPolicy *p, uint32_t h)
 
 	if (!ps_lru_on_list(p, h))
 		return;
-	lru = p->list[h];
+	lru = p->fo[h].list;
 	if ((lru == PS_LRU_INACTIVE_ANON || lru == PS_LRU_INACTIVE_FILE) &&
-	    (p->flags[h] & PS_FOLIO_REFERENCED)) {
+	    (p->fo[h].flags & PS_FOLIO_REFERENCED)) {
 		list_unlink(p, h);
-		p->flags[h] &= (uint8_t)~PS_FOLIO_REFERENCED;
+		p->fo[h].flags &= (uint8_t)~PS_FOLIO_REFERENCED;
 		list_link(p, h, lru + 1, false);
-		p->m->vm_events[PS_PGACTIVATE] += 1ull << p->order[h];
+		p->m->vm_events[PS_PGACTIVATE] += 1ull << p->fo[h].order;
 		return;
 	}
-	p->flags[h] |= PS_FOLIO_REFERENCED;
+	p->fo[h].flags |= PS_FOLIO_REFERENCED;
 }
 
 void ps_swap_release(PsPolicy *p, uint64_t pages)
@@ -377,10 +372,10 @@ static void shrink_active_list(PsPolicy *p, int node, int active_lru, uint64_t n
 
 	while (done < nr && l->tail != PS_HANDLE_NONE) {
 		uint32_t h = l->tail;
-		uint64_t pages = 1ull << p->order[h];
+		uint64_t pages = 1ull << p->fo[h].order;
 
 		list_unlink(p, h);
-		p->flags[h] &= (uint8_t)~PS_FOLIO_REFERENCED;
+		p->fo[h].flags &= (uint8_t)~PS_FOLIO_REFERENCED;
 		list_link(p, h, active_lru - 1, false);
 		done += pages;
 		p->m->vm_events[PS_PGREFILL] += pages;
@@ -402,14 +397,14 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, int lru, uint64_t nr
 
 	while (scanned < nr && l->tail != PS_HANDLE_NONE && budget) {
 		uint32_t h = l->tail;
-		uint64_t pages = 1ull << p->order[h];
+		uint64_t pages = 1ull << p->fo[h].order;
 
 		budget -= MIN(budget, pages);
 		scanned += pages;
 		list_unlink(p, h);
-		if (p->flags[h] & PS_FOLIO_REFERENCED) {
+		if (p->fo[h].flags & PS_FOLIO_REFERENCED) {
 			/* folio_check_references: recently used -> activate */
-			p->flags[h] &= (uint8_t)~PS_FOLIO_REFERENCED;
+			p->fo[h].flags &= (uint8_t)~PS_FOLIO_REFERENCED;
 			list_link(p, h, lru + 1, false);
 			m->vm_events[PS_PGACTIVATE] += pages;
 			rotated += pages;
@@ -426,23 +421,23 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, int lru, uint64_t nr
 			p->swap_used += pages;
 			m->vm_events[PS_PSWPOUT] += pages;
 			sc->cost_ns += ps_cost_pageout(&p->rc, pages);
-		} else if (p->flags[h] & PS_FOLIO_DIRTY) {
+		} else if (p->fo[h].flags & PS_FOLIO_DIRTY) {
 			if (now < p->dirtied_ns[h] + p->rc.writeback_delay_ns) {
 				/* Under writeback or waiting for the flusher: keep it. */
-				if (!(p->flags[h] & PS_FOLIO_RECLAIM))
+				if (!(p->fo[h].flags & PS_FOLIO_RECLAIM))
 					m->nodes[node].stat[PS_NR_VMSCAN_IMMEDIATE_RECLAIM] +=
 					    (int64_t)pages;
-				p->flags[h] |= PS_FOLIO_RECLAIM;
+				p->fo[h].flags |= PS_FOLIO_RECLAIM;
 				list_link(p, h, lru, false);
 				rotated += pages;
 				continue;
 			}
 			set_dirty(p, h, false);
-			if (p->flags[h] & PS_FOLIO_RECLAIM)
+			if (p->fo[h].flags & PS_FOLIO_RECLAIM)
 				m->vm_events[PS_PGROTATED] += pages;
 		}
 		/* Reclaim it: the host frees the pages and forgets the mapping. */
-		p->flags[h] = 0;
+		p->fo[h].flags = 0;
 		m->nodes[node].stat[kind_stat(lru)] -= (int64_t)pages;
 		reclaimed += pages;
 		sc->cost_ns += ps_cost_shrink_folio_list(&p->rc, pages);
@@ -469,11 +464,11 @@ static uint64_t shrink_slab(PsPolicy *p, int node, PsScanControl *sc)
 	sc->cost_ns += ps_cost_isolate_lru_folios(&p->rc, target);
 	while (freed < to_free && l->tail != PS_HANDLE_NONE) {
 		uint32_t h = l->tail;
-		uint64_t pages = 1ull << p->order[h];
+		uint64_t pages = 1ull << p->fo[h].order;
 
 		list_unlink(p, h);
 		p->m->nodes[node].stat[PS_NR_SLAB_RECLAIMABLE_B] -= (int64_t)pages;
-		p->flags[h] = 0;
+		p->fo[h].flags = 0;
 		freed += pages;
 		sc->cost_ns += ps_cost_shrink_folio_list(&p->rc, pages);
 		p->host.evict(p->host.data, h, false);
@@ -488,13 +483,13 @@ static uint64_t drop_list(PsPolicy *p, int node, int lru)
 	uint64_t freed = 0;
 
 	for (uint32_t h = l->tail; h != PS_HANDLE_NONE;) {
-		uint32_t prev = p->prev[h];
-		uint64_t pages = 1ull << p->order[h];
+		uint32_t prev = p->fo[h].prev;
+		uint64_t pages = 1ull << p->fo[h].order;
 
-		if (!(p->flags[h] & PS_FOLIO_DIRTY)) {
+		if (!(p->fo[h].flags & PS_FOLIO_DIRTY)) {
 			list_unlink(p, h);
 			p->m->nodes[node].stat[kind_stat(lru)] -= (int64_t)pages;
-			p->flags[h] = 0;
+			p->fo[h].flags = 0;
 			freed += pages;
 			p->host.evict(p->host.data, h, false);
 		}

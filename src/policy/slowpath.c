@@ -52,12 +52,7 @@ void ps_policy_free(PsPolicy *p)
 		return;
 	if (p->m && p->m->policy == p)
 		p->m->policy = NULL;
-	g_free(p->next);
-	g_free(p->prev);
-	g_free(p->flags);
-	g_free(p->list);
-	g_free(p->order);
-	g_free(p->zone);
+	g_free(p->fo);
 	g_free(p->dirtied_ns);
 	g_free(p);
 }
