@@ -24,9 +24,10 @@
 #include "sim/sim-private.h"
 
 static const char *const anomaly_names[PS_NR_ANOMALIES] = {
-    [PS_ANOM_FREE_UNKNOWN_ID] = "free_unknown_id",   [PS_ANOM_ALLOC_LIVE_ID] = "alloc_live_id",
-    [PS_ANOM_PID_WITHOUT_PROC] = "pid_without_proc", [PS_ANOM_CPU_OUT_OF_RANGE] = "cpu_folded",
-    [PS_ANOM_UNMAP_UNKNOWN] = "unmap_unknown",	     [PS_ANOM_SYSCTL_UNKNOWN] = "sysctl_unknown",
+    [PS_ANOM_FREE_UNKNOWN_ID] = "free_unknown_id",     [PS_ANOM_ALLOC_LIVE_ID] = "alloc_live_id",
+    [PS_ANOM_PID_WITHOUT_PROC] = "pid_without_proc",   [PS_ANOM_CPU_OUT_OF_RANGE] = "cpu_folded",
+    [PS_ANOM_UNMAP_UNKNOWN] = "unmap_unknown",	       [PS_ANOM_SYSCTL_UNKNOWN] = "sysctl_unknown",
+    [PS_ANOM_NODE_OUT_OF_RANGE] = "node_out_of_range",
 };
 void sim_log_failure(PsSim *s, const char *what, uint64_t gfp, unsigned order, int cpu, int pid,
 		     enum ps_alloc_result res)

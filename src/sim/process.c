@@ -221,7 +221,12 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 	uint32_t ri;
 	Rec *r;
 
-	if (node >= 0 && node < s->m->nr_nodes) {
+	if (node >= s->m->nr_nodes) {
+		/* alloc_pages_node() of a node that is not online: counted, then ignored. */
+		s->anomalies[PS_ANOM_NODE_OUT_OF_RANGE]++;
+		node = -1;
+	}
+	if (node >= 0) {
 		/* alloc_pages_node(): that node's zonelist first. */
 		ps_mempolicy_init(&pol);
 		pol.mode = PS_MPOL_PREFERRED;
@@ -621,6 +626,12 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
 	s->last_pid = -1;
 }
 
+/* The nodes of the machine as a mempolicy mask. */
+static uint64_t machine_nodes(const PsMachine *m)
+{
+	return m->nr_nodes >= 64 ? ~0ull : (1ull << m->nr_nodes) - 1;
+}
+
 /* A `proc` record: a new task, or new comm, oom_score_adj and mempolicy for a known one. */
 void sim_op_proc(PsSim *s, const PsTraceEvent *ev)
 {
@@ -632,9 +643,19 @@ void sim_op_proc(PsSim *s, const PsTraceEvent *ev)
 	p = proc_at(s, pi);
 	g_strlcpy(p->comm, ev->comm, sizeof(p->comm));
 	p->oom_score_adj = ev->oom_score_adj;
-	/* The reader validated the policy; nodes the machine lacks are ignored there. */
+	/* The reader validated the policy's spelling; the nodes are this machine's question. */
 	if (!ev->mempolicy[0] || !ps_mempolicy_parse(ev->mempolicy, &p->pol, NULL))
 		ps_mempolicy_init(&p->pol);
+	if (p->pol.nodes & ~machine_nodes(s->m)) {
+		/*
+		 * set_mempolicy() keeps the nodes that have memory and fails with EINVAL when none
+		 * is left; the task then runs under the default policy. Counted either way.
+		 */
+		s->anomalies[PS_ANOM_NODE_OUT_OF_RANGE]++;
+		p->pol.nodes &= machine_nodes(s->m);
+		if (!p->pol.nodes)
+			ps_mempolicy_init(&p->pol);
+	}
 }
 
 /* A `map` record: the range replaces whatever the process had mapped there. */

@@ -83,6 +83,7 @@ enum ps_anomaly {
 	PS_ANOM_CPU_OUT_OF_RANGE,
 	PS_ANOM_UNMAP_UNKNOWN,
 	PS_ANOM_SYSCTL_UNKNOWN,
+	PS_ANOM_NODE_OUT_OF_RANGE, /* an alloc's node or a mempolicy's node the machine lacks */
 	PS_NR_ANOMALIES
 };
 

@@ -183,6 +183,35 @@ static void test_touch_unkillable(void)
 	}
 }
 
+/*
+ * An alloc's node and a mempolicy's nodes past the machine's (one node here): counted as
+ * anomalies, and the allocations still served, not a crash and not a silent clamp.
+ */
+static void test_node_out_of_range(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("pagesim-harden-XXXXXX", NULL);
+	cJSON *s;
+
+	g_assert_cmpint(
+	    run_trace(dir, "small-4k-64m.json",
+		      "{\"t\":1,\"op\":\"proc\",\"pid\":5,\"comm\":\"x\",\"mempolicy\":"
+		      "\"bind:3\"}\n"
+		      "{\"t\":2,\"op\":\"proc\",\"pid\":6,\"comm\":\"y\",\"mempolicy\":"
+		      "\"interleave:0,63\"}\n"
+		      "{\"t\":1000,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":5,\"order\":0,"
+		      "\"gfp\":\"GFP_KERNEL\",\"node\":7}\n"
+		      "{\"t\":2000,\"op\":\"alloc\",\"id\":2,\"cpu\":0,\"pid\":5,\"order\":0,"
+		      "\"gfp\":\"GFP_HIGHUSER_MOVABLE\"}\n"
+		      "{\"t\":3000,\"op\":\"touch\",\"pid\":6,\"addr\":0,\"len\":8192}\n",
+		      NULL),
+	    ==, 0);
+	s = out_summary(dir);
+	g_assert_cmpfloat(field(s, "anomalies", "node_out_of_range"), ==, 3);
+	g_assert_cmpfloat(field(s, "totals", "alloc_ok"), ==, 4);
+	cJSON_Delete(s);
+	ps_test_rm_rf(dir);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -192,5 +221,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/e2e/harden/idle-gap", test_idle_gap);
 	g_test_add_func("/e2e/harden/alloc-bytes-wrap", test_alloc_bytes_wrap);
 	g_test_add_func("/e2e/harden/touch-unkillable", test_touch_unkillable);
+	g_test_add_func("/e2e/harden/node-out-of-range", test_node_out_of_range);
 	return g_test_run();
 }
