@@ -69,6 +69,70 @@ static gboolean run_one(const char *cfg_file, const char *trace, const char *out
 	return TRUE;
 }
 
+/* The figures of each run, one row a config, and where the run directories are. */
+static void print_table(const DemoRow *rows, const char *out)
+{
+	printf("\n%-16s %9s %10s %10s %12s %12s %10s %12s %12s\n", "config", "page", "allocs",
+	       "failed", "MiB alloc'd", "faults", "THP", "free MiB", "largest MiB");
+	for (size_t i = 0; i < G_N_ELEMENTS(demo_configs); i++) {
+		const DemoRow *r = &rows[i];
+
+		printf("%-16s %8uK %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
+		       " %12.1f %12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %12.1f %12.1f\n",
+		       r->name, r->page_size / 1024, r->t.allocs,
+		       r->t.alloc_failed + r->t.alloc_invalid,
+		       (double)(r->t.pages_allocated * r->page_size) / (1 << 20), r->t.touch_faults,
+		       r->t.thp_faults, (double)r->free_bytes / (1 << 20),
+		       (double)r->largest_free / (1 << 20));
+	}
+	printf("\nRun directories (summary.json, timeline.csv, latency.csv, events.jsonl, "
+	       "buddyinfo, pagetypeinfo, zoneinfo, vmstat):\n");
+	for (size_t i = 0; i < G_N_ELEMENTS(demo_configs); i++) {
+		g_autofree char *base = g_strndup(demo_configs[i], strlen(demo_configs[i]) - 5);
+
+		printf("  %s/%s\n", out, base);
+	}
+}
+
+/* compare.md and its overlays over the runs, and each run's figures when gnuplot is there. */
+static gboolean compare_and_plot(const char *out, GError **error)
+{
+	static const char *const formats[] = {"png", "svg", NULL};
+	g_autofree char *gnuplot = g_find_program_in_path("gnuplot");
+	g_autofree char *cmp = g_build_filename(out, "compare", NULL);
+	g_autofree char *scripts = ps_cli_data_path("plots", NULL);
+	g_autoptr(GPtrArray) run_dirs = g_ptr_array_new_with_free_func(g_free);
+	const char *const *dirs;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(demo_configs); i++) {
+		g_autofree char *b = g_strndup(demo_configs[i], strlen(demo_configs[i]) - 5);
+
+		g_ptr_array_add(run_dirs, g_build_filename(out, b, NULL));
+	}
+	g_ptr_array_add(run_dirs, NULL);
+	dirs = (const char *const *)run_dirs->pdata;
+	fprintf(stderr, "pagesim demo: comparing -> %s\n", cmp);
+	if (!ps_cli_compare(dirs, cmp, gnuplot != NULL, error))
+		return FALSE;
+	for (size_t i = 0; gnuplot && i < G_N_ELEMENTS(demo_configs); i++) {
+		g_autofree char *pd = g_build_filename(dirs[i], "plots", NULL);
+
+		fprintf(stderr, "pagesim demo: plotting -> %s\n", pd);
+		if (!ps_cli_render(scripts, dirs[i], pd, NULL, formats, NULL, error))
+			return FALSE;
+	}
+	printf("\nComparison: %s/compare.md (table), %s/compare.csv", cmp, cmp);
+	if (gnuplot)
+		printf(", %s/plots/ (overlays)\nFigures of each run: RUN/plots/*.png and "
+		       "*.svg (free memory, free memory by order, fragmentation, pageblocks,\n"
+		       "fallbacks, latency, latency CDF, reclaim and compaction activity)\n",
+		       cmp);
+	else
+		printf("\nNo figures: gnuplot is not installed (scripts/deps.sh installs "
+		       "gnuplot-nox)\n");
+	return TRUE;
+}
+
 int ps_cmd_demo(int argc, char **argv)
 {
 	g_autofree char *out = NULL, *workload = NULL;
@@ -132,66 +196,10 @@ int ps_cmd_demo(int argc, char **argv)
 		}
 	}
 
-	printf("\n%-16s %9s %10s %10s %12s %12s %10s %12s %12s\n", "config", "page", "allocs",
-	       "failed", "MiB alloc'd", "faults", "THP", "free MiB", "largest MiB");
-	for (size_t i = 0; i < G_N_ELEMENTS(demo_configs); i++) {
-		const DemoRow *r = &rows[i];
-
-		printf("%-16s %8uK %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
-		       " %12.1f %12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %12.1f %12.1f\n",
-		       r->name, r->page_size / 1024, r->t.allocs,
-		       r->t.alloc_failed + r->t.alloc_invalid,
-		       (double)(r->t.pages_allocated * r->page_size) / (1 << 20), r->t.touch_faults,
-		       r->t.thp_faults, (double)r->free_bytes / (1 << 20),
-		       (double)r->largest_free / (1 << 20));
-	}
-	printf("\nRun directories (summary.json, timeline.csv, latency.csv, events.jsonl, "
-	       "buddyinfo, pagetypeinfo, zoneinfo, vmstat):\n");
-	for (size_t i = 0; i < G_N_ELEMENTS(demo_configs); i++) {
-		g_autofree char *base = g_strndup(demo_configs[i], strlen(demo_configs[i]) - 5);
-
-		printf("  %s/%s\n", out, base);
-	}
-	{
-		static const char *const formats[] = {"png", "svg", NULL};
-		g_autofree char *gnuplot = g_find_program_in_path("gnuplot");
-		g_autofree char *cmp = g_build_filename(out, "compare", NULL);
-		g_autofree char *scripts = ps_cli_data_path("plots", NULL);
-		g_autoptr(GPtrArray) run_dirs = g_ptr_array_new_with_free_func(g_free);
-		const char *const *dirs;
-
-		for (size_t i = 0; i < G_N_ELEMENTS(demo_configs); i++) {
-			g_autofree char *b =
-			    g_strndup(demo_configs[i], strlen(demo_configs[i]) - 5);
-
-			g_ptr_array_add(run_dirs, g_build_filename(out, b, NULL));
-		}
-		g_ptr_array_add(run_dirs, NULL);
-		dirs = (const char *const *)run_dirs->pdata;
-		fprintf(stderr, "pagesim demo: comparing -> %s\n", cmp);
-		if (!ps_cli_compare(dirs, cmp, gnuplot != NULL, &error)) {
-			fprintf(stderr, "pagesim demo: %s\n", error->message);
-			return 1;
-		}
-		for (size_t i = 0; gnuplot && i < G_N_ELEMENTS(demo_configs); i++) {
-			g_autofree char *pd = g_build_filename(dirs[i], "plots", NULL);
-
-			fprintf(stderr, "pagesim demo: plotting -> %s\n", pd);
-			if (!ps_cli_render(scripts, dirs[i], pd, NULL, formats, NULL, &error)) {
-				fprintf(stderr, "pagesim demo: %s\n", error->message);
-				return 1;
-			}
-		}
-		printf("\nComparison: %s/compare.md (table), %s/compare.csv", cmp, cmp);
-		if (gnuplot)
-			printf(
-			    ", %s/plots/ (overlays)\nFigures of each run: RUN/plots/*.png and "
-			    "*.svg (free memory, free memory by order, fragmentation, pageblocks,\n"
-			    "fallbacks, latency, latency CDF, reclaim and compaction activity)\n",
-			    cmp);
-		else
-			printf("\nNo figures: gnuplot is not installed (scripts/deps.sh installs "
-			       "gnuplot-nox)\n");
+	print_table(rows, out);
+	if (!compare_and_plot(out, &error)) {
+		fprintf(stderr, "pagesim demo: %s\n", error->message);
+		return 1;
 	}
 	printf("Done in %.1f s.\n", (double)(g_get_monotonic_time() - t0) / 1e6);
 	return 0;
