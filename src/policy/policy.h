@@ -242,6 +242,11 @@ void ps_lru_del(PsPolicy *p, uint32_t handle); /* no-op if not on a list */
 void ps_lru_move(PsPolicy *p, uint32_t handle, ps_pfn_t new_pfn);
 void ps_lru_mark_accessed(PsPolicy *p, uint32_t handle);
 bool ps_lru_on_list(const PsPolicy *p, uint32_t handle);
+/*
+ * A hint that handle's LRU state is about to be read or written: starts loading it into the
+ * cache. Changes nothing; hosts call it where a cold handle is known ahead of its use.
+ */
+void ps_lru_prefetch(const PsPolicy *p, uint32_t handle);
 /* Swap slots: taken by eviction, released when the swapped copy is faulted back or freed. */
 void ps_swap_release(PsPolicy *p, uint64_t pages);
 uint64_t ps_swap_used(const PsPolicy *p);

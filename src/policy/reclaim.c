@@ -223,6 +223,12 @@ bool ps_lru_on_list(const PsPolicy *p, uint32_t h)
 	return h < p->cap && (p->fo[h].flags & PS_FOLIO_ON_LIST);
 }
 
+void ps_lru_prefetch(const PsPolicy *p, uint32_t h)
+{
+	if (h < p->cap)
+		__builtin_prefetch(&p->fo[h], 1);
+}
+
 /* folio_mark_accessed: the second access while inactive activates. */
 void ps_lru_mark_accessed(PsPolicy *p, uint32_t h)
 {

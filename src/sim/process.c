@@ -32,15 +32,29 @@ static uint32_t rec_new(PsSim *s)
 {
 	Rec r = {.pfn = PS_PFN_NONE, .proc = -1, .next = REC_NONE, .prev = REC_NONE};
 
-	if (s->free_recs->len) {
-		uint32_t i = g_array_index(s->free_recs, uint32_t, s->free_recs->len - 1);
+	if (s->nr_free_recs) {
+		uint32_t i = s->free_recs[--s->nr_free_recs];
 
-		g_array_set_size(s->free_recs, s->free_recs->len - 1);
 		*rec_at(s, i) = r;
 		return i;
 	}
 	g_array_append_val(s->recs, r);
 	return s->recs->len - 1;
+}
+
+/* The record rec_new will hand out next, REC_NONE when it will append one. */
+static uint32_t rec_next_free(const PsSim *s)
+{
+	return s->nr_free_recs ? s->free_recs[s->nr_free_recs - 1] : REC_NONE;
+}
+
+static void rec_put(PsSim *s, uint32_t ri)
+{
+	if (s->nr_free_recs == s->free_recs_cap) {
+		s->free_recs_cap = MAX(2 * s->free_recs_cap, 4096u);
+		s->free_recs = g_renew(uint32_t, s->free_recs, s->free_recs_cap);
+	}
+	s->free_recs[s->nr_free_recs++] = ri;
 }
 
 int sim_proc_find(PsSim *s, int pid)
@@ -196,7 +210,7 @@ static uint64_t rec_free(PsSim *s, uint32_t ri, int cpu)
 			ps_swap_release(s->policy, 1ull << r->order);
 		proc_unlink(s, ri);
 		r->flags = 0;
-		g_array_append_val(s->free_recs, ri);
+		rec_put(s, ri);
 		return 0;
 	}
 	ps_lru_del(s->policy, ri);
@@ -205,7 +219,7 @@ static uint64_t rec_free(PsSim *s, uint32_t ri, int cpu)
 	proc_unlink(s, ri);
 	r->flags = 0;
 	r->pfn = PS_PFN_NONE;
-	g_array_append_val(s->free_recs, ri);
+	rec_put(s, ri);
 	return ps_cost_free_pages(&s->cfg->costs, total_free_pages(s->m) - before);
 }
 
@@ -235,6 +249,14 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 	} else if (pi >= 0 && proc_at(s, pi)->pol.mode != PS_MPOL_DEFAULT) {
 		/* The task's mempolicy (kernel allocations without a node follow it too). */
 		polp = &proc_at(s, pi)->pol;
+	}
+	/*
+	 * The record this allocation will fill was freed long ago, by an exit, a free or a
+	 * reap: its cache lines (and its LRU state) load while the allocator runs.
+	 */
+	if (rec_next_free(s) != REC_NONE) {
+		__builtin_prefetch(rec_at(s, rec_next_free(s)), 1);
+		ps_lru_prefetch(s->policy, rec_next_free(s));
 	}
 	ps_alloc_pages(s->m, gfp, order, cpu, polp, &out);
 	*ns += ps_cost_alloc_pages(&s->cfg->costs, &out, gfp, s->m->page_size, order) + out.slow_ns;
@@ -612,6 +634,11 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
 		uint32_t ri = p->head;
 		Rec *r = rec_at(s, ri);
 
+		/* The walk chases cold records: start on the next one while this one is freed. */
+		if (r->next != REC_NONE) {
+			__builtin_prefetch(rec_at(s, r->next), 1);
+			ps_lru_prefetch(s->policy, r->next);
+		}
 		if (!(r->flags & REC_GONE))
 			s->totals.pages_freed_exit += 1ull << r->order;
 		if (!(r->flags & REC_TOUCH))
@@ -680,7 +707,7 @@ void sim_process_free(PsSim *s)
 	g_clear_pointer(&s->procs, g_array_unref);
 	g_clear_pointer(&s->pid_map, g_hash_table_unref);
 	g_clear_pointer(&s->recs, g_array_unref);
-	g_clear_pointer(&s->free_recs, g_array_unref);
+	g_clear_pointer(&s->free_recs, g_free);
 	g_clear_pointer(&s->id_map, g_array_unref);
 	g_clear_pointer(&s->id_big, g_hash_table_unref);
 }

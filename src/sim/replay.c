@@ -633,7 +633,6 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->slots = g_array_new(FALSE, FALSE, sizeof(PsTraceEvent));
 	s->free_slots = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	s->recs = g_array_new(FALSE, FALSE, sizeof(Rec));
-	s->free_recs = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	s->id_map = g_array_new(FALSE, TRUE, sizeof(uint32_t));
 	s->id_big = g_hash_table_new(g_direct_hash, g_direct_equal);
 	s->procs = g_array_new(FALSE, FALSE, sizeof(Proc));

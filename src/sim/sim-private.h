@@ -254,9 +254,10 @@ struct PsSim {
 	GArray *free_slots;	 /* uint32_t */
 	uint64_t pending;	 /* scheduled executions */
 
-	GArray *recs;	   /* Rec */
-	GArray *free_recs; /* uint32_t */
-	GArray *id_map;	   /* uint32_t record + 1, by trace id < ID_ARRAY_MAX */
+	GArray *recs;	     /* Rec */
+	uint32_t *free_recs; /* a stack of free record numbers (rec_new takes the top) */
+	uint32_t nr_free_recs, free_recs_cap;
+	GArray *id_map; /* uint32_t record + 1, by trace id < ID_ARRAY_MAX */
 	GHashTable *id_big;
 	GArray *procs;	       /* Proc */
 	SimPgPool pgt_pool;    /* the leaves the processes' page tables share */
