@@ -38,7 +38,11 @@ char *ps_cli_data_path(const char *sub, const char *name);
 gboolean ps_cli_render(const char *scripts_dir, const char *data_dir, const char *out_dir,
 		       const char *only, const char *const *formats, GPtrArray *written,
 		       GError **error);
-/* pagesim compare without the command line: DIRS NULL-terminated, OUT created; plots: render. */
-gboolean ps_cli_compare(const char *const *dirs, const char *out, gboolean plots, GError **error);
+/*
+ * pagesim compare without the command line: DIRS NULL-terminated, OUT created; plots: render;
+ * force: compare a page-size-bound trace across page sizes, with a warning.
+ */
+gboolean ps_cli_compare(const char *const *dirs, const char *out, gboolean plots, gboolean force,
+			GError **error);
 
 #endif

@@ -4,7 +4,10 @@
  * different configs (typically 4K, 16K and 64K pages) side by side.
  *
  * Runs are compared only when their summary.json name the same trace digest: a comparison of
- * different workloads would look meaningful and mean nothing, so it is refused. Everything is
+ * different workloads would look meaningful and mean nothing, so it is refused. So is a
+ * page-size-bound trace (summary.json trace.page_size_bound: a record has an `order`, which
+ * means a different size on each page size) replayed at different page sizes, unless --force,
+ * which compares them with a warning row at the top of compare.md's table. Everything is
  * machine-wide and in bytes, so that page sizes compare directly; the indices at 2 MiB and at
  * each run's own pageblock are recomputed from the free blocks of all zones together (the
  * kernel's integer arithmetic, mm/vmstat.c), not averaged over zones.
@@ -53,8 +56,10 @@ typedef struct {
 	uint32_t page_size;
 	unsigned pageblock_order;
 	uint64_t managed_bytes;
-	GArray *samples; /* CmpSample, by time */
-	GArray *windows; /* CmpWindow, by time */
+	double present_bytes; /* NAN when summary.json predates present_pages */
+	bool page_size_bound; /* summary.json trace.page_size_bound */
+	GArray *samples;      /* CmpSample, by time */
+	GArray *windows;      /* CmpWindow, by time */
 	GString *latency_rows;
 } CmpRun;
 
@@ -237,6 +242,7 @@ static CmpRun *load_run(const char *dir, guint index, GError **error)
 	r->pageblock_order = (unsigned)jnum(r->summary, "config", "pageblock_order");
 	name = jget(r->summary, "config", "name");
 	r->label = cJSON_IsString(name) ? g_strdup(name->valuestring) : g_path_get_basename(dir);
+	r->page_size_bound = cJSON_IsTrue(jget(r->summary, "trace", "page_size_bound"));
 	final = jget(r->summary, "final", NULL);
 	cJSON_ArrayForEach(z, final)
 	{
@@ -244,6 +250,8 @@ static CmpRun *load_run(const char *dir, guint index, GError **error)
 
 		if (!isnan(managed))
 			r->managed_bytes += (uint64_t)managed * r->page_size;
+		/* NAN stays NAN: a summary without present_pages shows "-" */
+		r->present_bytes += jnum(z, "present_pages", NULL) * r->page_size;
 	}
 	if (!load_timeline(r, error) || !load_latency(r, index, error))
 		return NULL;
@@ -348,7 +356,7 @@ static void add_row(GString *md, GString *csv, GPtrArray *runs, const char *metr
 	g_string_append_c(md, '\n');
 }
 
-static gboolean write_table(GPtrArray *runs, const char *out, GError **error)
+static gboolean write_table(GPtrArray *runs, const char *out, const char *warning, GError **error)
 {
 	g_autoptr(GString) md = g_string_new(NULL);
 	g_autoptr(GString) csv = g_string_new("metric,unit,run,label,value,ratio_to_first\n");
@@ -401,6 +409,12 @@ static gboolean write_table(GPtrArray *runs, const char *out, GError **error)
 	for (guint i = 0; i < runs->len; i++)
 		g_string_append(md, "---:|");
 	g_string_append_c(md, '\n');
+	if (warning) {
+		g_string_append_printf(md, "| **warning: %s** | |", warning);
+		for (guint i = 0; i < runs->len; i++)
+			g_string_append(md, " - |");
+		g_string_append_c(md, '\n');
+	}
 
 	for (guint i = 0; i < runs->len; i++)
 		v[i] = ((CmpRun *)g_ptr_array_index(runs, i))->page_size / 1024.0;
@@ -411,6 +425,12 @@ static gboolean write_table(GPtrArray *runs, const char *out, GError **error)
 		v[i] = (double)((uint64_t)r->page_size << r->pageblock_order) / (1 << 20);
 	}
 	add_row(md, csv, runs, "pageblock", "MiB", v);
+	for (guint i = 0; i < runs->len; i++)
+		v[i] = ((CmpRun *)g_ptr_array_index(runs, i))->present_bytes / (1 << 20);
+	add_row(md, csv, runs, "total memory (present)", "MiB", v);
+	for (guint i = 0; i < runs->len; i++)
+		v[i] = (double)((CmpRun *)g_ptr_array_index(runs, i))->managed_bytes / (1 << 20);
+	add_row(md, csv, runs, "managed memory", "MiB", v);
 	for (size_t k = 0; k < G_N_ELEMENTS(series); k++) {
 		for (guint i = 0; i < runs->len; i++) {
 			const CmpRun *r = g_ptr_array_index(runs, i);
@@ -493,9 +513,37 @@ static gboolean write_series(GPtrArray *runs, const char *out, GError **error)
 	       ps_write_file_atomic(latp, lat->str, lat->len, error);
 }
 
-gboolean ps_cli_compare(const char *const *dirs, const char *out, gboolean plots, GError **error)
+/*
+ * A page-size-bound trace at different page sizes: NULL when the runs may be compared as they
+ * are, else why not (the error without --force, compare.md's warning with it).
+ */
+static char *page_size_mismatch(GPtrArray *runs)
+{
+	const CmpRun *r0 = g_ptr_array_index(runs, 0), *bound = NULL, *other = NULL;
+
+	for (guint i = 0; i < runs->len; i++) {
+		const CmpRun *r = g_ptr_array_index(runs, i);
+
+		if (r->page_size_bound && !bound)
+			bound = r;
+		if (r->page_size != r0->page_size && !other)
+			other = r;
+	}
+	if (!bound || !other)
+		return NULL;
+	return g_strdup_printf(
+	    "the trace is page-size-bound (%s: its records give orders, recorded at %.0f-byte "
+	    "pages) and is replayed at %u and %u bytes a page, where one order is a different "
+	    "size",
+	    bound->dir, jnum(bound->summary, "trace", "recorded_page_size"), r0->page_size,
+	    other->page_size);
+}
+
+gboolean ps_cli_compare(const char *const *dirs, const char *out, gboolean plots, gboolean force,
+			GError **error)
 {
 	g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func((GDestroyNotify)cmp_run_free);
+	g_autofree char *mismatch = NULL;
 	const char *digest0 = NULL;
 
 	for (guint i = 0; dirs[i]; i++) {
@@ -533,12 +581,20 @@ gboolean ps_cli_compare(const char *const *dirs, const char *out, gboolean plots
 				break;
 			}
 	}
+	mismatch = page_size_mismatch(runs);
+	if (mismatch && !force) {
+		g_set_error(error, PS_REPORT_ERROR, PS_REPORT_ERROR_PARSE,
+			    "%s; compare it at one page size, or give --force", mismatch);
+		return FALSE;
+	}
+	if (mismatch)
+		fprintf(stderr, "pagesim compare: warning (--force): %s\n", mismatch);
 	if (g_mkdir_with_parents(out, 0755) != 0) {
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", out,
 			    g_strerror(errno));
 		return FALSE;
 	}
-	if (!write_series(runs, out, error) || !write_table(runs, out, error))
+	if (!write_series(runs, out, error) || !write_table(runs, out, mismatch, error))
 		return FALSE;
 	if (plots) {
 		static const char *const formats[] = {"png", "svg", NULL};
@@ -553,9 +609,11 @@ gboolean ps_cli_compare(const char *const *dirs, const char *out, gboolean plots
 int ps_cmd_compare(int argc, char **argv)
 {
 	g_autofree char *out = NULL;
-	gboolean no_plots = FALSE;
+	gboolean no_plots = FALSE, force = FALSE;
 	GOptionEntry entries[] = {
 	    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Directory to write", "DIR"},
+	    {"force", 0, 0, G_OPTION_ARG_NONE, &force,
+	     "Compare a page-size-bound trace across page sizes (with a warning)", NULL},
 	    {"no-plots", 0, 0, G_OPTION_ARG_NONE, &no_plots, "Tables and CSV only, no gnuplot",
 	     NULL},
 	    {NULL}};
@@ -576,7 +634,7 @@ int ps_cmd_compare(int argc, char **argv)
 		fprintf(stderr, "pagesim compare: give two or more run directories and -o DIR\n");
 		return 2;
 	}
-	if (!ps_cli_compare((const char *const *)argv + 1, out, !no_plots, &error)) {
+	if (!ps_cli_compare((const char *const *)argv + 1, out, !no_plots, force, &error)) {
 		fprintf(stderr, "pagesim compare: %s\n", error->message);
 		return 1;
 	}

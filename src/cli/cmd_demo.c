@@ -112,7 +112,7 @@ static gboolean compare_and_plot(const char *out, GError **error)
 	g_ptr_array_add(run_dirs, NULL);
 	dirs = (const char *const *)run_dirs->pdata;
 	fprintf(stderr, "pagesim demo: comparing -> %s\n", cmp);
-	if (!ps_cli_compare(dirs, cmp, gnuplot != NULL, error))
+	if (!ps_cli_compare(dirs, cmp, gnuplot != NULL, FALSE, error))
 		return FALSE;
 	for (size_t i = 0; gnuplot && i < G_N_ELEMENTS(demo_configs); i++) {
 		g_autofree char *pd = g_build_filename(dirs[i], "plots", NULL);

@@ -174,6 +174,8 @@ static cJSON *zone_final(PsSim *s, PsZone *z)
 	}
 	cJSON_AddNumberToObject(o, "node", z->node);
 	cJSON_AddStringToObject(o, "zone", ps_zone_names[z->type]);
+	cJSON_AddNumberToObject(o, "spanned_pages", (double)z->spanned);
+	cJSON_AddNumberToObject(o, "present_pages", (double)z->present);
 	cJSON_AddNumberToObject(o, "managed_pages", (double)z->managed);
 	cJSON_AddNumberToObject(o, "free_pages", (double)free_pages);
 	cJSON_AddNumberToObject(o, "free_bytes", (double)(free_pages * m->page_size));
@@ -226,6 +228,14 @@ static void summary_inputs(PsSim *s, cJSON *root)
 	cJSON_AddStringToObject(o, "source", s->hdr.source);
 	cJSON_AddNumberToObject(o, "page_size", s->hdr.page_size);
 	cJSON_AddNumberToObject(o, "cpus", s->hdr.cpus);
+	/*
+	 * A record with an order means that many pages of the recorded page size (replay.c
+	 * take_ahead): such a trace replays faithfully only at that page size, and pagesim compare
+	 * refuses it at others.
+	 */
+	cJSON_AddBoolToObject(o, "page_size_bound", s->page_size_bound);
+	if (s->page_size_bound)
+		cJSON_AddNumberToObject(o, "recorded_page_size", s->hdr.page_size);
 	ps_json_add_uint(root, "seed", m->spec.seed);
 }
 

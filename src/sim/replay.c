@@ -277,6 +277,13 @@ static void take_ahead(PsSim *s)
 
 	if (s->fid)
 		ps_fidelity_record(s->fid, &s->ahead);
+	/*
+	 * An order is that many pages of the recorded page size, except order 0 in a generated
+	 * trace: the generators give it only to what is one page at any page size (page tables,
+	 * pipe buffers), as the kernel allocates them.
+	 */
+	if (s->ahead.order > 0 || (s->ahead.order == 0 && !s->generated))
+		s->page_size_bound = true;
 	s->pending++;
 	if (cpu < 0) {
 		if (!exec_event(s, &s->ahead, cpu))
@@ -713,8 +720,8 @@ gboolean ps_sim_run(PsSim *s, const char *trace_path, GError **error)
 	s->reader = ps_trace_reader_open(trace_path, &s->hdr, error);
 	if (!s->reader || !s->place->start(s, error))
 		return FALSE;
-	s->strict_ids =
-	    g_str_has_prefix(s->hdr.source, "gen") || g_str_has_prefix(s->hdr.source, "pagesim");
+	s->generated = g_str_has_prefix(s->hdr.source, "gen");
+	s->strict_ids = s->generated || g_str_has_prefix(s->hdr.source, "pagesim");
 	if (!sim_open_outputs(s, error))
 		return FALSE;
 

@@ -246,7 +246,9 @@ struct PsSim {
 	PsTraceReader *reader;
 	PsTraceHeader hdr;
 	char *trace_path;
-	bool strict_ids; /* generated traces: a reused live id is an error, not an anomaly */
+	bool strict_ids;      /* generated traces: a reused live id is an error, not an anomaly */
+	bool generated;	      /* the header's source is a generator ("gen...") */
+	bool page_size_bound; /* a record read so far is bound to the page size (take_ahead) */
 	PsTraceEvent ahead;
 	bool have_ahead;
 	SimLookahead *lookahead; /* records read before their time, NULL when there are none */

@@ -212,6 +212,69 @@ static void test_node_out_of_range(void)
 	ps_test_rm_rf(dir);
 }
 
+/* Runs trace_text on configs/<config> into dir/<name>. */
+static void run_into(const char *dir, const char *name, const char *config, const char *trace)
+{
+	g_autofree char *cfg =
+	    g_build_filename(g_getenv("PAGESIM_SRCDIR"), "configs", config, NULL);
+	g_autofree char *out = g_build_filename(dir, name, NULL);
+	const char *args[] = {"run", "-q", "-c", cfg, "-t", trace, "-o", out, NULL};
+
+	g_assert_cmpint(pagesim_run(args, NULL), ==, 0);
+}
+
+/*
+ * A recorded trace (records with `order`) replayed at 4K and 64K: summary.json says it is
+ * page-size-bound, compare refuses it saying why, --force compares with a warning row; and
+ * compare.md gives each run's total and managed memory.
+ */
+static void test_compare_page_size_bound(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("pagesim-harden-XXXXXX", NULL);
+	g_autofree char *trace = g_build_filename(dir, "rec.jsonl", NULL);
+	g_autofree char *r4 = g_build_filename(dir, "r4", NULL);
+	g_autofree char *r64 = g_build_filename(dir, "r64", NULL);
+	g_autofree char *cmp = g_build_filename(dir, "cmp", NULL);
+	g_autofree char *err = NULL, *md = NULL, *mdp = g_build_filename(cmp, "compare.md", NULL);
+	const char *refused[] = {"compare", "--no-plots", r4, r64, "-o", cmp, NULL};
+	const char *forced[] = {"compare", "--no-plots", "--force", r4, r64, "-o", cmp, NULL};
+	const char *same[] = {"compare", "--no-plots", r4, r4, "-o", cmp, NULL};
+	cJSON *s;
+
+	g_assert_true(g_file_set_contents(
+	    trace,
+	    "{\"pagesim_trace\":1,\"source\":\"ftrace\",\"page_size\":4096,\"cpus\":2}\n"
+	    "{\"t\":1000,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":1,\"order\":2,"
+	    "\"gfp\":\"GFP_KERNEL\"}\n"
+	    "{\"t\":2000,\"op\":\"free\",\"id\":1}\n",
+	    -1, NULL));
+	run_into(dir, "r4", "small-4k-1g.json", trace);
+	run_into(dir, "r64", "small-64k-1g.json", trace);
+	s = ps_test_json_file(r4, "summary.json");
+	g_assert_true(
+	    cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(s, "trace"), "page_size_bound")));
+	g_assert_cmpfloat(field(s, "trace", "recorded_page_size"), ==, 4096);
+	cJSON_Delete(s);
+
+	g_assert_cmpint(pagesim_run(refused, &err), ==, 1);
+	g_assert_nonnull(strstr(err, "page-size-bound"));
+	g_assert_nonnull(strstr(err, "--force"));
+	g_assert_false(g_file_test(cmp, G_FILE_TEST_EXISTS));
+
+	g_assert_cmpint(pagesim_run(forced, NULL), ==, 0);
+	g_assert_true(g_file_get_contents(mdp, &md, NULL, NULL));
+	g_assert_nonnull(strstr(md, "| **warning: the trace is page-size-bound"));
+	g_assert_nonnull(strstr(md, "| total memory (present) | MiB | 1024 | 1024 (x1) |"));
+	g_assert_nonnull(strstr(md, "| managed memory | MiB |"));
+	g_clear_pointer(&md, g_free);
+
+	/* One page size: nothing to refuse, no warning. */
+	g_assert_cmpint(pagesim_run(same, NULL), ==, 0);
+	g_assert_true(g_file_get_contents(mdp, &md, NULL, NULL));
+	g_assert_null(strstr(md, "warning"));
+	ps_test_rm_rf(dir);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -222,5 +285,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/e2e/harden/alloc-bytes-wrap", test_alloc_bytes_wrap);
 	g_test_add_func("/e2e/harden/touch-unkillable", test_touch_unkillable);
 	g_test_add_func("/e2e/harden/node-out-of-range", test_node_out_of_range);
+	g_test_add_func("/e2e/harden/compare-page-size-bound", test_compare_page_size_bound);
 	return g_test_run();
 }
