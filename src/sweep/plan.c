@@ -273,7 +273,6 @@ static gboolean plan_runs(PsSweepPlan *plan, GError **error)
 	guint nr_axes = spec->axes->len;
 	guint nr_seeds = MAX(spec->seeds->len, 1u);
 	g_autofree guint *vi = g_new0(guint, nr_axes + 1);
-	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 	guint index = 0;
 
 	for (guint c = 0; c < spec->configs->len; c++)
@@ -282,7 +281,6 @@ static gboolean plan_runs(PsSweepPlan *plan, GError **error)
 				memset(vi, 0, sizeof(*vi) * (nr_axes + 1));
 				for (;;) {
 					PsSweepRun *run = g_new0(PsSweepRun, 1);
-					PsSweepRun *prev;
 					int a;
 
 					g_ptr_array_add(plan->runs, run);
@@ -303,19 +301,6 @@ static gboolean plan_runs(PsSweepPlan *plan, GError **error)
 					}
 					if (!point_config(plan, run, vi, error))
 						return FALSE;
-					run_digest(plan, run);
-					prev = g_hash_table_lookup(seen, run->digest);
-					if (prev) {
-						g_set_error(
-						    error, PS_SWEEP_ERROR, PS_SWEEP_ERROR_CONFIG,
-						    "%s:1: (product): runs %u and %u have the "
-						    "same inputs (two identical configs or "
-						    "traces, or an axis value the config "
-						    "ignores)",
-						    spec->filename, prev->index, run->index);
-						return FALSE;
-					}
-					g_hash_table_insert(seen, run->digest, run);
 					/* Next point: the last axis moves fastest. */
 					for (a = (int)nr_axes - 1; a >= 0; a--) {
 						const PsSweepAxis *ax =
@@ -332,6 +317,29 @@ static gboolean plan_runs(PsSweepPlan *plan, GError **error)
 	return TRUE;
 }
 
+/* The digests, once the traces are hashed; two runs with the same inputs are an error. */
+static gboolean plan_digests(PsSweepPlan *plan, GError **error)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (guint i = 0; i < plan->runs->len; i++) {
+		PsSweepRun *run = g_ptr_array_index(plan->runs, i), *prev;
+
+		run_digest(plan, run);
+		prev = g_hash_table_lookup(seen, run->digest);
+		if (prev) {
+			g_set_error(error, PS_SWEEP_ERROR, PS_SWEEP_ERROR_CONFIG,
+				    "%s:1: (product): runs %u and %u have the same inputs (two "
+				    "identical configs or traces, or an axis value the config "
+				    "ignores)",
+				    plan->spec->filename, prev->index, run->index);
+			return FALSE;
+		}
+		g_hash_table_insert(seen, run->digest, run);
+	}
+	return TRUE;
+}
+
 PsSweepPlan *ps_sweep_plan_new(const PsSweepSpec *spec, const char *dir,
 			       void (*log)(void *data, const char *msg), void *log_data,
 			       GError **error)
@@ -341,7 +349,12 @@ PsSweepPlan *ps_sweep_plan_new(const PsSweepSpec *spec, const char *dir,
 	plan->spec = spec;
 	plan->dir = g_strdup(dir);
 	plan->runs = g_ptr_array_new_with_free_func(run_free);
-	if (!plan_traces(plan, log, log_data, error) || !plan_runs(plan, error))
+	/*
+	 * Every point's config is checked before any trace is generated: a bad axis value fails
+	 * in a moment, not after minutes of generation.
+	 */
+	if (!plan_runs(plan, error) || !plan_traces(plan, log, log_data, error) ||
+	    !plan_digests(plan, error))
 		return NULL;
 	return g_steal_pointer(&plan);
 }
@@ -369,8 +382,23 @@ bool ps_sweep_run_complete(const PsSweepPlan *plan, const PsSweepRun *run)
 {
 	g_autofree char *dir = ps_sweep_run_dir(plan, run);
 	g_autofree char *summary = g_build_filename(dir, "summary.json", NULL);
+	g_autofree char *text = NULL;
+	gsize len = 0;
+	cJSON *root;
+	bool complete;
 
-	return g_file_test(summary, G_FILE_TEST_IS_REGULAR);
+	/*
+	 * A summary a run wrote is an object that names its format; anything else there (an empty
+	 * file, "{}", a copy cut short) is not one, and the run is done again rather than
+	 * collected as a row of zeros.
+	 */
+	if (!g_file_get_contents(summary, &text, &len, NULL))
+		return false;
+	root = cJSON_ParseWithLength(text, len);
+	complete = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "pagesim_summary")) &&
+		   cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "totals"));
+	cJSON_Delete(root);
+	return complete;
 }
 
 /* The run's point, for collect: everything results.csv shows besides the metrics. */

@@ -201,11 +201,13 @@ static void test_resume_skips(void)
 }
 
 /* What a kill leaves: a run without summary.json, one with a temporary file and a truncated
- * output, and a results.csv from an earlier state. The next sweep redoes exactly those two. */
+ * output, one whose summary.json is "{}" (it counted as complete and was collected as zeros),
+ * and a results.csv from an earlier state. The next sweep redoes exactly those three. */
 static void test_resume_partial(void)
 {
 	g_autofree char *err = NULL;
-	g_autofree char *r1 = first_run("a", 5), *r2 = first_run("a", 9);
+	g_autofree char *r1 = first_run("a", 5), *r2 = first_run("a", 9), *r3 = first_run("a", 12);
+	g_autofree char *s3 = g_build_filename(r3, "summary.json", NULL);
 	g_autofree char *s1 = g_build_filename(r1, "summary.json", NULL);
 	g_autofree char *s2 = g_build_filename(r2, "summary.json", NULL);
 	g_autofree char *tl2 = g_build_filename(r2, "timeline.csv", NULL);
@@ -217,10 +219,11 @@ static void test_resume_partial(void)
 	g_assert_cmpint(g_unlink(s2), ==, 0);
 	g_assert_true(g_file_set_contents(tl2, "t_ns,node\n0,", -1, NULL));
 	g_assert_true(g_file_set_contents(tmp2, "half a file", -1, NULL));
+	g_assert_true(g_file_set_contents(s3, "{}", -1, NULL));
 	g_assert_true(g_file_set_contents(csv, "stale\n", -1, NULL));
 	rc = run((const char *[]){"sweep", "spec.json", "-o", "a", "-j", "2", NULL}, NULL, &err);
 	g_assert_cmpint(rc, ==, 0);
-	g_assert_nonnull(strstr(err, "2 run now, 14 already complete, 0 failed"));
+	g_assert_nonnull(strstr(err, "3 run now, 13 already complete, 0 failed"));
 	g_assert_false(g_file_test(tmp2, G_FILE_TEST_EXISTS));
 	assert_same_results("a");
 }

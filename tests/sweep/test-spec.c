@@ -296,6 +296,32 @@ static void test_invalid_point(void)
 				       "sysctl.watermark_scale_factor: "));
 }
 
+/*
+ * A bad point fails before any trace is generated: the points were checked only after
+ * generation, so a typo in an axis cost the whole generation time first.
+ */
+static void test_invalid_point_first(void)
+{
+	g_autofree char *cfg = src_path("configs/small-4k-64m.json");
+	g_autofree char *text = g_strdup_printf(
+	    "{\n\t\"configs\": [\"%s\"],\n"
+	    "\t\"traces\": [{\"name\": \"k\", \"gen\": \"kbuild\", \"seconds\": 1}],\n"
+	    "\t\"axes\": {\"sysctl.watermark_scale_factor\": [10, 5000]}\n}\n",
+	    cfg);
+	g_autofree char *dir = g_build_filename(tmp_dir, "gen-first", NULL);
+	g_autofree char *traces = g_build_filename(dir, "traces", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsSweepSpec) spec = parse(text, &error);
+	g_autoptr(PsSweepPlan) plan = NULL;
+
+	g_assert_no_error(error);
+	plan = ps_sweep_plan_new(spec, dir, NULL, NULL, &error);
+	g_assert_null(plan);
+	g_assert_nonnull(strstr(error->message, "sysctl.watermark_scale_factor=5000 is not a "
+						"valid machine"));
+	g_assert_false(g_file_test(traces, G_FILE_TEST_EXISTS));
+}
+
 static void test_digest_stable(void)
 {
 	g_autofree char *a = spec_text("\t\"axes\": {\"sysctl.min_free_kbytes\": [1024, 2048],\n"
@@ -360,6 +386,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sweep/json-path/set", test_json_path);
 	g_test_add_func("/sweep/plan/product-order", test_product);
 	g_test_add_func("/sweep/plan/invalid-point", test_invalid_point);
+	g_test_add_func("/sweep/plan/invalid-point-before-generation", test_invalid_point_first);
 	g_test_add_func("/sweep/plan/digest-stable", test_digest_stable);
 	g_test_add_func("/sweep/plan/digest-follows-trace", test_digest_trace);
 	rc = g_test_run();
