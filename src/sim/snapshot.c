@@ -53,6 +53,7 @@
 #include <string.h>
 
 #include "sim/sim-private.h"
+#include "util/util.h"
 
 #define KPF_SLAB	  7
 #define KPF_LRU		  5
@@ -69,42 +70,6 @@
 #define KPF_NOT_MANAGED(f)                                                                         \
 	(KPF_BIT(f, KPF_RESERVED) | KPF_BIT(f, KPF_NOPAGE) | KPF_BIT(f, KPF_OFFLINE) |             \
 	 KPF_BIT(f, KPF_HWPOISON))
-
-/* The whole file, gunzipped when it starts with the gzip magic. */
-static GBytes *read_maybe_gz(const char *path, GError **error)
-{
-	g_autoptr(GFile) f = g_file_new_for_path(path);
-	g_autoptr(GInputStream) raw = NULL, in = NULL;
-	g_autoptr(GByteArray) out = g_byte_array_new();
-	guint8 magic[2] = {0, 0};
-	gsize got = 0;
-	guint8 *buf;
-	gssize n;
-
-	raw = G_INPUT_STREAM(g_file_read(f, NULL, error));
-	if (!raw)
-		return NULL;
-	if (!g_input_stream_read_all(raw, magic, 2, &got, NULL, error) ||
-	    !g_seekable_seek(G_SEEKABLE(raw), 0, G_SEEK_SET, NULL, error))
-		return NULL;
-	if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-		g_autoptr(GZlibDecompressor) dec =
-		    g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP);
-
-		in = g_converter_input_stream_new(raw, G_CONVERTER(dec));
-	} else {
-		in = g_object_ref(raw);
-	}
-	buf = g_malloc(1 << 20);
-	while ((n = g_input_stream_read(in, buf, 1 << 20, NULL, error)) > 0)
-		g_byte_array_append(out, buf, (guint)n);
-	g_free(buf);
-	if (n < 0) {
-		g_prefix_error(error, "%s: ", path);
-		return NULL;
-	}
-	return g_byte_array_free_to_bytes(g_steal_pointer(&out));
-}
 
 static uint64_t flags_at(const PsSnapshot *snap, ps_pfn_t pfn)
 {
@@ -541,7 +506,8 @@ static void own_allocated(PsSnapshot *snap, PsMachine *m, const LoadState *ls)
 
 PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_dir, GError **error)
 {
-	g_autoptr(GBytes) bytes = read_maybe_gz(path, error);
+	/* gunzipped when it starts with the gzip magic, as every reader of a recording is */
+	g_autoptr(GBytes) bytes = ps_file_read_all(path, error);
 	g_autoptr(PsSnapshot) snap = NULL;
 	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
 	uint64_t nblocks = npages >> m->pageblock_order;
