@@ -10,7 +10,7 @@
  * Two generated traces: frees of uniformly random live allocations (the worst case for caches:
  * every free touches a cold record), and frees mostly of recent allocations (short-lived
  * objects, the common pattern of real allocators).
- * First, the figure of issue 16 (target >= 25 M): simulated page operations (base pages
+ * First, the headline replay rate (target >= 25 M): simulated page operations (base pages
  * allocated plus freed) per wall second replaying `pagesim gen kbuild --seconds 60 --seed 3`, a
  * fault-heavy workload (13.8 M pages allocated by 117 k records), best of 3 replays.
  * A benchmark prints figures and asserts nothing. Usage: bench-replay [N | TRACE | kbuild]

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * test-harden.c - end-to-end tests of `pagesim run` on inputs at the edges (issue 17): times
- * the clock cannot hold, idle gaps of years, allocations of 2^64 bytes, a touch no OOM kill can
- * satisfy, nodes the machine lacks. Each case is a defect that once aborted, wrapped or wrote
- * without end.
+ * test-harden.c - end-to-end tests of `pagesim run` on inputs at the edges: times the clock
+ * cannot hold, idle gaps of years, allocations of 2^64 bytes, a touch no OOM kill can satisfy,
+ * nodes the machine lacks. Each case is a defect that once aborted, wrapped or wrote without
+ * end, kept here so it stays fixed.
  *
  * argv[1] is the pagesim binary (meson passes it).
  */
