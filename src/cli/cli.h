@@ -14,6 +14,13 @@ int ps_cmd_config(int argc, char **argv);
 int ps_cmd_demo(int argc, char **argv);
 int ps_cmd_run(int argc, char **argv);
 
+/*
+ * A run's page state (`need` bytes, ps_sim_state_bytes) against the memory this machine has
+ * available: FALSE with an error giving both figures, unless force (then a warning on stderr).
+ * `what` names the config in the message. Used by pagesim run and sweep (cli/cmd_run.c).
+ */
+gboolean ps_cli_memory_ok(const char *what, uint64_t need, gboolean force, GError **error);
+
 /* "10s", "500ms", "123" (ns) -> nanoseconds. */
 gboolean ps_parse_duration_ns(const char *s, uint64_t *out);
 int ps_cmd_index(int argc, char **argv);

@@ -63,12 +63,63 @@ gboolean ps_parse_duration_ns(const char *s, uint64_t *out)
 	return FALSE;
 }
 
+/*
+ * Memory this machine can give a run: MemAvailable of /proc/meminfo, else physical memory.
+ * PAGESIM_MEM_AVAILABLE (bytes) replaces it, so that tests can play a small machine.
+ */
+static uint64_t mem_available(void)
+{
+	const char *env = g_getenv("PAGESIM_MEM_AVAILABLE");
+	g_autofree char *text = NULL;
+	const char *p;
+
+	if (env)
+		return g_ascii_strtoull(env, NULL, 10);
+	if (g_file_get_contents("/proc/meminfo", &text, NULL, NULL) &&
+	    (p = strstr(text, "MemAvailable:")))
+		return g_ascii_strtoull(p + strlen("MemAvailable:"), NULL, 10) * 1024;
+	return (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* MiB or GiB, one decimal, with a plain space (g_format_size puts a no-break space). */
+static char *format_mem(uint64_t bytes)
+{
+	if (bytes >= 1ull << 30)
+		return g_strdup_printf("%.1f GiB", (double)bytes / (1ull << 30));
+	return g_strdup_printf("%.1f MiB", (double)bytes / (1ull << 20));
+}
+
+gboolean ps_cli_memory_ok(const char *what, uint64_t need, gboolean force, GError **error)
+{
+	uint64_t have = mem_available();
+	g_autofree char *need_s = NULL, *have_s = NULL;
+
+	if (need <= have)
+		return TRUE;
+	need_s = format_mem(need);
+	have_s = format_mem(have);
+	if (force) {
+		fprintf(
+		    stderr,
+		    "pagesim: warning (--force): %s needs %s of page state, this machine has %s "
+		    "available\n",
+		    what, need_s, have_s);
+		return TRUE;
+	}
+	g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOMEM,
+		    "%s needs %s (%" G_GUINT64_FORMAT
+		    " bytes) of page state, more than the %s this machine has available; --force "
+		    "to try anyway",
+		    what, need_s, need, have_s);
+	return FALSE;
+}
+
 int ps_cmd_run(int argc, char **argv)
 {
 	g_autofree char *config = NULL, *trace = NULL, *out = NULL, *until = NULL;
 	g_autofree char *snapshot = NULL, *proc_dir = NULL, *mode = NULL, *after = NULL;
 	gint64 seed = 0, sample_ns = 0;
-	gboolean check = FALSE, quiet = FALSE;
+	gboolean check = FALSE, quiet = FALSE, force = FALSE;
 	GOptionEntry entries[] = {
 	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Machine config (JSON)", "CONFIG"},
 	    {"trace", 't', 0, G_OPTION_ARG_FILENAME, &trace, "Trace to replay (- = stdin)",
@@ -82,6 +133,8 @@ int ps_cmd_run(int argc, char **argv)
 	    {"check", 0, 0, G_OPTION_ARG_NONE, &check,
 	     "Run the invariant checker after every event (slow)", NULL},
 	    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress line", NULL},
+	    {"force", 0, 0, G_OPTION_ARG_NONE, &force,
+	     "Run even when the machine needs more memory than this one has available", NULL},
 	    {"snapshot", 0, 0, G_OPTION_ARG_FILENAME, &snapshot,
 	     "Start from this /proc/kpageflags dump (.gz ok) instead of a fresh boot",
 	     "KPAGEFLAGS"},
@@ -118,7 +171,8 @@ int ps_cmd_run(int argc, char **argv)
 		fprintf(stderr, "pagesim run: --seed and --sample-ns must not be negative\n");
 		return 2;
 	}
-	if (!ps_config_load(cfg, config, &error)) {
+	if (!ps_config_load(cfg, config, &error) ||
+	    !ps_cli_memory_ok(config, ps_sim_state_bytes(cfg), force, &error)) {
 		fprintf(stderr, "pagesim run: %s\n", error->message);
 		return 1;
 	}

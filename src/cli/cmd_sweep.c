@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "config/config.h"
+#include "sim/sim.h"
 #include "sweep/sweep.h"
 
 typedef struct {
@@ -99,6 +101,27 @@ static int collect(const char *dir, const PsSweepPlan *plan, bool quiet)
 	return 0;
 }
 
+/* The largest run's page state times the runs at a time, against this machine's memory. */
+static gboolean sweep_memory_ok(const PsSweepPlan *plan, int jobs, gboolean force, GError **error)
+{
+	uint64_t need = 0;
+	guint at_once;
+	g_autofree char *what = NULL;
+
+	for (guint i = 0; i < plan->runs->len; i++) {
+		const PsSweepRun *run = g_ptr_array_index(plan->runs, i);
+		g_autoptr(PsConfig) cfg = ps_config_new();
+
+		/* an invalid config fails its run later, with its own message */
+		if (ps_config_parse(cfg, run->config_json, strlen(run->config_json), "config.json",
+				    NULL))
+			need = MAX(need, ps_sim_state_bytes(cfg));
+	}
+	at_once = MIN(jobs > 0 ? (guint)jobs : g_get_num_processors(), plan->runs->len);
+	what = g_strdup_printf("the sweep (%u runs at a time)", at_once);
+	return ps_cli_memory_ok(what, need * at_once, force, error);
+}
+
 /* The command that emitted jobs start with: this very binary, by absolute path. */
 static char *self_path(void)
 {
@@ -112,7 +135,7 @@ int ps_cmd_sweep(int argc, char **argv)
 	g_autofree char *out = NULL, *emit = NULL, *collect_dir = NULL;
 	g_autofree char *pagesim = NULL;
 	gint jobs = 0;
-	gboolean quiet = FALSE;
+	gboolean quiet = FALSE, force = FALSE;
 	GOptionEntry entries[] = {
 	    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Sweep directory to write", "DIR"},
 	    {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
@@ -125,6 +148,8 @@ int ps_cmd_sweep(int argc, char **argv)
 	    {"collect", 0, 0, G_OPTION_ARG_FILENAME, &collect_dir,
 	     "Rebuild DIR/results.csv from the run directories under DIR/runs", "DIR"},
 	    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Only errors", NULL},
+	    {"force", 0, 0, G_OPTION_ARG_NONE, &force,
+	     "Run even when the runs need more memory than this machine has available", NULL},
 	    {NULL}};
 	g_autoptr(GOptionContext) ctx =
 	    g_option_context_new("SPEC.json - run a configuration sweep (see sweeps/README.md)");
@@ -203,6 +228,10 @@ int ps_cmd_sweep(int argc, char **argv)
 		return 0;
 	}
 
+	if (!sweep_memory_ok(plan, jobs, force, &error)) {
+		fprintf(stderr, "pagesim sweep: %s\n", error->message);
+		return 1;
+	}
 	eo.jobs = jobs;
 	eo.done = run_done;
 	eo.done_data = &prog;

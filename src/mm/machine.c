@@ -196,6 +196,33 @@ static void free_range_to_buddy(PsMachine *m, PsZone *z, ps_pfn_t start, ps_pfn_
 	}
 }
 
+uint64_t ps_machine_state_bytes(const PsMachineSpec *spec, uint64_t *nr_pages)
+{
+	unsigned align_order = MAX(spec->max_order, spec->pageblock_order);
+	uint64_t lo = UINT64_MAX, hi = 0, pages;
+
+	for (int n = 0; n < spec->nr_nodes; n++)
+		for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
+			const PsZoneSpec *zs = &spec->zones[n][t];
+
+			if (zs->spanned) {
+				lo = MIN(lo, zs->start_pfn);
+				hi = MAX(hi, zs->start_pfn + zs->spanned);
+			}
+		}
+	if (!hi) {
+		*nr_pages = 0;
+		return 0;
+	}
+	/* ps_machine_new's alignment of the map */
+	lo &= ~((1ull << align_order) - 1);
+	hi = (hi + (1ull << align_order) - 1) & ~((1ull << align_order) - 1);
+	pages = hi - lo;
+	*nr_pages = pages;
+	/* map.next, map.prev (uint32_t each), map.flags (a byte), pageblock_mt (a byte a block) */
+	return pages * (2 * sizeof(uint32_t) + 1) + (pages >> spec->pageblock_order);
+}
+
 PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error)
 {
 	g_autoptr(PsMachine) m = NULL;

@@ -493,6 +493,11 @@ typedef struct PsMachine {
 } PsMachine;
 
 PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error);
+/*
+ * Bytes of the flat per-pfn arrays ps_machine_new would allocate for spec (the bulk of a large
+ * machine's memory), and in *nr_pages the pfns they cover. Checklist: follows ps_machine_new.
+ */
+uint64_t ps_machine_state_bytes(const PsMachineSpec *spec, uint64_t *nr_pages);
 void ps_machine_free(PsMachine *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsMachine, ps_machine_free)
 

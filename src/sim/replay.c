@@ -666,6 +666,14 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	return g_steal_pointer(&s);
 }
 
+uint64_t ps_sim_state_bytes(const PsConfig *cfg)
+{
+	uint64_t pages, bytes = ps_machine_state_bytes(&cfg->spec, &pages);
+
+	/* s->pb_alloc of ps_sim_new */
+	return bytes + (pages >> cfg->spec.pageblock_order) * PS_MT_PCPTYPES * sizeof(uint32_t);
+}
+
 void ps_sim_free(PsSim *s)
 {
 	if (!s)

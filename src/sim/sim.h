@@ -88,6 +88,11 @@ enum ps_anomaly {
 };
 
 PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error);
+/*
+ * Bytes of memory a run of cfg needs before its first record: the machine's per-pfn arrays and
+ * the replay's per-pageblock ones (what grows with the machine, not with the trace).
+ */
+uint64_t ps_sim_state_bytes(const PsConfig *cfg);
 void ps_sim_free(PsSim *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsSim, ps_sim_free)
 

@@ -275,6 +275,52 @@ static void test_compare_page_size_bound(void)
 	ps_test_rm_rf(dir);
 }
 
+/*
+ * A machine whose page state needs more than this one has (played with PAGESIM_MEM_AVAILABLE)
+ * is refused with the figure it needs, by run and by sweep; --force runs it anyway.
+ */
+static void test_memory_refused(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("pagesim-harden-XXXXXX", NULL);
+	g_autofree char *trace = g_build_filename(dir, "t.jsonl", NULL);
+	g_autofree char *spec = g_build_filename(dir, "spec.json", NULL);
+	g_autofree char *cfg =
+	    g_build_filename(g_getenv("PAGESIM_SRCDIR"), "configs", "small-4k-1g.json", NULL);
+	g_autofree char *out = g_build_filename(dir, "out", NULL);
+	g_autofree char *sweep_out = g_build_filename(dir, "sweep", NULL);
+	g_autofree char *spec_text = g_strdup_printf(
+	    "{\"name\": \"mem\", \"configs\": [\"%s\"], \"traces\": [\"%s\"]}\n", cfg, trace);
+	const char *run_args[] = {"run", "-q", "-c", cfg, "-t", trace, "-o", out, NULL};
+	const char *forced[] = {"run", "-q", "--force", "-c", cfg, "-t", trace, "-o", out, NULL};
+	const char *sweep_args[] = {"sweep", "-q", spec, "-o", sweep_out, "-j", "1", NULL};
+	const char *sweep_forced[] = {"sweep",	 "-q", "--force", spec, "-o",
+				      sweep_out, "-j", "1",	  NULL};
+	g_autofree char *err = NULL;
+
+	g_assert_true(
+	    g_file_set_contents(trace, HEADER "{\"t\":1,\"op\":\"compact\"}\n", -1, NULL));
+	g_assert_true(g_file_set_contents(spec, spec_text, -1, NULL));
+	/* 1 GiB at 4 KiB: 262144 pages of about 9 bytes of state, 2.3 MiB */
+	g_setenv("PAGESIM_MEM_AVAILABLE", "1048576", TRUE);
+	g_assert_cmpint(pagesim_run(run_args, &err), ==, 1);
+	g_assert_nonnull(strstr(err, "needs 2.3 MiB (2365952 bytes) of page state"));
+	g_assert_nonnull(strstr(err, "more than the 1.0 MiB this machine has available"));
+	g_assert_nonnull(strstr(err, "--force"));
+	g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(pagesim_run(sweep_args, &err), ==, 1);
+	g_assert_nonnull(strstr(err, "the sweep (1 runs at a time) needs"));
+	g_clear_pointer(&err, g_free);
+
+	g_assert_cmpint(pagesim_run(forced, &err), ==, 0);
+	g_assert_nonnull(strstr(err, "warning (--force)"));
+	g_assert_cmpint(pagesim_run(sweep_forced, NULL), ==, 0);
+	g_unsetenv("PAGESIM_MEM_AVAILABLE");
+	/* the real figure: a 1 GiB machine fits on any machine that builds pagesim */
+	g_assert_cmpint(pagesim_run(run_args, NULL), ==, 0);
+	ps_test_rm_rf(dir);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -286,5 +332,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/e2e/harden/touch-unkillable", test_touch_unkillable);
 	g_test_add_func("/e2e/harden/node-out-of-range", test_node_out_of_range);
 	g_test_add_func("/e2e/harden/compare-page-size-bound", test_compare_page_size_bound);
+	g_test_add_func("/e2e/harden/memory-refused", test_memory_refused);
 	return g_test_run();
 }
