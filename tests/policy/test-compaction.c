@@ -7,6 +7,7 @@
  * effective free list per order with grouping by mobility off.
  */
 #include "fixture.h"
+#include "kf13-zones.h"
 
 /* Takes every free page as order-0 blocks (movable-looking unless `unmovable_every` hits). */
 static void fill_order0(PsMachine *m, PsZone *z, unsigned unmovable_every)
@@ -450,6 +451,23 @@ static void test_grouping_off(void)
 	g_array_unref(live);
 }
 
+/*
+ * fragmentation_score_node: each zone's extfrag_for_order at COMPACTION_HPAGE_ORDER weighted by
+ * present / (node present + 1), kernel-facts §13.11. Normal (extfrag 28, 5505024 of 6291358
+ * pages) -> 24; DMA (6, present 3998) -> 0; DMA32, the rest of the node, scores 0 anyway.
+ */
+static void test_score_13_11(void)
+{
+	g_assert_cmpint(ps_extfrag_for_order(kf13_normal_counts, 11, 9), ==, 28);
+	g_assert_cmpint(ps_extfrag_for_order(kf13_dma_counts, 11, 9), ==, 6);
+	g_assert_cmpuint(ps_fragmentation_score_weighted(28, 5505024, 6291358), ==, 24);
+	g_assert_cmpuint(ps_fragmentation_score_weighted(6, 3998, 6291358), ==, 0);
+	g_assert_cmpuint(ps_fragmentation_score_weighted(28, 5505024, 6291358) +
+			     ps_fragmentation_score_weighted(6, 3998, 6291358) +
+			     ps_fragmentation_score_weighted(0, 6291358 - 5505024 - 3998, 6291358),
+			 ==, 24);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -466,5 +484,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/compaction/skip-bits-apart-from-type", test_skip_bits);
 	g_test_add_func("/policy/compaction/skip-hints-set", test_skip_hints_set);
 	g_test_add_func("/policy/compaction/grouping-off-one-list", test_grouping_off);
+	g_test_add_func("/policy/compaction/score-13.11", test_score_13_11);
 	return g_test_run();
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * test-metrics.c - report/metrics.c and what it prints: the unusable free space index and the
- * fragmentation index (mm/vmstat.c) and the proactive compaction score (policy/compaction.c)
- * against the worked examples of kernel-facts §13 (items 8-11), the debugfs text byte for byte,
+ * test-metrics.c - report/metrics.c and what it prints: free pages from buddyinfo counts, the
+ * unusable free space index and the fragmentation index (computed by mm/vmstat.c, tested in
+ * tests/mm/test-vmstat.c) as debugfs prints them, byte for byte, on the worked examples of
+ * kernel-facts §13 (items 8-10),
  * every buddyinfo in ../shared/realdata (and the extfrag_index files recorded beside two of
  * them), and the running kernel's own debugfs when it is readable.
  */
@@ -12,41 +13,28 @@
 #include <unistd.h>
 
 #include "../common/fixture.h"
+#include "../common/kf13-zones.h"
 #include "report/report.h"
-
-/* kernel-facts §13.9: a Normal zone of the reference machine. */
-static const uint64_t normal_counts[11] = {1543, 1162, 811, 655, 443, 276, 159, 147, 150, 83, 189};
-/* kernel-facts §13.8 and §13.11: DMA32 and DMA of the same machine. */
-static const uint64_t dma32_counts[11] = {2, 2, 4, 2, 5, 4, 3, 3, 4, 2, 752};
-static const uint64_t dma_counts[11] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 3};
-/* kernel-facts §13.10: a synthetic zone with nothing above order 6. */
-static const uint64_t synthetic_counts[11] = {100, 50, 20, 10, 5, 2, 1, 0, 0, 0, 0};
 
 static void test_free_pages_13_8(void)
 {
-	g_assert_cmpuint(ps_nr_free_pages_from_counts(dma32_counts, 11), ==, 772918);
+	g_assert_cmpuint(ps_nr_free_pages_from_counts(kf13_dma32_counts, 11), ==, 772918);
 	/* 2 * 512 + 752 * 1024 */
-	g_assert_cmpuint(ps_nr_free_pages_blocks_from_counts(dma32_counts, 11, 9), ==, 771072);
-	g_assert_cmpuint(ps_nr_free_pages_from_counts(normal_counts, 11), ==, 331695);
-	g_assert_cmpuint(ps_nr_free_pages_from_counts(dma_counts, 11), ==, 3840);
+	g_assert_cmpuint(ps_nr_free_pages_blocks_from_counts(kf13_dma32_counts, 11, 9), ==, 771072);
+	g_assert_cmpuint(ps_nr_free_pages_from_counts(kf13_normal_counts, 11), ==, 331695);
+	g_assert_cmpuint(ps_nr_free_pages_from_counts(kf13_dma_counts, 11), ==, 3840);
 }
 
 static void test_unusable_13_9(void)
 {
-	static const int want[11] = {0, 4, 11, 21, 37, 58, 85, 115, 172, 288, 416};
 	g_autoptr(GString) u = g_string_new(NULL);
 	g_autoptr(GString) e = g_string_new(NULL);
 
-	for (unsigned o = 0; o < 11; o++) {
-		g_assert_cmpint(ps_unusable_index(normal_counts, 11, o), ==, want[o]);
-		/* An order-10 block exists, so no request would fail for lack of contiguity. */
-		g_assert_cmpint(ps_fragmentation_index(normal_counts, 11, o), ==, -1000);
-	}
-	ps_format_unusable_index_line(u, 0, "Normal", normal_counts, 11);
+	ps_format_unusable_index_line(u, 0, "Normal", kf13_normal_counts, 11);
 	g_assert_cmpstr(u->str, ==,
 			"Node 0, zone   Normal 0.000 0.004 0.011 0.021 0.037 0.058 0.085 0.115 "
 			"0.172 0.288 0.416 \n");
-	ps_format_extfrag_index_line(e, 0, "Normal", normal_counts, 11);
+	ps_format_extfrag_index_line(e, 0, "Normal", kf13_normal_counts, 11);
 	g_assert_cmpstr(e->str, ==,
 			"Node 0, zone   Normal -1.000 -1.000 -1.000 -1.000 -1.000 -1.000 -1.000 "
 			"-1.000 -1.000 -1.000 -1.000 \n");
@@ -57,60 +45,28 @@ static void test_extfrag_13_10(void)
 	g_autoptr(GString) e = g_string_new(NULL);
 	g_autoptr(GString) u = g_string_new(NULL);
 
-	g_assert_cmpuint(ps_nr_free_pages_from_counts(synthetic_counts, 11), ==, 568);
-	/* 1000 - (1000 + 568 * 1000 / 128) / 188 = 1000 - 5437 / 188 = 972 */
-	g_assert_cmpint(ps_fragmentation_index(synthetic_counts, 11, 7), ==, 972);
-	g_assert_cmpint(ps_fragmentation_index(synthetic_counts, 11, 8), ==, 983);
-	g_assert_cmpint(ps_fragmentation_index(synthetic_counts, 11, 9), ==, 989);
-	g_assert_cmpint(ps_fragmentation_index(synthetic_counts, 11, 10), ==, 992);
-	for (unsigned o = 0; o <= 6; o++)
-		g_assert_cmpint(ps_fragmentation_index(synthetic_counts, 11, o), ==, -1000);
-	ps_format_extfrag_index_line(e, 3, "DMA32", synthetic_counts, 11);
+	g_assert_cmpuint(ps_nr_free_pages_from_counts(kf13_synthetic_counts, 11), ==, 568);
+	ps_format_extfrag_index_line(e, 3, "DMA32", kf13_synthetic_counts, 11);
 	g_assert_cmpstr(e->str, ==,
 			"Node 3, zone    DMA32 -1.000 -1.000 -1.000 -1.000 -1.000 -1.000 -1.000  "
 			"0.972  0.983  0.989  0.992 \n");
 	/* Nothing of order >= 7 is free: all free memory is unusable from there up. */
-	ps_format_unusable_index_line(u, 3, "DMA32", synthetic_counts, 11);
+	ps_format_unusable_index_line(u, 3, "DMA32", kf13_synthetic_counts, 11);
 	g_assert_cmpstr(u->str, ==,
 			"Node 3, zone    DMA32 0.000 0.176 0.352 0.492 0.633 0.774 0.887 1.000 "
 			"1.000 1.000 1.000 \n");
 }
 
-static void test_score_13_11(void)
-{
-	/* S9 = 83 + 2 * 189 = 461; (331695 - 461 * 512) * 100 / 331695 = 28 */
-	g_assert_cmpint(ps_extfrag_for_order(normal_counts, 11, 9), ==, 28);
-	g_assert_cmpint(ps_extfrag_for_order(dma_counts, 11, 9), ==, 6);
-	g_assert_cmpint(ps_extfrag_for_order(dma32_counts, 11, 9), ==, 0);
-	/*
-	 * Weighted by present / (node present + 1): Normal 5505024 of 6291358 pages -> 24; DMA
-	 * (present 3998) -> 0; DMA32, the rest of the node, scores 0 anyway.
-	 */
-	g_assert_cmpuint(ps_fragmentation_score_weighted(28, 5505024, 6291358), ==, 24);
-	g_assert_cmpuint(ps_fragmentation_score_weighted(6, 3998, 6291358), ==, 0);
-	g_assert_cmpuint(ps_fragmentation_score_weighted(28, 5505024, 6291358) +
-			     ps_fragmentation_score_weighted(6, 3998, 6291358) +
-			     ps_fragmentation_score_weighted(0, 6291358 - 5505024 - 3998, 6291358),
-			 ==, 24);
-}
-
 static void test_edge_cases(void)
 {
-	static const uint64_t none[11] = {0};
 	static const uint64_t one_page[11] = {1};
 	g_autoptr(GString) e = g_string_new(NULL);
 	g_autoptr(GString) csv = g_string_new(NULL);
 
-	/* No free memory: unusable 1000, fragmentation 0, score 0. */
-	g_assert_cmpint(ps_unusable_index(none, 11, 0), ==, 1000);
-	g_assert_cmpint(ps_fragmentation_index(none, 11, 3), ==, 0);
-	g_assert_cmpint(ps_extfrag_for_order(none, 11, 9), ==, 0);
 	/*
-	 * One order-0 block asked for at order 1: 1000 - (1000 + 1 * 1000 / 2) / 1 = -500. The
-	 * kernel prints -500 / 1000 = 0 and -500 % 1000 = -500 as " 0.-500"; the CSV form is a
-	 * real decimal.
+	 * One order-0 block asked for at order 1 has the index -500. The kernel prints
+	 * -500 / 1000 = 0 and -500 % 1000 = -500 as " 0.-500"; the CSV form is a real decimal.
 	 */
-	g_assert_cmpint(ps_fragmentation_index(one_page, 11, 1), ==, -500);
 	ps_format_extfrag_index_line(e, 0, "DMA", one_page, 2);
 	g_assert_cmpstr(e->str, ==, "Node 0, zone      DMA -1.000  0.-500 \n");
 	ps_format_index(csv, -500);
@@ -558,7 +514,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/report/metrics/free-pages-13.8", test_free_pages_13_8);
 	g_test_add_func("/report/metrics/unusable-13.9", test_unusable_13_9);
 	g_test_add_func("/report/metrics/extfrag-13.10", test_extfrag_13_10);
-	g_test_add_func("/report/metrics/score-13.11", test_score_13_11);
 	g_test_add_func("/report/metrics/edge-cases", test_edge_cases);
 	g_test_add_func("/report/metrics/orders-by-page-size", test_orders_by_page_size);
 	g_test_add_func("/report/metrics/machine-files", test_machine_files);
