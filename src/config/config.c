@@ -28,7 +28,7 @@
 #include "config/config.h"
 #include "config/config-private.h"
 
-G_DEFINE_QUARK(ps - config - error - quark, ps_config_error)
+G_DEFINE_QUARK(ps_config_error_quark, ps_config_error)
 
 /* ---- parse context and typed getters ------------------------------------------------------ */
 

@@ -756,4 +756,4 @@ bool ps_snapshot_free_pages(PsSnapshot *snap, PsMachine *m, const PsTraceEvent *
 	return true;
 }
 
-G_DEFINE_QUARK(ps - sim - snapshot - error - quark, ps_sim_snapshot_error)
+G_DEFINE_QUARK(ps_sim_snapshot_error_quark, ps_sim_snapshot_error)

@@ -17,7 +17,7 @@
 #include "config/config.h"
 #include "sweep/sweep.h"
 
-G_DEFINE_QUARK(ps - sweep - error - quark, ps_sweep_error)
+G_DEFINE_QUARK(ps_sweep_error_quark, ps_sweep_error)
 
 /* ---- JSON paths --------------------------------------------------------------------------- */
 

@@ -56,7 +56,7 @@ const char *const ps_alloc_kind_names[PS_NR_ALLOC_KINDS] = {
     [PS_KIND_KERNEL] = "kernel",
 };
 
-G_DEFINE_QUARK(ps - trace - error - quark, ps_trace_error)
+G_DEFINE_QUARK(ps_trace_error_quark, ps_trace_error)
 
 const char *const ps_field_names[PS_NR_TRACE_FIELDS] = {
     [PS_F_T] = "t",

@@ -5,7 +5,7 @@
  */
 #include "util/util.h"
 
-G_DEFINE_QUARK(ps - util - error - quark, ps_util_error)
+G_DEFINE_QUARK(ps_util_error_quark, ps_util_error)
 
 void ps_util_error_to_domain(GError **error, GQuark domain, int io_code, int parse_code)
 {
