@@ -27,7 +27,7 @@ static const char *const anomaly_names[PS_NR_ANOMALIES] = {
     [PS_ANOM_FREE_UNKNOWN_ID] = "free_unknown_id",     [PS_ANOM_ALLOC_LIVE_ID] = "alloc_live_id",
     [PS_ANOM_PID_WITHOUT_PROC] = "pid_without_proc",   [PS_ANOM_CPU_OUT_OF_RANGE] = "cpu_folded",
     [PS_ANOM_UNMAP_UNKNOWN] = "unmap_unknown",	       [PS_ANOM_SYSCTL_UNKNOWN] = "sysctl_unknown",
-    [PS_ANOM_NODE_OUT_OF_RANGE] = "node_out_of_range",
+    [PS_ANOM_NODE_OUT_OF_RANGE] = "node_out_of_range", [PS_ANOM_SYSCTL_REFUSED] = "sysctl_refused",
 };
 void sim_log_failure(PsSim *s, const char *what, uint64_t gfp, unsigned order, int cpu, int pid,
 		     enum ps_alloc_result res)
@@ -365,7 +365,9 @@ cJSON *sim_policy_summary(PsSim *s)
 	summary_latency(s, root);
 	o = cJSON_AddObjectToObject(root, "anomalies");
 	for (int a = 0; a < PS_NR_ANOMALIES; a++)
-		cJSON_AddNumberToObject(o, anomaly_names[a], (double)s->anomalies[a]);
+		/* sysctl_refused only where it happened: runs without one keep their summary */
+		if (a != PS_ANOM_SYSCTL_REFUSED || s->anomalies[a])
+			cJSON_AddNumberToObject(o, anomaly_names[a], (double)s->anomalies[a]);
 	if (s->snap) {
 		o = ps_snapshot_to_json(s->snap, m);
 		cJSON_AddNumberToObject(o, "unknown_at_start_frees", (double)s->snapshot_frees);

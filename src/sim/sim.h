@@ -84,6 +84,7 @@ enum ps_anomaly {
 	PS_ANOM_UNMAP_UNKNOWN,
 	PS_ANOM_SYSCTL_UNKNOWN,
 	PS_ANOM_NODE_OUT_OF_RANGE, /* an alloc's node or a mempolicy's node the machine lacks */
+	PS_ANOM_SYSCTL_REFUSED,	   /* a sysctl write the kernel refuses with -EINVAL */
 	PS_NR_ANOMALIES
 };
 

@@ -232,6 +232,70 @@ static void test_seed_exact(void)
 	ps_test_rm_rf(dir);
 }
 
+/* Runs the lines after a header on the small config into dir/name; the run must succeed. */
+static void run_lines(const char *dir, const char *name, const char *lines)
+{
+	g_autofree char *cfg = src_path("configs/small-4k-64m.json");
+	g_autofree char *trace = g_strdup_printf("%s/%s.jsonl", dir, name);
+	g_autofree char *out = g_build_filename(dir, name, NULL);
+	g_autofree char *text = g_strconcat(
+	    "{\"pagesim_trace\":1,\"source\":\"gen:test\",\"page_size\":4096,\"cpus\":2}\n"
+	    "{\"t\":0,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\"}\n"
+	    "{\"t\":1,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":1,\"order\":0,"
+	    "\"gfp\":\"GFP_KERNEL\"}\n",
+	    lines, NULL);
+	const char *args[] = {"run", "-q", "-c", cfg, "-t", trace, "-o", out, NULL};
+	g_autofree char *err = NULL;
+
+	g_assert_true(g_file_set_contents(trace, text, -1, NULL));
+	if (run_pagesim(args, NULL, &err) != 0)
+		g_error("run %s failed: %s", name, err);
+}
+
+/*
+ * A sysctl write outside the range the kernel's handler accepts is refused as the kernel
+ * refuses it (-EINVAL, no effect) and counted; it was clamped (watermark_scale_factor 5000 ran
+ * as 3000) or rounded up (percpu_pagelist_high_fraction 5 ran as 8).
+ */
+static void test_sysctl_refused(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("pagesim-e2e-XXXXXX", NULL);
+	g_autofree char *ref = NULL, *bad = NULL, *zi_ref = NULL, *zi_bad = NULL, *ev = NULL;
+	cJSON *sum;
+
+	run_lines(dir, "ref", "{\"t\":2,\"op\":\"free\",\"id\":1}\n");
+	run_lines(dir, "bad",
+		  "{\"t\":2,\"op\":\"sysctl\",\"name\":\"watermark_scale_factor\","
+		  "\"value\":5000}\n"
+		  "{\"t\":3,\"op\":\"sysctl\",\"name\":\"percpu_pagelist_high_fraction\","
+		  "\"value\":5}\n"
+		  "{\"t\":4,\"op\":\"sysctl\",\"name\":\"swappiness\",\"value\":201}\n"
+		  "{\"t\":5,\"op\":\"sysctl\",\"name\":\"min_free_kbytes\",\"value\":-1}\n"
+		  "{\"t\":6,\"op\":\"sysctl\",\"name\":\"compaction_proactiveness\","
+		  "\"value\":101}\n"
+		  "{\"t\":7,\"op\":\"sysctl\",\"name\":\"extfrag_threshold\",\"value\":1001}\n"
+		  "{\"t\":8,\"op\":\"sysctl\",\"name\":\"watermark_boost_factor\","
+		  "\"value\":2147483648}\n"
+		  "{\"t\":9,\"op\":\"free\",\"id\":1}\n");
+	ref = g_build_filename(dir, "ref", NULL);
+	bad = g_build_filename(dir, "bad", NULL);
+	sum = summary(bad);
+	g_assert_cmpfloat(num(sum, "anomalies", "sysctl_refused"), ==, 7);
+	cJSON_Delete(sum);
+	sum = summary(ref);
+	g_assert_null(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(sum, "anomalies"), "sysctl_refused"));
+	cJSON_Delete(sum);
+	/* no effect: the watermarks and pcp limits are those of the run without the writes */
+	zi_ref = read_file(ref, "zoneinfo");
+	zi_bad = read_file(bad, "zoneinfo");
+	g_assert_cmpstr(zi_bad, ==, zi_ref);
+	ev = read_file(bad, "events.jsonl");
+	g_assert_nonnull(strstr(ev, "\"name\":\"watermark_scale_factor\",\"value\":5000,"
+				    "\"refused\":true"));
+	ps_test_rm_rf(dir);
+}
+
 /* Lines of a /proc file with every number replaced by '#', runs of spaces folded. */
 static char *layout(const char *text)
 {
@@ -462,5 +526,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/e2e/run/until-and-stdin", test_until_and_stdin);
 	g_test_add_func("/e2e/run/mempolicy", test_mempolicy);
 	g_test_add_func("/e2e/run/seed-exact", test_seed_exact);
+	g_test_add_func("/e2e/run/sysctl-refused", test_sysctl_refused);
 	return g_test_run();
 }
