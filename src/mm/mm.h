@@ -54,6 +54,25 @@ enum ps_migratetype {
 	PS_MT_ISOLATE,
 	PS_MT_TYPES
 };
+/*
+ * enum compact_result (include/linux/compaction.h), in the kernel's order (a larger value is a
+ * better outcome), and its names as mm_compaction_end prints them (COMPACTION_STATUS): policy's
+ * compaction returns it, the importer reads it back from a recording.
+ */
+enum ps_compact_result {
+	PS_COMPACT_RES_NOT_SUITABLE_ZONE,
+	PS_COMPACT_RES_SKIPPED,
+	PS_COMPACT_RES_DEFERRED,
+	PS_COMPACT_RES_NO_SUITABLE_PAGE,
+	PS_COMPACT_RES_CONTINUE,
+	PS_COMPACT_RES_COMPLETE,
+	PS_COMPACT_RES_PARTIAL_SKIPPED,
+	PS_COMPACT_RES_CONTENDED,
+	PS_COMPACT_RES_SUCCESS,
+	PS_NR_COMPACT_RESULTS
+};
+extern const char *const ps_compact_result_names[PS_NR_COMPACT_RESULTS];
+
 extern const char *const ps_migratetype_names[PS_MT_TYPES]; /* pagetypeinfo spelling */
 
 enum ps_wmark { PS_WMARK_MIN, PS_WMARK_LOW, PS_WMARK_HIGH, PS_WMARK_PROMO, PS_NR_WMARK };

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * stat.c - name tables for the enums of mm.h, spelled as the kernel prints them
- * (mm/vmstat.c vmstat_text[], mm/page_alloc.c zone_names[] and migratetype_names[]).
+ * (mm/vmstat.c vmstat_text[], mm/page_alloc.c zone_names[] and migratetype_names[], and
+ * include/trace/events/mmflags.h COMPACTION_STATUS for compact_result).
  */
 #include "mm/mm.h"
 
@@ -11,6 +12,11 @@ const char *const ps_zone_names[PS_MAX_NR_ZONES] = {
 
 const char *const ps_migratetype_names[PS_MT_TYPES] = {
     "Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate",
+};
+
+const char *const ps_compact_result_names[PS_NR_COMPACT_RESULTS] = {
+    "not_suitable_zone", "skipped",	    "deferred",	 "no_suitable_page", "continue",
+    "complete",		 "partial_skipped", "contended", "success",
 };
 
 const char *const ps_zone_stat_names[PS_NR_ZONE_STAT_ITEMS] = {

@@ -48,11 +48,6 @@
 
 #include "policy/policy-private.h"
 
-const char *const ps_compact_result_names[PS_NR_COMPACT_RESULTS] = {
-    "not_suitable_zone", "skipped",	    "deferred",	 "no_suitable_page", "continue",
-    "complete",		 "partial_skipped", "contended", "success",
-};
-
 #define HPAGE_FRAG_CHECK_INTERVAL_NS 500000000ull
 
 static const enum ps_migratetype fallbacks[PS_MT_PCPTYPES][PS_MT_PCPTYPES - 1] = {

@@ -289,21 +289,6 @@ enum ps_compact_priority {
 	PS_NR_COMPACT_PRIORITIES
 };
 
-/* enum compact_result, in the kernel's order (a larger value is a better outcome). */
-enum ps_compact_result {
-	PS_COMPACT_RES_NOT_SUITABLE_ZONE,
-	PS_COMPACT_RES_SKIPPED,
-	PS_COMPACT_RES_DEFERRED,
-	PS_COMPACT_RES_NO_SUITABLE_PAGE,
-	PS_COMPACT_RES_CONTINUE,
-	PS_COMPACT_RES_COMPLETE,
-	PS_COMPACT_RES_PARTIAL_SKIPPED,
-	PS_COMPACT_RES_CONTENDED,
-	PS_COMPACT_RES_SUCCESS,
-	PS_NR_COMPACT_RESULTS
-};
-extern const char *const ps_compact_result_names[PS_NR_COMPACT_RESULTS];
-
 /* enum migrate_mode as compaction uses it. */
 enum ps_migrate_mode { PS_MIGRATE_ASYNC, PS_MIGRATE_SYNC_LIGHT, PS_MIGRATE_SYNC };
 

@@ -38,7 +38,6 @@
 #include "trace/trace.h"
 
 #include "mm/mm.h"
-#include "policy/policy.h"
 #include "util/util.h"
 
 #include <inttypes.h>
