@@ -476,6 +476,7 @@ typedef struct PsMachine {
 	PsNode nodes[PS_MAX_NODES];
 	PsZone *zones; /* [nr_nodes * PS_MAX_NR_ZONES] */
 	int nr_zones;
+	int pfn_zone_hint; /* ps_pfn_zone's last answer, an index into zones */
 
 	PsMemMap map;
 	uint8_t *pageblock_mt; /* [(end_pfn - base_pfn) >> pageblock_order], enum ps_migratetype */

@@ -411,20 +411,16 @@ static const PsVma *vma_find(const Proc *p, uint64_t addr)
 }
 
 /*
- * The mapping a THP fault at vpn would fill, when policy allows one there and the PMD range is
- * still empty (pmd_none); NULL for a base-page fault.
+ * The mapping a THP fault in vpn's PMD range would fill when policy allows one there, else NULL.
+ * The fault also needs the range empty (pmd_none).
  */
-static const PsVma *thp_fault_vma(PsSim *s, Proc *p, uint64_t vpn)
+static const PsVma *thp_range_vma(PsSim *s, const Proc *p, uint64_t vpn)
 {
 	unsigned shift = s->m->spec.thp_order;
 	uint64_t haddr = ((vpn >> shift) << shift) << s->m->page_shift;
 	const PsVma *v = vma_find(p, haddr);
 
-	if (!ps_thp_vma_allowable(s->m, v, haddr))
-		return NULL;
-	if (sim_pgt_pmd_mapped(&p->pgt, vpn))
-		return NULL;
-	return v;
+	return ps_thp_vma_allowable(s->m, v, haddr) ? v : NULL;
 }
 
 /*
@@ -493,6 +489,9 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 	unsigned shift = m->page_shift, pmd_shift = m->spec.thp_order;
 	uint64_t first = ev->addr >> shift, last = (ev->addr + ev->len - 1) >> shift, ns = 0;
 	const PsCosts *c = &s->cfg->costs;
+	/* thp_range_vma of PMD range thp_key: a touch changes no mapping, one search per range */
+	uint64_t thp_key = UINT64_MAX;
+	const PsVma *thp_range = NULL;
 
 	for (uint64_t vpn = first; vpn <= last; vpn++) {
 		Proc *p = proc_at(s, pi);
@@ -510,7 +509,12 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		if (v)
 			fns += refault(s, p, v - 1, cpu);
 		s->totals.touch_faults++;
-		thp_vma = thp_fault_vma(s, proc_at(s, pi), vpn);
+		if (vpn >> pmd_shift != thp_key) {
+			thp_key = vpn >> pmd_shift;
+			thp_range = thp_range_vma(s, proc_at(s, pi), vpn);
+		}
+		thp_vma =
+		    thp_range && !sim_pgt_pmd_mapped(&proc_at(s, pi)->pgt, vpn) ? thp_range : NULL;
 		if (thp_vma) {
 			ri = thp_fault(s, pi, thp_vma, vpn, cpu, &fns);
 			if (ri == REC_RETRY)
