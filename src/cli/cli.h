@@ -8,6 +8,7 @@
 #define PS_CLI_H
 
 #include <glib.h>
+#include <signal.h>
 #include <stdint.h>
 
 int ps_cmd_config(int argc, char **argv);
@@ -20,6 +21,12 @@ int ps_cmd_run(int argc, char **argv);
  * `what` names the config in the message. Used by pagesim run and sweep (cli/cmd_run.c).
  */
 gboolean ps_cli_memory_ok(const char *what, uint64_t need, gboolean force, GError **error);
+
+/*
+ * Installs the SIGINT, SIGTERM and SIGHUP handlers of a run or sweep; returns the flag they set
+ * (the signal's number), for PsRunOptions.interrupted (cli/cmd_run.c).
+ */
+const volatile sig_atomic_t *ps_cli_catch_signals(void);
 
 /* "10s", "500ms", "123" (ns) -> nanoseconds. */
 gboolean ps_parse_duration_ns(const char *s, uint64_t *out);

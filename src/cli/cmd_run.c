@@ -6,6 +6,7 @@
  * The wall clock is read here only: for the progress line on a terminal and for the "wall"
  * section of summary.json.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -61,6 +62,32 @@ gboolean ps_parse_duration_ns(const char *s, uint64_t *out)
 			return TRUE;
 		}
 	return FALSE;
+}
+
+/*
+ * SIGINT, SIGTERM and SIGHUP while a run or sweep writes: the handler only records the signal;
+ * the replay sees it before its next record and stops, its temporary files removed, so that a
+ * killed run leaves no .tmp files and no summary.json (sim/output.c cleared the older run's).
+ * The simulation itself never looks at anything else of the outside world.
+ */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+const volatile sig_atomic_t *ps_cli_catch_signals(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+	return &interrupted;
 }
 
 /*
@@ -188,6 +215,7 @@ int ps_cmd_run(int argc, char **argv)
 	opts.progress_data = &prog;
 	opts.wall_ns = wall_ns;
 	opts.wall_data = &prog;
+	opts.interrupted = ps_cli_catch_signals();
 	if (mode && strcmp(mode, "policy") != 0 && strcmp(mode, "pinned") != 0) {
 		fprintf(stderr, "pagesim run: --mode: '%s' is not policy or pinned\n", mode);
 		return 2;
@@ -214,7 +242,9 @@ int ps_cmd_run(int argc, char **argv)
 		if (prog.tty)
 			fprintf(stderr, "\n");
 		fprintf(stderr, "pagesim run: %s\n", error->message);
-		return 1;
+		/* the files are gone with sim; then exit as the signal would have */
+		g_clear_pointer(&sim, ps_sim_free);
+		return interrupted ? 128 + interrupted : 1;
 	}
 	if (prog.tty)
 		fprintf(stderr, "\n");

@@ -237,9 +237,15 @@ int ps_cmd_sweep(int argc, char **argv)
 	eo.done_data = &prog;
 	eo.wall_ns = now_ns;
 	eo.wall_data = &prog;
+	eo.interrupted = ps_cli_catch_signals();
 	if (!ps_sweep_execute(plan, &eo, &skipped, &failed, &error)) {
 		fprintf(stderr, "pagesim sweep: %s\n", error->message);
 		return 1;
+	}
+	if (*eo.interrupted) {
+		fprintf(stderr, "pagesim sweep: interrupted; runs left incomplete are run again by "
+				"the same command\n");
+		return 128 + *eo.interrupted;
 	}
 	if (!quiet)
 		fprintf(stderr,

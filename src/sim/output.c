@@ -19,6 +19,7 @@
  *   ps_write_file_atomic here once both have landed).
  */
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "sim/sim-private.h"
@@ -394,6 +395,68 @@ cJSON *sim_policy_summary(PsSim *s)
 	return root;
 }
 
+/*
+ * Every file a run writes into its directory; summary.json first, since it is written last and
+ * its presence is what says "complete" (sweep resume). Checklist: a new output file goes here.
+ */
+static const char *const run_outputs[] = {
+    "summary.json",	"timeline.csv",	 "latency.csv", "events.jsonl",
+    "latency_hist.csv", "fallbacks.csv", "buddyinfo",	"pagetypeinfo",
+    "zoneinfo",		"vmstat",	 "pinned.txt",
+};
+
+static gboolean remove_file(const char *path, GError **error)
+{
+	if (g_unlink(path) == 0 || errno == ENOENT)
+		return TRUE;
+	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path,
+		    g_strerror(errno));
+	return FALSE;
+}
+
+/*
+ * A rerun into a run directory: the older run's outputs go before anything new is written, so
+ * that a rerun that fails midway (a full disk, a signal) leaves a directory without summary.json
+ * (incomplete, and seen so) rather than new files beside an old summary. Temporary files of
+ * runs that died (".NAME.XXXXXX.tmp", util's atomic files) go too, and the older run's figures
+ * (the .png and .svg files of plots/). The directory's other files (a sweep's config.json) stay.
+ * Writing into a fresh directory renamed over the old one was the alternative; it would drop
+ * what others keep there, and the rename is no more atomic for a directory that exists.
+ */
+static gboolean clear_old_outputs(PsSim *s, GError **error)
+{
+	g_autofree char *plots = out_path(s, "plots");
+	g_autoptr(GDir) d = NULL;
+	const char *name;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(run_outputs); i++) {
+		g_autofree char *p = out_path(s, run_outputs[i]);
+
+		if (!remove_file(p, error))
+			return FALSE;
+	}
+	d = g_dir_open(s->out_dir, 0, NULL);
+	while (d && (name = g_dir_read_name(d)))
+		if (name[0] == '.' && g_str_has_suffix(name, ".tmp")) {
+			g_autofree char *p = out_path(s, name);
+
+			if (!remove_file(p, error))
+				return FALSE;
+		}
+	g_clear_pointer(&d, g_dir_close);
+	d = g_dir_open(plots, 0, NULL);
+	while (d && (name = g_dir_read_name(d)))
+		if (g_str_has_suffix(name, ".png") || g_str_has_suffix(name, ".svg")) {
+			g_autofree char *p = g_build_filename(plots, name, NULL);
+
+			if (!remove_file(p, error))
+				return FALSE;
+		}
+	if (d)
+		g_rmdir(plots); /* fails, harmlessly, when something else is in it */
+	return TRUE;
+}
+
 /* Creates the run directory and opens the files written while the replay runs. */
 gboolean sim_open_outputs(PsSim *s, GError **error)
 {
@@ -406,6 +469,8 @@ gboolean sim_open_outputs(PsSim *s, GError **error)
 			    s->out_dir, g_strerror(errno));
 		return FALSE;
 	}
+	if (!clear_old_outputs(s, error))
+		return FALSE;
 	s->tl = ps_timeline_new(tl, s->m, error);
 	if (!s->tl)
 		return FALSE;

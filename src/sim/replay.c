@@ -19,6 +19,7 @@
  * - A CPU's busy time is the modelled kernel time of its records only: user time between
  *   records is already in the recorded timestamps.
  */
+#include <gio/gio.h>
 #include <limits.h>
 #include <string.h>
 
@@ -419,6 +420,10 @@ static bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu)
 	ps_time_t now = ps_engine_now(s->e);
 	uint64_t ns, delay;
 
+	if (s->opts.interrupted && *s->opts.interrupted && !s->error)
+		g_set_error(&s->error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+			    "interrupted by a signal at %s record %" G_GUINT64_FORMAT,
+			    s->trace_path, s->totals.events + 1);
 	/* The OOM killer's victims do nothing more; a new `proc` for the pid is a new task. */
 	if (ev->pid >= 0 && ev->op != PS_OP_PROC && g_hash_table_size(s->killed_pids) &&
 	    g_hash_table_contains(s->killed_pids, GINT_TO_POINTER(ev->pid))) {

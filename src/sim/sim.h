@@ -11,6 +11,7 @@
 #define PS_SIM_H
 
 #include <glib.h>
+#include <signal.h>
 
 #include "config/config.h"
 #include "core/core.h"
@@ -47,6 +48,12 @@ typedef struct {
 	 */
 	bool pinned;
 	const char *after_kpageflags;
+	/*
+	 * Set (non-zero) by the caller's signal handler (cli: SIGINT, SIGTERM, SIGHUP): the replay
+	 * stops before its next record and ps_sim_run fails with G_IO_ERROR_CANCELLED, its
+	 * temporary files removed. May be NULL. Read only, so a run nobody stops is unchanged.
+	 */
+	const volatile sig_atomic_t *interrupted;
 } PsRunOptions;
 
 /* The totals of a run, as summary.json reports them. */

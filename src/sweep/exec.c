@@ -52,6 +52,7 @@ static void worker(gpointer data, gpointer pool_data)
 	ro.until_ns = plan->spec->until_ns;
 	ro.sample_ns = plan->spec->sample_ns;
 	ro.trace_digest = plan->trace_digests[t->run->trace]; /* hashed once for the plan */
+	ro.interrupted = t->opts->interrupted;
 	if (t->opts->wall_ns) {
 		t->start_ns = t->opts->wall_ns(t->opts->wall_data);
 		ro.wall_ns = task_wall_ns;
@@ -124,7 +125,11 @@ gboolean ps_sweep_execute(const PsSweepPlan *plan, const PsSweepExecOptions *opt
 	if (!pool)
 		return FALSE;
 	while (nr_done < todo->len) {
-		while (next < todo->len && in_flight < 2u * (guint)jobs) {
+		/* Interrupted: no new run starts; those in flight stop and are waited for. */
+		if (opts->interrupted && *opts->interrupted && !in_flight)
+			break;
+		while (next < todo->len && in_flight < 2u * (guint)jobs &&
+		       !(opts->interrupted && *opts->interrupted)) {
 			const PsSweepRun *run = g_ptr_array_index(todo, next++);
 			g_autoptr(GError) local = NULL;
 			Task *t = task_new(plan, run, opts, done, &local);

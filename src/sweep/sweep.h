@@ -152,6 +152,8 @@ typedef struct {
 	 */
 	uint64_t (*wall_ns)(void *data);
 	void *wall_data;
+	/* PsRunOptions.interrupted for every run: set, the runs in flight stop. May be NULL. */
+	const volatile sig_atomic_t *interrupted;
 } PsSweepExecOptions;
 
 /*

@@ -9,7 +9,9 @@
  */
 #include <cjson/cJSON.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "../common/test-util.h"
 
@@ -321,6 +323,73 @@ static void test_memory_refused(void)
 	ps_test_rm_rf(dir);
 }
 
+/*
+ * A rerun into a run directory that fails midway leaves no part of the older run beside the
+ * new files: no summary.json (the directory reads as incomplete), no older figures, no
+ * temporary files of a run that died; what others keep there (a sweep's config.json) stays.
+ */
+static void test_rerun_fails_midway(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("pagesim-harden-XXXXXX", NULL);
+	g_autofree char *out = g_build_filename(dir, "out", NULL);
+	g_autofree char *plots = g_build_filename(out, "plots", NULL);
+	g_autofree char *stale = g_build_filename(out, ".timeline.csv.ABC123.tmp", NULL);
+	g_autofree char *png = g_build_filename(plots, "free.png", NULL);
+	g_autofree char *keep = g_build_filename(out, "config.json", NULL);
+	g_autofree char *names = NULL;
+	const char *good = "{\"t\":1000,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":1,"
+			   "\"order\":0,\"gfp\":\"GFP_KERNEL\"}\n";
+	g_autofree char *bad = g_strconcat(good, "{\"t\":2000,\"op\":\"bogus\"}\n", NULL);
+
+	g_assert_cmpint(run_trace(dir, "small-4k-64m.json", good, NULL), ==, 0);
+	g_assert_cmpint(g_mkdir(plots, 0755), ==, 0);
+	g_assert_true(g_file_set_contents(png, "old", -1, NULL));
+	g_assert_true(g_file_set_contents(stale, "dead run", -1, NULL));
+	g_assert_true(g_file_set_contents(keep, "{}", -1, NULL));
+	g_assert_cmpint(run_trace(dir, "small-4k-64m.json", bad, NULL), ==, 1);
+	names = ps_test_dir_listing(out);
+	g_assert_cmpstr(names, ==, "config.json");
+	ps_test_rm_rf(dir);
+}
+
+/* SIGTERM mid-run: exit 128+15, no summary.json, no temporary files left. */
+static void test_signal_cleans_up(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("pagesim-harden-XXXXXX", NULL);
+	g_autofree char *trace = g_build_filename(dir, "trace.jsonl", NULL);
+	g_autofree char *cfg =
+	    g_build_filename(g_getenv("PAGESIM_SRCDIR"), "configs", "small-4k-1g.json", NULL);
+	g_autofree char *out = g_build_filename(dir, "out", NULL);
+	g_autofree char *names = NULL;
+	const char *argv[] = {pagesim, "run", "-q", "-c", cfg, "-t", trace, "-o", out, NULL};
+	g_autoptr(GString) t = g_string_new(HEADER);
+	g_autoptr(GError) error = NULL;
+	GPid pid;
+	int status;
+
+	/* 2000 touches of 256 MiB, each unmapped again: hundreds of millions of faults */
+	for (int i = 0; i < 2000; i++)
+		g_string_append_printf(
+		    t,
+		    "{\"t\":%d,\"op\":\"touch\",\"pid\":1,\"addr\":0,\"len\":268435456}\n"
+		    "{\"t\":%d,\"op\":\"unmap\",\"pid\":1,\"addr\":0,\"len\":268435456}\n",
+		    2 * i + 1, 2 * i + 2);
+	g_assert_true(g_file_set_contents(trace, t->str, (gssize)t->len, NULL));
+	g_assert_true(g_spawn_async(NULL, (char **)argv, NULL,
+				    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+				    NULL, &pid, &error));
+	g_assert_no_error(error);
+	g_usleep(500000);
+	kill(pid, SIGTERM);
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_spawn_close_pid(pid);
+	g_assert_true(WIFEXITED(status));
+	g_assert_cmpint(WEXITSTATUS(status), ==, 128 + SIGTERM);
+	names = ps_test_dir_listing(out);
+	g_assert_cmpstr(names, ==, "");
+	ps_test_rm_rf(dir);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -333,5 +402,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/e2e/harden/node-out-of-range", test_node_out_of_range);
 	g_test_add_func("/e2e/harden/compare-page-size-bound", test_compare_page_size_bound);
 	g_test_add_func("/e2e/harden/memory-refused", test_memory_refused);
+	g_test_add_func("/e2e/harden/rerun-fails-midway", test_rerun_fails_midway);
+	g_test_add_func("/e2e/harden/signal-cleans-up", test_signal_cleans_up);
 	return g_test_run();
 }
