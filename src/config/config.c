@@ -112,12 +112,25 @@ static gboolean cfg_int(CfgCtx *c, const cJSON *item, const char *path, int64_t 
 {
 	g_autofree char *why = NULL;
 	int code;
+	gsize len = 0;
+	const char *tok = cJSON_IsNumber(item) ? ps_json_doc_value_text(c->doc, item, &len) : NULL;
+	bool neg = false;
+	uint64_t mag = 0;
 
-	if (ps_json_doc_int(c->doc, item, min, max, out, &code, &why))
-		return TRUE;
-	return cfg_fail(c, item,
-			code == PS_UTIL_ERROR_RANGE ? PS_CONFIG_ERROR_VALUE : PS_CONFIG_ERROR_TYPE,
-			path, "%s", why);
+	if (!ps_json_doc_int(c->doc, item, min, max, out, &code, &why))
+		return cfg_fail(c, item,
+				code == PS_UTIL_ERROR_RANGE ? PS_CONFIG_ERROR_VALUE
+							    : PS_CONFIG_ERROR_TYPE,
+				path, "%s", why);
+	/*
+	 * Integer notation only: "2.0" or "2e0" where an integer is meant, or "-0", is a value
+	 * nobody meant to write that way (util takes them, as JSON writers may produce them; a
+	 * config is written by hand or by pagesim, which writes integers as integers).
+	 */
+	if (tok && (!ps_json_integer_token(tok, len, &neg, &mag) || (neg && mag == 0)))
+		return cfg_fail(c, item, PS_CONFIG_ERROR_TYPE, path,
+				"expected an integer, got %.*s", (int)MIN(len, 32), tok);
+	return TRUE;
 }
 
 static gboolean cfg_int32(CfgCtx *c, const cJSON *item, const char *path, int min, int max,
@@ -133,9 +146,18 @@ static gboolean cfg_int32(CfgCtx *c, const cJSON *item, const char *path, int mi
 
 static gboolean cfg_string(CfgCtx *c, const cJSON *item, const char *path, const char **out)
 {
+	gsize len = 0;
+	const char *tok;
+
 	if (!cJSON_IsString(item))
 		return cfg_fail(c, item, PS_CONFIG_ERROR_TYPE, path, "expected a string, got %s",
 				ps_json_type_name(item));
+	/* cJSON cuts a string at "\u0000": "madv\u0000ise" would read as "madv" */
+	tok = ps_json_doc_value_text(c->doc, item, &len);
+	for (gsize i = 0; tok && i + 1 < len; i += tok[i] == '\\' ? 2 : 1)
+		if (tok[i] == '\\' && i + 6 <= len && !memcmp(tok + i, "\\u0000", 6))
+			return cfg_fail(c, item, PS_CONFIG_ERROR_VALUE, path,
+					"a NUL character (\\u0000) in a string");
 	*out = item->valuestring;
 	return TRUE;
 }

@@ -258,8 +258,9 @@ static gboolean ps_read_u64(const cJSON *item, const char *tok, gsize len, const
 	bool neg;
 	uint64_t mag;
 
-	if (cJSON_IsNumber(item) && ps_json_integer_token(tok, len, &neg, &mag) &&
-	    (!neg || mag == 0) && mag >= min) {
+	/* "-0" is refused: no writer of this format produces it, so it is a damaged value */
+	if (cJSON_IsNumber(item) && ps_json_integer_token(tok, len, &neg, &mag) && !neg &&
+	    mag >= min) {
 		*out = mag;
 		return TRUE;
 	}
@@ -275,7 +276,8 @@ static gboolean ps_read_int(const cJSON *item, const char *tok, gsize len, const
 	bool neg;
 	uint64_t mag;
 
-	if (cJSON_IsNumber(item) && ps_json_integer_token(tok, len, &neg, &mag)) {
+	if (cJSON_IsNumber(item) && ps_json_integer_token(tok, len, &neg, &mag) &&
+	    !(neg && mag == 0)) {
 		int64_t v;
 		bool fits;
 

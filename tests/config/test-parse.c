@@ -265,6 +265,28 @@ static void test_err_wrong_type(void)
 		    "expected a string, got true");
 }
 
+/*
+ * Integer notation only ("cpus": 2.0 ran as 2, -0 as 0); past 64 bits is "out of range"; a
+ * "\u0000" in a string cut it short ("madv\u0000ise" read as "madv", a name lost its tail).
+ */
+static void test_err_not_integer(void)
+{
+	parse_fails("{\n" NODE0 ",\n\"cpus\": 2.0}", PS_CONFIG_ERROR_TYPE, 7, "cpus",
+		    "expected an integer, got 2.0");
+	parse_fails("{\n" NODE0 ",\n\"cpus\": 2e0}", PS_CONFIG_ERROR_TYPE, 7, "cpus",
+		    "expected an integer, got 2e0");
+	parse_fails("{\n" NODE0 ",\n\"sysctl\": {\"swappiness\": -0}}", PS_CONFIG_ERROR_TYPE, 7,
+		    "sysctl.swappiness", "expected an integer, got -0");
+	parse_fails("{\n" NODE0 ",\n\"seed\": 99999999999999999999}", PS_CONFIG_ERROR_VALUE, 7,
+		    "seed", "99999999999999999999 is out of range");
+	parse_fails("{\n" NODE0 ",\n\"thp\": \"madv\\u0000ise\"}", PS_CONFIG_ERROR_VALUE, 7, "thp",
+		    "a NUL character");
+	parse_fails("{\n" NODE0 ",\n\"name\": \"a\\u0000b\"}", PS_CONFIG_ERROR_VALUE, 7, "name",
+		    "a NUL character");
+	/* an escaped backslash before "u0000" is no NUL */
+	ps_config_free(parse_ok("{\n" NODE0 ",\n\"name\": \"a\\\\u0000b\"}"));
+}
+
 static void test_err_sizes(void)
 {
 	parse_fails("{\"nodes\": [{\"zones\": {\n"
@@ -411,6 +433,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/parse/error/unknown-key", test_err_unknown_key);
 	g_test_add_func("/config/parse/error/duplicate-key", test_err_duplicate_key);
 	g_test_add_func("/config/parse/error/wrong-type", test_err_wrong_type);
+	g_test_add_func("/config/parse/error/not-an-integer", test_err_not_integer);
 	g_test_add_func("/config/parse/error/impossible-sizes", test_err_sizes);
 	g_test_add_func("/config/parse/error/page-size", test_err_page_size);
 	g_test_add_func("/config/parse/error/zones-overlap", test_err_overlap);

@@ -171,7 +171,7 @@ static void test_normalise(void)
 	     "\"gfp\":\"0xcc0\"}",
 	     "{\"t\":4,\"op\":\"alloc\",\"id\":9,\"cpu\":1,\"pid\":1,\"order\":2,"
 	     "\"gfp\":\"GFP_KERNEL\"}"},
-	    {"{\"t\":-0,\"op\":\"map\",\"pid\":1,\"addr\":0,\"len\":1,\"thp\":false}",
+	    {"{\"t\":0,\"op\":\"map\",\"pid\":1,\"addr\":0,\"len\":1,\"thp\":false}",
 	     "{\"t\":0,\"op\":\"map\",\"pid\":1,\"addr\":0,\"len\":1}"},
 	    {"{\"t\":1,\"op\":\"compact\",\"order\":-1}", "{\"t\":1,\"op\":\"compact\"}"},
 	    {"{\"t\":1,\"op\":\"proc\",\"pid\":2,\"comm\":\"\\u00e9t\\u00e9\"}",
@@ -235,6 +235,12 @@ static void test_errors(void)
 	     "node: must be an integer 0..1023, got 1024", NULL},
 	    {ALLOC_HEAD "\"order\":0,\"gfp\":\"GFP_KERNEL\",\"pfn\":-5}",
 	     "pfn: must be an integer >= 0, got -5", NULL},
+	    /* -0 was taken as 0: a damaged value, not one a writer makes */
+	    {"{\"t\":-0,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":1,\"order\":0,"
+	     "\"gfp\":\"GFP_KERNEL\"}",
+	     "t: must be an integer >= 0, got -0", NULL},
+	    {ALLOC_HEAD "\"order\":-0,\"gfp\":\"GFP_KERNEL\"}",
+	     "order: must be an integer 0..15, got -0", NULL},
 	    {"{\"t\":1,\"op\":\"alloc\",\"id\":1,\"cpu\":8192,\"pid\":1,\"order\":0,"
 	     "\"gfp\":\"GFP_KERNEL\"}",
 	     "cpu: must be an integer 0..8191, got 8192", NULL},
