@@ -33,6 +33,8 @@
  * The figures as printed go into the config's boot history (see policy/setup.c), so that a mirror
  * of the machine prints them even where they were computed before the zones grew.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +60,7 @@ const PsZoneinfoZone *ps_zoneinfo_find(const PsZoneinfo *zi, int node, int type)
 	return NULL;
 }
 
+/* A number past 2^64 - 1 is refused: strtoull would give 2^64 - 1 and set only errno. */
 static gboolean parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
@@ -66,24 +69,31 @@ static gboolean parse_u64(const char *s, uint64_t *out)
 		s++;
 	if (!g_ascii_isdigit(*s))
 		return FALSE;
+	errno = 0;
 	*out = g_ascii_strtoull(s, &end, 10);
+	if (errno)
+		return FALSE;
 	while (*end == ' ' || *end == '\t')
 		end++;
 	return *end == '\0';
 }
 
-static gboolean parse_int(const char *s, int *out)
+/* 1: *out set; 0: not a number; -1: a number that does not fit an int (it was cut to 32 bits). */
+static int parse_int(const char *s, int *out)
 {
 	char *end;
-	long v;
+	gint64 v;
 
 	while (*s == ' ' || *s == '\t')
 		s++;
-	v = strtol(s, &end, 10);
+	errno = 0;
+	v = g_ascii_strtoll(s, &end, 10);
 	if (end == s)
-		return FALSE;
+		return 0;
+	if (errno || v < INT_MIN || v > INT_MAX)
+		return -1;
 	*out = (int)v;
-	return TRUE;
+	return 1;
 }
 
 static gboolean zi_fail(GError **error, const char *filename, int line, const char *what)
@@ -116,8 +126,9 @@ static gboolean zi_zone_line(PsZoneinfoZone *z, const char *s, bool *in_pagesets
 		for (p++; *p && *p != ')' && n < PS_MAX_NR_ZONES; n++) {
 			char *end;
 
+			errno = 0;
 			z->protection[n] = g_ascii_strtoll(p, &end, 10);
-			if (end == p)
+			if (end == p || errno)
 				return zi_fail(error, filename, line, "bad protection value");
 			p = end;
 			while (*p == ',' || *p == ' ')
@@ -135,7 +146,12 @@ static gboolean zi_zone_line(PsZoneinfoZone *z, const char *s, bool *in_pagesets
 		return TRUE;
 	}
 	if (g_str_has_prefix(s, "vm stats threshold:")) {
-		if (*cpu == 0 && parse_int(s + strlen("vm stats threshold:"), &v))
+		int rc = parse_int(s + strlen("vm stats threshold:"), &v);
+
+		if (rc < 0)
+			return zi_fail(error, filename, line,
+				       "vm stats threshold: the number does not fit an int");
+		if (*cpu == 0 && rc > 0)
 			z->stat_threshold = v;
 		return TRUE;
 	}
@@ -152,8 +168,15 @@ static gboolean zi_zone_line(PsZoneinfoZone *z, const char *s, bool *in_pagesets
 	key[val - s] = '\0';
 	if (*in_pagesets && *val == ':') {
 		int *field = NULL;
+		int rc = parse_int(val + 1, &v);
 
-		if (!parse_int(val + 1, &v))
+		if (rc < 0) {
+			g_autofree char *what =
+			    g_strdup_printf("%s: the number does not fit an int", key);
+
+			return zi_fail(error, filename, line, what);
+		}
+		if (rc == 0)
 			return TRUE;
 		if (!strcmp(key, "count"))
 			return TRUE;

@@ -361,6 +361,37 @@ static void test_live(void)
 	g_assert_cmpstr(d2, ==, "");
 }
 
+/* The zoneinfo must be refused at file:line with want in the message. */
+static void zoneinfo_refused(const char *text, const char *want)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsZoneinfo) zi = ps_zoneinfo_parse(text, "z", &error);
+
+	g_assert_null(zi);
+	g_assert_nonnull(error);
+	if (!strstr(error->message, want))
+		g_error("'%s' does not say '%s'", error->message, want);
+}
+
+/*
+ * Numbers that do not fit their field: strtoull gave 2^64 - 1 for a longer one, and pcp values
+ * were cut to 32 bits (high 4294967297 read as 1).
+ */
+static void test_zoneinfo_oversized(void)
+{
+	zoneinfo_refused("Node 0, zone   Normal\n  pages free     99999999999999999999999\n",
+			 "z:2: zoneinfo: bad 'pages free' line");
+	zoneinfo_refused("Node 0, zone   Normal\n  pages free     1\n"
+			 "        spanned  18446744073709551616\n",
+			 "z:3: zoneinfo: bad spanned");
+	zoneinfo_refused("Node 0, zone   Normal\n  pages free     1\n  pagesets\n    cpu: 0\n"
+			 "              count: 0\n              high:  4294967297\n",
+			 "z:6: zoneinfo: high: the number does not fit an int");
+	zoneinfo_refused("Node 0, zone   Normal\n  pages free     1\n"
+			 "        protection: (0, 99999999999999999999, 0)\n",
+			 "z:3: zoneinfo: bad protection value");
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -372,6 +403,7 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/config/realdata/ftrace-inferred-values", test_ftrace_inferred_values);
 	g_test_add_func("/config/realdata/procfs-boost", test_procfs_boost);
+	g_test_add_func("/config/realdata/zoneinfo-oversized", test_zoneinfo_oversized);
 	g_test_add_func("/config/realdata/live", test_live);
 	return g_test_run();
 }
