@@ -1102,6 +1102,7 @@ gboolean ps_config_from_proc(const PsProcInput *in, PsConfig *cfg, GError **erro
 	g_autoptr(PsZoneinfo) zi = NULL;
 	g_autofree char *text = NULL;
 	g_autoptr(PsConfig) check = NULL;
+	g_autoptr(GError) local = NULL;
 	const char *zpath = in->zoneinfo_path ? in->zoneinfo_path : "zoneinfo";
 	FromProc fp = {0};
 
@@ -1129,8 +1130,37 @@ gboolean ps_config_from_proc(const PsProcInput *in, PsConfig *cfg, GError **erro
 	setup_thp(&fp, in);
 	record_boot_history(&fp);
 
-	/* The result must be a valid config: write it and parse it back. */
+	/*
+	 * The result must be a valid config: write it and parse it back. A failure there is the
+	 * zoneinfo's (most often one cut short), so it is reported against the zoneinfo's last
+	 * line, not against a config text the user never saw.
+	 */
 	text = ps_config_to_json_full(cfg);
 	check = ps_config_new();
-	return ps_config_parse(check, text, strlen(text), "(generated config)", error);
+	if (!ps_config_parse(check, text, strlen(text), "(generated config)", &local)) {
+		const char *msg = local->message;
+		const char *t = in->zoneinfo_text;
+		int lines = 0;
+
+		if (g_str_has_prefix(msg, "(generated config):")) {
+			msg += strlen("(generated config):");
+			while (g_ascii_isdigit(*msg))
+				msg++;
+			if (*msg == ':')
+				msg++;
+			while (*msg == ' ')
+				msg++;
+		}
+		for (; t && *t; t++)
+			lines += *t == '\n';
+		if (in->zoneinfo_text && *in->zoneinfo_text && t[-1] != '\n')
+			lines++;
+		g_set_error(
+		    error, PS_CONFIG_ERROR, local->code,
+		    "%s:%d: zoneinfo: the machine it describes is not valid (is the file cut "
+		    "short?): %s",
+		    zpath, MAX(lines, 1), msg);
+		return FALSE;
+	}
+	return TRUE;
 }

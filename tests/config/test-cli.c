@@ -121,6 +121,32 @@ static void test_bad_config(void)
 	g_rmdir(dir);
 }
 
+/* A zoneinfo cut short was reported against "(generated config)", a text nobody saw. */
+static void test_from_proc_truncated(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("pagesim-cli-XXXXXX", &error);
+	g_autofree char *zi = g_build_filename(dir, "cut.zoneinfo", NULL);
+	g_autofree char *cfg = g_build_filename(dir, "cut.json", NULL);
+	g_autofree char *out = NULL, *err = NULL, *want = NULL;
+	const char *args[] = {"config", "from-proc", "--zoneinfo", zi,	"--page-size",
+			      "4096",	"-o",	     cfg,	   NULL};
+
+	g_assert_true(g_file_set_contents(zi,
+					  "Node 0, zone      DMA\n"
+					  "  per-node stats\n"
+					  "      nr_inactive_anon 0\n"
+					  "  pages free     3968\n",
+					  -1, NULL));
+	g_assert_cmpint(run(args, &out, &err), !=, 0);
+	want = g_strdup_printf("%s:4: zoneinfo: ", zi);
+	if (!strstr(err, want) || strstr(err, "(generated config)"))
+		g_error("'%s' does not say '%s'", err, want);
+	g_assert_false(g_file_test(cfg, G_FILE_TEST_EXISTS));
+	g_unlink(zi);
+	g_rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -131,5 +157,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/cli/show-formats", test_show_formats);
 	g_test_add_func("/config/cli/from-proc-roundtrip", test_from_proc_roundtrip);
 	g_test_add_func("/config/cli/bad-config", test_bad_config);
+	g_test_add_func("/config/cli/from-proc-truncated", test_from_proc_truncated);
 	return g_test_run();
 }
