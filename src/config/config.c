@@ -368,10 +368,15 @@ static gboolean parse_zone(CfgCtx *c, const cJSON *zobj, const char *path, PsCon
 				") exceeds present (%" G_GUINT64_FORMAT ")",
 				z->managed, z->present);
 	}
-	if (start + z->spanned >= PS_PFN_NONE)
+	/*
+	 * The machine aligns its pfn map to the largest buddy block (ps_machine_new: at most
+	 * 2^(PS_NR_ORDERS_MAX - 1) pages) and needs the rounded-up end to stay a 32-bit pfn; a zone
+	 * past that failed there as "nodes: the pfn range is too large" without a line.
+	 */
+	if (start + z->spanned + (1ull << (PS_NR_ORDERS_MAX - 1)) > PS_PFN_NONE)
 		return cfg_fail(c, zobj, PS_CONFIG_ERROR_VALUE, path,
 				"the zone ends beyond pfn %u, the largest this simulator supports",
-				PS_PFN_NONE - 1);
+				(unsigned)(PS_PFN_NONE - (1u << (PS_NR_ORDERS_MAX - 1))));
 	if (type == PS_ZONE_DEVICE && z->spanned)
 		return cfg_fail(c, zobj, PS_CONFIG_ERROR_VALUE, path,
 				"ZONE_DEVICE never holds buddy pages; it must be empty");

@@ -287,6 +287,24 @@ static void test_err_not_integer(void)
 	ps_config_free(parse_ok("{\n" NODE0 ",\n\"name\": \"a\\\\u0000b\"}"));
 }
 
+/*
+ * A zone near the top of the 32-bit pfn space passed the config and failed in the machine as
+ * "FILE: nodes: the pfn range is too large for 32-bit pfns", without a line; it is now refused
+ * at the zone. The last zone end the machine can align is still taken.
+ */
+static void test_err_pfn_top(void)
+{
+	parse_fails("{\"nodes\": [{\"zones\": {\n"
+		    "\"Normal\": {\"start_pfn\": 4294959104, \"spanned\": 8000, \"present\": 8000,"
+		    " \"managed\": 8000}}}]}",
+		    PS_CONFIG_ERROR_VALUE, 2, "nodes[0].zones.Normal",
+		    "the zone ends beyond pfn 4294934527");
+	ps_config_free(
+	    parse_ok("{\"nodes\": [{\"zones\": {\n"
+		     "\"Normal\": {\"start_pfn\": 4294926335, \"spanned\": 8192, \"present\": 8192,"
+		     " \"managed\": 8192}}}]}"));
+}
+
 static void test_err_sizes(void)
 {
 	parse_fails("{\"nodes\": [{\"zones\": {\n"
@@ -434,6 +452,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/parse/error/duplicate-key", test_err_duplicate_key);
 	g_test_add_func("/config/parse/error/wrong-type", test_err_wrong_type);
 	g_test_add_func("/config/parse/error/not-an-integer", test_err_not_integer);
+	g_test_add_func("/config/parse/error/pfn-top", test_err_pfn_top);
 	g_test_add_func("/config/parse/error/impossible-sizes", test_err_sizes);
 	g_test_add_func("/config/parse/error/page-size", test_err_page_size);
 	g_test_add_func("/config/parse/error/zones-overlap", test_err_overlap);
