@@ -356,6 +356,29 @@ static void add_row(GString *md, GString *csv, GPtrArray *runs, const char *metr
 	g_string_append_c(md, '\n');
 }
 
+/* compare.md's title, what it compares, the table's head and the --force warning row. */
+static void table_header(GString *md, GPtrArray *runs, const char *trace, const char *warning)
+{
+	g_string_append_printf(md,
+			       "# pagesim compare\n\nTrace: `%s`, replayed on %u configs. "
+			       "Values are machine-wide; ratios (xR) are to the first run. "
+			       "Time averages weight each sample by the time until the next.\n\n",
+			       trace, runs->len);
+	g_string_append(md, "| metric | unit |");
+	for (guint i = 0; i < runs->len; i++)
+		g_string_append_printf(md, " %s |", ((CmpRun *)g_ptr_array_index(runs, i))->label);
+	g_string_append(md, "\n|---|---|");
+	for (guint i = 0; i < runs->len; i++)
+		g_string_append(md, "---:|");
+	g_string_append_c(md, '\n');
+	if (warning) {
+		g_string_append_printf(md, "| **warning: %s** | |", warning);
+		for (guint i = 0; i < runs->len; i++)
+			g_string_append(md, " - |");
+		g_string_append_c(md, '\n');
+	}
+}
+
 static gboolean write_table(GPtrArray *runs, const char *out, const char *warning, GError **error)
 {
 	g_autoptr(GString) md = g_string_new(NULL);
@@ -397,24 +420,7 @@ static gboolean write_table(GPtrArray *runs, const char *out, const char *warnin
 	    {"direct reclaim stalls", "count", "vm_events", "allocstall_", 1}, /* all zones */
 	};
 
-	g_string_append_printf(md,
-			       "# pagesim compare\n\nTrace: `%s`, replayed on %u configs. "
-			       "Values are machine-wide; ratios (xR) are to the first run. "
-			       "Time averages weight each sample by the time until the next.\n\n",
-			       cJSON_IsString(tp) ? tp->valuestring : "?", runs->len);
-	g_string_append(md, "| metric | unit |");
-	for (guint i = 0; i < runs->len; i++)
-		g_string_append_printf(md, " %s |", ((CmpRun *)g_ptr_array_index(runs, i))->label);
-	g_string_append(md, "\n|---|---|");
-	for (guint i = 0; i < runs->len; i++)
-		g_string_append(md, "---:|");
-	g_string_append_c(md, '\n');
-	if (warning) {
-		g_string_append_printf(md, "| **warning: %s** | |", warning);
-		for (guint i = 0; i < runs->len; i++)
-			g_string_append(md, " - |");
-		g_string_append_c(md, '\n');
-	}
+	table_header(md, runs, cJSON_IsString(tp) ? tp->valuestring : "?", warning);
 
 	for (guint i = 0; i < runs->len; i++)
 		v[i] = ((CmpRun *)g_ptr_array_index(runs, i))->page_size / 1024.0;

@@ -141,6 +141,19 @@ gboolean ps_cli_memory_ok(const char *what, uint64_t need, gboolean force, GErro
 	return FALSE;
 }
 
+/* The closing line of a run: what was replayed, how far and how fast. */
+static void print_done(const PsRunTotals *t, Progress *prog, const char *out)
+{
+	double secs = (double)wall_ns(prog) / 1e9;
+
+	fprintf(stderr,
+		"pagesim run: %" G_GUINT64_FORMAT " events, %" G_GUINT64_FORMAT
+		" allocations (%" G_GUINT64_FORMAT " failed), simulated %.3f s in %.2f s "
+		"(%.2f M events/s) -> %s\n",
+		t->events, t->allocs, t->alloc_failed + t->alloc_invalid, (double)t->end_ns / 1e9,
+		secs, secs > 0 ? (double)t->events / secs / 1e6 : 0, out);
+}
+
 int ps_cmd_run(int argc, char **argv)
 {
 	g_autofree char *config = NULL, *trace = NULL, *out = NULL, *until = NULL;
@@ -248,17 +261,7 @@ int ps_cmd_run(int argc, char **argv)
 	}
 	if (prog.tty)
 		fprintf(stderr, "\n");
-	if (!quiet) {
-		const PsRunTotals *t = ps_sim_totals(sim);
-		double secs = (double)wall_ns(&prog) / 1e9;
-
-		fprintf(stderr,
-			"pagesim run: %" G_GUINT64_FORMAT " events, %" G_GUINT64_FORMAT
-			" allocations (%" G_GUINT64_FORMAT " failed), simulated %.3f s in %.2f s "
-			"(%.2f M events/s) -> %s\n",
-			t->events, t->allocs, t->alloc_failed + t->alloc_invalid,
-			(double)t->end_ns / 1e9, secs,
-			secs > 0 ? (double)t->events / secs / 1e6 : 0, out);
-	}
+	if (!quiet)
+		print_done(ps_sim_totals(sim), &prog, out);
 	return 0;
 }

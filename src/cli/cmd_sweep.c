@@ -130,6 +130,37 @@ static char *self_path(void)
 	return exe ? exe : g_strdup("pagesim");
 }
 
+/* --emit: jobs.txt and the GNU parallel or Slurm script, and the command that runs them. */
+static int emit_jobs(PsSweepPlan *plan, const char *emit, const char *pagesim_cmd, const char *out,
+		     gboolean quiet)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *command = NULL, *self = NULL;
+	guint nr_jobs;
+
+	if (!pagesim_cmd)
+		pagesim_cmd = self = self_path();
+	if (!ps_sweep_emit(plan,
+			   !strcmp(emit, "slurm") ? PS_SWEEP_EMIT_SLURM : PS_SWEEP_EMIT_PARALLEL,
+			   pagesim_cmd, &nr_jobs, &command, &error)) {
+		fprintf(stderr, "pagesim sweep: %s\n", error->message);
+		return 1;
+	}
+	if (!nr_jobs) {
+		fprintf(stderr, "pagesim sweep: all %u runs are complete; nothing to emit\n",
+			plan->runs->len);
+		return collect(out, plan, quiet);
+	}
+	if (!quiet)
+		fprintf(stderr, "pagesim sweep: %u of %u runs in %s/jobs.txt; run them with\n",
+			nr_jobs, plan->runs->len, out);
+	printf("%s\n", command);
+	if (!quiet)
+		fprintf(stderr, "(saved as %s/%s), then: pagesim sweep --collect %s\n", out,
+			strcmp(emit, "slurm") ? "run-parallel.sh" : "sweep.sbatch", out);
+	return 0;
+}
+
 int ps_cmd_sweep(int argc, char **argv)
 {
 	g_autofree char *out = NULL, *emit = NULL, *collect_dir = NULL;
@@ -199,34 +230,8 @@ int ps_cmd_sweep(int argc, char **argv)
 	}
 	prog.plan = plan;
 
-	if (emit) {
-		g_autofree char *command = NULL;
-		guint nr_jobs;
-
-		if (!pagesim)
-			pagesim = self_path();
-		if (!ps_sweep_emit(
-			plan, !strcmp(emit, "slurm") ? PS_SWEEP_EMIT_SLURM : PS_SWEEP_EMIT_PARALLEL,
-			pagesim, &nr_jobs, &command, &error)) {
-			fprintf(stderr, "pagesim sweep: %s\n", error->message);
-			return 1;
-		}
-		if (!nr_jobs) {
-			fprintf(stderr,
-				"pagesim sweep: all %u runs are complete; nothing to emit\n",
-				plan->runs->len);
-			return collect(out, plan, quiet);
-		}
-		if (!quiet)
-			fprintf(stderr,
-				"pagesim sweep: %u of %u runs in %s/jobs.txt; run them with\n",
-				nr_jobs, plan->runs->len, out);
-		printf("%s\n", command);
-		if (!quiet)
-			fprintf(stderr, "(saved as %s/%s), then: pagesim sweep --collect %s\n", out,
-				strcmp(emit, "slurm") ? "run-parallel.sh" : "sweep.sbatch", out);
-		return 0;
-	}
+	if (emit)
+		return emit_jobs(plan, emit, pagesim, out, quiet);
 
 	if (!sweep_memory_ok(plan, jobs, force, &error)) {
 		fprintf(stderr, "pagesim sweep: %s\n", error->message);

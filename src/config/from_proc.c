@@ -103,6 +103,65 @@ static gboolean zi_fail(GError **error, const char *filename, int line, const ch
 	return FALSE;
 }
 
+/* "protection: (0, 1234, ...)": the zone's lowmem_reserve[], one entry a zone type. */
+static gboolean zi_protection(PsZoneinfoZone *z, const char *s, const char *filename, int line,
+			      GError **error)
+{
+	const char *p = strchr(s, '(');
+	int n = 0;
+
+	if (!p)
+		return zi_fail(error, filename, line, "bad protection line");
+	for (p++; *p && *p != ')' && n < PS_MAX_NR_ZONES; n++) {
+		char *end;
+
+		errno = 0;
+		z->protection[n] = g_ascii_strtoll(p, &end, 10);
+		if (end == p || errno)
+			return zi_fail(error, filename, line, "bad protection value");
+		p = end;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	z->nr_protection = n;
+	return TRUE;
+}
+
+/*
+ * "KEY: N" of one cpu's pageset: the first cpu's high, batch, high_min and high_max are the
+ * zone's; a later cpu that differs in batch or the limits makes the pcp settings non-uniform.
+ */
+static gboolean zi_pageset_field(PsZoneinfoZone *z, const char *key, const char *val, int cpu,
+				 const char *filename, int line, GError **error)
+{
+	int *field = NULL;
+	int v;
+	int rc = parse_int(val, &v);
+
+	if (rc < 0) {
+		g_autofree char *what = g_strdup_printf("%s: the number does not fit an int", key);
+
+		return zi_fail(error, filename, line, what);
+	}
+	if (rc == 0 || !strcmp(key, "count"))
+		return TRUE;
+	if (!strcmp(key, "high"))
+		field = &z->pcp_high;
+	else if (!strcmp(key, "batch"))
+		field = &z->pcp_batch;
+	else if (!strcmp(key, "high_min"))
+		field = &z->pcp_high_min;
+	else if (!strcmp(key, "high_max"))
+		field = &z->pcp_high_max;
+	if (!field)
+		return TRUE;
+	if (cpu <= 0)
+		*field = v;
+	else if (*field != v && field != &z->pcp_high)
+		z->pcp_uniform = false;
+	return TRUE;
+}
+
 /* One line inside a zone's block; s has its leading blanks removed. */
 static gboolean zi_zone_line(PsZoneinfoZone *z, const char *s, bool *in_pagesets, int *cpu,
 			     const char *filename, int line, GError **error)
@@ -117,26 +176,8 @@ static gboolean zi_zone_line(PsZoneinfoZone *z, const char *s, bool *in_pagesets
 			return zi_fail(error, filename, line, "bad 'pages free' line");
 		return TRUE;
 	}
-	if (g_str_has_prefix(s, "protection:")) {
-		const char *p = strchr(s, '(');
-		int n = 0;
-
-		if (!p)
-			return zi_fail(error, filename, line, "bad protection line");
-		for (p++; *p && *p != ')' && n < PS_MAX_NR_ZONES; n++) {
-			char *end;
-
-			errno = 0;
-			z->protection[n] = g_ascii_strtoll(p, &end, 10);
-			if (end == p || errno)
-				return zi_fail(error, filename, line, "bad protection value");
-			p = end;
-			while (*p == ',' || *p == ' ')
-				p++;
-		}
-		z->nr_protection = n;
-		return TRUE;
-	}
+	if (g_str_has_prefix(s, "protection:"))
+		return zi_protection(z, s, filename, line, error);
 	if (!strcmp(s, "pagesets")) {
 		*in_pagesets = true;
 		return TRUE;
@@ -166,36 +207,8 @@ static gboolean zi_zone_line(PsZoneinfoZone *z, const char *s, bool *in_pagesets
 		return TRUE;
 	memcpy(key, s, (gsize)(val - s));
 	key[val - s] = '\0';
-	if (*in_pagesets && *val == ':') {
-		int *field = NULL;
-		int rc = parse_int(val + 1, &v);
-
-		if (rc < 0) {
-			g_autofree char *what =
-			    g_strdup_printf("%s: the number does not fit an int", key);
-
-			return zi_fail(error, filename, line, what);
-		}
-		if (rc == 0)
-			return TRUE;
-		if (!strcmp(key, "count"))
-			return TRUE;
-		if (!strcmp(key, "high"))
-			field = &z->pcp_high;
-		else if (!strcmp(key, "batch"))
-			field = &z->pcp_batch;
-		else if (!strcmp(key, "high_min"))
-			field = &z->pcp_high_min;
-		else if (!strcmp(key, "high_max"))
-			field = &z->pcp_high_max;
-		if (!field)
-			return TRUE;
-		if (*cpu <= 0)
-			*field = v;
-		else if (*field != v && field != &z->pcp_high)
-			z->pcp_uniform = false;
-		return TRUE;
-	}
+	if (*in_pagesets && *val == ':')
+		return zi_pageset_field(z, key, val + 1, *cpu, filename, line, error);
 	if (*in_pagesets)
 		return TRUE;
 	for (int w = 0; w < PS_NR_WMARK; w++) {
