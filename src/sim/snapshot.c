@@ -215,6 +215,55 @@ static unsigned block_share(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t
 #define TARGET(b) target[((b)-m->map.base_pfn) >> m->pageblock_order]
 
 /*
+ * The fit's free-area constraint: a block may take type mt only if it has a free block of
+ * `order` and every order of its free profile fits in what mt's free areas still have (left).
+ */
+typedef struct {
+	const uint16_t *profs; /* PS_NR_ORDERS_MAX counts a block */
+	const bool *has_prof;
+	const uint64_t *left;
+	unsigned order;
+} FitConstraint;
+
+static bool fits_constraint(const FitConstraint *c, const PsMachine *m, guint i)
+{
+	const uint16_t *prof = &c->profs[i * PS_NR_ORDERS_MAX];
+
+	if (!c->has_prof[i] || !prof[c->order])
+		return false;
+	for (unsigned j = 0; j < m->pageblock_order; j++)
+		if (prof[j] > c->left[j])
+			return false;
+	return true;
+}
+
+/*
+ * Of the blocks still typed Movable (and meeting c, when given), the one whose pages lean most
+ * to mt (the first of equals); G_MAXUINT when there is none.
+ */
+static guint best_movable_block(PsSnapshot *snap, const PsMachine *m, const uint8_t *target,
+				const GArray *blocks, enum ps_migratetype mt,
+				const FitConstraint *c)
+{
+	guint best_i = G_MAXUINT;
+	unsigned best = 0;
+
+	for (guint i = 0; i < blocks->len; i++) {
+		ps_pfn_t b = g_array_index(blocks, ps_pfn_t, i);
+		unsigned sh;
+
+		if (TARGET(b) != PS_MT_MOVABLE || (c && !fits_constraint(c, m, i)))
+			continue;
+		sh = block_share(snap, m, b, mt);
+		if (best_i == G_MAXUINT || sh > best) {
+			best = sh;
+			best_i = i;
+		}
+	}
+	return best_i;
+}
+
+/*
  * Free areas first: a block whose free buddy blocks can only be on the Unmovable or Reclaimable
  * free lists the kernel reported gets that type. Per type, from the highest order below the
  * pageblock down, while the kernel reports a free block of that order the model has not yet
@@ -243,29 +292,12 @@ static void fit_free_areas(PsSnapshot *snap, const PsMachine *m, const PsZone *z
 
 		memcpy(left, snap->real_free[z->type][mt], sizeof(left));
 		for (int o = (int)m->pageblock_order - 1; o >= 0; o--) {
+			FitConstraint c = {profs, has_prof, left, (unsigned)o};
+
 			while (left[o] && counts[mt] < snap->real_blocks[z->type][mt]) {
-				guint best_i = G_MAXUINT;
-				unsigned best = 0;
+				guint best_i = best_movable_block(snap, m, target, blocks, mt, &c);
 				const uint16_t *prof;
 
-				for (guint i = 0; i < blocks->len; i++) {
-					ps_pfn_t b = g_array_index(blocks, ps_pfn_t, i);
-					bool fits = true;
-					unsigned sh;
-
-					prof = &profs[i * PS_NR_ORDERS_MAX];
-					if (TARGET(b) != PS_MT_MOVABLE || !has_prof[i] || !prof[o])
-						continue;
-					for (unsigned j = 0; j < m->pageblock_order; j++)
-						fits = fits && prof[j] <= left[j];
-					if (!fits)
-						continue;
-					sh = block_share(snap, m, b, mt);
-					if (best_i == G_MAXUINT || sh > best) {
-						best = sh;
-						best_i = i;
-					}
-				}
 				if (best_i == G_MAXUINT)
 					break;
 				prof = &profs[best_i * PS_NR_ORDERS_MAX];
@@ -317,21 +349,8 @@ void ps_snapshot_fit_block_counts(PsSnapshot *snap, PsMachine *m, PsZone *z)
 
 		/* Take the still-Movable blocks with the largest share for mt, best first. */
 		while (counts[mt] < want) {
-			guint best_i = G_MAXUINT;
-			unsigned best = 0;
+			guint best_i = best_movable_block(snap, m, target, blocks, mt, NULL);
 
-			for (guint i = 0; i < blocks->len; i++) {
-				ps_pfn_t b = g_array_index(blocks, ps_pfn_t, i);
-				unsigned sh;
-
-				if (TARGET(b) != PS_MT_MOVABLE)
-					continue;
-				sh = block_share(snap, m, b, mt);
-				if (best_i == G_MAXUINT || sh > best) {
-					best = sh;
-					best_i = i;
-				}
-			}
 			if (best_i == G_MAXUINT)
 				break;
 			TARGET(g_array_index(blocks, ps_pfn_t, best_i)) = (uint8_t)mt;

@@ -109,20 +109,32 @@ typedef struct {
 	double slow, p99, max;
 } LatencySummary;
 
+/*
+ * A run's CSV that older runs may lack: *t is NULL (and TRUE returned) when the file is not
+ * there; a file that is there must read whole.
+ */
+static gboolean load_optional_csv(const char *path, PsCsvTable **t, GError **error)
+{
+	*t = NULL;
+	if (!g_file_test(path, G_FILE_TEST_EXISTS))
+		return TRUE;
+	*t = ps_csv_load(path, error);
+	if (*t)
+		return TRUE;
+	ps_util_error_to_domain(error, PS_SWEEP_ERROR, PS_SWEEP_ERROR_IO, PS_SWEEP_ERROR_IO);
+	return FALSE;
+}
+
 static gboolean latency_summary(const char *path, LatencySummary *ls, GError **error)
 {
 	g_autoptr(PsCsvTable) t = NULL;
 	int path_col, count_col, p99_col, max_col;
 
 	ls->slow = ls->p99 = ls->max = NAN;
-	if (!g_file_test(path, G_FILE_TEST_EXISTS))
-		return TRUE;
-	t = ps_csv_load(path, error);
-	if (!t) {
-		ps_util_error_to_domain(error, PS_SWEEP_ERROR, PS_SWEEP_ERROR_IO,
-					PS_SWEEP_ERROR_IO);
+	if (!load_optional_csv(path, &t, error))
 		return FALSE;
-	}
+	if (!t)
+		return TRUE;
 	path_col = ps_csv_column(t, "path");
 	count_col = ps_csv_column(t, "count");
 	p99_col = ps_csv_column(t, "p99_ns");
@@ -174,14 +186,10 @@ static gboolean hist_quantiles(const char *path, const double *q, double *out, i
 
 	for (int k = 0; k < n; k++)
 		out[k] = NAN;
-	if (!g_file_test(path, G_FILE_TEST_EXISTS))
-		return TRUE;
-	t = ps_csv_load(path, error);
-	if (!t) {
-		ps_util_error_to_domain(error, PS_SWEEP_ERROR, PS_SWEEP_ERROR_IO,
-					PS_SWEEP_ERROR_IO);
+	if (!load_optional_csv(path, &t, error))
 		return FALSE;
-	}
+	if (!t)
+		return TRUE;
 	upper_col = ps_csv_column(t, "upper_ns");
 	count_col = ps_csv_column(t, "count");
 	if (upper_col < 0 || count_col < 0)
