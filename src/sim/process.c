@@ -334,7 +334,7 @@ uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
 
 	if (old) {
 		if (s->strict_ids) {
-			sim_fail(s, "id", "%" G_GUINT64_FORMAT " is reused while still live",
+			sim_fail(s, ev, "id", "%" G_GUINT64_FORMAT " is reused while still live",
 				 ev->id);
 			return 0;
 		}

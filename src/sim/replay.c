@@ -113,17 +113,20 @@ static int fold_cpu(PsSim *s, int cpu)
 	return cpu;
 }
 
-gboolean sim_fail(PsSim *s, const char *field, const char *fmt, ...)
+gboolean sim_fail(PsSim *s, const PsTraceEvent *ev, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 	g_autofree char *msg = NULL;
+	g_autofree char *where =
+	    ev && ev->line ? g_strdup_printf("%s:%" G_GUINT64_FORMAT, s->trace_path, ev->line)
+			   : g_strdup(s->trace_path);
 
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
 	if (!s->error)
-		g_set_error(&s->error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s: %s: %s",
-			    s->trace_path, field, msg);
+		g_set_error(&s->error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s: %s: %s", where,
+			    field, msg);
 	return FALSE;
 }
 

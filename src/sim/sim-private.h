@@ -320,7 +320,8 @@ static inline Proc *proc_at(PsSim *s, int i)
 #define SIM_MAX_FAIL_EVENTS 10000
 
 /* replay.c */
-gboolean sim_fail(PsSim *s, const char *field, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+gboolean sim_fail(PsSim *s, const PsTraceEvent *ev, const char *field, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
 /* Counts the timeline rows an idle gap left out between the last sample and `to`. */
 void sim_count_skipped_samples(PsSim *s, ps_time_t to);
 

@@ -99,6 +99,7 @@ int ps_trace_reader_next(PsTraceReader *r, PsTraceEvent *ev, GError **error)
 		g_prefix_error(error, "%s:%" PRIu64 ": ", name, nr);
 		return -1;
 	}
+	ev->line = nr;
 	if (ev->t_ns < r->last_t_ns) {
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
 			    "%s:%" PRIu64 ": t: time goes backwards (%" PRIu64 " < %" PRIu64 ")",

@@ -115,6 +115,9 @@ typedef struct {
 	int8_t percpu_refill; /* 0/1 */
 	int8_t fragmenting;
 	int8_t change_ownership;
+	/* set by the reader: the line of the trace the event was read from (0: not from a file),
+	 * so that an error found when the event runs, later than it was read, names it */
+	uint64_t line;
 } PsTraceEvent;
 
 void ps_trace_event_init(PsTraceEvent *ev);
