@@ -4,8 +4,10 @@
  *
  * show builds the machine a config describes, runs the kernel's boot-time setup on it and prints
  * the result in /proc/zoneinfo layout (or buddyinfo, pagetypeinfo, vmstat), so it can be diffed
- * against a real machine's file. The two figures zoneinfo has no line for, min_free_kbytes and
- * totalreserve_pages, go to stderr.
+ * against a real machine's file. Without --format it prints the zoneinfo and then, after a blank
+ * line and a '#' heading, what zoneinfo has no line for (min_free_kbytes, totalreserve_pages, the
+ * values carried from a mirrored machine's boot history), all on stdout; with --format FILE it
+ * prints exactly that /proc file, for diffing.
  *
  * from-proc gathers what is known about a machine (its zoneinfo; sysctls, cpus, page size and THP
  * mode from a /proc-like directory or the running system; command-line overrides) and lets
@@ -48,10 +50,12 @@ static int cmd_show(int argc, char **argv)
 	g_autofree char *carried = NULL;
 
 	g_option_context_set_summary(
-	    ctx, "Print the watermarks, reserves and pcp limits the kernel would derive for the "
-		 "machine of CONFIG, in /proc/zoneinfo layout. min_free_kbytes, "
-		 "totalreserve_pages and the values carried from a mirrored machine's boot history "
-		 "are printed on stderr.");
+	    ctx,
+	    "Print the watermarks, reserves and pcp limits the kernel would derive for the "
+	    "machine of CONFIG, in /proc/zoneinfo layout, followed by min_free_kbytes, "
+	    "totalreserve_pages and the values carried from a mirrored machine's boot history. "
+	    "With --format, exactly that /proc file and nothing else (to diff with a real "
+	    "machine's).");
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		fprintf(stderr, "pagesim config show: %s\n", error->message);
@@ -82,16 +86,21 @@ static int cmd_show(int argc, char **argv)
 		fprintf(stderr, "pagesim config show: unknown format '%s'\n", format);
 		return 2;
 	}
+	if (!format) {
+		g_string_append_printf(
+		    out,
+		    "\n# not in /proc/zoneinfo\nmin_free_kbytes %" G_GINT64_FORMAT
+		    "\ntotalreserve_pages %" G_GUINT64_FORMAT "\n",
+		    m->sysctl.min_free_kbytes, m->totalreserve_pages);
+		carried = ps_boot_history_describe(&cfg->spec);
+		if (carried)
+			g_string_append_printf(
+			    out,
+			    "boot history: printed values carried where the formulas differ:\n%s",
+			    carried);
+	}
 	fwrite(out->str, 1, out->len, stdout);
-	fprintf(stderr,
-		"min_free_kbytes %" G_GINT64_FORMAT "\ntotalreserve_pages %" G_GUINT64_FORMAT "\n",
-		m->sysctl.min_free_kbytes, m->totalreserve_pages);
-	carried = ps_boot_history_describe(&cfg->spec);
-	if (carried)
-		fprintf(stderr,
-			"boot history: printed values carried where the formulas differ:\n%s",
-			carried);
-	return fflush(stdout) == 0 ? 0 : 1;
+	return 0;
 }
 
 /* The first integer of a small file, or -1 when it does not exist or holds none. */

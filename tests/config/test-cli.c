@@ -39,9 +39,24 @@ static void test_show(void)
 	g_assert_cmpint(run(args, &out, &err), ==, 0);
 	g_assert_true(g_str_has_prefix(out, "Node 0, zone      DMA\n  per-node stats\n"));
 	g_assert_nonnull(strstr(out, "Node 0, zone   Device\n  pages free     0\n"));
-	g_assert_nonnull(strstr(err, "min_free_kbytes "));
-	g_assert_nonnull(strstr(err, "totalreserve_pages "));
+	/* Everything on stdout: the zoneinfo, then what zoneinfo has no line for. */
+	g_assert_nonnull(strstr(out, "\n\n# not in /proc/zoneinfo\nmin_free_kbytes "));
+	g_assert_nonnull(strstr(out, "\ntotalreserve_pages "));
+	g_assert_cmpstr(err, ==, "");
+}
+
+/* --format zoneinfo: exactly the /proc file, to diff with a real machine's. */
+static void test_show_zoneinfo_exact(void)
+{
+	g_autofree char *cfg = shipped("small-4k-64m.json");
+	g_autofree char *out = NULL, *err = NULL;
+	const char *args[] = {"config", "show", "--format", "zoneinfo", cfg, NULL};
+
+	g_assert_cmpint(run(args, &out, &err), ==, 0);
+	g_assert_true(g_str_has_prefix(out, "Node 0, zone      DMA\n  per-node stats\n"));
 	g_assert_null(strstr(out, "min_free_kbytes"));
+	g_assert_null(strstr(out, "#"));
+	g_assert_cmpstr(err, ==, "");
 }
 
 static void test_show_formats(void)
@@ -72,6 +87,8 @@ static void test_from_proc_roundtrip(void)
 	const char *args[] = {"config", "from-proc", "--zoneinfo", zi,	"--page-size",
 			      "4096",	"-o",	     cfg,	   NULL};
 	const char *show[] = {"config", "show", cfg, NULL};
+	const char *show_exact[] = {"config", "show", "--format", "zoneinfo", cfg, NULL};
+	g_autofree char *out3 = NULL, *err3 = NULL;
 	g_auto(GStrv) a = NULL, b = NULL;
 
 	if (!zi || !g_file_get_contents(zi, &orig, NULL, NULL)) {
@@ -81,11 +98,12 @@ static void test_from_proc_roundtrip(void)
 	g_assert_cmpint(run(args, &out, &err), ==, 0);
 	g_assert_true(g_file_test(cfg, G_FILE_TEST_EXISTS));
 	g_assert_cmpint(run(show, &out2, &err2), ==, 0);
-	g_assert_nonnull(strstr(err2, "min_free_kbytes 67584\n"));
-	g_assert_nonnull(strstr(err2, "totalreserve_pages 31155\n"));
+	g_assert_nonnull(strstr(out2, "\nmin_free_kbytes 67584\n"));
+	g_assert_nonnull(strstr(out2, "\ntotalreserve_pages 31155\n"));
 	/* Every watermark, protection and pcp limit line equals the real file's. */
+	g_assert_cmpint(run(show_exact, &out3, &err3), ==, 0);
 	a = g_strsplit(orig, "\n", -1);
-	b = g_strsplit(out2, "\n", -1);
+	b = g_strsplit(out3, "\n", -1);
 	g_assert_cmpuint(g_strv_length(a), ==, g_strv_length(b));
 	for (int i = 0; a[i]; i++) {
 		const char *s = a[i] + strspn(a[i], " ");
@@ -153,6 +171,7 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		g_error("usage: test-config-cli PATH-TO-PAGESIM");
 	pagesim = argv[1];
+	g_test_add_func("/config/cli/show-zoneinfo-exact", test_show_zoneinfo_exact);
 	g_test_add_func("/config/cli/show", test_show);
 	g_test_add_func("/config/cli/show-formats", test_show_formats);
 	g_test_add_func("/config/cli/from-proc-roundtrip", test_from_proc_roundtrip);
