@@ -85,6 +85,16 @@ uint64_t ps_cost_isolate_pages_block(const PsReclaimConfig *rc, uint64_t scanned
 	return scanned * rc->compact_scan_page_ns + isolated * rc->compact_isolate_page_ns;
 }
 
+uint64_t ps_cost_balance_pgdat_slice(uint64_t work_ns)
+{
+	/*
+	 * A slice that found nothing to do still took the wakeup and balance_pgdat's pass over the
+	 * zones: 1 us, which also keeps a kswapd with no work from rescheduling itself at the same
+	 * instant.
+	 */
+	return MAX(work_ns, 1000u);
+}
+
 uint64_t ps_cost_migrate_pages(const PsReclaimConfig *rc, uint32_t page_size, uint64_t pages)
 {
 	return pages * rc->compact_migrate_page_ns +

@@ -235,7 +235,7 @@ static void on_kswapd(PsEngine *e, const PsEvent *ev, void *data)
 		return;
 	}
 	k->busy_ns += cost;
-	schedule(p, node, ps_engine_now(e) + MAX(cost, 1000u), SLICE_RUN);
+	schedule(p, node, ps_engine_now(e) + ps_cost_balance_pgdat_slice(cost), SLICE_RUN);
 }
 
 void ps_kswapd_init(PsPolicy *p)

@@ -432,6 +432,8 @@ uint64_t ps_cost_pageout(const PsReclaimConfig *rc, uint64_t pages);
 /* isolate_migratepages_block and isolate_freepages_block: pages scanned, pages isolated. */
 uint64_t ps_cost_isolate_pages_block(const PsReclaimConfig *rc, uint64_t scanned,
 				     uint64_t isolated);
+/* One slice of kswapd's balance_pgdat, from the work it did (at least a fixed floor). */
+uint64_t ps_cost_balance_pgdat_slice(uint64_t work_ns);
 /* migrate_pages: unmap, copy and remap pages of page_size bytes. */
 uint64_t ps_cost_migrate_pages(const PsReclaimConfig *rc, uint32_t page_size, uint64_t pages);
 
