@@ -110,34 +110,12 @@ gboolean ps_gen_parse_size(const char *s, uint64_t *bytes)
 	return TRUE;
 }
 
-gboolean ps_gen_param_size(GHashTable *params, const char *key, uint64_t def, uint64_t min,
-			   uint64_t max, uint64_t *out, GError **error)
-{
-	const char *s = params ? g_hash_table_lookup(params, key) : NULL;
-	uint64_t v;
-
-	if (!s) {
-		*out = def;
-		return TRUE;
-	}
-	if (!ps_gen_parse_size(s, &v)) {
-		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-			    "param %s: expected a size like 512M, got '%s'", key, s);
-		return FALSE;
-	}
-	if (v < min || v > max) {
-		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-			    "param %s: %s is out of range %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT
-			    " bytes",
-			    key, s, min, max);
-		return FALSE;
-	}
-	*out = v;
-	return TRUE;
-}
-
-gboolean ps_gen_param_uint(GHashTable *params, const char *key, uint64_t def, uint64_t min,
-			   uint64_t max, uint64_t *out, GError **error)
+/*
+ * params[key] parsed as a size (bytes with K/M/G/T suffixes) or a plain integer, in [min, max],
+ * or def when absent: the one place a generator parameter is read and refused.
+ */
+static gboolean param_u64(GHashTable *params, const char *key, bool size, uint64_t def,
+			  uint64_t min, uint64_t max, uint64_t *out, GError **error)
 {
 	const char *s = params ? g_hash_table_lookup(params, key) : NULL;
 	guint64 v;
@@ -146,7 +124,19 @@ gboolean ps_gen_param_uint(GHashTable *params, const char *key, uint64_t def, ui
 		*out = def;
 		return TRUE;
 	}
-	if (!g_ascii_string_to_unsigned(s, 10, min, max, &v, NULL)) {
+	if (size && !ps_gen_parse_size(s, &v)) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "param %s: expected a size like 512M, got '%s'", key, s);
+		return FALSE;
+	}
+	if (size && (v < min || v > max)) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "param %s: %s is out of range %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT
+			    " bytes",
+			    key, s, min, max);
+		return FALSE;
+	}
+	if (!size && !g_ascii_string_to_unsigned(s, 10, min, max, &v, NULL)) {
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
 			    "param %s: expected an integer %" G_GUINT64_FORMAT
 			    "..%" G_GUINT64_FORMAT ", got '%s'",
@@ -155,6 +145,18 @@ gboolean ps_gen_param_uint(GHashTable *params, const char *key, uint64_t def, ui
 	}
 	*out = v;
 	return TRUE;
+}
+
+gboolean ps_gen_param_size(GHashTable *params, const char *key, uint64_t def, uint64_t min,
+			   uint64_t max, uint64_t *out, GError **error)
+{
+	return param_u64(params, key, true, def, min, max, out, error);
+}
+
+gboolean ps_gen_param_uint(GHashTable *params, const char *key, uint64_t def, uint64_t min,
+			   uint64_t max, uint64_t *out, GError **error)
+{
+	return param_u64(params, key, false, def, min, max, out, error);
 }
 
 uint64_t ps_gen_log_uniform(PsRng *r, uint64_t lo, uint64_t hi)
