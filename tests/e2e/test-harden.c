@@ -379,7 +379,15 @@ static void test_signal_cleans_up(void)
 				    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
 				    NULL, &pid, &error));
 	g_assert_no_error(error);
-	g_usleep(500000);
+	/*
+	 * The handlers are installed before the run directory is made: wait for it (a loaded or
+	 * sanitizer-built machine may take longer than any fixed delay to get there), then a
+	 * little more so that the replay is under way.
+	 */
+	for (int i = 0; i < 600 && !g_file_test(out, G_FILE_TEST_IS_DIR); i++)
+		g_usleep(50000);
+	g_assert_true(g_file_test(out, G_FILE_TEST_IS_DIR));
+	g_usleep(200000);
 	kill(pid, SIGTERM);
 	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
 	g_spawn_close_pid(pid);
