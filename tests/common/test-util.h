@@ -28,6 +28,25 @@ static inline void ps_test_rm_rf(const char *path)
 	}
 }
 
+/* A fresh temporary directory named after the test (prefix "pagesim-NAME-XXXXXX"). */
+static inline char *ps_test_make_dir(const char *tmpl)
+{
+	g_autoptr(GError) error = NULL;
+	char *dir = g_dir_make_tmp(tmpl, &error);
+
+	g_assert_no_error(error);
+	return dir;
+}
+
+/* A whole file, which must be readable. */
+static inline char *ps_test_slurp(const char *path)
+{
+	char *text = NULL;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	return text;
+}
+
 static inline gint ps_test_cmp_names(gconstpointer a, gconstpointer b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

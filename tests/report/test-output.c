@@ -27,23 +27,6 @@ static void rm_dir(const char *dir)
 	g_assert_cmpint(g_rmdir(dir), ==, 0);
 }
 
-static char *make_dir(void)
-{
-	g_autoptr(GError) error = NULL;
-	char *dir = g_dir_make_tmp("pagesim-output-XXXXXX", &error);
-
-	g_assert_no_error(error);
-	return dir;
-}
-
-static char *slurp(const char *path)
-{
-	char *text = NULL;
-
-	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-	return text;
-}
-
 /*
  * A 4K machine with min_free_kbytes 1024 (pages_min 256): DMA [1, 4096) managing its last
  * 3840 pages and Normal [4096, 20480) with 16384. lowmem = 20224.
@@ -84,7 +67,7 @@ static const char timeline_4k_header[] =
 
 static void test_timeline_fresh(void)
 {
-	g_autofree char *dir = make_dir();
+	g_autofree char *dir = ps_test_make_dir("pagesim-output-XXXXXX");
 	g_autofree char *path = g_build_filename(dir, "timeline.csv", NULL);
 	g_autoptr(PsMachine) m = timeline_machine(4096);
 	g_autoptr(GError) error = NULL;
@@ -131,7 +114,7 @@ static void test_timeline_fresh(void)
 	    "3000000000,0,Normal,16384,67108864,0,0,0,0,0,0,0,0,0,0,16,0.000,-1.000,0.000,-1.000,"
 	    "4194304,32,0,32,0,0,0,0,16384,16435,16486,16177,below_min,0,0,0,0\n",
 	    NULL);
-	text = slurp(path);
+	text = ps_test_slurp(path);
 	g_assert_cmpstr(text, ==, want);
 	g_free(extra);
 	rm_dir(dir);
@@ -144,7 +127,7 @@ static void test_timeline_columns_per_order(void)
 	static const unsigned nr_orders[] = {12, 14};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(sizes); i++) {
-		g_autofree char *dir = make_dir();
+		g_autofree char *dir = ps_test_make_dir("pagesim-output-XXXXXX");
 		g_autofree char *path = g_build_filename(dir, "timeline.csv", NULL);
 		g_autoptr(PsMachine) m = timeline_machine(sizes[i]);
 		g_autoptr(GError) error = NULL;
@@ -155,7 +138,7 @@ static void test_timeline_columns_per_order(void)
 		g_assert_no_error(error);
 		ps_timeline_sample(tl, 7, m, NULL);
 		g_assert_true(ps_timeline_close(tl, &error));
-		text = slurp(path);
+		text = ps_test_slurp(path);
 		lines = g_strsplit(text, "\n", -1);
 		header = g_strsplit(lines[0], ",", -1);
 		row = g_strsplit(lines[1], ",", -1);
@@ -179,7 +162,7 @@ static void test_timeline_columns_per_order(void)
 
 static void test_timeline_abort_and_determinism(void)
 {
-	g_autofree char *dir = make_dir();
+	g_autofree char *dir = ps_test_make_dir("pagesim-output-XXXXXX");
 	g_autofree char *p1 = g_build_filename(dir, "a.csv", NULL);
 	g_autofree char *p2 = g_build_filename(dir, "b.csv", NULL);
 	g_autofree char *p3 = g_build_filename(dir, "c.csv", NULL);
@@ -195,8 +178,8 @@ static void test_timeline_abort_and_determinism(void)
 			ps_timeline_sample(tl, t * 100, m, NULL);
 		g_assert_true(ps_timeline_close(tl, &error));
 	}
-	t1 = slurp(p1);
-	t2 = slurp(p2);
+	t1 = ps_test_slurp(p1);
+	t2 = ps_test_slurp(p2);
 	g_assert_cmpstr(t1, ==, t2);
 	{
 		g_autoptr(PsMachine) m = timeline_machine(4096);
@@ -212,7 +195,7 @@ static void test_timeline_abort_and_determinism(void)
 
 static void test_latency_log(void)
 {
-	g_autofree char *dir = make_dir();
+	g_autofree char *dir = ps_test_make_dir("pagesim-output-XXXXXX");
 	g_autofree char *path = g_build_filename(dir, "latency.csv", NULL);
 	g_autoptr(GError) error = NULL;
 	g_autofree char *text = NULL;
@@ -233,7 +216,7 @@ static void test_latency_log(void)
 	ps_hist_add(&h[PS_PATH_COMPACTION], 20);
 	ps_latency_log_window(l, 3000, 4000, h);
 	g_assert_true(ps_latency_log_close(l, &error));
-	text = slurp(path);
+	text = ps_test_slurp(path);
 	/*
 	 * pcp p50 is the 2nd of 3 values, 200, in [200, 207]; p90 and up the 3rd, 300, in
 	 * [288, 303], capped at the maximum. 5000 lies in [4864, 5119]. 20 is exact.
@@ -249,7 +232,7 @@ static void test_latency_log(void)
 
 static void test_event_log(void)
 {
-	g_autofree char *dir = make_dir();
+	g_autofree char *dir = ps_test_make_dir("pagesim-output-XXXXXX");
 	g_autofree char *path = g_build_filename(dir, "events.jsonl", NULL);
 	g_autoptr(GError) error = NULL;
 	g_autofree char *text = NULL;
@@ -269,7 +252,7 @@ static void test_event_log(void)
 	ps_event_log_write(l, 7, "empty", cJSON_CreateObject());
 	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
 	g_assert_true(ps_event_log_close(l, &error));
-	text = slurp(path);
+	text = ps_test_slurp(path);
 	g_assert_cmpstr(
 	    text, ==,
 	    "{\"t\":5,\"type\":\"kswapd_wake\",\"node\":0,\"order\":3}\n"

@@ -17,23 +17,6 @@
 
 #include "../common/test-util.h"
 
-static char *make_dir(void)
-{
-	g_autoptr(GError) error = NULL;
-	char *dir = g_dir_make_tmp("pagesim-util-XXXXXX", &error);
-
-	g_assert_no_error(error);
-	return dir;
-}
-
-static char *slurp(const char *path)
-{
-	char *text = NULL;
-
-	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-	return text;
-}
-
 /* data gzip'd (one member) by GIO's compressor. */
 static GBytes *gzip_bytes(const char *data, gsize len)
 {
@@ -85,7 +68,7 @@ static char *read_lines(const char *path, uint64_t *last, bool *complete)
 static void test_lines_gzip_positions(void)
 {
 	static const char text[] = "one\r\ntwo\n\nfour\nfive without newline";
-	g_autofree char *dir = make_dir();
+	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
 	g_autofree char *plain = g_build_filename(dir, "t.txt", NULL);
 	g_autofree char *gz = g_build_filename(dir, "t.txt.gz", NULL);
 	g_autofree char *twice = g_build_filename(dir, "twice.gz", NULL);
@@ -119,7 +102,7 @@ static void test_lines_gzip_positions(void)
 
 static void test_lines_errors(void)
 {
-	g_autofree char *dir = make_dir();
+	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
 	g_autofree char *path = g_build_filename(dir, "long.txt", NULL);
 	g_autofree char *bad = g_build_filename(dir, "bad.gz", NULL);
 	g_autofree char *cut = g_build_filename(dir, "cut.gz", NULL);
@@ -167,7 +150,7 @@ static void test_lines_errors(void)
 /* Whole files, plain or gzip, binary bytes kept; larger than the reader's buffers. */
 static void test_lines_read_all(void)
 {
-	g_autofree char *dir = make_dir();
+	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
 	g_autofree char *plain = g_build_filename(dir, "kpf", NULL);
 	g_autofree char *gz = g_build_filename(dir, "kpf.gz", NULL);
 	g_autofree char *empty = g_build_filename(dir, "empty", NULL);
@@ -201,7 +184,7 @@ static void test_lines_read_all(void)
 
 static void test_atomic_commit(void)
 {
-	g_autofree char *dir = make_dir();
+	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
 	g_autofree char *path = g_build_filename(dir, "out.csv", NULL);
 	g_autoptr(GError) error = NULL;
 	g_autofree char *during = NULL, *after = NULL, *text = NULL;
@@ -220,7 +203,7 @@ static void test_atomic_commit(void)
 
 	g_assert_true(ps_atomic_file_commit(f, &error));
 	g_assert_no_error(error);
-	text = slurp(path);
+	text = ps_test_slurp(path);
 	g_assert_cmpuint(strlen(text), ==, 6 + strlen(big));
 	g_assert_true(g_str_has_prefix(text, "hello\nbbb"));
 	after = ps_test_dir_listing(dir);
@@ -230,7 +213,7 @@ static void test_atomic_commit(void)
 
 static void test_atomic_abort(void)
 {
-	g_autofree char *dir = make_dir();
+	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
 	g_autofree char *path = g_build_filename(dir, "out.csv", NULL);
 	g_autoptr(GError) error = NULL;
 	g_autofree char *listing = NULL, *listing2 = NULL;
@@ -276,7 +259,7 @@ static int temp_fd_of(const char *dir)
  */
 static void test_atomic_no_partial_on_error(void)
 {
-	g_autofree char *dir = make_dir();
+	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
 	g_autofree char *path = g_build_filename(dir, "summary.json", NULL);
 	g_autofree char *big = g_strnfill(1024 * 1024, 'n');
 	g_autofree char *text = NULL, *listing = NULL;
@@ -306,7 +289,7 @@ static void test_atomic_no_partial_on_error(void)
 	g_assert_false(ok);
 	g_assert_nonnull(error);
 	g_assert_true(g_str_has_prefix(error->message, path));
-	text = slurp(path);
+	text = ps_test_slurp(path);
 	g_assert_cmpstr(text, ==, "old\n");
 	listing = ps_test_dir_listing(dir);
 	g_assert_cmpstr(listing, ==, "summary.json");
@@ -322,7 +305,7 @@ static void test_atomic_no_partial_on_error(void)
 /* A process that dies mid-write leaves its temporary file but nothing under the final name. */
 static void test_atomic_crash(void)
 {
-	g_autofree char *dir = make_dir();
+	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
 	g_autofree char *path = g_build_filename(dir, "timeline.csv", NULL);
 	g_autofree char *listing = NULL;
 	pid_t pid;
