@@ -18,6 +18,7 @@
 
 #include "config/config.h"
 #include "report/report.h"
+#include "sim/sim.h"
 #include "sweep/sweep.h"
 #include "trace/trace.h"
 
@@ -238,6 +239,7 @@ static gboolean point_config(const PsSweepPlan *plan, PsSweepRun *run, const gui
 		return FALSE;
 	}
 	run->config_json = ps_config_to_json_full(cfg);
+	run->state_bytes = ps_sim_state_bytes(cfg);
 	return TRUE;
 }
 

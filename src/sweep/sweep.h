@@ -104,8 +104,9 @@ typedef struct {
 	char digest[17]; /* 16 hex digits of the sha256 of the inputs; the run's directory name */
 	guint config, trace; /* indexes into the spec */
 	uint64_t seed;
-	char **values;	   /* the axis values as CSV cells, one per spec axis; NULL-terminated */
-	char *config_json; /* the run's config, canonical (ps_config_to_json_full) */
+	char **values;	      /* the axis values as CSV cells, one per spec axis; NULL-terminated */
+	char *config_json;    /* the run's config, canonical (ps_config_to_json_full) */
+	uint64_t state_bytes; /* memory its machine needs before the first record (sim) */
 } PsSweepRun;
 
 /* The runs of a spec under an output directory, ready to execute or emit. */
