@@ -144,6 +144,16 @@ static gboolean cfg_int32(CfgCtx *c, const cJSON *item, const char *path, int mi
 	return TRUE;
 }
 
+/* A vm sysctl: within the range its kernel handler accepts (mm's ps_sysctl_range). */
+static gboolean cfg_sysctl(CfgCtx *c, const cJSON *item, const char *path, const char *name,
+			   int *out)
+{
+	const PsSysctlRange *r = ps_sysctl_range(name);
+
+	g_assert(r);
+	return cfg_int32(c, item, path, r->min, r->max, out);
+}
+
 static gboolean cfg_string(CfgCtx *c, const cJSON *item, const char *path, const char **out)
 {
 	gsize len = 0;
@@ -606,9 +616,9 @@ static gboolean parse_sysctl(CfgCtx *c, const cJSON *item, const char *path, PsC
 			ok = cfg_int(c, it, p, 0, G_MAXINT32, &v);
 			s->min_free_kbytes = s->user_min_free_kbytes = v;
 		} else if (!strcmp(k, "watermark_scale_factor")) {
-			ok = cfg_int32(c, it, p, 1, 3000, &s->watermark_scale_factor);
+			ok = cfg_sysctl(c, it, p, k, &s->watermark_scale_factor);
 		} else if (!strcmp(k, "watermark_boost_factor")) {
-			ok = cfg_int32(c, it, p, 0, G_MAXINT32, &s->watermark_boost_factor);
+			ok = cfg_sysctl(c, it, p, k, &s->watermark_boost_factor);
 		} else if (!strcmp(k, "lowmem_reserve_ratio")) {
 			const cJSON *e;
 			int i = 0;
@@ -628,21 +638,23 @@ static gboolean parse_sysctl(CfgCtx *c, const cJSON *item, const char *path, PsC
 				    cfg_int32(c, e, ep, 0, G_MAXINT32, &s->lowmem_reserve_ratio[i]);
 			}
 		} else if (!strcmp(k, "percpu_pagelist_high_fraction")) {
-			ok = cfg_int32(c, it, p, 0, G_MAXINT32, &s->percpu_pagelist_high_fraction);
-			if (ok && s->percpu_pagelist_high_fraction > 0 &&
-			    s->percpu_pagelist_high_fraction < 8)
+			ok = cfg_sysctl(c, it, p, k, &s->percpu_pagelist_high_fraction);
+			if (ok && !ps_sysctl_accepts(ps_sysctl_range(k),
+						     s->percpu_pagelist_high_fraction))
 				return cfg_fail(c, it, PS_CONFIG_ERROR_VALUE, p,
 						"must be 0 (automatic) or at least 8");
 		} else if (!strcmp(k, "extfrag_threshold")) {
-			ok = cfg_int32(c, it, p, 0, 1000, &s->extfrag_threshold);
+			ok = cfg_sysctl(c, it, p, k, &s->extfrag_threshold);
 		} else if (!strcmp(k, "compaction_proactiveness")) {
-			ok = cfg_int32(c, it, p, 0, 100, &s->compaction_proactiveness);
+			ok = cfg_sysctl(c, it, p, k, &s->compaction_proactiveness);
 		} else if (!strcmp(k, "swappiness")) {
-			ok = cfg_int32(c, it, p, 0, 200, &s->swappiness);
+			ok = cfg_sysctl(c, it, p, k, &s->swappiness);
 		} else if (!strcmp(k, "zone_reclaim_mode")) {
+			/* stricter than the kernel, which keeps any value >= 0: a config names
+			 * the modes it means (RECLAIM_ZONE|WRITE|UNMAP) */
 			ok = cfg_int32(c, it, p, 0, 7, &s->zone_reclaim_mode);
 		} else if (!strcmp(k, "defrag_mode")) {
-			ok = cfg_int32(c, it, p, 0, 1, &s->defrag_mode);
+			ok = cfg_sysctl(c, it, p, k, &s->defrag_mode);
 		} else if (!strcmp(k, "mobility_grouping")) {
 			if (!cJSON_IsBool(it))
 				return cfg_fail(c, it, PS_CONFIG_ERROR_TYPE, p,

@@ -364,6 +364,19 @@ typedef struct {
 } PsSysctl;
 
 /*
+ * The values a vm sysctl's handler accepts, from the kernel's sysctl tables
+ * (proc_dointvec_minmax, extra1..extra2); a write outside them returns -EINVAL and changes
+ * nothing. ps_sysctl_range is NULL for a sysctl the model does not know.
+ */
+typedef struct {
+	const char *name;
+	int min, max;
+} PsSysctlRange;
+const PsSysctlRange *ps_sysctl_range(const char *name);
+/* v within r, and percpu_pagelist_high_fraction's own rule: 0 or at least 8. */
+bool ps_sysctl_accepts(const PsSysctlRange *r, int64_t v);
+
+/*
  * Hooks through which report/ observes mechanism events. All optional. Several observers may
  * register (ps_machine_set_hooks); mm/ calls m->hooks, which is the one observer itself or, with
  * more than one, a fan-out that calls each in registration order.

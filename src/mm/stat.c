@@ -2,8 +2,12 @@
 /*
  * stat.c - name tables for the enums of mm.h, spelled as the kernel prints them
  * (mm/vmstat.c vmstat_text[], mm/page_alloc.c zone_names[] and migratetype_names[], and
- * include/trace/events/mmflags.h COMPACTION_STATUS for compact_result).
+ * include/trace/events/mmflags.h COMPACTION_STATUS for compact_result), and the ranges the
+ * vm sysctl handlers accept.
  */
+#include <limits.h>
+#include <string.h>
+
 #include "mm/mm.h"
 
 const char *const ps_zone_names[PS_MAX_NR_ZONES] = {
@@ -18,6 +22,43 @@ const char *const ps_compact_result_names[PS_NR_COMPACT_RESULTS] = {
     "not_suitable_zone", "skipped",	    "deferred",	 "no_suitable_page", "continue",
     "complete",		 "partial_skipped", "contended", "success",
 };
+
+/*
+ * mm/page_alloc.c page_alloc_sysctl_table: min_free_kbytes >= 0 (SYSCTL_ZERO),
+ * watermark_boost_factor >= 0, watermark_scale_factor 1..3000 (SYSCTL_ONE,
+ * SYSCTL_THREE_THOUSAND), percpu_pagelist_high_fraction >= 0 and, in
+ * percpu_pagelist_high_fraction_sysctl_handler, 0 or >= MIN_PERCPU_PAGELIST_HIGH_FRACTION (8),
+ * defrag_mode 0..1; mm/compaction.c vm_compaction: compaction_proactiveness 0..100,
+ * extfrag_threshold 0..1000; mm/vmscan.c: swappiness 0..200 (SYSCTL_TWO_HUNDRED),
+ * zone_reclaim_mode >= 0 (no upper bound: bits above RECLAIM_UNMAP mean nothing). Every one is
+ * an int: proc_dointvec refuses a value past INT_MAX.
+ */
+static const PsSysctlRange sysctl_ranges[] = {
+    {"min_free_kbytes", 0, INT_MAX},
+    {"watermark_scale_factor", 1, 3000},
+    {"watermark_boost_factor", 0, INT_MAX},
+    {"percpu_pagelist_high_fraction", 0, INT_MAX},
+    {"extfrag_threshold", 0, 1000},
+    {"compaction_proactiveness", 0, 100},
+    {"swappiness", 0, 200},
+    {"zone_reclaim_mode", 0, INT_MAX},
+    {"defrag_mode", 0, 1},
+};
+
+const PsSysctlRange *ps_sysctl_range(const char *name)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(sysctl_ranges); i++)
+		if (!strcmp(sysctl_ranges[i].name, name))
+			return &sysctl_ranges[i];
+	return NULL;
+}
+
+bool ps_sysctl_accepts(const PsSysctlRange *r, int64_t v)
+{
+	if (v < r->min || v > r->max)
+		return false;
+	return strcmp(r->name, "percpu_pagelist_high_fraction") || v == 0 || v >= 8;
+}
 
 const char *const ps_zone_stat_names[PS_NR_ZONE_STAT_ITEMS] = {
     "nr_free_pages",	   "nr_free_pages_blocks",  "nr_zone_inactive_anon",

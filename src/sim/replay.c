@@ -130,50 +130,12 @@ gboolean sim_fail(PsSim *s, const PsTraceEvent *ev, const char *field, const cha
 	return FALSE;
 }
 
-/*
- * The range each vm sysctl's handler accepts; a write outside it returns -EINVAL and leaves the
- * value as it was. From the kernel's sysctl tables (proc_dointvec_minmax, extra1..extra2):
- * mm/page_alloc.c page_alloc_sysctl_table: min_free_kbytes >= 0 (SYSCTL_ZERO),
- * watermark_boost_factor >= 0, watermark_scale_factor 1..3000 (SYSCTL_ONE,
- * SYSCTL_THREE_THOUSAND), percpu_pagelist_high_fraction >= 0 and, in
- * percpu_pagelist_high_fraction_sysctl_handler, 0 or >= MIN_PERCPU_PAGELIST_HIGH_FRACTION (8),
- * defrag_mode 0..1; mm/compaction.c vm_compaction: compaction_proactiveness 0..100,
- * extfrag_threshold 0..1000; mm/vmscan.c: swappiness 0..200 (SYSCTL_TWO_HUNDRED),
- * zone_reclaim_mode >= 0 (no upper bound: bits above RECLAIM_UNMAP mean nothing). Every one is an
- * int: proc_dointvec refuses a value past INT_MAX.
- */
-typedef struct {
-	const char *name;
-	int min, max;
-} SysctlRange;
-
-static const SysctlRange sysctl_ranges[] = {
-    {"min_free_kbytes", 0, INT_MAX},
-    {"watermark_scale_factor", 1, 3000},
-    {"watermark_boost_factor", 0, INT_MAX},
-    {"percpu_pagelist_high_fraction", 0, INT_MAX},
-    {"extfrag_threshold", 0, 1000},
-    {"compaction_proactiveness", 0, 100},
-    {"swappiness", 0, 200},
-    {"zone_reclaim_mode", 0, INT_MAX},
-    {"defrag_mode", 0, 1},
-};
-
-/* NULL for a sysctl the model does not know. */
-static const SysctlRange *sysctl_range(const char *name)
-{
-	for (size_t i = 0; i < G_N_ELEMENTS(sysctl_ranges); i++)
-		if (!strcmp(sysctl_ranges[i].name, name))
-			return &sysctl_ranges[i];
-	return NULL;
-}
-
 static void op_sysctl(PsSim *s, const PsTraceEvent *ev)
 {
 	PsSysctl *sc = &s->m->sysctl;
 	const char *n = ev->name;
 	int64_t v = ev->value;
-	const SysctlRange *r = sysctl_range(n);
+	const PsSysctlRange *r = ps_sysctl_range(n);
 	cJSON *f = cJSON_CreateObject();
 
 	s->sysctl_writes++;
@@ -182,8 +144,7 @@ static void op_sysctl(PsSim *s, const PsTraceEvent *ev)
 	if (!r) {
 		s->anomalies[PS_ANOM_SYSCTL_UNKNOWN]++;
 		cJSON_AddBoolToObject(f, "known", FALSE);
-	} else if (v < r->min || v > r->max ||
-		   (!strcmp(n, "percpu_pagelist_high_fraction") && v > 0 && v < 8)) {
+	} else if (!ps_sysctl_accepts(r, v)) {
 		/* -EINVAL: the write has no effect */
 		s->anomalies[PS_ANOM_SYSCTL_REFUSED]++;
 		cJSON_AddBoolToObject(f, "refused", TRUE);
