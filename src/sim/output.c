@@ -113,20 +113,10 @@ void sim_sample(PsSim *s, ps_time_t now)
 	s->window_start = now;
 }
 
+/* An input's digest for the summary; none for stdin or a file that cannot be read. */
 static char *file_digest(const char *path)
 {
-	g_autoptr(GChecksum) ck = NULL;
-	g_autoptr(GMappedFile) mf = NULL;
-
-	if (!path || !strcmp(path, "-"))
-		return NULL;
-	mf = g_mapped_file_new(path, FALSE, NULL);
-	if (!mf)
-		return NULL;
-	ck = g_checksum_new(G_CHECKSUM_SHA256);
-	g_checksum_update(ck, (const guchar *)g_mapped_file_get_contents(mf),
-			  (gssize)g_mapped_file_get_length(mf));
-	return g_strdup_printf("sha256:%s", g_checksum_get_string(ck));
+	return path && strcmp(path, "-") ? ps_file_digest(path, NULL) : NULL;
 }
 
 /* The trace's digest is worked out beside the replay, on another core: it reads the whole file. */

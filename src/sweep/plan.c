@@ -32,17 +32,12 @@ static char *sha256_hex(const char *data, gsize len)
 
 static char *file_digest(const char *path, GError **error)
 {
-	g_autoptr(GMappedFile) mf = NULL;
 	g_autoptr(GError) local = NULL;
-	g_autofree char *hex = NULL;
+	char *d = ps_file_digest(path, &local);
 
-	mf = g_mapped_file_new(path, FALSE, &local);
-	if (!mf) {
+	if (!d)
 		g_set_error(error, PS_SWEEP_ERROR, PS_SWEEP_ERROR_IO, "%s", local->message);
-		return NULL;
-	}
-	hex = sha256_hex(g_mapped_file_get_contents(mf), g_mapped_file_get_length(mf));
-	return g_strdup_printf("sha256:%s", hex);
+	return d;
 }
 
 /* ---- traces ------------------------------------------------------------------------------- */

@@ -313,3 +313,16 @@ GBytes *ps_file_read_all(const char *path, GError **error)
 	size = r->end;
 	return g_bytes_new_take(g_realloc(g_steal_pointer(&r->buf), MAX(size, 1)), size);
 }
+
+char *ps_file_digest(const char *path, GError **error)
+{
+	g_autoptr(GMappedFile) mf = g_mapped_file_new(path, FALSE, error);
+	g_autofree char *hex = NULL;
+
+	if (!mf)
+		return NULL;
+	hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+					  (const guchar *)g_mapped_file_get_contents(mf),
+					  g_mapped_file_get_length(mf));
+	return g_strdup_printf("sha256:%s", hex);
+}

@@ -62,6 +62,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsLineReader, ps_line_reader_close)
 
 /* A whole file, plain or gzip (binary is fine), into memory; "-" is standard input. */
 GBytes *ps_file_read_all(const char *path, GError **error);
+/* "sha256:HEX" of a file's bytes as stored (not decompressed): how inputs are named in outputs. */
+char *ps_file_digest(const char *path, GError **error);
 
 /* ---- writing: atomic output files (util/atomic.c) ----------------------------------------- */
 
