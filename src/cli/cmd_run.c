@@ -154,10 +154,38 @@ static void print_done(const PsRunTotals *t, Progress *prog, const char *out)
 		secs, secs > 0 ? (double)t->events / secs / 1e6 : 0, out);
 }
 
+/* --compare-at WHEN=KPAGEFLAGS, WHEN a duration from the trace's first record or pid:N. */
+static gboolean parse_compare_at(const char *arg, PsRunOptions *opts)
+{
+	const char *eq = strchr(arg, '=');
+	g_autofree char *when = eq ? g_strndup(arg, (gsize)(eq - arg)) : NULL;
+	guint64 pid = 0;
+
+	if (!eq || !eq[1]) {
+		fprintf(stderr, "pagesim run: --compare-at: '%s' is not WHEN=KPAGEFLAGS\n", arg);
+		return FALSE;
+	}
+	if (g_str_has_prefix(when, "pid:")) {
+		if (!g_ascii_string_to_unsigned(when + 4, 10, 1, G_MAXINT, &pid, NULL)) {
+			fprintf(stderr, "pagesim run: --compare-at: '%s' is not pid:N\n", when);
+			return FALSE;
+		}
+		opts->compare_at_pid = (int)pid;
+	} else if (!ps_parse_duration_ns(when, &opts->compare_at_ns)) {
+		fprintf(stderr,
+			"pagesim run: --compare-at: '%s' is neither a duration (3.39s) nor pid:N\n",
+			when);
+		return FALSE;
+	}
+	opts->compare_at_kpageflags = eq + 1;
+	return TRUE;
+}
+
 int ps_cmd_run(int argc, char **argv)
 {
 	g_autofree char *config = NULL, *trace = NULL, *out = NULL, *until = NULL;
 	g_autofree char *snapshot = NULL, *proc_dir = NULL, *mode = NULL, *after = NULL;
+	g_autofree char *at = NULL;
 	gint64 seed = 0, sample_ns = 0;
 	gboolean check = FALSE, quiet = FALSE, force = FALSE;
 	GOptionEntry entries[] = {
@@ -184,6 +212,11 @@ int ps_cmd_run(int argc, char **argv)
 	     "policy (default: the model places pages) or pinned (the recorded pfns)", "MODE"},
 	    {"compare-after", 0, 0, G_OPTION_ARG_FILENAME, &after,
 	     "pinned: compare the final free set with this kpageflags dump", "KPAGEFLAGS"},
+	    {"compare-at", 0, 0, G_OPTION_ARG_FILENAME, &at,
+	     "pinned: compare the free set with a dump taken during the run, at a time from the "
+	     "trace's first record (3.39s) or at the first record of the process that read it "
+	     "(pid:284)",
+	     "WHEN=KPAGEFLAGS"},
 	    {NULL}};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- replay a trace on a machine");
 	g_autoptr(GError) error = NULL;
@@ -233,6 +266,12 @@ int ps_cmd_run(int argc, char **argv)
 		fprintf(stderr, "pagesim run: --mode: '%s' is not policy or pinned\n", mode);
 		return 2;
 	}
+	if (at && (!mode || strcmp(mode, "pinned") != 0)) {
+		fprintf(stderr, "pagesim run: --compare-at needs --mode pinned\n");
+		return 2;
+	}
+	if (at && !parse_compare_at(at, &opts))
+		return 2;
 	if (mode && !strcmp(mode, "pinned")) {
 		/* the recorded placement: the pinned strategy of sim/pinned.c */
 		g_autofree char *rpath = g_build_filename(out, "pinned.txt", NULL);

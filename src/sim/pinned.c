@@ -28,6 +28,15 @@
  * is outside what the snapshot managed; a pcp free that found the pcp lock taken goes straight to
  * the buddy without a drain record.
  *
+ * --compare-at compares with a dump taken during the run (the pid of its reader or a time picks
+ * the point). Two classes of difference are told apart there (realdata qemu-arm64-*-6.18.2):
+ * pages no record named before the point (the starting dump is wrong there: at 4K, 2408 pages the
+ * `before` dump's own output took after their chunk was read, tracing off), and pcp frees that
+ * went straight to the buddy: free_frozen_pages calls free_one_page, which has no tracepoint,
+ * when pcp_spin_trylock fails (an interrupt freeing on a cpu whose task holds the pcp lock, e.g.
+ * in free_unref_folios). A later zone_locked of such a page proves it (rmqueue_bulk takes from
+ * the buddy only), so those pages count as free at the point (on_cut_pcp_pages): 2 at 4K.
+ *
  * Pages on pcp lists are allocated blocks for mm/ (the buddy's view, and NR_FREE_PAGES', is the
  * same) and carry a bit here so that the pcp page count can be reported.
  *
@@ -72,29 +81,58 @@ struct SimPin {
 	uint64_t pages_taken, pages_returned, claims;
 	uint64_t t_end;	      /* the last record's time */
 	cJSON *compare_after; /* made at the end, for the summary */
+	/*
+	 * --compare-at: the replay's free set at that point, kept to the end, because a later
+	 * record can show where a page was at the point (see on_cut_pcp_page).
+	 */
+	bool cut_done;
+	uint64_t cut_t_ns;  /* time of the first record at or after the point */
+	uint8_t *cut_free;  /* bit per pfn: free in the replay at the point */
+	uint8_t *cut_pcp;   /* bit per pfn: on a pcp list at the point and on it ever since */
+	uint8_t *cut_buddy; /* bit per pfn: a later zone_locked showed it was in the buddy */
+	uint8_t *named;	    /* bit per pfn: named by a record before the point */
+	uint64_t pcp_frees_in_buddy;
+	cJSON *compare_at;
 };
 typedef SimPin Pin;
 
-static bool pcp_test(Pin *p, ps_pfn_t pfn)
+static bool bit_test(const Pin *p, const uint8_t *map, ps_pfn_t pfn)
 {
 	uint64_t i = pfn - p->m->map.base_pfn;
 
-	return p->on_pcp[i / 8] & (1u << (i % 8));
+	return map[i / 8] & (1u << (i % 8));
+}
+
+static void bit_put(const Pin *p, uint8_t *map, ps_pfn_t pfn, bool on)
+{
+	uint64_t i = pfn - p->m->map.base_pfn;
+
+	if (on)
+		map[i / 8] |= (uint8_t)(1u << (i % 8));
+	else
+		map[i / 8] &= (uint8_t) ~(1u << (i % 8));
+}
+
+static bool pcp_test(Pin *p, ps_pfn_t pfn)
+{
+	return bit_test(p, p->on_pcp, pfn);
 }
 
 static void pcp_set(Pin *p, ps_pfn_t pfn, unsigned order, bool on)
 {
 	for (ps_pfn_t q = pfn; q < pfn + (1u << order); q++) {
-		uint64_t i = q - p->m->map.base_pfn;
 		bool was = pcp_test(p, q);
 
 		if (on && !was) {
-			p->on_pcp[i / 8] |= (uint8_t)(1u << (i % 8));
+			bit_put(p, p->on_pcp, q, true);
 			p->pcp_pages++;
 		} else if (!on && was) {
-			p->on_pcp[i / 8] &= (uint8_t) ~(1u << (i % 8));
+			bit_put(p, p->on_pcp, q, false);
 			p->pcp_pages--;
 		}
+		/* it left the pcp list by a record: nothing later can tell where it was */
+		if (!on && p->cut_pcp)
+			bit_put(p, p->cut_pcp, q, false);
 	}
 }
 
@@ -116,6 +154,9 @@ static PsZone *block_zone(Pin *p, uint64_t pfn64, int order)
 	for (ps_pfn_t q = pfn; q < pfn + (1u << order); q++)
 		if (ps_page_state(m, q) == PS_PAGE_RESERVED)
 			return NULL;
+	if (p->named && !p->cut_done)
+		for (ps_pfn_t q = pfn; q < pfn + (1u << order); q++)
+			bit_put(p, p->named, q, true);
 	return z;
 }
 
@@ -194,6 +235,26 @@ static void on_free(Pin *p, const PsTraceEvent *ev)
 		give_back(p, z, (ps_pfn_t)pfn, (unsigned)order);
 }
 
+/*
+ * A zone_locked record takes pages from the buddy only (rmqueue_bulk, __rmqueue_smallest). If
+ * the replay holds one of them on a pcp list since before the --compare-at point, the free that
+ * put it there reached the buddy without a record: free_frozen_pages found the pcp lock taken
+ * (pcp_spin_trylock fails when an interrupt frees on a cpu whose task holds it, e.g. inside
+ * free_unref_folios) and called free_one_page, which has no tracepoint. So the page was free at
+ * the point.
+ */
+static void on_cut_pcp_pages(Pin *p, ps_pfn_t pfn, unsigned order)
+{
+	if (!p->cut_pcp || !p->cut_done)
+		return;
+	for (ps_pfn_t q = pfn; q < pfn + (1u << order); q++)
+		if (bit_test(p, p->cut_pcp, q)) {
+			bit_put(p, p->cut_buddy, q, true);
+			bit_put(p, p->cut_pcp, q, false);
+			p->pcp_frees_in_buddy++;
+		}
+}
+
 static void on_observed(Pin *p, const PsTraceEvent *ev)
 {
 	PsMachine *m = p->m;
@@ -214,6 +275,7 @@ static void on_observed(Pin *p, const PsTraceEvent *ev)
 	order = (unsigned)ev->order;
 	switch (ev->event) {
 	case PS_OBS_ZONE_LOCKED:
+		on_cut_pcp_pages(p, pfn, order);
 		if (ps_pageblock_mt(m, pfn) != (enum ps_migratetype)ev->migratetype)
 			p->anomalies[PIN_MT_MISMATCH]++;
 		if (make_allocated(p, z, pfn, order) != (1ull << order))
@@ -397,6 +459,135 @@ static gboolean compare_after(Pin *p, const char *after, cJSON *root, GString *r
 	return TRUE;
 }
 
+/* ---- comparing with a snapshot taken during the run (--compare-at) ------------------------- */
+
+static bool cut_reached(const PsSim *s, const PsTraceEvent *ev)
+{
+	if (s->opts.compare_at_pid > 0)
+		return ev->pid == s->opts.compare_at_pid;
+	return ev->t_ns >= s->opts.compare_at_ns;
+}
+
+/* The replay's free set at the point, page by page, and which pages sit on pcp lists. */
+static void take_cut(Pin *p, uint64_t t_ns)
+{
+	PsMachine *m = p->m;
+
+	p->cut_done = true;
+	p->cut_t_ns = t_ns;
+	for (int i = 0; i < m->nr_zones; i++) {
+		const PsZone *z = &m->zones[i];
+
+		if (!ps_zone_populated(z))
+			continue;
+		for (ps_pfn_t q = z->start_pfn; q < ps_zone_end_pfn(z); q++) {
+			if (ps_enclosing_free_block(m, z, q, 0) != PS_PFN_NONE)
+				bit_put(p, p->cut_free, q, true);
+			if (pcp_test(p, q))
+				bit_put(p, p->cut_pcp, q, true);
+		}
+	}
+}
+
+/* One zone's pages at the point: the replay's (with what later records showed) and the real. */
+typedef struct {
+	uint64_t real_free, replay_free, only_real, only_replay;
+	uint64_t only_replay_unnamed, only_real_unnamed; /* pfns no record named before the point */
+	uint64_t pcp_frees_in_buddy;			 /* counted free by on_cut_pcp_pages */
+} CutDiff;
+
+static cJSON *cut_diff_json(const PsZone *z, const CutDiff *d)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "zone", ps_zone_names[z->type]);
+	cJSON_AddNumberToObject(o, "real_free_pages", (double)d->real_free);
+	cJSON_AddNumberToObject(o, "replay_free_pages", (double)d->replay_free);
+	cJSON_AddNumberToObject(o, "free_only_in_real", (double)d->only_real);
+	cJSON_AddNumberToObject(o, "free_only_in_replay", (double)d->only_replay);
+	cJSON_AddNumberToObject(o, "differing_pages", (double)(d->only_real + d->only_replay));
+	cJSON_AddNumberToObject(o, "free_only_in_replay_never_named",
+				(double)d->only_replay_unnamed);
+	cJSON_AddNumberToObject(o, "free_only_in_real_never_named", (double)d->only_real_unnamed);
+	cJSON_AddNumberToObject(o, "pcp_frees_found_in_buddy", (double)d->pcp_frees_in_buddy);
+	return o;
+}
+
+/*
+ * The replay's free set at the --compare-at point against the kpageflags dump taken there.
+ * "Never named" pages are ones no record mentioned before the point: the trace cannot explain
+ * them, the starting snapshot is wrong there (e.g. pages allocated while tracing was off).
+ */
+static gboolean compare_at(PsSim *s, Pin *p, GError **error)
+{
+	PsMachine *m = p->m;
+	const char *path = s->opts.compare_at_kpageflags;
+	g_autoptr(PsMachine) am = NULL;
+	g_autoptr(PsSnapshot) asnap = NULL;
+	cJSON *zones;
+
+	p->compare_at = cJSON_CreateObject();
+	cJSON_AddStringToObject(p->compare_at, "kpageflags", path);
+	if (s->opts.compare_at_pid > 0)
+		cJSON_AddNumberToObject(p->compare_at, "before_pid", s->opts.compare_at_pid);
+	else
+		cJSON_AddNumberToObject(p->compare_at, "at_ns", (double)s->opts.compare_at_ns);
+	if (!p->cut_done) {
+		g_set_error(error, PS_SIM_SNAPSHOT_ERROR, 0,
+			    "--compare-at: the trace ended before the point (%s)",
+			    s->opts.compare_at_pid > 0 ? "no record of that pid" : "time");
+		return FALSE;
+	}
+	cJSON_AddNumberToObject(p->compare_at, "cut_ns", (double)p->cut_t_ns);
+	am = ps_machine_new(&m->spec, error);
+	if (!am)
+		return FALSE;
+	asnap = ps_snapshot_load(am, path, NULL, error);
+	if (!asnap)
+		return FALSE;
+	zones = cJSON_AddArrayToObject(p->compare_at, "zones");
+	g_string_append_printf(
+	    s->report, "pinned replay at %.6f s (first record at or after the point) vs %s:\n",
+	    (double)p->cut_t_ns / 1e9, path);
+	for (int i = 0; i < m->nr_zones; i++) {
+		const PsZone *z = &m->zones[i];
+		CutDiff d = {0};
+
+		if (!ps_zone_populated(z))
+			continue;
+		for (ps_pfn_t q = z->start_pfn; q < ps_zone_end_pfn(z); q++) {
+			bool late = bit_test(p, p->cut_buddy, q);
+			bool rep = bit_test(p, p->cut_free, q) || late;
+			bool real = ps_enclosing_free_block(am, &am->zones[i], q, 0) != PS_PFN_NONE;
+			bool named = bit_test(p, p->named, q);
+
+			d.replay_free += rep;
+			d.real_free += real;
+			d.pcp_frees_in_buddy += late;
+			if (rep && !real) {
+				d.only_replay++;
+				d.only_replay_unnamed += !named;
+			} else if (real && !rep) {
+				d.only_real++;
+				d.only_real_unnamed += !named;
+			}
+		}
+		cJSON_AddItemToArray(zones, cut_diff_json(z, &d));
+		g_string_append_printf(
+		    s->report,
+		    "  %-7s real free %8" G_GUINT64_FORMAT " replay %8" G_GUINT64_FORMAT
+		    "  differing pages %6" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT
+		    " only real, %" G_GUINT64_FORMAT
+		    " only replay; never named by a record: %" G_GUINT64_FORMAT
+		    " and %" G_GUINT64_FORMAT
+		    "); pcp frees found in the buddy later: %" G_GUINT64_FORMAT "\n",
+		    ps_zone_names[z->type], d.real_free, d.replay_free, d.only_real + d.only_replay,
+		    d.only_real, d.only_replay, d.only_real_unnamed, d.only_replay_unnamed,
+		    d.pcp_frees_in_buddy);
+	}
+	return TRUE;
+}
+
 /* ---- the placement strategy ------------------------------------------------------------ */
 
 static gboolean no_snapshot(GError **error)
@@ -417,6 +608,14 @@ static gboolean pinned_start(PsSim *s, GError **error)
 	p->m = s->m;
 	p->on_pcp = g_new0(uint8_t, (s->m->map.end_pfn - s->m->map.base_pfn + 7) / 8);
 	p->ids = g_hash_table_new(g_direct_hash, g_direct_equal);
+	if (s->opts.compare_at_kpageflags) {
+		gsize bytes = (s->m->map.end_pfn - s->m->map.base_pfn + 7) / 8;
+
+		p->cut_free = g_new0(uint8_t, bytes);
+		p->cut_pcp = g_new0(uint8_t, bytes);
+		p->cut_buddy = g_new0(uint8_t, bytes);
+		p->named = g_new0(uint8_t, bytes);
+	}
 	return TRUE;
 }
 
@@ -425,6 +624,8 @@ static uint64_t pinned_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	Pin *p = s->pin;
 
+	if (p->named && !p->cut_done && cut_reached(s, ev))
+		take_cut(p, ev->t_ns);
 	p->t_end = ev->t_ns;
 	p->by_op[ev->op]++;
 	if (ev->op == PS_OP_ALLOC)
@@ -451,6 +652,8 @@ static gboolean pinned_finish(PsSim *s, GError **error)
 		g_string_append_printf(s->report, " %s %" G_GUINT64_FORMAT, pin_anomaly_names[i],
 				       p->anomalies[i]);
 	g_string_append_printf(s->report, "\n");
+	if (s->opts.compare_at_kpageflags && !compare_at(s, p, error))
+		return FALSE;
 	if (s->opts.after_kpageflags) {
 		p->compare_after = cJSON_CreateObject();
 		if (!compare_after(p, s->opts.after_kpageflags, p->compare_after, s->report, error))
@@ -492,6 +695,8 @@ static cJSON *pinned_summary(PsSim *s)
 	for (int i = 0; i < PIN_NR_ANOMALIES; i++)
 		cJSON_AddNumberToObject(o, pin_anomaly_names[i], (double)p->anomalies[i]);
 	cJSON_AddItemToObject(root, "snapshot", ps_snapshot_to_json(s->snap, s->m));
+	if (p->compare_at)
+		cJSON_AddItemToObject(root, "compare_at", g_steal_pointer(&p->compare_at));
 	if (p->compare_after)
 		cJSON_AddItemToObject(root, "compare_after", g_steal_pointer(&p->compare_after));
 	return root;
@@ -504,6 +709,11 @@ static void pinned_free(PsSim *s)
 	if (!p)
 		return;
 	g_free(p->on_pcp);
+	g_free(p->cut_free);
+	g_free(p->cut_pcp);
+	g_free(p->cut_buddy);
+	g_free(p->named);
+	cJSON_Delete(p->compare_at);
 	g_clear_pointer(&p->ids, g_hash_table_unref);
 	cJSON_Delete(p->compare_after);
 	g_free(p);

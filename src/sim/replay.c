@@ -636,6 +636,8 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->opts.config_path = s->config_path;
 	s->after_path = g_strdup(opts->after_kpageflags);
 	s->opts.after_kpageflags = s->after_path;
+	s->at_path = g_strdup(opts->compare_at_kpageflags);
+	s->opts.compare_at_kpageflags = s->at_path;
 	s->place = opts->pinned ? &sim_placement_pinned : &sim_placement_policy;
 	if (opts->sample_ns)
 		s->cfg->sampling.sample_ns = opts->sample_ns;
@@ -700,6 +702,7 @@ void ps_sim_free(PsSim *s)
 	if (s->report)
 		g_string_free(s->report, TRUE);
 	g_free(s->after_path);
+	g_free(s->at_path);
 	if (s->digest_thread)
 		g_free(g_thread_join(s->digest_thread));
 	if (s->tl)

@@ -227,6 +227,7 @@ struct PsSim {
 	SimPin *pin;	  /* pinned replay only */
 	GString *report;  /* place->report_name's text */
 	char *after_path; /* opts.after_kpageflags */
+	char *at_path;	  /* opts.compare_at_kpageflags */
 	PsRunOptions opts;
 	char *out_dir;
 	char *config_path;

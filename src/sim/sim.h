@@ -49,6 +49,15 @@ typedef struct {
 	bool pinned;
 	const char *after_kpageflags;
 	/*
+	 * Pinned replay: compare the free set with compare_at_kpageflags (may be NULL), a dump
+	 * taken during the recording, at the first record of process compare_at_pid (when > 0:
+	 * the process that read the dump) or else at the first record at or after compare_at_ns
+	 * (nanoseconds from the trace's first record).
+	 */
+	const char *compare_at_kpageflags;
+	uint64_t compare_at_ns;
+	int compare_at_pid;
+	/*
 	 * Set (non-zero) by the caller's signal handler (cli: SIGINT, SIGTERM, SIGHUP): the replay
 	 * stops before its next record and ps_sim_run fails with G_IO_ERROR_CANCELLED, its
 	 * temporary files removed. May be NULL. Read only, so a run nobody stops is unchanged.
