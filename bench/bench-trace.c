@@ -4,6 +4,9 @@
  * plain and a gzip trace in a temporary directory, reads both back, and prints lines per second
  * for each, plus the parser alone on lines already in memory; then the same with allocations only
  * (~90-byte lines, the typical line of a real trace).
+ * Then the binary trace cache (trace/cache.c): for the gzip trace and each shipped recording of
+ * workloads/, the JSONL parse, the compile (parse + writing the entry) and the read of the entry
+ * (best of 3), in records per second, and the entry's size.
  *
  * A benchmark prints figures; nothing here is asserted. Usage: bench-trace [N].
  */
@@ -15,6 +18,10 @@
 
 #include "mm/mm.h"
 #include "trace/trace.h"
+
+#ifndef PS_SOURCE_DIR
+#define PS_SOURCE_DIR "."
+#endif
 
 /* A kbuild-like stream: allocations of mostly order 0, each freed a little later. */
 static void make_event(uint64_t i, PsTraceEvent *ev)
@@ -42,6 +49,59 @@ static void make_event(uint64_t i, PsTraceEvent *ev)
 static double elapsed_s(gint64 start)
 {
 	return (double)(g_get_monotonic_time() - start) / 1e6;
+}
+
+/* Reads every record of path (through the cache in cache_dir when not NULL); seconds taken. */
+static double read_all(const char *path, const char *cache_dir, uint64_t *n, bool *cached)
+{
+	g_autoptr(GError) error = NULL;
+	gint64 start = g_get_monotonic_time();
+	PsTraceReader *r = ps_trace_reader_open_cached(path, cache_dir, NULL, NULL, &error);
+	PsTraceEvent ev;
+	int rc;
+
+	if (r == NULL)
+		g_error("%s", error->message);
+	*n = 0;
+	while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1)
+		(*n)++;
+	if (rc < 0)
+		g_error("%s", error->message);
+	*cached = ps_trace_reader_cached(r);
+	ps_trace_reader_close(r);
+	return elapsed_s(start);
+}
+
+/* Parse, compile and cached read of one trace, best of 3 each. */
+static void bench_cache(const char *path, const char *cache_dir)
+{
+	g_autofree char *base = g_path_get_basename(path);
+	double parse = 1e9, compile, cached = 1e9;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *entry = NULL;
+	uint64_t n = 0;
+	bool hit;
+	GStatBuf st;
+	gint64 start;
+
+	for (int i = 0; i < 3; i++)
+		parse = MIN(parse, read_all(path, NULL, &n, &hit));
+	start = g_get_monotonic_time();
+	if (!ps_trace_compile(path, NULL, cache_dir, NULL, &entry, NULL, &error))
+		g_error("%s", error->message);
+	compile = elapsed_s(start);
+	for (int i = 0; i < 3; i++) {
+		cached = MIN(cached, read_all(path, cache_dir, &n, &hit));
+		if (!hit)
+			g_error("%s: not read from the cache", path);
+	}
+	if (g_stat(entry, &st) != 0)
+		st.st_size = 0;
+	printf("%-28s %8" G_GUINT64_FORMAT " records  parse %6.2f M/s  compile %6.3f s  "
+	       "cached read %6.1f M/s  (%.1f MB, %.1f bytes/record)\n",
+	       base, n, (double)n / parse / 1e6, compile, (double)n / cached / 1e6,
+	       (double)st.st_size / 1e6, (double)st.st_size / (double)MAX(n, 1));
+	g_unlink(entry);
 }
 
 static void bench_file(const char *path, uint64_t n, bool alloc_only)
@@ -142,6 +202,35 @@ int main(int argc, char **argv)
 	bench_file(gz, n, false);
 	bench_file(plain, n, true);
 	bench_file(gz, n, true);
+
+	printf("\nbinary trace cache (best of 3 reads)\n");
+	{
+		g_autofree char *cache_dir = g_build_filename(dir, "cache", NULL);
+		g_autofree char *wdir = g_build_filename(PS_SOURCE_DIR, "workloads", NULL);
+		g_autoptr(GDir) d = g_dir_open(wdir, 0, NULL);
+		g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+		PsTraceHeader hdr = {.version = 1, .source = "bench", .page_size = 4096, .cpus = 4};
+		PsTraceWriter *w = ps_trace_writer_new(gz, &hdr, &error);
+		PsTraceEvent ev;
+		const char *name;
+
+		for (uint64_t i = 0; w && i < n; i++) {
+			make_event(i, &ev);
+			if (!ps_trace_writer_write(w, &ev, &error))
+				g_error("%s", error->message);
+		}
+		if (!w || !ps_trace_writer_close(w, &error))
+			g_error("%s", error->message);
+		bench_cache(gz, cache_dir);
+		g_unlink(gz);
+		while (d && (name = g_dir_read_name(d)))
+			if (g_str_has_suffix(name, ".jsonl.gz"))
+				g_ptr_array_add(names, g_build_filename(wdir, name, NULL));
+		g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+		for (guint i = 0; i < names->len; i++)
+			bench_cache(g_ptr_array_index(names, i), cache_dir);
+		g_rmdir(cache_dir);
+	}
 	g_rmdir(dir);
 	return 0;
 }

@@ -28,11 +28,18 @@ gboolean ps_cli_memory_ok(const char *what, uint64_t need, gboolean force, GErro
  */
 const volatile sig_atomic_t *ps_cli_catch_signals(void);
 
+/*
+ * The binary trace cache's directory for --trace-cache DIR / --no-trace-cache: dir if given,
+ * NULL when off, else ps_trace_cache_dir_default() ($PAGESIM_TRACE_CACHE, ~/.cache/pagesim).
+ */
+char *ps_cli_trace_cache_dir(const char *dir, gboolean off);
+
 /* "10s", "500ms", "123" (ns) -> nanoseconds. */
 gboolean ps_parse_duration_ns(const char *s, uint64_t *out);
 int ps_cmd_index(int argc, char **argv);
 int ps_cmd_gen(int argc, char **argv);
 int ps_cmd_import(int argc, char **argv);
+int ps_cmd_trace(int argc, char **argv);
 int ps_cmd_fidelity(int argc, char **argv);
 int ps_cmd_sweep(int argc, char **argv);
 

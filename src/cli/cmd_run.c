@@ -181,13 +181,21 @@ static gboolean parse_compare_at(const char *arg, PsRunOptions *opts)
 	return TRUE;
 }
 
+char *ps_cli_trace_cache_dir(const char *dir, gboolean off)
+{
+	if (off)
+		return NULL;
+	return dir ? g_strdup(dir) : ps_trace_cache_dir_default();
+}
+
 int ps_cmd_run(int argc, char **argv)
 {
 	g_autofree char *config = NULL, *trace = NULL, *out = NULL, *until = NULL;
 	g_autofree char *snapshot = NULL, *proc_dir = NULL, *mode = NULL, *after = NULL;
 	g_autofree char *at = NULL;
+	g_autofree char *cache_opt = NULL, *cache_dir = NULL;
 	gint64 seed = 0, sample_ns = 0;
-	gboolean check = FALSE, quiet = FALSE, force = FALSE;
+	gboolean check = FALSE, quiet = FALSE, force = FALSE, no_cache = FALSE;
 	GOptionEntry entries[] = {
 	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Machine config (JSON)", "CONFIG"},
 	    {"trace", 't', 0, G_OPTION_ARG_FILENAME, &trace, "Trace to replay (- = stdin)",
@@ -217,6 +225,12 @@ int ps_cmd_run(int argc, char **argv)
 	     "trace's first record (3.39s) or at the first record of the process that read it "
 	     "(pid:284)",
 	     "WHEN=KPAGEFLAGS"},
+	    {"trace-cache", 0, 0, G_OPTION_ARG_FILENAME, &cache_opt,
+	     "Binary trace cache directory (default: $PAGESIM_TRACE_CACHE, else "
+	     "~/.cache/pagesim)",
+	     "DIR"},
+	    {"no-trace-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache,
+	     "Parse the trace without reading or writing the binary trace cache", NULL},
 	    {NULL}};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- replay a trace on a machine");
 	g_autoptr(GError) error = NULL;
@@ -262,6 +276,7 @@ int ps_cmd_run(int argc, char **argv)
 	opts.wall_ns = wall_ns;
 	opts.wall_data = &prog;
 	opts.interrupted = ps_cli_catch_signals();
+	opts.trace_cache_dir = cache_dir = ps_cli_trace_cache_dir(cache_opt, no_cache);
 	if (mode && strcmp(mode, "policy") != 0 && strcmp(mode, "pinned") != 0) {
 		fprintf(stderr, "pagesim run: --mode: '%s' is not policy or pinned\n", mode);
 		return 2;

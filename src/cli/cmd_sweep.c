@@ -126,8 +126,8 @@ static char *self_path(void)
 }
 
 /* --emit: jobs.txt and the GNU parallel or Slurm script, and the command that runs them. */
-static int emit_jobs(PsSweepPlan *plan, const char *emit, const char *pagesim_cmd, const char *out,
-		     gboolean quiet)
+static int emit_jobs(PsSweepPlan *plan, const char *emit, const char *pagesim_cmd,
+		     gboolean trace_cache, const char *out, gboolean quiet)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree char *command = NULL, *self = NULL;
@@ -137,7 +137,7 @@ static int emit_jobs(PsSweepPlan *plan, const char *emit, const char *pagesim_cm
 		pagesim_cmd = self = self_path();
 	if (!ps_sweep_emit(plan,
 			   !strcmp(emit, "slurm") ? PS_SWEEP_EMIT_SLURM : PS_SWEEP_EMIT_PARALLEL,
-			   pagesim_cmd, &nr_jobs, &command, &error)) {
+			   pagesim_cmd, trace_cache, &nr_jobs, &command, &error)) {
 		fprintf(stderr, "pagesim sweep: %s\n", error->message);
 		return 1;
 	}
@@ -159,9 +159,9 @@ static int emit_jobs(PsSweepPlan *plan, const char *emit, const char *pagesim_cm
 int ps_cmd_sweep(int argc, char **argv)
 {
 	g_autofree char *out = NULL, *emit = NULL, *collect_dir = NULL;
-	g_autofree char *pagesim = NULL;
+	g_autofree char *pagesim = NULL, *cache_opt = NULL, *cache_dir = NULL;
 	gint jobs = 0;
-	gboolean quiet = FALSE, force = FALSE;
+	gboolean quiet = FALSE, force = FALSE, no_cache = FALSE;
 	GOptionEntry entries[] = {
 	    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Sweep directory to write", "DIR"},
 	    {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
@@ -176,6 +176,12 @@ int ps_cmd_sweep(int argc, char **argv)
 	    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Only errors", NULL},
 	    {"force", 0, 0, G_OPTION_ARG_NONE, &force,
 	     "Run even when the runs need more memory than this machine has available", NULL},
+	    {"trace-cache", 0, 0, G_OPTION_ARG_FILENAME, &cache_opt,
+	     "Binary trace cache directory (default: $PAGESIM_TRACE_CACHE, else "
+	     "~/.cache/pagesim; --emit: DIR/trace-cache)",
+	     "DIR"},
+	    {"no-trace-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache,
+	     "Parse every trace in every run, without the binary trace cache", NULL},
 	    {NULL}};
 	g_autoptr(GOptionContext) ctx =
 	    g_option_context_new("SPEC.json - run a configuration sweep (see sweeps/README.md)");
@@ -226,7 +232,7 @@ int ps_cmd_sweep(int argc, char **argv)
 	prog.plan = plan;
 
 	if (emit)
-		return emit_jobs(plan, emit, pagesim, out, quiet);
+		return emit_jobs(plan, emit, pagesim, !no_cache, out, quiet);
 
 	if (!sweep_memory_ok(plan, jobs, force, &error)) {
 		fprintf(stderr, "pagesim sweep: %s\n", error->message);
@@ -238,6 +244,7 @@ int ps_cmd_sweep(int argc, char **argv)
 	eo.wall_ns = now_ns;
 	eo.wall_data = &prog;
 	eo.interrupted = ps_cli_catch_signals();
+	eo.trace_cache_dir = cache_dir = ps_cli_trace_cache_dir(cache_opt, no_cache);
 	if (!ps_sweep_execute(plan, &eo, &skipped, &failed, &error)) {
 		fprintf(stderr, "pagesim sweep: %s\n", error->message);
 		return 1;

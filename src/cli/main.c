@@ -24,6 +24,7 @@ static const PsCommand commands[] = {
     {"config", ps_cmd_config, "show a config's derived values, or make one from /proc"},
     {"index", ps_cmd_index, "fragmentation indices of a buddyinfo, as debugfs prints them"},
     {"import", ps_cmd_import, "convert an ftrace, perf script or trace-cmd recording to a trace"},
+    {"trace", ps_cmd_trace, "compile a trace into the binary trace cache (trace compile)"},
     {"fidelity", ps_cmd_fidelity, "simulated vs observed allocator counters of a run"},
     {"plot", ps_cmd_plot, "render a run's figures (gnuplot) into RUN_DIR/plots/"},
     {"compare", ps_cmd_compare,

@@ -130,6 +130,9 @@ static gpointer digest_thread_fn(gpointer path)
 
 void sim_start_digest(PsSim *s, const char *trace_path)
 {
+	/* Worked out to find the trace's cache entry: no second pass over the file. */
+	if (!s->opts.trace_digest && s->reader && ps_trace_reader_digest(s->reader))
+		s->opts.trace_digest = ps_trace_reader_digest(s->reader);
 	if (strcmp(trace_path, "-") && !s->opts.trace_digest)
 		s->digest_thread =
 		    g_thread_new("trace-digest", digest_thread_fn, g_strdup(trace_path));

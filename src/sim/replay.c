@@ -53,6 +53,22 @@ static void lookahead_free(SimLookahead *la)
 	g_free(la);
 }
 
+/*
+ * From a cache entry the look-ahead costs nothing: the prefill reads ahead through the mapped
+ * entry and the reader goes back to where it was.
+ */
+static void prefill_rewind(PsSim *s, PsPcpPrefill *pf)
+{
+	PsTraceReaderMark mark;
+	PsTraceEvent ev;
+
+	ps_trace_reader_mark(s->reader, &mark);
+	while (ps_snapshot_prefill_wants(pf) && ps_trace_reader_next(s->reader, &ev, NULL) == 1)
+		ps_snapshot_prefill_feed(pf, &ev);
+	ps_trace_reader_rewind(s->reader, &mark);
+	ps_snapshot_prefill_end(pf);
+}
+
 static void lookahead_prefill(PsSim *s)
 {
 	PsPcpPrefill *pf = ps_snapshot_prefill_begin(s->snap, s->m);
@@ -60,6 +76,10 @@ static void lookahead_prefill(PsSim *s)
 
 	if (!pf)
 		return;
+	if (ps_trace_reader_cached(s->reader)) {
+		prefill_rewind(s, pf);
+		return;
+	}
 	la = s->lookahead = g_new0(SimLookahead, 1);
 	la->chunks = g_ptr_array_new_with_free_func(g_free);
 	la->rc = 1;
@@ -745,7 +765,8 @@ gboolean ps_sim_run(PsSim *s, const char *trace_path, GError **error)
 	int rc;
 
 	s->trace_path = g_strdup(trace_path);
-	s->reader = ps_trace_reader_open(trace_path, &s->hdr, error);
+	s->reader = ps_trace_reader_open_cached(trace_path, s->opts.trace_cache_dir,
+						s->opts.trace_digest, &s->hdr, error);
 	if (!s->reader || !s->place->start(s, error))
 		return FALSE;
 	s->generated = g_str_has_prefix(s->hdr.source, "gen");

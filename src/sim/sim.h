@@ -42,6 +42,12 @@ typedef struct {
 	/* The trace's "sha256:..." when the caller already has it (sweeps); else computed. */
 	const char *trace_digest;
 	/*
+	 * The binary trace cache's directory (ps_trace_cache_dir_default; NULL: none): the trace
+	 * is read from its cache entry when there is a valid one, else parsed and the entry
+	 * written. Outputs are the same either way.
+	 */
+	const char *trace_cache_dir;
+	/*
 	 * Pinned replay (--mode pinned): the recorded pfns are honoured instead of the model
 	 * placing pages (sim/pinned.c); needs ps_sim_load_snapshot. after_kpageflags (may be NULL)
 	 * is compared with the final free set.

@@ -20,6 +20,7 @@
 
 #include "report/report.h"
 #include "sweep/sweep.h"
+#include "trace/trace.h"
 
 /* The trace path a job names: relative to DIR when it is under DIR/traces. */
 static char *job_trace_path(const PsSweepPlan *plan, guint trace)
@@ -34,7 +35,7 @@ static char *job_trace_path(const PsSweepPlan *plan, guint trace)
 }
 
 static void append_job(GString *out, const PsSweepPlan *plan, const PsSweepRun *run,
-		       const char *pagesim)
+		       const char *pagesim, bool trace_cache)
 {
 	g_autofree char *q_pagesim = g_shell_quote(pagesim);
 	g_autofree char *trace = job_trace_path(plan, run->trace);
@@ -47,6 +48,8 @@ static void append_job(GString *out, const PsSweepPlan *plan, const PsSweepRun *
 	if (plan->spec->sample_ns)
 		g_string_append_printf(out, " --sample-ns %" G_GUINT64_FORMAT,
 				       plan->spec->sample_ns);
+	g_string_append(out,
+			trace_cache ? " --trace-cache " PS_SWEEP_TRACE_CACHE : " --no-trace-cache");
 	g_string_append_c(out, '\n');
 }
 
@@ -118,9 +121,21 @@ static char *slurm_script(const PsSweepPlan *plan, const char *abs_dir, guint nr
 	    nr_jobs, abs_dir, job_name, nr_jobs, abs_dir, q_dir);
 }
 
-gboolean ps_sweep_emit(const PsSweepPlan *plan, enum ps_sweep_emit_kind kind, const char *pagesim,
-		       guint *nr_jobs, char **command, GError **error)
+/* The traces of the jobs into DIR/trace-cache, once; a trace that fails fails its jobs. */
+static void compile_traces(const PsSweepPlan *plan, const bool *want)
 {
+	g_autofree char *dir = g_build_filename(plan->dir, PS_SWEEP_TRACE_CACHE, NULL);
+
+	for (guint i = 0; plan->trace_paths[i]; i++)
+		if (want[i])
+			ps_trace_compile(plan->trace_paths[i], NULL, dir, plan->trace_digests[i],
+					 NULL, NULL, NULL);
+}
+
+gboolean ps_sweep_emit(const PsSweepPlan *plan, enum ps_sweep_emit_kind kind, const char *pagesim,
+		       bool trace_cache, guint *nr_jobs, char **command, GError **error)
+{
+	g_autofree bool *want = g_new0(bool, g_strv_length(plan->trace_paths) + 1);
 	g_autofree char *abs_dir = g_canonicalize_filename(plan->dir, NULL);
 	g_autofree char *jobs_path = g_build_filename(plan->dir, "jobs.txt", NULL);
 	g_autofree char *script = NULL, *script_path = NULL;
@@ -135,9 +150,12 @@ gboolean ps_sweep_emit(const PsSweepPlan *plan, enum ps_sweep_emit_kind kind, co
 			continue;
 		if (!ps_sweep_run_prepare(plan, run, error))
 			return FALSE;
-		append_job(jobs, plan, run, pagesim);
+		append_job(jobs, plan, run, pagesim, trace_cache);
+		want[run->trace] = true;
 		(*nr_jobs)++;
 	}
+	if (trace_cache)
+		compile_traces(plan, want);
 	if (!ps_write_file_atomic(jobs_path, jobs->str, jobs->len, error))
 		return FALSE;
 	if (!*nr_jobs)

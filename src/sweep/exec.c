@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "sim/sim.h"
 #include "sweep/sweep.h"
+#include "trace/trace.h"
 
 /* One run handed to the pool; the worker fills error and hands it back through done. */
 typedef struct {
@@ -52,6 +53,7 @@ static void worker(gpointer data, gpointer pool_data)
 	ro.until_ns = plan->spec->until_ns;
 	ro.sample_ns = plan->spec->sample_ns;
 	ro.trace_digest = plan->trace_digests[t->run->trace]; /* hashed once for the plan */
+	ro.trace_cache_dir = t->opts->trace_cache_dir;
 	ro.interrupted = t->opts->interrupted;
 	if (t->opts->wall_ns) {
 		t->start_ns = t->opts->wall_ns(t->opts->wall_data);
@@ -101,6 +103,27 @@ static Task *task_new(const PsSweepPlan *plan, const PsSweepRun *run,
 	return t;
 }
 
+/*
+ * Each trace the runs to do replay, into the cache before any run starts: otherwise the first
+ * runs, starting together, would each parse it. A trace that fails here fails its runs with the
+ * parser's message.
+ */
+static void compile_traces(const PsSweepPlan *plan, const PsSweepExecOptions *opts,
+			   const GPtrArray *todo)
+{
+	guint n = g_strv_length(plan->trace_paths);
+	g_autofree bool *want = g_new0(bool, n);
+
+	if (!opts->trace_cache_dir)
+		return;
+	for (guint i = 0; i < todo->len; i++)
+		want[((const PsSweepRun *)g_ptr_array_index(todo, i))->trace] = true;
+	for (guint i = 0; i < n; i++)
+		if (want[i])
+			ps_trace_compile(plan->trace_paths[i], NULL, opts->trace_cache_dir,
+					 plan->trace_digests[i], NULL, NULL, NULL);
+}
+
 gboolean ps_sweep_execute(const PsSweepPlan *plan, const PsSweepExecOptions *opts,
 			  guint *nr_skipped, guint *nr_failed, GError **error)
 {
@@ -121,6 +144,7 @@ gboolean ps_sweep_execute(const PsSweepPlan *plan, const PsSweepExecOptions *opt
 	}
 	if (!todo->len)
 		return TRUE;
+	compile_traces(plan, opts, todo);
 	pool = g_thread_pool_new(worker, NULL, MIN(jobs, (int)todo->len), TRUE, error);
 	if (!pool)
 		return FALSE;

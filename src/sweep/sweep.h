@@ -155,6 +155,12 @@ typedef struct {
 	void *wall_data;
 	/* PsRunOptions.interrupted for every run: set, the runs in flight stop. May be NULL. */
 	const volatile sig_atomic_t *interrupted;
+	/*
+	 * The binary trace cache (PsRunOptions.trace_cache_dir; NULL: none). Each trace of a run
+	 * to do is compiled into it before the first run starts, so a sweep parses each trace at
+	 * most once and every run replays from the cache.
+	 */
+	const char *trace_cache_dir;
 } PsSweepExecOptions;
 
 /*
@@ -202,9 +208,12 @@ enum ps_sweep_emit_kind {
  * command a line with paths relative to DIR; then DIR/run-parallel.sh (GNU parallel over ssh
  * logins) or DIR/sweep.sbatch (a Slurm array of jobs.txt lines). pagesim is the command word
  * the jobs start with. *nr_jobs is the number of lines; *command (newly allocated) what to type.
+ * trace_cache: the traces of the jobs are compiled into DIR/trace-cache (PS_SWEEP_TRACE_CACHE)
+ * here, once, and every job reads them from there (`--trace-cache`); else `--no-trace-cache`.
  */
+#define PS_SWEEP_TRACE_CACHE "trace-cache"
 gboolean ps_sweep_emit(const PsSweepPlan *plan, enum ps_sweep_emit_kind kind, const char *pagesim,
-		       guint *nr_jobs, char **command, GError **error);
+		       bool trace_cache, guint *nr_jobs, char **command, GError **error);
 
 G_END_DECLS
 

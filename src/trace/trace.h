@@ -162,8 +162,51 @@ PsTraceReader *ps_trace_reader_open(const char *path, PsTraceHeader *hdr, GError
 int ps_trace_reader_next(PsTraceReader *r, PsTraceEvent *ev, GError **error);
 uint64_t ps_trace_reader_line(const PsTraceReader *r); /* line number of the last event */
 const char *ps_trace_reader_path(const PsTraceReader *r);
+uint64_t ps_trace_reader_count(const PsTraceReader *r); /* events handed out so far */
 void ps_trace_reader_close(PsTraceReader *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsTraceReader, ps_trace_reader_close)
+
+/* ---- binary trace cache (trace/cache.c; the format is documented there) ------------------- */
+
+/*
+ * The cache directory: $PAGESIM_TRACE_CACHE when set ("" or "off": NULL, no cache), else
+ * g_get_user_cache_dir()/pagesim. Newly allocated.
+ */
+char *ps_trace_cache_dir_default(void);
+/* DIR/HEX.pstc for a "sha256:HEX" digest. */
+char *ps_trace_cache_entry_path(const char *cache_dir, const char *digest);
+
+/*
+ * ps_trace_reader_open through the cache in cache_dir (NULL: no cache, as ps_trace_reader_open).
+ * digest: the file's "sha256:..." when the caller has it, else computed here. A valid entry is
+ * mapped and read instead of the JSONL; without one, the JSONL is parsed and, when the whole
+ * trace has been read without error, a new entry is written atomically (an entry that exists but
+ * is stale or corrupt is reported on stderr, ignored and replaced). Events, errors and line
+ * numbers are the same either way. A compiled trace (pagesim trace compile -o) given as path is
+ * read directly, by either open.
+ */
+PsTraceReader *ps_trace_reader_open_cached(const char *path, const char *cache_dir,
+					   const char *digest, PsTraceHeader *hdr, GError **error);
+/* Whether events come from a compiled trace or cache entry (then the reader can rewind). */
+bool ps_trace_reader_cached(const PsTraceReader *r);
+/* The trace's digest when it was worked out on open (open_cached), else NULL. */
+const char *ps_trace_reader_digest(const PsTraceReader *r);
+
+/* A position of a cached reader to come back to (ps_trace_reader_cached only). */
+typedef struct {
+	uint64_t pos, count, last_t_ns;
+	PsTraceEvent prev;
+} PsTraceReaderMark;
+void ps_trace_reader_mark(const PsTraceReader *r, PsTraceReaderMark *m);
+void ps_trace_reader_rewind(PsTraceReader *r, const PsTraceReaderMark *m);
+
+/*
+ * Compiles a JSONL trace: into its cache entry in cache_dir when out_path is NULL (nothing is
+ * parsed when a valid entry exists), else into the file out_path. digest may be NULL. *written
+ * (may be NULL) gets the path written, *records (may be NULL) the number of records.
+ */
+gboolean ps_trace_compile(const char *path, const char *out_path, const char *cache_dir,
+			  const char *digest, char **written, uint64_t *records, GError **error);
 
 /* ---- writer ------------------------------------------------------------------------------- */
 

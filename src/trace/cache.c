@@ -1,0 +1,573 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cache.c - the binary trace cache: a JSONL trace's records once parsed, kept in a compact
+ * binary file so that the next replay of the same trace maps it instead of parsing it again.
+ *
+ * JSONL stays the interchange format; an entry is a private, machine-local copy of what the
+ * parser made of one JSONL file, keyed by that file's digest, and is never required: a missing,
+ * unreadable, stale or corrupt entry is ignored (the last two with a message) and the JSONL is
+ * parsed, writing a new entry beside the parse.
+ *
+ * Where: $PAGESIM_TRACE_CACHE if set ("" or "off": no cache), else g_get_user_cache_dir()/pagesim
+ * ($XDG_CACHE_HOME/pagesim, ~/.cache/pagesim); an entry is DIR/HEX.pstc, HEX the sha256 of the
+ * JSONL file's bytes as stored (ps_file_digest, gzip or not).
+ *
+ * Format (native byte order and struct layout: an entry never leaves the machine that wrote it):
+ *   prologue  CacheHead: magic "PSTRACE\x01", byte-order mark, format, sizeof(PsTraceEvent),
+ *             the layout key, the JSONL's size and digest, the trace header
+ *   payload   one encoded record after another
+ *   epilogue  CacheTail: record count, payload length, payload checksum, end magic
+ * A record is encoded generically, as the memory image of its PsTraceEvent (the parser zeroes
+ * every record before filling it, so padding is zero too) seen as W 64-bit words, against the
+ * record before it (the first against ps_trace_event_init's): per group of 64 words a varint bit
+ * mask of the words that changed, then for each changed word the zigzag varint of its difference.
+ * Nothing in the encoder names a field, so a field or op added to PsTraceEvent is carried without
+ * a change here. The layout key (scripts/trace-cache-key.py: a hash of trace.h, the parser, the
+ * reader and this file) changes with any of those sources, so an entry from another build is
+ * stale, never misread. Consecutive records share most words (op, cpu, the unset fields) and
+ * their times, ids, lines and pfns are close, so a record takes ~10-20 bytes against ~70 in JSONL.
+ *
+ * Checks on open: magic, byte order, format, record size, key, digest and size of the JSONL, the
+ * payload's length and a 64-bit checksum over it; while reading, every varint stays inside the
+ * payload and every record passes the checks that keep later code in bounds (op, kind and event
+ * in range, cpu below the header's cpus, time never backwards, strings NUL-terminated).
+ *
+ * Writing goes through util's PsAtomicFile: a temporary name in the cache directory, renamed
+ * into place after an fsync, so concurrent writers of one entry (sweep jobs starting together)
+ * each rename a complete, identical file and a reader never sees half of one.
+ */
+#include "trace/cache-private.h"
+
+#include "util/util.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define CACHE_MAGIC	 "PSTRACE\x01"
+#define CACHE_END_MAGIC	 "PSTREND\x01"
+#define CACHE_FORMAT	 1
+#define CACHE_BYTE_ORDER 0x0102030405060708ULL
+#define CACHE_SUFFIX	 ".pstc"
+
+#define EV_WORDS (sizeof(PsTraceEvent) / sizeof(uint64_t))
+#define EV_MASKS ((EV_WORDS + 63) / 64)
+G_STATIC_ASSERT(sizeof(PsTraceEvent) % sizeof(uint64_t) == 0);
+
+/* The prologue: everything known before the first record. */
+typedef struct {
+	char magic[8];
+	uint64_t byte_order; /* CACHE_BYTE_ORDER as written */
+	uint32_t format;     /* CACHE_FORMAT */
+	uint32_t event_size; /* sizeof(PsTraceEvent) */
+	uint64_t key;	     /* ps_trace_cache_key */
+	uint64_t source_size;
+	char digest[80]; /* "sha256:HEX" of the JSONL file, NUL-padded; "" for none */
+	PsTraceHeader hdr;
+	uint32_t pad;
+} CacheHead;
+
+/* The epilogue: what only the end of the parse knows. */
+typedef struct {
+	uint64_t nr_records;
+	uint64_t payload_bytes;
+	uint64_t checksum;
+	char magic[8];
+} CacheTail;
+
+/* ---- shared --------------------------------------------------------------------------------- */
+
+/*
+ * A 64-bit checksum over the payload as little 8-byte words (the last zero-padded): cheap enough
+ * to run over every entry on open (~1 ns per word), against bit rot and cut files, not malice
+ * (the decoder is bounds-checked anyway).
+ */
+static inline uint64_t sum_word(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 32);
+}
+
+static uint64_t sum_bytes(uint64_t h, const uint8_t *p, gsize len)
+{
+	gsize i;
+	uint64_t w;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = sum_word(h, w);
+	}
+	if (i < len) {
+		w = 0;
+		memcpy(&w, p + i, len - i);
+		h = sum_word(h, w);
+	}
+	return h;
+}
+
+static inline uint64_t zigzag(uint64_t d)
+{
+	return (d << 1) ^ (uint64_t)((int64_t)d >> 63);
+}
+
+static inline uint64_t unzigzag(uint64_t z)
+{
+	return (z >> 1) ^ (0 - (z & 1));
+}
+
+static inline uint64_t ev_word(const PsTraceEvent *ev, gsize i)
+{
+	uint64_t w;
+
+	memcpy(&w, (const char *)ev + i * 8, 8);
+	return w;
+}
+
+static inline void ev_set_word(PsTraceEvent *ev, gsize i, uint64_t w)
+{
+	memcpy((char *)ev + i * 8, &w, 8);
+}
+
+/* ---- reading -------------------------------------------------------------------------------- */
+
+struct PsCacheIn {
+	char *path;
+	GMappedFile *map;
+	const uint8_t *start, *p, *end; /* the payload; p: the next record */
+	uint64_t nr_records, count;	/* in the entry, handed out */
+	uint64_t last_t_ns;
+	int cpus;
+	bool broken;	   /* a record failed its checks: nothing more is handed out */
+	PsTraceEvent prev; /* the last record handed out (the base of the next one's delta) */
+};
+
+bool ps_cache_file_is_compiled(const char *path)
+{
+	char buf[8];
+	FILE *f = fopen(path, "rb");
+	bool yes;
+
+	if (!f)
+		return false;
+	yes = fread(buf, 1, 8, f) == 8 && memcmp(buf, CACHE_MAGIC, 8) == 0;
+	fclose(f);
+	return yes;
+}
+
+static char *check_head(const CacheHead *h, const char *digest, uint64_t source_size)
+{
+	if (memcmp(h->magic, CACHE_MAGIC, 8))
+		return g_strdup("not a pagesim trace cache file");
+	if (h->byte_order != CACHE_BYTE_ORDER)
+		return g_strdup("written on a machine of another byte order");
+	if (h->format != CACHE_FORMAT || h->event_size != sizeof(PsTraceEvent) ||
+	    h->key != ps_trace_cache_key)
+		return g_strdup_printf(
+		    "written by another pagesim build (format %u, key %016" PRIx64
+		    ", this build %u, %016" PRIx64 ")",
+		    h->format, h->key, CACHE_FORMAT, ps_trace_cache_key);
+	if (memchr(h->digest, 0, sizeof(h->digest)) == NULL)
+		return g_strdup("digest field not terminated");
+	if (digest && strcmp(h->digest, digest))
+		return g_strdup_printf("made from %s, not from this trace (%s)", h->digest, digest);
+	if (digest && h->source_size != source_size)
+		return g_strdup_printf("made from a trace of %" PRIu64
+				       " bytes, this one has %" PRIu64,
+				       h->source_size, source_size);
+	if (h->hdr.cpus < 1 || h->hdr.cpus > PS_TRACE_MAX_CPUS ||
+	    memchr(h->hdr.source, 0, sizeof(h->hdr.source)) == NULL)
+		return g_strdup("trace header out of range");
+	return NULL;
+}
+
+PsCacheIn *ps_cache_in_open(const char *path, const char *digest, uint64_t source_size,
+			    PsTraceHeader *hdr, char **why, bool *absent)
+{
+	g_autoptr(GError) local = NULL;
+	GMappedFile *map;
+	const uint8_t *data;
+	gsize size;
+	CacheHead head;
+	CacheTail tail;
+	PsCacheIn *c;
+
+	*absent = false;
+	*why = NULL;
+	map = g_mapped_file_new(path, FALSE, &local);
+	if (!map) {
+		*absent = g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+		*why = g_strdup(local->message);
+		return NULL;
+	}
+	data = (const uint8_t *)g_mapped_file_get_contents(map);
+	size = g_mapped_file_get_length(map);
+	if (size < sizeof(head) + sizeof(tail)) {
+		*why = g_strdup_printf("cut short (%zu bytes)", size);
+		g_mapped_file_unref(map);
+		return NULL;
+	}
+	memcpy(&head, data, sizeof(head));
+	memcpy(&tail, data + size - sizeof(tail), sizeof(tail));
+	*why = check_head(&head, digest, source_size);
+	if (!*why && memcmp(tail.magic, CACHE_END_MAGIC, 8))
+		*why = g_strdup("cut short (no end mark)");
+	if (!*why && tail.payload_bytes != size - sizeof(head) - sizeof(tail))
+		*why = g_strdup_printf("payload of %zu bytes, the end mark says %" PRIu64,
+				       size - sizeof(head) - sizeof(tail), tail.payload_bytes);
+	if (!*why && sum_bytes(0, data + sizeof(head), tail.payload_bytes) != tail.checksum)
+		*why = g_strdup("checksum mismatch: the file is corrupt");
+	if (*why) {
+		g_mapped_file_unref(map);
+		return NULL;
+	}
+	c = g_new0(PsCacheIn, 1);
+	c->path = g_strdup(path);
+	c->map = map;
+	c->start = c->p = data + sizeof(head);
+	c->end = c->start + tail.payload_bytes;
+	c->nr_records = tail.nr_records;
+	c->cpus = head.hdr.cpus;
+	ps_trace_event_init(&c->prev);
+	if (hdr)
+		*hdr = head.hdr;
+	return c;
+}
+
+/* A varint inside [*p, end); false when it runs past end or over 64 bits. */
+static inline bool get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+	const uint8_t *p = *pp;
+	uint64_t x = 0;
+	unsigned shift = 0;
+
+	for (;;) {
+		uint8_t b;
+
+		if (p >= end || shift > 63)
+			return false;
+		b = *p++;
+		x |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			break;
+		shift += 7;
+	}
+	*pp = p;
+	*v = x;
+	return true;
+}
+
+static int corrupt(PsCacheIn *c, GError **error, const char *what)
+{
+	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s: record %" PRIu64 ": %s",
+		    c->path, c->count + 1, what);
+	return -1;
+}
+
+/* The checks that keep the code reading a record in bounds (the parser made them first). */
+static const char *record_check(const PsCacheIn *c, const PsTraceEvent *ev)
+{
+	if ((unsigned)ev->op >= PS_NR_TRACE_OPS)
+		return "op out of range";
+	if ((unsigned)ev->kind >= PS_NR_ALLOC_KINDS)
+		return "kind out of range";
+	if (ev->op == PS_OP_OBSERVED && (unsigned)ev->event >= PS_NR_OBSERVED_EVENTS)
+		return "event out of range";
+	if (ev->cpu >= c->cpus || ev->cpu < -1)
+		return "cpu out of range";
+	if (ev->t_ns < c->last_t_ns)
+		return "time goes backwards";
+	if (ev->comm[sizeof(ev->comm) - 1] || ev->mempolicy[sizeof(ev->mempolicy) - 1] ||
+	    ev->name[sizeof(ev->name) - 1])
+		return "string not terminated";
+	return NULL;
+}
+
+int ps_cache_in_next(PsCacheIn *c, PsTraceEvent *ev, GError **error)
+{
+	const uint8_t *p = c->p;
+	PsTraceEvent *cur = &c->prev; /* decoded in place: a record is its delta on the last */
+	uint64_t masks[EV_MASKS];
+	const char *bad;
+
+	if (G_UNLIKELY(c->broken))
+		return corrupt(c, error, "unreadable after an inconsistent record");
+	if (c->count == c->nr_records)
+		return p == c->end ? 0 : corrupt(c, error, "bytes after the last record");
+	for (gsize m = 0; m < EV_MASKS; m++)
+		if (!get_varint(&p, c->end, &masks[m]))
+			return corrupt(c, error, "cut short");
+	for (gsize m = 0; m < EV_MASKS; m++) {
+		uint64_t bits = masks[m];
+
+		while (bits) {
+			gsize i = m * 64 + (gsize)__builtin_ctzll(bits);
+			uint64_t z;
+
+			bits &= bits - 1;
+			if (i >= EV_WORDS)
+				return corrupt(c, error, "word mask out of range");
+			if (!get_varint(&p, c->end, &z))
+				return corrupt(c, error, "cut short");
+			ev_set_word(cur, i, ev_word(cur, i) + unzigzag(z));
+		}
+	}
+	/* A failed check leaves the reader broken: the entry passed its checksum, so it was
+	 * written wrong, and nothing after this record can be trusted either. */
+	bad = record_check(c, cur);
+	if (bad) {
+		c->broken = true;
+		return corrupt(c, error, bad);
+	}
+	c->p = p;
+	c->last_t_ns = cur->t_ns;
+	c->count++;
+	*ev = *cur;
+	return 1;
+}
+
+void ps_cache_in_mark(const PsCacheIn *c, PsTraceReaderMark *m)
+{
+	m->pos = (uint64_t)(c->p - c->start);
+	m->count = c->count;
+	m->last_t_ns = c->last_t_ns;
+	m->prev = c->prev;
+}
+
+void ps_cache_in_rewind(PsCacheIn *c, const PsTraceReaderMark *m)
+{
+	g_return_if_fail(m->pos <= (uint64_t)(c->end - c->start));
+	c->p = c->start + m->pos;
+	c->count = m->count;
+	c->last_t_ns = m->last_t_ns;
+	c->prev = m->prev;
+	c->broken = false;
+}
+
+uint64_t ps_cache_in_count(const PsCacheIn *c)
+{
+	return c->nr_records;
+}
+
+void ps_cache_in_close(PsCacheIn *c)
+{
+	if (!c)
+		return;
+	g_mapped_file_unref(c->map);
+	g_free(c->path);
+	g_free(c);
+}
+
+/* ---- writing -------------------------------------------------------------------------------- */
+
+#define OUT_FLUSH (1 << 20) /* bytes buffered before a write */
+
+struct PsCacheOut {
+	PsAtomicFile *file;
+	GByteArray *buf; /* encoded, not yet written */
+	uint64_t nr_records, payload_bytes, checksum;
+	PsTraceEvent prev;
+};
+
+PsCacheOut *ps_cache_out_new(const char *path, const char *digest, uint64_t source_size,
+			     const PsTraceHeader *hdr, GError **error)
+{
+	CacheHead head;
+	PsCacheOut *c;
+	PsAtomicFile *f = ps_atomic_file_new(path, error);
+
+	if (!f)
+		return NULL;
+	memset(&head, 0, sizeof(head));
+	memcpy(head.magic, CACHE_MAGIC, 8);
+	head.byte_order = CACHE_BYTE_ORDER;
+	head.format = CACHE_FORMAT;
+	head.event_size = sizeof(PsTraceEvent);
+	head.key = ps_trace_cache_key;
+	head.source_size = source_size;
+	if (digest)
+		g_strlcpy(head.digest, digest, sizeof(head.digest));
+	head.hdr = *hdr;
+	if (!ps_atomic_file_write(f, &head, sizeof(head), error)) {
+		ps_atomic_file_abort(f);
+		return NULL;
+	}
+	c = g_new0(PsCacheOut, 1);
+	c->file = f;
+	c->buf = g_byte_array_sized_new(OUT_FLUSH + 1024);
+	ps_trace_event_init(&c->prev);
+	return c;
+}
+
+static inline void put_varint(GByteArray *b, uint64_t v)
+{
+	uint8_t tmp[10];
+	guint n = 0;
+
+	while (v >= 0x80) {
+		tmp[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	tmp[n++] = (uint8_t)v;
+	g_byte_array_append(b, tmp, n);
+}
+
+/* Writes the buffer's whole 8-byte words (all of it when last), so the checksum sees words. */
+static gboolean out_flush(PsCacheOut *c, bool last, GError **error)
+{
+	gsize n = last ? c->buf->len : c->buf->len & ~(gsize)7;
+
+	if (!n)
+		return TRUE;
+	c->checksum = sum_bytes(c->checksum, c->buf->data, n);
+	c->payload_bytes += n;
+	if (!ps_atomic_file_write(c->file, c->buf->data, n, error))
+		return FALSE;
+	g_byte_array_remove_range(c->buf, 0, (guint)n);
+	return TRUE;
+}
+
+gboolean ps_cache_out_add(PsCacheOut *c, const PsTraceEvent *ev, GError **error)
+{
+	uint64_t masks[EV_MASKS] = {0};
+
+	for (gsize i = 0; i < EV_WORDS; i++)
+		if (ev_word(ev, i) != ev_word(&c->prev, i))
+			masks[i / 64] |= 1ULL << (i % 64);
+	for (gsize m = 0; m < EV_MASKS; m++)
+		put_varint(c->buf, masks[m]);
+	for (gsize m = 0; m < EV_MASKS; m++) {
+		uint64_t bits = masks[m];
+
+		while (bits) {
+			gsize i = m * 64 + (gsize)__builtin_ctzll(bits);
+
+			bits &= bits - 1;
+			put_varint(c->buf, zigzag(ev_word(ev, i) - ev_word(&c->prev, i)));
+		}
+	}
+	c->prev = *ev;
+	c->nr_records++;
+	return c->buf->len < OUT_FLUSH || out_flush(c, false, error);
+}
+
+gboolean ps_cache_out_commit(PsCacheOut *c, GError **error)
+{
+	CacheTail tail;
+	gboolean ok;
+
+	if (!out_flush(c, true, error)) {
+		ps_cache_out_abort(c);
+		return FALSE;
+	}
+	memset(&tail, 0, sizeof(tail));
+	tail.nr_records = c->nr_records;
+	tail.payload_bytes = c->payload_bytes;
+	tail.checksum = c->checksum;
+	memcpy(tail.magic, CACHE_END_MAGIC, 8);
+	if (!ps_atomic_file_write(c->file, &tail, sizeof(tail), error)) {
+		ps_cache_out_abort(c);
+		return FALSE;
+	}
+	ok = ps_atomic_file_commit(g_steal_pointer(&c->file), error);
+	g_byte_array_unref(c->buf);
+	g_free(c);
+	return ok;
+}
+
+void ps_cache_out_abort(PsCacheOut *c)
+{
+	if (!c)
+		return;
+	ps_atomic_file_abort(c->file);
+	g_byte_array_unref(c->buf);
+	g_free(c);
+}
+
+/* ---- the cache directory -------------------------------------------------------------------- */
+
+char *ps_trace_cache_dir_default(void)
+{
+	const char *env = g_getenv("PAGESIM_TRACE_CACHE");
+
+	if (env)
+		return *env && strcmp(env, "off") ? g_strdup(env) : NULL;
+	return g_build_filename(g_get_user_cache_dir(), "pagesim", NULL);
+}
+
+char *ps_trace_cache_entry_path(const char *cache_dir, const char *digest)
+{
+	const char *hex = strchr(digest, ':');
+	g_autofree char *name = g_strconcat(hex ? hex + 1 : digest, CACHE_SUFFIX, NULL);
+
+	return g_build_filename(cache_dir, name, NULL);
+}
+
+gboolean ps_trace_compile(const char *path, const char *out_path, const char *cache_dir,
+			  const char *digest, char **written, uint64_t *records, GError **error)
+{
+	g_autoptr(PsTraceReader) r = NULL;
+	g_autofree char *own_digest = NULL;
+	PsTraceHeader hdr;
+	PsTraceEvent ev;
+	PsCacheOut *out;
+	struct stat st;
+	int rc;
+
+	g_return_val_if_fail(out_path || cache_dir, FALSE);
+	if (!strcmp(path, "-")) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO,
+			    "trace compile: needs a file, not standard input");
+		return FALSE;
+	}
+	if (ps_cache_file_is_compiled(path)) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "%s: already a compiled trace", path);
+		return FALSE;
+	}
+	if (!out_path) {
+		/* Into the cache: the reader writes the entry beside its parse if it is missing. */
+		r = ps_trace_reader_open_cached(path, cache_dir, digest, &hdr, error);
+		if (!r)
+			return FALSE;
+		while ((rc = ps_trace_reader_next(r, &ev, error)) == 1)
+			;
+		if (rc < 0)
+			return FALSE;
+		if (written)
+			*written = ps_trace_cache_entry_path(cache_dir, ps_trace_reader_digest(r));
+		if (records)
+			*records = ps_trace_reader_count(r);
+		return TRUE;
+	}
+	if (!digest)
+		digest = own_digest = ps_file_digest(path, error);
+	if (!digest)
+		return FALSE;
+	if (stat(path, &st) != 0) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO, "%s: %s", path,
+			    g_strerror(errno));
+		return FALSE;
+	}
+	r = ps_trace_reader_open(path, &hdr, error);
+	if (!r)
+		return FALSE;
+	out = ps_cache_out_new(out_path, digest, (uint64_t)st.st_size, &hdr, error);
+	if (!out)
+		return FALSE;
+	while ((rc = ps_trace_reader_next(r, &ev, error)) == 1)
+		if (!ps_cache_out_add(out, &ev, error)) {
+			ps_cache_out_abort(out);
+			return FALSE;
+		}
+	if (rc < 0) {
+		ps_cache_out_abort(out);
+		return FALSE;
+	}
+	if (records)
+		*records = ps_trace_reader_count(r);
+	if (written)
+		*written = g_strdup(out_path);
+	return ps_cache_out_commit(out, error);
+}

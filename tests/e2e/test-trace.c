@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-trace.c - end-to-end tests of the binary trace cache through the pagesim binary:
+ * `pagesim trace compile` fills the cache or writes a compiled trace, and `pagesim run` gives
+ * the same outputs whether it parses the JSONL, writes the cache, reads it, or reads a compiled
+ * trace, with and without a snapshot (whose pcp prefill reads ahead: buffered from the JSONL,
+ * rewound in the cache); a corrupt entry is reported, ignored and replaced.
+ *
+ * argv[1] is the pagesim binary (meson passes it).
+ */
+#include <cjson/cJSON.h>
+#include <glib/gstdio.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "../common/test-util.h"
+
+static const char *pagesim;
+static char *tmp_dir;
+
+static char *src_path(const char *rel)
+{
+	return g_build_filename(g_getenv("PAGESIM_SRCDIR"), rel, NULL);
+}
+
+/* Runs pagesim with args; returns the exit status, stdout and stderr into out and err if given. */
+static int run_pagesim(const char *const *args, char **out, char **err)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *o = NULL, *e = NULL;
+	int status = 0;
+
+	g_ptr_array_add(argv, (char *)pagesim);
+	for (int i = 0; args[i]; i++)
+		g_ptr_array_add(argv, (char *)args[i]);
+	g_ptr_array_add(argv, NULL);
+	g_assert_true(
+	    g_spawn_sync(NULL, (char **)argv->pdata, NULL, 0, NULL, NULL, &o, &e, &status, &error));
+	g_assert_no_error(error);
+	if (out)
+		*out = g_steal_pointer(&o);
+	if (err)
+		*err = g_steal_pointer(&e);
+	else if (e && *e)
+		g_test_message("stderr: %s", e);
+	return g_spawn_check_wait_status(status, NULL)
+		   ? 0
+		   : (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+/* summary.json without its wall-clock section (and, when asked, without the trace's name). */
+static char *summary_text(const char *dir, bool drop_trace)
+{
+	g_autofree char *p = g_build_filename(dir, "summary.json", NULL);
+	g_autofree char *text = ps_test_slurp(p);
+	cJSON *root = cJSON_Parse(text);
+	char *s;
+
+	g_assert_nonnull(root);
+	g_assert_nonnull(cJSON_GetObjectItemCaseSensitive(root, "wall"));
+	cJSON_DeleteItemFromObject(root, "wall");
+	if (drop_trace)
+		cJSON_DeleteItemFromObject(root, "trace");
+	s = cJSON_Print(root);
+	cJSON_Delete(root);
+	return s;
+}
+
+/* Every output of two run directories is the same but for the wall section of summary.json. */
+static void assert_same_run(const char *a, const char *b, bool drop_trace)
+{
+	g_autofree char *la = ps_test_dir_listing(a), *lb = ps_test_dir_listing(b);
+	g_auto(GStrv) names = g_strsplit(la, " ", -1);
+	g_autofree char *sa = summary_text(a, drop_trace), *sb = summary_text(b, drop_trace);
+
+	g_assert_cmpstr(la, ==, lb);
+	for (int i = 0; names[i]; i++) {
+		g_autofree char *pa = g_build_filename(a, names[i], NULL);
+		g_autofree char *pb = g_build_filename(b, names[i], NULL);
+		g_autofree char *ta = NULL, *tb = NULL;
+		gsize na, nb;
+
+		if (!strcmp(names[i], "summary.json") || g_file_test(pa, G_FILE_TEST_IS_DIR))
+			continue;
+		g_assert_true(g_file_get_contents(pa, &ta, &na, NULL));
+		g_assert_true(g_file_get_contents(pb, &tb, &nb, NULL));
+		if (na != nb || memcmp(ta, tb, na))
+			g_error("%s differs between %s and %s", names[i], a, b);
+	}
+	g_assert_cmpstr(sa, ==, sb);
+}
+
+static char *tmp(const char *name)
+{
+	return g_build_filename(tmp_dir, name, NULL);
+}
+
+static guint count_entries(const char *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	guint n = 0;
+
+	while (d && g_dir_read_name(d))
+		n++;
+	return n;
+}
+
+static void test_compile(void)
+{
+	g_autofree char *trace = src_path("workloads/kbuild-10s.jsonl.gz");
+	g_autofree char *cache = tmp("compile-cache");
+	g_autofree char *file = tmp("kbuild.pstc");
+	g_autofree char *out = NULL, *err = NULL;
+
+	g_assert_cmpint(
+	    run_pagesim((const char *[]){"trace", "compile", trace, "--trace-cache", cache, NULL},
+			&out, NULL),
+	    ==, 0);
+	g_assert_true(g_str_has_prefix(out, cache));
+	g_assert_nonnull(strstr(out, ".pstc: 21229 records"));
+	g_assert_cmpuint(count_entries(cache), ==, 1);
+	g_clear_pointer(&out, g_free);
+	g_assert_cmpint(
+	    run_pagesim((const char *[]){"trace", "compile", trace, "-o", file, NULL}, &out, NULL),
+	    ==, 0);
+	g_assert_true(g_file_test(file, G_FILE_TEST_IS_REGULAR));
+	/* a compiled trace is not compiled again; a missing one is an error naming it */
+	g_assert_cmpint(
+	    run_pagesim((const char *[]){"trace", "compile", file, "-o", "x", NULL}, NULL, &err),
+	    ==, 1);
+	g_assert_nonnull(strstr(err, "already a compiled trace"));
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(
+	    run_pagesim((const char *[]){"trace", "compile", "/nonexistent.jsonl", "-o", "x", NULL},
+			NULL, &err),
+	    ==, 1);
+	g_assert_nonnull(strstr(err, "/nonexistent.jsonl"));
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(run_pagesim((const char *[]){"trace", "bogus", NULL}, NULL, &err), ==, 2);
+}
+
+/* Plain runs: parse only, parse + write, read the entry, read a compiled trace. */
+static void test_run_same_outputs(void)
+{
+	g_autofree char *trace = src_path("workloads/kbuild-10s.jsonl.gz");
+	g_autofree char *config = src_path("configs/small-4k-1g.json");
+	g_autofree char *cache = tmp("run-cache");
+	g_autofree char *file = tmp("run.pstc");
+	g_autofree char *a = tmp("run-a"), *b = tmp("run-b"), *c = tmp("run-c"), *d = tmp("run-d");
+
+	g_assert_cmpint(run_pagesim((const char *[]){"run", "-q", "-c", config, "-t", trace, "-o",
+						     a, "--no-trace-cache", NULL},
+				    NULL, NULL),
+			==, 0);
+	g_assert_cmpuint(count_entries(cache), ==, 0);
+	g_assert_cmpint(run_pagesim((const char *[]){"run", "-q", "-c", config, "-t", trace, "-o",
+						     b, "--trace-cache", cache, NULL},
+				    NULL, NULL),
+			==, 0);
+	g_assert_cmpuint(count_entries(cache), ==, 1);
+	g_assert_cmpint(run_pagesim((const char *[]){"run", "-q", "-c", config, "-t", trace, "-o",
+						     c, "--trace-cache", cache, NULL},
+				    NULL, NULL),
+			==, 0);
+	assert_same_run(a, b, false);
+	assert_same_run(a, c, false);
+	g_assert_cmpint(
+	    run_pagesim((const char *[]){"trace", "compile", trace, "-o", file, NULL}, NULL, NULL),
+	    ==, 0);
+	g_assert_cmpint(run_pagesim((const char *[]){"run", "-q", "-c", config, "-t", file, "-o", d,
+						     "--no-trace-cache", NULL},
+				    NULL, NULL),
+			==, 0);
+	assert_same_run(a, d, true); /* the summary names another file */
+}
+
+/* A snapshot start with --proc: the pcp prefill reads ahead (buffered vs rewound). */
+static void test_run_snapshot(void)
+{
+	g_autofree char *trace = src_path("workloads/ftrace-compact-6.18.jsonl.gz");
+	g_autofree char *rec = src_path("workloads/ftrace-compact-6.18");
+	g_autofree char *zoneinfo = g_build_filename(rec, "before.zoneinfo", NULL);
+	g_autofree char *kpf = g_build_filename(rec, "before.kpageflags.gz", NULL);
+	g_autofree char *config = tmp("compact.json");
+	g_autofree char *cache = tmp("snap-cache");
+	g_autofree char *a = tmp("snap-a"), *b = tmp("snap-b"), *c = tmp("snap-c");
+
+	g_assert_cmpint(run_pagesim((const char *[]){"config", "from-proc", "--zoneinfo", zoneinfo,
+						     "-o", config, NULL},
+				    NULL, NULL),
+			==, 0);
+	g_assert_cmpint(run_pagesim((const char *[]){"run", "-q", "-c", config, "-t", trace,
+						     "--snapshot", kpf, "--proc", rec, "-o", a,
+						     "--no-trace-cache", "--force", NULL},
+				    NULL, NULL),
+			==, 0);
+	g_assert_cmpint(run_pagesim((const char *[]){"run", "-q", "-c", config, "-t", trace,
+						     "--snapshot", kpf, "--proc", rec, "-o", b,
+						     "--trace-cache", cache, "--force", NULL},
+				    NULL, NULL),
+			==, 0);
+	g_assert_cmpuint(count_entries(cache), ==, 1);
+	g_assert_cmpint(run_pagesim((const char *[]){"run", "-q", "-c", config, "-t", trace,
+						     "--snapshot", kpf, "--proc", rec, "-o", c,
+						     "--trace-cache", cache, "--force", NULL},
+				    NULL, NULL),
+			==, 0);
+	assert_same_run(a, b, false);
+	assert_same_run(a, c, false);
+}
+
+/* A corrupt entry: a message, the same outputs, a good entry again. */
+static void test_run_corrupt_entry(void)
+{
+	g_autofree char *trace = src_path("workloads/mallocbench-4k.jsonl.gz");
+	g_autofree char *config = src_path("configs/small-4k-1g.json");
+	g_autofree char *cache = tmp("corrupt-cache");
+	g_autofree char *a = tmp("corrupt-a"), *b = tmp("corrupt-b"), *c = tmp("corrupt-c");
+	g_autofree char *out = NULL, *err = NULL, *entry = NULL, *data = NULL;
+	gsize len;
+
+	g_assert_cmpint(
+	    run_pagesim((const char *[]){"trace", "compile", trace, "--trace-cache", cache, NULL},
+			&out, NULL),
+	    ==, 0);
+	entry = g_strndup(out, strstr(out, ": ") - out);
+	g_assert_true(g_file_get_contents(entry, &data, &len, NULL));
+	data[len / 2] ^= 0x40;
+	g_assert_true(g_file_set_contents(entry, data, (gssize)len, NULL));
+	g_assert_cmpint(run_pagesim((const char *[]){"run", "-q", "-c", config, "-t", trace, "-o",
+						     a, "--trace-cache", cache, NULL},
+				    NULL, &err),
+			==, 0);
+	g_assert_nonnull(strstr(err, "checksum mismatch"));
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(run_pagesim((const char *[]){"run", "-q", "-c", config, "-t", trace, "-o",
+						     b, "--trace-cache", cache, NULL},
+				    NULL, &err),
+			==, 0);
+	g_assert_cmpstr(err, ==, "");
+	g_assert_cmpint(run_pagesim((const char *[]){"run", "-q", "-c", config, "-t", trace, "-o",
+						     c, "--no-trace-cache", NULL},
+				    NULL, NULL),
+			==, 0);
+	assert_same_run(a, b, false);
+	assert_same_run(a, c, false);
+}
+
+int main(int argc, char **argv)
+{
+	int rc;
+
+	g_test_init(&argc, &argv, NULL);
+	g_assert_cmpint(argc, >=, 2);
+	pagesim = argv[1];
+	tmp_dir = ps_test_make_dir("pagesim-e2e-trace-XXXXXX");
+	g_test_add_func("/e2e/trace/compile", test_compile);
+	g_test_add_func("/e2e/trace/run-same-outputs", test_run_same_outputs);
+	g_test_add_func("/e2e/trace/run-snapshot", test_run_snapshot);
+	g_test_add_func("/e2e/trace/run-corrupt-entry", test_run_corrupt_entry);
+	rc = g_test_run();
+	ps_test_rm_rf(tmp_dir);
+	g_free(tmp_dir);
+	return rc;
+}
