@@ -418,12 +418,34 @@ static int write_config(const PsConfig *cfg, const char *output)
 	return 0;
 }
 
+/*
+ * The path of the pagetypeinfo of the same moment as zoneinfo path zpath: "pagetypeinfo" beside a
+ * file named "zoneinfo", "X.pagetypeinfo" beside "X.zoneinfo" (capture and lab snapshots).
+ */
+static char *sibling_pagetypeinfo(const char *zpath)
+{
+	g_autofree char *dir = g_path_get_dirname(zpath);
+	g_autofree char *base = g_path_get_basename(zpath);
+
+	if (!strcmp(base, "zoneinfo"))
+		return g_build_filename(dir, "pagetypeinfo", NULL);
+	if (g_str_has_suffix(base, ".zoneinfo")) {
+		base[strlen(base) - strlen(".zoneinfo")] = '\0';
+		{
+			g_autofree char *name = g_strconcat(base, ".pagetypeinfo", NULL);
+
+			return g_build_filename(dir, name, NULL);
+		}
+	}
+	return NULL;
+}
+
 static int cmd_from_proc(int argc, char **argv)
 {
 	FromProcArgs a = {.mfk = -1, .wsf = -1, .wbf = -1, .hfrac = -1};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PsConfig) cfg = ps_config_new();
-	g_autofree char *text = NULL, *zpath = NULL;
+	g_autofree char *text = NULL, *zpath = NULL, *pti_text = NULL, *pti_path = NULL;
 	const char *dir;
 	bool live;
 	int rc = 1;
@@ -449,6 +471,12 @@ static int cmd_from_proc(int argc, char **argv)
 				       : 0;
 	in.page_size_source =
 	    a.page_size > 0 ? "--page-size" : "sysconf(_SC_PAGESIZE) of this machine";
+	/* MIGRATE_TYPES (mobility grouping's threshold) from the same moment's pagetypeinfo */
+	pti_path = sibling_pagetypeinfo(zpath);
+	if (pti_path && g_file_get_contents(pti_path, &pti_text, NULL, NULL)) {
+		in.pagetypeinfo_text = pti_text;
+		in.pagetypeinfo_path = pti_path;
+	}
 	if (!a.zoneinfo || a.proc_dir)
 		read_sysctl_dir(&a, dir, &in);
 	apply_sysctl_options(&a, &in);

@@ -263,6 +263,11 @@ static gboolean parse_pcp_batch_scale_max(CfgCtx *c, const cJSON *item, const ch
 	return cfg_int32(c, item, path, 0, 6, &cfg->spec.pcp_batch_scale_max);
 }
 
+static gboolean parse_migrate_types(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	return cfg_int32(c, item, path, 4, 6, &cfg->spec.migrate_types);
+}
+
 static gboolean parse_zone_types(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
 {
 	if (!ps_zone_types_from_json(item, &cfg->spec.zone_types))
@@ -801,6 +806,7 @@ static const struct {
     {"thp", parse_thp},
     {"pcp_batch_scale_max", parse_pcp_batch_scale_max},
     {"zone_types", parse_zone_types},
+    {"migrate_types", parse_migrate_types},
     {"nodes", parse_nodes},
     {"cpus", parse_cpus},
     {"distances", parse_distances},

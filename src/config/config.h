@@ -171,6 +171,9 @@ typedef struct {
 	int zone_reclaim_mode;
 	int defrag_mode;
 	const char *sysctl_source; /* where the sysctls that are set came from */
+	/* The same moment's /proc/pagetypeinfo (may be NULL): its type columns are MIGRATE_TYPES */
+	const char *pagetypeinfo_text;
+	const char *pagetypeinfo_path;
 } PsProcInput;
 
 /* All unknown. */

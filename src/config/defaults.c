@@ -31,6 +31,7 @@ void ps_config_spec_init(PsMachineSpec *spec)
 		for (int j = 0; j < PS_MAX_NODES; j++)
 			spec->distance[i][j] = i == j ? 10 : 20;
 	spec->pcp_batch_scale_max = 5;
+	spec->migrate_types = 5;
 	spec->zone_types = PS_ZONE_TYPES_ALL;
 	spec->seed = 1;
 

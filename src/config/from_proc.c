@@ -1073,6 +1073,41 @@ static void setup_thp(FromProc *fp, const PsProcInput *in)
 			    : "default madvise (nothing in zoneinfo says)");
 }
 
+/*
+ * MIGRATE_TYPES of the kernel: pagetypeinfo_showblockcount_print prints one column per type
+ * below MIGRATE_TYPES on its "Number of blocks type" line (Isolate with CONFIG_MEMORY_ISOLATION,
+ * CMA with CONFIG_CMA).
+ */
+static gboolean setup_migrate_types(FromProc *fp, const PsProcInput *in, GError **error)
+{
+	const char *path = in->pagetypeinfo_path ? in->pagetypeinfo_path : "pagetypeinfo";
+	const char *l =
+	    in->pagetypeinfo_text ? strstr(in->pagetypeinfo_text, "Number of blocks type") : NULL;
+	g_autofree char *line = NULL;
+	g_auto(GStrv) words = NULL;
+	int n = 0;
+
+	if (!l) {
+		prov_set(fp, "migrate_types", "default: 5 (%s)",
+			 in->pagetypeinfo_text ? "no block count line in pagetypeinfo"
+					       : "no pagetypeinfo read");
+		return TRUE;
+	}
+	line = g_strndup(l, strcspn(l, "\n"));
+	words = g_strsplit_set(line + strlen("Number of blocks type"), " \t", -1);
+	for (int i = 0; words[i]; i++)
+		n += words[i][0] != '\0';
+	if (n < 4 || n > 6) {
+		g_set_error(error, PS_CONFIG_ERROR, PS_CONFIG_ERROR_SYNTAX,
+			    "%s: Number of blocks type: %d migratetype columns, expected 4 to 6",
+			    path, n);
+		return FALSE;
+	}
+	fp->cfg->spec.migrate_types = n;
+	prov_set(fp, "migrate_types", "file: %s, the block count line's %d type columns", path, n);
+	return TRUE;
+}
+
 /* What the machine printed per used zone, under the sysctls of the config (see setup.c). */
 static void record_boot_history(FromProc *fp)
 {
@@ -1141,6 +1176,8 @@ gboolean ps_config_from_proc(const PsProcInput *in, PsConfig *cfg, GError **erro
 	setup_tunable_sysctls(&fp, in);
 	setup_other_sysctls(&fp, in);
 	setup_thp(&fp, in);
+	if (!setup_migrate_types(&fp, in, error))
+		return FALSE;
 	record_boot_history(&fp);
 
 	/*

@@ -76,6 +76,8 @@ char *ps_config_to_json_full(const PsConfig *cfg)
 	cJSON_AddStringToObject(root, "thp", ps_config_thp_mode_name(spec));
 	if (spec->pcp_batch_scale_max != 5)
 		cJSON_AddNumberToObject(root, "pcp_batch_scale_max", spec->pcp_batch_scale_max);
+	if (spec->migrate_types != 5)
+		cJSON_AddNumberToObject(root, "migrate_types", spec->migrate_types);
 	if (spec->zone_types && spec->zone_types != PS_ZONE_TYPES_ALL)
 		cJSON_AddItemToObject(root, "zone_types", ps_zone_types_to_json(spec->zone_types));
 	for (int i = 0; i < spec->nr_cpus; i++)

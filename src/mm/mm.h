@@ -453,6 +453,14 @@ typedef struct {
 	PsSysctl sysctl;
 	int pcp_batch_scale_max; /* CONFIG_PCP_BATCH_SCALE_MAX, default 5 */
 	/*
+	 * MIGRATE_TYPES of the kernel build: Unmovable, Movable, Reclaimable and HighAtomic, plus
+	 * CMA with CONFIG_CMA and Isolate with CONFIG_MEMORY_ISOLATION (pagetypeinfo has one column
+	 * each). Only build_all_zonelists' mobility threshold reads it; the model's free lists
+	 * always have the Isolate type. 5 (x86-64 distribution kernels; 0 means 5), 4 for the arm64
+	 * lab ones.
+	 */
+	int migrate_types;
+	/*
 	 * The zone types the kernel was built with (CONFIG_ZONE_DMA, CONFIG_ZONE_DMA32,
 	 * CONFIG_ZONE_DEVICE; Normal and Movable always): zoneinfo lists these and its protection
 	 * arrays have one entry per type (MAX_NR_ZONES). x86-64 has all five, the arm64 lab kernels

@@ -5,11 +5,17 @@
  * then the per-zone tunables (min_free_kbytes, watermarks, lowmem reserves, totalreserve, pcp
  * sizes).
  *
- * Grouping by mobility: build_all_zonelists disables it when the pages usable for
- * GFP_HIGHUSER_MOVABLE (nr_free_zone_pages, counted at boot when watermarks are still 0, so the
- * managed pages of the zones in node 0's zonelist) are fewer than pageblock_nr_pages *
- * MIGRATE_TYPES. At 64 KiB pages that is 2.5 GiB, so small 64K machines run without grouping,
- * as the kernel does. A config can also force it off (`sysctl.mobility_grouping`).
+ * Grouping by mobility: build_all_zonelists disables it when its vm_total_pages, the pages of
+ * the zones GFP_HIGHUSER_MOVABLE may use in node 0's zonelist, are fewer than pageblock_nr_pages *
+ * MIGRATE_TYPES. At boot a 6.18 kernel counts the zones' present pages there: the four qemu-lab
+ * kernels (realdata/qemu-arm64-*-6.18.2/dmesg.txt) print "Total pages:" equal to the present
+ * pages of their zones, not the managed ones (the 64K one: 32768 present, 32513 managed, and
+ * grouping on). MIGRATE_TYPES follows the kernel build (spec.migrate_types: 4 without CMA and
+ * MEMORY_ISOLATION, as on the arm64 lab kernels, whose pagetypeinfo has no Isolate column; 5 on
+ * x86-64 distribution kernels). So a 2 GiB 64K machine, 4 pageblocks of 512 MiB, groups by
+ * mobility (32768 >= 4 * 8192), as the recorded one did (its trace refills Movable pcp lists);
+ * with 5 types it would need 2.5 GiB. A config can also force grouping off
+ * (`sysctl.mobility_grouping`).
  *
  * Boot history (config "boot_history", written by `config from-proc`): a real kernel computes the
  * watermarks, lowmem reserves and pcp limits while it boots (init_per_zone_wmark_min,
@@ -27,7 +33,7 @@
 
 #include "policy/policy.h"
 
-static uint64_t boot_nr_free_zone_pages(const PsMachine *m, enum ps_zone_type highest)
+static uint64_t boot_vm_total_pages(const PsMachine *m, enum ps_zone_type highest)
 {
 	const PsZonelist *zl = &m->nodes[0].zonelist_fallback;
 	uint64_t sum = 0;
@@ -36,7 +42,7 @@ static uint64_t boot_nr_free_zone_pages(const PsMachine *m, enum ps_zone_type hi
 		const PsZone *z = &m->zones[zl->zones[i]];
 
 		if (z->type <= highest)
-			sum += z->managed;
+			sum += z->present;
 	}
 	return sum;
 }
@@ -89,8 +95,8 @@ PsMachine *ps_machine_setup(const PsMachineSpec *spec, GError **error)
 	if (!m)
 		return NULL;
 	ps_build_zonelists(m);
-	if (boot_nr_free_zone_pages(m, ps_gfp_zone(PS_GFP_HIGHUSER_MOVABLE)) <
-	    m->pageblock_nr_pages * PS_MT_TYPES)
+	if (boot_vm_total_pages(m, ps_gfp_zone(PS_GFP_HIGHUSER_MOVABLE)) <
+	    m->pageblock_nr_pages * (uint64_t)(m->spec.migrate_types ? m->spec.migrate_types : 5))
 		m->sysctl.page_group_by_mobility_disabled = true;
 	ps_init_per_zone_tunables(m);
 	carry_boot_history(m);

@@ -28,6 +28,7 @@
 
 #include "../common/test-util.h"
 #include "config/config.h"
+#include "policy/policy.h"
 #include "sim/sim.h"
 #include "trace/trace.h"
 #include "util/util.h"
@@ -86,6 +87,7 @@ static bool prepare(const QemuRec *rec, Prepared *p)
 {
 	const char *root = g_getenv("PAGESIM_REALDATA");
 	g_autofree char *trace_txt = NULL, *zi_path = NULL, *zi_text = NULL;
+	g_autofree char *pti_path = NULL, *pti_text = NULL;
 	g_autoptr(GError) error = NULL;
 	PsImportOptions iopts = {.page_size = rec->page_size};
 	PsImportStats st;
@@ -110,15 +112,21 @@ static bool prepare(const QemuRec *rec, Prepared *p)
 	/* pagesim config from-proc --zoneinfo before.zoneinfo --cpus 2 */
 	zi_path = g_build_filename(p->dir, "before.zoneinfo", NULL);
 	zi_text = ps_test_slurp(zi_path);
+	pti_path = g_build_filename(p->dir, "before.pagetypeinfo", NULL);
+	pti_text = ps_test_slurp(pti_path);
 	ps_proc_input_init(&in);
 	in.zoneinfo_text = zi_text;
 	in.zoneinfo_path = zi_path;
+	in.pagetypeinfo_text = pti_text; /* as config from-proc reads it beside the zoneinfo */
+	in.pagetypeinfo_path = pti_path;
 	in.nr_cpus = 2;
 	in.nr_cpus_source = "--cpus";
 	p->cfg = ps_config_new();
 	g_assert_true(ps_config_from_proc(&in, p->cfg, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(p->cfg->spec.page_size, ==, rec->page_size);
+	/* no CMA, no MEMORY_ISOLATION: no Isolate column in pagetypeinfo */
+	g_assert_cmpint(p->cfg->spec.migrate_types, ==, 4);
 	p->mid_pid = first_dd(p->trace);
 	g_assert_cmpint(p->mid_pid, >, 0);
 	return true;
@@ -192,13 +200,48 @@ static void test_pinned(gconstpointer data)
 	prepared_clear(&p);
 }
 
+/*
+ * build_all_zonelists' decision: the three kernels print "mobility grouping on" (dmesg.txt) with
+ * "Total pages" equal to the zones' present pages; at 64K that is exactly 4 pageblocks of 8192,
+ * on only because this build has 4 migratetypes (5 would need 40960 pages).
+ */
+static void test_mobility(gconstpointer data)
+{
+	const QemuRec *rec = data;
+	Prepared p;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dmesg_path = NULL, *dmesg = NULL;
+	PsMachine *m;
+
+	if (!prepare(rec, &p))
+		return;
+	dmesg_path = g_build_filename(p.dir, "dmesg.txt", NULL);
+	dmesg = ps_test_slurp(dmesg_path);
+	g_assert_nonnull(strstr(dmesg, "mobility grouping on."));
+	m = ps_machine_setup(&p.cfg->spec, &error);
+	g_assert_no_error(error);
+	g_assert_false(m->sysctl.page_group_by_mobility_disabled);
+	ps_machine_free(m);
+	if (rec->page_size == 65536) {
+		p.cfg->spec.migrate_types = 5;
+		m = ps_machine_setup(&p.cfg->spec, &error);
+		g_assert_no_error(error);
+		g_assert_true(m->sysctl.page_group_by_mobility_disabled);
+		ps_machine_free(m);
+	}
+	prepared_clear(&p);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	for (size_t i = 0; i < G_N_ELEMENTS(recs); i++) {
 		g_autofree char *path = g_strdup_printf("/sim/qemu/pinned/%s", recs[i].name);
 
+		g_autofree char *mpath = g_strdup_printf("/sim/qemu/mobility/%s", recs[i].name);
+
 		g_test_add_data_func(path, &recs[i], test_pinned);
+		g_test_add_data_func(mpath, &recs[i], test_mobility);
 	}
 	return g_test_run();
 }
