@@ -14,6 +14,8 @@
 #define PS_CONFIG_NR_THP_MODES 4
 /* "never", "madvise", "always", "off": thp_mode 0..2, then THP not built */
 extern const char *const ps_config_thp_mode_names[PS_CONFIG_NR_THP_MODES];
+/* hugepages-<size>kB/enabled spellings, by PS_THP_SIZE_* */
+extern const char *const ps_config_thp_size_mode_names[PS_NR_THP_SIZE_MODES];
 
 /* One key of "costs": a uint64_t of PsCosts, in ns. */
 typedef struct {

@@ -257,6 +257,91 @@ static gboolean parse_thp(CfgCtx *c, const cJSON *item, const char *path, PsConf
 			"\"%s\" is not one of always, madvise, never, off", s);
 }
 
+/* "hugepages": {"64kB": "always", ...}: hugepages-<size>kB/enabled of each anonymous THP size. */
+static gboolean parse_hugepages(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	PsMachineSpec *spec = &cfg->spec;
+	const cJSON *it;
+
+	if (!cfg_object(c, item, path))
+		return FALSE;
+	cJSON_ArrayForEach(it, item)
+	{
+		g_autofree char *p = g_strdup_printf("%s.%s", path, it->string);
+		const char *s = NULL;
+		int order = -1, mode = -1;
+
+		/* THP_ORDERS_ALL_ANON: orders 2 up to the PMD order */
+		for (unsigned o = 2; o <= spec->thp_order; o++) {
+			g_autofree char *name = g_strdup_printf(
+			    "%" G_GUINT64_FORMAT "kB", ((uint64_t)spec->page_size << o) / 1024);
+
+			if (!strcmp(name, it->string))
+				order = (int)o;
+		}
+		if (order < 0)
+			return cfg_fail(
+			    c, it, PS_CONFIG_ERROR_VALUE, p,
+			    "not an anonymous THP size of this page size (%" G_GUINT64_FORMAT
+			    "kB..%" G_GUINT64_FORMAT "kB, powers of two)",
+			    (uint64_t)spec->page_size * 4 / 1024,
+			    ((uint64_t)spec->page_size << spec->thp_order) / 1024);
+		if (!cfg_string(c, it, p, &s))
+			return FALSE;
+		for (int m = PS_THP_SIZE_NEVER; m < PS_NR_THP_SIZE_MODES; m++)
+			if (!strcmp(s, ps_config_thp_size_mode_names[m]))
+				mode = m;
+		if (mode < 0)
+			return cfg_fail(c, it, PS_CONFIG_ERROR_VALUE, p,
+					"\"%s\" is not one of always, madvise, inherit, never", s);
+		spec->thp_size_mode[order] = (uint8_t)mode;
+	}
+	return TRUE;
+}
+
+/* "page_cache": {"read_ahead_kb", "large_folios", "max_order"}: policy/readahead.c's inputs. */
+static gboolean parse_page_cache(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	static const char *const keys[] = {"read_ahead_kb", "large_folios", "max_order", NULL};
+	PsMachineSpec *spec = &cfg->spec;
+	const cJSON *it;
+	int v = 0;
+
+	if (!cfg_object(c, item, path) || !cfg_check_keys(c, item, path, keys))
+		return FALSE;
+	if ((it = cJSON_GetObjectItemCaseSensitive(item, "read_ahead_kb"))) {
+		if (!cfg_int32(c, it, "page_cache.read_ahead_kb", 1, 1 << 20, &v))
+			return FALSE;
+		spec->read_ahead_kb = (uint32_t)v;
+	}
+	if ((it = cJSON_GetObjectItemCaseSensitive(item, "large_folios"))) {
+		if (!cJSON_IsBool(it))
+			return cfg_fail(c, it, PS_CONFIG_ERROR_TYPE, "page_cache.large_folios",
+					"expected true or false, got %s", ps_json_type_name(it));
+		spec->file_large_folios = cJSON_IsTrue(it) ? 1 : 0;
+	}
+	if ((it = cJSON_GetObjectItemCaseSensitive(item, "max_order"))) {
+		/* MAX_XAS_ORDER (XA_CHUNK_SHIFT * 2 - 1) bounds what the page cache can store */
+		if (!cfg_int32(c, it, "page_cache.max_order", 0, 11, &v))
+			return FALSE;
+		spec->pagecache_max_order = v;
+	}
+	return TRUE;
+}
+
+static gboolean parse_thread_size(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	int64_t v = 0;
+
+	if (!cfg_int(c, item, path, 4096, 1 << 20, &v))
+		return FALSE;
+	if (v & (v - 1))
+		return cfg_fail(c, item, PS_CONFIG_ERROR_VALUE, path,
+				"%" G_GINT64_FORMAT " is not a power of two", v);
+	cfg->spec.thread_size = (uint32_t)v;
+	return TRUE;
+}
+
 static gboolean parse_pcp_batch_scale_max(CfgCtx *c, const cJSON *item, const char *path,
 					  PsConfig *cfg)
 {
@@ -804,6 +889,9 @@ static const struct {
     {"max_order", parse_max_order},
     {"pageblock_order", parse_pageblock_order},
     {"thp", parse_thp},
+    {"hugepages", parse_hugepages},
+    {"page_cache", parse_page_cache},
+    {"thread_size", parse_thread_size},
     {"pcp_batch_scale_max", parse_pcp_batch_scale_max},
     {"zone_types", parse_zone_types},
     {"migrate_types", parse_migrate_types},

@@ -10,6 +10,8 @@
 #include "config/config-private.h"
 
 const char *const ps_config_thp_mode_names[] = {"never", "madvise", "always", "off"};
+const char *const ps_config_thp_size_mode_names[PS_NR_THP_SIZE_MODES] = {
+    "default", "never", "madvise", "always", "inherit"};
 
 /* ---- spec defaults ---------------------------------------------------------------------- */
 
@@ -25,6 +27,8 @@ void ps_config_spec_init(PsMachineSpec *spec)
 		g_assert_not_reached();
 	spec->thp_built = true;
 	spec->thp_mode = 1;
+	spec->file_large_folios = -1;
+	spec->pagecache_max_order = -1;
 	spec->nr_cpus = 1;
 	spec->nr_nodes = 1;
 	for (int i = 0; i < PS_MAX_NODES; i++)

@@ -74,6 +74,31 @@ char *ps_config_to_json_full(const PsConfig *cfg)
 			cJSON_AddNumberToObject(root, "pageblock_order", spec->pageblock_order);
 	}
 	cJSON_AddStringToObject(root, "thp", ps_config_thp_mode_name(spec));
+	for (unsigned o = 2; o <= spec->thp_order && o < PS_NR_ORDERS_MAX; o++) {
+		cJSON *hp = cJSON_GetObjectItemCaseSensitive(root, "hugepages");
+		g_autofree char *name = NULL;
+
+		if (!spec->thp_size_mode[o])
+			continue;
+		if (!hp)
+			hp = cJSON_AddObjectToObject(root, "hugepages");
+		name = g_strdup_printf("%" G_GUINT64_FORMAT "kB",
+				       ((uint64_t)spec->page_size << o) / 1024);
+		cJSON_AddStringToObject(hp, name,
+					ps_config_thp_size_mode_names[spec->thp_size_mode[o]]);
+	}
+	if (spec->read_ahead_kb || spec->file_large_folios >= 0 || spec->pagecache_max_order >= 0) {
+		cJSON *pc = cJSON_AddObjectToObject(root, "page_cache");
+
+		if (spec->read_ahead_kb)
+			cJSON_AddNumberToObject(pc, "read_ahead_kb", spec->read_ahead_kb);
+		if (spec->file_large_folios >= 0)
+			cJSON_AddBoolToObject(pc, "large_folios", spec->file_large_folios);
+		if (spec->pagecache_max_order >= 0)
+			cJSON_AddNumberToObject(pc, "max_order", spec->pagecache_max_order);
+	}
+	if (spec->thread_size)
+		cJSON_AddNumberToObject(root, "thread_size", spec->thread_size);
 	if (spec->pcp_batch_scale_max != 5)
 		cJSON_AddNumberToObject(root, "pcp_batch_scale_max", spec->pcp_batch_scale_max);
 	if (spec->migrate_types != 5)

@@ -435,6 +435,16 @@ typedef struct {
 	PsPrintedZone zones[PS_MAX_NODES][PS_MAX_NR_ZONES];
 } PsBootHistory;
 
+/* hugepages-<size>kB/enabled values (PS_THP_SIZE_DEFAULT: the kernel's boot default). */
+enum {
+	PS_THP_SIZE_DEFAULT,
+	PS_THP_SIZE_NEVER,
+	PS_THP_SIZE_MADVISE,
+	PS_THP_SIZE_ALWAYS,
+	PS_THP_SIZE_INHERIT,
+	PS_NR_THP_SIZE_MODES
+};
+
 /* Zone types of a kernel configuration, a mask of 1 << enum ps_zone_type. */
 #define PS_ZONE_TYPES_ALL ((1u << PS_MAX_NR_ZONES) - 1)
 
@@ -445,6 +455,16 @@ typedef struct {
 	unsigned thp_order; /* HPAGE_PMD_ORDER; pcp holds this order too when thp_built */
 	bool thp_built;	    /* CONFIG_TRANSPARENT_HUGEPAGE */
 	int thp_mode;	    /* 0 never, 1 madvise, 2 always */
+	/*
+	 * Anonymous THP per size, by order (hugepages-<size>kB/enabled): PS_THP_SIZE_*; 0 is the
+	 * kernel's default (inherit for the PMD order, never below it). policy/huge_memory.c.
+	 */
+	uint8_t thp_size_mode[PS_NR_ORDERS_MAX];
+	/* page-cache folios (policy/readahead.c) */
+	uint32_t read_ahead_kb;	 /* the device's read_ahead_kb; 0 = 128 (VM_READAHEAD_PAGES) */
+	int file_large_folios;	 /* -1 default (yes: ext4 and xfs on 6.18), 0 no, 1 yes */
+	int pagecache_max_order; /* -1: MAX_PAGECACHE_ORDER, min(MAX_XAS_ORDER 11, PMD order) */
+	uint32_t thread_size;	 /* THREAD_SIZE in bytes; 0 = the arch's for the page size */
 	int nr_cpus;
 	int cpu_node[PS_MAX_CPUS];
 	int nr_nodes;
@@ -503,6 +523,12 @@ typedef struct PsMachine {
 	uint8_t *pageblock_mt; /* [(end_pfn - base_pfn) >> pageblock_order], enum ps_migratetype */
 
 	uint64_t vm_events[PS_NR_VM_EVENTS];
+	/*
+	 * /sys/kernel/mm/transparent_hugepage/hugepages-<size>kB/stats/anon_fault_alloc and
+	 * anon_fault_fallback (MTHP_STAT_ANON_FAULT_*), by order; the PMD order included.
+	 */
+	uint64_t mthp_anon_fault_alloc[PS_NR_ORDERS_MAX];
+	uint64_t mthp_anon_fault_fallback[PS_NR_ORDERS_MAX];
 
 	/*
 	 * Counts that have no vm event of their own, for the latency model and the fidelity

@@ -454,6 +454,52 @@ bool ps_thp_vma_allowable(const PsMachine *m, const PsVma *vma, uint64_t haddr);
 uint64_t ps_thp_fault_gfp(const PsMachine *m, const PsVma *vma);
 /* THP_FAULT_ALLOC or THP_FAULT_FALLBACK for a THP fault that got its folio or did not. */
 void ps_thp_fault_account(PsMachine *m, bool allocated);
+/*
+ * The orders below the PMD order that an anonymous fault at addr (bytes) of vma may try, highest
+ * first (alloc_anon_folio: thp_vma_allowable_orders, then thp_vma_suitable_orders), as a mask of
+ * 1 << order; 0 = a base page. The caller drops the orders whose range is not empty
+ * (pte_range_none), tries the rest from the top and accounts each with ps_mthp_fault_account.
+ */
+uint64_t ps_thp_anon_orders(const PsMachine *m, const PsVma *vma, uint64_t addr);
+/* MTHP_STAT_ANON_FAULT_ALLOC / _FALLBACK of order. */
+void ps_mthp_fault_account(PsMachine *m, unsigned order, bool allocated);
+/* The effective hugepages-<size>kB/enabled of order: never, madvise, always or inherit. */
+int ps_thp_size_mode(const PsMachineSpec *spec, unsigned order);
+/* THREAD_SIZE: a kernel stack's bytes on the simulated arch and page size (kernel_stack_kind). */
+uint64_t ps_thread_size(const PsMachineSpec *spec);
+
+/* ---- page-cache folios (policy/readahead.c) -------------------------------------------------- */
+
+/* A file's readahead state (struct file_ra_state), in pages of the simulated machine. */
+typedef struct {
+	uint64_t start;	     /* ra->start */
+	uint64_t size;	     /* ra->size; 0 = no window yet */
+	uint64_t async_size; /* ra->async_size */
+	unsigned order;	     /* ra->order: folio order of the current window */
+	uint64_t prev_index; /* ra->prev_pos >> PAGE_SHIFT of the last read; UINT64_MAX: none */
+} PsRaState;
+
+void ps_ra_init(PsRaState *ra);
+/* bdi->ra_pages: read_ahead_kb in pages of the simulated machine, at least 1. */
+uint64_t ps_ra_max_pages(const PsMachine *m);
+/* The largest page-cache folio order: 0 without large-folio support (mapping_max_folio_order). */
+unsigned ps_pagecache_max_order(const PsMachine *m);
+/*
+ * A read of req pages at index missed the page cache: page_cache_sync_ra (no window, or not
+ * where the window ends) or page_cache_async_ra (index is where the last window ended) sets the
+ * window in *ra. contig is the number of cached pages right before index (page_cache_prev_miss).
+ * Returns the pages to read from index and in *order the folio order page_cache_ra_order
+ * starts from (0 for a random read, which leaves the window alone).
+ */
+uint64_t ps_ra_window(const PsMachine *m, PsRaState *ra, uint64_t index, uint64_t req,
+		      uint64_t contig, unsigned *order);
+/*
+ * page_cache_ra_order's folio at index of a window ending at limit (inclusive): new_order
+ * lowered to the index's alignment and to what fits before limit.
+ */
+unsigned ps_ra_folio_order(unsigned new_order, uint64_t index, uint64_t limit);
+/* readahead_gfp_mask: the mapping's GFP_HIGHUSER_MOVABLE with __GFP_NORETRY | __GFP_NOWARN. */
+uint64_t ps_ra_gfp(void);
 
 G_END_DECLS
 

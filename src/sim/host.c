@@ -82,11 +82,11 @@ static size_t host_oom_tasks(void *data, const PsOomTask **tasks)
 		t.pid = p->pid;
 		t.comm = p->comm;
 		t.oom_score_adj = p->oom_score_adj;
-		/* rss: mapped user memory; the task's kernel allocations stand in for its page
-		 * tables (generators emit page tables and stacks as kind kernel). */
+		/* rss: mapped user memory; page tables are kind pagetable, and kind kernel stands
+		 * in for them in traces that do not say (older generated ones). */
 		t.rss_pages = p->kind_pages[PS_KIND_ANON] + p->kind_pages[PS_KIND_FILE];
 		t.swap_pages = p->swap_pages;
-		t.pgtable_pages = p->kind_pages[PS_KIND_KERNEL];
+		t.pgtable_pages = p->kind_pages[PS_KIND_KERNEL] + p->kind_pages[PS_KIND_PAGETABLE];
 		t.unkillable = p->pid <= 1; /* the kernel (pid 0) and init */
 		t.victim = p->killed;
 		g_array_append_val(s->oom_tasks, t);

@@ -294,6 +294,29 @@ static void summary_totals(PsSim *s, cJSON *root)
 		cJSON_AddNumberToObject(o, "oom_no_victim", (double)s->oom_no_victim);
 }
 
+/* hugepages-<size>kB/stats/anon_fault_alloc and _fallback of the sizes that faulted. */
+static void summary_thp_sizes(PsSim *s, cJSON *root)
+{
+	cJSON *o = NULL;
+
+	for (int i = 0; i < PS_NR_ORDERS_MAX; i++) {
+		char k[24];
+		cJSON *sz;
+
+		if (!s->m->mthp_anon_fault_alloc[i] && !s->m->mthp_anon_fault_fallback[i])
+			continue;
+		if (!o)
+			o = cJSON_AddObjectToObject(root, "thp_sizes");
+		g_snprintf(k, sizeof(k), "%" G_GUINT64_FORMAT "kB",
+			   ((uint64_t)s->m->page_size << i) / 1024);
+		sz = cJSON_AddObjectToObject(o, k);
+		cJSON_AddNumberToObject(sz, "anon_fault_alloc",
+					(double)s->m->mthp_anon_fault_alloc[i]);
+		cJSON_AddNumberToObject(sz, "anon_fault_fallback",
+					(double)s->m->mthp_anon_fault_fallback[i]);
+	}
+}
+
 /* Whole-run latency per path: count, sum, p50, p99 and max in ns (latency_hist.csv). */
 static void summary_latency(PsSim *s, cJSON *root)
 {
@@ -357,6 +380,11 @@ cJSON *sim_policy_summary(PsSim *s)
 	summary_inputs(s, root);
 	summary_totals(s, root);
 	summary_latency(s, root);
+	/* which process a page size hurts, and what the page cache and mTHP sizes did */
+	cJSON_AddItemToObject(root, "procs", sim_procs_to_json(s));
+	if (s->cache.adds || s->cache.removes)
+		cJSON_AddItemToObject(root, "page_cache", sim_cache_to_json(s));
+	summary_thp_sizes(s, root);
 	o = cJSON_AddObjectToObject(root, "anomalies");
 	for (int a = 0; a < PS_NR_ANOMALIES; a++)
 		/* sysctl_refused only where it happened: runs without one keep their summary */

@@ -113,6 +113,8 @@ static void proc_link(PsSim *s, int pi, uint32_t ri)
 	p->head = ri;
 	p->rss_pages += 1ull << r->order;
 	p->kind_pages[r->kind] += 1ull << r->order;
+	if (r->kind == PS_KIND_ANON && p->kind_pages[PS_KIND_ANON] > p->anon_peak_pages)
+		p->anon_peak_pages = p->kind_pages[PS_KIND_ANON];
 }
 
 static void proc_unlink(PsSim *s, uint32_t ri)
@@ -310,6 +312,22 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 	return ri;
 }
 
+uint32_t sim_alloc_rec(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi,
+		       enum ps_alloc_kind kind, const char *what, uint64_t *ns)
+{
+	return do_alloc(s, gfp, order, cpu, pi, kind, -1, what, ns);
+}
+
+uint64_t sim_rec_free(PsSim *s, uint32_t ri, int cpu)
+{
+	return rec_free(s, ri, cpu);
+}
+
+int sim_proc_get(PsSim *s, int pid)
+{
+	return proc_get(s, pid);
+}
+
 /*
  * The order that holds `bytes`. Rounded up without adding page_size - 1 first, which wrapped
  * sizes from 2^64 - page_size + 1 up to a one-page order; such sizes now come out above any
@@ -328,7 +346,9 @@ static unsigned order_for_bytes(const PsMachine *m, uint64_t bytes)
 uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	uint64_t gfp = ev->has_gfp ? ev->gfp : PS_GFP_KERNEL, ns = 0;
-	unsigned order = ev->order >= 0 ? (unsigned)ev->order : order_for_bytes(s->m, ev->bytes);
+	/* A kernel stack given in bytes is one THREAD_SIZE of the simulated machine. */
+	uint64_t bytes = ev->kind == PS_KIND_STACK ? ps_thread_size(&s->m->spec) : ev->bytes;
+	unsigned order = ev->order >= 0 ? (unsigned)ev->order : order_for_bytes(s->m, bytes);
 	uint32_t old = sim_id_lookup(s, ev->id), ri;
 	int pi = proc_get(s, ev->pid);
 
@@ -430,7 +450,6 @@ static const PsVma *thp_range_vma(PsSim *s, const Proc *p, uint64_t vpn)
 static uint64_t refault(PsSim *s, Proc *p, uint32_t ri, int cpu)
 {
 	Rec *r = rec_at(s, ri);
-	unsigned pmd_shift = s->m->spec.thp_order;
 	uint64_t pages = 1ull << r->order, ns = 0;
 	PsNode *node = &s->m->nodes[s->m->spec.cpu_node[cpu]];
 
@@ -444,12 +463,9 @@ static uint64_t refault(PsSim *s, Proc *p, uint32_t ri, int cpu)
 		node->stat[r->kind == PS_KIND_ANON ? PS_WORKINGSET_REFAULT_ANON
 						   : PS_WORKINGSET_REFAULT_FILE] += (int64_t)pages;
 	}
-	if (r->flags & REC_THP) {
-		for (uint64_t u = r->id; u < r->id + (1ull << pmd_shift); u++)
-			sim_pgt_clear(&p->pgt, u);
-	} else {
-		sim_pgt_clear(&p->pgt, r->id);
-	}
+	/* a large folio (PMD or mTHP) maps 2^order pages from its first one */
+	for (uint64_t u = r->id; u < r->id + pages; u++)
+		sim_pgt_clear(&p->pgt, u);
 	rec_free(s, ri, cpu);
 	return ns;
 }
@@ -474,11 +490,62 @@ static uint32_t thp_fault(PsSim *s, int pi, const PsVma *v, uint64_t vpn, int cp
 		return ri;
 	}
 	s->totals.thp_faults++;
+	proc_at(s, pi)->thp_faults[pmd_shift]++;
 	rec_at(s, ri)->flags |= REC_TOUCH | REC_THP;
 	rec_at(s, ri)->id = base;
 	for (uint64_t u = base; u < base + (1ull << pmd_shift); u++)
 		sim_pgt_set(&proc_at(s, pi)->pgt, u, ri + 1);
 	return ri;
+}
+
+/* pte_range_none: nothing mapped in the 2^order pages from base. */
+static bool pte_range_none(SimPgTable *t, uint64_t base, unsigned order)
+{
+	return sim_pgt_next_mapped(t, base, base + (1ull << order)) >= base + (1ull << order);
+}
+
+/*
+ * alloc_anon_folio: the largest allowed mTHP order whose aligned range around vpn is empty,
+ * falling back order by order (each fallback counted for its size). Returns the record,
+ * REC_NONE when a base page must serve the fault, REC_RETRY when it must wait.
+ */
+static uint32_t mthp_fault(PsSim *s, int pi, const PsVma *v, uint64_t vpn, int cpu, uint64_t *fns)
+{
+	PsMachine *m = s->m;
+	uint64_t orders = ps_thp_anon_orders(m, v, vpn << m->page_shift);
+	Proc *p = proc_at(s, pi);
+	int order;
+
+	/* the highest order whose range is none; lower ones are inside it */
+	while (orders) {
+		order = 63 - __builtin_clzll(orders);
+		if (pte_range_none(&p->pgt, (vpn >> order) << order, (unsigned)order))
+			break;
+		orders &= ~(1ull << order);
+	}
+	while (orders) {
+		uint64_t base;
+		uint32_t ri;
+
+		order = 63 - __builtin_clzll(orders);
+		base = (vpn >> order) << order;
+		ri = do_alloc(s, ps_thp_fault_gfp(m, v), (unsigned)order, cpu, pi, PS_KIND_ANON, -1,
+			      "mthp_fault", fns);
+		if (ri == REC_RETRY)
+			return ri;
+		ps_mthp_fault_account(m, (unsigned)order, ri != REC_NONE);
+		if (ri != REC_NONE) {
+			p = proc_at(s, pi);
+			p->thp_faults[order]++;
+			rec_at(s, ri)->flags |= REC_TOUCH | REC_THP;
+			rec_at(s, ri)->id = base;
+			for (uint64_t u = base; u < base + (1ull << order); u++)
+				sim_pgt_set(&p->pgt, u, ri + 1);
+			return ri;
+		}
+		orders &= ~(1ull << order);
+	}
+	return REC_NONE;
 }
 
 /* A `touch` record: handle_mm_fault for each page of the range not mapped yet. */
@@ -492,6 +559,11 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 	/* thp_range_vma of PMD range thp_key: a touch changes no mapping, one search per range */
 	uint64_t thp_key = UINT64_MAX;
 	const PsVma *thp_range = NULL;
+	/* any anonymous size below the PMD one not "never": alloc_anon_folio has orders to try */
+	bool mthp = false;
+
+	for (unsigned o = 2; o < pmd_shift && m->spec.thp_built; o++)
+		mthp |= ps_thp_size_mode(&m->spec, o) != PS_THP_SIZE_NEVER;
 
 	for (uint64_t vpn = first; vpn <= last; vpn++) {
 		Proc *p = proc_at(s, pi);
@@ -524,6 +596,19 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 				continue;
 			}
 		}
+		if (mthp) {
+			const PsVma *vma = vma_find(proc_at(s, pi), vpn << shift);
+
+			ri = vma ? mthp_fault(s, pi, vma, vpn, cpu, &fns) : REC_NONE;
+			if (ri == REC_RETRY)
+				return ns + fns;
+			if (ri != REC_NONE) {
+				ns += fns +
+				      ps_cost_clear_highpage(c, m->page_size, rec_at(s, ri)->order);
+				vpn = rec_at(s, ri)->id + (1ull << rec_at(s, ri)->order) - 1;
+				continue;
+			}
+		}
 		ri = do_alloc(s, PS_GFP_HIGHUSER_MOVABLE | PS_GFP_ZERO, 0, cpu, pi, PS_KIND_ANON,
 			      -1, "fault", &fns);
 		ns += fns;
@@ -540,6 +625,7 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		}
 		rec_at(s, ri)->flags |= REC_TOUCH;
 		rec_at(s, ri)->id = vpn;
+		proc_at(s, pi)->anon_faults++;
 		sim_pgt_set(&proc_at(s, pi)->pgt, vpn, ri + 1);
 	}
 	return ns;
@@ -581,7 +667,7 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	PsMachine *m = s->m;
 	int pi = sim_proc_find(s, ev->pid);
-	unsigned shift = m->page_shift, pmd_shift = m->spec.thp_order;
+	unsigned shift = m->page_shift;
 	/* Only pages whose whole extent lies inside the range are freed. */
 	uint64_t first = (ev->addr + m->page_size - 1) >> shift,
 		 end = (ev->addr + ev->len) >> shift;
@@ -606,9 +692,9 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 			uint64_t base = r->id;
 
 			/* A huge page goes only when its whole range is unmapped. */
-			if (base < first || base + (1ull << pmd_shift) > end)
+			if (base < first || base + (1ull << r->order) > end)
 				continue;
-			for (uint64_t u = base; u < base + (1ull << pmd_shift); u++)
+			for (uint64_t u = base; u < base + (1ull << r->order); u++)
 				sim_pgt_clear(&p->pgt, u);
 		} else {
 			sim_pgt_clear(&p->pgt, vpn);
@@ -633,6 +719,7 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
 		return;
 	}
 	cpu = ev->pid % s->m->nr_cpus;
+	proc_at(s, pi)->anon_final_pages = proc_at(s, pi)->kind_pages[PS_KIND_ANON];
 	/* exit_mmap and friends: everything still owned goes back, newest first. */
 	while ((p = proc_at(s, pi))->head != REC_NONE) {
 		uint32_t ri = p->head;
@@ -699,6 +786,37 @@ void sim_op_map(PsSim *s, const PsTraceEvent *ev)
 	g_array_insert_val(p->vmas, vma_lower(p, v.start), v);
 }
 
+cJSON *sim_procs_to_json(PsSim *s)
+{
+	cJSON *a = cJSON_CreateArray();
+	uint64_t ps = s->m->page_size;
+
+	for (guint i = 0; s->procs && i < s->procs->len; i++) {
+		const Proc *p = proc_at(s, (int)i);
+		cJSON *o = cJSON_CreateObject(), *t;
+		uint64_t final = p->exited ? p->anon_final_pages : p->kind_pages[PS_KIND_ANON];
+
+		cJSON_AddNumberToObject(o, "pid", p->pid);
+		cJSON_AddStringToObject(o, "comm", p->comm);
+		cJSON_AddNumberToObject(o, "anon_faults", (double)p->anon_faults);
+		cJSON_AddNumberToObject(o, "anon_peak_bytes", (double)(p->anon_peak_pages * ps));
+		cJSON_AddNumberToObject(o, "anon_final_bytes", (double)(final * ps));
+		cJSON_AddNumberToObject(o, "file_added_bytes", (double)(p->file_added_pages * ps));
+		t = cJSON_AddObjectToObject(o, "thp_faults");
+		for (int k = 0; k < PS_NR_ORDERS_MAX; k++)
+			if (p->thp_faults[k]) {
+				char key[24];
+
+				g_snprintf(key, sizeof(key), "%" G_GUINT64_FORMAT "kB",
+					   (ps << k) / 1024);
+				cJSON_AddNumberToObject(t, key, (double)p->thp_faults[k]);
+			}
+		cJSON_AddBoolToObject(o, "exited", p->exited);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
 /* Frees the processes, the records and the id map. */
 void sim_process_free(PsSim *s)
 {
@@ -707,6 +825,7 @@ void sim_process_free(PsSim *s)
 			g_array_unref(proc_at(s, (int)i)->vmas);
 			sim_pgt_clear_all(&proc_at(s, (int)i)->pgt);
 		}
+	sim_cache_free(s);
 	sim_pgt_pool_clear(&s->pgt_pool);
 	g_clear_pointer(&s->procs, g_array_unref);
 	g_clear_pointer(&s->pid_map, g_hash_table_unref);

@@ -214,6 +214,11 @@ static int event_cpu(PsSim *s, const PsTraceEvent *ev)
 	case PS_OP_UNMAP:
 	case PS_OP_MAP:
 		return ev->pid >= 0 ? ev->pid % s->m->nr_cpus : 0;
+	case PS_OP_CACHE_ADD:
+	case PS_OP_CACHE_REMOVE:
+		if (ev->cpu >= 0)
+			return fold_cpu(s, ev->cpu);
+		return ev->pid >= 0 ? ev->pid % s->m->nr_cpus : 0;
 	default:
 		return -1;
 	}
@@ -595,6 +600,12 @@ static uint64_t policy_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 	}
 	case PS_OP_OBSERVED:
 		/* what the kernel did: counted in trace order by on_read, never replayed here */
+		break;
+	case PS_OP_CACHE_ADD:
+		ns = sim_op_cache_add(s, ev, cpu);
+		break;
+	case PS_OP_CACHE_REMOVE:
+		ns = sim_op_cache_remove(s, ev, cpu);
 		break;
 	case PS_NR_TRACE_OPS:
 		g_assert_not_reached();

@@ -122,6 +122,7 @@ cJSON *ps_fidelity_to_json(const PsFidelity *f);
 #define REC_THP	    0x4
 #define REC_GONE    0x8		   /* reclaimed or reaped: the owner's copy has no pages */
 #define REC_SWAPPED 0x10	   /* ... and its content is in swap */
+#define REC_CACHE   0x20	   /* a page-cache folio of a cache_add (id: its first index) */
 #define REC_RETRY   (REC_NONE - 1) /* do_alloc: retry the record later (OOM reap pending) */
 /* Trace ids below this go in a flat array; larger ones in a hash table. */
 #define ID_ARRAY_MAX (1u << 26)
@@ -189,9 +190,37 @@ typedef struct {
 	uint64_t kind_pages[PS_NR_ALLOC_KINDS]; /* resident pages by kind */
 	PsMempolicy pol;			/* the task's policy (set_mempolicy), from `proc` */
 	uint64_t swap_pages;
-	GArray *vmas;	/* PsVma, sorted by address, disjoint */
-	SimPgTable pgt; /* vpn -> record + 1 of the pages touch faulted in */
+	/* summary.json's procs: what this process's records did, in pages of the machine */
+	uint64_t anon_faults;		       /* faults served with a base page */
+	uint64_t anon_peak_pages;	       /* highest kind_pages[PS_KIND_ANON] */
+	uint64_t anon_final_pages;	       /* kind_pages[PS_KIND_ANON] at exit */
+	uint64_t file_added_pages;	       /* page cache its cache_add records brought in */
+	uint64_t thp_faults[PS_NR_ORDERS_MAX]; /* faults served with a large folio, by order */
+	GArray *vmas;			       /* PsVma, sorted by address, disjoint */
+	SimPgTable pgt;			       /* vpn -> record + 1 of the pages touch faulted in */
 } Proc;
+
+/* A file of cache_add / cache_remove records: its page cache and readahead state (process.c). */
+typedef struct {
+	char name[PS_TRACE_FILE_MAX];
+	SimPgTable pgt; /* page index -> record + 1 of the folio holding it */
+	PsRaState ra;
+} SimFile;
+
+/* What the page-cache records did (summary.json "page_cache"). */
+typedef struct {
+	uint64_t adds, removes;
+	uint64_t pages_added;			     /* pages of the machine brought in */
+	uint64_t folios[PS_NR_ORDERS_MAX];	     /* folios brought in, by order */
+	uint64_t ra_fallbacks[PS_NR_ORDERS_MAX];     /* large readahead folios that failed */
+	uint64_t ra_failed;			     /* order-0 readahead pages that failed */
+	uint64_t failed;			     /* reads cut: even the demanded page failed */
+	uint64_t refaults;			     /* pages found reclaimed, read again */
+	uint64_t pages_removed[PS_NR_CACHE_REASONS]; /* by cache_remove, by reason */
+	uint64_t reclaim_ignored;		     /* cache_remove "reclaim": the model decides */
+	uint64_t partial_kept;			     /* large folios a remove cut only partly */
+	uint64_t remove_unknown;		     /* removes of a file never added */
+} SimCacheStats;
 
 /*
  * A placement strategy (--mode): how the records that place pages are carried out. "policy" lets
@@ -262,9 +291,12 @@ struct PsSim {
 	uint32_t nr_free_recs, free_recs_cap;
 	GArray *id_map; /* uint32_t record + 1, by trace id < ID_ARRAY_MAX */
 	GHashTable *id_big;
-	GArray *procs;	       /* Proc */
-	SimPgPool pgt_pool;    /* the leaves the processes' page tables share */
-	GHashTable *pid_map;   /* pid -> proc index + 1 (live processes) */
+	GArray *procs;	      /* Proc */
+	SimPgPool pgt_pool;   /* the leaves the processes' page tables share */
+	GHashTable *pid_map;  /* pid -> proc index + 1 (live processes) */
+	GArray *files;	      /* SimFile */
+	GHashTable *file_map; /* name -> file index + 1 */
+	SimCacheStats cache;
 	int last_pid, last_pi; /* proc_find's one-entry cache; last_pid -1 when empty */
 
 	uint64_t *busy_until; /* per cpu, ns */
@@ -336,8 +368,23 @@ void sim_op_proc(PsSim *s, const PsTraceEvent *ev);
 void sim_op_map(PsSim *s, const PsTraceEvent *ev);
 uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu);
 uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu);
+/* One allocation through the model for a record of process pi (-1: none); REC_NONE, REC_RETRY */
+uint32_t sim_alloc_rec(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi,
+		       enum ps_alloc_kind kind, const char *what, uint64_t *ns);
+/* Frees a live record (its pages unless reclaim took them); the latency of the free. */
+uint64_t sim_rec_free(PsSim *s, uint32_t ri, int cpu);
+/* The process of pid, created (and counted as an anomaly) on first sight; -1 for pid -1. */
+int sim_proc_get(PsSim *s, int pid);
+
+/* pagecache.c: cache_add / cache_remove */
+uint64_t sim_op_cache_add(PsSim *s, const PsTraceEvent *ev, int cpu);
+uint64_t sim_op_cache_remove(PsSim *s, const PsTraceEvent *ev, int cpu);
+/* summary.json's "procs" and "page_cache" */
+cJSON *sim_procs_to_json(PsSim *s);
+cJSON *sim_cache_to_json(PsSim *s);
 void sim_op_exit(PsSim *s, const PsTraceEvent *ev);
 void sim_process_free(PsSim *s);
+void sim_cache_free(PsSim *s); /* pagecache.c: the files and their tables */
 
 /* host.c: creates s->policy with sim/ as its host; _detach frees it */
 void sim_host_attach(PsSim *s);

@@ -36,6 +36,9 @@ enum ps_trace_field {
 	PS_F_FRAGMENTING,
 	PS_F_CHANGE_OWNERSHIP,
 	PS_F_MEMPOLICY,
+	PS_F_FILE,
+	PS_F_OFFSET,
+	PS_F_REASON,
 	PS_NR_TRACE_FIELDS
 };
 
@@ -52,6 +55,8 @@ void ps_set_int_error(GError **error, const char *field, int64_t min, int64_t ma
 uint32_t ps_observed_missing(const PsTraceEvent *ev, uint32_t seen);
 /* A memory policy in numactl's spelling (mm/mempolicy.c), as a trace record carries it. */
 gboolean ps_check_mempolicy(const char *s, GError **error);
+/* A cache_* file name: 1..63 bytes of printable ASCII but space. */
+gboolean ps_check_file_name(const char *file, GError **error);
 /* A vm sysctl name: [a-z0-9_]+. */
 gboolean ps_check_sysctl_name(const char *name, GError **error);
 

@@ -28,12 +28,26 @@
 #include <string.h>
 
 const char *const ps_trace_op_names[PS_NR_TRACE_OPS] = {
-    [PS_OP_ALLOC] = "alloc",	   [PS_OP_FREE] = "free",
-    [PS_OP_PROC] = "proc",	   [PS_OP_EXIT] = "exit",
-    [PS_OP_MAP] = "map",	   [PS_OP_TOUCH] = "touch",
-    [PS_OP_UNMAP] = "unmap",	   [PS_OP_COMPACT] = "compact",
-    [PS_OP_SYSCTL] = "sysctl",	   [PS_OP_DROP_CACHES] = "drop_caches",
+    [PS_OP_ALLOC] = "alloc",
+    [PS_OP_FREE] = "free",
+    [PS_OP_PROC] = "proc",
+    [PS_OP_EXIT] = "exit",
+    [PS_OP_MAP] = "map",
+    [PS_OP_TOUCH] = "touch",
+    [PS_OP_UNMAP] = "unmap",
+    [PS_OP_COMPACT] = "compact",
+    [PS_OP_SYSCTL] = "sysctl",
+    [PS_OP_DROP_CACHES] = "drop_caches",
     [PS_OP_OBSERVED] = "observed",
+    [PS_OP_CACHE_ADD] = "cache_add",
+    [PS_OP_CACHE_REMOVE] = "cache_remove",
+};
+
+const char *const ps_cache_reason_names[PS_NR_CACHE_REASONS] = {
+    [PS_CACHE_TRUNCATE] = "truncate",
+    [PS_CACHE_UNLINK] = "unlink",
+    [PS_CACHE_DROP] = "drop",
+    [PS_CACHE_RECLAIM] = "reclaim",
 };
 
 const char *const ps_observed_event_names[PS_NR_OBSERVED_EVENTS] = {
@@ -51,9 +65,14 @@ const char *const ps_observed_event_names[PS_NR_OBSERVED_EVENTS] = {
 };
 
 const char *const ps_alloc_kind_names[PS_NR_ALLOC_KINDS] = {
-    [PS_KIND_UNSPEC] = "",	 [PS_KIND_ANON] = "anon",
-    [PS_KIND_FILE] = "file",	 [PS_KIND_SLAB_RECLAIMABLE] = "slab_reclaimable",
+    [PS_KIND_UNSPEC] = "",
+    [PS_KIND_ANON] = "anon",
+    [PS_KIND_FILE] = "file",
+    [PS_KIND_SLAB_RECLAIMABLE] = "slab_reclaimable",
     [PS_KIND_KERNEL] = "kernel",
+    [PS_KIND_SLAB] = "slab",
+    [PS_KIND_PAGETABLE] = "pagetable",
+    [PS_KIND_STACK] = "stack",
 };
 
 G_DEFINE_QUARK(ps_trace_error_quark, ps_trace_error)
@@ -85,6 +104,9 @@ const char *const ps_field_names[PS_NR_TRACE_FIELDS] = {
     [PS_F_FRAGMENTING] = "fragmenting",
     [PS_F_CHANGE_OWNERSHIP] = "change_ownership",
     [PS_F_MEMPOLICY] = "mempolicy",
+    [PS_F_FILE] = "file",
+    [PS_F_OFFSET] = "offset",
+    [PS_F_REASON] = "reason",
 };
 
 /* Which keys each op accepts, and which of them it requires (order/bytes: checked apart). */
@@ -117,6 +139,12 @@ static const struct {
 			    PS_FB(FRAGMENTING) | PS_FB(CHANGE_OWNERSHIP) | PS_FB(GFP) |
 			    PS_FB(VALUE),
 			PS_FB(T) | PS_FB(OP) | PS_FB(EVENT)},
+    [PS_OP_CACHE_ADD] = {PS_FB(T) | PS_FB(OP) | PS_FB(FILE) | PS_FB(OFFSET) | PS_FB(LEN) |
+			     PS_FB(PID) | PS_FB(CPU),
+			 PS_FB(T) | PS_FB(OP) | PS_FB(FILE) | PS_FB(OFFSET) | PS_FB(LEN)},
+    [PS_OP_CACHE_REMOVE] = {PS_FB(T) | PS_FB(OP) | PS_FB(FILE) | PS_FB(OFFSET) | PS_FB(LEN) |
+				PS_FB(REASON) | PS_FB(PID) | PS_FB(CPU),
+			    PS_FB(T) | PS_FB(OP) | PS_FB(FILE) | PS_FB(OFFSET) | PS_FB(REASON)},
 };
 
 /*
@@ -396,7 +424,13 @@ static int ps_field_lookup(const char *key)
 		f = key[1] == '\0' ? PS_F_T : PS_F_THP;
 		break;
 	case 'o':
-		f = key[1] == 'p' ? PS_F_OP : key[1] == 'r' ? PS_F_ORDER : PS_F_OOM_SCORE_ADJ;
+		f = key[1] == 'p'   ? PS_F_OP
+		    : key[1] == 'r' ? PS_F_ORDER
+		    : key[1] == 'f' ? PS_F_OFFSET
+				    : PS_F_OOM_SCORE_ADJ;
+		break;
+	case 'r':
+		f = PS_F_REASON;
 		break;
 	case 'i':
 		f = PS_F_ID;
@@ -416,6 +450,8 @@ static int ps_field_lookup(const char *key)
 	case 'f':
 		if (key[1] == 'r')
 			f = PS_F_FRAGMENTING;
+		else if (key[1] == 'i')
+			f = PS_F_FILE;
 		else
 			f = strlen(key) > 9 && key[9] == 'o' ? PS_F_FALLBACK_ORDER
 							     : PS_F_FALLBACK_MIGRATETYPE;
@@ -569,8 +605,44 @@ static gboolean ps_parse_kind(const char *s, enum ps_alloc_kind *kind, GError **
 	}
 	q = ps_quote(s, strlen(s));
 	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-		    "kind: unknown kind %s (anon, file, slab_reclaimable, kernel)", q);
+		    "kind: unknown kind %s (anon, file, slab_reclaimable, kernel, slab, pagetable, "
+		    "stack)",
+		    q);
 	return FALSE;
+}
+
+static gboolean ps_parse_reason(const char *s, enum ps_cache_reason *reason, GError **error)
+{
+	g_autofree char *q = NULL;
+
+	for (int r = 0; r < PS_NR_CACHE_REASONS; r++) {
+		if (strcmp(s, ps_cache_reason_names[r]) == 0) {
+			*reason = (enum ps_cache_reason)r;
+			return TRUE;
+		}
+	}
+	q = ps_quote(s, strlen(s));
+	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+		    "reason: unknown reason %s (truncate, unlink, drop, reclaim)", q);
+	return FALSE;
+}
+
+gboolean ps_check_file_name(const char *file, GError **error)
+{
+	if (file[0] == '\0') {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "file: must not be empty");
+		return FALSE;
+	}
+	for (const char *p = file; *p; p++) {
+		if ((guchar)*p <= ' ' || (guchar)*p >= 0x7f) {
+			g_autofree char *q = ps_quote(file, strlen(file));
+
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "file: %s must be printable ASCII without spaces", q);
+			return FALSE;
+		}
+	}
+	return TRUE;
 }
 
 static gboolean ps_parse_observed_event(const char *s, enum ps_observed_event *event,
@@ -675,6 +747,18 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 		return ps_read_u64(item, tok, len, name, 1, &ev->bytes, error);
 	case PS_F_LEN:
 		return ps_read_u64(item, tok, len, name, 1, &ev->len, error);
+	case PS_F_OFFSET:
+		return ps_read_u64(item, tok, len, name, 0, &ev->offset, error);
+	case PS_F_FILE:
+		if (!ps_read_string(item, name, sizeof(ev->file) - 1, &s, error) ||
+		    !ps_check_file_name(s, error))
+			return FALSE;
+		g_strlcpy(ev->file, s, sizeof(ev->file));
+		return TRUE;
+	case PS_F_REASON:
+		if (!ps_read_string(item, name, 64, &s, error))
+			return FALSE;
+		return ps_parse_reason(s, &ev->reason, error);
 	case PS_F_EVENT:
 		if (!ps_read_string(item, name, 64, &s, error))
 			return FALSE;
@@ -829,6 +913,11 @@ static gboolean ps_parse_event(const cJSON *root, const char *line, gsize len, P
 	if (ev->len > 0 && ev->len - 1 > UINT64_MAX - ev->addr) {
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
 			    "len: addr + len runs past the end of the address space");
+		return FALSE;
+	}
+	if (ev->len > 0 && ev->len - 1 > UINT64_MAX - ev->offset) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "len: offset + len runs past the largest file offset");
 		return FALSE;
 	}
 	return TRUE;

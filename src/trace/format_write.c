@@ -162,6 +162,28 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 		       ps_check_sysctl_name(ev->name, error);
 	case PS_OP_DROP_CACHES:
 		return ps_check_int(ev->op, PS_F_VALUE, ev->value, error);
+	case PS_OP_CACHE_ADD:
+	case PS_OP_CACHE_REMOVE:
+		if (!ps_check_text("file", ev->file, sizeof(ev->file), error) ||
+		    !ps_check_file_name(ev->file, error))
+			return FALSE;
+		if (ev->op == PS_OP_CACHE_ADD && ev->len == 0) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "len: must be an integer > 0, got 0");
+			return FALSE;
+		}
+		if (ev->len > 0 && ev->len - 1 > UINT64_MAX - ev->offset) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "len: offset + len runs past the largest file offset");
+			return FALSE;
+		}
+		if (ev->op == PS_OP_CACHE_REMOVE && (unsigned)ev->reason >= PS_NR_CACHE_REASONS) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "reason: unknown reason %d", (int)ev->reason);
+			return FALSE;
+		}
+		return (ev->cpu == -1 || ps_check_int(ev->op, PS_F_CPU, ev->cpu, error)) &&
+		       (ev->pid == -1 || ps_check_int(ev->op, PS_F_PID, ev->pid, error));
 	case PS_NR_TRACE_OPS:
 		break;
 	}
@@ -425,6 +447,31 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 	case PS_OP_DROP_CACHES:
 		p = PS_PUT_LIT(p, ",\"value\":");
 		p = ps_put_i64(p, ev->value);
+		break;
+	case PS_OP_CACHE_ADD:
+	case PS_OP_CACHE_REMOVE:
+		p = PS_PUT_LIT(p, ",\"file\":");
+		p = ps_put_str(p, ev->file, sizeof(ev->file) - 1);
+		p = PS_PUT_LIT(p, ",\"offset\":");
+		p = ps_put_u64(p, ev->offset);
+		if (ev->len) {
+			p = PS_PUT_LIT(p, ",\"len\":");
+			p = ps_put_u64(p, ev->len);
+		}
+		if (ev->op == PS_OP_CACHE_REMOVE) {
+			p = PS_PUT_LIT(p, ",\"reason\":\"");
+			p = ps_put(p, ps_cache_reason_names[ev->reason],
+				   strlen(ps_cache_reason_names[ev->reason]));
+			*p++ = '"';
+		}
+		if (ev->pid >= 0) {
+			p = PS_PUT_LIT(p, ",\"pid\":");
+			p = ps_put_i64(p, ev->pid);
+		}
+		if (ev->cpu >= 0) {
+			p = PS_PUT_LIT(p, ",\"cpu\":");
+			p = ps_put_i64(p, ev->cpu);
+		}
 		break;
 	case PS_NR_TRACE_OPS:
 		g_assert_not_reached();

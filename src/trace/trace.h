@@ -36,6 +36,8 @@ enum ps_trace_op {
 	PS_OP_SYSCTL,
 	PS_OP_DROP_CACHES,
 	PS_OP_OBSERVED,
+	PS_OP_CACHE_ADD,    /* page cache brought in over (file, offset, len) */
+	PS_OP_CACHE_REMOVE, /* page cache of (file, offset, len) removed, for a reason */
 	PS_NR_TRACE_OPS
 };
 extern const char *const ps_trace_op_names[PS_NR_TRACE_OPS]; /* "alloc", "free", ... */
@@ -46,10 +48,25 @@ enum ps_alloc_kind {
 	PS_KIND_ANON,
 	PS_KIND_FILE,
 	PS_KIND_SLAB_RECLAIMABLE,
-	PS_KIND_KERNEL,
+	PS_KIND_KERNEL,	   /* unmovable kernel memory nothing more is known of ("other") */
+	PS_KIND_SLAB,	   /* unreclaimable slab */
+	PS_KIND_PAGETABLE, /* page-table pages */
+	PS_KIND_STACK,	   /* one kernel stack: THREAD_SIZE of the simulated machine */
 	PS_NR_ALLOC_KINDS
 };
 extern const char *const ps_alloc_kind_names[PS_NR_ALLOC_KINDS]; /* "", "anon", "file", ... */
+
+/* Why page cache went (cache_remove's `reason`). */
+enum ps_cache_reason {
+	PS_CACHE_TRUNCATE, /* truncate_inode_pages_range of a shrinking file */
+	PS_CACHE_UNLINK,   /* the last link and user went: the whole mapping */
+	PS_CACHE_DROP,	   /* drop_caches, fadvise(DONTNEED), invalidate_mapping_pages */
+	PS_CACHE_RECLAIM,  /* the recording kernel's reclaim evicted it */
+	PS_NR_CACHE_REASONS
+};
+extern const char *const ps_cache_reason_names[PS_NR_CACHE_REASONS];
+
+#define PS_TRACE_FILE_MAX 64 /* bytes of a `file` name with its NUL */
 
 /*
  * The allocator-internal kernel events an `observed` record carries (importers keep them; policy
@@ -89,7 +106,7 @@ typedef struct {
 	enum ps_trace_op op;
 	uint64_t id;	/* alloc, free */
 	int cpu;	/* alloc, free (free: -1 = the allocating cpu) */
-	int pid;	/* alloc, proc, exit, map, touch, unmap */
+	int pid;	/* alloc, proc, exit, map, touch, unmap, cache_* */
 	int order;	/* alloc: recorded page count as an order; -1 when bytes is used */
 	uint64_t bytes; /* alloc: requested size, rounded up to the simulated page size */
 	uint64_t gfp;	/* alloc: GFP bits */
@@ -103,7 +120,7 @@ typedef struct {
 			       empty = default (local) */
 	int oom_score_adj;  /* proc: -1000..1000 */
 	uint64_t addr;	    /* map, touch, unmap: virtual address, bytes */
-	uint64_t len;	    /* map, touch, unmap: length, bytes */
+	uint64_t len;	    /* map, touch, unmap, cache_*: length, bytes */
 	bool thp;	    /* map: the range is madvise(MADV_HUGEPAGE) */
 	char name[64];	    /* sysctl: name as under /proc/sys/vm, e.g. "min_free_kbytes" */
 	int64_t value;	    /* sysctl: value; compact: order (-1 = whole zones); observed: value */
@@ -115,6 +132,11 @@ typedef struct {
 	int8_t percpu_refill; /* 0/1 */
 	int8_t fragmenting;
 	int8_t change_ownership;
+	/* cache_add, cache_remove: the file ("dev:inode" from an importer), a byte range in it
+	 * (offset, and len: 0 in cache_remove = to the end of the file) and why it went */
+	char file[PS_TRACE_FILE_MAX];
+	uint64_t offset;
+	enum ps_cache_reason reason;
 	/* set by the reader: the line of the trace the event was read from (0: not from a file),
 	 * so that an error found when the event runs, later than it was read, names it */
 	uint64_t line;

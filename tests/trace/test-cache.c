@@ -72,6 +72,9 @@ static void assert_same_event(const PsTraceEvent *a, const PsTraceEvent *b, guin
 	CMP_U(len);
 	CMP_I(thp);
 	CMP_S(name);
+	CMP_S(file);
+	CMP_U(offset);
+	CMP_I(reason);
 	CMP_I(value);
 	CMP_I(event);
 	CMP_I(migratetype);
@@ -210,6 +213,12 @@ static void test_round_trip_every_op(void)
 	    "{\"t\":7,\"op\":\"drop_caches\",\"value\":3}",
 	    "{\"t\":8,\"op\":\"unmap\",\"pid\":7,\"addr\":4096,\"len\":2097152}",
 	    "{\"t\":9,\"op\":\"free\",\"id\":1,\"cpu\":2}",
+	    "{\"t\":10,\"op\":\"cache_add\",\"file\":\"8:1:1234\",\"offset\":8192,\"len\":6144,"
+	    "\"pid\":7,\"cpu\":1}",
+	    "{\"t\":10,\"op\":\"cache_remove\",\"file\":\"8:1:1234\",\"offset\":4096,"
+	    "\"reason\":\"unlink\"}",
+	    "{\"t\":10,\"op\":\"alloc\",\"id\":2,\"cpu\":0,\"pid\":7,\"bytes\":16384,"
+	    "\"gfp\":\"GFP_KERNEL\",\"kind\":\"stack\"}",
 	    "{\"t\":10,\"op\":\"exit\",\"pid\":7}",
 	};
 	g_autofree char *p = g_build_filename(tmp_dir, "every-op.jsonl", NULL);

@@ -47,6 +47,23 @@ static const char *const canonical[] = {
     "\"value\":-9223372036854775808}",
     "{\"t\":10004,\"op\":\"drop_caches\",\"value\":3}",
     "{\"t\":10005,\"op\":\"drop_caches\",\"value\":1}",
+    "{\"t\":10006,\"op\":\"cache_add\",\"file\":\"8:1:1234\",\"offset\":0,\"len\":6144,"
+    "\"pid\":42,\"cpu\":1}",
+    "{\"t\":10006,\"op\":\"cache_add\",\"file\":\"f\",\"offset\":18446744073709551614,"
+    "\"len\":2}",
+    "{\"t\":10007,\"op\":\"cache_remove\",\"file\":\"8:1:1234\",\"offset\":4096,"
+    "\"len\":4096,\"reason\":\"truncate\",\"pid\":42}",
+    "{\"t\":10008,\"op\":\"cache_remove\",\"file\":\"8:1:1234\",\"offset\":0,"
+    "\"reason\":\"unlink\"}",
+    "{\"t\":10009,\"op\":\"cache_remove\",\"file\":\"f\",\"offset\":0,\"reason\":\"drop\","
+    "\"cpu\":0}",
+    "{\"t\":10009,\"op\":\"cache_remove\",\"file\":\"f\",\"offset\":0,\"reason\":\"reclaim\"}",
+    "{\"t\":10010,\"op\":\"alloc\",\"id\":5,\"cpu\":0,\"pid\":7,\"bytes\":16384,"
+    "\"gfp\":\"GFP_KERNEL\",\"kind\":\"stack\"}",
+    "{\"t\":10010,\"op\":\"alloc\",\"id\":6,\"cpu\":0,\"pid\":7,\"bytes\":4096,"
+    "\"gfp\":\"GFP_KERNEL\",\"kind\":\"pagetable\"}",
+    "{\"t\":10010,\"op\":\"alloc\",\"id\":7,\"cpu\":0,\"pid\":7,\"bytes\":8192,"
+    "\"gfp\":\"GFP_KERNEL\",\"kind\":\"slab\"}",
     "{\"t\":12000,\"op\":\"exit\",\"pid\":42}",
     "{\"t\":9223372036854775807,\"op\":\"exit\",\"pid\":4194304}",
     "{\"t\":9223372036854775807,\"op\":\"proc\",\"pid\":43,\"comm\":\"db\",\"oom_score_adj\":-500,"
@@ -119,6 +136,23 @@ static void test_fields(void)
 	g_assert_cmpuint(ev.pfn, ==, UINT64_MAX);
 	g_assert_cmpint(ev.node, ==, 1);
 
+	parse_ok("{\"t\":3,\"op\":\"cache_add\",\"cpu\":1,\"len\":6144,\"offset\":8192,"
+		 "\"file\":\"8:1:1234\",\"pid\":42}",
+		 &ev);
+	g_assert_cmpint(ev.op, ==, PS_OP_CACHE_ADD);
+	g_assert_cmpstr(ev.file, ==, "8:1:1234");
+	g_assert_cmpuint(ev.offset, ==, 8192);
+	g_assert_cmpuint(ev.len, ==, 6144);
+	g_assert_cmpint(ev.pid, ==, 42);
+	g_assert_cmpint(ev.cpu, ==, 1);
+	parse_ok("{\"t\":3,\"op\":\"cache_remove\",\"file\":\"x\",\"offset\":1,"
+		 "\"reason\":\"unlink\"}",
+		 &ev);
+	g_assert_cmpint(ev.op, ==, PS_OP_CACHE_REMOVE);
+	g_assert_cmpint(ev.reason, ==, PS_CACHE_UNLINK);
+	g_assert_cmpuint(ev.len, ==, 0);
+	g_assert_cmpint(ev.pid, ==, -1);
+
 	parse_ok(canonical[1], &ev);
 	g_assert_cmpstr(ev.comm, ==, "a\"b\\c\n\001");
 	g_assert_cmpint(ev.oom_score_adj, ==, -1000);
@@ -153,7 +187,7 @@ static void test_fields(void)
 	parse_ok("{\"t\":1,\"op\":\"proc\",\"pid\":3,\"comm\":\"\"}", &ev);
 	g_assert_cmpint(ev.oom_score_adj, ==, 0);
 
-	parse_ok(canonical[20], &ev);
+	parse_ok(canonical[G_N_ELEMENTS(canonical) - 2], &ev);
 	g_assert_cmpuint(ev.t_ns, ==, INT64_MAX);
 }
 
@@ -326,6 +360,33 @@ static void test_errors(void)
 	     "value: must be an integer 1..3, got 4", NULL},
 	    {"{\"t\":1,\"op\":\"drop_caches\",\"value\":0}", "value: must be an integer 1..3",
 	     NULL},
+	    /* page cache ranges */
+	    {"{\"t\":1,\"op\":\"cache_add\",\"file\":\"f\",\"offset\":0}", "len: missing", NULL},
+	    {"{\"t\":1,\"op\":\"cache_add\",\"file\":\"f\",\"len\":1}", "offset: missing", NULL},
+	    {"{\"t\":1,\"op\":\"cache_add\",\"offset\":0,\"len\":1}", "file: missing", NULL},
+	    {"{\"t\":1,\"op\":\"cache_add\",\"file\":\"\",\"offset\":0,\"len\":1}",
+	     "file: must not be empty", NULL},
+	    {"{\"t\":1,\"op\":\"cache_add\",\"file\":\"a b\",\"offset\":0,\"len\":1}",
+	     "file: \"a b\" must be printable ASCII without spaces", NULL},
+	    {"{\"t\":1,\"op\":\"cache_add\",\"file\":\"f\",\"offset\":-1,\"len\":1}",
+	     "offset: must be an integer >= 0, got -1", NULL},
+	    {"{\"t\":1,\"op\":\"cache_add\",\"file\":\"f\",\"offset\":0,\"len\":0}",
+	     "len: must be an integer > 0, got 0", NULL},
+	    {"{\"t\":1,\"op\":\"cache_add\",\"file\":\"f\",\"offset\":18446744073709551615,"
+	     "\"len\":2}",
+	     "len: offset + len runs past the largest file offset", NULL},
+	    {"{\"t\":1,\"op\":\"cache_add\",\"file\":\"f\",\"offset\":0,\"len\":1,"
+	     "\"reason\":\"drop\"}",
+	     "reason: not a field of op \"cache_add\"", NULL},
+	    {"{\"t\":1,\"op\":\"cache_remove\",\"file\":\"f\",\"offset\":0}",
+	     "reason: missing (required by op \"cache_remove\")", NULL},
+	    {"{\"t\":1,\"op\":\"cache_remove\",\"file\":\"f\",\"offset\":0,\"reason\":\"evict\"}",
+	     "reason: unknown reason \"evict\" (truncate, unlink, drop, reclaim)", NULL},
+	    {"{\"t\":1,\"op\":\"cache_remove\",\"file\":\"f\",\"offset\":0,\"reason\":\"drop\","
+	     "\"addr\":0}",
+	     "addr: not a field of op \"cache_remove\"", NULL},
+	    {ALLOC_HEAD "\"bytes\":1,\"gfp\":\"GFP_KERNEL\",\"kind\":\"stacks\"}",
+	     "kind: unknown kind \"stacks\"", "pagetable"},
 	    /* not an event line at all */
 	    {"", "empty line", NULL},
 	    {"   ", "not valid JSON", NULL},

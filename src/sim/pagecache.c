@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * pagecache.c - the page cache of a portable trace: `cache_add` brings a byte range of a file in,
+ * as folios of the simulated machine's page size whose orders the readahead model chooses
+ * (policy/readahead.c), and `cache_remove` takes a range out (truncate, unlink, drop). Each folio
+ * is a record on the file LRU, owned by no process (the kernel charges page cache to a memcg, not
+ * to a task): reclaim and drop_caches take them like any file page, and a later read of a page
+ * reclaim took reads it again (a refault).
+ *
+ * Kernel counterparts: filemap_read -> filemap_get_pages -> page_cache_sync_ra /
+ * page_cache_async_ra -> page_cache_ra_order -> ra_alloc_folio, with the fallback to order-0
+ * readahead (do_page_cache_ra) when a large folio cannot be had and filemap_create_folio for the
+ * demanded page when readahead brought nothing; truncate_inode_pages_range for a remove.
+ *
+ * Simplifications (why acceptable):
+ * - A cache_add is one read of the whole range; readahead never reaches past it (the file's size
+ *   is not in the trace and the recording's readahead already is in the range).
+ * - A large folio a remove covers only partly stays whole (the kernel splits it and frees the
+ *   covered part when it can); counted as partial_kept.
+ * - cache_remove with reason "reclaim" is the recording kernel's eviction: the simulated
+ *   reclaim decides its own evictions, so such records are counted and not applied.
+ */
+#include <string.h>
+
+#include "sim/sim-private.h"
+
+static SimFile *file_at(PsSim *s, guint i)
+{
+	return &g_array_index(s->files, SimFile, i);
+}
+
+/* The file of a record, created on its first cache_add; -1 when a remove names an unknown one. */
+static int file_get(PsSim *s, const char *name, bool create)
+{
+	gpointer v;
+	SimFile f = {0};
+
+	if (!s->files) {
+		s->files = g_array_new(FALSE, FALSE, sizeof(SimFile));
+		s->file_map = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	}
+	v = g_hash_table_lookup(s->file_map, name);
+	if (v)
+		return GPOINTER_TO_INT(v) - 1;
+	if (!create)
+		return -1;
+	g_strlcpy(f.name, name, sizeof(f.name));
+	sim_pgt_init(&f.pgt, &s->pgt_pool);
+	ps_ra_init(&f.ra);
+	g_array_append_val(s->files, f);
+	g_hash_table_insert(s->file_map, g_strdup(name), GINT_TO_POINTER(s->files->len));
+	return (int)s->files->len - 1;
+}
+
+/* Unmaps a folio's indices from its file and frees the record. */
+static uint64_t folio_drop(PsSim *s, SimFile *f, uint32_t ri, int cpu)
+{
+	Rec *r = rec_at(s, ri);
+
+	for (uint64_t u = r->id; u < r->id + (1ull << r->order); u++)
+		sim_pgt_clear(&f->pgt, u);
+	return sim_rec_free(s, ri, cpu);
+}
+
+/* Cached pages right before index, up to max (page_cache_prev_miss). */
+static uint64_t contig_before(SimFile *f, PsSim *s, uint64_t index, uint64_t max)
+{
+	uint64_t n = 0;
+
+	while (n < max && n < index) {
+		uint32_t v = sim_pgt_get(&f->pgt, index - n - 1);
+
+		if (!v || (rec_at(s, v - 1)->flags & REC_GONE))
+			break;
+		n++;
+	}
+	return n;
+}
+
+/* One new folio of order at index: a record on the file LRU mapped in the file's table. */
+static uint32_t folio_add(PsSim *s, int fi, uint64_t gfp, unsigned order, uint64_t index, int cpu,
+			  int pi, uint64_t *ns)
+{
+	uint32_t ri = sim_alloc_rec(s, gfp, order, cpu, -1, PS_KIND_FILE, "pagecache", ns);
+	SimFile *f;
+
+	if (ri == REC_NONE || ri == REC_RETRY)
+		return ri;
+	f = file_at(s, (guint)fi);
+	rec_at(s, ri)->flags |= REC_CACHE;
+	rec_at(s, ri)->id = index;
+	for (uint64_t u = index; u < index + (1ull << order); u++)
+		sim_pgt_set(&f->pgt, u, ri + 1);
+	s->cache.pages_added += 1ull << order;
+	s->cache.folios[order]++;
+	if (pi >= 0)
+		proc_at(s, pi)->file_added_pages += 1ull << order;
+	return ri;
+}
+
+/* Whether any page of [index, index + 2^order) is in the file's table. */
+static bool range_used(SimFile *f, uint64_t index, unsigned order)
+{
+	return sim_pgt_next_mapped(&f->pgt, index, index + (1ull << order)) <
+	       index + (1ull << order);
+}
+
+/*
+ * Reads the window [index, limit] in: page_cache_ra_order from new_order, falling back to
+ * order-0 readahead for the rest when a large folio fails. Returns the first index not read.
+ */
+static uint64_t read_window(PsSim *s, int fi, uint64_t index, uint64_t limit, unsigned new_order,
+			    int cpu, int pi, uint64_t *ns, bool *retry)
+{
+	bool fallback = false;
+
+	while (index <= limit) {
+		SimFile *f = file_at(s, (guint)fi);
+		unsigned order = fallback ? 0 : ps_ra_folio_order(new_order, index, limit);
+		uint32_t ri;
+
+		if (sim_pgt_get(&f->pgt, index)) {
+			index++; /* cached already: readahead skips it */
+			continue;
+		}
+		while (order > 0 && range_used(f, index, order))
+			order--;
+		ri = folio_add(s, fi, ps_ra_gfp(), order, index, cpu, pi, ns);
+		if (ri == REC_RETRY) {
+			*retry = true;
+			return index;
+		}
+		if (ri == REC_NONE) {
+			if (order == 0) {
+				s->cache.ra_failed++;
+				return index; /* readahead gives up; the read allocates on its own
+					       */
+			}
+			s->cache.ra_fallbacks[order]++;
+			fallback = true;
+			continue;
+		}
+		index += 1ull << order;
+	}
+	return index;
+}
+
+uint64_t sim_op_cache_add(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	PsMachine *m = s->m;
+	int fi = file_get(s, ev->file, true);
+	int pi = sim_proc_get(s, ev->pid);
+	uint64_t first = ev->offset >> m->page_shift;
+	uint64_t last = (ev->offset + ev->len - 1) >> m->page_shift, ns = 0;
+	uint64_t index = first;
+
+	s->cache.adds++;
+	while (index <= last) {
+		SimFile *f = file_at(s, (guint)fi);
+		uint32_t v = sim_pgt_get(&f->pgt, index);
+		uint64_t win, next;
+		unsigned order = 0;
+		bool retry = false;
+
+		if (v && !(rec_at(s, v - 1)->flags & REC_GONE)) {
+			Rec *r = rec_at(s, v - 1);
+
+			/* a hit: an access the reclaim model sees as a reference */
+			ps_lru_mark_accessed(s->policy, v - 1);
+			index = r->id + (1ull << r->order);
+			continue;
+		}
+		if (v) {
+			/* reclaim took it: workingset_refault, then read it again */
+			Rec *r = rec_at(s, v - 1);
+
+			s->cache.refaults++;
+			m->nodes[m->spec.cpu_node[cpu]].stat[PS_WORKINGSET_REFAULT_FILE] +=
+			    (int64_t)(1ull << r->order);
+			ns += folio_drop(s, f, v - 1, cpu);
+		}
+		win = ps_ra_window(m, &f->ra, index, last - index + 1,
+				   contig_before(f, s, index, ps_ra_max_pages(m)), &order);
+		next = read_window(s, fi, index, MIN(index + win - 1, last), order, cpu, pi, &ns,
+				   &retry);
+		if (retry)
+			return ns;
+		if (next == index) {
+			/* nothing read: filemap_create_folio with the mapping's own GFP flags */
+			uint32_t ri =
+			    folio_add(s, fi, PS_GFP_HIGHUSER_MOVABLE, 0, index, cpu, pi, &ns);
+
+			if (ri == REC_RETRY)
+				return ns;
+			if (ri == REC_NONE) {
+				s->cache.failed++;
+				break;
+			}
+			next = index + 1;
+		}
+		index = next;
+	}
+	return ns;
+}
+
+uint64_t sim_op_cache_remove(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	PsMachine *m = s->m;
+	int fi = file_get(s, ev->file, false);
+	/* whole pages only: the page holding a cut keeps its head (truncate_inode_partial_folio) */
+	uint64_t first = (ev->offset + m->page_size - 1) >> m->page_shift;
+	uint64_t end = ev->len ? (ev->offset + ev->len) >> m->page_shift : UINT64_MAX, ns = 0;
+	SimFile *f;
+
+	s->cache.removes++;
+	if (ev->reason == PS_CACHE_RECLAIM) {
+		s->cache.reclaim_ignored++;
+		return 0;
+	}
+	if (fi < 0) {
+		s->cache.remove_unknown++;
+		return 0;
+	}
+	for (uint64_t u = first;
+	     (f = file_at(s, (guint)fi), u = sim_pgt_next_mapped(&f->pgt, u, end)) < end;) {
+		uint32_t ri = sim_pgt_get(&f->pgt, u) - 1;
+		Rec *r = rec_at(s, ri);
+		uint64_t base = r->id, n = 1ull << r->order;
+
+		if (base < first || (end != UINT64_MAX && base + n > end)) {
+			s->cache.partial_kept++;
+			u = base + n;
+			continue;
+		}
+		if (!(r->flags & REC_GONE))
+			s->cache.pages_removed[ev->reason] += n;
+		ns += folio_drop(s, f, ri, cpu);
+		u = base + n;
+	}
+	return ns;
+}
+
+void sim_cache_free(PsSim *s)
+{
+	if (s->files)
+		for (guint i = 0; i < s->files->len; i++)
+			sim_pgt_clear_all(&file_at(s, i)->pgt);
+	g_clear_pointer(&s->files, g_array_unref);
+	g_clear_pointer(&s->file_map, g_hash_table_unref);
+}
+
+cJSON *sim_cache_to_json(PsSim *s)
+{
+	const SimCacheStats *c = &s->cache;
+	cJSON *o = cJSON_CreateObject(), *a;
+
+	cJSON_AddNumberToObject(o, "adds", (double)c->adds);
+	cJSON_AddNumberToObject(o, "removes", (double)c->removes);
+	cJSON_AddNumberToObject(o, "files", s->files ? (double)s->files->len : 0);
+	cJSON_AddNumberToObject(o, "pages_added", (double)c->pages_added);
+	cJSON_AddNumberToObject(o, "bytes_added", (double)(c->pages_added * s->m->page_size));
+	a = cJSON_AddObjectToObject(o, "folios_by_order");
+	for (int i = 0; i < PS_NR_ORDERS_MAX; i++)
+		if (c->folios[i]) {
+			char k[8];
+
+			g_snprintf(k, sizeof(k), "%d", i);
+			cJSON_AddNumberToObject(a, k, (double)c->folios[i]);
+		}
+	a = cJSON_AddObjectToObject(o, "ra_fallbacks_by_order");
+	for (int i = 0; i < PS_NR_ORDERS_MAX; i++)
+		if (c->ra_fallbacks[i]) {
+			char k[8];
+
+			g_snprintf(k, sizeof(k), "%d", i);
+			cJSON_AddNumberToObject(a, k, (double)c->ra_fallbacks[i]);
+		}
+	cJSON_AddNumberToObject(o, "ra_failed", (double)c->ra_failed);
+	cJSON_AddNumberToObject(o, "reads_cut", (double)c->failed);
+	cJSON_AddNumberToObject(o, "refaults", (double)c->refaults);
+	a = cJSON_AddObjectToObject(o, "pages_removed");
+	for (int i = 0; i < PS_NR_CACHE_REASONS; i++)
+		cJSON_AddNumberToObject(a, ps_cache_reason_names[i], (double)c->pages_removed[i]);
+	cJSON_AddNumberToObject(o, "reclaim_records_ignored", (double)c->reclaim_ignored);
+	cJSON_AddNumberToObject(o, "partial_folios_kept", (double)c->partial_kept);
+	cJSON_AddNumberToObject(o, "removes_of_unknown_files", (double)c->remove_unknown);
+	return o;
+}

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-portable.c - portable records replayed at 4, 16 and 64 KiB pages: the folio sizes the
+ * simulator chooses for them (base-page faults, mTHP per size, the readahead model's page-cache
+ * folios, kernel stacks) and summary.json's per-process accounting. Every expected figure is
+ * worked out from the kernel rules in the comments, not read back from a run.
+ */
+#include <cjson/cJSON.h>
+#include <glib.h>
+#include <string.h>
+
+#include "../common/test-util.h"
+#include "config/config.h"
+#include "sim/sim.h"
+
+#define KB  ((uint64_t)1024)
+#define MB  (1024 * KB)
+#define GB  (1024 * MB)
+#define VA0 (64 * GB) /* aligned to every PMD size, 512 MiB on 64 KiB pages included */
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(cJSON, cJSON_Delete)
+
+static char *tmp_dir;
+
+/* A 2 GiB one-node machine of page size ps; extra is more top-level config keys (or ""). */
+static PsConfig *make_config(unsigned ps, const char *extra)
+{
+	g_autofree char *text = g_strdup_printf(
+	    "{\"page_size\":%u,\"cpus\":2,%s\"nodes\":[{\"zones\":{\"Normal\":{\"start_bytes\":"
+	    "1073741824,\"spanned_bytes\":2147483648}}}]}",
+	    ps, extra);
+	g_autoptr(GError) error = NULL;
+	PsConfig *cfg = ps_config_new();
+
+	if (!ps_config_parse(cfg, text, strlen(text), "test.json", &error))
+		g_error("config: %s", error->message);
+	return cfg;
+}
+
+/* Replays the trace lines at page size ps and returns summary.json. */
+static cJSON *run(unsigned ps, const char *extra, const char *const *lines, size_t n)
+{
+	g_autoptr(PsConfig) cfg = make_config(ps, extra);
+	g_autofree char *name = g_strdup_printf("run-%u-%zu", ps, strlen(extra));
+	g_autofree char *out = g_build_filename(tmp_dir, name, NULL);
+	g_autofree char *trace = g_build_filename(tmp_dir, "t.jsonl", NULL);
+	GString *text = g_string_new("{\"pagesim_trace\":1,\"source\":\"test\",\"page_size\":4096,"
+				     "\"cpus\":2}\n");
+	PsRunOptions opts = {.out_dir = out, .seed = 1};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsSim) s = NULL;
+	cJSON *sum;
+
+	for (size_t i = 0; i < n; i++)
+		g_string_append_printf(text, "%s\n", lines[i]);
+	g_assert_true(g_file_set_contents(trace, text->str, (gssize)text->len, NULL));
+	g_string_free(text, TRUE);
+	s = ps_sim_new(cfg, &opts, &error);
+	g_assert_no_error(error);
+	if (!ps_sim_run(s, trace, &error))
+		g_error("run: %s", error->message);
+	sum = ps_test_json_file(out, "summary.json");
+	ps_test_rm_rf(out);
+	return sum;
+}
+
+static const cJSON *proc_of(const cJSON *sum, int pid)
+{
+	const cJSON *p;
+
+	cJSON_ArrayForEach(p, cJSON_GetObjectItem(sum, "procs"))
+	{
+		if (cJSON_GetObjectItem(p, "pid")->valuedouble == pid)
+			return p;
+	}
+	g_error("no process %d in summary.json", pid);
+	return NULL;
+}
+
+static double num(const cJSON *o, const char *path)
+{
+	g_auto(GStrv) parts = g_strsplit(path, ".", -1);
+	const cJSON *it = o;
+
+	for (int i = 0; parts[i]; i++) {
+		it = cJSON_GetObjectItemCaseSensitive(it, parts[i]);
+		if (!it)
+			return -1;
+	}
+	return it->valuedouble;
+}
+
+/* Dense, sparse and file memory: the bytes each page size turns them into, per process. */
+static void test_page_sizes(void)
+{
+	static const char *const lines[] = {
+	    "{\"t\":0,\"op\":\"proc\",\"pid\":10,\"comm\":\"dense\",\"oom_score_adj\":0}",
+	    "{\"t\":1,\"op\":\"map\",\"pid\":10,\"addr\":68719476736,\"len\":16777216}",
+	    "{\"t\":2,\"op\":\"touch\",\"pid\":10,\"addr\":68719476736,\"len\":16777216}",
+	    "{\"t\":3,\"op\":\"proc\",\"pid\":11,\"comm\":\"sparse\",\"oom_score_adj\":0}",
+	    "{\"t\":4,\"op\":\"map\",\"pid\":11,\"addr\":68719476736,\"len\":67108864}",
+	    /* one byte in each 64 KiB: 1024 touches */
+	    "{\"t\":5,\"op\":\"proc\",\"pid\":12,\"comm\":\"reader\",\"oom_score_adj\":0}",
+	    "{\"t\":6,\"op\":\"cache_add\",\"file\":\"8:1:100\",\"offset\":0,\"len\":6144,"
+	    "\"pid\":12}",
+	    "{\"t\":7,\"op\":\"cache_add\",\"file\":\"8:1:101\",\"offset\":0,\"len\":1048576,"
+	    "\"pid\":12}",
+	    "{\"t\":8,\"op\":\"exit\",\"pid\":10}",
+	};
+	static const unsigned sizes[] = {4096, 16384, 65536};
+	GPtrArray *all = g_ptr_array_new_with_free_func(g_free);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(lines); i++) {
+		g_ptr_array_add(all, g_strdup(lines[i]));
+		if (i == 4)
+			for (uint64_t a = 0; a < 64 * MB; a += 64 * KB)
+				g_ptr_array_add(
+				    all, g_strdup_printf("{\"t\":4,\"op\":\"touch\","
+							 "\"pid\":11,\"addr\":%" G_GUINT64_FORMAT
+							 ",\"len\":1}",
+							 VA0 + a + 100));
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		unsigned ps = sizes[i];
+		g_autoptr(cJSON) sum = run(ps, "", (const char *const *)all->pdata, all->len);
+		const cJSON *dense = proc_of(sum, 10), *sparse = proc_of(sum, 11),
+			    *reader = proc_of(sum, 12);
+		/* a 6 KiB file is whole pages of the machine; 1 MiB is 1 MiB at every size */
+		double file = (double)(ps == 4096 ? 8 * KB : ps) + (double)MB;
+
+		g_test_message("%u: dense %.0f sparse %.0f file %.0f", ps,
+			       num(dense, "anon_peak_bytes"), num(sparse, "anon_peak_bytes"),
+			       num(reader, "file_added_bytes"));
+		g_assert_cmpfloat(num(dense, "anon_peak_bytes"), ==, (double)(16 * MB));
+		g_assert_cmpfloat(num(dense, "anon_final_bytes"), ==, (double)(16 * MB));
+		g_assert_cmpfloat(num(dense, "anon_faults"), ==, (double)(16 * MB / ps));
+		g_assert_cmpfloat(num(sparse, "anon_peak_bytes"), ==, 1024.0 * ps);
+		g_assert_cmpfloat(num(sparse, "anon_faults"), ==, 1024);
+		g_assert_cmpfloat(num(reader, "file_added_bytes"), ==, file);
+		g_assert_cmpfloat(num(reader, "anon_peak_bytes"), ==, 0);
+		g_assert_true(cJSON_IsTrue(cJSON_GetObjectItem(dense, "exited")));
+	}
+	g_ptr_array_unref(all);
+}
+
+/*
+ * page_cache_ra_order's folios for a 1 MiB sequential read. 4 KiB: read_ahead_kb 128 is 32
+ * pages; the sync window (256 pages asked, more than 32) is 32 pages at order 0, then async
+ * windows of 32 at orders 2, 4, then 5 (ilog2(32)) for the 160 pages left: 32 x 0, 8 x 2,
+ * 2 x 4, 5 x 5. 64 KiB: 2-page windows, order 0 then min(2, ilog2(2)) = 1: 2 x 0, 7 x 1.
+ * Without large folios every folio is order 0.
+ */
+static void test_readahead(void)
+{
+	static const char *const lines[] = {
+	    "{\"t\":0,\"op\":\"cache_add\",\"file\":\"f\",\"offset\":0,\"len\":1048576}",
+	    "{\"t\":1,\"op\":\"cache_remove\",\"file\":\"f\",\"offset\":524288,"
+	    "\"reason\":\"truncate\"}",
+	    "{\"t\":2,\"op\":\"cache_remove\",\"file\":\"f\",\"offset\":0,\"reason\":\"reclaim\"}",
+	    "{\"t\":3,\"op\":\"cache_remove\",\"file\":\"g\",\"offset\":0,\"reason\":\"unlink\"}",
+	};
+	g_autoptr(cJSON) s4 = run(4096, "", lines, G_N_ELEMENTS(lines));
+	g_autoptr(cJSON) s64 = run(65536, "", lines, G_N_ELEMENTS(lines));
+	g_autoptr(cJSON) small = run(4096, "\"page_cache\":{\"large_folios\":false},", lines, 1);
+	const cJSON *pc = cJSON_GetObjectItem(s4, "page_cache");
+
+	g_assert_cmpfloat(num(pc, "folios_by_order.0"), ==, 32);
+	g_assert_cmpfloat(num(pc, "folios_by_order.2"), ==, 8);
+	g_assert_cmpfloat(num(pc, "folios_by_order.4"), ==, 2);
+	g_assert_cmpfloat(num(pc, "folios_by_order.5"), ==, 5);
+	g_assert_cmpfloat(num(pc, "bytes_added"), ==, (double)MB);
+	/* the truncate at 512 KiB takes the order-5 folios from index 128 on: 128 pages */
+	g_assert_cmpfloat(num(pc, "pages_removed.truncate"), ==, 128);
+	g_assert_cmpfloat(num(pc, "reclaim_records_ignored"), ==, 1);
+	g_assert_cmpfloat(num(pc, "removes_of_unknown_files"), ==, 1);
+	pc = cJSON_GetObjectItem(s64, "page_cache");
+	g_assert_cmpfloat(num(pc, "folios_by_order.0"), ==, 2);
+	g_assert_cmpfloat(num(pc, "folios_by_order.1"), ==, 7);
+	g_assert_cmpfloat(num(pc, "pages_removed.truncate"), ==, 8);
+	pc = cJSON_GetObjectItem(small, "page_cache");
+	g_assert_cmpfloat(num(pc, "folios_by_order.0"), ==, 256);
+	g_assert_cmpfloat(num(pc, "folios_by_order.2"), ==, -1);
+}
+
+/*
+ * Anonymous mTHP: with hugepages-64kB "always" on 4 KiB pages a 1 MiB aligned mapping faults
+ * 16 order-4 folios; a mapping that starts 32 KiB into a 64 KiB block faults its first 8 pages
+ * as base pages (no aligned 64 KiB range fits there). "madvise" needs MADV_HUGEPAGE; the PMD
+ * size under `thp` always takes the 2 MiB range first.
+ */
+static void test_mthp(void)
+{
+	static const char *const lines[] = {
+	    "{\"t\":0,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"oom_score_adj\":0}",
+	    "{\"t\":1,\"op\":\"map\",\"pid\":1,\"addr\":68719476736,\"len\":1048576}",
+	    "{\"t\":2,\"op\":\"touch\",\"pid\":1,\"addr\":68719476736,\"len\":1048576}",
+	    "{\"t\":3,\"op\":\"map\",\"pid\":1,\"addr\":68736286720,\"len\":98304}",
+	    "{\"t\":4,\"op\":\"touch\",\"pid\":1,\"addr\":68736286720,\"len\":98304}",
+	    "{\"t\":5,\"op\":\"proc\",\"pid\":2,\"comm\":\"b\",\"oom_score_adj\":0}",
+	    "{\"t\":6,\"op\":\"map\",\"pid\":2,\"addr\":68719476736,\"len\":4194304,\"thp\":true}",
+	    "{\"t\":7,\"op\":\"touch\",\"pid\":2,\"addr\":68719476736,\"len\":4194304}",
+	};
+	g_autoptr(cJSON) always = run(4096, "\"hugepages\":{\"64kB\":\"always\"},", lines, 5);
+	g_autoptr(cJSON) madv = run(4096, "\"hugepages\":{\"64kB\":\"madvise\"},\"thp\":\"never\",",
+				    lines, G_N_ELEMENTS(lines));
+	g_autoptr(cJSON) pmd = run(4096, "\"thp\":\"always\",", lines + 5, 3);
+	const cJSON *p = proc_of(always, 1);
+
+	/* 16 + (98304 - 32768) / 65536 = 17 order-4 folios, 8 base pages */
+	g_assert_cmpfloat(num(p, "thp_faults.64kB"), ==, 17);
+	g_assert_cmpfloat(num(p, "anon_faults"), ==, 8);
+	g_assert_cmpfloat(num(p, "anon_peak_bytes"), ==, (double)(MB + 96 * KB));
+	g_assert_cmpfloat(num(always, "thp_sizes.64kB.anon_fault_alloc"), ==, 17);
+	/* madvise: only pid 2's MADV_HUGEPAGE mapping; the PMD size follows thp "never" */
+	g_assert_cmpfloat(num(proc_of(madv, 1), "thp_faults.64kB"), ==, -1);
+	g_assert_cmpfloat(num(proc_of(madv, 2), "thp_faults.64kB"), ==, 64);
+	g_assert_cmpfloat(num(proc_of(pmd, 2), "thp_faults.2048kB"), ==, 2);
+	g_assert_cmpfloat(num(pmd, "thp_sizes.2048kB.anon_fault_alloc"), ==, 2);
+}
+
+/* A kernel stack is THREAD_SIZE of the simulated machine: 16 KiB, 64 KiB on 64 KiB pages. */
+static void test_stack(void)
+{
+	static const char *const lines[] = {
+	    "{\"t\":0,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":0,\"bytes\":100,"
+	    "\"gfp\":\"GFP_KERNEL\",\"kind\":\"stack\"}",
+	};
+	g_autoptr(cJSON) s4 = run(4096, "", lines, 1);
+	g_autoptr(cJSON) s16 = run(16384, "", lines, 1);
+	g_autoptr(cJSON) s64 = run(65536, "", lines, 1);
+	g_autoptr(cJSON) s8k = run(4096, "\"thread_size\":32768,", lines, 1);
+
+	g_assert_cmpfloat(num(s4, "totals.bytes_allocated"), ==, 16384);
+	g_assert_cmpfloat(num(s16, "totals.bytes_allocated"), ==, 16384);
+	g_assert_cmpfloat(num(s64, "totals.bytes_allocated"), ==, 65536);
+	g_assert_cmpfloat(num(s8k, "totals.bytes_allocated"), ==, 32768);
+}
+
+int main(int argc, char **argv)
+{
+	int rc;
+
+	g_test_init(&argc, &argv, NULL);
+	tmp_dir = ps_test_make_dir("pagesim-test-portable-XXXXXX");
+	g_test_add_func("/sim/portable/page-sizes", test_page_sizes);
+	g_test_add_func("/sim/portable/readahead", test_readahead);
+	g_test_add_func("/sim/portable/mthp", test_mthp);
+	g_test_add_func("/sim/portable/stack", test_stack);
+	rc = g_test_run();
+	ps_test_rm_rf(tmp_dir);
+	g_free(tmp_dir);
+	return rc;
+}
