@@ -13,15 +13,22 @@
  * First, the headline replay rate (target >= 25 M): simulated page operations (base pages
  * allocated plus freed) per wall second replaying `pagesim gen kbuild --seconds 60 --seed 3`, a
  * fault-heavy workload (13.8 M pages allocated by 117 k records), best of 3 replays.
- * A benchmark prints figures and asserts nothing. Usage: bench-replay [N | TRACE | kbuild]
- * [CONFIG] (an existing trace file instead of a count replays that file; kbuild runs only the
- * first figure).
+ * Then the shipped real recordings (`bench-replay recordings` runs only these), each on the
+ * config of its own before.zoneinfo, best of 3 each: the JSONL parse alone and a policy replay
+ * parsing the JSONL (their ratio: target <= 1.3), a policy replay from the binary trace cache
+ * (records/s: target >= 10 M), and from the cache with the recording's snapshot and /proc files
+ * (--snapshot --proc), against the recording's own duration (target >= 10x faster).
+ * A benchmark prints figures and asserts nothing. Usage: bench-replay [N | TRACE | kbuild |
+ * recordings] [CONFIG] (an existing trace file instead of a count replays that file; kbuild runs
+ * only the first figure).
  */
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "core/core.h"
 #include "sim/sim.h"
 #include "trace/trace.h"
@@ -34,6 +41,20 @@ static double now_s(void)
 {
 	return (double)g_get_monotonic_time() / 1e6;
 }
+
+/*
+ * CPU seconds of this thread: what a replay costs without the time it waits for the disk (every
+ * output is fsync'd, ~20 fsyncs a run) or for a core other processes hold.
+ */
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double last_cpu; /* CPU seconds of the last replay_with */
 
 static void write_trace(const char *path, uint64_t n, bool recent)
 {
@@ -100,25 +121,118 @@ static void write_trace(const char *path, uint64_t n, bool recent)
 	g_array_unref(live);
 }
 
-/* One full replay of trace with every output written; returns its wall seconds. */
-static double replay(const char *trace, const char *cfg_path, const char *out, PsRunTotals *totals)
+/*
+ * One full replay of trace with every output written (through the trace cache in cache_dir when
+ * not NULL, from the snapshot kpageflags and /proc dir when not NULL); returns its wall seconds.
+ */
+static double replay_with(const char *trace, const PsConfig *cfg, const char *cfg_path,
+			  const char *out, const char *cache_dir, const char *kpf,
+			  const char *proc_dir, PsRunTotals *totals)
 {
-	g_autoptr(PsConfig) cfg = ps_config_new();
 	g_autoptr(PsSim) sim = NULL;
 	GError *error = NULL;
 	PsRunOptions opts = {0};
-	double t0;
+	double t0, c0;
 
-	if (!ps_config_load(cfg, cfg_path, &error))
-		g_error("%s", error->message);
 	opts.config_path = cfg_path;
 	opts.out_dir = out;
+	opts.trace_cache_dir = cache_dir;
 	t0 = now_s();
+	c0 = cpu_s();
 	sim = ps_sim_new(cfg, &opts, &error);
+	if (sim && kpf && !ps_sim_load_snapshot(sim, kpf, proc_dir, &error))
+		g_error("%s", error->message);
 	if (!sim || !ps_sim_run(sim, trace, &error))
 		g_error("%s", error->message);
 	*totals = *ps_sim_totals(sim);
+	g_clear_pointer(&sim, ps_sim_free);
+	last_cpu = cpu_s() - c0;
 	return now_s() - t0;
+}
+
+static double replay(const char *trace, const char *cfg_path, const char *out, PsRunTotals *totals)
+{
+	g_autoptr(PsConfig) cfg = ps_config_new();
+	GError *error = NULL;
+
+	if (!ps_config_load(cfg, cfg_path, &error))
+		g_error("%s", error->message);
+	return replay_with(trace, cfg, cfg_path, out, NULL, NULL, NULL, totals);
+}
+
+/* Seconds to read every record of trace (through the cache in cache_dir when not NULL). */
+static double read_trace(const char *trace, const char *cache_dir, uint64_t *n, uint64_t *last_t)
+{
+	GError *error = NULL;
+	double t0 = now_s();
+	PsTraceReader *rd = ps_trace_reader_open_cached(trace, cache_dir, NULL, NULL, &error);
+	PsTraceEvent ev;
+	int rc;
+
+	g_assert_no_error(error);
+	*n = 0;
+	while ((rc = ps_trace_reader_next(rd, &ev, &error)) == 1) {
+		(*n)++;
+		*last_t = ev.t_ns;
+	}
+	g_assert_cmpint(rc, ==, 0);
+	ps_trace_reader_close(rd);
+	return now_s() - t0;
+}
+
+/* The figures of one shipped recording: workloads/NAME.jsonl.gz with workloads/NAME/. */
+static void measure_recording(const char *name, const char *dir)
+{
+	g_autofree char *trace = g_strdup_printf("%s/workloads/%s.jsonl.gz", PS_SOURCE_DIR, name);
+	g_autofree char *rec = g_strdup_printf("%s/workloads/%s", PS_SOURCE_DIR, name);
+	g_autofree char *zi_path = g_build_filename(rec, "before.zoneinfo", NULL);
+	g_autofree char *kpf = g_build_filename(rec, "before.kpageflags.gz", NULL);
+	g_autofree char *cache = g_build_filename(dir, "trace-cache", NULL);
+	g_autofree char *out = g_build_filename(dir, name, NULL);
+	g_autofree char *zi_text = NULL;
+	g_autoptr(PsConfig) cfg = ps_config_new();
+	GError *error = NULL;
+	PsProcInput in;
+	PsRunTotals t;
+	double parse = 1e9, json = 1e9, cached = 1e9, snap = 1e9, real_s;
+	double json_cpu = 1e9, cached_cpu = 1e9, snap_cpu = 1e9;
+	uint64_t n = 0, last_t = 0;
+
+	if (!g_file_get_contents(zi_path, &zi_text, NULL, &error))
+		g_error("%s", error->message);
+	ps_proc_input_init(&in);
+	in.zoneinfo_text = zi_text;
+	in.zoneinfo_path = zi_path;
+	if (!ps_config_from_proc(&in, cfg, &error))
+		g_error("%s", error->message);
+	for (int i = 0; i < 3; i++) {
+		parse = MIN(parse, read_trace(trace, NULL, &n, &last_t));
+		json = MIN(json, replay_with(trace, cfg, NULL, out, NULL, NULL, NULL, &t));
+		json_cpu = MIN(json_cpu, last_cpu);
+	}
+	read_trace(trace, cache, &n, &last_t); /* writes the entry */
+	for (int i = 0; i < 3; i++) {
+		cached = MIN(cached, replay_with(trace, cfg, NULL, out, cache, NULL, NULL, &t));
+		cached_cpu = MIN(cached_cpu, last_cpu);
+		snap = MIN(snap, replay_with(trace, cfg, NULL, out, cache, kpf, rec, &t));
+		snap_cpu = MIN(snap_cpu, last_cpu);
+	}
+	real_s = (double)last_t / 1e9;
+	printf("bench-replay: %s, %" G_GUINT64_FORMAT " records over %.2f s recorded, config from "
+	       "its before.zoneinfo (best of 3)\n",
+	       name, n, real_s);
+	printf("  parse-only (JSONL)          %6.3f s                 %6.2f M records/s\n", parse,
+	       (double)n / parse / 1e6);
+	printf("  replay, parsing the JSONL   %6.3f s (%6.3f s CPU)  ratio to parse-only %.2f "
+	       "(target <= 1.3)\n",
+	       json, json_cpu, json / parse);
+	printf(
+	    "  replay from the trace cache %6.3f s (%6.3f s CPU)  %6.2f M records/s, CPU %.2f M/s "
+	    "(target >= 10)\n",
+	    cached, cached_cpu, (double)n / cached / 1e6, (double)n / cached_cpu / 1e6);
+	printf("  + --snapshot --proc         %6.3f s (%6.3f s CPU)  %6.1fx faster than recorded, "
+	       "CPU %.1fx (target >= 10x)\n",
+	       snap, snap_cpu, real_s / snap, real_s / snap_cpu);
 }
 
 /* The kbuild-60 figure: page operations per wall second, best of 3 replays. */
@@ -185,6 +299,7 @@ int main(int argc, char **argv)
 {
 	bool given = argc > 1 && g_file_test(argv[1], G_FILE_TEST_IS_REGULAR);
 	bool kbuild_only = argc > 1 && !given && !strcmp(argv[1], "kbuild");
+	bool recordings_only = argc > 1 && !given && !strcmp(argv[1], "recordings");
 	uint64_t n = argc > 1 && !given ? g_ascii_strtoull(argv[1], NULL, 10) : 5000000;
 	g_autofree char *cfg_path =
 	    argc > 2 ? g_strdup(argv[2])
@@ -197,6 +312,9 @@ int main(int argc, char **argv)
 		measure(argv[1], cfg_path, out);
 	} else if (kbuild_only) {
 		measure_kbuild(dir, cfg_path, out);
+	} else if (recordings_only) {
+		measure_recording("ftrace-build-6.18", dir);
+		measure_recording("ftrace-compact-6.18", dir);
 	} else {
 		static const char *const kinds[] = {"random", "recent"};
 
@@ -214,6 +332,8 @@ int main(int argc, char **argv)
 			printf("  write        %8.2f s\n", now_s() - t0);
 			measure(trace, cfg_path, out);
 		}
+		measure_recording("ftrace-build-6.18", dir);
+		measure_recording("ftrace-compact-6.18", dir);
 	}
 	{
 		g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);

@@ -2,7 +2,9 @@
 /*
  * bench-sweep.c - how well a sweep uses the cores: the same 16 short runs (a fragmenting fill of
  * 1 GiB on the 4 GiB sweep machine, 16 seeds) at -j 1 and at -j 2, each into a fresh directory,
- * printing the wall time of each and the speed-up (target on 2 idle cores: >= 1.8x).
+ * printing the wall time of each and the speed-up (target on 2 idle cores: >= 1.8x); first with
+ * every run parsing the JSONL trace, then with the binary trace cache (the sweep parses the trace
+ * once, before the first run, and every run maps the entry).
  *
  * Runs share nothing (one PsSim per worker, no global state), so the speed-up is bounded by the
  * cores, the memory bandwidth and the file system (each run writes and fsyncs about ten files).
@@ -24,11 +26,11 @@ static uint64_t now_ns(void *data)
 }
 
 /* Wall seconds of the whole plan at jobs workers, into dir (which must not exist yet). */
-static double run_plan(const PsSweepSpec *spec, const char *dir, int jobs)
+static double run_plan(const PsSweepSpec *spec, const char *dir, int jobs, const char *cache)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PsSweepPlan) plan = ps_sweep_plan_new(spec, dir, NULL, NULL, &error);
-	PsSweepExecOptions eo = {.jobs = jobs, .wall_ns = now_ns};
+	PsSweepExecOptions eo = {.jobs = jobs, .wall_ns = now_ns, .trace_cache_dir = cache};
 	guint skipped, failed;
 	gint64 t0;
 
@@ -59,13 +61,10 @@ int main(int argc, char **argv)
 			    " \"seeds\": {\"from\": 1, \"to\": 16, \"step\": 1}}",
 			    cfg, mem);
 	g_autofree char *spec_path = g_build_filename(tmp, "bench.json", NULL);
-	g_autofree char *dir_a = g_strdup_printf("%s/j%d", tmp, ja);
-	g_autofree char *dir_b = g_strdup_printf("%s/j%d-b", tmp, jb);
 	g_autofree char *warm = g_strdup_printf("%s/warm", tmp);
 	g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp);
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PsSweepSpec) spec = NULL;
-	double ta, tb;
 
 	g_assert_true(g_file_set_contents(spec_path, spec_text, -1, NULL));
 	spec = ps_sweep_spec_load(spec_path, &error);
@@ -76,13 +75,23 @@ int main(int argc, char **argv)
 	printf("bench-sweep: 16 runs (fragmenter mem=%s on sweeps/machine-4g.json), %u cpus\n", mem,
 	       g_get_num_processors());
 	/* Generates the trace (into the warm-up directory) and warms the page cache. */
-	run_plan(spec, warm, jb);
-	ta = run_plan(spec, dir_a, ja);
-	printf("  -j %d: %7.2f s  (%.3f s a run)\n", ja, ta, ta / 16);
-	tb = run_plan(spec, dir_b, jb);
-	printf("  -j %d: %7.2f s  (%.3f s a run)\n", jb, tb, tb / 16);
-	printf("  speed-up -j %d over -j %d: %.2fx (target >= 1.8x on 2 idle cores)\n", jb, ja,
-	       ta / tb);
+	run_plan(spec, warm, jb, NULL);
+	for (int c = 0; c < 2; c++) {
+		g_autofree char *cache = c ? g_strdup_printf("%s/cache-%d", tmp, c) : NULL;
+		g_autofree char *cache_b = c ? g_strdup_printf("%s/cache-%d-b", tmp, c) : NULL;
+		g_autofree char *dir_a = g_strdup_printf("%s/j%d-%d", tmp, ja, c);
+		g_autofree char *dir_b = g_strdup_printf("%s/j%d-%d-b", tmp, jb, c);
+		double ta, tb;
+
+		printf(" %s\n", c ? "binary trace cache (cold: the one parse is timed)"
+				  : "no trace cache: every run parses the trace");
+		ta = run_plan(spec, dir_a, ja, cache);
+		printf("  -j %d: %7.2f s  (%.3f s a run)\n", ja, ta, ta / 16);
+		tb = run_plan(spec, dir_b, jb, cache_b);
+		printf("  -j %d: %7.2f s  (%.3f s a run)\n", jb, tb, tb / 16);
+		printf("  speed-up -j %d over -j %d: %.2fx (target >= 1.8x on 2 idle cores)\n", jb,
+		       ja, ta / tb);
+	}
 	if (system(cmd) != 0)
 		fprintf(stderr, "bench-sweep: could not remove %s\n", tmp);
 	return 0;
