@@ -825,7 +825,8 @@ gboolean ps_sim_load_snapshot(PsSim *s, const char *kpageflags, const char *proc
 			      GError **error)
 {
 	g_return_val_if_fail(s->snap == NULL, FALSE);
-	s->snap = ps_snapshot_load(s->m, kpageflags, proc_dir, error);
+	s->snap =
+	    ps_snapshot_load_cached(s->m, kpageflags, proc_dir, s->opts.trace_cache_dir, error);
 	if (s->snap && proc_dir && s->place->model &&
 	    !ps_snapshot_seed_pcp(s->snap, s->m, proc_dir, error))
 		return FALSE;

@@ -34,7 +34,8 @@ GQuark ps_sim_snapshot_error_quark(void);
 typedef struct {
 	char *path;
 	char *pagetypeinfo_path; /* NULL without --proc */
-	guint8 *kpf;		 /* the raw dump while loading, then NULL */
+	GBytes *kpf_bytes; /* the raw dump while loading (maybe a mapped cached copy), then NULL */
+	const guint8 *kpf; /* its bytes */
 	uint64_t nr_pfns;
 	uint8_t *owned;
 	uint8_t *kind; /* enum ps_alloc_kind per pfn of the map */
@@ -63,6 +64,9 @@ typedef struct {
 
 /* Reads the dump and loads it into m (ps_machine_load_state); --proc DIR checks pagetypeinfo. */
 PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_dir, GError **error);
+/* The same, the dump read through the inflated-copy cache in cache_dir (NULL: none). */
+PsSnapshot *ps_snapshot_load_cached(PsMachine *m, const char *path, const char *proc_dir,
+				    const char *cache_dir, GError **error);
 void ps_snapshot_free(PsSnapshot *snap);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsSnapshot, ps_snapshot_free)
 /* The pageblock of b's votes: pages for Unmovable, Movable, Reclaimable (snapshot.c). */

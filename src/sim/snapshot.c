@@ -525,8 +525,14 @@ static void own_allocated(PsSnapshot *snap, PsMachine *m, const LoadState *ls)
 
 PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_dir, GError **error)
 {
+	return ps_snapshot_load_cached(m, path, proc_dir, NULL, error);
+}
+
+PsSnapshot *ps_snapshot_load_cached(PsMachine *m, const char *path, const char *proc_dir,
+				    const char *cache_dir, GError **error)
+{
 	/* gunzipped when it starts with the gzip magic, as every reader of a recording is */
-	g_autoptr(GBytes) bytes = ps_file_read_all(path, error);
+	g_autoptr(GBytes) bytes = ps_file_read_all_cached(path, cache_dir, error);
 	g_autoptr(PsSnapshot) snap = NULL;
 	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
 	uint64_t nblocks = npages >> m->pageblock_order;
@@ -540,7 +546,8 @@ PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_di
 		return NULL;
 	snap = g_new0(PsSnapshot, 1);
 	snap->path = g_strdup(path);
-	snap->kpf = g_bytes_unref_to_data(g_steal_pointer(&bytes), &size);
+	snap->kpf_bytes = g_steal_pointer(&bytes);
+	snap->kpf = g_bytes_get_data(snap->kpf_bytes, &size);
 	snap->nr_pfns = size / 8;
 	if (size % 8 || snap->nr_pfns == 0) {
 		g_set_error(error, PS_SIM_SNAPSHOT_ERROR, 0,
@@ -576,7 +583,8 @@ PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_di
 			ps_snapshot_fit_block_counts(snap, m, &m->zones[i]);
 	own_allocated(snap, m, &ls);
 	/* The flags are no longer needed; keep the memory low for the run. */
-	g_clear_pointer(&snap->kpf, g_free);
+	g_clear_pointer(&snap->kpf_bytes, g_bytes_unref);
+	snap->kpf = NULL;
 	return g_steal_pointer(&snap);
 }
 
@@ -588,7 +596,7 @@ void ps_snapshot_free(PsSnapshot *snap)
 	g_free(snap->pagetypeinfo_path);
 	g_free(snap->zoneinfo_path);
 	g_free(snap->pcp_start);
-	g_free(snap->kpf);
+	g_clear_pointer(&snap->kpf_bytes, g_bytes_unref);
 	g_free(snap->owned);
 	g_clear_pointer(&snap->moved_to, g_hash_table_unref);
 	g_clear_pointer(&snap->moved_from, g_hash_table_unref);

@@ -258,6 +258,31 @@ static inline bool get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *
 	return true;
 }
 
+/* The most bytes one record can take: its masks and every word, 10 bytes each. */
+#define RECORD_MAX_BYTES ((EV_MASKS + EV_WORDS) * 10)
+
+/* A varint known to lie inside the payload (at least RECORD_MAX_BYTES before its end). */
+static inline uint64_t get_varint_unchecked(const uint8_t **pp)
+{
+	const uint8_t *p = *pp;
+	uint64_t x = *p++;
+
+	if (G_LIKELY(x < 0x80)) {
+		*pp = p;
+		return x;
+	}
+	x &= 0x7f;
+	for (unsigned shift = 7; shift < 70; shift += 7) {
+		uint8_t b = *p++;
+
+		x |= (uint64_t)(b & 0x7f) << (shift & 63);
+		if (!(b & 0x80))
+			break;
+	}
+	*pp = p;
+	return x;
+}
+
 static int corrupt(PsCacheIn *c, GError **error, const char *what)
 {
 	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s: record %" PRIu64 ": %s",
@@ -295,6 +320,25 @@ int ps_cache_in_next(PsCacheIn *c, PsTraceEvent *ev, GError **error)
 		return corrupt(c, error, "unreadable after an inconsistent record");
 	if (c->count == c->nr_records)
 		return p == c->end ? 0 : corrupt(c, error, "bytes after the last record");
+	if (G_LIKELY(c->end - p >= (ptrdiff_t)RECORD_MAX_BYTES)) {
+		/* the common case, far from the end: no bounds to check inside the record */
+		for (gsize m = 0; m < EV_MASKS; m++)
+			masks[m] = get_varint_unchecked(&p);
+		for (gsize m = 0; m < EV_MASKS; m++) {
+			uint64_t bits = masks[m];
+
+			while (bits) {
+				gsize i = m * 64 + (gsize)__builtin_ctzll(bits);
+
+				bits &= bits - 1;
+				if (G_UNLIKELY(i >= EV_WORDS))
+					return corrupt(c, error, "word mask out of range");
+				ev_set_word(cur, i,
+					    ev_word(cur, i) + unzigzag(get_varint_unchecked(&p)));
+			}
+		}
+		goto decoded;
+	}
 	for (gsize m = 0; m < EV_MASKS; m++)
 		if (!get_varint(&p, c->end, &masks[m]))
 			return corrupt(c, error, "cut short");
@@ -313,6 +357,7 @@ int ps_cache_in_next(PsCacheIn *c, PsTraceEvent *ev, GError **error)
 			ev_set_word(cur, i, ev_word(cur, i) + unzigzag(z));
 		}
 	}
+decoded:
 	/* A failed check leaves the reader broken: the entry passed its checksum, so it was
 	 * written wrong, and nothing after this record can be trusted either. */
 	bad = record_check(c, cur);

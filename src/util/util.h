@@ -65,6 +65,16 @@ GBytes *ps_file_read_all(const char *path, GError **error);
 /* "sha256:HEX" of a file's bytes as stored (not decompressed): how inputs are named in outputs. */
 char *ps_file_digest(const char *path, GError **error);
 
+/*
+ * ps_file_read_all through a cache of inflated copies (util/filecache.c): a gzip file's bytes are
+ * kept inflated in cache_dir/HEX.raw (HEX: its sha256 as stored) and mapped by later reads, which
+ * check the copy's digest, size and checksum (a stale or corrupt copy is reported on stderr and
+ * rewritten). Other files, standard input, or cache_dir NULL: ps_file_read_all.
+ */
+GBytes *ps_file_read_all_cached(const char *path, const char *cache_dir, GError **error);
+/* A fast 64-bit checksum of data (not cryptographic: against bit rot and cut files). */
+uint64_t ps_checksum64(const void *data, gsize len);
+
 /* ---- writing: atomic output files (util/atomic.c) ----------------------------------------- */
 
 /*

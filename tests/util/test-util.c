@@ -572,12 +572,86 @@ static void test_csv_cut_row_refused(void)
 	expect_csv_error("t_ns,free", "timeline.csv:1: the last row has no newline (cut short?)");
 }
 
+/* ---- inflated-copy cache ------------------------------------------------------------------ */
+
+static guint dir_entries(const char *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	guint n = 0;
+
+	while (d && g_dir_read_name(d))
+		n++;
+	return n;
+}
+
+/* Reads gz through the cache in cache and compares with data. */
+static void read_cached_same(const char *gz, const char *cache, const guint8 *data, gsize n)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) b = ps_file_read_all_cached(gz, cache, &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpmem(g_bytes_get_data(b, NULL), g_bytes_get_size(b), data, n);
+}
+
+static void test_filecache(void)
+{
+	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
+	g_autofree char *gz = g_build_filename(dir, "kpf.gz", NULL);
+	g_autofree char *plain = g_build_filename(dir, "kpf", NULL);
+	g_autofree char *cache = g_build_filename(dir, "cache", NULL);
+	g_autofree char *digest = NULL, *entry = NULL, *raw = NULL;
+	gsize n = 1024 * 1024 + 5, len;
+	g_autofree guint8 *data = g_malloc(n);
+	g_autoptr(GBytes) z = NULL;
+
+	for (gsize i = 0; i < n; i++)
+		data[i] = (guint8)(i * 2654435761u >> 13);
+	z = gzip_bytes((char *)data, n);
+	write_bytes(gz, z);
+	g_assert_true(g_file_set_contents(plain, (char *)data, (gssize)n, NULL));
+	/* not gzip: read as is, nothing cached */
+	read_cached_same(plain, cache, data, n);
+	g_assert_cmpuint(dir_entries(cache), ==, 0);
+	/* first read inflates and keeps a copy, the second maps it */
+	read_cached_same(gz, cache, data, n);
+	g_assert_cmpuint(dir_entries(cache), ==, 1);
+	read_cached_same(gz, cache, data, n);
+	digest = ps_file_digest(gz, NULL);
+	entry = g_strdup_printf("%s/%s.raw", cache, digest + strlen("sha256:"));
+	g_assert_true(g_file_test(entry, G_FILE_TEST_IS_REGULAR));
+	/* a flipped byte in the copy: caught by the checksum, ignored, rewritten */
+	g_assert_true(g_file_get_contents(entry, &raw, &len, NULL));
+	g_assert_cmpuint(len, ==, n + 128);
+	raw[128 + n / 2] ^= 1;
+	g_assert_true(g_file_set_contents(entry, raw, (gssize)len, NULL));
+	read_cached_same(gz, cache, data, n);
+	g_clear_pointer(&raw, g_free);
+	g_assert_true(g_file_get_contents(entry, &raw, &len, NULL));
+	g_assert_cmpmem(raw + 128, len - 128, data, n);
+	/* cut short, and made from another file: the same */
+	g_assert_true(g_file_set_contents(entry, raw, (gssize)len - 9, NULL));
+	read_cached_same(gz, cache, data, n);
+	raw[8 + 16 + 20] ^= 1; /* in the digest */
+	g_assert_true(g_file_set_contents(entry, raw, (gssize)len, NULL));
+	read_cached_same(gz, cache, data, n);
+	g_assert_cmpuint(dir_entries(cache), ==, 1);
+	/* no cache directory: a plain read */
+	read_cached_same(gz, NULL, data, n);
+	/* the checksum sees every byte and the length */
+	g_assert_cmpuint(ps_checksum64(data, n), !=, ps_checksum64(data, n - 1));
+	data[n - 1] ^= 1;
+	g_assert_cmpuint(ps_checksum64(data, n), !=, ps_checksum64(raw + 128, n));
+	ps_test_rm_rf(dir);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/util/lines/gzip-positions", test_lines_gzip_positions);
 	g_test_add_func("/util/lines/errors", test_lines_errors);
 	g_test_add_func("/util/lines/read-all", test_lines_read_all);
+	g_test_add_func("/util/lines/read-all-cached", test_filecache);
 	g_test_add_func("/util/atomic/commit", test_atomic_commit);
 	g_test_add_func("/util/atomic/abort", test_atomic_abort);
 	g_test_add_func("/util/atomic/no-partial-on-error", test_atomic_no_partial_on_error);
