@@ -23,7 +23,7 @@ typedef struct {
 	size_t offset;
 	uint64_t def;
 } PsConfigCostKey;
-#define PS_CONFIG_NR_COST_KEYS 10
+#define PS_CONFIG_NR_COST_KEYS 13
 extern const PsConfigCostKey ps_config_cost_keys[PS_CONFIG_NR_COST_KEYS];
 #define COST_FIELD(c, i) ((uint64_t *)((char *)(c) + ps_config_cost_keys[i].offset))
 

@@ -78,9 +78,12 @@ const PsConfigCostKey ps_config_cost_keys[] = {
     {"zone_lock_ns", G_STRUCT_OFFSET(PsCosts, zone_lock_ns), 60},
     {"buddy_split_ns", G_STRUCT_OFFSET(PsCosts, buddy_split_ns), 12},
     {"clear_kib_ns", G_STRUCT_OFFSET(PsCosts, clear_kib_ns), 42},
-    {"fault_ns", G_STRUCT_OFFSET(PsCosts, fault_ns), 880},
+    {"fault_ns", G_STRUCT_OFFSET(PsCosts, fault_ns), 780},
     {"free_pcp_ns", G_STRUCT_OFFSET(PsCosts, free_pcp_ns), 30},
     {"free_buddy_page_ns", G_STRUCT_OFFSET(PsCosts, free_buddy_page_ns), 8},
+    {"lru_add_folio_ns", G_STRUCT_OFFSET(PsCosts, lru_add_folio_ns), 100},
+    {"mmap_ns", G_STRUCT_OFFSET(PsCosts, mmap_ns), 1700},
+    {"munmap_ns", G_STRUCT_OFFSET(PsCosts, munmap_ns), 1000},
 };
 
 void ps_costs_default(PsCosts *c)

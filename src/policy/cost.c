@@ -5,10 +5,35 @@
  * the kernel function whose work it stands for, so that a question like "what does zeroing cost
  * on 64 KiB pages" has one answer.
  *
- * Simplifications (why acceptable): a step costs a fixed figure per call plus one per page or
- * KiB, from the config; cache misses, lock contention and TLB effects are folded into those
- * figures. The model is for comparing configurations on one trace, where such effects largely
- * cancel; the figures' sources are in configs/README.md ("costs", "reclaim").
+ * Where each cost is paid (values and their sources: configs/README.md "costs" and "reclaim"):
+ *   __alloc_pages         fast_path_ns (+ zone_step_ns per further zone): every allocation.
+ *   rmqueue_pcplist       pcp_hit_ns: an allocation served from a pcp list.
+ *   rmqueue_bulk          zone_lock_ns + pcp_refill_page_ns per block, under zone->lock: the
+ *                         allocation that found its pcp list empty pays the whole refill.
+ *   rmqueue_buddy/expand  zone_lock_ns + buddy_split_ns per level split, under zone->lock.
+ *   free_pcppages_bulk,   free_pcp_ns, then zone_lock_ns + free_buddy_page_ns per page that
+ *   free_one_page         reached the buddy, under zone->lock: the free that triggered the
+ *                         drain (pcp count above high) pays for the whole drain.
+ *   clear_highpage,       clear_kib_ns per KiB of the folio (__GFP_ZERO, or a THP fault's
+ *   folio_zero_user       zeroing afterwards): a 64 KiB page pays 16 times a 4 KiB one.
+ *   handle_mm_fault       fault_ns: fault entry, VMA lookup, PTE install, accounting, return;
+ *                         per base page of a touch, and per recorded anonymous-fault allocation.
+ *   folio_batch_move_lru  lru_add_folio_ns per folio, under the node's lru_lock, paid by the
+ *                         allocation that fills its cpu's folio_add_lru batch (31 folios).
+ *   do_mmap/do_brk_flags  mmap_ns per `map` record; do_vmi_munmap: munmap_ns per `unmap`.
+ *   reclaim, compaction   per page scanned, reclaimed, written, migrated or copied ("reclaim"
+ *                         keys): charged to the allocation that stalls in direct reclaim or
+ *                         compaction (its slow_ns), or to kswapd's and kcompactd's own time
+ *                         (balance_pgdat slices, kcompactd runs), never to an allocating cpu.
+ * zone->lock and lru_lock are resources held for those durations: a cpu that needs one while
+ * another holds it waits (sim/process.c lock_take), first come first served.
+ *
+ * Simplifications (why acceptable): each step costs a fixed figure per call plus one per page,
+ * block or KiB; cache misses and TLB effects are folded into those figures, which are fitted
+ * to measurements (bench/bench-calibrate). Lock contention is modelled only for zone->lock and
+ * lru_lock, the two locks first-touch faults on several cpus share; memcg charging batches,
+ * page-table page allocation inside the fault and interrupts are not modelled, which leaves the
+ * two-thread p99.9 about a quarter below the measured one.
  */
 #include "policy/policy.h"
 
@@ -17,13 +42,20 @@ uint64_t ps_cost_clear_highpage(const PsCosts *c, uint32_t page_size, unsigned o
 	return c->clear_kib_ns * (((uint64_t)page_size << order) >> 10);
 }
 
-/* rmqueue_pcplist: a hit, and rmqueue_bulk's refill under zone->lock when the list was empty. */
-static uint64_t rmqueue_pcplist(const PsCosts *c, const PsAllocOutcome *o)
+/*
+ * rmqueue_bulk (a refill of an empty pcp list) or rmqueue_buddy: how long zone->lock is held.
+ * rmqueue_bulk's loop takes one block of the request's order per __rmqueue call, so its work
+ * is per block, not per base page: a refill of two order-9 blocks is two calls.
+ */
+uint64_t ps_cost_zone_lock_hold(const PsCosts *c, const PsAllocOutcome *o, unsigned order)
 {
-	uint64_t ns = c->pcp_hit_ns;
+	uint64_t ns;
 
-	if (o->pcp_refill)
-		ns += c->zone_lock_ns + o->refill_pages * c->pcp_refill_page_ns;
+	if (o->result != PS_ALLOC_OK || (o->path == PS_PATH_PCP && !o->pcp_refill))
+		return 0;
+	ns = c->zone_lock_ns + o->split_levels * c->buddy_split_ns;
+	if (o->path == PS_PATH_PCP)
+		ns += (uint64_t)(o->refill_pages >> order) * c->pcp_refill_page_ns;
 	return ns;
 }
 
@@ -37,13 +69,18 @@ uint64_t ps_cost_alloc_pages(const PsCosts *c, const PsAllocOutcome *o, uint64_t
 		ns += (o->zones_tried - 1) * c->zone_step_ns;
 	if (o->result != PS_ALLOC_OK)
 		return ns;
-	/* rmqueue_pcplist, or rmqueue_buddy under zone->lock */
-	ns += o->path == PS_PATH_PCP ? rmqueue_pcplist(c, o) : c->zone_lock_ns;
-	/* __rmqueue_smallest's expand(), per level split */
-	ns += o->split_levels * c->buddy_split_ns;
+	/* rmqueue_pcplist's list operation, then whatever was done under zone->lock */
+	if (o->path == PS_PATH_PCP)
+		ns += c->pcp_hit_ns;
+	ns += ps_cost_zone_lock_hold(c, o, order);
 	if (gfp & PS_GFP_ZERO)
 		ns += ps_cost_clear_highpage(c, page_size, order);
 	return ns;
+}
+
+uint64_t ps_cost_zone_lock_hold_free(const PsCosts *c, uint64_t merged_pages)
+{
+	return merged_pages ? c->zone_lock_ns + merged_pages * c->free_buddy_page_ns : 0;
 }
 
 uint64_t ps_cost_free_pages(const PsCosts *c, uint64_t merged_pages)
@@ -58,6 +95,21 @@ uint64_t ps_cost_free_pages(const PsCosts *c, uint64_t merged_pages)
 uint64_t ps_cost_handle_mm_fault(const PsCosts *c)
 {
 	return c->fault_ns;
+}
+
+uint64_t ps_cost_folio_batch_move_lru(const PsCosts *c, unsigned nr)
+{
+	return nr * c->lru_add_folio_ns;
+}
+
+uint64_t ps_cost_do_mmap(const PsCosts *c)
+{
+	return c->mmap_ns;
+}
+
+uint64_t ps_cost_do_vmi_munmap(const PsCosts *c)
+{
+	return c->munmap_ns;
 }
 
 uint64_t ps_cost_do_swap_page(const PsReclaimConfig *rc, uint64_t pages)

@@ -398,14 +398,20 @@ typedef struct {
 	uint64_t fast_path_ns; /* __alloc_pages entry, prepare_alloc_pages, first zone check */
 	uint64_t zone_step_ns; /* each further zone of the zonelist tried */
 	uint64_t pcp_hit_ns;   /* rmqueue_pcplist taking a page from a non-empty list */
-	uint64_t pcp_refill_page_ns; /* per base page moved to the pcp by rmqueue_bulk */
+	uint64_t pcp_refill_page_ns; /* per block rmqueue_bulk moves to the pcp (a page at order 0) */
 	uint64_t zone_lock_ns;	     /* taking zone->lock (buddy path, refill, drain) */
 	uint64_t buddy_split_ns;     /* per level split by expand() */
 	uint64_t clear_kib_ns;	     /* zeroing per KiB (__GFP_ZERO, user faults): 64K = 16 x 4K */
 	uint64_t fault_ns;	     /* page-fault entry, VMA lookup, PTE install, return */
 	uint64_t free_pcp_ns;	     /* a free onto a pcp list */
 	uint64_t free_buddy_page_ns; /* per base page merged into the buddy (free or drain) */
+	uint64_t lru_add_folio_ns;   /* per folio folio_batch_move_lru puts on an LRU list */
+	uint64_t mmap_ns;	     /* an mmap or brk system call that maps a range */
+	uint64_t munmap_ns;	     /* a munmap or brk shrink: VMA removal and TLB flush */
 } PsCosts;
+
+/* FOLIO_BATCH_SIZE (include/linux/folio_batch.h, 31 since 6.10): folio_add_lru's per-cpu batch. */
+#define PS_FOLIO_BATCH_SIZE 31
 
 /*
  * Every nanosecond a run charges goes through one of these, each named after the kernel function
@@ -417,10 +423,20 @@ uint64_t ps_cost_clear_highpage(const PsCosts *c, uint32_t page_size, unsigned o
 /* __alloc_pages along the fast-path steps o took (zeroing included for __GFP_ZERO). */
 uint64_t ps_cost_alloc_pages(const PsCosts *c, const PsAllocOutcome *o, uint64_t gfp,
 			     uint32_t page_size, unsigned order);
+/* How long o's path held zone->lock: rmqueue_bulk's refill or rmqueue_buddy, with expand(). */
+uint64_t ps_cost_zone_lock_hold(const PsCosts *c, const PsAllocOutcome *o, unsigned order);
+/* How long free_pcppages_bulk / free_one_page held zone->lock for merged_pages. */
+uint64_t ps_cost_zone_lock_hold_free(const PsCosts *c, uint64_t merged_pages);
 /* free_unref_page, and __free_one_page for merged_pages that reached the buddy. */
 uint64_t ps_cost_free_pages(const PsCosts *c, uint64_t merged_pages);
 /* handle_mm_fault: fault entry, VMA lookup, PTE install and return, without the allocation. */
 uint64_t ps_cost_handle_mm_fault(const PsCosts *c);
+/* folio_batch_move_lru: moving a cpu's batch of nr folios onto the LRU lists under lru_lock. */
+uint64_t ps_cost_folio_batch_move_lru(const PsCosts *c, unsigned nr);
+/* do_mmap / do_brk_flags: a system call that maps a range (no page is touched). */
+uint64_t ps_cost_do_mmap(const PsCosts *c);
+/* do_vmi_munmap: removing the VMAs of a range and flushing the TLB, without the page frees. */
+uint64_t ps_cost_do_vmi_munmap(const PsCosts *c);
 /* do_swap_page: reading pages back from swap. */
 uint64_t ps_cost_do_swap_page(const PsReclaimConfig *rc, uint64_t pages);
 /* isolate_lru_folios (and do_shrink_slab's scan): looking at pages on an LRU or slab list. */

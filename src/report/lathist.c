@@ -16,11 +16,17 @@
 #include "policy/policy.h"
 #include "report/report.h"
 
+const char *ps_lat_row_name(int row)
+{
+	g_assert(row >= 0 && row < PS_NR_LAT_ROWS);
+	return row == PS_LAT_FAULT ? "fault" : ps_alloc_path_names[row];
+}
+
 gboolean ps_latency_hist_write(const char *path, const PsHist *hists, GError **error)
 {
 	g_autoptr(GString) s = g_string_new("path,upper_ns,count,cum_fraction\n");
 
-	for (int p = 0; p < PS_NR_ALLOC_PATHS; p++) {
+	for (int p = 0; p < PS_NR_LAT_ROWS; p++) {
 		const PsHist *h = &hists[p];
 		uint64_t cum = 0;
 
@@ -35,7 +41,7 @@ gboolean ps_latency_hist_write(const char *path, const PsHist *hists, GError **e
 			g_string_append_printf(s,
 					       "%s,%" G_GUINT64_FORMAT ",%u,%" G_GUINT64_FORMAT
 					       ".%06" G_GUINT64_FORMAT "\n",
-					       ps_alloc_path_names[p],
+					       ps_lat_row_name(p),
 					       MIN(ps_hist_bucket_upper(i), h->max), h->b[i],
 					       millionths / 1000000u, millionths % 1000000u);
 		}

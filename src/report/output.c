@@ -238,13 +238,13 @@ void ps_latency_log_window(PsLatencyLog *l, uint64_t t_start, uint64_t t_end, co
 	GString *s = l->w.line;
 
 	g_assert(t_start <= t_end);
-	for (int p = 0; p < PS_NR_ALLOC_PATHS; p++) {
+	for (int p = 0; p < PS_NR_LAT_ROWS; p++) {
 		const PsHist *h = &hists[p];
 
 		if (!h->count)
 			continue;
 		g_string_append_printf(s, "%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%s", t_start,
-				       t_end, ps_alloc_path_names[p]);
+				       t_end, ps_lat_row_name(p));
 		append_u64(s, h->count);
 		for (size_t k = 0; k < G_N_ELEMENTS(q); k++)
 			append_u64(s, ps_hist_quantile(h, q[k]));

@@ -123,13 +123,23 @@ void ps_timeline_sample(PsTimeline *tl, uint64_t t_ns, PsMachine *m,
 gboolean ps_timeline_close(PsTimeline *tl, GError **error); /* commits and frees */
 void ps_timeline_abort(PsTimeline *tl);
 
-/* latency.csv: per window and path:
+/*
+ * Latency rows: the allocation paths (ps_alloc_path_names), then "fault": anonymous first-touch
+ * page faults (touch records, and recorded allocations that stand for such a fault), whole
+ * fault from entry to return, whatever path their allocation took. Those samples are in their
+ * path's row as well; the fault row is what a program timing its first writes measures.
+ */
+#define PS_LAT_FAULT   PS_NR_ALLOC_PATHS
+#define PS_NR_LAT_ROWS (PS_NR_ALLOC_PATHS + 1)
+const char *ps_lat_row_name(int row);
+
+/* latency.csv: per window and latency row:
  *   t_start_ns,t_end_ns,path,count,p50_ns,p90_ns,p99_ns,p999_ns,max_ns
- * (rows only for paths with count > 0; path names from ps_alloc_path_names). */
+ * (rows only for those with count > 0, named by ps_lat_row_name). */
 typedef struct PsLatencyLog PsLatencyLog;
 PsLatencyLog *ps_latency_log_new(const char *path, GError **error);
 void ps_latency_log_window(PsLatencyLog *l, uint64_t t_start, uint64_t t_end,
-			   const PsHist *hists /* [PS_NR_ALLOC_PATHS] */);
+			   const PsHist *hists /* [PS_NR_LAT_ROWS] */);
 gboolean ps_latency_log_close(PsLatencyLog *l, GError **error);
 void ps_latency_log_abort(PsLatencyLog *l);
 
@@ -156,7 +166,7 @@ gboolean ps_fallback_stats_write(const PsFallbackStats *f, const char *path, GEr
 /* ---- whole-run latency histograms (report/lathist.c) -------------------------------------- */
 
 /* latency_hist.csv: path,upper_ns,count,cum_fraction - one row per non-empty bucket. */
-gboolean ps_latency_hist_write(const char *path, const PsHist *hists /* [PS_NR_ALLOC_PATHS] */,
+gboolean ps_latency_hist_write(const char *path, const PsHist *hists /* [PS_NR_LAT_ROWS] */,
 			       GError **error);
 
 G_END_DECLS

@@ -106,7 +106,7 @@ void sim_sample(PsSim *s, ps_time_t now)
 	memset(s->node_direct, 0, sizeof(s->node_direct));
 	s->oom_since_sample = 0;
 	ps_latency_log_window(s->lat, s->window_start, now, s->hists);
-	for (int p = 0; p < PS_NR_ALLOC_PATHS; p++) {
+	for (int p = 0; p < PS_NR_LAT_ROWS; p++) {
 		ps_hist_merge(&s->run_hists[p], &s->hists[p]);
 		ps_hist_reset(&s->hists[p]);
 	}
@@ -270,6 +270,9 @@ static void summary_totals(PsSim *s, cJSON *root)
 	    {"delayed_events", t->delayed_events},
 	    {"carried_delay_ns", t->carried_delay_ns},
 	    {"max_delay_ns", t->max_delay_ns},
+	    {"stall_ns", t->stall_ns},
+	    {"lock_wait_ns", t->lock_wait_ns},
+	    {"lock_waits", t->lock_waits},
 	    {"latency_ns", t->latency_ns},
 	    {"compact_requests", s->compact_requests},
 	    {"drop_caches_requests", s->drop_caches_requests},
@@ -322,9 +325,9 @@ static void summary_latency(PsSim *s, cJSON *root)
 {
 	cJSON *o = cJSON_AddObjectToObject(root, "latency");
 
-	for (int p = 0; p < PS_NR_ALLOC_PATHS; p++) {
+	for (int p = 0; p < PS_NR_LAT_ROWS; p++) {
 		const PsHist *h = &s->run_hists[p];
-		cJSON *lp = cJSON_AddObjectToObject(o, ps_alloc_path_names[p]);
+		cJSON *lp = cJSON_AddObjectToObject(o, ps_lat_row_name(p));
 
 		cJSON_AddNumberToObject(lp, "count", (double)h->count);
 		cJSON_AddNumberToObject(lp, "sum_ns", (double)h->sum);

@@ -199,11 +199,31 @@ static uint64_t total_free_pages(const PsMachine *m)
 	return n;
 }
 
-/* Frees a live record's pages; returns the latency of the free. */
-static uint64_t rec_free(PsSim *s, uint32_t ri, int cpu)
+/*
+ * zone->lock and a node's lru_lock as resources: a cpu that needs one at simulated time `at`
+ * while another cpu holds it waits until it is free, then holds it for `hold` ns. Requests are
+ * served in the order the simulator runs them, which is time order and deterministic; the
+ * kernel's queued spinlock serves waiters first come, first served as well. Returns the wait,
+ * which is added to the latency of the allocation or free that needed the lock and counted in
+ * totals.lock_wait_ns. One cpu never waits for itself: its next record starts after its
+ * previous one ended.
+ */
+static uint64_t lock_take(PsSim *s, uint64_t *free_at, uint64_t at, uint64_t hold)
+{
+	uint64_t wait = *free_at > at ? *free_at - at : 0;
+
+	*free_at = at + wait + hold;
+	s->totals.lock_wait_ns += wait;
+	s->totals.lock_waits += wait != 0;
+	return wait;
+}
+
+/* Frees a live record's pages at simulated time `at`; returns the latency of the free. */
+static uint64_t rec_free(PsSim *s, uint32_t ri, int cpu, uint64_t at)
 {
 	Rec *r = rec_at(s, ri);
-	uint64_t before = total_free_pages(s->m);
+	uint64_t before = total_free_pages(s->m), merged, ns;
+	PsZone *z;
 
 	g_assert(r->flags & REC_LIVE);
 	if (r->flags & REC_GONE) {
@@ -216,13 +236,44 @@ static uint64_t rec_free(PsSim *s, uint32_t ri, int cpu)
 		return 0;
 	}
 	ps_lru_del(s->policy, ri);
+	z = ps_pfn_zone(s->m, r->pfn);
 	ps_free_pages(s->m, r->pfn, r->order, cpu);
 	sim_pb_account(s, r->pfn, r->order, r->mt, -1);
 	proc_unlink(s, ri);
 	r->flags = 0;
 	r->pfn = PS_PFN_NONE;
 	rec_put(s, ri);
-	return ps_cost_free_pages(&s->cfg->costs, total_free_pages(s->m) - before);
+	merged = total_free_pages(s->m) - before;
+	ns = ps_cost_free_pages(&s->cfg->costs, merged);
+	/* free_pcppages_bulk or free_one_page: the pages reached the buddy under zone->lock. */
+	if (merged && z)
+		ns += lock_take(s, &s->zone_lock_free[z - s->m->zones], at,
+				ps_cost_zone_lock_hold_free(&s->cfg->costs, merged));
+	return ns;
+}
+
+/*
+ * folio_add_lru: the folio joins the cpu's batch; when the batch is full
+ * (PS_FOLIO_BATCH_SIZE), or the folio is large (folio_may_be_lru_cached() keeps large folios
+ * out of the batch), folio_batch_move_lru moves the whole batch onto the LRU lists under the
+ * lruvec's lru_lock, and the allocation that filled it pays for all of it. The simulator's LRU
+ * lists themselves are updated at once (ps_lru_add); only the cost is batched, so reclaim and
+ * placement do not move.
+ */
+static uint64_t folio_add_lru(PsSim *s, int cpu, unsigned order, uint64_t at)
+{
+	uint64_t hold;
+	unsigned n;
+
+	if (cpu < 0)
+		return 0;
+	n = ++s->lru_batch[cpu];
+	if (n < PS_FOLIO_BATCH_SIZE && order == 0)
+		return 0;
+	s->lru_batch[cpu] = 0;
+	/* One lruvec per node: the simulator has no memory cgroups. */
+	hold = ps_cost_folio_batch_move_lru(&s->cfg->costs, n);
+	return lock_take(s, &s->lru_lock_free[s->m->spec.cpu_node[cpu]], at, hold) + hold;
 }
 
 /*
@@ -234,6 +285,7 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 {
 	PsAllocOutcome out;
 	PsMempolicy pol, *polp = NULL;
+	uint64_t at, hold;
 	uint32_t ri;
 	Rec *r;
 
@@ -261,7 +313,13 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 		ps_lru_prefetch(s->policy, rec_next_free(s));
 	}
 	ps_alloc_pages(s->m, gfp, order, cpu, polp, &out);
+	at = ps_engine_now(s->e) + *ns;
 	*ns += ps_cost_alloc_pages(&s->cfg->costs, &out, gfp, s->m->page_size, order) + out.slow_ns;
+	/* rmqueue_bulk or rmqueue_buddy held zone->lock: wait while another cpu holds it. */
+	if (out.result == PS_ALLOC_OK &&
+	    (hold = ps_cost_zone_lock_hold(&s->cfg->costs, &out, order)))
+		*ns += lock_take(s, &s->zone_lock_free[out.zone], at + out.slow_ns, hold);
+	s->totals.stall_ns += out.slow_ns;
 	if (out.direct_reclaim) {
 		s->totals.direct_reclaims++;
 		s->node_direct[s->m->spec.cpu_node[cpu]]++;
@@ -270,6 +328,7 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 		/* The OOM victim's memory is back at stall_until: the record waits for it. */
 		s->totals.oom_waits++;
 		s->retry_at = MAX(out.stall_until, ps_engine_now(s->e) + 1);
+		s->totals.stall_ns += s->retry_at - ps_engine_now(s->e);
 		return REC_RETRY;
 	}
 	s->totals.allocs++;
@@ -283,11 +342,14 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 				out.result);
 		return REC_NONE;
 	}
+	if (kind == PS_KIND_UNSPEC)
+		kind = kind_from_gfp(gfp);
+	/* Anon and page-cache folios join the LRU through folio_add_lru's per-cpu batch. */
+	if (kind == PS_KIND_ANON || kind == PS_KIND_FILE)
+		*ns += folio_add_lru(s, cpu, order, ps_engine_now(s->e) + *ns);
 	ps_hist_add(&s->hists[out.path], *ns);
 	s->totals.alloc_ok++;
 	s->totals.pages_allocated += 1ull << order;
-	if (kind == PS_KIND_UNSPEC)
-		kind = kind_from_gfp(gfp);
 	ri = rec_new(s);
 	r = rec_at(s, ri);
 	r->pfn = out.pfn;
@@ -320,7 +382,7 @@ uint32_t sim_alloc_rec(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi,
 
 uint64_t sim_rec_free(PsSim *s, uint32_t ri, int cpu)
 {
-	return rec_free(s, ri, cpu);
+	return rec_free(s, ri, cpu, ps_engine_now(s->e));
 }
 
 int sim_proc_get(PsSim *s, int pid)
@@ -343,6 +405,23 @@ static unsigned order_for_bytes(const PsMachine *m, uint64_t bytes)
 	return order;
 }
 
+/*
+ * Whether an `alloc` record is the allocation of an anonymous page fault: do_anonymous_page's
+ * vma_alloc_zeroed_movable_folio (GFP_HIGHUSER_MOVABLE | __GFP_ZERO, order 0), or a THP or mTHP
+ * fault's vma_thp_gfp_mask (GFP_TRANSHUGE_LIGHT and up: __GFP_NOMEMALLOC, order > 0), which
+ * zeroes the folio with folio_zero_user afterwards. Page-cache allocations carry
+ * GFP_HIGHUSER_MOVABLE too, but neither __GFP_ZERO nor __GFP_NOMEMALLOC.
+ */
+static bool anon_fault_alloc(uint64_t gfp, unsigned order, enum ps_alloc_kind kind)
+{
+	const uint64_t user = (PS_GFP_HIGHUSER_MOVABLE & ~PS_GFP_RECLAIM);
+
+	if ((gfp & user) != user || (gfp & PS_GFP_WRITE) ||
+	    (kind != PS_KIND_UNSPEC && kind != PS_KIND_ANON))
+		return false;
+	return order == 0 ? (gfp & PS_GFP_ZERO) != 0 : (gfp & PS_GFP_NOMEMALLOC) != 0;
+}
+
 uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	uint64_t gfp = ev->has_gfp ? ev->gfp : PS_GFP_KERNEL, ns = 0;
@@ -360,11 +439,19 @@ uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
 		}
 		/* A recorder missed the free: release the old one first. */
 		s->anomalies[PS_ANOM_ALLOC_LIVE_ID]++;
-		rec_free(s, old - 1, cpu);
+		rec_free(s, old - 1, cpu, ps_engine_now(s->e));
 		id_set(s, ev->id, 0);
+	}
+	if (anon_fault_alloc(gfp, order, ev->kind)) {
+		/* A recording holds the fault's allocation, not the fault: it pays for both. */
+		ns = ps_cost_handle_mm_fault(&s->cfg->costs);
+		if (!(gfp & PS_GFP_ZERO))
+			ns += ps_cost_clear_highpage(&s->cfg->costs, s->m->page_size, order);
 	}
 	ri = do_alloc(s, gfp, order, cpu, pi, ev->kind, ev->node, "alloc", &ns);
 	if (ri != REC_NONE && ri != REC_RETRY) {
+		if (anon_fault_alloc(gfp, order, ev->kind))
+			ps_hist_add(&s->hists[PS_LAT_FAULT], ns);
 		rec_at(s, ri)->id = ev->id;
 		id_set(s, ev->id, ri + 1);
 	}
@@ -396,7 +483,7 @@ uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 		s->totals.frees_already_reclaimed++;
 	else
 		s->totals.pages_freed_trace += pages;
-	return rec_free(s, v - 1, cpu);
+	return rec_free(s, v - 1, cpu, ps_engine_now(s->e));
 }
 
 /*
@@ -466,7 +553,7 @@ static uint64_t refault(PsSim *s, Proc *p, uint32_t ri, int cpu)
 	/* a large folio (PMD or mTHP) maps 2^order pages from its first one */
 	for (uint64_t u = r->id; u < r->id + pages; u++)
 		sim_pgt_clear(&p->pgt, u);
-	rec_free(s, ri, cpu);
+	rec_free(s, ri, cpu, ps_engine_now(s->e));
 	return ns;
 }
 
@@ -592,7 +679,9 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 			if (ri == REC_RETRY)
 				return ns + fns;
 			if (ri != REC_NONE) {
-				ns += fns + ps_cost_clear_highpage(c, m->page_size, pmd_shift);
+				fns += ps_cost_clear_highpage(c, m->page_size, pmd_shift);
+				ps_hist_add(&s->hists[PS_LAT_FAULT], fns);
+				ns += fns;
 				continue;
 			}
 		}
@@ -603,8 +692,10 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 			if (ri == REC_RETRY)
 				return ns + fns;
 			if (ri != REC_NONE) {
-				ns += fns +
-				      ps_cost_clear_highpage(c, m->page_size, rec_at(s, ri)->order);
+				fns +=
+				    ps_cost_clear_highpage(c, m->page_size, rec_at(s, ri)->order);
+				ps_hist_add(&s->hists[PS_LAT_FAULT], fns);
+				ns += fns;
 				vpn = rec_at(s, ri)->id + (1ull << rec_at(s, ri)->order) - 1;
 				continue;
 			}
@@ -623,6 +714,7 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 			s->touches_cut++;
 			break;
 		}
+		ps_hist_add(&s->hists[PS_LAT_FAULT], fns);
 		rec_at(s, ri)->flags |= REC_TOUCH;
 		rec_at(s, ri)->id = vpn;
 		proc_at(s, pi)->anon_faults++;
@@ -701,11 +793,13 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 		}
 		if (!(r->flags & REC_GONE))
 			s->totals.pages_freed_trace += 1ull << r->order;
-		ns += rec_free(s, ri, cpu);
+		ns += rec_free(s, ri, cpu, ps_engine_now(s->e) + ns);
 	}
-	if (!any)
+	if (!any) {
 		s->anomalies[PS_ANOM_UNMAP_UNKNOWN]++;
-	return ns;
+		return ns;
+	}
+	return ns + ps_cost_do_vmi_munmap(&s->cfg->costs);
 }
 
 void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
@@ -734,7 +828,7 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
 			s->totals.pages_freed_exit += 1ull << r->order;
 		if (!(r->flags & REC_TOUCH))
 			id_set(s, r->id, 0);
-		rec_free(s, ri, cpu);
+		rec_free(s, ri, cpu, ps_engine_now(s->e));
 	}
 	p = proc_at(s, pi);
 	p->exited = true;
@@ -777,13 +871,14 @@ void sim_op_proc(PsSim *s, const PsTraceEvent *ev)
 }
 
 /* A `map` record: the range replaces whatever the process had mapped there. */
-void sim_op_map(PsSim *s, const PsTraceEvent *ev)
+uint64_t sim_op_map(PsSim *s, const PsTraceEvent *ev)
 {
 	PsVma v = {ev->addr, ev->addr + ev->len, ev->thp};
 	Proc *p = proc_at(s, proc_get(s, ev->pid));
 
 	vma_remove(p, v.start, v.end);
 	g_array_insert_val(p->vmas, vma_lower(p, v.start), v);
+	return ps_cost_do_mmap(&s->cfg->costs);
 }
 
 cJSON *sim_procs_to_json(PsSim *s)

@@ -213,6 +213,11 @@ static int event_cpu(PsSim *s, const PsTraceEvent *ev)
 	case PS_OP_TOUCH:
 	case PS_OP_UNMAP:
 	case PS_OP_MAP:
+	/*
+	 * exit runs on the cpu of the task's maps and touches (sim_op_exit frees on it too), so
+	 * that it never overtakes its own touches still queued behind a busy cpu.
+	 */
+	case PS_OP_EXIT:
 		return ev->pid >= 0 ? ev->pid % s->m->nr_cpus : 0;
 	case PS_OP_CACHE_ADD:
 	case PS_OP_CACHE_REMOVE:
@@ -571,7 +576,7 @@ static uint64_t policy_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 		sim_op_exit(s, ev);
 		break;
 	case PS_OP_MAP:
-		sim_op_map(s, ev);
+		ns = sim_op_map(s, ev);
 		break;
 	case PS_OP_TOUCH:
 		ns = sim_op_touch(s, ev, cpu);
@@ -697,11 +702,14 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->pid_map = g_hash_table_new(g_direct_hash, g_direct_equal);
 	s->last_pid = -1;
 	s->busy_until = g_new0(uint64_t, s->m->nr_cpus);
+	s->lru_batch = g_new0(uint8_t, s->m->nr_cpus);
+	s->zone_lock_free = g_new0(uint64_t, s->m->nr_zones);
+	s->lru_lock_free = g_new0(uint64_t, s->m->nr_nodes);
 	s->cpuq = g_new0(CpuQueue, s->m->nr_cpus);
 	nblocks = (s->m->map.end_pfn - s->m->map.base_pfn) >> s->m->pageblock_order;
 	s->pb_alloc = g_new0(uint32_t, nblocks * PS_MT_PCPTYPES);
 	s->extra = g_new0(PsZoneSampleExtra, s->m->nr_zones);
-	for (int p = 0; p < PS_NR_ALLOC_PATHS; p++) {
+	for (int p = 0; p < PS_NR_LAT_ROWS; p++) {
 		ps_hist_reset(&s->hists[p]);
 		ps_hist_reset(&s->run_hists[p]);
 	}
@@ -751,6 +759,9 @@ void ps_sim_free(PsSim *s)
 	g_clear_pointer(&s->slots, g_array_unref);
 	g_clear_pointer(&s->free_slots, g_array_unref);
 	g_free(s->busy_until);
+	g_free(s->lru_batch);
+	g_free(s->zone_lock_free);
+	g_free(s->lru_lock_free);
 	if (s->cpuq)
 		for (int c = 0; c < s->m->nr_cpus; c++)
 			g_free(s->cpuq[c].buf);

@@ -304,13 +304,16 @@ struct PsSim {
 	int last_pid, last_pi; /* proc_find's one-entry cache; last_pid -1 when empty */
 
 	uint64_t *busy_until; /* per cpu, ns */
-	CpuQueue *cpuq;	      /* per cpu: records waiting for the cpu, in order */
-	uint32_t *pb_alloc;   /* [pageblock][3]: allocated pages per request type */
+	uint8_t *lru_batch;   /* per cpu: folios in folio_add_lru's batch, < PS_FOLIO_BATCH_SIZE */
+	uint64_t *zone_lock_free; /* per zone: when zone->lock is free again, ns */
+	uint64_t *lru_lock_free;  /* per node: when the lruvec's lru_lock is free again, ns */
+	CpuQueue *cpuq;		  /* per cpu: records waiting for the cpu, in order */
+	uint32_t *pb_alloc;	  /* [pageblock][3]: allocated pages per request type */
 	PsZoneSampleExtra *extra;
 
-	PsHist hists[PS_NR_ALLOC_PATHS];
-	PsHist run_hists[PS_NR_ALLOC_PATHS]; /* the whole run: latency_hist.csv, summary */
-	PsFallbackStats *fallbacks;	     /* fallbacks.csv */
+	PsHist hists[PS_NR_LAT_ROWS];	  /* per path, then the fault row (report.h) */
+	PsHist run_hists[PS_NR_LAT_ROWS]; /* the whole run: latency_hist.csv, summary */
+	PsFallbackStats *fallbacks;	  /* fallbacks.csv */
 	uint64_t window_start;
 	uint64_t last_sample;
 	/*
@@ -369,7 +372,7 @@ void sim_pb_account(PsSim *s, ps_pfn_t pfn, unsigned order, unsigned mt, int sig
 uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu);
 uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu);
 void sim_op_proc(PsSim *s, const PsTraceEvent *ev);
-void sim_op_map(PsSim *s, const PsTraceEvent *ev);
+uint64_t sim_op_map(PsSim *s, const PsTraceEvent *ev);
 uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu);
 uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu);
 /* One allocation through the model for a record of process pi (-1: none); REC_NONE, REC_RETRY */

@@ -199,18 +199,18 @@ static void test_latency_log(void)
 	g_autofree char *path = g_build_filename(dir, "latency.csv", NULL);
 	g_autoptr(GError) error = NULL;
 	g_autofree char *text = NULL;
-	PsHist *h = g_new(PsHist, PS_NR_ALLOC_PATHS);
+	PsHist *h = g_new(PsHist, PS_NR_LAT_ROWS);
 	PsLatencyLog *l = ps_latency_log_new(path, &error);
 
 	g_assert_no_error(error);
-	for (int p = 0; p < PS_NR_ALLOC_PATHS; p++)
+	for (int p = 0; p < PS_NR_LAT_ROWS; p++)
 		ps_hist_reset(&h[p]);
 	ps_hist_add(&h[PS_PATH_PCP], 100);
 	ps_hist_add(&h[PS_PATH_PCP], 200);
 	ps_hist_add(&h[PS_PATH_PCP], 300);
 	ps_hist_add(&h[PS_PATH_SLOW], 5000);
 	ps_latency_log_window(l, 1000, 2000, h);
-	for (int p = 0; p < PS_NR_ALLOC_PATHS; p++)
+	for (int p = 0; p < PS_NR_LAT_ROWS; p++)
 		ps_hist_reset(&h[p]);
 	ps_latency_log_window(l, 2000, 3000, h); /* nothing allocated: no rows */
 	ps_hist_add(&h[PS_PATH_COMPACTION], 20);

@@ -3,7 +3,8 @@
  * test-calibrate.c - the default costs reproduce the direction of every row of the measured
  * malloc benchmark, 4K against 64K pages on one arm64 machine (tests/common/calibrate.h: how the
  * simulated table is made; configs/README.md "costs": the measurements). A row's direction is
- * "4K slower", "equal within 10 %" or "64K slower".
+ * "4K slower", "equal within 10 %" or "64K slower"; and each row's magnitude is within 25 % of
+ * the measured one at both page sizes.
  */
 #include "calibrate.h"
 
@@ -24,6 +25,8 @@ static void test_directions(void)
 			       r->label, r->measured_4k, r->measured_64k, cal_direction_name(want),
 			       r->sim_4k, r->sim_64k, cal_direction_name(got));
 		g_assert_cmpint(got, ==, want);
+		g_assert_true(cal_in_band(r->measured_4k, r->sim_4k));
+		g_assert_true(cal_in_band(r->measured_64k, r->sim_64k));
 	}
 }
 
@@ -38,6 +41,11 @@ static void test_direction_rule(void)
 	g_assert_cmpint(cal_direction(0.023, 0.023), ==, 0);
 	g_assert_cmpint(cal_direction(0.290, 0.092), ==, -1);
 	g_assert_cmpint(cal_direction(3.75, 4.47), ==, 1);
+	/* The magnitude band. */
+	g_assert_true(cal_in_band(4.0, 3.0));
+	g_assert_true(cal_in_band(4.0, 5.0));
+	g_assert_false(cal_in_band(4.0, 2.9));
+	g_assert_false(cal_in_band(4.0, 5.1));
 }
 
 int main(int argc, char **argv)
