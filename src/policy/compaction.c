@@ -1161,6 +1161,33 @@ void ps_kcompactd_set_idle(PsPolicy *p, bool idle)
 	}
 }
 
+/*
+ * kcompactd() backs off after a proactive compact_node that did not lower the score; had it not,
+ * a score above the high mark would have made it compact again 500 ms later, so a snapshot with
+ * proactive work behind it and such a score is a kcompactd in that back-off. When it began is
+ * not in /proc: the whole back-off is taken from the snapshot on (the latest it can have begun).
+ * On qemu-arm64-64k-6.18.2 (2 GiB, no free order-13 block, score 99 > 90) before.vmstat has
+ * compact_daemon_migrate_scanned 24576 with compact_daemon_wake 0, and the 5 s trace has no
+ * mm_compaction_kcompactd_sleep record and no proactive run; without this the model ran one.
+ */
+int ps_kcompactd_snapshot_deferred(PsPolicy *p, uint64_t daemon_migrate_scanned)
+{
+	int deferred = 0;
+
+	if (!p || !daemon_migrate_scanned || !p->rc.compaction)
+		return 0;
+	for (int n = 0; n < p->m->nr_nodes; n++) {
+		PsKcompactd *k = &p->kcompactd[n];
+
+		if (!should_proactive_compact_node(p, n))
+			continue;
+		k->timeout_ns = HPAGE_FRAG_CHECK_INTERVAL_NS << PS_COMPACT_MAX_DEFER_SHIFT;
+		kcompactd_schedule(p, n, ps_engine_now(p->e) + k->timeout_ns);
+		deferred++;
+	}
+	return deferred;
+}
+
 void ps_kcompactd_init(PsPolicy *p)
 {
 	p->ev_kcompactd = ps_engine_register(p->e, "kcompactd", on_kcompactd, p);

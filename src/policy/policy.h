@@ -261,6 +261,14 @@ uint64_t ps_kcompactd_busy_ns(const PsPolicy *p, int node);
  * it. p may be NULL (the pinned replay has no policy).
  */
 void ps_kcompactd_set_idle(PsPolicy *p, bool idle);
+/*
+ * A run that starts from a real machine's snapshot: when that machine's kcompactd had already
+ * compacted proactively (daemon_migrate_scanned, its vmstat compact_daemon_migrate_scanned) and a
+ * node's fragmentation score is still above the high mark, that run made no progress and kcompactd
+ * backs off 2^COMPACT_MAX_DEFER_SHIFT intervals: its next proactive check is that far from now.
+ * Returns the number of nodes deferred.
+ */
+int ps_kcompactd_snapshot_deferred(PsPolicy *p, uint64_t daemon_migrate_scanned);
 
 /*
  * Writing /proc/sys/vm/drop_caches: 1 drops clean page cache (drop_pagecache_sb), 2 frees

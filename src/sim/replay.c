@@ -841,5 +841,7 @@ gboolean ps_sim_load_snapshot(PsSim *s, const char *kpageflags, const char *proc
 	if (s->snap && proc_dir && s->place->model &&
 	    !ps_snapshot_seed_pcp(s->snap, s->m, proc_dir, error))
 		return FALSE;
+	if (s->snap && proc_dir && s->place->model)
+		ps_snapshot_seed_kcompactd(s->snap, s->policy, proc_dir);
 	return s->snap != NULL;
 }

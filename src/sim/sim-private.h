@@ -59,7 +59,9 @@ typedef struct {
 	uint64_t pcp_taken_free; /* of those, free in the snapshot (refilled before the trace) */
 	/* unknown-at-start blocks compaction moved: pfn at the snapshot <-> pfn now */
 	GHashTable *moved_to, *moved_from;
-	uint64_t moved_pages; /* base pages of such moves */
+	uint64_t moved_pages;	/* base pages of such moves */
+	char *vmstat_path;	/* the kcompactd state came from here (policy runs with --proc) */
+	int kcompactd_deferred; /* nodes whose kcompactd starts in its proactive back-off */
 } PsSnapshot;
 
 /* Reads the dump and loads it into m (ps_machine_load_state); --proc DIR checks pagetypeinfo. */
@@ -77,6 +79,8 @@ void ps_snapshot_fit_block_counts(PsSnapshot *snap, PsMachine *m, PsZone *z);
 char *ps_snapshot_sibling(const char *kpageflags, const char *dir, const char *name);
 /* Restores the snapshot moment's pcp high (proc_dir's zoneinfo); see snapshot.c. */
 gboolean ps_snapshot_seed_pcp(PsSnapshot *snap, PsMachine *m, const char *proc_dir, GError **error);
+/* Starts kcompactd as the snapshot moment's was: in its proactive back-off (snapshot-pcp.c). */
+void ps_snapshot_seed_kcompactd(PsSnapshot *snap, PsPolicy *policy, const char *proc_dir);
 /*
  * Rebuilds the pcp lists of the snapshot moment from the trace: a page the trace allocates on a
  * cpu that neither a recorded refill nor a free put on that cpu's lists was already there. Such

@@ -235,3 +235,26 @@ gboolean ps_snapshot_seed_pcp(PsSnapshot *snap, PsMachine *m, const char *proc_d
 	(void)error;
 	return TRUE;
 }
+
+/*
+ * kcompactd at the snapshot moment: vmstat's compact_daemon_migrate_scanned says whether it had
+ * compacted proactively before (kcompactd_do_work's runs also count there, but a machine whose
+ * score is above the high mark compacts proactively within 500 ms of booting anyway); policy/
+ * decides from the score whether that left it in its back-off (ps_kcompactd_snapshot_deferred).
+ */
+void ps_snapshot_seed_kcompactd(PsSnapshot *snap, PsPolicy *policy, const char *proc_dir)
+{
+	g_autofree char *path = ps_snapshot_sibling(snap->path, proc_dir, "vmstat");
+	g_autofree char *text = NULL;
+	const char *l;
+	uint64_t scanned = 0;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return;
+	l = strstr(text, "\ncompact_daemon_migrate_scanned ");
+	if (l)
+		scanned =
+		    g_ascii_strtoull(l + strlen("\ncompact_daemon_migrate_scanned "), NULL, 10);
+	snap->vmstat_path = g_strdup(path);
+	snap->kcompactd_deferred = ps_kcompactd_snapshot_deferred(policy, scanned);
+}

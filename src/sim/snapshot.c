@@ -595,6 +595,7 @@ void ps_snapshot_free(PsSnapshot *snap)
 	g_free(snap->path);
 	g_free(snap->pagetypeinfo_path);
 	g_free(snap->zoneinfo_path);
+	g_free(snap->vmstat_path);
 	g_free(snap->pcp_start);
 	g_clear_pointer(&snap->kpf_bytes, g_bytes_unref);
 	g_free(snap->owned);
@@ -655,6 +656,11 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 					(double)snap->pcp_adopted);
 		cJSON_AddNumberToObject(o, "pcp_pages_free_in_snapshot",
 					(double)snap->pcp_taken_free);
+	}
+	if (snap->vmstat_path) {
+		cJSON_AddStringToObject(o, "kcompactd_state_from", snap->vmstat_path);
+		cJSON_AddNumberToObject(o, "kcompactd_nodes_in_backoff",
+					(double)snap->kcompactd_deferred);
 	}
 	for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
 		cJSON *z, *b;
