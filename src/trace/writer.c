@@ -9,6 +9,12 @@
  * file name) unless given a GFileInfo, which this never does, and the level is fixed. The writer
  * checks every event (ps_trace_event_check), that time never goes backwards and that cpu is below
  * the header's cpus, so what it writes is what the reader accepts.
+ *
+ * Compression runs on a thread of its own ("trace-gzip"): deflate at level 6 costs as much as
+ * formatting the lines (an import spent half its time in it), and on a second core the two
+ * overlap. The text goes over in PS_WRITER_BUF_SIZE chunks, at most PS_WRITER_CHUNKS in flight
+ * (constant memory), in order, through the same converter calls as before: the bytes written are
+ * those one thread wrote. A write error met by the thread is the next call's error.
  */
 #include "trace/trace.h"
 
@@ -20,10 +26,20 @@
 
 #define PS_WRITER_BUF_SIZE (64 * 1024) /* text gathered before compressing or writing */
 #define PS_WRITER_GZ_LEVEL 6	       /* gzip -6, the default: never change (output bytes) */
+#define PS_WRITER_CHUNKS   4	       /* text buffers: one being filled, the rest queued */
+
+/* A buffer of text on its way to the compressing thread. */
+typedef struct {
+	char *data; /* PS_WRITER_BUF_SIZE + PS_TRACE_EVENT_MAX bytes */
+	gsize len;
+	bool at_end; /* the last chunk: finish the gzip stream */
+	bool stop;   /* abort: drop everything, end the thread */
+} WriterChunk;
 
 /*
- * One trace being written. buf[0, len) is formatted text not yet handed on; zbuf stages
- * compressed output. out is NULL when writing to standard output.
+ * One trace being written. buf[0, len) is formatted text not yet handed on (with gz: the data of
+ * chunk cur). out is NULL when writing to standard output. The thread owns out, gz and zbuf
+ * while it runs; error is set by it (under lock) and read by the writer.
  */
 struct PsTraceWriter {
 	char *path;
@@ -37,6 +53,12 @@ struct PsTraceWriter {
 	uint64_t last_t_ns;
 	int cpus;
 	bool failed; /* an I/O error: the output is in an unknown state, close only aborts */
+	/* gz only: the compressing thread */
+	GThread *thread;
+	GAsyncQueue *full, *empty; /* WriterChunk * to compress; free ones back */
+	WriterChunk *cur;	   /* being filled */
+	GMutex lock;
+	GError *error; /* the thread's first error */
 };
 
 static gboolean ps_writer_write_fd(PsTraceWriter *w, const char *data, gsize len, GError **error)
@@ -50,27 +72,18 @@ static gboolean ps_writer_write_fd(PsTraceWriter *w, const char *data, gsize len
 	return ok;
 }
 
-/* Hands buf on (compressed or not); with at_end, also finishes the gzip stream. */
-static gboolean ps_writer_flush(PsTraceWriter *w, bool at_end, GError **error)
+/* Compresses data[0, len) and writes it out; with at_end, also finishes the gzip stream. */
+static gboolean ps_writer_deflate(PsTraceWriter *w, const char *data, gsize len, bool at_end,
+				  GError **error)
 {
 	gsize pos = 0;
 
-	w->failed = true; /* until proven otherwise */
-
-	if (w->gz == NULL) {
-		if (!ps_writer_write_fd(w, w->buf, w->len, error))
-			return FALSE;
-		w->len = 0;
-		w->failed = false;
-		return TRUE;
-	}
 	for (;;) {
 		GError *local = NULL;
 		gsize nread = 0, nwritten = 0;
 		GConverterResult res;
 
-		res = g_converter_convert(w->gz, w->buf + pos, w->len - pos, w->zbuf,
-					  PS_WRITER_BUF_SIZE,
+		res = g_converter_convert(w->gz, data + pos, len - pos, w->zbuf, PS_WRITER_BUF_SIZE,
 					  at_end ? G_CONVERTER_INPUT_AT_END : G_CONVERTER_NO_FLAGS,
 					  &nread, &nwritten, &local);
 		if (res == G_CONVERTER_ERROR) {
@@ -84,19 +97,115 @@ static gboolean ps_writer_flush(PsTraceWriter *w, bool at_end, GError **error)
 			return FALSE;
 		if (res == G_CONVERTER_FINISHED)
 			break;
-		if (!at_end && pos == w->len)
+		if (!at_end && pos == len)
 			break;
+	}
+	return TRUE;
+}
+
+/* The compressing thread: chunks in order until the last one (or stop). */
+static gpointer ps_writer_thread(gpointer data)
+{
+	PsTraceWriter *w = data;
+	bool failed = false;
+
+	for (;;) {
+		WriterChunk *c = g_async_queue_pop(w->full);
+		bool done = c->at_end || c->stop;
+
+		if (!failed && !c->stop) {
+			GError *local = NULL;
+
+			if (!ps_writer_deflate(w, c->data, c->len, c->at_end, &local)) {
+				failed = true;
+				g_mutex_lock(&w->lock);
+				w->error = local;
+				g_mutex_unlock(&w->lock);
+			}
+		}
+		c->len = 0;
+		g_async_queue_push(w->empty, c);
+		if (done)
+			return NULL;
+	}
+}
+
+/* The thread's error, if it met one: copied into error. */
+static gboolean ps_writer_thread_ok(PsTraceWriter *w, GError **error)
+{
+	gboolean ok;
+
+	g_mutex_lock(&w->lock);
+	ok = w->error == NULL;
+	if (!ok)
+		g_propagate_error(error, g_error_copy(w->error));
+	g_mutex_unlock(&w->lock);
+	return ok;
+}
+
+/* Hands buf on (to the thread, or written as is); with at_end, also finishes the gzip stream. */
+static gboolean ps_writer_flush(PsTraceWriter *w, bool at_end, GError **error)
+{
+	w->failed = true; /* until proven otherwise */
+
+	if (w->gz == NULL) {
+		if (!ps_writer_write_fd(w, w->buf, w->len, error))
+			return FALSE;
+		w->len = 0;
+		w->failed = false;
+		return TRUE;
+	}
+	if (!ps_writer_thread_ok(w, error))
+		return FALSE;
+	w->cur->len = w->len;
+	w->cur->at_end = at_end;
+	g_async_queue_push(w->full, g_steal_pointer(&w->cur));
+	if (at_end) {
+		g_thread_join(g_steal_pointer(&w->thread));
+		if (!ps_writer_thread_ok(w, error))
+			return FALSE;
+	} else {
+		w->cur = g_async_queue_pop(w->empty);
+		w->buf = w->cur->data;
 	}
 	w->len = 0;
 	w->failed = false;
 	return TRUE;
 }
 
+static void chunk_free(gpointer p)
+{
+	WriterChunk *c = p;
+
+	g_free(c->data);
+	g_free(c);
+}
+
 static void ps_writer_free(PsTraceWriter *w)
 {
+	if (w->thread) {
+		WriterChunk *stop = g_new0(WriterChunk, 1);
+
+		stop->stop = true;
+		g_async_queue_push(w->full, stop);
+		g_thread_join(g_steal_pointer(&w->thread));
+	}
+	if (w->gz) {
+		WriterChunk *c;
+
+		if (w->cur)
+			chunk_free(w->cur);
+		while ((c = g_async_queue_try_pop(w->empty)))
+			chunk_free(c);
+		g_async_queue_unref(w->full);
+		g_async_queue_unref(w->empty);
+	} else {
+		g_free(w->buf);
+	}
+	g_clear_error(&w->error);
+	g_mutex_clear(&w->lock);
 	ps_atomic_file_abort(w->out);
 	g_clear_object(&w->gz);
-	g_free(w->buf);
 	g_free(w->zbuf);
 	g_free(w->path);
 	g_free(w);
@@ -116,7 +225,7 @@ PsTraceWriter *ps_trace_writer_new(const char *path, const PsTraceHeader *hdr, G
 	w = g_new0(PsTraceWriter, 1);
 	w->path = g_strdup(path);
 	w->cpus = hdr->cpus;
-	w->buf = g_malloc(PS_WRITER_BUF_SIZE + PS_TRACE_EVENT_MAX);
+	g_mutex_init(&w->lock);
 
 	if (strcmp(path, "-") == 0) {
 		w->name = "<stdout>";
@@ -134,6 +243,19 @@ PsTraceWriter *ps_trace_writer_new(const char *path, const PsTraceHeader *hdr, G
 		w->gz = G_CONVERTER(
 		    g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP, PS_WRITER_GZ_LEVEL));
 		w->zbuf = g_malloc(PS_WRITER_BUF_SIZE);
+		w->full = g_async_queue_new();
+		w->empty = g_async_queue_new();
+		for (int i = 0; i < PS_WRITER_CHUNKS; i++) {
+			WriterChunk *c = g_new0(WriterChunk, 1);
+
+			c->data = g_malloc(PS_WRITER_BUF_SIZE + PS_TRACE_EVENT_MAX);
+			g_async_queue_push(w->empty, c);
+		}
+		w->cur = g_async_queue_pop(w->empty);
+		w->buf = w->cur->data;
+		w->thread = g_thread_new("trace-gzip", ps_writer_thread, w);
+	} else {
+		w->buf = g_malloc(PS_WRITER_BUF_SIZE + PS_TRACE_EVENT_MAX);
 	}
 	w->len = ps_trace_format_header(hdr, w->buf);
 	return w;
