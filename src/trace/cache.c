@@ -130,6 +130,24 @@ static inline void ev_set_word(PsTraceEvent *ev, gsize i, uint64_t w)
 	memcpy((char *)ev + i * 8, &w, 8);
 }
 
+/*
+ * A record copied in 16-byte moves: a plain struct assignment compiles to `rep movsq`, whose
+ * start-up cost was half of the decoder's time (perf annotate).
+ */
+typedef uint64_t ps_v2u64 __attribute__((vector_size(16), aligned(8), may_alias));
+
+static inline void ev_copy(PsTraceEvent *dst, const PsTraceEvent *src)
+{
+	ps_v2u64 *d = (ps_v2u64 *)(void *)dst;
+	const ps_v2u64 *s = (const ps_v2u64 *)(const void *)src;
+	gsize i;
+
+	for (i = 0; i + 2 <= EV_WORDS; i += 2)
+		*d++ = *s++;
+	if (i < EV_WORDS)
+		ev_set_word(dst, i, ev_word(src, i));
+}
+
 /* ---- reading -------------------------------------------------------------------------------- */
 
 struct PsCacheIn {
@@ -368,7 +386,7 @@ decoded:
 	c->p = p;
 	c->last_t_ns = cur->t_ns;
 	c->count++;
-	*ev = *cur;
+	ev_copy(ev, cur);
 	return 1;
 }
 
