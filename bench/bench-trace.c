@@ -7,6 +7,9 @@
  * Then the binary trace cache (trace/cache.c): for the gzip trace and each shipped recording of
  * workloads/, the JSONL parse, the compile (parse + writing the entry) and the read of the entry
  * (best of 3), in records per second, and the entry's size.
+ * Last, `pagesim import` of the real gzip'd tracefs recordings of ../shared/realdata (ftrace-*,
+ * when present) into .jsonl.gz, best of 3: wall and CPU (all threads: the output is compressed
+ * on a thread of its own) in lines per second.
  *
  * A benchmark prints figures; nothing here is asserted. Usage: bench-trace [N].
  */
@@ -15,6 +18,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "mm/mm.h"
 #include "trace/trace.h"
@@ -70,6 +74,43 @@ static double read_all(const char *path, const char *cache_dir, uint64_t *n, boo
 	*cached = ps_trace_reader_cached(r);
 	ps_trace_reader_close(r);
 	return elapsed_s(start);
+}
+
+/* CPU seconds of the whole process (every thread). */
+static double process_cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* pagesim import of one recording into out, best of 3. */
+static void bench_import(const char *in, const char *out)
+{
+	g_autofree char *dir = g_path_get_dirname(in);
+	g_autofree char *name = g_path_get_basename(dir);
+	double wall = 1e9, cpu = 1e9;
+	uint64_t lines = 0;
+
+	for (int i = 0; i < 3; i++) {
+		g_autoptr(GError) error = NULL;
+		PsImportOptions opts = {0};
+		PsImportStats st;
+		gint64 start = g_get_monotonic_time();
+		double c0 = process_cpu_s();
+
+		if (!ps_trace_import(in, out, &opts, &st, &error))
+			g_error("%s", error->message);
+		wall = MIN(wall, elapsed_s(start));
+		cpu = MIN(cpu, process_cpu_s() - c0);
+		lines = st.lines;
+		g_unlink(out);
+	}
+	printf("import %-22s %8" G_GUINT64_FORMAT " lines  %6.3f s %5.2f M lines/s   CPU %6.3f s "
+	       "(%.2f M lines/CPU-s)\n",
+	       name, lines, wall, (double)lines / wall / 1e6, cpu, (double)lines / cpu / 1e6);
 }
 
 /* Parse, compile and cached read of one trace, best of 3 each. */
@@ -230,6 +271,25 @@ int main(int argc, char **argv)
 		for (guint i = 0; i < names->len; i++)
 			bench_cache(g_ptr_array_index(names, i), cache_dir);
 		g_rmdir(cache_dir);
+	}
+
+	printf("\nimport of gzip'd tracefs text into .jsonl.gz (best of 3)\n");
+	{
+		static const char *const recs[] = {"ftrace-build-6.18", "ftrace-compact-6.18"};
+		const char *env = g_getenv("PAGESIM_REALDATA");
+		g_autofree char *real =
+		    env ? g_strdup(env)
+			: g_build_filename(PS_SOURCE_DIR, "..", "shared", "realdata", NULL);
+		g_autofree char *out = g_build_filename(dir, "import.jsonl.gz", NULL);
+
+		for (size_t i = 0; i < G_N_ELEMENTS(recs); i++) {
+			g_autofree char *in = g_build_filename(real, recs[i], "trace.txt.gz", NULL);
+
+			if (g_file_test(in, G_FILE_TEST_IS_REGULAR))
+				bench_import(in, out);
+			else
+				printf("import %s: %s absent, skipped\n", recs[i], in);
+		}
 	}
 	g_rmdir(dir);
 	return 0;
