@@ -79,7 +79,8 @@ set ylabel 'allocations / s'
 set xlabel 'simulated time (s)'
 set key at screen 0.5, screen 0.005 center bottom horizontal samplen 2
 stalled = 0
-stats latency using (strcol('path') ne 'pcp' && strcol('path') ne 'buddy' ? \
+stats latency using (strcol('path') eq 'slow' || strcol('path') eq 'reclaim' || \
+	strcol('path') eq 'compaction' ? \
 	(stalled = stalled + column('count'), 0) : 0) nooutput
 if (stalled == 0) {
 	set label 2 'no allocation entered the slow path' at graph 0.5, graph 0.5 center \

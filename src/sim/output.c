@@ -271,6 +271,8 @@ static void summary_totals(PsSim *s, cJSON *root)
 	    {"carried_delay_ns", t->carried_delay_ns},
 	    {"max_delay_ns", t->max_delay_ns},
 	    {"stall_ns", t->stall_ns},
+	    {"zeroing_ns", t->zeroing_ns},
+	    {"allocator_ns", t->allocator_ns},
 	    {"lock_wait_ns", t->lock_wait_ns},
 	    {"lock_waits", t->lock_waits},
 	    {"latency_ns", t->latency_ns},

@@ -703,8 +703,8 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->last_pid = -1;
 	s->busy_until = g_new0(uint64_t, s->m->nr_cpus);
 	s->lru_batch = g_new0(uint8_t, s->m->nr_cpus);
-	s->zone_lock_free = g_new0(uint64_t, s->m->nr_zones);
-	s->lru_lock_free = g_new0(uint64_t, s->m->nr_nodes);
+	s->zone_lock_free = g_malloc0(sizeof(*s->zone_lock_free) * (gsize)s->m->nr_zones);
+	s->lru_lock_free = g_malloc0(sizeof(*s->lru_lock_free) * (gsize)s->m->nr_nodes);
 	s->cpuq = g_new0(CpuQueue, s->m->nr_cpus);
 	nblocks = (s->m->map.end_pfn - s->m->map.base_pfn) >> s->m->pageblock_order;
 	s->pb_alloc = g_new0(uint32_t, nblocks * PS_MT_PCPTYPES);

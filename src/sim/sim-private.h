@@ -309,10 +309,10 @@ struct PsSim {
 
 	uint64_t *busy_until; /* per cpu, ns */
 	uint8_t *lru_batch;   /* per cpu: folios in folio_add_lru's batch, < PS_FOLIO_BATCH_SIZE */
-	uint64_t *zone_lock_free; /* per zone: when zone->lock is free again, ns */
-	uint64_t *lru_lock_free;  /* per node: when the lruvec's lru_lock is free again, ns */
-	CpuQueue *cpuq;		  /* per cpu: records waiting for the cpu, in order */
-	uint32_t *pb_alloc;	  /* [pageblock][3]: allocated pages per request type */
+	uint64_t (*zone_lock_free)[2]; /* per zone: zone->lock's last hold [start, end), ns */
+	uint64_t (*lru_lock_free)[2];  /* per node: the lruvec lru_lock's last hold, ns */
+	CpuQueue *cpuq;		       /* per cpu: records waiting for the cpu, in order */
+	uint32_t *pb_alloc;	       /* [pageblock][3]: allocated pages per request type */
 	PsZoneSampleExtra *extra;
 
 	PsHist hists[PS_NR_LAT_ROWS];	  /* per path, then the fault row (report.h) */

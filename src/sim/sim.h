@@ -94,7 +94,10 @@ typedef struct {
 	uint64_t carried_delay_ns; /* sum over events of (start - recorded time) */
 	uint64_t lock_wait_ns;	   /* time cpus waited for zone->lock or lru_lock held by another */
 	uint64_t lock_waits;	   /* lock acquisitions that waited */
-	uint64_t stall_ns; /* allocations' time in the slow path and waiting for OOM victims */
+	uint64_t stall_ns;   /* allocations' time in the slow path and waiting for OOM victims */
+	uint64_t zeroing_ns; /* clear_highpage / folio_zero_user: part of latency_ns */
+	uint64_t
+	    allocator_ns; /* page allocator fast path, lock waits and frees: part of latency_ns */
 	uint64_t max_delay_ns;
 	uint64_t latency_ns; /* modelled kernel time of every event: allocs, faults, frees */
 	uint64_t end_ns;

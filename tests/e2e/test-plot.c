@@ -12,6 +12,7 @@
  */
 #include "../common/test-util.h"
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
 
 /* The size plots/common.gpi draws every figure at. */
@@ -164,6 +165,18 @@ static void test_plot(void)
 	check_figures(scripts, plots);
 }
 
+/* The 4K and 64K values of compare.md's row `metric` (which must be there). */
+static void md_row(const char *md, const char *metric, double *a, double *b)
+{
+	g_autofree char *key = g_strdup_printf("\n| %s | ", metric);
+	const char *p = strstr(md, key);
+
+	g_assert_nonnull(p);
+	p = strchr(p + strlen(key), '|'); /* after the unit */
+	g_assert_nonnull(p);
+	g_assert_cmpint(sscanf(p, "| %lf | %lf", a, b), ==, 2);
+}
+
 static void test_compare(void)
 {
 	g_autofree char *out = g_build_filename(tmp_dir, "cmp", NULL);
@@ -182,6 +195,28 @@ static void test_compare(void)
 	g_assert_nonnull(strstr(mdtext, "| page size | KiB | 4 | 64 (x16) |"));
 	g_assert_true(g_str_has_prefix(csvtext, "metric,unit,run,label,value,ratio_to_first\n"));
 	g_assert_nonnull(strstr(csvtext, "\npage size,KiB,2,"));
+	/*
+	 * Issue 15's table: per-path p50/p99, first-touch faults whole, and where the kernel time
+	 * went. A 64K fault clears 16 times the bytes: it costs more, and zeroing takes a larger
+	 * share of the time, while there are 16 times fewer faults.
+	 */
+	{
+		double a, b, fa, fb;
+
+		md_row(mdtext, "latency p50, pcp", &a, &b);
+		md_row(mdtext, "latency p99, pcp", &a, &b);
+		md_row(mdtext, "latency p50, first-touch faults", &a, &b);
+		g_assert_cmpfloat(b, >, a);
+		md_row(mdtext, "latency p99, first-touch faults", &a, &b);
+		md_row(mdtext, "page faults (touch)", &fa, &fb);
+		g_assert_cmpfloat(fb, <, fa);
+		md_row(mdtext, "share of kernel time zeroing pages", &a, &b);
+		g_assert_cmpfloat(b, >, a);
+		g_assert_cmpfloat(b, <=, 100);
+		md_row(mdtext, "share of kernel time in the page allocator", &a, &b);
+		g_assert_cmpfloat(a, >, 0);
+		g_assert_cmpfloat(a, <=, 100);
+	}
 	if (!have_gnuplot) {
 		g_test_skip("gnuplot is not installed: comparison figures not rendered");
 		return;
