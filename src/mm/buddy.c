@@ -564,6 +564,7 @@ void ps_free_one_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enu
 			account_freepages(z, 1ll << order, mt);
 			change_pageblock_range(m, buddy_pfn, order, mt);
 		}
+		m->buddy_merges_total++;
 		pfn &= buddy_pfn;
 		order++;
 	}

@@ -540,6 +540,7 @@ typedef struct PsMachine {
 	uint64_t pcp_refills_total;
 	/* base pages those refills moved to pcp lists */
 	uint64_t pcp_refill_pages_total;
+	uint64_t buddy_merges_total; /* merge steps of __free_one_page, for the cost model */
 	/* compact_zone runs past the suitability check: where the kernel fires mm_compaction_begin
 	 */
 	uint64_t compact_zone_runs_total;

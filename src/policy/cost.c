@@ -12,8 +12,9 @@
  *                         allocation that found its pcp list empty pays the whole refill.
  *   rmqueue_buddy/expand  zone_lock_ns + buddy_split_ns per level split, under zone->lock.
  *   free_pcppages_bulk,   free_pcp_ns, then zone_lock_ns + free_buddy_page_ns per page that
- *   free_one_page         reached the buddy, under zone->lock: the free that triggered the
- *                         drain (pcp count above high) pays for the whole drain.
+ *   free_one_page         reached the buddy + buddy_split_ns per level __free_one_page merged,
+ *                         under zone->lock: the free that triggered the drain (pcp count
+ *                         above high) pays for the whole drain.
  *   clear_highpage,       clear_kib_ns per KiB of the folio (__GFP_ZERO, or a THP fault's
  *   folio_zero_user       zeroing afterwards): a 64 KiB page pays 16 times a 4 KiB one.
  *   handle_mm_fault       fault_ns: fault entry, VMA lookup, PTE install, accounting, return;
@@ -78,18 +79,17 @@ uint64_t ps_cost_alloc_pages(const PsCosts *c, const PsAllocOutcome *o, uint64_t
 	return ns;
 }
 
-uint64_t ps_cost_zone_lock_hold_free(const PsCosts *c, uint64_t merged_pages)
+uint64_t ps_cost_zone_lock_hold_free(const PsCosts *c, uint64_t merged_pages, uint64_t merges)
 {
-	return merged_pages ? c->zone_lock_ns + merged_pages * c->free_buddy_page_ns : 0;
+	if (!merged_pages)
+		return 0;
+	/* free_pcppages_bulk / free_one_page: per page, and __free_one_page's merge loop */
+	return c->zone_lock_ns + merged_pages * c->free_buddy_page_ns + merges * c->buddy_split_ns;
 }
 
-uint64_t ps_cost_free_pages(const PsCosts *c, uint64_t merged_pages)
+uint64_t ps_cost_free_pages(const PsCosts *c, uint64_t merged_pages, uint64_t merges)
 {
-	uint64_t ns = c->free_pcp_ns;
-
-	if (merged_pages)
-		ns += c->zone_lock_ns + merged_pages * c->free_buddy_page_ns;
-	return ns;
+	return c->free_pcp_ns + ps_cost_zone_lock_hold_free(c, merged_pages, merges);
 }
 
 uint64_t ps_cost_handle_mm_fault(const PsCosts *c)

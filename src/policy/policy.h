@@ -406,9 +406,9 @@ typedef struct {
 	uint64_t fast_path_ns; /* __alloc_pages entry, prepare_alloc_pages, first zone check */
 	uint64_t zone_step_ns; /* each further zone of the zonelist tried */
 	uint64_t pcp_hit_ns;   /* rmqueue_pcplist taking a page from a non-empty list */
-	uint64_t pcp_refill_page_ns; /* per block rmqueue_bulk moves to the pcp (a page at order 0) */
+	uint64_t pcp_refill_page_ns; /* per block rmqueue_bulk moves to a pcp list */
 	uint64_t zone_lock_ns;	     /* taking zone->lock (buddy path, refill, drain) */
-	uint64_t buddy_split_ns;     /* per level split by expand() */
+	uint64_t buddy_split_ns;     /* per level split by expand() or merged by __free_one_page */
 	uint64_t clear_kib_ns;	     /* zeroing per KiB (__GFP_ZERO, user faults): 64K = 16 x 4K */
 	uint64_t fault_ns;	     /* page-fault entry, VMA lookup, PTE install, return */
 	uint64_t free_pcp_ns;	     /* a free onto a pcp list */
@@ -433,10 +433,11 @@ uint64_t ps_cost_alloc_pages(const PsCosts *c, const PsAllocOutcome *o, uint64_t
 			     uint32_t page_size, unsigned order);
 /* How long o's path held zone->lock: rmqueue_bulk's refill or rmqueue_buddy, with expand(). */
 uint64_t ps_cost_zone_lock_hold(const PsCosts *c, const PsAllocOutcome *o, unsigned order);
-/* How long free_pcppages_bulk / free_one_page held zone->lock for merged_pages. */
-uint64_t ps_cost_zone_lock_hold_free(const PsCosts *c, uint64_t merged_pages);
+/* How long free_pcppages_bulk / free_one_page held zone->lock for merged_pages that reached the
+ * buddy, with `merges` levels merged by __free_one_page. */
+uint64_t ps_cost_zone_lock_hold_free(const PsCosts *c, uint64_t merged_pages, uint64_t merges);
 /* free_unref_page, and __free_one_page for merged_pages that reached the buddy. */
-uint64_t ps_cost_free_pages(const PsCosts *c, uint64_t merged_pages);
+uint64_t ps_cost_free_pages(const PsCosts *c, uint64_t merged_pages, uint64_t merges);
 /* handle_mm_fault: fault entry, VMA lookup, PTE install and return, without the allocation. */
 uint64_t ps_cost_handle_mm_fault(const PsCosts *c);
 /* folio_batch_move_lru: moving a cpu's batch of nr folios onto the LRU lists under lru_lock. */

@@ -233,7 +233,7 @@ static uint64_t lock_take(PsSim *s, uint64_t *l, uint64_t at, uint64_t hold)
 static uint64_t rec_free(PsSim *s, uint32_t ri, int cpu, uint64_t at)
 {
 	Rec *r = rec_at(s, ri);
-	uint64_t before = total_free_pages(s->m), merged, ns;
+	uint64_t before = total_free_pages(s->m), merges = s->m->buddy_merges_total, merged, ns;
 	PsZone *z;
 
 	g_assert(r->flags & REC_LIVE);
@@ -255,11 +255,12 @@ static uint64_t rec_free(PsSim *s, uint32_t ri, int cpu, uint64_t at)
 	r->pfn = PS_PFN_NONE;
 	rec_put(s, ri);
 	merged = total_free_pages(s->m) - before;
-	ns = ps_cost_free_pages(&s->cfg->costs, merged);
+	merges = s->m->buddy_merges_total - merges;
+	ns = ps_cost_free_pages(&s->cfg->costs, merged, merges);
 	/* free_pcppages_bulk or free_one_page: the pages reached the buddy under zone->lock. */
 	if (merged && z)
 		ns += lock_take(s, s->zone_lock_free[z - s->m->zones], at,
-				ps_cost_zone_lock_hold_free(&s->cfg->costs, merged));
+				ps_cost_zone_lock_hold_free(&s->cfg->costs, merged, merges));
 	s->totals.allocator_ns += ns;
 	return ns;
 }
@@ -495,7 +496,7 @@ uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 		/* a page allocated before the trace started, which the snapshot left allocated */
 		if (s->snap && ps_snapshot_free_pages(s->snap, s->m, ev, cpu)) {
 			s->snapshot_frees++;
-			return ps_cost_free_pages(&s->cfg->costs, 0); /* merging not measured */
+			return ps_cost_free_pages(&s->cfg->costs, 0, 0); /* merging not measured */
 		}
 		s->anomalies[PS_ANOM_FREE_UNKNOWN_ID]++;
 		return 0;
