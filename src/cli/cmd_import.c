@@ -15,8 +15,12 @@ int ps_cmd_import(int argc, char **argv)
 {
 	g_autofree char *out = NULL, *format = NULL;
 	gint64 cpus = 0, page_size = 0;
-	gboolean quiet = FALSE;
+	gboolean quiet = FALSE, portable = FALSE;
 	GOptionEntry entries[] = {
+	    {"portable", 0, 0, G_OPTION_ARG_NONE, &portable,
+	     "What memory is for (a pagesim-capture --portable recording): mappings, first "
+	     "touches, page-cache ranges, kernel memory as bytes+kind; replays at any page size",
+	     NULL},
 	    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Trace to write (.gz compresses)",
 	     "OUT"},
 	    {"format", 'f', 0, G_OPTION_ARG_STRING, &format,
@@ -36,10 +40,15 @@ int ps_cmd_import(int argc, char **argv)
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_set_description(
-	    ctx, "Reads kmem:mm_page_alloc, mm_page_free, mm_page_free_batched,\n"
-		 "mm_page_alloc_zone_locked, mm_page_pcpu_drain, mm_page_alloc_extfrag, the\n"
-		 "compaction events and the vmscan kswapd and direct-reclaim events. IN may be\n"
-		 "gzip-compressed; '-' reads standard input (then give --cpus).\n");
+	    ctx,
+	    "Reads kmem:mm_page_alloc, mm_page_free, mm_page_free_batched,\n"
+	    "mm_page_alloc_zone_locked, mm_page_pcpu_drain, mm_page_alloc_extfrag, the\n"
+	    "compaction events and the vmscan kswapd and direct-reclaim events. IN may be\n"
+	    "gzip-compressed; '-' reads standard input (then give --cpus).\n"
+	    "With --portable it also reads page_fault_user, the mmap, munmap, brk, mremap and\n"
+	    "madvise syscalls, sched_process_fork/exec/exit and the filemap page-cache\n"
+	    "events, and writes map/touch/unmap, cache_add/cache_remove and kernel memory as\n"
+	    "alloc bytes+kind instead of the recorded pages.\n");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		fprintf(stderr, "pagesim import: %s\n", error->message);
 		return 2;
@@ -74,6 +83,7 @@ int ps_cmd_import(int argc, char **argv)
 	}
 	opts.cpus = (int)cpus;
 	opts.page_size = (uint32_t)page_size;
+	opts.portable = portable;
 	t0 = g_get_monotonic_time();
 	if (!ps_trace_import(argv[1], out, &opts, &st, &error)) {
 		fprintf(stderr, "pagesim import: %s\n", error->message);

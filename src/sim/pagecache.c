@@ -15,8 +15,10 @@
  * Simplifications (why acceptable):
  * - A cache_add is one read of the whole range; readahead never reaches past it (the file's size
  *   is not in the trace and the recording's readahead already is in the range).
- * - A large folio a remove covers only partly stays whole (the kernel splits it and frees the
- *   covered part when it can); counted as partial_kept.
+ * - A remove takes every folio of the machine that holds a byte of the range: the recording
+ *   removed whole pages of its own size, and those bytes are no longer cached; a folio that
+ *   also held bytes outside the range goes with them (the kernel would split a large folio or
+ *   keep a partly truncated page; neither can be told from a recording at another page size).
  * - cache_remove with reason "reclaim" is the recording kernel's eviction: the simulated
  *   reclaim decides its own evictions, so such records are counted and not applied.
  */
@@ -207,9 +209,10 @@ uint64_t sim_op_cache_remove(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	PsMachine *m = s->m;
 	int fi = file_get(s, ev->file, false);
-	/* whole pages only: the page holding a cut keeps its head (truncate_inode_partial_folio) */
-	uint64_t first = (ev->offset + m->page_size - 1) >> m->page_shift;
-	uint64_t end = ev->len ? (ev->offset + ev->len) >> m->page_shift : UINT64_MAX, ns = 0;
+	/* every page holding a byte of the range */
+	uint64_t first = ev->offset >> m->page_shift;
+	uint64_t end = ev->len ? ((ev->offset + ev->len - 1) >> m->page_shift) + 1 : UINT64_MAX;
+	uint64_t ns = 0;
 	SimFile *f;
 
 	s->cache.removes++;
@@ -227,11 +230,6 @@ uint64_t sim_op_cache_remove(PsSim *s, const PsTraceEvent *ev, int cpu)
 		Rec *r = rec_at(s, ri);
 		uint64_t base = r->id, n = 1ull << r->order;
 
-		if (base < first || (end != UINT64_MAX && base + n > end)) {
-			s->cache.partial_kept++;
-			u = base + n;
-			continue;
-		}
 		if (!(r->flags & REC_GONE))
 			s->cache.pages_removed[ev->reason] += n;
 		ns += folio_drop(s, f, ri, cpu);
@@ -282,7 +280,6 @@ cJSON *sim_cache_to_json(PsSim *s)
 	for (int i = 0; i < PS_NR_CACHE_REASONS; i++)
 		cJSON_AddNumberToObject(a, ps_cache_reason_names[i], (double)c->pages_removed[i]);
 	cJSON_AddNumberToObject(o, "reclaim_records_ignored", (double)c->reclaim_ignored);
-	cJSON_AddNumberToObject(o, "partial_folios_kept", (double)c->partial_kept);
 	cJSON_AddNumberToObject(o, "removes_of_unknown_files", (double)c->remove_unknown);
 	return o;
 }

@@ -221,9 +221,10 @@ static int event_cpu(PsSim *s, const PsTraceEvent *ev)
 		return ev->pid >= 0 ? ev->pid % s->m->nr_cpus : 0;
 	case PS_OP_CACHE_ADD:
 	case PS_OP_CACHE_REMOVE:
-		if (ev->cpu >= 0)
-			return fold_cpu(s, ev->cpu);
-		return ev->pid >= 0 ? ev->pid % s->m->nr_cpus : 0;
+		/* a task's records in one queue, its exit behind them (above) */
+		if (ev->pid >= 0)
+			return ev->pid % s->m->nr_cpus;
+		return ev->cpu >= 0 ? fold_cpu(s, ev->cpu) : 0;
 	default:
 		return -1;
 	}

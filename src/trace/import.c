@@ -92,6 +92,17 @@ typedef struct {
 	const char *val[IMP_MAX_KV]; /* NUL-terminated, trailing ',' removed */
 	bool perf_style;	     /* "comm pid [cpu]" and "system:event" */
 	bool has_flags;		     /* the irq-flags column was present */
+	/*
+	 * Syscall tracepoints print "sys_mmap(addr: 0, len: 0x2000, ...)" on entry and
+	 * "sys_mmap -> 0x7f..." on exit (perf: sys_enter_mmap: / sys_exit_mmap: with the same
+	 * text): sys is the syscall name, args its "name: value" values in order, ret the exit's.
+	 */
+	int sys; /* 0 none, 1 enter, 2 exit */
+	char sysname[24];
+	int nargs;
+	uint64_t args[6];
+	uint64_t ret;
+	char raw[96]; /* the payload's start as printed (filemap's "dev M:m ino I" has no '=') */
 } Line;
 
 static bool is_digit(char c)
@@ -165,6 +176,47 @@ static void split_payload(char *p, Line *l)
 		l->val[l->nkv] = eq + 1;
 		l->nkv++;
 	}
+}
+
+/* "name: value, name: value" (hex or decimal values) or one return value, into l. */
+static const char *split_sys_args(Line *l, char *p, bool enter)
+{
+	l->sys = enter ? 1 : 2;
+	while (*p == ' ')
+		p++;
+	if (!enter) {
+		char *end;
+
+		/* -ENOMEM prints as 0xfffffffffffffff4: a u64 either way */
+		l->ret = g_ascii_strtoull(p, &end, 0);
+		return end == p ? "syscall exit without a return value" : NULL;
+	}
+	while (*p && *p != ')' && l->nargs < 6) {
+		char *colon = strchr(p, ':'), *end;
+
+		if (!colon)
+			break;
+		p = colon + 1;
+		while (*p == ' ')
+			p++;
+		l->args[l->nargs++] = g_ascii_strtoull(p, &end, 0);
+		if (end == p)
+			return "syscall argument without a number";
+		p = end;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	return NULL;
+}
+
+/* ftrace's "sys_mmap(addr: 0, ...)" and "sys_mmap -> 0x7f...": p is at '(' or " -> ". */
+static const char *split_syscall(Line *l, char *p)
+{
+	bool enter = *p == '(';
+
+	*p = '\0';
+	g_strlcpy(l->sysname, l->event + 4, sizeof(l->sysname));
+	return split_sys_args(l, enter ? p + 1 : p + 4, enter);
 }
 
 /*
@@ -250,6 +302,11 @@ static const char *split_line(char *s, gsize len, Line *l)
 	while (*p == ' ')
 		p++;
 	l->event = p;
+	while (*p && *p != ' ' && *p != '(')
+		p++;
+	if (p > l->event && (*p == '(' || (p[-1] != ':' && g_str_has_prefix(p, " -> "))) &&
+	    g_str_has_prefix(l->event, "sys_"))
+		return split_syscall(l, p);
 	while (*p && *p != ' ')
 		p++;
 	if (p == l->event || p[-1] != ':')
@@ -262,6 +319,20 @@ static const char *split_line(char *s, gsize len, Line *l)
 			l->event = colon + 1;
 			l->perf_style = true;
 		}
+	}
+	if (g_str_has_prefix(l->event, "sys_enter_") || g_str_has_prefix(l->event, "sys_exit_")) {
+		/* perf: "syscalls:sys_enter_mmap: addr: 0x..., ..." / "sys_exit_mmap: 0x..." */
+		bool enter = l->event[4] == 'e' && l->event[5] == 'n';
+
+		g_strlcpy(l->sysname, l->event + (enter ? 10 : 9), sizeof(l->sysname));
+		return split_sys_args(l, p, enter);
+	}
+	{
+		const char *r = p;
+
+		while (*r == ' ')
+			r++;
+		g_strlcpy(l->raw, r, sizeof(l->raw));
 	}
 	split_payload(p, l);
 	return NULL;
@@ -321,6 +392,13 @@ typedef struct {
 	uint64_t q_head, q_tail;
 	CpuHold *hold; /* [hdr.cpus] */
 	GError *err;
+	/* --portable (see the portable section below) */
+	bool portable;
+	GHashTable *tasks;	/* pid -> PTask* */
+	GHashTable *dropped;	/* pfn -> order + 1 of user pages left to touch and cache ops */
+	GHashTable *in_reclaim; /* pids between direct reclaim begin and end */
+	PsTraceEvent pending;	/* a cache_add / cache_remove still growing */
+	bool have_pending;
 } Imp;
 
 /* What a task's compaction events belong to (see note_compaction). */
@@ -460,8 +538,13 @@ static gboolean write_ev_state(Imp *im, const PsTraceEvent *ev, uint8_t state, G
 	return TRUE;
 }
 
+static gboolean flush_pending(Imp *im, GError **error);
+
 static gboolean write_ev(Imp *im, const PsTraceEvent *ev, GError **error)
 {
+	/* a portable import's cache range still growing goes first: time order */
+	if (im->have_pending && !flush_pending(im, error))
+		return FALSE;
 	return write_ev_state(im, ev, OUT_READY, error);
 }
 
@@ -877,6 +960,653 @@ static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
 	return write_ev(im, &ev, error);
 }
 
+/* ---- portable import ---------------------------------------------------------------------- */
+
+/*
+ * --portable: what memory is for, not which pages held it. Per task the importer keeps the
+ * mappings the syscall tracepoints describe (mmap/munmap/brk/mremap/madvise, inherited at fork,
+ * dropped at exec) and the recorded pages it has touched:
+ *   sys_exit_mmap of MAP_ANONYMOUS   map (file mappings are remembered, not written)
+ *   munmap, brk shrink               unmap; brk growth: map
+ *   mremap                           in place: map or unmap the difference; moved: unmap, map,
+ *                                    and a touch of every page the old range had touched
+ *   madvise HUGEPAGE / NOHUGEPAGE    map with thp true / false over the anonymous part
+ *   madvise DONTNEED / REMOVE        unmap + map: the pages go, the mapping stays
+ *   page_fault_user in an anonymous mapping, first time for that recorded page: touch of it
+ *   mm_filemap_add_to_page_cache     cache_add (file "MAJ:MIN:INO"), adjacent ones merged
+ *   mm_filemap_delete_from_page_cache cache_remove; reason reclaim in kswapd or direct reclaim,
+ *                                    else truncate (the tracepoint does not tell truncate,
+ *                                    unlink and invalidation apart; the simulator treats them
+ *                                    alike)
+ *   mm_page_alloc with __GFP_MOVABLE  left to the records above (user memory), counted
+ *   other mm_page_alloc / free        alloc with bytes and a kind from the GFP flags
+ *                                    (slab_reclaimable, else kernel: not attributed further)
+ *   sched_process_fork / exec / exit proc / unmaps of the old image / exit (group_dead)
+ * Faults outside the anonymous mappings known (the initial stack, file mappings, COW of a
+ * private file mapping) are counted, never turned into memory. Threads: sched_process_fork
+ * cannot tell a thread from a process, so each task id is a process of its own.
+ */
+#define PAGE_4K 4096ull
+
+enum { PV_ANON, PV_FILE };
+
+typedef struct {
+	uint64_t start, end;
+	uint8_t kind;
+	bool thp;
+} PVma;
+
+typedef struct {
+	GArray *vmas;	     /* PVma */
+	GHashTable *touched; /* recorded page number -> 1 */
+	uint64_t brk;	     /* current break; 0 = unknown */
+	uint64_t last_fault; /* address of the last first touch (anonymous), 0 = none */
+	int sys;	     /* pending syscall: SYS_* */
+	uint64_t a[6];
+} PTask;
+
+enum { SYS_NONE, SYS_MMAP, SYS_MUNMAP, SYS_BRK, SYS_MREMAP, SYS_MADVISE };
+
+static void ptask_free(gpointer p)
+{
+	PTask *t = p;
+
+	g_array_unref(t->vmas);
+	g_hash_table_unref(t->touched);
+	g_free(t);
+}
+
+static PTask *ptask_new(void)
+{
+	PTask *t = g_new0(PTask, 1);
+
+	t->vmas = g_array_new(FALSE, FALSE, sizeof(PVma));
+	t->touched = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	return t;
+}
+
+static PTask *ptask(Imp *im, int pid)
+{
+	PTask *t = g_hash_table_lookup(im->tasks, GINT_TO_POINTER(pid));
+
+	if (!t) {
+		t = ptask_new();
+		g_hash_table_insert(im->tasks, GINT_TO_POINTER(pid), t);
+	}
+	return t;
+}
+
+/* Writes the cache record still growing, if any. */
+static gboolean flush_pending(Imp *im, GError **error)
+{
+	/* cleared first: write_ev calls back here while it is set */
+	if (!im->have_pending)
+		return TRUE;
+	im->have_pending = false;
+	return write_ev(im, &im->pending, error);
+}
+
+static gboolean port_write(Imp *im, const PsTraceEvent *ev, GError **error)
+{
+	return write_ev(im, ev, error);
+}
+
+static gboolean emit_range(Imp *im, enum ps_trace_op op, int pid, uint64_t t, uint64_t addr,
+			   uint64_t len, bool thp, GError **error)
+{
+	PsTraceEvent ev;
+
+	if (!len)
+		return TRUE;
+	ps_trace_event_init(&ev);
+	ev.t_ns = t;
+	ev.op = op;
+	ev.pid = pid;
+	ev.addr = addr;
+	ev.len = len;
+	ev.thp = op == PS_OP_MAP && thp;
+	if (op == PS_OP_MAP)
+		im->st->port.maps++;
+	else if (op == PS_OP_UNMAP)
+		im->st->port.unmaps++;
+	else
+		im->st->port.touches++;
+	return port_write(im, &ev, error);
+}
+
+/* Removes [start, end) from t's mappings (the part of a mapping outside it stays). */
+static void vmas_cut(PTask *t, uint64_t start, uint64_t end)
+{
+	for (guint i = 0; i < t->vmas->len;) {
+		PVma *v = &g_array_index(t->vmas, PVma, i);
+
+		if (v->end <= start || v->start >= end) {
+			i++;
+		} else if (v->start >= start && v->end <= end) {
+			g_array_remove_index(t->vmas, i);
+		} else if (v->start < start && v->end > end) {
+			PVma tail = *v;
+
+			tail.start = end;
+			v->end = start;
+			g_array_insert_val(t->vmas, i + 1, tail);
+			i += 2;
+		} else {
+			if (v->start < start)
+				v->end = start;
+			else
+				v->start = end;
+			i++;
+		}
+	}
+}
+
+static const PVma *vma_at(const PTask *t, uint64_t addr)
+{
+	for (guint i = 0; i < t->vmas->len; i++) {
+		const PVma *v = &g_array_index(t->vmas, PVma, i);
+
+		if (v->start <= addr && addr < v->end)
+			return v;
+	}
+	return NULL;
+}
+
+static gboolean touched_in(gpointer key, gpointer value, gpointer range)
+{
+	uint64_t a = (uint64_t) * (gint64 *)key * PAGE_4K;
+	const uint64_t *r = range;
+
+	(void)value;
+	return a >= r[0] && a < r[1];
+}
+
+/* Forgets the touched pages of [start, end): by page or by entry, whichever is fewer. */
+static void untouch(PTask *t, uint64_t start, uint64_t end)
+{
+	uint64_t r[2] = {start & ~(PAGE_4K - 1), end};
+
+	if ((end - r[0]) / PAGE_4K > g_hash_table_size(t->touched)) {
+		g_hash_table_foreach_remove(t->touched, touched_in, r);
+		return;
+	}
+	for (uint64_t a = r[0]; a < end; a += PAGE_4K) {
+		gint64 k = (gint64)(a / PAGE_4K);
+
+		g_hash_table_remove(t->touched, &k);
+	}
+}
+
+/* unmap of the anonymous parts of [start, end), which leave t's mappings. */
+static gboolean unmap_range(Imp *im, PTask *t, int pid, uint64_t ts, uint64_t start, uint64_t end,
+			    bool keep, GError **error)
+{
+	GArray *parts = g_array_new(FALSE, FALSE, sizeof(PVma));
+	gboolean ok = TRUE;
+
+	for (guint i = 0; i < t->vmas->len; i++) {
+		PVma v = g_array_index(t->vmas, PVma, i);
+
+		if (v.kind != PV_ANON || v.end <= start || v.start >= end)
+			continue;
+		v.start = MAX(v.start, start);
+		v.end = MIN(v.end, end);
+		g_array_append_val(parts, v);
+	}
+	for (guint i = 0; i < parts->len && ok; i++) {
+		const PVma *v = &g_array_index(parts, PVma, i);
+
+		ok = emit_range(im, PS_OP_UNMAP, pid, ts, v->start, v->end - v->start, false,
+				error) &&
+		     (!keep || emit_range(im, PS_OP_MAP, pid, ts, v->start, v->end - v->start,
+					  v->thp, error));
+	}
+	untouch(t, start, end);
+	if (!keep)
+		vmas_cut(t, start, end);
+	g_array_unref(parts);
+	return ok;
+}
+
+static gboolean map_range(Imp *im, PTask *t, int pid, uint64_t ts, uint64_t start, uint64_t end,
+			  uint8_t kind, GError **error)
+{
+	PVma v = {start, end, kind, false};
+
+	if (end <= start)
+		return TRUE;
+	/* MAP_FIXED over old mappings: the old pages go */
+	if (!unmap_range(im, t, pid, ts, start, end, false, error))
+		return FALSE;
+	g_array_append_val(t->vmas, v);
+	return kind != PV_ANON ||
+	       emit_range(im, PS_OP_MAP, pid, ts, start, end - start, false, error);
+}
+
+static uint64_t page_up(uint64_t x)
+{
+	return (x + PAGE_4K - 1) & ~(PAGE_4K - 1);
+}
+
+/* Linux returns -errno as an unsigned long: the top 4095 values are errors. */
+static bool sys_failed(uint64_t ret)
+{
+	return ret >= (uint64_t)-4095;
+}
+
+static gboolean port_syscall(Imp *im, const Line *l, uint64_t ts, GError **error)
+{
+	PTask *t = ptask(im, l->pid);
+	static const char *const names[] = {"", "mmap", "munmap", "brk", "mremap", "madvise"};
+	int sys = SYS_NONE;
+	uint64_t r = l->ret, *a = t->a;
+
+	for (int i = 1; i < (int)G_N_ELEMENTS(names); i++)
+		if (strcmp(l->sysname, names[i]) == 0)
+			sys = i;
+	if (sys == SYS_NONE) {
+		im->st->known_skipped++;
+		return TRUE;
+	}
+	if (l->sys == 1) {
+		t->sys = sys;
+		memset(t->a, 0, sizeof(t->a));
+		memcpy(t->a, l->args, sizeof(uint64_t) * (size_t)MIN(l->nargs, 6));
+		return TRUE;
+	}
+	if (t->sys != sys) {
+		im->st->port.syscalls_unmatched++;
+		return TRUE;
+	}
+	t->sys = SYS_NONE;
+	if (sys == SYS_BRK) {
+		/* brk(0) reads the break; a move maps or unmaps between the old and new one */
+		uint64_t old = t->brk;
+
+		t->brk = r;
+		if (!old || r == old)
+			return TRUE;
+		im->st->port.brk_moves++;
+		if (r > old)
+			return map_range(im, t, l->pid, ts, page_up(old), page_up(r), PV_ANON,
+					 error);
+		return unmap_range(im, t, l->pid, ts, page_up(r), page_up(old), false, error);
+	}
+	if (sys_failed(r))
+		return TRUE;
+	switch (sys) {
+	case SYS_MMAP:
+		/* addr, len, prot, flags (MAP_ANONYMOUS 0x20), fd, off */
+		return map_range(im, t, l->pid, ts, r, r + page_up(a[1]),
+				 (a[3] & 0x20) ? PV_ANON : PV_FILE, error);
+	case SYS_MUNMAP:
+		return unmap_range(im, t, l->pid, ts, a[0], a[0] + page_up(a[1]), false, error);
+	case SYS_MREMAP: {
+		/* addr, old_len, new_len, flags, new_addr */
+		uint64_t o = page_up(a[1]), n = page_up(a[2]);
+		const PVma *v = vma_at(t, a[0]);
+		uint8_t kind = v ? v->kind : PV_FILE;
+		GArray *moved;
+
+		im->st->port.mremaps++;
+		if (r == a[0]) {
+			if (n > o)
+				return map_range(im, t, l->pid, ts, a[0] + o, a[0] + n, kind,
+						 error);
+			return unmap_range(im, t, l->pid, ts, a[0] + n, a[0] + o, false, error);
+		}
+		/* moved: the pages go with the mapping */
+		moved = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+		for (uint64_t p = a[0]; p < a[0] + MIN(o, n); p += PAGE_4K) {
+			gint64 k = (gint64)(p / PAGE_4K);
+
+			if (g_hash_table_contains(t->touched, &k)) {
+				uint64_t to = r + (p - a[0]);
+
+				g_array_append_val(moved, to);
+			}
+		}
+		if (!unmap_range(im, t, l->pid, ts, a[0], a[0] + o, false, error) ||
+		    !map_range(im, t, l->pid, ts, r, r + n, kind, error)) {
+			g_array_unref(moved);
+			return FALSE;
+		}
+		for (guint i = 0; i < moved->len; i++) {
+			uint64_t p = g_array_index(moved, uint64_t, i);
+			gint64 *k = g_new(gint64, 1);
+
+			*k = (gint64)(p / PAGE_4K);
+			g_hash_table_add(t->touched, k);
+			if (!emit_range(im, PS_OP_TOUCH, l->pid, ts, p, PAGE_4K, false, error)) {
+				g_array_unref(moved);
+				return FALSE;
+			}
+		}
+		g_array_unref(moved);
+		return TRUE;
+	}
+	case SYS_MADVISE: {
+		/* start, len_in, behavior: MADV_DONTNEED 4, MADV_REMOVE 9, MADV_HUGEPAGE 14,
+		 * MADV_NOHUGEPAGE 15 */
+		uint64_t start = a[0], end = a[0] + page_up(a[1]);
+
+		if (a[2] == 4 || a[2] == 9) {
+			im->st->port.madv_dontneed++;
+			return unmap_range(im, t, l->pid, ts, start, end, true, error);
+		}
+		if (a[2] != 14 && a[2] != 15) {
+			im->st->port.madv_other++;
+			return TRUE;
+		}
+		im->st->port.madv_thp++;
+		for (guint i = 0; i < t->vmas->len; i++) {
+			PVma *v = &g_array_index(t->vmas, PVma, i);
+			uint64_t s0 = MAX(v->start, start), e0 = MIN(v->end, end);
+
+			if (v->kind != PV_ANON || s0 >= e0)
+				continue;
+			/* the whole mapping takes the flag (the kernel splits the VMA; the
+			 * simulator's map replaces the range and keeps its pages) */
+			if (!emit_range(im, PS_OP_MAP, l->pid, ts, s0, e0 - s0, a[2] == 14, error))
+				return FALSE;
+			if (s0 == v->start && e0 == v->end)
+				v->thp = a[2] == 14;
+		}
+		return TRUE;
+	}
+	}
+	return TRUE;
+}
+
+static gboolean port_fault(Imp *im, const Line *l, uint64_t ts, GError **error)
+{
+	PTask *t = ptask(im, l->pid);
+	uint64_t addr;
+	const PVma *v;
+	gint64 *k;
+
+	if (!get_u64(im, l, "address", &addr, error))
+		return FALSE;
+	im->st->port.faults++;
+	t->last_fault = 0;
+	v = vma_at(t, addr);
+	if (!v) {
+		im->st->port.faults_unknown++;
+		return TRUE;
+	}
+	if (v->kind != PV_ANON) {
+		im->st->port.faults_file++;
+		return TRUE;
+	}
+	k = g_new(gint64, 1);
+	*k = (gint64)(addr / PAGE_4K);
+	if (g_hash_table_contains(t->touched, k)) {
+		g_free(k);
+		im->st->port.faults_repeat++;
+		return TRUE;
+	}
+	g_hash_table_add(t->touched, k);
+	t->last_fault = addr;
+	return emit_range(im, PS_OP_TOUCH, l->pid, ts, addr & ~(PAGE_4K - 1), PAGE_4K, false,
+			  error);
+}
+
+/*
+ * A large movable folio right after a task's first touch of an anonymous page is that fault's
+ * folio (do_huge_pmd_anonymous_page, alloc_anon_folio): the recording kernel populated its whole
+ * aligned range, which the one fault event does not show. Touches for the rest of it, inside
+ * the mapping.
+ */
+static gboolean port_large_fault(Imp *im, const Line *l, uint64_t ts, int order, GError **error)
+{
+	PTask *t = g_hash_table_lookup(im->tasks, GINT_TO_POINTER(l->pid));
+	uint64_t bytes = PAGE_4K << order, base, end;
+	const PVma *v;
+
+	if (!t || !t->last_fault || !(v = vma_at(t, t->last_fault)))
+		return TRUE;
+	base = MAX(t->last_fault & ~(bytes - 1), v->start);
+	end = MIN((t->last_fault & ~(bytes - 1)) + bytes, v->end);
+	t->last_fault = 0;
+	im->st->port.large_faults++;
+	/* the untouched pages of the range, in runs: one touch record a run */
+	for (uint64_t a = base, run = 0; a <= end; a += PAGE_4K) {
+		gint64 *k = NULL;
+		bool fresh = false;
+
+		if (a < end) {
+			k = g_new(gint64, 1);
+			*k = (gint64)(a / PAGE_4K);
+			fresh = !g_hash_table_contains(t->touched, k);
+		}
+		if (fresh) {
+			g_hash_table_add(t->touched, k);
+			if (!run)
+				run = a;
+			continue;
+		}
+		g_free(k);
+		if (run && !emit_range(im, PS_OP_TOUCH, l->pid, ts, run, a - run, false, error))
+			return FALSE;
+		run = 0;
+	}
+	return TRUE;
+}
+
+static gboolean port_sched(Imp *im, const Line *l, uint64_t ts, GError **error)
+{
+	if (strcmp(l->event, "sched_process_fork") == 0) {
+		const char *cp = kv(l, "child_pid"), *cc = kv(l, "child_comm");
+		PTask *parent = ptask(im, l->pid), *child;
+		int pid = cp ? atoi(cp) : -1;
+		PsTraceEvent ev;
+
+		if (pid <= 0 || pid > 4194304)
+			return line_error(im, error,
+					  "sched_process_fork: child_pid: missing or bad");
+		im->st->port.forks++;
+		child = ptask_new();
+		g_array_append_vals(child->vmas, parent->vmas->data, parent->vmas->len);
+		child->brk = parent->brk;
+		g_hash_table_replace(im->tasks, GINT_TO_POINTER(pid), child);
+		/* the child's own name from the start (note_proc would wait for its first line) */
+		ps_trace_event_init(&ev);
+		ev.t_ns = ts;
+		ev.op = PS_OP_PROC;
+		ev.pid = pid;
+		g_strlcpy(ev.comm, cc && g_utf8_validate(cc, -1, NULL) ? cc : "?", sizeof(ev.comm));
+		g_hash_table_insert(im->comms, GINT_TO_POINTER(pid), g_strdup(ev.comm));
+		im->st->procs++;
+		/* the child's inherited anonymous mappings: its COW faults are its own pages */
+		if (!port_write(im, &ev, error))
+			return FALSE;
+		for (guint i = 0; i < child->vmas->len; i++) {
+			const PVma *v = &g_array_index(child->vmas, PVma, i);
+
+			if (v->kind == PV_ANON && !emit_range(im, PS_OP_MAP, pid, ts, v->start,
+							      v->end - v->start, v->thp, error))
+				return FALSE;
+		}
+		return TRUE;
+	}
+	if (strcmp(l->event, "sched_process_exec") == 0) {
+		PTask *t = ptask(im, l->pid);
+
+		im->st->port.execs++;
+		/* a new mm: the old image's memory goes */
+		if (!unmap_range(im, t, l->pid, ts, 0, UINT64_MAX, false, error))
+			return FALSE;
+		g_array_set_size(t->vmas, 0);
+		t->brk = 0;
+		return TRUE;
+	}
+	if (strcmp(l->event, "sched_process_exit") == 0) {
+		const char *gd = kv(l, "group_dead");
+		PsTraceEvent ev;
+
+		if (gd && strcmp(gd, "true") != 0)
+			return TRUE; /* a thread; the process lives on */
+		im->st->port.exits++;
+		g_hash_table_remove(im->tasks, GINT_TO_POINTER(l->pid));
+		ps_trace_event_init(&ev);
+		ev.t_ns = ts;
+		ev.op = PS_OP_EXIT;
+		ev.pid = l->pid;
+		return port_write(im, &ev, error);
+	}
+	im->st->known_skipped++;
+	return TRUE;
+}
+
+/* mm_filemap_add_to_page_cache / _delete_: "dev M:m ino I pfn=... ofs=BYTES order=O". */
+static gboolean port_filemap(Imp *im, const Line *l, uint64_t ts, bool add, GError **error)
+{
+	unsigned maj = 0, min = 0;
+	char ino[24] = "";
+	uint64_t ofs;
+	int order;
+	PsTraceEvent ev;
+	PsTraceEvent *p = &im->pending;
+
+	if (sscanf(l->raw, "dev %u:%u ino %23s", &maj, &min, ino) != 3)
+		return line_error(im, error, "%s: dev and ino: not \"dev M:m ino I\"", l->event);
+	if (!get_u64(im, l, "ofs", &ofs, error) ||
+	    !get_int(im, l, "order", 0, PS_NR_ORDERS_MAX - 1, &order, error))
+		return FALSE;
+	ps_trace_event_init(&ev);
+	ev.t_ns = ts;
+	ev.op = add ? PS_OP_CACHE_ADD : PS_OP_CACHE_REMOVE;
+	g_snprintf(ev.file, sizeof(ev.file), "%u:%u:%s", maj, min, ino);
+	ev.offset = ofs;
+	ev.len = (uint64_t)im->hdr.page_size << order;
+	ev.pid = l->pid;
+	ev.cpu = l->cpu;
+	if (!add) {
+		bool reclaim = g_str_has_prefix(l->comm, "kswapd") ||
+			       g_hash_table_contains(im->in_reclaim, GINT_TO_POINTER(l->pid));
+
+		ev.reason = reclaim ? PS_CACHE_RECLAIM : PS_CACHE_TRUNCATE;
+		im->st->port.cache_removes++;
+		im->st->port.cache_remove_bytes += ev.len;
+		im->st->port.cache_removes_reclaim += reclaim;
+	} else {
+		im->st->port.cache_adds++;
+		im->st->port.cache_add_bytes += ev.len;
+	}
+	/* the next page of the same file by the same task: one range */
+	if (im->have_pending && p->op == ev.op && p->pid == ev.pid && p->reason == ev.reason &&
+	    !strcmp(p->file, ev.file) && p->offset + p->len == ev.offset) {
+		p->len += ev.len;
+		return TRUE;
+	}
+	if (!flush_pending(im, error))
+		return FALSE;
+	*p = ev;
+	im->have_pending = true;
+	return TRUE;
+}
+
+/* mm_page_alloc / mm_page_free in a portable import: kernel memory as bytes + kind. */
+static gboolean port_page(Imp *im, const Line *l, uint64_t ts, bool alloc, GError **error)
+{
+	uint64_t pfn;
+	int order;
+	PsTraceEvent ev;
+
+	if (!get_u64(im, l, "pfn", &pfn, error) ||
+	    !get_int(im, l, "order", 0, PS_NR_ORDERS_MAX - 1, &order, error))
+		return FALSE;
+	ps_trace_event_init(&ev);
+	ev.t_ns = ts;
+	if (alloc) {
+		const char *gfps = kv(l, "gfp_flags");
+		GError *local = NULL;
+
+		if (pfn == 0) {
+			im->st->alloc_failed++;
+			return TRUE;
+		}
+		if (!gfps)
+			return line_error(im, error, "mm_page_alloc: gfp_flags: missing");
+		if (!ps_gfp_parse(gfps, &ev.gfp, &local)) {
+			line_error(im, error, "mm_page_alloc: gfp_flags: %s", local->message);
+			g_error_free(local);
+			return FALSE;
+		}
+		g_hash_table_remove(im->live, (gpointer)(uintptr_t)pfn);
+		if (ev.gfp & PS_GFP_MOVABLE) {
+			/* user memory: the touch and cache records say it */
+			im->st->port.user_pages += 1ull << order;
+			g_hash_table_insert(im->dropped, (gpointer)(uintptr_t)pfn,
+					    GINT_TO_POINTER(order + 1));
+			/* vma_thp_gfp_mask's GFP_TRANSHUGE(_LIGHT) has __GFP_NOMEMALLOC;
+			 * readahead's large folios do not */
+			return order > 0 && (ev.gfp & PS_GFP_NOMEMALLOC)
+				   ? port_large_fault(im, l, ts, order, error)
+				   : TRUE;
+		}
+		ev.op = PS_OP_ALLOC;
+		ev.has_gfp = true;
+		ev.id = ++im->next_id;
+		ev.cpu = l->cpu;
+		ev.pid = l->pid;
+		ev.bytes = (uint64_t)im->hdr.page_size << order;
+		ev.kind = (ev.gfp & PS_GFP_RECLAIMABLE) ? PS_KIND_SLAB_RECLAIMABLE : PS_KIND_KERNEL;
+		im->st->port.kernel_pages[ev.kind] += 1ull << order;
+		live_put(im, pfn, ev.id, order);
+		im->st->allocs++;
+		return port_write(im, &ev, error);
+	}
+	if (g_hash_table_remove(im->dropped, (gpointer)(uintptr_t)pfn)) {
+		im->st->port.kernel_frees_dropped++;
+		return TRUE;
+	}
+	{
+		uint64_t id;
+		int lorder;
+
+		if (!live_get(im, pfn, &id, &lorder)) {
+			/* allocated before the recording, or a user page: not ours to free */
+			im->st->free_unknown++;
+			return TRUE;
+		}
+		g_hash_table_remove(im->live, (gpointer)(uintptr_t)pfn);
+		ev.op = PS_OP_FREE;
+		ev.id = id;
+		im->st->frees++;
+		return port_write(im, &ev, error);
+	}
+}
+
+/* One line of a portable import (after the prefix and time are known). */
+static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
+{
+	const char *e = l->event;
+
+	if (l->sys)
+		return note_proc(im, l, t, error) && port_syscall(im, l, t, error);
+	if (strcmp(e, "page_fault_user") == 0)
+		return note_proc(im, l, t, error) && port_fault(im, l, t, error);
+	if (g_str_has_prefix(e, "sched_process_"))
+		return port_sched(im, l, t, error);
+	if (strcmp(e, "mm_filemap_add_to_page_cache") == 0 ||
+	    strcmp(e, "mm_filemap_delete_from_page_cache") == 0)
+		return note_proc(im, l, t, error) && port_filemap(im, l, t, e[11] == 'a', error);
+	if (strcmp(e, "mm_page_alloc") == 0 || strcmp(e, "mm_page_free") == 0)
+		return note_proc(im, l, t, error) && port_page(im, l, t, e[8] == 'a', error);
+	if (strcmp(e, "mm_vmscan_direct_reclaim_begin") == 0)
+		g_hash_table_add(im->in_reclaim, GINT_TO_POINTER(l->pid));
+	else if (strcmp(e, "mm_vmscan_direct_reclaim_end") == 0)
+		g_hash_table_remove(im->in_reclaim, GINT_TO_POINTER(l->pid));
+	if (g_str_has_prefix(e, "mm_") || g_str_has_prefix(e, "page_cache_ra")) {
+		/* allocator-internal and readahead events: the simulator decides them itself */
+		im->st->port.observed_skipped++;
+		return TRUE;
+	}
+	im->st->unknown_events++;
+	return TRUE;
+}
+
 static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 {
 	Line l;
@@ -907,6 +1637,19 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 				  "%s: timestamp: '%.*s' is past the u64 nanosecond range "
 				  "(18446744073.709551615 s)",
 				  l.event, l.ts_len, l.ts_text);
+	if (im->portable) {
+		if (!im->have_t0) {
+			im->t0 = l.ts_ns;
+			im->have_t0 = true;
+		}
+		t = l.ts_ns >= im->t0 ? l.ts_ns - im->t0 : 0;
+		if (t < im->last_t) {
+			im->st->time_clamped++;
+			t = im->last_t;
+		}
+		im->last_t = t;
+		return port_line(im, &l, t, error);
+	}
 	cls = classify(l.event, &obs);
 	if (cls == EVC_UNKNOWN) {
 		im->st->unknown_events++;
@@ -1050,6 +1793,11 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	im.compacting = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	im.ring = g_new(OutRec, IMP_RING);
 	im.hold = g_new0(CpuHold, cpus);
+	im.portable = opts->portable;
+	st->portable = opts->portable;
+	im.tasks = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, ptask_free);
+	im.dropped = g_hash_table_new(g_direct_hash, g_direct_equal);
+	im.in_reclaim = g_hash_table_new(g_direct_hash, g_direct_equal);
 	{
 		PsImportFormat src = opts->format != PS_IMPORT_AUTO ? opts->format : st->detected;
 
@@ -1064,6 +1812,8 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	while ((rc = next_line(im.in, &s, &len, error)) == 1)
 		if (!import_line(&im, s, len, error))
 			break;
+	if (rc == 0 && !flush_pending(&im, error))
+		rc = -1;
 	if (rc == 0) {
 		/* the end: frees still held were freed where recorded */
 		for (int c = 0; c < cpus && rc == 0; c++)
@@ -1122,11 +1872,59 @@ out:
 		g_hash_table_unref(im.compacting);
 	g_free(im.ring);
 	g_free(im.hold);
+	if (im.tasks)
+		g_hash_table_unref(im.tasks);
+	if (im.dropped)
+		g_hash_table_unref(im.dropped);
+	if (im.in_reclaim)
+		g_hash_table_unref(im.in_reclaim);
 	return ok;
+}
+
+/* The portable import's account: where the recorded pages and faults went. */
+static void port_stats_format(const PsImportStats *st, GString *out)
+{
+	const PsImportPortable *p = &st->port;
+	uint64_t kernel = 0, all;
+
+	for (int k = 0; k < PS_NR_ALLOC_KINDS; k++)
+		kernel += p->kernel_pages[k];
+	all = MAX(p->user_pages + kernel, 1);
+	g_string_append_printf(
+	    out,
+	    "portable: recorded pages allocated %" PRIu64 ": user (anon and page cache, left to "
+	    "touch and cache records) %" PRIu64 " (%.1f %%), kernel as bytes+kind %" PRIu64
+	    " (%.1f %%: slab_reclaimable %" PRIu64 ", kernel not attributed further %" PRIu64
+	    "), raw order records 0\n",
+	    p->user_pages + kernel, p->user_pages, 100.0 * (double)p->user_pages / (double)all,
+	    kernel, 100.0 * (double)kernel / (double)all, p->kernel_pages[PS_KIND_SLAB_RECLAIMABLE],
+	    p->kernel_pages[PS_KIND_KERNEL]);
+	g_string_append_printf(
+	    out,
+	    "portable: user faults %" PRIu64 ": touch records of anonymous pages %" PRIu64
+	    " (%" PRIu64 " faults served by a large folio, its range touched), repeats %" PRIu64
+	    ", in file mappings %" PRIu64 ", in no mapping known (stack, mappings from before "
+	    "the recording) %" PRIu64 " (counted, not written)\n",
+	    p->faults, p->touches, p->large_faults, p->faults_repeat, p->faults_file,
+	    p->faults_unknown);
+	g_string_append_printf(
+	    out,
+	    "portable: page cache added %" PRIu64 " pages in %" PRIu64 " KiB, removed %" PRIu64
+	    " pages in %" PRIu64 " KiB (%" PRIu64 " by reclaim); maps %" PRIu64 ", unmaps %" PRIu64
+	    ", brk moves %" PRIu64 ", mremaps %" PRIu64 ", madvise thp %" PRIu64
+	    " dontneed %" PRIu64 " other %" PRIu64 "; forks %" PRIu64 ", execs %" PRIu64
+	    ", exits %" PRIu64 "; syscall exits without entry %" PRIu64
+	    "; allocator events left out %" PRIu64 "\n",
+	    p->cache_adds, p->cache_add_bytes / 1024, p->cache_removes,
+	    p->cache_remove_bytes / 1024, p->cache_removes_reclaim, p->maps, p->unmaps,
+	    p->brk_moves, p->mremaps, p->madv_thp, p->madv_dontneed, p->madv_other, p->forks,
+	    p->execs, p->exits, p->syscalls_unmatched, p->observed_skipped);
 }
 
 void ps_import_stats_format(const PsImportStats *st, GString *out)
 {
+	if (st->portable)
+		port_stats_format(st, out);
 	g_string_append_printf(
 	    out, "format %s, %d cpus: %" PRIu64 " lines, %" PRIu64 " records written\n",
 	    ps_import_format_names[st->detected], st->cpus, st->lines, st->records);

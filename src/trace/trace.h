@@ -267,7 +267,30 @@ typedef struct {
 	PsImportFormat format;
 	uint32_t page_size; /* of the recording machine; 0 = 4096 */
 	int cpus;	    /* 0 = from the text (#P:, cpus=, or the highest cpu seen) */
+	/*
+	 * What memory is for instead of which pages held it (a --portable capture): VMAs, first
+	 * touches, page-cache ranges, kernel memory as bytes + kind; no `order` records.
+	 */
+	bool portable;
 } PsImportOptions;
+
+/* What a portable import made of the recording (import.c). */
+typedef struct {
+	uint64_t user_pages;			  /* movable pages allocated: anon and page cache */
+	uint64_t kernel_pages[PS_NR_ALLOC_KINDS]; /* other pages, written as bytes + kind */
+	uint64_t kernel_frees_dropped;		  /* frees of dropped (user) pages */
+	uint64_t faults, faults_repeat;	      /* user faults; of them on a page already touched */
+	uint64_t faults_file, faults_unknown; /* in a file mapping; in no mapping we know */
+	uint64_t touches;		      /* touch records (one recorded page each) */
+	uint64_t large_faults; /* large folios that served a first touch: their range touched */
+	uint64_t maps, unmaps, brk_moves, mremaps, madv_thp, madv_dontneed, madv_other;
+	uint64_t forks, execs, exits;
+	uint64_t cache_adds, cache_add_bytes;	    /* records, bytes */
+	uint64_t cache_removes, cache_remove_bytes; /* records, bytes */
+	uint64_t cache_removes_reclaim;		    /* of them in kswapd or direct reclaim */
+	uint64_t syscalls_unmatched;		    /* an exit without its entry */
+	uint64_t observed_skipped;		    /* allocator-internal events left out */
+} PsImportPortable;
 
 /* What an import found; printed by ps_import_stats_format (the trace header has no room). */
 typedef struct {
@@ -288,6 +311,8 @@ typedef struct {
 	uint64_t lost_events;		 /* "[LOST N EVENTS]" notices */
 	uint64_t entries_in_buffer, entries_written; /* ftrace header, 0 if absent */
 	int cpus_from_input;
+	bool portable;
+	PsImportPortable port;
 } PsImportStats;
 
 /*

@@ -7,6 +7,7 @@
  */
 #include <cjson/cJSON.h>
 #include <glib.h>
+#include <math.h>
 #include <string.h>
 
 #include "../common/test-util.h"
@@ -236,6 +237,79 @@ static void test_stack(void)
 	g_assert_cmpfloat(num(s8k, "totals.bytes_allocated"), ==, 32768);
 }
 
+/*
+ * Item 7a of issue 13: workloads/probe (memory known by construction) recorded --portable on a
+ * 6.18 x86 VM with 4 KiB pages, replayed on the arm64 4K, 16K and 64K configs: each part's
+ * anon_peak_bytes and file_added_bytes within 5 % of what it was built to use at that page size.
+ */
+static void test_probe(void)
+{
+	static const char *const cfgs[] = {"arm64-4k-16g.json", "arm64-16k-16g.json",
+					   "arm64-64k-16g.json"};
+	const char *srcdir = g_getenv("PAGESIM_SRCDIR") ? g_getenv("PAGESIM_SRCDIR") : ".";
+	g_autofree char *trace =
+	    g_build_filename(srcdir, "workloads", "probe-portable.jsonl.gz", NULL);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cfgs); i++) {
+		g_autofree char *cpath = g_build_filename(srcdir, "configs", cfgs[i], NULL);
+		g_autofree char *out = g_build_filename(tmp_dir, "probe", NULL);
+		g_autoptr(PsConfig) cfg = ps_config_new();
+		g_autoptr(GError) error = NULL;
+		g_autoptr(PsSim) sim = NULL;
+		g_autoptr(cJSON) sum = NULL;
+		PsRunOptions opts = {.out_dir = out, .seed = 1};
+		double ps, want_anon[5], want_file;
+		static const char *const parts[] = {"p-dense", "p-sp64k", "p-sp16k", "p-thp",
+						    "p-files"};
+		const cJSON *p;
+		int seen = 0;
+
+		if (!ps_config_load(cfg, cpath, &error))
+			g_error("%s: %s", cpath, error->message);
+		ps = cfg->spec.page_size;
+		want_anon[0] = 32.0 * MB;
+		/* one page of the machine per stride or per page, whichever is larger */
+		want_anon[1] = 64.0 * MB / MAX(ps, 65536.0) * ps;
+		want_anon[2] = 64.0 * MB / MAX(ps, 16384.0) * ps;
+		want_anon[3] = 8.0 * MB;
+		want_anon[4] = 0;
+		want_file = 256 * MAX(ps, 8192.0);
+		sim = ps_sim_new(cfg, &opts, &error);
+		g_assert_no_error(error);
+		if (!ps_sim_run(sim, trace, &error))
+			g_error("run: %s", error->message);
+		sum = ps_test_json_file(out, "summary.json");
+		cJSON_ArrayForEach(p, cJSON_GetObjectItem(sum, "procs"))
+		{
+			const char *comm = cJSON_GetObjectItem(p, "comm")->valuestring;
+
+			for (int k = 0; k < 5; k++) {
+				double anon = num(p, "anon_peak_bytes");
+				double file = num(p, "file_added_bytes");
+
+				if (strcmp(comm, parts[k]) != 0)
+					continue;
+				seen++;
+				g_test_message(
+				    "%s %s: anon_peak %.0f (built %.0f), file_added %.0f", cfgs[i],
+				    comm, anon, want_anon[k], file);
+				if (k < 4) {
+					g_assert_cmpfloat(fabs(anon - want_anon[k]), <=,
+							  0.05 * want_anon[k]);
+					g_assert_cmpfloat(file, ==, 0);
+				} else {
+					g_assert_cmpfloat(fabs(file - want_file), <=,
+							  0.05 * want_file);
+					/* its libc and stack: not what the part is about */
+					g_assert_cmpfloat(anon, <=, 0.05 * want_file);
+				}
+			}
+		}
+		g_assert_cmpint(seen, ==, 5);
+		ps_test_rm_rf(out);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -246,6 +320,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/portable/readahead", test_readahead);
 	g_test_add_func("/sim/portable/mthp", test_mthp);
 	g_test_add_func("/sim/portable/stack", test_stack);
+	g_test_add_func("/sim/portable/probe-4k-16k-64k", test_probe);
 	rc = g_test_run();
 	ps_test_rm_rf(tmp_dir);
 	g_free(tmp_dir);

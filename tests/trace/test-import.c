@@ -83,6 +83,82 @@ static void import_sample(const char *name, PsImportFormat want, uint64_t allocs
 	g_rmdir(dir);
 }
 
+/*
+ * A --portable capture (tests/data/portable-excerpt-6.18.txt: lines of workloads/probe's
+ * recording on this project's 6.18 x86 VM): the file writes, evictions and reads of two 6 KiB
+ * files, and p-thp's 8 MiB MADV_HUGEPAGE region, faulted as four 2 MiB THPs.
+ */
+static void test_portable(void)
+{
+	g_autofree char *in = data_path("portable-excerpt-6.18.txt");
+	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
+	g_autofree char *out = g_build_filename(dir, "t.jsonl", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsTraceReader) r = NULL;
+	PsImportOptions opts = {.portable = true};
+	PsImportStats st;
+	PsTraceHeader hdr;
+	PsTraceEvent ev;
+	uint64_t ops[PS_NR_TRACE_OPS] = {0}, touched = 0, added = 0, removed = 0;
+	bool thp_map = false;
+	int rc;
+
+	g_assert_true(ps_trace_import(in, out, &opts, &st, &error));
+	g_assert_no_error(error);
+	r = ps_trace_reader_open(out, &hdr, &error);
+	g_assert_no_error(error);
+	while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1) {
+		ops[ev.op]++;
+		/* nothing bound to the recorded page size */
+		g_assert_cmpint(ev.order, ==, -1);
+		g_assert_false(ev.has_pfn);
+		if (ev.op == PS_OP_TOUCH && ev.pid == 2203)
+			touched += ev.len;
+		if (ev.op == PS_OP_MAP && ev.thp) {
+			thp_map = true;
+			g_assert_cmphex(ev.addr, ==, 0x7f85dc200000);
+			g_assert_cmpuint(ev.len, ==, 8 << 20);
+		}
+		if (ev.op == PS_OP_CACHE_ADD) {
+			g_assert_true(g_str_has_prefix(ev.file, "254:0:10c00"));
+			added += ev.len;
+		}
+		if (ev.op == PS_OP_CACHE_REMOVE) {
+			g_assert_cmpint(ev.reason, ==, PS_CACHE_TRUNCATE);
+			g_assert_cmpint(ev.pid, ==, 2190);
+			removed += ev.len;
+		}
+		if (ev.op == PS_OP_ALLOC) {
+			g_assert_cmpuint(ev.bytes, ==, 4096);
+			g_assert_cmpint(ev.kind, ==, PS_KIND_KERNEL);
+		}
+	}
+	g_assert_no_error(error);
+	/* the four THP faults populated the whole region: 8 MiB of touches */
+	g_assert_true(thp_map);
+	g_assert_cmpuint(touched, ==, 8 << 20);
+	g_assert_cmpuint(st.port.large_faults, ==, 4);
+	/* two pages written per file, evicted; read back: 2 + 1 pages (the excerpt stops) */
+	g_assert_cmpuint(ops[PS_OP_CACHE_ADD], ==, 4);
+	g_assert_cmpuint(added, ==, 3 * 8192 + 4096);
+	g_assert_cmpuint(ops[PS_OP_CACHE_REMOVE], ==, 2);
+	g_assert_cmpuint(removed, ==, 2 * 8192);
+	g_assert_cmpuint(ops[PS_OP_EXIT], ==, 1);
+	g_assert_cmpuint(st.port.forks, ==, 1);
+	/* faults outside any mapping the recording described are counted, not written */
+	g_assert_cmpuint(st.port.faults, ==, 25);
+	g_assert_cmpuint(st.port.faults_unknown, ==, 21);
+	g_assert_cmpuint(st.port.kernel_pages[PS_KIND_KERNEL], ==, 4);
+	g_assert_cmpuint(ops[PS_OP_ALLOC], ==, 4);
+	/* the plain import reads the same text, the portable events counted as unknown */
+	opts.portable = false;
+	g_assert_true(ps_trace_import(in, out, &opts, &st, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(st.unknown_events, >, 0);
+	g_unlink(out);
+	g_rmdir(dir);
+}
+
 static void test_perf(void)
 {
 	import_sample("perf-script-6.18.txt.gz", PS_IMPORT_PERF, 808, 296, 64);
@@ -802,6 +878,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/trace/import/perf-script", test_perf);
+	g_test_add_func("/trace/import/portable", test_portable);
 	g_test_add_func("/trace/import/trace-cmd-report", test_trace_cmd);
 	g_test_add_func("/trace/import/ftrace-lines", test_ftrace_lines);
 	g_test_add_func("/trace/import/batch-commits", test_batch_commits);
