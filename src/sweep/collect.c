@@ -147,6 +147,9 @@ static gboolean latency_summary(const char *path, LatencySummary *ls, GError **e
 		const char *p = g_ptr_array_index(row, path_col);
 		double count = g_ascii_strtod(g_ptr_array_index(row, count_col), NULL);
 
+		/* the fault row counts faults whose allocations are in the path rows already */
+		if (!strcmp(p, "fault"))
+			continue;
 		if (strcmp(p, "pcp") && strcmp(p, "buddy"))
 			ls->slow += count;
 		if (count > 0) {
@@ -180,7 +183,7 @@ static gboolean hist_quantiles(const char *path, const double *q, double *out, i
 {
 	g_autoptr(PsCsvTable) t = NULL;
 	g_autoptr(GArray) b = g_array_new(FALSE, FALSE, sizeof(Bucket));
-	int upper_col, count_col;
+	int upper_col, count_col, path_col;
 	double total = 0, cum = 0;
 	guint i = 0;
 
@@ -192,12 +195,18 @@ static gboolean hist_quantiles(const char *path, const double *q, double *out, i
 		return TRUE;
 	upper_col = ps_csv_column(t, "upper_ns");
 	count_col = ps_csv_column(t, "count");
+	path_col = ps_csv_column(t, "path");
 	if (upper_col < 0 || count_col < 0)
 		return TRUE;
 	for (guint r = 0; r < t->rows->len; r++) {
 		GPtrArray *row = g_ptr_array_index(t->rows, r);
-		Bucket k = {g_ascii_strtod(g_ptr_array_index(row, upper_col), NULL),
-			    g_ascii_strtod(g_ptr_array_index(row, count_col), NULL)};
+		Bucket k;
+
+		/* allocations only: the fault row's samples are in the path rows already */
+		if (path_col >= 0 && !strcmp(g_ptr_array_index(row, path_col), "fault"))
+			continue;
+		k = (Bucket){g_ascii_strtod(g_ptr_array_index(row, upper_col), NULL),
+			     g_ascii_strtod(g_ptr_array_index(row, count_col), NULL)};
 
 		g_array_append_val(b, k);
 		total += k.count;

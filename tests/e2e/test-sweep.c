@@ -10,6 +10,7 @@
  * argv[1] is the pagesim binary (meson passes it). Every sweep here replays short generated
  * traces on the small shipped config, 16 runs of well under a second each.
  */
+#include <cjson/cJSON.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +180,37 @@ static void test_thread_pool(void)
 
 		g_assert_nonnull(strstr(text, "\"min_free_kbytes\""));
 		g_assert_true(g_file_test(pt, G_FILE_TEST_IS_REGULAR));
+	}
+	/*
+	 * slow_path_allocs counts allocations of the slow paths only: not the "fault" latency
+	 * row, whose first-touch faults are in the pcp and buddy rows already.
+	 */
+	{
+		g_auto(GStrv) lines = g_strsplit(reference_csv, "\n", 3);
+		g_auto(GStrv) head = g_strsplit(lines[0], ",", -1);
+		g_auto(GStrv) row = g_strsplit(lines[1], ",", -1);
+		g_autofree char *sum =
+		    g_build_filename(tmp_dir, "a", "runs", row[0], "summary.json", NULL);
+		g_autofree char *text = read_text(sum);
+		cJSON *root = cJSON_Parse(text), *lat = cJSON_GetObjectItem(root, "latency");
+		double slow = 0;
+		int col = -1;
+
+		for (int i = 0; head[i]; i++)
+			if (!strcmp(head[i], "slow_path_allocs"))
+				col = i;
+		g_assert_cmpint(col, >=, 0);
+		g_assert_nonnull(lat);
+		g_assert_cmpfloat(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(lat, "fault"), "count")->valuedouble, >,
+		    0);
+		for (const char *const *p =
+			 (const char *const[]){"slow", "reclaim", "compaction", NULL};
+		     *p; p++)
+			slow +=
+			    cJSON_GetObjectItem(cJSON_GetObjectItem(lat, *p), "count")->valuedouble;
+		g_assert_cmpfloat(g_ascii_strtod(row[col], NULL), ==, slow);
+		cJSON_Delete(root);
 	}
 }
 
