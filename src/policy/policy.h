@@ -329,6 +329,12 @@ typedef struct {
 	bool ignore_block_suitable; /* free scanner takes any block type */
 	bool proactive_compaction;  /* stop at the low fragmentation-score watermark */
 	PsCaptureControl *capc;	    /* direct compaction: where a captured block is handed */
+	/*
+	 * Order -1 runs: free the migrated folios' old pages and the unused targets to the pcp
+	 * lists of free_cpu (free_frozen_pages), not straight to the buddy (see compaction.c).
+	 */
+	bool free_to_pcp;
+	int free_cpu;
 
 	/* Scanner state. */
 	ps_pfn_t migrate_pfn; /* next pfn the migrate scanner looks at (going up) */
@@ -379,7 +385,7 @@ unsigned ps_fragmentation_score_node(const PsMachine *m, int node);
  * Writing /proc/sys/vm/compact_memory: every populated zone compacted fully (MIGRATE_SYNC, whole
  * zone, skip hints ignored). Returns the modelled time spent.
  */
-uint64_t ps_compact_memory(PsMachine *m);
+uint64_t ps_compact_memory(PsMachine *m, int cpu);
 
 /* ---- machine setup ------------------------------------------------------------------------ */
 

@@ -589,7 +589,8 @@ static uint64_t policy_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 		/* echo 1 > /proc/sys/vm/compact_memory: every zone, fully. */
 		s->compact_requests++;
 		ps_event_log_write(s->evlog, ps_engine_now(s->e), "compact_request", NULL);
-		ns += ps_compact_memory(s->m);
+		/* on the writer's cpu; a record without one (the importer's) runs on cpu 0 */
+		ns += ps_compact_memory(s->m, cpu >= 0 ? cpu : 0);
 		break;
 	case PS_OP_SYSCTL:
 		op_sysctl(s, ev);

@@ -267,10 +267,10 @@ static const Band bands[] = {
     {"pcp_refill_pages", 0.10, {0.10, 0.10, 0.10}, NULL},
     {"pcp_drains",
      0.10,
-     {0.11, 0.10, 0.27},
-     "4K 0.898, 64K 0.739; at 64K the missing drains are in the last 0.2 s (all memory freed "
-     "and the exits): 138 kernel drains (6157 pages) against 80 (3270), cause not settled"},
-    {"pcp_drain_pages", 0.10, {0.10, 0.10, 0.30}, "as pcp_drains"},
+     {0.10, 0.10, 0.14},
+     "64K 0.870: the missing drains are in the last 0.2 s (all memory freed and the exits), "
+     "cause not settled"},
+    {"pcp_drain_pages", 0.10, {0.10, 0.10, 0.10}, NULL},
     {"direct_buddy_allocs", 0.10, {0.10, 0.10, 0.10}, NULL},
     {"fallbacks",
      0.25,
@@ -346,7 +346,7 @@ static cJSON *policy_run(const QemuRec *rec, Prepared *p, uint64_t until_ns, uin
 	g_assert_true(ps_sim_run(sim, p->trace, &error));
 	g_assert_no_error(error);
 	ps_sim_free(sim);
-	bi = ps_test_slurp(bi_path);
+	g_assert_true(g_file_get_contents(bi_path, &bi, NULL, NULL));
 	e = strstr(bi, "zone      DMA ");
 	g_assert_nonnull(e);
 	e += strlen("zone      DMA ");
@@ -359,8 +359,11 @@ static cJSON *policy_run(const QemuRec *rec, Prepared *p, uint64_t until_ns, uin
 static void real_buddyinfo(const Prepared *p, uint64_t *blocks)
 {
 	g_autofree char *path = g_build_filename(p->dir, "mid.buddyinfo", NULL);
-	g_autofree char *bi = ps_test_slurp(path);
-	char *e = strstr(bi, "zone      DMA ");
+	g_autofree char *bi = NULL;
+	char *e;
+
+	g_assert_true(g_file_get_contents(path, &bi, NULL, NULL));
+	e = strstr(bi, "zone      DMA ");
 
 	g_assert_nonnull(e);
 	e += strlen("zone      DMA ");
@@ -386,10 +389,10 @@ static uint64_t first_record_ns(const char *trace, int pid)
 /*
  * Item 5 of issue 18: the same program at 4K, 16K and 64K; the model's change between page sizes
  * against the kernels'. agreement = (model X / model 4K) / (kernel X / kernel 4K), to be within
- * 15 %. Held today (asserted at 15 %): refills and refilled pages, drains and drained pages at
- * 16K, compaction runs, pages migrated at 64K, the free pages at mid in total and at orders 1, 7,
- * 8, 10 (16K) and 5..8, 10 (64K). Not held (asserted at their current bound, so a regression
- * fails): 64K drains 0.82 and drained pages 0.78 and 16K pages migrated 2.10 (item 3's misses);
+ * 15 %. Held today (asserted at 15 %): refills and refilled pages, drains and drained pages,
+ * compaction runs, pages migrated at 64K, the free pages at mid in total and at orders 1, 7, 8,
+ * 10 (16K) and 5..8, 10 (64K). Not held (asserted at their current bound, so a regression
+ * fails): 16K pages migrated 2.10 (item 3's miss);
  * the free pages at mid at 16K orders 0, 2..6, 9 and 64K orders 0..4, 9: the low orders are
  * where the model holds other pages on its pcp lists than the kernel did (64K order 0: 36 free
  * blocks against 1), and order 9 has 1 or 2 blocks on each kernel.
@@ -402,7 +405,7 @@ static void test_ratios(void)
 		double bound[2]; /* |agreement - 1| for 16K/4K and 64K/4K */
 	} counters[] = {
 	    {"pcp_refills", {0.15, 0.15}},     {"pcp_refill_pages", {0.15, 0.15}},
-	    {"pcp_drains", {0.15, 0.20}},      {"pcp_drain_pages", {0.15, 0.25}},
+	    {"pcp_drains", {0.15, 0.15}},      {"pcp_drain_pages", {0.15, 0.15}},
 	    {"compaction_runs", {0.15, 0.15}}, {"pages_migrated", {1.2, 0.15}},
 	};
 	static const unsigned held_orders[2][6] = {{1, 7, 8, 10}, {5, 6, 7, 8, 10}};
