@@ -814,7 +814,13 @@ gboolean ps_sim_run(PsSim *s, const char *trace_path, GError **error)
 		g_propagate_error(error, g_steal_pointer(&s->error));
 		return FALSE;
 	}
-	return s->place->finish(s, error) && sim_finish_outputs(s, error);
+	/* The run's outputs in one batch: one fsync a file and one for the directory. */
+	ps_atomic_batch_begin();
+	if (!s->place->finish(s, error) || !sim_finish_outputs(s, error)) {
+		ps_atomic_batch_abort();
+		return FALSE;
+	}
+	return ps_atomic_batch_commit(error);
 }
 
 const PsRunTotals *ps_sim_totals(const PsSim *s)

@@ -90,6 +90,16 @@ const char *ps_atomic_file_path(const PsAtomicFile *f);		 /* the final name */
 gboolean ps_atomic_file_commit(PsAtomicFile *f, GError **error); /* frees f */
 void ps_atomic_file_abort(PsAtomicFile *f);			 /* frees f; NULL is a no-op */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsAtomicFile, ps_atomic_file_abort)
+/*
+ * Commits on this thread between begin and batch_commit are deferred: each file's data starts
+ * going to disk at its commit, and batch_commit fsyncs them, renames them into place in commit
+ * order and fsyncs each directory once (two fsyncs a file become one, plus one a directory). A
+ * file is under its final name only after batch_commit; on an error there, the files not yet
+ * renamed are removed. batch_abort drops every deferred file. Batches do not nest.
+ */
+void ps_atomic_batch_begin(void);
+gboolean ps_atomic_batch_commit(GError **error);
+void ps_atomic_batch_abort(void);
 /* new + write + commit. */
 gboolean ps_write_file_atomic(const char *path, const char *data, gsize len, GError **error);
 

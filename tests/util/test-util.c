@@ -211,6 +211,55 @@ static void test_atomic_commit(void)
 	ps_test_rm_rf(dir);
 }
 
+/* Commits in a batch: nothing under a final name until the batch commits, then all of it. */
+static void test_atomic_batch(void)
+{
+	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
+	g_autoptr(GError) error = NULL;
+	g_autofree char *listing = NULL;
+	const char *names[] = {"a.csv", "b.json", "summary.json"};
+
+	for (int round = 0; round < 2; round++) {
+		ps_atomic_batch_begin();
+		for (int i = 0; i < 3; i++) {
+			g_autofree char *path = g_build_filename(dir, names[i], NULL);
+			PsAtomicFile *f = ps_atomic_file_new(path, &error);
+
+			g_assert_no_error(error);
+			g_assert_true(ps_atomic_file_write(f, names[i], strlen(names[i]), &error));
+			g_assert_true(ps_atomic_file_commit(f, &error));
+			g_assert_no_error(error);
+			g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+		}
+		if (round == 0) {
+			/* aborted: the temporaries go, nothing appears */
+			ps_atomic_batch_abort();
+			listing = ps_test_dir_listing(dir);
+			g_assert_cmpstr(listing, ==, "");
+			g_clear_pointer(&listing, g_free);
+			continue;
+		}
+		g_assert_true(ps_atomic_batch_commit(&error));
+		g_assert_no_error(error);
+	}
+	listing = ps_test_dir_listing(dir);
+	g_assert_cmpstr(listing, ==, "a.csv b.json summary.json");
+	for (int i = 0; i < 3; i++) {
+		g_autofree char *path = g_build_filename(dir, names[i], NULL);
+		g_autofree char *text = ps_test_slurp(path);
+
+		g_assert_cmpstr(text, ==, names[i]);
+	}
+	/* outside a batch, a commit is immediate again */
+	{
+		g_autofree char *path = g_build_filename(dir, "c.txt", NULL);
+
+		g_assert_true(ps_write_file_atomic(path, "c", 1, &error));
+		g_assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
+	}
+	ps_test_rm_rf(dir);
+}
+
 static void test_atomic_abort(void)
 {
 	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
@@ -653,6 +702,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/util/lines/read-all", test_lines_read_all);
 	g_test_add_func("/util/lines/read-all-cached", test_filecache);
 	g_test_add_func("/util/atomic/commit", test_atomic_commit);
+	g_test_add_func("/util/atomic/batch", test_atomic_batch);
 	g_test_add_func("/util/atomic/abort", test_atomic_abort);
 	g_test_add_func("/util/atomic/no-partial-on-error", test_atomic_no_partial_on_error);
 	g_test_add_func("/util/atomic/crash", test_atomic_crash);
