@@ -3,8 +3,8 @@
 """Writes trace/cache-key.c: the layout key of the binary trace cache.
 
 The key is the first 64 bits of the sha256 of the sources that decide what a parsed record holds
-(the PsTraceEvent struct, the parser, the reader's checks, the cache encoder). A change to any of
-them gives a new key, so a cache entry written by an older build is seen as stale and rewritten:
+(the PsTraceEvent struct, the parser and what it calls: GFP and memory-policy parsing, JSON
+tokens, lines; the reader's checks, the cache encoder). A change to any of them gives a new key, so a cache entry written by an older build is seen as stale and rewritten:
 nobody has to remember to bump a version when a field or an op is added.
 
 Usage: trace-cache-key.py OUTPUT SOURCE...

@@ -22,9 +22,9 @@
  * record before it (the first against ps_trace_event_init's): per group of 64 words a varint bit
  * mask of the words that changed, then for each changed word the zigzag varint of its difference.
  * Nothing in the encoder names a field, so a field or op added to PsTraceEvent is carried without
- * a change here. The layout key (scripts/trace-cache-key.py: a hash of trace.h, the parser, the
- * reader and this file) changes with any of those sources, so an entry from another build is
- * stale, never misread. Consecutive records share most words (op, cpu, the unset fields) and
+ * a change here. The layout key (scripts/trace-cache-key.py: a hash of trace.h, the parser and
+ * what it calls in mm/ and util/, the reader and this file; src/trace/meson.build lists them)
+ * changes with any of those sources, so an entry from another build is stale, never misread. Consecutive records share most words (op, cpu, the unset fields) and
  * their times, ids, lines and pfns are close, so a record takes ~10-20 bytes against ~70 in JSONL.
  *
  * Checks on open: magic, byte order, format, record size, key, digest and size of the JSONL, the
