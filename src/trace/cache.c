@@ -9,8 +9,10 @@
  * parsed, writing a new entry beside the parse.
  *
  * Where: $PAGESIM_TRACE_CACHE if set ("" or "off": no cache), else g_get_user_cache_dir()/pagesim
- * ($XDG_CACHE_HOME/pagesim, ~/.cache/pagesim); an entry is DIR/HEX.pstc, HEX the sha256 of the
- * JSONL file's bytes as stored (ps_file_digest, gzip or not).
+ * ($XDG_CACHE_HOME/pagesim, ~/.cache/pagesim); an entry is DIR/HEX-KEY.pstc, HEX the sha256 of
+ * the JSONL file's bytes as stored (ps_file_digest, gzip or not), KEY this build's layout key:
+ * builds with different parsers (two checkouts, a rebuild) keep their own entries instead of
+ * rewriting each other's; entries of old builds stay until the directory is cleared.
  *
  * Format (native byte order and struct layout: an entry never leaves the machine that wrote it):
  *   prologue  CacheHead: magic "PSTRACE\x01", byte-order mark, format, sizeof(PsTraceEvent),
@@ -24,8 +26,9 @@
  * Nothing in the encoder names a field, so a field or op added to PsTraceEvent is carried without
  * a change here. The layout key (scripts/trace-cache-key.py: a hash of trace.h, the parser and
  * what it calls in mm/ and util/, the reader and this file; src/trace/meson.build lists them)
- * changes with any of those sources, so an entry from another build is stale, never misread. Consecutive records share most words (op, cpu, the unset fields) and
- * their times, ids, lines and pfns are close, so a record takes ~10-20 bytes against ~70 in JSONL.
+ * changes with any of those sources, so an entry from another build is stale, never misread.
+ * Consecutive records share most words (op, cpu, the unset fields) and their times, ids, lines and
+ * pfns are close, so a record takes ~10-20 bytes against ~70 in JSONL.
  *
  * Checks on open: magic, byte order, format, record size, key, digest and size of the JSONL, the
  * payload's length and a 64-bit checksum over it; while reading, every varint stays inside the
@@ -562,7 +565,8 @@ char *ps_trace_cache_dir_default(void)
 char *ps_trace_cache_entry_path(const char *cache_dir, const char *digest)
 {
 	const char *hex = strchr(digest, ':');
-	g_autofree char *name = g_strconcat(hex ? hex + 1 : digest, CACHE_SUFFIX, NULL);
+	g_autofree char *name = g_strdup_printf("%s-%016" PRIx64 "%s", hex ? hex + 1 : digest,
+						ps_trace_cache_key, CACHE_SUFFIX);
 
 	return g_build_filename(cache_dir, name, NULL);
 }

@@ -195,7 +195,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsTraceReader, ps_trace_reader_close)
  * g_get_user_cache_dir()/pagesim. Newly allocated.
  */
 char *ps_trace_cache_dir_default(void);
-/* DIR/HEX.pstc for a "sha256:HEX" digest. */
+/* DIR/HEX-KEY.pstc for a "sha256:HEX" digest, KEY this build's record layout key. */
 char *ps_trace_cache_entry_path(const char *cache_dir, const char *digest);
 
 /*
