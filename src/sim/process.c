@@ -357,7 +357,18 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 		s->totals.oom_waits++;
 		s->retry_at = MAX(out.stall_until, ps_engine_now(s->e) + 1);
 		s->totals.stall_ns += s->retry_at - ps_engine_now(s->e);
+		/*
+		 * The record runs again on this cpu, first, at retry_at; its allocation's latency
+		 * sample includes the wait and this attempt (the cpu was busy for them already).
+		 */
+		if (cpu >= 0)
+			s->oom_wait_ns[cpu] += s->retry_at - ps_engine_now(s->e) + *ns;
 		return REC_RETRY;
+	}
+	s->oom_wait_sampled = 0;
+	if (cpu >= 0 && s->oom_wait_ns[cpu]) {
+		s->oom_wait_sampled = s->oom_wait_ns[cpu];
+		s->oom_wait_ns[cpu] = 0;
 	}
 	s->totals.allocs++;
 	if (out.result != PS_ALLOC_OK) {
@@ -365,7 +376,7 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 			s->totals.alloc_invalid++;
 		else
 			s->totals.alloc_failed++;
-		ps_hist_add(&s->hists[PS_PATH_SLOW], *ns);
+		ps_hist_add(&s->hists[PS_PATH_SLOW], *ns + s->oom_wait_sampled);
 		sim_log_failure(s, what, gfp, order, cpu, pi >= 0 ? proc_at(s, pi)->pid : -1,
 				out.result);
 		return REC_NONE;
@@ -375,7 +386,7 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 	/* Anon and page-cache folios join the LRU through folio_add_lru's per-cpu batch. */
 	if (kind == PS_KIND_ANON || kind == PS_KIND_FILE)
 		*ns += folio_add_lru(s, cpu, order, ps_engine_now(s->e) + *ns);
-	ps_hist_add(&s->hists[out.path], *ns);
+	ps_hist_add(&s->hists[out.path], *ns + s->oom_wait_sampled);
 	s->totals.alloc_ok++;
 	s->totals.pages_allocated += 1ull << order;
 	ri = rec_new(s);
@@ -479,7 +490,7 @@ uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
 	ri = do_alloc(s, gfp, order, cpu, pi, ev->kind, ev->node, "alloc", &ns);
 	if (ri != REC_NONE && ri != REC_RETRY) {
 		if (anon_fault_alloc(gfp, order, ev->kind))
-			ps_hist_add(&s->hists[PS_LAT_FAULT], ns);
+			ps_hist_add(&s->hists[PS_LAT_FAULT], ns + s->oom_wait_sampled);
 		rec_at(s, ri)->id = ev->id;
 		id_set(s, ev->id, ri + 1);
 	}
@@ -708,7 +719,7 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 				return ns + fns;
 			if (ri != REC_NONE) {
 				fns += zero_folio(s, pmd_shift);
-				ps_hist_add(&s->hists[PS_LAT_FAULT], fns);
+				ps_hist_add(&s->hists[PS_LAT_FAULT], fns + s->oom_wait_sampled);
 				ns += fns;
 				continue;
 			}
@@ -721,7 +732,7 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 				return ns + fns;
 			if (ri != REC_NONE) {
 				fns += zero_folio(s, rec_at(s, ri)->order);
-				ps_hist_add(&s->hists[PS_LAT_FAULT], fns);
+				ps_hist_add(&s->hists[PS_LAT_FAULT], fns + s->oom_wait_sampled);
 				ns += fns;
 				vpn = rec_at(s, ri)->id + (1ull << rec_at(s, ri)->order) - 1;
 				continue;
@@ -741,7 +752,7 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 			s->touches_cut++;
 			break;
 		}
-		ps_hist_add(&s->hists[PS_LAT_FAULT], fns);
+		ps_hist_add(&s->hists[PS_LAT_FAULT], fns + s->oom_wait_sampled);
 		rec_at(s, ri)->flags |= REC_TOUCH;
 		rec_at(s, ri)->id = vpn;
 		proc_at(s, pi)->anon_faults++;

@@ -308,7 +308,10 @@ struct PsSim {
 	int last_pid, last_pi; /* proc_find's one-entry cache; last_pid -1 when empty */
 
 	uint64_t *busy_until; /* per cpu, ns */
-	uint8_t *lru_batch;   /* per cpu: folios in folio_add_lru's batch, < PS_FOLIO_BATCH_SIZE */
+	/* per cpu: an OOM wait (with the attempt before it) that the retried allocation's
+	 * latency sample reports; oom_wait_sampled: what the last do_alloc took from it */
+	uint64_t *oom_wait_ns, oom_wait_sampled;
+	uint8_t *lru_batch; /* per cpu: folios in folio_add_lru's batch, < PS_FOLIO_BATCH_SIZE */
 	uint64_t (*zone_lock_free)[2]; /* per zone: zone->lock's last hold [start, end), ns */
 	uint64_t (*lru_lock_free)[2];  /* per node: the lruvec lru_lock's last hold, ns */
 	CpuQueue *cpuq;		       /* per cpu: records waiting for the cpu, in order */

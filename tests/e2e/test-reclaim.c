@@ -180,6 +180,21 @@ static void test_anon_overcommit(void)
 		cJSON_Delete(e);
 	}
 	g_assert_cmpint(kills, ==, 1);
+	/*
+	 * Every stalled nanosecond, the OOM waits included, is in the latency sample of the
+	 * allocation that stalled: the allocation rows' sums cover totals.stall_ns.
+	 */
+	{
+		const cJSON *lat = cJSON_GetObjectItem(sa, "latency"), *p;
+		double sum = 0;
+
+		g_assert_cmpfloat(num(sa, "totals", "oom_waits"), >, 0);
+		cJSON_ArrayForEach(p, lat) if (strcmp(p->string, "fault")) sum +=
+		    cJSON_GetObjectItem(p, "sum_ns")->valuedouble;
+		g_test_message("allocation latency sum %.0f ns, stall %.0f ns", sum,
+			       num(sa, "totals", "stall_ns"));
+		g_assert_cmpfloat(sum, >=, num(sa, "totals", "stall_ns"));
+	}
 	/* With swap the same trace swaps instead. */
 	g_assert_cmpfloat(num(sb, "vm_events", "oom_kill"), ==, 0);
 	g_assert_cmpfloat(num(sb, "vm_events", "pswpout"), >, 0);
