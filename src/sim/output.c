@@ -295,6 +295,8 @@ static void summary_totals(PsSim *s, cJSON *root)
 	}
 	if (s->touches_cut)
 		cJSON_AddNumberToObject(o, "touches_cut", (double)s->touches_cut);
+	if (s->pte_alloc_failed)
+		cJSON_AddNumberToObject(o, "pte_alloc_failed", (double)s->pte_alloc_failed);
 	if (s->oom_no_victim)
 		cJSON_AddNumberToObject(o, "oom_no_victim", (double)s->oom_no_victim);
 }

@@ -17,7 +17,14 @@
  * - Unmapping part of a THP leaves the huge page mapped until the whole PMD range is unmapped or
  *   the process exits (the kernel splits it and frees the unmapped part later, via the deferred
  *   split queue); the difference is transient.
- * - Page tables are not modelled; generators emit them as kind "kernel" allocations of the task.
+ * - Page tables: one PTE page (GFP_PGTABLE_USER, kind pagetable) per PMD range of the simulated
+ *   machine (page_size / 8 entries: 2 MiB at 4 KiB, 32 MiB at 16 KiB, 512 MiB at 64 KiB) that a
+ *   fault maps first, a THP fault included (do_huge_pmd_anonymous_page deposits one);
+ *   __pte_alloc. It goes when an unmap leaves its range empty (free_pgtables frees it with the
+ *   VMA; the kernel keeps it after MADV_DONTNEED, which the simulator does not tell apart) or
+ *   at exit. The upper levels (PMD, PUD, PGD pages) are few and not modelled. Generated
+ *   traces (source "gen:...") still write their page tables as allocations of their own
+ *   (x86-64 4 KiB geometry), so the model leaves them alone.
  * - The kind of an allocation without one is derived from its GFP flags: __GFP_MOVABLE with
  *   __GFP_WRITE -> file, __GFP_MOVABLE -> anon, __GFP_RECLAIMABLE -> slab_reclaimable,
  *   otherwise kernel.
@@ -79,6 +86,7 @@ static int proc_create(PsSim *s, int pid, const char *comm, int adj)
 	ps_mempolicy_init(&p.pol);
 	g_strlcpy(p.comm, comm, sizeof(p.comm));
 	p.vmas = g_array_new(FALSE, FALSE, sizeof(PsVma));
+	p.ptes = g_hash_table_new(g_direct_hash, g_direct_equal);
 	sim_pgt_init(&p.pgt, &s->pgt_pool);
 	g_array_append_val(s->procs, p);
 	g_hash_table_insert(s->pid_map, GINT_TO_POINTER(pid), GINT_TO_POINTER(s->procs->len));
@@ -115,6 +123,8 @@ static void proc_link(PsSim *s, int pi, uint32_t ri)
 	p->kind_pages[r->kind] += 1ull << r->order;
 	if (r->kind == PS_KIND_ANON && p->kind_pages[PS_KIND_ANON] > p->anon_peak_pages)
 		p->anon_peak_pages = p->kind_pages[PS_KIND_ANON];
+	if (r->kind == PS_KIND_PAGETABLE && p->kind_pages[r->kind] > p->pgtable_peak_pages)
+		p->pgtable_peak_pages = p->kind_pages[r->kind];
 }
 
 static void proc_unlink(PsSim *s, uint32_t ri)
@@ -624,6 +634,81 @@ static uint32_t thp_fault(PsSim *s, int pi, const PsVma *v, uint64_t vpn, int cp
 	return ri;
 }
 
+/*
+ * __pte_alloc: the PTE page of vpn's PMD range, when the range has none yet. Returns REC_NONE
+ * when there was one or one was made (a failure is counted: the fault goes on, as if the table
+ * had been there), REC_RETRY when the allocation must wait.
+ */
+static uint32_t pte_alloc(PsSim *s, int pi, uint64_t vpn, int cpu, uint64_t *fns)
+{
+	gpointer key = (gpointer)(uintptr_t)(vpn >> s->m->spec.thp_order);
+	uint32_t ri;
+
+	if (g_hash_table_contains(proc_at(s, pi)->ptes, key))
+		return REC_NONE;
+	ri = do_alloc(s, PS_GFP_PGTABLE_USER, 0, cpu, pi, PS_KIND_PAGETABLE, -1, "pte_alloc", fns);
+	if (ri == REC_RETRY)
+		return ri;
+	if (ri == REC_NONE) {
+		s->pte_alloc_failed++;
+		return REC_NONE;
+	}
+	rec_at(s, ri)->flags |= REC_TOUCH | REC_PGTABLE;
+	rec_at(s, ri)->id = (uint64_t)(uintptr_t)key;
+	g_hash_table_insert(proc_at(s, pi)->ptes, key, GUINT_TO_POINTER(ri + 1));
+	return REC_NONE;
+}
+
+static gint cmp_u64(gconstpointer a, gconstpointer b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* free_pgtables: the PTE pages of [first, end) whose PMD range nothing is mapped in any more. */
+static uint64_t pte_free_empty(PsSim *s, int pi, uint64_t first, uint64_t end, int cpu)
+{
+	unsigned shift = s->m->spec.thp_order;
+	Proc *p = proc_at(s, pi);
+	uint64_t lo = first >> shift, hi = (end + (1ull << shift) - 1) >> shift, ns = 0;
+	GArray *gone = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+
+	if (hi - lo > g_hash_table_size(p->ptes)) {
+		GHashTableIter it;
+		gpointer k;
+
+		g_hash_table_iter_init(&it, p->ptes);
+		while (g_hash_table_iter_next(&it, &k, NULL)) {
+			uint64_t key = (uint64_t)(uintptr_t)k;
+
+			if (key >= lo && key < hi)
+				g_array_append_val(gone, key);
+		}
+		/* address order: the frees reach the outputs */
+		g_array_sort(gone, cmp_u64);
+	} else {
+		for (uint64_t key = lo; key < hi; key++)
+			if (g_hash_table_contains(p->ptes, (gpointer)(uintptr_t)key))
+				g_array_append_val(gone, key);
+	}
+	for (guint i = 0; i < gone->len; i++) {
+		uint64_t key = g_array_index(gone, uint64_t, i);
+		gpointer k = (gpointer)(uintptr_t)key;
+		uint32_t ri;
+
+		p = proc_at(s, pi);
+		if (sim_pgt_pmd_mapped(&p->pgt, key << shift))
+			continue;
+		ri = GPOINTER_TO_UINT(g_hash_table_lookup(p->ptes, k)) - 1;
+		g_hash_table_remove(p->ptes, k);
+		s->totals.pages_freed_trace += 1;
+		ns += rec_free(s, ri, cpu, ps_engine_now(s->e) + ns);
+	}
+	g_array_unref(gone);
+	return ns;
+}
+
 /* pte_range_none: nothing mapped in the 2^order pages from base. */
 static bool pte_range_none(SimPgTable *t, uint64_t base, unsigned order)
 {
@@ -707,6 +792,10 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		if (v)
 			fns += refault(s, p, v - 1, cpu);
 		s->totals.touch_faults++;
+		/* generated traces carry their page tables as records of their own */
+		if (!s->generated && !sim_pgt_pmd_mapped(&proc_at(s, pi)->pgt, vpn) &&
+		    pte_alloc(s, pi, vpn, cpu, &fns) == REC_RETRY)
+			return ns + fns;
 		if (vpn >> pmd_shift != thp_key) {
 			thp_key = vpn >> pmd_shift;
 			thp_range = thp_range_vma(s, proc_at(s, pi), vpn);
@@ -833,6 +922,8 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 			s->totals.pages_freed_trace += 1ull << r->order;
 		ns += rec_free(s, ri, cpu, ps_engine_now(s->e) + ns);
 	}
+	if (first < end)
+		ns += pte_free_empty(s, pi, first, end, cpu);
 	if (!any) {
 		s->anomalies[PS_ANOM_UNMAP_UNKNOWN]++;
 		return ns;
@@ -870,6 +961,7 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
 	}
 	p = proc_at(s, pi);
 	p->exited = true;
+	g_hash_table_remove_all(p->ptes);
 	sim_pgt_clear_all(&p->pgt);
 	g_array_set_size(p->vmas, 0);
 	g_hash_table_remove(s->pid_map, GINT_TO_POINTER(ev->pid));
@@ -935,6 +1027,8 @@ cJSON *sim_procs_to_json(PsSim *s)
 		cJSON_AddNumberToObject(o, "anon_peak_bytes", (double)(p->anon_peak_pages * ps));
 		cJSON_AddNumberToObject(o, "anon_final_bytes", (double)(final * ps));
 		cJSON_AddNumberToObject(o, "file_added_bytes", (double)(p->file_added_pages * ps));
+		cJSON_AddNumberToObject(o, "pagetable_peak_bytes",
+					(double)(p->pgtable_peak_pages * ps));
 		t = cJSON_AddObjectToObject(o, "thp_faults");
 		for (int k = 0; k < PS_NR_ORDERS_MAX; k++)
 			if (p->thp_faults[k]) {
@@ -956,6 +1050,7 @@ void sim_process_free(PsSim *s)
 	if (s->procs)
 		for (guint i = 0; i < s->procs->len; i++) {
 			g_array_unref(proc_at(s, (int)i)->vmas);
+			g_hash_table_unref(proc_at(s, (int)i)->ptes);
 			sim_pgt_clear_all(&proc_at(s, (int)i)->pgt);
 		}
 	sim_cache_free(s);

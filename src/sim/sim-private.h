@@ -131,6 +131,7 @@ cJSON *ps_fidelity_to_json(const PsFidelity *f);
 #define REC_GONE    0x8		   /* reclaimed or reaped: the owner's copy has no pages */
 #define REC_SWAPPED 0x10	   /* ... and its content is in swap */
 #define REC_CACHE   0x20	   /* a page-cache folio of a cache_add (id: its first index) */
+#define REC_PGTABLE 0x40	   /* a PTE page of a process (with REC_TOUCH; id: PMD range) */
 #define REC_RETRY   (REC_NONE - 1) /* do_alloc: retry the record later (OOM reap pending) */
 /* Trace ids below this go in a flat array; larger ones in a hash table. */
 #define ID_ARRAY_MAX (1u << 26)
@@ -203,9 +204,11 @@ typedef struct {
 	uint64_t anon_peak_pages;	       /* highest kind_pages[PS_KIND_ANON] */
 	uint64_t anon_final_pages;	       /* kind_pages[PS_KIND_ANON] at exit */
 	uint64_t file_added_pages;	       /* page cache its cache_add records brought in */
+	uint64_t pgtable_peak_pages;	       /* highest kind_pages[PS_KIND_PAGETABLE] */
 	uint64_t thp_faults[PS_NR_ORDERS_MAX]; /* faults served with a large folio, by order */
 	GArray *vmas;			       /* PsVma, sorted by address, disjoint */
 	SimPgTable pgt;			       /* vpn -> record + 1 of the pages touch faulted in */
+	GHashTable *ptes; /* PMD range (vpn >> thp_order) -> record + 1 of its PTE page */
 } Proc;
 
 /* A file of cache_add / cache_remove records: its page cache and readahead state (process.c). */
@@ -338,11 +341,12 @@ struct PsSim {
 	PsRunTotals totals;
 	uint64_t anomalies[PS_NR_ANOMALIES];
 	uint64_t compact_requests, drop_caches_requests, sysctl_writes;
-	uint64_t touches_cut;	 /* touches ended at a fault that failed (process.c) */
-	uint64_t oom_no_victim;	 /* OOMs that found no task to kill (host.c) */
-	GHashTable *killed_pids; /* pids the OOM killer took, until a `proc` reuses them */
-	GError *error;		 /* first error raised inside a handler; stops the run */
-	GThread *digest_thread;	 /* computes the trace file's sha256 while the replay runs */
+	uint64_t touches_cut;	   /* touches ended at a fault that failed (process.c) */
+	uint64_t pte_alloc_failed; /* PTE pages that could not be had (process.c) */
+	uint64_t oom_no_victim;	   /* OOMs that found no task to kill (host.c) */
+	GHashTable *killed_pids;   /* pids the OOM killer took, until a `proc` reuses them */
+	GError *error;		   /* first error raised inside a handler; stops the run */
+	GThread *digest_thread;	   /* computes the trace file's sha256 while the replay runs */
 	/* real traces: snapshot start and fidelity counters (sim/snapshot.c, fidelity.c) */
 	PsSnapshot *snap;
 	PsFidelity *fid;

@@ -1545,6 +1545,14 @@ static gboolean port_page(Imp *im, const Line *l, uint64_t ts, bool alloc, GErro
 				   ? port_large_fault(im, l, ts, order, error)
 				   : TRUE;
 		}
+		if (order == 0 && (ev.gfp & ~PS_GFP_COMP) == PS_GFP_PGTABLE_USER) {
+			/* a user page table (GFP_PGTABLE_USER): the simulator makes its own, one
+			 * PTE page per PMD range of its page size */
+			im->st->port.pgtable_pages++;
+			g_hash_table_insert(im->dropped, (gpointer)(uintptr_t)pfn,
+					    GINT_TO_POINTER(order + 1));
+			return TRUE;
+		}
 		ev.op = PS_OP_ALLOC;
 		ev.has_gfp = true;
 		ev.id = ++im->next_id;
@@ -1889,15 +1897,18 @@ static void port_stats_format(const PsImportStats *st, GString *out)
 
 	for (int k = 0; k < PS_NR_ALLOC_KINDS; k++)
 		kernel += p->kernel_pages[k];
-	all = MAX(p->user_pages + kernel, 1);
+	all = MAX(p->user_pages + p->pgtable_pages + kernel, 1);
 	g_string_append_printf(
 	    out,
 	    "portable: recorded pages allocated %" PRIu64 ": user (anon and page cache, left to "
-	    "touch and cache records) %" PRIu64 " (%.1f %%), kernel as bytes+kind %" PRIu64
+	    "touch and cache records) %" PRIu64 " (%.1f %%), user page tables (GFP_PGTABLE_USER, "
+	    "left to the simulator) %" PRIu64 " (%.1f %%), kernel as bytes+kind %" PRIu64
 	    " (%.1f %%: slab_reclaimable %" PRIu64 ", kernel not attributed further %" PRIu64
 	    "), raw order records 0\n",
-	    p->user_pages + kernel, p->user_pages, 100.0 * (double)p->user_pages / (double)all,
-	    kernel, 100.0 * (double)kernel / (double)all, p->kernel_pages[PS_KIND_SLAB_RECLAIMABLE],
+	    p->user_pages + p->pgtable_pages + kernel, p->user_pages,
+	    100.0 * (double)p->user_pages / (double)all, p->pgtable_pages,
+	    100.0 * (double)p->pgtable_pages / (double)all, kernel,
+	    100.0 * (double)kernel / (double)all, p->kernel_pages[PS_KIND_SLAB_RECLAIMABLE],
 	    p->kernel_pages[PS_KIND_KERNEL]);
 	g_string_append_printf(
 	    out,

@@ -135,6 +135,14 @@ static void test_page_sizes(void)
 		g_assert_cmpfloat(num(dense, "anon_peak_bytes"), ==, (double)(16 * MB));
 		g_assert_cmpfloat(num(dense, "anon_final_bytes"), ==, (double)(16 * MB));
 		g_assert_cmpfloat(num(dense, "anon_faults"), ==, (double)(16 * MB / ps));
+		/* one PTE page per PMD range (ps / 8 entries): 8 at 4 KiB, then one */
+		g_assert_cmpfloat(num(dense, "pagetable_peak_bytes"), ==,
+				  ps == 4096 ? 8.0 * ps : (double)ps);
+		/* 64 MiB sparse: 32 PTE pages at 4 KiB, 2 at 16 KiB, 1 at 64 KiB */
+		g_assert_cmpfloat(num(sparse, "pagetable_peak_bytes"), ==,
+				  ps == 4096	? 32.0 * ps
+				  : ps == 16384 ? 2.0 * ps
+						: (double)ps);
 		g_assert_cmpfloat(num(sparse, "anon_peak_bytes"), ==, 1024.0 * ps);
 		g_assert_cmpfloat(num(sparse, "anon_faults"), ==, 1024);
 		g_assert_cmpfloat(num(reader, "file_added_bytes"), ==, file);
