@@ -196,7 +196,8 @@ static void kb_spawn(KbBuild *b, int lane, KbProc *p, enum kb_binary bin, unsign
 		g_array_append_val(p->vma_slabs, s);
 	}
 	p->heap_bytes = 0;
-	ps_gen_alloc(e, lane, p->task->pid, -1, 16384, KB_GFP_STACK, PS_KIND_KERNEL);
+	/* the kernel stack: THREAD_SIZE of the simulated machine (kind stack) */
+	ps_gen_alloc(e, lane, p->task->pid, -1, 16384, KB_GFP_STACK, PS_KIND_STACK);
 	kb_read_binary(b, lane, bin);
 	kb_read_binary(b, lane, KB_BIN_LIBC);
 	ps_gen_map(e, lane, p->task->pid, KB_STACK_TOP - (8ull << 20), 8ull << 20, false);
@@ -287,8 +288,8 @@ static void kb_step(KbBuild *b, KbLane *l, int lane)
 		l->child.heap_bytes += KB_GGC_CHUNK;
 		if (l->asm_bytes) {
 			/* A pipe buffer page, filled by cc1 and freed once as has read it. */
-			uint64_t id = ps_gen_alloc(e, lane, l->child.task->pid, 0, 0, KB_GFP_PIPE,
-						   PS_KIND_KERNEL);
+			uint64_t id = ps_gen_alloc(e, lane, l->child.task->pid, -1,
+						   PS_GEN_PAGE_SIZE, KB_GFP_PIPE, PS_KIND_KERNEL);
 
 			ps_gen_advance(e, lane, l->step_ns / 2);
 			ps_gen_free(e, lane, id);

@@ -137,7 +137,7 @@ static void gen_read(const char *path, const char *name, GenStats *s)
 			s->nr_kind[ev.kind]++;
 			if (ev.gfp & PS_GFP_WRITE)
 				s->nr_gfp_write++;
-			if (ev.bytes == 16384 && ev.kind == PS_KIND_KERNEL)
+			if (ev.bytes == 16384 && ev.kind == PS_KIND_STACK)
 				s->nr_bytes16k++;
 			break;
 		}
