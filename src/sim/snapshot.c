@@ -308,6 +308,27 @@ static void fit_free_areas(PsSnapshot *snap, const PsMachine *m, const PsZone *z
 				counts[PS_MT_MOVABLE]--;
 			}
 		}
+		/*
+		 * A free block of exactly pageblock order on the list is a wholly free pageblock of
+		 * that type (kpageflags cannot tell it from a Movable one; all its pages vote
+		 * Movable): the highest such still-Movable pageblock takes the type. On
+		 * qemu-arm64-4k-6.18.2 the kernel's one Reclaimable order-9 block was otherwise
+		 * missing, and the model claimed a Movable block for an order-1 reclaimable refill
+		 * where the kernel made no fallback at all.
+		 */
+		for (guint i = blocks->len; i-- > 0 && left[m->pageblock_order] &&
+					    counts[mt] < snap->real_blocks[z->type][mt];) {
+			ps_pfn_t b = g_array_index(blocks, ps_pfn_t, i);
+
+			if (TARGET(b) != PS_MT_MOVABLE || b < start ||
+			    ps_page_state(m, b) != PS_PAGE_BUDDY ||
+			    ps_page_order(m, b) != m->pageblock_order)
+				continue;
+			TARGET(b) = (uint8_t)mt;
+			left[m->pageblock_order]--;
+			counts[mt]++;
+			counts[PS_MT_MOVABLE]--;
+		}
 	}
 }
 

@@ -274,8 +274,9 @@ static const Band bands[] = {
     {"direct_buddy_allocs", 0.10, {0.10, 0.10, 0.10}, NULL},
     {"fallbacks",
      0.25,
-     {2, 0.25, 0.25},
-     "4K: the model makes 2 fallbacks where the kernel made none"},
+     {1, 0.25, 0.25},
+     "4K: the model claims a Movable block for an unmovable refill in the final frees (t 4.15 s) "
+     "where the kernel made no fallback; its Unmovable free lists ran dry first"},
     {"compaction_runs", 0.25, {0.25, 0.25, 0.25}, NULL},
     {"pages_migrated",
      0.25,
