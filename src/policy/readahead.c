@@ -21,9 +21,13 @@
  * - The window never extends past the range the trace says was brought in (the recording's own
  *   readahead is already inside it), so the file's size, which the trace does not carry, is
  *   never guessed: EOF is the end of the recorded range.
- * - Unverified against the 6.18 text: the stored kernel tree has only an old mm/readahead.c; the
- *   order steps (sync window at order 0, +2 per async window, capped by ilog2(ra->size)) follow
- *   the 6.16 change that stores the order in file_ra_state.
+ * Checked against the 6.16 series that 6.18 carries ("mm/readahead: Honour new_order in
+ * page_cache_ra_order()", v5, 2025-06, read as posted; the stored kernel tree has only an old
+ * mm/readahead.c): a cold window is order 0 and page_cache_async_ra adds 2 before calling
+ * page_cache_ra_order; new_order is capped by mapping_max_folio_order and ilog2(ra->size); and
+ * the older `ra->size < 4` fallback to order-0 readahead is gone, so a 2-page window on 64 KiB
+ * pages does take an order-1 folio. The patch's worked example (an 8 MiB file on 4 KiB pages:
+ * 32 pages at order 0, then orders 2, 4, 5) is what test-portable's readahead case asserts.
  */
 #include "policy/policy.h"
 
