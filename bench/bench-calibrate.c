@@ -7,7 +7,8 @@
  *     ratios and the direction of each row (tests/common/calibrate.h);
  *  2. first-touch fault latency on the x86 machine of workloads/fault-latency-6.18/: constants
  *     fitted on one set (one thread, THP off), the other sets predicted by replaying the
- *     recordings (tests/common/faultlat.h).
+ *     recordings (tests/common/faultlat.h); it prints where the fitted constants are shipped
+ *     (configs/x86_64-4k-16g.json "costs") and counts a difference from the fit as a failure.
  *
  * Exit status 1 if a direction differs from the measured one or a figure is outside the 25 %
  * band.
@@ -37,7 +38,7 @@ static int fault_table(const char *src, const char *exe, const char *tmp)
 {
 	g_autoptr(GError) error = NULL;
 	double m1[FL_NQ], m2[FL_NQ], mthp[FL_NQ], m64[FL_NQ], s1[FL_NQ], s2[FL_NQ], sthp = 0;
-	FlFit fit;
+	FlFit fit, shipped = {0};
 	int bad = 0;
 
 	if (!fl_measured(src, "1t-thp-off", m1, &error) ||
@@ -52,8 +53,17 @@ static int fault_table(const char *src, const char *exe, const char *tmp)
 		goto fail;
 	printf("\nfirst-touch fault latency, ns (%s; best of the repeats in measured.csv)\n"
 	       "fitted on 1t-thp-off p50 and p99: fault_ns = %" G_GUINT64_FORMAT
-	       ", lru_add_folio_ns = %" G_GUINT64_FORMAT "; other costs default\n\n",
+	       ", lru_add_folio_ns = %" G_GUINT64_FORMAT "; other costs default\n",
 	       FL_DIR, fit.fault_ns, fit.lru_add_folio_ns);
+	if (!fl_shipped(src, &shipped, &error))
+		goto fail;
+	printf("stored in %s \"costs\": fault_ns = %" G_GUINT64_FORMAT
+	       ", lru_add_folio_ns = %" G_GUINT64_FORMAT " (%s)\n\n",
+	       FL_CONFIG, shipped.fault_ns, shipped.lru_add_folio_ns,
+	       shipped.fault_ns == fit.fault_ns && shipped.lru_add_folio_ns == fit.lru_add_folio_ns
+		   ? "the fit"
+		   : "DIFFERS from the fit: update the config");
+	bad += shipped.fault_ns != fit.fault_ns || shipped.lru_add_folio_ns != fit.lru_add_folio_ns;
 	printf("%-14s %-6s | %9s %9s | %s\n", "set", "figure", "measured", "simulated", "error");
 	for (int k = 0; k < FL_NQ; k++)
 		bad += fl_row("1t-thp-off", fl_qname[k], m1[k], s1[k], k == FL_P50 || k == FL_P99);

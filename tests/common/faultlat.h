@@ -14,7 +14,9 @@
  *                      fault is a pcp hit that leaves folio_add_lru's batch unfilled;
  *   lru_add_folio_ns = (p99 - p50) / PS_FOLIO_BATCH_SIZE: one fault in 31 (3.2 %, above the
  *                      1 % of p99) fills the batch and pays folio_batch_move_lru for all 31.
- * Every other cost keeps its default. Everything else is predicted: the 1t p90 and p99.9, every
+ * Every other cost keeps its default. The fitted pair is shipped in FL_CONFIG's "costs" (the
+ * x86 machine's config): test-fault-latency fails when it differs from what the fit gives.
+ * Everything else is predicted: the 1t p90 and p99.9, every
  * figure of the two-thread recording, the THP fault (p99.9 of the THP-on set: one touch in 512
  * is a 2 MiB fault, 0.2 % of them, so p99.9 is a THP fault's latency) from a simulated touch of
  * a madvised range, and the 64 KiB-stride set (one 4 KiB fault per 64 KiB: the same faults as
@@ -39,6 +41,8 @@
 
 #define FL_BAND 0.25
 #define FL_DIR	"workloads/fault-latency-6.18"
+/* Where the fitted constants are shipped for users: this config's "costs". */
+#define FL_CONFIG "configs/x86_64-4k-16g.json"
 
 enum { FL_P50, FL_P90, FL_P99, FL_P999, FL_NQ };
 static const double fl_q[FL_NQ] = {0.5, 0.9, 0.99, 0.999};
@@ -99,6 +103,32 @@ static void fl_fit(const double q1t[FL_NQ], FlFit *fit)
 			ps_cost_clear_highpage(&c, 4096, 0);
 	fit->lru_add_folio_ns =
 	    (uint64_t)llround((q1t[FL_P99] - q1t[FL_P50]) / PS_FOLIO_BATCH_SIZE);
+}
+
+/* The constants shipped in FL_CONFIG's "costs" (each must be there). */
+static gboolean fl_shipped(const char *src, FlFit *fit, GError **error)
+{
+	g_autofree char *path = g_build_filename(src, FL_CONFIG, NULL);
+	g_autofree char *text = NULL;
+	cJSON *root, *costs, *f, *l;
+	gboolean ok;
+
+	if (!g_file_get_contents(path, &text, NULL, error))
+		return FALSE;
+	root = cJSON_Parse(text);
+	costs = cJSON_GetObjectItemCaseSensitive(root, "costs");
+	f = cJSON_GetObjectItemCaseSensitive(costs, "fault_ns");
+	l = cJSON_GetObjectItemCaseSensitive(costs, "lru_add_folio_ns");
+	ok = cJSON_IsNumber(f) && cJSON_IsNumber(l);
+	if (ok) {
+		fit->fault_ns = (uint64_t)f->valuedouble;
+		fit->lru_add_folio_ns = (uint64_t)l->valuedouble;
+	} else {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			    "%s: costs: fault_ns and lru_add_folio_ns missing", path);
+	}
+	cJSON_Delete(root);
+	return ok;
 }
 
 static gboolean fl_exec(const char *const *argv, GError **error)

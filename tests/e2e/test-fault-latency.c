@@ -9,7 +9,8 @@
  * replay's; the THP fault (predicted). The 2t p99.9 is printed, not asserted: the measured one
  * is 8.8 us, the simulated one about 6.4 us (-27 %), the lru_lock and zone->lock waits the
  * model has do not account for all of the second thread's tail. The fit itself: two recorded sets
- * with known figures give the constants the formulas say.
+ * with known figures give the constants the formulas say; configs/x86_64-4k-16g.json ships the
+ * constants the fit gives.
  */
 #include "faultlat.h"
 #include "test-util.h"
@@ -42,6 +43,18 @@ static void test_fit_rule(void)
 	fl_fit(q, &f);
 	g_assert_cmpuint(f.fault_ns + c.fast_path_ns + c.pcp_hit_ns + 4 * c.clear_kib_ns, ==, 1233);
 	g_assert_cmpuint(f.lru_add_folio_ns, ==, 100);
+}
+
+/* The shipped x86 config carries the constants the fit gives on the shipped measurements. */
+static void test_shipped_costs(void)
+{
+	g_autoptr(GError) error = NULL;
+	FlFit shipped = {0};
+
+	g_assert_true(fl_shipped(src, &shipped, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(shipped.fault_ns, ==, fit.fault_ns);
+	g_assert_cmpuint(shipped.lru_add_folio_ns, ==, fit.lru_add_folio_ns);
 }
 
 static void test_one_thread(void)
@@ -96,6 +109,7 @@ int main(int argc, char **argv)
 	fl_fit(meas1, &fit);
 	tmp = ps_test_make_dir("pagesim-fault-latency-XXXXXX");
 	g_test_add_func("/e2e/fault-latency/fit-rule", test_fit_rule);
+	g_test_add_func("/e2e/fault-latency/shipped-costs", test_shipped_costs);
 	g_test_add_func("/e2e/fault-latency/one-thread", test_one_thread);
 	g_test_add_func("/e2e/fault-latency/two-threads", test_two_threads);
 	g_test_add_func("/e2e/fault-latency/thp", test_thp);
