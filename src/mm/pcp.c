@@ -140,6 +140,14 @@ ps_pfn_t ps_rmqueue_pcplist(PsMachine *m, PsZone *z, int cpu, unsigned order,
 	}
 	pfn = list->head;
 	ps_list_del(m, list, pfn);
+	/*
+	 * The next allocation from this list takes the new head: its links and flags are cold
+	 * (pfn-indexed arrays of the whole machine), so start loading them now.
+	 */
+	if (list->head != PS_PFN_NONE) {
+		__builtin_prefetch(&m->map.next[list->head - m->map.base_pfn], 1);
+		__builtin_prefetch(&m->map.flags[list->head - m->map.base_pfn], 1);
+	}
 	pcp->count -= 1 << order;
 	z->nr_pcp -= 1ull << order;
 	ps_page_mark_allocated(m, z, pfn, order);

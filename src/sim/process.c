@@ -41,8 +41,18 @@ static uint32_t rec_new(PsSim *s)
 
 	if (s->nr_free_recs) {
 		uint32_t i = s->free_recs[--s->nr_free_recs];
+		Rec *q = rec_at(s, i);
 
-		*rec_at(s, i) = r;
+		/*
+		 * Field by field, not a struct copy: the copy read back a stack temporary that was
+		 * written in pieces, a failed store forward on every allocation.
+		 */
+		q->pfn = PS_PFN_NONE;
+		q->order = q->mt = q->kind = q->flags = 0;
+		q->cpu = 0;
+		q->proc = -1;
+		q->next = q->prev = REC_NONE;
+		q->id = 0;
 		return i;
 	}
 	g_array_append_val(s->recs, r);
@@ -948,10 +958,23 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
 		uint32_t ri = p->head;
 		Rec *r = rec_at(s, ri);
 
-		/* The walk chases cold records: start on the next one while this one is freed. */
+		/*
+		 * The walk chases cold records: start on the next one while this one is freed, and
+		 * on the one after it (rec_free reads the next record anyway, to unlink this one,
+		 * and it was prefetched an iteration ago), with the page the next one frees.
+		 */
 		if (r->next != REC_NONE) {
-			__builtin_prefetch(rec_at(s, r->next), 1);
+			const Rec *rn = rec_at(s, r->next);
+
+			__builtin_prefetch(rn, 1);
 			ps_lru_prefetch(s->policy, r->next);
+			if (rn->next != REC_NONE) {
+				__builtin_prefetch(rec_at(s, rn->next), 1);
+				ps_lru_prefetch(s->policy, rn->next);
+			}
+			if (rn->pfn >= s->m->map.base_pfn && rn->pfn < s->m->map.end_pfn)
+				__builtin_prefetch(&s->m->map.flags[rn->pfn - s->m->map.base_pfn],
+						   1);
 		}
 		if (!(r->flags & REC_GONE))
 			s->totals.pages_freed_exit += 1ull << r->order;
