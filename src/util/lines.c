@@ -12,6 +12,12 @@
  * the longest line, which the caller caps.
  *
  * Concatenated gzip members (`cat a.gz b.gz`) are read as one stream, as gzip -d does.
+ *
+ * A gzip regular file is inflated on a thread of its own, a few chunks ahead of the reader
+ * (inflate is most of the cost of reading a .gz trace or tracefs text: the caller parses while
+ * the next chunk inflates). The chunks come back in order, so what the caller sees, errors and
+ * their line numbers included, is what one thread would give. Standard input and other
+ * non-regular files inflate inline: a thread blocked in read(2) on a pipe could not be joined.
  */
 #include "util/util.h"
 
@@ -19,10 +25,22 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define PS_LINES_IN_SIZE  (128 * 1024) /* compressed input chunk */
 #define PS_LINES_BUF_SIZE (256 * 1024) /* initial decoded buffer; grows for long lines */
+#define PS_LINES_CHUNK	  (256 * 1024) /* inflated by the thread, handed over whole */
+#define PS_LINES_NCHUNKS  4
+
+/* A chunk of inflated text, or the end of the input, or the error that stopped the inflate. */
+typedef struct {
+	guint8 *data;
+	gsize len, pos; /* data[pos, len) not yet copied into the line buffer */
+	bool eof;
+	GError *read_error; /* complete message */
+	GError *gz_error;   /* the converter's, formatted with the line by the reader */
+} PsLinesChunk;
 
 /*
  * One open input. buf[start, end) is decoded text not yet handed out; buf[start, scan) is known
@@ -44,6 +62,15 @@ struct PsLineReader {
 	bool eof;      /* no more decoded text will come */
 	bool complete; /* the last line handed out ended in a newline */
 	uint64_t line; /* lines handed out so far (the last one's number) */
+	/* inflate thread (gzip regular files): state above from gz to in_eof is its own */
+	GThread *thread;
+	GAsyncQueue *filled,
+	    *empty; /* PsLinesChunk *: in order to the reader, back to the thread */
+	PsLinesChunk chunks[PS_LINES_NCHUNKS];
+	PsLinesChunk stop_chunk; /* pushed to empty by close: the thread ends */
+	PsLinesChunk *cur;	 /* the chunk the reader is copying out, NULL none */
+	gint stop;
+	bool z_eof; /* the thread's own end of input (eof is the reader's) */
 };
 
 static gboolean set_read_error(PsLineReader *r, GError **error)
@@ -94,49 +121,138 @@ static gboolean set_gzip_error(PsLineReader *r, GError *local, GError **error)
 	return FALSE;
 }
 
-/* Inflates into buf[end, buf_size) until at least one byte comes out or the input ends. */
-static gboolean inflate(PsLineReader *r, GError **error)
+/*
+ * Inflates into dst[0, cap) until at least one byte comes out or the input ends (*eof). FALSE on
+ * a read error (*read_error) or a gzip error (*gz_error, the converter's own). Uses only the
+ * reader's input state (gz, in, fd), which belongs to the inflate thread when there is one.
+ */
+static gboolean inflate_to(PsLineReader *r, guint8 *dst, gsize cap, gsize *n, bool *eof,
+			   GError **read_error, GError **gz_error)
 {
-	while (!r->eof) {
+	*n = 0;
+	*eof = false;
+	for (;;) {
 		GError *local = NULL;
 		gsize nread = 0, nwritten = 0;
 		GConverterResult res;
 
 		if (r->gz_finished) {
 			/* another member may follow: anything left but EOF starts one */
-			if (r->in_pos == r->in_len && !r->in_eof && !read_in(r, error))
+			if (r->in_pos == r->in_len && !r->in_eof && !read_in(r, read_error))
 				return FALSE;
 			if (r->in_pos == r->in_len) {
-				r->eof = true;
+				*eof = true;
 				return TRUE;
 			}
 			g_converter_reset(r->gz);
 			r->gz_finished = false;
 		}
-		if (r->in_pos == r->in_len && !r->in_eof && !read_in(r, error))
+		if (r->in_pos == r->in_len && !r->in_eof && !read_in(r, read_error))
 			return FALSE;
 
 		res =
-		    g_converter_convert(r->gz, r->in + r->in_pos, r->in_len - r->in_pos,
-					r->buf + r->end, r->buf_size - 1 - r->end,
+		    g_converter_convert(r->gz, r->in + r->in_pos, r->in_len - r->in_pos, dst, cap,
 					r->in_eof ? G_CONVERTER_INPUT_AT_END : G_CONVERTER_NO_FLAGS,
 					&nread, &nwritten, &local);
 		if (res == G_CONVERTER_ERROR) {
 			if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) &&
 			    !r->in_eof) {
 				g_error_free(local);
-				if (!read_in(r, error))
+				if (!read_in(r, read_error))
 					return FALSE;
 				continue;
 			}
-			return set_gzip_error(r, local, error);
+			g_propagate_error(gz_error, local);
+			return FALSE;
 		}
 		r->in_pos += nread;
-		r->end += nwritten;
 		if (res == G_CONVERTER_FINISHED)
 			r->gz_finished = true;
-		if (nwritten > 0)
+		if (nwritten > 0) {
+			*n = nwritten;
 			return TRUE;
+		}
+	}
+}
+
+/* Inflates into buf[end, buf_size) on the reader's own thread. */
+static gboolean inflate(PsLineReader *r, GError **error)
+{
+	GError *gz_error = NULL;
+	gsize n;
+	bool eof;
+
+	if (r->eof)
+		return TRUE;
+	if (!inflate_to(r, (guint8 *)r->buf + r->end, r->buf_size - 1 - r->end, &n, &eof, error,
+			&gz_error))
+		return gz_error ? set_gzip_error(r, gz_error, error) : FALSE;
+	r->end += n;
+	r->eof = eof;
+	return TRUE;
+}
+
+/* The inflate thread: fills empty chunks in order until the input ends, fails, or close. */
+static gpointer inflate_thread(gpointer data)
+{
+	PsLineReader *r = data;
+
+	for (;;) {
+		PsLinesChunk *c = g_async_queue_pop(r->empty);
+		gsize len = 0;
+
+		if (c == &r->stop_chunk || g_atomic_int_get(&r->stop))
+			return NULL;
+		c->len = c->pos = 0;
+		c->eof = false;
+		/* several inflate calls a chunk: one hand-over per PS_LINES_CHUNK bytes */
+		while (len < PS_LINES_CHUNK / 2 && !c->eof && !c->read_error && !c->gz_error) {
+			gsize n;
+
+			if (!inflate_to(r, c->data + len, PS_LINES_CHUNK - len, &n, &c->eof,
+					&c->read_error, &c->gz_error))
+				break;
+			len += n;
+		}
+		c->len = len;
+		g_async_queue_push(r->filled, c);
+		if (c->eof || c->read_error || c->gz_error)
+			return NULL;
+	}
+}
+
+/* Inflated text from the thread into buf[end, buf_size), in the order it was inflated. */
+static gboolean take_chunk(PsLineReader *r, GError **error)
+{
+	while (!r->eof) {
+		PsLinesChunk *c;
+
+		if (!r->cur)
+			r->cur = g_async_queue_pop(r->filled);
+		c = r->cur;
+		if (c->pos < c->len) {
+			gsize take = MIN(c->len - c->pos, r->buf_size - 1 - r->end);
+
+			memcpy(r->buf + r->end, c->data + c->pos, take);
+			c->pos += take;
+			r->end += take;
+			return TRUE;
+		}
+		/*
+		 * All of its text is out and more is wanted: now its end or error (after the lines
+		 * before it, as inline inflate reports it), else it goes back to be filled.
+		 */
+		r->cur = NULL;
+		if (c->read_error) {
+			g_propagate_error(error, g_steal_pointer(&c->read_error));
+			return FALSE;
+		}
+		if (c->gz_error)
+			return set_gzip_error(r, g_steal_pointer(&c->gz_error), error);
+		if (c->eof)
+			r->eof = true;
+		else
+			g_async_queue_push(r->empty, c);
 	}
 	return TRUE;
 }
@@ -159,6 +275,8 @@ static gboolean fill(PsLineReader *r, GError **error)
 		r->buf_size *= 2;
 		r->buf = g_realloc(r->buf, r->buf_size);
 	}
+	if (r->thread)
+		return take_chunk(r, error);
 	if (r->gz)
 		return inflate(r, error);
 
@@ -255,9 +373,20 @@ PsLineReader *ps_line_reader_open(const char *path, gsize max_line, GError **err
 	while (r->in_len < 2 && !r->in_eof)
 		if (!read_in(r, error))
 			return NULL;
-	if (r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b)
+	if (r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b) {
+		struct stat st;
+
 		r->gz = G_CONVERTER(g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP));
-	else if (r->in_eof && r->in_len == 0)
+		if (fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+			r->filled = g_async_queue_new();
+			r->empty = g_async_queue_new();
+			for (int i = 0; i < PS_LINES_NCHUNKS; i++) {
+				r->chunks[i].data = g_malloc(PS_LINES_CHUNK);
+				g_async_queue_push(r->empty, &r->chunks[i]);
+			}
+			r->thread = g_thread_new("ps-inflate", inflate_thread, r);
+		}
+	} else if (r->in_eof && r->in_len == 0)
 		r->eof = true;
 	return g_steal_pointer(&r);
 }
@@ -286,6 +415,19 @@ void ps_line_reader_close(PsLineReader *r)
 {
 	if (r == NULL)
 		return;
+	if (r->thread) {
+		/* the thread is either inflating or waiting for an empty chunk: wake it, wait */
+		g_atomic_int_set(&r->stop, 1);
+		g_async_queue_push(r->empty, &r->stop_chunk);
+		g_thread_join(r->thread);
+		for (int i = 0; i < PS_LINES_NCHUNKS; i++) {
+			g_clear_error(&r->chunks[i].read_error);
+			g_clear_error(&r->chunks[i].gz_error);
+			g_free(r->chunks[i].data);
+		}
+	}
+	g_clear_pointer(&r->filled, g_async_queue_unref);
+	g_clear_pointer(&r->empty, g_async_queue_unref);
 	if (r->own_fd && r->fd >= 0)
 		close(r->fd);
 	g_clear_object(&r->gz);

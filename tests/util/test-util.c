@@ -100,6 +100,54 @@ static void test_lines_gzip_positions(void)
 	ps_test_rm_rf(dir);
 }
 
+/*
+ * A gzip file many inflate chunks long (the inflate thread hands over 256 KiB at a time): every
+ * line in order, numbered, none split at a chunk's edge; and a reader closed after one line
+ * (its thread still inflating) ends cleanly.
+ */
+static void test_lines_gzip_long(void)
+{
+	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
+	g_autofree char *gz = g_build_filename(dir, "long.gz", NULL);
+	g_autoptr(GString) text = g_string_new(NULL);
+	g_autoptr(GBytes) z = NULL;
+	g_autoptr(GError) error = NULL;
+	const unsigned n = 200000;
+	PsLineReader *r;
+	unsigned i = 0;
+	char *line;
+	gsize len;
+	int rc;
+
+	for (unsigned k = 0; k < n; k++)
+		g_string_append_printf(text, "line %u %.*s\n", k, (int)(k % 37),
+				       "abcdefghijklmnopqrstuvwxyz0123456789");
+	z = gzip_bytes(text->str, text->len);
+	write_bytes(gz, z);
+	g_assert_cmpuint(text->len, >, 8 * 256 * 1024);
+	r = ps_line_reader_open(gz, 1024, &error);
+	g_assert_no_error(error);
+	while ((rc = ps_line_reader_next(r, &line, &len, &error)) == 1) {
+		g_autofree char *want = g_strdup_printf("line %u %.*s", i, (int)(i % 37),
+							"abcdefghijklmnopqrstuvwxyz0123456789");
+
+		g_assert_cmpstr(line, ==, want);
+		g_assert_cmpuint(len, ==, strlen(want));
+		i++;
+		g_assert_cmpuint(ps_line_reader_line(r), ==, i);
+	}
+	g_assert_no_error(error);
+	g_assert_cmpint(rc, ==, 0);
+	g_assert_cmpuint(i, ==, n);
+	ps_line_reader_close(r);
+
+	r = ps_line_reader_open(gz, 1024, &error);
+	g_assert_cmpint(ps_line_reader_next(r, &line, &len, &error), ==, 1);
+	g_assert_cmpstr(line, ==, "line 0 ");
+	ps_line_reader_close(r);
+	ps_test_rm_rf(dir);
+}
+
 static void test_lines_errors(void)
 {
 	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
@@ -698,6 +746,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/util/lines/gzip-positions", test_lines_gzip_positions);
+	g_test_add_func("/util/lines/gzip-long", test_lines_gzip_long);
 	g_test_add_func("/util/lines/errors", test_lines_errors);
 	g_test_add_func("/util/lines/read-all", test_lines_read_all);
 	g_test_add_func("/util/lines/read-all-cached", test_filecache);
