@@ -58,21 +58,23 @@ int ps_cmd_fidelity(int argc, char **argv)
 		cJSON_Delete(root);
 		return 0;
 	}
-	printf("%-24s %14s %14s %9s\n", "counter", "simulated", "observed", "ratio");
+	printf("%-24s %14s %14s %9s  %s\n", "counter", "simulated", "observed", "ratio", "source");
 	cJSON_ArrayForEach(row, fid)
 	{
 		const cJSON *c = cJSON_GetObjectItemCaseSensitive(row, "counter");
 		const cJSON *s = cJSON_GetObjectItemCaseSensitive(row, "simulated");
 		const cJSON *o = cJSON_GetObjectItemCaseSensitive(row, "observed");
 		const cJSON *r = cJSON_GetObjectItemCaseSensitive(row, "ratio");
+		const cJSON *src = cJSON_GetObjectItemCaseSensitive(row, "source");
 
 		if (!cJSON_IsString(c) || !cJSON_IsNumber(s) || !cJSON_IsNumber(o))
 			continue;
 		printf("%-24s %14.0f %14.0f ", c->valuestring, s->valuedouble, o->valuedouble);
 		if (cJSON_IsNumber(r))
-			printf("%9.3f\n", r->valuedouble);
+			printf("%9.3f", r->valuedouble);
 		else
-			printf("%9s\n", "-");
+			printf("%9s", "-");
+		printf("  %s\n", cJSON_IsString(src) ? src->valuestring : "-");
 	}
 	cJSON_Delete(root);
 	return 0;

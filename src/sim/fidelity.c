@@ -36,7 +36,17 @@
  *                        pgmigrate_success (the model migrates for compaction only).
  *   kswapd_wakes         observed: mm_vmscan_kswapd_wake; sim: pageoutrun (balance_pgdat runs).
  *   direct_reclaims      observed: mm_vmscan_direct_reclaim_begin; sim: allocstall, all zones.
- * The ratio is simulated / observed (null when nothing was observed).
+ * Counters with no tracepoint of their own come from the recording's /proc/vmstat, read just
+ * before tracing started and just after it stopped (--proc DIR: PREFIXvmstat beside the
+ * snapshot's PREFIXkpageflags, and the same file with "before" replaced by "after"); observed is
+ * after - before of the kernel's counter, sim the model's counter of the same name:
+ *   pgsteal_kswapd, pgsteal_direct (pages reclaimed), allocstall (allocstall_* summed),
+ *   compact_stall, compact_success, compact_fail, pgmigrate_success, thp_fault_alloc,
+ *   thp_fault_fallback, pageoutrun, oom_kill.
+ * The delta spans the two vmstat reads, which bracket the kpageflags reads and the trace: a few
+ * seconds more than the trace on a busy machine (pagesim-capture's SNAPSHOTS says how long).
+ * Every row names its source ("tracepoint:NAME" or "vmstat:NAME"). The ratio is simulated /
+ * observed (null when nothing was observed).
  */
 #include "sim/sim-private.h"
 
@@ -57,6 +67,47 @@ enum fid_counter {
 	FID_DIRECT_RECLAIMS,
 	FID_NR
 };
+
+/* The tracepoint each observed side is counted from. */
+static const char *const fid_sources[FID_NR] = {
+    [FID_PCP_REFILLS] = "tracepoint:mm_page_alloc_zone_locked",
+    [FID_PCP_REFILL_PAGES] = "tracepoint:mm_page_alloc_zone_locked",
+    [FID_REFILL_PAGES_MT + PS_MT_UNMOVABLE] = "tracepoint:mm_page_alloc_zone_locked",
+    [FID_REFILL_PAGES_MT + PS_MT_MOVABLE] = "tracepoint:mm_page_alloc_zone_locked",
+    [FID_REFILL_PAGES_MT + PS_MT_RECLAIMABLE] = "tracepoint:mm_page_alloc_zone_locked",
+    [FID_DIRECT_BUDDY] = "tracepoint:mm_page_alloc_zone_locked",
+    [FID_PCP_DRAINS] = "tracepoint:mm_page_pcpu_drain",
+    [FID_PCP_DRAIN_PAGES] = "tracepoint:mm_page_pcpu_drain",
+    [FID_DRAIN_PAGES_MT + PS_MT_UNMOVABLE] = "tracepoint:mm_page_pcpu_drain",
+    [FID_DRAIN_PAGES_MT + PS_MT_MOVABLE] = "tracepoint:mm_page_pcpu_drain",
+    [FID_DRAIN_PAGES_MT + PS_MT_RECLAIMABLE] = "tracepoint:mm_page_pcpu_drain",
+    [FID_FALLBACKS] = "tracepoint:mm_page_alloc_extfrag",
+    [FID_FRAGMENTING] = "tracepoint:mm_page_alloc_extfrag",
+    [FID_COMPACTION_RUNS] = "tracepoint:mm_compaction_begin",
+    [FID_COMPACTION_CONTENDED] = "tracepoint:mm_compaction_end",
+    [FID_PAGES_MIGRATED] = "tracepoint:mm_compaction_migratepages",
+    [FID_KSWAPD_WAKES] = "tracepoint:mm_vmscan_kswapd_wake",
+    [FID_DIRECT_RECLAIMS] = "tracepoint:mm_vmscan_direct_reclaim_begin",
+};
+
+/* Counters observed as a /proc/vmstat delta: the kernel's name, the model's event(s). */
+static const struct {
+	const char *name;
+	int first, last; /* enum ps_vm_event range summed on the model's side */
+} vm_rows[] = {
+    {"pgsteal_kswapd", PS_PGSTEAL_KSWAPD, PS_PGSTEAL_KSWAPD},
+    {"pgsteal_direct", PS_PGSTEAL_DIRECT, PS_PGSTEAL_DIRECT},
+    {"allocstall", PS_ALLOCSTALL_DMA, PS_ALLOCSTALL_DEVICE},
+    {"compact_stall", PS_COMPACT_STALL, PS_COMPACT_STALL},
+    {"compact_success", PS_COMPACT_SUCCESS, PS_COMPACT_SUCCESS},
+    {"compact_fail", PS_COMPACT_FAIL, PS_COMPACT_FAIL},
+    {"pgmigrate_success", PS_PGMIGRATE_SUCCESS, PS_PGMIGRATE_SUCCESS},
+    {"thp_fault_alloc", PS_THP_FAULT_ALLOC, PS_THP_FAULT_ALLOC},
+    {"thp_fault_fallback", PS_THP_FAULT_FALLBACK, PS_THP_FAULT_FALLBACK},
+    {"pageoutrun", PS_PAGEOUTRUN, PS_PAGEOUTRUN},
+    {"oom_kill", PS_OOM_KILL, PS_OOM_KILL},
+};
+#define NR_VM_ROWS G_N_ELEMENTS(vm_rows)
 
 static const char *const fid_names[FID_NR] = {
     [FID_PCP_REFILLS] = "pcp_refills",
@@ -92,6 +143,8 @@ struct PsFidelity {
 	uint64_t observed_records;
 	GHashTable *last;     /* cpu -> CpuLast*, cpus of the recording may exceed the model's */
 	uint64_t drain_stamp; /* machine activity at the last drain hook call */
+	bool have_vmstat;     /* vm_obs holds the recording's vmstat deltas */
+	int64_t vm_obs[NR_VM_ROWS];
 };
 
 static uint64_t activity(const PsMachine *m)
@@ -242,6 +295,74 @@ void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev)
 	}
 }
 
+/* One vmstat file: NAME VALUE a line. Sums allocstall_* into "allocstall". */
+static gboolean read_vmstat(const char *path, int64_t out[NR_VM_ROWS], GError **error)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	if (!g_file_get_contents(path, &text, NULL, error))
+		return FALSE;
+	memset(out, 0, NR_VM_ROWS * sizeof(out[0]));
+	lines = g_strsplit(text, "\n", -1);
+	for (guint i = 0; lines[i]; i++) {
+		g_auto(GStrv) kv = NULL;
+		char *end = NULL;
+		int64_t v;
+
+		if (!lines[i][0])
+			continue;
+		kv = g_strsplit(lines[i], " ", 3);
+		if (!kv[0] || !kv[1] || kv[2]) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+				    "%s:%u: line: not \"NAME VALUE\"", path, i + 1);
+			return FALSE;
+		}
+		v = g_ascii_strtoll(kv[1], &end, 10);
+		if (end == kv[1] || *end) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+				    "%s:%u: %s: not an integer", path, i + 1, kv[0]);
+			return FALSE;
+		}
+		for (guint r = 0; r < NR_VM_ROWS; r++) {
+			bool sum = !strcmp(vm_rows[r].name, "allocstall");
+
+			if (sum ? g_str_has_prefix(kv[0], "allocstall_")
+				: !strcmp(kv[0], vm_rows[r].name))
+				out[r] += v;
+		}
+	}
+	return TRUE;
+}
+
+gboolean ps_fidelity_read_vmstat(PsFidelity *f, const char *before, const char *after,
+				 GError **error)
+{
+	int64_t b[NR_VM_ROWS], a[NR_VM_ROWS];
+
+	if (!read_vmstat(before, b, error) || !read_vmstat(after, a, error))
+		return FALSE;
+	for (guint r = 0; r < NR_VM_ROWS; r++)
+		f->vm_obs[r] = a[r] - b[r];
+	f->have_vmstat = true;
+	return TRUE;
+}
+
+static void add_row(cJSON *arr, const char *name, const char *source, uint64_t sim, int64_t obs)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "counter", name);
+	cJSON_AddStringToObject(o, "source", source);
+	cJSON_AddNumberToObject(o, "simulated", (double)sim);
+	cJSON_AddNumberToObject(o, "observed", (double)obs);
+	if (obs > 0)
+		cJSON_AddNumberToObject(o, "ratio", (double)sim / (double)obs);
+	else
+		cJSON_AddNullToObject(o, "ratio");
+	cJSON_AddItemToArray(arr, o);
+}
+
 bool ps_fidelity_has_observed(const PsFidelity *f)
 {
 	return f && f->observed_records > 0;
@@ -263,17 +384,15 @@ cJSON *ps_fidelity_to_json(const PsFidelity *f)
 	sim[FID_DIRECT_RECLAIMS] = 0;
 	for (int t = 0; t < PS_MAX_NR_ZONES; t++)
 		sim[FID_DIRECT_RECLAIMS] += m->vm_events[PS_ALLOCSTALL_DMA + t];
-	for (int c = 0; c < FID_NR; c++) {
-		cJSON *o = cJSON_CreateObject();
+	for (int c = 0; c < FID_NR; c++)
+		add_row(arr, fid_names[c], fid_sources[c], sim[c], (int64_t)f->obs[c]);
+	for (guint r = 0; f->have_vmstat && r < NR_VM_ROWS; r++) {
+		g_autofree char *src = g_strconcat("vmstat:", vm_rows[r].name, NULL);
+		uint64_t v = 0;
 
-		cJSON_AddStringToObject(o, "counter", fid_names[c]);
-		cJSON_AddNumberToObject(o, "simulated", (double)sim[c]);
-		cJSON_AddNumberToObject(o, "observed", (double)f->obs[c]);
-		if (f->obs[c])
-			cJSON_AddNumberToObject(o, "ratio", (double)sim[c] / (double)f->obs[c]);
-		else
-			cJSON_AddNullToObject(o, "ratio");
-		cJSON_AddItemToArray(arr, o);
+		for (int e = vm_rows[r].first; e <= vm_rows[r].last; e++)
+			v += m->vm_events[e];
+		add_row(arr, vm_rows[r].name, src, v, f->vm_obs[r]);
 	}
 	return arr;
 }

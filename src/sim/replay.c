@@ -842,6 +842,25 @@ PsMachine *ps_sim_machine(PsSim *s)
 
 /* ---- snapshot start (the work is in sim/snapshot.c) ---------------------------------------- */
 
+/*
+ * The fidelity report's vmstat deltas: PREFIXvmstat beside the snapshot (before.vmstat) and the
+ * same name with "before" made "after". A recording without both files has no such rows.
+ */
+static gboolean fidelity_vmstat(PsSim *s, const char *proc_dir, GError **error)
+{
+	g_autofree char *before = ps_snapshot_sibling(s->snap->path, proc_dir, "vmstat");
+	g_autofree char *base = g_path_get_basename(before);
+	g_autofree char *name = NULL, *after = NULL;
+
+	if (!g_str_has_prefix(base, "before"))
+		return TRUE;
+	name = g_strconcat("after", base + strlen("before"), NULL);
+	after = g_build_filename(proc_dir, name, NULL);
+	if (!g_file_test(before, G_FILE_TEST_EXISTS) || !g_file_test(after, G_FILE_TEST_EXISTS))
+		return TRUE;
+	return ps_fidelity_read_vmstat(s->fid, before, after, error);
+}
+
 gboolean ps_sim_load_snapshot(PsSim *s, const char *kpageflags, const char *proc_dir,
 			      GError **error)
 {
@@ -853,5 +872,7 @@ gboolean ps_sim_load_snapshot(PsSim *s, const char *kpageflags, const char *proc
 		return FALSE;
 	if (s->snap && proc_dir && s->place->model)
 		ps_snapshot_seed_kcompactd(s->snap, s->policy, proc_dir);
+	if (s->snap && proc_dir && s->fid && !fidelity_vmstat(s, proc_dir, error))
+		return FALSE;
 	return s->snap != NULL;
 }

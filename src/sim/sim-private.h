@@ -119,7 +119,10 @@ void ps_fidelity_free(PsFidelity *f);
 /* Every trace record, in trace order (groups observed refills and drains per cpu). */
 void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev);
 bool ps_fidelity_has_observed(const PsFidelity *f);
-/* The "fidelity" section: [{counter, simulated, observed, ratio}, ...]. */
+/* The recording's vmstat before and after: the counters without a tracepoint, as deltas. */
+gboolean ps_fidelity_read_vmstat(PsFidelity *f, const char *before, const char *after,
+				 GError **error);
+/* The "fidelity" section: [{counter, source, simulated, observed, ratio}, ...]. */
 cJSON *ps_fidelity_to_json(const PsFidelity *f);
 
 /* ---- the run ------------------------------------------------------------------------------ */

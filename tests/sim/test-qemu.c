@@ -284,6 +284,8 @@ static const Band bands[] = {
      "16K: the compact_memory run migrates 960 pages where the kernel migrated 480"},
 };
 
+static void check_vmstat_rows(const Prepared *p, const cJSON *sum);
+
 static void test_policy(gconstpointer data)
 {
 	const QemuRec *rec = data;
@@ -307,6 +309,7 @@ static void test_policy(gconstpointer data)
 	g_assert_no_error(error);
 	ps_sim_free(sim);
 	sum = read_summary(run);
+	check_vmstat_rows(&p, sum);
 	for (size_t i = 0; i < G_N_ELEMENTS(bands); i++) {
 		const Band *b = &bands[i];
 		double sim_v, obs_v, bound = b->held[ri];
@@ -328,6 +331,112 @@ static void test_policy(gconstpointer data)
 		g_assert_cmpfloat(fabs(sim_v / obs_v - 1.0), <=, bound);
 	}
 	cJSON_Delete(sum);
+	prepared_clear(&p);
+}
+
+/* NAME's value in the vmstat file PATH (allocstall: allocstall_* summed), read independently. */
+static int64_t vmstat_value(const char *path, const char *name)
+{
+	g_autofree char *text = ps_test_slurp(path);
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	bool sum = !strcmp(name, "allocstall");
+	int64_t v = 0;
+
+	for (guint i = 0; lines[i]; i++) {
+		char key[64];
+		long long x;
+
+		if (sscanf(lines[i], "%63s %lld", key, &x) != 2)
+			continue;
+		if (sum ? g_str_has_prefix(key, "allocstall_") : !strcmp(key, name))
+			v += x;
+	}
+	return v;
+}
+
+/*
+ * Issue 14 item 2: counters without a tracepoint are reported with the recording's vmstat
+ * delta (after - before) as the observed side, each row naming its source.
+ */
+static void check_vmstat_rows(const Prepared *p, const cJSON *sum)
+{
+	static const char *const names[] = {
+	    "pgsteal_kswapd",	  "pgsteal_direct", "allocstall",	 "compact_stall",
+	    "compact_success",	  "compact_fail",   "pgmigrate_success", "thp_fault_alloc",
+	    "thp_fault_fallback", "pageoutrun",	    "oom_kill",
+	};
+	g_autofree char *bpath = g_build_filename(p->dir, "before.vmstat", NULL);
+	g_autofree char *apath = g_build_filename(p->dir, "after.vmstat", NULL);
+	const cJSON *c;
+	int tracepoints = 0;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		double sim_v, obs_v;
+		const cJSON *row = NULL;
+
+		fidelity_pair(sum, names[i], &sim_v, &obs_v);
+		g_assert_cmpfloat(
+		    obs_v, ==,
+		    (double)(vmstat_value(apath, names[i]) - vmstat_value(bpath, names[i])));
+		cJSON_ArrayForEach(
+		    c, cJSON_GetObjectItem(
+			   sum,
+			   "fidelity")) if (!strcmp(cJSON_GetObjectItem(c, "counter")->valuestring,
+						    names[i])) row = c;
+		g_assert_nonnull(row);
+		g_assert_true(
+		    g_str_has_prefix(cJSON_GetObjectItem(row, "source")->valuestring, "vmstat:"));
+	}
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(sum, "fidelity"))
+	{
+		const char *src = cJSON_GetObjectItem(c, "source")->valuestring;
+
+		tracepoints += g_str_has_prefix(src, "tracepoint:mm_");
+	}
+	g_assert_cmpint(tracepoints, ==, 18);
+}
+
+/* A bad vmstat line is reported as file:line: field: what is wrong, and the run refused. */
+static void test_vmstat_error(void)
+{
+	const QemuRec *rec = &recs[0];
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = NULL, *bad = NULL, *run = NULL;
+	const char *copy[] = {"before.kpageflags.gz", "before.pagetypeinfo", "before.zoneinfo",
+			      "before.vmstat"};
+	PsRunOptions o = {0};
+	Prepared p;
+	PsSim *sim;
+
+	if (!prepare(rec, &p))
+		return;
+	dir = g_build_filename(p.tmp, "proc", NULL);
+	g_assert_cmpint(g_mkdir(dir, 0755), ==, 0);
+	for (size_t i = 0; i < G_N_ELEMENTS(copy); i++) {
+		g_autofree char *from = g_build_filename(p.dir, copy[i], NULL);
+		g_autofree char *to = g_build_filename(dir, copy[i], NULL);
+		gchar *data;
+		gsize len;
+
+		g_assert_true(g_file_get_contents(from, &data, &len, NULL));
+		g_assert_true(g_file_set_contents(to, data, (gssize)len, NULL));
+		g_free(data);
+	}
+	bad = g_build_filename(dir, "after.vmstat", NULL);
+	g_assert_true(g_file_set_contents(bad, "nr_free_pages 10\npgsteal_kswapd x1\n", -1, NULL));
+	run = g_build_filename(p.tmp, "policy", NULL);
+	o.out_dir = run;
+	sim = ps_sim_new(p.cfg, &o, &error);
+	g_assert_no_error(error);
+	{
+		g_autofree char *kpf = g_build_filename(dir, "before.kpageflags.gz", NULL);
+
+		g_assert_false(ps_sim_load_snapshot(sim, kpf, dir, &error));
+	}
+	g_assert_nonnull(error);
+	g_assert_true(
+	    g_str_has_suffix(error->message, "after.vmstat:2: pgsteal_kswapd: not an integer"));
+	ps_sim_free(sim);
 	prepared_clear(&p);
 }
 
@@ -490,5 +599,6 @@ int main(int argc, char **argv)
 		g_test_add_data_func(ppath, &recs[i], test_policy);
 	}
 	g_test_add_func("/sim/qemu/ratios", test_ratios);
+	g_test_add_func("/sim/qemu/vmstat-error", test_vmstat_error);
 	return g_test_run();
 }
