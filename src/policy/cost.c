@@ -32,9 +32,13 @@
  * Simplifications (why acceptable): each step costs a fixed figure per call plus one per page,
  * block or KiB; cache misses and TLB effects are folded into those figures, which are fitted
  * to measurements (bench/bench-calibrate). Lock contention is modelled only for zone->lock and
- * lru_lock, the two locks first-touch faults on several cpus share; memcg charging batches,
- * page-table page allocation inside the fault and interrupts are not modelled, which leaves the
- * two-thread p99.9 about a quarter below the measured one.
+ * lru_lock, the two locks first-touch faults on several cpus share; memcg charging batches
+ * (try_charge_memcg's per-cpu stock of MEMCG_CHARGE_BATCH pages) and interrupts are not
+ * modelled, which leaves the two-thread p99.9 about a quarter below the measured one. A PTE
+ * page (__pte_alloc -> pte_alloc_one, one per PMD range a fault maps first) is an allocation of
+ * its own, charged like any other; the fault that needed it reports it in its latency (a touch
+ * fault directly, a recorded anonymous-fault allocation through sim/process.c
+ * pte_alloc_take).
  */
 #include "policy/policy.h"
 

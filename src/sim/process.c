@@ -481,6 +481,35 @@ static bool anon_fault_alloc(uint64_t gfp, unsigned order, enum ps_alloc_kind ki
 	return order == 0 ? (gfp & PS_GFP_ZERO) != 0 : (gfp & PS_GFP_NOMEMALLOC) != 0;
 }
 
+/*
+ * Whether an `alloc` record is a user page-table page: pte_alloc_one's pagetable_alloc with
+ * GFP_PGTABLE_USER (GFP_KERNEL | __GFP_ZERO | __GFP_ACCOUNT, and __GFP_COMP), order 0.
+ */
+static bool pgtable_alloc(uint64_t gfp, unsigned order)
+{
+	return order == 0 && (gfp & ~PS_GFP_COMP) == PS_GFP_PGTABLE_USER;
+}
+
+/*
+ * do_anonymous_page calls pte_alloc() before it allocates the folio: the fault that found its
+ * PMD empty (one in 512 on 4 KiB pages) pays __pte_alloc -> pte_alloc_one (an allocation,
+ * zeroed, memcg-charged) and pmd_populate. A recording holds the page-table page and the
+ * folio as two allocations on the same cpu, in that order; the page-table page's latency is
+ * kept per cpu and reported in the fault sample of the next anonymous-fault allocation of the
+ * same pid on that cpu (any other allocation on the cpu first drops it: it was not a fault's).
+ * Only the sample: the cpu was busy for the page-table record already.
+ */
+static uint64_t pte_alloc_take(PsSim *s, int cpu, int pid, bool fault)
+{
+	uint64_t ns;
+
+	if (cpu < 0 || !s->pte_pending_ns[cpu])
+		return 0;
+	ns = fault && s->pte_pending_pid[cpu] == pid ? s->pte_pending_ns[cpu] : 0;
+	s->pte_pending_ns[cpu] = 0;
+	return ns;
+}
+
 uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	uint64_t gfp = ev->has_gfp ? ev->gfp : PS_GFP_KERNEL, ns = 0;
@@ -509,8 +538,15 @@ uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
 	}
 	ri = do_alloc(s, gfp, order, cpu, pi, ev->kind, ev->node, "alloc", &ns);
 	if (ri != REC_NONE && ri != REC_RETRY) {
-		if (anon_fault_alloc(gfp, order, ev->kind))
-			ps_hist_add(&s->hists[PS_LAT_FAULT], ns + s->oom_wait_sampled);
+		bool fault = anon_fault_alloc(gfp, order, ev->kind);
+		uint64_t pte_ns = pte_alloc_take(s, cpu, ev->pid, fault);
+
+		if (fault)
+			ps_hist_add(&s->hists[PS_LAT_FAULT], ns + s->oom_wait_sampled + pte_ns);
+		if (pgtable_alloc(gfp, order) && cpu >= 0 && ev->pid >= 0) {
+			s->pte_pending_ns[cpu] = ns + s->oom_wait_sampled;
+			s->pte_pending_pid[cpu] = ev->pid;
+		}
 		rec_at(s, ri)->id = ev->id;
 		id_set(s, ev->id, ri + 1);
 	}

@@ -706,6 +706,8 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->busy_until = g_new0(uint64_t, s->m->nr_cpus);
 	s->lru_batch = g_new0(uint8_t, s->m->nr_cpus);
 	s->oom_wait_ns = g_new0(uint64_t, s->m->nr_cpus);
+	s->pte_pending_ns = g_new0(uint64_t, s->m->nr_cpus);
+	s->pte_pending_pid = g_new0(int, s->m->nr_cpus);
 	s->zone_lock_free = g_malloc0(sizeof(*s->zone_lock_free) * (gsize)s->m->nr_zones);
 	s->lru_lock_free = g_malloc0(sizeof(*s->lru_lock_free) * (gsize)s->m->nr_nodes);
 	s->cpuq = g_new0(CpuQueue, s->m->nr_cpus);
@@ -764,6 +766,8 @@ void ps_sim_free(PsSim *s)
 	g_free(s->busy_until);
 	g_free(s->lru_batch);
 	g_free(s->oom_wait_ns);
+	g_free(s->pte_pending_ns);
+	g_free(s->pte_pending_pid);
 	g_free(s->zone_lock_free);
 	g_free(s->lru_lock_free);
 	if (s->cpuq)

@@ -318,6 +318,10 @@ struct PsSim {
 	 * latency sample reports; oom_wait_sampled: what the last do_alloc took from it */
 	uint64_t *oom_wait_ns, oom_wait_sampled;
 	uint8_t *lru_batch; /* per cpu: folios in folio_add_lru's batch, < PS_FOLIO_BATCH_SIZE */
+	/* per cpu: a recorded page-table page allocation's latency, and its pid, that the next
+	 * anonymous-fault allocation of that pid on the cpu reports in its fault sample */
+	uint64_t *pte_pending_ns;
+	int *pte_pending_pid;
 	uint64_t (*zone_lock_free)[2]; /* per zone: zone->lock's last hold [start, end), ns */
 	uint64_t (*lru_lock_free)[2];  /* per node: the lruvec lru_lock's last hold, ns */
 	CpuQueue *cpuq;		       /* per cpu: records waiting for the cpu, in order */
