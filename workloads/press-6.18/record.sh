@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# record.sh - record prog.c (press-hog) under memory pressure on a shared machine (root).
+#
+#   record.sh OUTDIR HOG_MIB [thp]
+#
+# 1. fills the page cache with CACHE_MIB (default 4096) MiB of a clean file (CACHE, default
+#    /var/tmp/pagesim-press.dat), which kswapd can reclaim;
+# 2. shrinks free memory to about FREE_MIB (default 400) MiB with a vm.nr_hugepages reservation;
+# 3. records press-hog HOG_MIB [thp] with tools/pagesim-capture.
+# On exit (also on error or a signal) vm.nr_hugepages goes back to what it was. A watchdog
+# releases the reservation at once if MemAvailable falls below KEEP_MIB (default 4096) MiB, so
+# the other users of the machine always keep that much; press-hog sets its oom_score_adj to 1000.
+set -euo pipefail
+[ $# -ge 2 ] || { sed -n '4,6p' "$0" >&2; exit 2; }
+out="$1"; hog="$2"; thp="${3:-}"
+here="$(cd "$(dirname "$0")" && pwd)"
+capture="$here/../../tools/pagesim-capture"
+cache="${CACHE:-/var/tmp/pagesim-press.dat}"
+cache_mib="${CACHE_MIB:-4096}"
+free_mib="${FREE_MIB:-400}"
+keep_mib="${KEEP_MIB:-4096}"
+
+orig=$(cat /proc/sys/vm/nr_hugepages)
+wd=""
+restore() {
+	[ -n "$wd" ] && kill "$wd" 2>/dev/null || true
+	echo "$orig" >/proc/sys/vm/nr_hugepages
+	echo "record.sh: vm.nr_hugepages back to $orig" >&2
+}
+trap restore EXIT
+trap 'exit 130' INT TERM HUP
+
+meminfo() { awk -v k="$1:" '$1 == k { print int($2 / 1024) }' /proc/meminfo; }
+
+gcc -O2 -Wall -o "$out.hog" "$here/prog.c"
+if [ "$(stat -c %s "$cache" 2>/dev/null || echo 0)" -ne $((cache_mib << 20)) ]; then
+	dd if=/dev/zero of="$cache" bs=1M count="$cache_mib" status=none
+	sync "$cache"
+fi
+cat "$cache" >/dev/null
+
+hp_mib=$(awk '$1 == "Hugepagesize:" { print int($2 / 1024) }' /proc/meminfo)
+nr=$(( ($(meminfo MemFree) - free_mib) / hp_mib ))
+[ "$nr" -gt 0 ] || { echo "record.sh: already less than $free_mib MiB free" >&2; exit 1; }
+echo "$nr" >/proc/sys/vm/nr_hugepages
+echo "record.sh: reserved $(cat /proc/sys/vm/nr_hugepages) huge pages; MemFree $(meminfo MemFree) MiB," \
+	"MemAvailable $(meminfo MemAvailable) MiB" >&2
+[ "$(meminfo MemAvailable)" -ge "$keep_mib" ] || { echo "record.sh: MemAvailable below $keep_mib MiB" >&2; exit 1; }
+
+( while sleep 0.2; do
+	if [ "$(meminfo MemAvailable)" -lt "$keep_mib" ]; then
+		echo 0 >/proc/sys/vm/nr_hugepages
+		echo "record.sh: watchdog: MemAvailable below $keep_mib MiB, reservation released" >&2
+		exit 0
+	fi
+done ) &
+wd=$!
+
+"$capture" --buffer-kb 262144 "$out" -- "$out.hog" "$hog" $thp
+rm -f "$out.hog"
