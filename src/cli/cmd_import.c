@@ -16,6 +16,8 @@ int ps_cmd_import(int argc, char **argv)
 	g_autofree char *out = NULL, *format = NULL;
 	gint64 cpus = 0, page_size = 0;
 	gboolean quiet = FALSE, portable = FALSE;
+	g_auto(GStrv) mempolicy = NULL;
+	g_autofree PsImportMempolicy *mpols = NULL;
 	GOptionEntry entries[] = {
 	    {"portable", 0, 0, G_OPTION_ARG_NONE, &portable,
 	     "What memory is for (a pagesim-capture --portable recording): mappings, first "
@@ -29,6 +31,11 @@ int ps_cmd_import(int argc, char **argv)
 	     "CPUs of the recording machine (default: from the text)", "N"},
 	    {"page-size", 0, 0, G_OPTION_ARG_INT64, &page_size,
 	     "Page size of the recording machine in bytes (default 4096)", "BYTES"},
+	    {"mempolicy", 0, 0, G_OPTION_ARG_STRING_ARRAY, &mempolicy,
+	     "From the recording's timestamp SECONDS on, task PID has memory policy POLICY "
+	     "(numactl spelling, e.g. interleave:0-1, bind:1; empty or default = default); "
+	     "repeatable",
+	     "PID@SECONDS=POLICY"},
 	    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No counters on standard error", NULL},
 	    {NULL}};
 	g_autoptr(GOptionContext) ctx =
@@ -48,7 +55,9 @@ int ps_cmd_import(int argc, char **argv)
 	    "With --portable it also reads page_fault_user, the mmap, munmap, brk, mremap and\n"
 	    "madvise syscalls, sched_process_fork/exec/exit and the filemap page-cache\n"
 	    "events, and writes map/touch/unmap, cache_add/cache_remove and kernel memory as\n"
-	    "alloc bytes+kind instead of the recorded pages.\n");
+	    "alloc bytes+kind instead of the recorded pages.\n"
+	    "tracefs shows no set_mempolicy()/mbind() without syscall tracepoints: give a\n"
+	    "task's policies with --mempolicy (e.g. --mempolicy 257@6.733527=interleave:0-1).\n");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		fprintf(stderr, "pagesim import: %s\n", error->message);
 		return 2;
@@ -84,6 +93,26 @@ int ps_cmd_import(int argc, char **argv)
 	opts.cpus = (int)cpus;
 	opts.page_size = (uint32_t)page_size;
 	opts.portable = portable;
+	if (mempolicy) {
+		int n = (int)g_strv_length(mempolicy);
+
+		mpols = g_new0(PsImportMempolicy, n);
+		for (int i = 0; i < n; i++) {
+			if (!ps_import_mempolicy_parse(mempolicy[i], &mpols[i], &error)) {
+				fprintf(stderr, "pagesim import: %s\n", error->message);
+				return 2;
+			}
+			/* in time order (insertion sort: a handful of changes) */
+			for (int j = i; j > 0 && mpols[j].ts_ns < mpols[j - 1].ts_ns; j--) {
+				PsImportMempolicy tmp = mpols[j];
+
+				mpols[j] = mpols[j - 1];
+				mpols[j - 1] = tmp;
+			}
+		}
+		opts.mempolicies = mpols;
+		opts.n_mempolicies = n;
+	}
 	t0 = g_get_monotonic_time();
 	if (!ps_trace_import(argv[1], out, &opts, &st, &error)) {
 		fprintf(stderr, "pagesim import: %s\n", error->message);

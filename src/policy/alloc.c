@@ -6,8 +6,9 @@
  * (prepare_alloc_pages, alloc_flags_nofragment, get_page_from_freelist with the ZONE_BELOW_HIGH
  * check at the high watermark, zone_watermark_fast, __zone_watermark_ok,
  * __zone_watermark_unusable_free, rmqueue, zone_statistics, reserve_highatomic_pageblock after a
- * high-atomic success), and __free_pages / free_frozen_pages (pcp for pcp orders, the buddy
- * otherwise).
+ * high-atomic success), alloc_pages_mpol of mm/mempolicy.c (NUMA_INTERLEAVE_HIT when an
+ * interleaved page is on the node interleave chose), and __free_pages / free_frozen_pages (pcp for
+ * pcp orders, the buddy otherwise).
  *
  * Simplifications (why acceptable):
  * - No cpusets, no memcg charging, no dirty-page spreading (node_dirty_ok: __GFP_WRITE is
@@ -315,6 +316,18 @@ void ps_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempo
 		nodemask = 0;
 	}
 	alloc_once(m, gfp, order, cpu, nid, nodemask, out);
+	/*
+	 * alloc_pages_mpol: an interleaved allocation that landed on the node interleave chose
+	 * counts NUMA_INTERLEAVE_HIT on the page's zone; one that fell back to another node does
+	 * not.
+	 */
+	if (pol && (pol->mode == PS_MPOL_INTERLEAVE || pol->mode == PS_MPOL_WEIGHTED_INTERLEAVE) &&
+	    out->result == PS_ALLOC_OK) {
+		PsZone *z = ps_pfn_zone(m, out->pfn);
+
+		if (z->node == nid)
+			z->numa_stat[PS_NUMA_INTERLEAVE_HIT]++;
+	}
 }
 
 void ps_free_pages(PsMachine *m, ps_pfn_t pfn, unsigned order, int cpu)

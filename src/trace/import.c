@@ -28,7 +28,13 @@
  *   other compaction/vmscan/oom events        recognised and counted, not kept
  *   anything else                             skipped and counted
  * A `proc` record is written before the first record of each pid, and again when its comm
- * changes (exec).
+ * changes (exec). Memory policies: tracefs has no event for set_mempolicy() or mbind() unless
+ * the kernel has syscall tracepoints (the qemu lab's kernels do not), so the caller states them
+ * (opts->mempolicies: pid, the recording's timestamp, the policy); from that timestamp on the
+ * pid's proc records carry the policy, and a proc record is written at that moment for a pid
+ * already seen. The policy is the task's (set_mempolicy), applied by the simulator to every
+ * allocation of the task without a node, as alloc_pages() applies get_task_policy(); a VMA
+ * policy (mbind) given this way is approximated by the task policy for the time given.
  *
  * Streaming: one line at a time; memory is the pfn -> id map of live allocations (bounded by
  * the pages a machine has) and the pid -> comm map. Time is nanoseconds from the first event;
@@ -399,6 +405,10 @@ typedef struct {
 	GHashTable *in_reclaim; /* pids between direct reclaim begin and end */
 	PsTraceEvent pending;	/* a cache_add / cache_remove still growing */
 	bool have_pending;
+	/* opts->mempolicies: the next one to apply; pid -> current policy (g_strdup) */
+	const PsImportMempolicy *mpols;
+	int n_mpols, next_mpol;
+	GHashTable *policies;
 } Imp;
 
 /* What a task's compaction events belong to (see note_compaction). */
@@ -617,6 +627,7 @@ static gboolean note_cpu_record(Imp *im, int cpu, bool drain, GError **error)
 static gboolean note_proc(Imp *im, const Line *l, uint64_t t, GError **error)
 {
 	const char *old = g_hash_table_lookup(im->comms, GINT_TO_POINTER(l->pid));
+	const char *pol;
 	PsTraceEvent ev;
 	char comm[16];
 
@@ -633,8 +644,89 @@ static gboolean note_proc(Imp *im, const Line *l, uint64_t t, GError **error)
 	ev.op = PS_OP_PROC;
 	ev.pid = l->pid;
 	g_strlcpy(ev.comm, comm, sizeof(ev.comm));
+	pol = g_hash_table_lookup(im->policies, GINT_TO_POINTER(l->pid));
+	if (pol)
+		g_strlcpy(ev.mempolicy, pol, sizeof(ev.mempolicy));
 	im->st->procs++;
 	return write_ev(im, &ev, error);
+}
+
+/*
+ * The --mempolicy changes due by the recording's timestamp ts_ns: each becomes the pid's
+ * policy, and a pid already seen gets a proc record now, with its comm and the new policy.
+ */
+static gboolean note_mempolicies(Imp *im, uint64_t ts_ns, uint64_t t, GError **error)
+{
+	while (im->next_mpol < im->n_mpols && im->mpols[im->next_mpol].ts_ns <= ts_ns) {
+		const PsImportMempolicy *mp = &im->mpols[im->next_mpol++];
+		const char *comm = g_hash_table_lookup(im->comms, GINT_TO_POINTER(mp->pid));
+		PsTraceEvent ev;
+
+		if (mp->policy[0])
+			g_hash_table_insert(im->policies, GINT_TO_POINTER(mp->pid),
+					    g_strdup(mp->policy));
+		else
+			g_hash_table_remove(im->policies, GINT_TO_POINTER(mp->pid));
+		if (!comm)
+			continue; /* its first proc record will carry it */
+		ps_trace_event_init(&ev);
+		ev.t_ns = t;
+		ev.op = PS_OP_PROC;
+		ev.pid = mp->pid;
+		g_strlcpy(ev.comm, comm, sizeof(ev.comm));
+		g_strlcpy(ev.mempolicy, mp->policy, sizeof(ev.mempolicy));
+		im->st->mempolicy_changes++;
+		if (!write_ev(im, &ev, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean ps_import_mempolicy_parse(const char *arg, PsImportMempolicy *out, GError **error)
+{
+	const char *at = strchr(arg, '@'), *eq = at ? strchr(at, '=') : NULL;
+	g_autofree char *pid_s = NULL, *ts_s = NULL;
+	enum ps_mpol_mode mode;
+	uint64_t nodes, pid;
+	bool overflow;
+	char *end;
+
+	memset(out, 0, sizeof(*out));
+	if (!at || !eq) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "--mempolicy: '%s': not PID@SECONDS=POLICY", arg);
+		return FALSE;
+	}
+	pid_s = g_strndup(arg, (gsize)(at - arg));
+	ts_s = g_strndup(at + 1, (gsize)(eq - at - 1));
+	if (!g_ascii_string_to_unsigned(pid_s, 10, 0, G_MAXINT, &pid, NULL)) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "--mempolicy: '%s': pid: '%s' is not a number 0..%d", arg, pid_s,
+			    G_MAXINT);
+		return FALSE;
+	}
+	end = parse_timestamp(ts_s, &out->ts_ns, &overflow);
+	if (end == ts_s || *end || overflow || !strchr(ts_s, '.')) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "--mempolicy: '%s': timestamp: '%s' is not the recording's seconds "
+			    "(e.g. 6.733527)",
+			    arg, ts_s);
+		return FALSE;
+	}
+	out->pid = (int)pid;
+	if (eq[1] && strcmp(eq + 1, "default") != 0) {
+		g_autoptr(GError) local = NULL;
+
+		if (strlen(eq + 1) >= sizeof(out->policy) ||
+		    !ps_mpol_parse_str(eq + 1, &mode, &nodes, &local)) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "--mempolicy: '%s': policy: %s", arg,
+				    local ? local->message : "longer than 63 characters");
+			return FALSE;
+		}
+		g_strlcpy(out->policy, eq + 1, sizeof(out->policy));
+	}
+	return TRUE;
 }
 
 enum ev_class {
@@ -1656,6 +1748,8 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 			t = im->last_t;
 		}
 		im->last_t = t;
+		if (!note_mempolicies(im, l.ts_ns, t, error))
+			return FALSE;
 		return port_line(im, &l, t, error);
 	}
 	cls = classify(l.event, &obs);
@@ -1692,7 +1786,7 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 		im->st->known_skipped++;
 		return TRUE;
 	}
-	if (!note_proc(im, &l, t, error))
+	if (!note_mempolicies(im, l.ts_ns, t, error) || !note_proc(im, &l, t, error))
 		return FALSE;
 	ps_trace_event_init(&ev);
 	ev.t_ns = t;
@@ -1806,6 +1900,17 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	im.tasks = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, ptask_free);
 	im.dropped = g_hash_table_new(g_direct_hash, g_direct_equal);
 	im.in_reclaim = g_hash_table_new(g_direct_hash, g_direct_equal);
+	im.policies = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	im.mpols = opts->mempolicies;
+	im.n_mpols = opts->mempolicies ? opts->n_mempolicies : 0;
+	for (int i = 1; i < im.n_mpols; i++) {
+		if (im.mpols[i].ts_ns < im.mpols[i - 1].ts_ns) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "--mempolicy: change %d is earlier than change %d before it",
+				    i + 1, i);
+			goto out;
+		}
+	}
 	{
 		PsImportFormat src = opts->format != PS_IMPORT_AUTO ? opts->format : st->detected;
 
@@ -1886,6 +1991,8 @@ out:
 		g_hash_table_unref(im.dropped);
 	if (im.in_reclaim)
 		g_hash_table_unref(im.in_reclaim);
+	if (im.policies)
+		g_hash_table_unref(im.policies);
 	return ok;
 }
 
@@ -1944,6 +2051,9 @@ void ps_import_stats_format(const PsImportStats *st, GString *out)
 			       ", procs %" PRIu64 " (comm changes %" PRIu64 ")\n",
 			       st->allocs, st->alloc_failed, st->frees, st->procs,
 			       st->comm_changes);
+	if (st->mempolicy_changes)
+		g_string_append_printf(out, "  mempolicy changes (--mempolicy): %" PRIu64 "\n",
+				       st->mempolicy_changes);
 	g_string_append_printf(out,
 			       "  frees of pages allocated before the trace started: %" PRIu64
 			       " (inside a larger live block: %" PRIu64 ")\n",

@@ -272,7 +272,23 @@ typedef struct {
 	 * touches, page-cache ranges, kernel memory as bytes + kind; no `order` records.
 	 */
 	bool portable;
+	/*
+	 * Task memory policies the recording cannot show (set_mempolicy leaves no event the
+	 * importer reads): from ts_ns on, pid's proc records carry policy. Sorted by ts_ns.
+	 */
+	const struct PsImportMempolicy *mempolicies;
+	int n_mempolicies;
 } PsImportOptions;
+
+/* One --mempolicy PID@SECONDS=POLICY of `pagesim import`. */
+typedef struct PsImportMempolicy {
+	int pid;
+	uint64_t ts_ns;	 /* the recording's own timestamp (tracefs seconds), in ns */
+	char policy[64]; /* numactl spelling; empty = default */
+} PsImportMempolicy;
+
+/* "PID@SECONDS=POLICY" (POLICY empty or "default" = the default policy) into *out. */
+gboolean ps_import_mempolicy_parse(const char *arg, PsImportMempolicy *out, GError **error);
 
 /* What a portable import made of the recording (import.c). */
 typedef struct {
@@ -298,6 +314,7 @@ typedef struct {
 	PsImportFormat detected;
 	int cpus;
 	uint64_t lines, records, procs, comm_changes;
+	uint64_t mempolicy_changes; /* proc records written for --mempolicy */
 	uint64_t allocs, alloc_failed, frees;
 	uint64_t free_unknown;	      /* pfn never seen allocated: the trace started mid-run */
 	uint64_t free_inside_live;    /* pfn inside a larger live allocation */

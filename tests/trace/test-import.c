@@ -424,6 +424,78 @@ static void test_compact_requests(void)
 			"observed:0@11000 ");
 }
 
+/*
+ * --mempolicy: from its timestamp on a pid's proc records carry the policy; a pid already seen
+ * gets a proc record at that moment, one not yet seen carries it in its first.
+ */
+static void test_mempolicy(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
+	g_autofree char *in = g_build_filename(dir, "in.txt", NULL);
+	g_autofree char *out = g_build_filename(dir, "out.jsonl", NULL);
+	const char *args[] = {"42@1.000002=interleave:0-1", "43@1.000002=bind:1",
+			      "42@1.000004=default"};
+	const char *text =
+	    HDR "  numa-42  [000] .....  1.000001: mm_page_alloc: page=01 pfn=0x100 order=0 "
+		"migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		"  numa-42  [000] .....  1.000003: mm_page_alloc: page=01 pfn=0x101 order=0 "
+		"migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		"  numa-42  [000] .....  1.000005: mm_page_alloc: page=01 pfn=0x102 order=0 "
+		"migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		"  bind-43  [001] .....  1.000006: mm_page_alloc: page=01 pfn=0x103 order=0 "
+		"migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n";
+	PsImportMempolicy mp[3];
+	PsImportOptions opts = {.mempolicies = mp, .n_mempolicies = 3};
+	PsImportStats st;
+	PsTraceHeader hdr;
+	PsTraceEvent ev;
+	g_autoptr(GString) seq = g_string_new(NULL);
+	PsTraceReader *r;
+
+	for (int i = 0; i < 3; i++) {
+		g_assert_true(ps_import_mempolicy_parse(args[i], &mp[i], &error));
+		g_assert_no_error(error);
+	}
+	g_assert_cmpint(mp[0].pid, ==, 42);
+	g_assert_cmpuint(mp[0].ts_ns, ==, 1000002000ull);
+	g_assert_cmpstr(mp[2].policy, ==, "");
+	g_assert_true(g_file_set_contents(in, text, -1, NULL));
+	g_assert_true(ps_trace_import(in, out, &opts, &st, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(st.mempolicy_changes, ==, 2);
+	r = ps_trace_reader_open(out, &hdr, &error);
+	g_assert_no_error(error);
+	while (ps_trace_reader_next(r, &ev, &error) == 1)
+		if (ev.op == PS_OP_PROC)
+			g_string_append_printf(seq, "%d@%" PRIu64 "=%s ", ev.pid, ev.t_ns,
+					       ev.mempolicy);
+	g_assert_no_error(error);
+	ps_trace_reader_close(r);
+	g_assert_cmpstr(seq->str, ==, "42@0= 42@2000=interleave:0-1 42@4000= 43@5000=bind:1 ");
+
+	/* bad arguments: file-free messages naming the part that is wrong */
+	g_assert_false(ps_import_mempolicy_parse("42=bind:1", &mp[0], &error));
+	g_assert_nonnull(strstr(error->message, "not PID@SECONDS=POLICY"));
+	g_clear_error(&error);
+	g_assert_false(ps_import_mempolicy_parse("x@1.5=bind:1", &mp[0], &error));
+	g_assert_nonnull(strstr(error->message, "pid: 'x'"));
+	g_clear_error(&error);
+	g_assert_false(ps_import_mempolicy_parse("42@15=bind:1", &mp[0], &error));
+	g_assert_nonnull(strstr(error->message, "timestamp: '15'"));
+	g_clear_error(&error);
+	g_assert_false(ps_import_mempolicy_parse("42@1.5=often:1", &mp[0], &error));
+	g_assert_nonnull(strstr(error->message, "policy:"));
+	g_clear_error(&error);
+	/* out of time order */
+	mp[0].ts_ns = 2000000000ull;
+	g_assert_false(ps_trace_import(in, out, &opts, &st, &error));
+	g_assert_nonnull(strstr(error->message, "change 2 is earlier than change 1"));
+	g_unlink(in);
+	g_unlink(out);
+	g_rmdir(dir);
+}
+
 static void test_malformed(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -888,6 +960,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/snapshot-moved-block", test_snapshot_moved_block);
 	g_test_add_func("/trace/import/snapshot-free-pcp-page", test_snapshot_free_pcp_page);
 	g_test_add_func("/trace/import/compact-requests", test_compact_requests);
+	g_test_add_func("/trace/import/mempolicy", test_mempolicy);
 	g_test_add_func("/trace/import/malformed", test_malformed);
 	g_test_add_func("/trace/import/observed-format", test_observed_format);
 	g_test_add_func("/trace/import/timestamp-range", test_timestamp_range);
