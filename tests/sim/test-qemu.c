@@ -3,7 +3,8 @@
  * test-qemu.c - the recordings of one program (churn.c) on real Linux 6.18.2 arm64 kernels with
  * 4K, 16K and 64K pages (realdata/qemu-arm64-{4k,16k,64k}-6.18.2, made by qemu-lab/run.sh):
  * pinned replay against the snapshot taken in the middle of the run and after it, and policy
- * replay against the kernel's own counters, at each page size.
+ * replay against the kernel's own counters, at each page size; and the NUMA recording
+ * (qemu-arm64-4k-numa-6.18.2, test_numa) in policy replay against its NUMA counters.
  *
  * The mid snapshot is read by the lab's snap.sh; its kpageflags dump is written by the first
  * `dd` process of the trace (tracing is on during `mid`, off during `before` and `after`), so
@@ -23,6 +24,7 @@
  *     targets; the residual is bounded per page size below, not zero.
  */
 #include <glib/gstdio.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -586,6 +588,156 @@ static void test_ratios(void)
 	}
 }
 
+/* Per node: pages allocated (numa_hit + numa_miss of its zones) in a zoneinfo. */
+static void node_allocs(const char *path, uint64_t out[PS_MAX_NODES])
+{
+	g_autofree char *text = ps_test_slurp(path);
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	int node = -1;
+
+	memset(out, 0, sizeof(uint64_t) * PS_MAX_NODES);
+	for (char **l = lines; *l; l++) {
+		const char *s = g_strstrip(*l);
+
+		if (g_str_has_prefix(s, "Node "))
+			node = atoi(s + 5);
+		else if (node >= 0 && node < PS_MAX_NODES &&
+			 (g_str_has_prefix(s, "numa_hit ") || g_str_has_prefix(s, "numa_miss ")))
+			out[node] += g_ascii_strtoull(s + 9, NULL, 10);
+	}
+}
+
+/*
+ * Item 4 of issue 18 on the NUMA recording (qemu-arm64-4k-numa-6.18.2: 2 nodes of 1 GiB, cpu N
+ * on node N; numa.c: A 1024 MiB default policy on cpu 0, B 256 MiB MPOL_INTERLEAVE 0-1, C 128
+ * MiB MPOL_BIND 1 from cpu 0). The recording has no event for set_mempolicy() (the lab kernel
+ * has no syscall tracepoints), so the policies are given to the importer as `pagesim import
+ * --mempolicy` would: the times are where numa.c's phases start in the trace, the first user
+ * page (GFP_HIGHUSER_MOVABLE) of pid 257 after 262144 (A) and 327680 (A+B) of them, and after
+ * C's last one.
+ * Held (asserted at the issue's 10 %): numa_hit, numa_miss, numa_foreign, numa_interleave,
+ * numa_local, numa_other of the whole run against after.vmstat - before.vmstat, and the pages
+ * allocated on each node (numa_hit + numa_miss per node, zoneinfo after - before); the node
+ * fallback order equals the kernel's "Fallback order for Node N" lines. Not asserted: per-node
+ * numa_local/numa_other, where node 1's local count is the few hundred allocations the kernel
+ * made on cpu 1 (238; the model 65), noise against the 140 thousand of numa_other. No OOM in
+ * this recording (C binds to node 1, which has room): the OOM victim and constraint need a
+ * recording with BIND_NODE 0 (a new issue).
+ */
+static void test_numa(void)
+{
+	static const char *const mpol_args[] = {"257@6.733527=interleave:0-1",
+						"257@7.893008=bind:1", "257@8.449702=default"};
+	static const char *const counters[] = {"numa_hit",	  "numa_miss",	"numa_foreign",
+					       "numa_interleave", "numa_local", "numa_other"};
+	const char *root = g_getenv("PAGESIM_REALDATA");
+	g_autofree char *dir =
+	    root ? g_build_filename(root, "qemu-arm64-4k-numa-6.18.2", NULL) : NULL;
+	g_autofree char *trace_txt = dir ? g_build_filename(dir, "trace.txt.gz", NULL) : NULL;
+	g_autofree char *tmp = NULL, *trace = NULL, *zi_path = NULL, *zi_text = NULL, *run = NULL;
+	g_autofree char *before = NULL, *dmesg = NULL, *dmesg_path = NULL, *zi_after = NULL;
+	g_autofree char *zi_run = NULL;
+	g_autoptr(GError) error = NULL;
+	PsImportMempolicy mp[G_N_ELEMENTS(mpol_args)];
+	PsImportOptions iopts = {.mempolicies = mp, .n_mempolicies = G_N_ELEMENTS(mpol_args)};
+	PsImportStats st;
+	PsProcInput in;
+	PsConfig *cfg;
+	PsRunOptions o = {0};
+	PsMachine *m;
+	PsSim *sim;
+	cJSON *sum;
+	uint64_t k_before[PS_MAX_NODES], k_after[PS_MAX_NODES], model[PS_MAX_NODES];
+
+	if (!trace_txt || !g_file_test(trace_txt, G_FILE_TEST_EXISTS)) {
+		g_test_skip("realdata/qemu-arm64-4k-numa-6.18.2 not available (PAGESIM_REALDATA)");
+		return;
+	}
+	tmp = ps_test_make_dir("pagesim-qemu-numa-XXXXXX");
+	trace = g_build_filename(tmp, "trace.jsonl.gz", NULL);
+	for (size_t i = 0; i < G_N_ELEMENTS(mpol_args); i++) {
+		g_assert_true(ps_import_mempolicy_parse(mpol_args[i], &mp[i], &error));
+		g_assert_no_error(error);
+	}
+	g_assert_true(ps_trace_import(trace_txt, trace, &iopts, &st, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(st.mempolicy_changes, ==, 3);
+
+	/* pagesim config from-proc --zoneinfo before.zoneinfo --cpus 2 (cpu nodes inferred) */
+	zi_path = g_build_filename(dir, "before.zoneinfo", NULL);
+	zi_text = ps_test_slurp(zi_path);
+	ps_proc_input_init(&in);
+	in.zoneinfo_text = zi_text;
+	in.zoneinfo_path = zi_path;
+	in.nr_cpus = 2;
+	in.nr_cpus_source = "--cpus";
+	cfg = ps_config_new();
+	g_assert_true(ps_config_from_proc(&in, cfg, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(cfg->spec.nr_nodes, ==, 2);
+	g_assert_cmpint(cfg->spec.cpu_node[0], ==, 0);
+	g_assert_cmpint(cfg->spec.cpu_node[1], ==, 1);
+
+	/* the fallback order the kernel printed while booting */
+	dmesg_path = g_build_filename(dir, "dmesg.txt", NULL);
+	dmesg = ps_test_slurp(dmesg_path);
+	m = ps_machine_new(&cfg->spec, &error);
+	g_assert_no_error(error);
+	ps_build_zonelists(m);
+	for (int n = 0; n < m->nr_nodes; n++) {
+		g_autoptr(GString) want = g_string_new(NULL);
+
+		g_string_printf(want, "Fallback order for Node %d:", n);
+		for (int i = 0; i < m->nr_nodes; i++)
+			g_string_append_printf(want, " %d", m->nodes[n].node_order[i]);
+		g_string_append(want, " \n");
+		g_assert_nonnull(strstr(dmesg, want->str));
+	}
+	ps_machine_free(m);
+
+	/* pagesim run --snapshot before.kpageflags.gz --proc DIR (policy mode) */
+	run = g_build_filename(tmp, "policy", NULL);
+	before = g_build_filename(dir, "before.kpageflags.gz", NULL);
+	o.out_dir = run;
+	sim = ps_sim_new(cfg, &o, &error);
+	g_assert_no_error(error);
+	g_assert_true(ps_sim_load_snapshot(sim, before, dir, &error));
+	g_assert_no_error(error);
+	g_assert_true(ps_sim_run(sim, trace, &error));
+	g_assert_no_error(error);
+	ps_sim_free(sim);
+	sum = read_summary(run);
+	for (size_t i = 0; i < G_N_ELEMENTS(counters); i++) {
+		double sim_v, obs_v;
+
+		fidelity_pair(sum, counters[i], &sim_v, &obs_v);
+		if (g_test_verbose())
+			g_printerr("numa %-16s model %8.0f kernel %8.0f ratio %.3f\n", counters[i],
+				   sim_v, obs_v, sim_v / obs_v);
+		g_assert_cmpfloat(obs_v, >, 1000);
+		g_assert_cmpfloat(fabs(sim_v / obs_v - 1.0), <=, 0.10);
+	}
+	cJSON_Delete(sum);
+
+	/* pages allocated per node: the kernel's zoneinfo delta, the model's own zoneinfo */
+	zi_after = g_build_filename(dir, "after.zoneinfo", NULL);
+	zi_run = g_build_filename(run, "zoneinfo", NULL);
+	node_allocs(zi_path, k_before);
+	node_allocs(zi_after, k_after);
+	node_allocs(zi_run, model);
+	for (int n = 0; n < 2; n++) {
+		double k = (double)(k_after[n] - k_before[n]);
+
+		if (g_test_verbose())
+			g_printerr("numa node %d allocations model %" PRIu64 " kernel %.0f\n", n,
+				   model[n], k);
+		g_assert_cmpfloat(k, >, 1000);
+		g_assert_cmpfloat(fabs((double)model[n] / k - 1.0), <=, 0.10);
+	}
+	ps_config_free(cfg);
+	ps_test_rm_rf(tmp);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -600,5 +752,6 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/sim/qemu/ratios", test_ratios);
 	g_test_add_func("/sim/qemu/vmstat-error", test_vmstat_error);
+	g_test_add_func("/sim/qemu/numa", test_numa);
 	return g_test_run();
 }
