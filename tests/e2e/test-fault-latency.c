@@ -7,8 +7,9 @@
  * Asserted: the 1t replay's p50, p90, p99 and p99.9 (p50 and p99 fitted, p90 and p99.9
  * predicted); the 2t replay's p50, p90 and p99 (predicted) and that its p99 is not below the 1t
  * replay's; the THP fault (predicted). The 2t p99.9 is printed, not asserted: the measured one
- * is 8.8 us, the simulated one about 6.4 us (-27 %), the lru_lock and zone->lock waits the
- * model has do not account for all of the second thread's tail. The fit itself: two recorded sets
+ * is 8.8 us, the simulated one about 6.4 us (-27 %): serialised lru_lock holds at the
+ * uncontended per-folio cost cannot exceed 8.1 us (policy/cost.c's header says why and what is
+ * missing). The fit itself: two recorded sets
  * with known figures give the constants the formulas say; configs/x86_64-4k-16g.json ships the
  * constants the fit gives.
  */
