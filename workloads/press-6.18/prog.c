@@ -7,8 +7,9 @@
  *
  * Maps MIB MiB of private anonymous memory (with "thp": madvise(MADV_HUGEPAGE), so with THP
  * defrag "madvise" the faults reclaim and compact directly) and first-writes it one base page
- * at a time, keeping all of it. Sets its own oom_score_adj to 1000 first, so that an OOM kill,
- * if the machine runs out, picks this program and nothing else. Prints what it touched.
+ * at a time, keeping all of it (MAP_NORESERVE: a size above what overcommit allows still maps,
+ * so the program can end in an OOM kill). Sets its own oom_score_adj to 1000 first, so that an OOM
+ * kill, if the machine runs out, picks this program and nothing else. Prints what it touched.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -32,7 +33,8 @@ int main(int argc, char **argv)
 	}
 	size_t len = mib << 20;
 	long pg = sysconf(_SC_PAGESIZE);
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED) {
 		perror("mmap");
 		return 1;
