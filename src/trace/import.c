@@ -19,6 +19,10 @@
  *   mm_page_free               free of the id live at that pfn; a pfn never seen allocated is a
  *                              page from before the trace started: free with a fresh id and the
  *                              recorded pfn and order, counted
+ *                              A free by a kswapd task, or by a task between its direct reclaim
+ *                              begin and end, is the kernel's own reclaim: counted
+ *                              (free_reclaim_*, pages); it is still written as a plain free, since
+ *                              format v1 has no field to tell a policy replay to skip it.
  *   mm_page_free_batched       the commit of a batch-freed page to the pcp list: the page's free
  *                              record moves from its mm_page_free to here (see Imp)
  *   zone_locked, pcpu_drain, extfrag, compaction begin/end, kcompactd wake, kswapd wake/sleep,
@@ -834,6 +838,11 @@ static gboolean do_free(Imp *im, const Line *l, PsTraceEvent *ev, GError **error
 		return FALSE;
 	ev->op = PS_OP_FREE;
 	ev->cpu = l->cpu;
+	/* the kernel's reclaim freed it (shrink_folio_list in kswapd or in a direct reclaim) */
+	if (g_str_has_prefix(l->comm, "kswapd"))
+		im->st->free_reclaim_kswapd += 1ull << order;
+	else if (g_hash_table_contains(im->in_reclaim, GINT_TO_POINTER(l->pid)))
+		im->st->free_reclaim_direct += 1ull << order;
 	ev->order = order;
 	ev->pfn = pfn;
 	ev->has_pfn = true;
@@ -906,6 +915,8 @@ static gboolean do_observed(Imp *im, const Line *l, enum ps_observed_event obs, 
 		if (kv(l, "order") &&
 		    !get_int(im, l, "order", 0, PS_NR_ORDERS_MAX - 1, &ev->order, error))
 			return FALSE;
+		if (obs == PS_OBS_DIRECT_RECLAIM_BEGIN)
+			g_hash_table_add(im->in_reclaim, GINT_TO_POINTER(l->pid));
 		if (obs == PS_OBS_DIRECT_RECLAIM_BEGIN && kv(l, "gfp_flags")) {
 			GError *local = NULL;
 
@@ -921,6 +932,7 @@ static gboolean do_observed(Imp *im, const Line *l, enum ps_observed_event obs, 
 	case PS_OBS_DIRECT_RECLAIM_END:
 		if (kv(l, "nr_reclaimed") && !get_value(im, l, "nr_reclaimed", ev, error))
 			return FALSE;
+		g_hash_table_remove(im->in_reclaim, GINT_TO_POINTER(l->pid));
 		break;
 	case PS_OBS_COMPACTION_END:
 		/* value: the status as enum compact_result + 1 (0: not printed) */
@@ -2058,6 +2070,11 @@ void ps_import_stats_format(const PsImportStats *st, GString *out)
 			       "  frees of pages allocated before the trace started: %" PRIu64
 			       " (inside a larger live block: %" PRIu64 ")\n",
 			       st->free_unknown, st->free_inside_live);
+	g_string_append_printf(
+	    out,
+	    "  pages freed by the kernel's reclaim (replayed as frees): kswapd %" PRIu64
+	    ", direct reclaim %" PRIu64 "\n",
+	    st->free_reclaim_kswapd, st->free_reclaim_direct);
 	g_string_append_printf(out,
 			       "  free order differs from alloc: %" PRIu64
 			       ", alloc of a live pfn (free not recorded): %" PRIu64

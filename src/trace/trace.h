@@ -320,6 +320,9 @@ typedef struct {
 	uint64_t free_inside_live;    /* pfn inside a larger live allocation */
 	uint64_t free_order_mismatch; /* freed with another order than allocated */
 	uint64_t alloc_live_pfn;      /* allocated again while live: its free was not recorded */
+	/* pages of mm_page_free in the kernel's own reclaim: by kswapd*, or by a task between its
+	 * mm_vmscan_direct_reclaim_begin and _end (written as ordinary frees: see import.c) */
+	uint64_t free_reclaim_kswapd, free_reclaim_direct;
 	uint64_t live_at_end;
 	uint64_t observed[PS_NR_OBSERVED_EVENTS];
 	uint64_t free_batched, known_skipped, unknown_events, comment_lines, time_clamped;

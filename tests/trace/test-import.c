@@ -496,6 +496,26 @@ static void test_mempolicy(void)
 	g_rmdir(dir);
 }
 
+/* Issue 14 item 3: frees inside kswapd or a direct reclaim are counted as the kernel's reclaim. */
+static void test_reclaim_frees(void)
+{
+	PsImportStats st;
+	g_autofree char *seq = NULL;
+	const char *text =
+	    HDR "  kswapd0-47 [000] .....  1.000001: mm_page_free: page=01 pfn=0x304 order=2\n"
+		"  cc1-42     [001] .....  1.000002: mm_vmscan_direct_reclaim_begin: order=0 "
+		"gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		"  cc1-42     [001] .....  1.000003: mm_page_free: page=01 pfn=0x301 order=0\n"
+		"  ld-7       [000] .....  1.000004: mm_page_free: page=01 pfn=0x302 order=0\n"
+		"  cc1-42     [001] .....  1.000005: mm_vmscan_direct_reclaim_end: nr_reclaimed=1\n"
+		"  cc1-42     [001] .....  1.000006: mm_page_free: page=01 pfn=0x303 order=0\n";
+
+	seq = import_records(text, &st);
+	g_assert_cmpuint(st.free_reclaim_kswapd, ==, 4); /* pages: one order-2 folio */
+	g_assert_cmpuint(st.free_reclaim_direct, ==, 1); /* not ld's, not cc1's after the end */
+	g_assert_cmpuint(st.free_unknown, ==, 4);
+}
+
 static void test_malformed(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -962,6 +982,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/compact-requests", test_compact_requests);
 	g_test_add_func("/trace/import/mempolicy", test_mempolicy);
 	g_test_add_func("/trace/import/malformed", test_malformed);
+	g_test_add_func("/trace/import/reclaim-frees", test_reclaim_frees);
 	g_test_add_func("/trace/import/observed-format", test_observed_format);
 	g_test_add_func("/trace/import/timestamp-range", test_timestamp_range);
 	g_test_add_func("/trace/import/no-events", test_no_events);
