@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * oom.c - the OOM killer: oom_badness, /proc/PID/oom_score, constrained_alloc's totalpages and
- * select_bad_process / oom_kill_process over the host's tasks.
+ * oom.c - the OOM killer: oom_badness, /proc/PID/oom_score, constrained_alloc's constraint and
+ * totalpages, and select_bad_process / oom_kill_process over the host's tasks.
  *
  * Mirrors mm/oom_kill.c and fs/proc/base.c of Linux 6.18 (kernel-facts §9): points = rss + swap
  * entries + page-table pages, plus oom_score_adj * (totalpages / 1000); tasks with
@@ -45,21 +45,38 @@ uint64_t ps_oom_totalpages(const PsMachine *m)
 	return total + (p ? p->rc.swap_pages : 0);
 }
 
-/* constrained_alloc: a mempolicy mask that leaves out memory nodes limits totalpages. */
+const char *const ps_oom_constraint_names[PS_NR_OOM_CONSTRAINTS] = {
+    [PS_CONSTRAINT_NONE] = "CONSTRAINT_NONE",
+    [PS_CONSTRAINT_MEMORY_POLICY] = "CONSTRAINT_MEMORY_POLICY",
+};
+
+/*
+ * constrained_alloc: __GFP_THISNODE is CONSTRAINT_NONE; a nodemask that N_MEMORY is not a subset
+ * of (a memory policy is in effect) is CONSTRAINT_MEMORY_POLICY; else CONSTRAINT_NONE.
+ */
+enum ps_oom_constraint ps_oom_constraint(const PsMachine *m, const PsAllocContext *ac)
+{
+	uint64_t all = 0;
+
+	if (!ac->nodemask || (ac->gfp & PS_GFP_THISNODE))
+		return PS_CONSTRAINT_NONE;
+	for (int i = 0; i < m->nr_zones; i++)
+		all |= m->zones[i].present ? 1ull << m->zones[i].node : 0;
+	return (ac->nodemask & all) == all ? PS_CONSTRAINT_NONE : PS_CONSTRAINT_MEMORY_POLICY;
+}
+
+/* constrained_alloc: under CONSTRAINT_MEMORY_POLICY totalpages is the mask's present + swap. */
 static uint64_t constrained_totalpages(PsPolicy *p, const PsAllocContext *ac)
 {
 	PsMachine *m = p->m;
-	uint64_t mask_pages = 0, all = 0;
+	uint64_t mask_pages = 0;
 
-	if (!ac->nodemask || (ac->gfp & PS_GFP_THISNODE))
+	if (ps_oom_constraint(m, ac) == PS_CONSTRAINT_NONE)
 		return ps_oom_totalpages(m);
 	for (int i = 0; i < m->nr_zones; i++) {
-		all |= m->zones[i].present ? 1ull << m->zones[i].node : 0;
 		if (ac->nodemask & (1ull << m->zones[i].node))
 			mask_pages += m->zones[i].present;
 	}
-	if ((ac->nodemask & all) == all)
-		return ps_oom_totalpages(m);
 	return mask_pages + p->rc.swap_pages;
 }
 

@@ -286,6 +286,11 @@ int64_t ps_oom_badness(const PsOomTask *t, uint64_t totalpages);
 int64_t ps_oom_score(const PsOomTask *t, uint64_t totalpages);
 /* totalram + swap */
 uint64_t ps_oom_totalpages(const PsMachine *m);
+/* enum oom_constraint of mm/oom_kill.c, the values the model reaches (no memcg, no cpusets). */
+enum ps_oom_constraint { PS_CONSTRAINT_NONE, PS_CONSTRAINT_MEMORY_POLICY, PS_NR_OOM_CONSTRAINTS };
+extern const char *const ps_oom_constraint_names[PS_NR_OOM_CONSTRAINTS]; /* "CONSTRAINT_NONE" */
+/* constrained_alloc: what limits the OOM of allocation ac. */
+enum ps_oom_constraint ps_oom_constraint(const PsMachine *m, const PsAllocContext *ac);
 
 /* ---- compaction (policy/compaction.c) ------------------------------------------------------ */
 

@@ -122,6 +122,17 @@ static void host_oom_kill(void *data, size_t i, uint64_t badness, uint64_t reap_
 				s->cur_proc >= 0 ? proc_at(s, s->cur_proc)->pid : -1);
 	cJSON_AddNumberToObject(f, "trigger_order", ac->order);
 	cJSON_AddStringToObject(f, "trigger_gfp", gfp);
+	/* as the kernel's "oom-kill:constraint=...,nodemask=..." line prints them */
+	cJSON_AddStringToObject(f, "constraint",
+				ps_oom_constraint_names[ps_oom_constraint(s->m, ac)]);
+	if (ps_oom_constraint(s->m, ac) == PS_CONSTRAINT_MEMORY_POLICY) {
+		g_autoptr(GString) mask = g_string_new(NULL);
+
+		for (int n = 0; n < s->m->nr_nodes; n++)
+			if (ac->nodemask & (1ull << n))
+				g_string_append_printf(mask, "%s%d", mask->len ? "," : "", n);
+		cJSON_AddStringToObject(f, "nodemask", mask->str);
+	}
 	ps_event_log_write(s->evlog, ps_engine_now(s->e), "oom_kill", f);
 	ps_engine_schedule(s->e, reap_at, s->ev_reap, (uint32_t)pi, 0);
 }

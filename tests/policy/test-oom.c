@@ -272,6 +272,8 @@ static void check_constrained(uint64_t gfp, uint64_t nodemask, uint64_t badness)
 	ac.nodemask = nodemask;
 	g_assert_true(ps_out_of_memory(h->p, &ac, &wait));
 	g_assert_cmpuint(h->kill_badness, ==, badness);
+	g_assert_cmpint(ps_oom_constraint(h->m, &ac), ==,
+			badness == 100 * 8 ? PS_CONSTRAINT_MEMORY_POLICY : PS_CONSTRAINT_NONE);
 }
 
 static void test_constrained(void)
