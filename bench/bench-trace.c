@@ -8,8 +8,9 @@
  * workloads/, the JSONL parse, the compile (parse + writing the entry) and the read of the entry
  * (best of 3), in records per second, and the entry's size.
  * Last, `pagesim import` of the real gzip'd tracefs recordings of ../shared/realdata (ftrace-*,
- * when present) into .jsonl.gz, best of 3: wall and CPU (all threads: the output is compressed
- * on a thread of its own) in lines per second.
+ * when present) into .jsonl.gz, best of 3: wall and CPU (all threads: the input is inflated and
+ * the output compressed on threads of their own, util/lines.c and trace/writer.c) in lines per
+ * second.
  *
  * A benchmark prints figures; nothing here is asserted. Usage: bench-trace [N].
  */
