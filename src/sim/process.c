@@ -96,8 +96,8 @@ static int proc_create(PsSim *s, int pid, const char *comm, int adj)
 	ps_mempolicy_init(&p.pol);
 	g_strlcpy(p.comm, comm, sizeof(p.comm));
 	p.vmas = g_array_new(FALSE, FALSE, sizeof(PsVma));
-	p.ptes = g_hash_table_new(g_direct_hash, g_direct_equal);
 	sim_pgt_init(&p.pgt, &s->pgt_pool);
+	sim_pgt_init(&p.ptes, &s->pgt_pool);
 	g_array_append_val(s->procs, p);
 	g_hash_table_insert(s->pid_map, GINT_TO_POINTER(pid), GINT_TO_POINTER(s->procs->len));
 	s->totals.procs++;
@@ -687,10 +687,10 @@ static uint32_t thp_fault(PsSim *s, int pi, const PsVma *v, uint64_t vpn, int cp
  */
 static uint32_t pte_alloc(PsSim *s, int pi, uint64_t vpn, int cpu, uint64_t *fns)
 {
-	gpointer key = (gpointer)(uintptr_t)(vpn >> s->m->spec.thp_order);
+	uint64_t key = vpn >> s->m->spec.thp_order;
 	uint32_t ri;
 
-	if (g_hash_table_contains(proc_at(s, pi)->ptes, key))
+	if (sim_pgt_get(&proc_at(s, pi)->ptes, key))
 		return REC_NONE;
 	ri = do_alloc(s, PS_GFP_PGTABLE_USER, 0, cpu, pi, PS_KIND_PAGETABLE, -1, "pte_alloc", fns);
 	if (ri == REC_RETRY)
@@ -700,58 +700,34 @@ static uint32_t pte_alloc(PsSim *s, int pi, uint64_t vpn, int cpu, uint64_t *fns
 		return REC_NONE;
 	}
 	rec_at(s, ri)->flags |= REC_TOUCH | REC_PGTABLE;
-	rec_at(s, ri)->id = (uint64_t)(uintptr_t)key;
-	g_hash_table_insert(proc_at(s, pi)->ptes, key, GUINT_TO_POINTER(ri + 1));
+	rec_at(s, ri)->id = key;
+	sim_pgt_set(&proc_at(s, pi)->ptes, key, ri + 1);
 	return REC_NONE;
 }
 
-static gint cmp_u64(gconstpointer a, gconstpointer b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* free_pgtables: the PTE pages of [first, end) whose PMD range nothing is mapped in any more. */
+/*
+ * free_pgtables: the PTE pages of [first, end) whose PMD range nothing is mapped in any more, in
+ * address order (the frees reach the outputs).
+ */
 static uint64_t pte_free_empty(PsSim *s, int pi, uint64_t first, uint64_t end, int cpu)
 {
 	unsigned shift = s->m->spec.thp_order;
-	Proc *p = proc_at(s, pi);
-	uint64_t lo = first >> shift, hi = (end + (1ull << shift) - 1) >> shift, ns = 0;
-	GArray *gone = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	uint64_t key = first >> shift, hi = (end + (1ull << shift) - 1) >> shift, ns = 0;
 
-	if (hi - lo > g_hash_table_size(p->ptes)) {
-		GHashTableIter it;
-		gpointer k;
-
-		g_hash_table_iter_init(&it, p->ptes);
-		while (g_hash_table_iter_next(&it, &k, NULL)) {
-			uint64_t key = (uint64_t)(uintptr_t)k;
-
-			if (key >= lo && key < hi)
-				g_array_append_val(gone, key);
-		}
-		/* address order: the frees reach the outputs */
-		g_array_sort(gone, cmp_u64);
-	} else {
-		for (uint64_t key = lo; key < hi; key++)
-			if (g_hash_table_contains(p->ptes, (gpointer)(uintptr_t)key))
-				g_array_append_val(gone, key);
-	}
-	for (guint i = 0; i < gone->len; i++) {
-		uint64_t key = g_array_index(gone, uint64_t, i);
-		gpointer k = (gpointer)(uintptr_t)key;
+	while ((key = sim_pgt_next_mapped(&proc_at(s, pi)->ptes, key, hi)) < hi) {
+		Proc *p = proc_at(s, pi);
 		uint32_t ri;
 
-		p = proc_at(s, pi);
-		if (sim_pgt_pmd_mapped(&p->pgt, key << shift))
+		if (sim_pgt_pmd_mapped(&p->pgt, key << shift)) {
+			key++;
 			continue;
-		ri = GPOINTER_TO_UINT(g_hash_table_lookup(p->ptes, k)) - 1;
-		g_hash_table_remove(p->ptes, k);
+		}
+		ri = sim_pgt_get(&p->ptes, key) - 1;
+		sim_pgt_clear(&p->ptes, key);
 		s->totals.pages_freed_trace += 1;
 		ns += rec_free(s, ri, cpu, ps_engine_now(s->e) + ns);
+		key++;
 	}
-	g_array_unref(gone);
 	return ns;
 }
 
@@ -1020,7 +996,7 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
 	}
 	p = proc_at(s, pi);
 	p->exited = true;
-	g_hash_table_remove_all(p->ptes);
+	sim_pgt_clear_all(&p->ptes);
 	sim_pgt_clear_all(&p->pgt);
 	g_array_set_size(p->vmas, 0);
 	g_hash_table_remove(s->pid_map, GINT_TO_POINTER(ev->pid));
@@ -1109,7 +1085,7 @@ void sim_process_free(PsSim *s)
 	if (s->procs)
 		for (guint i = 0; i < s->procs->len; i++) {
 			g_array_unref(proc_at(s, (int)i)->vmas);
-			g_hash_table_unref(proc_at(s, (int)i)->ptes);
+			sim_pgt_clear_all(&proc_at(s, (int)i)->ptes);
 			sim_pgt_clear_all(&proc_at(s, (int)i)->pgt);
 		}
 	sim_cache_free(s);

@@ -211,7 +211,7 @@ typedef struct {
 	uint64_t thp_faults[PS_NR_ORDERS_MAX]; /* faults served with a large folio, by order */
 	GArray *vmas;			       /* PsVma, sorted by address, disjoint */
 	SimPgTable pgt;			       /* vpn -> record + 1 of the pages touch faulted in */
-	GHashTable *ptes; /* PMD range (vpn >> thp_order) -> record + 1 of its PTE page */
+	SimPgTable ptes; /* keyed by PMD range (vpn >> thp_order): record + 1 of its PTE page */
 } Proc;
 
 /* A file of cache_add / cache_remove records: its page cache and readahead state (process.c). */
