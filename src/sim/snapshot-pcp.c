@@ -89,12 +89,11 @@ static bool take_start_pcp_page(PsSnapshot *snap, PsMachine *m, const StartPcpPa
 struct PsPcpPrefill {
 	PsSnapshot *snap;
 	PsMachine *m;
-	GHashTable *on_pcp;  /* (cpu << 32 | pfn) the trace put on a pcp list */
-	GHashTable *touched; /* pfns any record named before */
-	GArray *drained;     /* StartPcpPage, in drain order */
-	bool *retype;	     /* per zone: a block's votes changed */
-	uint64_t budget;     /* zoneinfo's pcp pages */
-	uint64_t scanned;    /* records seen */
+	uint64_t *touched; /* bitmap over the memory map's pfns: named by a record before */
+	GArray *drained;   /* StartPcpPage, in drain order */
+	bool *retype;	   /* per zone: a block's votes changed */
+	uint64_t budget;   /* zoneinfo's pcp pages */
+	uint64_t scanned;  /* records seen */
 };
 
 /* Pages that sat on a pcp list are taken early; the first few million records tell. */
@@ -112,8 +111,7 @@ PsPcpPrefill *ps_snapshot_prefill_begin(PsSnapshot *snap, PsMachine *m)
 	pf->retype = g_new0(bool, m->nr_zones);
 	for (int i = 0; i < m->nr_zones * m->nr_cpus; i++)
 		pf->budget += (uint64_t)snap->pcp_start[i];
-	pf->on_pcp = g_hash_table_new(g_direct_hash, g_direct_equal);
-	pf->touched = g_hash_table_new(g_direct_hash, g_direct_equal);
+	pf->touched = g_new0(uint64_t, (m->map.end_pfn - m->map.base_pfn + 63) / 64);
 	pf->drained = g_array_new(FALSE, FALSE, sizeof(StartPcpPage));
 	return pf;
 }
@@ -127,35 +125,39 @@ void ps_snapshot_prefill_feed(PsPcpPrefill *pf, const PsTraceEvent *ev)
 {
 	PsSnapshot *snap = pf->snap;
 	PsMachine *m = pf->m;
-	gpointer key, pfn_key = GUINT_TO_POINTER((guint)ev->pfn);
-	bool pcp_order = ev->order >= 0 && ps_pcp_allowed_order(m, (unsigned)ev->order);
+	uint64_t bit, *word;
+	bool seen, pcp_order = ev->order >= 0 && ps_pcp_allowed_order(m, (unsigned)ev->order);
 	StartPcpPage p = {(ps_pfn_t)ev->pfn, ev->cpu, (unsigned)MAX(ev->order, 0), PS_MT_MOVABLE};
 
 	pf->scanned++;
-	if (ev->cpu < 0 || ev->cpu >= m->nr_cpus || !ev->has_pfn)
+	/* a pfn outside the memory map has no zone: nothing to take */
+	if (ev->cpu < 0 || ev->cpu >= m->nr_cpus || !ev->has_pfn || ev->pfn < m->map.base_pfn ||
+	    ev->pfn >= m->map.end_pfn)
 		return;
-	key = (gpointer)(uintptr_t)(((uint64_t)ev->cpu << 32) | ev->pfn);
-	if (ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_ZONE_LOCKED && ev->percpu_refill == 1) {
-		g_hash_table_add(pf->on_pcp, key);
-	} else if (ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_PCPU_DRAIN) {
-		if (g_hash_table_remove(pf->on_pcp, key) ||
-		    g_hash_table_contains(pf->touched, pfn_key) || !pcp_order ||
-		    ev->migratetype < 0 || ev->migratetype >= PS_MT_PCPTYPES)
-			return;
+	/*
+	 * Only the first record naming a pfn can show it on a start pcp list: a refill or a free
+	 * before it put it there itself, and any other record before it makes the list state
+	 * unknowable. So one bit per pfn is the whole state. A drain the prefill cannot use (not
+	 * a pcp order, no pcp migratetype) leaves that state as it was.
+	 */
+	if (ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_PCPU_DRAIN &&
+	    (!pcp_order || ev->migratetype < 0 || ev->migratetype >= PS_MT_PCPTYPES))
+		return;
+	bit = ev->pfn - m->map.base_pfn;
+	word = &pf->touched[bit / 64];
+	seen = *word & (1ull << (bit % 64));
+	*word |= 1ull << (bit % 64);
+	if (seen)
+		return;
+	if (ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_PCPU_DRAIN) {
 		p.mt = (enum ps_migratetype)ev->migratetype;
 		if (take_start_pcp_page(snap, m, &p, pf->retype))
 			g_array_append_val(pf->drained, p);
-	} else if (ev->op == PS_OP_FREE && pcp_order) {
-		g_hash_table_add(pf->on_pcp, key);
 	} else if (ev->op == PS_OP_ALLOC && pcp_order) {
-		if (g_hash_table_remove(pf->on_pcp, key) ||
-		    g_hash_table_contains(pf->touched, pfn_key))
-			return;
 		p.mt = ev->has_gfp ? ps_gfp_migratetype(ev->gfp) : PS_MT_MOVABLE;
 		if (take_start_pcp_page(snap, m, &p, pf->retype))
 			ps_pcp_adopt(m, ps_pfn_zone(m, p.pfn), p.cpu, p.pfn, p.order, p.mt);
 	}
-	g_hash_table_add(pf->touched, pfn_key);
 }
 
 void ps_snapshot_prefill_end(PsPcpPrefill *pf)
@@ -170,8 +172,7 @@ void ps_snapshot_prefill_end(PsPcpPrefill *pf)
 	for (int i = 0; i < m->nr_zones; i++)
 		if (pf->retype[i] && pf->snap->have_real[m->zones[i].type])
 			ps_snapshot_fit_block_counts(pf->snap, m, &m->zones[i]);
-	g_hash_table_unref(pf->on_pcp);
-	g_hash_table_unref(pf->touched);
+	g_free(pf->touched);
 	g_array_unref(pf->drained);
 	g_free(pf->retype);
 	g_free(pf);
