@@ -237,6 +237,9 @@ void ps_policy_free(PsPolicy *p);
 /* LRU bookkeeping by the host. */
 void ps_lru_add(PsPolicy *p, uint32_t handle, ps_pfn_t pfn, unsigned order, enum ps_folio_kind kind,
 		bool dirty);
+/* the same for a folio of the starting snapshot, on the active list when `active` */
+void ps_lru_add_start(PsPolicy *p, uint32_t handle, ps_pfn_t pfn, unsigned order,
+		      enum ps_folio_kind kind, bool active, bool dirty);
 void ps_lru_del(PsPolicy *p, uint32_t handle); /* no-op if not on a list */
 /* The folio moved to new_pfn (compaction): its zone counters follow it. No-op if not listed. */
 void ps_lru_move(PsPolicy *p, uint32_t handle, ps_pfn_t new_pfn);

@@ -184,6 +184,22 @@ void ps_lru_add(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order, enum ps_f
 	}
 }
 
+/*
+ * A folio that was on an LRU list when the run's starting snapshot was taken: linked at the head
+ * as lruvec_add_folio does, on the active list when PG_active was set. No event is counted.
+ */
+void ps_lru_add_start(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order,
+		      enum ps_folio_kind kind, bool active, bool dirty)
+{
+	ps_lru_add(p, h, pfn, order, kind, dirty);
+	if (active && kind != PS_FOLIO_SLAB) {
+		int lru = p->fo[h].list;
+
+		list_unlink(p, h);
+		list_link(p, h, lru + 1, false);
+	}
+}
+
 void ps_lru_del(PsPolicy *p, uint32_t h)
 {
 	int lru;

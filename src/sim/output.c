@@ -400,6 +400,8 @@ cJSON *sim_policy_summary(PsSim *s)
 	if (s->snap) {
 		o = ps_snapshot_to_json(s->snap, m);
 		cJSON_AddNumberToObject(o, "unknown_at_start_frees", (double)s->snapshot_frees);
+		cJSON_AddNumberToObject(o, "lru_folios", (double)s->snapshot_lru_folios);
+		cJSON_AddNumberToObject(o, "lru_pages", (double)s->snapshot_lru_pages);
 		cJSON_AddItemToObject(root, "snapshot", o);
 	}
 	if (ps_fidelity_has_observed(s->fid))

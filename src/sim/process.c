@@ -553,6 +553,149 @@ uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
 	return ns;
 }
 
+/*
+ * The starting snapshot's LRU folios (PsSnapshot.lru) become records on the model's LRU lists,
+ * so reclaim can take them as the kernel's took them. Order: pfn order, each linked at the list
+ * head as lruvec_add_folio links a new folio. kpageflags does not say where on its list a folio
+ * was; this makes the lowest pfns the oldest (first at the tail to be scanned), which is the order
+ * a machine that filled its memory from the bottom up would show. The dirty ones count as dirtied
+ * at the start (their real age is unknown), so they are written back writeback_delay later.
+ * Unevictable folios stay outside (PsSnapshot.lru leaves them out).
+ */
+void sim_snapshot_lru_seed(PsSim *s)
+{
+	PsMachine *m = s->m;
+	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
+
+	s->snap_rec = g_new0(uint32_t, npages);
+	for (uint64_t i = 0; i < npages; i++) {
+		uint8_t l = s->snap->lru[i];
+		ps_pfn_t pfn = m->map.base_pfn + (ps_pfn_t)i;
+		unsigned order = l & PS_SNAP_LRU_ORDER;
+		bool anon = l & PS_SNAP_LRU_ANON;
+		PsZone *z;
+		uint32_t ri;
+		Rec *r;
+
+		if (!(l & PS_SNAP_LRU_ON) || !ps_snapshot_owns(s->snap, m, pfn, order) ||
+		    ps_page_state(m, pfn) != PS_PAGE_ALLOCATED || ps_page_order(m, pfn) != order)
+			continue;
+		z = ps_pfn_zone(m, pfn);
+		ri = rec_new(s);
+		r = rec_at(s, ri);
+		r->pfn = pfn;
+		r->order = (uint8_t)order;
+		r->mt = PS_MT_MOVABLE;
+		r->kind = (uint8_t)(anon ? PS_KIND_ANON : PS_KIND_FILE);
+		r->flags = REC_LIVE | REC_SNAP;
+		r->cpu = 0;
+		for (int c = 0; c < m->nr_cpus; c++)
+			if (m->spec.cpu_node[c] == z->node) {
+				r->cpu = (uint16_t)c;
+				break;
+			}
+		r->id = pfn;
+		ps_snapshot_disown(s->snap, m, pfn, order);
+		ps_page_set_owner(m, pfn, ri);
+		sim_pb_account(s, pfn, order, r->mt, +1);
+		ps_lru_add_start(s->policy, ri, pfn, order, anon ? PS_FOLIO_ANON : PS_FOLIO_FILE,
+				 l & PS_SNAP_LRU_ACTIVE, !anon && (l & PS_SNAP_LRU_DIRTY));
+		for (unsigned j = 0; j < 1u << order; j++)
+			s->snap_rec[i + j] = ri + 1;
+		s->snapshot_lru_folios++;
+		s->snapshot_lru_pages += 1ull << order;
+	}
+}
+
+/* The record of the snapshot LRU folio that had pfn at the start, REC_NONE when none. */
+static uint32_t snap_rec_at(PsSim *s, uint64_t pfn)
+{
+	const PsMachine *m = s->m;
+	uint32_t v;
+
+	if (!s->snap_rec || pfn < m->map.base_pfn || pfn >= m->map.end_pfn)
+		return REC_NONE;
+	v = s->snap_rec[pfn - m->map.base_pfn];
+	return v ? v - 1 : REC_NONE;
+}
+
+static void snap_rec_clear(PsSim *s, ps_pfn_t orig, unsigned order)
+{
+	memset(s->snap_rec + (orig - s->m->map.base_pfn), 0, sizeof(uint32_t) << order);
+}
+
+/*
+ * A recorded free of part of a snapshot LRU folio (the kernel split it first, split_folio), or
+ * of a block larger than it (kpageflags was read while the folio changed): not one folio. The
+ * model takes the folio off its lists and gives its pages back to the snapshot's "unknown at
+ * start" pages, whose frees reshape blocks (ps_snapshot_free_pages). Returns the pfn of the freed
+ * part where the folio is now.
+ */
+static ps_pfn_t snap_rec_split(PsSim *s, uint32_t ri, ps_pfn_t orig, ps_pfn_t pfn)
+{
+	Rec *r = rec_at(s, ri);
+	ps_pfn_t now = r->pfn + (pfn - orig);
+
+	snap_rec_clear(s, orig, r->order);
+	ps_lru_del(s->policy, ri);
+	sim_pb_account(s, r->pfn, r->order, r->mt, -1);
+	ps_snapshot_own(s->snap, s->m, r->pfn, r->order);
+	ps_page_set_owner(s->m, r->pfn, PS_OWNER_UNKNOWN_AT_START);
+	r->flags = 0;
+	r->pfn = PS_PFN_NONE;
+	rec_put(s, ri);
+	return now;
+}
+
+/*
+ * A recorded free of a pfn that was a snapshot LRU folio's at the start (the kernel reclaimed or
+ * truncated it): frees the model's record, or part of the folio after a split. *done when the
+ * free is accounted; else *ev2 is the event to give the snapshot (the pfn where the part is now).
+ */
+static uint64_t snap_rec_free(PsSim *s, const PsTraceEvent *ev, int cpu, PsTraceEvent *ev2,
+			      bool *done)
+{
+	uint32_t ri = ev->has_pfn && ev->order >= 0 ? snap_rec_at(s, ev->pfn) : REC_NONE;
+	Rec *r;
+	ps_pfn_t orig;
+
+	*done = false;
+	*ev2 = *ev;
+	if (ri == REC_NONE)
+		return 0;
+	r = rec_at(s, ri);
+	orig = (ps_pfn_t)r->id;
+	if (ev->pfn == orig && ev->order == (int)r->order) {
+		snap_rec_clear(s, orig, r->order);
+		*done = true;
+		s->snapshot_frees++;
+		if (r->flags & REC_GONE)
+			s->totals.frees_already_reclaimed++;
+		return rec_free(s, ri, ev->cpu < 0 ? r->cpu : cpu, ps_engine_now(s->e));
+	}
+	if (r->flags & REC_GONE) {
+		/* part of a folio the model reclaimed whole: nothing left to free */
+		snap_rec_clear(s, orig, r->order);
+		*done = true;
+		s->snapshot_frees++;
+		s->totals.frees_already_reclaimed++;
+		if (r->flags & REC_SWAPPED)
+			ps_swap_release(s->policy, 1ull << r->order);
+		r->flags = 0;
+		rec_put(s, ri);
+		return 0;
+	}
+	ev2->pfn = snap_rec_split(s, ri, orig, (ps_pfn_t)ev->pfn);
+	/* the other snapshot folios in a larger freed block go back too */
+	for (uint64_t q = ev->pfn + 1; q < ev->pfn + (1ull << ev->order); q++) {
+		uint32_t qi = snap_rec_at(s, q);
+
+		if (qi != REC_NONE && !(rec_at(s, qi)->flags & REC_GONE))
+			snap_rec_split(s, qi, (ps_pfn_t)rec_at(s, qi)->id, (ps_pfn_t)q);
+	}
+	return 0;
+}
+
 uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	uint32_t v = sim_id_lookup(s, ev->id);
@@ -560,8 +703,14 @@ uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 	uint64_t pages;
 
 	if (!v) {
+		PsTraceEvent part;
+		bool done;
+		uint64_t ns = snap_rec_free(s, ev, cpu, &part, &done);
+
+		if (done)
+			return ns;
 		/* a page allocated before the trace started, which the snapshot left allocated */
-		if (s->snap && ps_snapshot_free_pages(s->snap, s->m, ev, cpu)) {
+		if (s->snap && ps_snapshot_free_pages(s->snap, s->m, &part, cpu)) {
 			s->snapshot_frees++;
 			return ps_cost_free_pages(&s->cfg->costs, 0, 0); /* merging not measured */
 		}

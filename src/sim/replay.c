@@ -622,8 +622,12 @@ static uint64_t policy_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 
 static gboolean policy_start(PsSim *s, GError **error)
 {
-	if (s->snap)
+	if (s->snap) {
 		lookahead_prefill(s);
+		/* after the prefill: a page it finds on a pcp list at the start is on no LRU list
+		 */
+		sim_snapshot_lru_seed(s);
+	}
 	sim_start_digest(s, s->trace_path);
 	return TRUE;
 }
@@ -778,6 +782,7 @@ void ps_sim_free(PsSim *s)
 	g_free(s->extra);
 	g_clear_pointer(&s->fallbacks, ps_fallback_stats_free);
 	g_clear_pointer(&s->snap, ps_snapshot_free);
+	g_free(s->snap_rec);
 	g_clear_pointer(&s->fid, ps_fidelity_free);
 	ps_engine_free(s->e);
 	ps_machine_free(s->m);

@@ -39,6 +39,8 @@ typedef struct {
 	uint64_t nr_pfns;
 	uint8_t *owned;
 	uint8_t *kind; /* enum ps_alloc_kind per pfn of the map */
+	/* per pfn of the map: a folio head on an LRU list (PS_SNAP_LRU_*), else 0 */
+	uint8_t *lru;
 	uint64_t free_pages[PS_MAX_NR_ZONES];
 	uint64_t allocated_pages[PS_MAX_NR_ZONES];
 	uint64_t flagless_taken[PS_MAX_NR_ZONES];
@@ -106,6 +108,12 @@ void ps_snapshot_format(const PsSnapshot *snap, GString *out);
  * (all) unknown-at-start allocations; nothing is changed then.
  */
 bool ps_snapshot_free_pages(PsSnapshot *snap, PsMachine *m, const PsTraceEvent *ev, int cpu);
+/* PsSnapshot.lru: folio order in the low bits, then on-list, active, dirty, anon */
+#define PS_SNAP_LRU_ORDER  0x0f
+#define PS_SNAP_LRU_ON	   0x10
+#define PS_SNAP_LRU_ACTIVE 0x20
+#define PS_SNAP_LRU_DIRTY  0x40
+#define PS_SNAP_LRU_ANON   0x80
 /* Compaction moved an unknown-at-start block (owner PS_OWNER_UNKNOWN_AT_START) from old to new. */
 void ps_snapshot_moved(PsSnapshot *snap, PsMachine *m, ps_pfn_t old_pfn, ps_pfn_t new_pfn);
 
@@ -134,6 +142,7 @@ cJSON *ps_fidelity_to_json(const PsFidelity *f);
 #define REC_GONE    0x8		   /* reclaimed or reaped: the owner's copy has no pages */
 #define REC_SWAPPED 0x10	   /* ... and its content is in swap */
 #define REC_CACHE   0x20	   /* a page-cache folio of a cache_add (id: its first index) */
+#define REC_SNAP    0x80	   /* an LRU folio of the starting snapshot (id: its first pfn) */
 #define REC_PGTABLE 0x40	   /* a PTE page of a process (with REC_TOUCH; id: PMD range) */
 #define REC_RETRY   (REC_NONE - 1) /* do_alloc: retry the record later (OOM reap pending) */
 /* Trace ids below this go in a flat array; larger ones in a hash table. */
@@ -358,6 +367,8 @@ struct PsSim {
 	PsSnapshot *snap;
 	PsFidelity *fid;
 	uint64_t snapshot_frees;
+	uint32_t *snap_rec; /* per pfn of the map: 1 + the record of the snapshot's LRU folio */
+	uint64_t snapshot_lru_folios, snapshot_lru_pages; /* put on the LRU lists at the start */
 };
 
 static inline Rec *rec_at(PsSim *s, uint32_t i)
@@ -387,6 +398,7 @@ void sim_count_skipped_samples(PsSim *s, ps_time_t to);
 int sim_proc_find(PsSim *s, int pid);
 uint32_t sim_id_lookup(PsSim *s, uint64_t id);
 void sim_pb_account(PsSim *s, ps_pfn_t pfn, unsigned order, unsigned mt, int sign);
+void sim_snapshot_lru_seed(PsSim *s);
 uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu);
 uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu);
 void sim_op_proc(PsSim *s, const PsTraceEvent *ev);
