@@ -1719,6 +1719,28 @@ static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 	return TRUE;
 }
 
+/*
+ * A recorded timestamp as trace time: nanoseconds since the first event imported, never going
+ * back (a later event stamped earlier, as per-cpu ring buffers interleave, is clamped and
+ * counted).
+ */
+static uint64_t trace_time(Imp *im, uint64_t ts_ns)
+{
+	uint64_t t;
+
+	if (!im->have_t0) {
+		im->t0 = ts_ns;
+		im->have_t0 = true;
+	}
+	t = ts_ns >= im->t0 ? ts_ns - im->t0 : 0;
+	if (t < im->last_t) {
+		im->st->time_clamped++;
+		t = im->last_t;
+	}
+	im->last_t = t;
+	return t;
+}
+
 static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 {
 	Line l;
@@ -1750,16 +1772,7 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 				  "(18446744073.709551615 s)",
 				  l.event, l.ts_len, l.ts_text);
 	if (im->portable) {
-		if (!im->have_t0) {
-			im->t0 = l.ts_ns;
-			im->have_t0 = true;
-		}
-		t = l.ts_ns >= im->t0 ? l.ts_ns - im->t0 : 0;
-		if (t < im->last_t) {
-			im->st->time_clamped++;
-			t = im->last_t;
-		}
-		im->last_t = t;
+		t = trace_time(im, l.ts_ns);
 		if (!note_mempolicies(im, l.ts_ns, t, error))
 			return FALSE;
 		return port_line(im, &l, t, error);
@@ -1773,16 +1786,7 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 		im->st->known_skipped++;
 		return TRUE;
 	}
-	if (!im->have_t0) {
-		im->t0 = l.ts_ns;
-		im->have_t0 = true;
-	}
-	t = l.ts_ns >= im->t0 ? l.ts_ns - im->t0 : 0;
-	if (t < im->last_t) {
-		im->st->time_clamped++;
-		t = im->last_t;
-	}
-	im->last_t = t;
+	t = trace_time(im, l.ts_ns);
 	if (cls == EVC_FREE_BATCHED) {
 		uint64_t pfn;
 
