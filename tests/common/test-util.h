@@ -9,6 +9,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 /* Removes a file or a directory tree (temporary test directories). Symlinks are not followed. */
 static inline void ps_test_rm_rf(const char *path)
@@ -79,6 +80,35 @@ static inline cJSON *ps_test_json_file(const char *dir, const char *name)
 	j = cJSON_Parse(text);
 	g_assert_nonnull(j);
 	return j;
+}
+
+/*
+ * Runs prog with args (NULL-terminated) in cwd (NULL: the current directory): the exit status,
+ * -1 when it did not exit (a signal). Its stdout and stderr go to *out and *err when those are
+ * given; a failed run's stderr that nobody asked for goes to the test log.
+ */
+static inline int ps_test_spawn(const char *cwd, const char *prog, const char *const *args,
+				char **out, char **err)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	g_autofree char *o = NULL, *e = NULL;
+	int status = 0;
+
+	g_ptr_array_add(argv, (char *)prog);
+	for (int i = 0; args[i]; i++)
+		g_ptr_array_add(argv, (char *)args[i]);
+	g_ptr_array_add(argv, NULL);
+	g_assert_true(
+	    g_spawn_sync(cwd, (char **)argv->pdata, NULL, 0, NULL, NULL, &o, &e, &status, &error));
+	g_assert_no_error(error);
+	if (!err && status && e && *e)
+		g_test_message("%s %s: %s", prog, args[0] ? args[0] : "", e);
+	if (out)
+		*out = g_steal_pointer(&o);
+	if (err)
+		*err = g_steal_pointer(&e);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 #endif

@@ -22,21 +22,7 @@ static const char *pagesim;
 /* pagesim args...; the exit status, stderr into *err when given. */
 static int pagesim_run(const char *const *args, char **err)
 {
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	g_autofree char *errtxt = NULL;
-	int status = 0;
-
-	g_ptr_array_add(argv, (char *)pagesim);
-	for (int i = 0; args[i]; i++)
-		g_ptr_array_add(argv, (char *)args[i]);
-	g_ptr_array_add(argv, NULL);
-	g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL,
-				   NULL, NULL, NULL, &errtxt, &status, &error));
-	g_assert_no_error(error);
-	if (err)
-		*err = g_steal_pointer(&errtxt);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return ps_test_spawn(NULL, pagesim, args, NULL, err);
 }
 
 /* Runs `trace` (the lines after the header) on a shipped config into dir/out. */

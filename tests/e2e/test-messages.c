@@ -8,23 +8,14 @@
 #include <glib.h>
 #include <string.h>
 
+#include "../common/test-util.h"
+
 static const char *pagesim;
 
 /* Runs pagesim with args; returns the exit status, stdout and stderr. */
 static int run(const char *const *args, char **out, char **err)
 {
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	int status = 0;
-
-	g_ptr_array_add(argv, (char *)pagesim);
-	for (int i = 0; args[i]; i++)
-		g_ptr_array_add(argv, (char *)args[i]);
-	g_ptr_array_add(argv, NULL);
-	g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, 0, NULL, NULL, out, err,
-				   &status, &error));
-	g_assert_no_error(error);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return ps_test_spawn(NULL, pagesim, args, out, err);
 }
 
 static const char *const commands[] = {"demo",	 "gen",	     "run",  "config",	"index",

@@ -26,25 +26,7 @@ static gboolean have_gnuplot;
 /* Runs pagesim; returns the exit status, stderr in *err when given. */
 static int run_pagesim(const char *const *args, char **err)
 {
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	g_autofree char *out = NULL, *errtxt = NULL;
-	int status = 0;
-
-	g_ptr_array_add(argv, (char *)pagesim);
-	for (int i = 0; args[i]; i++)
-		g_ptr_array_add(argv, (char *)args[i]);
-	g_ptr_array_add(argv, NULL);
-	g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-				   &out, &errtxt, &status, &error));
-	g_assert_no_error(error);
-	if (err)
-		*err = g_steal_pointer(&errtxt);
-	else if (status)
-		g_test_message("pagesim %s: %s", args[0], errtxt);
-	if (!g_spawn_check_wait_status(status, &error))
-		return error->domain == G_SPAWN_EXIT_ERROR ? error->code : -1;
-	return 0;
+	return ps_test_spawn(NULL, pagesim, args, NULL, err);
 }
 
 static char *src_path(const char *a, const char *b)

@@ -17,19 +17,9 @@ static const char *pagesim;
 
 static void run_ok(const char *const *args)
 {
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	g_autofree char *out = NULL, *err = NULL;
-	int status = 0;
+	g_autofree char *err = NULL;
 
-	g_ptr_array_add(argv, (char *)pagesim);
-	for (int i = 0; args[i]; i++)
-		g_ptr_array_add(argv, (char *)args[i]);
-	g_ptr_array_add(argv, NULL);
-	g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, 0, NULL, NULL, &out, &err,
-				   &status, &error));
-	g_assert_no_error(error);
-	if (!g_spawn_check_wait_status(status, NULL))
+	if (ps_test_spawn(NULL, pagesim, args, NULL, &err) != 0)
 		g_error("pagesim %s failed: %s", args[0], err);
 }
 

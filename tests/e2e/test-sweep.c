@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "../common/test-util.h"
+
 static const char *pagesim;
 static char *tmp_dir;
 static char *spec_path;
@@ -28,23 +30,7 @@ static char *reference_csv; /* results.csv of the first, uninterrupted sweep */
 /* Runs pagesim (or, with shell, a /bin/sh command line); the exit status; stdout/stderr. */
 static int run(const char *const *args, char **out, char **err)
 {
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	g_autofree char *o = NULL, *e = NULL;
-	int status = 0;
-
-	g_ptr_array_add(argv, (char *)pagesim);
-	for (int i = 0; args[i]; i++)
-		g_ptr_array_add(argv, (char *)args[i]);
-	g_ptr_array_add(argv, NULL);
-	g_assert_true(g_spawn_sync(tmp_dir, (char **)argv->pdata, NULL, 0, NULL, NULL, &o, &e,
-				   &status, &error));
-	g_assert_no_error(error);
-	if (out)
-		*out = g_steal_pointer(&o);
-	if (err)
-		*err = g_steal_pointer(&e);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return ps_test_spawn(tmp_dir, pagesim, args, out, err);
 }
 
 static int sh(const char *cmd, char **err)

@@ -27,27 +27,7 @@ static char *src_path(const char *rel)
 /* Runs pagesim with args; returns the exit status, stdout and stderr into out and err if given. */
 static int run_pagesim(const char *const *args, char **out, char **err)
 {
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	g_autofree char *o = NULL, *e = NULL;
-	int status = 0;
-
-	g_ptr_array_add(argv, (char *)pagesim);
-	for (int i = 0; args[i]; i++)
-		g_ptr_array_add(argv, (char *)args[i]);
-	g_ptr_array_add(argv, NULL);
-	g_assert_true(
-	    g_spawn_sync(NULL, (char **)argv->pdata, NULL, 0, NULL, NULL, &o, &e, &status, &error));
-	g_assert_no_error(error);
-	if (out)
-		*out = g_steal_pointer(&o);
-	if (err)
-		*err = g_steal_pointer(&e);
-	else if (e && *e)
-		g_test_message("stderr: %s", e);
-	return g_spawn_check_wait_status(status, NULL)
-		   ? 0
-		   : (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return ps_test_spawn(NULL, pagesim, args, out, err);
 }
 
 /* summary.json without its wall-clock section (and, when asked, without the trace's name). */
