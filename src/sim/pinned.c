@@ -422,10 +422,11 @@ static void diff_text(const ZoneDiff *d, unsigned nr_orders, GString *report)
 
 /*
  * The replay's final free set against the kpageflags dump taken after the run (and the
- * buddyinfo beside it, when there is one): into root's "zones" and the text report.
+ * buddyinfo beside it, when there is one): into root's "zones" and the text report. A gzip'd
+ * dump is inflated once into the cache directory, as the starting snapshot is.
  */
-static gboolean compare_after(Pin *p, const char *after, cJSON *root, GString *report,
-			      GError **error)
+static gboolean compare_after(Pin *p, const char *after, const char *cache_dir, cJSON *root,
+			      GString *report, GError **error)
 {
 	PsMachine *m = p->m;
 	g_autoptr(PsMachine) am = NULL;
@@ -439,7 +440,7 @@ static gboolean compare_after(Pin *p, const char *after, cJSON *root, GString *r
 	am = ps_machine_new(&m->spec, error);
 	if (!am)
 		return FALSE;
-	asnap = ps_snapshot_load(am, after, NULL, error);
+	asnap = ps_snapshot_load_cached(am, after, NULL, cache_dir, error);
 	if (!asnap)
 		return FALSE;
 	g_file_get_contents(bi_path, &bi_text, NULL, NULL);
@@ -542,7 +543,7 @@ static gboolean compare_at(PsSim *s, Pin *p, GError **error)
 	am = ps_machine_new(&m->spec, error);
 	if (!am)
 		return FALSE;
-	asnap = ps_snapshot_load(am, path, NULL, error);
+	asnap = ps_snapshot_load_cached(am, path, NULL, s->opts.trace_cache_dir, error);
 	if (!asnap)
 		return FALSE;
 	zones = cJSON_AddArrayToObject(p->compare_at, "zones");
@@ -656,7 +657,8 @@ static gboolean pinned_finish(PsSim *s, GError **error)
 		return FALSE;
 	if (s->opts.after_kpageflags) {
 		p->compare_after = cJSON_CreateObject();
-		if (!compare_after(p, s->opts.after_kpageflags, p->compare_after, s->report, error))
+		if (!compare_after(p, s->opts.after_kpageflags, s->opts.trace_cache_dir,
+				   p->compare_after, s->report, error))
 			return FALSE;
 	}
 	if (!ps_machine_check(s->m, error)) {
