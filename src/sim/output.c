@@ -256,6 +256,7 @@ static void summary_totals(PsSim *s, cJSON *root)
 	    {"pages_freed_reclaim", t->pages_freed_reclaim},
 	    {"pages_freed_oom", t->pages_freed_oom},
 	    {"frees_already_reclaimed", t->frees_already_reclaimed},
+	    {"pages_kernel_reclaim_skipped", t->pages_kernel_reclaim_skipped},
 	    {"refaults", t->refaults},
 	    {"direct_reclaims", t->direct_reclaims},
 	    {"oom_kills", t->oom_kills},

@@ -705,7 +705,24 @@ uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 	if (!v) {
 		PsTraceEvent part;
 		bool done;
-		uint64_t ns = snap_rec_free(s, ev, cpu, &part, &done);
+		uint64_t ns;
+
+		/*
+		 * The recording kernel's direct reclaim freed a snapshot LRU folio:
+		 * shrink_folio_list runs in the allocating task (try_to_free_pages from
+		 * __alloc_pages_direct_reclaim, between mm_vmscan_direct_reclaim_begin and _end),
+		 * so its frees are recorded on that task's cpu inside the window. Replaying them
+		 * would free memory the model has not reclaimed (the model never felt the pressure
+		 * the kernel did); the folio stays on the model's LRU for the model's own reclaim.
+		 * A free by another task on that cpu in the window (preemption) is taken for
+		 * reclaim too: the window is a few ms.
+		 */
+		if (cpu >= 0 && s->direct_reclaim_pid[cpu] && ev->has_pfn &&
+		    snap_rec_at(s, ev->pfn) != REC_NONE) {
+			s->totals.pages_kernel_reclaim_skipped += 1ull << MAX(ev->order, 0);
+			return 0;
+		}
+		ns = snap_rec_free(s, ev, cpu, &part, &done);
 
 		if (done)
 			return ns;

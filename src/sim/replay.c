@@ -225,6 +225,13 @@ static int event_cpu(PsSim *s, const PsTraceEvent *ev)
 		if (ev->pid >= 0)
 			return ev->pid % s->m->nr_cpus;
 		return ev->cpu >= 0 ? fold_cpu(s, ev->cpu) : 0;
+	case PS_OP_OBSERVED:
+		/* a direct reclaim's begin and end in its cpu's order, for the frees between them
+		 */
+		if (ev->cpu >= 0 && (ev->event == PS_OBS_DIRECT_RECLAIM_BEGIN ||
+				     ev->event == PS_OBS_DIRECT_RECLAIM_END))
+			return fold_cpu(s, ev->cpu);
+		return -1;
 	default:
 		return -1;
 	}
@@ -606,7 +613,12 @@ static uint64_t policy_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 		break;
 	}
 	case PS_OP_OBSERVED:
-		/* what the kernel did: counted in trace order by on_read, never replayed here */
+		/* what the kernel did: counted in trace order by on_read, never replayed here; a
+		 * direct reclaim's window is kept per cpu for sim_op_free */
+		if (cpu >= 0 && ev->event == PS_OBS_DIRECT_RECLAIM_BEGIN)
+			s->direct_reclaim_pid[cpu] = ev->pid > 0 ? ev->pid : -1;
+		else if (cpu >= 0 && ev->event == PS_OBS_DIRECT_RECLAIM_END)
+			s->direct_reclaim_pid[cpu] = 0;
 		break;
 	case PS_OP_CACHE_ADD:
 		ns = sim_op_cache_add(s, ev, cpu);
@@ -708,6 +720,7 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->pid_map = g_hash_table_new(g_direct_hash, g_direct_equal);
 	s->last_pid = -1;
 	s->busy_until = g_new0(uint64_t, s->m->nr_cpus);
+	s->direct_reclaim_pid = g_new0(int, s->m->nr_cpus);
 	s->lru_batch = g_new0(uint8_t, s->m->nr_cpus);
 	s->oom_wait_ns = g_new0(uint64_t, s->m->nr_cpus);
 	s->pte_pending_ns = g_new0(uint64_t, s->m->nr_cpus);
@@ -768,6 +781,7 @@ void ps_sim_free(PsSim *s)
 	g_clear_pointer(&s->slots, g_array_unref);
 	g_clear_pointer(&s->free_slots, g_array_unref);
 	g_free(s->busy_until);
+	g_free(s->direct_reclaim_pid);
 	g_free(s->lru_batch);
 	g_free(s->oom_wait_ns);
 	g_free(s->pte_pending_ns);

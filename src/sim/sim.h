@@ -82,8 +82,11 @@ typedef struct {
 	uint64_t pages_freed_reclaim;	  /* taken by kswapd, direct reclaim or slab shrinking */
 	uint64_t pages_freed_oom;	  /* freed by the OOM reaper */
 	uint64_t frees_already_reclaimed; /* trace frees of allocations reclaim had taken */
-	uint64_t refaults;		  /* touches of pages reclaim had taken */
-	uint64_t direct_reclaims;	  /* allocations that entered direct reclaim */
+	/* pages of the snapshot's LRU folios the recording kernel's direct reclaim freed (a free on
+	 * a cpu inside a recorded direct reclaim): not replayed, the model reclaims its own */
+	uint64_t pages_kernel_reclaim_skipped;
+	uint64_t refaults;	  /* touches of pages reclaim had taken */
+	uint64_t direct_reclaims; /* allocations that entered direct reclaim */
 	uint64_t oom_kills;
 	uint64_t oom_waits;		/* records that waited for an OOM victim's memory */
 	uint64_t events_skipped_killed; /* records of OOM-killed tasks, skipped */

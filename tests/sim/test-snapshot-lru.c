@@ -4,7 +4,9 @@
  * snapshot's LRU folios on the model's LRU lists (issue 14): file pages on the file lists,
  * swap-backed ones on the anon lists, PG_active on the active list, PG_dirty counted dirty, a
  * compound folio as one folio of its order, unevictable and slab pages not at all; a recorded
- * free of such a folio's pfn frees the model's record (no "free of unknown id"). The expected
+ * free of such a folio's pfn frees the model's record (no "free of unknown id"), except one
+ * recorded on a cpu inside a recorded direct reclaim, which the kernel's reclaim freed and the
+ * policy replay leaves to its own reclaim. The expected
  * counts are worked out from the flags written below, not read back from a run.
  */
 #include <cjson/cJSON.h>
@@ -198,6 +200,42 @@ static void test_recorded_free(void)
 	ps_test_rm_rf(out);
 }
 
+static void test_direct_reclaim_free(void)
+{
+	/*
+	 * cpu 0 is in a direct reclaim from 1000 to 3000: its free of A+1 in between is the
+	 * kernel's reclaim (skipped); cpu 1's free of A+0 in the window and cpu 0's free of A+2
+	 * after it are replayed.
+	 */
+	static const char begin[] =
+	    "{\"t\":1000,\"op\":\"observed\",\"event\":"
+	    "\"mm_vmscan_direct_reclaim_begin\",\"cpu\":0,\"pid\":5,\"order\":0}";
+	static const char end[] =
+	    "{\"t\":3000,\"op\":\"observed\",\"event\":"
+	    "\"mm_vmscan_direct_reclaim_end\",\"cpu\":0,\"pid\":5,\"value\":1}";
+	g_autofree char *l1 = g_strdup_printf(
+	    "{\"t\":2000,\"op\":\"free\",\"id\":7,\"pfn\":%u,\"order\":0,\"cpu\":0}", A + 1);
+	g_autofree char *l2 = g_strdup_printf(
+	    "{\"t\":2500,\"op\":\"free\",\"id\":8,\"pfn\":%u,\"order\":0,\"cpu\":1}", A + 0);
+	g_autofree char *l3 = g_strdup_printf(
+	    "{\"t\":4000,\"op\":\"free\",\"id\":9,\"pfn\":%u,\"order\":0,\"cpu\":0}", A + 2);
+	const char *const lines[] = {begin, l1, l2, end, l3};
+	g_autofree char *out = run("direct", lines, G_N_ELEMENTS(lines));
+	g_autoptr(cJSON) sum = ps_test_json_file(out, "summary.json");
+	const cJSON *skipped =
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "totals"), "pages_kernel_reclaim_skipped");
+
+	g_assert_nonnull(skipped);
+	g_assert_cmpfloat(skipped->valuedouble, ==, 1);
+	g_assert_cmpfloat(snap_field(sum, "unknown_at_start_frees"), ==, 2);
+	g_assert_cmpfloat(anomaly(sum, "free_unknown_id"), ==, 0);
+	/* A+1 is still on the active list with the order-2 folio; A and A+2 are gone */
+	g_assert_cmpint(vmstat_value(out, "nr_active_file"), ==, 1 + 4);
+	g_assert_cmpint(vmstat_value(out, "nr_inactive_file"), ==, 0);
+	g_assert_cmpint(vmstat_value(out, "nr_free_pages") + pcp_count(out), ==, NR_PAGES - 11 + 2);
+	ps_test_rm_rf(out);
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -206,6 +244,7 @@ int main(int argc, char **argv)
 	tmp_dir = ps_test_make_dir("pagesim-snap-lru-XXXXXX");
 	g_test_add_func("/sim/snapshot-lru/placement", test_placement);
 	g_test_add_func("/sim/snapshot-lru/recorded-free", test_recorded_free);
+	g_test_add_func("/sim/snapshot-lru/direct-reclaim-free", test_direct_reclaim_free);
 	rc = g_test_run();
 
 	ps_test_rm_rf(tmp_dir);
