@@ -56,6 +56,7 @@ typedef struct {
 	uint64_t freed;		     /* and the frees that did it */
 	char *zoneinfo_path;	     /* the pcp state came from here (policy runs with --proc) */
 	uint64_t pcp_count_at_start; /* pcp pages it lists */
+	uint64_t boost_at_start;     /* watermark boost pages it lists, all zones */
 	int *pcp_start;		     /* [zone idx * nr_cpus + cpu]: zoneinfo's pcp count */
 	uint64_t pcp_adopted;	     /* pcp pages rebuilt from the trace (ps_snapshot_prefill_*) */
 	uint64_t pcp_taken_free; /* of those, free in the snapshot (refilled before the trace) */

@@ -215,6 +215,20 @@ gboolean ps_snapshot_seed_pcp(PsSnapshot *snap, PsMachine *m, const char *proc_d
 		}
 		if (!z)
 			continue;
+		/*
+		 * The zone's watermark boost at the snapshot: zoneinfo_show_print prints
+		 * zone->watermark_boost, and min/low/high with it added (min_wmark_pages and
+		 * friends), so a boosted zone wakes kswapd earlier and balance_pgdat reclaims for
+		 * the boost. The config holds the unboosted marks (from_proc takes the boost out);
+		 * starting from boost 0 had the model's kswapd asleep where the recording's woke.
+		 * The ZONE_BOOSTED_WATERMARK flag is not printed: it starts clear (no wake on the
+		 * first allocation), the boost still counts in every watermark check.
+		 */
+		if (cpu < 0 && sscanf(l, " boost %d", &v) == 1) {
+			z->watermark_boost = (uint64_t)MAX(v, 0);
+			snap->boost_at_start += (uint64_t)MAX(v, 0);
+			continue;
+		}
 		if (sscanf(l, " cpu: %d", &v) == 1) {
 			cpu = v < m->nr_cpus ? v : -1;
 			continue;

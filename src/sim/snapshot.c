@@ -701,6 +701,8 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 	if (snap->zoneinfo_path) {
 		cJSON_AddStringToObject(o, "pcp_state_from", snap->zoneinfo_path);
 		cJSON_AddNumberToObject(o, "pcp_pages_at_start", (double)snap->pcp_count_at_start);
+		cJSON_AddNumberToObject(o, "watermark_boost_at_start",
+					(double)snap->boost_at_start);
 		cJSON_AddNumberToObject(o, "pcp_pages_rebuilt_from_trace",
 					(double)snap->pcp_adopted);
 		cJSON_AddNumberToObject(o, "pcp_pages_free_in_snapshot",

@@ -11,6 +11,7 @@
  */
 #include <cjson/cJSON.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "../common/test-util.h"
@@ -109,8 +110,9 @@ static int64_t pcp_count(const char *dir)
 	return n;
 }
 
-/* A policy run from the snapshot over the trace lines; its output directory. */
-static char *run(const char *name, const char *const *lines, size_t n)
+/* A policy run from the snapshot (and the /proc files beside it when proc) over the trace lines;
+ * its output directory. */
+static char *run_proc(const char *name, const char *const *lines, size_t n, bool proc)
 {
 	g_autoptr(PsConfig) cfg = make_config();
 	g_autofree char *kpf = write_kpageflags();
@@ -128,11 +130,16 @@ static char *run(const char *name, const char *const *lines, size_t n)
 	g_string_free(text, TRUE);
 	s = ps_sim_new(cfg, &opts, &error);
 	g_assert_no_error(error);
-	if (!ps_sim_load_snapshot(s, kpf, NULL, &error))
+	if (!ps_sim_load_snapshot(s, kpf, proc ? tmp_dir : NULL, &error))
 		g_error("snapshot: %s", error->message);
 	if (!ps_sim_run(s, trace, &error))
 		g_error("run: %s", error->message);
 	return out;
+}
+
+static char *run(const char *name, const char *const *lines, size_t n)
+{
+	return run_proc(name, lines, n, false);
 }
 
 static double snap_field(const cJSON *sum, const char *name)
@@ -236,6 +243,59 @@ static void test_direct_reclaim_free(void)
 	ps_test_rm_rf(out);
 }
 
+/* The boost column of the timeline's first Normal row. */
+static int64_t first_normal_boost(const char *dir)
+{
+	g_autofree char *path = g_build_filename(dir, "timeline.csv", NULL);
+	g_autofree char *text = ps_test_slurp(path);
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	g_auto(GStrv) head = g_strsplit(lines[0], ",", -1);
+	int col = -1;
+
+	for (int i = 0; head[i]; i++)
+		if (!strcmp(head[i], "boost"))
+			col = i;
+	g_assert_cmpint(col, >=, 0);
+	for (int i = 1; lines[i]; i++) {
+		g_auto(GStrv) f = g_strsplit(lines[i], ",", -1);
+
+		if (g_strv_length(f) > (guint)col && !strcmp(f[2], "Normal"))
+			return g_ascii_strtoll(f[col], NULL, 10);
+	}
+	g_error("no Normal row in %s", path);
+	return -1;
+}
+
+static void test_boost_at_start(void)
+{
+	/* zoneinfo beside the snapshot says Normal was boosted by two pageblocks */
+	static const char zoneinfo[] = "Node 0, zone   Normal\n  pages free     16000\n"
+				       "        boost    1024\n        min      1100\n";
+	static const char *const lines[] = {
+	    "{\"t\":1000,\"op\":\"alloc\",\"id\":1,\"order\":0,\"gfp\":\"GFP_KERNEL\",\"pid\":1,"
+	    "\"cpu\":0}",
+	};
+	/* 64 MiB of Normal: 32 pageblocks, all Movable */
+	static const char pagetypeinfo[] = "Number of blocks type     Unmovable      Movable  "
+					   "Reclaimable   HighAtomic      Isolate \n"
+					   "Node 0, zone   Normal            0           32        "
+					   "    0            0            0 \n";
+	g_autofree char *zi = g_build_filename(tmp_dir, "before.zoneinfo", NULL);
+	g_autofree char *pti = g_build_filename(tmp_dir, "before.pagetypeinfo", NULL);
+	g_autofree char *out = NULL;
+	g_autoptr(cJSON) sum = NULL;
+
+	g_assert_true(g_file_set_contents(zi, zoneinfo, -1, NULL));
+	g_assert_true(g_file_set_contents(pti, pagetypeinfo, -1, NULL));
+	out = run_proc("boost", lines, G_N_ELEMENTS(lines), true);
+	sum = ps_test_json_file(out, "summary.json");
+	g_assert_cmpfloat(snap_field(sum, "watermark_boost_at_start"), ==, 1024);
+	g_assert_cmpint(first_normal_boost(out), ==, 1024);
+	g_assert_cmpint(g_unlink(zi), ==, 0);
+	g_assert_cmpint(g_unlink(pti), ==, 0);
+	ps_test_rm_rf(out);
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -245,6 +305,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/snapshot-lru/placement", test_placement);
 	g_test_add_func("/sim/snapshot-lru/recorded-free", test_recorded_free);
 	g_test_add_func("/sim/snapshot-lru/direct-reclaim-free", test_direct_reclaim_free);
+	g_test_add_func("/sim/snapshot-lru/boost-at-start", test_boost_at_start);
 	rc = g_test_run();
 
 	ps_test_rm_rf(tmp_dir);
