@@ -24,11 +24,13 @@
  * 1 order-11 at 16K, none at 64K), anonymous pages at mid, free pages (buddy + pcp) at mid,
  * order-0 allocations at 4K (-4.8 %: the missing tmpfs pages below) and 16K.
  * Not held (asserted at the current bound, so a regression fails):
- *   order-0 allocations at 64K, +13 %: an x86 slab page is a 4 KiB kernel allocation, recorded
- *     as alloc bytes=4096 kind=kernel (GFP_NOWAIT, 3839 of them) and replayed as one page of the
- *     simulated size each, where a 64 KiB kernel fills one slab page with 16 times the objects
- *     (the 64K kernel made 213 such allocations for churn). At 16K the same overcount is hidden
- *     by the next miss.
+ *   order-0 allocations at 64K, +13 %: munmap's mmu_gather batch pages (tlb_next_batch,
+ *     __get_free_page(GFP_NOWAIT | __GFP_NOWARN), mm/mmu_gather.c; they come between the
+ *     sys_munmap entry and the frees in the recording) are recorded as alloc bytes=4096
+ *     kind=kernel (3839 of them) and replayed as one page of the simulated size each, where a
+ *     64 KiB batch page holds 16 times the entries and 16 times fewer pages are unmapped (the
+ *     64K kernel made 213 GFP_NOWAIT allocations for churn). At 16K the same overcount is
+ *     hidden by the next miss.
  *   tmpfs pages: shmem_add_to_page_cache has no filemap tracepoint, so the 4 x 8 MiB tmpfs
  *     writes are not in the portable recording (their removals are); the kernels hold
  *     295 (64K), 1130 (16K) and about 8192 (4K) more shmem pages at mid than before.
