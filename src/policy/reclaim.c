@@ -541,28 +541,66 @@ uint64_t ps_drop_caches(PsPolicy *p, int what)
 
 uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
 {
-	uint64_t nr[PS_NR_LRU_LISTS], before = sc->nr_reclaimed;
-	bool more = true;
+	uint64_t nr[PS_NR_LRU_LISTS], targets[PS_NR_LRU_LISTS], before = sc->nr_reclaimed;
+	uint64_t nr_reclaimed = 0;
+	/*
+	 * shrink_lruvec: a global direct reclaim at DEF_PRIORITY scans the whole get_scan_count
+	 * targets (proportional_reclaim: it does not stop at nr_to_reclaim); otherwise, once
+	 * nr_to_reclaim is met, the smaller of anon and file stops and the other is cut to the
+	 * share of its target the smaller had left (the loop then ends on the next pass).
+	 */
+	bool proportional_reclaim = !sc->kswapd && sc->priority == PS_DEF_PRIORITY;
 
 	get_scan_count(p, node, sc, nr);
-	/* shrink_lruvec: SWAP_CLUSTER_MAX at a time from each list with work left. */
-	while (more && sc->nr_reclaimed < sc->nr_to_reclaim) {
-		more = false;
-		for (int lru = 0; lru < PS_LRU_UNEVICTABLE; lru++) {
+	memcpy(targets, nr, sizeof(nr));
+	while (nr[PS_LRU_INACTIVE_ANON] || nr[PS_LRU_ACTIVE_FILE] || nr[PS_LRU_INACTIVE_FILE]) {
+		uint64_t nr_anon, nr_file, percentage, nr_scanned;
+		int lru;
+
+		/* SWAP_CLUSTER_MAX at a time from each list with work left */
+		for (lru = 0; lru < PS_LRU_UNEVICTABLE; lru++) {
 			uint64_t n = MIN(nr[lru], (uint64_t)PS_SWAP_CLUSTER_MAX);
 
 			if (!n)
 				continue;
-			more = true;
 			nr[lru] -= n;
 			if (lru == PS_LRU_ACTIVE_ANON || lru == PS_LRU_ACTIVE_FILE) {
 				if (inactive_is_low(p, node, lru - 1))
 					shrink_active_list(p, node, lru, n, sc);
 				continue;
 			}
-			sc->nr_reclaimed += shrink_inactive_list(p, node, lru, n, sc);
+			nr_reclaimed += shrink_inactive_list(p, node, lru, n, sc);
+		}
+		if (nr_reclaimed < sc->nr_to_reclaim || proportional_reclaim)
+			continue;
+		nr_file = nr[PS_LRU_INACTIVE_FILE] + nr[PS_LRU_ACTIVE_FILE];
+		nr_anon = nr[PS_LRU_INACTIVE_ANON] + nr[PS_LRU_ACTIVE_ANON];
+		if (!nr_file || !nr_anon)
+			break;
+		if (nr_file > nr_anon) {
+			lru = PS_LRU_INACTIVE_ANON;
+			percentage =
+			    nr_anon * 100 /
+			    (targets[PS_LRU_INACTIVE_ANON] + targets[PS_LRU_ACTIVE_ANON] + 1);
+		} else {
+			lru = PS_LRU_INACTIVE_FILE;
+			percentage =
+			    nr_file * 100 /
+			    (targets[PS_LRU_INACTIVE_FILE] + targets[PS_LRU_ACTIVE_FILE] + 1);
+		}
+		/* stop scanning the smaller */
+		nr[lru] = 0;
+		nr[lru + 1] = 0;
+		/* the other: its target scaled by what the smaller had left, less what it scanned
+		 */
+		lru = lru == PS_LRU_INACTIVE_FILE ? PS_LRU_INACTIVE_ANON : PS_LRU_INACTIVE_FILE;
+		for (int a = 0; a < 2; a++, lru++) {
+			nr_scanned = targets[lru] - nr[lru];
+			nr[lru] = targets[lru] * (100 - percentage) / 100;
+			nr[lru] -= MIN(nr[lru], nr_scanned);
 		}
 	}
+	sc->nr_reclaimed += nr_reclaimed;
 	/* Keep aging anon even when it was not scanned, so a later swap finds cold pages. */
 	if (can_swap(p) && inactive_is_low(p, node, PS_LRU_INACTIVE_ANON))
 		shrink_active_list(p, node, PS_LRU_ACTIVE_ANON, PS_SWAP_CLUSTER_MAX, sc);

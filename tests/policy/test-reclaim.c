@@ -188,6 +188,29 @@ static void test_direct_reclaim_stops_at_cluster(void)
 	g_assert_cmpuint(cost, >, 0);
 }
 
+/*
+ * shrink_lruvec's proportional_reclaim: a global direct reclaim at DEF_PRIORITY scans the whole
+ * get_scan_count target, not stopping at nr_to_reclaim: 262144 clean inactive file pages give
+ * 262144 >> 12 = 64 to scan at priority 12, two SWAP_CLUSTER_MAX batches, all reclaimed (a stop at
+ * nr_to_reclaim would have taken 32).
+ */
+static void test_direct_reclaim_proportional(void)
+{
+	PsReclaimConfig rc;
+	g_autoptr(FixtureHost) h = NULL;
+	PsAllocContext ac;
+	uint64_t cost = 0;
+
+	ps_reclaim_config_default(&rc);
+	rc.swap_pages = 0;
+	h = fixture_host_new(fixture_normal_only(0, 327680), &rc);
+	fixture_host_add_lru(h, fixture_host_normal(h), 262144, PS_FOLIO_FILE, false);
+	fixture_alloc_context(h->m, PS_GFP_KERNEL, 0, &ac);
+	g_assert_cmpuint(ps_try_to_free_pages(h->p, &ac, &cost), ==, 64);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_DIRECT), ==, 64);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSTEAL_DIRECT), ==, 64);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -199,5 +222,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/reclaim/scan-fract", test_scan_fract);
 	g_test_add_func("/policy/reclaim/direct-stops-at-cluster",
 			test_direct_reclaim_stops_at_cluster);
+	g_test_add_func("/policy/reclaim/direct-proportional", test_direct_reclaim_proportional);
 	return g_test_run();
 }
