@@ -45,6 +45,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../common/lab-rec.h"
 #include "../common/test-util.h"
 #include "config/config.h"
 #include "mm/mm.h"
@@ -97,20 +98,6 @@ static double vmstat_value(const char *path, const char *name)
 
 	g_assert_nonnull(p);
 	return g_ascii_strtod(p + strlen(key), NULL);
-}
-
-/* The only zone's (DMA) free blocks per order from a buddyinfo file. */
-static void buddyinfo(const char *path, uint64_t *blocks)
-{
-	g_autofree char *text = NULL;
-	char *e;
-
-	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-	e = strstr(text, "zone      DMA ");
-	g_assert_nonnull(e);
-	e += strlen("zone      DMA ");
-	for (unsigned i = 0; i < PS_NR_ORDERS_MAX; i++)
-		blocks[i] = g_ascii_strtoull(e, &e, 10);
 }
 
 /* Sum of the "count:" lines of a zoneinfo (the pcp lists of every cpu). */
@@ -175,20 +162,6 @@ static void real_counts(const char *dir, uint32_t page_size, RealCounts *rc)
 	ps_test_rm_rf(jsonl);
 }
 
-static uint64_t first_record_ns(const char *trace, int pid)
-{
-	g_autoptr(GError) error = NULL;
-	PsTraceHeader hdr;
-	g_autoptr(PsTraceReader) r = ps_trace_reader_open(trace, &hdr, &error);
-	PsTraceEvent ev;
-
-	while (ps_trace_reader_next(r, &ev, &error) == 1)
-		if (ev.pid == pid)
-			return ev.t_ns;
-	g_assert_not_reached();
-	return 0;
-}
-
 static void check(const char *what, double sim, double real, double bound)
 {
 	double dev = real ? sim / real - 1 : (sim ? INFINITY : 0);
@@ -241,7 +214,7 @@ static void test_machine(gconstpointer data)
 	out = g_build_filename(tmp_dir, m->name, NULL);
 	before = g_build_filename(dir, "before.kpageflags.gz", NULL);
 	o.out_dir = out;
-	o.until_ns = first_record_ns(trace, MID_PID);
+	o.until_ns = ps_test_first_record_ns(trace, MID_PID);
 	sim = ps_sim_new(cfg, &o, &error);
 	g_assert_no_error(error);
 	g_assert_true(ps_sim_load_snapshot(sim, before, dir, &error));
@@ -300,8 +273,8 @@ static void test_machine(gconstpointer data)
 		    vmstat_value(p, "nr_free_pages") +
 			num(cJSON_GetArrayItem(cJSON_GetObjectItem(sum, "final"), 0), "pcp_pages"),
 		    vmstat_value(mv, "nr_free_pages") + pcp_pages(mz), 0.10);
-		buddyinfo(sb, sim_b);
-		buddyinfo(rb, real_b);
+		ps_test_buddyinfo_dma(sb, sim_b);
+		ps_test_buddyinfo_dma(rb, real_b);
 	}
 	for (unsigned i = 0; i < PS_NR_ORDERS_MAX; i++) {
 		double d = fabs((double)sim_b[i] - (double)real_b[i]);

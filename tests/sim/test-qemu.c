@@ -28,6 +28,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../common/lab-rec.h"
 #include "../common/test-util.h"
 #include "config/config.h"
 #include "policy/policy.h"
@@ -448,54 +449,16 @@ static cJSON *policy_run(const QemuRec *rec, Prepared *p, uint64_t until_ns, uin
 	g_autoptr(GError) error = NULL;
 	g_autofree char *run = g_build_filename(p->tmp, until_ns ? "policy-mid" : "policy", NULL);
 	g_autofree char *bi_path = g_build_filename(run, "buddyinfo", NULL);
-	g_autofree char *bi = NULL;
 	PsRunOptions o = {.out_dir = run, .until_ns = until_ns};
 	PsSim *sim = ps_sim_new(p->cfg, &o, &error);
-	char *e;
 
 	g_assert_no_error(error);
 	g_assert_true(ps_sim_load_snapshot(sim, p->before, p->dir, &error));
 	g_assert_true(ps_sim_run(sim, p->trace, &error));
 	g_assert_no_error(error);
 	ps_sim_free(sim);
-	g_assert_true(g_file_get_contents(bi_path, &bi, NULL, NULL));
-	e = strstr(bi, "zone      DMA ");
-	g_assert_nonnull(e);
-	e += strlen("zone      DMA ");
-	for (unsigned i = 0; i < PS_NR_ORDERS_MAX; i++)
-		blocks[i] = g_ascii_strtoull(e, &e, 10);
+	ps_test_buddyinfo_dma(bi_path, blocks);
 	return read_summary(run);
-}
-
-/* The recording's mid buddyinfo (its only zone, DMA) into blocks. */
-static void real_buddyinfo(const Prepared *p, uint64_t *blocks)
-{
-	g_autofree char *path = g_build_filename(p->dir, "mid.buddyinfo", NULL);
-	g_autofree char *bi = NULL;
-	char *e;
-
-	g_assert_true(g_file_get_contents(path, &bi, NULL, NULL));
-	e = strstr(bi, "zone      DMA ");
-
-	g_assert_nonnull(e);
-	e += strlen("zone      DMA ");
-	for (unsigned i = 0; i < PS_NR_ORDERS_MAX; i++)
-		blocks[i] = g_ascii_strtoull(e, &e, 10);
-}
-
-/* The first record of the mid dump's reader: where --until stops the mid run. */
-static uint64_t first_record_ns(const char *trace, int pid)
-{
-	g_autoptr(GError) error = NULL;
-	PsTraceHeader hdr;
-	g_autoptr(PsTraceReader) r = ps_trace_reader_open(trace, &hdr, &error);
-	PsTraceEvent ev;
-
-	while (ps_trace_reader_next(r, &ev, &error) == 1)
-		if (ev.pid == pid)
-			return ev.t_ns;
-	g_assert_not_reached();
-	return 0;
 }
 
 /*
@@ -529,6 +492,7 @@ static void test_ratios(void)
 
 	for (int i = 0; i < 3; i++) {
 		uint64_t unused[PS_NR_ORDERS_MAX];
+		g_autofree char *mid_bi = NULL;
 		cJSON *mid;
 
 		if (!prepare(&recs[i], &p[i])) {
@@ -539,10 +503,11 @@ static void test_ratios(void)
 			return;
 		}
 		sum[i] = policy_run(&recs[i], &p[i], 0, unused);
-		mid = policy_run(&recs[i], &p[i], first_record_ns(p[i].trace, p[i].mid_pid),
+		mid = policy_run(&recs[i], &p[i], ps_test_first_record_ns(p[i].trace, p[i].mid_pid),
 				 sim_mid[i]);
 		cJSON_Delete(mid);
-		real_buddyinfo(&p[i], real_mid[i]);
+		mid_bi = g_build_filename(p[i].dir, "mid.buddyinfo", NULL);
+		ps_test_buddyinfo_dma(mid_bi, real_mid[i]);
 		for (unsigned o = 0; o < PS_NR_ORDERS_MAX; o++) {
 			sim_total[i] += sim_mid[i][o] << o;
 			real_total[i] += real_mid[i][o] << o;
