@@ -16,6 +16,30 @@ trap 'rm -rf "$tmp"' EXIT
 # the known workload: write and read back 8 MiB through the page cache, then allocate 8 MiB
 "$capture" --buffer-kb 32768 "$tmp/rec" -- sh -c "dd if=/dev/zero of=$tmp/f bs=64k count=128 2>/dev/null; cat $tmp/f >/dev/null; head -c 8388608 /dev/zero | od >/dev/null; rm -f $tmp/f"
 test -s "$tmp/rec/trace.txt.gz"
+cat "$tmp/rec/SNAPSHOTS"
+# SNAPSHOTS times every read: vmstat and zoneinfo are the reads next to the tracing switch
+# (before: the last ones before tracing on; after: the first ones after tracing off), each
+# within 100 ms of it, and kpageflags on the far side of them
+python3 - "$tmp/rec/SNAPSHOTS" <<'PY'
+import re, sys
+at = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"(\S+): read at ([-+][0-9.]+) ms from tracing (on|off), in ([0-9.]+) ms$", line)
+    if m:
+        at[m.group(1)] = (float(m.group(2)), float(m.group(4)))
+for w in ("before", "after"):
+    for f in ("vmstat", "zoneinfo", "buddyinfo", "pagetypeinfo", "kpageflags.gz"):
+        assert w + "." + f in at, (w, f, at)
+b = {k[7:]: v for k, v in at.items() if k.startswith("before.")}
+a = {k[6:]: v for k, v in at.items() if k.startswith("after.")}
+# before: each read ends before the next starts, vmstat last; after: vmstat first
+assert max(b, key=lambda k: b[k][0]) == "vmstat", b
+assert min(b, key=lambda k: b[k][0]) == "kpageflags.gz", b
+assert min(a, key=lambda k: a[k][0]) == "vmstat", a
+assert max(a, key=lambda k: a[k][0]) == "kpageflags.gz", a
+assert -100 < b["vmstat"][0] < 0 and -100 < b["zoneinfo"][0] < 0, b
+assert 0 <= a["vmstat"][0] < 100 and 0 <= a["zoneinfo"][0] < 100, a
+PY
 "$pagesim" import -q "$tmp/rec/trace.txt.gz" -o "$tmp/t.jsonl.gz"
 allocs=$(zcat "$tmp/t.jsonl.gz" | grep -c '"op":"alloc"' || true)
 echo "imported $allocs allocations"
