@@ -257,6 +257,8 @@ static void summary_totals(PsSim *s, cJSON *root)
 	    {"pages_freed_oom", t->pages_freed_oom},
 	    {"frees_already_reclaimed", t->frees_already_reclaimed},
 	    {"pages_kernel_reclaim_skipped", t->pages_kernel_reclaim_skipped},
+	    {"pages_kernel_reclaim_skipped_kswapd", t->pages_kernel_reclaim_skipped_kswapd},
+	    {"pages_kernel_reclaim_skipped_direct", t->pages_kernel_reclaim_skipped_direct},
 	    {"refaults", t->refaults},
 	    {"direct_reclaims", t->direct_reclaims},
 	    {"oom_kills", t->oom_kills},

@@ -696,12 +696,52 @@ static uint64_t snap_rec_free(PsSim *s, const PsTraceEvent *ev, int cpu, PsTrace
 	return 0;
 }
 
+/*
+ * A free the recording kernel's reclaim made (free reason reclaim_kswapd / reclaim_direct, the
+ * importer's mark for a free in a kswapd task or inside a task's direct reclaim): not replayed
+ * when the page is one the model's own reclaim can take, i.e. still live on the model's LRU
+ * (anon, file and reclaimable slab records, the snapshot's LRU folios). The model reclaims by its
+ * own decisions; replaying the kernel's reclaim as well would free the same memory twice. Any
+ * other page (one the model already reclaimed, kernel memory kswapd freed on the way) is freed
+ * as recorded. Counted in pages_kernel_reclaim_skipped and its _kswapd / _direct split.
+ */
+static bool kernel_reclaim_skip(PsSim *s, const PsTraceEvent *ev, uint32_t v)
+{
+	uint64_t pages = 1ull << MAX(ev->order, 0);
+	const Rec *r = NULL;
+
+	s->free_reasons_seen = true;
+	if (v) {
+		r = rec_at(s, v - 1);
+		if (r->kind != PS_KIND_ANON && r->kind != PS_KIND_FILE &&
+		    r->kind != PS_KIND_SLAB_RECLAIMABLE)
+			return false;
+		pages = 1ull << r->order;
+	} else if (ev->has_pfn) {
+		uint32_t ri = snap_rec_at(s, ev->pfn);
+
+		if (ri == REC_NONE)
+			return false;
+		r = rec_at(s, ri);
+	}
+	if (!r || (r->flags & REC_GONE))
+		return false;
+	s->totals.pages_kernel_reclaim_skipped += pages;
+	if (ev->free_reason == PS_FREE_RECLAIM_KSWAPD)
+		s->totals.pages_kernel_reclaim_skipped_kswapd += pages;
+	else
+		s->totals.pages_kernel_reclaim_skipped_direct += pages;
+	return true;
+}
+
 uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	uint32_t v = sim_id_lookup(s, ev->id);
 	Rec *r;
 	uint64_t pages;
 
+	if (ev->free_reason != PS_FREE_UNSPEC && kernel_reclaim_skip(s, ev, v))
+		return 0;
 	if (!v) {
 		PsTraceEvent part;
 		bool done;
@@ -715,11 +755,13 @@ uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 		 * would free memory the model has not reclaimed (the model never felt the pressure
 		 * the kernel did); the folio stays on the model's LRU for the model's own reclaim.
 		 * A free by another task on that cpu in the window (preemption) is taken for
-		 * reclaim too: the window is a few ms.
+		 * reclaim too: the window is a few ms. Only for traces whose frees carry no
+		 * reason: once one has (kernel_reclaim_skip), the importer has marked them all.
 		 */
-		if (cpu >= 0 && s->direct_reclaim_pid[cpu] && ev->has_pfn &&
-		    snap_rec_at(s, ev->pfn) != REC_NONE) {
+		if (!s->free_reasons_seen && cpu >= 0 && s->direct_reclaim_pid[cpu] &&
+		    ev->has_pfn && snap_rec_at(s, ev->pfn) != REC_NONE) {
 			s->totals.pages_kernel_reclaim_skipped += 1ull << MAX(ev->order, 0);
+			s->totals.pages_kernel_reclaim_skipped_direct += 1ull << MAX(ev->order, 0);
 			return 0;
 		}
 		ns = snap_rec_free(s, ev, cpu, &part, &done);

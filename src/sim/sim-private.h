@@ -327,6 +327,7 @@ struct PsSim {
 	/* per cpu: pid of the task between its recorded mm_vmscan_direct_reclaim_begin and _end
 	 * on that cpu, 0 when none (policy replay: see sim_op_free) */
 	int *direct_reclaim_pid;
+	bool free_reasons_seen; /* a free with a reason was read: the window above is unused */
 	/* per cpu: an OOM wait (with the attempt before it) that the retried allocation's
 	 * latency sample reports; oom_wait_sampled: what the last do_alloc took from it */
 	uint64_t *oom_wait_ns, oom_wait_sampled;

@@ -82,9 +82,12 @@ typedef struct {
 	uint64_t pages_freed_reclaim;	  /* taken by kswapd, direct reclaim or slab shrinking */
 	uint64_t pages_freed_oom;	  /* freed by the OOM reaper */
 	uint64_t frees_already_reclaimed; /* trace frees of allocations reclaim had taken */
-	/* pages of the snapshot's LRU folios the recording kernel's direct reclaim freed (a free on
-	 * a cpu inside a recorded direct reclaim): not replayed, the model reclaims its own */
+	/* pages the recording kernel's reclaim freed that the model could reclaim itself: frees
+	 * with reason reclaim_kswapd / reclaim_direct of live LRU pages, and, in traces without
+	 * reasons, frees of the snapshot's LRU folios on a cpu inside a recorded direct reclaim;
+	 * not replayed, the model reclaims its own. _kswapd + _direct = the total */
 	uint64_t pages_kernel_reclaim_skipped;
+	uint64_t pages_kernel_reclaim_skipped_kswapd, pages_kernel_reclaim_skipped_direct;
 	uint64_t refaults;	  /* touches of pages reclaim had taken */
 	uint64_t direct_reclaims; /* allocations that entered direct reclaim */
 	uint64_t oom_kills;

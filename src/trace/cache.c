@@ -320,6 +320,8 @@ static const char *record_check(const PsCacheIn *c, const PsTraceEvent *ev)
 		return "kind out of range";
 	if (ev->op == PS_OP_OBSERVED && (unsigned)ev->event >= PS_NR_OBSERVED_EVENTS)
 		return "event out of range";
+	if ((unsigned)ev->free_reason >= PS_NR_FREE_REASONS)
+		return "reason of a free out of range";
 	if (ev->cpu >= c->cpus || ev->cpu < -1)
 		return "cpu out of range";
 	if (ev->t_ns < c->last_t_ns)

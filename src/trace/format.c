@@ -50,6 +50,12 @@ const char *const ps_cache_reason_names[PS_NR_CACHE_REASONS] = {
     [PS_CACHE_RECLAIM] = "reclaim",
 };
 
+const char *const ps_free_reason_names[PS_NR_FREE_REASONS] = {
+    [PS_FREE_UNSPEC] = "",
+    [PS_FREE_RECLAIM_KSWAPD] = "reclaim_kswapd",
+    [PS_FREE_RECLAIM_DIRECT] = "reclaim_direct",
+};
+
 const char *const ps_observed_event_names[PS_NR_OBSERVED_EVENTS] = {
     [PS_OBS_ZONE_LOCKED] = "mm_page_alloc_zone_locked",
     [PS_OBS_PCPU_DRAIN] = "mm_page_pcpu_drain",
@@ -117,7 +123,8 @@ static const struct {
     [PS_OP_ALLOC] = {PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU) | PS_FB(PID) | PS_FB(ORDER) |
 			 PS_FB(BYTES) | PS_FB(GFP) | PS_FB(KIND) | PS_FB(NODE) | PS_FB(PFN),
 		     PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU) | PS_FB(PID) | PS_FB(GFP)},
-    [PS_OP_FREE] = {PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU) | PS_FB(ORDER) | PS_FB(PFN),
+    [PS_OP_FREE] = {PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU) | PS_FB(ORDER) | PS_FB(PFN) |
+			PS_FB(REASON),
 		    PS_FB(T) | PS_FB(OP) | PS_FB(ID)},
     [PS_OP_PROC] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(COMM) | PS_FB(OOM_SCORE_ADJ) |
 			PS_FB(MEMPOLICY),
@@ -627,6 +634,22 @@ static gboolean ps_parse_reason(const char *s, enum ps_cache_reason *reason, GEr
 	return FALSE;
 }
 
+static gboolean ps_parse_free_reason(const char *s, enum ps_free_reason *reason, GError **error)
+{
+	g_autofree char *q = NULL;
+
+	for (int r = PS_FREE_RECLAIM_KSWAPD; r < PS_NR_FREE_REASONS; r++) {
+		if (strcmp(s, ps_free_reason_names[r]) == 0) {
+			*reason = (enum ps_free_reason)r;
+			return TRUE;
+		}
+	}
+	q = ps_quote(s, strlen(s));
+	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+		    "reason: unknown reason %s of a free (reclaim_kswapd, reclaim_direct)", q);
+	return FALSE;
+}
+
 gboolean ps_check_file_name(const char *file, GError **error)
 {
 	if (file[0] == '\0') {
@@ -758,6 +781,8 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 	case PS_F_REASON:
 		if (!ps_read_string(item, name, 64, &s, error))
 			return FALSE;
+		if (ev->op == PS_OP_FREE)
+			return ps_parse_free_reason(s, &ev->free_reason, error);
 		return ps_parse_reason(s, &ev->reason, error);
 	case PS_F_EVENT:
 		if (!ps_read_string(item, name, 64, &s, error))

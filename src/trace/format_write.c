@@ -101,6 +101,11 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 		       (ev->order < 0 || ps_check_int(ev->op, PS_F_ORDER, ev->order, error)) &&
 		       (ev->node == -1 || ps_check_int(ev->op, PS_F_NODE, ev->node, error));
 	case PS_OP_FREE:
+		if ((unsigned)ev->free_reason >= PS_NR_FREE_REASONS) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "reason: unknown reason %d of a free", (int)ev->free_reason);
+			return FALSE;
+		}
 		return (ev->cpu == -1 || ps_check_int(ev->op, PS_F_CPU, ev->cpu, error)) &&
 		       (ev->order == -1 || ps_check_int(ev->op, PS_F_ORDER, ev->order, error));
 	case PS_OP_OBSERVED:
@@ -399,6 +404,12 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 		if (ev->has_pfn) {
 			p = PS_PUT_LIT(p, ",\"pfn\":");
 			p = ps_put_u64(p, ev->pfn);
+		}
+		if (ev->free_reason != PS_FREE_UNSPEC) {
+			p = PS_PUT_LIT(p, ",\"reason\":\"");
+			p = ps_put(p, ps_free_reason_names[ev->free_reason],
+				   strlen(ps_free_reason_names[ev->free_reason]));
+			*p++ = '"';
 		}
 		break;
 	case PS_OP_OBSERVED:

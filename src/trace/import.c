@@ -21,8 +21,8 @@
  *                              recorded pfn and order, counted
  *                              A free by a kswapd task, or by a task between its direct reclaim
  *                              begin and end, is the kernel's own reclaim: counted
- *                              (free_reclaim_*, pages); it is still written as a plain free, since
- *                              format v1 has no field to tell a policy replay to skip it.
+ *                              (free_reclaim_*, pages) and written with reason reclaim_kswapd /
+ *                              reclaim_direct, which a policy replay does not repeat.
  *   mm_page_free_batched       the commit of a batch-freed page to the pcp list: the page's free
  *                              record moves from its mm_page_free to here (see Imp)
  *   zone_locked, pcpu_drain, extfrag, compaction begin/end, kcompactd wake, kswapd wake/sleep,
@@ -839,10 +839,13 @@ static gboolean do_free(Imp *im, const Line *l, PsTraceEvent *ev, GError **error
 	ev->op = PS_OP_FREE;
 	ev->cpu = l->cpu;
 	/* the kernel's reclaim freed it (shrink_folio_list in kswapd or in a direct reclaim) */
-	if (g_str_has_prefix(l->comm, "kswapd"))
+	if (g_str_has_prefix(l->comm, "kswapd")) {
 		im->st->free_reclaim_kswapd += 1ull << order;
-	else if (g_hash_table_contains(im->in_reclaim, GINT_TO_POINTER(l->pid)))
+		ev->free_reason = PS_FREE_RECLAIM_KSWAPD;
+	} else if (g_hash_table_contains(im->in_reclaim, GINT_TO_POINTER(l->pid))) {
 		im->st->free_reclaim_direct += 1ull << order;
+		ev->free_reason = PS_FREE_RECLAIM_DIRECT;
+	}
 	ev->order = order;
 	ev->pfn = pfn;
 	ev->has_pfn = true;
@@ -2076,7 +2079,7 @@ void ps_import_stats_format(const PsImportStats *st, GString *out)
 			       st->free_unknown, st->free_inside_live);
 	g_string_append_printf(
 	    out,
-	    "  pages freed by the kernel's reclaim (replayed as frees): kswapd %" PRIu64
+	    "  pages freed by the kernel's reclaim (reason reclaim_*): kswapd %" PRIu64
 	    ", direct reclaim %" PRIu64 "\n",
 	    st->free_reclaim_kswapd, st->free_reclaim_direct);
 	g_string_append_printf(out,

@@ -66,6 +66,18 @@ enum ps_cache_reason {
 };
 extern const char *const ps_cache_reason_names[PS_NR_CACHE_REASONS];
 
+/*
+ * Who freed a page (free's optional `reason`), named after the kernel's pgsteal_kswapd and
+ * pgsteal_direct: the recording kernel's own reclaim, which a policy replay does not repeat.
+ */
+enum ps_free_reason {
+	PS_FREE_UNSPEC,		/* not given: an ordinary free */
+	PS_FREE_RECLAIM_KSWAPD, /* in a kswapd task */
+	PS_FREE_RECLAIM_DIRECT, /* in a task between its direct reclaim begin and end */
+	PS_NR_FREE_REASONS
+};
+extern const char *const ps_free_reason_names[PS_NR_FREE_REASONS]; /* "", "reclaim_kswapd", .. */
+
 #define PS_TRACE_FILE_MAX 64 /* bytes of a `file` name with its NUL */
 
 /*
@@ -137,6 +149,7 @@ typedef struct {
 	char file[PS_TRACE_FILE_MAX];
 	uint64_t offset;
 	enum ps_cache_reason reason;
+	enum ps_free_reason free_reason; /* free: its `reason` */
 	/* set by the reader: the line of the trace the event was read from (0: not from a file),
 	 * so that an error found when the event runs, later than it was read, names it */
 	uint64_t line;
@@ -321,7 +334,7 @@ typedef struct {
 	uint64_t free_order_mismatch; /* freed with another order than allocated */
 	uint64_t alloc_live_pfn;      /* allocated again while live: its free was not recorded */
 	/* pages of mm_page_free in the kernel's own reclaim: by kswapd*, or by a task between its
-	 * mm_vmscan_direct_reclaim_begin and _end (written as ordinary frees: see import.c) */
+	 * mm_vmscan_direct_reclaim_begin and _end (written with reason reclaim_*: see import.c) */
 	uint64_t free_reclaim_kswapd, free_reclaim_direct;
 	uint64_t live_at_end;
 	uint64_t observed[PS_NR_OBSERVED_EVENTS];

@@ -243,6 +243,67 @@ static void test_direct_reclaim_free(void)
 	ps_test_rm_rf(out);
 }
 
+static double total(const cJSON *sum, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "totals"), name);
+
+	g_assert_nonnull(v);
+	return v->valuedouble;
+}
+
+static void test_reason_free(void)
+{
+	/*
+	 * Frees the importer marked as the kernel's reclaim (reason reclaim_kswapd /
+	 * reclaim_direct): those of pages on the model's LRU are skipped (the snapshot's A+1 and
+	 * the order-2 folio at A+4, the trace's file page id 21); those of pages the model cannot
+	 * reclaim are replayed (the snapshot's slab page A+10, the trace's kernel page id 20).
+	 * Once a free has carried a reason the cpu-window rule is off: cpu 0's free of A+0 inside
+	 * its recorded direct reclaim, without a reason, is replayed.
+	 */
+	static const char begin[] =
+	    "{\"t\":1000,\"op\":\"observed\",\"event\":"
+	    "\"mm_vmscan_direct_reclaim_begin\",\"cpu\":0,\"pid\":5,\"order\":0}";
+	static const char end[] =
+	    "{\"t\":3000,\"op\":\"observed\",\"event\":"
+	    "\"mm_vmscan_direct_reclaim_end\",\"cpu\":0,\"pid\":5,\"value\":1}";
+	static const char a20[] = "{\"t\":500,\"op\":\"alloc\",\"id\":20,\"cpu\":1,\"pid\":6,"
+				  "\"order\":0,\"gfp\":\"GFP_KERNEL\",\"kind\":\"kernel\"}";
+	static const char a21[] = "{\"t\":600,\"op\":\"alloc\",\"id\":21,\"cpu\":1,\"pid\":6,"
+				  "\"order\":0,\"gfp\":\"GFP_HIGHUSER_MOVABLE\",\"kind\":\"file\"}";
+	static const char f20[] =
+	    "{\"t\":3500,\"op\":\"free\",\"id\":20,\"cpu\":1,\"reason\":\"reclaim_kswapd\"}";
+	static const char f21[] =
+	    "{\"t\":3600,\"op\":\"free\",\"id\":21,\"cpu\":1,\"reason\":\"reclaim_kswapd\"}";
+	g_autofree char *l1 =
+	    g_strdup_printf("{\"t\":1500,\"op\":\"free\",\"id\":7,\"pfn\":%u,"
+			    "\"order\":0,\"cpu\":0,\"reason\":\"reclaim_kswapd\"}",
+			    A + 1);
+	g_autofree char *l2 = g_strdup_printf(
+	    "{\"t\":2000,\"op\":\"free\",\"id\":8,\"pfn\":%u,\"order\":0,\"cpu\":0}", A + 0);
+	g_autofree char *l3 =
+	    g_strdup_printf("{\"t\":2500,\"op\":\"free\",\"id\":9,\"pfn\":%u,"
+			    "\"order\":2,\"cpu\":1,\"reason\":\"reclaim_direct\"}",
+			    A + 4);
+	g_autofree char *l4 =
+	    g_strdup_printf("{\"t\":2600,\"op\":\"free\",\"id\":10,\"pfn\":%u,"
+			    "\"order\":0,\"cpu\":1,\"reason\":\"reclaim_kswapd\"}",
+			    A + 10);
+	const char *const lines[] = {a20, a21, begin, l1, l2, l3, l4, end, f20, f21};
+	g_autofree char *out = run("reason", lines, G_N_ELEMENTS(lines));
+	g_autoptr(cJSON) sum = ps_test_json_file(out, "summary.json");
+
+	g_assert_cmpfloat(total(sum, "pages_kernel_reclaim_skipped"), ==, 1 + 4 + 1);
+	g_assert_cmpfloat(total(sum, "pages_kernel_reclaim_skipped_kswapd"), ==, 1 + 1);
+	g_assert_cmpfloat(total(sum, "pages_kernel_reclaim_skipped_direct"), ==, 4);
+	g_assert_cmpfloat(anomaly(sum, "free_unknown_id"), ==, 0);
+	/* A+1 and the folio at A+4 are still active; A+0, A+10 and id 20 are free again */
+	g_assert_cmpint(vmstat_value(out, "nr_active_file"), ==, 1 + 4);
+	g_assert_cmpint(vmstat_value(out, "nr_free_pages") + pcp_count(out), ==,
+			NR_PAGES - 11 - 2 + 3);
+	ps_test_rm_rf(out);
+}
+
 /* The boost column of the timeline's first Normal row. */
 static int64_t first_normal_boost(const char *dir)
 {
@@ -305,6 +366,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/snapshot-lru/placement", test_placement);
 	g_test_add_func("/sim/snapshot-lru/recorded-free", test_recorded_free);
 	g_test_add_func("/sim/snapshot-lru/direct-reclaim-free", test_direct_reclaim_free);
+	g_test_add_func("/sim/snapshot-lru/reason-free", test_reason_free);
 	g_test_add_func("/sim/snapshot-lru/boost-at-start", test_boost_at_start);
 	rc = g_test_run();
 

@@ -213,6 +213,9 @@ static void test_round_trip_every_op(void)
 	    "{\"t\":7,\"op\":\"drop_caches\",\"value\":3}",
 	    "{\"t\":8,\"op\":\"unmap\",\"pid\":7,\"addr\":4096,\"len\":2097152}",
 	    "{\"t\":9,\"op\":\"free\",\"id\":1,\"cpu\":2}",
+	    "{\"t\":9,\"op\":\"free\",\"id\":3,\"order\":1,\"pfn\":5,\"reason\":\"reclaim_"
+	    "kswapd\"}",
+	    "{\"t\":9,\"op\":\"free\",\"id\":4,\"cpu\":1,\"reason\":\"reclaim_direct\"}",
 	    "{\"t\":10,\"op\":\"cache_add\",\"file\":\"8:1:1234\",\"offset\":8192,\"len\":6144,"
 	    "\"pid\":7,\"cpu\":1}",
 	    "{\"t\":10,\"op\":\"cache_remove\",\"file\":\"8:1:1234\",\"offset\":4096,"

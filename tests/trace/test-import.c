@@ -291,6 +291,8 @@ static char *import_records(const char *text, PsImportStats *st)
 				       ev.pfn, ev.t_ns);
 		if (ev.value)
 			g_string_append_printf(seq, "=%" PRId64, ev.value);
+		if (ev.op == PS_OP_FREE && ev.free_reason != PS_FREE_UNSPEC)
+			g_string_append_printf(seq, "~%s", ps_free_reason_names[ev.free_reason]);
 		g_string_append_c(seq, ' ');
 	}
 	g_assert_no_error(error);
@@ -496,7 +498,10 @@ static void test_mempolicy(void)
 	g_rmdir(dir);
 }
 
-/* Issue 14 item 3: frees inside kswapd or a direct reclaim are counted as the kernel's reclaim. */
+/*
+ * Issue 14 item 3: frees inside kswapd or a direct reclaim are counted as the kernel's reclaim
+ * and written with reason reclaim_kswapd / reclaim_direct; the others without a reason.
+ */
 static void test_reclaim_frees(void)
 {
 	PsImportStats st;
@@ -514,6 +519,10 @@ static void test_reclaim_frees(void)
 	g_assert_cmpuint(st.free_reclaim_kswapd, ==, 4); /* pages: one order-2 folio */
 	g_assert_cmpuint(st.free_reclaim_direct, ==, 1); /* not ld's, not cc1's after the end */
 	g_assert_cmpuint(st.free_unknown, ==, 4);
+	g_assert_nonnull(strstr(seq, "free:304@0~reclaim_kswapd "));
+	g_assert_nonnull(strstr(seq, "free:301@2000~reclaim_direct "));
+	g_assert_nonnull(strstr(seq, "free:302@3000 "));
+	g_assert_nonnull(strstr(seq, "free:303@5000 "));
 }
 
 static void test_malformed(void)

@@ -66,6 +66,9 @@ static const char *const canonical[] = {
     "\"gfp\":\"GFP_KERNEL\",\"kind\":\"slab\"}",
     "{\"t\":12000,\"op\":\"exit\",\"pid\":42}",
     "{\"t\":9223372036854775807,\"op\":\"exit\",\"pid\":4194304}",
+    "{\"t\":9223372036854775807,\"op\":\"free\",\"id\":3,\"cpu\":1,\"order\":3,\"pfn\":77,"
+    "\"reason\":\"reclaim_kswapd\"}",
+    "{\"t\":9223372036854775807,\"op\":\"free\",\"id\":4,\"reason\":\"reclaim_direct\"}",
     "{\"t\":9223372036854775807,\"op\":\"proc\",\"pid\":43,\"comm\":\"db\",\"oom_score_adj\":-500,"
     "\"mempolicy\":\"interleave:0,2-3\"}",
 };
@@ -161,6 +164,11 @@ static void test_fields(void)
 	g_assert_cmpint(ev.op, ==, PS_OP_FREE);
 	g_assert_cmpint(ev.cpu, ==, -1);
 	g_assert_cmpint(ev.pid, ==, -1);
+	g_assert_cmpint(ev.free_reason, ==, PS_FREE_UNSPEC);
+	parse_ok("{\"t\":3,\"reason\":\"reclaim_direct\",\"op\":\"free\",\"id\":5}", &ev);
+	g_assert_cmpint(ev.op, ==, PS_OP_FREE);
+	g_assert_cmpint(ev.free_reason, ==, PS_FREE_RECLAIM_DIRECT);
+	g_assert_cmpint(ev.reason, ==, PS_CACHE_TRUNCATE); /* the cache_remove field is untouched */
 
 	parse_ok(canonical[9], &ev);
 	g_assert_true(ev.thp);
@@ -382,6 +390,14 @@ static void test_errors(void)
 	     "reason: missing (required by op \"cache_remove\")", NULL},
 	    {"{\"t\":1,\"op\":\"cache_remove\",\"file\":\"f\",\"offset\":0,\"reason\":\"evict\"}",
 	     "reason: unknown reason \"evict\" (truncate, unlink, drop, reclaim)", NULL},
+	    {"{\"t\":1,\"op\":\"cache_remove\",\"file\":\"f\",\"offset\":0,"
+	     "\"reason\":\"reclaim_kswapd\"}",
+	     "reason: unknown reason \"reclaim_kswapd\" (truncate, unlink, drop, reclaim)", NULL},
+	    {"{\"t\":1,\"op\":\"free\",\"id\":1,\"reason\":\"reclaim\"}",
+	     "reason: unknown reason \"reclaim\" of a free (reclaim_kswapd, reclaim_direct)", NULL},
+	    {"{\"t\":1,\"op\":\"free\",\"id\":1,\"reason\":\"\"}",
+	     "reason: unknown reason \"\" of a free", NULL},
+	    {"{\"t\":1,\"op\":\"free\",\"id\":1,\"reason\":3}", "reason: must be a string", NULL},
 	    {"{\"t\":1,\"op\":\"cache_remove\",\"file\":\"f\",\"offset\":0,\"reason\":\"drop\","
 	     "\"addr\":0}",
 	     "addr: not a field of op \"cache_remove\"", NULL},
