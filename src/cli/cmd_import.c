@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * cmd_import.c - `pagesim import [--format ftrace|perf|trace-cmd] IN -o OUT.jsonl[.gz]`:
- * converts a text recording of the kernel's page-allocator tracepoints into a pagesim trace
- * (trace/import.c does the work). The importer's counters go to standard error: the trace header
- * has a fixed set of keys.
+ * converts a text recording of the kernel's page-allocator tracepoints, or trace-cmd's binary
+ * trace.dat (trace/tracedat.c), into a pagesim trace (trace/import.c does the work). The importer's
+ * counters go to standard error: the trace header has a fixed set of keys.
  */
 #include <stdio.h>
 #include <string.h>
@@ -38,8 +38,8 @@ int ps_cmd_import(int argc, char **argv)
 	     "PID@SECONDS=POLICY"},
 	    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No counters on standard error", NULL},
 	    {NULL}};
-	g_autoptr(GOptionContext) ctx =
-	    g_option_context_new("IN - convert a tracefs, perf script or trace-cmd report text");
+	g_autoptr(GOptionContext) ctx = g_option_context_new(
+	    "IN - convert a tracefs, perf script or trace-cmd report text, or a trace.dat");
 	g_autoptr(GError) error = NULL;
 	PsImportOptions opts = {0};
 	PsImportStats st;

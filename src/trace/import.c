@@ -46,6 +46,7 @@
  * clamped to the previous one and counted, since the format requires time order.
  */
 #include "trace/trace.h"
+#include "trace/tracedat-private.h"
 
 #include "mm/mm.h"
 #include "util/util.h"
@@ -388,7 +389,9 @@ typedef struct {
 } CpuHold;
 
 typedef struct {
-	PsLineReader *in;
+	PsLineReader *in; /* the text, or */
+	PsTraceDat *dat;  /* a trace.dat's events as report text */
+	const char *dat_path;
 	PsTraceWriter *w;
 	PsImportStats *st;
 	PsTraceHeader hdr;
@@ -431,8 +434,13 @@ static gboolean line_error(Imp *im, GError **error, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s:%" PRIu64 ": %s",
-		    ps_line_reader_name(im->in), ps_line_reader_line(im->in), msg);
+	if (im->dat)
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "%s: event %" PRIu64 ": %s", im->dat_path, ps_tracedat_events(im->dat),
+			    msg);
+	else
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s:%" PRIu64 ": %s",
+			    ps_line_reader_name(im->in), ps_line_reader_line(im->in), msg);
 	return FALSE;
 }
 
@@ -1008,6 +1016,14 @@ static bool non_event_line(Imp *im, const char *s)
 	lost = strstr(s, "LOST ");
 	if (lost && strstr(s, "EVENTS]")) {
 		im->st->lost_events += g_ascii_strtoull(lost + 5, NULL, 10);
+		im->st->comment_lines++;
+		return true;
+	}
+	/* trace-cmd report: "CPU:1 [15055 EVENTS DROPPED]", or without a count */
+	if (g_str_has_prefix(s, "CPU:") && strstr(s, "EVENTS DROPPED]")) {
+		const char *n = strchr(s, '[');
+
+		im->st->lost_events += MAX(g_ascii_strtoull(n + 1, NULL, 10), 1);
 		im->st->comment_lines++;
 		return true;
 	}
@@ -1885,7 +1901,15 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	gboolean ok = FALSE;
 
 	memset(st, 0, sizeof(*st));
-	if (cpus <= 0) {
+	if (ps_tracedat_is(in_path)) {
+		/* trace-cmd's binary file: its events as `trace-cmd report -t` lines */
+		im.dat = ps_tracedat_open(in_path, error);
+		if (!im.dat)
+			return FALSE;
+		if (cpus <= 0)
+			cpus = ps_tracedat_cpus(im.dat);
+		detected = PS_IMPORT_TRACE_CMD;
+	} else if (cpus <= 0) {
 		if (strcmp(in_path, "-") == 0) {
 			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
 				    "<stdin>: the CPU count cannot be read ahead from standard "
@@ -1899,16 +1923,20 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
 			    "%s: %d cpus, more than the format allows (%d)", in_path, cpus,
 			    PS_TRACE_MAX_CPUS);
-		return FALSE;
+		goto out;
 	}
 	st->detected = detected; /* what the text looks like; --format is checked against it */
 	im.st = st;
 	im.hdr.version = PS_TRACE_VERSION;
 	im.hdr.page_size = opts->page_size ? opts->page_size : 4096;
 	im.hdr.cpus = cpus;
-	im.in = open_lines(in_path, error);
-	if (!im.in)
-		goto out;
+	if (im.dat) {
+		im.dat_path = in_path;
+	} else {
+		im.in = open_lines(in_path, error);
+		if (!im.in)
+			goto out;
+	}
 	im.live = g_hash_table_new(g_direct_hash, g_direct_equal);
 	im.comms = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	im.compacting = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
@@ -1941,7 +1969,8 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	im.w = ps_trace_writer_new(out_path, &im.hdr, error);
 	if (!im.w)
 		goto out;
-	while ((rc = next_line(im.in, &s, &len, error)) == 1)
+	while ((rc = im.dat ? ps_tracedat_next(im.dat, &s, &len, error)
+			    : next_line(im.in, &s, &len, error)) == 1)
 		if (!import_line(&im, s, len, error))
 			break;
 	if (rc == 0 && !flush_pending(&im, error))
@@ -1979,15 +2008,15 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 		if (st->lines == 0)
 			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
 				    "%s: empty input: no trace event line",
-				    ps_line_reader_name(im.in));
+				    im.dat ? in_path : ps_line_reader_name(im.in));
 		else
 			g_set_error(
 			    error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
 			    "%s: no page-allocator event (mm_page_alloc, mm_page_free, ...) "
 			    "in %" PRIu64 " lines (%" PRIu64 " of other events, %" PRIu64
 			    " recognised but not kept)",
-			    ps_line_reader_name(im.in), st->lines, st->unknown_events,
-			    st->known_skipped);
+			    im.dat ? in_path : ps_line_reader_name(im.in), st->lines,
+			    st->unknown_events, st->known_skipped);
 		ps_trace_writer_abort(g_steal_pointer(&im.w));
 		goto out;
 	}
@@ -1996,6 +2025,7 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	ok = ps_trace_writer_close(g_steal_pointer(&im.w), error);
 out:
 	ps_line_reader_close(im.in);
+	ps_tracedat_close(im.dat);
 	if (im.live)
 		g_hash_table_unref(im.live);
 	if (im.comms)

@@ -618,6 +618,31 @@ static void test_no_events(void)
 		-1, "no page-allocator event (mm_page_alloc, mm_page_free, ...) in 4 lines");
 }
 
+/*
+ * trace-cmd report's notice of dropped events ("CPU:1 [15055 EVENTS DROPPED]", or without a
+ * count when the buffer did not say) was refused as "not a trace event line".
+ */
+static void test_events_dropped(void)
+{
+	PsImportStats st;
+	g_autoptr(GError) error = NULL;
+	char *out = NULL;
+
+	g_assert_true(
+	    import_text("cpus=2\n"
+			"            CPU:1 [15055 EVENTS DROPPED]\n"
+			"  cc1-42  [001]  10.000001: mm_page_alloc: page=0 pfn=0x10 order=0 "
+			"migratetype=0 gfp_flags=GFP_KERNEL\n"
+			"CPU:0 [EVENTS DROPPED]\n"
+			"  cc1-42  [000]  10.000002: mm_page_free: page=0 pfn=0x10 order=0\n",
+			&st, &out, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(st.lost_events, ==, 15056);
+	g_assert_cmpuint(st.comment_lines, ==, 3);
+	g_assert_cmpuint(st.allocs, ==, 1);
+	cleanup(out);
+}
+
 /* A NUL byte in a task name cut the name short ("ba\0sh" became "ba"). */
 static void test_nul_byte(void)
 {
@@ -996,6 +1021,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/timestamp-range", test_timestamp_range);
 	g_test_add_func("/trace/import/no-events", test_no_events);
 	g_test_add_func("/trace/import/nul-byte", test_nul_byte);
+	g_test_add_func("/trace/import/events-dropped", test_events_dropped);
 	g_test_add_data_func("/trace/import/realdata/ftrace-build-6.18", &build_rec, test_realdata);
 	g_test_add_data_func("/trace/import/realdata/ftrace-compact-6.18", &compact_rec,
 			     test_realdata);

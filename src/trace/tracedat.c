@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tracedat.c - trace-cmd's binary trace.dat as a source of event lines for the importer
+ * (import.c), read with libtracecmd and libtraceevent.
+ *
+ * Each event becomes the line `trace-cmd report -t` prints for it: "COMM-PID [CPU]
+ * SECONDS.NANOSECONDS: EVENT: PAYLOAD", the payload printed by libtraceevent from the event's
+ * print format (the same code that prints it for `trace-cmd report`), and a CPU's dropped events
+ * the "CPU:N [M EVENTS DROPPED]" line report prints before the next event of that CPU. The first
+ * line is report's "cpus=N". So `pagesim import trace.dat` gives the trace that importing
+ * `trace-cmd report -t trace.dat` gives (tests/e2e/test-import-tracedat.sh proves it), without
+ * printing, compressing and re-reading the text; the time is the full nanosecond timestamp
+ * (report without -t truncates it to microseconds).
+ *
+ * Events are merged across CPUs in timestamp order, a tie going to the lower CPU (as report's
+ * tracecmd_peek_next_data does). A file with buffer instances (trace-cmd record -B, trace-cmd
+ * extract -B: pagesim-capture records into its own instance) is read from its instance when it
+ * has exactly one; the top-level buffer of such a file holds whatever the machine's top-level
+ * buffer held, which is not the recording. Several instances are refused, naming them.
+ */
+#include "trace/trace.h"
+
+#include "util/util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifdef PS_HAVE_TRACECMD
+#include <trace-cmd/trace-cmd.h>
+#include <traceevent/event-parse.h>
+#include <traceevent/trace-seq.h>
+#endif
+
+#include "trace/tracedat-private.h"
+
+bool ps_tracedat_is(const char *path)
+{
+	static const char magic[] = {0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g'};
+	char buf[sizeof(magic)];
+	FILE *f;
+	bool is;
+
+	if (!path || strcmp(path, "-") == 0)
+		return false;
+	f = fopen(path, "rb");
+	if (!f)
+		return false;
+	is = fread(buf, 1, sizeof(buf), f) == sizeof(buf) && memcmp(buf, magic, sizeof(buf)) == 0;
+	fclose(f);
+	return is;
+}
+
+#ifdef PS_HAVE_TRACECMD
+
+struct PsTraceDat {
+	char *path;
+	struct tracecmd_input *top;
+	struct tracecmd_input *in; /* top, or its one buffer instance */
+	struct tep_handle *tep;
+	int cpus;
+	struct tep_record **next; /* per cpu: its next record, NULL when done */
+	bool header_done;
+	struct tep_record *pending; /* the record whose line follows a dropped-events line */
+	GString *line;
+	struct trace_seq seq;
+	uint64_t events;
+};
+
+PsTraceDat *ps_tracedat_open(const char *path, GError **error)
+{
+	PsTraceDat *d = g_new0(PsTraceDat, 1);
+	int n;
+
+	d->path = g_strdup(path);
+	trace_seq_init(&d->seq);
+	d->line = g_string_sized_new(256);
+	tracecmd_set_loglevel(TEP_LOG_CRITICAL);
+	d->top = tracecmd_open(path, 0);
+	if (!d->top) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "%s: libtracecmd cannot read this trace.dat (a damaged or truncated "
+			    "file, or a version this libtracecmd does not know)",
+			    path);
+		goto fail;
+	}
+	d->in = d->top;
+	n = tracecmd_buffer_instances(d->top);
+	if (n > 1) {
+		GString *names = g_string_new(NULL);
+
+		for (int i = 0; i < n; i++)
+			g_string_append_printf(names, "%s'%s'", i ? ", " : "",
+					       tracecmd_buffer_instance_name(d->top, i));
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "%s: %d buffer instances (%s): record one (trace-cmd record -B NAME) "
+			    "or extract one (trace-cmd extract -B NAME)",
+			    path, n, names->str);
+		g_string_free(names, TRUE);
+		goto fail;
+	}
+	if (n == 1) {
+		d->in = tracecmd_buffer_instance_handle(d->top, 0);
+		if (!d->in) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "%s: buffer instance '%s' cannot be read", path,
+				    tracecmd_buffer_instance_name(d->top, 0));
+			goto fail;
+		}
+	}
+	d->tep = tracecmd_get_tep(d->in);
+	d->cpus = tep_get_cpus(d->tep);
+	if (d->cpus <= 0) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "%s: the trace.dat says it has %d CPUs", path, d->cpus);
+		goto fail;
+	}
+	d->next = g_new0(struct tep_record *, d->cpus);
+	for (int c = 0; c < d->cpus; c++)
+		d->next[c] = tracecmd_read_data(d->in, c);
+	return d;
+fail:
+	ps_tracedat_close(d);
+	return NULL;
+}
+
+int ps_tracedat_cpus(const PsTraceDat *d)
+{
+	return d->cpus;
+}
+
+uint64_t ps_tracedat_events(const PsTraceDat *d)
+{
+	return d->events;
+}
+
+/* The line of one event, as `trace-cmd report -t` prints it (spacing aside). */
+static void event_line(PsTraceDat *d, struct tep_record *r)
+{
+	int pid = tep_data_pid(d->tep, r);
+	const char *comm = tep_data_comm_from_pid(d->tep, pid);
+
+	trace_seq_reset(&d->seq);
+	tep_print_event(d->tep, &d->seq, r, "%s: %s", TEP_PRINT_NAME, TEP_PRINT_INFO);
+	trace_seq_terminate(&d->seq);
+	g_string_printf(d->line, "%16s-%-5d [%03d] %llu.%09llu: %s", comm, pid, r->cpu,
+			r->ts / 1000000000ULL, r->ts % 1000000000ULL, d->seq.buffer);
+}
+
+int ps_tracedat_next(PsTraceDat *d, char **line, gsize *len, GError **error)
+{
+	struct tep_record *r;
+	int best = -1;
+
+	if (!d->header_done) {
+		d->header_done = true;
+		g_string_printf(d->line, "cpus=%d", d->cpus);
+		goto out;
+	}
+	if (d->pending) {
+		r = g_steal_pointer(&d->pending);
+	} else {
+		for (int c = 0; c < d->cpus; c++)
+			if (d->next[c] && (best < 0 || d->next[c]->ts < d->next[best]->ts))
+				best = c;
+		if (best < 0)
+			return 0;
+		r = d->next[best];
+		d->next[best] = tracecmd_read_data(d->in, best);
+		if (r->missed_events) {
+			/* trace-cmd report's notice, then the event */
+			if (r->missed_events > 0)
+				g_string_printf(d->line, "CPU:%d [%lld EVENTS DROPPED]", r->cpu,
+						r->missed_events);
+			else
+				g_string_printf(d->line, "CPU:%d [EVENTS DROPPED]", r->cpu);
+			d->pending = r;
+			goto out;
+		}
+	}
+	event_line(d, r);
+	tracecmd_free_record(r);
+	d->events++;
+	if (d->seq.state != TRACE_SEQ__GOOD) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO,
+			    "%s: event %" G_GUINT64_FORMAT ": libtraceevent could not print it",
+			    d->path, d->events);
+		return -1;
+	}
+out:
+	*line = d->line->str;
+	*len = d->line->len;
+	return 1;
+}
+
+void ps_tracedat_close(PsTraceDat *d)
+{
+	if (!d)
+		return;
+	if (d->next)
+		for (int c = 0; c < d->cpus; c++)
+			if (d->next[c])
+				tracecmd_free_record(d->next[c]);
+	if (d->pending)
+		tracecmd_free_record(d->pending);
+	g_free(d->next);
+	if (d->in && d->in != d->top)
+		tracecmd_close(d->in);
+	if (d->top)
+		tracecmd_close(d->top);
+	trace_seq_destroy(&d->seq);
+	g_string_free(d->line, TRUE);
+	g_free(d->path);
+	g_free(d);
+}
+
+#else /* !PS_HAVE_TRACECMD */
+
+struct PsTraceDat {
+	int unused;
+};
+
+PsTraceDat *ps_tracedat_open(const char *path, GError **error)
+{
+	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+		    "%s: a trace-cmd trace.dat, and this pagesim was built without libtracecmd "
+		    "(scripts/deps.sh installs libtracecmd-dev; then meson setup --reconfigure): "
+		    "import `trace-cmd report -t %s` text instead",
+		    path, path);
+	return NULL;
+}
+
+int ps_tracedat_cpus(const PsTraceDat *d)
+{
+	return 0;
+}
+
+uint64_t ps_tracedat_events(const PsTraceDat *d)
+{
+	return 0;
+}
+
+int ps_tracedat_next(PsTraceDat *d, char **line, gsize *len, GError **error)
+{
+	return 0;
+}
+
+void ps_tracedat_close(PsTraceDat *d)
+{
+	g_free(d);
+}
+
+#endif
