@@ -7,9 +7,12 @@
 #
 # 1. fills the page cache with CACHE_MIB (default 4096) MiB of a clean file (CACHE, default
 #    /var/tmp/pagesim-press.dat), which kswapd can reclaim;
-# 2. shrinks free memory to about FREE_MIB (default 400) MiB with a vm.nr_hugepages reservation;
+# 2. shrinks free memory to about FREE_MIB (default 400) MiB with a vm.nr_hugepages reservation
+#    (asked again while it grows), and what it could not take (free blocks below the huge page
+#    size) with FILL, a second clean file written to the page cache;
 # 3. records press-hog HOG_MIB [thp] with tools/pagesim-capture.
-# On exit (also on error or a signal) vm.nr_hugepages goes back to what it was. A watchdog
+# On exit (also on error or a signal) vm.nr_hugepages goes back to what it was and FILL is
+# removed. A watchdog
 # releases the reservation at once if MemAvailable falls below KEEP_MIB (default 4096) MiB, so
 # the other users of the machine always keep that much; press-hog sets its oom_score_adj to 1000.
 set -euo pipefail
@@ -18,6 +21,7 @@ out="$1"; hog="$2"; thp="${3:-}"
 here="$(cd "$(dirname "$0")" && pwd)"
 capture="$here/../../tools/pagesim-capture"
 cache="${CACHE:-/var/tmp/pagesim-press.dat}"
+fill="${FILL:-/var/tmp/pagesim-press-fill.dat}"
 cache_mib="${CACHE_MIB:-4096}"
 free_mib="${FREE_MIB:-400}"
 keep_mib="${KEEP_MIB:-4096}"
@@ -26,6 +30,7 @@ orig=$(cat /proc/sys/vm/nr_hugepages)
 wd=""
 restore() {
 	[ -n "$wd" ] && kill "$wd" 2>/dev/null || true
+	rm -f "$fill"
 	echo "$orig" >/proc/sys/vm/nr_hugepages
 	echo "record.sh: vm.nr_hugepages back to $orig" >&2
 }
@@ -45,6 +50,23 @@ hp_mib=$(awk '$1 == "Hugepagesize:" { print int($2 / 1024) }' /proc/meminfo)
 nr=$(( ($(meminfo MemFree) - free_mib) / hp_mib ))
 [ "$nr" -gt 0 ] || { echo "record.sh: already less than $free_mib MiB free" >&2; exit 1; }
 echo "$nr" >/proc/sys/vm/nr_hugepages
+# The pool takes fewer pages than asked when free memory is fragmented or others allocate
+# meanwhile: ask again for what is still above FREE_MIB, a few times, while it still grows.
+for _ in 1 2 3 4 5; do
+	got=$(cat /proc/sys/vm/nr_hugepages)
+	more=$(( ($(meminfo MemFree) - free_mib) / hp_mib ))
+	[ "$more" -gt 0 ] || break
+	echo $((got + more)) >/proc/sys/vm/nr_hugepages
+	[ "$(cat /proc/sys/vm/nr_hugepages)" -gt "$got" ] || break
+done
+# What the pool could not take (free memory in blocks below the huge page size) is filled with
+# more clean page cache: FILL (default /var/tmp/pagesim-press-fill.dat), removed on exit.
+fill_mib=$(( $(meminfo MemFree) - free_mib ))
+if [ "$fill_mib" -gt 64 ]; then
+	dd if=/dev/zero of="$fill" bs=1M count="$fill_mib" status=none
+	sync "$fill"
+	echo "record.sh: $fill_mib MiB more page cache in $fill" >&2
+fi
 echo "record.sh: reserved $(cat /proc/sys/vm/nr_hugepages) huge pages; MemFree $(meminfo MemFree) MiB," \
 	"MemAvailable $(meminfo MemAvailable) MiB" >&2
 [ "$(meminfo MemAvailable)" -ge "$keep_mib" ] || { echo "record.sh: MemAvailable below $keep_mib MiB" >&2; exit 1; }
