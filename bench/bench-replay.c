@@ -17,7 +17,8 @@
  * config of its own before.zoneinfo, best of 3 each: the JSONL parse alone and a policy replay
  * parsing the JSONL (their ratio: target <= 1.3), a policy replay from the binary trace cache
  * (records/s: target >= 10 M), and from the cache with the recording's snapshot and /proc files
- * (--snapshot --proc), against the recording's own duration (target >= 10x faster).
+ * (--snapshot --proc), against the recording's own duration (target >= 10x faster); the
+ * pressure recordings (kswapd reclaim, THP direct compaction, OOM kills at 4K and 64K) too.
  * A benchmark prints figures and asserts nothing. Usage: bench-replay [N | TRACE | kbuild |
  * recordings] [CONFIG] (an existing trace file instead of a count replays that file; kbuild runs
  * only the first figure).
@@ -183,11 +184,18 @@ static double read_trace(const char *trace, const char *cache_dir, uint64_t *n, 
 	return now_s() - t0;
 }
 
-/* The figures of one shipped recording: workloads/NAME.jsonl.gz with workloads/NAME/. */
+/*
+ * The figures of one shipped recording: workloads/NAME.jsonl.gz with workloads/NAME/, or
+ * workloads/NAME/trace.jsonl.gz (the pressure recordings keep their trace in their directory).
+ */
 static void measure_recording(const char *name, const char *dir)
 {
-	g_autofree char *trace = g_strdup_printf("%s/workloads/%s.jsonl.gz", PS_SOURCE_DIR, name);
 	g_autofree char *rec = g_strdup_printf("%s/workloads/%s", PS_SOURCE_DIR, name);
+	g_autofree char *inside = g_build_filename(rec, "trace.jsonl.gz", NULL);
+	g_autofree char *trace =
+	    g_file_test(inside, G_FILE_TEST_IS_REGULAR)
+		? g_strdup(inside)
+		: g_strdup_printf("%s/workloads/%s.jsonl.gz", PS_SOURCE_DIR, name);
 	g_autofree char *zi_path = g_build_filename(rec, "before.zoneinfo", NULL);
 	g_autofree char *kpf = g_build_filename(rec, "before.kpageflags.gz", NULL);
 	g_autofree char *cache = g_build_filename(dir, "trace-cache", NULL);
@@ -309,6 +317,12 @@ static void measure(const char *trace, const char *cfg_path, const char *out)
 	printf("  replay / parse-only time ratio: %.2f (target <= 1.5)\n", t_replay / t_parse);
 }
 
+/* The shipped real recordings: two ordinary ones, then the ones made under memory pressure. */
+static const char *const recordings[] = {
+    "ftrace-build-6.18",     "ftrace-compact-6.18",    "ftrace-press-kswapd-6.18",
+    "ftrace-press-thp-6.18", "qemu-press-oom-4k-6.18", "qemu-press-oom-64k-6.18",
+};
+
 int main(int argc, char **argv)
 {
 	bool given = argc > 1 && g_file_test(argv[1], G_FILE_TEST_IS_REGULAR);
@@ -327,8 +341,8 @@ int main(int argc, char **argv)
 	} else if (kbuild_only) {
 		measure_kbuild(dir, cfg_path, out);
 	} else if (recordings_only) {
-		measure_recording("ftrace-build-6.18", dir);
-		measure_recording("ftrace-compact-6.18", dir);
+		for (gsize i = 0; i < G_N_ELEMENTS(recordings); i++)
+			measure_recording(recordings[i], dir);
 	} else {
 		static const char *const kinds[] = {"random", "recent"};
 
@@ -346,8 +360,8 @@ int main(int argc, char **argv)
 			printf("  write        %8.2f s\n", now_s() - t0);
 			measure(trace, cfg_path, out);
 		}
-		measure_recording("ftrace-build-6.18", dir);
-		measure_recording("ftrace-compact-6.18", dir);
+		for (gsize i = 0; i < G_N_ELEMENTS(recordings); i++)
+			measure_recording(recordings[i], dir);
 	}
 	{
 		g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);

@@ -62,6 +62,7 @@
  */
 #include <gio/gio.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/sim-private.h"
@@ -255,29 +256,55 @@ static bool fits_constraint(const FitConstraint *c, const PsMachine *m, guint i)
 }
 
 /*
- * Of the blocks still typed Movable (and meeting c, when given), the one whose pages lean most
- * to mt (the first of equals); G_MAXUINT when there is none.
+ * The blocks ranked for mt: the indices into blocks by share of their pages that vote for mt,
+ * largest first, the first (lowest pfn) of equals first. The votes do not change while the fit
+ * runs, so "the still-Movable block (meeting a constraint) whose pages lean most to mt, the
+ * first of equals" is the first such block in this order; a block passed over because it was
+ * taken or failed a constraint that only tightens is never the answer again, so one cursor
+ * walks the ranking once (it was a scan of every block for every block taken).
  */
-static guint best_movable_block(PsSnapshot *snap, const PsMachine *m, const uint8_t *target,
-				const GArray *blocks, enum ps_migratetype mt,
-				const FitConstraint *c)
+typedef struct {
+	unsigned share;
+	guint i;
+} Ranked;
+
+static int ranked_cmp(const void *a, const void *b)
 {
-	guint best_i = G_MAXUINT;
-	unsigned best = 0;
+	const Ranked *x = a, *y = b;
+
+	if (x->share != y->share)
+		return x->share > y->share ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static Ranked *rank_blocks(const PsSnapshot *snap, const PsMachine *m, const GArray *blocks,
+			   enum ps_migratetype mt)
+{
+	Ranked *r = g_new(Ranked, MAX(blocks->len, 1u));
 
 	for (guint i = 0; i < blocks->len; i++) {
-		ps_pfn_t b = g_array_index(blocks, ps_pfn_t, i);
-		unsigned sh;
-
-		if (TARGET(b) != PS_MT_MOVABLE || (c && !fits_constraint(c, m, i)))
-			continue;
-		sh = block_share(snap, m, b, mt);
-		if (best_i == G_MAXUINT || sh > best) {
-			best = sh;
-			best_i = i;
-		}
+		r[i].share = block_share(snap, m, g_array_index(blocks, ps_pfn_t, i), mt);
+		r[i].i = i;
 	}
-	return best_i;
+	qsort(r, blocks->len, sizeof(*r), ranked_cmp);
+	return r;
+}
+
+/*
+ * From *cursor on in the ranking, the next block still typed Movable (and meeting c, when
+ * given); G_MAXUINT when there is none. The cursor moves past every block it looked at.
+ */
+static guint next_movable_block(const PsMachine *m, const uint8_t *target, const GArray *blocks,
+				const Ranked *rank, guint *cursor, const FitConstraint *c)
+{
+	while (*cursor < blocks->len) {
+		guint i = rank[(*cursor)++].i;
+		ps_pfn_t b = g_array_index(blocks, ps_pfn_t, i);
+
+		if (TARGET(b) == PS_MT_MOVABLE && (!c || fits_constraint(c, m, i)))
+			return i;
+	}
+	return G_MAXUINT;
 }
 
 /*
@@ -307,12 +334,16 @@ static void fit_free_areas(PsSnapshot *snap, const PsMachine *m, const PsZone *z
 		enum ps_migratetype mt = types[k];
 		uint64_t left[PS_NR_ORDERS_MAX];
 
+		g_autofree Ranked *rank = rank_blocks(snap, m, blocks, mt);
+
 		memcpy(left, snap->real_free[z->type][mt], sizeof(left));
 		for (int o = (int)m->pageblock_order - 1; o >= 0; o--) {
 			FitConstraint c = {profs, has_prof, left, (unsigned)o};
+			guint cursor = 0;
 
 			while (left[o] && counts[mt] < snap->real_blocks[z->type][mt]) {
-				guint best_i = best_movable_block(snap, m, target, blocks, mt, &c);
+				guint best_i =
+				    next_movable_block(m, target, blocks, rank, &cursor, &c);
 				const uint16_t *prof;
 
 				if (best_i == G_MAXUINT)
@@ -384,10 +415,13 @@ void ps_snapshot_fit_block_counts(PsSnapshot *snap, PsMachine *m, PsZone *z)
 		enum ps_migratetype mt = order[k];
 		uint64_t want = MIN(snap->real_blocks[z->type][mt],
 				    (uint64_t)counts[PS_MT_MOVABLE] + counts[mt]);
+		g_autofree Ranked *rank =
+		    counts[mt] < want ? rank_blocks(snap, m, blocks, mt) : NULL;
+		guint cursor = 0;
 
 		/* Take the still-Movable blocks with the largest share for mt, best first. */
 		while (counts[mt] < want) {
-			guint best_i = best_movable_block(snap, m, target, blocks, mt, NULL);
+			guint best_i = next_movable_block(m, target, blocks, rank, &cursor, NULL);
 
 			if (best_i == G_MAXUINT)
 				break;
