@@ -57,7 +57,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define IMP_MAX_KV 16
+#define IMP_MAX_KV    16
+#define IMP_GFP_SLOT  96 /* a gfp_flags text longer than this is parsed each time */
+#define IMP_GFP_SLOTS 16
 
 const char *const ps_import_format_names[PS_NR_IMPORT_FORMATS] = {
     [PS_IMPORT_AUTO] = "auto",
@@ -252,10 +254,13 @@ static const char *split_line(char *s, gsize len, Line *l)
 		b++;
 	}
 	{
-		long c = strtol(b + 1, NULL, 10); /* LONG_MAX when too long */
+		long c = 0;
 
-		if (c >= PS_TRACE_MAX_CPUS)
-			return "CPU number out of range";
+		for (q = b + 1; is_digit(*q); q++) {
+			c = c * 10 + (*q - '0');
+			if (c >= PS_TRACE_MAX_CPUS)
+				return "CPU number out of range";
+		}
 		l->cpu = (int)c;
 	}
 	/* comm and pid: "comm-pid" (ftrace, trace-cmd) or "comm pid" (perf) before the bracket */
@@ -268,10 +273,13 @@ static const char *split_line(char *s, gsize len, Line *l)
 	if (p == q || p == s)
 		return "no PID before [CPU]";
 	{
-		long v = strtol(p, NULL, 10);
+		long v = 0;
 
-		if (v > 4194304)
-			return "PID out of range (above PID_MAX_LIMIT)";
+		for (char *d = p; is_digit(*d); d++) {
+			v = v * 10 + (*d - '0');
+			if (v > 4194304)
+				return "PID out of range (above PID_MAX_LIMIT)";
+		}
 		l->pid = (int)v;
 	}
 	if (p[-1] == '-') {
@@ -340,10 +348,14 @@ static const char *split_line(char *s, gsize len, Line *l)
 	}
 	{
 		const char *r = p;
+		gsize n;
 
 		while (*r == ' ')
 			r++;
-		g_strlcpy(l->raw, r, sizeof(l->raw));
+		/* as g_strlcpy, without reading the rest of the line */
+		n = strnlen(r, sizeof(l->raw) - 1);
+		memcpy(l->raw, r, n);
+		l->raw[n] = '\0';
 	}
 	split_payload(p, l);
 	return NULL;
@@ -416,6 +428,12 @@ typedef struct {
 	const PsImportMempolicy *mpols;
 	int n_mpols, next_mpol;
 	GHashTable *policies;
+	/* recent gfp_flags texts and their masks (mm/gfp.c splits and allocates on every call) */
+	struct {
+		char text[IMP_GFP_SLOT];
+		uint64_t gfp;
+	} gfp_memo[IMP_GFP_SLOTS];
+	unsigned gfp_next;
 } Imp;
 
 /* What a task's compaction events belong to (see note_compaction). */
@@ -442,6 +460,30 @@ static gboolean line_error(Imp *im, GError **error, const char *fmt, ...)
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s:%" PRIu64 ": %s",
 			    ps_line_reader_name(im->in), ps_line_reader_line(im->in), msg);
 	return FALSE;
+}
+
+/* ps_gfp_parse through im's memo of recent texts; the error is ps_gfp_parse's. */
+static gboolean parse_gfp(Imp *im, const char *s, uint64_t *gfp, GError **error)
+{
+	gsize len = strnlen(s, IMP_GFP_SLOT);
+	unsigned i;
+
+	if (len > 0 && len < IMP_GFP_SLOT) {
+		for (i = 0; i < IMP_GFP_SLOTS; i++) {
+			if (memcmp(im->gfp_memo[i].text, s, len + 1) == 0) {
+				*gfp = im->gfp_memo[i].gfp;
+				return TRUE;
+			}
+		}
+	}
+	if (!ps_gfp_parse(s, gfp, error))
+		return FALSE;
+	if (len > 0 && len < IMP_GFP_SLOT) {
+		i = im->gfp_next++ % IMP_GFP_SLOTS;
+		memcpy(im->gfp_memo[i].text, s, len + 1);
+		im->gfp_memo[i].gfp = *gfp;
+	}
+	return TRUE;
 }
 
 static gboolean get_u64(Imp *im, const Line *l, const char *key, uint64_t *out, GError **error)
@@ -816,7 +858,7 @@ static gboolean do_alloc(Imp *im, const Line *l, PsTraceEvent *ev, GError **erro
 		im->st->alloc_failed++;
 		return TRUE;
 	}
-	if (!ps_gfp_parse(gfps, &ev->gfp, &local)) {
+	if (!parse_gfp(im, gfps, &ev->gfp, &local)) {
 		line_error(im, error, "mm_page_alloc: gfp_flags: %s", local->message);
 		g_error_free(local);
 		return FALSE;
@@ -931,7 +973,7 @@ static gboolean do_observed(Imp *im, const Line *l, enum ps_observed_event obs, 
 		if (obs == PS_OBS_DIRECT_RECLAIM_BEGIN && kv(l, "gfp_flags")) {
 			GError *local = NULL;
 
-			if (!ps_gfp_parse(kv(l, "gfp_flags"), &ev->gfp, &local)) {
+			if (!parse_gfp(im, kv(l, "gfp_flags"), &ev->gfp, &local)) {
 				line_error(im, error, "%s: gfp_flags: %s", l->event,
 					   local->message);
 				g_error_free(local);
@@ -974,13 +1016,14 @@ static gboolean do_observed(Imp *im, const Line *l, enum ps_observed_event obs, 
 	return write_ev(im, ev, error);
 }
 
-/* Header lines and tool notices: counted, or a lost-events warning. */
+/* Header lines and tool notices: counted. */
 static bool non_event_line(Imp *im, const char *s)
 {
-	const char *lost;
-
 	while (*s == ' ')
 		s++;
+	/* an event line starts with its task's name: most are told by their first character */
+	if (*s != '\0' && *s != '#' && *s != 'c' && *s != 'v' && *s != 'C' && *s != 't')
+		return false;
 	if (!*s)
 		return true;
 	if (*s == '#') {
@@ -1013,7 +1056,19 @@ static bool non_event_line(Imp *im, const char *s)
 		im->st->comment_lines++;
 		return true;
 	}
-	lost = strstr(s, "LOST ");
+	return false;
+}
+
+/*
+ * A lost-events notice (a line that is not an event: it has no " [CPU]" field): counted. Asked
+ * only of lines that are not events, since it looks through the whole line.
+ */
+static bool lost_events_line(Imp *im, const char *s)
+{
+	const char *lost = strstr(s, "LOST ");
+
+	while (*s == ' ')
+		s++;
 	if (lost && strstr(s, "EVENTS]")) {
 		im->st->lost_events += g_ascii_strtoull(lost + 5, NULL, 10);
 		im->st->comment_lines++;
@@ -1651,7 +1706,7 @@ static gboolean port_page(Imp *im, const Line *l, uint64_t ts, bool alloc, GErro
 		}
 		if (!gfps)
 			return line_error(im, error, "mm_page_alloc: gfp_flags: missing");
-		if (!ps_gfp_parse(gfps, &ev.gfp, &local)) {
+		if (!parse_gfp(im, gfps, &ev.gfp, &local)) {
 			line_error(im, error, "mm_page_alloc: gfp_flags: %s", local->message);
 			g_error_free(local);
 			return FALSE;
@@ -1778,6 +1833,8 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 	if (non_event_line(im, s))
 		return TRUE;
 	what = split_line(s, len, &l);
+	if (what && strcmp(what, "no [CPU] field") == 0 && lost_events_line(im, s))
+		return TRUE;
 	if (what)
 		return line_error(im, error, "not a trace event line: %s", what);
 	if (im->st->detected == PS_IMPORT_AUTO)

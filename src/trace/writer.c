@@ -1,38 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * writer.c - trace writer: canonical lines (format.c) into a buffer, optionally through GIO's
- * GZlibCompressor, out to an atomic file (util/atomic.c) that becomes the trace on close, or to
- * standard output. An interrupted or aborted run leaves no half-written trace under the final
- * name.
- *
- * gzip output is deterministic: GZlibCompressor writes zlib's default gzip header (mtime 0, no
- * file name) unless given a GFileInfo, which this never does, and the level is fixed. The writer
+ * writer.c - trace writer: canonical lines (format.c) into a buffer, optionally gzip'd, out to an
+ * atomic file (util/atomic.c) that becomes the trace on close, or to standard output. An
+ * interrupted or aborted run leaves no half-written trace under the final name. The writer
  * checks every event (ps_trace_event_check), that time never goes backwards and that cpu is below
  * the header's cpus, so what it writes is what the reader accepts.
  *
- * Compression runs on a thread of its own ("trace-gzip"): deflate at level 6 costs as much as
- * formatting the lines (an import spent half its time in it), and on a second core the two
- * overlap. The text goes over in PS_WRITER_BUF_SIZE chunks, at most PS_WRITER_CHUNKS in flight
- * (constant memory), in order, through the same converter calls as before: the bytes written are
- * those one thread wrote. A write error met by the thread is the next call's error.
+ * gzip: each chunk of text (a little over PS_WRITER_BUF_SIZE bytes, cut after the line that
+ * crosses it) is compressed whole by libdeflate at level 6 into a gzip member of its own, and
+ * the members follow each other in the file: a valid gzip file (RFC 1952 §2.2: a file is a
+ * series of members; gzip -d, zcat, Python's gzip and util/lines.c read them all as one stream).
+ * libdeflate compresses a whole buffer 2-3 times faster than zlib's streaming deflate at the same
+ * level (zlib took 40 % of an import's instructions, more than the parse), and the output stays
+ * deterministic: the chunks are cut at fixed byte counts of the text, libdeflate writes mtime 0
+ * and no name, and the level is fixed. The size is within a fraction of a percent of one zlib
+ * stream (each member starts with an empty 32 KiB window, 1 in 8 of a chunk).
+ *
+ * Compression runs on a thread of its own ("trace-gzip"), so that on a second core it overlaps
+ * the formatting. The chunks go over at most PS_WRITER_CHUNKS in flight (constant memory), in
+ * order. A write error met by the thread is the next call's error.
  */
 #include "trace/trace.h"
 
 #include "util/util.h"
 
 #include <inttypes.h>
+#include <libdeflate.h>
 #include <string.h>
 #include <unistd.h>
 
-#define PS_WRITER_BUF_SIZE (64 * 1024) /* text gathered before compressing or writing */
-#define PS_WRITER_GZ_LEVEL 6	       /* gzip -6, the default: never change (output bytes) */
-#define PS_WRITER_CHUNKS   4	       /* text buffers: one being filled, the rest queued */
+#define PS_WRITER_BUF_SIZE (256 * 1024) /* text gathered before compressing or writing */
+#define PS_WRITER_GZ_LEVEL 6		/* gzip -6, the default: never change (output bytes) */
+#define PS_WRITER_CHUNKS   4		/* text buffers: one being filled, the rest queued */
 
 /* A buffer of text on its way to the compressing thread. */
 typedef struct {
 	char *data; /* PS_WRITER_BUF_SIZE + PS_TRACE_EVENT_MAX bytes */
 	gsize len;
-	bool at_end; /* the last chunk: finish the gzip stream */
+	bool at_end; /* the last chunk: the thread ends after it */
 	bool stop;   /* abort: drop everything, end the thread */
 } WriterChunk;
 
@@ -45,10 +50,12 @@ struct PsTraceWriter {
 	char *path;
 	PsAtomicFile *out;
 	const char *name; /* for messages: path, or "<stdout>" */
-	GConverter *gz;
+	bool gz;
+	struct libdeflate_compressor *deflater; /* the thread's */
 	char *buf;
 	gsize len;
-	char *zbuf;
+	char *zbuf; /* zbuf_size bytes: a compressed chunk */
+	gsize zbuf_size;
 	uint64_t count;
 	uint64_t last_t_ns;
 	int cpus;
@@ -72,35 +79,22 @@ static gboolean ps_writer_write_fd(PsTraceWriter *w, const char *data, gsize len
 	return ok;
 }
 
-/* Compresses data[0, len) and writes it out; with at_end, also finishes the gzip stream. */
-static gboolean ps_writer_deflate(PsTraceWriter *w, const char *data, gsize len, bool at_end,
-				  GError **error)
+/* Compresses data[0, len) into a gzip member and writes it out (nothing for an empty chunk). */
+static gboolean ps_writer_deflate(PsTraceWriter *w, const char *data, gsize len, GError **error)
 {
-	gsize pos = 0;
+	gsize n;
 
-	for (;;) {
-		GError *local = NULL;
-		gsize nread = 0, nwritten = 0;
-		GConverterResult res;
-
-		res = g_converter_convert(w->gz, data + pos, len - pos, w->zbuf, PS_WRITER_BUF_SIZE,
-					  at_end ? G_CONVERTER_INPUT_AT_END : G_CONVERTER_NO_FLAGS,
-					  &nread, &nwritten, &local);
-		if (res == G_CONVERTER_ERROR) {
-			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO, "%s: gzip: %s",
-				    w->name, local->message);
-			g_error_free(local);
-			return FALSE;
-		}
-		pos += nread;
-		if (!ps_writer_write_fd(w, w->zbuf, nwritten, error))
-			return FALSE;
-		if (res == G_CONVERTER_FINISHED)
-			break;
-		if (!at_end && pos == len)
-			break;
+	if (len == 0)
+		return TRUE;
+	n = libdeflate_gzip_compress(w->deflater, data, len, w->zbuf, w->zbuf_size);
+	if (n == 0) {
+		/* zbuf has libdeflate's bound for the largest chunk: cannot happen */
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO,
+			    "%s: gzip: a %" G_GSIZE_FORMAT "-byte chunk did not fit its bound",
+			    w->name, len);
+		return FALSE;
 	}
-	return TRUE;
+	return ps_writer_write_fd(w, w->zbuf, n, error);
 }
 
 /* The compressing thread: chunks in order until the last one (or stop). */
@@ -116,7 +110,7 @@ static gpointer ps_writer_thread(gpointer data)
 		if (!failed && !c->stop) {
 			GError *local = NULL;
 
-			if (!ps_writer_deflate(w, c->data, c->len, c->at_end, &local)) {
+			if (!ps_writer_deflate(w, c->data, c->len, &local)) {
 				failed = true;
 				g_mutex_lock(&w->lock);
 				w->error = local;
@@ -143,12 +137,12 @@ static gboolean ps_writer_thread_ok(PsTraceWriter *w, GError **error)
 	return ok;
 }
 
-/* Hands buf on (to the thread, or written as is); with at_end, also finishes the gzip stream. */
+/* Hands buf on (to the thread, or written as is); with at_end, the last of it. */
 static gboolean ps_writer_flush(PsTraceWriter *w, bool at_end, GError **error)
 {
 	w->failed = true; /* until proven otherwise */
 
-	if (w->gz == NULL) {
+	if (!w->gz) {
 		if (!ps_writer_write_fd(w, w->buf, w->len, error))
 			return FALSE;
 		w->len = 0;
@@ -205,7 +199,8 @@ static void ps_writer_free(PsTraceWriter *w)
 	g_clear_error(&w->error);
 	g_mutex_clear(&w->lock);
 	ps_atomic_file_abort(w->out);
-	g_clear_object(&w->gz);
+	if (w->deflater)
+		libdeflate_free_compressor(w->deflater);
 	g_free(w->zbuf);
 	g_free(w->path);
 	g_free(w);
@@ -240,9 +235,13 @@ PsTraceWriter *ps_trace_writer_new(const char *path, const PsTraceHeader *hdr, G
 		}
 	}
 	if (g_str_has_suffix(path, ".gz")) {
-		w->gz = G_CONVERTER(
-		    g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP, PS_WRITER_GZ_LEVEL));
-		w->zbuf = g_malloc(PS_WRITER_BUF_SIZE);
+		w->gz = true;
+		w->deflater = libdeflate_alloc_compressor(PS_WRITER_GZ_LEVEL);
+		if (!w->deflater)
+			g_error("libdeflate_alloc_compressor: out of memory");
+		w->zbuf_size = libdeflate_gzip_compress_bound(w->deflater, PS_WRITER_BUF_SIZE +
+									       PS_TRACE_EVENT_MAX);
+		w->zbuf = g_malloc(w->zbuf_size);
 		w->full = g_async_queue_new();
 		w->empty = g_async_queue_new();
 		for (int i = 0; i < PS_WRITER_CHUNKS; i++) {
