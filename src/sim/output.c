@@ -302,6 +302,10 @@ static void summary_totals(PsSim *s, cJSON *root)
 		cJSON_AddNumberToObject(o, "pte_alloc_failed", (double)s->pte_alloc_failed);
 	if (s->oom_no_victim)
 		cJSON_AddNumberToObject(o, "oom_no_victim", (double)s->oom_no_victim);
+	if (s->gather_pages || s->gather_failed) {
+		cJSON_AddNumberToObject(o, "mmu_gather_pages", (double)s->gather_pages);
+		cJSON_AddNumberToObject(o, "mmu_gather_failed", (double)s->gather_failed);
+	}
 }
 
 /* hugepages-<size>kB/stats/anon_fault_alloc and _fallback of the sizes that faulted. */

@@ -25,6 +25,14 @@
  *   at exit. The upper levels (PMD, PUD, PGD pages) are few and not modelled. Generated
  *   traces (source "gen:...") still write their page tables as allocations of their own
  *   (x86-64 4 KiB geometry), so the model leaves them alone.
+ * - mmu_gather (mm/mmu_gather.c): an unmap or exit of a trace that is not generated gathers the
+ *   pages it unmaps in batch pages of the simulated size, allocated GFP_NOWAIT before the pages
+ *   are freed and freed after them (see gather_batch_pages). Each unmap record is a gather of
+ *   its own (the kernel gathers one munmap's VMAs, or a whole exec's or exit's mm, in one), and
+ *   the batch of page-table pages (tlb_remove_table) is not modelled: both differ by a page
+ *   now and then. Generated traces do not get them yet (their page tables are their own too).
+ * - A task's allocations after its `exit` (exit_mm runs after sched_process_exit) stay the
+ *   exited process's: no second, nameless process for its pid.
  * - The kind of an allocation without one is derived from its GFP flags: __GFP_MOVABLE with
  *   __GFP_WRITE -> file, __GFP_MOVABLE -> anon, __GFP_RECLAIMABLE -> slab_reclaimable,
  *   otherwise kernel.
@@ -89,6 +97,15 @@ int sim_proc_find(PsSim *s, int pid)
 	return s->last_pi;
 }
 
+int sim_proc_find_exited(PsSim *s, int pid)
+{
+	int i = sim_proc_find(s, pid);
+
+	if (i >= 0)
+		return i;
+	return GPOINTER_TO_INT(g_hash_table_lookup(s->exited_map, GINT_TO_POINTER(pid))) - 1;
+}
+
 static int proc_create(PsSim *s, int pid, const char *comm, int adj)
 {
 	Proc p = {.pid = pid, .oom_score_adj = adj, .head = REC_NONE};
@@ -100,6 +117,7 @@ static int proc_create(PsSim *s, int pid, const char *comm, int adj)
 	sim_pgt_init(&p.ptes, &s->pgt_pool);
 	g_array_append_val(s->procs, p);
 	g_hash_table_insert(s->pid_map, GINT_TO_POINTER(pid), GINT_TO_POINTER(s->procs->len));
+	g_hash_table_remove(s->exited_map, GINT_TO_POINTER(pid));
 	s->totals.procs++;
 	return (int)s->procs->len - 1;
 }
@@ -111,7 +129,8 @@ static int proc_get(PsSim *s, int pid)
 
 	if (pid < 0)
 		return -1;
-	i = sim_proc_find(s, pid);
+	/* exit_mm and what follows it run after sched_process_exit: still that process */
+	i = sim_proc_find_exited(s, pid);
 	if (i >= 0)
 		return i;
 	s->anomalies[PS_ANOM_PID_WITHOUT_PROC]++;
@@ -1112,6 +1131,66 @@ static bool vma_remove(Proc *p, uint64_t start, uint64_t end)
 	return found;
 }
 
+/*
+ * mmu_gather's batch pages for `entries` gathered entries (mm/mmu_gather.c, 6.18): the first
+ * ones sit in the on-stack bundle (MMU_GATHER_BUNDLE, 8); __tlb_remove_folio_pages_size moves on
+ * to the next batch as soon as one holds max - 1 (room for a two-entry add), and tlb_next_batch
+ * allocates each further batch as a page of its own, __get_free_page(GFP_NOWAIT | __GFP_NOWARN),
+ * holding MAX_GATHER_BATCH = (PAGE_SIZE - sizeof(struct mmu_gather_batch)) / sizeof(void *)
+ * entries (16-byte header: 510 at 4 KiB, 2046 at 16 KiB, 8190 at 64 KiB), at most
+ * MAX_GATHER_BATCH_COUNT = 10000 / MAX_GATHER_BATCH of them (19, 4, 1); then it gives up, the
+ * caller flushes what is gathered and the batches are reused.
+ */
+#define MMU_GATHER_BUNDLE 8
+static uint64_t gather_batch_pages(const PsMachine *m, uint64_t entries)
+{
+	uint64_t max = (m->page_size - 16) / 8, count = 10000 / max;
+
+	if (entries < MMU_GATHER_BUNDLE - 1)
+		return 0;
+	return MIN(1 + (entries - (MMU_GATHER_BUNDLE - 1)) / (max - 1), count);
+}
+
+/* The entries a mapped record takes: a PTE-mapped large folio two (page, count), else one. */
+static unsigned gather_entries(const PsSim *s, const Rec *r)
+{
+	if (r->flags & REC_GONE)
+		return 0; /* not present: nothing to free */
+	return (r->flags & REC_THP) && r->order != s->m->spec.thp_order ? 2 : 1;
+}
+
+/*
+ * tlb_next_batch's pages for an unmap or exit of `entries` entries, allocated before the
+ * gathered pages are freed (kernel allocations of the task's cpu, owned by nobody); a failure
+ * is counted and ends the batching, as tlb_next_batch's does. Their records go to *pages.
+ */
+static uint64_t gather_alloc(PsSim *s, uint64_t entries, int cpu, GArray *pages)
+{
+	uint64_t n = s->generated ? 0 : gather_batch_pages(s->m, entries), ns = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint32_t ri =
+		    do_alloc(s, PS_GFP_NOWAIT, 0, cpu, -1, PS_KIND_KERNEL, -1, "mmu_gather", &ns);
+
+		if (ri == REC_NONE || ri == REC_RETRY) {
+			s->gather_failed++;
+			break;
+		}
+		s->gather_pages++;
+		g_array_append_val(pages, ri);
+	}
+	return ns;
+}
+
+/* tlb_finish_mmu's tlb_batch_list_free: the batch pages go after the pages they held. */
+static uint64_t gather_free(PsSim *s, GArray *pages, int cpu, uint64_t ns)
+{
+	for (guint i = 0; i < pages->len; i++)
+		ns += rec_free(s, g_array_index(pages, uint32_t, i), cpu, ps_engine_now(s->e) + ns);
+	g_array_set_size(pages, 0);
+	return ns;
+}
+
 uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	PsMachine *m = s->m;
@@ -1120,7 +1199,8 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 	/* Only pages whose whole extent lies inside the range are freed. */
 	uint64_t first = (ev->addr + m->page_size - 1) >> shift,
 		 end = (ev->addr + ev->len) >> shift;
-	uint64_t ns = 0;
+	uint64_t ns = 0, entries = 0;
+	g_autoptr(GArray) batch = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	bool any;
 
 	if (pi < 0) {
@@ -1128,7 +1208,9 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 		return 0;
 	}
 	any = vma_remove(proc_at(s, pi), ev->addr, ev->addr + ev->len);
-	/* Mapped pages in address order (the order of the frees reaches the outputs). */
+	g_array_set_size(s->gather, 0);
+	/* zap_pte_range: the mapped pages in address order are gathered, then freed in that
+	 * order (the order of the frees reaches the outputs) */
 	for (uint64_t vpn = first;
 	     (vpn = sim_pgt_next_mapped(&proc_at(s, pi)->pgt, vpn, end)) < end; vpn++) {
 		Proc *p = proc_at(s, pi);
@@ -1150,10 +1232,16 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 		}
 		if (!(r->flags & REC_GONE))
 			s->totals.pages_freed_trace += 1ull << r->order;
-		ns += rec_free(s, ri, cpu, ps_engine_now(s->e) + ns);
+		entries += gather_entries(s, r);
+		g_array_append_val(s->gather, ri);
 	}
+	ns += gather_alloc(s, entries, cpu, batch);
+	for (guint i = 0; i < s->gather->len; i++)
+		ns += rec_free(s, g_array_index(s->gather, uint32_t, i), cpu,
+			       ps_engine_now(s->e) + ns);
 	if (first < end)
 		ns += pte_free_empty(s, pi, first, end, cpu);
+	ns = gather_free(s, batch, cpu, ns);
 	if (!any) {
 		s->anomalies[PS_ANOM_UNMAP_UNKNOWN]++;
 		return ns;
@@ -1164,6 +1252,7 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
 {
 	int pi = sim_proc_find(s, ev->pid);
+	g_autoptr(GArray) batch = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	Proc *p;
 	int cpu;
 
@@ -1173,6 +1262,15 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
 	}
 	cpu = ev->pid % s->m->nr_cpus;
 	proc_at(s, pi)->anon_final_pages = proc_at(s, pi)->kind_pages[PS_KIND_ANON];
+	/* exit_mmap's gather: the entries of the mapped user pages (not page tables) */
+	if (!s->generated) {
+		uint64_t entries = 0;
+
+		for (uint32_t ri = proc_at(s, pi)->head; ri != REC_NONE; ri = rec_at(s, ri)->next)
+			if ((rec_at(s, ri)->flags & (REC_TOUCH | REC_PGTABLE)) == REC_TOUCH)
+				entries += gather_entries(s, rec_at(s, ri));
+		gather_alloc(s, entries, cpu, batch);
+	}
 	/* exit_mmap and friends: everything still owned goes back, newest first. */
 	while ((p = proc_at(s, pi))->head != REC_NONE) {
 		uint32_t ri = p->head;
@@ -1202,12 +1300,14 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
 			id_set(s, r->id, 0);
 		rec_free(s, ri, cpu, ps_engine_now(s->e));
 	}
+	gather_free(s, batch, cpu, 0);
 	p = proc_at(s, pi);
 	p->exited = true;
 	sim_pgt_clear_all(&p->ptes);
 	sim_pgt_clear_all(&p->pgt);
 	g_array_set_size(p->vmas, 0);
 	g_hash_table_remove(s->pid_map, GINT_TO_POINTER(ev->pid));
+	g_hash_table_insert(s->exited_map, GINT_TO_POINTER(ev->pid), GINT_TO_POINTER(pi + 1));
 	s->last_pid = -1;
 }
 
@@ -1300,6 +1400,8 @@ void sim_process_free(PsSim *s)
 	sim_pgt_pool_clear(&s->pgt_pool);
 	g_clear_pointer(&s->procs, g_array_unref);
 	g_clear_pointer(&s->pid_map, g_hash_table_unref);
+	g_clear_pointer(&s->exited_map, g_hash_table_unref);
+	g_clear_pointer(&s->gather, g_array_unref);
 	g_clear_pointer(&s->recs, g_array_unref);
 	g_clear_pointer(&s->free_recs, g_free);
 	g_clear_pointer(&s->id_map, g_array_unref);

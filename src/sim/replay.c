@@ -437,7 +437,7 @@ static bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu)
 		g_hash_table_remove(s->killed_pids, GINT_TO_POINTER(ev->pid));
 	s->retry_at = 0;
 	s->cur_cpu = cpu;
-	s->cur_proc = ev->pid >= 0 ? sim_proc_find(s, ev->pid) : -1;
+	s->cur_proc = ev->pid >= 0 ? sim_proc_find_exited(s, ev->pid) : -1;
 
 	ns = s->place->exec(s, ev, cpu);
 	s->cur_cpu = -1;
@@ -718,6 +718,8 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->procs = g_array_new(FALSE, FALSE, sizeof(Proc));
 	sim_pgt_pool_init(&s->pgt_pool, s->m->spec.thp_order);
 	s->pid_map = g_hash_table_new(g_direct_hash, g_direct_equal);
+	s->exited_map = g_hash_table_new(g_direct_hash, g_direct_equal);
+	s->gather = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	s->last_pid = -1;
 	s->busy_until = g_new0(uint64_t, s->m->nr_cpus);
 	s->direct_reclaim_pid = g_new0(int, s->m->nr_cpus);

@@ -364,6 +364,10 @@ struct PsSim {
 	uint64_t compact_requests, drop_caches_requests, sysctl_writes;
 	uint64_t touches_cut;	   /* touches ended at a fault that failed (process.c) */
 	uint64_t pte_alloc_failed; /* PTE pages that could not be had (process.c) */
+	uint64_t gather_pages;	   /* mmu_gather batch pages allocated (process.c) */
+	uint64_t gather_failed;	   /* ... that could not be had (tlb_next_batch gave up) */
+	GArray *gather;		   /* uint32_t: the records an unmap gathers (scratch) */
+	GHashTable *exited_map;	   /* pid -> proc index + 1 of processes that exited */
 	uint64_t oom_no_victim;	   /* OOMs that found no task to kill (host.c) */
 	GHashTable *killed_pids;   /* pids the OOM killer took, until a `proc` reuses them */
 	GError *error;		   /* first error raised inside a handler; stops the run */
@@ -401,6 +405,8 @@ void sim_count_skipped_samples(PsSim *s, ps_time_t to);
 
 /* process.c: the process model; each op_ returns the modelled latency of the record in ns */
 int sim_proc_find(PsSim *s, int pid);
+/* sim_proc_find, else the process of that pid that exited last (-1: none). */
+int sim_proc_find_exited(PsSim *s, int pid);
 uint32_t sim_id_lookup(PsSim *s, uint64_t id);
 void sim_pb_account(PsSim *s, ps_pfn_t pfn, unsigned order, unsigned mt, int sign);
 void sim_snapshot_lru_seed(PsSim *s);

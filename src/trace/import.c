@@ -1157,6 +1157,14 @@ static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
  *                                    unlink and invalidation apart; the simulator treats them
  *                                    alike)
  *   mm_page_alloc with __GFP_MOVABLE  left to the records above (user memory), counted
+ *   GFP_PGTABLE_USER order 0         left to the simulator (its page tables), counted
+ *   exactly GFP_NOWAIT, order 0      left to the simulator (its mmu_gather batch pages), counted:
+ *                                    __get_free_page(GFP_NOWAIT) of tlb_next_batch and
+ *                                    tlb_remove_table; in recordings on this project's VM every
+ *                                    such page came inside munmap/brk, after the task's
+ *                                    sched_process_exit (exit_mmap) or just before its
+ *                                    sched_process_exec (the old mm's exit_mmap). Slab pages
+ *                                    taken GFP_NOWAIT carry __GFP_COMP and stay kernel pages.
  *   other mm_page_alloc / free        alloc with bytes and a kind from the GFP flags
  *                                    (slab_reclaimable, else kernel: not attributed further)
  *   sched_process_fork / exec / exit proc / unmaps of the old image / exit (group_dead)
@@ -1731,6 +1739,14 @@ static gboolean port_page(Imp *im, const Line *l, uint64_t ts, bool alloc, GErro
 					    GINT_TO_POINTER(order + 1));
 			return TRUE;
 		}
+		if (order == 0 && ev.gfp == PS_GFP_NOWAIT) {
+			/* an mmu_gather batch page (tlb_next_batch, tlb_remove_table): the
+			 * simulator gathers its own unmaps in pages of its size */
+			im->st->port.gather_pages++;
+			g_hash_table_insert(im->dropped, (gpointer)(uintptr_t)pfn,
+					    GINT_TO_POINTER(order + 1));
+			return TRUE;
+		}
 		ev.op = PS_OP_ALLOC;
 		ev.has_gfp = true;
 		ev.id = ++im->next_id;
@@ -2110,17 +2126,19 @@ static void port_stats_format(const PsImportStats *st, GString *out)
 
 	for (int k = 0; k < PS_NR_ALLOC_KINDS; k++)
 		kernel += p->kernel_pages[k];
-	all = MAX(p->user_pages + p->pgtable_pages + kernel, 1);
+	all = MAX(p->user_pages + p->pgtable_pages + p->gather_pages + kernel, 1);
 	g_string_append_printf(
 	    out,
 	    "portable: recorded pages allocated %" PRIu64 ": user (anon and page cache, left to "
 	    "touch and cache records) %" PRIu64 " (%.1f %%), user page tables (GFP_PGTABLE_USER, "
+	    "left to the simulator) %" PRIu64 " (%.1f %%), mmu_gather batch pages (GFP_NOWAIT, "
 	    "left to the simulator) %" PRIu64 " (%.1f %%), kernel as bytes+kind %" PRIu64
 	    " (%.1f %%: slab_reclaimable %" PRIu64 ", kernel not attributed further %" PRIu64
 	    "), raw order records 0\n",
-	    p->user_pages + p->pgtable_pages + kernel, p->user_pages,
+	    p->user_pages + p->pgtable_pages + p->gather_pages + kernel, p->user_pages,
 	    100.0 * (double)p->user_pages / (double)all, p->pgtable_pages,
-	    100.0 * (double)p->pgtable_pages / (double)all, kernel,
+	    100.0 * (double)p->pgtable_pages / (double)all, p->gather_pages,
+	    100.0 * (double)p->gather_pages / (double)all, kernel,
 	    100.0 * (double)kernel / (double)all, p->kernel_pages[PS_KIND_SLAB_RECLAIMABLE],
 	    p->kernel_pages[PS_KIND_KERNEL]);
 	g_string_append_printf(

@@ -308,6 +308,7 @@ typedef struct {
 	uint64_t user_pages;			  /* movable pages allocated: anon and page cache */
 	uint64_t kernel_pages[PS_NR_ALLOC_KINDS]; /* other pages, written as bytes + kind */
 	uint64_t pgtable_pages;		/* GFP_PGTABLE_USER order-0 pages: the simulator's own */
+	uint64_t gather_pages;		/* GFP_NOWAIT order-0 pages (mmu_gather): the simulator's */
 	uint64_t kernel_frees_dropped;	/* frees of dropped (user) pages */
 	uint64_t faults, faults_repeat; /* user faults; of them on a page already touched */
 	uint64_t faults_file, faults_unknown; /* in a file mapping; in no mapping we know */
