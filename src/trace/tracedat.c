@@ -12,6 +12,16 @@
  * printing, compressing and re-reading the text; the time is the full nanosecond timestamp
  * (report without -t truncates it to microseconds).
  *
+ * libtraceevent's printing costs ~15 k instructions an event (it interprets the print format
+ * and its __print_flags table each time), more than the rest of the import together, so the
+ * three events that are nearly all of a recording (kmem's mm_page_alloc, mm_page_free,
+ * mm_page_free_batched) are printed here from their fields (pfn, order, migratetype: the values
+ * the format prints), and only gfp_flags' text comes from libtraceevent, once per distinct mask
+ * (a handful in a recording). Each fast event's first records (and every record of a new mask)
+ * are also printed by libtraceevent and checked token by token against the fast text; a
+ * difference (another kernel's format, a plugin's printer) turns the fast path off for that
+ * event, for good, and libtraceevent prints it from then on.
+ *
  * Events are merged across CPUs in timestamp order, a tie going to the lower CPU (as report's
  * tracecmd_peek_next_data does). A file with buffer instances (trace-cmd record -B, trace-cmd
  * extract -B: pagesim-capture records into its own instance) is read from its instance when it
@@ -52,8 +62,20 @@ bool ps_tracedat_is(const char *path)
 
 #ifdef PS_HAVE_TRACECMD
 
+/* The fast events (see above) and what their lines need. */
+enum { FAST_ALLOC, FAST_FREE, FAST_BATCHED, NR_FAST };
+#define FAST_CHECKS 64 /* records of each fast event checked against libtraceevent's text */
+
+typedef struct {
+	int id; /* the event's id in this file, -1 if absent or turned off */
+	struct tep_format_field *pfn, *order, *migratetype, *gfp;
+	int checked;
+} Fast;
+
 struct PsTraceDat {
 	char *path;
+	Fast fast[NR_FAST];
+	GHashTable *gfp_text; /* raw gfp_flags mask -> libtraceevent's text of it (g_strdup) */
 	struct tracecmd_input *top;
 	struct tracecmd_input *in; /* top, or its one buffer instance */
 	struct tep_handle *tep;
@@ -114,6 +136,27 @@ PsTraceDat *ps_tracedat_open(const char *path, GError **error)
 			    "%s: the trace.dat says it has %d CPUs", path, d->cpus);
 		goto fail;
 	}
+	{
+		static const char *const names[NR_FAST] = {"mm_page_alloc", "mm_page_free",
+							   "mm_page_free_batched"};
+
+		for (int k = 0; k < NR_FAST; k++) {
+			struct tep_event *e = tep_find_event_by_name(d->tep, "kmem", names[k]);
+			Fast *f = &d->fast[k];
+
+			f->id = -1;
+			if (!e)
+				continue;
+			f->pfn = tep_find_field(e, "pfn");
+			f->order = tep_find_field(e, "order");
+			f->migratetype = tep_find_field(e, "migratetype");
+			f->gfp = tep_find_field(e, "gfp_flags");
+			if (f->pfn && (k == FAST_BATCHED || f->order) &&
+			    (k != FAST_ALLOC || (f->migratetype && f->gfp)))
+				f->id = e->id;
+		}
+		d->gfp_text = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	}
 	d->next = g_new0(struct tep_record *, d->cpus);
 	for (int c = 0; c < d->cpus; c++)
 		d->next[c] = tracecmd_read_data(d->in, c);
@@ -133,17 +176,159 @@ uint64_t ps_tracedat_events(const PsTraceDat *d)
 	return d->events;
 }
 
+static void put_u64(GString *s, uint64_t v, int base)
+{
+	char b[24];
+	int n = 0;
+
+	do {
+		b[n++] = "0123456789abcdef"[v % (uint64_t)base];
+		v /= (uint64_t)base;
+	} while (v);
+	while (n)
+		g_string_append_c(s, b[--n]);
+}
+
+static uint64_t field(struct tep_format_field *f, struct tep_record *r)
+{
+	unsigned long long v = 0;
+
+	tep_read_number_field(f, r->data, &v);
+	return v;
+}
+
+/* libtraceevent's payload of r ("page=... pfn=0x..."), NUL-terminated in d->seq. */
+static const char *tep_payload(PsTraceDat *d, struct tep_record *r)
+{
+	trace_seq_reset(&d->seq);
+	tep_print_event(d->tep, &d->seq, r, "%s", TEP_PRINT_INFO);
+	trace_seq_terminate(&d->seq);
+	return d->seq.buffer;
+}
+
+/* Whether every key=value token of fast (from start) is in full with the same value. */
+static bool same_tokens(const char *fast, const char *full)
+{
+	g_auto(GStrv) ft = g_strsplit(fast, " ", -1);
+	g_auto(GStrv) tt = g_strsplit(full, " ", -1);
+
+	for (int i = 0; ft[i]; i++) {
+		bool found = false;
+
+		if (!*ft[i])
+			continue;
+		for (int j = 0; tt[j] && !found; j++)
+			found = strcmp(ft[i], tt[j]) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The payload of a fast event k appended to d->line from the record's fields; false if the
+ * event's fast path is (now) off and libtraceevent must print it.
+ */
+static bool fast_payload(PsTraceDat *d, int k, struct tep_record *r)
+{
+	Fast *f = &d->fast[k];
+	gsize start = d->line->len;
+	uint64_t pfn = field(f->pfn, r);
+	const char *gfp = NULL;
+	bool check = f->checked < FAST_CHECKS;
+
+	if (k == FAST_ALLOC && pfn == UINT64_MAX)
+		pfn = 0; /* the format prints a failed allocation's -1 as 0 */
+	g_string_append(d->line, "pfn=0x");
+	put_u64(d->line, pfn, 16);
+	g_string_append(d->line, " order=");
+	if (k == FAST_BATCHED) {
+		g_string_append_c(d->line, '0');
+	} else {
+		put_u64(d->line, field(f->order, r) & 0xffffffffu, 10);
+	}
+	if (k == FAST_ALLOC) {
+		int64_t mt = (int32_t)field(f->migratetype, r);
+		gint64 mask = (gint64)field(f->gfp, r);
+
+		g_string_append(d->line, " migratetype=");
+		if (mt < 0) {
+			g_string_append_c(d->line, '-');
+			mt = -mt;
+		}
+		put_u64(d->line, (uint64_t)mt, 10);
+		gfp = g_hash_table_lookup(d->gfp_text, &mask);
+		if (!gfp) {
+			const char *full = tep_payload(d, r);
+			const char *g = strstr(full, "gfp_flags=");
+
+			if (!g)
+				goto off;
+			gfp = g_strdup(g + 10);
+			g_hash_table_insert(d->gfp_text, g_memdup2(&mask, sizeof(mask)),
+					    (char *)gfp);
+			check = true;
+		}
+		g_string_append(d->line, " gfp_flags=");
+		g_string_append(d->line, gfp);
+	}
+	if (check) {
+		if (!same_tokens(d->line->str + start, tep_payload(d, r)))
+			goto off;
+		f->checked++;
+	}
+	return true;
+off:
+	g_string_truncate(d->line, start);
+	f->id = -1;
+	return false;
+}
+
 /* The line of one event, as `trace-cmd report -t` prints it (spacing aside). */
 static void event_line(PsTraceDat *d, struct tep_record *r)
 {
 	int pid = tep_data_pid(d->tep, r);
-	const char *comm = tep_data_comm_from_pid(d->tep, pid);
+	int type = tep_data_type(d->tep, r);
 
+	g_string_truncate(d->line, 0);
+	g_string_append(d->line, tep_data_comm_from_pid(d->tep, pid));
+	g_string_append_c(d->line, '-');
+	if (pid < 0) {
+		g_string_append_c(d->line, '-');
+		pid = -pid;
+	}
+	put_u64(d->line, (uint64_t)pid, 10);
+	g_string_append(d->line, " [");
+	put_u64(d->line, (uint64_t)r->cpu, 10);
+	g_string_append(d->line, "] ");
+	put_u64(d->line, r->ts / 1000000000ULL, 10);
+	{
+		char ns[12];
+		uint64_t v = r->ts % 1000000000ULL;
+
+		ns[0] = '.';
+		for (int i = 9; i >= 1; i--, v /= 10)
+			ns[i] = (char)('0' + v % 10);
+		ns[10] = ':';
+		ns[11] = ' ';
+		g_string_append_len(d->line, ns, sizeof(ns));
+	}
+	for (int k = 0; k < NR_FAST; k++) {
+		if (d->fast[k].id >= 0 && type == d->fast[k].id) {
+			static const char *const names[NR_FAST] = {
+			    "mm_page_alloc: ", "mm_page_free: ", "mm_page_free_batched: "};
+
+			g_string_append(d->line, names[k]);
+			if (fast_payload(d, k, r))
+				return;
+			g_string_truncate(d->line, d->line->len - strlen(names[k]));
+			break;
+		}
+	}
 	trace_seq_reset(&d->seq);
 	tep_print_event(d->tep, &d->seq, r, "%s: %s", TEP_PRINT_NAME, TEP_PRINT_INFO);
 	trace_seq_terminate(&d->seq);
-	g_string_printf(d->line, "%16s-%-5d [%03d] %llu.%09llu: %s", comm, pid, r->cpu,
-			r->ts / 1000000000ULL, r->ts % 1000000000ULL, d->seq.buffer);
+	g_string_append(d->line, d->seq.buffer);
 }
 
 int ps_tracedat_next(PsTraceDat *d, char **line, gsize *len, GError **error)
@@ -177,6 +362,7 @@ int ps_tracedat_next(PsTraceDat *d, char **line, gsize *len, GError **error)
 			goto out;
 		}
 	}
+	trace_seq_reset(&d->seq);
 	event_line(d, r);
 	tracecmd_free_record(r);
 	d->events++;
@@ -203,6 +389,8 @@ void ps_tracedat_close(PsTraceDat *d)
 	if (d->pending)
 		tracecmd_free_record(d->pending);
 	g_free(d->next);
+	if (d->gfp_text)
+		g_hash_table_unref(d->gfp_text);
 	if (d->in && d->in != d->top)
 		tracecmd_close(d->in);
 	if (d->top)
