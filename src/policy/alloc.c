@@ -7,7 +7,8 @@
  * check at the high watermark, zone_watermark_fast, __zone_watermark_ok,
  * __zone_watermark_unusable_free, rmqueue, zone_statistics, reserve_highatomic_pageblock after a
  * high-atomic success), alloc_pages_mpol of mm/mempolicy.c (NUMA_INTERLEAVE_HIT when an
- * interleaved page is on the node interleave chose), and __free_pages / free_frozen_pages (pcp for
+ * interleaved page is on the node interleave chose; a vma's PMD-order folio tried on its node with
+ * __GFP_THISNODE | __GFP_NORETRY first), and __free_pages / free_frozen_pages (pcp for
  * pcp orders, the buddy otherwise).
  *
  * Simplifications (why acceptable):
@@ -328,6 +329,50 @@ void ps_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempo
 		if (z->node == nid)
 			z->numa_stat[PS_NUMA_INTERLEAVE_HIT]++;
 	}
+}
+
+/*
+ * alloc_pages_mpol with an interleave index (vma_alloc_folio): a PMD-order request under a policy
+ * that is neither interleave nor preferred-many, whose node the nodemask allows, first tries that
+ * node alone with __GFP_THISNODE | __GFP_NORETRY ("don't reclaim unnecessarily, just compact"),
+ * and only when that fails and the mask may direct-reclaim, the request as asked. The outcome
+ * carries both attempts' slow-path work.
+ */
+void ps_vma_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempolicy *pol,
+			PsAllocOutcome *out)
+{
+	PsAllocOutcome first;
+	uint64_t nodemask = 0;
+	int nid = m->spec.cpu_node[cpu];
+
+	if (!order || order != m->spec.thp_order || order > m->max_order ||
+	    (pol && (pol->mode == PS_MPOL_INTERLEAVE || pol->mode == PS_MPOL_WEIGHTED_INTERLEAVE ||
+		     pol->mode == PS_MPOL_PREFERRED_MANY))) {
+		ps_alloc_pages(m, gfp, order, cpu, pol, out);
+		return;
+	}
+	if (pol)
+		nid = ps_mempolicy_node(m, pol, nid, gfp, &nodemask);
+	if (nodemask && !(nodemask & (1ull << nid))) {
+		ps_alloc_pages(m, gfp, order, cpu, pol, out);
+		return;
+	}
+	memset(&first, 0, sizeof(first));
+	first.pfn = PS_PFN_NONE;
+	first.zone = -1;
+	alloc_once(m, gfp | PS_GFP_THISNODE | PS_GFP_NORETRY, order, cpu, nid, 0, &first);
+	if (first.result == PS_ALLOC_OK || first.result == PS_ALLOC_OOM_WAIT ||
+	    !(gfp & PS_GFP_DIRECT_RECLAIM)) {
+		*out = first;
+		return;
+	}
+	ps_alloc_pages(m, gfp, order, cpu, pol, out);
+	out->slow_ns += first.slow_ns;
+	out->reclaimed += first.reclaimed;
+	out->slow_loops += first.slow_loops;
+	out->direct_reclaim |= first.direct_reclaim;
+	out->direct_compact |= first.direct_compact;
+	out->zones_tried += first.zones_tried;
 }
 
 void ps_free_pages(PsMachine *m, ps_pfn_t pfn, unsigned order, int cpu)

@@ -135,6 +135,13 @@ typedef struct {
 void ps_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempolicy *pol,
 		    PsAllocOutcome *out);
 
+/*
+ * vma_alloc_folio's alloc_pages_mpol: as ps_alloc_pages, but a PMD-order (THP) request first
+ * tries its node alone with __GFP_THISNODE | __GFP_NORETRY, then as asked if it may reclaim.
+ */
+void ps_vma_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempolicy *pol,
+			PsAllocOutcome *out);
+
 /* __free_pages: to the pcp when the order allows, else to the buddy. */
 void ps_free_pages(PsMachine *m, ps_pfn_t pfn, unsigned order, int cpu);
 

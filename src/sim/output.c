@@ -259,6 +259,7 @@ static void summary_totals(PsSim *s, cJSON *root)
 	    {"pages_kernel_reclaim_skipped", t->pages_kernel_reclaim_skipped},
 	    {"pages_kernel_reclaim_skipped_kswapd", t->pages_kernel_reclaim_skipped_kswapd},
 	    {"pages_kernel_reclaim_skipped_direct", t->pages_kernel_reclaim_skipped_direct},
+	    {"thp_fallback_pages", t->thp_fallback_pages},
 	    {"refaults", t->refaults},
 	    {"direct_reclaims", t->direct_reclaims},
 	    {"oom_kills", t->oom_kills},

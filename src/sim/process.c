@@ -337,6 +337,8 @@ static uint64_t folio_add_lru(PsSim *s, int cpu, unsigned order, uint64_t at)
 	return lock_take(s, s->lru_lock_free[s->m->spec.cpu_node[cpu]], at, hold) + hold;
 }
 
+static bool anon_fault_alloc(uint64_t gfp, unsigned order, enum ps_alloc_kind kind);
+
 /*
  * One allocation through the model. Returns the record (REC_NONE on failure) and adds the
  * latency to *ns.
@@ -373,7 +375,11 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 		__builtin_prefetch(rec_at(s, rec_next_free(s)), 1);
 		ps_lru_prefetch(s->policy, rec_next_free(s));
 	}
-	ps_alloc_pages(s->m, gfp, order, cpu, polp, &out);
+	/* A THP fault's folio comes through vma_alloc_folio (alloc_pages_mpol's THP first try). */
+	if (order && order == s->m->spec.thp_order && anon_fault_alloc(gfp, order, kind))
+		ps_vma_alloc_pages(s->m, gfp, order, cpu, polp, &out);
+	else
+		ps_alloc_pages(s->m, gfp, order, cpu, polp, &out);
 	at = ps_engine_now(s->e) + *ns;
 	/* the allocator's own work; __GFP_ZERO's clearing is counted apart (zero_folio) */
 	alloc_ns =
@@ -529,6 +535,87 @@ static uint64_t pte_alloc_take(PsSim *s, int cpu, int pid, bool fault)
 	return ns;
 }
 
+/*
+ * do_huge_pmd_anonymous_page returned VM_FAULT_FALLBACK: the recording kernel got the huge page,
+ * the model did not, so the fault goes on as do_anonymous_page does, one base page
+ * (vma_alloc_zeroed_movable_folio: GFP_HIGHUSER_MOVABLE | __GFP_ZERO, its own fault each) for
+ * every page of the range. Without them the model would run with 2^order pages more free than
+ * the kernel had, and never feel its pressure. The records stay together under the trace id:
+ * the recorded free of the huge page frees them all (thp_fallback_free).
+ *
+ * Simplifications (why acceptable): the pages are faulted in at once, at the recorded fault,
+ * where the task touched them one by one afterwards (a first-writing task covers a 2 MiB range
+ * within milliseconds); an allocation that must wait for an OOM victim gives back the pages
+ * taken so far and the whole record runs again (REC_RETRY), so a retried fault does not hold
+ * memory twice; one that fails ends the fallback there (counted by do_alloc as failed).
+ */
+static uint32_t thp_fallback(PsSim *s, const PsTraceEvent *ev, unsigned order, int cpu, int pi,
+			     uint64_t *ns)
+{
+	GArray *recs = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), 1u << order);
+	uint64_t *key;
+
+	for (uint64_t i = 0; i < (1ull << order); i++) {
+		uint64_t fns = ps_cost_handle_mm_fault(&s->cfg->costs);
+		uint32_t ri = do_alloc(s, PS_GFP_HIGHUSER_MOVABLE | PS_GFP_ZERO, 0, cpu, pi,
+				       PS_KIND_ANON, ev->node, "thp_fallback", &fns);
+
+		if (ri == REC_RETRY) {
+			for (guint k = 0; k < recs->len; k++) {
+				uint32_t rk = g_array_index(recs, uint32_t, k);
+
+				*ns += rec_free(s, rk, cpu, ps_engine_now(s->e) + *ns);
+			}
+			*ns += fns;
+			g_array_unref(recs);
+			return REC_RETRY;
+		}
+		*ns += fns;
+		if (ri == REC_NONE)
+			break;
+		fns += zero_folio(s, 0);
+		ps_hist_add(&s->hists[PS_LAT_FAULT], fns + s->oom_wait_sampled);
+		rec_at(s, ri)->flags |= REC_THP;
+		rec_at(s, ri)->id = ev->id;
+		g_array_append_val(recs, ri);
+	}
+	if (!recs->len) {
+		g_array_unref(recs);
+		return REC_NONE;
+	}
+	key = g_new(uint64_t, 1);
+	*key = ev->id;
+	g_hash_table_replace(s->thp_fallback, key, recs);
+	s->totals.thp_fallback_pages += recs->len;
+	return g_array_index(recs, uint32_t, 0);
+}
+
+/* The recorded free of a huge page the model had served with base pages: all of them go. */
+static uint64_t thp_fallback_free(PsSim *s, uint64_t id, int cpu)
+{
+	GArray *recs = g_hash_table_lookup(s->thp_fallback, &id);
+	uint64_t ns = 0;
+
+	if (!recs)
+		return 0;
+	for (guint k = 0; k < recs->len; k++) {
+		uint32_t ri = g_array_index(recs, uint32_t, k);
+		Rec *r = rec_at(s, ri);
+
+		/* one the process's exit or an OOM kill already took is not ours any more */
+		if (!(r->flags & REC_LIVE) || (r->flags & (REC_THP | REC_TOUCH)) != REC_THP ||
+		    r->id != id)
+			continue;
+		if (r->flags & REC_GONE)
+			s->totals.frees_already_reclaimed++;
+		else
+			s->totals.pages_freed_trace += 1;
+		ns += rec_free(s, ri, cpu < 0 ? r->cpu : cpu, ps_engine_now(s->e) + ns);
+	}
+	g_hash_table_remove(s->thp_fallback, &id);
+	return ns;
+}
+
 uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	uint64_t gfp = ev->has_gfp ? ev->gfp : PS_GFP_KERNEL, ns = 0;
@@ -537,7 +624,16 @@ uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
 	unsigned order = ev->order >= 0 ? (unsigned)ev->order : order_for_bytes(s->m, bytes);
 	uint32_t old = sim_id_lookup(s, ev->id), ri;
 	int pi = proc_get(s, ev->pid);
+	bool thp = order && order == s->m->spec.thp_order && anon_fault_alloc(gfp, order, ev->kind);
 
+	/*
+	 * A THP fault's folio recorded with __GFP_THISNODE | __GFP_NORETRY is alloc_pages_mpol's
+	 * first try on the node; the model makes that try itself (ps_vma_alloc_pages), from the
+	 * fault's own mask. (A mask that had __GFP_NORETRY already, defrag "always" outside
+	 * MADV_HUGEPAGE, cannot be told apart and loses it for the second try.)
+	 */
+	if (thp && (gfp & (PS_GFP_THISNODE | PS_GFP_NORETRY)) == (PS_GFP_THISNODE | PS_GFP_NORETRY))
+		gfp &= ~(PS_GFP_THISNODE | PS_GFP_NORETRY);
 	if (old) {
 		if (s->strict_ids) {
 			sim_fail(s, ev, "id", "%" G_GUINT64_FORMAT " is reused while still live",
@@ -556,6 +652,16 @@ uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
 			ns += zero_folio(s, order);
 	}
 	ri = do_alloc(s, gfp, order, cpu, pi, ev->kind, ev->node, "alloc", &ns);
+	/* do_huge_pmd_anonymous_page: THP_FAULT_ALLOC, or THP_FAULT_FALLBACK when it failed */
+	if (thp && ri != REC_RETRY)
+		ps_thp_fault_account(s->m, ri != REC_NONE);
+	if (thp && ri == REC_NONE) {
+		/* the fallback's faults are sampled one by one, and the record holds the first */
+		ri = thp_fallback(s, ev, order, cpu, pi, &ns);
+		if (ri != REC_NONE && ri != REC_RETRY)
+			id_set(s, ev->id, ri + 1);
+		return ns;
+	}
 	if (ri != REC_NONE && ri != REC_RETRY) {
 		bool fault = anon_fault_alloc(gfp, order, ev->kind);
 		uint64_t pte_ns = pte_alloc_take(s, cpu, ev->pid, fault);
@@ -801,6 +907,8 @@ uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 		cpu = r->cpu;
 	id_set(s, ev->id, 0);
 	s->totals.frees++;
+	if ((r->flags & (REC_THP | REC_TOUCH)) == REC_THP)
+		return thp_fallback_free(s, ev->id, ev->cpu < 0 ? -1 : cpu);
 	if (r->flags & REC_GONE)
 		s->totals.frees_already_reclaimed++;
 	else
@@ -1298,6 +1406,8 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
 			s->totals.pages_freed_exit += 1ull << r->order;
 		if (!(r->flags & REC_TOUCH))
 			id_set(s, r->id, 0);
+		if ((r->flags & (REC_THP | REC_TOUCH)) == REC_THP)
+			g_hash_table_remove(s->thp_fallback, &r->id);
 		rec_free(s, ri, cpu, ps_engine_now(s->e));
 	}
 	gather_free(s, batch, cpu, 0);
@@ -1406,4 +1516,5 @@ void sim_process_free(PsSim *s)
 	g_clear_pointer(&s->free_recs, g_free);
 	g_clear_pointer(&s->id_map, g_array_unref);
 	g_clear_pointer(&s->id_big, g_hash_table_unref);
+	g_clear_pointer(&s->thp_fallback, g_hash_table_unref);
 }

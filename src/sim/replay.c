@@ -715,6 +715,8 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->recs = g_array_new(FALSE, FALSE, sizeof(Rec));
 	s->id_map = g_array_new(FALSE, TRUE, sizeof(uint32_t));
 	s->id_big = g_hash_table_new(g_direct_hash, g_direct_equal);
+	s->thp_fallback = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+						(GDestroyNotify)g_array_unref);
 	s->procs = g_array_new(FALSE, FALSE, sizeof(Proc));
 	sim_pgt_pool_init(&s->pgt_pool, s->m->spec.thp_order);
 	s->pid_map = g_hash_table_new(g_direct_hash, g_direct_equal);

@@ -378,6 +378,12 @@ struct PsSim {
 	uint64_t snapshot_frees;
 	uint32_t *snap_rec; /* per pfn of the map: 1 + the record of the snapshot's LRU folio */
 	uint64_t snapshot_lru_folios, snapshot_lru_pages; /* put on the LRU lists at the start */
+	/*
+	 * Recorded THP faults the model could not serve with a huge page: trace id -> GArray of the
+	 * records of the base pages the fault fell back to (the first one is the id's record; all
+	 * carry REC_THP without REC_TOUCH). See thp_fallback in process.c.
+	 */
+	GHashTable *thp_fallback;
 };
 
 static inline Rec *rec_at(PsSim *s, uint32_t i)

@@ -88,6 +88,8 @@ typedef struct {
 	 * not replayed, the model reclaims its own. _kswapd + _direct = the total */
 	uint64_t pages_kernel_reclaim_skipped;
 	uint64_t pages_kernel_reclaim_skipped_kswapd, pages_kernel_reclaim_skipped_direct;
+	/* base pages the model faulted in for recorded THP faults it could not serve huge */
+	uint64_t thp_fallback_pages;
 	uint64_t refaults;	  /* touches of pages reclaim had taken */
 	uint64_t direct_reclaims; /* allocations that entered direct reclaim */
 	uint64_t oom_kills;
