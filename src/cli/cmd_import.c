@@ -57,7 +57,9 @@ int ps_cmd_import(int argc, char **argv)
 	    "events, and writes map/touch/unmap, cache_add/cache_remove and kernel memory as\n"
 	    "alloc bytes+kind instead of the recorded pages.\n"
 	    "tracefs shows no set_mempolicy()/mbind() without syscall tracepoints: give a\n"
-	    "task's policies with --mempolicy (e.g. --mempolicy 257@6.733527=interleave:0-1).\n");
+	    "task's policies with --mempolicy (e.g. --mempolicy 257@6.733527=interleave:0-1),\n"
+	    "or have the program write \"pagesim-mempolicy: POLICY\" to trace_marker after each\n"
+	    "set_mempolicy() (tools/lab/numa-policies.c does).\n");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		fprintf(stderr, "pagesim import: %s\n", error->message);
 		return 2;

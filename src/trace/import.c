@@ -30,15 +30,19 @@
  *   compaction begin in a task, not direct     a `compact` record first: the compact_memory
  *                                              sysctl (see note_compaction)
  *   other compaction/vmscan/oom events        recognised and counted, not kept
+ *   tracing_mark_write "pagesim-mempolicy: P"  the writing task's memory policy from then on
+ *                                              (see note_marker); other markers are ignored
  *   anything else                             skipped and counted
  * A `proc` record is written before the first record of each pid, and again when its comm
  * changes (exec). Memory policies: tracefs has no event for set_mempolicy() or mbind() unless
  * the kernel has syscall tracepoints (the qemu lab's kernels do not), so the caller states them
  * (opts->mempolicies: pid, the recording's timestamp, the policy); from that timestamp on the
  * pid's proc records carry the policy, and a proc record is written at that moment for a pid
- * already seen. The policy is the task's (set_mempolicy), applied by the simulator to every
- * allocation of the task without a node, as alloc_pages() applies get_task_policy(); a VMA
- * policy (mbind) given this way is approximated by the task policy for the time given.
+ * already seen. A traced program can state its own instead, writing "pagesim-mempolicy: POLICY"
+ * to trace_marker after each set_mempolicy() (tools/lab/numa-policies.c). The policy is the task's
+ * (set_mempolicy), applied by the simulator to every allocation of the task without a node, as
+ * alloc_pages() applies get_task_policy(); a VMA policy (mbind) given this way is approximated by
+ * the task policy for the time given.
  *
  * Streaming: one line at a time; memory is the pfn -> id map of live allocations (bounded by
  * the pages a machine has) and the pid -> comm map. Time is nanoseconds from the first event;
@@ -706,34 +710,66 @@ static gboolean note_proc(Imp *im, const Line *l, uint64_t t, GError **error)
 }
 
 /*
- * The --mempolicy changes due by the recording's timestamp ts_ns: each becomes the pid's
- * policy, and a pid already seen gets a proc record now, with its comm and the new policy.
+ * pid's policy becomes `policy` ("" for the default) at trace time t: later proc records carry
+ * it, and a pid already seen gets a proc record now, with its comm and the new policy.
  */
+static gboolean set_mempolicy(Imp *im, int pid, const char *policy, uint64_t t, GError **error)
+{
+	const char *comm = g_hash_table_lookup(im->comms, GINT_TO_POINTER(pid));
+	PsTraceEvent ev;
+
+	if (policy[0])
+		g_hash_table_insert(im->policies, GINT_TO_POINTER(pid), g_strdup(policy));
+	else
+		g_hash_table_remove(im->policies, GINT_TO_POINTER(pid));
+	if (!comm)
+		return TRUE; /* its first proc record will carry it */
+	ps_trace_event_init(&ev);
+	ev.t_ns = t;
+	ev.op = PS_OP_PROC;
+	ev.pid = pid;
+	g_strlcpy(ev.comm, comm, sizeof(ev.comm));
+	g_strlcpy(ev.mempolicy, policy, sizeof(ev.mempolicy));
+	im->st->mempolicy_changes++;
+	return write_ev(im, &ev, error);
+}
+
+/* The --mempolicy changes due by the recording's timestamp ts_ns. */
 static gboolean note_mempolicies(Imp *im, uint64_t ts_ns, uint64_t t, GError **error)
 {
 	while (im->next_mpol < im->n_mpols && im->mpols[im->next_mpol].ts_ns <= ts_ns) {
 		const PsImportMempolicy *mp = &im->mpols[im->next_mpol++];
-		const char *comm = g_hash_table_lookup(im->comms, GINT_TO_POINTER(mp->pid));
-		PsTraceEvent ev;
 
-		if (mp->policy[0])
-			g_hash_table_insert(im->policies, GINT_TO_POINTER(mp->pid),
-					    g_strdup(mp->policy));
-		else
-			g_hash_table_remove(im->policies, GINT_TO_POINTER(mp->pid));
-		if (!comm)
-			continue; /* its first proc record will carry it */
-		ps_trace_event_init(&ev);
-		ev.t_ns = t;
-		ev.op = PS_OP_PROC;
-		ev.pid = mp->pid;
-		g_strlcpy(ev.comm, comm, sizeof(ev.comm));
-		g_strlcpy(ev.mempolicy, mp->policy, sizeof(ev.mempolicy));
-		im->st->mempolicy_changes++;
-		if (!write_ev(im, &ev, error))
+		if (!set_mempolicy(im, mp->pid, mp->policy, t, error))
 			return FALSE;
 	}
 	return TRUE;
+}
+
+/*
+ * A "pagesim-mempolicy: POLICY" line the traced program wrote to trace_marker right after its
+ * set_mempolicy() (tools/lab/numa-policies.c): the writing task's policy from here on. POLICY
+ * is what --mempolicy takes after '='; a bad one is an error naming the line.
+ */
+static gboolean note_marker(Imp *im, const Line *l, uint64_t t, GError **error)
+{
+	static const char tag[] = "pagesim-mempolicy:";
+	g_autofree char *pol = NULL;
+	g_autoptr(GError) local = NULL;
+	enum ps_mpol_mode mode;
+	uint64_t nodes;
+
+	if (!g_str_has_prefix(l->raw, tag))
+		return TRUE; /* some other program's marker */
+	pol = g_strstrip(g_strdup(l->raw + strlen(tag)));
+	if (strcmp(pol, "default") == 0)
+		pol[0] = '\0';
+	else if (strlen(pol) >= sizeof(((PsTraceEvent *)0)->mempolicy) ||
+		 !ps_mpol_parse_str(pol, &mode, &nodes, &local))
+		return line_error(im, error, "tracing_mark_write: %s policy: %s", tag,
+				  local ? local->message : "longer than 63 characters");
+	im->st->mempolicy_markers++;
+	return note_proc(im, l, t, error) && set_mempolicy(im, l->pid, pol, t, error);
 }
 
 gboolean ps_import_mempolicy_parse(const char *arg, PsImportMempolicy *out, GError **error)
@@ -1869,6 +1905,10 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 			return FALSE;
 		return port_line(im, &l, t, error);
 	}
+	if (strcmp(l.event, "tracing_mark_write") == 0) {
+		t = trace_time(im, l.ts_ns);
+		return note_mempolicies(im, l.ts_ns, t, error) && note_marker(im, &l, t, error);
+	}
 	cls = classify(l.event, &obs);
 	if (cls == EVC_UNKNOWN) {
 		im->st->unknown_events++;
@@ -2176,8 +2216,12 @@ void ps_import_stats_format(const PsImportStats *st, GString *out)
 			       st->allocs, st->alloc_failed, st->frees, st->procs,
 			       st->comm_changes);
 	if (st->mempolicy_changes)
-		g_string_append_printf(out, "  mempolicy changes (--mempolicy): %" PRIu64 "\n",
+		g_string_append_printf(out,
+				       "  mempolicy changes (--mempolicy, markers): %" PRIu64 "\n",
 				       st->mempolicy_changes);
+	if (st->mempolicy_markers)
+		g_string_append_printf(out, "  mempolicy markers (trace_marker): %" PRIu64 "\n",
+				       st->mempolicy_markers);
 	g_string_append_printf(out,
 			       "  frees of pages allocated before the trace started: %" PRIu64
 			       " (inside a larger live block: %" PRIu64 ")\n",

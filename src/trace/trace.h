@@ -328,7 +328,8 @@ typedef struct {
 	PsImportFormat detected;
 	int cpus;
 	uint64_t lines, records, procs, comm_changes;
-	uint64_t mempolicy_changes; /* proc records written for --mempolicy */
+	uint64_t mempolicy_changes; /* proc records written for --mempolicy or a marker */
+	uint64_t mempolicy_markers; /* "pagesim-mempolicy:" trace_marker lines read */
 	uint64_t allocs, alloc_failed, frees;
 	uint64_t free_unknown;	      /* pfn never seen allocated: the trace started mid-run */
 	uint64_t free_inside_live;    /* pfn inside a larger live allocation */

@@ -499,6 +499,62 @@ static void test_mempolicy(void)
 }
 
 /*
+ * Issue 18 item 4: a program's own "pagesim-mempolicy: POLICY" trace_marker lines set its policy
+ * from their timestamp on; other markers are ignored; a bad policy names the line.
+ */
+static void test_mempolicy_marker(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
+	g_autofree char *in = g_build_filename(dir, "in.txt", NULL);
+	g_autofree char *out = g_build_filename(dir, "out.jsonl", NULL);
+	const char *text = HDR
+	    "  numa-42  [000] .....  1.000001: mm_page_alloc: page=01 pfn=0x100 order=0 "
+	    "migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+	    "  numa-42  [000] .....  1.000002: tracing_mark_write: pagesim-mempolicy: "
+	    "preferred:1\n"
+	    "  numa-42  [000] .....  1.000003: tracing_mark_write: hello\n"
+	    "  numa-43  [001] .....  1.000004: tracing_mark_write: pagesim-mempolicy: bind:0\n"
+	    "  numa-43  [001] .....  1.000005: mm_page_alloc: page=01 pfn=0x101 order=0 "
+	    "migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+	    "  numa-42  [000] .....  1.000006: tracing_mark_write: pagesim-mempolicy: default\n";
+	PsImportOptions opts = {0};
+	PsImportStats st;
+	PsTraceHeader hdr;
+	PsTraceEvent ev;
+	g_autoptr(GString) seq = g_string_new(NULL);
+	PsTraceReader *r;
+
+	g_assert_true(g_file_set_contents(in, text, -1, NULL));
+	g_assert_true(ps_trace_import(in, out, &opts, &st, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(st.mempolicy_markers, ==, 3);
+	r = ps_trace_reader_open(out, &hdr, &error);
+	g_assert_no_error(error);
+	while (ps_trace_reader_next(r, &ev, &error) == 1)
+		if (ev.op == PS_OP_PROC)
+			g_string_append_printf(seq, "%d@%" PRIu64 "=%s ", ev.pid, ev.t_ns,
+					       ev.mempolicy);
+	g_assert_no_error(error);
+	ps_trace_reader_close(r);
+	g_assert_cmpstr(seq->str, ==,
+			"42@0= 42@1000=preferred:1 43@3000= 43@3000=bind:0 42@5000= ");
+
+	g_assert_true(g_file_set_contents(
+	    in,
+	    HDR
+	    "  numa-42  [000] .....  1.000002: tracing_mark_write: pagesim-mempolicy: often:1\n",
+	    -1, NULL));
+	g_assert_false(ps_trace_import(in, out, &opts, &st, &error));
+	g_test_message("%s", error->message);
+	g_assert_nonnull(strstr(error->message, ":3: "));
+	g_assert_nonnull(strstr(error->message, "policy:"));
+	g_unlink(in);
+	g_unlink(out);
+	g_rmdir(dir);
+}
+
+/*
  * Issue 14 item 3: frees inside kswapd or a direct reclaim are counted as the kernel's reclaim
  * and written with reason reclaim_kswapd / reclaim_direct; the others without a reason.
  */
@@ -1015,6 +1071,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/snapshot-free-pcp-page", test_snapshot_free_pcp_page);
 	g_test_add_func("/trace/import/compact-requests", test_compact_requests);
 	g_test_add_func("/trace/import/mempolicy", test_mempolicy);
+	g_test_add_func("/trace/import/mempolicy-marker", test_mempolicy_marker);
 	g_test_add_func("/trace/import/malformed", test_malformed);
 	g_test_add_func("/trace/import/reclaim-frees", test_reclaim_frees);
 	g_test_add_func("/trace/import/observed-format", test_observed_format);
