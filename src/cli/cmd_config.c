@@ -204,7 +204,7 @@ static int parse_thp_mode(const char *s)
 /* The command line of from-proc, and the strings the PsProcInput built from it points to. */
 typedef struct {
 	char *proc_dir, *zoneinfo, *output, *name, *cpu_nodes, *lrr, *thp;
-	int page_size, cpus, wsf, wbf, hfrac;
+	int page_size, cpus, wsf, wbf, hfrac, slice_kib;
 	int64_t mfk;
 	char *sysctl_src, *cpus_src, *nodes_src, *thp_src, *sysdir;
 	int cpu_node[PS_MAX_CPUS];
@@ -378,6 +378,10 @@ static gboolean parse_from_proc_options(FromProcArgs *a, int argc, char **argv)
 	    {"percpu-pagelist-high-fraction", 0, 0, G_OPTION_ARG_INT, &a->hfrac,
 	     "vm.percpu_pagelist_high_fraction", "N"},
 	    {"thp", 0, 0, G_OPTION_ARG_STRING, &a->thp, "always, madvise, never or off", "MODE"},
+	    {"cpu-data-slice-kib", 0, 0, G_OPTION_ARG_INT, &a->slice_kib,
+	     "the CPU's data-cache slice in KiB (0: no cache hierarchy found; default: a "
+	     "dmesg.txt beside the zoneinfo that says so, else 2048)",
+	     "N"},
 	    {"name", 0, 0, G_OPTION_ARG_STRING, &a->name, "the config's name", "NAME"},
 	    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &a->output,
 	     "where to write the config ('-' for stdout)", "CONFIG"},
@@ -442,10 +446,11 @@ static char *sibling_pagetypeinfo(const char *zpath)
 
 static int cmd_from_proc(int argc, char **argv)
 {
-	FromProcArgs a = {.mfk = -1, .wsf = -1, .wbf = -1, .hfrac = -1};
+	FromProcArgs a = {.mfk = -1, .wsf = -1, .wbf = -1, .hfrac = -1, .slice_kib = -1};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PsConfig) cfg = ps_config_new();
 	g_autofree char *text = NULL, *zpath = NULL, *pti_text = NULL, *pti_path = NULL;
+	g_autofree char *dmesg_path = NULL, *dmesg_text = NULL, *slice_src = NULL;
 	const char *dir;
 	bool live;
 	int rc = 1;
@@ -476,6 +481,25 @@ static int cmd_from_proc(int argc, char **argv)
 	if (pti_path && g_file_get_contents(pti_path, &pti_text, NULL, NULL)) {
 		in.pagetypeinfo_text = pti_text;
 		in.pagetypeinfo_path = pti_path;
+	}
+	/*
+	 * The data-cache slice (PCPF_FREE_HIGH_BATCH): given, or 0 when the kernel log beside the
+	 * zoneinfo (lab and capture folders keep dmesg.txt) says it found no cache hierarchy.
+	 */
+	if (a.slice_kib >= 0) {
+		in.cpu_data_slice_kib = a.slice_kib;
+		in.cpu_data_slice_source = "--cpu-data-slice-kib";
+	} else {
+		g_autofree char *zdir = g_path_get_dirname(zpath);
+
+		dmesg_path = g_build_filename(zdir, "dmesg.txt", NULL);
+		if (g_file_get_contents(dmesg_path, &dmesg_text, NULL, NULL) &&
+		    strstr(dmesg_text, "cacheinfo: Unable to detect cache hierarchy")) {
+			in.cpu_data_slice_kib = 0;
+			slice_src = g_strdup_printf(
+			    "%s: \"cacheinfo: Unable to detect cache hierarchy\"", dmesg_path);
+			in.cpu_data_slice_source = slice_src;
+		}
 	}
 	if (!a.zoneinfo || a.proc_dir)
 		read_sysctl_dir(&a, dir, &in);

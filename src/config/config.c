@@ -353,6 +353,13 @@ static gboolean parse_migrate_types(CfgCtx *c, const cJSON *item, const char *pa
 	return cfg_int32(c, item, path, 4, 6, &cfg->spec.migrate_types);
 }
 
+static gboolean parse_cpu_data_slice_kib(CfgCtx *c, const cJSON *item, const char *path,
+					 PsConfig *cfg)
+{
+	cfg->spec.cpu_data_slice_given = true;
+	return cfg_int32(c, item, path, 0, 1 << 20, &cfg->spec.cpu_data_slice_kib);
+}
+
 static gboolean parse_zone_types(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
 {
 	if (!ps_zone_types_from_json(item, &cfg->spec.zone_types))
@@ -895,6 +902,7 @@ static const struct {
     {"pcp_batch_scale_max", parse_pcp_batch_scale_max},
     {"zone_types", parse_zone_types},
     {"migrate_types", parse_migrate_types},
+    {"cpu_data_slice_kib", parse_cpu_data_slice_kib},
     {"nodes", parse_nodes},
     {"cpus", parse_cpus},
     {"distances", parse_distances},

@@ -174,6 +174,9 @@ typedef struct {
 	/* The same moment's /proc/pagetypeinfo (may be NULL): its type columns are MIGRATE_TYPES */
 	const char *pagetypeinfo_text;
 	const char *pagetypeinfo_path;
+	/* The CPU's data-cache slice in KiB (spec.cpu_data_slice_kib), -1 unknown, and whence */
+	int cpu_data_slice_kib;
+	const char *cpu_data_slice_source;
 } PsProcInput;
 
 /* All unknown. */

@@ -332,6 +332,7 @@ void ps_proc_input_init(PsProcInput *in)
 	for (int i = 0; i < PS_MAX_NR_ZONES; i++)
 		in->lowmem_reserve_ratio[i] = -1;
 	in->percpu_pagelist_high_fraction = -1;
+	in->cpu_data_slice_kib = -1;
 	in->extfrag_threshold = -1;
 	in->compaction_proactiveness = -1;
 	in->swappiness = -1;
@@ -1178,6 +1179,14 @@ gboolean ps_config_from_proc(const PsProcInput *in, PsConfig *cfg, GError **erro
 	setup_thp(&fp, in);
 	if (!setup_migrate_types(&fp, in, error))
 		return FALSE;
+	if (in->cpu_data_slice_kib >= 0) {
+		const char *src = in->cpu_data_slice_source ? in->cpu_data_slice_source : "";
+
+		fp.cfg->spec.cpu_data_slice_kib = in->cpu_data_slice_kib;
+		fp.cfg->spec.cpu_data_slice_given = true;
+		prov_set(&fp, "cpu_data_slice_kib", "%s: %s",
+			 g_str_has_prefix(src, "--") || !*src ? "given" : "file", src);
+	}
 	record_boot_history(&fp);
 
 	/*

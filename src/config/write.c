@@ -103,6 +103,8 @@ char *ps_config_to_json_full(const PsConfig *cfg)
 		cJSON_AddNumberToObject(root, "pcp_batch_scale_max", spec->pcp_batch_scale_max);
 	if (spec->migrate_types != 5)
 		cJSON_AddNumberToObject(root, "migrate_types", spec->migrate_types);
+	if (spec->cpu_data_slice_given)
+		cJSON_AddNumberToObject(root, "cpu_data_slice_kib", spec->cpu_data_slice_kib);
 	if (spec->zone_types && spec->zone_types != PS_ZONE_TYPES_ALL)
 		cJSON_AddItemToObject(root, "zone_types", ps_zone_types_to_json(spec->zone_types));
 	for (int i = 0; i < spec->nr_cpus; i++)

@@ -481,6 +481,15 @@ typedef struct {
 	 */
 	int migrate_types;
 	/*
+	 * The CPU's data-cache slice in KiB (cacheinfo's per_cpu_data_slice_size: the LLC over
+	 * the CPUs sharing it), read by setup_pcp_cacheinfo for PCPF_FREE_HIGH_BATCH when
+	 * cpu_data_slice_given, else the model's default of 2048 KiB. 0 when the kernel found no
+	 * cache hierarchy, as the qemu lab's arm64 kernels report ("cacheinfo: Unable to detect
+	 * cache hierarchy for CPU 0").
+	 */
+	int cpu_data_slice_kib;
+	bool cpu_data_slice_given;
+	/*
 	 * The zone types the kernel was built with (CONFIG_ZONE_DMA, CONFIG_ZONE_DMA32,
 	 * CONFIG_ZONE_DEVICE; Normal and Movable always): zoneinfo lists these and its protection
 	 * arrays have one entry per type (MAX_NR_ZONES). x86-64 has all five, the arm64 lab kernels

@@ -13,9 +13,12 @@
  * - The pcp trylock never fails: the simulator runs one CPU's work at a time, so there is no
  *   contention to model.
  * - PCPF_FREE_HIGH_BATCH depends on the CPU's data-cache slice (setup_pcp_cacheinfo: the LLC size
- *   over the CPUs sharing it); the model assumes a slice of PS_PCP_CACHE_SLICE_BYTES, so the flag
- *   is set whenever 3 * batch pages fit in it (63-page batches at 4K: 756 KiB). Servers have
- *   more than that per CPU; the recorded machine has 32 MiB of LLC for 2 CPUs.
+ *   over the CPUs sharing it): spec.cpu_data_slice_kib when the config gives it, else the model
+ *   assumes PS_PCP_CACHE_SLICE_BYTES, so the flag is set whenever 3 * batch pages fit in it
+ *   (63-page batches at 4K: 756 KiB). Servers have more than that per CPU; the recorded x86
+ *   machine has 32 MiB of LLC for 2 CPUs. The qemu lab's arm64 kernels detect no cache
+ *   hierarchy (slice 0), so their flag is clear and every second high-order free in a row
+ *   past the free_count threshold drains, whatever pcp->count is.
  * - Remote-node pcp expiry (drain_zone_pages, one batch per interval once a remote zone's list
  *   has been idle for three) is not modelled: it exists only on NUMA configs and moves at most a
  *   batch per remote zone and second.
@@ -53,6 +56,9 @@ static int scale_max(const PsMachine *m)
 
 void ps_zone_update_pagesets(PsMachine *m, PsZone *z)
 {
+	uint64_t slice = m->spec.cpu_data_slice_given ? (uint64_t)m->spec.cpu_data_slice_kib << 10
+						      : PS_PCP_CACHE_SLICE_BYTES;
+
 	if (!z->pcp)
 		return;
 	for (int c = 0; c < m->nr_cpus; c++) {
@@ -62,7 +68,7 @@ void ps_zone_update_pagesets(PsMachine *m, PsZone *z)
 		pcp->high_min = z->pageset_high_min;
 		pcp->high_max = z->pageset_high_max;
 		/* setup_pcp_cacheinfo */
-		if ((PS_PCP_CACHE_SLICE_BYTES >> m->page_shift) > 3u * (unsigned)pcp->batch)
+		if ((slice >> m->page_shift) > 3u * (uint64_t)pcp->batch)
 			pcp->flags |= PS_PCPF_FREE_HIGH_BATCH;
 		else
 			pcp->flags &= (uint8_t)~PS_PCPF_FREE_HIGH_BATCH;

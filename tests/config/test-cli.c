@@ -120,6 +120,51 @@ static void test_from_proc_roundtrip(void)
 	g_rmdir(dir);
 }
 
+/*
+ * The data-cache slice (PCPF_FREE_HIGH_BATCH): 0 when a dmesg.txt beside the zoneinfo says the
+ * kernel found no cache hierarchy (the qemu lab's), --cpu-data-slice-kib over that, absent else.
+ */
+static void test_from_proc_cache_slice(void)
+{
+	const char *rd = g_getenv("PAGESIM_REALDATA");
+	g_autofree char *zi =
+	    rd ? g_build_filename(rd, "ftrace-build-6.18", "before.zoneinfo", NULL) : NULL;
+	g_autofree char *dir = g_dir_make_tmp("pagesim-cli-XXXXXX", NULL);
+	g_autofree char *zcopy = g_build_filename(dir, "before.zoneinfo", NULL);
+	g_autofree char *dmesg = g_build_filename(dir, "dmesg.txt", NULL);
+	g_autofree char *cfg = g_build_filename(dir, "c.json", NULL);
+	g_autofree char *orig = NULL, *text = NULL;
+	const char *args[] = {"config", "from-proc", "--zoneinfo", zcopy, "--page-size", "4096",
+			      "-o",	cfg,	     NULL,	   NULL,  NULL};
+
+	if (!zi || !g_file_get_contents(zi, &orig, NULL, NULL)) {
+		g_test_skip("realdata not available");
+		return;
+	}
+	g_assert_true(g_file_set_contents(zcopy, orig, -1, NULL));
+	g_assert_cmpint(run(args, NULL, NULL), ==, 0);
+	g_assert_true(g_file_get_contents(cfg, &text, NULL, NULL));
+	g_assert_null(strstr(text, "cpu_data_slice_kib"));
+	g_free(text);
+	g_assert_true(g_file_set_contents(
+	    dmesg, "[    0.01] cacheinfo: Unable to detect cache hierarchy for CPU 0\n", -1, NULL));
+	g_assert_cmpint(run(args, NULL, NULL), ==, 0);
+	g_assert_true(g_file_get_contents(cfg, &text, NULL, NULL));
+	g_assert_nonnull(strstr(text, "\"cpu_data_slice_kib\":\t0,"));
+	g_assert_nonnull(strstr(text, "dmesg.txt: \\\"cacheinfo: Unable to detect"));
+	g_free(text);
+	args[8] = "--cpu-data-slice-kib";
+	args[9] = "1024";
+	g_assert_cmpint(run(args, NULL, NULL), ==, 0);
+	g_assert_true(g_file_get_contents(cfg, &text, NULL, NULL));
+	g_assert_nonnull(strstr(text, "\"cpu_data_slice_kib\":\t1024,"));
+	g_assert_nonnull(strstr(text, "given: --cpu-data-slice-kib"));
+	g_unlink(cfg);
+	g_unlink(dmesg);
+	g_unlink(zcopy);
+	g_rmdir(dir);
+}
+
 static void test_bad_config(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -175,6 +220,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/cli/show", test_show);
 	g_test_add_func("/config/cli/show-formats", test_show_formats);
 	g_test_add_func("/config/cli/from-proc-roundtrip", test_from_proc_roundtrip);
+	g_test_add_func("/config/cli/from-proc-cache-slice", test_from_proc_cache_slice);
 	g_test_add_func("/config/cli/bad-config", test_bad_config);
 	g_test_add_func("/config/cli/from-proc-truncated", test_from_proc_truncated);
 	return g_test_run();

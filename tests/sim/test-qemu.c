@@ -87,6 +87,21 @@ static int first_dd(const char *trace)
 	return -1;
 }
 
+/*
+ * The lab kernels find no cache hierarchy under QEMU (dmesg: "cacheinfo: Unable to detect cache
+ * hierarchy for CPU 0"), so per_cpu_data_slice_size is 0 and setup_pcp_cacheinfo leaves
+ * PCPF_FREE_HIGH_BATCH clear: the config says so (cpu_data_slice_kib 0).
+ */
+static void lab_cache_slice(const char *dir, PsConfig *cfg)
+{
+	g_autofree char *path = g_build_filename(dir, "dmesg.txt", NULL);
+	g_autofree char *dmesg = ps_test_slurp(path);
+
+	g_assert_nonnull(strstr(dmesg, "cacheinfo: Unable to detect cache hierarchy for CPU 0"));
+	cfg->spec.cpu_data_slice_kib = 0;
+	cfg->spec.cpu_data_slice_given = true;
+}
+
 static bool prepare(const QemuRec *rec, Prepared *p)
 {
 	const char *root = g_getenv("PAGESIM_REALDATA");
@@ -131,6 +146,7 @@ static bool prepare(const QemuRec *rec, Prepared *p)
 	g_assert_cmpuint(p->cfg->spec.page_size, ==, rec->page_size);
 	/* no CMA, no MEMORY_ISOLATION: no Isolate column in pagetypeinfo */
 	g_assert_cmpint(p->cfg->spec.migrate_types, ==, 4);
+	lab_cache_slice(p->dir, p->cfg);
 	p->mid_pid = first_dd(p->trace);
 	g_assert_cmpint(p->mid_pid, >, 0);
 	return true;
@@ -642,6 +658,7 @@ static void test_numa(void)
 	g_assert_cmpint(cfg->spec.nr_nodes, ==, 2);
 	g_assert_cmpint(cfg->spec.cpu_node[0], ==, 0);
 	g_assert_cmpint(cfg->spec.cpu_node[1], ==, 1);
+	lab_cache_slice(dir, cfg);
 
 	/* the fallback order the kernel printed while booting */
 	dmesg_path = g_build_filename(dir, "dmesg.txt", NULL);
