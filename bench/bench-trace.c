@@ -10,7 +10,9 @@
  * Last, `pagesim import` of the real gzip'd tracefs recordings of ../shared/realdata (ftrace-*,
  * when present) into .jsonl.gz, best of 3: wall and CPU (all threads: the input is inflated and
  * the output compressed on threads of their own, util/lines.c and trace/writer.c) in lines per
- * second.
+ * second. And a trace-cmd trace.dat named by $PAGESIM_BENCH_TRACEDAT, if set (a recording of
+ * pagesim-capture --trace-dat: none is shipped, a trace.dat carries the machine's kallsyms),
+ * imported the same way; its "lines" are events (and report's header line).
  *
  * A benchmark prints figures; nothing here is asserted. Usage: bench-trace [N].
  */
@@ -308,6 +310,10 @@ int main(int argc, char **argv)
 			else
 				printf("import %s: %s absent, skipped\n", recs[i], in);
 		}
+		if (g_getenv("PAGESIM_BENCH_TRACEDAT"))
+			bench_import(g_getenv("PAGESIM_BENCH_TRACEDAT"), out);
+		else
+			printf("import of a trace.dat: PAGESIM_BENCH_TRACEDAT not set, skipped\n");
 	}
 	g_rmdir(dir);
 	return 0;
