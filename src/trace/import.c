@@ -1210,7 +1210,9 @@ static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
  */
 #define PAGE_4K 4096ull
 
-enum { PV_ANON, PV_FILE };
+/* PV_FILE: a private file mapping (a write fault copies the page: anonymous memory); PV_SHARED:
+ * a shared one (writes dirty the page cache) */
+enum { PV_ANON, PV_FILE, PV_SHARED };
 
 typedef struct {
 	uint64_t start, end;
@@ -1223,6 +1225,7 @@ typedef struct {
 	GHashTable *touched; /* recorded page number -> 1 */
 	uint64_t brk;	     /* current break; 0 = unknown */
 	uint64_t last_fault; /* address of the last first touch (anonymous), 0 = none */
+	uint64_t stray;	     /* pages touched outside every mapping known (stack, ELF image) */
 	int sys;	     /* pending syscall: SYS_* */
 	uint64_t a[6];
 } PTask;
@@ -1343,6 +1346,27 @@ static gboolean touched_in(gpointer key, gpointer value, gpointer range)
 	return a >= r[0] && a < r[1];
 }
 
+static gboolean touched_found(gpointer key, gpointer value, gpointer range)
+{
+	return touched_in(key, value, range);
+}
+
+/* Whether a page of [start, end) was touched: by page or by entry, whichever is fewer. */
+static bool touched_any(PTask *t, uint64_t start, uint64_t end)
+{
+	uint64_t r[2] = {start & ~(PAGE_4K - 1), end};
+
+	if ((end - r[0]) / PAGE_4K > g_hash_table_size(t->touched))
+		return g_hash_table_find(t->touched, touched_found, r) != NULL;
+	for (uint64_t a = r[0]; a < end; a += PAGE_4K) {
+		gint64 k = (gint64)(a / PAGE_4K);
+
+		if (g_hash_table_contains(t->touched, &k))
+			return true;
+	}
+	return false;
+}
+
 /* Forgets the touched pages of [start, end): by page or by entry, whichever is fewer. */
 static void untouch(PTask *t, uint64_t start, uint64_t end)
 {
@@ -1369,10 +1393,13 @@ static gboolean unmap_range(Imp *im, PTask *t, int pid, uint64_t ts, uint64_t st
 	for (guint i = 0; i < t->vmas->len; i++) {
 		PVma v = g_array_index(t->vmas, PVma, i);
 
-		if (v.kind != PV_ANON || v.end <= start || v.start >= end)
+		if (v.kind == PV_SHARED || v.end <= start || v.start >= end)
 			continue;
 		v.start = MAX(v.start, start);
 		v.end = MIN(v.end, end);
+		/* a private file mapping's copied pages (write faults) go with it */
+		if (v.kind == PV_FILE && !touched_any(t, v.start, v.end))
+			continue;
 		g_array_append_val(parts, v);
 	}
 	for (guint i = 0; i < parts->len && ok; i++) {
@@ -1380,8 +1407,9 @@ static gboolean unmap_range(Imp *im, PTask *t, int pid, uint64_t ts, uint64_t st
 
 		ok = emit_range(im, PS_OP_UNMAP, pid, ts, v->start, v->end - v->start, false,
 				error) &&
-		     (!keep || emit_range(im, PS_OP_MAP, pid, ts, v->start, v->end - v->start,
-					  v->thp, error));
+		     (!keep || v->kind != PV_ANON ||
+		      emit_range(im, PS_OP_MAP, pid, ts, v->start, v->end - v->start, v->thp,
+				 error));
 	}
 	untouch(t, start, end);
 	if (!keep)
@@ -1459,8 +1487,12 @@ static gboolean port_syscall(Imp *im, const Line *l, uint64_t ts, GError **error
 	switch (sys) {
 	case SYS_MMAP:
 		/* addr, len, prot, flags (MAP_ANONYMOUS 0x20), fd, off */
+		/* flags: MAP_ANONYMOUS 0x20; MAP_SHARED 0x1 (MAP_SHARED_VALIDATE 0x3) */
 		return map_range(im, t, l->pid, ts, r, r + page_up(a[1]),
-				 (a[3] & 0x20) ? PV_ANON : PV_FILE, error);
+				 (a[3] & 0x20)	? PV_ANON
+				 : (a[3] & 0x1) ? PV_SHARED
+						: PV_FILE,
+				 error);
 	case SYS_MUNMAP:
 		return unmap_range(im, t, l->pid, ts, a[0], a[0] + page_up(a[1]), false, error);
 	case SYS_MREMAP: {
@@ -1552,13 +1584,26 @@ static gboolean port_fault(Imp *im, const Line *l, uint64_t ts, GError **error)
 	im->st->port.faults++;
 	t->last_fault = 0;
 	v = vma_at(t, addr);
-	if (!v) {
-		im->st->port.faults_unknown++;
-		return TRUE;
-	}
-	if (v->kind != PV_ANON) {
-		im->st->port.faults_file++;
-		return TRUE;
+	if (!v || v->kind != PV_ANON) {
+		const char *ec = kv(l, "error_code");
+		/* x86 X86_PF_WRITE; perf's page-faults event has no error code */
+		bool write = ec && (strtoull(ec, NULL, 16) & 0x2);
+
+		if (!v)
+			im->st->port.faults_unknown++;
+		else
+			im->st->port.faults_file++;
+		/*
+		 * A write fault in a private file mapping (do_cow_fault, wp_page_copy) or in
+		 * memory execve set up without a syscall of the recording (the stack, the ELF
+		 * image's data and bss: all private) gets an anonymous page. Reads map the page
+		 * cache or the zero page: nothing.
+		 */
+		if (!write || (v && v->kind == PV_SHARED))
+			return TRUE;
+		im->st->port.faults_cow++;
+		if (!v)
+			t->stray++;
 	}
 	k = g_new(gint64, 1);
 	*k = (gint64)(addr / PAGE_4K);
@@ -1655,9 +1700,14 @@ static gboolean port_sched(Imp *im, const Line *l, uint64_t ts, GError **error)
 		PTask *t = ptask(im, l->pid);
 
 		im->st->port.execs++;
-		/* a new mm: the old image's memory goes */
+		/* a new mm: the old image's memory goes; pages outside every mapping known
+		 * (stack, ELF data) with one unmap of the whole user range */
 		if (!unmap_range(im, t, l->pid, ts, 0, UINT64_MAX, false, error))
 			return FALSE;
+		if (t->stray &&
+		    !emit_range(im, PS_OP_UNMAP, l->pid, ts, 0, 1ull << 56, false, error))
+			return FALSE;
+		t->stray = 0;
 		g_array_set_size(t->vmas, 0);
 		t->brk = 0;
 		return TRUE;
@@ -2185,10 +2235,11 @@ static void port_stats_format(const PsImportStats *st, GString *out)
 	    out,
 	    "portable: user faults %" PRIu64 ": touch records of anonymous pages %" PRIu64
 	    " (%" PRIu64 " faults served by a large folio, its range touched), repeats %" PRIu64
-	    ", in file mappings %" PRIu64 ", in no mapping known (stack, mappings from before "
-	    "the recording) %" PRIu64 " (counted, not written)\n",
+	    ", in file mappings %" PRIu64 ", in no mapping known (stack, ELF image, mappings "
+	    "from before the recording) %" PRIu64 "; of these two, write faults (copied: "
+	    "anonymous pages, touched) %" PRIu64 ", the rest not written\n",
 	    p->faults, p->touches, p->large_faults, p->faults_repeat, p->faults_file,
-	    p->faults_unknown);
+	    p->faults_unknown, p->faults_cow);
 	g_string_append_printf(
 	    out,
 	    "portable: page cache added %" PRIu64 " pages in %" PRIu64 " KiB, removed %" PRIu64

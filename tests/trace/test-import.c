@@ -99,7 +99,7 @@ static void test_portable(void)
 	PsImportStats st;
 	PsTraceHeader hdr;
 	PsTraceEvent ev;
-	uint64_t ops[PS_NR_TRACE_OPS] = {0}, touched = 0, added = 0, removed = 0;
+	uint64_t ops[PS_NR_TRACE_OPS] = {0}, touched = 0, added = 0, removed = 0, copied = 0;
 	bool thp_map = false;
 	int rc;
 
@@ -112,8 +112,12 @@ static void test_portable(void)
 		/* nothing bound to the recorded page size */
 		g_assert_cmpint(ev.order, ==, -1);
 		g_assert_false(ev.has_pfn);
-		if (ev.op == PS_OP_TOUCH && ev.pid == 2203)
-			touched += ev.len;
+		if (ev.op == PS_OP_TOUCH && ev.pid == 2203) {
+			bool in_thp =
+			    ev.addr >= 0x7f85dc200000 && ev.addr < 0x7f85dc200000 + (8 << 20);
+
+			*(in_thp ? &touched : &copied) += ev.len;
+		}
 		if (ev.op == PS_OP_MAP && ev.thp) {
 			thp_map = true;
 			g_assert_cmphex(ev.addr, ==, 0x7f85dc200000);
@@ -137,6 +141,10 @@ static void test_portable(void)
 	/* the four THP faults populated the whole region: 8 MiB of touches */
 	g_assert_true(thp_map);
 	g_assert_cmpuint(touched, ==, 8 << 20);
+	/* the write faults (error_code 0x7) outside every mapping the excerpt shows (ld.so's
+	 * data, the stack), a page each; the read faults (0x4, 0x14) are not memory */
+	g_assert_cmpuint(copied, ==, 6 * 4096);
+	g_assert_cmpuint(st.port.faults_cow, >=, 6);
 	g_assert_cmpuint(st.port.large_faults, ==, 4);
 	/* two pages written per file, evicted; read back: 2 + 1 pages (the excerpt stops) */
 	g_assert_cmpuint(ops[PS_OP_CACHE_ADD], ==, 4);
