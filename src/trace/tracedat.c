@@ -22,6 +22,10 @@
  * difference (another kernel's format, a plugin's printer) turns the fast path off for that
  * event, for good, and libtraceevent prints it from then on.
  *
+ * The records are read, merged and printed on a thread of their own ("trace-dat"), a few
+ * chunks of lines ahead of the importer (as util/lines.c inflates a .gz): on a second core the
+ * two overlap. The chunks come back in order, so the importer sees what one thread would give.
+ *
  * Events are merged across CPUs in timestamp order, a tie going to the lower CPU (as report's
  * tracecmd_peek_next_data does). A file with buffer instances (trace-cmd record -B, trace-cmd
  * extract -B: pagesim-capture records into its own instance) is read from its instance when it
@@ -72,8 +76,25 @@ typedef struct {
 	int checked;
 } Fast;
 
+#define DAT_CHUNK   (256 * 1024) /* bytes of lines handed over at once */
+#define DAT_NCHUNKS 4
+
+/* Lines on their way to the importer, '\n'-terminated; the last chunk has end set. */
+typedef struct {
+	GString *text;
+	gsize pos; /* text[pos, len): lines not yet handed out */
+	bool end;  /* nothing follows: rc is the producer's 0 (end) or -1 (error) */
+	int rc;
+	GError *error;
+} DatChunk;
+
 struct PsTraceDat {
 	char *path;
+	GThread *thread;
+	GAsyncQueue *full, *empty; /* DatChunk * */
+	DatChunk *cur;		   /* the importer's */
+	gint stop;		   /* close before the end: the producer stops */
+	uint64_t handed;	   /* event lines handed to the importer */
 	Fast fast[NR_FAST];
 	GHashTable *gfp_text; /* raw gfp_flags mask -> libtraceevent's text of it (g_strdup) */
 	struct tracecmd_input *top;
@@ -87,6 +108,8 @@ struct PsTraceDat {
 	struct trace_seq seq;
 	uint64_t events;
 };
+
+static gpointer producer(gpointer data);
 
 PsTraceDat *ps_tracedat_open(const char *path, GError **error)
 {
@@ -160,6 +183,15 @@ PsTraceDat *ps_tracedat_open(const char *path, GError **error)
 	d->next = g_new0(struct tep_record *, d->cpus);
 	for (int c = 0; c < d->cpus; c++)
 		d->next[c] = tracecmd_read_data(d->in, c);
+	d->full = g_async_queue_new();
+	d->empty = g_async_queue_new();
+	for (int i = 0; i < DAT_NCHUNKS; i++) {
+		DatChunk *c = g_new0(DatChunk, 1);
+
+		c->text = g_string_sized_new(DAT_CHUNK + 4096);
+		g_async_queue_push(d->empty, c);
+	}
+	d->thread = g_thread_new("trace-dat", producer, d);
 	return d;
 fail:
 	ps_tracedat_close(d);
@@ -173,7 +205,7 @@ int ps_tracedat_cpus(const PsTraceDat *d)
 
 uint64_t ps_tracedat_events(const PsTraceDat *d)
 {
-	return d->events;
+	return d->handed;
 }
 
 static void put_u64(GString *s, uint64_t v, int base)
@@ -331,7 +363,8 @@ static void event_line(PsTraceDat *d, struct tep_record *r)
 	g_string_append(d->line, d->seq.buffer);
 }
 
-int ps_tracedat_next(PsTraceDat *d, char **line, gsize *len, GError **error)
+/* The next line, on the producer thread: as ps_tracedat_next. */
+static int produce_line(PsTraceDat *d, char **line, gsize *len, GError **error)
 {
 	struct tep_record *r;
 	int best = -1;
@@ -378,10 +411,117 @@ out:
 	return 1;
 }
 
+/* The producer: lines into chunks, in order, until the end, an error or stop. */
+static gpointer producer(gpointer data)
+{
+	PsTraceDat *d = data;
+
+	for (;;) {
+		DatChunk *c = g_async_queue_pop(d->empty);
+		char *line;
+		gsize len;
+		int rc = 1;
+
+		g_string_truncate(c->text, 0);
+		c->pos = 0;
+		while (c->text->len < DAT_CHUNK && !g_atomic_int_get(&d->stop)) {
+			rc = produce_line(d, &line, &len, &c->error);
+			if (rc != 1)
+				break;
+			g_string_append_len(c->text, line, (gssize)len);
+			g_string_append_c(c->text, '\n');
+		}
+		if (rc != 1 || g_atomic_int_get(&d->stop)) {
+			c->end = true;
+			c->rc = rc == 1 ? 0 : rc;
+			g_async_queue_push(d->full, c);
+			return NULL;
+		}
+		g_async_queue_push(d->full, c);
+	}
+}
+
+int ps_tracedat_next(PsTraceDat *d, char **line, gsize *len, GError **error)
+{
+	for (;;) {
+		DatChunk *c = d->cur;
+
+		if (!c) {
+			if (!d->thread)
+				return 0;
+			c = d->cur = g_async_queue_pop(d->full);
+		}
+		if (c->pos < c->text->len) {
+			char *s = c->text->str + c->pos;
+			char *nl = memchr(s, '\n', c->text->len - c->pos);
+
+			*nl = '\0';
+			*line = s;
+			*len = (gsize)(nl - s);
+			c->pos += *len + 1;
+			if (!g_str_has_prefix(s, "cpus=") && !g_str_has_prefix(s, "CPU:"))
+				d->handed++;
+			return 1;
+		}
+		if (c->end) {
+			/* the thread has ended: join it, keep the chunk for close */
+			if (d->thread)
+				g_thread_join(g_steal_pointer(&d->thread));
+			if (c->rc < 0) {
+				g_propagate_error(error, g_steal_pointer(&c->error));
+				c->rc = 0;
+				return -1;
+			}
+			return 0;
+		}
+		d->cur = NULL;
+		g_async_queue_push(d->empty, c);
+	}
+}
+
+static void chunk_free(gpointer p)
+{
+	DatChunk *c = p;
+
+	g_string_free(c->text, TRUE);
+	g_clear_error(&c->error);
+	g_free(c);
+}
+
 void ps_tracedat_close(PsTraceDat *d)
 {
 	if (!d)
 		return;
+	if (d->thread) {
+		/* stop the producer: it ends with a chunk marked end */
+		g_atomic_int_set(&d->stop, 1);
+		if (d->cur && !d->cur->end)
+			g_async_queue_push(d->empty, g_steal_pointer(&d->cur));
+		while (d->thread) {
+			DatChunk *c = g_async_queue_pop(d->full);
+
+			if (c->end) {
+				g_thread_join(g_steal_pointer(&d->thread));
+				if (d->cur)
+					chunk_free(d->cur);
+				d->cur = c;
+			} else {
+				g_async_queue_push(d->empty, c);
+			}
+		}
+	}
+	if (d->cur)
+		chunk_free(d->cur);
+	if (d->full) {
+		DatChunk *c;
+
+		while ((c = g_async_queue_try_pop(d->full)))
+			chunk_free(c);
+		while ((c = g_async_queue_try_pop(d->empty)))
+			chunk_free(c);
+		g_async_queue_unref(d->full);
+		g_async_queue_unref(d->empty);
+	}
 	if (d->next)
 		for (int c = 0; c < d->cpus; c++)
 			if (d->next[c])
