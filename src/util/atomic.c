@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Large enough that a timeline sample of a big machine is one write(2), small beside a machine. */
@@ -84,8 +85,22 @@ PsAtomicFile *ps_atomic_file_new(const char *path, GError **error)
 	g_autofree char *dir = g_path_get_dirname(path);
 	g_autofree char *base = g_path_get_basename(path);
 	g_autofree char *tmpl = g_strdup_printf(".%s.XXXXXX.tmp", base);
-	PsAtomicFile *f = g_new0(PsAtomicFile, 1);
+	PsAtomicFile *f;
+	GStatBuf st;
 
+	/*
+	 * The output takes the path's place by rename: over a device (-o /dev/full, /dev/null), a
+	 * pipe or a socket it would replace the node with a regular file.
+	 */
+	if (g_stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		g_set_error(
+		    error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
+		    "%s: not a regular file: an output is written beside its path and renamed "
+		    "over it, which would replace this %s; give a file's path",
+		    path, S_ISDIR(st.st_mode) ? "directory" : "device, pipe or socket");
+		return NULL;
+	}
+	f = g_new0(PsAtomicFile, 1);
 	f->path = g_strdup(path);
 	f->tmp_path = g_build_filename(dir, tmpl, NULL);
 	/* mode 0666 goes through the umask like any file the user creates */

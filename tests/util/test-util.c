@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -400,6 +401,32 @@ static void test_atomic_no_partial_on_error(void)
 }
 
 /* A process that dies mid-write leaves its temporary file but nothing under the final name. */
+/*
+ * `pagesim import X -o /dev/full` renamed its output over the device node: /dev/full became a
+ * regular file. An existing path that is not a regular file is refused, and left alone.
+ */
+static void test_atomic_not_regular(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("ps-atomic-XXXXXX", NULL);
+	PsAtomicFile *f;
+	GStatBuf st;
+
+	f = ps_atomic_file_new("/dev/null", &error);
+	if (f) {
+		ps_atomic_file_abort(f); /* never commit over /dev/null */
+		g_assert_not_reached();
+	}
+	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE);
+	g_assert_nonnull(strstr(error->message, "/dev/null: not a regular file"));
+	g_assert_cmpint(g_stat("/dev/null", &st), ==, 0);
+	g_assert_true(S_ISCHR(st.st_mode));
+	g_clear_error(&error);
+	g_assert_null(ps_atomic_file_new(dir, &error));
+	g_assert_nonnull(strstr(error->message, "replace this directory"));
+	g_rmdir(dir);
+}
+
 static void test_atomic_crash(void)
 {
 	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
@@ -755,6 +782,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/util/atomic/abort", test_atomic_abort);
 	g_test_add_func("/util/atomic/no-partial-on-error", test_atomic_no_partial_on_error);
 	g_test_add_func("/util/atomic/crash", test_atomic_crash);
+	g_test_add_func("/util/atomic/not-regular", test_atomic_not_regular);
 	g_test_add_func("/util/json/positions", test_json_positions);
 	g_test_add_func("/util/json/int64-exact", test_json_int64_exact);
 	g_test_add_func("/util/json/out-of-range", test_json_out_of_range);
