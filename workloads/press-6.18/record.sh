@@ -4,20 +4,22 @@
 # record.sh - record prog.c (press-hog) under memory pressure on a shared machine (root).
 #
 #   record.sh OUTDIR HOG_MIB [thp]
+#   PROG=slab-churn.c record.sh OUTDIR ARGS...     another program of this folder, with ARGS
 #
 # 1. fills the page cache with CACHE_MIB (default 4096) MiB of a clean file (CACHE, default
 #    /var/tmp/pagesim-press.dat), which kswapd can reclaim;
 # 2. shrinks free memory to about FREE_MIB (default 400) MiB with a vm.nr_hugepages reservation
 #    (asked again while it grows), and what it could not take (free blocks below the huge page
 #    size) with FILL, a second clean file written to the page cache;
-# 3. records press-hog HOG_MIB [thp] with tools/pagesim-capture.
+# 3. records press-hog HOG_MIB [thp] (PROG ARGS) with tools/pagesim-capture.
 # On exit (also on error or a signal) vm.nr_hugepages goes back to what it was and FILL is
 # removed. A watchdog
 # releases the reservation at once if MemAvailable falls below KEEP_MIB (default 4096) MiB, so
 # the other users of the machine always keep that much; press-hog sets its oom_score_adj to 1000.
 set -euo pipefail
-[ $# -ge 2 ] || { sed -n '4,6p' "$0" >&2; exit 2; }
-out="$1"; hog="$2"; thp="${3:-}"
+[ $# -ge 2 ] || { sed -n '4,7p' "$0" >&2; exit 2; }
+out="$1"; shift
+prog="${PROG:-prog.c}"
 here="$(cd "$(dirname "$0")" && pwd)"
 capture="$here/../../tools/pagesim-capture"
 cache="${CACHE:-/var/tmp/pagesim-press.dat}"
@@ -39,7 +41,7 @@ trap 'exit 130' INT TERM HUP
 
 meminfo() { awk -v k="$1:" '$1 == k { print int($2 / 1024) }' /proc/meminfo; }
 
-gcc -O2 -Wall -o "$out.hog" "$here/prog.c"
+gcc -O2 -Wall -o "$out.hog" "$here/$prog"
 if [ "$(stat -c %s "$cache" 2>/dev/null || echo 0)" -ne $((cache_mib << 20)) ]; then
 	dd if=/dev/zero of="$cache" bs=1M count="$cache_mib" status=none
 	sync "$cache"
@@ -80,5 +82,5 @@ echo "record.sh: reserved $(cat /proc/sys/vm/nr_hugepages) huge pages; MemFree $
 done ) &
 wd=$!
 
-"$capture" --buffer-kb 262144 "$out" -- "$out.hog" "$hog" $thp
+"$capture" --buffer-kb 262144 "$out" -- "$out.hog" "$@"
 rm -f "$out.hog"
