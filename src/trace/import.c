@@ -61,9 +61,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define IMP_MAX_KV    16
-#define IMP_GFP_SLOT  96 /* a gfp_flags text longer than this is parsed each time */
-#define IMP_GFP_SLOTS 16
+#define IMP_MAX_KV	     16
+#define IMP_MAX_ZONE_SAMPLES 64 /* node/zone pairs "pagesim-zone:" markers may name */
+#define IMP_GFP_SLOT	     96 /* a gfp_flags text longer than this is parsed each time */
+#define IMP_GFP_SLOTS	     16
 
 const char *const ps_import_format_names[PS_NR_IMPORT_FORMATS] = {
     [PS_IMPORT_AUTO] = "auto",
@@ -426,7 +427,14 @@ typedef struct {
 	GHashTable *tasks;	/* pid -> PTask* */
 	GHashTable *dropped;	/* pfn -> order + 1 of user pages left to touch and cache ops */
 	GHashTable *in_reclaim; /* pids between direct reclaim begin and end */
-	PsTraceEvent pending;	/* a cache_add / cache_remove still growing */
+	/* the zones "pagesim-zone:" markers named: first and last managed / spanned */
+	struct {
+		int node;
+		char zone[16];
+		uint64_t managed[2], spanned[2];
+	} zs[IMP_MAX_ZONE_SAMPLES];
+	int nr_zs;
+	PsTraceEvent pending; /* a cache_add / cache_remove still growing */
 	bool have_pending;
 	/* opts->mempolicies: the next one to apply; pid -> current policy (g_strdup) */
 	const PsImportMempolicy *mpols;
@@ -751,6 +759,63 @@ static gboolean note_mempolicies(Imp *im, uint64_t ts_ns, uint64_t t, GError **e
  * set_mempolicy() (tools/lab/numa-policies.c): the writing task's policy from here on. POLICY
  * is what --mempolicy takes after '='; a bad one is an error naming the line.
  */
+/*
+ * A "pagesim-zone: node=N zone=NAME spanned=S present=P managed=M" line pagesim-capture
+ * --zone-sample-ms wrote from /proc/zoneinfo while tracing: counted, and each zone's growth
+ * between its first and last sample summed into the stats (zones grow while recording when the
+ * kernel initialises memory lazily or memory is hot-added; tracefs has no event for it).
+ */
+static gboolean note_zone_sample(Imp *im, const Line *l, GError **error)
+{
+	g_auto(GStrv) tok = g_strsplit_set(l->raw + strlen("pagesim-zone:"), " \t", -1);
+	static const char *const keys[] = {"node", "zone", "spanned", "present", "managed"};
+	const char *val[G_N_ELEMENTS(keys)] = {NULL};
+	uint64_t num[G_N_ELEMENTS(keys)] = {0};
+	int i, z;
+
+	for (i = 0; tok[i]; i++) {
+		const char *eq = strchr(tok[i], '=');
+
+		for (size_t k = 0; eq && k < G_N_ELEMENTS(keys); k++)
+			if ((size_t)(eq - tok[i]) == strlen(keys[k]) &&
+			    strncmp(tok[i], keys[k], strlen(keys[k])) == 0)
+				val[k] = eq + 1;
+	}
+	for (size_t k = 0; k < G_N_ELEMENTS(keys); k++) {
+		if (!val[k] || !val[k][0])
+			return line_error(im, error,
+					  "tracing_mark_write: pagesim-zone: %s: missing", keys[k]);
+		if (k != 1 && !g_ascii_string_to_unsigned(val[k], 10, 0,
+							  k == 0 ? PS_MAX_NODES - 1 : G_MAXUINT64,
+							  &num[k], NULL))
+			return line_error(im, error,
+					  "tracing_mark_write: pagesim-zone: %s: '%s' is not a "
+					  "number%s",
+					  keys[k], val[k], k == 0 ? " below the node limit" : "");
+	}
+	if (strlen(val[1]) >= sizeof(im->zs[0].zone))
+		return line_error(
+		    im, error, "tracing_mark_write: pagesim-zone: zone: '%s' is too long", val[1]);
+	for (z = 0; z < im->nr_zs; z++)
+		if (im->zs[z].node == (int)num[0] && strcmp(im->zs[z].zone, val[1]) == 0)
+			break;
+	if (z == im->nr_zs) {
+		if (z == IMP_MAX_ZONE_SAMPLES)
+			return line_error(im, error,
+					  "tracing_mark_write: pagesim-zone: more than %d zones",
+					  IMP_MAX_ZONE_SAMPLES);
+		im->nr_zs++;
+		im->zs[z].node = (int)num[0];
+		g_strlcpy(im->zs[z].zone, val[1], sizeof(im->zs[z].zone));
+		im->zs[z].managed[0] = num[4];
+		im->zs[z].spanned[0] = num[2];
+	}
+	im->zs[z].managed[1] = num[4];
+	im->zs[z].spanned[1] = num[2];
+	im->st->zone_samples++;
+	return TRUE;
+}
+
 static gboolean note_marker(Imp *im, const Line *l, uint64_t t, GError **error)
 {
 	static const char tag[] = "pagesim-mempolicy:";
@@ -759,6 +824,8 @@ static gboolean note_marker(Imp *im, const Line *l, uint64_t t, GError **error)
 	enum ps_mpol_mode mode;
 	uint64_t nodes;
 
+	if (g_str_has_prefix(l->raw, "pagesim-zone:"))
+		return note_zone_sample(im, l, error);
 	if (!g_str_has_prefix(l->raw, tag))
 		return TRUE; /* some other program's marker */
 	pol = g_strstrip(g_strdup(l->raw + strlen(tag)));
@@ -2143,6 +2210,15 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 		for (int c = 0; c < cpus && rc == 0; c++)
 			if (!release_cpu(&im, c, error))
 				rc = -1;
+		for (int z = 0; z < im.nr_zs; z++) {
+			/* growth only: a zone that shrank (offlined memory) adds nothing */
+			if (im.zs[z].managed[1] > im.zs[z].managed[0])
+				st->zone_managed_growth +=
+				    im.zs[z].managed[1] - im.zs[z].managed[0];
+			if (im.zs[z].spanned[1] > im.zs[z].spanned[0])
+				st->zone_spanned_growth +=
+				    im.zs[z].spanned[1] - im.zs[z].spanned[0];
+		}
 	}
 	if (rc != 0) {
 		ps_trace_writer_abort(g_steal_pointer(&im.w));
@@ -2273,6 +2349,13 @@ void ps_import_stats_format(const PsImportStats *st, GString *out)
 	if (st->mempolicy_markers)
 		g_string_append_printf(out, "  mempolicy markers (trace_marker): %" PRIu64 "\n",
 				       st->mempolicy_markers);
+	if (st->zone_samples)
+		g_string_append_printf(out,
+				       "  zone samples (trace_marker): %" PRIu64
+				       "; growth from first to last: managed %" PRIu64
+				       " pages, spanned %" PRIu64 " pages (not replayed)\n",
+				       st->zone_samples, st->zone_managed_growth,
+				       st->zone_spanned_growth);
 	g_string_append_printf(out,
 			       "  frees of pages allocated before the trace started: %" PRIu64
 			       " (inside a larger live block: %" PRIu64 ")\n",

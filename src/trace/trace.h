@@ -331,6 +331,9 @@ typedef struct {
 	uint64_t lines, records, procs, comm_changes;
 	uint64_t mempolicy_changes; /* proc records written for --mempolicy or a marker */
 	uint64_t mempolicy_markers; /* "pagesim-mempolicy:" trace_marker lines read */
+	/* "pagesim-zone:" trace_marker lines (pagesim-capture --zone-sample-ms), and how much the
+	 * zones they name grew between their first and last sample (pages, summed over zones) */
+	uint64_t zone_samples, zone_managed_growth, zone_spanned_growth;
 	uint64_t allocs, alloc_failed, frees;
 	uint64_t free_unknown;	      /* pfn never seen allocated: the trace started mid-run */
 	uint64_t free_inside_live;    /* pfn inside a larger live allocation */

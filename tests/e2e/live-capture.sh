@@ -14,7 +14,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # the known workload: write and read back 8 MiB through the page cache, then allocate 8 MiB
-"$capture" --buffer-kb 32768 "$tmp/rec" -- sh -c "dd if=/dev/zero of=$tmp/f bs=64k count=128 2>/dev/null; cat $tmp/f >/dev/null; head -c 8388608 /dev/zero | od >/dev/null; rm -f $tmp/f"
+"$capture" --buffer-kb 32768 --zone-sample-ms 50 "$tmp/rec" -- sh -c "sleep 0.3; dd if=/dev/zero of=$tmp/f bs=64k count=128 2>/dev/null; cat $tmp/f >/dev/null; head -c 8388608 /dev/zero | od >/dev/null; rm -f $tmp/f"
 test -s "$tmp/rec/trace.txt.gz"
 cat "$tmp/rec/SNAPSHOTS"
 # SNAPSHOTS times every read: vmstat and zoneinfo are the reads next to the tracing switch
@@ -40,7 +40,13 @@ assert max(a, key=lambda k: a[k][0]) == "kpageflags.gz", a
 assert -100 < b["vmstat"][0] < 0 and -100 < b["zoneinfo"][0] < 0, b
 assert 0 <= a["vmstat"][0] < 100 and 0 <= a["zoneinfo"][0] < 100, a
 PY
-"$pagesim" import -q "$tmp/rec/trace.txt.gz" -o "$tmp/t.jsonl.gz"
+"$pagesim" import "$tmp/rec/trace.txt.gz" -o "$tmp/t.jsonl.gz" 2>"$tmp/import.txt"
+cat "$tmp/import.txt"
+# --zone-sample-ms 50 over >= 0.3 s: at least three samples per zone zoneinfo lists (the last set may be cut short)
+zones=$(grep -c '^Node' /proc/zoneinfo)
+samples=$(sed -n 's/.*zone samples (trace_marker): \([0-9]*\);.*/\1/p' "$tmp/import.txt")
+echo "zone samples $samples, zones $zones"
+[ -n "$samples" ] && [ "$samples" -ge $((3 * zones)) ]
 allocs=$(zcat "$tmp/t.jsonl.gz" | grep -c '"op":"alloc"' || true)
 echo "imported $allocs allocations"
 [ "$allocs" -gt 100 ]

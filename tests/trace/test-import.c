@@ -563,6 +563,64 @@ static void test_mempolicy_marker(void)
 }
 
 /*
+ * Issue 14 item 4: pagesim-capture --zone-sample-ms writes "pagesim-zone:" markers; the import
+ * counts them and sums each zone's growth from its first to its last sample (a zone that
+ * shrank adds nothing); a sample missing a field names the line and the field.
+ */
+static void test_zone_samples(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
+	g_autofree char *in = g_build_filename(dir, "in.txt", NULL);
+	g_autofree char *out = g_build_filename(dir, "out.jsonl", NULL);
+	const char *text =
+	    HDR "  capture-9  [000] .....  1.000001: tracing_mark_write: pagesim-zone: node=0 "
+		"zone=DMA32 spanned=1044480 present=782336 managed=772850\n"
+		"  capture-9  [000] .....  1.000001: tracing_mark_write: pagesim-zone: node=0 "
+		"zone=Normal spanned=5505024 present=5505024 managed=524288\n"
+		"  cc1-42     [001] .....  1.000002: mm_page_alloc: page=01 pfn=0x100 order=0 "
+		"migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		"  capture-9  [000] .....  1.100001: tracing_mark_write: pagesim-zone: node=0 "
+		"zone=DMA32 spanned=1044480 present=782336 managed=772800\n"
+		"  capture-9  [000] .....  1.100001: tracing_mark_write: pagesim-zone: node=0 "
+		"zone=Normal spanned=5505024 present=5505024 managed=557056\n";
+	PsImportOptions opts = {0};
+	PsImportStats st;
+	g_autoptr(GString) fmt = g_string_new(NULL);
+
+	g_assert_true(g_file_set_contents(in, text, -1, NULL));
+	g_assert_true(ps_trace_import(in, out, &opts, &st, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(st.zone_samples, ==, 4);
+	g_assert_cmpuint(st.zone_managed_growth, ==, 557056 - 524288); /* 128 MiB; DMA32 shrank */
+	g_assert_cmpuint(st.zone_spanned_growth, ==, 0);
+	g_assert_cmpuint(st.allocs, ==, 1);
+	ps_import_stats_format(&st, fmt);
+	g_assert_nonnull(strstr(fmt->str, "zone samples (trace_marker): 4"));
+
+	g_assert_true(g_file_set_contents(in,
+					  HDR
+					  "  capture-9  [000] .....  1.000001: tracing_mark_write: "
+					  "pagesim-zone: node=0 zone=Normal spanned=5 present=5\n",
+					  -1, NULL));
+	g_assert_false(ps_trace_import(in, out, &opts, &st, &error));
+	g_assert_nonnull(strstr(error->message, ":3: "));
+	g_assert_nonnull(strstr(error->message, "pagesim-zone: managed: missing"));
+	g_clear_error(&error);
+	g_assert_true(g_file_set_contents(in,
+					  HDR
+					  "  capture-9  [000] .....  1.000001: tracing_mark_write: "
+					  "pagesim-zone: node=x zone=Normal spanned=5 present=5 "
+					  "managed=5\n",
+					  -1, NULL));
+	g_assert_false(ps_trace_import(in, out, &opts, &st, &error));
+	g_assert_nonnull(strstr(error->message, "pagesim-zone: node: 'x' is not a number"));
+	g_unlink(in);
+	g_unlink(out);
+	g_rmdir(dir);
+}
+
+/*
  * Issue 14 item 3: frees inside kswapd or a direct reclaim are counted as the kernel's reclaim
  * and written with reason reclaim_kswapd / reclaim_direct; the others without a reason.
  */
@@ -1082,6 +1140,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/mempolicy-marker", test_mempolicy_marker);
 	g_test_add_func("/trace/import/malformed", test_malformed);
 	g_test_add_func("/trace/import/reclaim-frees", test_reclaim_frees);
+	g_test_add_func("/trace/import/zone-samples", test_zone_samples);
 	g_test_add_func("/trace/import/observed-format", test_observed_format);
 	g_test_add_func("/trace/import/timestamp-range", test_timestamp_range);
 	g_test_add_func("/trace/import/no-events", test_no_events);
