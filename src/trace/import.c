@@ -436,6 +436,8 @@ typedef struct {
 	int nr_zs;
 	PsTraceEvent pending; /* a cache_add / cache_remove still growing */
 	bool have_pending;
+	GHashTable *shmem;    /* movable allocation number -> ShmemAdd* (shmem_prepass) */
+	uint64_t movable_seq; /* movable allocations so far */
 	/* opts->mempolicies: the next one to apply; pid -> current policy (g_strdup) */
 	const PsImportMempolicy *mpols;
 	int n_mpols, next_mpol;
@@ -1798,6 +1800,8 @@ static gboolean port_sched(Imp *im, const Line *l, uint64_t ts, GError **error)
 }
 
 /* mm_filemap_add_to_page_cache / _delete_: "dev M:m ino I pfn=... ofs=BYTES order=O". */
+static gboolean cache_record(Imp *im, const PsTraceEvent *e, GError **error);
+
 static gboolean port_filemap(Imp *im, const Line *l, uint64_t ts, bool add, GError **error)
 {
 	unsigned maj = 0, min = 0;
@@ -1805,7 +1809,6 @@ static gboolean port_filemap(Imp *im, const Line *l, uint64_t ts, bool add, GErr
 	uint64_t ofs;
 	int order;
 	PsTraceEvent ev;
-	PsTraceEvent *p = &im->pending;
 
 	if (sscanf(l->raw, "dev %u:%u ino %23s", &maj, &min, ino) != 3)
 		return line_error(im, error, "%s: dev and ino: not \"dev M:m ino I\"", l->event);
@@ -1832,6 +1835,15 @@ static gboolean port_filemap(Imp *im, const Line *l, uint64_t ts, bool add, GErr
 		im->st->port.cache_adds++;
 		im->st->port.cache_add_bytes += ev.len;
 	}
+	return cache_record(im, &ev, error);
+}
+
+/* A cache record: the next page of the same file by the same task joins the pending range. */
+static gboolean cache_record(Imp *im, const PsTraceEvent *e, GError **error)
+{
+	PsTraceEvent ev = *e;
+	PsTraceEvent *p = &im->pending;
+
 	/* the next page of the same file by the same task: one range */
 	if (im->have_pending && p->op == ev.op && p->pid == ev.pid && p->reason == ev.reason &&
 	    !strcmp(p->file, ev.file) && p->offset + p->len == ev.offset) {
@@ -1843,6 +1855,99 @@ static gboolean port_filemap(Imp *im, const Line *l, uint64_t ts, bool add, GErr
 	*p = ev;
 	im->have_pending = true;
 	return TRUE;
+}
+
+/*
+ * tmpfs/shmem page cache: shmem_add_to_page_cache fires no filemap tracepoint (and this kernel
+ * has no kprobes to add one), but the removal does (truncate_inode_folio ->
+ * filemap_remove_folio -> mm_filemap_delete_from_page_cache). A movable allocation whose pfn
+ * the recording later deletes from the page cache, with neither a free nor a
+ * mm_filemap_add_to_page_cache of that pfn in between, was such a page: a first pass over the
+ * recording finds them, and the import writes a cache_add of the deleted file range where the
+ * allocation was. Pages that stay in tmpfs past the recording's end, or that migration moved
+ * before their deletion, are not found. The simulator keeps them as page cache (the kernel's
+ * are swap-backed, on the anon LRU): the same until reclaim looks at them.
+ */
+typedef struct {
+	char file[40];
+	uint64_t offset;
+	unsigned order;
+} ShmemAdd;
+
+static gboolean shmem_prepass(Imp *im, const char *path, GError **error)
+{
+	g_autoptr(PsLineReader) in = open_lines(path, error);
+	g_autoptr(GHashTable) pending = g_hash_table_new(g_direct_hash, g_direct_equal);
+	uint64_t seq = 0;
+	char *s;
+	gsize len;
+	int rc;
+
+	if (!in)
+		return FALSE;
+	im->shmem = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	while ((rc = next_line(in, &s, &len, error)) == 1) {
+		const char *pfns, *gfps;
+		uint64_t pfn, gfp;
+		Line l;
+
+		/* anything but an event line is the main pass's to judge */
+		if (!strstr(s, "mm_") || split_line(s, len, &l) || !(pfns = kv(&l, "pfn")))
+			continue;
+		pfn = g_ascii_strtoull(pfns, NULL, 0);
+		if (strcmp(l.event, "mm_page_alloc") == 0) {
+			if (!pfn || !(gfps = kv(&l, "gfp_flags")) ||
+			    !ps_gfp_parse(gfps, &gfp, NULL))
+				continue;
+			if (gfp & PS_GFP_MOVABLE)
+				g_hash_table_insert(pending, (gpointer)(uintptr_t)pfn,
+						    (gpointer)(uintptr_t)++seq);
+			else
+				g_hash_table_remove(pending, (gpointer)(uintptr_t)pfn);
+		} else if (strcmp(l.event, "mm_page_free") == 0 ||
+			   strcmp(l.event, "mm_filemap_add_to_page_cache") == 0) {
+			g_hash_table_remove(pending, (gpointer)(uintptr_t)pfn);
+		} else if (strcmp(l.event, "mm_filemap_delete_from_page_cache") == 0) {
+			gpointer at = g_hash_table_lookup(pending, (gpointer)(uintptr_t)pfn);
+			unsigned maj, min;
+			char ino[24];
+			const char *ofs = kv(&l, "ofs"), *ord = kv(&l, "order");
+			ShmemAdd *a;
+
+			if (!at || !ofs || !ord ||
+			    sscanf(l.raw, "dev %u:%u ino %23s", &maj, &min, ino) != 3)
+				continue;
+			g_hash_table_remove(pending, (gpointer)(uintptr_t)pfn);
+			a = g_new0(ShmemAdd, 1);
+			g_snprintf(a->file, sizeof(a->file), "%u:%u:%s", maj, min, ino);
+			a->offset = g_ascii_strtoull(ofs, NULL, 0);
+			a->order = (unsigned)MIN(atoi(ord), PS_NR_ORDERS_MAX - 1);
+			g_hash_table_insert(im->shmem, at, a);
+		}
+	}
+	return rc == 0;
+}
+
+/* The cache_add of a movable allocation shmem_prepass found to be a tmpfs page. */
+static gboolean shmem_add(Imp *im, const Line *l, uint64_t ts, GError **error)
+{
+	const ShmemAdd *a = g_hash_table_lookup(im->shmem, (gpointer)(uintptr_t)im->movable_seq);
+	PsTraceEvent ev;
+
+	if (!a)
+		return TRUE;
+	ps_trace_event_init(&ev);
+	ev.t_ns = ts;
+	ev.op = PS_OP_CACHE_ADD;
+	g_strlcpy(ev.file, a->file, sizeof(ev.file));
+	ev.offset = a->offset;
+	ev.len = (uint64_t)im->hdr.page_size << a->order;
+	ev.pid = l->pid;
+	ev.cpu = l->cpu;
+	im->st->port.shmem_adds++;
+	im->st->port.cache_adds++;
+	im->st->port.cache_add_bytes += ev.len;
+	return cache_record(im, &ev, error);
 }
 
 /* mm_page_alloc / mm_page_free in a portable import: kernel memory as bytes + kind. */
@@ -1878,6 +1983,9 @@ static gboolean port_page(Imp *im, const Line *l, uint64_t ts, bool alloc, GErro
 			im->st->port.user_pages += 1ull << order;
 			g_hash_table_insert(im->dropped, (gpointer)(uintptr_t)pfn,
 					    GINT_TO_POINTER(order + 1));
+			im->movable_seq++;
+			if (im->shmem && !shmem_add(im, l, ts, error))
+				return FALSE;
 			/* vma_thp_gfp_mask's GFP_TRANSHUGE(_LIGHT) has __GFP_NOMEMALLOC;
 			 * readahead's large folios do not */
 			return order > 0 && (ev.gfp & PS_GFP_NOMEMALLOC)
@@ -2174,6 +2282,10 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	im.hold = g_new0(CpuHold, cpus);
 	im.portable = opts->portable;
 	st->portable = opts->portable;
+	/* tmpfs pages: known from their deletion later on (a file can be read twice) */
+	if (im.portable && !im.dat && strcmp(in_path, "-") != 0 &&
+	    !shmem_prepass(&im, in_path, error))
+		goto out;
 	im.tasks = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, ptask_free);
 	im.dropped = g_hash_table_new(g_direct_hash, g_direct_equal);
 	im.in_reclaim = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -2277,6 +2389,8 @@ out:
 		g_hash_table_unref(im.tasks);
 	if (im.dropped)
 		g_hash_table_unref(im.dropped);
+	if (im.shmem)
+		g_hash_table_unref(im.shmem);
 	if (im.in_reclaim)
 		g_hash_table_unref(im.in_reclaim);
 	if (im.policies)
@@ -2318,13 +2432,14 @@ static void port_stats_format(const PsImportStats *st, GString *out)
 	    p->faults_unknown, p->faults_cow);
 	g_string_append_printf(
 	    out,
-	    "portable: page cache added %" PRIu64 " pages in %" PRIu64 " KiB, removed %" PRIu64
-	    " pages in %" PRIu64 " KiB (%" PRIu64 " by reclaim); maps %" PRIu64 ", unmaps %" PRIu64
+	    "portable: page cache added %" PRIu64 " pages in %" PRIu64 " KiB (tmpfs pages found "
+	    "by their later deletion %" PRIu64 "), removed %" PRIu64 " pages in %" PRIu64
+	    " KiB (%" PRIu64 " by reclaim); maps %" PRIu64 ", unmaps %" PRIu64
 	    ", brk moves %" PRIu64 ", mremaps %" PRIu64 ", madvise thp %" PRIu64
 	    " dontneed %" PRIu64 " other %" PRIu64 "; forks %" PRIu64 ", execs %" PRIu64
 	    ", exits %" PRIu64 "; syscall exits without entry %" PRIu64
 	    "; allocator events left out %" PRIu64 "\n",
-	    p->cache_adds, p->cache_add_bytes / 1024, p->cache_removes,
+	    p->cache_adds, p->cache_add_bytes / 1024, p->shmem_adds, p->cache_removes,
 	    p->cache_remove_bytes / 1024, p->cache_removes_reclaim, p->maps, p->unmaps,
 	    p->brk_moves, p->mremaps, p->madv_thp, p->madv_dontneed, p->madv_other, p->forks,
 	    p->execs, p->exits, p->syscalls_unmatched, p->observed_skipped);
