@@ -117,6 +117,26 @@ bool ps_compaction_suitable(const PsMachine *m, const PsZone *z, int order, int 
 	return true;
 }
 
+/*
+ * compaction_suitable with the caller's watermark (6.18: order-0 free pages above mark plus
+ * compact_gap, and for a costly order a fragmentation index that blames fragmentation, not a
+ * lack of memory); vmscan.c's compaction_ready asks it at the high mark.
+ */
+bool ps_compaction_suitable_wmark(const PsMachine *m, const PsZone *z, int order, uint64_t mark,
+				  int highest_zoneidx)
+{
+	if (!ps_zone_watermark_ok(m, z, 0, mark + compact_gap(order), highest_zoneidx, PS_ALLOC_CMA,
+				  z->vm_stat[PS_NR_FREE_PAGES]))
+		return false;
+	if (order > PS_PAGE_ALLOC_COSTLY_ORDER) {
+		int fragindex = ps_zone_fragmentation_index(m, z, (unsigned)order);
+
+		if (fragindex >= 0 && fragindex <= m->sysctl.extfrag_threshold)
+			return false;
+	}
+	return true;
+}
+
 enum ps_compact_result ps_compaction_suit_allocation_order(const PsMachine *m, const PsZone *z,
 							   int order, int highest_zoneidx,
 							   unsigned alloc_flags, bool async)

@@ -371,6 +371,9 @@ enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc);
 
 /* compaction_suitable (order-0 watermark + gap, then the fragmentation index for costly). */
 bool ps_compaction_suitable(const PsMachine *m, const PsZone *z, int order, int highest_zoneidx);
+/* compaction_suitable at the caller's watermark (vmscan.c's compaction_ready uses the high one). */
+bool ps_compaction_suitable_wmark(const PsMachine *m, const PsZone *z, int order, uint64_t mark,
+				  int highest_zoneidx);
 /* compaction_suit_allocation_order: SUCCESS (already there), SKIPPED or CONTINUE. */
 enum ps_compact_result ps_compaction_suit_allocation_order(const PsMachine *m, const PsZone *z,
 							   int order, int highest_zoneidx,

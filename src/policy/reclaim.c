@@ -12,7 +12,8 @@
  * batches, shrink_active_list (deactivate from the tail), shrink_inactive_list and
  * shrink_folio_list (referenced -> activate; anon -> swap out when swap has room; dirty file ->
  * PG_reclaim and keep until written back; clean file -> free), lru_note_cost, shrink_slab,
- * shrink_node, do_try_to_free_pages (priority 12 -> 0 until 32 pages), pgdat_balanced,
+ * shrink_node, do_try_to_free_pages (priority 12 -> 0 until 32 pages; shrink_zones skips the
+ * zones compaction_ready finds ready for a costly request and stops there), pgdat_balanced,
  * zone_reclaimable_pages.
  *
  * Simplifications (why acceptable):
@@ -609,6 +610,30 @@ uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
 }
 
 /* do_try_to_free_pages for a direct reclaimer. Returns pages reclaimed, adds the cost. */
+/*
+ * compaction_ready (6.18): a costly request need not reclaim in a zone where the allocation would
+ * already succeed at the min mark, or where compaction is suitable at the high mark (free pages
+ * above high + compact_gap and the failure is fragmentation's). gfp_compaction_allowed first.
+ */
+static bool compaction_ready(PsPolicy *p, const PsZone *z, const PsAllocContext *ac)
+{
+	PsMachine *m = p->m;
+
+	if (!p->rc.compaction || !(ac->gfp & PS_GFP_IO))
+		return false;
+	if (ps_zone_watermark_ok(m, z, ac->order, ps_wmark_pages(z, PS_WMARK_MIN),
+				 ac->highest_zoneidx, 0, z->vm_stat[PS_NR_FREE_PAGES]))
+		return true;
+	return ps_compaction_suitable_wmark(m, z, (int)ac->order, ps_wmark_pages(z, PS_WMARK_HIGH),
+					    ac->highest_zoneidx);
+}
+
+/*
+ * try_to_free_pages / do_try_to_free_pages / shrink_zones: priority 12 down to 0 until
+ * SWAP_CLUSTER_MAX pages are reclaimed; a costly request skips the zones compaction_ready finds
+ * ready and stops the loop once one was, returning 1 when it reclaimed nothing ("aborted
+ * reclaim to try compaction? don't OOM, then").
+ */
 uint64_t ps_try_to_free_pages(PsPolicy *p, const PsAllocContext *ac, uint64_t *cost_ns)
 {
 	PsMachine *m = p->m;
@@ -619,6 +644,7 @@ uint64_t ps_try_to_free_pages(PsPolicy *p, const PsAllocContext *ac, uint64_t *c
 	    .may_writepage = true,
 	    .may_swap = true,
 	};
+	bool ready = false;
 
 	m->vm_events[PS_ALLOCSTALL_DMA + ac->highest_zoneidx]++;
 	for (sc.priority = PS_DEF_PRIORITY; sc.priority >= 0; sc.priority--) {
@@ -628,16 +654,25 @@ uint64_t ps_try_to_free_pages(PsPolicy *p, const PsAllocContext *ac, uint64_t *c
 		for (int i = 0; i < ac->zonelist->nr; i++) {
 			const PsZone *z = &m->zones[ac->zonelist->zones[i]];
 
-			if ((int)z->type > (int)ac->highest_zoneidx || seen[z->node] ||
+			if ((int)z->type > (int)ac->highest_zoneidx ||
 			    (ac->nodemask && !(ac->nodemask & (1ull << z->node))))
+				continue;
+			if (ac->order > PS_PAGE_ALLOC_COSTLY_ORDER && ps_zone_populated(z) &&
+			    compaction_ready(p, z, ac)) {
+				ready = true;
+				continue;
+			}
+			if (seen[z->node])
 				continue;
 			seen[z->node] = true;
 			ps_shrink_node(p, z->node, &sc);
 		}
-		if (sc.nr_reclaimed >= sc.nr_to_reclaim)
+		if (sc.nr_reclaimed >= sc.nr_to_reclaim || ready)
 			break;
 	}
 	*cost_ns += sc.cost_ns;
+	if (!sc.nr_reclaimed && ready)
+		return 1;
 	return sc.nr_reclaimed;
 }
 
