@@ -117,6 +117,7 @@ static bool prepare(const QemuRec *rec, Prepared *p)
 	trace_txt = p->dir ? g_build_filename(p->dir, "trace.txt.gz", NULL) : NULL;
 	if (!trace_txt || !g_file_test(trace_txt, G_FILE_TEST_EXISTS)) {
 		g_test_skip("realdata/qemu-arm64-* not available (PAGESIM_REALDATA)");
+		g_clear_pointer(&p->dir, g_free);
 		return false;
 	}
 	p->tmp = ps_test_make_dir("pagesim-qemu-XXXXXX");
