@@ -105,7 +105,8 @@ static void run(uint32_t page_size, uint64_t bytes, const char *label)
 	c_setup = cpu_s() - c0;
 	rss1 = rss_kb();
 	pages = m->map.end_pfn - m->map.base_pfn;
-	state_bytes = pages * (sizeof(uint32_t) * 2 + 1) + (pages >> m->pageblock_order);
+	state_bytes = pages * (sizeof(uint32_t) * 2 + 1) +
+		      (pages >> m->pageblock_order) * (1 + 2 * sizeof(uint32_t));
 
 	/* Warm the pcp, then alternate bursts of 64 allocations and 64 frees on cpu 0. */
 	t0 = now_s();

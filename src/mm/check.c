@@ -35,11 +35,11 @@ static gboolean check_list(PsMachine *m, const PsList *l, const char *what, GErr
 	while (pfn != PS_PFN_NONE) {
 		if (pfn < m->map.base_pfn || pfn >= m->map.end_pfn)
 			FAIL("%s: pfn %u outside the memory map", what, pfn);
-		if (m->map.prev[pfn - m->map.base_pfn] != prev)
+		if (*ps_list_prev_slot(m, l, pfn) != prev)
 			FAIL("%s: pfn %u has prev %u, expected %u", what, pfn,
-			     m->map.prev[pfn - m->map.base_pfn], prev);
+			     *ps_list_prev_slot(m, l, pfn), prev);
 		prev = pfn;
-		pfn = m->map.next[pfn - m->map.base_pfn];
+		pfn = ps_list_next(m, l, pfn);
 		if (++n > l->len)
 			FAIL("%s: more than len %" G_GUINT64_FORMAT " entries", what, l->len);
 	}
@@ -72,8 +72,7 @@ static gboolean check_free_areas(PsMachine *m, PsZone *z, ZoneSums *sum, GError 
 			if (!check_list(m, l, what, error))
 				return FALSE;
 			total += l->len;
-			for (ps_pfn_t p = l->head; p != PS_PFN_NONE;
-			     p = m->map.next[p - m->map.base_pfn]) {
+			for (ps_pfn_t p = l->head; p != PS_PFN_NONE; p = ps_list_next(m, l, p)) {
 				if (ps_page_state(m, p) != PS_PAGE_BUDDY ||
 				    ps_page_order(m, p) != o)
 					FAIL("%s: pfn %u is not a buddy head of that order", what,
@@ -124,7 +123,7 @@ static gboolean check_pcp_lists(PsMachine *m, PsZone *z, ZoneSums *sum, GError *
 				if (!check_list(m, &pcp->lists[l], what, error))
 					return FALSE;
 				for (ps_pfn_t p = pcp->lists[l].head; p != PS_PFN_NONE;
-				     p = m->map.next[p - m->map.base_pfn]) {
+				     p = ps_list_next(m, &pcp->lists[l], p)) {
 					if (ps_page_state(m, p) != PS_PAGE_PCP)
 						FAIL("%s: pfn %u is not a pcp page", what, p);
 					cnt += 1ull << ps_page_order(m, p);

@@ -219,8 +219,12 @@ uint64_t ps_machine_state_bytes(const PsMachineSpec *spec, uint64_t *nr_pages)
 	hi = (hi + (1ull << align_order) - 1) & ~((1ull << align_order) - 1);
 	pages = hi - lo;
 	*nr_pages = pages;
-	/* map.next, map.prev (uint32_t each), map.flags (a byte), pageblock_mt (a byte a block) */
-	return pages * (2 * sizeof(uint32_t) + 1) + (pages >> spec->pageblock_order);
+	/*
+	 * map.next, map.prev (uint32_t each), map.flags (a byte); a block: pageblock_mt (a byte),
+	 * block_next and block_prev (uint32_t each)
+	 */
+	return pages * (2 * sizeof(uint32_t) + 1) +
+	       (pages >> spec->pageblock_order) * (1 + 2 * sizeof(uint32_t));
 }
 
 PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error)
@@ -265,9 +269,12 @@ PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error)
 			z->present = zs->present;
 			z->managed = zs->managed;
 			for (unsigned o = 0; o < PS_NR_ORDERS_MAX; o++)
-				for (int mt = 0; mt < PS_MT_TYPES; mt++)
+				for (int mt = 0; mt < PS_MT_TYPES; mt++) {
 					z->free_area[o].list[mt].head =
 					    z->free_area[o].list[mt].tail = PS_PFN_NONE;
+					z->free_area[o].list[mt].block_links =
+					    o >= m->pageblock_order;
+				}
 			if (zs->spanned) {
 				lo = MIN(lo, zs->start_pfn);
 				hi = MAX(hi, zs->start_pfn + (ps_pfn_t)zs->spanned);
@@ -296,8 +303,12 @@ PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error)
 	m->map.next = state_alloc(npages * sizeof(uint32_t));
 	m->map.prev = state_alloc(npages * sizeof(uint32_t));
 	m->map.flags = state_alloc(npages);
+	m->map.block_next = g_try_new(uint32_t, MAX(nblocks, 1));
+	m->map.block_prev = g_try_new(uint32_t, MAX(nblocks, 1));
+	m->map.block_shift = m->pageblock_order;
 	m->pageblock_mt = g_try_new(uint8_t, nblocks);
-	if (!m->map.next || !m->map.prev || !m->map.flags || !m->pageblock_mt) {
+	if (!m->map.next || !m->map.prev || !m->map.flags || !m->map.block_next ||
+	    !m->map.block_prev || !m->pageblock_mt) {
 		g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC,
 			    "nodes: cannot allocate page state for %" G_GUINT64_FORMAT " pages",
 			    npages);
@@ -345,6 +356,8 @@ void ps_machine_free(PsMachine *m)
 	state_free(m->map.next, npages * sizeof(uint32_t));
 	state_free(m->map.prev, npages * sizeof(uint32_t));
 	state_free(m->map.flags, npages);
+	g_free(m->map.block_next);
+	g_free(m->map.block_prev);
 	g_free(m->pageblock_mt);
 	g_free(m);
 }

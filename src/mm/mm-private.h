@@ -2,7 +2,8 @@
 /*
  * mm-private.h - what the files of mm/ share and nobody else may use: the intrusive lists that
  * the buddy free lists (buddy.c) and the per-cpu lists (pcp.c) thread through the same
- * PsMemMap.next/prev arrays (the kernel's list_head in struct page, used by both).
+ * PsMemMap.next/prev arrays (the kernel's list_head in struct page, used by both), the free
+ * lists of pageblock order and up through PsMemMap.block_next/block_prev.
  * Not for use outside mm/; the build refuses an include of it from another module.
  */
 #ifndef PS_MM_PRIVATE_H
@@ -10,16 +11,16 @@
 
 #include "mm/mm.h"
 
-#define PS_MAP_NEXT(m, pfn) ((m)->map.next[(pfn) - (m)->map.base_pfn])
-#define PS_MAP_PREV(m, pfn) ((m)->map.prev[(pfn) - (m)->map.base_pfn])
+#define PS_MAP_NEXT(m, l, pfn) (*ps_list_next_slot((m), (l), (pfn)))
+#define PS_MAP_PREV(m, l, pfn) (*ps_list_prev_slot((m), (l), (pfn)))
 
 /* list_add: pfn becomes the first block of l. */
 static inline void ps_list_add_head(PsMachine *m, PsList *l, ps_pfn_t pfn)
 {
-	PS_MAP_NEXT(m, pfn) = l->head;
-	PS_MAP_PREV(m, pfn) = PS_PFN_NONE;
+	PS_MAP_NEXT(m, l, pfn) = l->head;
+	PS_MAP_PREV(m, l, pfn) = PS_PFN_NONE;
 	if (l->head != PS_PFN_NONE)
-		PS_MAP_PREV(m, l->head) = pfn;
+		PS_MAP_PREV(m, l, l->head) = pfn;
 	else
 		l->tail = pfn;
 	l->head = pfn;
@@ -29,10 +30,10 @@ static inline void ps_list_add_head(PsMachine *m, PsList *l, ps_pfn_t pfn)
 /* list_add_tail: pfn becomes the last block of l. */
 static inline void ps_list_add_tail(PsMachine *m, PsList *l, ps_pfn_t pfn)
 {
-	PS_MAP_PREV(m, pfn) = l->tail;
-	PS_MAP_NEXT(m, pfn) = PS_PFN_NONE;
+	PS_MAP_PREV(m, l, pfn) = l->tail;
+	PS_MAP_NEXT(m, l, pfn) = PS_PFN_NONE;
 	if (l->tail != PS_PFN_NONE)
-		PS_MAP_NEXT(m, l->tail) = pfn;
+		PS_MAP_NEXT(m, l, l->tail) = pfn;
 	else
 		l->head = pfn;
 	l->tail = pfn;
@@ -42,14 +43,14 @@ static inline void ps_list_add_tail(PsMachine *m, PsList *l, ps_pfn_t pfn)
 /* list_del: pfn, which is on l, leaves it; its own links are left stale. */
 static inline void ps_list_del(PsMachine *m, PsList *l, ps_pfn_t pfn)
 {
-	ps_pfn_t n = PS_MAP_NEXT(m, pfn), p = PS_MAP_PREV(m, pfn);
+	ps_pfn_t n = PS_MAP_NEXT(m, l, pfn), p = PS_MAP_PREV(m, l, pfn);
 
 	if (p != PS_PFN_NONE)
-		PS_MAP_NEXT(m, p) = n;
+		PS_MAP_NEXT(m, l, p) = n;
 	else
 		l->head = n;
 	if (n != PS_PFN_NONE)
-		PS_MAP_PREV(m, n) = p;
+		PS_MAP_PREV(m, l, n) = p;
 	else
 		l->tail = p;
 	g_assert(l->len > 0);

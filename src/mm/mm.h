@@ -128,6 +128,13 @@ enum ps_page_state {
  * Flat pfn-indexed arrays over [base_pfn, end_pfn). next/prev link the head pages of free blocks
  * into the buddy free lists and the pcp lists (PS_PFN_NONE terminates); they are not initialised
  * for pages that are not on a list. flags is zero-initialised.
+ *
+ * The free lists of pageblock order and above link their blocks through block_next/block_prev
+ * instead, one slot a pageblock (such a block is pageblock-aligned, so it has a slot of its
+ * own). Boot puts all of memory on those lists as blocks of MAX_PAGE_ORDER: one link every
+ * 2^max_order pfns, which in the pfn-indexed arrays touched every page of them (2 GiB of the
+ * 2.3 a 1 TiB 4K machine needs, zeroed by the host kernel at first touch). The kernel keeps the
+ * list_head in struct page for every order; where the links live changes no list's order.
  */
 typedef struct {
 	ps_pfn_t base_pfn;
@@ -135,15 +142,22 @@ typedef struct {
 	uint32_t *next; /* indexed by pfn - base_pfn */
 	uint32_t *prev;
 	uint8_t *flags;
+	uint32_t *block_next; /* indexed by (pfn - base_pfn) >> block_shift */
+	uint32_t *block_prev;
+	unsigned block_shift; /* pageblock_order */
 } PsMemMap;
 
 /* ---- lists ---------------------------------------------------------------------------- */
 
-/* A doubly linked list of block heads threaded through PsMemMap.next/prev. */
+/*
+ * A doubly linked list of block heads threaded through PsMemMap.next/prev, or through
+ * PsMemMap.block_next/block_prev when block_links is set (free lists of pageblock order and up).
+ */
 typedef struct {
 	ps_pfn_t head;
 	ps_pfn_t tail;
 	uint64_t len; /* number of blocks on the list */
+	bool block_links;
 } PsList;
 
 /* struct free_area: one list per migratetype plus the count of blocks of this order. */
@@ -652,6 +666,27 @@ static inline void ps_page_set_owner(PsMachine *m, ps_pfn_t pfn, uint32_t owner)
 static inline uint32_t ps_page_owner(const PsMachine *m, ps_pfn_t pfn)
 {
 	return m->map.next[pfn - m->map.base_pfn];
+}
+
+/* The slot of pfn's links in l's arrays (see PsMemMap): next or prev of a walk. */
+static inline uint32_t *ps_list_next_slot(const PsMachine *m, const PsList *l, ps_pfn_t pfn)
+{
+	uint64_t i = pfn - m->map.base_pfn;
+
+	return l->block_links ? &m->map.block_next[i >> m->map.block_shift] : &m->map.next[i];
+}
+
+static inline uint32_t *ps_list_prev_slot(const PsMachine *m, const PsList *l, ps_pfn_t pfn)
+{
+	uint64_t i = pfn - m->map.base_pfn;
+
+	return l->block_links ? &m->map.block_prev[i >> m->map.block_shift] : &m->map.prev[i];
+}
+
+/* The block after pfn on l (PS_PFN_NONE after the tail): for walks outside mm/. */
+static inline ps_pfn_t ps_list_next(const PsMachine *m, const PsList *l, ps_pfn_t pfn)
+{
+	return *ps_list_next_slot(m, l, pfn);
 }
 
 /*

@@ -368,7 +368,7 @@ static void fast_isolate_freepages(PsMachine *m, PsCompactControl *cc, uint64_t 
 		unsigned scanned = 0;
 
 		for (ps_pfn_t pfn = l->head; pfn != PS_PFN_NONE && scanned < PS_COMPACT_CLUSTER_MAX;
-		     pfn = m->map.next[pfn - m->map.base_pfn], scanned++) {
+		     pfn = ps_list_next(m, l, pfn), scanned++) {
 			if (pfn < min_pfn || pfn >= top || ps_pageblock_skip(m, pfn))
 				continue;
 			if (pfn >= low_pfn) {

@@ -291,7 +291,7 @@ static void test_memory_refused(void)
 	/* 1 GiB at 4 KiB: 262144 pages of about 9 bytes of state, 2.3 MiB */
 	g_setenv("PAGESIM_MEM_AVAILABLE", "1048576", TRUE);
 	g_assert_cmpint(pagesim_run(run_args, &err), ==, 1);
-	g_assert_nonnull(strstr(err, "needs 2.3 MiB (2365952 bytes) of page state"));
+	g_assert_nonnull(strstr(err, "needs 2.3 MiB (2370048 bytes) of page state"));
 	g_assert_nonnull(strstr(err, "more than the 1.0 MiB this machine has available"));
 	g_assert_nonnull(strstr(err, "--force"));
 	g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));

@@ -11,8 +11,7 @@ static unsigned list_pfns(PsMachine *m, const PsList *l, ps_pfn_t *out, unsigned
 {
 	unsigned n = 0;
 
-	for (ps_pfn_t p = l->head; p != PS_PFN_NONE && n < max;
-	     p = m->map.next[p - m->map.base_pfn])
+	for (ps_pfn_t p = l->head; p != PS_PFN_NONE && n < max; p = ps_list_next(m, l, p))
 		out[n++] = p;
 	return n;
 }
