@@ -241,6 +241,8 @@ enum ps_vm_event {
 	PS_PGSCAN_FILE,
 	PS_PGSTEAL_ANON,
 	PS_PGSTEAL_FILE,
+	PS_ZONE_RECLAIM_SUCCESS, /* node_reclaim: __node_reclaim freed 1 << order pages */
+	PS_ZONE_RECLAIM_FAILED,	 /* node_reclaim: __node_reclaim ran and freed fewer */
 	PS_KSWAPD_LOW_WMARK_HIT_QUICKLY,
 	PS_KSWAPD_HIGH_WMARK_HIT_QUICKLY,
 	PS_PAGEOUTRUN,

@@ -5,9 +5,11 @@
  * Mirrors mm/page_alloc.c of Linux 6.18 (kernel-facts §4.5, §5.1, §5.2): __alloc_pages
  * (prepare_alloc_pages, alloc_flags_nofragment, get_page_from_freelist with the ZONE_BELOW_HIGH
  * check at the high watermark, zone_watermark_fast, __zone_watermark_ok,
- * __zone_watermark_unusable_free, rmqueue, zone_statistics, reserve_highatomic_pageblock after a
- * high-atomic success), alloc_pages_mpol of mm/mempolicy.c (NUMA_INTERLEAVE_HIT when an
- * interleaved page is on the node interleave chose; a vma's PMD-order folio tried on its node with
+ * __zone_watermark_unusable_free, node_reclaim_enabled / zone_allows_reclaim / node_reclaim for a
+ * zone short of its mark (reclaim.c: ps_node_reclaim), rmqueue, zone_statistics,
+ * reserve_highatomic_pageblock after a high-atomic success), alloc_pages_mpol of mm/mempolicy.c
+ * (NUMA_INTERLEAVE_HIT when an interleaved page is on the node interleave chose; a vma's PMD-order
+ * folio tried on its node with
  * __GFP_THISNODE | __GFP_NORETRY first), and __free_pages / free_frozen_pages (pcp for
  * pcp orders, the buddy otherwise).
  *
@@ -16,8 +18,6 @@
  *   recorded but not acted on, because the model has no dirty limits to spread against - its
  *   writeback is time-based, see reclaim.c), no unaccepted or deferred-init memory (a snapshot
  *   is taken after the zone has grown; the config gives the managed size at that instant).
- * - Node reclaim (zone_reclaim_mode) is not modelled: with the default mode 0 the kernel skips
- *   it too.
  * - When the fast path fails the outcome says so (PS_ALLOC_NEED_SLOWPATH); the slow path is its
  *   own module.
  */
@@ -207,7 +207,23 @@ retry:
 					    ac->gfp)) {
 			if (alloc_flags & PS_ALLOC_NO_WATERMARKS)
 				goto try_this_zone;
-			continue;
+			/* node_reclaim_enabled, zone_allows_reclaim (RECLAIM_DISTANCE) */
+			if (!(m->sysctl.zone_reclaim_mode &
+			      (PS_RECLAIM_ZONE | PS_RECLAIM_WRITE | PS_RECLAIM_UNMAP)) ||
+			    !m->policy ||
+			    m->spec.distance[preferred->node][z->node] > PS_RECLAIM_DISTANCE)
+				continue;
+			switch (ps_node_reclaim(ps_policy_of(m), z->node, ac)) {
+			case PS_NODE_RECLAIM_NOSCAN:
+			case PS_NODE_RECLAIM_FULL:
+				continue;
+			default:
+				/* did we reclaim enough */
+				if (ps_zone_watermark_ok(m, z, ac->order, mark, ac->highest_zoneidx,
+							 alloc_flags, z->vm_stat[PS_NR_FREE_PAGES]))
+					goto try_this_zone;
+				continue;
+			}
 		}
 	try_this_zone:
 		pfn = rmqueue(m, preferred, z, ac, alloc_flags, out);

@@ -11,7 +11,14 @@
 #include "core/core.h"
 #include "policy/policy.h"
 
-#define PS_DEF_PRIORITY	       12
+#define PS_DEF_PRIORITY 12
+/* node_reclaim (mm/vmscan.c): its starting priority, and the zone_reclaim_mode bits */
+#define PS_NODE_RECLAIM_PRIORITY 4
+#define PS_RECLAIM_ZONE		 1
+#define PS_RECLAIM_WRITE	 2
+#define PS_RECLAIM_UNMAP	 4
+/* RECLAIM_DISTANCE: node_reclaim only on nodes at most this far from the preferred one */
+#define PS_RECLAIM_DISTANCE    30
 #define PS_MAX_RECLAIM_RETRIES 16
 #define PS_HANDLE_NONE	       UINT32_MAX
 
@@ -128,6 +135,16 @@ static inline PsPolicy *ps_policy_of(PsMachine *m)
 /* reclaim.c */
 uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc);
 uint64_t ps_try_to_free_pages(PsPolicy *p, const PsAllocContext *ac, uint64_t *cost_ns);
+
+/* node_reclaim's results (mm/internal.h) */
+enum ps_node_reclaim_result {
+	PS_NODE_RECLAIM_NOSCAN = -2,
+	PS_NODE_RECLAIM_FULL = -1,
+	PS_NODE_RECLAIM_SOME = 0,
+	PS_NODE_RECLAIM_SUCCESS = 1,
+};
+/* node_reclaim of zone_reclaim_mode, for an allocation context that found node short. */
+enum ps_node_reclaim_result ps_node_reclaim(PsPolicy *p, int node, const PsAllocContext *ac);
 uint64_t ps_zone_reclaimable_pages(const PsPolicy *p, const PsZone *z);
 bool ps_pgdat_balanced(PsMachine *m, int node, unsigned order, int highest_zoneidx);
 

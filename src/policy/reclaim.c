@@ -609,6 +609,72 @@ uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
 	return sc->nr_reclaimed - before;
 }
 
+/*
+ * node_reclaim (mm/vmscan.c) for vm.zone_reclaim_mode: reclaim on the allocation's own node
+ * before the zonelist goes to the next one.
+ * - node_pagecache_reclaimable: the file LRU pages (all file pages with RECLAIM_UNMAP), less the
+ *   dirty ones without RECLAIM_WRITE. The model has no NR_FILE_MAPPED, so mapped file pages
+ *   count as unmapped (the kernel subtracts them without RECLAIM_UNMAP).
+ * - pgdat->min_unmapped_pages and min_slab_pages: sysctl_min_unmapped_ratio (1) and
+ *   sysctl_min_slab_ratio (5) percent of each zone's managed pages (setup_min_unmapped_ratio,
+ *   setup_min_slab_ratio), the kernel defaults (the model has no such sysctls).
+ * - Below both: NODE_RECLAIM_FULL. A request that cannot block, or a node with cpus that is not
+ *   the allocating cpu's: NODE_RECLAIM_NOSCAN. PGDAT_RECLAIM_LOCKED is never contended here
+ *   (one cpu's work at a time).
+ * - __node_reclaim: shrink_node from NODE_RECLAIM_PRIORITY (4) down until 1 << order pages are
+ *   reclaimed, nr_to_reclaim max(1 << order, SWAP_CLUSTER_MAX), writeback only with
+ *   RECLAIM_WRITE; PGSCAN_ZONE_RECLAIM_SUCCESS or _FAILED ("zone_reclaim_success/_failed").
+ * The time it takes is not charged to the allocation (a simplification: no recorded machine
+ * scanned in node reclaim).
+ */
+enum ps_node_reclaim_result ps_node_reclaim(PsPolicy *p, int node, const PsAllocContext *ac)
+{
+	PsMachine *m = p->m;
+	int mode = m->sysctl.zone_reclaim_mode;
+	uint64_t nr_pages = 1ull << ac->order, min_unmapped = 0, min_slab = 0, pagecache, slab;
+	int64_t dirty = mode & PS_RECLAIM_WRITE ? 0 : m->nodes[node].stat[PS_NR_DIRTY];
+	bool has_cpu = false;
+	PsScanControl sc = {
+	    .nr_to_reclaim = MAX(nr_pages, (uint64_t)PS_SWAP_CLUSTER_MAX),
+	    .order = ac->order,
+	    .highest_zoneidx = ac->highest_zoneidx,
+	    .may_writepage = (mode & PS_RECLAIM_WRITE) != 0,
+	    .may_swap = true,
+	};
+
+	for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
+		const PsZone *z = ps_machine_zone(m, node, (enum ps_zone_type)t);
+
+		min_unmapped += z->managed * 1 / 100;
+		min_slab += z->managed * 5 / 100;
+	}
+	pagecache =
+	    mode & PS_RECLAIM_UNMAP
+		? (uint64_t)MAX(m->nodes[node].stat[PS_NR_FILE_PAGES], 0)
+		: lru_pages(p, node, PS_LRU_INACTIVE_FILE) + lru_pages(p, node, PS_LRU_ACTIVE_FILE);
+	pagecache -= MIN(pagecache, (uint64_t)MAX(dirty, 0));
+	slab = (uint64_t)MAX(m->nodes[node].stat[PS_NR_SLAB_RECLAIMABLE_B], 0);
+	if (pagecache <= min_unmapped && slab <= min_slab)
+		return PS_NODE_RECLAIM_FULL;
+	if (!(ac->gfp & PS_GFP_DIRECT_RECLAIM))
+		return PS_NODE_RECLAIM_NOSCAN;
+	for (int c = 0; c < m->nr_cpus; c++)
+		has_cpu |= m->spec.cpu_node[c] == node;
+	if (has_cpu && node != m->spec.cpu_node[ac->cpu])
+		return PS_NODE_RECLAIM_NOSCAN;
+	for (sc.priority = PS_NODE_RECLAIM_PRIORITY; sc.priority >= 0; sc.priority--) {
+		ps_shrink_node(p, node, &sc);
+		if (sc.nr_reclaimed >= nr_pages)
+			break;
+	}
+	if (sc.nr_reclaimed >= nr_pages) {
+		m->vm_events[PS_ZONE_RECLAIM_SUCCESS]++;
+		return PS_NODE_RECLAIM_SUCCESS;
+	}
+	m->vm_events[PS_ZONE_RECLAIM_FAILED]++;
+	return PS_NODE_RECLAIM_SOME;
+}
+
 /* do_try_to_free_pages for a direct reclaimer. Returns pages reclaimed, adds the cost. */
 /*
  * compaction_ready (6.18): a costly request need not reclaim in a zone where the allocation would
