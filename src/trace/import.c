@@ -56,6 +56,7 @@
 #include "util/util.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1060,8 +1061,26 @@ static gboolean do_observed(Imp *im, const Line *l, enum ps_observed_event obs, 
 		    !get_int(im, l, "fallback_migratetype", 0, 7, &ev->fallback_migratetype, error))
 			return FALSE;
 		ev->has_pfn = true;
-		if (!get_int(im, l, "fragmenting", 0, 1, &v, error))
+		/*
+		 * The kernel prints fragmenting as fallback_order < pageblock_order. libtraceevent
+		 * 1.7 (trace-cmd report, trace.dat) misreads that nested-ternary expression of the
+		 * 6.18 format and prints 10 for every event, while pageblock_order, a plain
+		 * ternary, comes out right. A value outside 0..1 beside a pageblock_order is
+		 * therefore recomputed from the two orders the line does print, and counted.
+		 */
+		if (!get_int(im, l, "fragmenting", 0, INT_MAX, &v, error))
 			return FALSE;
+		if (v > 1 && kv(l, "pageblock_order")) {
+			int pb;
+
+			if (!get_int(im, l, "pageblock_order", 0, PS_NR_ORDERS_MAX - 1, &pb, error))
+				return FALSE;
+			v = ev->fallback_order < pb;
+			im->st->extfrag_fragmenting_derived++;
+		} else if (v > 1) {
+			return line_error(im, error, "%s: fragmenting: '%s' is not an integer 0..1",
+					  l->event, kv(l, "fragmenting"));
+		}
 		ev->fragmenting = (int8_t)v;
 		if (!get_int(im, l, "change_ownership", 0, 1, &v, error))
 			return FALSE;
@@ -2471,6 +2490,12 @@ void ps_import_stats_format(const PsImportStats *st, GString *out)
 				       " pages, spanned %" PRIu64 " pages (not replayed)\n",
 				       st->zone_samples, st->zone_managed_growth,
 				       st->zone_spanned_growth);
+	if (st->extfrag_fragmenting_derived)
+		g_string_append_printf(
+		    out,
+		    "  mm_page_alloc_extfrag lines whose fragmenting was misprinted "
+		    "(libtraceevent), recomputed from the orders: %" PRIu64 "\n",
+		    st->extfrag_fragmenting_derived);
 	g_string_append_printf(out,
 			       "  frees of pages allocated before the trace started: %" PRIu64
 			       " (inside a larger live block: %" PRIu64 ")\n",

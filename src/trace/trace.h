@@ -346,9 +346,10 @@ typedef struct {
 	uint64_t live_at_end;
 	uint64_t observed[PS_NR_OBSERVED_EVENTS];
 	uint64_t free_batched, known_skipped, unknown_events, comment_lines, time_clamped;
-	uint64_t frees_at_commit;	 /* frees moved to their mm_page_free_batched */
-	uint64_t free_batched_unmatched; /* mm_page_free_batched without a held mm_page_free */
-	uint64_t compact_requests;	 /* compact_memory writes seen: compact records */
+	uint64_t frees_at_commit;	      /* frees moved to their mm_page_free_batched */
+	uint64_t free_batched_unmatched;      /* mm_page_free_batched without a held mm_page_free */
+	uint64_t compact_requests;	      /* compact_memory writes seen: compact records */
+	uint64_t extfrag_fragmenting_derived; /* misprinted by libtraceevent: see import.c */
 	uint64_t lost_events; /* "[LOST N EVENTS]", report's "CPU:N [N EVENTS DROPPED]" notices */
 	uint64_t entries_in_buffer, entries_written; /* ftrace header, 0 if absent */
 	int cpus_from_input;

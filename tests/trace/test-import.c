@@ -765,6 +765,53 @@ static void test_events_dropped(void)
 	cleanup(out);
 }
 
+/*
+ * libtraceevent 1.7 (trace-cmd report, and so a trace.dat) prints fragmenting=10 for every
+ * mm_page_alloc_extfrag of a 6.18 kernel: it misreads the format's nested ternary. The import
+ * recomputes it as fallback_order < pageblock_order from the same line, and counts it; without
+ * a pageblock_order the value is refused, not guessed.
+ */
+static void test_extfrag_misprinted(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsTraceReader) r = NULL;
+	PsImportStats st;
+	PsTraceHeader hdr;
+	PsTraceEvent ev;
+	char *out = NULL;
+	int frag[3], n = 0;
+#define EXTFRAG(ts, fb, fr)                                                                        \
+	"  cc1-42  [001]  " ts ": mm_page_alloc_extfrag: page=0x1 pfn=0x1000 alloc_order=0 "       \
+	"fallback_order=" fb " pageblock_order=9 alloc_migratetype=1 fallback_migratetype=0 "      \
+	"fragmenting=" fr " change_ownership=0\n"
+
+	g_assert_true(import_text("cpus=2\n" ALLOC_AT("10.000001") EXTFRAG("10.000002", "3", "10")
+				      EXTFRAG("10.000003", "9", "10")
+					  EXTFRAG("10.000004", "3", "0"),
+				  &st, &out, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(st.extfrag_fragmenting_derived, ==, 2);
+	r = ps_trace_reader_open(out, &hdr, &error);
+	g_assert_no_error(error);
+	while (ps_trace_reader_next(r, &ev, &error) == 1)
+		if (ev.op == PS_OP_OBSERVED && ev.event == PS_OBS_EXTFRAG && n < 3)
+			frag[n++] = ev.fragmenting;
+	g_assert_no_error(error);
+	g_assert_cmpint(n, ==, 3);
+	g_assert_cmpint(frag[0], ==, 1); /* 3 < 9 */
+	g_assert_cmpint(frag[1], ==, 0); /* 9 < 9 is false */
+	g_assert_cmpint(frag[2], ==, 0); /* a 0..1 value is the kernel's own: kept as printed */
+	g_clear_pointer(&r, ps_trace_reader_close);
+	cleanup(out);
+	refused("cpus=2\n" ALLOC_AT("10.000001") "  cc1-42  [001]  10.000002: "
+						 "mm_page_alloc_extfrag: page=0x1 pfn=0x1000 "
+						 "alloc_order=0 fallback_order=3 "
+						 "alloc_migratetype=1 fallback_migratetype=0 "
+						 "fragmenting=10 change_ownership=0\n",
+		-1, "fragmenting: '10' is not an integer 0..1");
+#undef EXTFRAG
+}
+
 /* A NUL byte in a task name cut the name short ("ba\0sh" became "ba"). */
 static void test_nul_byte(void)
 {
@@ -1146,6 +1193,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/no-events", test_no_events);
 	g_test_add_func("/trace/import/nul-byte", test_nul_byte);
 	g_test_add_func("/trace/import/events-dropped", test_events_dropped);
+	g_test_add_func("/trace/import/extfrag-misprinted", test_extfrag_misprinted);
 	g_test_add_data_func("/trace/import/realdata/ftrace-build-6.18", &build_rec, test_realdata);
 	g_test_add_data_func("/trace/import/realdata/ftrace-compact-6.18", &compact_rec,
 			     test_realdata);
