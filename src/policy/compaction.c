@@ -103,11 +103,12 @@ static bool compaction_suitable_mark(const PsMachine *m, const PsZone *z, int or
 	return ps_zone_watermark_ok(m, z, 0, mark, highest_zoneidx, PS_ALLOC_CMA, free_pages);
 }
 
-bool ps_compaction_suitable(const PsMachine *m, const PsZone *z, int order, int highest_zoneidx)
+/*
+ * compaction_suitable's second test: a costly order whose fragmentation index says the zone
+ * lacks memory rather than contiguity (index in 0..extfrag_threshold) is reclaim's job.
+ */
+static bool fragindex_suitable(const PsMachine *m, const PsZone *z, int order)
 {
-	if (!compaction_suitable_mark(m, z, order, highest_zoneidx, z->vm_stat[PS_NR_FREE_PAGES]))
-		return false;
-	/* A costly order failing for lack of memory (index near 0) is reclaim's job. */
 	if (order > PS_PAGE_ALLOC_COSTLY_ORDER) {
 		int fragindex = ps_zone_fragmentation_index(m, z, (unsigned)order);
 
@@ -115,6 +116,13 @@ bool ps_compaction_suitable(const PsMachine *m, const PsZone *z, int order, int 
 			return false;
 	}
 	return true;
+}
+
+bool ps_compaction_suitable(const PsMachine *m, const PsZone *z, int order, int highest_zoneidx)
+{
+	if (!compaction_suitable_mark(m, z, order, highest_zoneidx, z->vm_stat[PS_NR_FREE_PAGES]))
+		return false;
+	return fragindex_suitable(m, z, order);
 }
 
 /*
@@ -128,13 +136,7 @@ bool ps_compaction_suitable_wmark(const PsMachine *m, const PsZone *z, int order
 	if (!ps_zone_watermark_ok(m, z, 0, mark + compact_gap(order), highest_zoneidx, PS_ALLOC_CMA,
 				  z->vm_stat[PS_NR_FREE_PAGES]))
 		return false;
-	if (order > PS_PAGE_ALLOC_COSTLY_ORDER) {
-		int fragindex = ps_zone_fragmentation_index(m, z, (unsigned)order);
-
-		if (fragindex >= 0 && fragindex <= m->sysctl.extfrag_threshold)
-			return false;
-	}
-	return true;
+	return fragindex_suitable(m, z, order);
 }
 
 enum ps_compact_result ps_compaction_suit_allocation_order(const PsMachine *m, const PsZone *z,

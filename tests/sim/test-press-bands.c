@@ -15,6 +15,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../common/policy-run.h"
 #include "../common/test-util.h"
 #include "config/config.h"
 #include "sim/sim.h"
@@ -94,41 +95,16 @@ static const Band bands[] = {
      "(e) 4K: the model never falls below min (see test_oom)"},
 };
 
-static double num(const cJSON *o, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItem(o, name);
-
-	g_assert_true(cJSON_IsNumber(v));
-	return v->valuedouble;
-}
-
-static bool fidelity_pair(const cJSON *sum, const char *counter, double *sim, double *obs)
-{
-	const cJSON *c;
-
-	cJSON_ArrayForEach(c, cJSON_GetObjectItem(sum, "fidelity"))
-	{
-		if (!strcmp(cJSON_GetObjectItem(c, "counter")->valuestring, counter)) {
-			*sim = num(c, "simulated");
-			*obs = num(c, "observed");
-			return true;
-		}
-	}
-	return false;
-}
-
 /* The policy replay of recording rec; its summary.json, or NULL when it is not there. */
 static cJSON *replay(const PressRec *rec, char **run_out, char **tmp_out)
 {
 	const char *src = g_getenv("PAGESIM_SRCDIR");
 	g_autofree char *dir = src ? g_build_filename(src, "workloads", rec->name, NULL) : NULL;
 	g_autofree char *trace = NULL, *snap = NULL, *zi_path = NULL, *zi_text = NULL;
-	g_autofree char *pti_path = NULL, *pti_text = NULL, *sum_path = NULL, *sum_text = NULL;
+	g_autofree char *pti_path = NULL, *pti_text = NULL;
 	g_autoptr(GError) error = NULL;
-	PsRunOptions o = {0};
 	PsProcInput in;
 	PsConfig *cfg;
-	PsSim *sim;
 	cJSON *sum;
 
 	trace = dir ? g_build_filename(dir, "trace.jsonl.gz", NULL) : NULL;
@@ -160,19 +136,8 @@ static cJSON *replay(const PressRec *rec, char **run_out, char **tmp_out)
 
 	*tmp_out = ps_test_make_dir("pagesim-press-XXXXXX");
 	*run_out = g_build_filename(*tmp_out, "policy", NULL);
-	o.out_dir = *run_out;
-	sim = ps_sim_new(cfg, &o, &error);
-	g_assert_no_error(error);
-	g_assert_true(ps_sim_load_snapshot(sim, snap, dir, &error));
-	g_assert_no_error(error);
-	g_assert_true(ps_sim_run(sim, trace, &error));
-	g_assert_no_error(error);
-	ps_sim_free(sim);
+	sum = ps_test_policy_run(cfg, trace, snap, dir, *run_out);
 	ps_config_free(cfg);
-	sum_path = g_build_filename(*run_out, "summary.json", NULL);
-	sum_text = ps_test_slurp(sum_path);
-	sum = cJSON_Parse(sum_text);
-	g_assert_nonnull(sum);
 	return sum;
 }
 
@@ -209,21 +174,8 @@ static void test_bands(gconstpointer data)
 		const Band *b = &bands[i];
 		double sim_v = 0, obs_v = 0, bound = b->held[ri];
 
-		g_assert_true(fidelity_pair(sum, b->counter, &sim_v, &obs_v));
-		if (g_test_verbose())
-			g_printerr("%s %-20s model %8.0f kernel %8.0f ratio %.3f%s\n", rec->name,
-				   b->counter, sim_v, obs_v, obs_v ? sim_v / obs_v : NAN,
-				   bound > b->band ? " (band not held)" : "");
-		if (obs_v <= 5 && bound <= b->band) {
-			/* the kernel made at most 5: the model makes as many */
-			g_assert_cmpfloat(sim_v, ==, obs_v);
-			continue;
-		}
-		if (obs_v == 0) {
-			g_assert_cmpfloat(sim_v, <=, bound);
-			continue;
-		}
-		g_assert_cmpfloat(fabs(sim_v / obs_v - 1.0), <=, bound);
+		g_assert_true(ps_test_fidelity_pair(sum, b->counter, &sim_v, &obs_v));
+		ps_test_band_assert(rec->name, b->counter, sim_v, obs_v, b->band, bound);
 	}
 	/* the same OOM victim: the kernel's (workload.log: press-hog, run as "workload") or none */
 	killed = victims(run);

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "../common/lab-rec.h"
+#include "../common/policy-run.h"
 #include "../common/test-util.h"
 #include "config/config.h"
 #include "policy/policy.h"
@@ -153,24 +154,6 @@ static bool prepare(const QemuRec *rec, Prepared *p)
 	return true;
 }
 
-static cJSON *read_summary(const char *run)
-{
-	g_autofree char *path = g_build_filename(run, "summary.json", NULL);
-	g_autofree char *text = ps_test_slurp(path);
-	cJSON *js = cJSON_Parse(text);
-
-	g_assert_nonnull(js);
-	return js;
-}
-
-static double num(const cJSON *o, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItem(o, name);
-
-	g_assert_true(cJSON_IsNumber(v));
-	return v->valuedouble;
-}
-
 /* Item 2 of issue 18: the pinned replay at the mid snapshot and after the run. */
 static void test_pinned(gconstpointer data)
 {
@@ -189,32 +172,34 @@ static void test_pinned(gconstpointer data)
 	o.compare_at_pid = p.mid_pid;
 	g_assert_true(ps_pinned_run(p.cfg, &o, p.trace, p.before, p.dir, p.after, &error));
 	g_assert_no_error(error);
-	js = read_summary(run);
+	js = ps_test_read_summary(run);
 	cJSON_ArrayForEach(z, cJSON_GetObjectItem(cJSON_GetObjectItem(js, "compare_at"), "zones"))
 	{
 		if (g_test_verbose())
 			g_printerr("%s mid %s: real free %.0f replay %.0f differing %.0f (never "
 				   "named %.0f), pcp frees found in the buddy %.0f\n",
 				   rec->name, cJSON_GetObjectItem(z, "zone")->valuestring,
-				   num(z, "real_free_pages"), num(z, "replay_free_pages"),
-				   num(z, "differing_pages"),
-				   num(z, "free_only_in_replay_never_named"),
-				   num(z, "pcp_frees_found_in_buddy"));
+				   ps_test_json_num(z, "real_free_pages"),
+				   ps_test_json_num(z, "replay_free_pages"),
+				   ps_test_json_num(z, "differing_pages"),
+				   ps_test_json_num(z, "free_only_in_replay_never_named"),
+				   ps_test_json_num(z, "pcp_frees_found_in_buddy"));
 		/* every page the trace names is where the kernel had it */
-		g_assert_cmpfloat(num(z, "free_only_in_real"), ==, 0);
-		g_assert_cmpfloat(num(z, "free_only_in_replay"), ==,
-				  num(z, "free_only_in_replay_never_named"));
-		g_assert_cmpfloat(num(z, "differing_pages"), ==, (double)rec->mid_unnamed);
+		g_assert_cmpfloat(ps_test_json_num(z, "free_only_in_real"), ==, 0);
+		g_assert_cmpfloat(ps_test_json_num(z, "free_only_in_replay"), ==,
+				  ps_test_json_num(z, "free_only_in_replay_never_named"));
+		g_assert_cmpfloat(ps_test_json_num(z, "differing_pages"), ==,
+				  (double)rec->mid_unnamed);
 	}
 	cJSON_ArrayForEach(z,
 			   cJSON_GetObjectItem(cJSON_GetObjectItem(js, "compare_after"), "zones"))
 	{
-		double pct = num(z, "differing_pct_of_real_free");
+		double pct = ps_test_json_num(z, "differing_pct_of_real_free");
 
 		if (g_test_verbose())
 			g_printerr("%s after %s: differing %.0f pages, %.3f %% of the real free\n",
 				   rec->name, cJSON_GetObjectItem(z, "zone")->valuestring,
-				   num(z, "differing_pages"), pct);
+				   ps_test_json_num(z, "differing_pages"), pct);
 		g_assert_cmpfloat(pct, <=, rec->after_max_pct);
 	}
 	cJSON_Delete(js);
@@ -253,20 +238,11 @@ static void test_mobility(gconstpointer data)
 	prepared_clear(&p);
 }
 
-/* The fidelity table of a policy run: simulated and observed of counter. */
+/* The fidelity table of a policy run: simulated and observed of counter, which must be there. */
 static void fidelity_pair(const cJSON *sum, const char *counter, double *sim, double *obs)
 {
-	const cJSON *c;
-
-	cJSON_ArrayForEach(c, cJSON_GetObjectItem(sum, "fidelity"))
-	{
-		if (!strcmp(cJSON_GetObjectItem(c, "counter")->valuestring, counter)) {
-			*sim = num(c, "simulated");
-			*obs = num(c, "observed");
-			return;
-		}
-	}
-	g_error("no fidelity counter %s", counter);
+	if (!ps_test_fidelity_pair(sum, counter, sim, obs))
+		g_error("no fidelity counter %s", counter);
 }
 
 /*
@@ -311,44 +287,20 @@ static void test_policy(gconstpointer data)
 	const QemuRec *rec = data;
 	int ri = (int)(rec - recs);
 	Prepared p;
-	g_autoptr(GError) error = NULL;
 	g_autofree char *run = NULL;
-	PsRunOptions o = {0};
-	PsSim *sim;
 	cJSON *sum;
 
 	if (!prepare(rec, &p))
 		return;
 	run = g_build_filename(p.tmp, "policy", NULL);
-	o.out_dir = run;
-	sim = ps_sim_new(p.cfg, &o, &error);
-	g_assert_no_error(error);
-	g_assert_true(ps_sim_load_snapshot(sim, p.before, p.dir, &error));
-	g_assert_no_error(error);
-	g_assert_true(ps_sim_run(sim, p.trace, &error));
-	g_assert_no_error(error);
-	ps_sim_free(sim);
-	sum = read_summary(run);
+	sum = ps_test_policy_run(p.cfg, p.trace, p.before, p.dir, run);
 	check_vmstat_rows(&p, sum);
 	for (size_t i = 0; i < G_N_ELEMENTS(bands); i++) {
 		const Band *b = &bands[i];
 		double sim_v, obs_v, bound = b->held[ri];
 
 		fidelity_pair(sum, b->counter, &sim_v, &obs_v);
-		if (g_test_verbose())
-			g_printerr("%s %-20s model %8.0f kernel %8.0f ratio %.3f%s\n", rec->name,
-				   b->counter, sim_v, obs_v, obs_v ? sim_v / obs_v : NAN,
-				   bound > b->band ? " (band not held)" : "");
-		if (obs_v <= 5 && bound <= b->band) {
-			/* the kernel made at most 5: the model makes as many */
-			g_assert_cmpfloat(sim_v, ==, obs_v);
-			continue;
-		}
-		if (obs_v == 0) {
-			g_assert_cmpfloat(sim_v, <=, bound);
-			continue;
-		}
-		g_assert_cmpfloat(fabs(sim_v / obs_v - 1.0), <=, bound);
+		ps_test_band_assert(rec->name, b->counter, sim_v, obs_v, b->band, bound);
 	}
 	cJSON_Delete(sum);
 	prepared_clear(&p);
@@ -475,7 +427,7 @@ static cJSON *policy_run(const QemuRec *rec, Prepared *p, uint64_t until_ns, uin
 	g_assert_no_error(error);
 	ps_sim_free(sim);
 	ps_test_buddyinfo_dma(bi_path, blocks);
-	return read_summary(run);
+	return ps_test_read_summary(run);
 }
 
 /*
@@ -625,9 +577,7 @@ static void test_numa(void)
 	PsImportStats st;
 	PsProcInput in;
 	PsConfig *cfg;
-	PsRunOptions o = {0};
 	PsMachine *m;
-	PsSim *sim;
 	cJSON *sum;
 	uint64_t k_before[PS_MAX_NODES], k_after[PS_MAX_NODES], model[PS_MAX_NODES];
 
@@ -681,15 +631,7 @@ static void test_numa(void)
 	/* pagesim run --snapshot before.kpageflags.gz --proc DIR (policy mode) */
 	run = g_build_filename(tmp, "policy", NULL);
 	before = g_build_filename(dir, "before.kpageflags.gz", NULL);
-	o.out_dir = run;
-	sim = ps_sim_new(cfg, &o, &error);
-	g_assert_no_error(error);
-	g_assert_true(ps_sim_load_snapshot(sim, before, dir, &error));
-	g_assert_no_error(error);
-	g_assert_true(ps_sim_run(sim, trace, &error));
-	g_assert_no_error(error);
-	ps_sim_free(sim);
-	sum = read_summary(run);
+	sum = ps_test_policy_run(cfg, trace, before, dir, run);
 	for (size_t i = 0; i < G_N_ELEMENTS(counters); i++) {
 		double sim_v, obs_v;
 
@@ -774,8 +716,6 @@ static void test_numa_policies(gconstpointer data)
 	PsImportStats st;
 	PsProcInput in;
 	PsConfig *cfg;
-	PsRunOptions o = {0};
-	PsSim *sim;
 	cJSON *sum;
 	uint64_t k_before[PS_MAX_NODES], k_after[PS_MAX_NODES], model[PS_MAX_NODES];
 	int zrm = !strcmp(name, "zrm1");
@@ -826,15 +766,7 @@ static void test_numa_policies(gconstpointer data)
 	/* pagesim run --snapshot before.kpageflags.gz --proc DIR (policy mode) */
 	run = g_build_filename(tmp, "policy", NULL);
 	before = g_build_filename(dir, "before.kpageflags.gz", NULL);
-	o.out_dir = run;
-	sim = ps_sim_new(cfg, &o, &error);
-	g_assert_no_error(error);
-	g_assert_true(ps_sim_load_snapshot(sim, before, dir, &error));
-	g_assert_no_error(error);
-	g_assert_true(ps_sim_run(sim, trace, &error));
-	g_assert_no_error(error);
-	ps_sim_free(sim);
-	sum = read_summary(run);
+	sum = ps_test_policy_run(cfg, trace, before, dir, run);
 	for (size_t i = 0; i < G_N_ELEMENTS(counters); i++) {
 		double sim_v, obs_v;
 

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * policy-run.h - a policy replay from a recording's starting snapshot, as the README's recipe
+ * runs it (`pagesim run -c CFG -t TRACE --snapshot before.kpageflags.gz --proc DIR`), and the
+ * fidelity bands the tests hold its counters to (sim-qemu, sim-press-bands).
+ */
+#ifndef PS_TEST_POLICY_RUN_H
+#define PS_TEST_POLICY_RUN_H
+
+#include <cjson/cJSON.h>
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "sim/sim.h"
+#include "test-util.h"
+
+/* summary.json of the run in directory run. */
+static inline cJSON *ps_test_read_summary(const char *run)
+{
+	g_autofree char *path = g_build_filename(run, "summary.json", NULL);
+	g_autofree char *text = ps_test_slurp(path);
+	cJSON *js = cJSON_Parse(text);
+
+	g_assert_nonnull(js);
+	return js;
+}
+
+/* A number member of a JSON object, which must be there. */
+static inline double ps_test_json_num(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, name);
+
+	g_assert_true(cJSON_IsNumber(v));
+	return v->valuedouble;
+}
+
+/* The simulated and observed values of counter in a summary's fidelity table; false if absent. */
+static inline bool ps_test_fidelity_pair(const cJSON *sum, const char *counter, double *sim,
+					 double *obs)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(sum, "fidelity"))
+	{
+		if (!strcmp(cJSON_GetObjectItem(c, "counter")->valuestring, counter)) {
+			*sim = ps_test_json_num(c, "simulated");
+			*obs = ps_test_json_num(c, "observed");
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Policy replay of trace on cfg into out_dir, starting from snapshot with the /proc files of
+ * proc_dir; its summary.json.
+ */
+static inline cJSON *ps_test_policy_run(const PsConfig *cfg, const char *trace,
+					const char *snapshot, const char *proc_dir,
+					const char *out_dir)
+{
+	g_autoptr(GError) error = NULL;
+	PsRunOptions o = {0};
+	PsSim *sim;
+
+	o.out_dir = out_dir;
+	sim = ps_sim_new(cfg, &o, &error);
+	g_assert_no_error(error);
+	g_assert_true(ps_sim_load_snapshot(sim, snapshot, proc_dir, &error));
+	g_assert_no_error(error);
+	g_assert_true(ps_sim_run(sim, trace, &error));
+	g_assert_no_error(error);
+	ps_sim_free(sim);
+	return ps_test_read_summary(out_dir);
+}
+
+/*
+ * One counter against its band: equal where the kernel made at most 5 (and the band holds),
+ * at most bound where the kernel made none, else within bound of the kernel's value. bound is
+ * the band, or the looser bound a counter is held to while its band does not hold yet.
+ */
+static inline void ps_test_band_assert(const char *name, const char *counter, double sim_v,
+				       double obs_v, double band, double bound)
+{
+	if (g_test_verbose())
+		g_printerr("%s %-20s model %8.0f kernel %8.0f ratio %.3f%s\n", name, counter, sim_v,
+			   obs_v, obs_v ? sim_v / obs_v : NAN,
+			   bound > band ? " (band not held)" : "");
+	if (obs_v <= 5 && bound <= band) {
+		/* the kernel made at most 5: the model makes as many */
+		g_assert_cmpfloat(sim_v, ==, obs_v);
+		return;
+	}
+	if (obs_v == 0) {
+		g_assert_cmpfloat(sim_v, <=, bound);
+		return;
+	}
+	g_assert_cmpfloat(fabs(sim_v / obs_v - 1.0), <=, bound);
+}
+
+#endif
