@@ -16,6 +16,37 @@
 #include "sim/sim.h"
 #include "test-util.h"
 
+/*
+ * `pagesim config from-proc --zoneinfo DIR/before.zoneinfo [--cpus nr_cpus]` (nr_cpus 0: the
+ * zoneinfo's own count), with DIR/before.pagetypeinfo when it is there, as config from-proc
+ * reads it beside the zoneinfo.
+ */
+static inline PsConfig *ps_test_config_from_dir(const char *dir, int nr_cpus)
+{
+	g_autofree char *zi_path = g_build_filename(dir, "before.zoneinfo", NULL);
+	g_autofree char *pti_path = g_build_filename(dir, "before.pagetypeinfo", NULL);
+	g_autofree char *zi_text = ps_test_slurp(zi_path);
+	g_autofree char *pti_text = NULL;
+	g_autoptr(GError) error = NULL;
+	PsProcInput in;
+	PsConfig *cfg = ps_config_new();
+
+	ps_proc_input_init(&in);
+	in.zoneinfo_text = zi_text;
+	in.zoneinfo_path = zi_path;
+	if (g_file_get_contents(pti_path, &pti_text, NULL, NULL)) {
+		in.pagetypeinfo_text = pti_text;
+		in.pagetypeinfo_path = pti_path;
+	}
+	if (nr_cpus > 0) {
+		in.nr_cpus = nr_cpus;
+		in.nr_cpus_source = "--cpus";
+	}
+	g_assert_true(ps_config_from_proc(&in, cfg, &error));
+	g_assert_no_error(error);
+	return cfg;
+}
+
 /* summary.json of the run in directory run. */
 static inline cJSON *ps_test_read_summary(const char *run)
 {

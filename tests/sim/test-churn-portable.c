@@ -47,6 +47,7 @@
 #include <string.h>
 
 #include "../common/lab-rec.h"
+#include "../common/policy-run.h"
 #include "../common/test-util.h"
 #include "config/config.h"
 #include "mm/mm.h"
@@ -179,14 +180,12 @@ static void test_machine(gconstpointer data)
 	g_autofree char *dir = root ? g_build_filename(root, m->name, NULL) : NULL;
 	g_autofree char *trace =
 	    g_build_filename(srcdir, "workloads", "churn-portable.jsonl.gz", NULL);
-	g_autofree char *zi_path = NULL, *zi_text = NULL, *pti_path = NULL, *pti_text = NULL;
 	g_autofree char *before = NULL, *out = NULL, *p = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(cJSON) sum = NULL;
 	uint64_t sim_b[PS_NR_ORDERS_MAX], real_b[PS_NR_ORDERS_MAX];
 	double sim_high = 0, real_high = 0, faults = 0, thp[PS_NR_ORDERS_MAX] = {0};
 	const cJSON *pr, *f;
-	PsProcInput in;
 	RealCounts rc;
 	PsConfig *cfg;
 	PsRunOptions o = {0};
@@ -196,20 +195,8 @@ static void test_machine(gconstpointer data)
 		g_test_skip("realdata/qemu-arm64-* not available (PAGESIM_REALDATA)");
 		return;
 	}
-	zi_path = g_build_filename(dir, "before.zoneinfo", NULL);
-	zi_text = ps_test_slurp(zi_path);
-	pti_path = g_build_filename(dir, "before.pagetypeinfo", NULL);
-	pti_text = ps_test_slurp(pti_path);
-	ps_proc_input_init(&in);
-	in.zoneinfo_text = zi_text;
-	in.zoneinfo_path = zi_path;
-	in.pagetypeinfo_text = pti_text;
-	in.pagetypeinfo_path = pti_path;
-	in.nr_cpus = 2;
-	in.nr_cpus_source = "--cpus";
-	cfg = ps_config_new();
-	g_assert_true(ps_config_from_proc(&in, cfg, &error));
-	g_assert_no_error(error);
+	/* pagesim config from-proc --zoneinfo before.zoneinfo --cpus 2 */
+	cfg = ps_test_config_from_dir(dir, 2);
 	g_assert_cmpuint(cfg->spec.page_size, ==, m->page_size);
 
 	out = g_build_filename(tmp_dir, m->name, NULL);

@@ -100,10 +100,8 @@ static cJSON *replay(const PressRec *rec, char **run_out, char **tmp_out)
 {
 	const char *src = g_getenv("PAGESIM_SRCDIR");
 	g_autofree char *dir = src ? g_build_filename(src, "workloads", rec->name, NULL) : NULL;
-	g_autofree char *trace = NULL, *snap = NULL, *zi_path = NULL, *zi_text = NULL;
-	g_autofree char *pti_path = NULL, *pti_text = NULL;
+	g_autofree char *trace = NULL, *snap = NULL, *zi_path = NULL;
 	g_autoptr(GError) error = NULL;
-	PsProcInput in;
 	PsConfig *cfg;
 	cJSON *sum;
 
@@ -121,18 +119,7 @@ static cJSON *replay(const PressRec *rec, char **run_out, char **tmp_out)
 		return NULL;
 	}
 	/* pagesim config from-proc --zoneinfo before.zoneinfo (pagetypeinfo beside it) */
-	zi_text = ps_test_slurp(zi_path);
-	pti_path = g_build_filename(dir, "before.pagetypeinfo", NULL);
-	ps_proc_input_init(&in);
-	in.zoneinfo_text = zi_text;
-	in.zoneinfo_path = zi_path;
-	if (g_file_get_contents(pti_path, &pti_text, NULL, NULL)) {
-		in.pagetypeinfo_text = pti_text;
-		in.pagetypeinfo_path = pti_path;
-	}
-	cfg = ps_config_new();
-	g_assert_true(ps_config_from_proc(&in, cfg, &error));
-	g_assert_no_error(error);
+	cfg = ps_test_config_from_dir(dir, 0);
 
 	*tmp_out = ps_test_make_dir("pagesim-press-XXXXXX");
 	*run_out = g_build_filename(*tmp_out, "policy", NULL);

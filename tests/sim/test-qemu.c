@@ -106,12 +106,10 @@ static void lab_cache_slice(const char *dir, PsConfig *cfg)
 static bool prepare(const QemuRec *rec, Prepared *p)
 {
 	const char *root = g_getenv("PAGESIM_REALDATA");
-	g_autofree char *trace_txt = NULL, *zi_path = NULL, *zi_text = NULL;
-	g_autofree char *pti_path = NULL, *pti_text = NULL;
+	g_autofree char *trace_txt = NULL;
 	g_autoptr(GError) error = NULL;
 	PsImportOptions iopts = {.page_size = rec->page_size};
 	PsImportStats st;
-	PsProcInput in;
 
 	memset(p, 0, sizeof(*p));
 	p->dir = root ? g_build_filename(root, rec->name, NULL) : NULL;
@@ -131,20 +129,7 @@ static bool prepare(const QemuRec *rec, Prepared *p)
 	g_assert_cmpuint(st.entries_in_buffer, ==, st.entries_written);
 
 	/* pagesim config from-proc --zoneinfo before.zoneinfo --cpus 2 */
-	zi_path = g_build_filename(p->dir, "before.zoneinfo", NULL);
-	zi_text = ps_test_slurp(zi_path);
-	pti_path = g_build_filename(p->dir, "before.pagetypeinfo", NULL);
-	pti_text = ps_test_slurp(pti_path);
-	ps_proc_input_init(&in);
-	in.zoneinfo_text = zi_text;
-	in.zoneinfo_path = zi_path;
-	in.pagetypeinfo_text = pti_text; /* as config from-proc reads it beside the zoneinfo */
-	in.pagetypeinfo_path = pti_path;
-	in.nr_cpus = 2;
-	in.nr_cpus_source = "--cpus";
-	p->cfg = ps_config_new();
-	g_assert_true(ps_config_from_proc(&in, p->cfg, &error));
-	g_assert_no_error(error);
+	p->cfg = ps_test_config_from_dir(p->dir, 2);
 	g_assert_cmpuint(p->cfg->spec.page_size, ==, rec->page_size);
 	/* no CMA, no MEMORY_ISOLATION: no Isolate column in pagetypeinfo */
 	g_assert_cmpint(p->cfg->spec.migrate_types, ==, 4);
@@ -706,15 +691,14 @@ static void test_numa_policies(gconstpointer data)
 	g_autofree char *dir =
 	    g_build_filename(srcdir, "tests", "data", "lab-numa-policies", name, NULL);
 	g_autofree char *trace_txt = g_build_filename(dir, "trace.txt.gz", NULL);
-	g_autofree char *tmp = NULL, *trace = NULL, *zi_path = NULL, *zi_text = NULL, *run = NULL;
-	g_autofree char *pti_path = NULL, *pti_text = NULL, *before = NULL, *dmesg = NULL;
+	g_autofree char *tmp = NULL, *trace = NULL, *zi_path = NULL, *run = NULL;
+	g_autofree char *before = NULL, *dmesg = NULL;
 	g_autofree char *dmesg_path = NULL, *zi_after = NULL, *zi_run = NULL, *sysctl = NULL;
 	g_autofree char *vm_after = NULL, *events_path = NULL;
 	char *events = NULL;
 	g_autoptr(GError) error = NULL;
 	PsImportOptions iopts = {0};
 	PsImportStats st;
-	PsProcInput in;
 	PsConfig *cfg;
 	cJSON *sum;
 	uint64_t k_before[PS_MAX_NODES], k_after[PS_MAX_NODES], model[PS_MAX_NODES];
@@ -732,19 +716,7 @@ static void test_numa_policies(gconstpointer data)
 
 	/* pagesim config from-proc --zoneinfo before.zoneinfo --cpus 2 */
 	zi_path = g_build_filename(dir, "before.zoneinfo", NULL);
-	zi_text = ps_test_slurp(zi_path);
-	pti_path = g_build_filename(dir, "before.pagetypeinfo", NULL);
-	pti_text = ps_test_slurp(pti_path);
-	ps_proc_input_init(&in);
-	in.zoneinfo_text = zi_text;
-	in.zoneinfo_path = zi_path;
-	in.pagetypeinfo_text = pti_text;
-	in.pagetypeinfo_path = pti_path;
-	in.nr_cpus = 2;
-	in.nr_cpus_source = "--cpus";
-	cfg = ps_config_new();
-	g_assert_true(ps_config_from_proc(&in, cfg, &error));
-	g_assert_no_error(error);
+	cfg = ps_test_config_from_dir(dir, 2);
 	g_assert_cmpint(cfg->spec.nr_nodes, ==, 2);
 	lab_cache_slice(dir, cfg);
 	/* the program set vm.zone_reclaim_mode before its first allocation */
