@@ -207,6 +207,13 @@ static void test_recorded_free(void)
 	ps_test_rm_rf(out);
 }
 
+/* cpu 0's recorded direct reclaim, from 1000 to 3000 ns, in the two tests of reclaim frees */
+static const char dr_begin[] =
+    "{\"t\":1000,\"op\":\"observed\",\"event\":"
+    "\"mm_vmscan_direct_reclaim_begin\",\"cpu\":0,\"pid\":5,\"order\":0}";
+static const char dr_end[] = "{\"t\":3000,\"op\":\"observed\",\"event\":"
+			     "\"mm_vmscan_direct_reclaim_end\",\"cpu\":0,\"pid\":5,\"value\":1}";
+
 static void test_direct_reclaim_free(void)
 {
 	/*
@@ -214,19 +221,13 @@ static void test_direct_reclaim_free(void)
 	 * kernel's reclaim (skipped); cpu 1's free of A+0 in the window and cpu 0's free of A+2
 	 * after it are replayed.
 	 */
-	static const char begin[] =
-	    "{\"t\":1000,\"op\":\"observed\",\"event\":"
-	    "\"mm_vmscan_direct_reclaim_begin\",\"cpu\":0,\"pid\":5,\"order\":0}";
-	static const char end[] =
-	    "{\"t\":3000,\"op\":\"observed\",\"event\":"
-	    "\"mm_vmscan_direct_reclaim_end\",\"cpu\":0,\"pid\":5,\"value\":1}";
 	g_autofree char *l1 = g_strdup_printf(
 	    "{\"t\":2000,\"op\":\"free\",\"id\":7,\"pfn\":%u,\"order\":0,\"cpu\":0}", A + 1);
 	g_autofree char *l2 = g_strdup_printf(
 	    "{\"t\":2500,\"op\":\"free\",\"id\":8,\"pfn\":%u,\"order\":0,\"cpu\":1}", A + 0);
 	g_autofree char *l3 = g_strdup_printf(
 	    "{\"t\":4000,\"op\":\"free\",\"id\":9,\"pfn\":%u,\"order\":0,\"cpu\":0}", A + 2);
-	const char *const lines[] = {begin, l1, l2, end, l3};
+	const char *const lines[] = {dr_begin, l1, l2, dr_end, l3};
 	g_autofree char *out = run("direct", lines, G_N_ELEMENTS(lines));
 	g_autoptr(cJSON) sum = ps_test_json_file(out, "summary.json");
 	const cJSON *skipped =
@@ -261,12 +262,6 @@ static void test_reason_free(void)
 	 * Once a free has carried a reason the cpu-window rule is off: cpu 0's free of A+0 inside
 	 * its recorded direct reclaim, without a reason, is replayed.
 	 */
-	static const char begin[] =
-	    "{\"t\":1000,\"op\":\"observed\",\"event\":"
-	    "\"mm_vmscan_direct_reclaim_begin\",\"cpu\":0,\"pid\":5,\"order\":0}";
-	static const char end[] =
-	    "{\"t\":3000,\"op\":\"observed\",\"event\":"
-	    "\"mm_vmscan_direct_reclaim_end\",\"cpu\":0,\"pid\":5,\"value\":1}";
 	static const char a20[] = "{\"t\":500,\"op\":\"alloc\",\"id\":20,\"cpu\":1,\"pid\":6,"
 				  "\"order\":0,\"gfp\":\"GFP_KERNEL\",\"kind\":\"kernel\"}";
 	static const char a21[] = "{\"t\":600,\"op\":\"alloc\",\"id\":21,\"cpu\":1,\"pid\":6,"
@@ -289,7 +284,7 @@ static void test_reason_free(void)
 	    g_strdup_printf("{\"t\":2600,\"op\":\"free\",\"id\":10,\"pfn\":%u,"
 			    "\"order\":0,\"cpu\":1,\"reason\":\"reclaim_kswapd\"}",
 			    A + 10);
-	const char *const lines[] = {a20, a21, begin, l1, l2, l3, l4, end, f20, f21};
+	const char *const lines[] = {a20, a21, dr_begin, l1, l2, l3, l4, dr_end, f20, f21};
 	g_autofree char *out = run("reason", lines, G_N_ELEMENTS(lines));
 	g_autoptr(cJSON) sum = ps_test_json_file(out, "summary.json");
 

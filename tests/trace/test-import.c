@@ -232,6 +232,21 @@ static void cleanup(char *out)
 	g_free(out);
 }
 
+/* Refuses text, with an error holding want, and leaves no output file behind. */
+static void refused(const char *text, gssize len, const char *want)
+{
+	g_autoptr(GError) error = NULL;
+	PsImportStats st;
+	char *out = NULL;
+
+	g_assert_false(import_bytes(text, len, &st, &out, &error));
+	g_assert_nonnull(error);
+	if (!strstr(error->message, want))
+		g_error("'%s' does not say '%s'", error->message, want);
+	g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
+	cleanup(out);
+}
+
 #define HDR "# tracer: nop\n# entries-in-buffer/entries-written: 4/4   #P:2\n"
 
 static void test_ftrace_lines(void)
@@ -513,9 +528,6 @@ static void test_mempolicy(void)
 static void test_mempolicy_marker(void)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
-	g_autofree char *in = g_build_filename(dir, "in.txt", NULL);
-	g_autofree char *out = g_build_filename(dir, "out.jsonl", NULL);
 	const char *text = HDR
 	    "  numa-42  [000] .....  1.000001: mm_page_alloc: page=01 pfn=0x100 order=0 "
 	    "migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
@@ -526,15 +538,14 @@ static void test_mempolicy_marker(void)
 	    "  numa-43  [001] .....  1.000005: mm_page_alloc: page=01 pfn=0x101 order=0 "
 	    "migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
 	    "  numa-42  [000] .....  1.000006: tracing_mark_write: pagesim-mempolicy: default\n";
-	PsImportOptions opts = {0};
 	PsImportStats st;
 	PsTraceHeader hdr;
 	PsTraceEvent ev;
 	g_autoptr(GString) seq = g_string_new(NULL);
 	PsTraceReader *r;
+	char *out = NULL;
 
-	g_assert_true(g_file_set_contents(in, text, -1, NULL));
-	g_assert_true(ps_trace_import(in, out, &opts, &st, &error));
+	g_assert_true(import_text(text, &st, &out, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(st.mempolicy_markers, ==, 3);
 	r = ps_trace_reader_open(out, &hdr, &error);
@@ -547,19 +558,11 @@ static void test_mempolicy_marker(void)
 	ps_trace_reader_close(r);
 	g_assert_cmpstr(seq->str, ==,
 			"42@0= 42@1000=preferred:1 43@3000= 43@3000=bind:0 42@5000= ");
+	cleanup(out);
 
-	g_assert_true(g_file_set_contents(
-	    in,
-	    HDR
-	    "  numa-42  [000] .....  1.000002: tracing_mark_write: pagesim-mempolicy: often:1\n",
-	    -1, NULL));
-	g_assert_false(ps_trace_import(in, out, &opts, &st, &error));
-	g_test_message("%s", error->message);
-	g_assert_nonnull(strstr(error->message, ":3: "));
-	g_assert_nonnull(strstr(error->message, "policy:"));
-	g_unlink(in);
-	g_unlink(out);
-	g_rmdir(dir);
+	refused(HDR "  numa-42  [000] .....  1.000002: tracing_mark_write: pagesim-mempolicy: "
+		    "often:1\n",
+		-1, "in.txt:3: tracing_mark_write: pagesim-mempolicy: policy:");
 }
 
 /*
@@ -570,9 +573,6 @@ static void test_mempolicy_marker(void)
 static void test_zone_samples(void)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
-	g_autofree char *in = g_build_filename(dir, "in.txt", NULL);
-	g_autofree char *out = g_build_filename(dir, "out.jsonl", NULL);
 	const char *text =
 	    HDR "  capture-9  [000] .....  1.000001: tracing_mark_write: pagesim-zone: node=0 "
 		"zone=DMA32 spanned=1044480 present=782336 managed=772850\n"
@@ -584,12 +584,11 @@ static void test_zone_samples(void)
 		"zone=DMA32 spanned=1044480 present=782336 managed=772800\n"
 		"  capture-9  [000] .....  1.100001: tracing_mark_write: pagesim-zone: node=0 "
 		"zone=Normal spanned=5505024 present=5505024 managed=557056\n";
-	PsImportOptions opts = {0};
 	PsImportStats st;
 	g_autoptr(GString) fmt = g_string_new(NULL);
+	char *out = NULL;
 
-	g_assert_true(g_file_set_contents(in, text, -1, NULL));
-	g_assert_true(ps_trace_import(in, out, &opts, &st, &error));
+	g_assert_true(import_text(text, &st, &out, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(st.zone_samples, ==, 4);
 	g_assert_cmpuint(st.zone_managed_growth, ==, 557056 - 524288); /* 128 MiB; DMA32 shrank */
@@ -597,27 +596,14 @@ static void test_zone_samples(void)
 	g_assert_cmpuint(st.allocs, ==, 1);
 	ps_import_stats_format(&st, fmt);
 	g_assert_nonnull(strstr(fmt->str, "zone samples (trace_marker): 4"));
+	cleanup(out);
 
-	g_assert_true(g_file_set_contents(in,
-					  HDR
-					  "  capture-9  [000] .....  1.000001: tracing_mark_write: "
-					  "pagesim-zone: node=0 zone=Normal spanned=5 present=5\n",
-					  -1, NULL));
-	g_assert_false(ps_trace_import(in, out, &opts, &st, &error));
-	g_assert_nonnull(strstr(error->message, ":3: "));
-	g_assert_nonnull(strstr(error->message, "pagesim-zone: managed: missing"));
-	g_clear_error(&error);
-	g_assert_true(g_file_set_contents(in,
-					  HDR
-					  "  capture-9  [000] .....  1.000001: tracing_mark_write: "
-					  "pagesim-zone: node=x zone=Normal spanned=5 present=5 "
-					  "managed=5\n",
-					  -1, NULL));
-	g_assert_false(ps_trace_import(in, out, &opts, &st, &error));
-	g_assert_nonnull(strstr(error->message, "pagesim-zone: node: 'x' is not a number"));
-	g_unlink(in);
-	g_unlink(out);
-	g_rmdir(dir);
+	refused(HDR "  capture-9  [000] .....  1.000001: tracing_mark_write: pagesim-zone: node=0 "
+		    "zone=Normal spanned=5 present=5\n",
+		-1, "in.txt:3: tracing_mark_write: pagesim-zone: managed: missing");
+	refused(HDR "  capture-9  [000] .....  1.000001: tracing_mark_write: pagesim-zone: node=x "
+		    "zone=Normal spanned=5 present=5 managed=5\n",
+		-1, "pagesim-zone: node: 'x' is not a number");
 }
 
 /*
@@ -677,21 +663,6 @@ static void test_malformed(void)
 			&st, &out, &error));
 	g_assert_nonnull(strstr(error->message, "gfp_flags"));
 	g_clear_error(&error);
-	cleanup(out);
-}
-
-/* Refuses text, with an error holding want, and leaves no output file behind. */
-static void refused(const char *text, gssize len, const char *want)
-{
-	g_autoptr(GError) error = NULL;
-	PsImportStats st;
-	char *out = NULL;
-
-	g_assert_false(import_bytes(text, len, &st, &out, &error));
-	g_assert_nonnull(error);
-	if (!strstr(error->message, want))
-		g_error("'%s' does not say '%s'", error->message, want);
-	g_assert_false(g_file_test(out, G_FILE_TEST_EXISTS));
 	cleanup(out);
 }
 
