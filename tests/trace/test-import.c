@@ -449,6 +449,25 @@ static void test_compact_requests(void)
 			"observed:0@11000 ");
 }
 
+/* The proc records of an imported trace as "pid@t=mempolicy " each. */
+static char *proc_policies(const char *path)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsTraceReader) r = NULL;
+	PsTraceHeader hdr;
+	PsTraceEvent ev;
+	GString *seq = g_string_new(NULL);
+
+	r = ps_trace_reader_open(path, &hdr, &error);
+	g_assert_no_error(error);
+	while (ps_trace_reader_next(r, &ev, &error) == 1)
+		if (ev.op == PS_OP_PROC)
+			g_string_append_printf(seq, "%d@%" PRIu64 "=%s ", ev.pid, ev.t_ns,
+					       ev.mempolicy);
+	g_assert_no_error(error);
+	return g_string_free(seq, FALSE);
+}
+
 /*
  * --mempolicy: from its timestamp on a pid's proc records carry the policy; a pid already seen
  * gets a proc record at that moment, one not yet seen carries it in its first.
@@ -473,10 +492,7 @@ static void test_mempolicy(void)
 	PsImportMempolicy mp[3];
 	PsImportOptions opts = {.mempolicies = mp, .n_mempolicies = 3};
 	PsImportStats st;
-	PsTraceHeader hdr;
-	PsTraceEvent ev;
-	g_autoptr(GString) seq = g_string_new(NULL);
-	PsTraceReader *r;
+	g_autofree char *seq = NULL;
 
 	for (int i = 0; i < 3; i++) {
 		g_assert_true(ps_import_mempolicy_parse(args[i], &mp[i], &error));
@@ -489,15 +505,8 @@ static void test_mempolicy(void)
 	g_assert_true(ps_trace_import(in, out, &opts, &st, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(st.mempolicy_changes, ==, 2);
-	r = ps_trace_reader_open(out, &hdr, &error);
-	g_assert_no_error(error);
-	while (ps_trace_reader_next(r, &ev, &error) == 1)
-		if (ev.op == PS_OP_PROC)
-			g_string_append_printf(seq, "%d@%" PRIu64 "=%s ", ev.pid, ev.t_ns,
-					       ev.mempolicy);
-	g_assert_no_error(error);
-	ps_trace_reader_close(r);
-	g_assert_cmpstr(seq->str, ==, "42@0= 42@2000=interleave:0-1 42@4000= 43@5000=bind:1 ");
+	seq = proc_policies(out);
+	g_assert_cmpstr(seq, ==, "42@0= 42@2000=interleave:0-1 42@4000= 43@5000=bind:1 ");
 
 	/* bad arguments: file-free messages naming the part that is wrong */
 	g_assert_false(ps_import_mempolicy_parse("42=bind:1", &mp[0], &error));
@@ -539,25 +548,14 @@ static void test_mempolicy_marker(void)
 	    "migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
 	    "  numa-42  [000] .....  1.000006: tracing_mark_write: pagesim-mempolicy: default\n";
 	PsImportStats st;
-	PsTraceHeader hdr;
-	PsTraceEvent ev;
-	g_autoptr(GString) seq = g_string_new(NULL);
-	PsTraceReader *r;
+	g_autofree char *seq = NULL;
 	char *out = NULL;
 
 	g_assert_true(import_text(text, &st, &out, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(st.mempolicy_markers, ==, 3);
-	r = ps_trace_reader_open(out, &hdr, &error);
-	g_assert_no_error(error);
-	while (ps_trace_reader_next(r, &ev, &error) == 1)
-		if (ev.op == PS_OP_PROC)
-			g_string_append_printf(seq, "%d@%" PRIu64 "=%s ", ev.pid, ev.t_ns,
-					       ev.mempolicy);
-	g_assert_no_error(error);
-	ps_trace_reader_close(r);
-	g_assert_cmpstr(seq->str, ==,
-			"42@0= 42@1000=preferred:1 43@3000= 43@3000=bind:0 42@5000= ");
+	seq = proc_policies(out);
+	g_assert_cmpstr(seq, ==, "42@0= 42@1000=preferred:1 43@3000= 43@3000=bind:0 42@5000= ");
 	cleanup(out);
 
 	refused(HDR "  numa-42  [000] .....  1.000002: tracing_mark_write: pagesim-mempolicy: "
