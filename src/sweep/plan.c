@@ -27,7 +27,11 @@
 
 static char *sha256_hex(const char *data, gsize len)
 {
-	return g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)data, len);
+	char hex[65];
+
+	return ps_sha256_hex(data, len, hex)
+		   ? g_strdup(hex)
+		   : g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)data, len);
 }
 
 static char *file_digest(const char *path, GError **error)

@@ -64,6 +64,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsLineReader, ps_line_reader_close)
 GBytes *ps_file_read_all(const char *path, GError **error);
 /* "sha256:HEX" of a file's bytes as stored (not decompressed): how inputs are named in outputs. */
 char *ps_file_digest(const char *path, GError **error);
+/* sha256 of len bytes as 64 lower-case hex digits and a NUL; false only if OpenSSL fails. */
+bool ps_sha256_hex(const void *data, gsize len, char hex[static 65]);
 
 /*
  * ps_file_read_all through a cache of inflated copies (util/filecache.c): a gzip file's bytes are
