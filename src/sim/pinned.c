@@ -19,14 +19,23 @@
  *   free                                orders the pcp holds (0-3 and the THP order) go to a pcp
  *                                       list and reach the buddy through a later drain; other
  *                                       orders go straight to the buddy (__free_pages_ok)
+ *   observed mm_compaction_isolate_freepages  compaction's free scanner took nr_taken free pages
+ *                                       of the walked range as migration targets
+ *                                       (isolate_freepages_block): the free blocks whose heads
+ *                                       the walk meets leave the buddy, half-pageblock or larger
+ *                                       ones retyping their pageblocks Movable; the targets
+ *                                       used are freed later by mm_page_free records like any
+ *                                       page, the unused ones by release_free_list (its
+ *                                       __free_pages fires mm_page_free)
  * Everything else (proc, exit, touch, compaction begin/end, ...) is counted, not acted on: the
  * pages a process frees at exit appear as mm_page_free records.
  *
- * What the recording cannot show is counted as an anomaly, not guessed: compaction's free
- * scanner isolates free pages without a tracepoint per page (they stay free here, and their
- * later free is a "free of a free page"); memory that joins a zone while it grows (deferred init)
- * is outside what the snapshot managed; a pcp free that found the pcp lock taken goes straight to
- * the buddy without a drain record.
+ * What the recording cannot show is counted as an anomaly, not guessed: without the
+ * mm_compaction_isolate_freepages event compaction's free scanner takes free pages no record
+ * names (they stay free here, and their later free is a "free of a free page"; the free-set
+ * difference after a run with compaction is mostly those pages); memory that joins a zone while it
+ * grows (deferred init) is outside what the snapshot managed; a pcp free that found the pcp lock
+ * taken goes straight to the buddy without a drain record.
  *
  * --compare-at compares with a dump taken during the run (the pid of its reader or a time picks
  * the point). Two classes of difference are told apart there (realdata qemu-arm64-*-6.18.2):
@@ -56,6 +65,7 @@ enum pin_anomaly {
 	PIN_OUTSIDE_MANAGED,
 	PIN_NO_PFN,
 	PIN_MT_MISMATCH,
+	PIN_ISOLATE_MISMATCH,
 	PIN_NR_ANOMALIES
 };
 
@@ -67,6 +77,7 @@ static const char *const pin_anomaly_names[PIN_NR_ANOMALIES] = {
     [PIN_OUTSIDE_MANAGED] = "pfn_outside_managed_memory",
     [PIN_NO_PFN] = "record_without_pfn",
     [PIN_MT_MISMATCH] = "zone_locked_migratetype_differs",
+    [PIN_ISOLATE_MISMATCH] = "isolate_freepages_taken_differs",
 };
 
 /* The pinned replay's state beside the machine: what mm/ does not know about the recording. */
@@ -79,6 +90,8 @@ struct SimPin {
 	uint64_t by_op[PS_NR_TRACE_OPS];
 	uint64_t by_obs[PS_NR_OBSERVED_EVENTS];
 	uint64_t pages_taken, pages_returned, claims;
+	uint64_t
+	    isolated_pages;   /* compaction's migration targets (mm_compaction_isolate_freepages) */
 	uint64_t t_end;	      /* the last record's time */
 	cJSON *compare_after; /* made at the end, for the summary */
 	/*
@@ -255,6 +268,93 @@ static void on_cut_pcp_pages(Pin *p, ps_pfn_t pfn, unsigned order)
 		}
 }
 
+/*
+ * isolate_freepages_block's walk over [pfn, end) at `stride`: the free blocks whose head it meets
+ * (PageBuddy), each taken whole (__isolate_free_page) when `take`. Returns the pages found.
+ */
+static uint64_t isolate_walk(Pin *p, PsZone *z, ps_pfn_t pfn, ps_pfn_t end, unsigned stride,
+			     bool take)
+{
+	PsMachine *m = p->m;
+	uint64_t found = 0;
+
+	for (ps_pfn_t q = pfn; q < end;) {
+		unsigned order;
+
+		if (ps_enclosing_free_block(m, z, q, 0) != q) {
+			q += stride;
+			continue;
+		}
+		order = ps_page_order(m, q);
+		found += 1ull << order;
+		if (take) {
+			make_allocated(p, z, q, order);
+			p->isolated_pages += 1ull << order;
+			/*
+			 * __isolate_free_page: a block of at least half a pageblock turns its
+			 * pageblock(s) MIGRATE_MOVABLE when their type can merge (<
+			 * MIGRATE_PCPTYPES)
+			 */
+			if (order + 1 >= m->pageblock_order)
+				for (ps_pfn_t b = q; b < q + (1u << order) || b == q;
+				     b += (ps_pfn_t)m->pageblock_nr_pages) {
+					enum ps_migratetype mt = ps_pageblock_mt(m, b);
+
+					if (mt < PS_MT_PCPTYPES && mt != PS_MT_MOVABLE)
+						ps_pageblock_set_mt(m, z, b, PS_MT_MOVABLE);
+				}
+		}
+		/* "advance to the end of split page", then the loop's stride */
+		q += (1u << order) - 1 + stride;
+	}
+	return found;
+}
+
+/*
+ * mm_compaction_isolate_freepages: compaction's free scanner took nr_taken free pages of the
+ * walked range as migration targets; no record names them. The walk's stride is not printed
+ * (isolate_freepages starts at COMPACT_CLUSTER_MAX for MIGRATE_ASYNC and 1 otherwise, and
+ * fast_isolate_around uses 1), so the smallest of 1, 2, 4 .. 32 whose walk over the replay's
+ * free set finds exactly nr_taken pages is the one taken; with none, the free blocks of the
+ * range are taken from its start until nr_taken pages are reached, and the record is counted.
+ * Compound pages the kernel steps over whole are not skipped here: that shifts a walk of stride
+ * above 1, so such a walk may miss where the kernel's matched (then the fallback applies).
+ */
+static void on_isolate_freepages(Pin *p, const PsTraceEvent *ev)
+{
+	uint64_t want = (uint64_t)MAX(ev->value, 0);
+	ps_pfn_t pfn, end;
+	PsZone *z;
+
+	if (!want)
+		return;
+	z = ev->pfn < UINT32_MAX ? ps_pfn_zone(p->m, (ps_pfn_t)ev->pfn) : NULL;
+	if (!z || ev->len == 0 || ev->pfn + ev->len > ps_zone_end_pfn(z)) {
+		p->anomalies[PIN_OUTSIDE_MANAGED]++;
+		return;
+	}
+	pfn = (ps_pfn_t)ev->pfn;
+	end = (ps_pfn_t)(ev->pfn + ev->len);
+	for (unsigned stride = 1; stride <= 32; stride *= 2)
+		if (isolate_walk(p, z, pfn, end, stride, false) == want) {
+			isolate_walk(p, z, pfn, end, stride, true);
+			return;
+		}
+	p->anomalies[PIN_ISOLATE_MISMATCH]++;
+	for (ps_pfn_t q = pfn; q < end && want > 0;) {
+		unsigned order;
+
+		if (ps_enclosing_free_block(p->m, z, q, 0) != q) {
+			q++;
+			continue;
+		}
+		order = ps_page_order(p->m, q);
+		isolate_walk(p, z, q, q + 1, 1, true);
+		want -= MIN(want, 1ull << order);
+		q += 1u << order;
+	}
+}
+
 static void on_observed(Pin *p, const PsTraceEvent *ev)
 {
 	PsMachine *m = p->m;
@@ -263,6 +363,10 @@ static void on_observed(Pin *p, const PsTraceEvent *ev)
 	unsigned order;
 
 	p->by_obs[ev->event]++;
+	if (ev->event == PS_OBS_COMPACTION_ISOLATE_FREEPAGES) {
+		on_isolate_freepages(p, ev);
+		return;
+	}
 	if (ev->event != PS_OBS_ZONE_LOCKED && ev->event != PS_OBS_PCPU_DRAIN &&
 	    ev->event != PS_OBS_EXTFRAG)
 		return;
@@ -693,6 +797,7 @@ static cJSON *pinned_summary(PsSim *s)
 	cJSON_AddNumberToObject(o, "pages_returned_to_buddy", (double)p->pages_returned);
 	cJSON_AddNumberToObject(o, "pcp_pages_at_end", (double)p->pcp_pages);
 	cJSON_AddNumberToObject(o, "claims", (double)p->claims);
+	cJSON_AddNumberToObject(o, "compaction_pages_isolated", (double)p->isolated_pages);
 	o = cJSON_AddObjectToObject(root, "anomalies");
 	for (int i = 0; i < PIN_NR_ANOMALIES; i++)
 		cJSON_AddNumberToObject(o, pin_anomaly_names[i], (double)p->anomalies[i]);

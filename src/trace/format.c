@@ -68,6 +68,7 @@ const char *const ps_observed_event_names[PS_NR_OBSERVED_EVENTS] = {
     [PS_OBS_DIRECT_RECLAIM_BEGIN] = "mm_vmscan_direct_reclaim_begin",
     [PS_OBS_DIRECT_RECLAIM_END] = "mm_vmscan_direct_reclaim_end",
     [PS_OBS_COMPACTION_MIGRATEPAGES] = "mm_compaction_migratepages",
+    [PS_OBS_COMPACTION_ISOLATE_FREEPAGES] = "mm_compaction_isolate_freepages",
 };
 
 const char *const ps_alloc_kind_names[PS_NR_ALLOC_KINDS] = {
@@ -144,7 +145,7 @@ static const struct {
 			    PS_FB(ORDER) | PS_FB(MIGRATETYPE) | PS_FB(PERCPU_REFILL) |
 			    PS_FB(FALLBACK_ORDER) | PS_FB(FALLBACK_MIGRATETYPE) |
 			    PS_FB(FRAGMENTING) | PS_FB(CHANGE_OWNERSHIP) | PS_FB(GFP) |
-			    PS_FB(VALUE),
+			    PS_FB(VALUE) | PS_FB(LEN),
 			PS_FB(T) | PS_FB(OP) | PS_FB(EVENT)},
     [PS_OP_CACHE_ADD] = {PS_FB(T) | PS_FB(OP) | PS_FB(FILE) | PS_FB(OFFSET) | PS_FB(LEN) |
 			     PS_FB(PID) | PS_FB(CPU),
@@ -165,6 +166,7 @@ static const uint32_t ps_observed_required[PS_NR_OBSERVED_EVENTS] = {
     [PS_OBS_EXTFRAG] = PS_FB(CPU) | PS_FB(PFN) | PS_FB(ORDER) | PS_FB(MIGRATETYPE) |
 		       PS_FB(FALLBACK_ORDER) | PS_FB(FALLBACK_MIGRATETYPE) | PS_FB(FRAGMENTING) |
 		       PS_FB(CHANGE_OWNERSHIP),
+    [PS_OBS_COMPACTION_ISOLATE_FREEPAGES] = PS_FB(PFN),
 };
 
 /*

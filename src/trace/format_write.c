@@ -36,7 +36,7 @@ static uint32_t ps_observed_present(const PsTraceEvent *ev)
 	       (ev->fallback_migratetype >= 0 ? PS_FB(FALLBACK_MIGRATETYPE) : 0) |
 	       (ev->fragmenting >= 0 ? PS_FB(FRAGMENTING) : 0) |
 	       (ev->change_ownership >= 0 ? PS_FB(CHANGE_OWNERSHIP) : 0) |
-	       (ev->has_gfp ? PS_FB(GFP) : 0);
+	       (ev->has_gfp ? PS_FB(GFP) : 0) | (ev->len ? PS_FB(LEN) : 0);
 }
 
 /* ---- checks on a filled-in event (what the writer refuses to write) ----------------------- */
@@ -340,6 +340,10 @@ static char *ps_put_observed(char *p, const PsTraceEvent *ev)
 	if (ev->has_gfp) {
 		p = PS_PUT_LIT(p, ",\"gfp\":");
 		p = ps_put_gfp(p, ev->gfp);
+	}
+	if (ev->len) {
+		p = PS_PUT_LIT(p, ",\"len\":");
+		p = ps_put_u64(p, ev->len);
 	}
 	if (ev->value) {
 		p = PS_PUT_LIT(p, ",\"value\":");

@@ -1131,6 +1131,21 @@ static gboolean do_observed(Imp *im, const Line *l, enum ps_observed_event obs, 
 		if (!get_value(im, l, "nr_migrated", ev, error))
 			return FALSE;
 		break;
+	case PS_OBS_COMPACTION_ISOLATE_FREEPAGES: {
+		/* "range=(0x%lx ~ 0x%lx) nr_scanned=%lu nr_taken=%lu"
+		 * (include/trace/events/compaction.h) */
+		unsigned long long start, end;
+
+		if (sscanf(l->raw, "range=(%llx ~ %llx)", &start, &end) != 2 || end < start)
+			return line_error(im, error, "%s: range: '%s' is not (0xSTART ~ 0xEND)",
+					  l->event, l->raw);
+		if (!get_value(im, l, "nr_taken", ev, error))
+			return FALSE;
+		ev->pfn = start;
+		ev->has_pfn = true;
+		ev->len = end - start;
+		break;
+	}
 	case PS_OBS_COMPACTION_BEGIN:
 	case PS_OBS_KSWAPD_SLEEP:
 	case PS_NR_OBSERVED_EVENTS:

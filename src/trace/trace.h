@@ -97,6 +97,12 @@ enum ps_observed_event {
 	PS_OBS_DIRECT_RECLAIM_BEGIN,	/* mm_vmscan_direct_reclaim_begin */
 	PS_OBS_DIRECT_RECLAIM_END,	/* mm_vmscan_direct_reclaim_end */
 	PS_OBS_COMPACTION_MIGRATEPAGES, /* mm_compaction_migratepages */
+	/*
+	 * mm_compaction_isolate_freepages: isolate_freepages_block's walk, pfn = the range's start,
+	 * len = pfns walked to where it stopped (the printed end - start; absent when 0), value =
+	 * nr_taken, the free pages it took as migration targets (no per-page tracepoint)
+	 */
+	PS_OBS_COMPACTION_ISOLATE_FREEPAGES,
 	PS_NR_OBSERVED_EVENTS
 };
 extern const char *const ps_observed_event_names[PS_NR_OBSERVED_EVENTS];

@@ -20,8 +20,10 @@
  *     come from pages already on pcp lists). The test asserts that every differing page is such
  *     a page.
  *   after: compaction's free scanner (isolate_freepages_block) takes free pages with no
- *     per-page record, so the replay keeps pages free that the kernel used as migration
- *     targets; the residual is bounded per page size below, not zero.
+ *     per-page record. The 4K and 64K recordings have mm_compaction_isolate_freepages (the
+ *     walked range and nr_taken), which the replay follows (pinned.c): 1.80 % -> 0.05 % and
+ *     4.74 % -> 0.60 %. The 16K one was recorded without that event (the lab's default list):
+ *     its targets stay free in the replay, 0.29 %. The bounds below are those figures.
  */
 #include <glib/gstdio.h>
 #include <inttypes.h>
@@ -46,9 +48,9 @@ typedef struct {
 } QemuRec;
 
 static const QemuRec recs[] = {
-    {"qemu-arm64-4k-6.18.2", 4096, 2408, 1.9},
-    {"qemu-arm64-16k-6.18.2", 16384, 0, 1.0},
-    {"qemu-arm64-64k-6.18.2", 65536, 0, 4.8},
+    {"qemu-arm64-4k-6.18.2", 4096, 2408, 0.06},
+    {"qemu-arm64-16k-6.18.2", 16384, 0, 0.3},
+    {"qemu-arm64-64k-6.18.2", 65536, 0, 0.6},
 };
 
 /* One recording imported and mirrored: the trace, the config, the mid dump's reader. */

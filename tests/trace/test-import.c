@@ -449,6 +449,51 @@ static void test_compact_requests(void)
 			"observed:0@11000 ");
 }
 
+/*
+ * mm_compaction_isolate_freepages: the walked range's start as pfn, its length as len, nr_taken
+ * as value (a walk that stopped where it began has no len); a range that is not one is refused.
+ */
+static void test_isolate_freepages(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsTraceReader) r = NULL;
+	PsImportStats st;
+	PsTraceHeader hdr;
+	PsTraceEvent ev;
+	char *out = NULL;
+	GString *seq = g_string_new(NULL);
+	g_autofree char *got = NULL;
+	const char *text =
+	    HDR "  churn-269  [000] .....  7.585449: mm_compaction_isolate_freepages: "
+		"range=(0xbfe00 ~ 0xc0000) nr_scanned=512 nr_taken=0\n"
+		"  churn-269  [000] .....  7.585590: mm_compaction_isolate_freepages: "
+		"range=(0xbfc00 ~ 0xbfc88) nr_scanned=136 nr_taken=24\n"
+		"  churn-269  [000] .....  7.585600: mm_compaction_isolate_freepages: "
+		"range=(0xbfa00 ~ 0xbfa00) nr_scanned=0 nr_taken=0\n";
+
+	g_assert_true(import_text(text, &st, &out, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(st.observed[PS_OBS_COMPACTION_ISOLATE_FREEPAGES], ==, 3);
+	r = ps_trace_reader_open(out, &hdr, &error);
+	g_assert_no_error(error);
+	while (ps_trace_reader_next(r, &ev, &error) == 1)
+		if (ev.op == PS_OP_OBSERVED) {
+			g_assert_cmpint(ev.event, ==, PS_OBS_COMPACTION_ISOLATE_FREEPAGES);
+			g_string_append_printf(seq, "%" PRIx64 "+%" PRIu64 "=%" PRId64 " ", ev.pfn,
+					       ev.len, ev.value);
+		}
+	g_assert_no_error(error);
+	got = g_string_free(seq, FALSE);
+	g_assert_cmpstr(got, ==, "bfe00+512=0 bfc00+136=24 bfa00+0=0 ");
+	cleanup(out);
+	refused(HDR "  churn-269  [000] .....  7.585449: mm_compaction_isolate_freepages: "
+		    "range=(0xc0000 ~ 0xbfe00) nr_scanned=512 nr_taken=0\n",
+		-1, "mm_compaction_isolate_freepages: range: ");
+	refused(HDR "  churn-269  [000] .....  7.585449: mm_compaction_isolate_freepages: "
+		    "range=(0xbfe00 ~ 0xc0000) nr_scanned=512\n",
+		-1, "nr_taken");
+}
+
 /* The proc records of an imported trace as "pid@t=mempolicy " each. */
 static char *proc_policies(const char *path)
 {
@@ -1152,6 +1197,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/snapshot-moved-block", test_snapshot_moved_block);
 	g_test_add_func("/trace/import/snapshot-free-pcp-page", test_snapshot_free_pcp_page);
 	g_test_add_func("/trace/import/compact-requests", test_compact_requests);
+	g_test_add_func("/trace/import/isolate-freepages", test_isolate_freepages);
 	g_test_add_func("/trace/import/mempolicy", test_mempolicy);
 	g_test_add_func("/trace/import/mempolicy-marker", test_mempolicy_marker);
 	g_test_add_func("/trace/import/malformed", test_malformed);
