@@ -9,6 +9,7 @@
  *   output.c    timeline, latency, events, summary and /proc files of the run directory
  *   snapshot.c  the start from a real machine's /proc/kpageflags
  *   snapshot-pcp.c  the pcp lists of that moment (zoneinfo, rebuilt from the trace)
+ *   snapshot-cache.c  the loaded form of a dump, kept in the trace cache's directory
  *   fidelity.c  model counters next to the recorded kernel's
  *   pinned.c    the recorded placement (--mode pinned)
  */
@@ -73,6 +74,33 @@ PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_di
 PsSnapshot *ps_snapshot_load_cached(PsMachine *m, const char *path, const char *proc_dir,
 				    const char *cache_dir, GError **error);
 void ps_snapshot_free(PsSnapshot *snap);
+/*
+ * The machine state being built from a dump's flags (snapshot.c), indexed by pfn - base_pfn
+ * (pbmt: by pageblock); what ps_machine_load_state takes.
+ */
+typedef struct {
+	uint8_t *state; /* PS_SNAP_* */
+	uint8_t *head_order;
+	uint8_t *movable;
+	uint8_t *pbmt;
+} PsSnapArrays;
+
+/*
+ * The loaded-state cache (snapshot-cache.c): the entry's path in cache_dir for this dump and
+ * layout (boot_pbmt: the pageblock types before the load), with the dump's digest and the layout
+ * hash to check it by; NULL without a cache or when the dump cannot be hashed. _read fills the
+ * classification's results (snap's counts, votes, kind, lru; a's arrays) and says whether the
+ * entry was whole and matching (a bad one is reported on stderr); _write keeps them.
+ */
+char *ps_snapshot_cache_entry(const char *cache_dir, const char *kpageflags, const PsMachine *m,
+			      const uint8_t *boot_pbmt, uint64_t nblocks, char **digest,
+			      uint64_t *layout);
+bool ps_snapshot_cache_read(const char *entry, const char *digest, uint64_t layout,
+			    PsSnapshot *snap, const PsSnapArrays *a, uint64_t npages,
+			    uint64_t nblocks);
+void ps_snapshot_cache_write(const char *entry, const char *digest, uint64_t layout,
+			     const PsSnapshot *snap, const PsSnapArrays *a, uint64_t npages,
+			     uint64_t nblocks);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsSnapshot, ps_snapshot_free)
 /* The pageblock of b's votes: pages for Unmovable, Movable, Reclaimable (snapshot.c). */
 uint16_t *ps_snapshot_block_votes(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t b);

@@ -485,21 +485,13 @@ static gboolean read_pagetypeinfo(PsSnapshot *snap, const PsMachine *m, const ch
 	return TRUE;
 }
 
-/* The machine state being built from the flags, indexed by pfn - base_pfn (pageblock for pbmt). */
-typedef struct {
-	uint8_t *state; /* PS_SNAP_* */
-	uint8_t *head_order;
-	uint8_t *movable;
-	uint8_t *pbmt;
-} LoadState;
-
 /*
  * Free, allocated or reserved for each page of a zone: free and flagged pages first, then the
  * lowest flagless pages until the zone's managed count. FALSE when the dump has fewer pages the
  * allocator could manage than the config says.
  */
-static gboolean classify_zone(PsSnapshot *snap, const PsMachine *m, const PsZone *z, LoadState *ls,
-			      GError **error)
+static gboolean classify_zone(PsSnapshot *snap, const PsMachine *m, const PsZone *z,
+			      PsSnapArrays *ls, GError **error)
 {
 	ps_pfn_t start = z->start_pfn, end = ps_zone_end_pfn(z);
 	uint64_t have = 0;
@@ -558,7 +550,7 @@ static gboolean classify_zone(PsSnapshot *snap, const PsMachine *m, const PsZone
 }
 
 /* Pageblock types by vote: every managed page votes, the plurality wins, ties go Movable. */
-static void vote_zone(PsSnapshot *snap, const PsMachine *m, const PsZone *z, LoadState *ls)
+static void vote_zone(PsSnapshot *snap, const PsMachine *m, const PsZone *z, PsSnapArrays *ls)
 {
 	ps_pfn_t start = z->start_pfn, end = ps_zone_end_pfn(z);
 
@@ -587,7 +579,7 @@ static void vote_zone(PsSnapshot *snap, const PsMachine *m, const PsZone *z, Loa
 
 /* The allocated pages become the run's "unknown at start"; LRU and anon ones movable by compaction.
  */
-static void own_allocated(PsSnapshot *snap, PsMachine *m, const LoadState *ls)
+static void own_allocated(PsSnapshot *snap, PsMachine *m, const PsSnapArrays *ls)
 {
 	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
 
@@ -596,7 +588,7 @@ static void own_allocated(PsSnapshot *snap, PsMachine *m, const LoadState *ls)
 
 		if (ls->state[i] != PS_SNAP_ALLOCATED)
 			continue;
-		ps_snapshot_own(snap, m, p, 0);
+		snap->owned[i / 8] |= (uint8_t)(1u << (i % 8)); /* ps_snapshot_own, one page */
 		/* LRU and anon pages are compaction's to move, as the kernel's are */
 		if (ps_page_state(m, p) == PS_PAGE_ALLOCATED && ps_page_movable(m, p))
 			ps_page_set_owner(m, p, PS_OWNER_UNKNOWN_AT_START);
@@ -613,34 +605,22 @@ PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_di
 PsSnapshot *ps_snapshot_load_cached(PsMachine *m, const char *path, const char *proc_dir,
 				    const char *cache_dir, GError **error)
 {
-	/* gunzipped when it starts with the gzip magic, as every reader of a recording is */
-	g_autoptr(GBytes) bytes = ps_file_read_all_cached(path, cache_dir, error);
+	g_autoptr(GBytes) bytes = NULL;
 	g_autoptr(PsSnapshot) snap = NULL;
 	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
-	uint64_t nblocks = npages >> m->pageblock_order;
+	uint64_t nblocks = npages >> m->pageblock_order, layout = 0;
 	g_autofree uint8_t *state = g_new0(uint8_t, npages), *head_order = g_new0(uint8_t, npages);
 	g_autofree uint8_t *movable = g_new0(uint8_t, npages), *pbmt = g_new(uint8_t, nblocks);
-	LoadState ls = {state, head_order, movable, pbmt};
+	g_autofree char *entry = NULL, *digest = NULL;
+	PsSnapArrays ls = {state, head_order, movable, pbmt};
 	PsMachineState st = {m->map.base_pfn, m->map.end_pfn, state, head_order, movable, pbmt};
 	gsize size = 0;
 
-	if (!bytes)
-		return NULL;
-	snap = g_new0(PsSnapshot, 1);
-	snap->path = g_strdup(path);
-	snap->kpf_bytes = g_steal_pointer(&bytes);
-	snap->kpf = g_bytes_get_data(snap->kpf_bytes, &size);
-	snap->nr_pfns = size / 8;
-	if (size % 8 || snap->nr_pfns == 0) {
-		g_set_error(error, PS_SIM_SNAPSHOT_ERROR, 0,
-			    "%s: %" G_GSIZE_FORMAT
-			    " bytes is not a kpageflags dump (8 bytes a pfn)",
-			    path, size);
-		return NULL;
-	}
 	for (uint64_t b = 0; b < nblocks; b++)
 		pbmt[b] = (uint8_t)ps_pageblock_mt(m, m->map.base_pfn +
 							  (ps_pfn_t)(b << m->pageblock_order));
+	snap = g_new0(PsSnapshot, 1);
+	snap->path = g_strdup(path);
 	snap->owned = g_new0(uint8_t, (npages + 7) / 8);
 	snap->nr_blocks = nblocks;
 	snap->votes = g_new0(uint16_t, nblocks * PS_MT_PCPTYPES);
@@ -650,12 +630,37 @@ PsSnapshot *ps_snapshot_load_cached(PsMachine *m, const char *path, const char *
 	snap->moved_from = g_hash_table_new(g_direct_hash, g_direct_equal);
 	if (proc_dir && !read_pagetypeinfo(snap, m, proc_dir, error))
 		return NULL;
-	for (int i = 0; i < m->nr_zones; i++) {
-		if (!ps_zone_populated(&m->zones[i]))
-			continue;
-		if (!classify_zone(snap, m, &m->zones[i], &ls, error))
+	/* the classification of a dump already seen on this layout, from the cache (never needed)
+	 */
+	entry = ps_snapshot_cache_entry(cache_dir, path, m, pbmt, nblocks, &digest, &layout);
+	if (!entry || !ps_snapshot_cache_read(entry, digest, layout, snap, &ls, npages, nblocks)) {
+		/* gunzipped when it starts with the gzip magic, as every reader of a recording is
+		 */
+		bytes = ps_file_read_all_cached(path, cache_dir, error);
+		if (!bytes)
 			return NULL;
-		vote_zone(snap, m, &m->zones[i], &ls);
+		snap->kpf_bytes = g_steal_pointer(&bytes);
+		snap->kpf = g_bytes_get_data(snap->kpf_bytes, &size);
+		snap->nr_pfns = size / 8;
+		if (size % 8 || snap->nr_pfns == 0) {
+			g_set_error(error, PS_SIM_SNAPSHOT_ERROR, 0,
+				    "%s: %" G_GSIZE_FORMAT
+				    " bytes is not a kpageflags dump (8 bytes a pfn)",
+				    path, size);
+			return NULL;
+		}
+		for (int i = 0; i < m->nr_zones; i++) {
+			if (!ps_zone_populated(&m->zones[i]))
+				continue;
+			if (!classify_zone(snap, m, &m->zones[i], &ls, error))
+				return NULL;
+			vote_zone(snap, m, &m->zones[i], &ls);
+		}
+		if (entry)
+			ps_snapshot_cache_write(entry, digest, layout, snap, &ls, npages, nblocks);
+		/* The flags are no longer needed; keep the memory low for the run. */
+		g_clear_pointer(&snap->kpf_bytes, g_bytes_unref);
+		snap->kpf = NULL;
 	}
 	if (!ps_machine_load_state(m, &st, error)) {
 		g_prefix_error(error, "%s: ", path);
@@ -665,9 +670,6 @@ PsSnapshot *ps_snapshot_load_cached(PsMachine *m, const char *path, const char *
 		if (ps_zone_populated(&m->zones[i]) && snap->have_real[m->zones[i].type])
 			ps_snapshot_fit_block_counts(snap, m, &m->zones[i]);
 	own_allocated(snap, m, &ls);
-	/* The flags are no longer needed; keep the memory low for the run. */
-	g_clear_pointer(&snap->kpf_bytes, g_bytes_unref);
-	snap->kpf = NULL;
 	return g_steal_pointer(&snap);
 }
 

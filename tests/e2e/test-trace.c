@@ -89,6 +89,22 @@ static guint count_entries(const char *dir)
 	return n;
 }
 
+/* The one entry of dir whose name ends in suffix. */
+static char *find_entry(const char *dir, const char *suffix)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	char *found = NULL;
+
+	while (d && (name = g_dir_read_name(d)))
+		if (g_str_has_suffix(name, suffix)) {
+			g_assert_null(found);
+			found = g_build_filename(dir, name, NULL);
+		}
+	g_assert_nonnull(found);
+	return found;
+}
+
 static void test_compile(void)
 {
 	g_autofree char *trace = src_path("workloads/kbuild-10s.jsonl.gz");
@@ -168,6 +184,8 @@ static void test_run_snapshot(void)
 	g_autofree char *config = tmp("compact.json");
 	g_autofree char *cache = tmp("snap-cache");
 	g_autofree char *a = tmp("snap-a"), *b = tmp("snap-b"), *c = tmp("snap-c");
+	g_autofree char *d = tmp("snap-d"), *state = NULL, *data = NULL, *err = NULL;
+	gsize len;
 
 	g_assert_cmpint(run_pagesim((const char *[]){"config", "from-proc", "--zoneinfo", zoneinfo,
 						     "-o", config, NULL},
@@ -183,14 +201,38 @@ static void test_run_snapshot(void)
 						     "--trace-cache", cache, "--force", NULL},
 				    NULL, NULL),
 			==, 0);
-	g_assert_cmpuint(count_entries(cache), ==, 2); /* the trace, the inflated dump */
+	/* the trace, the inflated dump, the dump's loaded state */
+	g_assert_cmpuint(count_entries(cache), ==, 3);
 	g_assert_cmpint(run_pagesim((const char *[]){"run", "-q", "-c", config, "-t", trace,
 						     "--snapshot", kpf, "--proc", rec, "-o", c,
 						     "--trace-cache", cache, "--force", NULL},
-				    NULL, NULL),
+				    NULL, &err),
 			==, 0);
+	g_assert_cmpstr(err, ==, "");
+	g_clear_pointer(&err, g_free);
 	assert_same_run(a, b, false);
 	assert_same_run(a, c, false);
+	/* a corrupt loaded state: a message, the dump read again, the same outputs, a good entry */
+	state = find_entry(cache, ".snap");
+	g_assert_true(g_file_get_contents(state, &data, &len, NULL));
+	data[len - len / 3] ^= 0x10;
+	g_assert_true(g_file_set_contents(state, data, (gssize)len, NULL));
+	g_assert_cmpint(run_pagesim((const char *[]){"run", "-q", "-c", config, "-t", trace,
+						     "--snapshot", kpf, "--proc", rec, "-o", d,
+						     "--trace-cache", cache, "--force", NULL},
+				    NULL, &err),
+			==, 0);
+	g_assert_nonnull(strstr(err, "checksum mismatch"));
+	assert_same_run(a, d, false);
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(run_pagesim((const char *[]){"run", "-q", "-c", config, "-t", trace,
+						     "--snapshot", kpf, "--proc", rec, "-o", c,
+						     "--trace-cache", cache, "--force", NULL},
+				    NULL, &err),
+			==, 0);
+	g_assert_cmpstr(err, ==, "");
+	assert_same_run(a, c, false);
+	g_assert_cmpuint(count_entries(cache), ==, 3);
 }
 
 /* A pinned run's --compare-after dump is inflated once into the cache too; outputs unchanged. */
@@ -237,8 +279,8 @@ static void test_run_pinned_after(void)
 						     NULL},
 				    NULL, NULL),
 			==, 0);
-	/* the trace, the inflated starting dump, the inflated after dump */
-	g_assert_cmpuint(count_entries(cache), ==, 3);
+	/* the trace; the starting and the after dump, each inflated and its loaded state */
+	g_assert_cmpuint(count_entries(cache), ==, 5);
 	assert_same_run(a, b, false);
 }
 
