@@ -733,8 +733,8 @@ static uint64_t pinned_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 		take_cut(p, ev->t_ns);
 	p->t_end = ev->t_ns;
 	p->by_op[ev->op]++;
-	if (ev->op == PS_OP_ALLOC)
-		on_alloc(p, ev);
+	if (ev->op == PS_OP_ALLOC && !ev->failed)
+		on_alloc(p, ev); /* a failed one changed nothing in memory */
 	else if (ev->op == PS_OP_FREE)
 		on_free(p, ev);
 	else if (ev->op == PS_OP_OBSERVED)

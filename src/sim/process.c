@@ -616,6 +616,46 @@ static uint64_t thp_fallback_free(PsSim *s, uint64_t id, int cpu)
 	return ns;
 }
 
+/*
+ * A recorded allocation that failed (mm_page_alloc with no page; the importer writes it with
+ * failed: true). Its reclaim and compaction stalls happened in the kernel, so the model makes
+ * the attempt too, with the recorded mask, and frees what it gets at once: the kernel went on
+ * without the memory (the fallback it took, order 0 faults for a THP fault or a smaller folio
+ * for readahead, is in the records that follow). A THP fault's failed first try
+ * (alloc_pages_mpol's __GFP_THISNODE | __GFP_NORETRY, when the fault's mask may direct-reclaim)
+ * is not made: the fault's next record is its retry, and the model makes both tries for it
+ * (ps_vma_alloc_pages). A failed THP fault's last try is the whole fault in the model, counted
+ * in thp_fault_alloc or thp_fault_fallback as do_huge_pmd_anonymous_page counts it. No fault
+ * cost is charged: the records of the fallback carry the fault.
+ */
+static uint64_t failed_alloc(PsSim *s, const PsTraceEvent *ev, int cpu, uint64_t gfp,
+			     unsigned order, bool thp)
+{
+	uint64_t ns = 0;
+	uint32_t ri;
+
+	if (thp &&
+	    (gfp & (PS_GFP_THISNODE | PS_GFP_NORETRY)) == (PS_GFP_THISNODE | PS_GFP_NORETRY)) {
+		gfp &= ~(PS_GFP_THISNODE | PS_GFP_NORETRY);
+		if (gfp & PS_GFP_DIRECT_RECLAIM) {
+			s->totals.failed_allocs_first_try++;
+			return 0;
+		}
+	}
+	ri = do_alloc(s, gfp, order, cpu, proc_get(s, ev->pid), ev->kind, ev->node, "failed_alloc",
+		      &ns);
+	if (ri == REC_RETRY)
+		return ns;
+	if (thp)
+		ps_thp_fault_account(s->m, ri != REC_NONE);
+	if (ri == REC_NONE) {
+		s->totals.failed_allocs_both_failed++;
+		return ns;
+	}
+	s->totals.failed_allocs_model_ok++;
+	return ns + rec_free(s, ri, cpu, ps_engine_now(s->e) + ns);
+}
+
 uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	uint64_t gfp = ev->has_gfp ? ev->gfp : PS_GFP_KERNEL, ns = 0;
@@ -626,6 +666,8 @@ uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
 	int pi = proc_get(s, ev->pid);
 	bool thp = order && order == s->m->spec.thp_order && anon_fault_alloc(gfp, order, ev->kind);
 
+	if (ev->failed)
+		return failed_alloc(s, ev, cpu, gfp, order, thp);
 	/*
 	 * A THP fault's folio recorded with __GFP_THISNODE | __GFP_NORETRY is alloc_pages_mpol's
 	 * first try on the node; the model makes that try itself (ps_vma_alloc_pages), from the

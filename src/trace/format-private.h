@@ -39,6 +39,7 @@ enum ps_trace_field {
 	PS_F_FILE,
 	PS_F_OFFSET,
 	PS_F_REASON,
+	PS_F_FAILED,
 	PS_NR_TRACE_FIELDS
 };
 

@@ -114,6 +114,7 @@ const char *const ps_field_names[PS_NR_TRACE_FIELDS] = {
     [PS_F_FILE] = "file",
     [PS_F_OFFSET] = "offset",
     [PS_F_REASON] = "reason",
+    [PS_F_FAILED] = "failed",
 };
 
 /* Which keys each op accepts, and which of them it requires (order/bytes: checked apart). */
@@ -122,7 +123,8 @@ static const struct {
 	uint32_t required;
 } ps_op_fields[PS_NR_TRACE_OPS] = {
     [PS_OP_ALLOC] = {PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU) | PS_FB(PID) | PS_FB(ORDER) |
-			 PS_FB(BYTES) | PS_FB(GFP) | PS_FB(KIND) | PS_FB(NODE) | PS_FB(PFN),
+			 PS_FB(BYTES) | PS_FB(GFP) | PS_FB(KIND) | PS_FB(NODE) | PS_FB(PFN) |
+			 PS_FB(FAILED),
 		     PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU) | PS_FB(PID) | PS_FB(GFP)},
     [PS_OP_FREE] = {PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU) | PS_FB(ORDER) | PS_FB(PFN) |
 			PS_FB(REASON),
@@ -459,6 +461,8 @@ static int ps_field_lookup(const char *key)
 	case 'f':
 		if (key[1] == 'r')
 			f = PS_F_FRAGMENTING;
+		else if (key[1] == 'a' && key[2] == 'i')
+			f = PS_F_FAILED;
 		else if (key[1] == 'i')
 			f = PS_F_FILE;
 		else
@@ -825,6 +829,15 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 		}
 		ev->thp = cJSON_IsTrue(item);
 		return TRUE;
+	case PS_F_FAILED:
+		if (!cJSON_IsBool(item)) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "failed: must be true or false, got %s",
+				    ps_json_type_name(item));
+			return FALSE;
+		}
+		ev->failed = cJSON_IsTrue(item);
+		return TRUE;
 	case PS_F_GFP:
 		if (!ps_read_string(item, name, 1023, &s, error))
 			return FALSE;
@@ -934,6 +947,11 @@ static gboolean ps_parse_event(const cJSON *root, const char *line, gsize len, P
 		if (!(seen & (PS_FB(ORDER) | PS_FB(BYTES)))) {
 			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
 				    "order: missing (op \"alloc\" needs order or bytes)");
+			return FALSE;
+		}
+		if (ev->failed && ev->has_pfn) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "pfn: a failed allocation has no pfn");
 			return FALSE;
 		}
 	}

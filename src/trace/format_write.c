@@ -96,6 +96,11 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 				    "kind: unknown kind %d", (int)ev->kind);
 			return FALSE;
 		}
+		if (ev->failed && ev->has_pfn) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "pfn: a failed allocation has no pfn");
+			return FALSE;
+		}
 		return ps_check_int(ev->op, PS_F_CPU, ev->cpu, error) &&
 		       ps_check_int(ev->op, PS_F_PID, ev->pid, error) &&
 		       (ev->order < 0 || ps_check_int(ev->op, PS_F_ORDER, ev->order, error)) &&
@@ -393,6 +398,8 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 			p = PS_PUT_LIT(p, ",\"pfn\":");
 			p = ps_put_u64(p, ev->pfn);
 		}
+		if (ev->failed)
+			p = PS_PUT_LIT(p, ",\"failed\":true");
 		break;
 	case PS_OP_FREE:
 		p = PS_PUT_LIT(p, ",\"id\":");

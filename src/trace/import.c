@@ -15,7 +15,9 @@
  * event name (dropping perf's `system:` prefix), then the key=value payload.
  *
  * What each event becomes:
- *   mm_page_alloc              alloc (pfn mapped to a fresh dense id; a failed one is counted)
+ *   mm_page_alloc              alloc (pfn mapped to a fresh dense id); a failed one (page=0,
+ *                              pfn=0) is written with failed: true, a fresh id and no pfn, and
+ *                              counted (the --portable path only counts it)
  *   mm_page_free               free of the id live at that pfn; a pfn never seen allocated is a
  *                              page from before the trace started: free with a fresh id and the
  *                              recorded pfn and order, counted
@@ -959,15 +961,22 @@ static gboolean do_alloc(Imp *im, const Line *l, PsTraceEvent *ev, GError **erro
 		return FALSE;
 	if (!gfps)
 		return line_error(im, error, "mm_page_alloc: gfp_flags: missing");
-	if (pfn == 0) {
-		/* page=(null) pfn=0: the allocation failed */
-		im->st->alloc_failed++;
-		return TRUE;
-	}
 	if (!parse_gfp(im, gfps, &ev->gfp, &local)) {
 		line_error(im, error, "mm_page_alloc: gfp_flags: %s", local->message);
 		g_error_free(local);
 		return FALSE;
+	}
+	if (pfn == 0) {
+		/* page=(null) pfn=0: the allocation failed; a policy replay makes the attempt */
+		im->st->alloc_failed++;
+		ev->op = PS_OP_ALLOC;
+		ev->has_gfp = true;
+		ev->id = ++im->next_id;
+		ev->cpu = l->cpu;
+		ev->pid = l->pid;
+		ev->order = order;
+		ev->failed = true;
+		return write_ev(im, ev, error);
 	}
 	if (live_get(im, pfn, &old_id, &old_order))
 		im->st->alloc_live_pfn++; /* its free was not recorded: the new one replaces it */
@@ -2487,7 +2496,7 @@ void ps_import_stats_format(const PsImportStats *st, GString *out)
 	    out, "format %s, %d cpus: %" PRIu64 " lines, %" PRIu64 " records written\n",
 	    ps_import_format_names[st->detected], st->cpus, st->lines, st->records);
 	g_string_append_printf(out,
-			       "  allocs %" PRIu64 " (failed, skipped: %" PRIu64 "), frees %" PRIu64
+			       "  allocs %" PRIu64 " (failed: %" PRIu64 "), frees %" PRIu64
 			       ", procs %" PRIu64 " (comm changes %" PRIu64 ")\n",
 			       st->allocs, st->alloc_failed, st->frees, st->procs,
 			       st->comm_changes);

@@ -133,6 +133,7 @@ typedef struct {
 	int node;		 /* alloc: requested node, -1 = none */
 	uint64_t pfn;		 /* alloc: recorded pfn */
 	bool has_pfn;
+	bool failed;	    /* alloc: the recording's allocation failed (it has no pfn) */
 	char comm[16];	    /* proc: TASK_COMM_LEN */
 	char mempolicy[64]; /* proc: the task's memory policy, numactl style ("interleave:0,1");
 			       empty = default (local) */

@@ -300,6 +300,62 @@ static void test_reason_free(void)
 }
 
 /* The boost column of the timeline's first Normal row. */
+/*
+ * Allocations that failed in the recording (failed: true): a THP fault's first try with
+ * __GFP_THISNODE | __GFP_NORETRY under a mask that may direct-reclaim is left to the fault's
+ * retry; a THP fault's last try the model can serve is served and freed at once (a THP fault
+ * alloc in the model, no memory kept); once the zone is full of the trace's own order-9 blocks,
+ * one that cannot be served fails in the model too (a THP fault fallback).
+ */
+static void test_failed_alloc(void)
+{
+	static const char first[] = "{\"t\":100,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":6,"
+				    "\"order\":9,\"gfp\":\"GFP_TRANSHUGE|__GFP_NORETRY|"
+				    "__GFP_THISNODE\",\"failed\":true}";
+	static const char last[] = "{\"t\":200,\"op\":\"alloc\",\"id\":2,\"cpu\":0,\"pid\":6,"
+				   "\"order\":9,\"gfp\":\"GFP_TRANSHUGE\",\"failed\":true}";
+	static const char full[] = "{\"t\":9000,\"op\":\"alloc\",\"id\":3,\"cpu\":0,\"pid\":6,"
+				   "\"order\":9,\"gfp\":\"GFP_TRANSHUGE_LIGHT|__GFP_NORETRY|"
+				   "__GFP_THISNODE\",\"failed\":true}";
+	const char *lines[3 + 31];
+	g_autofree char *out = NULL;
+	g_autoptr(cJSON) sum = NULL;
+	size_t n = 0;
+	int64_t free_before;
+
+	lines[n++] = first;
+	lines[n++] = last;
+	for (int i = 0; i < 31; i++)
+		lines[n++] = g_strdup_printf("{\"t\":%d,\"op\":\"alloc\",\"id\":%d,\"cpu\":1,"
+					     "\"pid\":7,\"order\":9,\"gfp\":\"GFP_NOWAIT\","
+					     "\"kind\":\"kernel\"}",
+					     1000 + i, 10 + i);
+	lines[n++] = full;
+	out = run("failed-first", lines, 2);
+	sum = ps_test_json_file(out, "summary.json");
+	g_assert_cmpfloat(total(sum, "failed_allocs_first_try"), ==, 1);
+	g_assert_cmpfloat(total(sum, "failed_allocs_model_ok"), ==, 1);
+	g_assert_cmpfloat(total(sum, "failed_allocs_both_failed"), ==, 0);
+	g_assert_cmpint(vmstat_value(out, "thp_fault_alloc"), ==, 1);
+	g_assert_cmpint(vmstat_value(out, "thp_fault_fallback"), ==, 0);
+	/* nothing kept: as many pages free (buddy or pcp) as at the start, 11 of the zone in use */
+	free_before = vmstat_value(out, "nr_free_pages") + pcp_count(out);
+	g_assert_cmpint(free_before, ==, NR_PAGES - 11);
+	ps_test_rm_rf(out);
+	g_clear_pointer(&sum, cJSON_Delete);
+	g_free(out);
+
+	out = run("failed-full", lines, n);
+	sum = ps_test_json_file(out, "summary.json");
+	g_assert_cmpfloat(total(sum, "failed_allocs_first_try"), ==, 1);
+	g_assert_cmpfloat(total(sum, "failed_allocs_model_ok"), ==, 1);
+	g_assert_cmpfloat(total(sum, "failed_allocs_both_failed"), ==, 1);
+	g_assert_cmpint(vmstat_value(out, "thp_fault_fallback"), ==, 1);
+	ps_test_rm_rf(out);
+	for (size_t i = 2; i < n - 1; i++)
+		g_free((char *)lines[i]);
+}
+
 static int64_t first_normal_boost(const char *dir)
 {
 	g_autofree char *path = g_build_filename(dir, "timeline.csv", NULL);
@@ -362,6 +418,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/snapshot-lru/recorded-free", test_recorded_free);
 	g_test_add_func("/sim/snapshot-lru/direct-reclaim-free", test_direct_reclaim_free);
 	g_test_add_func("/sim/snapshot-lru/reason-free", test_reason_free);
+	g_test_add_func("/sim/snapshot-lru/failed-alloc", test_failed_alloc);
 	g_test_add_func("/sim/snapshot-lru/boost-at-start", test_boost_at_start);
 	rc = g_test_run();
 

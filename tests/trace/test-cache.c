@@ -216,6 +216,8 @@ static void test_round_trip_every_op(void)
 	    "{\"t\":9,\"op\":\"free\",\"id\":3,\"order\":1,\"pfn\":5,\"reason\":\"reclaim_"
 	    "kswapd\"}",
 	    "{\"t\":9,\"op\":\"free\",\"id\":4,\"cpu\":1,\"reason\":\"reclaim_direct\"}",
+	    "{\"t\":9,\"op\":\"alloc\",\"id\":5,\"cpu\":1,\"pid\":7,\"order\":9,"
+	    "\"gfp\":\"GFP_TRANSHUGE\",\"failed\":true}",
 	    "{\"t\":10,\"op\":\"cache_add\",\"file\":\"8:1:1234\",\"offset\":8192,\"len\":6144,"
 	    "\"pid\":7,\"cpu\":1}",
 	    "{\"t\":10,\"op\":\"cache_remove\",\"file\":\"8:1:1234\",\"offset\":4096,"

@@ -290,6 +290,50 @@ static void test_ftrace_lines(void)
 	cleanup(out);
 }
 
+/* A failed mm_page_alloc (page=0, pfn=0) is an alloc record with failed: true and no pfn. */
+static void test_failed_alloc(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsTraceReader) r = NULL;
+	PsImportStats st;
+	PsTraceHeader hdr;
+	PsTraceEvent ev;
+	char *out = NULL;
+	int n = 0;
+	const char *text = HDR
+	    "           hog-42      [001] .....  10.000002: mm_page_alloc: page=0000000000000000 "
+	    "pfn=0x0 order=9 migratetype=1 gfp_flags=GFP_TRANSHUGE|__GFP_NORETRY|__GFP_THISNODE\n"
+	    "           hog-42      [001] .....  10.000003: mm_page_alloc: page=0000000011 "
+	    "pfn=0x1000 order=9 migratetype=1 gfp_flags=GFP_TRANSHUGE\n";
+
+	g_assert_true(import_text(text, &st, &out, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(st.allocs, ==, 1);
+	g_assert_cmpuint(st.alloc_failed, ==, 1);
+	r = ps_trace_reader_open(out, &hdr, &error);
+	g_assert_no_error(error);
+	while (ps_trace_reader_next(r, &ev, &error) == 1) {
+		if (ev.op != PS_OP_ALLOC)
+			continue;
+		g_assert_cmpint(ev.order, ==, 9);
+		g_assert_cmpint(ev.pid, ==, 42);
+		g_assert_cmpint(ev.cpu, ==, 1);
+		if (n++ == 0) {
+			g_assert_true(ev.failed);
+			g_assert_false(ev.has_pfn);
+			g_assert_true(ev.gfp & PS_GFP_NORETRY);
+			g_assert_cmpuint(ev.id, ==, 1);
+		} else {
+			g_assert_false(ev.failed);
+			g_assert_cmpuint(ev.pfn, ==, 0x1000);
+			g_assert_cmpuint(ev.id, ==, 2);
+		}
+	}
+	g_assert_no_error(error);
+	g_assert_cmpint(n, ==, 2);
+	cleanup(out);
+}
+
 /*
  * Imports text; the records but proc as "op:pfn@t " (pfn in hex, 0 without one, t in ns), with
  * "=value" before the space when a record has one.
@@ -1192,6 +1236,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/portable", test_portable);
 	g_test_add_func("/trace/import/trace-cmd-report", test_trace_cmd);
 	g_test_add_func("/trace/import/ftrace-lines", test_ftrace_lines);
+	g_test_add_func("/trace/import/failed-alloc", test_failed_alloc);
 	g_test_add_func("/trace/import/batch-commits", test_batch_commits);
 	g_test_add_func("/trace/import/ring-full", test_ring_full);
 	g_test_add_func("/trace/import/snapshot-moved-block", test_snapshot_moved_block);

@@ -69,6 +69,8 @@ static const char *const canonical[] = {
     "{\"t\":9223372036854775807,\"op\":\"free\",\"id\":3,\"cpu\":1,\"order\":3,\"pfn\":77,"
     "\"reason\":\"reclaim_kswapd\"}",
     "{\"t\":9223372036854775807,\"op\":\"free\",\"id\":4,\"reason\":\"reclaim_direct\"}",
+    "{\"t\":9223372036854775807,\"op\":\"alloc\",\"id\":8,\"cpu\":1,\"pid\":7,\"order\":9,"
+    "\"gfp\":\"GFP_TRANSHUGE\",\"failed\":true}",
     "{\"t\":9223372036854775807,\"op\":\"proc\",\"pid\":43,\"comm\":\"db\",\"oom_score_adj\":-500,"
     "\"mempolicy\":\"interleave:0,2-3\"}",
 };
@@ -169,6 +171,16 @@ static void test_fields(void)
 	g_assert_cmpint(ev.op, ==, PS_OP_FREE);
 	g_assert_cmpint(ev.free_reason, ==, PS_FREE_RECLAIM_DIRECT);
 	g_assert_cmpint(ev.reason, ==, PS_CACHE_TRUNCATE); /* the cache_remove field is untouched */
+
+	parse_ok("{\"t\":3,\"op\":\"alloc\",\"failed\":true,\"id\":5,\"cpu\":0,\"pid\":1,"
+		 "\"order\":9,\"gfp\":\"GFP_TRANSHUGE\"}",
+		 &ev);
+	g_assert_true(ev.failed);
+	g_assert_false(ev.has_pfn);
+	parse_ok("{\"t\":3,\"op\":\"alloc\",\"failed\":false,\"id\":5,\"cpu\":0,\"pid\":1,"
+		 "\"order\":0,\"gfp\":\"GFP_KERNEL\",\"pfn\":9}",
+		 &ev);
+	g_assert_false(ev.failed);
 
 	parse_ok(canonical[9], &ev);
 	g_assert_true(ev.thp);
@@ -362,6 +374,16 @@ static void test_errors(void)
 	    {"{\"t\":1,\"op\":\"map\",\"pid\":1,\"addr\":0,\"len\":4096,\"thp\":1}",
 	     "thp: must be true or false, got a number", NULL},
 	    {"{\"t\":1,\"op\":\"map\",\"pid\":1,\"len\":4096}", "addr: missing", NULL},
+	    {"{\"t\":1,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":1,\"order\":0,\"gfp\":\"GFP_"
+	     "KERNEL\","
+	     "\"failed\":\"yes\"}",
+	     "failed: must be true or false, got a string", NULL},
+	    {"{\"t\":1,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":1,\"order\":9,\"gfp\":\"GFP_"
+	     "KERNEL\","
+	     "\"failed\":true,\"pfn\":512}",
+	     "pfn: a failed allocation has no pfn", NULL},
+	    {"{\"t\":1,\"op\":\"free\",\"id\":1,\"failed\":true}",
+	     "failed: not a field of op \"free\"", NULL},
 	    {"{\"t\":1,\"op\":\"compact\",\"order\":16}",
 	     "order: must be an integer -1..15, got 16", NULL},
 	    {"{\"t\":1,\"op\":\"drop_caches\",\"value\":4}",
