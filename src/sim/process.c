@@ -23,14 +23,12 @@
  *   __pte_alloc. It goes when an unmap leaves its range empty (free_pgtables frees it with the
  *   VMA; the kernel keeps it after MADV_DONTNEED, which the simulator does not tell apart) or
  *   at exit. The upper levels (PMD, PUD, PGD pages) are few and not modelled. Generated
- *   traces (source "gen:...") still write their page tables as allocations of their own
- *   (x86-64 4 KiB geometry), so the model leaves them alone.
- * - mmu_gather (mm/mmu_gather.c): an unmap or exit of a trace that is not generated gathers the
- *   pages it unmaps in batch pages of the simulated size, allocated GFP_NOWAIT before the pages
- *   are freed and freed after them (see gather_batch_pages). Each unmap record is a gather of
- *   its own (the kernel gathers one munmap's VMAs, or a whole exec's or exit's mm, in one), and
- *   the batch of page-table pages (tlb_remove_table) is not modelled: both differ by a page
- *   now and then. Generated traces do not get them yet (their page tables are their own too).
+ *   traces get theirs here too: the generators write no page-table records.
+ * - mmu_gather (mm/mmu_gather.c): an unmap or exit gathers the pages it unmaps in batch pages of
+ * the simulated size, allocated GFP_NOWAIT before the pages are freed and freed after them (see
+ * gather_batch_pages). Each unmap record is a gather of its own (the kernel gathers one munmap's
+ * VMAs, or a whole exec's or exit's mm, in one), and the batch of page-table pages
+ * (tlb_remove_table) is not modelled: both differ by a page now and then.
  * - A task's allocations after its `exit` (exit_mm runs after sched_process_exit) stay the
  *   exited process's: no second, nameless process for its pid.
  * - The kind of an allocation without one is derived from its GFP flags: __GFP_MOVABLE with
@@ -1191,8 +1189,7 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		if (v)
 			fns += refault(s, p, v - 1, cpu);
 		s->totals.touch_faults++;
-		/* generated traces carry their page tables as records of their own */
-		if (!s->generated && !sim_pgt_pmd_mapped(&proc_at(s, pi)->pgt, vpn) &&
+		if (!sim_pgt_pmd_mapped(&proc_at(s, pi)->pgt, vpn) &&
 		    pte_alloc(s, pi, vpn, cpu, &fns) == REC_RETRY)
 			return ns + fns;
 		if (vpn >> pmd_shift != thp_key) {
@@ -1316,7 +1313,7 @@ static unsigned gather_entries(const PsSim *s, const Rec *r)
  */
 static uint64_t gather_alloc(PsSim *s, uint64_t entries, int cpu, GArray *pages)
 {
-	uint64_t n = s->generated ? 0 : gather_batch_pages(s->m, entries), ns = 0;
+	uint64_t n = gather_batch_pages(s->m, entries), ns = 0;
 
 	for (uint64_t i = 0; i < n; i++) {
 		uint32_t ri =
@@ -1332,9 +1329,13 @@ static uint64_t gather_alloc(PsSim *s, uint64_t entries, int cpu, GArray *pages)
 	return ns;
 }
 
-/* tlb_finish_mmu's tlb_batch_list_free: the batch pages go after the pages they held. */
-static uint64_t gather_free(PsSim *s, GArray *pages, int cpu, uint64_t ns)
+/*
+ * tlb_finish_mmu's tlb_batch_list_free: the batch pages go after the pages they held, counted
+ * in *freed (the unmap's or the exit's pages_freed total).
+ */
+static uint64_t gather_free(PsSim *s, GArray *pages, int cpu, uint64_t ns, uint64_t *freed)
 {
+	*freed += pages->len;
 	for (guint i = 0; i < pages->len; i++)
 		ns += rec_free(s, g_array_index(pages, uint32_t, i), cpu, ps_engine_now(s->e) + ns);
 	g_array_set_size(pages, 0);
@@ -1391,7 +1392,7 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 			       ps_engine_now(s->e) + ns);
 	if (first < end)
 		ns += pte_free_empty(s, pi, first, end, cpu);
-	ns = gather_free(s, batch, cpu, ns);
+	ns = gather_free(s, batch, cpu, ns, &s->totals.pages_freed_trace);
 	if (!any) {
 		s->anomalies[PS_ANOM_UNMAP_UNKNOWN]++;
 		return ns;
@@ -1403,6 +1404,7 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
 {
 	int pi = sim_proc_find(s, ev->pid);
 	g_autoptr(GArray) batch = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	uint64_t entries = 0;
 	Proc *p;
 	int cpu;
 
@@ -1413,14 +1415,10 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
 	cpu = ev->pid % s->m->nr_cpus;
 	proc_at(s, pi)->anon_final_pages = proc_at(s, pi)->kind_pages[PS_KIND_ANON];
 	/* exit_mmap's gather: the entries of the mapped user pages (not page tables) */
-	if (!s->generated) {
-		uint64_t entries = 0;
-
-		for (uint32_t ri = proc_at(s, pi)->head; ri != REC_NONE; ri = rec_at(s, ri)->next)
-			if ((rec_at(s, ri)->flags & (REC_TOUCH | REC_PGTABLE)) == REC_TOUCH)
-				entries += gather_entries(s, rec_at(s, ri));
-		gather_alloc(s, entries, cpu, batch);
-	}
+	for (uint32_t ri = proc_at(s, pi)->head; ri != REC_NONE; ri = rec_at(s, ri)->next)
+		if ((rec_at(s, ri)->flags & (REC_TOUCH | REC_PGTABLE)) == REC_TOUCH)
+			entries += gather_entries(s, rec_at(s, ri));
+	gather_alloc(s, entries, cpu, batch);
 	/* exit_mmap and friends: everything still owned goes back, newest first. */
 	while ((p = proc_at(s, pi))->head != REC_NONE) {
 		uint32_t ri = p->head;
@@ -1452,7 +1450,7 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
 			g_hash_table_remove(s->thp_fallback, &r->id);
 		rec_free(s, ri, cpu, ps_engine_now(s->e));
 	}
-	gather_free(s, batch, cpu, 0);
+	gather_free(s, batch, cpu, 0, &s->totals.pages_freed_exit);
 	p = proc_at(s, pi);
 	p->exited = true;
 	sim_pgt_clear_all(&p->ptes);

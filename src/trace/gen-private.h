@@ -27,8 +27,7 @@
 G_BEGIN_DECLS
 
 #define PS_GEN_PAGE_SIZE  4096u		/* page size generated traces are written for */
-#define PS_GEN_PMD_SIZE	  (2ull << 20)	/* range one PTE page maps at 4 KiB pages */
-#define PS_GEN_PUD_SIZE	  (1ull << 30)	/* range one PMD page maps at 4 KiB pages */
+#define PS_GEN_PMD_SIZE	  (2ull << 20)	/* a PMD range at 4 KiB pages: the THP and step size */
 #define PS_GEN_FOLIO_MAX  (64ull << 10) /* largest page cache folio the generators emit */
 #define PS_GEN_NS_PER_S	  1000000000ull
 #define PS_GEN_PID_KERNEL 0 /* owner of memory no process owns (see gen.c) */
@@ -37,7 +36,6 @@ G_BEGIN_DECLS
 #define PS_GEN_GFP_ANON	     (PS_GFP_HIGHUSER_MOVABLE | PS_GFP_ZERO) /* do_anonymous_page */
 #define PS_GEN_GFP_READAHEAD (PS_GFP_HIGHUSER_MOVABLE | PS_GFP_NORETRY | PS_GFP_NOWARN)
 #define PS_GEN_GFP_WRITE     (PS_GFP_HIGHUSER_MOVABLE | PS_GFP_WRITE) /* write_begin */
-#define PS_GEN_GFP_PGTABLE   (PS_GFP_KERNEL_ACCOUNT | PS_GFP_ZERO)    /* GFP_PGTABLE_USER */
 
 /* ---- parameters ------------------------------------------------------------------------------ */
 
@@ -132,21 +130,18 @@ void ps_gen_unmap(PsGenEmitter *e, int lane, int pid, uint64_t addr, uint64_t le
 unsigned ps_gen_pagecache(PsGenEmitter *e, int lane, uint64_t off, uint64_t len, uint64_t gfp);
 
 /*
- * One simulated task as far as its page tables go. The trace carries page tables explicitly:
- * one PGD and one PUD page when the task is created, a PMD page per 1 GiB and a PTE page per
- * 2 MiB of address space first touched (the x86-64 4-level layout at 4 KiB pages; THP mappings
- * also get a PTE page, as the kernel deposits one per huge PMD). order 0 = one page of the
- * simulated machine whatever its size. They belong to the task, so its exit frees them.
+ * One simulated task. Its page tables are not in the trace: the simulator makes them for the
+ * pages the task's touches fault in, at the simulated page size (sim/process.c), as it does for
+ * an imported portable recording.
  */
 typedef struct {
 	int pid;
 	int lane;
-	GHashTable *tables; /* keys: PMD and PTE page slots already allocated (lookups only) */
 } PsGenTask;
 
-/* Announces a new process (proc) on lane, allocates its top-level page tables. */
+/* Announces a new process (proc) on lane. */
 PsGenTask *ps_gen_task_new(PsGenEmitter *e, int lane, const char *comm, int oom_score_adj);
-/* Allocates the page tables [addr, addr + len) needs and then touches it. */
+/* Touches [addr, addr + len). */
 void ps_gen_task_touch(PsGenEmitter *e, PsGenTask *t, uint64_t addr, uint64_t len);
 /* exit, and frees t. */
 void ps_gen_task_exit(PsGenEmitter *e, PsGenTask *t);

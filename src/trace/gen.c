@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * gen.c - the generator registry and what the generators share: parameters, the time-ordering
- * emitter, page cache folios and per-task page tables.
+ * emitter, page cache folios and tasks (page tables are the simulator's, not the trace's).
  *
  * Generators model no single kernel file; they imitate what user space and the kernel's own
  * call sites (fork, exec, page faults, readahead, write_begin, slab growth) ask of the page
@@ -477,54 +477,26 @@ unsigned ps_gen_pagecache(PsGenEmitter *e, int lane, uint64_t off, uint64_t len,
 	return n;
 }
 
-/* ---- tasks and their page tables --------------------------------------------------------------
+/* ---- tasks ------------------------------------------------------------------------------------
  */
-
-/* Key of a page-table slot: level tag in the top bits, index of the range it maps below. */
-#define PS_GEN_KEY_PTE (1ull << 60)
-#define PS_GEN_KEY_PMD (2ull << 60)
-
-static void task_table(PsGenEmitter *e, PsGenTask *t, uint64_t key)
-{
-	gpointer k = (gpointer)(uintptr_t)key;
-
-	if (g_hash_table_contains(t->tables, k))
-		return;
-	g_hash_table_add(t->tables, k);
-	ps_gen_alloc(e, t->lane, t->pid, 0, 0, PS_GEN_GFP_PGTABLE, PS_KIND_KERNEL);
-}
 
 PsGenTask *ps_gen_task_new(PsGenEmitter *e, int lane, const char *comm, int oom_score_adj)
 {
 	PsGenTask *t = g_new0(PsGenTask, 1);
 
-	G_STATIC_ASSERT(sizeof(gpointer) >= sizeof(uint64_t));
 	t->lane = lane;
 	t->pid = ps_gen_proc(e, lane, comm, oom_score_adj);
-	t->tables = g_hash_table_new(g_direct_hash, g_direct_equal);
-	/* PGD (mm_alloc_pgd) and the one PUD page a user address space below 128 TiB needs. */
-	ps_gen_alloc(e, lane, t->pid, 0, 0, PS_GEN_GFP_PGTABLE, PS_KIND_KERNEL);
-	ps_gen_alloc(e, lane, t->pid, 0, 0, PS_GEN_GFP_PGTABLE, PS_KIND_KERNEL);
 	return t;
 }
 
 void ps_gen_task_touch(PsGenEmitter *e, PsGenTask *t, uint64_t addr, uint64_t len)
 {
-	uint64_t last = addr + len - 1;
-
 	g_assert(len > 0);
-	for (uint64_t i = addr / PS_GEN_PUD_SIZE; i <= last / PS_GEN_PUD_SIZE; i++)
-		task_table(e, t, PS_GEN_KEY_PMD | i);
-	for (uint64_t i = addr / PS_GEN_PMD_SIZE; i <= last / PS_GEN_PMD_SIZE; i++)
-		task_table(e, t, PS_GEN_KEY_PTE | i);
 	ps_gen_touch(e, t->lane, t->pid, addr, len);
 }
 
 void ps_gen_task_free(PsGenTask *t)
 {
-	if (!t)
-		return;
-	g_hash_table_unref(t->tables);
 	g_free(t);
 }
 

@@ -19,16 +19,17 @@
  *    the cache); file kind, readahead GFP. Touched text: cc1 12 MiB of its ~30 MiB, the rest
  *    1-2 MiB; libc 2 MiB shared by all.
  *  - running: anonymous memory touched as the heap grows (cc1's GC arena in 1 MiB chunks; cc1
- *    RSS log-uniform 24..256 MiB, median ~90 MiB, as gcc -O2 on kernel sources shows), page
- *    tables with it, pipe pages (alloc_page(GFP_HIGHUSER|__GFP_ACCOUNT)) churned as cc1 writes
- *    assembly and as reads it.
+ *    RSS log-uniform 24..256 MiB, median ~90 MiB, as gcc -O2 on kernel sources shows; the
+ *    simulator adds its page tables), pipe pages (alloc_page(GFP_HIGHUSER|__GFP_ACCOUNT)) churned
+ * as cc1 writes assembly and as reads it.
  *  - files: source (log-uniform 1..120 KiB, each read once), headers from a pool of 4000
  *    (1..64 KiB) chosen with a strong skew towards the popular ones so the cache warms up, each
  *    new file with a dentry (192 B, 21 to a 4 KiB slab) and an ext4 inode (~1.1 KiB, 29 to an
  *    order-3 slab), both reclaimable; outputs (.o 8..512 KiB, .d and .cmd 4..40 KiB) written
  *    through the page cache with __GFP_WRITE. Nothing of the page cache is freed by the trace.
- *  - exit: everything the process owns (anon, page tables, stack) by the exit event; its slab
- *    objects are returned, and an emptied slab page is freed.
+ *  - exit: everything the process owns (anon, stack, and the page tables the simulator made
+ *    for its faults) by the exit event; its slab objects are returned, and an emptied slab
+ *    page is freed.
  *
  * Durations: cc1 log-uniform 150 ms..3 s (kernel TUs at -O2 on a current x86 core), as 20..120
  * ms, driver and fixdep a few ms, fork+exec ~1 ms.
@@ -139,7 +140,7 @@ enum kb_phase {
 	KB_FIXDEP,    /* fixdep: reads .d, writes .cmd, exits */
 };
 
-/* A process of a job: its page tables and the slab objects fork gave it. */
+/* A process of a job: the task and the slab objects fork gave it. */
 typedef struct {
 	PsGenTask *task;
 	int task_slab, mm_slab;

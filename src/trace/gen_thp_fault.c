@@ -16,7 +16,8 @@
  * more and exits; a new process takes its lane.
  *
  * Fault cost: clearing 2 MiB at ~10 GB/s plus the fault itself is ~250 us, the spacing of the
- * touches. Page tables: a PTE page a 2 MiB extent (the one the kernel deposits with a huge PMD).
+ * touches. Page tables are the simulator's (it deposits a PTE page with each huge PMD, as the
+ * kernel does).
  */
 #include "trace/gen-private.h"
 

@@ -368,6 +368,59 @@ static gboolean frag_then_probe(const FragOpts *o, const char *dir, double fill,
 	       merge(*trace, paths, offs, probe, error);
 }
 
+/*
+ * Sustained unmovable kernel allocations of `order` (network buffers, slab pages) from start_ns
+ * to end_ns, one every gap_ns, each held hold_ns; with keep_every > 0 every keep_every-th one is
+ * kept to the end (a slab cache that grows).
+ */
+static GArray *kernel_events(uint64_t start_ns, uint64_t end_ns, uint64_t gap_ns, int cpus,
+			     int order, uint64_t gfp, uint64_t hold_ns, unsigned keep_every)
+{
+	GArray *a = g_array_new(FALSE, FALSE, sizeof(PsTraceEvent));
+	PsTraceEvent ev;
+	uint64_t id = 1ull << 50, t;
+	GQueue live = G_QUEUE_INIT;
+
+	for (t = start_ns; t < end_ns; t += gap_ns) {
+		/* Frees of allocations held long enough come first, in order. */
+		while (!g_queue_is_empty(&live) &&
+		       *(uint64_t *)g_queue_peek_head(&live) + hold_ns <= t) {
+			uint64_t *rec = g_queue_pop_head(&live);
+
+			ps_trace_event_init(&ev);
+			ev.t_ns = t;
+			ev.op = PS_OP_FREE;
+			ev.id = rec[1];
+			g_array_append_val(a, ev);
+			g_free(rec);
+		}
+		ps_trace_event_init(&ev);
+		ev.t_ns = t;
+		ev.op = PS_OP_ALLOC;
+		ev.id = id;
+		ev.cpu = (int)(id % (uint64_t)cpus);
+		ev.pid = PROBE_PID;
+		ev.order = order;
+		ev.gfp = gfp;
+		ev.has_gfp = true;
+		ev.kind = PS_KIND_KERNEL;
+		g_array_append_val(a, ev);
+		if (keep_every && id % keep_every == 0) {
+			id++;
+			continue;
+		}
+		{
+			uint64_t *rec = g_new(uint64_t, 2);
+
+			rec[0] = t;
+			rec[1] = id++;
+			g_queue_push_tail(&live, rec);
+		}
+	}
+	g_queue_clear_full(&live, g_free);
+	return a;
+}
+
 /* ---- the experiments --------------------------------------------------------------------- */
 
 gboolean frag_exp_compaction(const FragOpts *o, FragExp *x, GError **error)
@@ -425,33 +478,47 @@ gboolean frag_exp_proactive(const FragOpts *o, FragExp *x, GError **error)
 gboolean frag_exp_boost(const FragOpts *o, FragExp *x, GError **error)
 {
 	g_autofree char *dir = g_dir_make_tmp("pagesim-frag-XXXXXX", error);
+	g_autofree char *fp = g_build_filename(dir, "fragmenter.jsonl", NULL);
 	g_autofree char *pc = g_build_filename(dir, "pagecache.jsonl", NULL);
-	g_autofree char *thp = g_build_filename(dir, "thp.jsonl", NULL);
 	g_autofree char *trace = g_build_filename(dir, "workload.jsonl", NULL);
-	g_autofree char *size =
-	    g_strdup_printf("size=%" G_GUINT64_FORMAT, MAX(config_bytes(o) / 16, pmd_bytes(o)));
+	g_autofree char *mem = g_strdup_printf("mem=%" G_GUINT64_FORMAT, config_bytes(o) / 4 * 3);
+	const char *grain = o->page_size == 65536 ? "grain=64K" : "grain=4K";
+	const char *f_params[] = {mem, grain, NULL};
 	g_autofree char *fsize =
 	    g_strdup_printf("file-size=%" G_GUINT64_FORMAT, config_bytes(o) / 4);
-	g_autofree char *rate = g_strdup_printf("rate=%" G_GUINT64_FORMAT, config_bytes(o) * 4);
+	g_autofree char *rate = g_strdup_printf("rate=%" G_GUINT64_FORMAT, config_bytes(o));
 	const char *pc_params[] = {"streams=2", rate, fsize, "cpus=2", NULL};
-	const char *thp_params[] = {"procs=2", size, "cpus=2", NULL};
-	g_autofree char *kbp = g_build_filename(dir, "kbuild.jsonl", NULL);
-	const char *kb_params[] = {"jobs=2", NULL};
-	const char *paths[] = {pc, thp, kbp, NULL};
-	uint64_t offs[] = {0, 0, 0};
-	Knobs ka = KNOBS_NONE, kb = KNOBS_NONE;
+	const char *paths[] = {fp, pc, NULL};
 	double seconds = o->big ? 20 : 10;
+	uint64_t start_ns = NS_PER_S / 2, end_ns = (uint64_t)(seconds * NS_PER_S);
+	uint64_t offs[] = {0, start_ns};
+	Knobs ka = KNOBS_NONE, kb = KNOBS_NONE;
+	g_autoptr(GArray) slab = NULL;
 
-	/* The kernel build adds the slab and page-table allocations that fall back. */
-	if (!dir || !gen("pagecache-stream", pc_params, seconds, o->seed, pc, error) ||
-	    !gen("thp-fault", thp_params, seconds, o->seed, thp, error) ||
-	    !gen("kbuild", kb_params, seconds, o->seed, kbp, error) ||
-	    !merge(trace, paths, offs, NULL, error))
+	if (!dir)
+		return FALSE;
+	/*
+	 * The mechanism Gorman 2018 measures: once the unmovable pageblocks are full, an unmovable
+	 * request steals from a movable block, and when no whole free pageblock is there to claim
+	 * the steal is a fragmenting fallback. With boosting, each such fallback raises the zone's
+	 * watermark by a pageblock and wakes kswapd, which reclaims the boost (clean page cache,
+	 * no writeback or swap) and then wakes kcompactd at pageblock order, so the next fallbacks
+	 * find whole free pageblocks to claim. The workload makes each step happen in the main
+	 * zone (DMA32), not in the 16 MiB DMA zone an exhausted DMA32 spills into: the fragmenter
+	 * keeps one grain in four of 3/4 of memory mapped (free memory in pieces, movable pages
+	 * compaction can move), a page-cache reader at memory's size a second fills the rest
+	 * (kswapd keeps free memory near the watermarks), and a slab cache grows: a page every
+	 * 200 us held 100 ms, every 16th kept to the end.
+	 */
+	slab = kernel_events(start_ns, end_ns, 200000, 2, 0, PS_GFP_KERNEL, 100 * NS_PER_MS, 16);
+	if (!gen("fragmenter", f_params, seconds, o->seed, fp, error) ||
+	    !gen("pagecache-stream", pc_params, seconds - 0.5, o->seed, pc, error) ||
+	    !merge(trace, paths, offs, slab, error))
 		return FALSE;
 	ka.boost_factor = 0;
 	kb.boost_factor = 15000;
 	x->name = "boost";
-	x->what = "page-cache reader + THP faults + kernel build: watermark_boost_factor";
+	x->what = "fragmented memory + page-cache reader + growing slab: watermark_boost_factor";
 	x->metric = "fragmenting fallbacks (below pageblock order)";
 	x->label_a = "boost 0";
 	x->label_b = "boost 15000";
@@ -512,50 +579,6 @@ gboolean frag_exp_grouping(const FragOpts *o, FragExp *x, GError **error)
 	return TRUE;
 }
 
-/* Sustained order-3 unmovable allocations (network buffers, slabs) held ~50 ms each. */
-static GArray *order3_events(uint64_t seconds_ns, uint64_t gap_ns, int cpus)
-{
-	GArray *a = g_array_new(FALSE, FALSE, sizeof(PsTraceEvent));
-	PsTraceEvent ev;
-	uint64_t id = 1ull << 50, t;
-	GQueue live = G_QUEUE_INIT;
-
-	for (t = 1000; t < seconds_ns; t += gap_ns) {
-		/* Frees of allocations older than 50 ms come first, in order. */
-		while (!g_queue_is_empty(&live) &&
-		       *(uint64_t *)g_queue_peek_head(&live) + 50 * NS_PER_MS <= t) {
-			uint64_t *rec = g_queue_pop_head(&live);
-
-			ps_trace_event_init(&ev);
-			ev.t_ns = t;
-			ev.op = PS_OP_FREE;
-			ev.id = rec[1];
-			g_array_append_val(a, ev);
-			g_free(rec);
-		}
-		ps_trace_event_init(&ev);
-		ev.t_ns = t;
-		ev.op = PS_OP_ALLOC;
-		ev.id = id;
-		ev.cpu = (int)(id % (uint64_t)cpus);
-		ev.pid = PROBE_PID;
-		ev.order = 3;
-		ev.gfp = PS_GFP_KERNEL | PS_GFP_COMP | PS_GFP_NOWARN | PS_GFP_NORETRY;
-		ev.has_gfp = true;
-		ev.kind = PS_KIND_KERNEL;
-		g_array_append_val(a, ev);
-		{
-			uint64_t *rec = g_new(uint64_t, 2);
-
-			rec[0] = t;
-			rec[1] = id++;
-			g_queue_push_tail(&live, rec);
-		}
-	}
-	g_queue_clear_full(&live, g_free);
-	return a;
-}
-
 gboolean frag_exp_stealing(const FragOpts *o, FragExp *x, GError **error)
 {
 	g_autofree char *dir = g_dir_make_tmp("pagesim-frag-XXXXXX", error);
@@ -580,7 +603,10 @@ gboolean frag_exp_stealing(const FragOpts *o, FragExp *x, GError **error)
 
 	if (!dir)
 		return FALSE;
-	o3 = order3_events((uint64_t)(seconds * NS_PER_S), 200000, 4);
+	/* order-3 unmovable allocations (network buffers, slabs) held ~50 ms each */
+	o3 = kernel_events(1000, (uint64_t)(seconds * NS_PER_S), 200000, 4, 3,
+			   PS_GFP_KERNEL | PS_GFP_COMP | PS_GFP_NOWARN | PS_GFP_NORETRY,
+			   50 * NS_PER_MS, 0);
 	ps_trace_event_init(&proc);
 	proc.t_ns = 0;
 	proc.op = PS_OP_PROC;

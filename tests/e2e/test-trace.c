@@ -117,7 +117,7 @@ static void test_compile(void)
 			&out, NULL),
 	    ==, 0);
 	g_assert_true(g_str_has_prefix(out, cache));
-	g_assert_nonnull(strstr(out, ".pstc: 21229 records"));
+	g_assert_nonnull(strstr(out, ".pstc: 15646 records"));
 	g_assert_cmpuint(count_entries(cache), ==, 1);
 	g_clear_pointer(&out, g_free);
 	g_assert_cmpint(
