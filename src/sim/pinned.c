@@ -11,8 +11,10 @@
  *   observed mm_page_pcpu_drain         the block goes from a pcp list back to the buddy
  *                                       (__free_one_page with its pageblock's type, merging)
  *   observed mm_page_alloc_extfrag      a claim (change_ownership=1) retypes the pageblock(s) to
- *                                       the allocation's type; a steal takes the block out of the
- *                                       buddy here, because the steal path has no zone_locked
+ *                                       the allocation's type; claim or steal, the named block
+ *                                       leaves the buddy here: in 6.18 __rmqueue_claim and
+ *                                       __rmqueue_steal return it without __rmqueue_smallest,
+ *                                       so no zone_locked names it
  *   alloc                               the block is handed out (it left the buddy before: a pcp
  *                                       page or a zone_locked block; if it is still free here the
  *                                       recording missed that step: taken now, counted)
@@ -99,11 +101,12 @@ struct SimPin {
 	 * record can show where a page was at the point (see on_cut_pcp_page).
 	 */
 	bool cut_done;
-	uint64_t cut_t_ns;  /* time of the first record at or after the point */
-	uint8_t *cut_free;  /* bit per pfn: free in the replay at the point */
-	uint8_t *cut_pcp;   /* bit per pfn: on a pcp list at the point and on it ever since */
-	uint8_t *cut_buddy; /* bit per pfn: a later zone_locked showed it was in the buddy */
-	uint8_t *named;	    /* bit per pfn: named by a record before the point */
+	uint64_t cut_t_ns;   /* time of the first record at or after the point */
+	uint8_t *cut_free;   /* bit per pfn: free in the replay at the point */
+	uint8_t *cut_pcp;    /* bit per pfn: on a pcp list at the point and on it ever since */
+	uint8_t *cut_on_pcp; /* bit per pfn: on a pcp list at the point */
+	uint8_t *cut_buddy;  /* bit per pfn: a later zone_locked showed it was in the buddy */
+	uint8_t *named;	     /* bit per pfn: named by a record before the point */
 	uint64_t pcp_frees_in_buddy;
 	cJSON *compare_at;
 };
@@ -406,8 +409,13 @@ static void on_observed(Pin *p, const PsTraceEvent *ev)
 				if (b >= z->start_pfn && ev->migratetype < PS_MT_TYPES)
 					ps_pageblock_set_mt(m, z, b,
 							    (enum ps_migratetype)ev->migratetype);
-		} else if (ps_page_state(m, pfn) != PS_PAGE_ALLOCATED) {
-			/* a steal: no zone_locked record follows */
+		}
+		/*
+		 * The block is taken here, claim or steal: __rmqueue_claim returns the page
+		 * try_to_claim_block split off (the event names it) and __rmqueue_steal the one
+		 * it took, neither through __rmqueue_smallest, so no zone_locked record follows
+		 */
+		if (ps_page_state(m, pfn) != PS_PAGE_ALLOCATED) {
 			make_allocated(p, z, pfn, order);
 			if (ps_pcp_allowed_order(m, order))
 				pcp_set(p, pfn, order, true);
@@ -588,8 +596,10 @@ static void take_cut(Pin *p, uint64_t t_ns)
 		for (ps_pfn_t q = z->start_pfn; q < ps_zone_end_pfn(z); q++) {
 			if (ps_enclosing_free_block(m, z, q, 0) != PS_PFN_NONE)
 				bit_put(p, p->cut_free, q, true);
-			if (pcp_test(p, q))
+			if (pcp_test(p, q)) {
 				bit_put(p, p->cut_pcp, q, true);
+				bit_put(p, p->cut_on_pcp, q, true);
+			}
 		}
 	}
 }
@@ -599,6 +609,7 @@ typedef struct {
 	uint64_t real_free, replay_free, only_real, only_replay;
 	uint64_t only_replay_unnamed, only_real_unnamed; /* pfns no record named before the point */
 	uint64_t pcp_frees_in_buddy;			 /* counted free by on_cut_pcp_pages */
+	uint64_t only_real_on_pcp; /* free in the real dump, on a replay pcp list at the point */
 } CutDiff;
 
 static cJSON *cut_diff_json(const PsZone *z, const CutDiff *d)
@@ -615,6 +626,7 @@ static cJSON *cut_diff_json(const PsZone *z, const CutDiff *d)
 				(double)d->only_replay_unnamed);
 	cJSON_AddNumberToObject(o, "free_only_in_real_never_named", (double)d->only_real_unnamed);
 	cJSON_AddNumberToObject(o, "pcp_frees_found_in_buddy", (double)d->pcp_frees_in_buddy);
+	cJSON_AddNumberToObject(o, "free_only_in_real_on_replay_pcp", (double)d->only_real_on_pcp);
 	return o;
 }
 
@@ -675,6 +687,7 @@ static gboolean compare_at(PsSim *s, Pin *p, GError **error)
 			} else if (real && !rep) {
 				d.only_real++;
 				d.only_real_unnamed += !named;
+				d.only_real_on_pcp += bit_test(p, p->cut_on_pcp, q);
 			}
 		}
 		cJSON_AddItemToArray(zones, cut_diff_json(z, &d));
@@ -685,10 +698,11 @@ static gboolean compare_at(PsSim *s, Pin *p, GError **error)
 		    " only real, %" G_GUINT64_FORMAT
 		    " only replay; never named by a record: %" G_GUINT64_FORMAT
 		    " and %" G_GUINT64_FORMAT
-		    "); pcp frees found in the buddy later: %" G_GUINT64_FORMAT "\n",
+		    "); pcp frees found in the buddy later: %" G_GUINT64_FORMAT
+		    "; only real and on a replay pcp list: %" G_GUINT64_FORMAT "\n",
 		    ps_zone_names[z->type], d.real_free, d.replay_free, d.only_real + d.only_replay,
 		    d.only_real, d.only_replay, d.only_real_unnamed, d.only_replay_unnamed,
-		    d.pcp_frees_in_buddy);
+		    d.pcp_frees_in_buddy, d.only_real_on_pcp);
 	}
 	return TRUE;
 }
@@ -718,6 +732,7 @@ static gboolean pinned_start(PsSim *s, GError **error)
 
 		p->cut_free = g_new0(uint8_t, bytes);
 		p->cut_pcp = g_new0(uint8_t, bytes);
+		p->cut_on_pcp = g_new0(uint8_t, bytes);
 		p->cut_buddy = g_new0(uint8_t, bytes);
 		p->named = g_new0(uint8_t, bytes);
 	}
@@ -818,6 +833,7 @@ static void pinned_free(PsSim *s)
 	g_free(p->on_pcp);
 	g_free(p->cut_free);
 	g_free(p->cut_pcp);
+	g_free(p->cut_on_pcp);
 	g_free(p->cut_buddy);
 	g_free(p->named);
 	cJSON_Delete(p->compare_at);

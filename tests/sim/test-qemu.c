@@ -24,6 +24,15 @@
  *     walked range and nr_taken), which the replay follows (pinned.c): 1.80 % -> 0.05 % and
  *     4.74 % -> 0.60 %. The 16K one was recorded without that event (the lab's default list):
  *     its targets stay free in the replay, 0.29 %. The bounds below are those figures.
+ *
+ * The same program recorded again with compaction's and migration's events
+ * (tests/data/lab-churn-migrate/, README there): `after` 0.10 % / 0.50 % / 0.32 %. At mid, besides
+ * the dump's own pages (742 at 4K), pages free in the kernel sit on a replay pcp list (238 at 4K,
+ * 17 at 64K): each of the 238 has as its last record before the point an mm_page_free in softirq
+ * context (flags "..s.."), a free that found the cpu's pcp lock taken and went to the buddy through
+ * free_one_page, with no tracepoint; no later zone_locked names them, so on_cut_pcp_pages cannot
+ * prove it. The importer drops the irq column, so the replay cannot tell; the test asserts that
+ * every page free only in the kernel is such a pcp page.
  */
 #include <glib/gstdio.h>
 #include <inttypes.h>
@@ -41,16 +50,22 @@
 #include "mm/mm.h"
 
 typedef struct {
-	const char *name;     /* realdata directory */
+	const char *name;     /* realdata directory, or tests/data/lab-churn-migrate/NAME */
+	bool shipped;	      /* in tests/data/lab-churn-migrate (always there) */
 	uint32_t page_size;   /* of the recording */
 	uint64_t mid_unnamed; /* differing pages at mid, none named by a record (see above) */
+	uint64_t mid_on_pcp;  /* free at mid, on a replay pcp list: softirq frees (see above) */
 	double after_max_pct; /* differing pages after the run, % of the real free pages */
 } QemuRec;
 
+/* The realdata three first, then the shipped three, each 4K, 16K, 64K (test_ratios). */
 static const QemuRec recs[] = {
-    {"qemu-arm64-4k-6.18.2", 4096, 2408, 0.06},
-    {"qemu-arm64-16k-6.18.2", 16384, 0, 0.3},
-    {"qemu-arm64-64k-6.18.2", 65536, 0, 0.6},
+    {"qemu-arm64-4k-6.18.2", false, 4096, 2408, 0, 0.06},
+    {"qemu-arm64-16k-6.18.2", false, 16384, 0, 0, 0.3},
+    {"qemu-arm64-64k-6.18.2", false, 65536, 0, 0, 0.6},
+    {"4k", true, 4096, 742, 238, 0.11},
+    {"16k", true, 16384, 0, 0, 0.51},
+    {"64k", true, 65536, 0, 17, 0.32},
 };
 
 /* One recording imported and mirrored: the trace, the config, the mid dump's reader. */
@@ -108,12 +123,17 @@ static void lab_cache_slice(const char *dir, PsConfig *cfg)
 static bool prepare(const QemuRec *rec, Prepared *p)
 {
 	const char *root = g_getenv("PAGESIM_REALDATA");
+	const char *srcdir = g_getenv("PAGESIM_SRCDIR") ? g_getenv("PAGESIM_SRCDIR") : ".";
+	g_autofree char *shipped =
+	    g_build_filename(srcdir, "tests", "data", "lab-churn-migrate", NULL);
 	g_autofree char *trace_txt = NULL;
 	g_autoptr(GError) error = NULL;
 	PsImportOptions iopts = {.page_size = rec->page_size};
 	PsImportStats st;
 
 	memset(p, 0, sizeof(*p));
+	if (rec->shipped)
+		root = shipped;
 	p->dir = root ? g_build_filename(root, rec->name, NULL) : NULL;
 	trace_txt = p->dir ? g_build_filename(p->dir, "trace.txt.gz", NULL) : NULL;
 	if (!trace_txt || !g_file_test(trace_txt, G_FILE_TEST_EXISTS)) {
@@ -172,11 +192,14 @@ static void test_pinned(gconstpointer data)
 				   ps_test_json_num(z, "free_only_in_replay_never_named"),
 				   ps_test_json_num(z, "pcp_frees_found_in_buddy"));
 		/* every page the trace names is where the kernel had it */
-		g_assert_cmpfloat(ps_test_json_num(z, "free_only_in_real"), ==, 0);
+		g_assert_cmpfloat(ps_test_json_num(z, "free_only_in_real"), ==,
+				  ps_test_json_num(z, "free_only_in_real_on_replay_pcp"));
 		g_assert_cmpfloat(ps_test_json_num(z, "free_only_in_replay"), ==,
 				  ps_test_json_num(z, "free_only_in_replay_never_named"));
-		g_assert_cmpfloat(ps_test_json_num(z, "differing_pages"), ==,
+		g_assert_cmpfloat(ps_test_json_num(z, "free_only_in_replay"), ==,
 				  (double)rec->mid_unnamed);
+		g_assert_cmpfloat(ps_test_json_num(z, "free_only_in_real"), ==,
+				  (double)rec->mid_on_pcp);
 	}
 	cJSON_ArrayForEach(z,
 			   cJSON_GetObjectItem(cJSON_GetObjectItem(js, "compare_after"), "zones"))
@@ -241,29 +264,29 @@ static void fidelity_pair(const cJSON *sum, const char *counter, double *sim, do
 typedef struct {
 	const char *counter;
 	double band;	 /* the band, as |ratio - 1| */
-	double held[3];	 /* per recording (4K, 16K, 64K): the bound asserted, |ratio - 1| */
+	double held[6];	 /* per recording (recs[]' order): the bound asserted, |ratio - 1| */
 	const char *why; /* why the band is not held where held[] > band */
 } Band;
 
 static const Band bands[] = {
-    {"pcp_refills", 0.10, {0.10, 0.10, 0.10}, NULL},
-    {"pcp_refill_pages", 0.10, {0.10, 0.10, 0.10}, NULL},
+    {"pcp_refills", 0.10, {0.10, 0.10, 0.10, 0.10, 0.10, 0.10}, NULL},
+    {"pcp_refill_pages", 0.10, {0.10, 0.10, 0.10, 0.10, 0.10, 0.10}, NULL},
     {"pcp_drains",
      0.10,
-     {0.10, 0.10, 0.14},
-     "64K 0.870: the missing drains are in the last 0.2 s (all memory freed and the exits), "
-     "cause not settled"},
-    {"pcp_drain_pages", 0.10, {0.10, 0.10, 0.10}, NULL},
-    {"direct_buddy_allocs", 0.10, {0.10, 0.10, 0.10}, NULL},
+     {0.10, 0.10, 0.14, 0.10, 0.10, 0.11},
+     "64K 0.870 (0.897 on the shipped recording): the missing drains are in the last 0.2 s "
+     "(all memory freed and the exits), cause not settled"},
+    {"pcp_drain_pages", 0.10, {0.10, 0.10, 0.10, 0.10, 0.10, 0.10}, NULL},
+    {"direct_buddy_allocs", 0.10, {0.10, 0.10, 0.10, 0.10, 0.10, 0.10}, NULL},
     {"fallbacks",
      0.25,
-     {1, 0.25, 0.25},
+     {1, 0.25, 0.25, 0.25, 0.25, 0.25},
      "4K: the model claims a Movable block for an unmovable refill in the final frees (t 4.15 s) "
      "where the kernel made no fallback; its Unmovable free lists ran dry first"},
-    {"compaction_runs", 0.25, {0.25, 0.25, 0.25}, NULL},
+    {"compaction_runs", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"pages_migrated",
      0.25,
-     {0.25, 1.0, 0.25},
+     {0.25, 1.0, 0.25, 0.25, 0.25, 0.25},
      "16K: the compact_memory run migrates 960 pages where the kernel migrated 480"},
 };
 
@@ -428,19 +451,38 @@ static cJSON *policy_run(const QemuRec *rec, Prepared *p, uint64_t until_ns, uin
  * where the model holds other pages on its pcp lists than the kernel did (64K order 0: 36 free
  * blocks against 1), and order 9 has 1 or 2 blocks on each kernel.
  * Fallbacks and direct buddy allocations were 0 on every kernel: no ratio.
+ * The shipped recordings (lab-churn-migrate, the same program again): all six counters held,
+ * 16K pages migrated at 25 % (1.238: the model 4726 against 3834 at 16K); free pages at mid in
+ * total held, per order only at 16K order 6 and 64K orders 7..10: in that run the kernels' 4K
+ * low orders hold a few blocks each (their ratios are of single digits), so they say nothing.
  */
-static void test_ratios(void)
+typedef struct {
+	const QemuRec *first;	    /* the 4K recording in recs[]; 16K and 64K follow */
+	double migrated_bound[2];   /* pages_migrated |agreement - 1|, 16K/4K and 64K/4K */
+	unsigned held_orders[2][6]; /* free pages at mid per order held at 15 % */
+	int nr_held[2];
+} RatioSet;
+
+static const RatioSet ratio_sets[] = {
+    {&recs[0], {1.2, 0.15}, {{1, 7, 8, 10}, {5, 6, 7, 8, 10}}, {4, 5}},
+    {&recs[3], {0.25, 0.15}, {{6}, {7, 8, 9, 10}}, {1, 4}},
+};
+
+static void test_ratios(gconstpointer data)
 {
-	static const struct {
+	const RatioSet *rs = data;
+	const QemuRec *set = rs->first;
+	const struct {
 		const char *counter;
 		double bound[2]; /* |agreement - 1| for 16K/4K and 64K/4K */
 	} counters[] = {
-	    {"pcp_refills", {0.15, 0.15}},     {"pcp_refill_pages", {0.15, 0.15}},
-	    {"pcp_drains", {0.15, 0.15}},      {"pcp_drain_pages", {0.15, 0.15}},
-	    {"compaction_runs", {0.15, 0.15}}, {"pages_migrated", {1.2, 0.15}},
+	    {"pcp_refills", {0.15, 0.15}},
+	    {"pcp_refill_pages", {0.15, 0.15}},
+	    {"pcp_drains", {0.15, 0.15}},
+	    {"pcp_drain_pages", {0.15, 0.15}},
+	    {"compaction_runs", {0.15, 0.15}},
+	    {"pages_migrated", {rs->migrated_bound[0], rs->migrated_bound[1]}},
 	};
-	static const unsigned held_orders[2][6] = {{1, 7, 8, 10}, {5, 6, 7, 8, 10}};
-	static const int nr_held[2] = {4, 5};
 	Prepared p[3];
 	cJSON *sum[3];
 	uint64_t sim_mid[3][PS_NR_ORDERS_MAX], real_mid[3][PS_NR_ORDERS_MAX];
@@ -451,15 +493,15 @@ static void test_ratios(void)
 		g_autofree char *mid_bi = NULL;
 		cJSON *mid;
 
-		if (!prepare(&recs[i], &p[i])) {
+		if (!prepare(&set[i], &p[i])) {
 			for (int j = 0; j < i; j++) {
 				cJSON_Delete(sum[j]);
 				prepared_clear(&p[j]);
 			}
 			return;
 		}
-		sum[i] = policy_run(&recs[i], &p[i], 0, unused);
-		mid = policy_run(&recs[i], &p[i], ps_test_first_record_ns(p[i].trace, p[i].mid_pid),
+		sum[i] = policy_run(&set[i], &p[i], 0, unused);
+		mid = policy_run(&set[i], &p[i], ps_test_first_record_ns(p[i].trace, p[i].mid_pid),
 				 sim_mid[i]);
 		cJSON_Delete(mid);
 		mid_bi = g_build_filename(p[i].dir, "mid.buddyinfo", NULL);
@@ -491,8 +533,8 @@ static void test_ratios(void)
 			double rr = (double)(real_mid[x][o] << o) / (double)(real_mid[0][o] << o);
 			bool held = false;
 
-			for (int h = 0; h < nr_held[x - 1]; h++)
-				held |= held_orders[x - 1][h] == o;
+			for (int h = 0; h < rs->nr_held[x - 1]; h++)
+				held |= rs->held_orders[x - 1][h] == o;
 			if (g_test_verbose())
 				g_printerr(
 				    "%s/4K free pages at mid, order %2u: model %.3f kernel %.3f "
@@ -798,15 +840,18 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	for (size_t i = 0; i < G_N_ELEMENTS(recs); i++) {
-		g_autofree char *path = g_strdup_printf("/sim/qemu/pinned/%s", recs[i].name);
-		g_autofree char *mpath = g_strdup_printf("/sim/qemu/mobility/%s", recs[i].name);
-		g_autofree char *ppath = g_strdup_printf("/sim/qemu/policy/%s", recs[i].name);
+		const char *n = recs[i].shipped ? "lab-churn-migrate-" : "";
+		g_autofree char *path = g_strdup_printf("/sim/qemu/pinned/%s%s", n, recs[i].name);
+		g_autofree char *mpath =
+		    g_strdup_printf("/sim/qemu/mobility/%s%s", n, recs[i].name);
+		g_autofree char *ppath = g_strdup_printf("/sim/qemu/policy/%s%s", n, recs[i].name);
 
 		g_test_add_data_func(path, &recs[i], test_pinned);
 		g_test_add_data_func(mpath, &recs[i], test_mobility);
 		g_test_add_data_func(ppath, &recs[i], test_policy);
 	}
-	g_test_add_func("/sim/qemu/ratios", test_ratios);
+	g_test_add_data_func("/sim/qemu/ratios/realdata", &ratio_sets[0], test_ratios);
+	g_test_add_data_func("/sim/qemu/ratios/shipped", &ratio_sets[1], test_ratios);
 	g_test_add_func("/sim/qemu/vmstat-error", test_vmstat_error);
 	g_test_add_func("/sim/qemu/numa", test_numa);
 	g_test_add_data_func("/sim/qemu/numa-policies/zrm0", "zrm0", test_numa_policies);
