@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * cmd_demo.c - `pagesim demo [-o DIR] [--seconds S] [--workload NAME]`: the main job in one
- * command. Generates a workload, replays it on the shipped 4K, 16K and 64K machine configs, and
- * prints a side-by-side table of what changed with the page size; then compares the runs
- * (`pagesim compare`: compare.md, compare.csv and overlays) and renders every run's figures
+ * cmd_demo.c - `pagesim demo [-o DIR] [--trace T | --workload NAME [--seconds S]]`: the main
+ * job in one command. Replays a page-size-portable trace on the shipped 4K, 16K and 64K machine
+ * configs and prints a side-by-side table of what changed with the page size; then compares the
+ * runs (`pagesim compare`: compare.md, compare.csv and overlays) and renders every run's figures
  * (`pagesim plot`), and prints where they all are. Figures are skipped, with a note, when
  * gnuplot is not installed; the runs and the comparison table do not need it.
+ *
+ * The default trace is workloads/build-portable.jsonl.gz: a real build (29 compiles) recorded
+ * with `pagesim-capture --portable`, so each machine faults its own pages, makes its own page
+ * tables and picks its own page-cache folio sizes - what a 16K or 64K kernel would do with the
+ * same program, not the 4K recording's pages blown up. --workload generates a synthetic trace
+ * instead (the generators are portable too); --trace takes any trace, and the comparison step
+ * refuses a page-size-bound one, saying why.
  */
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,8 +41,35 @@ typedef struct {
 	uint32_t page_size;
 	PsRunTotals t;
 	uint64_t free_bytes, largest_free;
-	int unusable_2m;
+	/* over summary.json's procs: sums of anon_peak_bytes, file_added_bytes and
+	 * pagetable_peak_bytes */
+	double anon_peak, file_added, pgtable_peak;
 } DemoRow;
+
+/* The per-process sums of DemoRow from the run's summary.json. */
+static gboolean read_procs(const char *out, DemoRow *row, GError **error)
+{
+	g_autofree char *path = g_build_filename(out, "summary.json", NULL);
+	g_autofree char *text = NULL;
+	cJSON *sum, *procs, *p;
+
+	if (!g_file_get_contents(path, &text, NULL, error))
+		return FALSE;
+	sum = cJSON_Parse(text);
+	procs = cJSON_GetObjectItemCaseSensitive(sum, "procs");
+	cJSON_ArrayForEach(p, procs)
+	{
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(p, "anon_peak_bytes"),
+			    *f = cJSON_GetObjectItemCaseSensitive(p, "file_added_bytes"),
+			    *t = cJSON_GetObjectItemCaseSensitive(p, "pagetable_peak_bytes");
+
+		row->anon_peak += cJSON_IsNumber(a) ? a->valuedouble : 0;
+		row->file_added += cJSON_IsNumber(f) ? f->valuedouble : 0;
+		row->pgtable_peak += cJSON_IsNumber(t) ? t->valuedouble : 0;
+	}
+	cJSON_Delete(sum);
+	return TRUE;
+}
 
 static gboolean run_one(const char *cfg_file, const char *trace, const char *out, DemoRow *row,
 			GError **error)
@@ -57,6 +92,7 @@ static gboolean run_one(const char *cfg_file, const char *trace, const char *out
 	row->t = *ps_sim_totals(sim);
 	row->free_bytes = 0;
 	row->largest_free = 0;
+	row->anon_peak = row->file_added = row->pgtable_peak = 0;
 	for (int i = 0; i < m->nr_zones; i++) {
 		PsZone *z = &m->zones[i];
 
@@ -66,25 +102,34 @@ static gboolean run_one(const char *cfg_file, const char *trace, const char *out
 				row->largest_free =
 				    MAX(row->largest_free, (uint64_t)m->page_size << o);
 	}
-	return TRUE;
+	g_clear_pointer(&sim, ps_sim_free);
+	return read_procs(out, row, error);
 }
 
 /* The figures of each run, one row a config, and where the run directories are. */
 static void print_table(const DemoRow *rows, const char *out)
 {
-	printf("\n%-16s %9s %10s %10s %12s %12s %10s %12s %12s\n", "config", "page", "allocs",
-	       "failed", "MiB alloc'd", "faults", "THP", "free MiB", "largest MiB");
+	printf("\n%-14s %5s %9s %7s %8s %9s %5s %10s %8s %8s %9s %8s\n", "config", "page", "allocs",
+	       "failed", "MiB", "faults", "THP", "anon peak", "cache", "ptables", "free MiB",
+	       "largest");
+	printf("%-14s %5s %9s %7s %8s %9s %5s %10s %8s %8s %9s %8s\n", "", "", "", "", "alloc'd",
+	       "", "", "MiB", "MiB", "MiB", "", "MiB");
 	for (size_t i = 0; i < G_N_ELEMENTS(demo_configs); i++) {
 		const DemoRow *r = &rows[i];
 
-		printf("%-16s %8uK %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT
-		       " %12.1f %12" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %12.1f %12.1f\n",
+		printf("%-14s %4uK %9" G_GUINT64_FORMAT " %7" G_GUINT64_FORMAT
+		       " %8.1f %9" G_GUINT64_FORMAT " %5" G_GUINT64_FORMAT
+		       " %10.1f %8.1f %8.1f %9.1f %8.1f\n",
 		       r->name, r->page_size / 1024, r->t.allocs,
 		       r->t.alloc_failed + r->t.alloc_invalid,
 		       (double)(r->t.pages_allocated * r->page_size) / (1 << 20), r->t.touch_faults,
-		       r->t.thp_faults, (double)r->free_bytes / (1 << 20),
+		       r->t.thp_faults, r->anon_peak / (1 << 20), r->file_added / (1 << 20),
+		       r->pgtable_peak / (1 << 20), (double)r->free_bytes / (1 << 20),
 		       (double)r->largest_free / (1 << 20));
 	}
+	printf("\nanon peak, cache and ptables: sums over the processes of summary.json's procs "
+	       "(anon_peak_bytes, file_added_bytes: page cache the process brought in, "
+	       "pagetable_peak_bytes)\n");
 	printf("\nRun directories (summary.json, timeline.csv, latency.csv, events.jsonl, "
 	       "buddyinfo, pagetypeinfo, zoneinfo, vmstat):\n");
 	for (size_t i = 0; i < G_N_ELEMENTS(demo_configs); i++) {
@@ -135,21 +180,24 @@ static gboolean compare_and_plot(const char *out, GError **error)
 
 int ps_cmd_demo(int argc, char **argv)
 {
-	g_autofree char *out = NULL, *workload = NULL;
+	g_autofree char *out = NULL, *workload = NULL, *trace = NULL;
 	double seconds = 20;
 	gint64 seed = 1;
 	GOptionEntry entries[] = {
 	    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Directory (default out/demo)", "DIR"},
-	    {"seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds, "Simulated seconds (default 20)", "S"},
-	    {"workload", 'w', 0, G_OPTION_ARG_STRING, &workload, "Generator (default kbuild)",
+	    {"trace", 't', 0, G_OPTION_ARG_FILENAME, &trace,
+	     "Trace to replay (default workloads/build-portable.jsonl.gz, a real build)", "T"},
+	    {"workload", 'w', 0, G_OPTION_ARG_STRING, &workload,
+	     "Generate this workload instead of replaying a recording (pagesim gen --list)",
 	     "NAME"},
-	    {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed (default 1)", "N"},
+	    {"seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds,
+	     "Simulated seconds of a --workload (default 20)", "S"},
+	    {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of a --workload (default 1)", "N"},
 	    {NULL}};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- one workload on 4K, 16K and 64K");
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GHashTable) params = g_hash_table_new(g_str_hash, g_str_equal);
-	g_autofree char *trace = NULL;
-	const PsGenerator *gen;
+	const char *name;
 	DemoRow rows[G_N_ELEMENTS(demo_configs)];
 	gint64 t0 = g_get_monotonic_time();
 
@@ -163,33 +211,43 @@ int ps_cmd_demo(int argc, char **argv)
 			argv[1]);
 		return 2;
 	}
-	if (!out)
-		out = g_strdup("out/demo");
-	if (!workload)
-		workload = g_strdup("kbuild");
-	gen = ps_generator_find(workload);
-	if (!gen) {
-		fprintf(stderr, "pagesim demo: no generator '%s' (pagesim gen --list)\n", workload);
+	if (trace && workload) {
+		fprintf(stderr, "pagesim demo: --trace and --workload: give one of them\n");
 		return 2;
 	}
+	if (!out)
+		out = g_strdup("out/demo");
 	if (g_mkdir_with_parents(out, 0755) != 0) {
 		fprintf(stderr, "pagesim demo: %s: %s\n", out, g_strerror(errno));
 		return 1;
 	}
-	trace = g_strdup_printf("%s/%s.jsonl.gz", out, workload);
-	fprintf(stderr,
-		"pagesim demo: generating %s (%.0f simulated s, seed %" G_GINT64_FORMAT ") -> %s\n",
-		workload, seconds, seed, trace);
-	if (!gen->run(trace, seconds, (uint64_t)seed, params, &error)) {
-		fprintf(stderr, "pagesim demo: %s\n", error->message);
-		return 1;
+	if (workload) {
+		const PsGenerator *gen = ps_generator_find(workload);
+
+		if (!gen) {
+			fprintf(stderr, "pagesim demo: no generator '%s' (pagesim gen --list)\n",
+				workload);
+			return 2;
+		}
+		trace = g_strdup_printf("%s/%s.jsonl.gz", out, workload);
+		fprintf(stderr,
+			"pagesim demo: generating %s (%.0f simulated s, seed %" G_GINT64_FORMAT
+			") -> %s\n",
+			workload, seconds, seed, trace);
+		if (!gen->run(trace, seconds, (uint64_t)seed, params, &error)) {
+			fprintf(stderr, "pagesim demo: %s\n", error->message);
+			return 1;
+		}
+	} else if (!trace) {
+		trace = ps_cli_data_path("workloads", "build-portable.jsonl.gz");
 	}
+	name = workload ? workload : trace;
 	for (size_t i = 0; i < G_N_ELEMENTS(demo_configs); i++) {
 		g_autofree char *cfg = config_path(demo_configs[i]);
 		g_autofree char *base = g_strndup(demo_configs[i], strlen(demo_configs[i]) - 5);
 		g_autofree char *dir = g_build_filename(out, base, NULL);
 
-		fprintf(stderr, "pagesim demo: running %s on %s -> %s\n", workload, base, dir);
+		fprintf(stderr, "pagesim demo: running %s on %s -> %s\n", name, base, dir);
 		if (!run_one(cfg, trace, dir, &rows[i], &error)) {
 			fprintf(stderr, "pagesim demo: %s\n", error->message);
 			return 1;
