@@ -246,6 +246,33 @@ static void test_boosted_reclaim(void)
 	g_assert_cmpint(h->p->kswapd[0].failures, ==, 0);
 }
 
+/*
+ * A node with nothing to reclaim, 100 pages under high: each balance_pgdat run goes down to
+ * priority 1 for nothing (kswapd_failures + 1) and, unbalanced, kswapd_try_to_sleep runs it again
+ * at once (kswapd_high_wmark_hit_quickly), until MAX_RECLAIM_RETRIES (16) runs made the node
+ * hopeless: prepare_kswapd_sleep then lets it nap and, still hopeless, sleep — as the qemu lab's
+ * 6.18 kernel did on qemu-press-oom-64k (16 kswapd_wake, then kswapd_sleep 100 ms later). A wake
+ * of a hopeless node is refused.
+ */
+static void test_hopeless(void)
+{
+	g_autoptr(FixtureHost) h = host_new(0, 0, -100);
+	PsZone *z = fixture_host_normal(h);
+	PsKswapd *k = &h->p->kswapd[0];
+
+	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	run_for(h, 1000 * MS);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PAGEOUTRUN), ==, PS_MAX_RECLAIM_RETRIES);
+	g_assert_cmpuint(fixture_host_vm(h, PS_KSWAPD_HIGH_WMARK_HIT_QUICKLY), ==,
+			 PS_MAX_RECLAIM_RETRIES - 1);
+	g_assert_cmpint(k->failures, ==, PS_MAX_RECLAIM_RETRIES);
+	g_assert_cmpint(k->state, ==, PS_KSWAPD_SLEEPING);
+	g_assert_cmpuint(fixture_host_events(h, "kswapd_sleep"), ==, 1);
+
+	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	g_assert_false(ps_kswapd_active(h->p, 0));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -256,5 +283,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/kswapd/wmark-hit-quickly", test_hit_quickly);
 	g_test_add_func("/policy/kswapd/balance-high-order", test_balance_high_order);
 	g_test_add_func("/policy/kswapd/boosted-reclaim", test_boosted_reclaim);
+	g_test_add_func("/policy/kswapd/hopeless", test_hopeless);
 	return g_test_run();
 }

@@ -60,9 +60,9 @@ static const Band bands[] = {
      "batches"},
     {"kswapd_wakes",
      0.25,
-     {0.40, 2.50, 0.25, 1.30},
-     "(a) 5 vs 8, (b) 7 vs 2, (e) 64K 36 vs 16: kswapd runs again after a failed balance_pgdat "
-     "where the kernel's stayed asleep (kswapd_failures, hopeless-node check), not settled"},
+     {0.40, 2.50, 0.25, 0.25},
+     "(a) 5 vs 8, (b) 7 vs 2: every model run on (b) is a boosted one (a claim's boost_watermark "
+     "wakes kswapd at order 0) where the kernel's two runs were woken at order 5 and 4"},
     {"pgsteal_kswapd",
      0.25,
      {0.30, 0.50, 0.25, 0.25},
