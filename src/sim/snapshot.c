@@ -268,25 +268,30 @@ typedef struct {
 	guint i;
 } Ranked;
 
-static int ranked_cmp(const void *a, const void *b)
-{
-	const Ranked *x = a, *y = b;
-
-	if (x->share != y->share)
-		return x->share > y->share ? -1 : 1;
-	return x->i < y->i ? -1 : x->i > y->i;
-}
-
+/*
+ * A share is 0..1024, so the ranking is a counting sort: stable over the blocks taken in index
+ * order, so equals stay lowest index first (a qsort with that tie-break was 5 % of a cached
+ * snapshot run of ftrace-press-kswapd-6.18).
+ */
 static Ranked *rank_blocks(const PsSnapshot *snap, const PsMachine *m, const GArray *blocks,
 			   enum ps_migratetype mt)
 {
 	Ranked *r = g_new(Ranked, MAX(blocks->len, 1u));
+	g_autofree unsigned *share = g_new(unsigned, MAX(blocks->len, 1u));
+	guint at[1025 + 1] = {0};
 
 	for (guint i = 0; i < blocks->len; i++) {
-		r[i].share = block_share(snap, m, g_array_index(blocks, ps_pfn_t, i), mt);
-		r[i].i = i;
+		share[i] = block_share(snap, m, g_array_index(blocks, ps_pfn_t, i), mt);
+		at[1024 - share[i] + 1]++; /* largest share first */
 	}
-	qsort(r, blocks->len, sizeof(*r), ranked_cmp);
+	for (guint k = 1; k <= 1025; k++)
+		at[k] += at[k - 1];
+	for (guint i = 0; i < blocks->len; i++) {
+		Ranked *x = &r[at[1024 - share[i]]++];
+
+		x->share = share[i];
+		x->i = i;
+	}
 	return r;
 }
 
