@@ -966,26 +966,20 @@ static gboolean do_alloc(Imp *im, const Line *l, PsTraceEvent *ev, GError **erro
 		g_error_free(local);
 		return FALSE;
 	}
-	if (pfn == 0) {
-		/* page=(null) pfn=0: the allocation failed; a policy replay makes the attempt */
-		im->st->alloc_failed++;
-		ev->op = PS_OP_ALLOC;
-		ev->has_gfp = true;
-		ev->id = ++im->next_id;
-		ev->cpu = l->cpu;
-		ev->pid = l->pid;
-		ev->order = order;
-		ev->failed = true;
-		return write_ev(im, ev, error);
-	}
-	if (live_get(im, pfn, &old_id, &old_order))
-		im->st->alloc_live_pfn++; /* its free was not recorded: the new one replaces it */
 	ev->op = PS_OP_ALLOC;
 	ev->has_gfp = true;
 	ev->id = ++im->next_id;
 	ev->cpu = l->cpu;
 	ev->pid = l->pid;
 	ev->order = order;
+	if (pfn == 0) {
+		/* page=(null) pfn=0: the allocation failed; a policy replay makes the attempt */
+		im->st->alloc_failed++;
+		ev->failed = true;
+		return write_ev(im, ev, error);
+	}
+	if (live_get(im, pfn, &old_id, &old_order))
+		im->st->alloc_live_pfn++; /* its free was not recorded: the new one replaces it */
 	ev->pfn = pfn;
 	ev->has_pfn = true;
 	live_put(im, pfn, ev->id, order);

@@ -290,53 +290,10 @@ static void test_ftrace_lines(void)
 	cleanup(out);
 }
 
-/* A failed mm_page_alloc (page=0, pfn=0) is an alloc record with failed: true and no pfn. */
-static void test_failed_alloc(void)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(PsTraceReader) r = NULL;
-	PsImportStats st;
-	PsTraceHeader hdr;
-	PsTraceEvent ev;
-	char *out = NULL;
-	int n = 0;
-	const char *text = HDR
-	    "           hog-42      [001] .....  10.000002: mm_page_alloc: page=0000000000000000 "
-	    "pfn=0x0 order=9 migratetype=1 gfp_flags=GFP_TRANSHUGE|__GFP_NORETRY|__GFP_THISNODE\n"
-	    "           hog-42      [001] .....  10.000003: mm_page_alloc: page=0000000011 "
-	    "pfn=0x1000 order=9 migratetype=1 gfp_flags=GFP_TRANSHUGE\n";
-
-	g_assert_true(import_text(text, &st, &out, &error));
-	g_assert_no_error(error);
-	g_assert_cmpuint(st.allocs, ==, 1);
-	g_assert_cmpuint(st.alloc_failed, ==, 1);
-	r = ps_trace_reader_open(out, &hdr, &error);
-	g_assert_no_error(error);
-	while (ps_trace_reader_next(r, &ev, &error) == 1) {
-		if (ev.op != PS_OP_ALLOC)
-			continue;
-		g_assert_cmpint(ev.order, ==, 9);
-		g_assert_cmpint(ev.pid, ==, 42);
-		g_assert_cmpint(ev.cpu, ==, 1);
-		if (n++ == 0) {
-			g_assert_true(ev.failed);
-			g_assert_false(ev.has_pfn);
-			g_assert_true(ev.gfp & PS_GFP_NORETRY);
-			g_assert_cmpuint(ev.id, ==, 1);
-		} else {
-			g_assert_false(ev.failed);
-			g_assert_cmpuint(ev.pfn, ==, 0x1000);
-			g_assert_cmpuint(ev.id, ==, 2);
-		}
-	}
-	g_assert_no_error(error);
-	g_assert_cmpint(n, ==, 2);
-	cleanup(out);
-}
-
 /*
  * Imports text; the records but proc as "op:pfn@t " (pfn in hex, 0 without one, t in ns), with
- * "=value" before the space when a record has one.
+ * "=value" before the space when a record has one, "~reason" for a free's reason and "!" for a
+ * failed alloc.
  */
 static char *import_records(const char *text, PsImportStats *st)
 {
@@ -360,11 +317,33 @@ static char *import_records(const char *text, PsImportStats *st)
 			g_string_append_printf(seq, "=%" PRId64, ev.value);
 		if (ev.op == PS_OP_FREE && ev.free_reason != PS_FREE_UNSPEC)
 			g_string_append_printf(seq, "~%s", ps_free_reason_names[ev.free_reason]);
+		if (ev.op == PS_OP_ALLOC && ev.failed)
+			g_string_append_c(seq, '!');
 		g_string_append_c(seq, ' ');
 	}
 	g_assert_no_error(error);
 	cleanup(out);
 	return g_string_free(seq, FALSE);
+}
+
+/*
+ * A failed mm_page_alloc (page=0, pfn=0) is an alloc record with failed: true ("!" below) and no
+ * pfn; the allocation after it is an ordinary one.
+ */
+static void test_failed_alloc(void)
+{
+	PsImportStats st;
+	g_autofree char *seq = import_records(
+	    HDR
+	    "           hog-42      [001] .....  10.000002: mm_page_alloc: page=0000000000000000 "
+	    "pfn=0x0 order=9 migratetype=1 gfp_flags=GFP_TRANSHUGE|__GFP_NORETRY|__GFP_THISNODE\n"
+	    "           hog-42      [001] .....  10.000003: mm_page_alloc: page=0000000011 "
+	    "pfn=0x1000 order=9 migratetype=1 gfp_flags=GFP_TRANSHUGE\n",
+	    &st);
+
+	g_assert_cmpstr(seq, ==, "alloc:0@0! alloc:1000@1000 ");
+	g_assert_cmpuint(st.allocs, ==, 1);
+	g_assert_cmpuint(st.alloc_failed, ==, 1);
 }
 
 /*
