@@ -330,8 +330,8 @@ static void take_ahead(PsSim *s)
 		ps_fidelity_record(s->fid, &s->ahead);
 	/*
 	 * An order is that many pages of the recorded page size, except order 0 in a generated
-	 * trace: the generators give it only to what is one page at any page size (page tables,
-	 * pipe buffers), as the kernel allocates them.
+	 * trace: the generators give it only to what is one page at any page size (pipe
+	 * buffers), as the kernel allocates them; page tables are the simulator's.
 	 */
 	if (s->ahead.order > 0 || (s->ahead.order == 0 && !s->generated))
 		s->page_size_bound = true;
