@@ -292,6 +292,10 @@ static void summary_totals(PsSim *s, cJSON *root)
 
 	for (size_t i = 0; i < G_N_ELEMENTS(rows); i++)
 		cJSON_AddNumberToObject(o, rows[i].name, (double)rows[i].v);
+	/* only where the trace has such frees, so other runs' summaries keep their shape */
+	if (t->pages_kernel_migration_skipped)
+		cJSON_AddNumberToObject(o, "pages_kernel_migration_skipped",
+					(double)t->pages_kernel_migration_skipped);
 	/*
 	 * Only runs that have them get these (idle gaps in replay.c, touches a failed fault ended,
 	 * OOMs with nothing to kill): the others' summaries stay as they were.

@@ -905,6 +905,14 @@ uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 	Rec *r;
 	uint64_t pages;
 
+	/*
+	 * The recording kernel's migration freed a folio's old pages; the allocation lives on
+	 * (the importer moved its id to the new pfn). The model's own compaction moves its own.
+	 */
+	if (ev->free_reason == PS_FREE_MIGRATED) {
+		s->totals.pages_kernel_migration_skipped += 1ull << MAX(ev->order, 0);
+		return 0;
+	}
 	if (ev->free_reason != PS_FREE_UNSPEC && kernel_reclaim_skip(s, ev, v))
 		return 0;
 	if (!v) {

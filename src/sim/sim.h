@@ -88,6 +88,8 @@ typedef struct {
 	 * not replayed, the model reclaims its own. _kswapd + _direct = the total */
 	uint64_t pages_kernel_reclaim_skipped;
 	uint64_t pages_kernel_reclaim_skipped_kswapd, pages_kernel_reclaim_skipped_direct;
+	/* pages of frees with reason migrated (the recording's migration), not replayed */
+	uint64_t pages_kernel_migration_skipped;
 	/* base pages the model faulted in for recorded THP faults it could not serve huge */
 	uint64_t thp_fallback_pages;
 	/* records of allocations that failed in the recording (alloc with failed: true): THP

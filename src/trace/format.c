@@ -54,6 +54,7 @@ const char *const ps_free_reason_names[PS_NR_FREE_REASONS] = {
     [PS_FREE_UNSPEC] = "",
     [PS_FREE_RECLAIM_KSWAPD] = "reclaim_kswapd",
     [PS_FREE_RECLAIM_DIRECT] = "reclaim_direct",
+    [PS_FREE_MIGRATED] = "migrated",
 };
 
 const char *const ps_observed_event_names[PS_NR_OBSERVED_EVENTS] = {

@@ -408,6 +408,12 @@ typedef struct {
 	uint8_t last; /* LAST_*: what this cpu's previous record was */
 } CpuHold;
 
+/* A cpu's last migrate:remove_migration_pte (see note_migration). */
+typedef struct {
+	uint64_t pfn; /* the page it mapped: where the folio went */
+	int pid;      /* of that record; -1: none, or another record of the cpu came since */
+} MigPte;
+
 typedef struct {
 	PsLineReader *in; /* the text, or */
 	PsTraceDat *dat;  /* a trace.dat's events as report text */
@@ -424,6 +430,7 @@ typedef struct {
 	OutRec *ring;		/* [IMP_RING], positions q_head .. q_tail - 1 */
 	uint64_t q_head, q_tail;
 	CpuHold *hold; /* [hdr.cpus] */
+	MigPte *mig;   /* [hdr.cpus] (note_migration) */
 	GError *err;
 	/* --portable (see the portable section below) */
 	bool portable;
@@ -898,6 +905,7 @@ enum ev_class {
 	EVC_OBSERVED,
 	EVC_COMPACT_DIRECT, /* mm_compaction_try_to_compact_pages: not kept, but see note_compaction
 			     */
+	EVC_MIGRATE_PTE,    /* remove_migration_pte: see note_migration */
 	EVC_KNOWN,	    /* recognised, not kept */
 	EVC_UNKNOWN
 };
@@ -924,6 +932,8 @@ static enum ev_class classify(const char *name, enum ps_observed_event *obs)
 		    strcmp(name, "mm_calculate_totalreserve_pages") == 0)
 			return EVC_KNOWN;
 	}
+	if (strcmp(name, "remove_migration_pte") == 0)
+		return EVC_MIGRATE_PTE;
 	if (strcmp(name, "mark_victim") == 0 || strcmp(name, "reclaim_retry_zone") == 0 ||
 	    strcmp(name, "compact_retry") == 0 || strcmp(name, "wake_reaper") == 0 ||
 	    g_str_has_suffix(name, "_task_reaping"))
@@ -987,6 +997,37 @@ static gboolean do_alloc(Imp *im, const Line *l, PsTraceEvent *ev, GError **erro
 	return write_ev(im, ev, error);
 }
 
+/*
+ * Migration (mm/migrate.c, migrate_pages_batch): after a folio's copy, remove_migration_ptes
+ * maps the new folio where the old one was mapped (migrate:remove_migration_pte, "addr=%lx,
+ * pte=%lx order=%d", once per pte), then migrate_folio_done puts the old folio, whose free is
+ * the cpu's next record (mm_page_free). So an mm_page_free of a live allocation right after a
+ * remove_migration_pte of the same task on that cpu is the old pages of a migrated folio: the
+ * allocation lives on at the pte's pfn, under its id, and the free is written with a new id and
+ * reason "migrated" (pinned replay frees the old pages by pfn; policy replay skips it, its own
+ * compaction moves its own pages). The pte's pfn is bits 47..PAGE_SHIFT (arm64 and x86-64 with
+ * physical addresses below 256 TiB), aligned down to the freed order. A migrated folio no pte
+ * maps (page cache nobody mapped) has no such record: its free stays an ordinary free.
+ */
+static gboolean note_migration(Imp *im, const Line *l, GError **error)
+{
+	const char *pte = kv(l, "pte");
+	unsigned shift = (unsigned)g_bit_nth_lsf(im->hdr.page_size, -1);
+	char *end = NULL;
+	uint64_t v;
+
+	if (l->cpu >= im->hdr.cpus)
+		return TRUE;
+	v = pte ? g_ascii_strtoull(pte, &end, 16) : 0;
+	if (!pte || end == pte || (*end && *end != ','))
+		return line_error(im, error, "%s: pte: '%s' is not a hexadecimal pte", l->event,
+				  pte ? pte : "(missing)");
+	im->mig[l->cpu].pfn = (v & 0x0000fffffffff000ull) >> shift;
+	im->mig[l->cpu].pid = l->pid;
+	im->st->migration_ptes++;
+	return TRUE;
+}
+
 static gboolean do_free(Imp *im, const Line *l, PsTraceEvent *ev, GError **error)
 {
 	uint64_t pfn, id;
@@ -1009,7 +1050,21 @@ static gboolean do_free(Imp *im, const Line *l, PsTraceEvent *ev, GError **error
 	ev->pfn = pfn;
 	ev->has_pfn = true;
 	if (live_get(im, pfn, &id, &lorder)) {
+		MigPte *mp = l->cpu < im->hdr.cpus ? &im->mig[l->cpu] : NULL;
+		uint64_t dst = mp ? mp->pfn & ~((1ull << order) - 1) : 0, did;
+		int dorder;
+
 		g_hash_table_remove(im->live, (gpointer)(uintptr_t)pfn);
+		if (mp && mp->pid == l->pid && lorder == order && dst != pfn &&
+		    !live_get(im, dst, &did, &dorder)) {
+			/* a migrated folio's old pages: the allocation moved to dst */
+			mp->pid = -1;
+			live_put(im, dst, id, order);
+			im->st->free_migrated += 1ull << order;
+			ev->free_reason = PS_FREE_MIGRATED;
+			ev->id = ++im->next_id;
+			return hold_free(im, ev, error);
+		}
 		if (lorder != order)
 			im->st->free_order_mismatch++;
 		ev->id = id;
@@ -2172,6 +2227,10 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 		return note_mempolicies(im, l.ts_ns, t, error) && note_marker(im, &l, t, error);
 	}
 	cls = classify(l.event, &obs);
+	if (cls == EVC_MIGRATE_PTE)
+		return note_migration(im, &l, error);
+	if (cls != EVC_FREE && l.cpu < im->hdr.cpus)
+		im->mig[l.cpu].pid = -1;
 	if (cls == EVC_UNKNOWN) {
 		im->st->unknown_events++;
 		return TRUE;
@@ -2317,6 +2376,9 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	im.compacting = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	im.ring = g_new(OutRec, IMP_RING);
 	im.hold = g_new0(CpuHold, cpus);
+	im.mig = g_new0(MigPte, cpus);
+	for (int c = 0; c < cpus; c++)
+		im.mig[c].pid = -1;
 	im.portable = opts->portable;
 	st->portable = opts->portable;
 	/* tmpfs pages: known from their deletion later on (a file can be read twice) */
@@ -2422,6 +2484,7 @@ out:
 		g_hash_table_unref(im.compacting);
 	g_free(im.ring);
 	g_free(im.hold);
+	g_free(im.mig);
 	if (im.tasks)
 		g_hash_table_unref(im.tasks);
 	if (im.dropped)
@@ -2523,6 +2586,12 @@ void ps_import_stats_format(const PsImportStats *st, GString *out)
 	    "  pages freed by the kernel's reclaim (reason reclaim_*): kswapd %" PRIu64
 	    ", direct reclaim %" PRIu64 "\n",
 	    st->free_reclaim_kswapd, st->free_reclaim_direct);
+	if (st->migration_ptes)
+		g_string_append_printf(out,
+				       "  remove_migration_pte records %" PRIu64
+				       "; old pages of migrated folios (reason migrated) %" PRIu64
+				       "\n",
+				       st->migration_ptes, st->free_migrated);
 	g_string_append_printf(out,
 			       "  free order differs from alloc: %" PRIu64
 			       ", alloc of a live pfn (free not recorded): %" PRIu64

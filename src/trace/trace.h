@@ -74,6 +74,8 @@ enum ps_free_reason {
 	PS_FREE_UNSPEC,		/* not given: an ordinary free */
 	PS_FREE_RECLAIM_KSWAPD, /* in a kswapd task */
 	PS_FREE_RECLAIM_DIRECT, /* in a task between its direct reclaim begin and end */
+	PS_FREE_MIGRATED,	/* a migrated folio's old pages: its data lives on where
+				   remove_migration_pte put it, under the allocation's id */
 	PS_NR_FREE_REASONS
 };
 extern const char *const ps_free_reason_names[PS_NR_FREE_REASONS]; /* "", "reclaim_kswapd", .. */
@@ -350,6 +352,9 @@ typedef struct {
 	/* pages of mm_page_free in the kernel's own reclaim: by kswapd*, or by a task between its
 	 * mm_vmscan_direct_reclaim_begin and _end (written with reason reclaim_*: see import.c) */
 	uint64_t free_reclaim_kswapd, free_reclaim_direct;
+	/* migrate:remove_migration_pte records read, and the pages of migrated folios' old pages
+	 * freed right after one (reason migrated: their allocations moved on) */
+	uint64_t migration_ptes, free_migrated;
 	uint64_t live_at_end;
 	uint64_t observed[PS_NR_OBSERVED_EVENTS];
 	uint64_t free_batched, known_skipped, unknown_events, comment_lines, time_clamped;

@@ -517,6 +517,59 @@ static void test_isolate_freepages(void)
 		-1, "nr_taken");
 }
 
+/*
+ * migrate:remove_migration_pte then the same task's mm_page_free of a live allocation on that
+ * cpu: the folio's old pages, written with a new id and reason migrated, and the allocation's id
+ * moves to the pte's pfn (bits 47..PAGE_SHIFT), where a later free finds it. A free with another
+ * record between, or of another task, stays an ordinary free; a pte that is not hexadecimal is
+ * refused.
+ */
+static void test_migration_pte(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsTraceReader) r = NULL;
+	PsImportStats st;
+	PsTraceHeader hdr;
+	PsTraceEvent ev;
+	char *out = NULL;
+	GString *seq = g_string_new(NULL);
+	g_autofree char *got = NULL;
+	const char *text = HDR
+	    "  a-9  [000] .....  1.000001: mm_page_alloc: page=01 pfn=0x100 order=0 "
+	    "migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+	    "  a-9  [000] .....  1.000002: mm_page_alloc: page=01 pfn=0x101 order=0 "
+	    "migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+	    "  a-9  [000] .....  2.000001: remove_migration_pte: addr=490000, "
+	    "pte=6800005dce0bc3 order=0\n"
+	    "  a-9  [000] .....  2.000002: mm_page_free: page=01 pfn=0x100 order=0\n"
+	    "  a-9  [000] .....  2.000003: remove_migration_pte: addr=491000, "
+	    "pte=6800005dce1bc3 order=0\n"
+	    "  a-9  [000] .....  2.000004: mm_page_alloc_zone_locked: page=01 pfn=0x300 order=0 "
+	    "migratetype=1 percpu_refill=1\n"
+	    "  a-9  [000] .....  2.000005: mm_page_free: page=01 pfn=0x101 order=0\n"
+	    "  a-9  [000] .....  3.000001: mm_page_free: page=01 pfn=0x5dce0 order=0\n";
+
+	g_assert_true(import_text(text, &st, &out, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(st.migration_ptes, ==, 2);
+	g_assert_cmpuint(st.free_migrated, ==, 1);
+	r = ps_trace_reader_open(out, &hdr, &error);
+	g_assert_no_error(error);
+	while (ps_trace_reader_next(r, &ev, &error) == 1)
+		if (ev.op == PS_OP_ALLOC || ev.op == PS_OP_FREE)
+			g_string_append_printf(seq, "%s:%" PRIx64 "#%" PRIu64 "%s ",
+					       ps_trace_op_names[ev.op], ev.pfn, ev.id,
+					       ps_free_reason_names[ev.free_reason]);
+	g_assert_no_error(error);
+	got = g_string_free(seq, FALSE);
+	g_assert_cmpstr(got, ==,
+			"alloc:100#1 alloc:101#2 free:100#3migrated free:101#2 free:5dce0#1 ");
+	cleanup(out);
+	refused(HDR "  a-9  [000] .....  2.000001: remove_migration_pte: addr=490000, "
+		    "pte=zz order=0\n",
+		-1, "remove_migration_pte: pte: 'zz'");
+}
+
 /* The proc records of an imported trace as "pid@t=mempolicy " each. */
 static char *proc_policies(const char *path)
 {
@@ -1222,6 +1275,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/snapshot-free-pcp-page", test_snapshot_free_pcp_page);
 	g_test_add_func("/trace/import/compact-requests", test_compact_requests);
 	g_test_add_func("/trace/import/isolate-freepages", test_isolate_freepages);
+	g_test_add_func("/trace/import/migration-pte", test_migration_pte);
 	g_test_add_func("/trace/import/mempolicy", test_mempolicy);
 	g_test_add_func("/trace/import/mempolicy-marker", test_mempolicy_marker);
 	g_test_add_func("/trace/import/malformed", test_malformed);
