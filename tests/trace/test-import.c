@@ -290,12 +290,9 @@ static void test_ftrace_lines(void)
 	cleanup(out);
 }
 
-/*
- * Imports text; the records but proc as "op:pfn@t " (pfn in hex, 0 without one, t in ns), with
- * "=value" before the space when a record has one, "~reason" for a free's reason and "!" for a
- * failed alloc.
- */
-static char *import_records(const char *text, PsImportStats *st)
+/* text imported, each record put into a string by fmt. */
+static char *import_formatted(const char *text, PsImportStats *st,
+			      void (*fmt)(GString *seq, const PsTraceEvent *ev))
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PsTraceReader) r = NULL;
@@ -308,22 +305,36 @@ static char *import_records(const char *text, PsImportStats *st)
 	g_assert_no_error(error);
 	r = ps_trace_reader_open(out, &hdr, &error);
 	g_assert_no_error(error);
-	while (ps_trace_reader_next(r, &ev, &error) == 1) {
-		if (ev.op == PS_OP_PROC)
-			continue;
-		g_string_append_printf(seq, "%s:%" PRIx64 "@%" PRIu64, ps_trace_op_names[ev.op],
-				       ev.pfn, ev.t_ns);
-		if (ev.value)
-			g_string_append_printf(seq, "=%" PRId64, ev.value);
-		if (ev.op == PS_OP_FREE && ev.free_reason != PS_FREE_UNSPEC)
-			g_string_append_printf(seq, "~%s", ps_free_reason_names[ev.free_reason]);
-		if (ev.op == PS_OP_ALLOC && ev.failed)
-			g_string_append_c(seq, '!');
-		g_string_append_c(seq, ' ');
-	}
+	while (ps_trace_reader_next(r, &ev, &error) == 1)
+		fmt(seq, &ev);
 	g_assert_no_error(error);
 	cleanup(out);
 	return g_string_free(seq, FALSE);
+}
+
+static void fmt_record(GString *seq, const PsTraceEvent *ev)
+{
+	if (ev->op == PS_OP_PROC)
+		return;
+	g_string_append_printf(seq, "%s:%" PRIx64 "@%" PRIu64, ps_trace_op_names[ev->op], ev->pfn,
+			       ev->t_ns);
+	if (ev->value)
+		g_string_append_printf(seq, "=%" PRId64, ev->value);
+	if (ev->op == PS_OP_FREE && ev->free_reason != PS_FREE_UNSPEC)
+		g_string_append_printf(seq, "~%s", ps_free_reason_names[ev->free_reason]);
+	if (ev->op == PS_OP_ALLOC && ev->failed)
+		g_string_append_c(seq, '!');
+	g_string_append_c(seq, ' ');
+}
+
+/*
+ * Imports text; the records but proc as "op:pfn@t " (pfn in hex, 0 without one, t in ns), with
+ * "=value" before the space when a record has one, "~reason" for a free's reason and "!" for a
+ * failed alloc.
+ */
+static char *import_records(const char *text, PsImportStats *st)
+{
+	return import_formatted(text, st, fmt_record);
 }
 
 /*
@@ -472,19 +483,22 @@ static void test_compact_requests(void)
 			"observed:0@11000 ");
 }
 
+static void fmt_isolate(GString *seq, const PsTraceEvent *ev)
+{
+	if (ev->op != PS_OP_OBSERVED)
+		return;
+	g_assert_cmpint(ev->event, ==, PS_OBS_COMPACTION_ISOLATE_FREEPAGES);
+	g_string_append_printf(seq, "%" PRIx64 "+%" PRIu64 "=%" PRId64 " ", ev->pfn, ev->len,
+			       ev->value);
+}
+
 /*
  * mm_compaction_isolate_freepages: the walked range's start as pfn, its length as len, nr_taken
  * as value (a walk that stopped where it began has no len); a range that is not one is refused.
  */
 static void test_isolate_freepages(void)
 {
-	g_autoptr(GError) error = NULL;
-	g_autoptr(PsTraceReader) r = NULL;
 	PsImportStats st;
-	PsTraceHeader hdr;
-	PsTraceEvent ev;
-	char *out = NULL;
-	GString *seq = g_string_new(NULL);
 	g_autofree char *got = NULL;
 	const char *text =
 	    HDR "  churn-269  [000] .....  7.585449: mm_compaction_isolate_freepages: "
@@ -494,21 +508,9 @@ static void test_isolate_freepages(void)
 		"  churn-269  [000] .....  7.585600: mm_compaction_isolate_freepages: "
 		"range=(0xbfa00 ~ 0xbfa00) nr_scanned=0 nr_taken=0\n";
 
-	g_assert_true(import_text(text, &st, &out, &error));
-	g_assert_no_error(error);
+	got = import_formatted(text, &st, fmt_isolate);
 	g_assert_cmpuint(st.observed[PS_OBS_COMPACTION_ISOLATE_FREEPAGES], ==, 3);
-	r = ps_trace_reader_open(out, &hdr, &error);
-	g_assert_no_error(error);
-	while (ps_trace_reader_next(r, &ev, &error) == 1)
-		if (ev.op == PS_OP_OBSERVED) {
-			g_assert_cmpint(ev.event, ==, PS_OBS_COMPACTION_ISOLATE_FREEPAGES);
-			g_string_append_printf(seq, "%" PRIx64 "+%" PRIu64 "=%" PRId64 " ", ev.pfn,
-					       ev.len, ev.value);
-		}
-	g_assert_no_error(error);
-	got = g_string_free(seq, FALSE);
 	g_assert_cmpstr(got, ==, "bfe00+512=0 bfc00+136=24 bfa00+0=0 ");
-	cleanup(out);
 	refused(HDR "  churn-269  [000] .....  7.585449: mm_compaction_isolate_freepages: "
 		    "range=(0xc0000 ~ 0xbfe00) nr_scanned=512 nr_taken=0\n",
 		-1, "mm_compaction_isolate_freepages: range: ");
@@ -524,15 +526,17 @@ static void test_isolate_freepages(void)
  * record between, or of another task, stays an ordinary free; a pte that is not hexadecimal is
  * refused.
  */
+static void fmt_alloc_free(GString *seq, const PsTraceEvent *ev)
+{
+	if (ev->op == PS_OP_ALLOC || ev->op == PS_OP_FREE)
+		g_string_append_printf(seq, "%s:%" PRIx64 "#%" PRIu64 "%s ",
+				       ps_trace_op_names[ev->op], ev->pfn, ev->id,
+				       ps_free_reason_names[ev->free_reason]);
+}
+
 static void test_migration_pte(void)
 {
-	g_autoptr(GError) error = NULL;
-	g_autoptr(PsTraceReader) r = NULL;
 	PsImportStats st;
-	PsTraceHeader hdr;
-	PsTraceEvent ev;
-	char *out = NULL;
-	GString *seq = g_string_new(NULL);
 	g_autofree char *got = NULL;
 	const char *text = HDR
 	    "  a-9  [000] .....  1.000001: mm_page_alloc: page=01 pfn=0x100 order=0 "
@@ -549,22 +553,11 @@ static void test_migration_pte(void)
 	    "  a-9  [000] .....  2.000005: mm_page_free: page=01 pfn=0x101 order=0\n"
 	    "  a-9  [000] .....  3.000001: mm_page_free: page=01 pfn=0x5dce0 order=0\n";
 
-	g_assert_true(import_text(text, &st, &out, &error));
-	g_assert_no_error(error);
+	got = import_formatted(text, &st, fmt_alloc_free);
 	g_assert_cmpuint(st.migration_ptes, ==, 2);
 	g_assert_cmpuint(st.free_migrated, ==, 1);
-	r = ps_trace_reader_open(out, &hdr, &error);
-	g_assert_no_error(error);
-	while (ps_trace_reader_next(r, &ev, &error) == 1)
-		if (ev.op == PS_OP_ALLOC || ev.op == PS_OP_FREE)
-			g_string_append_printf(seq, "%s:%" PRIx64 "#%" PRIu64 "%s ",
-					       ps_trace_op_names[ev.op], ev.pfn, ev.id,
-					       ps_free_reason_names[ev.free_reason]);
-	g_assert_no_error(error);
-	got = g_string_free(seq, FALSE);
 	g_assert_cmpstr(got, ==,
 			"alloc:100#1 alloc:101#2 free:100#3migrated free:101#2 free:5dce0#1 ");
-	cleanup(out);
 	refused(HDR "  a-9  [000] .....  2.000001: remove_migration_pte: addr=490000, "
 		    "pte=zz order=0\n",
 		-1, "remove_migration_pte: pte: 'zz'");
