@@ -146,9 +146,14 @@ static void on_reap(PsEngine *e, const PsEvent *ev, void *data)
 	uint64_t freed = 0;
 	cJSON *f;
 
-	for (uint32_t ri = p->head; ri != REC_NONE; ri = rec_at(s, ri)->next) {
-		Rec *r = rec_at(s, ri);
+	/* newest first; dropping pages leaves the records in p->own */
+	for (uint32_t i = p->own_len; i-- > 0;) {
+		uint32_t ri = p->own[i];
+		Rec *r;
 
+		if (ri == REC_NONE)
+			continue;
+		r = rec_at(s, ri);
 		if (r->flags & REC_GONE)
 			continue;
 		freed += 1ull << r->order;

@@ -43,7 +43,7 @@
 
 static uint32_t rec_new(PsSim *s)
 {
-	Rec r = {.pfn = PS_PFN_NONE, .proc = -1, .next = REC_NONE, .prev = REC_NONE};
+	Rec r = {.pfn = PS_PFN_NONE, .proc = -1, .own = REC_NONE};
 
 	if (s->nr_free_recs) {
 		uint32_t i = s->free_recs[--s->nr_free_recs];
@@ -57,7 +57,7 @@ static uint32_t rec_new(PsSim *s)
 		q->order = q->mt = q->kind = q->flags = 0;
 		q->cpu = 0;
 		q->proc = -1;
-		q->next = q->prev = REC_NONE;
+		q->own = REC_NONE;
 		q->id = 0;
 		return i;
 	}
@@ -106,7 +106,7 @@ int sim_proc_find_exited(PsSim *s, int pid)
 
 static int proc_create(PsSim *s, int pid, const char *comm, int adj)
 {
-	Proc p = {.pid = pid, .oom_score_adj = adj, .head = REC_NONE};
+	Proc p = {.pid = pid, .oom_score_adj = adj};
 
 	ps_mempolicy_init(&p.pol);
 	g_strlcpy(p.comm, comm, sizeof(p.comm));
@@ -135,17 +135,42 @@ static int proc_get(PsSim *s, int pid)
 	return proc_create(s, pid, "", 0);
 }
 
+/*
+ * Room for one more entry in p->own: the array is squeezed (live entries keep their order) when
+ * at least half of it is holes, else it grows.
+ */
+static void own_reserve(PsSim *s, Proc *p)
+{
+	uint32_t n = 0;
+
+	if (p->own_len < p->own_cap)
+		return;
+	if (!p->own_len || p->own_live > p->own_len / 2) {
+		p->own_cap = MAX(2 * p->own_cap, 64u);
+		p->own = g_renew(uint32_t, p->own, p->own_cap);
+		return;
+	}
+	for (uint32_t i = 0; i < p->own_len; i++) {
+		uint32_t ri = p->own[i];
+
+		if (ri == REC_NONE)
+			continue;
+		rec_at(s, ri)->own = n;
+		p->own[n++] = ri;
+	}
+	p->own_len = n;
+}
+
 static void proc_link(PsSim *s, int pi, uint32_t ri)
 {
 	Proc *p = proc_at(s, pi);
 	Rec *r = rec_at(s, ri);
 
+	own_reserve(s, p);
 	r->proc = pi;
-	r->prev = REC_NONE;
-	r->next = p->head;
-	if (p->head != REC_NONE)
-		rec_at(s, p->head)->prev = ri;
-	p->head = ri;
+	r->own = p->own_len;
+	p->own[p->own_len++] = ri;
+	p->own_live++;
 	p->rss_pages += 1ull << r->order;
 	p->kind_pages[r->kind] += 1ull << r->order;
 	if (r->kind == PS_KIND_ANON && p->kind_pages[PS_KIND_ANON] > p->anon_peak_pages)
@@ -162,12 +187,11 @@ static void proc_unlink(PsSim *s, uint32_t ri)
 	if (r->proc < 0)
 		return;
 	p = proc_at(s, r->proc);
-	if (r->prev != REC_NONE)
-		rec_at(s, r->prev)->next = r->next;
-	else
-		p->head = r->next;
-	if (r->next != REC_NONE)
-		rec_at(s, r->next)->prev = r->prev;
+	p->own[r->own] = REC_NONE;
+	p->own_live--;
+	/* the newest entries are holes: drop them, so the last entry is always a live one */
+	while (p->own_len && p->own[p->own_len - 1] == REC_NONE)
+		p->own_len--;
 	if (!(r->flags & REC_GONE)) {
 		p->rss_pages -= 1ull << r->order;
 		p->kind_pages[r->kind] -= 1ull << r->order;
@@ -175,6 +199,7 @@ static void proc_unlink(PsSim *s, uint32_t ri)
 	if (r->flags & REC_SWAPPED)
 		p->swap_pages -= 1ull << r->order;
 	r->proc = -1;
+	r->own = REC_NONE;
 }
 
 /* ---- trace id map ------------------------------------------------------------------------ */
@@ -1408,6 +1433,9 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 	return ns + ps_cost_do_vmi_munmap(&s->cfg->costs);
 }
 
+/* How far ahead of its free the exit walk loads a record. */
+#define EXIT_AHEAD 8
+
 void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
 {
 	int pi = sim_proc_find(s, ev->pid);
@@ -1423,32 +1451,34 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
 	cpu = ev->pid % s->m->nr_cpus;
 	proc_at(s, pi)->anon_final_pages = proc_at(s, pi)->kind_pages[PS_KIND_ANON];
 	/* exit_mmap's gather: the entries of the mapped user pages (not page tables) */
-	for (uint32_t ri = proc_at(s, pi)->head; ri != REC_NONE; ri = rec_at(s, ri)->next)
-		if ((rec_at(s, ri)->flags & (REC_TOUCH | REC_PGTABLE)) == REC_TOUCH)
-			entries += gather_entries(s, rec_at(s, ri));
+	p = proc_at(s, pi);
+	for (uint32_t i = 0; i < p->own_len; i++)
+		if (p->own[i] != REC_NONE &&
+		    (rec_at(s, p->own[i])->flags & (REC_TOUCH | REC_PGTABLE)) == REC_TOUCH)
+			entries += gather_entries(s, rec_at(s, p->own[i]));
 	gather_alloc(s, entries, cpu, batch);
 	/* exit_mmap and friends: everything still owned goes back, newest first. */
-	while ((p = proc_at(s, pi))->head != REC_NONE) {
-		uint32_t ri = p->head;
+	while ((p = proc_at(s, pi))->own_len) {
+		uint32_t n = p->own_len, ri = p->own[n - 1];
 		Rec *r = rec_at(s, ri);
 
 		/*
-		 * The walk chases cold records: start on the next one while this one is freed, and
-		 * on the one after it (rec_free reads the next record anyway, to unlink this one,
-		 * and it was prefetched an iteration ago), with the page the next one frees.
+		 * The walk reads cold records: load the one EXIT_AHEAD places on (and its LRU
+		 * state) now, and the page of the one half as far on, whose record came in then.
 		 */
-		if (r->next != REC_NONE) {
-			const Rec *rn = rec_at(s, r->next);
+		if (n > EXIT_AHEAD) {
+			uint32_t ra = p->own[n - 1 - EXIT_AHEAD];
 
-			__builtin_prefetch(rn, 1);
-			ps_lru_prefetch(s->policy, r->next);
-			if (rn->next != REC_NONE) {
-				__builtin_prefetch(rec_at(s, rn->next), 1);
-				ps_lru_prefetch(s->policy, rn->next);
+			if (ra != REC_NONE) {
+				__builtin_prefetch(rec_at(s, ra), 1);
+				ps_lru_prefetch(s->policy, ra);
 			}
-			if (rn->pfn >= s->m->map.base_pfn && rn->pfn < s->m->map.end_pfn)
-				__builtin_prefetch(&s->m->map.flags[rn->pfn - s->m->map.base_pfn],
-						   1);
+		}
+		if (n > EXIT_AHEAD / 2 && p->own[n - 1 - EXIT_AHEAD / 2] != REC_NONE) {
+			ps_pfn_t pfn = rec_at(s, p->own[n - 1 - EXIT_AHEAD / 2])->pfn;
+
+			if (pfn >= s->m->map.base_pfn && pfn < s->m->map.end_pfn)
+				__builtin_prefetch(&s->m->map.flags[pfn - s->m->map.base_pfn], 1);
 		}
 		if (!(r->flags & REC_GONE))
 			s->totals.pages_freed_exit += 1ull << r->order;
@@ -1461,6 +1491,8 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
 	gather_free(s, batch, cpu, 0, &s->totals.pages_freed_exit);
 	p = proc_at(s, pi);
 	p->exited = true;
+	g_clear_pointer(&p->own, g_free);
+	p->own_cap = 0;
 	sim_pgt_clear_all(&p->ptes);
 	sim_pgt_clear_all(&p->pgt);
 	g_array_set_size(p->vmas, 0);
@@ -1551,6 +1583,7 @@ void sim_process_free(PsSim *s)
 	if (s->procs)
 		for (guint i = 0; i < s->procs->len; i++) {
 			g_array_unref(proc_at(s, (int)i)->vmas);
+			g_free(proc_at(s, (int)i)->own);
 			sim_pgt_clear_all(&proc_at(s, (int)i)->ptes);
 			sim_pgt_clear_all(&proc_at(s, (int)i)->pgt);
 		}

@@ -184,9 +184,9 @@ typedef struct {
 	uint8_t kind;
 	uint8_t flags;
 	uint16_t cpu;
-	int32_t proc;	     /* owning process index, -1 none */
-	uint32_t next, prev; /* the owner's list */
-	uint64_t id;	     /* trace id (not REC_TOUCH) or vpn (REC_TOUCH) */
+	int32_t proc; /* owning process index, -1 none */
+	uint32_t own; /* its index in the owner's Proc.own */
+	uint64_t id;  /* trace id (not REC_TOUCH) or vpn (REC_TOUCH) */
 } Rec;
 
 /* A ring of slot indices. */
@@ -234,8 +234,14 @@ typedef struct {
 	char comm[16];
 	int oom_score_adj;
 	bool exited;
-	bool killed;   /* chosen by the OOM killer; its later records are skipped */
-	uint32_t head; /* owned records */
+	bool killed; /* chosen by the OOM killer; its later records are skipped */
+	/*
+	 * The records it owns in the order they became its own (REC_NONE: one that went since);
+	 * exit frees them newest first. An array, not a list through the records: the exit walk
+	 * reads it in order and loads the records ahead of their turn.
+	 */
+	uint32_t *own;
+	uint32_t own_len, own_cap, own_live;
 	uint64_t rss_pages;
 	uint64_t kind_pages[PS_NR_ALLOC_KINDS]; /* resident pages by kind */
 	PsMempolicy pol;			/* the task's policy (set_mempolicy), from `proc` */
