@@ -128,13 +128,6 @@ static void page_del_and_expand(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned 
 	account_freepages(z, -nr_pages, mt);
 }
 
-bool ps_pcp_allowed_order(const PsMachine *m, unsigned order)
-{
-	if (order <= PS_PAGE_ALLOC_COSTLY_ORDER)
-		return true;
-	return m->spec.thp_built && order == m->spec.thp_order;
-}
-
 ps_pfn_t ps_rmqueue_smallest(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt)
 {
 	for (unsigned cur = order; cur < m->nr_orders; cur++) {

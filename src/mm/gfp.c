@@ -210,21 +210,3 @@ enum ps_zone_type ps_gfp_zone(uint64_t gfp)
 		return PS_MAX_NR_ZONES;
 	}
 }
-
-enum ps_migratetype ps_gfp_migratetype(uint64_t gfp)
-{
-	/*
-	 * The kernel takes (gfp >> 3) & 3 and only warns (VM_WARN_ON) when both MOVABLE and
-	 * RECLAIMABLE are set, which would yield 3 - MIGRATE_HIGHATOMIC here, a type no request may
-	 * ask for and one that would index the wrong pcp list. Such a mask is a caller bug; it is
-	 * treated as UNMOVABLE, the conservative choice for fragmentation.
-	 */
-	switch (gfp & (PS_GFP_MOVABLE | PS_GFP_RECLAIMABLE)) {
-	case PS_GFP_MOVABLE:
-		return PS_MT_MOVABLE;
-	case PS_GFP_RECLAIMABLE:
-		return PS_MT_RECLAIMABLE;
-	default:
-		return PS_MT_UNMOVABLE;
-	}
-}

@@ -362,18 +362,11 @@ void ps_machine_free(PsMachine *m)
 	g_free(m);
 }
 
-PsZone *ps_pfn_zone(PsMachine *m, ps_pfn_t pfn)
+PsZone *ps_pfn_zone_search(PsMachine *m, ps_pfn_t pfn)
 {
-	PsZone *z = &m->zones[m->pfn_zone_hint];
-
-	/*
-	 * Zones with pages do not overlap (ps_machine_new refuses it), so the zone of the last
-	 * answer is the answer whenever it holds pfn: most lookups in a row are in one zone.
-	 */
-	if (z->spanned && pfn >= z->start_pfn && pfn < ps_zone_end_pfn(z))
-		return z;
 	for (int i = 0; i < m->nr_zones; i++) {
-		z = &m->zones[i];
+		PsZone *z = &m->zones[i];
+
 		if (z->spanned && pfn >= z->start_pfn && pfn < ps_zone_end_pfn(z)) {
 			m->pfn_zone_hint = i;
 			return z;

@@ -618,8 +618,22 @@ static inline ps_pfn_t ps_zone_managed_start_pfn(const PsZone *z)
 	return z->start_pfn + (ps_pfn_t)(z->spanned - z->managed);
 }
 
-/* The zone containing pfn, or NULL. */
-PsZone *ps_pfn_zone(PsMachine *m, ps_pfn_t pfn);
+/* ps_pfn_zone when pfn is not in the zone of the last answer. */
+PsZone *ps_pfn_zone_search(PsMachine *m, ps_pfn_t pfn);
+
+/*
+ * The zone containing pfn, or NULL. Zones with pages do not overlap (ps_machine_new refuses it),
+ * so the zone of the last answer is the answer whenever it holds pfn: most lookups in a row are
+ * in one zone, and that test is inline.
+ */
+static inline PsZone *ps_pfn_zone(PsMachine *m, ps_pfn_t pfn)
+{
+	PsZone *z = &m->zones[m->pfn_zone_hint];
+
+	if ((uint64_t)(ps_pfn_t)(pfn - z->start_pfn) < z->spanned)
+		return z;
+	return ps_pfn_zone_search(m, pfn);
+}
 
 static inline unsigned ps_page_order(const PsMachine *m, ps_pfn_t pfn)
 {
@@ -815,8 +829,23 @@ static inline void ps_page_set_movable(PsMachine *m, ps_pfn_t pfn, bool movable)
 
 /* ---- pcp (mm/pcp.c) -------------------------------------------------------------------- */
 
-bool ps_pcp_allowed_order(const PsMachine *m, unsigned order);
-int ps_pcp_list_index(const PsMachine *m, unsigned order, enum ps_migratetype mt);
+/* pcp_allowed_order: the costly orders and below, and the PMD order when THP is built. */
+static inline bool ps_pcp_allowed_order(const PsMachine *m, unsigned order)
+{
+	if (order <= PS_PAGE_ALLOC_COSTLY_ORDER)
+		return true;
+	return m->spec.thp_built && order == m->spec.thp_order;
+}
+
+/* order_to_pindex: the pcp list of order and mt. */
+static inline int ps_pcp_list_index(const PsMachine *m, unsigned order, enum ps_migratetype mt)
+{
+	if (order > PS_PAGE_ALLOC_COSTLY_ORDER) {
+		g_assert(m->spec.thp_built && order == m->spec.thp_order);
+		return 3 * (PS_PAGE_ALLOC_COSTLY_ORDER + 1) + (mt == PS_MT_MOVABLE);
+	}
+	return (int)(3 * order + mt);
+}
 
 /* rmqueue_pcplist: returns PS_PFN_NONE on failure; the block is marked allocated. */
 ps_pfn_t ps_rmqueue_pcplist(PsMachine *m, PsZone *z, int cpu, unsigned order,
@@ -847,7 +876,10 @@ void ps_pcp_drain_all(PsMachine *m, PsZone *z);
  * stat_interval. ps_pcp_mark_cpu_active records that a CPU changed counters (alloc or free).
  */
 void ps_pcp_decay(PsMachine *m);
-void ps_pcp_mark_cpu_active(PsMachine *m, int cpu);
+static inline void ps_pcp_mark_cpu_active(PsMachine *m, int cpu)
+{
+	m->cpu_vmstat_dirty[cpu] |= 1;
+}
 
 /* Apply zone->pageset_* to every cpu's pcp (zone_set_pageset_high_and_batch). */
 void ps_zone_update_pagesets(PsMachine *m, PsZone *z);
@@ -955,7 +987,23 @@ char *ps_gfp_format(uint64_t gfp);
 /* gfp_zone(): highest usable zone; PS_MAX_NR_ZONES for an invalid combination. */
 enum ps_zone_type ps_gfp_zone(uint64_t gfp);
 /* gfp_migratetype() (UNMOVABLE whenever mobility grouping is disabled: caller's business). */
-enum ps_migratetype ps_gfp_migratetype(uint64_t gfp);
+static inline enum ps_migratetype ps_gfp_migratetype(uint64_t gfp)
+{
+	/*
+	 * The kernel takes (gfp >> 3) & 3 and only warns (VM_WARN_ON) when both MOVABLE and
+	 * RECLAIMABLE are set, which would yield 3 - MIGRATE_HIGHATOMIC here, a type no request may
+	 * ask for and one that would index the wrong pcp list. Such a mask is a caller bug; it is
+	 * treated as UNMOVABLE, the conservative choice for fragmentation.
+	 */
+	switch (gfp & (PS_GFP_MOVABLE | PS_GFP_RECLAIMABLE)) {
+	case PS_GFP_MOVABLE:
+		return PS_MT_MOVABLE;
+	case PS_GFP_RECLAIMABLE:
+		return PS_MT_RECLAIMABLE;
+	default:
+		return PS_MT_UNMOVABLE;
+	}
+}
 
 /* ---- a real machine's state (mm/snapshot.c) ------------------------------------------------ */
 

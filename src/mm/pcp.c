@@ -25,15 +25,6 @@
  */
 #include "mm/mm-private.h"
 
-int ps_pcp_list_index(const PsMachine *m, unsigned order, enum ps_migratetype mt)
-{
-	if (order > PS_PAGE_ALLOC_COSTLY_ORDER) {
-		g_assert(m->spec.thp_built && order == m->spec.thp_order);
-		return 3 * (PS_PAGE_ALLOC_COSTLY_ORDER + 1) + (mt == PS_MT_MOVABLE);
-	}
-	return (int)(3 * order + mt);
-}
-
 static unsigned pindex_to_order(const PsMachine *m, int pindex)
 {
 	if (pindex >= 3 * (PS_PAGE_ALLOC_COSTLY_ORDER + 1))
@@ -358,11 +349,6 @@ static int decay_pcp_high(PsMachine *m, PsZone *z, PsPcp *pcp)
 		todo++;
 	}
 	return todo;
-}
-
-void ps_pcp_mark_cpu_active(PsMachine *m, int cpu)
-{
-	m->cpu_vmstat_dirty[cpu] |= 1;
 }
 
 void ps_pcp_decay(PsMachine *m)

@@ -20,22 +20,6 @@
 #define SUB_BITS 4u
 #define SUB	 (1u << SUB_BITS) /* sub-buckets per power of two */
 
-/* Index of the most significant set bit (v != 0), like the kernel's fls64() - 1. */
-static unsigned msb64(uint64_t v)
-{
-	return 63u - (unsigned)__builtin_clzll(v);
-}
-
-unsigned ps_hist_bucket(uint64_t v)
-{
-	unsigned e;
-
-	if (v < 2 * SUB)
-		return (unsigned)v;
-	e = msb64(v);
-	return (e - SUB_BITS + 1) * SUB + (unsigned)((v >> (e - SUB_BITS)) & (SUB - 1));
-}
-
 uint64_t ps_hist_bucket_upper(unsigned i)
 {
 	unsigned e, sub;
@@ -52,19 +36,6 @@ uint64_t ps_hist_bucket_upper(unsigned i)
 void ps_hist_reset(PsHist *h)
 {
 	memset(h, 0, sizeof(*h));
-}
-
-void ps_hist_add(PsHist *h, uint64_t v)
-{
-	unsigned i = ps_hist_bucket(v);
-
-	g_assert(i < PS_HIST_BUCKETS);
-	g_assert(h->b[i] < UINT32_MAX);
-	h->b[i]++;
-	h->count++;
-	h->sum += v;
-	if (v > h->max)
-		h->max = v;
 }
 
 void ps_hist_merge(PsHist *into, const PsHist *from)

@@ -81,12 +81,33 @@ typedef struct {
 	uint32_t b[PS_HIST_BUCKETS];
 } PsHist;
 void ps_hist_reset(PsHist *h);
-void ps_hist_add(PsHist *h, uint64_t v);
+/* The bucket holding v: below 32 its own, then 16 sub-buckets per power of two (hist.c). */
+static inline unsigned ps_hist_bucket(uint64_t v)
+{
+	unsigned e;
+
+	if (v < 32)
+		return (unsigned)v;
+	e = 63u - (unsigned)__builtin_clzll(v); /* fls64(v) - 1 */
+	return (e - 3) * 16 + (unsigned)((v >> (e - 4)) & 15);
+}
+
+/* Inline: every allocation and fault of a replay adds a sample or two. */
+static inline void ps_hist_add(PsHist *h, uint64_t v)
+{
+	unsigned i = ps_hist_bucket(v);
+
+	g_assert(h->b[i] < UINT32_MAX);
+	h->b[i]++;
+	h->count++;
+	h->sum += v;
+	if (v > h->max)
+		h->max = v;
+}
 void ps_hist_merge(PsHist *into, const PsHist *from);
 /* Value at quantile q in [0,1] (upper edge of the bucket holding it, capped at max); 0 if empty. */
 uint64_t ps_hist_quantile(const PsHist *h, double q);
-/* The bucket holding v, and the largest value bucket i holds. */
-unsigned ps_hist_bucket(uint64_t v);
+/* The largest value bucket i (ps_hist_bucket) holds. */
 uint64_t ps_hist_bucket_upper(unsigned i);
 
 /* ---- output files (report/output.c) -------------------------------------------------------- */

@@ -230,12 +230,20 @@ void sim_pb_account(PsSim *s, ps_pfn_t pfn, unsigned order, unsigned mt, int sig
 {
 	PsMachine *m = s->m;
 	uint64_t pb = (pfn - m->map.base_pfn) >> m->pageblock_order;
-	uint64_t n = order >= m->pageblock_order ? 1ull << (order - m->pageblock_order) : 1;
-	uint32_t pages =
-	    order >= m->pageblock_order ? (uint32_t)m->pageblock_nr_pages : 1u << order;
+	uint64_t n;
+	uint32_t pages;
 
 	if (mt >= PS_MT_PCPTYPES)
 		return;
+	if (order < m->pageblock_order) {
+		/* within one pageblock: the common case */
+		uint32_t *c = &s->pb_alloc[pb * PS_MT_PCPTYPES + mt];
+
+		*c = sign > 0 ? *c + (1u << order) : *c - (1u << order);
+		return;
+	}
+	n = 1ull << (order - m->pageblock_order);
+	pages = (uint32_t)m->pageblock_nr_pages;
 	for (uint64_t i = 0; i < n; i++) {
 		uint32_t *c = &s->pb_alloc[(pb + i) * PS_MT_PCPTYPES + mt];
 
