@@ -55,6 +55,8 @@ static void sample_extra(PsSim *s)
 {
 	PsMachine *m = s->m;
 
+	G_STATIC_ASSERT(PS_MT_PCPTYPES == 3);
+
 	for (int i = 0; i < m->nr_zones; i++) {
 		PsZone *z = &m->zones[i];
 		ps_pfn_t pb_mask = (ps_pfn_t)m->pageblock_nr_pages - 1;
@@ -65,15 +67,13 @@ static void sample_extra(PsSim *s)
 		for (ps_pfn_t p = z->start_pfn & ~pb_mask; p < ps_zone_end_pfn(z);
 		     p += (ps_pfn_t)m->pageblock_nr_pages) {
 			uint64_t b = (p - m->map.base_pfn) >> m->pageblock_order;
-			enum ps_migratetype t = ps_pageblock_mt(m, p);
+			unsigned t = m->pageblock_mt[b] & PS_PAGEBLOCK_MT_MASK;
+			const uint32_t *a = &s->pb_alloc[b * PS_MT_PCPTYPES];
 
-			if (t >= PS_MT_PCPTYPES)
-				continue;
-			for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
-				if (mt != (int)t && s->pb_alloc[b * PS_MT_PCPTYPES + mt]) {
-					mixed++;
-					break;
-				}
+			/* allocated pages of a request type other than the block's own (no branch
+			 * per type: every pageblock of the machine, at every sample) */
+			if (t < PS_MT_PCPTYPES)
+				mixed += (a[0] != 0) + (a[1] != 0) + (a[2] != 0) > (a[t] != 0);
 		}
 		s->extra[i].mixed_pageblocks = mixed;
 		/* "active": it is running now, or it worked since the previous sample. */

@@ -260,15 +260,6 @@ static enum ps_alloc_kind kind_from_gfp(uint64_t gfp)
 	return PS_KIND_KERNEL;
 }
 
-static uint64_t total_free_pages(const PsMachine *m)
-{
-	uint64_t n = 0;
-
-	for (int i = 0; i < m->nr_zones; i++)
-		n += (uint64_t)m->zones[i].vm_stat[PS_NR_FREE_PAGES];
-	return n;
-}
-
 /*
  * zone->lock and a node's lru_lock as resources: a cpu that needs one at simulated time `at`
  * while another cpu holds it waits until it is free, then holds it for `hold` ns. Requests are
@@ -303,7 +294,7 @@ static uint64_t lock_take(PsSim *s, uint64_t *l, uint64_t at, uint64_t hold)
 static uint64_t rec_free(PsSim *s, uint32_t ri, int cpu, uint64_t at)
 {
 	Rec *r = rec_at(s, ri);
-	uint64_t before = total_free_pages(s->m), merges = s->m->buddy_merges_total, merged, ns;
+	uint64_t before, merges = s->m->buddy_merges_total, merged, ns;
 	PsZone *z;
 
 	g_assert(r->flags & REC_LIVE);
@@ -316,19 +307,25 @@ static uint64_t rec_free(PsSim *s, uint32_t ri, int cpu, uint64_t at)
 		rec_put(s, ri);
 		return 0;
 	}
-	ps_lru_del(s->policy, ri);
+	/*
+	 * The pages that reached the buddy: only z's free count moves (a free and the pcp drain
+	 * it may cause stay in the zone of the page).
+	 */
 	z = ps_pfn_zone(s->m, r->pfn);
+	g_assert(z != NULL);
+	before = (uint64_t)z->vm_stat[PS_NR_FREE_PAGES];
+	ps_lru_del(s->policy, ri);
 	ps_free_pages(s->m, r->pfn, r->order, cpu);
 	sim_pb_account(s, r->pfn, r->order, r->mt, -1);
 	proc_unlink(s, ri);
 	r->flags = 0;
 	r->pfn = PS_PFN_NONE;
 	rec_put(s, ri);
-	merged = total_free_pages(s->m) - before;
+	merged = (uint64_t)z->vm_stat[PS_NR_FREE_PAGES] - before;
 	merges = s->m->buddy_merges_total - merges;
 	ns = ps_cost_free_pages(&s->cfg->costs, merged, merges);
 	/* free_pcppages_bulk or free_one_page: the pages reached the buddy under zone->lock. */
-	if (merged && z)
+	if (merged)
 		ns += lock_take(s, s->zone_lock_free[z - s->m->zones], at,
 				ps_cost_zone_lock_hold_free(&s->cfg->costs, merged, merges));
 	s->totals.allocator_ns += ns;
