@@ -174,13 +174,29 @@ static void test_run_same_outputs(void)
 	assert_same_run(a, d, true); /* the summary names another file */
 }
 
+/* A policy run from rec's before.kpageflags.gz with --proc rec into out, through cache (NULL:
+ * none). */
+static void snapshot_run(const char *config, const char *trace, const char *rec, const char *out,
+			 const char *cache, char **err)
+{
+	g_autofree char *kpf = g_build_filename(rec, "before.kpageflags.gz", NULL);
+	const char *args[] = {"run", "-q",     "-c", config, "-t", trace,     "--snapshot",
+			      kpf,   "--proc", rec,  "-o",   out,  "--force", "--no-trace-cache",
+			      NULL,  NULL};
+
+	if (cache) { /* in place of --no-trace-cache */
+		args[13] = "--trace-cache";
+		args[14] = cache;
+	}
+	g_assert_cmpint(run_pagesim(args, NULL, err), ==, 0);
+}
+
 /* A snapshot start with --proc: the pcp prefill reads ahead (buffered vs rewound). */
 static void test_run_snapshot(void)
 {
 	g_autofree char *trace = src_path("workloads/ftrace-compact-6.18.jsonl.gz");
 	g_autofree char *rec = src_path("workloads/ftrace-compact-6.18");
 	g_autofree char *zoneinfo = g_build_filename(rec, "before.zoneinfo", NULL);
-	g_autofree char *kpf = g_build_filename(rec, "before.kpageflags.gz", NULL);
 	g_autofree char *config = tmp("compact.json");
 	g_autofree char *cache = tmp("snap-cache");
 	g_autofree char *a = tmp("snap-a"), *b = tmp("snap-b"), *c = tmp("snap-c");
@@ -191,23 +207,11 @@ static void test_run_snapshot(void)
 						     "-o", config, NULL},
 				    NULL, NULL),
 			==, 0);
-	g_assert_cmpint(run_pagesim((const char *[]){"run", "-q", "-c", config, "-t", trace,
-						     "--snapshot", kpf, "--proc", rec, "-o", a,
-						     "--no-trace-cache", "--force", NULL},
-				    NULL, NULL),
-			==, 0);
-	g_assert_cmpint(run_pagesim((const char *[]){"run", "-q", "-c", config, "-t", trace,
-						     "--snapshot", kpf, "--proc", rec, "-o", b,
-						     "--trace-cache", cache, "--force", NULL},
-				    NULL, NULL),
-			==, 0);
+	snapshot_run(config, trace, rec, a, NULL, NULL);
+	snapshot_run(config, trace, rec, b, cache, NULL);
 	/* the trace, the inflated dump, the dump's loaded state */
 	g_assert_cmpuint(count_entries(cache), ==, 3);
-	g_assert_cmpint(run_pagesim((const char *[]){"run", "-q", "-c", config, "-t", trace,
-						     "--snapshot", kpf, "--proc", rec, "-o", c,
-						     "--trace-cache", cache, "--force", NULL},
-				    NULL, &err),
-			==, 0);
+	snapshot_run(config, trace, rec, c, cache, &err);
 	g_assert_cmpstr(err, ==, "");
 	g_clear_pointer(&err, g_free);
 	assert_same_run(a, b, false);
@@ -217,19 +221,11 @@ static void test_run_snapshot(void)
 	g_assert_true(g_file_get_contents(state, &data, &len, NULL));
 	data[len - len / 3] ^= 0x10;
 	g_assert_true(g_file_set_contents(state, data, (gssize)len, NULL));
-	g_assert_cmpint(run_pagesim((const char *[]){"run", "-q", "-c", config, "-t", trace,
-						     "--snapshot", kpf, "--proc", rec, "-o", d,
-						     "--trace-cache", cache, "--force", NULL},
-				    NULL, &err),
-			==, 0);
+	snapshot_run(config, trace, rec, d, cache, &err);
 	g_assert_nonnull(strstr(err, "checksum mismatch"));
 	assert_same_run(a, d, false);
 	g_clear_pointer(&err, g_free);
-	g_assert_cmpint(run_pagesim((const char *[]){"run", "-q", "-c", config, "-t", trace,
-						     "--snapshot", kpf, "--proc", rec, "-o", c,
-						     "--trace-cache", cache, "--force", NULL},
-				    NULL, &err),
-			==, 0);
+	snapshot_run(config, trace, rec, c, cache, &err);
 	g_assert_cmpstr(err, ==, "");
 	assert_same_run(a, c, false);
 	g_assert_cmpuint(count_entries(cache), ==, 3);
