@@ -46,62 +46,10 @@
  * its own, charged like any other; the fault that needed it reports it in its latency (a touch
  * fault directly, a recorded anonymous-fault allocation through sim/process.c
  * pte_alloc_take).
+ * The ones every allocation and free charges (clear_highpage, zone_lock_hold, alloc_pages,
+ * zone_lock_hold_free, free_pages) are static inline in policy.h.
  */
 #include "policy/policy.h"
-
-uint64_t ps_cost_clear_highpage(const PsCosts *c, uint32_t page_size, unsigned order)
-{
-	return c->clear_kib_ns * (((uint64_t)page_size << order) >> 10);
-}
-
-/*
- * rmqueue_bulk (a refill of an empty pcp list) or rmqueue_buddy: how long zone->lock is held.
- * rmqueue_bulk's loop takes one block of the request's order per __rmqueue call, so its work
- * is per block, not per base page: a refill of two order-9 blocks is two calls.
- */
-uint64_t ps_cost_zone_lock_hold(const PsCosts *c, const PsAllocOutcome *o, unsigned order)
-{
-	uint64_t ns;
-
-	if (o->result != PS_ALLOC_OK || (o->path == PS_PATH_PCP && !o->pcp_refill))
-		return 0;
-	ns = c->zone_lock_ns + o->split_levels * c->buddy_split_ns;
-	if (o->path == PS_PATH_PCP)
-		ns += (uint64_t)(o->refill_pages >> order) * c->pcp_refill_page_ns;
-	return ns;
-}
-
-uint64_t ps_cost_alloc_pages(const PsCosts *c, const PsAllocOutcome *o, uint64_t gfp,
-			     uint32_t page_size, unsigned order)
-{
-	/* prepare_alloc_pages and the first zone; get_page_from_freelist's further zones */
-	uint64_t ns = c->fast_path_ns;
-
-	if (o->zones_tried > 1)
-		ns += (o->zones_tried - 1) * c->zone_step_ns;
-	if (o->result != PS_ALLOC_OK)
-		return ns;
-	/* rmqueue_pcplist's list operation, then whatever was done under zone->lock */
-	if (o->path == PS_PATH_PCP)
-		ns += c->pcp_hit_ns;
-	ns += ps_cost_zone_lock_hold(c, o, order);
-	if (gfp & PS_GFP_ZERO)
-		ns += ps_cost_clear_highpage(c, page_size, order);
-	return ns;
-}
-
-uint64_t ps_cost_zone_lock_hold_free(const PsCosts *c, uint64_t merged_pages, uint64_t merges)
-{
-	if (!merged_pages)
-		return 0;
-	/* free_pcppages_bulk / free_one_page: per page, and __free_one_page's merge loop */
-	return c->zone_lock_ns + merged_pages * c->free_buddy_page_ns + merges * c->buddy_split_ns;
-}
-
-uint64_t ps_cost_free_pages(const PsCosts *c, uint64_t merged_pages, uint64_t merges)
-{
-	return c->free_pcp_ns + ps_cost_zone_lock_hold_free(c, merged_pages, merges);
-}
 
 uint64_t ps_cost_handle_mm_fault(const PsCosts *c)
 {

@@ -448,20 +448,68 @@ typedef struct {
 /*
  * Every nanosecond a run charges goes through one of these, each named after the kernel function
  * whose work it stands for. The figures are config "costs" (PsCosts) and the ns keys of "reclaim"
- * (PsReclaimConfig); the functions only combine them.
+ * (PsReclaimConfig); the functions only combine them. Those every allocation and free
+ * charges are inline.
  */
 /* clear_highpage / folio_zero_user: zeroing a folio of 2^order pages of page_size bytes. */
-uint64_t ps_cost_clear_highpage(const PsCosts *c, uint32_t page_size, unsigned order);
-/* __alloc_pages along the fast-path steps o took (zeroing included for __GFP_ZERO). */
-uint64_t ps_cost_alloc_pages(const PsCosts *c, const PsAllocOutcome *o, uint64_t gfp,
-			     uint32_t page_size, unsigned order);
+static inline uint64_t ps_cost_clear_highpage(const PsCosts *c, uint32_t page_size, unsigned order)
+{
+	return c->clear_kib_ns * (((uint64_t)page_size << order) >> 10);
+}
+
 /* How long o's path held zone->lock: rmqueue_bulk's refill or rmqueue_buddy, with expand(). */
-uint64_t ps_cost_zone_lock_hold(const PsCosts *c, const PsAllocOutcome *o, unsigned order);
+static inline uint64_t ps_cost_zone_lock_hold(const PsCosts *c, const PsAllocOutcome *o,
+					      unsigned order)
+{
+	uint64_t ns;
+
+	/* rmqueue_bulk's loop takes one block of the request's order per __rmqueue call: its
+	 * work is per block, not per base page (a refill of two order-9 blocks is two calls) */
+	if (o->result != PS_ALLOC_OK || (o->path == PS_PATH_PCP && !o->pcp_refill))
+		return 0;
+	ns = c->zone_lock_ns + o->split_levels * c->buddy_split_ns;
+	if (o->path == PS_PATH_PCP)
+		ns += (uint64_t)(o->refill_pages >> order) * c->pcp_refill_page_ns;
+	return ns;
+}
+
+/* __alloc_pages along the fast-path steps o took (zeroing included for __GFP_ZERO). */
+static inline uint64_t ps_cost_alloc_pages(const PsCosts *c, const PsAllocOutcome *o, uint64_t gfp,
+					   uint32_t page_size, unsigned order)
+{
+	/* prepare_alloc_pages and the first zone; get_page_from_freelist's further zones */
+	uint64_t ns = c->fast_path_ns;
+
+	if (o->zones_tried > 1)
+		ns += (o->zones_tried - 1) * c->zone_step_ns;
+	if (o->result != PS_ALLOC_OK)
+		return ns;
+	/* rmqueue_pcplist's list operation, then whatever was done under zone->lock */
+	if (o->path == PS_PATH_PCP)
+		ns += c->pcp_hit_ns;
+	ns += ps_cost_zone_lock_hold(c, o, order);
+	if (gfp & PS_GFP_ZERO)
+		ns += ps_cost_clear_highpage(c, page_size, order);
+	return ns;
+}
+
 /* How long free_pcppages_bulk / free_one_page held zone->lock for merged_pages that reached the
  * buddy, with `merges` levels merged by __free_one_page. */
-uint64_t ps_cost_zone_lock_hold_free(const PsCosts *c, uint64_t merged_pages, uint64_t merges);
+static inline uint64_t ps_cost_zone_lock_hold_free(const PsCosts *c, uint64_t merged_pages,
+						   uint64_t merges)
+{
+	if (!merged_pages)
+		return 0;
+	/* free_pcppages_bulk / free_one_page: per page, and __free_one_page's merge loop */
+	return c->zone_lock_ns + merged_pages * c->free_buddy_page_ns + merges * c->buddy_split_ns;
+}
+
 /* free_unref_page, and __free_one_page for merged_pages that reached the buddy. */
-uint64_t ps_cost_free_pages(const PsCosts *c, uint64_t merged_pages, uint64_t merges);
+static inline uint64_t ps_cost_free_pages(const PsCosts *c, uint64_t merged_pages, uint64_t merges)
+{
+	return c->free_pcp_ns + ps_cost_zone_lock_hold_free(c, merged_pages, merges);
+}
+
 /* handle_mm_fault: fault entry, VMA lookup, PTE install and return, without the allocation. */
 uint64_t ps_cost_handle_mm_fault(const PsCosts *c);
 /* folio_batch_move_lru: moving a cpu's batch of nr folios onto the LRU lists under lru_lock. */
