@@ -1331,6 +1331,7 @@ static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
 	ps_trace_event_init(&ev);
 	ev.t_ns = t;
 	ev.op = PS_OP_COMPACT;
+	ev.value = -1; /* the whole zones, as compact_memory does (not order 0) */
 	im->st->compact_requests++;
 	return write_ev(im, &ev, error);
 }

@@ -472,14 +472,15 @@ static void test_compact_requests(void)
 	g_assert_cmpuint(st.observed[PS_OBS_COMPACTION_BEGIN], ==, 6);
 	/*
 	 * a compact record before each request's first begin, none for kcompactd, cc1 (direct) or
-	 * ld (sync_light: not the sysctl's mode, though no try_to_compact_pages came first); an
+	 * ld (sync_light: not the sysctl's mode, though no try_to_compact_pages came first), each
+	 * of order -1 (whole zones, as the sysctl compacts); an
 	 * end's status is kept as enum compact_result + 1 (complete 6, contended 8), migratepages'
 	 * count
 	 */
 	g_assert_cmpstr(seq, ==,
-			"compact:0@0 observed:0@0 observed:0@1000=6 observed:0@2000 "
+			"compact:0@0=-1 observed:0@0 observed:0@1000=6 observed:0@2000 "
 			"observed:0@3000=6 observed:0@4000 observed:0@6000 alloc:200@7000 "
-			"compact:0@8000 observed:0@8000 observed:0@9000=32 observed:0@10000=8 "
+			"compact:0@8000=-1 observed:0@8000 observed:0@9000=32 observed:0@10000=8 "
 			"observed:0@11000 ");
 }
 
