@@ -5,7 +5,11 @@
 #
 #   record.sh OUTDIR HOG_MIB [thp]
 #   PROG=slab-churn.c record.sh OUTDIR ARGS...     another program of this folder, with ARGS
+#   OFFLINE="196 197" PROG=zone-grow.c record.sh OUTDIR MIB 196 197   zone growth (recording (d))
 #
+# 0. with OFFLINE (memory block numbers of /sys/devices/system/memory), takes those blocks
+#    offline first (the program onlines them while recorded; ZONE_MS, default 20, is the capture's
+#    --zone-sample-ms);
 # 1. fills the page cache with CACHE_MIB (default 4096) MiB of a clean file (CACHE, default
 #    /var/tmp/pagesim-press.dat), which kswapd can reclaim;
 # 2. shrinks free memory to about FREE_MIB (default 400) MiB with a vm.nr_hugepages reservation
@@ -17,7 +21,7 @@
 # releases the reservation at once if MemAvailable falls below KEEP_MIB (default 4096) MiB, so
 # the other users of the machine always keep that much; press-hog sets its oom_score_adj to 1000.
 set -euo pipefail
-[ $# -ge 2 ] || { sed -n '4,7p' "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n '4,8p' "$0" >&2; exit 2; }
 out="$1"; shift
 prog="${PROG:-prog.c}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -27,6 +31,8 @@ fill="${FILL:-/var/tmp/pagesim-press-fill.dat}"
 cache_mib="${CACHE_MIB:-4096}"
 free_mib="${FREE_MIB:-400}"
 keep_mib="${KEEP_MIB:-4096}"
+offline="${OFFLINE:-}"
+zone_ms="${ZONE_MS:-20}"
 
 orig=$(cat /proc/sys/vm/nr_hugepages)
 wd=""
@@ -35,6 +41,11 @@ restore() {
 	rm -f "$fill"
 	echo "$orig" >/proc/sys/vm/nr_hugepages
 	echo "record.sh: vm.nr_hugepages back to $orig" >&2
+	local b st
+	for b in $offline; do
+		st=/sys/devices/system/memory/memory$b/state
+		[ "$(cat "$st")" = online ] || echo online >"$st" || echo "record.sh: memory$b: online failed" >&2
+	done
 }
 trap restore EXIT
 trap 'exit 130' INT TERM HUP
@@ -47,6 +58,13 @@ if [ "$(stat -c %s "$cache" 2>/dev/null || echo 0)" -ne $((cache_mib << 20)) ]; 
 	sync "$cache"
 fi
 cat "$cache" >/dev/null
+
+for b in $offline; do
+	[ "$(cat "/sys/devices/system/memory/memory$b/state")" = offline ] ||
+		echo offline >"/sys/devices/system/memory/memory$b/state" ||
+		{ echo "record.sh: memory$b: offline refused" >&2; exit 1; }
+	echo "record.sh: memory$b offline" >&2
+done
 
 hp_mib=$(awk '$1 == "Hugepagesize:" { print int($2 / 1024) }' /proc/meminfo)
 nr=$(( ($(meminfo MemFree) - free_mib) / hp_mib ))
@@ -82,5 +100,7 @@ echo "record.sh: reserved $(cat /proc/sys/vm/nr_hugepages) huge pages; MemFree $
 done ) &
 wd=$!
 
-"$capture" --buffer-kb 262144 "$out" -- "$out.hog" "$@"
+zone=()
+[ -z "$offline" ] || zone=(--zone-sample-ms "$zone_ms")
+"$capture" --buffer-kb 262144 "${zone[@]}" "$out" -- "$out.hog" "$@"
 rm -f "$out.hog"
