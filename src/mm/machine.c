@@ -196,6 +196,44 @@ static void free_range_to_buddy(PsMachine *m, PsZone *z, ps_pfn_t start, ps_pfn_
 	}
 }
 
+enum ps_zone_grow_result ps_zone_grow(PsMachine *m, PsZone *z, ps_pfn_t pfn, uint64_t pages)
+{
+	ps_pfn_t end;
+
+	if (!ps_zone_populated(z))
+		return PS_ZONE_GROW_EMPTY_ZONE;
+	if (pfn < z->start_pfn || pages > ps_zone_end_pfn(z) - pfn)
+		return PS_ZONE_GROW_OUTSIDE_SPAN;
+	end = pfn + (ps_pfn_t)pages;
+	for (ps_pfn_t p = pfn; p < end; p++)
+		if (ps_page_state(m, p) != PS_PAGE_RESERVED)
+			return PS_ZONE_GROW_NOT_RESERVED;
+	for (ps_pfn_t p = pfn; p < end; p++) {
+		ps_page_set(m, p, PS_PAGE_TAIL, 0);
+		if (!(p & (m->pageblock_nr_pages - 1)))
+			ps_set_pageblock_mt(m, p, PS_MT_MOVABLE);
+	}
+	z->present = MIN(z->spanned, z->present + pages);
+	z->managed += pages;
+	free_range_to_buddy(m, z, pfn, end);
+	return PS_ZONE_GROW_OK;
+}
+
+bool ps_zone_reserved_top(const PsMachine *m, const PsZone *z, uint64_t pages, ps_pfn_t *pfn)
+{
+	ps_pfn_t p = ps_zone_end_pfn(z);
+
+	while (p > z->start_pfn && ps_page_state(m, p - 1) != PS_PAGE_RESERVED)
+		p--;
+	if (p - z->start_pfn < pages)
+		return false;
+	for (ps_pfn_t q = p - (ps_pfn_t)pages; q < p; q++)
+		if (ps_page_state(m, q) != PS_PAGE_RESERVED)
+			return false;
+	*pfn = p - (ps_pfn_t)pages;
+	return true;
+}
+
 uint64_t ps_machine_state_bytes(const PsMachineSpec *spec, uint64_t *nr_pages)
 {
 	unsigned align_order = MAX(spec->max_order, spec->pageblock_order);

@@ -594,6 +594,30 @@ uint64_t ps_machine_state_bytes(const PsMachineSpec *spec, uint64_t *nr_pages);
 void ps_machine_free(PsMachine *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsMachine, ps_machine_free)
 
+/* Why ps_zone_grow refused a range. */
+enum ps_zone_grow_result {
+	PS_ZONE_GROW_OK,
+	PS_ZONE_GROW_EMPTY_ZONE,   /* the zone has no managed page (no pcp, not in zonelists) */
+	PS_ZONE_GROW_OUTSIDE_SPAN, /* the range is not inside the zone's span */
+	PS_ZONE_GROW_NOT_RESERVED, /* a page of the range is already managed */
+};
+/*
+ * The zone's part of online_pages() (mm/memory_hotplug.c, 6.18) for [pfn, pfn + pages), pages
+ * the model holds as reserved: every pageblock starting in the range becomes MIGRATE_MOVABLE
+ * (memmap_init_range, then undo_isolate_page_range), the range is freed to the buddy in naturally
+ * aligned chunks of up to MAX_PAGE_ORDER to the tail (online_pages_range -> generic_online_page
+ * -> __free_pages_core, pgfree counted), and present (at most spanned) and managed grow by
+ * pages. The watermarks and pcp limits are policy's (init_per_zone_wmark_min): the caller's.
+ */
+enum ps_zone_grow_result ps_zone_grow(PsMachine *m, PsZone *z, ps_pfn_t pfn, uint64_t pages);
+/*
+ * The highest `pages` reserved pfns of z in one run, ending at its highest reserved pfn, in
+ * *pfn: where a growth whose pfns the model does not hold as reserved goes (at boot the
+ * reserved pages are the start of the span, so the run ends where the managed pages begin).
+ * FALSE when there is no such run.
+ */
+bool ps_zone_reserved_top(const PsMachine *m, const PsZone *z, uint64_t pages, ps_pfn_t *pfn);
+
 /* Kernel defaults for a page size: MAX_PAGE_ORDER, pageblock_order, HPAGE_PMD_ORDER (§2.1). */
 gboolean ps_page_size_defaults(uint32_t page_size, unsigned *max_order, unsigned *pageblock_order,
 			       unsigned *thp_order);

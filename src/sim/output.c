@@ -310,6 +310,14 @@ static void summary_totals(PsSim *s, cJSON *root)
 		cJSON_AddNumberToObject(o, "pte_alloc_failed", (double)s->pte_alloc_failed);
 	if (s->oom_no_victim)
 		cJSON_AddNumberToObject(o, "oom_no_victim", (double)s->oom_no_victim);
+	if (s->zone_grows || s->zone_grow_refused) {
+		cJSON *g = cJSON_AddObjectToObject(o, "zone_growth");
+
+		cJSON_AddNumberToObject(g, "records", (double)s->zone_grows);
+		cJSON_AddNumberToObject(g, "pages", (double)s->zone_grow_pages);
+		cJSON_AddNumberToObject(g, "pages_moved", (double)s->zone_grow_moved);
+		cJSON_AddNumberToObject(g, "refused", (double)s->zone_grow_refused);
+	}
 	if (s->gather_pages || s->gather_failed) {
 		cJSON_AddNumberToObject(o, "mmu_gather_pages", (double)s->gather_pages);
 		cJSON_AddNumberToObject(o, "mmu_gather_failed", (double)s->gather_failed);

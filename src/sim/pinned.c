@@ -754,6 +754,8 @@ static uint64_t pinned_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 		on_free(p, ev);
 	else if (ev->op == PS_OP_OBSERVED)
 		on_observed(p, ev);
+	else if (ev->op == PS_OP_ZONE_GROW)
+		sim_zone_grow(s, ev, true);
 	return 0;
 }
 
@@ -813,6 +815,13 @@ static cJSON *pinned_summary(PsSim *s)
 	cJSON_AddNumberToObject(o, "pcp_pages_at_end", (double)p->pcp_pages);
 	cJSON_AddNumberToObject(o, "claims", (double)p->claims);
 	cJSON_AddNumberToObject(o, "compaction_pages_isolated", (double)p->isolated_pages);
+	if (s->zone_grows || s->zone_grow_refused) {
+		cJSON *g = cJSON_AddObjectToObject(o, "zone_growth");
+
+		cJSON_AddNumberToObject(g, "records", (double)s->zone_grows);
+		cJSON_AddNumberToObject(g, "pages", (double)s->zone_grow_pages);
+		cJSON_AddNumberToObject(g, "refused", (double)s->zone_grow_refused);
+	}
 	o = cJSON_AddObjectToObject(root, "anomalies");
 	for (int i = 0; i < PIN_NR_ANOMALIES; i++)
 		cJSON_AddNumberToObject(o, pin_anomaly_names[i], (double)p->anomalies[i]);

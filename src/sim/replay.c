@@ -195,6 +195,81 @@ static void op_sysctl(PsSim *s, const PsTraceEvent *ev)
 	ps_event_log_write(s->evlog, ps_engine_now(s->e), "sysctl", f);
 }
 
+/* The event log's zone_grow line (pinned replay writes no event log). */
+static void zone_grow_log(PsSim *s, cJSON *f)
+{
+	if (s->evlog)
+		ps_event_log_write(s->evlog, ps_engine_now(s->e), "zone_grow", f);
+	else
+		cJSON_Delete(f);
+}
+
+/*
+ * zone_grow: pages came online in a zone. What online_pages() (mm/memory_hotplug.c, 6.18) does
+ * to the allocator, in its order: the range joins the zone as reserved pages (memmap_init_range,
+ * pageblocks isolated), online_pages_range() frees it in MAX_PAGE_ORDER chunks through
+ * generic_online_page() -> __free_pages_core() (managed grows, pgfree counted; onto the
+ * isolated free list), adjust_present_page_count(), undo_isolate_page_range() (every
+ * pageblock MIGRATE_MOVABLE, the free pages at the tail of the movable lists); shuffle_zone()
+ * (no-op without page shuffling, which pagesim does not model), then init_per_zone_wmark_min():
+ * min_free_kbytes recalculated, setup_per_zone_wmarks() (which resets watermark_boost and
+ * updates every zone's pcp batch and high), setup_per_zone_lowmem_reserve(), totalreserve;
+ * kswapd_run()/kcompactd_run() start threads the model always has. ps_zone_grow does the first
+ * part, ps_init_per_zone_tunables the second. Simplification: a user-set min_free_kbytes (every
+ * config from /proc sets one) stays as it is, where calculate_min_free_kbytes() takes the new
+ * square-root value when it is larger and khugepaged_min_free_kbytes_update() THP's
+ * recommendation when that is larger; on the machines recorded the value is the recommendation,
+ * which depends on managed only through its cap at 5 % of the lowmem pages.
+ * The recorded pfns are used when the model holds them as reserved (a run from a snapshot taken
+ * while they were offline). Otherwise a policy replay grows the zone at its highest reserved
+ * pfns (at boot the model's reserved pages are the start of each zone, so those next to its
+ * managed ones), counted as moved; pinned replay, which follows recorded pfns, refuses it. A
+ * growth the model has no reserved room for, or into a zone with no managed page, is refused
+ * and counted.
+ */
+void sim_zone_grow(PsSim *s, const PsTraceEvent *ev, bool exact)
+{
+	PsMachine *m = s->m;
+	PsZone *z;
+	enum ps_zone_grow_result r = PS_ZONE_GROW_OUTSIDE_SPAN;
+	ps_pfn_t pfn = 0;
+	bool moved = false;
+	cJSON *f;
+
+	if (ev->node < 0 || ev->node >= m->nr_nodes) {
+		s->anomalies[PS_ANOM_NODE_OUT_OF_RANGE]++;
+		s->zone_grow_refused++;
+		return;
+	}
+	z = ps_machine_zone(m, ev->node, (enum ps_zone_type)ev->value);
+	if (ev->has_pfn && ev->pfn <= PS_PFN_NONE && ev->len <= PS_PFN_NONE - ev->pfn)
+		r = ps_zone_grow(m, z, (ps_pfn_t)ev->pfn, ev->len);
+	if (r != PS_ZONE_GROW_OK && r != PS_ZONE_GROW_EMPTY_ZONE && !exact &&
+	    ps_zone_reserved_top(m, z, ev->len, &pfn)) {
+		r = ps_zone_grow(m, z, pfn, ev->len);
+		moved = r == PS_ZONE_GROW_OK;
+	} else if (r == PS_ZONE_GROW_OK) {
+		pfn = (ps_pfn_t)ev->pfn;
+	}
+	f = cJSON_CreateObject();
+	cJSON_AddNumberToObject(f, "node", ev->node);
+	cJSON_AddStringToObject(f, "zone", ps_zone_names[z->type]);
+	cJSON_AddNumberToObject(f, "pages", (double)ev->len);
+	if (r != PS_ZONE_GROW_OK) {
+		s->zone_grow_refused++;
+		cJSON_AddBoolToObject(f, "refused", TRUE);
+		zone_grow_log(s, f);
+		return;
+	}
+	s->zone_grows++;
+	s->zone_grow_pages += ev->len;
+	s->zone_grow_moved += moved ? ev->len : 0;
+	ps_init_per_zone_tunables(m);
+	cJSON_AddNumberToObject(f, "pfn", pfn);
+	cJSON_AddNumberToObject(f, "managed", (double)z->managed);
+	zone_grow_log(s, f);
+}
+
 /* ---- engine handlers ---------------------------------------------------------------------- */
 
 static int event_cpu(PsSim *s, const PsTraceEvent *ev)
@@ -625,6 +700,9 @@ static uint64_t policy_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 		break;
 	case PS_OP_CACHE_REMOVE:
 		ns = sim_op_cache_remove(s, ev, cpu);
+		break;
+	case PS_OP_ZONE_GROW:
+		sim_zone_grow(s, ev, false);
 		break;
 	case PS_NR_TRACE_OPS:
 		g_assert_not_reached();

@@ -396,6 +396,9 @@ struct PsSim {
 	PsRunTotals totals;
 	uint64_t anomalies[PS_NR_ANOMALIES];
 	uint64_t compact_requests, drop_caches_requests, sysctl_writes;
+	/* zone_grow records: run, pages grown, of them placed at the zone's highest reserved pfns
+	 * instead of the recorded ones, records refused (no room: see sim_zone_grow) */
+	uint64_t zone_grows, zone_grow_pages, zone_grow_moved, zone_grow_refused;
 	uint64_t touches_cut;	   /* touches ended at a fault that failed (process.c) */
 	uint64_t pte_alloc_failed; /* PTE pages that could not be had (process.c) */
 	uint64_t gather_pages;	   /* mmu_gather batch pages allocated (process.c) */
@@ -471,6 +474,8 @@ uint64_t sim_op_cache_remove(PsSim *s, const PsTraceEvent *ev, int cpu);
 cJSON *sim_procs_to_json(PsSim *s);
 cJSON *sim_cache_to_json(PsSim *s);
 void sim_op_exit(PsSim *s, const PsTraceEvent *ev);
+/* zone_grow (replay.c): exact = pinned replay, which grows only at the recorded pfns. */
+void sim_zone_grow(PsSim *s, const PsTraceEvent *ev, bool exact);
 void sim_process_free(PsSim *s);
 void sim_cache_free(PsSim *s); /* pagecache.c: the files and their tables */
 

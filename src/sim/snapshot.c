@@ -20,7 +20,10 @@
  *   managed count decides: after the free and flagged pages, the lowest flagless pfns of the
  *   zone are taken as allocated until the count is reached, the rest are reserved. Deferred init
  *   grows a zone upward from its start, so on the recorded machine this picks exactly the Normal
- *   zone's initialised sections.
+ *   zone's initialised sections. Flagless pages that fill a whole aligned 128 MiB memory block
+ *   are taken last: such a block is offline (this kernel reports offlined memory as flagless
+ *   pages, not KPF_NOPAGE) or uninitialised, so a zone that grows by onlining it mid-trace
+ *   (zone_grow) finds it reserved.
  *
  * - Kind: KPF_SLAB (7) slab_reclaimable; KPF_ANON (12) anon; KPF_LRU (5) (not anon) file;
  *   anything else kernel. LRU and anon pages look movable to the claim heuristic, and compaction
@@ -491,9 +494,32 @@ static gboolean read_pagetypeinfo(PsSnapshot *snap, const PsMachine *m, const ch
 }
 
 /*
+ * Pages of a memory block of x86's (128 MiB, memory_block_size_bytes; a section on x86 and
+ * arm64 4K): offlined blocks read back from kpageflags as pages with no flag at all on the
+ * 6.18 VM (issue 14's recording (d): all 4 offline blocks, 131 072 pages, flags 0, not
+ * KPF_NOPAGE).
+ */
+static ps_pfn_t flagless_block(const PsMachine *m)
+{
+	return (ps_pfn_t)((128u << 20) >> m->page_shift);
+}
+
+/* Whether the whole aligned block at p (inside the zone) has no flag on any page. */
+static bool block_flagless(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t p, ps_pfn_t end)
+{
+	if (end - p < flagless_block(m))
+		return false;
+	for (ps_pfn_t q = p; q < p + flagless_block(m); q++)
+		if (flags_at(snap, q) != 0)
+			return false;
+	return true;
+}
+
+/*
  * Free, allocated or reserved for each page of a zone: free and flagged pages first, then the
- * lowest flagless pages until the zone's managed count. FALSE when the dump has fewer pages the
- * allocator could manage than the config says.
+ * lowest flagless pages until the zone's managed count, those outside whole flagless memory
+ * blocks first (such a block is memory offline or not yet initialised, never all allocated). FALSE
+ * when the dump has fewer pages the allocator could manage than the config says.
  */
 static gboolean classify_zone(PsSnapshot *snap, const PsMachine *m, const PsZone *z,
 			      PsSnapArrays *ls, GError **error)
@@ -535,14 +561,22 @@ static gboolean classify_zone(PsSnapshot *snap, const PsMachine *m, const PsZone
 					   : 0) |
 				      (KPF_BIT(f, KPF_SWAPBACKED) ? PS_SNAP_LRU_ANON : 0));
 	}
-	for (ps_pfn_t p = start; p < end && have < z->managed; p++) {
-		if (flags_at(snap, p) != 0)
-			continue;
-		ls->state[p - m->map.base_pfn] = PS_SNAP_ALLOCATED;
-		snap->kind[p - m->map.base_pfn] = PS_KIND_KERNEL;
-		snap->flagless_taken[z->type]++;
-		have++;
-	}
+	/* pass 0 leaves out whole flagless memory blocks (offline or uninitialised memory) */
+	for (int pass = 0; pass < 2; pass++)
+		for (ps_pfn_t p = start; p < end && have < z->managed; p++) {
+			if (pass == 0 && !(p & (flagless_block(m) - 1)) &&
+			    block_flagless(snap, m, p, end)) {
+				p += flagless_block(m) - 1;
+				continue;
+			}
+			if (flags_at(snap, p) != 0 ||
+			    ls->state[p - m->map.base_pfn] == PS_SNAP_ALLOCATED)
+				continue;
+			ls->state[p - m->map.base_pfn] = PS_SNAP_ALLOCATED;
+			snap->kind[p - m->map.base_pfn] = PS_KIND_KERNEL;
+			snap->flagless_taken[z->type]++;
+			have++;
+		}
 	if (have < z->managed) {
 		g_set_error(error, PS_SIM_SNAPSHOT_ERROR, 0,
 			    "%s: node %d zone %s has %" G_GUINT64_FORMAT

@@ -41,6 +41,8 @@
  */
 #include "trace/cache-private.h"
 
+#include "mm/mm.h"
+
 #include "util/util.h"
 
 #include <errno.h>
@@ -322,6 +324,8 @@ static const char *record_check(const PsCacheIn *c, const PsTraceEvent *ev)
 		return "event out of range";
 	if ((unsigned)ev->free_reason >= PS_NR_FREE_REASONS)
 		return "reason of a free out of range";
+	if (ev->op == PS_OP_ZONE_GROW && (uint64_t)ev->value >= PS_MAX_NR_ZONES)
+		return "zone out of range";
 	if (ev->cpu >= c->cpus || ev->cpu < -1)
 		return "cpu out of range";
 	if (ev->t_ns < c->last_t_ns)

@@ -40,6 +40,8 @@ enum ps_trace_field {
 	PS_F_OFFSET,
 	PS_F_REASON,
 	PS_F_FAILED,
+	PS_F_ZONE,
+	PS_F_PAGES,
 	PS_NR_TRACE_FIELDS
 };
 

@@ -41,6 +41,7 @@ const char *const ps_trace_op_names[PS_NR_TRACE_OPS] = {
     [PS_OP_OBSERVED] = "observed",
     [PS_OP_CACHE_ADD] = "cache_add",
     [PS_OP_CACHE_REMOVE] = "cache_remove",
+    [PS_OP_ZONE_GROW] = "zone_grow",
 };
 
 const char *const ps_cache_reason_names[PS_NR_CACHE_REASONS] = {
@@ -116,6 +117,8 @@ const char *const ps_field_names[PS_NR_TRACE_FIELDS] = {
     [PS_F_OFFSET] = "offset",
     [PS_F_REASON] = "reason",
     [PS_F_FAILED] = "failed",
+    [PS_F_ZONE] = "zone",
+    [PS_F_PAGES] = "pages",
 };
 
 /* Which keys each op accepts, and which of them it requires (order/bytes: checked apart). */
@@ -156,6 +159,9 @@ static const struct {
     [PS_OP_CACHE_REMOVE] = {PS_FB(T) | PS_FB(OP) | PS_FB(FILE) | PS_FB(OFFSET) | PS_FB(LEN) |
 				PS_FB(REASON) | PS_FB(PID) | PS_FB(CPU),
 			    PS_FB(T) | PS_FB(OP) | PS_FB(FILE) | PS_FB(OFFSET) | PS_FB(REASON)},
+    [PS_OP_ZONE_GROW] = {PS_FB(T) | PS_FB(OP) | PS_FB(NODE) | PS_FB(ZONE) | PS_FB(PAGES) |
+			     PS_FB(PFN),
+			 PS_FB(T) | PS_FB(OP) | PS_FB(NODE) | PS_FB(ZONE) | PS_FB(PAGES)},
 };
 
 /*
@@ -451,7 +457,13 @@ static int ps_field_lookup(const char *key)
 		f = key[1] == 'p' ? PS_F_CPU : key[1] == 'h' ? PS_F_CHANGE_OWNERSHIP : PS_F_COMM;
 		break;
 	case 'p':
-		f = key[1] == 'i' ? PS_F_PID : key[1] == 'e' ? PS_F_PERCPU_REFILL : PS_F_PFN;
+		f = key[1] == 'i'   ? PS_F_PID
+		    : key[1] == 'e' ? PS_F_PERCPU_REFILL
+		    : key[1] == 'a' ? PS_F_PAGES
+				    : PS_F_PFN;
+		break;
+	case 'z':
+		f = PS_F_ZONE;
 		break;
 	case 'e':
 		f = PS_F_EVENT;
@@ -776,7 +788,20 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 	case PS_F_BYTES:
 		return ps_read_u64(item, tok, len, name, 1, &ev->bytes, error);
 	case PS_F_LEN:
+	case PS_F_PAGES:
 		return ps_read_u64(item, tok, len, name, 1, &ev->len, error);
+	case PS_F_ZONE:
+		if (!ps_read_string(item, name, 64, &s, error))
+			return FALSE;
+		for (int z = 0; z < PS_MAX_NR_ZONES; z++)
+			if (!strcmp(s, ps_zone_names[z])) {
+				ev->value = z;
+				return TRUE;
+			}
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "zone: unknown zone \"%.32s\" (DMA, DMA32, Normal, Movable, Device)",
+			    s);
+		return FALSE;
 	case PS_F_OFFSET:
 		return ps_read_u64(item, tok, len, name, 0, &ev->offset, error);
 	case PS_F_FILE:
@@ -964,6 +989,11 @@ static gboolean ps_parse_event(const cJSON *root, const char *line, gsize len, P
 	if (ev->len > 0 && ev->len - 1 > UINT64_MAX - ev->offset) {
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
 			    "len: offset + len runs past the largest file offset");
+		return FALSE;
+	}
+	if (op == PS_OP_ZONE_GROW && ev->has_pfn && ev->len - 1 > UINT64_MAX - ev->pfn) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "pages: pfn + pages runs past the largest pfn");
 		return FALSE;
 	}
 	return TRUE;

@@ -194,6 +194,23 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 		}
 		return (ev->cpu == -1 || ps_check_int(ev->op, PS_F_CPU, ev->cpu, error)) &&
 		       (ev->pid == -1 || ps_check_int(ev->op, PS_F_PID, ev->pid, error));
+	case PS_OP_ZONE_GROW:
+		if (ev->value < 0 || ev->value >= PS_MAX_NR_ZONES) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "zone: unknown zone %" PRId64, ev->value);
+			return FALSE;
+		}
+		if (ev->len == 0) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "pages: must be an integer > 0, got 0");
+			return FALSE;
+		}
+		if (ev->has_pfn && ev->len - 1 > UINT64_MAX - ev->pfn) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "pages: pfn + pages runs past the largest pfn");
+			return FALSE;
+		}
+		return ps_check_int(ev->op, PS_F_NODE, ev->node, error);
 	case PS_NR_TRACE_OPS:
 		break;
 	}
@@ -493,6 +510,19 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 		if (ev->cpu >= 0) {
 			p = PS_PUT_LIT(p, ",\"cpu\":");
 			p = ps_put_i64(p, ev->cpu);
+		}
+		break;
+	case PS_OP_ZONE_GROW:
+		p = PS_PUT_LIT(p, ",\"node\":");
+		p = ps_put_i64(p, ev->node);
+		p = PS_PUT_LIT(p, ",\"zone\":\"");
+		p = ps_put(p, ps_zone_names[ev->value], strlen(ps_zone_names[ev->value]));
+		*p++ = '"';
+		p = PS_PUT_LIT(p, ",\"pages\":");
+		p = ps_put_u64(p, ev->len);
+		if (ev->has_pfn) {
+			p = PS_PUT_LIT(p, ",\"pfn\":");
+			p = ps_put_u64(p, ev->pfn);
 		}
 		break;
 	case PS_NR_TRACE_OPS:

@@ -66,6 +66,7 @@
 
 #define IMP_MAX_KV	     16
 #define IMP_MAX_ZONE_SAMPLES 64 /* node/zone pairs "pagesim-zone:" markers may name */
+#define IMP_MAX_ONLINING     16 /* "pagesim-online:" onlinings open at once */
 #define IMP_GFP_SLOT	     96 /* a gfp_flags text longer than this is parsed each time */
 #define IMP_GFP_SLOTS	     16
 
@@ -444,6 +445,13 @@ typedef struct {
 		uint64_t managed[2], spanned[2];
 	} zs[IMP_MAX_ZONE_SAMPLES];
 	int nr_zs;
+	/* "pagesim-online: ... state=onlining" windows still open (see note_online) */
+	struct {
+		int pid, node, zone;
+		uint64_t pfn, pages;
+		bool grown; /* its zone_grow record is written */
+	} onl[IMP_MAX_ONLINING];
+	int nr_onl;
 	PsTraceEvent pending; /* a cache_add / cache_remove still growing */
 	bool have_pending;
 	GHashTable *shmem;    /* movable allocation number -> ShmemAdd* (shmem_prepass) */
@@ -828,6 +836,126 @@ static gboolean note_zone_sample(Imp *im, const Line *l, GError **error)
 	return TRUE;
 }
 
+/* A zone_grow record of onlining window i, at t. */
+static gboolean write_zone_grow(Imp *im, int i, uint64_t t, GError **error)
+{
+	PsTraceEvent ev;
+
+	ps_trace_event_init(&ev);
+	ev.t_ns = t;
+	ev.op = PS_OP_ZONE_GROW;
+	ev.node = im->onl[i].node;
+	ev.value = im->onl[i].zone;
+	ev.pfn = im->onl[i].pfn;
+	ev.has_pfn = true;
+	ev.len = im->onl[i].pages;
+	im->onl[i].grown = true;
+	im->st->zone_grows++;
+	im->st->zone_grow_pages += ev.len;
+	return write_ev(im, &ev, error);
+}
+
+/*
+ * "pagesim-online: node=N zone=Z block=B start_pfn=P nr_pages=C state=S" lines a traced program
+ * writes around its write of "online" to a memory block's state (workloads/press-6.18/zone-grow.c):
+ * S onlining opens a window for the writing task, online or failed closes it. online_pages()
+ * frees the new range from that task through __free_pages_core(): mm_page_free events of pfns in
+ * [P, P + C) that were never allocated. The first of them becomes a zone_grow record (node, zone,
+ * pfn P, pages C) at its time, and all of them are dropped: replaying the record frees the range
+ * as the kernel did. A window closed by "online" without any such free (the free events not
+ * recorded) gets its record at the closing marker.
+ */
+static gboolean note_online(Imp *im, const Line *l, uint64_t t, GError **error)
+{
+	g_auto(GStrv) tok = g_strsplit_set(l->raw + strlen("pagesim-online:"), " \t", -1);
+	static const char *const keys[] = {"node", "zone", "start_pfn", "nr_pages", "state"};
+	const char *val[G_N_ELEMENTS(keys)] = {NULL};
+	uint64_t num[G_N_ELEMENTS(keys)] = {0};
+	int i, zone = -1;
+
+	for (i = 0; tok[i]; i++) {
+		const char *eq = strchr(tok[i], '=');
+
+		for (size_t k = 0; eq && k < G_N_ELEMENTS(keys); k++)
+			if ((size_t)(eq - tok[i]) == strlen(keys[k]) &&
+			    strncmp(tok[i], keys[k], strlen(keys[k])) == 0)
+				val[k] = eq + 1;
+	}
+	for (size_t k = 0; k < G_N_ELEMENTS(keys); k++) {
+		if (!val[k] || !val[k][0])
+			return line_error(
+			    im, error, "tracing_mark_write: pagesim-online: %s: missing", keys[k]);
+		if ((k == 0 || k == 2 || k == 3) &&
+		    !g_ascii_string_to_unsigned(val[k], 10, k == 3 ? 1 : 0,
+						k == 0 ? PS_MAX_NODES - 1 : G_MAXUINT32, &num[k],
+						NULL))
+			return line_error(im, error,
+					  "tracing_mark_write: pagesim-online: %s: '%s' is not a "
+					  "number %s",
+					  keys[k], val[k],
+					  k == 0   ? "below the node limit"
+					  : k == 3 ? "1..2^32-1"
+						   : "below 2^32");
+	}
+	for (int z = 0; z < PS_MAX_NR_ZONES; z++)
+		if (strcmp(val[1], ps_zone_names[z]) == 0)
+			zone = z;
+	if (zone < 0)
+		return line_error(im, error,
+				  "tracing_mark_write: pagesim-online: zone: unknown zone '%s'",
+				  val[1]);
+	for (i = 0; i < im->nr_onl; i++)
+		if (im->onl[i].pid == l->pid)
+			break;
+	if (strcmp(val[4], "onlining") == 0) {
+		if (i == im->nr_onl && i == IMP_MAX_ONLINING)
+			return line_error(im, error,
+					  "tracing_mark_write: pagesim-online: more than %d "
+					  "onlinings at once",
+					  IMP_MAX_ONLINING);
+		if (i == im->nr_onl)
+			im->nr_onl++;
+		im->onl[i].pid = l->pid;
+		im->onl[i].node = (int)num[0];
+		im->onl[i].zone = zone;
+		im->onl[i].pfn = num[2];
+		im->onl[i].pages = num[3];
+		im->onl[i].grown = false;
+		return TRUE;
+	}
+	if (strcmp(val[4], "online") != 0 && strcmp(val[4], "failed") != 0)
+		return line_error(
+		    im, error,
+		    "tracing_mark_write: pagesim-online: state: '%s' is not onlining, "
+		    "online or failed",
+		    val[4]);
+	if (i == im->nr_onl)
+		return TRUE; /* its onlining marker came before the trace started */
+	if (strcmp(val[4], "online") == 0 && !im->onl[i].grown && !write_zone_grow(im, i, t, error))
+		return FALSE;
+	im->onl[i] = im->onl[--im->nr_onl];
+	return TRUE;
+}
+
+/*
+ * A free of pfn by pid inside an onlining window, of a page never allocated: the kernel freeing
+ * onlined memory (note_online). Returns 1 when it was, after writing the window's zone_grow
+ * record if it is the first; 0 when not; -1 on error.
+ */
+static int online_free(Imp *im, int pid, uint64_t pfn, uint64_t t, GError **error)
+{
+	for (int i = 0; i < im->nr_onl; i++) {
+		if (im->onl[i].pid != pid || pfn < im->onl[i].pfn ||
+		    pfn - im->onl[i].pfn >= im->onl[i].pages)
+			continue;
+		if (!im->onl[i].grown && !write_zone_grow(im, i, t, error))
+			return -1;
+		im->st->zone_grow_frees++;
+		return 1;
+	}
+	return 0;
+}
+
 static gboolean note_marker(Imp *im, const Line *l, uint64_t t, GError **error)
 {
 	static const char tag[] = "pagesim-mempolicy:";
@@ -838,6 +966,8 @@ static gboolean note_marker(Imp *im, const Line *l, uint64_t t, GError **error)
 
 	if (g_str_has_prefix(l->raw, "pagesim-zone:"))
 		return note_zone_sample(im, l, error);
+	if (g_str_has_prefix(l->raw, "pagesim-online:"))
+		return note_online(im, l, t, error);
 	if (!g_str_has_prefix(l->raw, tag))
 		return TRUE; /* some other program's marker */
 	pol = g_strstrip(g_strdup(l->raw + strlen(tag)));
@@ -1049,6 +1179,12 @@ static gboolean do_free(Imp *im, const Line *l, PsTraceEvent *ev, GError **error
 	ev->order = order;
 	ev->pfn = pfn;
 	ev->has_pfn = true;
+	if (im->nr_onl && !live_get(im, pfn, &id, &lorder)) {
+		int r = online_free(im, l->pid, pfn, ev->t_ns, error);
+
+		if (r)
+			return r > 0;
+	}
 	if (live_get(im, pfn, &id, &lorder)) {
 		MigPte *mp = l->cpu < im->hdr.cpus ? &im->mig[l->cpu] : NULL;
 		uint64_t dst = mp ? mp->pfn & ~((1ull << order) - 1) : 0, did;
@@ -2566,12 +2702,19 @@ void ps_import_stats_format(const PsImportStats *st, GString *out)
 		g_string_append_printf(out, "  mempolicy markers (trace_marker): %" PRIu64 "\n",
 				       st->mempolicy_markers);
 	if (st->zone_samples)
+		g_string_append_printf(
+		    out,
+		    "  zone samples (trace_marker): %" PRIu64
+		    "; growth from first to last: managed %" PRIu64 " pages, spanned %" PRIu64
+		    " pages (samples alone are not replayed)\n",
+		    st->zone_samples, st->zone_managed_growth, st->zone_spanned_growth);
+	if (st->zone_grows)
 		g_string_append_printf(out,
-				       "  zone samples (trace_marker): %" PRIu64
-				       "; growth from first to last: managed %" PRIu64
-				       " pages, spanned %" PRIu64 " pages (not replayed)\n",
-				       st->zone_samples, st->zone_managed_growth,
-				       st->zone_spanned_growth);
+				       "  zone growth (pagesim-online markers): %" PRIu64
+				       " zone_grow records, %" PRIu64
+				       " pages; the kernel's %" PRIu64
+				       " frees of the onlined pages folded into them\n",
+				       st->zone_grows, st->zone_grow_pages, st->zone_grow_frees);
 	if (st->extfrag_fragmenting_derived)
 		g_string_append_printf(
 		    out,

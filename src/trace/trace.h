@@ -38,6 +38,7 @@ enum ps_trace_op {
 	PS_OP_OBSERVED,
 	PS_OP_CACHE_ADD,    /* page cache brought in over (file, offset, len) */
 	PS_OP_CACHE_REMOVE, /* page cache of (file, offset, len) removed, for a reason */
+	PS_OP_ZONE_GROW,    /* a zone grew: pages came online (memory hotplug, late init) */
 	PS_NR_TRACE_OPS
 };
 extern const char *const ps_trace_op_names[PS_NR_TRACE_OPS]; /* "alloc", "free", ... */
@@ -132,8 +133,8 @@ typedef struct {
 	uint64_t gfp;	/* alloc: GFP bits */
 	bool has_gfp;
 	enum ps_alloc_kind kind; /* alloc */
-	int node;		 /* alloc: requested node, -1 = none */
-	uint64_t pfn;		 /* alloc: recorded pfn */
+	int node;		 /* alloc: requested node, -1 = none; zone_grow: the zone's */
+	uint64_t pfn;		 /* alloc: recorded pfn; zone_grow: first pfn that came online */
 	bool has_pfn;
 	bool failed;	    /* alloc: the recording's allocation failed (it has no pfn) */
 	char comm[16];	    /* proc: TASK_COMM_LEN */
@@ -141,10 +142,12 @@ typedef struct {
 			       empty = default (local) */
 	int oom_score_adj;  /* proc: -1000..1000 */
 	uint64_t addr;	    /* map, touch, unmap: virtual address, bytes */
-	uint64_t len;	    /* map, touch, unmap, cache_*: length, bytes */
+	uint64_t len;	    /* map, touch, unmap, cache_*: length, bytes; zone_grow: pages
+			       (key "pages"), from pfn when has_pfn */
 	bool thp;	    /* map: the range is madvise(MADV_HUGEPAGE) */
 	char name[64];	    /* sysctl: name as under /proc/sys/vm, e.g. "min_free_kbytes" */
-	int64_t value;	    /* sysctl: value; compact: order (-1 = whole zones); observed: value */
+	int64_t value;	    /* sysctl: value; compact: order (-1 = whole zones); observed: value;
+			       zone_grow: the zone (enum ps_zone_type, key "zone" by name) */
 	/* observed (free takes order and pfn too); -1 = unset for every int below */
 	enum ps_observed_event event;
 	int migratetype;
@@ -344,6 +347,9 @@ typedef struct {
 	/* "pagesim-zone:" trace_marker lines (pagesim-capture --zone-sample-ms), and how much the
 	 * zones they name grew between their first and last sample (pages, summed over zones) */
 	uint64_t zone_samples, zone_managed_growth, zone_spanned_growth;
+	/* zone_grow records written from "pagesim-online:" markers, their pages, and the kernel's
+	 * mm_page_free events of the onlined pages they replace (not written) */
+	uint64_t zone_grows, zone_grow_pages, zone_grow_frees;
 	uint64_t allocs, alloc_failed, frees;
 	uint64_t free_unknown;	      /* pfn never seen allocated: the trace started mid-run */
 	uint64_t free_inside_live;    /* pfn inside a larger live allocation */

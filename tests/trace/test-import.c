@@ -720,6 +720,65 @@ static void test_zone_samples(void)
 }
 
 /*
+ * Issue 14 item 4: "pagesim-online:" markers (press-6.18/zone-grow.c) around a memory block's
+ * onlining. The writer's frees of never-allocated pfns inside the block between "onlining" and
+ * "online" are online_pages() freeing the new memory: the first becomes a zone_grow record at
+ * its time and all are dropped; other tasks' frees and pfns outside the block stay frees; an
+ * onlining without such frees gets its record at "online", a failed one none.
+ */
+#define ONL(t, pfn, state)                                                                         \
+	"  grow-50    [000] .....  " t ": tracing_mark_write: pagesim-online: node=0 zone=Normal " \
+	"block=2 start_pfn=" pfn " nr_pages=2048 state=" state "\n"
+
+static void test_zone_online(void)
+{
+	PsImportStats st;
+	g_autofree char *seq = NULL;
+	const char *text =
+	    HDR ONL("1.000001", "4096",
+		    "onlining") "  cc1-42     [001] .....  1.000002: "
+				"mm_page_free: page=01 pfn=0x1000 order=10\n"
+				"  grow-50    [000] .....  1.000003: mm_page_free: page=01 "
+				"pfn=0x1000 order=10\n"
+				"  grow-50    [000] .....  1.000004: mm_page_free: page=01 "
+				"pfn=0x1400 order=10\n"
+				"  grow-50    [000] .....  1.000005: mm_page_free: page=01 "
+				"pfn=0x2000 order=0\n" ONL(
+				    "1.000006", "4096",
+				    "online") "  grow-50    [000] .....  1.000007: mm_page_alloc: "
+					      "page=01 pfn=0x1000 order=0 migratetype=1 "
+					      "gfp_flags=GFP_HIGHUSER_MOVABLE\n" ONL(
+						  "1.000008", "6144", "onlining")
+						  ONL("1.000009", "6144", "online")
+						      ONL("1.000010", "8192", "onlining")
+							  ONL("1.000011", "8192", "failed");
+
+	seq = import_records(text, &st);
+	g_assert_cmpuint(st.zone_grows, ==, 2);
+	g_assert_cmpuint(st.zone_grow_pages, ==, 4096);
+	g_assert_cmpuint(st.zone_grow_frees, ==, 2);
+	g_assert_cmpuint(st.free_unknown, ==, 2); /* cc1's, and pfn 0x2000 outside the block */
+	g_assert_cmpstr(seq, ==,
+			"free:1000@1000 zone_grow:1000@2000=2 free:2000@4000 alloc:1000@6000 "
+			"zone_grow:1800@8000=2 ");
+
+	refused(HDR ONL("1.000001", "4096", "onlining") ONL("1.000002", "4096", "gone"), -1,
+		"in.txt:4: tracing_mark_write: pagesim-online: state: 'gone' is not onlining");
+	refused(HDR
+		"  grow-50    [000] .....  1.000001: tracing_mark_write: pagesim-online: node=0 "
+		"zone=HighMem block=2 start_pfn=4096 nr_pages=2048 state=onlining\n",
+		-1, "in.txt:3: tracing_mark_write: pagesim-online: zone: unknown zone 'HighMem'");
+	refused(HDR
+		"  grow-50    [000] .....  1.000001: tracing_mark_write: pagesim-online: node=0 "
+		"zone=Normal block=2 start_pfn=4096 state=onlining\n",
+		-1, "in.txt:3: tracing_mark_write: pagesim-online: nr_pages: missing");
+	refused(HDR
+		"  grow-50    [000] .....  1.000001: tracing_mark_write: pagesim-online: node=0 "
+		"zone=Normal block=2 start_pfn=4096 nr_pages=0 state=onlining\n",
+		-1, "pagesim-online: nr_pages: '0' is not a number 1..2^32-1");
+}
+
+/*
  * Issue 14 item 3: frees inside kswapd or a direct reclaim are counted as the kernel's reclaim
  * and written with reason reclaim_kswapd / reclaim_direct; the others without a reason.
  */
@@ -1275,6 +1334,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/malformed", test_malformed);
 	g_test_add_func("/trace/import/reclaim-frees", test_reclaim_frees);
 	g_test_add_func("/trace/import/zone-samples", test_zone_samples);
+	g_test_add_func("/trace/import/zone-online", test_zone_online);
 	g_test_add_func("/trace/import/observed-format", test_observed_format);
 	g_test_add_func("/trace/import/timestamp-range", test_timestamp_range);
 	g_test_add_func("/trace/import/no-events", test_no_events);

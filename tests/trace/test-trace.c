@@ -64,6 +64,9 @@ static const char *const canonical[] = {
     "\"gfp\":\"GFP_KERNEL\",\"kind\":\"pagetable\"}",
     "{\"t\":10010,\"op\":\"alloc\",\"id\":7,\"cpu\":0,\"pid\":7,\"bytes\":8192,"
     "\"gfp\":\"GFP_KERNEL\",\"kind\":\"slab\"}",
+    "{\"t\":10011,\"op\":\"zone_grow\",\"node\":0,\"zone\":\"Normal\",\"pages\":32768,"
+    "\"pfn\":6062080}",
+    "{\"t\":10011,\"op\":\"zone_grow\",\"node\":1023,\"zone\":\"Movable\",\"pages\":1}",
     "{\"t\":12000,\"op\":\"exit\",\"pid\":42}",
     "{\"t\":9223372036854775807,\"op\":\"exit\",\"pid\":4194304}",
     "{\"t\":9223372036854775807,\"op\":\"free\",\"id\":3,\"cpu\":1,\"order\":3,\"pfn\":77,"
@@ -425,6 +428,24 @@ static void test_errors(void)
 	     "addr: not a field of op \"cache_remove\"", NULL},
 	    {ALLOC_HEAD "\"bytes\":1,\"gfp\":\"GFP_KERNEL\",\"kind\":\"stacks\"}",
 	     "kind: unknown kind \"stacks\"", "pagetable"},
+	    {"{\"t\":1,\"op\":\"zone_grow\",\"node\":0,\"zone\":\"HighMem\",\"pages\":1}",
+	     "zone: unknown zone \"HighMem\" (DMA, DMA32, Normal, Movable, Device)", NULL},
+	    {"{\"t\":1,\"op\":\"zone_grow\",\"node\":0,\"zone\":3,\"pages\":1}",
+	     "zone: must be a string", NULL},
+	    {"{\"t\":1,\"op\":\"zone_grow\",\"node\":0,\"zone\":\"Normal\",\"pages\":0}",
+	     "pages: must be an integer > 0, got 0", NULL},
+	    {"{\"t\":1,\"op\":\"zone_grow\",\"node\":0,\"pages\":1}",
+	     "zone: missing (required by op \"zone_grow\")", NULL},
+	    {"{\"t\":1,\"op\":\"zone_grow\",\"zone\":\"Normal\",\"pages\":1}",
+	     "node: missing (required by op \"zone_grow\")", NULL},
+	    {"{\"t\":1,\"op\":\"zone_grow\",\"node\":1024,\"zone\":\"Normal\",\"pages\":1}",
+	     "node: must be an integer 0..1023, got 1024", NULL},
+	    {"{\"t\":1,\"op\":\"zone_grow\",\"node\":0,\"zone\":\"Normal\",\"pages\":2,"
+	     "\"pfn\":18446744073709551615}",
+	     "pages: pfn + pages runs past the largest pfn", NULL},
+	    {"{\"t\":1,\"op\":\"zone_grow\",\"node\":0,\"zone\":\"Normal\",\"pages\":1,"
+	     "\"order\":0}",
+	     "order: not a field of op \"zone_grow\"", NULL},
 	    /* not an event line at all */
 	    {"", "empty line", NULL},
 	    {"   ", "not valid JSON", NULL},
