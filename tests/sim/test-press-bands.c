@@ -80,7 +80,9 @@ static const Band bands[] = {
      0.25,
      {0.65, 1.85, 1.00, 0.25},
      "(a) 2 vs 5, (b) 119 vs 42: THP faults the model fails go through both of alloc_pages_mpol's "
-     "tries; (e) 4K: the model never falls below min (see test_oom)"},
+     "tries; (e) 4K: 0 vs 2, the model never falls below min (see test_oom): re-recorded with "
+     "the snapshots next to the tracing switch (press-6.18/lab-record.sh), its lowest free is "
+     "5,836 pages against min 5,632, 204 above (the old recording's gap was >= 1,461 pages)"},
     {"compact_stall",
      0.25,
      {1.00, 8.30, 0.25, 0.25},
@@ -88,9 +90,10 @@ static const Band bands[] = {
      "requests; (b) 232 vs 25: the model's THP faults fail compaction the kernel skipped"},
     {"fallbacks",
      0.25,
-     {0.25, 0.60, 0.25, 1.00},
+     {0.25, 0.60, 1.00, 1.00},
      "(b) 0.42: which free block a steal finds depends on the snapshot's free lists order "
-     "(kpageflags has none); (e) 64K: 0 vs 1"},
+     "(kpageflags has none); (e) 64K: 0 vs 1; (e) 4K: 1 vs 0 since its re-recording (Dec 2026, "
+     "the old one had 0 vs 0)"},
     {"thp_fault_alloc", 0.25, {0.25, 0.25, 0.25, 0.25}, NULL},
     {"thp_fault_fallback",
      0.25,
