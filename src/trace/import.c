@@ -779,6 +779,19 @@ static gboolean note_mempolicies(Imp *im, uint64_t ts_ns, uint64_t t, GError **e
  * set_mempolicy() (tools/lab/numa-policies.c): the writing task's policy from here on. POLICY
  * is what --mempolicy takes after '='; a bad one is an error naming the line.
  */
+/* The KEY=VALUE words of a marker: val[k] points at keys[k]'s value in tok, or stays NULL. */
+static void marker_values(char **tok, const char *const *keys, size_t n, const char **val)
+{
+	for (int i = 0; tok[i]; i++) {
+		const char *eq = strchr(tok[i], '=');
+
+		for (size_t k = 0; eq && k < n; k++)
+			if ((size_t)(eq - tok[i]) == strlen(keys[k]) &&
+			    strncmp(tok[i], keys[k], strlen(keys[k])) == 0)
+				val[k] = eq + 1;
+	}
+}
+
 /*
  * A "pagesim-zone: node=N zone=NAME spanned=S present=P managed=M" line pagesim-capture
  * --zone-sample-ms wrote from /proc/zoneinfo while tracing: counted, and each zone's growth
@@ -791,16 +804,9 @@ static gboolean note_zone_sample(Imp *im, const Line *l, GError **error)
 	static const char *const keys[] = {"node", "zone", "spanned", "present", "managed"};
 	const char *val[G_N_ELEMENTS(keys)] = {NULL};
 	uint64_t num[G_N_ELEMENTS(keys)] = {0};
-	int i, z;
+	int z;
 
-	for (i = 0; tok[i]; i++) {
-		const char *eq = strchr(tok[i], '=');
-
-		for (size_t k = 0; eq && k < G_N_ELEMENTS(keys); k++)
-			if ((size_t)(eq - tok[i]) == strlen(keys[k]) &&
-			    strncmp(tok[i], keys[k], strlen(keys[k])) == 0)
-				val[k] = eq + 1;
-	}
+	marker_values(tok, keys, G_N_ELEMENTS(keys), val);
 	for (size_t k = 0; k < G_N_ELEMENTS(keys); k++) {
 		if (!val[k] || !val[k][0])
 			return line_error(im, error,
@@ -873,14 +879,7 @@ static gboolean note_online(Imp *im, const Line *l, uint64_t t, GError **error)
 	uint64_t num[G_N_ELEMENTS(keys)] = {0};
 	int i, zone = -1;
 
-	for (i = 0; tok[i]; i++) {
-		const char *eq = strchr(tok[i], '=');
-
-		for (size_t k = 0; eq && k < G_N_ELEMENTS(keys); k++)
-			if ((size_t)(eq - tok[i]) == strlen(keys[k]) &&
-			    strncmp(tok[i], keys[k], strlen(keys[k])) == 0)
-				val[k] = eq + 1;
-	}
+	marker_values(tok, keys, G_N_ELEMENTS(keys), val);
 	for (size_t k = 0; k < G_N_ELEMENTS(keys); k++) {
 		if (!val[k] || !val[k][0])
 			return line_error(
