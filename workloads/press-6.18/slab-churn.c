@@ -3,8 +3,11 @@
  * slab-churn - slab and page-cache churn with anonymous growth on a nearly full zone (pagesim
  * issue 14 recording (c)).
  *
- *   slab-churn DIR ROUNDS FILES ANON_MIB
+ *   slab-churn DIR ROUNDS FILES ANON_MIB [FILL]
  *
+ * With FILL, before the rounds it first-writes anonymous memory (kept to the end) until the
+ * Normal zone's free pages (/proc/zoneinfo, node 0) are at most its high watermark + FILL
+ * pages, so that the rounds start on a nearly full zone whatever the machine had free.
  * In each of ROUNDS rounds: creates FILES small files (1-4 KiB, written, the last one fsync'ed:
  * ext4 inodes and dentries in reclaimable slab, one page-cache page each, journal buffers),
  * reads back and unlinks the previous round's files, and first-writes ANON_MIB / ROUNDS MiB more
@@ -19,12 +22,34 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Node 0 Normal's "pages free" and "high" from /proc/zoneinfo; 0 when not found. */
+static int normal_free(long *free_pages, long *high)
+{
+	FILE *f = fopen("/proc/zoneinfo", "r");
+	char line[256];
+	int in = 0, got = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f) && got < 2) {
+		if (!strncmp(line, "Node", 4))
+			in = strstr(line, "Normal") != NULL;
+		else if (in && sscanf(line, " pages free %ld", free_pages) == 1)
+			got++;
+		else if (in && sscanf(line, " high %ld", high) == 1)
+			got++;
+	}
+	fclose(f);
+	return got == 2;
+}
 
 static void name(char *buf, size_t len, const char *dir, long round, long i)
 {
@@ -34,7 +59,7 @@ static void name(char *buf, size_t len, const char *dir, long round, long i)
 int main(int argc, char **argv)
 {
 	if (argc < 5) {
-		fprintf(stderr, "usage: slab-churn DIR ROUNDS FILES ANON_MIB\n");
+		fprintf(stderr, "usage: slab-churn DIR ROUNDS FILES ANON_MIB [FILL]\n");
 		return 2;
 	}
 	const char *dir = argv[1];
@@ -62,6 +87,25 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	madvise(mem, anon ? anon : 1, MADV_NOHUGEPAGE);
+	size_t filled = 0;
+	if (argc > 5) {
+		long margin = strtol(argv[5], NULL, 10), fr = 0, hi = 0;
+		size_t chunk = 4 << 20;
+
+		while (normal_free(&fr, &hi) && fr > hi + margin) {
+			char *c = mmap(NULL, chunk, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+			if (c == MAP_FAILED)
+				break;
+			madvise(c, chunk, MADV_NOHUGEPAGE);
+			for (size_t o = 0; o < chunk; o += (size_t)pg)
+				c[o] = 1;
+			filled += chunk;
+		}
+		printf("slab-churn: filled %zu MiB (Normal free %ld, high %ld)\n", filled >> 20, fr,
+		       hi);
+		fflush(stdout);
+	}
 	mkdir(dir, 0755);
 	size_t touched = 0;
 	for (long r = 0; r < rounds; r++) {
