@@ -40,12 +40,12 @@ static void make_spec(PsMachineSpec *spec, uint32_t page_size, uint64_t bytes)
 	spec->sysctl.extfrag_threshold = 500;
 	spec->sysctl.stat_interval_ns = 1000000000ull;
 	if (page_size == 4096) {
-		spec->zones[0][PS_ZONE_DMA] = (PsZoneSpec){1, dma - 1, dma - 1, dma - 257};
+		spec->zones[0][PS_ZONE_DMA] = (PsZoneSpec){1, dma - 1, dma - 1, dma - 257, 0};
 	}
 	spec->zones[0][PS_ZONE_DMA32] =
-	    (PsZoneSpec){(ps_pfn_t)dma, dma32 - dma, dma32 - dma, dma32 - dma};
+	    (PsZoneSpec){(ps_pfn_t)dma, dma32 - dma, dma32 - dma, dma32 - dma, 0};
 	spec->zones[0][PS_ZONE_NORMAL] =
-	    (PsZoneSpec){(ps_pfn_t)dma32, pages - dma32, pages - dma32, pages - dma32 - 1024};
+	    (PsZoneSpec){(ps_pfn_t)dma32, pages - dma32, pages - dma32, pages - dma32 - 1024, 0};
 }
 
 static double now_s(void)

@@ -53,7 +53,8 @@ static int cmd_show(int argc, char **argv)
 	    ctx,
 	    "Print the watermarks, reserves and pcp limits the kernel would derive for the "
 	    "machine of CONFIG, in /proc/zoneinfo layout, followed by min_free_kbytes, "
-	    "totalreserve_pages and the values carried from a mirrored machine's boot history. "
+	    "totalreserve_pages, the deferred pages a zone starts without (key \"deferred\") and "
+	    "the values carried from a mirrored machine's boot history. "
 	    "With --format, exactly that /proc file and nothing else (to diff with a real "
 	    "machine's).");
 	g_option_context_add_main_entries(ctx, entries, NULL);
@@ -92,6 +93,20 @@ static int cmd_show(int argc, char **argv)
 		    "\n# not in /proc/zoneinfo\nmin_free_kbytes %" G_GINT64_FORMAT
 		    "\ntotalreserve_pages %" G_GUINT64_FORMAT "\n",
 		    m->sysctl.min_free_kbytes, m->totalreserve_pages);
+		for (int i = 0; i < m->nr_zones; i++) {
+			const PsZone *z = &m->zones[i];
+
+			if (z->first_deferred_pfn == PS_PFN_NONE)
+				continue;
+			g_string_append_printf(
+			    out,
+			    "deferred pages: node %d %s %" G_GUINT64_FORMAT
+			    " from first_deferred_pfn %u, grown on demand in sections of "
+			    "%" G_GUINT64_FORMAT " pages\n",
+			    z->node, ps_zone_names[z->type],
+			    (uint64_t)(ps_zone_end_pfn(z) - z->first_deferred_pfn),
+			    z->first_deferred_pfn, ps_pages_per_section(m->page_size));
+		}
 		carried = ps_boot_history_describe(&cfg->spec);
 		if (carried)
 			g_string_append_printf(

@@ -437,12 +437,13 @@ typedef struct {
 static gboolean parse_zone(CfgCtx *c, const cJSON *zobj, const char *path, PsConfig *cfg, int node,
 			   int type, ZoneLayout *lay)
 {
-	static const char *const keys[] = {"start_pfn",	    "start_bytes",   "spanned",
-					   "spanned_bytes", "present",	     "present_bytes",
-					   "managed",	    "managed_bytes", NULL};
+	static const char *const keys[] = {
+	    "start_pfn", "start_bytes",	  "spanned",  "spanned_bytes",	"present", "present_bytes",
+	    "managed",	 "managed_bytes", "deferred", "deferred_bytes", NULL};
 	PsZoneSpec *z = &cfg->spec.zones[node][type];
 	uint32_t ps = cfg->spec.page_size;
 	bool has_start = false, has_spanned = false, has_present = false, has_managed = false;
+	bool has_deferred = false;
 	uint64_t start = lay->next_pfn;
 
 	if (!cfg_object(c, zobj, path) || !cfg_check_keys(c, zobj, path, keys))
@@ -450,7 +451,9 @@ static gboolean parse_zone(CfgCtx *c, const cJSON *zobj, const char *path, PsCon
 	if (!zone_size(c, zobj, path, "start_pfn", "start_bytes", ps, &start, &has_start) ||
 	    !zone_size(c, zobj, path, "spanned", "spanned_bytes", ps, &z->spanned, &has_spanned) ||
 	    !zone_size(c, zobj, path, "present", "present_bytes", ps, &z->present, &has_present) ||
-	    !zone_size(c, zobj, path, "managed", "managed_bytes", ps, &z->managed, &has_managed))
+	    !zone_size(c, zobj, path, "managed", "managed_bytes", ps, &z->managed, &has_managed) ||
+	    !zone_size(c, zobj, path, "deferred", "deferred_bytes", ps, &z->deferred,
+		       &has_deferred))
 		return FALSE;
 	if (!has_spanned)
 		return cfg_fail(c, zobj, PS_CONFIG_ERROR_VALUE, path,
@@ -474,6 +477,27 @@ static gboolean parse_zone(CfgCtx *c, const cJSON *zobj, const char *path, PsCon
 				"managed (%" G_GUINT64_FORMAT
 				") exceeds present (%" G_GUINT64_FORMAT ")",
 				z->managed, z->present);
+	}
+	if (z->deferred) {
+		g_autofree char *p = child_path(path, "deferred");
+		uint64_t section = ps_pages_per_section(ps);
+
+		if (!z->managed)
+			return cfg_fail(
+			    c, zobj, PS_CONFIG_ERROR_VALUE, p,
+			    "a zone with deferred pages needs managed pages (defer_init "
+			    "initialises a section first)");
+		if (z->deferred > z->present - z->managed)
+			return cfg_fail(c, zobj, PS_CONFIG_ERROR_VALUE, p,
+					"managed (%" G_GUINT64_FORMAT
+					") + deferred (%" G_GUINT64_FORMAT
+					") exceeds present (%" G_GUINT64_FORMAT ")",
+					z->managed, z->deferred, z->present);
+		if ((start + z->spanned - z->deferred) % section)
+			return cfg_fail(c, zobj, PS_CONFIG_ERROR_VALUE, p,
+					"the first deferred pfn %" G_GUINT64_FORMAT
+					" is not a section boundary (%" G_GUINT64_FORMAT " pages)",
+					start + z->spanned - z->deferred, section);
 	}
 	/*
 	 * The machine aligns its pfn map to the largest buddy block (ps_machine_new: at most
@@ -537,6 +561,15 @@ static gboolean check_zone_layout(CfgCtx *c, const PsConfig *cfg, const ZoneLayo
 
 			if (!a->spanned)
 				continue;
+			/* defer_init: only the node's highest zone has deferred pages */
+			for (int u = t + 1; a->deferred && u < PS_MAX_NR_ZONES; u++)
+				if (spec->zones[n][u].spanned)
+					return cfg_fail(
+					    c, lay->item[n][t], PS_CONFIG_ERROR_VALUE,
+					    lay->path[n][t],
+					    "deferred: only the node's highest zone has "
+					    "deferred pages, and %s lies above",
+					    lay->path[n][u]);
 			for (int m = 0; m <= n; m++) {
 				for (int u = 0; u < (m == n ? t : PS_MAX_NR_ZONES); u++) {
 					const PsZoneSpec *b = &spec->zones[m][u];

@@ -131,6 +131,8 @@ char *ps_config_to_json_full(const PsConfig *cfg)
 			ps_json_add_uint(zo, "spanned", z->spanned);
 			ps_json_add_uint(zo, "present", z->present);
 			ps_json_add_uint(zo, "managed", z->managed);
+			if (z->deferred)
+				ps_json_add_uint(zo, "deferred", z->deferred);
 		}
 		cJSON_AddItemToArray(nodes, node);
 	}

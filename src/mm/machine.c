@@ -24,6 +24,19 @@
  *   x86-64 DMA zone (start_pfn 1, 3840 managed) has the free blocks the real one has
  *   (buddyinfo 0 0 0 0 0 0 0 0 1 1 3).
  * - Device zones never hold memory.
+ * - Deferred pages (spec "deferred", CONFIG_DEFERRED_STRUCT_PAGE_INIT) are one run at the end of
+ *   the node's highest zone, from first_deferred_pfn (a section boundary, as defer_init() picks
+ *   it) to the zone's end, held as reserved until ps_deferred_grow_zone frees them. The kernel
+ *   walks the free memblock ranges there (for_each_free_mem_pfn_range_in_zone_from), so holes
+ *   and late reservations inside the deferred range are skipped; the model has none, which only
+ *   matters for machines with holes above first_deferred_pfn. Read for this (6.18 mm/mm_init.c
+ *   in the torvalds/linux copy of the search tools, commit 00c010e1): defer_init (the first
+ *   section-aligned pfn after more than PAGES_PER_SECTION initialised pages, only in the node's
+ *   last zone), deferred_grow_zone, deferred_init_maxorder, deferred_free_pages,
+ *   deferred_init_memmap, page_alloc_init_late; mm/page_alloc.c _deferred_grow_zone and
+ *   get_page_from_freelist's two deferred_pages_enabled() branches (patch threads, not a 6.18
+ *   copy of page_alloc.c); __free_pages_core's MEMINIT_EARLY branch adds to managed_pages only
+ *   ("memblock adjusts totalram_pages() manually", the 2024 patch that introduced it).
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -80,6 +93,37 @@ gboolean ps_page_size_defaults(uint32_t page_size, unsigned *max_order, unsigned
 	}
 	/* pageblock_order = min(HPAGE_PMD_ORDER, PAGE_BLOCK_MAX_ORDER = MAX_PAGE_ORDER). */
 	*pageblock_order = MIN(*thp_order, *max_order);
+	return TRUE;
+}
+
+/* Deferred pages: present beyond managed, in the node's highest zone, from a section boundary. */
+static gboolean deferred_spec_ok(const PsMachineSpec *spec, int n, int t, GError **error)
+{
+	const PsZoneSpec *zs = &spec->zones[n][t];
+	uint64_t first = (uint64_t)zs->start_pfn + zs->spanned - zs->deferred;
+
+	if (!zs->managed || zs->deferred > zs->present - zs->managed) {
+		g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC,
+			    "node %d zone %s: managed %" G_GUINT64_FORMAT
+			    " + deferred %" G_GUINT64_FORMAT " exceeds present %" G_GUINT64_FORMAT,
+			    n, ps_zone_names[t], zs->managed, zs->deferred, zs->present);
+		return FALSE;
+	}
+	for (int u = t + 1; u < PS_MAX_NR_ZONES; u++)
+		if (spec->zones[n][u].spanned) {
+			g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC,
+				    "node %d zone %s: only the node's highest zone has deferred "
+				    "pages, and %s lies above it",
+				    n, ps_zone_names[t], ps_zone_names[u]);
+			return FALSE;
+		}
+	if (first % ps_pages_per_section(spec->page_size)) {
+		g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC,
+			    "node %d zone %s: the first deferred pfn %" G_GUINT64_FORMAT
+			    " is not a section boundary (%" G_GUINT64_FORMAT " pages)",
+			    n, ps_zone_names[t], first, ps_pages_per_section(spec->page_size));
+		return FALSE;
+	}
 	return TRUE;
 }
 
@@ -140,6 +184,8 @@ static gboolean validate_spec(const PsMachineSpec *spec, GError **error)
 					    ps_zone_names[t]);
 				return FALSE;
 			}
+			if (zs->deferred && !deferred_spec_ok(spec, n, t, error))
+				return FALSE;
 			if (t == PS_ZONE_DEVICE && zs->managed) {
 				g_set_error(
 				    error, PS_MM_ERROR, PS_MM_ERROR_SPEC,
@@ -204,6 +250,9 @@ enum ps_zone_grow_result ps_zone_grow(PsMachine *m, PsZone *z, ps_pfn_t pfn, uin
 		return PS_ZONE_GROW_EMPTY_ZONE;
 	if (pfn < z->start_pfn || pages > ps_zone_end_pfn(z) - pfn)
 		return PS_ZONE_GROW_OUTSIDE_SPAN;
+	/* deferred pages are present, not offline: only ps_deferred_grow_zone adds them */
+	if (z->first_deferred_pfn != PS_PFN_NONE && pfn + pages > z->first_deferred_pfn)
+		return PS_ZONE_GROW_NOT_RESERVED;
 	end = pfn + (ps_pfn_t)pages;
 	for (ps_pfn_t p = pfn; p < end; p++)
 		if (ps_page_state(m, p) != PS_PAGE_RESERVED)
@@ -219,9 +268,90 @@ enum ps_zone_grow_result ps_zone_grow(PsMachine *m, PsZone *z, ps_pfn_t pfn, uin
 	return PS_ZONE_GROW_OK;
 }
 
+uint64_t ps_pages_per_section(uint32_t page_size)
+{
+	unsigned section_bits = page_size == 65536 ? 29 : 27;
+	unsigned page_shift = (unsigned)g_bit_nth_lsf(page_size, -1);
+
+	return 1ull << (section_bits - MIN(page_shift, section_bits));
+}
+
+static bool range_reserved(const PsMachine *m, ps_pfn_t start, ps_pfn_t end)
+{
+	for (ps_pfn_t p = start; p < end; p++)
+		if (ps_page_state(m, p) != PS_PAGE_RESERVED)
+			return false;
+	return true;
+}
+
+/* deferred_free_pages: [pfn, pfn + nr) of one MAX_PAGE_ORDER chunk joins the buddy. */
+static void deferred_free_pages(PsMachine *m, PsZone *z, ps_pfn_t pfn, uint64_t nr)
+{
+	uint64_t max_nr = 1ull << m->max_order;
+
+	for (ps_pfn_t p = pfn; p < pfn + nr; p++) {
+		ps_page_set(m, p, PS_PAGE_TAIL, 0);
+		if (!(p & (m->pageblock_nr_pages - 1)))
+			ps_set_pageblock_mt(m, p, PS_MT_MOVABLE);
+	}
+	z->managed += nr;
+	m->vm_events[PS_PGFREE] += nr;
+	if (nr == max_nr && !(pfn & (max_nr - 1))) {
+		ps_buddy_free(m, z, pfn, m->max_order, PS_FPI_TO_TAIL);
+		return;
+	}
+	for (ps_pfn_t p = pfn; p < pfn + nr; p++)
+		ps_buddy_free(m, z, p, 0, PS_FPI_TO_TAIL);
+}
+
+bool ps_deferred_grow_zone(PsMachine *m, PsZone *z, unsigned order, uint64_t *grown)
+{
+	uint64_t per_section = ps_pages_per_section(m->page_size);
+	uint64_t needed = ((1ull << order) + per_section - 1) / per_section * per_section;
+	uint64_t max_nr = 1ull << m->max_order;
+	ps_pfn_t end = ps_zone_end_pfn(z), spfn = z->first_deferred_pfn;
+	uint64_t nr = 0;
+	bool blocked = false;
+
+	*grown = 0;
+	if (spfn == PS_PFN_NONE)
+		return false;
+	if (spfn >= end) {
+		/* deferred_init_mem_pfn_range_in_zone found nothing: "Retry only once." */
+		z->first_deferred_pfn = PS_PFN_NONE;
+		return true;
+	}
+	while (spfn < end) {
+		ps_pfn_t first = spfn;
+		ps_pfn_t t =
+		    (ps_pfn_t)MIN((uint64_t)end, ((uint64_t)spfn + max_nr) & ~(max_nr - 1));
+
+		if (!range_reserved(m, spfn, t)) {
+			/* a snapshot holds the rest as managed: nothing is deferred beyond */
+			blocked = true;
+			break;
+		}
+		deferred_free_pages(m, z, spfn, t - spfn);
+		nr += t - spfn;
+		spfn = t;
+		/* We should only stop along section boundaries */
+		if ((first ^ spfn) < per_section)
+			continue;
+		if (nr >= needed)
+			break;
+	}
+	z->first_deferred_pfn = blocked ? (nr ? end : PS_PFN_NONE) : spfn;
+	if (!nr)
+		return false;
+	z->deferred_grows++;
+	z->deferred_grow_pages += nr;
+	*grown = nr;
+	return true;
+}
+
 bool ps_zone_reserved_top(const PsMachine *m, const PsZone *z, uint64_t pages, ps_pfn_t *pfn)
 {
-	ps_pfn_t p = ps_zone_end_pfn(z);
+	ps_pfn_t p = MIN(ps_zone_end_pfn(z), z->first_deferred_pfn);
 
 	while (p > z->start_pfn && ps_page_state(m, p - 1) != PS_PAGE_RESERVED)
 		p--;
@@ -356,13 +486,21 @@ PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error)
 
 	for (int i = 0; i < m->nr_zones; i++) {
 		PsZone *z = &m->zones[i];
-		ps_pfn_t mstart;
+		ps_pfn_t mstart, mend;
 
+		z->first_deferred_pfn = PS_PFN_NONE;
 		if (!z->spanned)
 			continue;
-		mstart = ps_zone_managed_start_pfn(z);
+		mend = ps_zone_end_pfn(z) - (ps_pfn_t)spec->zones[z->node][z->type].deferred;
+		mstart = mend - (ps_pfn_t)z->managed;
 		for (ps_pfn_t pfn = z->start_pfn; pfn < mstart; pfn++)
 			ps_page_set(m, pfn, PS_PAGE_RESERVED, 0);
+		/* Deferred pages: present, not initialised (defer_init stopped memmap_init there).
+		 */
+		for (ps_pfn_t pfn = mend; pfn < ps_zone_end_pfn(z); pfn++)
+			ps_page_set(m, pfn, PS_PAGE_RESERVED, 0);
+		if (mend < ps_zone_end_pfn(z))
+			z->first_deferred_pfn = mend;
 		if (!ps_zone_populated(z))
 			continue;
 		z->pcp = g_new0(PsPcp, m->nr_cpus);
@@ -372,7 +510,7 @@ PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error)
 		/* Boot pagesets: high 0, batch 1 until policy sizes them. */
 		z->pageset_batch = 1;
 		ps_zone_update_pagesets(m, z);
-		free_range_to_buddy(m, z, mstart, ps_zone_end_pfn(z));
+		free_range_to_buddy(m, z, mstart, mend);
 	}
 	/* Boot-time frees are not "pgfree" events of the workload. */
 	m->vm_events[PS_PGFREE] = 0;

@@ -307,6 +307,16 @@ typedef struct PsZone {
 	uint64_t spanned;
 	uint64_t present;
 	uint64_t managed;
+	/*
+	 * pgdat->first_deferred_pfn, kept on the zone that has the deferred pages (the node's
+	 * highest): [first_deferred_pfn, end) are present but not initialised (held as
+	 * PS_PAGE_RESERVED). PS_PFN_NONE: none left (ULONG_MAX in the kernel); equal to the zone's
+	 * end: all grown, the next ps_deferred_grow_zone call sets PS_PFN_NONE and answers TRUE
+	 * once more. Written by ps_deferred_grow_zone only; deferred_grows/_pages count its
+	 * growths.
+	 */
+	ps_pfn_t first_deferred_pfn;
+	uint64_t deferred_grows, deferred_grow_pages;
 
 	/* Written by policy/ (setup_per_zone_wmarks and friends). Unboosted values. */
 	uint64_t wmark[PS_NR_WMARK];
@@ -425,6 +435,13 @@ typedef struct {
 	uint64_t spanned;
 	uint64_t present;
 	uint64_t managed;
+	/*
+	 * CONFIG_DEFERRED_STRUCT_PAGE_INIT: present pages at the end of the span (from
+	 * first_deferred_pfn, a section boundary) that are not initialised yet, so neither managed
+	 * nor free; managed + deferred <= present. Only the node's highest zone may have them.
+	 * 0: none (every shipped config).
+	 */
+	uint64_t deferred;
 } PsZoneSpec;
 
 /*
@@ -617,6 +634,25 @@ enum ps_zone_grow_result ps_zone_grow(PsMachine *m, PsZone *z, ps_pfn_t pfn, uin
  * FALSE when there is no such run.
  */
 bool ps_zone_reserved_top(const PsMachine *m, const PsZone *z, uint64_t pages, ps_pfn_t *pfn);
+
+/*
+ * PAGES_PER_SECTION: 1 << (SECTION_SIZE_BITS - PAGE_SHIFT), SECTION_SIZE_BITS 27 on x86-64 and
+ * arm64 4K/16K, 29 on arm64 64K (arch/arm64/include/asm/sparsemem.h; kernel-facts §2.1).
+ */
+uint64_t ps_pages_per_section(uint32_t page_size);
+/*
+ * deferred_grow_zone() (mm/mm_init.c, 6.18) for an allocation of `order`: from
+ * first_deferred_pfn up, MAX_PAGE_ORDER-aligned chunks are initialised and freed
+ * (deferred_init_maxorder -> deferred_free_pages: a whole aligned MAX_PAGE_ORDER chunk gets
+ * MIGRATE_MOVABLE pageblocks and is freed as one block, a partial chunk page by page, each
+ * pageblock start MOVABLE; __free_pages_core(MEMINIT_EARLY): managed grows, present does not,
+ * FPI_TO_TAIL, pgfree counted) until at least ALIGN(1 << order, PAGES_PER_SECTION) pages are
+ * in, stopping only where a chunk crosses a section boundary. *grown gets the pages added.
+ * Returns the kernel's answer: TRUE when pages were added, and TRUE once more (0 pages) on the
+ * call that finds none left after the last growth ("Retry only once"); FALSE for a zone
+ * without deferred pages. Watermarks are the caller's (policy/).
+ */
+bool ps_deferred_grow_zone(PsMachine *m, PsZone *z, unsigned order, uint64_t *grown);
 
 /* Kernel defaults for a page size: MAX_PAGE_ORDER, pageblock_order, HPAGE_PMD_ORDER (§2.1). */
 gboolean ps_page_size_defaults(uint32_t page_size, unsigned *max_order, unsigned *pageblock_order,

@@ -16,8 +16,8 @@
  * Simplifications (why acceptable):
  * - No cpusets, no memcg charging, no dirty-page spreading (node_dirty_ok: __GFP_WRITE is
  *   recorded but not acted on, because the model has no dirty limits to spread against - its
- *   writeback is time-based, see reclaim.c), no unaccepted or deferred-init memory (a snapshot
- *   is taken after the zone has grown; the config gives the managed size at that instant).
+ *   writeback is time-based, see reclaim.c), no unaccepted memory. Deferred-init memory only
+ *   where a config declares it (zone key "deferred"): see deferred_grow_zone below.
  * - When the fast path fails the outcome says so (PS_ALLOC_NEED_SLOWPATH); the slow path is its
  *   own module.
  */
@@ -170,6 +170,31 @@ static ps_pfn_t rmqueue(PsMachine *m, PsZone *preferred, PsZone *z, const PsAllo
 	return pfn;
 }
 
+/*
+ * _deferred_grow_zone, where get_page_from_freelist calls it: a zone with deferred pages grows by
+ * sections (ps_deferred_grow_zone) and the caller goes to try_this_zone without checking the
+ * watermark again. After a growth the per-zone tunables follow the new managed count
+ * (ps_init_per_zone_tunables: min_free_kbytes, watermarks, lowmem reserves, pcp limits). That
+ * is what the deferred_init=lazy kernel of this machine kind does (kernel-facts §0.1: both states
+ * observed reproduce exactly, §11). Upstream 6.18's deferred_grow_zone recomputes nothing: it
+ * only runs before page_alloc_init_late() has the pgdatinit threads initialise the rest and
+ * disables the deferred_pages static key, and init_per_zone_wmark_min (an initcall after that,
+ * unverified ordering) then computes the tunables on the whole zone; a model run never sees that
+ * boot window, so following managed is the one behaviour both kernels show to an allocation.
+ */
+static bool deferred_grow_zone(PsMachine *m, PsZone *z, unsigned order)
+{
+	uint64_t grown;
+
+	if (z->first_deferred_pfn == PS_PFN_NONE)
+		return false;
+	if (!ps_deferred_grow_zone(m, z, order, &grown))
+		return false;
+	if (grown)
+		ps_init_per_zone_tunables(m);
+	return true;
+}
+
 /* get_page_from_freelist */
 ps_pfn_t ps_get_page_from_freelist(PsMachine *m, const PsAllocContext *ac, unsigned alloc_flags,
 				   PsAllocOutcome *out)
@@ -205,6 +230,9 @@ retry:
 		mark = ps_wmark_pages(z, (enum ps_wmark)(alloc_flags & PS_ALLOC_WMARK_MASK));
 		if (!ps_zone_watermark_fast(m, z, ac->order, mark, ac->highest_zoneidx, alloc_flags,
 					    ac->gfp)) {
+			/* Watermark failed: grow the zone if it has deferred pages. */
+			if (deferred_grow_zone(m, z, ac->order))
+				goto try_this_zone;
 			if (alloc_flags & PS_ALLOC_NO_WATERMARKS)
 				goto try_this_zone;
 			/* node_reclaim_enabled, zone_allows_reclaim (RECLAIM_DISTANCE) */
@@ -233,6 +261,9 @@ retry:
 				ps_reserve_highatomic_pageblock(m, z, pfn, ac->order);
 			return pfn;
 		}
+		/* Try again if zone has deferred pages */
+		if (deferred_grow_zone(m, z, ac->order))
+			goto try_this_zone;
 	}
 	/* A single node can run out of unfragmented zones: try again allowing fallbacks. */
 	if (alloc_flags & PS_ALLOC_NOFRAGMENT) {

@@ -318,6 +318,28 @@ static void summary_totals(PsSim *s, cJSON *root)
 		cJSON_AddNumberToObject(g, "pages_moved", (double)s->zone_grow_moved);
 		cJSON_AddNumberToObject(g, "refused", (double)s->zone_grow_refused);
 	}
+	/* Configs that declare deferred pages (zone key "deferred"): the on-demand growth. */
+	{
+		uint64_t declared = 0, grows = 0, pages = 0, remaining = 0;
+
+		for (int i = 0; i < s->m->nr_zones; i++) {
+			const PsZone *z = &s->m->zones[i];
+
+			declared += s->m->spec.zones[z->node][z->type].deferred;
+			grows += z->deferred_grows;
+			pages += z->deferred_grow_pages;
+			if (z->first_deferred_pfn != PS_PFN_NONE)
+				remaining += ps_zone_end_pfn(z) - z->first_deferred_pfn;
+		}
+		if (declared) {
+			cJSON *g = cJSON_AddObjectToObject(o, "deferred_growth");
+
+			cJSON_AddNumberToObject(g, "declared", (double)declared);
+			cJSON_AddNumberToObject(g, "grows", (double)grows);
+			cJSON_AddNumberToObject(g, "pages", (double)pages);
+			cJSON_AddNumberToObject(g, "remaining", (double)remaining);
+		}
+	}
 	if (s->gather_pages || s->gather_failed) {
 		cJSON_AddNumberToObject(o, "mmu_gather_pages", (double)s->gather_pages);
 		cJSON_AddNumberToObject(o, "mmu_gather_failed", (double)s->gather_failed);

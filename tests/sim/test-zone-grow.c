@@ -7,6 +7,8 @@
  * reserved pfns (the recorded pfn is managed already), managed grows, the watermarks follow
  * managed as setup_per_zone_wmarks computes them, and the pages are free; a growth larger than
  * the reserved room is refused and counted.
+ * /sim/zone-grow/deferred: a config with deferred pages grows its zone by a section when the
+ * watermark check fails (deferred_grow_zone), counted in summary.json; without the key it does not.
  * /sim/zone-grow/recording: workloads/ftrace-press-grow-6.18 (recording (d): four 128 MiB memory
  * blocks onlined while press-6.18/zone-grow.c wrote 640 MiB into a machine with ~400 MiB free).
  * Policy and pinned replay end with the zone's managed, present and watermarks of
@@ -47,13 +49,9 @@ static uint64_t zoneinfo_normal(const char *path, const char *key)
 	return g_ascii_strtoull(p, NULL, 10);
 }
 
-/* Runs trace text on the generated machine; the run's summary.json. */
-static cJSON *run_generated(const char *name, const char *body)
+/* Runs trace text on a machine of config text cfg_text; the run's summary.json. */
+static cJSON *run_config(const char *cfg_text, const char *name, const char *body)
 {
-	static const char cfg_text[] =
-	    "{\"page_size\":4096,\"cpus\":[0,0],\"nodes\":[{\"zones\":{\"Normal\":{"
-	    "\"start_bytes\":1073741824,\"spanned_bytes\":268435456,\"managed_bytes\":201326592}}}"
-	    "]}";
 	g_autofree char *out = g_build_filename(tmp_dir, name, NULL);
 	g_autofree char *trace = g_strdup_printf("%s/%s.jsonl", tmp_dir, name);
 	g_autofree char *text =
@@ -72,6 +70,31 @@ static cJSON *run_generated(const char *name, const char *body)
 	g_assert_true(ps_sim_run(s, trace, &error));
 	g_assert_no_error(error);
 	return ps_test_read_summary(out);
+}
+
+/* summary.json's totals.OBJ has keys[i] == want[i] for each of the n keys. */
+static void assert_totals(const cJSON *sum, const char *obj, const char *const *keys,
+			  const double *want, size_t n)
+{
+	const cJSON *g = cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "totals"), obj);
+
+	g_assert_nonnull(g);
+	for (size_t i = 0; i < n; i++) {
+		if (g_test_verbose())
+			g_printerr("%s.%s %g\n", obj, keys[i], ps_test_json_num(g, keys[i]));
+		g_assert_cmpfloat(ps_test_json_num(g, keys[i]), ==, want[i]);
+	}
+}
+
+/* Runs trace text on the generated machine; the run's summary.json. */
+static cJSON *run_generated(const char *name, const char *body)
+{
+	static const char cfg_text[] =
+	    "{\"page_size\":4096,\"cpus\":[0,0],\"nodes\":[{\"zones\":{\"Normal\":{"
+	    "\"start_bytes\":1073741824,\"spanned_bytes\":268435456,\"managed_bytes\":201326592}}}"
+	    "]}";
+
+	return run_config(cfg_text, name, body);
 }
 
 static void test_generated(void)
@@ -96,13 +119,10 @@ static void test_generated(void)
 	g_string_truncate(nogrow_body, strstr(nogrow_body->str, "{\"t\":3") - nogrow_body->str);
 	cJSON_Delete(run_generated("nogrow", nogrow_body->str));
 	sum = run_generated("grow", body);
-	g = cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "totals"), "zone_growth");
-	g_assert_nonnull(g);
-	g_assert_cmpfloat(ps_test_json_num(g, "records"), ==, 1);
-	g_assert_cmpfloat(ps_test_json_num(g, "pages"), ==, 8192);
 	/* pfn 327680 (1.25 GiB) is managed in the model: the growth went below the managed pages */
-	g_assert_cmpfloat(ps_test_json_num(g, "pages_moved"), ==, 8192);
-	g_assert_cmpfloat(ps_test_json_num(g, "refused"), ==, 0);
+	assert_totals(sum, "zone_growth",
+		      (const char *[]){"records", "pages", "pages_moved", "refused"},
+		      (const double[]){1, 8192, 8192, 0}, 4);
 	cJSON_Delete(sum);
 	g_assert_cmpuint(zoneinfo_normal(zi, "managed"), ==, 49152 + 8192);
 	g_assert_cmpuint(zoneinfo_normal(zi_before, "managed"), ==, 49152);
@@ -123,6 +143,46 @@ static void test_generated(void)
 	g_assert_cmpfloat(ps_test_json_num(g, "records"), ==, 1);
 	g_assert_cmpfloat(ps_test_json_num(g, "refused"), ==, 1);
 	cJSON_Delete(sum);
+}
+
+/*
+ * /sim/zone-grow/deferred: no record, but a config with deferred pages (zone key "deferred"): a
+ * 256 MiB Normal zone with 64 MiB managed and its last 128 MiB section deferred. 100 MiB of anon
+ * fail the watermark check, and the zone grows by that one section (deferred_grow_zone), which
+ * summary.json counts; the same trace without the key leaves managed as it was and has no
+ * deferred_growth object.
+ */
+static void test_deferred(void)
+{
+	static const char with_key[] =
+	    "{\"page_size\":4096,\"cpus\":[0,0],\"nodes\":[{\"zones\":{\"Normal\":{"
+	    "\"start_bytes\":1073741824,\"spanned_bytes\":268435456,\"managed_bytes\":67108864,"
+	    "\"deferred_bytes\":134217728}}}]}";
+	static const char without_key[] =
+	    "{\"page_size\":4096,\"cpus\":[0,0],\"nodes\":[{\"zones\":{\"Normal\":{"
+	    "\"start_bytes\":1073741824,\"spanned_bytes\":268435456,\"managed_bytes\":67108864"
+	    "}}}]}";
+	g_autofree char *body = g_strdup_printf(
+	    "{\"t\":0,\"op\":\"proc\",\"pid\":10,\"comm\":\"hog\",\"oom_score_adj\":0}\n"
+	    "{\"t\":1,\"op\":\"map\",\"pid\":10,\"addr\":68719476736,\"len\":%llu}\n"
+	    "{\"t\":2,\"op\":\"touch\",\"pid\":10,\"addr\":68719476736,\"len\":%llu}\n",
+	    100 * MB, 100 * MB);
+	g_autofree char *zi = g_build_filename(tmp_dir, "deferred", "zoneinfo", NULL);
+	g_autofree char *zi_no = g_build_filename(tmp_dir, "deferred-no", "zoneinfo", NULL);
+	cJSON *sum;
+
+	sum = run_config(with_key, "deferred", body);
+	assert_totals(sum, "deferred_growth",
+		      (const char *[]){"declared", "grows", "pages", "remaining"},
+		      (const double[]){32768, 1, 32768, 0}, 4);
+	cJSON_Delete(sum);
+	g_assert_cmpuint(zoneinfo_normal(zi, "managed"), ==, 16384 + 32768);
+	g_assert_cmpuint(zoneinfo_normal(zi, "present"), ==, 65536);
+
+	sum = run_config(without_key, "deferred-no", body);
+	g_assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "totals"), "deferred_growth"));
+	cJSON_Delete(sum);
+	g_assert_cmpuint(zoneinfo_normal(zi_no, "managed"), ==, 16384);
 }
 
 /* workloads/ftrace-press-grow-6.18, or NULL (skipped) when it is not there. */
@@ -249,6 +309,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	tmp_dir = ps_test_make_dir("pagesim-zone-grow-XXXXXX");
 	g_test_add_func("/sim/zone-grow/generated", test_generated);
+	g_test_add_func("/sim/zone-grow/deferred", test_deferred);
 	g_test_add_func("/sim/zone-grow/recording", test_recording);
 	rc = g_test_run();
 	ps_test_rm_rf(tmp_dir);
