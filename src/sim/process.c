@@ -1441,19 +1441,19 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 /* How far ahead of its free the exit walk loads a record. */
 #define EXIT_AHEAD 8
 
-void sim_op_exit(PsSim *s, const PsTraceEvent *ev)
+void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	int pi = sim_proc_find(s, ev->pid);
 	g_autoptr(GArray) batch = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	uint64_t entries = 0;
 	Proc *p;
-	int cpu;
 
 	if (pi < 0) {
 		s->anomalies[PS_ANOM_PID_WITHOUT_PROC]++;
 		return;
 	}
-	cpu = ev->pid % s->m->nr_cpus;
+	if (cpu < 0)
+		cpu = ev->pid % s->m->nr_cpus;
 	proc_at(s, pi)->anon_final_pages = proc_at(s, pi)->kind_pages[PS_KIND_ANON];
 	/* exit_mmap's gather: the entries of the mapped user pages (not page tables) */
 	p = proc_at(s, pi);

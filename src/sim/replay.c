@@ -11,8 +11,12 @@
  * task runs: records of one CPU run in trace order, one at a time.
  *
  * Simplifications (why acceptable):
- * - A `touch`, `map` or `unmap` record has no CPU; it runs on CPU pid mod nr_cpus, a fixed choice
- *   that keeps replays deterministic.
+ * - A `touch`, `map`, `unmap`, `exit` or `cache_*` record runs on its recorded `cpu`; one without
+ *   runs on CPU pid mod nr_cpus, a fixed choice that keeps replays deterministic. Records with
+ *   recorded cpus run in each cpu's order, as the kernel ran them; a task's record can only
+ *   overtake its earlier one on another cpu when that cpu is stalled past the later record's
+ *   time (modelled kernel latency, microseconds, against a task that migrated in between); a
+ *   touch that comes after its task's exit so is charged to the exited task (proc_get).
  * - A `compact` record compacts every zone fully, as writing /proc/sys/vm/compact_memory does,
  *   its cost charged to the record; a `drop_caches` record frees clean page cache and/or
  *   reclaimable slab through the reclaim model, as writing /proc/sys/vm/drop_caches does.
@@ -288,18 +292,26 @@ static int event_cpu(PsSim *s, const PsTraceEvent *ev)
 	case PS_OP_TOUCH:
 	case PS_OP_UNMAP:
 	case PS_OP_MAP:
-	/*
-	 * exit runs on the cpu of the task's maps and touches (sim_op_exit frees on it too), so
-	 * that it never overtakes its own touches still queued behind a busy cpu.
-	 */
 	case PS_OP_EXIT:
+		/*
+		 * The recorded cpu (the fault's, the syscall's; an exit's is sched_process_exit's,
+		 * which do_exit fires just before exit_mm, kernel/exit.c, so exit_mmap's frees
+		 * reach that cpu's pcp lists); without one, the task's maps,
+		 * touches and exit share the queue of cpu pid % cpus (sim_op_exit frees on it
+		 * too), so that the exit never overtakes its own touches queued behind a busy cpu.
+		 */
+		if (ev->cpu >= 0)
+			return fold_cpu(s, ev->cpu);
 		return ev->pid >= 0 ? ev->pid % s->m->nr_cpus : 0;
 	case PS_OP_CACHE_ADD:
 	case PS_OP_CACHE_REMOVE:
-		/* a task's records in one queue, its exit behind them (above) */
-		if (ev->pid >= 0)
-			return ev->pid % s->m->nr_cpus;
-		return ev->cpu >= 0 ? fold_cpu(s, ev->cpu) : 0;
+		/*
+		 * A task's record in the queue of its recorded cpu when it has one (as its
+		 * touches); a task's without: in its pid's queue, beside its cpu-less exit.
+		 */
+		if (ev->cpu >= 0)
+			return fold_cpu(s, ev->cpu);
+		return ev->pid >= 0 ? ev->pid % s->m->nr_cpus : 0;
 	case PS_OP_OBSERVED:
 		/* a direct reclaim's begin and end in its cpu's order, for the frees between them
 		 */
@@ -656,7 +668,7 @@ static uint64_t policy_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 		sim_op_proc(s, ev);
 		break;
 	case PS_OP_EXIT:
-		sim_op_exit(s, ev);
+		sim_op_exit(s, ev, cpu);
 		break;
 	case PS_OP_MAP:
 		ns = sim_op_map(s, ev);

@@ -473,7 +473,7 @@ uint64_t sim_op_cache_remove(PsSim *s, const PsTraceEvent *ev, int cpu);
 /* summary.json's "procs" and "page_cache" */
 cJSON *sim_procs_to_json(PsSim *s);
 cJSON *sim_cache_to_json(PsSim *s);
-void sim_op_exit(PsSim *s, const PsTraceEvent *ev);
+void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu);
 /* zone_grow (replay.c): exact = pinned replay, which grows only at the recorded pfns. */
 void sim_zone_grow(PsSim *s, const PsTraceEvent *ev, bool exact);
 void sim_process_free(PsSim *s);

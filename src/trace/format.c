@@ -136,12 +136,14 @@ static const struct {
     [PS_OP_PROC] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(COMM) | PS_FB(OOM_SCORE_ADJ) |
 			PS_FB(MEMPOLICY),
 		    PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(COMM)},
-    [PS_OP_EXIT] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID), PS_FB(T) | PS_FB(OP) | PS_FB(PID)},
-    [PS_OP_MAP] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN) | PS_FB(THP),
+    [PS_OP_EXIT] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(CPU),
+		    PS_FB(T) | PS_FB(OP) | PS_FB(PID)},
+    [PS_OP_MAP] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN) | PS_FB(THP) |
+		       PS_FB(CPU),
 		   PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN)},
-    [PS_OP_TOUCH] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN),
+    [PS_OP_TOUCH] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN) | PS_FB(CPU),
 		     PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN)},
-    [PS_OP_UNMAP] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN),
+    [PS_OP_UNMAP] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN) | PS_FB(CPU),
 		     PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN)},
     [PS_OP_COMPACT] = {PS_FB(T) | PS_FB(OP) | PS_FB(ORDER), PS_FB(T) | PS_FB(OP)},
     [PS_OP_SYSCTL] = {PS_FB(T) | PS_FB(OP) | PS_FB(NAME) | PS_FB(VALUE),

@@ -143,11 +143,13 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 		       ps_check_text("comm", ev->comm, sizeof(ev->comm), error) &&
 		       (!ev->mempolicy[0] || ps_check_mempolicy(ev->mempolicy, error));
 	case PS_OP_EXIT:
-		return ps_check_int(ev->op, PS_F_PID, ev->pid, error);
+		return ps_check_int(ev->op, PS_F_PID, ev->pid, error) &&
+		       (ev->cpu == -1 || ps_check_int(ev->op, PS_F_CPU, ev->cpu, error));
 	case PS_OP_MAP:
 	case PS_OP_TOUCH:
 	case PS_OP_UNMAP:
-		if (!ps_check_int(ev->op, PS_F_PID, ev->pid, error))
+		if (!ps_check_int(ev->op, PS_F_PID, ev->pid, error) ||
+		    (ev->cpu != -1 && !ps_check_int(ev->op, PS_F_CPU, ev->cpu, error)))
 			return FALSE;
 		if (ev->len == 0) {
 			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
@@ -458,6 +460,10 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 	case PS_OP_EXIT:
 		p = PS_PUT_LIT(p, ",\"pid\":");
 		p = ps_put_i64(p, ev->pid);
+		if (ev->cpu >= 0) {
+			p = PS_PUT_LIT(p, ",\"cpu\":");
+			p = ps_put_i64(p, ev->cpu);
+		}
 		break;
 	case PS_OP_MAP:
 	case PS_OP_TOUCH:
@@ -470,6 +476,10 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 		p = ps_put_u64(p, ev->len);
 		if (ev->op == PS_OP_MAP && ev->thp)
 			p = PS_PUT_LIT(p, ",\"thp\":true");
+		if (ev->cpu >= 0) {
+			p = PS_PUT_LIT(p, ",\"cpu\":");
+			p = ps_put_i64(p, ev->cpu);
+		}
 		break;
 	case PS_OP_COMPACT:
 		if (ev->value >= 0) {

@@ -466,6 +466,9 @@ typedef struct {
 		uint64_t gfp;
 	} gfp_memo[IMP_GFP_SLOTS];
 	unsigned gfp_next;
+	/* the cpu column of the portable line being imported: its map, touch, unmap and exit
+	 * records run on it (the fault's or the syscall's cpu, as the page allocations did) */
+	int port_cpu;
 } Imp;
 
 /* What a task's compaction events belong to (see note_compaction). */
@@ -1587,6 +1590,7 @@ static gboolean emit_range(Imp *im, enum ps_trace_op op, int pid, uint64_t t, ui
 	ev.addr = addr;
 	ev.len = len;
 	ev.thp = op == PS_OP_MAP && thp;
+	ev.cpu = im->port_cpu;
 	if (op == PS_OP_MAP)
 		im->st->port.maps++;
 	else if (op == PS_OP_UNMAP)
@@ -2021,6 +2025,7 @@ static gboolean port_sched(Imp *im, const Line *l, uint64_t ts, GError **error)
 		ev.t_ns = ts;
 		ev.op = PS_OP_EXIT;
 		ev.pid = l->pid;
+		ev.cpu = l->cpu;
 		return port_write(im, &ev, error);
 	}
 	im->st->known_skipped++;
@@ -2274,6 +2279,7 @@ static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 {
 	const char *e = l->event;
 
+	im->port_cpu = l->cpu;
 	if (l->sys)
 		return note_proc(im, l, t, error) && port_syscall(im, l, t, error);
 	if (strcmp(e, "page_fault_user") == 0)

@@ -126,7 +126,8 @@ typedef struct {
 	uint64_t t_ns;
 	enum ps_trace_op op;
 	uint64_t id;	/* alloc, free */
-	int cpu;	/* alloc, free (free: -1 = the allocating cpu) */
+	int cpu;	/* alloc, free (-1 = the allocating cpu), observed, cache_*, exit, map,
+			   touch, unmap (-1 = none: the simulator picks one) */
 	int pid;	/* alloc, proc, exit, map, touch, unmap, cache_* */
 	int order;	/* alloc: recorded page count as an order; -1 when bytes is used */
 	uint64_t bytes; /* alloc: requested size, rounded up to the simulated page size */

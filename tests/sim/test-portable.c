@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <glib.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../common/test-util.h"
@@ -38,8 +39,12 @@ static PsConfig *make_config(unsigned ps, const char *extra)
 	return cfg;
 }
 
-/* Replays the trace lines at page size ps and returns summary.json. */
-static cJSON *run(unsigned ps, const char *extra, const char *const *lines, size_t n)
+/*
+ * Replays the trace lines at page size ps and returns summary.json; with zoneinfo, the run's
+ * final /proc/zoneinfo text too.
+ */
+static cJSON *run_full(unsigned ps, const char *extra, const char *const *lines, size_t n,
+		       char **zoneinfo)
 {
 	g_autoptr(PsConfig) cfg = make_config(ps, extra);
 	g_autofree char *name = g_strdup_printf("run-%u-%zu", ps, strlen(extra));
@@ -61,8 +66,32 @@ static cJSON *run(unsigned ps, const char *extra, const char *const *lines, size
 	if (!ps_sim_run(s, trace, &error))
 		g_error("run: %s", error->message);
 	sum = ps_test_json_file(out, "summary.json");
+	if (zoneinfo) {
+		g_autofree char *zi = g_build_filename(out, "zoneinfo", NULL);
+
+		*zoneinfo = ps_test_slurp(zi);
+	}
 	ps_test_rm_rf(out);
 	return sum;
+}
+
+static cJSON *run(unsigned ps, const char *extra, const char *const *lines, size_t n)
+{
+	return run_full(ps, extra, lines, n, NULL);
+}
+
+/* The pcp "count" of cpu in a one-zone zoneinfo text. */
+static int pcp_count(const char *zoneinfo, int cpu)
+{
+	g_autofree char *key = g_strdup_printf("\n    cpu: %d\n", cpu);
+	const char *at = strstr(zoneinfo, key);
+	int count = -1;
+
+	g_assert_nonnull(at);
+	at = strstr(at, "count:");
+	g_assert_nonnull(at);
+	g_assert_cmpint(sscanf(at, "count: %d", &count), ==, 1);
+	return count;
 }
 
 static const cJSON *proc_of(const cJSON *sum, int pid)
@@ -246,6 +275,55 @@ static void test_stack(void)
 }
 
 /*
+ * The cpu a touch and an exit run on (issue 13 item 6): the recorded one when the record has it,
+ * else pid % cpus (pid 2 of 2 cpus: cpu 0). Four first touches refill the touching cpu's pcp
+ * (rmqueue_pcplist takes a batch, the faults use four pages of it and the PTE page one more),
+ * and the exit frees them onto the exiting cpu's pcp (free_frozen_page_commit); the other cpu
+ * never sees a page.
+ */
+static void test_record_cpu(void)
+{
+	static const char *const touch_cpu[] = {"", ",\"cpu\":1", ",\"cpu\":1"};
+	static const char *const exit_cpu[] = {"", "", ",\"cpu\":1"};
+
+	for (int c = 0; c < 3; c++) {
+		g_autofree char *map =
+		    g_strdup_printf("{\"t\":1,\"op\":\"map\",\"pid\":2,\"addr\":%" G_GUINT64_FORMAT
+				    ",\"len\":65536}",
+				    VA0);
+		g_autofree char *touch = g_strdup_printf(
+		    "{\"t\":2,\"op\":\"touch\",\"pid\":2,\"addr\":%" G_GUINT64_FORMAT
+		    ",\"len\":16384%s}",
+		    VA0, touch_cpu[c]);
+		g_autofree char *ex =
+		    g_strdup_printf("{\"t\":3,\"op\":\"exit\",\"pid\":2%s}", exit_cpu[c]);
+		const char *lines[] = {"{\"t\":0,\"op\":\"proc\",\"pid\":2,\"comm\":\"a\"}", map,
+				       touch, ex};
+		g_autofree char *zi = NULL;
+		g_autoptr(cJSON) sum = run_full(4096, "", lines, G_N_ELEMENTS(lines), &zi);
+		int c0 = pcp_count(zi, 0), c1 = pcp_count(zi, 1);
+
+		g_test_message("touch%s exit%s: pcp count cpu0 %d cpu1 %d", touch_cpu[c],
+			       exit_cpu[c], c0, c1);
+		g_assert_cmpfloat(num(proc_of(sum, 2), "anon_faults"), ==, 4);
+		switch (c) {
+		case 0: /* all on cpu 0: the refill's rest and the freed pages */
+			g_assert_cmpint(c0, >, 4);
+			g_assert_cmpint(c1, ==, 0);
+			break;
+		case 1: /* the refill's rest on cpu 1, the freed pages on cpu 0 */
+			g_assert_cmpint(c0, >=, 4);
+			g_assert_cmpint(c1, >, 0);
+			break;
+		default: /* all on cpu 1 */
+			g_assert_cmpint(c0, ==, 0);
+			g_assert_cmpint(c1, >, 4);
+			break;
+		}
+	}
+}
+
+/*
  * Item 7a of issue 13: workloads/probe (memory known by construction) recorded --portable on a
  * 6.18 x86 VM with 4 KiB pages, replayed on the arm64 4K, 16K and 64K configs: each part's
  * anon_peak_bytes and file_added_bytes within 5 % of what it was built to use at that page size.
@@ -328,6 +406,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/portable/readahead", test_readahead);
 	g_test_add_func("/sim/portable/mthp", test_mthp);
 	g_test_add_func("/sim/portable/stack", test_stack);
+	g_test_add_func("/sim/portable/record-cpu", test_record_cpu);
 	g_test_add_func("/sim/portable/probe-4k-16k-64k", test_probe);
 	rc = g_test_run();
 	ps_test_rm_rf(tmp_dir);

@@ -112,14 +112,22 @@ static void test_portable(void)
 		/* nothing bound to the recorded page size */
 		g_assert_cmpint(ev.order, ==, -1);
 		g_assert_false(ev.has_pfn);
+		/* each runs on the cpu its fault or syscall was recorded on (p-thp: cpu 0) */
+		if (ev.op == PS_OP_MAP || ev.op == PS_OP_TOUCH || ev.op == PS_OP_UNMAP ||
+		    ev.op == PS_OP_EXIT)
+			g_assert_cmpint(ev.cpu, >=, 0);
+		if (ev.op == PS_OP_EXIT)
+			g_assert_cmpint(ev.cpu, ==, 0);
 		if (ev.op == PS_OP_TOUCH && ev.pid == 2203) {
 			bool in_thp =
 			    ev.addr >= 0x7f85dc200000 && ev.addr < 0x7f85dc200000 + (8 << 20);
 
+			g_assert_cmpint(ev.cpu, ==, 0);
 			*(in_thp ? &touched : &copied) += ev.len;
 		}
 		if (ev.op == PS_OP_MAP && ev.thp) {
 			thp_map = true;
+			g_assert_cmpint(ev.cpu, ==, 0);
 			g_assert_cmphex(ev.addr, ==, 0x7f85dc200000);
 			g_assert_cmpuint(ev.len, ==, 8 << 20);
 		}

@@ -76,6 +76,14 @@ static const char *const canonical[] = {
     "\"gfp\":\"GFP_TRANSHUGE\",\"failed\":true}",
     "{\"t\":9223372036854775807,\"op\":\"proc\",\"pid\":43,\"comm\":\"db\",\"oom_score_adj\":-500,"
     "\"mempolicy\":\"interleave:0,2-3\"}",
+    /* a portable record's recorded cpu, last */
+    "{\"t\":9223372036854775807,\"op\":\"map\",\"pid\":42,\"addr\":8192,\"len\":4096,"
+    "\"thp\":true,\"cpu\":1}",
+    "{\"t\":9223372036854775807,\"op\":\"touch\",\"pid\":42,\"addr\":8192,\"len\":4096,"
+    "\"cpu\":0}",
+    "{\"t\":9223372036854775807,\"op\":\"unmap\",\"pid\":42,\"addr\":8192,\"len\":4096,"
+    "\"cpu\":1}",
+    "{\"t\":9223372036854775807,\"op\":\"exit\",\"pid\":41,\"cpu\":0}",
 };
 
 static const PsTraceHeader test_hdr = {
@@ -192,6 +200,15 @@ static void test_fields(void)
 	parse_ok(canonical[11], &ev);
 	g_assert_cmpint(ev.op, ==, PS_OP_TOUCH);
 	g_assert_false(ev.thp);
+	g_assert_cmpint(ev.cpu, ==, -1); /* none recorded: the simulator picks pid % cpus */
+	parse_ok("{\"cpu\":1,\"t\":3,\"op\":\"touch\",\"pid\":7,\"addr\":0,\"len\":4096}", &ev);
+	g_assert_cmpint(ev.op, ==, PS_OP_TOUCH);
+	g_assert_cmpint(ev.cpu, ==, 1);
+	g_assert_cmpint(ev.pid, ==, 7);
+	parse_ok(canonical[G_N_ELEMENTS(canonical) - 1], &ev);
+	g_assert_cmpint(ev.op, ==, PS_OP_EXIT);
+	g_assert_cmpint(ev.cpu, ==, 0);
+	g_assert_cmpint(ev.pid, ==, 41);
 
 	parse_ok(canonical[13], &ev);
 	g_assert_cmpint(ev.value, ==, -1);
@@ -374,6 +391,14 @@ static void test_errors(void)
 	     "len: addr + len runs past", NULL},
 	    {"{\"t\":1,\"op\":\"touch\",\"pid\":1,\"addr\":0,\"len\":4096,\"thp\":true}",
 	     "thp: not a field of op \"touch\"", NULL},
+	    {"{\"t\":1,\"op\":\"touch\",\"pid\":1,\"addr\":0,\"len\":4096,\"cpu\":8192}",
+	     "cpu: must be an integer 0..8191, got 8192", NULL},
+	    {"{\"t\":1,\"op\":\"exit\",\"pid\":1,\"cpu\":-1}",
+	     "cpu: must be an integer 0..8191, got -1", NULL},
+	    {"{\"t\":1,\"op\":\"unmap\",\"pid\":1,\"addr\":0,\"len\":4096,\"cpu\":\"0\"}",
+	     "cpu: must be an integer", NULL},
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"cpu\":0}",
+	     "cpu: not a field of op \"proc\"", NULL},
 	    {"{\"t\":1,\"op\":\"map\",\"pid\":1,\"addr\":0,\"len\":4096,\"thp\":1}",
 	     "thp: must be true or false, got a number", NULL},
 	    {"{\"t\":1,\"op\":\"map\",\"pid\":1,\"len\":4096}", "addr: missing", NULL},
@@ -832,6 +857,10 @@ static void test_reader_errors(void)
 		   ":4: order: not a field of op \"exit\"", NULL);
 	read_fails(dir, HDR "{\"t\":1,\"op\":\"free\",\"id\":1,\"cpu\":2}\n", -1,
 		   ":2: cpu: 2 is not below the header's cpus (2)", NULL);
+	read_fails(dir,
+		   HDR "{\"t\":1,\"op\":\"exit\",\"pid\":1}\n"
+		       "{\"t\":1,\"op\":\"touch\",\"pid\":1,\"addr\":0,\"len\":1,\"cpu\":3}\n",
+		   -1, ":3: cpu: 3 is not below the header's cpus (2)", NULL);
 	read_fails(dir, "", 0, ":1: missing header", NULL);
 	read_fails(dir, "\n" HDR, -1, ":1: missing header", NULL);
 	read_fails(dir, "{\"t\":1,\"op\":\"exit\",\"pid\":1}\n", -1, ":1: pagesim_trace: missing",
