@@ -567,6 +567,35 @@ static void test_demo_portable(void)
 	ps_test_rm_rf(dir);
 }
 
+/* config show names a zone's deferred pages (key "deferred"); a config without them does not. */
+static void test_config_show_deferred(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("pagesim-e2e-XXXXXX", NULL);
+	g_autofree char *cfg = g_build_filename(dir, "deferred.json", NULL);
+	g_autofree char *plain = src_path("configs/small-4k-64m.json");
+	g_autofree char *out = NULL, *out_plain = NULL;
+	const char *text = "{\"page_size\":4096,\"cpus\":[0],\"nodes\":[{\"zones\":{\"Normal\":{"
+			   "\"start_pfn\":1048576,\"spanned\":131072,\"managed\":32768,"
+			   "\"deferred\":65536}}}]}";
+
+	g_assert_true(g_file_set_contents(cfg, text, -1, NULL));
+	{
+		const char *args[] = {"config", "show", cfg, NULL};
+
+		g_assert_cmpint(ps_test_spawn(NULL, pagesim, args, &out, NULL), ==, 0);
+	}
+	g_assert_nonnull(strstr(out, "deferred pages: node 0 Normal 65536 from first_deferred_pfn "
+				     "1114112, grown on demand in sections of 32768 pages"));
+	g_assert_nonnull(strstr(out, "        managed  32768"));
+	{
+		const char *args[] = {"config", "show", plain, NULL};
+
+		g_assert_cmpint(ps_test_spawn(NULL, pagesim, args, &out_plain, NULL), ==, 0);
+	}
+	g_assert_null(strstr(out_plain, "deferred"));
+	ps_test_rm_rf(dir);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -580,5 +609,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/e2e/run/seed-exact", test_seed_exact);
 	g_test_add_func("/e2e/run/sysctl-refused", test_sysctl_refused);
 	g_test_add_func("/e2e/run/demo-portable", test_demo_portable);
+	g_test_add_func("/e2e/run/config-show-deferred", test_config_show_deferred);
 	return g_test_run();
 }
