@@ -265,6 +265,8 @@ enum ps_zone_grow_result ps_zone_grow(PsMachine *m, PsZone *z, ps_pfn_t pfn, uin
 	z->present = MIN(z->spanned, z->present + pages);
 	z->managed += pages;
 	free_range_to_buddy(m, z, pfn, end);
+	/* __free_pages_core -> __free_pages_ok counts PGFREE for onlined pages as for any free */
+	m->vm_events[PS_PGFREE] += pages;
 	return PS_ZONE_GROW_OK;
 }
 

@@ -86,6 +86,20 @@ static void assert_totals(const cJSON *sum, const char *obj, const char *const *
 	}
 }
 
+/* The count of vm event `key` in the vmstat file of run directory `name`. */
+static uint64_t run_vmstat(const char *name, const char *key)
+{
+	g_autofree char *path = g_build_filename(tmp_dir, name, "vmstat", NULL);
+	g_autofree char *text = NULL;
+	g_autofree char *pat = g_strdup_printf("\n%s ", key);
+	const char *p;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	p = strstr(text, pat);
+	g_assert_nonnull(p);
+	return g_ascii_strtoull(p + strlen(pat), NULL, 10);
+}
+
 /* Runs trace text on the generated machine; the run's summary.json. */
 static cJSON *run_generated(const char *name, const char *body)
 {
@@ -133,6 +147,8 @@ static void test_generated(void)
 	/* low - min = max(min / 4, managed * watermark_scale_factor / 10000) of the new managed */
 	g_assert_cmpuint(zoneinfo_normal(zi, "low") - zoneinfo_normal(zi, "min"), ==,
 			 MAX(zoneinfo_normal(zi, "min") / 4, (49152 + 8192) * 10 / 10000));
+	/* onlined pages are freed through __free_pages_ok, which counts pgfree */
+	g_assert_cmpuint(run_vmstat("grow", "pgfree"), ==, run_vmstat("nogrow", "pgfree") + 8192);
 	/* the 8192 pages are free on top of what the zone had */
 	g_assert_cmpuint(zoneinfo_normal(zi, "pages free"), >=,
 			 zoneinfo_normal(zi_before, "pages free") + 8192 - 1024);
