@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -46,6 +47,23 @@ static inline char *ps_test_slurp(const char *path)
 
 	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
 	return text;
+}
+
+/* The count of vm event `name` in the vmstat file a run wrote into run_dir. */
+static inline uint64_t ps_test_run_vmstat(const char *run_dir, const char *name)
+{
+	g_autofree char *path = g_build_filename(run_dir, "vmstat", NULL);
+	g_autofree char *pat = g_strdup_printf("\n%s ", name);
+	char *text = NULL;
+	const char *p;
+	uint64_t v;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	p = strstr(text, pat);
+	g_assert_nonnull(p);
+	v = g_ascii_strtoull(p + strlen(pat), NULL, 10);
+	g_free(text);
+	return v;
 }
 
 static inline gint ps_test_cmp_names(gconstpointer a, gconstpointer b)

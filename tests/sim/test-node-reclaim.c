@@ -21,22 +21,6 @@
 
 static char *tmp_dir;
 
-static uint64_t vmstat(const char *out, const char *name)
-{
-	g_autofree char *path = g_build_filename(out, "vmstat", NULL);
-	g_autofree char *pat = g_strdup_printf("\n%s ", name);
-	char *text = NULL;
-	const char *p;
-	uint64_t v;
-
-	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-	p = strstr(text, pat);
-	g_assert_nonnull(p);
-	v = g_ascii_strtoull(p + strlen(pat), NULL, 10);
-	g_free(text);
-	return v;
-}
-
 /* Runs the trace with zone_reclaim_mode `mode`, the cpus on nodes cpu_nodes; returns out dir. */
 static char *run(int mode, const char *cpu_nodes)
 {
@@ -76,19 +60,20 @@ static void test_modes(void)
 {
 	g_autofree char *off = run(0, "[0,0]");
 	g_autofree char *on = run(1, "[0,0]");
-	uint64_t miss_off = vmstat(off, "numa_miss"), miss_on = vmstat(on, "numa_miss");
+	uint64_t miss_off = ps_test_run_vmstat(off, "numa_miss"),
+		 miss_on = ps_test_run_vmstat(on, "numa_miss");
 
 	g_test_message("numa_miss: mode 0 %" G_GUINT64_FORMAT ", mode 1 %" G_GUINT64_FORMAT
 		       "; zone_reclaim_success %" G_GUINT64_FORMAT " failed %" G_GUINT64_FORMAT,
-		       miss_off, miss_on, vmstat(on, "zone_reclaim_success"),
-		       vmstat(on, "zone_reclaim_failed"));
+		       miss_off, miss_on, ps_test_run_vmstat(on, "zone_reclaim_success"),
+		       ps_test_run_vmstat(on, "zone_reclaim_failed"));
 	/* mode 0: about 200 - (256 - 128) MiB of the anonymous pages spill to node 1 */
 	g_assert_cmpuint(miss_off, >, 60 * MB / 4096);
-	g_assert_cmpuint(vmstat(off, "zone_reclaim_success"), ==, 0);
-	g_assert_cmpuint(vmstat(off, "zone_reclaim_failed"), ==, 0);
-	g_assert_cmpuint(vmstat(off, "pgsteal_direct"), ==, 0);
+	g_assert_cmpuint(ps_test_run_vmstat(off, "zone_reclaim_success"), ==, 0);
+	g_assert_cmpuint(ps_test_run_vmstat(off, "zone_reclaim_failed"), ==, 0);
+	g_assert_cmpuint(ps_test_run_vmstat(off, "pgsteal_direct"), ==, 0);
 	/* mode 1: node 0's page cache makes room; hardly anything goes remote */
-	g_assert_cmpuint(vmstat(on, "zone_reclaim_success"), >, 0);
+	g_assert_cmpuint(ps_test_run_vmstat(on, "zone_reclaim_success"), >, 0);
 	g_assert_cmpuint(miss_on, <, miss_off / 20);
 	ps_test_rm_rf(off);
 	ps_test_rm_rf(on);

@@ -86,20 +86,6 @@ static void assert_totals(const cJSON *sum, const char *obj, const char *const *
 	}
 }
 
-/* The count of vm event `key` in the vmstat file of run directory `name`. */
-static uint64_t run_vmstat(const char *name, const char *key)
-{
-	g_autofree char *path = g_build_filename(tmp_dir, name, "vmstat", NULL);
-	g_autofree char *text = NULL;
-	g_autofree char *pat = g_strdup_printf("\n%s ", key);
-	const char *p;
-
-	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-	p = strstr(text, pat);
-	g_assert_nonnull(p);
-	return g_ascii_strtoull(p + strlen(pat), NULL, 10);
-}
-
 /* Runs trace text on the generated machine; the run's summary.json. */
 static cJSON *run_generated(const char *name, const char *body)
 {
@@ -124,6 +110,8 @@ static void test_generated(void)
 	g_autofree char *big = g_strdup_printf(
 	    "%s{\"t\":4,\"op\":\"zone_grow\",\"node\":0,\"zone\":\"Normal\",\"pages\":16384}\n",
 	    body);
+	g_autofree char *grow_run = g_build_filename(tmp_dir, "grow", NULL);
+	g_autofree char *nogrow_run = g_build_filename(tmp_dir, "nogrow", NULL);
 	g_autofree char *zi = g_build_filename(tmp_dir, "grow", "zoneinfo", NULL);
 	g_autofree char *zi_before = g_build_filename(tmp_dir, "nogrow", "zoneinfo", NULL);
 	g_autoptr(GString) nogrow_body = g_string_new(body);
@@ -148,7 +136,8 @@ static void test_generated(void)
 	g_assert_cmpuint(zoneinfo_normal(zi, "low") - zoneinfo_normal(zi, "min"), ==,
 			 MAX(zoneinfo_normal(zi, "min") / 4, (49152 + 8192) * 10 / 10000));
 	/* onlined pages are freed through __free_pages_ok, which counts pgfree */
-	g_assert_cmpuint(run_vmstat("grow", "pgfree"), ==, run_vmstat("nogrow", "pgfree") + 8192);
+	g_assert_cmpuint(ps_test_run_vmstat(grow_run, "pgfree"), ==,
+			 ps_test_run_vmstat(nogrow_run, "pgfree") + 8192);
 	/* the 8192 pages are free on top of what the zone had */
 	g_assert_cmpuint(zoneinfo_normal(zi, "pages free"), >=,
 			 zoneinfo_normal(zi_before, "pages free") + 8192 - 1024);
