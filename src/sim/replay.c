@@ -59,17 +59,35 @@ static void lookahead_free(SimLookahead *la)
 
 /*
  * From a cache entry the look-ahead costs nothing: the prefill reads ahead through the mapped
- * entry and the reader goes back to where it was.
+ * entry and the reader goes back to where it was. Reading ahead is needed only once per trace and
+ * machine: the first run reads to the prefill's limit and keeps its candidates in the cache
+ * (snapshot-cache.c), later runs apply them without reading the trace twice.
  */
 static void prefill_rewind(PsSim *s, PsPcpPrefill *pf)
 {
+	const char *digest = ps_trace_reader_digest(s->reader);
+	uint64_t key = ps_snapshot_prefill_machine_key(s->m);
+	g_autofree char *entry = ps_prefill_cache_entry(s->opts.trace_cache_dir, digest, key);
+	const PsPrefillCand *cands = NULL;
+	uint64_t n = 0;
+	GMappedFile *map = entry ? ps_prefill_cache_read(entry, digest, key, &cands, &n) : NULL;
 	PsTraceReaderMark mark;
 	PsTraceEvent ev;
 
+	if (map) {
+		ps_snapshot_prefill_apply(pf, cands, n);
+		g_mapped_file_unref(map);
+		ps_snapshot_prefill_end(pf);
+		return;
+	}
+	if (entry)
+		ps_snapshot_prefill_collect(pf);
 	ps_trace_reader_mark(s->reader, &mark);
 	while (ps_snapshot_prefill_wants(pf) && ps_trace_reader_next(s->reader, &ev, NULL) == 1)
 		ps_snapshot_prefill_feed(pf, &ev);
 	ps_trace_reader_rewind(s->reader, &mark);
+	if (entry)
+		ps_prefill_cache_write(entry, digest, key, ps_snapshot_prefill_candidates(pf));
 	ps_snapshot_prefill_end(pf);
 }
 

@@ -126,6 +126,40 @@ PsPcpPrefill *ps_snapshot_prefill_begin(PsSnapshot *snap, PsMachine *m);
 bool ps_snapshot_prefill_wants(const PsPcpPrefill *pf);
 void ps_snapshot_prefill_feed(PsPcpPrefill *pf, const PsTraceEvent *ev);
 void ps_snapshot_prefill_end(PsPcpPrefill *pf);
+/*
+ * The prefill's candidates: the records it could take a page from (the first to name their pfn,
+ * of a pcp order on a cpu of the machine), with their place in the trace. They depend on the
+ * trace and on the machine's cpus, memory map and pcp orders (ps_snapshot_prefill_machine_key),
+ * not on the snapshot, so they are kept in the cache (snapshot-cache.c) and a later run applies
+ * them without reading the trace ahead. _collect makes the feed read the records to the limit
+ * and keep every candidate (ps_snapshot_prefill_candidates); _apply takes the pages of a kept
+ * list exactly as feeding its records would.
+ */
+typedef struct {
+	uint64_t index; /* the record's position in the trace, from 0 */
+	uint64_t pfn;
+	int32_t cpu;
+	uint8_t order;
+	uint8_t drain; /* a pcp drain (else an allocation) */
+	uint8_t mt;    /* the pcp list's migratetype */
+	uint8_t pad;
+} PsPrefillCand;
+G_STATIC_ASSERT(sizeof(PsPrefillCand) == 24);
+void ps_snapshot_prefill_collect(PsPcpPrefill *pf);
+const GArray *ps_snapshot_prefill_candidates(const PsPcpPrefill *pf);
+void ps_snapshot_prefill_apply(PsPcpPrefill *pf, const PsPrefillCand *cands, uint64_t n);
+uint64_t ps_snapshot_prefill_machine_key(const PsMachine *m);
+/*
+ * The candidates' cache entry (snapshot-cache.c): its path in cache_dir for the trace of
+ * trace_digest on a machine of machine_key (NULL without either); _read maps a whole, matching
+ * entry (NULL otherwise, a bad one reported on stderr) and gives its candidates; _write keeps
+ * them.
+ */
+char *ps_prefill_cache_entry(const char *cache_dir, const char *trace_digest, uint64_t machine_key);
+GMappedFile *ps_prefill_cache_read(const char *entry, const char *trace_digest,
+				   uint64_t machine_key, const PsPrefillCand **cands, uint64_t *n);
+void ps_prefill_cache_write(const char *entry, const char *trace_digest, uint64_t machine_key,
+			    const GArray *cands);
 bool ps_snapshot_owns(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn, unsigned order);
 void ps_snapshot_own(PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn, unsigned order);
 void ps_snapshot_disown(PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn, unsigned order);

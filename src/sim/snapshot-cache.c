@@ -277,3 +277,113 @@ void ps_snapshot_cache_write(const char *entry, const char *digest, uint64_t lay
 	if (!f || !ps_atomic_file_commit(f, &local)) /* commit frees f either way */
 		fprintf(stderr, "pagesim: cache: %s; not kept\n", local->message);
 }
+
+/* ---- the pcp prefill's candidates ---------------------------------------------------------- */
+
+/*
+ * The records a snapshot start's pcp prefill could take pages from (snapshot-pcp.c), so that a
+ * run from the trace cache applies them instead of reading the whole trace ahead of the replay.
+ * Named after the trace's digest, the machine key (cpus, memory map, pcp orders) and the source
+ * key; the header repeats them with the count and a checksum. Layout: PrefillHead, then
+ * PsPrefillCand[count].
+ */
+#define PREFILL_MAGIC "PSPCPF\x01\x00"
+
+typedef struct {
+	char magic[8];
+	uint64_t key;	   /* ps_snapshot_cache_key */
+	uint64_t machine;  /* ps_snapshot_prefill_machine_key */
+	uint64_t count;	   /* candidates */
+	uint64_t checksum; /* ps_checksum64 of them */
+	char digest[80];   /* the trace's "sha256:HEX" */
+} PrefillHead;
+G_STATIC_ASSERT(sizeof(PrefillHead) == 120);
+
+char *ps_prefill_cache_entry(const char *cache_dir, const char *trace_digest, uint64_t machine_key)
+{
+	g_autofree char *name = NULL;
+	const char *hex;
+
+	if (!cache_dir || !trace_digest || !g_str_has_prefix(trace_digest, "sha256:"))
+		return NULL;
+	hex = trace_digest + strlen("sha256:");
+	name = g_strdup_printf("%s-%016" G_GINT64_MODIFIER "x-%016" G_GINT64_MODIFIER "x.pcp", hex,
+			       machine_key, ps_snapshot_cache_key);
+	return g_build_filename(cache_dir, name, NULL);
+}
+
+GMappedFile *ps_prefill_cache_read(const char *entry, const char *trace_digest,
+				   uint64_t machine_key, const PsPrefillCand **cands, uint64_t *n)
+{
+	g_autoptr(GError) local = NULL;
+	g_autoptr(GMappedFile) map = g_mapped_file_new(entry, FALSE, &local);
+	g_autofree char *why = NULL;
+	const uint8_t *data;
+	gsize len;
+	PrefillHead h;
+
+	if (!map) {
+		if (!g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			fprintf(stderr, "pagesim: cache %s: %s; ignored\n", entry, local->message);
+		return NULL;
+	}
+	data = (const uint8_t *)g_mapped_file_get_contents(map);
+	len = g_mapped_file_get_length(map);
+	if (len < sizeof(h)) {
+		why = g_strdup("cut short");
+	} else {
+		memcpy(&h, data, sizeof(h));
+		if (memcmp(h.magic, PREFILL_MAGIC, 8) || !memchr(h.digest, 0, sizeof(h.digest)))
+			why = g_strdup("not a pagesim pcp prefill");
+		else if (h.key != ps_snapshot_cache_key || h.machine != machine_key)
+			why = g_strdup("made by another build or for another machine");
+		else if (strcmp(h.digest, trace_digest))
+			why = g_strdup_printf("made from %s, not from this trace (%s)", h.digest,
+					      trace_digest);
+		else if (h.count != (len - sizeof(h)) / sizeof(PsPrefillCand) ||
+			 (len - sizeof(h)) % sizeof(PsPrefillCand))
+			why = g_strdup_printf("%" G_GSIZE_FORMAT
+					      " bytes, the header says %" G_GUINT64_FORMAT
+					      " candidates",
+					      len - sizeof(h), h.count);
+		else if (ps_checksum64(data + sizeof(h), len - sizeof(h)) != h.checksum)
+			why = g_strdup("checksum mismatch: the file is corrupt");
+	}
+	if (why) {
+		fprintf(stderr, "pagesim: cache %s: %s; ignored, reading the trace ahead\n", entry,
+			why);
+		return NULL;
+	}
+	/* mapped at a page boundary, the header a multiple of 8: aligned for the candidates */
+	*cands = (const PsPrefillCand *)(const void *)(data + sizeof(h));
+	*n = h.count;
+	return g_steal_pointer(&map);
+}
+
+void ps_prefill_cache_write(const char *entry, const char *trace_digest, uint64_t machine_key,
+			    const GArray *cands)
+{
+	g_autoptr(GError) local = NULL;
+	g_autofree char *dir = g_path_get_dirname(entry);
+	gsize size = (gsize)cands->len * sizeof(PsPrefillCand);
+	PsAtomicFile *f;
+	PrefillHead h;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, PREFILL_MAGIC, 8);
+	h.key = ps_snapshot_cache_key;
+	h.machine = machine_key;
+	h.count = cands->len;
+	h.checksum = ps_checksum64(cands->data, size);
+	g_strlcpy(h.digest, trace_digest, sizeof(h.digest));
+	if (g_mkdir_with_parents(dir, 0777) != 0) {
+		fprintf(stderr, "pagesim: cache %s: %s; not kept\n", dir, g_strerror(errno));
+		return;
+	}
+	f = ps_atomic_file_new(entry, &local);
+	if (f && (!ps_atomic_file_write(f, &h, sizeof(h), &local) ||
+		  (size && !ps_atomic_file_write(f, cands->data, size, &local))))
+		g_clear_pointer(&f, ps_atomic_file_abort);
+	if (!f || !ps_atomic_file_commit(f, &local)) /* commit frees f either way */
+		fprintf(stderr, "pagesim: cache: %s; not kept\n", local->message);
+}

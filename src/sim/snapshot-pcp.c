@@ -16,6 +16,7 @@
 
 #include "config/config.h"
 #include "sim/sim-private.h"
+#include "util/util.h"
 
 /* A page the trace shows on a pcp list at the start: one of the prefill's findings. */
 typedef struct {
@@ -94,6 +95,7 @@ struct PsPcpPrefill {
 	bool *retype;	   /* per zone: a block's votes changed */
 	uint64_t budget;   /* zoneinfo's pcp pages */
 	uint64_t scanned;  /* records seen */
+	GArray *cands;	   /* PsPrefillCand: every candidate of the trace, when collecting */
 };
 
 /* Pages that sat on a pcp list are taken early; the first few million records tell. */
@@ -116,48 +118,115 @@ PsPcpPrefill *ps_snapshot_prefill_begin(PsSnapshot *snap, PsMachine *m)
 	return pf;
 }
 
+/*
+ * While collecting (ps_snapshot_prefill_collect), the records are read to PREFILL_MAX_RECORDS
+ * whatever the budget, so that the candidates do not depend on the snapshot.
+ */
 bool ps_snapshot_prefill_wants(const PsPcpPrefill *pf)
 {
-	return pf->snap->pcp_adopted < pf->budget && pf->scanned < PREFILL_MAX_RECORDS;
+	return pf->scanned < PREFILL_MAX_RECORDS &&
+	       (pf->cands || pf->snap->pcp_adopted < pf->budget);
 }
 
-void ps_snapshot_prefill_feed(PsPcpPrefill *pf, const PsTraceEvent *ev)
+/*
+ * Whether ev (the record at index pf->scanned) is a candidate: the first record naming its pfn
+ * that the prefill could use. This depends only on the trace and the machine's cpus, memory map
+ * and pcp orders, so a list of them is valid for any snapshot of that machine.
+ */
+static bool prefill_candidate(PsPcpPrefill *pf, const PsTraceEvent *ev, PsPrefillCand *c)
 {
-	PsSnapshot *snap = pf->snap;
 	PsMachine *m = pf->m;
 	uint64_t bit, *word;
-	bool seen, pcp_order = ev->order >= 0 && ps_pcp_allowed_order(m, (unsigned)ev->order);
-	StartPcpPage p = {(ps_pfn_t)ev->pfn, ev->cpu, (unsigned)MAX(ev->order, 0), PS_MT_MOVABLE};
+	bool seen, drain = ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_PCPU_DRAIN;
+	bool pcp_order = ev->order >= 0 && ps_pcp_allowed_order(m, (unsigned)ev->order);
 
-	pf->scanned++;
 	/* a pfn outside the memory map has no zone: nothing to take */
 	if (ev->cpu < 0 || ev->cpu >= m->nr_cpus || !ev->has_pfn || ev->pfn < m->map.base_pfn ||
 	    ev->pfn >= m->map.end_pfn)
-		return;
+		return false;
 	/*
 	 * Only the first record naming a pfn can show it on a start pcp list: a refill or a free
 	 * before it put it there itself, and any other record before it makes the list state
 	 * unknowable. So one bit per pfn is the whole state. A drain the prefill cannot use (not
 	 * a pcp order, no pcp migratetype) leaves that state as it was.
 	 */
-	if (ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_PCPU_DRAIN &&
-	    (!pcp_order || ev->migratetype < 0 || ev->migratetype >= PS_MT_PCPTYPES))
-		return;
+	if (drain && (!pcp_order || ev->migratetype < 0 || ev->migratetype >= PS_MT_PCPTYPES))
+		return false;
 	bit = ev->pfn - m->map.base_pfn;
 	word = &pf->touched[bit / 64];
 	seen = *word & (1ull << (bit % 64));
 	*word |= 1ull << (bit % 64);
-	if (seen)
+	if (seen || (!drain && (ev->op != PS_OP_ALLOC || !pcp_order)))
+		return false;
+	c->index = pf->scanned;
+	c->pfn = ev->pfn;
+	c->cpu = ev->cpu;
+	c->order = (uint8_t)MAX(ev->order, 0);
+	c->drain = drain;
+	c->mt = (uint8_t)(drain		? ev->migratetype
+			  : ev->has_gfp ? ps_gfp_migratetype(ev->gfp)
+					: PS_MT_MOVABLE);
+	c->pad = 0;
+	return true;
+}
+
+/* A candidate's page onto the start pcp lists, when the snapshot and zoneinfo allow it. */
+static void prefill_take(PsPcpPrefill *pf, const PsPrefillCand *c)
+{
+	StartPcpPage p = {(ps_pfn_t)c->pfn, c->cpu, c->order, (enum ps_migratetype)c->mt};
+
+	if (!take_start_pcp_page(pf->snap, pf->m, &p, pf->retype))
 		return;
-	if (ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_PCPU_DRAIN) {
-		p.mt = (enum ps_migratetype)ev->migratetype;
-		if (take_start_pcp_page(snap, m, &p, pf->retype))
-			g_array_append_val(pf->drained, p);
-	} else if (ev->op == PS_OP_ALLOC && pcp_order) {
-		p.mt = ev->has_gfp ? ps_gfp_migratetype(ev->gfp) : PS_MT_MOVABLE;
-		if (take_start_pcp_page(snap, m, &p, pf->retype))
-			ps_pcp_adopt(m, ps_pfn_zone(m, p.pfn), p.cpu, p.pfn, p.order, p.mt);
+	if (c->drain)
+		g_array_append_val(pf->drained, p);
+	else
+		ps_pcp_adopt(pf->m, ps_pfn_zone(pf->m, p.pfn), p.cpu, p.pfn, p.order, p.mt);
+}
+
+void ps_snapshot_prefill_feed(PsPcpPrefill *pf, const PsTraceEvent *ev)
+{
+	bool take = pf->snap->pcp_adopted < pf->budget;
+	PsPrefillCand c;
+
+	if (!prefill_candidate(pf, ev, &c)) {
+		pf->scanned++;
+		return;
 	}
+	pf->scanned++;
+	if (pf->cands)
+		g_array_append_val(pf->cands, c);
+	if (take)
+		prefill_take(pf, &c);
+}
+
+void ps_snapshot_prefill_collect(PsPcpPrefill *pf)
+{
+	if (!pf->cands)
+		pf->cands = g_array_new(FALSE, FALSE, sizeof(PsPrefillCand));
+}
+
+const GArray *ps_snapshot_prefill_candidates(const PsPcpPrefill *pf)
+{
+	return pf->cands;
+}
+
+void ps_snapshot_prefill_apply(PsPcpPrefill *pf, const PsPrefillCand *cands, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		if (cands[i].index >= PREFILL_MAX_RECORDS || pf->snap->pcp_adopted >= pf->budget)
+			break;
+		prefill_take(pf, &cands[i]);
+	}
+}
+
+uint64_t ps_snapshot_prefill_machine_key(const PsMachine *m)
+{
+	uint64_t v[4] = {m->map.base_pfn, m->map.end_pfn, (uint64_t)m->nr_cpus, 0};
+
+	for (unsigned o = 0; o <= m->max_order && o < 64; o++)
+		if (ps_pcp_allowed_order(m, o))
+			v[3] |= 1ull << o;
+	return ps_checksum64(v, sizeof(v));
 }
 
 void ps_snapshot_prefill_end(PsPcpPrefill *pf)
@@ -173,6 +242,8 @@ void ps_snapshot_prefill_end(PsPcpPrefill *pf)
 		if (pf->retype[i] && pf->snap->have_real[m->zones[i].type])
 			ps_snapshot_fit_block_counts(pf->snap, m, &m->zones[i]);
 	g_free(pf->touched);
+	if (pf->cands)
+		g_array_unref(pf->cands);
 	g_array_unref(pf->drained);
 	g_free(pf->retype);
 	g_free(pf);

@@ -191,7 +191,10 @@ static void snapshot_run(const char *config, const char *trace, const char *rec,
 	g_assert_cmpint(run_pagesim(args, NULL, err), ==, 0);
 }
 
-/* A snapshot start with --proc: the pcp prefill reads ahead (buffered vs rewound). */
+/*
+ * A snapshot start with --proc: the pcp prefill reads ahead (buffered vs rewound), or applies the
+ * candidates a run from the trace cache kept.
+ */
 static void test_run_snapshot(void)
 {
 	g_autofree char *trace = src_path("workloads/ftrace-compact-6.18.jsonl.gz");
@@ -209,13 +212,32 @@ static void test_run_snapshot(void)
 			==, 0);
 	snapshot_run(config, trace, rec, a, NULL, NULL);
 	snapshot_run(config, trace, rec, b, cache, NULL);
-	/* the trace, the inflated dump, the dump's loaded state */
+	/* the trace, the inflated dump, the dump's loaded state (the trace was read as JSONL) */
 	g_assert_cmpuint(count_entries(cache), ==, 3);
+	/* from the trace's entry: the pcp prefill reads ahead once and keeps its candidates */
 	snapshot_run(config, trace, rec, c, cache, &err);
 	g_assert_cmpstr(err, ==, "");
 	g_clear_pointer(&err, g_free);
+	g_assert_cmpuint(count_entries(cache), ==, 4);
 	assert_same_run(a, b, false);
 	assert_same_run(a, c, false);
+	/* the kept candidates instead of the read-ahead: the same outputs */
+	snapshot_run(config, trace, rec, d, cache, &err);
+	g_assert_cmpstr(err, ==, "");
+	g_clear_pointer(&err, g_free);
+	assert_same_run(a, d, false);
+	/* corrupt candidates: a message, the trace read ahead again, the same outputs */
+	state = find_entry(cache, ".pcp");
+	g_assert_true(g_file_get_contents(state, &data, &len, NULL));
+	data[len - len / 3] ^= 0x10;
+	g_assert_true(g_file_set_contents(state, data, (gssize)len, NULL));
+	snapshot_run(config, trace, rec, c, cache, &err);
+	g_assert_nonnull(strstr(err, "checksum mismatch"));
+	g_assert_nonnull(strstr(err, "reading the trace ahead"));
+	assert_same_run(a, c, false);
+	g_clear_pointer(&err, g_free);
+	g_clear_pointer(&state, g_free);
+	g_clear_pointer(&data, g_free);
 	/* a corrupt loaded state: a message, the dump read again, the same outputs, a good entry */
 	state = find_entry(cache, ".snap");
 	g_assert_true(g_file_get_contents(state, &data, &len, NULL));
@@ -228,7 +250,7 @@ static void test_run_snapshot(void)
 	snapshot_run(config, trace, rec, c, cache, &err);
 	g_assert_cmpstr(err, ==, "");
 	assert_same_run(a, c, false);
-	g_assert_cmpuint(count_entries(cache), ==, 3);
+	g_assert_cmpuint(count_entries(cache), ==, 4);
 }
 
 /* A pinned run's --compare-after dump is inflated once into the cache too; outputs unchanged. */
