@@ -184,36 +184,44 @@ void sim_pgt_clear(SimPgTable *t, uint64_t vpn)
 }
 
 /*
- * The first leaf at *key or above and below end_key (*key moves to it), NULL when there is
- * none: a missing slot skips everything under it.
+ * The first leaf with a key in [k, end_key) under directory d of level lvl (its slots cover
+ * 2^(9 * lvl) keys each, from base), NULL when there is none; *key gets the leaf's key. The
+ * slots of one directory are scanned in place: an unmap of a long range that was never
+ * touched crosses hundreds of empty slots, and walking down from the root for each of them
+ * cost a tenth of a portable replay.
  */
-static SimPgLeaf *leaf_next(const SimPgTable *t, uint64_t *key, uint64_t end_key)
+static SimPgLeaf *dir_next(SimPgDir *d, unsigned lvl, uint64_t base, uint64_t k, uint64_t end_key,
+			   uint64_t *key)
 {
-	uint64_t k = *key;
+	unsigned bits = lvl * PGT_DIR_SHIFT;
+	/* the slots 64-bit keys can reach: all of them, except at a root of 8 levels */
+	unsigned nslots = bits + PGT_DIR_SHIFT > 64 ? 1u << (64 - bits) : PGT_DIR_SLOTS;
 
-	if (!t->root)
-		return NULL;
-	while (k < end_key && covers(k, t->height)) {
-		void *node = t->root;
-		unsigned lvl = t->height;
-		uint64_t next;
+	for (unsigned i = (unsigned)((k - base) >> bits); i < nslots; i++) {
+		uint64_t sbase = base + ((uint64_t)i << bits);
+		void *c = d->slot[i];
 
-		while (lvl-- > 0) {
-			node =
-			    ((SimPgDir *)node)->slot[(k >> (lvl * PGT_DIR_SHIFT)) & PGT_DIR_MASK];
-			if (!node)
-				break;
+		if (sbase >= end_key)
+			return NULL;
+		if (!c)
+			continue;
+		if (!lvl) {
+			*key = sbase;
+			return c;
 		}
-		if (node) {
-			*key = k;
-			return node;
-		}
-		next = ((k >> (lvl * PGT_DIR_SHIFT)) + 1) << (lvl * PGT_DIR_SHIFT);
-		if (next <= k)
-			break;
-		k = next;
+		c = dir_next(c, lvl - 1, sbase, MAX(k, sbase), end_key, key);
+		if (c)
+			return c;
 	}
 	return NULL;
+}
+
+/* The first leaf at *key or above and below end_key (*key moves to it), NULL when none. */
+static SimPgLeaf *leaf_next(const SimPgTable *t, uint64_t *key, uint64_t end_key)
+{
+	if (!t->root || *key >= end_key || !covers(*key, t->height))
+		return NULL;
+	return dir_next(t->root, t->height - 1, 0, *key, end_key, key);
 }
 
 uint64_t sim_pgt_next_mapped(SimPgTable *t, uint64_t vpn, uint64_t end)
@@ -230,6 +238,14 @@ uint64_t sim_pgt_next_mapped(SimPgTable *t, uint64_t vpn, uint64_t end)
 		if (key != vpn >> shift)
 			vpn = key << shift;
 		stop = MIN(end, (key + 1) << shift);
+		/* eight entries a step while none is mapped: unmaps cross long empty stretches */
+		for (; vpn + 8 <= stop; vpn += 8) {
+			uint64_t w[4];
+
+			memcpy(w, &l->ent[vpn & mask], sizeof(w));
+			if (w[0] | w[1] | w[2] | w[3])
+				break;
+		}
 		for (; vpn < stop; vpn++)
 			if (l->ent[vpn & mask])
 				return vpn;
