@@ -104,13 +104,34 @@ int sim_proc_find_exited(PsSim *s, int pid)
 	return GPOINTER_TO_INT(g_hash_table_lookup(s->exited_map, GINT_TO_POINTER(pid))) - 1;
 }
 
+/*
+ * A process's mappings: a balanced tree keyed by start address (GTree), disjoint, so a lookup,
+ * an insert and a split each cost O(log n). A sorted array made every map and unmap a memmove of
+ * the mappings above it: a process with thousands of mappings (an allocator's arenas, the
+ * fragmenter's tens of thousands of holes in one mapping) spent a fifth of a portable replay
+ * moving them. The key is the PsVma's own start, so trimming a mapping's front in place keeps
+ * the tree ordered (no other mapping starts inside the trimmed part).
+ */
+static gint vma_cmp(gconstpointer a, gconstpointer b, gpointer data)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	(void)data;
+	return x < y ? -1 : x > y;
+}
+
+static GTree *vma_tree_new(void)
+{
+	return g_tree_new_full(vma_cmp, NULL, NULL, g_free);
+}
+
 static int proc_create(PsSim *s, int pid, const char *comm, int adj)
 {
 	Proc p = {.pid = pid, .oom_score_adj = adj};
 
 	ps_mempolicy_init(&p.pol);
 	g_strlcpy(p.comm, comm, sizeof(p.comm));
-	p.vmas = g_array_new(FALSE, FALSE, sizeof(PsVma));
+	p.vmas = vma_tree_new();
 	sim_pgt_init(&p.pgt, &s->pgt_pool);
 	sim_pgt_init(&p.ptes, &s->pgt_pool);
 	g_array_append_val(s->procs, p);
@@ -994,35 +1015,23 @@ uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 	return rec_free(s, v - 1, cpu, ps_engine_now(s->e));
 }
 
-/*
- * A process's mappings are kept sorted by address and disjoint, so lookups are a binary search:
- * workloads like the fragmenter punch tens of thousands of holes into one mapping.
- */
-static guint vma_lower(const Proc *p, uint64_t addr)
+/* The node of the first mapping that ends above addr, NULL when there is none. */
+static GTreeNode *vma_lower(const Proc *p, uint64_t addr)
 {
-	guint lo = 0, hi = p->vmas->len;
+	GTreeNode *n = g_tree_upper_bound(p->vmas, &addr); /* first start above addr */
+	GTreeNode *prev = n ? g_tree_node_previous(n) : g_tree_node_last(p->vmas);
 
-	/* the first mapping that ends above addr */
-	while (lo < hi) {
-		guint mid = lo + (hi - lo) / 2;
-
-		if (g_array_index(p->vmas, PsVma, mid).end <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	if (prev && ((const PsVma *)g_tree_node_value(prev))->end > addr)
+		return prev;
+	return n;
 }
 
 static const PsVma *vma_find(const Proc *p, uint64_t addr)
 {
-	guint i = vma_lower(p, addr);
-	const PsVma *v;
+	GTreeNode *n = vma_lower(p, addr);
+	const PsVma *v = n ? g_tree_node_value(n) : NULL;
 
-	if (i >= p->vmas->len)
-		return NULL;
-	v = &g_array_index(p->vmas, PsVma, i);
-	return v->start <= addr ? v : NULL;
+	return v && v->start <= addr ? v : NULL;
 }
 
 /*
@@ -1205,11 +1214,19 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 	/* thp_range_vma of PMD range thp_key: a touch changes no mapping, one search per range */
 	uint64_t thp_key = UINT64_MAX;
 	const PsVma *thp_range = NULL;
-	/* any anonymous size below the PMD one not "never": alloc_anon_folio has orders to try */
-	bool mthp = false;
+	/*
+	 * any anonymous size below the PMD one not "never": alloc_anon_folio has orders to try
+	 * (the config's sizes, fixed for the run: looked at once)
+	 */
+	bool mthp;
 
-	for (unsigned o = 2; o < pmd_shift && m->spec.thp_built; o++)
-		mthp |= ps_thp_size_mode(&m->spec, o) != PS_THP_SIZE_NEVER;
+	if (!s->mthp_known) {
+		s->mthp = false;
+		for (unsigned o = 2; o < pmd_shift && m->spec.thp_built; o++)
+			s->mthp |= ps_thp_size_mode(&m->spec, o) != PS_THP_SIZE_NEVER;
+		s->mthp_known = true;
+	}
+	mthp = s->mthp;
 
 	for (uint64_t vpn = first; vpn <= last; vpn++) {
 		Proc *p = proc_at(s, pi);
@@ -1288,30 +1305,30 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 static bool vma_remove(Proc *p, uint64_t start, uint64_t end)
 {
 	bool found = false;
+	GTreeNode *n;
 
-	for (guint i = vma_lower(p, start); i < p->vmas->len;) {
-		PsVma *v = &g_array_index(p->vmas, PsVma, i);
+	/* each step removes or trims the first mapping that ends above start, or stops */
+	while ((n = vma_lower(p, start))) {
+		PsVma *v = g_tree_node_value(n);
 
 		if (v->start >= end)
 			break;
 		found = true;
 		if (v->start >= start && v->end <= end) {
-			g_array_remove_index(p->vmas, i);
-			continue;
-		}
-		if (v->start < start && v->end > end) {
-			PsVma tail = {end, v->end, v->hugepage};
+			g_tree_remove(p->vmas, &v->start);
+		} else if (v->start < start && v->end > end) {
+			PsVma *tail = g_new(PsVma, 1);
 
+			*tail = (PsVma){end, v->end, v->hugepage};
 			v->end = start;
-			g_array_insert_val(p->vmas, i + 1, tail);
-			i += 2;
-			continue;
-		}
-		if (v->start < start)
+			g_tree_insert(p->vmas, &tail->start, tail);
+			break;
+		} else if (v->start < start) {
 			v->end = start;
-		else
+		} else {
 			v->start = end;
-		i++;
+			break;
+		}
 	}
 	return found;
 }
@@ -1500,7 +1517,7 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 	p->own_cap = 0;
 	sim_pgt_clear_all(&p->ptes);
 	sim_pgt_clear_all(&p->pgt);
-	g_array_set_size(p->vmas, 0);
+	g_tree_remove_all(p->vmas);
 	g_hash_table_remove(s->pid_map, GINT_TO_POINTER(ev->pid));
 	g_hash_table_insert(s->exited_map, GINT_TO_POINTER(ev->pid), GINT_TO_POINTER(pi + 1));
 	s->last_pid = -1;
@@ -1541,11 +1558,12 @@ void sim_op_proc(PsSim *s, const PsTraceEvent *ev)
 /* A `map` record: the range replaces whatever the process had mapped there. */
 uint64_t sim_op_map(PsSim *s, const PsTraceEvent *ev)
 {
-	PsVma v = {ev->addr, ev->addr + ev->len, ev->thp};
+	PsVma *v = g_new(PsVma, 1);
 	Proc *p = proc_at(s, proc_get(s, ev->pid));
 
-	vma_remove(p, v.start, v.end);
-	g_array_insert_val(p->vmas, vma_lower(p, v.start), v);
+	*v = (PsVma){ev->addr, ev->addr + ev->len, ev->thp};
+	vma_remove(p, v->start, v->end);
+	g_tree_insert(p->vmas, &v->start, v);
 	return ps_cost_do_mmap(&s->cfg->costs);
 }
 
@@ -1587,7 +1605,7 @@ void sim_process_free(PsSim *s)
 {
 	if (s->procs)
 		for (guint i = 0; i < s->procs->len; i++) {
-			g_array_unref(proc_at(s, (int)i)->vmas);
+			g_tree_unref(proc_at(s, (int)i)->vmas);
 			g_free(proc_at(s, (int)i)->own);
 			sim_pgt_clear_all(&proc_at(s, (int)i)->ptes);
 			sim_pgt_clear_all(&proc_at(s, (int)i)->pgt);

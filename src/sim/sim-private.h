@@ -287,7 +287,7 @@ typedef struct {
 	uint64_t file_added_pages;	       /* page cache its cache_add records brought in */
 	uint64_t pgtable_peak_pages;	       /* highest kind_pages[PS_KIND_PAGETABLE] */
 	uint64_t thp_faults[PS_NR_ORDERS_MAX]; /* faults served with a large folio, by order */
-	GArray *vmas;			       /* PsVma, sorted by address, disjoint */
+	GTree *vmas;			       /* PsVma by start address, disjoint */
 	SimPgTable pgt;			       /* vpn -> record + 1 of the pages touch faulted in */
 	SimPgTable ptes; /* keyed by PMD range (vpn >> thp_order): record + 1 of its PTE page */
 } Proc;
@@ -390,6 +390,7 @@ struct PsSim {
 	GHashTable *file_map; /* name -> file index + 1 */
 	SimCacheStats cache;
 	int last_pid, last_pi; /* proc_find's one-entry cache; last_pid -1 when empty */
+	bool mthp, mthp_known; /* sim_op_touch: an mTHP size below the PMD one is enabled */
 
 	uint64_t *busy_until; /* per cpu, ns */
 	/* per cpu: pid of the task between its recorded mm_vmscan_direct_reclaim_begin and _end
