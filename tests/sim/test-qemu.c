@@ -572,28 +572,65 @@ static void node_allocs(const char *path, uint64_t out[PS_MAX_NODES])
 	}
 }
 
+/* Per node: the allocations of a trace whose recorded page lies in that node's zones. */
+static void traced_node_allocs(const char *trace, const PsMachineSpec *spec,
+			       uint64_t out[PS_MAX_NODES])
+{
+	g_autoptr(GError) error = NULL;
+	PsTraceHeader hdr;
+	g_autoptr(PsTraceReader) r = ps_trace_reader_open(trace, &hdr, &error);
+	PsTraceEvent ev;
+	int rc;
+
+	g_assert_no_error(error);
+	memset(out, 0, sizeof(uint64_t) * PS_MAX_NODES);
+	while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1) {
+		if (ev.op != PS_OP_ALLOC || !ev.has_pfn)
+			continue;
+		for (int n = 0; n < spec->nr_nodes; n++)
+			for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
+				const PsZoneSpec *zs = &spec->zones[n][t];
+
+				if (ev.pfn >= zs->start_pfn && ev.pfn - zs->start_pfn < zs->spanned)
+					out[n]++;
+			}
+	}
+	g_assert_cmpint(rc, ==, 0);
+	g_assert_no_error(error);
+}
+
 /*
- * Pages allocated per node of a 2-node recording in dir: the kernel's (after.zoneinfo minus
- * before.zoneinfo) against the model's (the run's own zoneinfo), node n within bound[n].
+ * Pages allocated per node of a 2-node recording in dir: the kernel's against the model's (the
+ * run's own zoneinfo, numa_hit + numa_miss), node n within bound[n]. The kernel's count is that
+ * of the traced allocations (mm_page_alloc records whose page is on the node): the window the
+ * model replays. The zoneinfo delta (after.zoneinfo minus before.zoneinfo) spans more: the lab
+ * reads before.* before tracing starts and after.* after it stops, and the allocations of those
+ * reads (and of whatever else ran then) are in the delta but in no record. It is printed, and
+ * it can only be larger.
  */
-static void check_node_allocs(const char *name, const char *dir, const char *run,
-			      const double bound[2])
+static void check_node_allocs(const char *name, const char *dir, const char *run, const char *trace,
+			      const PsMachineSpec *spec, const double bound[2])
 {
 	g_autofree char *zi_before = g_build_filename(dir, "before.zoneinfo", NULL);
 	g_autofree char *zi_after = g_build_filename(dir, "after.zoneinfo", NULL);
 	g_autofree char *zi_run = g_build_filename(run, "zoneinfo", NULL);
 	uint64_t k_before[PS_MAX_NODES], k_after[PS_MAX_NODES], model[PS_MAX_NODES];
+	uint64_t traced[PS_MAX_NODES];
 
 	node_allocs(zi_before, k_before);
 	node_allocs(zi_after, k_after);
 	node_allocs(zi_run, model);
+	traced_node_allocs(trace, spec, traced);
 	for (int n = 0; n < 2; n++) {
-		double k = (double)(k_after[n] - k_before[n]);
+		double k = (double)traced[n];
 
 		if (g_test_verbose())
-			g_printerr("%s node %d allocations model %" PRIu64 " kernel %.0f\n", name,
-				   n, model[n], k);
+			g_printerr(
+			    "%s node %d allocations model %" PRIu64 " kernel %.0f ratio %.3f "
+			    "(zoneinfo delta %" PRIu64 ")\n",
+			    name, n, model[n], k, (double)model[n] / k, k_after[n] - k_before[n]);
 		g_assert_cmpfloat(k, >, 1000);
+		g_assert_cmpuint(k_after[n] - k_before[n], >=, traced[n]);
 		g_assert_cmpfloat(fabs((double)model[n] / k - 1.0), <=, bound[n]);
 	}
 }
@@ -699,8 +736,8 @@ static void test_numa(void)
 	}
 	cJSON_Delete(sum);
 
-	/* pages allocated per node: the kernel's zoneinfo delta, the model's own zoneinfo */
-	check_node_allocs("numa", dir, run, (const double[2]){0.10, 0.10});
+	/* pages allocated per node: the traced allocations, the model's own zoneinfo */
+	check_node_allocs("numa", dir, run, trace, &cfg->spec, (const double[2]){0.10, 0.10});
 	ps_config_free(cfg);
 	ps_test_rm_rf(tmp);
 }
@@ -732,12 +769,26 @@ static int sysctl_vm_value(const char *path, const char *key)
  * zone_reclaim_mode 1, node_reclaim found the node's unmapped page cache below
  * min_unmapped_pages (R's /dev/vda cache is dropped when the program closes the disk) and its
  * reclaimable slab below min_slab_pages, so it returned NODE_RECLAIM_FULL and the zonelist went
- * on to node 1, as with mode 0.
- * Held (asserted at 10 %): the six numa_* counters and the pages allocated on each node.
+ * on to node 1, as with mode 0. zrm1's 84 direct reclaims (zrm0: 2) are not node reclaim: one is
+ * the child's before the kill, 83 are the same child retrying, each nr_reclaimed=0, in the 10 ms
+ * between mark_victim and the victim's first free on the same cpu (zrm0's victim ran at once):
+ * the scheduler's doing, not a rule the model could follow.
+ * Held (asserted at 10 %): the six numa_* counters and the pages allocated on each node (the
+ * traced allocations: check_node_allocs). zrm0 and zrm1 differ by about 700 pages put on node 0
+ * in phase A: the kernel leaves node 0 when its free count falls below low (plus the boost of a
+ * fragmenting fallback), and what is on the pcp lists of node 0 then stays there. The kernel's
+ * runs kept 1,080 (zrm0) and 1,561 (zrm1) pages there at mid, the model 1,797 and 677: in zrm0
+ * the kernel's cpu 1 list was drained of 413 pages in softirq at 1.007 s (count 417, below its
+ * high of 436: not explained by a traced free), the model's kept them; in zrm1 the kernel had
+ * just refilled 480 pages when a boost sent it to node 1. Node 0's free count at mid: kernel 239
+ * and 421, model 148 and 382.
  * OOM: zrm1 - the model kills the same victim with the same constraint and nodemask. zrm0 - the
- * model kills no one: its node 0 ends phase A with about 700 pages more than the kernel's
- * (numa_miss 8546 against 7840), so the child's bound pages fit until the trace's own record of
- * the victim's exit frees node 0 (asserted as it is, a known miss).
+ * model kills no one (asserted as it is, a known miss). The kernel's child met the OOM killer at
+ * a user-page fault (no __GFP_ZERO: a copy) after set_mempolicy() but before its "bind:0" marker
+ * (mark_victim at 2.2819 s, the marker at 2.2921 s), so the replay ran that fault under the
+ * default policy, and its later bound pages fit once the trace's record of the victim's exit
+ * freed node 0.
+ * numa-policies.c now writes the marker before set_mempolicy() for new recordings.
  */
 static void test_numa_policies(gconstpointer data)
 {
@@ -810,13 +861,8 @@ static void test_numa_policies(gconstpointer data)
 	}
 	cJSON_Delete(sum);
 
-	/*
-	 * Pages allocated per node. Not held on node 1 with zone_reclaim_mode 1 (0.855): the
-	 * kernel's run put 705 more of the program's own pages on node 1 than the mode-0 run did
-	 * (11205 against 10500 GFP_HIGHUSER_MOVABLE pages traced there), the model about the same
-	 * in both. The kernel made 84 direct reclaims in this run against 2; why is not settled.
-	 */
-	check_node_allocs(name, dir, run, (const double[2]){0.10, zrm ? 0.15 : 0.10});
+	/* pages allocated per node: the traced allocations, the model's own zoneinfo */
+	check_node_allocs(name, dir, run, trace, &cfg->spec, (const double[2]){0.10, 0.10});
 
 	/* the model's OOM kill */
 	events_path = g_build_filename(run, "events.jsonl", NULL);
