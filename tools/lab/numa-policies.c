@@ -2,9 +2,10 @@
 /*
  * numa-policies.c - a workload for the qemu lab's 4k-numa kernel (2 nodes, cpu N on node N) that
  * exercises the memory policies and node reclaim of issue 18 item 4, and says in the trace which
- * policy it runs under: the lab kernel has no syscall tracepoints, so after every set_mempolicy()
- * it writes "pagesim-mempolicy: POLICY" to tracefs' trace_marker, which `pagesim import` reads
- * as the writing task's policy from that timestamp on (POLICY as --mempolicy takes it).
+ * policy it runs under: the lab kernel has no syscall tracepoints, so just before every
+ * set_mempolicy() it writes "pagesim-mempolicy: POLICY" to tracefs' trace_marker, which
+ * `pagesim import` reads as the writing task's policy from that timestamp on (POLICY as
+ * --mempolicy takes it).
  *
  * usage: numa-policies [ZONE_RECLAIM_MODE=0] [A_MIB=232]
  *   all on cpu 0 (node 0):
@@ -58,16 +59,21 @@ static void put(const char *path, const char *text)
 		close(fd);
 }
 
-/* set_mempolicy, then the marker pagesim import reads (NAME as --mempolicy takes it) */
+/*
+ * The marker pagesim import reads (NAME as --mempolicy takes it), then set_mempolicy. The marker
+ * goes first: the task's next page fault may already be under the new policy (a child bound to a
+ * full node met the OOM killer at a copy-on-write fault between set_mempolicy and a marker
+ * written after it), while nothing between the marker and the syscall allocates a page.
+ */
 static void policy(int mode, unsigned long mask, const char *name)
 {
 	char line[96];
 
-	if (syscall(SYS_set_mempolicy, mode, mode ? &mask : NULL, mode ? 8 : 0))
-		perror("set_mempolicy");
 	snprintf(line, sizeof line, "pagesim-mempolicy: %s\n", name);
 	if (write(marker_fd, line, strlen(line)) < 0)
 		perror("trace_marker");
+	if (syscall(SYS_set_mempolicy, mode, mode ? &mask : NULL, mode ? 8 : 0))
+		perror("set_mempolicy");
 }
 
 static char *touch_new(size_t len)
