@@ -324,6 +324,8 @@ static const char *record_check(const PsCacheIn *c, const PsTraceEvent *ev)
 		return "event out of range";
 	if ((unsigned)ev->free_reason >= PS_NR_FREE_REASONS)
 		return "reason of a free out of range";
+	if ((unsigned)ev->irq >= PS_NR_IRQ_CTX)
+		return "irq context out of range";
 	if (ev->op == PS_OP_ZONE_GROW && (uint64_t)ev->value >= PS_MAX_NR_ZONES)
 		return "zone out of range";
 	if (ev->cpu >= c->cpus || ev->cpu < -1)

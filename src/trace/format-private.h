@@ -42,10 +42,11 @@ enum ps_trace_field {
 	PS_F_FAILED,
 	PS_F_ZONE,
 	PS_F_PAGES,
+	PS_F_IRQ,
 	PS_NR_TRACE_FIELDS
 };
 
-#define PS_FB(f) (1u << PS_F_##f)
+#define PS_FB(f) (UINT64_C(1) << PS_F_##f)
 
 /* The key of each field, as a line spells it. */
 extern const char *const ps_field_names[PS_NR_TRACE_FIELDS];
@@ -55,7 +56,7 @@ void ps_int_limits(enum ps_trace_op op, enum ps_trace_field f, int64_t *min, int
 /* "FIELD: must be an integer MIN..MAX, got GOT" in PS_TRACE_ERROR. */
 void ps_set_int_error(GError **error, const char *field, int64_t min, int64_t max, const char *got);
 /* The fields observed event ev needs that seen (field bits) lacks: 0 when complete. */
-uint32_t ps_observed_missing(const PsTraceEvent *ev, uint32_t seen);
+uint64_t ps_observed_missing(const PsTraceEvent *ev, uint64_t seen);
 /* A memory policy in numactl's spelling (mm/mempolicy.c), as a trace record carries it. */
 gboolean ps_check_mempolicy(const char *s, GError **error);
 /* A cache_* file name: 1..63 bytes of printable ASCII but space. */

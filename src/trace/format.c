@@ -119,19 +119,27 @@ const char *const ps_field_names[PS_NR_TRACE_FIELDS] = {
     [PS_F_FAILED] = "failed",
     [PS_F_ZONE] = "zone",
     [PS_F_PAGES] = "pages",
+    [PS_F_IRQ] = "irq",
+};
+
+const char *const ps_irq_ctx_names[PS_NR_IRQ_CTX] = {
+    [PS_IRQ_NONE] = "",
+    [PS_IRQ_SOFTIRQ] = "softirq",
+    [PS_IRQ_HARDIRQ] = "hardirq",
+    [PS_IRQ_NMI] = "nmi",
 };
 
 /* Which keys each op accepts, and which of them it requires (order/bytes: checked apart). */
 static const struct {
-	uint32_t allowed;
-	uint32_t required;
+	uint64_t allowed;
+	uint64_t required;
 } ps_op_fields[PS_NR_TRACE_OPS] = {
     [PS_OP_ALLOC] = {PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU) | PS_FB(PID) | PS_FB(ORDER) |
 			 PS_FB(BYTES) | PS_FB(GFP) | PS_FB(KIND) | PS_FB(NODE) | PS_FB(PFN) |
-			 PS_FB(FAILED),
+			 PS_FB(FAILED) | PS_FB(IRQ),
 		     PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU) | PS_FB(PID) | PS_FB(GFP)},
     [PS_OP_FREE] = {PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU) | PS_FB(ORDER) | PS_FB(PFN) |
-			PS_FB(REASON),
+			PS_FB(REASON) | PS_FB(IRQ),
 		    PS_FB(T) | PS_FB(OP) | PS_FB(ID)},
     [PS_OP_PROC] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(COMM) | PS_FB(OOM_SCORE_ADJ) |
 			PS_FB(MEMPOLICY),
@@ -153,7 +161,7 @@ static const struct {
 			    PS_FB(ORDER) | PS_FB(MIGRATETYPE) | PS_FB(PERCPU_REFILL) |
 			    PS_FB(FALLBACK_ORDER) | PS_FB(FALLBACK_MIGRATETYPE) |
 			    PS_FB(FRAGMENTING) | PS_FB(CHANGE_OWNERSHIP) | PS_FB(GFP) |
-			    PS_FB(VALUE) | PS_FB(LEN),
+			    PS_FB(VALUE) | PS_FB(LEN) | PS_FB(IRQ),
 			PS_FB(T) | PS_FB(OP) | PS_FB(EVENT)},
     [PS_OP_CACHE_ADD] = {PS_FB(T) | PS_FB(OP) | PS_FB(FILE) | PS_FB(OFFSET) | PS_FB(LEN) |
 			     PS_FB(PID) | PS_FB(CPU),
@@ -170,7 +178,7 @@ static const struct {
  * What each observed event must carry besides t, op and event: the fields its tracepoint prints
  * that pinned replay and the fidelity report use (kernel-facts §10.6).
  */
-static const uint32_t ps_observed_required[PS_NR_OBSERVED_EVENTS] = {
+static const uint64_t ps_observed_required[PS_NR_OBSERVED_EVENTS] = {
     [PS_OBS_ZONE_LOCKED] =
 	PS_FB(CPU) | PS_FB(PFN) | PS_FB(ORDER) | PS_FB(MIGRATETYPE) | PS_FB(PERCPU_REFILL),
     [PS_OBS_PCPU_DRAIN] = PS_FB(CPU) | PS_FB(PFN) | PS_FB(ORDER) | PS_FB(MIGRATETYPE),
@@ -453,7 +461,7 @@ static int ps_field_lookup(const char *key)
 		f = PS_F_REASON;
 		break;
 	case 'i':
-		f = PS_F_ID;
+		f = key[1] == 'r' ? PS_F_IRQ : PS_F_ID;
 		break;
 	case 'c':
 		f = key[1] == 'p' ? PS_F_CPU : key[1] == 'h' ? PS_F_CHANGE_OWNERSHIP : PS_F_COMM;
@@ -671,6 +679,22 @@ static gboolean ps_parse_free_reason(const char *s, enum ps_free_reason *reason,
 	return FALSE;
 }
 
+static gboolean ps_parse_irq(const char *s, int8_t *irq, GError **error)
+{
+	g_autofree char *q = NULL;
+
+	for (int c = PS_IRQ_SOFTIRQ; c < PS_NR_IRQ_CTX; c++) {
+		if (strcmp(s, ps_irq_ctx_names[c]) == 0) {
+			*irq = (int8_t)c;
+			return TRUE;
+		}
+	}
+	q = ps_quote(s, strlen(s));
+	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+		    "irq: unknown context %s (softirq, hardirq, nmi)", q);
+	return FALSE;
+}
+
 gboolean ps_check_file_name(const char *file, GError **error)
 {
 	if (file[0] == '\0') {
@@ -710,7 +734,7 @@ static gboolean ps_parse_observed_event(const char *s, enum ps_observed_event *e
 }
 
 /* A field an observed event needs but lacks: 0 when complete. */
-uint32_t ps_observed_missing(const PsTraceEvent *ev, uint32_t seen)
+uint64_t ps_observed_missing(const PsTraceEvent *ev, uint64_t seen)
 {
 	return ps_observed_required[ev->event] & ~seen;
 }
@@ -822,6 +846,10 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 		if (!ps_read_string(item, name, 64, &s, error))
 			return FALSE;
 		return ps_parse_observed_event(s, &ev->event, error);
+	case PS_F_IRQ:
+		if (!ps_read_string(item, name, 64, &s, error))
+			return FALSE;
+		return ps_parse_irq(s, &ev->irq, error);
 	case PS_F_PERCPU_REFILL:
 	case PS_F_FRAGMENTING:
 	case PS_F_CHANGE_OWNERSHIP:
@@ -905,7 +933,7 @@ static gboolean ps_parse_event(const cJSON *root, const char *line, gsize len, P
 {
 	PsJsonCursor cur = {.p = line, .end = line + len};
 	const cJSON *item;
-	uint32_t seen = 0, allowed, missing;
+	uint64_t seen = 0, allowed, missing;
 	enum ps_trace_op op = PS_OP_ALLOC;
 
 	if (!ps_parse_op(root, &op, error))
@@ -934,13 +962,13 @@ static gboolean ps_parse_event(const cJSON *root, const char *line, gsize len, P
 				    q);
 			return FALSE;
 		}
-		if (seen & (1u << f)) {
+		if (seen & (UINT64_C(1) << f)) {
 			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s: given twice",
 				    ps_field_names[f]);
 			return FALSE;
 		}
-		seen |= 1u << f;
-		if (!(allowed & (1u << f))) {
+		seen |= UINT64_C(1) << f;
+		if (!(allowed & (UINT64_C(1) << f))) {
 			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
 				    "%s: not a field of op \"%s\"", ps_field_names[f],
 				    ps_trace_op_names[op]);

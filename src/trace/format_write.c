@@ -26,7 +26,7 @@ static _Thread_local struct {
 static _Thread_local unsigned ps_gfp_format_next;
 
 /* The observed fields that are set in ev, as field bits (what the formatter writes). */
-static uint32_t ps_observed_present(const PsTraceEvent *ev)
+static uint64_t ps_observed_present(const PsTraceEvent *ev)
 {
 	return (ev->cpu >= 0 ? PS_FB(CPU) : 0) | (ev->pid >= 0 ? PS_FB(PID) : 0) |
 	       (ev->has_pfn ? PS_FB(PFN) : 0) | (ev->order >= 0 ? PS_FB(ORDER) : 0) |
@@ -72,6 +72,17 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 	if ((unsigned)ev->op >= PS_NR_TRACE_OPS) {
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "op: unknown op %d",
 			    (int)ev->op);
+		return FALSE;
+	}
+	if ((unsigned)ev->irq >= PS_NR_IRQ_CTX) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "irq: unknown context %d",
+			    (int)ev->irq);
+		return FALSE;
+	}
+	if (ev->irq != PS_IRQ_NONE && ev->op != PS_OP_ALLOC && ev->op != PS_OP_FREE &&
+	    ev->op != PS_OP_OBSERVED) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "irq: not a field of op \"%s\"", ps_trace_op_names[ev->op]);
 		return FALSE;
 	}
 	switch (ev->op) {
@@ -537,6 +548,12 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 		break;
 	case PS_NR_TRACE_OPS:
 		g_assert_not_reached();
+	}
+	if (ev->irq != PS_IRQ_NONE) {
+		/* alloc, free and observed only (ps_trace_event_check) */
+		p = PS_PUT_LIT(p, ",\"irq\":\"");
+		p = ps_put(p, ps_irq_ctx_names[ev->irq], strlen(ps_irq_ctx_names[ev->irq]));
+		*p++ = '"';
 	}
 	p = PS_PUT_LIT(p, "}\n");
 	g_assert(p - buf <= PS_TRACE_EVENT_MAX);

@@ -11,7 +11,8 @@
  *   trace-cmd  `            bash-4257  [001]  2354.448127: mm_page_alloc:        ...`
  *   perf       `            perf  3848 [001]  2343.539416:   kmem:mm_page_alloc: ...`
  * so one parser reads all three: it finds the ` [CPU]` field, takes the comm and pid before it
- * (joined by '-' or by spaces), skips the optional irq-flags column, reads the timestamp and the
+ * (joined by '-' or by spaces), reads the optional irq-flags column's hardirq/softirq character
+ * (an alloc, free or observed record's `irq`: softirq, hardirq, nmi), reads the timestamp and the
  * event name (dropping perf's `system:` prefix), then the key=value payload.
  *
  * What each event becomes:
@@ -114,6 +115,7 @@ typedef struct {
 	const char *val[IMP_MAX_KV]; /* NUL-terminated, trailing ',' removed */
 	bool perf_style;	     /* "comm pid [cpu]" and "system:event" */
 	bool has_flags;		     /* the irq-flags column was present */
+	int8_t irq; /* its hardirq/softirq character (enum ps_irq_ctx): third of the column */
 	/*
 	 * Syscall tracepoints print "sys_mmap(addr: 0, len: 0x2000, ...)" on entry and
 	 * "sys_mmap -> 0x7f..." on exit (perf: sys_enter_mmap: / sys_exit_mmap: with the same
@@ -313,8 +315,13 @@ static const char *split_line(char *s, gsize len, Line *l)
 	while (*p && *p != ' ' && *p != ':')
 		p++;
 	if (*p == ' ') {
-		/* that was the flags column (d..3.) */
+		/* that was the flags column (d..3.): irqs-off, need-resched, hardirq/softirq, .. */
 		l->has_flags = true;
+		if (p - ts >= 3)
+			l->irq = ts[2] == 's'			? PS_IRQ_SOFTIRQ
+				 : ts[2] == 'h' || ts[2] == 'H' ? PS_IRQ_HARDIRQ
+				 : ts[2] == 'z' || ts[2] == 'Z' ? PS_IRQ_NMI
+								: PS_IRQ_NONE;
 		while (*p == ' ')
 			p++;
 		ts = p;
@@ -674,7 +681,7 @@ static gboolean hold_free(Imp *im, const PsTraceEvent *ev, GError **error)
  * had no commit in this batch (orders the pcp lists do not take are freed to the buddy inside
  * free_pages_prepare's loop) and are released where they were.
  */
-static gboolean commit_free(Imp *im, int cpu, uint64_t pfn, uint64_t t, GError **error)
+static gboolean commit_free(Imp *im, int cpu, uint64_t pfn, uint64_t t, int8_t irq, GError **error)
 {
 	CpuHold *h = &im->hold[cpu];
 	PsTraceEvent ev;
@@ -692,6 +699,7 @@ static gboolean commit_free(Imp *im, int cpu, uint64_t pfn, uint64_t t, GError *
 		h->n -= i + 1;
 		memmove(h->seq, h->seq + i + 1, sizeof(h->seq[0]) * (size_t)h->n);
 		ev.t_ns = t;
+		ev.irq = irq; /* the commit's context, not the mm_page_free's */
 		im->st->frees_at_commit++;
 		return flush_ring(im, error) && write_ev(im, &ev, error);
 	}
@@ -2386,7 +2394,8 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 		uint64_t pfn;
 
 		im->st->free_batched++;
-		return get_u64(im, &l, "pfn", &pfn, error) && commit_free(im, l.cpu, pfn, t, error);
+		return get_u64(im, &l, "pfn", &pfn, error) &&
+		       commit_free(im, l.cpu, pfn, t, l.irq, error);
 	}
 	if (cls != EVC_FREE &&
 	    !note_cpu_record(im, l.cpu, cls == EVC_OBSERVED && obs == PS_OBS_PCPU_DRAIN, error))
@@ -2401,6 +2410,7 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 		return FALSE;
 	ps_trace_event_init(&ev);
 	ev.t_ns = t;
+	ev.irq = l.irq;
 	switch (cls) {
 	case EVC_ALLOC:
 		return do_alloc(im, &l, &ev, error);

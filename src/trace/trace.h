@@ -81,6 +81,20 @@ enum ps_free_reason {
 };
 extern const char *const ps_free_reason_names[PS_NR_FREE_REASONS]; /* "", "reclaim_kswapd", .. */
 
+/*
+ * The context a recorded event ran in (optional `irq` on alloc, free and observed records): the
+ * hardirq/softirq column of the ftrace line ("d.s1.": 's' softirq, 'h' hardirq, 'H' hardirq
+ * during softirq, 'z'/'Z' NMI; kernel/trace/trace_output.c). A task's own records have none.
+ */
+enum ps_irq_ctx {
+	PS_IRQ_NONE,	/* task context (or not recorded) */
+	PS_IRQ_SOFTIRQ, /* 's' */
+	PS_IRQ_HARDIRQ, /* 'h', 'H' */
+	PS_IRQ_NMI,	/* 'z', 'Z' */
+	PS_NR_IRQ_CTX
+};
+extern const char *const ps_irq_ctx_names[PS_NR_IRQ_CTX]; /* "", "softirq", "hardirq", "nmi" */
+
 #define PS_TRACE_FILE_MAX 64 /* bytes of a `file` name with its NUL */
 
 /*
@@ -157,6 +171,7 @@ typedef struct {
 	int8_t percpu_refill; /* 0/1 */
 	int8_t fragmenting;
 	int8_t change_ownership;
+	int8_t irq; /* alloc, free, observed: enum ps_irq_ctx, key "irq" by name */
 	/* cache_add, cache_remove: the file ("dev:inode" from an importer), a byte range in it
 	 * (offset, and len: 0 in cache_remove = to the end of the file) and why it went */
 	char file[PS_TRACE_FILE_MAX];

@@ -332,13 +332,15 @@ static void fmt_record(GString *seq, const PsTraceEvent *ev)
 		g_string_append_printf(seq, "~%s", ps_free_reason_names[ev->free_reason]);
 	if (ev->op == PS_OP_ALLOC && ev->failed)
 		g_string_append_c(seq, '!');
+	if (ev->irq != PS_IRQ_NONE)
+		g_string_append_printf(seq, "^%s", ps_irq_ctx_names[ev->irq]);
 	g_string_append_c(seq, ' ');
 }
 
 /*
  * Imports text; the records but proc as "op:pfn@t " (pfn in hex, 0 without one, t in ns), with
- * "=value" before the space when a record has one, "~reason" for a free's reason and "!" for a
- * failed alloc.
+ * "=value" before the space when a record has one, "~reason" for a free's reason, "!" for a
+ * failed alloc and "^softirq" (hardirq, nmi) for a record made in interrupt context.
  */
 static char *import_records(const char *text, PsImportStats *st)
 {
@@ -401,6 +403,38 @@ static void test_batch_commits(void)
 	g_assert_cmpstr(seq, ==,
 			"free:1010@2000 alloc:2000@3000 free:1000@4000 observed:3000@5000 "
 			"free:1004@6000 observed:3001@7000 free:1020@8000 ");
+}
+
+/*
+ * The hardirq/softirq character of the flags column (kernel/trace/trace_output.c: 's' softirq,
+ * 'h' hardirq, 'H' hardirq during softirq, 'z'/'Z' NMI) becomes the record's irq; a batch-freed
+ * page's free takes its commit line's context, not its mm_page_free's. Lines without the column
+ * (trace-cmd report, perf script) have none.
+ */
+static void test_irq_context(void)
+{
+	PsImportStats st;
+	g_autofree char *seq = import_records(
+	    HDR
+	    "  kdamond.0-77   [001] .....  10.000001: mm_page_free: page=01 pfn=0x1000 order=0\n"
+	    "  kdamond.0-77   [001] ..s1.  10.000002: mm_page_free: page=02 pfn=0x1004 order=0\n"
+	    "  kdamond.0-77   [001] .Ns..  10.000003: mm_page_free_batched: page=01 pfn=0x1000 "
+	    "order=0\n"
+	    "          cc1-42 [000] d.h2.  10.000004: mm_page_alloc: page=04 pfn=0x2000 order=0 "
+	    "migratetype=1 gfp_flags=GFP_ATOMIC\n"
+	    "          cc1-42 [000] d.H2.  10.000005: mm_page_pcpu_drain: page=05 pfn=0x3000 "
+	    "order=0 migratetype=1\n"
+	    "          cc1-42 [000] d.Z2.  10.000006: mm_page_free: page=04 pfn=0x2000 order=0\n"
+	    "          cc1-42 [000] d..3.  10.000007: mm_page_pcpu_drain: page=06 pfn=0x3001 "
+	    "order=0 migratetype=1\n"
+	    "          cc1-42 [000]  10.000008: mm_page_alloc: page=07 pfn=0x4000 order=0 "
+	    "migratetype=1 gfp_flags=GFP_KERNEL\n",
+	    &st);
+
+	g_assert_cmpstr(seq, ==,
+			"free:1004@1000^softirq free:1000@2000^softirq alloc:2000@3000^hardirq "
+			"observed:3000@4000^hardirq free:2000@5000^nmi observed:3001@6000 "
+			"alloc:4000@7000 ");
 }
 
 /*
@@ -1329,6 +1363,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/portable", test_portable);
 	g_test_add_func("/trace/import/trace-cmd-report", test_trace_cmd);
 	g_test_add_func("/trace/import/ftrace-lines", test_ftrace_lines);
+	g_test_add_func("/trace/import/irq-context", test_irq_context);
 	g_test_add_func("/trace/import/failed-alloc", test_failed_alloc);
 	g_test_add_func("/trace/import/batch-commits", test_batch_commits);
 	g_test_add_func("/trace/import/ring-full", test_ring_full);

@@ -84,6 +84,13 @@ static const char *const canonical[] = {
     "{\"t\":9223372036854775807,\"op\":\"unmap\",\"pid\":42,\"addr\":8192,\"len\":4096,"
     "\"cpu\":1}",
     "{\"t\":9223372036854775807,\"op\":\"exit\",\"pid\":41,\"cpu\":0}",
+    /* the context a recorded event ran in, last */
+    "{\"t\":9223372036854775807,\"op\":\"free\",\"id\":3,\"cpu\":1,\"order\":0,\"pfn\":77,"
+    "\"irq\":\"softirq\"}",
+    "{\"t\":9223372036854775807,\"op\":\"alloc\",\"id\":9,\"cpu\":1,\"pid\":7,\"order\":0,"
+    "\"gfp\":\"GFP_ATOMIC\",\"irq\":\"hardirq\"}",
+    "{\"t\":9223372036854775807,\"op\":\"observed\",\"event\":\"mm_page_pcpu_drain\","
+    "\"cpu\":1,\"pid\":7,\"pfn\":78,\"order\":0,\"migratetype\":1,\"irq\":\"nmi\"}",
 };
 
 static const PsTraceHeader test_hdr = {
@@ -205,10 +212,19 @@ static void test_fields(void)
 	g_assert_cmpint(ev.op, ==, PS_OP_TOUCH);
 	g_assert_cmpint(ev.cpu, ==, 1);
 	g_assert_cmpint(ev.pid, ==, 7);
-	parse_ok(canonical[G_N_ELEMENTS(canonical) - 1], &ev);
+	parse_ok(canonical[G_N_ELEMENTS(canonical) - 4], &ev);
 	g_assert_cmpint(ev.op, ==, PS_OP_EXIT);
 	g_assert_cmpint(ev.cpu, ==, 0);
 	g_assert_cmpint(ev.pid, ==, 41);
+	g_assert_cmpint(ev.irq, ==, PS_IRQ_NONE);
+	parse_ok(canonical[G_N_ELEMENTS(canonical) - 3], &ev);
+	g_assert_cmpint(ev.op, ==, PS_OP_FREE);
+	g_assert_cmpint(ev.irq, ==, PS_IRQ_SOFTIRQ);
+	parse_ok(canonical[G_N_ELEMENTS(canonical) - 2], &ev);
+	g_assert_cmpint(ev.irq, ==, PS_IRQ_HARDIRQ);
+	parse_ok(canonical[G_N_ELEMENTS(canonical) - 1], &ev);
+	g_assert_cmpint(ev.event, ==, PS_OBS_PCPU_DRAIN);
+	g_assert_cmpint(ev.irq, ==, PS_IRQ_NMI);
 
 	parse_ok(canonical[13], &ev);
 	g_assert_cmpint(ev.value, ==, -1);
@@ -448,6 +464,11 @@ static void test_errors(void)
 	    {"{\"t\":1,\"op\":\"free\",\"id\":1,\"reason\":\"\"}",
 	     "reason: unknown reason \"\" of a free", NULL},
 	    {"{\"t\":1,\"op\":\"free\",\"id\":1,\"reason\":3}", "reason: must be a string", NULL},
+	    {"{\"t\":1,\"op\":\"free\",\"id\":1,\"irq\":\"irq\"}",
+	     "irq: unknown context \"irq\" (softirq, hardirq, nmi)", NULL},
+	    {"{\"t\":1,\"op\":\"free\",\"id\":1,\"irq\":\"\"}", "irq: unknown context \"\"", NULL},
+	    {"{\"t\":1,\"op\":\"exit\",\"pid\":1,\"irq\":\"softirq\"}",
+	     "irq: not a field of op \"exit\"", NULL},
 	    {"{\"t\":1,\"op\":\"cache_remove\",\"file\":\"f\",\"offset\":0,\"reason\":\"drop\","
 	     "\"addr\":0}",
 	     "addr: not a field of op \"cache_remove\"", NULL},
