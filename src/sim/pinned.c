@@ -20,7 +20,9 @@
  *                                       recording missed that step: taken now, counted)
  *   free                                orders the pcp holds (0-3 and the THP order) go to a pcp
  *                                       list and reach the buddy through a later drain; other
- *                                       orders go straight to the buddy (__free_pages_ok)
+ *                                       orders go straight to the buddy (__free_pages_ok), and so
+ *                                       does an interrupt's free (`irq`) that finds its cpu's pcp
+ *                                       lock held by the task it interrupted (note_context)
  *   observed mm_compaction_isolate_freepages  compaction's free scanner took nr_taken free pages
  *                                       of the walked range as migration targets
  *                                       (isolate_freepages_block): the free blocks whose heads
@@ -37,7 +39,8 @@
  * names (they stay free here, and their later free is a "free of a free page"; the free-set
  * difference after a run with compaction is mostly those pages); memory that joins a zone while it
  * grows (deferred init) is outside what the snapshot managed; a pcp free that found the pcp lock
- * taken goes straight to the buddy without a drain record.
+ * taken goes straight to the buddy without a drain record (followed where the record's `irq` and
+ * its cpu's records show it, note_context).
  *
  * --compare-at compares with a dump taken during the run (the pid of its reader or a time picks
  * the point). Two classes of difference are told apart there (realdata qemu-arm64-*-6.18.2):
@@ -46,7 +49,9 @@
  * went straight to the buddy: free_frozen_pages calls free_one_page, which has no tracepoint,
  * when pcp_spin_trylock fails (an interrupt freeing on a cpu whose task holds the pcp lock, e.g.
  * in free_unref_folios). A later zone_locked of such a page proves it (rmqueue_bulk takes from
- * the buddy only), so those pages count as free at the point (on_cut_pcp_pages): 2 at 4K.
+ * the buddy only), so those pages count as free at the point (on_cut_pcp_pages): 2 at 4K. Where
+ * the interrupted task had just drained or refilled (note_context) the replay sends the free to
+ * the buddy itself: the 238 such pages of lab-churn-migrate/4k.
  *
  * Pages on pcp lists are allocated blocks for mm/ (the buddy's view, and NR_FREE_PAGES', is the
  * same) and carry a bit here so that the pcp page count can be reported.
@@ -82,6 +87,13 @@ static const char *const pin_anomaly_names[PIN_NR_ANOMALIES] = {
     [PIN_ISOLATE_MISMATCH] = "isolate_freepages_taken_differs",
 };
 
+/* A cpu of the recording: whether an interrupt now finds its pcp lock taken (note_context). */
+typedef struct {
+	bool locked; /* the task context's last record was made with the pcp lock held */
+	int holder;  /* that record's pid (-1: none recorded) */
+	GArray *run; /* (pfn << 5 | order) of the frees the current interrupt sent to the buddy */
+} PinCpu;
+
 /* The pinned replay's state beside the machine: what mm/ does not know about the recording. */
 struct SimPin {
 	PsMachine *m;
@@ -109,6 +121,14 @@ struct SimPin {
 	uint8_t *named;	     /* bit per pfn: named by a record before the point */
 	uint64_t pcp_frees_in_buddy;
 	cJSON *compare_at;
+	/*
+	 * Per cpu of the recording: its task context's last record was made with the cpu's pcp
+	 * lock held (a drain or a pcp refill), so an interrupt that comes now finds it taken.
+	 */
+	PinCpu *cpus;
+	int nr_cpus;
+	uint64_t irq_frees_to_buddy; /* interrupt frees that found the pcp lock taken */
+	uint64_t irq_frees_undone;   /* of those, taken back: their interrupt proved it free */
 };
 typedef SimPin Pin;
 
@@ -245,10 +265,81 @@ static void on_free(Pin *p, const PsTraceEvent *ev)
 		p->anomalies[PIN_FREE_OF_FREE]++;
 		return;
 	}
-	if (ps_pcp_allowed_order(p->m, (unsigned)order))
-		pcp_set(p, (ps_pfn_t)pfn, (unsigned)order, true);
-	else
+	if (!ps_pcp_allowed_order(p->m, (unsigned)order)) {
 		give_back(p, z, (ps_pfn_t)pfn, (unsigned)order);
+	} else if (ev->irq != PS_IRQ_NONE && ev->cpu >= 0 && ev->cpu < p->nr_cpus &&
+		   p->cpus[ev->cpu].locked) {
+		/* pcp_spin_trylock failed: free_one_page, untraced (see note_context) */
+		uint64_t blk = (pfn << 5) | (uint64_t)order;
+
+		p->irq_frees_to_buddy++;
+		g_array_append_val(p->cpus[ev->cpu].run, blk);
+		give_back(p, z, (ps_pfn_t)pfn, (unsigned)order);
+	} else {
+		pcp_set(p, (ps_pfn_t)pfn, (unsigned)order, true);
+	}
+}
+
+/*
+ * Whether an interrupt on a cpu finds its pcp lock taken (Linux 6.18 mm/page_alloc.c). The
+ * lock is a spinlock taken with interrupts on: __free_frozen_pages and free_unref_folios take
+ * it with pcp_spin_trylock and, when that fails (an interrupt freeing on a cpu whose task holds
+ * it), free through free_one_page, which has no tracepoint; rmqueue_pcplist does the same for
+ * allocations (rmqueue_buddy, traced by zone_locked). Inside the lock the task drains
+ * (free_frozen_page_commit -> free_pcppages_bulk, drain_pages_zone: mm_page_pcpu_drain) and
+ * refills (__rmqueue_pcplist -> rmqueue_bulk: zone_locked with percpu_refill=1), both under
+ * zone->lock with interrupts off (spin_lock_irqsave); an interrupt that arrived meanwhile runs
+ * when they are restored, with the pcp lock still held, and its softirqs (RCU callbacks
+ * freeing pages) run on its exit. So an interrupt-context free whose cpu's last task-context
+ * record is a drain or a refill goes to the buddy.
+ *
+ * What an interrupt records itself can show the lock free instead, for the whole interrupt (the
+ * task cannot run meanwhile): a drain or a refill of its own (it got the lock), or a record of
+ * another pid than the drain's (a softirq run by the idle task or ksoftirqd: the holder had
+ * dropped the lock before it could be switched out). Then the frees this interrupt sent to the
+ * buddy are taken back to the pcp list, those still free there. The trace's free records carry
+ * no pid, so an interrupt that records only frees is taken for one of the holder.
+ *
+ * Not seen here: an interrupt during free_unref_folios' commit loop (between
+ * mm_page_free_batched records: the importer writes those commits as plain frees) or during
+ * alloc_pages_bulk's __rmqueue_pcplist loop (no tracepoint) also finds the lock taken; a later
+ * zone_locked of such a page still shows it at the --compare-at point (on_cut_pcp_pages).
+ */
+static void note_context(Pin *p, const PsTraceEvent *ev)
+{
+	PinCpu *c;
+	bool holds;
+
+	if (ev->cpu < 0 || ev->cpu >= p->nr_cpus)
+		return;
+	c = &p->cpus[ev->cpu];
+	holds = ev->op == PS_OP_OBSERVED &&
+		(ev->event == PS_OBS_PCPU_DRAIN ||
+		 (ev->event == PS_OBS_ZONE_LOCKED && ev->percpu_refill == 1));
+	if (ev->irq == PS_IRQ_NONE) {
+		c->locked = holds;
+		c->holder = ev->pid;
+		g_array_set_size(c->run, 0);
+		return;
+	}
+	if (!c->locked || ev->op == PS_OP_FREE || (!holds && (ev->pid < 0 || ev->pid == c->holder)))
+		return;
+	/* this interrupt shows the lock was free: its frees went to the pcp list after all */
+	c->locked = false;
+	for (guint i = 0; i < c->run->len; i++) {
+		uint64_t v = g_array_index(c->run, uint64_t, i);
+		ps_pfn_t pfn = (ps_pfn_t)(v >> 5);
+		unsigned order = (unsigned)(v & 31);
+		PsZone *z = ps_pfn_zone(p->m, pfn);
+
+		if (ps_enclosing_free_block(p->m, z, pfn, 0) == PS_PFN_NONE ||
+		    ps_enclosing_free_block(p->m, z, pfn + (1u << order) - 1, 0) == PS_PFN_NONE)
+			continue;
+		make_allocated(p, z, pfn, order);
+		pcp_set(p, pfn, order, true);
+		p->irq_frees_undone++;
+	}
+	g_array_set_size(c->run, 0);
 }
 
 /*
@@ -727,6 +818,12 @@ static gboolean pinned_start(PsSim *s, GError **error)
 	p->m = s->m;
 	p->on_pcp = g_new0(uint8_t, (s->m->map.end_pfn - s->m->map.base_pfn + 7) / 8);
 	p->ids = g_hash_table_new(g_direct_hash, g_direct_equal);
+	p->nr_cpus = MAX(s->hdr.cpus, 1);
+	p->cpus = g_new0(PinCpu, (gsize)p->nr_cpus);
+	for (int i = 0; i < p->nr_cpus; i++) {
+		p->cpus[i].holder = -1;
+		p->cpus[i].run = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	}
 	if (s->opts.compare_at_kpageflags) {
 		gsize bytes = (s->m->map.end_pfn - s->m->map.base_pfn + 7) / 8;
 
@@ -756,6 +853,8 @@ static uint64_t pinned_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 		on_observed(p, ev);
 	else if (ev->op == PS_OP_ZONE_GROW)
 		sim_zone_grow(s, ev, true);
+	if (ev->op == PS_OP_ALLOC || ev->op == PS_OP_FREE || ev->op == PS_OP_OBSERVED)
+		note_context(p, ev);
 	return 0;
 }
 
@@ -815,6 +914,9 @@ static cJSON *pinned_summary(PsSim *s)
 	cJSON_AddNumberToObject(o, "pcp_pages_at_end", (double)p->pcp_pages);
 	cJSON_AddNumberToObject(o, "claims", (double)p->claims);
 	cJSON_AddNumberToObject(o, "compaction_pages_isolated", (double)p->isolated_pages);
+	cJSON_AddNumberToObject(o, "interrupt_frees_pcp_locked",
+				(double)(p->irq_frees_to_buddy - p->irq_frees_undone));
+	cJSON_AddNumberToObject(o, "interrupt_frees_taken_back", (double)p->irq_frees_undone);
 	if (s->zone_grows || s->zone_grow_refused) {
 		cJSON *g = cJSON_AddObjectToObject(o, "zone_growth");
 
@@ -840,6 +942,9 @@ static void pinned_free(PsSim *s)
 	if (!p)
 		return;
 	g_free(p->on_pcp);
+	for (int i = 0; i < p->nr_cpus && p->cpus; i++)
+		g_array_unref(p->cpus[i].run);
+	g_free(p->cpus);
 	g_free(p->cut_free);
 	g_free(p->cut_pcp);
 	g_free(p->cut_on_pcp);
