@@ -8,9 +8,9 @@
  * __zone_watermark_unusable_free, node_reclaim_enabled / zone_allows_reclaim / node_reclaim for a
  * zone short of its mark (reclaim.c: ps_node_reclaim), rmqueue, zone_statistics,
  * reserve_highatomic_pageblock after a high-atomic success), alloc_pages_mpol of mm/mempolicy.c
- * (NUMA_INTERLEAVE_HIT when an interleaved page is on the node interleave chose; a vma's PMD-order
- * folio tried on its node with
- * __GFP_THISNODE | __GFP_NORETRY first), and __free_pages / free_frozen_pages (pcp for
+ * (the interleave index of a fault in a VMA, zonelist.c; NUMA_INTERLEAVE_HIT when an
+ * interleaved page is on the node interleave chose; a vma's PMD-order folio tried on its node
+ * with __GFP_THISNODE | __GFP_NORETRY first), and __free_pages / free_frozen_pages (pcp for
  * pcp orders, the buddy otherwise).
  *
  * Simplifications (why acceptable):
@@ -342,6 +342,12 @@ static void alloc_once(PsMachine *m, uint64_t gfp, unsigned order, int cpu, int 
 void ps_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempolicy *pol,
 		    PsAllocOutcome *out)
 {
+	ps_alloc_pages_ilx(m, gfp, order, cpu, pol, PS_NO_INTERLEAVE_INDEX, out);
+}
+
+void ps_alloc_pages_ilx(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempolicy *pol,
+			uint64_t ilx, PsAllocOutcome *out)
+{
 	int local_nid = m->spec.cpu_node[cpu];
 	uint64_t nodemask = 0;
 	int nid = local_nid;
@@ -354,7 +360,7 @@ void ps_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempo
 		return;
 	}
 	if (pol)
-		nid = ps_mempolicy_node(m, pol, local_nid, gfp, &nodemask);
+		nid = ps_mempolicy_node_ilx(m, pol, local_nid, gfp, ilx, &nodemask);
 	if (pol && pol->mode == PS_MPOL_PREFERRED_MANY) {
 		/* First pass within the mask without direct reclaim or nofail, then anywhere. */
 		alloc_once(m, (gfp & ~(PS_GFP_DIRECT_RECLAIM | PS_GFP_NOFAIL)) | PS_GFP_NOWARN,
@@ -386,7 +392,7 @@ void ps_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempo
  * carries both attempts' slow-path work.
  */
 void ps_vma_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempolicy *pol,
-			PsAllocOutcome *out)
+			uint64_t ilx, PsAllocOutcome *out)
 {
 	PsAllocOutcome first;
 	uint64_t nodemask = 0;
@@ -395,13 +401,13 @@ void ps_vma_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsM
 	if (!order || order != m->spec.thp_order || order > m->max_order ||
 	    (pol && (pol->mode == PS_MPOL_INTERLEAVE || pol->mode == PS_MPOL_WEIGHTED_INTERLEAVE ||
 		     pol->mode == PS_MPOL_PREFERRED_MANY))) {
-		ps_alloc_pages(m, gfp, order, cpu, pol, out);
+		ps_alloc_pages_ilx(m, gfp, order, cpu, pol, ilx, out);
 		return;
 	}
 	if (pol)
 		nid = ps_mempolicy_node(m, pol, nid, gfp, &nodemask);
 	if (nodemask && !(nodemask & (1ull << nid))) {
-		ps_alloc_pages(m, gfp, order, cpu, pol, out);
+		ps_alloc_pages_ilx(m, gfp, order, cpu, pol, ilx, out);
 		return;
 	}
 	memset(&first, 0, sizeof(first));
@@ -413,7 +419,7 @@ void ps_vma_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsM
 		*out = first;
 		return;
 	}
-	ps_alloc_pages(m, gfp, order, cpu, pol, out);
+	ps_alloc_pages_ilx(m, gfp, order, cpu, pol, ilx, out);
 	out->slow_ns += first.slow_ns;
 	out->reclaimed += first.reclaimed;
 	out->slow_loops += first.slow_loops;

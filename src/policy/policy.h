@@ -53,7 +53,7 @@ static inline uint64_t ps_wmark_pages(const PsZone *z, enum ps_wmark w)
 /* build_all_zonelists: node order by distance with node_load round robin (kernel-facts §1.2). */
 void ps_build_zonelists(PsMachine *m);
 
-/* struct mempolicy of one process (task-level, no VMA: interleave is round robin il_prev). */
+/* struct mempolicy of one process (il_prev: interleave's round robin without a VMA). */
 typedef struct {
 	enum ps_mpol_mode mode;
 	uint64_t nodes;		       /* node mask (bit n = node n; up to 64 nodes) */
@@ -75,6 +75,25 @@ gboolean ps_mempolicy_parse(const char *s, PsMempolicy *pol, GError **error);
  */
 int ps_mempolicy_node(const PsMachine *m, PsMempolicy *pol, int local_nid, uint64_t gfp,
 		      uint64_t *nodemask);
+
+/* NO_INTERLEAVE_INDEX: an allocation without a VMA (interleave takes the round robin). */
+#define PS_NO_INTERLEAVE_INDEX UINT64_MAX
+
+/*
+ * As ps_mempolicy_node, for an allocation with get_vma_policy's interleave index ilx (a fault in
+ * a VMA): interleave and weighted interleave choose by ilx (interleave_nid,
+ * weighted_interleave_nid) and leave the round robin alone. PS_NO_INTERLEAVE_INDEX: as
+ * ps_mempolicy_node.
+ */
+int ps_mempolicy_node_ilx(const PsMachine *m, PsMempolicy *pol, int local_nid, uint64_t gfp,
+			  uint64_t ilx, uint64_t *nodemask);
+
+/* get_vma_policy's interleave index of an anonymous fault at vpn (pages) in a VMA starting at
+ * start_vpn, for a folio of 2^order pages: an anonymous VMA's vm_pgoff is its start page. */
+static inline uint64_t ps_vma_interleave_index(uint64_t start_vpn, uint64_t vpn, unsigned order)
+{
+	return (start_vpn >> order) + ((vpn - start_vpn) >> order);
+}
 
 /* ---- allocation fast path (policy/alloc.c) -------------------------------------------------- */
 
@@ -134,13 +153,16 @@ typedef struct {
 /* __alloc_pages fast path: prepare_alloc_pages + get_page_from_freelist(ALLOC_WMARK_LOW...). */
 void ps_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempolicy *pol,
 		    PsAllocOutcome *out);
+/* As ps_alloc_pages with alloc_pages_mpol's interleave index (PS_NO_INTERLEAVE_INDEX: none). */
+void ps_alloc_pages_ilx(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempolicy *pol,
+			uint64_t ilx, PsAllocOutcome *out);
 
 /*
  * vma_alloc_folio's alloc_pages_mpol: as ps_alloc_pages, but a PMD-order (THP) request first
  * tries its node alone with __GFP_THISNODE | __GFP_NORETRY, then as asked if it may reclaim.
  */
 void ps_vma_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempolicy *pol,
-			PsAllocOutcome *out);
+			uint64_t ilx, PsAllocOutcome *out);
 
 /* __free_pages: to the pcp when the order allows, else to the buddy. */
 void ps_free_pages(PsMachine *m, ps_pfn_t pfn, unsigned order, int cpu);

@@ -23,10 +23,15 @@
  *   could never serve an allocation anyway.
  *
  * Memory policies mirror policy_nodemask() / alloc_pages_mpol() / alloc_frozen_pages_noprof()
- * of mm/mempolicy.c for allocations without a VMA (ilx == NO_INTERLEAVE_INDEX): interleave is
- * the task's round robin through il_prev (interleave_nodes, weighted_interleave_nodes). There
- * are no cpusets and no home_node, so a BIND mask always applies when the zone allows it
- * (apply_policy_zone), and the preferred node of BIND and PREFERRED_MANY stays the local node.
+ * of mm/mempolicy.c. Interleave has two forms, as policy_nodemask chooses: an allocation without
+ * a VMA (ilx == NO_INTERLEAVE_INDEX: kernel pages, page tables, and every allocation record of
+ * an imported trace, which names no address) takes the task's round robin through il_prev
+ * (interleave_nodes, weighted_interleave_nodes); a user-page fault in a VMA carries the
+ * interleave index get_vma_policy computes, (vm_pgoff >> order) + ((addr - vm_start) >>
+ * (PAGE_SHIFT + order)), and takes node ilx mod the policy's nodes (interleave_nid), or by
+ * weight (weighted_interleave_nid), leaving il_prev alone. There are no cpusets and no
+ * home_node, so a BIND mask always applies when the zone allows it (apply_policy_zone), and the
+ * preferred node of BIND and PREFERRED_MANY stays the local node.
  */
 #include "policy/policy.h"
 
@@ -255,8 +260,50 @@ static int ps_weighted_interleave_nodes(PsMempolicy *pol, uint64_t mask)
 	return nid;
 }
 
+/* interleave_nid: node number ilx mod the mask's weight, counted from the first. */
+static int ps_interleave_nid(uint64_t mask, uint64_t ilx)
+{
+	uint64_t target = ilx % (uint64_t)__builtin_popcountll(mask);
+	int nid = ps_first_node(mask);
+
+	while (target--)
+		nid = ps_next_node_in(nid, mask);
+	return nid;
+}
+
+/*
+ * weighted_interleave_nid: ilx mod the total weight of the mask's nodes, then walk the nodes
+ * from the first, each taking its weight (0 counting as 1), to the one the remainder falls in.
+ */
+static int ps_weighted_interleave_nid(const PsMempolicy *pol, uint64_t mask, uint64_t ilx)
+{
+	uint64_t total = 0, target;
+	int nid;
+
+	for (int n = 0; n < 64; n++)
+		if (mask & (1ull << n))
+			total += n < PS_MAX_NODES && pol->weights[n] ? pol->weights[n] : 1;
+	target = ilx % total;
+	nid = ps_first_node(mask);
+	while (target) {
+		uint64_t w = nid < PS_MAX_NODES && pol->weights[nid] ? pol->weights[nid] : 1;
+
+		if (target < w)
+			break;
+		target -= w;
+		nid = ps_next_node_in(nid, mask);
+	}
+	return nid;
+}
+
 int ps_mempolicy_node(const PsMachine *m, PsMempolicy *pol, int local_nid, uint64_t gfp,
 		      uint64_t *nodemask)
+{
+	return ps_mempolicy_node_ilx(m, pol, local_nid, gfp, PS_NO_INTERLEAVE_INDEX, nodemask);
+}
+
+int ps_mempolicy_node_ilx(const PsMachine *m, PsMempolicy *pol, int local_nid, uint64_t gfp,
+			  uint64_t ilx, uint64_t *nodemask)
 {
 	uint64_t mask;
 	int nid = local_nid;
@@ -291,11 +338,14 @@ int ps_mempolicy_node(const PsMachine *m, PsMempolicy *pol, int local_nid, uint6
 		break;
 	case PS_MPOL_INTERLEAVE:
 		if (mask)
-			nid = ps_interleave_nodes(pol, mask);
+			nid = ilx == PS_NO_INTERLEAVE_INDEX ? ps_interleave_nodes(pol, mask)
+							    : ps_interleave_nid(mask, ilx);
 		break;
 	case PS_MPOL_WEIGHTED_INTERLEAVE:
 		if (mask)
-			nid = ps_weighted_interleave_nodes(pol, mask);
+			nid = ilx == PS_NO_INTERLEAVE_INDEX
+				  ? ps_weighted_interleave_nodes(pol, mask)
+				  : ps_weighted_interleave_nid(pol, mask, ilx);
 		break;
 	default:
 		g_assert_not_reached();

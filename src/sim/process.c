@@ -393,7 +393,8 @@ static bool anon_fault_alloc(uint64_t gfp, unsigned order, enum ps_alloc_kind ki
  * latency to *ns.
  */
 static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi,
-			 enum ps_alloc_kind kind, int node, const char *what, uint64_t *ns)
+			 enum ps_alloc_kind kind, int node, uint64_t ilx, const char *what,
+			 uint64_t *ns)
 {
 	PsAllocOutcome out;
 	PsMempolicy pol, *polp = NULL;
@@ -426,9 +427,9 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 	}
 	/* A THP fault's folio comes through vma_alloc_folio (alloc_pages_mpol's THP first try). */
 	if (order && order == s->m->spec.thp_order && anon_fault_alloc(gfp, order, kind))
-		ps_vma_alloc_pages(s->m, gfp, order, cpu, polp, &out);
+		ps_vma_alloc_pages(s->m, gfp, order, cpu, polp, ilx, &out);
 	else
-		ps_alloc_pages(s->m, gfp, order, cpu, polp, &out);
+		ps_alloc_pages_ilx(s->m, gfp, order, cpu, polp, ilx, &out);
 	at = ps_engine_now(s->e) + *ns;
 	/* the allocator's own work; __GFP_ZERO's clearing is counted apart (zero_folio) */
 	alloc_ns =
@@ -510,7 +511,7 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 uint32_t sim_alloc_rec(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi,
 		       enum ps_alloc_kind kind, const char *what, uint64_t *ns)
 {
-	return do_alloc(s, gfp, order, cpu, pi, kind, -1, what, ns);
+	return do_alloc(s, gfp, order, cpu, pi, kind, -1, PS_NO_INTERLEAVE_INDEX, what, ns);
 }
 
 uint64_t sim_rec_free(PsSim *s, uint32_t ri, int cpu)
@@ -606,8 +607,9 @@ static uint32_t thp_fallback(PsSim *s, const PsTraceEvent *ev, unsigned order, i
 
 	for (uint64_t i = 0; i < (1ull << order); i++) {
 		uint64_t fns = ps_cost_handle_mm_fault(&s->cfg->costs);
-		uint32_t ri = do_alloc(s, PS_GFP_HIGHUSER_MOVABLE | PS_GFP_ZERO, 0, cpu, pi,
-				       PS_KIND_ANON, ev->node, "thp_fallback", &fns);
+		uint32_t ri =
+		    do_alloc(s, PS_GFP_HIGHUSER_MOVABLE | PS_GFP_ZERO, 0, cpu, pi, PS_KIND_ANON,
+			     ev->node, PS_NO_INTERLEAVE_INDEX, "thp_fallback", &fns);
 
 		if (ri == REC_RETRY) {
 			for (guint k = 0; k < recs->len; k++) {
@@ -691,8 +693,8 @@ static uint64_t failed_alloc(PsSim *s, const PsTraceEvent *ev, int cpu, uint64_t
 			return 0;
 		}
 	}
-	ri = do_alloc(s, gfp, order, cpu, proc_get(s, ev->pid), ev->kind, ev->node, "failed_alloc",
-		      &ns);
+	ri = do_alloc(s, gfp, order, cpu, proc_get(s, ev->pid), ev->kind, ev->node,
+		      PS_NO_INTERLEAVE_INDEX, "failed_alloc", &ns);
 	if (ri == REC_RETRY)
 		return ns;
 	if (thp)
@@ -742,7 +744,8 @@ uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
 		if (!(gfp & PS_GFP_ZERO))
 			ns += zero_folio(s, order);
 	}
-	ri = do_alloc(s, gfp, order, cpu, pi, ev->kind, ev->node, "alloc", &ns);
+	ri = do_alloc(s, gfp, order, cpu, pi, ev->kind, ev->node, PS_NO_INTERLEAVE_INDEX, "alloc",
+		      &ns);
 	/* do_huge_pmd_anonymous_page: THP_FAULT_ALLOC, or THP_FAULT_FALLBACK when it failed */
 	if (thp && ri != REC_RETRY)
 		ps_thp_fault_account(s->m, ri != REC_NONE);
@@ -1083,8 +1086,10 @@ static uint32_t thp_fault(PsSim *s, int pi, const PsVma *v, uint64_t vpn, int cp
 {
 	unsigned pmd_shift = s->m->spec.thp_order;
 	uint64_t base = (vpn >> pmd_shift) << pmd_shift;
-	uint32_t ri = do_alloc(s, ps_thp_fault_gfp(s->m, v), pmd_shift, cpu, pi, PS_KIND_ANON, -1,
-			       "thp_fault", fns);
+	uint32_t ri =
+	    do_alloc(s, ps_thp_fault_gfp(s->m, v), pmd_shift, cpu, pi, PS_KIND_ANON, -1,
+		     ps_vma_interleave_index(v->start >> s->m->page_shift, base, pmd_shift),
+		     "thp_fault", fns);
 
 	if (ri == REC_RETRY)
 		return ri;
@@ -1114,7 +1119,8 @@ static uint32_t pte_alloc(PsSim *s, int pi, uint64_t vpn, int cpu, uint64_t *fns
 
 	if (sim_pgt_get(&proc_at(s, pi)->ptes, key))
 		return REC_NONE;
-	ri = do_alloc(s, PS_GFP_PGTABLE_USER, 0, cpu, pi, PS_KIND_PAGETABLE, -1, "pte_alloc", fns);
+	ri = do_alloc(s, PS_GFP_PGTABLE_USER, 0, cpu, pi, PS_KIND_PAGETABLE, -1,
+		      PS_NO_INTERLEAVE_INDEX, "pte_alloc", fns);
 	if (ri == REC_RETRY)
 		return ri;
 	if (ri == REC_NONE) {
@@ -1184,8 +1190,10 @@ static uint32_t mthp_fault(PsSim *s, int pi, const PsVma *v, uint64_t vpn, int c
 
 		order = 63 - __builtin_clzll(orders);
 		base = (vpn >> order) << order;
-		ri = do_alloc(s, ps_thp_fault_gfp(m, v), (unsigned)order, cpu, pi, PS_KIND_ANON, -1,
-			      "mthp_fault", fns);
+		ri = do_alloc(
+		    s, ps_thp_fault_gfp(m, v), (unsigned)order, cpu, pi, PS_KIND_ANON, -1,
+		    ps_vma_interleave_index(v->start >> m->page_shift, base, (unsigned)order),
+		    "mthp_fault", fns);
 		if (ri == REC_RETRY)
 			return ri;
 		ps_mthp_fault_account(m, (unsigned)order, ri != REC_NONE);
@@ -1278,8 +1286,9 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 				continue;
 			}
 		}
+		/* get_vma_policy's interleave index of an order-0 anonymous fault: its page */
 		ri = do_alloc(s, PS_GFP_HIGHUSER_MOVABLE | PS_GFP_ZERO, 0, cpu, pi, PS_KIND_ANON,
-			      -1, "fault", &fns);
+			      -1, ps_vma_interleave_index(vpn, vpn, 0), "fault", &fns);
 		ns += fns;
 		if (ri == REC_RETRY)
 			return ns;
@@ -1371,8 +1380,8 @@ static uint64_t gather_alloc(PsSim *s, uint64_t entries, int cpu, GArray *pages)
 	uint64_t n = gather_batch_pages(s->m, entries), ns = 0;
 
 	for (uint64_t i = 0; i < n; i++) {
-		uint32_t ri =
-		    do_alloc(s, PS_GFP_NOWAIT, 0, cpu, -1, PS_KIND_KERNEL, -1, "mmu_gather", &ns);
+		uint32_t ri = do_alloc(s, PS_GFP_NOWAIT, 0, cpu, -1, PS_KIND_KERNEL, -1,
+				       PS_NO_INTERLEAVE_INDEX, "mmu_gather", &ns);
 
 		if (ri == REC_NONE || ri == REC_RETRY) {
 			s->gather_failed++;

@@ -516,6 +516,59 @@ static void test_mempolicy(void)
 }
 
 /*
+ * MPOL_INTERLEAVE for faults in a VMA: the node is the page's interleave index (an anonymous
+ * VMA's start page plus the page's offset) mod the nodes (get_vma_policy, interleave_nid), not
+ * the task's round robin. Touching only the odd pages of an 8 MiB mapping puts all 1024 of them
+ * on node 1; the page tables (no VMA) take the round robin.
+ */
+static void test_mempolicy_interleave_index(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("pagesim-e2e-XXXXXX", NULL);
+	g_autofree char *cfg = g_build_filename(dir, "numa.json", NULL);
+	g_autofree char *trace = g_build_filename(dir, "ilx.jsonl", NULL);
+	g_autofree char *out = g_build_filename(dir, "out", NULL);
+	const char *args[] = {"run", "-q", "-c", cfg, "-t", trace, "-o", out, "--check", NULL};
+	const uint64_t base = 0x7f0000000000ull;
+	g_autoptr(GString) t = g_string_new(
+	    "{\"pagesim_trace\":1,\"source\":\"gen:e2e\",\"page_size\":4096,\"cpus\":2}\n"
+	    "{\"t\":0,\"op\":\"proc\",\"pid\":10,\"comm\":\"spread\","
+	    "\"mempolicy\":\"interleave:0,1\"}\n");
+	const char *config =
+	    "{\"page_size\": 4096, \"cpus\": [0, 1], \"thp\": \"never\","
+	    " \"nodes\": [{\"zones\": {\"Normal\": {\"start_pfn\": 16384, \"spanned\": 16384}}},"
+	    "            {\"zones\": {\"Normal\": {\"start_pfn\": 32768, \"spanned\": 16384}}}]}";
+	double node_pages[2] = {0, 0};
+	cJSON *sum, *z;
+
+	g_string_append_printf(t,
+			       "{\"t\":1000,\"op\":\"map\",\"pid\":10,\"addr\":%" G_GUINT64_FORMAT
+			       ",\"len\":8388608}\n",
+			       base);
+	for (uint64_t i = 1; i < 2048; i += 2)
+		g_string_append_printf(t,
+				       "{\"t\":%" G_GUINT64_FORMAT ",\"op\":\"touch\",\"pid\":10,"
+				       "\"addr\":%" G_GUINT64_FORMAT ",\"len\":4096}\n",
+				       2000 + i, base + i * 4096);
+	g_assert_true(g_file_set_contents(trace, t->str, (gssize)t->len, NULL));
+	g_assert_true(g_file_set_contents(cfg, config, -1, NULL));
+	g_assert_cmpint(run_pagesim(args, NULL, NULL), ==, 0);
+	sum = summary(out);
+	cJSON_ArrayForEach(z, cJSON_GetObjectItem(sum, "final"))
+	{
+		int node = (int)cJSON_GetObjectItem(z, "node")->valuedouble;
+
+		node_pages[node] += cJSON_GetObjectItem(z, "allocated_pages")->valuedouble;
+	}
+	if (g_test_verbose())
+		g_printerr("allocated: node 0 %.0f, node 1 %.0f\n", node_pages[0], node_pages[1]);
+	/* 1024 odd pages on node 1; node 0 holds page tables only (a round robin: about 512) */
+	g_assert_cmpfloat(node_pages[1], >=, 1024);
+	g_assert_cmpfloat(node_pages[0], <, 16);
+	cJSON_Delete(sum);
+	ps_test_rm_rf(dir);
+}
+
+/*
  * `pagesim demo` replays the shipped portable build recording at 4K, 16K and 64K: each machine
  * faults its own pages (about 4x and 16x fewer faults, less where a page is partly used),
  * internal fragmentation grows anonymous memory with the page size, the simulator's page tables
@@ -606,6 +659,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/e2e/run/bad-trace", test_bad_trace);
 	g_test_add_func("/e2e/run/until-and-stdin", test_until_and_stdin);
 	g_test_add_func("/e2e/run/mempolicy", test_mempolicy);
+	g_test_add_func("/e2e/run/mempolicy-interleave-index", test_mempolicy_interleave_index);
 	g_test_add_func("/e2e/run/seed-exact", test_seed_exact);
 	g_test_add_func("/e2e/run/sysctl-refused", test_sysctl_refused);
 	g_test_add_func("/e2e/run/demo-portable", test_demo_portable);

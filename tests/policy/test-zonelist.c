@@ -2,7 +2,8 @@
 /*
  * test-zonelist.c - build_all_zonelists (node order with the node_load round robin, zones from
  * the highest type down, own-node lists) and task memory policies (local, preferred, bind with
- * policy_zone, interleave and weighted interleave round robin, preferred-many, __GFP_THISNODE).
+ * policy_zone, interleave and weighted interleave round robin and by interleave index,
+ * preferred-many, __GFP_THISNODE).
  *
  * Machines are built by hand with only the fields ps_build_zonelists and ps_mempolicy_node read
  * (nr_nodes, spec.distance, spec.cpu_node/nr_cpus, zones[].managed), so these tests do not
@@ -450,6 +451,62 @@ static void test_mpol_weighted_interleave(void)
 	machine_free(m);
 }
 
+/*
+ * A fault in a VMA carries get_vma_policy's interleave index: interleave_nid takes node number
+ * ilx mod the mask's weight, weighted_interleave_nid walks the weights; neither moves il_prev.
+ */
+static void test_mpol_interleave_index(void)
+{
+	/* nodes 0, 1, 3 */
+	static const uint64_t ilx[] = {0, 1, 2, 3, 5, 7, 1000001};
+	static const int expect[] = {0, 1, 3, 0, 3, 1, 3};
+	/* weights 3, 0 (counts as 1), 2 over nodes 0, 1, 3: a cycle of 6 */
+	static const int wexpect[] = {0, 0, 0, 1, 3, 3, 0, 0, 0, 1, 3, 3, 0};
+	PsMachine *m = policy_machine();
+	PsMempolicy pol;
+	uint64_t mask;
+
+	ps_mempolicy_init(&pol);
+	pol.mode = PS_MPOL_INTERLEAVE;
+	pol.nodes = 0xb | (1ull << 40);
+	for (size_t i = 0; i < G_N_ELEMENTS(ilx); i++) {
+		mask = 0xff;
+		g_assert_cmpint(
+		    ps_mempolicy_node_ilx(m, &pol, 2, PS_GFP_HIGHUSER_MOVABLE, ilx[i], &mask), ==,
+		    expect[i]);
+		g_assert_cmphex(mask, ==, 0);
+		g_assert_cmpint(pol.il_prev, ==, -1);
+	}
+	/* no index: the round robin, as ps_mempolicy_node */
+	g_assert_cmpint(
+	    ps_mempolicy_node_ilx(m, &pol, 2, PS_GFP_KERNEL, PS_NO_INTERLEAVE_INDEX, &mask), ==, 0);
+	g_assert_cmpint(pol.il_prev, ==, 0);
+	/* __GFP_THISNODE ignores the policy, index or not */
+	g_assert_cmpint(
+	    ps_mempolicy_node_ilx(m, &pol, 2, PS_GFP_KERNEL | PS_GFP_THISNODE, 1, &mask), ==, 2);
+
+	ps_mempolicy_init(&pol);
+	pol.mode = PS_MPOL_WEIGHTED_INTERLEAVE;
+	pol.nodes = 0xb;
+	pol.weights[0] = 3;
+	pol.weights[2] = 9; /* not in the mask */
+	pol.weights[3] = 2;
+	for (size_t i = 0; i < G_N_ELEMENTS(wexpect); i++) {
+		g_assert_cmpint(
+		    ps_mempolicy_node_ilx(m, &pol, 2, PS_GFP_HIGHUSER_MOVABLE, i, &mask), ==,
+		    wexpect[i]);
+		g_assert_cmpint(pol.il_prev, ==, -1);
+		g_assert_cmpint(pol.il_weight, ==, 0);
+	}
+
+	/* the index of a fault: an anonymous VMA's vm_pgoff is its start page */
+	g_assert_cmpuint(ps_vma_interleave_index(100, 107, 0), ==, 107);
+	g_assert_cmpuint(ps_vma_interleave_index(0x300, 0x400, 9), ==, 1 + 0);
+	g_assert_cmpuint(ps_vma_interleave_index(0x300, 0x500, 9), ==, 1 + 1);
+	g_assert_cmpuint(ps_vma_interleave_index(0x400, 0x600, 9), ==, 2 + 1);
+	machine_free(m);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -465,5 +522,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/zonelist/mempolicy-interleave", test_mpol_interleave);
 	g_test_add_func("/policy/zonelist/mempolicy-weighted-interleave",
 			test_mpol_weighted_interleave);
+	g_test_add_func("/policy/zonelist/mempolicy-interleave-index", test_mpol_interleave_index);
 	return g_test_run();
 }
