@@ -22,8 +22,12 @@
  * extfrag_for_order these read are mm/vmstat.c's, as in the kernel.
  *
  * Read in the kernel source rather than taken from documentation, because these details decide
- * which runs compact at all (kernel-facts §8): __compaction_suitable uses the low watermark for
- * costly orders and the min watermark otherwise, plus compact_gap; compaction_capture refuses
+ * which runs compact at all (kernel-facts §8): __compaction_suitable takes its watermark from the
+ * caller and adds compact_gap, and for a costly order the low - min distance on top ("mm:
+ * compaction: push watermark into compaction_suitable() callers", 6.15: compaction_ready passes
+ * the high mark, compaction_zonelist_suitable and should_continue_reclaim the min mark,
+ * compaction_suit_allocation_order the allocation's own mark, which is also the base of its
+ * async costly non-CMA check); compaction_capture refuses
  * ISOLATE blocks and MOVABLE blocks below pageblock order; skip_isolation_on_order;
  * __isolate_free_page's min + 2^order order-0 check and its retyping of half-pageblock or larger
  * blocks to MOVABLE with move_freepages_block.
@@ -92,14 +96,19 @@ static uint64_t compact_gap(int order)
 	return 2ull << order;
 }
 
-/* __compaction_suitable: order-0 free pages above the mark plus room for the targets. */
+/*
+ * __compaction_suitable: order-0 free pages above the caller's watermark plus room for the
+ * targets (compact_gap), and for a costly order the low - min distance on top: the min-mark
+ * callers ask for the low mark as before 6.15, compaction_ready's high mark gets it added.
+ */
 static bool compaction_suitable_mark(const PsMachine *m, const PsZone *z, int order,
-				     int highest_zoneidx, int64_t free_pages)
+				     uint64_t watermark, int highest_zoneidx, int64_t free_pages)
 {
-	uint64_t mark = order > PS_PAGE_ALLOC_COSTLY_ORDER ? ps_wmark_pages(z, PS_WMARK_LOW)
-							   : ps_wmark_pages(z, PS_WMARK_MIN);
+	uint64_t mark = watermark + compact_gap(order);
 
-	mark += compact_gap(order);
+	/* low_wmark_pages - min_wmark_pages: the boost is in both and cancels */
+	if (order > PS_PAGE_ALLOC_COSTLY_ORDER && z->wmark[PS_WMARK_LOW] > z->wmark[PS_WMARK_MIN])
+		mark += z->wmark[PS_WMARK_LOW] - z->wmark[PS_WMARK_MIN];
 	return ps_zone_watermark_ok(m, z, 0, mark, highest_zoneidx, PS_ALLOC_CMA, free_pages);
 }
 
@@ -118,25 +127,21 @@ static bool fragindex_suitable(const PsMachine *m, const PsZone *z, int order)
 	return true;
 }
 
-bool ps_compaction_suitable(const PsMachine *m, const PsZone *z, int order, int highest_zoneidx)
-{
-	if (!compaction_suitable_mark(m, z, order, highest_zoneidx, z->vm_stat[PS_NR_FREE_PAGES]))
-		return false;
-	return fragindex_suitable(m, z, order);
-}
-
-/*
- * compaction_suitable with the caller's watermark (6.18: order-0 free pages above mark plus
- * compact_gap, and for a costly order a fragmentation index that blames fragmentation, not a
- * lack of memory); vmscan.c's compaction_ready asks it at the high mark.
+/* compaction_suitable at the caller's watermark; vmscan.c's compaction_ready passes the high one.
  */
 bool ps_compaction_suitable_wmark(const PsMachine *m, const PsZone *z, int order, uint64_t mark,
 				  int highest_zoneidx)
 {
-	if (!ps_zone_watermark_ok(m, z, 0, mark + compact_gap(order), highest_zoneidx, PS_ALLOC_CMA,
-				  z->vm_stat[PS_NR_FREE_PAGES]))
+	if (!compaction_suitable_mark(m, z, order, mark, highest_zoneidx,
+				      z->vm_stat[PS_NR_FREE_PAGES]))
 		return false;
 	return fragindex_suitable(m, z, order);
+}
+
+bool ps_compaction_suitable(const PsMachine *m, const PsZone *z, int order, int highest_zoneidx)
+{
+	return ps_compaction_suitable_wmark(m, z, order, ps_wmark_pages(z, PS_WMARK_MIN),
+					    highest_zoneidx);
 }
 
 enum ps_compact_result ps_compaction_suit_allocation_order(const PsMachine *m, const PsZone *z,
@@ -148,14 +153,14 @@ enum ps_compact_result ps_compaction_suit_allocation_order(const PsMachine *m, c
 	if (ps_zone_watermark_ok(m, z, (unsigned)order, mark, highest_zoneidx, alloc_flags,
 				 z->vm_stat[PS_NR_FREE_PAGES]))
 		return PS_COMPACT_RES_SUCCESS;
-	/* Async costly compaction needs the low mark plus the gap, or it is not worth it. */
+	/* Async costly compaction needs the gap above the mark outside CMA, or it is not worth it.
+	 */
 	if (order > PS_PAGE_ALLOC_COSTLY_ORDER && async && !(alloc_flags & PS_ALLOC_CMA)) {
-		mark = ps_wmark_pages(z, PS_WMARK_LOW) + compact_gap(order);
-		if (!ps_zone_watermark_ok(m, z, 0, mark, highest_zoneidx, 0,
+		if (!ps_zone_watermark_ok(m, z, 0, mark + compact_gap(order), highest_zoneidx, 0,
 					  z->vm_stat[PS_NR_FREE_PAGES]))
 			return PS_COMPACT_RES_SKIPPED;
 	}
-	if (!ps_compaction_suitable(m, z, order, highest_zoneidx))
+	if (!ps_compaction_suitable_wmark(m, z, order, mark, highest_zoneidx))
 		return PS_COMPACT_RES_SKIPPED;
 	return PS_COMPACT_RES_CONTINUE;
 }
@@ -952,8 +957,9 @@ bool ps_should_compact_retry(PsPolicy *p, const PsAllocContext *ac, unsigned all
 				continue;
 			available = z->vm_stat[PS_NR_FREE_PAGES] +
 				    (int64_t)(ps_zone_reclaimable_pages(p, z) / ac->order);
-			if (compaction_suitable_mark(m, z, (int)ac->order, ac->highest_zoneidx,
-						     available))
+			if (compaction_suitable_mark(m, z, (int)ac->order,
+						     ps_wmark_pages(z, PS_WMARK_MIN),
+						     ac->highest_zoneidx, available))
 				return true;
 		}
 		return false;

@@ -391,7 +391,10 @@ typedef struct {
 /* compact_zone: the caller fills the request part of cc; the arrays are managed inside. */
 enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc);
 
-/* compaction_suitable (order-0 watermark + gap, then the fragmentation index for costly). */
+/*
+ * compaction_suitable at the min mark (order-0 free pages above mark + compact_gap, + low - min for
+ * a costly order, then the fragmentation index for a costly order).
+ */
 bool ps_compaction_suitable(const PsMachine *m, const PsZone *z, int order, int highest_zoneidx);
 /* compaction_suitable at the caller's watermark (vmscan.c's compaction_ready uses the high one). */
 bool ps_compaction_suitable_wmark(const PsMachine *m, const PsZone *z, int order, uint64_t mark,

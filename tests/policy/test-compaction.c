@@ -335,6 +335,44 @@ static void test_suitability(void)
 	fixture_check(m);
 }
 
+/*
+ * __compaction_suitable with the caller's watermark (6.15+ "push watermark into
+ * compaction_suitable() callers"): order-0 free pages above mark + compact_gap, and for a costly
+ * order the low - min distance on top. compaction_ready asks at the high mark, so an order-9
+ * direct reclaimer goes on reclaiming until high + gap + (low - min); the min-mark callers get
+ * the low mark as before.
+ */
+static void test_suitable_watermark(void)
+{
+	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	uint64_t high = ps_wmark_pages(z, PS_WMARK_HIGH), min = ps_wmark_pages(z, PS_WMARK_MIN);
+	uint64_t extra = z->wmark[PS_WMARK_LOW] - z->wmark[PS_WMARK_MIN];
+	ps_pfn_t p = z->start_pfn;
+
+	g_assert_cmpuint(extra, >, 8);
+	/* Scattered single free pages: fragmentation, not a lack of memory (index > 500). */
+	fill_order0(m, z, 0);
+	while ((uint64_t)z->vm_stat[PS_NR_FREE_PAGES] < high + 1024 + extra / 2) {
+		free_block(m, z, p, 0);
+		p += 2;
+	}
+	g_assert_cmpint(ps_zone_fragmentation_index(m, z, 9), >, 500);
+	/* high + gap(9) met, the costly distance not: not suitable at the high mark for order 9 */
+	g_assert_false(ps_compaction_suitable_wmark(m, z, 9, high, PS_ZONE_NORMAL));
+	/* the same free pages are enough for a non-costly order (gap 16, no distance) */
+	g_assert_true(ps_compaction_suitable_wmark(m, z, 3, high, PS_ZONE_NORMAL));
+	while ((uint64_t)z->vm_stat[PS_NR_FREE_PAGES] <= high + 1024 + extra) {
+		free_block(m, z, p, 0);
+		p += 2;
+	}
+	g_assert_true(ps_compaction_suitable_wmark(m, z, 9, high, PS_ZONE_NORMAL));
+	/* the min-mark form asks for min + gap + (low - min), i.e. the low mark plus the gap */
+	g_assert_true(ps_compaction_suitable(m, z, 9, PS_ZONE_NORMAL));
+	g_assert_cmpuint(min + extra, ==, ps_wmark_pages(z, PS_WMARK_LOW));
+	fixture_check(m);
+}
+
 static void test_fragindex_lack_of_memory(void)
 {
 	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
@@ -479,6 +517,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/compaction/capture", test_capture);
 	g_test_add_func("/policy/compaction/deferral", test_deferral);
 	g_test_add_func("/policy/compaction/suitability", test_suitability);
+	g_test_add_func("/policy/compaction/suitable-watermark", test_suitable_watermark);
 	g_test_add_func("/policy/compaction/fragindex-lack-of-memory",
 			test_fragindex_lack_of_memory);
 	g_test_add_func("/policy/compaction/skip-bits-apart-from-type", test_skip_bits);
