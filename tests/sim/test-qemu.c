@@ -766,6 +766,20 @@ static int sysctl_vm_value(const char *path, const char *key)
 	return v;
 }
 
+/* One recording of tools/lab/numa-policies.c (tests/data/lab-numa-policies/NAME). */
+typedef struct {
+	const char *name;
+	int zone_reclaim_mode;
+	bool node_reclaim; /* the kernel's node reclaim scanned (KEEP_DISK 1) */
+	bool model_kills;  /* the model's OOM kill matches the kernel's (else a known miss) */
+} NumaPolRec;
+
+static const NumaPolRec numa_pol_recs[] = {
+    {"zrm0", 0, false, false},
+    {"zrm1", 1, false, true},
+    {"nr1", 1, true, false},
+};
+
 /*
  * Issue 18 item 4 on recordings of our own (tests/data/lab-numa-policies/, README there):
  * tools/lab/numa-policies.c on the lab's 4k-numa kernel, 512 MiB in 2 nodes, cpu N on node N,
@@ -797,10 +811,17 @@ static int sysctl_vm_value(const char *path, const char *key)
  * default policy, and its later bound pages fit once the trace's record of the victim's exit
  * freed node 0.
  * numa-policies.c now writes the marker before set_mempolicy() for new recordings.
+ * nr1: the same program with KEEP_DISK 1 and zone_reclaim_mode 1 (written with the marker
+ * first): the disk stays open through A, so node 0 holds 8192 pages of clean, unmapped
+ * block-device cache, and the kernel's node_reclaim takes them (zone_reclaim_success 17, 9216
+ * file pages reclaimed with kswapd's) and keeps A's pages local: numa_miss 6637 against 7840 in
+ * zrm0. The model reclaims nothing (asserted as the known miss, with numa_miss 1.254, numa_other
+ * 1.157 and node 1's allocations 1.156 bounded at 30 %) and kills no one: see the assertion.
  */
 static void test_numa_policies(gconstpointer data)
 {
-	const char *name = data;
+	const NumaPolRec *rec = data;
+	const char *name = rec->name;
 	static const char *const counters[] = {"numa_hit",	  "numa_miss",	"numa_foreign",
 					       "numa_interleave", "numa_local", "numa_other"};
 	const char *srcdir = g_getenv("PAGESIM_SRCDIR") ? g_getenv("PAGESIM_SRCDIR") : ".";
@@ -817,7 +838,7 @@ static void test_numa_policies(gconstpointer data)
 	PsImportStats st;
 	PsConfig *cfg;
 	cJSON *sum;
-	int zrm = !strcmp(name, "zrm1");
+	int zrm = rec->zone_reclaim_mode;
 	const char *kill;
 
 	g_assert_true(g_file_test(trace_txt, G_FILE_TEST_EXISTS));
@@ -838,10 +859,16 @@ static void test_numa_policies(gconstpointer data)
 	g_assert_cmpint(sysctl_vm_value(sysctl, "zone_reclaim_mode"), ==, zrm);
 	cfg->spec.sysctl.zone_reclaim_mode = zrm;
 
-	/* the kernel: no node reclaim scan; one OOM kill, its victim and constraint */
+	/* the kernel: node reclaim scanned or not; one OOM kill, its victim and constraint */
 	vm_after = g_build_filename(dir, "after.vmstat", NULL);
-	g_assert_cmpint(vmstat_value(vm_after, "zone_reclaim_success"), ==, 0);
-	g_assert_cmpint(vmstat_value(vm_after, "zone_reclaim_failed"), ==, 0);
+	if (rec->node_reclaim) {
+		/* nr1: 17 successful node reclaims, 9216 file pages reclaimed in all */
+		g_assert_cmpint(vmstat_value(vm_after, "zone_reclaim_success"), >, 0);
+		g_assert_cmpint(vmstat_value(vm_after, "pgsteal_file"), >, 8192);
+	} else {
+		g_assert_cmpint(vmstat_value(vm_after, "zone_reclaim_success"), ==, 0);
+		g_assert_cmpint(vmstat_value(vm_after, "zone_reclaim_failed"), ==, 0);
+	}
 	g_assert_cmpint(vmstat_value(vm_after, "oom_kill"), ==, 1);
 	dmesg_path = g_build_filename(dir, "dmesg.txt", NULL);
 	dmesg = ps_test_slurp(dmesg_path);
@@ -865,12 +892,22 @@ static void test_numa_policies(gconstpointer data)
 			continue;
 		}
 		g_assert_cmpfloat(obs_v, >, 1000);
-		g_assert_cmpfloat(fabs(sim_v / obs_v - 1.0), <=, 0.10);
+		/* nr1: numa_miss 1.254, numa_other 1.157: not held, the miss below */
+		g_assert_cmpfloat(fabs(sim_v / obs_v - 1.0), <=, rec->node_reclaim ? 0.30 : 0.10);
 	}
 	cJSON_Delete(sum);
+	if (rec->node_reclaim)
+		/*
+		 * The known miss: the model reclaims nothing. The exact import makes R's
+		 * block-device page cache (GFP_NOFS readahead folios) plain kernel allocations,
+		 * which no LRU holds, so node_reclaim finds no unmapped file pages and the
+		 * allocations go to node 1 as with zone_reclaim_mode 0.
+		 */
+		g_assert_cmpuint(ps_test_run_vmstat(run, "zone_reclaim_success"), ==, 0);
 
 	/* pages allocated per node: the traced allocations, the model's own zoneinfo */
-	check_node_allocs(name, dir, run, trace, &cfg->spec, (const double[2]){0.10, 0.10});
+	check_node_allocs(name, dir, run, trace, &cfg->spec,
+			  (const double[2]){0.10, rec->node_reclaim ? 0.30 : 0.10});
 
 	/* the model's OOM kill */
 	events_path = g_build_filename(run, "events.jsonl", NULL);
@@ -878,7 +915,7 @@ static void test_numa_policies(gconstpointer data)
 	kill = strstr(events, "\"type\":\"oom_kill\"");
 	if (g_test_verbose())
 		g_printerr("%s model oom_kill: %.*s\n", name, kill ? 200 : 4, kill ? kill : "none");
-	if (zrm) {
+	if (rec->model_kills) {
 		g_assert_nonnull(kill);
 		g_assert_nonnull(strstr(kill, "\"pid\":256,"));
 		g_assert_nonnull(strstr(kill, "\"constraint\":\"CONSTRAINT_MEMORY_POLICY\""));
@@ -910,7 +947,11 @@ int main(int argc, char **argv)
 	g_test_add_data_func("/sim/qemu/ratios/shipped", &ratio_sets[1], test_ratios);
 	g_test_add_func("/sim/qemu/vmstat-error", test_vmstat_error);
 	g_test_add_func("/sim/qemu/numa", test_numa);
-	g_test_add_data_func("/sim/qemu/numa-policies/zrm0", "zrm0", test_numa_policies);
-	g_test_add_data_func("/sim/qemu/numa-policies/zrm1", "zrm1", test_numa_policies);
+	for (size_t i = 0; i < G_N_ELEMENTS(numa_pol_recs); i++) {
+		g_autofree char *path =
+		    g_strdup_printf("/sim/qemu/numa-policies/%s", numa_pol_recs[i].name);
+
+		g_test_add_data_func(path, &numa_pol_recs[i], test_numa_policies);
+	}
 	return g_test_run();
 }

@@ -7,11 +7,13 @@
  * `pagesim import` reads as the writing task's policy from that timestamp on (POLICY as
  * --mempolicy takes it).
  *
- * usage: numa-policies [ZONE_RECLAIM_MODE=0] [A_MIB=232]
+ * usage: numa-policies [ZONE_RECLAIM_MODE=0] [A_MIB=232] [KEEP_DISK=0]
  *   all on cpu 0 (node 0):
  *   P  MPOL_PREFERRED node 1: 16 MiB of anonymous memory, touched
  *   R  read 32 MiB of /dev/vda (the lab's output disk, still empty): clean, unmapped block-device
- *      page cache on node 0, the memory node reclaim may take back
+ *      page cache on node 0, the memory node reclaim may take back; closing the disk drops it,
+ *      so with KEEP_DISK 0 node reclaim finds nothing (NODE_RECLAIM_FULL), with 1 the disk stays
+ *      open through A
  *   A  default policy: A_MIB MiB touched: node 0 fills to its low watermark; with
  *      vm.zone_reclaim_mode 0 the zonelist falls back to node 1, with 1 node_reclaim() first
  *      reclaims R's page cache on node 0
@@ -90,14 +92,15 @@ static char *touch_new(size_t len)
 	return p;
 }
 
-static void read_disk(size_t len)
+/* Reads len bytes of /dev/vda; returns the open disk (its page cache stays while it is open). */
+static int read_disk(size_t len)
 {
 	static char buf[1 << 16];
 	int fd = open("/dev/vda", O_RDONLY);
 
 	if (fd < 0) {
 		perror("/dev/vda");
-		return;
+		return -1;
 	}
 	for (size_t done = 0; done < len;) {
 		ssize_t n = read(fd, buf, sizeof buf);
@@ -106,7 +109,7 @@ static void read_disk(size_t len)
 			break;
 		done += (size_t)n;
 	}
-	close(fd);
+	return fd;
 }
 
 static void snap(const char *what)
@@ -127,6 +130,8 @@ int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "0";
 	size_t a = (argc > 2 ? strtoul(argv[2], NULL, 0) : 232) * MB;
+	int keep = argc > 3 && atoi(argv[3]);
+	int disk;
 	char *pp, *pa;
 	pid_t c;
 	int st;
@@ -156,10 +161,14 @@ int main(int argc, char **argv)
 	pp = touch_new(16 * MB);
 	printf("P: 16 MiB preferred node 1 on cpu 0 (zone_reclaim_mode %s)\n", mode);
 	policy(MPOL_DEFAULT, 0, "default");
-	read_disk(32 * MB);
-	printf("R: 32 MiB of /dev/vda read\n");
+	disk = read_disk(32 * MB);
+	if (!keep && disk >= 0)
+		close(disk);
+	printf("R: 32 MiB of /dev/vda read%s\n", keep ? ", kept open" : "");
 	pa = touch_new(a);
 	printf("A: %zu MiB default on cpu 0\n", a / MB);
+	if (keep && disk >= 0)
+		close(disk);
 	snap("mid");
 	fflush(stdout);
 	if (write(go[1], &byte, 1) != 1)
