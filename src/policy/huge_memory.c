@@ -66,7 +66,8 @@ bool ps_thp_vma_allowable(const PsMachine *m, const PsVma *vma, uint64_t haddr)
 	const PsMachineSpec *spec = &m->spec;
 
 	/* CONFIG_TRANSPARENT_HUGEPAGE, and the PMD size's setting */
-	if (!spec->thp_built || !vma || !order_enabled(spec, vma, spec->thp_order))
+	/* an anonymous THP: not in a file mapping (do_cow_fault copies into an order-0 folio) */
+	if (!spec->thp_built || !vma || vma->file || !order_enabled(spec, vma, spec->thp_order))
 		return false;
 	return order_suitable(m, vma, haddr, spec->thp_order);
 }
@@ -76,7 +77,7 @@ uint64_t ps_thp_anon_orders(const PsMachine *m, const PsVma *vma, uint64_t addr)
 	const PsMachineSpec *spec = &m->spec;
 	uint64_t orders = 0;
 
-	if (!spec->thp_built || !vma)
+	if (!spec->thp_built || !vma || vma->file)
 		return 0;
 	/* BIT(PMD_ORDER) - 1, without orders 0 and 1 */
 	for (unsigned o = 2; o < spec->thp_order && o <= spec->max_order; o++)

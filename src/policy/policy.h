@@ -565,6 +565,7 @@ uint64_t ps_cost_migrate_pages(const PsReclaimConfig *rc, uint32_t page_size, ui
 typedef struct {
 	uint64_t start, end; /* [start, end) virtual bytes */
 	bool hugepage;	     /* VM_HUGEPAGE: madvise(MADV_HUGEPAGE) */
+	bool file; /* vm_file: a file mapping (no anonymous THP; its COW copies are order 0) */
 } PsVma;
 
 /*

@@ -344,6 +344,8 @@ static void summary_totals(PsSim *s, cJSON *root)
 		cJSON_AddNumberToObject(o, "mmu_gather_pages", (double)s->gather_pages);
 		cJSON_AddNumberToObject(o, "mmu_gather_failed", (double)s->gather_failed);
 	}
+	if (s->file_faults)
+		cJSON_AddNumberToObject(o, "file_faults", (double)s->file_faults);
 }
 
 /* hugepages-<size>kB/stats/anon_fault_alloc and _fallback of the sizes that faulted. */

@@ -29,6 +29,16 @@
  * gather_batch_pages). Each unmap record is a gather of its own (the kernel gathers one munmap's
  * VMAs, or a whole exec's or exit's mm, in one), and the batch of page-table pages
  * (tlb_remove_table) is not modelled: both differ by a page now and then.
+ * - File mappings (`map` and `touch` of kind file): a read fault maps the page-cache page at the
+ *   address (do_read_fault) and, where fault_around_bytes (64 KiB) is more than one page, the
+ *   pages around it that do_fault_around's window allows, inside the mapping and the PTE page;
+ *   no allocation but the PTE page, and each mapped page is an mmu_gather entry at unmap or exit.
+ *   filemap_map_pages maps only pages in the page cache and uptodate; the simulator does not key
+ *   its page cache by the mapped file (the recording gives an fd, not the inode) and maps the
+ *   whole window: program text and libraries, which most read faults are for, stay cached. A
+ *   write (copy) touch in a file mapping takes an order-0 anonymous page in place of the file
+ *   page (do_cow_fault, wp_page_copy). Large file folios are mapped a PTE and a gather entry a
+ *   page (folio_pte_batch would make it two entries a folio).
  * - A task's allocations after its `exit` (exit_mm runs after sched_process_exit) stay the
  *   exited process's: no second, nameless process for its pid.
  * - The kind of an allocation without one is derived from its GFP flags: __GFP_MOVABLE with
@@ -1211,6 +1221,85 @@ static uint32_t mthp_fault(PsSim *s, int pi, const PsVma *v, uint64_t vpn, int c
 	return REC_NONE;
 }
 
+/*
+ * do_fault_around's window for a read fault at vpn: [*from, *to) of the pages around it that
+ * filemap_map_pages may map. fault_around_pages = fault_around_bytes (65536, rounded down to a
+ * power of two) / PAGE_SIZE, none when that is 1 page or less (should_fault_around); the window
+ * is aligned to it, moved up to the mapping's start, and cut at the mapping's end and the PTE
+ * page's. The mapping: the file mapping at vpn, else the gap between the known ones around it
+ * (the ELF image and interpreter execve maps without a syscall of the recording).
+ */
+#define FAULT_AROUND_BYTES 65536u
+static void fault_around(const PsSim *s, const Proc *p, uint64_t vpn, uint64_t *from, uint64_t *to)
+{
+	unsigned shift = s->m->page_shift;
+	uint64_t nr = FAULT_AROUND_BYTES >> shift, ptrs = 1ull << s->m->spec.thp_order;
+	uint64_t lo = 0, hi = UINT64_MAX, pte_off = vpn & (ptrs - 1), start, end;
+	GTreeNode *n = vma_lower(p, vpn << shift), *prev;
+	const PsVma *v = n ? g_tree_node_value(n) : NULL;
+
+	*from = vpn;
+	*to = vpn + 1;
+	if (nr <= 1)
+		return;
+	if (v && v->start <= (vpn << shift)) {
+		lo = v->start >> shift;
+		hi = (v->end + s->m->page_size - 1) >> shift;
+	} else {
+		prev = n ? g_tree_node_previous(n) : g_tree_node_last(p->vmas);
+		if (prev)
+			lo =
+			    (((const PsVma *)g_tree_node_value(prev))->end + s->m->page_size - 1) >>
+			    shift;
+		if (v)
+			hi = v->start >> shift;
+	}
+	lo = MIN(lo, vpn);
+	hi = MAX(hi, vpn + 1);
+	start = MAX(pte_off & ~(nr - 1), pte_off - MIN(pte_off, vpn - lo));
+	end = MIN(MIN(start + nr, ptrs), pte_off + (hi - vpn));
+	*from = vpn - pte_off + start;
+	*to = vpn - pte_off + end;
+}
+
+/*
+ * A `touch` of kind file: do_read_fault for each page of the range not mapped yet, which maps
+ * page-cache pages (fault_around) and allocates only the PTE page.
+ */
+static uint64_t file_touch(PsSim *s, int pi, const PsTraceEvent *ev, int cpu)
+{
+	PsMachine *m = s->m;
+	unsigned shift = m->page_shift;
+	uint64_t first = ev->addr >> shift, last = (ev->addr + ev->len - 1) >> shift, ns = 0;
+
+	for (uint64_t vpn = first; vpn <= last; vpn++) {
+		uint64_t fns = ps_cost_handle_mm_fault(&s->cfg->costs), from, to;
+		uint32_t v = sim_pgt_get(&proc_at(s, pi)->pgt, vpn);
+
+		if (v) {
+			if (v != PGT_FILE && !(rec_at(s, v - 1)->flags & REC_GONE))
+				ps_lru_mark_accessed(s->policy, v - 1);
+			continue;
+		}
+		s->file_faults++;
+		if (!sim_pgt_pmd_mapped(&proc_at(s, pi)->pgt, vpn) &&
+		    pte_alloc(s, pi, vpn, cpu, &fns) == REC_RETRY)
+			return ns + fns;
+		fault_around(s, proc_at(s, pi), vpn, &from, &to);
+		for (uint64_t u = from; u < to; u++) {
+			Proc *p = proc_at(s, pi);
+
+			if (sim_pgt_get(&p->pgt, u))
+				continue;
+			sim_pgt_set(&p->pgt, u, PGT_FILE);
+			p->file_ptes++;
+		}
+		ps_hist_add(&s->hists[PS_LAT_FAULT], fns + s->oom_wait_sampled);
+		ns += fns;
+	}
+	return ns;
+}
+
 /* A `touch` record: handle_mm_fault for each page of the range not mapped yet. */
 uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
@@ -1228,6 +1317,8 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 	 */
 	bool mthp;
 
+	if (ev->kind == PS_KIND_FILE)
+		return file_touch(s, pi, ev, cpu);
 	if (!s->mthp_known) {
 		s->mthp = false;
 		for (unsigned o = 2; o < pmd_shift && m->spec.thp_built; o++)
@@ -1244,6 +1335,12 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		/* This fault's latency: the histograms get each fault, not the touch's total. */
 		uint64_t fns = ps_cost_handle_mm_fault(c);
 
+		if (v == PGT_FILE) {
+			/* a copy of the page-cache page replaces its PTE (wp_page_copy) */
+			sim_pgt_clear(&p->pgt, vpn);
+			p->file_ptes--;
+			v = 0;
+		}
 		if (v && !(rec_at(s, v - 1)->flags & REC_GONE)) {
 			/* Present: an access the reclaim model sees as a reference. */
 			ps_lru_mark_accessed(s->policy, v - 1);
@@ -1328,7 +1425,7 @@ static bool vma_remove(Proc *p, uint64_t start, uint64_t end)
 		} else if (v->start < start && v->end > end) {
 			PsVma *tail = g_new(PsVma, 1);
 
-			*tail = (PsVma){end, v->end, v->hugepage};
+			*tail = (PsVma){end, v->end, v->hugepage, v->file};
 			v->end = start;
 			g_tree_insert(p->vmas, &tail->start, tail);
 			break;
@@ -1433,6 +1530,13 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 		Rec *r;
 
 		any = true;
+		if (ri + 1 == PGT_FILE) {
+			/* a page-cache page: gathered, its reference dropped, the page stays */
+			sim_pgt_clear(&p->pgt, vpn);
+			p->file_ptes--;
+			entries++;
+			continue;
+		}
 		r = rec_at(s, ri);
 		if (r->flags & REC_THP) {
 			uint64_t base = r->id;
@@ -1487,6 +1591,8 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 		if (p->own[i] != REC_NONE &&
 		    (rec_at(s, p->own[i])->flags & (REC_TOUCH | REC_PGTABLE)) == REC_TOUCH)
 			entries += gather_entries(s, rec_at(s, p->own[i]));
+	entries += p->file_ptes;
+	p->file_ptes = 0;
 	gather_alloc(s, entries, cpu, batch);
 	/* exit_mmap and friends: everything still owned goes back, newest first. */
 	while ((p = proc_at(s, pi))->own_len) {
@@ -1570,7 +1676,7 @@ uint64_t sim_op_map(PsSim *s, const PsTraceEvent *ev)
 	PsVma *v = g_new(PsVma, 1);
 	Proc *p = proc_at(s, proc_get(s, ev->pid));
 
-	*v = (PsVma){ev->addr, ev->addr + ev->len, ev->thp};
+	*v = (PsVma){ev->addr, ev->addr + ev->len, ev->thp, ev->kind == PS_KIND_FILE};
 	vma_remove(p, v->start, v->end);
 	g_tree_insert(p->vmas, &v->start, v);
 	return ps_cost_do_mmap(&s->cfg->costs);

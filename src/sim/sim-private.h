@@ -208,6 +208,8 @@ cJSON *ps_fidelity_to_json(const PsFidelity *f);
 #define REC_SNAP    0x80	   /* an LRU folio of the starting snapshot (id: its first pfn) */
 #define REC_PGTABLE 0x40	   /* a PTE page of a process (with REC_TOUCH; id: PMD range) */
 #define REC_RETRY   (REC_NONE - 1) /* do_alloc: retry the record later (OOM reap pending) */
+/* A process's pgt entry for a page-cache page mapped by a `touch` of kind file (no record) */
+#define PGT_FILE UINT32_MAX
 /* Trace ids below this go in a flat array; larger ones in a hash table. */
 #define ID_ARRAY_MAX (1u << 26)
 /* One allocation of the trace or one faulted user page; index = record number. */
@@ -288,8 +290,10 @@ typedef struct {
 	uint64_t pgtable_peak_pages;	       /* highest kind_pages[PS_KIND_PAGETABLE] */
 	uint64_t thp_faults[PS_NR_ORDERS_MAX]; /* faults served with a large folio, by order */
 	GTree *vmas;			       /* PsVma by start address, disjoint */
-	SimPgTable pgt;			       /* vpn -> record + 1 of the pages touch faulted in */
-	SimPgTable ptes; /* keyed by PMD range (vpn >> thp_order): record + 1 of its PTE page */
+	SimPgTable pgt;	    /* vpn -> record + 1 of the pages touch faulted in, PGT_FILE for a
+			       page-cache page a file touch mapped */
+	uint64_t file_ptes; /* entries of pgt that are PGT_FILE */
+	SimPgTable ptes;    /* keyed by PMD range (vpn >> thp_order): record + 1 of its PTE page */
 } Proc;
 
 /* A file of cache_add / cache_remove records: its page cache and readahead state (process.c). */
@@ -438,6 +442,7 @@ struct PsSim {
 	uint64_t pte_alloc_failed; /* PTE pages that could not be had (process.c) */
 	uint64_t gather_pages;	   /* mmu_gather batch pages allocated (process.c) */
 	uint64_t gather_failed;	   /* ... that could not be had (tlb_next_batch gave up) */
+	uint64_t file_faults;	   /* read faults of `touch` records of kind file (process.c) */
 	GArray *gather;		   /* uint32_t: the records an unmap gathers (scratch) */
 	GHashTable *exited_map;	   /* pid -> proc index + 1 of processes that exited */
 	uint64_t oom_no_victim;	   /* OOMs that found no task to kill (host.c) */

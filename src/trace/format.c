@@ -147,9 +147,10 @@ static const struct {
     [PS_OP_EXIT] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(CPU),
 		    PS_FB(T) | PS_FB(OP) | PS_FB(PID)},
     [PS_OP_MAP] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN) | PS_FB(THP) |
-		       PS_FB(CPU),
+		       PS_FB(CPU) | PS_FB(KIND),
 		   PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN)},
-    [PS_OP_TOUCH] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN) | PS_FB(CPU),
+    [PS_OP_TOUCH] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN) | PS_FB(CPU) |
+			 PS_FB(KIND),
 		     PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN)},
     [PS_OP_UNMAP] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN) | PS_FB(CPU),
 		     PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN)},
@@ -1010,6 +1011,13 @@ static gboolean ps_parse_event(const cJSON *root, const char *line, gsize len, P
 				    "pfn: a failed allocation has no pfn");
 			return FALSE;
 		}
+	}
+	/* map, touch: only "file" (a file mapping; a fault that maps a page-cache page) */
+	if ((op == PS_OP_MAP || op == PS_OP_TOUCH) && ev->kind != PS_KIND_UNSPEC &&
+	    ev->kind != PS_KIND_FILE) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "kind: op \"%s\" takes only kind \"file\"", ps_trace_op_names[op]);
+		return FALSE;
 	}
 	if (ev->len > 0 && ev->len - 1 > UINT64_MAX - ev->addr) {
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,

@@ -177,6 +177,18 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 				    "thp: not a field of op \"%s\"", ps_trace_op_names[ev->op]);
 			return FALSE;
 		}
+		/* map, touch: "file" (a file mapping; a fault that maps a page-cache page) */
+		if (ev->kind != PS_KIND_UNSPEC && ev->op == PS_OP_UNMAP) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "kind: not a field of op \"unmap\"");
+			return FALSE;
+		}
+		if (ev->kind != PS_KIND_UNSPEC && ev->kind != PS_KIND_FILE) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "kind: op \"%s\" takes only kind \"file\"",
+				    ps_trace_op_names[ev->op]);
+			return FALSE;
+		}
 		return TRUE;
 	case PS_OP_COMPACT:
 		return ps_check_int(ev->op, PS_F_ORDER, ev->value, error);
@@ -487,6 +499,8 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 		p = ps_put_u64(p, ev->len);
 		if (ev->op == PS_OP_MAP && ev->thp)
 			p = PS_PUT_LIT(p, ",\"thp\":true");
+		if (ev->kind == PS_KIND_FILE)
+			p = PS_PUT_LIT(p, ",\"kind\":\"file\"");
 		if (ev->cpu >= 0) {
 			p = PS_PUT_LIT(p, ",\"cpu\":");
 			p = ps_put_i64(p, ev->cpu);

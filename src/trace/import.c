@@ -1488,7 +1488,8 @@ static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
  * --portable: what memory is for, not which pages held it. Per task the importer keeps the
  * mappings the syscall tracepoints describe (mmap/munmap/brk/mremap/madvise, inherited at fork,
  * dropped at exec) and the recorded pages it has touched:
- *   sys_exit_mmap of MAP_ANONYMOUS   map (file mappings are remembered, not written)
+ *   sys_exit_mmap of MAP_ANONYMOUS   map; of a file: map of kind file (the fd's inode is not
+ *                                    in the recording: the simulator knows the range only)
  *   munmap, brk shrink               unmap; brk growth: map
  *   mremap                           in place: map or unmap the difference; moved: unmap, map,
  *                                    and a touch of every page the old range had touched
@@ -1512,8 +1513,10 @@ static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
  *   other mm_page_alloc / free        alloc with bytes and a kind from the GFP flags
  *                                    (slab_reclaimable, else kernel: not attributed further)
  *   sched_process_fork / exec / exit proc / unmaps of the old image / exit (group_dead)
- * Faults outside the anonymous mappings known (the initial stack, file mappings, COW of a
- * private file mapping) are counted, never turned into memory. Threads: sched_process_fork
+ * Faults outside the anonymous mappings known (the initial stack, file mappings, the ELF image)
+ * are counted: a write fault in a private one is a touch (the copy is anonymous memory), a read
+ * fault or a fault in a shared file mapping a touch of kind file (the page cache mapped: the
+ * simulator makes its PTE page and gathers the entry at unmap). Threads: sched_process_fork
  * cannot tell a thread from a process, so each task id is a process of its own.
  */
 #define PAGE_4K 4096ull
@@ -1584,14 +1587,16 @@ static gboolean port_write(Imp *im, const PsTraceEvent *ev, GError **error)
 	return write_ev(im, ev, error);
 }
 
-static gboolean emit_range(Imp *im, enum ps_trace_op op, int pid, uint64_t t, uint64_t addr,
-			   uint64_t len, bool thp, GError **error)
+/* map, touch or unmap of [addr, addr + len); kind PS_KIND_FILE on map and touch: file memory */
+static gboolean emit_range_kind(Imp *im, enum ps_trace_op op, int pid, uint64_t t, uint64_t addr,
+				uint64_t len, bool thp, enum ps_alloc_kind kind, GError **error)
 {
 	PsTraceEvent ev;
 
 	if (!len)
 		return TRUE;
 	ps_trace_event_init(&ev);
+	ev.kind = op == PS_OP_UNMAP ? PS_KIND_UNSPEC : kind;
 	ev.t_ns = t;
 	ev.op = op;
 	ev.pid = pid;
@@ -1603,9 +1608,23 @@ static gboolean emit_range(Imp *im, enum ps_trace_op op, int pid, uint64_t t, ui
 		im->st->port.maps++;
 	else if (op == PS_OP_UNMAP)
 		im->st->port.unmaps++;
+	else if (kind == PS_KIND_FILE)
+		im->st->port.file_touches++;
 	else
 		im->st->port.touches++;
 	return port_write(im, &ev, error);
+}
+
+static gboolean emit_range(Imp *im, enum ps_trace_op op, int pid, uint64_t t, uint64_t addr,
+			   uint64_t len, bool thp, GError **error)
+{
+	return emit_range_kind(im, op, pid, t, addr, len, thp, PS_KIND_UNSPEC, error);
+}
+
+/* The kind of the map record of a mapping of kind PV_*. */
+static enum ps_alloc_kind pv_map_kind(uint8_t kind)
+{
+	return kind == PV_ANON ? PS_KIND_UNSPEC : PS_KIND_FILE;
 }
 
 /* Removes [start, end) from t's mappings (the part of a mapping outside it stays). */
@@ -1655,27 +1674,6 @@ static gboolean touched_in(gpointer key, gpointer value, gpointer range)
 	return a >= r[0] && a < r[1];
 }
 
-static gboolean touched_found(gpointer key, gpointer value, gpointer range)
-{
-	return touched_in(key, value, range);
-}
-
-/* Whether a page of [start, end) was touched: by page or by entry, whichever is fewer. */
-static bool touched_any(PTask *t, uint64_t start, uint64_t end)
-{
-	uint64_t r[2] = {start & ~(PAGE_4K - 1), end};
-
-	if ((end - r[0]) / PAGE_4K > g_hash_table_size(t->touched))
-		return g_hash_table_find(t->touched, touched_found, r) != NULL;
-	for (uint64_t a = r[0]; a < end; a += PAGE_4K) {
-		gint64 k = (gint64)(a / PAGE_4K);
-
-		if (g_hash_table_contains(t->touched, &k))
-			return true;
-	}
-	return false;
-}
-
 /* Forgets the touched pages of [start, end): by page or by entry, whichever is fewer. */
 static void untouch(PTask *t, uint64_t start, uint64_t end)
 {
@@ -1702,23 +1700,20 @@ static gboolean unmap_range(Imp *im, PTask *t, int pid, uint64_t ts, uint64_t st
 	for (guint i = 0; i < t->vmas->len; i++) {
 		PVma v = g_array_index(t->vmas, PVma, i);
 
-		if (v.kind == PV_SHARED || v.end <= start || v.start >= end)
+		if (v.end <= start || v.start >= end)
 			continue;
 		v.start = MAX(v.start, start);
 		v.end = MIN(v.end, end);
-		/* a private file mapping's copied pages (write faults) go with it */
-		if (v.kind == PV_FILE && !touched_any(t, v.start, v.end))
-			continue;
 		g_array_append_val(parts, v);
 	}
+	/* every mapping: its copied pages (write faults) and its page-cache PTEs go with it */
 	for (guint i = 0; i < parts->len && ok; i++) {
 		const PVma *v = &g_array_index(parts, PVma, i);
 
 		ok = emit_range(im, PS_OP_UNMAP, pid, ts, v->start, v->end - v->start, false,
 				error) &&
-		     (!keep || v->kind != PV_ANON ||
-		      emit_range(im, PS_OP_MAP, pid, ts, v->start, v->end - v->start, v->thp,
-				 error));
+		     (!keep || emit_range_kind(im, PS_OP_MAP, pid, ts, v->start, v->end - v->start,
+					       v->thp, pv_map_kind(v->kind), error));
 	}
 	untouch(t, start, end);
 	if (!keep)
@@ -1738,8 +1733,8 @@ static gboolean map_range(Imp *im, PTask *t, int pid, uint64_t ts, uint64_t star
 	if (!unmap_range(im, t, pid, ts, start, end, false, error))
 		return FALSE;
 	g_array_append_val(t->vmas, v);
-	return kind != PV_ANON ||
-	       emit_range(im, PS_OP_MAP, pid, ts, start, end - start, false, error);
+	return emit_range_kind(im, PS_OP_MAP, pid, ts, start, end - start, false, pv_map_kind(kind),
+			       error);
 }
 
 static uint64_t page_up(uint64_t x)
@@ -1908,8 +1903,17 @@ static gboolean port_fault(Imp *im, const Line *l, uint64_t ts, GError **error)
 		 * image's data and bss: all private) gets an anonymous page. Reads map the page
 		 * cache or the zero page: nothing.
 		 */
-		if (!write || (v && v->kind == PV_SHARED))
-			return TRUE;
+		if (!write || (v && v->kind == PV_SHARED)) {
+			/*
+			 * do_read_fault / do_shared_fault: a page-cache page mapped (or the zero
+			 * page, in the stack: the simulator takes it for a file page). Each fault
+			 * is written: a present page was not faulted again unless it went.
+			 */
+			if (!v)
+				t->stray++;
+			return emit_range_kind(im, PS_OP_TOUCH, l->pid, ts, addr & ~(PAGE_4K - 1),
+					       PAGE_4K, false, PS_KIND_FILE, error);
+		}
 		im->st->port.faults_cow++;
 		if (!v)
 			t->stray++;
@@ -1999,8 +2003,8 @@ static gboolean port_sched(Imp *im, const Line *l, uint64_t ts, GError **error)
 		for (guint i = 0; i < child->vmas->len; i++) {
 			const PVma *v = &g_array_index(child->vmas, PVma, i);
 
-			if (v->kind == PV_ANON && !emit_range(im, PS_OP_MAP, pid, ts, v->start,
-							      v->end - v->start, v->thp, error))
+			if (!emit_range_kind(im, PS_OP_MAP, pid, ts, v->start, v->end - v->start,
+					     v->thp, pv_map_kind(v->kind), error))
 				return FALSE;
 		}
 		return TRUE;
@@ -2679,9 +2683,10 @@ static void port_stats_format(const PsImportStats *st, GString *out)
 	    " (%" PRIu64 " faults served by a large folio, its range touched), repeats %" PRIu64
 	    ", in file mappings %" PRIu64 ", in no mapping known (stack, ELF image, mappings "
 	    "from before the recording) %" PRIu64 "; of these two, write faults (copied: "
-	    "anonymous pages, touched) %" PRIu64 ", the rest not written\n",
+	    "anonymous pages, touched) %" PRIu64 ", the rest touch records of kind file (a "
+	    "page-cache page mapped) %" PRIu64 "\n",
 	    p->faults, p->touches, p->large_faults, p->faults_repeat, p->faults_file,
-	    p->faults_unknown, p->faults_cow);
+	    p->faults_unknown, p->faults_cow, p->file_touches);
 	g_string_append_printf(
 	    out,
 	    "portable: page cache added %" PRIu64 " pages in %" PRIu64 " KiB (tmpfs pages found "

@@ -256,6 +256,58 @@ static void test_mthp(void)
 	g_assert_cmpfloat(num(pmd, "thp_sizes.2048kB.anon_fault_alloc"), ==, 2);
 }
 
+/*
+ * File mappings: a touch of kind file maps page-cache pages without allocating them. 4 KiB:
+ * do_fault_around maps the 16-page aligned window around the fault (pages 16..31 for page 25),
+ * inside the mapping; 16 KiB: 4 pages (4..7 for page 6); 64 KiB: fault-around is off (65536 /
+ * page size is 1). Each maps one PTE page. A plain touch of a mapped page copies it (one
+ * order-0 anonymous page); the unmap gathers every mapped entry: 16 at 4 KiB (one batch page),
+ * 4 and 1 (none). Pid 21 reads outside every mapping, 4 KiB before an anonymous one: the window
+ * stops at it, so all 8 of its pages stay for its own faults; its exit gathers 8 + 8 entries.
+ */
+static void test_file_touch(void)
+{
+	static const char *const lines[] = {
+	    "{\"t\":0,\"op\":\"proc\",\"pid\":20,\"comm\":\"reader\",\"oom_score_adj\":0}",
+	    "{\"t\":1,\"op\":\"map\",\"pid\":20,\"addr\":68719476736,\"len\":1048576,"
+	    "\"kind\":\"file\"}",
+	    "{\"t\":2,\"op\":\"touch\",\"pid\":20,\"addr\":68719579136,\"len\":4096,"
+	    "\"kind\":\"file\"}",
+	    "{\"t\":3,\"op\":\"touch\",\"pid\":20,\"addr\":68719579136,\"len\":4096,"
+	    "\"kind\":\"file\"}",
+	    "{\"t\":4,\"op\":\"touch\",\"pid\":20,\"addr\":68719579136,\"len\":4096}",
+	    "{\"t\":5,\"op\":\"unmap\",\"pid\":20,\"addr\":68719476736,\"len\":1048576}",
+	    "{\"t\":6,\"op\":\"proc\",\"pid\":21,\"comm\":\"gap\",\"oom_score_adj\":0}",
+	    "{\"t\":7,\"op\":\"map\",\"pid\":21,\"addr\":68719509504,\"len\":32768}",
+	    "{\"t\":8,\"op\":\"touch\",\"pid\":21,\"addr\":68719480832,\"len\":4096,"
+	    "\"kind\":\"file\"}",
+	    "{\"t\":9,\"op\":\"touch\",\"pid\":21,\"addr\":68719509504,\"len\":32768}",
+	    "{\"t\":10,\"op\":\"exit\",\"pid\":21}",
+	};
+	static const unsigned sizes[] = {4096, 16384, 65536};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		unsigned ps = sizes[i];
+		g_autoptr(cJSON) sum = run(ps, "", lines, G_N_ELEMENTS(lines));
+		const cJSON *reader = proc_of(sum, 20), *gap = proc_of(sum, 21);
+		const cJSON *gather =
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "totals"), "mmu_gather_pages");
+
+		/* two file faults: one each (the repeat found its page mapped) */
+		g_assert_cmpfloat(num(sum, "totals.file_faults"), ==, 2);
+		g_assert_cmpfloat(num(reader, "anon_faults"), ==, 1);
+		g_assert_cmpfloat(num(reader, "anon_peak_bytes"), ==, ps);
+		g_assert_cmpfloat(num(reader, "pagetable_peak_bytes"), ==, ps);
+		if (ps == 4096) {
+			g_assert_cmpfloat(num(gap, "anon_faults"), ==, 8);
+			g_assert_nonnull(gather);
+			g_assert_cmpfloat(gather->valuedouble, ==, 2);
+		} else {
+			g_assert_true(!gather || gather->valuedouble == 0);
+		}
+	}
+}
+
 /* A kernel stack is THREAD_SIZE of the simulated machine: 16 KiB, 64 KiB on 64 KiB pages. */
 static void test_stack(void)
 {
@@ -406,6 +458,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/portable/readahead", test_readahead);
 	g_test_add_func("/sim/portable/mthp", test_mthp);
 	g_test_add_func("/sim/portable/stack", test_stack);
+	g_test_add_func("/sim/portable/file-touch", test_file_touch);
 	g_test_add_func("/sim/portable/record-cpu", test_record_cpu);
 	g_test_add_func("/sim/portable/probe-4k-16k-64k", test_probe);
 	rc = g_test_run();

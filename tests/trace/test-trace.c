@@ -83,6 +83,10 @@ static const char *const canonical[] = {
     "\"cpu\":0}",
     "{\"t\":9223372036854775807,\"op\":\"unmap\",\"pid\":42,\"addr\":8192,\"len\":4096,"
     "\"cpu\":1}",
+    "{\"t\":9223372036854775807,\"op\":\"map\",\"pid\":42,\"addr\":8192,\"len\":8192,"
+    "\"kind\":\"file\"}",
+    "{\"t\":9223372036854775807,\"op\":\"touch\",\"pid\":42,\"addr\":8192,\"len\":4096,"
+    "\"kind\":\"file\"}",
     "{\"t\":9223372036854775807,\"op\":\"exit\",\"pid\":41,\"cpu\":0}",
     /* the context a recorded event ran in, last */
     "{\"t\":9223372036854775807,\"op\":\"free\",\"id\":3,\"cpu\":1,\"order\":0,\"pfn\":77,"
@@ -212,6 +216,12 @@ static void test_fields(void)
 	g_assert_cmpint(ev.op, ==, PS_OP_TOUCH);
 	g_assert_cmpint(ev.cpu, ==, 1);
 	g_assert_cmpint(ev.pid, ==, 7);
+	parse_ok(canonical[G_N_ELEMENTS(canonical) - 5], &ev);
+	g_assert_cmpint(ev.op, ==, PS_OP_TOUCH);
+	g_assert_cmpint(ev.kind, ==, PS_KIND_FILE);
+	parse_ok(canonical[G_N_ELEMENTS(canonical) - 6], &ev);
+	g_assert_cmpint(ev.op, ==, PS_OP_MAP);
+	g_assert_cmpint(ev.kind, ==, PS_KIND_FILE);
 	parse_ok(canonical[G_N_ELEMENTS(canonical) - 4], &ev);
 	g_assert_cmpint(ev.op, ==, PS_OP_EXIT);
 	g_assert_cmpint(ev.cpu, ==, 0);
@@ -407,6 +417,12 @@ static void test_errors(void)
 	     "len: addr + len runs past", NULL},
 	    {"{\"t\":1,\"op\":\"touch\",\"pid\":1,\"addr\":0,\"len\":4096,\"thp\":true}",
 	     "thp: not a field of op \"touch\"", NULL},
+	    {"{\"t\":1,\"op\":\"touch\",\"pid\":1,\"addr\":0,\"len\":4096,\"kind\":\"anon\"}",
+	     "kind: op \"touch\" takes only kind \"file\"", NULL},
+	    {"{\"t\":1,\"op\":\"unmap\",\"pid\":1,\"addr\":0,\"len\":4096,\"kind\":\"file\"}",
+	     "kind: not a field of op \"unmap\"", NULL},
+	    {"{\"t\":1,\"op\":\"map\",\"pid\":1,\"addr\":0,\"len\":4096,\"kind\":\"paper\"}",
+	     "kind: ", NULL},
 	    {"{\"t\":1,\"op\":\"touch\",\"pid\":1,\"addr\":0,\"len\":4096,\"cpu\":8192}",
 	     "cpu: must be an integer 0..8191, got 8192", NULL},
 	    {"{\"t\":1,\"op\":\"exit\",\"pid\":1,\"cpu\":-1}",
