@@ -43,11 +43,12 @@
  * its cpu's records show it, note_context).
  *
  * --compare-at compares with a dump taken during the run (the pid of its reader or a time picks
- * the point). Two classes of difference are told apart there (realdata qemu-arm64-*-6.18.2):
- * pages no record named before the point (the starting dump is wrong there: at 4K, 2408 pages the
- * `before` dump's own output took after their chunk was read, tracing off), and pcp frees that
- * went straight to the buddy: free_frozen_pages calls free_one_page, which has no tracepoint,
- * when pcp_spin_trylock fails (an interrupt freeing on a cpu whose task holds the pcp lock, e.g.
+ * the point). Two classes of difference are found there by later records (realdata
+ * qemu-arm64-*-6.18.2): pages the starting dump shows free but which were allocated when the
+ * trace started (a later free of them, no record naming them before: on_untraced_alloc; at 4K,
+ * 2408 pages the `before` dump's own output took after their chunk was read, tracing off), and
+ * pcp frees that went straight to the buddy: free_frozen_pages calls free_one_page, which has no
+ * tracepoint, when pcp_spin_trylock fails (an interrupt freeing on a cpu whose task holds the pcp lock, e.g.
  * in free_unref_folios). A later zone_locked of such a page proves it (rmqueue_bulk takes from
  * the buddy only), so those pages count as free at the point (on_cut_pcp_pages): 2 at 4K. Where
  * the interrupted task had just drained or refilled (note_context) the replay sends the free to
@@ -113,12 +114,14 @@ struct SimPin {
 	 * record can show where a page was at the point (see on_cut_pcp_page).
 	 */
 	bool cut_done;
-	uint64_t cut_t_ns;   /* time of the first record at or after the point */
-	uint8_t *cut_free;   /* bit per pfn: free in the replay at the point */
-	uint8_t *cut_pcp;    /* bit per pfn: on a pcp list at the point and on it ever since */
-	uint8_t *cut_on_pcp; /* bit per pfn: on a pcp list at the point */
-	uint8_t *cut_buddy;  /* bit per pfn: a later zone_locked showed it was in the buddy */
-	uint8_t *named;	     /* bit per pfn: named by a record before the point */
+	uint64_t cut_t_ns;	  /* time of the first record at or after the point */
+	uint8_t *cut_free;	  /* bit per pfn: free in the replay at the point */
+	uint8_t *cut_pcp;	  /* bit per pfn: on a pcp list at the point and on it ever since */
+	uint8_t *cut_on_pcp;	  /* bit per pfn: on a pcp list at the point */
+	uint8_t *cut_buddy;	  /* bit per pfn: a later zone_locked showed it was in the buddy */
+	uint8_t *named;		  /* bit per pfn: named by a record before the point */
+	uint8_t *seen;		  /* bit per pfn: named by a record so far */
+	uint64_t untraced_at_cut; /* free at the point here, allocated before the trace (below) */
 	uint64_t pcp_frees_in_buddy;
 	cJSON *compare_at;
 	/*
@@ -193,7 +196,45 @@ static PsZone *block_zone(Pin *p, uint64_t pfn64, int order)
 	if (p->named && !p->cut_done)
 		for (ps_pfn_t q = pfn; q < pfn + (1u << order); q++)
 			bit_put(p, p->named, q, true);
+	if (p->seen)
+		for (ps_pfn_t q = pfn; q < pfn + (1u << order); q++)
+			bit_put(p, p->seen, q, true);
 	return z;
+}
+
+/* No record named any page of the block before (only with --compare-at). */
+static bool block_unseen(Pin *p, uint64_t pfn64, int order)
+{
+	PsZone *z;
+
+	if (!p->seen || order < 0 || (unsigned)order > p->m->max_order || pfn64 >= UINT32_MAX)
+		return false;
+	z = ps_pfn_zone(p->m, (ps_pfn_t)pfn64);
+	if (!z || pfn64 + (1u << order) > ps_zone_end_pfn(z))
+		return false;
+	for (ps_pfn_t q = (ps_pfn_t)pfn64; q < pfn64 + (1u << order); q++)
+		if (bit_test(p, p->seen, q))
+			return false;
+	return true;
+}
+
+/*
+ * A free (or drain) of a block the replay holds free, none of whose pages any record named
+ * before: it was allocated when the trace started and stayed so until this record, since an
+ * allocation leaves a record (mm_page_alloc, or zone_locked for the buddy side of a bulk
+ * allocation) and so does a free. The starting dump was wrong there: the lab's `dd` writes
+ * before.kpageflags into the tmpfs it dumps with tracing off, and pages it takes after their
+ * chunk was read show free. Such pages count as allocated at the --compare-at point.
+ */
+static void on_untraced_alloc(Pin *p, ps_pfn_t pfn, unsigned order)
+{
+	if (!p->cut_done)
+		return;
+	for (ps_pfn_t q = pfn; q < pfn + (1u << order); q++)
+		if (bit_test(p, p->cut_free, q)) {
+			bit_put(p, p->cut_free, q, false);
+			p->untraced_at_cut++;
+		}
 }
 
 /* The block is one allocated block now; returns the pages that had to come from the buddy. */
@@ -245,6 +286,7 @@ static void on_free(Pin *p, const PsTraceEvent *ev)
 	int order = ev->order;
 	PsZone *z;
 	uintptr_t v = (uintptr_t)g_hash_table_lookup(p->ids, (gpointer)(uintptr_t)ev->id);
+	bool unseen;
 
 	if (v) {
 		g_hash_table_remove(p->ids, (gpointer)(uintptr_t)ev->id);
@@ -256,6 +298,7 @@ static void on_free(Pin *p, const PsTraceEvent *ev)
 		p->anomalies[PIN_NO_PFN]++;
 		return;
 	}
+	unseen = block_unseen(p, pfn, order);
 	z = block_zone(p, pfn, order);
 	if (!z) {
 		p->anomalies[PIN_OUTSIDE_MANAGED]++;
@@ -263,6 +306,8 @@ static void on_free(Pin *p, const PsTraceEvent *ev)
 	}
 	if (!is_allocated(p, z, (ps_pfn_t)pfn, (unsigned)order)) {
 		p->anomalies[PIN_FREE_OF_FREE]++;
+		if (unseen)
+			on_untraced_alloc(p, (ps_pfn_t)pfn, (unsigned)order);
 		return;
 	}
 	if (!ps_pcp_allowed_order(p->m, (unsigned)order)) {
@@ -455,6 +500,7 @@ static void on_observed(Pin *p, const PsTraceEvent *ev)
 	PsZone *z;
 	ps_pfn_t pfn;
 	unsigned order;
+	bool unseen;
 
 	p->by_obs[ev->event]++;
 	if (ev->event == PS_OBS_COMPACTION_ISOLATE_FREEPAGES) {
@@ -464,6 +510,7 @@ static void on_observed(Pin *p, const PsTraceEvent *ev)
 	if (ev->event != PS_OBS_ZONE_LOCKED && ev->event != PS_OBS_PCPU_DRAIN &&
 	    ev->event != PS_OBS_EXTFRAG)
 		return;
+	unseen = block_unseen(p, ev->pfn, ev->order);
 	z = block_zone(p, ev->pfn, ev->order);
 	if (!z) {
 		p->anomalies[PIN_OUTSIDE_MANAGED]++;
@@ -484,6 +531,8 @@ static void on_observed(Pin *p, const PsTraceEvent *ev)
 	case PS_OBS_PCPU_DRAIN:
 		if (!is_allocated(p, z, pfn, order)) {
 			p->anomalies[PIN_DRAIN_OF_FREE]++;
+			if (unseen)
+				on_untraced_alloc(p, pfn, order);
 			break;
 		}
 		give_back(p, z, pfn, order);
@@ -747,6 +796,8 @@ static gboolean compare_at(PsSim *s, Pin *p, GError **error)
 		return FALSE;
 	}
 	cJSON_AddNumberToObject(p->compare_at, "cut_ns", (double)p->cut_t_ns);
+	cJSON_AddNumberToObject(p->compare_at, "pages_allocated_before_trace",
+				(double)p->untraced_at_cut);
 	am = ps_machine_new(&m->spec, error);
 	if (!am)
 		return FALSE;
@@ -832,6 +883,7 @@ static gboolean pinned_start(PsSim *s, GError **error)
 		p->cut_on_pcp = g_new0(uint8_t, bytes);
 		p->cut_buddy = g_new0(uint8_t, bytes);
 		p->named = g_new0(uint8_t, bytes);
+		p->seen = g_new0(uint8_t, bytes);
 	}
 	return TRUE;
 }
@@ -950,6 +1002,7 @@ static void pinned_free(PsSim *s)
 	g_free(p->cut_on_pcp);
 	g_free(p->cut_buddy);
 	g_free(p->named);
+	g_free(p->seen);
 	cJSON_Delete(p->compare_at);
 	g_clear_pointer(&p->ids, g_hash_table_unref);
 	cJSON_Delete(p->compare_after);
