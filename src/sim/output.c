@@ -346,6 +346,8 @@ static void summary_totals(PsSim *s, cJSON *root)
 	}
 	if (s->file_faults)
 		cJSON_AddNumberToObject(o, "file_faults", (double)s->file_faults);
+	if (s->cow_copies)
+		cJSON_AddNumberToObject(o, "cow_copies", (double)s->cow_copies);
 }
 
 /* hugepages-<size>kB/stats/anon_fault_alloc and _fallback of the sizes that faulted. */

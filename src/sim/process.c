@@ -39,6 +39,11 @@
  *   write (copy) touch in a file mapping takes an order-0 anonymous page in place of the file
  *   page (do_cow_fault, wp_page_copy). Large file folios are mapped a PTE and a gather entry a
  *   page (folio_pte_batch would make it two entries a folio).
+ * - A `touch` of kind anon (a write fault that copies a page the task shares with a forked
+ *   child: wp_page_copy) allocates an order-0 page for a present one and frees the old record
+ *   at once; the kernel's old page stays with the child until it writes, execs or exits. The
+ *   simulator gives a child no copy of its parent's pages, so the page count holds and the
+ *   allocations are the kernel's; the free comes earlier.
  * - A task's allocations after its `exit` (exit_mm runs after sched_process_exit) stay the
  *   exited process's: no second, nameless process for its pid.
  * - The kind of an allocation without one is derived from its GFP flags: __GFP_MOVABLE with
@@ -1334,6 +1339,8 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		uint32_t ri;
 		/* This fault's latency: the histograms get each fault, not the touch's total. */
 		uint64_t fns = ps_cost_handle_mm_fault(c);
+		/* kind anon on a present page: the record a copy replaces */
+		uint32_t cow = REC_NONE;
 
 		if (v == PGT_FILE) {
 			/* a copy of the page-cache page replaces its PTE (wp_page_copy) */
@@ -1342,9 +1349,15 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 			v = 0;
 		}
 		if (v && !(rec_at(s, v - 1)->flags & REC_GONE)) {
-			/* Present: an access the reclaim model sees as a reference. */
-			ps_lru_mark_accessed(s->policy, v - 1);
-			continue;
+			if (ev->kind != PS_KIND_ANON || (rec_at(s, v - 1)->flags & REC_THP)) {
+				/* Present: an access the reclaim model sees as a reference. */
+				ps_lru_mark_accessed(s->policy, v - 1);
+				continue;
+			}
+			/* a copy (wp_page_copy): a new page, then the old one goes */
+			cow = v - 1;
+			sim_pgt_clear(&p->pgt, vpn);
+			v = 0;
 		}
 		if (v)
 			fns += refault(s, p, v - 1, cpu);
@@ -1356,8 +1369,11 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 			thp_key = vpn >> pmd_shift;
 			thp_range = thp_range_vma(s, proc_at(s, pi), vpn);
 		}
+		/* a copy is order 0 */
 		thp_vma =
-		    thp_range && !sim_pgt_pmd_mapped(&proc_at(s, pi)->pgt, vpn) ? thp_range : NULL;
+		    thp_range && cow == REC_NONE && !sim_pgt_pmd_mapped(&proc_at(s, pi)->pgt, vpn)
+			? thp_range
+			: NULL;
 		if (thp_vma) {
 			ri = thp_fault(s, pi, thp_vma, vpn, cpu, &fns);
 			if (ri == REC_RETRY)
@@ -1369,7 +1385,7 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 				continue;
 			}
 		}
-		if (mthp) {
+		if (mthp && cow == REC_NONE) {
 			const PsVma *vma = vma_find(proc_at(s, pi), vpn << shift);
 
 			ri = vma ? mthp_fault(s, pi, vma, vpn, cpu, &fns) : REC_NONE;
@@ -1384,9 +1400,12 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 			}
 		}
 		/* get_vma_policy's interleave index of an order-0 anonymous fault: its page */
-		ri = do_alloc(s, PS_GFP_HIGHUSER_MOVABLE | PS_GFP_ZERO, 0, cpu, pi, PS_KIND_ANON,
-			      -1, ps_vma_interleave_index(vpn, vpn, 0), "fault", &fns);
+		ri = do_alloc(s, PS_GFP_HIGHUSER_MOVABLE | (cow == REC_NONE ? PS_GFP_ZERO : 0), 0,
+			      cpu, pi, PS_KIND_ANON, -1, ps_vma_interleave_index(vpn, vpn, 0),
+			      "fault", &fns);
 		ns += fns;
+		if ((ri == REC_RETRY || ri == REC_NONE) && cow != REC_NONE)
+			sim_pgt_set(&proc_at(s, pi)->pgt, vpn, cow + 1); /* the old page stays */
 		if (ri == REC_RETRY)
 			return ns;
 		if (ri == REC_NONE) {
@@ -1403,6 +1422,12 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		rec_at(s, ri)->id = vpn;
 		proc_at(s, pi)->anon_faults++;
 		sim_pgt_set(&proc_at(s, pi)->pgt, vpn, ri + 1);
+		if (cow != REC_NONE) {
+			s->cow_copies++;
+			s->totals.pages_freed_trace += 1;
+			ns += rec_free(s, cow, cpu, ps_engine_now(s->e) + ns);
+			cow = REC_NONE;
+		}
 	}
 	return ns;
 }

@@ -443,6 +443,7 @@ struct PsSim {
 	uint64_t gather_pages;	   /* mmu_gather batch pages allocated (process.c) */
 	uint64_t gather_failed;	   /* ... that could not be had (tlb_next_batch gave up) */
 	uint64_t file_faults;	   /* read faults of `touch` records of kind file (process.c) */
+	uint64_t cow_copies;	   /* present pages a `touch` of kind anon copied (process.c) */
 	GArray *gather;		   /* uint32_t: the records an unmap gathers (scratch) */
 	GHashTable *exited_map;	   /* pid -> proc index + 1 of processes that exited */
 	uint64_t oom_no_victim;	   /* OOMs that found no task to kill (host.c) */

@@ -1012,11 +1012,13 @@ static gboolean ps_parse_event(const cJSON *root, const char *line, gsize len, P
 			return FALSE;
 		}
 	}
-	/* map, touch: only "file" (a file mapping; a fault that maps a page-cache page) */
+	/* map: "file" (a file mapping); touch: "file" (a page-cache page mapped) or "anon" (a
+	 * copy of a present page) */
 	if ((op == PS_OP_MAP || op == PS_OP_TOUCH) && ev->kind != PS_KIND_UNSPEC &&
-	    ev->kind != PS_KIND_FILE) {
+	    ev->kind != PS_KIND_FILE && (op == PS_OP_MAP || ev->kind != PS_KIND_ANON)) {
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-			    "kind: op \"%s\" takes only kind \"file\"", ps_trace_op_names[op]);
+			    "kind: op \"%s\" takes only %s", ps_trace_op_names[op],
+			    op == PS_OP_MAP ? "kind \"file\"" : "kind \"file\" or \"anon\"");
 		return FALSE;
 	}
 	if (ev->len > 0 && ev->len - 1 > UINT64_MAX - ev->addr) {

@@ -183,10 +183,12 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 				    "kind: not a field of op \"unmap\"");
 			return FALSE;
 		}
-		if (ev->kind != PS_KIND_UNSPEC && ev->kind != PS_KIND_FILE) {
+		if (ev->kind != PS_KIND_UNSPEC && ev->kind != PS_KIND_FILE &&
+		    (ev->op == PS_OP_MAP || ev->kind != PS_KIND_ANON)) {
 			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-				    "kind: op \"%s\" takes only kind \"file\"",
-				    ps_trace_op_names[ev->op]);
+				    "kind: op \"%s\" takes only %s", ps_trace_op_names[ev->op],
+				    ev->op == PS_OP_MAP ? "kind \"file\""
+							: "kind \"file\" or \"anon\"");
 			return FALSE;
 		}
 		return TRUE;
@@ -501,6 +503,8 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 			p = PS_PUT_LIT(p, ",\"thp\":true");
 		if (ev->kind == PS_KIND_FILE)
 			p = PS_PUT_LIT(p, ",\"kind\":\"file\"");
+		else if (ev->kind == PS_KIND_ANON)
+			p = PS_PUT_LIT(p, ",\"kind\":\"anon\"");
 		if (ev->cpu >= 0) {
 			p = PS_PUT_LIT(p, ",\"cpu\":");
 			p = ps_put_i64(p, ev->cpu);

@@ -1532,12 +1532,13 @@ typedef struct {
 } PVma;
 
 typedef struct {
-	GArray *vmas;	     /* PVma */
-	GHashTable *touched; /* recorded page number -> 1 */
-	uint64_t brk;	     /* current break; 0 = unknown */
-	uint64_t last_fault; /* address of the last first touch (anonymous), 0 = none */
-	uint64_t stray;	     /* pages touched outside every mapping known (stack, ELF image) */
-	int sys;	     /* pending syscall: SYS_* */
+	GArray *vmas;	       /* PVma */
+	GHashTable *touched;   /* recorded page number -> 1 */
+	uint64_t brk;	       /* current break; 0 = unknown */
+	uint64_t last_fault;   /* address of the last first touch (anonymous), 0 = none */
+	uint64_t repeat_write; /* page of the last fault if it was a write to a touched page, + 1 */
+	uint64_t stray;	       /* pages touched outside every mapping known (stack, ELF image) */
+	int sys;	       /* pending syscall: SYS_* */
 	uint64_t a[6];
 } PTask;
 
@@ -1610,6 +1611,8 @@ static gboolean emit_range_kind(Imp *im, enum ps_trace_op op, int pid, uint64_t 
 		im->st->port.unmaps++;
 	else if (kind == PS_KIND_FILE)
 		im->st->port.file_touches++;
+	else if (kind == PS_KIND_ANON)
+		; /* port_cow counts it */
 	else
 		im->st->port.touches++;
 	return port_write(im, &ev, error);
@@ -1887,6 +1890,7 @@ static gboolean port_fault(Imp *im, const Line *l, uint64_t ts, GError **error)
 		return FALSE;
 	im->st->port.faults++;
 	t->last_fault = 0;
+	t->repeat_write = 0;
 	v = vma_at(t, addr);
 	if (!v || v->kind != PV_ANON) {
 		const char *ec = kv(l, "error_code");
@@ -1921,14 +1925,43 @@ static gboolean port_fault(Imp *im, const Line *l, uint64_t ts, GError **error)
 	k = g_new(gint64, 1);
 	*k = (gint64)(addr / PAGE_4K);
 	if (g_hash_table_contains(t->touched, k)) {
+		const char *ec = kv(l, "error_code");
+
 		g_free(k);
 		im->st->port.faults_repeat++;
+		/* a write to a page the task has: a copy when an order-0 page without
+		 * __GFP_ZERO follows (port_cow) */
+		if (ec && (strtoull(ec, NULL, 16) & 0x2))
+			t->repeat_write = (addr & ~(PAGE_4K - 1)) + 1;
 		return TRUE;
 	}
 	g_hash_table_add(t->touched, k);
 	t->last_fault = addr;
 	return emit_range(im, PS_OP_TOUCH, l->pid, ts, addr & ~(PAGE_4K - 1), PAGE_4K, false,
 			  error);
+}
+
+/*
+ * An order-0 movable page without __GFP_ZERO right after a task's write fault on a page it has
+ * touched is wp_page_copy's copy of a page it shares (with a forked child, which keeps the old
+ * one): a touch of kind anon, which copies the page. (A write to the zero page takes a zeroed
+ * page, which the first touch already made.)
+ */
+static gboolean port_cow(Imp *im, const Line *l, uint64_t ts, uint64_t gfp, int order,
+			 GError **error)
+{
+	PTask *t = g_hash_table_lookup(im->tasks, GINT_TO_POINTER(l->pid));
+	uint64_t page;
+
+	if (!t || !t->repeat_write)
+		return TRUE;
+	page = t->repeat_write - 1;
+	t->repeat_write = 0;
+	if (order != 0 || (gfp & (PS_GFP_ZERO | PS_GFP_WRITE)))
+		return TRUE;
+	im->st->port.cow_copies++;
+	return emit_range_kind(im, PS_OP_TOUCH, l->pid, ts, page, PAGE_4K, false, PS_KIND_ANON,
+			       error);
 }
 
 /*
@@ -2230,6 +2263,8 @@ static gboolean port_page(Imp *im, const Line *l, uint64_t ts, bool alloc, GErro
 					    GINT_TO_POINTER(order + 1));
 			im->movable_seq++;
 			if (im->shmem && !shmem_add(im, l, ts, error))
+				return FALSE;
+			if (!port_cow(im, l, ts, ev.gfp, order, error))
 				return FALSE;
 			/* vma_thp_gfp_mask's GFP_TRANSHUGE(_LIGHT) has __GFP_NOMEMALLOC;
 			 * readahead's large folios do not */
@@ -2684,9 +2719,10 @@ static void port_stats_format(const PsImportStats *st, GString *out)
 	    ", in file mappings %" PRIu64 ", in no mapping known (stack, ELF image, mappings "
 	    "from before the recording) %" PRIu64 "; of these two, write faults (copied: "
 	    "anonymous pages, touched) %" PRIu64 ", the rest touch records of kind file (a "
-	    "page-cache page mapped) %" PRIu64 "\n",
+	    "page-cache page mapped) %" PRIu64 "; repeat write faults that copied a shared page "
+	    "(touch records of kind anon) %" PRIu64 "\n",
 	    p->faults, p->touches, p->large_faults, p->faults_repeat, p->faults_file,
-	    p->faults_unknown, p->faults_cow, p->file_touches);
+	    p->faults_unknown, p->faults_cow, p->file_touches, p->cow_copies);
 	g_string_append_printf(
 	    out,
 	    "portable: page cache added %" PRIu64 " pages in %" PRIu64 " KiB (tmpfs pages found "

@@ -340,11 +340,11 @@ typedef struct {
 	uint64_t kernel_frees_dropped;	/* frees of dropped (user) pages */
 	uint64_t faults, faults_repeat; /* user faults; of them on a page already touched */
 	uint64_t faults_file, faults_unknown; /* in a file mapping; in no mapping we know */
-	uint64_t faults_cow; /* write faults of those two: an anonymous page (touch records) */
-	uint64_t shmem_adds; /* cache_add records of tmpfs pages found by their deletion */
-	uint64_t touches;    /* touch records (one recorded page each) */
-	uint64_t
-	    file_touches; /* touch records of kind file: read faults outside anonymous memory */
+	uint64_t faults_cow;   /* write faults of those two: an anonymous page (touch records) */
+	uint64_t shmem_adds;   /* cache_add records of tmpfs pages found by their deletion */
+	uint64_t touches;      /* touch records (one recorded page each) */
+	uint64_t file_touches; /* touch records of kind file: reads outside anonymous memory */
+	uint64_t cow_copies;   /* touch records of kind anon: repeat write faults that copied */
 	uint64_t large_faults; /* large folios that served a first touch: their range touched */
 	uint64_t maps, unmaps, brk_moves, mremaps, madv_thp, madv_dontneed, madv_other;
 	uint64_t forks, execs, exits;

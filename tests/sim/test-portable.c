@@ -261,7 +261,8 @@ static void test_mthp(void)
  * do_fault_around maps the 16-page aligned window around the fault (pages 16..31 for page 25),
  * inside the mapping; 16 KiB: 4 pages (4..7 for page 6); 64 KiB: fault-around is off (65536 /
  * page size is 1). Each maps one PTE page. A plain touch of a mapped page copies it (one
- * order-0 anonymous page); the unmap gathers every mapped entry: 16 at 4 KiB (one batch page),
+ * order-0 anonymous page), a touch of kind anon copies that page again (a fork's COW: one more
+ * page, the old one freed); the unmap gathers every mapped entry: 16 at 4 KiB (one batch page),
  * 4 and 1 (none). Pid 21 reads outside every mapping, 4 KiB before an anonymous one: the window
  * stops at it, so all 8 of its pages stay for its own faults; its exit gathers 8 + 8 entries.
  */
@@ -276,6 +277,8 @@ static void test_file_touch(void)
 	    "{\"t\":3,\"op\":\"touch\",\"pid\":20,\"addr\":68719579136,\"len\":4096,"
 	    "\"kind\":\"file\"}",
 	    "{\"t\":4,\"op\":\"touch\",\"pid\":20,\"addr\":68719579136,\"len\":4096}",
+	    "{\"t\":4,\"op\":\"touch\",\"pid\":20,\"addr\":68719579136,\"len\":4096,"
+	    "\"kind\":\"anon\"}",
 	    "{\"t\":5,\"op\":\"unmap\",\"pid\":20,\"addr\":68719476736,\"len\":1048576}",
 	    "{\"t\":6,\"op\":\"proc\",\"pid\":21,\"comm\":\"gap\",\"oom_score_adj\":0}",
 	    "{\"t\":7,\"op\":\"map\",\"pid\":21,\"addr\":68719509504,\"len\":32768}",
@@ -295,8 +298,11 @@ static void test_file_touch(void)
 
 		/* two file faults: one each (the repeat found its page mapped) */
 		g_assert_cmpfloat(num(sum, "totals.file_faults"), ==, 2);
-		g_assert_cmpfloat(num(reader, "anon_faults"), ==, 1);
-		g_assert_cmpfloat(num(reader, "anon_peak_bytes"), ==, ps);
+		/* the copy of the page (kind anon) is a fault of its own, the old page goes */
+		g_assert_cmpfloat(num(sum, "totals.cow_copies"), ==, 1);
+		g_assert_cmpfloat(num(reader, "anon_faults"), ==, 2);
+		/* the copy is made before the old page goes (wp_page_copy) */
+		g_assert_cmpfloat(num(reader, "anon_peak_bytes"), ==, 2.0 * ps);
 		g_assert_cmpfloat(num(reader, "pagetable_peak_bytes"), ==, ps);
 		if (ps == 4096) {
 			g_assert_cmpfloat(num(gap, "anon_faults"), ==, 8);

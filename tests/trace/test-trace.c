@@ -86,6 +86,8 @@ static const char *const canonical[] = {
     "{\"t\":9223372036854775807,\"op\":\"map\",\"pid\":42,\"addr\":8192,\"len\":8192,"
     "\"kind\":\"file\"}",
     "{\"t\":9223372036854775807,\"op\":\"touch\",\"pid\":42,\"addr\":8192,\"len\":4096,"
+    "\"kind\":\"anon\"}",
+    "{\"t\":9223372036854775807,\"op\":\"touch\",\"pid\":42,\"addr\":8192,\"len\":4096,"
     "\"kind\":\"file\"}",
     "{\"t\":9223372036854775807,\"op\":\"exit\",\"pid\":41,\"cpu\":0}",
     /* the context a recorded event ran in, last */
@@ -220,6 +222,9 @@ static void test_fields(void)
 	g_assert_cmpint(ev.op, ==, PS_OP_TOUCH);
 	g_assert_cmpint(ev.kind, ==, PS_KIND_FILE);
 	parse_ok(canonical[G_N_ELEMENTS(canonical) - 6], &ev);
+	g_assert_cmpint(ev.op, ==, PS_OP_TOUCH);
+	g_assert_cmpint(ev.kind, ==, PS_KIND_ANON);
+	parse_ok(canonical[G_N_ELEMENTS(canonical) - 7], &ev);
 	g_assert_cmpint(ev.op, ==, PS_OP_MAP);
 	g_assert_cmpint(ev.kind, ==, PS_KIND_FILE);
 	parse_ok(canonical[G_N_ELEMENTS(canonical) - 4], &ev);
@@ -417,8 +422,10 @@ static void test_errors(void)
 	     "len: addr + len runs past", NULL},
 	    {"{\"t\":1,\"op\":\"touch\",\"pid\":1,\"addr\":0,\"len\":4096,\"thp\":true}",
 	     "thp: not a field of op \"touch\"", NULL},
-	    {"{\"t\":1,\"op\":\"touch\",\"pid\":1,\"addr\":0,\"len\":4096,\"kind\":\"anon\"}",
-	     "kind: op \"touch\" takes only kind \"file\"", NULL},
+	    {"{\"t\":1,\"op\":\"touch\",\"pid\":1,\"addr\":0,\"len\":4096,\"kind\":\"slab\"}",
+	     "kind: op \"touch\" takes only kind \"file\" or \"anon\"", NULL},
+	    {"{\"t\":1,\"op\":\"map\",\"pid\":1,\"addr\":0,\"len\":4096,\"kind\":\"anon\"}",
+	     "kind: op \"map\" takes only kind \"file\"", NULL},
 	    {"{\"t\":1,\"op\":\"unmap\",\"pid\":1,\"addr\":0,\"len\":4096,\"kind\":\"file\"}",
 	     "kind: not a field of op \"unmap\"", NULL},
 	    {"{\"t\":1,\"op\":\"map\",\"pid\":1,\"addr\":0,\"len\":4096,\"kind\":\"paper\"}",
