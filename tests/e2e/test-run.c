@@ -469,27 +469,48 @@ static void test_until_and_stdin(void)
 	ps_test_rm_rf(dir);
 }
 
-/* Per-task memory policies from `proc` records, on two nodes. */
-static void test_mempolicy(void)
+/* The two-node machine of the mempolicy tests (16384 pages a node). */
+static const char numa2_config[] =
+    "{\"page_size\": 4096, \"cpus\": [0, 1],"
+    " \"nodes\": [{\"zones\": {\"Normal\": {\"start_pfn\": 16384, \"spanned\": 16384}}},"
+    "            {\"zones\": {\"Normal\": {\"start_pfn\": 32768, \"spanned\": 16384}}}]}";
+
+/* Runs trace_text on config_text (with --check) and sums the allocated pages of each node. */
+static void run_node_pages(const char *config_text, const GString *trace_text, double node_pages[2])
 {
 	g_autofree char *dir = g_dir_make_tmp("pagesim-e2e-XXXXXX", NULL);
 	g_autofree char *cfg = g_build_filename(dir, "numa.json", NULL);
-	g_autofree char *trace = g_build_filename(dir, "mpol.jsonl", NULL);
+	g_autofree char *trace = g_build_filename(dir, "trace.jsonl", NULL);
 	g_autofree char *out = g_build_filename(dir, "out", NULL);
 	const char *args[] = {"run", "-q", "-c", cfg, "-t", trace, "-o", out, "--check", NULL};
+	cJSON *sum, *z;
+
+	g_assert_true(g_file_set_contents(trace, trace_text->str, (gssize)trace_text->len, NULL));
+	g_assert_true(g_file_set_contents(cfg, config_text, -1, NULL));
+	g_assert_cmpint(run_pagesim(args, NULL, NULL), ==, 0);
+	sum = summary(out);
+	node_pages[0] = node_pages[1] = 0;
+	cJSON_ArrayForEach(z, cJSON_GetObjectItem(sum, "final"))
+	{
+		int node = (int)cJSON_GetObjectItem(z, "node")->valuedouble;
+
+		node_pages[node] += cJSON_GetObjectItem(z, "allocated_pages")->valuedouble;
+	}
+	cJSON_Delete(sum);
+	ps_test_rm_rf(dir);
+}
+
+/* Per-task memory policies from `proc` records, on two nodes. */
+static void test_mempolicy(void)
+{
 	g_autoptr(GString) t = g_string_new(
 	    "{\"pagesim_trace\":1,\"source\":\"gen:e2e\",\"page_size\":4096,\"cpus\":2}\n"
 	    "{\"t\":0,\"op\":\"proc\",\"pid\":10,\"comm\":\"spread\","
 	    "\"mempolicy\":\"interleave:0,1\"}\n"
 	    "{\"t\":0,\"op\":\"proc\",\"pid\":11,\"comm\":\"bound\",\"mempolicy\":\"bind:1\"}\n"
 	    "{\"t\":0,\"op\":\"proc\",\"pid\":12,\"comm\":\"local\"}\n");
-	const char *config =
-	    "{\"page_size\": 4096, \"cpus\": [0, 1],"
-	    " \"nodes\": [{\"zones\": {\"Normal\": {\"start_pfn\": 16384, \"spanned\": 16384}}},"
-	    "            {\"zones\": {\"Normal\": {\"start_pfn\": 32768, \"spanned\": 16384}}}]}";
 	uint64_t id = 0;
-	double node_pages[2] = {0, 0};
-	cJSON *sum, *z;
+	double node_pages[2];
 
 	for (int pid = 10; pid <= 12; pid++)
 		for (int i = 0; i < 2000; i++, id++)
@@ -498,21 +519,10 @@ static void test_mempolicy(void)
 					       "\"id\":%" G_GUINT64_FORMAT ",\"cpu\":0,\"pid\":%d,"
 					       "\"order\":0,\"gfp\":\"GFP_HIGHUSER_MOVABLE\"}\n",
 					       1000 * (id + 1), id, pid);
-	g_assert_true(g_file_set_contents(trace, t->str, (gssize)t->len, NULL));
-	g_assert_true(g_file_set_contents(cfg, config, -1, NULL));
-	g_assert_cmpint(run_pagesim(args, NULL, NULL), ==, 0);
-	sum = summary(out);
-	cJSON_ArrayForEach(z, cJSON_GetObjectItem(sum, "final"))
-	{
-		int node = (int)cJSON_GetObjectItem(z, "node")->valuedouble;
-
-		node_pages[node] += cJSON_GetObjectItem(z, "allocated_pages")->valuedouble;
-	}
+	run_node_pages(numa2_config, t, node_pages);
 	/* interleave: 1000 + 1000; bind:1: 2000 on node 1; default on cpu 0: 2000 on node 0. */
 	g_assert_cmpfloat(node_pages[0], ==, 3000);
 	g_assert_cmpfloat(node_pages[1], ==, 3000);
-	cJSON_Delete(sum);
-	ps_test_rm_rf(dir);
 }
 
 /*
@@ -523,22 +533,15 @@ static void test_mempolicy(void)
  */
 static void test_mempolicy_interleave_index(void)
 {
-	g_autofree char *dir = g_dir_make_tmp("pagesim-e2e-XXXXXX", NULL);
-	g_autofree char *cfg = g_build_filename(dir, "numa.json", NULL);
-	g_autofree char *trace = g_build_filename(dir, "ilx.jsonl", NULL);
-	g_autofree char *out = g_build_filename(dir, "out", NULL);
-	const char *args[] = {"run", "-q", "-c", cfg, "-t", trace, "-o", out, "--check", NULL};
 	const uint64_t base = 0x7f0000000000ull;
 	g_autoptr(GString) t = g_string_new(
 	    "{\"pagesim_trace\":1,\"source\":\"gen:e2e\",\"page_size\":4096,\"cpus\":2}\n"
 	    "{\"t\":0,\"op\":\"proc\",\"pid\":10,\"comm\":\"spread\","
 	    "\"mempolicy\":\"interleave:0,1\"}\n");
-	const char *config =
-	    "{\"page_size\": 4096, \"cpus\": [0, 1], \"thp\": \"never\","
-	    " \"nodes\": [{\"zones\": {\"Normal\": {\"start_pfn\": 16384, \"spanned\": 16384}}},"
-	    "            {\"zones\": {\"Normal\": {\"start_pfn\": 32768, \"spanned\": 16384}}}]}";
-	double node_pages[2] = {0, 0};
-	cJSON *sum, *z;
+	/* no THP: every page of the mapping is its own order-0 fault */
+	g_autofree char *config = g_strdup_printf("%.*s, \"thp\": \"never\"}",
+						  (int)strlen(numa2_config) - 1, numa2_config);
+	double node_pages[2];
 
 	g_string_append_printf(t,
 			       "{\"t\":1000,\"op\":\"map\",\"pid\":10,\"addr\":%" G_GUINT64_FORMAT
@@ -549,23 +552,12 @@ static void test_mempolicy_interleave_index(void)
 				       "{\"t\":%" G_GUINT64_FORMAT ",\"op\":\"touch\",\"pid\":10,"
 				       "\"addr\":%" G_GUINT64_FORMAT ",\"len\":4096}\n",
 				       2000 + i, base + i * 4096);
-	g_assert_true(g_file_set_contents(trace, t->str, (gssize)t->len, NULL));
-	g_assert_true(g_file_set_contents(cfg, config, -1, NULL));
-	g_assert_cmpint(run_pagesim(args, NULL, NULL), ==, 0);
-	sum = summary(out);
-	cJSON_ArrayForEach(z, cJSON_GetObjectItem(sum, "final"))
-	{
-		int node = (int)cJSON_GetObjectItem(z, "node")->valuedouble;
-
-		node_pages[node] += cJSON_GetObjectItem(z, "allocated_pages")->valuedouble;
-	}
+	run_node_pages(config, t, node_pages);
 	if (g_test_verbose())
 		g_printerr("allocated: node 0 %.0f, node 1 %.0f\n", node_pages[0], node_pages[1]);
 	/* 1024 odd pages on node 1; node 0 holds page tables only (a round robin: about 512) */
 	g_assert_cmpfloat(node_pages[1], >=, 1024);
 	g_assert_cmpfloat(node_pages[0], <, 16);
-	cJSON_Delete(sum);
-	ps_test_rm_rf(dir);
 }
 
 /*

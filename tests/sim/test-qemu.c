@@ -93,8 +93,12 @@ static void prepared_clear(Prepared *p)
 	g_clear_pointer(&p->cfg, ps_config_free);
 }
 
-/* The pid of the first `dd` in the imported trace (its proc records), or -1. */
-static int first_dd(const char *trace)
+/*
+ * Calls fn on each event of an imported trace, in order, until it returns FALSE; returns FALSE
+ * when fn stopped it.
+ */
+static gboolean trace_each(const char *trace, gboolean (*fn)(const PsTraceEvent *, gpointer),
+			   gpointer data)
 {
 	g_autoptr(GError) error = NULL;
 	PsTraceHeader hdr;
@@ -104,10 +108,28 @@ static int first_dd(const char *trace)
 
 	g_assert_no_error(error);
 	while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1)
-		if (ev.op == PS_OP_PROC && !strcmp(ev.comm, "dd"))
-			return ev.pid;
+		if (!fn(&ev, data))
+			return FALSE;
+	g_assert_cmpint(rc, ==, 0);
 	g_assert_no_error(error);
-	return -1;
+	return TRUE;
+}
+
+static gboolean dd_pid(const PsTraceEvent *ev, gpointer data)
+{
+	if (ev->op != PS_OP_PROC || strcmp(ev->comm, "dd"))
+		return TRUE;
+	*(int *)data = ev->pid;
+	return FALSE;
+}
+
+/* The pid of the first `dd` in the imported trace (its proc records), or -1. */
+static int first_dd(const char *trace)
+{
+	int pid = -1;
+
+	trace_each(trace, dd_pid, &pid);
+	return pid;
 }
 
 /*
@@ -585,31 +607,35 @@ static void node_allocs(const char *path, uint64_t out[PS_MAX_NODES])
 	}
 }
 
+typedef struct {
+	const PsMachineSpec *spec;
+	uint64_t *out;
+} NodeCount;
+
+static gboolean count_node_alloc(const PsTraceEvent *ev, gpointer data)
+{
+	NodeCount *c = data;
+
+	if (ev->op != PS_OP_ALLOC || !ev->has_pfn)
+		return TRUE;
+	for (int n = 0; n < c->spec->nr_nodes; n++)
+		for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
+			const PsZoneSpec *zs = &c->spec->zones[n][t];
+
+			if (ev->pfn >= zs->start_pfn && ev->pfn - zs->start_pfn < zs->spanned)
+				c->out[n]++;
+		}
+	return TRUE;
+}
+
 /* Per node: the allocations of a trace whose recorded page lies in that node's zones. */
 static void traced_node_allocs(const char *trace, const PsMachineSpec *spec,
 			       uint64_t out[PS_MAX_NODES])
 {
-	g_autoptr(GError) error = NULL;
-	PsTraceHeader hdr;
-	g_autoptr(PsTraceReader) r = ps_trace_reader_open(trace, &hdr, &error);
-	PsTraceEvent ev;
-	int rc;
+	NodeCount c = {spec, out};
 
-	g_assert_no_error(error);
 	memset(out, 0, sizeof(uint64_t) * PS_MAX_NODES);
-	while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1) {
-		if (ev.op != PS_OP_ALLOC || !ev.has_pfn)
-			continue;
-		for (int n = 0; n < spec->nr_nodes; n++)
-			for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
-				const PsZoneSpec *zs = &spec->zones[n][t];
-
-				if (ev.pfn >= zs->start_pfn && ev.pfn - zs->start_pfn < zs->spanned)
-					out[n]++;
-			}
-	}
-	g_assert_cmpint(rc, ==, 0);
-	g_assert_no_error(error);
+	trace_each(trace, count_node_alloc, &c);
 }
 
 /*
