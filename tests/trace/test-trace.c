@@ -136,6 +136,17 @@ static void test_round_trip(void)
 	}
 }
 
+/* The canonical records with a kind on map or touch, counted from the end of the list. */
+static const struct {
+	size_t from_end;
+	enum ps_trace_op op;
+	enum ps_alloc_kind kind;
+} kinds[] = {
+    {5, PS_OP_TOUCH, PS_KIND_FILE},
+    {6, PS_OP_TOUCH, PS_KIND_ANON},
+    {7, PS_OP_MAP, PS_KIND_FILE},
+};
+
 static void test_fields(void)
 {
 	PsTraceEvent ev;
@@ -218,15 +229,11 @@ static void test_fields(void)
 	g_assert_cmpint(ev.op, ==, PS_OP_TOUCH);
 	g_assert_cmpint(ev.cpu, ==, 1);
 	g_assert_cmpint(ev.pid, ==, 7);
-	parse_ok(canonical[G_N_ELEMENTS(canonical) - 5], &ev);
-	g_assert_cmpint(ev.op, ==, PS_OP_TOUCH);
-	g_assert_cmpint(ev.kind, ==, PS_KIND_FILE);
-	parse_ok(canonical[G_N_ELEMENTS(canonical) - 6], &ev);
-	g_assert_cmpint(ev.op, ==, PS_OP_TOUCH);
-	g_assert_cmpint(ev.kind, ==, PS_KIND_ANON);
-	parse_ok(canonical[G_N_ELEMENTS(canonical) - 7], &ev);
-	g_assert_cmpint(ev.op, ==, PS_OP_MAP);
-	g_assert_cmpint(ev.kind, ==, PS_KIND_FILE);
+	for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
+		parse_ok(canonical[G_N_ELEMENTS(canonical) - kinds[i].from_end], &ev);
+		g_assert_cmpint(ev.op, ==, kinds[i].op);
+		g_assert_cmpint(ev.kind, ==, kinds[i].kind);
+	}
 	parse_ok(canonical[G_N_ELEMENTS(canonical) - 4], &ev);
 	g_assert_cmpint(ev.op, ==, PS_OP_EXIT);
 	g_assert_cmpint(ev.cpu, ==, 0);
