@@ -648,52 +648,61 @@ static gboolean ps_parse_kind(const char *s, enum ps_alloc_kind *kind, GError **
 	return FALSE;
 }
 
-static gboolean ps_parse_reason(const char *s, enum ps_cache_reason *reason, GError **error)
+/*
+ * s as one of names[first..n) into *out, or "FIELD: unknown WHAT "s"[ SUFFIX] (LIST)" in error
+ * (the enum-valued string fields).
+ */
+static gboolean ps_parse_name(const char *s, const char *const *names, int first, int n,
+			      const char *what, const char *suffix, const char *list, int *out,
+			      GError **error)
 {
 	g_autofree char *q = NULL;
 
-	for (int r = 0; r < PS_NR_CACHE_REASONS; r++) {
-		if (strcmp(s, ps_cache_reason_names[r]) == 0) {
-			*reason = (enum ps_cache_reason)r;
+	for (int i = first; i < n; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = i;
 			return TRUE;
 		}
 	}
 	q = ps_quote(s, strlen(s));
-	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-		    "reason: unknown reason %s (truncate, unlink, drop, reclaim)", q);
+	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s %s%s (%s)", what, q, suffix,
+		    list);
 	return FALSE;
+}
+
+static gboolean ps_parse_reason(const char *s, enum ps_cache_reason *reason, GError **error)
+{
+	int r = 0;
+
+	if (!ps_parse_name(s, ps_cache_reason_names, 0, PS_NR_CACHE_REASONS,
+			   "reason: unknown reason", "", "truncate, unlink, drop, reclaim", &r,
+			   error))
+		return FALSE;
+	*reason = (enum ps_cache_reason)r;
+	return TRUE;
 }
 
 static gboolean ps_parse_free_reason(const char *s, enum ps_free_reason *reason, GError **error)
 {
-	g_autofree char *q = NULL;
+	int r = 0;
 
-	for (int r = PS_FREE_RECLAIM_KSWAPD; r < PS_NR_FREE_REASONS; r++) {
-		if (strcmp(s, ps_free_reason_names[r]) == 0) {
-			*reason = (enum ps_free_reason)r;
-			return TRUE;
-		}
-	}
-	q = ps_quote(s, strlen(s));
-	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-		    "reason: unknown reason %s of a free (reclaim_kswapd, reclaim_direct)", q);
-	return FALSE;
+	if (!ps_parse_name(s, ps_free_reason_names, PS_FREE_RECLAIM_KSWAPD, PS_NR_FREE_REASONS,
+			   "reason: unknown reason", " of a free", "reclaim_kswapd, reclaim_direct",
+			   &r, error))
+		return FALSE;
+	*reason = (enum ps_free_reason)r;
+	return TRUE;
 }
 
 static gboolean ps_parse_irq(const char *s, int8_t *irq, GError **error)
 {
-	g_autofree char *q = NULL;
+	int c = 0;
 
-	for (int c = PS_IRQ_SOFTIRQ; c < PS_NR_IRQ_CTX; c++) {
-		if (strcmp(s, ps_irq_ctx_names[c]) == 0) {
-			*irq = (int8_t)c;
-			return TRUE;
-		}
-	}
-	q = ps_quote(s, strlen(s));
-	g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-		    "irq: unknown context %s (softirq, hardirq, nmi)", q);
-	return FALSE;
+	if (!ps_parse_name(s, ps_irq_ctx_names, PS_IRQ_SOFTIRQ, PS_NR_IRQ_CTX,
+			   "irq: unknown context", "", "softirq, hardirq, nmi", &c, error))
+		return FALSE;
+	*irq = (int8_t)c;
+	return TRUE;
 }
 
 gboolean ps_check_file_name(const char *file, GError **error)
