@@ -110,9 +110,16 @@ static const Band bands[] = {
     {"pgmigrate_success",
      0.25,
      {1.00, 21298, 0.25, 0.25, 0.96},
-     "(a) 0 vs 1,784, (b) 21,298 vs 0: as compact_stall; (c) 41 vs 861, all kcompactd's: the "
-     "model's kcompactd woke 4 times (kernel 5) but its migrate scanner took 1,536 pfns "
-     "against 29,346 and its free scanner 3.65 M against 48,143"},
+     "(a) 0 vs 1,784, (b) 21,298 vs 0: as compact_stall; (c) 41 vs 861, all kcompactd's, and "
+     "not compaction's own doing: the kernel (72-75 ms) and the model (by 70.2 ms) each "
+     "claimed eight order-8 Unmovable blocks for Movable (boost 4,096 pages); the kernel's "
+     "kswapd (78.4 ms) then freed 4,297 pages before kcompactd's wake (82.7 ms), a boosted "
+     "run's worth, into Movable blocks where kcompactd found its targets; the model's "
+     "(70.2 ms) found free memory (5,943 pages on pcp lists) under high + boost (29,653), "
+     "so balance_pgdat dropped the boost and its unboosted pass stopped at the high mark "
+     "after 384 pages; its kcompactd met 41 free pages in Movable blocks (the zone's other "
+     "~29.6 K in Reclaimable ones), its free scanner crossed the zone (3.65 M pfns vs "
+     "48,143) and met the migrate scanner after 1,536 pfns (vs 29,346)"},
     {"fallbacks",
      0.25,
      {0.25, 0.60, 1.00, 1.00, 0.25},
