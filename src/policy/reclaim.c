@@ -81,59 +81,77 @@ static int lru_zone_stat(int lru)
 	return lru < PS_NR_LRU_LISTS ? map[lru] : -1;
 }
 
-/* Links handle h at the head (most recent) of list `lru` of its node and accounts it. */
-static void list_link(PsPolicy *p, uint32_t h, int lru, bool tail)
+/*
+ * Links handle h, of zone z, at the head (most recent) of list `lru` of its node, or at its tail,
+ * and accounts it. Everything is read into locals first: the byte-sized stores to the folio
+ * may alias anything, so the compiler would read the zone and the list again after each one
+ * (the LRU was a quarter of a kbuild replay's per-page work).
+ */
+static inline void list_link_zone(PsPolicy *p, uint32_t h, PsZone *z, int lru, bool tail)
 {
-	PsZone *z = h_zone(p, h);
+	PsLruFolio *fo = p->fo, *f = &fo[h];
 	PsLruList *l = &p->lru[z->node][lru];
-	uint64_t pages = 1ull << p->fo[h].order;
+	int64_t pages = 1ll << f->order;
 	int stat = lru_zone_stat(lru);
+	uint32_t head = l->head, last = l->tail;
 
-	p->fo[h].list = (uint8_t)lru;
-	p->fo[h].flags |= PS_FOLIO_ON_LIST;
+	f->list = (uint8_t)lru;
+	f->flags |= PS_FOLIO_ON_LIST;
 	if (tail) {
-		p->fo[h].next = PS_HANDLE_NONE;
-		p->fo[h].prev = l->tail;
-		if (l->tail != PS_HANDLE_NONE)
-			p->fo[l->tail].next = h;
+		f->next = PS_HANDLE_NONE;
+		f->prev = last;
+		if (last != PS_HANDLE_NONE)
+			fo[last].next = h;
 		else
 			l->head = h;
 		l->tail = h;
 	} else {
-		p->fo[h].prev = PS_HANDLE_NONE;
-		p->fo[h].next = l->head;
-		if (l->head != PS_HANDLE_NONE)
-			p->fo[l->head].prev = h;
+		f->prev = PS_HANDLE_NONE;
+		f->next = head;
+		if (head != PS_HANDLE_NONE)
+			fo[head].prev = h;
 		else
 			l->tail = h;
 		l->head = h;
 	}
-	l->nr_pages += pages;
+	l->nr_pages += (uint64_t)pages;
 	if (stat >= 0)
-		z->vm_stat[stat] += (int64_t)pages;
+		z->vm_stat[stat] += pages;
 }
 
-static void list_unlink(PsPolicy *p, uint32_t h)
+static void list_link(PsPolicy *p, uint32_t h, int lru, bool tail)
 {
-	PsZone *z = h_zone(p, h);
-	int lru = p->fo[h].list;
-	PsLruList *l = &p->lru[z->node][lru];
-	uint64_t pages = 1ull << p->fo[h].order;
-	int stat = lru_zone_stat(lru);
+	list_link_zone(p, h, h_zone(p, h), lru, tail);
+}
 
-	if (p->fo[h].prev != PS_HANDLE_NONE)
-		p->fo[p->fo[h].prev].next = p->fo[h].next;
+/* Unlinks handle h, of zone z, from its list and takes it out of the counts. */
+static inline void list_unlink_zone(PsPolicy *p, uint32_t h, PsZone *z)
+{
+	PsLruFolio *fo = p->fo, *f = &fo[h];
+	int lru = f->list;
+	PsLruList *l = &p->lru[z->node][lru];
+	uint64_t pages = 1ull << f->order;
+	int stat = lru_zone_stat(lru);
+	uint32_t next = f->next, prev = f->prev;
+
+	if (prev != PS_HANDLE_NONE)
+		fo[prev].next = next;
 	else
-		l->head = p->fo[h].next;
-	if (p->fo[h].next != PS_HANDLE_NONE)
-		p->fo[p->fo[h].next].prev = p->fo[h].prev;
+		l->head = next;
+	if (next != PS_HANDLE_NONE)
+		fo[next].prev = prev;
 	else
-		l->tail = p->fo[h].prev;
-	p->fo[h].flags &= (uint8_t)~PS_FOLIO_ON_LIST;
+		l->tail = prev;
+	f->flags &= (uint8_t)~PS_FOLIO_ON_LIST;
 	g_assert(l->nr_pages >= pages);
 	l->nr_pages -= pages;
 	if (stat >= 0)
 		z->vm_stat[stat] -= (int64_t)pages;
+}
+
+static void list_unlink(PsPolicy *p, uint32_t h)
+{
+	list_unlink_zone(p, h, h_zone(p, h));
 }
 
 static void set_dirty(PsPolicy *p, uint32_t h, bool dirty)
@@ -166,18 +184,20 @@ void ps_lru_add(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order, enum ps_f
 		bool dirty)
 {
 	PsZone *z = ps_pfn_zone(p->m, pfn);
+	PsLruFolio *f;
 	int lru;
 
 	g_assert(z != NULL);
 	grow(p, h);
-	g_assert(!(p->fo[h].flags & PS_FOLIO_ON_LIST));
-	p->fo[h].flags = 0;
-	p->fo[h].order = (uint8_t)order;
-	p->fo[h].zone = (uint8_t)z->idx;
+	f = &p->fo[h];
+	g_assert(!(f->flags & PS_FOLIO_ON_LIST));
+	f->flags = 0;
+	f->order = (uint8_t)order;
+	f->zone = (uint8_t)z->idx;
 	lru = kind == PS_FOLIO_ANON   ? PS_LRU_INACTIVE_ANON
 	      : kind == PS_FOLIO_FILE ? PS_LRU_INACTIVE_FILE
 				      : PS_LRU_SLAB;
-	list_link(p, h, lru, false);
+	list_link_zone(p, h, z, lru, false);
 	p->m->nodes[z->node].stat[kind_stat(lru)] += 1ll << order;
 	if (dirty && kind == PS_FOLIO_FILE) {
 		set_dirty(p, h, true);
@@ -203,15 +223,22 @@ void ps_lru_add_start(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order,
 
 void ps_lru_del(PsPolicy *p, uint32_t h)
 {
+	PsLruFolio *f;
+	PsZone *z;
 	int lru;
+	int64_t pages;
 
 	if (h >= p->cap || !(p->fo[h].flags & PS_FOLIO_ON_LIST))
 		return;
-	lru = p->fo[h].list;
-	set_dirty(p, h, false);
-	list_unlink(p, h);
-	p->m->nodes[h_zone(p, h)->node].stat[kind_stat(lru)] -= 1ll << p->fo[h].order;
-	p->fo[h].flags = 0;
+	f = &p->fo[h];
+	if (f->flags & PS_FOLIO_DIRTY)
+		set_dirty(p, h, false);
+	z = h_zone(p, h);
+	lru = f->list;
+	pages = 1ll << f->order;
+	list_unlink_zone(p, h, z);
+	p->m->nodes[z->node].stat[kind_stat(lru)] -= pages;
+	f->flags = 0;
 }
 
 void ps_lru_move(PsPolicy *p, uint32_t h, ps_pfn_t new_pfn)
