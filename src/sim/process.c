@@ -262,24 +262,13 @@ static void id_set(PsSim *s, uint64_t id, uint32_t v)
 
 /* ---- model actions ------------------------------------------------------------------------ */
 
-void sim_pb_account(PsSim *s, ps_pfn_t pfn, unsigned order, unsigned mt, int sign)
+void sim_pb_account_blocks(PsSim *s, ps_pfn_t pfn, unsigned order, unsigned mt, int sign)
 {
 	PsMachine *m = s->m;
 	uint64_t pb = (pfn - m->map.base_pfn) >> m->pageblock_order;
-	uint64_t n;
-	uint32_t pages;
+	uint64_t n = 1ull << (order - m->pageblock_order);
+	uint32_t pages = (uint32_t)m->pageblock_nr_pages;
 
-	if (mt >= PS_MT_PCPTYPES)
-		return;
-	if (order < m->pageblock_order) {
-		/* within one pageblock: the common case */
-		uint32_t *c = &s->pb_alloc[pb * PS_MT_PCPTYPES + mt];
-
-		*c = sign > 0 ? *c + (1u << order) : *c - (1u << order);
-		return;
-	}
-	n = 1ull << (order - m->pageblock_order);
-	pages = (uint32_t)m->pageblock_nr_pages;
 	for (uint64_t i = 0; i < n; i++) {
 		uint32_t *c = &s->pb_alloc[(pb + i) * PS_MT_PCPTYPES + mt];
 

@@ -492,7 +492,27 @@ int sim_proc_find(PsSim *s, int pid);
 /* sim_proc_find, else the process of that pid that exited last (-1: none). */
 int sim_proc_find_exited(PsSim *s, int pid);
 uint32_t sim_id_lookup(PsSim *s, uint64_t id);
-void sim_pb_account(PsSim *s, ps_pfn_t pfn, unsigned order, unsigned mt, int sign);
+/* sim_pb_account's blocks of a pageblock or more (each whole pageblock of the range). */
+void sim_pb_account_blocks(PsSim *s, ps_pfn_t pfn, unsigned order, unsigned mt, int sign);
+/*
+ * pb_alloc: the pages of a block of 2^order from pfn, of request type mt, counted in (sign > 0)
+ * or out. Inline: every allocation and free of a record calls it, nearly always within one
+ * pageblock.
+ */
+static inline void sim_pb_account(PsSim *s, ps_pfn_t pfn, unsigned order, unsigned mt, int sign)
+{
+	const PsMachine *m = s->m;
+	uint32_t *c;
+
+	if (mt >= PS_MT_PCPTYPES)
+		return;
+	if (order >= m->pageblock_order) {
+		sim_pb_account_blocks(s, pfn, order, mt, sign);
+		return;
+	}
+	c = &s->pb_alloc[((pfn - m->map.base_pfn) >> m->pageblock_order) * PS_MT_PCPTYPES + mt];
+	*c = sign > 0 ? *c + (1u << order) : *c - (1u << order);
+}
 void sim_snapshot_lru_seed(PsSim *s);
 uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu);
 uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu);
