@@ -32,12 +32,6 @@ typedef struct {
 	void *slot[PGT_DIR_SLOTS];
 } SimPgDir;
 
-/* One PMD range: nr_mapped counts the nonzero entries (the table frees the leaf at 0). */
-struct SimPgLeaf {
-	uint32_t nr_mapped;
-	uint32_t ent[];
-};
-
 void sim_pgt_pool_init(SimPgPool *pool, unsigned leaf_shift)
 {
 	g_assert(leaf_shift < 24);
@@ -132,21 +126,21 @@ static SimPgLeaf *leaf_find(SimPgTable *t, uint64_t key)
 	return t->cache;
 }
 
-uint32_t sim_pgt_get(SimPgTable *t, uint64_t vpn)
+uint32_t sim_pgt_get_lookup(SimPgTable *t, uint64_t vpn)
 {
 	SimPgLeaf *l = leaf_find(t, vpn >> t->leaf_shift);
 
 	return l ? l->ent[vpn & ((1ull << t->leaf_shift) - 1)] : 0;
 }
 
-uint32_t sim_pgt_pmd_mapped(SimPgTable *t, uint64_t vpn)
+uint32_t sim_pgt_pmd_mapped_lookup(SimPgTable *t, uint64_t vpn)
 {
 	SimPgLeaf *l = leaf_find(t, vpn >> t->leaf_shift);
 
 	return l ? l->nr_mapped : 0;
 }
 
-void sim_pgt_set(SimPgTable *t, uint64_t vpn, uint32_t v)
+void sim_pgt_set_lookup(SimPgTable *t, uint64_t vpn, uint32_t v)
 {
 	uint64_t key = vpn >> t->leaf_shift;
 	SimPgLeaf *l = leaf_find(t, key);

@@ -253,11 +253,53 @@ typedef struct {
 void sim_pgt_pool_init(SimPgPool *pool, unsigned leaf_shift);
 void sim_pgt_pool_clear(SimPgPool *pool);
 void sim_pgt_init(SimPgTable *t, SimPgPool *pool);
-uint32_t sim_pgt_get(SimPgTable *t, uint64_t vpn);
+/* One PMD range: nr_mapped counts the nonzero entries (the table frees the leaf at 0). */
+struct SimPgLeaf {
+	uint32_t nr_mapped;
+	uint32_t ent[];
+};
+/*
+ * sim_pgt_get, _pmd_mapped and _set look at the cached leaf inline (a touch faults page after
+ * page of one PMD range: three calls a page) and walk the table out of line otherwise.
+ */
+uint32_t sim_pgt_get_lookup(SimPgTable *t, uint64_t vpn);
+uint32_t sim_pgt_pmd_mapped_lookup(SimPgTable *t, uint64_t vpn);
+void sim_pgt_set_lookup(SimPgTable *t, uint64_t vpn, uint32_t v);
+static inline SimPgLeaf *sim_pgt_cached(const SimPgTable *t, uint64_t vpn)
+{
+	return t->cache && t->cache_key == vpn >> t->leaf_shift ? t->cache : NULL;
+}
+
+static inline uint32_t sim_pgt_get(SimPgTable *t, uint64_t vpn)
+{
+	SimPgLeaf *l = sim_pgt_cached(t, vpn);
+
+	return l ? l->ent[vpn & ((1ull << t->leaf_shift) - 1)] : sim_pgt_get_lookup(t, vpn);
+}
+
 /* Base pages mapped in vpn's PMD range (0: pmd_none). */
-uint32_t sim_pgt_pmd_mapped(SimPgTable *t, uint64_t vpn);
+static inline uint32_t sim_pgt_pmd_mapped(SimPgTable *t, uint64_t vpn)
+{
+	SimPgLeaf *l = sim_pgt_cached(t, vpn);
+
+	return l ? l->nr_mapped : sim_pgt_pmd_mapped_lookup(t, vpn);
+}
+
 /* Maps vpn (not mapped) to v (not 0). */
-void sim_pgt_set(SimPgTable *t, uint64_t vpn, uint32_t v);
+static inline void sim_pgt_set(SimPgTable *t, uint64_t vpn, uint32_t v)
+{
+	SimPgLeaf *l = sim_pgt_cached(t, vpn);
+	uint32_t *e;
+
+	if (!l) {
+		sim_pgt_set_lookup(t, vpn, v);
+		return;
+	}
+	e = &l->ent[vpn & ((1ull << t->leaf_shift) - 1)];
+	g_assert(v != 0 && *e == 0);
+	*e = v;
+	l->nr_mapped++;
+}
 /* Unmaps vpn (mapped). */
 void sim_pgt_clear(SimPgTable *t, uint64_t vpn);
 /* The first mapped vpn in [vpn, end), end when there is none. */
