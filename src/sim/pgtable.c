@@ -233,7 +233,7 @@ uint64_t sim_pgt_next_mapped(SimPgTable *t, uint64_t vpn, uint64_t end)
 			vpn = key << shift;
 		stop = MIN(end, (key + 1) << shift);
 		/* eight entries a step while none is mapped: unmaps cross long empty stretches */
-		for (; vpn + 8 <= stop; vpn += 8) {
+		for (; stop - vpn >= 8; vpn += 8) {
 			uint64_t w[4];
 
 			memcpy(w, &l->ent[vpn & mask], sizeof(w));
