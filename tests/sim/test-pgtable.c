@@ -39,6 +39,44 @@ static uint32_t model_pmd(GTree *model, uint64_t vpn)
 	return n;
 }
 
+/*
+ * One-entry leaves (leaf_shift 0), so keys use all 64 bits and the root is at the eighth level,
+ * whose two reachable slots split the space at 2^63; then one long leaf scanned eight entries a
+ * step, with the mapped entry at each offset of a step.
+ */
+static void test_wide_keys(void)
+{
+	SimPgPool pool;
+	SimPgTable t;
+
+	sim_pgt_pool_init(&pool, 0);
+	sim_pgt_init(&t, &pool);
+	sim_pgt_set(&t, 5, 50);
+	sim_pgt_set(&t, (1ull << 63) + 7, 1);
+	sim_pgt_set(&t, UINT64_MAX - 1, 2);
+	g_assert_cmpuint(t.height, ==, 8);
+	g_assert_cmpuint(sim_pgt_next_mapped(&t, 0, UINT64_MAX), ==, 5);
+	g_assert_cmpuint(sim_pgt_next_mapped(&t, 6, UINT64_MAX), ==, (1ull << 63) + 7);
+	g_assert_cmpuint(sim_pgt_next_mapped(&t, (1ull << 63) + 8, UINT64_MAX), ==, UINT64_MAX - 1);
+	g_assert_cmpuint(sim_pgt_next_mapped(&t, 6, 1ull << 63), ==, 1ull << 63);
+	sim_pgt_clear_all(&t);
+	sim_pgt_pool_clear(&pool);
+
+	sim_pgt_pool_init(&pool, LEAF_SHIFT);
+	for (unsigned at = 0; at < 16; at++) {
+		sim_pgt_init(&t, &pool);
+		sim_pgt_set(&t, 100 + at, 1);
+		sim_pgt_set(&t, 300, 2);
+		for (uint64_t from = 90; from <= 100 + at; from++)
+			g_assert_cmpuint(sim_pgt_next_mapped(&t, from, 512), ==, 100 + at);
+		g_assert_cmpuint(sim_pgt_next_mapped(&t, 101 + at, 512), ==, 300);
+		g_assert_cmpuint(sim_pgt_next_mapped(&t, 101 + at, 300), ==, 300);
+		g_assert_cmpuint(sim_pgt_next_mapped(&t, 301, 512), ==, 512);
+		sim_pgt_clear_all(&t);
+	}
+	sim_pgt_pool_clear(&pool);
+}
+
 static void test_basic(void)
 {
 	SimPgPool pool;
@@ -121,5 +159,6 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/sim/pgtable/basic", test_basic);
 	g_test_add_func("/sim/pgtable/random-against-model", test_random);
+	g_test_add_func("/sim/pgtable/wide-keys", test_wide_keys);
 	return g_test_run();
 }
