@@ -744,8 +744,9 @@ static gboolean policy_start(PsSim *s, GError **error)
 {
 	if (s->snap) {
 		lookahead_prefill(s);
-		/* after the prefill: a page it finds on a pcp list at the start is on no LRU list
-		 */
+		/* after the prefill: a page it puts on a pcp list at the start is not freed here */
+		sim_snapshot_free_stale(s);
+		/* after both: a page on a pcp list or free at the start is on no LRU list */
 		sim_snapshot_lru_seed(s);
 	}
 	sim_start_digest(s, s->trace_path);

@@ -61,6 +61,9 @@ typedef struct {
 	int *pcp_start;		     /* [zone idx * nr_cpus + cpu]: zoneinfo's pcp count */
 	uint64_t pcp_adopted;	     /* pcp pages rebuilt from the trace (ps_snapshot_prefill_*) */
 	uint64_t pcp_taken_free; /* of those, free in the snapshot (refilled before the trace) */
+	bool stale_scanned;	 /* the trace was read for them (policy runs, not stdin) */
+	uint64_t stale_freed;	 /* blocks the trace proved free at its start (snapshot-stale.c) */
+	uint64_t stale_freed_pages; /* and their base pages */
 	/* unknown-at-start blocks compaction moved: pfn at the snapshot <-> pfn now */
 	GHashTable *moved_to, *moved_from;
 	uint64_t moved_pages;	/* base pages of such moves */
@@ -556,6 +559,8 @@ static inline void sim_pb_account(PsSim *s, ps_pfn_t pfn, unsigned order, unsign
 	*c = sign > 0 ? *c + (1u << order) : *c - (1u << order);
 }
 void sim_snapshot_lru_seed(PsSim *s);
+/* snapshot-stale.c: frees the held blocks the trace shows were free at its start (policy runs) */
+void sim_snapshot_free_stale(PsSim *s);
 uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu);
 uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu);
 void sim_op_proc(PsSim *s, const PsTraceEvent *ev);

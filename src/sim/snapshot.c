@@ -774,6 +774,12 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 		cJSON_AddStringToObject(o, "pagetypeinfo", snap->pagetypeinfo_path);
 	cJSON_AddNumberToObject(o, "unknown_at_start_freed_pages", (double)snap->freed_pages);
 	cJSON_AddNumberToObject(o, "unknown_at_start_moved_pages", (double)snap->moved_pages);
+	if (snap->stale_scanned) {
+		/* snapshot-stale.c: allocated in the dump, free when the trace began */
+		cJSON_AddNumberToObject(o, "stale_lru_freed_folios", (double)snap->stale_freed);
+		cJSON_AddNumberToObject(o, "stale_lru_freed_pages",
+					(double)snap->stale_freed_pages);
+	}
 	if (snap->zoneinfo_path) {
 		cJSON_AddStringToObject(o, "pcp_state_from", snap->zoneinfo_path);
 		cJSON_AddNumberToObject(o, "pcp_pages_at_start", (double)snap->pcp_count_at_start);
