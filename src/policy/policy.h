@@ -269,6 +269,11 @@ void ps_lru_add(PsPolicy *p, uint32_t handle, ps_pfn_t pfn, unsigned order, enum
 /* the same for a folio of the starting snapshot, on the active list when `active` */
 void ps_lru_add_start(PsPolicy *p, uint32_t handle, ps_pfn_t pfn, unsigned order,
 		      enum ps_folio_kind kind, bool active, bool dirty);
+/*
+ * Room for handles below n, so that adding them does not grow the folio arrays one doubling (a
+ * copy) at a time: a snapshot start links ~500 k folios at once. Changes no outcome.
+ */
+void ps_lru_reserve(PsPolicy *p, uint32_t n);
 void ps_lru_del(PsPolicy *p, uint32_t handle); /* no-op if not on a list */
 /* The folio moved to new_pfn (compaction): its zone counters follow it. No-op if not listed. */
 void ps_lru_move(PsPolicy *p, uint32_t handle, ps_pfn_t new_pfn);

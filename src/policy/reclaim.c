@@ -180,8 +180,9 @@ static int kind_stat(int lru)
 	return lru >= PS_LRU_INACTIVE_FILE ? PS_NR_FILE_PAGES : PS_NR_ANON_PAGES;
 }
 
-void ps_lru_add(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order, enum ps_folio_kind kind,
-		bool dirty)
+/* Links h at the head of its kind's inactive list, or of the active one (never for slab). */
+static void lru_add(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order, enum ps_folio_kind kind,
+		    bool dirty, bool active)
 {
 	PsZone *z = ps_pfn_zone(p->m, pfn);
 	PsLruFolio *f;
@@ -197,12 +198,20 @@ void ps_lru_add(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order, enum ps_f
 	lru = kind == PS_FOLIO_ANON   ? PS_LRU_INACTIVE_ANON
 	      : kind == PS_FOLIO_FILE ? PS_LRU_INACTIVE_FILE
 				      : PS_LRU_SLAB;
+	if (active && kind != PS_FOLIO_SLAB)
+		lru++; /* the kind's active list */
 	list_link_zone(p, h, z, lru, false);
 	p->m->nodes[z->node].stat[kind_stat(lru)] += 1ll << order;
 	if (dirty && kind == PS_FOLIO_FILE) {
 		set_dirty(p, h, true);
 		p->dirtied_ns[h] = ps_engine_now(p->e);
 	}
+}
+
+void ps_lru_add(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order, enum ps_folio_kind kind,
+		bool dirty)
+{
+	lru_add(p, h, pfn, order, kind, dirty, false);
 }
 
 /*
@@ -212,13 +221,13 @@ void ps_lru_add(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order, enum ps_f
 void ps_lru_add_start(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order,
 		      enum ps_folio_kind kind, bool active, bool dirty)
 {
-	ps_lru_add(p, h, pfn, order, kind, dirty);
-	if (active && kind != PS_FOLIO_SLAB) {
-		int lru = p->fo[h].list;
+	lru_add(p, h, pfn, order, kind, dirty, active);
+}
 
-		list_unlink(p, h);
-		list_link(p, h, lru + 1, false);
-	}
+void ps_lru_reserve(PsPolicy *p, uint32_t n)
+{
+	if (n)
+		grow(p, n - 1);
 }
 
 void ps_lru_del(PsPolicy *p, uint32_t h)

@@ -785,14 +785,51 @@ uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
  * at the start (their real age is unknown), so they are written back writeback_delay later.
  * Unevictable folios stay outside (PsSnapshot.lru leaves them out).
  */
+/* The first index from i on whose byte of a[0..n) is not 0 (n when none): 8 bytes a step. */
+static uint64_t next_nonzero(const uint8_t *a, uint64_t i, uint64_t n)
+{
+	while (i < n && (i & 7))
+		if (a[i++])
+			return i - 1;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, a + i, 8);
+		if (w)
+			break;
+	}
+	while (i < n && !a[i])
+		i++;
+	return i;
+}
+
 void sim_snapshot_lru_seed(PsSim *s)
 {
 	PsMachine *m = s->m;
-	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
+	uint64_t npages = m->map.end_pfn - m->map.base_pfn, listed = 0;
+	const uint8_t *lru = s->snap->lru;
+	guint len = s->recs->len;
+	bool bulk;
 
 	s->snap_rec = g_new0(uint32_t, npages);
-	for (uint64_t i = 0; i < npages; i++) {
-		uint8_t l = s->snap->lru[i];
+	/*
+	 * Room for every folio first (a bound: the pages marked on a list): the record and LRU
+	 * arrays then grow once instead of doubling (and copying) ~7 times on the way to 500 k.
+	 */
+	for (uint64_t i = next_nonzero(lru, 0, npages); i < npages;
+	     i = next_nonzero(lru, i + 1, npages))
+		listed += (lru[i] & PS_SNAP_LRU_ON) != 0;
+	/*
+	 * Without free records, rec_new appends: the folios get len, len + 1, ... here directly,
+	 * in room for all of them, and the array is cut back to those used at the end.
+	 */
+	bulk = !s->nr_free_recs;
+	if (bulk)
+		g_array_set_size(s->recs, len + (guint)listed);
+	ps_lru_reserve(s->policy, len + (uint32_t)listed);
+	for (uint64_t i = next_nonzero(lru, 0, npages); i < npages;
+	     i = next_nonzero(lru, i + 1, npages)) {
+		uint8_t l = lru[i];
 		ps_pfn_t pfn = m->map.base_pfn + (ps_pfn_t)i;
 		unsigned order = l & PS_SNAP_LRU_ORDER;
 		bool anon = l & PS_SNAP_LRU_ANON;
@@ -804,8 +841,14 @@ void sim_snapshot_lru_seed(PsSim *s)
 		    ps_page_state(m, pfn) != PS_PAGE_ALLOCATED || ps_page_order(m, pfn) != order)
 			continue;
 		z = ps_pfn_zone(m, pfn);
-		ri = rec_new(s);
-		r = rec_at(s, ri);
+		if (bulk) {
+			ri = len++;
+			r = rec_at(s, ri);
+			*r = (Rec){.pfn = PS_PFN_NONE, .proc = -1, .own = REC_NONE};
+		} else {
+			ri = rec_new(s);
+			r = rec_at(s, ri);
+		}
 		r->pfn = pfn;
 		r->order = (uint8_t)order;
 		r->mt = PS_MT_MOVABLE;
@@ -828,6 +871,8 @@ void sim_snapshot_lru_seed(PsSim *s)
 		s->snapshot_lru_folios++;
 		s->snapshot_lru_pages += 1ull << order;
 	}
+	if (bulk)
+		g_array_set_size(s->recs, len);
 }
 
 /* The record of the snapshot LRU folio that had pfn at the start, REC_NONE when none. */

@@ -163,9 +163,10 @@ static bool prefill_candidate(PsPcpPrefill *pf, const PsTraceEvent *ev, PsPrefil
 	c->cpu = ev->cpu;
 	c->order = (uint8_t)MAX(ev->order, 0);
 	c->drain = drain;
-	c->mt = (uint8_t)(drain		? ev->migratetype
-			  : ev->has_gfp ? ps_gfp_migratetype(ev->gfp)
-					: PS_MT_MOVABLE);
+	if (drain)
+		c->mt = (uint8_t)ev->migratetype;
+	else
+		c->mt = (uint8_t)(ev->has_gfp ? ps_gfp_migratetype(ev->gfp) : PS_MT_MOVABLE);
 	c->pad = 0;
 	return true;
 }

@@ -731,37 +731,6 @@ void ps_snapshot_free(PsSnapshot *snap)
 	g_free(snap);
 }
 
-bool ps_snapshot_owns(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn, unsigned order)
-{
-	if (pfn < m->map.base_pfn || (uint64_t)pfn + (1u << order) > m->map.end_pfn)
-		return false;
-	for (ps_pfn_t p = pfn; p < pfn + (1u << order); p++) {
-		uint64_t i = p - m->map.base_pfn;
-
-		if (!(snap->owned[i / 8] & (1u << (i % 8))))
-			return false;
-	}
-	return true;
-}
-
-void ps_snapshot_own(PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn, unsigned order)
-{
-	for (ps_pfn_t p = pfn; p < pfn + (1u << order); p++) {
-		uint64_t i = p - m->map.base_pfn;
-
-		snap->owned[i / 8] |= (uint8_t)(1u << (i % 8));
-	}
-}
-
-void ps_snapshot_disown(PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn, unsigned order)
-{
-	for (ps_pfn_t p = pfn; p < pfn + (1u << order); p++) {
-		uint64_t i = p - m->map.base_pfn;
-
-		snap->owned[i / 8] &= (uint8_t) ~(1u << (i % 8));
-	}
-}
-
 cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 {
 	cJSON *o = cJSON_CreateObject(), *zones = cJSON_AddArrayToObject(o, "zones");
