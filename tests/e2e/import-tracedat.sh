@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # trace-cmd's binary trace.dat: records a short live trace with `pagesim-capture --trace-dat`
-# (tracefs instance + trace-cmd extract), imports the trace.dat directly, and imports the
+# twice, as the capture chooses (trace-cmd record of its tracefs instance where that runs, else
+# extract) and with PAGESIM_CAPTURE_DAT=extract; each time imports the trace.dat directly and the
 # `trace-cmd report -t` text of the same file: the two traces must be the same bytes, and the
 # recording must hold the workload's allocations. A damaged trace.dat must be refused with the
 # file named. Skipped (77) without root, tracefs, trace-cmd, or a pagesim built without
@@ -18,8 +19,18 @@ if [ ! -e /sys/kernel/tracing/trace ]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$capture" --trace-dat --buffer-kb 8192 "$tmp/rec" -- sh -c "head -c 4194304 /dev/zero | od >/dev/null"
-dat="$tmp/rec/trace.dat"
+for mode in "" extract; do
+rec="$tmp/rec-${mode:-auto}"
+PAGESIM_CAPTURE_DAT=$mode "$capture" --trace-dat --buffer-kb 8192 "$rec" -- \
+	sh -c "head -c 4194304 /dev/zero | od >/dev/null" 2>"$tmp/capture.err" || { cat "$tmp/capture.err"; exit 1; }
+cat "$tmp/capture.err"
+if grep -q "tracing on: by trace-cmd record" "$rec/SNAPSHOTS"; then how=record; else how=extract; fi
+echo "trace.dat by trace-cmd $how (PAGESIM_CAPTURE_DAT='$mode')"
+[ "$mode" != extract ] || [ "$how" = extract ]
+# every after.* file read, and what the ring buffer kept
+grep -q "^after.kpageflags.gz: read at" "$rec/SNAPSHOTS"
+grep -q "entries-in-buffer/entries-written" "$rec/ENTRIES"
+dat="$rec/trace.dat"
 test -s "$dat"
 if ! "$pagesim" import -q "$dat" -o "$tmp/dat.jsonl" 2>"$tmp/err"; then
 	cat "$tmp/err"
@@ -43,6 +54,7 @@ allocs=$(grep -c '"op":"alloc"' "$tmp/dat.jsonl" || true)
 echo "trace.dat: $(wc -l <"$tmp/report.txt") report lines, $allocs allocations"
 [ "$allocs" -gt 300 ]
 cmp "$tmp/dat.jsonl" "$tmp/report.jsonl"
+done
 # damaged: the magic kept, the rest cut short
 head -c 4096 "$dat" >"$tmp/cut.dat"
 if "$pagesim" import -q "$tmp/cut.dat" -o "$tmp/cut.jsonl" 2>"$tmp/err"; then
