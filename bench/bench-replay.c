@@ -18,7 +18,8 @@
  * parsing the JSONL (their ratio: target <= 1.3), a policy replay from the binary trace cache
  * (records/s: target >= 10 M), and from the cache with the recording's snapshot and /proc files
  * (--snapshot --proc), against the recording's own duration (target >= 10x faster); the
- * pressure recordings (kswapd reclaim, THP direct compaction, OOM kills at 4K and 64K) too.
+ * pressure recordings (kswapd reclaim, THP direct compaction, slab and page-cache churn, zone
+ * growth, OOM kills at 4K and 64K) too.
  * A benchmark prints figures and asserts nothing. Usage: bench-replay [N | TRACE | kbuild |
  * recordings] [CONFIG] (an existing trace file instead of a count replays that file; kbuild runs
  * only the first figure).
@@ -54,6 +55,15 @@ static double cpu_s(void)
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+/* One recording's --snapshot --proc row of the closing table (bench-replay recordings). */
+typedef struct {
+	const char *name;
+	double real_s, wall, cpu;
+	bool snapshot;
+} XRow;
+static XRow xrows[16];
+static guint nr_xrows;
 
 static double last_cpu;	      /* CPU seconds of the last replay_with */
 static double last_setup_cpu; /* of which ps_sim_new: the machine's arrays, zeroed */
@@ -256,6 +266,24 @@ static void measure_recording(const char *name, const char *dir)
 	       "CPU %.1fx (target >= 10x)\n",
 	       has_kpf ? "+ --snapshot --proc        " : "(no kpageflags dump: cache)", snap,
 	       snap_cpu, real_s / snap, real_s / snap_cpu);
+	if (nr_xrows < G_N_ELEMENTS(xrows))
+		xrows[nr_xrows++] = (XRow){name, real_s, snap, snap_cpu, has_kpf};
+}
+
+/* Every recording's replay against its recorded duration, one line each. */
+static void print_xrows(void)
+{
+	printf(
+	    "bench-replay: policy replay from the trace cache with --snapshot --proc (the snapshot "
+	    "state and the pcp prefill from their cache), best of 3, against the recorded "
+	    "duration (target >= 10x)\n");
+	printf("  %-26s %9s %9s %9s %8s %8s\n", "recording", "real s", "wall s", "CPU s", "x wall",
+	       "x CPU");
+	for (guint i = 0; i < nr_xrows; i++)
+		printf("  %-26s %9.3f %9.3f %9.3f %7.1fx %7.1fx%s\n", xrows[i].name,
+		       xrows[i].real_s, xrows[i].wall, xrows[i].cpu,
+		       xrows[i].real_s / xrows[i].wall, xrows[i].real_s / xrows[i].cpu,
+		       xrows[i].snapshot ? "" : "  (no kpageflags dump: no snapshot)");
 }
 
 /*
@@ -326,9 +354,10 @@ static void measure(const char *trace, const char *cfg_path, const char *out)
 
 /* The shipped real recordings: two ordinary ones, then the ones made under memory pressure. */
 static const char *const recordings[] = {
-    "ftrace-build-6.18",     "ftrace-compact-6.18",    "ftrace-press-kswapd-6.18",
-    "ftrace-press-thp-6.18", "qemu-press-oom-4k-6.18", "qemu-press-oom-64k-6.18",
-    "build-portable",	     "compact-portable",       "churn-portable",
+    "ftrace-build-6.18",      "ftrace-compact-6.18",	 "ftrace-press-kswapd-6.18",
+    "ftrace-press-thp-6.18",  "ftrace-press-slab-6.18",	 "ftrace-press-grow-6.18",
+    "qemu-press-oom-4k-6.18", "qemu-press-oom-64k-6.18", "build-portable",
+    "compact-portable",	      "churn-portable",
 };
 
 int main(int argc, char **argv)
@@ -351,6 +380,7 @@ int main(int argc, char **argv)
 	} else if (recordings_only) {
 		for (gsize i = 0; i < G_N_ELEMENTS(recordings); i++)
 			measure_recording(recordings[i], dir);
+		print_xrows();
 	} else {
 		static const char *const kinds[] = {"random", "recent"};
 
@@ -370,6 +400,7 @@ int main(int argc, char **argv)
 		}
 		for (gsize i = 0; i < G_N_ELEMENTS(recordings); i++)
 			measure_recording(recordings[i], dir);
+		print_xrows();
 	}
 	{
 		g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
