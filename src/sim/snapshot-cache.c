@@ -156,6 +156,30 @@ static bool rle_get(const uint8_t **p, const uint8_t *end, uint8_t *a, uint64_t 
 
 /* ---- entries ------------------------------------------------------------------------------- */
 
+/*
+ * Maps a cache entry and copies its header of head_size bytes: NULL when there is no entry (any
+ * error but a missing file is reported); *why says "cut short" when it is shorter than that.
+ */
+static GMappedFile *map_entry(const char *entry, void *head, gsize head_size, const uint8_t **data,
+			      gsize *len, char **why)
+{
+	g_autoptr(GError) local = NULL;
+	GMappedFile *map = g_mapped_file_new(entry, FALSE, &local);
+
+	if (!map) {
+		if (!g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			fprintf(stderr, "pagesim: cache %s: %s; ignored\n", entry, local->message);
+		return NULL;
+	}
+	*data = (const uint8_t *)g_mapped_file_get_contents(map);
+	*len = g_mapped_file_get_length(map);
+	if (*len < head_size)
+		*why = g_strdup("cut short");
+	else
+		memcpy(head, *data, head_size);
+	return map;
+}
+
 static bool take(const uint8_t **p, const uint8_t *end, void *dst, gsize n)
 {
 	if ((gsize)(end - *p) < n)
@@ -169,24 +193,15 @@ bool ps_snapshot_cache_read(const char *entry, const char *digest, uint64_t layo
 			    PsSnapshot *snap, const PsSnapArrays *a, uint64_t npages,
 			    uint64_t nblocks)
 {
-	g_autoptr(GError) local = NULL;
-	g_autoptr(GMappedFile) map = g_mapped_file_new(entry, FALSE, &local);
 	g_autofree char *why = NULL;
-	const uint8_t *data, *p, *end;
-	gsize len;
+	const uint8_t *data = NULL, *p, *end;
+	gsize len = 0;
 	SnapHead h;
+	g_autoptr(GMappedFile) map = map_entry(entry, &h, sizeof(h), &data, &len, &why);
 
-	if (!map) {
-		if (!g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-			fprintf(stderr, "pagesim: cache %s: %s; ignored\n", entry, local->message);
+	if (!map)
 		return false;
-	}
-	data = (const uint8_t *)g_mapped_file_get_contents(map);
-	len = g_mapped_file_get_length(map);
-	if (len < sizeof(h)) {
-		why = g_strdup("cut short");
-	} else {
-		memcpy(&h, data, sizeof(h));
+	if (!why) {
 		if (memcmp(h.magic, SNAP_MAGIC, 8) || !memchr(h.digest, 0, sizeof(h.digest)))
 			why = g_strdup("not a pagesim snapshot state");
 		else if (h.key != ps_snapshot_cache_key || h.layout != layout ||
@@ -315,24 +330,15 @@ char *ps_prefill_cache_entry(const char *cache_dir, const char *trace_digest, ui
 GMappedFile *ps_prefill_cache_read(const char *entry, const char *trace_digest,
 				   uint64_t machine_key, const PsPrefillCand **cands, uint64_t *n)
 {
-	g_autoptr(GError) local = NULL;
-	g_autoptr(GMappedFile) map = g_mapped_file_new(entry, FALSE, &local);
 	g_autofree char *why = NULL;
-	const uint8_t *data;
-	gsize len;
+	const uint8_t *data = NULL;
+	gsize len = 0;
 	PrefillHead h;
+	g_autoptr(GMappedFile) map = map_entry(entry, &h, sizeof(h), &data, &len, &why);
 
-	if (!map) {
-		if (!g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-			fprintf(stderr, "pagesim: cache %s: %s; ignored\n", entry, local->message);
+	if (!map)
 		return NULL;
-	}
-	data = (const uint8_t *)g_mapped_file_get_contents(map);
-	len = g_mapped_file_get_length(map);
-	if (len < sizeof(h)) {
-		why = g_strdup("cut short");
-	} else {
-		memcpy(&h, data, sizeof(h));
+	if (!why) {
 		if (memcmp(h.magic, PREFILL_MAGIC, 8) || !memchr(h.digest, 0, sizeof(h.digest)))
 			why = g_strdup("not a pagesim pcp prefill");
 		else if (h.key != ps_snapshot_cache_key || h.machine != machine_key)

@@ -191,6 +191,17 @@ static void snapshot_run(const char *config, const char *trace, const char *rec,
 	g_assert_cmpint(run_pagesim(args, NULL, err), ==, 0);
 }
 
+/* Flips a bit two thirds into the one entry of cache whose name ends in suffix. */
+static void corrupt_entry(const char *cache, const char *suffix)
+{
+	g_autofree char *path = find_entry(cache, suffix), *data = NULL;
+	gsize len;
+
+	g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+	data[len - len / 3] ^= 0x10;
+	g_assert_true(g_file_set_contents(path, data, (gssize)len, NULL));
+}
+
 /*
  * A snapshot start with --proc: the pcp prefill reads ahead (buffered vs rewound), or applies the
  * candidates a run from the trace cache kept.
@@ -203,8 +214,7 @@ static void test_run_snapshot(void)
 	g_autofree char *config = tmp("compact.json");
 	g_autofree char *cache = tmp("snap-cache");
 	g_autofree char *a = tmp("snap-a"), *b = tmp("snap-b"), *c = tmp("snap-c");
-	g_autofree char *d = tmp("snap-d"), *state = NULL, *data = NULL, *err = NULL;
-	gsize len;
+	g_autofree char *d = tmp("snap-d"), *err = NULL;
 
 	g_assert_cmpint(run_pagesim((const char *[]){"config", "from-proc", "--zoneinfo", zoneinfo,
 						     "-o", config, NULL},
@@ -227,22 +237,14 @@ static void test_run_snapshot(void)
 	g_clear_pointer(&err, g_free);
 	assert_same_run(a, d, false);
 	/* corrupt candidates: a message, the trace read ahead again, the same outputs */
-	state = find_entry(cache, ".pcp");
-	g_assert_true(g_file_get_contents(state, &data, &len, NULL));
-	data[len - len / 3] ^= 0x10;
-	g_assert_true(g_file_set_contents(state, data, (gssize)len, NULL));
+	corrupt_entry(cache, ".pcp");
 	snapshot_run(config, trace, rec, c, cache, &err);
 	g_assert_nonnull(strstr(err, "checksum mismatch"));
 	g_assert_nonnull(strstr(err, "reading the trace ahead"));
 	assert_same_run(a, c, false);
 	g_clear_pointer(&err, g_free);
-	g_clear_pointer(&state, g_free);
-	g_clear_pointer(&data, g_free);
 	/* a corrupt loaded state: a message, the dump read again, the same outputs, a good entry */
-	state = find_entry(cache, ".snap");
-	g_assert_true(g_file_get_contents(state, &data, &len, NULL));
-	data[len - len / 3] ^= 0x10;
-	g_assert_true(g_file_set_contents(state, data, (gssize)len, NULL));
+	corrupt_entry(cache, ".snap");
 	snapshot_run(config, trace, rec, d, cache, &err);
 	g_assert_nonnull(strstr(err, "checksum mismatch"));
 	assert_same_run(a, d, false);
