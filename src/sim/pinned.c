@@ -48,11 +48,11 @@
  * trace started (a later free of them, no record naming them before: on_untraced_alloc; at 4K,
  * 2408 pages the `before` dump's own output took after their chunk was read, tracing off), and
  * pcp frees that went straight to the buddy: free_frozen_pages calls free_one_page, which has no
- * tracepoint, when pcp_spin_trylock fails (an interrupt freeing on a cpu whose task holds the pcp lock, e.g.
- * in free_unref_folios). A later zone_locked of such a page proves it (rmqueue_bulk takes from
- * the buddy only), so those pages count as free at the point (on_cut_pcp_pages): 2 at 4K. Where
- * the interrupted task had just drained or refilled (note_context) the replay sends the free to
- * the buddy itself: the 238 such pages of lab-churn-migrate/4k.
+ * tracepoint, when pcp_spin_trylock fails (an interrupt freeing on a cpu whose task holds the pcp
+ * lock, e.g. in free_unref_folios). A later zone_locked of such a page proves it (rmqueue_bulk
+ * takes from the buddy only), so those pages count as free at the point (on_cut_pcp_pages): 2 at
+ * 4K. Where the interrupted task had just drained or refilled (note_context) the replay sends the
+ * free to the buddy itself: the 238 such pages of lab-churn-migrate/4k.
  *
  * Pages on pcp lists are allocated blocks for mm/ (the buddy's view, and NR_FREE_PAGES', is the
  * same) and carry a bit here so that the pcp page count can be reported.
