@@ -67,10 +67,11 @@ static void prefill_rewind(PsSim *s, PsPcpPrefill *pf)
 {
 	const char *digest = ps_trace_reader_digest(s->reader);
 	uint64_t key = ps_snapshot_prefill_machine_key(s->m);
-	g_autofree char *entry = ps_prefill_cache_entry(s->opts.trace_cache_dir, digest, key);
-	const PsPrefillCand *cands = NULL;
+	g_autofree char *entry = NULL;
+	const void *cands = NULL;
 	uint64_t n = 0;
-	GMappedFile *map = entry ? ps_prefill_cache_read(entry, digest, key, &cands, &n) : NULL;
+	GMappedFile *map = ps_derived_cache_lookup(s->opts.trace_cache_dir, PS_DERIVED_PCP, digest,
+						   key, &entry, &cands, &n);
 	PsTraceReaderMark mark;
 	PsTraceEvent ev;
 
@@ -86,8 +87,11 @@ static void prefill_rewind(PsSim *s, PsPcpPrefill *pf)
 	while (ps_snapshot_prefill_wants(pf) && ps_trace_reader_next(s->reader, &ev, NULL) == 1)
 		ps_snapshot_prefill_feed(pf, &ev);
 	ps_trace_reader_rewind(s->reader, &mark);
-	if (entry)
-		ps_prefill_cache_write(entry, digest, key, ps_snapshot_prefill_candidates(pf));
+	if (entry) {
+		const GArray *kept = ps_snapshot_prefill_candidates(pf);
+
+		ps_derived_cache_write(entry, PS_DERIVED_PCP, digest, key, kept->data, kept->len);
+	}
 	ps_snapshot_prefill_end(pf);
 }
 

@@ -152,17 +152,23 @@ void ps_snapshot_prefill_collect(PsPcpPrefill *pf);
 const GArray *ps_snapshot_prefill_candidates(const PsPcpPrefill *pf);
 void ps_snapshot_prefill_apply(PsPcpPrefill *pf, const PsPrefillCand *cands, uint64_t n);
 uint64_t ps_snapshot_prefill_machine_key(const PsMachine *m);
+/* snapshot-stale.c: a run of pfns (from the map's base) whose first record is an allocation */
+typedef struct {
+	uint64_t start, len;
+} PsStaleRun;
 /*
- * The candidates' cache entry (snapshot-cache.c): its path in cache_dir for the trace of
- * trace_digest on a machine of machine_key (NULL without either); _read maps a whole, matching
- * entry (NULL otherwise, a bad one reported on stderr) and gives its candidates; _write keeps
- * them.
+ * What a snapshot start keeps from the trace in the cache (snapshot-cache.c): the prefill's
+ * candidates (.pcp, PsPrefillCand) or the stale pass's runs (.stale, PsStaleRun). _lookup sets
+ * *entry to its path in cache_dir for the trace of trace_digest on a machine of machine_key (NULL
+ * without either) and maps a whole, matching entry there (NULL otherwise, a bad one reported on
+ * stderr), giving its items; _write keeps them at entry.
  */
-char *ps_prefill_cache_entry(const char *cache_dir, const char *trace_digest, uint64_t machine_key);
-GMappedFile *ps_prefill_cache_read(const char *entry, const char *trace_digest,
-				   uint64_t machine_key, const PsPrefillCand **cands, uint64_t *n);
-void ps_prefill_cache_write(const char *entry, const char *trace_digest, uint64_t machine_key,
-			    const GArray *cands);
+typedef enum { PS_DERIVED_PCP, PS_DERIVED_STALE } PsDerivedKind;
+GMappedFile *ps_derived_cache_lookup(const char *cache_dir, PsDerivedKind kind,
+				     const char *trace_digest, uint64_t machine_key, char **entry,
+				     const void **items, uint64_t *n);
+void ps_derived_cache_write(const char *entry, PsDerivedKind kind, const char *trace_digest,
+			    uint64_t machine_key, const void *items, uint64_t n);
 /*
  * Whether every page of the block is one the snapshot left allocated and no record owns yet
  * (PsSnapshot.owned); _own and _disown set and clear them. Inline: a snapshot start calls them

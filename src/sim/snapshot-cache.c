@@ -293,28 +293,40 @@ void ps_snapshot_cache_write(const char *entry, const char *digest, uint64_t lay
 		fprintf(stderr, "pagesim: cache: %s; not kept\n", local->message);
 }
 
-/* ---- the pcp prefill's candidates ---------------------------------------------------------- */
+/* ---- what a snapshot start keeps from the trace ---------------------------------------------- */
 
 /*
- * The records a snapshot start's pcp prefill could take pages from (snapshot-pcp.c), so that a
- * run from the trace cache applies them instead of reading the whole trace ahead of the replay.
- * Named after the trace's digest, the machine key (cpus, memory map, pcp orders) and the source
- * key; the header repeats them with the count and a checksum. Layout: PrefillHead, then
- * PsPrefillCand[count].
+ * What a snapshot start needs from the trace, kept so that a run from the trace cache does not
+ * read the trace for it again: the records the pcp prefill could take pages from (snapshot-pcp.c,
+ * `.pcp`, PsPrefillCand[]) and the pfn runs whose first record is an allocation (snapshot-stale.c,
+ * `.stale`, PsStaleRun[]). Each is named after the trace's digest, its machine key and the source
+ * key; the header repeats them with the count and a checksum. Layout: DerivedHead, then the
+ * items.
  */
-#define PREFILL_MAGIC "PSPCPF\x01\x00"
+typedef struct {
+	const char *suffix, *magic, *what, *fallback;
+	gsize item;
+} DerivedKind;
+
+static const DerivedKind derived_kinds[] = {
+    [PS_DERIVED_PCP] = {"pcp", "PSPCPF\x01\x00", "pcp prefill", "reading the trace ahead",
+			sizeof(PsPrefillCand)},
+    [PS_DERIVED_STALE] = {"stale", "PSSTAL\x01\x00", "stale-LRU scan", "reading the trace again",
+			  sizeof(PsStaleRun)},
+};
 
 typedef struct {
 	char magic[8];
 	uint64_t key;	   /* ps_snapshot_cache_key */
-	uint64_t machine;  /* ps_snapshot_prefill_machine_key */
-	uint64_t count;	   /* candidates */
+	uint64_t machine;  /* the kind's machine key */
+	uint64_t count;	   /* items */
 	uint64_t checksum; /* ps_checksum64 of them */
 	char digest[80];   /* the trace's "sha256:HEX" */
-} PrefillHead;
-G_STATIC_ASSERT(sizeof(PrefillHead) == 120);
+} DerivedHead;
+G_STATIC_ASSERT(sizeof(DerivedHead) == 120);
 
-char *ps_prefill_cache_entry(const char *cache_dir, const char *trace_digest, uint64_t machine_key)
+static char *derived_entry(const char *cache_dir, PsDerivedKind kind, const char *trace_digest,
+			   uint64_t machine_key)
 {
 	g_autofree char *name = NULL;
 	const char *hex;
@@ -322,65 +334,72 @@ char *ps_prefill_cache_entry(const char *cache_dir, const char *trace_digest, ui
 	if (!cache_dir || !trace_digest || !g_str_has_prefix(trace_digest, "sha256:"))
 		return NULL;
 	hex = trace_digest + strlen("sha256:");
-	name = g_strdup_printf("%s-%016" G_GINT64_MODIFIER "x-%016" G_GINT64_MODIFIER "x.pcp", hex,
-			       machine_key, ps_snapshot_cache_key);
+	name = g_strdup_printf("%s-%016" G_GINT64_MODIFIER "x-%016" G_GINT64_MODIFIER "x.%s", hex,
+			       machine_key, ps_snapshot_cache_key, derived_kinds[kind].suffix);
 	return g_build_filename(cache_dir, name, NULL);
 }
 
-GMappedFile *ps_prefill_cache_read(const char *entry, const char *trace_digest,
-				   uint64_t machine_key, const PsPrefillCand **cands, uint64_t *n)
+static GMappedFile *derived_read(const char *entry, PsDerivedKind kind, const char *trace_digest,
+				 uint64_t machine_key, const void **items, uint64_t *n)
 {
+	const DerivedKind *k = &derived_kinds[kind];
 	g_autofree char *why = NULL;
 	const uint8_t *data = NULL;
 	gsize len = 0;
-	PrefillHead h;
+	DerivedHead h;
 	g_autoptr(GMappedFile) map = map_entry(entry, &h, sizeof(h), &data, &len, &why);
 
 	if (!map)
 		return NULL;
 	if (!why) {
-		if (memcmp(h.magic, PREFILL_MAGIC, 8) || !memchr(h.digest, 0, sizeof(h.digest)))
-			why = g_strdup("not a pagesim pcp prefill");
+		if (memcmp(h.magic, k->magic, 8) || !memchr(h.digest, 0, sizeof(h.digest)))
+			why = g_strdup_printf("not a pagesim %s", k->what);
 		else if (h.key != ps_snapshot_cache_key || h.machine != machine_key)
 			why = g_strdup("made by another build or for another machine");
 		else if (strcmp(h.digest, trace_digest))
 			why = g_strdup_printf("made from %s, not from this trace (%s)", h.digest,
 					      trace_digest);
-		else if (h.count != (len - sizeof(h)) / sizeof(PsPrefillCand) ||
-			 (len - sizeof(h)) % sizeof(PsPrefillCand))
+		else if (h.count != (len - sizeof(h)) / k->item || (len - sizeof(h)) % k->item)
 			why = g_strdup_printf("%" G_GSIZE_FORMAT
-					      " bytes, the header says %" G_GUINT64_FORMAT
-					      " candidates",
+					      " bytes, the header says %" G_GUINT64_FORMAT " items",
 					      len - sizeof(h), h.count);
 		else if (ps_checksum64(data + sizeof(h), len - sizeof(h)) != h.checksum)
 			why = g_strdup("checksum mismatch: the file is corrupt");
 	}
 	if (why) {
-		fprintf(stderr, "pagesim: cache %s: %s; ignored, reading the trace ahead\n", entry,
-			why);
+		fprintf(stderr, "pagesim: cache %s: %s; ignored, %s\n", entry, why, k->fallback);
 		return NULL;
 	}
-	/* mapped at a page boundary, the header a multiple of 8: aligned for the candidates */
-	*cands = (const PsPrefillCand *)(const void *)(data + sizeof(h));
+	/* mapped at a page boundary, the header a multiple of 8: aligned for the items */
+	*items = data + sizeof(h);
 	*n = h.count;
 	return g_steal_pointer(&map);
 }
 
-void ps_prefill_cache_write(const char *entry, const char *trace_digest, uint64_t machine_key,
-			    const GArray *cands)
+GMappedFile *ps_derived_cache_lookup(const char *cache_dir, PsDerivedKind kind,
+				     const char *trace_digest, uint64_t machine_key, char **entry,
+				     const void **items, uint64_t *n)
 {
+	*entry = derived_entry(cache_dir, kind, trace_digest, machine_key);
+	return *entry ? derived_read(*entry, kind, trace_digest, machine_key, items, n) : NULL;
+}
+
+void ps_derived_cache_write(const char *entry, PsDerivedKind kind, const char *trace_digest,
+			    uint64_t machine_key, const void *items, uint64_t n)
+{
+	const DerivedKind *k = &derived_kinds[kind];
 	g_autoptr(GError) local = NULL;
 	g_autofree char *dir = g_path_get_dirname(entry);
-	gsize size = (gsize)cands->len * sizeof(PsPrefillCand);
+	gsize size = (gsize)n * k->item;
 	PsAtomicFile *f;
-	PrefillHead h;
+	DerivedHead h;
 
 	memset(&h, 0, sizeof(h));
-	memcpy(h.magic, PREFILL_MAGIC, 8);
+	memcpy(h.magic, k->magic, 8);
 	h.key = ps_snapshot_cache_key;
 	h.machine = machine_key;
-	h.count = cands->len;
-	h.checksum = ps_checksum64(cands->data, size);
+	h.count = n;
+	h.checksum = ps_checksum64(items, size);
 	g_strlcpy(h.digest, trace_digest, sizeof(h.digest));
 	if (g_mkdir_with_parents(dir, 0777) != 0) {
 		fprintf(stderr, "pagesim: cache %s: %s; not kept\n", dir, g_strerror(errno));
@@ -388,7 +407,7 @@ void ps_prefill_cache_write(const char *entry, const char *trace_digest, uint64_
 	}
 	f = ps_atomic_file_new(entry, &local);
 	if (f && (!ps_atomic_file_write(f, &h, sizeof(h), &local) ||
-		  (size && !ps_atomic_file_write(f, cands->data, size, &local))))
+		  (size && !ps_atomic_file_write(f, items, size, &local))))
 		g_clear_pointer(&f, ps_atomic_file_abort);
 	if (!f || !ps_atomic_file_commit(f, &local)) /* commit frees f either way */
 		fprintf(stderr, "pagesim: cache: %s; not kept\n", local->message);

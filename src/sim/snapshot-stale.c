@@ -31,10 +31,15 @@
  *   stay on the LRU lists (reclaimable, as clean page cache would be).
  * - A trace read from stdin cannot be read twice: nothing is freed then, and the summary's
  *   snapshot section has no stale_lru_freed_pages.
+ *
+ * The pages whose first record is an allocation depend only on the trace and the memory map (its
+ * span, the largest order): with a trace cache they are kept as runs of pfns in a `.stale` entry
+ * (snapshot-cache.c), so that a later run from the same trace does not read it a second time.
  */
 #include <string.h>
 
 #include "sim/sim-private.h"
+#include "util/util.h"
 
 /* Marks the pages whose first record naming them is an allocation (1) or anything else (2). */
 static void note_first(uint8_t *first, const PsMachine *m, const PsTraceEvent *ev)
@@ -58,29 +63,91 @@ static void note_first(uint8_t *first, const PsMachine *m, const PsTraceEvent *e
 			first[i] = what;
 }
 
+/* The memory map as note_first sees it: the stale entry's machine key. */
+static uint64_t stale_machine_key(const PsMachine *m)
+{
+	uint64_t v[3] = {m->map.base_pfn, m->map.end_pfn, m->max_order};
+
+	return ps_checksum64(v, sizeof(v));
+}
+
+/* The trace read a second time for first[]: false when it cannot be opened. */
+static bool scan_first(PsSim *s, uint8_t *first)
+{
+	g_autoptr(GError) error = NULL;
+	PsTraceHeader hdr;
+	PsTraceReader *r;
+	PsTraceEvent ev;
+
+	memset(&hdr, 0, sizeof(hdr));
+	r = ps_trace_reader_open_cached(s->trace_path, s->opts.trace_cache_dir,
+					ps_trace_reader_digest(s->reader), &hdr, &error);
+	if (!r)
+		return false; /* the run's own reader reports what is wrong with the trace */
+	while (ps_trace_reader_next(r, &ev, NULL) == 1)
+		note_first(first, s->m, &ev);
+	ps_trace_reader_close(r);
+	return true;
+}
+
+/*
+ * first[] (1: the page's first record is an allocation) from the cache's runs, else from the
+ * trace, keeping its runs in the cache when there is one.
+ */
+static bool load_first(PsSim *s, uint8_t *first, uint64_t npages)
+{
+	const char *digest = ps_trace_reader_digest(s->reader);
+	uint64_t key = stale_machine_key(s->m);
+	g_autofree char *entry = NULL;
+	const void *items = NULL;
+	uint64_t n = 0;
+	GMappedFile *map = ps_derived_cache_lookup(s->opts.trace_cache_dir, PS_DERIVED_STALE,
+						   digest, key, &entry, &items, &n);
+	g_autoptr(GArray) runs = NULL;
+
+	if (map) {
+		const PsStaleRun *run = items;
+
+		for (uint64_t i = 0; i < n; i++)
+			if (run[i].start < npages && run[i].len <= npages - run[i].start)
+				memset(first + run[i].start, 1, run[i].len);
+		g_mapped_file_unref(map);
+		return true;
+	}
+	if (!scan_first(s, first))
+		return false;
+	if (!entry)
+		return true;
+	runs = g_array_new(FALSE, FALSE, sizeof(PsStaleRun));
+	for (uint64_t i = 0; i < npages;) {
+		PsStaleRun run = {i, 0};
+
+		if (first[i] != 1) {
+			i++;
+			continue;
+		}
+		while (i < npages && first[i] == 1)
+			i++;
+		run.len = i - run.start;
+		g_array_append_val(runs, run);
+	}
+	ps_derived_cache_write(entry, PS_DERIVED_STALE, digest, key, runs->data, runs->len);
+	return true;
+}
+
 void sim_snapshot_free_stale(PsSim *s)
 {
 	PsMachine *m = s->m;
 	PsSnapshot *snap = s->snap;
 	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
-	g_autoptr(GError) error = NULL;
 	g_autofree uint8_t *first = NULL;
-	PsTraceHeader hdr;
-	PsTraceReader *r;
-	PsTraceEvent ev;
 
 	if (!snap || !snap->lru || !s->trace_path || !strcmp(s->trace_path, "-"))
 		return;
-	memset(&hdr, 0, sizeof(hdr));
-	r = ps_trace_reader_open_cached(s->trace_path, s->opts.trace_cache_dir,
-					ps_trace_reader_digest(s->reader), &hdr, &error);
-	if (!r)
-		return; /* the run's own reader reports what is wrong with the trace */
-	snap->stale_scanned = true;
 	first = g_malloc0(npages);
-	while (ps_trace_reader_next(r, &ev, NULL) == 1)
-		note_first(first, m, &ev);
-	ps_trace_reader_close(r);
+	if (!load_first(s, first, npages))
+		return;
+	snap->stale_scanned = true;
 	for (uint64_t i = 0; i < npages; i++) {
 		uint8_t l = snap->lru[i];
 		ps_pfn_t pfn = m->map.base_pfn + (ps_pfn_t)i;

@@ -5,7 +5,8 @@
  * the same outputs whether it parses the JSONL, writes the cache, reads it, or reads a compiled
  * trace, with and without a snapshot (whose pcp prefill reads ahead: buffered from the JSONL,
  * rewound in the cache; whose kpageflags dump is inflated, or mapped from the cache's inflated
- * copy); a corrupt entry is reported, ignored and replaced.
+ * copy; whose stale-LRU pass keeps its runs so that a cached run reads the trace once); a
+ * corrupt entry is reported, ignored and replaced.
  *
  * argv[1] is the pagesim binary (meson passes it).
  */
@@ -215,6 +216,11 @@ static void test_run_snapshot(void)
 	g_autofree char *cache = tmp("snap-cache");
 	g_autofree char *a = tmp("snap-a"), *b = tmp("snap-b"), *c = tmp("snap-c");
 	g_autofree char *d = tmp("snap-d"), *err = NULL;
+	const struct {
+		const char *suffix, *fallback;
+	} bad[] = {{".pcp", "reading the trace ahead"},
+		   {".stale", "reading the trace again"},
+		   {".snap", NULL}};
 
 	g_assert_cmpint(run_pagesim((const char *[]){"config", "from-proc", "--zoneinfo", zoneinfo,
 						     "-o", config, NULL},
@@ -222,13 +228,16 @@ static void test_run_snapshot(void)
 			==, 0);
 	snapshot_run(config, trace, rec, a, NULL, NULL);
 	snapshot_run(config, trace, rec, b, cache, NULL);
-	/* the trace, the inflated dump, the dump's loaded state (the trace was read as JSONL) */
-	g_assert_cmpuint(count_entries(cache), ==, 3);
+	/*
+	 * the trace, the inflated dump, the dump's loaded state, the stale pass's runs (the trace
+	 * was read as JSONL)
+	 */
+	g_assert_cmpuint(count_entries(cache), ==, 4);
 	/* from the trace's entry: the pcp prefill reads ahead once and keeps its candidates */
 	snapshot_run(config, trace, rec, c, cache, &err);
 	g_assert_cmpstr(err, ==, "");
 	g_clear_pointer(&err, g_free);
-	g_assert_cmpuint(count_entries(cache), ==, 4);
+	g_assert_cmpuint(count_entries(cache), ==, 5);
 	assert_same_run(a, b, false);
 	assert_same_run(a, c, false);
 	/* the kept candidates instead of the read-ahead: the same outputs */
@@ -236,23 +245,23 @@ static void test_run_snapshot(void)
 	g_assert_cmpstr(err, ==, "");
 	g_clear_pointer(&err, g_free);
 	assert_same_run(a, d, false);
-	/* corrupt candidates: a message, the trace read ahead again, the same outputs */
-	corrupt_entry(cache, ".pcp");
-	snapshot_run(config, trace, rec, c, cache, &err);
-	g_assert_nonnull(strstr(err, "checksum mismatch"));
-	g_assert_nonnull(strstr(err, "reading the trace ahead"));
-	assert_same_run(a, c, false);
-	g_clear_pointer(&err, g_free);
-	/* a corrupt loaded state: a message, the dump read again, the same outputs, a good entry */
-	corrupt_entry(cache, ".snap");
-	snapshot_run(config, trace, rec, d, cache, &err);
-	g_assert_nonnull(strstr(err, "checksum mismatch"));
-	assert_same_run(a, d, false);
-	g_clear_pointer(&err, g_free);
+	/*
+	 * a corrupt entry (the candidates, the stale runs, the dump's loaded state): a message,
+	 * the trace or the dump read again, the same outputs; then good entries again
+	 */
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		corrupt_entry(cache, bad[i].suffix);
+		snapshot_run(config, trace, rec, c, cache, &err);
+		g_assert_nonnull(strstr(err, "checksum mismatch"));
+		if (bad[i].fallback)
+			g_assert_nonnull(strstr(err, bad[i].fallback));
+		assert_same_run(a, c, false);
+		g_clear_pointer(&err, g_free);
+	}
 	snapshot_run(config, trace, rec, c, cache, &err);
 	g_assert_cmpstr(err, ==, "");
 	assert_same_run(a, c, false);
-	g_assert_cmpuint(count_entries(cache), ==, 4);
+	g_assert_cmpuint(count_entries(cache), ==, 5);
 }
 
 /* A pinned run's --compare-after dump is inflated once into the cache too; outputs unchanged. */
