@@ -49,21 +49,31 @@ static inline char *ps_test_slurp(const char *path)
 	return text;
 }
 
-/* The count of vm event `name` in the vmstat file a run wrote into run_dir. */
-static inline uint64_t ps_test_run_vmstat(const char *run_dir, const char *name)
+/*
+ * The number after "KEY SEP" at the start of a line (not the first) of a text file: a vmstat
+ * file ("name value", SEP " ") or a sysctl dump ("name: value", SEP ": "). The key must be there.
+ */
+static inline int64_t ps_test_file_value(const char *path, const char *key, const char *sep)
 {
-	g_autofree char *path = g_build_filename(run_dir, "vmstat", NULL);
-	g_autofree char *pat = g_strdup_printf("\n%s ", name);
+	g_autofree char *pat = g_strdup_printf("\n%s%s", key, sep);
 	char *text = NULL;
 	const char *p;
-	uint64_t v;
+	int64_t v;
 
 	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
 	p = strstr(text, pat);
 	g_assert_nonnull(p);
-	v = g_ascii_strtoull(p + strlen(pat), NULL, 10);
+	v = g_ascii_strtoll(p + strlen(pat), NULL, 10);
 	g_free(text);
 	return v;
+}
+
+/* The count of vm event `name` in the vmstat file a run wrote into run_dir. */
+static inline uint64_t ps_test_run_vmstat(const char *run_dir, const char *name)
+{
+	g_autofree char *path = g_build_filename(run_dir, "vmstat", NULL);
+
+	return (uint64_t)ps_test_file_value(path, name, " ");
 }
 
 static inline gint ps_test_cmp_names(gconstpointer a, gconstpointer b)

@@ -781,22 +781,6 @@ static void test_numa(void)
 	ps_test_rm_rf(tmp);
 }
 
-/* The value of `key: N` in a sysctl_vm dump (one "name: value" line per /proc/sys/vm file). */
-static int sysctl_vm_value(const char *path, const char *key)
-{
-	g_autofree char *pat = g_strdup_printf("\n%s: ", key);
-	char *text = NULL;
-	const char *p;
-	int v;
-
-	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-	p = strstr(text, pat);
-	g_assert_nonnull(p);
-	v = atoi(p + strlen(pat));
-	g_free(text);
-	return v;
-}
-
 /* One recording of tools/lab/numa-policies.c (tests/data/lab-numa-policies/NAME). */
 typedef struct {
 	const char *name;
@@ -887,7 +871,7 @@ static void test_numa_policies(gconstpointer data)
 	lab_cache_slice(dir, cfg);
 	/* the program set vm.zone_reclaim_mode before its first allocation */
 	sysctl = g_build_filename(dir, "after.sysctl_vm", NULL);
-	g_assert_cmpint(sysctl_vm_value(sysctl, "zone_reclaim_mode"), ==, zrm);
+	g_assert_cmpint(ps_test_file_value(sysctl, "zone_reclaim_mode", ": "), ==, zrm);
 	cfg->spec.sysctl.zone_reclaim_mode = zrm;
 
 	/* the kernel: node reclaim scanned or not; one OOM kill, its victim and constraint */
