@@ -100,6 +100,18 @@ echo "record.sh: reserved $(cat /proc/sys/vm/nr_hugepages) huge pages; MemFree $
 done ) &
 wd=$!
 
+# Filling the page cache leaves kswapd reclaiming for a while; kpageflags read meanwhile
+# differs from buddyinfo by 10-20 %. Wait (at most SETTLE_S seconds, default 10) until MemFree
+# moves by less than 1 MiB in half a second, so the snapshots describe one state.
+prev=$(meminfo MemFree)
+for _ in $(seq $((2 * ${SETTLE_S:-10}))); do
+	sleep 0.5
+	now=$(meminfo MemFree)
+	[ $((now - prev)) -le 1 ] && [ $((prev - now)) -le 1 ] && break
+	prev=$now
+done
+echo "record.sh: MemFree $(meminfo MemFree) MiB when recording starts" >&2
+
 zone=()
 [ -z "$offline" ] || zone=(--zone-sample-ms "$zone_ms")
 "$capture" --buffer-kb 262144 "${zone[@]}" "$out" -- "$out.hog" "$@"
