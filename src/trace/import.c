@@ -28,6 +28,10 @@
  *                              reclaim_direct, which a policy replay does not repeat.
  *   mm_page_free_batched       the commit of a batch-freed page to the pcp list: the page's free
  *                              record moves from its mm_page_free to here (see Imp)
+ *   mm_filemap_add_to_page_cache   its pfn's allocation, still live, is written with kind
+ *                              "file": a page-cache folio, on the file LRU of a policy replay
+ *                              (a first pass finds them: see pagecache_prepass)
+ *   mm_filemap_delete_from_page_cache  recognised, not kept: the folio's free follows it
  *   zone_locked, pcpu_drain, extfrag, compaction begin/end, kcompactd wake, kswapd wake/sleep,
  *   direct reclaim begin/end   observed records
  *   compaction begin in a task, not direct     a `compact` record first: the compact_memory
@@ -461,8 +465,10 @@ typedef struct {
 	int nr_onl;
 	PsTraceEvent pending; /* a cache_add / cache_remove still growing */
 	bool have_pending;
-	GHashTable *shmem;    /* movable allocation number -> ShmemAdd* (shmem_prepass) */
-	uint64_t movable_seq; /* movable allocations so far */
+	GHashTable *shmem;     /* movable allocation number -> ShmemAdd* (shmem_prepass) */
+	GHashTable *pagecache; /* allocation number -> pfn + 1 of page-cache folios (exact) */
+	uint64_t alloc_seq;    /* successful mm_page_alloc lines so far (exact) */
+	uint64_t movable_seq;  /* movable allocations so far */
 	/* opts->mempolicies: the next one to apply; pid -> current policy (g_strdup) */
 	const PsImportMempolicy *mpols;
 	int n_mpols, next_mpol;
@@ -1068,6 +1074,7 @@ static enum ev_class classify(const char *name, enum ps_observed_event *obs)
 			return EVC_COMPACT_DIRECT;
 		if (g_str_has_prefix(name, "mm_compaction_") ||
 		    g_str_has_prefix(name, "mm_vmscan_") || g_str_has_prefix(name, "mm_page_") ||
+		    g_str_has_prefix(name, "mm_filemap_") ||
 		    g_str_has_prefix(name, "mm_setup_per_zone") ||
 		    strcmp(name, "mm_calculate_totalreserve_pages") == 0)
 			return EVC_KNOWN;
@@ -1130,11 +1137,90 @@ static gboolean do_alloc(Imp *im, const Line *l, PsTraceEvent *ev, GError **erro
 	}
 	if (live_get(im, pfn, &old_id, &old_order))
 		im->st->alloc_live_pfn++; /* its free was not recorded: the new one replaces it */
+	im->alloc_seq++;
+	if (im->pagecache && (uintptr_t)g_hash_table_lookup(
+				 im->pagecache, (gpointer)(uintptr_t)im->alloc_seq) == pfn + 1) {
+		ev->kind = PS_KIND_FILE;
+		im->st->page_cache_allocs++;
+		im->st->page_cache_pages += 1ull << order;
+	}
 	ev->pfn = pfn;
 	ev->has_pfn = true;
 	live_put(im, pfn, ev->id, order);
 	im->st->allocs++;
 	return write_ev(im, ev, error);
+}
+
+/*
+ * Page cache in an exact import. A page-cache folio is allocated first (filemap_alloc_folio:
+ * page_cache_ra_unbounded / page_cache_ra_order for readahead, __filemap_get_folio for a write)
+ * and then inserted by filemap_add_folio, which fires mm_filemap_add_to_page_cache and puts the
+ * folio on the LRU (folio_add_lru). Its mm_page_alloc says nothing of this: a block device's
+ * or a filesystem's metadata mapping asks GFP_NOFS (unmovable), so the simulator's kind from the
+ * GFP flags makes it kernel memory no LRU holds, and a regular file's GFP_HIGHUSER_MOVABLE folio
+ * anonymous memory. So a first pass over the recording numbers the successful mm_page_alloc
+ * lines and notes which numbers' pfns are added to the page cache before being freed or
+ * allocated again; the main pass writes those allocations with kind "file" (the trace format's
+ * own word for page cache: policy replay links them on the file LRU, where node reclaim, kswapd
+ * and direct reclaim can take them, and skips the recording kernel's own reclaim of them).
+ * Rejected: a new record at the add's time (an id joining the page cache): a format addition
+ * for the few microseconds between a folio's allocation and its insertion, when nothing can
+ * reclaim it. The deletion (mm_filemap_delete_from_page_cache) is not written: the folio
+ * leaves the LRU when it is freed, which the recording's mm_page_free says (truncation puts the
+ * folios right after deleting them; the kernel's reclaim frees them with reason reclaim_*).
+ * A trace read from standard input has no first pass: its page cache stays unidentified.
+ */
+static gboolean pagecache_prepass(Imp *im, const char *path, GError **error)
+{
+	g_autoptr(GHashTable) live = g_hash_table_new(g_direct_hash, g_direct_equal);
+	PsLineReader *in = NULL;
+	PsTraceDat *dat = NULL;
+	uint64_t seq = 0;
+	char *s;
+	gsize len;
+	int rc;
+
+	if (ps_tracedat_is(path))
+		dat = ps_tracedat_open(path, error);
+	else
+		in = open_lines(path, error);
+	if (!dat && !in)
+		return FALSE;
+	im->pagecache = g_hash_table_new(g_direct_hash, g_direct_equal);
+	while ((rc = dat ? ps_tracedat_next(dat, &s, &len, error)
+			 : next_line(in, &s, &len, error)) == 1) {
+		const char *pfns;
+		uint64_t pfn;
+		gpointer at;
+		Line l;
+
+		/* only these three events matter; anything else is the main pass's to judge */
+		if (!strstr(s, "mm_page_alloc:") && !strstr(s, "mm_page_free:") &&
+		    !strstr(s, "mm_filemap_add_to_page_cache:"))
+			continue;
+		if (split_line(s, len, &l) || !(pfns = kv(&l, "pfn")))
+			continue;
+		pfn = g_ascii_strtoull(pfns, NULL, 0);
+		if (strcmp(l.event, "mm_page_alloc") == 0) {
+			if (pfn)
+				g_hash_table_insert(live, (gpointer)(uintptr_t)pfn,
+						    (gpointer)(uintptr_t)++seq);
+		} else if (strcmp(l.event, "mm_page_free") == 0) {
+			g_hash_table_remove(live, (gpointer)(uintptr_t)pfn);
+		} else if (strcmp(l.event, "mm_filemap_add_to_page_cache") == 0) {
+			im->st->page_cache_adds++;
+			at = g_hash_table_lookup(live, (gpointer)(uintptr_t)pfn);
+			if (!at) {
+				im->st->page_cache_unmatched++;
+				continue;
+			}
+			g_hash_table_remove(live, (gpointer)(uintptr_t)pfn);
+			g_hash_table_insert(im->pagecache, at, (gpointer)(uintptr_t)(pfn + 1));
+		}
+	}
+	ps_line_reader_close(in);
+	ps_tracedat_close(dat);
+	return rc == 0;
 }
 
 /*
@@ -2576,6 +2662,9 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	if (im.portable && !im.dat && strcmp(in_path, "-") != 0 &&
 	    !shmem_prepass(&im, in_path, error))
 		goto out;
+	/* page-cache folios: known from their insertion after their allocation */
+	if (!im.portable && strcmp(in_path, "-") != 0 && !pagecache_prepass(&im, in_path, error))
+		goto out;
 	im.tasks = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, ptask_free);
 	im.dropped = g_hash_table_new(g_direct_hash, g_direct_equal);
 	im.in_reclaim = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -2682,6 +2771,8 @@ out:
 		g_hash_table_unref(im.dropped);
 	if (im.shmem)
 		g_hash_table_unref(im.shmem);
+	if (im.pagecache)
+		g_hash_table_unref(im.pagecache);
 	if (im.in_reclaim)
 		g_hash_table_unref(im.in_reclaim);
 	if (im.policies)
@@ -2792,6 +2883,14 @@ void ps_import_stats_format(const PsImportStats *st, GString *out)
 				       "; old pages of migrated folios (reason migrated) %" PRIu64
 				       "\n",
 				       st->migration_ptes, st->free_migrated);
+	if (st->page_cache_adds)
+		g_string_append_printf(
+		    out,
+		    "  page cache (mm_filemap_add_to_page_cache) %" PRIu64
+		    ": allocations written with kind file %" PRIu64 " (%" PRIu64
+		    " pages), adds of a pfn allocated before the trace started %" PRIu64 "\n",
+		    st->page_cache_adds, st->page_cache_allocs, st->page_cache_pages,
+		    st->page_cache_unmatched);
 	g_string_append_printf(out,
 			       "  free order differs from alloc: %" PRIu64
 			       ", alloc of a live pfn (free not recorded): %" PRIu64

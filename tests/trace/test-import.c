@@ -347,6 +347,8 @@ static void fmt_record(GString *seq, const PsTraceEvent *ev)
 		g_string_append_printf(seq, "~%s", ps_free_reason_names[ev->free_reason]);
 	if (ev->op == PS_OP_ALLOC && ev->failed)
 		g_string_append_c(seq, '!');
+	if (ev->op == PS_OP_ALLOC && ev->kind != PS_KIND_UNSPEC)
+		g_string_append_printf(seq, "+%s", ps_alloc_kind_names[ev->kind]);
 	if (ev->irq != PS_IRQ_NONE)
 		g_string_append_printf(seq, "^%s", ps_irq_ctx_names[ev->irq]);
 	g_string_append_c(seq, ' ');
@@ -355,7 +357,8 @@ static void fmt_record(GString *seq, const PsTraceEvent *ev)
 /*
  * Imports text; the records but proc as "op:pfn@t " (pfn in hex, 0 without one, t in ns), with
  * "=value" before the space when a record has one, "~reason" for a free's reason, "!" for a
- * failed alloc and "^softirq" (hardirq, nmi) for a record made in interrupt context.
+ * failed alloc, "+kind" for an alloc's kind and "^softirq" (hardirq, nmi) for a record made in
+ * interrupt context.
  */
 static char *import_records(const char *text, PsImportStats *st)
 {
@@ -860,6 +863,49 @@ static void test_reclaim_frees(void)
 	g_assert_nonnull(strstr(seq, "free:301@2000~reclaim_direct "));
 	g_assert_nonnull(strstr(seq, "free:302@3000 "));
 	g_assert_nonnull(strstr(seq, "free:303@5000 "));
+}
+
+/*
+ * Page cache: an allocation whose pfn is then added to the page cache
+ * (mm_filemap_add_to_page_cache, before its free) is written with kind file; the deletion is not
+ * written, the free follows it. Other allocations keep no kind (the simulator derives it from the
+ * GFP flags); an add of a pfn with no live allocation is counted. The same pfn allocated again
+ * after its free is a new allocation, not page cache.
+ */
+static void test_page_cache(void)
+{
+	PsImportStats st;
+	g_autofree char *seq = NULL;
+	g_autoptr(GString) log = g_string_new(NULL);
+	const char *text =
+	    HDR "  dd-5 [000] .....  1.000001: mm_page_alloc: page=01 pfn=0x100 order=2 "
+		"migratetype=0 gfp_flags=GFP_NOFS|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP\n"
+		"  dd-5 [000] .....  1.000002: mm_filemap_add_to_page_cache: dev 0:3 ino fe00000 "
+		"pfn=0x100 ofs=0 order=2\n"
+		"  dd-5 [000] .....  1.000003: mm_page_alloc: page=01 pfn=0x200 order=0 "
+		"migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE|__GFP_ZERO\n"
+		"  dd-5 [000] .....  1.000004: mm_filemap_add_to_page_cache: dev 0:3 ino fe00000 "
+		"pfn=0x300 ofs=16384 order=0\n"
+		"  dd-5 [000] d....  1.000005: mm_filemap_delete_from_page_cache: dev 0:3 ino "
+		"fe00000 pfn=0x100 ofs=0 order=2\n"
+		"  dd-5 [000] .....  1.000006: mm_page_free: page=01 pfn=0x100 order=2\n"
+		"  dd-5 [001] .....  1.000007: mm_page_alloc: page=01 pfn=0x100 order=2 "
+		"migratetype=0 gfp_flags=GFP_KERNEL\n"
+		"  dd-5 [001] .....  1.000008: mm_page_free: page=01 pfn=0x200 order=0\n"
+		"  dd-5 [001] .....  1.000009: mm_filemap_add_to_page_cache: dev 0:3 ino fe00000 "
+		"pfn=0x200 ofs=20480 order=0\n";
+
+	seq = import_records(text, &st);
+	g_assert_cmpstr(seq, ==,
+			"alloc:100@0+file alloc:200@2000 free:100@5000 alloc:100@6000 "
+			"free:200@7000 ");
+	g_assert_cmpuint(st.page_cache_adds, ==, 3);
+	g_assert_cmpuint(st.page_cache_allocs, ==, 1);
+	g_assert_cmpuint(st.page_cache_pages, ==, 4);
+	g_assert_cmpuint(st.page_cache_unmatched, ==, 2); /* 0x300, and 0x200 after its free */
+	g_assert_cmpuint(st.unknown_events, ==, 0);
+	ps_import_stats_format(&st, log);
+	g_assert_nonnull(strstr(log->str, "allocations written with kind file 1 (4 pages)"));
 }
 
 static void test_malformed(void)
@@ -1391,6 +1437,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/mempolicy-marker", test_mempolicy_marker);
 	g_test_add_func("/trace/import/malformed", test_malformed);
 	g_test_add_func("/trace/import/reclaim-frees", test_reclaim_frees);
+	g_test_add_func("/trace/import/page-cache", test_page_cache);
 	g_test_add_func("/trace/import/zone-samples", test_zone_samples);
 	g_test_add_func("/trace/import/zone-online", test_zone_online);
 	g_test_add_func("/trace/import/observed-format", test_observed_format);
