@@ -73,7 +73,7 @@ static void prefill_rewind(PsSim *s, PsPcpPrefill *pf)
 	GMappedFile *map = ps_derived_cache_lookup(s->opts.trace_cache_dir, PS_DERIVED_PCP, digest,
 						   key, &entry, &cands, &n);
 	PsTraceReaderMark mark;
-	PsTraceEvent ev;
+	const PsTraceEvent *ev;
 
 	if (map) {
 		ps_snapshot_prefill_apply(pf, cands, n);
@@ -84,8 +84,8 @@ static void prefill_rewind(PsSim *s, PsPcpPrefill *pf)
 	if (entry)
 		ps_snapshot_prefill_collect(pf);
 	ps_trace_reader_mark(s->reader, &mark);
-	while (ps_snapshot_prefill_wants(pf) && ps_trace_reader_next(s->reader, &ev, NULL) == 1)
-		ps_snapshot_prefill_feed(pf, &ev);
+	while (ps_snapshot_prefill_wants(pf) && ps_trace_reader_next_ref(s->reader, &ev, NULL) == 1)
+		ps_snapshot_prefill_feed(pf, ev);
 	ps_trace_reader_rewind(s->reader, &mark);
 	if (entry) {
 		const GArray *kept = ps_snapshot_prefill_candidates(pf);
@@ -125,27 +125,33 @@ static void lookahead_prefill(PsSim *s)
 	ps_snapshot_prefill_end(pf);
 }
 
-/* The next record of the trace: ps_trace_reader_next, the look-ahead's records first. */
-static int next_record(PsSim *s, PsTraceEvent *ev, GError **error)
+/*
+ * The next record of the trace: ps_trace_reader_next_ref, the look-ahead's records first. *ev
+ * stays valid until the next call (the record before it is done with by then: take_ahead has
+ * run it or copied it into a slot), so no record is copied on its way to exec_event.
+ */
+static int next_record(PsSim *s, const PsTraceEvent **ev, GError **error)
 {
 	SimLookahead *la = s->lookahead;
 	int rc;
 
 	if (!la)
-		return ps_trace_reader_next(s->reader, ev, error);
+		return ps_trace_reader_next_ref(s->reader, ev, error);
 	if (la->next < la->len) {
 		guint c = (guint)(la->next / LOOKAHEAD_CHUNK);
 
-		*ev = ((PsTraceEvent *)la->chunks->pdata[c])[la->next % LOOKAHEAD_CHUNK];
-		if (++la->next % LOOKAHEAD_CHUNK == 0)
-			g_clear_pointer(&la->chunks->pdata[c], g_free);
+		/* the chunk before holds only records handed out and done with */
+		if (c > 0 && la->next % LOOKAHEAD_CHUNK == 0)
+			g_clear_pointer(&la->chunks->pdata[c - 1], g_free);
+		*ev = (const PsTraceEvent *)la->chunks->pdata[c] + la->next % LOOKAHEAD_CHUNK;
+		la->next++;
 		return 1;
 	}
 	rc = la->rc;
 	if (rc < 0)
 		g_propagate_error(error, g_steal_pointer(&la->error));
 	g_clear_pointer(&s->lookahead, lookahead_free);
-	return rc == 1 ? ps_trace_reader_next(s->reader, ev, error) : rc;
+	return rc == 1 ? ps_trace_reader_next_ref(s->reader, ev, error) : rc;
 }
 
 static int fold_cpu(PsSim *s, int cpu)
@@ -351,8 +357,7 @@ static uint32_t slot_put(PsSim *s, const PsTraceEvent *ev)
 	uint32_t i;
 
 	if (s->free_slots->len) {
-		i = g_array_index(s->free_slots, uint32_t, s->free_slots->len - 1);
-		g_array_set_size(s->free_slots, s->free_slots->len - 1);
+		i = g_array_index(s->free_slots, uint32_t, --s->free_slots->len);
 		g_array_index(s->slots, PsTraceEvent, i) = *ev;
 		return i;
 	}
@@ -416,11 +421,9 @@ static void cpu_kick(PsSim *s, int cpu)
 	ps_engine_schedule(s->e, at, s->ev_exec, (uint32_t)cpu, 0);
 }
 
-/* A record that must run again later (an allocation waiting for an OOM victim's memory). */
-static void requeue(PsSim *s, const PsTraceEvent *ev, int cpu)
+/* A record in a slot that must run again later (an allocation waiting for an OOM victim). */
+static void requeue_slot(PsSim *s, uint32_t slot, int cpu)
 {
-	uint32_t slot = slot_put(s, ev);
-
 	if (cpu < 0) {
 		ps_engine_schedule(s->e, s->retry_at, s->ev_exec, EXEC_NOCPU, slot);
 		return;
@@ -430,33 +433,39 @@ static void requeue(PsSim *s, const PsTraceEvent *ev, int cpu)
 	cpu_kick(s, cpu);
 }
 
+/* A record that must run again later (an allocation waiting for an OOM victim's memory). */
+static void requeue(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	requeue_slot(s, slot_put(s, ev), cpu);
+}
+
 /* Runs or queues the record in s->ahead, which is due now. */
 static void take_ahead(PsSim *s)
 {
-	int cpu = event_cpu(s, &s->ahead);
+	int cpu = event_cpu(s, s->ahead);
 
 	if (s->fid)
-		ps_fidelity_record(s->fid, &s->ahead);
+		ps_fidelity_record(s->fid, s->ahead);
 	/*
 	 * An order is that many pages of the recorded page size, except order 0 in a generated
 	 * trace: the generators give it only to what is one page at any page size (pipe
 	 * buffers), as the kernel allocates them; page tables are the simulator's.
 	 */
-	if (s->ahead.order > 0 || (s->ahead.order == 0 && !s->generated))
+	if (s->ahead->order > 0 || (s->ahead->order == 0 && !s->generated))
 		s->page_size_bound = true;
 	s->pending++;
 	if (cpu < 0) {
-		if (!exec_event(s, &s->ahead, cpu))
-			requeue(s, &s->ahead, cpu);
+		if (!exec_event(s, s->ahead, cpu))
+			requeue(s, s->ahead, cpu);
 	} else if (!s->cpuq[cpu].len && s->busy_until[cpu] <= ps_engine_now(s->e)) {
 		/* The common case: nothing in the way, run it now without a second event. */
-		if (!exec_event(s, &s->ahead, cpu))
-			requeue(s, &s->ahead, cpu);
+		if (!exec_event(s, s->ahead, cpu))
+			requeue(s, s->ahead, cpu);
 	} else {
 		/* Behind earlier work of its CPU: wait in order for the CPU to be free. */
 		bool idle = !s->cpuq[cpu].len;
 
-		cq_push_back(&s->cpuq[cpu], slot_put(s, &s->ahead));
+		cq_push_back(&s->cpuq[cpu], slot_put(s, s->ahead));
 		if (idle)
 			cpu_kick(s, cpu);
 	}
@@ -486,13 +495,13 @@ static void on_read(PsEngine *e, const PsEvent *pev, void *data)
 		s->have_ahead = rc == 1;
 		if (rc != 1)
 			break;
-		if (s->ahead.t_ns >= ps_engine_next_time(e) || s->ahead.t_ns > until ||
-		    s->ahead.t_ns < ps_engine_now(e)) {
-			ps_engine_schedule(e, MAX(s->ahead.t_ns, ps_engine_now(e)), s->ev_read, 0,
+		if (s->ahead->t_ns >= ps_engine_next_time(e) || s->ahead->t_ns > until ||
+		    s->ahead->t_ns < ps_engine_now(e)) {
+			ps_engine_schedule(e, MAX(s->ahead->t_ns, ps_engine_now(e)), s->ev_read, 0,
 					   0);
 			break;
 		}
-		ps_engine_advance(e, s->ahead.t_ns);
+		ps_engine_advance(e, s->ahead->t_ns);
 	}
 	if (s->error || (!s->have_ahead && s->pending == 0))
 		ps_engine_stop(e);
@@ -502,7 +511,6 @@ static void on_exec(PsEngine *e, const PsEvent *pev, void *data)
 {
 	PsSim *s = data;
 	uint32_t slot;
-	PsTraceEvent ev;
 	int cpu = pev->arg0 == EXEC_NOCPU ? -1 : (int)pev->arg0;
 
 	if (cpu < 0) {
@@ -515,12 +523,17 @@ static void on_exec(PsEngine *e, const PsEvent *pev, void *data)
 		}
 		slot = cq_pop_front(&s->cpuq[cpu]);
 	}
-	ev = g_array_index(s->slots, PsTraceEvent, slot);
-	g_array_append_val(s->free_slots, slot);
-	if (!exec_event(s, &ev, cpu))
-		requeue(s, &ev, cpu);
-	else if (cpu >= 0 && s->cpuq[cpu].len)
-		cpu_kick(s, cpu);
+	/*
+	 * Run in place, not copied out: nothing exec_event does puts a record into a slot (the
+	 * slots cannot move under it), and a record that must wait keeps its slot.
+	 */
+	if (!exec_event(s, &g_array_index(s->slots, PsTraceEvent, slot), cpu)) {
+		requeue_slot(s, slot, cpu);
+	} else {
+		g_array_append_val(s->free_slots, slot);
+		if (cpu >= 0 && s->cpuq[cpu].len)
+			cpu_kick(s, cpu);
+	}
 	if (s->error || (!s->have_ahead && s->pending == 0))
 		ps_engine_stop(e);
 }
@@ -591,7 +604,7 @@ static bool replay_idle(PsSim *s)
 
 	if (s->pending || s->totals.events != s->events_at_sample)
 		return false;
-	return !s->have_ahead || s->ahead.t_ns > now + s->cfg->sampling.sample_ns;
+	return !s->have_ahead || s->ahead->t_ns > now + s->cfg->sampling.sample_ns;
 }
 
 static bool decay_idle(const PsMachine *m)
@@ -949,7 +962,7 @@ gboolean ps_sim_run(PsSim *s, const char *trace_path, GError **error)
 		return FALSE;
 	s->have_ahead = rc == 1;
 	if (s->have_ahead) {
-		ps_engine_schedule(e, s->ahead.t_ns, s->ev_read, 0, 0);
+		ps_engine_schedule(e, s->ahead->t_ns, s->ev_read, 0, 0);
 		ps_engine_run_until(e, s->opts.until_ns ? s->opts.until_ns : PS_TIME_NEVER);
 	}
 	if (s->error) {

@@ -461,7 +461,7 @@ struct PsSim {
 	bool strict_ids;      /* generated traces: a reused live id is an error, not an anomaly */
 	bool generated;	      /* the header's source is a generator ("gen...") */
 	bool page_size_bound; /* a record read so far is bound to the page size (take_ahead) */
-	PsTraceEvent ahead;
+	const PsTraceEvent *ahead; /* the reader's or the look-ahead's (next_record) */
 	bool have_ahead;
 	SimLookahead *lookahead; /* records read before their time, NULL when there are none */
 	GArray *slots;		 /* PsTraceEvent waiting to execute */

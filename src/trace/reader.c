@@ -34,6 +34,7 @@ struct PsTraceReader {
 	uint64_t count;	    /* events handed out */
 	uint64_t line;	    /* reading cin: the line of the last event */
 	PsTraceHeader hdr;
+	PsTraceEvent ev; /* reading JSONL: the last event parsed, what next_ref hands out */
 };
 
 /* The next line; util's errors become PS_TRACE_ERROR ones. */
@@ -166,13 +167,13 @@ PsTraceReader *ps_trace_reader_open_cached(const char *path, const char *cache_d
 }
 
 /* The next event of a cache entry, with the line it had in the JSONL. */
-static int next_cached(PsTraceReader *r, PsTraceEvent *ev, GError **error)
+static int next_cached(PsTraceReader *r, const PsTraceEvent **ev, GError **error)
 {
 	int rc = ps_cache_in_next(r->cin, ev, error);
 
 	if (rc == 1) {
 		r->count++;
-		r->line = ev->line;
+		r->line = (*ev)->line;
 	}
 	return rc;
 }
@@ -191,18 +192,19 @@ static void drop_cache_out(PsTraceReader *r)
 	g_clear_pointer(&r->cout, ps_cache_out_abort);
 }
 
-int ps_trace_reader_next(PsTraceReader *r, PsTraceEvent *ev, GError **error)
+int ps_trace_reader_next_ref(PsTraceReader *r, const PsTraceEvent **out, GError **error)
 {
+	PsTraceEvent *ev = &r->ev;
 	const char *name;
 	uint64_t nr;
 	char *line;
 	gsize len;
 	int rc;
 
-	g_return_val_if_fail(r != NULL && ev != NULL, -1);
+	g_return_val_if_fail(r != NULL && out != NULL, -1);
 
 	if (r->cin)
-		return next_cached(r, ev, error);
+		return next_cached(r, out, error);
 	do {
 		rc = ps_reader_next_line(r, &line, &len, error);
 		if (rc <= 0) {
@@ -245,7 +247,20 @@ int ps_trace_reader_next(PsTraceReader *r, PsTraceEvent *ev, GError **error)
 			drop_cache_out(r);
 		}
 	}
+	*out = ev;
 	return 1;
+}
+
+int ps_trace_reader_next(PsTraceReader *r, PsTraceEvent *ev, GError **error)
+{
+	const PsTraceEvent *ref;
+	int rc;
+
+	g_return_val_if_fail(ev != NULL, -1);
+	rc = ps_trace_reader_next_ref(r, &ref, error);
+	if (rc == 1)
+		*ev = *ref;
+	return rc;
 }
 
 uint64_t ps_trace_reader_line(const PsTraceReader *r)
