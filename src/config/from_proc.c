@@ -528,6 +528,15 @@ static int64_t infer_min_free_kbytes(FromProc *fp, unsigned page_shift)
 			 "inferred: reproduces every zone's min watermark exactly "
 			 "(pages_min %" G_GUINT64_FORMAT ")",
 			 best);
+	/*
+	 * pages_min gives the kB only to within a page. Just below today's sqrt default (at most
+	 * one page per zone, as the zones grew after boot) the value is the boot-time sqrt default,
+	 * which need not be a whole number of pages: the largest kB of that pages_min not above
+	 * today's default. On the qemu lab's 512 MiB two-node boots with THP off the kernel printed
+	 * 2843 kB (pages_min 710; today's default 2849 kB) where pages_min alone gives 2840.
+	 */
+	if (best <= sqrt_pm && best + (uint64_t)nz >= sqrt_pm)
+		return (int64_t)MIN(sqrt_kb, ((best + 1) << (page_shift - 10)) - 1);
 	return (int64_t)(best << (page_shift - 10));
 }
 

@@ -301,6 +301,15 @@ static Machine *lab_machine(const char *top, const char *name)
 int main(int argc, char **argv)
 {
 	static const char *const rec[] = {"4k", "16k", "64k", "4k-numa"};
+	/* their programs write no vm sysctl: `after` keeps the boot-time tunables, as churn's */
+	static const struct {
+		const char *dir, *page;
+		int nodes;
+	} shipped[] = {
+	    {"lab-churn-migrate/4k", "4", 1},	{"lab-churn-migrate/16k", "16", 1},
+	    {"lab-churn-migrate/64k", "64", 1}, {"lab-numa-policies/zrm0", "4", 2},
+	    {"lab-numa-policies/zrm1", "4", 2}, {"lab-numa-policies/nr1", "4", 2},
+	};
 	const char *rd = g_getenv("PAGESIM_REALDATA");
 	g_autofree char *lab = NULL;
 	g_autoptr(GDir) d = NULL;
@@ -340,6 +349,20 @@ int main(int argc, char **argv)
 		mc->name = g_strdup_printf("realdata/%s", sub);
 		mc->page_size = (uint32_t)g_ascii_strtoull(rec[i], NULL, 10) * 1024;
 		mc->nodes = g_str_has_suffix(rec[i], "numa") ? 2 : 1;
+		mc->churn = true;
+		g_ptr_array_add(machines, mc);
+		path = g_strdup_printf("/config/pagesize/%s", mc->name);
+		g_test_add_data_func(path, mc, test_machine);
+	}
+	/* The shipped qemu recordings (tests/data/lab-churn-migrate, lab-numa-policies). */
+	for (gsize i = 0; i < G_N_ELEMENTS(shipped); i++) {
+		Machine *mc = g_new0(Machine, 1);
+		g_autofree char *path = NULL;
+
+		mc->dir = g_test_build_filename(G_TEST_DIST, "data", shipped[i].dir, NULL);
+		mc->name = g_strdup(shipped[i].dir);
+		mc->page_size = (uint32_t)g_ascii_strtoull(shipped[i].page, NULL, 10) * 1024;
+		mc->nodes = shipped[i].nodes;
 		mc->churn = true;
 		g_ptr_array_add(machines, mc);
 		path = g_strdup_printf("/config/pagesize/%s", mc->name);
