@@ -15,18 +15,21 @@
  * seeded on an LRU list. An LRU page votes Movable for its pageblock allocated or free, so the
  * pageblock fit does not change.
  *
- * Measured (SNAPSHOTS: free pages in the dump vs buddyinfo 18 ms before tracing):
- * ftrace-press-kswapd-6.18 58,429 vs 73,055 (20 %), ftrace-press-thp-6.18 136,395 vs 181,007
- * (25 %): the trace proves 14,643 and 53,007 pages of LRU folios free. Kept allocated, they held
- * the model's free memory that far below the kernel's from the first record; it reclaimed,
- * compacted and stalled for them (press-thp: 119 direct reclaims and 232 compaction stalls against
- * the kernel's 42 and 25).
+ * Measured (SNAPSHOTS: free pages in the dump vs buddyinfo 18 ms before tracing) on the first
+ * recordings of ftrace-press-kswapd-6.18 and ftrace-press-thp-6.18, made while the machine was
+ * busy: 58,429 vs 73,055 (20 %) and 136,395 vs 181,007 (25 %); the trace proved 14,643 and 53,007
+ * pages of LRU folios free. Kept allocated, they held the model's free memory that far below the
+ * kernel's from the first record; it reclaimed, compacted and stalled for them (press-thp: 119
+ * direct reclaims and 232 compaction stalls against the kernel's 42 and 25). The recordings that
+ * replaced them (Dec 2026, idle machine, record.sh waiting for MemFree to settle) are 1.6 % and
+ * 4.7 % apart; this frees 2,938 and 829 pages there.
  *
  * Simplifications (why acceptable):
  * - Only LRU folios. Flagless pages the trace allocates first are mostly the pcp lists' (a page
  *   on a pcp list has no flag), which the prefill places within zoneinfo's counts; freeing the
  *   rest to the buddy would override it. Slab and other flagged pages proven free the same way
- *   are a few hundred pages per recording (press-kswapd 429, press-thp 15) and stay allocated.
+ *   are a few hundred pages per recording (the first press-kswapd 429, press-thp 15) and stay
+ *   allocated.
  * - Folios freed before the trace and not allocated during it cannot be told from live ones and
  *   stay on the LRU lists (reclaimable, as clean page cache would be).
  * - A trace read from stdin cannot be read twice: nothing is freed then, and the summary's

@@ -38,10 +38,10 @@
  *   with KPF_ACTIVE; dirty with KPF_DIRTY or KPF_WRITEBACK; the order of its compound block. In
  *   policy runs sim_snapshot_lru_seed (process.c) makes them records on the model's lists, so
  *   reclaim can take them, after the pcp prefill (a page it finds on a pcp list at the start is
- *   on no LRU list). On ftrace-press-kswapd-6.18 (the 384 MiB recording) kpageflags has 529 130
- *   such folios; their 1 292 484 file pages are within 0.7 % of before.vmstat's file lists, the
- *   54 999 anon pages 8.2 % below its anon lists (kpageflags is read over 1.7 s while the
- *   machine runs).
+ *   on no LRU list). On ftrace-press-kswapd-6.18 (its session 7 recording) kpageflags had
+ *   529 130 such folios; their 1 292 484 file pages were within 0.7 % of before.vmstat's file
+ *   lists, the 54 999 anon pages 8.2 % below its anon lists (kpageflags is read over 1.7 s
+ *   while the machine runs).
  *   Unevictable folios stay "unknown at start".
  *
  * - Blocks: a compound head (KPF_COMPOUND_HEAD 15) followed by 2^k - 1 compound tails (16) is
