@@ -342,6 +342,21 @@ static gboolean parse_thread_size(CfgCtx *c, const cJSON *item, const char *path
 	return TRUE;
 }
 
+/*
+ * va_bits: the user address bits the page tables cover (arm64 CONFIG_ARM64_VA_BITS, x86-64 48
+ * with 4-level paging, 57 with 5-level); with the page size it fixes the levels
+ * (sim/process.c). At least two levels, at most five.
+ */
+static gboolean parse_va_bits(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	int64_t v = 0;
+
+	if (!cfg_int(c, item, path, 36, 57, &v))
+		return FALSE;
+	cfg->spec.va_bits = (uint32_t)v;
+	return TRUE;
+}
+
 static gboolean parse_pcp_batch_scale_max(CfgCtx *c, const cJSON *item, const char *path,
 					  PsConfig *cfg)
 {
@@ -932,6 +947,7 @@ static const struct {
     {"hugepages", parse_hugepages},
     {"page_cache", parse_page_cache},
     {"thread_size", parse_thread_size},
+    {"va_bits", parse_va_bits},
     {"pcp_batch_scale_max", parse_pcp_batch_scale_max},
     {"zone_types", parse_zone_types},
     {"migrate_types", parse_migrate_types},

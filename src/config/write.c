@@ -99,6 +99,8 @@ char *ps_config_to_json_full(const PsConfig *cfg)
 	}
 	if (spec->thread_size)
 		cJSON_AddNumberToObject(root, "thread_size", spec->thread_size);
+	if (spec->va_bits)
+		cJSON_AddNumberToObject(root, "va_bits", spec->va_bits);
 	if (spec->pcp_batch_scale_max != 5)
 		cJSON_AddNumberToObject(root, "pcp_batch_scale_max", spec->pcp_batch_scale_max);
 	if (spec->migrate_types != 5)

@@ -498,6 +498,7 @@ typedef struct {
 	int file_large_folios;	 /* -1 default (yes: ext4 and xfs on 6.18), 0 no, 1 yes */
 	int pagecache_max_order; /* -1: MAX_PAGECACHE_ORDER, min(MAX_XAS_ORDER 11, PMD order) */
 	uint32_t thread_size;	 /* THREAD_SIZE in bytes; 0 = the arch's for the page size */
+	uint32_t va_bits;	 /* user virtual address bits (page-table levels); 0 = 48 */
 	int nr_cpus;
 	int cpu_node[PS_MAX_CPUS];
 	int nr_nodes;

@@ -306,6 +306,8 @@ static void summary_totals(PsSim *s, cJSON *root)
 	}
 	if (s->touches_cut)
 		cJSON_AddNumberToObject(o, "touches_cut", (double)s->touches_cut);
+	if (s->pgtable_pages)
+		cJSON_AddNumberToObject(o, "pagetable_pages", (double)s->pgtable_pages);
 	if (s->pte_alloc_failed)
 		cJSON_AddNumberToObject(o, "pte_alloc_failed", (double)s->pte_alloc_failed);
 	if (s->oom_no_victim)
@@ -348,6 +350,10 @@ static void summary_totals(PsSim *s, cJSON *root)
 		cJSON_AddNumberToObject(o, "file_faults", (double)s->file_faults);
 	if (s->cow_copies)
 		cJSON_AddNumberToObject(o, "cow_copies", (double)s->cow_copies);
+	if (s->fork_copies) {
+		cJSON_AddNumberToObject(o, "fork_copies", (double)s->fork_copies);
+		cJSON_AddNumberToObject(o, "fork_pagetable_pages", (double)s->fork_pgtables);
+	}
 }
 
 /* hugepages-<size>kB/stats/anon_fault_alloc and _fallback of the sizes that faulted. */

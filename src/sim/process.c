@@ -22,8 +22,19 @@
  *   fault maps first, a THP fault included (do_huge_pmd_anonymous_page deposits one);
  *   __pte_alloc. It goes when an unmap leaves its range empty (free_pgtables frees it with the
  *   VMA; the kernel keeps it after MADV_DONTNEED, which the simulator does not tell apart) or
- *   at exit. The upper levels (PMD, PUD, PGD pages) are few and not modelled. Generated
- *   traces get theirs here too: the generators write no page-table records.
+ *   at exit. Above it the levels of the machine's geometry (config `va_bits`, default 48:
+ *   ARM64_HW_PGTABLE_LEVELS = (va_bits - 4) / (page_shift - 3), 4 at 4K and 16K, 3 at 64K;
+ *   x86-64 4-level is the 4K case): __pmd_alloc / __pud_alloc / __p4d_alloc make a table
+ *   page when a walk first needs it, the PGD (pgd_alloc) is a page only where it fills one
+ *   (4K; a pgd_cache slab object at 16K and 64K, not modelled), all GFP_PGTABLE_USER order 0.
+ *   A table goes when no table is left under it (free_pgd_range frees it when no VMA is left
+ *   in its range); the PGD with the last one, which is exec's unmap of the old image: the next
+ *   fault allocates the new mm's, as execve's mm_alloc does. x86 with page-table isolation
+ *   allocates an order-1 PGD; the VM the recordings come from runs without it. A `proc` with
+ *   a `parent` (a fork that copied the parent's mm, dup_mm) gets the PGD and copies of the
+ *   parent's PTE pages where the parent has anonymous pages mapped, with the tables above
+ *   (copy_page_range, vma_needs_copy; see fork_copy). Generated traces get their tables here
+ *   too: the generators write no page-table records.
  * - mmu_gather (mm/mmu_gather.c): an unmap or exit gathers the pages it unmaps in batch pages of
  * the simulated size, allocated GFP_NOWAIT before the pages are freed and freed after them (see
  * gather_batch_pages). Each unmap record is a gather of its own (the kernel gathers one munmap's
@@ -1157,9 +1168,135 @@ static uint32_t thp_fault(PsSim *s, int pi, const PsVma *v, uint64_t vpn, int cp
 }
 
 /*
- * __pte_alloc: the PTE page of vpn's PMD range, when the range has none yet. Returns REC_NONE
- * when there was one or one was made (a failure is counted: the fault goes on, as if the table
- * had been there), REC_RETRY when the allocation must wait.
+ * The page-table levels of the simulated machine, PTE level included: ARM64_HW_PGTABLE_LEVELS
+ * (va_bits - 4) / (PAGE_SHIFT - 3), each level page_shift - 3 bits (a table is one page of
+ * 8-byte entries); x86-64's 4-level paging is the 4K, 48-bit case.
+ */
+static unsigned pgtable_levels(const PsMachine *m)
+{
+	return ((m->spec.va_bits ? m->spec.va_bits : 48) - 4) / (m->page_shift - 3);
+}
+
+/*
+ * Whether the top level takes a page: arm64's pgdir_is_page_size (PGD_SIZE == PAGE_SIZE), x86's
+ * pgd_alloc a page (order 0 without PTI, the order this VM's recordings show); a smaller PGD
+ * is a pgd_cache slab object, whose slab pages are not modelled.
+ */
+static bool pgd_is_page(const PsMachine *m)
+{
+	unsigned va = m->spec.va_bits ? m->spec.va_bits : 48, bits = m->page_shift - 3;
+
+	return va - m->page_shift - (pgtable_levels(m) - 1) * bits == bits;
+}
+
+static SimUpperTable *upper_find(Proc *p, unsigned level, uint64_t key)
+{
+	for (uint32_t i = 0; i < p->nr_upper; i++)
+		if (p->upper[i].level == level && p->upper[i].key == key)
+			return &p->upper[i];
+	return NULL;
+}
+
+/*
+ * __pud_alloc / __pmd_alloc (and pgd_alloc, which mm_alloc runs for a new mm): the tables above
+ * the PTE level that vpn's walk lacks, top down, as __handle_mm_fault allocates them before
+ * __pte_alloc. GFP_PGTABLE_USER order 0, owned by the process (kind pagetable). REC_RETRY when
+ * an allocation must wait (the ones made stay), else REC_NONE (a failure is counted and the
+ * walk goes on, as pte_alloc's).
+ */
+static uint32_t pgtable_upper_alloc(PsSim *s, int pi, uint64_t vpn, unsigned min_level, int cpu,
+				    uint64_t *fns)
+{
+	unsigned levels = pgtable_levels(s->m), bits = s->m->page_shift - 3;
+
+	for (unsigned level = levels - 1; level >= min_level; level--) {
+		/* at most 5 levels of at most 13 bits: the shift stays below 64 */
+		uint64_t key = vpn >> ((level + 1) * bits);
+		Proc *p = proc_at(s, pi);
+		uint32_t ri = REC_NONE;
+
+		if (upper_find(p, level, key))
+			continue;
+		if (level < levels - 1 || pgd_is_page(s->m)) {
+			ri = do_alloc(s, PS_GFP_PGTABLE_USER, 0, cpu, pi, PS_KIND_PAGETABLE, -1,
+				      PS_NO_INTERLEAVE_INDEX,
+				      level == levels - 1 ? "pgd_alloc" : "pmd_alloc", fns);
+			if (ri == REC_RETRY)
+				return ri;
+			if (ri == REC_NONE) {
+				s->pte_alloc_failed++;
+			} else {
+				s->pgtable_pages++;
+				rec_at(s, ri)->flags |= REC_TOUCH | REC_PGTABLE;
+				rec_at(s, ri)->id = key;
+			}
+		}
+		p = proc_at(s, pi);
+		if (p->nr_upper == p->upper_cap) {
+			p->upper_cap = MAX(2 * p->upper_cap, 8u);
+			p->upper = g_renew(SimUpperTable, p->upper, p->upper_cap);
+		}
+		p->upper[p->nr_upper++] = (SimUpperTable){key, ri, level};
+	}
+	return REC_NONE;
+}
+
+/* Whether the table at (level, key) still has a table under it. */
+static bool upper_has_lower(Proc *p, unsigned level, uint64_t key, unsigned bits)
+{
+	if (level == 1)
+		return sim_pgt_next_mapped(&p->ptes, key << bits, (key + 1) << bits) < (key + 1)
+											   << bits;
+	for (uint32_t i = 0; i < p->nr_upper; i++)
+		if (p->upper[i].level == level - 1 && p->upper[i].key >> bits == key)
+			return true;
+	return false;
+}
+
+/*
+ * free_pgd_range's upper half: after the PTE pages of [first, end) went, each table above them
+ * with no table left under it goes, level by level upwards, in the order they were made. The
+ * kernel frees a PMD/PUD table when no VMA is left in its range (floor/ceiling); the simulator
+ * makes tables only for ranges a fault mapped, so "no table under it" stands for that. The PGD
+ * goes when the last table under it does: exec's unmap of the whole old image (the importer's
+ * form of exec) then frees it and the next fault allocates the new mm's, as execve does.
+ */
+static uint64_t pgtable_upper_free(PsSim *s, int pi, uint64_t first, uint64_t end, int cpu)
+{
+	unsigned levels = pgtable_levels(s->m), bits = s->m->page_shift - 3;
+	uint64_t ns = 0;
+
+	for (unsigned level = 1; level < levels; level++) {
+		unsigned shift = (level + 1) * bits;
+		uint64_t lo = first >> shift, hi = (end - 1) >> shift;
+
+		for (uint32_t i = 0; i < proc_at(s, pi)->nr_upper;) {
+			Proc *p = proc_at(s, pi);
+			SimUpperTable t = p->upper[i];
+
+			if (t.level != level || t.key < lo || t.key > hi ||
+			    upper_has_lower(p, level, t.key, bits)) {
+				i++;
+				continue;
+			}
+			/* keep the order of the rest: the frees reach the outputs */
+			memmove(&p->upper[i], &p->upper[i + 1],
+				(p->nr_upper - i - 1) * sizeof(*p->upper));
+			p->nr_upper--;
+			if (t.ri != REC_NONE) {
+				s->totals.pages_freed_trace += 1;
+				ns += rec_free(s, t.ri, cpu, ps_engine_now(s->e) + ns);
+			}
+		}
+	}
+	return ns;
+}
+
+/*
+ * __pte_alloc: the PTE page of vpn's PMD range, when the range has none yet, after the tables
+ * above it (pgtable_upper_alloc). Returns REC_NONE when there was one or one was made (a
+ * failure is counted: the fault goes on, as if the table had been there), REC_RETRY when the
+ * allocation must wait.
  */
 static uint32_t pte_alloc(PsSim *s, int pi, uint64_t vpn, int cpu, uint64_t *fns)
 {
@@ -1168,6 +1305,8 @@ static uint32_t pte_alloc(PsSim *s, int pi, uint64_t vpn, int cpu, uint64_t *fns
 
 	if (sim_pgt_get(&proc_at(s, pi)->ptes, key))
 		return REC_NONE;
+	if (pgtable_upper_alloc(s, pi, vpn, 1, cpu, fns) == REC_RETRY)
+		return REC_RETRY;
 	ri = do_alloc(s, PS_GFP_PGTABLE_USER, 0, cpu, pi, PS_KIND_PAGETABLE, -1,
 		      PS_NO_INTERLEAVE_INDEX, "pte_alloc", fns);
 	if (ri == REC_RETRY)
@@ -1176,10 +1315,51 @@ static uint32_t pte_alloc(PsSim *s, int pi, uint64_t vpn, int cpu, uint64_t *fns
 		s->pte_alloc_failed++;
 		return REC_NONE;
 	}
+	s->pgtable_pages++;
 	rec_at(s, ri)->flags |= REC_TOUCH | REC_PGTABLE;
 	rec_at(s, ri)->id = key;
 	sim_pgt_set(&proc_at(s, pi)->ptes, key, ri + 1);
 	return REC_NONE;
+}
+
+/*
+ * dup_mm for a `proc` with a parent (a fork that copied the parent's memory): mm_init's
+ * pgd_alloc, then dup_mmap's copy_page_range for each VMA that vma_needs_copy lets through,
+ * one with an anon_vma (anonymous pages, or private file pages written). copy_pmd_range skips
+ * a PMD range with no PTE page (pmd_none) and copy_pte_range allocates the child's, with the
+ * tables above it; a THP's deposited PTE page is copied by copy_huge_pmd. The simulator copies
+ * each of the parent's PTE pages whose range has an anonymous page mapped, with the tables
+ * above it (pte_alloc), on the parent's cpu queue (pid % cpus: `proc` records carry no cpu);
+ * the child gets no copy of the pages themselves (see the header). false when an allocation
+ * must wait: the record runs again and goes on where it stopped (pte_alloc skips what exists).
+ */
+static bool fork_copy(PsSim *s, int pi)
+{
+	Proc *c = proc_at(s, pi);
+	int ppid = c->fork_parent, parent = sim_proc_find(s, ppid);
+	int cpu = ppid % s->m->nr_cpus;
+	unsigned bits = s->m->spec.thp_order;
+	uint64_t ns = 0, key, end = UINT64_MAX >> bits;
+
+	if (pgtable_upper_alloc(s, pi, 0, pgtable_levels(s->m) - 1, cpu, &ns) == REC_RETRY)
+		return false;
+	for (key = 0; parent >= 0 && parent != pi &&
+		      (key = sim_pgt_next_mapped(&proc_at(s, parent)->ptes, key, end)) < end;
+	     key++) {
+		SimPgTable *pgt = &proc_at(s, parent)->pgt;
+		uint64_t vpn = key << bits, last = (key + 1) << bits;
+		bool anon = false;
+
+		while (!anon && (vpn = sim_pgt_next_mapped(pgt, vpn, last)) < last)
+			anon = sim_pgt_get(pgt, vpn++) != PGT_FILE;
+		if (anon && pte_alloc(s, pi, key << bits, cpu, &ns) == REC_RETRY)
+			return false;
+	}
+	c = proc_at(s, pi);
+	s->fork_copies++;
+	s->fork_pgtables += c->kind_pages[PS_KIND_PAGETABLE]; /* all it has: it has not run yet */
+	c->fork_parent = 0;
+	return true;
 }
 
 /*
@@ -1617,8 +1797,10 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 	for (guint i = 0; i < s->gather->len; i++)
 		ns += rec_free(s, g_array_index(s->gather, uint32_t, i), cpu,
 			       ps_engine_now(s->e) + ns);
-	if (first < end)
+	if (first < end) {
 		ns += pte_free_empty(s, pi, first, end, cpu);
+		ns += pgtable_upper_free(s, pi, first, end, cpu);
+	}
 	ns = gather_free(s, batch, cpu, ns, &s->totals.pages_freed_trace);
 	if (!any) {
 		s->anomalies[PS_ANOM_UNMAP_UNKNOWN]++;
@@ -1690,6 +1872,8 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 	g_clear_pointer(&p->own, g_free);
 	p->own_cap = 0;
 	sim_pgt_clear_all(&p->ptes);
+	g_clear_pointer(&p->upper, g_free);
+	p->nr_upper = p->upper_cap = 0;
 	sim_pgt_clear_all(&p->pgt);
 	g_tree_remove_all(p->vmas);
 	g_hash_table_remove(s->pid_map, GINT_TO_POINTER(ev->pid));
@@ -1709,8 +1893,10 @@ void sim_op_proc(PsSim *s, const PsTraceEvent *ev)
 	int pi = sim_proc_find(s, ev->pid);
 	Proc *p;
 
-	if (pi < 0)
+	if (pi < 0) {
 		pi = proc_create(s, ev->pid, ev->comm, ev->oom_score_adj);
+		proc_at(s, pi)->fork_parent = (int)ev->value;
+	}
 	p = proc_at(s, pi);
 	g_strlcpy(p->comm, ev->comm, sizeof(p->comm));
 	p->oom_score_adj = ev->oom_score_adj;
@@ -1727,6 +1913,9 @@ void sim_op_proc(PsSim *s, const PsTraceEvent *ev)
 		if (!p->pol.nodes)
 			ps_mempolicy_init(&p->pol);
 	}
+	/* an allocation that must wait sets s->retry_at: the record runs again */
+	if (p->fork_parent)
+		fork_copy(s, pi);
 }
 
 /* A `map` record: the range replaces whatever the process had mapped there. */
@@ -1782,6 +1971,7 @@ void sim_process_free(PsSim *s)
 			g_tree_unref(proc_at(s, (int)i)->vmas);
 			g_free(proc_at(s, (int)i)->own);
 			sim_pgt_clear_all(&proc_at(s, (int)i)->ptes);
+			g_free(proc_at(s, (int)i)->upper);
 			sim_pgt_clear_all(&proc_at(s, (int)i)->pgt);
 		}
 	sim_cache_free(s);

@@ -281,6 +281,16 @@ typedef struct {
  * of 2^leaf_shift pages. Only process.c writes them; cache is the leaf last looked up.
  */
 typedef struct SimPgLeaf SimPgLeaf;
+/*
+ * One page-table page above the PTE level of a process: level 1 a PMD table, 2 a PUD table, up
+ * to the PGD; it covers the vpns whose vpn >> ((level + 1) * (page_shift - 3)) is key. ri: its
+ * record, REC_NONE when it takes no page (a PGD in a slab object, a failed allocation).
+ */
+typedef struct {
+	uint64_t key;
+	uint32_t ri;
+	uint32_t level;
+} SimUpperTable;
 typedef struct {
 	unsigned leaf_shift; /* thp_order: one leaf per PMD range */
 	GPtrArray *free;     /* SimPgLeaf, all zero */
@@ -380,6 +390,10 @@ typedef struct {
 			       page-cache page a file touch mapped */
 	uint64_t file_ptes; /* entries of pgt that are PGT_FILE */
 	SimPgTable ptes;    /* keyed by PMD range (vpn >> thp_order): record + 1 of its PTE page */
+	/* the page-table pages above the PTE level (process.c pgtable_upper_*), a few a process */
+	SimUpperTable *upper;
+	uint32_t nr_upper, upper_cap;
+	int fork_parent; /* a `proc`'s parent whose tables it still has to copy; 0 = none */
 } Proc;
 
 /* A file of cache_add / cache_remove records: its page cache and readahead state (process.c). */
@@ -526,10 +540,13 @@ struct PsSim {
 	uint64_t zone_grows, zone_grow_pages, zone_grow_moved, zone_grow_refused;
 	uint64_t touches_cut;	   /* touches ended at a fault that failed (process.c) */
 	uint64_t pte_alloc_failed; /* PTE pages that could not be had (process.c) */
+	uint64_t pgtable_pages;	   /* page-table pages allocated, every level (process.c) */
 	uint64_t gather_pages;	   /* mmu_gather batch pages allocated (process.c) */
 	uint64_t gather_failed;	   /* ... that could not be had (tlb_next_batch gave up) */
 	uint64_t file_faults;	   /* read faults of `touch` records of kind file (process.c) */
 	uint64_t cow_copies;	   /* present pages a `touch` of kind anon copied (process.c) */
+	uint64_t fork_copies;	   /* `proc` records with a parent: dup_mm's copies (process.c) */
+	uint64_t fork_pgtables;	   /* ... the page-table pages they allocated */
 	GArray *gather;		   /* uint32_t: the records an unmap gathers (scratch) */
 	GHashTable *exited_map;	   /* pid -> proc index + 1 of processes that exited */
 	uint64_t oom_no_victim;	   /* OOMs that found no task to kill (host.c) */

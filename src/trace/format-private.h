@@ -43,6 +43,7 @@ enum ps_trace_field {
 	PS_F_ZONE,
 	PS_F_PAGES,
 	PS_F_IRQ,
+	PS_F_PARENT,
 	PS_NR_TRACE_FIELDS
 };
 

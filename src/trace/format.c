@@ -120,6 +120,7 @@ const char *const ps_field_names[PS_NR_TRACE_FIELDS] = {
     [PS_F_ZONE] = "zone",
     [PS_F_PAGES] = "pages",
     [PS_F_IRQ] = "irq",
+    [PS_F_PARENT] = "parent",
 };
 
 const char *const ps_irq_ctx_names[PS_NR_IRQ_CTX] = {
@@ -142,7 +143,7 @@ static const struct {
 			PS_FB(REASON) | PS_FB(IRQ),
 		    PS_FB(T) | PS_FB(OP) | PS_FB(ID)},
     [PS_OP_PROC] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(COMM) | PS_FB(OOM_SCORE_ADJ) |
-			PS_FB(MEMPOLICY),
+			PS_FB(MEMPOLICY) | PS_FB(PARENT),
 		    PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(COMM)},
     [PS_OP_EXIT] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(CPU),
 		    PS_FB(T) | PS_FB(OP) | PS_FB(PID)},
@@ -207,6 +208,11 @@ void ps_int_limits(enum ps_trace_op op, enum ps_trace_field f, int64_t *min, int
 		return;
 	case PS_F_PID:
 		*min = 0;
+		*max = PS_TRACE_MAX_PID;
+		return;
+	case PS_F_PARENT:
+		/* a task: pid 0 (the idle task) forks only at boot */
+		*min = 1;
 		*max = PS_TRACE_MAX_PID;
 		return;
 	case PS_F_ORDER:
@@ -470,7 +476,7 @@ static int ps_field_lookup(const char *key)
 	case 'p':
 		f = key[1] == 'i'   ? PS_F_PID
 		    : key[1] == 'e' ? PS_F_PERCPU_REFILL
-		    : key[1] == 'a' ? PS_F_PAGES
+		    : key[1] == 'a' ? (key[2] == 'g' ? PS_F_PAGES : PS_F_PARENT)
 				    : PS_F_PFN;
 		break;
 	case 'z':
@@ -886,6 +892,7 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 	case PS_F_NODE:
 	case PS_F_OOM_SCORE_ADJ:
 	case PS_F_VALUE:
+	case PS_F_PARENT:
 		return ps_parse_int_member(ev, f, item, tok, len, error);
 	case PS_F_THP:
 		if (!cJSON_IsBool(item)) {

@@ -152,6 +152,7 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 		return ps_check_int(ev->op, PS_F_PID, ev->pid, error) &&
 		       ps_check_int(ev->op, PS_F_OOM_SCORE_ADJ, ev->oom_score_adj, error) &&
 		       ps_check_text("comm", ev->comm, sizeof(ev->comm), error) &&
+		       (!ev->value || ps_check_int(ev->op, PS_F_PARENT, ev->value, error)) &&
 		       (!ev->mempolicy[0] || ps_check_mempolicy(ev->mempolicy, error));
 	case PS_OP_EXIT:
 		return ps_check_int(ev->op, PS_F_PID, ev->pid, error) &&
@@ -480,6 +481,10 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 		if (ev->mempolicy[0]) {
 			p = PS_PUT_LIT(p, ",\"mempolicy\":");
 			p = ps_put_str(p, ev->mempolicy, sizeof(ev->mempolicy) - 1);
+		}
+		if (ev->value) {
+			p = PS_PUT_LIT(p, ",\"parent\":");
+			p = ps_put_i64(p, ev->value);
 		}
 		break;
 	case PS_OP_EXIT:

@@ -1588,7 +1588,8 @@ static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
  *                                    unlink and invalidation apart; the simulator treats them
  *                                    alike)
  *   mm_page_alloc with __GFP_MOVABLE  left to the records above (user memory), counted
- *   GFP_PGTABLE_USER order 0         left to the simulator (its page tables), counted
+ *   GFP_PGTABLE_USER order 0         left to the simulator (its page tables, every level),
+ *                                    counted
  *   exactly GFP_NOWAIT, order 0      left to the simulator (its mmu_gather batch pages), counted:
  *                                    __get_free_page(GFP_NOWAIT) of tlb_next_batch and
  *                                    tlb_remove_table; in recordings on this project's VM every
@@ -1598,7 +1599,9 @@ static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
  *                                    taken GFP_NOWAIT carry __GFP_COMP and stay kernel pages.
  *   other mm_page_alloc / free        alloc with bytes and a kind from the GFP flags
  *                                    (slab_reclaimable, else kernel: not attributed further)
- *   sched_process_fork / exec / exit proc / unmaps of the old image / exit (group_dead)
+ *   sched_process_fork / exec / exit proc (with `parent` when the parent made page tables
+ *                                    first: a fork that copied its mm) / unmaps of the old
+ *                                    image / exit (group_dead)
  * Faults outside the anonymous mappings known (the initial stack, file mappings, the ELF image)
  * are counted: a write fault in a private one is a touch (the copy is anonymous memory), a read
  * fault or a fault in a shared file mapping a touch of kind file (the page cache mapped: the
@@ -1624,11 +1627,21 @@ typedef struct {
 	uint64_t last_fault;   /* address of the last first touch (anonymous), 0 = none */
 	uint64_t repeat_write; /* page of the last fault if it was a write to a touched page, + 1 */
 	uint64_t stray;	       /* pages touched outside every mapping known (stack, ELF image) */
+	uint64_t pgt_allocs;   /* user page tables allocated since its last fault or syscall */
 	int sys;	       /* pending syscall: SYS_* */
 	uint64_t a[6];
 } PTask;
 
 enum { SYS_NONE, SYS_MMAP, SYS_MUNMAP, SYS_BRK, SYS_MREMAP, SYS_MADVISE };
+
+/*
+ * The page tables a task allocated between its last fault or syscall and sched_process_fork
+ * that say the fork copied its mm: dup_mm makes the child's PGD and copies at least the tables
+ * of its stack, one a level (4 on the 4-level recording machines: x86-64, arm64 4K 48-bit); a
+ * fault's walk finds the PGD and allocates 3 at most, so a vfork just after a read fault that
+ * made a PTE page is not taken for a copy (2 such forks in build-portable's recording).
+ */
+#define PORT_FORK_MIN_TABLES 4
 
 static void ptask_free(gpointer p)
 {
@@ -2107,6 +2120,8 @@ static gboolean port_sched(Imp *im, const Line *l, uint64_t ts, GError **error)
 		child = ptask_new();
 		g_array_append_vals(child->vmas, parent->vmas->data, parent->vmas->len);
 		child->brk = parent->brk;
+		/* the parent's pages outside the known mappings (its stack) are the child's too */
+		child->stray = parent->stray;
 		g_hash_table_replace(im->tasks, GINT_TO_POINTER(pid), child);
 		/* the child's own name from the start (note_proc would wait for its first line) */
 		ps_trace_event_init(&ev);
@@ -2114,6 +2129,16 @@ static gboolean port_sched(Imp *im, const Line *l, uint64_t ts, GError **error)
 		ev.op = PS_OP_PROC;
 		ev.pid = pid;
 		g_strlcpy(ev.comm, cc && g_utf8_validate(cc, -1, NULL) ? cc : "?", sizeof(ev.comm));
+		/*
+		 * dup_mm (a fork without CLONE_VM) allocates the child's PGD and copies page
+		 * tables in the parent's context before sched_process_fork fires; a vfork or a
+		 * thread shares the mm and allocates none. The simulator copies the tables.
+		 */
+		if (parent->pgt_allocs >= PORT_FORK_MIN_TABLES && l->pid > 0) {
+			ev.value = l->pid;
+			im->st->port.fork_copies++;
+		}
+		parent->pgt_allocs = 0;
 		g_hash_table_insert(im->comms, GINT_TO_POINTER(pid), g_strdup(ev.comm));
 		im->st->procs++;
 		/* the child's inherited anonymous mappings: its COW faults are its own pages */
@@ -2132,6 +2157,7 @@ static gboolean port_sched(Imp *im, const Line *l, uint64_t ts, GError **error)
 		PTask *t = ptask(im, l->pid);
 
 		im->st->port.execs++;
+		t->pgt_allocs = 0;
 		/* a new mm: the old image's memory goes; pages outside every mapping known
 		 * (stack, ELF data) with one unmap of the whole user range */
 		if (!unmap_range(im, t, l->pid, ts, 0, UINT64_MAX, false, error))
@@ -2360,8 +2386,11 @@ static gboolean port_page(Imp *im, const Line *l, uint64_t ts, bool alloc, GErro
 		}
 		if (order == 0 && (ev.gfp & ~PS_GFP_COMP) == PS_GFP_PGTABLE_USER) {
 			/* a user page table (GFP_PGTABLE_USER): the simulator makes its own, one
-			 * PTE page per PMD range of its page size */
+			 * PTE page per PMD range of its page size and the levels above; a fork
+			 * that follows copied the task's mm (port_sched) */
 			im->st->port.pgtable_pages++;
+			if (l->pid > 0)
+				ptask(im, l->pid)->pgt_allocs++;
 			g_hash_table_insert(im->dropped, (gpointer)(uintptr_t)pfn,
 					    GINT_TO_POINTER(order + 1));
 			return TRUE;
@@ -2413,6 +2442,13 @@ static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 	const char *e = l->event;
 
 	im->port_cpu = l->cpu;
+	if (l->sys || strcmp(e, "page_fault_user") == 0) {
+		PTask *pt = g_hash_table_lookup(im->tasks, GINT_TO_POINTER(l->pid));
+
+		/* a fork's page-table allocations come after the task's last fault or syscall */
+		if (pt)
+			pt->pgt_allocs = 0;
+	}
 	if (l->sys)
 		return note_proc(im, l, t, error) && port_syscall(im, l, t, error);
 	if (strcmp(e, "page_fault_user") == 0)
@@ -2820,13 +2856,13 @@ static void port_stats_format(const PsImportStats *st, GString *out)
 	    "by their later deletion %" PRIu64 "), removed %" PRIu64 " pages in %" PRIu64
 	    " KiB (%" PRIu64 " by reclaim); maps %" PRIu64 ", unmaps %" PRIu64
 	    ", brk moves %" PRIu64 ", mremaps %" PRIu64 ", madvise thp %" PRIu64
-	    " dontneed %" PRIu64 " other %" PRIu64 "; forks %" PRIu64 ", execs %" PRIu64
-	    ", exits %" PRIu64 "; syscall exits without entry %" PRIu64
-	    "; allocator events left out %" PRIu64 "\n",
+	    " dontneed %" PRIu64 " other %" PRIu64 "; forks %" PRIu64 " (copying the mm, "
+	    "`parent` set: %" PRIu64 "), execs %" PRIu64 ", exits %" PRIu64
+	    "; syscall exits without entry %" PRIu64 "; allocator events left out %" PRIu64 "\n",
 	    p->cache_adds, p->cache_add_bytes / 1024, p->shmem_adds, p->cache_removes,
 	    p->cache_remove_bytes / 1024, p->cache_removes_reclaim, p->maps, p->unmaps,
 	    p->brk_moves, p->mremaps, p->madv_thp, p->madv_dontneed, p->madv_other, p->forks,
-	    p->execs, p->exits, p->syscalls_unmatched, p->observed_skipped);
+	    p->fork_copies, p->execs, p->exits, p->syscalls_unmatched, p->observed_skipped);
 }
 
 void ps_import_stats_format(const PsImportStats *st, GString *out)

@@ -162,7 +162,9 @@ typedef struct {
 	bool thp;	    /* map: the range is madvise(MADV_HUGEPAGE) */
 	char name[64];	    /* sysctl: name as under /proc/sys/vm, e.g. "min_free_kbytes" */
 	int64_t value;	    /* sysctl: value; compact: order (-1 = whole zones); observed: value;
-			       zone_grow: the zone (enum ps_zone_type, key "zone" by name) */
+			       zone_grow: the zone (enum ps_zone_type, key "zone" by name);
+			       proc: the forking task whose memory this one's copies (key
+			       "parent"; 0 = none) */
 	/* observed (free takes order and pfn too); -1 = unset for every int below */
 	enum ps_observed_event event;
 	int migratetype;
@@ -354,6 +356,7 @@ typedef struct {
 	uint64_t large_faults; /* large folios that served a first touch: their range touched */
 	uint64_t maps, unmaps, brk_moves, mremaps, madv_thp, madv_dontneed, madv_other;
 	uint64_t forks, execs, exits;
+	uint64_t fork_copies; /* forks that copied the mm (page tables before the fork) */
 	uint64_t cache_adds, cache_add_bytes;	    /* records, bytes */
 	uint64_t cache_removes, cache_remove_bytes; /* records, bytes */
 	uint64_t cache_removes_reclaim;		    /* of them in kswapd or direct reclaim */

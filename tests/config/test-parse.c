@@ -194,6 +194,22 @@ static void test_int64_exact(void)
 		    "expected an integer, got 1.5");
 }
 
+/* va_bits: kept, written back, and refused past the 2..5 levels the kernel has. */
+static void test_va_bits(void)
+{
+	g_autoptr(PsConfig) cfg = parse_ok("{\"va_bits\": 39,\n" NODE0 "}\n");
+	g_autoptr(PsConfig) plain = parse_ok("{\n" NODE0 "}\n");
+	g_autofree char *json = ps_config_to_json_full(cfg);
+	g_autofree char *json0 = ps_config_to_json_full(plain);
+
+	g_assert_cmpuint(cfg->spec.va_bits, ==, 39);
+	g_assert_cmpuint(plain->spec.va_bits, ==, 0);
+	g_assert_nonnull(strstr(json, "\"va_bits\":\t39"));
+	g_assert_null(strstr(json0, "va_bits"));
+	parse_fails("{\n\"va_bits\": 64,\n" NODE0 "}\n", PS_CONFIG_ERROR_VALUE, 2, "va_bits",
+		    "out of range [36, 57]");
+}
+
 static void test_write_atomic(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -443,6 +459,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/parse/page-sizes", test_page_sizes);
 	g_test_add_func("/config/parse/bytes", test_bytes);
 	g_test_add_func("/config/parse/sysctl", test_sysctl);
+	g_test_add_func("/config/parse/va-bits", test_va_bits);
 	g_test_add_func("/config/parse/roundtrip", test_roundtrip);
 	g_test_add_func("/config/parse/write-atomic", test_write_atomic);
 	g_test_add_func("/config/parse/int64-exact", test_int64_exact);

@@ -120,6 +120,16 @@ static double num(const cJSON *o, const char *path)
 	return it->valuedouble;
 }
 
+/*
+ * The page-table pages above the PTE level for ranges inside one table of each level (va_bits
+ * 48): 4 KiB PGD, PUD, PMD; 16 KiB PUD, PMD (its 2-entry PGD is a slab object); 64 KiB PMD
+ * (3 levels, the PGD a slab object).
+ */
+static double upper_tables(unsigned ps)
+{
+	return ps == 4096 ? 3 : ps == 16384 ? 2 : 1;
+}
+
 /* Dense, sparse and file memory: the bytes each page size turns them into, per process. */
 static void test_page_sizes(void)
 {
@@ -157,6 +167,7 @@ static void test_page_sizes(void)
 			    *reader = proc_of(sum, 12);
 		/* a 6 KiB file is whole pages of the machine; 1 MiB is 1 MiB at every size */
 		double file = (double)(ps == 4096 ? 8 * KB : ps) + (double)MB;
+		double upper = upper_tables(ps);
 
 		g_test_message("%u: dense %.0f sparse %.0f file %.0f", ps,
 			       num(dense, "anon_peak_bytes"), num(sparse, "anon_peak_bytes"),
@@ -166,12 +177,13 @@ static void test_page_sizes(void)
 		g_assert_cmpfloat(num(dense, "anon_faults"), ==, (double)(16 * MB / ps));
 		/* one PTE page per PMD range (ps / 8 entries): 8 at 4 KiB, then one */
 		g_assert_cmpfloat(num(dense, "pagetable_peak_bytes"), ==,
-				  ps == 4096 ? 8.0 * ps : (double)ps);
+				  (ps == 4096 ? 8.0 + upper : 1.0 + upper) * ps);
 		/* 64 MiB sparse: 32 PTE pages at 4 KiB, 2 at 16 KiB, 1 at 64 KiB */
 		g_assert_cmpfloat(num(sparse, "pagetable_peak_bytes"), ==,
-				  ps == 4096	? 32.0 * ps
-				  : ps == 16384 ? 2.0 * ps
-						: (double)ps);
+				  (ps == 4096	 ? 32.0 + upper
+				   : ps == 16384 ? 2.0 + upper
+						 : 1.0 + upper) *
+				      ps);
 		g_assert_cmpfloat(num(sparse, "anon_peak_bytes"), ==, 1024.0 * ps);
 		g_assert_cmpfloat(num(sparse, "anon_faults"), ==, 1024);
 		g_assert_cmpfloat(num(reader, "file_added_bytes"), ==, file);
@@ -303,7 +315,9 @@ static void test_file_touch(void)
 		g_assert_cmpfloat(num(reader, "anon_faults"), ==, 2);
 		/* the copy is made before the old page goes (wp_page_copy) */
 		g_assert_cmpfloat(num(reader, "anon_peak_bytes"), ==, 2.0 * ps);
-		g_assert_cmpfloat(num(reader, "pagetable_peak_bytes"), ==, ps);
+		/* one PTE page and the tables above it */
+		g_assert_cmpfloat(num(reader, "pagetable_peak_bytes"), ==,
+				  (1 + upper_tables(ps)) * ps);
 		if (ps == 4096) {
 			g_assert_cmpfloat(num(gap, "anon_faults"), ==, 8);
 			g_assert_nonnull(gather);
@@ -312,6 +326,78 @@ static void test_file_touch(void)
 			g_assert_true(!gather || gather->valuedouble == 0);
 		}
 	}
+}
+
+/*
+ * The page-table levels (config va_bits): a page touched in each of two 2 MiB ranges, then the
+ * whole mapping unmapped (every table goes, the PGD with the last: exec's form), then a page
+ * touched again. 4 KiB, 48 bits: 2 PTE pages, PMD, PUD, PGD, then 4 again; 39 bits (3 levels):
+ * 2 + PMD + PGD, then 3; 57 bits (5 levels): 2 + 4, then 5. 64 KiB (3 levels, the 64-entry PGD
+ * a slab object): both pages in one PTE page, with its PMD table, then 2 again.
+ */
+static void test_pgtable_levels(void)
+{
+	static const struct {
+		unsigned ps;
+		const char *cfg;
+		double pages, peak;
+	} cases[] = {
+	    {4096, "", 9, 5},
+	    {4096, "\"va_bits\":39,", 7, 4},
+	    {4096, "\"va_bits\":57,", 11, 6},
+	    {65536, "", 4, 2},
+	};
+	static const char *const lines[] = {
+	    "{\"t\":0,\"op\":\"proc\",\"pid\":30,\"comm\":\"a\"}",
+	    "{\"t\":1,\"op\":\"map\",\"pid\":30,\"addr\":68719476736,\"len\":4194304}",
+	    "{\"t\":2,\"op\":\"touch\",\"pid\":30,\"addr\":68719476736,\"len\":1}",
+	    "{\"t\":3,\"op\":\"touch\",\"pid\":30,\"addr\":68721573888,\"len\":1}",
+	    "{\"t\":4,\"op\":\"unmap\",\"pid\":30,\"addr\":68719476736,\"len\":4194304}",
+	    "{\"t\":5,\"op\":\"map\",\"pid\":30,\"addr\":68719476736,\"len\":4194304}",
+	    "{\"t\":6,\"op\":\"touch\",\"pid\":30,\"addr\":68719476736,\"len\":1}",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(cJSON) sum = run(cases[i].ps, cases[i].cfg, lines, G_N_ELEMENTS(lines));
+
+		g_test_message("%u %s: %.0f page-table pages", cases[i].ps, cases[i].cfg,
+			       num(sum, "totals.pagetable_pages"));
+		g_assert_cmpfloat(num(sum, "totals.pagetable_pages"), ==, cases[i].pages);
+		g_assert_cmpfloat(num(proc_of(sum, 30), "pagetable_peak_bytes"), ==,
+				  cases[i].peak * cases[i].ps);
+	}
+}
+
+/*
+ * A `proc` with a parent (a fork that copied the parent's mm): the child gets a PGD and copies
+ * of the parent's PTE pages whose range has an anonymous page (two, with their PMD and PUD
+ * tables), not of the one that maps only page-cache pages 1 GiB higher (nor its PMD table); a
+ * child without a parent (vfork, thread) gets none. 4 KiB, 48 bits. A millisecond apart: the
+ * parent's faults are done when the forks come.
+ */
+static void test_fork_copy(void)
+{
+	static const char *const lines[] = {
+	    "{\"t\":0,\"op\":\"proc\",\"pid\":40,\"comm\":\"parent\"}",
+	    "{\"t\":1000000,\"op\":\"map\",\"pid\":40,\"addr\":68719476736,\"len\":4194304}",
+	    "{\"t\":2000000,\"op\":\"touch\",\"pid\":40,\"addr\":68719476736,\"len\":1}",
+	    "{\"t\":3000000,\"op\":\"touch\",\"pid\":40,\"addr\":68721573888,\"len\":1}",
+	    "{\"t\":4000000,\"op\":\"map\",\"pid\":40,\"addr\":69793218560,\"len\":1048576,"
+	    "\"kind\":\"file\"}",
+	    "{\"t\":5000000,\"op\":\"touch\",\"pid\":40,\"addr\":69793218560,\"len\":1,"
+	    "\"kind\":\"file\"}",
+	    "{\"t\":6000000,\"op\":\"proc\",\"pid\":41,\"comm\":\"child\",\"parent\":40}",
+	    "{\"t\":7000000,\"op\":\"proc\",\"pid\":42,\"comm\":\"vfork\"}",
+	};
+	g_autoptr(cJSON) sum = run(4096, "", lines, G_N_ELEMENTS(lines));
+
+	/* the parent: 3 PTE pages, 2 PMD tables, PUD, PGD */
+	g_assert_cmpfloat(num(proc_of(sum, 40), "pagetable_peak_bytes"), ==, 7 * 4096);
+	g_assert_cmpfloat(num(proc_of(sum, 41), "pagetable_peak_bytes"), ==, 5 * 4096);
+	g_assert_cmpfloat(num(proc_of(sum, 42), "pagetable_peak_bytes"), ==, 0);
+	g_assert_cmpfloat(num(sum, "totals.fork_copies"), ==, 1);
+	g_assert_cmpfloat(num(sum, "totals.fork_pagetable_pages"), ==, 5);
+	g_assert_cmpfloat(num(sum, "totals.pagetable_pages"), ==, 12);
 }
 
 /* A kernel stack is THREAD_SIZE of the simulated machine: 16 KiB, 64 KiB on 64 KiB pages. */
@@ -465,6 +551,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/portable/mthp", test_mthp);
 	g_test_add_func("/sim/portable/stack", test_stack);
 	g_test_add_func("/sim/portable/file-touch", test_file_touch);
+	g_test_add_func("/sim/portable/pgtable-levels", test_pgtable_levels);
+	g_test_add_func("/sim/portable/fork-copy", test_fork_copy);
 	g_test_add_func("/sim/portable/record-cpu", test_record_cpu);
 	g_test_add_func("/sim/portable/probe-4k-16k-64k", test_probe);
 	rc = g_test_run();

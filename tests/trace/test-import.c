@@ -169,6 +169,8 @@ static void test_portable(void)
 	g_assert_cmpuint(removed, ==, 2 * 8192);
 	g_assert_cmpuint(ops[PS_OP_EXIT], ==, 1);
 	g_assert_cmpuint(st.port.forks, ==, 1);
+	/* probe made no page table between its last fault and the fork: not taken for a copy */
+	g_assert_cmpuint(st.port.fork_copies, ==, 0);
 	/* faults outside any mapping the recording described are counted; the reads among them
 	 * (the 25 faults less the 4 THP faults and the 7 copies: 14) map page-cache pages:
 	 * touches of kind file */
@@ -188,6 +190,71 @@ static void test_portable(void)
 	g_assert_true(ps_trace_import(in, out, &opts, &st, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(st.unknown_events, >, 0);
+	g_unlink(out);
+	g_rmdir(dir);
+}
+
+/* A user page table allocated by sh-100 at T, and sh-100's fork of CHILD at T. */
+#define PGT_ALLOC(T)                                                                               \
+	"  sh-100  [000] .....  " T ": mm_page_alloc: page=01 pfn=0x100 order=0 migratetype=0 "    \
+	"gfp_flags=GFP_KERNEL_ACCOUNT|__GFP_ZERO|__GFP_COMP\n"
+#define FORK(T, CHILD)                                                                             \
+	"  sh-100  [000] .....  " T ": sched_process_fork: comm=sh pid=100 child_comm=sh "         \
+	"child_pid=" CHILD "\n"
+
+/*
+ * --portable: a fork after four page tables in the parent's context (dup_mm: the child's PGD
+ * and the tables it copies) writes the child's `proc` with `parent`; a vfork right after a read
+ * fault that made a PTE page and its PMD (two tables: a fault allocates three at most) and a
+ * fork with no table since the task's last fault are forks of a shared mm, without.
+ */
+static void test_portable_fork(void)
+{
+	static const char *const lines[] = {
+	    "# tracer: nop\n# entries-in-buffer/entries-written: 12/12   #P:2\n",
+	    "  sh-100  [000] d....  1.000000: page_fault_user: address=0x7f0000001000 "
+	    "ip=0x7f0000001000 error_code=0x14\n",
+	    PGT_ALLOC("1.000001"),
+	    PGT_ALLOC("1.000002"),
+	    FORK("1.000003", "101"),
+	    PGT_ALLOC("1.000004"),
+	    PGT_ALLOC("1.000005"),
+	    PGT_ALLOC("1.000006"),
+	    PGT_ALLOC("1.000007"),
+	    FORK("1.000008", "102"),
+	    FORK("1.000009", "103"),
+	    NULL,
+	};
+	g_autofree char *text = g_strjoinv("", (char **)lines);
+	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
+	g_autofree char *in = g_build_filename(dir, "in.txt", NULL);
+	g_autofree char *out = g_build_filename(dir, "out.jsonl", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsTraceReader) r = NULL;
+	PsImportOptions opts = {.portable = true};
+	PsImportStats st;
+	PsTraceHeader hdr;
+	PsTraceEvent ev;
+	int64_t parent[3] = {-1, -1, -1};
+	int rc;
+
+	g_assert_true(g_file_set_contents(in, text, -1, NULL));
+	g_assert_true(ps_trace_import(in, out, &opts, &st, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(st.port.forks, ==, 3);
+	g_assert_cmpuint(st.port.fork_copies, ==, 1);
+	g_assert_cmpuint(st.port.pgtable_pages, ==, 6);
+	r = ps_trace_reader_open(out, &hdr, &error);
+	g_assert_no_error(error);
+	while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1)
+		if (ev.op == PS_OP_PROC && ev.pid >= 101 && ev.pid <= 103)
+			parent[ev.pid - 101] = ev.value;
+	g_assert_cmpint(rc, ==, 0);
+	g_assert_cmpint(parent[0], ==, 0);
+	g_assert_cmpint(parent[1], ==, 100);
+	g_assert_cmpint(parent[2], ==, 0);
+	g_clear_pointer(&r, ps_trace_reader_close);
+	g_unlink(in);
 	g_unlink(out);
 	g_rmdir(dir);
 }
@@ -1422,6 +1489,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/trace/import/perf-script", test_perf);
 	g_test_add_func("/trace/import/portable", test_portable);
+	g_test_add_func("/trace/import/portable-fork", test_portable_fork);
 	g_test_add_func("/trace/import/trace-cmd-report", test_trace_cmd);
 	g_test_add_func("/trace/import/ftrace-lines", test_ftrace_lines);
 	g_test_add_func("/trace/import/irq-context", test_irq_context);

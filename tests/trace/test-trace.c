@@ -76,6 +76,8 @@ static const char *const canonical[] = {
     "\"gfp\":\"GFP_TRANSHUGE\",\"failed\":true}",
     "{\"t\":9223372036854775807,\"op\":\"proc\",\"pid\":43,\"comm\":\"db\",\"oom_score_adj\":-500,"
     "\"mempolicy\":\"interleave:0,2-3\"}",
+    "{\"t\":9223372036854775807,\"op\":\"proc\",\"pid\":44,\"comm\":\"db\",\"oom_score_adj\":0,"
+    "\"parent\":43}",
     /* a portable record's recorded cpu, last */
     "{\"t\":9223372036854775807,\"op\":\"map\",\"pid\":42,\"addr\":8192,\"len\":4096,"
     "\"thp\":true,\"cpu\":1}",
@@ -416,6 +418,9 @@ static void test_errors(void)
 	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"mempolicy\":\"bind:3-1\"}",
 	     "mempolicy: bad node list", NULL},
 	    {"{\"t\":1,\"op\":\"exit\",\"pid\":1,\"mempolicy\":\"local\"}", "mempolicy", NULL},
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"parent\":0}",
+	     "parent: must be an integer 1..4194304, got 0", NULL},
+	    {"{\"t\":1,\"op\":\"exit\",\"pid\":1,\"parent\":2}", "parent", NULL},
 	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"\xff\xfe\"}", "comm: not valid UTF-8",
 	     NULL},
 	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\\u0000b\"}", "escaped NUL", NULL},
