@@ -589,6 +589,9 @@ typedef struct PsMachine {
 	uint64_t compact_zone_runs_total;
 	/* those of them that ended COMPACT_CONTENDED */
 	uint64_t compact_zone_contended_total;
+	/* try_to_free_pages calls: where the kernel fires mm_vmscan_direct_reclaim_begin (its
+	 * allocstall counts each pass of do_try_to_free_pages, up to three a call) */
+	uint64_t direct_reclaims_total;
 
 	/* what mm/ calls: the one observer, or a fan-out over observers (see PsMmHooks) */
 	PsMmHooks hooks;

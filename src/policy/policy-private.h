@@ -90,6 +90,10 @@ typedef struct {
 	bool may_writepage;
 	bool may_swap;
 	bool kswapd; /* counters go to *_kswapd, else *_direct */
+	/* shrink_list: an active list with a scan target left alone (its inactive list was not
+	 * low); force_deactivate: deactivate regardless (do_try_to_free_pages' last retry) */
+	bool skipped_deactivate;
+	bool force_deactivate;
 	uint64_t cost_ns;
 } PsScanControl;
 

@@ -602,8 +602,11 @@ uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
 				continue;
 			nr[lru] -= n;
 			if (lru == PS_LRU_ACTIVE_ANON || lru == PS_LRU_ACTIVE_FILE) {
-				if (inactive_is_low(p, node, lru - 1))
+				/* may_deactivate (refaults aside), else skipped_deactivate */
+				if (sc->force_deactivate || inactive_is_low(p, node, lru - 1))
 					shrink_active_list(p, node, lru, n, sc);
+				else
+					sc->skipped_deactivate = true;
 				continue;
 			}
 			nr_reclaimed += shrink_inactive_list(p, node, lru, n, sc);
@@ -735,6 +738,13 @@ static bool compaction_ready(PsPolicy *p, const PsZone *z, const PsAllocContext 
  * SWAP_CLUSTER_MAX pages are reclaimed; a costly request skips the zones compaction_ready finds
  * ready and stops the loop once one was, returning 1 when it reclaimed nothing ("aborted
  * reclaim to try compaction? don't OOM, then").
+ * A call that reclaimed nothing otherwise goes round again from DEF_PRIORITY (6.18's retry:
+ * label): once with memcg_full_walk set ("avoid false OOMs" when direct reclaimers walk the
+ * cgroup tree partially; the model has no memcg, so that pass scans the same lists again), then,
+ * if a pass left an active list alone (skipped_deactivate), once more with force_deactivate.
+ * ALLOCSTALL_<zone> is counted at the top of each pass, so a fruitless call counts two or
+ * three: the qemu lab kernels' 168 allocstall_movable for 84 mm_vmscan_direct_reclaim_begin,
+ * each nr_reclaimed=0 (tests/data/lab-numa-policies/zrm1). direct_reclaims_total counts calls.
  */
 uint64_t ps_try_to_free_pages(PsPolicy *p, const PsAllocContext *ac, uint64_t *cost_ns)
 {
@@ -746,8 +756,10 @@ uint64_t ps_try_to_free_pages(PsPolicy *p, const PsAllocContext *ac, uint64_t *c
 	    .may_writepage = true,
 	    .may_swap = true,
 	};
-	bool ready = false;
+	bool ready = false, full_walk = false;
 
+	m->direct_reclaims_total++;
+retry:
 	m->vm_events[PS_ALLOCSTALL_DMA + ac->highest_zoneidx]++;
 	for (sc.priority = PS_DEF_PRIORITY; sc.priority >= 0; sc.priority--) {
 		bool seen[PS_MAX_NODES] = {false};
@@ -771,6 +783,17 @@ uint64_t ps_try_to_free_pages(PsPolicy *p, const PsAllocContext *ac, uint64_t *c
 		}
 		if (sc.nr_reclaimed >= sc.nr_to_reclaim || ready)
 			break;
+	}
+	if (!sc.nr_reclaimed && !ready) {
+		if (!full_walk) {
+			full_walk = true;
+			goto retry;
+		}
+		if (sc.skipped_deactivate) {
+			sc.force_deactivate = true;
+			sc.skipped_deactivate = false;
+			goto retry;
+		}
 	}
 	*cost_ns += sc.cost_ns;
 	if (!sc.nr_reclaimed && ready)

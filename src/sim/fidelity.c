@@ -35,7 +35,9 @@
  *   pages_migrated       observed: nr_migrated of mm_compaction_migratepages; sim:
  *                        pgmigrate_success (the model migrates for compaction only).
  *   kswapd_wakes         observed: mm_vmscan_kswapd_wake; sim: pageoutrun (balance_pgdat runs).
- *   direct_reclaims      observed: mm_vmscan_direct_reclaim_begin; sim: allocstall, all zones.
+ *   direct_reclaims      observed: mm_vmscan_direct_reclaim_begin; sim: try_to_free_pages calls
+ *                        (not allocstall: the kernel counts that once per pass of
+ *                        do_try_to_free_pages, twice for a call that reclaimed nothing).
  * Counters with no tracepoint of their own come from the recording's /proc/vmstat, read just
  * before tracing started and just after it stopped (--proc DIR: PREFIXvmstat beside the
  * snapshot's PREFIXkpageflags, and the same file with "before" replaced by "after"); observed is
@@ -392,9 +394,7 @@ cJSON *ps_fidelity_to_json(const PsFidelity *f)
 	sim[FID_COMPACTION_CONTENDED] = m->compact_zone_contended_total;
 	sim[FID_PAGES_MIGRATED] = m->vm_events[PS_PGMIGRATE_SUCCESS];
 	sim[FID_KSWAPD_WAKES] = m->vm_events[PS_PAGEOUTRUN];
-	sim[FID_DIRECT_RECLAIMS] = 0;
-	for (int t = 0; t < PS_MAX_NR_ZONES; t++)
-		sim[FID_DIRECT_RECLAIMS] += m->vm_events[PS_ALLOCSTALL_DMA + t];
+	sim[FID_DIRECT_RECLAIMS] = m->direct_reclaims_total;
 	for (int c = 0; c < FID_NR; c++)
 		add_row(arr, fid_names[c], fid_sources[c], sim[c], (int64_t)f->obs[c]);
 	for (guint r = 0; f->have_vmstat && r < NR_VM_ROWS; r++) {

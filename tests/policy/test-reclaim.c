@@ -170,7 +170,7 @@ static void test_scan_fract(void)
 /*
  * do_try_to_free_pages: priority 12 down until SWAP_CLUSTER_MAX (32) pages are reclaimed, a
  * pass not cut short: from 16384 clean file pages 4 + 7 + 15 = 26 by priority 10, then 31 at
- * priority 9: 57 pages, one allocstall (counted per call, for the request's highest zone).
+ * priority 9: 57 pages, one allocstall (counted per pass, for the request's highest zone).
  */
 static void test_direct_reclaim_stops_at_cluster(void)
 {
@@ -211,6 +211,48 @@ static void test_direct_reclaim_proportional(void)
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGSTEAL_DIRECT), ==, 64);
 }
 
+/*
+ * do_try_to_free_pages' retries (6.18): a call that reclaimed nothing goes round once more
+ * (memcg_full_walk), and ALLOCSTALL is counted at the top of each pass: two for one call with
+ * nothing to reclaim, as the qemu lab kernels count 168 allocstall_movable for 84 fruitless
+ * mm_vmscan_direct_reclaim_begin. One call, two passes' scans, direct_reclaims_total 1.
+ */
+static void test_direct_reclaim_nothing_counts_twice(void)
+{
+	g_autoptr(FixtureHost) h = host_new(0);
+	PsAllocContext ac;
+	uint64_t cost = 0;
+
+	fixture_host_add_lru(h, fixture_host_normal(h), 100, PS_FOLIO_ANON, false);
+	fixture_alloc_context(h->m, PS_GFP_KERNEL, 0, &ac);
+	g_assert_cmpuint(ps_try_to_free_pages(h->p, &ac, &cost), ==, 0);
+	g_assert_cmpuint(fixture_host_vm(h, PS_ALLOCSTALL_NORMAL), ==, 2);
+	g_assert_cmpuint(h->m->direct_reclaims_total, ==, 1);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_DIRECT), ==, 0); /* no swap: anon left */
+}
+
+/*
+ * The third pass: a pass that left an active list alone because its inactive list was not low
+ * (skipped_deactivate) makes a fruitless call go round once more with force_deactivate. 1000
+ * inactive file pages dirtied now (kept: waiting for writeback) and 500 clean active ones
+ * (inactive not low: 1000 >= 500): the first two passes rotate the dirty pages and reclaim
+ * nothing; the third deactivates the clean pages and reclaims some: three allocstalls.
+ */
+static void test_direct_reclaim_force_deactivate(void)
+{
+	g_autoptr(FixtureHost) h = host_new(0);
+	PsAllocContext ac;
+	uint64_t cost = 0;
+
+	fixture_host_add_lru(h, fixture_host_normal(h), 1000, PS_FOLIO_FILE, true);
+	add_active(h, 500, PS_FOLIO_FILE);
+	fixture_alloc_context(h->m, PS_GFP_KERNEL, 0, &ac);
+	g_assert_cmpuint(ps_try_to_free_pages(h->p, &ac, &cost), >, 0);
+	g_assert_cmpuint(fixture_host_vm(h, PS_ALLOCSTALL_NORMAL), ==, 3);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGDEACTIVATE), >, 0);
+	g_assert_cmpuint(h->m->direct_reclaims_total, ==, 1);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -223,5 +265,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/reclaim/direct-stops-at-cluster",
 			test_direct_reclaim_stops_at_cluster);
 	g_test_add_func("/policy/reclaim/direct-proportional", test_direct_reclaim_proportional);
+	g_test_add_func("/policy/reclaim/direct-nothing-counts-twice",
+			test_direct_reclaim_nothing_counts_twice);
+	g_test_add_func("/policy/reclaim/direct-force-deactivate",
+			test_direct_reclaim_force_deactivate);
 	return g_test_run();
 }
