@@ -287,3 +287,9 @@ bool ps_kswapd_active(const PsPolicy *p, int node)
 {
 	return p && p->kswapd[node].state == PS_KSWAPD_RUNNING;
 }
+
+/* kswapd_failures > 0: the node's last unboosted kswapd run reclaimed nothing. */
+bool ps_kswapd_failing(const PsPolicy *p, int node)
+{
+	return p && p->kswapd[node].failures > 0;
+}

@@ -288,6 +288,7 @@ void ps_lru_prefetch(const PsPolicy *p, uint32_t handle);
 void ps_swap_release(PsPolicy *p, uint64_t pages);
 uint64_t ps_swap_used(const PsPolicy *p);
 bool ps_kswapd_active(const PsPolicy *p, int node);
+bool ps_kswapd_failing(const PsPolicy *p, int node);
 /* Simulated time kswapd and kcompactd of a node have spent working so far, ns. */
 uint64_t ps_kswapd_busy_ns(const PsPolicy *p, int node);
 uint64_t ps_kcompactd_busy_ns(const PsPolicy *p, int node);

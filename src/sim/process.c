@@ -1013,7 +1013,7 @@ static bool kernel_reclaim_skip(PsSim *s, const PsTraceEvent *ev, uint32_t v)
 	return true;
 }
 
-uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
+static uint64_t op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	uint32_t v = sim_id_lookup(s, ev->id);
 	Rec *r;
@@ -1076,6 +1076,38 @@ uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 	else
 		s->totals.pages_freed_trace += pages;
 	return rec_free(s, v - 1, cpu, ps_engine_now(s->e));
+}
+
+/*
+ * A free made in a kswapd task, replayed while the model's kswapd is failing (its last run
+ * reclaimed nothing), is committed with ZONE_RECLAIM_ACTIVE set on its zone. The kernel's kswapd
+ * frees inside balance_pgdat, between set_reclaim_active and clear_reclaim_active, and
+ * free_frozen_page_commit's nr_pcp_high then keeps at most batch << 2 pages on the pcp and
+ * lowers pcp->high: such frees drain. The model's kswapd sets the flag for its own runs, which
+ * last as long as their scan work costs (policy/kswapd.c); a run with nothing to scan takes
+ * 1 us a priority, where the kernel's still walks the shrinkers and memcgs: on
+ * qemu-press-oom-4k-6.18 its first hopeless run lasted 31 ms (TCG), its shrinkers freed ten
+ * kernel pages on cpu 1 in it, each drained a batch (630 pages), and the next refill took the
+ * zone below min. The recorded free's context stands for the time the model's run lacks. While
+ * the model's kswapd reclaims, its own runs stand for the kernel's and the flag is left to them
+ * (forcing it there too moved ftrace-press-kswapd-6.18's fallbacks from 1.08 to 1.73 of the
+ * kernel's: the two kswapds are not in step there). Simplification: only the freed page's zone
+ * (balance_pgdat flags every zone up to kswapd's highest_zoneidx, which the free does not name).
+ */
+uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	PsZone *z = NULL;
+	uint64_t ns;
+
+	if (ev->free_reason == PS_FREE_RECLAIM_KSWAPD && ev->has_pfn)
+		z = ps_pfn_zone(s->m, ev->pfn);
+	if (!z || (z->flags & PS_ZONE_RECLAIM_ACTIVE) || !ps_kswapd_failing(s->policy, z->node))
+		return op_free(s, ev, cpu);
+	z->flags |= PS_ZONE_RECLAIM_ACTIVE;
+	ns = op_free(s, ev, cpu);
+	z->flags &= ~PS_ZONE_RECLAIM_ACTIVE;
+	s->totals.kswapd_frees_reclaim_active++;
+	return ns;
 }
 
 /* The node of the first mapping that ends above addr, NULL when there is none. */

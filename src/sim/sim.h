@@ -88,6 +88,9 @@ typedef struct {
 	 * not replayed, the model reclaims its own. _kswapd + _direct = the total */
 	uint64_t pages_kernel_reclaim_skipped;
 	uint64_t pages_kernel_reclaim_skipped_kswapd, pages_kernel_reclaim_skipped_direct;
+	/* replayed frees of a kswapd task met while the model's kswapd was failing, committed
+	 * reclaim-active as the kernel's were, inside balance_pgdat (sim_op_free) */
+	uint64_t kswapd_frees_reclaim_active;
 	/* pages of frees with reason migrated (the recording's migration), not replayed */
 	uint64_t pages_kernel_migration_skipped;
 	/* base pages the model faulted in for recorded THP faults it could not serve huge */
