@@ -40,6 +40,8 @@
  *   tracing_mark_write "pagesim-mempolicy: P"  the writing task's memory policy from then on
  *                                              (see note_marker); other markers are ignored
  *   anything else                             skipped and counted
+ *   mm_vmscan_node_reclaim_begin/_end  not kept; the frees between them are the kernel's
+ *                              reclaim, as in a direct reclaim window (see note_node_reclaim)
  * A `proc` record is written before the first record of each pid, and again when its comm
  * changes (exec). Memory policies: tracefs has no event for set_mempolicy() or mbind() unless
  * the kernel has syscall tracepoints (the qemu lab's kernels do not), so the caller states them
@@ -1319,6 +1321,22 @@ static gboolean do_free(Imp *im, const Line *l, PsTraceEvent *ev, GError **error
 	return hold_free(im, ev, error);
 }
 
+/*
+ * __node_reclaim (vm.zone_reclaim_mode) fires mm_vmscan_node_reclaim_begin and _end around its
+ * shrink_node calls in the allocating task: the frees between them are the kernel's reclaim, as
+ * in a direct reclaim window (pgsteal_direct counts them too), so they get reason reclaim_direct.
+ * Only when the recording has these events: the qemu lab's default event list lacks them.
+ */
+static void note_node_reclaim(Imp *im, const Line *l)
+{
+	if (strcmp(l->event, "mm_vmscan_node_reclaim_begin") == 0) {
+		im->st->node_reclaims++;
+		g_hash_table_add(im->in_reclaim, GINT_TO_POINTER(l->pid));
+	} else if (strcmp(l->event, "mm_vmscan_node_reclaim_end") == 0) {
+		g_hash_table_remove(im->in_reclaim, GINT_TO_POINTER(l->pid));
+	}
+}
+
 static gboolean do_observed(Imp *im, const Line *l, enum ps_observed_event obs, PsTraceEvent *ev,
 			    GError **error)
 {
@@ -2464,6 +2482,8 @@ static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 		g_hash_table_add(im->in_reclaim, GINT_TO_POINTER(l->pid));
 	else if (strcmp(e, "mm_vmscan_direct_reclaim_end") == 0)
 		g_hash_table_remove(im->in_reclaim, GINT_TO_POINTER(l->pid));
+	else
+		note_node_reclaim(im, l);
 	if (g_str_has_prefix(e, "mm_") || g_str_has_prefix(e, "page_cache_ra")) {
 		/* allocator-internal and readahead events: the simulator decides them itself */
 		im->st->port.observed_skipped++;
@@ -2548,6 +2568,7 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 	}
 	if (cls == EVC_KNOWN) {
 		im->st->known_skipped++;
+		note_node_reclaim(im, &l);
 		return TRUE;
 	}
 	t = trace_time(im, l.ts_ns);
@@ -2911,8 +2932,8 @@ void ps_import_stats_format(const PsImportStats *st, GString *out)
 	g_string_append_printf(
 	    out,
 	    "  pages freed by the kernel's reclaim (reason reclaim_*): kswapd %" PRIu64
-	    ", direct reclaim %" PRIu64 "\n",
-	    st->free_reclaim_kswapd, st->free_reclaim_direct);
+	    ", direct reclaim %" PRIu64 " (node reclaims among the windows: %" PRIu64 ")\n",
+	    st->free_reclaim_kswapd, st->free_reclaim_direct, st->node_reclaims);
 	if (st->migration_ptes)
 		g_string_append_printf(out,
 				       "  remove_migration_pte records %" PRIu64

@@ -383,8 +383,9 @@ typedef struct {
 	uint64_t free_order_mismatch; /* freed with another order than allocated */
 	uint64_t alloc_live_pfn;      /* allocated again while live: its free was not recorded */
 	/* pages of mm_page_free in the kernel's own reclaim: by kswapd*, or by a task between its
-	 * mm_vmscan_direct_reclaim_begin and _end (written with reason reclaim_*: see import.c) */
-	uint64_t free_reclaim_kswapd, free_reclaim_direct;
+	 * mm_vmscan_direct_reclaim_begin (or _node_reclaim_begin) and _end (written with reason
+	 * reclaim_*: see import.c); node_reclaims counts the mm_vmscan_node_reclaim_begin lines */
+	uint64_t free_reclaim_kswapd, free_reclaim_direct, node_reclaims;
 	/* migrate:remove_migration_pte records read, and the pages of migrated folios' old pages
 	 * freed right after one (reason migrated: their allocations moved on) */
 	uint64_t migration_ptes, free_migrated;

@@ -781,15 +781,53 @@ static void test_numa(void)
 	ps_test_rm_rf(tmp);
 }
 
+/* One recording of tools/lab/numa-policies.c (tests/data/lab-numa-policies/NAME). */
+typedef struct {
+	const char *name;
+	int zone_reclaim_mode;
+	bool node_reclaim; /* the kernel's node reclaim scanned (KEEP_DISK 1) */
+	bool model_kills;  /* the model's OOM kill matches the kernel's (else a known miss) */
+	/* node reclaim recordings: the bound on |ratio - 1| of each of check_node_reclaim's
+	 * counters (pgsteal_file, zone_reclaim_success, pgsteal_kswapd, pgsteal_direct) */
+	double reclaim_bound[4];
+} NumaPolRec;
+
+static const NumaPolRec numa_pol_recs[] = {
+    {"zrm0", 0, false, false, {0}},
+    {"zrm1", 1, false, true, {0}},
+    {"nr1", 1, true, true, {0.25, 1.75, 0.65, 0.30}},
+    {"nr2", 1, true, true, {0.25, 4.50, 0.66, 1.45}},
+};
+
 /*
- * nr1's node reclaim, model against kernel (after - before vmstat): the page cache R read is the
- * 198 folios (10,240 pages) the import writes with kind file, which the model's node_reclaim and
- * kswapd take as the kernel's did. Held: pgsteal_file within 25 %.
+ * The node reclaim recordings, model against kernel (after - before vmstat): the page cache R
+ * read is 198 folios (10,240 pages) the import writes with kind file, which the model's
+ * node_reclaim and kswapd take as the kernel's did. Each counter's bound is |ratio - 1|: the
+ * issue's 25 % where it holds, else the bound it holds now (a regression still fails):
+ *   pgsteal_file: held. nr1 8192 / 9216 (0.889): the model reclaimed 8192 pages and the trace's
+ *     own frees took 2048 before it did: the disk's close truncating the last two folios, and
+ *     frees of the kernel's node reclaim, which carry no reason in nr1 (recorded without
+ *     mm_vmscan_node_reclaim_begin/_end, so the import cannot tell them from a truncation) and
+ *     replay as ordinary frees. nr2 (recorded with them: its node-reclaim frees have reason
+ *     reclaim_direct and are left to the model's own reclaim) 9728 / 9216 (1.056). The model's
+ *     node_reclaim goes on to 512 pages left where the kernel's stopped at 1024:
+ *     node_pagecache_reclaimable subtracts NR_FILE_MAPPED (node 0: 351 at before), which the
+ *     model does not count.
+ *   zone_reclaim_success, pgsteal_kswapd, pgsteal_direct: not held, the split of the page cache
+ *     between kswapd and node reclaim. The kernel's own split moves a lot between two runs of
+ *     the same program: node reclaims 17 (nr1) and 8 (nr2), pgsteal_kswapd 3808 and 6080,
+ *     pgsteal_direct 5408 and 3136. The kernel's kswapd0 takes R's small folios first (nr1: 36,
+ *     652, 368 pages in its first three runs, whole priority loops of a thread that shares cpu
+ *     0 with the allocating task, which waits meanwhile), so its node reclaims meet order-6 to
+ *     order-9 folios, one a call; the model's kswapd runs beside the allocations in
+ *     one-priority slices and balances the node after a few dozen pages, so 23 of its node
+ *     reclaims take 32 order-0/2 pages each (nr1: 46 node reclaims, pgsteal_kswapd 1375,
+ *     pgsteal_direct 6817; nr2: 43, 2078, 7650).
  */
-static void check_node_reclaim(const char *name, const char *dir, const char *run)
+static void check_node_reclaim(const NumaPolRec *rec, const char *dir, const char *run)
 {
-	static const char *const counters[] = {"zone_reclaim_success", "pgsteal_file",
-					       "pgsteal_direct", "pgsteal_kswapd"};
+	static const char *const counters[] = {"pgsteal_file", "zone_reclaim_success",
+					       "pgsteal_kswapd", "pgsteal_direct"};
 	g_autofree char *vm_before = g_build_filename(dir, "before.vmstat", NULL);
 	g_autofree char *vm_after = g_build_filename(dir, "after.vmstat", NULL);
 
@@ -799,31 +837,12 @@ static void check_node_reclaim(const char *name, const char *dir, const char *ru
 					vmstat_value(vm_before, counters[i]));
 
 		if (g_test_verbose())
-			g_printerr("%s %-20s model %8.0f kernel %8.0f ratio %.3f\n", name,
+			g_printerr("%s %-20s model %8.0f kernel %8.0f ratio %.3f\n", rec->name,
 				   counters[i], sim_v, obs_v, sim_v / obs_v);
 		g_assert_cmpfloat(obs_v, >, 0);
-		g_assert_cmpfloat(sim_v, >, 0);
+		g_assert_cmpfloat(fabs(sim_v / obs_v - 1.0), <=, rec->reclaim_bound[i]);
 	}
-	g_assert_cmpfloat(fabs((double)ps_test_run_vmstat(run, "pgsteal_file") /
-				   (double)(vmstat_value(vm_after, "pgsteal_file") -
-					    vmstat_value(vm_before, "pgsteal_file")) -
-			       1.0),
-			  <=, 0.25);
 }
-
-/* One recording of tools/lab/numa-policies.c (tests/data/lab-numa-policies/NAME). */
-typedef struct {
-	const char *name;
-	int zone_reclaim_mode;
-	bool node_reclaim; /* the kernel's node reclaim scanned (KEEP_DISK 1) */
-	bool model_kills;  /* the model's OOM kill matches the kernel's (else a known miss) */
-} NumaPolRec;
-
-static const NumaPolRec numa_pol_recs[] = {
-    {"zrm0", 0, false, false},
-    {"zrm1", 1, false, true},
-    {"nr1", 1, true, true},
-};
 
 /*
  * Issue 18 item 4 on recordings of our own (tests/data/lab-numa-policies/, README there):
@@ -896,6 +915,21 @@ static void test_numa_policies(gconstpointer data)
 	g_assert_cmpuint(st.entries_in_buffer, ==, st.entries_written);
 	/* preferred:1 and default in the parent, bind:0 in the child */
 	g_assert_cmpuint(st.mempolicy_markers, ==, 3);
+	g_assert_cmpuint(st.page_cache_allocs, ==, 198);
+	g_assert_cmpuint(st.page_cache_pages, ==, 10240);
+	if (strcmp(name, "nr2") == 0) {
+		/* recorded with mm_vmscan_node_reclaim_begin/_end: their windows' frees are the
+		 * kernel's pgsteal_direct, page for page (its direct reclaims reclaimed nothing) */
+		g_autofree char *vb = g_build_filename(dir, "before.vmstat", NULL);
+		g_autofree char *va = g_build_filename(dir, "after.vmstat", NULL);
+
+		g_assert_cmpuint(st.node_reclaims, ==, 8);
+		g_assert_cmpint((int64_t)st.free_reclaim_direct, ==,
+				vmstat_value(va, "pgsteal_direct") -
+				    vmstat_value(vb, "pgsteal_direct"));
+	} else {
+		g_assert_cmpuint(st.node_reclaims, ==, 0);
+	}
 
 	/* pagesim config from-proc --zoneinfo before.zoneinfo --cpus 2 */
 	cfg = ps_test_config_from_dir(dir, 2);
@@ -964,7 +998,7 @@ static void test_numa_policies(gconstpointer data)
 	}
 	cJSON_Delete(sum);
 	if (rec->node_reclaim)
-		check_node_reclaim(name, dir, run);
+		check_node_reclaim(rec, dir, run);
 	else
 		g_assert_cmpuint(ps_test_run_vmstat(run, "zone_reclaim_success"), ==, 0);
 

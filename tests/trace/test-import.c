@@ -920,12 +920,19 @@ static void test_reclaim_frees(void)
 		"  cc1-42     [001] .....  1.000003: mm_page_free: page=01 pfn=0x301 order=0\n"
 		"  ld-7       [000] .....  1.000004: mm_page_free: page=01 pfn=0x302 order=0\n"
 		"  cc1-42     [001] .....  1.000005: mm_vmscan_direct_reclaim_end: nr_reclaimed=1\n"
-		"  cc1-42     [001] .....  1.000006: mm_page_free: page=01 pfn=0x303 order=0\n";
+		"  cc1-42     [001] .....  1.000006: mm_page_free: page=01 pfn=0x303 order=0\n"
+		"  cc1-42     [001] .....  1.000007: mm_vmscan_node_reclaim_begin: nid=0 order=0 "
+		"gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		"  cc1-42     [001] .....  1.000008: mm_page_free: page=01 pfn=0x305 order=1\n"
+		"  cc1-42     [001] .....  1.000009: mm_vmscan_node_reclaim_end: nr_reclaimed=2\n";
 
 	seq = import_records(text, &st);
 	g_assert_cmpuint(st.free_reclaim_kswapd, ==, 4); /* pages: one order-2 folio */
-	g_assert_cmpuint(st.free_reclaim_direct, ==, 1); /* not ld's, not cc1's after the end */
-	g_assert_cmpuint(st.free_unknown, ==, 4);
+	/* not ld's, not cc1's after the end; node reclaim's window counts as direct reclaim */
+	g_assert_cmpuint(st.free_reclaim_direct, ==, 3);
+	g_assert_cmpuint(st.node_reclaims, ==, 1);
+	g_assert_nonnull(strstr(seq, "free:305@7000~reclaim_direct "));
+	g_assert_cmpuint(st.free_unknown, ==, 5);
 	g_assert_nonnull(strstr(seq, "free:304@0~reclaim_kswapd "));
 	g_assert_nonnull(strstr(seq, "free:301@2000~reclaim_direct "));
 	g_assert_nonnull(strstr(seq, "free:302@3000 "));
