@@ -9,6 +9,15 @@
  * free_unref_page_commit), nr_pcp_high, nr_pcp_free, free_pcppages_bulk, drain_pages_zone,
  * drain_all_pages, decay_pcp_high, zone_set_pageset_high_and_batch.
  *
+ * Checked against the qemu lab's 6.18.2 arm64 traces (issue 18; ../shared/realdata/qemu-arm64-*):
+ * - nr_pcp_free's batch is free_count: each of the 16K kernel's 385 drains before `mid` freed
+ *   exactly the free_count its trace gives (+2^order per pcp-order free on the cpu, halved per
+ *   allocation), and the model's free_count follows that sequence record for record.
+ * - pcp_allowed_order takes the PMD order at 16K (11): an order-11 GFP_TRANSHUGE fault was served
+ *   by a refill of two order-11 blocks flagged percpu_refill (nr_pcp_alloc: batch 15 >> 11 is 0,
+ *   raised to 2) and the spare drained later. At 64K the PMD order is 13 = MAX_PAGE_ORDER and no
+ *   recording allocates it, so the same rule there is unverified.
+ *
  * Simplifications (why acceptable):
  * - The pcp trylock never fails: the simulator runs one CPU's work at a time, so there is no
  *   contention to model.

@@ -37,7 +37,14 @@
  * interrupted task's last record is an ordinary mm_page_alloc (no drain, no refill); 9 of the run
  * are proven in the buddy by a later zone_locked (on_cut_pcp_pages), so the whole run found the
  * lock taken, likely inside alloc_pages_bulk's __rmqueue_pcplist loop, which has no tracepoint.
- * The test asserts that every page free only in the kernel is on a replay pcp list.
+ * The trace supports that and rules out a remote drain_pages_zone: no cpu records a
+ * mm_page_pcpu_drain between the task's last record (5.290434 s) and its next (5.290723 s), and
+ * 16 pages that sat on cpu 0's pcp lists (12 freed there at 5.2659 s, 4 refilled at 5.235 s) are
+ * freed at 5.2917 s with no allocation record in between: an untraced allocation took them. The
+ * 11 freed together at 5.2659 s come back in exactly the reverse of their free order, as a loop
+ * taking the list from its head gives (the bulk loop runs prep_new_page under the pcp lock).
+ * When the bulk ran is not in the trace, so the replay cannot place the lock. The test asserts
+ * that every page free only in the kernel is on a replay pcp list.
  */
 #include <glib/gstdio.h>
 #include <inttypes.h>
@@ -487,11 +494,27 @@ static cJSON *policy_run(const QemuRec *rec, Prepared *p, uint64_t until_ns, uin
  * the free pages at mid at 16K orders 0, 2..6, 9 and 64K orders 0..4, 9: the low orders are
  * where the model holds other pages on its pcp lists than the kernel did (64K order 0: 36 free
  * blocks against 1), and order 9 has 1 or 2 blocks on each kernel.
- * Fallbacks and direct buddy allocations were 0 on every kernel: no ratio.
- * The shipped recordings (lab-churn-migrate, the same program again): all six counters held,
- * 16K pages migrated at 25 % (1.238: the model 4726 against 3834 at 16K); free pages at mid in
- * total held, per order only at 16K order 6 and 64K orders 7..10: in that run the kernels' 4K
- * low orders hold a few blocks each (their ratios are of single digits), so they say nothing.
+ * Why, from the model's pcp refills against the kernel's mm_page_alloc_zone_locked records, pfn
+ * by pfn up to `mid`: the pcp rules agree (the model's free_count follows the trace's, and every
+ * drain of the 16K kernel freed exactly that free_count, pcp.c), but the starting state does not.
+ * 4K: the second refilled page already differs: the model's order-0 free list holds blocks the
+ * kernel's did not (free in before.kpageflags, most likely on a kernel pcp list when the trace
+ * began), and the model's first refill comes one allocation before the
+ * kernel's (its list rebuilt from the trace one page short). 16K: the first 32,730 of 43,127
+ * refilled pages agree; then the kernel refills its Unmovable list where the model's still holds
+ * pages. 64K: the first 34 agree; then two order-6 Movable blocks come off the free list in the
+ * other order (kpageflags has no list order: the loader uses pfn order); with the order learnt from
+ * the trace's takes the first 8,154 agree (tried, not kept: other recordings' counters moved as
+ * much the other way), but the per-order counts at `mid` stay as they are. They come from
+ * the pcp count: the model's cpu 0 list starts 44 pages short of the kernel's (321 rebuilt from the
+ * trace; 365 implied by the kernel's first drain, which fires when the count reaches high_max 2029;
+ * before.zoneinfo says 427), so it reaches high 45 frees later, at an Unmovable free, and drains 83
+ * Unmovable pages (the kernel none) that stay in the buddy as orders 0-3. Fallbacks and direct
+ * buddy allocations were 0 on every kernel: no ratio. The shipped recordings (lab-churn-migrate,
+ * the same program again): all six counters held, 16K pages migrated at 25 % (1.238: the model 4726
+ * against 3834 at 16K); free pages at mid in total held, per order only at 16K order 6 and 64K
+ * orders 7..10: in that run the kernels' 4K low orders hold a few blocks each (their ratios are of
+ * single digits), so they say nothing.
  */
 typedef struct {
 	const QemuRec *first;	    /* the 4K recording in recs[]; 16K and 64K follow */
