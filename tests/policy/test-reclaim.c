@@ -167,6 +167,15 @@ static void test_scan_fract(void)
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGDEACTIVATE), ==, 276);
 }
 
+/* try_to_free_pages for an order-0 GFP_KERNEL request on h; adds its cost to *cost. */
+static uint64_t direct_reclaim(FixtureHost *h, uint64_t *cost)
+{
+	PsAllocContext ac;
+
+	fixture_alloc_context(h->m, PS_GFP_KERNEL, 0, &ac);
+	return ps_try_to_free_pages(h->p, &ac, cost);
+}
+
 /*
  * do_try_to_free_pages: priority 12 down until SWAP_CLUSTER_MAX (32) pages are reclaimed, a
  * pass not cut short: from 16384 clean file pages 4 + 7 + 15 = 26 by priority 10, then 31 at
@@ -175,12 +184,10 @@ static void test_scan_fract(void)
 static void test_direct_reclaim_stops_at_cluster(void)
 {
 	g_autoptr(FixtureHost) h = host_new(0);
-	PsAllocContext ac;
 	uint64_t cost = 0;
 
 	fixture_host_add_lru(h, fixture_host_normal(h), 16384, PS_FOLIO_FILE, false);
-	fixture_alloc_context(h->m, PS_GFP_KERNEL, 0, &ac);
-	g_assert_cmpuint(ps_try_to_free_pages(h->p, &ac, &cost), ==, 57);
+	g_assert_cmpuint(direct_reclaim(h, &cost), ==, 57);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_DIRECT), ==, 57);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGSTEAL_DIRECT), ==, 57);
 	g_assert_cmpuint(fixture_host_vm(h, PS_ALLOCSTALL_NORMAL), ==, 1);
@@ -198,15 +205,13 @@ static void test_direct_reclaim_proportional(void)
 {
 	PsReclaimConfig rc;
 	g_autoptr(FixtureHost) h = NULL;
-	PsAllocContext ac;
 	uint64_t cost = 0;
 
 	ps_reclaim_config_default(&rc);
 	rc.swap_pages = 0;
 	h = fixture_host_new(fixture_normal_only(0, 327680), &rc);
 	fixture_host_add_lru(h, fixture_host_normal(h), 262144, PS_FOLIO_FILE, false);
-	fixture_alloc_context(h->m, PS_GFP_KERNEL, 0, &ac);
-	g_assert_cmpuint(ps_try_to_free_pages(h->p, &ac, &cost), ==, 64);
+	g_assert_cmpuint(direct_reclaim(h, &cost), ==, 64);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_DIRECT), ==, 64);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGSTEAL_DIRECT), ==, 64);
 }
@@ -220,12 +225,10 @@ static void test_direct_reclaim_proportional(void)
 static void test_direct_reclaim_nothing_counts_twice(void)
 {
 	g_autoptr(FixtureHost) h = host_new(0);
-	PsAllocContext ac;
 	uint64_t cost = 0;
 
 	fixture_host_add_lru(h, fixture_host_normal(h), 100, PS_FOLIO_ANON, false);
-	fixture_alloc_context(h->m, PS_GFP_KERNEL, 0, &ac);
-	g_assert_cmpuint(ps_try_to_free_pages(h->p, &ac, &cost), ==, 0);
+	g_assert_cmpuint(direct_reclaim(h, &cost), ==, 0);
 	g_assert_cmpuint(fixture_host_vm(h, PS_ALLOCSTALL_NORMAL), ==, 2);
 	g_assert_cmpuint(h->m->direct_reclaims_total, ==, 1);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_DIRECT), ==, 0); /* no swap: anon left */
@@ -241,13 +244,11 @@ static void test_direct_reclaim_nothing_counts_twice(void)
 static void test_direct_reclaim_force_deactivate(void)
 {
 	g_autoptr(FixtureHost) h = host_new(0);
-	PsAllocContext ac;
 	uint64_t cost = 0;
 
 	fixture_host_add_lru(h, fixture_host_normal(h), 1000, PS_FOLIO_FILE, true);
 	add_active(h, 500, PS_FOLIO_FILE);
-	fixture_alloc_context(h->m, PS_GFP_KERNEL, 0, &ac);
-	g_assert_cmpuint(ps_try_to_free_pages(h->p, &ac, &cost), >, 0);
+	g_assert_cmpuint(direct_reclaim(h, &cost), >, 0);
 	g_assert_cmpuint(fixture_host_vm(h, PS_ALLOCSTALL_NORMAL), ==, 3);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGDEACTIVATE), >, 0);
 	g_assert_cmpuint(h->m->direct_reclaims_total, ==, 1);
