@@ -50,6 +50,17 @@ void sim_log_failure(PsSim *s, const char *what, uint64_t gfp, unsigned order, i
 	ps_event_log_write(s->evlog, ps_engine_now(s->e), "alloc_fail", f);
 }
 
+/*
+ * [block's type, or PS_MT_PCPTYPES for any other][pb_types]: whether the block has allocated
+ * pages of a request type other than its own (none for a block of another type).
+ */
+static const uint8_t mixed_tab[PS_MT_PCPTYPES + 1][1u << PS_MT_PCPTYPES] = {
+    {0, 0, 1, 1, 1, 1, 1, 1}, /* bit 0 is the block's own */
+    {0, 1, 0, 1, 1, 1, 1, 1}, /* bit 1 */
+    {0, 1, 1, 1, 0, 1, 1, 1}, /* bit 2 */
+    {0, 0, 0, 0, 0, 0, 0, 0},
+};
+
 /* The timeline's model columns: mixed pageblocks, kswapd and kcompactd activity, stalls, kills. */
 static void sample_extra(PsSim *s)
 {
@@ -60,21 +71,22 @@ static void sample_extra(PsSim *s)
 	for (int i = 0; i < m->nr_zones; i++) {
 		PsZone *z = &m->zones[i];
 		ps_pfn_t pb_mask = (ps_pfn_t)m->pageblock_nr_pages - 1;
-		uint64_t mixed = 0;
+		uint64_t mixed = 0, b0, b1;
 
 		if (!ps_zone_populated(z))
 			continue;
-		for (ps_pfn_t p = z->start_pfn & ~pb_mask; p < ps_zone_end_pfn(z);
-		     p += (ps_pfn_t)m->pageblock_nr_pages) {
-			uint64_t b = (p - m->map.base_pfn) >> m->pageblock_order;
-			unsigned t = m->pageblock_mt[b] & PS_PAGEBLOCK_MT_MASK;
-			const uint32_t *a = &s->pb_alloc[b * PS_MT_PCPTYPES];
+		b0 = ((z->start_pfn & ~pb_mask) - m->map.base_pfn) >> m->pageblock_order;
+		b1 = b0 + ((ps_zone_end_pfn(z) - (z->start_pfn & ~pb_mask) + pb_mask) >>
+			   m->pageblock_order);
 
-			/* allocated pages of a request type other than the block's own (no branch
-			 * per type: every pageblock of the machine, at every sample) */
-			if (t < PS_MT_PCPTYPES)
-				mixed += (a[0] != 0) + (a[1] != 0) + (a[2] != 0) > (a[t] != 0);
-		}
+		/*
+		 * Allocated pages of a request type other than the block's own: every pageblock
+		 * of the machine at every sample, so a table look-up on two bytes a block, not
+		 * its three counts (pb_types keeps which of them are not 0).
+		 */
+		for (uint64_t b = b0; b < b1; b++)
+			mixed += mixed_tab[MIN(m->pageblock_mt[b] & PS_PAGEBLOCK_MT_MASK,
+					       (unsigned)PS_MT_PCPTYPES)][s->pb_types[b]];
 		s->extra[i].mixed_pageblocks = mixed;
 		/* "active": it is running now, or it worked since the previous sample. */
 		s->extra[i].kswapd_active =

@@ -860,6 +860,7 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->cpuq = g_new0(CpuQueue, s->m->nr_cpus);
 	nblocks = (s->m->map.end_pfn - s->m->map.base_pfn) >> s->m->pageblock_order;
 	s->pb_alloc = g_new0(uint32_t, nblocks * PS_MT_PCPTYPES);
+	s->pb_types = g_new0(uint8_t, nblocks);
 	s->extra = g_new0(PsZoneSampleExtra, s->m->nr_zones);
 	for (int p = 0; p < PS_NR_LAT_ROWS; p++) {
 		ps_hist_reset(&s->hists[p]);
@@ -923,6 +924,7 @@ void ps_sim_free(PsSim *s)
 			g_free(s->cpuq[c].buf);
 	g_free(s->cpuq);
 	g_free(s->pb_alloc);
+	g_free(s->pb_types);
 	g_free(s->extra);
 	g_clear_pointer(&s->fallbacks, ps_fallback_stats_free);
 	g_clear_pointer(&s->snap, ps_snapshot_free);

@@ -513,6 +513,7 @@ struct PsSim {
 	uint64_t (*lru_lock_free)[2];  /* per node: the lruvec lru_lock's last hold, ns */
 	CpuQueue *cpuq;		       /* per cpu: records waiting for the cpu, in order */
 	uint32_t *pb_alloc;	       /* [pageblock][3]: allocated pages per request type */
+	uint8_t *pb_types; /* [pageblock]: bit mt set when pb_alloc's count of type mt is not 0 */
 	PsZoneSampleExtra *extra;
 
 	PsHist hists[PS_NR_LAT_ROWS];	  /* per path, then the fault row (report.h) */
@@ -605,6 +606,7 @@ void sim_pb_account_blocks(PsSim *s, ps_pfn_t pfn, unsigned order, unsigned mt, 
 static inline void sim_pb_account(PsSim *s, ps_pfn_t pfn, unsigned order, unsigned mt, int sign)
 {
 	const PsMachine *m = s->m;
+	uint64_t b;
 	uint32_t *c;
 
 	if (mt >= PS_MT_PCPTYPES)
@@ -613,8 +615,10 @@ static inline void sim_pb_account(PsSim *s, ps_pfn_t pfn, unsigned order, unsign
 		sim_pb_account_blocks(s, pfn, order, mt, sign);
 		return;
 	}
-	c = &s->pb_alloc[((pfn - m->map.base_pfn) >> m->pageblock_order) * PS_MT_PCPTYPES + mt];
+	b = (pfn - m->map.base_pfn) >> m->pageblock_order;
+	c = &s->pb_alloc[b * PS_MT_PCPTYPES + mt];
 	*c = sign > 0 ? *c + (1u << order) : *c - (1u << order);
+	s->pb_types[b] = (uint8_t)(*c ? s->pb_types[b] | (1u << mt) : s->pb_types[b] & ~(1u << mt));
 }
 void sim_snapshot_lru_seed(PsSim *s);
 /* snapshot-stale.c: frees the held blocks the trace shows were free at its start (policy runs) */
