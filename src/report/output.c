@@ -63,9 +63,18 @@ static void line_writer_abort(LineWriter *w)
 	ps_atomic_file_abort(w->file);
 }
 
+/* ",%" PRIu64 without printf: a timeline row has ~35 of them at every sample. */
 static void append_u64(GString *s, uint64_t v)
 {
-	g_string_append_printf(s, ",%" G_GUINT64_FORMAT, v);
+	char buf[24];
+	char *p = buf + sizeof(buf);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	*--p = ',';
+	g_string_append_len(s, p, buf + sizeof(buf) - p);
 }
 
 static void append_index(GString *s, int index)
@@ -136,10 +145,14 @@ static void count_pageblocks(const PsMachine *m, const PsZone *z, uint64_t *coun
 	uint64_t steps = (z->spanned + pb - 1) / pb;
 	uint64_t present_steps = MIN(steps, (z->present + pb - 1) / pb);
 
+	/* the k-th step's pageblock is the first one's + k: its pfn moves by a whole pageblock */
+	const uint8_t *mt0 =
+	    &m->pageblock_mt[(z->start_pfn - m->map.base_pfn) >> m->pageblock_order];
+
 	for (int mt = 0; mt < PS_MT_TYPES; mt++)
 		count[mt] = 0;
 	for (uint64_t k = steps - present_steps; k < steps; k++)
-		count[ps_pageblock_mt(m, z->start_pfn + (ps_pfn_t)(k * pb))]++;
+		count[mt0[k] & PS_PAGEBLOCK_MT_MASK]++;
 }
 
 void ps_timeline_sample(PsTimeline *tl, uint64_t t_ns, PsMachine *m, const PsZoneSampleExtra *extra)
