@@ -495,14 +495,17 @@ PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error)
 			continue;
 		mend = ps_zone_end_pfn(z) - (ps_pfn_t)spec->zones[z->node][z->type].deferred;
 		mstart = mend - (ps_pfn_t)z->managed;
-		for (ps_pfn_t pfn = z->start_pfn; pfn < mstart; pfn++)
-			ps_page_set(m, pfn, PS_PAGE_RESERVED, 0);
+		/* ps_page_set(RESERVED, order 0) of each page, a byte each: millions of pages */
+		if (mstart > z->start_pfn)
+			memset(&m->map.flags[z->start_pfn - m->map.base_pfn],
+			       PS_PAGE_RESERVED << PS_PAGE_STATE_SHIFT, mstart - z->start_pfn);
 		/* Deferred pages: present, not initialised (defer_init stopped memmap_init there).
 		 */
-		for (ps_pfn_t pfn = mend; pfn < ps_zone_end_pfn(z); pfn++)
-			ps_page_set(m, pfn, PS_PAGE_RESERVED, 0);
-		if (mend < ps_zone_end_pfn(z))
+		if (mend < ps_zone_end_pfn(z)) {
+			memset(&m->map.flags[mend - m->map.base_pfn],
+			       PS_PAGE_RESERVED << PS_PAGE_STATE_SHIFT, ps_zone_end_pfn(z) - mend);
 			z->first_deferred_pfn = mend;
+		}
 		if (!ps_zone_populated(z))
 			continue;
 		z->pcp = g_new0(PsPcp, m->nr_cpus);
