@@ -118,7 +118,10 @@ void sim_sample(PsSim *s, ps_time_t now)
 	memset(s->node_direct, 0, sizeof(s->node_direct));
 	s->oom_since_sample = 0;
 	ps_latency_log_window(s->lat, s->window_start, now, s->hists);
+	/* a window's empty histograms (most rows, most windows) are all zero already */
 	for (int p = 0; p < PS_NR_LAT_ROWS; p++) {
+		if (!s->hists[p].count)
+			continue;
 		ps_hist_merge(&s->run_hists[p], &s->hists[p]);
 		ps_hist_reset(&s->hists[p]);
 	}
