@@ -386,10 +386,11 @@ typedef struct {
 	uint64_t pgtable_peak_pages;	       /* highest kind_pages[PS_KIND_PAGETABLE] */
 	uint64_t thp_faults[PS_NR_ORDERS_MAX]; /* faults served with a large folio, by order */
 	GTree *vmas;			       /* PsVma by start address, disjoint */
-	SimPgTable pgt;	    /* vpn -> record + 1 of the pages touch faulted in, PGT_FILE for a
-			       page-cache page a file touch mapped */
-	uint64_t file_ptes; /* entries of pgt that are PGT_FILE */
-	SimPgTable ptes;    /* keyed by PMD range (vpn >> thp_order): record + 1 of its PTE page */
+	const PsVma *vma_hit; /* vma_find's last mapping found, NULL after any removal */
+	SimPgTable pgt;	      /* vpn -> record + 1 of the pages touch faulted in, PGT_FILE for a
+				 page-cache page a file touch mapped */
+	uint64_t file_ptes;   /* entries of pgt that are PGT_FILE */
+	SimPgTable ptes; /* keyed by PMD range (vpn >> thp_order): record + 1 of its PTE page */
 	/* the page-table pages above the PTE level (process.c pgtable_upper_*), a few a process */
 	SimUpperTable *upper;
 	uint32_t nr_upper, upper_cap;
