@@ -18,8 +18,9 @@ trap 'rm -rf "$tmp"' EXIT
 test -s "$tmp/rec/trace.txt.gz"
 cat "$tmp/rec/SNAPSHOTS"
 # SNAPSHOTS times every read: vmstat and zoneinfo are the reads next to the tracing switch
-# (before: the last ones before tracing on; after: the first ones after tracing off), each
-# within 100 ms of it, and kpageflags on the far side of them
+# (before: the last ones before tracing on; after: the first ones after tracing off), and
+# kpageflags on the far side of them. Only the order is asserted, never a duration: how long a
+# read takes depends on the machine's load (a vmstat read took 95 ms at load 20).
 python3 - "$tmp/rec/SNAPSHOTS" <<'PY'
 import re, sys
 at = {}
@@ -37,8 +38,8 @@ assert max(b, key=lambda k: b[k][0]) == "vmstat", b
 assert min(b, key=lambda k: b[k][0]) == "kpageflags.gz", b
 assert min(a, key=lambda k: a[k][0]) == "vmstat", a
 assert max(a, key=lambda k: a[k][0]) == "kpageflags.gz", a
-assert -100 < b["vmstat"][0] < 0 and -100 < b["zoneinfo"][0] < 0, b
-assert 0 <= a["vmstat"][0] < 100 and 0 <= a["zoneinfo"][0] < 100, a
+assert all(v[0] < 0 for v in b.values()), b
+assert all(v[0] >= 0 for v in a.values()), a
 PY
 "$pagesim" import "$tmp/rec/trace.txt.gz" -o "$tmp/t.jsonl.gz" 2>"$tmp/import.txt"
 cat "$tmp/import.txt"
