@@ -813,13 +813,14 @@ typedef struct {
 	/* node reclaim recordings: the bound on |ratio - 1| of each of check_node_reclaim's
 	 * counters (pgsteal_file, zone_reclaim_success, pgsteal_kswapd, pgsteal_direct) */
 	double reclaim_bound[4];
+	int victim; /* the kernel's OOM victim, the parent (dmesg.txt) */
 } NumaPolRec;
 
 static const NumaPolRec numa_pol_recs[] = {
-    {"zrm0", 0, false, false, {0}},
-    {"zrm1", 1, false, true, {0}},
-    {"nr1", 1, true, true, {0.25, 1.75, 0.65, 0.30}},
-    {"nr2", 1, true, true, {0.25, 4.50, 0.66, 1.45}},
+    {"zrm0", 0, false, true, {0}, 257},
+    {"zrm1", 1, false, true, {0}, 256},
+    {"nr1", 1, true, true, {0.25, 1.75, 0.65, 0.30}, 256},
+    {"nr2", 1, true, true, {0.25, 4.50, 0.66, 1.45}, 256},
 };
 
 /*
@@ -873,12 +874,13 @@ static void check_node_reclaim(const NumaPolRec *rec, const char *dir, const cha
  * with vm.zone_reclaim_mode 0 (zrm0) and 1 (zrm1). Its policies come from the program's own
  * trace_marker lines (preferred:1, default, and bind:0 in the child), not from --mempolicy.
  * The kernel's OOM kill is constrained by the child's MPOL_BIND (CONSTRAINT_MEMORY_POLICY,
- * nodemask 0) and takes the largest task, the parent (pid 256), not the allocating child.
+ * nodemask 0) and takes the largest task, the parent (pid 256; 257 in zrm0), not the allocating
+ * child.
  * Node reclaim never scanned in either run (zone_reclaim_success and _failed stay 0): with
  * zone_reclaim_mode 1, node_reclaim found the node's unmapped page cache below
  * min_unmapped_pages (R's /dev/vda cache is dropped when the program closes the disk) and its
  * reclaimable slab below min_slab_pages, so it returned NODE_RECLAIM_FULL and the zonelist went
- * on to node 1, as with mode 0. zrm1's 84 direct reclaims (zrm0: 2) are not node reclaim: one is
+ * on to node 1, as with mode 0. zrm1's 84 direct reclaims (zrm0: 152) are not node reclaim: one is
  * the child's before the kill, 83 are the same child retrying, each nr_reclaimed=0, in the 10 ms
  * between mark_victim and the victim's first free on the same cpu (zrm0's victim ran at once):
  * the scheduler's doing, not a rule the model could follow.
@@ -886,23 +888,21 @@ static void check_node_reclaim(const NumaPolRec *rec, const char *dir, const cha
  * traced allocations: check_node_allocs). zrm0 and zrm1 differ by about 700 pages put on node 0
  * in phase A: the kernel leaves node 0 when its free count falls below low (plus the boost of a
  * fragmenting fallback), and what is on the pcp lists of node 0 then stays there. The kernel's
- * runs kept 1,080 (zrm0) and 1,561 (zrm1) pages there at mid, the model 1,797 and 677: in zrm0
- * the kernel's cpu 1 list was drained of 413 pages in softirq at 1.007 s (count 417, below its
- * high of 436: not explained by a traced free), the model's kept them; in zrm1 the kernel had
- * just refilled 480 pages when a boost sent it to node 1. Node 0's free count at mid: kernel 239
- * and 421, model 148 and 382.
- * OOM: zrm1 and nr1 - the model kills the same victim with the same constraint and nodemask. zrm0 -
- * the model kills no one (asserted as it is, a known miss). The kernel's child met the OOM killer
- * at a user-page fault (no __GFP_ZERO: a copy) after set_mempolicy() but before its "bind:0" marker
- * (mark_victim at 2.2819 s, the marker at 2.2921 s), so the replay ran that fault under the
- * default policy, and its later bound pages fit once the trace's record of the victim's exit
- * freed node 0.
- * numa-policies.c now writes the marker before set_mempolicy() for new recordings.
- * nr1: the same program with KEEP_DISK 1 and zone_reclaim_mode 1 (written with the marker
- * first): the disk stays open through A, so node 0 holds 10,240 pages of clean, unmapped
- * block-device cache, and the kernel's node_reclaim takes them (zone_reclaim_success 17, 9216
- * file pages reclaimed with kswapd's) and keeps A's pages local: numa_miss 6637 against 7840 in
- * zrm0. The import writes those folios' allocations with kind file (mm_filemap_add_to_page_cache
+ * runs kept 1,080 (the first zrm0, below) and 1,561 (zrm1) pages there at mid, the model 1,797 and
+ * 677: in zrm0 the kernel's cpu 1 list was drained of 413 pages in softirq at 1.007 s (count 417,
+ * below its high of 436: not explained by a traced free), the model's kept them; in zrm1 the kernel
+ * had just refilled 480 pages when a boost sent it to node 1. Node 0's free count at mid: kernel
+ * 239 and 421, model 148 and 382. OOM: the model kills the same victim with the same constraint and
+ * nodemask in all of them. The first zrm0 was a known miss: its child met the OOM killer at a fault
+ * after set_mempolicy() but before its "bind:0" marker (mark_victim at 2.2819 s, the marker
+ * at 2.2921 s), so the replay ran that fault under the default policy. zrm0 was recorded again with
+ * the marker first (as numa-policies.c writes it now); the model kills there 315 ms before the
+ * kernel's first direct reclaim (README there: its cpu 0 had no Movable node-0 pages on the pcp
+ * list the kernel's had). nr1: the same program with KEEP_DISK 1 and zone_reclaim_mode 1 (written
+ * with the marker first): the disk stays open through A, so node 0 holds 10,240 pages of clean,
+ * unmapped block-device cache, and the kernel's node_reclaim takes them (zone_reclaim_success 17,
+ * 9216 file pages reclaimed with kswapd's) and keeps A's pages local: numa_miss 6637 against 7840
+ * in zrm0. The import writes those folios' allocations with kind file (mm_filemap_add_to_page_cache
  * follows each), so the model's node_reclaim takes them too: the numa_* counters and the
  * per-node allocations within 10 % (were numa_miss 1.254 with the page cache as kernel memory),
  * and the same OOM kill. check_node_reclaim compares the reclaim counts.
@@ -920,7 +920,7 @@ static void test_numa_policies(gconstpointer data)
 	g_autofree char *tmp = NULL, *trace = NULL, *run = NULL;
 	g_autofree char *before = NULL, *dmesg = NULL;
 	g_autofree char *dmesg_path = NULL, *sysctl = NULL;
-	g_autofree char *vm_after = NULL, *events_path = NULL;
+	g_autofree char *vm_after = NULL, *events_path = NULL, *victim = NULL;
 	char *events = NULL;
 	g_autoptr(GError) error = NULL;
 	PsImportOptions iopts = {0};
@@ -976,9 +976,10 @@ static void test_numa_policies(gconstpointer data)
 	g_assert_cmpint(vmstat_value(vm_after, "oom_kill"), ==, 1);
 	dmesg_path = g_build_filename(dir, "dmesg.txt", NULL);
 	dmesg = ps_test_slurp(dmesg_path);
-	g_assert_nonnull(
-	    strstr(dmesg, "oom-kill:constraint=CONSTRAINT_MEMORY_POLICY,nodemask=0,task=workload,"
-			  "pid=256,"));
+	victim = g_strdup_printf("oom-kill:constraint=CONSTRAINT_MEMORY_POLICY,nodemask=0,"
+				 "task=workload,pid=%d,",
+				 rec->victim);
+	g_assert_nonnull(strstr(dmesg, victim));
 
 	/* pagesim run --snapshot before.kpageflags.gz --proc DIR (policy mode) */
 	run = g_build_filename(tmp, "policy", NULL);
@@ -1035,8 +1036,10 @@ static void test_numa_policies(gconstpointer data)
 	if (g_test_verbose())
 		g_printerr("%s model oom_kill: %.*s\n", name, kill ? 200 : 4, kill ? kill : "none");
 	if (rec->model_kills) {
+		g_autofree char *pid = g_strdup_printf("\"pid\":%d,", rec->victim);
+
 		g_assert_nonnull(kill);
-		g_assert_nonnull(strstr(kill, "\"pid\":256,"));
+		g_assert_nonnull(strstr(kill, pid));
 		g_assert_nonnull(strstr(kill, "\"constraint\":\"CONSTRAINT_MEMORY_POLICY\""));
 		g_assert_nonnull(strstr(kill, "\"nodemask\":\"0\""));
 		g_assert_null(strstr(kill + 1, "\"type\":\"oom_kill\""));
