@@ -1599,7 +1599,9 @@ static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
  *                                    and a touch of every page the old range had touched
  *   madvise HUGEPAGE / NOHUGEPAGE    map with thp true / false over the anonymous part
  *   madvise DONTNEED / REMOVE        unmap + map: the pages go, the mapping stays
- *   page_fault_user in an anonymous mapping, first time for that recorded page: touch of it
+ *   page_fault_user in an anonymous mapping, first time for that recorded page: touch of it;
+ *   page_fault_kernel on a user address  the same (the kernel writing the task's memory:
+ *                                    copy_to_user, clear_user); on a kernel address counted
  *   mm_filemap_add_to_page_cache     cache_add (file "MAJ:MIN:INO"), adjacent ones merged
  *   mm_filemap_delete_from_page_cache cache_remove; reason reclaim in kswapd or direct reclaim,
  *                                    else truncate (the tracepoint does not tell truncate,
@@ -1996,7 +1998,14 @@ static gboolean port_syscall(Imp *im, const Line *l, uint64_t ts, GError **error
 	return TRUE;
 }
 
-static gboolean port_fault(Imp *im, const Line *l, uint64_t ts, GError **error)
+/*
+ * The lowest kernel address of the recording machine: x86-64's with 4-level paging
+ * (0xffff800000000000), above every user address of 4- and 5-level paging (TASK_SIZE_MAX at
+ * most 2^56 - 4096). A kernel-mode fault below it is the kernel touching user memory.
+ */
+#define PORT_KERNEL_ADDR 0xffff800000000000ull
+
+static gboolean port_fault(Imp *im, const Line *l, uint64_t ts, bool kernel, GError **error)
 {
 	PTask *t = ptask(im, l->pid);
 	uint64_t addr;
@@ -2005,6 +2014,19 @@ static gboolean port_fault(Imp *im, const Line *l, uint64_t ts, GError **error)
 
 	if (!get_u64(im, l, "address", &addr, error))
 		return FALSE;
+	if (kernel) {
+		/*
+		 * exceptions:page_fault_kernel: a fault in kernel mode. On a user address it is a
+		 * fault of the task's memory like a user one (copy_to_user into a buffer not
+		 * touched yet, clear_user of a new image's bss tail); on the kernel's own
+		 * addresses (vmalloc, a bad pointer) it is no memory of the task's.
+		 */
+		if (addr >= PORT_KERNEL_ADDR) {
+			im->st->port.faults_kernel_skipped++;
+			return TRUE;
+		}
+		im->st->port.faults_kernel++;
+	}
 	im->st->port.faults++;
 	t->last_fault = 0;
 	t->repeat_write = 0;
@@ -2460,7 +2482,7 @@ static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 	const char *e = l->event;
 
 	im->port_cpu = l->cpu;
-	if (l->sys || strcmp(e, "page_fault_user") == 0) {
+	if (l->sys || strcmp(e, "page_fault_user") == 0 || strcmp(e, "page_fault_kernel") == 0) {
 		PTask *pt = g_hash_table_lookup(im->tasks, GINT_TO_POINTER(l->pid));
 
 		/* a fork's page-table allocations come after the task's last fault or syscall */
@@ -2469,8 +2491,8 @@ static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 	}
 	if (l->sys)
 		return note_proc(im, l, t, error) && port_syscall(im, l, t, error);
-	if (strcmp(e, "page_fault_user") == 0)
-		return note_proc(im, l, t, error) && port_fault(im, l, t, error);
+	if (strcmp(e, "page_fault_user") == 0 || strcmp(e, "page_fault_kernel") == 0)
+		return note_proc(im, l, t, error) && port_fault(im, l, t, e[11] == 'k', error);
 	if (g_str_has_prefix(e, "sched_process_"))
 		return port_sched(im, l, t, error);
 	if (strcmp(e, "mm_filemap_add_to_page_cache") == 0 ||
@@ -2868,9 +2890,12 @@ static void port_stats_format(const PsImportStats *st, GString *out)
 	    "from before the recording) %" PRIu64 "; of these two, write faults (copied: "
 	    "anonymous pages, touched) %" PRIu64 ", the rest touch records of kind file (a "
 	    "page-cache page mapped) %" PRIu64 "; repeat write faults that copied a shared page "
-	    "(touch records of kind anon) %" PRIu64 "\n",
+	    "(touch records of kind anon) %" PRIu64 "; kernel-mode faults on user addresses "
+	    "(page_fault_kernel, in the above) %" PRIu64 ", on kernel addresses (left out) %" PRIu64
+	    "\n",
 	    p->faults, p->touches, p->large_faults, p->faults_repeat, p->faults_file,
-	    p->faults_unknown, p->faults_cow, p->file_touches, p->cow_copies);
+	    p->faults_unknown, p->faults_cow, p->file_touches, p->cow_copies, p->faults_kernel,
+	    p->faults_kernel_skipped);
 	g_string_append_printf(
 	    out,
 	    "portable: page cache added %" PRIu64 " pages in %" PRIu64 " KiB (tmpfs pages found "

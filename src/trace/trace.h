@@ -348,7 +348,9 @@ typedef struct {
 	uint64_t kernel_frees_dropped;	/* frees of dropped (user) pages */
 	uint64_t faults, faults_repeat; /* user faults; of them on a page already touched */
 	uint64_t faults_file, faults_unknown; /* in a file mapping; in no mapping we know */
-	uint64_t faults_cow;   /* write faults of those two: an anonymous page (touch records) */
+	uint64_t faults_cow; /* write faults of those two: an anonymous page (touch records) */
+	/* page_fault_kernel: on user addresses (in faults above), on the kernel's own (left out) */
+	uint64_t faults_kernel, faults_kernel_skipped;
 	uint64_t shmem_adds;   /* cache_add records of tmpfs pages found by their deletion */
 	uint64_t touches;      /* touch records (one recorded page each) */
 	uint64_t file_touches; /* touch records of kind file: reads outside anonymous memory */

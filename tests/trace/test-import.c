@@ -259,6 +259,56 @@ static void test_portable_fork(void)
 	g_rmdir(dir);
 }
 
+/*
+ * --portable: exceptions:page_fault_kernel on a user address is a fault of the task's memory
+ * (here a write outside the mappings the recording shows: an anonymous page, a touch); on a
+ * kernel address it is left out and counted.
+ */
+static void test_portable_kernel_fault(void)
+{
+	static const char text[] =
+	    "# tracer: nop\n# entries-in-buffer/entries-written: 3/3   #P:2\n"
+	    "  dd-7  [000] d....  1.000000: page_fault_kernel: address=0x7f5dfdbb5a10 "
+	    "ip=__put_user_4 error_code=0x3\n"
+	    "  dd-7  [000] d....  1.000001: page_fault_kernel: address=0xffffc90000123000 "
+	    "ip=vmalloc_fault error_code=0x0\n"
+	    "  dd-7  [000] d....  1.000002: page_fault_user: address=0x7f5dfdbb6000 "
+	    "ip=0x7f5dfdbb6000 error_code=0x6\n";
+	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
+	g_autofree char *in = g_build_filename(dir, "in.txt", NULL);
+	g_autofree char *out = g_build_filename(dir, "out.jsonl", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsTraceReader) r = NULL;
+	PsImportOptions opts = {.portable = true};
+	PsImportStats st;
+	PsTraceHeader hdr;
+	PsTraceEvent ev;
+	uint64_t touches = 0;
+	int rc;
+
+	g_assert_true(g_file_set_contents(in, text, -1, NULL));
+	g_assert_true(ps_trace_import(in, out, &opts, &st, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(st.port.faults, ==, 2);
+	g_assert_cmpuint(st.port.faults_kernel, ==, 1);
+	g_assert_cmpuint(st.port.faults_kernel_skipped, ==, 1);
+	g_assert_cmpuint(st.port.faults_cow, ==, 2);
+	r = ps_trace_reader_open(out, &hdr, &error);
+	g_assert_no_error(error);
+	while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1)
+		if (ev.op == PS_OP_TOUCH) {
+			g_assert_cmpint(ev.kind, !=, PS_KIND_FILE);
+			g_assert_true(ev.addr == 0x7f5dfdbb5000 || ev.addr == 0x7f5dfdbb6000);
+			touches++;
+		}
+	g_assert_cmpint(rc, ==, 0);
+	g_assert_cmpuint(touches, ==, 2);
+	g_clear_pointer(&r, ps_trace_reader_close);
+	g_unlink(in);
+	g_unlink(out);
+	g_rmdir(dir);
+}
+
 static void test_perf(void)
 {
 	import_sample("perf-script-6.18.txt.gz", PS_IMPORT_PERF, 808, 296, 64);
@@ -1497,6 +1547,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/perf-script", test_perf);
 	g_test_add_func("/trace/import/portable", test_portable);
 	g_test_add_func("/trace/import/portable-fork", test_portable_fork);
+	g_test_add_func("/trace/import/portable-kernel-fault", test_portable_kernel_fault);
 	g_test_add_func("/trace/import/trace-cmd-report", test_trace_cmd);
 	g_test_add_func("/trace/import/ftrace-lines", test_ftrace_lines);
 	g_test_add_func("/trace/import/irq-context", test_irq_context);
