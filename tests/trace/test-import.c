@@ -194,6 +194,36 @@ static void test_portable(void)
 	g_rmdir(dir);
 }
 
+/* Removes a scratch output (import_bytes, import_portable) and its directory. */
+static void cleanup(char *out)
+{
+	g_autofree char *dir = g_path_get_dirname(out);
+
+	g_unlink(out);
+	g_rmdir(dir);
+	g_free(out);
+}
+
+/* Imports text --portable into a scratch file; the reader of what it wrote, its path in *out. */
+static PsTraceReader *import_portable(const char *text, PsImportStats *st, char **out)
+{
+	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
+	g_autofree char *in = g_build_filename(dir, "in.txt", NULL);
+	g_autoptr(GError) error = NULL;
+	PsImportOptions opts = {.portable = true};
+	PsTraceHeader hdr;
+	PsTraceReader *r;
+
+	*out = g_build_filename(dir, "out.jsonl", NULL);
+	g_assert_true(g_file_set_contents(in, text, -1, NULL));
+	g_assert_true(ps_trace_import(in, *out, &opts, st, &error));
+	g_assert_no_error(error);
+	g_unlink(in);
+	r = ps_trace_reader_open(*out, &hdr, &error);
+	g_assert_no_error(error);
+	return r;
+}
+
 /* A user page table allocated by sh-100 at T, and sh-100's fork of CHILD at T. */
 #define PGT_ALLOC(T)                                                                               \
 	"  sh-100  [000] .....  " T ": mm_page_alloc: page=01 pfn=0x100 order=0 migratetype=0 "    \
@@ -226,26 +256,17 @@ static void test_portable_fork(void)
 	    NULL,
 	};
 	g_autofree char *text = g_strjoinv("", (char **)lines);
-	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
-	g_autofree char *in = g_build_filename(dir, "in.txt", NULL);
-	g_autofree char *out = g_build_filename(dir, "out.jsonl", NULL);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(PsTraceReader) r = NULL;
-	PsImportOptions opts = {.portable = true};
 	PsImportStats st;
-	PsTraceHeader hdr;
+	char *out = NULL;
+	PsTraceReader *r = import_portable(text, &st, &out);
 	PsTraceEvent ev;
 	int64_t parent[3] = {-1, -1, -1};
 	int rc;
 
-	g_assert_true(g_file_set_contents(in, text, -1, NULL));
-	g_assert_true(ps_trace_import(in, out, &opts, &st, &error));
-	g_assert_no_error(error);
 	g_assert_cmpuint(st.port.forks, ==, 3);
 	g_assert_cmpuint(st.port.fork_copies, ==, 1);
 	g_assert_cmpuint(st.port.pgtable_pages, ==, 6);
-	r = ps_trace_reader_open(out, &hdr, &error);
-	g_assert_no_error(error);
 	while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1)
 		if (ev.op == PS_OP_PROC && ev.pid >= 101 && ev.pid <= 103)
 			parent[ev.pid - 101] = ev.value;
@@ -253,10 +274,8 @@ static void test_portable_fork(void)
 	g_assert_cmpint(parent[0], ==, 0);
 	g_assert_cmpint(parent[1], ==, 100);
 	g_assert_cmpint(parent[2], ==, 0);
-	g_clear_pointer(&r, ps_trace_reader_close);
-	g_unlink(in);
-	g_unlink(out);
-	g_rmdir(dir);
+	ps_trace_reader_close(r);
+	cleanup(out);
 }
 
 /*
@@ -274,27 +293,18 @@ static void test_portable_kernel_fault(void)
 	    "ip=vmalloc_fault error_code=0x0\n"
 	    "  dd-7  [000] d....  1.000002: page_fault_user: address=0x7f5dfdbb6000 "
 	    "ip=0x7f5dfdbb6000 error_code=0x6\n";
-	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
-	g_autofree char *in = g_build_filename(dir, "in.txt", NULL);
-	g_autofree char *out = g_build_filename(dir, "out.jsonl", NULL);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(PsTraceReader) r = NULL;
-	PsImportOptions opts = {.portable = true};
 	PsImportStats st;
-	PsTraceHeader hdr;
+	char *out = NULL;
+	PsTraceReader *r = import_portable(text, &st, &out);
 	PsTraceEvent ev;
 	uint64_t touches = 0;
 	int rc;
 
-	g_assert_true(g_file_set_contents(in, text, -1, NULL));
-	g_assert_true(ps_trace_import(in, out, &opts, &st, &error));
-	g_assert_no_error(error);
 	g_assert_cmpuint(st.port.faults, ==, 2);
 	g_assert_cmpuint(st.port.faults_kernel, ==, 1);
 	g_assert_cmpuint(st.port.faults_kernel_skipped, ==, 1);
 	g_assert_cmpuint(st.port.faults_cow, ==, 2);
-	r = ps_trace_reader_open(out, &hdr, &error);
-	g_assert_no_error(error);
 	while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1)
 		if (ev.op == PS_OP_TOUCH) {
 			g_assert_cmpint(ev.kind, !=, PS_KIND_FILE);
@@ -303,10 +313,8 @@ static void test_portable_kernel_fault(void)
 		}
 	g_assert_cmpint(rc, ==, 0);
 	g_assert_cmpuint(touches, ==, 2);
-	g_clear_pointer(&r, ps_trace_reader_close);
-	g_unlink(in);
-	g_unlink(out);
-	g_rmdir(dir);
+	ps_trace_reader_close(r);
+	cleanup(out);
 }
 
 static void test_perf(void)
@@ -361,15 +369,6 @@ static gboolean import_bytes(const char *text, gssize len, PsImportStats *st, ch
 static gboolean import_text(const char *text, PsImportStats *st, char **out_path, GError **error)
 {
 	return import_bytes(text, -1, st, out_path, error);
-}
-
-static void cleanup(char *out)
-{
-	g_autofree char *dir = g_path_get_dirname(out);
-
-	g_unlink(out);
-	g_rmdir(dir);
-	g_free(out);
 }
 
 /* Refuses text, with an error holding want, and leaves no output file behind. */
