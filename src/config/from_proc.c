@@ -433,32 +433,70 @@ static uint64_t min_error(const FromProc *fp, uint64_t pages_min, uint64_t lowme
 	return err;
 }
 
-/*
- * The boot-time min_free_kbytes in pages, estimated on today's zone sizes: the sqrt default of
- * calculate_min_free_kbytes (*sqrt_kb) and what set_recommended_min_free_kbytes raises it to
- * when THP is on: 11 pageblocks per populated zone up to Normal, at most 5% of
- * nr_free_buffer_pages() under the sqrt-default watermarks (default scale factor).
- */
-static uint64_t boot_min_free_estimate(const FromProc *fp, uint64_t *sqrt_kb)
+static int zone_nr_split(const PsMachineSpec *spec, int node);
+static int batch_of(uint64_t managed, uint32_t page_size);
+
+/* int_sqrt(16 * lowmem in kB) clamped as calculate_min_free_kbytes does. */
+static uint64_t sqrt_default_kb(uint64_t lowmem, unsigned sh)
 {
-	uint64_t lowmem = lowmem_pages(fp), kb, r = 0, pm, nfb = 0, nz = 0;
-	unsigned sh = fp->page_shift - 10;
+	uint64_t r = 0;
 
 	for (uint64_t bit = 1ull << 31, x16 = 16 * (lowmem << sh); bit; bit >>= 1)
 		if ((r + bit) * (r + bit) <= x16)
 			r += bit;
-	kb = CLAMP(r, 128, 262144);
-	pm = kb >> sh;
-	*sqrt_kb = kb;
+	return CLAMP(r, 128, 262144);
+}
+
+/*
+ * A zone's managed pages when the pcp limits were last set, read off the printed high_max: with
+ * percpu_pagelist_high_fraction 0, zone_highsize gives high_max = managed / 8 / nr_split, so that
+ * managed lay in [high_max * 8 * nr_split, (high_max + 1) * 8 * nr_split). Zones only grow after
+ * boot (the initramfs and the init sections are freed), so the largest such value not above
+ * today's is taken: today's itself when it still explains high_max. Today's when high_max says
+ * nothing (not printed, a fraction set (high_min == high_max), or the batch * 4 floor).
+ */
+static uint64_t managed_at_pcp_setup(const FromProc *fp, const PsZoneinfoZone *z)
+{
+	uint64_t w = 8 * (uint64_t)zone_nr_split(&fp->cfg->spec, z->node), hi;
+
+	if (!z->nr_pagesets || !z->pcp_uniform || z->pcp_high_max <= 0 ||
+	    z->pcp_high_min == z->pcp_high_max ||
+	    z->pcp_high_max <= (int64_t)batch_of(z->managed, fp->cfg->spec.page_size) << 2)
+		return z->managed;
+	hi = ((uint64_t)z->pcp_high_max + 1) * w - 1;
+	return MIN(z->managed, hi);
+}
+
+/*
+ * The boot-time min_free_kbytes in pages: the sqrt default of calculate_min_free_kbytes on
+ * today's zone sizes (*sqrt_kb), and what set_recommended_min_free_kbytes raises it to when THP
+ * is on: 11 pageblocks per populated zone up to Normal, at most 5% of nr_free_buffer_pages()
+ * under the sqrt-default watermarks (default scale factor). khugepaged starts (hugepage_init, a
+ * subsys initcall) before the initramfs and the init sections are freed, and its
+ * setup_per_zone_wmarks also sets the pcp limits, so the recommendation is estimated on the
+ * zone sizes high_max shows (managed_at_pcp_setup). On the lab's 1 GiB four-node 4K boot the
+ * kernel printed 50684 kB where today's sizes give 50804 and the pages_min window alone 50688.
+ */
+static uint64_t boot_min_free_estimate(const FromProc *fp, uint64_t *sqrt_kb)
+{
+	uint64_t lowmem = 0, pm, nfb = 0, nz = 0;
+	unsigned sh = fp->page_shift - 10;
+
+	*sqrt_kb = sqrt_default_kb(lowmem_pages(fp), sh);
+	for (int i = 0; i < fp->zi->nr_zones; i++)
+		if (fp->zi->zones[i].type != PS_ZONE_MOVABLE)
+			lowmem += managed_at_pcp_setup(fp, &fp->zi->zones[i]);
+	pm = sqrt_default_kb(lowmem, sh) >> sh;
 	for (int i = 0; i < fp->zi->nr_zones; i++) {
 		const PsZoneinfoZone *z = &fp->zi->zones[i];
-		uint64_t share = lowmem ? pm * z->managed / lowmem : 0;
-		uint64_t high = share + 2 * MAX(share / 4, z->managed * 10 / 10000);
+		uint64_t managed = managed_at_pcp_setup(fp, z);
+		uint64_t share = lowmem ? pm * managed / lowmem : 0;
+		uint64_t high = share + 2 * MAX(share / 4, managed * 10 / 10000);
 
 		if (z->type > PS_ZONE_NORMAL)
 			continue;
 		nz += z->present > 0;
-		nfb += z->managed > high ? z->managed - high : 0;
+		nfb += managed > high ? managed - high : 0;
 	}
 	return MIN(fp->pageblock_nr_pages * nz * 11, nfb / 20);
 }
@@ -487,16 +525,14 @@ static int64_t infer_min_free_kbytes(FromProc *fp, unsigned page_shift)
 	 * values can fit exactly; the boot-time figures are preferred, then the roundest number
 	 * of kB (what a person writes). When none fits (the tunables were computed before the
 	 * zones grew, so how close a value comes on today's sizes means little), the one nearest
-	 * the boot-time estimate is taken: that estimate is made on today's larger zones, so it
-	 * errs upwards by a few pages.
+	 * the boot-time estimate is taken: that estimate is made on the largest zone sizes the
+	 * printed high_max allows, so it errs upwards, by at most a page. The window holds: the
+	 * printed min watermarks were computed together with that pages_min, on the same sizes.
 	 */
-	for (uint64_t pm = sum; pm <= sum + (uint64_t)nz; pm++) {
+	for (uint64_t pm = sum; pm < sum + (uint64_t)nz; pm++) {
 		uint64_t e = min_error(fp, pm, lowmem);
 		bool better;
 
-		/* Past the window only the estimate itself (shares from other sizes). */
-		if (pm == sum + (uint64_t)nz && pm != rec)
-			continue;
 		if (e == 0 ? best_err != 0 : best_err == 0) {
 			better = e == 0;
 		} else if (e == 0) {
