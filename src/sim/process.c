@@ -283,9 +283,11 @@ void sim_pb_account_blocks(PsSim *s, ps_pfn_t pfn, unsigned order, unsigned mt, 
 	for (uint64_t i = 0; i < n; i++) {
 		uint32_t *c = &s->pb_alloc[(pb + i) * PS_MT_PCPTYPES + mt];
 		uint8_t *t = &s->pb_types[pb + i];
+		uint32_t old = *c;
 
-		*c = sign > 0 ? *c + pages : *c - pages;
-		*t = (uint8_t)(*c ? *t | (1u << mt) : *t & ~(1u << mt));
+		*c = sign > 0 ? old + pages : old - pages;
+		if (!old || !*c)
+			*t ^= (uint8_t)(1u << mt);
 	}
 }
 

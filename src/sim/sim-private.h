@@ -608,7 +608,7 @@ static inline void sim_pb_account(PsSim *s, ps_pfn_t pfn, unsigned order, unsign
 {
 	const PsMachine *m = s->m;
 	uint64_t b;
-	uint32_t *c;
+	uint32_t *c, old;
 
 	if (mt >= PS_MT_PCPTYPES)
 		return;
@@ -618,8 +618,11 @@ static inline void sim_pb_account(PsSim *s, ps_pfn_t pfn, unsigned order, unsign
 	}
 	b = (pfn - m->map.base_pfn) >> m->pageblock_order;
 	c = &s->pb_alloc[b * PS_MT_PCPTYPES + mt];
-	*c = sign > 0 ? *c + (1u << order) : *c - (1u << order);
-	s->pb_types[b] = (uint8_t)(*c ? s->pb_types[b] | (1u << mt) : s->pb_types[b] & ~(1u << mt));
+	old = *c;
+	*c = sign > 0 ? old + (1u << order) : old - (1u << order);
+	/* the type's bit flips only when its count leaves or reaches 0 */
+	if (!old || !*c)
+		s->pb_types[b] ^= (uint8_t)(1u << mt);
 }
 void sim_snapshot_lru_seed(PsSim *s);
 /* snapshot-stale.c: frees the held blocks the trace shows were free at its start (policy runs) */
