@@ -9,7 +9,9 @@
  * sysctls and cpu placement inferred) and with the sysctls the machine had (its .sysctl_vm, as
  * `--proc` reads them). Every value must come out as printed: the zone list, and per zone
  * min/low/high/promo (boost taken out), the protection array, pcp batch, high_min and high_max;
- * per file min_free_kbytes (against the .sysctl_vm) and the page size.
+ * per file min_free_kbytes (against the .sysctl_vm) and the page size. Where the state has a
+ * .pagetypeinfo, from-proc reads it too and the mirror's pagetypeinfo must list the kernel's
+ * migratetypes (no Isolate on the arm64 lab kernels, built without CONFIG_MEMORY_ISOLATION).
  *
  * Values carried from the boot history rather than computed are counted apart and allowed only
  * where the history explains them: in the states whose tunables date from boot (boot, before,
@@ -160,13 +162,61 @@ static void compare_zone(const PsZoneinfoZone *a, const PsZoneinfoZone *b, const
 	}
 }
 
+/* The words after "Number of blocks type" in a pagetypeinfo text, space-joined. */
+static char *block_types(const char *text)
+{
+	const char *l = strstr(text, "Number of blocks type");
+	g_autofree char *line = NULL;
+	g_auto(GStrv) words = NULL;
+	GString *out = g_string_new(NULL);
+
+	g_assert_nonnull(l);
+	line = g_strndup(l, strcspn(l, "\n"));
+	words = g_strsplit_set(line + strlen("Number of blocks type"), " \t", -1);
+	for (int i = 0; words[i]; i++)
+		if (words[i][0])
+			g_string_append_printf(out, "%s%s", out->len ? " " : "", words[i]);
+	return g_string_free(out, FALSE);
+}
+
+/*
+ * The migratetypes the mirror's pagetypeinfo lists are the kernel's (no Isolate without
+ * CONFIG_MEMORY_ISOLATION): the block count columns and the free-count rows per zone.
+ */
+static void check_pagetypeinfo(const PsConfig *cfg, const char *ptext, const char *ppath)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GString) out = g_string_new(NULL);
+	PsMachineSpec *spec = g_memdup2(&cfg->spec, sizeof(cfg->spec));
+	g_autoptr(PsMachine) m = ps_machine_setup(spec, &error);
+	g_autofree char *want = block_types(ptext), *got = NULL;
+	g_autofree char *row = NULL;
+
+	g_free(spec);
+	g_assert_no_error(error);
+	ps_format_pagetypeinfo(m, out);
+	got = block_types(out->str);
+	if (strcmp(want, got))
+		g_error("%s: block count columns \"%s\", the mirror prints \"%s\"", ppath, want,
+			got);
+	for (int mt = 0; mt < PS_MT_TYPES; mt++) {
+		row = g_strdup_printf("type %12s ", ps_migratetype_names[mt]);
+		if (!strstr(ptext, row) != !strstr(out->str, row))
+			g_error("%s: free-count rows of %s: kernel %s, mirror %s", ppath,
+				ps_migratetype_names[mt], strstr(ptext, row) ? "yes" : "no",
+				strstr(out->str, row) ? "yes" : "no");
+		g_clear_pointer(&row, g_free);
+	}
+}
+
 /* One zoneinfo of mc, in one of the two modes. */
 static void check_state(const Machine *mc, const char *state, bool given)
 {
 	g_autofree char *zpath = g_strdup_printf("%s/%s.zoneinfo", mc->dir, state);
 	g_autofree char *spath = g_strdup_printf("%s/%s.sysctl_vm", mc->dir, state);
 	g_autofree char *bpath = g_strdup_printf("%s/boot.sysctl_vm", mc->dir);
-	g_autofree char *text = NULL;
+	g_autofree char *ppath = g_strdup_printf("%s/%s.pagetypeinfo", mc->dir, state);
+	g_autofree char *text = NULL, *ptext = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PsConfig) cfg = ps_config_new();
 	g_autoptr(PsZoneinfo) real = NULL, sim = NULL, formulas = NULL;
@@ -184,6 +234,10 @@ static void check_state(const Machine *mc, const char *state, bool given)
 	in.zoneinfo_text = text;
 	in.zoneinfo_path = zpath;
 	in.nr_cpus = 2;
+	if (g_file_get_contents(ppath, &ptext, NULL, NULL)) {
+		in.pagetypeinfo_text = ptext;
+		in.pagetypeinfo_path = ppath;
+	}
 	if (given) {
 		in.min_free_kbytes = truth.min_free_kbytes;
 		in.watermark_scale_factor = truth.watermark_scale_factor;
@@ -195,6 +249,8 @@ static void check_state(const Machine *mc, const char *state, bool given)
 	if (!ps_config_from_proc(&in, cfg, &error))
 		g_error("%s: %s", zpath, error->message);
 	g_assert_cmpuint(cfg->spec.page_size, ==, mc->page_size);
+	if (ptext)
+		check_pagetypeinfo(cfg, ptext, ppath);
 	real = ps_zoneinfo_parse(text, zpath, &error);
 	g_assert_no_error(error);
 	sim = show(cfg, true, &mfk);
