@@ -11,6 +11,13 @@
  * conditions (order > 3, __GFP_RETRY_MAYFAIL, __GFP_THISNODE, a highest zone below Normal, no
  * __GFP_FS) after a last attempt at the high watermark.
  *
+ * A costly __GFP_NORETRY request with __GFP_THISNODE (alloc_pages_mpol's first THP try on the
+ * local node) gives up after its initial compaction, whatever the result: the 6.18 slow path's
+ * "THP page faults may attempt local node only first, but are then allowed to only compact, not
+ * reclaim" check (a stable-tagged fix, also in 5.15.202). The recording kernel shows it: on
+ * ftrace-press-thp-6.18 all 188 direct reclaims are the faults' second tries (GFP_TRANSHUGE), and
+ * a first try whose compaction ended COMPACT_COMPLETE failed at once, without reclaim.
+ *
  * Simplifications (why acceptable):
  * - Direct compaction (__alloc_pages_direct_compact, should_compact_retry) is in compaction.c;
  *   compaction that is not built (reclaim config "compaction": 0) behaves as !CONFIG_COMPACTION:
@@ -235,6 +242,12 @@ ps_pfn_t ps_alloc_slowpath(PsMachine *m, PsAllocContext *ac, PsAllocOutcome *out
 			/* THP-like requests: give up if compaction could not even start. */
 			if (compact_result == PS_COMPACT_RES_SKIPPED ||
 			    compact_result == PS_COMPACT_RES_DEFERRED)
+				goto nopage;
+			/*
+			 * A THP fault's first try on its node (alloc_pages_mpol) may only
+			 * compact, never reclaim.
+			 */
+			if (gfp & PS_GFP_THISNODE)
 				goto nopage;
 			/* Stay async: sync compaction is too expensive for these. */
 			compact_priority = PS_COMPACT_PRIO_ASYNC;

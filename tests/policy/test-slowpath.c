@@ -289,6 +289,44 @@ static void test_no_kill(void)
 		check_no_kill(&cases[i]);
 }
 
+/*
+ * A THP fault's first try on its node (alloc_pages_mpol: __GFP_THISNODE | __GFP_NORETRY) may
+ * compact but never reclaim: after an initial compaction that ran (COMPACT_COMPLETE: nothing it
+ * can move) it gives up. The same request without __GFP_THISNODE goes on to direct reclaim.
+ * The zone has three free pages in four, so free memory is far above the watermarks and no
+ * block above order 1 is free; the allocated pages are unmovable.
+ */
+static void check_thp_first_try(uint64_t gfp, uint64_t stalls)
+{
+	g_autoptr(FixtureHost) h = host_new(16384);
+	PsZone *z = fixture_host_normal(h);
+	PsAllocOutcome out = {0};
+	ps_pfn_t pfn;
+
+	fixture_host_add_lru(h, z, 64, PS_FOLIO_FILE, false);
+	while ((pfn = ps_rmqueue_smallest(h->m, z, 0, PS_MT_MOVABLE)) != PS_PFN_NONE)
+		ps_page_mark_allocated(h->m, z, pfn, 0);
+	for (pfn = z->start_pfn; pfn < ps_zone_end_pfn(z); pfn++)
+		if ((pfn & 3) != 3 && ps_page_state(h->m, pfn) == PS_PAGE_ALLOCATED &&
+		    ps_page_owner(h->m, pfn) == PS_PFN_NONE) {
+			z->nr_allocated--;
+			ps_buddy_free(h->m, z, pfn, 0, PS_FPI_NONE);
+		}
+	fixture_host_alloc(h, gfp, 9, PS_NR_FOLIO_KINDS, false, &out);
+	g_assert_cmpint(out.result, ==, PS_ALLOC_FAILED);
+	g_assert_cmpuint(h->m->vm_events[PS_COMPACT_STALL], >=, 1);
+	g_assert_cmpuint(h->m->vm_events[PS_ALLOCSTALL_NORMAL] +
+			     h->m->vm_events[PS_ALLOCSTALL_MOVABLE],
+			 ==, stalls);
+	g_assert_true(out.direct_reclaim == (stalls > 0));
+}
+
+static void test_thp_first_try(void)
+{
+	check_thp_first_try(PS_GFP_TRANSHUGE | PS_GFP_NORETRY | PS_GFP_THISNODE, 0);
+	check_thp_first_try(PS_GFP_TRANSHUGE | PS_GFP_NORETRY, 1);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -299,5 +337,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/slowpath/compact-retry-escalation", test_compact_retry_escalation);
 	g_test_add_func("/policy/slowpath/compact-retry-skipped", test_compact_retry_skipped);
 	g_test_add_func("/policy/slowpath/no-kill", test_no_kill);
+	g_test_add_func("/policy/slowpath/thp-first-try-no-reclaim", test_thp_first_try);
 	return g_test_run();
 }
