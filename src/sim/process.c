@@ -800,24 +800,6 @@ uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
  * at the start (their real age is unknown), so they are written back writeback_delay later.
  * Unevictable folios stay outside (PsSnapshot.lru leaves them out).
  */
-/* The first index from i on whose byte of a[0..n) is not 0 (n when none): 8 bytes a step. */
-static uint64_t next_nonzero(const uint8_t *a, uint64_t i, uint64_t n)
-{
-	while (i < n && (i & 7))
-		if (a[i++])
-			return i - 1;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, a + i, 8);
-		if (w)
-			break;
-	}
-	while (i < n && !a[i])
-		i++;
-	return i;
-}
-
 void sim_snapshot_lru_seed(PsSim *s)
 {
 	PsMachine *m = s->m;
@@ -826,24 +808,27 @@ void sim_snapshot_lru_seed(PsSim *s)
 	guint len = s->recs->len;
 	bool bulk;
 
-	s->snap_rec = g_new0(uint32_t, npages);
+	s->snap_rec = ps_malloc0_huge(npages * sizeof(uint32_t));
 	/*
 	 * Room for every folio first (a bound: the pages marked on a list): the record and LRU
 	 * arrays then grow once instead of doubling (and copying) ~7 times on the way to 500 k.
 	 */
-	for (uint64_t i = next_nonzero(lru, 0, npages); i < npages;
-	     i = next_nonzero(lru, i + 1, npages))
+	for (uint64_t i = sim_next_nonzero(lru, 0, npages); i < npages;
+	     i = sim_next_nonzero(lru, i + 1, npages))
 		listed += (lru[i] & PS_SNAP_LRU_ON) != 0;
 	/*
 	 * Without free records, rec_new appends: the folios get len, len + 1, ... here directly,
 	 * in room for all of them, and the array is cut back to those used at the end.
 	 */
 	bulk = !s->nr_free_recs;
-	if (bulk)
+	if (bulk) {
 		g_array_set_size(s->recs, len + (guint)listed);
+		/* the new records are not touched yet (recs does not clear) */
+		ps_advise_huge(rec_at(s, len), listed * sizeof(Rec));
+	}
 	ps_lru_reserve(s->policy, len + (uint32_t)listed);
-	for (uint64_t i = next_nonzero(lru, 0, npages); i < npages;
-	     i = next_nonzero(lru, i + 1, npages)) {
+	for (uint64_t i = sim_next_nonzero(lru, 0, npages); i < npages;
+	     i = sim_next_nonzero(lru, i + 1, npages)) {
 		uint8_t l = lru[i];
 		ps_pfn_t pfn = m->map.base_pfn + (ps_pfn_t)i;
 		unsigned order = l & PS_SNAP_LRU_ORDER;

@@ -16,6 +16,8 @@
 #ifndef PS_SIM_PRIVATE_H
 #define PS_SIM_PRIVATE_H
 
+#include <string.h>
+
 #include <cjson/cJSON.h>
 
 #include "report/report.h"
@@ -206,6 +208,26 @@ static inline void ps_snapshot_disown(PsSnapshot *snap, const PsMachine *m, ps_p
 
 		snap->owned[i / 8] &= (uint8_t) ~(1u << (i % 8));
 	}
+}
+/*
+ * The first index from i on whose byte of a[0..n) is not 0 (n when none), 8 bytes a step: the
+ * walks over PsSnapshot.lru (one byte a pfn, most of them 0).
+ */
+static inline uint64_t sim_next_nonzero(const uint8_t *a, uint64_t i, uint64_t n)
+{
+	while (i < n && (i & 7))
+		if (a[i++])
+			return i - 1;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, a + i, 8);
+		if (w)
+			break;
+	}
+	while (i < n && !a[i])
+		i++;
+	return i;
 }
 cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m);
 void ps_snapshot_format(const PsSnapshot *snap, GString *out);

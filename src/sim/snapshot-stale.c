@@ -147,11 +147,12 @@ void sim_snapshot_free_stale(PsSim *s)
 
 	if (!snap || !snap->lru || !s->trace_path || !strcmp(s->trace_path, "-"))
 		return;
-	first = g_malloc0(npages);
+	first = ps_malloc0_huge(npages);
 	if (!load_first(s, first, npages))
 		return;
 	snap->stale_scanned = true;
-	for (uint64_t i = 0; i < npages; i++) {
+	for (uint64_t i = sim_next_nonzero(snap->lru, 0, npages); i < npages;
+	     i = sim_next_nonzero(snap->lru, i + 1, npages)) {
 		uint8_t l = snap->lru[i];
 		ps_pfn_t pfn = m->map.base_pfn + (ps_pfn_t)i;
 		unsigned order = l & PS_SNAP_LRU_ORDER;

@@ -77,6 +77,14 @@ GBytes *ps_file_read_all_cached(const char *path, const char *cache_dir, GError 
 /* A fast 64-bit checksum of data (not cryptographic: against bit rot and cut files). */
 uint64_t ps_checksum64(const void *data, gsize len);
 
+/*
+ * Transparent huge pages for a large array not touched yet (util/mem.c): ps_advise_huge asks for
+ * them on the 2 MiB-aligned interior of [p, p + bytes) (fewer page faults when it is filled);
+ * ps_malloc0_huge is g_malloc0 followed by that advice, freed with g_free.
+ */
+void ps_advise_huge(void *p, gsize bytes);
+void *ps_malloc0_huge(gsize bytes);
+
 /* ---- writing: atomic output files (util/atomic.c) ----------------------------------------- */
 
 /*

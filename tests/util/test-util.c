@@ -769,6 +769,57 @@ static void test_filecache(void)
 	ps_test_rm_rf(dir);
 }
 
+/* The VmFlags of the mapping of /proc/self/smaps that holds address a (NULL when none). */
+static char *vm_flags_at(uintptr_t a)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	bool in = false;
+
+	if (!g_file_get_contents("/proc/self/smaps", &text, NULL, NULL))
+		return NULL;
+	lines = g_strsplit(text, "\n", -1);
+	for (guint i = 0; lines[i]; i++) {
+		unsigned long lo, hi;
+
+		if (sscanf(lines[i], "%lx-%lx ", &lo, &hi) == 2 && strchr(lines[i], '-') &&
+		    !g_str_has_suffix(lines[i], ":"))
+			in = a >= lo && a < hi;
+		else if (in && g_str_has_prefix(lines[i], "VmFlags:"))
+			return g_strdup(lines[i] + strlen("VmFlags:"));
+	}
+	return NULL;
+}
+
+/*
+ * ps_malloc0_huge: zeroed, usable, freed with g_free, and the 2 MiB-aligned interior of the array
+ * carries the huge-page advice ("hg" in smaps' VmFlags) where the kernel has THP.
+ */
+static void test_mem_advise_huge(void)
+{
+	gsize bytes = 9u << 20;
+	uint8_t *p = ps_malloc0_huge(bytes);
+	uintptr_t mid = ((uintptr_t)p + (4u << 20)) & ~(uintptr_t)((2u << 20) - 1);
+	g_autofree char *flags = NULL;
+
+	for (gsize i = 0; i < bytes; i += 4096)
+		g_assert_cmpuint(p[i], ==, 0);
+	memset(p, 0xa5, bytes);
+	g_assert_cmpuint(p[bytes - 1], ==, 0xa5);
+	if (!g_file_test("/sys/kernel/mm/transparent_hugepage/enabled", G_FILE_TEST_EXISTS)) {
+		g_free(p);
+		g_test_skip("no transparent huge pages in this kernel");
+		return;
+	}
+	flags = vm_flags_at(mid);
+	g_assert_nonnull(flags);
+	g_assert_nonnull(strstr(flags, " hg"));
+	g_free(p);
+	/* a range without a whole aligned 2 MiB inside is left alone, NULL too */
+	ps_advise_huge(NULL, bytes);
+	ps_advise_huge(&bytes, sizeof(bytes));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -789,5 +840,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/util/json/cursor", test_json_cursor);
 	g_test_add_func("/util/csv/quoted", test_csv_quoted);
 	g_test_add_func("/util/csv/cut-row-refused", test_csv_cut_row_refused);
+	g_test_add_func("/util/mem/advise-huge", test_mem_advise_huge);
 	return g_test_run();
 }
