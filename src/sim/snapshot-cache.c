@@ -84,7 +84,7 @@ char *ps_snapshot_cache_entry(const char *cache_dir, const char *kpageflags, con
 
 	if (!cache_dir || !strcmp(kpageflags, "-"))
 		return NULL;
-	d = ps_file_digest(kpageflags, NULL);
+	d = ps_file_digest_cached(kpageflags, cache_dir, NULL, NULL);
 	if (!d)
 		return NULL;
 	*layout = layout_hash(m, boot_pbmt, nblocks);

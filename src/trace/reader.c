@@ -133,7 +133,7 @@ PsTraceReader *ps_trace_reader_open_cached(const char *path, const char *cache_d
 	    stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 		return ps_trace_reader_open(path, hdr, error);
 	if (!digest)
-		digest = own_digest = ps_file_digest(path, NULL);
+		digest = own_digest = ps_file_digest_cached(path, cache_dir, NULL, NULL);
 	if (!digest)
 		return ps_trace_reader_open(path, hdr, error);
 	entry = ps_trace_cache_entry_path(cache_dir, digest);

@@ -64,6 +64,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsLineReader, ps_line_reader_close)
 GBytes *ps_file_read_all(const char *path, GError **error);
 /* "sha256:HEX" of a file's bytes as stored (not decompressed): how inputs are named in outputs. */
 char *ps_file_digest(const char *path, GError **error);
+/*
+ * ps_file_digest remembered in cache_dir (util/filecache.c): cache_dir/DEV-INODE.digest keeps the
+ * digest with the file's device, inode, size, mtime, ctime and a checksum of 30 sampled blocks
+ * (its ends among them); a later call whose file matches all of them takes the digest from there
+ * instead of hashing the whole file. Never stale: a file changed less than 2 s before the hash
+ * is not remembered, and any later change to it (even one that keeps its size and sets its
+ * mtime back) gets a new ctime. *hit (may be NULL) says whether the memo answered. cache_dir
+ * NULL or standard input: ps_file_digest.
+ */
+char *ps_file_digest_cached(const char *path, const char *cache_dir, bool *hit, GError **error);
 /* sha256 of len bytes as 64 lower-case hex digits and a NUL; false only if OpenSSL fails. */
 bool ps_sha256_hex(const void *data, gsize len, char hex[static 65]);
 

@@ -80,13 +80,15 @@ static char *tmp(const char *name)
 	return g_build_filename(tmp_dir, name, NULL);
 }
 
+/* Cache entries of dir: the digest memos (DEV-INODE.digest, util/filecache.c) are not counted. */
 static guint count_entries(const char *dir)
 {
 	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
 	guint n = 0;
 
-	while (d && g_dir_read_name(d))
-		n++;
+	while (d && (name = g_dir_read_name(d)))
+		n += !g_str_has_suffix(name, ".digest");
 	return n;
 }
 
