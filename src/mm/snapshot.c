@@ -124,17 +124,27 @@ static gboolean load_zone(PsMachine *m, PsZone *z, const PsMachineState *st, GEr
 		} else if (s == PS_SNAP_ALLOCATED &&
 			   (!st->head_order || st->head_order[p - st->base_pfn] == 0)) {
 			/* the common case (~90 % of a real machine's pages): a run of order-0
-			 * allocated pages, what the branch below makes of each, in one loop */
-			ps_pfn_t q = p;
+			 * allocated pages, what the branch below makes of each (ps_page_set, then
+			 * the movable bit), found first and then written as whole arrays */
+			ps_pfn_t q = p + 1, lim = MIN(end, st->end_pfn);
+			uint64_t at = p - m->map.base_pfn, n;
+			uint8_t *f = &m->map.flags[at];
+			uint32_t *next = &m->map.next[at];
 
-			do {
-				ps_page_set(m, q, PS_PAGE_ALLOCATED, 0);
-				if (st->movable && st->movable[q - st->base_pfn])
-					ps_page_set_movable(m, q, true);
+			while (q < lim && st->state[q - st->base_pfn] == PS_SNAP_ALLOCATED &&
+			       (!st->head_order || st->head_order[q - st->base_pfn] == 0))
 				q++;
-			} while (q < end && state_at(st, q) == PS_SNAP_ALLOCATED &&
-				 (!st->head_order || st->head_order[q - st->base_pfn] == 0));
-			z->nr_allocated += q - p;
+			n = q - p;
+			memset(f, PS_PAGE_ALLOCATED << PS_PAGE_STATE_SHIFT, n);
+			for (uint64_t i = 0; i < n; i++)
+				next[i] = PS_PFN_NONE;
+			if (st->movable) {
+				const uint8_t *mv = &st->movable[p - st->base_pfn];
+
+				for (uint64_t i = 0; i < n; i++)
+					f[i] |= mv[i] ? PS_PAGE_MOVABLE_BIT : 0;
+			}
+			z->nr_allocated += n;
 			p = q;
 		} else if (s == PS_SNAP_ALLOCATED) {
 			unsigned order = st->head_order ? st->head_order[p - st->base_pfn] : 0;
