@@ -20,15 +20,19 @@
  * (--snapshot --proc), against the recording's own duration (target >= 10x faster); the
  * pressure recordings (kswapd reclaim, THP direct compaction, slab and page-cache churn, zone
  * growth, OOM kills at 4K and 64K) too.
+ * The closing table also gives the minor page faults of each best run (the start's fresh
+ * arrays: huge pages cut them, util/mem.c).
  * A benchmark prints figures and asserts nothing. Usage: bench-replay [N | TRACE | kbuild |
  * recordings] [CONFIG] (an existing trace file instead of a count replays that file; kbuild runs
- * only the first figure).
+ * only the first figure), or bench-replay snapshot [NAME...]: only the closing table, of the
+ * named recordings (all when none is named).
  */
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "config/config.h"
 #include "core/core.h"
@@ -60,12 +64,14 @@ static double cpu_s(void)
 typedef struct {
 	const char *name;
 	double real_s, wall, cpu;
+	long faults; /* minor page faults of the best run */
 	bool snapshot;
 } XRow;
 static XRow xrows[16];
 static guint nr_xrows;
 
 static double last_cpu;	      /* CPU seconds of the last replay_with */
+static long last_faults;      /* minor page faults of the last replay_with (the process's) */
 static double last_setup_cpu; /* of which ps_sim_new: the machine's arrays, zeroed */
 
 static void write_trace(const char *path, uint64_t n, bool recent)
@@ -144,8 +150,12 @@ static double replay_with(const char *trace, const PsConfig *cfg, const char *cf
 	g_autoptr(PsSim) sim = NULL;
 	GError *error = NULL;
 	PsRunOptions opts = {0};
+	struct rusage ru;
 	double t0, c0;
+	long f0;
 
+	getrusage(RUSAGE_SELF, &ru);
+	f0 = ru.ru_minflt;
 	opts.config_path = cfg_path;
 	opts.out_dir = out;
 	opts.trace_cache_dir = cache_dir;
@@ -160,6 +170,8 @@ static double replay_with(const char *trace, const PsConfig *cfg, const char *cf
 	*totals = *ps_sim_totals(sim);
 	g_clear_pointer(&sim, ps_sim_free);
 	last_cpu = cpu_s() - c0;
+	getrusage(RUSAGE_SELF, &ru);
+	last_faults = ru.ru_minflt - f0;
 	return now_s() - t0;
 }
 
@@ -200,7 +212,35 @@ static double read_trace(const char *trace, const char *cache_dir, uint64_t *n, 
  * The figures of one shipped recording: workloads/NAME.jsonl.gz with workloads/NAME/, or
  * workloads/NAME/trace.jsonl.gz (the pressure recordings keep their trace in their directory).
  */
-static void measure_recording(const char *name, const char *dir)
+/*
+ * The --snapshot --proc figure of one recording (the policy replay from the cache when it has no
+ * kpageflags dump), best of 3 after the caches are written, as a row of the closing table.
+ */
+static void measure_snapshot(const char *name, const char *trace, const PsConfig *cfg,
+			     const char *rec, const char *kpf, bool has_kpf, const char *cache,
+			     const char *out, double real_s, double *snap, double *snap_cpu)
+{
+	PsRunTotals t;
+	long faults = 0;
+
+	*snap = *snap_cpu = 1e9;
+	/* the first run writes what later runs read: trace cache, snapshot state, derived entries
+	 */
+	replay_with(trace, cfg, NULL, out, cache, has_kpf ? kpf : NULL, has_kpf ? rec : NULL, &t);
+	for (int i = 0; i < 3; i++) {
+		double w = replay_with(trace, cfg, NULL, out, cache, has_kpf ? kpf : NULL,
+				       has_kpf ? rec : NULL, &t);
+
+		if (w < *snap)
+			faults = last_faults;
+		*snap = MIN(*snap, w);
+		*snap_cpu = MIN(*snap_cpu, last_cpu);
+	}
+	if (nr_xrows < G_N_ELEMENTS(xrows))
+		xrows[nr_xrows++] = (XRow){name, real_s, *snap, *snap_cpu, faults, has_kpf};
+}
+
+static void measure_recording(const char *name, const char *dir, bool snapshot_only)
 {
 	g_autofree char *rec = g_strdup_printf("%s/workloads/%s", PS_SOURCE_DIR, name);
 	g_autofree char *inside = g_build_filename(rec, "trace.jsonl.gz", NULL);
@@ -229,6 +269,13 @@ static void measure_recording(const char *name, const char *dir)
 	in.zoneinfo_path = zi_path;
 	if (!ps_config_from_proc(&in, cfg, &error))
 		g_error("%s", error->message);
+	if (snapshot_only) {
+		read_trace(trace, cache, &n, &first_t, &last_t); /* writes the entry */
+		real_s = (double)(last_t - first_t) / 1e9;
+		measure_snapshot(name, trace, cfg, rec, kpf, has_kpf, cache, out, real_s, &snap,
+				 &snap_cpu);
+		return;
+	}
 	for (int i = 0; i < 3; i++) {
 		parse = MIN(parse, read_trace(trace, NULL, &n, &first_t, &last_t));
 		parse_cpu = MIN(parse_cpu, last_cpu);
@@ -240,13 +287,11 @@ static void measure_recording(const char *name, const char *dir)
 		cached = MIN(cached, replay_with(trace, cfg, NULL, out, cache, NULL, NULL, &t));
 		cached_cpu = MIN(cached_cpu, last_cpu);
 		setup = MIN(setup, last_setup_cpu);
-		/* a recording without a kpageflags dump: --proc alone is not a run option, so the
-		 * policy replay from the cache is its snapshot-less figure */
-		snap = MIN(snap, has_kpf ? replay_with(trace, cfg, NULL, out, cache, kpf, rec, &t)
-					 : cached);
-		snap_cpu = MIN(snap_cpu, last_cpu);
 	}
 	real_s = (double)(last_t - first_t) / 1e9;
+	/* a recording without a kpageflags dump: --proc alone is not a run option, so the policy
+	 * replay from the cache is its snapshot-less figure */
+	measure_snapshot(name, trace, cfg, rec, kpf, has_kpf, cache, out, real_s, &snap, &snap_cpu);
 	printf("bench-replay: %s, %" G_GUINT64_FORMAT " records over %.2f s recorded, config from "
 	       "its before.zoneinfo (best of 3)\n",
 	       name, n, real_s);
@@ -266,8 +311,6 @@ static void measure_recording(const char *name, const char *dir)
 	       "CPU %.1fx (target >= 10x)\n",
 	       has_kpf ? "+ --snapshot --proc        " : "(no kpageflags dump: cache)", snap,
 	       snap_cpu, real_s / snap, real_s / snap_cpu);
-	if (nr_xrows < G_N_ELEMENTS(xrows))
-		xrows[nr_xrows++] = (XRow){name, real_s, snap, snap_cpu, has_kpf};
 }
 
 /* Every recording's replay against its recorded duration, one line each. */
@@ -277,12 +320,13 @@ static void print_xrows(void)
 	    "bench-replay: policy replay from the trace cache with --snapshot --proc (the snapshot "
 	    "state and the pcp prefill from their cache), best of 3, against the recorded "
 	    "duration (target >= 10x)\n");
-	printf("  %-26s %9s %9s %9s %8s %8s\n", "recording", "real s", "wall s", "CPU s", "x wall",
-	       "x CPU");
+	printf("  %-26s %9s %9s %9s %8s %8s %8s\n", "recording", "real s", "wall s", "CPU s",
+	       "x wall", "x CPU", "faults");
 	for (guint i = 0; i < nr_xrows; i++)
-		printf("  %-26s %9.3f %9.3f %9.3f %7.1fx %7.1fx%s\n", xrows[i].name,
+		printf("  %-26s %9.3f %9.3f %9.3f %7.1fx %7.1fx %8ld%s\n", xrows[i].name,
 		       xrows[i].real_s, xrows[i].wall, xrows[i].cpu,
 		       xrows[i].real_s / xrows[i].wall, xrows[i].real_s / xrows[i].cpu,
+		       xrows[i].faults,
 		       xrows[i].snapshot ? "" : "  (no kpageflags dump: no snapshot)");
 }
 
@@ -365,6 +409,7 @@ int main(int argc, char **argv)
 	bool given = argc > 1 && g_file_test(argv[1], G_FILE_TEST_IS_REGULAR);
 	bool kbuild_only = argc > 1 && !given && !strcmp(argv[1], "kbuild");
 	bool recordings_only = argc > 1 && !given && !strcmp(argv[1], "recordings");
+	bool snapshot_only = argc > 1 && !given && !strcmp(argv[1], "snapshot");
 	uint64_t n = argc > 1 && !given ? g_ascii_strtoull(argv[1], NULL, 10) : 5000000;
 	g_autofree char *cfg_path =
 	    argc > 2 ? g_strdup(argv[2])
@@ -377,9 +422,16 @@ int main(int argc, char **argv)
 		measure(argv[1], cfg_path, out);
 	} else if (kbuild_only) {
 		measure_kbuild(dir, cfg_path, out);
-	} else if (recordings_only) {
-		for (gsize i = 0; i < G_N_ELEMENTS(recordings); i++)
-			measure_recording(recordings[i], dir);
+	} else if (recordings_only || snapshot_only) {
+		/* bench-replay snapshot [NAME...]: only the closing table, of the named ones */
+		for (gsize i = 0; i < G_N_ELEMENTS(recordings); i++) {
+			bool named = !snapshot_only || argc < 3;
+
+			for (int a = 2; a < argc && !named; a++)
+				named = !strcmp(argv[a], recordings[i]);
+			if (named)
+				measure_recording(recordings[i], dir, snapshot_only);
+		}
 		print_xrows();
 	} else {
 		static const char *const kinds[] = {"random", "recent"};
@@ -399,7 +451,7 @@ int main(int argc, char **argv)
 			measure(trace, cfg_path, out);
 		}
 		for (gsize i = 0; i < G_N_ELEMENTS(recordings); i++)
-			measure_recording(recordings[i], dir);
+			measure_recording(recordings[i], dir, false);
 		print_xrows();
 	}
 	{
