@@ -769,6 +769,19 @@ static void test_filecache(void)
 	ps_test_rm_rf(dir);
 }
 
+/* ps_file_digest_cached of path, which must (not) come from the memo and equal want (if given). */
+static char *digest_expect(const char *path, const char *cache, bool want_hit, const char *want)
+{
+	bool hit = !want_hit;
+	char *d = ps_file_digest_cached(path, cache, &hit, NULL);
+
+	g_assert_true(hit == want_hit);
+	g_assert_nonnull(d);
+	if (want)
+		g_assert_cmpstr(d, ==, want);
+	return d;
+}
+
 /*
  * ps_file_digest_cached: the memo answers for the file as it was, never for an edited one, even
  * an edit in place that keeps the size and sets the mtime back; a corrupt memo is ignored.
@@ -778,44 +791,32 @@ static void test_digest_memo(void)
 	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
 	g_autofree char *path = g_build_filename(dir, "trace.jsonl", NULL);
 	g_autofree char *cache = g_build_filename(dir, "cache", NULL);
-	g_autofree char *d1 = NULL, *d2 = NULL, *d3 = NULL, *d4 = NULL, *d5 = NULL, *full = NULL;
-	g_autofree char *memo = NULL, *name = NULL;
+	g_autofree char *full = NULL, *edited = NULL, *memo = NULL, *name = NULL;
 	gsize n = 2u << 20;
 	g_autofree guint8 *data = g_malloc(n);
-	struct stat st;
+	struct stat st, now;
 	struct timespec times[2];
-	bool hit = true;
 	int fd;
 
 	for (gsize i = 0; i < n; i++)
 		data[i] = (guint8)(i * 2654435761u >> 13);
 	g_assert_true(g_file_set_contents(path, (char *)data, (gssize)n, NULL));
+	full = ps_file_digest(path, NULL);
 	/* just written: hashed, not remembered (a change in the same clock tick could match) */
-	d1 = ps_file_digest_cached(path, cache, &hit, NULL);
-	g_assert_false(hit);
+	g_free(digest_expect(path, cache, false, full));
 	g_assert_cmpuint(dir_entries(cache), ==, 0);
 	g_usleep(2100 * 1000);
-	g_clear_pointer(&d1, g_free);
-	d1 = ps_file_digest_cached(path, cache, &hit, NULL);
-	g_assert_false(hit);
-	full = ps_file_digest(path, NULL);
-	g_assert_cmpstr(d1, ==, full);
+	g_free(digest_expect(path, cache, false, full));
 	g_assert_cmpuint(dir_entries(cache), ==, 1);
-	d2 = ps_file_digest_cached(path, cache, &hit, NULL);
-	g_assert_true(hit);
-	g_assert_cmpstr(d2, ==, full);
+	g_free(digest_expect(path, cache, true, full));
 	/* a corrupt memo: ignored, hashed, remembered again */
 	g_assert_cmpint(stat(path, &st), ==, 0);
 	name = g_strdup_printf("%016" G_GINT64_MODIFIER "x-%016" G_GINT64_MODIFIER "x.digest",
 			       (uint64_t)st.st_dev, (uint64_t)st.st_ino);
 	memo = g_build_filename(cache, name, NULL);
 	g_assert_true(g_file_set_contents(memo, "not a memo", -1, NULL));
-	d3 = ps_file_digest_cached(path, cache, &hit, NULL);
-	g_assert_false(hit);
-	g_assert_cmpstr(d3, ==, full);
-	g_clear_pointer(&d3, g_free);
-	d3 = ps_file_digest_cached(path, cache, &hit, NULL);
-	g_assert_true(hit);
+	g_free(digest_expect(path, cache, false, full));
+	g_free(digest_expect(path, cache, true, full));
 	/* one byte in the middle (outside the sampled blocks), same size, the mtime set back */
 	fd = open(path, O_WRONLY);
 	g_assert_cmpint(fd, >=, 0);
@@ -824,29 +825,17 @@ static void test_digest_memo(void)
 	times[0] = st.st_atim;
 	times[1] = st.st_mtim;
 	g_assert_cmpint(utimensat(AT_FDCWD, path, times, 0), ==, 0);
-	{
-		struct stat now;
-
-		g_assert_cmpint(stat(path, &now), ==, 0);
-		g_assert_cmpint(now.st_size, ==, st.st_size);
-		g_assert_cmpint(now.st_mtim.tv_sec, ==, st.st_mtim.tv_sec);
-		g_assert_cmpint(now.st_mtim.tv_nsec, ==, st.st_mtim.tv_nsec);
-	}
-	d4 = ps_file_digest_cached(path, cache, &hit, NULL);
-	g_assert_false(hit);
-	g_clear_pointer(&full, g_free);
-	full = ps_file_digest(path, NULL);
-	g_assert_cmpstr(d4, ==, full);
-	g_assert_cmpstr(d4, !=, d1);
+	g_assert_cmpint(stat(path, &now), ==, 0);
+	g_assert_cmpint(now.st_size, ==, st.st_size);
+	g_assert_cmpint(now.st_mtim.tv_sec, ==, st.st_mtim.tv_sec);
+	g_assert_cmpint(now.st_mtim.tv_nsec, ==, st.st_mtim.tv_nsec);
+	edited = ps_file_digest(path, NULL);
+	g_assert_cmpstr(edited, !=, full);
+	g_free(digest_expect(path, cache, false, edited));
 	/* and still not remembered right after the edit */
-	d5 = ps_file_digest_cached(path, cache, &hit, NULL);
-	g_assert_false(hit);
-	g_assert_cmpstr(d5, ==, full);
-	/* no cache directory, standard input: the plain digest */
-	g_clear_pointer(&d5, g_free);
-	d5 = ps_file_digest_cached(path, NULL, &hit, NULL);
-	g_assert_false(hit);
-	g_assert_cmpstr(d5, ==, full);
+	g_free(digest_expect(path, cache, false, edited));
+	/* no cache directory: the plain digest */
+	g_free(digest_expect(path, NULL, false, edited));
 	ps_test_rm_rf(dir);
 }
 
