@@ -495,15 +495,12 @@ PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error)
 			continue;
 		mend = ps_zone_end_pfn(z) - (ps_pfn_t)spec->zones[z->node][z->type].deferred;
 		mstart = mend - (ps_pfn_t)z->managed;
-		/* ps_page_set(RESERVED, order 0) of each page, a byte each: millions of pages */
 		if (mstart > z->start_pfn)
-			memset(&m->map.flags[z->start_pfn - m->map.base_pfn],
-			       PS_PAGE_RESERVED << PS_PAGE_STATE_SHIFT, mstart - z->start_pfn);
+			ps_page_set_run(m, z->start_pfn, mstart - z->start_pfn, PS_PAGE_RESERVED);
 		/* Deferred pages: present, not initialised (defer_init stopped memmap_init there).
 		 */
 		if (mend < ps_zone_end_pfn(z)) {
-			memset(&m->map.flags[mend - m->map.base_pfn],
-			       PS_PAGE_RESERVED << PS_PAGE_STATE_SHIFT, ps_zone_end_pfn(z) - mend);
+			ps_page_set_run(m, mend, ps_zone_end_pfn(z) - mend, PS_PAGE_RESERVED);
 			z->first_deferred_pfn = mend;
 		}
 		if (!ps_zone_populated(z))

@@ -20,6 +20,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 G_BEGIN_DECLS
 
@@ -725,6 +726,17 @@ static inline void ps_page_set(PsMachine *m, ps_pfn_t pfn, enum ps_page_state st
 	    (uint8_t)((st << PS_PAGE_STATE_SHIFT) | (order & PS_PAGE_ORDER_MASK));
 	if (st == PS_PAGE_ALLOCATED)
 		m->map.next[pfn - m->map.base_pfn] = PS_PFN_NONE;
+}
+
+/* ps_page_set(st, order 0) of n pages from pfn, written as whole arrays (set-up and loading). */
+static inline void ps_page_set_run(PsMachine *m, ps_pfn_t pfn, uint64_t n, enum ps_page_state st)
+{
+	uint64_t at = pfn - m->map.base_pfn;
+
+	memset(&m->map.flags[at], (uint8_t)(st << PS_PAGE_STATE_SHIFT), n);
+	if (st == PS_PAGE_ALLOCATED)
+		for (uint64_t i = 0; i < n; i++)
+			m->map.next[at + i] = PS_PFN_NONE;
 }
 
 /*

@@ -127,17 +127,14 @@ static gboolean load_zone(PsMachine *m, PsZone *z, const PsMachineState *st, GEr
 			 * allocated pages, what the branch below makes of each (ps_page_set, then
 			 * the movable bit), found first and then written as whole arrays */
 			ps_pfn_t q = p + 1, lim = MIN(end, st->end_pfn);
-			uint64_t at = p - m->map.base_pfn, n;
-			uint8_t *f = &m->map.flags[at];
-			uint32_t *next = &m->map.next[at];
+			uint8_t *f = &m->map.flags[p - m->map.base_pfn];
+			uint64_t n;
 
 			while (q < lim && st->state[q - st->base_pfn] == PS_SNAP_ALLOCATED &&
 			       (!st->head_order || st->head_order[q - st->base_pfn] == 0))
 				q++;
 			n = q - p;
-			memset(f, PS_PAGE_ALLOCATED << PS_PAGE_STATE_SHIFT, n);
-			for (uint64_t i = 0; i < n; i++)
-				next[i] = PS_PFN_NONE;
+			ps_page_set_run(m, p, n, PS_PAGE_ALLOCATED);
 			if (st->movable) {
 				const uint8_t *mv = &st->movable[p - st->base_pfn];
 
