@@ -202,13 +202,15 @@ static bool block_free_profile(const PsMachine *m, ps_pfn_t b, ps_pfn_t start, p
 {
 	ps_pfn_t lo = MAX(b, start), hi = MIN(b + m->pageblock_nr_pages, end);
 
-	for (ps_pfn_t p = lo; p < hi;) {
+	/* the pages between free heads are skipped 8 flag bytes a step */
+	for (ps_pfn_t p = lo;;) {
 		unsigned o;
 
-		if (ps_page_state(m, p) != PS_PAGE_BUDDY) {
-			p++;
-			continue;
-		}
+		p = m->map.base_pfn + (ps_pfn_t)ps_bytes_next_match(
+					  m->map.flags, p - m->map.base_pfn, hi - m->map.base_pfn,
+					  PS_PAGE_STATE_MASK, PS_PAGE_BUDDY << PS_PAGE_STATE_SHIFT);
+		if (p >= hi)
+			break;
 		o = ps_page_order(m, p);
 		if (o >= m->pageblock_order)
 			return false;
@@ -622,18 +624,34 @@ static void own_allocated(PsSnapshot *snap, PsMachine *m, const PsSnapArrays *ls
 {
 	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
 
-	for (uint64_t i = 0; i < npages; i++) {
+	const uint8_t movable_head = PS_PAGE_ALLOCATED << PS_PAGE_STATE_SHIFT | PS_PAGE_MOVABLE_BIT;
+	uint64_t i = 0;
+
+	/* 8 pages a step: one byte of owned, and the movable heads among them */
+	for (; i + 8 <= npages; i += 8) {
+		unsigned own = ps_bytes8_match(ls->state + i, 0xff, PS_SNAP_ALLOCATED), mv;
+
+		if (!own)
+			continue;
+		snap->owned[i / 8] |= (uint8_t)own; /* ps_snapshot_own, page by page */
+		/* LRU and anon pages are compaction's to move, as the kernel's are */
+		mv = own & ps_bytes8_match(m->map.flags + i,
+					   PS_PAGE_STATE_MASK | PS_PAGE_MOVABLE_BIT, movable_head);
+		for (; mv; mv &= mv - 1)
+			ps_page_set_owner(m, m->map.base_pfn + (ps_pfn_t)(i + __builtin_ctz(mv)),
+					  PS_OWNER_UNKNOWN_AT_START);
+	}
+	for (; i < npages; i++) {
 		ps_pfn_t p = m->map.base_pfn + (ps_pfn_t)i;
 
 		if (ls->state[i] != PS_SNAP_ALLOCATED)
 			continue;
-		snap->owned[i / 8] |= (uint8_t)(1u << (i % 8)); /* ps_snapshot_own, one page */
-		/* LRU and anon pages are compaction's to move, as the kernel's are */
+		snap->owned[i / 8] |= (uint8_t)(1u << (i % 8));
 		if (ps_page_state(m, p) == PS_PAGE_ALLOCATED && ps_page_movable(m, p))
 			ps_page_set_owner(m, p, PS_OWNER_UNKNOWN_AT_START);
 	}
-	for (int i = 0; i < m->nr_zones; i++)
-		snap->allocated_pages[m->zones[i].type] += m->zones[i].nr_allocated;
+	for (int zi = 0; zi < m->nr_zones; zi++)
+		snap->allocated_pages[m->zones[zi].type] += m->zones[zi].nr_allocated;
 }
 
 PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_dir, GError **error)

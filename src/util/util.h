@@ -21,6 +21,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 G_BEGIN_DECLS
 
@@ -235,6 +236,52 @@ static inline const char *ps_csv_cell(const PsCsvTable *t, guint row, guint col)
 }
 /* Appends one cell, quoted when it must be, after a ',' unless first. */
 void ps_csv_append_cell(GString *out, const char *cell, bool first);
+
+/* ---- byte arrays, 8 bytes a step (util.h only) ---------------------------------------------- */
+
+/*
+ * Bit k set when byte k of the 8 at a has (a[k] & mask) == value: the walks over the per-pfn
+ * byte arrays (page flags, snapshot states) of a whole machine, which look at every page at
+ * start-up. Word-at-a-time on little-endian hosts, byte by byte otherwise; same answer.
+ */
+static inline unsigned ps_bytes8_match(const uint8_t *a, uint8_t mask, uint8_t value)
+{
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+	const uint64_t ones = 0x0101010101010101ull, low7 = 0x7f7f7f7f7f7f7f7full;
+	uint64_t w, t;
+
+	memcpy(&w, a, 8);
+	w = (w & (ones * mask)) ^ (ones * value); /* a zero byte where it matches */
+	t = ~(((w & low7) + low7) | w | low7);	  /* 0x80 in exactly those bytes */
+	/* byte k's bit to bit k of the top byte (no two products share a bit: no carries) */
+	return (unsigned)(((t >> 7) * 0x0102040810204080ull) >> 56);
+#else
+	unsigned r = 0;
+
+	for (unsigned k = 0; k < 8; k++)
+		r |= (unsigned)((a[k] & mask) == value) << k;
+	return r;
+#endif
+}
+
+/* The first index from i on whose byte of a[0..n) has (byte & mask) == value; n when none. */
+static inline uint64_t ps_bytes_next_match(const uint8_t *a, uint64_t i, uint64_t n, uint8_t mask,
+					   uint8_t value)
+{
+	for (; i < n && (i & 7); i++)
+		if ((a[i] & mask) == value)
+			return i;
+	for (; i + 8 <= n; i += 8) {
+		unsigned hit = ps_bytes8_match(a + i, mask, value);
+
+		if (hit)
+			return i + (uint64_t)__builtin_ctz(hit);
+	}
+	for (; i < n; i++)
+		if ((a[i] & mask) == value)
+			return i;
+	return n;
+}
 
 G_END_DECLS
 

@@ -890,6 +890,45 @@ static void test_mem_advise_huge(void)
 	ps_advise_huge(&bytes, sizeof(bytes));
 }
 
+/*
+ * ps_bytes8_match and ps_bytes_next_match against a byte-by-byte reference on pseudo-random
+ * arrays (a fixed LCG: deterministic), every start offset and length, including bytes that
+ * differ from the value only in bits outside the mask and 0x80/0x00 neighbours (the carry cases
+ * of the word-at-a-time form).
+ */
+static void test_bytes_match(void)
+{
+	static const uint8_t vals[] = {0x00, 0x80, 0x7f, 0xff, 0x20, 0x21, 0x60, 0xc0, 0x40, 0x01};
+	uint8_t a[67];
+	uint64_t x = 12345;
+
+	for (int round = 0; round < 200; round++) {
+		uint8_t mask = round % 3 == 0 ? 0xff : round % 3 == 1 ? 0x70 : 0xf0;
+		uint8_t value = vals[round % G_N_ELEMENTS(vals)] & mask;
+
+		for (gsize k = 0; k < sizeof(a); k++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			a[k] = vals[(x >> 33) % G_N_ELEMENTS(vals)] ^ (uint8_t)((x >> 50) & 0x0f);
+		}
+		for (gsize k = 0; k + 8 <= sizeof(a); k++) {
+			unsigned want = 0;
+
+			for (unsigned b = 0; b < 8; b++)
+				want |= (unsigned)((a[k + b] & mask) == value) << b;
+			g_assert_cmpuint(ps_bytes8_match(a + k, mask, value), ==, want);
+		}
+		for (uint64_t n = 0; n <= sizeof(a); n++)
+			for (uint64_t i = 0; i <= n; i++) {
+				uint64_t want = i;
+
+				while (want < n && (a[want] & mask) != value)
+					want++;
+				g_assert_cmpuint(ps_bytes_next_match(a, i, n, mask, value), ==,
+						 want);
+			}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -912,5 +951,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/util/csv/quoted", test_csv_quoted);
 	g_test_add_func("/util/csv/cut-row-refused", test_csv_cut_row_refused);
 	g_test_add_func("/util/mem/advise-huge", test_mem_advise_huge);
+	g_test_add_func("/util/bytes/match", test_bytes_match);
 	return g_test_run();
 }
