@@ -17,7 +17,12 @@
  *
  * Leaves that become empty go to a pool the tables of a run share (they are all zero then), so
  * mapping and unmapping one page repeatedly neither allocates nor clears memory; directories
- * stay until the table is cleared (one per GiB of address range touched on 4 KiB pages).
+ * stay until the table is cleared (one per GiB of address range touched on 4 KiB pages), then
+ * go to the pool too. Each directory keeps a bitmap of its used slots: a search for the next
+ * mapped page (an unmap, a fork's copy) and the clear at exit visit only the used slots. A
+ * build's processes each touch a few addresses far apart, so without it a search scanned
+ * hundreds of empty slots per directory (~320 instructions a call) and each exit zeroed and
+ * freed, and each new process allocated and zeroed, a 4 KiB directory per level.
  */
 #include <string.h>
 
@@ -27,8 +32,14 @@
 #define PGT_DIR_SLOTS (1u << PGT_DIR_SHIFT)
 #define PGT_DIR_MASK  (PGT_DIR_SLOTS - 1)
 
-/* A directory: slots are directories one level down, or leaves at the lowest level. */
+#define PGT_DIR_WORDS (PGT_DIR_SLOTS / 64)
+
+/*
+ * A directory: slots are directories one level down, or leaves at the lowest level; bit i of
+ * used is set exactly when slot[i] is not NULL.
+ */
 typedef struct {
+	uint64_t used[PGT_DIR_WORDS];
 	void *slot[PGT_DIR_SLOTS];
 } SimPgDir;
 
@@ -37,6 +48,7 @@ void sim_pgt_pool_init(SimPgPool *pool, unsigned leaf_shift)
 	g_assert(leaf_shift < 24);
 	pool->leaf_shift = leaf_shift;
 	pool->free = g_ptr_array_new();
+	pool->free_dirs = g_ptr_array_new();
 }
 
 void sim_pgt_pool_clear(SimPgPool *pool)
@@ -45,7 +57,27 @@ void sim_pgt_pool_clear(SimPgPool *pool)
 		return;
 	for (guint i = 0; i < pool->free->len; i++)
 		g_free(g_ptr_array_index(pool->free, i));
+	for (guint i = 0; i < pool->free_dirs->len; i++)
+		g_free(g_ptr_array_index(pool->free_dirs, i));
 	g_clear_pointer(&pool->free, g_ptr_array_unref);
+	g_clear_pointer(&pool->free_dirs, g_ptr_array_unref);
+}
+
+/* An empty directory (all slots NULL, no bit set). */
+static SimPgDir *dir_get(SimPgPool *pool)
+{
+	if (pool->free_dirs->len)
+		return g_ptr_array_steal_index_fast(pool->free_dirs, pool->free_dirs->len - 1);
+	return g_new0(SimPgDir, 1);
+}
+
+static void dir_set(SimPgDir *d, unsigned i, void *c)
+{
+	d->slot[i] = c;
+	if (c)
+		d->used[i / 64] |= 1ull << (i % 64);
+	else
+		d->used[i / 64] &= ~(1ull << (i % 64));
 }
 
 static SimPgLeaf *leaf_get(SimPgPool *pool)
@@ -73,11 +105,11 @@ static bool covers(uint64_t key, unsigned height)
 }
 
 /*
- * The lowest-level slot that holds key's leaf; with create, directories are added on the way
- * (and the tree grows taller when key is beyond it). NULL without create when a directory on
- * the way is missing.
+ * The lowest-level directory, the one whose slot key & PGT_DIR_MASK holds key's leaf; with
+ * create, directories are added on the way (and the tree grows taller when key is beyond it).
+ * NULL without create when a directory on the way is missing.
  */
-static void **leaf_slot(SimPgTable *t, uint64_t key, bool create)
+static SimPgDir *leaf_dir(SimPgTable *t, uint64_t key, bool create)
 {
 	SimPgDir *d;
 
@@ -85,43 +117,43 @@ static void **leaf_slot(SimPgTable *t, uint64_t key, bool create)
 		if (!create)
 			return NULL;
 		if (!t->root) {
-			t->root = g_new0(SimPgDir, 1);
+			t->root = dir_get(t->pool);
 			t->height = 1;
 		}
 		while (!covers(key, t->height)) {
-			SimPgDir *up = g_new0(SimPgDir, 1);
+			SimPgDir *up = dir_get(t->pool);
 
 			/* every key so far is below 1 << (9 * height): all of it is slot 0 */
-			up->slot[0] = t->root;
+			dir_set(up, 0, t->root);
 			t->root = up;
 			t->height++;
 		}
 	}
 	d = t->root;
 	for (unsigned lvl = t->height - 1; lvl > 0; lvl--) {
-		void **sl = &d->slot[(key >> (lvl * PGT_DIR_SHIFT)) & PGT_DIR_MASK];
+		unsigned i = (unsigned)(key >> (lvl * PGT_DIR_SHIFT)) & PGT_DIR_MASK;
 
-		if (!*sl) {
+		if (!d->slot[i]) {
 			if (!create)
 				return NULL;
-			*sl = g_new0(SimPgDir, 1);
+			dir_set(d, i, dir_get(t->pool));
 		}
-		d = *sl;
+		d = d->slot[i];
 	}
-	return &d->slot[key & PGT_DIR_MASK];
+	return d;
 }
 
 /* The leaf of key, NULL when nothing is mapped in its range. */
 static SimPgLeaf *leaf_find(SimPgTable *t, uint64_t key)
 {
-	void **sl;
+	SimPgDir *d;
 
 	if (t->cache && t->cache_key == key)
 		return t->cache;
-	sl = leaf_slot(t, key, false);
-	if (!sl || !*sl)
+	d = leaf_dir(t, key, false);
+	if (!d || !d->slot[key & PGT_DIR_MASK])
 		return NULL;
-	t->cache = *sl;
+	t->cache = d->slot[key & PGT_DIR_MASK];
 	t->cache_key = key;
 	return t->cache;
 }
@@ -148,9 +180,8 @@ void sim_pgt_set_lookup(SimPgTable *t, uint64_t vpn, uint32_t v)
 
 	g_assert(v != 0);
 	if (!l) {
-		void **sl = leaf_slot(t, key, true);
-
-		*sl = l = leaf_get(t->pool);
+		l = leaf_get(t->pool);
+		dir_set(leaf_dir(t, key, true), key & PGT_DIR_MASK, l);
 		t->cache = l;
 		t->cache_key = key;
 	}
@@ -172,7 +203,7 @@ void sim_pgt_clear(SimPgTable *t, uint64_t vpn)
 	*e = 0;
 	if (--l->nr_mapped)
 		return;
-	*leaf_slot(t, key, false) = NULL;
+	dir_set(leaf_dir(t, key, false), key & PGT_DIR_MASK, NULL);
 	t->cache = NULL;
 	leaf_put(t->pool, l);
 }
@@ -180,9 +211,9 @@ void sim_pgt_clear(SimPgTable *t, uint64_t vpn)
 /*
  * The first leaf with a key in [k, end_key) under directory d of level lvl (its slots cover
  * 2^(9 * lvl) keys each, from base), NULL when there is none; *key gets the leaf's key. The
- * slots of one directory are scanned in place: an unmap of a long range that was never
- * touched crosses hundreds of empty slots, and walking down from the root for each of them
- * cost a tenth of a portable replay.
+ * used slots of one directory are found from its bitmap: an unmap of a long range that was
+ * never touched crosses hundreds of empty slots, and walking down from the root for each of
+ * them cost a tenth of a portable replay.
  */
 static SimPgLeaf *dir_next(SimPgDir *d, unsigned lvl, uint64_t base, uint64_t k, uint64_t end_key,
 			   uint64_t *key)
@@ -190,15 +221,23 @@ static SimPgLeaf *dir_next(SimPgDir *d, unsigned lvl, uint64_t base, uint64_t k,
 	unsigned bits = lvl * PGT_DIR_SHIFT;
 	/* the slots 64-bit keys can reach: all of them, except at a root of 8 levels */
 	unsigned nslots = bits + PGT_DIR_SHIFT > 64 ? 1u << (64 - bits) : PGT_DIR_SLOTS;
+	unsigned i = (unsigned)((k - base) >> bits);
 
-	for (unsigned i = (unsigned)((k - base) >> bits); i < nslots; i++) {
-		uint64_t sbase = base + ((uint64_t)i << bits);
-		void *c = d->slot[i];
+	while (i < nslots) {
+		uint64_t w = d->used[i / 64] & (~0ull << (i % 64)), sbase;
+		void *c;
 
+		if (!w) {
+			i = (i | 63) + 1;
+			continue;
+		}
+		i = (i & ~63u) + (unsigned)__builtin_ctzll(w);
+		if (i >= nslots)
+			return NULL;
+		sbase = base + ((uint64_t)i << bits);
 		if (sbase >= end_key)
 			return NULL;
-		if (!c)
-			continue;
+		c = d->slot[i];
 		if (!lvl) {
 			*key = sbase;
 			return c;
@@ -206,6 +245,7 @@ static SimPgLeaf *dir_next(SimPgDir *d, unsigned lvl, uint64_t base, uint64_t k,
 		c = dir_next(c, lvl - 1, sbase, MAX(k, sbase), end_key, key);
 		if (c)
 			return c;
+		i++;
 	}
 	return NULL;
 }
@@ -225,12 +265,18 @@ uint64_t sim_pgt_next_mapped(SimPgTable *t, uint64_t vpn, uint64_t end)
 
 	while (vpn < end) {
 		uint64_t key = vpn >> shift, stop;
-		SimPgLeaf *l = leaf_next(t, &key, ((end - 1) >> shift) + 1);
+		/* the cached leaf first: an unmap or a fork asks again from the page after each one
+		 * found */
+		SimPgLeaf *l = t->cache && t->cache_key == key
+				   ? t->cache
+				   : leaf_next(t, &key, ((end - 1) >> shift) + 1);
 
 		if (!l)
 			return end;
 		if (key != vpn >> shift)
 			vpn = key << shift;
+		t->cache = l;
+		t->cache_key = key;
 		stop = MIN(end, (key + 1) << shift);
 		/* eight entries a step while none is mapped: unmaps cross long empty stretches */
 		for (; stop - vpn >= 8; vpn += 8) {
@@ -247,22 +293,25 @@ uint64_t sim_pgt_next_mapped(SimPgTable *t, uint64_t vpn, uint64_t end)
 	return end;
 }
 
+/* Puts every leaf and directory under d (of level lvl), d too, back in the pool, emptied. */
 static void dir_free(SimPgTable *t, SimPgDir *d, unsigned lvl)
 {
-	for (unsigned i = 0; i < PGT_DIR_SLOTS; i++) {
-		SimPgLeaf *l;
+	for (unsigned w = 0; w < PGT_DIR_WORDS; w++) {
+		for (uint64_t bits = d->used[w]; bits; bits &= bits - 1) {
+			unsigned i = w * 64 + (unsigned)__builtin_ctzll(bits);
+			SimPgLeaf *l = d->slot[i];
 
-		if (!d->slot[i])
-			continue;
-		if (lvl > 0) {
-			dir_free(t, d->slot[i], lvl - 1);
-			continue;
+			d->slot[i] = NULL;
+			if (lvl > 0) {
+				dir_free(t, (SimPgDir *)l, lvl - 1);
+				continue;
+			}
+			memset(l, 0, sizeof(SimPgLeaf) + (sizeof(uint32_t) << t->leaf_shift));
+			leaf_put(t->pool, l);
 		}
-		l = d->slot[i];
-		memset(l, 0, sizeof(SimPgLeaf) + (sizeof(uint32_t) << t->leaf_shift));
-		leaf_put(t->pool, l);
+		d->used[w] = 0;
 	}
-	g_free(d);
+	g_ptr_array_add(t->pool->free_dirs, d);
 }
 
 void sim_pgt_clear_all(SimPgTable *t)

@@ -298,9 +298,9 @@ typedef struct {
 } CpuQueue;
 
 /*
- * Page tables (pgtable.c). A pool holds the empty leaves of a run's tables; a table maps a
- * process's vpns to record + 1 (0: not mapped) and counts the base pages mapped per PMD range
- * of 2^leaf_shift pages. Only process.c writes them; cache is the leaf last looked up.
+ * Page tables (pgtable.c). A pool holds the empty leaves and directories of a run's tables; a table
+ * maps a process's vpns to record + 1 (0: not mapped) and counts the base pages mapped per PMD
+ * range of 2^leaf_shift pages. Only process.c writes them; cache is the leaf last looked up.
  */
 typedef struct SimPgLeaf SimPgLeaf;
 /*
@@ -314,8 +314,9 @@ typedef struct {
 	uint32_t level;
 } SimUpperTable;
 typedef struct {
-	unsigned leaf_shift; /* thp_order: one leaf per PMD range */
-	GPtrArray *free;     /* SimPgLeaf, all zero */
+	unsigned leaf_shift;  /* thp_order: one leaf per PMD range */
+	GPtrArray *free;      /* SimPgLeaf, all zero */
+	GPtrArray *free_dirs; /* directories (pgtable.c), all slots empty */
 } SimPgPool;
 typedef struct {
 	SimPgPool *pool;

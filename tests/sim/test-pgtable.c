@@ -3,7 +3,8 @@
  * test-pgtable.c - sim/pgtable.c, a process's page table, against a plain model: a sorted map
  * from vpn to value kept in a GTree. Random maps and unmaps over a few PMD ranges spread across
  * the whole 64-bit space (so the tree grows to its full height), checking after every step the
- * value of each vpn touched, the per-PMD counts and the next-mapped walk.
+ * value of each vpn touched, the per-PMD counts and the next-mapped walk; now and then the
+ * whole table is cleared (an exit), so later steps run on directories taken back from the pool.
  */
 #include "sim/sim-private.h"
 
@@ -110,6 +111,15 @@ static void test_basic(void)
 	g_assert_cmpuint(sim_pgt_get(&t, 3), ==, 0);
 	g_assert_cmpuint(sim_pgt_get(&t, 512), ==, 0);
 	g_assert_cmpuint(pool.free->len, ==, 3);
+	/*
+	 * the root and the two paths down to the leaves: pooled, then taken again empty (the
+	 * root grows from height 1 on the way, as on the first set)
+	 */
+	g_assert_cmpuint(pool.free_dirs->len, ==, 5);
+	sim_pgt_set(&t, (1ull << 35) - 1, 1);
+	g_assert_cmpuint(pool.free_dirs->len, ==, 0);
+	g_assert_cmpuint(sim_pgt_next_mapped(&t, 0, UINT64_MAX), ==, (1ull << 35) - 1);
+	sim_pgt_clear_all(&t);
 	sim_pgt_pool_clear(&pool);
 }
 
@@ -148,6 +158,12 @@ static void test_random(void)
 				 model_next(model, from, from + 2048));
 		g_assert_cmpuint(sim_pgt_next_mapped(&t, from, UINT64_MAX), ==,
 				 model_next(model, from, UINT64_MAX));
+		if (step % 50000 == 49999) {
+			/* an exit: the directories go to the pool and must come back empty */
+			sim_pgt_clear_all(&t);
+			g_tree_remove_all(model);
+			g_assert_cmpuint(pool.free_dirs->len, >, 0);
+		}
 	}
 	sim_pgt_clear_all(&t);
 	sim_pgt_pool_clear(&pool);
