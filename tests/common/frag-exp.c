@@ -269,6 +269,8 @@ static gboolean run(const char *config, const Knobs *k, const char *trace, const
 	r->compact_stall = m->vm_events[PS_COMPACT_STALL];
 	r->compact_success = m->vm_events[PS_COMPACT_SUCCESS];
 	r->migrated = m->vm_events[PS_PGMIGRATE_SUCCESS];
+	r->kswapd_runs = m->vm_events[PS_PAGEOUTRUN];
+	r->kcompactd_wakes = m->vm_events[PS_COMPACT_DAEMON_WAKE];
 	r->daemon_scanned = m->vm_events[PS_COMPACT_DAEMON_MIGRATE_SCANNED] +
 			    m->vm_events[PS_COMPACT_DAEMON_FREE_SCANNED];
 	for (int i = 0; i < m->nr_zones; i++) {
@@ -294,10 +296,14 @@ static gboolean run(const char *config, const Knobs *k, const char *trace, const
 	r->compaction_p50_ns = (uint64_t)json_num(sum, "latency", "compaction", "p50_ns");
 	r->fast_p50_ns = (uint64_t)json_num(sum, "latency", "buddy", "p50_ns");
 	fb = cJSON_GetObjectItemCaseSensitive(sum, "fallbacks");
-	for (const cJSON *row = fb ? fb->child : NULL; row; row = row->next)
+	for (const cJSON *row = fb ? fb->child : NULL; row; row = row->next) {
+		uint64_t n = (uint64_t)cJSON_GetObjectItemCaseSensitive(row, "count")->valuedouble;
+
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(row, "fragmenting")))
-			r->frag_fallbacks +=
-			    (uint64_t)cJSON_GetObjectItemCaseSensitive(row, "count")->valuedouble;
+			r->frag_fallbacks += n;
+		else
+			r->claims += n;
+	}
 	cJSON_Delete(sum);
 	return TRUE;
 }

@@ -16,6 +16,9 @@ typedef struct {
 	uint64_t probe_ok, probe_fail; /* huge-page requests of the probe phase */
 	uint64_t pgsteal;	       /* pages reclaimed, kswapd + direct */
 	uint64_t frag_fallbacks;       /* fallbacks below pageblock order (fragmenting) */
+	uint64_t claims;	       /* fallbacks that took a whole pageblock (not fragmenting) */
+	uint64_t kswapd_runs;	       /* pageoutrun: balance_pgdat runs */
+	uint64_t kcompactd_wakes;      /* compact_daemon_wake */
 	uint64_t compact_stall, compact_success;
 	uint64_t migrated;	      /* pgmigrate_success */
 	uint64_t daemon_scanned;      /* kcompactd's migrate + free scanned */
