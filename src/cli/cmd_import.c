@@ -15,13 +15,18 @@ int ps_cmd_import(int argc, char **argv)
 {
 	g_autofree char *out = NULL, *format = NULL;
 	gint64 cpus = 0, page_size = 0;
-	gboolean quiet = FALSE, portable = FALSE;
+	gboolean quiet = FALSE, portable = FALSE, observed = FALSE;
 	g_auto(GStrv) mempolicy = NULL;
 	g_autofree PsImportMempolicy *mpols = NULL;
 	GOptionEntry entries[] = {
 	    {"portable", 0, 0, G_OPTION_ARG_NONE, &portable,
 	     "What memory is for (a pagesim-capture --portable recording): mappings, first "
 	     "touches, page-cache ranges, kernel memory as bytes+kind; replays at any page size",
+	     NULL},
+	    {"observed", 0, 0, G_OPTION_ARG_NONE, &observed,
+	     "With --portable: also keep the recording's allocator events and the first allocation "
+	     "or free of each pfn as observed records (pfns of the recording machine: for replays "
+	     "from its own snapshot and pagesim fidelity)",
 	     NULL},
 	    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Trace to write (.gz compresses)",
 	     "OUT"},
@@ -95,6 +100,12 @@ int ps_cmd_import(int argc, char **argv)
 	opts.cpus = (int)cpus;
 	opts.page_size = (uint32_t)page_size;
 	opts.portable = portable;
+	opts.portable_observed = observed;
+	if (observed && !portable) {
+		fprintf(stderr, "pagesim import: --observed: only with --portable (an exact import "
+				"keeps the observed records anyway)\n");
+		return 2;
+	}
 	if (mempolicy) {
 		int n = (int)g_strv_length(mempolicy);
 

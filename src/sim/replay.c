@@ -451,7 +451,8 @@ static void take_ahead(PsSim *s)
 	 * trace: the generators give it only to what is one page at any page size (pipe
 	 * buffers), as the kernel allocates them; page tables are the simulator's.
 	 */
-	if (s->ahead->order > 0 || (s->ahead->order == 0 && !s->generated))
+	if (s->ahead->op != PS_OP_OBSERVED &&
+	    (s->ahead->order > 0 || (s->ahead->order == 0 && !s->generated)))
 		s->page_size_bound = true;
 	s->pending++;
 	if (cpu < 0) {

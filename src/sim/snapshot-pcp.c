@@ -138,6 +138,9 @@ static bool prefill_candidate(PsPcpPrefill *pf, const PsTraceEvent *ev, PsPrefil
 	PsMachine *m = pf->m;
 	uint64_t bit, *word;
 	bool seen, drain = ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_PCPU_DRAIN;
+	/* a portable import keeps the first allocation naming a pfn as an observed one */
+	bool alloc =
+	    ev->op == PS_OP_ALLOC || (ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_PAGE_ALLOC);
 	bool pcp_order = ev->order >= 0 && ps_pcp_allowed_order(m, (unsigned)ev->order);
 
 	/* a pfn outside the memory map has no zone: nothing to take */
@@ -156,7 +159,7 @@ static bool prefill_candidate(PsPcpPrefill *pf, const PsTraceEvent *ev, PsPrefil
 	word = &pf->touched[bit / 64];
 	seen = *word & (1ull << (bit % 64));
 	*word |= 1ull << (bit % 64);
-	if (seen || (!drain && (ev->op != PS_OP_ALLOC || !pcp_order)))
+	if (seen || (!drain && (!alloc || !pcp_order)))
 		return false;
 	c->index = pf->scanned;
 	c->pfn = ev->pfn;

@@ -54,10 +54,12 @@ static void note_first(uint8_t *first, const PsMachine *m, const PsTraceEvent *e
 		return;
 	if (ev->op == PS_OP_ALLOC && ev->failed)
 		return;
-	what =
-	    ev->op == PS_OP_ALLOC || (ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_ZONE_LOCKED)
-		? 1
-		: 2;
+	/* a portable import keeps the first allocation naming a pfn as an observed one */
+	what = ev->op == PS_OP_ALLOC ||
+		       (ev->op == PS_OP_OBSERVED &&
+			(ev->event == PS_OBS_ZONE_LOCKED || ev->event == PS_OBS_PAGE_ALLOC))
+		   ? 1
+		   : 2;
 	base = ev->pfn - m->map.base_pfn;
 	n = ev->order > 0 && ev->order <= (int)m->max_order ? 1ull << ev->order : 1;
 	n = MIN(n, m->map.end_pfn - ev->pfn);

@@ -71,6 +71,8 @@ const char *const ps_observed_event_names[PS_NR_OBSERVED_EVENTS] = {
     [PS_OBS_DIRECT_RECLAIM_END] = "mm_vmscan_direct_reclaim_end",
     [PS_OBS_COMPACTION_MIGRATEPAGES] = "mm_compaction_migratepages",
     [PS_OBS_COMPACTION_ISOLATE_FREEPAGES] = "mm_compaction_isolate_freepages",
+    [PS_OBS_PAGE_ALLOC] = "mm_page_alloc",
+    [PS_OBS_PAGE_FREE] = "mm_page_free",
 };
 
 const char *const ps_alloc_kind_names[PS_NR_ALLOC_KINDS] = {
@@ -188,6 +190,8 @@ static const uint64_t ps_observed_required[PS_NR_OBSERVED_EVENTS] = {
 		       PS_FB(FALLBACK_ORDER) | PS_FB(FALLBACK_MIGRATETYPE) | PS_FB(FRAGMENTING) |
 		       PS_FB(CHANGE_OWNERSHIP),
     [PS_OBS_COMPACTION_ISOLATE_FREEPAGES] = PS_FB(PFN),
+    [PS_OBS_PAGE_ALLOC] = PS_FB(CPU) | PS_FB(PFN) | PS_FB(ORDER),
+    [PS_OBS_PAGE_FREE] = PS_FB(CPU) | PS_FB(PFN) | PS_FB(ORDER),
 };
 
 /*

@@ -451,6 +451,9 @@ typedef struct {
 	GHashTable *tasks;	/* pid -> PTask* */
 	GHashTable *dropped;	/* pfn -> order + 1 of user pages left to touch and cache ops */
 	GHashTable *in_reclaim; /* pids between direct reclaim begin and end */
+	GHashTable *named;	/* pfns an allocator event of the recording named (port_named) */
+	bool port_observed;	/* opts->portable_observed */
+	GArray *held_obs;	/* PsTraceEvent: observed records behind the pending cache record */
 	/* the zones "pagesim-zone:" markers named: first and last managed / spanned */
 	struct {
 		int node;
@@ -653,6 +656,7 @@ static gboolean write_ev_state(Imp *im, const PsTraceEvent *ev, uint8_t state, G
 }
 
 static gboolean flush_pending(Imp *im, GError **error);
+static gboolean port_write_observed(Imp *im, const PsTraceEvent *ev, GError **error);
 
 static gboolean write_ev(Imp *im, const PsTraceEvent *ev, GError **error)
 {
@@ -1456,11 +1460,13 @@ static gboolean do_observed(Imp *im, const Line *l, enum ps_observed_event obs, 
 	}
 	case PS_OBS_COMPACTION_BEGIN:
 	case PS_OBS_KSWAPD_SLEEP:
+	case PS_OBS_PAGE_ALLOC: /* written by port_named */
+	case PS_OBS_PAGE_FREE:
 	case PS_NR_OBSERVED_EVENTS:
 		break;
 	}
 	im->st->observed[obs]++;
-	return write_ev(im, ev, error);
+	return im->portable ? port_write_observed(im, ev, error) : write_ev(im, ev, error);
 }
 
 /* Header lines and tool notices: counted. */
@@ -1627,6 +1633,9 @@ static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
  * fault or a fault in a shared file mapping a touch of kind file (the page cache mapped: the
  * simulator makes its PTE page and gathers the entry at unmap). Threads: sched_process_fork
  * cannot tell a thread from a process, so each task id is a process of its own.
+ * With --observed (opts->portable_observed) the allocator's events stay `observed` records and
+ * each pfn's first allocation or free becomes one (port_named): pfns of the recording machine,
+ * for a replay from its own snapshot.
  */
 #define PAGE_4K 4096ull
 
@@ -1699,7 +1708,29 @@ static gboolean flush_pending(Imp *im, GError **error)
 	if (!im->have_pending)
 		return TRUE;
 	im->have_pending = false;
-	return write_ev(im, &im->pending, error);
+	if (!write_ev(im, &im->pending, error))
+		return FALSE;
+	for (guint i = 0; im->held_obs && i < im->held_obs->len; i++)
+		if (!write_ev(im, &g_array_index(im->held_obs, PsTraceEvent, i), error))
+			return FALSE;
+	if (im->held_obs)
+		g_array_set_size(im->held_obs, 0);
+	return TRUE;
+}
+
+/*
+ * An observed record of a portable import (--observed): behind a cache record still growing, so
+ * that it does not cut the merge of adjacent pages short (cache_add ranges the same with and
+ * without --observed), written after it (time order: the range began first).
+ */
+static gboolean port_write_observed(Imp *im, const PsTraceEvent *ev, GError **error)
+{
+	if (!im->have_pending)
+		return write_ev(im, ev, error);
+	if (!im->held_obs)
+		im->held_obs = g_array_new(FALSE, FALSE, sizeof(PsTraceEvent));
+	g_array_append_val(im->held_obs, *ev);
+	return TRUE;
 }
 
 static gboolean port_write(Imp *im, const PsTraceEvent *ev, GError **error)
@@ -2380,6 +2411,56 @@ static gboolean shmem_add(Imp *im, const Line *l, uint64_t ts, GError **error)
 	return cache_record(im, &ev, error);
 }
 
+/*
+ * --observed: the allocator's own events in a portable import, kept as `observed` records as the
+ * exact import keeps them (pfns of the recorded page size: a policy replay only counts them,
+ * `pagesim fidelity` compares against them), and the first allocation or free naming each pfn as an
+ * observed mm_page_alloc / mm_page_free: with the snapshot of the recording, the simulator starts
+ * from the pcp lists and free LRU folios the records of the exact import show
+ * (snapshot-pcp.c, snapshot-stale.c: both read the first record naming a pfn). Without them a
+ * portable replay of build-portable started with empty pcp lists (62,306 pages on them in
+ * zoneinfo, 30,150 of them rebuilt from the exact import) and refilled 130 times, 41,555 pages,
+ * where the exact import's replay refilled 95 times, 18,137 pages (observed 84, 18,900).
+ */
+static gboolean port_named(Imp *im, const Line *l, uint64_t ts, enum ps_observed_event obs,
+			   uint64_t pfn, int order, uint64_t gfp, GError **error)
+{
+	PsTraceEvent ev;
+
+	if (!g_hash_table_add(im->named, (gpointer)(uintptr_t)pfn) ||
+	    (obs != PS_OBS_PAGE_ALLOC && obs != PS_OBS_PAGE_FREE))
+		return TRUE;
+	ps_trace_event_init(&ev);
+	ev.t_ns = ts;
+	ev.op = PS_OP_OBSERVED;
+	ev.event = obs;
+	ev.cpu = l->cpu;
+	ev.pid = l->pid;
+	ev.irq = l->irq;
+	ev.pfn = pfn;
+	ev.has_pfn = true;
+	ev.order = order;
+	if (obs == PS_OBS_PAGE_ALLOC) {
+		ev.gfp = gfp;
+		ev.has_gfp = true;
+	}
+	im->st->observed[obs]++;
+	return port_write_observed(im, &ev, error);
+}
+
+static gboolean port_observed(Imp *im, const Line *l, uint64_t ts, enum ps_observed_event obs,
+			      GError **error)
+{
+	PsTraceEvent ev;
+
+	ps_trace_event_init(&ev);
+	ev.t_ns = ts;
+	ev.irq = l->irq;
+	if (!do_observed(im, l, obs, &ev, error))
+		return FALSE;
+	return !ev.has_pfn || port_named(im, l, ts, obs, ev.pfn, ev.order, 0, error);
+}
+
 /* mm_page_alloc / mm_page_free in a portable import: kernel memory as bytes + kind. */
 static gboolean port_page(Imp *im, const Line *l, uint64_t ts, bool alloc, GError **error)
 {
@@ -2389,6 +2470,9 @@ static gboolean port_page(Imp *im, const Line *l, uint64_t ts, bool alloc, GErro
 
 	if (!get_u64(im, l, "pfn", &pfn, error) ||
 	    !get_int(im, l, "order", 0, PS_NR_ORDERS_MAX - 1, &order, error))
+		return FALSE;
+	if (!alloc && im->port_observed &&
+	    !port_named(im, l, ts, PS_OBS_PAGE_FREE, pfn, order, 0, error))
 		return FALSE;
 	ps_trace_event_init(&ev);
 	ev.t_ns = ts;
@@ -2407,6 +2491,9 @@ static gboolean port_page(Imp *im, const Line *l, uint64_t ts, bool alloc, GErro
 			g_error_free(local);
 			return FALSE;
 		}
+		if (im->port_observed &&
+		    !port_named(im, l, ts, PS_OBS_PAGE_ALLOC, pfn, order, ev.gfp, error))
+			return FALSE;
 		g_hash_table_remove(im->live, (gpointer)(uintptr_t)pfn);
 		if (ev.gfp & PS_GFP_MOVABLE) {
 			/* user memory: the touch and cache records say it */
@@ -2506,6 +2593,19 @@ static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 		g_hash_table_remove(im->in_reclaim, GINT_TO_POINTER(l->pid));
 	else
 		note_node_reclaim(im, l);
+	if (im->port_observed && g_str_has_prefix(e, "mm_")) {
+		enum ps_observed_event obs = PS_OBS_ZONE_LOCKED;
+		enum ev_class cls = classify(e, &obs);
+
+		if (cls == EVC_OBSERVED)
+			return port_observed(im, l, t, obs, error);
+		if (cls == EVC_FREE_BATCHED) {
+			uint64_t pfn;
+
+			return get_u64(im, l, "pfn", &pfn, error) &&
+			       port_named(im, l, t, PS_OBS_PAGE_FREE, pfn, 0, 0, error);
+		}
+	}
 	if (g_str_has_prefix(e, "mm_") || g_str_has_prefix(e, "page_cache_ra")) {
 		/* allocator-internal and readahead events: the simulator decides them itself */
 		im->st->port.observed_skipped++;
@@ -2746,6 +2846,8 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 		goto out;
 	im.tasks = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, ptask_free);
 	im.dropped = g_hash_table_new(g_direct_hash, g_direct_equal);
+	im.named = g_hash_table_new(g_direct_hash, g_direct_equal);
+	im.port_observed = opts->portable && opts->portable_observed;
 	im.in_reclaim = g_hash_table_new(g_direct_hash, g_direct_equal);
 	im.policies = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	im.mpols = opts->mempolicies;
@@ -2848,6 +2950,10 @@ out:
 		g_hash_table_unref(im.tasks);
 	if (im.dropped)
 		g_hash_table_unref(im.dropped);
+	if (im.named)
+		g_hash_table_unref(im.named);
+	if (im.held_obs)
+		g_array_unref(im.held_obs);
 	if (im.shmem)
 		g_hash_table_unref(im.shmem);
 	if (im.pagecache)

@@ -120,6 +120,14 @@ enum ps_observed_event {
 	 * nr_taken, the free pages it took as migration targets (no per-page tracepoint)
 	 */
 	PS_OBS_COMPACTION_ISOLATE_FREEPAGES,
+	/*
+	 * mm_page_alloc / mm_page_free of a page no earlier allocator event of the recording
+	 * named, in a --portable import (its allocations are touch and bytes records without a
+	 * pfn): the recording's first word on that pfn, which the snapshot start reads (the pcp
+	 * lists at the start, snapshot-pcp.c; LRU folios free at the start, snapshot-stale.c)
+	 */
+	PS_OBS_PAGE_ALLOC,
+	PS_OBS_PAGE_FREE,
 	PS_NR_OBSERVED_EVENTS
 };
 extern const char *const ps_observed_event_names[PS_NR_OBSERVED_EVENTS];
@@ -321,6 +329,14 @@ typedef struct {
 	 * touches, page-cache ranges, kernel memory as bytes + kind; no `order` records.
 	 */
 	bool portable;
+	/*
+	 * With portable: also the recording's allocator events as `observed` records, and the first
+	 * mm_page_alloc / mm_page_free naming each pfn as an observed one. They are pfns of the
+	 * recording machine: a replay from that machine's own snapshot starts from the pcp lists
+	 * and free LRU folios they show, as the exact import's would; from another machine's
+	 * snapshot they would be wrong (so not by default).
+	 */
+	bool portable_observed;
 	/*
 	 * Task memory policies the recording cannot show (set_mempolicy leaves no event the
 	 * importer reads): from ts_ns on, pid's proc records carry policy. Sorted by ts_ns.

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../common/policy-run.h"
 #include "../common/test-util.h"
 #include "config/config.h"
 #include "sim/sim.h"
@@ -540,6 +541,55 @@ static void test_probe(void)
 	}
 }
 
+/*
+ * Item 6 of issue 13: the two shipped portable re-recordings (imported --portable --observed)
+ * replayed on a config from their own before.zoneinfo, from their own before.kpageflags. The
+ * observed first records of each pfn rebuild the pcp lists of the start (zoneinfo: 62,306 pages
+ * for the build; the exact import's replay rebuilds 30,150) and free the LRU folios the exact
+ * import's would. Held: pcp refill pages within 10 % (compact -4.9 %) and the drains (build 9 of
+ * 9). Not held yet (asserted at their current bound, so that a regression fails): the build's
+ * refill pages (-19 %, its portable replay allocates 1.8 % fewer pages than the exact one) and the
+ * refill counts (build -37 %, compact -70 %; the exact replays -13 % and -45 %).
+ */
+static void test_own_snapshot(void)
+{
+	static const struct {
+		const char *name;
+		double rebuilt;		      /* pcp pages rebuilt from the trace at the start */
+		double refills, refill_pages; /* bounds of |model / kernel - 1| */
+		double drains;
+	} recs[] = {
+	    {"build-portable", 30150, 0.40, 0.22, 0.0},
+	    {"compact-portable", 6843, 0.72, 0.10, 0.0},
+	};
+	const char *srcdir = g_getenv("PAGESIM_SRCDIR") ? g_getenv("PAGESIM_SRCDIR") : ".";
+
+	for (size_t i = 0; i < G_N_ELEMENTS(recs); i++) {
+		g_autofree char *dir = g_build_filename(srcdir, "workloads", recs[i].name, NULL);
+		g_autofree char *trace_name = g_strconcat(recs[i].name, ".jsonl.gz", NULL);
+		g_autofree char *trace = g_build_filename(srcdir, "workloads", trace_name, NULL);
+		g_autofree char *snap = g_build_filename(dir, "before.kpageflags.gz", NULL);
+		g_autofree char *out = g_dir_make_tmp("ps-own-XXXXXX", NULL);
+		g_autoptr(PsConfig) cfg = ps_test_config_from_dir(dir, 0);
+		cJSON *sum = ps_test_policy_run(cfg, trace, snap, dir, out);
+		const cJSON *sn = cJSON_GetObjectItem(sum, "snapshot");
+		double sim_v = 0, obs_v = 0;
+
+		g_assert_cmpfloat(ps_test_json_num(sn, "pcp_pages_rebuilt_from_trace"), ==,
+				  recs[i].rebuilt);
+		g_assert_true(ps_test_fidelity_pair(sum, "pcp_refills", &sim_v, &obs_v));
+		ps_test_band_assert(recs[i].name, "pcp_refills", sim_v, obs_v, 0.10,
+				    recs[i].refills);
+		g_assert_true(ps_test_fidelity_pair(sum, "pcp_refill_pages", &sim_v, &obs_v));
+		ps_test_band_assert(recs[i].name, "pcp_refill_pages", sim_v, obs_v, 0.10,
+				    recs[i].refill_pages);
+		g_assert_true(ps_test_fidelity_pair(sum, "pcp_drains", &sim_v, &obs_v));
+		ps_test_band_assert(recs[i].name, "pcp_drains", sim_v, obs_v, 0.10, recs[i].drains);
+		cJSON_Delete(sum);
+		ps_test_rm_rf(out);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -555,6 +605,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/portable/fork-copy", test_fork_copy);
 	g_test_add_func("/sim/portable/record-cpu", test_record_cpu);
 	g_test_add_func("/sim/portable/probe-4k-16k-64k", test_probe);
+	g_test_add_func("/sim/portable/own-snapshot", test_own_snapshot);
 	rc = g_test_run();
 	ps_test_rm_rf(tmp_dir);
 	g_free(tmp_dir);

@@ -205,12 +205,13 @@ static void cleanup(char *out)
 }
 
 /* Imports text --portable into a scratch file; the reader of what it wrote, its path in *out. */
-static PsTraceReader *import_portable(const char *text, PsImportStats *st, char **out)
+static PsTraceReader *import_portable(const char *text, bool observed, PsImportStats *st,
+				      char **out)
 {
 	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
 	g_autofree char *in = g_build_filename(dir, "in.txt", NULL);
 	g_autoptr(GError) error = NULL;
-	PsImportOptions opts = {.portable = true};
+	PsImportOptions opts = {.portable = true, .portable_observed = observed};
 	PsTraceHeader hdr;
 	PsTraceReader *r;
 
@@ -259,7 +260,7 @@ static void test_portable_fork(void)
 	g_autoptr(GError) error = NULL;
 	PsImportStats st;
 	char *out = NULL;
-	PsTraceReader *r = import_portable(text, &st, &out);
+	PsTraceReader *r = import_portable(text, false, &st, &out);
 	PsTraceEvent ev;
 	int64_t parent[3] = {-1, -1, -1};
 	int rc;
@@ -296,7 +297,7 @@ static void test_portable_kernel_fault(void)
 	g_autoptr(GError) error = NULL;
 	PsImportStats st;
 	char *out = NULL;
-	PsTraceReader *r = import_portable(text, &st, &out);
+	PsTraceReader *r = import_portable(text, false, &st, &out);
 	PsTraceEvent ev;
 	uint64_t touches = 0;
 	int rc;
@@ -315,6 +316,70 @@ static void test_portable_kernel_fault(void)
 	g_assert_cmpuint(touches, ==, 2);
 	ps_trace_reader_close(r);
 	cleanup(out);
+}
+
+/*
+ * --portable --observed: the allocator's own events stay as observed records, and the first
+ * allocation or free naming a pfn becomes an observed mm_page_alloc / mm_page_free (the pcp
+ * lists and free folios at the start of a replay from the recording's own snapshot); a pfn named
+ * before (by a refill, a free, an allocation) is not written again. Without --observed, none.
+ */
+#define ZL(T, PFN)                                                                                 \
+	"  cc-9  [001] d..3.  " T ": mm_page_alloc_zone_locked: page=01 pfn=" PFN " order=0 "      \
+	"migratetype=1 percpu_refill=1\n"
+#define PA(T, PFN)                                                                                 \
+	"  cc-9  [001] .....  " T ": mm_page_alloc: page=01 pfn=" PFN " order=0 migratetype=1 "    \
+	"gfp_flags=GFP_HIGHUSER_MOVABLE|__GFP_ZERO\n"
+#define PF(T, PFN) "  cc-9  [001] .....  " T ": mm_page_free: page=01 pfn=" PFN " order=0\n"
+
+static void test_portable_observed(void)
+{
+	static const char text[] = "# tracer: nop\n#P:2\n" ZL("1.000000", "0x200")
+	    PA("1.000001", "0x200") PA("1.000002", "0x300") PF("1.000003", "0x300")
+		PA("1.000004", "0x300") PF("1.000005", "0x400")
+		    PA("1.000006", "0x400") "  cc-9  [001] d..2.  1.000007: mm_page_pcpu_drain: "
+					    "page=01 pfn=0x500 order=0 "
+					    "migratetype=1\n";
+	g_autoptr(GError) error = NULL;
+
+	for (int observed = 0; observed <= 1; observed++) {
+		PsImportStats st;
+		char *out = NULL;
+		PsTraceReader *r = import_portable(text, observed, &st, &out);
+		PsTraceEvent ev;
+		uint64_t pfns[PS_NR_OBSERVED_EVENTS] = {0}, n = 0;
+		int rc;
+
+		while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1) {
+			if (ev.op != PS_OP_OBSERVED)
+				continue;
+			g_assert_true(ev.has_pfn);
+			g_assert_cmpint(ev.cpu, ==, 1);
+			g_assert_cmpint(ev.order, ==, 0);
+			g_assert_cmpint(ev.event, <, PS_NR_OBSERVED_EVENTS);
+			/* one of each event here: its pfn */
+			g_assert_cmpuint(pfns[ev.event], ==, 0);
+			pfns[ev.event] = ev.pfn;
+			if (ev.event == PS_OBS_PAGE_ALLOC)
+				g_assert_cmphex(ev.gfp, ==, PS_GFP_HIGHUSER_MOVABLE | PS_GFP_ZERO);
+			n++;
+		}
+		g_assert_cmpint(rc, ==, 0);
+		g_assert_no_error(error);
+		/* 0x200 refilled first, 0x300 allocated first, 0x400 freed first, 0x500 drained */
+		g_assert_cmpuint(n, ==, observed ? 4 : 0);
+		if (observed) {
+			g_assert_cmphex(pfns[PS_OBS_ZONE_LOCKED], ==, 0x200);
+			g_assert_cmphex(pfns[PS_OBS_PAGE_ALLOC], ==, 0x300);
+			g_assert_cmphex(pfns[PS_OBS_PAGE_FREE], ==, 0x400);
+			g_assert_cmphex(pfns[PS_OBS_PCPU_DRAIN], ==, 0x500);
+		}
+		g_assert_cmpuint(st.observed[PS_OBS_PAGE_ALLOC], ==, observed ? 1 : 0);
+		/* the user pages are still the touches' business */
+		g_assert_cmpuint(st.port.user_pages, ==, 4);
+		ps_trace_reader_close(r);
+		cleanup(out);
+	}
 }
 
 static void test_perf(void)
@@ -1547,6 +1612,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/portable", test_portable);
 	g_test_add_func("/trace/import/portable-fork", test_portable_fork);
 	g_test_add_func("/trace/import/portable-kernel-fault", test_portable_kernel_fault);
+	g_test_add_func("/trace/import/portable-observed", test_portable_observed);
 	g_test_add_func("/trace/import/trace-cmd-report", test_trace_cmd);
 	g_test_add_func("/trace/import/ftrace-lines", test_ftrace_lines);
 	g_test_add_func("/trace/import/irq-context", test_irq_context);
