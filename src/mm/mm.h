@@ -927,6 +927,15 @@ static inline int ps_pcp_list_index(const PsMachine *m, unsigned order, enum ps_
 ps_pfn_t ps_rmqueue_pcplist(PsMachine *m, PsZone *z, int cpu, unsigned order,
 			    enum ps_migratetype mt, unsigned alloc_flags);
 
+/*
+ * The count side of the pcp rules, for a walk of a copy of a pcp (sim/snapshot-pcp.c's start
+ * count): nr_pcp_alloc at a refill (grows pcp->high, scales alloc_factor; returns the batch), and
+ * free_frozen_page_commit's bookkeeping up to nr_pcp_high for a free of `order` already counted
+ * in pcp->count (returns the high the count is checked against: count >= it drains).
+ */
+int ps_pcp_nr_alloc(const PsMachine *m, PsPcp *pcp, const PsZone *z, unsigned order);
+int ps_pcp_free_high(const PsMachine *m, PsPcp *pcp, const PsZone *z, unsigned order,
+		     bool *free_high);
 /* free_frozen_page_commit: a block of a pcp-allowed order freed on `cpu`. */
 void ps_free_pcp(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
 		 enum ps_migratetype mt);

@@ -76,7 +76,7 @@ void ps_zone_update_pagesets(PsMachine *m, PsZone *z)
 }
 
 /* nr_pcp_alloc: how many blocks of `order` to take from the buddy on a refill. */
-static int nr_pcp_alloc(PsMachine *m, PsPcp *pcp, PsZone *z, unsigned order)
+int ps_pcp_nr_alloc(const PsMachine *m, PsPcp *pcp, const PsZone *z, unsigned order)
 {
 	int base_batch = pcp->batch, high_min = pcp->high_min, high_max = pcp->high_max;
 	int high, batch, max_nr_alloc;
@@ -135,7 +135,7 @@ ps_pfn_t ps_rmqueue_pcplist(PsMachine *m, PsZone *z, int cpu, unsigned order,
 		/* High-order atomic requests go to the buddy to use or build reserves. */
 		if (alloc_flags & PS_ALLOC_HIGHATOMIC)
 			return PS_PFN_NONE;
-		batch = nr_pcp_alloc(m, pcp, z, order);
+		batch = ps_pcp_nr_alloc(m, pcp, z, order);
 		got = rmqueue_bulk(m, z, order, batch, list, mt, alloc_flags);
 		m->pcp_refills_total++;
 		m->pcp_refill_pages_total += (uint64_t)got << order;
@@ -195,7 +195,7 @@ void ps_pcp_free_bulk(PsMachine *m, PsZone *z, PsPcp *pcp, int count, int pindex
 }
 
 /* nr_pcp_high: the effective high for this free, adjusting pcp->high on the way. */
-static int nr_pcp_high(PsMachine *m, PsPcp *pcp, PsZone *z, int batch, bool free_high)
+static int nr_pcp_high(const PsMachine *m, PsPcp *pcp, const PsZone *z, int batch, bool free_high)
 {
 	int high_min = pcp->high_min, high_max = pcp->high_max, high;
 
@@ -250,23 +250,14 @@ static bool zone_ok_at_high(const PsZone *z)
 				z->lowmem_reserve[PS_ZONE_MOVABLE];
 }
 
-void ps_free_pcp(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
-		 enum ps_migratetype mt)
+int ps_pcp_free_high(const PsMachine *m, PsPcp *pcp, const PsZone *z, unsigned order,
+		     bool *free_high)
 {
-	PsPcp *pcp = &z->pcp[cpu];
-	bool free_high = false;
-	int pindex, batch, high;
+	int batch = pcp->batch;
 
 	/* A free halves the batch-allocation scaling built up by allocations. */
 	pcp->alloc_factor >>= 1;
-	m->vm_events[PS_PGFREE] += 1ull << order;
-	pindex = ps_pcp_list_index(m, order, mt);
-	ps_page_set(m, pfn, PS_PAGE_PCP, order);
-	ps_list_add_head(m, &pcp->lists[pindex], pfn);
-	pcp->count += 1 << order;
-	z->nr_pcp += 1ull << order;
-	batch = pcp->batch;
-
+	*free_high = false;
 	/*
 	 * Limit high-order pages kept on the pcp while it is freeing without allocating. The
 	 * threshold is batch + high_min / 2 since "mm: pcp: increase pcp->free_count threshold to
@@ -275,19 +266,35 @@ void ps_free_pcp(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
 	 * bursts the recorded 6.18 machine never made (9 vs 0 on ftrace-build-6.18).
 	 */
 	if (order && order <= PS_PAGE_ALLOC_COSTLY_ORDER) {
-		free_high = pcp->free_count >= batch + pcp->high_min / 2 &&
-			    (pcp->flags & PS_PCPF_PREV_FREE_HIGH_ORDER) &&
-			    (!(pcp->flags & PS_PCPF_FREE_HIGH_BATCH) || pcp->count >= batch);
+		*free_high = pcp->free_count >= batch + pcp->high_min / 2 &&
+			     (pcp->flags & PS_PCPF_PREV_FREE_HIGH_ORDER) &&
+			     (!(pcp->flags & PS_PCPF_FREE_HIGH_BATCH) || pcp->count >= batch);
 		pcp->flags |= PS_PCPF_PREV_FREE_HIGH_ORDER;
 	} else if (pcp->flags & PS_PCPF_PREV_FREE_HIGH_ORDER) {
 		pcp->flags &= (uint8_t)~PS_PCPF_PREV_FREE_HIGH_ORDER;
 	}
 	if (pcp->free_count < (batch << scale_max(m)))
 		pcp->free_count += 1 << order;
+	return nr_pcp_high(m, pcp, z, batch, *free_high);
+}
 
-	high = nr_pcp_high(m, pcp, z, batch, free_high);
+void ps_free_pcp(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
+		 enum ps_migratetype mt)
+{
+	PsPcp *pcp = &z->pcp[cpu];
+	bool free_high;
+	int pindex, high;
+
+	m->vm_events[PS_PGFREE] += 1ull << order;
+	pindex = ps_pcp_list_index(m, order, mt);
+	ps_page_set(m, pfn, PS_PAGE_PCP, order);
+	ps_list_add_head(m, &pcp->lists[pindex], pfn);
+	pcp->count += 1 << order;
+	z->nr_pcp += 1ull << order;
+	high = ps_pcp_free_high(m, pcp, z, order, &free_high);
 	if (pcp->count >= high) {
-		ps_pcp_free_bulk(m, z, pcp, nr_pcp_free(m, pcp, batch, high, free_high), pindex);
+		ps_pcp_free_bulk(m, z, pcp, nr_pcp_free(m, pcp, pcp->batch, high, free_high),
+				 pindex);
 		if ((z->flags & PS_ZONE_BELOW_HIGH) && zone_ok_at_high(z))
 			z->flags &= ~PS_ZONE_BELOW_HIGH;
 	}

@@ -78,6 +78,11 @@ static void prefill_rewind(PsSim *s, PsPcpPrefill *pf)
 	if (map) {
 		ps_snapshot_prefill_apply(pf, cands, n);
 		g_mapped_file_unref(map);
+		ps_trace_reader_mark(s->reader, &mark);
+		while (ps_snapshot_prefill_walking(pf) &&
+		       ps_trace_reader_next_ref(s->reader, &ev, NULL) == 1)
+			ps_snapshot_prefill_walk(pf, ev);
+		ps_trace_reader_rewind(s->reader, &mark);
 		ps_snapshot_prefill_end(pf);
 		return;
 	}

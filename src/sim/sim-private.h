@@ -34,6 +34,13 @@ GQuark ps_sim_snapshot_error_quark(void);
  * started ("unknown at start"). Written by snapshot.c at load and when such pages are freed or
  * compaction moves them.
  */
+/* One pcp's count at the start: rebuilt from the trace, and implied by its first drain. */
+typedef struct {
+	int zone, cpu;
+	int rebuilt; /* pages the prefill put on its lists */
+	int implied; /* the count with which the pcp rules first drain where the kernel did */
+} PsPcpStartCount;
+
 typedef struct {
 	char *path;
 	char *pagetypeinfo_path; /* NULL without --proc */
@@ -62,9 +69,10 @@ typedef struct {
 	uint64_t boost_at_start;     /* watermark boost pages it lists, all zones */
 	int *pcp_start;		     /* [zone idx * nr_cpus + cpu]: zoneinfo's pcp count */
 	uint64_t pcp_adopted;	     /* pcp pages rebuilt from the trace (ps_snapshot_prefill_*) */
-	uint64_t pcp_taken_free; /* of those, free in the snapshot (refilled before the trace) */
-	bool stale_scanned;	 /* the trace was read for them (policy runs, not stdin) */
-	uint64_t stale_freed;	 /* blocks the trace proved free at its start (snapshot-stale.c) */
+	uint64_t pcp_taken_free;  /* of those, free in the snapshot (refilled before the trace) */
+	GArray *pcp_start_counts; /* PsPcpStartCount: the counts the trace's first drains imply */
+	bool stale_scanned;	  /* the trace was read for them (policy runs, not stdin) */
+	uint64_t stale_freed;	  /* blocks the trace proved free at its start (snapshot-stale.c) */
 	uint64_t stale_freed_pages; /* and their base pages */
 	/* unknown-at-start blocks compaction moved: pfn at the snapshot <-> pfn now */
 	GHashTable *moved_to, *moved_from;
@@ -131,6 +139,12 @@ PsPcpPrefill *ps_snapshot_prefill_begin(PsSnapshot *snap, PsMachine *m);
 bool ps_snapshot_prefill_wants(const PsPcpPrefill *pf);
 void ps_snapshot_prefill_feed(PsPcpPrefill *pf, const PsTraceEvent *ev);
 void ps_snapshot_prefill_end(PsPcpPrefill *pf);
+/*
+ * The start-count walk (snapshot-pcp.c): _feed walks each record it reads; after _apply (records
+ * not read), the records are handed to _walk while _walking is true.
+ */
+bool ps_snapshot_prefill_walking(const PsPcpPrefill *pf);
+void ps_snapshot_prefill_walk(PsPcpPrefill *pf, const PsTraceEvent *ev);
 /*
  * The prefill's candidates: the records it could take a page from (the first to name their pfn,
  * of a pcp order on a cpu of the machine), with their place in the trace. They depend on the

@@ -18,6 +18,38 @@
 #include "sim/sim-private.h"
 #include "util/util.h"
 
+/*
+ * The pcp count at the start, as the trace implies it (a measurement: the lists stay as rebuilt
+ * below). zoneinfo's count was read before the trace began (the capture's own dumps run in
+ * between), and the rebuilt lists hold only pages a record names: one deep behind a list's head
+ * that no drain reaches stays unnamed. The count decides where a list first reaches `high`:
+ * free_frozen_page_commit drains (free_pcppages_bulk; mm_page_pcpu_drain records right after the
+ * free) at the first free that takes pcp->count to nr_pcp_high's value. So each cpu's records up
+ * to its first free-triggered drain are kept as count steps (refill blocks +, pcp allocations -,
+ * frees + with the free-side rules, other drains -), and the implied start count is the smallest
+ * with which pcp.c's own rules (ps_pcp_nr_alloc, ps_pcp_free_high on a copy of the restored pcp)
+ * first reach `high` at that very free. summary.json lists it beside the rebuilt count
+ * (snapshot.pcp_start_count_from_first_drain). The periodic decay of `high` is not walked (no
+ * record shows it): a walk it would have changed finds no exact count and is left out.
+ * Measured (policy replay, config from before.zoneinfo): 64K realdata cpu 0 rebuilt 321, implied
+ * 365 (zoneinfo 427); 16K cpu 1 324 / 362; 4K cpu 0 1685 / 1912, cpu 1 954 / 987. Filling the
+ * gap with unnamed flagless pages (between the lists' allocated and drained pages) was tried and
+ * not kept: 64K order-0 free blocks at `mid` stayed 37 against the kernel's 1, and the lab 4K
+ * replay lost one of the kernel's two fallbacks.
+ */
+enum { STEP_REFILL_FIRST, STEP_REFILL, STEP_ALLOC, STEP_FREE, STEP_DRAIN, STEP_OTHER };
+
+typedef struct {
+	uint8_t kind; /* STEP_* */
+	uint8_t order;
+} PcpStep;
+
+struct PcpWalk {
+	GArray *steps; /* PcpStep, up to the free that first drained */
+	uint8_t last;  /* the previous record's step on this cpu and zone */
+	bool done;     /* that free was found */
+};
+
 /* A page the trace shows on a pcp list at the start: one of the prefill's findings. */
 typedef struct {
 	ps_pfn_t pfn;
@@ -87,6 +119,8 @@ static bool take_start_pcp_page(PsSnapshot *snap, PsMachine *m, const StartPcpPa
  * 6350 of them, and kdamond.0's batch of frees then drained 6500 through free_high in five
  * calls; with 1500 pages short the model drained 4300 in three. With them: the same five.
  */
+typedef struct PcpWalk PcpWalk;
+
 struct PsPcpPrefill {
 	PsSnapshot *snap;
 	PsMachine *m;
@@ -96,6 +130,9 @@ struct PsPcpPrefill {
 	uint64_t budget;   /* zoneinfo's pcp pages */
 	uint64_t scanned;  /* records seen */
 	GArray *cands;	   /* PsPrefillCand: every candidate of the trace, when collecting */
+	PcpWalk *walks;	   /* [zone idx * nr_cpus + cpu]: the count walk (start_count) */
+	int walks_open;	   /* walks whose first free-triggered drain is still ahead */
+	uint64_t walked;   /* records walked */
 };
 
 /* Pages that sat on a pcp list are taken early; the first few million records tell. */
@@ -115,6 +152,18 @@ PsPcpPrefill *ps_snapshot_prefill_begin(PsSnapshot *snap, PsMachine *m)
 		pf->budget += (uint64_t)snap->pcp_start[i];
 	pf->touched = g_new0(uint64_t, (m->map.end_pfn - m->map.base_pfn + 63) / 64);
 	pf->drained = g_array_new(FALSE, FALSE, sizeof(StartPcpPage));
+	if (!snap->pcp_start_counts)
+		snap->pcp_start_counts = g_array_new(FALSE, FALSE, sizeof(PsPcpStartCount));
+	pf->walks = g_new0(PcpWalk, m->nr_zones * m->nr_cpus);
+	for (int i = 0; i < m->nr_zones * m->nr_cpus; i++) {
+		if (!m->zones[i / m->nr_cpus].pcp || snap->pcp_start[i] <= 0) {
+			pf->walks[i].done = true;
+			continue;
+		}
+		pf->walks[i].steps = g_array_new(FALSE, FALSE, sizeof(PcpStep));
+		pf->walks[i].last = STEP_OTHER;
+		pf->walks_open++;
+	}
 	return pf;
 }
 
@@ -125,7 +174,58 @@ PsPcpPrefill *ps_snapshot_prefill_begin(PsSnapshot *snap, PsMachine *m)
 bool ps_snapshot_prefill_wants(const PsPcpPrefill *pf)
 {
 	return pf->scanned < PREFILL_MAX_RECORDS &&
-	       (pf->cands || pf->snap->pcp_adopted < pf->budget);
+	       (pf->cands || pf->snap->pcp_adopted < pf->budget || pf->walks_open);
+}
+
+bool ps_snapshot_prefill_walking(const PsPcpPrefill *pf)
+{
+	return pf->walked < PREFILL_MAX_RECORDS && pf->walks_open;
+}
+
+/* ev (a record the prefill reads) as a count step of its cpu's walk. */
+void ps_snapshot_prefill_walk(PsPcpPrefill *pf, const PsTraceEvent *ev)
+{
+	PsMachine *m = pf->m;
+	PsZone *z;
+	PcpWalk *w;
+	PcpStep st;
+
+	if (!ps_snapshot_prefill_walking(pf))
+		return;
+	pf->walked++;
+	if (ev->cpu < 0 || ev->cpu >= m->nr_cpus || !ev->has_pfn || ev->pfn < m->map.base_pfn ||
+	    ev->pfn >= m->map.end_pfn)
+		return;
+	z = ps_pfn_zone(m, ev->pfn);
+	if (!z || !z->pcp)
+		return;
+	w = &pf->walks[z->idx * m->nr_cpus + ev->cpu];
+	if (w->done)
+		return;
+	st.order = (uint8_t)MAX(ev->order, 0);
+	st.kind = STEP_OTHER;
+	if (ev->order >= 0 && ps_pcp_allowed_order(m, (unsigned)ev->order)) {
+		if (ev->op == PS_OP_ALLOC)
+			st.kind = STEP_ALLOC;
+		else if (ev->op == PS_OP_FREE)
+			st.kind = STEP_FREE;
+		else if (ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_ZONE_LOCKED &&
+			 ev->percpu_refill == 1)
+			st.kind = (w->last == STEP_REFILL_FIRST || w->last == STEP_REFILL)
+				      ? STEP_REFILL
+				      : STEP_REFILL_FIRST;
+		else if (ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_PCPU_DRAIN)
+			st.kind = STEP_DRAIN;
+	}
+	if (st.kind == STEP_DRAIN && w->last == STEP_FREE) {
+		/* free_frozen_page_commit drained at the free before: the walk ends there */
+		w->done = true;
+		pf->walks_open--;
+		return;
+	}
+	w->last = st.kind;
+	if (st.kind != STEP_OTHER)
+		g_array_append_val(w->steps, st);
 }
 
 /*
@@ -192,6 +292,7 @@ void ps_snapshot_prefill_feed(PsPcpPrefill *pf, const PsTraceEvent *ev)
 	bool take = pf->snap->pcp_adopted < pf->budget;
 	PsPrefillCand c;
 
+	ps_snapshot_prefill_walk(pf, ev);
 	if (!prefill_candidate(pf, ev, &c)) {
 		pf->scanned++;
 		return;
@@ -233,6 +334,76 @@ uint64_t ps_snapshot_prefill_machine_key(const PsMachine *m)
 	return ps_checksum64(v, sizeof(v));
 }
 
+/*
+ * The step of w at which a copy of pcp, starting with `count` pages, first reaches its high at a
+ * free (w->steps->len when it does not).
+ */
+static guint walk_first_drain(const PsMachine *m, const PsZone *z, const PsPcp *pcp, int count,
+			      const PcpWalk *w)
+{
+	PsPcp p = *pcp;
+	bool free_high;
+
+	p.count = count;
+	for (guint i = 0; i < w->steps->len; i++) {
+		const PcpStep *st = &g_array_index(w->steps, PcpStep, i);
+		int pages = 1 << st->order;
+
+		switch (st->kind) {
+		case STEP_REFILL_FIRST:
+			ps_pcp_nr_alloc(m, &p, z, st->order);
+			p.count += pages;
+			break;
+		case STEP_REFILL:
+			p.count += pages;
+			break;
+		case STEP_ALLOC:
+			p.free_count >>= 1;
+			p.count -= pages;
+			break;
+		case STEP_DRAIN:
+			p.count -= pages;
+			break;
+		case STEP_FREE:
+			p.count += pages;
+			if (p.count >= ps_pcp_free_high(m, &p, z, st->order, &free_high))
+				return i;
+			break;
+		}
+	}
+	return w->steps->len;
+}
+
+/*
+ * The start count of cpu's pcp in z its walk implies (see PcpWalk above), from the `listed` pages
+ * on its lists to zoneinfo's count: -1 when the walk did not reach a drain or no count in that
+ * range drains at that free (the rebuilt lists alone drain earlier: a count below theirs is not
+ * looked for, the pages are known).
+ */
+static int start_count(PsPcpPrefill *pf, PsZone *z, int cpu, int listed)
+{
+	PsMachine *m = pf->m;
+	const PcpWalk *w = &pf->walks[z->idx * m->nr_cpus + cpu];
+	/* pcp_start is what the rebuilt lists left of zoneinfo's count */
+	int lo = listed, hi = listed + MAX(pf->snap->pcp_start[z->idx * m->nr_cpus + cpu], 0);
+	guint want;
+
+	if (!w->steps || !w->done || !w->steps->len)
+		return -1;
+	want = w->steps->len - 1; /* the free that drained */
+	if (walk_first_drain(m, z, &z->pcp[cpu], hi, w) > want)
+		return -1;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (walk_first_drain(m, z, &z->pcp[cpu], mid, w) <= want)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return walk_first_drain(m, z, &z->pcp[cpu], lo, w) == want ? lo : -1;
+}
+
 void ps_snapshot_prefill_end(PsPcpPrefill *pf)
 {
 	PsMachine *m = pf->m;
@@ -242,10 +413,23 @@ void ps_snapshot_prefill_end(PsPcpPrefill *pf)
 
 		ps_pcp_adopt(m, ps_pfn_zone(m, p->pfn), p->cpu, p->pfn, p->order, p->mt);
 	}
+	for (int i = 0; i < m->nr_zones; i++) {
+		for (int c = 0; m->zones[i].pcp && c < m->nr_cpus; c++) {
+			PsPcpStartCount sc = {i, c, m->zones[i].pcp[c].count, -1};
+
+			sc.implied = start_count(pf, &m->zones[i], c, sc.rebuilt);
+			if (sc.implied >= 0)
+				g_array_append_val(pf->snap->pcp_start_counts, sc);
+		}
+	}
 	for (int i = 0; i < m->nr_zones; i++)
 		if (pf->retype[i] && pf->snap->have_real[m->zones[i].type])
 			ps_snapshot_fit_block_counts(pf->snap, m, &m->zones[i]);
 	g_free(pf->touched);
+	for (int i = 0; i < m->nr_zones * m->nr_cpus; i++)
+		if (pf->walks[i].steps)
+			g_array_unref(pf->walks[i].steps);
+	g_free(pf->walks);
 	if (pf->cands)
 		g_array_unref(pf->cands);
 	g_array_unref(pf->drained);

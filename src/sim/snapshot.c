@@ -746,6 +746,8 @@ void ps_snapshot_free(PsSnapshot *snap)
 	g_clear_pointer(&snap->moved_from, g_hash_table_unref);
 	g_free(snap->votes);
 	g_free(snap->kind);
+	if (snap->pcp_start_counts)
+		g_array_unref(snap->pcp_start_counts);
 	g_free(snap->lru);
 	g_free(snap);
 }
@@ -777,6 +779,21 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 					(double)snap->pcp_adopted);
 		cJSON_AddNumberToObject(o, "pcp_pages_free_in_snapshot",
 					(double)snap->pcp_taken_free);
+		if (snap->pcp_start_counts) {
+			cJSON *a = cJSON_AddArrayToObject(o, "pcp_start_count_from_first_drain");
+
+			for (guint i = 0; i < snap->pcp_start_counts->len; i++) {
+				const PsPcpStartCount *c =
+				    &g_array_index(snap->pcp_start_counts, PsPcpStartCount, i);
+				cJSON *e = cJSON_CreateObject();
+
+				cJSON_AddNumberToObject(e, "zone", c->zone);
+				cJSON_AddNumberToObject(e, "cpu", c->cpu);
+				cJSON_AddNumberToObject(e, "rebuilt", c->rebuilt);
+				cJSON_AddNumberToObject(e, "implied", c->implied);
+				cJSON_AddItemToArray(a, e);
+			}
+		}
 	}
 	if (snap->vmstat_path) {
 		cJSON_AddStringToObject(o, "kcompactd_state_from", snap->vmstat_path);
