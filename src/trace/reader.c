@@ -278,6 +278,11 @@ uint64_t ps_trace_reader_count(const PsTraceReader *r)
 	return r->count;
 }
 
+uint64_t ps_trace_reader_total(const PsTraceReader *r)
+{
+	return r->cin ? ps_cache_in_count(r->cin) : 0;
+}
+
 bool ps_trace_reader_cached(const PsTraceReader *r)
 {
 	return r->cin != NULL;

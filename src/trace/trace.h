@@ -242,6 +242,8 @@ int ps_trace_reader_next_ref(PsTraceReader *r, const PsTraceEvent **ev, GError *
 uint64_t ps_trace_reader_line(const PsTraceReader *r); /* line number of the last event */
 const char *ps_trace_reader_path(const PsTraceReader *r);
 uint64_t ps_trace_reader_count(const PsTraceReader *r); /* events handed out so far */
+/* Events in the whole trace when the reader knows it ahead (a cache entry), else 0. */
+uint64_t ps_trace_reader_total(const PsTraceReader *r);
 void ps_trace_reader_close(PsTraceReader *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsTraceReader, ps_trace_reader_close)
 
