@@ -194,7 +194,8 @@ static void lru_add(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order, enum 
 	int lru;
 
 	g_assert(z != NULL);
-	grow(p, h);
+	if (h >= p->cap)
+		grow(p, h);
 	f = &p->fo[h];
 	g_assert(!(f->flags & PS_FOLIO_ON_LIST));
 	f->flags = 0;

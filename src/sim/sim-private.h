@@ -193,8 +193,12 @@ void ps_derived_cache_write(const char *entry, PsDerivedKind kind, const char *t
 static inline bool ps_snapshot_owns(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn,
 				    unsigned order)
 {
+	uint64_t i0 = pfn - m->map.base_pfn;
+
 	if (pfn < m->map.base_pfn || (uint64_t)pfn + (1u << order) > m->map.end_pfn)
 		return false;
+	if (!order) /* most LRU folios: one bit */
+		return snap->owned[i0 / 8] >> (i0 % 8) & 1;
 	for (ps_pfn_t p = pfn; p < pfn + (1u << order); p++) {
 		uint64_t i = p - m->map.base_pfn;
 
@@ -217,6 +221,12 @@ static inline void ps_snapshot_own(PsSnapshot *snap, const PsMachine *m, ps_pfn_
 static inline void ps_snapshot_disown(PsSnapshot *snap, const PsMachine *m, ps_pfn_t pfn,
 				      unsigned order)
 {
+	uint64_t i0 = pfn - m->map.base_pfn;
+
+	if (!order) {
+		snap->owned[i0 / 8] &= (uint8_t) ~(1u << (i0 % 8));
+		return;
+	}
 	for (ps_pfn_t p = pfn; p < pfn + (1u << order); p++) {
 		uint64_t i = p - m->map.base_pfn;
 
