@@ -235,6 +235,33 @@ static void test_round_trip_every_op(void)
 	round_trip(p);
 }
 
+/*
+ * Deltas of every varint length, 1 to 10 bytes: touches alternating between address 0 and
+ * 4096 << k, both ways.
+ */
+static void test_round_trip_varint_lengths(void)
+{
+	g_autofree char *p = g_build_filename(tmp_dir, "varints.jsonl", NULL);
+	g_autoptr(GString) text =
+	    g_string_new("{\"pagesim_trace\":1,\"source\":\"test\",\"page_size\":4096,\"cpus\":1}\n"
+			 "{\"t\":1,\"op\":\"proc\",\"pid\":7,\"comm\":\"a\"}\n");
+
+	/* the long deltas first, then the short ones, then records of no address change: every
+	 * length far from the payload's end too, where the decoder reads without bounds checks */
+	for (unsigned i = 0; i < 2 * 51 + 64; i++) {
+		unsigned k = i < 51 ? 50 - i : i < 102 ? i - 51 : 0;
+
+		for (unsigned back = 0; back < 2; back++)
+			g_string_append_printf(
+			    text,
+			    "{\"t\":%u,\"op\":\"touch\",\"pid\":7,\"addr\":%" G_GUINT64_FORMAT
+			    ",\"len\":4096}\n",
+			    2 + 2 * i + back, back || i >= 102 ? 0 : (uint64_t)4096 << k);
+	}
+	g_assert_true(g_file_set_contents(p, text->str, (gssize)text->len, NULL));
+	round_trip(p);
+}
+
 /* ---- safety ------------------------------------------------------------------------------- */
 
 static char *make_trace(const char *name, double seconds, uint64_t seed)
@@ -530,6 +557,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/cache/round-trip-generated", test_round_trip_generated);
 	g_test_add_func("/trace/cache/round-trip-imported", test_round_trip_imported);
 	g_test_add_func("/trace/cache/round-trip-every-op", test_round_trip_every_op);
+	g_test_add_func("/trace/cache/round-trip-varint-lengths", test_round_trip_varint_lengths);
 	g_test_add_func("/trace/cache/partial-read-writes-nothing",
 			test_partial_read_writes_nothing);
 	g_test_add_func("/trace/cache/bad-trace-writes-nothing", test_bad_trace_writes_nothing);
