@@ -149,6 +149,7 @@ static void run_end(PsPolicy *p, int node)
 	}
 	if (boosted)
 		ps_wakeup_kcompactd(p, node, m->pageblock_order, k->highest);
+	ps_snapshot_refaults(p, node);
 
 	if (prepare_kswapd_sleep(p, node)) {
 		ps_reset_node_isolation_suitable(p, node);

@@ -94,8 +94,12 @@ typedef struct {
 	 * low); force_deactivate: deactivate regardless (do_try_to_free_pages' last retry) */
 	bool skipped_deactivate;
 	bool force_deactivate;
+	/* prepare_scan_control: the lists shrink_list may age (PS_DEACTIVATE_*), per shrink_node */
+	uint8_t may_deactivate;
 	uint64_t cost_ns;
 } PsScanControl;
+
+enum { PS_DEACTIVATE_ANON = 1, PS_DEACTIVATE_FILE = 2 };
 
 /*
  * The LRU state of one handle (a folio of the host). One struct rather than an array per field:
@@ -123,6 +127,8 @@ struct PsPolicy {
 
 	PsLruList lru[PS_MAX_NODES][PS_NR_RECLAIM_LISTS];
 	uint64_t anon_cost[PS_MAX_NODES], file_cost[PS_MAX_NODES];
+	/* lruvec->refaults[anon, file]: the node's refault counts when the last reclaim ended */
+	int64_t refaults_snap[PS_MAX_NODES][2];
 	uint64_t swap_used;
 	PsKswapd kswapd[PS_MAX_NODES];
 	uint64_t oom_victim_until; /* a victim's memory comes back at this time; 0 = none */
@@ -138,6 +144,7 @@ static inline PsPolicy *ps_policy_of(PsMachine *m)
 
 /* reclaim.c */
 uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc);
+void ps_snapshot_refaults(PsPolicy *p, int node);
 uint64_t ps_try_to_free_pages(PsPolicy *p, const PsAllocContext *ac, uint64_t *cost_ns);
 
 /* node_reclaim's results (mm/internal.h) */

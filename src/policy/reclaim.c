@@ -9,7 +9,11 @@
  * inactive list activates), inactive_is_low (isqrt(10 * GiB) ratio), get_scan_count (file only
  * without swap; SCAN_EQUAL at priority 0; SCAN_ANON when file + free is below the high marks;
  * cache_trim_mode; otherwise the swappiness/cost fraction), shrink_lruvec in SWAP_CLUSTER_MAX
- * batches, shrink_active_list (deactivate from the tail), shrink_inactive_list and
+ * batches, prepare_scan_control's may_deactivate (an active list is aged only when its inactive
+ * list is low, when refaults came since the last reclaim's snapshot_refaults, or with
+ * force_deactivate; computed once per shrink_node; cache_trim_mode only when the file list may
+ * not be aged), snapshot_refaults (end of do_try_to_free_pages and of balance_pgdat),
+ * shrink_active_list (deactivate from the tail), shrink_inactive_list and
  * shrink_folio_list (referenced -> activate; anon -> swap out when swap has room; dirty file ->
  * PG_reclaim and keep until written back; clean file -> free), lru_note_cost, shrink_slab,
  * shrink_node, do_try_to_free_pages (priority 12 -> 0 until 32 pages; shrink_zones skips the
@@ -28,6 +32,16 @@
  *   freeable >> priority * 4 / DEFAULT_SEEKS scan target times the fraction of objects found
  *   freeable).
  * - No memcg, no MGLRU (not built on the recorded machine), no demotion, no throttling.
+ * - may_deactivate compares the node's workingset_refault counts where the kernel compares
+ *   workingset_activate (the refaults workingset_test_recent found recent): the model keeps no
+ *   shadow entries, so it has no refault distance; every refault counts as recent. Both only
+ *   ask whether the count moved since the last reclaim.
+ * - The refault snapshot before the first record is not observable (/proc has the counts, not
+ *   lruvec->refaults[], and 6.18 reads the root memcg's rstat-flushed copy, up to FLUSH_TIME
+ *   2 s stale): a run starts with none pending, so its first reclaim ages an active list only
+ *   for a low inactive list. The press-kswapd recording's 57,807 pgrefill with unchanged
+ *   workingset_activate_file and a file LRU far from low (351,896 inactive x 6 > 944,301
+ *   active) is the kernel seeing such a stale difference; the model does not invent it.
  */
 #include <string.h>
 
@@ -390,7 +404,7 @@ static void get_scan_count(PsPolicy *p, int node, PsScanControl *sc, uint64_t nr
 		if (file + free <= high)
 			mode = SCAN_ANON;
 		else if ((lru_pages(p, node, PS_LRU_INACTIVE_FILE) >> sc->priority) &&
-			 !inactive_is_low(p, node, PS_LRU_INACTIVE_FILE))
+			 !(sc->may_deactivate & PS_DEACTIVATE_FILE))
 			mode = SCAN_FILE; /* cache_trim_mode */
 		else
 			mode = SCAN_FRACT;
@@ -582,6 +596,35 @@ uint64_t ps_drop_caches(PsPolicy *p, int what)
 	return freed;
 }
 
+/*
+ * prepare_scan_control: may_deactivate. An active list is aged when its inactive list is low or
+ * when refaults came since the last reclaim's snapshot_refaults ("a new workingset is being
+ * established"); force_deactivate ages both.
+ */
+static void prepare_scan_control(PsPolicy *p, int node, PsScanControl *sc)
+{
+	const int64_t *stat = p->m->nodes[node].stat;
+
+	if (sc->force_deactivate) {
+		sc->may_deactivate = PS_DEACTIVATE_ANON | PS_DEACTIVATE_FILE;
+		return;
+	}
+	sc->may_deactivate = 0;
+	if (stat[PS_WORKINGSET_REFAULT_ANON] != p->refaults_snap[node][0] ||
+	    inactive_is_low(p, node, PS_LRU_INACTIVE_ANON))
+		sc->may_deactivate |= PS_DEACTIVATE_ANON;
+	if (stat[PS_WORKINGSET_REFAULT_FILE] != p->refaults_snap[node][1] ||
+	    inactive_is_low(p, node, PS_LRU_INACTIVE_FILE))
+		sc->may_deactivate |= PS_DEACTIVATE_FILE;
+}
+
+/* snapshot_refaults: the end of a reclaim (do_try_to_free_pages, balance_pgdat). */
+void ps_snapshot_refaults(PsPolicy *p, int node)
+{
+	p->refaults_snap[node][0] = p->m->nodes[node].stat[PS_WORKINGSET_REFAULT_ANON];
+	p->refaults_snap[node][1] = p->m->nodes[node].stat[PS_WORKINGSET_REFAULT_FILE];
+}
+
 uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
 {
 	uint64_t nr[PS_NR_LRU_LISTS], targets[PS_NR_LRU_LISTS], before = sc->nr_reclaimed;
@@ -594,6 +637,7 @@ uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
 	 */
 	bool proportional_reclaim = !sc->kswapd && sc->priority == PS_DEF_PRIORITY;
 
+	prepare_scan_control(p, node, sc);
 	get_scan_count(p, node, sc, nr);
 	memcpy(targets, nr, sizeof(nr));
 	while (nr[PS_LRU_INACTIVE_ANON] || nr[PS_LRU_ACTIVE_FILE] || nr[PS_LRU_INACTIVE_FILE]) {
@@ -608,8 +652,10 @@ uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
 				continue;
 			nr[lru] -= n;
 			if (lru == PS_LRU_ACTIVE_ANON || lru == PS_LRU_ACTIVE_FILE) {
-				/* may_deactivate (refaults aside), else skipped_deactivate */
-				if (sc->force_deactivate || inactive_is_low(p, node, lru - 1))
+				/* shrink_list: may_deactivate, else skipped_deactivate */
+				if (sc->may_deactivate &
+				    (lru == PS_LRU_ACTIVE_FILE ? PS_DEACTIVATE_FILE
+							       : PS_DEACTIVATE_ANON))
 					shrink_active_list(p, node, lru, n, sc);
 				else
 					sc->skipped_deactivate = true;
@@ -800,6 +846,14 @@ retry:
 			sc.skipped_deactivate = false;
 			goto retry;
 		}
+	}
+	/* snapshot_refaults of each node of the zonelist */
+	for (int i = 0; i < ac->zonelist->nr; i++) {
+		const PsZone *z = &m->zones[ac->zonelist->zones[i]];
+
+		if ((int)z->type <= (int)ac->highest_zoneidx &&
+		    (!ac->nodemask || (ac->nodemask & (1ull << z->node))))
+			ps_snapshot_refaults(p, z->node);
 	}
 	*cost_ns += sc.cost_ns;
 	if (!sc.nr_reclaimed && ready)

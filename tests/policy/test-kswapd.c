@@ -273,6 +273,35 @@ static void test_hopeless(void)
 	g_assert_false(ps_kswapd_active(h->p, 0));
 }
 
+/*
+ * balance_pgdat's snapshot_refaults: a file refault before the run lets its passes age the
+ * 1024 active file pages (the inactive list is not low); the run's end takes the snapshot, so
+ * the node's next reclaim does not age them for that refault again.
+ */
+static void test_refault_snapshot(void)
+{
+	g_autoptr(FixtureHost) h = host_new(8192, 0, -100);
+	PsZone *z = fixture_host_normal(h);
+	uint32_t first = h->blocks->len;
+
+	fixture_host_add_lru(h, z, 1024, PS_FOLIO_FILE, false);
+	for (uint32_t i = first; i < h->blocks->len; i++) {
+		ps_lru_mark_accessed(h->p, i);
+		ps_lru_mark_accessed(h->p, i);
+	}
+	fixture_take_to(h->m, z, (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) - 100);
+	h->m->nodes[0].stat[PS_WORKINGSET_REFAULT_FILE] += 3;
+	g_assert_cmpint(h->p->refaults_snap[0][1], !=,
+			h->m->nodes[0].stat[PS_WORKINGSET_REFAULT_FILE]);
+	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	run_for(h, 50 * MS);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PAGEOUTRUN), ==, 1);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGDEACTIVATE), >, 0);
+	g_assert_cmpint(h->p->refaults_snap[0][1], ==,
+			h->m->nodes[0].stat[PS_WORKINGSET_REFAULT_FILE]);
+	fixture_check(h->m);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -284,5 +313,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/kswapd/balance-high-order", test_balance_high_order);
 	g_test_add_func("/policy/kswapd/boosted-reclaim", test_boosted_reclaim);
 	g_test_add_func("/policy/kswapd/hopeless", test_hopeless);
+	g_test_add_func("/policy/kswapd/refault-snapshot", test_refault_snapshot);
 	return g_test_run();
 }

@@ -5,7 +5,9 @@
  * between SCAN_FILE (no swap, may_swap off, cache_trim_mode), SCAN_ANON (file + free at or
  * below the high marks), SCAN_EQUAL (priority 0) and SCAN_FRACT (swappiness and the reclaim
  * costs), each list scanned lru_size >> priority pages per pass, and do_try_to_free_pages
- * stopping at the first priority that reaches SWAP_CLUSTER_MAX pages.
+ * stopping at the first priority that reaches SWAP_CLUSTER_MAX pages, prepare_scan_control's
+ * may_deactivate (a refault since the last snapshot_refaults ages the active list and ends
+ * cache_trim_mode).
  *
  * Expected values follow mm/vmscan.c of 6.18 (kernel-facts §7). The lists hold clean,
  * unreferenced order-0 folios, so every page scanned on an inactive list is reclaimed
@@ -254,6 +256,58 @@ static void test_direct_reclaim_force_deactivate(void)
 	g_assert_cmpuint(h->m->direct_reclaims_total, ==, 1);
 }
 
+/*
+ * prepare_scan_control's may_deactivate: 1000 clean inactive and 500 active file pages (inactive
+ * not low), no swap. Without refaults the active list is left alone (skipped_deactivate); a file
+ * refault since the last snapshot_refaults ages it, 500 >> 3 = 62 pages at priority 3, and again
+ * on the next shrink_node (438 >> 3 = 54) until a reclaim ends: do_try_to_free_pages takes
+ * the snapshot, after which the active list is left alone again.
+ */
+static void test_refault_deactivates(void)
+{
+	g_autoptr(FixtureHost) h = host_new(0);
+	uint64_t cost = 0, deactivated;
+
+	fixture_host_add_lru(h, fixture_host_normal(h), 1000, PS_FOLIO_FILE, false);
+	add_active(h, 500, PS_FOLIO_FILE);
+	shrink(h, 3, true);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGDEACTIVATE), ==, 0);
+	h->m->nodes[0].stat[PS_WORKINGSET_REFAULT_FILE]++;
+	shrink(h, 3, true);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGDEACTIVATE), ==, 62);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGREFILL), ==, 62);
+	shrink(h, 3, true);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGDEACTIVATE), ==, 62 + 54);
+	direct_reclaim(h, &cost);
+	deactivated = fixture_host_vm(h, PS_PGDEACTIVATE);
+	shrink(h, 3, true);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGDEACTIVATE), ==, deactivated);
+	/* an anon refault alone does not age the file list */
+	h->m->nodes[0].stat[PS_WORKINGSET_REFAULT_ANON]++;
+	shrink(h, 3, true);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGDEACTIVATE), ==, deactivated);
+	fixture_check(h->m);
+}
+
+/*
+ * cache_trim_mode only while the file list may not be aged: with a file refault pending the
+ * 16384 inactive file pages no longer keep reclaim off anon, so SCAN_FRACT with no costs yet
+ * (a = f = 0: ap = 60, fp = 140, denominator 200) scans (8192 >> 10) * 60 / 200 = 2 anon pages
+ * and (16384 >> 10) * 140 / 200 = 11 file pages at priority 10 (test_scan_file_cache_trim: 0
+ * and 16 without the refault).
+ */
+static void test_refault_ends_cache_trim(void)
+{
+	g_autoptr(FixtureHost) h = host_new(65536);
+
+	fixture_host_add_lru(h, fixture_host_normal(h), 16384, PS_FOLIO_FILE, false);
+	fixture_host_add_lru(h, fixture_host_normal(h), 8192, PS_FOLIO_ANON, false);
+	h->m->nodes[0].stat[PS_WORKINGSET_REFAULT_FILE]++;
+	g_assert_cmpuint(shrink(h, 10, true), ==, 13);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_ANON), ==, 2);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_FILE), ==, 11);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -270,5 +324,7 @@ int main(int argc, char **argv)
 			test_direct_reclaim_nothing_counts_twice);
 	g_test_add_func("/policy/reclaim/direct-force-deactivate",
 			test_direct_reclaim_force_deactivate);
+	g_test_add_func("/policy/reclaim/refault-deactivates", test_refault_deactivates);
+	g_test_add_func("/policy/reclaim/refault-ends-cache-trim", test_refault_ends_cache_trim);
 	return g_test_run();
 }
