@@ -37,17 +37,20 @@
  *   writeback or locks that make the kernel's migrate_pages fail transiently. A folio whose
  *   owner the host did not register (pages a snapshot left allocated) is never moved, like a
  *   pinned page; unmovable pages never carry PS_PAGE_MOVABLE_BIT.
- * - Runs for an order (direct compaction, kcompactd's wake-ups) free a migrated folio's old
- *   pages and the unused targets straight to the buddy: the kernel frees them to the local pcp
- *   lists and compact_zone drains those (drain_local_pages) whenever the migrate scanner leaves
- *   a cc->order-aligned block, so they reach the buddy a block later; capture sees them at once
- *   here. Runs of order -1 (compact_memory, proactive compaction) never drain in compact_zone,
- *   so there the pages go where the kernel puts them (cc->free_to_pcp): migrate_pages frees the
- *   old folio with folio_put and release_free_list each unused target with __free_pages, both
- *   free_frozen_pages, so orders the pcp holds land on the compacting cpu's lists and leave
- *   them by its drains. On realdata/qemu-arm64-{4k,16k,64k}-6.18.2 (policy replay with the
- *   compact_memory write) this took the pcp drains from 0.898/0.969/0.739 of the kernel's to
- *   the figures in tests/sim/test-qemu.c.
+ * - Where the freed pages go. migrate_pages frees a migrated folio's old pages with folio_put
+ *   and release_free_list each unused target with __free_pages, both free_frozen_pages: orders
+ *   the pcp holds land on the compacting cpu's lists (cc->free_to_pcp, free_cpu). Direct
+ *   compaction (the allocating cpu) and compact_memory / proactive runs (the writing cpu) do
+ *   that. For a run for an order, compact_zone drains that cpu's lists of the zone
+ *   (lru_add_drain_cpu_zone -> drain_local_pages) once the migrate scanner has left the
+ *   cc->order-aligned block it last migrated from, so the pages merge (and a direct compactor
+ *   captures them, compaction_capture in __free_one_page) a block later; a run of order -1
+ *   never drains there. On ftrace-press-thp-6.18 515 of the kernel's 747 pcp drains follow an
+ *   mm_compaction_migratepages on the faulting cpu. On realdata/qemu-arm64-{4k,16k,64k}-6.18.2
+ *   (policy replay with the compact_memory write) freeing to the pcp took the pcp drains from
+ *   0.898/0.969/0.739 of the kernel's to the figures in tests/sim/test-qemu.c. kcompactd's runs
+ *   (a kernel thread on a cpu the model does not place) free straight to the buddy and so need
+ *   no drain.
  * - The migrate scanner visits every pfn (no fast migrate-block search); the free scanner strides
  *   as the kernel's does (isolate_freepages).
  * - No lock contention, need_resched or fatal signals: COMPACT_CONTENDED comes only from
@@ -751,6 +754,8 @@ enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
 	bool sync = cc->mode != PS_MIGRATE_ASYNC;
 	enum ps_compact_result ret;
 	ps_pfn_t last_migrated = 0; /* as the kernel starts it: pfn 0's pageblock */
+	/* the kernel's last_migrated_pfn for the drain: set by a migration, 0 once drained */
+	ps_pfn_t drain_from = 0;
 
 	if (cc->order >= 0) {
 		ret = ps_compaction_suit_allocation_order(m, z, cc->order, cc->highest_zoneidx,
@@ -793,17 +798,28 @@ enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
 		 */
 		cc->finish_pageblock =
 		    pageblock_start(m, last_migrated) == pageblock_start(m, cc->migrate_pfn);
-		if (!isolate_migratepages(m, cc))
-			continue; /* the scanner moved up to the free scanner: met next round */
-		last_migrated = MAX(z->start_pfn, pageblock_start(m, cc->migrate_pfn - 1));
-		if (!migrate_pages(m, cc) && !scanners_met(m, cc)) {
-			/* no target found before the scanners met: nothing more to gain */
-			ret = PS_COMPACT_RES_CONTENDED;
-			break;
+		if (isolate_migratepages(m, cc)) {
+			last_migrated = MAX(z->start_pfn, pageblock_start(m, cc->migrate_pfn - 1));
+			drain_from = last_migrated;
+			if (!migrate_pages(m, cc) && !scanners_met(m, cc)) {
+				/* no target found before the scanners met: nothing more to gain */
+				ret = PS_COMPACT_RES_CONTENDED;
+				break;
+			}
+			if (cc->capc && cc->capc->pfn != PS_PFN_NONE) {
+				ret = PS_COMPACT_RES_SUCCESS;
+				break;
+			}
 		}
-		if (cc->capc && cc->capc->pfn != PS_PFN_NONE) {
-			ret = PS_COMPACT_RES_SUCCESS;
-			break;
+		/*
+		 * check_drain: the migrate scanner left the cc->order-aligned block it last
+		 * migrated from (or isolated nothing, the scanner moving on towards the free
+		 * scanner): flush what the migrations freed to this cpu's lists so it merges.
+		 */
+		if (cc->order > 0 && cc->free_to_pcp && drain_from &&
+		    drain_from < (cc->migrate_pfn & ~((ps_pfn_t)(1u << cc->order) - 1))) {
+			ps_pcp_drain_cpu_zone(m, z, cc->free_cpu);
+			drain_from = 0;
 		}
 	}
 	/* Folios isolated but not moved (capture ended the run) stay where they are. */
@@ -862,6 +878,8 @@ static enum ps_compact_result try_to_compact_pages(PsMachine *m, const PsAllocCo
 		    .ignore_skip_hint = prio == PS_COMPACT_PRIO_SYNC_FULL,
 		    .ignore_block_suitable = prio == PS_COMPACT_PRIO_SYNC_FULL,
 		    .capc = &capc,
+		    .free_to_pcp = ac->cpu >= 0,
+		    .free_cpu = ac->cpu,
 		};
 		enum ps_compact_result status;
 

@@ -373,8 +373,9 @@ typedef struct {
 	bool proactive_compaction;  /* stop at the low fragmentation-score watermark */
 	PsCaptureControl *capc;	    /* direct compaction: where a captured block is handed */
 	/*
-	 * Order -1 runs: free the migrated folios' old pages and the unused targets to the pcp
-	 * lists of free_cpu (free_frozen_pages), not straight to the buddy (see compaction.c).
+	 * Free the migrated folios' old pages and the unused targets to the pcp lists of free_cpu
+	 * (free_frozen_pages), not straight to the buddy; a run for an order drains them when the
+	 * migrate scanner leaves the block it migrated from (see compaction.c).
 	 */
 	bool free_to_pcp;
 	int free_cpu;

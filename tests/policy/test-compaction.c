@@ -272,6 +272,67 @@ static void test_capture(void)
 	fixture_check(m);
 }
 
+/*
+ * The same direct compaction with the old pages freed as the kernel frees them
+ * (free_frozen_pages: to the compacting cpu's pcp lists): they merge only when compact_zone
+ * drains that cpu's lists of the zone (lru_add_drain_cpu_zone), once the migrate scanner has
+ * left the order-aligned block it last migrated from, and the capture happens in that drain.
+ */
+static void test_capture_at_drain(void)
+{
+	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
+	g_autoptr(PsMachine) m0 = fixture_normal_only(4096, 8192);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL),
+	       *z0 = ps_machine_zone(m0, 0, PS_ZONE_NORMAL);
+	PsCaptureControl capc = {.zone = z, .order = 9, .pfn = PS_PFN_NONE};
+	PsCaptureControl capc0 = {.zone = z0, .order = 9, .pfn = PS_PFN_NONE};
+	PsCompactControl cc = {
+	    .zone = z,
+	    .order = 9,
+	    .migratetype = PS_MT_MOVABLE,
+	    .mode = PS_MIGRATE_SYNC_LIGHT,
+	    .alloc_flags = PS_ALLOC_WMARK_MIN,
+	    .highest_zoneidx = PS_ZONE_NORMAL,
+	    .direct_compaction = true,
+	    .capc = &capc,
+	    .free_to_pcp = true,
+	    .free_cpu = 0,
+	};
+	PsCompactControl cc0 = cc;
+	enum ps_compact_result r;
+
+	cc0.zone = z0;
+	cc0.capc = &capc0;
+	cc0.free_to_pcp = false;
+	fill_order0(m0, z0, 0);
+	punch(m0, z0);
+	m0->capture = &capc0;
+	g_assert_cmpint(ps_compact_zone(m0, &cc0), ==, PS_COMPACT_RES_SUCCESS);
+	m0->capture = NULL;
+
+	fill_order0(m, z, 0);
+	punch(m, z);
+	g_assert_cmpint(z->pcp[0].count, ==, 0);
+	m->capture = &capc;
+	r = ps_compact_zone(m, &cc);
+	m->capture = NULL;
+	fixture_check(m);
+	g_assert_cmpint(r, ==, PS_COMPACT_RES_SUCCESS);
+	g_assert_cmpuint(capc.pfn, !=, PS_PFN_NONE);
+	g_assert_cmpuint(capc.pfn & 511, ==, 0);
+	g_assert_cmpuint(ps_page_order(m, capc.pfn), ==, 9);
+	/* captured at a drain: the migrate scanner had left the block */
+	g_assert_cmpuint(cc.migrate_pfn, >=, capc.pfn + 512);
+	/*
+	 * The drain came as the scanner finished the block, so the capture came after as many
+	 * migrations as with the pages freed straight to the buddy, and the pcp kept none of them
+	 * (without the drain: 591 migrated, 480 pages left on the pcp, captured from a later
+	 * block).
+	 */
+	g_assert_cmpuint(cc.nr_migrated, ==, cc0.nr_migrated);
+	g_assert_cmpint(z->pcp[0].count, <, 32);
+}
+
 static void test_deferral(void)
 {
 	PsZone z;
@@ -515,6 +576,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/compaction/finish-pageblock", test_finish_pageblock);
 	g_test_add_func("/policy/compaction/unmovable-never-move", test_unmovable_stay);
 	g_test_add_func("/policy/compaction/capture", test_capture);
+	g_test_add_func("/policy/compaction/capture-at-drain", test_capture_at_drain);
 	g_test_add_func("/policy/compaction/deferral", test_deferral);
 	g_test_add_func("/policy/compaction/suitability", test_suitability);
 	g_test_add_func("/policy/compaction/suitable-watermark", test_suitable_watermark);
