@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "mm/mm.h"
+#include "util/util.h"
 
 /* account_freepages, for the lists a block moves between. */
 static void snap_account(PsZone *z, int64_t nr_pages, enum ps_migratetype mt)
@@ -65,6 +66,35 @@ static bool same_pageblock_types(const PsMachine *m, ps_pfn_t pfn, unsigned orde
 	return true;
 }
 
+/* Bits set in an 8-bit mask. */
+static unsigned count8(unsigned x)
+{
+	x = x - ((x >> 1) & 0x55);
+	x = (x & 0x33) + ((x >> 2) & 0x33);
+	return (x + (x >> 4)) & 0x0f;
+}
+
+/*
+ * The first pfn from q on (below lim, inside the state) that is not an order-0 allocated page
+ * of the state, lim when none: 8 pages a step.
+ */
+static ps_pfn_t alloc0_run_end(const PsMachineState *st, ps_pfn_t q, ps_pfn_t lim)
+{
+	for (; q + 8 <= lim; q += 8) {
+		unsigned ok =
+		    ps_bytes8_match(&st->state[q - st->base_pfn], 0xff, PS_SNAP_ALLOCATED);
+
+		if (st->head_order)
+			ok &= ps_bytes8_match(&st->head_order[q - st->base_pfn], 0xff, 0);
+		if (ok != 0xff)
+			return q + (ps_pfn_t)__builtin_ctz(~ok);
+	}
+	while (q < lim && st->state[q - st->base_pfn] == PS_SNAP_ALLOCATED &&
+	       (!st->head_order || st->head_order[q - st->base_pfn] == 0))
+		q++;
+	return q;
+}
+
 static gboolean load_zone(PsMachine *m, PsZone *z, const PsMachineState *st, GError **error)
 {
 	ps_pfn_t start = z->start_pfn, end = ps_zone_end_pfn(z);
@@ -76,9 +106,17 @@ static gboolean load_zone(PsMachine *m, PsZone *z, const PsMachineState *st, GEr
 			    z->node, ps_zone_names[z->type]);
 		return FALSE;
 	}
-	/* pfns outside the state are reserved; inside it, a plain loop over the bytes */
-	for (ps_pfn_t p = MAX(start, st->base_pfn); p < MIN(end, st->end_pfn); p++)
-		managed += st->state[p - st->base_pfn] != PS_SNAP_RESERVED;
+	/* pfns outside the state are reserved; inside it, 8 bytes a step */
+	if (start < st->end_pfn && end > st->base_pfn) {
+		uint64_t i = MAX(start, st->base_pfn) - st->base_pfn;
+		uint64_t n = MIN(end, st->end_pfn) - st->base_pfn;
+
+		for (; i + 8 <= n; i += 8)
+			managed +=
+			    8 - count8(ps_bytes8_match(st->state + i, 0xff, PS_SNAP_RESERVED));
+		for (; i < n; i++)
+			managed += st->state[i] != PS_SNAP_RESERVED;
+	}
 	if (managed != z->managed) {
 		g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC,
 			    "node %d zone %s: the state has %" G_GUINT64_FORMAT
@@ -130,9 +168,7 @@ static gboolean load_zone(PsMachine *m, PsZone *z, const PsMachineState *st, GEr
 			uint8_t *f = &m->map.flags[p - m->map.base_pfn];
 			uint64_t n;
 
-			while (q < lim && st->state[q - st->base_pfn] == PS_SNAP_ALLOCATED &&
-			       (!st->head_order || st->head_order[q - st->base_pfn] == 0))
-				q++;
+			q = alloc0_run_end(st, q, lim);
 			n = q - p;
 			ps_page_set_run(m, p, n, PS_PAGE_ALLOCATED);
 			if (st->movable) {
