@@ -30,7 +30,7 @@
  *                              record moves from its mm_page_free to here (see Imp)
  *   mm_filemap_add_to_page_cache   its pfn's allocation, still live, is written with kind
  *                              "file": a page-cache folio, on the file LRU of a policy replay
- *                              (a first pass finds them: see pagecache_prepass)
+ *                              (see pc_add)
  *   mm_filemap_delete_from_page_cache  recognised, not kept: the folio's free follows it
  *   zone_locked, pcpu_drain, extfrag, compaction begin/end, kcompactd wake, kswapd wake/sleep,
  *   direct reclaim begin/end   observed records
@@ -407,8 +407,12 @@ static const char *kv(const Line *l, const char *key)
  */
 #define IMP_RING     8192 /* records; a power of two */
 #define IMP_HELD_MAX 64	  /* frees of one cpu; a folio batch has at most 31 */
+#define IMP_PC_HOLD  4096 /* records an allocation waits for its mm_filemap_add_to_page_cache */
+#define IMP_PC_SLOTS 8192 /* im->pc: a power of two, at most half full */
+G_STATIC_ASSERT(IMP_PC_SLOTS >= 2 * IMP_PC_HOLD && (IMP_PC_SLOTS & (IMP_PC_SLOTS - 1)) == 0);
+G_STATIC_ASSERT(IMP_PC_HOLD < IMP_RING);
 
-enum { OUT_READY, OUT_HELD, OUT_GONE };
+enum { OUT_READY, OUT_HELD, OUT_GONE, OUT_HELD_ALLOC };
 enum { LAST_OTHER, LAST_FREE, LAST_BATCHED, LAST_COMMIT_DRAIN };
 
 typedef struct {
@@ -470,10 +474,14 @@ typedef struct {
 	int nr_onl;
 	PsTraceEvent pending; /* a cache_add / cache_remove still growing */
 	bool have_pending;
-	GHashTable *shmem;     /* movable allocation number -> ShmemAdd* (shmem_prepass) */
-	GHashTable *pagecache; /* allocation number -> pfn + 1 of page-cache folios (exact) */
-	uint64_t alloc_seq;    /* successful mm_page_alloc lines so far (exact) */
-	uint64_t movable_seq;  /* movable allocations so far */
+	GHashTable *shmem; /* movable allocation number -> ShmemAdd* (shmem_prepass) */
+	/* allocations held until their page-cache fate is known (exact; see pc_hold): an open
+	 * addressing table pfn -> ring position, IMP_PC_SLOTS slots, and the held ones in order */
+	struct PcSlot {
+		uint64_t pfn; /* + 1; 0: empty */
+		uint64_t seq;
+	} * pc;
+	uint64_t movable_seq; /* movable allocations so far */
 	/* opts->mempolicies: the next one to apply; pid -> current policy (g_strdup) */
 	const PsImportMempolicy *mpols;
 	int n_mpols, next_mpol;
@@ -595,13 +603,72 @@ static gboolean write_out(Imp *im, const PsTraceEvent *ev, GError **error)
 
 #define RING(im, seq) (&(im)->ring[(seq) & (IMP_RING - 1)])
 
+/*
+ * The allocations held for the page cache (see do_alloc): im->pc maps each one's pfn to its ring
+ * position, open addressing with linear probing, no tombstones (deletion shifts back).
+ */
+static uint64_t pc_home(uint64_t pfn)
+{
+	return ((pfn * 0x9e3779b97f4a7c15ull) >> 40) & (IMP_PC_SLOTS - 1);
+}
+
+/* pfn's slot, or the empty one where it would go. */
+static struct PcSlot *pc_slot(Imp *im, uint64_t pfn)
+{
+	for (uint64_t i = pc_home(pfn);; i = (i + 1) & (IMP_PC_SLOTS - 1))
+		if (im->pc[i].pfn == pfn + 1 || im->pc[i].pfn == 0)
+			return &im->pc[i];
+}
+
+static void pc_remove(Imp *im, struct PcSlot *slot)
+{
+	uint64_t i = (uint64_t)(slot - im->pc), j = i;
+
+	for (;;) {
+		uint64_t home;
+
+		j = (j + 1) & (IMP_PC_SLOTS - 1);
+		if (!im->pc[j].pfn)
+			break;
+		/* j's entry may fill the hole at i unless its home lies cyclically in (i, j] */
+		home = pc_home(im->pc[j].pfn - 1);
+		if (i <= j ? home <= i || home > j : home <= i && home > j) {
+			im->pc[i] = im->pc[j];
+			i = j;
+		}
+	}
+	im->pc[i].pfn = 0;
+}
+
+/*
+ * The held allocation of pfn, if any, leaves the hold: a page-cache folio when file, otherwise
+ * an allocation written as recorded. Whether one was held.
+ */
+static bool pc_take(Imp *im, uint64_t pfn, bool file)
+{
+	struct PcSlot *sl = pc_slot(im, pfn);
+	OutRec *o;
+
+	if (!sl->pfn)
+		return false;
+	o = RING(im, sl->seq);
+	if (file) {
+		o->ev.kind = PS_KIND_FILE;
+		im->st->page_cache_allocs++;
+		im->st->page_cache_pages += 1ull << o->ev.order;
+	}
+	o->state = OUT_READY;
+	pc_remove(im, sl);
+	return true;
+}
+
 /* Writes the ring's records up to the first held one. */
 static gboolean flush_ring(Imp *im, GError **error)
 {
 	for (; im->q_head < im->q_tail; im->q_head++) {
 		OutRec *o = RING(im, im->q_head);
 
-		if (o->state == OUT_HELD)
+		if (o->state == OUT_HELD || o->state == OUT_HELD_ALLOC)
 			break;
 		if (o->state == OUT_READY && !write_out(im, &o->ev, error))
 			return FALSE;
@@ -623,6 +690,8 @@ static void release(Imp *im, uint64_t seq)
 
 	if (o)
 		o->state = OUT_READY;
+	else if (seq >= im->q_head && RING(im, seq)->state == OUT_HELD_ALLOC)
+		pc_take(im, RING(im, seq)->ev.pfn, false);
 }
 
 /* The held frees of cpu: where they were recorded is where they happened. */
@@ -643,8 +712,15 @@ static gboolean write_ev_state(Imp *im, const PsTraceEvent *ev, uint8_t state, G
 
 	if (state == OUT_READY && im->q_head == im->q_tail)
 		return write_out(im, ev, error);
+	/* an allocation held IMP_PC_HOLD records is no page-cache folio the trace shows */
+	if (im->pc && im->q_tail >= IMP_PC_HOLD && im->q_tail - IMP_PC_HOLD >= im->q_head &&
+	    RING(im, im->q_tail - IMP_PC_HOLD)->state == OUT_HELD_ALLOC) {
+		pc_take(im, RING(im, im->q_tail - IMP_PC_HOLD)->ev.pfn, false);
+		if (!flush_ring(im, error))
+			return FALSE;
+	}
 	if (im->q_tail - im->q_head == IMP_RING) {
-		/* full: its head is a held free (anything else would have been written) */
+		/* full: its head is a held free (a held allocation left at IMP_PC_HOLD) */
 		release(im, im->q_head);
 		if (!flush_ring(im, error))
 			return FALSE;
@@ -1143,17 +1219,23 @@ static gboolean do_alloc(Imp *im, const Line *l, PsTraceEvent *ev, GError **erro
 	}
 	if (live_get(im, pfn, &old_id, &old_order))
 		im->st->alloc_live_pfn++; /* its free was not recorded: the new one replaces it */
-	im->alloc_seq++;
-	if (im->pagecache && (uintptr_t)g_hash_table_lookup(
-				 im->pagecache, (gpointer)(uintptr_t)im->alloc_seq) == pfn + 1) {
-		ev->kind = PS_KIND_FILE;
-		im->st->page_cache_allocs++;
-		im->st->page_cache_pages += 1ull << order;
-	}
 	ev->pfn = pfn;
 	ev->has_pfn = true;
 	live_put(im, pfn, ev->id, order);
 	im->st->allocs++;
+	if (im->pc) {
+		/* held for the page cache (see below); an older one of the pfn was not page cache
+		 */
+		struct PcSlot *sl;
+
+		pc_take(im, pfn, false);
+		if (!write_ev_state(im, ev, OUT_HELD_ALLOC, error))
+			return FALSE;
+		sl = pc_slot(im, pfn);
+		sl->pfn = pfn + 1;
+		sl->seq = im->q_tail - 1;
+		return flush_ring(im, error);
+	}
 	return write_ev(im, ev, error);
 }
 
@@ -1164,69 +1246,39 @@ static gboolean do_alloc(Imp *im, const Line *l, PsTraceEvent *ev, GError **erro
  * folio on the LRU (folio_add_lru). Its mm_page_alloc says nothing of this: a block device's
  * or a filesystem's metadata mapping asks GFP_NOFS (unmovable), so the simulator's kind from the
  * GFP flags makes it kernel memory no LRU holds, and a regular file's GFP_HIGHUSER_MOVABLE folio
- * anonymous memory. So a first pass over the recording numbers the successful mm_page_alloc
- * lines and notes which numbers' pfns are added to the page cache before being freed or
- * allocated again; the main pass writes those allocations with kind "file" (the trace format's
- * own word for page cache: policy replay links them on the file LRU, where node reclaim, kswapd
- * and direct reclaim can take them, and skips the recording kernel's own reclaim of them).
+ * anonymous memory. So each successful allocation is held in the output ring (do_alloc) until
+ * its pfn is added to the page cache (written with kind "file", the trace format's own word for
+ * page cache: policy replay links it on the file LRU, where node reclaim, kswapd and direct
+ * reclaim can take it, and skips the recording kernel's own reclaim of it), freed, or allocated
+ * again, or until IMP_PC_HOLD records have followed it; the records behind it wait in the ring,
+ * so the output keeps the recorded order and one pass over the input does (standard input too).
+ * The bound: filemap_add_folio runs right after the allocation in the same task (its memcg
+ * charge and xarray node allocation come between; the recordings with filemap events show at
+ * most 17 lines between the two), so IMP_PC_HOLD = 4096 records is room for other cpus' events
+ * and a charge's reclaim. An add of a pfn whose allocation is live but no longer held (past the
+ * hold, or added twice) is counted in page_cache_late and the allocation stays as written.
  * Rejected: a new record at the add's time (an id joining the page cache): a format addition
  * for the few microseconds between a folio's allocation and its insertion, when nothing can
  * reclaim it. The deletion (mm_filemap_delete_from_page_cache) is not written: the folio
  * leaves the LRU when it is freed, which the recording's mm_page_free says (truncation puts the
  * folios right after deleting them; the kernel's reclaim frees them with reason reclaim_*).
- * A trace read from standard input has no first pass: its page cache stays unidentified.
  */
-static gboolean pagecache_prepass(Imp *im, const char *path, GError **error)
+static gboolean pc_add(Imp *im, const Line *l, GError **error)
 {
-	g_autoptr(GHashTable) live = g_hash_table_new(g_direct_hash, g_direct_equal);
-	PsLineReader *in = NULL;
-	PsTraceDat *dat = NULL;
-	uint64_t seq = 0;
-	char *s;
-	gsize len;
-	int rc;
+	const char *pfns = kv(l, "pfn");
+	uint64_t pfn, id;
+	int order;
 
-	if (ps_tracedat_is(path))
-		dat = ps_tracedat_open(path, error);
-	else
-		in = open_lines(path, error);
-	if (!dat && !in)
-		return FALSE;
-	im->pagecache = g_hash_table_new(g_direct_hash, g_direct_equal);
-	while ((rc = dat ? ps_tracedat_next(dat, &s, &len, error)
-			 : next_line(in, &s, &len, error)) == 1) {
-		const char *pfns;
-		uint64_t pfn;
-		gpointer at;
-		Line l;
-
-		/* only these three events matter; anything else is the main pass's to judge */
-		if (!strstr(s, "mm_page_alloc:") && !strstr(s, "mm_page_free:") &&
-		    !strstr(s, "mm_filemap_add_to_page_cache:"))
-			continue;
-		if (split_line(s, len, &l) || !(pfns = kv(&l, "pfn")))
-			continue;
-		pfn = g_ascii_strtoull(pfns, NULL, 0);
-		if (strcmp(l.event, "mm_page_alloc") == 0) {
-			if (pfn)
-				g_hash_table_insert(live, (gpointer)(uintptr_t)pfn,
-						    (gpointer)(uintptr_t)++seq);
-		} else if (strcmp(l.event, "mm_page_free") == 0) {
-			g_hash_table_remove(live, (gpointer)(uintptr_t)pfn);
-		} else if (strcmp(l.event, "mm_filemap_add_to_page_cache") == 0) {
-			im->st->page_cache_adds++;
-			at = g_hash_table_lookup(live, (gpointer)(uintptr_t)pfn);
-			if (!at) {
-				im->st->page_cache_unmatched++;
-				continue;
-			}
-			g_hash_table_remove(live, (gpointer)(uintptr_t)pfn);
-			g_hash_table_insert(im->pagecache, at, (gpointer)(uintptr_t)(pfn + 1));
-		}
-	}
-	ps_line_reader_close(in);
-	ps_tracedat_close(dat);
-	return rc == 0;
+	if (!pfns)
+		return TRUE;
+	pfn = g_ascii_strtoull(pfns, NULL, 0);
+	im->st->page_cache_adds++;
+	if (pc_take(im, pfn, true))
+		return flush_ring(im, error);
+	im->st->page_cache_unmatched++;
+	if (live_get(im, pfn, &id, &order))
+		im->st->page_cache_late++;
+	return TRUE;
 }
 
 /*
@@ -1278,6 +1330,8 @@ static gboolean do_free(Imp *im, const Line *l, PsTraceEvent *ev, GError **error
 		im->st->free_reclaim_direct += 1ull << order;
 		ev->free_reason = PS_FREE_RECLAIM_DIRECT;
 	}
+	if (im->pc && pc_take(im, pfn, false) && !flush_ring(im, error))
+		return FALSE; /* freed before added to the page cache */
 	ev->order = order;
 	ev->pfn = pfn;
 	ev->has_pfn = true;
@@ -2691,7 +2745,8 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 	if (cls == EVC_KNOWN) {
 		im->st->known_skipped++;
 		note_node_reclaim(im, &l);
-		return TRUE;
+		return !im->pc || strcmp(l.event, "mm_filemap_add_to_page_cache") != 0 ||
+		       pc_add(im, &l, error);
 	}
 	t = trace_time(im, l.ts_ns);
 	if (cls == EVC_FREE_BATCHED) {
@@ -2841,9 +2896,9 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	if (im.portable && !im.dat && strcmp(in_path, "-") != 0 &&
 	    !shmem_prepass(&im, in_path, error))
 		goto out;
-	/* page-cache folios: known from their insertion after their allocation */
-	if (!im.portable && strcmp(in_path, "-") != 0 && !pagecache_prepass(&im, in_path, error))
-		goto out;
+	/* page-cache folios: known from their insertion after their allocation (pc_add) */
+	if (!im.portable)
+		im.pc = g_new0(struct PcSlot, IMP_PC_SLOTS);
 	im.tasks = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, ptask_free);
 	im.dropped = g_hash_table_new(g_direct_hash, g_direct_equal);
 	im.named = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -2878,7 +2933,11 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	if (rc == 0 && !flush_pending(&im, error))
 		rc = -1;
 	if (rc == 0) {
-		/* the end: frees still held were freed where recorded */
+		/* the end: allocations still held were not page cache, frees still held were
+		 * freed where recorded */
+		for (uint64_t q = im.q_head; im.pc && q < im.q_tail; q++)
+			if (RING(&im, q)->state == OUT_HELD_ALLOC)
+				pc_take(&im, RING(&im, q)->ev.pfn, false);
 		for (int c = 0; c < cpus && rc == 0; c++)
 			if (!release_cpu(&im, c, error))
 				rc = -1;
@@ -2956,8 +3015,7 @@ out:
 		g_array_unref(im.held_obs);
 	if (im.shmem)
 		g_hash_table_unref(im.shmem);
-	if (im.pagecache)
-		g_hash_table_unref(im.pagecache);
+	g_free(im.pc);
 	if (im.in_reclaim)
 		g_hash_table_unref(im.in_reclaim);
 	if (im.policies)
@@ -3076,9 +3134,11 @@ void ps_import_stats_format(const PsImportStats *st, GString *out)
 		    out,
 		    "  page cache (mm_filemap_add_to_page_cache) %" PRIu64
 		    ": allocations written with kind file %" PRIu64 " (%" PRIu64
-		    " pages), adds of a pfn allocated before the trace started %" PRIu64 "\n",
+		    " pages), adds of a pfn allocated before the trace started %" PRIu64
+		    " (of a live allocation past the hold of " G_STRINGIFY(
+			IMP_PC_HOLD) " records, or added twice: %" PRIu64 ")\n",
 		    st->page_cache_adds, st->page_cache_allocs, st->page_cache_pages,
-		    st->page_cache_unmatched);
+		    st->page_cache_unmatched, st->page_cache_late);
 	g_string_append_printf(out,
 			       "  free order differs from alloc: %" PRIu64
 			       ", alloc of a live pfn (free not recorded): %" PRIu64

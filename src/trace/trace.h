@@ -409,11 +409,12 @@ typedef struct {
 	/* migrate:remove_migration_pte records read, and the pages of migrated folios' old pages
 	 * freed right after one (reason migrated: their allocations moved on) */
 	uint64_t migration_ptes, free_migrated;
-	/* page cache (exact import, see pagecache_prepass in import.c): the
-	 * mm_filemap_add_to_page_cache lines, the allocations written with kind file for them and
-	 * their pages, and the adds of a pfn with no live recorded allocation (allocated before
-	 * the trace started, or inside a larger block) */
+	/* page cache (exact import, see pc_add in import.c): the mm_filemap_add_to_page_cache
+	 * lines, the allocations written with kind file for them and their pages, and the adds
+	 * matching no held allocation (allocated before the trace started, inside a larger block,
+	 * or: page_cache_late, of a live allocation past the hold or added twice) */
 	uint64_t page_cache_adds, page_cache_allocs, page_cache_pages, page_cache_unmatched;
+	uint64_t page_cache_late;
 	uint64_t live_at_end;
 	uint64_t observed[PS_NR_OBSERVED_EVENTS];
 	uint64_t free_batched, known_skipped, unknown_events, comment_lines, time_clamped;

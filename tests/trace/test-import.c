@@ -11,6 +11,8 @@
  */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -1096,6 +1098,94 @@ static void test_page_cache(void)
 	g_assert_nonnull(strstr(log->str, "allocations written with kind file 1 (4 pages)"));
 }
 
+/*
+ * The page-cache hold: an allocation waits in the output for its mm_filemap_add_to_page_cache
+ * for 4096 records (IMP_PC_HOLD, import.c); one added 4095 records later is page cache, one
+ * added 4096 records later is counted as late and stays as recorded. The output keeps the
+ * recorded order throughout.
+ */
+static void test_page_cache_hold(void)
+{
+	PsImportStats st;
+	g_autoptr(GString) text = g_string_new(HDR);
+	g_autoptr(GString) want = g_string_new(NULL);
+	g_autofree char *seq = NULL;
+	static const int between[] = {4095, 4096};
+	uint64_t t = 0;
+
+	for (int k = 0; k < 2; k++) {
+		uint64_t pfn = 0x100 + (uint64_t)k;
+
+		g_string_append_printf(text,
+				       "  dd-5 [000] .....  1.%06" PRIu64
+				       ": mm_page_alloc: page=01 "
+				       "pfn=0x%" PRIx64 " order=0 migratetype=1 "
+				       "gfp_flags=GFP_HIGHUSER_MOVABLE\n",
+				       t, pfn);
+		g_string_append_printf(want, "alloc:%" PRIx64 "@%" PRIu64 "%s ", pfn, t * 1000,
+				       k == 0 ? "+file" : "");
+		t++;
+		for (int i = 0; i < between[k]; i++, t++) {
+			uint64_t other = 0x100000 + t;
+
+			g_string_append_printf(
+			    text,
+			    "  dd-5 [000] .....  1.%06" PRIu64 ": mm_page_alloc: page=01 "
+			    "pfn=0x%" PRIx64 " order=0 migratetype=0 gfp_flags=GFP_KERNEL\n",
+			    t, other);
+			g_string_append_printf(want, "alloc:%" PRIx64 "@%" PRIu64 " ", other,
+					       t * 1000);
+		}
+		g_string_append_printf(text,
+				       "  dd-5 [000] .....  1.%06" PRIu64
+				       ": mm_filemap_add_to_page_cache: dev 8:1 ino 10 "
+				       "pfn=0x%" PRIx64 " ofs=0 order=0\n",
+				       t, pfn);
+	}
+	seq = import_records(text->str, &st);
+	g_assert_cmpstr(seq, ==, want->str);
+	g_assert_cmpuint(st.page_cache_adds, ==, 2);
+	g_assert_cmpuint(st.page_cache_allocs, ==, 1);
+	g_assert_cmpuint(st.page_cache_unmatched, ==, 1);
+	g_assert_cmpuint(st.page_cache_late, ==, 1);
+}
+
+/* Standard input is read in the same single pass: page cache found there too. */
+static void test_page_cache_stdin(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
+	g_autofree char *in = g_build_filename(dir, "in.txt", NULL);
+	g_autofree char *out = g_build_filename(dir, "out.jsonl", NULL);
+	g_autofree char *text = NULL;
+	PsImportOptions opts = {.cpus = 2};
+	PsImportStats st;
+	int saved = dup(STDIN_FILENO), fd;
+	gboolean ok;
+
+	g_assert_true(g_file_set_contents(
+	    in,
+	    HDR "  dd-5 [000] .....  1.000001: mm_page_alloc: page=01 pfn=0x100 order=2 "
+		"migratetype=0 gfp_flags=GFP_NOFS\n"
+		"  dd-5 [000] .....  1.000002: mm_filemap_add_to_page_cache: dev 0:3 ino fe "
+		"pfn=0x100 ofs=0 order=2\n",
+	    -1, NULL));
+	fd = open(in, O_RDONLY);
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(dup2(fd, STDIN_FILENO), ==, STDIN_FILENO);
+	close(fd);
+	ok = ps_trace_import("-", out, &opts, &st, &error);
+	g_assert_cmpint(dup2(saved, STDIN_FILENO), ==, STDIN_FILENO);
+	close(saved);
+	g_assert_no_error(error);
+	g_assert_true(ok);
+	g_assert_cmpuint(st.page_cache_allocs, ==, 1);
+	g_assert_true(g_file_get_contents(out, &text, NULL, NULL));
+	g_assert_nonnull(strstr(text, "\"kind\":\"file\""));
+	g_unlink(in);
+	cleanup(g_steal_pointer(&out));
+}
+
 static void test_malformed(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -1629,6 +1719,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/malformed", test_malformed);
 	g_test_add_func("/trace/import/reclaim-frees", test_reclaim_frees);
 	g_test_add_func("/trace/import/page-cache", test_page_cache);
+	g_test_add_func("/trace/import/page-cache-hold", test_page_cache_hold);
+	g_test_add_func("/trace/import/page-cache-stdin", test_page_cache_stdin);
 	g_test_add_func("/trace/import/zone-samples", test_zone_samples);
 	g_test_add_func("/trace/import/zone-online", test_zone_online);
 	g_test_add_func("/trace/import/observed-format", test_observed_format);
