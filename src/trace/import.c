@@ -71,6 +71,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* s starts with the literal lit (g_str_has_prefix measures both strings: the rest of a line) */
+#define HAS_PREFIX(s, lit) (strncmp((s), "" lit, sizeof(lit) - 1) == 0)
+
 #define IMP_MAX_KV	     16
 #define IMP_MAX_ZONE_SAMPLES 64 /* node/zone pairs "pagesim-zone:" markers may name */
 #define IMP_MAX_ONLINING     16 /* "pagesim-online:" onlinings open at once */
@@ -190,12 +193,17 @@ static void split_payload(char *p, Line *l)
 		if (!*p)
 			break;
 		k = p;
-		while (*p && *p != ' ')
+		eq = NULL;
+		while (*p && *p != ' ' && *p != '=')
 			p++;
+		if (*p == '=') {
+			eq = p;
+			while (*p && *p != ' ')
+				p++;
+		}
 		tok_end = p;
 		if (*p)
 			*p++ = '\0';
-		eq = strchr(k, '=');
 		if (!eq || l->nkv == IMP_MAX_KV)
 			continue;
 		*eq = '\0';
@@ -345,8 +353,8 @@ static const char *split_line(char *s, gsize len, Line *l)
 	l->event = p;
 	while (*p && *p != ' ' && *p != '(')
 		p++;
-	if (p > l->event && (*p == '(' || (p[-1] != ':' && g_str_has_prefix(p, " -> "))) &&
-	    g_str_has_prefix(l->event, "sys_"))
+	if (p > l->event && (*p == '(' || (p[-1] != ':' && HAS_PREFIX(p, " -> "))) &&
+	    HAS_PREFIX(l->event, "sys_"))
 		return split_syscall(l, p);
 	while (*p && *p != ' ')
 		p++;
@@ -361,7 +369,7 @@ static const char *split_line(char *s, gsize len, Line *l)
 			l->perf_style = true;
 		}
 	}
-	if (g_str_has_prefix(l->event, "sys_enter_") || g_str_has_prefix(l->event, "sys_exit_")) {
+	if (HAS_PREFIX(l->event, "sys_enter_") || HAS_PREFIX(l->event, "sys_exit_")) {
 		/* perf: "syscalls:sys_enter_mmap: addr: 0x..., ..." / "sys_exit_mmap: 0x..." */
 		bool enter = l->event[4] == 'e' && l->event[5] == 'n';
 
@@ -547,6 +555,44 @@ static gboolean parse_gfp(Imp *im, const char *s, uint64_t *gfp, GError **error)
 	return TRUE;
 }
 
+/*
+ * The common value: decimal digits, or 0x and hex digits, and nothing else, within u64 (what
+ * g_ascii_strtoull gives for it, without its locale-free set-up and sign handling). False
+ * for anything else: the caller asks g_ascii_strtoull, which judges it as before.
+ */
+static bool plain_u64(const char *v, uint64_t *out)
+{
+	uint64_t x = 0;
+	const char *p = v;
+
+	if (p[0] == '0' && p[1] == 'x') {
+		for (p += 2; *p; p++) {
+			unsigned d = is_digit(*p)	      ? (unsigned)(*p - '0')
+				     : *p >= 'a' && *p <= 'f' ? (unsigned)(*p - 'a' + 10)
+				     : *p >= 'A' && *p <= 'F' ? (unsigned)(*p - 'A' + 10)
+							      : 16;
+
+			if (d > 15 || x >> 60)
+				return false;
+			x = x << 4 | d;
+		}
+		if (p == v + 2)
+			return false;
+	} else {
+		for (; is_digit(*p); p++) {
+			uint64_t d = (uint64_t)(*p - '0');
+
+			if (x > (UINT64_MAX - d) / 10)
+				return false;
+			x = x * 10 + d;
+		}
+		if (*p || p == v)
+			return false;
+	}
+	*out = x;
+	return true;
+}
+
 static gboolean get_u64(Imp *im, const Line *l, const char *key, uint64_t *out, GError **error)
 {
 	const char *v = kv(l, key);
@@ -554,6 +600,8 @@ static gboolean get_u64(Imp *im, const Line *l, const char *key, uint64_t *out, 
 
 	if (!v)
 		return line_error(im, error, "%s: %s: missing", l->event, key);
+	if (plain_u64(v, out))
+		return TRUE;
 	errno = 0;
 	*out = g_ascii_strtoull(v, &end, v[0] == '0' && v[1] == 'x' ? 16 : 10);
 	if (end == v || *end || errno)
@@ -581,6 +629,10 @@ static gboolean get_int(Imp *im, const Line *l, const char *key, int lo, int hi,
 
 	if (!v)
 		return line_error(im, error, "%s: %s: missing", l->event, key);
+	if (is_digit(v[0]) && !v[1] && v[0] - '0' >= lo && v[0] - '0' <= hi) {
+		*out = v[0] - '0'; /* an order, a migratetype */
+		return TRUE;
+	}
 	x = g_ascii_strtoll(v, &end, 10);
 	if (end == v || *end || x < lo || x > hi)
 		return line_error(im, error, "%s: %s: '%s' is not an integer %d..%d", l->event, key,
@@ -1062,9 +1114,9 @@ static gboolean note_marker(Imp *im, const Line *l, uint64_t t, GError **error)
 	enum ps_mpol_mode mode;
 	uint64_t nodes;
 
-	if (g_str_has_prefix(l->raw, "pagesim-zone:"))
+	if (HAS_PREFIX(l->raw, "pagesim-zone:"))
 		return note_zone_sample(im, l, error);
-	if (g_str_has_prefix(l->raw, "pagesim-online:"))
+	if (HAS_PREFIX(l->raw, "pagesim-online:"))
 		return note_online(im, l, t, error);
 	if (!g_str_has_prefix(l->raw, tag))
 		return TRUE; /* some other program's marker */
@@ -1154,10 +1206,9 @@ static enum ev_class classify(const char *name, enum ps_observed_event *obs)
 			}
 		if (strcmp(name, "mm_compaction_try_to_compact_pages") == 0)
 			return EVC_COMPACT_DIRECT;
-		if (g_str_has_prefix(name, "mm_compaction_") ||
-		    g_str_has_prefix(name, "mm_vmscan_") || g_str_has_prefix(name, "mm_page_") ||
-		    g_str_has_prefix(name, "mm_filemap_") ||
-		    g_str_has_prefix(name, "mm_setup_per_zone") ||
+		if (HAS_PREFIX(name, "mm_compaction_") || HAS_PREFIX(name, "mm_vmscan_") ||
+		    HAS_PREFIX(name, "mm_page_") || HAS_PREFIX(name, "mm_filemap_") ||
+		    HAS_PREFIX(name, "mm_setup_per_zone") ||
 		    strcmp(name, "mm_calculate_totalreserve_pages") == 0)
 			return EVC_KNOWN;
 	}
@@ -1323,7 +1374,7 @@ static gboolean do_free(Imp *im, const Line *l, PsTraceEvent *ev, GError **error
 	ev->op = PS_OP_FREE;
 	ev->cpu = l->cpu;
 	/* the kernel's reclaim freed it (shrink_folio_list in kswapd or in a direct reclaim) */
-	if (g_str_has_prefix(l->comm, "kswapd")) {
+	if (HAS_PREFIX(l->comm, "kswapd")) {
 		im->st->free_reclaim_kswapd += 1ull << order;
 		ev->free_reason = PS_FREE_RECLAIM_KSWAPD;
 	} else if (g_hash_table_contains(im->in_reclaim, GINT_TO_POINTER(l->pid))) {
@@ -1552,14 +1603,13 @@ static bool non_event_line(Imp *im, const char *s)
 		im->st->comment_lines++;
 		return true;
 	}
-	if (g_str_has_prefix(s, "cpus=")) {
+	if (HAS_PREFIX(s, "cpus=")) {
 		im->st->cpus_from_input = atoi(s + 5);
 		im->st->detected = PS_IMPORT_TRACE_CMD;
 		im->st->comment_lines++;
 		return true;
 	}
-	if (g_str_has_prefix(s, "version =") || g_str_has_prefix(s, "CPU ") ||
-	    g_str_has_prefix(s, "trace-cmd:")) {
+	if (HAS_PREFIX(s, "version =") || HAS_PREFIX(s, "CPU ") || HAS_PREFIX(s, "trace-cmd:")) {
 		im->st->comment_lines++;
 		return true;
 	}
@@ -1582,7 +1632,7 @@ static bool lost_events_line(Imp *im, const char *s)
 		return true;
 	}
 	/* trace-cmd report: "CPU:1 [15055 EVENTS DROPPED]", or without a count */
-	if (g_str_has_prefix(s, "CPU:") && strstr(s, "EVENTS DROPPED]")) {
+	if (HAS_PREFIX(s, "CPU:") && strstr(s, "EVENTS DROPPED]")) {
 		const char *n = strchr(s, '[');
 
 		im->st->lost_events += MAX(g_ascii_strtoull(n + 1, NULL, 10), 1);
@@ -1620,7 +1670,7 @@ static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
 	}
 	/* the sysctl compacts MIGRATE_SYNC; async and sync_light runs are direct or kcompactd's */
 	if (cls != EVC_COMPACT_DIRECT &&
-	    (!begin || g_str_has_prefix(l->comm, "kcompactd") || g_strcmp0(kv(l, "mode"), "sync")))
+	    (!begin || HAS_PREFIX(l->comm, "kcompactd") || g_strcmp0(kv(l, "mode"), "sync")))
 		return TRUE;
 	if (begin && !get_u64(im, l, "zone_start", &zone_start, error))
 		return FALSE;
@@ -2339,7 +2389,7 @@ static gboolean port_filemap(Imp *im, const Line *l, uint64_t ts, bool add, GErr
 	ev.pid = l->pid;
 	ev.cpu = l->cpu;
 	if (!add) {
-		bool reclaim = g_str_has_prefix(l->comm, "kswapd") ||
+		bool reclaim = HAS_PREFIX(l->comm, "kswapd") ||
 			       g_hash_table_contains(im->in_reclaim, GINT_TO_POINTER(l->pid));
 
 		ev.reason = reclaim ? PS_CACHE_RECLAIM : PS_CACHE_TRUNCATE;
@@ -2634,7 +2684,7 @@ static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 		return note_proc(im, l, t, error) && port_syscall(im, l, t, error);
 	if (strcmp(e, "page_fault_user") == 0 || strcmp(e, "page_fault_kernel") == 0)
 		return note_proc(im, l, t, error) && port_fault(im, l, t, e[11] == 'k', error);
-	if (g_str_has_prefix(e, "sched_process_"))
+	if (HAS_PREFIX(e, "sched_process_"))
 		return port_sched(im, l, t, error);
 	if (strcmp(e, "mm_filemap_add_to_page_cache") == 0 ||
 	    strcmp(e, "mm_filemap_delete_from_page_cache") == 0)
@@ -2647,7 +2697,7 @@ static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 		g_hash_table_remove(im->in_reclaim, GINT_TO_POINTER(l->pid));
 	else
 		note_node_reclaim(im, l);
-	if (im->port_observed && g_str_has_prefix(e, "mm_")) {
+	if (im->port_observed && HAS_PREFIX(e, "mm_")) {
 		enum ps_observed_event obs = PS_OBS_ZONE_LOCKED;
 		enum ev_class cls = classify(e, &obs);
 
@@ -2660,7 +2710,7 @@ static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 			       port_named(im, l, t, PS_OBS_PAGE_FREE, pfn, 0, 0, error);
 		}
 	}
-	if (g_str_has_prefix(e, "mm_") || g_str_has_prefix(e, "page_cache_ra")) {
+	if (HAS_PREFIX(e, "mm_") || HAS_PREFIX(e, "page_cache_ra")) {
 		/* allocator-internal and readahead events: the simulator decides them itself */
 		im->st->port.observed_skipped++;
 		return TRUE;
@@ -2802,7 +2852,7 @@ static gboolean find_cpus(const char *path, int *cpus, PsImportFormat *detected,
 
 		while (*t == ' ')
 			t++;
-		if (g_str_has_prefix(t, "cpus=")) {
+		if (HAS_PREFIX(t, "cpus=")) {
 			*cpus = atoi(t + 5);
 			*detected = PS_IMPORT_TRACE_CMD;
 			break;

@@ -1186,6 +1186,58 @@ static void test_page_cache_stdin(void)
 	cleanup(g_steal_pointer(&out));
 }
 
+/*
+ * Numbers: the plain decimal and 0x-hex values take a fast path (import.c plain_u64); whatever
+ * it does not take is judged by g_ascii_strtoull as before. Both ends of the u64 range, upper-
+ * case hex, and the values each must refuse.
+ */
+static void test_numbers(void)
+{
+	static const struct {
+		const char *pfn;
+		uint64_t want; /* 0: refused */
+	} cases[] = {
+	    {"0x1aF", 0x1af},
+	    {"18446744073709551615", UINT64_MAX},
+	    {"0xffffffffffffffff", UINT64_MAX},
+	    {"+7", 7}, /* g_ascii_strtoull's sign, as before */
+	    {"18446744073709551616", 0},
+	    {"0x10000000000000000", 0},
+	    {"0x", 0},
+	    {"12a", 0},
+	    {"0xg", 0},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *text = g_strdup_printf(
+		    HDR "  cc1-42  [001] .....  10.0: mm_page_free: page=0 pfn=%s order=0\n",
+		    cases[i].pfn);
+		g_autoptr(GError) error = NULL;
+		PsImportStats st;
+		char *out = NULL;
+		gboolean ok = import_text(text, &st, &out, &error);
+
+		if (cases[i].want) {
+			g_autoptr(PsTraceReader) r = NULL;
+			PsTraceHeader hdr;
+			PsTraceEvent ev;
+
+			g_assert_no_error(error);
+			g_assert_true(ok);
+			r = ps_trace_reader_open(out, &hdr, &error);
+			g_assert_no_error(error);
+			do /* past the proc record */
+				g_assert_cmpint(ps_trace_reader_next(r, &ev, &error), ==, 1);
+			while (ev.op != PS_OP_FREE);
+			g_assert_cmpuint(ev.pfn, ==, cases[i].want);
+		} else {
+			g_assert_false(ok);
+			g_assert_nonnull(strstr(error->message, "is not a number"));
+		}
+		cleanup(out);
+	}
+}
+
 static void test_malformed(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -1721,6 +1773,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/page-cache", test_page_cache);
 	g_test_add_func("/trace/import/page-cache-hold", test_page_cache_hold);
 	g_test_add_func("/trace/import/page-cache-stdin", test_page_cache_stdin);
+	g_test_add_func("/trace/import/numbers", test_numbers);
 	g_test_add_func("/trace/import/zone-samples", test_zone_samples);
 	g_test_add_func("/trace/import/zone-online", test_zone_online);
 	g_test_add_func("/trace/import/observed-format", test_observed_format);
