@@ -8,7 +8,7 @@ set -euo pipefail
 # Recommends gave that we do use is named: libc6-dev (gcc's), fonts-liberation (gnuplot's
 # pngcairo needs a font).
 pkgs=(meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libcjson-dev gnuplot-nox
-	fonts-liberation python3 parallel libdeflate-dev libssl-dev libtracecmd-dev libtraceevent-dev libtracefs-dev trace-cmd)
+	fonts-liberation python3 parallel libdeflate-dev zlib1g-dev libssl-dev libtracecmd-dev libtraceevent-dev libtracefs-dev trace-cmd)
 # clang is only needed for the fuzzer build and the sanitizer runtime of .ci/run; its
 # libFuzzer and sanitizer runtimes are in libclang-rt-14-dev (only Recommended by clang-14).
 # clang-format (14 on Debian 12) is .ci/run's formatting check against .clang-format.

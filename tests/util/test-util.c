@@ -191,6 +191,25 @@ static void test_lines_errors(void)
 	g_clear_error(&error);
 	ps_line_reader_close(r);
 
+	/* the trailer's CRC-32, then its ISIZE, damaged: the member is refused (lines.c checks
+	 * them, zlib's own check being off); its text with it, as zlib's check refused it */
+	for (int k = 0; k < 2; k++) {
+		gsize n = g_bytes_get_size(z);
+		g_autofree guint8 *d = g_memdup2(g_bytes_get_data(z, NULL), n);
+
+		d[n - 8 + 4 * k] ^= 1;
+		g_assert_true(g_file_set_contents(bad, (const char *)d, (gssize)n, NULL));
+		r = ps_line_reader_open(bad, 64, &error);
+		while (ps_line_reader_next(r, &line, &len, &error) == 1)
+			;
+		g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+		g_assert_nonnull(
+		    strstr(error->message, k == 0 ? "bad.gz:1: gzip: incorrect data check"
+						  : "bad.gz:1: gzip: incorrect length check"));
+		g_clear_error(&error);
+		ps_line_reader_close(r);
+	}
+
 	g_assert_null(ps_line_reader_open("/nonexistent-pagesim-dir/x", 64, &error));
 	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 	ps_test_rm_rf(dir);
