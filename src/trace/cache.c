@@ -335,6 +335,9 @@ int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
 		/* the common case, far from the end: no bounds to check inside the record */
 		for (gsize m = 0; m < EV_MASKS; m++)
 			masks[m] = get_varint_unchecked(&p);
+		/* the words past the event's end, checked once for the record, not once a word */
+		if (G_UNLIKELY(EV_WORDS % 64 && masks[EV_MASKS - 1] >> (EV_WORDS % 64)))
+			return corrupt(c, error, "word mask out of range");
 		for (gsize m = 0; m < EV_MASKS; m++) {
 			uint64_t bits = masks[m];
 
@@ -342,8 +345,6 @@ int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
 				gsize i = m * 64 + (gsize)__builtin_ctzll(bits);
 
 				bits &= bits - 1;
-				if (G_UNLIKELY(i >= EV_WORDS))
-					return corrupt(c, error, "word mask out of range");
 				ev_set_word(cur, i,
 					    ev_word(cur, i) + unzigzag(get_varint_unchecked(&p)));
 			}
