@@ -20,9 +20,14 @@
  *   payload   one encoded record after another
  *   epilogue  CacheTail: record count, payload length, payload checksum, end magic
  * A record is encoded generically, as the memory image of its PsTraceEvent (the parser zeroes
- * every record before filling it, so padding is zero too) seen as W 64-bit words, against the
- * record before it (the first against ps_trace_event_init's): per group of 64 words a varint bit
- * mask of the words that changed, then for each changed word the zigzag varint of its difference.
+ * every record before filling it, so padding is zero too) seen as W 64-bit words: first its op
+ * as a varint, then, against the last record of the same op with the time and line of the record
+ * just before it (the first of an op against ps_trace_event_init's with that op), per group of
+ * 64 words a varint bit mask of the words that changed, then for each changed word the zigzag
+ * varint of its difference. The base of the same op, not the record before: a recording that
+ * interleaves ops (a portable build's touches between observed allocator events) changed
+ * 8-10 words a record against the one before, most of them back and forth between the two
+ * ops' unset values, and its decode cost ~340 instructions a record.
  * Nothing in the encoder names a field, so a field or op added to PsTraceEvent is carried without
  * a change here. The layout key (scripts/trace-cache-key.py: a hash of trace.h, the parser and
  * what it calls in mm/ and util/, the reader and this file; src/trace/meson.build lists them)
@@ -53,7 +58,7 @@
 
 #define CACHE_MAGIC	 "PSTRACE\x01"
 #define CACHE_END_MAGIC	 "PSTREND\x01"
-#define CACHE_FORMAT	 1
+#define CACHE_FORMAT	 2
 #define CACHE_BYTE_ORDER 0x0102030405060708ULL
 #define CACHE_SUFFIX	 ".pstc"
 
@@ -144,9 +149,20 @@ struct PsCacheIn {
 	uint64_t nr_records, count;	/* in the entry, handed out */
 	uint64_t last_t_ns;
 	int cpus;
-	bool broken;	   /* a record failed its checks: nothing more is handed out */
-	PsTraceEvent prev; /* the last record handed out (the base of the next one's delta) */
+	bool broken;	    /* a record failed its checks: nothing more is handed out */
+	uint64_t last_line; /* of the last record handed out */
+	/* per op, the last record of it handed out (the base of the next one's delta) */
+	PsTraceEvent prev[PS_NR_TRACE_OPS];
 };
+
+/* The bases of a stream before its first record: unset fields, each op's own. */
+static void bases_init(PsTraceEvent prev[PS_NR_TRACE_OPS])
+{
+	for (int op = 0; op < PS_NR_TRACE_OPS; op++) {
+		ps_trace_event_init(&prev[op]);
+		prev[op].op = (enum ps_trace_op)op;
+	}
+}
 
 bool ps_cache_file_is_compiled(const char *path)
 {
@@ -234,7 +250,7 @@ PsCacheIn *ps_cache_in_open(const char *path, const char *digest, uint64_t sourc
 	c->end = c->start + tail.payload_bytes;
 	c->nr_records = tail.nr_records;
 	c->cpus = head.hdr.cpus;
-	ps_trace_event_init(&c->prev);
+	bases_init(c->prev);
 	if (hdr)
 		*hdr = head.hdr;
 	return c;
@@ -263,8 +279,8 @@ static inline bool get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *
 	return true;
 }
 
-/* The most bytes one record can take: its masks and every word, 10 bytes each. */
-#define RECORD_MAX_BYTES ((EV_MASKS + EV_WORDS) * 10)
+/* The most bytes one record can take: its op, its masks and every word, 10 bytes each. */
+#define RECORD_MAX_BYTES ((1 + EV_MASKS + EV_WORDS) * 10)
 
 /* A varint known to lie inside the payload (at least RECORD_MAX_BYTES before its end). */
 static inline uint64_t get_varint_unchecked(const uint8_t **pp)
@@ -323,8 +339,8 @@ static const char *record_check(const PsCacheIn *c, const PsTraceEvent *ev)
 int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
 {
 	const uint8_t *p = c->p;
-	PsTraceEvent *cur = &c->prev; /* decoded in place: a record is its delta on the last */
-	uint64_t masks[EV_MASKS];
+	PsTraceEvent *cur; /* decoded in place: a record is its delta on its op's last one */
+	uint64_t masks[EV_MASKS], op;
 	const char *bad;
 
 	if (G_UNLIKELY(c->broken))
@@ -333,11 +349,17 @@ int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
 		return p == c->end ? 0 : corrupt(c, error, "bytes after the last record");
 	if (G_LIKELY(c->end - p >= (ptrdiff_t)RECORD_MAX_BYTES)) {
 		/* the common case, far from the end: no bounds to check inside the record */
+		op = get_varint_unchecked(&p);
+		if (G_UNLIKELY(op >= PS_NR_TRACE_OPS))
+			goto bad_op;
 		for (gsize m = 0; m < EV_MASKS; m++)
 			masks[m] = get_varint_unchecked(&p);
 		/* the words past the event's end, checked once for the record, not once a word */
 		if (G_UNLIKELY(EV_WORDS % 64 && masks[EV_MASKS - 1] >> (EV_WORDS % 64)))
 			return corrupt(c, error, "word mask out of range");
+		cur = &c->prev[op];
+		cur->t_ns = c->last_t_ns;
+		cur->line = c->last_line;
 		for (gsize m = 0; m < EV_MASKS; m++) {
 			uint64_t bits = masks[m];
 
@@ -351,9 +373,18 @@ int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
 		}
 		goto decoded;
 	}
+	if (!get_varint(&p, c->end, &op))
+		return corrupt(c, error, "cut short");
+	if (op >= PS_NR_TRACE_OPS)
+		goto bad_op;
 	for (gsize m = 0; m < EV_MASKS; m++)
 		if (!get_varint(&p, c->end, &masks[m]))
 			return corrupt(c, error, "cut short");
+	if (EV_WORDS % 64 && masks[EV_MASKS - 1] >> (EV_WORDS % 64))
+		return corrupt(c, error, "word mask out of range");
+	cur = &c->prev[op];
+	cur->t_ns = c->last_t_ns;
+	cur->line = c->last_line;
 	for (gsize m = 0; m < EV_MASKS; m++) {
 		uint64_t bits = masks[m];
 
@@ -362,26 +393,31 @@ int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
 			uint64_t z;
 
 			bits &= bits - 1;
-			if (i >= EV_WORDS)
-				return corrupt(c, error, "word mask out of range");
-			if (!get_varint(&p, c->end, &z))
+			if (!get_varint(&p, c->end, &z)) {
+				/* half applied: the base of this op is gone */
+				c->broken = true;
 				return corrupt(c, error, "cut short");
+			}
 			ev_set_word(cur, i, ev_word(cur, i) + unzigzag(z));
 		}
 	}
 decoded:
 	/* A failed check leaves the reader broken: the entry passed its checksum, so it was
 	 * written wrong, and nothing after this record can be trusted either. */
-	bad = record_check(c, cur);
+	bad = (uint64_t)cur->op != op ? "op of a record not its base's" : record_check(c, cur);
 	if (bad) {
 		c->broken = true;
 		return corrupt(c, error, bad);
 	}
 	c->p = p;
 	c->last_t_ns = cur->t_ns;
+	c->last_line = cur->line;
 	c->count++;
 	*ev = cur; /* no copy: the caller reads the decoder's own record */
 	return 1;
+bad_op:
+	c->broken = true;
+	return corrupt(c, error, "op out of range");
 }
 
 void ps_cache_in_mark(const PsCacheIn *c, PsTraceReaderMark *m)
@@ -389,7 +425,8 @@ void ps_cache_in_mark(const PsCacheIn *c, PsTraceReaderMark *m)
 	m->pos = (uint64_t)(c->p - c->start);
 	m->count = c->count;
 	m->last_t_ns = c->last_t_ns;
-	m->prev = c->prev;
+	m->last_line = c->last_line;
+	memcpy(m->prev, c->prev, sizeof(c->prev));
 }
 
 void ps_cache_in_rewind(PsCacheIn *c, const PsTraceReaderMark *m)
@@ -398,7 +435,8 @@ void ps_cache_in_rewind(PsCacheIn *c, const PsTraceReaderMark *m)
 	c->p = c->start + m->pos;
 	c->count = m->count;
 	c->last_t_ns = m->last_t_ns;
-	c->prev = m->prev;
+	c->last_line = m->last_line;
+	memcpy(c->prev, m->prev, sizeof(c->prev));
 	c->broken = false;
 }
 
@@ -424,7 +462,8 @@ struct PsCacheOut {
 	PsAtomicFile *file;
 	GByteArray *buf; /* encoded, not yet written */
 	uint64_t nr_records, payload_bytes, checksum;
-	PsTraceEvent prev;
+	uint64_t last_t_ns, last_line;	    /* of the last record added */
+	PsTraceEvent prev[PS_NR_TRACE_OPS]; /* per op, its last record added */
 };
 
 PsCacheOut *ps_cache_out_new(const char *path, const char *digest, uint64_t source_size,
@@ -453,7 +492,7 @@ PsCacheOut *ps_cache_out_new(const char *path, const char *digest, uint64_t sour
 	c = g_new0(PsCacheOut, 1);
 	c->file = f;
 	c->buf = g_byte_array_sized_new(OUT_FLUSH + 1024);
-	ps_trace_event_init(&c->prev);
+	bases_init(c->prev);
 	return c;
 }
 
@@ -488,10 +527,16 @@ static gboolean out_flush(PsCacheOut *c, bool last, GError **error)
 gboolean ps_cache_out_add(PsCacheOut *c, const PsTraceEvent *ev, GError **error)
 {
 	uint64_t masks[EV_MASKS] = {0};
+	PsTraceEvent *base;
 
+	g_assert((unsigned)ev->op < PS_NR_TRACE_OPS); /* the parser checked it */
+	base = &c->prev[ev->op];
+	base->t_ns = c->last_t_ns;
+	base->line = c->last_line;
 	for (gsize i = 0; i < EV_WORDS; i++)
-		if (ev_word(ev, i) != ev_word(&c->prev, i))
+		if (ev_word(ev, i) != ev_word(base, i))
 			masks[i / 64] |= 1ULL << (i % 64);
+	put_varint(c->buf, (uint64_t)ev->op);
 	for (gsize m = 0; m < EV_MASKS; m++)
 		put_varint(c->buf, masks[m]);
 	for (gsize m = 0; m < EV_MASKS; m++) {
@@ -501,10 +546,12 @@ gboolean ps_cache_out_add(PsCacheOut *c, const PsTraceEvent *ev, GError **error)
 			gsize i = m * 64 + (gsize)__builtin_ctzll(bits);
 
 			bits &= bits - 1;
-			put_varint(c->buf, zigzag(ev_word(ev, i) - ev_word(&c->prev, i)));
+			put_varint(c->buf, zigzag(ev_word(ev, i) - ev_word(base, i)));
 		}
 	}
-	c->prev = *ev;
+	*base = *ev;
+	c->last_t_ns = ev->t_ns;
+	c->last_line = ev->line;
 	c->nr_records++;
 	return c->buf->len < OUT_FLUSH || out_flush(c, false, error);
 }

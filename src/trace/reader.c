@@ -304,7 +304,7 @@ void ps_trace_reader_rewind(PsTraceReader *r, const PsTraceReaderMark *m)
 	g_return_if_fail(r->cin != NULL);
 	ps_cache_in_rewind(r->cin, m);
 	r->count = m->count;
-	r->line = m->prev.line;
+	r->line = m->last_line;
 }
 
 void ps_trace_reader_close(PsTraceReader *r)

@@ -275,8 +275,8 @@ const char *ps_trace_reader_digest(const PsTraceReader *r);
 
 /* A position of a cached reader to come back to (ps_trace_reader_cached only). */
 typedef struct {
-	uint64_t pos, count, last_t_ns;
-	PsTraceEvent prev;
+	uint64_t pos, count, last_t_ns, last_line;
+	PsTraceEvent prev[PS_NR_TRACE_OPS]; /* the decoder's base of each op */
 } PsTraceReaderMark;
 void ps_trace_reader_mark(const PsTraceReader *r, PsTraceReaderMark *m);
 void ps_trace_reader_rewind(PsTraceReader *r, const PsTraceReaderMark *m);
