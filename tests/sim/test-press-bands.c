@@ -72,7 +72,18 @@ static const Band bands[] = {
     {"pgsteal_kswapd",
      0.25,
      {0.50, 0.25, 0.25, 0.25, 0.25},
-     "(a) 41,099 vs 76,076 in 3 kswapd runs each: the model's runs stop earlier"},
+     "(a) 41,099 vs 76,076 in 3 kswapd runs each: the model's runs stop earlier. The "
+     "kernel's third run (190.6-305.5 ms, its frees go on through the hog's exit from 262 ms) "
+     "walked priority 12 down to about 3 (cumulative inactive_file >> priority: 44 K by "
+     "priority 4, 73 K with a 29 K pass at 3) and aged 57,807 active file pages (pgrefill) "
+     "while workingset_activate_file did not move over the recording and the file LRU was "
+     "far from low (351,896 x 6 > 944,301): may_deactivate from a refault difference the "
+     "recording does not show (reclaim.c's header: the snapshot before it is not "
+     "observable). Its frees come at 1.6-2.7 us per folio (0.67-2.1 us per page): they "
+     "track folios, not pages; the model costs pages (1.8 us). The model's second run "
+     "(188-237 ms) walks 12..7 and stops balanced; aging the active file list in that run "
+     "(a measurement, not a rule) gives 58,962 (0.78) but 2 kswapd wakes and 2,918 "
+     "fallbacks"},
     {"pgsteal_direct",
      0.25,
      {1.00, 0.95, 0.25, 0.25, 1.00},
@@ -99,7 +110,14 @@ static const Band bands[] = {
      "kernel's five came within 15 ms, 4.32 s "
      "into the recording (two of slab-churn's anonymous faults, three GFP_NOIO|__GFP_NORETRY "
      "allocations of a kworker), 197 pages; the model's kswapd stayed ahead of the "
-     "allocations"},
+     "allocations. The kernel's kswapd had stopped freeing: 105 pages in 4,300-4,320 ms after "
+     "0.2-5.5 K per 4 ms (nr_vmscan_immediate_reclaim +2,864, pgrotated +3,436 over the "
+     "recording): most likely kswapd meeting pages under writeback and throttled "
+     "(reclaim_throttle VMSCAN_THROTTLE_WRITEBACK; unverified: the recording has no "
+     "vmscan throttle events) while kworker/u8:0 wrote back the hog's file pages (its "
+     "order-3 GFP_NOWAIT and order-0 GFP_NOIO allocations); the model has no reclaim "
+     "throttling "
+     "and time-based writeback (30 s), so it meets 128 such pages, the kernel 2,864"},
     {"compact_stall", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"compact_success", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"compact_fail", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
