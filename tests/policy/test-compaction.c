@@ -234,11 +234,9 @@ static void test_unmovable_stay(void)
 	g_assert_cmpuint(cc.nr_migrated, >, 0);
 }
 
-static void test_capture(void)
+/* A direct compaction for a THP (sync-light, the second try) handing its block to capc. */
+static PsCompactControl direct_cc(PsZone *z, PsCaptureControl *capc)
 {
-	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
-	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
-	PsCaptureControl capc = {.zone = z, .order = 9, .pfn = PS_PFN_NONE};
 	PsCompactControl cc = {
 	    .zone = z,
 	    .order = 9,
@@ -247,8 +245,18 @@ static void test_capture(void)
 	    .alloc_flags = PS_ALLOC_WMARK_MIN,
 	    .highest_zoneidx = PS_ZONE_NORMAL,
 	    .direct_compaction = true,
-	    .capc = &capc,
+	    .capc = capc,
 	};
+
+	return cc;
+}
+
+static void test_capture(void)
+{
+	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsCaptureControl capc = {.zone = z, .order = 9, .pfn = PS_PFN_NONE};
+	PsCompactControl cc = direct_cc(z, &capc);
 	uint64_t allocated;
 	enum ps_compact_result r;
 
@@ -286,24 +294,11 @@ static void test_capture_at_drain(void)
 	       *z0 = ps_machine_zone(m0, 0, PS_ZONE_NORMAL);
 	PsCaptureControl capc = {.zone = z, .order = 9, .pfn = PS_PFN_NONE};
 	PsCaptureControl capc0 = {.zone = z0, .order = 9, .pfn = PS_PFN_NONE};
-	PsCompactControl cc = {
-	    .zone = z,
-	    .order = 9,
-	    .migratetype = PS_MT_MOVABLE,
-	    .mode = PS_MIGRATE_SYNC_LIGHT,
-	    .alloc_flags = PS_ALLOC_WMARK_MIN,
-	    .highest_zoneidx = PS_ZONE_NORMAL,
-	    .direct_compaction = true,
-	    .capc = &capc,
-	    .free_to_pcp = true,
-	    .free_cpu = 0,
-	};
-	PsCompactControl cc0 = cc;
+	PsCompactControl cc = direct_cc(z, &capc), cc0 = direct_cc(z0, &capc0);
 	enum ps_compact_result r;
 
-	cc0.zone = z0;
-	cc0.capc = &capc0;
-	cc0.free_to_pcp = false;
+	cc.free_to_pcp = true;
+	cc.free_cpu = 0;
 	fill_order0(m0, z0, 0);
 	punch(m0, z0);
 	m0->capture = &capc0;
