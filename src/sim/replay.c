@@ -25,6 +25,7 @@
  */
 #include <gio/gio.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sim/sim-private.h"
@@ -63,6 +64,55 @@ static void lookahead_free(SimLookahead *la)
  * machine: the first run reads to the prefill's limit and keeps its candidates in the cache
  * (snapshot-cache.c), later runs apply them without reading the trace twice.
  */
+/*
+ * The pcp start-count walk from the cache (.walk): true when its steps were restored, so the
+ * trace need not be walked again (~120 M instructions on press-kswapd, about a tenth of a warm
+ * run). The walk ends where it ends whether or not the prefill read the trace, so an entry
+ * written by either path serves both.
+ */
+static bool walk_cached(PsSim *s, PsPcpPrefill *pf, const char *digest)
+{
+	g_autofree char *entry = NULL;
+	const void *words = NULL;
+	uint64_t n = 0;
+	GMappedFile *map =
+	    ps_derived_cache_lookup(s->opts.trace_cache_dir, PS_DERIVED_WALK, digest,
+				    ps_snapshot_prefill_walk_key(pf), &entry, &words, &n);
+	bool ok;
+
+	if (!map)
+		return false;
+	ok = ps_snapshot_prefill_walks_load(pf, words, n);
+	if (!ok)
+		fprintf(stderr,
+			"pagesim: cache %s: does not fit this machine's walks; walking the "
+			"trace again\n",
+			entry);
+	g_mapped_file_unref(map);
+	return ok;
+}
+
+/* Keeps the walk just made in the cache (when there is one). */
+static void walk_keep(PsSim *s, const PsPcpPrefill *pf, const char *digest)
+{
+	uint64_t key = ps_snapshot_prefill_walk_key(pf);
+	g_autofree char *entry = NULL;
+	g_autoptr(GArray) words = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	const void *items = NULL;
+	uint64_t n = 0;
+	GMappedFile *map = ps_derived_cache_lookup(s->opts.trace_cache_dir, PS_DERIVED_WALK, digest,
+						   key, &entry, &items, &n);
+
+	if (map) { /* already kept (a cold run of another snapshot with the same walks) */
+		g_mapped_file_unref(map);
+		return;
+	}
+	if (!entry)
+		return;
+	ps_snapshot_prefill_walks_save(pf, words);
+	ps_derived_cache_write(entry, PS_DERIVED_WALK, digest, key, words->data, words->len);
+}
+
 static void prefill_rewind(PsSim *s, PsPcpPrefill *pf)
 {
 	const char *digest = ps_trace_reader_digest(s->reader);
@@ -78,11 +128,14 @@ static void prefill_rewind(PsSim *s, PsPcpPrefill *pf)
 	if (map) {
 		ps_snapshot_prefill_apply(pf, cands, n);
 		g_mapped_file_unref(map);
-		ps_trace_reader_mark(s->reader, &mark);
-		while (ps_snapshot_prefill_walking(pf) &&
-		       ps_trace_reader_next_ref(s->reader, &ev, NULL) == 1)
-			ps_snapshot_prefill_walk(pf, ev);
-		ps_trace_reader_rewind(s->reader, &mark);
+		if (!walk_cached(s, pf, digest)) {
+			ps_trace_reader_mark(s->reader, &mark);
+			while (ps_snapshot_prefill_walking(pf) &&
+			       ps_trace_reader_next_ref(s->reader, &ev, NULL) == 1)
+				ps_snapshot_prefill_walk(pf, ev);
+			ps_trace_reader_rewind(s->reader, &mark);
+			walk_keep(s, pf, digest);
+		}
 		ps_snapshot_prefill_end(pf);
 		return;
 	}
@@ -96,6 +149,7 @@ static void prefill_rewind(PsSim *s, PsPcpPrefill *pf)
 		const GArray *kept = ps_snapshot_prefill_candidates(pf);
 
 		ps_derived_cache_write(entry, PS_DERIVED_PCP, digest, key, kept->data, kept->len);
+		walk_keep(s, pf, digest);
 	}
 	ps_snapshot_prefill_end(pf);
 }

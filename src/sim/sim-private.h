@@ -146,6 +146,16 @@ void ps_snapshot_prefill_end(PsPcpPrefill *pf);
 bool ps_snapshot_prefill_walking(const PsPcpPrefill *pf);
 void ps_snapshot_prefill_walk(PsPcpPrefill *pf, const PsTraceEvent *ev);
 /*
+ * The walk's outcome as u32 words, kept in the cache (.walk) so that a later run does not walk
+ * the trace again: _walk_key names what it depends on besides the trace (the machine's memory
+ * map, cpus, pcp orders, zones with pcp lists, and which walks the snapshot's counts open);
+ * _walks_save appends the walks as they are to out (uint32_t); _walks_load restores them, false
+ * (nothing changed) when the words do not decode for this prefill.
+ */
+uint64_t ps_snapshot_prefill_walk_key(const PsPcpPrefill *pf);
+void ps_snapshot_prefill_walks_save(const PsPcpPrefill *pf, GArray *out);
+bool ps_snapshot_prefill_walks_load(PsPcpPrefill *pf, const uint32_t *w, uint64_t n);
+/*
  * The prefill's candidates: the records it could take a page from (the first to name their pfn,
  * of a pcp order on a cpu of the machine), with their place in the trace. They depend on the
  * trace and on the machine's cpus, memory map and pcp orders (ps_snapshot_prefill_machine_key),
@@ -179,7 +189,7 @@ typedef struct {
  * without either) and maps a whole, matching entry there (NULL otherwise, a bad one reported on
  * stderr), giving its items; _write keeps them at entry.
  */
-typedef enum { PS_DERIVED_PCP, PS_DERIVED_STALE } PsDerivedKind;
+typedef enum { PS_DERIVED_PCP, PS_DERIVED_STALE, PS_DERIVED_WALK } PsDerivedKind;
 GMappedFile *ps_derived_cache_lookup(const char *cache_dir, PsDerivedKind kind,
 				     const char *trace_digest, uint64_t machine_key, char **entry,
 				     const void **items, uint64_t *n);

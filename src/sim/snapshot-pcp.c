@@ -334,6 +334,103 @@ uint64_t ps_snapshot_prefill_machine_key(const PsMachine *m)
 	return ps_checksum64(v, sizeof(v));
 }
 
+uint64_t ps_snapshot_prefill_walk_key(const PsPcpPrefill *pf)
+{
+	const PsMachine *m = pf->m;
+	g_autoptr(GArray) v = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	uint64_t k = ps_snapshot_prefill_machine_key(m), h;
+
+	g_array_append_val(v, k);
+	for (int i = 0; i < m->nr_zones; i++) {
+		uint64_t z[3] = {m->zones[i].start_pfn, m->zones[i].spanned,
+				 m->zones[i].pcp != NULL};
+
+		g_array_append_vals(v, z, 3);
+	}
+	/* the walks the snapshot's counts open (done at _begin: never walked) */
+	for (int i = 0; i < m->nr_zones * m->nr_cpus; i++) {
+		uint64_t open = pf->walks[i].steps != NULL;
+
+		g_array_append_val(v, open);
+	}
+	h = ps_checksum64(v->data, v->len * sizeof(uint64_t));
+	return h;
+}
+
+/*
+ * Words: walked (low, high), walks_open, then per walk (zone idx * nr_cpus + cpu): a header
+ * (steps, or 0xffffffff for a walk without steps), done, last, then one word per step (kind |
+ * order << 8).
+ */
+void ps_snapshot_prefill_walks_save(const PsPcpPrefill *pf, GArray *out)
+{
+	const PsMachine *m = pf->m;
+	uint32_t head[3] = {(uint32_t)pf->walked, (uint32_t)(pf->walked >> 32),
+			    (uint32_t)pf->walks_open};
+
+	g_array_append_vals(out, head, 3);
+	for (int i = 0; i < m->nr_zones * m->nr_cpus; i++) {
+		const PcpWalk *w = &pf->walks[i];
+		uint32_t wh[3] = {w->steps ? w->steps->len : G_MAXUINT32, w->done, w->last};
+
+		g_array_append_vals(out, wh, 3);
+		for (guint j = 0; w->steps && j < w->steps->len; j++) {
+			const PcpStep *st = &g_array_index(w->steps, PcpStep, j);
+			uint32_t word = st->kind | (uint32_t)st->order << 8;
+
+			g_array_append_val(out, word);
+		}
+	}
+}
+
+bool ps_snapshot_prefill_walks_load(PsPcpPrefill *pf, const uint32_t *w, uint64_t n)
+{
+	const PsMachine *m = pf->m;
+	int nw = m->nr_zones * m->nr_cpus;
+	uint64_t at = 3;
+
+	/* check the whole list first: a walk restored halfway would be a walk half done */
+	if (n < 3 || w[2] > (uint32_t)nw)
+		return false;
+	for (int i = 0; i < nw; i++) {
+		if (n - at < 3 || (w[at] == G_MAXUINT32) != (pf->walks[i].steps == NULL) ||
+		    w[at + 1] > 1 || w[at + 2] > STEP_OTHER)
+			return false;
+		if (w[at] != G_MAXUINT32) {
+			if (w[at] > n - at - 3)
+				return false;
+			for (uint64_t j = 0; j < w[at]; j++)
+				if ((w[at + 3 + j] & 0xff) >= STEP_OTHER || w[at + 3 + j] >> 16)
+					return false;
+			at += w[at];
+		}
+		at += 3;
+	}
+	if (at != n)
+		return false;
+	pf->walked = w[0] | (uint64_t)w[1] << 32;
+	pf->walks_open = (int)w[2];
+	at = 3;
+	for (int i = 0; i < nw; i++) {
+		PcpWalk *wk = &pf->walks[i];
+
+		wk->done = w[at + 1];
+		wk->last = (uint8_t)w[at + 2];
+		if (wk->steps) {
+			g_array_set_size(wk->steps, w[at]);
+			for (uint32_t j = 0; j < w[at]; j++) {
+				PcpStep *st = &g_array_index(wk->steps, PcpStep, j);
+
+				st->kind = (uint8_t)(w[at + 3 + j] & 0xff);
+				st->order = (uint8_t)(w[at + 3 + j] >> 8);
+			}
+			at += w[at];
+		}
+		at += 3;
+	}
+	return true;
+}
+
 /*
  * The step of w at which a copy of pcp, starting with `count` pages, first reaches its high at a
  * free (w->steps->len when it does not).

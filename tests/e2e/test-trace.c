@@ -222,6 +222,7 @@ static void test_run_snapshot(void)
 		const char *suffix, *fallback;
 	} bad[] = {{".pcp", "reading the trace ahead"},
 		   {".stale", "reading the trace again"},
+		   {".walk", "walking the trace again"},
 		   {".snap", NULL}};
 
 	g_assert_cmpint(run_pagesim((const char *[]){"config", "from-proc", "--zoneinfo", zoneinfo,
@@ -235,11 +236,14 @@ static void test_run_snapshot(void)
 	 * was read as JSONL)
 	 */
 	g_assert_cmpuint(count_entries(cache), ==, 4);
-	/* from the trace's entry: the pcp prefill reads ahead once and keeps its candidates */
+	/*
+	 * from the trace's entry: the pcp prefill reads ahead once and keeps its candidates and
+	 * the start-count walk's steps
+	 */
 	snapshot_run(config, trace, rec, c, cache, &err);
 	g_assert_cmpstr(err, ==, "");
 	g_clear_pointer(&err, g_free);
-	g_assert_cmpuint(count_entries(cache), ==, 5);
+	g_assert_cmpuint(count_entries(cache), ==, 6);
 	assert_same_run(a, b, false);
 	assert_same_run(a, c, false);
 	/* the kept candidates instead of the read-ahead: the same outputs */
@@ -263,7 +267,39 @@ static void test_run_snapshot(void)
 	snapshot_run(config, trace, rec, c, cache, &err);
 	g_assert_cmpstr(err, ==, "");
 	assert_same_run(a, c, false);
-	g_assert_cmpuint(count_entries(cache), ==, 5);
+	g_assert_cmpuint(count_entries(cache), ==, 6);
+}
+
+/*
+ * The start-count walk from the cache where it finds a count (ftrace-build-6.18: zone 2, cpu 1):
+ * the summary's pcp_start_count_from_first_drain of a run that walked the trace and of one that
+ * restored the walk are the same, and not empty.
+ */
+static void test_run_snapshot_walk(void)
+{
+	g_autofree char *trace = src_path("workloads/ftrace-build-6.18.jsonl.gz");
+	g_autofree char *rec = src_path("workloads/ftrace-build-6.18");
+	g_autofree char *zoneinfo = g_build_filename(rec, "before.zoneinfo", NULL);
+	g_autofree char *config = tmp("build.json");
+	g_autofree char *cache = tmp("walk-cache");
+	g_autofree char *a = tmp("walk-a"), *b = tmp("walk-b"), *c = tmp("walk-c"), *err = NULL;
+	g_autofree char *sum = NULL, *summary = NULL, *walk = NULL;
+
+	g_assert_cmpint(run_pagesim((const char *[]){"config", "from-proc", "--zoneinfo", zoneinfo,
+						     "-o", config, NULL},
+				    NULL, NULL),
+			==, 0);
+	snapshot_run(config, trace, rec, a, NULL, NULL);
+	snapshot_run(config, trace, rec, b, cache, NULL); /* JSONL: writes the trace's entry */
+	snapshot_run(config, trace, rec, b, cache, NULL); /* walks, keeps the walk */
+	walk = find_entry(cache, ".walk");		  /* asserts there is one */
+	snapshot_run(config, trace, rec, c, cache, &err); /* restores it */
+	g_assert_cmpstr(err, ==, "");
+	assert_same_run(a, b, false);
+	assert_same_run(a, c, false);
+	summary = g_build_filename(c, "summary.json", NULL);
+	g_assert_true(g_file_get_contents(summary, &sum, NULL, NULL));
+	g_assert_nonnull(strstr(sum, "\"implied\""));
 }
 
 /* A pinned run's --compare-after dump is inflated once into the cache too; outputs unchanged. */
@@ -363,6 +399,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/e2e/trace/compile", test_compile);
 	g_test_add_func("/e2e/trace/run-same-outputs", test_run_same_outputs);
 	g_test_add_func("/e2e/trace/run-snapshot", test_run_snapshot);
+	g_test_add_func("/e2e/trace/run-snapshot-walk", test_run_snapshot_walk);
 	g_test_add_func("/e2e/trace/run-pinned-after", test_run_pinned_after);
 	g_test_add_func("/e2e/trace/run-corrupt-entry", test_run_corrupt_entry);
 	rc = g_test_run();
