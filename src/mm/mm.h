@@ -951,6 +951,12 @@ void ps_pcp_adopt(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order
 		  enum ps_migratetype mt);
 /* Sets a cpu's dynamic pcp high as a real machine's zoneinfo shows it (same use). */
 void ps_pcp_restore_high(PsZone *z, int cpu, int high);
+/*
+ * Takes the block at pfn (exactly `order`) off the pcp list holding it, as alloc_pages_bulk's
+ * __rmqueue_pcplist loop does with no tracepoint: the list's count goes down, free_count stays
+ * (only rmqueue_pcplist halves it). Returns the cpu whose list held it, or -1 (not on a list).
+ */
+int ps_pcp_take_untraced(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order);
 
 /* drain_pages_zone for one cpu (all pages), drain_all_pages for a zone or all zones (NULL). */
 void ps_pcp_drain_cpu_zone(PsMachine *m, PsZone *z, int cpu);

@@ -7,7 +7,9 @@
  * Mirrors mm/page_alloc.c of Linux 6.18 (kernel-facts §3): order_to_pindex, nr_pcp_alloc,
  * rmqueue_bulk, __rmqueue_pcplist, rmqueue_pcplist, free_frozen_page_commit (was
  * free_unref_page_commit), nr_pcp_high, nr_pcp_free, free_pcppages_bulk, drain_pages_zone,
- * drain_all_pages, decay_pcp_high, zone_set_pageset_high_and_batch.
+ * drain_all_pages, decay_pcp_high, zone_set_pageset_high_and_batch; and alloc_pages_bulk's
+ * untraced take off a pcp list (ps_pcp_take_untraced, for a replay whose trace frees a page
+ * twice).
  *
  * Checked against the qemu lab's 6.18.2 arm64 traces (issue 18; ../shared/realdata/qemu-arm64-*):
  * - nr_pcp_free's batch is free_count: each of the 16K kernel's 385 drains before `mid` freed
@@ -312,6 +314,36 @@ void ps_pcp_adopt(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order
 	ps_list_add_tail(m, &pcp->lists[ps_pcp_list_index(m, order, mt)], pfn);
 	pcp->count += 1 << order;
 	z->nr_pcp += 1ull << order;
+}
+
+int ps_pcp_take_untraced(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
+{
+	if (!z->pcp || !ps_pcp_allowed_order(m, order) || ps_page_state(m, pfn) != PS_PAGE_PCP ||
+	    ps_page_order(m, pfn) != order)
+		return -1;
+	for (int c = 0; c < m->nr_cpus; c++) {
+		PsPcp *pcp = &z->pcp[c];
+
+		for (int mt = 0; mt < PS_MT_PCPTYPES; mt++) {
+			PsList *list =
+			    &pcp->lists[ps_pcp_list_index(m, order, (enum ps_migratetype)mt)];
+
+			for (ps_pfn_t p = list->head; p != PS_PFN_NONE;
+			     p = ps_list_next(m, list, p)) {
+				if (p != pfn)
+					continue;
+				/* __rmqueue_pcplist: no free_count halving (that is
+				 * rmqueue_pcplist's) */
+				ps_list_del(m, list, pfn);
+				pcp->count -= 1 << order;
+				z->nr_pcp -= 1ull << order;
+				ps_page_mark_allocated(m, z, pfn, order);
+				m->vm_events[PS_PGALLOC_DMA + z->type] += 1ull << order;
+				return c;
+			}
+		}
+	}
+	return -1;
 }
 
 void ps_pcp_restore_high(PsZone *z, int cpu, int high)

@@ -39,6 +39,7 @@ typedef struct {
 	int zone, cpu;
 	int rebuilt; /* pages the prefill put on its lists */
 	int implied; /* the count with which the pcp rules first drain where the kernel did */
+	int added;   /* unnamed pages put on the lists for it */
 } PsPcpStartCount;
 
 typedef struct {
@@ -71,8 +72,9 @@ typedef struct {
 	uint64_t pcp_adopted;	     /* pcp pages rebuilt from the trace (ps_snapshot_prefill_*) */
 	uint64_t pcp_taken_free;  /* of those, free in the snapshot (refilled before the trace) */
 	GArray *pcp_start_counts; /* PsPcpStartCount: the counts the trace's first drains imply */
-	bool stale_scanned;	  /* the trace was read for them (policy runs, not stdin) */
-	uint64_t stale_freed;	  /* blocks the trace proved free at its start (snapshot-stale.c) */
+	uint64_t pcp_untraced_refreed; /* pcp pages freed again with no allocation (process.c) */
+	bool stale_scanned;	       /* the trace was read for them (policy runs, not stdin) */
+	uint64_t stale_freed; /* blocks the trace proved free at its start (snapshot-stale.c) */
 	uint64_t stale_freed_pages; /* and their base pages */
 	/* unknown-at-start blocks compaction moved: pfn at the snapshot <-> pfn now */
 	GHashTable *moved_to, *moved_from;

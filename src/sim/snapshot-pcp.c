@@ -19,23 +19,28 @@
 #include "util/util.h"
 
 /*
- * The pcp count at the start, as the trace implies it (a measurement: the lists stay as rebuilt
- * below). zoneinfo's count was read before the trace began (the capture's own dumps run in
- * between), and the rebuilt lists hold only pages a record names: one deep behind a list's head
- * that no drain reaches stays unnamed. The count decides where a list first reaches `high`:
- * free_frozen_page_commit drains (free_pcppages_bulk; mm_page_pcpu_drain records right after the
- * free) at the first free that takes pcp->count to nr_pcp_high's value. So each cpu's records up
- * to its first free-triggered drain are kept as count steps (refill blocks +, pcp allocations -,
- * frees + with the free-side rules, other drains -), and the implied start count is the smallest
- * with which pcp.c's own rules (ps_pcp_nr_alloc, ps_pcp_free_high on a copy of the restored pcp)
- * first reach `high` at that very free. summary.json lists it beside the rebuilt count
- * (snapshot.pcp_start_count_from_first_drain). The periodic decay of `high` is not walked (no
- * record shows it): a walk it would have changed finds no exact count and is left out.
- * Measured (policy replay, config from before.zoneinfo): 64K realdata cpu 0 rebuilt 321, implied
- * 365 (zoneinfo 427); 16K cpu 1 324 / 362; 4K cpu 0 1685 / 1912, cpu 1 954 / 987. Filling the
- * gap with unnamed flagless pages (between the lists' allocated and drained pages) was tried and
- * not kept: 64K order-0 free blocks at `mid` stayed 37 against the kernel's 1, and the lab 4K
- * replay lost one of the kernel's two fallbacks.
+ * The pcp count at the start, as the trace implies it. zoneinfo's count was read before the trace
+ * began (the capture's own dumps run in between), and the rebuilt lists hold only pages a record
+ * names: one deep behind a list's head that no drain reaches stays unnamed. The count decides
+ * where a list first reaches `high`: free_frozen_page_commit drains (free_pcppages_bulk;
+ * mm_page_pcpu_drain records right after the free) at the first free that takes pcp->count to
+ * nr_pcp_high's value. So each cpu's records up to its first free-triggered drain are kept as
+ * count steps (refill blocks +, pcp allocations -, frees + with the free-side rules, other
+ * drains -), and the implied start count is the smallest, from the rebuilt count up to
+ * zoneinfo's, with which pcp.c's own rules (ps_pcp_nr_alloc, ps_pcp_free_high on a copy of the
+ * restored pcp) first reach `high` at that very free. The lists are filled up to it with
+ * unnamed pages: flagless kernel pages of the snapshot (on no LRU) that no record names while the
+ * walks run, on their pageblock's list, behind the pages the trace allocates and ahead of those
+ * it drains (the kernel's drains never reached them). summary.json lists each pcp's rebuilt,
+ * implied and added counts (snapshot.pcp_start_count_from_first_drain). The periodic decay of
+ * `high` is not walked (no record shows it): a walk it would have changed finds no exact count
+ * and adds nothing.
+ * Measured (policy replay, config from before.zoneinfo; rebuilt / implied / zoneinfo): 64K
+ * realdata cpu 0 321 / 365 / 427; 16K cpu 1 324 / 362 / 369; 4K cpu 0 1685 / 1912 / 2036, cpu 1
+ * 954 / 987 / 1237; shipped 4K cpu 1 400 / 584 / 585. With it, and the untraced bulk allocation
+ * a double free shows (process.c, untraced_refree), the 64K replay's cpu 0 follows the trace's
+ * pcp sequence through `mid`, and its free blocks at `mid` are the kernel's at every order
+ * (36 order-0 blocks against 1 before).
  */
 enum { STEP_REFILL_FIRST, STEP_REFILL, STEP_ALLOC, STEP_FREE, STEP_DRAIN, STEP_OTHER };
 
@@ -133,6 +138,7 @@ struct PsPcpPrefill {
 	PcpWalk *walks;	   /* [zone idx * nr_cpus + cpu]: the count walk (start_count) */
 	int walks_open;	   /* walks whose first free-triggered drain is still ahead */
 	uint64_t walked;   /* records walked */
+	uint64_t *named;   /* bitmap over the map's pfns: named by a record the walks read */
 };
 
 /* Pages that sat on a pcp list are taken early; the first few million records tell. */
@@ -152,6 +158,7 @@ PsPcpPrefill *ps_snapshot_prefill_begin(PsSnapshot *snap, PsMachine *m)
 		pf->budget += (uint64_t)snap->pcp_start[i];
 	pf->touched = g_new0(uint64_t, (m->map.end_pfn - m->map.base_pfn + 63) / 64);
 	pf->drained = g_array_new(FALSE, FALSE, sizeof(StartPcpPage));
+	pf->named = g_new0(uint64_t, (m->map.end_pfn - m->map.base_pfn + 63) / 64);
 	if (!snap->pcp_start_counts)
 		snap->pcp_start_counts = g_array_new(FALSE, FALSE, sizeof(PsPcpStartCount));
 	pf->walks = g_new0(PcpWalk, m->nr_zones * m->nr_cpus);
@@ -193,8 +200,10 @@ void ps_snapshot_prefill_walk(PsPcpPrefill *pf, const PsTraceEvent *ev)
 	if (!ps_snapshot_prefill_walking(pf))
 		return;
 	pf->walked++;
-	if (ev->cpu < 0 || ev->cpu >= m->nr_cpus || !ev->has_pfn || ev->pfn < m->map.base_pfn ||
-	    ev->pfn >= m->map.end_pfn)
+	if (!ev->has_pfn || ev->pfn < m->map.base_pfn || ev->pfn >= m->map.end_pfn)
+		return;
+	pf->named[(ev->pfn - m->map.base_pfn) / 64] |= 1ull << ((ev->pfn - m->map.base_pfn) % 64);
+	if (ev->cpu < 0 || ev->cpu >= m->nr_cpus)
 		return;
 	z = ps_pfn_zone(m, ev->pfn);
 	if (!z || !z->pcp)
@@ -501,28 +510,70 @@ static int start_count(PsPcpPrefill *pf, PsZone *z, int cpu, int listed)
 	return walk_first_drain(m, z, &z->pcp[cpu], lo, w) == want ? lo : -1;
 }
 
+/*
+ * Puts unnamed pages on cpu's lists in z until they hold `want` (see PcpWalk above): flagless
+ * kernel pages of the snapshot (on no LRU) that no record names while the walks run, ascending
+ * pfn, each on its pageblock's list behind the pages the trace allocates (the drained ones go
+ * behind them after). Returns the pages added.
+ */
+static int add_unnamed(PsPcpPrefill *pf, PsZone *z, int cpu, int listed, int want)
+{
+	PsSnapshot *snap = pf->snap;
+	PsMachine *m = pf->m;
+	int added = 0;
+
+	for (ps_pfn_t pfn = z->start_pfn; pfn < ps_zone_end_pfn(z) && listed + added < want;
+	     pfn++) {
+		uint64_t i = pfn - m->map.base_pfn;
+		StartPcpPage p = {pfn, cpu, 0, ps_pageblock_mt(m, pfn)};
+
+		if ((pf->named[i / 64] & (1ull << (i % 64))) || snap->kind[i] != PS_KIND_KERNEL ||
+		    (snap->lru && snap->lru[i]) || p.mt >= PS_MT_PCPTYPES ||
+		    !ps_snapshot_owns(snap, m, pfn, 0) ||
+		    !take_start_pcp_page(snap, m, &p, pf->retype))
+			continue;
+		ps_pcp_adopt(m, z, cpu, pfn, 0, p.mt);
+		added++;
+	}
+	return added;
+}
+
 void ps_snapshot_prefill_end(PsPcpPrefill *pf)
 {
 	PsMachine *m = pf->m;
 
+	for (int i = 0; i < m->nr_zones; i++) {
+		PsZone *z = &m->zones[i];
+
+		for (int c = 0; z->pcp && c < m->nr_cpus; c++) {
+			PsPcpStartCount sc = {i, c, z->pcp[c].count, -1, 0};
+
+			/* the drained pages are on their way to the tail */
+			for (guint d = 0; d < pf->drained->len; d++) {
+				const StartPcpPage *p =
+				    &g_array_index(pf->drained, StartPcpPage, d);
+
+				if (p->cpu == c && ps_pfn_zone(m, p->pfn) == z)
+					sc.rebuilt += 1 << p->order;
+			}
+			sc.implied = start_count(pf, z, c, sc.rebuilt);
+			if (sc.implied < 0)
+				continue;
+			if (sc.implied > sc.rebuilt)
+				sc.added = add_unnamed(pf, z, c, sc.rebuilt, sc.implied);
+			g_array_append_val(pf->snap->pcp_start_counts, sc);
+		}
+	}
 	for (guint i = pf->drained->len; i-- > 0;) {
 		const StartPcpPage *p = &g_array_index(pf->drained, StartPcpPage, i);
 
 		ps_pcp_adopt(m, ps_pfn_zone(m, p->pfn), p->cpu, p->pfn, p->order, p->mt);
 	}
-	for (int i = 0; i < m->nr_zones; i++) {
-		for (int c = 0; m->zones[i].pcp && c < m->nr_cpus; c++) {
-			PsPcpStartCount sc = {i, c, m->zones[i].pcp[c].count, -1};
-
-			sc.implied = start_count(pf, &m->zones[i], c, sc.rebuilt);
-			if (sc.implied >= 0)
-				g_array_append_val(pf->snap->pcp_start_counts, sc);
-		}
-	}
 	for (int i = 0; i < m->nr_zones; i++)
 		if (pf->retype[i] && pf->snap->have_real[m->zones[i].type])
 			ps_snapshot_fit_block_counts(pf->snap, m, &m->zones[i]);
 	g_free(pf->touched);
+	g_free(pf->named);
 	for (int i = 0; i < m->nr_zones * m->nr_cpus; i++)
 		if (pf->walks[i].steps)
 			g_array_unref(pf->walks[i].steps);

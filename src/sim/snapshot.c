@@ -779,6 +779,8 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 					(double)snap->pcp_adopted);
 		cJSON_AddNumberToObject(o, "pcp_pages_free_in_snapshot",
 					(double)snap->pcp_taken_free);
+		cJSON_AddNumberToObject(o, "pcp_pages_freed_again_untraced_alloc",
+					(double)snap->pcp_untraced_refreed);
 		if (snap->pcp_start_counts) {
 			cJSON *a = cJSON_AddArrayToObject(o, "pcp_start_count_from_first_drain");
 
@@ -791,6 +793,7 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 				cJSON_AddNumberToObject(e, "cpu", c->cpu);
 				cJSON_AddNumberToObject(e, "rebuilt", c->rebuilt);
 				cJSON_AddNumberToObject(e, "implied", c->implied);
+				cJSON_AddNumberToObject(e, "unnamed_added", c->added);
 				cJSON_AddItemToArray(a, e);
 			}
 		}
