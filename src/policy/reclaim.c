@@ -12,7 +12,7 @@
  * batches, prepare_scan_control's may_deactivate (an active list is aged only when its inactive
  * list is low, when refaults came since the last reclaim's snapshot_refaults, or with
  * force_deactivate; computed once per shrink_node; cache_trim_mode only when the file list may
- * not be aged), snapshot_refaults (end of do_try_to_free_pages and of balance_pgdat),
+ * not be aged), snapshot_refaults (end of each do_try_to_free_pages pass and of balance_pgdat),
  * shrink_active_list (deactivate from the tail), shrink_inactive_list and
  * shrink_folio_list (referenced -> activate; anon -> swap out when swap has room; dirty file ->
  * PG_reclaim and keep until written back; clean file -> free), lru_note_cost, shrink_slab,
@@ -836,6 +836,14 @@ retry:
 		if (sc.nr_reclaimed >= sc.nr_to_reclaim || ready)
 			break;
 	}
+	/* snapshot_refaults of each node of the zonelist, after every pass (before a retry) */
+	for (int i = 0; i < ac->zonelist->nr; i++) {
+		const PsZone *z = &m->zones[ac->zonelist->zones[i]];
+
+		if ((int)z->type <= (int)ac->highest_zoneidx &&
+		    (!ac->nodemask || (ac->nodemask & (1ull << z->node))))
+			ps_snapshot_refaults(p, z->node);
+	}
 	if (!sc.nr_reclaimed && !ready) {
 		if (!full_walk) {
 			full_walk = true;
@@ -846,14 +854,6 @@ retry:
 			sc.skipped_deactivate = false;
 			goto retry;
 		}
-	}
-	/* snapshot_refaults of each node of the zonelist */
-	for (int i = 0; i < ac->zonelist->nr; i++) {
-		const PsZone *z = &m->zones[ac->zonelist->zones[i]];
-
-		if ((int)z->type <= (int)ac->highest_zoneidx &&
-		    (!ac->nodemask || (ac->nodemask & (1ull << z->node))))
-			ps_snapshot_refaults(p, z->node);
 	}
 	*cost_ns += sc.cost_ns;
 	if (!sc.nr_reclaimed && ready)
