@@ -21,7 +21,9 @@
  * pressure recordings (kswapd reclaim, THP direct compaction, slab and page-cache churn, zone
  * growth, OOM kills at 4K and 64K) too.
  * The closing table also gives the minor page faults of each best run (the start's fresh
- * arrays: huge pages cut them, util/mem.c).
+ * arrays: huge pages cut them, util/mem.c), and the CPU seconds of the machine's set-up and
+ * snapshot load (the part of a run before ps_sim_run; the pcp prefill, stale pass and LRU seed
+ * come at the start of ps_sim_run, with the replay).
  * A benchmark prints figures and asserts nothing. Usage: bench-replay [N | TRACE | kbuild |
  * recordings] [CONFIG] (an existing trace file instead of a count replays that file; kbuild runs
  * only the first figure), or bench-replay snapshot [NAME...]: only the closing table, of the
@@ -64,7 +66,8 @@ static double cpu_s(void)
 typedef struct {
 	const char *name;
 	double real_s, wall, cpu;
-	long faults; /* minor page faults of the best run */
+	double load_cpu; /* of cpu: ps_sim_new and ps_sim_load_snapshot (best of 3) */
+	long faults;	 /* minor page faults of the best run */
 	bool snapshot;
 } XRow;
 static XRow xrows[16];
@@ -73,6 +76,7 @@ static guint nr_xrows;
 static double last_cpu;	      /* CPU seconds of the last replay_with */
 static long last_faults;      /* minor page faults of the last replay_with (the process's) */
 static double last_setup_cpu; /* of which ps_sim_new: the machine's arrays, zeroed */
+static double last_load_cpu;  /* ps_sim_new and ps_sim_load_snapshot: before ps_sim_run */
 
 static void write_trace(const char *path, uint64_t n, bool recent)
 {
@@ -165,6 +169,7 @@ static double replay_with(const char *trace, const PsConfig *cfg, const char *cf
 	last_setup_cpu = cpu_s() - c0;
 	if (sim && kpf && !ps_sim_load_snapshot(sim, kpf, proc_dir, &error))
 		g_error("%s", error->message);
+	last_load_cpu = cpu_s() - c0;
 	if (!sim || !ps_sim_run(sim, trace, &error))
 		g_error("%s", error->message);
 	*totals = *ps_sim_totals(sim);
@@ -222,6 +227,7 @@ static void measure_snapshot(const char *name, const char *trace, const PsConfig
 {
 	PsRunTotals t;
 	long faults = 0;
+	double load = 1e9;
 
 	*snap = *snap_cpu = 1e9;
 	/* the first run writes what later runs read: trace cache, snapshot state, derived entries
@@ -235,9 +241,10 @@ static void measure_snapshot(const char *name, const char *trace, const PsConfig
 			faults = last_faults;
 		*snap = MIN(*snap, w);
 		*snap_cpu = MIN(*snap_cpu, last_cpu);
+		load = MIN(load, last_load_cpu);
 	}
 	if (nr_xrows < G_N_ELEMENTS(xrows))
-		xrows[nr_xrows++] = (XRow){name, real_s, *snap, *snap_cpu, faults, has_kpf};
+		xrows[nr_xrows++] = (XRow){name, real_s, *snap, *snap_cpu, load, faults, has_kpf};
 }
 
 static void measure_recording(const char *name, const char *dir, bool snapshot_only)
@@ -319,12 +326,14 @@ static void print_xrows(void)
 	printf(
 	    "bench-replay: policy replay from the trace cache with --snapshot --proc (the snapshot "
 	    "state and the pcp prefill from their cache), best of 3, against the recorded "
-	    "duration (target >= 10x)\n");
-	printf("  %-26s %9s %9s %9s %8s %8s %8s\n", "recording", "real s", "wall s", "CPU s",
-	       "x wall", "x CPU", "faults");
+	    "duration (target >= 10x); load CPU s: of CPU s, the machine's set-up and the snapshot "
+	    "load (ps_sim_new, ps_sim_load_snapshot), before the run's own start (pcp prefill, "
+	    "stale pass, LRU seed) and replay\n");
+	printf("  %-26s %9s %9s %9s %10s %8s %8s %8s\n", "recording", "real s", "wall s", "CPU s",
+	       "load CPU s", "x wall", "x CPU", "faults");
 	for (guint i = 0; i < nr_xrows; i++)
-		printf("  %-26s %9.3f %9.3f %9.3f %7.1fx %7.1fx %8ld%s\n", xrows[i].name,
-		       xrows[i].real_s, xrows[i].wall, xrows[i].cpu,
+		printf("  %-26s %9.3f %9.3f %9.3f %10.3f %7.1fx %7.1fx %8ld%s\n", xrows[i].name,
+		       xrows[i].real_s, xrows[i].wall, xrows[i].cpu, xrows[i].load_cpu,
 		       xrows[i].real_s / xrows[i].wall, xrows[i].real_s / xrows[i].cpu,
 		       xrows[i].faults,
 		       xrows[i].snapshot ? "" : "  (no kpageflags dump: no snapshot)");
