@@ -1832,7 +1832,7 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 		return 0;
 	}
 	any = vma_remove(proc_at(s, pi), ev->addr, ev->addr + ev->len);
-	g_array_set_size(s->gather, 0);
+	s->nr_gather = 0;
 	/* zap_pte_range: the mapped pages in address order are gathered, then freed in that
 	 * order (the order of the frees reaches the outputs) */
 	for (uint64_t vpn = first;
@@ -1864,12 +1864,15 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 		if (!(r->flags & REC_GONE))
 			s->totals.pages_freed_trace += 1ull << r->order;
 		entries += gather_entries(s, r);
-		g_array_append_val(s->gather, ri);
+		if (s->nr_gather == s->gather_cap) {
+			s->gather_cap = MAX(2 * s->gather_cap, 1024u);
+			s->gather = g_renew(uint32_t, s->gather, s->gather_cap);
+		}
+		s->gather[s->nr_gather++] = ri;
 	}
 	ns += gather_alloc(s, entries, cpu, batch);
-	for (guint i = 0; i < s->gather->len; i++)
-		ns += rec_free(s, g_array_index(s->gather, uint32_t, i), cpu,
-			       ps_engine_now(s->e) + ns);
+	for (uint32_t i = 0; i < s->nr_gather; i++)
+		ns += rec_free(s, s->gather[i], cpu, ps_engine_now(s->e) + ns);
 	if (first < end) {
 		ns += pte_free_empty(s, pi, first, end, cpu);
 		ns += pgtable_upper_free(s, pi, first, end, cpu);
@@ -2054,7 +2057,7 @@ void sim_process_free(PsSim *s)
 	g_clear_pointer(&s->procs, g_array_unref);
 	g_clear_pointer(&s->pid_map, g_hash_table_unref);
 	g_clear_pointer(&s->exited_map, g_hash_table_unref);
-	g_clear_pointer(&s->gather, g_array_unref);
+	g_clear_pointer(&s->gather, g_free);
 	g_clear_pointer(&s->recs, g_array_unref);
 	g_clear_pointer(&s->free_recs, g_free);
 	g_clear_pointer(&s->id_map, g_array_unref);

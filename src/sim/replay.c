@@ -907,7 +907,6 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	sim_pgt_pool_init(&s->pgt_pool, s->m->spec.thp_order);
 	s->pid_map = g_hash_table_new(g_direct_hash, g_direct_equal);
 	s->exited_map = g_hash_table_new(g_direct_hash, g_direct_equal);
-	s->gather = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	s->last_pid = -1;
 	s->busy_until = g_new0(uint64_t, s->m->nr_cpus);
 	s->direct_reclaim_pid = g_new0(int, s->m->nr_cpus);
