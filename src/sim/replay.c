@@ -415,8 +415,8 @@ static uint32_t slot_put(PsSim *s, const PsTraceEvent *ev)
 {
 	uint32_t i;
 
-	if (s->free_slots->len) {
-		i = g_array_index(s->free_slots, uint32_t, --s->free_slots->len);
+	if (s->nr_free_slots) {
+		i = s->free_slots[--s->nr_free_slots];
 		g_array_index(s->slots, PsTraceEvent, i) = *ev;
 		return i;
 	}
@@ -590,7 +590,11 @@ static void on_exec(PsEngine *e, const PsEvent *pev, void *data)
 	if (!exec_event(s, &g_array_index(s->slots, PsTraceEvent, slot), cpu)) {
 		requeue_slot(s, slot, cpu);
 	} else {
-		g_array_append_val(s->free_slots, slot);
+		if (s->nr_free_slots == s->free_slots_cap) {
+			s->free_slots_cap = MAX(2 * s->free_slots_cap, 256u);
+			s->free_slots = g_renew(uint32_t, s->free_slots, s->free_slots_cap);
+		}
+		s->free_slots[s->nr_free_slots++] = slot;
 		if (cpu >= 0 && s->cpuq[cpu].len)
 			cpu_kick(s, cpu);
 	}
@@ -897,7 +901,6 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	if (s->place->model)
 		s->fid = ps_fidelity_new(s->m);
 	s->slots = g_array_new(FALSE, FALSE, sizeof(PsTraceEvent));
-	s->free_slots = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	s->recs = g_array_new(FALSE, FALSE, sizeof(Rec));
 	s->id_map = g_array_new(FALSE, TRUE, sizeof(uint32_t));
 	s->id_big = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -969,7 +972,7 @@ void ps_sim_free(PsSim *s)
 	g_clear_pointer(&s->killed_pids, g_hash_table_unref);
 	sim_process_free(s);
 	g_clear_pointer(&s->slots, g_array_unref);
-	g_clear_pointer(&s->free_slots, g_array_unref);
+	g_clear_pointer(&s->free_slots, g_free);
 	g_free(s->busy_until);
 	g_free(s->direct_reclaim_pid);
 	g_free(s->lru_batch);

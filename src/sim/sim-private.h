@@ -546,8 +546,11 @@ struct PsSim {
 	bool have_ahead;
 	SimLookahead *lookahead; /* records read before their time, NULL when there are none */
 	GArray *slots;		 /* PsTraceEvent waiting to execute */
-	GArray *free_slots;	 /* uint32_t */
-	uint64_t pending;	 /* scheduled executions */
+	/* slots free to reuse, a stack: a plain array (a GArray append was a ~70-instruction call
+	 * per record that waited in a slot) */
+	uint32_t *free_slots;
+	uint32_t nr_free_slots, free_slots_cap;
+	uint64_t pending; /* scheduled executions */
 
 	GArray *recs;	     /* Rec */
 	uint32_t *free_recs; /* a stack of free record numbers (rec_new takes the top) */
