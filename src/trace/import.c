@@ -1761,12 +1761,26 @@ typedef struct {
 	uint64_t repeat_write; /* page of the last fault if it was a write to a touched page, + 1 */
 	uint64_t stray;	       /* pages touched outside every mapping known (stack, ELF image) */
 	uint64_t pgt_allocs;   /* user page tables allocated since its last fault or syscall */
+	GArray *held;	       /* HeldFault: kernel faults waiting for the task's next event */
 	int sys;	       /* pending syscall: SYS_* */
 	uint64_t a[6];
 } PTask;
 
 enum { SYS_NONE, SYS_MMAP, SYS_MUNMAP, SYS_BRK, SYS_MREMAP, SYS_MADVISE };
 
+/*
+ * A kernel-mode fault on a user address outside every mapping known, held until the task's next
+ * event of its own: load_elf_binary writes the new image (clear_user of the bss tail, padzero)
+ * after begin_new_exec switched to the new mm and before sched_process_exec fires, so such a
+ * fault followed by the exec belongs to the new image, not to the old one the exec unmaps. In
+ * build-portable's recording (Dec 2026) 891 kernel faults came right before an exec (294 execs);
+ * written before it, each was unmapped at once and the new image faulted its page tables again.
+ */
+typedef struct {
+	uint64_t addr;
+	int cpu;
+	bool write;
+} HeldFault;
 /*
  * The page tables a task allocated between its last fault or syscall and sched_process_fork
  * that say the fork copied its mm: dup_mm makes the child's PGD and copies at least the tables
@@ -1782,6 +1796,8 @@ static void ptask_free(gpointer p)
 
 	g_array_unref(t->vmas);
 	g_hash_table_unref(t->touched);
+	if (t->held)
+		g_array_unref(t->held);
 	g_free(t);
 }
 
@@ -2140,15 +2156,14 @@ static gboolean port_syscall(Imp *im, const Line *l, uint64_t ts, GError **error
  */
 #define PORT_KERNEL_ADDR 0xffff800000000000ull
 
-static gboolean port_fault(Imp *im, const Line *l, uint64_t ts, bool kernel, GError **error)
+/* A fault of task pid at addr (write: x86 X86_PF_WRITE; perf's page-faults event has none). */
+static gboolean port_fault_at(Imp *im, int pid, uint64_t ts, uint64_t addr, bool kernel, bool write,
+			      GError **error)
 {
-	PTask *t = ptask(im, l->pid);
-	uint64_t addr;
+	PTask *t = ptask(im, pid);
 	const PVma *v;
 	gint64 *k;
 
-	if (!get_u64(im, l, "address", &addr, error))
-		return FALSE;
 	if (kernel) {
 		/*
 		 * exceptions:page_fault_kernel: a fault in kernel mode. On a user address it is a
@@ -2167,10 +2182,6 @@ static gboolean port_fault(Imp *im, const Line *l, uint64_t ts, bool kernel, GEr
 	t->repeat_write = 0;
 	v = vma_at(t, addr);
 	if (!v || v->kind != PV_ANON) {
-		const char *ec = kv(l, "error_code");
-		/* x86 X86_PF_WRITE; perf's page-faults event has no error code */
-		bool write = ec && (strtoull(ec, NULL, 16) & 0x2);
-
 		if (!v)
 			im->st->port.faults_unknown++;
 		else
@@ -2189,7 +2200,7 @@ static gboolean port_fault(Imp *im, const Line *l, uint64_t ts, bool kernel, GEr
 			 */
 			if (!v)
 				t->stray++;
-			return emit_range_kind(im, PS_OP_TOUCH, l->pid, ts, addr & ~(PAGE_4K - 1),
+			return emit_range_kind(im, PS_OP_TOUCH, pid, ts, addr & ~(PAGE_4K - 1),
 					       PAGE_4K, false, PS_KIND_FILE, error);
 		}
 		im->st->port.faults_cow++;
@@ -2199,20 +2210,80 @@ static gboolean port_fault(Imp *im, const Line *l, uint64_t ts, bool kernel, GEr
 	k = g_new(gint64, 1);
 	*k = (gint64)(addr / PAGE_4K);
 	if (g_hash_table_contains(t->touched, k)) {
-		const char *ec = kv(l, "error_code");
-
 		g_free(k);
 		im->st->port.faults_repeat++;
 		/* a write to a page the task has: a copy when an order-0 page without
 		 * __GFP_ZERO follows (port_cow) */
-		if (ec && (strtoull(ec, NULL, 16) & 0x2))
+		if (write)
 			t->repeat_write = (addr & ~(PAGE_4K - 1)) + 1;
 		return TRUE;
 	}
 	g_hash_table_add(t->touched, k);
 	t->last_fault = addr;
-	return emit_range(im, PS_OP_TOUCH, l->pid, ts, addr & ~(PAGE_4K - 1), PAGE_4K, false,
-			  error);
+	return emit_range(im, PS_OP_TOUCH, pid, ts, addr & ~(PAGE_4K - 1), PAGE_4K, false, error);
+}
+
+/* The task's held kernel faults, as faults at ts on the cpus they were recorded on. */
+static gboolean port_flush_held(Imp *im, int pid, uint64_t ts, GError **error)
+{
+	PTask *t = g_hash_table_lookup(im->tasks, GINT_TO_POINTER(pid));
+	int cpu = im->port_cpu;
+	gboolean ok = TRUE;
+
+	if (!t || !t->held || !t->held->len)
+		return TRUE;
+	for (guint i = 0; ok && i < t->held->len; i++) {
+		const HeldFault *h = &g_array_index(t->held, HeldFault, i);
+
+		im->port_cpu = h->cpu;
+		ok = port_fault_at(im, pid, ts, h->addr, true, h->write, error);
+	}
+	im->port_cpu = cpu;
+	g_array_set_size(t->held, 0);
+	return ok;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = GPOINTER_TO_INT(*(const gpointer *)a), y = GPOINTER_TO_INT(*(const gpointer *)b);
+
+	return (x > y) - (x < y);
+}
+
+/* The end of the recording: every task's held kernel faults, in pid order. */
+static gboolean port_flush_all_held(Imp *im, GError **error)
+{
+	guint n = 0;
+	g_autofree gpointer *pids = g_hash_table_get_keys_as_array(im->tasks, &n);
+	gboolean ok = TRUE;
+
+	qsort(pids, n, sizeof(pids[0]), cmp_int);
+	for (guint i = 0; ok && i < n; i++)
+		ok = port_flush_held(im, GPOINTER_TO_INT(pids[i]), im->last_t, error);
+	return ok;
+}
+
+static gboolean port_fault(Imp *im, const Line *l, uint64_t ts, bool kernel, GError **error)
+{
+	const char *ec = kv(l, "error_code");
+	bool write = ec && (strtoull(ec, NULL, 16) & 0x2);
+	uint64_t addr;
+	PTask *t;
+
+	if (!get_u64(im, l, "address", &addr, error))
+		return FALSE;
+	t = ptask(im, l->pid);
+	if (kernel && addr < PORT_KERNEL_ADDR && !vma_at(t, addr)) {
+		HeldFault h = {addr, l->cpu, write};
+
+		if (!t->held)
+			t->held = g_array_new(FALSE, FALSE, sizeof(HeldFault));
+		g_array_append_val(t->held, h);
+		return TRUE;
+	}
+	if (!port_flush_held(im, l->pid, ts, error))
+		return FALSE;
+	return port_fault_at(im, l->pid, ts, addr, kernel, write, error);
 }
 
 /*
@@ -2681,11 +2752,15 @@ static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 			pt->pgt_allocs = 0;
 	}
 	if (l->sys)
-		return note_proc(im, l, t, error) && port_syscall(im, l, t, error);
+		return note_proc(im, l, t, error) && port_flush_held(im, l->pid, t, error) &&
+		       port_syscall(im, l, t, error);
 	if (strcmp(e, "page_fault_user") == 0 || strcmp(e, "page_fault_kernel") == 0)
 		return note_proc(im, l, t, error) && port_fault(im, l, t, e[11] == 'k', error);
+	if (strcmp(e, "sched_process_exec") == 0)
+		/* the held kernel faults wrote the new image: after the old one's unmap */
+		return port_sched(im, l, t, error) && port_flush_held(im, l->pid, t, error);
 	if (HAS_PREFIX(e, "sched_process_"))
-		return port_sched(im, l, t, error);
+		return port_flush_held(im, l->pid, t, error) && port_sched(im, l, t, error);
 	if (strcmp(e, "mm_filemap_add_to_page_cache") == 0 ||
 	    strcmp(e, "mm_filemap_delete_from_page_cache") == 0)
 		return note_proc(im, l, t, error) && port_filemap(im, l, t, e[11] == 'a', error);
@@ -2980,6 +3055,8 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 			    : next_line(im.in, &s, &len, error)) == 1)
 		if (!import_line(&im, s, len, error))
 			break;
+	if (rc == 0 && im.portable && !port_flush_all_held(&im, error))
+		rc = -1;
 	if (rc == 0 && !flush_pending(&im, error))
 		rc = -1;
 	if (rc == 0) {

@@ -544,22 +544,27 @@ static void test_probe(void)
 /*
  * Item 6 of issue 13: the two shipped portable re-recordings (imported --portable --observed)
  * replayed on a config from their own before.zoneinfo, from their own before.kpageflags. The
- * observed first records of each pfn rebuild the pcp lists of the start (zoneinfo: 62,306 pages
- * for the build; the exact import's replay rebuilds 30,150) and free the LRU folios the exact
- * import's would. Held: pcp refill pages within 10 % (compact -4.9 %) and the drains (build 9 of
- * 9). Not held yet (asserted at their current bound, so that a regression fails): the build's
- * refill pages (-19 %, its portable replay allocates 1.8 % fewer pages than the exact one) and the
- * refill counts (build -37 %, compact -70 %; the exact replays -13 % and -45 %).
+ * observed first records of each pfn rebuild the pcp lists of the start (zoneinfo: 85,389 pages
+ * for the build, 35,495 for compact; the exact imports' replays rebuild the same 59,436 and 6,843)
+ * and free the LRU folios the exact import's would. compact (its one task alone on the machine
+ * but for other helpers' builds): pcp refill pages within 10 % (-4.9 %), no drains as the kernel;
+ * its refill count is not held yet (-70 %; the exact replay -45 %: the model's batches double
+ * while a cpu allocates without freeing), asserted at its current bound. build: only the start
+ * is asserted. Its recording (Dec 2026, session 9) ran while other helpers built and tested: the
+ * whole trace has 1.26 M allocations, 5.8x the build's 215,517, and the tree-filtered kernel
+ * counts include the refills their allocations made the build's tasks do (144 refills, 46,494
+ * pages; the exact import's replay 60 and 3,776). Replayed whole (all tasks), the exact and
+ * portable imports refill alike (549 / 139,139 and 548 / 152,817 pages, kernel 719 / 206,997).
  */
 static void test_own_snapshot(void)
 {
 	static const struct {
 		const char *name;
 		double rebuilt;		      /* pcp pages rebuilt from the trace at the start */
-		double refills, refill_pages; /* bounds of |model / kernel - 1| */
+		double refills, refill_pages; /* bounds of |model / kernel - 1|; < 0: none */
 		double drains;
 	} recs[] = {
-	    {"build-portable", 30150, 0.40, 0.22, 0.0},
+	    {"build-portable", 59436, -1, -1, -1},
 	    {"compact-portable", 6843, 0.72, 0.10, 0.0},
 	};
 	const char *srcdir = g_getenv("PAGESIM_SRCDIR") ? g_getenv("PAGESIM_SRCDIR") : ".";
@@ -577,6 +582,11 @@ static void test_own_snapshot(void)
 
 		g_assert_cmpfloat(ps_test_json_num(sn, "pcp_pages_rebuilt_from_trace"), ==,
 				  recs[i].rebuilt);
+		if (recs[i].refills < 0) {
+			cJSON_Delete(sum);
+			ps_test_rm_rf(out);
+			continue;
+		}
 		g_assert_true(ps_test_fidelity_pair(sum, "pcp_refills", &sim_v, &obs_v));
 		ps_test_band_assert(recs[i].name, "pcp_refills", sim_v, obs_v, 0.10,
 				    recs[i].refills);
