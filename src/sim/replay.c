@@ -135,6 +135,12 @@ static void prefill_rewind(PsSim *s, PsPcpPrefill *pf)
 				ps_snapshot_prefill_walk(pf, ev);
 			ps_trace_reader_rewind(s->reader, &mark);
 			walk_keep(s, pf, digest);
+		} else if (ps_snapshot_prefill_naming(pf)) {
+			ps_trace_reader_mark(s->reader, &mark);
+			while (ps_snapshot_prefill_naming(pf) &&
+			       ps_trace_reader_next_ref(s->reader, &ev, NULL) == 1)
+				ps_snapshot_prefill_name(pf, ev);
+			ps_trace_reader_rewind(s->reader, &mark);
 		}
 		ps_snapshot_prefill_end(pf);
 		return;

@@ -158,6 +158,12 @@ uint64_t ps_snapshot_prefill_walk_key(const PsPcpPrefill *pf);
 void ps_snapshot_prefill_walks_save(const PsPcpPrefill *pf, GArray *out);
 bool ps_snapshot_prefill_walks_load(PsPcpPrefill *pf, const uint32_t *w, uint64_t n);
 /*
+ * After a restored walk: while _naming is true, hand the trace's records from its start to _name
+ * (the pfns the walk read, for the pages a list is filled with; read only when one is).
+ */
+bool ps_snapshot_prefill_naming(PsPcpPrefill *pf);
+void ps_snapshot_prefill_name(PsPcpPrefill *pf, const PsTraceEvent *ev);
+/*
  * The prefill's candidates: the records it could take a page from (the first to name their pfn,
  * of a pcp order on a cpu of the machine), with their place in the trace. They depend on the
  * trace and on the machine's cpus, memory map and pcp orders (ps_snapshot_prefill_machine_key),

@@ -129,16 +129,18 @@ typedef struct PcpWalk PcpWalk;
 struct PsPcpPrefill {
 	PsSnapshot *snap;
 	PsMachine *m;
-	uint64_t *touched; /* bitmap over the memory map's pfns: named by a record before */
-	GArray *drained;   /* StartPcpPage, in drain order */
-	bool *retype;	   /* per zone: a block's votes changed */
-	uint64_t budget;   /* zoneinfo's pcp pages */
-	uint64_t scanned;  /* records seen */
-	GArray *cands;	   /* PsPrefillCand: every candidate of the trace, when collecting */
-	PcpWalk *walks;	   /* [zone idx * nr_cpus + cpu]: the count walk (start_count) */
-	int walks_open;	   /* walks whose first free-triggered drain is still ahead */
-	uint64_t walked;   /* records walked */
-	uint64_t *named;   /* bitmap over the map's pfns: named by a record the walks read */
+	uint64_t *touched;   /* bitmap over the memory map's pfns: named by a record before */
+	GArray *drained;     /* StartPcpPage, in drain order */
+	bool *retype;	     /* per zone: a block's votes changed */
+	uint64_t budget;     /* zoneinfo's pcp pages */
+	uint64_t scanned;    /* records seen */
+	GArray *cands;	     /* PsPrefillCand: every candidate of the trace, when collecting */
+	PcpWalk *walks;	     /* [zone idx * nr_cpus + cpu]: the count walk (start_count) */
+	int walks_open;	     /* walks whose first free-triggered drain is still ahead */
+	uint64_t walked;     /* records walked */
+	uint64_t *named;     /* bitmap over the map's pfns: named by a record the walks read */
+	uint64_t named_read; /* records read into it, when a restored walk left it empty */
+	bool named_unread;   /* the walk was restored from the cache (.walk): names not read yet */
 };
 
 /* Pages that sat on a pcp list are taken early; the first few million records tell. */
@@ -189,6 +191,17 @@ bool ps_snapshot_prefill_walking(const PsPcpPrefill *pf)
 	return pf->walked < PREFILL_MAX_RECORDS && pf->walks_open;
 }
 
+/* The pfn ev names into pf->named: false when it names none of the map. */
+static bool mark_named(PsPcpPrefill *pf, const PsTraceEvent *ev)
+{
+	const PsMachine *m = pf->m;
+
+	if (!ev->has_pfn || ev->pfn < m->map.base_pfn || ev->pfn >= m->map.end_pfn)
+		return false;
+	pf->named[(ev->pfn - m->map.base_pfn) / 64] |= 1ull << ((ev->pfn - m->map.base_pfn) % 64);
+	return true;
+}
+
 /* ev (a record the prefill reads) as a count step of its cpu's walk. */
 void ps_snapshot_prefill_walk(PsPcpPrefill *pf, const PsTraceEvent *ev)
 {
@@ -200,10 +213,7 @@ void ps_snapshot_prefill_walk(PsPcpPrefill *pf, const PsTraceEvent *ev)
 	if (!ps_snapshot_prefill_walking(pf))
 		return;
 	pf->walked++;
-	if (!ev->has_pfn || ev->pfn < m->map.base_pfn || ev->pfn >= m->map.end_pfn)
-		return;
-	pf->named[(ev->pfn - m->map.base_pfn) / 64] |= 1ull << ((ev->pfn - m->map.base_pfn) % 64);
-	if (ev->cpu < 0 || ev->cpu >= m->nr_cpus)
+	if (!mark_named(pf, ev) || ev->cpu < 0 || ev->cpu >= m->nr_cpus)
 		return;
 	z = ps_pfn_zone(m, ev->pfn);
 	if (!z || !z->pcp)
@@ -419,6 +429,7 @@ bool ps_snapshot_prefill_walks_load(PsPcpPrefill *pf, const uint32_t *w, uint64_
 		return false;
 	pf->walked = w[0] | (uint64_t)w[1] << 32;
 	pf->walks_open = (int)w[2];
+	pf->named_unread = true;
 	at = 3;
 	for (int i = 0; i < nw; i++) {
 		PcpWalk *wk = &pf->walks[i];
@@ -538,6 +549,56 @@ static int add_unnamed(PsPcpPrefill *pf, PsZone *z, int cpu, int listed, int wan
 	return added;
 }
 
+/* The pages cpu's lists in z hold once the drained ones are adopted (their tail). */
+static int pcp_rebuilt(const PsPcpPrefill *pf, const PsZone *z, int cpu)
+{
+	int n = z->pcp[cpu].count;
+
+	for (guint d = 0; d < pf->drained->len; d++) {
+		const StartPcpPage *p = &g_array_index(pf->drained, StartPcpPage, d);
+
+		if (p->cpu == cpu && ps_pfn_zone(pf->m, p->pfn) == z)
+			n += 1 << p->order;
+	}
+	return n;
+}
+
+/*
+ * A walk restored from the cache carries no names. They are read again (the walked records
+ * from the start: ps_snapshot_prefill_naming / _name) only when some list is to be filled,
+ * so that a warm run picks the unnamed pages a cold one does.
+ */
+bool ps_snapshot_prefill_naming(PsPcpPrefill *pf)
+{
+	PsMachine *m = pf->m;
+	bool want = false;
+
+	if (!pf->named_unread)
+		return false;
+	if (pf->named_read >= pf->walked) {
+		pf->named_unread = false;
+		return false;
+	}
+	if (pf->named_read > 0)
+		return true;
+	for (int i = 0; i < m->nr_zones && !want; i++)
+		for (int c = 0; m->zones[i].pcp && c < m->nr_cpus && !want; c++) {
+			int rebuilt = pcp_rebuilt(pf, &m->zones[i], c);
+
+			want = start_count(pf, &m->zones[i], c, rebuilt) > rebuilt;
+		}
+	if (!want)
+		pf->named_unread = false;
+	return want;
+}
+
+void ps_snapshot_prefill_name(PsPcpPrefill *pf, const PsTraceEvent *ev)
+{
+	mark_named(pf, ev);
+	if (++pf->named_read >= pf->walked)
+		pf->named_unread = false;
+}
+
 void ps_snapshot_prefill_end(PsPcpPrefill *pf)
 {
 	PsMachine *m = pf->m;
@@ -546,20 +607,13 @@ void ps_snapshot_prefill_end(PsPcpPrefill *pf)
 		PsZone *z = &m->zones[i];
 
 		for (int c = 0; z->pcp && c < m->nr_cpus; c++) {
-			PsPcpStartCount sc = {i, c, z->pcp[c].count, -1, 0};
+			PsPcpStartCount sc = {i, c, pcp_rebuilt(pf, z, c), -1, 0};
 
-			/* the drained pages are on their way to the tail */
-			for (guint d = 0; d < pf->drained->len; d++) {
-				const StartPcpPage *p =
-				    &g_array_index(pf->drained, StartPcpPage, d);
-
-				if (p->cpu == c && ps_pfn_zone(m, p->pfn) == z)
-					sc.rebuilt += 1 << p->order;
-			}
 			sc.implied = start_count(pf, z, c, sc.rebuilt);
 			if (sc.implied < 0)
 				continue;
-			if (sc.implied > sc.rebuilt)
+			/* names unread (a caller that did not read them): nothing is added */
+			if (sc.implied > sc.rebuilt && !pf->named_unread)
 				sc.added = add_unnamed(pf, z, c, sc.rebuilt, sc.implied);
 			g_array_append_val(pf->snap->pcp_start_counts, sc);
 		}
