@@ -7,7 +7,9 @@
  * Mirrors mm/vmscan.c and mm/swap.c of Linux 6.18 at the level of kernel-facts §7:
  * lruvec_add_folio (new folios at the list head), folio_mark_accessed (a second access on the
  * inactive list activates), inactive_is_low (isqrt(10 * GiB) ratio), get_scan_count (file only
- * without swap; SCAN_EQUAL at priority 0; SCAN_ANON when file + free is below the high marks;
+ * without swap; SCAN_EQUAL at priority 0; SCAN_ANON when prepare_scan_control's file_is_tiny
+ * holds (the node's file + free at most all its zones' high marks, anon not to be aged, inactive
+ * anon >> priority non-zero);
  * cache_trim_mode; otherwise the swappiness/cost fraction), shrink_lruvec in SWAP_CLUSTER_MAX
  * batches, prepare_scan_control's may_deactivate (an active list is aged only when its inactive
  * list is low, when refaults came since the last reclaim's snapshot_refaults, or with
@@ -395,13 +397,21 @@ static void get_scan_count(PsPolicy *p, int node, PsScanControl *sc, uint64_t nr
 				lru_pages(p, node, PS_LRU_ACTIVE_FILE);
 		uint64_t free = 0, high = 0;
 
-		for (int t = 0; t <= sc->highest_zoneidx; t++) {
+		/*
+		 * prepare_scan_control's file_is_tiny: the node's free pages and the high marks of
+		 * every managed zone (not only those up to the request's zone), and only when the
+		 * anon active list may not be aged and the inactive anon list >> priority is not 0.
+		 */
+		for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
 			PsZone *z = ps_machine_zone(p->m, node, (enum ps_zone_type)t);
 
+			if (!z->managed)
+				continue;
 			free += (uint64_t)MAX(z->vm_stat[PS_NR_FREE_PAGES], 0);
 			high += ps_wmark_pages(z, PS_WMARK_HIGH);
 		}
-		if (file + free <= high)
+		if (file + free <= high && !(sc->may_deactivate & PS_DEACTIVATE_ANON) &&
+		    (lru_pages(p, node, PS_LRU_INACTIVE_ANON) >> sc->priority))
 			mode = SCAN_ANON;
 		else if ((lru_pages(p, node, PS_LRU_INACTIVE_FILE) >> sc->priority) &&
 			 !(sc->may_deactivate & PS_DEACTIVATE_FILE))

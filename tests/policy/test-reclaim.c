@@ -2,12 +2,12 @@
 /*
  * test-reclaim.c - how many pages reclaim scans on each LRU list (policy/reclaim.c), with exact
  * values on one 256 MiB Normal zone and the fake host of fixture.h: get_scan_count's choice
- * between SCAN_FILE (no swap, may_swap off, cache_trim_mode), SCAN_ANON (file + free at or
- * below the high marks), SCAN_EQUAL (priority 0) and SCAN_FRACT (swappiness and the reclaim
- * costs), each list scanned lru_size >> priority pages per pass, and do_try_to_free_pages
- * stopping at the first priority that reaches SWAP_CLUSTER_MAX pages, prepare_scan_control's
- * may_deactivate (a refault since the last snapshot_refaults ages the active list and ends
- * cache_trim_mode).
+ * between SCAN_FILE (no swap, may_swap off, cache_trim_mode), SCAN_ANON (file_is_tiny: file +
+ * free at or below the high marks, the anon list not to be aged, inactive anon >> priority),
+ * SCAN_EQUAL (priority 0) and SCAN_FRACT (swappiness and the reclaim costs), each list scanned
+ * lru_size >> priority pages per pass, and do_try_to_free_pages stopping at the first priority that
+ * reaches SWAP_CLUSTER_MAX pages, prepare_scan_control's may_deactivate (a refault since the last
+ * snapshot_refaults ages the active list and ends cache_trim_mode).
  *
  * Expected values follow mm/vmscan.c of 6.18 (kernel-facts §7). The lists hold clean,
  * unreferenced order-0 folios, so every page scanned on an inactive list is reclaimed
@@ -130,6 +130,44 @@ static void test_scan_anon_file_tiny(void)
 	g_assert_cmpuint(h->swapped_pages, ==, 8);
 	g_assert_cmpuint(ps_swap_used(h->p), ==, 8);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_FILE), ==, 0);
+}
+
+/*
+ * file_is_tiny needs !(may_deactivate & DEACTIVATE_ANON): 1024 inactive anon under 8192 active
+ * is low (ratio 1), so the anon list is to be aged and file_is_tiny does not hold; the 100
+ * inactive file pages are not low and saw no refault: cache_trim_mode, SCAN_FILE, 100 >> 4 = 6
+ * file pages and no anon (file_is_tiny would have scanned 1024 >> 4 = 64 anon).
+ */
+static void test_file_tiny_not_when_anon_aged(void)
+{
+	g_autoptr(FixtureHost) h = host_new(65536);
+	PsZone *z = fixture_host_normal(h);
+
+	add_active(h, 8192, PS_FOLIO_ANON);
+	fixture_host_add_lru(h, z, 1024, PS_FOLIO_ANON, false);
+	fixture_host_add_lru(h, z, 100, PS_FOLIO_FILE, false);
+	fixture_take_to(h->m, z, (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) - 100);
+	shrink(h, 4, true);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_FILE), ==, 6);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_ANON), ==, 0);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PSWPOUT), ==, 0);
+}
+
+/*
+ * file_is_tiny needs inactive anon >> priority: 3 anon pages >> 2 = 0, so not SCAN_ANON
+ * (which would scan nothing at all); cache_trim_mode scans 100 >> 2 = 25 file pages.
+ */
+static void test_file_tiny_not_when_anon_scan_zero(void)
+{
+	g_autoptr(FixtureHost) h = host_new(65536);
+	PsZone *z = fixture_host_normal(h);
+
+	fixture_host_add_lru(h, z, 3, PS_FOLIO_ANON, false);
+	fixture_host_add_lru(h, z, 100, PS_FOLIO_FILE, false);
+	fixture_take_to(h->m, z, (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) - 100);
+	g_assert_cmpuint(shrink(h, 2, true), ==, 25);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_FILE), ==, 25);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_ANON), ==, 0);
 }
 
 /* Priority 0 with swappiness > 0: SCAN_EQUAL, every page of both inactive lists. */
@@ -315,6 +353,10 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/reclaim/scan-file-may-swap-off", test_scan_file_may_swap_off);
 	g_test_add_func("/policy/reclaim/scan-file-cache-trim", test_scan_file_cache_trim);
 	g_test_add_func("/policy/reclaim/scan-anon-file-tiny", test_scan_anon_file_tiny);
+	g_test_add_func("/policy/reclaim/file-tiny-not-when-anon-aged",
+			test_file_tiny_not_when_anon_aged);
+	g_test_add_func("/policy/reclaim/file-tiny-not-when-anon-scan-zero",
+			test_file_tiny_not_when_anon_scan_zero);
 	g_test_add_func("/policy/reclaim/scan-equal-priority-0", test_scan_equal_priority0);
 	g_test_add_func("/policy/reclaim/scan-fract", test_scan_fract);
 	g_test_add_func("/policy/reclaim/direct-stops-at-cluster",
