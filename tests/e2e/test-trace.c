@@ -206,15 +206,34 @@ static void corrupt_entry(const char *cache, const char *suffix)
 }
 
 /*
+ * The shipped recording NAME: *trace (workloads/NAME.jsonl.gz), *rec (workloads/NAME), and a
+ * config from its before.zoneinfo written at tmp(config_name), returned.
+ */
+static char *recording_config(const char *name, const char *config_name, char **trace, char **rec)
+{
+	g_autofree char *t = g_strdup_printf("workloads/%s.jsonl.gz", name);
+	g_autofree char *r = g_strdup_printf("workloads/%s", name), *zoneinfo = NULL;
+	char *config = tmp(config_name);
+
+	*trace = src_path(t);
+	*rec = src_path(r);
+	zoneinfo = g_build_filename(*rec, "before.zoneinfo", NULL);
+	g_assert_cmpint(run_pagesim((const char *[]){"config", "from-proc", "--zoneinfo", zoneinfo,
+						     "-o", config, NULL},
+				    NULL, NULL),
+			==, 0);
+	return config;
+}
+
+/*
  * A snapshot start with --proc: the pcp prefill reads ahead (buffered vs rewound), or applies the
  * candidates a run from the trace cache kept.
  */
 static void test_run_snapshot(void)
 {
-	g_autofree char *trace = src_path("workloads/ftrace-compact-6.18.jsonl.gz");
-	g_autofree char *rec = src_path("workloads/ftrace-compact-6.18");
-	g_autofree char *zoneinfo = g_build_filename(rec, "before.zoneinfo", NULL);
-	g_autofree char *config = tmp("compact.json");
+	g_autofree char *trace = NULL, *rec = NULL;
+	g_autofree char *config =
+	    recording_config("ftrace-compact-6.18", "compact.json", &trace, &rec);
 	g_autofree char *cache = tmp("snap-cache");
 	g_autofree char *a = tmp("snap-a"), *b = tmp("snap-b"), *c = tmp("snap-c");
 	g_autofree char *d = tmp("snap-d"), *err = NULL;
@@ -225,10 +244,6 @@ static void test_run_snapshot(void)
 		   {".walk", "walking the trace again"},
 		   {".snap", NULL}};
 
-	g_assert_cmpint(run_pagesim((const char *[]){"config", "from-proc", "--zoneinfo", zoneinfo,
-						     "-o", config, NULL},
-				    NULL, NULL),
-			==, 0);
 	snapshot_run(config, trace, rec, a, NULL, NULL);
 	snapshot_run(config, trace, rec, b, cache, NULL);
 	/*
@@ -277,18 +292,12 @@ static void test_run_snapshot(void)
  */
 static void test_run_snapshot_walk(void)
 {
-	g_autofree char *trace = src_path("workloads/ftrace-build-6.18.jsonl.gz");
-	g_autofree char *rec = src_path("workloads/ftrace-build-6.18");
-	g_autofree char *zoneinfo = g_build_filename(rec, "before.zoneinfo", NULL);
-	g_autofree char *config = tmp("build.json");
+	g_autofree char *trace = NULL, *rec = NULL;
+	g_autofree char *config = recording_config("ftrace-build-6.18", "build.json", &trace, &rec);
 	g_autofree char *cache = tmp("walk-cache");
 	g_autofree char *a = tmp("walk-a"), *b = tmp("walk-b"), *c = tmp("walk-c"), *err = NULL;
 	g_autofree char *sum = NULL, *summary = NULL, *walk = NULL;
 
-	g_assert_cmpint(run_pagesim((const char *[]){"config", "from-proc", "--zoneinfo", zoneinfo,
-						     "-o", config, NULL},
-				    NULL, NULL),
-			==, 0);
 	snapshot_run(config, trace, rec, a, NULL, NULL);
 	snapshot_run(config, trace, rec, b, cache, NULL); /* JSONL: writes the trace's entry */
 	snapshot_run(config, trace, rec, b, cache, NULL); /* walks, keeps the walk */
