@@ -548,7 +548,7 @@ static void test_probe(void)
  * for the build, 35,495 for compact; the exact imports' replays rebuild the same 59,436 and 6,843)
  * and free the LRU folios the exact import's would. compact (its one task alone on the machine
  * but for other helpers' builds): pcp refill pages within 10 % (-4.9 %), no drains as the kernel;
- * its refill count is not held yet (-70 %; the exact replay -45 %: the model's batches double
+ * its refill count is not held yet (-70 %; the exact replay -40 %: the model's batches double
  * while a cpu allocates without freeing), asserted at its current bound. build: only the start
  * is asserted. Its recording (Dec 2026, session 9) ran while other helpers built and tested: the
  * whole trace has 1.26 M allocations, 5.8x the build's 215,517, and the tree-filtered kernel
