@@ -1065,7 +1065,11 @@ static void kcompactd_schedule(PsPolicy *p, int node, uint64_t at)
 	ps_engine_schedule(p->e, at, p->ev_kcompactd, (uint32_t)node, k->gen);
 }
 
-/* kcompactd_node_suitable: some zone would benefit from compaction at the recorded order. */
+/*
+ * kcompactd_node_suitable: some zone would benefit from compaction at the recorded order, each
+ * zone checked against the recorded highest zone index (a lower zone keeps its lowmem_reserve
+ * for it), where kcompactd_do_work checks each zone against its own index.
+ */
 static bool kcompactd_node_suitable(PsPolicy *p, int node)
 {
 	PsKcompactd *k = &p->kcompactd[node];
@@ -1073,9 +1077,10 @@ static bool kcompactd_node_suitable(PsPolicy *p, int node)
 	for (int t = 0; t <= k->highest_zoneidx && t < PS_MAX_NR_ZONES; t++) {
 		const PsZone *z = ps_machine_zone(p->m, node, (enum ps_zone_type)t);
 
-		if (ps_zone_populated(z) && ps_compaction_suit_allocation_order(
-						p->m, z, (int)k->max_order, t, PS_ALLOC_WMARK_MIN,
-						false) == PS_COMPACT_RES_CONTINUE)
+		if (ps_zone_populated(z) &&
+		    ps_compaction_suit_allocation_order(p->m, z, (int)k->max_order,
+							k->highest_zoneidx, PS_ALLOC_WMARK_MIN,
+							false) == PS_COMPACT_RES_CONTINUE)
 			return true;
 	}
 	return false;

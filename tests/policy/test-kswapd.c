@@ -302,6 +302,45 @@ static void test_refault_snapshot(void)
 	fixture_check(h->m);
 }
 
+/*
+ * kcompactd_node_suitable checks each zone against the recorded highest zone index, as 6.18
+ * does (compaction_suit_allocation_order(zone, kcompactd_max_order, highest_zoneidx, ...)): a
+ * DMA32 zone under a Normal request keeps its lowmem_reserve for Normal (65536 / 256 = 256
+ * pages). DMA32 holds min + 16 + 100 free order-0 pages and no order-3 block, Normal none:
+ * compaction_suitable for order 3 (min + compact_gap 16) holds against DMA32's own index but
+ * not with the 256 reserved pages, so an order-3 wake for highest Normal leaves kcompactd
+ * asleep, and one for highest DMA32 wakes it.
+ */
+static void test_kcompactd_suitable_highest(void)
+{
+	PsMachineSpec spec;
+	g_autoptr(FixtureHost) h = NULL;
+	PsZone *dma32, *normal;
+	int64_t free;
+
+	fixture_spec_1node(&spec, 4096, 1);
+	fixture_zone(&spec, 0, PS_ZONE_DMA32, 0, 16384, 16384);
+	fixture_zone(&spec, 0, PS_ZONE_NORMAL, 16384, 65536, 65536);
+	h = fixture_host_new(fixture_machine(&spec), NULL);
+	dma32 = ps_machine_zone(h->m, 0, PS_ZONE_DMA32);
+	normal = fixture_host_normal(h);
+	g_assert_cmpint(dma32->lowmem_reserve[PS_ZONE_NORMAL], ==, 256);
+	fixture_take_to(h->m, normal, 0);
+	fixture_take_to(h->m, dma32, 0);
+	free = (int64_t)ps_wmark_pages(dma32, PS_WMARK_MIN) + 16 + 100;
+	for (ps_pfn_t pfn = dma32->start_pfn; dma32->vm_stat[PS_NR_FREE_PAGES] < free; pfn += 2) {
+		dma32->nr_allocated--;
+		ps_buddy_free(h->m, dma32, pfn, 0, PS_FPI_NONE);
+	}
+	fixture_check(h->m);
+
+	ps_wakeup_kcompactd(h->p, 0, 3, PS_ZONE_NORMAL);
+	g_assert_cmpuint(fixture_host_events(h, "kcompactd_wake"), ==, 0);
+	g_assert_true(h->p->kcompactd[0].sleeping);
+	ps_wakeup_kcompactd(h->p, 0, 3, PS_ZONE_DMA32);
+	g_assert_cmpuint(fixture_host_events(h, "kcompactd_wake"), ==, 1);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -314,5 +353,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/kswapd/boosted-reclaim", test_boosted_reclaim);
 	g_test_add_func("/policy/kswapd/hopeless", test_hopeless);
 	g_test_add_func("/policy/kswapd/refault-snapshot", test_refault_snapshot);
+	g_test_add_func("/policy/kswapd/kcompactd-suitable-highest",
+			test_kcompactd_suitable_highest);
 	return g_test_run();
 }
