@@ -113,17 +113,30 @@ static void test_scan_file_cache_trim(void)
 }
 
 /*
+ * The file_is_tiny setting: `active_anon` active and `inactive_anon` inactive anon pages, 100
+ * inactive file pages, and free at the high watermark - 100, so file + free is at the high mark.
+ */
+static FixtureHost *tiny_file_host(uint64_t inactive_anon, uint64_t active_anon)
+{
+	FixtureHost *h = host_new(65536);
+	PsZone *z = fixture_host_normal(h);
+
+	if (active_anon)
+		add_active(h, active_anon, PS_FOLIO_ANON);
+	fixture_host_add_lru(h, z, inactive_anon, PS_FOLIO_ANON, false);
+	fixture_host_add_lru(h, z, 100, PS_FOLIO_FILE, false);
+	fixture_take_to(h->m, z, (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) - 100);
+	return h;
+}
+
+/*
  * file_is_tiny: file + free at or below the sum of the high watermarks: SCAN_ANON. 8192 anon
  * >> 10 = 8 pages swapped out, the 100 file pages untouched.
  */
 static void test_scan_anon_file_tiny(void)
 {
-	g_autoptr(FixtureHost) h = host_new(65536);
-	PsZone *z = fixture_host_normal(h);
+	g_autoptr(FixtureHost) h = tiny_file_host(8192, 0);
 
-	fixture_host_add_lru(h, z, 8192, PS_FOLIO_ANON, false);
-	fixture_host_add_lru(h, z, 100, PS_FOLIO_FILE, false);
-	fixture_take_to(h->m, z, (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) - 100);
 	g_assert_cmpuint(shrink(h, 10, true), ==, 8);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_ANON), ==, 8);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PSWPOUT), ==, 8);
@@ -140,13 +153,8 @@ static void test_scan_anon_file_tiny(void)
  */
 static void test_file_tiny_not_when_anon_aged(void)
 {
-	g_autoptr(FixtureHost) h = host_new(65536);
-	PsZone *z = fixture_host_normal(h);
+	g_autoptr(FixtureHost) h = tiny_file_host(1024, 8192);
 
-	add_active(h, 8192, PS_FOLIO_ANON);
-	fixture_host_add_lru(h, z, 1024, PS_FOLIO_ANON, false);
-	fixture_host_add_lru(h, z, 100, PS_FOLIO_FILE, false);
-	fixture_take_to(h->m, z, (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) - 100);
 	shrink(h, 4, true);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_FILE), ==, 6);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_ANON), ==, 0);
@@ -159,12 +167,8 @@ static void test_file_tiny_not_when_anon_aged(void)
  */
 static void test_file_tiny_not_when_anon_scan_zero(void)
 {
-	g_autoptr(FixtureHost) h = host_new(65536);
-	PsZone *z = fixture_host_normal(h);
+	g_autoptr(FixtureHost) h = tiny_file_host(3, 0);
 
-	fixture_host_add_lru(h, z, 3, PS_FOLIO_ANON, false);
-	fixture_host_add_lru(h, z, 100, PS_FOLIO_FILE, false);
-	fixture_take_to(h->m, z, (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) - 100);
 	g_assert_cmpuint(shrink(h, 2, true), ==, 25);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_FILE), ==, 25);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_ANON), ==, 0);
