@@ -137,7 +137,7 @@ ps_pfn_t ps_rmqueue_smallest(PsMachine *m, PsZone *z, unsigned order, enum ps_mi
 			continue;
 		page_del_and_expand(m, z, pfn, order, cur, mt);
 		if (m->hooks.zone_locked)
-			m->hooks.zone_locked(m->hooks.data, z, pfn, order, mt,
+			m->hooks.zone_locked(m->hook_data.zone_locked, z, pfn, order, mt,
 					     ps_pcp_allowed_order(m, order) && mt < PS_MT_PCPTYPES);
 		return pfn;
 	}
@@ -332,7 +332,8 @@ static void report_extfrag(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order
 		info->fragmenting = fb_order < m->pageblock_order;
 	}
 	if (m->hooks.extfrag)
-		m->hooks.extfrag(m->hooks.data, z, pfn, order, fb_order, start_mt, fb_mt, claimed);
+		m->hooks.extfrag(m->hook_data.extfrag, z, pfn, order, fb_order, start_mt, fb_mt,
+				 claimed);
 }
 
 /* __rmqueue_claim: largest fallback block first, claiming its pageblock when worthwhile. */

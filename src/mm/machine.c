@@ -590,28 +590,36 @@ static void fan_pcpu_drain(void *data, PsZone *z, ps_pfn_t pfn, unsigned order,
 			m->observers[i].pcpu_drain(m->observers[i].data, z, pfn, order, mt);
 }
 
+/*
+ * Each hook of m->hooks is resolved on its own: NULL when no observer has it, the observer's own
+ * function and data when exactly one has it (the common case: the per-page zone_locked and
+ * pcpu_drain of a refill or drain then cost one direct call, not a walk over the observers), the
+ * fan-out with m otherwise.
+ */
+#define PS_RESOLVE_HOOK(m, name, fan)                                                              \
+	do {                                                                                       \
+		int n_ = 0, at_ = 0;                                                               \
+		for (int i_ = 0; i_ < (m)->nr_observers; i_++)                                     \
+			if ((m)->observers[i_].name) {                                             \
+				n_++;                                                              \
+				at_ = i_;                                                          \
+			}                                                                          \
+		(m)->hooks.name = n_ == 0 ? NULL : n_ == 1 ? (m)->observers[at_].name : (fan);     \
+		(m)->hook_data.name = n_ == 1 ? (m)->observers[at_].data : (void *)(m);            \
+	} while (0)
+
 void ps_machine_set_hooks(PsMachine *m, const PsMmHooks *hooks)
 {
-	bool any_extfrag = false, any_locked = false, any_drain = false;
-
 	if (!hooks) {
 		memset(&m->hooks, 0, sizeof(m->hooks));
+		memset(&m->hook_data, 0, sizeof(m->hook_data));
 		m->nr_observers = 0;
 		return;
 	}
 	g_assert(m->nr_observers < PS_MM_MAX_OBSERVERS);
 	m->observers[m->nr_observers++] = *hooks;
-	if (m->nr_observers == 1) {
-		m->hooks = *hooks;
-		return;
-	}
-	for (int i = 0; i < m->nr_observers; i++) {
-		any_extfrag |= m->observers[i].extfrag != NULL;
-		any_locked |= m->observers[i].zone_locked != NULL;
-		any_drain |= m->observers[i].pcpu_drain != NULL;
-	}
-	m->hooks.data = m;
-	m->hooks.extfrag = any_extfrag ? fan_extfrag : NULL;
-	m->hooks.zone_locked = any_locked ? fan_zone_locked : NULL;
-	m->hooks.pcpu_drain = any_drain ? fan_pcpu_drain : NULL;
+	PS_RESOLVE_HOOK(m, extfrag, fan_extfrag);
+	PS_RESOLVE_HOOK(m, zone_locked, fan_zone_locked);
+	PS_RESOLVE_HOOK(m, pcpu_drain, fan_pcpu_drain);
+	m->hooks.data = NULL; /* each hook's data is in m->hook_data */
 }

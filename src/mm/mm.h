@@ -405,8 +405,9 @@ bool ps_sysctl_accepts(const PsSysctlRange *r, int64_t v);
 
 /*
  * Hooks through which report/ observes mechanism events. All optional. Several observers may
- * register (ps_machine_set_hooks); mm/ calls m->hooks, which is the one observer itself or, with
- * more than one, a fan-out that calls each in registration order.
+ * register (ps_machine_set_hooks); mm/ calls each hook of m->hooks with m->hook_data's data for
+ * it: the one observer that has the hook itself or, with more than one, a fan-out that calls each
+ * in registration order.
  */
 #define PS_MM_MAX_OBSERVERS 4
 typedef struct {
@@ -594,8 +595,14 @@ typedef struct PsMachine {
 	 * allocstall counts each pass of do_try_to_free_pages, up to three a call) */
 	uint64_t direct_reclaims_total;
 
-	/* what mm/ calls: the one observer, or a fan-out over observers (see PsMmHooks) */
+	/*
+	 * what mm/ calls, each hook with its own data from hook_data (hooks.data is unused): the
+	 * one observer that has the hook, or a fan-out over the observers (see PsMmHooks)
+	 */
 	PsMmHooks hooks;
+	struct {
+		void *extfrag, *zone_locked, *pcpu_drain;
+	} hook_data;
 	/* the registered observers, in registration order */
 	PsMmHooks observers[PS_MM_MAX_OBSERVERS];
 	int nr_observers;

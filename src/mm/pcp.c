@@ -191,7 +191,7 @@ void ps_pcp_free_bulk(PsMachine *m, PsZone *z, PsPcp *pcp, int count, int pindex
 			z->nr_pcp -= (uint64_t)nr_pages;
 			ps_free_one_page(m, z, pfn, order, mt, PS_FPI_NONE);
 			if (m->hooks.pcpu_drain)
-				m->hooks.pcpu_drain(m->hooks.data, z, pfn, order, mt);
+				m->hooks.pcpu_drain(m->hook_data.pcpu_drain, z, pfn, order, mt);
 		} while (count > 0 && list->head != PS_PFN_NONE);
 	}
 }
