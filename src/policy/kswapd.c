@@ -10,9 +10,11 @@
  * nr_to_reclaim = sum of max(high, SWAP_CLUSTER_MAX); order dropped to 0 once compact_gap(order)
  * pages were reclaimed; priority raised when a pass fell short; kswapd_failures when a run
  * reclaimed nothing; boosts removed at the end and kcompactd woken at pageblock order after a
- * boosted run), kswapd_try_to_sleep (prepare_kswapd_sleep: a hopeless
- * node, kswapd_failures >= MAX_RECLAIM_RETRIES, sleeps as a balanced one does; wake kcompactd,
- * HZ/10 nap, then a full sleep if prepare_kswapd_sleep still says so;
+ * boosted run), the kswapd loop (a run that lowered its order tries to sleep with its own two
+ * orders, any other with kswapd_order, the requests made while it ran, which only a wake clears;
+ * a wake during the nap keeps the nap's order), kswapd_try_to_sleep (prepare_kswapd_sleep: a
+ * hopeless node, kswapd_failures >= MAX_RECLAIM_RETRIES, sleeps as a balanced one does; wake
+ * kcompactd, HZ/10 nap, then a full sleep if prepare_kswapd_sleep still says so;
  * kswapd_low_wmark_hit_quickly when woken during the nap, kswapd_high_wmark_hit_quickly when it
  * may not sleep, before or after the nap), pageoutrun.
  *
@@ -78,8 +80,11 @@ void ps_wakeup_kswapd(PsMachine *m, PsZone *z, uint64_t gfp, unsigned order,
 			ps_wakeup_kcompactd(p, z->node, order, highest_zoneidx);
 		return;
 	}
-	if (k->state == PS_KSWAPD_NAPPING)
+	/* woken in the HZ/10 nap: the request keeps at least the order the nap was for */
+	if (k->state == PS_KSWAPD_NAPPING) {
 		k->woken_in_nap = true;
+		k->req_order = MAX(k->req_order, k->sleep_reclaim_order);
+	}
 	emit(p, "kswapd_wake", z->node, order);
 	k->state = PS_KSWAPD_RUNNING;
 	k->gen++;
@@ -87,13 +92,13 @@ void ps_wakeup_kswapd(PsMachine *m, PsZone *z, uint64_t gfp, unsigned order,
 	schedule(p, z->node, ps_engine_now(p->e), SLICE_RUN);
 }
 
-/* prepare_kswapd_sleep: a hopeless node, or balanced at the order reclaim ended with. */
+/* prepare_kswapd_sleep: a hopeless node, or balanced at kswapd_try_to_sleep's reclaim_order. */
 static bool prepare_kswapd_sleep(PsPolicy *p, int node)
 {
 	PsKswapd *k = &p->kswapd[node];
 
 	return k->failures >= PS_MAX_RECLAIM_RETRIES ||
-	       ps_pgdat_balanced(p->m, node, k->order, k->highest);
+	       ps_pgdat_balanced(p->m, node, k->sleep_reclaim_order, k->highest);
 }
 
 /* Starts a balance_pgdat run: take the request, snapshot boosts, mark zones reclaim-active. */
@@ -151,18 +156,32 @@ static void run_end(PsPolicy *p, int node)
 		ps_wakeup_kcompactd(p, node, m->pageblock_order, k->highest);
 	ps_snapshot_refaults(p, node);
 
+	/*
+	 * kswapd(): a run that lowered its order (balance_pgdat returned reclaim_order <
+	 * alloc_order) goes back to kswapd_try_sleep with both of its orders; any other run goes
+	 * round the loop, whose top reads kswapd_order, the requests made while it ran (0 when
+	 * none), as both orders, without clearing it (only a wake clears it).
+	 */
+	if (k->order < k->alloc_order) {
+		k->sleep_alloc_order = k->alloc_order;
+		k->sleep_reclaim_order = k->order;
+	} else {
+		k->sleep_alloc_order = k->sleep_reclaim_order = k->req_order;
+	}
 	if (prepare_kswapd_sleep(p, node)) {
 		ps_reset_node_isolation_suitable(p, node);
-		ps_wakeup_kcompactd(p, node, k->alloc_order, k->highest);
+		ps_wakeup_kcompactd(p, node, k->sleep_alloc_order, k->highest);
 		k->state = PS_KSWAPD_NAPPING;
 		k->woken_in_nap = false;
 		k->gen++;
 		schedule(p, node, ps_engine_now(p->e) + p->rc.kswapd_nap_ns, SLICE_NAP_END);
 		return;
 	}
-	/* Still unbalanced: no nap, run again (kswapd_try_to_sleep's else branch). */
+	/*
+	 * Still unbalanced: no nap, run again (kswapd_try_to_sleep's else branch) at the order
+	 * requested since (the loop reads kswapd_order; the run's own order is not kept).
+	 */
 	m->vm_events[PS_KSWAPD_HIGH_WMARK_HIT_QUICKLY]++;
-	k->req_order = MAX(k->req_order, k->alloc_order);
 	if (k->req_highest == PS_MAX_NR_ZONES || k->req_highest < k->highest)
 		k->req_highest = k->highest;
 	k->priority = -1;
@@ -239,7 +258,6 @@ static void on_kswapd(PsEngine *e, const PsEvent *ev, void *data)
 			p->m->vm_events[PS_KSWAPD_HIGH_WMARK_HIT_QUICKLY]++;
 			k->state = PS_KSWAPD_RUNNING;
 			k->priority = -1;
-			k->req_order = MAX(k->req_order, k->alloc_order);
 			if (k->req_highest == PS_MAX_NR_ZONES)
 				k->req_highest = k->highest;
 			schedule(p, node, ps_engine_now(e), SLICE_RUN);

@@ -227,6 +227,55 @@ static void test_balance_high_order(void)
 }
 
 /*
+ * kswapd's loop (mm/vmscan.c kswapd()): a run that kept its order goes round the loop, whose top
+ * reads kswapd_order, the requests made while it ran, as kswapd_try_to_sleep's alloc_order and
+ * reclaim_order. The zone of balance-high-order (no free block of order 3 or more), 20 pages
+ * under high: an order-0 wake, then an order-3 request while the run is going (recorded only).
+ * The order-0 run ends balanced at order 0 after 27 pages; the try-sleep checks order 3, which is
+ * not balanced: no nap (kswapd_high_wmark_hit_quickly) and a second run at order 3, which drops to
+ * order 0 after compact_gap(3) = 16 pages (26 by priority 8), naps and wakes kcompactd for order 3.
+ * Checking the run's own order 0 instead would nap and sleep with the order-3 request left
+ * unserved.
+ */
+static void test_request_during_run(void)
+{
+	g_autoptr(FixtureHost) h = fixture_host_new(fixture_normal_only(0, 16384), NULL);
+	PsZone *z = fixture_host_normal(h);
+	int64_t free = (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) - 20;
+	PsKswapd *k = &h->p->kswapd[0];
+	uint64_t file = 0;
+
+	fixture_take_to(h->m, z, 0);
+	for (ps_pfn_t pfn = z->start_pfn; pfn < ps_zone_end_pfn(z); pfn++) {
+		if (pfn % 2 == 0 && z->vm_stat[PS_NR_FREE_PAGES] < free) {
+			z->nr_allocated--;
+			ps_buddy_free(h->m, z, pfn, 0, PS_FPI_NONE);
+		} else if (pfn % 4 == 1 && file < 4096) {
+			ps_page_set_movable(h->m, pfn, true);
+			fixture_host_own(h, pfn, 0, PS_FOLIO_FILE, false);
+			file++;
+		}
+	}
+	fixture_check(h->m);
+	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	run_for(h, 1);
+	g_assert_cmpint(k->state, ==, PS_KSWAPD_RUNNING);
+	g_assert_cmpuint(k->alloc_order, ==, 0);
+	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 3, PS_ZONE_NORMAL);
+	g_assert_cmpuint(fixture_host_events(h, "kswapd_wake"), ==, 1);
+	g_assert_cmpuint(k->req_order, ==, 3);
+	run_for(h, 50 * MS);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PAGEOUTRUN), ==, 2);
+	g_assert_cmpuint(fixture_host_vm(h, PS_KSWAPD_HIGH_WMARK_HIT_QUICKLY), ==, 1);
+	g_assert_cmpuint(k->alloc_order, ==, 3);
+	g_assert_cmpuint(k->req_order, ==, 0);
+	g_assert_cmpint(k->state, ==, PS_KSWAPD_NAPPING);
+	g_assert_cmpuint(fixture_host_events(h, "kcompactd_wake"), ==, 1);
+	/* 1 + 1 + 3 + 7 + 15 at priorities 12..8, then from 4069 pages 0 + 1 + 3 + 7 + 15 */
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSTEAL_KSWAPD), ==, 27 + 26);
+}
+
+/*
  * Boosted reclaim on a balanced node (boost 20, free 50 above high + boost): no writeback or
  * swap, and at priority DEF_PRIORITY - 2 balance_pgdat stops raising the priority instead of
  * stopping, until nr_boost_reclaim is used up: 2 + 3 + 7 at priorities 12, 11, 10, then 7 + 7
@@ -350,6 +399,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/kswapd/balance-order-0", test_balance_order0);
 	g_test_add_func("/policy/kswapd/wmark-hit-quickly", test_hit_quickly);
 	g_test_add_func("/policy/kswapd/balance-high-order", test_balance_high_order);
+	g_test_add_func("/policy/kswapd/request-during-run", test_request_during_run);
 	g_test_add_func("/policy/kswapd/boosted-reclaim", test_boosted_reclaim);
 	g_test_add_func("/policy/kswapd/hopeless", test_hopeless);
 	g_test_add_func("/policy/kswapd/refault-snapshot", test_refault_snapshot);

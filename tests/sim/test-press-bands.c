@@ -135,7 +135,19 @@ static const Band bands[] = {
      "so balance_pgdat dropped the boost and its unboosted pass stopped at the high mark "
      "after 384 pages; its kcompactd met 41 free pages in Movable blocks (the zone's other "
      "~29.6 K in Reclaimable ones), its free scanner crossed the zone (3.65 M pfns vs "
-     "48,143) and met the migrate scanner after 1,536 pfns (vs 29,346)"},
+     "48,143) and met the migrate scanner after 1,536 pfns (vs 29,346). The kernel's biggest run "
+     "(4,617 ms) follows a kswapd wake at 4,616.5 ms that is the boosted-watermark wake of "
+     "rmqueue (order 0; the order 3 it reports is kswapd_order left by an order-3 request while "
+     "kswapd ran, 4,268-4,592 ms), after an order-3 Unmovable pcp refill claimed an order-8 "
+     "Movable block (fragmenting: boost_watermark), the boosted run then waking kcompactd at "
+     "order 9. The kernel's zone had ~53 K free pages then, well over low: no watermark failed. "
+     "The model's refills at 4.5-4.62 s claim whole order-10 blocks (no boost): at 4.5 s it "
+     "has 5 free order-10 and 3 order-9 blocks and 845 free order-0 ones; a pinned replay (the "
+     "kernel's pfns) has 2, 2 and 13,259. Its kswapd freed the start's LRU pfn-ordered "
+     "(process.c sim_snapshot_lru_seed), so adjacent pages coalesce; 77 % of the kernel's "
+     "kswapd frees in 4,268-4,592 ms were start pages, in a scattered order. Seeding the start's "
+     "LRU in the order the trace's reclaim frees them (tried) gives (c) 1,792 vs 861 but 38 "
+     "kswapd wakes vs 24, 15,462 fallbacks vs 7,779, and (b) allocstall 32 vs 188"},
     {"fallbacks", 0.25, {0.40, 0.25, 0.25, 1.00, 0.25}, "(a) 4,441 vs 7,204; (e) 64K: 0 vs 1"},
     {"thp_fault_alloc",
      0.25,
