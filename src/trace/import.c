@@ -440,6 +440,15 @@ typedef struct {
 	int pid;      /* of that record; -1: none, or another record of the cpu came since */
 } MigPte;
 
+/*
+ * A cpu's compaction migrate step (see note_compaction_window): from
+ * mm_compaction_isolate_migratepages with nr_taken > 0 to the step's mm_compaction_migratepages.
+ */
+typedef struct {
+	uint64_t start, end; /* the migrate scanner's range=(start ~ end) */
+	int pid;	     /* the compacting task; -1: no step open */
+} CompWin;
+
 typedef struct {
 	PsLineReader *in; /* the text, or */
 	PsTraceDat *dat;  /* a trace.dat's events as report text */
@@ -457,6 +466,10 @@ typedef struct {
 	uint64_t q_head, q_tail;
 	CpuHold *hold; /* [hdr.cpus] */
 	MigPte *mig;   /* [hdr.cpus] (note_migration) */
+	CompWin *cwin; /* [hdr.cpus] (note_compaction_window) */
+	GArray *cfree; /* uint64_t start, end pairs: the free scanner's isolated ranges */
+	GArray *moved; /* uint64_t id << 5 | order of allocations moved to an unnamed pfn */
+	guint moved_head;
 	GError *err;
 	/* --portable (see the portable section below) */
 	bool portable;
@@ -1363,6 +1376,75 @@ static gboolean note_migration(Imp *im, const Line *l, GError **error)
 	return TRUE;
 }
 
+/*
+ * Without remove_migration_pte records (the qemu lab's event list has none), the old pages of
+ * migrated folios are still known by where they are freed: compact_zone isolates a batch of
+ * folios from the migrate scanner's range (mm_compaction_isolate_migratepages, "range=(0x%lx ~
+ * 0x%lx) nr_scanned=%lu nr_taken=%lu"), then migrate_pages moves them and migrate_folio_done
+ * puts each old folio in the compacting task, on its cpu, before the step ends with
+ * mm_compaction_migratepages. A free there of a live allocation inside that range is such an
+ * old folio: it gets reason "migrated" (the allocation lives on at a pfn no record names, so
+ * its id waits in im->moved). The new folio came from the free scanner (compaction_alloc takes
+ * the pages mm_compaction_isolate_freepages counted): a later free of a pfn no allocation names
+ * inside one of those ranges is such a new folio, and takes the oldest waiting id of its order
+ * (which id is unknown; the order of the moves is kept). Only while the trace has shown no
+ * remove_migration_pte: with them note_migration knows the new pfn.
+ */
+static void note_compaction_window(Imp *im, const Line *l)
+{
+	CompWin *w = l->cpu < im->hdr.cpus ? &im->cwin[l->cpu] : NULL;
+	unsigned long long start, end;
+	const char *taken;
+
+	if (!w)
+		return;
+	if (strcmp(l->event, "mm_compaction_isolate_migratepages") == 0) {
+		taken = kv(l, "nr_taken");
+		w->pid = -1;
+		if (sscanf(l->raw, "range=(%llx ~ %llx)", &start, &end) == 2 && end > start &&
+		    taken && g_ascii_strtoull(taken, NULL, 10) > 0) {
+			w->start = start;
+			w->end = end;
+			w->pid = l->pid;
+		}
+	} else if (strcmp(l->event, "mm_compaction_isolate_freepages") == 0 ||
+		   strcmp(l->event, "mm_compaction_fast_isolate_freepages") == 0) {
+		if (sscanf(l->raw, "range=(%llx ~ %llx)", &start, &end) == 2 && end > start) {
+			uint64_t r[2] = {start, end};
+
+			g_array_append_vals(im->cfree, r, 2);
+		}
+	} else if (strcmp(l->event, "mm_compaction_migratepages") == 0 ||
+		   strcmp(l->event, "mm_compaction_end") == 0) {
+		w->pid = -1;
+	}
+}
+
+/* A free of pfn no allocation names: the new folio of a migration (note_compaction_window)? */
+static bool moved_take(Imp *im, uint64_t pfn, int order, uint64_t *id)
+{
+	const uint64_t *r = (const uint64_t *)(void *)im->cfree->data;
+	bool in = false;
+
+	for (guint i = 0; i + 1 < im->cfree->len && !in; i += 2)
+		in = pfn >= r[i] && pfn < r[i + 1];
+	if (!in)
+		return false;
+	for (guint i = im->moved_head; i < im->moved->len; i++) {
+		uint64_t *mv = &g_array_index(im->moved, uint64_t, i);
+
+		if (*mv == UINT64_MAX || (int)(*mv & 31) != order)
+			continue;
+		*id = *mv >> 5;
+		*mv = UINT64_MAX;
+		while (im->moved_head < im->moved->len &&
+		       g_array_index(im->moved, uint64_t, im->moved_head) == UINT64_MAX)
+			im->moved_head++;
+		return true;
+	}
+	return false;
+}
+
 static gboolean do_free(Imp *im, const Line *l, PsTraceEvent *ev, GError **error)
 {
 	uint64_t pfn, id;
@@ -1408,6 +1490,18 @@ static gboolean do_free(Imp *im, const Line *l, PsTraceEvent *ev, GError **error
 			ev->id = ++im->next_id;
 			return hold_free(im, ev, error);
 		}
+		if (!im->st->migration_ptes && l->cpu < im->hdr.cpus &&
+		    im->cwin[l->cpu].pid == l->pid && pfn >= im->cwin[l->cpu].start &&
+		    pfn < im->cwin[l->cpu].end) {
+			/* an old folio put by migrate_folio_done (note_compaction_window) */
+			uint64_t mv = id << 5 | (uint64_t)order;
+
+			im->st->free_migrated_window += 1ull << order;
+			g_array_append_val(im->moved, mv);
+			ev->free_reason = PS_FREE_MIGRATED;
+			ev->id = ++im->next_id;
+			return hold_free(im, ev, error);
+		}
 		if (lorder != order)
 			im->st->free_order_mismatch++;
 		ev->id = id;
@@ -1420,6 +1514,11 @@ static gboolean do_free(Imp *im, const Line *l, PsTraceEvent *ev, GError **error
 
 			inside = live_get(im, head, &id, &lorder) && lorder >= o &&
 				 pfn < head + (1ull << lorder);
+		}
+		if (!inside && moved_take(im, pfn, order, &id)) {
+			im->st->free_migrated_new++;
+			ev->id = id;
+			return hold_free(im, ev, error);
 		}
 		if (inside)
 			im->st->free_inside_live++;
@@ -2861,6 +2960,8 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 	cls = classify(l.event, &obs);
 	if (cls == EVC_MIGRATE_PTE)
 		return note_migration(im, &l, error);
+	if (HAS_PREFIX(l.event, "mm_compaction_"))
+		note_compaction_window(im, &l);
 	if (cls != EVC_FREE && l.cpu < im->hdr.cpus)
 		im->mig[l.cpu].pid = -1;
 	if (cls == EVC_UNKNOWN) {
@@ -3013,8 +3114,11 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	im.ring = g_new(OutRec, IMP_RING);
 	im.hold = g_new0(CpuHold, cpus);
 	im.mig = g_new0(MigPte, cpus);
+	im.cwin = g_new0(CompWin, cpus);
+	im.cfree = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	im.moved = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	for (int c = 0; c < cpus; c++)
-		im.mig[c].pid = -1;
+		im.mig[c].pid = im.cwin[c].pid = -1;
 	im.portable = opts->portable;
 	st->portable = opts->portable;
 	/* tmpfs pages: known from their deletion later on (a file can be read twice) */
@@ -3132,6 +3236,9 @@ out:
 	g_free(im.ring);
 	g_free(im.hold);
 	g_free(im.mig);
+	g_free(im.cwin);
+	g_array_unref(im.cfree);
+	g_array_unref(im.moved);
 	if (im.tasks)
 		g_hash_table_unref(im.tasks);
 	if (im.dropped)
@@ -3256,6 +3363,12 @@ void ps_import_stats_format(const PsImportStats *st, GString *out)
 				       "; old pages of migrated folios (reason migrated) %" PRIu64
 				       "\n",
 				       st->migration_ptes, st->free_migrated);
+	if (st->free_migrated_window)
+		g_string_append_printf(out,
+				       "  old pages of migrated folios freed inside a compaction "
+				       "migrate step (reason migrated): %" PRIu64
+				       "; later frees of their new folios: %" PRIu64 "\n",
+				       st->free_migrated_window, st->free_migrated_new);
 	if (st->page_cache_adds)
 		g_string_append_printf(
 		    out,

@@ -409,6 +409,8 @@ typedef struct {
 	/* migrate:remove_migration_pte records read, and the pages of migrated folios' old pages
 	 * freed right after one (reason migrated: their allocations moved on) */
 	uint64_t migration_ptes, free_migrated;
+	uint64_t free_migrated_window; /* pages: reason migrated from a compaction step */
+	uint64_t free_migrated_new;    /* frees given the id of such a moved allocation */
 	/* page cache (exact import, see pc_add in import.c): the mm_filemap_add_to_page_cache
 	 * lines, the allocations written with kind file for them and their pages, and the adds
 	 * matching no held allocation (allocated before the trace started, inside a larger block,

@@ -860,6 +860,50 @@ static void test_migration_pte(void)
 		-1, "remove_migration_pte: pte: 'zz'");
 }
 
+/*
+ * Without remove_migration_pte: a free by the compacting task, on its cpu, of a live allocation
+ * inside the range of the open migrate step (mm_compaction_isolate_migratepages with nr_taken >
+ * 0, up to mm_compaction_migratepages) is a migrated folio's old pages (new id, reason
+ * migrated), and a later free of a pfn no allocation names inside a range the free scanner
+ * isolated (mm_compaction_isolate_freepages) takes the moved allocation's id. Frees of another
+ * task, outside the range or after the step stay ordinary, as does an unnamed pfn outside the
+ * free scanner's ranges.
+ */
+static void test_migration_window(void)
+{
+	PsImportStats st;
+	g_autofree char *got = NULL;
+	const char *text =
+	    HDR "  a-9  [000] .....  1.000001: mm_page_alloc: page=01 pfn=0x100 order=0 "
+		"migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		"  a-9  [000] .....  1.000002: mm_page_alloc: page=01 pfn=0x101 order=0 "
+		"migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		"  a-9  [000] .....  1.000003: mm_page_alloc: page=01 pfn=0x102 order=0 "
+		"migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		"  a-9  [000] .....  1.000004: mm_page_alloc: page=01 pfn=0x200 order=0 "
+		"migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		"  a-9  [000] .....  2.000001: mm_compaction_isolate_migratepages: "
+		"range=(0x100 ~ 0x180) nr_scanned=128 nr_taken=3\n"
+		"  a-9  [000] .....  2.000002: mm_compaction_isolate_freepages: "
+		"range=(0x400 ~ 0x440) nr_scanned=64 nr_taken=3\n"
+		"  a-9  [000] .....  2.000003: mm_page_free: page=01 pfn=0x100 order=0\n"
+		"  a-9  [000] .....  2.000004: mm_page_free: page=01 pfn=0x200 order=0\n"
+		"  b-10 [000] .....  2.000005: mm_page_free: page=01 pfn=0x101 order=0\n"
+		"  a-9  [000] .....  2.000006: mm_compaction_migratepages: nr_migrated=1 "
+		"nr_failed=0\n"
+		"  a-9  [000] .....  2.000007: mm_page_free: page=01 pfn=0x102 order=0\n"
+		"  a-9  [000] .....  3.000001: mm_page_free: page=01 pfn=0x500 order=0\n"
+		"  a-9  [000] .....  3.000002: mm_page_free: page=01 pfn=0x410 order=0\n";
+
+	got = import_formatted(text, &st, fmt_alloc_free);
+	g_assert_cmpuint(st.migration_ptes, ==, 0);
+	g_assert_cmpuint(st.free_migrated_window, ==, 1);
+	g_assert_cmpuint(st.free_migrated_new, ==, 1);
+	g_assert_cmpstr(got, ==,
+			"alloc:100#1 alloc:101#2 alloc:102#3 alloc:200#4 free:100#5migrated "
+			"free:200#4 free:101#2 free:102#3 free:500#6 free:410#1 ");
+}
+
 /* The proc records of an imported trace as "pid@t=mempolicy " each. */
 static char *proc_policies(const char *path)
 {
@@ -1820,6 +1864,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/compact-requests", test_compact_requests);
 	g_test_add_func("/trace/import/isolate-freepages", test_isolate_freepages);
 	g_test_add_func("/trace/import/migration-pte", test_migration_pte);
+	g_test_add_func("/trace/import/migration-window", test_migration_window);
 	g_test_add_func("/trace/import/mempolicy", test_mempolicy);
 	g_test_add_func("/trace/import/mempolicy-marker", test_mempolicy_marker);
 	g_test_add_func("/trace/import/malformed", test_malformed);
