@@ -50,8 +50,13 @@ static void account_freepages(PsZone *z, int64_t nr_pages, enum ps_migratetype m
 		z->nr_free_highatomic = (uint64_t)((int64_t)z->nr_free_highatomic + nr_pages);
 }
 
-void ps_free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enum ps_migratetype mt,
-		      bool tail)
+/*
+ * free_list_add / free_list_del: the bodies of ps_free_list_add / ps_free_list_del, inline for
+ * this file's per-page paths (expand, page_del_and_expand, __free_one_page); the exported
+ * functions are for snapshot loading.
+ */
+static inline void free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order,
+				 enum ps_migratetype mt, bool tail)
 {
 	PsFreeArea *area = &z->free_area[order];
 
@@ -65,7 +70,8 @@ void ps_free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enu
 		z->vm_stat[PS_NR_FREE_PAGES_BLOCKS] += 1 << order;
 }
 
-void ps_free_list_del(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enum ps_migratetype mt)
+static inline void free_list_del(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order,
+				 enum ps_migratetype mt)
 {
 	PsFreeArea *area = &z->free_area[order];
 
@@ -75,6 +81,17 @@ void ps_free_list_del(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enu
 	area->nr_free--;
 	if (order >= m->pageblock_order && mt != PS_MT_ISOLATE)
 		z->vm_stat[PS_NR_FREE_PAGES_BLOCKS] -= 1 << order;
+}
+
+void ps_free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enum ps_migratetype mt,
+		      bool tail)
+{
+	free_list_add(m, z, pfn, order, mt, tail);
+}
+
+void ps_free_list_del(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enum ps_migratetype mt)
+{
+	free_list_del(m, z, pfn, order, mt);
 }
 
 /* move_to_free_list: list_move_tail onto the new type, accounting moved with it. */
@@ -110,7 +127,7 @@ static uint64_t expand(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned low, unsi
 
 	while (high > low) {
 		high--;
-		ps_free_list_add(m, z, pfn + (1u << high), high, mt, false);
+		free_list_add(m, z, pfn + (1u << high), high, mt, false);
 		nr_added += 1ull << high;
 		m->split_levels_total++;
 	}
@@ -123,7 +140,7 @@ static void page_del_and_expand(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned 
 {
 	int64_t nr_pages = 1ll << high;
 
-	ps_free_list_del(m, z, pfn, high, mt);
+	free_list_del(m, z, pfn, high, mt);
 	nr_pages -= (int64_t)expand(m, z, pfn, low, high, mt);
 	account_freepages(z, -nr_pages, mt);
 }
@@ -288,7 +305,7 @@ static ps_pfn_t try_to_claim_block(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsign
 	if (cur_order >= m->pageblock_order) {
 		uint64_t nr_added;
 
-		ps_free_list_del(m, z, pfn, cur_order, block_mt);
+		free_list_del(m, z, pfn, cur_order, block_mt);
 		account_freepages(z, -(1ll << cur_order), block_mt);
 		change_pageblock_range(m, pfn, cur_order, start_mt);
 		nr_added = expand(m, z, pfn, order, cur_order, start_mt);
@@ -446,7 +463,7 @@ uint64_t ps_isolate_free_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned or
 		if (free_pages <= mark + z->lowmem_reserve[0])
 			return 0;
 	}
-	ps_free_list_del(m, z, pfn, order, mt);
+	free_list_del(m, z, pfn, order, mt);
 	account_freepages(z, -(1ll << order), mt);
 	/* Half a pageblock or more: the rest of the block is for movable pages now. */
 	if (order + 1 >= m->pageblock_order) {
@@ -551,7 +568,7 @@ void ps_free_one_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enu
 					       !ps_migratetype_is_mergeable(buddy_mt)))
 				break;
 		}
-		ps_free_list_del(m, z, buddy_pfn, order, buddy_mt);
+		free_list_del(m, z, buddy_pfn, order, buddy_mt);
 		if (buddy_mt != mt) {
 			/* Match the buddy's type so a later expand() uses the right lists. */
 			account_freepages(z, -(1ll << order), buddy_mt);
@@ -567,7 +584,7 @@ void ps_free_one_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enu
 		to_tail = true;
 	else
 		to_tail = buddy_merge_likely(m, z, pfn, buddy_pfn, order);
-	ps_free_list_add(m, z, pfn, order, mt, to_tail);
+	free_list_add(m, z, pfn, order, mt, to_tail);
 }
 
 void ps_buddy_free(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, int fpi)

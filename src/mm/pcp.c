@@ -111,7 +111,16 @@ static int rmqueue_bulk(PsMachine *m, PsZone *z, unsigned order, int count, PsLi
 	int i;
 
 	for (i = 0; i < count; i++) {
-		ps_pfn_t pfn = ps_rmqueue(m, z, order, mt, alloc_flags, &mode, NULL);
+		/*
+		 * __rmqueue's first step in normal mode, called directly: nearly every page of a
+		 * refill comes from it. When it finds nothing it changed nothing, and __rmqueue
+		 * takes over (trying it once more, then the fallbacks) exactly as before.
+		 */
+		ps_pfn_t pfn =
+		    mode == PS_RMQUEUE_NORMAL ? ps_rmqueue_smallest(m, z, order, mt) : PS_PFN_NONE;
+
+		if (pfn == PS_PFN_NONE)
+			pfn = ps_rmqueue(m, z, order, mt, alloc_flags, &mode, NULL);
 
 		if (pfn == PS_PFN_NONE)
 			break;
