@@ -188,19 +188,15 @@ static void test_hit_quickly(void)
 }
 
 /*
- * A high-order wake on a zone with no free block of order 3 or more: every other page is free
- * (order 0, its buddy taken) and the page cache sits at pfns 1 mod 4, so reclaim frees at most
- * order-1 blocks. kswapd_shrink_node drops sc->order to 0 once the run's nr_reclaimed reaches
- * compact_gap(3) = 16: after priority 8 (1 + 1 + 3 + 7 + 15 = 27 pages), when the node, 20
- * pages under high before the run, is 7 above it — balanced at order 0, the run ends with 27
- * pages. kswapd_try_to_sleep then wakes kcompactd for the order kswapd was asked for (3): the
- * zone passes compaction_suitable but has no order-3 block (kcompactd_node_suitable).
+ * A Normal zone of 16384 pages with no free block of order 3 or more, free pages `above` the high
+ * watermark (negative: below it): every other page free (order 0, its buddy taken) and 4096
+ * page-cache pages at pfns 1 mod 4, so reclaim frees at most order-1 blocks.
  */
-static void test_balance_high_order(void)
+static FixtureHost *sparse_host_new(int64_t above)
 {
-	g_autoptr(FixtureHost) h = fixture_host_new(fixture_normal_only(0, 16384), NULL);
+	FixtureHost *h = fixture_host_new(fixture_normal_only(0, 16384), NULL);
 	PsZone *z = fixture_host_normal(h);
-	int64_t free = (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) - 20;
+	int64_t free = (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) + above;
 	uint64_t file = 0;
 
 	fixture_take_to(h->m, z, 0);
@@ -216,6 +212,24 @@ static void test_balance_high_order(void)
 	}
 	fixture_check(h->m);
 	g_assert_cmpuint(file, ==, 4096);
+	return h;
+}
+
+/*
+ * A high-order wake on a zone with no free block of order 3 or more: every other page is free
+ * (order 0, its buddy taken) and the page cache sits at pfns 1 mod 4, so reclaim frees at most
+ * order-1 blocks. kswapd_shrink_node drops sc->order to 0 once the run's nr_reclaimed reaches
+ * compact_gap(3) = 16: after priority 8 (1 + 1 + 3 + 7 + 15 = 27 pages), when the node, 20
+ * pages under high before the run, is 7 above it — balanced at order 0, the run ends with 27
+ * pages. kswapd_try_to_sleep then wakes kcompactd for the order kswapd was asked for (3): the
+ * zone passes compaction_suitable but has no order-3 block (kcompactd_node_suitable).
+ */
+static void test_balance_high_order(void)
+{
+	g_autoptr(FixtureHost) h = sparse_host_new(-20);
+	PsZone *z = fixture_host_normal(h);
+	int64_t free = (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) - 20;
+
 	g_assert_cmpint(ps_zone_fragmentation_index(h->m, z, 3), !=, -1000);
 
 	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 3, PS_ZONE_NORMAL);
@@ -239,24 +253,10 @@ static void test_balance_high_order(void)
  */
 static void test_request_during_run(void)
 {
-	g_autoptr(FixtureHost) h = fixture_host_new(fixture_normal_only(0, 16384), NULL);
+	g_autoptr(FixtureHost) h = sparse_host_new(-20);
 	PsZone *z = fixture_host_normal(h);
-	int64_t free = (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) - 20;
 	PsKswapd *k = &h->p->kswapd[0];
-	uint64_t file = 0;
 
-	fixture_take_to(h->m, z, 0);
-	for (ps_pfn_t pfn = z->start_pfn; pfn < ps_zone_end_pfn(z); pfn++) {
-		if (pfn % 2 == 0 && z->vm_stat[PS_NR_FREE_PAGES] < free) {
-			z->nr_allocated--;
-			ps_buddy_free(h->m, z, pfn, 0, PS_FPI_NONE);
-		} else if (pfn % 4 == 1 && file < 4096) {
-			ps_page_set_movable(h->m, pfn, true);
-			fixture_host_own(h, pfn, 0, PS_FOLIO_FILE, false);
-			file++;
-		}
-	}
-	fixture_check(h->m);
 	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
 	run_for(h, 1);
 	g_assert_cmpint(k->state, ==, PS_KSWAPD_RUNNING);
