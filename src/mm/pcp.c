@@ -261,8 +261,9 @@ static bool zone_ok_at_high(const PsZone *z)
 				z->lowmem_reserve[PS_ZONE_MOVABLE];
 }
 
-int ps_pcp_free_high(const PsMachine *m, PsPcp *pcp, const PsZone *z, unsigned order,
-		     bool *free_high)
+/* ps_pcp_free_high's body, inline for ps_free_pcp (every free to a pcp list). */
+static inline int pcp_free_high(const PsMachine *m, PsPcp *pcp, const PsZone *z, unsigned order,
+				bool *free_high)
 {
 	int batch = pcp->batch;
 
@@ -289,6 +290,12 @@ int ps_pcp_free_high(const PsMachine *m, PsPcp *pcp, const PsZone *z, unsigned o
 	return nr_pcp_high(m, pcp, z, batch, *free_high);
 }
 
+int ps_pcp_free_high(const PsMachine *m, PsPcp *pcp, const PsZone *z, unsigned order,
+		     bool *free_high)
+{
+	return pcp_free_high(m, pcp, z, order, free_high);
+}
+
 void ps_free_pcp(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
 		 enum ps_migratetype mt)
 {
@@ -302,7 +309,7 @@ void ps_free_pcp(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
 	ps_list_add_head(m, &pcp->lists[pindex], pfn);
 	pcp->count += 1 << order;
 	z->nr_pcp += 1ull << order;
-	high = ps_pcp_free_high(m, pcp, z, order, &free_high);
+	high = pcp_free_high(m, pcp, z, order, &free_high);
 	if (pcp->count >= high) {
 		ps_pcp_free_bulk(m, z, pcp, nr_pcp_free(m, pcp, pcp->batch, high, free_high),
 				 pindex);

@@ -77,8 +77,10 @@ bool ps_zone_watermark_ok(const PsMachine *m, const PsZone *z, unsigned order, u
 	return false;
 }
 
-bool ps_zone_watermark_fast(const PsMachine *m, const PsZone *z, unsigned order, uint64_t mark,
-			    int highest_zoneidx, unsigned alloc_flags, uint64_t gfp)
+/* zone_watermark_fast, inline as in the kernel: get_page_from_freelist checks it per zone. */
+static inline bool zone_watermark_fast(const PsMachine *m, const PsZone *z, unsigned order,
+				       uint64_t mark, int highest_zoneidx, unsigned alloc_flags,
+				       uint64_t gfp)
 {
 	int64_t free_pages = z->vm_stat[PS_NR_FREE_PAGES];
 
@@ -98,6 +100,12 @@ bool ps_zone_watermark_fast(const PsMachine *m, const PsZone *z, unsigned order,
 		return ps_zone_watermark_ok(m, z, order, z->wmark[PS_WMARK_MIN], highest_zoneidx,
 					    alloc_flags, free_pages);
 	return false;
+}
+
+bool ps_zone_watermark_fast(const PsMachine *m, const PsZone *z, unsigned order, uint64_t mark,
+			    int highest_zoneidx, unsigned alloc_flags, uint64_t gfp)
+{
+	return zone_watermark_fast(m, z, order, mark, highest_zoneidx, alloc_flags, gfp);
 }
 
 unsigned ps_alloc_flags_nofragment(const PsMachine *m, const PsZone *preferred, uint64_t gfp)
@@ -222,14 +230,14 @@ retry:
 		}
 		if (!(z->flags & PS_ZONE_BELOW_HIGH)) {
 			mark = ps_wmark_pages(z, PS_WMARK_HIGH);
-			if (ps_zone_watermark_fast(m, z, ac->order, mark, ac->highest_zoneidx,
-						   alloc_flags, ac->gfp))
+			if (zone_watermark_fast(m, z, ac->order, mark, ac->highest_zoneidx,
+						alloc_flags, ac->gfp))
 				goto try_this_zone;
 			z->flags |= PS_ZONE_BELOW_HIGH;
 		}
 		mark = ps_wmark_pages(z, (enum ps_wmark)(alloc_flags & PS_ALLOC_WMARK_MASK));
-		if (!ps_zone_watermark_fast(m, z, ac->order, mark, ac->highest_zoneidx, alloc_flags,
-					    ac->gfp)) {
+		if (!zone_watermark_fast(m, z, ac->order, mark, ac->highest_zoneidx, alloc_flags,
+					 ac->gfp)) {
 			/* Watermark failed: grow the zone if it has deferred pages. */
 			if (deferred_grow_zone(m, z, ac->order))
 				goto try_this_zone;
