@@ -444,12 +444,6 @@ ps_pfn_t ps_rmqueue(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype
 	return PS_PFN_NONE;
 }
 
-void ps_page_mark_allocated(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
-{
-	ps_page_set(m, pfn, PS_PAGE_ALLOCATED, order);
-	z->nr_allocated += 1ull << order;
-}
-
 uint64_t ps_isolate_free_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
 {
 	enum ps_migratetype mt = ps_pageblock_mt(m, pfn);

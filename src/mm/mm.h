@@ -893,8 +893,15 @@ bool ps_unreserve_highatomic_pageblock(PsMachine *m, PsZone *z, enum ps_migratet
 /* boost_watermark; returns true if the boost changed. */
 bool ps_boost_watermark(PsMachine *m, PsZone *z);
 
-/* Marks the block at pfn as handed out (head state, zone nr_allocated, no owner). */
-void ps_page_mark_allocated(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order);
+/*
+ * Marks the block at pfn as handed out (head state, zone nr_allocated, no owner). Inline: every
+ * allocation calls it.
+ */
+static inline void ps_page_mark_allocated(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
+{
+	ps_page_set(m, pfn, PS_PAGE_ALLOCATED, order);
+	z->nr_allocated += 1ull << order;
+}
 
 /*
  * __isolate_free_page: takes the free block at pfn off its list for compaction's free scanner,

@@ -108,7 +108,9 @@ bool ps_zone_watermark_fast(const PsMachine *m, const PsZone *z, unsigned order,
 	return zone_watermark_fast(m, z, order, mark, highest_zoneidx, alloc_flags, gfp);
 }
 
-unsigned ps_alloc_flags_nofragment(const PsMachine *m, const PsZone *preferred, uint64_t gfp)
+/* alloc_flags_nofragment, inline for alloc_once (every request). */
+static inline unsigned alloc_flags_nofragment(const PsMachine *m, const PsZone *preferred,
+					      uint64_t gfp)
 {
 	/* ALLOC_KSWAPD has the value of __GFP_KSWAPD_RECLAIM. */
 	unsigned alloc_flags = (unsigned)(gfp & PS_GFP_KSWAPD_RECLAIM);
@@ -121,6 +123,11 @@ unsigned ps_alloc_flags_nofragment(const PsMachine *m, const PsZone *preferred, 
 	if (m->nr_nodes > 1 && !ps_zone_populated(preferred - 1))
 		return alloc_flags;
 	return alloc_flags | PS_ALLOC_NOFRAGMENT;
+}
+
+unsigned ps_alloc_flags_nofragment(const PsMachine *m, const PsZone *preferred, uint64_t gfp)
+{
+	return alloc_flags_nofragment(m, preferred, gfp);
 }
 
 static bool zone_usable(const PsZone *z, const PsAllocContext *ac)
@@ -325,7 +332,7 @@ static void alloc_once(PsMachine *m, uint64_t gfp, unsigned order, int cpu, int 
 		return;
 	}
 	/* No fragmenting fallbacks on the first pass until every local zone was tried. */
-	alloc_flags |= ps_alloc_flags_nofragment(
+	alloc_flags |= alloc_flags_nofragment(
 	    m, ac.preferred_zone >= 0 ? &m->zones[ac.preferred_zone] : NULL, gfp);
 	pfn = ps_get_page_from_freelist(m, &ac, alloc_flags, out);
 	if (pfn == PS_PFN_NONE) {
