@@ -671,6 +671,9 @@ static gboolean write_out(Imp *im, const PsTraceEvent *ev, GError **error)
 /*
  * The allocations held for the page cache (see do_alloc): im->pc maps each one's pfn to its ring
  * position, open addressing with linear probing, no tombstones (deletion shifts back).
+ * Hand-written rather than another GHashTable like `live`: IMP_PC_HOLD bounds it to half of a
+ * fixed array (no resize, no allocation, no hash callback) on the parse thread's per-allocation
+ * path, which bench-trace measures (issue 16 item 3).
  */
 static uint64_t pc_home(uint64_t pfn)
 {
