@@ -164,7 +164,7 @@ static void on_reap(PsEngine *e, const PsEvent *ev, void *data)
 	p->exited = true;
 	p->killed = false;
 	g_hash_table_remove(s->pid_map, GINT_TO_POINTER(p->pid));
-	s->last_pid = -1;
+	sim_proc_cache_reset(s);
 	f = cJSON_CreateObject();
 	cJSON_AddNumberToObject(f, "pid", p->pid);
 	cJSON_AddNumberToObject(f, "freed_bytes", (double)(freed * s->m->page_size));

@@ -25,6 +25,12 @@
 
 G_BEGIN_DECLS
 
+#define SIM_PID_CACHE 256 /* PsSim.pid_cache slots, a power of two */
+/* One slot of PsSim.pid_cache: what the pid maps said of pid. */
+typedef struct {
+	int pid, pi; /* pi: its process, live or exited; -1 none */
+	bool live;   /* in pid_map (sim_proc_find's answer), else at most exited */
+} SimPidSlot;
 #define PS_SIM_SNAPSHOT_ERROR (ps_sim_snapshot_error_quark())
 GQuark ps_sim_snapshot_error_quark(void);
 
@@ -569,7 +575,13 @@ struct PsSim {
 	GArray *files;	      /* SimFile */
 	GHashTable *file_map; /* name -> file index + 1 */
 	SimCacheStats cache;
-	int last_pid, last_pi; /* proc_find's one-entry cache; last_pid -1 when empty */
+	/*
+	 * sim_proc_find's answers, direct-mapped by pid (pid -1: empty): a record's process is
+	 * looked up once or twice a record, and records of a dozen tasks interleave, which a
+	 * one-entry cache missed into two hash lookups (~50 instructions a record on a portable
+	 * build). Emptied whenever pid_map or exited_map changes (sim_proc_cache_reset).
+	 */
+	SimPidSlot pid_cache[SIM_PID_CACHE];
 	bool mthp, mthp_known; /* sim_op_touch: an mTHP size below the PMD one is enabled */
 
 	uint64_t *busy_until; /* per cpu, ns */
@@ -672,6 +684,7 @@ void sim_count_skipped_samples(PsSim *s, ps_time_t to);
 
 /* process.c: the process model; each op_ returns the modelled latency of the record in ns */
 int sim_proc_find(PsSim *s, int pid);
+void sim_proc_cache_reset(PsSim *s); /* after any change to pid_map or exited_map */
 /* sim_proc_find, else the process of that pid that exited last (-1: none). */
 int sim_proc_find_exited(PsSim *s, int pid);
 uint32_t sim_id_lookup(PsSim *s, uint64_t id);
