@@ -266,8 +266,8 @@ void ps_policy_free(PsPolicy *p);
 /* LRU bookkeeping by the host. */
 void ps_lru_add(PsPolicy *p, uint32_t handle, ps_pfn_t pfn, unsigned order, enum ps_folio_kind kind,
 		bool dirty);
-/* the same for a folio of the starting snapshot, on the active list when `active` */
-void ps_lru_add_start(PsPolicy *p, uint32_t handle, ps_pfn_t pfn, unsigned order,
+/* the same for a folio of zone z of the starting snapshot, on the active list when `active` */
+void ps_lru_add_start(PsPolicy *p, uint32_t handle, PsZone *z, unsigned order,
 		      enum ps_folio_kind kind, bool active, bool dirty);
 /*
  * Room for handles below n, so that adding them does not grow the folio arrays one doubling (a

@@ -824,7 +824,12 @@ void sim_snapshot_lru_seed(PsSim *s)
 	bool bulk;
 
 	uint16_t node_cpu[PS_MAX_NODES] = {0}; /* a folio's cpu: the first of its zone's node */
-	uint64_t k = 0;
+	uint64_t k = 0, folios = 0, pages = 0;
+	/* the zone of the last folio: its first pfn, its spanned pages, its node's cpu */
+	PsZone *z = NULL;
+	ps_pfn_t z_start = 0;
+	uint64_t z_pages = 0;
+	uint16_t cpu = 0;
 
 	for (int c = m->nr_cpus; c-- > 0;)
 		if (m->spec.cpu_node[c] >= 0 && m->spec.cpu_node[c] < PS_MAX_NODES)
@@ -861,39 +866,57 @@ void sim_snapshot_lru_seed(PsSim *s)
 		ps_pfn_t pfn = m->map.base_pfn + (ps_pfn_t)i;
 		unsigned order = l & PS_SNAP_LRU_ORDER;
 		bool anon = l & PS_SNAP_LRU_ANON;
-		PsZone *z;
 		uint32_t ri;
 		Rec *r;
 
 		if (!(l & PS_SNAP_LRU_ON) || !ps_snapshot_owns(s->snap, m, pfn, order) ||
 		    ps_page_state(m, pfn) != PS_PAGE_ALLOCATED || ps_page_order(m, pfn) != order)
 			continue;
-		z = ps_pfn_zone(m, pfn);
+		/* the zone of the previous folio nearly always (zones do not overlap) */
+		if ((uint64_t)(pfn - z_start) >= z_pages) {
+			z = ps_pfn_zone(m, pfn);
+			z_start = z->start_pfn;
+			z_pages = z->spanned;
+			cpu = node_cpu[z->node];
+		}
 		if (bulk) {
 			ri = len++;
 			r = rec_at(s, ri);
-			*r = (Rec){.pfn = PS_PFN_NONE, .proc = -1, .own = REC_NONE};
+			*r = (Rec){.pfn = pfn,
+				   .order = (uint8_t)order,
+				   .mt = PS_MT_MOVABLE,
+				   .kind = (uint8_t)(anon ? PS_KIND_ANON : PS_KIND_FILE),
+				   .flags = REC_LIVE | REC_SNAP,
+				   .cpu = cpu,
+				   .proc = -1,
+				   .own = REC_NONE,
+				   .id = pfn};
 		} else {
 			ri = rec_new(s);
 			r = rec_at(s, ri);
+			r->pfn = pfn;
+			r->order = (uint8_t)order;
+			r->mt = PS_MT_MOVABLE;
+			r->kind = (uint8_t)(anon ? PS_KIND_ANON : PS_KIND_FILE);
+			r->flags = REC_LIVE | REC_SNAP;
+			r->cpu = cpu;
+			r->id = pfn;
 		}
-		r->pfn = pfn;
-		r->order = (uint8_t)order;
-		r->mt = PS_MT_MOVABLE;
-		r->kind = (uint8_t)(anon ? PS_KIND_ANON : PS_KIND_FILE);
-		r->flags = REC_LIVE | REC_SNAP;
-		r->cpu = node_cpu[z->node];
-		r->id = pfn;
 		ps_snapshot_disown(s->snap, m, pfn, order);
 		ps_page_set_owner(m, pfn, ri);
-		sim_pb_account(s, pfn, order, r->mt, +1);
-		ps_lru_add_start(s->policy, ri, pfn, order, anon ? PS_FOLIO_ANON : PS_FOLIO_FILE,
+		sim_pb_account(s, pfn, order, PS_MT_MOVABLE, +1);
+		ps_lru_add_start(s->policy, ri, z, order, anon ? PS_FOLIO_ANON : PS_FOLIO_FILE,
 				 l & PS_SNAP_LRU_ACTIVE, !anon && (l & PS_SNAP_LRU_DIRTY));
-		for (unsigned j = 0; j < 1u << order; j++)
-			s->snap_rec[i + j] = ri + 1;
-		s->snapshot_lru_folios++;
-		s->snapshot_lru_pages += 1ull << order;
+		if (!order)
+			s->snap_rec[i] = ri + 1;
+		else
+			for (unsigned j = 0; j < 1u << order; j++)
+				s->snap_rec[i + j] = ri + 1;
+		pages += 1ull << order;
+		folios++;
 	}
+	s->snapshot_lru_folios += folios;
+	s->snapshot_lru_pages += pages;
 	if (bulk)
 		g_array_set_size(s->recs, len);
 }
