@@ -42,6 +42,11 @@
  * taken goes straight to the buddy without a drain record (followed where the record's `irq` and
  * its cpu's records show it, note_context).
  *
+ * Whether the replay's free lists are in the kernel's order is measured, not assumed: each
+ * zone_locked record's block is checked against the head of the list __rmqueue_smallest would
+ * take it from (list_head_check; summary totals zone_locked_at_free_list_head and
+ * zone_locked_not_at_free_list_head).
+ *
  * --compare-at compares with a dump taken during the run (the pid of its reader or a time picks
  * the point). Two classes of difference are found there by later records (realdata
  * qemu-arm64-*-6.18.2): pages the starting dump shows free but which were allocated when the
@@ -110,6 +115,12 @@ struct SimPin {
 	uint64_t by_op[PS_NR_TRACE_OPS];
 	uint64_t by_obs[PS_NR_OBSERVED_EVENTS];
 	uint64_t pages_taken, pages_returned, claims;
+	/*
+	 * zone_locked records (one __rmqueue_smallest each) whose block was the head of the
+	 * lowest-order non-empty free list of its type here, and those whose was not (see
+	 * list_head_check)
+	 */
+	uint64_t zl_at_head, zl_not_at_head;
 	uint64_t
 	    isolated_pages;   /* compaction's migration targets (mm_compaction_isolate_freepages) */
 	uint64_t t_end;	      /* the last record's time */
@@ -566,6 +577,33 @@ static void on_isolate_freepages(Pin *p, const PsTraceEvent *ev)
 	}
 }
 
+/*
+ * Whether the free lists here are in the recording kernel's order: __rmqueue_smallest takes the
+ * first block of the lowest-order non-empty list of the migratetype (get_page_from_free_area),
+ * so the block a zone_locked record names must be (inside) that list's head. The replay's lists
+ * get their order from the same rules as a policy run's (__free_one_page's head/tail placement
+ * with buddy_merge_likely, expand's halves at the head), fed with the recording's drains, so a
+ * block found elsewhere means a placement rule or the start's list order differs. Counted, not
+ * acted on: the replay takes the recorded block either way.
+ */
+static void list_head_check(Pin *p, const PsZone *z, ps_pfn_t pfn, unsigned order, int mt)
+{
+	if (mt < 0 || mt >= PS_MT_TYPES)
+		return;
+	for (unsigned o = order; o < p->m->nr_orders; o++) {
+		ps_pfn_t head = z->free_area[o].list[mt].head;
+
+		if (head == PS_PFN_NONE)
+			continue;
+		if (pfn >= head && pfn < head + (1u << o))
+			p->zl_at_head++;
+		else
+			p->zl_not_at_head++;
+		return;
+	}
+	p->zl_not_at_head++;
+}
+
 static void on_observed(Pin *p, const PsTraceEvent *ev)
 {
 	PsMachine *m = p->m;
@@ -592,6 +630,7 @@ static void on_observed(Pin *p, const PsTraceEvent *ev)
 	order = (unsigned)ev->order;
 	switch (ev->event) {
 	case PS_OBS_ZONE_LOCKED:
+		list_head_check(p, z, pfn, order, ev->migratetype);
 		on_cut_pcp_pages(p, pfn, order);
 		if (ps_pageblock_mt(m, pfn) != (enum ps_migratetype)ev->migratetype)
 			p->anomalies[PIN_MT_MISMATCH]++;
@@ -1042,6 +1081,8 @@ static cJSON *pinned_summary(PsSim *s)
 	cJSON_AddNumberToObject(o, "pages_returned_to_buddy", (double)p->pages_returned);
 	cJSON_AddNumberToObject(o, "pcp_pages_at_end", (double)p->pcp_pages);
 	cJSON_AddNumberToObject(o, "claims", (double)p->claims);
+	cJSON_AddNumberToObject(o, "zone_locked_at_free_list_head", (double)p->zl_at_head);
+	cJSON_AddNumberToObject(o, "zone_locked_not_at_free_list_head", (double)p->zl_not_at_head);
 	cJSON_AddNumberToObject(o, "compaction_pages_isolated", (double)p->isolated_pages);
 	cJSON_AddNumberToObject(o, "interrupt_frees_pcp_locked",
 				(double)(p->irq_frees_to_buddy - p->irq_frees_undone));
