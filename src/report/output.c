@@ -149,10 +149,22 @@ static void count_pageblocks(const PsMachine *m, const PsZone *z, uint64_t *coun
 	const uint8_t *mt0 =
 	    &m->pageblock_mt[(z->start_pfn - m->map.base_pfn) >> m->pageblock_order];
 
+	/*
+	 * Two sets of counts, even and odd blocks: most blocks are of one type, and one set made
+	 * each increment wait for the one before it (a load of the store just made), every
+	 * pageblock of the machine at every sample.
+	 */
+	uint64_t c[2][PS_MT_TYPES] = {{0}};
+	uint64_t k = steps - present_steps;
+
+	for (; k + 1 < steps; k += 2) {
+		c[0][mt0[k] & PS_PAGEBLOCK_MT_MASK]++;
+		c[1][mt0[k + 1] & PS_PAGEBLOCK_MT_MASK]++;
+	}
+	if (k < steps)
+		c[0][mt0[k] & PS_PAGEBLOCK_MT_MASK]++;
 	for (int mt = 0; mt < PS_MT_TYPES; mt++)
-		count[mt] = 0;
-	for (uint64_t k = steps - present_steps; k < steps; k++)
-		count[mt0[k] & PS_PAGEBLOCK_MT_MASK]++;
+		count[mt] = c[0][mt] + c[1][mt];
 }
 
 void ps_timeline_sample(PsTimeline *tl, uint64_t t_ns, PsMachine *m, const PsZoneSampleExtra *extra)
