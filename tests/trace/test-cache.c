@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "trace/cache-private.h"
 #include "trace/trace.h"
 #include "util/util.h"
 
@@ -407,6 +408,73 @@ static void test_corrupt_tiny(void)
 	damage_and_recover("tiny", tiny);
 }
 
+/*
+ * The checks on each record of an entry whose checksum holds (written wrong, not damaged): the
+ * entry is written with the encoder directly, so the parser's own checks do not stop the bad
+ * record first. Records 1-3 are good touches; record 4 changes only the cpu word, to a cpu the
+ * header does not have, on a base that passed its checks: the decoder must still look at it.
+ * Then the same for the first record of an op (a free of reason out of range).
+ */
+static void check_bad_record(const char *tag, const PsTraceEvent *evs, int n, int bad_at,
+			     const char *why)
+{
+	g_autofree char *path = g_build_filename(tmp_dir, tag, NULL);
+	g_autoptr(GError) error = NULL;
+	PsTraceHeader hdr = {.version = 1, .page_size = 4096, .cpus = 2};
+	PsCacheOut *out;
+	PsCacheIn *in;
+	const PsTraceEvent *got;
+	g_autofree char *whynot = NULL;
+	bool absent;
+	int rc = 1, i;
+
+	g_strlcpy(hdr.source, "test", sizeof(hdr.source));
+	out = ps_cache_out_new(path, NULL, 0, &hdr, &error);
+	g_assert_no_error(error);
+	for (i = 0; i < n; i++)
+		g_assert_true(ps_cache_out_add(out, &evs[i], &error));
+	g_assert_true(ps_cache_out_commit(out, &error));
+	g_assert_no_error(error);
+	in = ps_cache_in_open(path, NULL, 0, NULL, &whynot, &absent);
+	g_assert_null(whynot);
+	g_assert_nonnull(in);
+	for (i = 0; i < n && (rc = ps_cache_in_next(in, &got, &error)) == 1; i++)
+		g_assert_cmpuint(got->t_ns, ==, evs[i].t_ns);
+	g_assert_cmpint(i, ==, bad_at);
+	g_assert_cmpint(rc, ==, -1);
+	g_assert_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE);
+	g_assert_nonnull(strstr(error->message, why));
+	g_clear_error(&error);
+	/* nothing more is handed out after an inconsistent record */
+	g_assert_cmpint(ps_cache_in_next(in, &got, &error), ==, -1);
+	ps_cache_in_close(in);
+}
+
+static void test_bad_record(void)
+{
+	PsTraceEvent evs[5];
+
+	for (int i = 0; i < 5; i++) {
+		ps_trace_event_init(&evs[i]);
+		evs[i].t_ns = 10 * (uint64_t)(i + 1);
+		evs[i].op = PS_OP_TOUCH;
+		evs[i].pid = 7;
+		evs[i].cpu = 1;
+		evs[i].addr = 4096 * (uint64_t)(i + 1);
+		evs[i].len = 4096;
+	}
+	evs[3].cpu = 2; /* the header has cpus 0 and 1 */
+	check_bad_record("bad-cpu.pstc", evs, 5, 3, "cpu out of range");
+	evs[3].cpu = 1;
+	evs[3].t_ns = 5; /* only the time changes: still checked */
+	check_bad_record("bad-time.pstc", evs, 5, 3, "time goes backwards");
+	evs[3].t_ns = 40;
+	evs[4].op = PS_OP_FREE;
+	evs[4].id = 1;
+	evs[4].free_reason = PS_NR_FREE_REASONS; /* the first free: its base never handed out */
+	check_bad_record("bad-reason.pstc", evs, 5, 4, "reason of a free out of range");
+}
+
 /* The JSONL changed under the same name: its digest moves, the old entry is never used. */
 static void test_changed_trace(void)
 {
@@ -564,6 +632,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/cache/corrupt-flip", test_corrupt_flip);
 	g_test_add_func("/trace/cache/corrupt-cut", test_corrupt_cut);
 	g_test_add_func("/trace/cache/corrupt-tiny", test_corrupt_tiny);
+	g_test_add_func("/trace/cache/bad-record", test_bad_record);
 	g_test_add_func("/trace/cache/stale-key", test_stale_key);
 	g_test_add_func("/trace/cache/stale-digest", test_stale_digest);
 	g_test_add_func("/trace/cache/changed-trace", test_changed_trace);
