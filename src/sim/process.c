@@ -112,34 +112,17 @@ void sim_proc_cache_reset(PsSim *s)
 		s->pid_cache[i] = (SimPidSlot){.pid = -1, .pi = -1};
 }
 
-/* The cache slot of pid, filled from the two maps on a miss. */
-static inline const SimPidSlot *proc_cached(PsSim *s, int pid)
+const SimPidSlot *sim_proc_fill(PsSim *s, int pid)
 {
 	SimPidSlot *c = &s->pid_cache[(unsigned)pid & (SIM_PID_CACHE - 1)];
-	gpointer v;
+	gpointer v = g_hash_table_lookup(s->pid_map, GINT_TO_POINTER(pid));
 
-	/* a negative pid is never a task's: looked up (and kept) as any other, never a hit */
-	if (G_LIKELY(c->pid == pid && pid >= 0))
-		return c;
 	c->pid = pid;
-	v = g_hash_table_lookup(s->pid_map, GINT_TO_POINTER(pid));
 	c->live = v != NULL;
 	if (!v)
 		v = g_hash_table_lookup(s->exited_map, GINT_TO_POINTER(pid));
 	c->pi = GPOINTER_TO_INT(v) - 1;
 	return c;
-}
-
-int sim_proc_find(PsSim *s, int pid)
-{
-	const SimPidSlot *c = proc_cached(s, pid);
-
-	return c->live ? c->pi : -1;
-}
-
-int sim_proc_find_exited(PsSim *s, int pid)
-{
-	return proc_cached(s, pid)->pi;
 }
 
 /*

@@ -578,6 +578,7 @@ static void on_exec(PsEngine *e, const PsEvent *pev, void *data)
 	PsSim *s = data;
 	uint32_t slot;
 	int cpu = pev->arg0 == EXEC_NOCPU ? -1 : (int)pev->arg0;
+	ps_time_t until = s->opts.until_ns ? s->opts.until_ns : PS_TIME_NEVER;
 
 	if (cpu < 0) {
 		slot = (uint32_t)pev->arg1;
@@ -589,20 +590,42 @@ static void on_exec(PsEngine *e, const PsEvent *pev, void *data)
 		}
 		slot = cq_pop_front(&s->cpuq[cpu]);
 	}
-	/*
-	 * Run in place, not copied out: nothing exec_event does puts a record into a slot (the
-	 * slots cannot move under it), and a record that must wait keeps its slot.
-	 */
-	if (!exec_event(s, &g_array_index(s->slots, PsTraceEvent, slot), cpu)) {
-		requeue_slot(s, slot, cpu);
-	} else {
+	for (;;) {
+		ps_time_t at;
+
+		/*
+		 * Run in place, not copied out: nothing exec_event does puts a record into a slot
+		 * (the slots cannot move under it), and a record that must wait keeps its slot.
+		 */
+		if (!exec_event(s, &g_array_index(s->slots, PsTraceEvent, slot), cpu)) {
+			requeue_slot(s, slot, cpu);
+			break;
+		}
 		if (s->nr_free_slots == s->free_slots_cap) {
 			s->free_slots_cap = MAX(2 * s->free_slots_cap, 256u);
 			s->free_slots = g_renew(uint32_t, s->free_slots, s->free_slots_cap);
 		}
 		s->free_slots[s->nr_free_slots++] = slot;
-		if (cpu >= 0 && s->cpuq[cpu].len)
+		if (cpu < 0 || !s->cpuq[cpu].len)
+			break;
+		/*
+		 * The CPU's next record, when it is due before anything else on the queue, runs
+		 * from here, the clock moved forward to it: the event cpu_kick would schedule is
+		 * the one the engine would dispatch next (its time is the least, and ties go to
+		 * the earlier scheduled), so the order of everything is the same without a heap
+		 * push and pop a waiting record (as on_read does for the trace's records).
+		 */
+		at = MAX(
+		    MAX(g_array_index(s->slots, PsTraceEvent, s->cpuq[cpu].buf[s->cpuq[cpu].head])
+			    .t_ns,
+			s->busy_until[cpu]),
+		    ps_engine_now(e));
+		if (s->error || at >= ps_engine_next_time(e) || at > until) {
 			cpu_kick(s, cpu);
+			break;
+		}
+		ps_engine_advance(e, at);
+		slot = cq_pop_front(&s->cpuq[cpu]);
 	}
 	if (s->error || (!s->have_ahead && s->pending == 0))
 		ps_engine_stop(e);
@@ -619,13 +642,14 @@ static bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu)
 			    "interrupted by a signal at %s record %" G_GUINT64_FORMAT,
 			    s->trace_path, s->totals.events + 1);
 	/* The OOM killer's victims do nothing more; a new `proc` for the pid is a new task. */
-	if (ev->pid >= 0 && ev->op != PS_OP_PROC && g_hash_table_size(s->killed_pids) &&
+	if (G_UNLIKELY(s->any_killed) && ev->pid >= 0 && ev->op != PS_OP_PROC &&
+	    g_hash_table_size(s->killed_pids) &&
 	    g_hash_table_contains(s->killed_pids, GINT_TO_POINTER(ev->pid))) {
 		s->totals.events_skipped_killed++;
 		s->pending--;
 		return true;
 	}
-	if (ev->op == PS_OP_PROC && g_hash_table_size(s->killed_pids))
+	if (G_UNLIKELY(s->any_killed) && ev->op == PS_OP_PROC && g_hash_table_size(s->killed_pids))
 		g_hash_table_remove(s->killed_pids, GINT_TO_POINTER(ev->pid));
 	s->retry_at = 0;
 	s->cur_cpu = cpu;

@@ -643,6 +643,7 @@ struct PsSim {
 	GHashTable *exited_map;	 /* pid -> proc index + 1 of processes that exited */
 	uint64_t oom_no_victim;	 /* OOMs that found no task to kill (host.c) */
 	GHashTable *killed_pids; /* pids the OOM killer took, until a `proc` reuses them */
+	bool any_killed;	 /* killed_pids was ever added to: exec_event looks */
 	GError *error;		 /* first error raised inside a handler; stops the run */
 	GThread *digest_thread;	 /* computes the trace file's sha256 while the replay runs */
 	/* real traces: snapshot start and fidelity counters (sim/snapshot.c, fidelity.c) */
@@ -683,10 +684,31 @@ gboolean sim_fail(PsSim *s, const PsTraceEvent *ev, const char *field, const cha
 void sim_count_skipped_samples(PsSim *s, ps_time_t to);
 
 /* process.c: the process model; each op_ returns the modelled latency of the record in ns */
-int sim_proc_find(PsSim *s, int pid);
 void sim_proc_cache_reset(PsSim *s); /* after any change to pid_map or exited_map */
+/* pid's slot of the pid cache, filled from the two maps (a miss of sim_proc_cached) */
+const SimPidSlot *sim_proc_fill(PsSim *s, int pid);
+
+/* pid's slot of the pid cache. A negative pid is never a task's: looked up, never a hit. */
+static inline const SimPidSlot *sim_proc_cached(PsSim *s, int pid)
+{
+	const SimPidSlot *c = &s->pid_cache[(unsigned)pid & (SIM_PID_CACHE - 1)];
+
+	return G_LIKELY(c->pid == pid && pid >= 0) ? c : sim_proc_fill(s, pid);
+}
+
+/* The live process of pid, -1 when none. */
+static inline int sim_proc_find(PsSim *s, int pid)
+{
+	const SimPidSlot *c = sim_proc_cached(s, pid);
+
+	return c->live ? c->pi : -1;
+}
+
 /* sim_proc_find, else the process of that pid that exited last (-1: none). */
-int sim_proc_find_exited(PsSim *s, int pid);
+static inline int sim_proc_find_exited(PsSim *s, int pid)
+{
+	return sim_proc_cached(s, pid)->pi;
+}
 uint32_t sim_id_lookup(PsSim *s, uint64_t id);
 /* sim_pb_account's blocks of a pageblock or more (each whole pageblock of the range). */
 void sim_pb_account_blocks(PsSim *s, ps_pfn_t pfn, unsigned order, unsigned mt, int sign);
