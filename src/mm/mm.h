@@ -267,6 +267,9 @@ enum ps_vm_event {
 	PS_PGMAJFAULT,
 	PS_PGMIGRATE_SUCCESS,
 	PS_PGMIGRATE_FAIL,
+	PS_THP_MIGRATION_SPLIT, /* PMD-order folios migrate_pages split (stats.nr_thp_split) */
+	PS_THP_SPLIT_PAGE,	/* PMD-order folios split (split_huge_page_to_list_to_order) */
+	PS_THP_SPLIT_PAGE_FAILED,
 	PS_THP_FAULT_ALLOC,
 	PS_THP_FAULT_FALLBACK,
 	PS_DROP_PAGECACHE,
@@ -915,6 +918,22 @@ static inline void ps_page_set_movable(PsMachine *m, ps_pfn_t pfn, bool movable)
 {
 	uint8_t *f = &m->map.flags[pfn - m->map.base_pfn];
 	*f = (uint8_t)(movable ? (*f | PS_PAGE_MOVABLE_BIT) : (*f & ~PS_PAGE_MOVABLE_BIT));
+}
+
+/*
+ * A large folio split to base pages (__split_unmapped_folio with new_order 0: every page of the
+ * allocated block at pfn becomes an allocated head of order 0, keeping the block's movability).
+ * The pieces start without an owner (ps_page_set): the caller registers each one.
+ */
+static inline void ps_page_split_allocated(PsMachine *m, ps_pfn_t pfn, unsigned order)
+{
+	bool movable = ps_page_movable(m, pfn);
+
+	g_assert(ps_page_state(m, pfn) == PS_PAGE_ALLOCATED && ps_page_order(m, pfn) == order);
+	for (ps_pfn_t p = pfn; p < pfn + (1u << order); p++) {
+		ps_page_set(m, p, PS_PAGE_ALLOCATED, 0);
+		ps_page_set_movable(m, p, movable);
+	}
 }
 
 /* ---- pcp (mm/pcp.c) -------------------------------------------------------------------- */

@@ -34,7 +34,17 @@
  *
  * Simplifications (why acceptable):
  * - Migration always succeeds when a target page exists: the model has no page references,
- *   writeback or locks that make the kernel's migrate_pages fail transiently. A folio whose
+ *   writeback or locks that make the kernel's migrate_pages fail transiently.
+ * - A large folio that gets no target is split (migrate_pages_batch's try_split_folio) only when
+ *   the host can follow the pieces (PsHostOps.split: sim/ follows the starting snapshot's LRU
+ *   folios, which is where ftrace-press-thp-6.18's 198 of 237 -ENOMEM folios were; the
+ *   snapshot's blocks nobody holds in the trace and the trace's own allocations stay whole,
+ *   so such a folio still ends the run COMPACT_CONTENDED). The kernel's split_folios list is
+ *   migrated after each NR_MAX_BATCHED_MIGRATION chunk; a compaction batch is one chunk here.
+ *   Migrated folios and split pieces keep their LRU position: the kernel's go back through
+ *   folio_add_lru (putback_movable_pages, migrate_folio_move), to the head; tried for the
+ *   migrated ones on ftrace-press-thp-6.18, it gave 73 THP fault allocations vs the kernel's 5.
+ *   A folio whose
  *   owner the host did not register (pages a snapshot left allocated) is never moved, like a
  *   pinned page; unmovable pages never carry PS_PAGE_MOVABLE_BIT.
  * - Where the freed pages go. migrate_pages frees a migrated folio's old pages with folio_put
@@ -630,54 +640,125 @@ static bool isolate_migratepages(PsMachine *m, PsCompactControl *cc)
 	return cc->nr_migratepages > 0;
 }
 
-/* migrate_pages: each isolated folio to a target from compaction_alloc; the old pages freed. */
 /*
- * migrate_pages with compaction_alloc: false when a target could not be had (-ENOMEM): like the
- * kernel's migrate_pages_batch, the folios after it are not tried and go back where they were.
- * The list is in reverse isolation order (highest pfn first).
+ * try_split_folio -> split_folio_to_list, as migrate_pages_batch calls it for a large folio that
+ * got no target (-ENOMEM; reason MR_COMPACTION splits): __folio_split refuses a page-cache folio
+ * filemap_release_folio cannot release (dirty or under writeback: -EBUSY); anonymous and clean
+ * page-cache folios split when the host can follow the pieces. Counted as
+ * split_huge_page_to_list_to_order does: thp_split_page(_failed) for a PMD-order folio only
+ * (the mTHP sizes have only per-size sysfs stats).
  */
-static bool migrate_pages(PsMachine *m, PsCompactControl *cc)
+static bool try_split_folio(PsMachine *m, uint32_t owner, ps_pfn_t pfn, unsigned order)
+{
+	PsPolicy *p = ps_policy_of(m);
+	bool pmd = m->spec.thp_built && order == m->spec.thp_order;
+	bool ok;
+
+	if (!p || !p->host.split || owner == PS_HANDLE_NONE || owner == PS_OWNER_UNKNOWN_AT_START)
+		return false;
+	if (owner < p->cap && (p->fo[owner].flags & PS_FOLIO_ON_LIST) &&
+	    p->fo[owner].list >= PS_LRU_INACTIVE_FILE && p->fo[owner].list <= PS_LRU_ACTIVE_FILE &&
+	    (p->fo[owner].flags & PS_FOLIO_DIRTY))
+		ok = false;
+	else
+		ok = p->host.split(p->host.data, owner, pfn);
+	if (pmd)
+		m->vm_events[ok ? PS_THP_SPLIT_PAGE : PS_THP_SPLIT_PAGE_FAILED]++;
+	if (ok && pmd)
+		m->vm_events[PS_THP_MIGRATION_SPLIT]++;
+	return ok;
+}
+
+/* One folio to its target: the owner follows it, the old pages are freed. */
+static void migrate_folio(PsMachine *m, PsCompactControl *cc, PsCompactBlock b, ps_pfn_t dst)
 {
 	const PsReclaimConfig *rc = costs_of(m);
 	PsPolicy *p = ps_policy_of(m);
 	PsZone *z = cc->zone;
+	uint64_t pages = 1ull << b.order;
+	uint32_t owner = ps_page_owner(m, b.pfn);
+
+	ps_page_mark_allocated(m, z, dst, b.order);
+	ps_page_set_movable(m, dst, true);
+	ps_page_set_owner(m, dst, owner);
+	if (p && p->host.migrated && owner != PS_PFN_NONE)
+		p->host.migrated(p->host.data, owner, b.pfn, dst);
+	/* The old folio is freed; a direct compactor may capture what it merges into. */
+	if (cc->free_to_pcp) {
+		/* folio_put -> free_frozen_pages on the compacting cpu */
+		ps_free_pages(m, b.pfn, b.order, cc->free_cpu);
+	} else {
+		g_assert(z->nr_allocated >= pages);
+		z->nr_allocated -= pages;
+		m->vm_events[PS_PGFREE] += pages;
+		ps_buddy_free(m, z, b.pfn, b.order, PS_FPI_NONE);
+	}
+	cc->nr_migrated += pages;
+	m->vm_events[PS_PGMIGRATE_SUCCESS] += pages;
+	cc->cost_ns += ps_cost_migrate_pages(rc, m->page_size, pages);
+}
+
+/*
+ * migrate_pages with compaction_alloc: false when a target could not be had (-ENOMEM): like the
+ * kernel's migrate_pages_batch, the folios after it are not tried and go back where they were.
+ * The list is in reverse isolation order (highest pfn first).
+ *
+ * A large folio that gets no target is split first (migrate_pages_batch's -ENOMEM case,
+ * try_split_folio): when that works the batch goes on, and once it is done without -ENOMEM,
+ * migrate_pages moves the pieces in one MIGRATE_ASYNC pass (split_folios: each folio's pages
+ * after its first in pfn order, then its first, as __folio_split and try_split_folio's
+ * list_move_tail queue them); a piece that gets no target ends that pass, its -ENOMEM ignored,
+ * the rest stay where they are. When the batch did end in -ENOMEM, the pieces are put back
+ * unmoved.
+ */
+static bool migrate_pages(PsMachine *m, PsCompactControl *cc)
+{
 	bool enomem = false;
+	g_autoptr(GArray) split = NULL;
 
 	/* isolate_migratepages_block list_add()s each folio: the last isolated moves first */
 	for (guint i = cc->migratepages->len; i-- > 0;) {
 		PsCompactBlock b = g_array_index(cc->migratepages, PsCompactBlock, i);
 		uint64_t pages = 1ull << b.order;
-		uint32_t owner = ps_page_owner(m, b.pfn);
 		ps_pfn_t dst;
 
 		/* Captured already: the rest is put back unmoved. */
 		if (m->capture && m->capture->pfn != PS_PFN_NONE)
 			continue;
 		dst = compaction_alloc(m, cc, b.order);
+		if (dst == PS_PFN_NONE && b.order > 0 &&
+		    try_split_folio(m, ps_page_owner(m, b.pfn), b.pfn, b.order)) {
+			if (!split)
+				split = g_array_new(FALSE, FALSE, sizeof(PsCompactBlock));
+			for (ps_pfn_t q = b.pfn + 1; q <= b.pfn + pages; q++) {
+				PsCompactBlock piece = {q == b.pfn + pages ? b.pfn : q, 0};
+
+				g_array_append_val(split, piece);
+			}
+			cc->nr_split++;
+			continue;
+		}
 		if (dst == PS_PFN_NONE) {
 			cc->nr_migrate_failed += pages;
 			m->vm_events[PS_PGMIGRATE_FAIL] += pages;
 			enomem = true;
 			break;
 		}
-		ps_page_mark_allocated(m, z, dst, b.order);
-		ps_page_set_movable(m, dst, true);
-		ps_page_set_owner(m, dst, owner);
-		if (p && p->host.migrated && owner != PS_PFN_NONE)
-			p->host.migrated(p->host.data, owner, b.pfn, dst);
-		/* The old folio is freed; a direct compactor may capture what it merges into. */
-		if (cc->free_to_pcp) {
-			/* folio_put -> free_frozen_pages on the compacting cpu */
-			ps_free_pages(m, b.pfn, b.order, cc->free_cpu);
-		} else {
-			g_assert(z->nr_allocated >= pages);
-			z->nr_allocated -= pages;
-			m->vm_events[PS_PGFREE] += pages;
-			ps_buddy_free(m, z, b.pfn, b.order, PS_FPI_NONE);
+		migrate_folio(m, cc, b, dst);
+	}
+	for (guint i = 0; split && !enomem && i < split->len; i++) {
+		PsCompactBlock b = g_array_index(split, PsCompactBlock, i);
+		ps_pfn_t dst;
+
+		if (m->capture && m->capture->pfn != PS_PFN_NONE)
+			break;
+		dst = compaction_alloc(m, cc, 0);
+		if (dst == PS_PFN_NONE) {
+			cc->nr_migrate_failed++;
+			m->vm_events[PS_PGMIGRATE_FAIL]++;
+			break;
 		}
-		cc->nr_migrated += pages;
-		m->vm_events[PS_PGMIGRATE_SUCCESS] += pages;
-		cc->cost_ns += ps_cost_migrate_pages(rc, m->page_size, pages);
+		migrate_folio(m, cc, b, dst);
 	}
 	g_array_set_size(cc->migratepages, 0);
 	cc->nr_migratepages = 0;

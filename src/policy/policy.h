@@ -225,6 +225,14 @@ typedef struct {
 	 * are never migrated when this is set.
 	 */
 	void (*migrated)(void *data, uint32_t handle, ps_pfn_t old_pfn, ps_pfn_t new_pfn);
+	/*
+	 * Compaction found no target for the large folio `handle` at pfn and the kernel would
+	 * split it (split_folio_to_list): make it base pages. true when done: every page is then
+	 * an allocated order-0 block (ps_page_split_allocated) with its own owner, and the LRU
+	 * follows (ps_lru_split); false when the host cannot split that folio (it stays whole).
+	 * May be NULL: no folio splits.
+	 */
+	bool (*split)(void *data, uint32_t handle, ps_pfn_t pfn);
 	/* A notable event for events.jsonl: type and a few integer fields (NULL-terminated). */
 	void (*event)(void *data, const char *type, const char *const *keys, const int64_t *vals);
 } PsHostOps;
@@ -279,6 +287,11 @@ void ps_lru_del(PsPolicy *p, uint32_t handle); /* no-op if not on a list */
 void ps_lru_move(PsPolicy *p, uint32_t handle, ps_pfn_t new_pfn);
 void ps_lru_mark_accessed(PsPolicy *p, uint32_t handle);
 bool ps_lru_on_list(const PsPolicy *p, uint32_t handle);
+/*
+ * Folio `handle` (order k, listed) was split to base pages: it keeps its first page, and the
+ * handles pieces[0..n) (n = 2^k - 1, unlisted) take the others in pfn order, on its list.
+ */
+void ps_lru_split(PsPolicy *p, uint32_t handle, const uint32_t *pieces, uint32_t n);
 /*
  * A hint that handle's LRU state is about to be read or written: starts loading it into the
  * cache. Changes nothing; hosts call it where a cold handle is known ahead of its use.
@@ -392,7 +405,8 @@ typedef struct {
 	uint64_t total_migrate_scanned, total_free_scanned;
 	uint64_t nr_isolated; /* both scanners, base pages */
 	uint64_t nr_migrated, nr_migrate_failed;
-	uint64_t cost_ns; /* the modelled time of the run */
+	uint64_t nr_split; /* large folios split for want of a target (try_split_folio) */
+	uint64_t cost_ns;  /* the modelled time of the run */
 } PsCompactControl;
 
 /* compact_zone: the caller fills the request part of cc; the arrays are managed inside. */

@@ -305,6 +305,44 @@ void ps_lru_move(PsPolicy *p, uint32_t h, ps_pfn_t new_pfn)
 		set_dirty(p, h, true);
 }
 
+/*
+ * lru_add_split_folio without a list: each new folio goes in just before the old one
+ * (list_add_tail(&new_folio->lru, &folio->lru)), in pfn order as __folio_split walks them, so the
+ * head is the oldest of the pieces. Every piece keeps the folio's flags (__split_folio_to_order
+ * copies PG_referenced, PG_active, PG_dirty) and the list's page counts do not change.
+ */
+void ps_lru_split(PsPolicy *p, uint32_t h, const uint32_t *pieces, uint32_t n)
+{
+	PsLruFolio *f;
+	PsLruList *l;
+	uint32_t before;
+
+	if (!ps_lru_on_list(p, h))
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		if (pieces[i] >= p->cap)
+			grow(p, pieces[i]);
+	f = &p->fo[h];
+	g_assert(n + 1 == 1u << f->order);
+	l = &p->lru[h_zone(p, h)->node][f->list];
+	f->order = 0;
+	before = f->prev;
+	for (uint32_t i = 0; i < n; i++) {
+		PsLruFolio *q = &p->fo[pieces[i]];
+
+		*q = *f;
+		q->prev = before;
+		q->next = h;
+		if (before != PS_HANDLE_NONE)
+			p->fo[before].next = pieces[i];
+		else
+			l->head = pieces[i];
+		p->fo[h].prev = pieces[i];
+		p->dirtied_ns[pieces[i]] = p->dirtied_ns[h];
+		before = pieces[i];
+	}
+}
+
 bool ps_lru_on_list(const PsPolicy *p, uint32_t h)
 {
 	return h < p->cap && (p->fo[h].flags & PS_FOLIO_ON_LIST);

@@ -190,6 +190,12 @@ static void host_migrated(void *data, uint32_t h, ps_pfn_t old_pfn, ps_pfn_t new
 	ps_lru_move(s->policy, h, new_pfn);
 }
 
+/* Compaction splits a folio it found no target for: the host follows snapshot LRU folios. */
+static bool host_split(void *data, uint32_t h, ps_pfn_t pfn)
+{
+	return sim_snap_rec_split(data, h, pfn);
+}
+
 static void host_event(void *data, const char *type, const char *const *keys, const int64_t *vals)
 {
 	PsSim *s = data;
@@ -213,6 +219,7 @@ void sim_host_attach(PsSim *s)
 	    .oom_kill = host_oom_kill,
 	    .event = host_event,
 	    .migrated = host_migrated,
+	    .split = host_split,
 	};
 
 	s->ev_reap = ps_engine_register(s->e, "oom-reap", on_reap, s);

@@ -474,6 +474,8 @@ cJSON *sim_policy_summary(PsSim *s)
 		cJSON_AddNumberToObject(o, "unknown_at_start_frees", (double)s->snapshot_frees);
 		cJSON_AddNumberToObject(o, "lru_folios", (double)s->snapshot_lru_folios);
 		cJSON_AddNumberToObject(o, "lru_pages", (double)s->snapshot_lru_pages);
+		/* of them split by compaction (sim_snap_rec_split) */
+		cJSON_AddNumberToObject(o, "lru_folios_split", (double)s->snapshot_folios_split);
 		cJSON_AddItemToObject(root, "snapshot", o);
 	}
 	if (ps_fidelity_has_observed(s->fid))

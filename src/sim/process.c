@@ -944,6 +944,78 @@ static ps_pfn_t snap_rec_split(PsSim *s, uint32_t ri, ps_pfn_t orig, ps_pfn_t pf
 	return now;
 }
 
+bool sim_snap_rec_split(PsSim *s, uint32_t ri, ps_pfn_t pfn)
+{
+	PsMachine *m = s->m;
+	Rec *r = rec_at(s, ri);
+	unsigned order = r->order;
+	uint32_t n = (1u << order) - 1;
+	ps_pfn_t orig = (ps_pfn_t)r->id;
+	g_autofree uint32_t *pieces = NULL;
+
+	if ((r->flags & (REC_LIVE | REC_SNAP | REC_GONE)) != (REC_LIVE | REC_SNAP) || !order ||
+	    r->pfn != pfn)
+		return false;
+	pieces = g_new(uint32_t, n);
+	ps_page_split_allocated(m, pfn, order);
+	ps_page_set_owner(m, pfn, ri);
+	for (uint32_t j = 1; j <= n; j++) {
+		uint32_t qi = rec_new(s);
+		Rec *q = rec_at(s, qi);
+
+		r = rec_at(s, ri); /* rec_new may have moved the array */
+		q->pfn = pfn + j;
+		q->order = 0;
+		q->mt = r->mt;
+		q->kind = r->kind;
+		q->flags = r->flags;
+		q->cpu = r->cpu;
+		q->id = orig + j;
+		ps_page_set_owner(m, pfn + j, qi);
+		s->snap_rec[orig + j - m->map.base_pfn] = qi + 1;
+		pieces[j - 1] = qi;
+	}
+	r = rec_at(s, ri);
+	r->order = 0;
+	ps_lru_split(s->policy, ri, pieces, n);
+	if (!s->snap_split)
+		s->snap_split = g_hash_table_new(g_direct_hash, g_direct_equal);
+	g_hash_table_insert(s->snap_split, GUINT_TO_POINTER(orig), GUINT_TO_POINTER(order + 1));
+	s->snapshot_folios_split++;
+	return true;
+}
+
+/*
+ * A recorded free of a whole snapshot LRU folio the model split (sim_snap_rec_split): each piece
+ * still there is freed (or was reclaimed), where compaction left it. false when the free is not
+ * of such a folio.
+ */
+static bool snap_split_free(PsSim *s, const PsTraceEvent *ev, int cpu, uint64_t *ns)
+{
+	gpointer v;
+	ps_pfn_t orig = (ps_pfn_t)ev->pfn;
+
+	if (!s->snap_split ||
+	    !g_hash_table_lookup_extended(s->snap_split, GUINT_TO_POINTER(orig), NULL, &v) ||
+	    GPOINTER_TO_UINT(v) != (unsigned)ev->order + 1)
+		return false;
+	g_hash_table_remove(s->snap_split, GUINT_TO_POINTER(orig));
+	for (ps_pfn_t q = orig; q < orig + (1u << ev->order); q++) {
+		uint32_t qi = snap_rec_at(s, q);
+		Rec *r;
+
+		if (qi == REC_NONE)
+			continue; /* freed on its own before */
+		r = rec_at(s, qi);
+		snap_rec_clear(s, q, 0);
+		if (r->flags & REC_GONE)
+			s->totals.frees_already_reclaimed++;
+		*ns += rec_free(s, qi, ev->cpu < 0 ? r->cpu : cpu, ps_engine_now(s->e));
+	}
+	s->snapshot_frees++;
+	return true;
+}
+
 /*
  * A recorded free of a pfn that was a snapshot LRU folio's at the start (the kernel reclaimed or
  * truncated it): frees the model's record, or part of the folio after a split. *done when the
@@ -962,6 +1034,13 @@ static uint64_t snap_rec_free(PsSim *s, const PsTraceEvent *ev, int cpu, PsTrace
 		return 0;
 	r = rec_at(s, ri);
 	orig = (ps_pfn_t)r->id;
+	if (ev->order > (int)r->order) {
+		uint64_t ns = 0;
+
+		*done = snap_split_free(s, ev, cpu, &ns);
+		if (*done)
+			return ns;
+	}
 	if (ev->pfn == orig && ev->order == (int)r->order) {
 		snap_rec_clear(s, orig, r->order);
 		*done = true;

@@ -1021,6 +1021,7 @@ void ps_sim_free(PsSim *s)
 	g_clear_pointer(&s->fallbacks, ps_fallback_stats_free);
 	g_clear_pointer(&s->snap, ps_snapshot_free);
 	g_free(s->snap_rec);
+	g_clear_pointer(&s->snap_split, g_hash_table_unref);
 	g_clear_pointer(&s->fid, ps_fidelity_free);
 	ps_engine_free(s->e);
 	ps_machine_free(s->m);

@@ -652,6 +652,10 @@ struct PsSim {
 	uint64_t snapshot_frees;
 	uint32_t *snap_rec; /* per pfn of the map: 1 + the record of the snapshot's LRU folio */
 	uint64_t snapshot_lru_folios, snapshot_lru_pages; /* put on the LRU lists at the start */
+	/* snapshot LRU folios compaction split (sim_snap_rec_split): their first pfn at the start
+	 * -> 1 + their order then; NULL until one is split */
+	GHashTable *snap_split;
+	uint64_t snapshot_folios_split;
 	/*
 	 * Recorded THP faults the model could not serve with a huge page: trace id -> GArray of the
 	 * records of the base pages the fault fell back to (the first one is the id's record; all
@@ -738,6 +742,11 @@ static inline void sim_pb_account(PsSim *s, ps_pfn_t pfn, unsigned order, unsign
 		s->pb_types[b] ^= (uint8_t)(1u << mt);
 }
 void sim_snapshot_lru_seed(PsSim *s);
+/*
+ * Splits record ri, a snapshot LRU folio at pfn, to base pages (compaction's try_split_folio):
+ * false when ri is another kind of record (the host follows only those pieces).
+ */
+bool sim_snap_rec_split(PsSim *s, uint32_t ri, ps_pfn_t pfn);
 /* snapshot-stale.c: frees the held blocks the trace shows were free at its start (policy runs) */
 void sim_snapshot_free_stale(PsSim *s);
 uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu);

@@ -140,6 +140,8 @@ typedef struct {
 	size_t nr_tasks;
 	/* What the policy did through the callbacks. */
 	uint64_t evicted_pages, swapped_pages, migrated_blocks;
+	bool may_split;	       /* the split callback splits (else it refuses, as no host did) */
+	uint64_t split_folios; /* folios split through it */
 	unsigned kills;
 	size_t killed;	       /* task index of the last kill */
 	uint64_t kill_badness; /* its points as the killer passed them */
@@ -207,6 +209,30 @@ static inline void fixture_host_migrated(void *data, uint32_t handle, ps_pfn_t o
 	h->migrated_blocks++;
 }
 
+/* A folio split to base pages: the first keeps its handle, the others get new ones in order. */
+static inline bool fixture_host_split(void *data, uint32_t handle, ps_pfn_t pfn)
+{
+	FixtureHost *h = data;
+	unsigned order = g_array_index(h->blocks, FixtureBlock, handle).order;
+	uint32_t n = (1u << order) - 1, pieces[512];
+
+	if (!h->may_split || n >= G_N_ELEMENTS(pieces))
+		return false;
+	ps_page_split_allocated(h->m, pfn, order);
+	ps_page_set_owner(h->m, pfn, handle);
+	g_array_index(h->blocks, FixtureBlock, handle).order = 0;
+	for (uint32_t j = 1; j <= n; j++) {
+		FixtureBlock b = {pfn + j, 0, true};
+
+		pieces[j - 1] = h->blocks->len;
+		g_array_append_val(h->blocks, b);
+		ps_page_set_owner(h->m, pfn + j, pieces[j - 1]);
+	}
+	ps_lru_split(h->p, handle, pieces, n);
+	h->split_folios++;
+	return true;
+}
+
 static inline void fixture_host_event(void *data, const char *type, const char *const *keys,
 				      const int64_t *vals)
 {
@@ -233,6 +259,7 @@ static inline FixtureHost *fixture_host_new(PsMachine *m, const PsReclaimConfig 
 	    .oom_tasks = fixture_host_oom_tasks,
 	    .oom_kill = fixture_host_oom_kill,
 	    .migrated = fixture_host_migrated,
+	    .split = fixture_host_split,
 	    .event = fixture_host_event,
 	};
 

@@ -182,6 +182,71 @@ static void test_large_folio_leftovers(void)
 }
 
 /*
+ * The same layout with a host that follows its folios: migrate_pages_batch splits the order-2
+ * folio that got no target (try_split_folio) when it is anonymous or clean page cache, the batch
+ * goes on (offsets 0..3 behind it move), and migrate_pages then moves its four pieces in one
+ * MIGRATE_ASYNC pass: the run is not cut short and all 32 pages of block 0 move. The pieces stay on
+ * the folio's LRU list, one page each. A dirty page-cache folio keeps its buffers
+ * (filemap_release_folio fails, -EBUSY) and the run ends COMPACT_CONTENDED as without a host.
+ */
+static void check_large_folio_split(enum ps_folio_kind kind, bool dirty)
+{
+	g_autoptr(FixtureHost) h = fixture_host_new(fixture_normal_only(4096, 8192), NULL);
+	PsMachine *m = h->m;
+	PsZone *z = fixture_host_normal(h);
+	PsCompactControl cc = whole_zone_cc(z);
+	ps_pfn_t b0 = z->start_pfn, b15 = z->start_pfn + 15 * 512;
+	int stat = kind == PS_FOLIO_FILE ? PS_NR_ZONE_INACTIVE_FILE : PS_NR_ZONE_INACTIVE_ANON;
+	int64_t listed;
+	enum ps_compact_result r;
+
+	h->may_split = true;
+	fill_order0(m, z, 0);
+	for (ps_pfn_t off = 1; off < 512; off += 2)
+		free_block(m, z, b15 + off, 0);
+	g_assert_true(ps_alloc_reshape(m, z, b0 + 4, 2));
+	for (ps_pfn_t p = b0 + 64; p < b0 + 512; p++)
+		free_block(m, z, p, 0);
+	/* every allocated block gets an owner; the order-2 folio is on an LRU list */
+	for (ps_pfn_t p = z->start_pfn; p < ps_zone_end_pfn(z); p++) {
+		unsigned o = ps_page_order(m, p);
+
+		if (ps_page_state(m, p) != PS_PAGE_ALLOCATED)
+			continue;
+		fixture_host_own(h, p, o, p == b0 + 4 ? kind : PS_NR_FOLIO_KINDS, dirty);
+		p += (1u << o) - 1;
+	}
+	listed = z->vm_stat[stat];
+	g_assert_cmpint(listed, ==, 4);
+	r = ps_compact_zone(m, &cc);
+	fixture_check(m);
+	g_assert_cmpint(z->vm_stat[stat], ==, listed);
+	if (dirty) {
+		g_assert_cmpint(r, ==, PS_COMPACT_RES_CONTENDED);
+		g_assert_cmpuint(cc.nr_migrated, ==, 24);
+		g_assert_cmpuint(cc.nr_split, ==, 0);
+		g_assert_cmpuint(h->split_folios, ==, 0);
+		g_assert_cmpuint(ps_page_order(m, b0 + 4), ==, 2);
+		return;
+	}
+	g_assert_cmpint(r, !=, PS_COMPACT_RES_CONTENDED);
+	g_assert_cmpuint(cc.nr_split, ==, 1);
+	g_assert_cmpuint(h->split_folios, ==, 1);
+	g_assert_cmpuint(cc.nr_migrated, >=, 32);
+	for (ps_pfn_t off = 0; off < 32; off++)
+		g_assert_cmpint(ps_page_state(m, b0 + off), !=, PS_PAGE_ALLOCATED);
+	/* order 2 is not the PMD order: no thp_split_page */
+	g_assert_cmpuint(m->vm_events[PS_THP_SPLIT_PAGE], ==, 0);
+}
+
+static void test_large_folio_split(void)
+{
+	check_large_folio_split(PS_FOLIO_FILE, false);
+	check_large_folio_split(PS_FOLIO_ANON, false);
+	check_large_folio_split(PS_FOLIO_FILE, true);
+}
+
+/*
  * finish_pageblock: once a migration came from a pageblock, the next isolation there takes the
  * rest of the block past COMPACT_CLUSTER_MAX (then moved highest pfn first). With targets for
  * only 100 pages, block 0 loses offsets 0..31 (first batch) and 444..511 (the top of the second),
@@ -568,6 +633,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/compaction/whole-zone-packs-movable", test_compact_whole_zone);
 	g_test_add_func("/policy/compaction/free-scanner-stride", test_free_scanner_stride);
 	g_test_add_func("/policy/compaction/large-folio-leftovers", test_large_folio_leftovers);
+	g_test_add_func("/policy/compaction/large-folio-split", test_large_folio_split);
 	g_test_add_func("/policy/compaction/finish-pageblock", test_finish_pageblock);
 	g_test_add_func("/policy/compaction/unmovable-never-move", test_unmovable_stay);
 	g_test_add_func("/policy/compaction/capture", test_capture);

