@@ -95,6 +95,18 @@ static ps_pfn_t alloc0_run_end(const PsMachineState *st, ps_pfn_t q, ps_pfn_t li
 	return q;
 }
 
+/* Every page of [q, lim) (inside the state) is allocated in the state: 8 pages a step. */
+static bool all_allocated(const PsMachineState *st, ps_pfn_t q, ps_pfn_t lim)
+{
+	for (; q + 8 <= lim; q += 8)
+		if (ps_bytes8_match(&st->state[q - st->base_pfn], 0xff, PS_SNAP_ALLOCATED) != 0xff)
+			return false;
+	for (; q < lim; q++)
+		if (st->state[q - st->base_pfn] != PS_SNAP_ALLOCATED)
+			return false;
+	return true;
+}
+
 static gboolean load_zone(PsMachine *m, PsZone *z, const PsMachineState *st, GError **error)
 {
 	ps_pfn_t start = z->start_pfn, end = ps_zone_end_pfn(z);
@@ -186,16 +198,16 @@ static gboolean load_zone(PsMachine *m, PsZone *z, const PsMachineState *st, GEr
 			if (order > m->max_order || (p & ((1u << order) - 1)) ||
 			    (uint64_t)p + (1u << order) > end)
 				order = 0;
-			for (q = p + 1; q < p + (1u << order); q++)
-				if (state_at(st, q) != PS_SNAP_ALLOCATED)
-					break;
-			if (q < p + (1u << order))
+			q = p + (1u << order);
+			if (order && (q > st->end_pfn || !all_allocated(st, p + 1, q)))
 				order = 0;
 			ps_page_set(m, p, PS_PAGE_ALLOCATED, order);
 			if (st->movable)
 				ps_page_set_movable(m, p, st->movable[p - st->base_pfn]);
-			for (q = p + 1; q < p + (1u << order); q++)
-				ps_page_set(m, q, PS_PAGE_TAIL, 0);
+			/* ps_page_set(m, q, PS_PAGE_TAIL, 0) for each tail, as one store */
+			if (order)
+				memset(&m->map.flags[p + 1 - m->map.base_pfn],
+				       PS_PAGE_TAIL << PS_PAGE_STATE_SHIFT, (1u << order) - 1);
 			z->nr_allocated += 1ull << order;
 			p += 1u << order;
 		} else {

@@ -274,9 +274,20 @@ void ps_policy_free(PsPolicy *p);
 /* LRU bookkeeping by the host. */
 void ps_lru_add(PsPolicy *p, uint32_t handle, ps_pfn_t pfn, unsigned order, enum ps_folio_kind kind,
 		bool dirty);
-/* the same for a folio of zone z of the starting snapshot, on the active list when `active` */
-void ps_lru_add_start(PsPolicy *p, uint32_t handle, PsZone *z, unsigned order,
-		      enum ps_folio_kind kind, bool active, bool dirty);
+/* One LRU folio of the starting snapshot, for ps_lru_add_start. */
+typedef struct {
+	uint8_t order;
+	uint8_t kind; /* enum ps_folio_kind */
+	bool active;  /* on the active list (PG_active) */
+	bool dirty;   /* a dirty file folio */
+} PsLruStart;
+/*
+ * The starting snapshot's LRU folios of zone z, handles h0 .. h0 + n - 1 in that order: each
+ * linked as ps_lru_add would link it, on the active list when `active`, with no event counted.
+ * A snapshot start links ~10^6 folios; one call for many keeps the lists' heads and page counts
+ * in locals.
+ */
+void ps_lru_add_start(PsPolicy *p, PsZone *z, uint32_t h0, const PsLruStart *f, uint32_t n);
 /*
  * Room for handles below n, so that adding them does not grow the folio arrays one doubling (a
  * copy) at a time: a snapshot start links ~500 k folios at once. Changes no outcome.

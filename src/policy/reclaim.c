@@ -248,14 +248,58 @@ void ps_lru_add(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order, enum ps_f
 }
 
 /*
- * A folio that was on an LRU list when the run's starting snapshot was taken: linked at the head
- * as lruvec_add_folio does, on the active list when PG_active was set. No event is counted.
- * The caller names the zone: the seed walks a million folios zone by zone.
+ * Folios that were on an LRU list when the run's starting snapshot was taken: each linked at the
+ * head as lruvec_add_folio does, on the active list when PG_active was set, in the order given,
+ * as lru_add_zone would link them one by one; the lists' page counts and the zone and node
+ * counters are added once at the end (sums: the same values). No event is counted.
  */
-void ps_lru_add_start(PsPolicy *p, uint32_t h, PsZone *z, unsigned order, enum ps_folio_kind kind,
-		      bool active, bool dirty)
+void ps_lru_add_start(PsPolicy *p, PsZone *z, uint32_t h0, const PsLruStart *f, uint32_t n)
 {
-	lru_add_zone(p, h, z, order, kind, dirty, active);
+	int64_t pages[PS_NR_RECLAIM_LISTS] = {0};
+	PsLruList *lists;
+
+	if (!n)
+		return;
+	lists = p->lru[z->node];
+	if (h0 + n - 1 >= p->cap)
+		grow(p, h0 + n - 1);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t h = h0 + i, head;
+		PsLruFolio *fo = p->fo, *fh = &fo[h];
+		enum ps_folio_kind kind = f[i].kind;
+		int lru = kind == PS_FOLIO_ANON	  ? PS_LRU_INACTIVE_ANON
+			  : kind == PS_FOLIO_FILE ? PS_LRU_INACTIVE_FILE
+						  : PS_LRU_SLAB;
+
+		if (f[i].active && kind != PS_FOLIO_SLAB)
+			lru++; /* the kind's active list */
+		g_assert(!(fh->flags & PS_FOLIO_ON_LIST));
+		head = lists[lru].head;
+		fh->flags = PS_FOLIO_ON_LIST;
+		fh->list = (uint8_t)lru;
+		fh->order = f[i].order;
+		fh->zone = (uint8_t)z->idx;
+		fh->prev = PS_HANDLE_NONE;
+		fh->next = head;
+		if (head != PS_HANDLE_NONE)
+			fo[head].prev = h;
+		else
+			lists[lru].tail = h;
+		lists[lru].head = h;
+		pages[lru] += 1ll << f[i].order;
+		if (f[i].dirty && kind == PS_FOLIO_FILE) {
+			set_dirty(p, h, true);
+			p->dirtied_ns[h] = ps_engine_now(p->e);
+		}
+	}
+	for (int lru = 0; lru < PS_NR_RECLAIM_LISTS; lru++) {
+		int stat = lru_zone_stat(lru);
+
+		lists[lru].nr_pages += (uint64_t)pages[lru];
+		if (stat >= 0)
+			z->vm_stat[stat] += pages[lru];
+		p->m->nodes[z->node].stat[kind_stat(lru)] += pages[lru];
+	}
 }
 
 void ps_lru_reserve(PsPolicy *p, uint32_t n)

@@ -813,6 +813,10 @@ void sim_snapshot_lru_seed(PsSim *s)
 	ps_pfn_t z_start = 0;
 	uint64_t z_pages = 0;
 	uint16_t cpu = 0;
+	/* folios to link: handles h0 .. h0 + nbatch - 1 of zone batch_z */
+	PsLruStart batch[1024];
+	PsZone *batch_z = NULL;
+	uint32_t h0 = 0, nbatch = 0;
 
 	for (int c = m->nr_cpus; c-- > 0;)
 		if (m->spec.cpu_node[c] >= 0 && m->spec.cpu_node[c] < PS_MAX_NODES)
@@ -888,8 +892,21 @@ void sim_snapshot_lru_seed(PsSim *s)
 		ps_snapshot_disown(s->snap, m, pfn, order);
 		ps_page_set_owner(m, pfn, ri);
 		sim_pb_account(s, pfn, order, PS_MT_MOVABLE, +1);
-		ps_lru_add_start(s->policy, ri, z, order, anon ? PS_FOLIO_ANON : PS_FOLIO_FILE,
-				 l & PS_SNAP_LRU_ACTIVE, !anon && (l & PS_SNAP_LRU_DIRTY));
+		/* linked in batches of consecutive handles of one zone (nothing here reads the
+		 * lists) */
+		if (nbatch &&
+		    (nbatch == G_N_ELEMENTS(batch) || z != batch_z || ri != h0 + nbatch)) {
+			ps_lru_add_start(s->policy, batch_z, h0, batch, nbatch);
+			nbatch = 0;
+		}
+		if (!nbatch) {
+			h0 = ri;
+			batch_z = z;
+		}
+		batch[nbatch++] = (PsLruStart){.order = (uint8_t)order,
+					       .kind = anon ? PS_FOLIO_ANON : PS_FOLIO_FILE,
+					       .active = l & PS_SNAP_LRU_ACTIVE,
+					       .dirty = !anon && (l & PS_SNAP_LRU_DIRTY)};
 		if (!order)
 			s->snap_rec[i] = ri + 1;
 		else
@@ -898,6 +915,7 @@ void sim_snapshot_lru_seed(PsSim *s)
 		pages += 1ull << order;
 		folios++;
 	}
+	ps_lru_add_start(s->policy, batch_z, h0, batch, nbatch);
 	s->snapshot_lru_folios += folios;
 	s->snapshot_lru_pages += pages;
 	if (bulk)
