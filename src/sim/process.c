@@ -798,29 +798,114 @@ uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
  */
 G_STATIC_ASSERT(PS_SNAP_LRU_ON == 0x10); /* the seed's count of listed folios */
 
+/* The seed's walk: where records go, the zone of the last folio, the folios not linked yet. */
+typedef struct {
+	bool bulk; /* records appended at len (no free records to reuse) */
+	guint len; /* s->recs' length in use */
+	PsZone *z; /* the zone of the last folio, its first pfn, spanned pages, node's cpu */
+	ps_pfn_t z_start;
+	uint64_t z_pages;
+	uint16_t cpu;
+	uint16_t node_cpu[PS_MAX_NODES]; /* a folio's cpu: the first of its zone's node */
+	PsZone *batch_z;		 /* folios to link: handles h0 .. h0 + nbatch - 1 of it */
+	uint32_t h0, nbatch;
+	uint64_t folios, pages;
+	PsLruStart batch[1024];
+} Seed;
+
+/* The folio at index i of the map (lru byte l, checked: owned, allocated, of its order) seeded. */
+G_ALWAYS_INLINE static inline void seed_one(PsSim *s, Seed *sd, uint64_t i, uint8_t l)
+{
+	PsMachine *m = s->m;
+	ps_pfn_t pfn = m->map.base_pfn + (ps_pfn_t)i;
+	unsigned order = l & PS_SNAP_LRU_ORDER;
+	bool anon = l & PS_SNAP_LRU_ANON;
+	uint32_t ri;
+	Rec *r;
+
+	/* the zone of the previous folio nearly always (zones do not overlap) */
+	if ((uint64_t)(pfn - sd->z_start) >= sd->z_pages) {
+		sd->z = ps_pfn_zone(m, pfn);
+		sd->z_start = sd->z->start_pfn;
+		sd->z_pages = sd->z->spanned;
+		sd->cpu = sd->node_cpu[sd->z->node];
+	}
+	if (sd->bulk) {
+		ri = sd->len++;
+		r = rec_at(s, ri);
+		*r = (Rec){.pfn = pfn,
+			   .order = (uint8_t)order,
+			   .mt = PS_MT_MOVABLE,
+			   .kind = (uint8_t)(anon ? PS_KIND_ANON : PS_KIND_FILE),
+			   .flags = REC_LIVE | REC_SNAP,
+			   .cpu = sd->cpu,
+			   .proc = -1,
+			   .own = REC_NONE,
+			   .id = pfn};
+	} else {
+		ri = rec_new(s);
+		r = rec_at(s, ri);
+		r->pfn = pfn;
+		r->order = (uint8_t)order;
+		r->mt = PS_MT_MOVABLE;
+		r->kind = (uint8_t)(anon ? PS_KIND_ANON : PS_KIND_FILE);
+		r->flags = REC_LIVE | REC_SNAP;
+		r->cpu = sd->cpu;
+		r->id = pfn;
+	}
+	ps_snapshot_disown(s->snap, m, pfn, order);
+	ps_page_set_owner(m, pfn, ri);
+	sim_pb_account(s, pfn, order, PS_MT_MOVABLE, +1);
+	/* linked in batches of consecutive handles of one zone (nothing here reads the lists) */
+	if (sd->nbatch && (sd->nbatch == G_N_ELEMENTS(sd->batch) || sd->z != sd->batch_z ||
+			   ri != sd->h0 + sd->nbatch)) {
+		ps_lru_add_start(s->policy, sd->batch_z, sd->h0, sd->batch, sd->nbatch);
+		sd->nbatch = 0;
+	}
+	if (!sd->nbatch) {
+		sd->h0 = ri;
+		sd->batch_z = sd->z;
+	}
+	sd->batch[sd->nbatch++] = (PsLruStart){.order = (uint8_t)order,
+					       .kind = anon ? PS_FOLIO_ANON : PS_FOLIO_FILE,
+					       .active = l & PS_SNAP_LRU_ACTIVE,
+					       .dirty = !anon && (l & PS_SNAP_LRU_DIRTY)};
+	if (!order)
+		s->snap_rec[i] = ri + 1;
+	else
+		for (unsigned j = 0; j < 1u << order; j++)
+			s->snap_rec[i + j] = ri + 1;
+	sd->pages += 1ull << order;
+	sd->folios++;
+}
+
+/* The folio headed at index i, checked and seeded (a word of the walk with a larger folio). */
+static void seed_checked(PsSim *s, Seed *sd, uint64_t i)
+{
+	PsMachine *m = s->m;
+	uint8_t l = s->snap->lru[i];
+	ps_pfn_t pfn = m->map.base_pfn + (ps_pfn_t)i;
+	unsigned order = l & PS_SNAP_LRU_ORDER;
+
+	if (!(l & PS_SNAP_LRU_ON) || !ps_snapshot_owns(s->snap, m, pfn, order) ||
+	    ps_page_state(m, pfn) != PS_PAGE_ALLOCATED || ps_page_order(m, pfn) != order)
+		return;
+	seed_one(s, sd, i, l);
+}
+
 void sim_snapshot_lru_seed(PsSim *s)
 {
 	PsMachine *m = s->m;
 	uint64_t npages = m->map.end_pfn - m->map.base_pfn, listed = 0;
 	const uint8_t *lru = s->snap->lru;
-	guint len = s->recs->len;
-	bool bulk;
+	const uint8_t *owned = s->snap->owned, *flags = m->map.flags;
+	Seed *sd = g_new0(Seed, 1);
+	uint64_t k = 0;
 
-	uint16_t node_cpu[PS_MAX_NODES] = {0}; /* a folio's cpu: the first of its zone's node */
-	uint64_t k = 0, folios = 0, pages = 0;
-	/* the zone of the last folio: its first pfn, its spanned pages, its node's cpu */
-	PsZone *z = NULL;
-	ps_pfn_t z_start = 0;
-	uint64_t z_pages = 0;
-	uint16_t cpu = 0;
-	/* folios to link: handles h0 .. h0 + nbatch - 1 of zone batch_z */
-	PsLruStart batch[1024];
-	PsZone *batch_z = NULL;
-	uint32_t h0 = 0, nbatch = 0;
-
+	sd->len = s->recs->len;
 	for (int c = m->nr_cpus; c-- > 0;)
 		if (m->spec.cpu_node[c] >= 0 && m->spec.cpu_node[c] < PS_MAX_NODES)
-			node_cpu[m->spec.cpu_node[c]] = (uint16_t)c;
+			sd->node_cpu[m->spec.cpu_node[c]] = (uint16_t)c;
 	s->snap_rec = ps_malloc0_huge(npages * sizeof(uint32_t));
 	/*
 	 * Room for every folio first (a bound: the pages marked on a list): the record and LRU
@@ -840,86 +925,53 @@ void sim_snapshot_lru_seed(PsSim *s)
 	 * Without free records, rec_new appends: the folios get len, len + 1, ... here directly,
 	 * in room for all of them, and the array is cut back to those used at the end.
 	 */
-	bulk = !s->nr_free_recs;
-	if (bulk) {
-		g_array_set_size(s->recs, len + (guint)listed);
+	sd->bulk = !s->nr_free_recs;
+	if (sd->bulk) {
+		g_array_set_size(s->recs, sd->len + (guint)listed);
 		/* the new records are not touched yet (recs does not clear) */
-		ps_advise_huge(rec_at(s, len), listed * sizeof(Rec));
+		ps_advise_huge(rec_at(s, sd->len), listed * sizeof(Rec));
 	}
-	ps_lru_reserve(s->policy, len + (uint32_t)listed);
-	for (uint64_t i = sim_next_nonzero(lru, 0, npages); i < npages;
-	     i = sim_next_nonzero(lru, i + 1, npages)) {
-		uint8_t l = lru[i];
-		ps_pfn_t pfn = m->map.base_pfn + (ps_pfn_t)i;
-		unsigned order = l & PS_SNAP_LRU_ORDER;
-		bool anon = l & PS_SNAP_LRU_ANON;
-		uint32_t ri;
-		Rec *r;
+	ps_lru_reserve(s->policy, sd->len + (uint32_t)listed);
+	/*
+	 * The folios in pfn order, 8 pages a step (one byte of the owned bitmap). In a word whose
+	 * folios are all of order 0 (nearly every word) the checks of each are byte matches of
+	 * the whole word: on a list, still the snapshot's, an allocated block of order 0; a word
+	 * with a larger folio checks each head alone. Seeding a folio changes none of the checks
+	 * of another (order-0 folios of one word do not overlap), so the order is the same.
+	 */
+	for (k = 0; k < npages; k += 8) {
+		unsigned heads;
+		uint64_t w;
 
-		if (!(l & PS_SNAP_LRU_ON) || !ps_snapshot_owns(s->snap, m, pfn, order) ||
-		    ps_page_state(m, pfn) != PS_PAGE_ALLOCATED || ps_page_order(m, pfn) != order)
+		if (k + 8 > npages) {
+			for (uint64_t i = k; i < npages; i++)
+				seed_checked(s, sd, i);
+			break;
+		}
+		memcpy(&w, lru + k, 8);
+		if (!w)
 			continue;
-		/* the zone of the previous folio nearly always (zones do not overlap) */
-		if ((uint64_t)(pfn - z_start) >= z_pages) {
-			z = ps_pfn_zone(m, pfn);
-			z_start = z->start_pfn;
-			z_pages = z->spanned;
-			cpu = node_cpu[z->node];
+		if (w & 0x0101010101010101ull * PS_SNAP_LRU_ORDER) {
+			for (heads = ps_bytes8_match(lru + k, PS_SNAP_LRU_ON, PS_SNAP_LRU_ON);
+			     heads; heads &= heads - 1)
+				seed_checked(s, sd, k + (uint64_t)__builtin_ctz(heads));
+			continue;
 		}
-		if (bulk) {
-			ri = len++;
-			r = rec_at(s, ri);
-			*r = (Rec){.pfn = pfn,
-				   .order = (uint8_t)order,
-				   .mt = PS_MT_MOVABLE,
-				   .kind = (uint8_t)(anon ? PS_KIND_ANON : PS_KIND_FILE),
-				   .flags = REC_LIVE | REC_SNAP,
-				   .cpu = cpu,
-				   .proc = -1,
-				   .own = REC_NONE,
-				   .id = pfn};
-		} else {
-			ri = rec_new(s);
-			r = rec_at(s, ri);
-			r->pfn = pfn;
-			r->order = (uint8_t)order;
-			r->mt = PS_MT_MOVABLE;
-			r->kind = (uint8_t)(anon ? PS_KIND_ANON : PS_KIND_FILE);
-			r->flags = REC_LIVE | REC_SNAP;
-			r->cpu = cpu;
-			r->id = pfn;
+		heads = ps_bytes8_match(lru + k, PS_SNAP_LRU_ON, PS_SNAP_LRU_ON) & owned[k / 8] &
+			ps_bytes8_match(flags + k, PS_PAGE_STATE_MASK | PS_PAGE_ORDER_MASK,
+					PS_PAGE_ALLOCATED << PS_PAGE_STATE_SHIFT);
+		for (; heads; heads &= heads - 1) {
+			uint64_t i = k + (uint64_t)__builtin_ctz(heads);
+
+			seed_one(s, sd, i, lru[i]);
 		}
-		ps_snapshot_disown(s->snap, m, pfn, order);
-		ps_page_set_owner(m, pfn, ri);
-		sim_pb_account(s, pfn, order, PS_MT_MOVABLE, +1);
-		/* linked in batches of consecutive handles of one zone (nothing here reads the
-		 * lists) */
-		if (nbatch &&
-		    (nbatch == G_N_ELEMENTS(batch) || z != batch_z || ri != h0 + nbatch)) {
-			ps_lru_add_start(s->policy, batch_z, h0, batch, nbatch);
-			nbatch = 0;
-		}
-		if (!nbatch) {
-			h0 = ri;
-			batch_z = z;
-		}
-		batch[nbatch++] = (PsLruStart){.order = (uint8_t)order,
-					       .kind = anon ? PS_FOLIO_ANON : PS_FOLIO_FILE,
-					       .active = l & PS_SNAP_LRU_ACTIVE,
-					       .dirty = !anon && (l & PS_SNAP_LRU_DIRTY)};
-		if (!order)
-			s->snap_rec[i] = ri + 1;
-		else
-			for (unsigned j = 0; j < 1u << order; j++)
-				s->snap_rec[i + j] = ri + 1;
-		pages += 1ull << order;
-		folios++;
 	}
-	ps_lru_add_start(s->policy, batch_z, h0, batch, nbatch);
-	s->snapshot_lru_folios += folios;
-	s->snapshot_lru_pages += pages;
-	if (bulk)
-		g_array_set_size(s->recs, len);
+	ps_lru_add_start(s->policy, sd->batch_z, sd->h0, sd->batch, sd->nbatch);
+	s->snapshot_lru_folios += sd->folios;
+	s->snapshot_lru_pages += sd->pages;
+	if (sd->bulk)
+		g_array_set_size(s->recs, sd->len);
+	g_free(sd);
 }
 
 /* The record of the snapshot LRU folio that had pfn at the start, REC_NONE when none. */

@@ -68,28 +68,6 @@ static void note_first(uint8_t *first, const PsMachine *m, const PsTraceEvent *e
 			first[i] = what;
 }
 
-/*
- * An upper bound of the folio orders in lru[0..n) (PS_SNAP_LRU_ORDER bits): their bitwise or,
- * 8 bytes a step.
- */
-static unsigned lru_order_bound(const uint8_t *lru, uint64_t n)
-{
-	uint64_t acc = 0, i = 0;
-	unsigned bound = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, lru + i, 8);
-		acc |= w;
-	}
-	for (; i < n; i++)
-		acc |= lru[i];
-	for (unsigned b = 0; b < 8; b++)
-		bound |= (unsigned)(acc >> (8 * b)) & PS_SNAP_LRU_ORDER;
-	return bound;
-}
-
 /* The memory map as note_first sees it: the stale entry's machine key. */
 static uint64_t stale_machine_key(const PsMachine *m)
 {
@@ -162,13 +140,43 @@ static bool load_first(PsSim *s, uint8_t *first, uint64_t npages)
 	return true;
 }
 
+/*
+ * The LRU folio headed at index i of the map, if the snapshot still holds it and one of its pages
+ * was first named by an allocation (first[] 1): freed to the buddy, not seeded.
+ */
+static void free_if_stale(PsSim *s, uint64_t i, const uint8_t *first, uint64_t npages)
+{
+	PsMachine *m = s->m;
+	PsSnapshot *snap = s->snap;
+	uint8_t l = snap->lru[i];
+	unsigned order = l & PS_SNAP_LRU_ORDER;
+	ps_pfn_t pfn = m->map.base_pfn + (ps_pfn_t)i;
+	bool stale = false;
+	PsZone *z;
+
+	if (!(l & PS_SNAP_LRU_ON) || i + (1ull << order) > npages)
+		return;
+	for (uint64_t j = i; j < i + (1ull << order); j++)
+		stale |= first[j] == 1;
+	if (!stale)
+		return;
+	z = ps_pfn_zone(m, pfn);
+	if (!z || !ps_snapshot_owns(snap, m, pfn, order) ||
+	    ps_page_state(m, pfn) != PS_PAGE_ALLOCATED || ps_page_order(m, pfn) != order)
+		return;
+	ps_snapshot_disown(snap, m, pfn, order);
+	g_assert(z->nr_allocated >= (1ull << order));
+	z->nr_allocated -= 1ull << order;
+	ps_buddy_free(m, z, pfn, order, PS_FPI_NONE);
+	snap->stale_freed++;
+	snap->stale_freed_pages += 1ull << order;
+}
+
 void sim_snapshot_free_stale(PsSim *s)
 {
 	PsMachine *m = s->m;
 	PsSnapshot *snap = s->snap;
 	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
-	/* span: at least the largest folio's pages; from: where the next page's heads start */
-	uint64_t span, from = 0;
 	g_autofree uint8_t *first = NULL;
 
 	if (!snap || !snap->lru || !s->trace_path || !strcmp(s->trace_path, "-"))
@@ -176,45 +184,28 @@ void sim_snapshot_free_stale(PsSim *s)
 	first = ps_malloc0_huge(npages);
 	if (!load_first(s, first, npages))
 		return;
-	span = 1ull << lru_order_bound(snap->lru, npages);
 	snap->stale_scanned = true;
 	/*
-	 * The folios holding a page whose first record is an allocation, in pfn order: from each
-	 * such page j (found 8 bytes a step), the folio heads i <= j whose folio covers j, looked
-	 * for from the previous such page j' on (a head at or below j' that covers j covers j'
-	 * too, so it was met there) and no lower than the largest folio reaches. Each head is met
-	 * once and in ascending order, as a walk over all ~10^6 LRU folios would meet the few
-	 * thousand stale ones.
+	 * Every LRU folio head in pfn order, 8 pages a step: in a word whose heads are all of
+	 * order 0 (nearly every word) only the heads on a page marked 1 can be stale, found by
+	 * two byte matches; a word with a larger folio checks each of its heads whole.
 	 */
-	for (uint64_t j = sim_next_nonzero(first, 0, npages); j < npages;
-	     j = sim_next_nonzero(first, j + 1, npages)) {
-		uint64_t i;
+	for (uint64_t k = 0; k < npages; k += 8) {
+		unsigned heads = 0xff;
+		uint64_t w;
 
-		if (first[j] != 1)
-			continue;
-		i = MAX(from, j >= span ? j - span + 1 : 0);
-		from = j + 1;
-		for (i = sim_next_nonzero(snap->lru, i, j + 1); i <= j;
-		     i = sim_next_nonzero(snap->lru, i + 1, j + 1)) {
-			uint8_t l = snap->lru[i];
-			unsigned order = l & PS_SNAP_LRU_ORDER;
-			ps_pfn_t pfn = m->map.base_pfn + (ps_pfn_t)i;
-			PsZone *z;
-
-			if (!(l & PS_SNAP_LRU_ON) || i + (1ull << order) > npages ||
-			    i + (1ull << order) <= j)
+		if (k + 8 <= npages) {
+			memcpy(&w, snap->lru + k, 8);
+			if (!w)
 				continue;
-			z = ps_pfn_zone(m, pfn);
-			if (!z || !ps_snapshot_owns(snap, m, pfn, order) ||
-			    ps_page_state(m, pfn) != PS_PAGE_ALLOCATED ||
-			    ps_page_order(m, pfn) != order)
-				continue;
-			ps_snapshot_disown(snap, m, pfn, order);
-			g_assert(z->nr_allocated >= (1ull << order));
-			z->nr_allocated -= 1ull << order;
-			ps_buddy_free(m, z, pfn, order, PS_FPI_NONE);
-			snap->stale_freed++;
-			snap->stale_freed_pages += 1ull << order;
+			if (!(w & 0x0101010101010101ull * PS_SNAP_LRU_ORDER)) /* all order 0 */
+				heads =
+				    ps_bytes8_match(snap->lru + k, PS_SNAP_LRU_ON, PS_SNAP_LRU_ON) &
+				    ps_bytes8_match(first + k, 0xff, 1);
+		} else {
+			heads = (1u << (npages - k)) - 1;
 		}
+		for (; heads; heads &= heads - 1)
+			free_if_stale(s, k + (uint64_t)__builtin_ctz(heads), first, npages);
 	}
 }
