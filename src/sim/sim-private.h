@@ -684,6 +684,11 @@ static inline Proc *proc_at(PsSim *s, int i)
 /* replay.c */
 gboolean sim_fail(PsSim *s, const PsTraceEvent *ev, const char *field, const char *fmt, ...)
     G_GNUC_PRINTF(4, 5);
+/*
+ * output.c: of n pageblocks (their pageblock_mt and pb_types bytes), those of a pcp type with
+ * allocated pages of another request type (the timeline's mixed_pageblocks).
+ */
+uint64_t sim_count_mixed(const uint8_t *mt, const uint8_t *types, uint64_t n);
 /* Counts the timeline rows an idle gap left out between the last sample and `to`. */
 void sim_count_skipped_samples(PsSim *s, ps_time_t to);
 
