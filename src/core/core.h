@@ -58,6 +58,22 @@ ps_time_t ps_engine_next_time(const PsEngine *e);
  */
 void ps_engine_advance(PsEngine *e, ps_time_t to);
 
+/*
+ * For a handler that runs some of what the queue holds itself (the replay's read loop): a
+ * sequence number taken now, as ps_engine_schedule would give the event it stands for, so that
+ * the event keeps its place among ties when it is scheduled later (ps_engine_schedule_seq) or,
+ * when nothing comes before it, runs at once; whether the next event comes before an event at
+ * (time, seq); and that event taken off the queue, the clock moved to it, when it is of `type`,
+ * comes before (time, seq) and is due at or before `until` (what ps_engine_step would dispatch
+ * next), false and nothing moved otherwise.
+ */
+uint64_t ps_engine_reserve_seq(PsEngine *e);
+void ps_engine_schedule_seq(PsEngine *e, ps_time_t at, uint64_t seq, uint32_t type, uint32_t arg0,
+			    uint64_t arg1);
+bool ps_engine_next_before(const PsEngine *e, ps_time_t time, uint64_t seq);
+bool ps_engine_take_before(PsEngine *e, uint32_t type, ps_time_t time, uint64_t seq,
+			   ps_time_t until, PsEvent *out);
+
 /* Dispatches one event; returns false if the queue is empty. */
 bool ps_engine_step(PsEngine *e);
 /* Dispatches events while the next one is at or before `until`; the clock ends at `until` if it

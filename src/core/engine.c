@@ -128,10 +128,11 @@ const char *ps_engine_type_name(const PsEngine *e, uint32_t type)
 	return g_array_index(e->handlers, PsHandler, type).name;
 }
 
-uint64_t ps_engine_schedule(PsEngine *e, ps_time_t at, uint32_t type, uint32_t arg0, uint64_t arg1)
+/* Queues an event with a sequence number already taken. */
+static void push(PsEngine *e, ps_time_t at, uint64_t seq, uint32_t type, uint32_t arg0,
+		 uint64_t arg1)
 {
 	PsEvent *ev;
-	uint64_t seq;
 
 	/* Scheduling in the past would make the clock run backwards at dispatch. */
 	g_assert_cmpuint(at, >=, e->now);
@@ -143,7 +144,6 @@ uint64_t ps_engine_schedule(PsEngine *e, ps_time_t at, uint32_t type, uint32_t a
 		e->cap *= 2;
 		e->heap = g_renew(PsEvent, e->heap, e->cap);
 	}
-	seq = e->seq++;
 	ev = &e->heap[e->nr];
 	ev->time = at;
 	ev->seq = seq;
@@ -152,7 +152,33 @@ uint64_t ps_engine_schedule(PsEngine *e, ps_time_t at, uint32_t type, uint32_t a
 	ev->arg1 = arg1;
 	ps_heap_sift_up(e->heap, e->nr);
 	e->nr++;
+}
+
+uint64_t ps_engine_schedule(PsEngine *e, ps_time_t at, uint32_t type, uint32_t arg0, uint64_t arg1)
+{
+	uint64_t seq = e->seq++;
+
+	push(e, at, seq, type, arg0, arg1);
 	return seq;
+}
+
+uint64_t ps_engine_reserve_seq(PsEngine *e)
+{
+	return e->seq++;
+}
+
+void ps_engine_schedule_seq(PsEngine *e, ps_time_t at, uint64_t seq, uint32_t type, uint32_t arg0,
+			    uint64_t arg1)
+{
+	g_assert_cmpuint(seq, <, e->seq); /* taken with ps_engine_reserve_seq */
+	push(e, at, seq, type, arg0, arg1);
+}
+
+bool ps_engine_next_before(const PsEngine *e, ps_time_t time, uint64_t seq)
+{
+	const PsEvent key = {.time = time, .seq = seq};
+
+	return e->nr && ps_event_before(&e->heap[0], &key);
 }
 
 ps_time_t ps_engine_now(const PsEngine *e)
@@ -177,6 +203,29 @@ ps_time_t ps_engine_next_time(const PsEngine *e)
 	return e->nr ? e->heap[0].time : PS_TIME_NEVER;
 }
 
+/* The next event off the heap; the clock moves to it. */
+static void pop_next(PsEngine *e, PsEvent *out)
+{
+	*out = e->heap[0];
+	e->nr--;
+	if (e->nr) {
+		e->heap[0] = e->heap[e->nr];
+		ps_heap_sift_down(e->heap, e->nr, 0);
+	}
+	g_assert_cmpuint(out->time, >=, e->now);
+	e->now = out->time;
+}
+
+bool ps_engine_take_before(PsEngine *e, uint32_t type, ps_time_t time, uint64_t seq,
+			   ps_time_t until, PsEvent *out)
+{
+	if (!ps_engine_next_before(e, time, seq) || e->heap[0].type != type ||
+	    e->heap[0].time > until)
+		return false;
+	pop_next(e, out);
+	return true;
+}
+
 bool ps_engine_step(PsEngine *e)
 {
 	PsEvent ev;
@@ -186,15 +235,7 @@ bool ps_engine_step(PsEngine *e)
 		return false;
 
 	/* Copy out before dispatch: the handler may schedule and so reallocate the heap. */
-	ev = e->heap[0];
-	e->nr--;
-	if (e->nr) {
-		e->heap[0] = e->heap[e->nr];
-		ps_heap_sift_down(e->heap, e->nr, 0);
-	}
-
-	g_assert_cmpuint(ev.time, >=, e->now);
-	e->now = ev.time;
+	pop_next(e, &ev);
 
 	h = &g_array_index(e->handlers, PsHandler, ev.type);
 	h->fn(e, &ev, h->data);

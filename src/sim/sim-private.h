@@ -643,9 +643,11 @@ struct PsSim {
 	GHashTable *exited_map;	 /* pid -> proc index + 1 of processes that exited */
 	uint64_t oom_no_victim;	 /* OOMs that found no task to kill (host.c) */
 	GHashTable *killed_pids; /* pids the OOM killer took, until a `proc` reuses them */
-	bool any_killed;	 /* killed_pids was ever added to: exec_event looks */
-	GError *error;		 /* first error raised inside a handler; stops the run */
-	GThread *digest_thread;	 /* computes the trace file's sha256 while the replay runs */
+	/* the read loop runs queued records before s->ahead's read event, not yet queued */
+	bool read_waiting;
+	bool any_killed;	/* killed_pids was ever added to: exec_event looks */
+	GError *error;		/* first error raised inside a handler; stops the run */
+	GThread *digest_thread; /* computes the trace file's sha256 while the replay runs */
 	/* real traces: snapshot start and fidelity counters (sim/snapshot.c, fidelity.c) */
 	PsSnapshot *snap;
 	PsFidelity *fid;

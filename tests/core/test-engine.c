@@ -300,11 +300,76 @@ static void test_present_ok(void)
 	g_test_trap_assert_passed();
 }
 
+/*
+ * A reserved sequence number keeps its place among ties: an event scheduled with it later
+ * dispatches after the events scheduled before the reservation and before those scheduled
+ * after it, at the same time.
+ */
+static void test_reserved_seq(void)
+{
+	g_autoptr(PsEngine) e = ps_engine_new();
+	Log *log = log_new();
+	uint32_t type = ps_engine_register(e, "record", record, log);
+	uint64_t seq;
+
+	ps_engine_schedule(e, 5, type, 1, 0);
+	seq = ps_engine_reserve_seq(e);
+	ps_engine_schedule(e, 5, type, 3, 0);
+	ps_engine_schedule(e, 4, type, 0, 0);
+	ps_engine_schedule_seq(e, 5, seq, type, 2, 0);
+	g_assert_cmpuint(ps_engine_run_until(e, PS_TIME_NEVER), ==, 4);
+	for (guint i = 0; i < 4; i++)
+		g_assert_cmpuint(g_array_index(log->seen, Seen, i).arg0, ==, i);
+	log_free(log);
+}
+
+/*
+ * ps_engine_take_before hands out what ps_engine_step would dispatch next, and only that: an
+ * event of the type asked for, before (time, seq), due by `until`; the clock moves to it.
+ */
+static void test_take_before(void)
+{
+	g_autoptr(PsEngine) e = ps_engine_new();
+	Log *log = log_new();
+	uint32_t a = ps_engine_register(e, "a", record, log);
+	uint32_t b = ps_engine_register(e, "b", record, log);
+	uint64_t seq;
+	PsEvent ev;
+
+	ps_engine_schedule(e, 10, a, 1, 0);
+	ps_engine_schedule(e, 20, b, 2, 0);
+	ps_engine_schedule(e, 30, a, 3, 0);
+	seq = ps_engine_reserve_seq(e);
+	ps_engine_schedule(e, 30, a, 4, 0);
+	/* before (30, seq): 10/a, 20/b, 30/a (1, 2, 3); not 30/a scheduled after the reservation */
+	g_assert_true(ps_engine_next_before(e, 30, seq));
+	g_assert_false(ps_engine_take_before(e, a, 30, seq, 9, &ev)); /* not due by until */
+	g_assert_false(
+	    ps_engine_take_before(e, b, 30, seq, 100, &ev));	      /* not the next one's type */
+	g_assert_false(ps_engine_take_before(e, a, 10, 0, 100, &ev)); /* (10, 0) comes first */
+	g_assert_cmpuint(ps_engine_now(e), ==, 0);
+	g_assert_true(ps_engine_take_before(e, a, 30, seq, 100, &ev));
+	g_assert_cmpuint(ev.arg0, ==, 1);
+	g_assert_cmpuint(ps_engine_now(e), ==, 10);
+	g_assert_false(ps_engine_take_before(e, a, 30, seq, 100, &ev));
+	g_assert_true(ps_engine_step(e)); /* 20/b */
+	g_assert_true(ps_engine_take_before(e, a, 30, seq, 100, &ev));
+	g_assert_cmpuint(ev.arg0, ==, 3);
+	g_assert_cmpuint(ps_engine_now(e), ==, 30);
+	g_assert_false(ps_engine_next_before(e, 30, seq));
+	g_assert_false(ps_engine_take_before(e, a, 30, seq, 100, &ev));
+	g_assert_cmpuint(ps_engine_pending(e), ==, 1);
+	g_assert_cmpuint(log->seen->len, ==, 1); /* taken events are not dispatched */
+	log_free(log);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/core/engine/order-random", test_order_random);
 	g_test_add_func("/core/engine/order-ties-fifo", test_order_ties);
+	g_test_add_func("/core/engine/reserved-seq", test_reserved_seq);
+	g_test_add_func("/core/engine/take-before", test_take_before);
 	g_test_add_func("/core/engine/schedule-from-handler", test_schedule_from_handler);
 	g_test_add_func("/core/engine/run-until", test_run_until);
 	g_test_add_func("/core/engine/stop", test_stop);
