@@ -13,7 +13,8 @@
 
 int ps_cmd_import(int argc, char **argv)
 {
-	g_autofree char *out = NULL, *format = NULL;
+	g_autofree char *out = NULL, *format = NULL, *machine_path = NULL;
+	char machine[sizeof(((PsTraceHeader *)0)->machine)] = "";
 	gint64 cpus = 0, page_size = 0;
 	gboolean quiet = FALSE, portable = FALSE, observed = FALSE;
 	g_auto(GStrv) mempolicy = NULL;
@@ -41,6 +42,10 @@ int ps_cmd_import(int argc, char **argv)
 	     "(numactl spelling, e.g. interleave:0-1, bind:1; empty or default = default); "
 	     "repeatable",
 	     "PID@SECONDS=POLICY"},
+	    {"machine", 0, 0, G_OPTION_ARG_FILENAME, &machine_path,
+	     "The recording machine for the trace header, from this pagesim-capture MACHINE file "
+	     "(default: MACHINE beside IN when there is one)",
+	     "FILE"},
 	    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No counters on standard error", NULL},
 	    {NULL}};
 	g_autoptr(GOptionContext) ctx = g_option_context_new(
@@ -125,6 +130,20 @@ int ps_cmd_import(int argc, char **argv)
 		}
 		opts.mempolicies = mpols;
 		opts.n_mempolicies = n;
+	}
+	if (!machine_path && strcmp(argv[1], "-") != 0) {
+		g_autofree char *dir = g_path_get_dirname(argv[1]);
+		g_autofree char *beside = g_build_filename(dir, "MACHINE", NULL);
+
+		if (g_file_test(beside, G_FILE_TEST_EXISTS))
+			machine_path = g_steal_pointer(&beside);
+	}
+	if (machine_path) {
+		if (!ps_trace_machine_read(machine_path, machine, sizeof(machine), &error)) {
+			fprintf(stderr, "pagesim import: --machine: %s\n", error->message);
+			return 2;
+		}
+		opts.machine = machine;
 	}
 	t0 = g_get_monotonic_time();
 	if (!ps_trace_import(argv[1], out, &opts, &st, &error)) {

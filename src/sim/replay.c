@@ -1098,6 +1098,8 @@ gboolean ps_sim_run(PsSim *s, const char *trace_path, GError **error)
 						s->opts.trace_digest, &s->hdr, error);
 	if (!s->reader)
 		return FALSE;
+	if (s->snap)
+		ps_snapshot_check_machine(s->snap, s->hdr.machine);
 	reserve_slots(s);
 	if (!s->place->start(s, error))
 		return FALSE;
@@ -1173,6 +1175,9 @@ gboolean ps_sim_load_snapshot(PsSim *s, const char *kpageflags, const char *proc
 	g_return_val_if_fail(s->snap == NULL, FALSE);
 	s->snap =
 	    ps_snapshot_load_cached(s->m, kpageflags, proc_dir, s->opts.trace_cache_dir, error);
+	if (s->snap)
+		s->snap->machine_dir =
+		    proc_dir ? g_strdup(proc_dir) : g_path_get_dirname(kpageflags);
 	if (s->snap && proc_dir && s->place->model &&
 	    !ps_snapshot_seed_pcp(s->snap, s->m, proc_dir, error))
 		return FALSE;

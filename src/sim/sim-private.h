@@ -87,6 +87,11 @@ typedef struct {
 	uint64_t moved_pages;	/* base pages of such moves */
 	char *vmstat_path;	/* the kcompactd state came from here (policy runs with --proc) */
 	int kcompactd_deferred; /* nodes whose kcompactd starts in its proactive back-off */
+	/* the recording machine check (ps_snapshot_check_machine): where the snapshot's MACHINE
+	 * file is looked for, what it says ("" none), and the verdict (NULL: not checked) */
+	char *machine_dir;
+	char machine[sizeof(((PsTraceHeader *)0)->machine)];
+	const char *machine_check;
 } PsSnapshot;
 
 /* Reads the dump and loads it into m (ps_machine_load_state); --proc DIR checks pagetypeinfo. */
@@ -129,6 +134,7 @@ uint16_t *ps_snapshot_block_votes(const PsSnapshot *snap, const PsMachine *m, ps
 void ps_snapshot_fit_block_counts(PsSnapshot *snap, PsMachine *m, PsZone *z);
 /* The file of the same moment as a kpageflags dump: "before.kpageflags.gz" -> DIR/before.NAME. */
 char *ps_snapshot_sibling(const char *kpageflags, const char *dir, const char *name);
+void ps_snapshot_check_machine(PsSnapshot *snap, const char *trace_machine);
 /* Restores the snapshot moment's pcp high (proc_dir's zoneinfo); see snapshot.c. */
 gboolean ps_snapshot_seed_pcp(PsSnapshot *snap, PsMachine *m, const char *proc_dir, GError **error);
 /* Starts kcompactd as the snapshot moment's was: in its proactive back-off (snapshot-pcp.c). */

@@ -470,6 +470,52 @@ char *ps_snapshot_sibling(const char *kpageflags, const char *dir, const char *n
 	return g_build_filename(dir, file, NULL);
 }
 
+/*
+ * The recording machine against the snapshot's: a trace whose header names the machine it was
+ * recorded on (pagesim import took it from pagesim-capture's MACHINE file) against the MACHINE
+ * file in the snapshot's directory (--proc DIR, else the dump's own). Records with pfns (the
+ * observed ones of a portable import, every one of an exact import) describe that boot's pages:
+ * on another machine's snapshot the start state they rebuild (pcp lists, free LRU folios) and
+ * a pinned replay's placement are wrong, and nothing else would show it. A warning on standard
+ * error and summary.json's snapshot.machine.check: "same", "different", or "unknown" (the
+ * snapshot's directory has no readable MACHINE). A trace without a machine is not checked.
+ */
+void ps_snapshot_check_machine(PsSnapshot *snap, const char *trace_machine)
+{
+	g_autofree char *path = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (!trace_machine || !trace_machine[0] || !snap->machine_dir)
+		return;
+	path = g_build_filename(snap->machine_dir, "MACHINE", NULL);
+	snap->machine[0] = '\0';
+	if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+		snap->machine_check = "unknown";
+		fprintf(stderr,
+			"pagesim: warning: the trace was recorded on \"%s\"; %s has no MACHINE "
+			"file, so whether the snapshot %s is that machine's cannot be told\n",
+			trace_machine, snap->machine_dir, snap->path);
+		return;
+	}
+	if (!ps_trace_machine_read(path, snap->machine, sizeof(snap->machine), &error)) {
+		snap->machine[0] = '\0';
+		snap->machine_check = "unknown";
+		fprintf(stderr, "pagesim: warning: %s; the recording machine is not checked\n",
+			error->message);
+		return;
+	}
+	if (strcmp(snap->machine, trace_machine) == 0) {
+		snap->machine_check = "same";
+		return;
+	}
+	snap->machine_check = "different";
+	fprintf(stderr,
+		"pagesim: warning: the trace was recorded on \"%s\", the snapshot %s on \"%s\": "
+		"the trace's pfns (observed records, exact allocations) name the other machine's "
+		"pages, so the start state rebuilt from them is not that machine's\n",
+		trace_machine, snap->path, snap->machine);
+}
+
 /* --proc DIR: the same moment's pagetypeinfo (PREFIXpagetypeinfo beside PREFIXkpageflags first). */
 static gboolean read_pagetypeinfo(PsSnapshot *snap, const PsMachine *m, const char *proc_dir,
 				  GError **error)
@@ -739,6 +785,7 @@ void ps_snapshot_free(PsSnapshot *snap)
 	g_free(snap->pagetypeinfo_path);
 	g_free(snap->zoneinfo_path);
 	g_free(snap->vmstat_path);
+	g_free(snap->machine_dir);
 	g_free(snap->pcp_start);
 	g_clear_pointer(&snap->kpf_bytes, g_bytes_unref);
 	g_free(snap->owned);
@@ -797,6 +844,15 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 				cJSON_AddItemToArray(a, e);
 			}
 		}
+	}
+	if (snap->machine_check) {
+		cJSON *mo = cJSON_AddObjectToObject(o, "machine");
+
+		cJSON_AddStringToObject(mo, "check", snap->machine_check);
+		if (snap->machine[0])
+			cJSON_AddStringToObject(mo, "snapshot", snap->machine);
+		else
+			cJSON_AddNullToObject(mo, "snapshot");
 	}
 	if (snap->vmstat_path) {
 		cJSON_AddStringToObject(o, "kcompactd_state_from", snap->vmstat_path);

@@ -212,7 +212,8 @@ static char *check_head(const CacheHead *h, const char *digest, uint64_t source_
 				       " bytes, this one has %" PRIu64,
 				       h->source_size, source_size);
 	if (h->hdr.cpus < 1 || h->hdr.cpus > PS_TRACE_MAX_CPUS ||
-	    memchr(h->hdr.source, 0, sizeof(h->hdr.source)) == NULL)
+	    memchr(h->hdr.source, 0, sizeof(h->hdr.source)) == NULL ||
+	    memchr(h->hdr.machine, 0, sizeof(h->hdr.machine)) == NULL)
 		return g_strdup("trace header out of range");
 	return NULL;
 }

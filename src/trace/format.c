@@ -1110,12 +1110,48 @@ gboolean ps_trace_header_check(const PsTraceHeader *hdr, GError **error)
 			    "cpus: must be an integer 1..%d, got %d", PS_TRACE_MAX_CPUS, hdr->cpus);
 		return FALSE;
 	}
+	len = strnlen(hdr->machine, sizeof(hdr->machine));
+	if (len >= sizeof(hdr->machine) || !g_utf8_validate(hdr->machine, (gssize)len, NULL)) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "machine: must be valid UTF-8 of at most %zu bytes",
+			    sizeof(hdr->machine) - 1);
+		return FALSE;
+	}
 	return TRUE;
 }
 
-enum { PS_H_VERSION, PS_H_SOURCE, PS_H_PAGE_SIZE, PS_H_CPUS, PS_NR_HEADER_FIELDS };
+gboolean ps_trace_machine_read(const char *path, char *out, gsize size, GError **error)
+{
+	g_autofree char *text = NULL;
+	gsize len = 0;
+	const char *nl;
+
+	if (!g_file_get_contents(path, &text, &len, error))
+		return FALSE;
+	if (len && text[len - 1] == '\n')
+		text[--len] = '\0';
+	nl = memchr(text, '\n', len);
+	if (nl || memchr(text, '\0', len)) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "%s:%d: machine: one line expected, more follow", path, nl ? 2 : 1);
+		return FALSE;
+	}
+	if (!len || !g_utf8_validate(text, (gssize)len, NULL) || len >= size) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s:1: machine: %s", path,
+			    !len	  ? "empty"
+			    : len >= size ? "longer than the header's machine field"
+					  : "not valid UTF-8");
+		return FALSE;
+	}
+	memcpy(out, text, len + 1);
+	return TRUE;
+}
+
+/* the required fields, then the optional ones */
+enum { PS_H_VERSION, PS_H_SOURCE, PS_H_PAGE_SIZE, PS_H_CPUS, PS_H_MACHINE, PS_NR_HEADER_FIELDS };
+enum { PS_NR_HEADER_REQUIRED = PS_H_MACHINE };
 static const char *const ps_header_names[PS_NR_HEADER_FIELDS] = {"pagesim_trace", "source",
-								 "page_size", "cpus"};
+								 "page_size", "cpus", "machine"};
 
 static gboolean ps_parse_header_fields(const cJSON *root, const char *line, gsize len,
 				       PsTraceHeader *hdr, GError **error)
@@ -1178,11 +1214,16 @@ static gboolean ps_parse_header_fields(const cJSON *root, const char *line, gsiz
 				return FALSE;
 			hdr->cpus = (int)v;
 			break;
+		case PS_H_MACHINE:
+			if (!ps_read_string(item, "machine", sizeof(hdr->machine) - 1, &s, error))
+				return FALSE;
+			g_strlcpy(hdr->machine, s, sizeof(hdr->machine));
+			break;
 		default:
 			g_assert_not_reached();
 		}
 	}
-	for (f = 0; f < PS_NR_HEADER_FIELDS; f++) {
+	for (f = 0; f < PS_NR_HEADER_REQUIRED; f++) {
 		if (!(seen & (1u << f))) {
 			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
 				    "%s: missing from the header", ps_header_names[f]);

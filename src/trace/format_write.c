@@ -595,6 +595,10 @@ gsize ps_trace_format_header(const PsTraceHeader *hdr, char *buf)
 	p = ps_put_u64(p, hdr->page_size);
 	p = PS_PUT_LIT(p, ",\"cpus\":");
 	p = ps_put_i64(p, hdr->cpus);
+	if (hdr->machine[0]) {
+		p = PS_PUT_LIT(p, ",\"machine\":");
+		p = ps_put_str(p, hdr->machine, sizeof(hdr->machine) - 1);
+	}
 	p = PS_PUT_LIT(p, "}\n");
 	g_assert(p - buf <= PS_TRACE_EVENT_MAX);
 	return (gsize)(p - buf);

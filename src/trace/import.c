@@ -3091,6 +3091,11 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	gboolean ok = FALSE;
 
 	memset(st, 0, sizeof(*st));
+	if (opts->machine && strlen(opts->machine) >= sizeof(im.hdr.machine)) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "machine: at most %zu bytes", sizeof(im.hdr.machine) - 1);
+		return FALSE;
+	}
 	if (ps_tracedat_is(in_path)) {
 		/* trace-cmd's binary file: its events as `trace-cmd report -t` lines */
 		im.dat = ps_tracedat_open(in_path, error);
@@ -3120,6 +3125,8 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	im.hdr.version = PS_TRACE_VERSION;
 	im.hdr.page_size = opts->page_size ? opts->page_size : 4096;
 	im.hdr.cpus = cpus;
+	if (opts->machine)
+		g_strlcpy(im.hdr.machine, opts->machine, sizeof(im.hdr.machine));
 	if (im.dat) {
 		im.dat_path = in_path;
 	} else {

@@ -138,6 +138,13 @@ typedef struct {
 	char source[32];    /* "gen:kbuild", "ftrace", "perf", "trace-cmd", ... */
 	uint32_t page_size; /* page size of the recording, bytes */
 	int cpus;	    /* CPUs of the recording (cpu fields are < cpus) */
+	/*
+	 * Optional: the machine and boot the recording was made on, as pagesim-capture's MACHINE
+	 * file says it ("host=NAME boot_id=UUID kernel=RELEASE"); "" when not known. Records with
+	 * pfns (observed, pinned) hold only on that boot's snapshot: a replay from a snapshot whose
+	 * directory names another machine warns (sim/snapshot.c).
+	 */
+	char machine[160];
 } PsTraceHeader;
 
 /*
@@ -213,6 +220,14 @@ gboolean ps_trace_parse_header(const char *line, gsize len, PsTraceHeader *hdr, 
  */
 gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error);
 gboolean ps_trace_header_check(const PsTraceHeader *hdr, GError **error);
+
+/*
+ * A MACHINE file as pagesim-capture writes it (one line, "host=NAME boot_id=UUID
+ * kernel=RELEASE") into out (size bytes, at least 2), the newline dropped. FALSE with
+ * "PATH:LINE: machine: what is wrong" when it cannot be read, has more than one line, is empty,
+ * not UTF-8 or longer than size - 1 bytes.
+ */
+gboolean ps_trace_machine_read(const char *path, char *out, gsize size, GError **error);
 /*
  * The canonical line of a checked event or header, newline included, into buf (at least
  * PS_TRACE_EVENT_MAX bytes, not NUL-terminated); returns its length. Parsing a canonical line and
@@ -345,6 +360,8 @@ typedef struct {
 	 */
 	const struct PsImportMempolicy *mempolicies;
 	int n_mempolicies;
+	/* the header's machine (PsTraceHeader.machine), NULL or "": none */
+	const char *machine;
 } PsImportOptions;
 
 /* One --mempolicy PID@SECONDS=POLICY of `pagesim import`. */

@@ -49,7 +49,11 @@ test -n "$name"
 	grep '^cpus=' "$tmp/report.all"
 	grep "^$name:" "$tmp/report.all" | sed "s/^$name://"
 } >"$tmp/report.txt"
-"$pagesim" import -q "$tmp/report.txt" -o "$tmp/report.jsonl"
+# the trace.dat's import took the capture's MACHINE beside it into the header; the report text,
+# elsewhere, is given it
+test -s "$rec/MACHINE"
+head -1 "$tmp/dat.jsonl" | grep -qF "\"machine\":\"$(cat "$rec/MACHINE")\""
+"$pagesim" import -q --machine "$rec/MACHINE" "$tmp/report.txt" -o "$tmp/report.jsonl"
 allocs=$(grep -c '"op":"alloc"' "$tmp/dat.jsonl" || true)
 echo "trace.dat: $(wc -l <"$tmp/report.txt") report lines, $allocs allocations"
 [ "$allocs" -gt 300 ]

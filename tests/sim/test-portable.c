@@ -9,7 +9,9 @@
 #include <glib.h>
 #include <math.h>
 #include <stdio.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../common/policy-run.h"
 #include "../common/test-util.h"
@@ -583,6 +585,10 @@ static void test_own_snapshot(void)
 
 		g_assert_cmpfloat(ps_test_json_num(sn, "pcp_pages_rebuilt_from_trace"), ==,
 				  recs[i].rebuilt);
+		/* the trace header and the snapshot's MACHINE name the same boot */
+		g_assert_cmpstr(cJSON_GetStringValue(cJSON_GetObjectItem(
+				    cJSON_GetObjectItem(sn, "machine"), "check")),
+				==, "same");
 		if (recs[i].refills < 0) {
 			cJSON_Delete(sum);
 			ps_test_rm_rf(out);
@@ -598,6 +604,74 @@ static void test_own_snapshot(void)
 		ps_test_band_assert(recs[i].name, "pcp_drains", sim_v, obs_v, 0.10, recs[i].drains);
 		cJSON_Delete(sum);
 		ps_test_rm_rf(out);
+	}
+}
+
+/*
+ * The recording machine check: build-portable's trace names the machine and boot it was recorded
+ * on (its MACHINE file, imported into the header); from a snapshot whose directory names another
+ * machine, or none, the run says so in summary.json (and warns on standard error). The same
+ * dump in both: the check reads only the directory's MACHINE.
+ */
+static void test_machine_check(void)
+{
+	static const char *const files[] = {"before.kpageflags.gz", "before.zoneinfo",
+					    "before.pagetypeinfo", "before.vmstat"};
+	static const struct {
+		const char *machine, *check;
+	} cases[] = {
+	    {"host=other boot_id=0 kernel=6.18", "different"},
+	    {NULL, "unknown"},
+	};
+	const char *srcdir = g_getenv("PAGESIM_SRCDIR") ? g_getenv("PAGESIM_SRCDIR") : ".";
+	g_autofree char *own = g_build_filename(srcdir, "workloads", "build-portable", NULL);
+	g_autofree char *trace =
+	    g_build_filename(srcdir, "workloads", "build-portable.jsonl.gz", NULL);
+	g_autofree char *abs_own = g_canonicalize_filename(own, NULL);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *dir = g_build_filename(tmp_dir, "other-machine", NULL);
+		g_autofree char *snap = g_build_filename(dir, "before.kpageflags.gz", NULL);
+		g_autofree char *out = g_build_filename(tmp_dir, "other-machine-run", NULL);
+		g_autoptr(PsConfig) cfg = ps_test_config_from_dir(own, 0);
+		g_autoptr(GError) error = NULL;
+		PsRunOptions o = {0};
+		const cJSON *mo;
+		cJSON *sum;
+		PsSim *sim;
+
+		g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+		for (size_t f = 0; f < G_N_ELEMENTS(files); f++) {
+			g_autofree char *from = g_build_filename(abs_own, files[f], NULL);
+			g_autofree char *to = g_build_filename(dir, files[f], NULL);
+
+			g_assert_cmpint(symlink(from, to), ==, 0);
+		}
+		if (cases[i].machine) {
+			g_autofree char *m = g_build_filename(dir, "MACHINE", NULL);
+
+			g_assert_true(g_file_set_contents(m, cases[i].machine, -1, NULL));
+		}
+		o.out_dir = out;
+		o.until_ns = 1000000; /* the check is made at the start */
+		sim = ps_sim_new(cfg, &o, &error);
+		g_assert_no_error(error);
+		g_assert_true(ps_sim_load_snapshot(sim, snap, dir, &error));
+		g_assert_true(ps_sim_run(sim, trace, &error));
+		g_assert_no_error(error);
+		ps_sim_free(sim);
+		sum = ps_test_read_summary(out);
+		mo = cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "snapshot"), "machine");
+		g_assert_cmpstr(cJSON_GetStringValue(cJSON_GetObjectItem(mo, "check")), ==,
+				cases[i].check);
+		if (cases[i].machine)
+			g_assert_cmpstr(cJSON_GetStringValue(cJSON_GetObjectItem(mo, "snapshot")),
+					==, cases[i].machine);
+		else
+			g_assert_true(cJSON_IsNull(cJSON_GetObjectItem(mo, "snapshot")));
+		cJSON_Delete(sum);
+		ps_test_rm_rf(out);
+		ps_test_rm_rf(dir);
 	}
 }
 
@@ -617,6 +691,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/portable/record-cpu", test_record_cpu);
 	g_test_add_func("/sim/portable/probe-4k-16k-64k", test_probe);
 	g_test_add_func("/sim/portable/own-snapshot", test_own_snapshot);
+	g_test_add_func("/sim/portable/machine-check", test_machine_check);
 	rc = g_test_run();
 	ps_test_rm_rf(tmp_dir);
 	g_free(tmp_dir);

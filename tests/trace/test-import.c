@@ -390,6 +390,35 @@ static void test_portable_observed(void)
 	}
 }
 
+/* The recording machine (--machine, a MACHINE line) goes into the header; too long: an error. */
+static void test_import_machine(void)
+{
+	static const char text[] = "# tracer: nop\n#P:2\n" PA("1.000001", "0x200");
+	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
+	g_autofree char *in = g_build_filename(dir, "in.txt", NULL);
+	g_autofree char *out = g_build_filename(dir, "out.jsonl", NULL);
+	g_autofree char *longer = g_strnfill(sizeof(((PsTraceHeader *)0)->machine), 'x');
+	PsImportOptions opts = {.portable = true, .machine = "host=vm boot_id=b-1 kernel=6.18"};
+	g_autoptr(GError) error = NULL;
+	PsImportStats st;
+	PsTraceHeader hdr;
+	PsTraceReader *r;
+
+	g_assert_true(g_file_set_contents(in, text, -1, NULL));
+	g_assert_true(ps_trace_import(in, out, &opts, &st, &error));
+	g_assert_no_error(error);
+	r = ps_trace_reader_open(out, &hdr, &error);
+	g_assert_no_error(error);
+	g_assert_cmpstr(hdr.machine, ==, "host=vm boot_id=b-1 kernel=6.18");
+	ps_trace_reader_close(r);
+	opts.machine = longer;
+	g_assert_false(ps_trace_import(in, out, &opts, &st, &error));
+	g_assert_nonnull(strstr(error->message, "machine: at most"));
+	g_unlink(in);
+	g_unlink(out);
+	g_rmdir(dir);
+}
+
 /*
  * A kernel fault outside every mapping known just before sched_process_exec is the new image's
  * (load_elf_binary's clear_user of the bss tail runs on the new mm before the exec event): its
@@ -1858,6 +1887,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/portable-fork", test_portable_fork);
 	g_test_add_func("/trace/import/portable-kernel-fault", test_portable_kernel_fault);
 	g_test_add_func("/trace/import/portable-observed", test_portable_observed);
+	g_test_add_func("/trace/import/machine", test_import_machine);
 	g_test_add_func("/trace/import/portable-exec-fault", test_portable_exec_fault);
 	g_test_add_func("/trace/import/trace-cmd-report", test_trace_cmd);
 	g_test_add_func("/trace/import/ftrace-lines", test_ftrace_lines);

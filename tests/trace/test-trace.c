@@ -615,8 +615,27 @@ static void test_header(void)
 	g_assert_cmpstr(hdr.source, ==, "gen:kbuild");
 	g_assert_cmpuint(hdr.page_size, ==, 4096);
 	g_assert_cmpint(hdr.cpus, ==, 2);
+	g_assert_cmpstr(hdr.machine, ==, "");
 	len = ps_trace_format_header(&hdr, buf);
 	g_assert_cmpmem(buf, len - 1, line, strlen(line));
+
+	/* the optional machine (pagesim-capture's MACHINE line), written back only when given */
+	{
+		static const char *ml =
+		    "{\"pagesim_trace\":1,\"source\":\"ftrace\",\"page_size\":4096,"
+		    "\"cpus\":2,\"machine\":\"host=vm boot_id=b-1 kernel=6.18\"}";
+
+		g_assert_true(ps_trace_parse_header(ml, strlen(ml), &hdr, &error));
+		g_assert_cmpstr(hdr.machine, ==, "host=vm boot_id=b-1 kernel=6.18");
+		len = ps_trace_format_header(&hdr, buf);
+		g_assert_cmpmem(buf, len - 1, ml, strlen(ml));
+	}
+	header_fails("{\"pagesim_trace\":1,\"source\":\"x\",\"page_size\":4096,\"cpus\":1,"
+		     "\"machine\":1}",
+		     "machine: must be a string");
+	header_fails("{\"pagesim_trace\":1,\"source\":\"x\",\"page_size\":4096,\"cpus\":1,"
+		     "\"machine\":\"a\",\"machine\":\"b\"}",
+		     "machine: given twice");
 
 	header_fails("{\"pagesim_trace\":2,\"source\":\"x\",\"page_size\":4096,\"cpus\":2}",
 		     "pagesim_trace: version 2 is not supported");
@@ -638,6 +657,47 @@ static void test_header(void)
 		     "pagesim_trace: must be an integer");
 	header_fails("", "missing header");
 	header_fails("\x1f\x8b\x08", "not valid JSON");
+}
+
+/* A MACHINE file: one line, its newline dropped; anything else says file:line: machine: why. */
+static void test_machine_file(void)
+{
+	static const struct {
+		const char *text, *want, *error;
+	} cases[] = {
+	    {"host=vm boot_id=b-1 kernel=6.18\n", "host=vm boot_id=b-1 kernel=6.18", NULL},
+	    {"host=vm", "host=vm", NULL},
+	    {"host=vm\nhost=other\n", NULL, "MACHINE:2: machine: one line expected"},
+	    {"\n", NULL, "MACHINE:1: machine: empty"},
+	    {"host=\xff\n", NULL, "MACHINE:1: machine: not valid UTF-8"},
+	};
+	g_autofree char *dir = g_dir_make_tmp("ps-machine-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "MACHINE", NULL);
+	char out[sizeof(((PsTraceHeader *)0)->machine)];
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GError) error = NULL;
+
+		g_assert_true(g_file_set_contents(path, cases[i].text, -1, NULL));
+		if (cases[i].want) {
+			g_assert_true(ps_trace_machine_read(path, out, sizeof(out), &error));
+			g_assert_no_error(error);
+			g_assert_cmpstr(out, ==, cases[i].want);
+			continue;
+		}
+		g_assert_false(ps_trace_machine_read(path, out, sizeof(out), &error));
+		g_assert_nonnull(strstr(error->message, cases[i].error));
+	}
+	g_assert_true(g_file_set_contents(path, "host=vm\n", -1, NULL));
+	{
+		g_autoptr(GError) error = NULL;
+
+		/* longer than the buffer given */
+		g_assert_false(ps_trace_machine_read(path, out, 4, &error));
+		g_assert_nonnull(strstr(error->message, "MACHINE:1: machine: longer than"));
+	}
+	g_unlink(path);
+	g_rmdir(dir);
 }
 
 /* What the writer refuses: events the parser would refuse, and out-of-order ones. */
@@ -1222,6 +1282,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/trace/format/round-trip", test_round_trip);
+	g_test_add_func("/trace/format/machine-file", test_machine_file);
 	g_test_add_func("/trace/format/fields", test_fields);
 	g_test_add_func("/trace/format/normalise", test_normalise);
 	g_test_add_func("/trace/format/errors", test_errors);
