@@ -390,11 +390,11 @@ uint64_t ps_machine_state_bytes(const PsMachineSpec *spec, uint64_t *nr_pages)
 	pages = hi - lo;
 	*nr_pages = pages;
 	/*
-	 * map.next, map.prev (uint32_t each), map.flags (a byte); a block: pageblock_mt (a byte),
-	 * block_next and block_prev (uint32_t each)
+	 * map.link (two uint32_t), map.flags (a byte); a block: pageblock_mt (a byte) and
+	 * block_link (two uint32_t)
 	 */
-	return pages * (2 * sizeof(uint32_t) + 1) +
-	       (pages >> spec->pageblock_order) * (1 + 2 * sizeof(uint32_t));
+	return pages * (sizeof(PsPageLink) + 1) +
+	       (pages >> spec->pageblock_order) * (1 + sizeof(PsPageLink));
 }
 
 PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error)
@@ -469,16 +469,13 @@ PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error)
 	nblocks = npages >> m->pageblock_order;
 	m->map.base_pfn = lo;
 	m->map.end_pfn = hi;
-	/* next/prev are only read for pages on a list; flags start zeroed (PS_PAGE_TAIL). */
-	m->map.next = state_alloc(npages * sizeof(uint32_t));
-	m->map.prev = state_alloc(npages * sizeof(uint32_t));
+	/* links are only read for pages on a list; flags start zeroed (PS_PAGE_TAIL). */
+	m->map.link = state_alloc(npages * sizeof(PsPageLink));
 	m->map.flags = state_alloc(npages);
-	m->map.block_next = g_try_new(uint32_t, MAX(nblocks, 1));
-	m->map.block_prev = g_try_new(uint32_t, MAX(nblocks, 1));
+	m->map.block_link = g_try_new(PsPageLink, MAX(nblocks, 1));
 	m->map.block_shift = m->pageblock_order;
 	m->pageblock_mt = g_try_new(uint8_t, nblocks);
-	if (!m->map.next || !m->map.prev || !m->map.flags || !m->map.block_next ||
-	    !m->map.block_prev || !m->pageblock_mt) {
+	if (!m->map.link || !m->map.flags || !m->map.block_link || !m->pageblock_mt) {
 		g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC,
 			    "nodes: cannot allocate page state for %" G_GUINT64_FORMAT " pages",
 			    npages);
@@ -531,11 +528,9 @@ void ps_machine_free(PsMachine *m)
 	g_free(m->zones);
 	g_free(m->cpu_vmstat_dirty);
 	npages = (size_t)(m->map.end_pfn - m->map.base_pfn);
-	state_free(m->map.next, npages * sizeof(uint32_t));
-	state_free(m->map.prev, npages * sizeof(uint32_t));
+	state_free(m->map.link, npages * sizeof(PsPageLink));
 	state_free(m->map.flags, npages);
-	g_free(m->map.block_next);
-	g_free(m->map.block_prev);
+	g_free(m->map.block_link);
 	g_free(m->pageblock_mt);
 	g_free(m);
 }

@@ -2,8 +2,8 @@
 /*
  * mm-private.h - what the files of mm/ share and nobody else may use: the intrusive lists that
  * the buddy free lists (buddy.c) and the per-cpu lists (pcp.c) thread through the same
- * PsMemMap.next/prev arrays (the kernel's list_head in struct page, used by both), the free
- * lists of pageblock order and up through PsMemMap.block_next/block_prev.
+ * PsMemMap.link array (the kernel's list_head in struct page, used by both), the free
+ * lists of pageblock order and up through PsMemMap.block_link.
  * Not for use outside mm/; the build refuses an include of it from another module.
  */
 #ifndef PS_MM_PRIVATE_H

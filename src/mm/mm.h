@@ -126,33 +126,42 @@ enum ps_page_state {
 #define PS_PAGE_MOVABLE_BIT 0x80u
 
 /*
- * Flat pfn-indexed arrays over [base_pfn, end_pfn). next/prev link the head pages of free blocks
- * into the buddy free lists and the pcp lists (PS_PFN_NONE terminates); they are not initialised
- * for pages that are not on a list. flags is zero-initialised.
+ * A page's two list links, side by side: a list operation on a page reads or writes both, and
+ * in one array entry they share a cache line (as separate next and prev arrays they were two
+ * random misses per page; kbuild replays touch millions of pages a second).
+ */
+typedef struct {
+	uint32_t next;
+	uint32_t prev;
+} PsPageLink;
+
+/*
+ * Flat pfn-indexed arrays over [base_pfn, end_pfn). link[].next/.prev link the head pages of free
+ * blocks into the buddy free lists and the pcp lists (PS_PFN_NONE terminates); they are not
+ * initialised for pages that are not on a list. flags is zero-initialised and stays a byte array
+ * of its own: whole-machine walks read it 8 pages a step.
  *
- * The free lists of pageblock order and above link their blocks through block_next/block_prev
- * instead, one slot a pageblock (such a block is pageblock-aligned, so it has a slot of its
- * own). Boot puts all of memory on those lists as blocks of MAX_PAGE_ORDER: one link every
- * 2^max_order pfns, which in the pfn-indexed arrays touched every page of them (2 GiB of the
- * 2.3 a 1 TiB 4K machine needs, zeroed by the host kernel at first touch). The kernel keeps the
- * list_head in struct page for every order; where the links live changes no list's order.
+ * The free lists of pageblock order and above link their blocks through block_link instead, one
+ * slot a pageblock (such a block is pageblock-aligned, so it has a slot of its own). Boot puts all
+ * of memory on those lists as blocks of MAX_PAGE_ORDER: one link every 2^max_order pfns, which in
+ * the pfn-indexed arrays touched every page of them (2 GiB of the 2.3 a 1 TiB 4K machine needs,
+ * zeroed by the host kernel at first touch). The kernel keeps the list_head in struct page for
+ * every order; where the links live changes no list's order.
  */
 typedef struct {
 	ps_pfn_t base_pfn;
 	ps_pfn_t end_pfn;
-	uint32_t *next; /* indexed by pfn - base_pfn */
-	uint32_t *prev;
+	PsPageLink *link; /* indexed by pfn - base_pfn */
 	uint8_t *flags;
-	uint32_t *block_next; /* indexed by (pfn - base_pfn) >> block_shift */
-	uint32_t *block_prev;
-	unsigned block_shift; /* pageblock_order */
+	PsPageLink *block_link; /* indexed by (pfn - base_pfn) >> block_shift */
+	unsigned block_shift;	/* pageblock_order */
 } PsMemMap;
 
 /* ---- lists ---------------------------------------------------------------------------- */
 
 /*
- * A doubly linked list of block heads threaded through PsMemMap.next/prev, or through
- * PsMemMap.block_next/block_prev when block_links is set (free lists of pageblock order and up).
+ * A doubly linked list of block heads threaded through PsMemMap.link, or through
+ * PsMemMap.block_link when block_links is set (free lists of pageblock order and up).
  */
 typedef struct {
 	ps_pfn_t head;
@@ -735,7 +744,7 @@ static inline void ps_page_set(PsMachine *m, ps_pfn_t pfn, enum ps_page_state st
 	m->map.flags[pfn - m->map.base_pfn] =
 	    (uint8_t)((st << PS_PAGE_STATE_SHIFT) | (order & PS_PAGE_ORDER_MASK));
 	if (st == PS_PAGE_ALLOCATED)
-		m->map.next[pfn - m->map.base_pfn] = PS_PFN_NONE;
+		m->map.link[pfn - m->map.base_pfn].next = PS_PFN_NONE;
 }
 
 /* ps_page_set(st, order 0) of n pages from pfn, written as whole arrays (set-up and loading). */
@@ -746,7 +755,7 @@ static inline void ps_page_set_run(PsMachine *m, ps_pfn_t pfn, uint64_t n, enum 
 	memset(&m->map.flags[at], (uint8_t)(st << PS_PAGE_STATE_SHIFT), n);
 	if (st == PS_PAGE_ALLOCATED)
 		for (uint64_t i = 0; i < n; i++)
-			m->map.next[at + i] = PS_PFN_NONE;
+			m->map.link[at + i].next = PS_PFN_NONE;
 }
 
 /*
@@ -758,16 +767,16 @@ static inline void ps_page_set_run(PsMachine *m, ps_pfn_t pfn, uint64_t n, enum 
 /*
  * The owner of an allocated block (the reverse map compaction needs to tell the host that a block
  * moved): a handle the host chose, PS_PFN_NONE when nobody registered one. Stored in the head's
- * map.next, which only list members use.
+ * map.link[].next, which only list members use.
  */
 static inline void ps_page_set_owner(PsMachine *m, ps_pfn_t pfn, uint32_t owner)
 {
-	m->map.next[pfn - m->map.base_pfn] = owner;
+	m->map.link[pfn - m->map.base_pfn].next = owner;
 }
 
 static inline uint32_t ps_page_owner(const PsMachine *m, ps_pfn_t pfn)
 {
-	return m->map.next[pfn - m->map.base_pfn];
+	return m->map.link[pfn - m->map.base_pfn].next;
 }
 
 /* The slot of pfn's links in l's arrays (see PsMemMap): next or prev of a walk. */
@@ -775,14 +784,16 @@ static inline uint32_t *ps_list_next_slot(const PsMachine *m, const PsList *l, p
 {
 	uint64_t i = pfn - m->map.base_pfn;
 
-	return l->block_links ? &m->map.block_next[i >> m->map.block_shift] : &m->map.next[i];
+	return l->block_links ? &m->map.block_link[i >> m->map.block_shift].next
+			      : &m->map.link[i].next;
 }
 
 static inline uint32_t *ps_list_prev_slot(const PsMachine *m, const PsList *l, ps_pfn_t pfn)
 {
 	uint64_t i = pfn - m->map.base_pfn;
 
-	return l->block_links ? &m->map.block_prev[i >> m->map.block_shift] : &m->map.prev[i];
+	return l->block_links ? &m->map.block_link[i >> m->map.block_shift].prev
+			      : &m->map.link[i].prev;
 }
 
 /* The block after pfn on l (PS_PFN_NONE after the tail): for walks outside mm/. */

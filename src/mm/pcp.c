@@ -162,7 +162,7 @@ ps_pfn_t ps_rmqueue_pcplist(PsMachine *m, PsZone *z, int cpu, unsigned order,
 	 * (pfn-indexed arrays of the whole machine), so start loading them now.
 	 */
 	if (list->head != PS_PFN_NONE) {
-		__builtin_prefetch(&m->map.next[list->head - m->map.base_pfn], 1);
+		__builtin_prefetch(&m->map.link[list->head - m->map.base_pfn], 1);
 		__builtin_prefetch(&m->map.flags[list->head - m->map.base_pfn], 1);
 	}
 	pcp->count -= 1 << order;
