@@ -308,6 +308,11 @@ void ps_lru_split(PsPolicy *p, uint32_t handle, const uint32_t *pieces, uint32_t
  * cache. Changes nothing; hosts call it where a cold handle is known ahead of its use.
  */
 void ps_lru_prefetch(const PsPolicy *p, uint32_t handle);
+/*
+ * The same for the LRU state of handle's neighbours on its list, which ps_lru_del rewrites: for a
+ * host that prefetched handle itself a while before (reading handle's links here waits for them).
+ */
+void ps_lru_prefetch_neighbours(const PsPolicy *p, uint32_t handle);
 /* Swap slots: taken by eviction, released when the swapped copy is faulted back or freed. */
 void ps_swap_release(PsPolicy *p, uint64_t pages);
 uint64_t ps_swap_used(const PsPolicy *p);

@@ -398,6 +398,19 @@ void ps_lru_prefetch(const PsPolicy *p, uint32_t h)
 		__builtin_prefetch(&p->fo[h], 1);
 }
 
+void ps_lru_prefetch_neighbours(const PsPolicy *p, uint32_t h)
+{
+	const PsLruFolio *f;
+
+	if (h >= p->cap || !(p->fo[h].flags & PS_FOLIO_ON_LIST))
+		return;
+	f = &p->fo[h];
+	if (f->next != PS_HANDLE_NONE)
+		__builtin_prefetch(&p->fo[f->next], 1);
+	if (f->prev != PS_HANDLE_NONE)
+		__builtin_prefetch(&p->fo[f->prev], 1);
+}
+
 /* folio_mark_accessed: the second access while inactive activates. */
 void ps_lru_mark_accessed(PsPolicy *p, uint32_t h)
 {

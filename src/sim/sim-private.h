@@ -570,7 +570,9 @@ struct PsSim {
 	uint32_t nr_free_slots, free_slots_cap;
 	uint64_t pending; /* scheduled executions */
 
-	GArray *recs;	     /* Rec */
+	GArray *recs; /* Rec */
+	/* records recs has room for, untouched, with huge pages asked for (process.c rec_new) */
+	guint recs_reserved;
 	uint32_t *free_recs; /* a stack of free record numbers (rec_new takes the top) */
 	uint32_t nr_free_recs, free_recs_cap;
 	GArray *id_map; /* uint32_t record + 1, by trace id < ID_ARRAY_MAX */
