@@ -20,7 +20,7 @@
  * PG_reclaim and keep until written back; clean file -> free), lru_note_cost, shrink_slab,
  * shrink_node, do_try_to_free_pages (priority 12 -> 0 until 32 pages; shrink_zones skips the
  * zones compaction_ready finds ready for a costly request and stops there), pgdat_balanced,
- * zone_reclaimable_pages.
+ * zone_reclaimable_pages, and huge_memory.c's lru_add_split_folio (ps_lru_split).
  *
  * Simplifications (why acceptable):
  * - "Referenced" is one bit per folio, set when the trace touches a page again (a young PTE or

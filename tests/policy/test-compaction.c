@@ -142,6 +142,22 @@ static void test_free_scanner_stride(void)
 }
 
 /*
+ * Block 15 holds free single pages only, block 0 an order-2 folio at offset 4 among order-0
+ * ones, and free memory above the min watermark sits where the free scanner does not go.
+ */
+static void leftovers_layout(PsMachine *m, PsZone *z)
+{
+	ps_pfn_t b0 = z->start_pfn, b15 = z->start_pfn + 15 * 512;
+
+	fill_order0(m, z, 0);
+	for (ps_pfn_t off = 1; off < 512; off += 2)
+		free_block(m, z, b15 + off, 0);
+	g_assert_true(ps_alloc_reshape(m, z, b0 + 4, 2));
+	for (ps_pfn_t p = b0 + 64; p < b0 + 512; p++)
+		free_block(m, z, p, 0);
+}
+
+/*
  * Isolated targets are kept per order (6.9+): a large folio needs a target of its order, and free
  * pages left over from the small folios before it do not do. compaction_alloc then asks the free
  * scanner, which returns at once because pages are still held; migration fails with -ENOMEM and
@@ -155,14 +171,7 @@ static void test_large_folio_leftovers(void)
 	PsCompactControl cc = whole_zone_cc(z);
 	ps_pfn_t b0 = z->start_pfn, b15 = z->start_pfn + 15 * 512;
 
-	fill_order0(m, z, 0);
-	/* block 15: free single pages only; block 0: an order-2 folio at offset 4 */
-	for (ps_pfn_t off = 1; off < 512; off += 2)
-		free_block(m, z, b15 + off, 0);
-	g_assert_true(ps_alloc_reshape(m, z, b0 + 4, 2));
-	/* free memory above the min watermark, where the free scanner does not go */
-	for (ps_pfn_t p = b0 + 64; p < b0 + 512; p++)
-		free_block(m, z, p, 0);
+	leftovers_layout(m, z);
 	fixture_check(m);
 	g_assert_cmpint(ps_compact_zone(m, &cc), ==, PS_COMPACT_RES_CONTENDED);
 	fixture_check(m);
@@ -195,18 +204,13 @@ static void check_large_folio_split(enum ps_folio_kind kind, bool dirty)
 	PsMachine *m = h->m;
 	PsZone *z = fixture_host_normal(h);
 	PsCompactControl cc = whole_zone_cc(z);
-	ps_pfn_t b0 = z->start_pfn, b15 = z->start_pfn + 15 * 512;
+	ps_pfn_t b0 = z->start_pfn;
 	int stat = kind == PS_FOLIO_FILE ? PS_NR_ZONE_INACTIVE_FILE : PS_NR_ZONE_INACTIVE_ANON;
 	int64_t listed;
 	enum ps_compact_result r;
 
 	h->may_split = true;
-	fill_order0(m, z, 0);
-	for (ps_pfn_t off = 1; off < 512; off += 2)
-		free_block(m, z, b15 + off, 0);
-	g_assert_true(ps_alloc_reshape(m, z, b0 + 4, 2));
-	for (ps_pfn_t p = b0 + 64; p < b0 + 512; p++)
-		free_block(m, z, p, 0);
+	leftovers_layout(m, z);
 	/* every allocated block gets an owner; the order-2 folio is on an LRU list */
 	for (ps_pfn_t p = z->start_pfn; p < ps_zone_end_pfn(z); p++) {
 		unsigned o = ps_page_order(m, p);
