@@ -81,16 +81,17 @@ typedef struct {
 	uint64_t mid_run;      /* softirq frees found in the buddy by their run (see above) */
 	double after_max_pct;  /* differing pages after the run, % of the real free pages */
 	uint64_t zl_elsewhere; /* zone_locked blocks not at their free list's head (bound) */
+	unsigned fit_wrong;    /* pageblocks the fit types otherwise than the trace names */
 } QemuRec;
 
 /* The realdata three first, then the shipped three, each 4K, 16K, 64K (test_ratios). */
 static const QemuRec recs[] = {
-    {"qemu-arm64-4k-6.18.2", false, 4096, 2408, 0, 0.06, 72579},
-    {"qemu-arm64-16k-6.18.2", false, 16384, 0, 0, 0.3, 0},
-    {"qemu-arm64-64k-6.18.2", false, 65536, 0, 0, 0.6, 5},
-    {"4k", true, 4096, 742, 0, 0.05, 37119},
-    {"16k", true, 16384, 0, 0, 0.51, 0},
-    {"64k", true, 65536, 0, 17, 0.32, 22},
+    {"qemu-arm64-4k-6.18.2", false, 4096, 2408, 0, 0.06, 72579, 1},
+    {"qemu-arm64-16k-6.18.2", false, 16384, 0, 0, 0.3, 0, 0},
+    {"qemu-arm64-64k-6.18.2", false, 65536, 0, 0, 0.6, 5, 0},
+    {"4k", true, 4096, 742, 0, 0.05, 37119, 0},
+    {"16k", true, 16384, 0, 0, 0.51, 0, 0},
+    {"64k", true, 65536, 0, 17, 0.32, 22, 0},
 };
 
 /* One recording imported and mirrored: the trace, the config, the mid dump's reader. */
@@ -309,6 +310,110 @@ static void test_mobility(gconstpointer data)
 		g_assert_true(m->sysctl.page_group_by_mobility_disabled);
 		ps_machine_free(m);
 	}
+	prepared_clear(&p);
+}
+
+/*
+ * The trace names pageblock types: mm_page_pcpu_drain's migratetype is the pageblock's
+ * (free_pcppages_bulk: get_pfnblock_migratetype) and mm_page_alloc_zone_locked's the free list
+ * __rmqueue_smallest took the block from, which is its pageblock's (since 6.10 a free block sits
+ * on its pageblock's list). Until a record that can retype a block (a claim: mm_page_alloc_extfrag
+ * with change_ownership; compaction's free scanner; a zone growing; a highatomic reserve, seen as
+ * a record of that type), they are the types the blocks had when the trace began.
+ */
+typedef struct {
+	PsMachine *m;
+	GHashTable *named; /* pageblock pfn -> the type the trace names + 1 */
+	uint64_t records;
+} NamedTypes;
+
+static gboolean named_type(const PsTraceEvent *ev, gpointer data)
+{
+	NamedTypes *nt = data;
+	ps_pfn_t b;
+
+	if (ev->op == PS_OP_COMPACT || ev->op == PS_OP_ZONE_GROW)
+		return FALSE;
+	if (ev->op != PS_OP_OBSERVED)
+		return TRUE;
+	if (ev->event == PS_OBS_EXTFRAG ? ev->change_ownership == 1
+					: ev->event == PS_OBS_COMPACTION_BEGIN ||
+					      ev->event == PS_OBS_COMPACTION_ISOLATE_FREEPAGES)
+		return FALSE;
+	if (ev->event != PS_OBS_PCPU_DRAIN && ev->event != PS_OBS_ZONE_LOCKED)
+		return TRUE;
+	if (ev->migratetype < 0 || ev->migratetype >= PS_MT_PCPTYPES)
+		return FALSE;
+	b = (ps_pfn_t)ev->pfn & ~(ps_pfn_t)(nt->m->pageblock_nr_pages - 1);
+	nt->records++;
+	g_hash_table_insert(nt->named, GSIZE_TO_POINTER(b), GINT_TO_POINTER(ev->migratetype + 1));
+	return TRUE;
+}
+
+/* The named blocks whose type in nt->m is another (after a walk of the trace with named_type). */
+static guint named_wrong(const NamedTypes *nt)
+{
+	GHashTableIter it;
+	gpointer key, val;
+	guint wrong = 0;
+
+	g_hash_table_iter_init(&it, nt->named);
+	while (g_hash_table_iter_next(&it, &key, &val))
+		wrong += (int)ps_pageblock_mt(nt->m, (ps_pfn_t)GPOINTER_TO_SIZE(key)) !=
+			 GPOINTER_TO_INT(val) - 1;
+	return wrong;
+}
+
+/*
+ * The snapshot fit's pageblock types (snapshot.c: pagetypeinfo's counts, placed by its free
+ * areas, then by the votes) against every type the trace names before anything retypes a block:
+ * at 4K, 16K and 64K, realdata and shipped, every named block has the named type (16K realdata:
+ * 21 blocks, among them 0x13800, the Unmovable block holding the zone's free Unmovable pages, and
+ * 0x11000, the Reclaimable one), except 0x48000 on the 4K realdata recording, which the free
+ * areas make Unmovable and the kernel drains as Movable from 2.55 s (the recording traces claims:
+ * none). So the 16K replay's layout does not depart through the start's pageblock types. The
+ * x86 recordings disagree more (named blocks typed otherwise at the run's start, after the pcp
+ * prefill's fit: ftrace-build-6.18 3 of 210, ftrace-compact-6.18 2 of 381,
+ * ftrace-press-kswapd-6.18 15 of 1751, ftrace-press-slab-6.18 19 of 2038,
+ * qemu-press-oom-4k-6.18 3 of 423). Giving named blocks their type in the fit was
+ * measured, not kept: after the free areas it fixes ftrace-build's 3 (fallbacks 1 -> 2, the
+ * kernel's 2) and compact's 2 but takes ftrace-compact-6.18's unmovable refilled pages from 1.04
+ * to 1.16 of the kernel's; before them it also fixes 0x48000 (the 4K compact_memory run
+ * migrates 18,313 of the kernel's 18,541 pages instead of 17,175) but doubles
+ * ftrace-press-slab-6.18's Movable steals from Reclaimable blocks (fallbacks 6,127 -> 11,957,
+ * the kernel's 7,779).
+ */
+static void test_fit_named(gconstpointer data)
+{
+	const QemuRec *rec = data;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *run = NULL;
+	PsRunOptions o = {0};
+	NamedTypes nt = {0};
+	guint wrong;
+	Prepared p;
+	PsSim *sim;
+
+	if (!prepare(rec, &p))
+		return;
+	run = g_build_filename(p.tmp, "fit", NULL);
+	o.out_dir = run;
+	sim = ps_sim_new(p.cfg, &o, &error);
+	g_assert_no_error(error);
+	g_assert_true(ps_sim_load_snapshot(sim, p.before, p.dir, &error));
+	g_assert_no_error(error);
+	nt.m = ps_sim_machine(sim);
+	nt.named = g_hash_table_new(g_direct_hash, g_direct_equal);
+	trace_each(p.trace, named_type, &nt);
+	wrong = named_wrong(&nt);
+	if (g_test_verbose())
+		g_printerr("%s: %u pageblocks named by %" PRIu64 " records, %u of another type "
+			   "in the fit\n",
+			   rec->name, g_hash_table_size(nt.named), nt.records, wrong);
+	g_assert_cmpuint(g_hash_table_size(nt.named), >, 0);
+	g_assert_cmpuint(wrong, ==, rec->fit_wrong);
+	g_hash_table_destroy(nt.named);
+	ps_sim_free(sim);
 	prepared_clear(&p);
 }
 
@@ -1202,9 +1307,12 @@ int main(int argc, char **argv)
 		g_autofree char *mpath =
 		    g_strdup_printf("/sim/qemu/mobility/%s%s", n, recs[i].name);
 		g_autofree char *ppath = g_strdup_printf("/sim/qemu/policy/%s%s", n, recs[i].name);
+		g_autofree char *fpath =
+		    g_strdup_printf("/sim/qemu/fit-named/%s%s", n, recs[i].name);
 
 		g_test_add_data_func(path, &recs[i], test_pinned);
 		g_test_add_data_func(mpath, &recs[i], test_mobility);
+		g_test_add_data_func(fpath, &recs[i], test_fit_named);
 		g_test_add_data_func(ppath, &recs[i], test_policy);
 	}
 	for (size_t i = 0; i < 3; i++) {
