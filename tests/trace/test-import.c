@@ -468,6 +468,15 @@ static void test_portable_exec_fault(void)
 	g_assert_cmpint(rc, ==, 0);
 	g_assert_cmpuint(n, ==, G_N_ELEMENTS(want));
 	g_assert_cmpuint(st.port.faults_kernel, ==, 2);
+	/* the exec's argument pages are not written, and the import says how many at least */
+	g_assert_cmpuint(st.port.execs, ==, 1);
+	{
+		g_autoptr(GString) stats = g_string_new(NULL);
+
+		ps_import_stats_format(&st, stats);
+		g_assert_nonnull(strstr(stats->str, "exec arguments and environment"));
+		g_assert_nonnull(strstr(stats->str, "at least 1, one an exec"));
+	}
 	ps_trace_reader_close(r);
 	cleanup(out);
 }
