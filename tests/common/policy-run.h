@@ -86,17 +86,18 @@ static inline bool ps_test_fidelity_pair(const cJSON *sum, const char *counter, 
 
 /*
  * Policy replay of trace on cfg into out_dir, starting from snapshot with the /proc files of
- * proc_dir; its summary.json.
+ * proc_dir, up to until_ns (0: the whole trace); its summary.json.
  */
-static inline cJSON *ps_test_policy_run(const PsConfig *cfg, const char *trace,
-					const char *snapshot, const char *proc_dir,
-					const char *out_dir)
+static inline cJSON *ps_test_policy_run_until(const PsConfig *cfg, const char *trace,
+					      const char *snapshot, const char *proc_dir,
+					      const char *out_dir, uint64_t until_ns)
 {
 	g_autoptr(GError) error = NULL;
 	PsRunOptions o = {0};
 	PsSim *sim;
 
 	o.out_dir = out_dir;
+	o.until_ns = until_ns;
 	sim = ps_sim_new(cfg, &o, &error);
 	g_assert_no_error(error);
 	g_assert_true(ps_sim_load_snapshot(sim, snapshot, proc_dir, &error));
@@ -105,6 +106,14 @@ static inline cJSON *ps_test_policy_run(const PsConfig *cfg, const char *trace,
 	g_assert_no_error(error);
 	ps_sim_free(sim);
 	return ps_test_read_summary(out_dir);
+}
+
+/* The same for the whole trace. */
+static inline cJSON *ps_test_policy_run(const PsConfig *cfg, const char *trace,
+					const char *snapshot, const char *proc_dir,
+					const char *out_dir)
+{
+	return ps_test_policy_run_until(cfg, trace, snapshot, proc_dir, out_dir, 0);
 }
 
 /*

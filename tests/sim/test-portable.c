@@ -9,7 +9,6 @@
 #include <glib.h>
 #include <math.h>
 #include <stdio.h>
-#include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -634,11 +633,8 @@ static void test_machine_check(void)
 		g_autofree char *snap = g_build_filename(dir, "before.kpageflags.gz", NULL);
 		g_autofree char *out = g_build_filename(tmp_dir, "other-machine-run", NULL);
 		g_autoptr(PsConfig) cfg = ps_test_config_from_dir(own, 0);
-		g_autoptr(GError) error = NULL;
-		PsRunOptions o = {0};
 		const cJSON *mo;
 		cJSON *sum;
-		PsSim *sim;
 
 		g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
 		for (size_t f = 0; f < G_N_ELEMENTS(files); f++) {
@@ -652,15 +648,8 @@ static void test_machine_check(void)
 
 			g_assert_true(g_file_set_contents(m, cases[i].machine, -1, NULL));
 		}
-		o.out_dir = out;
-		o.until_ns = 1000000; /* the check is made at the start */
-		sim = ps_sim_new(cfg, &o, &error);
-		g_assert_no_error(error);
-		g_assert_true(ps_sim_load_snapshot(sim, snap, dir, &error));
-		g_assert_true(ps_sim_run(sim, trace, &error));
-		g_assert_no_error(error);
-		ps_sim_free(sim);
-		sum = ps_test_read_summary(out);
+		/* to 1 ms: the check is made at the start */
+		sum = ps_test_policy_run_until(cfg, trace, snap, dir, out, 1000000);
 		mo = cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "snapshot"), "machine");
 		g_assert_cmpstr(cJSON_GetStringValue(cJSON_GetObjectItem(mo, "check")), ==,
 				cases[i].check);
