@@ -113,12 +113,6 @@ static uint32_t rec_new(PsSim *s)
 	return s->recs->len - 1;
 }
 
-/* The record rec_new will hand out next, REC_NONE when it will append one. */
-static uint32_t rec_next_free(const PsSim *s)
-{
-	return s->nr_free_recs ? s->free_recs[s->nr_free_recs - 1] : REC_NONE;
-}
-
 static void rec_put(PsSim *s, uint32_t ri)
 {
 	if (s->nr_free_recs == s->free_recs_cap) {
@@ -455,12 +449,16 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 		polp = &proc_at(s, pi)->pol;
 	}
 	/*
-	 * The record this allocation will fill was freed long ago, by an exit, a free or a
-	 * reap: its cache lines (and its LRU state) load while the allocator runs.
+	 * The record the allocation after this one will fill was freed long ago, by an exit, a
+	 * free or a reap: its cache lines (and its LRU state) load while this allocation and the
+	 * next run (the one this allocation fills was loaded by the one before, unless a free
+	 * pushed a record, which is then warm).
 	 */
-	if (rec_next_free(s) != REC_NONE) {
-		__builtin_prefetch(rec_at(s, rec_next_free(s)), 1);
-		ps_lru_prefetch(s->policy, rec_next_free(s));
+	if (s->nr_free_recs > 1) {
+		uint32_t after = s->free_recs[s->nr_free_recs - 2];
+
+		__builtin_prefetch(rec_at(s, after), 1);
+		ps_lru_prefetch(s->policy, after);
 	}
 	/* A THP fault's folio comes through vma_alloc_folio (alloc_pages_mpol's THP first try). */
 	if (order && order == s->m->spec.thp_order && anon_fault_alloc(gfp, order, kind))
@@ -1966,6 +1964,17 @@ static uint64_t gather_batch_pages(const PsMachine *m, uint64_t entries)
 	return MIN(1 + (entries - (MMU_GATHER_BUNDLE - 1)) / (max - 1), count);
 }
 
+/*
+ * The entries from which gather_batch_pages gives its most (MAX_GATHER_BATCH_COUNT batches):
+ * counting past them changes nothing (a kbuild exit then skips thousands of cold records).
+ */
+static uint64_t gather_entries_enough(const PsMachine *m)
+{
+	uint64_t max = (m->page_size - 16) / 8, count = 10000 / max;
+
+	return MMU_GATHER_BUNDLE - 1 + (count ? count - 1 : 0) * (max - 1);
+}
+
 /* The entries a mapped record takes: a PTE-mapped large folio two (page, count), else one. */
 static unsigned gather_entries(const PsSim *s, const Rec *r)
 {
@@ -2089,7 +2098,7 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	int pi = sim_proc_find(s, ev->pid);
 	g_autoptr(GArray) batch = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-	uint64_t entries = 0;
+	uint64_t entries = 0, enough = gather_entries_enough(s->m);
 	Proc *p;
 
 	if (pi < 0) {
@@ -2101,7 +2110,7 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 	proc_at(s, pi)->anon_final_pages = proc_at(s, pi)->kind_pages[PS_KIND_ANON];
 	/* exit_mmap's gather: the entries of the mapped user pages (not page tables) */
 	p = proc_at(s, pi);
-	for (uint32_t i = 0; i < p->own_len; i++) {
+	for (uint32_t i = 0; i < p->own_len && entries < enough; i++) {
 		/* the records are scattered over the record array: load them ahead of the test */
 		if (i + EXIT_COUNT_AHEAD < p->own_len && p->own[i + EXIT_COUNT_AHEAD] != REC_NONE)
 			__builtin_prefetch(rec_at(s, p->own[i + EXIT_COUNT_AHEAD]));
