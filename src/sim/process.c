@@ -1376,6 +1376,25 @@ static const PsVma *thp_range_vma(PsSim *s, Proc *p, uint64_t vpn)
 }
 
 /*
+ * thp_range_vma of process pi's PMD range key, the last answer kept: touches come page after
+ * page through one PMD range, one record each, and the answer moves only when a mapping does
+ * (any map, unmap or exit bumps vma_gen) or with the THP settings, fixed for a run. The lookup
+ * and the policy test were ~100 instructions a touch.
+ */
+static const PsVma *thp_range_cached(PsSim *s, int pi, uint64_t vpn)
+{
+	uint64_t key = vpn >> s->m->spec.thp_order;
+
+	if (s->thp_memo.pi != pi || s->thp_memo.key != key || s->thp_memo.gen != s->vma_gen) {
+		s->thp_memo.vma = thp_range_vma(s, proc_at(s, pi), vpn);
+		s->thp_memo.pi = pi;
+		s->thp_memo.key = key;
+		s->thp_memo.gen = s->vma_gen;
+	}
+	return s->thp_memo.vma;
+}
+
+/*
  * A touched page whose copy reclaim took: the old record goes (its swap slot with it) and the
  * fault below allocates a new page: workingset_refault, and a major fault from swap for anon.
  */
@@ -1846,7 +1865,7 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 			return ns + fns;
 		if (vpn >> pmd_shift != thp_key) {
 			thp_key = vpn >> pmd_shift;
-			thp_range = thp_range_vma(s, proc_at(s, pi), vpn);
+			thp_range = thp_range_cached(s, pi, vpn);
 		}
 		/* a copy is order 0 */
 		thp_vma =
@@ -2035,6 +2054,7 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 		s->anomalies[PS_ANOM_UNMAP_UNKNOWN]++;
 		return 0;
 	}
+	s->vma_gen++; /* thp_range_cached's answers go */
 	any = vma_remove(proc_at(s, pi), ev->addr, ev->addr + ev->len);
 	s->nr_gather = 0;
 	/* zap_pte_range: the mapped pages in address order are gathered, then freed in that
@@ -2167,6 +2187,7 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 	sim_pgt_clear_all(&p->pgt);
 	g_tree_remove_all(p->vmas);
 	p->vma_hit = NULL;
+	s->vma_gen++; /* thp_range_cached's answers go */
 	g_hash_table_remove(s->pid_map, GINT_TO_POINTER(ev->pid));
 	g_hash_table_insert(s->exited_map, GINT_TO_POINTER(ev->pid), GINT_TO_POINTER(pi + 1));
 	sim_proc_cache_reset(s);
@@ -2216,6 +2237,7 @@ uint64_t sim_op_map(PsSim *s, const PsTraceEvent *ev)
 	Proc *p = proc_at(s, proc_get(s, ev->pid));
 
 	*v = (PsVma){ev->addr, ev->addr + ev->len, ev->thp, ev->kind == PS_KIND_FILE};
+	s->vma_gen++; /* thp_range_cached's answers go */
 	vma_remove(p, v->start, v->end);
 	p->vma_hit = NULL; /* an insert at a start already there frees the old mapping */
 	g_tree_insert(p->vmas, &v->start, v);

@@ -974,6 +974,7 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->pid_map = g_hash_table_new(g_direct_hash, g_direct_equal);
 	s->exited_map = g_hash_table_new(g_direct_hash, g_direct_equal);
 	sim_proc_cache_reset(s);
+	s->thp_memo.pi = -1;
 	s->busy_until = g_new0(uint64_t, s->m->nr_cpus);
 	s->direct_reclaim_pid = g_new0(int, s->m->nr_cpus);
 	s->lru_batch = g_new0(uint8_t, s->m->nr_cpus);

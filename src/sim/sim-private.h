@@ -591,6 +591,13 @@ struct PsSim {
 	 */
 	SimPidSlot pid_cache[SIM_PID_CACHE];
 	bool mthp, mthp_known; /* sim_op_touch: an mTHP size below the PMD one is enabled */
+	/* process.c thp_range_cached: its last answer, valid while vma_gen stays */
+	struct {
+		int pi;
+		uint64_t key, gen;
+		const PsVma *vma;
+	} thp_memo;
+	uint64_t vma_gen; /* bumped by every change to any process's mappings */
 
 	uint64_t *busy_until; /* per cpu, ns */
 	/* per cpu: pid of the task between its recorded mm_vmscan_direct_reclaim_begin and _end
