@@ -27,7 +27,8 @@
  * A benchmark prints figures and asserts nothing. Usage: bench-replay [N | TRACE | kbuild |
  * recordings] [CONFIG] (an existing trace file instead of a count replays that file; kbuild runs
  * only the first figure), or bench-replay snapshot [NAME...]: only the closing table, of the
- * named recordings (all when none is named).
+ * named recordings (all when none is named), or bench-replay cached [NAME...]: only the replay
+ * from the trace cache, best of 5.
  */
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -214,10 +215,6 @@ static double read_trace(const char *trace, const char *cache_dir, uint64_t *n, 
 }
 
 /*
- * The figures of one shipped recording: workloads/NAME.jsonl.gz with workloads/NAME/, or
- * workloads/NAME/trace.jsonl.gz (the pressure recordings keep their trace in their directory).
- */
-/*
  * The --snapshot --proc figure of one recording (the policy replay from the cache when it has no
  * kpageflags dump), best of 3 after the caches are written, as a row of the closing table.
  */
@@ -247,27 +244,19 @@ static void measure_snapshot(const char *name, const char *trace, const PsConfig
 		xrows[nr_xrows++] = (XRow){name, real_s, *snap, *snap_cpu, load, faults, has_kpf};
 }
 
-static void measure_recording(const char *name, const char *dir, bool snapshot_only)
+/*
+ * A shipped recording: workloads/NAME.jsonl.gz with workloads/NAME/, or workloads/NAME/
+ * trace.jsonl.gz (the pressure recordings keep their trace in their directory); its trace path
+ * (free it) and its config from its before.zoneinfo.
+ */
+static char *recording_open(const char *name, PsConfig *cfg)
 {
 	g_autofree char *rec = g_strdup_printf("%s/workloads/%s", PS_SOURCE_DIR, name);
 	g_autofree char *inside = g_build_filename(rec, "trace.jsonl.gz", NULL);
-	g_autofree char *trace =
-	    g_file_test(inside, G_FILE_TEST_IS_REGULAR)
-		? g_strdup(inside)
-		: g_strdup_printf("%s/workloads/%s.jsonl.gz", PS_SOURCE_DIR, name);
 	g_autofree char *zi_path = g_build_filename(rec, "before.zoneinfo", NULL);
-	g_autofree char *kpf = g_build_filename(rec, "before.kpageflags.gz", NULL);
-	g_autofree char *cache = g_build_filename(dir, "trace-cache", NULL);
-	g_autofree char *out = g_build_filename(dir, name, NULL);
 	g_autofree char *zi_text = NULL;
-	g_autoptr(PsConfig) cfg = ps_config_new();
 	GError *error = NULL;
 	PsProcInput in;
-	PsRunTotals t;
-	double parse = 1e9, json = 1e9, cached = 1e9, snap = 1e9, real_s;
-	double parse_cpu = 1e9, json_cpu = 1e9, cached_cpu = 1e9, snap_cpu = 1e9, setup = 1e9;
-	bool has_kpf = g_file_test(kpf, G_FILE_TEST_IS_REGULAR);
-	uint64_t n = 0, first_t = 0, last_t = 0;
 
 	if (!g_file_get_contents(zi_path, &zi_text, NULL, &error))
 		g_error("%s", error->message);
@@ -276,6 +265,25 @@ static void measure_recording(const char *name, const char *dir, bool snapshot_o
 	in.zoneinfo_path = zi_path;
 	if (!ps_config_from_proc(&in, cfg, &error))
 		g_error("%s", error->message);
+	return g_file_test(inside, G_FILE_TEST_IS_REGULAR)
+		   ? g_strdup(inside)
+		   : g_strdup_printf("%s/workloads/%s.jsonl.gz", PS_SOURCE_DIR, name);
+}
+
+static void measure_recording(const char *name, const char *dir, bool snapshot_only)
+{
+	g_autofree char *rec = g_strdup_printf("%s/workloads/%s", PS_SOURCE_DIR, name);
+	g_autoptr(PsConfig) cfg = ps_config_new();
+	g_autofree char *trace = recording_open(name, cfg);
+	g_autofree char *kpf = g_build_filename(rec, "before.kpageflags.gz", NULL);
+	g_autofree char *cache = g_build_filename(dir, "trace-cache", NULL);
+	g_autofree char *out = g_build_filename(dir, name, NULL);
+	PsRunTotals t;
+	double parse = 1e9, json = 1e9, cached = 1e9, snap = 1e9, real_s;
+	double parse_cpu = 1e9, json_cpu = 1e9, cached_cpu = 1e9, snap_cpu = 1e9, setup = 1e9;
+	bool has_kpf = g_file_test(kpf, G_FILE_TEST_IS_REGULAR);
+	uint64_t n = 0, first_t = 0, last_t = 0;
+
 	if (snapshot_only) {
 		read_trace(trace, cache, &n, &first_t, &last_t); /* writes the entry */
 		real_s = (double)(last_t - first_t) / 1e9;
@@ -318,6 +326,31 @@ static void measure_recording(const char *name, const char *dir, bool snapshot_o
 	       "CPU %.1fx (target >= 10x)\n",
 	       has_kpf ? "+ --snapshot --proc        " : "(no kpageflags dump: cache)", snap,
 	       snap_cpu, real_s / snap, real_s / snap_cpu);
+}
+
+/*
+ * bench-replay cached [NAME...]: only the replay from the trace cache of the named recordings
+ * (all when none is named), best of 5 (the figure of issue 16 item 2, quicker to repeat).
+ */
+static void measure_cached(const char *name, const char *dir)
+{
+	g_autoptr(PsConfig) cfg = ps_config_new();
+	g_autofree char *trace = recording_open(name, cfg);
+	g_autofree char *cache = g_build_filename(dir, "trace-cache", NULL);
+	g_autofree char *out = g_build_filename(dir, name, NULL);
+	PsRunTotals t;
+	double wall = 1e9, cpu = 1e9, setup = 1e9;
+	uint64_t n = 0, first_t = 0, last_t = 0;
+
+	read_trace(trace, cache, &n, &first_t, &last_t); /* writes the entry */
+	for (int i = 0; i < 5; i++) {
+		wall = MIN(wall, replay_with(trace, cfg, NULL, out, cache, NULL, NULL, &t));
+		cpu = MIN(cpu, last_cpu);
+		setup = MIN(setup, last_setup_cpu);
+	}
+	printf("  %-26s %8" G_GUINT64_FORMAT " records  %6.3f s (%6.3f s CPU, set-up %6.3f)  "
+	       "%6.2f M records/s, CPU %.2f M/s\n",
+	       name, n, wall, cpu, setup, (double)n / wall / 1e6, (double)n / cpu / 1e6);
 }
 
 /* Every recording's replay against its recorded duration, one line each. */
@@ -419,6 +452,7 @@ int main(int argc, char **argv)
 	bool kbuild_only = argc > 1 && !given && !strcmp(argv[1], "kbuild");
 	bool recordings_only = argc > 1 && !given && !strcmp(argv[1], "recordings");
 	bool snapshot_only = argc > 1 && !given && !strcmp(argv[1], "snapshot");
+	bool cached_only = argc > 1 && !given && !strcmp(argv[1], "cached");
 	uint64_t n = argc > 1 && !given ? g_ascii_strtoull(argv[1], NULL, 10) : 5000000;
 	g_autofree char *cfg_path =
 	    argc > 2 ? g_strdup(argv[2])
@@ -431,6 +465,18 @@ int main(int argc, char **argv)
 		measure(argv[1], cfg_path, out);
 	} else if (kbuild_only) {
 		measure_kbuild(dir, cfg_path, out);
+	} else if (cached_only) {
+		printf(
+		    "bench-replay: policy replay from the trace cache, best of 5 (target >= 10 M "
+		    "records/s)\n");
+		for (gsize i = 0; i < G_N_ELEMENTS(recordings); i++) {
+			bool named = argc < 3;
+
+			for (int a = 2; a < argc && !named; a++)
+				named = !strcmp(argv[a], recordings[i]);
+			if (named)
+				measure_cached(recordings[i], dir);
+		}
 	} else if (recordings_only || snapshot_only) {
 		/* bench-replay snapshot [NAME...]: only the closing table, of the named ones */
 		for (gsize i = 0; i < G_N_ELEMENTS(recordings); i++) {
