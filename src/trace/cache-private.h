@@ -35,6 +35,8 @@ int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error);
 void ps_cache_in_mark(const PsCacheIn *c, PsTraceReaderMark *m);
 void ps_cache_in_rewind(PsCacheIn *c, const PsTraceReaderMark *m);
 uint64_t ps_cache_in_count(const PsCacheIn *c); /* records in the entry */
+uint64_t ps_cache_in_read(const PsCacheIn *c);	/* records handed out */
+uint64_t ps_cache_in_line(const PsCacheIn *c);	/* the JSONL line of the last one handed out */
 void ps_cache_in_close(PsCacheIn *c);
 
 /* A new entry at path (atomically: nothing appears there until commit). */

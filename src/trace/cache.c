@@ -521,6 +521,16 @@ uint64_t ps_cache_in_count(const PsCacheIn *c)
 	return c->nr_records;
 }
 
+uint64_t ps_cache_in_read(const PsCacheIn *c)
+{
+	return c->count;
+}
+
+uint64_t ps_cache_in_line(const PsCacheIn *c)
+{
+	return c->last_line;
+}
+
 void ps_cache_in_close(PsCacheIn *c)
 {
 	if (!c)

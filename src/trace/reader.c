@@ -31,8 +31,8 @@ struct PsTraceReader {
 	char *path;	    /* as given */
 	char *digest;	    /* open_cached: the trace's digest */
 	uint64_t last_t_ns; /* time of the previous event */
-	uint64_t count;	    /* events handed out */
-	uint64_t line;	    /* reading cin: the line of the last event */
+	uint64_t count;	    /* events handed out (reading cin: the decoder counts) */
+	uint64_t line;	    /* unused while reading cin: the decoder keeps the last line */
 	PsTraceHeader hdr;
 	PsTraceEvent ev; /* reading JSONL: the last event parsed, what next_ref hands out */
 };
@@ -166,16 +166,14 @@ PsTraceReader *ps_trace_reader_open_cached(const char *path, const char *cache_d
 	return r;
 }
 
-/* The next event of a cache entry, with the line it had in the JSONL. */
+/*
+ * The next event of a cache entry, with the line it had in the JSONL. The decoder keeps the
+ * count and the line (ps_trace_reader_count and _line ask it), so this is a jump to it, not a
+ * frame a record of its own.
+ */
 static int next_cached(PsTraceReader *r, const PsTraceEvent **ev, GError **error)
 {
-	int rc = ps_cache_in_next(r->cin, ev, error);
-
-	if (rc == 1) {
-		r->count++;
-		r->line = (*ev)->line;
-	}
-	return rc;
+	return ps_cache_in_next(r->cin, ev, error);
 }
 
 /* The parse reached the end: the entry written beside it goes into place. */
@@ -275,7 +273,9 @@ int ps_trace_reader_next(PsTraceReader *r, PsTraceEvent *ev, GError **error)
 
 uint64_t ps_trace_reader_line(const PsTraceReader *r)
 {
-	return r->lines ? ps_line_reader_line(r->lines) : r->line;
+	if (r->lines)
+		return ps_line_reader_line(r->lines);
+	return r->cin ? ps_cache_in_line(r->cin) : r->line;
 }
 
 const char *ps_trace_reader_path(const PsTraceReader *r)
@@ -285,7 +285,7 @@ const char *ps_trace_reader_path(const PsTraceReader *r)
 
 uint64_t ps_trace_reader_count(const PsTraceReader *r)
 {
-	return r->count;
+	return r->cin ? ps_cache_in_read(r->cin) : r->count;
 }
 
 uint64_t ps_trace_reader_total(const PsTraceReader *r)
@@ -313,8 +313,6 @@ void ps_trace_reader_rewind(PsTraceReader *r, const PsTraceReaderMark *m)
 {
 	g_return_if_fail(r->cin != NULL);
 	ps_cache_in_rewind(r->cin, m);
-	r->count = m->count;
-	r->line = m->last_line;
 }
 
 void ps_trace_reader_close(PsTraceReader *r)
