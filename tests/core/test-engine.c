@@ -233,13 +233,21 @@ static void test_stop(void)
 	log_free(log);
 }
 
+/* Two handlers of the same log, types *a and *b. */
+static void register_two(PsEngine *e, Log *log, const char *na, const char *nb, uint32_t *a,
+			 uint32_t *b)
+{
+	*a = ps_engine_register(e, na, record, log);
+	*b = ps_engine_register(e, nb, record, log);
+}
+
 static void test_names(void)
 {
 	g_autoptr(PsEngine) e = ps_engine_new();
 	Log *log = log_new();
-	uint32_t a = ps_engine_register(e, "kswapd", record, log);
-	uint32_t b = ps_engine_register(e, "trace", record, log);
+	uint32_t a, b;
 
+	register_two(e, log, "kswapd", "trace", &a, &b);
 	g_assert_cmpuint(a, ==, 0);
 	g_assert_cmpuint(b, ==, 1);
 	g_assert_cmpstr(ps_engine_type_name(e, a), ==, "kswapd");
@@ -331,11 +339,11 @@ static void test_take_before(void)
 {
 	g_autoptr(PsEngine) e = ps_engine_new();
 	Log *log = log_new();
-	uint32_t a = ps_engine_register(e, "a", record, log);
-	uint32_t b = ps_engine_register(e, "b", record, log);
+	uint32_t a, b;
 	uint64_t seq;
 	PsEvent ev;
 
+	register_two(e, log, "a", "b", &a, &b);
 	ps_engine_schedule(e, 10, a, 1, 0);
 	ps_engine_schedule(e, 20, b, 2, 0);
 	ps_engine_schedule(e, 30, a, 3, 0);
