@@ -58,8 +58,19 @@ static const Band bands[] = {
     {"pcp_drains",
      0.10,
      {0.85, 0.55, 0.10, 0.10, 0.10},
-     "(a) 138 vs 692: the model drains in fewer, larger batches (952 pages a drain against the "
-     "kernel's 265); (b) 1,126 vs 747: of the kernel's, 515 follow a direct compaction's "
+     "(a) 137 vs 692, not a pcp rule: the model drains as the kernel does where both free to a "
+     "pcp, its kswapd frees too few pages to one. The kernel's, grouped per cpu: kswapd (cpu 0) "
+     "264, 235 of them 189-192 pages (ZONE_RECLAIM_ACTIVE: nr_pcp_high min(batch << 2, high) = "
+     "252, nr_pcp_free high - batch), from the 42,954 order-0 pages it reclaimed through the "
+     "pcp; the hog (cpu 1) 408: 84 of 63 by 250 ms, 257 of 189 at 250-310 ms while it exits "
+     "under kswapd's third run (ZONE_RECLAIM_ACTIVE), 36 of 2,016 after; 20 others. The "
+     "model's kswapd reclaims 41,099 pages, all but 11 in folios of order 6-8, which bypass the "
+     "pcp (pcp_allowed_order): 33 drains on cpu 0; its third run ends before the exit (see "
+     "pgsteal_kswapd), which then drains 61 times 2,016 pages with no zone flag set. Which "
+     "folios sit at the inactive tail is the snapshot seeding's (pfn order, see "
+     "pgsteal_direct): seeding the inactive order-4+ folios last (a measurement, not a rule) "
+     "gives kswapd 40,988 order-0 pages, 231 drains of 189 on cpu 0, 271 in all, but 2 kswapd "
+     "wakes; (b) 1,126 vs 747: of the kernel's, 515 follow a direct compaction's "
      "migration batch (compact_zone's drain once the migrate scanner leaves the block it "
      "migrated from), 187 a failed direct reclaim (drain_all_pages). Since compaction splits a "
      "large folio that got no target (migrate_pages_batch's try_split_folio) the model runs "
