@@ -27,8 +27,9 @@
  * the decode).
  * A record is encoded generically, as the memory image of its PsTraceEvent (the parser zeroes
  * every record before filling it, so padding is zero too) seen as W 64-bit words: first its op
- * as a varint, then, against the last record of the same op with the time and line of the record
- * just before it (the first of an op against ps_trace_event_init's with that op), per group of
+ * as a varint, then, against the last record of the same op with the time of the record just
+ * before it and the line after that one's (a record on the next line changes no word for its
+ * line; the first of an op against ps_trace_event_init's with that op), per group of
  * 64 words a varint bit mask of the words that changed, then for each changed word the zigzag
  * varint of its difference. The base of the same op, not the record before: a recording that
  * interleaves ops (a portable build's touches between observed allocator events) changed
@@ -65,7 +66,7 @@
 
 #define CACHE_MAGIC	 "PSTRACE\x01"
 #define CACHE_END_MAGIC	 "PSTREND\x01"
-#define CACHE_FORMAT	 3
+#define CACHE_FORMAT	 4
 #define CACHE_BYTE_ORDER 0x0102030405060708ULL
 #define CACHE_SUFFIX	 ".pstc"
 
@@ -424,7 +425,7 @@ int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
 			return corrupt(c, error, "word mask out of range");
 		cur = &c->prev[op];
 		cur->t_ns = c->last_t_ns;
-		cur->line = c->last_line;
+		cur->line = c->last_line + 1;
 		for (gsize m = 0; m < EV_MASKS; m++) {
 			uint64_t bits = masks[m];
 
@@ -449,7 +450,7 @@ int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
 		return corrupt(c, error, "word mask out of range");
 	cur = &c->prev[op];
 	cur->t_ns = c->last_t_ns;
-	cur->line = c->last_line;
+	cur->line = c->last_line + 1;
 	for (gsize m = 0; m < EV_MASKS; m++) {
 		uint64_t bits = masks[m];
 
@@ -625,7 +626,7 @@ gboolean ps_cache_out_add(PsCacheOut *c, const PsTraceEvent *ev, GError **error)
 	g_assert((unsigned)ev->op < PS_NR_TRACE_OPS); /* the parser checked it */
 	base = &c->prev[ev->op];
 	base->t_ns = c->last_t_ns;
-	base->line = c->last_line;
+	base->line = c->last_line + 1; /* the next line: no word a record for it */
 	for (gsize i = 0; i < EV_WORDS; i++)
 		if (ev_word(ev, i) != ev_word(base, i))
 			masks[i / 64] |= 1ULL << (i % 64);
