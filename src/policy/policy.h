@@ -654,6 +654,14 @@ unsigned ps_pagecache_max_order(const PsMachine *m);
 uint64_t ps_ra_window(const PsMachine *m, PsRaState *ra, uint64_t index, uint64_t req,
 		      uint64_t contig, unsigned *order);
 /*
+ * A page fault on a file mapping missed the page cache at index, and the recording says the req
+ * pages from there came in through that fault's window (do_sync_mmap_readahead): mmap read-around
+ * (exec false; ra_pages, order 0, an async mark ra_pages / 4 before its end) or a VM_EXEC
+ * mapping's window (no async mark). Sets the window in *ra and returns its size.
+ */
+uint64_t ps_ra_fault(const PsMachine *m, PsRaState *ra, uint64_t index, uint64_t req, bool exec,
+		     unsigned *order);
+/*
  * page_cache_ra_order's folio at index of a window ending at limit (inclusive): new_order
  * lowered to the index's alignment and to what fits before limit.
  */

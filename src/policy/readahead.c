@@ -28,6 +28,24 @@
  * the older `ra->size < 4` fallback to order-0 readahead is gone, so a 2-page window on 64 KiB
  * pages does take an order-1 folio. The patch's worked example (an 8 MiB file on 4 KiB pages:
  * 32 pages at order 0, then orders 2, 4, 5) is what test-portable's readahead case asserts.
+ *
+ * Page faults (ps_ra_fault; cache_add records with reason "fault" or "exec", which the importer
+ * takes from the recording's page_cache_ra_order event that opened the window):
+ * filemap_fault -> do_sync_mmap_readahead of 6.18 (from the 6.16 "mm/filemap: Allow arch to
+ * request folio size for exec memory", read as posted and in the syzbot thread on its VMA use):
+ * a fault in a VM_EXEC mapping reads ra_pages from the fault at ra->order = exec_folio_order()
+ * with async_size 0, so no folio carries PG_readahead and no async step follows; any other
+ * mapping does mmap read-around: ra_pages around the fault, ra->order 0, async_size
+ * ra_pages / 4, and a later fault on the marked folio (do_async_mmap_readahead ->
+ * page_cache_async_ra) pushes the window on at ra->order + 2. build-portable's recording
+ * (6.18, ext4, ra_pages 2048) holds 750 page_cache_ra_order events: 42 read-around windows
+ * (size 2048, async_size 512) and 4 exec ones (async_size 0), all order 0; every other sync
+ * window order 0 too; the async ones (size == async_size) 69 of order 2, 6 of order 4, 1 of 6.
+ * Simplifications: the window is the range the fault brought in (its centre, the fault, is not
+ * in the record); exec_folio_order() is 0 (include/linux/pgtable.h's default, x86) on every
+ * machine: arm64 defines it as ilog2(SZ_64K >> PAGE_SHIFT) (4 on 4K, 2 on 16K), but the machine
+ * spec does not say which architecture it is, so arm64 4K/16K exec windows come out smaller
+ * folios than the kernel's. VM_HUGEPAGE file mappings (PMD-order windows) are not modelled.
  */
 #include "policy/policy.h"
 
@@ -127,6 +145,24 @@ uint64_t ps_ra_window(const PsMachine *m, PsRaState *ra, uint64_t index, uint64_
 	ra->prev_index = index + MAX(req, 1) - 1;
 	*order = ra->order;
 	return ra->size;
+}
+
+uint64_t ps_ra_fault(const PsMachine *m, PsRaState *ra, uint64_t index, uint64_t req, bool exec,
+		     unsigned *order)
+{
+	uint64_t win = MIN(MAX(req, 1), ps_ra_max_pages(m));
+
+	ra->start = index;
+	ra->size = win;
+	/* VM_EXEC: exec_folio_order() (0 but on arm64, see the header), async_size 0;
+	 * read-around: order 0, async_size ra_pages / 4 */
+	ra->async_size = exec ? 0 : win / 4;
+	ra->order = 0;
+	ra->prev_index = index + win - 1;
+	*order = 0;
+	if (exec)
+		ra->size = 0; /* no folio of the window has PG_readahead: no async step follows */
+	return win;
 }
 
 unsigned ps_ra_folio_order(unsigned new_order, uint64_t index, uint64_t limit)

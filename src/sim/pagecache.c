@@ -181,8 +181,12 @@ uint64_t sim_op_cache_add(PsSim *s, const PsTraceEvent *ev, int cpu)
 			    (int64_t)(1ull << r->order);
 			ns += folio_drop(s, f, v - 1, cpu);
 		}
-		win = ps_ra_window(m, &f->ra, index, last - index + 1,
-				   contig_before(f, s, index, ps_ra_max_pages(m)), &order);
+		if (ev->reason == PS_CACHE_FAULT || ev->reason == PS_CACHE_EXEC)
+			win = ps_ra_fault(m, &f->ra, index, last - index + 1,
+					  ev->reason == PS_CACHE_EXEC, &order);
+		else
+			win = ps_ra_window(m, &f->ra, index, last - index + 1,
+					   contig_before(f, s, index, ps_ra_max_pages(m)), &order);
 		next = read_window(s, fi, index, MIN(index + win - 1, last), order, cpu, pi, &ns,
 				   &retry);
 		if (retry)
@@ -277,7 +281,7 @@ cJSON *sim_cache_to_json(PsSim *s)
 	cJSON_AddNumberToObject(o, "reads_cut", (double)c->failed);
 	cJSON_AddNumberToObject(o, "refaults", (double)c->refaults);
 	a = cJSON_AddObjectToObject(o, "pages_removed");
-	for (int i = 0; i < PS_NR_CACHE_REASONS; i++)
+	for (int i = 0; i < PS_NR_CACHE_REMOVE_REASONS; i++)
 		cJSON_AddNumberToObject(a, ps_cache_reason_names[i], (double)c->pages_removed[i]);
 	cJSON_AddNumberToObject(o, "reclaim_records_ignored", (double)c->reclaim_ignored);
 	cJSON_AddNumberToObject(o, "removes_of_unknown_files", (double)c->remove_unknown);

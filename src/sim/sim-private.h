@@ -491,16 +491,16 @@ typedef struct {
 /* What the page-cache records did (summary.json "page_cache"). */
 typedef struct {
 	uint64_t adds, removes;
-	uint64_t pages_added;			     /* pages of the machine brought in */
-	uint64_t folios[PS_NR_ORDERS_MAX];	     /* folios brought in, by order */
-	uint64_t ra_fallbacks[PS_NR_ORDERS_MAX];     /* large readahead folios that failed */
-	uint64_t ra_failed;			     /* order-0 readahead pages that failed */
-	uint64_t failed;			     /* reads cut: even the demanded page failed */
-	uint64_t refaults;			     /* pages found reclaimed, read again */
-	uint64_t pages_removed[PS_NR_CACHE_REASONS]; /* by cache_remove, by reason */
-	uint64_t reclaim_ignored;		     /* cache_remove "reclaim": the model decides */
-	uint64_t partial_kept;			     /* large folios a remove cut only partly */
-	uint64_t remove_unknown;		     /* removes of a file never added */
+	uint64_t pages_added;			 /* pages of the machine brought in */
+	uint64_t folios[PS_NR_ORDERS_MAX];	 /* folios brought in, by order */
+	uint64_t ra_fallbacks[PS_NR_ORDERS_MAX]; /* large readahead folios that failed */
+	uint64_t ra_failed;			 /* order-0 readahead pages that failed */
+	uint64_t failed;			 /* reads cut: even the demanded page failed */
+	uint64_t refaults;			 /* pages found reclaimed, read again */
+	uint64_t pages_removed[PS_NR_CACHE_REMOVE_REASONS]; /* by cache_remove, by reason */
+	uint64_t reclaim_ignored; /* cache_remove "reclaim": the model decides */
+	uint64_t partial_kept;	  /* large folios a remove cut only partly */
+	uint64_t remove_unknown;  /* removes of a file never added */
 } SimCacheStats;
 
 /*

@@ -45,10 +45,8 @@ const char *const ps_trace_op_names[PS_NR_TRACE_OPS] = {
 };
 
 const char *const ps_cache_reason_names[PS_NR_CACHE_REASONS] = {
-    [PS_CACHE_TRUNCATE] = "truncate",
-    [PS_CACHE_UNLINK] = "unlink",
-    [PS_CACHE_DROP] = "drop",
-    [PS_CACHE_RECLAIM] = "reclaim",
+    [PS_CACHE_TRUNCATE] = "truncate", [PS_CACHE_UNLINK] = "unlink", [PS_CACHE_DROP] = "drop",
+    [PS_CACHE_RECLAIM] = "reclaim",   [PS_CACHE_FAULT] = "fault",   [PS_CACHE_EXEC] = "exec",
 };
 
 const char *const ps_free_reason_names[PS_NR_FREE_REASONS] = {
@@ -168,7 +166,7 @@ static const struct {
 			    PS_FB(VALUE) | PS_FB(LEN) | PS_FB(IRQ),
 			PS_FB(T) | PS_FB(OP) | PS_FB(EVENT)},
     [PS_OP_CACHE_ADD] = {PS_FB(T) | PS_FB(OP) | PS_FB(FILE) | PS_FB(OFFSET) | PS_FB(LEN) |
-			     PS_FB(PID) | PS_FB(CPU),
+			     PS_FB(REASON) | PS_FB(PID) | PS_FB(CPU),
 			 PS_FB(T) | PS_FB(OP) | PS_FB(FILE) | PS_FB(OFFSET) | PS_FB(LEN)},
     [PS_OP_CACHE_REMOVE] = {PS_FB(T) | PS_FB(OP) | PS_FB(FILE) | PS_FB(OFFSET) | PS_FB(LEN) |
 				PS_FB(REASON) | PS_FB(PID) | PS_FB(CPU),
@@ -680,13 +678,17 @@ static gboolean ps_parse_name(const char *s, const char *const *names, int first
 	return FALSE;
 }
 
-static gboolean ps_parse_reason(const char *s, enum ps_cache_reason *reason, GError **error)
+static gboolean ps_parse_reason(const char *s, bool add, enum ps_cache_reason *reason,
+				GError **error)
 {
 	int r = 0;
 
-	if (!ps_parse_name(s, ps_cache_reason_names, 0, PS_NR_CACHE_REASONS,
-			   "reason: unknown reason", "", "truncate, unlink, drop, reclaim", &r,
-			   error))
+	if (add ? !ps_parse_name(s, ps_cache_reason_names, PS_CACHE_FAULT, PS_NR_CACHE_REASONS,
+				 "reason: unknown reason", " of a cache_add", "fault, exec", &r,
+				 error)
+		: !ps_parse_name(s, ps_cache_reason_names, 0, PS_NR_CACHE_REMOVE_REASONS,
+				 "reason: unknown reason", "", "truncate, unlink, drop, reclaim",
+				 &r, error))
 		return FALSE;
 	*reason = (enum ps_cache_reason)r;
 	return TRUE;
@@ -861,7 +863,7 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 			return FALSE;
 		if (ev->op == PS_OP_FREE)
 			return ps_parse_free_reason(s, &ev->free_reason, error);
-		return ps_parse_reason(s, &ev->reason, error);
+		return ps_parse_reason(s, ev->op == PS_OP_CACHE_ADD, &ev->reason, error);
 	case PS_F_EVENT:
 		if (!ps_read_string(item, name, 64, &s, error))
 			return FALSE;

@@ -215,7 +215,10 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 				    "len: offset + len runs past the largest file offset");
 			return FALSE;
 		}
-		if (ev->op == PS_OP_CACHE_REMOVE && (unsigned)ev->reason >= PS_NR_CACHE_REASONS) {
+		if (ev->op == PS_OP_CACHE_REMOVE
+			? (unsigned)ev->reason >= PS_NR_CACHE_REMOVE_REASONS
+			: (ev->reason && ev->reason < PS_CACHE_FAULT) ||
+			      (unsigned)ev->reason >= PS_NR_CACHE_REASONS) {
 			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
 				    "reason: unknown reason %d", (int)ev->reason);
 			return FALSE;
@@ -541,7 +544,7 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 			p = PS_PUT_LIT(p, ",\"len\":");
 			p = ps_put_u64(p, ev->len);
 		}
-		if (ev->op == PS_OP_CACHE_REMOVE) {
+		if (ev->op == PS_OP_CACHE_REMOVE || ev->reason >= PS_CACHE_FAULT) {
 			p = PS_PUT_LIT(p, ",\"reason\":\"");
 			p = ps_put(p, ps_cache_reason_names[ev->reason],
 				   strlen(ps_cache_reason_names[ev->reason]));

@@ -499,6 +499,11 @@ typedef struct {
 	int nr_onl;
 	PsTraceEvent pending; /* a cache_add / cache_remove still growing */
 	bool have_pending;
+	/* the last page_cache_ra_order window (port_ra): its task + 1, file, and the reason of the
+	 * cache_adds it brings (PS_CACHE_FAULT, PS_CACHE_EXEC; 0: a read's) */
+	int ra_pid;
+	char ra_file[PS_TRACE_FILE_MAX];
+	enum ps_cache_reason ra_reason;
 	GHashTable *shmem; /* movable allocation number -> ShmemAdd* (shmem_prepass) */
 	/* allocations held until their page-cache fate is known (exact; see pc_hold): an open
 	 * addressing table pfn -> ring position, IMP_PC_SLOTS slots, and the held ones in order */
@@ -2576,8 +2581,45 @@ static gboolean port_filemap(Imp *im, const Line *l, uint64_t ts, bool add, GErr
 	} else {
 		im->st->port.cache_adds++;
 		im->st->port.cache_add_bytes += ev.len;
+		/* inside a fault's readahead window of this task and file */
+		if (im->ra_pid == ev.pid + 1 && strcmp(im->ra_file, ev.file) == 0)
+			ev.reason = im->ra_reason;
+		im->st->port.cache_fault_bytes += ev.reason == PS_CACHE_FAULT ? ev.len : 0;
+		im->st->port.cache_exec_bytes += ev.reason == PS_CACHE_EXEC ? ev.len : 0;
 	}
 	return cache_record(im, &ev, error);
+}
+
+/*
+ * page_cache_ra_order: "dev=M:m ino=I index=X order=O size=S async_size=A ra_pages=R", the
+ * window whose pages the task's next mm_filemap_add_to_page_cache of that file add. Which
+ * window it is follows from how 6.18 set it: do_sync_mmap_readahead's read-around is S == R,
+ * A == R / 4 at order 0, its VM_EXEC window A == 0 (a read's sync window has A >= 1 unless
+ * R is 1 page, an async one A == S); those adds are cache_adds with reason fault / exec.
+ */
+static gboolean port_ra(Imp *im, const Line *l, GError **error)
+{
+	const char *dev = kv(l, "dev"), *ino = kv(l, "ino");
+	uint64_t size, async, ra_pages;
+	int order;
+
+	if (!dev || !ino)
+		return line_error(im, error, "%s: dev and ino: missing", l->event);
+	if (!get_u64(im, l, "size", &size, error) || !get_u64(im, l, "async_size", &async, error) ||
+	    !get_u64(im, l, "ra_pages", &ra_pages, error) ||
+	    !get_int(im, l, "order", 0, PS_NR_ORDERS_MAX - 1, &order, error))
+		return FALSE;
+	im->ra_pid = l->pid + 1;
+	g_snprintf(im->ra_file, sizeof(im->ra_file), "%s:%s", dev, ino);
+	if (async == 0 && size > 0 && ra_pages > 1)
+		im->ra_reason = PS_CACHE_EXEC;
+	else if (order == 0 && size == ra_pages && async == ra_pages / 4 && async != size)
+		im->ra_reason = PS_CACHE_FAULT;
+	else
+		im->ra_reason = 0;
+	im->st->port.ra_windows++;
+	im->st->port.ra_pages_max = MAX(im->st->port.ra_pages_max, ra_pages);
+	return TRUE;
 }
 
 /* A cache record: the next page of the same file by the same task joins the pending range. */
@@ -2903,6 +2945,8 @@ static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 			       port_named(im, l, t, PS_OBS_PAGE_FREE, pfn, 0, 0, error);
 		}
 	}
+	if (strcmp(e, "page_cache_ra_order") == 0 && !port_ra(im, l, error))
+		return FALSE;
 	if (HAS_PREFIX(e, "mm_") || HAS_PREFIX(e, "page_cache_ra")) {
 		/* allocator-internal and readahead events: the simulator decides them itself */
 		im->st->port.observed_skipped++;
@@ -3335,6 +3379,17 @@ static void port_stats_format(const PsImportStats *st, GString *out)
 	    p->cache_remove_bytes / 1024, p->cache_removes_reclaim, p->maps, p->unmaps,
 	    p->brk_moves, p->mremaps, p->madv_thp, p->madv_dontneed, p->madv_other, p->forks,
 	    p->fork_copies, p->execs, p->exits, p->syscalls_unmatched, p->observed_skipped);
+	if (p->ra_windows)
+		g_string_append_printf(out,
+				       "portable: readahead windows (page_cache_ra_order) %" PRIu64
+				       " (ra_pages up to %" PRIu64 ": a replay's config "
+				       "page_cache.read_ahead_kb of the recording machine is that "
+				       "many pages); page cache added by faults: mmap read-around "
+				       "%" PRIu64 " KiB, VM_EXEC windows %" PRIu64
+				       " KiB (cache_add "
+				       "reason fault / exec)\n",
+				       p->ra_windows, p->ra_pages_max, p->cache_fault_bytes / 1024,
+				       p->cache_exec_bytes / 1024);
 	/*
 	 * exec's copy_strings fills the new stack's argument and environment pages through
 	 * get_user_pages_remote: no fault event, and nothing recorded gives their size

@@ -57,12 +57,19 @@ enum ps_alloc_kind {
 };
 extern const char *const ps_alloc_kind_names[PS_NR_ALLOC_KINDS]; /* "", "anon", "file", ... */
 
-/* Why page cache went (cache_remove's `reason`). */
+/*
+ * Why page cache went (cache_remove's `reason`) or came (cache_add's: none for a read or
+ * readahead, "fault" or "exec" for the window a page fault read, do_sync_mmap_readahead).
+ */
 enum ps_cache_reason {
 	PS_CACHE_TRUNCATE, /* truncate_inode_pages_range of a shrinking file */
 	PS_CACHE_UNLINK,   /* the last link and user went: the whole mapping */
 	PS_CACHE_DROP,	   /* drop_caches, fadvise(DONTNEED), invalidate_mapping_pages */
 	PS_CACHE_RECLAIM,  /* the recording kernel's reclaim evicted it */
+	PS_NR_CACHE_REMOVE_REASONS,
+	/* cache_add: mmap read-around of a fault (ra_pages around it, order 0) */
+	PS_CACHE_FAULT = PS_NR_CACHE_REMOVE_REASONS,
+	PS_CACHE_EXEC, /* cache_add: a fault's window in a VM_EXEC mapping (no async mark) */
 	PS_NR_CACHE_REASONS
 };
 extern const char *const ps_cache_reason_names[PS_NR_CACHE_REASONS];
@@ -394,11 +401,14 @@ typedef struct {
 	uint64_t maps, unmaps, brk_moves, mremaps, madv_thp, madv_dontneed, madv_other;
 	uint64_t forks, execs, exits;
 	uint64_t fork_copies; /* forks that copied the mm (page tables before the fork) */
-	uint64_t cache_adds, cache_add_bytes;	    /* records, bytes */
-	uint64_t cache_removes, cache_remove_bytes; /* records, bytes */
-	uint64_t cache_removes_reclaim;		    /* of them in kswapd or direct reclaim */
-	uint64_t syscalls_unmatched;		    /* an exit without its entry */
-	uint64_t observed_skipped;		    /* allocator-internal events left out */
+	uint64_t cache_adds, cache_add_bytes; /* records, bytes */
+	uint64_t ra_windows;		      /* page_cache_ra_order events (port_ra) */
+	uint64_t ra_pages_max; /* their largest ra_pages: the recording's read_ahead_kb in pages */
+	uint64_t cache_fault_bytes, cache_exec_bytes; /* added in fault / exec windows */
+	uint64_t cache_removes, cache_remove_bytes;   /* records, bytes */
+	uint64_t cache_removes_reclaim;		      /* of them in kswapd or direct reclaim */
+	uint64_t syscalls_unmatched;		      /* an exit without its entry */
+	uint64_t observed_skipped;		      /* allocator-internal events left out */
 } PsImportPortable;
 
 /* What an import found; printed by ps_import_stats_format (the trace header has no room). */

@@ -321,6 +321,72 @@ static void test_portable_kernel_fault(void)
 }
 
 /*
+ * --portable: the cache_adds of a page_cache_ra_order window are named by how 6.18 opened it:
+ * do_sync_mmap_readahead's read-around (size == ra_pages, async_size ra_pages / 4, order 0) is
+ * reason fault, its VM_EXEC window (async_size 0) exec; a read's sync window (size 4,
+ * async_size 3) and an async one (size == async_size) none. Adds of another task or file in
+ * between keep their own.
+ */
+static void test_portable_ra_reason(void)
+{
+#define RA(T, INO, IDX, ORD, SIZE, ASYNC)                                                          \
+	"  cc1-9  [000] .....  " T ": page_cache_ra_order: dev=254:0 ino=" INO " index=" IDX       \
+	" order=" ORD " size=" SIZE " async_size=" ASYNC " ra_pages=2048\n"
+#define ADD(T, INO, OFS)                                                                           \
+	"  cc1-9  [000] .....  " T ": mm_filemap_add_to_page_cache: dev 254:0 ino " INO            \
+	" pfn=0x1000 ofs=" OFS " order=0\n"
+	static const char text[] =
+	    "# tracer: nop\n# entries-in-buffer/entries-written: 12/12   #P:2\n" RA(
+		"1.000000", "a1", "0", "0", "4", "3") ADD("1.000001", "a1", "0")
+		ADD("1.000002", "a1", "4096") RA("1.000003", "a1", "0", "0", "2048", "512")
+		    ADD("1.000004", "a1", "8192") ADD("1.000005", "a1", "12288")
+			ADD("1.000006", "b2", "0") RA("1.000007", "a1", "2048", "2", "2048", "2048")
+			    ADD("1.000008", "a1", "8388608")
+				RA("1.000009", "c3", "100", "0", "142", "0")
+				    ADD("1.000010", "c3", "409600") ADD("1.000011", "c3", "413696");
+#undef RA
+#undef ADD
+	static const struct {
+		const char *file;
+		uint64_t offset, len;
+		enum ps_cache_reason reason;
+	} want[] = {
+	    {"254:0:a1", 0, 8192, 0},
+	    {"254:0:a1", 8192, 8192, PS_CACHE_FAULT},
+	    {"254:0:b2", 0, 4096, 0},
+	    {"254:0:a1", 8388608, 4096, 0},
+	    {"254:0:c3", 409600, 8192, PS_CACHE_EXEC},
+	};
+	g_autoptr(GError) error = NULL;
+	PsImportStats st;
+	char *out = NULL;
+	PsTraceReader *r = import_portable(text, false, &st, &out);
+	PsTraceEvent ev;
+	guint n = 0;
+	int rc;
+
+	while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1) {
+		if (ev.op != PS_OP_CACHE_ADD)
+			continue;
+		g_assert_cmpuint(n, <, G_N_ELEMENTS(want));
+		g_assert_cmpstr(ev.file, ==, want[n].file);
+		g_assert_cmpuint(ev.offset, ==, want[n].offset);
+		g_assert_cmpuint(ev.len, ==, want[n].len);
+		g_assert_cmpint(ev.reason, ==, want[n].reason);
+		n++;
+	}
+	g_assert_no_error(error);
+	g_assert_cmpint(rc, ==, 0);
+	g_assert_cmpuint(n, ==, G_N_ELEMENTS(want));
+	g_assert_cmpuint(st.port.ra_windows, ==, 4);
+	g_assert_cmpuint(st.port.ra_pages_max, ==, 2048);
+	g_assert_cmpuint(st.port.cache_fault_bytes, ==, 8192);
+	g_assert_cmpuint(st.port.cache_exec_bytes, ==, 8192);
+	ps_trace_reader_close(r);
+	cleanup(out);
+}
+
+/*
  * --portable --observed: the allocator's own events stay as observed records, and the first
  * allocation or free naming a pfn becomes an observed mm_page_alloc / mm_page_free (the pcp
  * lists and free folios at the start of a replay from the recording's own snapshot); a pfn named
@@ -1895,6 +1961,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/portable", test_portable);
 	g_test_add_func("/trace/import/portable-fork", test_portable_fork);
 	g_test_add_func("/trace/import/portable-kernel-fault", test_portable_kernel_fault);
+	g_test_add_func("/trace/import/portable-ra-reason", test_portable_ra_reason);
 	g_test_add_func("/trace/import/portable-observed", test_portable_observed);
 	g_test_add_func("/trace/import/machine", test_import_machine);
 	g_test_add_func("/trace/import/portable-exec-fault", test_portable_exec_fault);
