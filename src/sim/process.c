@@ -833,23 +833,29 @@ typedef struct {
 	PsLruStart batch[1024];
 } Seed;
 
-/* The folio at index i of the map (lru byte l, checked: owned, allocated, of its order) seeded. */
-G_ALWAYS_INLINE static inline void seed_one(PsSim *s, Seed *sd, uint64_t i, uint8_t l)
+/* The zone of the folio at pfn: the previous folio's nearly always (zones do not overlap). */
+G_ALWAYS_INLINE static inline void seed_zone(PsMachine *m, Seed *sd, ps_pfn_t pfn)
 {
-	PsMachine *m = s->m;
-	ps_pfn_t pfn = m->map.base_pfn + (ps_pfn_t)i;
-	unsigned order = l & PS_SNAP_LRU_ORDER;
-	bool anon = l & PS_SNAP_LRU_ANON;
-	uint32_t ri;
-	Rec *r;
-
-	/* the zone of the previous folio nearly always (zones do not overlap) */
 	if ((uint64_t)(pfn - sd->z_start) >= sd->z_pages) {
 		sd->z = ps_pfn_zone(m, pfn);
 		sd->z_start = sd->z->start_pfn;
 		sd->z_pages = sd->z->spanned;
 		sd->cpu = sd->node_cpu[sd->z->node];
 	}
+}
+
+/*
+ * The record of the folio at pfn (lru byte l) in zone sd->z, queued to be linked; its handle.
+ * Records and lists only: the caller disowns its pages, names the owner and counts them.
+ */
+G_ALWAYS_INLINE static inline uint32_t seed_rec(PsSim *s, Seed *sd, uint64_t i, ps_pfn_t pfn,
+						uint8_t l)
+{
+	unsigned order = l & PS_SNAP_LRU_ORDER;
+	bool anon = l & PS_SNAP_LRU_ANON;
+	uint32_t ri;
+	Rec *r;
+
 	if (sd->bulk) {
 		ri = sd->len++;
 		r = rec_at(s, ri);
@@ -873,9 +879,6 @@ G_ALWAYS_INLINE static inline void seed_one(PsSim *s, Seed *sd, uint64_t i, uint
 		r->cpu = sd->cpu;
 		r->id = pfn;
 	}
-	ps_snapshot_disown(s->snap, m, pfn, order);
-	ps_page_set_owner(m, pfn, ri);
-	sim_pb_account(s, pfn, order, PS_MT_MOVABLE, +1);
 	/* linked in batches of consecutive handles of one zone (nothing here reads the lists) */
 	if (sd->nbatch && (sd->nbatch == G_N_ELEMENTS(sd->batch) || sd->z != sd->batch_z ||
 			   ri != sd->h0 + sd->nbatch)) {
@@ -890,13 +893,54 @@ G_ALWAYS_INLINE static inline void seed_one(PsSim *s, Seed *sd, uint64_t i, uint
 					       .kind = anon ? PS_FOLIO_ANON : PS_FOLIO_FILE,
 					       .active = l & PS_SNAP_LRU_ACTIVE,
 					       .dirty = !anon && (l & PS_SNAP_LRU_DIRTY)};
-	if (!order)
-		s->snap_rec[i] = ri + 1;
-	else
-		for (unsigned j = 0; j < 1u << order; j++)
-			s->snap_rec[i + j] = ri + 1;
+	for (unsigned j = 0; j < 1u << order; j++)
+		s->snap_rec[i + j] = ri + 1;
+	return ri;
+}
+
+/* The folio at index i of the map (lru byte l, checked: owned, allocated, of its order) seeded. */
+static void seed_one(PsSim *s, Seed *sd, uint64_t i, uint8_t l)
+{
+	PsMachine *m = s->m;
+	ps_pfn_t pfn = m->map.base_pfn + (ps_pfn_t)i;
+	unsigned order = l & PS_SNAP_LRU_ORDER;
+	uint32_t ri;
+
+	seed_zone(m, sd, pfn);
+	ri = seed_rec(s, sd, i, pfn, l);
+	ps_snapshot_disown(s->snap, m, pfn, order);
+	ps_page_set_owner(m, pfn, ri);
+	sim_pb_account(s, pfn, order, PS_MT_MOVABLE, +1);
 	sd->pages += 1ull << order;
 	sd->folios++;
+}
+
+/*
+ * The order-0 folios at the bits of heads among the 8 pages from index k (checked, one pageblock,
+ * one byte of the owned bitmap), seeded as seed_one would seed each in turn: their owned bits
+ * cleared and their pageblock's Movable count raised at once (sim_pb_account's type bit flips
+ * only when the count leaves 0).
+ */
+G_ALWAYS_INLINE static inline void seed_word0(PsSim *s, Seed *sd, uint64_t k, unsigned heads)
+{
+	PsMachine *m = s->m;
+	uint64_t b = k >> m->pageblock_order;
+	uint32_t *c = &s->pb_alloc[b * PS_MT_PCPTYPES + PS_MT_MOVABLE], old = *c;
+	unsigned n = (unsigned)__builtin_popcount(heads);
+
+	s->snap->owned[k / 8] &= (uint8_t)~heads;
+	*c = old + n;
+	if (!old || !*c)
+		s->pb_types[b] ^= (uint8_t)(1u << PS_MT_MOVABLE);
+	for (; heads; heads &= heads - 1) {
+		uint64_t i = k + (uint64_t)__builtin_ctz(heads);
+		ps_pfn_t pfn = m->map.base_pfn + (ps_pfn_t)i;
+
+		seed_zone(m, sd, pfn);
+		ps_page_set_owner(m, pfn, seed_rec(s, sd, i, pfn, s->snap->lru[i]));
+	}
+	sd->pages += n;
+	sd->folios += n;
 }
 
 /* The folio headed at index i, checked and seeded (a word of the walk with a larger folio). */
@@ -921,6 +965,7 @@ void sim_snapshot_lru_seed(PsSim *s)
 	const uint8_t *owned = s->snap->owned, *flags = m->map.flags;
 	Seed *sd = g_new0(Seed, 1);
 	uint64_t k = 0;
+	bool word0;
 
 	sd->len = s->recs->len;
 	for (int c = m->nr_cpus; c-- > 0;)
@@ -952,6 +997,8 @@ void sim_snapshot_lru_seed(PsSim *s)
 		ps_advise_huge(rec_at(s, sd->len), listed * sizeof(Rec));
 	}
 	ps_lru_reserve(s->policy, sd->len + (uint32_t)listed);
+	/* whole words of order-0 folios at once: appended records, 8 pages in one pageblock */
+	word0 = sd->bulk && m->pageblock_order >= 3;
 	/*
 	 * The folios in pfn order, 8 pages a step (one byte of the owned bitmap). In a word whose
 	 * folios are all of order 0 (nearly every word) the checks of each are byte matches of
@@ -980,7 +1027,9 @@ void sim_snapshot_lru_seed(PsSim *s)
 		heads = ps_bytes8_match(lru + k, PS_SNAP_LRU_ON, PS_SNAP_LRU_ON) & owned[k / 8] &
 			ps_bytes8_match(flags + k, PS_PAGE_STATE_MASK | PS_PAGE_ORDER_MASK,
 					PS_PAGE_ALLOCATED << PS_PAGE_STATE_SHIFT);
-		for (; heads; heads &= heads - 1) {
+		if (heads && word0)
+			seed_word0(s, sd, k, heads);
+		for (heads = word0 ? 0 : heads; heads; heads &= heads - 1) {
 			uint64_t i = k + (uint64_t)__builtin_ctz(heads);
 
 			seed_one(s, sd, i, lru[i]);

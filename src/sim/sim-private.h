@@ -84,6 +84,11 @@ typedef struct {
 	uint64_t stale_freed_pages; /* and their base pages */
 	/* unknown-at-start blocks compaction moved: pfn at the snapshot <-> pfn now */
 	GHashTable *moved_to, *moved_from;
+	/*
+	 * per pfn of the map, a bit: a key of moved_to (never removed, as moved_to's keys are not),
+	 * so that a free of a pfn asks the table only about the heads that moved
+	 */
+	uint8_t *moved_bits;
 	uint64_t moved_pages;	/* base pages of such moves */
 	char *vmstat_path;	/* the kcompactd state came from here (policy runs with --proc) */
 	int kcompactd_deferred; /* nodes whose kcompactd starts in its proactive back-off */

@@ -732,6 +732,7 @@ PsSnapshot *ps_snapshot_load_cached(PsMachine *m, const char *path, const char *
 	snap->lru = ps_malloc0_huge(npages);
 	snap->moved_to = g_hash_table_new(g_direct_hash, g_direct_equal);
 	snap->moved_from = g_hash_table_new(g_direct_hash, g_direct_equal);
+	snap->moved_bits = g_new0(uint8_t, (npages + 7) / 8);
 	if (proc_dir && !read_pagetypeinfo(snap, m, proc_dir, error))
 		return NULL;
 	/* the classification of a dump already seen on this layout, from the cache (never needed)
@@ -791,6 +792,7 @@ void ps_snapshot_free(PsSnapshot *snap)
 	g_free(snap->owned);
 	g_clear_pointer(&snap->moved_to, g_hash_table_unref);
 	g_clear_pointer(&snap->moved_from, g_hash_table_unref);
+	g_free(snap->moved_bits);
 	g_free(snap->votes);
 	g_free(snap->kind);
 	if (snap->pcp_start_counts)
@@ -920,8 +922,13 @@ static ps_pfn_t current_pfn(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t
 		return pfn;
 	for (unsigned o = 0; o <= m->max_order; o++) {
 		ps_pfn_t head = pfn & ~(((ps_pfn_t)1 << o) - 1);
+		uint64_t i = head - m->map.base_pfn;
 		gpointer to;
 
+		/* moved_bits: the heads moved_to has (a pfn outside the map: the table itself) */
+		if (head >= m->map.base_pfn && head < m->map.end_pfn &&
+		    !(snap->moved_bits[i / 8] & (1u << (i % 8))))
+			continue;
 		if (g_hash_table_lookup_extended(snap->moved_to, GUINT_TO_POINTER(head), NULL,
 						 &to)) {
 			ps_pfn_t now = GPOINTER_TO_UINT(to);
@@ -950,6 +957,9 @@ void ps_snapshot_moved(PsSnapshot *snap, PsMachine *m, ps_pfn_t old_pfn, ps_pfn_
 		g_hash_table_remove(snap->moved_from, GUINT_TO_POINTER(old_pfn));
 	}
 	g_hash_table_insert(snap->moved_to, GUINT_TO_POINTER(orig), GUINT_TO_POINTER(new_pfn));
+	if (orig >= m->map.base_pfn && orig < m->map.end_pfn)
+		snap->moved_bits[(orig - m->map.base_pfn) / 8] |=
+		    (uint8_t)(1u << ((orig - m->map.base_pfn) % 8));
 	g_hash_table_insert(snap->moved_from, GUINT_TO_POINTER(new_pfn), GUINT_TO_POINTER(orig));
 	ps_snapshot_disown(snap, m, old_pfn, order);
 	ps_snapshot_own(snap, m, new_pfn, order);

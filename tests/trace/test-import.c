@@ -1680,6 +1680,7 @@ static void test_snapshot_moved_block(void)
 	snap.owned = g_new0(uint8_t, (m->map.end_pfn - m->map.base_pfn + 7) / 8);
 	snap.moved_to = g_hash_table_new(g_direct_hash, g_direct_equal);
 	snap.moved_from = g_hash_table_new(g_direct_hash, g_direct_equal);
+	snap.moved_bits = g_new0(uint8_t, (m->map.end_pfn - m->map.base_pfn + 7) / 8);
 
 	a = take_block(m, z, 2);
 	b = take_block(m, z, 2);
@@ -1712,6 +1713,7 @@ static void test_snapshot_moved_block(void)
 	fixture_check(m);
 	g_hash_table_unref(snap.moved_to);
 	g_hash_table_unref(snap.moved_from);
+	g_free(snap.moved_bits);
 	g_free(snap.owned);
 }
 
