@@ -40,6 +40,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(cJSON, cJSON_Delete)
 #define A	  (START_PFN + 4096u)
 
 static char *tmp_dir;
+/* the trace cache of the runs (NULL: none) */
+static char *cache_dir;
 
 static PsConfig *make_config(void)
 {
@@ -120,7 +122,7 @@ static char *run_proc(const char *name, const char *const *lines, size_t n, bool
 	char *out = g_build_filename(tmp_dir, name, NULL);
 	GString *text = g_string_new("{\"pagesim_trace\":1,\"source\":\"test\",\"page_size\":4096,"
 				     "\"cpus\":2}\n");
-	PsRunOptions opts = {.out_dir = out, .seed = 1};
+	PsRunOptions opts = {.out_dir = out, .seed = 1, .trace_cache_dir = cache_dir};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PsSim) s = NULL;
 
@@ -242,6 +244,53 @@ static void test_direct_reclaim_free(void)
 	g_assert_cmpint(vmstat_value(out, "nr_inactive_file"), ==, 0);
 	g_assert_cmpint(vmstat_value(out, "nr_free_pages") + pcp_count(out), ==, NR_PAGES - 11 + 2);
 	ps_test_rm_rf(out);
+}
+
+/*
+ * LRU folios the trace proves free at its start (snapshot-stale.c): A's page, a tail page of the
+ * order-2 folio at A+4 (the 8 pages from A: a word with a larger folio) and A+8 (a word of
+ * order-0 folios) are first named by an allocation, so the three folios are freed to the buddy
+ * before the seed; A+1 is first named by a free (it stays, and that free frees it); A+2 is not
+ * named. Read from the trace, then (second run) from the cache's runs.
+ */
+static void test_stale(void)
+{
+	g_autofree char *l1 = g_strdup_printf("{\"t\":1000,\"op\":\"alloc\",\"id\":1,\"pfn\":%u,"
+					      "\"order\":0,\"gfp\":\"GFP_KERNEL\",\"pid\":1,"
+					      "\"cpu\":0}",
+					      A + 0);
+	g_autofree char *l2 = g_strdup_printf(
+	    "{\"t\":1500,\"op\":\"free\",\"id\":7,\"pfn\":%u,\"order\":0,\"cpu\":0}", A + 1);
+	g_autofree char *l3 = g_strdup_printf("{\"t\":2000,\"op\":\"alloc\",\"id\":2,\"pfn\":%u,"
+					      "\"order\":0,\"gfp\":\"GFP_KERNEL\",\"pid\":1,"
+					      "\"cpu\":1}",
+					      A + 6);
+	g_autofree char *l4 = g_strdup_printf("{\"t\":2500,\"op\":\"alloc\",\"id\":3,\"pfn\":%u,"
+					      "\"order\":0,\"gfp\":\"GFP_KERNEL\",\"pid\":1,"
+					      "\"cpu\":1}",
+					      A + 8);
+	const char *const lines[] = {l1, l2, l3, l4};
+
+	cache_dir = g_build_filename(tmp_dir, "cache", NULL);
+	for (int pass = 0; pass < 2; pass++) {
+		g_autofree char *out = run("stale", lines, G_N_ELEMENTS(lines));
+		g_autoptr(cJSON) sum = ps_test_json_file(out, "summary.json");
+
+		g_assert_cmpfloat(snap_field(sum, "stale_lru_freed_folios"), ==, 3);
+		g_assert_cmpfloat(snap_field(sum, "stale_lru_freed_pages"), ==, 1 + 4 + 1);
+		/* seeded: A+1 and A+2 */
+		g_assert_cmpfloat(snap_field(sum, "lru_folios"), ==, 2);
+		g_assert_cmpfloat(snap_field(sum, "lru_pages"), ==, 2);
+		g_assert_cmpfloat(snap_field(sum, "unknown_at_start_frees"), ==, 1);
+		g_assert_cmpfloat(anomaly(sum, "free_unknown_id"), ==, 0);
+		g_assert_cmpint(vmstat_value(out, "nr_active_file"), ==, 0);
+		g_assert_cmpint(vmstat_value(out, "nr_inactive_file"), ==, 1);
+		g_assert_cmpint(vmstat_value(out, "nr_inactive_anon"), ==, 0);
+		g_assert_cmpint(vmstat_value(out, "nr_dirty"), ==, 1);
+		ps_test_rm_rf(out);
+	}
+	ps_test_rm_rf(cache_dir);
+	g_clear_pointer(&cache_dir, g_free);
 }
 
 static double total(const cJSON *sum, const char *name)
@@ -420,6 +469,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/snapshot-lru/reason-free", test_reason_free);
 	g_test_add_func("/sim/snapshot-lru/failed-alloc", test_failed_alloc);
 	g_test_add_func("/sim/snapshot-lru/boost-at-start", test_boost_at_start);
+	g_test_add_func("/sim/snapshot-lru/stale", test_stale);
 	rc = g_test_run();
 
 	ps_test_rm_rf(tmp_dir);
