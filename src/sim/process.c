@@ -76,9 +76,9 @@
  */
 #define RECS_RESERVE_MIN ((guint)1 << 16)
 
-static void rec_reserve(PsSim *s)
+static void rec_reserve(PsSim *s, guint want)
 {
-	guint len = s->recs->len, n = MAX(2 * len, RECS_RESERVE_MIN);
+	guint len = s->recs->len, n = MAX(2 * want, RECS_RESERVE_MIN);
 
 	/* sized, not cleared: the new part stays untouched until a record is put there */
 	g_array_set_size(s->recs, n);
@@ -108,7 +108,7 @@ static uint32_t rec_new(PsSim *s)
 		return i;
 	}
 	if (s->recs->len >= s->recs_reserved)
-		rec_reserve(s);
+		rec_reserve(s, s->recs->len);
 	g_array_append_val(s->recs, r);
 	return s->recs->len - 1;
 }
@@ -992,9 +992,15 @@ void sim_snapshot_lru_seed(PsSim *s)
 	 */
 	sd->bulk = !s->nr_free_recs;
 	if (sd->bulk) {
+		/*
+		 * reserved as rec_new reserves (twice the records, huge pages for the new part):
+		 * sized to just the folios, the first rec_new of the replay grew the array by a
+		 * realloc that copied the ~1 M records (35 MB) into freshly faulted 4 KiB pages,
+		 * ~23 k faults on ftrace-press-kswapd
+		 */
+		if (sd->len + (guint)listed > s->recs_reserved)
+			rec_reserve(s, sd->len + (guint)listed);
 		g_array_set_size(s->recs, sd->len + (guint)listed);
-		/* the new records are not touched yet (recs does not clear) */
-		ps_advise_huge(rec_at(s, sd->len), listed * sizeof(Rec));
 	}
 	ps_lru_reserve(s->policy, sd->len + (uint32_t)listed);
 	/* whole words of order-0 folios at once: appended records, 8 pages in one pageblock */
