@@ -624,6 +624,11 @@ typedef struct PsMachine {
 	uint8_t *cpu_vmstat_dirty;
 	/* the running direct compaction's capture_control, NULL otherwise */
 	PsCaptureControl *capture;
+	/*
+	 * cpu + 1 whose pcp lock the task holds while an interrupt's free runs on it (the sim
+	 * sets it around such a free): ps_free_pages' pcp_spin_trylock fails there; 0: none
+	 */
+	int pcp_lock_held;
 } PsMachine;
 
 PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error);

@@ -462,6 +462,12 @@ void ps_free_pages(PsMachine *m, ps_pfn_t pfn, unsigned order, int cpu)
 	}
 	/* pcp lists hold the three pcp types; HIGHATOMIC (and CMA) go to the movable list. */
 	mt = ps_pageblock_mt(m, pfn);
+	/* __free_frozen_pages: pcp_spin_trylock failed, free_one_page */
+	if (G_UNLIKELY(m->pcp_lock_held == cpu + 1)) {
+		m->vm_events[PS_PGFREE] += 1ull << order;
+		ps_buddy_free(m, z, pfn, order, PS_FPI_NONE);
+		return;
+	}
 	if (mt >= PS_MT_PCPTYPES) {
 		if (mt == PS_MT_ISOLATE) {
 			m->vm_events[PS_PGFREE] += 1ull << order;

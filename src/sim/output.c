@@ -295,6 +295,7 @@ static void summary_totals(PsSim *s, cJSON *root)
 	    {"pages_kernel_reclaim_skipped_kswapd", t->pages_kernel_reclaim_skipped_kswapd},
 	    {"pages_kernel_reclaim_skipped_direct", t->pages_kernel_reclaim_skipped_direct},
 	    {"kswapd_frees_reclaim_active", t->kswapd_frees_reclaim_active},
+	    {"interrupt_frees_pcp_locked", t->interrupt_frees_pcp_locked},
 	    {"thp_fallback_pages", t->thp_fallback_pages},
 	    {"failed_allocs_first_try", t->failed_allocs_first_try},
 	    {"failed_allocs_model_ok", t->failed_allocs_model_ok},

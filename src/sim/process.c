@@ -1370,6 +1370,14 @@ uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 	PsZone *z = NULL;
 	uint64_t ns;
 
+	/* an interrupt's free while its cpu's task holds the pcp lock (replay.c, note_pcp_lock) */
+	if (ev->pcp_locked && cpu >= 0) {
+		s->m->pcp_lock_held = cpu + 1;
+		s->totals.interrupt_frees_pcp_locked++;
+		ns = op_free(s, ev, cpu);
+		s->m->pcp_lock_held = 0;
+		return ns;
+	}
 	if (ev->free_reason == PS_FREE_RECLAIM_KSWAPD && ev->has_pfn)
 		z = ps_pfn_zone(s->m, ev->pfn);
 	if (!z || (z->flags & PS_ZONE_RECLAIM_ACTIVE) || !ps_kswapd_failing(s->policy, z->node))

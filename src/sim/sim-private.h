@@ -75,6 +75,7 @@ typedef struct {
 	uint64_t pcp_count_at_start; /* pcp pages it lists */
 	uint64_t boost_at_start;     /* watermark boost pages it lists, all zones */
 	int *pcp_start;		     /* [zone idx * nr_cpus + cpu]: zoneinfo's pcp count */
+	int64_t *zoneinfo_free;	     /* [zone idx]: zoneinfo's "pages free", -1 when not read */
 	uint64_t pcp_adopted;	     /* pcp pages rebuilt from the trace (ps_snapshot_prefill_*) */
 	uint64_t pcp_taken_free;  /* of those, free in the snapshot (refilled before the trace) */
 	GArray *pcp_start_counts; /* PsPcpStartCount: the counts the trace's first drains imply */
@@ -82,6 +83,8 @@ typedef struct {
 	bool stale_scanned;	       /* the trace was read for them (policy runs, not stdin) */
 	uint64_t stale_freed; /* blocks the trace proved free at its start (snapshot-stale.c) */
 	uint64_t stale_freed_pages; /* and their base pages */
+	uint64_t freed_first_pages; /* free in the dump, freed first by the trace: taken at start */
+	uint64_t freed_first_left;  /* such pages left free (the zone's zoneinfo free count) */
 	/* unknown-at-start blocks compaction moved: pfn at the snapshot <-> pfn now */
 	GHashTable *moved_to, *moved_from;
 	/*
@@ -203,9 +206,10 @@ void ps_snapshot_prefill_collect(PsPcpPrefill *pf);
 const GArray *ps_snapshot_prefill_candidates(const PsPcpPrefill *pf);
 void ps_snapshot_prefill_apply(PsPcpPrefill *pf, const PsPrefillCand *cands, uint64_t n);
 uint64_t ps_snapshot_prefill_machine_key(const PsMachine *m);
-/* snapshot-stale.c: a run of pfns (from the map's base) whose first record is an allocation */
+/* snapshot-stale.c: a run of pfns (from the map's base) whose first record is of one kind */
 typedef struct {
 	uint64_t start, len;
+	uint64_t what; /* its pages' first record: 1 an allocation, 3 a free (snapshot-stale.c) */
 } PsStaleRun;
 /*
  * What a snapshot start keeps from the trace in the cache (snapshot-cache.c): the prefill's
@@ -608,6 +612,9 @@ struct PsSim {
 	/* per cpu: pid of the task between its recorded mm_vmscan_direct_reclaim_begin and _end
 	 * on that cpu, 0 when none (policy replay: see sim_op_free) */
 	int *direct_reclaim_pid;
+	/* [recorded cpu]: its task's last record was made with the pcp lock held (note_pcp_lock) */
+	bool *pcp_locked;
+	int *pcp_lock_holder;	/* and that record's pid */
 	bool free_reasons_seen; /* a free with a reason was read: the window above is unused */
 	/* per cpu: an OOM wait (with the attempt before it) that the retried allocation's
 	 * latency sample reports; oom_wait_sampled: what the last do_alloc took from it */
@@ -774,7 +781,10 @@ void sim_snapshot_lru_seed(PsSim *s);
  * false when ri is another kind of record (the host follows only those pieces).
  */
 bool sim_snap_rec_split(PsSim *s, uint32_t ri, ps_pfn_t pfn);
-/* snapshot-stale.c: frees the held blocks the trace shows were free at its start (policy runs) */
+/*
+ * snapshot-stale.c: frees the held blocks the trace shows were free at its start, and takes the
+ * free pages it shows were allocated then (policy runs)
+ */
 void sim_snapshot_free_stale(PsSim *s);
 uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu);
 uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu);

@@ -91,6 +91,9 @@ typedef struct {
 	/* replayed frees of a kswapd task met while the model's kswapd was failing, committed
 	 * reclaim-active as the kernel's were, inside balance_pgdat (sim_op_free) */
 	uint64_t kswapd_frees_reclaim_active;
+	/* replayed interrupt frees whose cpu's task held the pcp lock: freed to the buddy
+	 * (replay.c, note_pcp_lock) */
+	uint64_t interrupt_frees_pcp_locked;
 	/* pages of frees with reason migrated (the recording's migration), not replayed */
 	uint64_t pages_kernel_migration_skipped;
 	/* base pages the model faulted in for recorded THP faults it could not serve huge */

@@ -312,7 +312,8 @@ void ps_snapshot_cache_write(const char *entry, const char *digest, uint64_t lay
 /*
  * What a snapshot start needs from the trace, kept so that a run from the trace cache does not
  * read the trace for it again: the records the pcp prefill could take pages from (snapshot-pcp.c,
- * `.pcp`, PsPrefillCand[]), the pfn runs whose first record is an allocation (snapshot-stale.c,
+ * `.pcp`, PsPrefillCand[]), the pfn runs whose first record is an allocation or a free
+ * (snapshot-stale.c,
  * `.stale`, PsStaleRun[]) and the pcp start-count walk's steps (snapshot-pcp.c, `.walk`, u32
  * words). Each is named after the trace's digest, its machine key and the source
  * key; the header repeats them with the count and a checksum. Layout: DerivedHead, then the
@@ -326,7 +327,7 @@ typedef struct {
 static const DerivedKind derived_kinds[] = {
     [PS_DERIVED_PCP] = {"pcp", "PSPCPF\x01\x00", "pcp prefill", "reading the trace ahead",
 			sizeof(PsPrefillCand)},
-    [PS_DERIVED_STALE] = {"stale", "PSSTAL\x01\x00", "stale-LRU scan", "reading the trace again",
+    [PS_DERIVED_STALE] = {"stale", "PSSTAL\x02\x00", "stale-LRU scan", "reading the trace again",
 			  sizeof(PsStaleRun)},
     [PS_DERIVED_WALK] = {"walk", "PSWALK\x01\x00", "pcp count walk", "walking the trace again",
 			 sizeof(uint32_t)},

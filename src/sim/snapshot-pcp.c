@@ -25,28 +25,37 @@
  * where a list first reaches `high`: free_frozen_page_commit drains (free_pcppages_bulk;
  * mm_page_pcpu_drain records right after the free) at the first free that takes pcp->count to
  * nr_pcp_high's value. So each cpu's records up to its first free-triggered drain are kept as
- * count steps (refill blocks +, pcp allocations -, frees + with the free-side rules, other
- * drains -), and the implied start count is the smallest, from the rebuilt count up to
+ * count steps (refill blocks +, those a refill took by a fallback included (refill_fallback),
+ * pcp allocations -, frees + with the free-side rules, other drains -), and the implied start
+ * count is the smallest, from the rebuilt count up to
  * zoneinfo's, with which pcp.c's own rules (ps_pcp_nr_alloc, ps_pcp_free_high on a copy of the
  * restored pcp) first reach `high` at that very free. The lists are filled up to it with
  * unnamed pages: flagless kernel pages of the snapshot (on no LRU) that no record names while the
  * walks run, on their pageblock's list, behind the pages the trace allocates and ahead of those
- * it drains (the kernel's drains never reached them). summary.json lists each pcp's rebuilt,
+ * it drains (the kernel's drains never reached them). Only pages whose list (order 0, the
+ * pageblock's type) the walk never refills: __rmqueue_pcplist refills a list only when it is
+ * empty, so what such a list held at the start the trace allocated, naming it. On
+ * lab-churn-migrate/4k cpu 1 the 182 unnamed pages went to the Unmovable list, which the kernel
+ * refilled empty at 1.62 s while the model still held them, and the model's count stayed 2,016
+ * short (the refill it skipped) until the kernel's drains at 2.63 s; in Reclaimable blocks (the
+ * lists cpu 1 never allocates from) its sequence follows the kernel's to 2.71 s.
+ * summary.json lists each pcp's rebuilt,
  * implied and added counts (snapshot.pcp_start_count_from_first_drain). The periodic decay of
  * `high` is not walked (no record shows it): a walk it would have changed finds no exact count
  * and adds nothing.
  * Measured (policy replay, config from before.zoneinfo; rebuilt / implied / zoneinfo): 64K
- * realdata cpu 0 321 / 365 / 427; 16K cpu 1 324 / 362 / 369; 4K cpu 0 1685 / 1912 / 2036, cpu 1
- * 954 / 987 / 1237; shipped 4K cpu 1 400 / 584 / 585. With it, and the untraced bulk allocation
+ * realdata cpu 0 321 / 365 / 427; 16K cpu 1 324 / 362 / 369; 4K cpu 0 1685 / 1928 / 2036, cpu 1
+ * 954 / 987 / 1237; shipped 4K cpu 1 400 / 582 / 585. With it, and the untraced bulk allocation
  * a double free shows (process.c, untraced_refree), the 64K replay's cpu 0 follows the trace's
  * pcp sequence through `mid`, and its free blocks at `mid` are the kernel's at every order
  * (36 order-0 blocks against 1 before).
  */
-enum { STEP_REFILL_FIRST, STEP_REFILL, STEP_ALLOC, STEP_FREE, STEP_DRAIN, STEP_OTHER };
+enum { STEP_REFILL_FIRST, STEP_REFILL, STEP_ALLOC, STEP_FREE, STEP_DRAIN, STEP_TAKE, STEP_OTHER };
 
 typedef struct {
 	uint8_t kind; /* STEP_* */
 	uint8_t order;
+	uint8_t mt; /* a refill's migratetype (its list) */
 } PcpStep;
 
 struct PcpWalk {
@@ -139,6 +148,8 @@ struct PsPcpPrefill {
 	int walks_open;	     /* walks whose first free-triggered drain is still ahead */
 	uint64_t walked;     /* records walked */
 	uint64_t *named;     /* bitmap over the map's pfns: named by a record the walks read */
+	uint16_t *freed_on;  /* per pfn of the map: cpu + 1 whose pcp list its last walked record
+				(a free of a pcp order) put it on; 0 otherwise */
 	uint64_t named_read; /* records read into it, when a restored walk left it empty */
 	bool named_unread;   /* the walk was restored from the cache (.walk): names not read yet */
 };
@@ -161,6 +172,7 @@ PsPcpPrefill *ps_snapshot_prefill_begin(PsSnapshot *snap, PsMachine *m)
 	pf->touched = g_new0(uint64_t, (m->map.end_pfn - m->map.base_pfn + 63) / 64);
 	pf->drained = g_array_new(FALSE, FALSE, sizeof(StartPcpPage));
 	pf->named = g_new0(uint64_t, (m->map.end_pfn - m->map.base_pfn + 63) / 64);
+	pf->freed_on = ps_malloc0_huge((m->map.end_pfn - m->map.base_pfn) * sizeof(uint16_t));
 	if (!snap->pcp_start_counts)
 		snap->pcp_start_counts = g_array_new(FALSE, FALSE, sizeof(PsPcpStartCount));
 	pf->walks = g_new0(PcpWalk, m->nr_zones * m->nr_cpus);
@@ -202,6 +214,58 @@ static bool mark_named(PsPcpPrefill *pf, const PsTraceEvent *ev)
 	return true;
 }
 
+/*
+ * Whether ev is a block a pcp refill took from another migratetype's free list with no
+ * mm_page_alloc_zone_locked of its own: rmqueue_bulk's __rmqueue falls back to __rmqueue_claim or
+ * __rmqueue_steal when the type's free lists are empty, and in 6.18 both return the block
+ * themselves after mm_page_alloc_extfrag (try_to_claim_block takes a whole pageblock or more with
+ * expand(); __rmqueue_steal takes the block found). Only a claim of part of a pageblock ends in
+ * __rmqueue_smallest, whose zone_locked names the block a second time. A fallback for an order
+ * the pcp lists hold is a refill's: rmqueue tries rmqueue_pcplist first. On
+ * lab-churn-migrate/4k cpu 1 the Unmovable refill at 1.62 s took 2,016 pages, 2,014 named by
+ * zone_locked and 2 by claims of order-10 Movable blocks; counting only the first, the walk
+ * implied a start count 2 pages too high.
+ */
+static bool refill_fallback(const PsMachine *m, const PsTraceEvent *ev)
+{
+	return ev->event == PS_OBS_EXTFRAG && ev->migratetype >= 0 &&
+	       ev->migratetype < PS_MT_PCPTYPES &&
+	       !(ev->change_ownership == 1 && ev->fallback_order >= 0 &&
+		 (unsigned)ev->fallback_order < m->pageblock_order);
+}
+
+/*
+ * A pcp-order free of a block the walk last saw freed to a pcp list, with no allocation, drain
+ * or refill of it since: alloc_pages_bulk took it off that list in between, in
+ * __rmqueue_pcplist with no tracepoint and no free_count halving (process.c, untraced_refree,
+ * does the same to the model's list at this free). The list's walk gets a step that takes the
+ * block (STEP_TAKE), at this free, as the replay takes it. On the realdata 4K recording cpu 0's
+ * list lost 16 pages so before its first drain: the walk, blind to them, implied a start count
+ * 16 short and the replay drained 16 frees after the kernel.
+ */
+static void note_untraced_take(PsPcpPrefill *pf, const PsZone *z, const PsTraceEvent *ev)
+{
+	const PsMachine *m = pf->m;
+	uint64_t i = ev->pfn - m->map.base_pfn;
+	bool pcp_order = ev->order >= 0 && ps_pcp_allowed_order(m, (unsigned)ev->order);
+
+	if (ev->op == PS_OP_FREE && pcp_order) {
+		if (pf->freed_on[i]) {
+			PcpWalk *w = &pf->walks[z->idx * m->nr_cpus + pf->freed_on[i] - 1];
+			PcpStep st = {STEP_TAKE, (uint8_t)ev->order, PS_MT_UNMOVABLE};
+
+			if (w->steps && !w->done)
+				g_array_append_val(w->steps, st);
+		}
+		pf->freed_on[i] = (uint16_t)(ev->cpu + 1);
+	} else if (ev->op == PS_OP_ALLOC ||
+		   (ev->op == PS_OP_OBSERVED &&
+		    (ev->event == PS_OBS_ZONE_LOCKED || ev->event == PS_OBS_PCPU_DRAIN ||
+		     ev->event == PS_OBS_EXTFRAG))) {
+		pf->freed_on[i] = 0;
+	}
+}
+
 /* ev (a record the prefill reads) as a count step of its cpu's walk. */
 void ps_snapshot_prefill_walk(PsPcpPrefill *pf, const PsTraceEvent *ev)
 {
@@ -218,18 +282,22 @@ void ps_snapshot_prefill_walk(PsPcpPrefill *pf, const PsTraceEvent *ev)
 	z = ps_pfn_zone(m, ev->pfn);
 	if (!z || !z->pcp)
 		return;
+	note_untraced_take(pf, z, ev);
 	w = &pf->walks[z->idx * m->nr_cpus + ev->cpu];
 	if (w->done)
 		return;
 	st.order = (uint8_t)MAX(ev->order, 0);
 	st.kind = STEP_OTHER;
+	st.mt = ev->migratetype >= 0 && ev->migratetype < PS_MT_PCPTYPES ? (uint8_t)ev->migratetype
+									 : PS_MT_UNMOVABLE;
 	if (ev->order >= 0 && ps_pcp_allowed_order(m, (unsigned)ev->order)) {
 		if (ev->op == PS_OP_ALLOC)
 			st.kind = STEP_ALLOC;
 		else if (ev->op == PS_OP_FREE)
 			st.kind = STEP_FREE;
-		else if (ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_ZONE_LOCKED &&
-			 ev->percpu_refill == 1)
+		else if (ev->op == PS_OP_OBSERVED &&
+			 ((ev->event == PS_OBS_ZONE_LOCKED && ev->percpu_refill == 1) ||
+			  refill_fallback(m, ev)))
 			st.kind = (w->last == STEP_REFILL_FIRST || w->last == STEP_REFILL)
 				      ? STEP_REFILL
 				      : STEP_REFILL_FIRST;
@@ -379,7 +447,7 @@ uint64_t ps_snapshot_prefill_walk_key(const PsPcpPrefill *pf)
 /*
  * Words: walked (low, high), walks_open, then per walk (zone idx * nr_cpus + cpu): a header
  * (steps, or 0xffffffff for a walk without steps), done, last, then one word per step (kind |
- * order << 8).
+ * order << 8 | migratetype << 16).
  */
 void ps_snapshot_prefill_walks_save(const PsPcpPrefill *pf, GArray *out)
 {
@@ -395,7 +463,8 @@ void ps_snapshot_prefill_walks_save(const PsPcpPrefill *pf, GArray *out)
 		g_array_append_vals(out, wh, 3);
 		for (guint j = 0; w->steps && j < w->steps->len; j++) {
 			const PcpStep *st = &g_array_index(w->steps, PcpStep, j);
-			uint32_t word = st->kind | (uint32_t)st->order << 8;
+			uint32_t word =
+			    st->kind | (uint32_t)st->order << 8 | (uint32_t)st->mt << 16;
 
 			g_array_append_val(out, word);
 		}
@@ -419,7 +488,8 @@ bool ps_snapshot_prefill_walks_load(PsPcpPrefill *pf, const uint32_t *w, uint64_
 			if (w[at] > n - at - 3)
 				return false;
 			for (uint64_t j = 0; j < w[at]; j++)
-				if ((w[at + 3 + j] & 0xff) >= STEP_OTHER || w[at + 3 + j] >> 16)
+				if ((w[at + 3 + j] & 0xff) >= STEP_OTHER ||
+				    (w[at + 3 + j] >> 16) >= PS_MT_PCPTYPES)
 					return false;
 			at += w[at];
 		}
@@ -443,6 +513,7 @@ bool ps_snapshot_prefill_walks_load(PsPcpPrefill *pf, const uint32_t *w, uint64_
 
 				st->kind = (uint8_t)(w[at + 3 + j] & 0xff);
 				st->order = (uint8_t)(w[at + 3 + j] >> 8);
+				st->mt = (uint8_t)(w[at + 3 + j] >> 16);
 			}
 			at += w[at];
 		}
@@ -479,6 +550,7 @@ static guint walk_first_drain(const PsMachine *m, const PsZone *z, const PsPcp *
 			p.count -= pages;
 			break;
 		case STEP_DRAIN:
+		case STEP_TAKE:
 			p.count -= pages;
 			break;
 		case STEP_FREE:
@@ -531,15 +603,24 @@ static int add_unnamed(PsPcpPrefill *pf, PsZone *z, int cpu, int listed, int wan
 {
 	PsSnapshot *snap = pf->snap;
 	PsMachine *m = pf->m;
+	const PcpWalk *w = &pf->walks[z->idx * m->nr_cpus + cpu];
+	bool refilled[PS_MT_PCPTYPES] = {false};
 	int added = 0;
 
+	/* an order-0 list the walk refills was empty then: its pages at the start are named */
+	for (guint s = 0; s < w->steps->len; s++) {
+		const PcpStep *st = &g_array_index(w->steps, PcpStep, s);
+
+		if ((st->kind == STEP_REFILL_FIRST || st->kind == STEP_REFILL) && !st->order)
+			refilled[st->mt] = true;
+	}
 	for (ps_pfn_t pfn = z->start_pfn; pfn < ps_zone_end_pfn(z) && listed + added < want;
 	     pfn++) {
 		uint64_t i = pfn - m->map.base_pfn;
 		StartPcpPage p = {pfn, cpu, 0, ps_pageblock_mt(m, pfn)};
 
 		if ((pf->named[i / 64] & (1ull << (i % 64))) || snap->kind[i] != PS_KIND_KERNEL ||
-		    (snap->lru && snap->lru[i]) || p.mt >= PS_MT_PCPTYPES ||
+		    (snap->lru && snap->lru[i]) || p.mt >= PS_MT_PCPTYPES || refilled[p.mt] ||
 		    !ps_snapshot_owns(snap, m, pfn, 0) ||
 		    !take_start_pcp_page(snap, m, &p, pf->retype))
 			continue;
@@ -628,6 +709,7 @@ void ps_snapshot_prefill_end(PsPcpPrefill *pf)
 			ps_snapshot_fit_block_counts(pf->snap, m, &m->zones[i]);
 	g_free(pf->touched);
 	g_free(pf->named);
+	g_free(pf->freed_on);
 	for (int i = 0; i < m->nr_zones * m->nr_cpus; i++)
 		if (pf->walks[i].steps)
 			g_array_unref(pf->walks[i].steps);
@@ -685,6 +767,15 @@ gboolean ps_snapshot_seed_pcp(PsSnapshot *snap, PsMachine *m, const char *proc_d
 		 * The ZONE_BOOSTED_WATERMARK flag is not printed: it starts clear (no wake on the
 		 * first allocation), the boost still counts in every watermark check.
 		 */
+		if (cpu < 0 && sscanf(l, " pages free %d", &v) == 1) {
+			if (!snap->zoneinfo_free) {
+				snap->zoneinfo_free = g_new(int64_t, m->nr_zones);
+				for (int k = 0; k < m->nr_zones; k++)
+					snap->zoneinfo_free[k] = -1;
+			}
+			snap->zoneinfo_free[z->idx] = MAX(v, 0);
+			continue;
+		}
 		if (cpu < 0 && sscanf(l, " boost %d", &v) == 1) {
 			z->watermark_boost = (uint64_t)MAX(v, 0);
 			snap->boost_at_start += (uint64_t)MAX(v, 0);

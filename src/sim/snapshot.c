@@ -795,6 +795,7 @@ void ps_snapshot_free(PsSnapshot *snap)
 	g_free(snap->moved_bits);
 	g_free(snap->votes);
 	g_free(snap->kind);
+	g_free(snap->zoneinfo_free);
 	if (snap->pcp_start_counts)
 		g_array_unref(snap->pcp_start_counts);
 	g_free(snap->lru);
@@ -818,6 +819,11 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 		cJSON_AddNumberToObject(o, "stale_lru_freed_folios", (double)snap->stale_freed);
 		cJSON_AddNumberToObject(o, "stale_lru_freed_pages",
 					(double)snap->stale_freed_pages);
+		/* free in the dump, freed first by the trace: allocated when the trace began */
+		cJSON_AddNumberToObject(o, "free_in_snapshot_freed_first_pages",
+					(double)snap->freed_first_pages);
+		cJSON_AddNumberToObject(o, "free_in_snapshot_freed_first_left",
+					(double)snap->freed_first_left);
 	}
 	if (snap->zoneinfo_path) {
 		cJSON_AddStringToObject(o, "pcp_state_from", snap->zoneinfo_path);

@@ -432,6 +432,7 @@ typedef struct {
 	uint64_t seq[IMP_HELD_MAX]; /* ring positions of held frees, oldest first */
 	int n;
 	uint8_t last; /* LAST_*: what this cpu's previous record was */
+	int8_t irq;   /* the held frees' context (enum ps_irq_ctx) */
 } CpuHold;
 
 /* A cpu's last migrate:remove_migration_pte (see note_migration). */
@@ -824,6 +825,14 @@ static gboolean hold_free(Imp *im, const PsTraceEvent *ev, GError **error)
 {
 	CpuHold *h = &im->hold[ev->cpu];
 
+	/*
+	 * An interrupt's free while the task's frees wait for their commits: the interrupt ran
+	 * inside the task's free_unref_folios (its softirqs on the exit of a hardware interrupt),
+	 * so it ends nothing of the task's batch. It is a free_frozen_pages of its own, committed
+	 * where recorded (mm_page_free_batched is free_unref_folios' alone).
+	 */
+	if (h->n && h->irq == PS_IRQ_NONE && ev->irq != PS_IRQ_NONE)
+		return write_ev_state(im, ev, OUT_READY, error);
 	if (h->last == LAST_BATCHED || h->last == LAST_COMMIT_DRAIN) {
 		/* the batch's commits are over: its frees without one were freed where recorded */
 		if (!release_cpu(im, ev->cpu, error))
@@ -836,6 +845,8 @@ static gboolean hold_free(Imp *im, const PsTraceEvent *ev, GError **error)
 		if (!flush_ring(im, error))
 			return FALSE;
 	}
+	if (!h->n)
+		h->irq = ev->irq;
 	h->seq[h->n++] = im->q_tail;
 	h->last = LAST_FREE;
 	return write_ev_state(im, ev, OUT_HELD, error);
@@ -872,11 +883,16 @@ static gboolean commit_free(Imp *im, int cpu, uint64_t pfn, uint64_t t, int8_t i
 	return TRUE;
 }
 
-/* Any other record of cpu: a drain may belong to a batch's commits, the rest end them. */
-static gboolean note_cpu_record(Imp *im, int cpu, bool drain, GError **error)
+/*
+ * Any other record of cpu: a drain may belong to a batch's commits, the rest end them; an
+ * interrupt's record ends no batch of the task it interrupted (see hold_free).
+ */
+static gboolean note_cpu_record(Imp *im, int cpu, bool drain, int8_t irq, GError **error)
 {
 	CpuHold *h = &im->hold[cpu];
 
+	if (h->n && h->irq == PS_IRQ_NONE && irq != PS_IRQ_NONE)
+		return TRUE;
 	if (drain && (h->last == LAST_BATCHED || h->last == LAST_COMMIT_DRAIN)) {
 		h->last = LAST_COMMIT_DRAIN;
 		return TRUE;
@@ -3046,7 +3062,8 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 		       commit_free(im, l.cpu, pfn, t, l.irq, error);
 	}
 	if (cls != EVC_FREE &&
-	    !note_cpu_record(im, l.cpu, cls == EVC_OBSERVED && obs == PS_OBS_PCPU_DRAIN, error))
+	    !note_cpu_record(im, l.cpu, cls == EVC_OBSERVED && obs == PS_OBS_PCPU_DRAIN, l.irq,
+			     error))
 		return FALSE;
 	if (!note_compaction(im, &l, cls, obs, t, error))
 		return FALSE;

@@ -196,6 +196,12 @@ typedef struct {
 	int8_t fragmenting;
 	int8_t change_ownership;
 	int8_t irq; /* alloc, free, observed: enum ps_irq_ctx, key "irq" by name */
+	/*
+	 * free: no key, set by the replay as it reads the record (replay.c, note_pcp_lock): an
+	 * interrupt's free on a cpu whose task held the pcp lock, which free_frozen_pages sends
+	 * to the buddy (free_one_page) when pcp_spin_trylock fails
+	 */
+	int8_t pcp_locked;
 	/* cache_add, cache_remove: the file ("dev:inode" from an importer), a byte range in it
 	 * (offset, and len: 0 in cache_remove = to the end of the file) and why it went */
 	char file[PS_TRACE_FILE_MAX];
