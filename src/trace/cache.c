@@ -150,6 +150,27 @@ static inline void ev_set_word(PsTraceEvent *ev, gsize i, uint64_t w)
 
 /* ---- reading -------------------------------------------------------------------------------- */
 
+/*
+ * The base a record of op is a delta on, as the encoder (ps_cache_out_add) and the decoder
+ * (ps_cache_in_next) both take it: that op's last record, at the previous record's time and on
+ * the line after the previous record's (so neither costs a word a record).
+ */
+static inline PsTraceEvent *record_base(PsTraceEvent prev[PS_NR_TRACE_OPS], uint64_t op,
+					uint64_t last_t_ns, uint64_t last_line)
+{
+	PsTraceEvent *base = &prev[op];
+
+	base->t_ns = last_t_ns;
+	base->line = last_line + 1;
+	return base;
+}
+
+/* A word mask naming a word past the event's end: checked once a record, not once a word. */
+static inline bool masks_out_of_range(const uint64_t masks[EV_MASKS])
+{
+	return EV_WORDS % 64 && masks[EV_MASKS - 1] >> (EV_WORDS % 64);
+}
+
 struct PsCacheIn {
 	char *path;
 	GMappedFile *map;
@@ -420,12 +441,9 @@ int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
 			goto bad_op;
 		for (gsize m = 0; m < EV_MASKS; m++)
 			masks[m] = get_varint_unchecked(&p);
-		/* the words past the event's end, checked once for the record, not once a word */
-		if (G_UNLIKELY(EV_WORDS % 64 && masks[EV_MASKS - 1] >> (EV_WORDS % 64)))
+		if (G_UNLIKELY(masks_out_of_range(masks)))
 			return corrupt(c, error, "word mask out of range");
-		cur = &c->prev[op];
-		cur->t_ns = c->last_t_ns;
-		cur->line = c->last_line + 1;
+		cur = record_base(c->prev, op, c->last_t_ns, c->last_line);
 		for (gsize m = 0; m < EV_MASKS; m++) {
 			uint64_t bits = masks[m];
 
@@ -446,11 +464,9 @@ int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
 	for (gsize m = 0; m < EV_MASKS; m++)
 		if (!get_varint(&p, c->end, &masks[m]))
 			return corrupt(c, error, "cut short");
-	if (EV_WORDS % 64 && masks[EV_MASKS - 1] >> (EV_WORDS % 64))
+	if (masks_out_of_range(masks))
 		return corrupt(c, error, "word mask out of range");
-	cur = &c->prev[op];
-	cur->t_ns = c->last_t_ns;
-	cur->line = c->last_line + 1;
+	cur = record_base(c->prev, op, c->last_t_ns, c->last_line);
 	for (gsize m = 0; m < EV_MASKS; m++) {
 		uint64_t bits = masks[m];
 
@@ -624,9 +640,7 @@ gboolean ps_cache_out_add(PsCacheOut *c, const PsTraceEvent *ev, GError **error)
 	PsTraceEvent *base;
 
 	g_assert((unsigned)ev->op < PS_NR_TRACE_OPS); /* the parser checked it */
-	base = &c->prev[ev->op];
-	base->t_ns = c->last_t_ns;
-	base->line = c->last_line + 1; /* the next line: no word a record for it */
+	base = record_base(c->prev, (uint64_t)ev->op, c->last_t_ns, c->last_line);
 	for (gsize i = 0; i < EV_WORDS; i++)
 		if (ev_word(ev, i) != ev_word(base, i))
 			masks[i / 64] |= 1ULL << (i % 64);

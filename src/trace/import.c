@@ -1454,6 +1454,8 @@ static bool moved_take(Imp *im, uint64_t pfn, int order, uint64_t *id)
 	const uint64_t *r = (const uint64_t *)(void *)im->cfree->data;
 	bool in = false;
 
+	if (im->moved_head >= im->moved->len)
+		return false; /* no migrated folio waits: skip the range walk (cfree only grows) */
 	for (guint i = 0; i + 1 < im->cfree->len && !in; i += 2)
 		in = pfn >= r[i] && pfn < r[i + 1];
 	if (!in)

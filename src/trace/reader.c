@@ -32,7 +32,6 @@ struct PsTraceReader {
 	char *digest;	    /* open_cached: the trace's digest */
 	uint64_t last_t_ns; /* time of the previous event */
 	uint64_t count;	    /* events handed out (reading cin: the decoder counts) */
-	uint64_t line;	    /* unused while reading cin: the decoder keeps the last line */
 	PsTraceHeader hdr;
 	PsTraceEvent ev; /* reading JSONL: the last event parsed, what next_ref hands out */
 };
@@ -166,16 +165,6 @@ PsTraceReader *ps_trace_reader_open_cached(const char *path, const char *cache_d
 	return r;
 }
 
-/*
- * The next event of a cache entry, with the line it had in the JSONL. The decoder keeps the
- * count and the line (ps_trace_reader_count and _line ask it), so this is a jump to it, not a
- * frame a record of its own.
- */
-static int next_cached(PsTraceReader *r, const PsTraceEvent **ev, GError **error)
-{
-	return ps_cache_in_next(r->cin, ev, error);
-}
-
 /* The parse reached the end: the entry written beside it goes into place. */
 static void commit_cache(PsTraceReader *r)
 {
@@ -254,8 +243,13 @@ int ps_trace_reader_next_ref(PsTraceReader *r, const PsTraceEvent **out, GError 
 {
 	g_return_val_if_fail(r != NULL && out != NULL, -1);
 
+	/*
+	 * A cache entry's next event, with the line it had in the JSONL: the decoder keeps the
+	 * count and the line (ps_trace_reader_count and _line ask it), so a jump to it, not a
+	 * frame a record of its own.
+	 */
 	if (r->cin)
-		return next_cached(r, out, error);
+		return ps_cache_in_next(r->cin, out, error);
 	return next_parsed(r, out, error);
 }
 
@@ -273,9 +267,8 @@ int ps_trace_reader_next(PsTraceReader *r, PsTraceEvent *ev, GError **error)
 
 uint64_t ps_trace_reader_line(const PsTraceReader *r)
 {
-	if (r->lines)
-		return ps_line_reader_line(r->lines);
-	return r->cin ? ps_cache_in_line(r->cin) : r->line;
+	/* exactly one of the two is open for the reader's life */
+	return r->lines ? ps_line_reader_line(r->lines) : ps_cache_in_line(r->cin);
 }
 
 const char *ps_trace_reader_path(const PsTraceReader *r)
