@@ -125,11 +125,6 @@ static inline unsigned alloc_flags_nofragment(const PsMachine *m, const PsZone *
 	return alloc_flags | PS_ALLOC_NOFRAGMENT;
 }
 
-unsigned ps_alloc_flags_nofragment(const PsMachine *m, const PsZone *preferred, uint64_t gfp)
-{
-	return alloc_flags_nofragment(m, preferred, gfp);
-}
-
 static bool zone_usable(const PsZone *z, const PsAllocContext *ac)
 {
 	if ((int)z->type > (int)ac->highest_zoneidx)
@@ -454,27 +449,18 @@ void ps_free_pages(PsMachine *m, ps_pfn_t pfn, unsigned order, int cpu)
 	z->nr_allocated -= 1ull << order;
 	ps_pcp_mark_cpu_active(m, cpu);
 
-	if (!ps_pcp_allowed_order(m, order)) {
-		/* __free_pages_ok */
+	/*
+	 * To the buddy: an order the pcp lists do not hold (__free_pages_ok), an isolated pageblock
+	 * (free_one_page), or __free_frozen_pages' pcp_spin_trylock failing (free_one_page).
+	 */
+	if (!ps_pcp_allowed_order(m, order) || G_UNLIKELY(m->pcp_lock_held == cpu + 1) ||
+	    (mt = ps_pageblock_mt(m, pfn)) == PS_MT_ISOLATE) {
 		m->vm_events[PS_PGFREE] += 1ull << order;
 		ps_buddy_free(m, z, pfn, order, PS_FPI_NONE);
 		return;
 	}
 	/* pcp lists hold the three pcp types; HIGHATOMIC (and CMA) go to the movable list. */
-	mt = ps_pageblock_mt(m, pfn);
-	/* __free_frozen_pages: pcp_spin_trylock failed, free_one_page */
-	if (G_UNLIKELY(m->pcp_lock_held == cpu + 1)) {
-		m->vm_events[PS_PGFREE] += 1ull << order;
-		ps_buddy_free(m, z, pfn, order, PS_FPI_NONE);
-		return;
-	}
-	if (mt >= PS_MT_PCPTYPES) {
-		if (mt == PS_MT_ISOLATE) {
-			m->vm_events[PS_PGFREE] += 1ull << order;
-			ps_buddy_free(m, z, pfn, order, PS_FPI_NONE);
-			return;
-		}
+	if (mt >= PS_MT_PCPTYPES)
 		mt = PS_MT_MOVABLE;
-	}
 	ps_free_pcp(m, z, cpu, pfn, order, mt);
 }

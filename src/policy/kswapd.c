@@ -132,6 +132,7 @@ static void run_end(PsPolicy *p, int node)
 	PsMachine *m = p->m;
 	PsKswapd *k = &p->kswapd[node];
 	bool boosted = false;
+	unsigned alloc_order; /* kswapd_try_to_sleep's: kcompactd's order */
 
 	/*
 	 * kswapd_failures when the run reclaimed nothing, reset when it reclaimed. Simplification
@@ -162,15 +163,11 @@ static void run_end(PsPolicy *p, int node)
 	 * round the loop, whose top reads kswapd_order, the requests made while it ran (0 when
 	 * none), as both orders, without clearing it (only a wake clears it).
 	 */
-	if (k->order < k->alloc_order) {
-		k->sleep_alloc_order = k->alloc_order;
-		k->sleep_reclaim_order = k->order;
-	} else {
-		k->sleep_alloc_order = k->sleep_reclaim_order = k->req_order;
-	}
+	alloc_order = k->order < k->alloc_order ? k->alloc_order : k->req_order;
+	k->sleep_reclaim_order = k->order < k->alloc_order ? k->order : k->req_order;
 	if (prepare_kswapd_sleep(p, node)) {
 		ps_reset_node_isolation_suitable(p, node);
-		ps_wakeup_kcompactd(p, node, k->sleep_alloc_order, k->highest);
+		ps_wakeup_kcompactd(p, node, alloc_order, k->highest);
 		k->state = PS_KSWAPD_NAPPING;
 		k->woken_in_nap = false;
 		k->gen++;

@@ -46,9 +46,9 @@ typedef struct {
 	int failures;	    /* kswapd_failures */
 	uint32_t gen;	    /* bumps on every state change: stale events are ignored */
 	bool woken_in_nap;
-	/* kswapd_try_to_sleep's alloc_order and reclaim_order (kcompactd's order, the balance
-	 * check's) */
-	unsigned sleep_alloc_order, sleep_reclaim_order;
+	/* kswapd_try_to_sleep's reclaim_order (the balance check's; its alloc_order, kcompactd's
+	 * order, is run_end's local) */
+	unsigned sleep_reclaim_order;
 	/* The current balance_pgdat run. */
 	unsigned alloc_order, order;
 	int highest;

@@ -173,9 +173,6 @@ bool ps_zone_watermark_ok(const PsMachine *m, const PsZone *z, unsigned order, u
 bool ps_zone_watermark_fast(const PsMachine *m, const PsZone *z, unsigned order, uint64_t mark,
 			    int highest_zoneidx, unsigned alloc_flags, uint64_t gfp);
 
-/* alloc_flags_nofragment */
-unsigned ps_alloc_flags_nofragment(const PsMachine *m, const PsZone *preferred, uint64_t gfp);
-
 /* ---- reclaim, kswapd, slow path, OOM (policy/reclaim.c, kswapd.c, slowpath.c, oom.c) ------ */
 
 /*
