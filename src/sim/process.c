@@ -1874,9 +1874,6 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 	unsigned shift = m->page_shift, pmd_shift = m->spec.thp_order;
 	uint64_t first = ev->addr >> shift, last = (ev->addr + ev->len - 1) >> shift, ns = 0;
 	const PsCosts *c = &s->cfg->costs;
-	/* thp_range_vma of PMD range thp_key: a touch changes no mapping, one search per range */
-	uint64_t thp_key = UINT64_MAX;
-	const PsVma *thp_range = NULL;
 	/*
 	 * any anonymous size below the PMD one not "never": alloc_anon_folio has orders to try
 	 * (the config's sizes, fixed for the run: looked at once)
@@ -1926,15 +1923,10 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		if (!sim_pgt_pmd_mapped(&proc_at(s, pi)->pgt, vpn) &&
 		    pte_alloc(s, pi, vpn, cpu, &fns) == REC_RETRY)
 			return ns + fns;
-		if (vpn >> pmd_shift != thp_key) {
-			thp_key = vpn >> pmd_shift;
-			thp_range = thp_range_cached(s, pi, vpn);
-		}
 		/* a copy is order 0 */
-		thp_vma =
-		    thp_range && cow == REC_NONE && !sim_pgt_pmd_mapped(&proc_at(s, pi)->pgt, vpn)
-			? thp_range
-			: NULL;
+		thp_vma = cow == REC_NONE && !sim_pgt_pmd_mapped(&proc_at(s, pi)->pgt, vpn)
+			      ? thp_range_cached(s, pi, vpn)
+			      : NULL;
 		if (thp_vma) {
 			ri = thp_fault(s, pi, thp_vma, vpn, cpu, &fns);
 			if (ri == REC_RETRY)
