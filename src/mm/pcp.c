@@ -103,6 +103,17 @@ int ps_pcp_nr_alloc(const PsMachine *m, PsPcp *pcp, const PsZone *z, unsigned or
 	return batch;
 }
 
+/* __rmqueue_pcplist's take of pfn off its pcp list: the page leaves the pcp, allocated. */
+static inline void pcp_take(PsMachine *m, PsZone *z, PsPcp *pcp, PsList *list, ps_pfn_t pfn,
+			    unsigned order)
+{
+	ps_list_del(m, list, pfn);
+	pcp->count -= 1 << order;
+	z->nr_pcp -= 1ull << order;
+	ps_page_mark_allocated(m, z, pfn, order);
+	m->vm_events[PS_PGALLOC_DMA + z->type] += 1ull << order;
+}
+
 /* rmqueue_bulk: blocks appended at the tail in the order __rmqueue returns them. */
 static int rmqueue_bulk(PsMachine *m, PsZone *z, unsigned order, int count, PsList *list,
 			enum ps_migratetype mt, unsigned alloc_flags)
@@ -156,7 +167,7 @@ ps_pfn_t ps_rmqueue_pcplist(PsMachine *m, PsZone *z, int cpu, unsigned order,
 			return PS_PFN_NONE;
 	}
 	pfn = list->head;
-	ps_list_del(m, list, pfn);
+	pcp_take(m, z, pcp, list, pfn, order);
 	/*
 	 * The next allocation from this list takes the new head: its links and flags are cold
 	 * (pfn-indexed arrays of the whole machine), so start loading them now.
@@ -165,10 +176,6 @@ ps_pfn_t ps_rmqueue_pcplist(PsMachine *m, PsZone *z, int cpu, unsigned order,
 		__builtin_prefetch(&m->map.link[list->head - m->map.base_pfn], 1);
 		__builtin_prefetch(&m->map.flags[list->head - m->map.base_pfn], 1);
 	}
-	pcp->count -= 1 << order;
-	z->nr_pcp -= 1ull << order;
-	ps_page_mark_allocated(m, z, pfn, order);
-	m->vm_events[PS_PGALLOC_DMA + z->type] += 1ull << order;
 	return pfn;
 }
 
@@ -350,11 +357,7 @@ int ps_pcp_take_untraced(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
 					continue;
 				/* __rmqueue_pcplist: no free_count halving (that is
 				 * rmqueue_pcplist's) */
-				ps_list_del(m, list, pfn);
-				pcp->count -= 1 << order;
-				z->nr_pcp -= 1ull << order;
-				ps_page_mark_allocated(m, z, pfn, order);
-				m->vm_events[PS_PGALLOC_DMA + z->type] += 1ull << order;
+				pcp_take(m, z, pcp, list, pfn, order);
 				return c;
 			}
 		}

@@ -204,10 +204,7 @@ static gboolean load_zone(PsMachine *m, PsZone *z, const PsMachineState *st, GEr
 			ps_page_set(m, p, PS_PAGE_ALLOCATED, order);
 			if (st->movable)
 				ps_page_set_movable(m, p, st->movable[p - st->base_pfn]);
-			/* ps_page_set(m, q, PS_PAGE_TAIL, 0) for each tail, as one store */
-			if (order)
-				memset(&m->map.flags[p + 1 - m->map.base_pfn],
-				       PS_PAGE_TAIL << PS_PAGE_STATE_SHIFT, (1u << order) - 1);
+			ps_page_set_run(m, p + 1, (1u << order) - 1, PS_PAGE_TAIL);
 			z->nr_allocated += 1ull << order;
 			p += 1u << order;
 		} else {
@@ -225,9 +222,7 @@ static gboolean load_zone(PsMachine *m, PsZone *z, const PsMachineState *st, GEr
 				       ((p & ((1u << order) - 1)) || p + (1u << order) > run_end ||
 					!same_pageblock_types(m, p, order)))
 					order--;
-				/* ps_page_set(m, q, PS_PAGE_TAIL, 0) for each tail, as one store */
-				memset(&m->map.flags[p + 1 - m->map.base_pfn],
-				       PS_PAGE_TAIL << PS_PAGE_STATE_SHIFT, (1u << order) - 1);
+				ps_page_set_run(m, p + 1, (1u << order) - 1, PS_PAGE_TAIL);
 				mt = ps_pageblock_mt(m, p);
 				ps_free_list_add(m, z, p, order, mt, true);
 				snap_account(z, 1ll << order, mt);
