@@ -98,8 +98,7 @@ static const char *const pin_anomaly_names[PIN_NR_ANOMALIES] = {
 
 /* A cpu of the recording: whether an interrupt now finds its pcp lock taken (note_context). */
 typedef struct {
-	bool locked; /* the task context's last record was made with the pcp lock held */
-	int holder;  /* that record's pid (-1: none recorded) */
+	SimPcpLock lock; /* holder -1: none recorded */
 	GArray *run; /* (pfn << 5 | order) of the frees the current interrupt sent to the buddy */
 	uint32_t
 	    irq_run; /* id of the current interrupt's run of records (0: none since the task's) */
@@ -362,7 +361,7 @@ static void on_free(Pin *p, const PsTraceEvent *ev)
 	if (!ps_pcp_allowed_order(p->m, (unsigned)order)) {
 		give_back(p, z, (ps_pfn_t)pfn, (unsigned)order);
 	} else if (ev->irq != PS_IRQ_NONE && ev->cpu >= 0 && ev->cpu < p->nr_cpus &&
-		   p->cpus[ev->cpu].locked) {
+		   p->cpus[ev->cpu].lock.locked) {
 		/* pcp_spin_trylock failed: free_one_page, untraced (see note_context) */
 		uint64_t blk = (pfn << 5) | (uint64_t)order;
 
@@ -403,25 +402,23 @@ static void on_free(Pin *p, const PsTraceEvent *ev)
 static void note_context(Pin *p, const PsTraceEvent *ev)
 {
 	PinCpu *c;
-	bool holds;
+	bool takes;
 
 	if (ev->cpu < 0 || ev->cpu >= p->nr_cpus)
 		return;
 	c = &p->cpus[ev->cpu];
-	holds = ev->op == PS_OP_OBSERVED &&
-		(ev->event == PS_OBS_PCPU_DRAIN ||
-		 (ev->event == PS_OBS_ZONE_LOCKED && ev->percpu_refill == 1));
+	takes = sim_pcp_lock_takes(ev);
 	if (ev->irq == PS_IRQ_NONE) {
 		c->irq_run = 0;
-		c->locked = holds;
-		c->holder = ev->pid;
+		sim_pcp_lock_task(&c->lock, ev, takes);
 		g_array_set_size(c->run, 0);
 		return;
 	}
-	if (!c->locked || ev->op == PS_OP_FREE || (!holds && (ev->pid < 0 || ev->pid == c->holder)))
+	if (!c->lock.locked || ev->op == PS_OP_FREE ||
+	    !sim_pcp_lock_shown_free(&c->lock, ev, takes))
 		return;
 	/* this interrupt shows the lock was free: its frees went to the pcp list after all */
-	c->locked = false;
+	c->lock.locked = false;
 	for (guint i = 0; i < c->run->len; i++) {
 		uint64_t v = g_array_index(c->run, uint64_t, i);
 		ps_pfn_t pfn = (ps_pfn_t)(v >> 5);
@@ -986,7 +983,7 @@ static gboolean pinned_start(PsSim *s, GError **error)
 	p->nr_cpus = MAX(s->hdr.cpus, 1);
 	p->cpus = g_new0(PinCpu, (gsize)p->nr_cpus);
 	for (int i = 0; i < p->nr_cpus; i++) {
-		p->cpus[i].holder = -1;
+		p->cpus[i].lock.holder = -1;
 		p->cpus[i].run = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	}
 	if (s->opts.compare_at_kpageflags) {

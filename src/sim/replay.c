@@ -524,28 +524,26 @@ static void requeue(PsSim *s, const PsTraceEvent *ev, int cpu)
  */
 static const PsTraceEvent *note_pcp_lock(PsSim *s, const PsTraceEvent *ev, PsTraceEvent *copy)
 {
-	bool holds;
-	int c = ev->cpu;
+	SimPcpLock *l;
+	bool takes;
 
-	if (c < 0 || c >= s->m->nr_cpus)
+	if (ev->cpu < 0 || ev->cpu >= s->m->nr_cpus)
 		return ev;
-	holds = ev->op == PS_OP_OBSERVED &&
-		(ev->event == PS_OBS_PCPU_DRAIN ||
-		 (ev->event == PS_OBS_ZONE_LOCKED && ev->percpu_refill == 1));
+	l = &s->pcp_lock[ev->cpu];
+	takes = sim_pcp_lock_takes(ev);
 	if (ev->irq == PS_IRQ_NONE) {
-		s->pcp_locked[c] = holds;
-		s->pcp_lock_holder[c] = ev->pid;
+		sim_pcp_lock_task(l, ev, takes);
 		return ev;
 	}
-	if (!s->pcp_locked[c])
+	if (!l->locked)
 		return ev;
 	if (ev->op == PS_OP_FREE) {
 		*copy = *ev;
 		copy->pcp_locked = 1;
 		return copy;
 	}
-	if (holds || (ev->pid >= 0 && ev->pid != s->pcp_lock_holder[c]))
-		s->pcp_locked[c] = false;
+	if (sim_pcp_lock_shown_free(l, ev, takes))
+		l->locked = false;
 	return ev;
 }
 
@@ -1023,8 +1021,7 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->thp_memo.pi = -1;
 	s->busy_until = g_new0(uint64_t, s->m->nr_cpus);
 	s->direct_reclaim_pid = g_new0(int, s->m->nr_cpus);
-	s->pcp_locked = g_new0(bool, s->m->nr_cpus);
-	s->pcp_lock_holder = g_new0(int, s->m->nr_cpus);
+	s->pcp_lock = g_new0(SimPcpLock, s->m->nr_cpus);
 	s->lru_batch = g_new0(uint8_t, s->m->nr_cpus);
 	s->oom_wait_ns = g_new0(uint64_t, s->m->nr_cpus);
 	s->pte_pending_ns = g_new0(uint64_t, s->m->nr_cpus);
@@ -1087,8 +1084,7 @@ void ps_sim_free(PsSim *s)
 	g_clear_pointer(&s->free_slots, g_free);
 	g_free(s->busy_until);
 	g_free(s->direct_reclaim_pid);
-	g_free(s->pcp_locked);
-	g_free(s->pcp_lock_holder);
+	g_free(s->pcp_lock);
 	g_free(s->lru_batch);
 	g_free(s->oom_wait_ns);
 	g_free(s->pte_pending_ns);

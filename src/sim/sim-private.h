@@ -540,6 +540,39 @@ extern const SimPlacement sim_placement_policy, sim_placement_pinned;
 typedef struct SimPin SimPin;		  /* pinned.c's state */
 typedef struct SimLookahead SimLookahead; /* replay.c's records read ahead */
 
+/*
+ * A recorded cpu's pcp lock as the trace shows it, followed alike by the pinned replay
+ * (pinned.c note_context) and the policy replay (replay.c note_pcp_lock): a task-context record
+ * made under the lock (sim_pcp_lock_takes) leaves it held until the task's next record; an
+ * interrupt's record that takes the lock itself, or one of another pid than the holder's,
+ * shows it free (sim_pcp_lock_shown_free).
+ */
+typedef struct {
+	bool locked; /* the task context's last record was made with the pcp lock held */
+	int holder;  /* that record's pid */
+} SimPcpLock;
+
+/* A drain, or the zone_locked of a pcp refill: made with the pcp lock held. */
+static inline bool sim_pcp_lock_takes(const PsTraceEvent *ev)
+{
+	return ev->op == PS_OP_OBSERVED &&
+	       (ev->event == PS_OBS_PCPU_DRAIN ||
+		(ev->event == PS_OBS_ZONE_LOCKED && ev->percpu_refill == 1));
+}
+
+/* A task-context record: the lock as it leaves it. */
+static inline void sim_pcp_lock_task(SimPcpLock *l, const PsTraceEvent *ev, bool takes)
+{
+	l->locked = takes;
+	l->holder = ev->pid;
+}
+
+/* An interrupt's record other than a free: does it show the lock free? */
+static inline bool sim_pcp_lock_shown_free(const SimPcpLock *l, const PsTraceEvent *ev, bool takes)
+{
+	return takes || (ev->pid >= 0 && ev->pid != l->holder);
+}
+
 struct PsSim {
 	PsConfig *cfg;
 	const SimPlacement *place;
@@ -612,9 +645,7 @@ struct PsSim {
 	/* per cpu: pid of the task between its recorded mm_vmscan_direct_reclaim_begin and _end
 	 * on that cpu, 0 when none (policy replay: see sim_op_free) */
 	int *direct_reclaim_pid;
-	/* [recorded cpu]: its task's last record was made with the pcp lock held (note_pcp_lock) */
-	bool *pcp_locked;
-	int *pcp_lock_holder;	/* and that record's pid */
+	SimPcpLock *pcp_lock;	/* [recorded cpu] (note_pcp_lock) */
 	bool free_reasons_seen; /* a free with a reason was read: the window above is unused */
 	/* per cpu: an OOM wait (with the attempt before it) that the retried allocation's
 	 * latency sample reports; oom_wait_sampled: what the last do_alloc took from it */
