@@ -52,8 +52,8 @@ static double now_s(void)
 }
 
 /*
- * CPU seconds of this thread: what a replay costs without the time it waits for the disk (every
- * output is fsync'd, ~20 fsyncs a run) or for a core other processes hold.
+ * CPU seconds of this thread: what a replay costs without the time it waits for the disk (its
+ * outputs, fsync'd only with PAGESIM_FSYNC=1) or for a core other processes hold.
  */
 static double cpu_s(void)
 {

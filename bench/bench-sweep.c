@@ -7,9 +7,10 @@
  * once, before the first run, and every run maps the entry).
  *
  * Runs share nothing (one PsSim per worker, no global state), so the speed-up is bounded by the
- * cores, the memory bandwidth and the file system (each run writes and fsyncs about ten files).
- * Whatever else loads the machine shows up here: measure on an idle one. A benchmark prints
- * figures and asserts nothing. Usage: bench-sweep [JOBS_A JOBS_B] [MEM] (default 1 2 1G).
+ * cores, the memory bandwidth and the file system (each run writes about ten files, fsync'd with
+ * PAGESIM_FSYNC=1). Whatever else loads the machine shows up here: measure on an idle one. A
+ * benchmark prints figures and asserts nothing. Usage: bench-sweep [JOBS_A JOBS_B] [MEM]
+ * (default 1 2 1G).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,18 +3,26 @@
  * atomic.c - output files that appear whole or not at all.
  *
  * Every output (a trace, a config, summary.json, timeline.csv, results.csv) is written under a
- * temporary name ".NAME.XXXXXX.tmp" in its final directory, fsync'd, closed and renamed into
- * place: a reader sees the previous file or the whole new one, and an aborted or crashed run
- * leaves nothing under the final name. A stray temporary may survive a crash; it never shadows a
- * result. The directory is fsync'd after the rename so the rename itself is durable.
+ * temporary name ".NAME.XXXXXX.tmp" in its final directory, closed and renamed into place: a
+ * reader sees the previous file or the whole new one, and an aborted or crashed run leaves
+ * nothing under the final name. A stray temporary may survive a crash; it never shadows a result.
  *
- * A run writes about ten outputs at its end, and each commit cost two fsyncs, each a journal
- * commit on ext4: ~60 ms a run on the development VM, as much as a short replay's CPU, and what
- * kept a sweep from scaling. A batch (ps_atomic_batch_begin/_commit, per thread) defers the
- * commits between them: each file's data is handed to the disk at once (sync_file_range), then at
- * the batch's commit every file is fsync'd (by then mostly written), renamed in the order the
- * commits came, and each directory fsync'd once. Each file still appears whole or not at all,
- * and after a file that was committed later (summary.json, a run's last) only once all are.
+ * Durability is opt-in: with PAGESIM_FSYNC=1 in the environment each file is fsync'd before its
+ * rename and its directory after it, so a file and its rename also survive a power loss or a
+ * kernel crash. Without it (the default) nothing is fsync'd. The rename alone is what makes a
+ * file appear whole or not at all to every reader, pagesim's own crash or kill included (the
+ * data it points at is in the kernel's page cache by then); an fsync only adds the power-loss
+ * case, where a file might otherwise be found short or empty under its final name. That costs
+ * ~11 fsyncs a run, 0.2-8 ms each on a loaded host (a journal commit each on ext4): as much wall
+ * time as the whole replay of a short recording (issue 16 item 4). Every output is reproducible
+ * from its inputs (rerun after a power loss), and the caches that are written the same way (trace
+ * cache, snapshot state) check size, digest and checksum on open and rewrite a torn entry.
+ *
+ * A batch (ps_atomic_batch_begin/_commit, per thread) defers the commits between them: the
+ * renames come at the batch's commit, in the order the commits came (durable: each file's data
+ * handed to the disk at its commit by sync_file_range, then every file fsync'd, renamed, and each
+ * directory fsync'd once). Each file still appears whole or not at all, and after a file that
+ * was committed later (summary.json, a run's last) only once all are.
  *
  * Hand-written with write(2) into an own buffer rather than g_file_replace(): how GIO treats a
  * cancelled close is not something to lean on for abort, and a GOutputStream adds a virtual call
@@ -143,6 +151,13 @@ gboolean ps_atomic_file_write(PsAtomicFile *f, const void *data, gsize len, GErr
 	return TRUE;
 }
 
+gboolean ps_atomic_durable(void)
+{
+	const char *v = g_getenv("PAGESIM_FSYNC");
+
+	return v && *v && strcmp(v, "0") != 0;
+}
+
 /* The commits deferred on this thread: PsAtomicFile * in commit order; NULL outside a batch. */
 static _Thread_local GPtrArray *batch;
 
@@ -181,7 +196,7 @@ gboolean ps_atomic_batch_commit(GError **error)
 {
 	GPtrArray *b = batch;
 	g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func(g_free);
-	gboolean ok = TRUE;
+	gboolean ok = TRUE, durable = ps_atomic_durable();
 
 	g_return_val_if_fail(b != NULL, FALSE);
 	batch = NULL;
@@ -194,7 +209,7 @@ gboolean ps_atomic_batch_commit(GError **error)
 			ps_atomic_file_abort(f);
 			continue;
 		}
-		if (fsync(f->fd) < 0 && errno != EINVAL) {
+		if (durable && fsync(f->fd) < 0 && errno != EINVAL) {
 			ok = set_errno_error(error, errno, f->path, "fsync");
 			ps_atomic_file_abort(f);
 			continue;
@@ -206,7 +221,7 @@ gboolean ps_atomic_batch_commit(GError **error)
 			ps_atomic_file_abort(f);
 			continue;
 		}
-		if (!g_ptr_array_find_with_equal_func(dirs, dir, g_str_equal, NULL))
+		if (durable && !g_ptr_array_find_with_equal_func(dirs, dir, g_str_equal, NULL))
 			g_ptr_array_add(dirs, g_steal_pointer(&dir));
 		atomic_file_free(f);
 	}
@@ -219,13 +234,15 @@ gboolean ps_atomic_batch_commit(GError **error)
 gboolean ps_atomic_file_commit(PsAtomicFile *f, GError **error)
 {
 	g_autofree char *dir = g_path_get_dirname(f->path);
+	gboolean durable;
 	int fd;
 
 	if (!atomic_file_flush(f, error))
 		goto fail;
 	if (batch) {
 		/* start the write-back now; fsync and rename at the batch's commit */
-		if (sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE) < 0 && errno != EINVAL &&
+		if (ps_atomic_durable() &&
+		    sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE) < 0 && errno != EINVAL &&
 		    errno != ENOSYS && errno != ESPIPE) {
 			set_errno_error(error, errno, f->path, "sync_file_range");
 			goto fail;
@@ -233,8 +250,9 @@ gboolean ps_atomic_file_commit(PsAtomicFile *f, GError **error)
 		g_ptr_array_add(batch, f);
 		return TRUE;
 	}
+	durable = ps_atomic_durable();
 	/* on disk before it takes the final name (EINVAL: a file system that cannot sync) */
-	if (fsync(f->fd) < 0 && errno != EINVAL) {
+	if (durable && fsync(f->fd) < 0 && errno != EINVAL) {
 		set_errno_error(error, errno, f->path, "fsync");
 		goto fail;
 	}
@@ -248,7 +266,8 @@ gboolean ps_atomic_file_commit(PsAtomicFile *f, GError **error)
 		set_errno_error(error, errno, f->path, "rename");
 		goto fail;
 	}
-	fsync_dir(dir);
+	if (durable)
+		fsync_dir(dir);
 	atomic_file_free(f);
 	return TRUE;
 

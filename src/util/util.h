@@ -100,9 +100,9 @@ void *ps_malloc0_huge(gsize bytes);
 
 /*
  * An output file written under a temporary name (".NAME.XXXXXX") in its final directory and
- * renamed into place by commit after an fsync; abort, an error or a crash leaves nothing under
- * the final name. The file gets mode 0666 less the umask, like any file the user creates.
- * Writes are buffered; an error is returned by the write that met it.
+ * renamed into place by commit (after an fsync when ps_atomic_durable); abort, an error or a
+ * crash leaves nothing under the final name. The file gets mode 0666 less the umask, like any file
+ * the user creates. Writes are buffered; an error is returned by the write that met it.
  */
 typedef struct PsAtomicFile PsAtomicFile;
 PsAtomicFile *ps_atomic_file_new(const char *path, GError **error);
@@ -112,15 +112,21 @@ gboolean ps_atomic_file_commit(PsAtomicFile *f, GError **error); /* frees f */
 void ps_atomic_file_abort(PsAtomicFile *f);			 /* frees f; NULL is a no-op */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsAtomicFile, ps_atomic_file_abort)
 /*
- * Commits on this thread between begin and batch_commit are deferred: each file's data starts
- * going to disk at its commit, and batch_commit fsyncs them, renames them into place in commit
- * order and fsyncs each directory once (two fsyncs a file become one, plus one a directory). A
+ * Commits on this thread between begin and batch_commit are deferred: batch_commit renames them
+ * into place in commit order (when durable: each file's data starts going to disk at its commit,
+ * and batch_commit fsyncs each before its rename and each directory once after them). A
  * file is under its final name only after batch_commit; on an error there, the files not yet
  * renamed are removed. batch_abort drops every deferred file. Batches do not nest.
  */
 void ps_atomic_batch_begin(void);
 gboolean ps_atomic_batch_commit(GError **error);
 void ps_atomic_batch_abort(void);
+/*
+ * Whether commits fsync: PAGESIM_FSYNC set to anything but "" or "0" (read at each commit). Off
+ * by default: the rename alone keeps a half-written file from any final name; the fsync only
+ * adds survival of a power loss (util/atomic.c).
+ */
+gboolean ps_atomic_durable(void);
 /* new + write + commit. */
 gboolean ps_write_file_atomic(const char *path, const char *data, gsize len, GError **error);
 

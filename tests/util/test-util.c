@@ -279,8 +279,11 @@ static void test_atomic_commit(void)
 	ps_test_rm_rf(dir);
 }
 
-/* Commits in a batch: nothing under a final name until the batch commits, then all of it. */
-static void test_atomic_batch(void)
+/*
+ * Commits in a batch: nothing under a final name until the batch commits, then all of it; the
+ * same with and without the fsyncs (PAGESIM_FSYNC).
+ */
+static void atomic_batch(void)
 {
 	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
 	g_autoptr(GError) error = NULL;
@@ -326,6 +329,25 @@ static void test_atomic_batch(void)
 		g_assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
 	}
 	ps_test_rm_rf(dir);
+}
+
+static void test_atomic_batch(void)
+{
+	g_autofree char *saved = g_strdup(g_getenv("PAGESIM_FSYNC"));
+
+	/* off by default and with "0"; on with anything else */
+	g_unsetenv("PAGESIM_FSYNC");
+	g_assert_false(ps_atomic_durable());
+	atomic_batch();
+	g_setenv("PAGESIM_FSYNC", "0", TRUE);
+	g_assert_false(ps_atomic_durable());
+	g_setenv("PAGESIM_FSYNC", "1", TRUE);
+	g_assert_true(ps_atomic_durable());
+	atomic_batch();
+	if (saved)
+		g_setenv("PAGESIM_FSYNC", saved, TRUE);
+	else
+		g_unsetenv("PAGESIM_FSYNC");
 }
 
 static void test_atomic_abort(void)
