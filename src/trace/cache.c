@@ -26,21 +26,25 @@
  * 7-bit groups packed together, cost ~30 instructions a time or an address delta: a tenth of
  * the decode).
  * A record is encoded generically, as the memory image of its PsTraceEvent (the parser zeroes
- * every record before filling it, so padding is zero too) seen as W 64-bit words: first its op
- * as a varint, then, against the last record of the same op with the time of the record just
- * before it and the line after that one's (a record on the next line changes no word for its
- * line; the first of an op against ps_trace_event_init's with that op), per group of
- * 64 words a varint bit mask of the words that changed, then for each changed word the zigzag
- * varint of its difference. The base of the same op, not the record before: a recording that
- * interleaves ops (a portable build's touches between observed allocator events) changed
- * 8-10 words a record against the one before, most of them back and forth between the two
- * ops' unset values, and its decode cost ~340 instructions a record.
- * Nothing in the encoder names a field, so a field or op added to PsTraceEvent is carried without
- * a change here. The layout key (scripts/trace-cache-key.py: a hash of trace.h, the parser and
- * what it calls in mm/ and util/, the reader and this file; src/trace/meson.build lists them)
- * changes with any of those sources, so an entry from another build is stale, never misread.
- * Consecutive records share most words (op, cpu, the unset fields) and their times, ids, lines and
- * pfns are close, so a record takes ~10-20 bytes against ~70 in JSONL.
+ * every record before filling it, so padding is zero too) seen as W 64-bit words: first the
+ * varint op * 2 + M, then, against the last record of the same op with the time of the record
+ * just before it and the line after that one's (a record on the next line changes no word for
+ * its line; the first of an op against ps_trace_event_init's with that op), when M is 1 per
+ * group of 64 words a varint bit mask of the words that changed (M 0: the same words as in
+ * that op's last record, none before its first), then for each changed word the zigzag varint
+ * of its difference. The records of one op mostly change the same words (60-97 % of them on
+ * the shipped recordings), and the mask of a word past the seventh is a varint of 2-6 bytes
+ * (format 4 wrote one every record: ~15 instructions a record to decode, and its checks). The base
+ * of the same op, not the record before: a recording that interleaves ops (a portable build's
+ * touches between observed allocator events) changed 8-10 words a record against the one before,
+ * most of them back and forth between the two ops' unset values, and its decode cost ~340
+ * instructions a record. Nothing in the encoder names a field, so a field or op added to
+ * PsTraceEvent is carried without a change here. The layout key (scripts/trace-cache-key.py: a hash
+ * of trace.h, the parser and what it calls in mm/ and util/, the reader and this file;
+ * src/trace/meson.build lists them) changes with any of those sources, so an entry from another
+ * build is stale, never misread. Consecutive records share most words (op, cpu, the unset fields)
+ * and their times, ids, lines and pfns are close, so a record takes ~10-20 bytes against ~70 in
+ * JSONL.
  *
  * Checks on open: magic, byte order, format, record size, key, digest and size of the JSONL, the
  * payload's length and a 64-bit checksum over it; while reading, every varint stays inside the
@@ -66,7 +70,7 @@
 
 #define CACHE_MAGIC	 "PSTRACE\x01"
 #define CACHE_END_MAGIC	 "PSTREND\x01"
-#define CACHE_FORMAT	 4
+#define CACHE_FORMAT	 5
 #define CACHE_BYTE_ORDER 0x0102030405060708ULL
 #define CACHE_SUFFIX	 ".pstc"
 
@@ -171,17 +175,27 @@ static inline bool masks_out_of_range(const uint64_t masks[EV_MASKS])
 	return EV_WORDS % 64 && masks[EV_MASKS - 1] >> (EV_WORDS % 64);
 }
 
+/* The most bytes one record can take: its op, its masks and every word, 9 bytes each (and
+ * the 8-byte load of a varint's first byte reads 8 on). */
+#define RECORD_MAX_BYTES ((1 + EV_MASKS + EV_WORDS) * 9 + 8)
+
 struct PsCacheIn {
 	char *path;
 	GMappedFile *map;
 	const uint8_t *start, *p, *end; /* the payload; p: the next record */
-	uint64_t nr_records, count;	/* in the entry, handed out */
+	const uint8_t *fast_end; /* a record starting before it lies inside: no bounds to check */
+	uint64_t nr_records, count; /* in the entry, handed out */
+	uint64_t fast_count;	    /* nr_records, 0 once broken: one test for both */
 	uint64_t last_t_ns;
 	int cpus;
 	bool broken;	    /* a record failed its checks: nothing more is handed out */
 	uint64_t last_line; /* of the last record handed out */
 	/* per op, the last record of it handed out (the base of the next one's delta) */
 	PsTraceEvent prev[PS_NR_TRACE_OPS];
+	/* per op, the word mask of its last record (the one a record without a mask reuses) */
+	uint64_t masks[PS_NR_TRACE_OPS][EV_MASKS];
+	/* per op: masks[op] names a word record_check reads (worked out when a mask is read) */
+	bool meets[PS_NR_TRACE_OPS];
 	/* per op: prev[op] passed record_check (it was handed out since the open or a rewind) */
 	bool checked[PS_NR_TRACE_OPS];
 	const uint64_t *check_words; /* checked_words() */
@@ -197,13 +211,21 @@ static inline bool masks_meet(const uint64_t *a, const uint64_t *b)
 	return any != 0;
 }
 
-/* The bases of a stream before its first record: unset fields, each op's own. */
-static void bases_init(PsTraceEvent prev[PS_NR_TRACE_OPS])
+/* The bases of a stream before its first record: unset fields, each op's own; no mask. */
+static void bases_init(PsTraceEvent prev[PS_NR_TRACE_OPS],
+		       uint64_t masks[PS_NR_TRACE_OPS][EV_MASKS])
 {
 	for (int op = 0; op < PS_NR_TRACE_OPS; op++) {
 		ps_trace_event_init(&prev[op]);
 		prev[op].op = (enum ps_trace_op)op;
 	}
+	memset(masks, 0, sizeof(uint64_t) * PS_NR_TRACE_OPS * EV_MASKS);
+}
+
+/* The mask a record of op carries is known: the per-op facts the decoder derives from it. */
+static void mask_known(PsCacheIn *c, uint64_t op)
+{
+	c->meets[op] = masks_meet(c->masks[op], c->check_words);
 }
 
 bool ps_cache_file_is_compiled(const char *path)
@@ -324,10 +346,14 @@ PsCacheIn *ps_cache_in_open(const char *path, const char *digest, uint64_t sourc
 	c->map = map;
 	c->start = c->p = data + sizeof(head);
 	c->end = c->start + tail.payload_bytes;
-	c->nr_records = tail.nr_records;
+	c->fast_end =
+	    tail.payload_bytes >= RECORD_MAX_BYTES ? c->end - RECORD_MAX_BYTES + 1 : c->start;
+	c->nr_records = c->fast_count = tail.nr_records;
 	c->cpus = head.hdr.cpus;
 	c->check_words = checked_words();
-	bases_init(c->prev);
+	bases_init(c->prev, c->masks);
+	for (uint64_t op = 0; op < PS_NR_TRACE_OPS; op++)
+		mask_known(c, op);
 	if (hdr)
 		*hdr = head.hdr;
 	return c;
@@ -363,10 +389,6 @@ static inline bool get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *
 	*v = x;
 	return true;
 }
-
-/* The most bytes one record can take: its op, its masks and every word, 9 bytes each (and
- * the 8-byte load of a varint's first byte reads 8 on). */
-#define RECORD_MAX_BYTES ((1 + EV_MASKS + EV_WORDS) * 9 + 8)
 
 /* A varint known to lie inside the payload (at least RECORD_MAX_BYTES before its end). */
 static inline uint64_t get_varint_unchecked(const uint8_t **pp)
@@ -423,52 +445,47 @@ static const char *record_check(const PsCacheIn *c, const PsTraceEvent *ev)
 	return NULL;
 }
 
-int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
+/*
+ * A record near the end of the payload (or of a broken or finished reader): every varint
+ * bounds-checked. Returns what ps_cache_in_next returns; *opp gets the op.
+ */
+static G_GNUC_NO_INLINE int next_checked(PsCacheIn *c, const uint8_t **pp, uint64_t *opp,
+					 GError **error)
 {
-	const uint8_t *p = c->p;
-	PsTraceEvent *cur; /* decoded in place: a record is its delta on its op's last one */
-	uint64_t masks[EV_MASKS], op;
-	const char *bad;
+	const uint8_t *p = *pp;
+	PsTraceEvent *cur;
+	uint64_t head, op;
 
-	if (G_UNLIKELY(c->broken))
+	if (c->broken)
 		return corrupt(c, error, "unreadable after an inconsistent record");
 	if (c->count == c->nr_records)
 		return p == c->end ? 0 : corrupt(c, error, "bytes after the last record");
-	if (G_LIKELY(c->end - p >= (ptrdiff_t)RECORD_MAX_BYTES)) {
-		/* the common case, far from the end: no bounds to check inside the record */
-		op = get_varint_unchecked(&p);
-		if (G_UNLIKELY(op >= PS_NR_TRACE_OPS))
-			goto bad_op;
-		for (gsize m = 0; m < EV_MASKS; m++)
-			masks[m] = get_varint_unchecked(&p);
-		if (G_UNLIKELY(masks_out_of_range(masks)))
-			return corrupt(c, error, "word mask out of range");
-		cur = record_base(c->prev, op, c->last_t_ns, c->last_line);
-		for (gsize m = 0; m < EV_MASKS; m++) {
-			uint64_t bits = masks[m];
-
-			while (bits) {
-				gsize i = m * 64 + (gsize)__builtin_ctzll(bits);
-
-				bits &= bits - 1;
-				ev_set_word(cur, i,
-					    ev_word(cur, i) + unzigzag(get_varint_unchecked(&p)));
-			}
-		}
-		goto decoded;
-	}
-	if (!get_varint(&p, c->end, &op))
+	if (!get_varint(&p, c->end, &head))
 		return corrupt(c, error, "cut short");
-	if (op >= PS_NR_TRACE_OPS)
-		goto bad_op;
-	for (gsize m = 0; m < EV_MASKS; m++)
-		if (!get_varint(&p, c->end, &masks[m]))
-			return corrupt(c, error, "cut short");
-	if (masks_out_of_range(masks))
-		return corrupt(c, error, "word mask out of range");
+	op = head >> 1;
+	if (op >= PS_NR_TRACE_OPS) {
+		c->broken = true;
+		c->fast_count = 0;
+		return corrupt(c, error, "op out of range");
+	}
+	if (head & 1) {
+		for (gsize m = 0; m < EV_MASKS; m++)
+			if (!get_varint(&p, c->end, &c->masks[op][m])) {
+				/* the op's mask is gone */
+				c->broken = true;
+				c->fast_count = 0;
+				return corrupt(c, error, "cut short");
+			}
+		mask_known(c, op);
+		if (masks_out_of_range(c->masks[op])) {
+			c->broken = true;
+			c->fast_count = 0;
+			return corrupt(c, error, "word mask out of range");
+		}
+	}
 	cur = record_base(c->prev, op, c->last_t_ns, c->last_line);
 	for (gsize m = 0; m < EV_MASKS; m++) {
-		uint64_t bits = masks[m];
+		uint64_t bits = c->masks[op][m];
 
 		while (bits) {
 			gsize i = m * 64 + (gsize)__builtin_ctzll(bits);
@@ -478,25 +495,77 @@ int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
 			if (!get_varint(&p, c->end, &z)) {
 				/* half applied: the base of this op is gone */
 				c->broken = true;
+				c->fast_count = 0;
 				return corrupt(c, error, "cut short");
 			}
 			ev_set_word(cur, i, ev_word(cur, i) + unzigzag(z));
 		}
 	}
-decoded:
+	*pp = p;
+	*opp = op;
+	return 1;
+}
+
+int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
+{
+	const uint8_t *p = c->p;
+	PsTraceEvent *cur; /* decoded in place: a record is its delta on its op's last one */
+	uint64_t op;
+	const char *bad;
+
+	if (G_LIKELY(c->count < c->fast_count && p < c->fast_end)) {
+		/* the common case, far from the end: no bounds to check inside the record */
+		uint64_t head = get_varint_unchecked(&p);
+
+		op = head >> 1;
+		if (G_UNLIKELY(op >= PS_NR_TRACE_OPS)) {
+			c->broken = true;
+			c->fast_count = 0;
+			return corrupt(c, error, "op out of range");
+		}
+		if (head & 1) {
+			for (gsize m = 0; m < EV_MASKS; m++)
+				c->masks[op][m] = get_varint_unchecked(&p);
+			mask_known(c, op);
+			if (G_UNLIKELY(masks_out_of_range(c->masks[op]))) {
+				c->broken = true;
+				c->fast_count = 0;
+				return corrupt(c, error, "word mask out of range");
+			}
+		}
+		cur = record_base(c->prev, op, c->last_t_ns, c->last_line);
+		for (gsize m = 0; m < EV_MASKS; m++) {
+			uint64_t bits = c->masks[op][m];
+
+			while (bits) {
+				gsize i = m * 64 + (gsize)__builtin_ctzll(bits);
+
+				bits &= bits - 1;
+				ev_set_word(cur, i,
+					    ev_word(cur, i) + unzigzag(get_varint_unchecked(&p)));
+			}
+		}
+	} else {
+		int rc = next_checked(c, &p, &op, error);
+
+		if (rc != 1)
+			return rc;
+		cur = &c->prev[op];
+	}
 	/*
 	 * A failed check leaves the reader broken: the entry passed its checksum, so it was
 	 * written wrong, and nothing after this record can be trusted either. A record whose
 	 * changed words hold nothing record_check reads is its checked base but for the time:
 	 * only the time is checked (the full check was ~30 instructions a record).
 	 */
-	if (G_LIKELY(c->checked[op] && !masks_meet(masks, c->check_words)))
+	if (G_LIKELY(c->checked[op] && !c->meets[op]))
 		bad = cur->t_ns < c->last_t_ns ? "time goes backwards" : NULL;
 	else
 		bad = (uint64_t)cur->op != op ? "op of a record not its base's"
 					      : record_check(c, cur);
-	if (bad) {
+	if (G_UNLIKELY(bad != NULL)) {
 		c->broken = true;
+		c->fast_count = 0;
 		return corrupt(c, error, bad);
 	}
 	c->p = p;
@@ -506,9 +575,6 @@ decoded:
 	c->checked[op] = true;
 	*ev = cur; /* no copy: the caller reads the decoder's own record */
 	return 1;
-bad_op:
-	c->broken = true;
-	return corrupt(c, error, "op out of range");
 }
 
 void ps_cache_in_mark(const PsCacheIn *c, PsTraceReaderMark *m)
@@ -518,6 +584,7 @@ void ps_cache_in_mark(const PsCacheIn *c, PsTraceReaderMark *m)
 	m->last_t_ns = c->last_t_ns;
 	m->last_line = c->last_line;
 	memcpy(m->prev, c->prev, sizeof(c->prev));
+	memcpy(m->masks, c->masks, sizeof(c->masks));
 }
 
 void ps_cache_in_rewind(PsCacheIn *c, const PsTraceReaderMark *m)
@@ -528,9 +595,13 @@ void ps_cache_in_rewind(PsCacheIn *c, const PsTraceReaderMark *m)
 	c->last_t_ns = m->last_t_ns;
 	c->last_line = m->last_line;
 	memcpy(c->prev, m->prev, sizeof(c->prev));
+	memcpy(c->masks, m->masks, sizeof(c->masks));
+	for (uint64_t op = 0; op < PS_NR_TRACE_OPS; op++)
+		mask_known(c, op);
 	/* the mark's bases were checked when handed out, but checking them again is simpler */
 	memset(c->checked, 0, sizeof(c->checked));
 	c->broken = false;
+	c->fast_count = c->nr_records;
 }
 
 uint64_t ps_cache_in_count(const PsCacheIn *c)
@@ -565,8 +636,9 @@ struct PsCacheOut {
 	PsAtomicFile *file;
 	GByteArray *buf; /* encoded, not yet written */
 	uint64_t nr_records, payload_bytes, checksum;
-	uint64_t last_t_ns, last_line;	    /* of the last record added */
-	PsTraceEvent prev[PS_NR_TRACE_OPS]; /* per op, its last record added */
+	uint64_t last_t_ns, last_line;		   /* of the last record added */
+	PsTraceEvent prev[PS_NR_TRACE_OPS];	   /* per op, its last record added */
+	uint64_t masks[PS_NR_TRACE_OPS][EV_MASKS]; /* per op, the word mask of its last record */
 };
 
 PsCacheOut *ps_cache_out_new(const char *path, const char *digest, uint64_t source_size,
@@ -595,7 +667,7 @@ PsCacheOut *ps_cache_out_new(const char *path, const char *digest, uint64_t sour
 	c = g_new0(PsCacheOut, 1);
 	c->file = f;
 	c->buf = g_byte_array_sized_new(OUT_FLUSH + 1024);
-	bases_init(c->prev);
+	bases_init(c->prev, c->masks);
 	return c;
 }
 
@@ -638,15 +710,20 @@ gboolean ps_cache_out_add(PsCacheOut *c, const PsTraceEvent *ev, GError **error)
 {
 	uint64_t masks[EV_MASKS] = {0};
 	PsTraceEvent *base;
+	bool new_mask;
 
 	g_assert((unsigned)ev->op < PS_NR_TRACE_OPS); /* the parser checked it */
 	base = record_base(c->prev, (uint64_t)ev->op, c->last_t_ns, c->last_line);
 	for (gsize i = 0; i < EV_WORDS; i++)
 		if (ev_word(ev, i) != ev_word(base, i))
 			masks[i / 64] |= 1ULL << (i % 64);
-	put_varint(c->buf, (uint64_t)ev->op);
-	for (gsize m = 0; m < EV_MASKS; m++)
-		put_varint(c->buf, masks[m]);
+	new_mask = memcmp(masks, c->masks[ev->op], sizeof(masks)) != 0;
+	put_varint(c->buf, (uint64_t)ev->op << 1 | new_mask);
+	if (new_mask) {
+		for (gsize m = 0; m < EV_MASKS; m++)
+			put_varint(c->buf, masks[m]);
+		memcpy(c->masks[ev->op], masks, sizeof(masks));
+	}
 	for (gsize m = 0; m < EV_MASKS; m++) {
 		uint64_t bits = masks[m];
 
