@@ -273,6 +273,7 @@ static void summary_totals(PsSim *s, cJSON *root)
 {
 	const PsRunTotals *t = &s->totals;
 	cJSON *o = cJSON_AddObjectToObject(root, "totals");
+	cJSON *a;
 	const struct {
 		const char *name;
 		uint64_t v;
@@ -329,6 +330,16 @@ static void summary_totals(PsSim *s, cJSON *root)
 
 	for (size_t i = 0; i < G_N_ELEMENTS(rows); i++)
 		cJSON_AddNumberToObject(o, rows[i].name, (double)rows[i].v);
+	/* alloc_ok by order, the orders that had any */
+	a = cJSON_AddObjectToObject(o, "allocs_by_order");
+	for (unsigned i = 0; i < PS_NR_ORDERS_MAX; i++) {
+		if (t->allocs_by_order[i]) {
+			char k[4];
+
+			g_snprintf(k, sizeof(k), "%u", i);
+			cJSON_AddNumberToObject(a, k, (double)t->allocs_by_order[i]);
+		}
+	}
 	/* only where the trace has such frees, so other runs' summaries keep their shape */
 	if (t->pages_kernel_migration_skipped)
 		cJSON_AddNumberToObject(o, "pages_kernel_migration_skipped",

@@ -519,6 +519,7 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 	ps_hist_add(&s->hists[out.path], *ns + s->oom_wait_sampled);
 	s->totals.alloc_ok++;
 	s->totals.pages_allocated += 1ull << order;
+	s->totals.allocs_by_order[order]++;
 	ri = rec_new(s);
 	r = rec_at(s, ri);
 	r->pfn = out.pfn;

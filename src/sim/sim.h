@@ -77,6 +77,9 @@ typedef struct {
 	uint64_t allocs, alloc_ok, alloc_failed, alloc_invalid;
 	uint64_t frees;
 	uint64_t pages_allocated; /* base pages of the simulated machine, all successful allocs */
+	/* successful allocs per order (summary "allocs_by_order"): what issue 13's portable
+	 * replays are held to against the exact import's, order by order */
+	uint64_t allocs_by_order[PS_NR_ORDERS_MAX];
 	uint64_t pages_freed_trace;
 	uint64_t pages_freed_exit;
 	uint64_t pages_freed_reclaim;	  /* taken by kswapd, direct reclaim or slab shrinking */

@@ -588,7 +588,11 @@ static void test_probe(void)
  * the config takes the recording machine's read_ahead_kb, which every page_cache_ra_order event
  * of the recording gives (ra_pages 2048: 8 MiB, the virtio disk's bdi, not the 128 KiB default):
  * 14,464 order-0 pages and 298 / 731 / 1 / 1 folios of orders 1-4, refill pages +3.6 %, refills
- * 84 (-39 %, asserted at its current bound).
+ * 84 (-39 %, asserted at its current bound). Session 11: allocations per order (summary
+ * totals.allocs_by_order) against the exact import's replay: build 230,891 / 298 / 777 / 9 / 1 of
+ * orders 0-4 against 230,776 / 15 / 667 / 8 / 0 (order 0 within 2 %; 1-3 not: the import's
+ * long runs of fault adds without a reason, where two tasks faulted one file in turn, are taken
+ * as async steps at order 2), compact 82,923 / 8 against 83,081 / 8.
  */
 static void test_own_snapshot(void)
 {
@@ -598,9 +602,30 @@ static void test_own_snapshot(void)
 		double refills, refill_pages; /* bounds of |model / kernel - 1|; < 0: none */
 		double drains;
 		int read_ahead_kb; /* the recording's bdi ra_pages in KiB; 0: the config's */
+		/* the exact import's policy replay, allocations per order 0..4
+		 * (workloads/README.md), and the bound of |portable / exact - 1| each is held to
+		 * (where exact is 0: of the portable count); the band is 0.02 */
+		double exact[5], order_bound[5];
 	} recs[] = {
-	    {"build-portable", 7930, 0.40, 0.10, 0.0, 8192},
-	    {"compact-portable", 6843, 0.72, 0.10, 0.0, 0},
+	    /* orders 1-3 not held (the readahead model's folios after a fault's window, see
+	     * above): 298 / 777 / 9 against 15 / 667 / 8, asserted at their current bounds */
+	    {"build-portable",
+	     7930,
+	     0.40,
+	     0.10,
+	     0.0,
+	     8192,
+	     {230776, 15, 667, 8, 0},
+	     {0.02, 19.0, 0.17, 0.13, 1}},
+	    /* the 8 order-1 pages: GFP_NOWAIT slab allocations, kernel alloc records in both */
+	    {"compact-portable",
+	     6843,
+	     0.72,
+	     0.10,
+	     0.0,
+	     0,
+	     {83081, 8, 0, 0, 0},
+	     {0.02, 0.02, 0, 0, 0}},
 	};
 	const char *srcdir = g_getenv("PAGESIM_SRCDIR") ? g_getenv("PAGESIM_SRCDIR") : ".";
 
@@ -626,6 +651,27 @@ static void test_own_snapshot(void)
 		g_assert_cmpstr(cJSON_GetStringValue(cJSON_GetObjectItem(
 				    cJSON_GetObjectItem(sn, "machine"), "check")),
 				==, "same");
+		/* item 6: allocations per order against the exact import's replay */
+		{
+			const cJSON *by = cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "totals"),
+							      "allocs_by_order");
+			const cJSON *it;
+			double n = 0;
+
+			cJSON_ArrayForEach(it, by) n += it->valuedouble;
+			g_assert_cmpfloat(
+			    n, ==,
+			    ps_test_json_num(cJSON_GetObjectItem(sum, "totals"), "alloc_ok"));
+			for (unsigned o = 0; o < G_N_ELEMENTS(recs[i].exact); o++) {
+				char k[4], what[32];
+
+				g_snprintf(k, sizeof(k), "%u", o);
+				g_snprintf(what, sizeof(what), "allocs order %u", o);
+				it = cJSON_GetObjectItem(by, k);
+				ps_test_band_assert(recs[i].name, what, it ? it->valuedouble : 0,
+						    recs[i].exact[o], 0.02, recs[i].order_bound[o]);
+			}
+		}
 		if (recs[i].refills < 0) {
 			cJSON_Delete(sum);
 			ps_test_rm_rf(out);
