@@ -149,8 +149,9 @@ static void zone_statistics(PsMachine *m, PsZone *preferred, PsZone *z, int cpu)
 }
 
 /* rmqueue: pcp for pcp orders, then the buddy; wake-kswapd on a boosted zone is recorded. */
-static ps_pfn_t rmqueue(PsMachine *m, PsZone *preferred, PsZone *z, const PsAllocContext *ac,
-			unsigned alloc_flags, PsAllocOutcome *out)
+G_ALWAYS_INLINE static inline ps_pfn_t rmqueue(PsMachine *m, PsZone *preferred, PsZone *z,
+					       const PsAllocContext *ac, unsigned alloc_flags,
+					       PsAllocOutcome *out)
 {
 	ps_pfn_t pfn = PS_PFN_NONE;
 	uint64_t refills = m->pcp_refills_total, refill_pages = m->pcp_refill_pages_total;
@@ -205,9 +206,15 @@ static bool deferred_grow_zone(PsMachine *m, PsZone *z, unsigned order)
 	return true;
 }
 
-/* get_page_from_freelist */
-ps_pfn_t ps_get_page_from_freelist(PsMachine *m, const PsAllocContext *ac, unsigned alloc_flags,
-				   PsAllocOutcome *out)
+/*
+ * get_page_from_freelist. Inline into alloc_once, which every allocation runs (its order and
+ * nodemask are constants there for an order-0 request without a mempolicy, the common case);
+ * ps_get_page_from_freelist is the out-of-line copy for the slow path and compaction.
+ */
+G_ALWAYS_INLINE static inline ps_pfn_t get_page_from_freelist(PsMachine *m,
+							      const PsAllocContext *ac,
+							      unsigned alloc_flags,
+							      PsAllocOutcome *out)
 {
 	PsZone *preferred;
 	ps_pfn_t pfn;
@@ -283,9 +290,16 @@ retry:
 	return PS_PFN_NONE;
 }
 
+ps_pfn_t ps_get_page_from_freelist(PsMachine *m, const PsAllocContext *ac, unsigned alloc_flags,
+				   PsAllocOutcome *out)
+{
+	return get_page_from_freelist(m, ac, alloc_flags, out);
+}
+
 /* prepare_alloc_pages */
-static bool prepare_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu,
-				int preferred_nid, uint64_t nodemask, PsAllocContext *ac)
+G_ALWAYS_INLINE static inline bool prepare_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order,
+						       int cpu, int preferred_nid,
+						       uint64_t nodemask, PsAllocContext *ac)
 {
 	const PsNode *node = &m->nodes[preferred_nid];
 
@@ -315,8 +329,8 @@ static bool prepare_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int 
 	return true;
 }
 
-static void alloc_once(PsMachine *m, uint64_t gfp, unsigned order, int cpu, int nid,
-		       uint64_t nodemask, PsAllocOutcome *out)
+G_ALWAYS_INLINE static inline void alloc_once(PsMachine *m, uint64_t gfp, unsigned order, int cpu,
+					      int nid, uint64_t nodemask, PsAllocOutcome *out)
 {
 	PsAllocContext ac;
 	unsigned alloc_flags = PS_ALLOC_WMARK_LOW;
@@ -329,7 +343,7 @@ static void alloc_once(PsMachine *m, uint64_t gfp, unsigned order, int cpu, int 
 	/* No fragmenting fallbacks on the first pass until every local zone was tried. */
 	alloc_flags |= alloc_flags_nofragment(
 	    m, ac.preferred_zone >= 0 ? &m->zones[ac.preferred_zone] : NULL, gfp);
-	pfn = ps_get_page_from_freelist(m, &ac, alloc_flags, out);
+	pfn = get_page_from_freelist(m, &ac, alloc_flags, out);
 	if (pfn == PS_PFN_NONE) {
 		if (!m->policy) {
 			out->result = PS_ALLOC_NEED_SLOWPATH;
@@ -367,6 +381,11 @@ void ps_alloc_pages_ilx(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsM
 	out->zone = -1;
 	if (order > m->max_order) {
 		out->result = PS_ALLOC_INVALID;
+		return;
+	}
+	if (!pol && !order) {
+		/* a fault's or a slab page's request: alloc_once with constant order and mask */
+		alloc_once(m, gfp, 0, cpu, nid, 0, out);
 		return;
 	}
 	if (pol)

@@ -89,8 +89,6 @@ static void rec_reserve(PsSim *s, guint want)
 
 static uint32_t rec_new(PsSim *s)
 {
-	Rec r = {.pfn = PS_PFN_NONE, .proc = -1, .own = REC_NONE};
-
 	if (s->nr_free_recs) {
 		uint32_t i = s->free_recs[--s->nr_free_recs];
 		Rec *q = rec_at(s, i);
@@ -109,7 +107,8 @@ static uint32_t rec_new(PsSim *s)
 	}
 	if (s->recs->len >= s->recs_reserved)
 		rec_reserve(s, s->recs->len);
-	g_array_append_val(s->recs, r);
+	/* a record of its own, as the recycled one above is reset */
+	g_array_append_val(s->recs, ((Rec){.pfn = PS_PFN_NONE, .proc = -1, .own = REC_NONE}));
 	return s->recs->len - 1;
 }
 
@@ -421,11 +420,13 @@ static bool anon_fault_alloc(uint64_t gfp, unsigned order, enum ps_alloc_kind ki
 
 /*
  * One allocation through the model. Returns the record (REC_NONE on failure) and adds the
- * latency to *ns.
+ * latency to *ns. The body is inline: an order-0 anonymous fault (sim_op_touch, every page a
+ * kbuild replay allocates) gets a copy with its order, kind and node folded in; do_alloc is the
+ * out-of-line copy for every other caller.
  */
-static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi,
-			 enum ps_alloc_kind kind, int node, uint64_t ilx, const char *what,
-			 uint64_t *ns)
+G_ALWAYS_INLINE static inline uint32_t alloc_rec(PsSim *s, uint64_t gfp, unsigned order, int cpu,
+						 int pi, enum ps_alloc_kind kind, int node,
+						 uint64_t ilx, const char *what, uint64_t *ns)
 {
 	PsAllocOutcome out;
 	PsMempolicy pol, *polp = NULL;
@@ -542,6 +543,13 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 						  : PS_FOLIO_SLAB,
 			   kind == PS_KIND_FILE && (gfp & PS_GFP_WRITE));
 	return ri;
+}
+
+static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi,
+			 enum ps_alloc_kind kind, int node, uint64_t ilx, const char *what,
+			 uint64_t *ns)
+{
+	return alloc_rec(s, gfp, order, cpu, pi, kind, node, ilx, what, ns);
 }
 
 uint32_t sim_alloc_rec(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi,
@@ -1954,9 +1962,9 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 			}
 		}
 		/* get_vma_policy's interleave index of an order-0 anonymous fault: its page */
-		ri = do_alloc(s, PS_GFP_HIGHUSER_MOVABLE | (cow == REC_NONE ? PS_GFP_ZERO : 0), 0,
-			      cpu, pi, PS_KIND_ANON, -1, ps_vma_interleave_index(vpn, vpn, 0),
-			      "fault", &fns);
+		ri = alloc_rec(s, PS_GFP_HIGHUSER_MOVABLE | (cow == REC_NONE ? PS_GFP_ZERO : 0), 0,
+			       cpu, pi, PS_KIND_ANON, -1, ps_vma_interleave_index(vpn, vpn, 0),
+			       "fault", &fns);
 		ns += fns;
 		if ((ri == REC_RETRY || ri == REC_NONE) && cow != REC_NONE)
 			sim_pgt_set(&proc_at(s, pi)->pgt, vpn, cow + 1); /* the old page stays */
