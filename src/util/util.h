@@ -22,6 +22,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 G_BEGIN_DECLS
 
@@ -248,11 +251,19 @@ void ps_csv_append_cell(GString *out, const char *cell, bool first);
 /*
  * Bit k set when byte k of the 8 at a has (a[k] & mask) == value: the walks over the per-pfn
  * byte arrays (page flags, snapshot states) of a whole machine, which look at every page at
- * start-up. Word-at-a-time on little-endian hosts, byte by byte otherwise; same answer.
+ * start-up. One SSE2 compare where the target has SSE2 (every x86-64: 5 instructions against
+ * the word-at-a-time form's 12, ~60 M instructions of a 25 GiB machine's snapshot start),
+ * word-at-a-time on other little-endian hosts, byte by byte otherwise; same answer.
  */
 static inline unsigned ps_bytes8_match(const uint8_t *a, uint8_t mask, uint8_t value)
 {
-#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+#if defined(__SSE2__)
+	__m128i w = _mm_loadl_epi64((const __m128i *)(const void *)a); /* the 8 bytes, then 0s */
+	__m128i eq =
+	    _mm_cmpeq_epi8(_mm_and_si128(w, _mm_set1_epi8((char)mask)), _mm_set1_epi8((char)value));
+
+	return (unsigned)_mm_movemask_epi8(eq) & 0xffu; /* the upper 8 lanes compared 0s */
+#elif G_BYTE_ORDER == G_LITTLE_ENDIAN
 	const uint64_t ones = 0x0101010101010101ull, low7 = 0x7f7f7f7f7f7f7f7full;
 	uint64_t w, t;
 
