@@ -15,7 +15,13 @@
  * (mapping_large_folio_support needs CONFIG_TRANSPARENT_HUGEPAGE).
  *
  * Simplifications (why acceptable):
- * - One readahead state per file, not per open file: traces do not say which struct file read.
+ * - One readahead state per file and task (sim/pagecache.c keeps the last four tasks' of a
+ *   file), not per open file: a trace does not say which struct file read. The kernel keeps
+ *   file_ra_state in struct file, and a task opens or maps a file through its own (threads,
+ *   which share one, are tasks of their own in a portable trace). With one state per file, a
+ *   task's adds right after another task's fault window (two compilers faulting one header or
+ *   library in turn) were taken as that window's async step at order 2: build-portable got
+ *   298 order-1 and 731 order-2 folios where its kernel added 13 and 611; per task 5 and 517.
  * - ractl_max_pages does not raise the window to the device's io_pages for large reads: the
  *   device is unknown; read_ahead_kb is the bound (config page_cache.read_ahead_kb).
  * - The window never extends past the range the trace says was brought in (the recording's own

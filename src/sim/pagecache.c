@@ -15,6 +15,9 @@
  * Simplifications (why acceptable):
  * - A cache_add is one read of the whole range; readahead never reaches past it (the file's size
  *   is not in the trace and the recording's readahead already is in the range).
+ * - The readahead state (file_ra_state, one per struct file) is kept per file and task, the
+ *   last SIM_FILE_RA tasks' (file_ra): a task opens or maps the file through its own struct
+ *   file; a fifth task's reads start a fresh state in the oldest slot.
  * - A remove takes every folio of the machine that holds a byte of the range: the recording
  *   removed whole pages of its own size, and those bytes are no longer cached; a folio that
  *   also held bytes outside the range goes with them (the kernel would split a large folio or
@@ -48,10 +51,25 @@ static int file_get(PsSim *s, const char *name, bool create)
 		return -1;
 	g_strlcpy(f.name, name, sizeof(f.name));
 	sim_pgt_init(&f.pgt, &s->pgt_pool);
-	ps_ra_init(&f.ra);
 	g_array_append_val(s->files, f);
 	g_hash_table_insert(s->file_map, g_strdup(name), GINT_TO_POINTER(s->files->len));
 	return (int)s->files->len - 1;
+}
+
+/* The readahead state of pid's reads of f: its own, or a fresh one in the oldest slot. */
+static PsRaState *file_ra(SimFile *f, int pid)
+{
+	SimFileRa *r;
+
+	for (unsigned i = 0; i < SIM_FILE_RA; i++)
+		if (f->ra[i].used && f->ra[i].pid == pid)
+			return &f->ra[i].ra;
+	r = &f->ra[f->ra_next];
+	f->ra_next = (f->ra_next + 1) % SIM_FILE_RA;
+	r->used = true;
+	r->pid = pid;
+	ps_ra_init(&r->ra);
+	return &r->ra;
 }
 
 /* Unmaps a folio's indices from its file and frees the record. */
@@ -163,6 +181,7 @@ uint64_t sim_op_cache_add(PsSim *s, const PsTraceEvent *ev, int cpu)
 		uint64_t win, next;
 		unsigned order = 0;
 		bool retry = false;
+		PsRaState *ra;
 
 		if (v && !(rec_at(s, v - 1)->flags & REC_GONE)) {
 			Rec *r = rec_at(s, v - 1);
@@ -181,11 +200,12 @@ uint64_t sim_op_cache_add(PsSim *s, const PsTraceEvent *ev, int cpu)
 			    (int64_t)(1ull << r->order);
 			ns += folio_drop(s, f, v - 1, cpu);
 		}
+		ra = file_ra(f, ev->pid);
 		if (ev->reason == PS_CACHE_FAULT || ev->reason == PS_CACHE_EXEC)
-			win = ps_ra_fault(m, &f->ra, index, last - index + 1,
+			win = ps_ra_fault(m, ra, index, last - index + 1,
 					  ev->reason == PS_CACHE_EXEC, &order);
 		else
-			win = ps_ra_window(m, &f->ra, index, last - index + 1,
+			win = ps_ra_window(m, ra, index, last - index + 1,
 					   contig_before(f, s, index, ps_ra_max_pages(m)), &order);
 		next = read_window(s, fi, index, MIN(index + win - 1, last), order, cpu, pi, &ns,
 				   &retry);

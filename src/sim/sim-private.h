@@ -490,11 +490,24 @@ typedef struct {
 /* a field added to Proc goes where it keeps the struct a power of two (see fork_parent) */
 G_STATIC_ASSERT(sizeof(void *) != 8 || sizeof(Proc) == 512);
 
-/* A file of cache_add / cache_remove records: its page cache and readahead state (process.c). */
+/*
+ * The readahead states of a file: the kernel keeps one in each struct file (file_ra_state), so
+ * each task that reads the file has its own (a task opens and maps the file itself); the last
+ * SIM_FILE_RA tasks' are kept, the oldest replaced (pagecache.c file_ra).
+ */
+#define SIM_FILE_RA 4
+typedef struct {
+	int pid;   /* the task */
+	bool used; /* a task's state: pid and ra are set */
+	PsRaState ra;
+} SimFileRa;
+
+/* A file of cache_add / cache_remove records: its page cache and readahead states (pagecache.c). */
 typedef struct {
 	char name[PS_TRACE_FILE_MAX];
 	SimPgTable pgt; /* page index -> record + 1 of the folio holding it */
-	PsRaState ra;
+	SimFileRa ra[SIM_FILE_RA];
+	unsigned ra_next; /* the slot the next new task's state replaces */
 } SimFile;
 
 /* What the page-cache records did (summary.json "page_cache"). */
