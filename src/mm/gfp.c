@@ -183,30 +183,3 @@ char *ps_gfp_format(uint64_t gfp)
 	}
 	return g_string_free(out, FALSE);
 }
-
-enum ps_zone_type ps_gfp_zone(uint64_t gfp)
-{
-	uint64_t bits = gfp & (PS_GFP_DMA | PS_GFP_HIGHMEM | PS_GFP_DMA32 | PS_GFP_MOVABLE);
-
-	switch (bits) {
-	case 0:
-		return PS_ZONE_NORMAL;
-	case PS_GFP_DMA:
-	case PS_GFP_MOVABLE | PS_GFP_DMA:
-		return PS_ZONE_DMA;
-	case PS_GFP_DMA32:
-	case PS_GFP_MOVABLE | PS_GFP_DMA32:
-		return PS_ZONE_DMA32;
-	/* __GFP_HIGHMEM names ZONE_HIGHMEM, which a 64-bit build folds into Normal. */
-	case PS_GFP_HIGHMEM:
-		return PS_ZONE_NORMAL;
-	/* Movable without HIGHMEM is only a mobility hint: it may not use ZONE_MOVABLE. */
-	case PS_GFP_MOVABLE:
-		return PS_ZONE_NORMAL;
-	case PS_GFP_MOVABLE | PS_GFP_HIGHMEM:
-		return PS_ZONE_MOVABLE;
-	default:
-		/* Two zone modifiers at once (DMA with DMA32 or HIGHMEM, ...): GFP_ZONE_BAD. */
-		return PS_MAX_NR_ZONES;
-	}
-}

@@ -51,11 +51,6 @@
  */
 #include "policy/policy.h"
 
-uint64_t ps_cost_handle_mm_fault(const PsCosts *c)
-{
-	return c->fault_ns;
-}
-
 uint64_t ps_cost_folio_batch_move_lru(const PsCosts *c, unsigned nr)
 {
 	return nr * c->lru_add_folio_ns;

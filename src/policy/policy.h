@@ -570,7 +570,11 @@ static inline uint64_t ps_cost_free_pages(const PsCosts *c, uint64_t merged_page
 }
 
 /* handle_mm_fault: fault entry, VMA lookup, PTE install and return, without the allocation. */
-uint64_t ps_cost_handle_mm_fault(const PsCosts *c);
+static inline uint64_t ps_cost_handle_mm_fault(const PsCosts *c)
+{
+	return c->fault_ns;
+}
+
 /* folio_batch_move_lru: moving a cpu's batch of nr folios onto the LRU lists under lru_lock. */
 uint64_t ps_cost_folio_batch_move_lru(const PsCosts *c, unsigned nr);
 /* do_mmap / do_brk_flags: a system call that maps a range (no page is touched). */
