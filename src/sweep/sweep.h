@@ -164,7 +164,8 @@ typedef struct {
 } PsSweepExecOptions;
 
 /*
- * Runs every incomplete run of the plan, at most jobs at a time, one machine model per worker.
+ * Runs every incomplete run of the plan, at most jobs at a time, one machine model per worker,
+ * the longest first by estimate (trace size times machine state bytes; ties in product order).
  * *nr_skipped counts the runs already complete, *nr_failed those that failed (each reported to
  * done). FALSE only when the pool itself could not be made.
  */

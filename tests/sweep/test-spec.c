@@ -2,7 +2,8 @@
 /*
  * test-spec.c - sweep specs: parsing, errors with `spec.json:line: key: what`, JSON paths into
  * configs, ranges, the cartesian product and its order, and the run digests (stable across
- * parses and layouts of the spec, different whenever an input differs).
+ * parses and layouts of the spec, different whenever an input differs), and the order a plan's
+ * runs go to the pool in.
  */
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -372,6 +373,60 @@ static void test_digest_trace(void)
 	g_assert_cmpstr(p1->trace_digests[0], !=, p2->trace_digests[0]);
 }
 
+/* ps_sweep_execute's done callback: the order the runs ended in. */
+static void note_done(void *data, const PsSweepRun *run, guint nr_done, guint nr_todo,
+		      const GError *error)
+{
+	g_assert_no_error(error);
+	g_array_append_val((GArray *)data, run->index);
+}
+
+/*
+ * The runs go out longest first by estimate (trace size times machine state): with one worker
+ * they end in that order, the runs of the longer trace (product indexes 2 and 3) before those of
+ * the shorter, equal estimates in product order. In product order the test fails.
+ */
+static void test_longest_first(void)
+{
+	const char *head = "{\"pagesim_trace\":1,\"source\":\"gen:test\",\"page_size\":4096,"
+			   "\"cpus\":1}\n";
+	g_autoptr(GString) longer = g_string_new(head);
+	g_autofree char *cfg = src_path("configs/small-4k-64m.json");
+	g_autofree char *dir = g_build_filename(tmp_dir, "order", NULL);
+	g_autofree char *cache = g_build_filename(tmp_dir, "order-cache", NULL);
+	g_autofree char *text = NULL, *short_path = NULL, *long_path = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsSweepSpec) spec = NULL;
+	g_autoptr(PsSweepPlan) plan = NULL;
+	g_autoptr(GArray) order = g_array_new(FALSE, FALSE, sizeof(guint));
+	PsSweepExecOptions eo = {.jobs = 1, .done = note_done, .trace_cache_dir = cache};
+	guint skipped, failed;
+
+	for (int i = 0; i < 64; i++)
+		g_string_append_printf(longer,
+				       "{\"t\":%d,\"op\":\"alloc\",\"id\":%d,\"pid\":1,\"cpu\":0,"
+				       "\"order\":0,\"gfp\":\"GFP_KERNEL\"}\n",
+				       i, i);
+	short_path = write_tmp("short.jsonl", head);
+	long_path = write_tmp("long.jsonl", longer->str);
+	text = g_strdup_printf("{\"configs\": [\"%s\"], \"traces\": [\"%s\", \"%s\"],"
+			       " \"axes\": {\"sysctl.min_free_kbytes\": [1024, 2048]}}",
+			       cfg, short_path, long_path);
+	spec = parse(text, &error);
+	g_assert_no_error(error);
+	eo.done_data = order;
+	plan = ps_sweep_plan_new(spec, dir, NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(ps_sweep_execute(plan, &eo, &skipped, &failed, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(failed, ==, 0);
+	g_assert_cmpuint(order->len, ==, 4);
+	g_assert_cmpuint(g_array_index(order, guint, 0), ==, 2);
+	g_assert_cmpuint(g_array_index(order, guint, 1), ==, 3);
+	g_assert_cmpuint(g_array_index(order, guint, 2), ==, 0);
+	g_assert_cmpuint(g_array_index(order, guint, 3), ==, 1);
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -389,6 +444,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sweep/plan/invalid-point-before-generation", test_invalid_point_first);
 	g_test_add_func("/sweep/plan/digest-stable", test_digest_stable);
 	g_test_add_func("/sweep/plan/digest-follows-trace", test_digest_trace);
+	g_test_add_func("/sweep/exec/longest-first", test_longest_first);
 	rc = g_test_run();
 	{
 		g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp_dir);
