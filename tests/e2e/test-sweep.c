@@ -322,6 +322,26 @@ static void test_emit_parallel(void)
 	assert_same_results("p");
 }
 
+/* Overwrites every entry of a trace cache directory with bytes that are not an entry. */
+static void spoil_cache_entries(const char *dir)
+{
+	g_autofree char *path = g_build_filename(tmp_dir, dir, NULL);
+	g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
+	const char *name;
+	guint n = 0;
+
+	g_assert_nonnull(d);
+	while ((name = g_dir_read_name(d))) {
+		g_autofree char *entry = g_build_filename(path, name, NULL);
+
+		if (!g_str_has_suffix(name, ".pstc"))
+			continue;
+		g_assert_true(g_file_set_contents(entry, "not a trace cache entry", -1, NULL));
+		n++;
+	}
+	g_assert_cmpuint(n, ==, 2); /* one a trace of the spec */
+}
+
 static void test_emit_slurm(void)
 {
 	g_autofree char *err = NULL, *jobs = NULL, *sbatch = NULL;
@@ -340,10 +360,17 @@ static void test_emit_slurm(void)
 	g_clear_pointer(&err, g_free);
 	if (sh("bash -n s/sweep.sbatch", &err) != 0)
 		g_error("bash -n s/sweep.sbatch: %s", err);
-	/* One array task by hand (what Slurm would run as task 1), then emit again: only the
-	 * runs still to do become jobs, and the array shrinks with them. */
+	/*
+	 * One array task by hand (what Slurm would run as task 1), then emit again: only the
+	 * runs still to do become jobs, and the array shrinks with them. The task reads its trace
+	 * from the entry emit compiled into s/trace-cache: with the entries spoilt here, it says
+	 * so (and parses the JSONL instead).
+	 */
+	spoil_cache_entries("s/trace-cache");
 	g_clear_pointer(&err, g_free);
 	g_assert_cmpint(sh("cd s && SLURM_ARRAY_TASK_ID=1 bash sweep.sbatch", &err), ==, 0);
+	g_assert_nonnull(strstr(err, "pagesim: trace cache trace-cache/"));
+	g_assert_nonnull(strstr(err, "; ignored, parsing traces/"));
 	g_clear_pointer(&err, g_free);
 	rc = run((const char *[]){"sweep", "spec.json", "-o", "s", "--emit", "slurm", NULL}, NULL,
 		 &err);
