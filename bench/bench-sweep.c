@@ -110,20 +110,28 @@ static void sample(Sampler *sm, bool first)
 			if (g_array_index(sm->seen, Seen, i).tid == t)
 				s = &g_array_index(sm->seen, Seen, i);
 		if (!s) {
-			g_autofree char *comm_path =
-			    g_strdup_printf("/proc/self/task/%s/comm", tid);
-			g_autofree char *comm = NULL;
 			Seen n = {.tid = t};
 
-			n.pool = g_file_get_contents(comm_path, &comm, NULL, NULL) &&
-				 g_str_has_prefix(comm, "pool");
-			if (n.pool && first && !sched_of(tid, &n.run0, &n.delay0))
-				continue;
 			g_array_append_val(sm->seen, n);
 			s = &g_array_index(sm->seen, Seen, sm->seen->len - 1);
 		}
-		if (s->pool)
-			sched_of(tid, &s->run, &s->delay);
+		/*
+		 * Asked again until it says "pool": a new thread has its creator's name until
+		 * GLib renames it from inside.
+		 */
+		if (!s->pool) {
+			g_autofree char *comm_path =
+			    g_strdup_printf("/proc/self/task/%s/comm", tid);
+			g_autofree char *comm = NULL;
+
+			s->pool = g_file_get_contents(comm_path, &comm, NULL, NULL) &&
+				  g_str_has_prefix(comm, "pool");
+			if (!s->pool)
+				continue;
+			if (first)
+				sched_of(tid, &s->run0, &s->delay0);
+		}
+		sched_of(tid, &s->run, &s->delay);
 	}
 }
 
