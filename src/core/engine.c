@@ -29,10 +29,8 @@ typedef struct {
 } PsHandler;
 
 struct PsEngine {
-	PsEvent *heap;	  /* heap[0] is the next event; children of i are 2i+1 and 2i+2 */
-	size_t nr;	  /* events queued */
+	PsEngineHead h;	  /* heap, nr, now: first, as core.h's inline readers take it */
 	size_t cap;	  /* slots allocated in heap */
-	ps_time_t now;	  /* simulated nanoseconds; never decreases */
 	uint64_t seq;	  /* sequence number the next scheduled event gets */
 	GArray *handlers; /* of PsHandler, indexed by event type */
 	bool stop;	  /* set by ps_engine_stop, cleared when a run starts */
@@ -92,7 +90,7 @@ PsEngine *ps_engine_new(void)
 	PsEngine *e = g_new0(PsEngine, 1);
 
 	e->cap = 64;
-	e->heap = g_new(PsEvent, e->cap);
+	e->h.heap = g_new(PsEvent, e->cap);
 	e->handlers = g_array_new(FALSE, TRUE, sizeof(PsHandler));
 	g_array_set_clear_func(e->handlers, ps_handler_clear);
 	return e;
@@ -103,7 +101,7 @@ void ps_engine_free(PsEngine *e)
 	if (!e)
 		return;
 	g_array_unref(e->handlers);
-	g_free(e->heap);
+	g_free(e->h.heap);
 	g_free(e);
 }
 
@@ -135,23 +133,23 @@ static void push(PsEngine *e, ps_time_t at, uint64_t seq, uint32_t type, uint32_
 	PsEvent *ev;
 
 	/* Scheduling in the past would make the clock run backwards at dispatch. */
-	g_assert_cmpuint(at, >=, e->now);
+	g_assert_cmpuint(at, >=, e->h.now);
 	/* PS_TIME_NEVER means "no event" to ps_engine_next_time; it cannot be a real time. */
 	g_assert_cmpuint(at, !=, PS_TIME_NEVER);
 	g_assert_cmpuint(type, <, e->handlers->len);
 
-	if (e->nr == e->cap) {
+	if (e->h.nr == e->cap) {
 		e->cap *= 2;
-		e->heap = g_renew(PsEvent, e->heap, e->cap);
+		e->h.heap = g_renew(PsEvent, e->h.heap, e->cap);
 	}
-	ev = &e->heap[e->nr];
+	ev = &e->h.heap[e->h.nr];
 	ev->time = at;
 	ev->seq = seq;
 	ev->type = type;
 	ev->arg0 = arg0;
 	ev->arg1 = arg1;
-	ps_heap_sift_up(e->heap, e->nr);
-	e->nr++;
+	ps_heap_sift_up(e->h.heap, e->h.nr);
+	e->h.nr++;
 }
 
 uint64_t ps_engine_schedule(PsEngine *e, ps_time_t at, uint32_t type, uint32_t arg0, uint64_t arg1)
@@ -178,49 +176,32 @@ bool ps_engine_next_before(const PsEngine *e, ps_time_t time, uint64_t seq)
 {
 	const PsEvent key = {.time = time, .seq = seq};
 
-	return e->nr && ps_event_before(&e->heap[0], &key);
-}
-
-ps_time_t ps_engine_now(const PsEngine *e)
-{
-	return e->now;
+	return e->h.nr && ps_event_before(&e->h.heap[0], &key);
 }
 
 size_t ps_engine_pending(const PsEngine *e)
 {
-	return e->nr;
-}
-
-void ps_engine_advance(PsEngine *e, ps_time_t to)
-{
-	g_assert_cmpuint(to, >=, e->now);
-	g_assert_true(e->nr == 0 || e->heap[0].time >= to);
-	e->now = to;
-}
-
-ps_time_t ps_engine_next_time(const PsEngine *e)
-{
-	return e->nr ? e->heap[0].time : PS_TIME_NEVER;
+	return e->h.nr;
 }
 
 /* The next event off the heap; the clock moves to it. */
 static void pop_next(PsEngine *e, PsEvent *out)
 {
-	*out = e->heap[0];
-	e->nr--;
-	if (e->nr) {
-		e->heap[0] = e->heap[e->nr];
-		ps_heap_sift_down(e->heap, e->nr, 0);
+	*out = e->h.heap[0];
+	e->h.nr--;
+	if (e->h.nr) {
+		e->h.heap[0] = e->h.heap[e->h.nr];
+		ps_heap_sift_down(e->h.heap, e->h.nr, 0);
 	}
-	g_assert_cmpuint(out->time, >=, e->now);
-	e->now = out->time;
+	g_assert_cmpuint(out->time, >=, e->h.now);
+	e->h.now = out->time;
 }
 
 bool ps_engine_take_before(PsEngine *e, uint32_t type, ps_time_t time, uint64_t seq,
 			   ps_time_t until, PsEvent *out)
 {
-	if (!ps_engine_next_before(e, time, seq) || e->heap[0].type != type ||
-	    e->heap[0].time > until)
+	if (!ps_engine_next_before(e, time, seq) || e->h.heap[0].type != type ||
+	    e->h.heap[0].time > until)
 		return false;
 	pop_next(e, out);
 	return true;
@@ -231,7 +212,7 @@ bool ps_engine_step(PsEngine *e)
 	PsEvent ev;
 	const PsHandler *h;
 
-	if (e->nr == 0)
+	if (e->h.nr == 0)
 		return false;
 
 	/* Copy out before dispatch: the handler may schedule and so reallocate the heap. */
@@ -247,7 +228,7 @@ uint64_t ps_engine_run_until(PsEngine *e, ps_time_t until)
 	uint64_t dispatched = 0;
 
 	e->stop = false;
-	while (!e->stop && e->nr && e->heap[0].time <= until) {
+	while (!e->stop && e->h.nr && e->h.heap[0].time <= until) {
 		ps_engine_step(e);
 		dispatched++;
 	}
@@ -257,8 +238,8 @@ uint64_t ps_engine_run_until(PsEngine *e, ps_time_t until)
 	 * has not reached it and keeps the time of its last event. PS_TIME_NEVER means "drain the
 	 * queue", not "advance to the end of time", which would forbid scheduling afterwards.
 	 */
-	if (!e->stop && until != PS_TIME_NEVER && until > e->now)
-		e->now = until;
+	if (!e->stop && until != PS_TIME_NEVER && until > e->h.now)
+		e->h.now = until;
 	e->stop = false;
 	return dispatched;
 }

@@ -288,7 +288,7 @@ static void test_past_asserts(void)
 	}
 	g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
 	g_test_trap_assert_failed();
-	g_test_trap_assert_stderr("*assertion failed*at >= e->now*");
+	g_test_trap_assert_stderr("*assertion failed*at >= e->h.now*");
 }
 
 /* The control case for the trap above: scheduling at the present does not abort. */
