@@ -2130,42 +2130,56 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 	s->vma_gen++; /* thp_range_cached's answers go */
 	any = vma_remove(proc_at(s, pi), ev->addr, ev->addr + ev->len);
 	s->nr_gather = 0;
-	/* zap_pte_range: the mapped pages in address order are gathered, then freed in that
-	 * order (the order of the frees reaches the outputs) */
+	/*
+	 * zap_pte_range: the mapped pages in address order are gathered, then freed in that
+	 * order (the order of the frees reaches the outputs). The table is searched for the first
+	 * mapped page of a PMD range and the rest of the range is read from its leaf in place,
+	 * as long as the leaf holds something: a search a page cost ~90 instructions (a tenth of
+	 * an unmap on churn-portable).
+	 */
 	for (uint64_t vpn = first;
-	     (vpn = sim_pgt_next_mapped(&proc_at(s, pi)->pgt, vpn, end)) < end; vpn++) {
-		Proc *p = proc_at(s, pi);
-		uint32_t ri = sim_pgt_get(&p->pgt, vpn) - 1;
-		Rec *r;
+	     (vpn = sim_pgt_next_mapped(&proc_at(s, pi)->pgt, vpn, end)) < end;) {
+		SimPgTable *pgt = &proc_at(s, pi)->pgt;
+		const SimPgLeaf *l = sim_pgt_cached(pgt, vpn);
+		uint64_t stop = MIN(end, ((vpn >> pgt->leaf_shift) + 1) << pgt->leaf_shift);
 
 		any = true;
-		if (ri + 1 == PGT_FILE) {
-			/* a page-cache page: gathered, its reference dropped, the page stays */
-			sim_pgt_clear(&p->pgt, vpn);
-			p->file_ptes--;
-			entries++;
-			continue;
-		}
-		r = rec_at(s, ri);
-		if (r->flags & REC_THP) {
-			uint64_t base = r->id;
+		/* the leaf goes when its last entry is cleared: its range holds nothing more */
+		for (; vpn < stop && sim_pgt_cached(pgt, vpn) == l; vpn++) {
+			uint32_t ri = l->ent[vpn & ((1ull << pgt->leaf_shift) - 1)] - 1;
+			Rec *r;
 
-			/* A huge page goes only when its whole range is unmapped. */
-			if (base < first || base + (1ull << r->order) > end)
+			if (ri + 1 == 0)
 				continue;
-			for (uint64_t u = base; u < base + (1ull << r->order); u++)
-				sim_pgt_clear(&p->pgt, u);
-		} else {
-			sim_pgt_clear(&p->pgt, vpn);
+			if (ri + 1 == PGT_FILE) {
+				/* a page-cache page: gathered, its reference dropped, the page
+				 * stays */
+				sim_pgt_clear(pgt, vpn);
+				proc_at(s, pi)->file_ptes--;
+				entries++;
+				continue;
+			}
+			r = rec_at(s, ri);
+			if (r->flags & REC_THP) {
+				uint64_t base = r->id;
+
+				/* A huge page goes only when its whole range is unmapped. */
+				if (base < first || base + (1ull << r->order) > end)
+					continue;
+				for (uint64_t u = base; u < base + (1ull << r->order); u++)
+					sim_pgt_clear(pgt, u);
+			} else {
+				sim_pgt_clear(pgt, vpn);
+			}
+			if (!(r->flags & REC_GONE))
+				s->totals.pages_freed_trace += 1ull << r->order;
+			entries += gather_entries(s, r);
+			if (s->nr_gather == s->gather_cap) {
+				s->gather_cap = MAX(2 * s->gather_cap, 1024u);
+				s->gather = g_renew(uint32_t, s->gather, s->gather_cap);
+			}
+			s->gather[s->nr_gather++] = ri;
 		}
-		if (!(r->flags & REC_GONE))
-			s->totals.pages_freed_trace += 1ull << r->order;
-		entries += gather_entries(s, r);
-		if (s->nr_gather == s->gather_cap) {
-			s->gather_cap = MAX(2 * s->gather_cap, 1024u);
-			s->gather = g_renew(uint32_t, s->gather, s->gather_cap);
-		}
-		s->gather[s->nr_gather++] = ri;
 	}
 	ns += gather_alloc(s, entries, cpu, batch);
 	for (uint32_t i = 0; i < s->nr_gather; i++)
