@@ -169,6 +169,15 @@ static inline PsTraceEvent *record_base(PsTraceEvent prev[PS_NR_TRACE_OPS], uint
 	return base;
 }
 
+/* The next word a mask of group m names, taken off *bits (not 0). */
+static inline gsize mask_next(uint64_t *bits, gsize m)
+{
+	gsize i = m * 64 + (gsize)__builtin_ctzll(*bits);
+
+	*bits &= *bits - 1;
+	return i;
+}
+
 /* A word mask naming a word past the event's end: checked once a record, not once a word. */
 static inline bool masks_out_of_range(const uint64_t masks[EV_MASKS])
 {
@@ -420,6 +429,14 @@ static int corrupt(PsCacheIn *c, GError **error, const char *what)
 	return -1;
 }
 
+/* corrupt, and nothing more is handed out (the reader is broken). */
+static int corrupt_broken(PsCacheIn *c, GError **error, const char *what)
+{
+	c->broken = true;
+	c->fast_count = 0;
+	return corrupt(c, error, what);
+}
+
 /* The checks that keep the code reading a record in bounds (the parser made them first). */
 static const char *record_check(const PsCacheIn *c, const PsTraceEvent *ev)
 {
@@ -463,41 +480,24 @@ static G_GNUC_NO_INLINE int next_checked(PsCacheIn *c, const uint8_t **pp, uint6
 	if (!get_varint(&p, c->end, &head))
 		return corrupt(c, error, "cut short");
 	op = head >> 1;
-	if (op >= PS_NR_TRACE_OPS) {
-		c->broken = true;
-		c->fast_count = 0;
-		return corrupt(c, error, "op out of range");
-	}
+	if (op >= PS_NR_TRACE_OPS)
+		return corrupt_broken(c, error, "op out of range");
 	if (head & 1) {
 		for (gsize m = 0; m < EV_MASKS; m++)
-			if (!get_varint(&p, c->end, &c->masks[op][m])) {
-				/* the op's mask is gone */
-				c->broken = true;
-				c->fast_count = 0;
-				return corrupt(c, error, "cut short");
-			}
+			if (!get_varint(&p, c->end, &c->masks[op][m])) /* the op's mask is gone */
+				return corrupt_broken(c, error, "cut short");
 		mask_known(c, op);
-		if (masks_out_of_range(c->masks[op])) {
-			c->broken = true;
-			c->fast_count = 0;
-			return corrupt(c, error, "word mask out of range");
-		}
+		if (masks_out_of_range(c->masks[op]))
+			return corrupt_broken(c, error, "word mask out of range");
 	}
 	cur = record_base(c->prev, op, c->last_t_ns, c->last_line);
 	for (gsize m = 0; m < EV_MASKS; m++) {
-		uint64_t bits = c->masks[op][m];
-
-		while (bits) {
-			gsize i = m * 64 + (gsize)__builtin_ctzll(bits);
+		for (uint64_t bits = c->masks[op][m]; bits;) {
+			gsize i = mask_next(&bits, m);
 			uint64_t z;
 
-			bits &= bits - 1;
-			if (!get_varint(&p, c->end, &z)) {
-				/* half applied: the base of this op is gone */
-				c->broken = true;
-				c->fast_count = 0;
-				return corrupt(c, error, "cut short");
-			}
+			if (!get_varint(&p, c->end, &z)) /* half applied: the op's base is gone */
+				return corrupt_broken(c, error, "cut short");
 			ev_set_word(cur, i, ev_word(cur, i) + unzigzag(z));
 		}
 	}
@@ -518,29 +518,20 @@ int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
 		uint64_t head = get_varint_unchecked(&p);
 
 		op = head >> 1;
-		if (G_UNLIKELY(op >= PS_NR_TRACE_OPS)) {
-			c->broken = true;
-			c->fast_count = 0;
-			return corrupt(c, error, "op out of range");
-		}
+		if (G_UNLIKELY(op >= PS_NR_TRACE_OPS))
+			return corrupt_broken(c, error, "op out of range");
 		if (head & 1) {
 			for (gsize m = 0; m < EV_MASKS; m++)
 				c->masks[op][m] = get_varint_unchecked(&p);
 			mask_known(c, op);
-			if (G_UNLIKELY(masks_out_of_range(c->masks[op]))) {
-				c->broken = true;
-				c->fast_count = 0;
-				return corrupt(c, error, "word mask out of range");
-			}
+			if (G_UNLIKELY(masks_out_of_range(c->masks[op])))
+				return corrupt_broken(c, error, "word mask out of range");
 		}
 		cur = record_base(c->prev, op, c->last_t_ns, c->last_line);
 		for (gsize m = 0; m < EV_MASKS; m++) {
-			uint64_t bits = c->masks[op][m];
+			for (uint64_t bits = c->masks[op][m]; bits;) {
+				gsize i = mask_next(&bits, m);
 
-			while (bits) {
-				gsize i = m * 64 + (gsize)__builtin_ctzll(bits);
-
-				bits &= bits - 1;
 				ev_set_word(cur, i,
 					    ev_word(cur, i) + unzigzag(get_varint_unchecked(&p)));
 			}
@@ -563,11 +554,8 @@ int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
 	else
 		bad = (uint64_t)cur->op != op ? "op of a record not its base's"
 					      : record_check(c, cur);
-	if (G_UNLIKELY(bad != NULL)) {
-		c->broken = true;
-		c->fast_count = 0;
-		return corrupt(c, error, bad);
-	}
+	if (G_UNLIKELY(bad != NULL))
+		return corrupt_broken(c, error, bad);
 	c->p = p;
 	c->last_t_ns = cur->t_ns;
 	c->last_line = cur->line;
@@ -725,12 +713,9 @@ gboolean ps_cache_out_add(PsCacheOut *c, const PsTraceEvent *ev, GError **error)
 		memcpy(c->masks[ev->op], masks, sizeof(masks));
 	}
 	for (gsize m = 0; m < EV_MASKS; m++) {
-		uint64_t bits = masks[m];
+		for (uint64_t bits = masks[m]; bits;) {
+			gsize i = mask_next(&bits, m);
 
-		while (bits) {
-			gsize i = m * 64 + (gsize)__builtin_ctzll(bits);
-
-			bits &= bits - 1;
 			put_varint(c->buf, zigzag(ev_word(ev, i) - ev_word(base, i)));
 		}
 	}
