@@ -437,7 +437,7 @@ static uint32_t slot_put(PsSim *s, const PsTraceEvent *ev)
 	return s->slots->len - 1;
 }
 
-static bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu);
+G_ALWAYS_INLINE static inline bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu);
 
 /*
  * Records wait for their CPU in a per-cpu FIFO; only the head has an engine event, so a long
@@ -715,8 +715,12 @@ static void on_exec(PsEngine *e, const PsEvent *pev, void *data)
 		ps_engine_stop(e);
 }
 
-/* Runs one record; false when it must run again at s->retry_at (OOM reap pending). */
-static bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu)
+/*
+ * Runs one record; false when it must run again at s->retry_at (OOM reap pending). Inline in
+ * its three callers: its frame (saved registers, the arguments moved) cost ~30 instructions a
+ * record (ftrace-build 1283 -> 1251 a record, press-thp 675 -> 644).
+ */
+G_ALWAYS_INLINE static inline bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	ps_time_t now = ps_engine_now(s->e);
 	uint64_t ns, delay;
