@@ -554,8 +554,11 @@ static const PsTraceEvent *note_pcp_lock(PsSim *s, const PsTraceEvent *ev, PsTra
 	return ev;
 }
 
-/* Runs or queues the record in s->ahead, which is due now. */
-static void take_ahead(PsSim *s)
+/*
+ * Runs or queues the record in s->ahead, which is due now. Inline in on_read, its one caller
+ * (~16 instructions a record as a call).
+ */
+G_ALWAYS_INLINE static inline void take_ahead(PsSim *s)
 {
 	PsTraceEvent copy;
 	const PsTraceEvent *ev = note_pcp_lock(s, s->ahead, &copy);
