@@ -134,6 +134,8 @@ int ps_config_zone_type_from_name(const char *name)
 /* "reclaim": millisecond settings and per-page costs (ns), all integers. */
 const PsConfigReclaimKey ps_config_reclaim_keys[] = {
     {"writeback_delay_ms", G_STRUCT_OFFSET(PsReclaimConfig, writeback_delay_ns), 1000000, false},
+    {"writeback_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, writeback_page_ns), 1, false},
+    {"writeback_io_ms", G_STRUCT_OFFSET(PsReclaimConfig, writeback_io_ns), 1000000, false},
     {"oom_reap_delay_ms", G_STRUCT_OFFSET(PsReclaimConfig, oom_reap_delay_ns), 1000000, false},
     {"kswapd_nap_ms", G_STRUCT_OFFSET(PsReclaimConfig, kswapd_nap_ns), 1000000, false},
     {"slab_shrink_permille", G_STRUCT_OFFSET(PsReclaimConfig, slab_shrink_permille), 1, true},

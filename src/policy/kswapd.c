@@ -166,6 +166,9 @@ static void run_end(PsPolicy *p, int node)
 	alloc_order = k->order < k->alloc_order ? k->alloc_order : k->req_order;
 	k->sleep_reclaim_order = k->order < k->alloc_order ? k->order : k->req_order;
 	if (prepare_kswapd_sleep(p, node)) {
+		/* prepare_kswapd_sleep: a balanced node is no longer congested */
+		if (k->failures < PS_MAX_RECLAIM_RETRIES)
+			ps_clear_pgdat_congested(p, node);
 		ps_reset_node_isolation_suitable(p, node);
 		ps_wakeup_kcompactd(p, node, alloc_order, k->highest);
 		k->state = PS_KSWAPD_NAPPING;
@@ -186,7 +189,7 @@ static void run_end(PsPolicy *p, int node)
 }
 
 /* One priority pass of balance_pgdat; returns false when the run is over. */
-static bool balance_slice(PsPolicy *p, int node, uint64_t *cost)
+static bool balance_slice(PsPolicy *p, int node, uint64_t *cost, uint64_t *throttle)
 {
 	PsMachine *m = p->m;
 	PsKswapd *k = &p->kswapd[node];
@@ -219,6 +222,7 @@ static bool balance_slice(PsPolicy *p, int node, uint64_t *cost)
 	reclaimed = ps_shrink_node(p, node, &sc);
 	k->reclaimed += reclaimed;
 	*cost = sc.cost_ns;
+	*throttle = sc.throttle_ns;
 	/*
 	 * Enough for compaction to form the order (compact_gap), counted over the whole run as
 	 * kswapd_shrink_node counts sc->nr_reclaimed: stop reclaiming for it.
@@ -244,7 +248,7 @@ static void on_kswapd(PsEngine *e, const PsEvent *ev, void *data)
 	int node = (int)(ev->arg0 & 0xffff);
 	uint32_t what = ev->arg0 >> 16;
 	PsKswapd *k = &p->kswapd[node];
-	uint64_t cost = 0;
+	uint64_t cost = 0, throttle = 0;
 
 	if ((uint32_t)ev->arg1 != k->gen)
 		return; /* superseded */
@@ -272,12 +276,14 @@ static void on_kswapd(PsEngine *e, const PsEvent *ev, void *data)
 		}
 		run_start(p, node);
 	}
-	if (!balance_slice(p, node, &cost)) {
+	if (!balance_slice(p, node, &cost, &throttle)) {
 		run_end(p, node);
 		return;
 	}
 	k->busy_ns += cost;
-	schedule(p, node, ps_engine_now(e) + ps_cost_balance_pgdat_slice(cost), SLICE_RUN);
+	/* reclaim_throttle's sleep (writeback) follows the pass; it is not busy time */
+	schedule(p, node, ps_engine_now(e) + ps_cost_balance_pgdat_slice(cost) + throttle,
+		 SLICE_RUN);
 }
 
 void ps_kswapd_init(PsPolicy *p)

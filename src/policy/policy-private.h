@@ -28,8 +28,23 @@ enum {
 	/* accessed since reclaim last looked (young PTE / PG_referenced) */
 	PS_FOLIO_REFERENCED = 0x02,
 	PS_FOLIO_DIRTY = 0x04,
-	PS_FOLIO_RECLAIM = 0x08, /* PG_reclaim: reclaim met it dirty and asked for writeback */
+	PS_FOLIO_RECLAIM = 0x08,   /* PG_reclaim: reclaim met it dirty and asked for writeback */
+	PS_FOLIO_WRITEBACK = 0x10, /* PG_writeback: the flusher's I/O for it is in flight */
+	PS_FOLIO_QUEUED = 0x20,	   /* in the flusher's current pass (PsFlusher), not written yet */
 };
+
+/*
+ * The flusher's pass (wb_writeback of a WB_REASON_VMSCAN start-all work): the dirty file folios
+ * it found, in the order it writes them. Folio i is put under writeback at start_ns +
+ * (pages before it) * writeback_page_ns and its I/O completes writeback_io_ns later; `started`
+ * and `done` are the first entries not yet put under writeback, not yet completed. One pass at a
+ * time (wb_start_writeback skips a start-all while one is pending).
+ */
+typedef struct {
+	uint32_t *h;	 /* handles, in write order */
+	uint64_t *at_ns; /* when each goes under writeback */
+	size_t len, cap, started, done;
+} PsFlusher;
 
 typedef struct {
 	uint32_t head, tail; /* handles; head = most recently added */
@@ -97,6 +112,14 @@ typedef struct {
 	 * low); force_deactivate: deactivate regardless (do_try_to_free_pages' last retry) */
 	bool skipped_deactivate;
 	bool force_deactivate;
+	/*
+	 * shrink_folio_list's reclaim_stat summed over a shrink_node (sc->nr): file pages taken,
+	 * dirty or under writeback, dirty not yet queued, under writeback met for the first time,
+	 * under writeback with PG_reclaim met again by kswapd with PGDAT_WRITEBACK set.
+	 */
+	uint64_t nr_taken, nr_dirty, nr_unqueued_dirty, nr_writeback, nr_immediate;
+	/* reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK): how long kswapd sleeps after this pass */
+	uint64_t throttle_ns;
 	/* prepare_scan_control: the lists shrink_list may age (PS_DEACTIVATE_*), per shrink_node */
 	uint8_t may_deactivate;
 	uint64_t cost_ns;
@@ -127,6 +150,9 @@ struct PsPolicy {
 	size_t cap;
 	PsLruFolio *fo;
 	uint64_t *dirtied_ns; /* apart: only dirty file folios read it */
+	PsFlusher wb;
+	/* PGDAT_WRITEBACK: kswapd found a whole shrink_node's taken folios under writeback */
+	bool pgdat_writeback[PS_MAX_NODES];
 
 	PsLruList lru[PS_MAX_NODES][PS_NR_RECLAIM_LISTS];
 	uint64_t anon_cost[PS_MAX_NODES], file_cost[PS_MAX_NODES];
@@ -148,6 +174,8 @@ static inline PsPolicy *ps_policy_of(PsMachine *m)
 /* reclaim.c */
 uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc);
 void ps_snapshot_refaults(PsPolicy *p, int node);
+/* clear_pgdat_congested: kswapd found the node balanced */
+void ps_clear_pgdat_congested(PsPolicy *p, int node);
 uint64_t ps_try_to_free_pages(PsPolicy *p, const PsAllocContext *ac, uint64_t *cost_ns);
 
 /* node_reclaim's results (mm/internal.h) */

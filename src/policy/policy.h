@@ -239,6 +239,9 @@ typedef struct {
 	uint64_t swap_pages; /* swap space in pages of the machine; 0 = no swap */
 	/* a dirty file page is written back this long after dirtying */
 	uint64_t writeback_delay_ns;
+	/* the flusher's pass: per page put under writeback, and from then to its I/O's end */
+	uint64_t writeback_page_ns;
+	uint64_t writeback_io_ns;
 	unsigned slab_shrink_permille; /* reclaimable slab freed per shrink, per mille of scanned */
 	uint64_t oom_reap_delay_ns;    /* OOM kill to memory freed (oom_reaper, exit) */
 	uint64_t kswapd_nap_ns;	       /* kswapd's short sleep before a full one (HZ/10) */
@@ -267,6 +270,11 @@ typedef struct PsPolicy PsPolicy;
 PsPolicy *ps_policy_new(PsMachine *m, PsEngine *e, const PsReclaimConfig *rc,
 			const PsHostOps *host);
 void ps_policy_free(PsPolicy *p);
+/*
+ * The flusher's pass (policy/reclaim.c) brought up to the engine's time: reclaim does this before
+ * it looks at the lists; a host calls it before it reports NR_DIRTY and NR_WRITEBACK.
+ */
+void ps_writeback_advance(PsPolicy *p);
 
 /* LRU bookkeeping by the host. */
 void ps_lru_add(PsPolicy *p, uint32_t handle, ps_pfn_t pfn, unsigned order, enum ps_folio_kind kind,

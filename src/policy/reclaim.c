@@ -25,15 +25,30 @@
  * Simplifications (why acceptable):
  * - "Referenced" is one bit per folio, set when the trace touches a page again (a young PTE or
  *   PG_referenced); the kernel distinguishes the two, which only shifts when a page is activated.
- * - Writeback is time-based: a dirty page is clean writeback_delay after it was dirtied (the
- *   flusher's dirty_expire); reclaim does not start I/O itself (6.x direct reclaim does not
- *   write file pages either). A page met dirty gets PG_reclaim and is rotated when its writeback
- *   completes (pgrotated).
+ * - Writeback: reclaim does not write file folios (shrink_folio_list: only kswapd may, and
+ *   pageout() has no ->writepage for ext4 in 6.18); a folio met dirty gets PG_reclaim, counts in
+ *   nr_vmscan_immediate_reclaim and is activated. The flusher runs when reclaim wakes it
+ *   (shrink_inactive_list: a batch of only unqueued dirty folios; wakeup_flusher_threads
+ *   WB_REASON_VMSCAN writes all dirty pages) at a configured pace (writeback_page_ns) and I/O
+ *   time (writeback_io_ns); folio_end_writeback rotates a marked folio to the inactive tail
+ *   (pgrotated). Its periodic pass (wb_check_old_data_flush, dirty_writeback_centisecs) is
+ *   taken as writing every folio dirtied more than dirty_expire (writeback_delay) ago, seen when
+ *   reclaim meets it. The dirty thresholds (balance_dirty_pages, wb_over_bg_thresh: background
+ *   writeback above dirty_background_ratio of the dirtyable memory, dirtier throttling above
+ *   dirty_ratio) are not modelled: in ftrace-press-slab-6.18, the recording this was built
+ *   for, nr_dirtied grew 88,338 in all against a background threshold of 161,654
+ *   (nr_dirty_background_threshold), so neither ran; the flusher ran because kswapd woke it.
+ * - kswapd's reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK) (PGDAT_WRITEBACK, nr_immediate) is
+ *   modelled; direct reclaim's VMSCAN_THROTTLE_CONGESTED (LRUVEC_NODE_CONGESTED) is not.
  * - Slab shrinking frees whole reclaimable slab pages, oldest first, at
  *   (pages >> priority) * 2 * slab_shrink_permille / 1000 per pass (shrink_slab's
  *   freeable >> priority * 4 / DEFAULT_SEEKS scan target times the fraction of objects found
  *   freeable).
- * - No memcg, no MGLRU (not built on the recorded machine), no demotion, no throttling.
+ * - No memcg, no MGLRU (not built on the recorded machine), no demotion. One LRU per node: the
+ *   recording machines run the cgroup v1 memory controller (/proc/self/cgroup
+ *   memory:/process_api/<id>), so the kernel's reclaim walks one lruvec per memcg
+ *   (shrink_node_memcgs), each scanned by its own size >> priority; a recorded workload's own
+ *   recent page cache reaches its lruvec's tail long before the node's old pages would.
  * - may_deactivate compares the node's workingset_refault counts where the kernel compares
  *   workingset_activate (the refaults workingset_test_recent found recent): the model keeps no
  *   shadow entries, so it has no refault distance; every refault counts as recent. Both only
@@ -54,6 +69,15 @@ void ps_reclaim_config_default(PsReclaimConfig *rc)
 {
 	memset(rc, 0, sizeof(*rc));
 	rc->writeback_delay_ns = 30ull * 1000000000ull; /* dirty_expire_centisecs 3000 */
+	/*
+	 * The flusher's pace, from recording (c) (ftrace-press-slab-6.18): woken by kswapd at
+	 * 4,285 ms, kworker/u8:0 wrote the ~40,000 one-page files (nr_written +43,202) with its
+	 * GFP_NOIO allocations ending by 4,800 ms: ~12.5 us a page. The I/O time of a page is not
+	 * in the recording (no block or writeback tracepoints): 10 ms, a disk's queue of ~800
+	 * pages.
+	 */
+	rc->writeback_page_ns = 12500;
+	rc->writeback_io_ns = 10000000ull;
 	rc->slab_shrink_permille = 500;
 	rc->oom_reap_delay_ns = 2ull * 1000000000ull; /* OOM_REAPER_DELAY 2 s */
 	rc->kswapd_nap_ns = 100000000ull;	      /* HZ/10 */
@@ -203,11 +227,178 @@ static void set_dirty(PsPolicy *p, uint32_t h, bool dirty)
 	}
 }
 
+/* Accounts a folio under writeback: NR_WRITEBACK, and the zone's NR_ZONE_WRITE_PENDING. */
+static void account_writeback(PsPolicy *p, uint32_t h, int64_t sign)
+{
+	int64_t pages = 1ll << p->fo[h].order;
+
+	p->m->nodes[h_zone(p, h)->node].stat[PS_NR_WRITEBACK] += sign * pages;
+	p->m->zones[p->fo[h].zone].vm_stat[PS_NR_ZONE_WRITE_PENDING] += sign * pages;
+}
+
+/* Drops a folio's writeback state without an I/O end (it leaves the LRU, or is split). */
+static void drop_writeback(PsPolicy *p, uint32_t h)
+{
+	if (p->fo[h].flags & PS_FOLIO_WRITEBACK)
+		account_writeback(p, h, -1);
+	p->fo[h].flags &= (uint8_t) ~(PS_FOLIO_WRITEBACK | PS_FOLIO_QUEUED);
+}
+
 static int kind_stat(int lru)
 {
 	if (lru == PS_LRU_SLAB)
 		return PS_NR_SLAB_RECLAIMABLE_B;
 	return lru >= PS_LRU_INACTIVE_FILE ? PS_NR_FILE_PAGES : PS_NR_ANON_PAGES;
+}
+
+/* ---- the flusher (fs/fs-writeback.c, mm/page-writeback.c) --------------------------------- */
+
+/*
+ * folio_end_writeback: the folio is clean and written; one that reclaim marked (PG_reclaim) is
+ * rotated to the tail of the inactive list (folio_rotate_reclaimable: lru_move_tail clears
+ * PG_active, pgrotated) so the next scan frees it.
+ */
+static void end_writeback(PsPolicy *p, uint32_t h)
+{
+	PsLruFolio *f = &p->fo[h];
+	uint64_t pages = 1ull << f->order;
+
+	account_writeback(p, h, -1);
+	f->flags &= (uint8_t) ~(PS_FOLIO_WRITEBACK | PS_FOLIO_QUEUED);
+	if (!(f->flags & PS_FOLIO_RECLAIM))
+		return;
+	f->flags &= (uint8_t)~PS_FOLIO_RECLAIM;
+	if (!(f->flags & PS_FOLIO_ON_LIST) || (f->flags & PS_FOLIO_DIRTY) ||
+	    (f->list != PS_LRU_INACTIVE_FILE && f->list != PS_LRU_ACTIVE_FILE))
+		return;
+	list_unlink(p, h);
+	list_link(p, h, PS_LRU_INACTIVE_FILE, true);
+	p->m->vm_events[PS_PGROTATED] += pages;
+}
+
+/*
+ * The flusher's pass up to `now`: folios whose turn came go under writeback
+ * (folio_start_writeback: PG_dirty off, PG_writeback on), those whose I/O ended complete.
+ * Lazy: reclaim calls it before it looks at the lists. A folio that left the LRU meanwhile
+ * (truncated, freed) lost PS_FOLIO_QUEUED and is skipped; its handle may be another folio now.
+ */
+static void wb_advance(PsPolicy *p, uint64_t now)
+{
+	PsFlusher *w = &p->wb;
+
+	while (w->started < w->len && w->at_ns[w->started] <= now) {
+		uint32_t h = w->h[w->started++];
+		PsLruFolio *f = &p->fo[h];
+
+		if (!(f->flags & PS_FOLIO_QUEUED))
+			continue;
+		if (!(f->flags & PS_FOLIO_DIRTY)) {
+			f->flags &= (uint8_t)~PS_FOLIO_QUEUED;
+			continue;
+		}
+		set_dirty(p, h, false);
+		f->flags |= PS_FOLIO_WRITEBACK;
+		account_writeback(p, h, +1);
+	}
+	while (w->done < w->started && w->at_ns[w->done] + p->rc.writeback_io_ns <= now) {
+		uint32_t h = w->h[w->done++];
+
+		if ((p->fo[h].flags & (PS_FOLIO_QUEUED | PS_FOLIO_WRITEBACK)) ==
+		    (PS_FOLIO_QUEUED | PS_FOLIO_WRITEBACK))
+			end_writeback(p, h);
+	}
+	if (w->done == w->len)
+		w->len = w->started = w->done = 0;
+}
+
+void ps_writeback_advance(PsPolicy *p)
+{
+	wb_advance(p, ps_engine_now(p->e));
+}
+
+typedef struct {
+	uint64_t dirtied_ns;
+	uint32_t h;
+} WbPick;
+
+static int wb_pick_cmp(const void *a, const void *b)
+{
+	const WbPick *x = a, *y = b;
+
+	if (x->dirtied_ns != y->dirtied_ns)
+		return x->dirtied_ns < y->dirtied_ns ? -1 : 1;
+	return x->h < y->h ? -1 : x->h > y->h;
+}
+
+/*
+ * wakeup_flusher_threads(WB_REASON_VMSCAN): wb_start_writeback asks the flusher to write all
+ * dirty pages (get_nr_dirty_pages), unless a start-all is still pending (WB_start_all). The
+ * flusher (wb_writeback, writeback_sb_inodes) takes the inodes oldest dirtied first; the model
+ * writes every dirty file folio on the node's LRU lists in dirtied order (its handle breaks a
+ * tie), each one writeback_page_ns after the one before, from `now`.
+ */
+static void wb_wake(PsPolicy *p, uint64_t now)
+{
+	PsFlusher *w = &p->wb;
+	g_autoptr(GArray) picks = NULL;
+	uint64_t at = now;
+
+	if (w->len)
+		return; /* WB_start_all: a pass is still running */
+	picks = g_array_new(FALSE, FALSE, sizeof(WbPick));
+	for (int n = 0; n < p->m->nr_nodes; n++)
+		for (int lru = PS_LRU_INACTIVE_FILE; lru <= PS_LRU_ACTIVE_FILE; lru++)
+			for (uint32_t h = p->lru[n][lru].tail; h != PS_HANDLE_NONE;
+			     h = p->fo[h].prev)
+				if ((p->fo[h].flags & (PS_FOLIO_DIRTY | PS_FOLIO_WRITEBACK)) ==
+				    PS_FOLIO_DIRTY) {
+					WbPick k = {p->dirtied_ns[h], h};
+
+					g_array_append_val(picks, k);
+				}
+	if (!picks->len)
+		return;
+	qsort(picks->data, picks->len, sizeof(WbPick), wb_pick_cmp);
+	if (picks->len > w->cap) {
+		w->cap = picks->len;
+		w->h = g_renew(uint32_t, w->h, w->cap);
+		w->at_ns = g_renew(uint64_t, w->at_ns, w->cap);
+	}
+	for (guint i = 0; i < picks->len; i++) {
+		uint32_t h = g_array_index(picks, WbPick, i).h;
+
+		p->fo[h].flags |= PS_FOLIO_QUEUED;
+		w->h[i] = h;
+		w->at_ns[i] = at;
+		at += p->rc.writeback_page_ns << p->fo[h].order;
+	}
+	w->len = picks->len;
+	w->started = w->done = 0;
+}
+
+/*
+ * reclaim_throttle(pgdat, VMSCAN_THROTTLE_WRITEBACK) for kswapd, the only throttled task: it
+ * sleeps HZ/10 (100 ms) unless woken sooner by __acct_reclaim_writeback, once more than
+ * SWAP_CLUSTER_MAX * nr_throttled (1) pages ended writeback since it began to wait.
+ */
+static uint64_t wb_throttle_ns(PsPolicy *p, uint64_t now)
+{
+	const PsFlusher *w = &p->wb;
+	const uint64_t timeout = 100000000ull;
+	uint64_t written = 0;
+
+	for (size_t i = w->done; i < w->len; i++) {
+		uint64_t end = w->at_ns[i] + p->rc.writeback_io_ns;
+
+		if (end <= now)
+			continue;
+		if (end - now >= timeout)
+			break;
+		written += 1ull << p->fo[w->h[i]].order;
+		if (written > PS_SWAP_CLUSTER_MAX)
+			return end - now;
+	}
+	return timeout;
 }
 
 /* Links h, a folio of zone z, at the head of its kind's inactive list, or of the active one
@@ -320,6 +511,7 @@ void ps_lru_del(PsPolicy *p, uint32_t h)
 	f = &p->fo[h];
 	if (f->flags & PS_FOLIO_DIRTY)
 		set_dirty(p, h, false);
+	drop_writeback(p, h);
 	z = h_zone(p, h);
 	lru = f->list;
 	pages = 1ll << f->order;
@@ -340,6 +532,8 @@ void ps_lru_move(PsPolicy *p, uint32_t h, ps_pfn_t new_pfn)
 	lru = p->fo[h].list;
 	dirty = p->fo[h].flags & PS_FOLIO_DIRTY;
 	set_dirty(p, h, false);
+	if (p->fo[h].flags & PS_FOLIO_WRITEBACK)
+		account_writeback(p, h, -1);
 	list_unlink(p, h);
 	p->m->nodes[h_zone(p, h)->node].stat[kind_stat(lru)] -= 1ll << p->fo[h].order;
 	p->fo[h].zone = (uint8_t)z->idx;
@@ -347,6 +541,8 @@ void ps_lru_move(PsPolicy *p, uint32_t h, ps_pfn_t new_pfn)
 	p->m->nodes[z->node].stat[kind_stat(lru)] += 1ll << p->fo[h].order;
 	if (dirty)
 		set_dirty(p, h, true);
+	if (p->fo[h].flags & PS_FOLIO_WRITEBACK)
+		account_writeback(p, h, +1);
 }
 
 /*
@@ -366,6 +562,11 @@ void ps_lru_split(PsPolicy *p, uint32_t h, const uint32_t *pieces, uint32_t n)
 	for (uint32_t i = 0; i < n; i++)
 		if (pieces[i] >= p->cap)
 			grow(p, pieces[i]);
+	/*
+	 * The kernel does not split a folio under writeback; the model's splits (compaction's
+	 * try_split_folio) take it as written: the pieces start clean of writeback.
+	 */
+	drop_writeback(p, h);
 	f = &p->fo[h];
 	g_assert(n + 1 == 1u << f->order);
 	l = &p->lru[h_zone(p, h)->node][f->list];
@@ -580,24 +781,55 @@ static void shrink_active_list(PsPolicy *p, int node, int active_lru, uint64_t n
 	}
 }
 
-/* shrink_inactive_list + shrink_folio_list over up to nr pages from the tail. */
+/*
+ * shrink_inactive_list + shrink_folio_list over up to nr pages from the tail. A file folio's
+ * dirty and writeback state first (folio_check_dirty_writeback, before folio_check_references):
+ * - under writeback: kswapd meeting one it marked before (PG_reclaim) while PGDAT_WRITEBACK is
+ *   set counts it in nr_immediate; any other reclaimer marks it (PG_reclaim, nr_writeback);
+ *   both activate it (activate_locked), out of the way until its I/O ends;
+ * - dirty: reclaim does not write file folios (6.18 kswapd leaves them to the flusher too), so
+ *   one met dirty is marked PG_reclaim, counted in nr_vmscan_immediate_reclaim each time and
+ *   activated; one dirtied more than dirty_expire ago counts as written by the flusher's
+ *   periodic pass (wb_check_old_data_flush) and is reclaimed, rotated if it was marked.
+ * A batch whose taken folios were all dirty and not queued for I/O wakes the flusher
+ * (wakeup_flusher_threads(WB_REASON_VMSCAN)).
+ */
 static uint64_t shrink_inactive_list(PsPolicy *p, int node, int lru, uint64_t nr, PsScanControl *sc)
 {
 	PsMachine *m = p->m;
 	PsLruList *l = &p->lru[node][lru];
 	bool file = lru == PS_LRU_INACTIVE_FILE;
 	uint64_t now = ps_engine_now(p->e);
-	uint64_t scanned = 0, reclaimed = 0, rotated = 0;
+	uint64_t scanned = 0, reclaimed = 0, rotated = 0, unqueued_dirty = 0;
 	/* Folios put back are relinked at the head; stop when the walk meets them again. */
 	uint64_t budget = l->nr_pages;
 
 	while (scanned < nr && l->tail != PS_HANDLE_NONE && budget) {
 		uint32_t h = l->tail;
 		uint64_t pages = 1ull << p->fo[h].order;
+		uint8_t flags = p->fo[h].flags;
+		bool dirty = file && (flags & PS_FOLIO_DIRTY) &&
+			     now < p->dirtied_ns[h] + p->rc.writeback_delay_ns;
 
 		budget -= MIN(budget, pages);
 		scanned += pages;
 		list_unlink(p, h);
+		if (file && (flags & (PS_FOLIO_DIRTY | PS_FOLIO_WRITEBACK)))
+			sc->nr_dirty += pages;
+		if (dirty && !(flags & PS_FOLIO_WRITEBACK))
+			unqueued_dirty += pages;
+		if (file && (flags & PS_FOLIO_WRITEBACK)) {
+			if (sc->kswapd && (flags & PS_FOLIO_RECLAIM) && p->pgdat_writeback[node]) {
+				sc->nr_immediate += pages;
+			} else {
+				p->fo[h].flags |= PS_FOLIO_RECLAIM;
+				sc->nr_writeback += pages;
+			}
+			list_link(p, h, lru + 1, false);
+			m->vm_events[PS_PGACTIVATE] += pages;
+			rotated += pages;
+			continue;
+		}
 		if (p->fo[h].flags & PS_FOLIO_REFERENCED) {
 			/* folio_check_references: recently used -> activate */
 			p->fo[h].flags &= (uint8_t)~PS_FOLIO_REFERENCED;
@@ -617,22 +849,22 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, int lru, uint64_t nr
 			p->swap_used += pages;
 			m->vm_events[PS_PSWPOUT] += pages;
 			sc->cost_ns += ps_cost_pageout(&p->rc, pages);
+		} else if (dirty) {
+			/* Immediately reclaim when written back (PG_reclaim); activate_locked. */
+			m->nodes[node].stat[PS_NR_VMSCAN_IMMEDIATE_RECLAIM] += (int64_t)pages;
+			p->fo[h].flags |= PS_FOLIO_RECLAIM;
+			list_link(p, h, lru + 1, false);
+			m->vm_events[PS_PGACTIVATE] += pages;
+			rotated += pages;
+			continue;
 		} else if (p->fo[h].flags & PS_FOLIO_DIRTY) {
-			if (now < p->dirtied_ns[h] + p->rc.writeback_delay_ns) {
-				/* Under writeback or waiting for the flusher: keep it. */
-				if (!(p->fo[h].flags & PS_FOLIO_RECLAIM))
-					m->nodes[node].stat[PS_NR_VMSCAN_IMMEDIATE_RECLAIM] +=
-					    (int64_t)pages;
-				p->fo[h].flags |= PS_FOLIO_RECLAIM;
-				list_link(p, h, lru, false);
-				rotated += pages;
-				continue;
-			}
+			/* dirty_expire passed: the flusher's periodic pass wrote it */
 			set_dirty(p, h, false);
 			if (p->fo[h].flags & PS_FOLIO_RECLAIM)
 				m->vm_events[PS_PGROTATED] += pages;
 		}
 		/* Reclaim it: the host frees the pages and forgets the mapping. */
+		drop_writeback(p, h);
 		p->fo[h].flags = 0;
 		m->nodes[node].stat[kind_stat(lru)] -= (int64_t)pages;
 		reclaimed += pages;
@@ -646,6 +878,10 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, int lru, uint64_t nr
 	m->vm_events[file ? PS_PGSTEAL_FILE : PS_PGSTEAL_ANON] += reclaimed;
 	note_cost(p, node, file, rotated);
 	sc->nr_scanned += scanned;
+	sc->nr_taken += scanned;
+	sc->nr_unqueued_dirty += unqueued_dirty;
+	if (scanned && unqueued_dirty == scanned)
+		wb_wake(p, now);
 	return reclaimed;
 }
 
@@ -754,6 +990,10 @@ uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
 	 */
 	bool proportional_reclaim = !sc->kswapd && sc->priority == PS_DEF_PRIORITY;
 
+	/* shrink_node's memset(&sc->nr): the counts are per shrink_node */
+	sc->nr_taken = sc->nr_dirty = sc->nr_unqueued_dirty = sc->nr_writeback = 0;
+	sc->nr_immediate = 0;
+	wb_advance(p, ps_engine_now(p->e));
 	prepare_scan_control(p, node, sc);
 	get_scan_count(p, node, sc, nr);
 	memcpy(targets, nr, sizeof(nr));
@@ -814,7 +1054,26 @@ uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
 	if (can_swap(p) && inactive_is_low(p, node, PS_LRU_INACTIVE_ANON))
 		shrink_active_list(p, node, PS_LRU_ACTIVE_ANON, PS_SWAP_CLUSTER_MAX, sc);
 	sc->nr_reclaimed += shrink_slab(p, node, sc);
+	if (sc->kswapd) {
+		/*
+		 * shrink_node: all the folios kswapd took were under writeback (the allocation
+		 * rate outruns the laundering): PGDAT_WRITEBACK, so that it counts the marked ones
+		 * it meets again in nr_immediate; with any, it waits for the I/O
+		 * (reclaim_throttle VMSCAN_THROTTLE_WRITEBACK). The LRUVEC_NODE_CONGESTED throttle
+		 * of direct reclaim is not modelled (nr_congested needs a marked folio still under
+		 * writeback met on the inactive list, which the I/O time here rarely leaves).
+		 */
+		if (sc->nr_writeback && sc->nr_writeback == sc->nr_taken)
+			p->pgdat_writeback[node] = true;
+		if (sc->nr_immediate)
+			sc->throttle_ns = wb_throttle_ns(p, ps_engine_now(p->e));
+	}
 	return sc->nr_reclaimed - before;
+}
+
+void ps_clear_pgdat_congested(PsPolicy *p, int node)
+{
+	p->pgdat_writeback[node] = false;
 }
 
 /*

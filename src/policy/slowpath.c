@@ -61,6 +61,8 @@ void ps_policy_free(PsPolicy *p)
 		p->m->policy = NULL;
 	g_free(p->fo);
 	g_free(p->dirtied_ns);
+	g_free(p->wb.h);
+	g_free(p->wb.at_ns);
 	g_free(p);
 }
 

@@ -279,23 +279,62 @@ static void test_direct_reclaim_nothing_counts_twice(void)
 }
 
 /*
- * The third pass: a pass that left an active list alone because its inactive list was not low
- * (skipped_deactivate) makes a fruitless call go round once more with force_deactivate. 1000
- * inactive file pages dirtied now (kept: waiting for writeback) and 500 clean active ones
- * (inactive not low: 1000 >= 500): the first two passes rotate the dirty pages and reclaim
- * nothing; the third deactivates the clean pages and reclaims some: three allocstalls.
+ * shrink_folio_list's dirty file folios (6.18): reclaim does not write them; each one met is
+ * marked PG_reclaim, counted in nr_vmscan_immediate_reclaim and activated (activate_locked), and
+ * a batch that took only dirty folios not under writeback wakes the flusher
+ * (wakeup_flusher_threads(WB_REASON_VMSCAN)). 1000 inactive file pages dirtied now and 500 clean
+ * active ones: the first pass at priority 12 takes 1000 >> 12 = 0, priority 11 none either, ...,
+ * until a batch of dirty folios is activated; with the inactive list then low the clean active
+ * pages are deactivated and reclaimed in the same call: one allocstall, no third pass.
+ * The flusher then writes the dirty folios (oldest dirtied first, writeback_page_ns apart), each
+ * under writeback for writeback_io_ns; at its I/O's end a folio marked PG_reclaim is rotated to
+ * the inactive tail (folio_rotate_reclaimable: pgrotated) and the next scan frees it.
  */
-static void test_direct_reclaim_force_deactivate(void)
+static void test_dirty_activated_and_flushed(void)
 {
 	g_autoptr(FixtureHost) h = host_new(0);
-	uint64_t cost = 0;
+	const PsReclaimConfig *rc = &h->p->rc;
+	uint64_t cost = 0, marked, end;
 
 	fixture_host_add_lru(h, fixture_host_normal(h), 1000, PS_FOLIO_FILE, true);
 	add_active(h, 500, PS_FOLIO_FILE);
 	g_assert_cmpuint(direct_reclaim(h, &cost), >, 0);
-	g_assert_cmpuint(fixture_host_vm(h, PS_ALLOCSTALL_NORMAL), ==, 3);
+	g_assert_cmpuint(fixture_host_vm(h, PS_ALLOCSTALL_NORMAL), ==, 1);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGDEACTIVATE), >, 0);
-	g_assert_cmpuint(h->m->direct_reclaims_total, ==, 1);
+	marked = (uint64_t)h->m->nodes[0].stat[PS_NR_VMSCAN_IMMEDIATE_RECLAIM];
+	g_assert_cmpuint(marked, >, 0);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGACTIVATE), >=, marked);
+	g_assert_cmpuint(h->p->wb.len, ==, 1000); /* all dirty pages queued */
+	/* the first is under writeback at once (the later shrink_node passes of the call) */
+	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_DIRTY], ==, 999);
+	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_WRITEBACK], ==, 1);
+	/* at 6.25 ms: 501 went under writeback (0, 12.5 us, ...), none is 10 ms old */
+	end = 500 * rc->writeback_page_ns;
+	ps_engine_run_until(h->e, end);
+	ps_clear_pgdat_congested(h->p, 0);
+	{
+		PsScanControl sc = {
+		    .nr_to_reclaim = 1, .priority = 12, .highest_zoneidx = PS_ZONE_NORMAL};
+
+		ps_shrink_node(h->p, 0, &sc); /* runs the flusher up to now */
+	}
+	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_DIRTY], ==, 499);
+	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_WRITEBACK], ==, 501);
+	/* the pass's end: everything written, the marked folios rotated */
+	ps_engine_run_until(h->e, 1000 * rc->writeback_page_ns + rc->writeback_io_ns);
+	{
+		PsScanControl sc = {
+		    .nr_to_reclaim = 1, .priority = 12, .highest_zoneidx = PS_ZONE_NORMAL};
+
+		ps_shrink_node(h->p, 0, &sc);
+	}
+	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_DIRTY], ==, 0);
+	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_WRITEBACK], ==, 0);
+	/* each marked folio rotated once (a folio met dirty twice was counted twice) */
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGROTATED), >, 0);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGROTATED), <=, marked);
+	g_assert_cmpuint(h->p->wb.len, ==, 0);
+	g_assert_cmpint(fixture_host_normal(h)->vm_stat[PS_NR_ZONE_WRITE_PENDING], ==, 0);
 }
 
 /*
@@ -368,8 +407,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/reclaim/direct-proportional", test_direct_reclaim_proportional);
 	g_test_add_func("/policy/reclaim/direct-nothing-counts-twice",
 			test_direct_reclaim_nothing_counts_twice);
-	g_test_add_func("/policy/reclaim/direct-force-deactivate",
-			test_direct_reclaim_force_deactivate);
+	g_test_add_func("/policy/reclaim/dirty-activated-and-flushed",
+			test_dirty_activated_and_flushed);
 	g_test_add_func("/policy/reclaim/refault-deactivates", test_refault_deactivates);
 	g_test_add_func("/policy/reclaim/refault-ends-cache-trim", test_refault_ends_cache_trim);
 	return g_test_run();

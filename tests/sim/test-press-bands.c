@@ -123,10 +123,16 @@ static const Band bands[] = {
      "0.2-5.5 K per 4 ms (nr_vmscan_immediate_reclaim +2,864, pgrotated +3,436 over the "
      "recording): most likely kswapd meeting pages under writeback and throttled "
      "(reclaim_throttle VMSCAN_THROTTLE_WRITEBACK; unverified: the recording has no "
-     "vmscan throttle events) while kworker/u8:0 wrote back the hog's file pages (its "
-     "order-3 GFP_NOWAIT and order-0 GFP_NOIO allocations); the model has no reclaim "
-     "throttling "
-     "and time-based writeback (30 s), so it meets 128 such pages, the kernel 2,864"},
+     "vmscan throttle events) while kworker/u8:0 (from 4,285 ms) wrote back the hog's "
+     "round-0 files, which kswapd had woken it for: the background threshold (161,654) was "
+     "never near (nr_dirtied +88,338 in all). The model has the flusher wake, writeback and "
+     "kswapd's throttle (reclaim.c), but its kswapd meets 128 dirty pages, the kernel 2,864: "
+     "in 4,200-4,700 ms the kernel's kswapd freed 7,850 of the hog's files (dirtied 144-3,490 "
+     "ms) beside 28,103 start pages, while the model's one LRU per node keeps the start's "
+     "217 K inactive file pages ahead of them. The recording machine runs the cgroup v1 "
+     "memory controller: each memcg has its own lruvec, scanned by its own size >> "
+     "priority (shrink_node_memcgs), so the hog's files reach their lruvec's tail at once; "
+     "the capture does not read /proc/kpagecgroup, so the start's memcgs are not known"},
     {"compact_stall", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"compact_success",
      0.25,
