@@ -66,14 +66,6 @@ static bool same_pageblock_types(const PsMachine *m, ps_pfn_t pfn, unsigned orde
 	return true;
 }
 
-/* Bits set in an 8-bit mask. */
-static unsigned count8(unsigned x)
-{
-	x = x - ((x >> 1) & 0x55);
-	x = (x & 0x33) + ((x >> 2) & 0x33);
-	return (x + (x >> 4)) & 0x0f;
-}
-
 /*
  * The first pfn from q on (below lim, inside the state) that is not an order-0 allocated page
  * of the state, lim when none: 8 pages a step.
@@ -123,11 +115,8 @@ static gboolean load_zone(PsMachine *m, PsZone *z, const PsMachineState *st, GEr
 		uint64_t i = MAX(start, st->base_pfn) - st->base_pfn;
 		uint64_t n = MIN(end, st->end_pfn) - st->base_pfn;
 
-		for (; i + 8 <= n; i += 8)
-			managed +=
-			    8 - count8(ps_bytes8_match(st->state + i, 0xff, PS_SNAP_RESERVED));
-		for (; i < n; i++)
-			managed += st->state[i] != PS_SNAP_RESERVED;
+		managed +=
+		    (n - i) - ps_bytes_count_match(st->state + i, n - i, 0xff, PS_SNAP_RESERVED);
 	}
 	if (managed != z->managed) {
 		g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC,

@@ -834,7 +834,6 @@ uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
  * at the start (their real age is unknown), so they are written back writeback_delay later.
  * Unevictable folios stay outside (PsSnapshot.lru leaves them out).
  */
-G_STATIC_ASSERT(PS_SNAP_LRU_ON == 0x10); /* the seed's count of listed folios */
 
 /* The seed's walk: where records go, the zone of the last folio, the folios not linked yet. */
 typedef struct {
@@ -993,17 +992,8 @@ void sim_snapshot_lru_seed(PsSim *s)
 	/*
 	 * Room for every folio first (a bound: the pages marked on a list): the record and LRU
 	 * arrays then grow once instead of doubling (and copying) ~7 times on the way to 500 k.
-	 * Counted 8 bytes a step: PS_SNAP_LRU_ON (0x10) is one bit of each, moved to bit 0 of
-	 * its byte, and the multiply sums the 8 bytes into the top one (at most 8: no carry).
 	 */
-	for (; k + 8 <= npages; k += 8) {
-		uint64_t w;
-
-		memcpy(&w, lru + k, 8);
-		listed += (((w >> 4) & 0x0101010101010101ull) * 0x0101010101010101ull) >> 56;
-	}
-	for (; k < npages; k++)
-		listed += (lru[k] & PS_SNAP_LRU_ON) != 0;
+	listed = ps_bytes_count_match(lru, npages, PS_SNAP_LRU_ON, PS_SNAP_LRU_ON);
 	/*
 	 * Without free records, rec_new appends: the folios get len, len + 1, ... here directly,
 	 * in room for all of them, and the array is cut back to those used at the end.

@@ -985,6 +985,13 @@ static void test_bytes_match(void)
 				want |= (unsigned)((a[k + b] & mask) == value) << b;
 			g_assert_cmpuint(ps_bytes8_match(a + k, mask, value), ==, want);
 		}
+		for (uint64_t n = 0; n <= sizeof(a); n++) {
+			uint64_t want = 0;
+
+			for (uint64_t k = 0; k < n; k++)
+				want += (a[k] & mask) == value;
+			g_assert_cmpuint(ps_bytes_count_match(a, n, mask, value), ==, want);
+		}
 		for (uint64_t n = 0; n <= sizeof(a); n++)
 			for (uint64_t i = 0; i <= n; i++) {
 				uint64_t want = i;
@@ -995,6 +1002,26 @@ static void test_bytes_match(void)
 						 want);
 			}
 	}
+}
+
+/*
+ * ps_bytes_count_match past the 255 steps its per-lane byte counters take before they are summed
+ * (every byte a match, the worst case for a wrap), at lengths around the multiples of 16 * 255.
+ */
+static void test_bytes_count_long(void)
+{
+	gsize len = 16 * 255 * 3 + 40;
+	g_autofree uint8_t *a = g_malloc(len);
+
+	memset(a, 0x21, len);
+	for (gsize n = 16 * 255 - 17; n <= len; n += n < 16 * 255 + 17 ? 1 : 997) {
+		g_assert_cmpuint(ps_bytes_count_match(a, n, 0xff, 0x21), ==, n);
+		g_assert_cmpuint(ps_bytes_count_match(a, n, 0x0f, 0x01), ==, n);
+		g_assert_cmpuint(ps_bytes_count_match(a, n, 0xff, 0x20), ==, 0);
+	}
+	a[16 * 255] = 0;
+	g_assert_cmpuint(ps_bytes_count_match(a, len, 0xff, 0x21), ==, len - 1);
+	g_assert_cmpuint(ps_bytes_count_match(a, len, 0xff, 0), ==, 1);
 }
 
 int main(int argc, char **argv)
@@ -1021,5 +1048,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/util/csv/cut-row-refused", test_csv_cut_row_refused);
 	g_test_add_func("/util/mem/advise-huge", test_mem_advise_huge);
 	g_test_add_func("/util/bytes/match", test_bytes_match);
+	g_test_add_func("/util/bytes/count-long", test_bytes_count_long);
 	return g_test_run();
 }
