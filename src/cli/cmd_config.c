@@ -466,6 +466,7 @@ static int cmd_from_proc(int argc, char **argv)
 	g_autoptr(PsConfig) cfg = ps_config_new();
 	g_autofree char *text = NULL, *zpath = NULL, *pti_text = NULL, *pti_path = NULL;
 	g_autofree char *dmesg_path = NULL, *dmesg_text = NULL, *slice_src = NULL;
+	g_autofree char *ra_path = NULL, *ra_text = NULL;
 	const char *dir;
 	bool live;
 	int rc = 1;
@@ -514,6 +515,28 @@ static int cmd_from_proc(int argc, char **argv)
 			slice_src = g_strdup_printf(
 			    "%s: \"cacheinfo: Unable to detect cache hierarchy\"", dmesg_path);
 			in.cpu_data_slice_source = slice_src;
+		}
+	}
+	/*
+	 * The disk's readahead window: the READ_AHEAD_KB a capture writes beside the zoneinfo;
+	 * without one the config keeps the kernel default (VM_READAHEAD_PAGES, 128 KiB), and says
+	 * so.
+	 */
+	if (!live) {
+		g_autofree char *zdir = g_path_get_dirname(zpath);
+
+		ra_path = g_build_filename(zdir, "READ_AHEAD_KB", NULL);
+		if (g_file_get_contents(ra_path, &ra_text, NULL, NULL)) {
+			if (!ps_read_ahead_kb_parse(ra_text, ra_path, &in.read_ahead_kb, &error)) {
+				fprintf(stderr, "pagesim config from-proc: %s\n", error->message);
+				goto out;
+			}
+			in.read_ahead_kb_source = ra_path;
+		} else {
+			fprintf(stderr,
+				"pagesim config from-proc: no %s: page_cache.read_ahead_kb left at "
+				"the kernel default, 128 KiB\n",
+				ra_path);
 		}
 	}
 	if (!a.zoneinfo || a.proc_dir)

@@ -177,10 +177,19 @@ typedef struct {
 	/* The CPU's data-cache slice in KiB (spec.cpu_data_slice_kib), -1 unknown, and whence */
 	int cpu_data_slice_kib;
 	const char *cpu_data_slice_source;
+	/* The recording disk's read_ahead_kb (spec.read_ahead_kb), -1 unknown, and whence */
+	int read_ahead_kb;
+	const char *read_ahead_kb_source;
 } PsProcInput;
 
 /* All unknown. */
 void ps_proc_input_init(PsProcInput *in);
+
+/*
+ * A capture's READ_AHEAD_KB ("MAJ:MIN KB": read_ahead_kb of the disk holding the working
+ * directory, see tools/pagesim-capture): *kb, 1..1048576. Errors name path:line and the field.
+ */
+gboolean ps_read_ahead_kb_parse(const char *text, const char *path, int *kb, GError **error);
 
 /* Builds a config mirroring the machine; cfg->provenance says where each value came from. */
 gboolean ps_config_from_proc(const PsProcInput *in, PsConfig *cfg, GError **error);

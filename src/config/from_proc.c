@@ -333,11 +333,34 @@ void ps_proc_input_init(PsProcInput *in)
 		in->lowmem_reserve_ratio[i] = -1;
 	in->percpu_pagelist_high_fraction = -1;
 	in->cpu_data_slice_kib = -1;
+	in->read_ahead_kb = -1;
 	in->extfrag_threshold = -1;
 	in->compaction_proactiveness = -1;
 	in->swappiness = -1;
 	in->zone_reclaim_mode = -1;
 	in->defrag_mode = -1;
+}
+
+gboolean ps_read_ahead_kb_parse(const char *text, const char *path, int *kb, GError **error)
+{
+	unsigned maj, min;
+	char *end;
+	int n = 0;
+	gint64 v;
+
+	if (sscanf(text, "%u:%u %n", &maj, &min, &n) != 2 || !n) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    "%s:1: device: not \"MAJ:MIN KB\"", path);
+		return FALSE;
+	}
+	v = g_ascii_strtoll(text + n, &end, 10);
+	if (end == text + n || (*end && *end != '\n') || v < 1 || v > 1 << 20) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    "%s:1: read_ahead_kb: not an integer from 1 to 1048576", path);
+		return FALSE;
+	}
+	*kb = (int)v;
+	return TRUE;
 }
 
 /* Per zone of the machine being mirrored: what the kernel printed, with the boost taken out. */
@@ -1231,6 +1254,11 @@ gboolean ps_config_from_proc(const PsProcInput *in, PsConfig *cfg, GError **erro
 		fp.cfg->spec.cpu_data_slice_given = true;
 		prov_set(&fp, "cpu_data_slice_kib", "%s: %s",
 			 g_str_has_prefix(src, "--") || !*src ? "given" : "file", src);
+	}
+	if (in->read_ahead_kb > 0) {
+		fp.cfg->spec.read_ahead_kb = (uint32_t)in->read_ahead_kb;
+		prov_set(&fp, "page_cache.read_ahead_kb", "file: %s",
+			 in->read_ahead_kb_source ? in->read_ahead_kb_source : "");
 	}
 	record_boot_history(&fp);
 

@@ -18,15 +18,16 @@
 
 /*
  * `pagesim config from-proc --zoneinfo DIR/before.zoneinfo [--cpus nr_cpus]` (nr_cpus 0: the
- * zoneinfo's own count), with DIR/before.pagetypeinfo when it is there, as config from-proc
- * reads it beside the zoneinfo.
+ * zoneinfo's own count), with DIR/before.pagetypeinfo and DIR/READ_AHEAD_KB when they are there,
+ * as config from-proc reads them beside the zoneinfo.
  */
 static inline PsConfig *ps_test_config_from_dir(const char *dir, int nr_cpus)
 {
 	g_autofree char *zi_path = g_build_filename(dir, "before.zoneinfo", NULL);
 	g_autofree char *pti_path = g_build_filename(dir, "before.pagetypeinfo", NULL);
 	g_autofree char *zi_text = ps_test_slurp(zi_path);
-	g_autofree char *pti_text = NULL;
+	g_autofree char *ra_path = g_build_filename(dir, "READ_AHEAD_KB", NULL);
+	g_autofree char *pti_text = NULL, *ra_text = NULL;
 	g_autoptr(GError) error = NULL;
 	PsProcInput in;
 	PsConfig *cfg = ps_config_new();
@@ -37,6 +38,10 @@ static inline PsConfig *ps_test_config_from_dir(const char *dir, int nr_cpus)
 	if (g_file_get_contents(pti_path, &pti_text, NULL, NULL)) {
 		in.pagetypeinfo_text = pti_text;
 		in.pagetypeinfo_path = pti_path;
+	}
+	if (g_file_get_contents(ra_path, &ra_text, NULL, NULL)) {
+		g_assert_true(ps_read_ahead_kb_parse(ra_text, ra_path, &in.read_ahead_kb, &error));
+		in.read_ahead_kb_source = ra_path;
 	}
 	if (nr_cpus > 0) {
 		in.nr_cpus = nr_cpus;

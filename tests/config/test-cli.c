@@ -165,6 +165,58 @@ static void test_from_proc_cache_slice(void)
 	g_rmdir(dir);
 }
 
+/*
+ * The recording disk's readahead window: page_cache.read_ahead_kb from the READ_AHEAD_KB
+ * ("MAJ:MIN KB", pagesim-capture) beside the zoneinfo; without one the default, said on stderr;
+ * a bad one an error naming the file, line and field.
+ */
+static void test_from_proc_read_ahead(void)
+{
+	const char *rd = g_getenv("PAGESIM_REALDATA");
+	g_autofree char *zi =
+	    rd ? g_build_filename(rd, "ftrace-build-6.18", "before.zoneinfo", NULL) : NULL;
+	g_autofree char *dir = g_dir_make_tmp("pagesim-cli-XXXXXX", NULL);
+	g_autofree char *zcopy = g_build_filename(dir, "before.zoneinfo", NULL);
+	g_autofree char *ra = g_build_filename(dir, "READ_AHEAD_KB", NULL);
+	g_autofree char *cfg = g_build_filename(dir, "c.json", NULL);
+	g_autofree char *orig = NULL, *text = NULL, *err = NULL;
+	const char *args[] = {"config", "from-proc", "--zoneinfo", zcopy, "--page-size",
+			      "4096",	"-o",	     cfg,	   NULL};
+
+	if (!zi || !g_file_get_contents(zi, &orig, NULL, NULL)) {
+		g_test_skip("realdata not available");
+		return;
+	}
+	g_assert_true(g_file_set_contents(zcopy, orig, -1, NULL));
+	g_assert_cmpint(run(args, NULL, &err), ==, 0);
+	g_assert_nonnull(strstr(err, "READ_AHEAD_KB: page_cache.read_ahead_kb left at the kernel "
+				     "default, 128 KiB"));
+	g_assert_true(g_file_get_contents(cfg, &text, NULL, NULL));
+	g_assert_null(strstr(text, "read_ahead_kb"));
+	g_clear_pointer(&text, g_free);
+	g_clear_pointer(&err, g_free);
+	g_assert_true(g_file_set_contents(ra, "254:0 8192\n", -1, NULL));
+	g_assert_cmpint(run(args, NULL, &err), ==, 0);
+	g_assert_null(strstr(err, "READ_AHEAD_KB"));
+	g_assert_true(g_file_get_contents(cfg, &text, NULL, NULL));
+	g_assert_nonnull(strstr(text, "\"read_ahead_kb\":\t8192"));
+	g_assert_nonnull(strstr(text, "\"page_cache.read_ahead_kb\":\t\"file: "));
+	g_clear_pointer(&text, g_free);
+	g_clear_pointer(&err, g_free);
+	g_assert_true(g_file_set_contents(ra, "254:0 0\n", -1, NULL));
+	g_assert_cmpint(run(args, NULL, &err), ==, 1);
+	g_assert_nonnull(
+	    strstr(err, "READ_AHEAD_KB:1: read_ahead_kb: not an integer from 1 to 1048576"));
+	g_clear_pointer(&err, g_free);
+	g_assert_true(g_file_set_contents(ra, "sda 8192\n", -1, NULL));
+	g_assert_cmpint(run(args, NULL, &err), ==, 1);
+	g_assert_nonnull(strstr(err, "READ_AHEAD_KB:1: device: not \"MAJ:MIN KB\""));
+	g_unlink(cfg);
+	g_unlink(ra);
+	g_unlink(zcopy);
+	g_rmdir(dir);
+}
+
 static void test_bad_config(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -221,6 +273,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/cli/show-formats", test_show_formats);
 	g_test_add_func("/config/cli/from-proc-roundtrip", test_from_proc_roundtrip);
 	g_test_add_func("/config/cli/from-proc-cache-slice", test_from_proc_cache_slice);
+	g_test_add_func("/config/cli/from-proc-read-ahead", test_from_proc_read_ahead);
 	g_test_add_func("/config/cli/bad-config", test_bad_config);
 	g_test_add_func("/config/cli/from-proc-truncated", test_from_proc_truncated);
 	return g_test_run();

@@ -16,6 +16,11 @@ trap 'rm -rf "$tmp"' EXIT
 # the known workload: write and read back 8 MiB through the page cache, then allocate 8 MiB
 "$capture" --buffer-kb 32768 --zone-sample-ms 50 "$tmp/rec" -- sh -c "sleep 0.3; dd if=/dev/zero of=$tmp/f bs=64k count=128 2>/dev/null; cat $tmp/f >/dev/null; head -c 8388608 /dev/zero | od >/dev/null; rm -f $tmp/f"
 test -s "$tmp/rec/trace.txt.gz"
+# READ_AHEAD_KB: read_ahead_kb of the working directory's disk, as sysfs has it
+dev=$(stat -c '%Hd:%Ld' .)
+if [ -r "/sys/class/bdi/$dev/read_ahead_kb" ]; then
+	[ "$(cat "$tmp/rec/READ_AHEAD_KB")" = "$dev $(cat "/sys/class/bdi/$dev/read_ahead_kb")" ]
+fi
 cat "$tmp/rec/SNAPSHOTS"
 # SNAPSHOTS times every read: vmstat and zoneinfo are the reads next to the tracing switch
 # (before: the last ones before tracing on; after: the first ones after tracing off), and

@@ -598,7 +598,8 @@ static void test_probe(void)
  * task (struct file's file_ra_state): page-cache folios 15,930 / 5 / 517 of orders 0-2 (kernel
  * 15,538 / 13 / 611), allocations 232,357 / 5 / 563 / 8 (order 0 +0.7 %, order 3 as exact),
  * refill pages +1.5 %, refills 58 (the kernel's 137 are 125 of order 0, 11 of order 2, 1 of
- * order 1; the model's 54 / 4 / 0: its order-0 batches are larger).
+ * order 1; the model's 54 / 4 / 0: its order-0 batches are larger). The config takes
+ * read_ahead_kb from the recording directory's READ_AHEAD_KB, as config from-proc does.
  */
 static void test_own_snapshot(void)
 {
@@ -607,7 +608,6 @@ static void test_own_snapshot(void)
 		double rebuilt;		      /* pcp pages rebuilt from the trace at the start */
 		double refills, refill_pages; /* bounds of |model / kernel - 1|; < 0: none */
 		double drains;
-		int read_ahead_kb; /* the recording's bdi ra_pages in KiB; 0: the config's */
 		/* the exact import's policy replay, allocations per order 0..4
 		 * (workloads/README.md), and the bound of |portable / exact - 1| each is held to
 		 * (where exact is 0: of the portable count); the band is 0.02 */
@@ -623,18 +623,10 @@ static void test_own_snapshot(void)
 	     0.58,
 	     0.10,
 	     0.0,
-	     8192,
 	     {230776, 15, 667, 8, 0},
 	     {0.02, 0.67, 0.16, 0.02, 0.02}},
 	    /* the 8 order-1 pages: GFP_NOWAIT slab allocations, kernel alloc records in both */
-	    {"compact-portable",
-	     6843,
-	     0.72,
-	     0.10,
-	     0.0,
-	     0,
-	     {83081, 8, 0, 0, 0},
-	     {0.02, 0.02, 0, 0, 0}},
+	    {"compact-portable", 6843, 0.72, 0.10, 0.0, {83081, 8, 0, 0, 0}, {0.02, 0.02, 0, 0, 0}},
 	};
 	const char *srcdir = g_getenv("PAGESIM_SRCDIR") ? g_getenv("PAGESIM_SRCDIR") : ".";
 
@@ -649,8 +641,8 @@ static void test_own_snapshot(void)
 		const cJSON *sn;
 		double sim_v = 0, obs_v = 0;
 
-		if (recs[i].read_ahead_kb)
-			cfg->spec.read_ahead_kb = (uint32_t)recs[i].read_ahead_kb;
+		/* build-portable/READ_AHEAD_KB: its disk's 8192 (compact-portable has none: 128) */
+		g_assert_cmpuint(cfg->spec.read_ahead_kb, ==, i == 0 ? 8192 : 0);
 		sum = ps_test_policy_run(cfg, trace, snap, dir, out);
 		sn = cJSON_GetObjectItem(sum, "snapshot");
 
