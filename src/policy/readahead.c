@@ -6,8 +6,8 @@
  * index (the window's order, lowered to the index's alignment and to what fits in the window).
  * A failed large-folio allocation falls back to order-0 pages for the rest of the window
  * (page_cache_ra_order's fallback to do_page_cache_ra); that is the caller's loop
- * (sim/process.c), with the GFP flags of readahead_gfp_mask (__GFP_NORETRY), which is how the
- * readahead allocation failures a raw trace cannot express appear in a portable replay.
+ * (sim/pagecache.c read_window), with the GFP flags of readahead_gfp_mask (__GFP_NORETRY), which is
+ * how the readahead allocation failures a raw trace cannot express appear in a portable replay.
  *
  * Defaults: read_ahead_kb 128 (VM_READAHEAD_PAGES = SZ_128K / PAGE_SIZE, so 32 pages on 4 KiB,
  * 8 on 16 KiB, 2 on 64 KiB); large folios supported (ext4 and xfs regular files on 6.18);
@@ -34,6 +34,18 @@
  * the older `ra->size < 4` fallback to order-0 readahead is gone, so a 2-page window on 64 KiB
  * pages does take an order-1 folio. The patch's worked example (an 8 MiB file on 4 KiB pages:
  * 32 pages at order 0, then orders 2, 4, 5) is what test-portable's readahead case asserts.
+ * Read again in session 11, in a 6.17-or-later mm/readahead.c found through the code search (it
+ * has the readahead tracepoints and IS_ANON_FILE in ksys_readahead): page_cache_sync_ra counts
+ * the cached history twice when it reaches the file's start (page_cache_prev_miss wraps to
+ * ULONG_MAX), modelled; page_cache_ra_order stops at the first folio filemap_add_folio refuses
+ * (-EEXIST: a page of it is cached) and reads the rest of the window through do_page_cache_ra,
+ * at order 0 around the cached pages (sim/pagecache.c read_window), modelled; and
+ * page_cache_async_ra rounds the new window's end down to 1 << min(ra->order, ffs(ra_pages) - 1)
+ * pages when that leaves a window, so a step's folios end on their own boundary: not modelled
+ * yet. Simplification (why): it changes build-portable by one folio, but the model also reads
+ * tmpfs cache_adds (churn-portable's, which the kernel's shmem takes at order 0 without
+ * readahead) as readahead windows, and there the rounding moves churn's free blocks at mid
+ * past their bands; it waits for shmem folios of their own.
  *
  * Page faults (ps_ra_fault; cache_add records with reason "fault" or "exec", which the importer
  * takes from the recording's page_cache_ra_order event that opened the window):
@@ -139,7 +151,10 @@ uint64_t ps_ra_window(const PsMachine *m, PsRaState *ra, uint64_t index, uint64_
 		*order = 0;
 		return req;
 	} else {
-		/* the history a sequential stream leaves behind */
+		/* the history a sequential stream leaves behind; cached from the file's start
+		 * (page_cache_prev_miss wrapped to ULONG_MAX): a long-run stream, counted twice */
+		if (contig == index)
+			contig *= 2;
 		ra->start = index;
 		ra->size = MIN(contig + req, max);
 		ra->async_size = 1;

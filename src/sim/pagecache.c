@@ -126,24 +126,36 @@ static bool range_used(SimFile *f, uint64_t index, unsigned order)
 }
 
 /*
- * Reads the window [index, limit] in: page_cache_ra_order from new_order, falling back to
- * order-0 readahead for the rest when a large folio fails. Returns the first index not read.
+ * Reads the window [index, win_end] in as far as the record brought pages in (last):
+ * page_cache_ra_order from new_order. Its folio at an index is new_order lowered to the index's
+ * alignment and to the window's end; a folio that would cover a page already cached fails
+ * (filemap_add_folio's -EEXIST) and, as a failed large-folio allocation does, ends the large
+ * folios: the rest of the window is read at order 0 around the cached pages (the fallback to
+ * do_page_cache_ra -> page_cache_ra_unbounded). A folio reaching past last over pages not
+ * cached is cut to fit: the record ended there because the file did (the "past EOF" cut).
+ * Returns the first index not read.
  */
-static uint64_t read_window(PsSim *s, int fi, uint64_t index, uint64_t limit, unsigned new_order,
-			    int cpu, int pi, uint64_t *ns, bool *retry)
+static uint64_t read_window(PsSim *s, int fi, uint64_t index, uint64_t win_end, uint64_t last,
+			    unsigned new_order, int cpu, int pi, uint64_t *ns, bool *retry)
 {
+	uint64_t limit = MIN(win_end, last);
 	bool fallback = false;
 
 	while (index <= limit) {
 		SimFile *f = file_at(s, (guint)fi);
-		unsigned order = fallback ? 0 : ps_ra_folio_order(new_order, index, limit);
+		unsigned order = fallback ? 0 : ps_ra_folio_order(new_order, index, win_end);
 		uint32_t ri;
 
 		if (sim_pgt_get(&f->pgt, index)) {
-			index++; /* cached already: readahead skips it */
+			fallback = true; /* -EEXIST: order 0 from here, cached pages skipped */
+			index++;
 			continue;
 		}
-		while (order > 0 && range_used(f, index, order))
+		if (order && range_used(f, index, order)) {
+			fallback = true;
+			order = 0;
+		}
+		while (order > 0 && index + (1ull << order) - 1 > limit)
 			order--;
 		ri = folio_add(s, fi, ps_ra_gfp(), order, index, cpu, pi, ns);
 		if (ri == REC_RETRY) {
@@ -207,8 +219,8 @@ uint64_t sim_op_cache_add(PsSim *s, const PsTraceEvent *ev, int cpu)
 		else
 			win = ps_ra_window(m, ra, index, last - index + 1,
 					   contig_before(f, s, index, ps_ra_max_pages(m)), &order);
-		next = read_window(s, fi, index, MIN(index + win - 1, last), order, cpu, pi, &ns,
-				   &retry);
+		next =
+		    read_window(s, fi, index, index + win - 1, last, order, cpu, pi, &ns, &retry);
 		if (retry)
 			return ns;
 		if (next == index) {
