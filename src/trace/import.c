@@ -500,11 +500,6 @@ typedef struct {
 	int nr_onl;
 	PsTraceEvent pending; /* a cache_add / cache_remove still growing */
 	bool have_pending;
-	/* the last page_cache_ra_order window (port_ra): its task + 1, file, and the reason of the
-	 * cache_adds it brings (PS_CACHE_FAULT, PS_CACHE_EXEC; 0: a read's) */
-	int ra_pid;
-	char ra_file[PS_TRACE_FILE_MAX];
-	enum ps_cache_reason ra_reason;
 	GHashTable *shmem; /* movable allocation number -> ShmemAdd* (shmem_prepass) */
 	/* allocations held until their page-cache fate is known (exact; see pc_hold): an open
 	 * addressing table pfn -> ring position, IMP_PC_SLOTS slots, and the held ones in order */
@@ -1893,6 +1888,14 @@ typedef struct {
 	GArray *held;	       /* HeldFault: kernel faults waiting for the task's next event */
 	int sys;	       /* pending syscall: SYS_* */
 	uint64_t a[6];
+	/*
+	 * The task's last page_cache_ra_order window (port_ra): its file ("" none) and the reason
+	 * of the cache_adds it brings (PS_CACHE_FAULT, PS_CACHE_EXEC; 0: a read's). Per task, as
+	 * the kernel's file_ra_state is per struct file: with one for the whole recording, a
+	 * task's adds after another task's window took that window's reason (or lost their own).
+	 */
+	char ra_file[PS_TRACE_FILE_MAX];
+	enum ps_cache_reason ra_reason;
 } PTask;
 
 enum { SYS_NONE, SYS_MMAP, SYS_MUNMAP, SYS_BRK, SYS_MREMAP, SYS_MADVISE };
@@ -2597,11 +2600,13 @@ static gboolean port_filemap(Imp *im, const Line *l, uint64_t ts, bool add, GErr
 		im->st->port.cache_remove_bytes += ev.len;
 		im->st->port.cache_removes_reclaim += reclaim;
 	} else {
+		/* inside a fault's readahead window of this task and file */
+		const PTask *t = g_hash_table_lookup(im->tasks, GINT_TO_POINTER(ev.pid));
+
 		im->st->port.cache_adds++;
 		im->st->port.cache_add_bytes += ev.len;
-		/* inside a fault's readahead window of this task and file */
-		if (im->ra_pid == ev.pid + 1 && strcmp(im->ra_file, ev.file) == 0)
-			ev.reason = im->ra_reason;
+		if (t && strcmp(t->ra_file, ev.file) == 0)
+			ev.reason = t->ra_reason;
 		im->st->port.cache_fault_bytes += ev.reason == PS_CACHE_FAULT ? ev.len : 0;
 		im->st->port.cache_exec_bytes += ev.reason == PS_CACHE_EXEC ? ev.len : 0;
 	}
@@ -2610,7 +2615,8 @@ static gboolean port_filemap(Imp *im, const Line *l, uint64_t ts, bool add, GErr
 
 /*
  * page_cache_ra_order: "dev=M:m ino=I index=X order=O size=S async_size=A ra_pages=R", the
- * window whose pages the task's next mm_filemap_add_to_page_cache of that file add. Which
+ * window whose pages the task's next mm_filemap_add_to_page_cache of that file add (kept per
+ * task: two tasks faulting one file in turn each keep their own window's reason). Which
  * window it is follows from how 6.18 set it: do_sync_mmap_readahead's read-around is S == R,
  * A == R / 4 at order 0, its VM_EXEC window A == 0 (a read's sync window has A >= 1 unless
  * R is 1 page, an async one A == S); those adds are cache_adds with reason fault / exec.
@@ -2619,6 +2625,7 @@ static gboolean port_ra(Imp *im, const Line *l, GError **error)
 {
 	const char *dev = kv(l, "dev"), *ino = kv(l, "ino");
 	uint64_t size, async, ra_pages;
+	PTask *t;
 	int order;
 
 	if (!dev || !ino)
@@ -2627,14 +2634,14 @@ static gboolean port_ra(Imp *im, const Line *l, GError **error)
 	    !get_u64(im, l, "ra_pages", &ra_pages, error) ||
 	    !get_int(im, l, "order", 0, PS_NR_ORDERS_MAX - 1, &order, error))
 		return FALSE;
-	im->ra_pid = l->pid + 1;
-	g_snprintf(im->ra_file, sizeof(im->ra_file), "%s:%s", dev, ino);
+	t = ptask(im, l->pid);
+	g_snprintf(t->ra_file, sizeof(t->ra_file), "%s:%s", dev, ino);
 	if (async == 0 && size > 0 && ra_pages > 1)
-		im->ra_reason = PS_CACHE_EXEC;
+		t->ra_reason = PS_CACHE_EXEC;
 	else if (order == 0 && size == ra_pages && async == ra_pages / 4 && async != size)
-		im->ra_reason = PS_CACHE_FAULT;
+		t->ra_reason = PS_CACHE_FAULT;
 	else
-		im->ra_reason = 0;
+		t->ra_reason = 0;
 	im->st->port.ra_windows++;
 	im->st->port.ra_pages_max = MAX(im->st->port.ra_pages_max, ra_pages);
 	return TRUE;

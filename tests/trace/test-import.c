@@ -325,7 +325,8 @@ static void test_portable_kernel_fault(void)
  * do_sync_mmap_readahead's read-around (size == ra_pages, async_size ra_pages / 4, order 0) is
  * reason fault, its VM_EXEC window (async_size 0) exec; a read's sync window (size 4,
  * async_size 3) and an async one (size == async_size) none. Adds of another task or file in
- * between keep their own.
+ * between keep their own, and so does a task whose window another task's window followed (the
+ * reason is the task's own last window's: file_ra_state is per struct file).
  */
 static void test_portable_ra_reason(void)
 {
@@ -335,17 +336,28 @@ static void test_portable_ra_reason(void)
 #define ADD(T, INO, OFS)                                                                           \
 	"  cc1-9  [000] .....  " T ": mm_filemap_add_to_page_cache: dev 254:0 ino " INO            \
 	" pfn=0x1000 ofs=" OFS " order=0\n"
+#define RA10(T, SIZE, ASYNC)                                                                       \
+	"  cc1-10 [001] .....  " T ": page_cache_ra_order: dev=254:0 ino=d4 index=0 order=0"       \
+	" size=" SIZE " async_size=" ASYNC " ra_pages=2048\n"
+#define ADD10(T, OFS)                                                                              \
+	"  cc1-10 [001] .....  " T ": mm_filemap_add_to_page_cache: dev 254:0 ino d4"              \
+	" pfn=0x2000 ofs=" OFS " order=0\n"
 	static const char text[] =
-	    "# tracer: nop\n# entries-in-buffer/entries-written: 12/12   #P:2\n" RA(
+	    "# tracer: nop\n# entries-in-buffer/entries-written: 16/16   #P:2\n" RA(
 		"1.000000", "a1", "0", "0", "4", "3") ADD("1.000001", "a1", "0")
 		ADD("1.000002", "a1", "4096") RA("1.000003", "a1", "0", "0", "2048", "512")
 		    ADD("1.000004", "a1", "8192") ADD("1.000005", "a1", "12288")
 			ADD("1.000006", "b2", "0") RA("1.000007", "a1", "2048", "2", "2048", "2048")
 			    ADD("1.000008", "a1", "8388608")
 				RA("1.000009", "c3", "100", "0", "142", "0")
-				    ADD("1.000010", "c3", "409600") ADD("1.000011", "c3", "413696");
+				    ADD("1.000010", "c3", "409600") ADD("1.000011", "c3", "413696")
+					RA("1.000012", "d4", "0", "0", "2048", "512")
+					    RA10("1.000013", "4", "3") ADD10("1.000014", "0")
+						ADD("1.000015", "d4", "40960");
 #undef RA
 #undef ADD
+#undef RA10
+#undef ADD10
 	static const struct {
 		const char *file;
 		uint64_t offset, len;
@@ -356,6 +368,8 @@ static void test_portable_ra_reason(void)
 	    {"254:0:b2", 0, 4096, 0},
 	    {"254:0:a1", 8388608, 4096, 0},
 	    {"254:0:c3", 409600, 8192, PS_CACHE_EXEC},
+	    {"254:0:d4", 0, 4096, 0},
+	    {"254:0:d4", 40960, 4096, PS_CACHE_FAULT},
 	};
 	g_autoptr(GError) error = NULL;
 	PsImportStats st;
@@ -378,9 +392,9 @@ static void test_portable_ra_reason(void)
 	g_assert_no_error(error);
 	g_assert_cmpint(rc, ==, 0);
 	g_assert_cmpuint(n, ==, G_N_ELEMENTS(want));
-	g_assert_cmpuint(st.port.ra_windows, ==, 4);
+	g_assert_cmpuint(st.port.ra_windows, ==, 6);
 	g_assert_cmpuint(st.port.ra_pages_max, ==, 2048);
-	g_assert_cmpuint(st.port.cache_fault_bytes, ==, 8192);
+	g_assert_cmpuint(st.port.cache_fault_bytes, ==, 12288);
 	g_assert_cmpuint(st.port.cache_exec_bytes, ==, 8192);
 	ps_trace_reader_close(r);
 	cleanup(out);
