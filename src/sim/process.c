@@ -87,7 +87,8 @@ static void rec_reserve(PsSim *s, guint want)
 	s->recs_reserved = n;
 }
 
-static uint32_t rec_new(PsSim *s)
+/* A record to fill. Inline (as rec_put, proc_link, proc_unlink): once per allocation. */
+static inline uint32_t rec_new(PsSim *s)
 {
 	if (s->nr_free_recs) {
 		uint32_t i = s->free_recs[--s->nr_free_recs];
@@ -112,7 +113,7 @@ static uint32_t rec_new(PsSim *s)
 	return s->recs->len - 1;
 }
 
-static void rec_put(PsSim *s, uint32_t ri)
+static inline void rec_put(PsSim *s, uint32_t ri)
 {
 	if (s->nr_free_recs == s->free_recs_cap) {
 		s->free_recs_cap = MAX(2 * s->free_recs_cap, 4096u);
@@ -219,7 +220,7 @@ static void own_reserve(PsSim *s, Proc *p)
 	p->own_len = n;
 }
 
-static void proc_link(PsSim *s, int pi, uint32_t ri)
+G_ALWAYS_INLINE static inline void proc_link(PsSim *s, int pi, uint32_t ri)
 {
 	Proc *p = proc_at(s, pi);
 	Rec *r = rec_at(s, ri);
@@ -237,7 +238,7 @@ static void proc_link(PsSim *s, int pi, uint32_t ri)
 		p->pgtable_peak_pages = p->kind_pages[r->kind];
 }
 
-static void proc_unlink(PsSim *s, uint32_t ri)
+G_ALWAYS_INLINE static inline void proc_unlink(PsSim *s, uint32_t ri)
 {
 	Rec *r = rec_at(s, ri);
 	Proc *p;
@@ -407,9 +408,9 @@ static uint64_t zero_folio(PsSim *s, unsigned order)
  * out of the batch), folio_batch_move_lru moves the whole batch onto the LRU lists under the
  * lruvec's lru_lock, and the allocation that filled it pays for all of it. The simulator's LRU
  * lists themselves are updated at once (ps_lru_add); only the cost is batched, so reclaim and
- * placement do not move.
+ * placement do not move. Inline: every anonymous and page-cache allocation calls it.
  */
-static uint64_t folio_add_lru(PsSim *s, int cpu, unsigned order, uint64_t at)
+G_ALWAYS_INLINE static inline uint64_t folio_add_lru(PsSim *s, int cpu, unsigned order, uint64_t at)
 {
 	uint64_t hold;
 	unsigned n;
