@@ -83,7 +83,7 @@ static bool sched_of(const char *tid, double *run, double *delay)
  * at the first look). A worker may end before the sweep does, so its last look stands for its
  * end: the figures miss at most one interval of it. The sampler's own CPU is reported.
  */
-#define SAMPLE_US 20000
+#define SAMPLE_US 50000
 
 typedef struct {
 	long tid;
