@@ -1150,10 +1150,18 @@ gboolean ps_trace_machine_read(const char *path, char *out, gsize size, GError *
 }
 
 /* the required fields, then the optional ones */
-enum { PS_H_VERSION, PS_H_SOURCE, PS_H_PAGE_SIZE, PS_H_CPUS, PS_H_MACHINE, PS_NR_HEADER_FIELDS };
+enum {
+	PS_H_VERSION,
+	PS_H_SOURCE,
+	PS_H_PAGE_SIZE,
+	PS_H_CPUS,
+	PS_H_MACHINE,
+	PS_H_VMSTAT_UPDATE,
+	PS_NR_HEADER_FIELDS
+};
 enum { PS_NR_HEADER_REQUIRED = PS_H_MACHINE };
-static const char *const ps_header_names[PS_NR_HEADER_FIELDS] = {"pagesim_trace", "source",
-								 "page_size", "cpus", "machine"};
+static const char *const ps_header_names[PS_NR_HEADER_FIELDS] = {
+    "pagesim_trace", "source", "page_size", "cpus", "machine", "vmstat_update_ns"};
 
 static gboolean ps_parse_header_fields(const cJSON *root, const char *line, gsize len,
 				       PsTraceHeader *hdr, GError **error)
@@ -1220,6 +1228,13 @@ static gboolean ps_parse_header_fields(const cJSON *root, const char *line, gsiz
 			if (!ps_read_string(item, "machine", sizeof(hdr->machine) - 1, &s, error))
 				return FALSE;
 			g_strlcpy(hdr->machine, s, sizeof(hdr->machine));
+			break;
+		case PS_H_VMSTAT_UPDATE:
+			if (!ps_read_int(item, tok, toklen, "vmstat_update_ns", 0, INT64_MAX, &v,
+					 error))
+				return FALSE;
+			hdr->has_vmstat_update = true;
+			hdr->vmstat_update_ns = (uint64_t)v;
 			break;
 		default:
 			g_assert_not_reached();

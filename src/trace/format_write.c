@@ -602,6 +602,10 @@ gsize ps_trace_format_header(const PsTraceHeader *hdr, char *buf)
 		p = PS_PUT_LIT(p, ",\"machine\":");
 		p = ps_put_str(p, hdr->machine, sizeof(hdr->machine) - 1);
 	}
+	if (hdr->has_vmstat_update) {
+		p = PS_PUT_LIT(p, ",\"vmstat_update_ns\":");
+		p = ps_put_u64(p, hdr->vmstat_update_ns);
+	}
 	p = PS_PUT_LIT(p, "}\n");
 	g_assert(p - buf <= PS_TRACE_EVENT_MAX);
 	return (gsize)(p - buf);

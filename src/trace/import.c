@@ -2737,6 +2737,53 @@ static gboolean shmem_prepass(Imp *im, const char *path, GError **error)
 	return rc == 0;
 }
 
+/*
+ * When the recording shows vmstat_update (mm/vmstat.c) running, for the header's
+ * vmstat_update_ns: the first mm_page_pcpu_drain of a kworker task. vmstat_update runs from the
+ * per-cpu mm_percpu_wq work, and its refresh_cpu_vm_stats -> decay_pcp_high drains a pcp whose
+ * count is above the decayed high (free_pcppages_bulk); on the qemu lab's recordings each such
+ * first drain is batch << PCP_BATCH_SCALE_MAX pages (2016 at 4K, 480 at 16K, 96 at 64K), the
+ * count - (batch << SCALE_MAX) arm of the decay. drain_all_pages also drains from kworkers
+ * (drain_local_pages_wq): after a direct reclaim (__alloc_pages_direct_reclaim), so the search
+ * stops at the first direct or node reclaim; compaction's drain is compact_zone's
+ * drain_local_pages, in the compacting task (the 64K recording's THP fault compacts at 2.37 s,
+ * before kworker/0:1's first drain at 3.08 s). The run re-arms with round_jiffies_relative(HZ), so
+ * its runs on every cpu sit on one grid of whole jiffy seconds: on the 4K recording kworker/0:1
+ * drains at 5.891, 7.910 and 8.898 s and kworker/1:0 at 6.928 s. A first pass, as shmem_prepass;
+ * nothing is found from standard input or a trace.dat.
+ */
+static gboolean vmstat_prepass(Imp *im, const char *path, GError **error)
+{
+	g_autoptr(PsLineReader) in = open_lines(path, error);
+	uint64_t t0 = 0;
+	bool have_t0 = false;
+	char *s;
+	gsize len;
+	int rc;
+
+	if (!in)
+		return FALSE;
+	while ((rc = next_line(in, &s, &len, error)) == 1) {
+		Line l;
+
+		if (memchr(s, '\0', len) || split_line(s, len, &l) || l.ts_overflow)
+			continue;
+		if (!have_t0) {
+			t0 = l.ts_ns;
+			have_t0 = true;
+		}
+		if (strcmp(l.event, "mm_vmscan_direct_reclaim_begin") == 0 ||
+		    strcmp(l.event, "mm_vmscan_node_reclaim_begin") == 0)
+			break;
+		if (strcmp(l.event, "mm_page_pcpu_drain") == 0 && HAS_PREFIX(l.comm, "kworker/")) {
+			im->hdr.has_vmstat_update = true;
+			im->hdr.vmstat_update_ns = l.ts_ns >= t0 ? l.ts_ns - t0 : 0;
+			break;
+		}
+	}
+	return rc >= 0;
+}
+
 /* The cache_add of a movable allocation shmem_prepass found to be a tmpfs page. */
 static gboolean shmem_add(Imp *im, const Line *l, uint64_t ts, GError **error)
 {
@@ -3220,6 +3267,9 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	/* tmpfs pages: known from their deletion later on (a file can be read twice) */
 	if (im.portable && !im.dat && strcmp(in_path, "-") != 0 &&
 	    !shmem_prepass(&im, in_path, error))
+		goto out;
+	/* vmstat_update's grid: known from a kworker's pcp drain (vmstat_prepass) */
+	if (!im.dat && strcmp(in_path, "-") != 0 && !vmstat_prepass(&im, in_path, error))
 		goto out;
 	/* page-cache folios: known from their insertion after their allocation (pc_add) */
 	if (!im.portable)

@@ -152,6 +152,15 @@ typedef struct {
 	 * directory names another machine warns (sim/snapshot.c).
 	 */
 	char machine[160];
+	/*
+	 * Optional: when the recording shows mm/vmstat.c's vmstat_update running, ns from the first
+	 * record (pagesim import: the first pcp drain a kworker recorded, see import.c). It re-arms
+	 * itself with round_jiffies_relative(sysctl_stat_interval), so every cpu's runs sit on one
+	 * grid of whole jiffy seconds, whose phase against the trace's clock this gives; the
+	 * model's pcp decay runs on that grid (sim/replay.c). has_vmstat_update false: unknown.
+	 */
+	bool has_vmstat_update;
+	uint64_t vmstat_update_ns;
 } PsTraceHeader;
 
 /*

@@ -471,6 +471,22 @@ static void test_portable_observed(void)
 }
 
 /* The recording machine (--machine, a MACHINE line) goes into the header; too long: an error. */
+/* Imports text (written to in) into out with opts and reads the written trace's header. */
+static gboolean import_header(const char *in, const char *out, const char *text,
+			      const PsImportOptions *opts, PsTraceHeader *hdr, GError **error)
+{
+	PsImportStats st;
+	PsTraceReader *r;
+
+	g_assert_true(g_file_set_contents(in, text, -1, NULL));
+	if (!ps_trace_import(in, out, opts, &st, error))
+		return FALSE;
+	r = ps_trace_reader_open(out, hdr, error);
+	g_assert_nonnull(r);
+	ps_trace_reader_close(r);
+	return TRUE;
+}
+
 static void test_import_machine(void)
 {
 	static const char text[] = "# tracer: nop\n#P:2\n" PA("1.000001", "0x200");
@@ -480,20 +496,52 @@ static void test_import_machine(void)
 	g_autofree char *longer = g_strnfill(sizeof(((PsTraceHeader *)0)->machine), 'x');
 	PsImportOptions opts = {.portable = true, .machine = "host=vm boot_id=b-1 kernel=6.18"};
 	g_autoptr(GError) error = NULL;
-	PsImportStats st;
 	PsTraceHeader hdr;
-	PsTraceReader *r;
 
-	g_assert_true(g_file_set_contents(in, text, -1, NULL));
-	g_assert_true(ps_trace_import(in, out, &opts, &st, &error));
-	g_assert_no_error(error);
-	r = ps_trace_reader_open(out, &hdr, &error);
+	g_assert_true(import_header(in, out, text, &opts, &hdr, &error));
 	g_assert_no_error(error);
 	g_assert_cmpstr(hdr.machine, ==, "host=vm boot_id=b-1 kernel=6.18");
-	ps_trace_reader_close(r);
 	opts.machine = longer;
-	g_assert_false(ps_trace_import(in, out, &opts, &st, &error));
+	g_assert_false(import_header(in, out, text, &opts, &hdr, &error));
 	g_assert_nonnull(strstr(error->message, "machine: at most"));
+	g_unlink(in);
+	g_unlink(out);
+	g_rmdir(dir);
+}
+
+/*
+ * The header's vmstat_update_ns: the first pcp drain of a kworker (vmstat_update's
+ * decay_pcp_high), from the first record; a task's own drain is no such run, and after a direct
+ * reclaim a kworker's drain may be drain_all_pages', so nothing is said then.
+ */
+#define PCPD(TASK, T)                                                                              \
+	"  " TASK "  [001] d..2.  " T ": mm_page_pcpu_drain: page=01 pfn=0x200 order=0 "           \
+	"migratetype=1\n"
+#define DIRECT_RECLAIM(T)                                                                          \
+	"  cc-9  [001] .....  " T ": mm_vmscan_direct_reclaim_begin: order=0 "                     \
+	"gfp_flags=GFP_KERNEL\n"
+
+static void test_import_vmstat_update(void)
+{
+	static const char text[] = "# tracer: nop\n#P:2\n" PA("1.000001", "0x200")
+	    PF("1.000002", "0x200") PCPD("cc-9", "1.500000") PCPD("kworker/1:0-22", "3.315379")
+		PCPD("kworker/1:0-22", "4.315379");
+	static const char reclaim[] = "# tracer: nop\n#P:2\n" PA("1.000001", "0x200")
+	    DIRECT_RECLAIM("1.200000") PCPD("kworker/1:0-22", "3.315379");
+	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
+	g_autofree char *in = g_build_filename(dir, "in.txt", NULL);
+	g_autofree char *out = g_build_filename(dir, "out.jsonl", NULL);
+	PsImportOptions opts = {0};
+	g_autoptr(GError) error = NULL;
+	PsTraceHeader hdr;
+
+	g_assert_true(import_header(in, out, text, &opts, &hdr, &error));
+	g_assert_no_error(error);
+	g_assert_true(hdr.has_vmstat_update);
+	g_assert_cmpuint(hdr.vmstat_update_ns, ==, 2315378000u);
+	g_assert_true(import_header(in, out, reclaim, &opts, &hdr, &error));
+	g_assert_no_error(error);
+	g_assert_false(hdr.has_vmstat_update);
 	g_unlink(in);
 	g_unlink(out);
 	g_rmdir(dir);
@@ -2010,6 +2058,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/portable-ra-reason", test_portable_ra_reason);
 	g_test_add_func("/trace/import/portable-observed", test_portable_observed);
 	g_test_add_func("/trace/import/machine", test_import_machine);
+	g_test_add_func("/trace/import/vmstat-update", test_import_vmstat_update);
 	g_test_add_func("/trace/import/portable-exec-fault", test_portable_exec_fault);
 	g_test_add_func("/trace/import/trace-cmd-report", test_trace_cmd);
 	g_test_add_func("/trace/import/ftrace-lines", test_ftrace_lines);

@@ -603,6 +603,19 @@ static void header_fails(const char *line, const char *what)
 		g_error("message '%s' lacks '%s'", error->message, what);
 }
 
+/* line parses into hdr and formats back to itself. */
+static void header_round_trip(const char *line, PsTraceHeader *hdr)
+{
+	g_autoptr(GError) error = NULL;
+	char buf[PS_TRACE_EVENT_MAX];
+	gsize len;
+
+	g_assert_true(ps_trace_parse_header(line, strlen(line), hdr, &error));
+	g_assert_no_error(error);
+	len = ps_trace_format_header(hdr, buf);
+	g_assert_cmpmem(buf, len - 1, line, strlen(line));
+}
+
 static void test_header(void)
 {
 	static const char *line =
@@ -622,22 +635,28 @@ static void test_header(void)
 	g_assert_cmpmem(buf, len - 1, line, strlen(line));
 
 	/* the optional machine (pagesim-capture's MACHINE line), written back only when given */
-	{
-		static const char *ml =
-		    "{\"pagesim_trace\":1,\"source\":\"ftrace\",\"page_size\":4096,"
-		    "\"cpus\":2,\"machine\":\"host=vm boot_id=b-1 kernel=6.18\"}";
-
-		g_assert_true(ps_trace_parse_header(ml, strlen(ml), &hdr, &error));
-		g_assert_cmpstr(hdr.machine, ==, "host=vm boot_id=b-1 kernel=6.18");
-		len = ps_trace_format_header(&hdr, buf);
-		g_assert_cmpmem(buf, len - 1, ml, strlen(ml));
-	}
+	header_round_trip("{\"pagesim_trace\":1,\"source\":\"ftrace\",\"page_size\":4096,"
+			  "\"cpus\":2,\"machine\":\"host=vm boot_id=b-1 kernel=6.18\"}",
+			  &hdr);
+	g_assert_cmpstr(hdr.machine, ==, "host=vm boot_id=b-1 kernel=6.18");
 	header_fails("{\"pagesim_trace\":1,\"source\":\"x\",\"page_size\":4096,\"cpus\":1,"
 		     "\"machine\":1}",
 		     "machine: must be a string");
 	header_fails("{\"pagesim_trace\":1,\"source\":\"x\",\"page_size\":4096,\"cpus\":1,"
 		     "\"machine\":\"a\",\"machine\":\"b\"}",
 		     "machine: given twice");
+	/* the optional vmstat_update_ns (import.c, vmstat_prepass), written back only when given */
+	header_round_trip("{\"pagesim_trace\":1,\"source\":\"ftrace\",\"page_size\":16384,"
+			  "\"cpus\":2,\"vmstat_update_ns\":2315378000}",
+			  &hdr);
+	g_assert_true(hdr.has_vmstat_update);
+	g_assert_cmpuint(hdr.vmstat_update_ns, ==, 2315378000u);
+	header_fails("{\"pagesim_trace\":1,\"source\":\"x\",\"page_size\":4096,\"cpus\":1,"
+		     "\"vmstat_update_ns\":-1}",
+		     "vmstat_update_ns: must be an integer");
+	header_fails("{\"pagesim_trace\":1,\"source\":\"x\",\"page_size\":4096,\"cpus\":1,"
+		     "\"vmstat_update_ns\":1,\"vmstat_update_ns\":2}",
+		     "vmstat_update_ns: given twice");
 
 	header_fails("{\"pagesim_trace\":2,\"source\":\"x\",\"page_size\":4096,\"cpus\":2}",
 		     "pagesim_trace: version 2 is not supported");
