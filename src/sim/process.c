@@ -1908,6 +1908,7 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		uint64_t fns = ps_cost_handle_mm_fault(c);
 		/* kind anon on a present page: the record a copy replaces */
 		uint32_t cow = REC_NONE;
+		uint32_t mapped;
 
 		if (v == PGT_FILE) {
 			/* a copy of the page-cache page replaces its PTE (wp_page_copy) */
@@ -1929,13 +1930,15 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		if (v)
 			fns += refault(s, p, v - 1, cpu);
 		s->totals.touch_faults++;
-		if (!sim_pgt_pmd_mapped(&proc_at(s, pi)->pgt, vpn) &&
-		    pte_alloc(s, pi, vpn, cpu, &fns) == REC_RETRY)
-			return ns + fns;
+		/* the range's count is asked again only when pte_alloc ran in between */
+		mapped = sim_pgt_pmd_mapped(&proc_at(s, pi)->pgt, vpn);
+		if (!mapped) {
+			if (pte_alloc(s, pi, vpn, cpu, &fns) == REC_RETRY)
+				return ns + fns;
+			mapped = sim_pgt_pmd_mapped(&proc_at(s, pi)->pgt, vpn);
+		}
 		/* a copy is order 0 */
-		thp_vma = cow == REC_NONE && !sim_pgt_pmd_mapped(&proc_at(s, pi)->pgt, vpn)
-			      ? thp_range_cached(s, pi, vpn)
-			      : NULL;
+		thp_vma = cow == REC_NONE && !mapped ? thp_range_cached(s, pi, vpn) : NULL;
 		if (thp_vma) {
 			ri = thp_fault(s, pi, thp_vma, vpn, cpu, &fns);
 			if (ri == REC_RETRY)
