@@ -121,27 +121,43 @@ static void test_from_proc_roundtrip(void)
 }
 
 /*
+ * A new temporary directory (returned) holding a copy of ftrace-build-6.18's before.zoneinfo
+ * (*zcopy), for from-proc to look beside; NULL when realdata is not available.
+ */
+static char *zoneinfo_dir(char **zcopy)
+{
+	const char *rd = g_getenv("PAGESIM_REALDATA");
+	g_autofree char *zi =
+	    rd ? g_build_filename(rd, "ftrace-build-6.18", "before.zoneinfo", NULL) : NULL;
+	g_autofree char *orig = NULL;
+	char *dir;
+
+	if (!zi || !g_file_get_contents(zi, &orig, NULL, NULL))
+		return NULL;
+	dir = g_dir_make_tmp("pagesim-cli-XXXXXX", NULL);
+	*zcopy = g_build_filename(dir, "before.zoneinfo", NULL);
+	g_assert_true(g_file_set_contents(*zcopy, orig, -1, NULL));
+	return dir;
+}
+
+/*
  * The data-cache slice (PCPF_FREE_HIGH_BATCH): 0 when a dmesg.txt beside the zoneinfo says the
  * kernel found no cache hierarchy (the qemu lab's), --cpu-data-slice-kib over that, absent else.
  */
 static void test_from_proc_cache_slice(void)
 {
-	const char *rd = g_getenv("PAGESIM_REALDATA");
-	g_autofree char *zi =
-	    rd ? g_build_filename(rd, "ftrace-build-6.18", "before.zoneinfo", NULL) : NULL;
-	g_autofree char *dir = g_dir_make_tmp("pagesim-cli-XXXXXX", NULL);
-	g_autofree char *zcopy = g_build_filename(dir, "before.zoneinfo", NULL);
-	g_autofree char *dmesg = g_build_filename(dir, "dmesg.txt", NULL);
-	g_autofree char *cfg = g_build_filename(dir, "c.json", NULL);
-	g_autofree char *orig = NULL, *text = NULL;
+	g_autofree char *zcopy = NULL;
+	g_autofree char *dir = zoneinfo_dir(&zcopy);
+	g_autofree char *dmesg = dir ? g_build_filename(dir, "dmesg.txt", NULL) : NULL;
+	g_autofree char *cfg = dir ? g_build_filename(dir, "c.json", NULL) : NULL;
+	g_autofree char *text = NULL;
 	const char *args[] = {"config", "from-proc", "--zoneinfo", zcopy, "--page-size", "4096",
 			      "-o",	cfg,	     NULL,	   NULL,  NULL};
 
-	if (!zi || !g_file_get_contents(zi, &orig, NULL, NULL)) {
+	if (!dir) {
 		g_test_skip("realdata not available");
 		return;
 	}
-	g_assert_true(g_file_set_contents(zcopy, orig, -1, NULL));
 	g_assert_cmpint(run(args, NULL, NULL), ==, 0);
 	g_assert_true(g_file_get_contents(cfg, &text, NULL, NULL));
 	g_assert_null(strstr(text, "cpu_data_slice_kib"));
@@ -172,22 +188,18 @@ static void test_from_proc_cache_slice(void)
  */
 static void test_from_proc_read_ahead(void)
 {
-	const char *rd = g_getenv("PAGESIM_REALDATA");
-	g_autofree char *zi =
-	    rd ? g_build_filename(rd, "ftrace-build-6.18", "before.zoneinfo", NULL) : NULL;
-	g_autofree char *dir = g_dir_make_tmp("pagesim-cli-XXXXXX", NULL);
-	g_autofree char *zcopy = g_build_filename(dir, "before.zoneinfo", NULL);
-	g_autofree char *ra = g_build_filename(dir, "READ_AHEAD_KB", NULL);
-	g_autofree char *cfg = g_build_filename(dir, "c.json", NULL);
-	g_autofree char *orig = NULL, *text = NULL, *err = NULL;
+	g_autofree char *zcopy = NULL;
+	g_autofree char *dir = zoneinfo_dir(&zcopy);
+	g_autofree char *ra = dir ? g_build_filename(dir, "READ_AHEAD_KB", NULL) : NULL;
+	g_autofree char *cfg = dir ? g_build_filename(dir, "c.json", NULL) : NULL;
+	g_autofree char *text = NULL, *err = NULL;
 	const char *args[] = {"config", "from-proc", "--zoneinfo", zcopy, "--page-size",
 			      "4096",	"-o",	     cfg,	   NULL};
 
-	if (!zi || !g_file_get_contents(zi, &orig, NULL, NULL)) {
+	if (!dir) {
 		g_test_skip("realdata not available");
 		return;
 	}
-	g_assert_true(g_file_set_contents(zcopy, orig, -1, NULL));
 	g_assert_cmpint(run(args, NULL, &err), ==, 0);
 	g_assert_nonnull(strstr(err, "READ_AHEAD_KB: page_cache.read_ahead_kb left at the kernel "
 				     "default, 128 KiB"));
