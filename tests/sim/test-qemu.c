@@ -737,7 +737,7 @@ static cJSON *policy_run(const QemuRec *rec, Prepared *p, uint64_t until_ns, uin
  * compaction runs and pages migrated at 16K and 64K, the free pages at mid in total and at the
  * orders held_orders names. Since each replay's pcp decay runs on the grid of the recording's
  * vmstat_update (sim/replay.c: the trace header's vmstat_update_ns, the first kworker pcp drain;
- * it was the grid from the trace's start), 16K pages migrated agrees at 1.104 (was 2.16 with the
+ * it was the grid from the trace's start), 16K pages migrated agrees at 1.104 (was 1.869 with the
  * 16K policy replay's 904 of 480) and the 16K free blocks at mid at orders 0..4 are 4, 2, 10, 8,
  * 8 against the kernel's 5, 4, 13, 10, 9 (were 1, 1, 0, 2, 1): the 16K replay's cpu 1 pcp
  * sequence (every refill and drain at the kernel's record, of the kernel's size) now follows the
