@@ -68,23 +68,21 @@
 /* ---- records and processes -------------------------------------------------------------- */
 
 /*
- * Room for twice the records there are (at least RECS_RESERVE_MIN), left untouched with huge
- * pages asked for: every page operation reads or writes a record at a scattered place in the
- * array (a kbuild replay has ~16 MB of them), and the part that is new when it grows is faulted
- * 2 MiB at a time. (The part a realloc moved keeps 4 KiB mappings: glibc's mremap target is not
- * 2 MiB-aligned. MADV_COLLAPSE of it measured no faster.)
+ * Room for twice the records there are (at least RECS_RESERVE_MIN), in a PsRoom (util/mem.c):
+ * every page operation reads or writes a record at a scattered place in the array (a kbuild
+ * replay has ~16 MB of them), so it is in huge pages, faulted 2 MiB at a time where records are
+ * first written; growing copies nothing (the GArray this was moved whole at each doubling, into
+ * fresh 4 KiB pages: glibc's mremap failed on the mapping madvise had split).
  */
 #define RECS_RESERVE_MIN ((guint)1 << 16)
 
 static void rec_reserve(PsSim *s, guint want)
 {
-	guint len = s->recs->len, n = MAX(2 * want, RECS_RESERVE_MIN);
+	guint n = MAX(2 * want, RECS_RESERVE_MIN);
 
-	/* sized, not cleared: the new part stays untouched until a record is put there */
-	g_array_set_size(s->recs, n);
-	ps_advise_huge(rec_at(s, len), (gsize)(n - len) * sizeof(Rec));
-	g_array_set_size(s->recs, len);
-	s->recs_reserved = n;
+	ps_room_grow(&s->recs_room, (gsize)n * sizeof(Rec));
+	s->recs = s->recs_room.base;
+	s->recs_reserved = (guint)MIN(s->recs_room.committed / sizeof(Rec), (gsize)G_MAXUINT);
 }
 
 /* A record to fill. Inline (as rec_put, proc_link, proc_unlink): once per allocation. */
@@ -106,11 +104,11 @@ static inline uint32_t rec_new(PsSim *s)
 		q->id = 0;
 		return i;
 	}
-	if (s->recs->len >= s->recs_reserved)
-		rec_reserve(s, s->recs->len);
+	if (s->nr_recs >= s->recs_reserved)
+		rec_reserve(s, s->nr_recs);
 	/* a record of its own, as the recycled one above is reset */
-	g_array_append_val(s->recs, ((Rec){.pfn = PS_PFN_NONE, .proc = -1, .own = REC_NONE}));
-	return s->recs->len - 1;
+	s->recs[s->nr_recs] = (Rec){.pfn = PS_PFN_NONE, .proc = -1, .own = REC_NONE};
+	return s->nr_recs++;
 }
 
 static inline void rec_put(PsSim *s, uint32_t ri)
@@ -839,7 +837,7 @@ uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
 /* The seed's walk: where records go, the zone of the last folio, the folios not linked yet. */
 typedef struct {
 	bool bulk; /* records appended at len (no free records to reuse) */
-	guint len; /* s->recs' length in use */
+	guint len; /* s->nr_recs, the records in use */
 	PsZone *z; /* the zone of the last folio, its first pfn, spanned pages, node's cpu */
 	ps_pfn_t z_start;
 	uint64_t z_pages;
@@ -985,7 +983,7 @@ void sim_snapshot_lru_seed(PsSim *s)
 	uint64_t k = 0;
 	bool word0;
 
-	sd->len = s->recs->len;
+	sd->len = s->nr_recs;
 	for (int c = m->nr_cpus; c-- > 0;)
 		if (m->spec.cpu_node[c] >= 0 && m->spec.cpu_node[c] < PS_MAX_NODES)
 			sd->node_cpu[m->spec.cpu_node[c]] = (uint16_t)c;
@@ -1009,7 +1007,7 @@ void sim_snapshot_lru_seed(PsSim *s)
 		 */
 		if (sd->len + (guint)listed > s->recs_reserved)
 			rec_reserve(s, sd->len + (guint)listed);
-		g_array_set_size(s->recs, sd->len + (guint)listed);
+		s->nr_recs = sd->len + (guint)listed;
 	}
 	ps_lru_reserve(s->policy, sd->len + (uint32_t)listed);
 	/* whole words of order-0 folios at once: appended records, 8 pages in one pageblock */
@@ -1054,7 +1052,7 @@ void sim_snapshot_lru_seed(PsSim *s)
 	s->snapshot_lru_folios += sd->folios;
 	s->snapshot_lru_pages += sd->pages;
 	if (sd->bulk)
-		g_array_set_size(s->recs, sd->len);
+		s->nr_recs = sd->len;
 	g_free(sd);
 }
 
@@ -2375,7 +2373,9 @@ void sim_process_free(PsSim *s)
 	g_clear_pointer(&s->pid_map, g_hash_table_unref);
 	g_clear_pointer(&s->exited_map, g_hash_table_unref);
 	g_clear_pointer(&s->gather, g_free);
-	g_clear_pointer(&s->recs, g_array_unref);
+	ps_room_free(&s->recs_room);
+	s->recs = NULL;
+	s->nr_recs = s->recs_reserved = 0;
 	g_clear_pointer(&s->free_recs, g_free);
 	g_clear_pointer(&s->id_map, g_array_unref);
 	g_clear_pointer(&s->id_big, g_hash_table_unref);

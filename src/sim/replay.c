@@ -1049,7 +1049,6 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	if (s->place->model)
 		s->fid = ps_fidelity_new(s->m);
 	s->slots = g_array_new(FALSE, FALSE, sizeof(PsTraceEvent));
-	s->recs = g_array_new(FALSE, FALSE, sizeof(Rec));
 	s->id_map = g_array_new(FALSE, TRUE, sizeof(uint32_t));
 	s->id_big = g_hash_table_new(g_direct_hash, g_direct_equal);
 	s->thp_fallback = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,

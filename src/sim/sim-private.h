@@ -625,9 +625,10 @@ struct PsSim {
 	uint32_t nr_free_slots, free_slots_cap;
 	uint64_t pending; /* scheduled executions */
 
-	GArray *recs; /* Rec */
-	/* records recs has room for, untouched, with huge pages asked for (process.c rec_new) */
-	guint recs_reserved;
+	Rec *recs;	     /* recs_room.base: nr_recs records in use */
+	guint nr_recs;	     /* (a GArray's realloc copied the array at each doubling) */
+	PsRoom recs_room;    /* grows in place, huge pages asked for (process.c rec_reserve) */
+	guint recs_reserved; /* records recs_room has writable room for */
 	uint32_t *free_recs; /* a stack of free record numbers (rec_new takes the top) */
 	uint32_t nr_free_recs, free_recs_cap;
 	GArray *id_map; /* uint32_t record + 1, by trace id < ID_ARRAY_MAX */
@@ -739,7 +740,7 @@ struct PsSim {
 
 static inline Rec *rec_at(PsSim *s, uint32_t i)
 {
-	return &g_array_index(s->recs, Rec, i);
+	return &s->recs[i];
 }
 
 static inline Proc *proc_at(PsSim *s, int i)

@@ -99,6 +99,22 @@ uint64_t ps_checksum64(const void *data, gsize len);
 void ps_advise_huge(void *p, gsize bytes);
 void *ps_malloc0_huge(gsize bytes);
 
+/*
+ * An array that grows in place (util/mem.c): address space is reserved once (PROT_NONE, 2 MiB
+ * aligned, huge pages asked for on all of it) and made readable and writable as it grows, so a
+ * growth copies nothing and touches nothing; memory is faulted (zeroed) only where it is written.
+ * ps_room_grow makes at least `bytes` usable from base (doubling); only a growth past the
+ * reservation maps a larger one and copies. Aborts when out of memory, as g_malloc does.
+ * Zero-initialise a PsRoom; ps_room_free unmaps it and leaves it zeroed.
+ */
+typedef struct {
+	void *base;
+	gsize reserved;	 /* bytes of address space from base */
+	gsize committed; /* bytes readable and writable from base */
+} PsRoom;
+void ps_room_grow(PsRoom *r, gsize bytes);
+void ps_room_free(PsRoom *r);
+
 /* ---- writing: atomic output files (util/atomic.c) ----------------------------------------- */
 
 /*

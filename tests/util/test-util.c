@@ -959,6 +959,48 @@ static void test_mem_advise_huge(void)
 }
 
 /*
+ * PsRoom grows in place: the array keeps its address and its contents through growth from 1 byte
+ * to 40 MiB (a realloc'd array moved), every usable byte starts zeroed, the room is 2 MiB-aligned
+ * with the huge-page advice where the kernel has THP, and ps_room_free leaves it zeroed.
+ */
+static void test_mem_room(void)
+{
+	PsRoom r = {0};
+	uint8_t *base;
+	g_autofree char *flags = NULL;
+
+	ps_room_grow(&r, 1);
+	base = r.base;
+	g_assert_nonnull(base);
+	g_assert_cmpuint((uintptr_t)base % (2u << 20), ==, 0);
+	g_assert_cmpuint(r.committed, >=, 1);
+	g_assert_cmpuint(r.reserved, >=, r.committed);
+	memset(base, 0x5a, r.committed);
+	for (gsize want = 4096; want <= (40u << 20); want = want * 3 + 1) {
+		gsize had = r.committed;
+
+		ps_room_grow(&r, want);
+		g_assert_true(r.base == (void *)base);
+		g_assert_cmpuint(r.committed, >=, want);
+		g_assert_cmpuint(base[0], ==, 0x5a);
+		g_assert_cmpuint(base[had - 1], ==, 0x5a);
+		for (gsize i = had; i < r.committed; i += 4096)
+			g_assert_cmpuint(base[i], ==, 0);
+		memset(base + had, 0x5a, r.committed - had);
+	}
+	if (g_file_test("/sys/kernel/mm/transparent_hugepage/enabled", G_FILE_TEST_EXISTS)) {
+		flags = vm_flags_at((uintptr_t)base + (2u << 20));
+		g_assert_nonnull(flags);
+		g_assert_nonnull(strstr(flags, " hg"));
+	}
+	ps_room_free(&r);
+	g_assert_null(r.base);
+	g_assert_cmpuint(r.committed, ==, 0);
+	g_assert_cmpuint(r.reserved, ==, 0);
+	ps_room_free(&r);
+}
+
+/*
  * ps_bytes8_match and ps_bytes_next_match against a byte-by-byte reference on pseudo-random
  * arrays (a fixed LCG: deterministic), every start offset and length, including bytes that
  * differ from the value only in bits outside the mask and 0x80/0x00 neighbours (the carry cases
@@ -1047,6 +1089,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/util/csv/quoted", test_csv_quoted);
 	g_test_add_func("/util/csv/cut-row-refused", test_csv_cut_row_refused);
 	g_test_add_func("/util/mem/advise-huge", test_mem_advise_huge);
+	g_test_add_func("/util/mem/room", test_mem_room);
 	g_test_add_func("/util/bytes/match", test_bytes_match);
 	g_test_add_func("/util/bytes/count-long", test_bytes_count_long);
 	return g_test_run();
