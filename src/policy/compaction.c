@@ -281,6 +281,78 @@ static unsigned fragmentation_score_wmark(const PsMachine *m, bool low)
 	return low ? wmark_low : MIN(wmark_low + leeway, 100u);
 }
 
+/*
+ * ---- cc->freepages: one list per order (6.9+, "mm/compaction: enable compacting >0 order
+ * folios"). isolate_freepages_block and fast_isolate_freepages list_add_tail each block at its
+ * own order, compaction_alloc takes the first block of the smallest non-empty order and
+ * list_add()s the halves it splits off, release_free_list walks the orders upwards. ----------
+ */
+
+static void freelists_init(PsCompactFreeLists *fl)
+{
+	fl->nodes = g_array_new(FALSE, FALSE, sizeof(PsCompactFreeNode));
+	for (unsigned o = 0; o < PS_NR_ORDERS_MAX; o++)
+		fl->head[o] = fl->tail[o] = PS_COMPACT_NODE_NONE;
+	fl->spare = PS_COMPACT_NODE_NONE;
+}
+
+static PsCompactFreeNode *freelists_at(PsCompactFreeLists *fl, uint32_t i)
+{
+	return &g_array_index(fl->nodes, PsCompactFreeNode, i);
+}
+
+/* A node for pfn, off the spare list when one is there. */
+static uint32_t freelists_node(PsCompactFreeLists *fl, ps_pfn_t pfn)
+{
+	PsCompactFreeNode n = {pfn, PS_COMPACT_NODE_NONE};
+	uint32_t i = fl->spare;
+
+	if (i == PS_COMPACT_NODE_NONE) {
+		g_array_append_val(fl->nodes, n);
+		return fl->nodes->len - 1;
+	}
+	fl->spare = freelists_at(fl, i)->next;
+	*freelists_at(fl, i) = n;
+	return i;
+}
+
+/* list_add_tail(&page->lru, &freepages[order]) */
+static void freelists_add_tail(PsCompactFreeLists *fl, ps_pfn_t pfn, unsigned order)
+{
+	uint32_t i = freelists_node(fl, pfn);
+
+	if (fl->tail[order] == PS_COMPACT_NODE_NONE)
+		fl->head[order] = i;
+	else
+		freelists_at(fl, fl->tail[order])->next = i;
+	fl->tail[order] = i;
+}
+
+/* list_add(&page->lru, &freepages[order]) */
+static void freelists_add(PsCompactFreeLists *fl, ps_pfn_t pfn, unsigned order)
+{
+	uint32_t i = freelists_node(fl, pfn);
+
+	freelists_at(fl, i)->next = fl->head[order];
+	if (fl->head[order] == PS_COMPACT_NODE_NONE)
+		fl->tail[order] = i;
+	fl->head[order] = i;
+}
+
+/* list_first_entry + list_del on a non-empty list. */
+static ps_pfn_t freelists_pop(PsCompactFreeLists *fl, unsigned order)
+{
+	uint32_t i = fl->head[order];
+	PsCompactFreeNode *n = freelists_at(fl, i);
+
+	fl->head[order] = n->next;
+	if (fl->head[order] == PS_COMPACT_NODE_NONE)
+		fl->tail[order] = PS_COMPACT_NODE_NONE;
+	n->next = fl->spare;
+	fl->spare = i;
+	return n->pfn;
+}
+
 /* ---- the free scanner ---------------------------------------------------------------------- */
 
 static void add_cost(PsMachine *m, PsCompactControl *cc, uint64_t migrate_scanned,
@@ -298,11 +370,10 @@ static uint64_t isolate_one_free(PsMachine *m, PsCompactControl *cc, ps_pfn_t pf
 				 uint64_t *isolated)
 {
 	uint64_t n = ps_isolate_free_page(m, cc->zone, pfn, order);
-	PsCompactBlock b = {pfn, order};
 
 	if (!n)
 		return 0;
-	g_array_append_val(cc->freepages, b);
+	freelists_add_tail(&cc->freepages, pfn, order);
 	cc->nr_freepages += n;
 	*isolated += n;
 	return n;
@@ -490,58 +561,57 @@ static void isolate_freepages(PsMachine *m, PsCompactControl *cc)
 }
 
 /*
- * compaction_alloc: the smallest isolated free block that holds `order`, split so the unused
- * halves stay isolated. Scans for more when none is held.
+ * compaction_alloc (6.9+): the first block on the list of the smallest order that holds `order`
+ * (the lists are filled in scan order, so among blocks of one order the first isolated goes
+ * first); what is split off above the target goes to the head of each lower order's list, the
+ * upper half each time, as the kernel's loop does. Scans for more once when none is held.
  */
 static ps_pfn_t compaction_alloc(PsMachine *m, PsCompactControl *cc, unsigned order)
 {
-	int best = -1;
-	PsCompactBlock b;
+	PsCompactFreeLists *fl = &cc->freepages;
+	bool has_isolated_pages = false;
+	unsigned start;
+	ps_pfn_t pfn;
 
-	for (int pass = 0; pass < 2 && best < 0; pass++) {
-		if (pass == 1)
-			isolate_freepages(m, cc);
-		for (guint i = 0; i < cc->freepages->len; i++) {
-			const PsCompactBlock *f = &g_array_index(cc->freepages, PsCompactBlock, i);
-
-			if (f->order >= order &&
-			    (best < 0 ||
-			     f->order < g_array_index(cc->freepages, PsCompactBlock, best).order))
-				best = (int)i;
-		}
+	for (;;) {
+		for (start = order; start < m->nr_orders; start++)
+			if (fl->head[start] != PS_COMPACT_NODE_NONE)
+				break;
+		if (start < m->nr_orders)
+			break;
+		if (has_isolated_pages)
+			return PS_PFN_NONE;
+		isolate_freepages(m, cc);
+		has_isolated_pages = true;
 	}
-	if (best < 0)
-		return PS_PFN_NONE;
-	b = g_array_index(cc->freepages, PsCompactBlock, best);
-	g_array_remove_index_fast(cc->freepages, (guint)best);
-	while (b.order > order) {
-		PsCompactBlock upper;
-
-		b.order--;
-		upper.pfn = b.pfn + (1u << b.order);
-		upper.order = b.order;
-		g_array_append_val(cc->freepages, upper);
+	pfn = freelists_pop(fl, start);
+	while (start > order) {
+		start--;
+		freelists_add(fl, pfn + (1u << start), start);
 	}
 	cc->nr_freepages -= 1ull << order;
 	cc->nr_migratepages -= 1ull << order; /* what the free scanner still has to find */
-	return b.pfn;
+	return pfn;
 }
 
-/* release_free_list: unused targets go back to the buddy. */
+/* release_free_list: unused targets go back to the buddy, order 0 first, each list in order. */
 static void release_freepages(PsMachine *m, PsCompactControl *cc)
 {
-	for (guint i = 0; i < cc->freepages->len; i++) {
-		const PsCompactBlock *f = &g_array_index(cc->freepages, PsCompactBlock, i);
+	PsCompactFreeLists *fl = &cc->freepages;
 
-		if (cc->free_to_pcp) {
-			/* post-allocation state, then __free_pages (free_frozen_pages) */
-			ps_page_mark_allocated(m, cc->zone, f->pfn, f->order);
-			ps_free_pages(m, f->pfn, f->order, cc->free_cpu);
-			continue;
+	for (unsigned o = 0; o < m->nr_orders; o++) {
+		while (fl->head[o] != PS_COMPACT_NODE_NONE) {
+			ps_pfn_t pfn = freelists_pop(fl, o);
+
+			if (cc->free_to_pcp) {
+				/* post-allocation state, then __free_pages (free_frozen_pages) */
+				ps_page_mark_allocated(m, cc->zone, pfn, o);
+				ps_free_pages(m, pfn, o, cc->free_cpu);
+				continue;
+			}
+			ps_buddy_free(m, cc->zone, pfn, o, PS_FPI_TO_TAIL);
 		}
-		ps_buddy_free(m, cc->zone, f->pfn, f->order, PS_FPI_TO_TAIL);
 	}
-	g_array_set_size(cc->freepages, 0);
 	cc->nr_freepages = 0;
 }
 
@@ -866,7 +936,7 @@ enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
 			cc->whole_zone = true;
 	}
 	cc->free_resume = 0;
-	cc->freepages = g_array_new(FALSE, FALSE, sizeof(PsCompactBlock));
+	freelists_init(&cc->freepages);
 	cc->migratepages = g_array_new(FALSE, FALSE, sizeof(PsCompactBlock));
 	cc->nr_freepages = cc->nr_migratepages = 0;
 
@@ -915,9 +985,10 @@ enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
 		if (sync && cc->migrate_pfn > z->compact_cached_migrate_pfn[0])
 			z->compact_cached_migrate_pfn[0] = cc->migrate_pfn;
 	}
-	g_array_free(cc->freepages, TRUE);
+	g_array_free(cc->freepages.nodes, TRUE);
 	g_array_free(cc->migratepages, TRUE);
-	cc->freepages = cc->migratepages = NULL;
+	cc->freepages.nodes = NULL;
+	cc->migratepages = NULL;
 	m->vm_events[PS_COMPACT_MIGRATE_SCANNED] += cc->total_migrate_scanned;
 	m->vm_events[PS_COMPACT_FREE_SCANNED] += cc->total_free_scanned;
 	m->compact_zone_contended_total += ret == PS_COMPACT_RES_CONTENDED;

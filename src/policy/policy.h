@@ -388,6 +388,24 @@ typedef struct {
 } PsCompactBlock;
 
 /*
+ * cc->freepages[NR_PAGE_ORDERS] (6.9+): the isolated free blocks kept on one list per order, as
+ * flat singly linked lists. A node per held block lives in `nodes` (PsCompactFreeNode), reused
+ * through `spare`; head and tail per order give list_add (head) and list_add_tail.
+ */
+typedef struct {
+	ps_pfn_t pfn;
+	uint32_t next; /* index in nodes, PS_COMPACT_NODE_NONE ends the list */
+} PsCompactFreeNode;
+
+#define PS_COMPACT_NODE_NONE UINT32_MAX
+
+typedef struct {
+	GArray *nodes; /* PsCompactFreeNode */
+	uint32_t head[PS_NR_ORDERS_MAX], tail[PS_NR_ORDERS_MAX];
+	uint32_t spare; /* unused nodes, linked through next */
+} PsCompactFreeLists;
+
+/*
  * struct compact_control: one compaction run over one zone. The caller fills the request
  * (zone .. proactive_compaction, capc); compact_zone fills the scanner state and the counters.
  * order -1 means "the whole zone" (/proc/sys/vm/compact_memory and proactive compaction).
@@ -418,9 +436,9 @@ typedef struct {
 	ps_pfn_t migrate_pfn; /* next pfn the migrate scanner looks at (going up) */
 	ps_pfn_t free_pfn;    /* start of the block the free scanner scans next (going down) */
 	ps_pfn_t free_resume; /* inside that block: where the last scan stopped, 0 = its end */
-	GArray *freepages;    /* PsCompactBlock, isolated free blocks */
-	GArray *migratepages; /* PsCompactBlock, isolated folios */
-	uint64_t nr_freepages, nr_migratepages; /* base pages in the two arrays */
+	PsCompactFreeLists freepages;		/* isolated free blocks, per order */
+	GArray *migratepages;			/* PsCompactBlock, isolated folios */
+	uint64_t nr_freepages, nr_migratepages; /* base pages held in the two */
 
 	/* Counters of this run (also added to the machine's vm events). */
 	uint64_t total_migrate_scanned, total_free_scanned;

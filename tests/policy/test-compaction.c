@@ -251,6 +251,39 @@ static void test_large_folio_split(void)
 }
 
 /*
+ * compaction_alloc takes the first block of the smallest order that fits (cc->freepages[order],
+ * 6.9+), and the free scanner list_add_tail()s in scan order: three folios at offsets 0..2 of
+ * block 0, moved highest pfn first, get block 15's free pages at 1, 3, 5 in that order. (A
+ * best-fit search that swapped the last held block into the taken one's place gave offset 1
+ * the page at 5.)
+ */
+static void test_alloc_first_of_order(void)
+{
+	g_autoptr(FixtureHost) h = fixture_host_new(fixture_normal_only(4096, 8192), NULL);
+	PsMachine *m = h->m;
+	PsZone *z = fixture_host_normal(h);
+	PsCompactControl cc = whole_zone_cc(z);
+	ps_pfn_t b0 = z->start_pfn, b15 = z->start_pfn + 15 * 512;
+	uint32_t folio[3];
+
+	fill_order0(m, z, 0);
+	for (ps_pfn_t off = 1; off <= 5; off += 2)
+		free_block(m, z, b15 + off, 0);
+	for (unsigned i = 0; i < 3; i++)
+		folio[i] = fixture_host_own(h, b0 + i, 0, PS_NR_FOLIO_KINDS, false);
+	/* above the min watermark, where the free scanner does not go */
+	for (ps_pfn_t p = b0 + 3; p < b0 + 512; p++)
+		free_block(m, z, p, 0);
+	fixture_check(m);
+	ps_compact_zone(m, &cc);
+	fixture_check(m);
+	g_assert_cmpuint(cc.nr_migrated, ==, 3);
+	g_assert_cmpuint(g_array_index(h->blocks, FixtureBlock, folio[2]).pfn, ==, b15 + 1);
+	g_assert_cmpuint(g_array_index(h->blocks, FixtureBlock, folio[1]).pfn, ==, b15 + 3);
+	g_assert_cmpuint(g_array_index(h->blocks, FixtureBlock, folio[0]).pfn, ==, b15 + 5);
+}
+
+/*
  * finish_pageblock: once a migration came from a pageblock, the next isolation there takes the
  * rest of the block past COMPACT_CLUSTER_MAX (then moved highest pfn first). With targets for
  * only 100 pages, block 0 loses offsets 0..31 (first batch) and 444..511 (the top of the second),
@@ -638,6 +671,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/compaction/free-scanner-stride", test_free_scanner_stride);
 	g_test_add_func("/policy/compaction/large-folio-leftovers", test_large_folio_leftovers);
 	g_test_add_func("/policy/compaction/large-folio-split", test_large_folio_split);
+	g_test_add_func("/policy/compaction/alloc-first-of-order", test_alloc_first_of_order);
 	g_test_add_func("/policy/compaction/finish-pageblock", test_finish_pageblock);
 	g_test_add_func("/policy/compaction/unmovable-never-move", test_unmovable_stay);
 	g_test_add_func("/policy/compaction/capture", test_capture);
