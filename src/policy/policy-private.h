@@ -10,6 +10,7 @@
 
 #include "core/core.h"
 #include "policy/policy.h"
+#include "util/util.h"
 
 #define PS_DEF_PRIORITY 12
 /* node_reclaim (mm/vmscan.c): its starting priority, and the zone_reclaim_mode bits */
@@ -148,8 +149,9 @@ struct PsPolicy {
 
 	/* Per handle, grown on demand. */
 	size_t cap;
-	PsLruFolio *fo;
-	uint64_t *dirtied_ns; /* apart: only dirty file folios read it */
+	PsLruFolio *fo;		      /* fo_room.base */
+	uint64_t *dirtied_ns;	      /* dirtied_room.base; apart: only dirty file folios read it */
+	PsRoom fo_room, dirtied_room; /* grown in place (reclaim.c grow) */
 	PsFlusher wb;
 	/* PGDAT_WRITEBACK: kswapd found a whole shrink_node's taken folios under writeback */
 	bool pgdat_writeback[PS_MAX_NODES];

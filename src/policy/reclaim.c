@@ -97,27 +97,22 @@ void ps_reclaim_config_default(PsReclaimConfig *rc)
 static void grow(PsPolicy *p, uint32_t h)
 {
 	size_t cap = p->cap ? p->cap : 4096;
-	PsLruFolio *fo;
 
 	if (h < p->cap)
 		return;
 	while (cap <= h)
 		cap *= 2;
 	/*
-	 * A fresh zeroed array and a copy of the old part, not a realloc and a memset of the new
-	 * part: calloc takes a large array zeroed from the kernel, so the part past the handles in
-	 * use (up to half of it after a doubling) is never written. The seed of a snapshot start
-	 * reserves ~10^6 handles at once; the memset was 25 M instructions of its 0.35 G.
+	 * Both arrays in a PsRoom (util/mem.c): grown in place in huge pages, the new part zeroed
+	 * by the kernel where it is first written and never touched before (no memset: the seed of
+	 * a snapshot start reserves ~10^6 handles at once). The fresh array and copy of fo, and the
+	 * realloc of dirtied_ns (whose mremap failed on the mapping madvise had split), each moved
+	 * the whole array into freshly faulted pages at every doubling.
 	 */
-	fo = ps_malloc0_huge(cap * sizeof(PsLruFolio));
-	if (p->cap)
-		memcpy(fo, p->fo, p->cap * sizeof(PsLruFolio));
-	g_free(p->fo);
-	p->fo = fo;
-	p->dirtied_ns = g_renew(uint64_t, p->dirtied_ns, cap);
-	/* the grown part is not touched yet: huge pages for it (fewer faults on a snapshot's seed)
-	 */
-	ps_advise_huge(p->dirtied_ns + p->cap, (cap - p->cap) * sizeof(uint64_t));
+	ps_room_grow(&p->fo_room, cap * sizeof(PsLruFolio));
+	ps_room_grow(&p->dirtied_room, cap * sizeof(uint64_t));
+	p->fo = p->fo_room.base;
+	p->dirtied_ns = p->dirtied_room.base;
 	p->cap = cap;
 }
 

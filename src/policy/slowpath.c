@@ -59,8 +59,8 @@ void ps_policy_free(PsPolicy *p)
 		return;
 	if (p->m && p->m->policy == p)
 		p->m->policy = NULL;
-	g_free(p->fo);
-	g_free(p->dirtied_ns);
+	ps_room_free(&p->fo_room);
+	ps_room_free(&p->dirtied_room);
 	g_free(p->wb.h);
 	g_free(p->wb.at_ns);
 	g_free(p);
