@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -459,6 +461,49 @@ static char *sibling_pagetypeinfo(const char *zpath)
 	return NULL;
 }
 
+/*
+ * This machine's readahead window, for the live /proc: the read_ahead_kb of the disk (its bdi)
+ * that holds the working directory, the device pagesim-capture names in READ_AHEAD_KB. Where
+ * sysfs has none (a tmpfs or overlay directory, no /sys), the config keeps the kernel default
+ * and says so; *path is set to the file read.
+ */
+static void live_read_ahead_kb(PsProcInput *in, char **path)
+{
+	struct stat st;
+
+	if (stat(".", &st) == 0) {
+		unsigned maj = major(st.st_dev), min = minor(st.st_dev);
+		g_autofree char *bdi = g_strdup_printf("/sys/class/bdi/%u:%u", maj, min);
+		g_autofree char *blk = g_strdup_printf("/sys/dev/block/%u:%u", maj, min);
+		/* the disk's bdi; a partition's is its disk's, one directory up */
+		char *cand[] = {g_build_filename(bdi, "read_ahead_kb", NULL),
+				g_build_filename(blk, "bdi", "read_ahead_kb", NULL),
+				g_build_filename(blk, "..", "bdi", "read_ahead_kb", NULL)};
+
+		for (gsize i = 0; i < G_N_ELEMENTS(cand); i++) {
+			g_autofree char *text = NULL, *line = NULL;
+			g_autoptr(GError) error = NULL;
+
+			if (*path || !g_file_get_contents(cand[i], &text, NULL, NULL))
+				continue;
+			line = g_strdup_printf("%u:%u %s", maj, min, g_strstrip(text));
+			if (ps_read_ahead_kb_parse(line, cand[i], &in->read_ahead_kb, &error)) {
+				*path = g_strdup(cand[i]);
+				in->read_ahead_kb_source = *path;
+			} else {
+				fprintf(stderr, "pagesim config from-proc: %s\n", error->message);
+			}
+		}
+		for (gsize i = 0; i < G_N_ELEMENTS(cand); i++)
+			g_free(cand[i]);
+		if (*path)
+			return;
+	}
+	fprintf(stderr,
+		"pagesim config from-proc: no read_ahead_kb in sysfs for the working directory's "
+		"disk: page_cache.read_ahead_kb left at the kernel default, 128 KiB\n");
+}
+
 static int cmd_from_proc(int argc, char **argv)
 {
 	FromProcArgs a = {.mfk = -1, .wsf = -1, .wbf = -1, .hfrac = -1, .slice_kib = -1};
@@ -522,7 +567,9 @@ static int cmd_from_proc(int argc, char **argv)
 	 * without one the config keeps the kernel default (VM_READAHEAD_PAGES, 128 KiB), and says
 	 * so.
 	 */
-	if (!live) {
+	if (live) {
+		live_read_ahead_kb(&in, &ra_path);
+	} else {
 		g_autofree char *zdir = g_path_get_dirname(zpath);
 
 		ra_path = g_build_filename(zdir, "READ_AHEAD_KB", NULL);

@@ -5,7 +5,10 @@
  * original watermarks; bad configs exit non-zero with `file:line: key: ...`.
  */
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 static const char *pagesim;
 
@@ -229,6 +232,39 @@ static void test_from_proc_read_ahead(void)
 	g_rmdir(dir);
 }
 
+/*
+ * The live /proc: page_cache.read_ahead_kb is this machine's, the bdi's read_ahead_kb of the disk
+ * holding the working directory (checked here against /sys/class/bdi, one of the places read).
+ */
+static void test_from_proc_live_read_ahead(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("pagesim-cli-XXXXXX", &error);
+	g_autofree char *cfg = g_build_filename(dir, "live.json", NULL);
+	g_autofree char *bdi = NULL, *kb = NULL, *text = NULL, *err = NULL, *want = NULL;
+	const char *args[] = {"config", "from-proc", "-o", cfg, NULL};
+	struct stat st;
+
+	g_assert_no_error(error);
+	g_assert_cmpint(stat(".", &st), ==, 0);
+	bdi = g_strdup_printf("/sys/class/bdi/%u:%u/read_ahead_kb", major(st.st_dev),
+			      minor(st.st_dev));
+	if (!g_file_test("/proc/zoneinfo", G_FILE_TEST_IS_REGULAR) ||
+	    !g_file_get_contents(bdi, &kb, NULL, NULL)) {
+		g_test_skip("no /proc/zoneinfo or no bdi read_ahead_kb for the working directory");
+		g_rmdir(dir);
+		return;
+	}
+	g_assert_cmpint(run(args, NULL, &err), ==, 0);
+	g_assert_true(g_file_get_contents(cfg, &text, NULL, NULL));
+	want = g_strdup_printf("\"read_ahead_kb\":\t%d", atoi(kb));
+	g_assert_nonnull(strstr(text, want));
+	g_assert_nonnull(strstr(text, "\"page_cache.read_ahead_kb\":\t\"file: /sys/"));
+	g_assert_null(strstr(err, "read_ahead_kb left at the kernel default"));
+	g_unlink(cfg);
+	g_rmdir(dir);
+}
+
 static void test_bad_config(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -286,6 +322,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/cli/from-proc-roundtrip", test_from_proc_roundtrip);
 	g_test_add_func("/config/cli/from-proc-cache-slice", test_from_proc_cache_slice);
 	g_test_add_func("/config/cli/from-proc-read-ahead", test_from_proc_read_ahead);
+	g_test_add_func("/config/cli/from-proc-live-read-ahead", test_from_proc_live_read_ahead);
 	g_test_add_func("/config/cli/bad-config", test_bad_config);
 	g_test_add_func("/config/cli/from-proc-truncated", test_from_proc_truncated);
 	return g_test_run();
