@@ -1094,7 +1094,7 @@ enum ps_node_reclaim_result ps_node_reclaim(PsPolicy *p, int node, const PsAlloc
 	PsMachine *m = p->m;
 	int mode = m->sysctl.zone_reclaim_mode;
 	uint64_t nr_pages = 1ull << ac->order, min_unmapped = 0, min_slab = 0, pagecache, slab;
-	int64_t dirty = mode & PS_RECLAIM_WRITE ? 0 : m->nodes[node].stat[PS_NR_DIRTY];
+	int64_t dirty;
 	bool has_cpu = false;
 	PsScanControl sc = {
 	    .nr_to_reclaim = MAX(nr_pages, (uint64_t)PS_SWAP_CLUSTER_MAX),
@@ -1104,6 +1104,9 @@ enum ps_node_reclaim_result ps_node_reclaim(PsPolicy *p, int node, const PsAlloc
 	    .may_swap = true,
 	};
 
+	/* the flusher's pass caught up first: node_unmapped_file_pages reads the dirty count */
+	wb_advance(p, ps_engine_now(p->e));
+	dirty = mode & PS_RECLAIM_WRITE ? 0 : m->nodes[node].stat[PS_NR_DIRTY];
 	for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
 		const PsZone *z = ps_machine_zone(m, node, (enum ps_zone_type)t);
 

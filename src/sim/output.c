@@ -125,8 +125,6 @@ void sim_sample(PsSim *s, ps_time_t now)
 	PsMachine *m = s->m;
 
 	s->last_sample = now;
-	if (s->place->model)
-		ps_writeback_advance(s->policy);
 	if (!s->place->model) {
 		ps_timeline_sample(s->tl, now, m, NULL);
 		return;

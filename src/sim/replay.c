@@ -993,6 +993,12 @@ static gboolean policy_finish(PsSim *s, GError **error)
 	sim_count_skipped_samples(s, end);
 	for (int i = 0; i < s->m->nr_zones; i++)
 		s->totals.pages_live += s->m->zones[i].nr_allocated;
+	/*
+	 * The flusher's pass is lazy (reclaim catches it up before it reads the lists): catch it up
+	 * once here, at the end, for the final /proc files. Not at each sample, where the catching
+	 * up would make the run's outcome depend on the sample interval.
+	 */
+	ps_writeback_advance(s->policy);
 	if (end != s->last_sample)
 		sim_sample(s, end);
 	return TRUE;
