@@ -903,7 +903,10 @@ static uint64_t shrink_slab(PsPolicy *p, int node, PsScanControl *sc)
 	return freed;
 }
 
-/* Frees every folio of a list that is not dirty, oldest first. */
+/*
+ * Frees every folio of a list that is neither dirty nor under writeback, oldest first: what
+ * mapping_evict_folio leaves. A folio the flusher started is no longer dirty but under writeback.
+ */
 static uint64_t drop_list(PsPolicy *p, int node, int lru)
 {
 	PsLruList *l = &p->lru[node][lru];
@@ -913,7 +916,7 @@ static uint64_t drop_list(PsPolicy *p, int node, int lru)
 		uint32_t prev = p->fo[h].prev;
 		uint64_t pages = 1ull << p->fo[h].order;
 
-		if (!(p->fo[h].flags & PS_FOLIO_DIRTY)) {
+		if (!(p->fo[h].flags & (PS_FOLIO_DIRTY | PS_FOLIO_WRITEBACK))) {
 			list_unlink(p, h);
 			p->m->nodes[node].stat[kind_stat(lru)] -= (int64_t)pages;
 			p->fo[h].flags = 0;

@@ -320,6 +320,10 @@ static void test_dirty_activated_and_flushed(void)
 	}
 	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_DIRTY], ==, 499);
 	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_WRITEBACK], ==, 501);
+	/* drop_caches leaves dirty folios and those under writeback (mapping_evict_folio) */
+	ps_drop_caches(h->p, 1);
+	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_DIRTY], ==, 499);
+	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_WRITEBACK], ==, 501);
 	/* the pass's end: everything written, the marked folios rotated */
 	ps_engine_run_until(h->e, 1000 * rc->writeback_page_ns + rc->writeback_io_ns);
 	{
