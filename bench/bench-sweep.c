@@ -268,7 +268,8 @@ static void print_sweep(int jobs, const Sweep *s)
 
 int main(int argc, char **argv)
 {
-	int jobs[2] = {argc >= 3 ? atoi(argv[1]) : 1, argc >= 3 ? atoi(argv[2]) : 2};
+	int jobs[2] = {argc >= 3 ? MAX(atoi(argv[1]), 1) : 1,
+		       argc >= 3 ? MAX(atoi(argv[2]), 1) : 2};
 	/* 3G: runs of ~0.15 s CPU, long enough that per-run set-up and output do not dominate. */
 	const char *mem = argc >= 4 ? argv[3] : "3G";
 	int rounds = argc >= 5 ? MAX(atoi(argv[4]), 1) : 3;

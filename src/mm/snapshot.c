@@ -110,7 +110,7 @@ static gboolean load_zone(PsMachine *m, PsZone *z, const PsMachineState *st, GEr
 			    z->node, ps_zone_names[z->type]);
 		return FALSE;
 	}
-	/* pfns outside the state are reserved; inside it, 8 bytes a step */
+	/* pfns outside the state are reserved; inside it, counted 16 bytes a step (SSE2) */
 	if (start < st->end_pfn && end > st->base_pfn) {
 		uint64_t i = MAX(start, st->base_pfn) - st->base_pfn;
 		uint64_t n = MIN(end, st->end_pfn) - st->base_pfn;

@@ -9,7 +9,8 @@
  *
  * Kernel counterparts: filemap_read -> filemap_get_pages -> page_cache_sync_ra /
  * page_cache_async_ra -> page_cache_ra_order -> ra_alloc_folio, with the fallback to order-0
- * readahead (do_page_cache_ra) when a large folio cannot be had and filemap_create_folio for the
+ * readahead (do_page_cache_ra) when a large folio cannot be had or the window meets a page already
+ * cached (the -EEXIST stop: the rest of the window at order 0), and filemap_create_folio for the
  * demanded page when readahead brought nothing; truncate_inode_pages_range for a remove.
  *
  * Simplifications (why acceptable):

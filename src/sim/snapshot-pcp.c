@@ -140,7 +140,10 @@ typedef struct PcpWalk PcpWalk;
  * listed pages, the pcp as it was, the walk's length): ps_snapshot_prefill_naming asks it on a warm
  * run and ps_snapshot_prefill_end asks it again with nothing changed in between, each answer a
  * binary search of walks over up to a million steps (57 M instructions of ftrace-build-6.18's
- * 615 M). Any change to the pcp or the walk misses, and the count is worked out again.
+ * 615 M). Any change to the pcp or the walk misses, and the count is worked out again. Not in
+ * the key, because neither changes between the two asks: the zone's flags and the cpu's start
+ * count from zoneinfo, which the search also reads; a new caller asking at another moment must
+ * add them.
  */
 typedef struct {
 	bool valid;

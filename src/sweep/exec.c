@@ -27,8 +27,10 @@
  *   for the rest of the process) serve sizes up to 32 MiB from the worker's arena and keep what
  *   is freed there, so the next run on that worker reuses pages already mapped: `pagesim sweep
  *   -j 1` of bench-sweep's 16 runs took ~133 k page faults and 0.55-0.78 s system time, now
- *   ~80 k and 0.25-0.34 s (of ~2.3 s CPU). Arrays above 32 MiB (the records of a larger
- *   machine) still get their own mappings.
+ *   ~80 k and 0.25-0.34 s (of ~2.3 s CPU). Since then the record and LRU handle arrays are
+ *   PsRooms (util/mem.c: address space reserved per run and made writable as it grows, not
+ *   malloc's), mapped and unmapped with each run: ~4.6 k page faults a sweep in all. The
+ *   machine state arrays (mm/machine.c) also keep their own mappings.
  *
  * Rejected: every run pushed to the pool at once - simpler, but after an interrupt every queued
  * run would still start (and stop at once); the dispatcher's window hands out two a worker.

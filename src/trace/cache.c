@@ -209,6 +209,9 @@ struct PsCacheIn {
 	bool checked[PS_NR_TRACE_OPS];
 	const uint64_t *check_words; /* checked_words() */
 };
+/* ps_cache_in_mark / _rewind copy these whole into a PsTraceReaderMark (trace.h) */
+G_STATIC_ASSERT(sizeof(((PsTraceReaderMark *)NULL)->masks) == sizeof(((PsCacheIn *)NULL)->masks));
+G_STATIC_ASSERT(sizeof(((PsTraceReaderMark *)NULL)->prev) == sizeof(((PsCacheIn *)NULL)->prev));
 
 /* Whether two word masks share a word. */
 static inline bool masks_meet(const uint64_t *a, const uint64_t *b)
