@@ -2752,6 +2752,23 @@ static gboolean shmem_prepass(Imp *im, const char *path, GError **error)
  * drains at 5.891, 7.910 and 8.898 s and kworker/1:0 at 6.928 s. A first pass, as shmem_prepass;
  * nothing is found from standard input or a trace.dat.
  */
+/*
+ * Whether import_line stamps line l with a trace time (trace_time): the line that sets the
+ * trace's first instant. Kept beside import_line's order of tests: a portable import stamps
+ * every event line; an exact one its markers and the events it keeps (not migration PTE lines,
+ * unknown events or known ones it skips).
+ */
+static bool line_timed(const Imp *im, const Line *l)
+{
+	enum ps_observed_event obs;
+	enum ev_class cls;
+
+	if (im->portable || strcmp(l->event, "tracing_mark_write") == 0)
+		return true;
+	cls = classify(l->event, &obs);
+	return cls != EVC_MIGRATE_PTE && cls != EVC_UNKNOWN && cls != EVC_KNOWN;
+}
+
 static gboolean vmstat_prepass(Imp *im, const char *path, GError **error)
 {
 	g_autoptr(PsLineReader) in = open_lines(path, error);
@@ -2768,7 +2785,8 @@ static gboolean vmstat_prepass(Imp *im, const char *path, GError **error)
 
 		if (memchr(s, '\0', len) || split_line(s, len, &l) || l.ts_overflow)
 			continue;
-		if (!have_t0) {
+		/* the first record's instant, as trace_time takes it in the main pass */
+		if (!have_t0 && line_timed(im, &l)) {
 			t0 = l.ts_ns;
 			have_t0 = true;
 		}
@@ -3109,7 +3127,7 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 		return !im->pc || strcmp(l.event, "mm_filemap_add_to_page_cache") != 0 ||
 		       pc_add(im, &l, error);
 	}
-	t = trace_time(im, l.ts_ns);
+	t = trace_time(im, l.ts_ns); /* the lines line_timed() names */
 	if (cls == EVC_FREE_BATCHED) {
 		uint64_t pfn;
 

@@ -512,7 +512,8 @@ static void test_import_machine(void)
 /*
  * The header's vmstat_update_ns: the first pcp drain of a kworker (vmstat_update's
  * decay_pcp_high), from the first record; a task's own drain is no such run, and after a direct
- * reclaim a kworker's drain may be drain_all_pages', so nothing is said then.
+ * reclaim a kworker's drain may be drain_all_pages', so nothing is said then. A line the import
+ * keeps no record of (here an unknown event) before the first record does not move the origin.
  */
 #define PCPD(TASK, T)                                                                              \
 	"  " TASK "  [001] d..2.  " T ": mm_page_pcpu_drain: page=01 pfn=0x200 order=0 "           \
@@ -528,6 +529,10 @@ static void test_import_vmstat_update(void)
 		PCPD("kworker/1:0-22", "4.315379");
 	static const char reclaim[] = "# tracer: nop\n#P:2\n" PA("1.000001", "0x200")
 	    DIRECT_RECLAIM("1.200000") PCPD("kworker/1:0-22", "3.315379");
+	static const char unknown_first[] =
+	    "# tracer: nop\n#P:2\n"
+	    "  cc-9  [001] .....  0.500000: sched_switch: prev_comm=cc\n" PA("1.000001", "0x200")
+		PCPD("kworker/1:0-22", "3.315379");
 	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
 	g_autofree char *in = g_build_filename(dir, "in.txt", NULL);
 	g_autofree char *out = g_build_filename(dir, "out.jsonl", NULL);
@@ -542,6 +547,10 @@ static void test_import_vmstat_update(void)
 	g_assert_true(import_header(in, out, reclaim, &opts, &hdr, &error));
 	g_assert_no_error(error);
 	g_assert_false(hdr.has_vmstat_update);
+	g_assert_true(import_header(in, out, unknown_first, &opts, &hdr, &error));
+	g_assert_no_error(error);
+	g_assert_true(hdr.has_vmstat_update);
+	g_assert_cmpuint(hdr.vmstat_update_ns, ==, 2315378000u);
 	g_unlink(in);
 	g_unlink(out);
 	g_rmdir(dir);
