@@ -114,11 +114,13 @@ typedef struct {
 	bool skipped_deactivate;
 	bool force_deactivate;
 	/*
-	 * shrink_folio_list's reclaim_stat summed over a shrink_node (sc->nr): file pages taken,
-	 * dirty or under writeback, dirty not yet queued, under writeback met for the first time,
-	 * under writeback with PG_reclaim met again by kswapd with PGDAT_WRITEBACK set.
+	 * shrink_folio_list's reclaim_stat summed over a shrink_node (sc->nr), the counts the model
+	 * reads: pages taken, under writeback met for the first time, under writeback with
+	 * PG_reclaim met again by kswapd with PGDAT_WRITEBACK set. (nr_dirty and nr_unqueued_dirty
+	 * feed PGDAT_DIRTY's and the flusher wake's tests in the kernel; the wake is decided per
+	 * batch in shrink_inactive_list, and PGDAT_DIRTY is not modelled.)
 	 */
-	uint64_t nr_taken, nr_dirty, nr_unqueued_dirty, nr_writeback, nr_immediate;
+	uint64_t nr_taken, nr_writeback, nr_immediate;
 	/* reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK): how long kswapd sleeps after this pass */
 	uint64_t throttle_ns;
 	/* prepare_scan_control: the lists shrink_list may age (PS_DEACTIVATE_*), per shrink_node */

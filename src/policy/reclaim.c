@@ -776,6 +776,14 @@ static void shrink_active_list(PsPolicy *p, int node, int active_lru, uint64_t n
 	}
 }
 
+/* shrink_folio_list's activate_locked: the folio goes to the head of its active list. */
+static inline uint64_t activate_locked(PsPolicy *p, uint32_t h, int lru, uint64_t pages)
+{
+	list_link(p, h, lru + 1, false);
+	p->m->vm_events[PS_PGACTIVATE] += pages;
+	return pages;
+}
+
 /*
  * shrink_inactive_list + shrink_folio_list over up to nr pages from the tail. A file folio's
  * dirty and writeback state first (folio_check_dirty_writeback, before folio_check_references):
@@ -809,8 +817,6 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, int lru, uint64_t nr
 		budget -= MIN(budget, pages);
 		scanned += pages;
 		list_unlink(p, h);
-		if (file && (flags & (PS_FOLIO_DIRTY | PS_FOLIO_WRITEBACK)))
-			sc->nr_dirty += pages;
 		if (dirty && !(flags & PS_FOLIO_WRITEBACK))
 			unqueued_dirty += pages;
 		if (file && (flags & PS_FOLIO_WRITEBACK)) {
@@ -820,25 +826,19 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, int lru, uint64_t nr
 				p->fo[h].flags |= PS_FOLIO_RECLAIM;
 				sc->nr_writeback += pages;
 			}
-			list_link(p, h, lru + 1, false);
-			m->vm_events[PS_PGACTIVATE] += pages;
-			rotated += pages;
+			rotated += activate_locked(p, h, lru, pages);
 			continue;
 		}
 		if (p->fo[h].flags & PS_FOLIO_REFERENCED) {
 			/* folio_check_references: recently used -> activate */
 			p->fo[h].flags &= (uint8_t)~PS_FOLIO_REFERENCED;
-			list_link(p, h, lru + 1, false);
-			m->vm_events[PS_PGACTIVATE] += pages;
-			rotated += pages;
+			rotated += activate_locked(p, h, lru, pages);
 			continue;
 		}
 		if (!file) {
 			if (!sc->may_swap || p->rc.swap_pages < p->swap_used + pages) {
 				/* No swap: anon pages cannot go anywhere. */
-				list_link(p, h, lru + 1, false);
-				m->vm_events[PS_PGACTIVATE] += pages;
-				rotated += pages;
+				rotated += activate_locked(p, h, lru, pages);
 				continue;
 			}
 			p->swap_used += pages;
@@ -848,9 +848,7 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, int lru, uint64_t nr
 			/* Immediately reclaim when written back (PG_reclaim); activate_locked. */
 			m->nodes[node].stat[PS_NR_VMSCAN_IMMEDIATE_RECLAIM] += (int64_t)pages;
 			p->fo[h].flags |= PS_FOLIO_RECLAIM;
-			list_link(p, h, lru + 1, false);
-			m->vm_events[PS_PGACTIVATE] += pages;
-			rotated += pages;
+			rotated += activate_locked(p, h, lru, pages);
 			continue;
 		} else if (p->fo[h].flags & PS_FOLIO_DIRTY) {
 			/* dirty_expire passed: the flusher's periodic pass wrote it */
@@ -874,7 +872,6 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, int lru, uint64_t nr
 	note_cost(p, node, file, rotated);
 	sc->nr_scanned += scanned;
 	sc->nr_taken += scanned;
-	sc->nr_unqueued_dirty += unqueued_dirty;
 	if (scanned && unqueued_dirty == scanned)
 		wb_wake(p, now);
 	return reclaimed;
@@ -989,8 +986,7 @@ uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
 	bool proportional_reclaim = !sc->kswapd && sc->priority == PS_DEF_PRIORITY;
 
 	/* shrink_node's memset(&sc->nr): the counts are per shrink_node */
-	sc->nr_taken = sc->nr_dirty = sc->nr_unqueued_dirty = sc->nr_writeback = 0;
-	sc->nr_immediate = 0;
+	sc->nr_taken = sc->nr_writeback = sc->nr_immediate = 0;
 	wb_advance(p, ps_engine_now(p->e));
 	prepare_scan_control(p, node, sc);
 	get_scan_count(p, node, sc, nr);
