@@ -2738,21 +2738,6 @@ static gboolean shmem_prepass(Imp *im, const char *path, GError **error)
 }
 
 /*
- * When the recording shows vmstat_update (mm/vmstat.c) running, for the header's
- * vmstat_update_ns: the first mm_page_pcpu_drain of a kworker task. vmstat_update runs from the
- * per-cpu mm_percpu_wq work, and its refresh_cpu_vm_stats -> decay_pcp_high drains a pcp whose
- * count is above the decayed high (free_pcppages_bulk); on the qemu lab's recordings each such
- * first drain is batch << PCP_BATCH_SCALE_MAX pages (2016 at 4K, 480 at 16K, 96 at 64K), the
- * count - (batch << SCALE_MAX) arm of the decay. drain_all_pages also drains from kworkers
- * (drain_local_pages_wq): after a direct reclaim (__alloc_pages_direct_reclaim), so the search
- * stops at the first direct or node reclaim; compaction's drain is compact_zone's
- * drain_local_pages, in the compacting task (the 64K recording's THP fault compacts at 2.37 s,
- * before kworker/0:1's first drain at 3.08 s). The run re-arms with round_jiffies_relative(HZ), so
- * its runs on every cpu sit on one grid of whole jiffy seconds: on the 4K recording kworker/0:1
- * drains at 5.891, 7.910 and 8.898 s and kworker/1:0 at 6.928 s. A first pass, as shmem_prepass;
- * nothing is found from standard input or a trace.dat.
- */
-/*
  * Whether import_line stamps line l with a trace time (trace_time): the line that sets the
  * trace's first instant. Kept beside import_line's order of tests: a portable import stamps
  * every event line; an exact one its markers and the events it keeps (not migration PTE lines,
@@ -2769,6 +2754,21 @@ static bool line_timed(const Imp *im, const Line *l)
 	return cls != EVC_MIGRATE_PTE && cls != EVC_UNKNOWN && cls != EVC_KNOWN;
 }
 
+/*
+ * When the recording shows vmstat_update (mm/vmstat.c) running, for the header's
+ * vmstat_update_ns: the first mm_page_pcpu_drain of a kworker task. vmstat_update runs from the
+ * per-cpu mm_percpu_wq work, and its refresh_cpu_vm_stats -> decay_pcp_high drains a pcp whose
+ * count is above the decayed high (free_pcppages_bulk); on the qemu lab's recordings each such
+ * first drain is batch << PCP_BATCH_SCALE_MAX pages (2016 at 4K, 480 at 16K, 96 at 64K), the
+ * count - (batch << SCALE_MAX) arm of the decay. drain_all_pages also drains from kworkers
+ * (drain_local_pages_wq): after a direct reclaim (__alloc_pages_direct_reclaim), so the search
+ * stops at the first direct or node reclaim; compaction's drain is compact_zone's
+ * drain_local_pages, in the compacting task (the 64K recording's THP fault compacts at 2.37 s,
+ * before kworker/0:1's first drain at 3.08 s). The run re-arms with round_jiffies_relative(HZ), so
+ * its runs on every cpu sit on one grid of whole jiffy seconds: on the 4K recording kworker/0:1
+ * drains at 5.891, 7.910 and 8.898 s and kworker/1:0 at 6.928 s. A first pass, as shmem_prepass;
+ * nothing is found from standard input or a trace.dat.
+ */
 static gboolean vmstat_prepass(Imp *im, const char *path, GError **error)
 {
 	g_autoptr(PsLineReader) in = open_lines(path, error);
