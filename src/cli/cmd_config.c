@@ -480,14 +480,15 @@ static void live_read_ahead_kb(PsProcInput *in, char **path)
 				g_build_filename(blk, "bdi", "read_ahead_kb", NULL),
 				g_build_filename(blk, "..", "bdi", "read_ahead_kb", NULL)};
 
-		for (gsize i = 0; i < G_N_ELEMENTS(cand); i++) {
-			g_autofree char *text = NULL, *line = NULL;
+		/* the first one that reads and parses; a bad one is said and the next tried */
+		for (gsize i = 0; i < G_N_ELEMENTS(cand) && !*path; i++) {
+			g_autofree char *text = NULL;
 			g_autoptr(GError) error = NULL;
 
-			if (*path || !g_file_get_contents(cand[i], &text, NULL, NULL))
+			if (!g_file_get_contents(cand[i], &text, NULL, NULL))
 				continue;
-			line = g_strdup_printf("%u:%u %s", maj, min, g_strstrip(text));
-			if (ps_read_ahead_kb_parse(line, cand[i], &in->read_ahead_kb, &error)) {
+			if (ps_read_ahead_kb_value_parse(text, cand[i], &in->read_ahead_kb,
+							 &error)) {
 				*path = g_strdup(cand[i]);
 				in->read_ahead_kb_source = *path;
 			} else {

@@ -190,6 +190,8 @@ void ps_proc_input_init(PsProcInput *in);
  * directory, see tools/pagesim-capture): *kb, 1..1048576. Errors name path:line and the field.
  */
 gboolean ps_read_ahead_kb_parse(const char *text, const char *path, int *kb, GError **error);
+/* Its KB part alone (sysfs' bdi read_ahead_kb): an integer 1..1048576, a newline allowed after. */
+gboolean ps_read_ahead_kb_value_parse(const char *text, const char *path, int *kb, GError **error);
 
 /* Builds a config mirroring the machine; cfg->provenance says where each value came from. */
 gboolean ps_config_from_proc(const PsProcInput *in, PsConfig *cfg, GError **error);

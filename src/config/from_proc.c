@@ -344,17 +344,22 @@ void ps_proc_input_init(PsProcInput *in)
 gboolean ps_read_ahead_kb_parse(const char *text, const char *path, int *kb, GError **error)
 {
 	unsigned maj, min;
-	char *end;
 	int n = 0;
-	gint64 v;
 
 	if (sscanf(text, "%u:%u %n", &maj, &min, &n) != 2 || !n) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
 			    "%s:1: device: not \"MAJ:MIN KB\"", path);
 		return FALSE;
 	}
-	v = g_ascii_strtoll(text + n, &end, 10);
-	if (end == text + n || (*end && *end != '\n') || v < 1 || v > 1 << 20) {
+	return ps_read_ahead_kb_value_parse(text + n, path, kb, error);
+}
+
+gboolean ps_read_ahead_kb_value_parse(const char *text, const char *path, int *kb, GError **error)
+{
+	char *end;
+	gint64 v = g_ascii_strtoll(text, &end, 10);
+
+	if (end == text || (*end && *end != '\n') || v < 1 || v > 1 << 20) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
 			    "%s:1: read_ahead_kb: not an integer from 1 to 1048576", path);
 		return FALSE;
