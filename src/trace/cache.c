@@ -26,25 +26,29 @@
  * 7-bit groups packed together, cost ~30 instructions a time or an address delta: a tenth of
  * the decode).
  * A record is encoded generically, as the memory image of its PsTraceEvent (the parser zeroes
- * every record before filling it, so padding is zero too) seen as W 64-bit words: first the
- * varint op * 2 + M, then, against the last record of the same op with the time of the record
- * just before it and the line after that one's (a record on the next line changes no word for
- * its line; the first of an op against ps_trace_event_init's with that op), when M is 1 per
- * group of 64 words a varint bit mask of the words that changed (M 0: the same words as in
- * that op's last record, none before its first), then for each changed word the zigzag varint
- * of its difference. The records of one op mostly change the same words (60-97 % of them on
- * the shipped recordings), and the mask of a word past the seventh is a varint of 2-6 bytes
- * (format 4 wrote one every record: ~15 instructions a record to decode, and its checks). The base
- * of the same op, not the record before: a recording that interleaves ops (a portable build's
- * touches between observed allocator events) changed 8-10 words a record against the one before,
- * most of them back and forth between the two ops' unset values, and its decode cost ~340
- * instructions a record. Nothing in the encoder names a field, so a field or op added to
- * PsTraceEvent is carried without a change here. The layout key (scripts/trace-cache-key.py: a hash
- * of trace.h, the parser and what it calls in mm/ and util/, the reader and this file;
- * src/trace/meson.build lists them) changes with any of those sources, so an entry from another
- * build is stale, never misread. Consecutive records share most words (op, cpu, the unset fields)
- * and their times, ids, lines and pfns are close, so a record takes ~10-20 bytes against ~70 in
- * JSONL.
+ * every record before filling it, so padding is zero too) seen as W 64-bit words, against a
+ * base: the last record of the same op with the time of the record just before it and the line
+ * after that one's (a record on the next line changes no word for its line; the first of an op
+ * against ps_trace_event_init's with that op). The base of the same op, not the record before:
+ * a recording that interleaves ops (a portable build's touches between observed allocator
+ * events) changed 8-10 words a record against the one before, most of them back and forth
+ * between the two ops' unset values. What a record changes is its shape: its op, the words that
+ * differ from its base and, for each, the width of the zigzag of its difference, 1, 2, 4 or 8
+ * bytes. Shapes are numbered in the order they first occur; a record is the varint
+ * shape * 2 + D, where D 1 means the shape's definition follows (its first record): the varint
+ * op, per group of 64 words a varint bit mask of the words it changes, then the widths, two bits
+ * a word in word order, four to a byte. Then each changed word's difference, zigzag'd, little
+ * endian in its width, in word order. A shape's words, widths and offsets are worked out once,
+ * when its definition is read, so a record decodes with one varint and one fixed-size load per
+ * word (format 5's per-word prefix varints and word-mask walk cost ~170 instructions a record
+ * on build-portable; the records of a recording take a few hundred shapes). A rewind may read a
+ * definition again: it must match the shape as known. Nothing in the encoder names a field, so
+ * a field or op added to PsTraceEvent is carried without a change here. The layout key
+ * (scripts/trace-cache-key.py: a hash of trace.h, the parser and what it calls in mm/ and
+ * util/, the reader and this file; src/trace/meson.build lists them) changes with any of those
+ * sources, so an entry from another build is stale, never misread. Consecutive records share
+ * most words (op, cpu, the unset fields) and their times, ids, lines and pfns are close, so a
+ * record takes ~10-20 bytes against ~70 in JSONL.
  *
  * Checks on open: magic, byte order, format, record size, key, digest and size of the JSONL, the
  * payload's length and a 64-bit checksum over it; while reading, every varint stays inside the
@@ -70,7 +74,7 @@
 
 #define CACHE_MAGIC	 "PSTRACE\x01"
 #define CACHE_END_MAGIC	 "PSTREND\x01"
-#define CACHE_FORMAT	 5
+#define CACHE_FORMAT	 6
 #define CACHE_BYTE_ORDER 0x0102030405060708ULL
 #define CACHE_SUFFIX	 ".pstc"
 
@@ -178,15 +182,41 @@ static inline gsize mask_next(uint64_t *bits, gsize m)
 	return i;
 }
 
-/* A word mask naming a word past the event's end: checked once a record, not once a word. */
+/* A word mask naming a word past the event's end. */
 static inline bool masks_out_of_range(const uint64_t masks[EV_MASKS])
 {
 	return EV_WORDS % 64 && masks[EV_MASKS - 1] >> (EV_WORDS % 64);
 }
 
-/* The most bytes one record can take: its op, its masks and every word, 9 bytes each (and
- * the 8-byte load of a varint's first byte reads 8 on). */
-#define RECORD_MAX_BYTES ((1 + EV_MASKS + EV_WORDS) * 9 + 8)
+/* A difference's width code (0-3: 1, 2, 4, 8 bytes) and what it means. */
+static const uint8_t width_bytes[4] = {1, 2, 4, 8};
+static const uint64_t width_mask[4] = {0xff, 0xffff, 0xffffffff, ~0ULL};
+
+/*
+ * The most bytes one record can take: its shape, a definition (op, masks, widths) and every word
+ * 8 bytes (and the 8-byte load of a varint's first byte or of a 1-byte difference reads 8 on).
+ */
+#define RECORD_MAX_BYTES ((2 + EV_MASKS) * 9 + (EV_WORDS + 3) / 4 + EV_WORDS * 8 + 8)
+
+/*
+ * A changed word of a shape as the decoder applies it: the mask of its difference's width, the
+ * word's byte offset in the record, the difference's in the record's differences.
+ */
+typedef struct {
+	uint64_t mask;
+	uint16_t word_off, diff_off;
+	uint32_t width; /* code 0-3 */
+} ShapeEnt;
+
+/* A shape as the decoder uses it: its entries in PsCacheIn.ents, in word order. */
+typedef struct {
+	uint32_t first; /* its first entry */
+	uint16_t n;	/* words it changes */
+	uint16_t bytes; /* its differences' bytes */
+	uint8_t op;
+	bool meets; /* a word record_check reads is among them */
+} Shape;
+G_STATIC_ASSERT(EV_WORDS <= 256 && EV_WORDS * 8 < 65536);
 
 struct PsCacheIn {
 	char *path;
@@ -201,16 +231,15 @@ struct PsCacheIn {
 	uint64_t last_line; /* of the last record handed out */
 	/* per op, the last record of it handed out (the base of the next one's delta) */
 	PsTraceEvent prev[PS_NR_TRACE_OPS];
-	/* per op, the word mask of its last record (the one a record without a mask reuses) */
-	uint64_t masks[PS_NR_TRACE_OPS][EV_MASKS];
-	/* per op: masks[op] names a word record_check reads (worked out when a mask is read) */
-	bool meets[PS_NR_TRACE_OPS];
+	/* the shapes defined so far (kept through a rewind: a definition read again must match) */
+	Shape *shapes;
+	ShapeEnt *ents;
+	uint32_t nr_shapes, shapes_cap, nr_ents, ents_cap;
 	/* per op: prev[op] passed record_check (it was handed out since the open or a rewind) */
 	bool checked[PS_NR_TRACE_OPS];
 	const uint64_t *check_words; /* checked_words() */
 };
 /* ps_cache_in_mark / _rewind copy these whole into a PsTraceReaderMark (trace.h) */
-G_STATIC_ASSERT(sizeof(((PsTraceReaderMark *)NULL)->masks) == sizeof(((PsCacheIn *)NULL)->masks));
 G_STATIC_ASSERT(sizeof(((PsTraceReaderMark *)NULL)->prev) == sizeof(((PsCacheIn *)NULL)->prev));
 
 /* Whether two word masks share a word. */
@@ -223,21 +252,13 @@ static inline bool masks_meet(const uint64_t *a, const uint64_t *b)
 	return any != 0;
 }
 
-/* The bases of a stream before its first record: unset fields, each op's own; no mask. */
-static void bases_init(PsTraceEvent prev[PS_NR_TRACE_OPS],
-		       uint64_t masks[PS_NR_TRACE_OPS][EV_MASKS])
+/* The bases of a stream before its first record: unset fields, each op's own. */
+static void bases_init(PsTraceEvent prev[PS_NR_TRACE_OPS])
 {
 	for (int op = 0; op < PS_NR_TRACE_OPS; op++) {
 		ps_trace_event_init(&prev[op]);
 		prev[op].op = (enum ps_trace_op)op;
 	}
-	memset(masks, 0, sizeof(uint64_t) * PS_NR_TRACE_OPS * EV_MASKS);
-}
-
-/* The mask a record of op carries is known: the per-op facts the decoder derives from it. */
-static void mask_known(PsCacheIn *c, uint64_t op)
-{
-	c->meets[op] = masks_meet(c->masks[op], c->check_words);
 }
 
 bool ps_cache_file_is_compiled(const char *path)
@@ -363,9 +384,7 @@ PsCacheIn *ps_cache_in_open(const char *path, const char *digest, uint64_t sourc
 	c->nr_records = c->fast_count = tail.nr_records;
 	c->cpus = head.hdr.cpus;
 	c->check_words = checked_words();
-	bases_init(c->prev, c->masks);
-	for (uint64_t op = 0; op < PS_NR_TRACE_OPS; op++)
-		mask_known(c, op);
+	bases_init(c->prev);
 	if (hdr)
 		*hdr = head.hdr;
 	return c;
@@ -465,16 +484,97 @@ static const char *record_check(const PsCacheIn *c, const PsTraceEvent *ev)
 	return NULL;
 }
 
+/* A little-endian value of n bytes (1-8) at p. */
+static inline uint64_t load_le(const uint8_t *p, unsigned n)
+{
+	uint64_t x = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		x |= (uint64_t)p[i] << (8 * i);
+	return x;
+}
+
 /*
- * A record near the end of the payload (or of a broken or finished reader): every varint
- * bounds-checked. Returns what ps_cache_in_next returns; *opp gets the op.
+ * A shape's definition at *pp (bounds-checked: definitions are rare), numbered id: a new shape
+ * when id is the next number, else one read before (a rewind), which it must match. NULL when
+ * it reads, else what is wrong.
  */
-static G_GNUC_NO_INLINE int next_checked(PsCacheIn *c, const uint8_t **pp, uint64_t *opp,
+static G_GNUC_NO_INLINE const char *shape_read(PsCacheIn *c, uint64_t id, const uint8_t **pp)
+{
+	const uint8_t *p = *pp;
+	uint64_t op, masks[EV_MASKS];
+	ShapeEnt ents[EV_WORDS];
+	unsigned n = 0, bytes = 0, k = 0;
+	Shape sh;
+
+	if (id > c->nr_shapes)
+		return "shape defined out of order";
+	if (!get_varint(&p, c->end, &op))
+		return "cut short";
+	if (op >= PS_NR_TRACE_OPS)
+		return "op out of range";
+	for (gsize m = 0; m < EV_MASKS; m++) {
+		if (!get_varint(&p, c->end, &masks[m]))
+			return "cut short";
+		n += (unsigned)__builtin_popcountll(masks[m]);
+	}
+	if (masks_out_of_range(masks))
+		return "word mask out of range";
+	if ((size_t)(c->end - p) < (n + 3) / 4)
+		return "cut short";
+	for (gsize m = 0; m < EV_MASKS; m++) {
+		for (uint64_t bits = masks[m]; bits; k++) {
+			gsize i = mask_next(&bits, m);
+			unsigned w = (p[k / 4] >> (2 * (k % 4))) & 3;
+
+			ents[k] = (ShapeEnt){.mask = width_mask[w],
+					     .word_off = (uint16_t)(i * 8),
+					     .diff_off = (uint16_t)bytes,
+					     .width = w};
+			bytes += width_bytes[w];
+		}
+	}
+	p += (n + 3) / 4;
+	sh = (Shape){.first = c->nr_ents,
+		     .n = (uint16_t)n,
+		     .bytes = (uint16_t)bytes,
+		     .op = (uint8_t)op,
+		     .meets = masks_meet(masks, c->check_words)};
+	if (id < c->nr_shapes) {
+		const Shape *old = &c->shapes[id];
+
+		if (old->op != sh.op || old->n != sh.n ||
+		    memcmp(&c->ents[old->first], ents, n * sizeof(ents[0])))
+			return "shape defined again differently";
+	} else {
+		if (c->nr_shapes == c->shapes_cap) {
+			c->shapes_cap = MAX(2 * c->shapes_cap, 64u);
+			c->shapes = g_renew(Shape, c->shapes, c->shapes_cap);
+		}
+		while (c->nr_ents + n > c->ents_cap) {
+			c->ents_cap = MAX(2 * c->ents_cap, 512u);
+			c->ents = g_renew(ShapeEnt, c->ents, c->ents_cap);
+		}
+		memcpy(&c->ents[c->nr_ents], ents, n * sizeof(ents[0]));
+		c->nr_ents += n;
+		c->shapes[c->nr_shapes++] = sh;
+	}
+	*pp = p;
+	return NULL;
+}
+
+/*
+ * A record near the end of the payload (or of a broken or finished reader): every read
+ * bounds-checked. Returns what ps_cache_in_next returns; *shp gets the shape.
+ */
+static G_GNUC_NO_INLINE int next_checked(PsCacheIn *c, const uint8_t **pp, const Shape **shp,
 					 GError **error)
 {
 	const uint8_t *p = *pp;
 	PsTraceEvent *cur;
-	uint64_t head, op;
+	const Shape *sh;
+	const char *bad;
+	uint64_t head;
 
 	if (c->broken)
 		return corrupt(c, error, "unreadable after an inconsistent record");
@@ -482,30 +582,24 @@ static G_GNUC_NO_INLINE int next_checked(PsCacheIn *c, const uint8_t **pp, uint6
 		return p == c->end ? 0 : corrupt(c, error, "bytes after the last record");
 	if (!get_varint(&p, c->end, &head))
 		return corrupt(c, error, "cut short");
-	op = head >> 1;
-	if (op >= PS_NR_TRACE_OPS)
-		return corrupt_broken(c, error, "op out of range");
-	if (head & 1) {
-		for (gsize m = 0; m < EV_MASKS; m++)
-			if (!get_varint(&p, c->end, &c->masks[op][m])) /* the op's mask is gone */
-				return corrupt_broken(c, error, "cut short");
-		mask_known(c, op);
-		if (masks_out_of_range(c->masks[op]))
-			return corrupt_broken(c, error, "word mask out of range");
-	}
-	cur = record_base(c->prev, op, c->last_t_ns, c->last_line);
-	for (gsize m = 0; m < EV_MASKS; m++) {
-		for (uint64_t bits = c->masks[op][m]; bits;) {
-			gsize i = mask_next(&bits, m);
-			uint64_t z;
+	if ((head & 1) && (bad = shape_read(c, head >> 1, &p)) != NULL)
+		return corrupt_broken(c, error, bad);
+	if (head >> 1 >= c->nr_shapes)
+		return corrupt_broken(c, error, "shape not defined");
+	sh = &c->shapes[head >> 1];
+	if ((size_t)(c->end - p) < sh->bytes)
+		return corrupt_broken(c, error, "cut short");
+	cur = record_base(c->prev, sh->op, c->last_t_ns, c->last_line);
+	for (unsigned k = 0; k < sh->n; k++) {
+		const ShapeEnt *e = &c->ents[sh->first + k];
+		gsize i = e->word_off / 8;
 
-			if (!get_varint(&p, c->end, &z)) /* half applied: the op's base is gone */
-				return corrupt_broken(c, error, "cut short");
-			ev_set_word(cur, i, ev_word(cur, i) + unzigzag(z));
-		}
+		ev_set_word(cur, i,
+			    ev_word(cur, i) +
+				unzigzag(load_le(p + e->diff_off, width_bytes[e->width])));
 	}
-	*pp = p;
-	*opp = op;
+	*pp = p + sh->bytes;
+	*shp = sh;
 	return 1;
 }
 
@@ -513,46 +607,48 @@ int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
 {
 	const uint8_t *p = c->p;
 	PsTraceEvent *cur; /* decoded in place: a record is its delta on its op's last one */
+	const Shape *sh;
 	uint64_t op;
 	const char *bad;
 
 	if (G_LIKELY(c->count < c->fast_count && p < c->fast_end)) {
 		/* the common case, far from the end: no bounds to check inside the record */
-		uint64_t head = get_varint_unchecked(&p);
+		uint64_t head = get_varint_unchecked(&p), id = head >> 1;
+		const ShapeEnt *e, *e_end;
+		char *words;
 
-		op = head >> 1;
-		if (G_UNLIKELY(op >= PS_NR_TRACE_OPS))
-			return corrupt_broken(c, error, "op out of range");
-		if (head & 1) {
-			for (gsize m = 0; m < EV_MASKS; m++)
-				c->masks[op][m] = get_varint_unchecked(&p);
-			mask_known(c, op);
-			if (G_UNLIKELY(masks_out_of_range(c->masks[op])))
-				return corrupt_broken(c, error, "word mask out of range");
-		}
-		cur = record_base(c->prev, op, c->last_t_ns, c->last_line);
-		for (gsize m = 0; m < EV_MASKS; m++) {
-			for (uint64_t bits = c->masks[op][m]; bits;) {
-				gsize i = mask_next(&bits, m);
+		if (G_UNLIKELY(head & 1) && (bad = shape_read(c, id, &p)) != NULL)
+			return corrupt_broken(c, error, bad);
+		if (G_UNLIKELY(id >= c->nr_shapes))
+			return corrupt_broken(c, error, "shape not defined");
+		sh = &c->shapes[id];
+		cur = record_base(c->prev, sh->op, c->last_t_ns, c->last_line);
+		words = (char *)cur;
+		for (e = &c->ents[sh->first], e_end = e + sh->n; e < e_end; e++) {
+			uint64_t d, w;
 
-				ev_set_word(cur, i,
-					    ev_word(cur, i) + unzigzag(get_varint_unchecked(&p)));
-			}
+			memcpy(&d, p + e->diff_off, 8);
+			d = GUINT64_FROM_LE(d) & e->mask;
+			memcpy(&w, words + e->word_off, 8);
+			w += unzigzag(d);
+			memcpy(words + e->word_off, &w, 8);
 		}
+		p += sh->bytes;
 	} else {
-		int rc = next_checked(c, &p, &op, error);
+		int rc = next_checked(c, &p, &sh, error);
 
 		if (rc != 1)
 			return rc;
-		cur = &c->prev[op];
+		cur = &c->prev[sh->op];
 	}
+	op = sh->op;
 	/*
 	 * A failed check leaves the reader broken: the entry passed its checksum, so it was
 	 * written wrong, and nothing after this record can be trusted either. A record whose
 	 * changed words hold nothing record_check reads is its checked base but for the time:
 	 * only the time is checked (the full check was ~30 instructions a record).
 	 */
-	if (G_LIKELY(c->checked[op] && !c->meets[op]))
+	if (G_LIKELY(c->checked[op] && !sh->meets))
 		bad = cur->t_ns < c->last_t_ns ? "time goes backwards" : NULL;
 	else
 		bad = (uint64_t)cur->op != op ? "op of a record not its base's"
@@ -575,7 +671,6 @@ void ps_cache_in_mark(const PsCacheIn *c, PsTraceReaderMark *m)
 	m->last_t_ns = c->last_t_ns;
 	m->last_line = c->last_line;
 	memcpy(m->prev, c->prev, sizeof(c->prev));
-	memcpy(m->masks, c->masks, sizeof(c->masks));
 }
 
 void ps_cache_in_rewind(PsCacheIn *c, const PsTraceReaderMark *m)
@@ -586,9 +681,6 @@ void ps_cache_in_rewind(PsCacheIn *c, const PsTraceReaderMark *m)
 	c->last_t_ns = m->last_t_ns;
 	c->last_line = m->last_line;
 	memcpy(c->prev, m->prev, sizeof(c->prev));
-	memcpy(c->masks, m->masks, sizeof(c->masks));
-	for (uint64_t op = 0; op < PS_NR_TRACE_OPS; op++)
-		mask_known(c, op);
 	/* the mark's bases were checked when handed out, but checking them again is simpler */
 	memset(c->checked, 0, sizeof(c->checked));
 	c->broken = false;
@@ -615,6 +707,8 @@ void ps_cache_in_close(PsCacheIn *c)
 	if (!c)
 		return;
 	g_mapped_file_unref(c->map);
+	g_free(c->shapes);
+	g_free(c->ents);
 	g_free(c->path);
 	g_free(c);
 }
@@ -627,10 +721,39 @@ struct PsCacheOut {
 	PsAtomicFile *file;
 	GByteArray *buf; /* encoded, not yet written */
 	uint64_t nr_records, payload_bytes, checksum;
-	uint64_t last_t_ns, last_line;		   /* of the last record added */
-	PsTraceEvent prev[PS_NR_TRACE_OPS];	   /* per op, its last record added */
-	uint64_t masks[PS_NR_TRACE_OPS][EV_MASKS]; /* per op, the word mask of its last record */
+	uint64_t last_t_ns, last_line;	    /* of the last record added */
+	PsTraceEvent prev[PS_NR_TRACE_OPS]; /* per op, its last record added */
+	/* the shapes written so far: ShapeKey -> its number + 1 (numbered as first written) */
+	GHashTable *shapes;
 };
+
+/* A shape as the encoder looks it up: op, word masks, each changed word's width code. */
+typedef struct {
+	uint64_t op;
+	uint64_t masks[EV_MASKS];
+	uint8_t widths[EV_WORDS]; /* in word order, as many as the masks name; the rest 0 */
+} ShapeKey;
+
+static guint shape_key_hash(gconstpointer k)
+{
+	const uint8_t *b = k;
+	guint h = 2166136261u;
+
+	for (gsize i = 0; i < sizeof(ShapeKey); i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+static gboolean shape_key_equal(gconstpointer a, gconstpointer b)
+{
+	return memcmp(a, b, sizeof(ShapeKey)) == 0;
+}
+
+/* The width code of a zigzag'd difference: the fewest of 1, 2, 4, 8 bytes that hold it. */
+static inline unsigned width_code(uint64_t z)
+{
+	return z <= 0xff ? 0 : z <= 0xffff ? 1 : z <= 0xffffffff ? 2 : 3;
+}
 
 PsCacheOut *ps_cache_out_new(const char *path, const char *digest, uint64_t source_size,
 			     const PsTraceHeader *hdr, GError **error)
@@ -658,7 +781,8 @@ PsCacheOut *ps_cache_out_new(const char *path, const char *digest, uint64_t sour
 	c = g_new0(PsCacheOut, 1);
 	c->file = f;
 	c->buf = g_byte_array_sized_new(OUT_FLUSH + 1024);
-	bases_init(c->prev, c->masks);
+	bases_init(c->prev);
+	c->shapes = g_hash_table_new_full(shape_key_hash, shape_key_equal, g_free, NULL);
 	return c;
 }
 
@@ -699,28 +823,50 @@ static gboolean out_flush(PsCacheOut *c, bool last, GError **error)
 
 gboolean ps_cache_out_add(PsCacheOut *c, const PsTraceEvent *ev, GError **error)
 {
-	uint64_t masks[EV_MASKS] = {0};
+	ShapeKey key;
+	uint64_t z[EV_WORDS];
 	PsTraceEvent *base;
-	bool new_mask;
+	gpointer found;
+	uint64_t id;
+	unsigned n = 0;
 
 	g_assert((unsigned)ev->op < PS_NR_TRACE_OPS); /* the parser checked it */
-	base = record_base(c->prev, (uint64_t)ev->op, c->last_t_ns, c->last_line);
-	for (gsize i = 0; i < EV_WORDS; i++)
-		if (ev_word(ev, i) != ev_word(base, i))
-			masks[i / 64] |= 1ULL << (i % 64);
-	new_mask = memcmp(masks, c->masks[ev->op], sizeof(masks)) != 0;
-	put_varint(c->buf, (uint64_t)ev->op << 1 | new_mask);
-	if (new_mask) {
-		for (gsize m = 0; m < EV_MASKS; m++)
-			put_varint(c->buf, masks[m]);
-		memcpy(c->masks[ev->op], masks, sizeof(masks));
+	memset(&key, 0, sizeof(key));
+	key.op = (uint64_t)ev->op;
+	base = record_base(c->prev, key.op, c->last_t_ns, c->last_line);
+	for (gsize i = 0; i < EV_WORDS; i++) {
+		if (ev_word(ev, i) == ev_word(base, i))
+			continue;
+		key.masks[i / 64] |= 1ULL << (i % 64);
+		z[n] = zigzag(ev_word(ev, i) - ev_word(base, i));
+		key.widths[n] = (uint8_t)width_code(z[n]);
+		n++;
 	}
-	for (gsize m = 0; m < EV_MASKS; m++) {
-		for (uint64_t bits = masks[m]; bits;) {
-			gsize i = mask_next(&bits, m);
+	found = g_hash_table_lookup(c->shapes, &key);
+	if (found) {
+		put_varint(c->buf, (uint64_t)(GPOINTER_TO_SIZE(found) - 1) << 1);
+	} else {
+		id = g_hash_table_size(c->shapes);
+		g_hash_table_insert(c->shapes, g_memdup2(&key, sizeof(key)),
+				    GSIZE_TO_POINTER((gsize)id + 1));
+		put_varint(c->buf, id << 1 | 1);
+		put_varint(c->buf, key.op);
+		for (gsize m = 0; m < EV_MASKS; m++)
+			put_varint(c->buf, key.masks[m]);
+		for (unsigned k = 0; k < n; k += 4) {
+			uint8_t b = 0;
 
-			put_varint(c->buf, zigzag(ev_word(ev, i) - ev_word(base, i)));
+			for (unsigned j = k; j < n && j < k + 4; j++)
+				b |= (uint8_t)(key.widths[j] << (2 * (j - k)));
+			g_byte_array_append(c->buf, &b, 1);
 		}
+	}
+	for (unsigned k = 0; k < n; k++) {
+		uint8_t le[8];
+
+		for (unsigned i = 0; i < 8; i++)
+			le[i] = (uint8_t)(z[k] >> (8 * i));
+		g_byte_array_append(c->buf, le, width_bytes[key.widths[k]]);
 	}
 	*base = *ev;
 	c->last_t_ns = ev->t_ns;
@@ -749,6 +895,7 @@ gboolean ps_cache_out_commit(PsCacheOut *c, GError **error)
 	}
 	ok = ps_atomic_file_commit(g_steal_pointer(&c->file), error);
 	g_byte_array_unref(c->buf);
+	g_hash_table_unref(c->shapes);
 	g_free(c);
 	return ok;
 }
@@ -759,6 +906,7 @@ void ps_cache_out_abort(PsCacheOut *c)
 		return;
 	ps_atomic_file_abort(c->file);
 	g_byte_array_unref(c->buf);
+	g_hash_table_unref(c->shapes);
 	g_free(c);
 }
 

@@ -314,8 +314,6 @@ const char *ps_trace_reader_digest(const PsTraceReader *r);
 typedef struct {
 	uint64_t pos, count, last_t_ns, last_line;
 	PsTraceEvent prev[PS_NR_TRACE_OPS]; /* the decoder's base of each op */
-	/* the decoder's word mask of each op (a record may reuse its op's last) */
-	uint64_t masks[PS_NR_TRACE_OPS][(sizeof(PsTraceEvent) / 8 + 63) / 64];
 } PsTraceReaderMark;
 void ps_trace_reader_mark(const PsTraceReader *r, PsTraceReaderMark *m);
 void ps_trace_reader_rewind(PsTraceReader *r, const PsTraceReaderMark *m);

@@ -378,6 +378,14 @@ static void other_digest(char *data, gsize *len)
 	data[40 + 10] ^= 1; /* CacheHead.digest, after key and source_size */
 }
 
+static void older_format(char *data, gsize *len)
+{
+	uint32_t five = 5;
+
+	/* CacheHead.format after magic 8 and byte order 8: format 5 (word masks and varints) */
+	memcpy(data + 16, &five, sizeof(five));
+}
+
 static void tiny(char *data, gsize *len)
 {
 	*len = 3;
@@ -396,6 +404,12 @@ static void test_corrupt_cut(void)
 static void test_stale_key(void)
 {
 	damage_and_recover("key", other_key);
+}
+
+/* An entry of the format before (5): rejected as stale, the JSONL parsed, a new entry written. */
+static void test_stale_format(void)
+{
+	damage_and_recover("format", older_format);
 }
 
 static void test_stale_digest(void)
@@ -635,6 +649,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/cache/bad-record", test_bad_record);
 	g_test_add_func("/trace/cache/stale-key", test_stale_key);
 	g_test_add_func("/trace/cache/stale-digest", test_stale_digest);
+	g_test_add_func("/trace/cache/stale-format", test_stale_format);
 	g_test_add_func("/trace/cache/changed-trace", test_changed_trace);
 	g_test_add_func("/trace/cache/concurrent-writers", test_concurrent_writers);
 	g_test_add_func("/trace/cache/rewind", test_rewind);
