@@ -341,6 +341,13 @@ void ps_kcompactd_set_idle(PsPolicy *p, bool idle);
  * Returns the number of nodes deferred.
  */
 int ps_kcompactd_snapshot_deferred(PsPolicy *p, uint64_t daemon_migrate_scanned);
+/*
+ * A run that starts from a real machine's snapshot whose recording's first direct compaction
+ * crossed its zone and isolated nothing (sim/snapshot-stale.c): the skip hints that made it so,
+ * set on every pageblock of every populated zone (compaction.c's header). Returns the number of
+ * pageblocks marked.
+ */
+uint64_t ps_compaction_seed_skip_hints(PsMachine *m);
 
 /*
  * Writing /proc/sys/vm/drop_caches: 1 drops clean page cache (drop_pagecache_sb), 2 frees

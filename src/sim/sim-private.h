@@ -83,6 +83,8 @@ typedef struct {
 	bool stale_scanned;	       /* the trace was read for them (policy runs, not stdin) */
 	uint64_t stale_freed; /* blocks the trace proved free at its start (snapshot-stale.c) */
 	uint64_t stale_freed_pages; /* and their base pages */
+	/* pageblocks given compaction skip hints at the start (snapshot-stale.c) */
+	uint64_t compaction_skip_blocks;
 	uint64_t freed_first_pages; /* free in the dump, freed first by the trace: taken at start */
 	uint64_t freed_first_left;  /* such pages left free (the zone's zoneinfo free count) */
 	/* unknown-at-start blocks compaction moved: pfn at the snapshot <-> pfn now */

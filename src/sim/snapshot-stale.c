@@ -67,9 +67,15 @@
  * 744 pages on lab-churn-migrate/4k and 2,410 on the realdata 4K recording, 0 on the others;
  * both 4K replays' pcp sequences now follow the kernel's for seconds (test-qemu.c, item 5).
  *
+ * The same pass reads the recording's first compaction run (FirstCompaction): a direct
+ * compaction that crossed its zone and isolated nothing shows the kernel's skip hints, which
+ * /proc does not, and every pageblock starts marked (policy/compaction.c,
+ * ps_compaction_seed_skip_hints; summary compaction_skip_hint_blocks_at_start).
+ *
  * Both kinds of first record depend only on the trace and the memory map (its span, the largest
  * order): with a trace cache they are kept as runs of pfns in a `.stale` entry (snapshot-cache.c,
- * each run with its kind), so that a later run from the same trace does not read it again.
+ * each run with its kind), so that a later run from the same trace does not read it again. The
+ * skip hints are one more run there, of no pages (STALE_COMPACT_SKIP_HINTS).
  */
 #include <string.h>
 
@@ -78,6 +84,57 @@
 
 /* What the first record naming a page is: nothing yet, an allocation, a free, anything else. */
 enum { FIRST_NONE, FIRST_ALLOC, FIRST_OTHER, FIRST_FREE };
+/* The .stale entry's run (start and len 0) saying the start had compaction skip hints. */
+#define STALE_COMPACT_SKIP_HINTS 4
+
+/*
+ * The recording's first compaction run, for the skip hints at the start (policy/compaction.c,
+ * ps_compaction_seed_skip_hints): its task's mm_compaction_begin, a migrate_pages call or not,
+ * its end's status, then the task's next record of its own. A direct compaction's is the
+ * allocation that compacted (order > 0, a mask that may direct-reclaim and do IO, as
+ * try_to_compact_pages needs); a run without one (a write to compact_memory, which ignores the
+ * hints) says nothing of them.
+ */
+typedef struct {
+	enum { FC_BEGIN, FC_RUN, FC_ALLOC, FC_DONE } state;
+	int pid;
+	bool migrated;
+	bool skip_hints; /* the first run was a direct compaction that crossed the zone empty */
+} FirstCompaction;
+
+static void note_compaction(FirstCompaction *fc, const PsTraceEvent *ev, uint32_t page_size)
+{
+	bool obs = ev->op == PS_OP_OBSERVED;
+
+	switch (fc->state) {
+	case FC_BEGIN:
+		if (obs && ev->event == PS_OBS_COMPACTION_BEGIN) {
+			fc->state = FC_RUN;
+			fc->pid = ev->pid;
+		}
+		break;
+	case FC_RUN:
+		if (!obs || ev->pid != fc->pid)
+			break;
+		if (ev->event == PS_OBS_COMPACTION_MIGRATEPAGES)
+			fc->migrated = true;
+		else if (ev->event == PS_OBS_COMPACTION_END)
+			fc->state = !fc->migrated && ev->value == PS_COMPACT_RES_COMPLETE + 1
+					? FC_ALLOC
+					: FC_DONE;
+		break;
+	case FC_ALLOC:
+		if (obs || ev->pid != fc->pid)
+			break;
+		fc->skip_hints = ev->op == PS_OP_ALLOC &&
+				 (ev->order > 0 || ev->bytes > page_size) &&
+				 (ev->gfp & PS_GFP_DIRECT_RECLAIM) && (ev->gfp & PS_GFP_IO);
+		fc->state = FC_DONE;
+		break;
+	case FC_DONE:
+		break;
+	}
+}
 
 /* Marks each page with what the first record naming it is (FIRST_*). */
 static void note_first(uint8_t *first, const PsMachine *m, const PsTraceEvent *ev)
@@ -116,13 +173,14 @@ static void note_first(uint8_t *first, const PsMachine *m, const PsTraceEvent *e
 /* The memory map as note_first sees it: the stale entry's machine key. */
 static uint64_t stale_machine_key(const PsMachine *m)
 {
-	uint64_t v[3] = {m->map.base_pfn, m->map.end_pfn, m->max_order};
+	/* the last: the entry's format (2: with the STALE_COMPACT_SKIP_HINTS run) */
+	uint64_t v[4] = {m->map.base_pfn, m->map.end_pfn, m->max_order, 2};
 
 	return ps_checksum64(v, sizeof(v));
 }
 
 /* The trace read a second time for first[]: false when it cannot be opened. */
-static bool scan_first(PsSim *s, uint8_t *first)
+static bool scan_first(PsSim *s, uint8_t *first, FirstCompaction *fc)
 {
 	g_autoptr(GError) error = NULL;
 	PsTraceHeader hdr;
@@ -134,23 +192,27 @@ static bool scan_first(PsSim *s, uint8_t *first)
 					ps_trace_reader_digest(s->reader), &hdr, &error);
 	if (!r)
 		return false; /* the run's own reader reports what is wrong with the trace */
-	while (ps_trace_reader_next(r, &ev, NULL) == 1)
+	while (ps_trace_reader_next(r, &ev, NULL) == 1) {
 		note_first(first, s->m, &ev);
+		note_compaction(fc, &ev, s->m->page_size);
+	}
 	ps_trace_reader_close(r);
 	return true;
 }
 
 /*
- * first[] (FIRST_ALLOC and FIRST_FREE; the rest is left FIRST_NONE) from the cache's runs, else
- * from the trace, keeping its runs in the cache when there is one.
+ * first[] (FIRST_ALLOC and FIRST_FREE; the rest is left FIRST_NONE) and *skip_hints
+ * (FirstCompaction) from the cache's runs, else from the trace, keeping its runs in the cache when
+ * there is one.
  */
-static bool load_first(PsSim *s, uint8_t *first, uint64_t npages)
+static bool load_first(PsSim *s, uint8_t *first, uint64_t npages, bool *skip_hints)
 {
 	const char *digest = ps_trace_reader_digest(s->reader);
 	uint64_t key = stale_machine_key(s->m);
 	g_autofree char *entry = NULL;
 	const void *items = NULL;
 	uint64_t n = 0;
+	FirstCompaction fc = {.state = FC_BEGIN};
 	GMappedFile *map = ps_derived_cache_lookup(s->opts.trace_cache_dir, PS_DERIVED_STALE,
 						   digest, key, &entry, &items, &n);
 	g_autoptr(GArray) runs = NULL;
@@ -158,15 +220,18 @@ static bool load_first(PsSim *s, uint8_t *first, uint64_t npages)
 	if (map) {
 		const PsStaleRun *run = items;
 
-		for (uint64_t i = 0; i < n; i++)
+		for (uint64_t i = 0; i < n; i++) {
 			if (run[i].start < npages && run[i].len <= npages - run[i].start &&
 			    (run[i].what == FIRST_ALLOC || run[i].what == FIRST_FREE))
 				memset(first + run[i].start, (int)run[i].what, run[i].len);
+			*skip_hints |= run[i].what == STALE_COMPACT_SKIP_HINTS;
+		}
 		g_mapped_file_unref(map);
 		return true;
 	}
-	if (!scan_first(s, first))
+	if (!scan_first(s, first, &fc))
 		return false;
+	*skip_hints = fc.skip_hints;
 	if (!entry)
 		return true;
 	runs = g_array_new(FALSE, FALSE, sizeof(PsStaleRun));
@@ -180,6 +245,11 @@ static bool load_first(PsSim *s, uint8_t *first, uint64_t npages)
 		while (i < npages && first[i] == run.what)
 			i++;
 		run.len = i - run.start;
+		g_array_append_val(runs, run);
+	}
+	if (fc.skip_hints) {
+		PsStaleRun run = {0, 0, STALE_COMPACT_SKIP_HINTS};
+
 		g_array_append_val(runs, run);
 	}
 	ps_derived_cache_write(entry, PS_DERIVED_STALE, digest, key, runs->data, runs->len);
@@ -279,13 +349,16 @@ void sim_snapshot_free_stale(PsSim *s)
 	PsSnapshot *snap = s->snap;
 	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
 	g_autofree uint8_t *first = NULL;
+	bool skip_hints = false;
 
 	if (!snap || !s->trace_path || !strcmp(s->trace_path, "-"))
 		return;
 	first = ps_malloc0_huge(npages);
-	if (!load_first(s, first, npages))
+	if (!load_first(s, first, npages, &skip_hints))
 		return;
 	snap->stale_scanned = true;
+	if (skip_hints)
+		snap->compaction_skip_blocks = ps_compaction_seed_skip_hints(m);
 	take_freed_first(snap, m, first, npages);
 	if (!snap->lru)
 		return;

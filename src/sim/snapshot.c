@@ -824,6 +824,10 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 					(double)snap->freed_first_pages);
 		cJSON_AddNumberToObject(o, "free_in_snapshot_freed_first_left",
 					(double)snap->freed_first_left);
+		/* the first direct compaction crossed its zone empty: skip hints at the start */
+		if (snap->compaction_skip_blocks)
+			cJSON_AddNumberToObject(o, "compaction_skip_hint_blocks_at_start",
+						(double)snap->compaction_skip_blocks);
 	}
 	if (snap->zoneinfo_path) {
 		cJSON_AddStringToObject(o, "pcp_state_from", snap->zoneinfo_path);

@@ -602,6 +602,40 @@ static void test_skip_hints_set(void)
 	fixture_check(m);
 }
 
+/*
+ * The skip hints a snapshot start infers (ps_compaction_seed_skip_hints): every pageblock marked,
+ * so a direct compaction crosses the zone isolating nothing, COMPLETE, as the recording's first
+ * run did; once compaction_restarting clears them (deferral at COMPACT_MAX_DEFER_SHIFT with its
+ * 64 attempts considered) the same run migrates and captures.
+ */
+static void test_seeded_skip_hints(void)
+{
+	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsCaptureControl capc = {.zone = z, .order = 9, .pfn = PS_PFN_NONE};
+	PsCompactControl cc = direct_cc(z, &capc), cc2 = direct_cc(z, &capc);
+
+	fill_order0(m, z, 0);
+	punch(m, z);
+	g_assert_cmpuint(ps_compaction_seed_skip_hints(m), ==, 8192 / 512);
+	m->capture = &capc;
+	g_assert_cmpint(ps_compact_zone(m, &cc), ==, PS_COMPACT_RES_COMPLETE);
+	g_assert_cmpuint(cc.nr_migrated, ==, 0);
+	g_assert_cmpuint(cc.total_migrate_scanned, ==, 0);
+	g_assert_cmpuint(cc.total_free_scanned, ==, 0);
+	g_assert_true(z->compact_blockskip_flush);
+	for (int i = 0; i < PS_COMPACT_MAX_DEFER_SHIFT; i++)
+		ps_defer_compaction(z, 9);
+	for (unsigned i = 0; i < 1u << PS_COMPACT_MAX_DEFER_SHIFT; i++)
+		ps_compaction_deferred(z, 9);
+	g_assert_true(ps_compaction_restarting(z, 9));
+	g_assert_cmpint(ps_compact_zone(m, &cc2), ==, PS_COMPACT_RES_SUCCESS);
+	m->capture = NULL;
+	g_assert_cmpuint(cc2.nr_migrated, >, 0);
+	g_assert_cmpuint(capc.pfn, !=, PS_PFN_NONE);
+	fixture_check(m);
+}
+
 /* Grouping by mobility off: every request uses the UNMOVABLE lists; no steal ever happens. */
 static void test_grouping_off(void)
 {
@@ -683,6 +717,7 @@ int main(int argc, char **argv)
 			test_fragindex_lack_of_memory);
 	g_test_add_func("/policy/compaction/skip-bits-apart-from-type", test_skip_bits);
 	g_test_add_func("/policy/compaction/skip-hints-set", test_skip_hints_set);
+	g_test_add_func("/policy/compaction/seeded-skip-hints", test_seeded_skip_hints);
 	g_test_add_func("/policy/compaction/grouping-off-one-list", test_grouping_off);
 	g_test_add_func("/policy/compaction/score-13.11", test_score_13_11);
 	return g_test_run();

@@ -293,6 +293,58 @@ static void test_stale(void)
 	g_clear_pointer(&cache_dir, g_free);
 }
 
+/*
+ * The skip hints at the start (snapshot-stale.c, FirstCompaction): the recording's first
+ * compaction run (pid 5) ends COMPLETE (status 5, written + 1) with no migrate_pages call, and
+ * pid 5's next record is the order-9 THP allocation that compacted: every pageblock of the
+ * zone (64 MiB, 32 of them) starts marked, read from the trace, then from the cache. A
+ * migrate_pages call inside the run, or a next record that is no allocation that could compact
+ * (compact_memory's writer), leaves them unmarked.
+ */
+static void test_compaction_skip_hints(void)
+{
+	const char *const begin =
+	    "{\"t\":1000,\"op\":\"observed\",\"event\":\"mm_compaction_begin\",\"cpu\":0,"
+	    "\"pid\":5}";
+	const char *const migrate =
+	    "{\"t\":1200,\"op\":\"observed\",\"event\":"
+	    "\"mm_compaction_migratepages\",\"cpu\":0,\"pid\":5,\"value\":3}";
+	const char *const end = "{\"t\":1500,\"op\":\"observed\",\"event\":\"mm_compaction_end\","
+				"\"cpu\":0,\"pid\":5,\"value\":6}";
+	const char *const thp =
+	    "{\"t\":1600,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":5,"
+	    "\"order\":9,\"gfp\":\"GFP_TRANSHUGE|__GFP_NORETRY|__GFP_THISNODE\","
+	    "\"failed\":true}";
+	const char *const small = "{\"t\":1600,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":5,"
+				  "\"order\":0,\"gfp\":\"GFP_KERNEL\",\"pfn\":%u}";
+	g_autofree char *small_at = g_strdup_printf(small, A + 100);
+	const char *const hinted[] = {begin, end, thp};
+	const char *const migrated[] = {begin, migrate, end, thp};
+	const char *const sysctl[] = {begin, end, small_at};
+
+	cache_dir = g_build_filename(tmp_dir, "cache", NULL);
+	for (int pass = 0; pass < 2; pass++) {
+		g_autofree char *out = run("skip-hints", hinted, G_N_ELEMENTS(hinted));
+		g_autoptr(cJSON) sum = ps_test_json_file(out, "summary.json");
+
+		g_assert_cmpfloat(snap_field(sum, "compaction_skip_hint_blocks_at_start"), ==,
+				  NR_PAGES / 512);
+		ps_test_rm_rf(out);
+	}
+	ps_test_rm_rf(cache_dir);
+	g_clear_pointer(&cache_dir, g_free);
+	for (int i = 0; i < 2; i++) {
+		g_autofree char *out = i ? run("skip-hints", sysctl, G_N_ELEMENTS(sysctl))
+					 : run("skip-hints", migrated, G_N_ELEMENTS(migrated));
+		g_autoptr(cJSON) sum = ps_test_json_file(out, "summary.json");
+		const cJSON *snap = cJSON_GetObjectItem(sum, "snapshot");
+
+		g_assert_nonnull(cJSON_GetObjectItem(snap, "stale_lru_freed_folios"));
+		g_assert_null(cJSON_GetObjectItem(snap, "compaction_skip_hint_blocks_at_start"));
+		ps_test_rm_rf(out);
+	}
+}
+
 static double total(const cJSON *sum, const char *name)
 {
 	const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "totals"), name);
@@ -470,6 +522,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/snapshot-lru/failed-alloc", test_failed_alloc);
 	g_test_add_func("/sim/snapshot-lru/boost-at-start", test_boost_at_start);
 	g_test_add_func("/sim/snapshot-lru/stale", test_stale);
+	g_test_add_func("/sim/snapshot-lru/compaction-skip-hints", test_compaction_skip_hints);
 	rc = g_test_run();
 
 	ps_test_rm_rf(tmp_dir);
