@@ -462,6 +462,10 @@ typedef struct {
 	uint64_t next_id;
 	uint64_t t0, last_t;
 	bool have_t0;
+	/* the search for vmstat_update's first run (vmstat_note), in the main pass or its own */
+	bool vs_open; /* the main pass still looks */
+	bool vs_have_t0;
+	uint64_t vs_t0;
 	GHashTable *compacting; /* pid -> CompactReq* of tasks inside a compaction request */
 	OutRec *ring;		/* [IMP_RING], positions q_head .. q_tail - 1 */
 	uint64_t q_head, q_tail;
@@ -2766,14 +2770,39 @@ static bool line_timed(const Imp *im, const Line *l)
  * drain_local_pages, in the compacting task (the 64K recording's THP fault compacts at 2.37 s,
  * before kworker/0:1's first drain at 3.08 s). The run re-arms with round_jiffies_relative(HZ), so
  * its runs on every cpu sit on one grid of whole jiffy seconds: on the 4K recording kworker/0:1
- * drains at 5.891, 7.910 and 8.898 s and kworker/1:0 at 6.928 s. A first pass, as shmem_prepass;
- * nothing is found from standard input or a trace.dat.
+ * drains at 5.891, 7.910 and 8.898 s and kworker/1:0 at 6.928 s.
+ *
+ * vmstat_note takes the event lines in order and returns false once the search is over. The
+ * main pass asks it of each line while im->vs_open, and the writer puts the header in front of
+ * the records at the end (ps_trace_writer_new_header_last); only when the output is standard
+ * output, where nothing can go in front, does vmstat_prepass read the input first. That first
+ * pass cost more than the import's parse of the lines it read (ftrace-build-6.18's first kworker
+ * drain is at line 250 k of 307 k: 0.5 G of its 3.5 G instructions went there, inflate included)
+ * and the header's copy costs a copy of the compressed output. Nothing is found from standard
+ * input or a trace.dat.
  */
+static bool vmstat_note(Imp *im, const Line *l)
+{
+	/* the first record's instant, as trace_time takes it in the main pass */
+	if (!im->vs_have_t0 && line_timed(im, l)) {
+		im->vs_t0 = l->ts_ns;
+		im->vs_have_t0 = true;
+	}
+	if (strcmp(l->event, "mm_vmscan_direct_reclaim_begin") == 0 ||
+	    strcmp(l->event, "mm_vmscan_node_reclaim_begin") == 0)
+		return false;
+	if (strcmp(l->event, "mm_page_pcpu_drain") == 0 && HAS_PREFIX(l->comm, "kworker/")) {
+		im->hdr.has_vmstat_update = true;
+		im->hdr.vmstat_update_ns = l->ts_ns >= im->vs_t0 ? l->ts_ns - im->vs_t0 : 0;
+		return false;
+	}
+	return true;
+}
+
+/* vmstat_note over the input before the main pass (output to standard output). */
 static gboolean vmstat_prepass(Imp *im, const char *path, GError **error)
 {
 	g_autoptr(PsLineReader) in = open_lines(path, error);
-	uint64_t t0 = 0;
-	bool have_t0 = false;
 	char *s;
 	gsize len;
 	int rc;
@@ -2783,21 +2812,11 @@ static gboolean vmstat_prepass(Imp *im, const char *path, GError **error)
 	while ((rc = next_line(in, &s, &len, error)) == 1) {
 		Line l;
 
+		/* a line the main pass refuses ends the import there */
 		if (memchr(s, '\0', len) || split_line(s, len, &l) || l.ts_overflow)
 			continue;
-		/* the first record's instant, as trace_time takes it in the main pass */
-		if (!have_t0 && line_timed(im, &l)) {
-			t0 = l.ts_ns;
-			have_t0 = true;
-		}
-		if (strcmp(l.event, "mm_vmscan_direct_reclaim_begin") == 0 ||
-		    strcmp(l.event, "mm_vmscan_node_reclaim_begin") == 0)
+		if (!vmstat_note(im, &l))
 			break;
-		if (strcmp(l.event, "mm_page_pcpu_drain") == 0 && HAS_PREFIX(l.comm, "kworker/")) {
-			im->hdr.has_vmstat_update = true;
-			im->hdr.vmstat_update_ns = l.ts_ns >= t0 ? l.ts_ns - t0 : 0;
-			break;
-		}
 	}
 	return rc >= 0;
 }
@@ -3100,6 +3119,8 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 				  "%s: timestamp: '%.*s' is past the u64 nanosecond range "
 				  "(18446744073.709551615 s)",
 				  l.event, l.ts_len, l.ts_text);
+	if (im->vs_open)
+		im->vs_open = vmstat_note(im, &l);
 	if (im->portable) {
 		t = trace_time(im, l.ts_ns);
 		if (!note_mempolicies(im, l.ts_ns, t, error))
@@ -3224,6 +3245,7 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	int rc, cpus = opts->cpus;
 	PsImportFormat detected = PS_IMPORT_AUTO;
 	gboolean ok = FALSE;
+	bool header_last = false;
 
 	memset(st, 0, sizeof(*st));
 	if (opts->machine && strlen(opts->machine) >= sizeof(im.hdr.machine)) {
@@ -3286,8 +3308,14 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	if (im.portable && !im.dat && strcmp(in_path, "-") != 0 &&
 	    !shmem_prepass(&im, in_path, error))
 		goto out;
-	/* vmstat_update's grid: known from a kworker's pcp drain (vmstat_prepass) */
-	if (!im.dat && strcmp(in_path, "-") != 0 && !vmstat_prepass(&im, in_path, error))
+	/*
+	 * vmstat_update's grid: known from a kworker's pcp drain (vmstat_note), in the main pass
+	 * with the header written last, or first for standard output
+	 */
+	header_last = !im.dat && strcmp(in_path, "-") != 0 && strcmp(out_path, "-") != 0;
+	im.vs_open = header_last;
+	if (!im.dat && strcmp(in_path, "-") != 0 && !header_last &&
+	    !vmstat_prepass(&im, in_path, error))
 		goto out;
 	/* page-cache folios: known from their insertion after their allocation (pc_add) */
 	if (!im.portable)
@@ -3317,7 +3345,8 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 			src = PS_IMPORT_FTRACE;
 		g_strlcpy(im.hdr.source, ps_import_format_names[src], sizeof(im.hdr.source));
 	}
-	im.w = ps_trace_writer_new(out_path, &im.hdr, error);
+	im.w = header_last ? ps_trace_writer_new_header_last(out_path, &im.hdr, error)
+			   : ps_trace_writer_new(out_path, &im.hdr, error);
 	if (!im.w)
 		goto out;
 	while ((rc = im.dat ? ps_tracedat_next(im.dat, &s, &len, error)
@@ -3388,7 +3417,8 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	}
 	st->cpus = cpus;
 	st->live_at_end = g_hash_table_size(im.live);
-	ok = ps_trace_writer_close(g_steal_pointer(&im.w), error);
+	ok = header_last ? ps_trace_writer_close_header(g_steal_pointer(&im.w), &im.hdr, error)
+			 : ps_trace_writer_close(g_steal_pointer(&im.w), error);
 out:
 	ps_line_reader_close(im.in);
 	ps_tracedat_close(im.dat);

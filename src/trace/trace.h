@@ -344,7 +344,17 @@ PsTraceWriter *ps_trace_writer_new(const char *path, const PsTraceHeader *hdr, G
  */
 gboolean ps_trace_writer_write(PsTraceWriter *w, const PsTraceEvent *ev, GError **error);
 gboolean ps_trace_writer_close(PsTraceWriter *w, GError **error); /* also frees */
-void ps_trace_writer_abort(PsTraceWriter *w);			  /* removes the temp file, frees */
+/*
+ * As ps_trace_writer_new, but the header line is written at close (ps_trace_writer_close_header),
+ * in front of the records: for a header that says what the records showed. hdr's cpus bounds the
+ * records and the final header must have the same. Not for standard output. The text is what
+ * ps_trace_writer_new with the final header gives; the close copies the file once.
+ */
+PsTraceWriter *ps_trace_writer_new_header_last(const char *path, const PsTraceHeader *hdr,
+					       GError **error);
+/* The close of a header_last writer, with the header to put in front (also frees). */
+gboolean ps_trace_writer_close_header(PsTraceWriter *w, const PsTraceHeader *hdr, GError **error);
+void ps_trace_writer_abort(PsTraceWriter *w); /* removes the temp file, frees */
 uint64_t ps_trace_writer_count(const PsTraceWriter *w);
 
 /* ---- importers (trace/import.c) ----------------------------------------------------------- */

@@ -16,6 +16,13 @@
  * and no name, and the level is fixed. The size is within a fraction of a percent of one zlib
  * stream (each member starts with an empty 32 KiB window, 1 in 8 of a chunk).
  *
+ * A writer made by ps_trace_writer_new_header_last writes its records first and the header line
+ * at close, in front of them (ps_atomic_file_prepend: one copy of the compressed file): the
+ * importer learns some of the header (vmstat_update_ns) from the records it writes, and a second
+ * pass over the input to find it first cost more than the copy (see import.c). Gzip'd, the
+ * header is then a member of its own, so the compressed bytes differ from a writer given the
+ * same header first; the text is the same.
+ *
  * Compression runs on a thread of its own ("trace-gzip"), so that on a second core it overlaps
  * the formatting. The chunks go over at most PS_WRITER_CHUNKS in flight (constant memory), in
  * order. A write error met by the thread is the next call's error.
@@ -59,7 +66,8 @@ struct PsTraceWriter {
 	uint64_t count;
 	uint64_t last_t_ns;
 	int cpus;
-	bool failed; /* an I/O error: the output is in an unknown state, close only aborts */
+	bool failed;	  /* an I/O error: the output is in an unknown state, close only aborts */
+	bool header_last; /* the header line is put in front at close (close_header) */
 	/* gz only: the compressing thread */
 	GThread *thread;
 	GAsyncQueue *full, *empty; /* WriterChunk * to compress; free ones back */
@@ -206,7 +214,9 @@ static void ps_writer_free(PsTraceWriter *w)
 	g_free(w);
 }
 
-PsTraceWriter *ps_trace_writer_new(const char *path, const PsTraceHeader *hdr, GError **error)
+/* A writer for path; the header line goes first unless header_last (writer_close_header). */
+static PsTraceWriter *writer_new(const char *path, const PsTraceHeader *hdr, bool header_last,
+				 GError **error)
 {
 	PsTraceWriter *w;
 
@@ -214,6 +224,11 @@ PsTraceWriter *ps_trace_writer_new(const char *path, const PsTraceHeader *hdr, G
 
 	if (!ps_trace_header_check(hdr, error)) {
 		g_prefix_error(error, "%s: header: ", path);
+		return NULL;
+	}
+	if (header_last && strcmp(path, "-") == 0) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO,
+			    "<stdout>: a header written last needs a file to put it in front of");
 		return NULL;
 	}
 
@@ -256,8 +271,21 @@ PsTraceWriter *ps_trace_writer_new(const char *path, const PsTraceHeader *hdr, G
 	} else {
 		w->buf = g_malloc(PS_WRITER_BUF_SIZE + PS_TRACE_EVENT_MAX);
 	}
-	w->len = ps_trace_format_header(hdr, w->buf);
+	w->header_last = header_last;
+	if (!header_last)
+		w->len = ps_trace_format_header(hdr, w->buf);
 	return w;
+}
+
+PsTraceWriter *ps_trace_writer_new(const char *path, const PsTraceHeader *hdr, GError **error)
+{
+	return writer_new(path, hdr, false, error);
+}
+
+PsTraceWriter *ps_trace_writer_new_header_last(const char *path, const PsTraceHeader *hdr,
+					       GError **error)
+{
+	return writer_new(path, hdr, true, error);
 }
 
 gboolean ps_trace_writer_write(PsTraceWriter *w, const PsTraceEvent *ev, GError **error)
@@ -294,7 +322,35 @@ gboolean ps_trace_writer_write(PsTraceWriter *w, const PsTraceEvent *ev, GError 
 	return TRUE;
 }
 
-gboolean ps_trace_writer_close(PsTraceWriter *w, GError **error)
+/*
+ * The header line of a header_last writer, put in front of the records written: as text, or
+ * gzip'd into a member of its own (the records' members follow it; the text is the same).
+ */
+static gboolean writer_put_header(PsTraceWriter *w, const PsTraceHeader *hdr, GError **error)
+{
+	char line[PS_TRACE_EVENT_MAX];
+	gsize len, n;
+
+	if (!ps_trace_header_check(hdr, error)) {
+		g_prefix_error(error, "%s: header: ", w->name);
+		return FALSE;
+	}
+	if (hdr->cpus != w->cpus) {
+		/* the records were checked against the first header's cpus */
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "%s: header: cpus: %d, but the records were written for %d", w->name,
+			    hdr->cpus, w->cpus);
+		return FALSE;
+	}
+	len = ps_trace_format_header(hdr, line);
+	if (!w->gz)
+		return ps_atomic_file_prepend(w->out, line, len, error);
+	n = libdeflate_gzip_compress(w->deflater, line, len, w->zbuf, w->zbuf_size);
+	g_assert(n > 0); /* zbuf has the bound of a whole chunk */
+	return ps_atomic_file_prepend(w->out, w->zbuf, n, error);
+}
+
+static gboolean writer_close(PsTraceWriter *w, const PsTraceHeader *hdr, GError **error)
 {
 	gboolean ok;
 
@@ -306,7 +362,9 @@ gboolean ps_trace_writer_close(PsTraceWriter *w, GError **error)
 		ps_trace_writer_abort(w);
 		return FALSE;
 	}
-	if (!ps_writer_flush(w, true, error)) {
+	if (!ps_writer_flush(w, true, error) || (hdr && !writer_put_header(w, hdr, error))) {
+		ps_util_error_to_domain(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO,
+					PS_TRACE_ERROR_IO);
 		ps_trace_writer_abort(w);
 		return FALSE;
 	}
@@ -317,6 +375,18 @@ gboolean ps_trace_writer_close(PsTraceWriter *w, GError **error)
 					PS_TRACE_ERROR_IO);
 	ps_writer_free(w);
 	return ok;
+}
+
+gboolean ps_trace_writer_close(PsTraceWriter *w, GError **error)
+{
+	g_return_val_if_fail(w != NULL && !w->header_last, FALSE);
+	return writer_close(w, NULL, error);
+}
+
+gboolean ps_trace_writer_close_header(PsTraceWriter *w, const PsTraceHeader *hdr, GError **error)
+{
+	g_return_val_if_fail(w != NULL && w->header_last && hdr != NULL, FALSE);
+	return writer_close(w, hdr, error);
 }
 
 void ps_trace_writer_abort(PsTraceWriter *w)

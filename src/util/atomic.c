@@ -151,6 +151,61 @@ gboolean ps_atomic_file_write(PsAtomicFile *f, const void *data, gsize len, GErr
 	return TRUE;
 }
 
+/*
+ * Puts data in front of what f holds: a second temporary beside the first gets data, then a copy
+ * of the first (read back through its path: f's descriptor is write-only), and takes its place;
+ * the first is removed. For a file whose head is known only once the rest is written (a trace
+ * header that says what its records showed); it costs one copy of the file, in the page cache.
+ * On an error f is as it was before the call, and the second temporary is removed.
+ */
+gboolean ps_atomic_file_prepend(PsAtomicFile *f, const void *data, gsize len, GError **error)
+{
+	g_autofree char *dir = g_path_get_dirname(f->path);
+	g_autofree char *base = g_path_get_basename(f->path);
+	g_autofree char *tmpl = g_strdup_printf(".%s.XXXXXX.tmp", base);
+	g_autofree char *tmp = g_build_filename(dir, tmpl, NULL);
+	int in = -1, out;
+	gboolean ok;
+
+	if (!atomic_file_flush(f, error))
+		return FALSE;
+	out = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0666);
+	if (out < 0)
+		return set_errno_error(error, errno, f->path,
+				       "cannot create a temporary file beside it");
+	ok = ps_write_all_fd(out, f->path, data, len, error);
+	if (ok) {
+		in = open(f->tmp_path, O_RDONLY | O_CLOEXEC);
+		if (in < 0)
+			ok = set_errno_error(error, errno, f->tmp_path, "open");
+	}
+	while (ok) {
+		ssize_t n = read(in, f->buf, PS_ATOMIC_BUF_SIZE);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			ok = set_errno_error(error, errno, f->tmp_path, "read");
+		else if (n == 0)
+			break;
+		else
+			ok = ps_write_all_fd(out, f->path, f->buf, (gsize)n, error);
+	}
+	if (in >= 0)
+		close(in);
+	if (!ok) {
+		close(out);
+		g_unlink(tmp);
+		return FALSE;
+	}
+	close(f->fd);
+	g_unlink(f->tmp_path);
+	f->fd = out;
+	g_free(f->tmp_path);
+	f->tmp_path = g_steal_pointer(&tmp);
+	return TRUE;
+}
+
 gboolean ps_atomic_durable(void)
 {
 	const char *v = g_getenv("PAGESIM_FSYNC");

@@ -129,6 +129,8 @@ gboolean ps_atomic_file_write(PsAtomicFile *f, const void *data, gsize len, GErr
 const char *ps_atomic_file_path(const PsAtomicFile *f);		 /* the final name */
 gboolean ps_atomic_file_commit(PsAtomicFile *f, GError **error); /* frees f */
 void ps_atomic_file_abort(PsAtomicFile *f);			 /* frees f; NULL is a no-op */
+/* data in front of what f holds (a copy of the file; see util/atomic.c) */
+gboolean ps_atomic_file_prepend(PsAtomicFile *f, const void *data, gsize len, GError **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsAtomicFile, ps_atomic_file_abort)
 /*
  * Commits on this thread between begin and batch_commit are deferred: batch_commit renames them

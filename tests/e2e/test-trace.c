@@ -142,6 +142,38 @@ static void test_compile(void)
 	g_assert_cmpint(run_pagesim((const char *[]){"trace", "bogus", NULL}, NULL, &err), ==, 2);
 }
 
+/*
+ * The header's vmstat_update_ns (import.c, vmstat_note) found in the import's one pass, the
+ * header put in front at the end, and by a first pass when the output is standard output: the
+ * same trace either way, the drain's instant from the first record.
+ */
+static void test_import_header_last(void)
+{
+	g_autofree char *in = tmp("vmstat.txt");
+	g_autofree char *file = tmp("vmstat.jsonl");
+	g_autofree char *out = NULL, *text = NULL;
+	GString *rec = g_string_new("# tracer: nop\n#P:2\n");
+
+	for (int i = 0; i < 3000; i++)
+		g_string_append_printf(rec,
+				       "  cc-9  [001] .....  %d.%06d: mm_page_alloc: page=01 "
+				       "pfn=0x%x order=0 migratetype=1 gfp_flags=GFP_KERNEL\n",
+				       1 + i / 1000, i % 1000, 0x1000 + i);
+	g_string_append(rec, "  kworker/1:0-22  [001] d..2.  4.315379: mm_page_pcpu_drain: "
+			     "page=01 pfn=0x200 order=0 migratetype=1\n");
+	g_assert_true(g_file_set_contents(in, rec->str, (gssize)rec->len, NULL));
+	g_string_free(rec, TRUE);
+	g_assert_cmpint(run_pagesim((const char *[]){"import", in, "-o", file, NULL}, NULL, NULL),
+			==, 0);
+	g_assert_cmpint(run_pagesim((const char *[]){"import", in, "-o", "-", NULL}, &out, NULL),
+			==, 0);
+	text = ps_test_slurp(file);
+	g_assert_true(g_str_has_prefix(text, "{\"pagesim_trace\":1,\"source\":\"ftrace\","
+					     "\"page_size\":4096,\"cpus\":2,"
+					     "\"vmstat_update_ns\":3315379000}\n"));
+	g_assert_cmpstr(out, ==, text);
+}
+
 /* Plain runs: parse only, parse + write, read the entry, read a compiled trace. */
 static void test_run_same_outputs(void)
 {
@@ -406,6 +438,7 @@ int main(int argc, char **argv)
 	pagesim = argv[1];
 	tmp_dir = ps_test_make_dir("pagesim-e2e-trace-XXXXXX");
 	g_test_add_func("/e2e/trace/compile", test_compile);
+	g_test_add_func("/e2e/trace/import-header-last", test_import_header_last);
 	g_test_add_func("/e2e/trace/run-same-outputs", test_run_same_outputs);
 	g_test_add_func("/e2e/trace/run-snapshot", test_run_snapshot);
 	g_test_add_func("/e2e/trace/run-snapshot-walk", test_run_snapshot_walk);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "mm/mm.h"
+#include "util/util.h"
 #include "trace/trace.h"
 
 /* One canonical line per op and per optional field; order matters only for the file tests. */
@@ -645,7 +646,7 @@ static void test_header(void)
 	header_fails("{\"pagesim_trace\":1,\"source\":\"x\",\"page_size\":4096,\"cpus\":1,"
 		     "\"machine\":\"a\",\"machine\":\"b\"}",
 		     "machine: given twice");
-	/* the optional vmstat_update_ns (import.c, vmstat_prepass), written back only when given */
+	/* the optional vmstat_update_ns (import.c, vmstat_note), written back only when given */
 	header_round_trip("{\"pagesim_trace\":1,\"source\":\"ftrace\",\"page_size\":16384,"
 			  "\"cpus\":2,\"vmstat_update_ns\":2315378000}",
 			  &hdr);
@@ -1111,6 +1112,69 @@ static void test_writer_abort(void)
 	rm_rf(dir);
 }
 
+/*
+ * A header written last (ps_trace_writer_new_header_last, the importer's): the same text as the
+ * writer given that header first, plain and gzip'd, over several gzip chunks; no temporary left
+ * behind; a header with other cpus than the records were checked against, and standard output,
+ * refused.
+ */
+static void test_writer_header_last(void)
+{
+	g_autofree char *dir = make_tmpdir();
+	PsTraceHeader last = test_hdr;
+	g_autoptr(GError) error = NULL;
+
+	last.has_vmstat_update = true;
+	last.vmstat_update_ns = 2315378000u;
+	for (int gz = 0; gz < 2; gz++) {
+		g_autofree char *first = g_build_filename(dir, gz ? "a.jsonl.gz" : "a.jsonl", NULL);
+		g_autofree char *after = g_build_filename(dir, gz ? "b.jsonl.gz" : "b.jsonl", NULL);
+		g_autoptr(GBytes) want = NULL, got = NULL;
+		PsTraceWriter *w[2];
+
+		w[0] = ps_trace_writer_new(first, &last, &error);
+		g_assert_no_error(error);
+		w[1] = ps_trace_writer_new_header_last(after, &test_hdr, &error);
+		g_assert_no_error(error);
+		for (int i = 0; i < 20000; i++) {
+			PsTraceEvent ev;
+
+			parse_ok(canonical[2], &ev);
+			ev.id = (uint64_t)i;
+			ev.t_ns = (uint64_t)i;
+			for (int k = 0; k < 2; k++)
+				g_assert_true(ps_trace_writer_write(w[k], &ev, &error));
+		}
+		g_assert_true(ps_trace_writer_close(w[0], &error));
+		g_assert_true(ps_trace_writer_close_header(w[1], &last, &error));
+		g_assert_no_error(error);
+		want = ps_file_read_all(first, &error);
+		g_assert_no_error(error);
+		got = ps_file_read_all(after, &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(g_bytes_get_size(want), >, 1000000);
+		g_assert_true(g_bytes_equal(want, got));
+		g_assert_cmpuint(count_dir_entries(dir), ==, 2 * (gz + 1));
+	}
+	{
+		g_autofree char *path = g_build_filename(dir, "c.jsonl.gz", NULL);
+		PsTraceWriter *w = ps_trace_writer_new_header_last(path, &test_hdr, &error);
+		PsTraceHeader other = last;
+
+		g_assert_no_error(error);
+		other.cpus = 4;
+		g_assert_false(ps_trace_writer_close_header(w, &other, &error));
+		g_assert_nonnull(
+		    strstr(error->message, "cpus: 4, but the records were written for 2"));
+		g_clear_error(&error);
+		g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+		g_assert_cmpuint(count_dir_entries(dir), ==, 4);
+	}
+	g_assert_null(ps_trace_writer_new_header_last("-", &test_hdr, &error));
+	g_assert_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO);
+	rm_rf(dir);
+}
+
 /* A full disk (standard output on /dev/full): an error, and every later call fails. */
 static void test_writer_io_error(void)
 {
@@ -1318,6 +1382,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/reader/lines", test_reader_lines);
 	g_test_add_func("/trace/writer/abort", test_writer_abort);
 	g_test_add_func("/trace/writer/io-error", test_writer_io_error);
+	g_test_add_func("/trace/writer/header-last", test_writer_header_last);
 	g_test_add_func("/trace/large", test_large);
 	return g_test_run();
 }
