@@ -339,10 +339,67 @@ void ps_pcp_adopt(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order
 	z->nr_pcp += 1ull << order;
 }
 
+/*
+ * The end of the list that holds pfn, found from pfn itself: its links are followed both ways at
+ * once, so the walk stops at the nearer end; *at_head says which end it is. PS_PFN_NONE when
+ * neither end is reached within `limit` steps (the caller then searches the lists).
+ */
+static ps_pfn_t list_end_of(const PsMachine *m, ps_pfn_t pfn, uint64_t limit, bool *at_head)
+{
+	ps_pfn_t back = pfn, fwd = pfn;
+
+	for (uint64_t n = 0; n <= limit; n++) {
+		ps_pfn_t prev = m->map.link[back - m->map.base_pfn].prev;
+		ps_pfn_t next = m->map.link[fwd - m->map.base_pfn].next;
+
+		if (prev == PS_PFN_NONE) {
+			*at_head = true;
+			return back;
+		}
+		if (next == PS_PFN_NONE) {
+			*at_head = false;
+			return fwd;
+		}
+		back = prev;
+		fwd = next;
+	}
+	return PS_PFN_NONE;
+}
+
 int ps_pcp_take_untraced(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
 {
+	ps_pfn_t end;
+	bool at_head = false;
+
 	if (!z->pcp || !ps_pcp_allowed_order(m, order) || ps_page_state(m, pfn) != PS_PAGE_PCP ||
 	    ps_page_order(m, pfn) != order)
+		return -1;
+	/*
+	 * A block in PS_PAGE_PCP state is on one pcp list, linked through map.link (pcp lists
+	 * never use block_link): the list whose head (or tail) is the end its links lead to is the
+	 * one the search below would find it on, and no other list can have that end. On
+	 * ftrace-press-thp-6.18 (1,571 such blocks, on lists of thousands of pages) searching every
+	 * cpu's lists of the order from their heads cost ~49,000 instructions a block (6.5 % of a
+	 * warm snapshot run); walking one list to its nearer end costs ~27,000.
+	 */
+	end = list_end_of(m, pfn, z->nr_pcp, &at_head);
+	for (int c = 0; end != PS_PFN_NONE && c < m->nr_cpus; c++) {
+		PsPcp *pcp = &z->pcp[c];
+
+		for (int mt = 0; mt < PS_MT_PCPTYPES; mt++) {
+			PsList *list =
+			    &pcp->lists[ps_pcp_list_index(m, order, (enum ps_migratetype)mt)];
+
+			g_assert(!list->block_links);
+			if ((at_head ? list->head : list->tail) == end) {
+				/* __rmqueue_pcplist: no free_count halving (that is
+				 * rmqueue_pcplist's) */
+				pcp_take(m, z, pcp, list, pfn, order);
+				return c;
+			}
+		}
+	}
+	if (end != PS_PFN_NONE)
 		return -1;
 	for (int c = 0; c < m->nr_cpus; c++) {
 		PsPcp *pcp = &z->pcp[c];

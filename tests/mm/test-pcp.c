@@ -112,6 +112,68 @@ static void test_free_drains_tail(void)
 	fixture_check(m);
 }
 
+/* The pfns on list l, head first, in pfns[] (room for max); how many. */
+static int list_pfns(const PsMachine *m, const PsList *l, ps_pfn_t *pfns, int max)
+{
+	int n = 0;
+
+	for (ps_pfn_t p = l->head; p != PS_PFN_NONE && n < max; p = ps_list_next(m, l, p))
+		pfns[n++] = p;
+	return n;
+}
+
+/*
+ * alloc_pages_bulk's untraced take (ps_pcp_take_untraced): a block on any cpu's pcp list of its
+ * order, at the head, the tail or inside, is taken off that list and no other (the others'
+ * order kept); a block not on a pcp list, or asked at another order, is not taken.
+ */
+static void test_take_untraced(void)
+{
+	g_autoptr(PsMachine) m = normal_only(65536, 3);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	int mov = ps_pcp_list_index(m, 0, PS_MT_MOVABLE);
+	int unm = ps_pcp_list_index(m, 0, PS_MT_UNMOVABLE);
+	ps_pfn_t before[256], after[256], taken, held;
+	PsAllocOutcome out;
+	int n, n2, count;
+
+	/* each refill leaves batch - 1 pages on the list: cpu 1 movable, cpu 2 unmovable */
+	held = alloc0(m, PS_GFP_HIGHUSER_MOVABLE, 1, &out);
+	alloc0(m, PS_GFP_KERNEL, 2, &out);
+	n = list_pfns(m, &z->pcp[1].lists[mov], before, 256);
+	g_assert_cmpint(n, >=, 5);
+	g_assert_cmpint(list_pfns(m, &z->pcp[2].lists[unm], after, 256), >=, 5);
+	/* not on a list (allocated), or of another order: left alone */
+	g_assert_cmpint(ps_pcp_take_untraced(m, z, held, 0), ==, -1);
+	g_assert_cmpint(ps_pcp_take_untraced(m, z, before[2], 1), ==, -1);
+	g_assert_cmpint(z->pcp[1].count, ==, n);
+	/* inside, at the tail and at the head of cpu 1's list */
+	for (int k = 0; k < 3; k++) {
+		int at = k == 0 ? n / 2 : k == 1 ? n - 1 : 0;
+
+		n = list_pfns(m, &z->pcp[1].lists[mov], before, 256);
+		count = z->pcp[1].count;
+		taken = before[at];
+		g_assert_cmpint(ps_pcp_take_untraced(m, z, taken, 0), ==, 1);
+		g_assert_cmpint(z->pcp[1].count, ==, count - 1);
+		g_assert_cmpint(ps_page_state(m, taken), ==, PS_PAGE_ALLOCATED);
+		n2 = list_pfns(m, &z->pcp[1].lists[mov], after, 256);
+		g_assert_cmpint(n2, ==, n - 1);
+		for (int i = 0, j = 0; i < n; i++)
+			if (i != at)
+				g_assert_cmpuint(after[j++], ==, before[i]);
+		ps_free_pages(m, taken, 0, 1); /* back on cpu 1's list, at its head */
+	}
+	/* another cpu's list of another migratetype, a block inside it */
+	n = list_pfns(m, &z->pcp[2].lists[unm], before, 256);
+	g_assert_cmpint(ps_pcp_take_untraced(m, z, before[1], 0), ==, 2);
+	g_assert_cmpint(list_pfns(m, &z->pcp[2].lists[unm], after, 256), ==, n - 1);
+	g_assert_cmpuint(after[0], ==, before[0]);
+	g_assert_cmpuint(after[1], ==, before[2]);
+	ps_free_pages(m, before[1], 0, 2);
+	fixture_check(m);
+}
+
 static void test_free_high(void)
 {
 	g_autoptr(PsMachine) m = normal_only(65536, 1);
@@ -225,6 +287,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/mm/pcp/list-index", test_list_index);
 	g_test_add_func("/mm/pcp/refill-scaling", test_refill_scaling);
 	g_test_add_func("/mm/pcp/free-drains-tail", test_free_drains_tail);
+	g_test_add_func("/mm/pcp/take-untraced", test_take_untraced);
 	g_test_add_func("/mm/pcp/free-high", test_free_high);
 	g_test_add_func("/mm/pcp/free-high-batch", test_free_high_batch);
 	g_test_add_func("/mm/pcp/decay", test_decay);
