@@ -102,6 +102,9 @@ typedef struct {
 	char *machine_dir;
 	char machine[sizeof(((PsTraceHeader *)0)->machine)];
 	const char *machine_check;
+	/* the loaded-state cache entry that kind and lru (and the load's arrays) lie in, mapped
+	 * read only (snapshot-cache.c); NULL when they are the snapshot's own (a classification) */
+	GMappedFile *state_map;
 } PsSnapshot;
 
 /* Reads the dump and loads it into m (ps_machine_load_state); --proc DIR checks pagetypeinfo. */
@@ -124,16 +127,17 @@ typedef struct {
 /*
  * The loaded-state cache (snapshot-cache.c): the entry's path in cache_dir for this dump and
  * layout (boot_pbmt: the pageblock types before the load), with the dump's digest and the layout
- * hash to check it by; NULL without a cache or when the dump cannot be hashed. _read fills the
- * classification's results (snap's counts, votes, kind, lru; a's arrays) and says whether the
- * entry was whole and matching (a bad one is reported on stderr); _write keeps them.
+ * hash to check it by; NULL without a cache or when the dump cannot be hashed. _read says whether
+ * the entry was whole and matching (a bad one is reported on stderr, nothing changed) and then
+ * gives the classification's results: snap's counts and votes and a->pbmt copied, a's state,
+ * head_order and movable and snap's kind and lru pointed into the entry, mapped read only
+ * (snap->state_map); _write keeps them.
  */
 char *ps_snapshot_cache_entry(const char *cache_dir, const char *kpageflags, const PsMachine *m,
 			      const uint8_t *boot_pbmt, uint64_t nblocks, char **digest,
 			      uint64_t *layout);
 bool ps_snapshot_cache_read(const char *entry, const char *digest, uint64_t layout,
-			    PsSnapshot *snap, const PsSnapArrays *a, uint64_t npages,
-			    uint64_t nblocks);
+			    PsSnapshot *snap, PsSnapArrays *a, uint64_t npages, uint64_t nblocks);
 void ps_snapshot_cache_write(const char *entry, const char *digest, uint64_t layout,
 			     const PsSnapshot *snap, const PsSnapArrays *a, uint64_t npages,
 			     uint64_t nblocks);

@@ -11,7 +11,11 @@
  * that state into the machine (mm/snapshot.c), fitting the pagetypeinfo counts (--proc) and owning
  * the allocated pages are done on every run, from these arrays, exactly as after a classification.
  * A 52 MB dump of a 6.5 M-page machine is read and classified in ~0.1 s CPU; its entry here is
- * a few hundred kB (the per-pfn arrays run-length coded) and is read in a few ms.
+ * 33 MB (five bytes a pfn) and is mapped, not read: the per-pfn arrays are used where they lie in
+ * the mapping (read only). Until format 2 they were run-length coded (a few hundred kB) and
+ * decoded on every run into fresh arrays: on ftrace-press-kswapd-6.18, 22 M instructions and
+ * 33 MB of fresh memory the host kernel zeroed before the decode wrote it (perf: page clearing
+ * was the largest single cost of a warm snapshot run on this project's VM).
  *
  * Never required, never trusted: the entry is named after the sha256 of the dump as stored and a
  * hash of the layout (map span, pageblock and buddy orders, each zone's type, node, span, managed
@@ -24,8 +28,9 @@
  *   u64 free_pages[PS_MAX_NR_ZONES], flagless_taken[PS_MAX_NR_ZONES],
  *       blocks[PS_MAX_NR_ZONES][PS_MT_TYPES], nr_pfns
  *   u16 votes[nblocks * PS_MT_PCPTYPES]; u8 pbmt[nblocks]
- *   five run-length coded byte arrays of npages (state, head_order, movable, kind, lru): each a
- *   u64 byte length, then (varint run length, byte value) pairs.
+ *   five byte arrays of npages, as they are: state, head_order, movable, kind, lru.
+ * The header's checksum is ps_checksum64 of the six parts' own checksums (the part before the
+ * arrays, then each array), so that the writer never copies an array into one buffer.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,7 +39,7 @@
 #include "sim/sim-private.h"
 #include "util/util.h"
 
-#define SNAP_MAGIC "PSSNAPS\x01"
+#define SNAP_MAGIC "PSSNAPS\x02"
 
 extern const uint64_t ps_snapshot_cache_key;
 
@@ -94,80 +99,6 @@ char *ps_snapshot_cache_entry(const char *cache_dir, const char *kpageflags, con
 	return g_build_filename(cache_dir, name, NULL);
 }
 
-/* ---- run-length coding of a byte array ----------------------------------------------------- */
-
-static void rle_put(GByteArray *out, const uint8_t *a, uint64_t n)
-{
-	guint at = out->len;
-	uint64_t len;
-
-	g_byte_array_set_size(out, out->len + 8); /* the coded length, filled in below */
-	for (uint64_t i = 0; i < n;) {
-		uint64_t j = i + 1, run;
-		uint8_t b;
-
-		while (j < n && a[j] == a[i])
-			j++;
-		for (run = j - i; run >= 0x80; run >>= 7) {
-			b = (uint8_t)(run | 0x80);
-			g_byte_array_append(out, &b, 1);
-		}
-		b = (uint8_t)run;
-		g_byte_array_append(out, &b, 1);
-		g_byte_array_append(out, &a[i], 1);
-		i = j;
-	}
-	len = out->len - at - 8;
-	memcpy(out->data + at, &len, 8);
-}
-
-/*
- * Decodes one array of n bytes at *p (bounded by end) into a[], which holds zeroes; false when
- * the coding does not fit.
- */
-static bool rle_get(const uint8_t **p, const uint8_t *end, uint8_t *a, uint64_t n)
-{
-	const uint8_t *q = *p, *stop;
-	uint64_t len, i = 0;
-
-	if ((gsize)(end - q) < 8)
-		return false;
-	memcpy(&len, q, 8);
-	q += 8;
-	if (len > (uint64_t)(end - q))
-		return false;
-	stop = q + len;
-	while (q < stop) {
-		uint64_t run = 0;
-		unsigned shift = 0;
-
-		while (q < stop && (*q & 0x80) && shift < 63) {
-			run |= (uint64_t)(*q++ & 0x7f) << shift;
-			shift += 7;
-		}
-		if (q + 2 > stop)
-			return false;
-		run |= (uint64_t)*q++ << shift;
-		if (run == 0 || run > n - i)
-			return false;
-		/*
-		 * a[] comes zeroed (ps_snapshot_load_cached's fresh arrays; a failed decode zeroes
-		 * them again): a run of zeroes is not written, so its pages are never faulted in,
-		 * and a short run is stored without a call (305 k runs on ftrace-press-kswapd,
-		 * most of a few bytes: the memset calls were 25 M instructions)
-		 */
-		if (*q && run <= 8)
-			for (uint64_t k = 0; k < run; k++)
-				a[i + k] = *q;
-		else if (*q)
-			memset(a + i, *q, run);
-		q++;
-		i += run;
-	}
-	*p = stop;
-	return i == n;
-}
-
 /* ---- entries ------------------------------------------------------------------------------- */
 
 /*
@@ -203,13 +134,33 @@ static bool take(const uint8_t **p, const uint8_t *end, void *dst, gsize n)
 	return true;
 }
 
+/* The bytes before the arrays: the counts, nr_pfns, votes and pbmt. */
+static gsize small_part(uint64_t nblocks)
+{
+	const PsSnapshot *s = NULL;
+
+	return sizeof(s->free_pages) + sizeof(s->flagless_taken) + sizeof(s->blocks) +
+	       sizeof(s->nr_pfns) + nblocks * PS_MT_PCPTYPES * sizeof(uint16_t) + nblocks;
+}
+
+/* The header's checksum of a payload: the small part, then the five arrays of npages. */
+static uint64_t payload_checksum(const uint8_t *small, gsize small_len,
+				 const uint8_t *const arrays[5], uint64_t npages)
+{
+	uint64_t sums[6];
+
+	sums[0] = ps_checksum64(small, small_len);
+	for (int k = 0; k < 5; k++)
+		sums[k + 1] = ps_checksum64(arrays[k], npages);
+	return ps_checksum64(sums, sizeof(sums));
+}
+
 bool ps_snapshot_cache_read(const char *entry, const char *digest, uint64_t layout,
-			    PsSnapshot *snap, const PsSnapArrays *a, uint64_t npages,
-			    uint64_t nblocks)
+			    PsSnapshot *snap, PsSnapArrays *a, uint64_t npages, uint64_t nblocks)
 {
 	g_autofree char *why = NULL;
-	const uint8_t *data = NULL, *p, *end;
-	gsize len = 0;
+	const uint8_t *data = NULL, *p, *end, *arrays[5];
+	gsize len = 0, small = small_part(nblocks);
 	SnapHead h;
 	g_autoptr(GMappedFile) map = map_entry(entry, &h, sizeof(h), &data, &len, &why);
 
@@ -228,39 +179,36 @@ bool ps_snapshot_cache_read(const char *entry, const char *digest, uint64_t layo
 			why = g_strdup_printf("%" G_GSIZE_FORMAT
 					      " bytes, the header says %" G_GUINT64_FORMAT,
 					      len - sizeof(h), h.size);
-		else if (ps_checksum64(data + sizeof(h), h.size) != h.checksum)
-			why = g_strdup("checksum mismatch: the file is corrupt");
+		else if (h.size != small + 5 * npages)
+			why = g_strdup("payload does not decode");
 	}
 	if (!why) {
 		p = data + sizeof(h);
 		end = p + h.size;
-		if (!take(&p, end, snap->free_pages, sizeof(snap->free_pages)) ||
-		    !take(&p, end, snap->flagless_taken, sizeof(snap->flagless_taken)) ||
-		    !take(&p, end, snap->blocks, sizeof(snap->blocks)) ||
-		    !take(&p, end, &snap->nr_pfns, sizeof(snap->nr_pfns)) ||
-		    !take(&p, end, snap->votes, nblocks * PS_MT_PCPTYPES * sizeof(uint16_t)) ||
-		    !take(&p, end, a->pbmt, nblocks) || !rle_get(&p, end, a->state, npages) ||
-		    !rle_get(&p, end, a->head_order, npages) ||
-		    !rle_get(&p, end, a->movable, npages) ||
-		    !rle_get(&p, end, snap->kind, npages) || !rle_get(&p, end, snap->lru, npages) ||
-		    p != end)
-			why = g_strdup("payload does not decode");
+		for (int k = 0; k < 5; k++)
+			arrays[k] = p + small + (gsize)k * npages;
+		if (payload_checksum(p, small, arrays, npages) != h.checksum)
+			why = g_strdup("checksum mismatch: the file is corrupt");
 	}
 	if (why) {
 		fprintf(stderr, "pagesim: cache %s: %s; ignored, reading %s again\n", entry, why,
 			snap->path);
-		/* a partial decode may have written some of them: back to a fresh load's zeroes */
-		memset(snap->free_pages, 0, sizeof(snap->free_pages));
-		memset(snap->flagless_taken, 0, sizeof(snap->flagless_taken));
-		memset(snap->blocks, 0, sizeof(snap->blocks));
-		memset(snap->votes, 0, nblocks * PS_MT_PCPTYPES * sizeof(uint16_t));
-		memset(a->state, 0, npages);
-		memset(a->head_order, 0, npages);
-		memset(a->movable, 0, npages);
-		memset(snap->kind, 0, npages);
-		memset(snap->lru, 0, npages);
 		return false;
 	}
+	/* the sizes were checked: every take fits */
+	take(&p, end, snap->free_pages, sizeof(snap->free_pages));
+	take(&p, end, snap->flagless_taken, sizeof(snap->flagless_taken));
+	take(&p, end, snap->blocks, sizeof(snap->blocks));
+	take(&p, end, &snap->nr_pfns, sizeof(snap->nr_pfns));
+	take(&p, end, snap->votes, nblocks * PS_MT_PCPTYPES * sizeof(uint16_t));
+	take(&p, end, a->pbmt, nblocks);
+	/* read only from here on: the run writes none of them (classify_zone is not run) */
+	a->state = (uint8_t *)arrays[0];
+	a->head_order = (uint8_t *)arrays[1];
+	a->movable = (uint8_t *)arrays[2];
+	snap->kind = (uint8_t *)arrays[3];
+	snap->lru = (uint8_t *)arrays[4];
+	snap->state_map = g_steal_pointer(&map);
 	return true;
 }
 
@@ -271,8 +219,11 @@ void ps_snapshot_cache_write(const char *entry, const char *digest, uint64_t lay
 	g_autoptr(GError) local = NULL;
 	g_autoptr(GByteArray) pl = g_byte_array_new();
 	g_autofree char *dir = g_path_get_dirname(entry);
+	const uint8_t *const arrays[5] = {a->state, a->head_order, a->movable, snap->kind,
+					  snap->lru};
 	PsAtomicFile *f;
 	SnapHead h;
+	bool ok;
 
 	g_byte_array_append(pl, (const guint8 *)snap->free_pages, sizeof(snap->free_pages));
 	g_byte_array_append(pl, (const guint8 *)snap->flagless_taken, sizeof(snap->flagless_taken));
@@ -281,27 +232,26 @@ void ps_snapshot_cache_write(const char *entry, const char *digest, uint64_t lay
 	g_byte_array_append(pl, (const guint8 *)snap->votes,
 			    (guint)(nblocks * PS_MT_PCPTYPES * sizeof(uint16_t)));
 	g_byte_array_append(pl, a->pbmt, (guint)nblocks);
-	rle_put(pl, a->state, npages);
-	rle_put(pl, a->head_order, npages);
-	rle_put(pl, a->movable, npages);
-	rle_put(pl, snap->kind, npages);
-	rle_put(pl, snap->lru, npages);
+	g_assert(pl->len == small_part(nblocks));
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, SNAP_MAGIC, 8);
 	h.key = ps_snapshot_cache_key;
 	h.layout = layout;
 	h.npages = npages;
 	h.nblocks = nblocks;
-	h.size = pl->len;
-	h.checksum = ps_checksum64(pl->data, pl->len);
+	h.size = pl->len + 5 * npages;
+	h.checksum = payload_checksum(pl->data, pl->len, arrays, npages);
 	g_strlcpy(h.digest, digest, sizeof(h.digest));
 	if (g_mkdir_with_parents(dir, 0777) != 0) {
 		fprintf(stderr, "pagesim: cache %s: %s; not kept\n", dir, g_strerror(errno));
 		return;
 	}
 	f = ps_atomic_file_new(entry, &local);
-	if (f && (!ps_atomic_file_write(f, &h, sizeof(h), &local) ||
-		  !ps_atomic_file_write(f, pl->data, pl->len, &local)))
+	ok = f && ps_atomic_file_write(f, &h, sizeof(h), &local) &&
+	     ps_atomic_file_write(f, pl->data, pl->len, &local);
+	for (int k = 0; ok && k < 5; k++)
+		ok = ps_atomic_file_write(f, arrays[k], npages, &local);
+	if (f && !ok)
 		g_clear_pointer(&f, ps_atomic_file_abort);
 	if (!f || !ps_atomic_file_commit(f, &local)) /* commit frees f either way */
 		fprintf(stderr, "pagesim: cache: %s; not kept\n", local->message);

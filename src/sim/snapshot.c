@@ -712,12 +712,12 @@ PsSnapshot *ps_snapshot_load_cached(PsMachine *m, const char *path, const char *
 	g_autoptr(PsSnapshot) snap = NULL;
 	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
 	uint64_t nblocks = npages >> m->pageblock_order, layout = 0;
-	/* filled whole right away (ps_advise_huge: fewer page faults) */
-	g_autofree uint8_t *state = ps_malloc0_huge(npages), *head_order = ps_malloc0_huge(npages);
-	g_autofree uint8_t *movable = ps_malloc0_huge(npages), *pbmt = g_new(uint8_t, nblocks);
+	g_autofree uint8_t *pbmt = g_new(uint8_t, nblocks);
+	/* the load's arrays when a classification makes them (else the cache entry's) */
+	g_autofree uint8_t *state = NULL, *head_order = NULL, *movable = NULL;
 	g_autofree char *entry = NULL, *digest = NULL;
-	PsSnapArrays ls = {state, head_order, movable, pbmt};
-	PsMachineState st = {m->map.base_pfn, m->map.end_pfn, state, head_order, movable, pbmt};
+	PsSnapArrays ls = {NULL, NULL, NULL, pbmt};
+	PsMachineState st;
 	gsize size = 0;
 
 	for (uint64_t b = 0; b < nblocks; b++)
@@ -728,8 +728,6 @@ PsSnapshot *ps_snapshot_load_cached(PsMachine *m, const char *path, const char *
 	snap->owned = g_new0(uint8_t, (npages + 7) / 8);
 	snap->nr_blocks = nblocks;
 	snap->votes = g_new0(uint16_t, nblocks * PS_MT_PCPTYPES);
-	snap->kind = ps_malloc0_huge(npages);
-	snap->lru = ps_malloc0_huge(npages);
 	snap->moved_to = g_hash_table_new(g_direct_hash, g_direct_equal);
 	snap->moved_from = g_hash_table_new(g_direct_hash, g_direct_equal);
 	snap->moved_bits = g_new0(uint8_t, (npages + 7) / 8);
@@ -739,6 +737,12 @@ PsSnapshot *ps_snapshot_load_cached(PsMachine *m, const char *path, const char *
 	 */
 	entry = ps_snapshot_cache_entry(cache_dir, path, m, pbmt, nblocks, &digest, &layout);
 	if (!entry || !ps_snapshot_cache_read(entry, digest, layout, snap, &ls, npages, nblocks)) {
+		/* filled whole right away (ps_advise_huge: fewer page faults) */
+		ls.state = state = ps_malloc0_huge(npages);
+		ls.head_order = head_order = ps_malloc0_huge(npages);
+		ls.movable = movable = ps_malloc0_huge(npages);
+		snap->kind = ps_malloc0_huge(npages);
+		snap->lru = ps_malloc0_huge(npages);
 		/* gunzipped when it starts with the gzip magic, as every reader of a recording is
 		 */
 		bytes = ps_file_read_all_cached(path, cache_dir, error);
@@ -767,6 +771,8 @@ PsSnapshot *ps_snapshot_load_cached(PsMachine *m, const char *path, const char *
 		g_clear_pointer(&snap->kpf_bytes, g_bytes_unref);
 		snap->kpf = NULL;
 	}
+	st = (PsMachineState){m->map.base_pfn, m->map.end_pfn, ls.state,
+			      ls.head_order,   ls.movable,     pbmt};
 	if (!ps_machine_load_state(m, &st, error)) {
 		g_prefix_error(error, "%s: ", path);
 		return NULL;
@@ -794,11 +800,15 @@ void ps_snapshot_free(PsSnapshot *snap)
 	g_clear_pointer(&snap->moved_from, g_hash_table_unref);
 	g_free(snap->moved_bits);
 	g_free(snap->votes);
-	g_free(snap->kind);
 	g_free(snap->zoneinfo_free);
 	if (snap->pcp_start_counts)
 		g_array_unref(snap->pcp_start_counts);
-	g_free(snap->lru);
+	if (snap->state_map) { /* kind and lru lie in it */
+		g_mapped_file_unref(snap->state_map);
+	} else {
+		g_free(snap->kind);
+		g_free(snap->lru);
+	}
 	g_free(snap);
 }
 
