@@ -504,7 +504,8 @@ typedef struct {
 	int nr_onl;
 	PsTraceEvent pending; /* a cache_add / cache_remove still growing */
 	bool have_pending;
-	GHashTable *shmem; /* movable allocation number -> ShmemAdd* (shmem_prepass) */
+	GHashTable *shmem;    /* movable allocation number -> ShmemAdd* (shmem_prepass) */
+	GHashTable *ra_pairs; /* movable allocation numbers of failed readahead pages (same) */
 	/* allocations held until their page-cache fate is known (exact; see pc_hold): an open
 	 * addressing table pfn -> ring position, IMP_PC_SLOTS slots, and the held ones in order */
 	struct PcSlot {
@@ -2671,6 +2672,17 @@ static gboolean cache_record(Imp *im, const PsTraceEvent *e, GError **error)
 }
 
 /*
+ * The same first pass finds the readahead pages the kernel freed without inserting them: a
+ * movable allocation with readahead_gfp_mask's __GFP_NORETRY (and no __GFP_NOMEMALLOC: a THP
+ * fault's mask has it) whose pfn is freed with no mm_filemap_add_to_page_cache of it in between.
+ * page_cache_ra_unbounded and ra_alloc_folio (mm/readahead.c) put the new folio when
+ * filemap_add_folio fails (another task inserted that index first: two compilers faulting one
+ * file), a free on the allocating cpu that halves its pcp alloc_factor
+ * (free_frozen_page_commit). Left out, the replay's pcp never saw those frees and its refill
+ * batches grew where the kernel's shrank (build-portable of Dec 2026: 3205 such pairs, freed
+ * 0-41 us after their allocation). They are written as an alloc of kind file, with the
+ * recorded size as bytes, and its free (port_page).
+ *
  * tmpfs/shmem page cache: shmem_add_to_page_cache fires no filemap tracepoint (and this kernel
  * has no kprobes to add one), but the removal does (truncate_inode_folio ->
  * filemap_remove_folio -> mm_filemap_delete_from_page_cache). A movable allocation whose pfn
@@ -2687,6 +2699,8 @@ typedef struct {
 	unsigned order;
 } ShmemAdd;
 
+#define RA_SEQ_BIT ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 1))
+
 static gboolean shmem_prepass(Imp *im, const char *path, GError **error)
 {
 	g_autoptr(PsLineReader) in = open_lines(path, error);
@@ -2699,6 +2713,7 @@ static gboolean shmem_prepass(Imp *im, const char *path, GError **error)
 	if (!in)
 		return FALSE;
 	im->shmem = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	im->ra_pairs = g_hash_table_new(g_direct_hash, g_direct_equal);
 	while ((rc = next_line(in, &s, &len, error)) == 1) {
 		const char *pfns, *gfps;
 		uint64_t pfn, gfp;
@@ -2712,13 +2727,26 @@ static gboolean shmem_prepass(Imp *im, const char *path, GError **error)
 			if (!pfn || !(gfps = kv(&l, "gfp_flags")) ||
 			    !ps_gfp_parse(gfps, &gfp, NULL))
 				continue;
+			/* the top bit: a readahead allocation (see above) */
 			if (gfp & PS_GFP_MOVABLE)
-				g_hash_table_insert(pending, (gpointer)(uintptr_t)pfn,
-						    (gpointer)(uintptr_t)++seq);
+				g_hash_table_insert(
+				    pending, (gpointer)(uintptr_t)pfn,
+				    (gpointer)(uintptr_t)(++seq |
+							  ((gfp & PS_GFP_NORETRY) &&
+								   !(gfp & PS_GFP_NOMEMALLOC)
+							       ? RA_SEQ_BIT
+							       : 0)));
 			else
 				g_hash_table_remove(pending, (gpointer)(uintptr_t)pfn);
-		} else if (strcmp(l.event, "mm_page_free") == 0 ||
-			   strcmp(l.event, "mm_filemap_add_to_page_cache") == 0) {
+		} else if (strcmp(l.event, "mm_page_free") == 0) {
+			uintptr_t at =
+			    (uintptr_t)g_hash_table_lookup(pending, (gpointer)(uintptr_t)pfn);
+
+			if (at & RA_SEQ_BIT)
+				g_hash_table_add(im->ra_pairs,
+						 (gpointer)(uintptr_t)(at & ~RA_SEQ_BIT));
+			g_hash_table_remove(pending, (gpointer)(uintptr_t)pfn);
+		} else if (strcmp(l.event, "mm_filemap_add_to_page_cache") == 0) {
 			g_hash_table_remove(pending, (gpointer)(uintptr_t)pfn);
 		} else if (strcmp(l.event, "mm_filemap_delete_from_page_cache") == 0) {
 			gpointer at = g_hash_table_lookup(pending, (gpointer)(uintptr_t)pfn);
@@ -2727,6 +2755,7 @@ static gboolean shmem_prepass(Imp *im, const char *path, GError **error)
 			const char *ofs = kv(&l, "ofs"), *ord = kv(&l, "order");
 			ShmemAdd *a;
 
+			at = (gpointer)((uintptr_t)at & ~RA_SEQ_BIT);
 			if (!at || !ofs || !ord ||
 			    sscanf(l.raw, "dev %u:%u ino %23s", &maj, &min, ino) != 3)
 				continue;
@@ -2899,6 +2928,30 @@ static gboolean port_observed(Imp *im, const Line *l, uint64_t ts, enum ps_obser
 	return !ev.has_pfn || port_named(im, l, ts, obs, ev.pfn, ev.order, 0, error);
 }
 
+/*
+ * A readahead page the kernel freed without inserting it (shmem_prepass): an alloc of kind file
+ * with the recorded size as bytes (the simulated page size rounds it up, as it does the kernel
+ * allocations), at its recorded time and cpu; its free follows as any kernel page's (port_page).
+ */
+static gboolean port_ra_pair(Imp *im, const Line *l, uint64_t ts, uint64_t pfn, int order,
+			     PsTraceEvent *ev, GError **error)
+{
+	im->st->port.user_pages -= 1ull << order;
+	g_hash_table_remove(im->dropped, (gpointer)(uintptr_t)pfn);
+	ev->op = PS_OP_ALLOC;
+	ev->has_gfp = true;
+	ev->id = ++im->next_id;
+	ev->cpu = l->cpu;
+	ev->pid = l->pid;
+	ev->bytes = (uint64_t)im->hdr.page_size << order;
+	ev->kind = PS_KIND_FILE;
+	im->st->port.ra_pairs++;
+	im->st->port.ra_pair_pages += 1ull << order;
+	live_put(im, pfn, ev->id, order);
+	im->st->allocs++;
+	return port_write(im, ev, error);
+}
+
 /* mm_page_alloc / mm_page_free in a portable import: kernel memory as bytes + kind. */
 static gboolean port_page(Imp *im, const Line *l, uint64_t ts, bool alloc, GError **error)
 {
@@ -2939,6 +2992,9 @@ static gboolean port_page(Imp *im, const Line *l, uint64_t ts, bool alloc, GErro
 			g_hash_table_insert(im->dropped, (gpointer)(uintptr_t)pfn,
 					    GINT_TO_POINTER(order + 1));
 			im->movable_seq++;
+			if (im->ra_pairs && g_hash_table_contains(
+						im->ra_pairs, (gpointer)(uintptr_t)im->movable_seq))
+				return port_ra_pair(im, l, ts, pfn, order, &ev, error);
 			if (im->shmem && !shmem_add(im, l, ts, error))
 				return FALSE;
 			if (!port_cow(im, l, ts, ev.gfp, order, error))
@@ -3445,6 +3501,8 @@ out:
 		g_array_unref(im.held_obs);
 	if (im.shmem)
 		g_hash_table_unref(im.shmem);
+	if (im.ra_pairs)
+		g_hash_table_unref(im.ra_pairs);
 	g_free(im.pc);
 	if (im.in_reclaim)
 		g_hash_table_unref(im.in_reclaim);
@@ -3493,16 +3551,19 @@ static void port_stats_format(const PsImportStats *st, GString *out)
 	g_string_append_printf(
 	    out,
 	    "portable: page cache added %" PRIu64 " pages in %" PRIu64 " KiB (tmpfs pages found "
-	    "by their later deletion %" PRIu64 "), removed %" PRIu64 " pages in %" PRIu64
-	    " KiB (%" PRIu64 " by reclaim); maps %" PRIu64 ", unmaps %" PRIu64
-	    ", brk moves %" PRIu64 ", mremaps %" PRIu64 ", madvise thp %" PRIu64
-	    " dontneed %" PRIu64 " other %" PRIu64 "; forks %" PRIu64 " (copying the mm, "
+	    "by their later deletion %" PRIu64 "; readahead pages freed before any insertion, "
+	    "filemap_add_folio having failed, kept as alloc+free pairs of kind file: %" PRIu64
+	    " pairs, %" PRIu64 " pages), removed %" PRIu64 " pages in %" PRIu64 " KiB (%" PRIu64
+	    " by reclaim); maps %" PRIu64 ", unmaps %" PRIu64 ", brk moves %" PRIu64
+	    ", mremaps %" PRIu64 ", madvise thp %" PRIu64 " dontneed %" PRIu64 " other %" PRIu64
+	    "; forks %" PRIu64 " (copying the mm, "
 	    "`parent` set: %" PRIu64 "), execs %" PRIu64 ", exits %" PRIu64
 	    "; syscall exits without entry %" PRIu64 "; allocator events left out %" PRIu64 "\n",
-	    p->cache_adds, p->cache_add_bytes / 1024, p->shmem_adds, p->cache_removes,
-	    p->cache_remove_bytes / 1024, p->cache_removes_reclaim, p->maps, p->unmaps,
-	    p->brk_moves, p->mremaps, p->madv_thp, p->madv_dontneed, p->madv_other, p->forks,
-	    p->fork_copies, p->execs, p->exits, p->syscalls_unmatched, p->observed_skipped);
+	    p->cache_adds, p->cache_add_bytes / 1024, p->shmem_adds, p->ra_pairs, p->ra_pair_pages,
+	    p->cache_removes, p->cache_remove_bytes / 1024, p->cache_removes_reclaim, p->maps,
+	    p->unmaps, p->brk_moves, p->mremaps, p->madv_thp, p->madv_dontneed, p->madv_other,
+	    p->forks, p->fork_copies, p->execs, p->exits, p->syscalls_unmatched,
+	    p->observed_skipped);
 	if (p->ra_windows)
 		g_string_append_printf(out,
 				       "portable: readahead windows (page_cache_ra_order) %" PRIu64

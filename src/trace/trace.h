@@ -418,7 +418,10 @@ typedef struct {
 	uint64_t faults_cow; /* write faults of those two: an anonymous page (touch records) */
 	/* page_fault_kernel: on user addresses (in faults above), on the kernel's own (left out) */
 	uint64_t faults_kernel, faults_kernel_skipped;
-	uint64_t shmem_adds;   /* cache_add records of tmpfs pages found by their deletion */
+	uint64_t shmem_adds; /* cache_add records of tmpfs pages found by their deletion */
+	/* readahead pages freed before any page-cache insertion (filemap_add_folio failed):
+	 * written as alloc + free pairs of kind file; pairs and pages */
+	uint64_t ra_pairs, ra_pair_pages;
 	uint64_t touches;      /* touch records (one recorded page each) */
 	uint64_t file_touches; /* touch records of kind file: reads outside anonymous memory */
 	uint64_t cow_copies;   /* touch records of kind anon: repeat write faults that copied */

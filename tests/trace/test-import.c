@@ -401,6 +401,85 @@ static void test_portable_ra_reason(void)
 }
 
 /*
+ * --portable: a readahead page (readahead_gfp_mask: __GFP_NORETRY, no __GFP_NOMEMALLOC) freed
+ * before any mm_filemap_add_to_page_cache of its pfn (filemap_add_folio failed, folio_put) is
+ * kept as an alloc of kind file with the recorded size as bytes and its free, at their recorded
+ * time and cpu: the frees halve the replay's pcp alloc_factor as the kernel's did. A readahead
+ * page that was inserted, an anonymous page freed unadded and a THP fault's folio (its mask has
+ * __GFP_NOMEMALLOC) stay left to the touch and cache records.
+ */
+static void test_portable_ra_pairs(void)
+{
+#define RA_GFP "GFP_NOFS|__GFP_HIGHMEM|__GFP_MOVABLE|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP"
+#define ALLOC(T, CPU, PFN, ORD, GFP)                                                               \
+	"  cc1-9  [00" CPU "] .....  " T ": mm_page_alloc: page=01 pfn=" PFN " order=" ORD         \
+	" migratetype=1 gfp_flags=" GFP "\n"
+#define FREE(T, CPU, PFN, ORD)                                                                     \
+	"  cc1-9  [00" CPU "] .....  " T ": mm_page_free: page=01 pfn=" PFN " order=" ORD "\n"
+	static const char text[] =
+	    "# tracer: nop\n# entries-in-buffer/entries-written: 10/10   #P:2\n" ALLOC(
+		"1.000000", "1", "0x1000", "0", RA_GFP) FREE("1.000001", "1", "0x1000", "0")
+		ALLOC("1.000002", "0", "0x1004", "2", RA_GFP) FREE("1.000003", "0", "0x1004", "2")
+		    ALLOC("1.000004", "0", "0x2000", "0",
+			  RA_GFP) "  cc1-9  [000] .....  1.000005: mm_filemap_add_to_page_cache: "
+				  "dev 254:0 ino "
+				  "a1 pfn=0x2000 ofs=0 order=0\n" FREE("1.000006", "0", "0x2000",
+								       "0")
+				      ALLOC("1.000007", "0", "0x3000", "0",
+					    "GFP_HIGHUSER_MOVABLE|__GFP_ZERO")
+					  FREE("1.000008", "0", "0x3000", "0")
+					      ALLOC("1.000009", "0", "0x4000", "9",
+						    "GFP_TRANSHUGE_LIGHT|__GFP_NORETRY")
+						  FREE("1.000010", "0", "0x4000", "9");
+#undef ALLOC
+#undef FREE
+#undef RA_GFP
+	static const struct {
+		enum ps_trace_op op;
+		uint64_t t_ns, bytes;
+		int cpu;
+	} want[] = {
+	    {PS_OP_ALLOC, 0, 4096, 1},
+	    {PS_OP_FREE, 1000, 0, 1},
+	    {PS_OP_ALLOC, 2000, 16384, 0},
+	    {PS_OP_FREE, 3000, 0, 0},
+	};
+	g_autoptr(GError) error = NULL;
+	PsImportStats st;
+	char *out = NULL;
+	PsTraceReader *r = import_portable(text, false, &st, &out);
+	PsTraceEvent ev;
+	uint64_t id = 0;
+	guint n = 0;
+	int rc;
+
+	while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1) {
+		if (ev.op != PS_OP_ALLOC && ev.op != PS_OP_FREE)
+			continue;
+		g_assert_cmpuint(n, <, G_N_ELEMENTS(want));
+		g_assert_cmpint(ev.op, ==, want[n].op);
+		g_assert_cmpuint(ev.t_ns, ==, want[n].t_ns);
+		if (ev.op == PS_OP_ALLOC) {
+			g_assert_cmpuint(ev.bytes, ==, want[n].bytes);
+			g_assert_cmpint(ev.kind, ==, PS_KIND_FILE);
+			g_assert_cmpint(ev.cpu, ==, want[n].cpu);
+			g_assert_true(ev.gfp & PS_GFP_NORETRY);
+			id = ev.id;
+		} else {
+			g_assert_cmpuint(ev.id, ==, id);
+		}
+		n++;
+	}
+	g_assert_no_error(error);
+	g_assert_cmpint(rc, ==, 0);
+	g_assert_cmpuint(n, ==, G_N_ELEMENTS(want));
+	g_assert_cmpuint(st.port.ra_pairs, ==, 2);
+	g_assert_cmpuint(st.port.ra_pair_pages, ==, 5);
+	ps_trace_reader_close(r);
+	cleanup(out);
+}
+
+/*
  * --portable --observed: the allocator's own events stay as observed records, and the first
  * allocation or free naming a pfn becomes an observed mm_page_alloc / mm_page_free (the pcp
  * lists and free folios at the start of a replay from the recording's own snapshot); a pfn named
@@ -2065,6 +2144,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/portable-fork", test_portable_fork);
 	g_test_add_func("/trace/import/portable-kernel-fault", test_portable_kernel_fault);
 	g_test_add_func("/trace/import/portable-ra-reason", test_portable_ra_reason);
+	g_test_add_func("/trace/import/portable-ra-pairs", test_portable_ra_pairs);
 	g_test_add_func("/trace/import/portable-observed", test_portable_observed);
 	g_test_add_func("/trace/import/machine", test_import_machine);
 	g_test_add_func("/trace/import/vmstat-update", test_import_vmstat_update);
