@@ -671,6 +671,7 @@ typedef struct {
 	uint64_t async_size; /* ra->async_size */
 	unsigned order;	     /* ra->order: folio order of the current window */
 	uint64_t prev_index; /* ra->prev_pos >> PAGE_SHIFT of the last read; UINT64_MAX: none */
+	bool mmap;	     /* the window came of page faults (read-around and its async steps) */
 } PsRaState;
 
 void ps_ra_init(PsRaState *ra);
@@ -682,11 +683,13 @@ unsigned ps_pagecache_max_order(const PsMachine *m);
  * A read of req pages at index missed the page cache: page_cache_sync_ra (no window, or not
  * where the window ends) or page_cache_async_ra (index is where the last window ended) sets the
  * window in *ra. contig is the number of cached pages right before index (page_cache_prev_miss).
- * Returns the pages to read from index and in *order the folio order page_cache_ra_order
- * starts from (0 for a random read, which leaves the window alone).
+ * peer_mark: another task's window on the file ends at index with an async mark peer_mark
+ * pages before its end (the PG_readahead folio this read hit), else 0. A read inside the
+ * current window continues it. Returns the pages to read from index and in *order the folio
+ * order page_cache_ra_order starts from (0 for a random read, which leaves the window alone).
  */
 uint64_t ps_ra_window(const PsMachine *m, PsRaState *ra, uint64_t index, uint64_t req,
-		      uint64_t contig, unsigned *order);
+		      uint64_t contig, uint64_t peer_mark, unsigned *order);
 /*
  * A page fault on a file mapping missed the page cache at index, and the recording says the req
  * pages from there came in through that fault's window (do_sync_mmap_readahead): mmap read-around

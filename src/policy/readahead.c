@@ -59,6 +59,20 @@
  * (6.18, ext4, ra_pages 2048) holds 750 page_cache_ra_order events: 42 read-around windows
  * (size 2048, async_size 512) and 4 exec ones (async_size 0), all order 0; every other sync
  * window order 0 too; the async ones (size == async_size) 69 of order 2, 6 of order 4, 1 of 6.
+ * PG_readahead marks across tasks (session 12, from 6.18's filemap.c do_async_mmap_readahead, read
+ * through the code search: a fault on a cached folio with PG_readahead calls page_cache_async_ra
+ * with the faulting task's own file_ra_state and req_count ra_pages; page_cache_async_ra off its
+ * expected index sizes the window from the marked folio to the first miss plus req_count, then
+ * get_next_ra_size, and raises that state's order by 2): the mark is on the folio, so a task
+ * hits the mark of a window another task made. Two compilers faulting cc1 in turn
+ * (build-portable of Dec 6 2026) fill one read-around window in many records of either task;
+ * sim/pagecache.c keeps that window, and the async windows' marks, per file (peer_mark here),
+ * and a fault stream's async window read in several records continues at its order (the first
+ * branch of ps_ra_window): the kernel's two order-2 windows, 597 folios, where the per-task
+ * state had made none. Simplifications: a mark's window is ra_pages (the request of a fault;
+ * a read() hitting the mark asks for less), and a read()'s window does not continue across
+ * records (tmpfs cache_adds, which the kernel's shmem takes at order 0 without readahead, are
+ * read as such windows here: continuing them moved churn-portable's free blocks past bands).
  * Simplifications: the window is the range the fault brought in (its centre, the fault, is not
  * in the record); exec_folio_order() is 0 (include/linux/pgtable.h's default, x86) on every
  * machine: arm64 defines it as ilog2(SZ_64K >> PAGE_SHIFT) (4 on 4K, 2 on 16K), but the machine
@@ -127,12 +141,36 @@ static uint64_t get_next_ra_size(uint64_t cur, uint64_t max)
 }
 
 uint64_t ps_ra_window(const PsMachine *m, PsRaState *ra, uint64_t index, uint64_t req,
-		      uint64_t contig, unsigned *order)
+		      uint64_t contig, uint64_t peer_mark, unsigned *order)
 {
 	uint64_t max = ps_ra_max_pages(m);
 	unsigned max_order = ps_pagecache_max_order(m);
 
-	if (ra->size && index == ra->start + ra->size) {
+	if (ra->mmap && ra->size && ra->async_size == ra->size && index > ra->start &&
+	    index < ra->start + ra->size) {
+		/* the rest of the current async window of a fault stream: one
+		 * page_cache_ra_order call, which the recording wrote as several records
+		 * (another task's events came between). Not a sync window's: a file written
+		 * page by page is a run of one-page records, each a sequential miss here
+		 * (write_begin does no readahead); and not a read()'s (see the header) */
+		ra->prev_index = index + MAX(req, 1) - 1;
+		*order = ra->order;
+		return ra->start + ra->size - index;
+	}
+	if (!(ra->size && index == ra->start + ra->size) && peer_mark) {
+		/* page_cache_async_ra off its expected index: this task hit a PG_readahead
+		 * folio of a window that is not its own (the mark is on the folio, the state in
+		 * each struct file); the window starts at the first miss, sized from the pages
+		 * between the mark and it plus the request, ramped (get_next_ra_size), and the
+		 * order is this state's + 2. The request is a fault's (do_async_mmap_readahead
+		 * asks for ra_pages; marks here come from fault windows and their async steps),
+		 * so the window is ra_pages */
+		ra->start = index;
+		ra->size = get_next_ra_size(peer_mark + max, max);
+		ra->async_size = ra->size;
+		ra->order += 2;
+		ra->mmap = true;
+	} else if (ra->size && index == ra->start + ra->size) {
 		/* page_cache_async_ra: the expected index, push the window forward and ramp up */
 		ra->start += ra->size;
 		ra->size = MAX(ra->size, get_next_ra_size(ra->size, max));
@@ -145,6 +183,7 @@ uint64_t ps_ra_window(const PsMachine *m, PsRaState *ra, uint64_t index, uint64_
 		ra->size = get_init_ra_size(req, max);
 		ra->async_size = ra->size > req ? ra->size - req : ra->size >> 1;
 		ra->order = 0;
+		ra->mmap = false;
 	} else if (contig <= req) {
 		/* a standalone small random read: read as is, the window left alone */
 		ra->prev_index = index + req - 1;
@@ -159,6 +198,7 @@ uint64_t ps_ra_window(const PsMachine *m, PsRaState *ra, uint64_t index, uint64_
 		ra->size = MIN(contig + req, max);
 		ra->async_size = 1;
 		ra->order = 0;
+		ra->mmap = false;
 	}
 	/* page_cache_ra_order's new_order */
 	ra->order = MIN(ra->order, max_order);
@@ -179,6 +219,7 @@ uint64_t ps_ra_fault(const PsMachine *m, PsRaState *ra, uint64_t index, uint64_t
 	 * read-around: order 0, async_size ra_pages / 4 */
 	ra->async_size = exec ? 0 : win / 4;
 	ra->order = 0;
+	ra->mmap = true;
 	ra->prev_index = index + win - 1;
 	*order = 0;
 	if (exec)

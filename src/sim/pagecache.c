@@ -18,7 +18,10 @@
  *   is not in the trace and the recording's readahead already is in the range).
  * - The readahead state (file_ra_state, one per struct file) is kept per file and task, the
  *   last SIM_FILE_RA tasks' (file_ra): a task opens or maps the file through its own struct
- *   file; a fifth task's reads start a fresh state in the oldest slot.
+ *   file; a fifth task's reads start a fresh state in the oldest slot. The PG_readahead marks,
+ *   which are on folios, are kept per file: the read-around window the fault records of all
+ *   tasks fill (fault_window) and the last SIM_FILE_MARKS async windows (file_mark); a mark
+ *   is known by where its window ends, where the next read starts when it was hit.
  * - A remove takes every folio of the machine that holds a byte of the range: the recording
  *   removed whole pages of its own size, and those bytes are no longer cached; a folio that
  *   also held bytes outside the range goes with them (the kernel would split a large folio or
@@ -96,6 +99,47 @@ static uint64_t contig_before(SimFile *f, PsSim *s, uint64_t index, uint64_t max
 		n++;
 	}
 	return n;
+}
+
+/*
+ * The PG_readahead mark a read at index hits, as the pages between the mark and index (0: none):
+ * a window of the file that ends at index, either the read-around the fault records of all tasks
+ * built (its mark ra_pages / 4 before its end, do_sync_mmap_readahead) or an async window (marked
+ * at its start, kept in f->marks until hit). The mark is on the folio, the window state in each
+ * struct file: any task may hit it (page_cache_async_ra), and the hit clears it, as the kernel
+ * clears PG_readahead.
+ */
+static uint64_t file_mark(SimFile *f, uint64_t index)
+{
+	if (f->fault_end > f->fault_start && f->fault_end == index) {
+		uint64_t n = f->fault_end - f->fault_start;
+
+		f->fault_start = f->fault_end = 0;
+		return MAX(n / 4, 1);
+	}
+	for (unsigned i = 0; i < SIM_FILE_MARKS; i++)
+		if (f->marks[i].dist && f->marks[i].end == index) {
+			uint64_t d = f->marks[i].dist;
+
+			f->marks[i].dist = 0;
+			return d;
+		}
+	return 0;
+}
+
+/* A fault record's pages [index, index + n) join the file's read-around window when nothing
+ * but cached pages lies between its end and them (fewer than ra_pages: one window is no
+ * longer); otherwise they open a new one. */
+static void fault_window(PsSim *s, SimFile *f, uint64_t index, uint64_t n)
+{
+	if (f->fault_end > f->fault_start && index >= f->fault_end &&
+	    index - f->fault_end <= ps_ra_max_pages(s->m) &&
+	    contig_before(f, s, index, index - f->fault_end) == index - f->fault_end) {
+		f->fault_end = index + n;
+		return;
+	}
+	f->fault_start = index;
+	f->fault_end = index + n;
 }
 
 /* One new folio of order at index: a record on the file LRU mapped in the file's table. */
@@ -214,12 +258,22 @@ uint64_t sim_op_cache_add(PsSim *s, const PsTraceEvent *ev, int cpu)
 			ns += folio_drop(s, f, v - 1, cpu);
 		}
 		ra = file_ra(f, ev->pid);
-		if (ev->reason == PS_CACHE_FAULT || ev->reason == PS_CACHE_EXEC)
+		if (ev->reason == PS_CACHE_FAULT || ev->reason == PS_CACHE_EXEC) {
 			win = ps_ra_fault(m, ra, index, last - index + 1,
 					  ev->reason == PS_CACHE_EXEC, &order);
-		else
+			if (ev->reason == PS_CACHE_FAULT)
+				fault_window(s, f, index, win);
+		} else {
 			win = ps_ra_window(m, ra, index, last - index + 1,
-					   contig_before(f, s, index, ps_ra_max_pages(m)), &order);
+					   contig_before(f, s, index, ps_ra_max_pages(m)),
+					   file_mark(f, index), &order);
+			if (ra->size && ra->start == index && ra->async_size == ra->size) {
+				/* a new async window: page_cache_ra_order marks its first folio */
+				f->marks[f->marks_next].end = ra->start + ra->size;
+				f->marks[f->marks_next].dist = ra->async_size;
+				f->marks_next = (f->marks_next + 1) % SIM_FILE_MARKS;
+			}
+		}
 		next =
 		    read_window(s, fi, index, index + win - 1, last, order, cpu, pi, &ns, &retry);
 		if (retry)

@@ -501,7 +501,8 @@ G_STATIC_ASSERT(sizeof(void *) != 8 || sizeof(Proc) == 512);
  * each task that reads the file has its own (a task opens and maps the file itself); the last
  * SIM_FILE_RA tasks' are kept, the oldest replaced (pagecache.c file_ra).
  */
-#define SIM_FILE_RA 4
+#define SIM_FILE_RA    4
+#define SIM_FILE_MARKS 8
 typedef struct {
 	int pid;   /* the task */
 	bool used; /* a task's state: pid and ra are set */
@@ -514,6 +515,16 @@ typedef struct {
 	SimPgTable pgt; /* page index -> record + 1 of the folio holding it */
 	SimFileRa ra[SIM_FILE_RA];
 	unsigned ra_next; /* the slot the next new task's state replaces */
+	/* the mmap read-around window the fault records of any task build, [fault_start,
+	 * fault_end): the kernel's one window, which tasks faulting the file in turn add in
+	 * pieces; its PG_readahead mark is still to be hit while fault_end > fault_start */
+	uint64_t fault_start, fault_end;
+	/* the PG_readahead marks of the last SIM_FILE_MARKS async windows not yet hit: the
+	 * window's end (where the next window starts) and its async_size (pagecache.c) */
+	struct {
+		uint64_t end, dist;
+	} marks[SIM_FILE_MARKS];
+	unsigned marks_next; /* the slot the next mark replaces */
 } SimFile;
 
 /* What the page-cache records did (summary.json "page_cache"). */

@@ -320,6 +320,14 @@ static void test_portable_kernel_fault(void)
 	cleanup(out);
 }
 
+/* A reader loop ended at the trace's end, without an error, after want records. */
+static void assert_read_all(const GError *error, int rc, guint n, guint want)
+{
+	g_assert_no_error(error);
+	g_assert_cmpint(rc, ==, 0);
+	g_assert_cmpuint(n, ==, want);
+}
+
 /*
  * --portable: the cache_adds of a page_cache_ra_order window are named by how 6.18 opened it:
  * do_sync_mmap_readahead's read-around (size == ra_pages, async_size ra_pages / 4, order 0) is
@@ -389,9 +397,7 @@ static void test_portable_ra_reason(void)
 		g_assert_cmpint(ev.reason, ==, want[n].reason);
 		n++;
 	}
-	g_assert_no_error(error);
-	g_assert_cmpint(rc, ==, 0);
-	g_assert_cmpuint(n, ==, G_N_ELEMENTS(want));
+	assert_read_all(error, rc, n, G_N_ELEMENTS(want));
 	g_assert_cmpuint(st.port.ra_windows, ==, 6);
 	g_assert_cmpuint(st.port.ra_pages_max, ==, 2048);
 	g_assert_cmpuint(st.port.cache_fault_bytes, ==, 12288);
@@ -470,9 +476,7 @@ static void test_portable_ra_pairs(void)
 		}
 		n++;
 	}
-	g_assert_no_error(error);
-	g_assert_cmpint(rc, ==, 0);
-	g_assert_cmpuint(n, ==, G_N_ELEMENTS(want));
+	assert_read_all(error, rc, n, G_N_ELEMENTS(want));
 	g_assert_cmpuint(st.port.ra_pairs, ==, 2);
 	g_assert_cmpuint(st.port.ra_pair_pages, ==, 5);
 	ps_trace_reader_close(r);
