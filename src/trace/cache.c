@@ -564,6 +564,27 @@ static G_GNUC_NO_INLINE const char *shape_read(PsCacheIn *c, uint64_t id, const 
 }
 
 /*
+ * Applies a record of shape sh whose differences start at p, far from the payload's end (8-byte
+ * loads need no bounds), to its op's base; returns the end of the record.
+ */
+static inline const uint8_t *apply_shape(PsCacheIn *c, const Shape *sh, const uint8_t *p)
+{
+	PsTraceEvent *cur = record_base(c->prev, sh->op, c->last_t_ns, c->last_line);
+	char *words = (char *)cur;
+
+	for (const ShapeEnt *e = &c->ents[sh->first], *e_end = e + sh->n; e < e_end; e++) {
+		uint64_t d, w;
+
+		memcpy(&d, p + e->diff_off, 8);
+		d = GUINT64_FROM_LE(d) & e->mask;
+		memcpy(&w, words + e->word_off, 8);
+		w += unzigzag(d);
+		memcpy(words + e->word_off, &w, 8);
+	}
+	return p + sh->bytes;
+}
+
+/*
  * A record near the end of the payload (or of a broken or finished reader): every read
  * bounds-checked. Returns what ps_cache_in_next returns; *shp gets the shape.
  */
@@ -603,52 +624,20 @@ static G_GNUC_NO_INLINE int next_checked(PsCacheIn *c, const uint8_t **pp, const
 	return 1;
 }
 
-int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
+/*
+ * A decoded record's checks, then it is handed out (or the reader is broken). A failed check
+ * leaves the reader broken: the entry passed its checksum, so it was written wrong, and nothing
+ * after this record can be trusted either. A record whose changed words hold nothing
+ * record_check reads is its checked base but for the time: only the time is checked (the full
+ * check was ~30 instructions a record).
+ */
+static G_GNUC_NO_INLINE int hand_out(PsCacheIn *c, PsTraceEvent *cur, const Shape *sh,
+				     const uint8_t *p, const PsTraceEvent **ev, GError **error)
 {
-	const uint8_t *p = c->p;
-	PsTraceEvent *cur; /* decoded in place: a record is its delta on its op's last one */
-	const Shape *sh;
-	uint64_t op;
+	uint64_t op = sh->op;
 	const char *bad;
 
-	if (G_LIKELY(c->count < c->fast_count && p < c->fast_end)) {
-		/* the common case, far from the end: no bounds to check inside the record */
-		uint64_t head = get_varint_unchecked(&p), id = head >> 1;
-		const ShapeEnt *e, *e_end;
-		char *words;
-
-		if (G_UNLIKELY(head & 1) && (bad = shape_read(c, id, &p)) != NULL)
-			return corrupt_broken(c, error, bad);
-		if (G_UNLIKELY(id >= c->nr_shapes))
-			return corrupt_broken(c, error, "shape not defined");
-		sh = &c->shapes[id];
-		cur = record_base(c->prev, sh->op, c->last_t_ns, c->last_line);
-		words = (char *)cur;
-		for (e = &c->ents[sh->first], e_end = e + sh->n; e < e_end; e++) {
-			uint64_t d, w;
-
-			memcpy(&d, p + e->diff_off, 8);
-			d = GUINT64_FROM_LE(d) & e->mask;
-			memcpy(&w, words + e->word_off, 8);
-			w += unzigzag(d);
-			memcpy(words + e->word_off, &w, 8);
-		}
-		p += sh->bytes;
-	} else {
-		int rc = next_checked(c, &p, &sh, error);
-
-		if (rc != 1)
-			return rc;
-		cur = &c->prev[sh->op];
-	}
-	op = sh->op;
-	/*
-	 * A failed check leaves the reader broken: the entry passed its checksum, so it was
-	 * written wrong, and nothing after this record can be trusted either. A record whose
-	 * changed words hold nothing record_check reads is its checked base but for the time:
-	 * only the time is checked (the full check was ~30 instructions a record).
-	 */
-	if (G_LIKELY(c->checked[op] && !sh->meets))
+	if (c->checked[op] && !sh->meets)
 		bad = cur->t_ns < c->last_t_ns ? "time goes backwards" : NULL;
 	else
 		bad = (uint64_t)cur->op != op ? "op of a record not its base's"
@@ -661,6 +650,63 @@ int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
 	c->count++;
 	c->checked[op] = true;
 	*ev = cur; /* no copy: the caller reads the decoder's own record */
+	return 1;
+}
+
+/* Any record but the common one: a definition, near the end, broken, or to be fully checked. */
+static G_GNUC_NO_INLINE int next_slow(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
+{
+	const uint8_t *p = c->p;
+	const Shape *sh;
+	int rc;
+
+	if (c->count < c->fast_count && p < c->fast_end) {
+		/* far from the end: no bounds to check inside the record */
+		uint64_t head = get_varint_unchecked(&p), id = head >> 1;
+		const char *bad;
+
+		if ((head & 1) && (bad = shape_read(c, id, &p)) != NULL)
+			return corrupt_broken(c, error, bad);
+		if (id >= c->nr_shapes)
+			return corrupt_broken(c, error, "shape not defined");
+		sh = &c->shapes[id];
+		p = apply_shape(c, sh, p);
+	} else if ((rc = next_checked(c, &p, &sh, error)) != 1) {
+		return rc;
+	}
+	return hand_out(c, &c->prev[sh->op], sh, p, ev, error);
+}
+
+/*
+ * The common record, far from the payload's end, of a shape known: no call and few registers,
+ * unless it must be checked in full (hand_out, out of line); a definition, a record near the
+ * end and a broken reader go to next_slow, which reads the record from its start.
+ */
+int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
+{
+	const uint8_t *p = c->p;
+	PsTraceEvent *cur; /* decoded in place: a record is its delta on its op's last one */
+	const Shape *sh;
+	uint64_t head, id;
+
+	if (G_UNLIKELY(c->count >= c->fast_count || p >= c->fast_end))
+		return next_slow(c, ev, error);
+	head = get_varint_unchecked(&p);
+	id = head >> 1;
+	if (G_UNLIKELY((head & 1) || id >= c->nr_shapes))
+		return next_slow(c, ev, error);
+	sh = &c->shapes[id];
+	p = apply_shape(c, sh, p);
+	cur = &c->prev[sh->op];
+	if (G_UNLIKELY(!c->checked[sh->op] || sh->meets))
+		return hand_out(c, cur, sh, p, ev, error);
+	if (G_UNLIKELY(cur->t_ns < c->last_t_ns))
+		return corrupt_broken(c, error, "time goes backwards");
+	c->p = p;
+	c->last_t_ns = cur->t_ns;
+	c->last_line = cur->line;
+	c->count++;
+	*ev = cur;
 	return 1;
 }
 
