@@ -130,18 +130,6 @@ typedef struct {
 
 enum { PS_DEACTIVATE_ANON = 1, PS_DEACTIVATE_FILE = 2 };
 
-/*
- * The LRU state of one handle (a folio of the host). One struct rather than an array per field:
- * adding, deleting or activating a folio touches one cache line of it, not six.
- */
-typedef struct {
-	uint32_t next, prev; /* on its list, PS_HANDLE_NONE at the ends */
-	uint8_t flags;	     /* PS_FOLIO_* */
-	uint8_t list;	     /* the list it is on (PS_LRU_*) while PS_FOLIO_ON_LIST */
-	uint8_t order;
-	uint8_t zone; /* zone index */
-} PsLruFolio;
-
 struct PsPolicy {
 	PsMachine *m;
 	PsEngine *e;
@@ -152,6 +140,7 @@ struct PsPolicy {
 	/* Per handle, grown on demand. */
 	size_t cap;
 	PsLruFolio *fo;		      /* fo_room.base */
+	PsLruView view;		      /* {fo, cap}, for the host's inline hints (ps_lru_view) */
 	uint64_t *dirtied_ns;	      /* dirtied_room.base; apart: only dirty file folios read it */
 	PsRoom fo_room, dirtied_room; /* grown in place (reclaim.c grow) */
 	PsFlusher wb;

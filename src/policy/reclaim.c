@@ -114,6 +114,12 @@ static void grow(PsPolicy *p, uint32_t h)
 	p->fo = p->fo_room.base;
 	p->dirtied_ns = p->dirtied_room.base;
 	p->cap = cap;
+	p->view = (PsLruView){p->fo, cap};
+}
+
+const PsLruView *ps_lru_view(const PsPolicy *p)
+{
+	return &p->view;
 }
 
 static PsZone *h_zone(PsPolicy *p, uint32_t h)
@@ -586,25 +592,6 @@ void ps_lru_split(PsPolicy *p, uint32_t h, const uint32_t *pieces, uint32_t n)
 bool ps_lru_on_list(const PsPolicy *p, uint32_t h)
 {
 	return h < p->cap && (p->fo[h].flags & PS_FOLIO_ON_LIST);
-}
-
-void ps_lru_prefetch(const PsPolicy *p, uint32_t h)
-{
-	if (h < p->cap)
-		__builtin_prefetch(&p->fo[h], 1);
-}
-
-void ps_lru_prefetch_neighbours(const PsPolicy *p, uint32_t h)
-{
-	const PsLruFolio *f;
-
-	if (h >= p->cap || !(p->fo[h].flags & PS_FOLIO_ON_LIST))
-		return;
-	f = &p->fo[h];
-	if (f->next != PS_HANDLE_NONE)
-		__builtin_prefetch(&p->fo[f->next], 1);
-	if (f->prev != PS_HANDLE_NONE)
-		__builtin_prefetch(&p->fo[f->prev], 1);
 }
 
 /* folio_mark_accessed: the second access while inactive activates. */

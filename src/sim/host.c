@@ -226,10 +226,12 @@ void sim_host_attach(PsSim *s)
 	s->oom_tasks = g_array_new(FALSE, FALSE, sizeof(PsOomTask));
 	s->oom_task_proc = g_array_new(FALSE, FALSE, sizeof(int));
 	s->policy = ps_policy_new(s->m, s->e, &s->cfg->reclaim, &host);
+	s->lru_view = ps_lru_view(s->policy);
 }
 
 void sim_host_detach(PsSim *s)
 {
+	s->lru_view = NULL;
 	g_clear_pointer(&s->policy, ps_policy_free);
 	g_clear_pointer(&s->oom_tasks, g_array_unref);
 	g_clear_pointer(&s->oom_task_proc, g_array_unref);

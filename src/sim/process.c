@@ -240,15 +240,21 @@ G_ALWAYS_INLINE static inline void proc_unlink(PsSim *s, uint32_t ri)
 {
 	Rec *r = rec_at(s, ri);
 	Proc *p;
+	uint32_t *own, n;
 
 	if (r->proc < 0)
 		return;
 	p = proc_at(s, r->proc);
-	p->own[r->own] = REC_NONE;
+	own = p->own;
+	own[r->own] = REC_NONE;
 	p->own_live--;
-	/* the newest entries are holes: drop them, so the last entry is always a live one */
-	while (p->own_len && p->own[p->own_len - 1] == REC_NONE)
-		p->own_len--;
+	/*
+	 * the newest entries are holes: drop them, so the last entry is always a live one (in
+	 * locals: a store to own_len could alias own[], which was read again each step)
+	 */
+	for (n = p->own_len; n && own[n - 1] == REC_NONE; n--)
+		;
+	p->own_len = n;
 	if (!(r->flags & REC_GONE)) {
 		p->rss_pages -= 1ull << r->order;
 		p->kind_pages[r->kind] -= 1ull << r->order;
@@ -467,7 +473,7 @@ G_ALWAYS_INLINE static inline uint32_t alloc_rec(PsSim *s, uint64_t gfp, unsigne
 		uint32_t after = s->free_recs[s->nr_free_recs - 2];
 
 		__builtin_prefetch(rec_at(s, after), 1);
-		ps_lru_prefetch(s->policy, after);
+		ps_lru_prefetch(s->lru_view, after);
 	}
 	/* A THP fault's folio comes through vma_alloc_folio (alloc_pages_mpol's THP first try). */
 	if (order && order == s->m->spec.thp_order && anon_fault_alloc(gfp, order, kind))
@@ -2235,13 +2241,13 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 
 			if (ra != REC_NONE) {
 				__builtin_prefetch(rec_at(s, ra), 1);
-				ps_lru_prefetch(s->policy, ra);
+				ps_lru_prefetch(s->lru_view, ra);
 			}
 		}
 		if (n > EXIT_AHEAD / 2 && p->own[n - 1 - EXIT_AHEAD / 2] != REC_NONE) {
 			ps_pfn_t pfn = rec_at(s, p->own[n - 1 - EXIT_AHEAD / 2])->pfn;
 
-			ps_lru_prefetch_neighbours(s->policy, p->own[n - 1 - EXIT_AHEAD / 2]);
+			ps_lru_prefetch_neighbours(s->lru_view, p->own[n - 1 - EXIT_AHEAD / 2]);
 			if (pfn >= s->m->map.base_pfn && pfn < s->m->map.end_pfn) {
 				__builtin_prefetch(&s->m->map.flags[pfn - s->m->map.base_pfn], 1);
 				__builtin_prefetch(&s->m->map.link[pfn - s->m->map.base_pfn], 1);

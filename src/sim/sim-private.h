@@ -617,6 +617,8 @@ struct PsSim {
 	PsEngine *e;
 	uint32_t ev_read, ev_exec, ev_sample, ev_decay, ev_reap;
 	PsPolicy *policy;
+	/* the policy's LRU state, for inline prefetch hints (ps_lru_view) */
+	const PsLruView *lru_view;
 	GArray *oom_tasks;     /* PsOomTask, rebuilt for each OOM */
 	GArray *oom_task_proc; /* int: process index of each task */
 	int cur_proc;	       /* process of the record being executed, -1 none */
