@@ -510,9 +510,11 @@ void ps_lru_del(PsPolicy *p, uint32_t h)
 	if (h >= p->cap || !(p->fo[h].flags & PS_FOLIO_ON_LIST))
 		return;
 	f = &p->fo[h];
-	if (f->flags & PS_FOLIO_DIRTY)
+	/* one test on the common path, a clean folio (the flags all go below) */
+	if (f->flags & (PS_FOLIO_DIRTY | PS_FOLIO_WRITEBACK)) {
 		set_dirty(p, h, false);
-	drop_writeback(p, h);
+		drop_writeback(p, h);
+	}
 	z = h_zone(p, h);
 	lru = f->list;
 	pages = 1ll << f->order;

@@ -252,8 +252,11 @@ G_ALWAYS_INLINE static inline void proc_unlink(PsSim *s, uint32_t ri)
 	 * the newest entries are holes: drop them, so the last entry is always a live one (in
 	 * locals: a store to own_len could alias own[], which was read again each step)
 	 */
-	for (n = p->own_len; n && own[n - 1] == REC_NONE; n--)
-		;
+	n = p->own_len; /* at least 1: r is in own */
+	if (own[n - 1] == REC_NONE)
+		do
+			n--;
+		while (n && own[n - 1] == REC_NONE);
 	p->own_len = n;
 	if (!(r->flags & REC_GONE)) {
 		p->rss_pages -= 1ull << r->order;
