@@ -456,30 +456,3 @@ void ps_vma_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsM
 	out->direct_compact |= first.direct_compact;
 	out->zones_tried += first.zones_tried;
 }
-
-void ps_free_pages(PsMachine *m, ps_pfn_t pfn, unsigned order, int cpu)
-{
-	PsZone *z = ps_pfn_zone(m, pfn);
-	enum ps_migratetype mt;
-
-	g_assert(z != NULL);
-	g_assert(ps_page_state(m, pfn) == PS_PAGE_ALLOCATED && ps_page_order(m, pfn) == order);
-	g_assert(z->nr_allocated >= (1ull << order));
-	z->nr_allocated -= 1ull << order;
-	ps_pcp_mark_cpu_active(m, cpu);
-
-	/*
-	 * To the buddy: an order the pcp lists do not hold (__free_pages_ok), an isolated pageblock
-	 * (free_one_page), or __free_frozen_pages' pcp_spin_trylock failing (free_one_page).
-	 */
-	if (!ps_pcp_allowed_order(m, order) || G_UNLIKELY(m->pcp_lock_held == cpu + 1) ||
-	    (mt = ps_pageblock_mt(m, pfn)) == PS_MT_ISOLATE) {
-		m->vm_events[PS_PGFREE] += 1ull << order;
-		ps_buddy_free(m, z, pfn, order, PS_FPI_NONE);
-		return;
-	}
-	/* pcp lists hold the three pcp types; HIGHATOMIC (and CMA) go to the movable list. */
-	if (mt >= PS_MT_PCPTYPES)
-		mt = PS_MT_MOVABLE;
-	ps_free_pcp(m, z, cpu, pfn, order, mt);
-}
