@@ -153,14 +153,18 @@ static char *parse_timestamp(char *p, uint64_t *ts_ns, bool *overflow)
 {
 	uint64_t sec = 0, frac = 0;
 	int fdig = 0;
+	char *d = p;
 
 	*overflow = false;
+	/* 19 digits cannot wrap a u64; checked one by one only past that */
+	for (; is_digit(*p) && p - d < 19; p++)
+		sec = sec * 10 + (uint64_t)(*p - '0');
 	for (; is_digit(*p); p++) {
-		uint64_t d = (uint64_t)(*p - '0');
+		uint64_t v = (uint64_t)(*p - '0');
 
-		if (sec > (UINT64_MAX - d) / 10)
+		if (sec > (UINT64_MAX - v) / 10)
 			*overflow = true;
-		sec = sec * 10 + d;
+		sec = sec * 10 + v;
 	}
 	if (*p != '.') {
 		*ts_ns = sec;
@@ -198,8 +202,7 @@ static void split_payload(char *p, Line *l)
 			p++;
 		if (*p == '=') {
 			eq = p;
-			while (*p && *p != ' ')
-				p++;
+			p = strchrnul(p, ' ');
 		}
 		tok_end = p;
 		if (*p)
@@ -265,7 +268,13 @@ static const char *split_line(char *s, gsize len, Line *l)
 {
 	char *b = s, *end = s + len, *p, *q, *ts;
 
-	memset(l, 0, sizeof(*l));
+	/* not the arrays (0.5 KB a line): each is read only as far as its count or NUL */
+	memset(l, 0, offsetof(Line, key));
+	l->perf_style = l->has_flags = false;
+	l->irq = PS_IRQ_NONE;
+	l->sys = l->nargs = 0;
+	l->ret = 0;
+	l->sysname[0] = l->raw[0] = '\0';
 	for (;;) {
 		b = memchr(b, '[', (gsize)(end - b));
 		if (!b)
@@ -369,7 +378,8 @@ static const char *split_line(char *s, gsize len, Line *l)
 			l->perf_style = true;
 		}
 	}
-	if (HAS_PREFIX(l->event, "sys_enter_") || HAS_PREFIX(l->event, "sys_exit_")) {
+	if (l->event[0] == 's' &&
+	    (HAS_PREFIX(l->event, "sys_enter_") || HAS_PREFIX(l->event, "sys_exit_"))) {
 		/* perf: "syscalls:sys_enter_mmap: addr: 0x..., ..." / "sys_exit_mmap: 0x..." */
 		bool enter = l->event[4] == 'e' && l->event[5] == 'n';
 
@@ -393,8 +403,9 @@ static const char *split_line(char *s, gsize len, Line *l)
 
 static const char *kv(const Line *l, const char *key)
 {
+	/* the first character first: most keys of a line differ there (a strcmp call each) */
 	for (int i = 0; i < l->nkv; i++)
-		if (strcmp(l->key[i], key) == 0)
+		if (l->key[i][0] == key[0] && strcmp(l->key[i], key) == 0)
 			return l->val[i];
 	return NULL;
 }
@@ -909,6 +920,12 @@ static gboolean note_proc(Imp *im, const Line *l, uint64_t t, GError **error)
 	PsTraceEvent ev;
 	char comm[16];
 
+	/*
+	 * The same task name as before, most lines: old is a valid name (or "?") of at most 15
+	 * bytes, so the line's name cut to 15 bytes is old when its first 15 bytes are
+	 */
+	if (old && strncmp(old, l->comm, sizeof(comm) - 1) == 0)
+		return TRUE;
 	g_strlcpy(comm, l->comm, sizeof(comm));
 	if (!g_utf8_validate(comm, -1, NULL))
 		g_strlcpy(comm, "?", sizeof(comm));
@@ -1732,13 +1749,15 @@ static bool non_event_line(Imp *im, const char *s)
 		im->st->comment_lines++;
 		return true;
 	}
-	if (HAS_PREFIX(s, "cpus=")) {
+	/* the second character first: most lines left are events of "cc1", "cat", ... */
+	if (s[1] == 'p' && HAS_PREFIX(s, "cpus=")) {
 		im->st->cpus_from_input = atoi(s + 5);
 		im->st->detected = PS_IMPORT_TRACE_CMD;
 		im->st->comment_lines++;
 		return true;
 	}
-	if (HAS_PREFIX(s, "version =") || HAS_PREFIX(s, "CPU ") || HAS_PREFIX(s, "trace-cmd:")) {
+	if ((s[1] == 'e' && HAS_PREFIX(s, "version =")) || (s[1] == 'P' && HAS_PREFIX(s, "CPU ")) ||
+	    (s[1] == 'r' && HAS_PREFIX(s, "trace-cmd:"))) {
 		im->st->comment_lines++;
 		return true;
 	}
@@ -2817,10 +2836,14 @@ static bool vmstat_note(Imp *im, const Line *l)
 		im->vs_t0 = l->ts_ns;
 		im->vs_have_t0 = true;
 	}
-	if (strcmp(l->event, "mm_vmscan_direct_reclaim_begin") == 0 ||
-	    strcmp(l->event, "mm_vmscan_node_reclaim_begin") == 0)
+	/* "mm_v" or "mm_page_p" first (stops at the name's end): the strcmp calls on few lines */
+	if (l->event[0] != 'm' || l->event[1] != 'm' || l->event[2] != '_')
+		return true;
+	if (l->event[3] == 'v' && (strcmp(l->event, "mm_vmscan_direct_reclaim_begin") == 0 ||
+				   strcmp(l->event, "mm_vmscan_node_reclaim_begin") == 0))
 		return false;
-	if (strcmp(l->event, "mm_page_pcpu_drain") == 0 && HAS_PREFIX(l->comm, "kworker/")) {
+	if (HAS_PREFIX(l->event + 3, "page_p") && strcmp(l->event, "mm_page_pcpu_drain") == 0 &&
+	    HAS_PREFIX(l->comm, "kworker/")) {
 		im->hdr.has_vmstat_update = true;
 		im->hdr.vmstat_update_ns = l->ts_ns >= im->vs_t0 ? l->ts_ns - im->vs_t0 : 0;
 		return false;
