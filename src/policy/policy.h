@@ -516,6 +516,10 @@ typedef struct {
 	ps_pfn_t migrate_pfn; /* next pfn the migrate scanner looks at (going up) */
 	ps_pfn_t free_pfn;    /* start of the block the free scanner scans next (going down) */
 	ps_pfn_t free_resume; /* inside that block: where the last scan stopped, 0 = its end */
+	/* fast_find_migrateblock: misses in a row, and the lowest free page a search found (0 none
+	 * yet, PS_PFN_NONE once the migrate scanner went back to it) */
+	unsigned fast_search_fail;
+	ps_pfn_t fast_start_pfn;
 	PsCompactFreeLists freepages;		/* isolated free blocks, per order */
 	GArray *migratepages;			/* PsCompactBlock, isolated folios */
 	uint64_t nr_freepages, nr_migratepages; /* base pages held in the two */

@@ -353,6 +353,28 @@ static PsCompactControl direct_cc(PsZone *z, PsCaptureControl *capc)
 	return cc;
 }
 
+/* The fixture of the THP compactions below: capc set up for an order-9 capture in Normal. */
+static PsMachine *thp_fixture(PsCaptureControl *capc)
+{
+	PsMachine *m = fixture_normal_only(4096, 8192);
+	PsCaptureControl c = {.zone = ps_machine_zone(m, 0, PS_ZONE_NORMAL), .order = 9};
+
+	c.pfn = PS_PFN_NONE;
+	*capc = c;
+	return m;
+}
+
+/* compact_zone with cc's capture control installed, as compact_zone_order does. */
+static enum ps_compact_result compact_capturing(PsMachine *m, PsCompactControl *cc)
+{
+	enum ps_compact_result r;
+
+	m->capture = cc->capc;
+	r = ps_compact_zone(m, cc);
+	m->capture = NULL;
+	return r;
+}
+
 static void test_capture(void)
 {
 	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
@@ -610,16 +632,15 @@ static void test_skip_hints_set(void)
  */
 static void test_seeded_skip_hints(void)
 {
-	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
+	PsCaptureControl capc;
+	g_autoptr(PsMachine) m = thp_fixture(&capc);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
-	PsCaptureControl capc = {.zone = z, .order = 9, .pfn = PS_PFN_NONE};
 	PsCompactControl cc = direct_cc(z, &capc), cc2 = direct_cc(z, &capc);
 
 	fill_order0(m, z, 0);
 	punch(m, z);
 	g_assert_cmpuint(ps_compaction_seed_skip_hints(m), ==, 8192 / 512);
-	m->capture = &capc;
-	g_assert_cmpint(ps_compact_zone(m, &cc), ==, PS_COMPACT_RES_COMPLETE);
+	g_assert_cmpint(compact_capturing(m, &cc), ==, PS_COMPACT_RES_COMPLETE);
 	g_assert_cmpuint(cc.nr_migrated, ==, 0);
 	g_assert_cmpuint(cc.total_migrate_scanned, ==, 0);
 	g_assert_cmpuint(cc.total_free_scanned, ==, 0);
@@ -629,10 +650,63 @@ static void test_seeded_skip_hints(void)
 	for (unsigned i = 0; i < 1u << PS_COMPACT_MAX_DEFER_SHIFT; i++)
 		ps_compaction_deferred(z, 9);
 	g_assert_true(ps_compaction_restarting(z, 9));
-	g_assert_cmpint(ps_compact_zone(m, &cc2), ==, PS_COMPACT_RES_SUCCESS);
-	m->capture = NULL;
+	g_assert_cmpint(compact_capturing(m, &cc2), ==, PS_COMPACT_RES_SUCCESS);
 	g_assert_cmpuint(cc2.nr_migrated, >, 0);
 	g_assert_cmpuint(capc.pfn, !=, PS_PFN_NONE);
+	fixture_check(m);
+}
+
+/*
+ * test_and_set_skip: a block whose scan began at its start is marked skip at its first isolation,
+ * so a capture run leaves every block its migrate scanner entered marked, the ones it migrated
+ * from too (punch leaves no free block above order 1: no fast search, a linear scan).
+ */
+static void test_isolated_block_marked(void)
+{
+	PsCaptureControl capc;
+	g_autoptr(PsMachine) m = thp_fixture(&capc);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsCompactControl cc = direct_cc(z, &capc);
+	unsigned entered = 0;
+
+	fill_order0(m, z, 0);
+	punch(m, z);
+	g_assert_cmpint(compact_capturing(m, &cc), ==, PS_COMPACT_RES_SUCCESS);
+	g_assert_cmpuint(cc.nr_migrated, >, 0);
+	for (ps_pfn_t b = z->start_pfn; b < cc.migrate_pfn; b += 512, entered++)
+		g_assert_true(ps_pageblock_skip(m, b));
+	g_assert_cmpuint(entered, >=, 1);
+	fixture_check(m);
+}
+
+/*
+ * fast_find_migrateblock: a free order-8 MOVABLE block in pageblock 4 (the lower half of the
+ * range) sends the migrate scanner of a THP's async direct compaction straight there; blocks 0-3
+ * are neither scanned nor marked. Its other half moves to free pages in blocks 10-15 (every
+ * other page: enough free memory for compaction_suitable) and the freed pageblock is captured.
+ */
+static void test_fast_find_migrateblock(void)
+{
+	PsCaptureControl capc;
+	g_autoptr(PsMachine) m = thp_fixture(&capc);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsCompactControl cc = direct_cc(z, &capc);
+	ps_pfn_t b4 = z->start_pfn + 4 * 512, b10 = z->start_pfn + 10 * 512;
+
+	cc.mode = PS_MIGRATE_ASYNC;
+	fill_order0(m, z, 0);
+	for (ps_pfn_t p = b4 + 256; p < b4 + 512; p++)
+		free_block(m, z, p, 0);
+	for (ps_pfn_t p = b10; p < ps_zone_end_pfn(z); p += 2)
+		free_block(m, z, p, 0);
+	g_assert_cmpuint(z->free_area[8].nr_free, ==, 1);
+	g_assert_cmpint(compact_capturing(m, &cc), ==, PS_COMPACT_RES_SUCCESS);
+	g_assert_cmpuint(capc.pfn, ==, b4);
+	g_assert_cmpuint(cc.nr_migrated, ==, 256);
+	/* block 4's 512 pfns and a free-list entry or two per search: not blocks 0-3's 2,048 */
+	g_assert_cmpuint(cc.total_migrate_scanned, <, 512 + 16);
+	for (ps_pfn_t b = z->start_pfn; b < b4; b += 512)
+		g_assert_false(ps_pageblock_skip(m, b));
 	fixture_check(m);
 }
 
@@ -718,6 +792,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/compaction/skip-bits-apart-from-type", test_skip_bits);
 	g_test_add_func("/policy/compaction/skip-hints-set", test_skip_hints_set);
 	g_test_add_func("/policy/compaction/seeded-skip-hints", test_seeded_skip_hints);
+	g_test_add_func("/policy/compaction/isolated-block-marked", test_isolated_block_marked);
+	g_test_add_func("/policy/compaction/fast-find-migrateblock", test_fast_find_migrateblock);
 	g_test_add_func("/policy/compaction/grouping-off-one-list", test_grouping_off);
 	g_test_add_func("/policy/compaction/score-13.11", test_score_13_11);
 	return g_test_run();

@@ -57,8 +57,8 @@ static const Band bands[] = {
      "(a) 88 vs 110: the model refills as many pages in fewer, larger batches"},
     {"pcp_drains",
      0.10,
-     {0.85, 0.35, 0.10, 0.10, 0.10},
-     "(a) 137 vs 692, not a pcp rule: the model drains as the kernel does where both free to a "
+     {0.85, 0.10, 0.10, 0.10, 0.10},
+     "(a) 140 vs 692, not a pcp rule: the model drains as the kernel does where both free to a "
      "pcp, its kswapd frees too few pages to one. The kernel's, grouped per cpu: kswapd (cpu 0) "
      "264, 235 of them 189-192 pages (ZONE_RECLAIM_ACTIVE: nr_pcp_high min(batch << 2, high) = "
      "252, nr_pcp_free high - batch), from the 42,954 order-0 pages it reclaimed through the "
@@ -70,11 +70,8 @@ static const Band bands[] = {
      "folios sit at the inactive tail is the snapshot seeding's (pfn order, see "
      "pgsteal_direct): seeding the inactive order-4+ folios last (a measurement, not a rule) "
      "gives kswapd 40,988 order-0 pages, 231 drains of 189 on cpu 0, 271 in all, but 2 kswapd "
-     "wakes; (b) 981 vs 747: of the kernel's, 515 follow a direct compaction's "
-     "migration batch (compact_zone's drain once the migrate scanner leaves the block it "
-     "migrated from), 187 a failed direct reclaim (drain_all_pages). The model runs "
-     "compact_zone 77 times against the kernel's 47 and migrates 55,715 pages against 65,581 "
-     "(1,126 drains before the start's skip hints, policy/compaction.c)"},
+     "wakes. (b) 761 vs 747 holds since the start's skip hints and the scanners' fast searches "
+     "(policy/compaction.c; 1,126 before them)"},
     {"kswapd_wakes", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"pgsteal_kswapd",
      0.25,
@@ -94,7 +91,7 @@ static const Band bands[] = {
     {"pgsteal_direct",
      0.25,
      {1.00, 0.25, 0.25, 0.25, 1.00},
-     "(a) 0 vs 204: see allocstall; (b) 14,704 vs 17,327 since the start's compaction skip "
+     "(a) 0 vs 204: see allocstall; (b) 14,031 vs 17,327 since the start's compaction skip "
      "hints (policy/compaction.c): before them 5,366, 28 pages a call against 92, the model's "
      "first direct compaction crossing the zone and migrating 11,028 pages where the kernel's "
      "moved none, so its reclaims met the pieces of the large folios it split. A call at "
@@ -148,9 +145,10 @@ static const Band bands[] = {
     {"compact_fail", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"pgmigrate_success",
      0.25,
-     {1408, 0.25, 0.25, 0.25, 0.96},
-     "(a) 1,408 vs 0: the kernel's one kcompactd run isolated 256 pages and migrated none "
-     "(its free scanner found no target down to the migrate scanner); (c) "
+     {128, 0.25, 0.25, 0.25, 0.96},
+     "(a) 128 vs 0 (1,408 before fast_find_migrateblock): the kernel's one kcompactd run "
+     "isolated 256 pages and migrated none (its free scanner found no target down to the "
+     "migrate scanner); (c) "
      "41 vs 861, all kcompactd's, and "
      "not compaction's own doing: the kernel (72-75 ms) and the model (by 70.2 ms) each "
      "claimed eight order-8 Unmovable blocks for Movable (boost 4,096 pages); the kernel's "
