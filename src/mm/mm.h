@@ -710,6 +710,14 @@ static inline ps_pfn_t ps_zone_managed_start_pfn(const PsZone *z)
 /* ps_pfn_zone when pfn is not in the zone of the last answer. */
 PsZone *ps_pfn_zone_search(PsMachine *m, ps_pfn_t pfn);
 
+/* The zone of ps_pfn_zone's last answer if it holds pfn, else NULL (a fast path with no call). */
+static inline PsZone *ps_pfn_zone_hinted(const PsMachine *m, ps_pfn_t pfn)
+{
+	PsZone *z = &m->zones[m->pfn_zone_hint];
+
+	return (uint64_t)(ps_pfn_t)(pfn - z->start_pfn) < z->spanned ? z : NULL;
+}
+
 /*
  * The zone containing pfn, or NULL. Zones with pages do not overlap (ps_machine_new refuses it),
  * so the zone of the last answer is the answer whenever it holds pfn: most lookups in a row are
@@ -717,11 +725,9 @@ PsZone *ps_pfn_zone_search(PsMachine *m, ps_pfn_t pfn);
  */
 static inline PsZone *ps_pfn_zone(PsMachine *m, ps_pfn_t pfn)
 {
-	PsZone *z = &m->zones[m->pfn_zone_hint];
+	PsZone *z = ps_pfn_zone_hinted(m, pfn);
 
-	if ((uint64_t)(ps_pfn_t)(pfn - z->start_pfn) < z->spanned)
-		return z;
-	return ps_pfn_zone_search(m, pfn);
+	return z ? z : ps_pfn_zone_search(m, pfn);
 }
 
 static inline unsigned ps_page_order(const PsMachine *m, ps_pfn_t pfn)

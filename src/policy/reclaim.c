@@ -404,8 +404,8 @@ static uint64_t wb_throttle_ns(PsPolicy *p, uint64_t now)
 
 /* Links h, a folio of zone z, at the head of its kind's inactive list, or of the active one
  * (never for slab). */
-static inline void lru_add_zone(PsPolicy *p, uint32_t h, PsZone *z, unsigned order,
-				enum ps_folio_kind kind, bool dirty, bool active)
+G_ALWAYS_INLINE static inline void lru_add_zone(PsPolicy *p, uint32_t h, PsZone *z, unsigned order,
+						enum ps_folio_kind kind, bool dirty, bool active)
 {
 	PsLruFolio *f;
 	int lru;
@@ -430,13 +430,31 @@ static inline void lru_add_zone(PsPolicy *p, uint32_t h, PsZone *z, unsigned ord
 	}
 }
 
-void ps_lru_add(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order, enum ps_folio_kind kind,
-		bool dirty)
+/* ps_lru_add's cases that call something: out of line (see ps_lru_add). */
+static G_NO_INLINE void lru_add_slow(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order,
+				     enum ps_folio_kind kind, bool dirty)
 {
 	PsZone *z = ps_pfn_zone(p->m, pfn);
 
 	g_assert(z != NULL);
 	lru_add_zone(p, h, z, order, kind, dirty, false);
+}
+
+/*
+ * The common case, a clean folio of a handle with room in the hinted zone, is tested first and
+ * runs lru_add_zone with dirty false: no zone search, growth or set_dirty in its code (an add a
+ * fault; -0.6 % of a kbuild replay's instructions with the same split of ps_lru_del).
+ */
+void ps_lru_add(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order, enum ps_folio_kind kind,
+		bool dirty)
+{
+	PsZone *z = ps_pfn_zone_hinted(p->m, pfn);
+
+	if (G_UNLIKELY(!z || h >= p->cap || (dirty && kind == PS_FOLIO_FILE))) {
+		lru_add_slow(p, h, pfn, order, kind, dirty);
+		return;
+	}
+	lru_add_zone(p, h, z, order, kind, false, false);
 }
 
 /*
@@ -500,6 +518,14 @@ void ps_lru_reserve(PsPolicy *p, uint32_t n)
 		grow(p, n - 1);
 }
 
+/* ps_lru_del's folio that is dirty or under writeback: out of line (see ps_lru_del). */
+static G_NO_INLINE void lru_del_unaccount(PsPolicy *p, uint32_t h)
+{
+	set_dirty(p, h, false);
+	drop_writeback(p, h);
+}
+
+/* As ps_lru_add, the common case (a clean folio) carries no set_dirty or drop_writeback code. */
 void ps_lru_del(PsPolicy *p, uint32_t h)
 {
 	PsLruFolio *f;
@@ -511,10 +537,8 @@ void ps_lru_del(PsPolicy *p, uint32_t h)
 		return;
 	f = &p->fo[h];
 	/* one test on the common path, a clean folio (the flags all go below) */
-	if (f->flags & (PS_FOLIO_DIRTY | PS_FOLIO_WRITEBACK)) {
-		set_dirty(p, h, false);
-		drop_writeback(p, h);
-	}
+	if (f->flags & (PS_FOLIO_DIRTY | PS_FOLIO_WRITEBACK))
+		lru_del_unaccount(p, h);
 	z = h_zone(p, h);
 	lru = f->list;
 	pages = 1ll << f->order;
