@@ -361,7 +361,7 @@ static void on_free(Pin *p, const PsTraceEvent *ev)
 	if (!ps_pcp_allowed_order(p->m, (unsigned)order)) {
 		give_back(p, z, (ps_pfn_t)pfn, (unsigned)order);
 	} else if (ev->irq != PS_IRQ_NONE && ev->cpu >= 0 && ev->cpu < p->nr_cpus &&
-		   p->cpus[ev->cpu].lock.locked) {
+		   (p->cpus[ev->cpu].lock.locked || ev->pcp_locked)) {
 		/* pcp_spin_trylock failed: free_one_page, untraced (see note_context) */
 		uint64_t blk = (pfn << 5) | (uint64_t)order;
 
@@ -394,10 +394,12 @@ static void on_free(Pin *p, const PsTraceEvent *ev)
  * buddy are taken back to the pcp list, those still free there. The trace's free records carry
  * no pid, so an interrupt that records only frees is taken for one of the holder.
  *
- * Not seen here: an interrupt during free_unref_folios' commit loop (between
- * mm_page_free_batched records: the importer writes those commits as plain frees) or during
- * alloc_pages_bulk's __rmqueue_pcplist loop (no tracepoint) also finds the lock taken; a later
- * zone_locked of such a page still shows it at the --compare-at point (on_cut_pcp_pages).
+ * An interrupt's free during free_unref_folios' commit loop (between mm_page_free_batched
+ * records, which the importer writes as plain frees) also finds the lock taken: the importer
+ * marks it (pcp_locked, import.c in_commit_loop), and on_free sends it to the buddy.
+ * Not seen here: an interrupt during alloc_pages_bulk's __rmqueue_pcplist loop (no tracepoint)
+ * also finds the lock taken; a later zone_locked of such a page still shows it at the
+ * --compare-at point (on_cut_pcp_pages).
  */
 static void note_context(Pin *p, const PsTraceEvent *ev)
 {

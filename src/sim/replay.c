@@ -517,7 +517,8 @@ static void requeue(PsSim *s, const PsTraceEvent *ev, int cpu)
  * rule pinned.c's note_context follows for the same records): the task holds the lock while it
  * drains (free_frozen_page_commit -> free_pcppages_bulk: mm_page_pcpu_drain) and refills
  * (rmqueue_bulk: zone_locked with percpu_refill=1), and through free_unref_folios' whole loop
- * of commits; an interrupt that arrives meanwhile runs with the lock still held, and its
+ * of commits (the importer marks an interrupt's free there itself: pcp_locked in the record,
+ * kept as read); an interrupt that arrives meanwhile runs with the lock still held, and its
  * softirqs (RCU callbacks freeing pages) on its exit. __free_frozen_pages then frees through
  * free_one_page: the page goes to the buddy, not to the pcp list, and the pcp count and
  * free_count do not move. So an interrupt-context free whose cpu's last task-context record is

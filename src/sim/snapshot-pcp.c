@@ -268,7 +268,8 @@ static void note_untraced_take(PsPcpPrefill *pf, const PsZone *z, const PsTraceE
 	uint64_t i = ev->pfn - m->map.base_pfn;
 	bool pcp_order = ev->order >= 0 && ps_pcp_allowed_order(m, (unsigned)ev->order);
 
-	if (ev->op == PS_OP_FREE && pcp_order) {
+	/* a free that found the pcp lock taken (pcp_locked) went to the buddy */
+	if (ev->op == PS_OP_FREE && pcp_order && !ev->pcp_locked) {
 		if (pf->freed_on[i]) {
 			PcpWalk *w = &pf->walks[z->idx * m->nr_cpus + pf->freed_on[i] - 1];
 			PcpStep st = {STEP_TAKE, (uint8_t)ev->order, PS_MT_UNMOVABLE};
@@ -277,7 +278,7 @@ static void note_untraced_take(PsPcpPrefill *pf, const PsZone *z, const PsTraceE
 				g_array_append_val(w->steps, st);
 		}
 		pf->freed_on[i] = (uint16_t)(ev->cpu + 1);
-	} else if (ev->op == PS_OP_ALLOC ||
+	} else if (ev->op == PS_OP_ALLOC || ev->op == PS_OP_FREE ||
 		   (ev->op == PS_OP_OBSERVED &&
 		    (ev->event == PS_OBS_ZONE_LOCKED || ev->event == PS_OBS_PCPU_DRAIN ||
 		     ev->event == PS_OBS_EXTFRAG))) {
@@ -312,8 +313,8 @@ void ps_snapshot_prefill_walk(PsPcpPrefill *pf, const PsTraceEvent *ev)
 	if (ev->order >= 0 && ps_pcp_allowed_order(m, (unsigned)ev->order)) {
 		if (ev->op == PS_OP_ALLOC)
 			st.kind = STEP_ALLOC;
-		else if (ev->op == PS_OP_FREE)
-			st.kind = STEP_FREE;
+		else if (ev->op == PS_OP_FREE && !ev->pcp_locked)
+			st.kind = STEP_FREE; /* pcp_locked: free_one_page, the count stays */
 		else if (ev->op == PS_OP_OBSERVED &&
 			 ((ev->event == PS_OBS_ZONE_LOCKED && ev->percpu_refill == 1) ||
 			  refill_fallback(m, ev)))
@@ -631,39 +632,70 @@ static int start_count(PsPcpPrefill *pf, PsZone *z, int cpu, int listed)
 	return mo->count;
 }
 
+/* Whether the block of order at pfn can start on a pcp list unnamed (see add_unnamed). */
+static bool unnamed_block(const PsPcpPrefill *pf, ps_pfn_t pfn, unsigned order)
+{
+	const PsSnapshot *snap = pf->snap;
+	const PsMachine *m = pf->m;
+
+	for (uint64_t i = pfn - m->map.base_pfn; i < pfn + (1u << order) - m->map.base_pfn; i++)
+		if ((pf->named[i / 64] & (1ull << (i % 64))) || snap->kind[i] != PS_KIND_KERNEL ||
+		    (snap->lru && snap->lru[i]))
+			return false;
+	return ps_snapshot_owns(snap, m, pfn, order);
+}
+
 /*
  * Puts unnamed pages on cpu's lists in z until they hold `want` (see PcpWalk above): flagless
  * kernel pages of the snapshot (on no LRU) that no record names while the walks run, ascending
  * pfn, each on its pageblock's list behind the pages the trace allocates (the drained ones go
- * behind them after). Returns the pages added.
+ * behind them after), and only on a list the walk never refills (a refill finds its list empty:
+ * what it held at the start the trace allocated, naming it). Returns the pages added.
+ *
+ * The high-order lists (orders 1 to PAGE_ALLOC_COSTLY_ORDER) come first, as aligned blocks of
+ * their order, largest first; order-0 pages make up the rest. A free of such an order goes to
+ * its pcp list (kernel stacks, slab pages) and only an allocation of the same order takes it
+ * back, so blocks freed before the trace stay there, while the order-0 lists turn over within
+ * the trace. The recordings show the order-0 lists holding no unnamed page: a drain that moves
+ * on from a list to the next (free_pcppages_bulk's round robin) emptied it, and on every realdata
+ * recording the first such drain after the walk empties the Unmovable order-0 list that order-0
+ * placement filled, of the rebuilt pages only (named by earlier records or by the drain itself):
+ * 4K cpu 0 at 2.243 s (kworker's decay: 360 Unmovable pages, then 1656 Movable, where the model
+ * drained 243 unnamed ones before moving on), 16K cpu 1 at 1.948 s (12, then Movable: session
+ * 11), 64K cpu 0 at 3.199 s (13, then Movable). Placed on the high-order lists, the 16K replay
+ * migrates the kernel's 480 pages (512 with them at order 0) and 4K 17781 of 18541 (16578).
  */
 static int add_unnamed(PsPcpPrefill *pf, PsZone *z, int cpu, int listed, int want)
 {
 	PsSnapshot *snap = pf->snap;
 	PsMachine *m = pf->m;
 	const PcpWalk *w = &pf->walks[z->idx * m->nr_cpus + cpu];
-	bool refilled[PS_MT_PCPTYPES] = {false};
+	bool refilled[PS_PAGE_ALLOC_COSTLY_ORDER + 1][PS_MT_PCPTYPES] = {{false}};
 	int added = 0;
 
-	/* an order-0 list the walk refills was empty then: its pages at the start are named */
+	/* a list the walk refills was empty then: its pages at the start are named */
 	for (guint s = 0; s < w->steps->len; s++) {
 		const PcpStep *st = &g_array_index(w->steps, PcpStep, s);
 
-		if ((st->kind == STEP_REFILL_FIRST || st->kind == STEP_REFILL) && !st->order)
-			refilled[st->mt] = true;
+		if ((st->kind == STEP_REFILL_FIRST || st->kind == STEP_REFILL) &&
+		    st->order <= PS_PAGE_ALLOC_COSTLY_ORDER)
+			refilled[st->order][st->mt] = true;
 	}
-	for (ps_pfn_t pfn = z->start_pfn; pfn < ps_zone_end_pfn(z) && listed + added < want;
-	     pfn++) {
-		uint64_t i = pfn - m->map.base_pfn;
-		StartPcpPage p = {pfn, cpu, 0, ps_pageblock_mt(m, pfn)};
+	for (int o = PS_PAGE_ALLOC_COSTLY_ORDER; o >= 0; o--) {
+		uint64_t size = 1ull << o;
+		ps_pfn_t pfn = (z->start_pfn + size - 1) & ~(size - 1);
 
-		if ((pf->named[i / 64] & (1ull << (i % 64))) || snap->kind[i] != PS_KIND_KERNEL ||
-		    (snap->lru && snap->lru[i]) || p.mt >= PS_MT_PCPTYPES || refilled[p.mt] ||
-		    !ps_snapshot_owns(snap, m, pfn, 0) ||
-		    !take_start_pcp_page(snap, m, &p, pf->retype))
-			continue;
-		ps_pcp_adopt(m, z, cpu, pfn, 0, p.mt);
-		added++;
+		for (; pfn + size <= ps_zone_end_pfn(z) && want - (listed + added) >= (int)size;
+		     pfn += size) {
+			StartPcpPage p = {pfn, cpu, (unsigned)o, ps_pageblock_mt(m, pfn)};
+
+			if (p.mt >= PS_MT_PCPTYPES || refilled[o][p.mt] ||
+			    !unnamed_block(pf, pfn, (unsigned)o) ||
+			    !take_start_pcp_page(snap, m, &p, pf->retype))
+				continue;
+			ps_pcp_adopt(m, z, cpu, pfn, (unsigned)o, p.mt);
+			added += (int)size;
+		}
 	}
 	return added;
 }

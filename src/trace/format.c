@@ -121,6 +121,7 @@ const char *const ps_field_names[PS_NR_TRACE_FIELDS] = {
     [PS_F_PAGES] = "pages",
     [PS_F_IRQ] = "irq",
     [PS_F_PARENT] = "parent",
+    [PS_F_PCP_LOCKED] = "pcp_locked",
 };
 
 const char *const ps_irq_ctx_names[PS_NR_IRQ_CTX] = {
@@ -140,7 +141,7 @@ static const struct {
 			 PS_FB(FAILED) | PS_FB(IRQ),
 		     PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU) | PS_FB(PID) | PS_FB(GFP)},
     [PS_OP_FREE] = {PS_FB(T) | PS_FB(OP) | PS_FB(ID) | PS_FB(CPU) | PS_FB(ORDER) | PS_FB(PFN) |
-			PS_FB(REASON) | PS_FB(IRQ),
+			PS_FB(REASON) | PS_FB(IRQ) | PS_FB(PCP_LOCKED),
 		    PS_FB(T) | PS_FB(OP) | PS_FB(ID)},
     [PS_OP_PROC] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(COMM) | PS_FB(OOM_SCORE_ADJ) |
 			PS_FB(MEMPOLICY) | PS_FB(PARENT),
@@ -479,6 +480,7 @@ static int ps_field_lookup(const char *key)
 		f = key[1] == 'i'   ? PS_F_PID
 		    : key[1] == 'e' ? PS_F_PERCPU_REFILL
 		    : key[1] == 'a' ? (key[2] == 'g' ? PS_F_PAGES : PS_F_PARENT)
+		    : key[1] == 'c' ? PS_F_PCP_LOCKED
 				    : PS_F_PFN;
 		break;
 	case 'z':
@@ -875,6 +877,7 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 	case PS_F_PERCPU_REFILL:
 	case PS_F_FRAGMENTING:
 	case PS_F_CHANGE_OWNERSHIP:
+	case PS_F_PCP_LOCKED:
 		if (!cJSON_IsBool(item)) {
 			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
 				    "%s: must be true or false, got %s", name,
@@ -886,6 +889,8 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 			ev->percpu_refill = (int8_t)v;
 		else if (f == PS_F_FRAGMENTING)
 			ev->fragmenting = (int8_t)v;
+		else if (f == PS_F_PCP_LOCKED)
+			ev->pcp_locked = (int8_t)v;
 		else
 			ev->change_ownership = (int8_t)v;
 		return TRUE;
@@ -1033,6 +1038,12 @@ static gboolean ps_parse_event(const cJSON *root, const char *line, gsize len, P
 				    "pfn: a failed allocation has no pfn");
 			return FALSE;
 		}
+	}
+	if (ev->pcp_locked && ev->irq == PS_IRQ_NONE) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "pcp_locked: only an interrupt's free (with irq) finds its cpu's pcp "
+			    "lock taken");
+		return FALSE;
 	}
 	/* map: "file" (a file mapping); touch: "file" (a page-cache page mapped) or "anon" (a
 	 * copy of a present page) */

@@ -85,6 +85,12 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 			    "irq: not a field of op \"%s\"", ps_trace_op_names[ev->op]);
 		return FALSE;
 	}
+	if (ev->pcp_locked && (ev->op != PS_OP_FREE || ev->irq == PS_IRQ_NONE)) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "pcp_locked: only an interrupt's free (op \"free\" with irq) finds its "
+			    "cpu's pcp lock taken");
+		return FALSE;
+	}
 	switch (ev->op) {
 	case PS_OP_ALLOC:
 		if (!ev->has_gfp) {
@@ -581,6 +587,8 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 		p = ps_put(p, ps_irq_ctx_names[ev->irq], strlen(ps_irq_ctx_names[ev->irq]));
 		*p++ = '"';
 	}
+	if (ev->pcp_locked) /* an interrupt's free only (ps_trace_event_check) */
+		p = PS_PUT_LIT(p, ",\"pcp_locked\":true");
 	p = PS_PUT_LIT(p, "}\n");
 	g_assert(p - buf <= PS_TRACE_EVENT_MAX);
 	return (gsize)(p - buf);

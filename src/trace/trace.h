@@ -206,9 +206,11 @@ typedef struct {
 	int8_t change_ownership;
 	int8_t irq; /* alloc, free, observed: enum ps_irq_ctx, key "irq" by name */
 	/*
-	 * free: no key, set by the replay as it reads the record (replay.c, note_pcp_lock): an
-	 * interrupt's free on a cpu whose task held the pcp lock, which free_frozen_pages sends
-	 * to the buddy (free_one_page) when pcp_spin_trylock fails
+	 * free, key "pcp_locked" (an interrupt's free only): an interrupt's free on a cpu whose
+	 * task held the pcp lock, which free_frozen_pages sends to the buddy (free_one_page) when
+	 * pcp_spin_trylock fails. An importer writes it for a free inside the task's
+	 * free_unref_folios commits (import.c, in_commit_loop); the replay sets it too as it reads
+	 * a record after a drain or a refill (replay.c, note_pcp_lock)
 	 */
 	int8_t pcp_locked;
 	/* cache_add, cache_remove: the file ("dev:inode" from an importer), a byte range in it
@@ -475,9 +477,10 @@ typedef struct {
 	uint64_t live_at_end;
 	uint64_t observed[PS_NR_OBSERVED_EVENTS];
 	uint64_t free_batched, known_skipped, unknown_events, comment_lines, time_clamped;
-	uint64_t frees_at_commit;	      /* frees moved to their mm_page_free_batched */
-	uint64_t free_batched_unmatched;      /* mm_page_free_batched without a held mm_page_free */
-	uint64_t compact_requests;	      /* compact_memory writes seen: compact records */
+	uint64_t frees_at_commit;	 /* frees moved to their mm_page_free_batched */
+	uint64_t free_batched_unmatched; /* mm_page_free_batched without a held mm_page_free */
+	uint64_t frees_pcp_locked;	 /* interrupt frees inside free_unref_folios' commits */
+	uint64_t compact_requests;	 /* compact_memory writes seen: compact records */
 	uint64_t extfrag_fragmenting_derived; /* misprinted by libtraceevent: see import.c */
 	uint64_t lost_events; /* "[LOST N EVENTS]", report's "CPU:N [N EVENTS DROPPED]" notices */
 	uint64_t entries_in_buffer, entries_written; /* ftrace header, 0 if absent */

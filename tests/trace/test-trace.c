@@ -95,7 +95,7 @@ static const char *const canonical[] = {
     "{\"t\":9223372036854775807,\"op\":\"exit\",\"pid\":41,\"cpu\":0}",
     /* the context a recorded event ran in, last */
     "{\"t\":9223372036854775807,\"op\":\"free\",\"id\":3,\"cpu\":1,\"order\":0,\"pfn\":77,"
-    "\"irq\":\"softirq\"}",
+    "\"irq\":\"softirq\",\"pcp_locked\":true}",
     "{\"t\":9223372036854775807,\"op\":\"alloc\",\"id\":9,\"cpu\":1,\"pid\":7,\"order\":0,"
     "\"gfp\":\"GFP_ATOMIC\",\"irq\":\"hardirq\"}",
     "{\"t\":9223372036854775807,\"op\":\"observed\",\"event\":\"mm_page_pcpu_drain\","
@@ -245,8 +245,10 @@ static void test_fields(void)
 	parse_ok(canonical[G_N_ELEMENTS(canonical) - 3], &ev);
 	g_assert_cmpint(ev.op, ==, PS_OP_FREE);
 	g_assert_cmpint(ev.irq, ==, PS_IRQ_SOFTIRQ);
+	g_assert_cmpint(ev.pcp_locked, ==, 1);
 	parse_ok(canonical[G_N_ELEMENTS(canonical) - 2], &ev);
 	g_assert_cmpint(ev.irq, ==, PS_IRQ_HARDIRQ);
+	g_assert_cmpint(ev.pcp_locked, ==, 0);
 	parse_ok(canonical[G_N_ELEMENTS(canonical) - 1], &ev);
 	g_assert_cmpint(ev.event, ==, PS_OBS_PCPU_DRAIN);
 	g_assert_cmpint(ev.irq, ==, PS_IRQ_NMI);
@@ -507,6 +509,14 @@ static void test_errors(void)
 	    {"{\"t\":1,\"op\":\"free\",\"id\":1,\"irq\":\"\"}", "irq: unknown context \"\"", NULL},
 	    {"{\"t\":1,\"op\":\"exit\",\"pid\":1,\"irq\":\"softirq\"}",
 	     "irq: not a field of op \"exit\"", NULL},
+	    {"{\"t\":1,\"op\":\"free\",\"id\":1,\"pcp_locked\":true}",
+	     "pcp_locked: only an interrupt's free (with irq) finds its cpu's pcp lock taken",
+	     NULL},
+	    {"{\"t\":1,\"op\":\"free\",\"id\":1,\"irq\":\"softirq\",\"pcp_locked\":1}",
+	     "pcp_locked: must be true or false, got a number", NULL},
+	    {ALLOC_HEAD
+	     "\"order\":0,\"gfp\":\"GFP_ATOMIC\",\"irq\":\"softirq\",\"pcp_locked\":true}",
+	     "pcp_locked: not a field of op \"alloc\"", NULL},
 	    {"{\"t\":1,\"op\":\"cache_remove\",\"file\":\"f\",\"offset\":0,\"reason\":\"drop\","
 	     "\"addr\":0}",
 	     "addr: not a field of op \"cache_remove\"", NULL},
