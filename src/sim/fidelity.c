@@ -142,23 +142,19 @@ static const char *const fid_names[FID_NR] = {
     [FID_DIRECT_RECLAIMS] = "direct_reclaims",
 };
 
-/* What the previous record of a cpu was, for grouping observed runs. */
-typedef struct {
-	int kind; /* 0 other, 1 refill block, 2 drain block */
-	int order, mt;
-} CpuLast;
+typedef PsFidelityCpuLast CpuLast;
 
 struct PsFidelity {
+	PsFidelityHead h; /* first, as ps_fidelity_note reads it */
 	PsMachine *m;
 	uint64_t sim[FID_NR];
 	uint64_t obs[FID_NR];
 	uint64_t observed_records;
 	/*
-	 * CpuLast by cpu of the recording (which may exceed the model's cpus), grown on demand. An
-	 * array: every record of a trace looks its cpu up, and a hash table lookup was 4 % of a
-	 * cached replay of a recording.
+	 * h.last: CpuLast by cpu of the recording (which may exceed the model's cpus), grown on
+	 * demand. An array: every record of a trace looks its cpu up, and a hash table lookup was
+	 * 4 % of a cached replay of a recording.
 	 */
-	GArray *last;
 	uint64_t drain_stamp; /* machine activity at the last drain hook call */
 	bool have_vmstat;     /* vm_obs holds the recording's vmstat deltas */
 	int64_t vm_obs[NR_VM_ROWS];
@@ -219,7 +215,7 @@ PsFidelity *ps_fidelity_new(PsMachine *m)
 	};
 
 	f->m = m;
-	f->last = g_array_new(FALSE, TRUE, sizeof(CpuLast));
+	f->h.last = g_array_new(FALSE, TRUE, sizeof(CpuLast));
 	ps_machine_set_hooks(m, &hooks);
 	return f;
 }
@@ -228,15 +224,15 @@ void ps_fidelity_free(PsFidelity *f)
 {
 	if (!f)
 		return;
-	g_array_unref(f->last);
+	g_array_unref(f->h.last);
 	g_free(f);
 }
 
 static CpuLast *cpu_last(PsFidelity *f, int cpu)
 {
-	if ((guint)cpu >= f->last->len)
-		g_array_set_size(f->last, (guint)cpu + 1);
-	return &g_array_index(f->last, CpuLast, cpu);
+	if ((guint)cpu >= f->h.last->len)
+		g_array_set_size(f->h.last, (guint)cpu + 1);
+	return &g_array_index(f->h.last, CpuLast, cpu);
 }
 
 void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev)

@@ -567,13 +567,14 @@ G_ALWAYS_INLINE static inline void take_ahead(PsSim *s)
 	int cpu = event_cpu(s, ev);
 
 	if (s->fid)
-		ps_fidelity_record(s->fid, ev);
+		ps_fidelity_note(s->fid, ev);
 	/*
 	 * An order is that many pages of the recorded page size, except order 0 in a generated
 	 * trace: the generators give it only to what is one page at any page size (pipe
 	 * buffers), as the kernel allocates them; page tables are the simulator's.
 	 */
-	if (ev->op != PS_OP_OBSERVED && (ev->order > 0 || (ev->order == 0 && !s->generated)))
+	if (!s->page_size_bound && ev->op != PS_OP_OBSERVED &&
+	    (ev->order > 0 || (ev->order == 0 && !s->generated)))
 		s->page_size_bound = true;
 	s->pending++;
 	if (cpu < 0) {

@@ -324,6 +324,35 @@ PsFidelity *ps_fidelity_new(PsMachine *m);
 void ps_fidelity_free(PsFidelity *f);
 /* Every trace record, in trace order (groups observed refills and drains per cpu). */
 void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev);
+
+/* What the previous record of a cpu was, for grouping observed runs. */
+typedef struct {
+	int kind; /* 0 other, 1 refill block, 2 drain block */
+	int order, mt;
+} PsFidelityCpuLast;
+
+/*
+ * The start of every PsFidelity, public so that ps_fidelity_note reads it inline: a GArray of
+ * PsFidelityCpuLast by cpu of the recording, grown on demand.
+ */
+typedef struct {
+	GArray *last;
+} PsFidelityHead;
+
+/*
+ * ps_fidelity_record for every record, with the common record's work inline: a record that is
+ * not an observed one only ends its cpu's observed run (kind 0), which is nothing to do when no
+ * run is open (the call was ~24 instructions a record of a replay).
+ */
+G_ALWAYS_INLINE static inline void ps_fidelity_note(PsFidelity *f, const PsTraceEvent *ev)
+{
+	const GArray *last = ((const PsFidelityHead *)(const void *)f)->last;
+
+	if (ev->op != PS_OP_OBSERVED && (ev->cpu < 0 || (guint)ev->cpu >= last->len ||
+					 g_array_index(last, PsFidelityCpuLast, ev->cpu).kind == 0))
+		return;
+	ps_fidelity_record(f, ev);
+}
 bool ps_fidelity_has_observed(const PsFidelity *f);
 /* The recording's vmstat before and after: the counters without a tracepoint, as deltas. */
 gboolean ps_fidelity_read_vmstat(PsFidelity *f, const char *before, const char *after,
