@@ -214,8 +214,17 @@ typedef struct {
 	uint16_t n;	/* words it changes */
 	uint16_t bytes; /* its differences' bytes */
 	uint8_t op;
-	bool meets; /* a word record_check reads is among them */
+	uint8_t check; /* SHAPE_CHECK_*: what of record_check its changed words can break */
 } Shape;
+
+/*
+ * A record of a checked base (PsCacheIn.checked) whose changed words hold nothing record_check
+ * reads needs only its time checked; one whose only such word is the cpu's (the pid's and the
+ * cpu's on a third of build-portable's records), its time and its cpu (inline in
+ * ps_cache_in_next: hand_out's call and full check were ~60 instructions a record); any other,
+ * the full record_check.
+ */
+enum { SHAPE_CHECK_TIME, SHAPE_CHECK_CPU, SHAPE_CHECK_ALL };
 G_STATIC_ASSERT(EV_WORDS <= 256 && EV_WORDS * 8 < 65536);
 
 struct PsCacheIn {
@@ -237,7 +246,10 @@ struct PsCacheIn {
 	uint32_t nr_shapes, shapes_cap, nr_ents, ents_cap;
 	/* per op: prev[op] passed record_check (it was handed out since the open or a rewind) */
 	bool checked[PS_NR_TRACE_OPS];
-	const uint64_t *check_words; /* checked_words() */
+	/* per op: SHAPE_CHECK_ALL while !checked[op], else 0: or'ed with a shape's check */
+	uint8_t unchecked[PS_NR_TRACE_OPS];
+	const uint64_t *check_words;	     /* checked_words(false) */
+	const uint64_t *check_words_but_cpu; /* checked_words(true) */
 };
 /* ps_cache_in_mark / _rewind copy these whole into a PsTraceReaderMark (trace.h) */
 G_STATIC_ASSERT(sizeof(((PsTraceReaderMark *)NULL)->prev) == sizeof(((PsCacheIn *)NULL)->prev));
@@ -311,27 +323,33 @@ static void words_add(uint64_t words[EV_MASKS], gsize off, gsize len)
 #define WORDS_ADD(words, field)                                                                    \
 	words_add(words, offsetof(PsTraceEvent, field), sizeof(((PsTraceEvent *)0)->field))
 
-/* The words of a record that record_check reads, the time's aside. */
-static const uint64_t *checked_words(void)
+/*
+ * The words of a record that record_check reads, the time's aside; but_cpu: but for the cpu's
+ * (a word the cpu shares with another checked field stays in).
+ */
+static const uint64_t *checked_words(bool but_cpu)
 {
-	static uint64_t words[EV_MASKS];
+	static uint64_t words[2][EV_MASKS];
 	static gsize once;
 
 	if (g_once_init_enter(&once)) {
-		WORDS_ADD(words, op);
-		WORDS_ADD(words, kind);
-		WORDS_ADD(words, event);
-		WORDS_ADD(words, free_reason);
-		WORDS_ADD(words, irq);
-		WORDS_ADD(words, value);
-		WORDS_ADD(words, cpu);
-		WORDS_ADD(words, comm);
-		WORDS_ADD(words, mempolicy);
-		WORDS_ADD(words, name);
-		WORDS_ADD(words, file);
+		for (int b = 0; b < 2; b++) {
+			WORDS_ADD(words[b], op);
+			WORDS_ADD(words[b], kind);
+			WORDS_ADD(words[b], event);
+			WORDS_ADD(words[b], free_reason);
+			WORDS_ADD(words[b], irq);
+			WORDS_ADD(words[b], value);
+			if (!b)
+				WORDS_ADD(words[b], cpu);
+			WORDS_ADD(words[b], comm);
+			WORDS_ADD(words[b], mempolicy);
+			WORDS_ADD(words[b], name);
+			WORDS_ADD(words[b], file);
+		}
 		g_once_init_leave(&once, 1);
 	}
-	return words;
+	return words[but_cpu];
 }
 
 PsCacheIn *ps_cache_in_open(const char *path, const char *digest, uint64_t source_size,
@@ -383,8 +401,10 @@ PsCacheIn *ps_cache_in_open(const char *path, const char *digest, uint64_t sourc
 	    tail.payload_bytes >= RECORD_MAX_BYTES ? c->end - RECORD_MAX_BYTES + 1 : c->start;
 	c->nr_records = c->fast_count = tail.nr_records;
 	c->cpus = head.hdr.cpus;
-	c->check_words = checked_words();
+	c->check_words = checked_words(false);
+	c->check_words_but_cpu = checked_words(true);
 	bases_init(c->prev);
+	memset(c->unchecked, SHAPE_CHECK_ALL, sizeof(c->unchecked));
 	if (hdr)
 		*hdr = head.hdr;
 	return c;
@@ -539,7 +559,9 @@ static G_GNUC_NO_INLINE const char *shape_read(PsCacheIn *c, uint64_t id, const 
 		     .n = (uint16_t)n,
 		     .bytes = (uint16_t)bytes,
 		     .op = (uint8_t)op,
-		     .meets = masks_meet(masks, c->check_words)};
+		     .check = !masks_meet(masks, c->check_words)	   ? SHAPE_CHECK_TIME
+			      : !masks_meet(masks, c->check_words_but_cpu) ? SHAPE_CHECK_CPU
+									   : SHAPE_CHECK_ALL};
 	if (id < c->nr_shapes) {
 		const Shape *old = &c->shapes[id];
 
@@ -637,7 +659,7 @@ static G_GNUC_NO_INLINE int hand_out(PsCacheIn *c, PsTraceEvent *cur, const Shap
 	uint64_t op = sh->op;
 	const char *bad;
 
-	if (c->checked[op] && !sh->meets)
+	if (c->checked[op] && sh->check == SHAPE_CHECK_TIME)
 		bad = cur->t_ns < c->last_t_ns ? "time goes backwards" : NULL;
 	else
 		bad = (uint64_t)cur->op != op ? "op of a record not its base's"
@@ -649,6 +671,7 @@ static G_GNUC_NO_INLINE int hand_out(PsCacheIn *c, PsTraceEvent *cur, const Shap
 	c->last_line = cur->line;
 	c->count++;
 	c->checked[op] = true;
+	c->unchecked[op] = 0;
 	*ev = cur; /* no copy: the caller reads the decoder's own record */
 	return 1;
 }
@@ -688,6 +711,7 @@ int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
 	PsTraceEvent *cur; /* decoded in place: a record is its delta on its op's last one */
 	const Shape *sh;
 	uint64_t head, id;
+	unsigned chk;
 
 	if (G_UNLIKELY(c->count >= c->fast_count || p >= c->fast_end))
 		return next_slow(c, ev, error);
@@ -698,7 +722,10 @@ int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
 	sh = &c->shapes[id];
 	p = apply_shape(c, sh, p);
 	cur = &c->prev[sh->op];
-	if (G_UNLIKELY(!c->checked[sh->op] || sh->meets))
+	/* a cpu out of range: record_check reports it (the base's other fields passed) */
+	chk = sh->check | c->unchecked[sh->op];
+	if (G_UNLIKELY(chk != SHAPE_CHECK_TIME) &&
+	    (chk != SHAPE_CHECK_CPU || (unsigned)cur->cpu + 1u > (unsigned)c->cpus))
 		return hand_out(c, cur, sh, p, ev, error);
 	if (G_UNLIKELY(cur->t_ns < c->last_t_ns))
 		return corrupt_broken(c, error, "time goes backwards");
@@ -729,6 +756,7 @@ void ps_cache_in_rewind(PsCacheIn *c, const PsTraceReaderMark *m)
 	memcpy(c->prev, m->prev, sizeof(c->prev));
 	/* the mark's bases were checked when handed out, but checking them again is simpler */
 	memset(c->checked, 0, sizeof(c->checked));
+	memset(c->unchecked, SHAPE_CHECK_ALL, sizeof(c->unchecked));
 	c->broken = false;
 	c->fast_count = c->nr_records;
 }

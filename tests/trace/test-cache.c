@@ -489,6 +489,30 @@ static void test_bad_record(void)
 	check_bad_record("bad-reason.pstc", evs, 5, 4, "reason of a free out of range");
 }
 
+/*
+ * A record far from the entry's end (the decoder's fast path) whose only checked word that
+ * changes is the cpu's: its cpu still checked, and a later one whose pid alone changes too.
+ */
+static void test_bad_cpu_fast(void)
+{
+	enum { N = 3000, BAD = 1500 };
+	g_autofree PsTraceEvent *evs = g_new(PsTraceEvent, N);
+
+	for (int i = 0; i < N; i++) {
+		ps_trace_event_init(&evs[i]);
+		evs[i].t_ns = 10 * (uint64_t)(i + 1);
+		evs[i].op = PS_OP_TOUCH;
+		evs[i].pid = 7 + i % 3;
+		evs[i].cpu = i % 2;
+		evs[i].addr = 4096 * (uint64_t)(i + 1);
+		evs[i].len = 4096;
+	}
+	evs[BAD].cpu = 2; /* the header has cpus 0 and 1 */
+	check_bad_record("bad-cpu-fast.pstc", evs, N, BAD, "cpu out of range");
+	evs[BAD].cpu = -2;
+	check_bad_record("bad-cpu-fast-neg.pstc", evs, N, BAD, "cpu out of range");
+}
+
 /* The JSONL changed under the same name: its digest moves, the old entry is never used. */
 static void test_changed_trace(void)
 {
@@ -647,6 +671,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/cache/corrupt-cut", test_corrupt_cut);
 	g_test_add_func("/trace/cache/corrupt-tiny", test_corrupt_tiny);
 	g_test_add_func("/trace/cache/bad-record", test_bad_record);
+	g_test_add_func("/trace/cache/bad-cpu-fast", test_bad_cpu_fast);
 	g_test_add_func("/trace/cache/stale-key", test_stale_key);
 	g_test_add_func("/trace/cache/stale-digest", test_stale_digest);
 	g_test_add_func("/trace/cache/stale-format", test_stale_format);
