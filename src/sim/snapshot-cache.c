@@ -125,13 +125,11 @@ static GMappedFile *map_entry(const char *entry, void *head, gsize head_size, co
 	return map;
 }
 
-static bool take(const uint8_t **p, const uint8_t *end, void *dst, gsize n)
+/* Copies n bytes from *p and steps past them; the caller checked the payload's size. */
+static void take(const uint8_t **p, void *dst, gsize n)
 {
-	if ((gsize)(end - *p) < n)
-		return false;
 	memcpy(dst, *p, n);
 	*p += n;
-	return true;
 }
 
 /* The bytes before the arrays: the counts, nr_pfns, votes and pbmt. */
@@ -159,7 +157,7 @@ bool ps_snapshot_cache_read(const char *entry, const char *digest, uint64_t layo
 			    PsSnapshot *snap, PsSnapArrays *a, uint64_t npages, uint64_t nblocks)
 {
 	g_autofree char *why = NULL;
-	const uint8_t *data = NULL, *p, *end, *arrays[5];
+	const uint8_t *data = NULL, *p, *arrays[5];
 	gsize len = 0, small = small_part(nblocks);
 	SnapHead h;
 	g_autoptr(GMappedFile) map = map_entry(entry, &h, sizeof(h), &data, &len, &why);
@@ -180,11 +178,12 @@ bool ps_snapshot_cache_read(const char *entry, const char *digest, uint64_t layo
 					      " bytes, the header says %" G_GUINT64_FORMAT,
 					      len - sizeof(h), h.size);
 		else if (h.size != small + 5 * npages)
-			why = g_strdup("payload does not decode");
+			why = g_strdup_printf("payload of %" G_GUINT64_FORMAT
+					      " bytes, this layout needs %" G_GSIZE_FORMAT,
+					      h.size, small + 5 * (gsize)npages);
 	}
 	if (!why) {
 		p = data + sizeof(h);
-		end = p + h.size;
 		for (int k = 0; k < 5; k++)
 			arrays[k] = p + small + (gsize)k * npages;
 		if (payload_checksum(p, small, arrays, npages) != h.checksum)
@@ -196,12 +195,12 @@ bool ps_snapshot_cache_read(const char *entry, const char *digest, uint64_t layo
 		return false;
 	}
 	/* the sizes were checked: every take fits */
-	take(&p, end, snap->free_pages, sizeof(snap->free_pages));
-	take(&p, end, snap->flagless_taken, sizeof(snap->flagless_taken));
-	take(&p, end, snap->blocks, sizeof(snap->blocks));
-	take(&p, end, &snap->nr_pfns, sizeof(snap->nr_pfns));
-	take(&p, end, snap->votes, nblocks * PS_MT_PCPTYPES * sizeof(uint16_t));
-	take(&p, end, a->pbmt, nblocks);
+	take(&p, snap->free_pages, sizeof(snap->free_pages));
+	take(&p, snap->flagless_taken, sizeof(snap->flagless_taken));
+	take(&p, snap->blocks, sizeof(snap->blocks));
+	take(&p, &snap->nr_pfns, sizeof(snap->nr_pfns));
+	take(&p, snap->votes, nblocks * PS_MT_PCPTYPES * sizeof(uint16_t));
+	take(&p, a->pbmt, nblocks);
 	/* read only from here on: the run writes none of them (classify_zone is not run) */
 	a->state = (uint8_t *)arrays[0];
 	a->head_order = (uint8_t *)arrays[1];

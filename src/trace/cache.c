@@ -21,10 +21,9 @@
  *   epilogue  CacheTail: record count, payload length, payload checksum, end magic
  * A varint here is a prefix varint: a value of 7n bits or fewer (n 1-8) takes n bytes, little
  * endian, the first byte's low n - 1 bits ones and the next a zero, the value above them; a
- * larger one takes 9, 0xff then its 8 bytes. Its length is in its first byte, so a long one
- * decodes from one 8-byte load in a few steps (a LEB128 one, the length found byte by byte and
- * 7-bit groups packed together, cost ~30 instructions a time or an address delta: a tenth of
- * the decode).
+ * larger one takes 9, 0xff then its 8 bytes. Its length is in its first byte, so it decodes
+ * from one 8-byte load in a few steps. Varints carry the shape numbers and the shape
+ * definitions below; the differences themselves are fixed-width.
  * A record is encoded generically, as the memory image of its PsTraceEvent (the parser zeroes
  * every record before filling it, so padding is zero too) seen as W 64-bit words, against a
  * base: the last record of the same op with the time of the record just before it and the line
@@ -51,13 +50,15 @@
  * record takes ~10-20 bytes against ~70 in JSONL.
  *
  * Checks on open: magic, byte order, format, record size, key, digest and size of the JSONL, the
- * payload's length and a 64-bit checksum over it; while reading, every varint stays inside the
- * payload and every record passes the checks that keep later code in bounds (op, kind and event
- * in range, cpu below the header's cpus, time never backwards, strings NUL-terminated).
+ * payload's length and a 64-bit checksum over it; while reading, every varint and difference
+ * stays inside the payload and every record passes the checks that keep later code in bounds
+ * (op, kind and event in range, cpu below the header's cpus, time never backwards, strings
+ * NUL-terminated).
  *
  * Writing goes through util's PsAtomicFile: a temporary name in the cache directory, renamed
- * into place after an fsync, so concurrent writers of one entry (sweep jobs starting together)
- * each rename a complete, identical file and a reader never sees half of one.
+ * into place (fsync'd first only with PAGESIM_FSYNC=1, util/atomic.c), so concurrent writers
+ * of one entry (sweep jobs starting together) each rename a complete, identical file and a
+ * reader never sees half of one.
  */
 #include "trace/cache-private.h"
 

@@ -2990,27 +2990,35 @@ static gboolean port_observed(Imp *im, const Line *l, uint64_t ts, enum ps_obser
 }
 
 /*
- * A readahead page the kernel freed without inserting it (shmem_prepass): an alloc of kind file
- * with the recorded size as bytes (the simulated page size rounds it up, as it does the kernel
- * allocations), at its recorded time and cpu; its free follows as any kernel page's (port_page).
+ * A kernel allocation of a portable import, written as an alloc of BYTES (the recorded size; the
+ * simulated page size rounds it up) and KIND at its recorded time and cpu; its free follows as
+ * any kernel page's (port_page).
  */
-static gboolean port_ra_pair(Imp *im, const Line *l, uint64_t ts, uint64_t pfn, int order,
-			     PsTraceEvent *ev, GError **error)
+static gboolean port_kernel_alloc(Imp *im, const Line *l, uint64_t pfn, int order,
+				  enum ps_alloc_kind kind, PsTraceEvent *ev, GError **error)
 {
-	im->st->port.user_pages -= 1ull << order;
-	g_hash_table_remove(im->dropped, (gpointer)(uintptr_t)pfn);
 	ev->op = PS_OP_ALLOC;
 	ev->has_gfp = true;
 	ev->id = ++im->next_id;
 	ev->cpu = l->cpu;
 	ev->pid = l->pid;
 	ev->bytes = (uint64_t)im->hdr.page_size << order;
-	ev->kind = PS_KIND_FILE;
-	im->st->port.ra_pairs++;
-	im->st->port.ra_pair_pages += 1ull << order;
+	ev->kind = kind;
 	live_put(im, pfn, ev->id, order);
 	im->st->allocs++;
 	return port_write(im, ev, error);
+}
+
+/* A readahead page the kernel freed without inserting it (shmem_prepass): a kernel pair of kind
+ * file. */
+static gboolean port_ra_pair(Imp *im, const Line *l, uint64_t pfn, int order, PsTraceEvent *ev,
+			     GError **error)
+{
+	im->st->port.user_pages -= 1ull << order;
+	g_hash_table_remove(im->dropped, (gpointer)(uintptr_t)pfn);
+	im->st->port.ra_pairs++;
+	im->st->port.ra_pair_pages += 1ull << order;
+	return port_kernel_alloc(im, l, pfn, order, PS_KIND_FILE, ev, error);
 }
 
 /* mm_page_alloc / mm_page_free in a portable import: kernel memory as bytes + kind. */
@@ -3055,7 +3063,7 @@ static gboolean port_page(Imp *im, const Line *l, uint64_t ts, bool alloc, GErro
 			im->movable_seq++;
 			if (im->ra_pairs && g_hash_table_contains(
 						im->ra_pairs, (gpointer)(uintptr_t)im->movable_seq))
-				return port_ra_pair(im, l, ts, pfn, order, &ev, error);
+				return port_ra_pair(im, l, pfn, order, &ev, error);
 			if (im->shmem && !shmem_add(im, l, ts, error))
 				return FALSE;
 			if (!port_cow(im, l, ts, ev.gfp, order, error))
@@ -3085,17 +3093,14 @@ static gboolean port_page(Imp *im, const Line *l, uint64_t ts, bool alloc, GErro
 					    GINT_TO_POINTER(order + 1));
 			return TRUE;
 		}
-		ev.op = PS_OP_ALLOC;
-		ev.has_gfp = true;
-		ev.id = ++im->next_id;
-		ev.cpu = l->cpu;
-		ev.pid = l->pid;
-		ev.bytes = (uint64_t)im->hdr.page_size << order;
-		ev.kind = (ev.gfp & PS_GFP_RECLAIMABLE) ? PS_KIND_SLAB_RECLAIMABLE : PS_KIND_KERNEL;
-		im->st->port.kernel_pages[ev.kind] += 1ull << order;
-		live_put(im, pfn, ev.id, order);
-		im->st->allocs++;
-		return port_write(im, &ev, error);
+		{
+			enum ps_alloc_kind kind = (ev.gfp & PS_GFP_RECLAIMABLE)
+						      ? PS_KIND_SLAB_RECLAIMABLE
+						      : PS_KIND_KERNEL;
+
+			im->st->port.kernel_pages[kind] += 1ull << order;
+			return port_kernel_alloc(im, l, pfn, order, kind, &ev, error);
+		}
 	}
 	if (g_hash_table_remove(im->dropped, (gpointer)(uintptr_t)pfn)) {
 		im->st->port.kernel_frees_dropped++;

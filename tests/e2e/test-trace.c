@@ -323,6 +323,26 @@ static void test_run_snapshot(void)
 		assert_same_run(a, c, false);
 		g_clear_pointer(&err, g_free);
 	}
+	/*
+	 * one cut short whose header's payload size (SnapHead.size, at byte 40) was made to agree:
+	 * the layout check, not the size check, rejects it
+	 */
+	{
+		g_autofree char *snap = find_entry(cache, ".snap"), *data = NULL;
+		gsize len;
+		uint64_t size;
+
+		g_assert_true(g_file_get_contents(snap, &data, &len, NULL));
+		memcpy(&size, data + 40, sizeof(size));
+		g_assert_cmpuint(size, ==, len - 144);
+		size -= 4096;
+		memcpy(data + 40, &size, sizeof(size));
+		g_assert_true(g_file_set_contents(snap, data, (gssize)(len - 4096), NULL));
+		snapshot_run(config, trace, rec, c, cache, &err);
+		g_assert_nonnull(strstr(err, "this layout needs"));
+		assert_same_run(a, c, false);
+		g_clear_pointer(&err, g_free);
+	}
 	snapshot_run(config, trace, rec, c, cache, &err);
 	g_assert_cmpstr(err, ==, "");
 	assert_same_run(a, c, false);

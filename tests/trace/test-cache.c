@@ -237,7 +237,7 @@ static void test_round_trip_every_op(void)
 }
 
 /*
- * Deltas of every varint length, 1 to 10 bytes: touches alternating between address 0 and
+ * Differences of every width (1, 2, 4 and 8 bytes): touches alternating between address 0 and
  * 4096 << k, both ways.
  */
 static void test_round_trip_varint_lengths(void)
