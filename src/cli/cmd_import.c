@@ -13,7 +13,7 @@
 
 int ps_cmd_import(int argc, char **argv)
 {
-	g_autofree char *out = NULL, *format = NULL, *machine_path = NULL;
+	g_autofree char *out = NULL, *format = NULL, *machine_path = NULL, *tasks_path = NULL;
 	char machine[sizeof(((PsTraceHeader *)0)->machine)] = "";
 	gint64 cpus = 0, page_size = 0;
 	gboolean quiet = FALSE, portable = FALSE, observed = FALSE;
@@ -45,6 +45,11 @@ int ps_cmd_import(int argc, char **argv)
 	    {"machine", 0, 0, G_OPTION_ARG_FILENAME, &machine_path,
 	     "The recording machine for the trace header, from this pagesim-capture MACHINE file "
 	     "(default: MACHINE beside IN when there is one)",
+	     "FILE"},
+	    {"tasks", 0, 0, G_OPTION_ARG_FILENAME, &tasks_path,
+	     "Each task's memory cgroup when tracing started, from this pagesim-capture "
+	     "before.tasks file: proc records carry it, cgroup_attach_task lines move it "
+	     "(default: before.tasks beside IN when there is one)",
 	     "FILE"},
 	    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No counters on standard error", NULL},
 	    {NULL}};
@@ -145,6 +150,15 @@ int ps_cmd_import(int argc, char **argv)
 		}
 		opts.machine = machine;
 	}
+	if (!tasks_path && strcmp(argv[1], "-") != 0) {
+		/* pagesim-capture's task memcgs beside the input: proc records carry them */
+		g_autofree char *dir = g_path_get_dirname(argv[1]);
+		g_autofree char *beside = g_build_filename(dir, "before.tasks", NULL);
+
+		if (g_file_test(beside, G_FILE_TEST_EXISTS))
+			tasks_path = g_steal_pointer(&beside);
+	}
+	opts.tasks = tasks_path;
 	t0 = g_get_monotonic_time();
 	if (!ps_trace_import(argv[1], out, &opts, &st, &error)) {
 		fprintf(stderr, "pagesim import: %s\n", error->message);

@@ -52,6 +52,9 @@ typedef struct {
 	uint64_t nr_pages;
 } PsLruList;
 
+/* The lists of one lruvec (a memcg's on one node). */
+typedef PsLruList PsLruvec[PS_NR_RECLAIM_LISTS];
+
 enum ps_kswapd_state { PS_KSWAPD_SLEEPING, PS_KSWAPD_NAPPING, PS_KSWAPD_RUNNING };
 
 /* pgdat's kswapd fields plus the state of a balance_pgdat run cut into event slices. */
@@ -113,6 +116,9 @@ typedef struct {
 	 * low); force_deactivate: deactivate regardless (do_try_to_free_pages' last retry) */
 	bool skipped_deactivate;
 	bool force_deactivate;
+	/* shrink_node_memcgs walks every memcg (kswapd always; a direct reclaimer on the retry
+	 * after a fruitless partial walk) */
+	bool memcg_full_walk;
 	/*
 	 * shrink_folio_list's reclaim_stat summed over a shrink_node (sc->nr), the counts the model
 	 * reads: pages taken, under writeback met for the first time, under writeback with
@@ -129,6 +135,17 @@ typedef struct {
 } PsScanControl;
 
 enum { PS_DEACTIVATE_ANON = 1, PS_DEACTIVATE_FILE = 2 };
+
+/*
+ * A memory cgroup of the memory controller's hierarchy (mm/memcontrol.c), by dense id, 0 the
+ * root. `key` orders siblings as the cgroup's children list does, by creation: the cgroup's
+ * inode number (kernfs ids grow as cgroups are made), or later than every snapshot cgroup for
+ * one first seen in the trace.
+ */
+typedef struct {
+	uint16_t parent; /* PS_MEMCG_NONE for the root */
+	uint64_t key;
+} PsMemcg;
 
 struct PsPolicy {
 	PsMachine *m;
@@ -147,7 +164,18 @@ struct PsPolicy {
 	/* PGDAT_WRITEBACK: kswapd found a whole shrink_node's taken folios under writeback */
 	bool pgdat_writeback[PS_MAX_NODES];
 
-	PsLruList lru[PS_MAX_NODES][PS_NR_RECLAIM_LISTS];
+	/*
+	 * The lruvecs: lru[memcg * PS_MAX_NODES + node], so that lru[node] is the root memcg's
+	 * lists of a node (with one memcg, the node's only lists). nr_memcgs entries of memcgs.
+	 */
+	PsLruvec *lru;
+	PsMemcg *memcgs;
+	uint32_t nr_memcgs;
+	/* css_next_descendant_pre's order of the memcgs (mem_cgroup_iter), from the root */
+	uint16_t *memcg_walk;
+	/* the root's per-node reclaim iterator (mem_cgroup_reclaim_iter.position): an index of
+	 * memcg_walk, -1 = none (the next partial walk starts at the root) */
+	int32_t memcg_iter[PS_MAX_NODES];
 	uint64_t anon_cost[PS_MAX_NODES], file_cost[PS_MAX_NODES];
 	/* lruvec->refaults[anon, file]: the node's refault counts when the last reclaim ended */
 	int64_t refaults_snap[PS_MAX_NODES][2];
@@ -167,6 +195,8 @@ static inline PsPolicy *ps_policy_of(PsMachine *m)
 /* reclaim.c */
 uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc);
 void ps_snapshot_refaults(PsPolicy *p, int node);
+/* The root memcg alone, its lruvecs empty (ps_policy_new). */
+void ps_memcg_init(PsPolicy *p);
 /* clear_pgdat_congested: kswapd found the node balanced */
 void ps_clear_pgdat_congested(PsPolicy *p, int node);
 uint64_t ps_try_to_free_pages(PsPolicy *p, const PsAllocContext *ac, uint64_t *cost_ns);

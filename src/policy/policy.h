@@ -305,9 +305,32 @@ void ps_policy_free(PsPolicy *p);
  */
 void ps_writeback_advance(PsPolicy *p);
 
-/* LRU bookkeeping by the host. */
+/*
+ * Memory cgroups (cgroup v1 memory controller, or v2's): dense ids, PS_MEMCG_ROOT always there.
+ * A policy starts with the root alone, and then behaves as with no memcg at all.
+ */
+#define PS_MEMCG_ROOT 0
+#define PS_MEMCG_NONE 0xffffu
+#define PS_MEMCG_MAX  4096
+/*
+ * A new memcg under `parent`, after the siblings of smaller key (the cgroup's inode number: the
+ * order of creation); its id, or PS_MEMCG_NONE when PS_MEMCG_MAX are there already.
+ */
+uint16_t ps_memcg_new(PsPolicy *p, uint16_t parent, uint64_t key);
+uint32_t ps_memcg_count(const PsPolicy *p);
+/* The pages on list `lru` (PS_LRU_*) of memcg's lruvec on node. */
+uint64_t ps_memcg_lru_pages(const PsPolicy *p, uint16_t memcg, int node, int lru);
+/*
+ * Charges a listed folio to another memcg: it moves to the head of the same list of that memcg's
+ * lruvec (a snapshot start seeds every folio in the root, then names each one's memcg, in the
+ * order it linked them). No event is counted.
+ */
+void ps_lru_set_memcg(PsPolicy *p, uint32_t handle, uint16_t memcg);
+
+/* LRU bookkeeping by the host. memcg: the memcg the folio is charged to (slab: ignored, the
+ * reclaimable slab list is the node's, in the root memcg's lruvec). */
 void ps_lru_add(PsPolicy *p, uint32_t handle, ps_pfn_t pfn, unsigned order, enum ps_folio_kind kind,
-		bool dirty);
+		bool dirty, uint16_t memcg);
 /* One LRU folio of the starting snapshot, for ps_lru_add_start. */
 typedef struct {
 	uint8_t order;
@@ -348,7 +371,8 @@ typedef struct {
 	uint8_t flags;	     /* PS_FOLIO_* */
 	uint8_t list;	     /* the list it is on (PS_LRU_*) while PS_FOLIO_ON_LIST */
 	uint8_t order;
-	uint8_t zone; /* zone index */
+	uint8_t zone;	/* zone index */
+	uint16_t memcg; /* the memcg it is charged to (its lruvec: memcg, node) */
 } PsLruFolio;
 
 /*

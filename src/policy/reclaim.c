@@ -145,7 +145,7 @@ static int lru_zone_stat(int lru)
 static inline void list_link_zone(PsPolicy *p, uint32_t h, PsZone *z, int lru, bool tail)
 {
 	PsLruFolio *fo = p->fo, *f = &fo[h];
-	PsLruList *l = &p->lru[z->node][lru];
+	PsLruList *l = &p->lru[(uint32_t)f->memcg * PS_MAX_NODES + (uint32_t)z->node][lru];
 	int64_t pages = 1ll << f->order;
 	int stat = lru_zone_stat(lru);
 	uint32_t head = l->head, last = l->tail;
@@ -184,7 +184,7 @@ static inline void list_unlink_zone(PsPolicy *p, uint32_t h, PsZone *z)
 {
 	PsLruFolio *fo = p->fo, *f = &fo[h];
 	int lru = f->list;
-	PsLruList *l = &p->lru[z->node][lru];
+	PsLruList *l = &p->lru[(uint32_t)f->memcg * PS_MAX_NODES + (uint32_t)z->node][lru];
 	uint64_t pages = 1ull << f->order;
 	int stat = lru_zone_stat(lru);
 	uint32_t next = f->next, prev = f->prev;
@@ -335,8 +335,8 @@ static int wb_pick_cmp(const void *a, const void *b)
  * wakeup_flusher_threads(WB_REASON_VMSCAN): wb_start_writeback asks the flusher to write all
  * dirty pages (get_nr_dirty_pages), unless a start-all is still pending (WB_start_all). The
  * flusher (wb_writeback, writeback_sb_inodes) takes the inodes oldest dirtied first; the model
- * writes every dirty file folio on the node's LRU lists in dirtied order (its handle breaks a
- * tie), each one writeback_page_ns after the one before, from `now`.
+ * writes every dirty file folio on the LRU lists (every lruvec) in dirtied order (its handle breaks
+ * a tie), each one writeback_page_ns after the one before, from `now`.
  */
 static void wb_wake(PsPolicy *p, uint64_t now)
 {
@@ -347,9 +347,9 @@ static void wb_wake(PsPolicy *p, uint64_t now)
 	if (w->len)
 		return; /* WB_start_all: a pass is still running */
 	picks = g_array_new(FALSE, FALSE, sizeof(WbPick));
-	for (int n = 0; n < p->m->nr_nodes; n++)
+	for (uint32_t lv = 0; lv < p->nr_memcgs * PS_MAX_NODES; lv++)
 		for (int lru = PS_LRU_INACTIVE_FILE; lru <= PS_LRU_ACTIVE_FILE; lru++)
-			for (uint32_t h = p->lru[n][lru].tail; h != PS_HANDLE_NONE;
+			for (uint32_t h = p->lru[lv][lru].tail; h != PS_HANDLE_NONE;
 			     h = p->fo[h].prev)
 				if ((p->fo[h].flags & (PS_FOLIO_DIRTY | PS_FOLIO_WRITEBACK)) ==
 				    PS_FOLIO_DIRTY) {
@@ -405,7 +405,8 @@ static uint64_t wb_throttle_ns(PsPolicy *p, uint64_t now)
 /* Links h, a folio of zone z, at the head of its kind's inactive list, or of the active one
  * (never for slab). */
 G_ALWAYS_INLINE static inline void lru_add_zone(PsPolicy *p, uint32_t h, PsZone *z, unsigned order,
-						enum ps_folio_kind kind, bool dirty, bool active)
+						enum ps_folio_kind kind, bool dirty, bool active,
+						uint16_t memcg)
 {
 	PsLruFolio *f;
 	int lru;
@@ -417,6 +418,8 @@ G_ALWAYS_INLINE static inline void lru_add_zone(PsPolicy *p, uint32_t h, PsZone 
 	f->flags = 0;
 	f->order = (uint8_t)order;
 	f->zone = (uint8_t)z->idx;
+	g_assert(memcg < p->nr_memcgs);
+	f->memcg = kind == PS_FOLIO_SLAB ? PS_MEMCG_ROOT : memcg;
 	lru = kind == PS_FOLIO_ANON   ? PS_LRU_INACTIVE_ANON
 	      : kind == PS_FOLIO_FILE ? PS_LRU_INACTIVE_FILE
 				      : PS_LRU_SLAB;
@@ -432,12 +435,12 @@ G_ALWAYS_INLINE static inline void lru_add_zone(PsPolicy *p, uint32_t h, PsZone 
 
 /* ps_lru_add's cases that call something: out of line (see ps_lru_add). */
 static G_NO_INLINE void lru_add_slow(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order,
-				     enum ps_folio_kind kind, bool dirty)
+				     enum ps_folio_kind kind, bool dirty, uint16_t memcg)
 {
 	PsZone *z = ps_pfn_zone(p->m, pfn);
 
 	g_assert(z != NULL);
-	lru_add_zone(p, h, z, order, kind, dirty, false);
+	lru_add_zone(p, h, z, order, kind, dirty, false, memcg);
 }
 
 /*
@@ -446,15 +449,15 @@ static G_NO_INLINE void lru_add_slow(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsi
  * fault; -0.6 % of a kbuild replay's instructions with the same split of ps_lru_del).
  */
 void ps_lru_add(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order, enum ps_folio_kind kind,
-		bool dirty)
+		bool dirty, uint16_t memcg)
 {
 	PsZone *z = ps_pfn_zone_hinted(p->m, pfn);
 
 	if (G_UNLIKELY(!z || h >= p->cap || (dirty && kind == PS_FOLIO_FILE))) {
-		lru_add_slow(p, h, pfn, order, kind, dirty);
+		lru_add_slow(p, h, pfn, order, kind, dirty, memcg);
 		return;
 	}
-	lru_add_zone(p, h, z, order, kind, false, false);
+	lru_add_zone(p, h, z, order, kind, false, false, memcg);
 }
 
 /*
@@ -489,6 +492,7 @@ void ps_lru_add_start(PsPolicy *p, PsZone *z, uint32_t h0, const PsLruStart *f, 
 		fh->list = (uint8_t)lru;
 		fh->order = f[i].order;
 		fh->zone = (uint8_t)z->idx;
+		fh->memcg = PS_MEMCG_ROOT;
 		fh->prev = PS_HANDLE_NONE;
 		fh->next = head;
 		if (head != PS_HANDLE_NONE)
@@ -596,7 +600,7 @@ void ps_lru_split(PsPolicy *p, uint32_t h, const uint32_t *pieces, uint32_t n)
 	drop_writeback(p, h);
 	f = &p->fo[h];
 	g_assert(n + 1 == 1u << f->order);
-	l = &p->lru[h_zone(p, h)->node][f->list];
+	l = &p->lru[(uint32_t)f->memcg * PS_MAX_NODES + (uint32_t)h_zone(p, h)->node][f->list];
 	f->order = 0;
 	before = f->prev;
 	for (uint32_t i = 0; i < n; i++) {
@@ -613,6 +617,102 @@ void ps_lru_split(PsPolicy *p, uint32_t h, const uint32_t *pieces, uint32_t n)
 		p->dirtied_ns[pieces[i]] = p->dirtied_ns[h];
 		before = pieces[i];
 	}
+}
+
+/* ---- memcgs (mm/memcontrol.c) ------------------------------------------------------------- */
+
+static void lruvecs_init(PsLruvec *lv, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		for (int l = 0; l < PS_NR_RECLAIM_LISTS; l++) {
+			lv[i][l].head = lv[i][l].tail = PS_HANDLE_NONE;
+			lv[i][l].nr_pages = 0;
+		}
+}
+
+void ps_memcg_init(PsPolicy *p)
+{
+	p->nr_memcgs = 1;
+	p->memcgs = g_new0(PsMemcg, 1);
+	p->memcgs[0].parent = PS_MEMCG_NONE;
+	p->memcg_walk = g_new0(uint16_t, 1);
+	p->lru = g_new(PsLruvec, PS_MAX_NODES);
+	lruvecs_init(p->lru, PS_MAX_NODES);
+	for (int n = 0; n < PS_MAX_NODES; n++)
+		p->memcg_iter[n] = -1;
+}
+
+/* Appends memcg m and its subtree to the walk in css_next_descendant_pre's order. */
+static uint32_t walk_subtree(PsPolicy *p, uint16_t m, uint32_t at)
+{
+	uint16_t last = PS_MEMCG_NONE;
+
+	p->memcg_walk[at++] = m;
+	/* the children by key (creation order), each subtree before the next sibling */
+	for (;;) {
+		uint16_t next = PS_MEMCG_NONE;
+
+		for (uint32_t c = 1; c < p->nr_memcgs; c++) {
+			const PsMemcg *x = &p->memcgs[c];
+
+			if (x->parent != m)
+				continue;
+			if (last != PS_MEMCG_NONE && (x->key < p->memcgs[last].key ||
+						      (x->key == p->memcgs[last].key && c <= last)))
+				continue;
+			if (next == PS_MEMCG_NONE || x->key < p->memcgs[next].key ||
+			    (x->key == p->memcgs[next].key && c < next))
+				next = (uint16_t)c;
+		}
+		if (next == PS_MEMCG_NONE)
+			return at;
+		at = walk_subtree(p, next, at);
+		last = next;
+	}
+}
+
+uint16_t ps_memcg_new(PsPolicy *p, uint16_t parent, uint64_t key)
+{
+	uint32_t id = p->nr_memcgs;
+
+	g_assert(parent < p->nr_memcgs);
+	if (id >= PS_MEMCG_MAX)
+		return PS_MEMCG_NONE;
+	p->memcgs = g_renew(PsMemcg, p->memcgs, id + 1);
+	p->memcgs[id] = (PsMemcg){.parent = parent, .key = key};
+	p->lru = g_renew(PsLruvec, p->lru, (id + 1) * PS_MAX_NODES);
+	lruvecs_init(p->lru + id * PS_MAX_NODES, PS_MAX_NODES);
+	p->nr_memcgs = id + 1;
+	p->memcg_walk = g_renew(uint16_t, p->memcg_walk, p->nr_memcgs);
+	walk_subtree(p, PS_MEMCG_ROOT, 0);
+	/* a new cgroup moves the walk's later entries: partial walks start again at the root */
+	for (int n = 0; n < PS_MAX_NODES; n++)
+		p->memcg_iter[n] = -1;
+	return (uint16_t)id;
+}
+
+uint32_t ps_memcg_count(const PsPolicy *p)
+{
+	return p->nr_memcgs;
+}
+
+uint64_t ps_memcg_lru_pages(const PsPolicy *p, uint16_t memcg, int node, int lru)
+{
+	g_assert(memcg < p->nr_memcgs && node >= 0 && node < PS_MAX_NODES);
+	return p->lru[(uint32_t)memcg * PS_MAX_NODES + (uint32_t)node][lru].nr_pages;
+}
+
+void ps_lru_set_memcg(PsPolicy *p, uint32_t h, uint16_t memcg)
+{
+	int lru;
+
+	g_assert(memcg < p->nr_memcgs);
+	if (!ps_lru_on_list(p, h) || p->fo[h].memcg == memcg || p->fo[h].list == PS_LRU_SLAB)
+		return;
+	lru = p->fo[h].list;
+	list_unlink(p, h);
+	p->fo[h].memcg = memcg;
+	list_link(p, h, lru, false);
 }
 
 bool ps_lru_on_list(const PsPolicy *p, uint32_t h)
@@ -651,9 +751,20 @@ uint64_t ps_swap_used(const PsPolicy *p)
 
 /* ---- scanning ---------------------------------------------------------------------------- */
 
+/* The node's pages on list lru, every memcg's (the root's hierarchical lruvec counts). */
 static uint64_t lru_pages(const PsPolicy *p, int node, int lru)
 {
-	return p->lru[node][lru].nr_pages;
+	uint64_t n = 0;
+
+	for (uint32_t m = 0; m < p->nr_memcgs; m++)
+		n += p->lru[m * PS_MAX_NODES + (uint32_t)node][lru].nr_pages;
+	return n;
+}
+
+/* The pages on list lru of one lruvec (lruvec_lru_size). */
+static uint64_t lruvec_pages(const PsPolicy *p, uint32_t lv, int lru)
+{
+	return p->lru[lv][lru].nr_pages;
 }
 
 static bool can_swap(const PsPolicy *p)
@@ -661,11 +772,13 @@ static bool can_swap(const PsPolicy *p)
 	return p->rc.swap_pages > p->swap_used;
 }
 
-/* inactive_is_low: inactive * ratio < active, ratio = isqrt(10 * GiB) or 1. */
-static bool inactive_is_low(const PsPolicy *p, int node, int inactive_lru)
+/*
+ * inactive_is_low: inactive * ratio < active, ratio = isqrt(10 * GiB) or 1, of one lruvec's lists
+ * (shrink_lruvec's anon aging) or of the node's (prepare_scan_control asks the root's lruvec,
+ * whose counts are hierarchical: the whole node's).
+ */
+static bool inactive_pages_low(const PsPolicy *p, uint64_t inactive, uint64_t active)
 {
-	uint64_t inactive = lru_pages(p, node, inactive_lru);
-	uint64_t active = lru_pages(p, node, inactive_lru + 1);
 	uint64_t gb = ((inactive + active) << p->m->page_shift) >> 30;
 	uint64_t ratio = 1;
 
@@ -678,6 +791,12 @@ static bool inactive_is_low(const PsPolicy *p, int node, int inactive_lru)
 		ratio = r;
 	}
 	return inactive * ratio < active;
+}
+
+static bool inactive_is_low(const PsPolicy *p, int node, int inactive_lru)
+{
+	return inactive_pages_low(p, lru_pages(p, node, inactive_lru),
+				  lru_pages(p, node, inactive_lru + 1));
 }
 
 /* lru_note_cost: cost of reclaiming from one type; halved when it outgrows a quarter LRU. */
@@ -697,8 +816,15 @@ static void note_cost(PsPolicy *p, int node, bool file, uint64_t cost)
 	}
 }
 
-/* get_scan_count: pages to scan on each evictable list at this priority. */
-static void get_scan_count(PsPolicy *p, int node, PsScanControl *sc, uint64_t nr[PS_NR_LRU_LISTS])
+/*
+ * get_scan_count: pages to scan on each evictable list of lruvec lv (of node) at this priority:
+ * the balance (file_is_tiny, cache_trim_mode, the anon and file costs) is the node's, as
+ * prepare_scan_control works it out from the root's hierarchical lruvec; the amounts are lv's own
+ * list sizes >> priority. (Its "scrape out the remaining cache" of an offline memcg does not
+ * arise: every memcg of the model is online.)
+ */
+static void get_scan_count(PsPolicy *p, int node, uint32_t lv, PsScanControl *sc,
+			   uint64_t nr[PS_NR_LRU_LISTS])
 {
 	enum { SCAN_EQUAL, SCAN_FRACT, SCAN_ANON, SCAN_FILE } mode;
 	int swappiness = p->m->sysctl.swappiness;
@@ -746,7 +872,7 @@ static void get_scan_count(PsPolicy *p, int node, PsScanControl *sc, uint64_t nr
 	}
 	for (int lru = 0; lru < PS_LRU_UNEVICTABLE; lru++) {
 		bool file = lru >= PS_LRU_INACTIVE_FILE;
-		uint64_t scan = lru_pages(p, node, lru) >> sc->priority;
+		uint64_t scan = lruvec_pages(p, lv, lru) >> sc->priority;
 
 		switch (mode) {
 		case SCAN_EQUAL:
@@ -768,11 +894,11 @@ static void get_scan_count(PsPolicy *p, int node, PsScanControl *sc, uint64_t nr
 	nr[PS_LRU_UNEVICTABLE] = 0;
 }
 
-/* shrink_active_list: deactivate up to nr pages from the tail of an active list. */
-static void shrink_active_list(PsPolicy *p, int node, int active_lru, uint64_t nr,
+/* shrink_active_list: deactivate up to nr pages from the tail of an active list of lruvec lv. */
+static void shrink_active_list(PsPolicy *p, uint32_t lv, int active_lru, uint64_t nr,
 			       PsScanControl *sc)
 {
-	PsLruList *l = &p->lru[node][active_lru];
+	PsLruList *l = &p->lru[lv][active_lru];
 	uint64_t done = 0;
 
 	while (done < nr && l->tail != PS_HANDLE_NONE) {
@@ -810,10 +936,11 @@ static inline uint64_t activate_locked(PsPolicy *p, uint32_t h, int lru, uint64_
  * A batch whose taken folios were all dirty and not queued for I/O wakes the flusher
  * (wakeup_flusher_threads(WB_REASON_VMSCAN)).
  */
-static uint64_t shrink_inactive_list(PsPolicy *p, int node, int lru, uint64_t nr, PsScanControl *sc)
+static uint64_t shrink_inactive_list(PsPolicy *p, int node, uint32_t lv, int lru, uint64_t nr,
+				     PsScanControl *sc)
 {
 	PsMachine *m = p->m;
-	PsLruList *l = &p->lru[node][lru];
+	PsLruList *l = &p->lru[lv][lru];
 	bool file = lru == PS_LRU_INACTIVE_FILE;
 	uint64_t now = ps_engine_now(p->e);
 	uint64_t scanned = 0, reclaimed = 0, rotated = 0, unqueued_dirty = 0;
@@ -890,10 +1017,14 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, int lru, uint64_t nr
 	return reclaimed;
 }
 
-/* shrink_slab over the node's reclaimable slab list. */
+/*
+ * shrink_slab over the node's reclaimable slab list (in the root memcg's lruvec: kpagecgroup
+ * names no memcg for a slab page, so the model cannot split the objects by memcg as the
+ * memcg-aware shrinkers do; the list is shrunk once per shrink_node, after the memcg walk).
+ */
 static uint64_t shrink_slab(PsPolicy *p, int node, PsScanControl *sc)
 {
-	PsLruList *l = &p->lru[node][PS_LRU_SLAB];
+	PsLruList *l = &p->lru[node][PS_LRU_SLAB]; /* the root memcg's */
 	uint64_t target = (l->nr_pages >> sc->priority) * 2;
 	uint64_t to_free = target * p->rc.slab_shrink_permille / 1000, freed = 0;
 
@@ -917,9 +1048,9 @@ static uint64_t shrink_slab(PsPolicy *p, int node, PsScanControl *sc)
  * Frees every folio of a list that is neither dirty nor under writeback, oldest first: what
  * mapping_evict_folio leaves. A folio the flusher started is no longer dirty but under writeback.
  */
-static uint64_t drop_list(PsPolicy *p, int node, int lru)
+static uint64_t drop_list(PsPolicy *p, int node, uint32_t lv, int lru)
 {
-	PsLruList *l = &p->lru[node][lru];
+	PsLruList *l = &p->lru[lv][lru];
 	uint64_t freed = 0;
 
 	for (uint32_t h = l->tail; h != PS_HANDLE_NONE;) {
@@ -943,12 +1074,14 @@ uint64_t ps_drop_caches(PsPolicy *p, int what)
 	uint64_t freed = 0;
 
 	for (int n = 0; n < p->m->nr_nodes; n++) {
-		if (what & 1) {
-			freed += drop_list(p, n, PS_LRU_INACTIVE_FILE);
-			freed += drop_list(p, n, PS_LRU_ACTIVE_FILE);
+		for (uint32_t m = 0; (what & 1) && m < p->nr_memcgs; m++) {
+			freed +=
+			    drop_list(p, n, m * PS_MAX_NODES + (uint32_t)n, PS_LRU_INACTIVE_FILE);
+			freed +=
+			    drop_list(p, n, m * PS_MAX_NODES + (uint32_t)n, PS_LRU_ACTIVE_FILE);
 		}
 		if (what & 2)
-			freed += drop_list(p, n, PS_LRU_SLAB);
+			freed += drop_list(p, n, (uint32_t)n, PS_LRU_SLAB);
 	}
 	if (what & 1)
 		p->m->vm_events[PS_DROP_PAGECACHE]++;
@@ -986,9 +1119,10 @@ void ps_snapshot_refaults(PsPolicy *p, int node)
 	p->refaults_snap[node][1] = p->m->nodes[node].stat[PS_WORKINGSET_REFAULT_FILE];
 }
 
-uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
+/* shrink_lruvec of lruvec lv of node; adds what it reclaimed to sc->nr_reclaimed. */
+static void shrink_lruvec(PsPolicy *p, int node, uint32_t lv, PsScanControl *sc)
 {
-	uint64_t nr[PS_NR_LRU_LISTS], targets[PS_NR_LRU_LISTS], before = sc->nr_reclaimed;
+	uint64_t nr[PS_NR_LRU_LISTS], targets[PS_NR_LRU_LISTS];
 	uint64_t nr_reclaimed = 0;
 	/*
 	 * shrink_lruvec: a global direct reclaim at DEF_PRIORITY scans the whole get_scan_count
@@ -998,11 +1132,7 @@ uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
 	 */
 	bool proportional_reclaim = !sc->kswapd && sc->priority == PS_DEF_PRIORITY;
 
-	/* shrink_node's memset(&sc->nr): the counts are per shrink_node */
-	sc->nr_taken = sc->nr_writeback = sc->nr_immediate = 0;
-	wb_advance(p, ps_engine_now(p->e));
-	prepare_scan_control(p, node, sc);
-	get_scan_count(p, node, sc, nr);
+	get_scan_count(p, node, lv, sc, nr);
 	memcpy(targets, nr, sizeof(nr));
 	while (nr[PS_LRU_INACTIVE_ANON] || nr[PS_LRU_ACTIVE_FILE] || nr[PS_LRU_INACTIVE_FILE]) {
 		uint64_t nr_anon, nr_file, percentage, nr_scanned;
@@ -1020,12 +1150,12 @@ uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
 				if (sc->may_deactivate &
 				    (lru == PS_LRU_ACTIVE_FILE ? PS_DEACTIVATE_FILE
 							       : PS_DEACTIVATE_ANON))
-					shrink_active_list(p, node, lru, n, sc);
+					shrink_active_list(p, lv, lru, n, sc);
 				else
 					sc->skipped_deactivate = true;
 				continue;
 			}
-			nr_reclaimed += shrink_inactive_list(p, node, lru, n, sc);
+			nr_reclaimed += shrink_inactive_list(p, node, lv, lru, n, sc);
 		}
 		if (nr_reclaimed < sc->nr_to_reclaim || proportional_reclaim)
 			continue;
@@ -1058,8 +1188,58 @@ uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
 	}
 	sc->nr_reclaimed += nr_reclaimed;
 	/* Keep aging anon even when it was not scanned, so a later swap finds cold pages. */
-	if (can_swap(p) && inactive_is_low(p, node, PS_LRU_INACTIVE_ANON))
-		shrink_active_list(p, node, PS_LRU_ACTIVE_ANON, PS_SWAP_CLUSTER_MAX, sc);
+	if (can_swap(p) && inactive_pages_low(p, lruvec_pages(p, lv, PS_LRU_INACTIVE_ANON),
+					      lruvec_pages(p, lv, PS_LRU_ACTIVE_ANON)))
+		shrink_active_list(p, lv, PS_LRU_ACTIVE_ANON, PS_SWAP_CLUSTER_MAX, sc);
+}
+
+/*
+ * shrink_node_memcgs: shrink_lruvec on each memcg's lruvec of the node, in mem_cgroup_iter's
+ * order (css_next_descendant_pre from the root: a memcg, then its children's subtrees in creation
+ * order). kswapd, and a direct reclaimer on its memcg_full_walk retry, walk the whole tree. Other
+ * reclaimers (direct reclaim, node reclaim) share the root's per-node iterator: the walk starts
+ * after the memcg the last one stopped at (or at the root when that one finished the tree; a
+ * walk that begins past the end starts again at the root, "make sure they see at least one
+ * group"), and stops as soon as sc->nr_reclaimed reaches nr_to_reclaim (mem_cgroup_iter_break,
+ * leaving the iterator at that memcg) or at the tree's end (the iterator cleared, generation++).
+ * No memory.min/low protection: cgroup v1 has none (mem_cgroup_below_min/low are false). No
+ * memcg limits are modelled: pagesim-capture records them, none of the recording machine's
+ * memcgs has one (memory.limit_in_bytes 9223372036854771712: PAGE_COUNTER_MAX pages).
+ */
+static void shrink_node_memcgs(PsPolicy *p, int node, PsScanControl *sc)
+{
+	bool partial = !sc->kswapd && !sc->memcg_full_walk;
+	uint32_t i = 0, n = p->nr_memcgs;
+
+	if (partial && p->memcg_iter[node] >= 0)
+		i = (uint32_t)p->memcg_iter[node] + 1;
+	if (i >= n)
+		i = 0;
+	for (;;) {
+		uint16_t memcg = p->memcg_walk[i];
+
+		if (partial)
+			p->memcg_iter[node] = (int32_t)i;
+		shrink_lruvec(p, node, (uint32_t)memcg * PS_MAX_NODES + (uint32_t)node, sc);
+		if (partial && sc->nr_reclaimed >= sc->nr_to_reclaim)
+			break;
+		if (++i >= n) {
+			if (partial)
+				p->memcg_iter[node] = -1;
+			break;
+		}
+	}
+}
+
+uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
+{
+	uint64_t before = sc->nr_reclaimed;
+
+	/* shrink_node's memset(&sc->nr): the counts are per shrink_node */
+	sc->nr_taken = sc->nr_writeback = sc->nr_immediate = 0;
+	wb_advance(p, ps_engine_now(p->e));
+	prepare_scan_control(p, node, sc);
+	shrink_node_memcgs(p, node, sc);
 	sc->nr_reclaimed += shrink_slab(p, node, sc);
 	if (sc->kswapd) {
 		/*
@@ -1178,7 +1358,7 @@ static bool compaction_ready(PsPolicy *p, const PsZone *z, const PsAllocContext 
  * reclaim to try compaction? don't OOM, then").
  * A call that reclaimed nothing otherwise goes round again from DEF_PRIORITY (6.18's retry:
  * label): once with memcg_full_walk set ("avoid false OOMs" when direct reclaimers walk the
- * cgroup tree partially; the model has no memcg, so that pass scans the same lists again), then,
+ * cgroup tree partially; with the root memcg alone that pass scans the same lists again), then,
  * if a pass left an active list alone (skipped_deactivate), once more with force_deactivate.
  * ALLOCSTALL_<zone> is counted at the top of each pass, so a fruitless call counts two or
  * three: the qemu lab kernels' 168 allocstall_movable for 84 mm_vmscan_direct_reclaim_begin,
@@ -1194,7 +1374,7 @@ uint64_t ps_try_to_free_pages(PsPolicy *p, const PsAllocContext *ac, uint64_t *c
 	    .may_writepage = true,
 	    .may_swap = true,
 	};
-	bool ready = false, full_walk = false;
+	bool ready = false;
 
 	m->direct_reclaims_total++;
 retry:
@@ -1231,8 +1411,8 @@ retry:
 			ps_snapshot_refaults(p, z->node);
 	}
 	if (!sc.nr_reclaimed && !ready) {
-		if (!full_walk) {
-			full_walk = true;
+		if (!sc.memcg_full_walk) {
+			sc.memcg_full_walk = true;
 			goto retry;
 		}
 		if (sc.skipped_deactivate) {

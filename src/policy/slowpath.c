@@ -44,9 +44,7 @@ PsPolicy *ps_policy_new(PsMachine *m, PsEngine *e, const PsReclaimConfig *rc, co
 	p->e = e;
 	p->rc = *rc;
 	p->host = *host;
-	for (int n = 0; n < PS_MAX_NODES; n++)
-		for (int l = 0; l < PS_NR_RECLAIM_LISTS; l++)
-			p->lru[n][l].head = p->lru[n][l].tail = PS_HANDLE_NONE;
+	ps_memcg_init(p);
 	ps_kswapd_init(p);
 	ps_kcompactd_init(p);
 	m->policy = p;
@@ -63,6 +61,9 @@ void ps_policy_free(PsPolicy *p)
 	ps_room_free(&p->dirtied_room);
 	g_free(p->wb.h);
 	g_free(p->wb.at_ns);
+	g_free(p->lru);
+	g_free(p->memcgs);
+	g_free(p->memcg_walk);
 	g_free(p);
 }
 

@@ -509,6 +509,10 @@ cJSON *sim_policy_summary(PsSim *s)
 		cJSON_AddNumberToObject(o, "lru_folios_split", (double)s->snapshot_folios_split);
 		cJSON_AddItemToObject(root, "snapshot", o);
 	}
+	/* only where a snapshot or the trace named memcgs: other runs keep their summary */
+	o = sim_memcg_to_json(s);
+	if (o)
+		cJSON_AddItemToObject(root, "memcgs", o);
 	if (ps_fidelity_has_observed(s->fid))
 		cJSON_AddItemToObject(root, "fidelity", ps_fidelity_to_json(s->fid));
 	zones = cJSON_AddArrayToObject(root, "final");

@@ -558,7 +558,10 @@ G_ALWAYS_INLINE static inline uint32_t alloc_rec(PsSim *s, uint64_t gfp, unsigne
 			   kind == PS_KIND_ANON	  ? PS_FOLIO_ANON
 			   : kind == PS_KIND_FILE ? PS_FOLIO_FILE
 						  : PS_FOLIO_SLAB,
-			   kind == PS_KIND_FILE && (gfp & PS_GFP_WRITE));
+			   kind == PS_KIND_FILE && (gfp & PS_GFP_WRITE),
+			   /* mem_cgroup_charge: the allocating task's memcg; a kernel thread's the
+			    * root's */
+			   pi >= 0 ? proc_at(s, pi)->memcg : PS_MEMCG_ROOT);
 	return ri;
 }
 
@@ -2294,10 +2297,18 @@ void sim_op_proc(PsSim *s, const PsTraceEvent *ev)
 	Proc *p;
 
 	if (pi < 0) {
+		int parent = ev->value ? sim_proc_find(s, (int)ev->value) : -1;
+
 		pi = proc_create(s, ev->pid, ev->comm, ev->oom_score_adj);
 		proc_at(s, pi)->fork_parent = (int)ev->value;
+		/* a forked task starts in its parent's memcg (cgroup_post_fork) */
+		if (parent >= 0)
+			proc_at(s, pi)->memcg = proc_at(s, parent)->memcg;
 	}
 	p = proc_at(s, pi);
+	/* where it was at the start, or moved to (cgroup_attach_task); what it has stays put */
+	if (ev->memcg[0])
+		p->memcg = sim_memcg_of_path(s, ev->memcg);
 	g_strlcpy(p->comm, ev->comm, sizeof(p->comm));
 	p->oom_score_adj = ev->oom_score_adj;
 	/* The reader validated the policy's spelling; the nodes are this machine's question. */

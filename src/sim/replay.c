@@ -979,6 +979,8 @@ static gboolean policy_start(PsSim *s, GError **error)
 		sim_snapshot_free_stale(s);
 		/* after both: a page on a pcp list or free at the start is on no LRU list */
 		sim_snapshot_lru_seed(s);
+		/* each of those folios to its memcg's lruvec (none without kpagecgroup) */
+		sim_memcg_seed(s);
 	}
 	sim_start_digest(s, s->trace_path);
 	return TRUE;
@@ -1149,6 +1151,7 @@ void ps_sim_free(PsSim *s)
 	g_clear_pointer(&s->fallbacks, ps_fallback_stats_free);
 	g_clear_pointer(&s->snap, ps_snapshot_free);
 	g_free(s->snap_rec);
+	sim_memcg_free(s);
 	g_clear_pointer(&s->snap_split, g_hash_table_unref);
 	g_clear_pointer(&s->fid, ps_fidelity_free);
 	ps_engine_free(s->e);
@@ -1273,6 +1276,8 @@ gboolean ps_sim_load_snapshot(PsSim *s, const char *kpageflags, const char *proc
 	if (s->snap)
 		s->snap->machine_dir =
 		    proc_dir ? g_strdup(proc_dir) : g_path_get_dirname(kpageflags);
+	if (s->snap && s->place->model && !sim_memcg_load(s, kpageflags, error))
+		return FALSE;
 	if (s->snap && proc_dir && s->place->model &&
 	    !ps_snapshot_seed_pcp(s->snap, s->m, proc_dir, error))
 		return FALSE;

@@ -481,13 +481,26 @@ void sim_pgt_clear(SimPgTable *t, uint64_t vpn);
 uint64_t sim_pgt_next_mapped(SimPgTable *t, uint64_t vpn, uint64_t end);
 void sim_pgt_clear_all(SimPgTable *t);
 
+/* What sim/memcg.c counted. */
+typedef struct {
+	bool loaded;		    /* the snapshot had memcgs and kpagecgroup */
+	uint64_t snapshot_memcgs;   /* memcgs the snapshot's memcgs file listed */
+	uint64_t trace_memcgs;	    /* memcgs first named by the trace */
+	uint64_t charged_folios;    /* snapshot LRU folios charged to a memcg other than the root */
+	uint64_t charged_pages;	    /* and their pages */
+	uint64_t unknown_ino_pages; /* kpagecgroup inode numbers the memcgs file did not list */
+	uint64_t over_max;	    /* memcgs beyond PS_MEMCG_MAX, charged to their parent */
+	uint64_t limited;	    /* memcgs with a limit (not modelled) */
+} SimMemcgStats;
+
 /* A process of the trace. */
 typedef struct {
 	int pid;
 	char comm[16];
 	int oom_score_adj;
 	bool exited;
-	bool killed; /* chosen by the OOM killer; its later records are skipped */
+	bool killed;	/* chosen by the OOM killer; its later records are skipped */
+	uint16_t memcg; /* the memcg its memory is charged to (policy/reclaim.c's id) */
 	/*
 	 * The records it owns in the order they became its own (REC_NONE: one that went since);
 	 * exit frees them newest first. An array, not a list through the records: the exit walk
@@ -774,6 +787,14 @@ struct PsSim {
 	uint64_t snapshot_frees;
 	uint32_t *snap_rec; /* per pfn of the map: 1 + the record of the snapshot's LRU folio */
 	uint64_t snapshot_lru_folios, snapshot_lru_pages; /* put on the LRU lists at the start */
+	/*
+	 * memcgs (sim/memcg.c): the memcg of each pfn of the map in the snapshot's kpagecgroup
+	 * (NULL without one), the memcgs by path (-> id + 1), and what was counted on the way
+	 */
+	uint16_t *snap_memcg;
+	GHashTable *memcg_paths;
+	uint64_t memcg_trace_key; /* the key of the next memcg first named by the trace */
+	SimMemcgStats memcg;
 	/* snapshot LRU folios compaction split (sim_snap_rec_split): their first pfn at the start
 	 * -> 1 + their order then; NULL until one is split */
 	GHashTable *snap_split;
@@ -869,6 +890,17 @@ static inline void sim_pb_account(PsSim *s, ps_pfn_t pfn, unsigned order, unsign
 		s->pb_types[b] ^= (uint8_t)(1u << mt);
 }
 void sim_snapshot_lru_seed(PsSim *s);
+/*
+ * memcgs (sim/memcg.c). Load: PREFIXmemcgs and PREFIXkpagecgroup(.gz) beside the snapshot's
+ * PREFIXkpageflags, when there (both or neither). Seed: after sim_snapshot_lru_seed, each
+ * snapshot LRU folio charged to its memcg. The memcg of a path (a `proc` record's), made
+ * with its missing ancestors on first sight.
+ */
+gboolean sim_memcg_load(PsSim *s, const char *kpageflags, GError **error);
+void sim_memcg_seed(PsSim *s);
+uint16_t sim_memcg_of_path(PsSim *s, const char *path);
+cJSON *sim_memcg_to_json(const PsSim *s);
+void sim_memcg_free(PsSim *s);
 /*
  * Splits record ri, a snapshot LRU folio at pfn, to base pages (compaction's try_split_folio):
  * false when ri is another kind of record (the host follows only those pieces).

@@ -45,6 +45,7 @@ enum ps_trace_field {
 	PS_F_IRQ,
 	PS_F_PARENT,
 	PS_F_PCP_LOCKED,
+	PS_F_MEMCG,
 	PS_NR_TRACE_FIELDS
 };
 

@@ -122,6 +122,7 @@ const char *const ps_field_names[PS_NR_TRACE_FIELDS] = {
     [PS_F_IRQ] = "irq",
     [PS_F_PARENT] = "parent",
     [PS_F_PCP_LOCKED] = "pcp_locked",
+    [PS_F_MEMCG] = "memcg",
 };
 
 const char *const ps_irq_ctx_names[PS_NR_IRQ_CTX] = {
@@ -144,7 +145,7 @@ static const struct {
 			PS_FB(REASON) | PS_FB(IRQ) | PS_FB(PCP_LOCKED),
 		    PS_FB(T) | PS_FB(OP) | PS_FB(ID)},
     [PS_OP_PROC] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(COMM) | PS_FB(OOM_SCORE_ADJ) |
-			PS_FB(MEMPOLICY) | PS_FB(PARENT),
+			PS_FB(MEMPOLICY) | PS_FB(PARENT) | PS_FB(MEMCG),
 		    PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(COMM)},
     [PS_OP_EXIT] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(CPU),
 		    PS_FB(T) | PS_FB(OP) | PS_FB(PID)},
@@ -490,7 +491,9 @@ static int ps_field_lookup(const char *key)
 		f = PS_F_EVENT;
 		break;
 	case 'm':
-		f = key[1] == 'e' ? PS_F_MEMPOLICY : PS_F_MIGRATETYPE;
+		f = key[1] != 'e'	      ? PS_F_MIGRATETYPE
+		    : key[2] && key[3] == 'c' ? PS_F_MEMCG
+					      : PS_F_MEMPOLICY;
 		break;
 	case 'f':
 		if (key[1] == 'r')
@@ -719,6 +722,34 @@ static gboolean ps_parse_irq(const char *s, int8_t *irq, GError **error)
 	return TRUE;
 }
 
+gboolean ps_check_memcg_path(const char *path, GError **error)
+{
+	gsize len = strlen(path);
+	const char *why = NULL;
+
+	if (path[0] != '/')
+		why = "must start with /";
+	else if (len >= PS_TRACE_MEMCG_MAX)
+		why = "is too long";
+	else if (len > 1 && path[len - 1] == '/')
+		why = "must not end with /";
+	for (const char *p = path; !why && *p; p++) {
+		if ((guchar)*p <= ' ' || (guchar)*p >= 0x7f)
+			why = "must be printable ASCII without spaces";
+		else if (*p == '/' && (p[1] == '/' || (p[1] == '.' && (!p[2] || p[2] == '/')) ||
+				       (p[1] == '.' && p[2] == '.' && (!p[3] || p[3] == '/'))))
+			why = "has an empty, . or .. name";
+	}
+	if (why) {
+		g_autofree char *q = ps_quote(path, len);
+
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "memcg: %s %s (at most %d bytes)", q, why, PS_TRACE_MEMCG_MAX - 1);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean ps_check_file_name(const char *file, GError **error)
 {
 	if (file[0] == '\0') {
@@ -935,6 +966,12 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 		if (!ps_read_string(item, name, sizeof(ev->comm) - 1, &s, error))
 			return FALSE;
 		g_strlcpy(ev->comm, s, sizeof(ev->comm));
+		return TRUE;
+	case PS_F_MEMCG:
+		if (!ps_read_string(item, name, sizeof(ev->memcg) - 1, &s, error) ||
+		    !ps_check_memcg_path(s, error))
+			return FALSE;
+		g_strlcpy(ev->memcg, s, sizeof(ev->memcg));
 		return TRUE;
 	case PS_F_MEMPOLICY:
 		if (!ps_read_string(item, name, sizeof(ev->mempolicy) - 1, &s, error) ||

@@ -159,7 +159,8 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 		       ps_check_int(ev->op, PS_F_OOM_SCORE_ADJ, ev->oom_score_adj, error) &&
 		       ps_check_text("comm", ev->comm, sizeof(ev->comm), error) &&
 		       (!ev->value || ps_check_int(ev->op, PS_F_PARENT, ev->value, error)) &&
-		       (!ev->mempolicy[0] || ps_check_mempolicy(ev->mempolicy, error));
+		       (!ev->mempolicy[0] || ps_check_mempolicy(ev->mempolicy, error)) &&
+		       (!ev->memcg[0] || ps_check_memcg_path(ev->memcg, error));
 	case PS_OP_EXIT:
 		return ps_check_int(ev->op, PS_F_PID, ev->pid, error) &&
 		       (ev->cpu == -1 || ps_check_int(ev->op, PS_F_CPU, ev->cpu, error));
@@ -494,6 +495,10 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 		if (ev->value) {
 			p = PS_PUT_LIT(p, ",\"parent\":");
 			p = ps_put_i64(p, ev->value);
+		}
+		if (ev->memcg[0]) {
+			p = PS_PUT_LIT(p, ",\"memcg\":");
+			p = ps_put_str(p, ev->memcg, sizeof(ev->memcg) - 1);
 		}
 		break;
 	case PS_OP_EXIT:

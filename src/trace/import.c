@@ -528,6 +528,10 @@ typedef struct {
 	const PsImportMempolicy *mpols;
 	int n_mpols, next_mpol;
 	GHashTable *policies;
+	/* pid -> memcg path (the tasks file, then cgroup_attach_task); memcg_start: the tasks
+	 * file's "*" line, the memcg of a task first seen in the trace; NULL: no tasks file */
+	GHashTable *memcgs;
+	char *memcg_start;
 	/* recent gfp_flags texts and their masks (mm/gfp.c splits and allocates on every call) */
 	struct {
 		char text[IMP_GFP_SLOT];
@@ -980,7 +984,109 @@ static gboolean note_proc(Imp *im, const Line *l, uint64_t t, GError **error)
 	pol = g_hash_table_lookup(im->policies, GINT_TO_POINTER(l->pid));
 	if (pol)
 		g_strlcpy(ev.mempolicy, pol, sizeof(ev.mempolicy));
+	if (im->memcgs) {
+		const char *cg = g_hash_table_lookup(im->memcgs, GINT_TO_POINTER(l->pid));
+
+		if (!cg) {
+			/* first seen in the trace: started where the command did */
+			cg = im->memcg_start;
+			g_hash_table_insert(im->memcgs, GINT_TO_POINTER(l->pid), g_strdup(cg));
+		}
+		g_strlcpy(ev.memcg, cg, sizeof(ev.memcg));
+	}
 	im->st->procs++;
+	return write_ev(im, &ev, error);
+}
+
+/*
+ * pagesim-capture's tasks file: "PID PATH" per task, "* PATH" the capture's own memcg; '#'
+ * lines are comments. A bad line is an error naming it (`file:line: field: what is wrong`).
+ */
+static gboolean read_tasks(Imp *im, const char *path, GError **error)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) rows = NULL;
+
+	if (!g_file_get_contents(path, &text, NULL, error))
+		return FALSE;
+	im->memcgs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	rows = g_strsplit(text, "\n", -1);
+	for (guint i = 0; rows[i]; i++) {
+		g_auto(GStrv) f = NULL;
+		g_autoptr(GError) local = NULL;
+		char *end;
+		uint64_t pid;
+
+		g_strstrip(rows[i]);
+		if (!rows[i][0] || rows[i][0] == '#')
+			continue;
+		f = g_strsplit(rows[i], " ", 2);
+		if (g_strv_length(f) != 2) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "%s:%u: line: not \"PID PATH\"", path, i + 1);
+			return FALSE;
+		}
+		if (!ps_check_memcg_path(f[1], &local)) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s:%u: %s", path,
+				    i + 1, local->message);
+			return FALSE;
+		}
+		if (!strcmp(f[0], "*")) {
+			g_free(im->memcg_start);
+			im->memcg_start = g_strdup(f[1]);
+			continue;
+		}
+		pid = g_ascii_strtoull(f[0], &end, 10);
+		if (end == f[0] || *end || pid > 4194304) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "%s:%u: pid: '%s' is not a pid or *", path, i + 1, f[0]);
+			return FALSE;
+		}
+		g_hash_table_insert(im->memcgs, GINT_TO_POINTER((int)pid), g_strdup(f[1]));
+		im->st->memcg_tasks++;
+	}
+	if (!im->memcg_start)
+		im->memcg_start = g_strdup("/");
+	return TRUE;
+}
+
+/*
+ * cgroup_attach_task (pagesim-capture filters it to the memory hierarchy): task `pid` moved to
+ * memcg dst_path. Its later proc records carry it; a task already seen gets one now. Its pages
+ * stay charged where they are (sim/memcg.c).
+ */
+static gboolean note_attach(Imp *im, const Line *l, uint64_t t, GError **error)
+{
+	const char *path = kv(l, "dst_path"), *pids = kv(l, "pid"), *comm;
+	g_autoptr(GError) local = NULL;
+	PsTraceEvent ev;
+	char *end;
+	uint64_t pid;
+
+	if (!im->memcgs) {
+		im->st->known_skipped++;
+		return TRUE; /* no tasks file: no memcgs at all */
+	}
+	if (!path || !ps_check_memcg_path(path, &local))
+		return line_error(im, error, "cgroup_attach_task: dst_path: %s",
+				  local ? local->message : "missing");
+	pid = pids ? g_ascii_strtoull(pids, &end, 10) : 0;
+	if (!pids || end == pids || *end || pid > 4194304)
+		return line_error(im, error, "cgroup_attach_task: pid: missing or bad");
+	g_hash_table_insert(im->memcgs, GINT_TO_POINTER((int)pid), g_strdup(path));
+	im->st->memcg_moves++;
+	comm = g_hash_table_lookup(im->comms, GINT_TO_POINTER((int)pid));
+	if (!comm)
+		return TRUE; /* its first proc record will carry it */
+	ps_trace_event_init(&ev);
+	ev.t_ns = t;
+	ev.op = PS_OP_PROC;
+	ev.pid = (int)pid;
+	g_strlcpy(ev.comm, comm, sizeof(ev.comm));
+	comm = g_hash_table_lookup(im->policies, GINT_TO_POINTER((int)pid));
+	if (comm)
+		g_strlcpy(ev.mempolicy, comm, sizeof(ev.mempolicy));
+	g_strlcpy(ev.memcg, path, sizeof(ev.memcg));
 	return write_ev(im, &ev, error);
 }
 
@@ -3243,6 +3349,8 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 				  l.event, l.ts_len, l.ts_text);
 	if (im->vs_open)
 		im->vs_open = vmstat_note(im, &l);
+	if (strcmp(l.event, "cgroup_attach_task") == 0)
+		return note_attach(im, &l, trace_time(im, l.ts_ns), error);
 	if (im->portable) {
 		t = trace_time(im, l.ts_ns);
 		if (!note_mempolicies(im, l.ts_ns, t, error))
@@ -3458,6 +3566,8 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	im.refill_open = g_new0(bool, cpus);
 	im.in_reclaim = g_hash_table_new(g_direct_hash, g_direct_equal);
 	im.policies = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	if (opts->tasks && !read_tasks(&im, opts->tasks, error))
+		goto out;
 	im.mpols = opts->mempolicies;
 	im.n_mpols = opts->mempolicies ? opts->n_mempolicies : 0;
 	for (int i = 1; i < im.n_mpols; i++) {
@@ -3583,6 +3693,9 @@ out:
 		g_hash_table_unref(im.in_reclaim);
 	if (im.policies)
 		g_hash_table_unref(im.policies);
+	if (im.memcgs)
+		g_hash_table_unref(im.memcgs);
+	g_free(im.memcg_start);
 	return ok;
 }
 
@@ -3682,6 +3795,11 @@ void ps_import_stats_format(const PsImportStats *st, GString *out)
 		g_string_append_printf(out,
 				       "  mempolicy changes (--mempolicy, markers): %" PRIu64 "\n",
 				       st->mempolicy_changes);
+	if (st->memcg_tasks || st->memcg_moves)
+		g_string_append_printf(out,
+				       "  memcgs: %" PRIu64 " tasks (tasks file), %" PRIu64
+				       " moves (cgroup_attach_task)\n",
+				       st->memcg_tasks, st->memcg_moves);
 	if (st->mempolicy_markers)
 		g_string_append_printf(out, "  mempolicy markers (trace_marker): %" PRIu64 "\n",
 				       st->mempolicy_markers);

@@ -103,6 +103,8 @@ enum ps_irq_ctx {
 extern const char *const ps_irq_ctx_names[PS_NR_IRQ_CTX]; /* "", "softirq", "hardirq", "nmi" */
 
 #define PS_TRACE_FILE_MAX 64 /* bytes of a `file` name with its NUL */
+/* bytes of a `proc` record's memcg path with its NUL (it shares the `file` name's room) */
+#define PS_TRACE_MEMCG_MAX PS_TRACE_FILE_MAX
 
 /*
  * The allocator-internal kernel events an `observed` record carries (importers keep them; policy
@@ -215,7 +217,12 @@ typedef struct {
 	int8_t pcp_locked;
 	/* cache_add, cache_remove: the file ("dev:inode" from an importer), a byte range in it
 	 * (offset, and len: 0 in cache_remove = to the end of the file) and why it went */
-	char file[PS_TRACE_FILE_MAX];
+	union {
+		char file[PS_TRACE_FILE_MAX];
+		/* proc: the task's memory cgroup, its path in the memory controller's hierarchy
+		 * ("/" the root; empty = unknown: the fork parent's, else the root) */
+		char memcg[PS_TRACE_MEMCG_MAX];
+	};
 	uint64_t offset;
 	enum ps_cache_reason reason;
 	enum ps_free_reason free_reason; /* free: its `reason` */
@@ -225,6 +232,12 @@ typedef struct {
 } PsTraceEvent;
 
 void ps_trace_event_init(PsTraceEvent *ev);
+/*
+ * A memory cgroup path as a `proc` record and pagesim-capture's memcgs file carry it: "/" or
+ * '/'-separated names of printable ASCII without spaces, no empty, "." or ".." name, at most
+ * PS_TRACE_MEMCG_MAX - 1 bytes. error may be NULL.
+ */
+gboolean ps_check_memcg_path(const char *path, GError **error);
 
 #define PS_TRACE_ERROR (ps_trace_error_quark())
 GQuark ps_trace_error_quark(void);
@@ -396,6 +409,13 @@ typedef struct {
 	int n_mempolicies;
 	/* the header's machine (PsTraceHeader.machine), NULL or "": none */
 	const char *machine;
+	/*
+	 * pagesim-capture's before.tasks (NULL: none): "PID PATH" the memcg of each task when
+	 * tracing started, "* PATH" the capture's own (where the command and any task first seen
+	 * in the trace start); proc records carry the task's memcg, cgroup_attach_task lines move
+	 * it
+	 */
+	const char *tasks;
 } PsImportOptions;
 
 /* One --mempolicy PID@SECONDS=POLICY of `pagesim import`. */
@@ -447,6 +467,8 @@ typedef struct {
 	int cpus;
 	uint64_t lines, records, procs, comm_changes;
 	uint64_t mempolicy_changes; /* proc records written for --mempolicy or a marker */
+	uint64_t memcg_tasks;	    /* tasks the tasks file named */
+	uint64_t memcg_moves;	    /* cgroup_attach_task lines (memory hierarchy) */
 	uint64_t mempolicy_markers; /* "pagesim-mempolicy:" trace_marker lines read */
 	/* "pagesim-zone:" trace_marker lines (pagesim-capture --zone-sample-ms), and how much the
 	 * zones they name grew between their first and last sample (pages, summed over zones) */

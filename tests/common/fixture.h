@@ -308,7 +308,7 @@ static inline uint32_t fixture_host_own(FixtureHost *h, ps_pfn_t pfn, unsigned o
 	g_array_append_val(h->blocks, b);
 	ps_page_set_owner(h->m, pfn, handle);
 	if (kind < PS_NR_FOLIO_KINDS)
-		ps_lru_add(h->p, handle, pfn, order, kind, dirty);
+		ps_lru_add(h->p, handle, pfn, order, kind, dirty, PS_MEMCG_ROOT);
 	return handle;
 }
 

@@ -53,7 +53,8 @@ test -n "$name"
 # elsewhere, is given it
 test -s "$rec/MACHINE"
 head -1 "$tmp/dat.jsonl" | grep -qF "\"machine\":\"$(cat "$rec/MACHINE")\""
-"$pagesim" import -q --machine "$rec/MACHINE" "$tmp/report.txt" -o "$tmp/report.jsonl"
+"$pagesim" import -q --machine "$rec/MACHINE" $([ -e "$rec/before.tasks" ] && echo --tasks "$rec/before.tasks") \
+	"$tmp/report.txt" -o "$tmp/report.jsonl"
 allocs=$(grep -c '"op":"alloc"' "$tmp/dat.jsonl" || true)
 echo "trace.dat: $(wc -l <"$tmp/report.txt") report lines, $allocs allocations"
 [ "$allocs" -gt 300 ]

@@ -39,6 +39,14 @@ for w in ("before", "after"):
 b = {k[7:]: v for k, v in at.items() if k.startswith("before.")}
 a = {k[6:]: v for k, v in at.items() if k.startswith("after.")}
 # before: each read ends before the next starts, vmstat last; after: vmstat first
+# the memcg reads (where the kernel has a memory controller) on the far side of kpageflags
+memcg = ("memcgs", "kpagecgroup.gz")
+if "before.memcgs" in at:
+    for m in memcg:
+        assert b[m][0] < b["kpageflags.gz"][0] and a[m][0] > a["kpageflags.gz"][0], (m, at)
+    assert b["tasks"][0] < b["kpageflags.gz"][0], at
+b = {k: v for k, v in b.items() if k not in memcg + ("tasks",)}
+a = {k: v for k, v in a.items() if k not in memcg}
 assert max(b, key=lambda k: b[k][0]) == "vmstat", b
 assert min(b, key=lambda k: b[k][0]) == "kpageflags.gz", b
 assert min(a, key=lambda k: a[k][0]) == "vmstat", a
@@ -57,6 +65,25 @@ allocs=$(zcat "$tmp/t.jsonl.gz" | grep -c '"op":"alloc"' || true)
 echo "imported $allocs allocations"
 [ "$allocs" -gt 100 ]
 "$pagesim" config from-proc --zoneinfo "$tmp/rec/before.zoneinfo" -o "$tmp/c.json"
+if [ -e "$tmp/rec/before.memcgs" ]; then
+	# memcgs: every proc record carries its task's memcg (before.tasks beside the input), and
+	# a policy replay from the snapshot charges the LRU folios kpagecgroup names to their memcg
+	procs=$(zcat "$tmp/t.jsonl.gz" | grep -c '"op":"proc"' || true)
+	with=$(zcat "$tmp/t.jsonl.gz" | grep '"op":"proc"' | grep -c '"memcg":"/' || true)
+	echo "proc records $procs, with a memcg $with"
+	[ "$procs" -gt 0 ] && [ "$with" = "$procs" ]
+	"$pagesim" run -q -c "$tmp/c.json" -t "$tmp/t.jsonl.gz" \
+		--snapshot "$tmp/rec/before.kpageflags.gz" -o "$tmp/prun"
+	python3 - "$tmp/prun/summary.json" "$tmp/rec/before.memcgs" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))["memcgs"]
+listed = sum(1 for l in open(sys.argv[2]) if l.strip() and not l.startswith("#"))
+print("memcgs", m)
+assert m["snapshot_memcgs"] == listed and m["count"] >= listed, (m, listed)
+# this machine's shell commands each run in a memcg of their own: their page cache is charged
+assert listed == 1 or m["snapshot_charged_folios"] > 0, m
+PY
+fi
 # The live machine's zones may grow between the snapshots; the replay must still run and
 # keep every invariant (it checks them at the end), and DMA must be untouched.
 "$pagesim" run -q -c "$tmp/c.json" -t "$tmp/t.jsonl.gz" --mode pinned \

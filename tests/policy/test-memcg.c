@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-memcg.c - per-memcg lruvecs (policy/reclaim.c): shrink_node_memcgs' walk in
+ * mem_cgroup_iter's order (css_next_descendant_pre: a memcg, then its children's subtrees by
+ * creation order), each lruvec scanned by its own size >> priority (get_scan_count), the shared
+ * per-node iterator of partial walks (a direct reclaimer stops at the memcg that reached
+ * nr_to_reclaim; the next one starts after it, and at the root after the tree's end), kswapd's
+ * full walk, and ps_lru_set_memcg. Expected values follow mm/vmscan.c and mm/memcontrol.c of
+ * 6.18 (shrink_node_memcgs, shrink_lruvec, get_scan_count, mem_cgroup_iter). One 256 MiB Normal
+ * zone, clean unreferenced order-0 file folios, no swap.
+ */
+#include "fixture.h"
+#include "policy/policy-private.h"
+
+static FixtureHost *host_new(void)
+{
+	PsReclaimConfig rc;
+
+	ps_reclaim_config_default(&rc);
+	rc.swap_pages = 0;
+	return fixture_host_new(fixture_normal_only(0, 65536), &rc);
+}
+
+/* `pages` clean inactive file folios charged to memcg. */
+static void add_file(FixtureHost *h, uint64_t pages, uint16_t memcg)
+{
+	uint32_t first = h->blocks->len;
+
+	fixture_host_add_lru(h, fixture_host_normal(h), pages, PS_FOLIO_FILE, false);
+	for (uint32_t i = first; i < h->blocks->len; i++)
+		ps_lru_set_memcg(h->p, i, memcg);
+}
+
+static uint64_t file_pages(FixtureHost *h, uint16_t memcg)
+{
+	return ps_memcg_lru_pages(h->p, memcg, 0, PS_LRU_INACTIVE_FILE);
+}
+
+static uint64_t shrink(FixtureHost *h, int priority, uint64_t nr_to_reclaim, bool kswapd)
+{
+	PsScanControl sc = {
+	    .nr_to_reclaim = nr_to_reclaim,
+	    .priority = priority,
+	    .highest_zoneidx = PS_ZONE_NORMAL,
+	    .may_writepage = true,
+	    .may_swap = true,
+	    .kswapd = kswapd,
+	};
+
+	return ps_shrink_node(h->p, 0, &sc);
+}
+
+/*
+ * ps_lru_set_memcg moves a folio between lruvecs: the node's and zone's counts stay, the lruvecs'
+ * move; the root memcg alone is where everything starts.
+ */
+static void test_set_memcg_moves(void)
+{
+	g_autoptr(FixtureHost) h = host_new();
+	uint16_t a = ps_memcg_new(h->p, PS_MEMCG_ROOT, 100);
+
+	g_assert_cmpuint(ps_memcg_count(h->p), ==, 2);
+	fixture_host_add_lru(h, fixture_host_normal(h), 100, PS_FOLIO_FILE, false);
+	g_assert_cmpuint(file_pages(h, PS_MEMCG_ROOT), ==, 100);
+	for (uint32_t i = 0; i < 40; i++)
+		ps_lru_set_memcg(h->p, i, a);
+	g_assert_cmpuint(file_pages(h, PS_MEMCG_ROOT), ==, 60);
+	g_assert_cmpuint(file_pages(h, a), ==, 40);
+	g_assert_cmpint(fixture_host_normal(h)->vm_stat[PS_NR_ZONE_INACTIVE_FILE], ==, 100);
+	ps_lru_del(h->p, 0);
+	g_assert_cmpuint(file_pages(h, a), ==, 39);
+	fixture_check(h->m);
+}
+
+/*
+ * get_scan_count per lruvec: kswapd at priority 12 over root 40960 and A 8192 pages scans
+ * 40960 >> 12 = 10 and 8192 >> 12 = 2; two memcgs of 3000 pages each scan nothing at priority 12
+ * (3000 >> 12 = 0), where one list of their 6000 pages would have given 1.
+ */
+static void test_scan_per_lruvec(void)
+{
+	g_autoptr(FixtureHost) h = host_new();
+	g_autoptr(FixtureHost) h2 = host_new();
+	uint16_t a = ps_memcg_new(h->p, PS_MEMCG_ROOT, 100), b;
+
+	add_file(h, 40960, PS_MEMCG_ROOT);
+	add_file(h, 8192, a);
+	g_assert_cmpuint(shrink(h, 12, UINT64_MAX, true), ==, 12);
+	g_assert_cmpuint(file_pages(h, PS_MEMCG_ROOT), ==, 40950);
+	g_assert_cmpuint(file_pages(h, a), ==, 8190);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_KSWAPD), ==, 12);
+
+	b = ps_memcg_new(h2->p, PS_MEMCG_ROOT, 100);
+	add_file(h2, 3000, PS_MEMCG_ROOT);
+	add_file(h2, 3000, b);
+	g_assert_cmpuint(shrink(h2, 12, UINT64_MAX, true), ==, 0);
+	g_assert_cmpuint(shrink(h2, 11, UINT64_MAX, true), ==, 2);
+}
+
+/*
+ * The walk's order and the shared iterator. Memcgs made as root -> A (key 30), root -> B (key
+ * 10), B -> C (key 50): css_next_descendant_pre visits root, B, C, A. Each of B, C, A holds 64
+ * pages, the root none. Direct reclaim (partial walks) at priority 0 with nr_to_reclaim 32:
+ * shrink_lruvec stops after one batch of 32 (not proportional below DEF_PRIORITY), the walk
+ * breaks there (mem_cgroup_iter_break), and the next shrink_node starts after it: B, C, A, then
+ * the root (nothing) and B again in one walk. kswapd walks everything every time.
+ */
+static void test_walk_order_and_partial(void)
+{
+	g_autoptr(FixtureHost) h = host_new();
+	uint16_t a = ps_memcg_new(h->p, PS_MEMCG_ROOT, 30);
+	uint16_t b = ps_memcg_new(h->p, PS_MEMCG_ROOT, 10);
+	uint16_t c = ps_memcg_new(h->p, b, 50);
+
+	add_file(h, 64, a);
+	add_file(h, 64, b);
+	add_file(h, 64, c);
+	g_assert_cmpuint(shrink(h, 0, 32, false), ==, 32);
+	g_assert_cmpuint(file_pages(h, b), ==, 32);
+	g_assert_cmpuint(file_pages(h, c), ==, 64);
+	g_assert_cmpuint(shrink(h, 0, 32, false), ==, 32);
+	g_assert_cmpuint(file_pages(h, c), ==, 32);
+	g_assert_cmpuint(file_pages(h, a), ==, 64);
+	g_assert_cmpuint(shrink(h, 0, 32, false), ==, 32);
+	g_assert_cmpuint(file_pages(h, a), ==, 32);
+	/* the tree's end: the next walk starts at the root (empty), then B */
+	g_assert_cmpuint(shrink(h, 0, 32, false), ==, 32);
+	g_assert_cmpuint(file_pages(h, b), ==, 0);
+	g_assert_cmpuint(file_pages(h, c), ==, 32);
+	/* kswapd: the whole tree, each lruvec to its own nr_to_reclaim */
+	g_assert_cmpuint(shrink(h, 0, 32, true), ==, 64);
+	g_assert_cmpuint(file_pages(h, c), ==, 0);
+	g_assert_cmpuint(file_pages(h, a), ==, 0);
+	fixture_check(h->m);
+}
+
+/*
+ * A partial walk that reaches the tree's end without meeting nr_to_reclaim clears the iterator:
+ * with 8 pages in C only, each walk visits root, B, C, A and the next starts at the root again.
+ */
+static void test_partial_walk_end(void)
+{
+	g_autoptr(FixtureHost) h = host_new();
+	uint16_t b = ps_memcg_new(h->p, PS_MEMCG_ROOT, 10);
+	uint16_t c = ps_memcg_new(h->p, b, 50);
+
+	ps_memcg_new(h->p, PS_MEMCG_ROOT, 30);
+	add_file(h, 8, c);
+	g_assert_cmpuint(shrink(h, 0, 32, false), ==, 8);
+	g_assert_cmpint(h->p->memcg_iter[0], ==, -1);
+	add_file(h, 40, b);
+	add_file(h, 40, c);
+	/* from the root: B gives 32 and the walk stops there */
+	g_assert_cmpuint(shrink(h, 0, 32, false), ==, 32);
+	g_assert_cmpuint(file_pages(h, b), ==, 8);
+	g_assert_cmpuint(file_pages(h, c), ==, 40);
+}
+
+/* Slab is the root's whatever memcg asks: the node's reclaimable slab list. */
+static void test_slab_in_root(void)
+{
+	g_autoptr(FixtureHost) h = host_new();
+	uint16_t a = ps_memcg_new(h->p, PS_MEMCG_ROOT, 30);
+	ps_pfn_t pfn = PS_PFN_NONE;
+
+	for (int mt = 0; mt < PS_MT_PCPTYPES && pfn == PS_PFN_NONE; mt++)
+		pfn = ps_rmqueue_smallest(h->m, fixture_host_normal(h), 0, (enum ps_migratetype)mt);
+	g_assert_cmpuint(pfn, !=, PS_PFN_NONE);
+	ps_page_mark_allocated(h->m, fixture_host_normal(h), pfn, 0);
+	ps_page_set_owner(h->m, pfn, 0);
+	g_array_append_val(h->blocks, ((FixtureBlock){pfn, 0, true}));
+	ps_lru_add(h->p, 0, pfn, 0, PS_FOLIO_SLAB, false, a);
+	g_assert_cmpuint(ps_memcg_lru_pages(h->p, PS_MEMCG_ROOT, 0, PS_LRU_SLAB), ==, 1);
+	g_assert_cmpuint(ps_memcg_lru_pages(h->p, a, 0, PS_LRU_SLAB), ==, 0);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/policy/memcg/set-memcg-moves", test_set_memcg_moves);
+	g_test_add_func("/policy/memcg/scan-per-lruvec", test_scan_per_lruvec);
+	g_test_add_func("/policy/memcg/walk-order-and-partial", test_walk_order_and_partial);
+	g_test_add_func("/policy/memcg/partial-walk-end", test_partial_walk_end);
+	g_test_add_func("/policy/memcg/slab-in-root", test_slab_in_root);
+	return g_test_run();
+}
