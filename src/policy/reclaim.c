@@ -44,11 +44,17 @@
  *   (pages >> priority) * 2 * slab_shrink_permille / 1000 per pass (shrink_slab's
  *   freeable >> priority * 4 / DEFAULT_SEEKS scan target times the fraction of objects found
  *   freeable).
- * - No memcg, no MGLRU (not built on the recorded machine), no demotion. One LRU per node: the
- *   recording machines run the cgroup v1 memory controller (/proc/self/cgroup
- *   memory:/process_api/<id>), so the kernel's reclaim walks one lruvec per memcg
- *   (shrink_node_memcgs), each scanned by its own size >> priority; a recorded workload's own
- *   recent page cache reaches its lruvec's tail long before the node's old pages would.
+ * - Memcgs: one lruvec per memcg and node (shrink_node_memcgs, below); the recording machines
+ *   run the cgroup v1 memory controller (/proc/self/cgroup memory:/process_api/<id>), where a
+ *   recorded workload's own recent page cache reaches its lruvec's tail long before the node's
+ *   old pages would. Which memcg a folio is charged to comes from the host (sim/memcg.c:
+ *   kpagecgroup for the snapshot's folios, the allocating task's memcg for new ones); without
+ *   that, everything is the root's and the model is the one-LRU-per-node model. Not modelled:
+ *   memory.min/low (cgroup v1 has none), memcg limits and their reclaim (no memcg of the
+ *   recording machines has one), offline memcgs (kpagecgroup reports their pages as their online
+ *   ancestor's), per-memcg slab (the node's reclaimable slab list is shrunk once per
+ *   shrink_node, after the walk), mem_cgroup_iter's generation check (one reclaimer at a time).
+ * - No MGLRU (not built on the recorded machine), no demotion.
  * - may_deactivate compares the node's workingset_refault counts where the kernel compares
  *   workingset_activate (the refaults workingset_test_recent found recent): the model keeps no
  *   shadow entries, so it has no refault distance; every refault counts as recent. Both only

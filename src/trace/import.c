@@ -1051,6 +1051,27 @@ static gboolean read_tasks(Imp *im, const char *path, GError **error)
 }
 
 /*
+ * sched_process_fork with a tasks file: the child starts in the forking task's memcg
+ * (cgroup_post_fork). A child never seen before is otherwise taken to start where the command
+ * did, which other users' tasks forked meanwhile do not.
+ */
+static void note_fork_memcg(Imp *im, const Line *l)
+{
+	const char *cp = kv(l, "child_pid"), *cg;
+	char *end;
+	uint64_t child;
+
+	if (!im->memcgs || !cp)
+		return;
+	child = g_ascii_strtoull(cp, &end, 10);
+	if (end == cp || *end || !child || child > 4194304)
+		return; /* the portable pass reports a bad child_pid */
+	cg = g_hash_table_lookup(im->memcgs, GINT_TO_POINTER(l->pid));
+	g_hash_table_insert(im->memcgs, GINT_TO_POINTER((int)child),
+			    g_strdup(cg ? cg : im->memcg_start));
+}
+
+/*
  * cgroup_attach_task (pagesim-capture filters it to the memory hierarchy): task `pid` moved to
  * memcg dst_path. Its later proc records carry it; a task already seen gets one now. Its pages
  * stay charged where they are (sim/memcg.c).
@@ -3351,6 +3372,14 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 		im->vs_open = vmstat_note(im, &l);
 	if (strcmp(l.event, "cgroup_attach_task") == 0)
 		return note_attach(im, &l, trace_time(im, l.ts_ns), error);
+	if (strcmp(l.event, "sched_process_fork") == 0) {
+		note_fork_memcg(im, &l);
+		if (!im->portable) {
+			/* pagesim-capture takes it for the memcgs only */
+			im->st->known_skipped++;
+			return TRUE;
+		}
+	}
 	if (im->portable) {
 		t = trace_time(im, l.ts_ns);
 		if (!note_mempolicies(im, l.ts_ns, t, error))

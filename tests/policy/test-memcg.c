@@ -9,8 +9,7 @@
  * 6.18 (shrink_node_memcgs, shrink_lruvec, get_scan_count, mem_cgroup_iter). One 256 MiB Normal
  * zone, clean unreferenced order-0 file folios, no swap.
  */
-#include "fixture.h"
-#include "policy/policy-private.h"
+#include "fixture-reclaim.h"
 
 static FixtureHost *host_new(void)
 {
@@ -38,16 +37,7 @@ static uint64_t file_pages(FixtureHost *h, uint16_t memcg)
 
 static uint64_t shrink(FixtureHost *h, int priority, uint64_t nr_to_reclaim, bool kswapd)
 {
-	PsScanControl sc = {
-	    .nr_to_reclaim = nr_to_reclaim,
-	    .priority = priority,
-	    .highest_zoneidx = PS_ZONE_NORMAL,
-	    .may_writepage = true,
-	    .may_swap = true,
-	    .kswapd = kswapd,
-	};
-
-	return ps_shrink_node(h->p, 0, &sc);
+	return fixture_shrink_node(h, priority, nr_to_reclaim, true, kswapd);
 }
 
 /*

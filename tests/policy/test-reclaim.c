@@ -14,8 +14,7 @@
  * (pgsteal = pgscan), and ps_shrink_node runs with an unreachable nr_to_reclaim unless a case
  * says otherwise, so that each list is scanned to its full count.
  */
-#include "fixture.h"
-#include "policy/policy-private.h"
+#include "fixture-reclaim.h"
 
 /* 65536 pages: (active + inactive) stays below 1 GiB, so inactive_is_low's ratio is 1. */
 static FixtureHost *host_new(uint64_t swap_pages)
@@ -42,15 +41,7 @@ static void add_active(FixtureHost *h, uint64_t pages, enum ps_folio_kind kind)
 /* One shrink_node pass at `priority` with room to scan every list's full count. */
 static uint64_t shrink(FixtureHost *h, int priority, bool may_swap)
 {
-	PsScanControl sc = {
-	    .nr_to_reclaim = UINT64_MAX,
-	    .priority = priority,
-	    .highest_zoneidx = PS_ZONE_NORMAL,
-	    .may_writepage = true,
-	    .may_swap = may_swap,
-	};
-
-	return ps_shrink_node(h->p, 0, &sc);
+	return fixture_shrink_node(h, priority, UINT64_MAX, may_swap, false);
 }
 
 /*

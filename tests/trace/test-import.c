@@ -1255,6 +1255,79 @@ static char *proc_policies(const char *path)
 	return g_string_free(seq, FALSE);
 }
 
+/* The proc records of an imported trace as "pid@t=memcg " each. */
+static char *proc_memcgs(const char *path)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsTraceReader) r = NULL;
+	PsTraceHeader hdr;
+	PsTraceEvent ev;
+	GString *seq = g_string_new(NULL);
+
+	r = ps_trace_reader_open(path, &hdr, &error);
+	g_assert_no_error(error);
+	while (ps_trace_reader_next(r, &ev, &error) == 1)
+		if (ev.op == PS_OP_PROC)
+			g_string_append_printf(seq, "%d@%" PRIu64 "=%s ", ev.pid, ev.t_ns,
+					       ev.memcg);
+	g_assert_no_error(error);
+	return g_string_free(seq, FALSE);
+}
+
+/*
+ * --tasks (pagesim-capture's before.tasks): a task it names starts in its memcg, one it does not
+ * in the "*" line's (where the command started), a forked one in its parent's
+ * (sched_process_fork), and cgroup_attach_task moves a task: a proc record at once when it was
+ * seen, else in its first one. Without --tasks no proc record has a memcg. A bad line names
+ * the file and line.
+ */
+static void test_tasks_memcg(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
+	g_autofree char *in = g_build_filename(dir, "in.txt", NULL);
+	g_autofree char *tasks = g_build_filename(dir, "before.tasks", NULL);
+	g_autofree char *out = g_build_filename(dir, "out.jsonl", NULL);
+	const char *text =
+	    HDR "  a-42  [000] .....  1.000001: mm_page_alloc: page=01 pfn=0x100 order=0 "
+		"migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		"  a-42  [000] .....  1.000002: sched_process_fork: comm=a pid=42 child_comm=a "
+		"child_pid=50\n"
+		"  a-50  [001] .....  1.000003: mm_page_alloc: page=01 pfn=0x101 order=0 "
+		"migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		"  sh-9  [000] .....  1.000004: cgroup_attach_task: dst_root=4 dst_id=9 "
+		"dst_level=1 dst_path=/c pid=42 comm=a\n"
+		"  sh-9  [000] .....  1.000005: cgroup_attach_task: dst_root=4 dst_id=9 "
+		"dst_level=1 dst_path=/c pid=43 comm=b\n"
+		"  b-43  [001] .....  1.000006: mm_page_alloc: page=01 pfn=0x103 order=0 "
+		"migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		"  d-44  [001] .....  1.000007: mm_page_alloc: page=01 pfn=0x104 order=0 "
+		"migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n";
+	PsImportOptions opts = {.tasks = tasks};
+	PsImportStats st;
+	g_autofree char *seq = NULL;
+
+	g_assert_true(g_file_set_contents(in, text, -1, NULL));
+	g_assert_true(g_file_set_contents(tasks, "# x\n* /cmd\n42 /a\n43 /b/x\n", -1, NULL));
+	g_assert_true(ps_trace_import(in, out, &opts, &st, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(st.memcg_tasks, ==, 2);
+	g_assert_cmpuint(st.memcg_moves, ==, 2);
+	seq = proc_memcgs(out);
+	g_assert_cmpstr(seq, ==, "42@0=/a 50@2000=/a 42@3000=/c 43@5000=/c 44@6000=/cmd ");
+
+	opts.tasks = NULL;
+	g_assert_true(ps_trace_import(in, out, &opts, &st, &error));
+	g_clear_pointer(&seq, g_free);
+	seq = proc_memcgs(out);
+	g_assert_cmpstr(seq, ==, "42@0= 50@2000= 43@5000= 44@6000= ");
+
+	opts.tasks = tasks;
+	g_assert_true(g_file_set_contents(tasks, "42 /a\n43 b\n", -1, NULL));
+	g_assert_false(ps_trace_import(in, out, &opts, &st, &error));
+	g_assert_nonnull(strstr(error->message, "before.tasks:2: memcg: \"b\" must start with /"));
+}
+
 /*
  * --mempolicy: from its timestamp on a pid's proc records carry the policy; a pid already seen
  * gets a proc record at that moment, one not yet seen carries it in its first.
@@ -2206,6 +2279,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/migration-pte", test_migration_pte);
 	g_test_add_func("/trace/import/migration-window", test_migration_window);
 	g_test_add_func("/trace/import/mempolicy", test_mempolicy);
+	g_test_add_func("/trace/import/tasks-memcg", test_tasks_memcg);
 	g_test_add_func("/trace/import/mempolicy-marker", test_mempolicy_marker);
 	g_test_add_func("/trace/import/malformed", test_malformed);
 	g_test_add_func("/trace/import/reclaim-frees", test_reclaim_frees);

@@ -79,6 +79,10 @@ static const char *const canonical[] = {
     "\"mempolicy\":\"interleave:0,2-3\"}",
     "{\"t\":9223372036854775807,\"op\":\"proc\",\"pid\":44,\"comm\":\"db\",\"oom_score_adj\":0,"
     "\"parent\":43}",
+    "{\"t\":9223372036854775807,\"op\":\"proc\",\"pid\":45,\"comm\":\"sh\",\"oom_score_adj\":0,"
+    "\"parent\":44,\"memcg\":\"/process_api/6f9baa525fa227ad9a99665415864981\"}",
+    "{\"t\":9223372036854775807,\"op\":\"proc\",\"pid\":46,\"comm\":\"sh\",\"oom_score_adj\":0,"
+    "\"memcg\":\"/\"}",
     /* a portable record's recorded cpu, last */
     "{\"t\":9223372036854775807,\"op\":\"map\",\"pid\":42,\"addr\":8192,\"len\":4096,"
     "\"thp\":true,\"cpu\":1}",
@@ -424,6 +428,15 @@ static void test_errors(void)
 	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"parent\":0}",
 	     "parent: must be an integer 1..4194304, got 0", NULL},
 	    {"{\"t\":1,\"op\":\"exit\",\"pid\":1,\"parent\":2}", "parent", NULL},
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"memcg\":\"a/b\"}",
+	     "memcg: \"a/b\" must start with /", NULL},
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"memcg\":\"/a/\"}",
+	     "memcg: \"/a/\" must not end with /", NULL},
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"memcg\":\"/a/../b\"}",
+	     "has an empty, . or .. name", NULL},
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"memcg\":\"/a b\"}",
+	     "must be printable ASCII without spaces", NULL},
+	    {"{\"t\":1,\"op\":\"exit\",\"pid\":1,\"memcg\":\"/\"}", "memcg", NULL},
 	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"\xff\xfe\"}", "comm: not valid UTF-8",
 	     NULL},
 	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\\u0000b\"}", "escaped NUL", NULL},
