@@ -171,6 +171,8 @@ struct PsPolicy {
 	PsLruvec *lru;
 	PsMemcg *memcgs;
 	uint32_t nr_memcgs;
+	/* pages reclaimed from each memcg's lruvecs (its memory.stat pgsteal, not hierarchical) */
+	uint64_t *memcg_pgsteal;
 	/* css_next_descendant_pre's order of the memcgs (mem_cgroup_iter), from the root */
 	uint16_t *memcg_walk;
 	/* the root's per-node reclaim iterator (mem_cgroup_reclaim_iter.position): an index of

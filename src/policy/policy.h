@@ -318,6 +318,8 @@ void ps_writeback_advance(PsPolicy *p);
  */
 uint16_t ps_memcg_new(PsPolicy *p, uint16_t parent, uint64_t key);
 uint32_t ps_memcg_count(const PsPolicy *p);
+/* Pages reclaim took from memcg's own LRU lists (memory.stat's pgsteal of the memcg alone). */
+uint64_t ps_memcg_pgsteal(const PsPolicy *p, uint16_t memcg);
 /* The pages on list `lru` (PS_LRU_*) of memcg's lruvec on node. */
 uint64_t ps_memcg_lru_pages(const PsPolicy *p, uint16_t memcg, int node, int lru);
 /*

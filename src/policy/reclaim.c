@@ -424,7 +424,7 @@ G_ALWAYS_INLINE static inline void lru_add_zone(PsPolicy *p, uint32_t h, PsZone 
 	f->flags = 0;
 	f->order = (uint8_t)order;
 	f->zone = (uint8_t)z->idx;
-	g_assert(memcg < p->nr_memcgs);
+	/* memcg: an id ps_memcg_new gave (not checked here: once per allocation) */
 	f->memcg = kind == PS_FOLIO_SLAB ? PS_MEMCG_ROOT : memcg;
 	lru = kind == PS_FOLIO_ANON   ? PS_LRU_INACTIVE_ANON
 	      : kind == PS_FOLIO_FILE ? PS_LRU_INACTIVE_FILE
@@ -642,6 +642,7 @@ void ps_memcg_init(PsPolicy *p)
 	p->memcgs = g_new0(PsMemcg, 1);
 	p->memcgs[0].parent = PS_MEMCG_NONE;
 	p->memcg_walk = g_new0(uint16_t, 1);
+	p->memcg_pgsteal = g_new0(uint64_t, 1);
 	p->lru = g_new(PsLruvec, PS_MAX_NODES);
 	lruvecs_init(p->lru, PS_MAX_NODES);
 	for (int n = 0; n < PS_MAX_NODES; n++)
@@ -689,6 +690,8 @@ uint16_t ps_memcg_new(PsPolicy *p, uint16_t parent, uint64_t key)
 	p->lru = g_renew(PsLruvec, p->lru, (id + 1) * PS_MAX_NODES);
 	lruvecs_init(p->lru + id * PS_MAX_NODES, PS_MAX_NODES);
 	p->nr_memcgs = id + 1;
+	p->memcg_pgsteal = g_renew(uint64_t, p->memcg_pgsteal, p->nr_memcgs);
+	p->memcg_pgsteal[id] = 0;
 	p->memcg_walk = g_renew(uint16_t, p->memcg_walk, p->nr_memcgs);
 	walk_subtree(p, PS_MEMCG_ROOT, 0);
 	/* a new cgroup moves the walk's later entries: partial walks start again at the root */
@@ -700,6 +703,12 @@ uint16_t ps_memcg_new(PsPolicy *p, uint16_t parent, uint64_t key)
 uint32_t ps_memcg_count(const PsPolicy *p)
 {
 	return p->nr_memcgs;
+}
+
+uint64_t ps_memcg_pgsteal(const PsPolicy *p, uint16_t memcg)
+{
+	g_assert(memcg < p->nr_memcgs);
+	return p->memcg_pgsteal[memcg];
 }
 
 uint64_t ps_memcg_lru_pages(const PsPolicy *p, uint16_t memcg, int node, int lru)
@@ -1014,6 +1023,7 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, uint32_t lv, int lru
 	m->vm_events[sc->kswapd ? PS_PGSCAN_KSWAPD : PS_PGSCAN_DIRECT] += scanned;
 	m->vm_events[file ? PS_PGSCAN_FILE : PS_PGSCAN_ANON] += scanned;
 	m->vm_events[sc->kswapd ? PS_PGSTEAL_KSWAPD : PS_PGSTEAL_DIRECT] += reclaimed;
+	p->memcg_pgsteal[lv / PS_MAX_NODES] += reclaimed;
 	m->vm_events[file ? PS_PGSTEAL_FILE : PS_PGSTEAL_ANON] += reclaimed;
 	note_cost(p, node, file, rotated);
 	sc->nr_scanned += scanned;

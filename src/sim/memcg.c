@@ -320,6 +320,28 @@ cJSON *sim_memcg_to_json(const PsSim *s)
 	cJSON_AddNumberToObject(o, "unknown_inode_pages", (double)s->memcg.unknown_ino_pages);
 	cJSON_AddNumberToObject(o, "over_max", (double)s->memcg.over_max);
 	cJSON_AddNumberToObject(o, "limited", (double)s->memcg.limited);
+	if (s->policy && s->memcg_paths) {
+		/* path -> pages reclaim took from the memcg's own lists, in id order */
+		uint32_t n = ps_memcg_count(s->policy);
+		g_autofree const char **name = g_new0(const char *, n);
+		GHashTableIter it;
+		gpointer k, v;
+		cJSON *st = cJSON_AddObjectToObject(o, "pgsteal");
+
+		g_hash_table_iter_init(&it, s->memcg_paths);
+		while (g_hash_table_iter_next(&it, &k, &v)) {
+			guint id = GPOINTER_TO_UINT(v) - 1;
+
+			/* over_max paths share their parent's id: the first (shortest) names it */
+			if (id < n && (!name[id] || strlen(k) < strlen(name[id]) ||
+				       (strlen(k) == strlen(name[id]) && strcmp(k, name[id]) < 0)))
+				name[id] = k;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			if (name[i])
+				cJSON_AddNumberToObject(
+				    st, name[i], (double)ps_memcg_pgsteal(s->policy, (uint16_t)i));
+	}
 	return o;
 }
 

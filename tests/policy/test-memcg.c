@@ -79,6 +79,8 @@ static void test_scan_per_lruvec(void)
 	g_assert_cmpuint(file_pages(h, PS_MEMCG_ROOT), ==, 40950);
 	g_assert_cmpuint(file_pages(h, a), ==, 8190);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_KSWAPD), ==, 12);
+	g_assert_cmpuint(ps_memcg_pgsteal(h->p, PS_MEMCG_ROOT), ==, 10);
+	g_assert_cmpuint(ps_memcg_pgsteal(h->p, a), ==, 2);
 
 	b = ps_memcg_new(h2->p, PS_MEMCG_ROOT, 100);
 	add_file(h2, 3000, PS_MEMCG_ROOT);
