@@ -55,7 +55,16 @@ typedef struct {
 	PsEvent *heap; /* heap[0] is the next event; children of i are 2i+1 and 2i+2 */
 	size_t nr;     /* events queued */
 	ps_time_t now; /* simulated nanoseconds; never decreases */
+	uint64_t seq;  /* sequence number the next scheduled event gets */
 } PsEngineHead;
+
+/* Strict (time, seq) order: a total order, since seq is unique within an engine. */
+static inline bool ps_event_before(const PsEvent *a, const PsEvent *b)
+{
+	if (a->time != b->time)
+		return a->time < b->time;
+	return a->seq < b->seq;
+}
 
 static inline ps_time_t ps_engine_now(const PsEngine *e)
 {
@@ -93,12 +102,36 @@ static inline void ps_engine_advance(PsEngine *e, ps_time_t to)
  * comes before (time, seq) and is due at or before `until` (what ps_engine_step would dispatch
  * next), false and nothing moved otherwise.
  */
-uint64_t ps_engine_reserve_seq(PsEngine *e);
 void ps_engine_schedule_seq(PsEngine *e, ps_time_t at, uint64_t seq, uint32_t type, uint32_t arg0,
 			    uint64_t arg1);
-bool ps_engine_next_before(const PsEngine *e, ps_time_t time, uint64_t seq);
-bool ps_engine_take_before(PsEngine *e, uint32_t type, ps_time_t time, uint64_t seq,
-			   ps_time_t until, PsEvent *out);
+/* The next event taken off the queue, the clock moved to it; the queue must not be empty. */
+void ps_engine_pop_next(PsEngine *e, PsEvent *out);
+
+/* Inline, as the replay's read loop runs them for every record that waits for its cpu. */
+static inline uint64_t ps_engine_reserve_seq(PsEngine *e)
+{
+	return ((PsEngineHead *)(void *)e)->seq++;
+}
+
+static inline bool ps_engine_next_before(const PsEngine *e, ps_time_t time, uint64_t seq)
+{
+	const PsEngineHead *h = (const PsEngineHead *)(const void *)e;
+	const PsEvent key = {.time = time, .seq = seq};
+
+	return h->nr && ps_event_before(&h->heap[0], &key);
+}
+
+static inline bool ps_engine_take_before(PsEngine *e, uint32_t type, ps_time_t time, uint64_t seq,
+					 ps_time_t until, PsEvent *out)
+{
+	const PsEngineHead *h = (const PsEngineHead *)(const void *)e;
+
+	if (!ps_engine_next_before(e, time, seq) || h->heap[0].type != type ||
+	    h->heap[0].time > until)
+		return false;
+	ps_engine_pop_next(e, out);
+	return true;
+}
 
 /* Dispatches one event; returns false if the queue is empty. */
 bool ps_engine_step(PsEngine *e);

@@ -29,20 +29,11 @@ typedef struct {
 } PsHandler;
 
 struct PsEngine {
-	PsEngineHead h;	  /* heap, nr, now: first, as core.h's inline readers take it */
+	PsEngineHead h;	  /* heap, nr, now, seq: first, as core.h's inline readers take it */
 	size_t cap;	  /* slots allocated in heap */
-	uint64_t seq;	  /* sequence number the next scheduled event gets */
 	GArray *handlers; /* of PsHandler, indexed by event type */
 	bool stop;	  /* set by ps_engine_stop, cleared when a run starts */
 };
-
-/* Strict (time, seq) order: a total order, since seq is unique within an engine. */
-static inline bool ps_event_before(const PsEvent *a, const PsEvent *b)
-{
-	if (a->time != b->time)
-		return a->time < b->time;
-	return a->seq < b->seq;
-}
 
 static void ps_heap_sift_up(PsEvent *heap, size_t i)
 {
@@ -154,29 +145,17 @@ static void push(PsEngine *e, ps_time_t at, uint64_t seq, uint32_t type, uint32_
 
 uint64_t ps_engine_schedule(PsEngine *e, ps_time_t at, uint32_t type, uint32_t arg0, uint64_t arg1)
 {
-	uint64_t seq = e->seq++;
+	uint64_t seq = e->h.seq++;
 
 	push(e, at, seq, type, arg0, arg1);
 	return seq;
 }
 
-uint64_t ps_engine_reserve_seq(PsEngine *e)
-{
-	return e->seq++;
-}
-
 void ps_engine_schedule_seq(PsEngine *e, ps_time_t at, uint64_t seq, uint32_t type, uint32_t arg0,
 			    uint64_t arg1)
 {
-	g_assert_cmpuint(seq, <, e->seq); /* taken with ps_engine_reserve_seq */
+	g_assert_cmpuint(seq, <, e->h.seq); /* taken with ps_engine_reserve_seq */
 	push(e, at, seq, type, arg0, arg1);
-}
-
-bool ps_engine_next_before(const PsEngine *e, ps_time_t time, uint64_t seq)
-{
-	const PsEvent key = {.time = time, .seq = seq};
-
-	return e->h.nr && ps_event_before(&e->h.heap[0], &key);
 }
 
 size_t ps_engine_pending(const PsEngine *e)
@@ -185,7 +164,7 @@ size_t ps_engine_pending(const PsEngine *e)
 }
 
 /* The next event off the heap; the clock moves to it. */
-static void pop_next(PsEngine *e, PsEvent *out)
+void ps_engine_pop_next(PsEngine *e, PsEvent *out)
 {
 	*out = e->h.heap[0];
 	e->h.nr--;
@@ -197,16 +176,6 @@ static void pop_next(PsEngine *e, PsEvent *out)
 	e->h.now = out->time;
 }
 
-bool ps_engine_take_before(PsEngine *e, uint32_t type, ps_time_t time, uint64_t seq,
-			   ps_time_t until, PsEvent *out)
-{
-	if (!ps_engine_next_before(e, time, seq) || e->h.heap[0].type != type ||
-	    e->h.heap[0].time > until)
-		return false;
-	pop_next(e, out);
-	return true;
-}
-
 bool ps_engine_step(PsEngine *e)
 {
 	PsEvent ev;
@@ -216,7 +185,7 @@ bool ps_engine_step(PsEngine *e)
 		return false;
 
 	/* Copy out before dispatch: the handler may schedule and so reallocate the heap. */
-	pop_next(e, &ev);
+	ps_engine_pop_next(e, &ev);
 
 	h = &g_array_index(e->handlers, PsHandler, ev.type);
 	h->fn(e, &ev, h->data);
