@@ -315,9 +315,11 @@ static void test_compaction_skip_hints(void)
 	    "{\"t\":1600,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":5,"
 	    "\"order\":9,\"gfp\":\"GFP_TRANSHUGE|__GFP_NORETRY|__GFP_THISNODE\","
 	    "\"failed\":true}";
-	const char *const small = "{\"t\":1600,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":5,"
-				  "\"order\":0,\"gfp\":\"GFP_KERNEL\",\"pfn\":%u}";
-	g_autofree char *small_at = g_strdup_printf(small, A + 100);
+	/* the format as a literal: -Wformat-nonliteral (format=2) in the debug builds */
+	g_autofree char *small_at =
+	    g_strdup_printf("{\"t\":1600,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":5,"
+			    "\"order\":0,\"gfp\":\"GFP_KERNEL\",\"pfn\":%u}",
+			    A + 100);
 	const char *const hinted[] = {begin, end, thp};
 	const char *const migrated[] = {begin, migrate, end, thp};
 	const char *const sysctl[] = {begin, end, small_at};
