@@ -342,7 +342,7 @@ void ps_pcp_adopt(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order
 /*
  * The end of the list that holds pfn, found from pfn itself: its links are followed both ways at
  * once, so the walk stops at the nearer end; *at_head says which end it is. PS_PFN_NONE when
- * neither end is reached within `limit` steps (the caller then searches the lists).
+ * neither end is reached within `limit` steps (a broken list).
  */
 static ps_pfn_t list_end_of(const PsMachine *m, ps_pfn_t pfn, uint64_t limit, bool *at_head)
 {
@@ -375,15 +375,17 @@ int ps_pcp_take_untraced(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
 	    ps_page_order(m, pfn) != order)
 		return -1;
 	/*
-	 * A block in PS_PAGE_PCP state is on one pcp list, linked through map.link (pcp lists
-	 * never use block_link): the list whose head (or tail) is the end its links lead to is the
-	 * one the search below would find it on, and no other list can have that end. On
-	 * ftrace-press-thp-6.18 (1,571 such blocks, on lists of thousands of pages) searching every
-	 * cpu's lists of the order from their heads cost ~49,000 instructions a block (6.5 % of a
-	 * warm snapshot run); walking one list to its nearer end costs ~27,000.
+	 * A block in PS_PAGE_PCP state is on one pcp list of its zone and order, linked through
+	 * map.link (pcp lists never use block_link): the list whose head (or tail) is the end its
+	 * links lead to is that list, and no other list can have that end; a block whose end is no
+	 * list's breaks that invariant. On ftrace-press-thp-6.18 (1,571 such blocks, on lists of
+	 * thousands of pages) searching every cpu's lists of the order from their heads cost
+	 * ~49,000 instructions a block (6.5 % of a warm snapshot run); walking one list to its
+	 * nearer end costs ~27,000.
 	 */
 	end = list_end_of(m, pfn, z->nr_pcp, &at_head);
-	for (int c = 0; end != PS_PFN_NONE && c < m->nr_cpus; c++) {
+	g_assert(end != PS_PFN_NONE);
+	for (int c = 0; c < m->nr_cpus; c++) {
 		PsPcp *pcp = &z->pcp[c];
 
 		for (int mt = 0; mt < PS_MT_PCPTYPES; mt++) {
@@ -399,27 +401,7 @@ int ps_pcp_take_untraced(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
 			}
 		}
 	}
-	if (end != PS_PFN_NONE)
-		return -1;
-	for (int c = 0; c < m->nr_cpus; c++) {
-		PsPcp *pcp = &z->pcp[c];
-
-		for (int mt = 0; mt < PS_MT_PCPTYPES; mt++) {
-			PsList *list =
-			    &pcp->lists[ps_pcp_list_index(m, order, (enum ps_migratetype)mt)];
-
-			for (ps_pfn_t p = list->head; p != PS_PFN_NONE;
-			     p = ps_list_next(m, list, p)) {
-				if (p != pfn)
-					continue;
-				/* __rmqueue_pcplist: no free_count halving (that is
-				 * rmqueue_pcplist's) */
-				pcp_take(m, z, pcp, list, pfn, order);
-				return c;
-			}
-		}
-	}
-	return -1;
+	g_assert_not_reached();
 }
 
 void ps_pcp_restore_high(PsZone *z, int cpu, int high)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * alloc.c - the allocation fast path and the free path.
+ * alloc.c - the allocation fast path (the free path is ps_free_pages in policy.h).
  *
  * Mirrors mm/page_alloc.c of Linux 6.18 (kernel-facts §4.5, §5.1, §5.2): __alloc_pages
  * (prepare_alloc_pages, alloc_flags_nofragment, get_page_from_freelist with the ZONE_BELOW_HIGH
@@ -10,8 +10,8 @@
  * reserve_highatomic_pageblock after a high-atomic success), alloc_pages_mpol of mm/mempolicy.c
  * (the interleave index of a fault in a VMA, zonelist.c; NUMA_INTERLEAVE_HIT when an
  * interleaved page is on the node interleave chose; a vma's PMD-order folio tried on its node
- * with __GFP_THISNODE | __GFP_NORETRY first), and __free_pages / free_frozen_pages (pcp for
- * pcp orders, the buddy otherwise).
+ * with __GFP_THISNODE | __GFP_NORETRY first). The free path (__free_pages / free_frozen_pages:
+ * pcp for pcp orders, the buddy otherwise) is ps_free_pages, always inline in policy.h.
  *
  * Simplifications (why acceptable):
  * - No cpusets, no memcg charging, no dirty-page spreading (node_dirty_ok: __GFP_WRITE is

@@ -49,12 +49,14 @@
  * trace: mm_compaction_begin, an end with status COMPLETE, the task's order > 0 allocation
  * after it) had them on every block it crossed: ps_compaction_seed_skip_hints sets them on every
  * pageblock. On ftrace-press-thp-6.18 the kernel's first 13 runs (1.5-40.6 ms) each took ~0.5
- * ms over 5.5 M pfns of Normal and moved nothing, in groups of async, async, sync-light (the
- * THP fault's two tries, __alloc_pages_slowpath) whose gaps grow 1, 2, 5, 10, 21 faults (3
- * compaction_deferred calls a fault): the sync-light failures deferring (defer_compaction)
- * with shift 2..6, until compaction_restarting cleared the hints (__reset_isolation_suitable)
- * at 69 ms and that run migrated 9,952 pages and succeeded. The model's own deferral does the
- * rest: without the hints its first run crossed the zone migrating 11,028 pages at 4.9 ms.
+ * ms over 5.5 M pfns of Normal and moved next to nothing (run 3, the first sync-light one,
+ * migrated 1 page in 3 migrate_pages calls at 3.2-3.6 ms; the rest none), in groups of async,
+ * async, sync-light (the THP fault's two tries, __alloc_pages_slowpath) whose gaps grow 1, 2, 5,
+ * 10, 21 faults (3 compaction_deferred calls a fault): the sync-light failures deferring
+ * (defer_compaction) with shift 2..6, until compaction_restarting cleared the hints
+ * (__reset_isolation_suitable) at 69 ms and that run migrated 9,952 pages and succeeded. The
+ * model's own deferral does the rest: without the hints its first run crossed the zone migrating
+ * 11,028 pages at 4.9 ms.
  *
  * Simplifications (why acceptable):
  * - Migration always succeeds when a target page exists: the model has no page references,
@@ -268,11 +270,15 @@ void ps_reset_isolation_suitable(PsMachine *m, PsZone *z)
  * recording: its first direct compaction run crossed the zone (COMPLETE: it began at the zone's
  * start, the cached positions reset) and isolated nothing. isolate_migratepages checks
  * isolation_suitable before it scans a pageblock, and isolate_migratepages_block sets the bit of
- * a block it scanned whole without isolating, so after such a run every block its migrate
- * scanner crossed carries the bit either way; before it, in a zone of LRU pages, the bits
- * explain why nothing was isolated. They stay until __reset_isolation_suitable clears them:
- * kswapd going to sleep with compact_blockskip_flush set, or compaction_restarting once the
- * deferral reaches COMPACT_MAX_DEFER_SHIFT and its 64 considered attempts.
+ * a block it scanned whole without isolating, so after such a run the blocks its migrate
+ * scanner scanned carry the bit; an async run's scanner passes blocks that fail
+ * suitable_migration_source without setting it (update_cached_migrate only), so those are a
+ * guess: the seed marks every pageblock of every populated zone (the trace's run names no zone,
+ * and seeding only Movable blocks held the same press-thp bands, so the data does not decide).
+ * Before it, in a zone of LRU pages, the bits explain why nothing was isolated. They stay until
+ * __reset_isolation_suitable clears them: kswapd going to sleep with compact_blockskip_flush set,
+ * or compaction_restarting once the deferral reaches COMPACT_MAX_DEFER_SHIFT and its 64 considered
+ * attempts.
  */
 uint64_t ps_compaction_seed_skip_hints(PsMachine *m)
 {

@@ -268,8 +268,12 @@ gboolean sim_memcg_load(PsSim *s, const char *kpageflags, GError **error)
 		uint64_t pfn = m->map.base_pfn + i, ino;
 		gpointer v;
 
-		if ((pfn + 1) * 8 > size)
+		if ((pfn + 1) * 8 > size) {
+			/* the dump ends first (memory came online after it was read): the rest
+			 * stays charged to the root, counted */
+			s->memcg.beyond_dump_pages += npages - i;
 			break;
+		}
 		memcpy(&ino, data + pfn * 8, 8);
 		ino = GUINT64_FROM_LE(ino);
 		if (!ino)
@@ -318,6 +322,7 @@ cJSON *sim_memcg_to_json(const PsSim *s)
 	cJSON_AddNumberToObject(o, "snapshot_charged_folios", (double)s->memcg.charged_folios);
 	cJSON_AddNumberToObject(o, "snapshot_charged_pages", (double)s->memcg.charged_pages);
 	cJSON_AddNumberToObject(o, "unknown_inode_pages", (double)s->memcg.unknown_ino_pages);
+	cJSON_AddNumberToObject(o, "beyond_dump_pages", (double)s->memcg.beyond_dump_pages);
 	cJSON_AddNumberToObject(o, "over_max", (double)s->memcg.over_max);
 	cJSON_AddNumberToObject(o, "limited", (double)s->memcg.limited);
 	if (s->policy && s->memcg_paths) {

@@ -489,6 +489,7 @@ typedef struct {
 	uint64_t charged_folios;    /* snapshot LRU folios charged to a memcg other than the root */
 	uint64_t charged_pages;	    /* and their pages */
 	uint64_t unknown_ino_pages; /* kpagecgroup inode numbers the memcgs file did not list */
+	uint64_t beyond_dump_pages; /* pfns of the map past the kpagecgroup dump's end: root */
 	uint64_t over_max;	    /* memcgs beyond PS_MEMCG_MAX, charged to their parent */
 	uint64_t limited;	    /* memcgs with a limit (not modelled) */
 } SimMemcgStats;

@@ -130,13 +130,15 @@ static const Band bands[] = {
      "217 K inactive file pages ahead of them. The recording machine runs the cgroup v1 "
      "memory controller: each memcg has its own lruvec, scanned by its own size >> "
      "priority (shrink_node_memcgs), so the hog's files reach their lruvec's tail at once; "
-     "the capture does not read /proc/kpagecgroup, so the start's memcgs are not known"},
+     "the press recordings predate the capture's /proc/kpagecgroup dump (62b3b6d), so "
+     "they carry no memcgs and the replay keeps one lruvec per node"},
     {"compact_stall", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"compact_success",
      0.25,
      {0.25, 1.00, 0.25, 0.25, 0.25},
      "(b) 2 vs 3: the kernel's 47 runs end 36 complete, 8 partial_skipped, 3 success (69-89 "
-     "ms, 13,152 pages migrated). Its first 13 runs (1.5-40.6 ms) isolate nothing: the skip "
+     "ms, 13,152 pages migrated). Its first 13 runs (1.5-40.6 ms) migrate 1 page in all (run 3): "
+     "the skip "
      "hints from before the recording, which the model now starts with (policy/compaction.c); "
      "its runs then follow the kernel's deferral (groups at 4.9-41.9 ms against 1.5-40.1) and "
      "succeed twice at 85-90 ms after compaction_restarting cleared the hints, where the "
