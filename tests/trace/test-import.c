@@ -1236,8 +1236,11 @@ static void test_migration_window(void)
 			"free:200#4 free:101#2 free:102#3 free:500#6 free:410#1 ");
 }
 
-/* The proc records of an imported trace as "pid@t=mempolicy " each. */
-static char *proc_policies(const char *path)
+/*
+ * The proc records of an imported trace as "pid@t=VALUE " each: VALUE the record's mempolicy, or
+ * its memcg when memcg is set.
+ */
+static char *proc_values(const char *path, bool memcg)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PsTraceReader) r = NULL;
@@ -1250,26 +1253,7 @@ static char *proc_policies(const char *path)
 	while (ps_trace_reader_next(r, &ev, &error) == 1)
 		if (ev.op == PS_OP_PROC)
 			g_string_append_printf(seq, "%d@%" PRIu64 "=%s ", ev.pid, ev.t_ns,
-					       ev.mempolicy);
-	g_assert_no_error(error);
-	return g_string_free(seq, FALSE);
-}
-
-/* The proc records of an imported trace as "pid@t=memcg " each. */
-static char *proc_memcgs(const char *path)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(PsTraceReader) r = NULL;
-	PsTraceHeader hdr;
-	PsTraceEvent ev;
-	GString *seq = g_string_new(NULL);
-
-	r = ps_trace_reader_open(path, &hdr, &error);
-	g_assert_no_error(error);
-	while (ps_trace_reader_next(r, &ev, &error) == 1)
-		if (ev.op == PS_OP_PROC)
-			g_string_append_printf(seq, "%d@%" PRIu64 "=%s ", ev.pid, ev.t_ns,
-					       ev.memcg);
+					       memcg ? ev.memcg : ev.mempolicy);
 	g_assert_no_error(error);
 	return g_string_free(seq, FALSE);
 }
@@ -1313,13 +1297,13 @@ static void test_tasks_memcg(void)
 	g_assert_no_error(error);
 	g_assert_cmpuint(st.memcg_tasks, ==, 2);
 	g_assert_cmpuint(st.memcg_moves, ==, 2);
-	seq = proc_memcgs(out);
+	seq = proc_values(out, true);
 	g_assert_cmpstr(seq, ==, "42@0=/a 50@2000=/a 42@3000=/c 43@5000=/c 44@6000=/cmd ");
 
 	opts.tasks = NULL;
 	g_assert_true(ps_trace_import(in, out, &opts, &st, &error));
 	g_clear_pointer(&seq, g_free);
-	seq = proc_memcgs(out);
+	seq = proc_values(out, true);
 	g_assert_cmpstr(seq, ==, "42@0= 50@2000= 43@5000= 44@6000= ");
 
 	opts.tasks = tasks;
@@ -1365,7 +1349,7 @@ static void test_mempolicy(void)
 	g_assert_true(ps_trace_import(in, out, &opts, &st, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(st.mempolicy_changes, ==, 2);
-	seq = proc_policies(out);
+	seq = proc_values(out, false);
 	g_assert_cmpstr(seq, ==, "42@0= 42@2000=interleave:0-1 42@4000= 43@5000=bind:1 ");
 
 	/* bad arguments: file-free messages naming the part that is wrong */
@@ -1414,7 +1398,7 @@ static void test_mempolicy_marker(void)
 	g_assert_true(import_text(text, &st, &out, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(st.mempolicy_markers, ==, 3);
-	seq = proc_policies(out);
+	seq = proc_values(out, false);
 	g_assert_cmpstr(seq, ==, "42@0= 42@1000=preferred:1 43@3000= 43@3000=bind:0 42@5000= ");
 	cleanup(out);
 
