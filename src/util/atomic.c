@@ -88,11 +88,27 @@ static void atomic_file_free(PsAtomicFile *f)
 	g_free(f);
 }
 
-PsAtomicFile *ps_atomic_file_new(const char *path, GError **error)
+/*
+ * A new temporary ".NAME.XXXXXX.tmp" beside path, open for writing; its name in *tmp_path (the
+ * caller frees it). -1 with error set when it cannot be made.
+ */
+static int tmp_open(const char *path, char **tmp_path, GError **error)
 {
 	g_autofree char *dir = g_path_get_dirname(path);
 	g_autofree char *base = g_path_get_basename(path);
 	g_autofree char *tmpl = g_strdup_printf(".%s.XXXXXX.tmp", base);
+	int fd;
+
+	*tmp_path = g_build_filename(dir, tmpl, NULL);
+	/* mode 0666 goes through the umask like any file the user creates */
+	fd = g_mkstemp_full(*tmp_path, O_WRONLY | O_CLOEXEC, 0666);
+	if (fd < 0)
+		set_errno_error(error, errno, path, "cannot create a temporary file beside it");
+	return fd;
+}
+
+PsAtomicFile *ps_atomic_file_new(const char *path, GError **error)
+{
 	PsAtomicFile *f;
 	GStatBuf st;
 
@@ -110,11 +126,8 @@ PsAtomicFile *ps_atomic_file_new(const char *path, GError **error)
 	}
 	f = g_new0(PsAtomicFile, 1);
 	f->path = g_strdup(path);
-	f->tmp_path = g_build_filename(dir, tmpl, NULL);
-	/* mode 0666 goes through the umask like any file the user creates */
-	f->fd = g_mkstemp_full(f->tmp_path, O_WRONLY | O_CLOEXEC, 0666);
+	f->fd = tmp_open(path, &f->tmp_path, error);
 	if (f->fd < 0) {
-		set_errno_error(error, errno, path, "cannot create a temporary file beside it");
 		atomic_file_free(f);
 		return NULL;
 	}
@@ -160,19 +173,15 @@ gboolean ps_atomic_file_write(PsAtomicFile *f, const void *data, gsize len, GErr
  */
 gboolean ps_atomic_file_prepend(PsAtomicFile *f, const void *data, gsize len, GError **error)
 {
-	g_autofree char *dir = g_path_get_dirname(f->path);
-	g_autofree char *base = g_path_get_basename(f->path);
-	g_autofree char *tmpl = g_strdup_printf(".%s.XXXXXX.tmp", base);
-	g_autofree char *tmp = g_build_filename(dir, tmpl, NULL);
+	g_autofree char *tmp = NULL;
 	int in = -1, out;
 	gboolean ok;
 
 	if (!atomic_file_flush(f, error))
 		return FALSE;
-	out = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0666);
+	out = tmp_open(f->path, &tmp, error);
 	if (out < 0)
-		return set_errno_error(error, errno, f->path,
-				       "cannot create a temporary file beside it");
+		return FALSE;
 	ok = ps_write_all_fd(out, f->path, data, len, error);
 	if (ok) {
 		in = open(f->tmp_path, O_RDONLY | O_CLOEXEC);
