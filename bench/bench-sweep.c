@@ -205,7 +205,7 @@ static void sweep(const PsSweepSpec *spec, const char *dir, int jobs, const char
 	guint skipped, failed;
 	Sampler sm = {.seen = g_array_new(FALSE, FALSE, sizeof(Seen))};
 	GThread *sampler_thread;
-	double r0, d0, d1, d2, r3, d3;
+	double r0 = 0, d0 = 0, d1 = 0, d2 = 0, r3 = 0, d3 = 0;
 	gint64 t0, t1, t2, t3;
 	Cpu c0, c1;
 
