@@ -379,8 +379,8 @@ static guint named_wrong(const NamedTypes *nt)
  * none). So the 16K replay's layout does not depart through the start's pageblock types. The
  * x86 recordings disagree more (named blocks typed otherwise at the run's start, after the pcp
  * prefill's fit: ftrace-build-6.18 3 of 210, ftrace-compact-6.18 2 of 381,
- * ftrace-press-kswapd-6.18 15 of 1751, ftrace-press-slab-6.18 19 of 2038,
- * qemu-press-oom-4k-6.18 3 of 423). Giving named blocks their type in the fit was
+ * ftrace-press-kswapd-6.18 15 of 1751 (its session 8 recording), ftrace-press-slab-6.18 19 of
+ * 2038, qemu-press-oom-4k-6.18 3 of 423). Giving named blocks their type in the fit was
  * measured, not kept: after the free areas it fixes ftrace-build's 3 (fallbacks 1 -> 2, the
  * kernel's 2) and compact's 2 but takes ftrace-compact-6.18's unmovable refilled pages from 1.04
  * to 1.16 of the kernel's; before them it also fixes 0x48000 (the 4K compact_memory run
