@@ -297,6 +297,8 @@ enum ps_node_stat {
 	PS_NR_DIRTY,
 	PS_NR_WRITEBACK,
 	PS_NR_VMSCAN_IMMEDIATE_RECLAIM,
+	PS_NR_DIRTIED, /* file pages dirtied in the run (folio_account_dirtied) */
+	PS_NR_WRITTEN, /* file pages whose writeback ended in the run (__folio_end_writeback) */
 	PS_NR_SWAPCACHED,
 	PS_NR_NODE_STAT_ITEMS
 };

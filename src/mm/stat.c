@@ -135,6 +135,8 @@ const char *const ps_node_stat_names[PS_NR_NODE_STAT_ITEMS] = {
     [PS_NR_DIRTY] = "nr_dirty",
     [PS_NR_WRITEBACK] = "nr_writeback",
     [PS_NR_VMSCAN_IMMEDIATE_RECLAIM] = "nr_vmscan_immediate_reclaim",
+    [PS_NR_DIRTIED] = "nr_dirtied",
+    [PS_NR_WRITTEN] = "nr_written",
     [PS_NR_SWAPCACHED] = "nr_swapcached",
 };
 

@@ -42,6 +42,12 @@ int ps_zone_batchsize(const PsMachine *m, uint64_t managed);
 /* calculate_normal_threshold: the "vm stats threshold" zoneinfo prints. */
 int ps_calculate_normal_threshold(const PsMachine *m, const PsZone *z);
 
+/*
+ * global_dirty_limits (policy/writeback.c): the background-writeback and dirty-throttling
+ * thresholds of the whole machine, in pages.
+ */
+void ps_global_dirty_limits(const PsMachine *m, uint64_t *bg_thresh, uint64_t *thresh);
+
 /* wmark_pages(): stored watermark plus the zone's current boost. */
 static inline uint64_t ps_wmark_pages(const PsZone *z, enum ps_wmark w)
 {

@@ -243,11 +243,23 @@ static void account_writeback(PsPolicy *p, uint32_t h, int64_t sign)
 	p->m->zones[p->fo[h].zone].vm_stat[PS_NR_ZONE_WRITE_PENDING] += sign * pages;
 }
 
-/* Drops a folio's writeback state without an I/O end (it leaves the LRU, or is split). */
+/* The folio's pages were written: NR_WRITTEN (__folio_end_writeback). */
+static void account_written(PsPolicy *p, uint32_t h)
+{
+	p->m->nodes[h_zone(p, h)->node].stat[PS_NR_WRITTEN] += 1ll << p->fo[h].order;
+}
+
+/*
+ * Drops a folio's writeback state without an I/O end (it leaves the LRU, or is split). Its
+ * write counts as done (NR_WRITTEN): truncation waits for the writeback to end, and a split is
+ * taken as written (ps_lru_split).
+ */
 static void drop_writeback(PsPolicy *p, uint32_t h)
 {
-	if (p->fo[h].flags & PS_FOLIO_WRITEBACK)
+	if (p->fo[h].flags & PS_FOLIO_WRITEBACK) {
 		account_writeback(p, h, -1);
+		account_written(p, h);
+	}
 	p->fo[h].flags &= (uint8_t) ~(PS_FOLIO_WRITEBACK | PS_FOLIO_QUEUED);
 }
 
@@ -271,6 +283,7 @@ static void end_writeback(PsPolicy *p, uint32_t h)
 	uint64_t pages = 1ull << f->order;
 
 	account_writeback(p, h, -1);
+	account_written(p, h);
 	f->flags &= (uint8_t) ~(PS_FOLIO_WRITEBACK | PS_FOLIO_QUEUED);
 	if (!(f->flags & PS_FOLIO_RECLAIM))
 		return;
@@ -434,7 +447,9 @@ G_ALWAYS_INLINE static inline void lru_add_zone(PsPolicy *p, uint32_t h, PsZone 
 	list_link_zone(p, h, z, lru, false);
 	p->m->nodes[z->node].stat[kind_stat(lru)] += 1ll << order;
 	if (dirty && kind == PS_FOLIO_FILE) {
+		/* folio_account_dirtied: NR_DIRTIED counts each newly dirtied folio's pages */
 		set_dirty(p, h, true);
+		p->m->nodes[z->node].stat[PS_NR_DIRTIED] += 1ll << order;
 		p->dirtied_ns[h] = ps_engine_now(p->e);
 	}
 }
@@ -1008,6 +1023,7 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, uint32_t lv, int lru
 		} else if (p->fo[h].flags & PS_FOLIO_DIRTY) {
 			/* dirty_expire passed: the flusher's periodic pass wrote it */
 			set_dirty(p, h, false);
+			account_written(p, h);
 			if (p->fo[h].flags & PS_FOLIO_RECLAIM)
 				m->vm_events[PS_PGROTATED] += pages;
 		}

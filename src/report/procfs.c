@@ -7,9 +7,9 @@
  * pagetypeinfo_showfree_print and pagetypeinfo_showblockcount_print, vmstat_show and the
  * vmstat_text[] name table.
  *
- * Simplifications: counters the model does not keep (slab, page cache, dirty pages, THP and
- * swap events, ...) are printed as 0 so that the files keep the kernel's complete layout and
- * tools that parse /proc read them unchanged. Node LRU counters are the sums of the zone LRU
+ * Simplifications: counters the model does not keep (most THP and swap events, the memmap
+ * counts, ...) are printed as 0 so that the files keep the kernel's complete layout and tools
+ * that parse /proc read them unchanged. Node LRU counters are the sums of the zone LRU
  * counters, as in the kernel. The "vm stats threshold" is the normal threshold; the kernel
  * prints the lower pressure threshold while kswapd runs, which the model does not track here.
  * Pageblocks counted in pagetypeinfo are the last DIV_ROUND_UP(present, pageblock) steps of the
@@ -432,6 +432,8 @@ static uint64_t vm_event(const PsMachine *m, const char *name)
 
 void ps_format_vmstat(PsMachine *m, GString *out)
 {
+	uint64_t bg_thresh, thresh;
+
 	for (int i = 0; i < PS_NR_ZONE_STAT_ITEMS; i++) {
 		uint64_t sum = 0;
 
@@ -455,7 +457,12 @@ void ps_format_vmstat(PsMachine *m, GString *out)
 			sum += node_stat(m, n, i);
 		g_string_append_printf(out, "%s %" G_GUINT64_FORMAT "\n", node_stat_names[i], sum);
 	}
-	for (gsize i = 0; i < G_N_ELEMENTS(vmstat_global_names); i++)
+	/* vmstat_start: global_dirty_limits, then the memmap counts (not kept: 0) */
+	ps_global_dirty_limits(m, &bg_thresh, &thresh);
+	g_string_append_printf(out, "%s %" G_GUINT64_FORMAT "\n", vmstat_global_names[0], thresh);
+	g_string_append_printf(out, "%s %" G_GUINT64_FORMAT "\n", vmstat_global_names[1],
+			       bg_thresh);
+	for (gsize i = 2; i < G_N_ELEMENTS(vmstat_global_names); i++)
 		g_string_append_printf(out, "%s 0\n", vmstat_global_names[i]);
 	for (gsize i = 0; i < G_N_ELEMENTS(vm_event_names_618); i++)
 		g_string_append_printf(out, "%s %" G_GUINT64_FORMAT "\n", vm_event_names_618[i],

@@ -289,6 +289,8 @@ static void test_dirty_activated_and_flushed(void)
 
 	fixture_host_add_lru(h, fixture_host_normal(h), 1000, PS_FOLIO_FILE, true);
 	add_active(h, 500, PS_FOLIO_FILE);
+	/* folio_account_dirtied: each newly dirtied page once */
+	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_DIRTIED], ==, 1000);
 	g_assert_cmpuint(direct_reclaim(h, &cost), >, 0);
 	g_assert_cmpuint(fixture_host_vm(h, PS_ALLOCSTALL_NORMAL), ==, 1);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGDEACTIVATE), >, 0);
@@ -311,6 +313,7 @@ static void test_dirty_activated_and_flushed(void)
 	}
 	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_DIRTY], ==, 499);
 	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_WRITEBACK], ==, 501);
+	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_WRITTEN], ==, 0); /* no I/O has ended */
 	/* drop_caches leaves dirty folios and those under writeback (mapping_evict_folio) */
 	ps_drop_caches(h->p, 1);
 	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_DIRTY], ==, 499);
@@ -325,6 +328,9 @@ static void test_dirty_activated_and_flushed(void)
 	}
 	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_DIRTY], ==, 0);
 	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_WRITEBACK], ==, 0);
+	/* __folio_end_writeback: every page written once, none dirtied again */
+	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_WRITTEN], ==, 1000);
+	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_DIRTIED], ==, 1000);
 	/* each marked folio rotated once (a folio met dirty twice was counted twice) */
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGROTATED), >, 0);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGROTATED), <=, marked);
