@@ -33,6 +33,10 @@
  *   machine has one.
  * - At most PS_MEMCG_MAX memcgs; one beyond is charged to its parent and counted (over_max).
  * Without these inputs every folio is the root's: the model is the one-lruvec model it was.
+ *
+ * What a dump says is kept in the trace cache's directory as runs of pfns charged alike (.memcg,
+ * snapshot-cache.c's derived entries, named after the dump's digest, keyed by the map and the
+ * memcgs file's inode -> id pairs): a warm run reads those instead of the 52 MB inflated dump.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -211,16 +215,129 @@ static char *find_sibling(const char *kpageflags, const char *dir, const char *n
 	return NULL;
 }
 
+/* Ends the run of what from start before i (no run for the root's or no memcg's pages: 0). */
+static void run_end(GArray *runs, uint64_t start, uint64_t i, uint64_t what)
+{
+	PsMemcgRun r = {start, i - start, what};
+
+	if (what && i > start)
+		g_array_append_val(runs, r);
+}
+
+/* The memcg runs of a kpagecgroup dump's bytes; by_ino: inode -> memcg id + 1. */
+static GArray *runs_of_dump(const PsMachine *m, const uint8_t *data, gsize size, GHashTable *by_ino)
+{
+	GArray *runs = g_array_new(FALSE, FALSE, sizeof(PsMemcgRun));
+	uint64_t npages = m->map.end_pfn - m->map.base_pfn, last_ino = 0, start = 0, cur = 0;
+	gpointer v = NULL; /* by_ino's value for last_ino */
+
+	/*
+	 * Neighbouring pfns are nearly always charged alike: the table is asked only when the
+	 * inode changes (on a 6.5 M-page dump, a lookup per page was ~10 % of a warm run).
+	 */
+	for (uint64_t i = 0; i < npages; i++) {
+		uint64_t pfn = m->map.base_pfn + i, ino, what;
+
+		if ((pfn + 1) * 8 > size) {
+			/* the dump ends first (memory came online after it was read): the rest
+			 * stays charged to the root, counted */
+			run_end(runs, start, i, cur);
+			run_end(runs, i, npages, PS_MEMCG_RUN_BEYOND);
+			return runs;
+		}
+		memcpy(&ino, data + pfn * 8, 8);
+		ino = GUINT64_FROM_LE(ino);
+		if (ino && ino != last_ino) {
+			last_ino = ino;
+			v = g_hash_table_lookup(by_ino, &ino);
+		}
+		what = !ino ? 0 : !v ? PS_MEMCG_RUN_UNKNOWN : GPOINTER_TO_UINT(v) - 1;
+		if (what != cur) {
+			run_end(runs, start, i, cur);
+			start = i;
+			cur = what;
+		}
+	}
+	run_end(runs, start, npages, cur);
+	return runs;
+}
+
+/* s->snap_memcg and the page counts from the runs. */
+static void apply_runs(PsSim *s, const PsMemcgRun *run, uint64_t n)
+{
+	uint64_t npages = s->m->map.end_pfn - s->m->map.base_pfn;
+	uint32_t nr_memcgs = ps_memcg_count(s->policy);
+
+	s->snap_memcg = g_new0(uint16_t, npages);
+	for (uint64_t i = 0; i < n; i++) {
+		uint16_t *at = s->snap_memcg + run[i].start;
+
+		g_assert(run[i].start < npages && run[i].len <= npages - run[i].start);
+		if (run[i].what == PS_MEMCG_RUN_UNKNOWN) {
+			s->memcg.unknown_ino_pages += run[i].len;
+		} else if (run[i].what == PS_MEMCG_RUN_BEYOND) {
+			s->memcg.beyond_dump_pages += run[i].len;
+		} else {
+			g_assert(run[i].what < nr_memcgs);
+			for (uint64_t k = 0; k < run[i].len; k++)
+				at[k] = (uint16_t)run[i].what;
+		}
+	}
+}
+
+/*
+ * The memcg runs of the dump at kpc into s: from the cache's entry for the dump's digest when
+ * there is one for this map and these memcg ids (ids_key), else read from the dump (checked) and
+ * kept there. Reading the dump costs a 52 MB inflated copy's checksum and a pass over its 6.5 M
+ * inodes on every run; the runs of a recording's dump are a few thousand.
+ */
+static gboolean load_runs(PsSim *s, const char *kpc, GHashTable *by_ino, uint64_t ids_key,
+			  GError **error)
+{
+	const char *cache_dir = s->opts.trace_cache_dir;
+	const PsMachine *m = s->m;
+	uint64_t v[4] = {m->map.base_pfn, m->map.end_pfn, ids_key, 1 /* the entry's format */};
+	uint64_t key = ps_checksum64(v, sizeof(v)), n = 0;
+	g_autofree char *digest = NULL, *entry = NULL;
+	g_autoptr(GBytes) bytes = NULL;
+	g_autoptr(GArray) runs = NULL;
+	const void *items = NULL;
+	const uint8_t *data;
+	GMappedFile *map;
+	gsize size;
+
+	digest = cache_dir ? ps_file_digest_cached(kpc, cache_dir, NULL, NULL) : NULL;
+	map = digest ? ps_derived_cache_lookup(cache_dir, PS_DERIVED_MEMCG, digest, key, &entry,
+					       &items, &n)
+		     : NULL;
+	if (map) {
+		apply_runs(s, items, n);
+		g_mapped_file_unref(map);
+		return TRUE;
+	}
+	bytes = ps_file_read_all_cached(kpc, cache_dir, error);
+	if (!bytes)
+		return FALSE;
+	data = g_bytes_get_data(bytes, &size);
+	if (size % 8) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    "%s: size: %zu bytes is not a whole number of 8-byte entries", kpc,
+			    size);
+		return FALSE;
+	}
+	runs = runs_of_dump(m, data, size, by_ino);
+	apply_runs(s, (const PsMemcgRun *)(void *)runs->data, runs->len);
+	if (entry)
+		ps_derived_cache_write(entry, PS_DERIVED_MEMCG, digest, key, runs->data, runs->len);
+	return TRUE;
+}
+
 gboolean sim_memcg_load(PsSim *s, const char *kpageflags, GError **error)
 {
-	PsMachine *m = s->m;
 	g_autofree char *dir = NULL, *tree = NULL, *kpc = NULL;
 	g_autoptr(GArray) lines = NULL;
 	g_autoptr(GHashTable) by_ino = NULL;
-	g_autoptr(GBytes) bytes = NULL;
-	const uint8_t *data;
-	gsize size;
-	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
+	g_autoptr(GArray) ids = NULL;
 
 	if (!s->policy || !strcmp(kpageflags, "-"))
 		return TRUE;
@@ -240,10 +357,13 @@ gboolean sim_memcg_load(PsSim *s, const char *kpageflags, GError **error)
 		return FALSE;
 	memcg_paths_init(s);
 	by_ino = g_hash_table_new(g_int64_hash, g_int64_equal);
+	/* each line's inode and id, in order: what the runs of a dump depend on besides the map */
+	ids = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	for (guint i = 0; i < lines->len; i++) {
 		MemcgLine *l = &g_array_index(lines, MemcgLine, i);
 		bool made = false;
 		uint16_t id = memcg_lookup(s, l->path);
+		uint64_t pair[2];
 
 		if (id == PS_MEMCG_NONE)
 			id = memcg_make(s, l->path, l->ino, &made);
@@ -252,39 +372,13 @@ gboolean sim_memcg_load(PsSim *s, const char *kpageflags, GError **error)
 		if (l->limit < (1ull << 62))
 			s->memcg.limited++;
 		g_hash_table_insert(by_ino, &l->ino, GUINT_TO_POINTER((guint)id + 1));
+		pair[0] = l->ino;
+		pair[1] = id;
+		g_array_append_vals(ids, pair, 2);
 	}
-	bytes = ps_file_read_all_cached(kpc, s->opts.trace_cache_dir, error);
-	if (!bytes)
+	if (!load_runs(s, kpc, by_ino, ps_checksum64(ids->data, ids->len * sizeof(uint64_t)),
+		       error))
 		return FALSE;
-	data = g_bytes_get_data(bytes, &size);
-	if (size % 8) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-			    "%s: size: %zu bytes is not a whole number of 8-byte entries", kpc,
-			    size);
-		return FALSE;
-	}
-	s->snap_memcg = g_new0(uint16_t, npages);
-	for (uint64_t i = 0; i < npages; i++) {
-		uint64_t pfn = m->map.base_pfn + i, ino;
-		gpointer v;
-
-		if ((pfn + 1) * 8 > size) {
-			/* the dump ends first (memory came online after it was read): the rest
-			 * stays charged to the root, counted */
-			s->memcg.beyond_dump_pages += npages - i;
-			break;
-		}
-		memcpy(&ino, data + pfn * 8, 8);
-		ino = GUINT64_FROM_LE(ino);
-		if (!ino)
-			continue;
-		v = g_hash_table_lookup(by_ino, &ino);
-		if (!v) {
-			s->memcg.unknown_ino_pages++;
-			continue;
-		}
-		s->snap_memcg[i] = (uint16_t)(GPOINTER_TO_UINT(v) - 1);
-	}
 	s->memcg.loaded = true;
 	return TRUE;
 }

@@ -218,13 +218,24 @@ typedef struct {
 	uint64_t what; /* its pages' first record: 1 an allocation, 3 a free (snapshot-stale.c) */
 } PsStaleRun;
 /*
+ * memcg.c: a run of pfns (from the map's base) charged alike in kpagecgroup: what is the memcg id,
+ * or PS_MEMCG_RUN_UNKNOWN (an inode the memcgs file does not list) or PS_MEMCG_RUN_BEYOND (past
+ * the dump's end); pages of the root or of no memcg are in no run.
+ */
+typedef struct {
+	uint64_t start, len, what;
+} PsMemcgRun;
+#define PS_MEMCG_RUN_UNKNOWN 0x10000u
+#define PS_MEMCG_RUN_BEYOND  0x10001u
+/*
  * What a snapshot start keeps from the trace in the cache (snapshot-cache.c): the prefill's
- * candidates (.pcp, PsPrefillCand) or the stale pass's runs (.stale, PsStaleRun). _lookup sets
+ * candidates (.pcp, PsPrefillCand) or the stale pass's runs (.stale, PsStaleRun); and from a
+ * kpagecgroup dump (its digest for the trace's) its memcg runs (.memcg, PsMemcgRun). _lookup sets
  * *entry to its path in cache_dir for the trace of trace_digest on a machine of machine_key (NULL
  * without either) and maps a whole, matching entry there (NULL otherwise, a bad one reported on
  * stderr), giving its items; _write keeps them at entry.
  */
-typedef enum { PS_DERIVED_PCP, PS_DERIVED_STALE, PS_DERIVED_WALK } PsDerivedKind;
+typedef enum { PS_DERIVED_PCP, PS_DERIVED_STALE, PS_DERIVED_WALK, PS_DERIVED_MEMCG } PsDerivedKind;
 GMappedFile *ps_derived_cache_lookup(const char *cache_dir, PsDerivedKind kind,
 				     const char *trace_digest, uint64_t machine_key, char **entry,
 				     const void **items, uint64_t *n);

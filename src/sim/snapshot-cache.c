@@ -264,9 +264,10 @@ void ps_snapshot_cache_write(const char *entry, const char *digest, uint64_t lay
  * `.pcp`, PsPrefillCand[]), the pfn runs whose first record is an allocation or a free
  * (snapshot-stale.c,
  * `.stale`, PsStaleRun[]) and the pcp start-count walk's steps (snapshot-pcp.c, `.walk`, u32
- * words). Each is named after the trace's digest, its machine key and the source
- * key; the header repeats them with the count and a checksum. Layout: DerivedHead, then the
- * items.
+ * words); and, named after a kpagecgroup dump's digest instead, the memcg runs read from it
+ * (memcg.c, `.memcg`, PsMemcgRun[]). Each is named after the trace's digest, its machine key and
+ * the source key; the header repeats them with the count and a checksum. Layout: DerivedHead, then
+ * the items.
  */
 typedef struct {
 	const char *suffix, *magic, *what, *fallback;
@@ -280,6 +281,8 @@ static const DerivedKind derived_kinds[] = {
 			  sizeof(PsStaleRun)},
     [PS_DERIVED_WALK] = {"walk", "PSWALK\x01\x00", "pcp count walk", "walking the trace again",
 			 sizeof(uint32_t)},
+    [PS_DERIVED_MEMCG] = {"memcg", "PSMCGR\x01\x00", "memcg runs",
+			  "reading the kpagecgroup dump again", sizeof(PsMemcgRun)},
 };
 
 typedef struct {

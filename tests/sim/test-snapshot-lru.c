@@ -511,6 +511,79 @@ static void test_boost_at_start(void)
 	ps_test_rm_rf(out);
 }
 
+static double memcg_field(const cJSON *sum, const char *name)
+{
+	const cJSON *o = cJSON_GetObjectItem(cJSON_GetObjectItem(sum, "memcgs"), name);
+
+	g_assert_nonnull(o);
+	return o->valuedouble;
+}
+
+/*
+ * The snapshot's memcgs (sim/memcg.c): kpagecgroup beside kpageflags charges A and the order-2
+ * folio at A+4 to /a, A+1 and A+8 to /b, A+2 to an inode the memcgs file does not list, the
+ * pages below A to the root; the dump ends 64 pages after A, so the rest of the zone is past its
+ * end. Read from the dump without a cache, then with one (the first run keeps the dump's memcg
+ * runs, the second reads them back): the same counts each time.
+ */
+static void test_memcgs(void)
+{
+	static const char memcgs[] = "# INODE LIMIT PATH\n1 max /\n100 max /a\n200 max /b\n";
+	const uint64_t n = A + 64;
+	g_autofree uint64_t *ino = g_new0(uint64_t, n);
+	g_autofree char *tree = g_build_filename(tmp_dir, "before.memcgs", NULL);
+	g_autofree char *kpc = g_build_filename(tmp_dir, "before.kpagecgroup", NULL);
+	static const char *const lines[] = {
+	    "{\"t\":1000,\"op\":\"alloc\",\"id\":1,\"order\":0,\"gfp\":\"GFP_KERNEL\",\"pid\":1,"
+	    "\"cpu\":0}",
+	};
+
+	for (uint64_t p = START_PFN; p < A; p++)
+		ino[p] = 1;
+	ino[A + 0] = 100;
+	ino[A + 1] = 200;
+	ino[A + 2] = 999;
+	for (int i = 4; i < 8; i++)
+		ino[A + i] = 100;
+	ino[A + 8] = 200;
+	for (uint64_t p = 0; p < n; p++)
+		ino[p] = GUINT64_TO_LE(ino[p]);
+	g_assert_true(g_file_set_contents(tree, memcgs, -1, NULL));
+	g_assert_true(g_file_set_contents(kpc, (const char *)ino, (gssize)(n * 8), NULL));
+	for (int pass = 0; pass < 3; pass++) {
+		g_autofree char *out = NULL;
+		g_autoptr(cJSON) sum = NULL;
+
+		if (pass == 1)
+			cache_dir = g_build_filename(tmp_dir, "cache", NULL);
+		out = run("memcgs", lines, G_N_ELEMENTS(lines));
+		sum = ps_test_json_file(out, "summary.json");
+		g_assert_cmpfloat(memcg_field(sum, "snapshot_memcgs"), ==, 3);
+		g_assert_cmpfloat(memcg_field(sum, "count"), ==, 3);
+		g_assert_cmpfloat(memcg_field(sum, "unknown_inode_pages"), ==, 1);
+		g_assert_cmpfloat(memcg_field(sum, "beyond_dump_pages"), ==,
+				  START_PFN + NR_PAGES - n);
+		/* the LRU folios of /a and /b: A, A+1, the order-2 folio and A+8 */
+		g_assert_cmpfloat(memcg_field(sum, "snapshot_charged_folios"), ==, 4);
+		g_assert_cmpfloat(memcg_field(sum, "snapshot_charged_pages"), ==, 1 + 1 + 4 + 1);
+		ps_test_rm_rf(out);
+		if (pass == 1) {
+			g_autoptr(GDir) d = g_dir_open(cache_dir, 0, NULL);
+			const char *name;
+			int entries = 0;
+
+			g_assert_nonnull(d);
+			while ((name = g_dir_read_name(d)))
+				entries += g_str_has_suffix(name, ".memcg");
+			g_assert_cmpint(entries, ==, 1);
+		}
+	}
+	ps_test_rm_rf(cache_dir);
+	g_clear_pointer(&cache_dir, g_free);
+	g_assert_cmpint(g_unlink(tree), ==, 0);
+	g_assert_cmpint(g_unlink(kpc), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -518,6 +591,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	tmp_dir = ps_test_make_dir("pagesim-snap-lru-XXXXXX");
 	g_test_add_func("/sim/snapshot-lru/placement", test_placement);
+	g_test_add_func("/sim/snapshot-lru/memcgs", test_memcgs);
 	g_test_add_func("/sim/snapshot-lru/recorded-free", test_recorded_free);
 	g_test_add_func("/sim/snapshot-lru/direct-reclaim-free", test_direct_reclaim_free);
 	g_test_add_func("/sim/snapshot-lru/reason-free", test_reason_free);
