@@ -72,12 +72,17 @@ enum { PS_REPORT_ERROR_PARSE };
 /* ---- latency histograms (report/hist.c) ---------------------------------------------------- */
 
 /* Log-bucket histogram of nanosecond values, bounded memory: 16 linear sub-buckets per power of
- * two (relative error <= 1/16), exact max and count. */
+ * two (relative error <= 1/16), exact max and count. last_v and last_i remember the latest value
+ * added and its bucket (invariants: last_i == ps_hist_bucket(last_v), last_v <= max; all zero
+ * holds them): a replay's samples repeat one value most of the time (kbuild: 96 % of its faults
+ * cost the same), and a repeat then skips the bucket's arithmetic and the max. */
 #define PS_HIST_BUCKETS (64 * 16)
 typedef struct {
 	uint64_t count;
 	uint64_t max;
 	uint64_t sum;
+	uint64_t last_v;
+	uint32_t last_i;
 	uint32_t b[PS_HIST_BUCKETS];
 } PsHist;
 void ps_hist_reset(PsHist *h);
@@ -95,12 +100,20 @@ static inline unsigned ps_hist_bucket(uint64_t v)
 /* Inline: every allocation and fault of a replay adds a sample or two. */
 static inline void ps_hist_add(PsHist *h, uint64_t v)
 {
-	unsigned i = ps_hist_bucket(v);
+	unsigned i;
 
-	g_assert(h->b[i] < UINT32_MAX);
-	h->b[i]++;
 	h->count++;
 	h->sum += v;
+	if (G_LIKELY(v == h->last_v)) {
+		g_assert(h->b[h->last_i] < UINT32_MAX);
+		h->b[h->last_i]++;
+		return;
+	}
+	i = ps_hist_bucket(v);
+	g_assert(h->b[i] < UINT32_MAX);
+	h->b[i]++;
+	h->last_v = v;
+	h->last_i = i;
 	if (v > h->max)
 		h->max = v;
 }

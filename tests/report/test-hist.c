@@ -2,7 +2,7 @@
 /*
  * test-hist.c - report/hist.c: bucket edges within 1/16 of every value, quantiles of known
  * distributions within that bound of the exact nearest-rank quantile, exact count, sum and max,
- * and merging.
+ * merging, and runs of one value (ps_hist_add's short way for a repeat).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -180,7 +180,48 @@ static void test_merge(void)
 	/* Merging an empty histogram changes nothing. */
 	ps_hist_reset(&b);
 	ps_hist_merge(&a, &b);
-	g_assert_cmpmem(&a, sizeof(a), &all, sizeof(all));
+	g_assert_cmpuint(a.count, ==, all.count);
+	g_assert_cmpuint(a.sum, ==, all.sum);
+	g_assert_cmpuint(a.max, ==, all.max);
+	g_assert_cmpmem(a.b, sizeof(a.b), all.b, sizeof(all.b));
+}
+
+/*
+ * Runs of one value (a repeat takes ps_hist_add's short way, through last_v and last_i), the
+ * first value 0 (the zeroed histogram's last_v), a run after a reset and after a larger value:
+ * every bucket holds what ps_hist_bucket of each value says, and count, sum and max are exact.
+ */
+static void test_repeats(void)
+{
+	static const uint64_t runs[][2] = {
+	    {0, 3},    {1215, 1000}, {0, 1},  {1215, 2},	  {99999, 1},
+	    {1215, 5}, {31, 4},	     {32, 4}, {5000000000ull, 2}, {7, 1},
+	};
+	g_autofree uint32_t *want = g_new0(uint32_t, PS_HIST_BUCKETS);
+	PsHist h;
+	uint64_t count = 0, sum = 0, max = 0;
+
+	ps_hist_reset(&h);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t k = 0; k < G_N_ELEMENTS(runs); k++) {
+			for (uint64_t j = 0; j < runs[k][1]; j++) {
+				ps_hist_add(&h, runs[k][0]);
+				want[ps_hist_bucket(runs[k][0])]++;
+				count++;
+				sum += runs[k][0];
+				max = MAX(max, runs[k][0]);
+			}
+		}
+		g_assert_cmpmem(h.b, sizeof(h.b), want, PS_HIST_BUCKETS * sizeof(*want));
+		g_assert_cmpuint(h.count, ==, count);
+		g_assert_cmpuint(h.sum, ==, sum);
+		g_assert_cmpuint(h.max, ==, max);
+		g_assert_cmpuint(ps_hist_quantile(&h, 0.5), ==, 1215);
+		/* the second pass starts from a reset after a value other than 0 */
+		ps_hist_reset(&h);
+		memset(want, 0, PS_HIST_BUCKETS * sizeof(*want));
+		count = sum = max = 0;
+	}
 }
 
 int main(int argc, char **argv)
@@ -191,5 +232,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/report/hist/heavy-tail", test_heavy_tail);
 	g_test_add_func("/report/hist/max-cap-and-small", test_max_cap_and_small);
 	g_test_add_func("/report/hist/merge", test_merge);
+	g_test_add_func("/report/hist/repeats", test_repeats);
 	return g_test_run();
 }
