@@ -58,7 +58,7 @@ int ps_cmd_fidelity(int argc, char **argv)
 		cJSON_Delete(root);
 		return 0;
 	}
-	printf("%-24s %14s %14s %9s  %s\n", "counter", "simulated", "observed", "ratio", "source");
+	printf("%-27s %14s %14s %9s  %s\n", "counter", "simulated", "observed", "ratio", "source");
 	cJSON_ArrayForEach(row, fid)
 	{
 		const cJSON *c = cJSON_GetObjectItemCaseSensitive(row, "counter");
@@ -69,7 +69,7 @@ int ps_cmd_fidelity(int argc, char **argv)
 
 		if (!cJSON_IsString(c) || !cJSON_IsNumber(s) || !cJSON_IsNumber(o))
 			continue;
-		printf("%-24s %14.0f %14.0f ", c->valuestring, s->valuedouble, o->valuedouble);
+		printf("%-27s %14.0f %14.0f ", c->valuestring, s->valuedouble, o->valuedouble);
 		if (cJSON_IsNumber(r))
 			printf("%9.3f", r->valuedouble);
 		else

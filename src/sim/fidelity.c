@@ -44,9 +44,11 @@
  * after - before of the kernel's counter, sim the model's counter of the same name:
  *   pgsteal_kswapd, pgsteal_direct (pages reclaimed), allocstall (allocstall_* summed),
  *   compact_stall, compact_success, compact_fail, pgmigrate_success, thp_fault_alloc,
- *   thp_fault_fallback, pageoutrun, oom_kill; and zone_statistics' NUMA events (numa_hit,
- *   numa_miss, numa_foreign, numa_interleave, numa_local, numa_other: the model's per-zone
- *   counters summed, as /proc/vmstat sums the zones).
+ *   thp_fault_fallback, pageoutrun, oom_kill; the writeback of page cache: nr_dirtied,
+ *   nr_written, nr_vmscan_immediate_reclaim (dirty folios reclaim met and marked PG_reclaim),
+ *   pgrotated (marked folios rotated at their writeback's end); and zone_statistics' NUMA
+ *   events (numa_hit, numa_miss, numa_foreign, numa_interleave, numa_local, numa_other: the
+ *   model's per-zone counters summed, as /proc/vmstat sums the zones).
  * The delta spans the two vmstat reads, which bracket the kpageflags reads and the trace: a few
  * seconds more than the trace on a busy machine (pagesim-capture's SNAPSHOTS says how long).
  * Every row names its source ("tracepoint:NAME" or "vmstat:NAME"). The ratio is simulated /
@@ -94,11 +96,14 @@ static const char *const fid_sources[FID_NR] = {
     [FID_DIRECT_RECLAIMS] = "tracepoint:mm_vmscan_direct_reclaim_begin",
 };
 
+enum { FID_ZONES = -1, FID_NODES = -2 };
+
 /* Counters observed as a /proc/vmstat delta: the kernel's name, the model's event(s). */
 static const struct {
 	const char *name;
-	/* enum ps_vm_event range summed on the model's side; last -1: first is an enum
-	 * ps_numa_stat item, summed over the zones */
+	/* enum ps_vm_event range summed on the model's side; last FID_ZONES: first is an enum
+	 * ps_numa_stat item, summed over the zones; last FID_NODES: an enum ps_node_stat item,
+	 * summed over the nodes */
 	int first, last;
 } vm_rows[] = {
     {"pgsteal_kswapd", PS_PGSTEAL_KSWAPD, PS_PGSTEAL_KSWAPD},
@@ -112,12 +117,16 @@ static const struct {
     {"thp_fault_fallback", PS_THP_FAULT_FALLBACK, PS_THP_FAULT_FALLBACK},
     {"pageoutrun", PS_PAGEOUTRUN, PS_PAGEOUTRUN},
     {"oom_kill", PS_OOM_KILL, PS_OOM_KILL},
-    {"numa_hit", PS_NUMA_HIT, -1},
-    {"numa_miss", PS_NUMA_MISS, -1},
-    {"numa_foreign", PS_NUMA_FOREIGN, -1},
-    {"numa_interleave", PS_NUMA_INTERLEAVE_HIT, -1},
-    {"numa_local", PS_NUMA_LOCAL, -1},
-    {"numa_other", PS_NUMA_OTHER, -1},
+    {"nr_dirtied", PS_NR_DIRTIED, FID_NODES},
+    {"nr_written", PS_NR_WRITTEN, FID_NODES},
+    {"nr_vmscan_immediate_reclaim", PS_NR_VMSCAN_IMMEDIATE_RECLAIM, FID_NODES},
+    {"pgrotated", PS_PGROTATED, PS_PGROTATED},
+    {"numa_hit", PS_NUMA_HIT, FID_ZONES},
+    {"numa_miss", PS_NUMA_MISS, FID_ZONES},
+    {"numa_foreign", PS_NUMA_FOREIGN, FID_ZONES},
+    {"numa_interleave", PS_NUMA_INTERLEAVE_HIT, FID_ZONES},
+    {"numa_local", PS_NUMA_LOCAL, FID_ZONES},
+    {"numa_other", PS_NUMA_OTHER, FID_ZONES},
 };
 #define NR_VM_ROWS G_N_ELEMENTS(vm_rows)
 
@@ -399,8 +408,11 @@ cJSON *ps_fidelity_to_json(const PsFidelity *f)
 
 		for (int e = vm_rows[r].first; e <= vm_rows[r].last; e++)
 			v += m->vm_events[e];
-		for (int z = 0; vm_rows[r].last < 0 && z < m->nr_nodes * PS_MAX_NR_ZONES; z++)
+		for (int z = 0; vm_rows[r].last == FID_ZONES && z < m->nr_nodes * PS_MAX_NR_ZONES;
+		     z++)
 			v += m->zones[z].numa_stat[vm_rows[r].first];
+		for (int n = 0; vm_rows[r].last == FID_NODES && n < m->nr_nodes; n++)
+			v += (uint64_t)MAX(m->nodes[n].stat[vm_rows[r].first], 0);
 		add_row(arr, vm_rows[r].name, src, v, f->vm_obs[r]);
 	}
 	return arr;
