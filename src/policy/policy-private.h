@@ -175,6 +175,9 @@ struct PsPolicy {
 	uint64_t *memcg_pgsteal;
 	/* css_next_descendant_pre's order of the memcgs (mem_cgroup_iter), from the root */
 	uint16_t *memcg_walk;
+	/* per memcg: its index in memcg_walk, and its subtree's size (itself included), which
+	 * the walk holds from that index on */
+	uint32_t *memcg_walk_at, *memcg_subtree;
 	/* the root's per-node reclaim iterator (mem_cgroup_reclaim_iter.position): an index of
 	 * memcg_walk, -1 = none (the next partial walk starts at the root) */
 	int32_t memcg_iter[PS_MAX_NODES];

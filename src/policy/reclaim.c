@@ -657,6 +657,9 @@ void ps_memcg_init(PsPolicy *p)
 	p->memcgs = g_new0(PsMemcg, 1);
 	p->memcgs[0].parent = PS_MEMCG_NONE;
 	p->memcg_walk = g_new0(uint16_t, 1);
+	p->memcg_walk_at = g_new0(uint32_t, 1);
+	p->memcg_subtree = g_new0(uint32_t, 1);
+	p->memcg_subtree[0] = 1;
 	p->memcg_pgsteal = g_new0(uint64_t, 1);
 	p->lru = g_new(PsLruvec, PS_MAX_NODES);
 	lruvecs_init(p->lru, PS_MAX_NODES);
@@ -664,33 +667,31 @@ void ps_memcg_init(PsPolicy *p)
 		p->memcg_iter[n] = -1;
 }
 
-/* Appends memcg m and its subtree to the walk in css_next_descendant_pre's order. */
-static uint32_t walk_subtree(PsPolicy *p, uint16_t m, uint32_t at)
+/*
+ * Puts the new memcg `id` (the highest id, its parent and key set) into the walk, in
+ * css_next_descendant_pre's order: its parent's children by key (creation order; among equal
+ * keys by id, so the new one last), each child's subtree before the next child. Its place is
+ * before the first child of its parent with a greater key, else at the end of the parent's
+ * subtree; the entries after it move up one. O(memcgs) a memcg: a full rebuild scanned every
+ * memcg for each child (O(memcgs^2) a memcg, ~n^3 over a trace that makes many).
+ */
+static void walk_insert(PsPolicy *p, uint16_t id)
 {
-	uint16_t last = PS_MEMCG_NONE;
+	const PsMemcg *x = &p->memcgs[id];
+	uint32_t at = p->memcg_walk_at[x->parent] + 1;
+	uint32_t end = p->memcg_walk_at[x->parent] + p->memcg_subtree[x->parent];
+	uint32_t n = id; /* entries in the walk before this one */
 
-	p->memcg_walk[at++] = m;
-	/* the children by key (creation order), each subtree before the next sibling */
-	for (;;) {
-		uint16_t next = PS_MEMCG_NONE;
-
-		for (uint32_t c = 1; c < p->nr_memcgs; c++) {
-			const PsMemcg *x = &p->memcgs[c];
-
-			if (x->parent != m)
-				continue;
-			if (last != PS_MEMCG_NONE && (x->key < p->memcgs[last].key ||
-						      (x->key == p->memcgs[last].key && c <= last)))
-				continue;
-			if (next == PS_MEMCG_NONE || x->key < p->memcgs[next].key ||
-			    (x->key == p->memcgs[next].key && c < next))
-				next = (uint16_t)c;
-		}
-		if (next == PS_MEMCG_NONE)
-			return at;
-		at = walk_subtree(p, next, at);
-		last = next;
-	}
+	/* the parent's children, in walk order: each one's subtree follows it */
+	while (at < end && p->memcgs[p->memcg_walk[at]].key <= x->key)
+		at += p->memcg_subtree[p->memcg_walk[at]];
+	memmove(p->memcg_walk + at + 1, p->memcg_walk + at, (n - at) * sizeof(*p->memcg_walk));
+	p->memcg_walk[at] = id;
+	for (uint32_t i = at; i <= n; i++)
+		p->memcg_walk_at[p->memcg_walk[i]] = i;
+	p->memcg_subtree[id] = 1;
+	for (uint16_t a = x->parent; a != PS_MEMCG_NONE; a = p->memcgs[a].parent)
+		p->memcg_subtree[a]++;
 }
 
 uint16_t ps_memcg_new(PsPolicy *p, uint16_t parent, uint64_t key)
@@ -708,7 +709,9 @@ uint16_t ps_memcg_new(PsPolicy *p, uint16_t parent, uint64_t key)
 	p->memcg_pgsteal = g_renew(uint64_t, p->memcg_pgsteal, p->nr_memcgs);
 	p->memcg_pgsteal[id] = 0;
 	p->memcg_walk = g_renew(uint16_t, p->memcg_walk, p->nr_memcgs);
-	walk_subtree(p, PS_MEMCG_ROOT, 0);
+	p->memcg_walk_at = g_renew(uint32_t, p->memcg_walk_at, p->nr_memcgs);
+	p->memcg_subtree = g_renew(uint32_t, p->memcg_subtree, p->nr_memcgs);
+	walk_insert(p, (uint16_t)id);
 	/* a new cgroup moves the walk's later entries: partial walks start again at the root */
 	for (int n = 0; n < PS_MAX_NODES; n++)
 		p->memcg_iter[n] = -1;

@@ -64,6 +64,8 @@ void ps_policy_free(PsPolicy *p)
 	g_free(p->lru);
 	g_free(p->memcgs);
 	g_free(p->memcg_walk);
+	g_free(p->memcg_walk_at);
+	g_free(p->memcg_subtree);
 	g_free(p->memcg_pgsteal);
 	g_free(p);
 }

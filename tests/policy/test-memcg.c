@@ -166,6 +166,73 @@ static void test_slab_in_root(void)
 	g_assert_cmpuint(ps_memcg_lru_pages(h->p, a, 0, PS_LRU_SLAB), ==, 0);
 }
 
+/* The walk made from scratch: each memcg, then its children by (key, id), subtrees first. */
+static uint32_t ref_walk(const PsPolicy *p, uint16_t m, uint16_t *walk, uint32_t at)
+{
+	GArray *kids = g_array_new(FALSE, FALSE, sizeof(uint16_t));
+
+	walk[at++] = m;
+	for (uint32_t c = 1; c < p->nr_memcgs; c++)
+		if (p->memcgs[c].parent == m) {
+			uint16_t id = (uint16_t)c;
+			guint i = kids->len;
+
+			/* insertion by key; ids come in ascending order, so ties stay by id */
+			while (i > 0 && p->memcgs[g_array_index(kids, uint16_t, i - 1)].key >
+					    p->memcgs[id].key)
+				i--;
+			g_array_insert_val(kids, i, id);
+		}
+	for (guint i = 0; i < kids->len; i++)
+		at = ref_walk(p, g_array_index(kids, uint16_t, i), walk, at);
+	g_array_free(kids, TRUE);
+	return at;
+}
+
+/*
+ * ps_memcg_new keeps the walk in order as memcgs come, without rebuilding it: 3,000 memcgs under
+ * parents picked across the tree so far (deep chains and wide fans), with keys that repeat,
+ * come out of order (snapshot inode numbers) or grow past every earlier one (trace-born), give
+ * the order a full rebuild gives.
+ */
+static void test_walk_incremental(void)
+{
+	g_autoptr(FixtureHost) h = host_new();
+	const uint32_t n = 3000;
+	g_autofree uint16_t *want = g_new(uint16_t, n + 1);
+	uint64_t x = 12345;
+
+	for (uint32_t i = 1; i <= n; i++) {
+		uint16_t parent, id;
+		uint64_t key;
+
+		x = x * 6364136223846793005ull + 1442695040888963407ull; /* an LCG: fixed tree */
+		/* half under one of the last few (chains), half anywhere (fans) */
+		parent =
+		    (uint16_t)((x >> 33) % 2 ? (i - 1) - (x >> 40) % MIN(i, 4u) : (x >> 40) % i);
+		switch ((x >> 20) % 3) {
+		case 0:
+			key = (x >> 50) % 16; /* repeats */
+			break;
+		case 1:
+			key = x >> 24; /* any order */
+			break;
+		default:
+			key = (1ull << 63) + i; /* after all the others */
+			break;
+		}
+		id = ps_memcg_new(h->p, parent, key);
+		g_assert_cmpuint(id, ==, i);
+		/* the rebuild scans every memcg for each one: after each of the first 300, then
+		 * every 97th and the last */
+		if (i > 300 && i % 97 && i != n)
+			continue;
+		g_assert_cmpuint(ref_walk(h->p, PS_MEMCG_ROOT, want, 0), ==, i + 1);
+		g_assert_cmpmem(h->p->memcg_walk, (i + 1) * sizeof(uint16_t), want,
+				(i + 1) * sizeof(uint16_t));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -174,5 +241,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/memcg/walk-order-and-partial", test_walk_order_and_partial);
 	g_test_add_func("/policy/memcg/partial-walk-end", test_partial_walk_end);
 	g_test_add_func("/policy/memcg/slab-in-root", test_slab_in_root);
+	g_test_add_func("/policy/memcg/walk-incremental", test_walk_incremental);
 	return g_test_run();
 }
