@@ -110,7 +110,12 @@ bool ps_out_of_memory(PsPolicy *p, const PsAllocContext *ac, uint64_t *wait_unti
 		ps_host_event(p, "oom_no_victim", keys, vals);
 		return false;
 	}
-	reap_at = ps_engine_now(p->e) + p->rc.oom_reap_delay_ns;
+	/*
+	 * The victim exits when it next returns to user space, exit_mmap freeing its memory; the
+	 * reaper (after OOM_REAPER_DELAY) stands in for a victim that is busy elsewhere. The task
+	 * that allocates now exits as soon as this allocation returns.
+	 */
+	reap_at = ps_engine_now(p->e) + (tasks[chosen].current ? 0 : p->rc.oom_reap_delay_ns);
 	p->oom_victim_until = reap_at;
 	p->m->vm_events[PS_OOM_KILL]++;
 	p->host.oom_kill(p->host.data, chosen, (uint64_t)MAX(best, 0), reap_at, ac);

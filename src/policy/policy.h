@@ -239,6 +239,7 @@ typedef struct {
 	uint64_t pgtable_pages; /* page-table pages (pgtables_bytes / PAGE_SIZE) */
 	bool unkillable;	/* init, kernel threads */
 	bool victim;		/* already chosen, not yet reaped */
+	bool current;		/* the task allocating now: killed, it exits on its way back */
 } PsOomTask;
 
 /* Callbacks into the host that owns the allocations and processes. */
@@ -248,9 +249,17 @@ typedef struct {
 	void (*evict)(void *data, uint32_t handle, bool swapped);
 	/* The tasks for select_bad_process, in scan order. */
 	size_t (*oom_tasks)(void *data, const PsOomTask **tasks);
-	/* Kill task i: SIGKILL now, its memory freed by the reaper at reap_at_ns. */
+	/*
+	 * Kill task i: SIGKILL now, its memory freed at reap_at_ns: by the reaper after its delay,
+	 * or, for the task allocating now, by its exit as that allocation returns (reap_at_ns now).
+	 */
 	void (*oom_kill)(void *data, size_t i, uint64_t badness, uint64_t reap_at_ns,
 			 const PsAllocContext *ac);
+	/*
+	 * tsk_is_oom_victim(current): the task allocating now was chosen by the OOM killer and
+	 * not yet reaped (its allocations may use ALLOC_OOM reserves). May be NULL: never.
+	 */
+	bool (*current_is_oom_victim)(void *data);
 	/*
 	 * Compaction moved the allocated block the host registered as `handle` (its owner, see
 	 * ps_page_set_owner) from old_pfn to new_pfn; same order, same id. Blocks without an owner

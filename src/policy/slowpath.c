@@ -4,7 +4,8 @@
  *
  * Mirrors mm/page_alloc.c (kernel-facts §5.3-§5.8): gfp_to_alloc_flags, wake_all_kswapds, the
  * retry at the min watermark, direct compaction first for costly (and non-movable high-order)
- * requests, __gfp_pfmemalloc_flags (__GFP_MEMALLOC -> no watermarks), direct reclaim
+ * requests, __gfp_pfmemalloc_flags (__GFP_MEMALLOC -> no watermarks, an OOM victim -> ALLOC_OOM),
+ * direct reclaim
  * (__alloc_pages_direct_reclaim with the one-time unreserve_highatomic_pageblock +
  * drain_all_pages), __GFP_NORETRY / __GFP_RETRY_MAYFAIL / __GFP_NOFAIL, should_reclaim_retry with
  * MAX_RECLAIM_RETRIES and the forced highatomic release, and __alloc_pages_may_oom with its
@@ -23,9 +24,13 @@
  *   compaction that is not built (reclaim config "compaction": 0) behaves as !CONFIG_COMPACTION:
  *   gfp_compaction_allowed is false, so neither direct compaction nor should_compact_retry runs.
  * - The allocation is synchronous in simulated time: its slow-path work is returned as latency.
- *   An OOM kill frees the victim's memory only after the reap delay, so the request returns
- *   PS_ALLOC_OOM_WAIT and the host retries it then — the kernel's allocator loops on "progress"
- *   until the same moment.
+ *   An OOM kill frees the victim's memory only after the reap delay, so another task's request
+ *   returns PS_ALLOC_OOM_WAIT and the host retries it then — the kernel's allocator loops on
+ *   "progress" until the same moment. The victim's own request does not wait: it retries at
+ *   once with ALLOC_OOM, as the kernel's does, and the task exits as it returns (oom.c). On
+ *   qemu-press-oom-64k-6.18 the kernel's hog made one direct reclaim, was killed and freed its
+ *   memory from 8 ms later; waiting 2 s for the reaper held that memory, so init's next fault
+ *   reclaimed directly too (allocstall 4 vs 2).
  * - Loops the kernel never leaves (GFP_NOFS under OOM, __GFP_NOFAIL) are cut after
  *   PS_SLOWPATH_MAX_LOOPS rounds and fail, counted; a real machine would hang there.
  * - No cpusets, so the cpuset retry and ALLOC_CPUSET have no effect.
@@ -91,6 +96,28 @@ static unsigned gfp_to_alloc_flags(const PsMachine *m, uint64_t gfp, unsigned or
 	if (m->sysctl.defrag_mode)
 		f |= PS_ALLOC_NOFRAGMENT;
 	return f;
+}
+
+/* tsk_is_oom_victim(current) */
+static bool current_is_oom_victim(const PsPolicy *p)
+{
+	return p->host.current_is_oom_victim && p->host.current_is_oom_victim(p->host.data);
+}
+
+/*
+ * __gfp_pfmemalloc_flags: the reserves a request may use. __GFP_NOMEMALLOC none; __GFP_MEMALLOC
+ * no watermarks; an OOM victim ALLOC_OOM (half the min watermark). No task here runs with
+ * PF_MEMALLOC (reclaim allocates nothing) and no allocation is told apart as in an interrupt.
+ */
+static unsigned gfp_pfmemalloc_flags(const PsPolicy *p, uint64_t gfp)
+{
+	if (gfp & PS_GFP_NOMEMALLOC)
+		return 0;
+	if (gfp & PS_GFP_MEMALLOC)
+		return PS_ALLOC_NO_WATERMARKS;
+	if (current_is_oom_victim(p))
+		return PS_ALLOC_OOM;
+	return 0;
 }
 
 static bool zone_usable(const PsZone *z, const PsAllocContext *ac)
@@ -227,6 +254,8 @@ ps_pfn_t ps_alloc_slowpath(PsMachine *m, PsAllocContext *ac, PsAllocOutcome *out
 	enum ps_compact_priority compact_priority = PS_COMPACT_PRIO_SYNC_LIGHT;
 	enum ps_compact_result compact_result = PS_COMPACT_RES_SKIPPED;
 	int no_progress_loops = 0, compaction_retries = 0;
+	unsigned reserve_flags;
+	enum oom_result oom;
 	bool drained = false;
 	ps_pfn_t pfn;
 
@@ -239,7 +268,7 @@ ps_pfn_t ps_alloc_slowpath(PsMachine *m, PsAllocContext *ac, PsAllocOutcome *out
 	/* Costly and non-movable high-order requests try (async) compaction before reclaim. */
 	if (can_direct_reclaim && can_compact &&
 	    (costly || (ac->order > 0 && ac->migratetype != PS_MT_MOVABLE)) &&
-	    !(gfp & PS_GFP_MEMALLOC)) {
+	    !gfp_pfmemalloc_flags(p, gfp)) {
 		pfn = ps_alloc_direct_compact(m, ac, alloc_flags, PS_COMPACT_PRIO_ASYNC,
 					      &compact_result, out);
 		if (pfn != PS_PFN_NONE)
@@ -265,8 +294,9 @@ retry:
 		goto nopage;
 	if (alloc_flags & PS_ALLOC_KSWAPD)
 		wake_all_kswapds(m, ac);
-	if ((gfp & PS_GFP_MEMALLOC) && !(gfp & PS_GFP_NOMEMALLOC))
-		alloc_flags = PS_ALLOC_NO_WATERMARKS | (alloc_flags & PS_ALLOC_KSWAPD);
+	reserve_flags = gfp_pfmemalloc_flags(p, gfp);
+	if (reserve_flags)
+		alloc_flags = reserve_flags | (alloc_flags & PS_ALLOC_KSWAPD);
 	pfn = ps_get_page_from_freelist(m, ac, alloc_flags, out);
 	if (pfn != PS_PFN_NONE)
 		goto got;
@@ -298,14 +328,25 @@ retry:
 			goto retry;
 	}
 
-	switch (may_oom(p, ac, out, &pfn)) {
+	oom = may_oom(p, ac, out, &pfn);
+	if (oom == OOM_PROGRESS && pfn != PS_PFN_NONE)
+		goto got;
+	if (current_is_oom_victim(p)) {
+		/* "Avoid allocations with no watermarks from looping endlessly": it gives up. */
+		if ((alloc_flags & PS_ALLOC_OOM) || (gfp & PS_GFP_NOMEMALLOC))
+			goto nopage;
+		/*
+		 * The killer chose this task: it does not wait for its own memory but retries at
+		 * once, with ALLOC_OOM, and exits on its way back to user space.
+		 */
+		oom = OOM_PROGRESS;
+	}
+	switch (oom) {
 	case OOM_WAIT:
 		out->result = PS_ALLOC_OOM_WAIT;
 		out->path = out->direct_reclaim ? PS_PATH_RECLAIM : PS_PATH_SLOW;
 		return PS_PFN_NONE;
 	case OOM_PROGRESS:
-		if (pfn != PS_PFN_NONE)
-			goto got;
 		no_progress_loops = 0;
 		goto retry;
 	case OOM_NO_PROGRESS:

@@ -12,8 +12,10 @@
  * - Reclaimed pages leave their record in place (REC_GONE): a later free is "already reclaimed",
  *   a touch refaults. The kernel keeps a shadow entry in the page cache or a swap entry in the
  *   page table for the same purpose.
- * - An OOM victim's pages all go back at the reap delay, at once; an allocation waiting for them
- *   runs again then (the kernel's waiters retry as the reaper frees, usually within the delay).
+ * - An OOM victim's pages all go back at once: when the victim was the allocating task, as that
+ *   allocation returns (its exit); else at the reap delay, and an allocation waiting for them
+ *   runs again then (the kernel's victim exits at its next return to user space, its waiters
+ *   retry as it frees, usually within the delay).
  * - Pages freed outside a record go to the running cpu's pcp, else the first cpu of the node.
  */
 #include <string.h>
@@ -89,6 +91,7 @@ static size_t host_oom_tasks(void *data, const PsOomTask **tasks)
 		t.pgtable_pages = p->kind_pages[PS_KIND_KERNEL] + p->kind_pages[PS_KIND_PAGETABLE];
 		t.unkillable = p->pid <= 1; /* the kernel (pid 0) and init */
 		t.victim = p->killed;
+		t.current = (int)i == s->cur_proc;
 		g_array_append_val(s->oom_tasks, t);
 		g_array_append_val(s->oom_task_proc, i);
 	}
@@ -136,6 +139,14 @@ static void host_oom_kill(void *data, size_t i, uint64_t badness, uint64_t reap_
 	}
 	ps_event_log_write(s->evlog, ps_engine_now(s->e), "oom_kill", f);
 	ps_engine_schedule(s->e, reap_at, s->ev_reap, (uint32_t)pi, 0);
+}
+
+/* tsk_is_oom_victim(current): the running record's task was killed and is not reaped yet. */
+static bool host_current_is_oom_victim(void *data)
+{
+	PsSim *s = data;
+
+	return s->cur_proc >= 0 && proc_at(s, s->cur_proc)->killed;
 }
 
 /* The reaper: everything the victim still holds goes back; the task is gone. */
@@ -217,6 +228,7 @@ void sim_host_attach(PsSim *s)
 	    .evict = host_evict,
 	    .oom_tasks = host_oom_tasks,
 	    .oom_kill = host_oom_kill,
+	    .current_is_oom_victim = host_current_is_oom_victim,
 	    .event = host_event,
 	    .migrated = host_migrated,
 	    .split = host_split,

@@ -142,6 +142,7 @@ typedef struct {
 	uint64_t evicted_pages, swapped_pages, migrated_blocks;
 	bool may_split;	       /* the split callback splits (else it refuses, as no host did) */
 	uint64_t split_folios; /* folios split through it */
+	int current;	       /* 1 + the task index of the allocating task; 0: none */
 	unsigned kills;
 	size_t killed;	       /* task index of the last kill */
 	uint64_t kill_badness; /* its points as the killer passed them */
@@ -180,6 +181,8 @@ static inline size_t fixture_host_oom_tasks(void *data, const PsOomTask **tasks)
 {
 	FixtureHost *h = data;
 
+	for (size_t i = 0; i < h->nr_tasks; i++)
+		h->tasks[i].current = h->current == (int)i + 1;
 	*tasks = h->tasks;
 	return h->nr_tasks;
 }
@@ -194,6 +197,13 @@ static inline void fixture_host_oom_kill(void *data, size_t i, uint64_t badness,
 	h->killed = i;
 	h->kill_badness = badness;
 	h->kill_reap_at = reap_at_ns;
+}
+
+static inline bool fixture_host_current_is_oom_victim(void *data)
+{
+	FixtureHost *h = data;
+
+	return h->current > 0 && h->tasks[h->current - 1].victim;
 }
 
 static inline void fixture_host_migrated(void *data, uint32_t handle, ps_pfn_t old_pfn,
@@ -258,6 +268,7 @@ static inline FixtureHost *fixture_host_new(PsMachine *m, const PsReclaimConfig 
 	    .evict = fixture_host_evict,
 	    .oom_tasks = fixture_host_oom_tasks,
 	    .oom_kill = fixture_host_oom_kill,
+	    .current_is_oom_victim = fixture_host_current_is_oom_victim,
 	    .migrated = fixture_host_migrated,
 	    .split = fixture_host_split,
 	    .event = fixture_host_event,

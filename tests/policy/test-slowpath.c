@@ -239,6 +239,52 @@ static void test_compact_retry_skipped(void)
 }
 
 /*
+ * The OOM killer chose the allocating task itself (__alloc_pages_slowpath after
+ * __alloc_pages_may_oom): it does not wait for the reaper but retries at once, and
+ * __gfp_pfmemalloc_flags gives the victim ALLOC_OOM, half the min watermark
+ * (__zone_watermark_ok: min -= min / 2). At free == min that passes; at free == min - min / 2
+ * it fails, and the victim gives up ("avoid allocations with no watermarks from looping
+ * endlessly") without a second kill. Its memory goes back when it exits, as the allocation
+ * returns (exit_mmap), not after the reaper's delay.
+ */
+static void check_victim_allocates(int64_t free_pages, enum ps_alloc_result result)
+{
+	g_autoptr(FixtureHost) h = host_new(16384);
+	PsZone *z = fixture_host_normal(h);
+	PsAllocOutcome out = {0};
+
+	fixture_host_task(h, 100, 1000, 0);
+	fixture_host_task(h, 101, 10, 0);
+	h->current = 1; /* pid 100, the bigger one, allocates */
+	fixture_take_to(h->m, z, free_pages);
+	fixture_host_alloc(h, PS_GFP_KERNEL, 0, PS_NR_FOLIO_KINDS, false, &out);
+	g_assert_cmpint(out.result, ==, result);
+	g_assert_cmpuint(h->kills, ==, 1);
+	g_assert_cmpuint(h->killed, ==, 0);
+	/* it exits as the allocation returns, not at the reaper's delay */
+	g_assert_cmpuint(h->kill_reap_at, ==, ps_engine_now(h->e));
+	/* round 1: reclaim, OOM kill; round 2: ALLOC_OOM at the freelists (then reclaim, nopage) */
+	g_assert_cmpuint(out.slow_loops, ==, 2);
+	g_assert_cmpuint(h->m->direct_reclaims_total, ==, result == PS_ALLOC_OK ? 1 : 2);
+	fixture_check(h->m);
+}
+
+static void test_victim_allocates(void)
+{
+	PsZone *z;
+	int64_t min;
+
+	{
+		g_autoptr(FixtureHost) h = host_new(16384);
+
+		z = fixture_host_normal(h);
+		min = (int64_t)ps_wmark_pages(z, PS_WMARK_MIN);
+	}
+	check_victim_allocates(min, PS_ALLOC_OK);
+	check_victim_allocates(min - min / 2, PS_ALLOC_FAILED);
+}
+
+/*
  * The requests that end without an OOM kill (__alloc_pages_slowpath, __alloc_pages_may_oom),
  * on a zone under min with nothing reclaimable and one killable task:
  *   GFP_NOWAIT: no direct reclaim, one attempt at min, then nopage;
@@ -342,6 +388,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/slowpath/compact-retry-escalation", test_compact_retry_escalation);
 	g_test_add_func("/policy/slowpath/compact-retry-skipped", test_compact_retry_skipped);
 	g_test_add_func("/policy/slowpath/no-kill", test_no_kill);
+	g_test_add_func("/policy/slowpath/victim-allocates", test_victim_allocates);
 	g_test_add_func("/policy/slowpath/thp-first-try-no-reclaim", test_thp_first_try);
 	return g_test_run();
 }

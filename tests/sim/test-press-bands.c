@@ -89,11 +89,8 @@ static const Band bands[] = {
      "allocstall"},
     {"allocstall",
      0.25,
-     {0.25, 0.25, 0.25, 1.00, 1.00},
-     "(e) 64K: 4 vs 2: the "
-     "kernel's 2 are its one direct reclaim, which reclaimed nothing and so was counted twice "
-     "(do_try_to_free_pages' memcg_full_walk retry, modelled since Dec 2026), the model's two "
-     "such calls count 4 (it was 2 vs 2 while the model counted calls); (c) 0 vs 5: the "
+     {0.25, 0.25, 0.25, 0.25, 1.00},
+     "(c) 0 vs 5: the "
      "kernel's five came within 15 ms, 4.32 s "
      "into the recording (two of slab-churn's anonymous faults, three GFP_NOIO|__GFP_NORETRY "
      "allocations of a kworker), 197 pages; the model's kswapd stayed ahead of the "
