@@ -800,10 +800,11 @@ struct PsSim {
 	uint32_t *snap_rec; /* per pfn of the map: 1 + the record of the snapshot's LRU folio */
 	uint64_t snapshot_lru_folios, snapshot_lru_pages; /* put on the LRU lists at the start */
 	/*
-	 * memcgs (sim/memcg.c): the memcg of each pfn of the map in the snapshot's kpagecgroup
-	 * (NULL without one), the memcgs by path (-> id + 1), and what was counted on the way
+	 * memcgs (sim/memcg.c): the runs of pfns of the map charged to one memcg other than the
+	 * root in the snapshot's kpagecgroup, in pfn order (PsMemcgRun; NULL without one), the
+	 * memcgs by path (-> id + 1), and what was counted on the way
 	 */
-	uint16_t *snap_memcg;
+	GArray *snap_memcg_runs;
 	GHashTable *memcg_paths;
 	uint64_t memcg_trace_key; /* the key of the next memcg first named by the trace */
 	SimMemcgStats memcg;
