@@ -218,9 +218,9 @@ static void own_reserve(PsSim *s, Proc *p)
 	p->own_len = n;
 }
 
-G_ALWAYS_INLINE static inline void proc_link(PsSim *s, int pi, uint32_t ri)
+/* p is process pi (the caller has it at hand) */
+G_ALWAYS_INLINE static inline void proc_link(PsSim *s, Proc *p, int pi, uint32_t ri)
 {
-	Proc *p = proc_at(s, pi);
 	Rec *r = rec_at(s, ri);
 
 	own_reserve(s, p);
@@ -447,6 +447,8 @@ G_ALWAYS_INLINE static inline uint32_t alloc_rec(PsSim *s, uint64_t gfp, unsigne
 {
 	PsAllocOutcome out;
 	PsMempolicy pol, *polp = NULL;
+	/* valid across the calls below: only a trace record creates a process (proc_create) */
+	Proc *p = pi >= 0 ? proc_at(s, pi) : NULL;
 	uint64_t at, hold, alloc_ns;
 	uint32_t ri;
 	Rec *r;
@@ -462,9 +464,9 @@ G_ALWAYS_INLINE static inline uint32_t alloc_rec(PsSim *s, uint64_t gfp, unsigne
 		pol.mode = PS_MPOL_PREFERRED;
 		pol.nodes = 1ull << node;
 		polp = &pol;
-	} else if (pi >= 0 && proc_at(s, pi)->pol.mode != PS_MPOL_DEFAULT) {
+	} else if (p && p->pol.mode != PS_MPOL_DEFAULT) {
 		/* The task's mempolicy (kernel allocations without a node follow it too). */
-		polp = &proc_at(s, pi)->pol;
+		polp = &p->pol;
 	}
 	/*
 	 * The record the allocation after this one will fill was freed long ago, by an exit, a
@@ -525,8 +527,7 @@ G_ALWAYS_INLINE static inline uint32_t alloc_rec(PsSim *s, uint64_t gfp, unsigne
 		else
 			s->totals.alloc_failed++;
 		ps_hist_add(&s->hists[PS_PATH_SLOW], *ns + s->oom_wait_sampled);
-		sim_log_failure(s, what, gfp, order, cpu, pi >= 0 ? proc_at(s, pi)->pid : -1,
-				out.result);
+		sim_log_failure(s, what, gfp, order, cpu, p ? p->pid : -1, out.result);
 		return REC_NONE;
 	}
 	if (kind == PS_KIND_UNSPEC)
@@ -550,8 +551,8 @@ G_ALWAYS_INLINE static inline uint32_t alloc_rec(PsSim *s, uint64_t gfp, unsigne
 	/* The reverse map compaction uses to report a move (host_migrated). */
 	ps_page_set_owner(s->m, r->pfn, ri);
 	sim_pb_account(s, r->pfn, order, r->mt, +1);
-	if (pi >= 0)
-		proc_link(s, pi, ri);
+	if (p)
+		proc_link(s, p, pi, ri);
 	/* Page cache, anon and reclaimable slab go where reclaim can find them. */
 	if (kind == PS_KIND_ANON || kind == PS_KIND_FILE || kind == PS_KIND_SLAB_RECLAIMABLE)
 		ps_lru_add(s->policy, ri, r->pfn, order,
@@ -561,7 +562,7 @@ G_ALWAYS_INLINE static inline uint32_t alloc_rec(PsSim *s, uint64_t gfp, unsigne
 			   kind == PS_KIND_FILE && (gfp & PS_GFP_WRITE),
 			   /* mem_cgroup_charge: the allocating task's memcg; a kernel thread's the
 			    * root's */
-			   pi >= 0 ? proc_at(s, pi)->memcg : PS_MEMCG_ROOT);
+			   p ? p->memcg : PS_MEMCG_ROOT);
 	return ri;
 }
 
@@ -1893,6 +1894,7 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 	unsigned shift = m->page_shift, pmd_shift = m->spec.thp_order;
 	uint64_t first = ev->addr >> shift, last = (ev->addr + ev->len - 1) >> shift, ns = 0;
 	const PsCosts *c = &s->cfg->costs;
+	Proc *p;
 	/*
 	 * any anonymous size below the PMD one not "never": alloc_anon_folio has orders to try
 	 * (the config's sizes, fixed for the run: looked at once)
@@ -1909,8 +1911,12 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 	}
 	mthp = s->mthp;
 
+	/*
+	 * p stays valid across the loop's calls: only a trace record creates a process (the
+	 * array of processes grows in proc_create alone)
+	 */
+	p = proc_at(s, pi);
 	for (uint64_t vpn = first; vpn <= last; vpn++) {
-		Proc *p = proc_at(s, pi);
 		uint32_t v = sim_pgt_get(&p->pgt, vpn);
 		const PsVma *thp_vma;
 		uint32_t ri;
@@ -1941,11 +1947,11 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 			fns += refault(s, p, v - 1, cpu);
 		s->totals.touch_faults++;
 		/* the range's count is asked again only when pte_alloc ran in between */
-		mapped = sim_pgt_pmd_mapped(&proc_at(s, pi)->pgt, vpn);
+		mapped = sim_pgt_pmd_mapped(&p->pgt, vpn);
 		if (!mapped) {
 			if (pte_alloc(s, pi, vpn, cpu, &fns) == REC_RETRY)
 				return ns + fns;
-			mapped = sim_pgt_pmd_mapped(&proc_at(s, pi)->pgt, vpn);
+			mapped = sim_pgt_pmd_mapped(&p->pgt, vpn);
 		}
 		/* a copy is order 0 */
 		thp_vma = cow == REC_NONE && !mapped ? thp_range_cached(s, pi, vpn) : NULL;
@@ -1961,7 +1967,7 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 			}
 		}
 		if (mthp && cow == REC_NONE) {
-			const PsVma *vma = vma_find(proc_at(s, pi), vpn << shift);
+			const PsVma *vma = vma_find(p, vpn << shift);
 
 			ri = vma ? mthp_fault(s, pi, vma, vpn, cpu, &fns) : REC_NONE;
 			if (ri == REC_RETRY)
@@ -1980,7 +1986,7 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 			       "fault", &fns);
 		ns += fns;
 		if ((ri == REC_RETRY || ri == REC_NONE) && cow != REC_NONE)
-			sim_pgt_set(&proc_at(s, pi)->pgt, vpn, cow + 1); /* the old page stays */
+			sim_pgt_set(&p->pgt, vpn, cow + 1); /* the old page stays */
 		if (ri == REC_RETRY)
 			return ns;
 		if (ri == REC_NONE) {
@@ -1995,8 +2001,8 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		ps_hist_add(&s->hists[PS_LAT_FAULT], fns + s->oom_wait_sampled);
 		rec_at(s, ri)->flags |= REC_TOUCH;
 		rec_at(s, ri)->id = vpn;
-		proc_at(s, pi)->anon_faults++;
-		sim_pgt_set(&proc_at(s, pi)->pgt, vpn, ri + 1);
+		p->anon_faults++;
+		sim_pgt_set(&p->pgt, vpn, ri + 1);
 		if (cow != REC_NONE) {
 			s->cow_copies++;
 			s->totals.pages_freed_trace += 1;
