@@ -932,8 +932,12 @@ static uint64_t policy_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 		/* echo 1 > /proc/sys/vm/compact_memory: every zone, fully. */
 		s->compact_requests++;
 		ps_event_log_write(s->evlog, ps_engine_now(s->e), "compact_request", NULL);
-		/* on the writer's cpu; a record without one (the importer's) runs on cpu 0 */
-		ns += ps_compact_memory(s->m, cpu >= 0 ? cpu : 0);
+		/*
+		 * On the writer's cpu (the record's, as the importer writes it: the migrated
+		 * folios' old pages go to its pcp lists), cpu 0 without one. The record is
+		 * machine-wide, in no cpu's queue, as before it named a cpu.
+		 */
+		ns += ps_compact_memory(s->m, cpu >= 0 ? cpu : fold_cpu(s, ev->cpu));
 		break;
 	case PS_OP_SYSCTL:
 		op_sysctl(s, ev);

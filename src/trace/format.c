@@ -157,7 +157,7 @@ static const struct {
 		     PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN)},
     [PS_OP_UNMAP] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN) | PS_FB(CPU),
 		     PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(ADDR) | PS_FB(LEN)},
-    [PS_OP_COMPACT] = {PS_FB(T) | PS_FB(OP) | PS_FB(ORDER), PS_FB(T) | PS_FB(OP)},
+    [PS_OP_COMPACT] = {PS_FB(T) | PS_FB(OP) | PS_FB(ORDER) | PS_FB(CPU), PS_FB(T) | PS_FB(OP)},
     [PS_OP_SYSCTL] = {PS_FB(T) | PS_FB(OP) | PS_FB(NAME) | PS_FB(VALUE),
 		      PS_FB(T) | PS_FB(OP) | PS_FB(NAME) | PS_FB(VALUE)},
     [PS_OP_DROP_CACHES] = {PS_FB(T) | PS_FB(OP) | PS_FB(VALUE), PS_FB(T) | PS_FB(OP)},

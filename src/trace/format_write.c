@@ -201,7 +201,8 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 		}
 		return TRUE;
 	case PS_OP_COMPACT:
-		return ps_check_int(ev->op, PS_F_ORDER, ev->value, error);
+		return ps_check_int(ev->op, PS_F_ORDER, ev->value, error) &&
+		       (ev->cpu == -1 || ps_check_int(ev->op, PS_F_CPU, ev->cpu, error));
 	case PS_OP_SYSCTL:
 		return ps_check_text("name", ev->name, sizeof(ev->name), error) &&
 		       ps_check_sysctl_name(ev->name, error);
@@ -533,6 +534,10 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 		if (ev->value >= 0) {
 			p = PS_PUT_LIT(p, ",\"order\":");
 			p = ps_put_i64(p, ev->value);
+		}
+		if (ev->cpu >= 0) {
+			p = PS_PUT_LIT(p, ",\"cpu\":");
+			p = ps_put_i64(p, ev->cpu);
 		}
 		break;
 	case PS_OP_SYSCTL:

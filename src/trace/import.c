@@ -1965,7 +1965,7 @@ static bool lost_events_line(Imp *im, const char *s)
  * higher zone_start than the task's previous one continues the same request. Each request becomes
  * one `compact` record, written before its first begin, which policy replay carries out (every
  * zone, as the sysctl does; a write to one node's /sys/devices/system/node/nodeN/compact looks the
- * same and is taken as the sysctl).
+ * same and is taken as the sysctl). A portable import (port_line) writes the same records.
  */
 static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
 				enum ps_observed_event obs, uint64_t t, GError **error)
@@ -2005,6 +2005,12 @@ static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
 	ev.t_ns = t;
 	ev.op = PS_OP_COMPACT;
 	ev.value = -1; /* the whole zones, as compact_memory does (not order 0) */
+	/*
+	 * The writer's cpu: migrate_pages puts each migrated folio's old page on this cpu's pcp
+	 * (compact-portable: 38,910 pages on cpu 1's list, which then drained while the workload
+	 * unmapped; replayed on cpu 0 they drained there instead, 2,016 at a time)
+	 */
+	ev.cpu = l->cpu;
 	im->st->compact_requests++;
 	return write_ev(im, &ev, error);
 }
@@ -3285,6 +3291,15 @@ static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 	if (strcmp(e, "mm_filemap_add_to_page_cache") == 0 ||
 	    strcmp(e, "mm_filemap_delete_from_page_cache") == 0)
 		return note_proc(im, l, t, error) && port_filemap(im, l, t, e[11] == 'a', error);
+	if (HAS_PREFIX(e, "mm_compaction_") || strcmp(e, "mm_page_alloc") == 0) {
+		/* a write to compact_memory is the workload's: a compact record (note_compaction)
+		 */
+		enum ps_observed_event cobs = PS_OBS_ZONE_LOCKED;
+		enum ev_class ccls = classify(e, &cobs);
+
+		if (!note_compaction(im, l, ccls, cobs, t, error))
+			return FALSE;
+	}
 	if (strcmp(e, "mm_page_alloc") == 0 || strcmp(e, "mm_page_free") == 0)
 		return note_proc(im, l, t, error) && port_page(im, l, t, e[8] == 'a', error);
 	if (strcmp(e, "mm_vmscan_direct_reclaim_begin") == 0)

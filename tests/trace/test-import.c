@@ -735,24 +735,25 @@ static void test_trace_cmd(void)
 }
 
 /* Imports len bytes of text (-1: up to its NUL) from a scratch in.txt into *out_path. */
-static gboolean import_bytes(const char *text, gssize len, PsImportStats *st, char **out_path,
-			     GError **error)
+/* opts NULL: the defaults (an exact import) */
+static gboolean import_bytes(const char *text, gssize len, const PsImportOptions *opts,
+			     PsImportStats *st, char **out_path, GError **error)
 {
 	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
 	g_autofree char *in = g_build_filename(dir, "in.txt", NULL);
-	PsImportOptions opts = {0};
+	PsImportOptions defaults = {0};
 	gboolean ok;
 
 	*out_path = g_build_filename(dir, "out.jsonl", NULL);
 	g_assert_true(g_file_set_contents(in, text, len, NULL));
-	ok = ps_trace_import(in, *out_path, &opts, st, error);
+	ok = ps_trace_import(in, *out_path, opts ? opts : &defaults, st, error);
 	g_unlink(in);
 	return ok;
 }
 
 static gboolean import_text(const char *text, PsImportStats *st, char **out_path, GError **error)
 {
-	return import_bytes(text, -1, st, out_path, error);
+	return import_bytes(text, -1, NULL, st, out_path, error);
 }
 
 /* Refuses text, with an error holding want, and leaves no output file behind. */
@@ -762,7 +763,7 @@ static void refused(const char *text, gssize len, const char *want)
 	PsImportStats st;
 	char *out = NULL;
 
-	g_assert_false(import_bytes(text, len, &st, &out, &error));
+	g_assert_false(import_bytes(text, len, NULL, &st, &out, &error));
 	g_assert_nonnull(error);
 	if (!strstr(error->message, want))
 		g_error("'%s' does not say '%s'", error->message, want);
@@ -814,8 +815,9 @@ static void test_ftrace_lines(void)
 }
 
 /* text imported, each record put into a string by fmt. */
-static char *import_formatted(const char *text, PsImportStats *st,
-			      void (*fmt)(GString *seq, const PsTraceEvent *ev))
+/* import_formatted with options (opts NULL: the defaults) */
+static char *import_formatted_opts(const char *text, const PsImportOptions *opts, PsImportStats *st,
+				   void (*fmt)(GString *seq, const PsTraceEvent *ev))
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PsTraceReader) r = NULL;
@@ -824,7 +826,7 @@ static char *import_formatted(const char *text, PsImportStats *st,
 	char *out = NULL;
 	GString *seq = g_string_new(NULL);
 
-	g_assert_true(import_text(text, st, &out, &error));
+	g_assert_true(import_bytes(text, -1, opts, st, &out, &error));
 	g_assert_no_error(error);
 	r = ps_trace_reader_open(out, &hdr, &error);
 	g_assert_no_error(error);
@@ -833,6 +835,12 @@ static char *import_formatted(const char *text, PsImportStats *st,
 	g_assert_no_error(error);
 	cleanup(out);
 	return g_string_free(seq, FALSE);
+}
+
+static char *import_formatted(const char *text, PsImportStats *st,
+			      void (*fmt)(GString *seq, const PsTraceEvent *ev))
+{
+	return import_formatted_opts(text, NULL, st, fmt);
 }
 
 static void fmt_record(GString *seq, const PsTraceEvent *ev)
@@ -851,6 +859,8 @@ static void fmt_record(GString *seq, const PsTraceEvent *ev)
 		g_string_append_printf(seq, "+%s", ps_alloc_kind_names[ev->kind]);
 	if (ev->irq != PS_IRQ_NONE)
 		g_string_append_printf(seq, "^%s", ps_irq_ctx_names[ev->irq]);
+	if (ev->op == PS_OP_COMPACT && ev->cpu >= 0)
+		g_string_append_printf(seq, "/%d", ev->cpu);
 	if (ev->pcp_locked)
 		g_string_append_c(seq, '#');
 	g_string_append_c(seq, ' ');
@@ -860,7 +870,8 @@ static void fmt_record(GString *seq, const PsTraceEvent *ev)
  * Imports text; the records but proc as "op:pfn@t " (pfn in hex, 0 without one, t in ns), with
  * "=value" before the space when a record has one, "~reason" for a free's reason, "!" for a
  * failed alloc, "+kind" for an alloc's kind, "^softirq" (hardirq, nmi) for a record made in
- * interrupt context and "#" for a free that found its cpu's pcp lock taken (pcp_locked).
+ * interrupt context, "/cpu" for a compact record's cpu and "#" for a free that found its cpu's pcp
+ * lock taken (pcp_locked).
  */
 static char *import_records(const char *text, PsImportStats *st)
 {
@@ -1086,11 +1097,11 @@ static void test_compact_requests(void)
 	    "migrate_pfn=0x100000 free_pfn=0x17fe00 zone_end=0x180000, mode=async\n"
 	    "  cc1-42     [001] .....  1.000008: mm_page_alloc: page=01 pfn=0x200 order=9 "
 	    "migratetype=1 gfp_flags=GFP_TRANSHUGE\n"
-	    "  python3-9  [000] .....  1.000009: mm_compaction_begin: zone_start=0x1 "
+	    "  python3-9  [001] .....  1.000009: mm_compaction_begin: zone_start=0x1 "
 	    "migrate_pfn=0x1 free_pfn=0xe00 zone_end=0x1000, mode=sync\n"
-	    "  python3-9  [000] .....  1.000010: mm_compaction_migratepages: nr_migrated=32 "
+	    "  python3-9  [001] .....  1.000010: mm_compaction_migratepages: nr_migrated=32 "
 	    "nr_failed=0\n"
-	    "  python3-9  [000] .....  1.000011: mm_compaction_end: zone_start=0x1 "
+	    "  python3-9  [001] .....  1.000011: mm_compaction_end: zone_start=0x1 "
 	    "migrate_pfn=0x100 free_pfn=0xe00 zone_end=0x1000, mode=sync status=contended\n"
 	    "  ld-7       [001] .....  1.000012: mm_compaction_begin: zone_start=0x1000 "
 	    "migrate_pfn=0x1000 free_pfn=0xffe00 zone_end=0x100000, mode=sync_light\n";
@@ -1101,15 +1112,55 @@ static void test_compact_requests(void)
 	/*
 	 * a compact record before each request's first begin, none for kcompactd, cc1 (direct) or
 	 * ld (sync_light: not the sysctl's mode, though no try_to_compact_pages came first), each
-	 * of order -1 (whole zones, as the sysctl compacts); an
+	 * of order -1 (whole zones, as the sysctl compacts) on the writer's cpu (the second request
+	 * ran on cpu 1: its migrated pages are freed to that cpu's pcp lists); an
 	 * end's status is kept as enum compact_result + 1 (complete 6, contended 8), migratepages'
 	 * count
 	 */
 	g_assert_cmpstr(seq, ==,
-			"compact:0@0=-1 observed:0@0 observed:0@1000=6 observed:0@2000 "
+			"compact:0@0=-1/0 observed:0@0 observed:0@1000=6 observed:0@2000 "
 			"observed:0@3000=6 observed:0@4000 observed:0@6000 alloc:200@7000 "
-			"compact:0@8000=-1 observed:0@8000 observed:0@9000=32 observed:0@10000=8 "
+			"compact:0@8000=-1/1 observed:0@8000 observed:0@9000=32 observed:0@10000=8 "
 			"observed:0@11000 ");
+}
+
+static void fmt_compact(GString *seq, const PsTraceEvent *ev)
+{
+	if (ev->op == PS_OP_COMPACT)
+		g_string_append_printf(seq, "compact@%" PRIu64 "=%" PRId64 "/%d ", ev->t_ns,
+				       ev->value, ev->cpu);
+}
+
+/*
+ * --portable: a write to compact_memory (sync compaction in the task's context, zones upward, no
+ * try_to_compact_pages first) is the same compact record as in an exact import, on the writer's
+ * cpu, with or without --observed; a direct compaction (try_to_compact_pages first) is none.
+ */
+static void test_portable_compact(void)
+{
+	static const char text[] =
+	    "# tracer: nop\n#P:2\n"
+	    "  cc1-42     [000] .....  1.000001: mm_compaction_try_to_compact_pages: order=9 "
+	    "gfp_mask=GFP_TRANSHUGE priority=2\n"
+	    "  cc1-42     [000] .....  1.000002: mm_compaction_begin: zone_start=0x1 "
+	    "migrate_pfn=0x1 free_pfn=0xe00 zone_end=0x1000, mode=sync\n"
+	    "  python3-9  [001] .....  1.000003: mm_compaction_begin: zone_start=0x1 "
+	    "migrate_pfn=0x1 free_pfn=0xe00 zone_end=0x1000, mode=sync\n"
+	    "  python3-9  [001] .....  1.000004: mm_compaction_end: zone_start=0x1 "
+	    "migrate_pfn=0xe00 free_pfn=0xe00 zone_end=0x1000, mode=sync status=complete\n"
+	    "  python3-9  [001] .....  1.000005: mm_compaction_begin: zone_start=0x1000 "
+	    "migrate_pfn=0x1000 free_pfn=0xffe00 zone_end=0x100000, mode=sync\n" PA("1.000006",
+										    "0x200");
+
+	for (int observed = 0; observed <= 1; observed++) {
+		PsImportOptions opts = {.portable = true, .portable_observed = observed};
+		PsImportStats st;
+		g_autofree char *got = import_formatted_opts(text, &opts, &st, fmt_compact);
+
+		/* one request (its two zones), at its first begin, 2 us after the trace's start */
+		g_assert_cmpstr(got, ==, "compact@2000=-1/1 ");
+		g_assert_cmpuint(st.compact_requests, ==, 1);
+	}
 }
 
 static void fmt_isolate(GString *seq, const PsTraceEvent *ev)
@@ -2245,6 +2296,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/portable-ra-reason", test_portable_ra_reason);
 	g_test_add_func("/trace/import/portable-ra-pairs", test_portable_ra_pairs);
 	g_test_add_func("/trace/import/portable-observed", test_portable_observed);
+	g_test_add_func("/trace/import/portable-compact", test_portable_compact);
 	g_test_add_func("/trace/import/machine", test_import_machine);
 	g_test_add_func("/trace/import/vmstat-update", test_import_vmstat_update);
 	g_test_add_func("/trace/import/portable-exec-fault", test_portable_exec_fault);
