@@ -176,7 +176,7 @@ G_ALWAYS_INLINE static inline ps_pfn_t rmqueue(PsMachine *m, PsZone *preferred, 
 	/* A fragmenting fallback boosted the zone: kswapd reclaims the boost now. */
 	if ((alloc_flags & PS_ALLOC_KSWAPD) && (z->flags & PS_ZONE_BOOSTED_WATERMARK)) {
 		z->flags &= ~PS_ZONE_BOOSTED_WATERMARK;
-		ps_wakeup_kswapd(m, z, 0, 0, z->type);
+		ps_wakeup_kswapd(m, z, 0, 0, z->type, ac->cpu);
 	}
 	return pfn;
 }

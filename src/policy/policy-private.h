@@ -65,6 +65,7 @@ typedef struct {
 	int failures;	    /* kswapd_failures */
 	uint32_t gen;	    /* bumps on every state change: stale events are ignored */
 	bool woken_in_nap;
+	int cpu; /* where it runs (kswapd_wake_cpu), -1 before its first wake */
 	/* kswapd_try_to_sleep's reclaim_order (the balance check's; its alloc_order, kcompactd's
 	 * order, is run_end's local) */
 	unsigned sleep_reclaim_order;

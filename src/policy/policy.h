@@ -436,6 +436,8 @@ static inline void ps_lru_prefetch_neighbours(const PsLruView *v, uint32_t handl
 void ps_swap_release(PsPolicy *p, uint64_t pages);
 uint64_t ps_swap_used(const PsPolicy *p);
 bool ps_kswapd_active(const PsPolicy *p, int node);
+/* The cpu a node's running kswapd runs on (its reclaimed pages go to that cpu's pcp), or -1. */
+int ps_kswapd_cpu(const PsPolicy *p, int node);
 bool ps_kswapd_failing(const PsPolicy *p, int node);
 /* Simulated time kswapd and kcompactd of a node have spent working so far, ns. */
 uint64_t ps_kswapd_busy_ns(const PsPolicy *p, int node);
@@ -469,9 +471,9 @@ uint64_t ps_compaction_seed_skip_hints(PsMachine *m);
  */
 uint64_t ps_drop_caches(PsPolicy *p, int what);
 
-/* wakeup_kswapd */
+/* wakeup_kswapd, from an allocation on cpu (-1: none known) */
 void ps_wakeup_kswapd(PsMachine *m, PsZone *z, uint64_t gfp, unsigned order,
-		      enum ps_zone_type highest_zoneidx);
+		      enum ps_zone_type highest_zoneidx, int cpu);
 
 /* oom_badness: points, or INT64_MIN for a task that is never chosen. */
 int64_t ps_oom_badness(const PsOomTask *t, uint64_t totalpages);

@@ -138,7 +138,7 @@ static void wake_all_kswapds(PsMachine *m, const PsAllocContext *ac)
 		if (!zone_usable(z, ac) || seen[z->node])
 			continue;
 		seen[z->node] = true;
-		ps_wakeup_kswapd(m, z, ac->gfp, order, ac->highest_zoneidx);
+		ps_wakeup_kswapd(m, z, ac->gfp, order, ac->highest_zoneidx, ac->cpu);
 	}
 }
 

@@ -16,7 +16,8 @@
  *   allocation returns (its exit); else at the reap delay, and an allocation waiting for them
  *   runs again then (the kernel's victim exits at its next return to user space, its waiters
  *   retry as it frees, usually within the delay).
- * - Pages freed outside a record go to the running cpu's pcp, else the first cpu of the node.
+ * - Pages freed outside a record go to the running cpu's pcp, else (kswapd's reclaim) the running
+ *   kswapd's cpu (kswapd.c kswapd_wake_cpu), else (the OOM reaper) the first cpu of the node.
  */
 #include <string.h>
 
@@ -54,13 +55,21 @@ static int reclaim_cpu(PsSim *s, ps_pfn_t pfn)
 	return 0;
 }
 
+/* The cpu a reclaimed folio is freed on: direct reclaim's (the running one), else kswapd's. */
+static int evict_cpu(PsSim *s, ps_pfn_t pfn)
+{
+	int kcpu = s->cur_cpu < 0 ? ps_kswapd_cpu(s->policy, ps_pfn_zone(s->m, pfn)->node) : -1;
+
+	return kcpu >= 0 ? kcpu : reclaim_cpu(s, pfn);
+}
+
 static void host_evict(void *data, uint32_t h, bool swapped)
 {
 	PsSim *s = data;
 	Rec *r = rec_at(s, h);
 	uint64_t pages = 1ull << r->order;
 
-	rec_drop_pages(s, h, reclaim_cpu(s, r->pfn));
+	rec_drop_pages(s, h, evict_cpu(s, r->pfn));
 	s->totals.pages_freed_reclaim += pages;
 	if (swapped) {
 		r->flags |= REC_SWAPPED;

@@ -68,29 +68,31 @@ static void test_wake_conditions(void)
 	PsKswapd *k = &balanced->p->kswapd[0];
 
 	ps_wakeup_kswapd(balanced->m, fixture_host_normal(balanced), PS_GFP_KERNEL, 2,
-			 PS_ZONE_DMA32);
+			 PS_ZONE_DMA32, -1);
 	ps_wakeup_kswapd(balanced->m, fixture_host_normal(balanced), PS_GFP_KERNEL, 0,
-			 PS_ZONE_NORMAL);
+			 PS_ZONE_NORMAL, -1);
 	g_assert_false(ps_kswapd_active(balanced->p, 0));
 	g_assert_cmpuint(fixture_host_events(balanced, "kswapd_wake"), ==, 0);
 	g_assert_cmpuint(k->req_order, ==, 2);
 	g_assert_cmpint(k->req_highest, ==, PS_ZONE_NORMAL);
 
-	ps_wakeup_kswapd(boosted->m, fixture_host_normal(boosted), PS_GFP_KERNEL, 0,
-			 PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(boosted->m, fixture_host_normal(boosted), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL,
+			 -1);
 	g_assert_true(ps_kswapd_active(boosted->p, 0));
 	g_assert_cmpuint(fixture_host_events(boosted, "kswapd_wake"), ==, 1);
 
-	ps_wakeup_kswapd(short_->m, fixture_host_normal(short_), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(short_->m, fixture_host_normal(short_), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL,
+			 -1);
 	g_assert_true(ps_kswapd_active(short_->p, 0));
 	/* Running: a second request is only recorded. */
-	ps_wakeup_kswapd(short_->m, fixture_host_normal(short_), PS_GFP_KERNEL, 3, PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(short_->m, fixture_host_normal(short_), PS_GFP_KERNEL, 3, PS_ZONE_NORMAL,
+			 -1);
 	g_assert_cmpuint(fixture_host_events(short_, "kswapd_wake"), ==, 1);
 	g_assert_cmpuint(short_->p->kswapd[0].req_order, ==, 3);
 
 	hopeless->p->kswapd[0].failures = PS_MAX_RECLAIM_RETRIES;
 	ps_wakeup_kswapd(hopeless->m, fixture_host_normal(hopeless), PS_GFP_KERNEL, 0,
-			 PS_ZONE_NORMAL);
+			 PS_ZONE_NORMAL, -1);
 	g_assert_false(ps_kswapd_active(hopeless->p, 0));
 	g_assert_cmpuint(fixture_host_events(hopeless, "kswapd_wake"), ==, 0);
 }
@@ -118,10 +120,41 @@ static void test_classzone(void)
 
 	g_assert_true(ps_pgdat_balanced(h->m, 0, 0, PS_ZONE_NORMAL));
 	g_assert_false(ps_pgdat_balanced(h->m, 0, 0, PS_ZONE_DMA32));
-	ps_wakeup_kswapd(h->m, norm, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(h->m, norm, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL, -1);
 	g_assert_false(ps_kswapd_active(h->p, 0));
-	ps_wakeup_kswapd(h->m, dma32, PS_GFP_KERNEL | PS_GFP_DMA32, 0, PS_ZONE_DMA32);
+	ps_wakeup_kswapd(h->m, dma32, PS_GFP_KERNEL | PS_GFP_DMA32, 0, PS_ZONE_DMA32, -1);
 	g_assert_true(ps_kswapd_active(h->p, 0));
+}
+
+/*
+ * The cpu kswapd runs on (kswapd.c kswapd_wake_cpu, where its reclaimed pages go to the pcp):
+ * on a 2-cpu node a wake from cpu 0 puts it on cpu 1, and it stays there when cpu 1 itself
+ * wakes it again after its nap; none while it naps. On a 1-cpu node, the waker's cpu.
+ */
+static void test_wake_cpu(void)
+{
+	for (int ncpus = 1; ncpus <= 2; ncpus++) {
+		PsMachineSpec spec;
+		g_autoptr(FixtureHost) h = NULL;
+		PsZone *z;
+
+		fixture_spec_1node(&spec, 4096, ncpus);
+		fixture_zone(&spec, 0, PS_ZONE_NORMAL, 0, 16384, 16384);
+		h = fixture_host_new(fixture_machine(&spec), NULL);
+		z = fixture_host_normal(h);
+		fixture_host_add_lru(h, z, 8192, PS_FOLIO_FILE, false);
+		fixture_take_to(h->m, z, (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) - 100);
+		g_assert_cmpint(ps_kswapd_cpu(h->p, 0), ==, -1);
+		ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL, 0);
+		g_assert_cmpint(ps_kswapd_cpu(h->p, 0), ==, ncpus - 1);
+		run_for(h, 50 * MS);
+		g_assert_cmpint(h->p->kswapd[0].state, ==, PS_KSWAPD_NAPPING);
+		g_assert_cmpint(ps_kswapd_cpu(h->p, 0), ==, -1);
+		fixture_take_to(h->m, z, (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) - 50);
+		ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL, ncpus - 1);
+		g_assert_cmpint(ps_kswapd_cpu(h->p, 0), ==, ncpus - 1);
+		fixture_check(h->m);
+	}
 }
 
 /*
@@ -136,7 +169,7 @@ static void test_balance_order0(void)
 	g_autoptr(FixtureHost) h = host_new(8192, 0, -100);
 	PsKswapd *k = &h->p->kswapd[0];
 
-	ps_wakeup_kswapd(h->m, fixture_host_normal(h), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(h->m, fixture_host_normal(h), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL, -1);
 	run_for(h, 50 * MS);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PAGEOUTRUN), ==, 1);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_KSWAPD), ==, 121);
@@ -166,12 +199,12 @@ static void check_hit_quickly(bool wake)
 	g_autoptr(FixtureHost) h = host_new(8192, 0, -100);
 	PsZone *z = fixture_host_normal(h);
 
-	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL, -1);
 	run_for(h, 50 * MS);
 	g_assert_cmpint(h->p->kswapd[0].state, ==, PS_KSWAPD_NAPPING);
 	fixture_take_to(h->m, z, (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) - 50);
 	if (wake)
-		ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+		ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL, -1);
 	run_for(h, 100 * MS);
 	g_assert_cmpuint(fixture_host_vm(h, PS_KSWAPD_LOW_WMARK_HIT_QUICKLY), ==, wake);
 	g_assert_cmpuint(fixture_host_vm(h, PS_KSWAPD_HIGH_WMARK_HIT_QUICKLY), ==, !wake);
@@ -232,7 +265,7 @@ static void test_balance_high_order(void)
 
 	g_assert_cmpint(ps_zone_fragmentation_index(h->m, z, 3), !=, -1000);
 
-	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 3, PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 3, PS_ZONE_NORMAL, -1);
 	run_for(h, 50 * MS);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGSTEAL_KSWAPD), ==, 27);
 	g_assert_cmpint(z->vm_stat[PS_NR_FREE_PAGES], ==, free + 27);
@@ -257,11 +290,11 @@ static void test_request_during_run(void)
 	PsZone *z = fixture_host_normal(h);
 	PsKswapd *k = &h->p->kswapd[0];
 
-	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL, -1);
 	run_for(h, 1);
 	g_assert_cmpint(k->state, ==, PS_KSWAPD_RUNNING);
 	g_assert_cmpuint(k->alloc_order, ==, 0);
-	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 3, PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 3, PS_ZONE_NORMAL, -1);
 	g_assert_cmpuint(fixture_host_events(h, "kswapd_wake"), ==, 1);
 	g_assert_cmpuint(k->req_order, ==, 3);
 	run_for(h, 50 * MS);
@@ -286,7 +319,7 @@ static void test_boosted_reclaim(void)
 	g_autoptr(FixtureHost) h = host_new(8192, 20, 50);
 
 	g_assert_true(ps_pgdat_balanced(h->m, 0, 0, PS_ZONE_NORMAL));
-	ps_wakeup_kswapd(h->m, fixture_host_normal(h), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(h->m, fixture_host_normal(h), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL, -1);
 	g_assert_cmpuint(fixture_host_events(h, "kswapd_wake"), ==, 1);
 	run_for(h, 50 * MS);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGSTEAL_KSWAPD), ==, 26);
@@ -309,7 +342,7 @@ static void test_hopeless(void)
 	PsZone *z = fixture_host_normal(h);
 	PsKswapd *k = &h->p->kswapd[0];
 
-	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL, -1);
 	run_for(h, 1000 * MS);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PAGEOUTRUN), ==, PS_MAX_RECLAIM_RETRIES);
 	g_assert_cmpuint(fixture_host_vm(h, PS_KSWAPD_HIGH_WMARK_HIT_QUICKLY), ==,
@@ -318,7 +351,7 @@ static void test_hopeless(void)
 	g_assert_cmpint(k->state, ==, PS_KSWAPD_SLEEPING);
 	g_assert_cmpuint(fixture_host_events(h, "kswapd_sleep"), ==, 1);
 
-	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL, -1);
 	g_assert_false(ps_kswapd_active(h->p, 0));
 }
 
@@ -342,7 +375,7 @@ static void test_refault_snapshot(void)
 	h->m->nodes[0].stat[PS_WORKINGSET_REFAULT_FILE] += 3;
 	g_assert_cmpint(h->p->refaults_snap[0][1], !=,
 			h->m->nodes[0].stat[PS_WORKINGSET_REFAULT_FILE]);
-	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL);
+	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL, -1);
 	run_for(h, 50 * MS);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PAGEOUTRUN), ==, 1);
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGDEACTIVATE), >, 0);
@@ -396,6 +429,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/kswapd/balanced-boosted-high", test_balanced_boosted_high);
 	g_test_add_func("/policy/kswapd/wake-conditions", test_wake_conditions);
 	g_test_add_func("/policy/kswapd/classzone", test_classzone);
+	g_test_add_func("/policy/kswapd/wake-cpu", test_wake_cpu);
 	g_test_add_func("/policy/kswapd/balance-order-0", test_balance_order0);
 	g_test_add_func("/policy/kswapd/wmark-hit-quickly", test_hit_quickly);
 	g_test_add_func("/policy/kswapd/balance-high-order", test_balance_high_order);

@@ -51,16 +51,30 @@ typedef struct {
 } Band;
 
 static const Band bands[] = {
-    {"pcp_refills",
-     0.10,
-     {0.65, 0.10, 0.10, 0.10, 0.10},
-     "(a) 130 vs 81 for 139,923 vs 132,174 pages: the kernel's refills are ~1,630 pages each, "
-     "the model's ~1,080 (the pcp high each refill fills to)"},
+    {"pcp_refills", 0.10, {0.10, 0.10, 0.10, 0.10, 0.10}, NULL},
     {"pcp_drains",
      0.10,
-     {0.11, 0.10, 0.10, 0.10, 0.10},
-     "(a) 200 vs 181 (132,307 vs 173,549 pages). (b) 761 vs 747 holds since the start's skip "
+     {0.57, 0.10, 0.10, 0.10, 0.10},
+     "(a) 79 vs 181 (127,431 vs 173,549 pages): the hog's drains on cpu 0 match (59 of 2,016 "
+     "against 62, at its exit), kswapd's on cpu 1 do not (17 vs 119). The kernel's kswapd freed "
+     "83 order-9 folios, which go to the pcp (pcp_allowed_order takes the PMD order) and each "
+     "drain 512 pages under ZONE_RECLAIM_ACTIVE (nr_pcp_high: min(batch << 2, high) = 252), 176 "
+     "order-8 ones (to the buddy) and ~4,600 order-0 ones (27 drains of 189: nr_pcp_free "
+     "high - batch). The model's kswapd met 331 order-8 folios and 1,045 order-0 ones and no "
+     "order-9: the snapshot seeds the LRU in pfn order (see pgsteal_direct). Until kswapd ran "
+     "on a cpu of its own (kswapd.c kswapd_wake_cpu) its frees went to the hog's pcp and drained "
+     "there: 200 drains, but refills 130 vs 81. (b) 761 vs 747 holds since the start's skip "
      "hints and the scanners' fast searches (policy/compaction.c; 1,126 before them)"},
+    {"kswapd_wakes",
+     0.25,
+     {0.60, 0.25, 0.25, 0.25, 0.25},
+     "(a) 4 vs 9: the kernel's kswapd ran 9 times 27-33 ms apart (pageoutrun 9, one "
+     "mm_vmscan_kswapd_sleep before the first, kswapd_low_wmark_hit_quickly 8: each run ended "
+     "balanced and was woken again within its HZ/10 nap), each run 0.9-2.6 ms for 10,058-12,657 "
+     "pages in about 1,000 folios (1-2.5 us per folio). The model charges reclaim per page "
+     "(scan_page_ns + reclaim_page_ns, 1.8 us), so its runs of order-8 folios last 36-76 ms and "
+     "allocations that fall below low meanwhile find kswapd running (no wake). Charging them "
+     "per folio (tried) gives 9 vs 9 but (c) 32 vs 24 and 8,845 fallbacks vs 7,779"},
     {"kswapd_wakes",
      0.25,
      {0.70, 0.25, 0.25, 0.25, 0.25},
