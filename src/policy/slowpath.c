@@ -27,10 +27,9 @@
  *   An OOM kill frees the victim's memory only after the reap delay, so another task's request
  *   returns PS_ALLOC_OOM_WAIT and the host retries it then — the kernel's allocator loops on
  *   "progress" until the same moment. The victim's own request does not wait: it retries at
- *   once with ALLOC_OOM, as the kernel's does, and the task exits as it returns (oom.c). On
- *   qemu-press-oom-64k-6.18 the kernel's hog made one direct reclaim, was killed and freed its
- *   memory from 8 ms later; waiting 2 s for the reaper held that memory, so init's next fault
- *   reclaimed directly too (allocstall 4 vs 2).
+ *   once with ALLOC_OOM, as the kernel's does, and the task exits as it returns (oom.c): on
+ *   qemu-press-oom-64k-6.18 the kernel's hog, killed in its own allocation after one direct
+ *   reclaim, freed its memory from 8 ms later.
  * - Loops the kernel never leaves (GFP_NOFS under OOM, __GFP_NOFAIL) are cut after
  *   PS_SLOWPATH_MAX_LOOPS rounds and fail, counted; a real machine would hang there.
  * - No cpusets, so the cpuset retry and ALLOC_CPUSET have no effect.
@@ -337,9 +336,11 @@ retry:
 			goto nopage;
 		/*
 		 * The killer chose this task: it does not wait for its own memory but retries at
-		 * once, with ALLOC_OOM, and exits on its way back to user space.
+		 * once, with ALLOC_OOM, and exits on its way back to user space. Only where the
+		 * killer made progress: without it the kernel goes to nopage.
 		 */
-		oom = OOM_PROGRESS;
+		if (oom == OOM_WAIT)
+			oom = OOM_PROGRESS;
 	}
 	switch (oom) {
 	case OOM_WAIT:

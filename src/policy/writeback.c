@@ -12,10 +12,11 @@
  * Simplifications (why acceptable):
  * - vm.dirty_ratio and vm.dirty_background_ratio are the kernel defaults (20, 10) and the
  *   *_bytes forms unset: the configs do not carry them and the recording machines run the
- *   defaults (their vmstat thresholds are these formulas' figures, see test-procfs).
+ *   defaults (their vmstat thresholds are these formulas' figures, see
+ * tests/policy/test-writeback.c).
  * - No highmem (vm_highmem_is_dirtyable): the modelled machines are 64-bit.
- * - The +1/4 for a real-time reader (rt_task(current)) is left out: /proc is read by ordinary
- *   tasks.
+ * - The real-time reader's extra (rt_or_dl_task(current): each threshold grows by a quarter
+ *   plus global_wb_domain.dirty_limit / 32) is left out: /proc is read by ordinary tasks.
  */
 #include "policy/policy-private.h"
 
@@ -46,6 +47,7 @@ void ps_global_dirty_limits(const PsMachine *m, uint64_t *bg_thresh, uint64_t *t
 
 	*thresh = ratio * avail / m->page_size;
 	*bg_thresh = bg_ratio * avail / m->page_size;
+	*thresh = MIN(*thresh, UINT32_MAX); /* UINT_MAX, which also bounds bg_thresh below */
 	if (*bg_thresh >= *thresh)
 		*bg_thresh = *thresh / 2;
 }
