@@ -62,9 +62,10 @@
  * - The refault snapshot before the first record is not observable (/proc has the counts, not
  *   lruvec->refaults[], and 6.18 reads the root memcg's rstat-flushed copy, up to FLUSH_TIME
  *   2 s stale): a run starts with none pending, so its first reclaim ages an active list only
- *   for a low inactive list. The press-kswapd recording's 57,807 pgrefill with unchanged
- *   workingset_activate_file and a file LRU far from low (351,896 inactive x 6 > 944,301
- *   active) is the kernel seeing such a stale difference; the model does not invent it.
+ *   for a low inactive list. The session 8 press-kswapd recording's (no longer shipped)
+ *   57,807 pgrefill with unchanged workingset_activate_file and a file LRU far from low
+ *   (351,896 inactive x 6 > 944,301 active) is the kernel seeing such a stale difference; the
+ *   model does not invent it.
  */
 #include <string.h>
 

@@ -390,7 +390,8 @@ void sim_memcg_seed(PsSim *s)
 	/*
 	 * pfn order, as sim_snapshot_lru_seed linked them: each memcg's list keeps that order.
 	 * Only the pfns of a memcg's runs are looked at: most pages are the root's or no
-	 * memcg's (a walk over every pfn was 68 M instructions on the new press-kswapd).
+	 * memcg's (a walk over every pfn was 68 M instructions on press-kswapd's session 13
+	 * recording).
 	 */
 	for (guint r = 0; r < s->snap_memcg_runs->len; r++) {
 		const PsMemcgRun *run = &g_array_index(s->snap_memcg_runs, PsMemcgRun, r);

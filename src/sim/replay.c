@@ -67,9 +67,9 @@ static void lookahead_free(SimLookahead *la)
  */
 /*
  * The pcp start-count walk from the cache (.walk): true when its steps were restored, so the
- * trace need not be walked again (~120 M instructions on press-kswapd, about a tenth of a warm
- * run). The walk ends where it ends whether or not the prefill read the trace, so an entry
- * written by either path serves both.
+ * trace need not be walked again (~120 M instructions on press-kswapd's session 8 recording, about
+ * a tenth of a warm run). The walk ends where it ends whether or not the prefill read the trace, so
+ * an entry written by either path serves both.
  */
 static bool walk_cached(PsSim *s, PsPcpPrefill *pf, const char *digest)
 {
@@ -935,7 +935,7 @@ static uint64_t policy_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 		/*
 		 * On the writer's cpu (the record's, as the importer writes it: the migrated
 		 * folios' old pages go to its pcp lists), cpu 0 without one. The record is
-		 * machine-wide, in no cpu's queue, as before it named a cpu.
+		 * machine-wide, in no cpu's queue.
 		 */
 		ns += ps_compact_memory(s->m, cpu >= 0 ? cpu : fold_cpu(s, ev->cpu));
 		break;

@@ -13,9 +13,10 @@
  * A 52 MB dump of a 6.5 M-page machine is read and classified in ~0.1 s CPU; its entry here is
  * 33 MB (five bytes a pfn) and is mapped, not read: the per-pfn arrays are used where they lie in
  * the mapping (read only). Until format 2 they were run-length coded (a few hundred kB) and
- * decoded on every run into fresh arrays: on ftrace-press-kswapd-6.18, 22 M instructions and
- * 33 MB of fresh memory the host kernel zeroed before the decode wrote it (perf: page clearing
- * was the largest single cost of a warm snapshot run on this project's VM).
+ * decoded on every run into fresh arrays: on ftrace-press-kswapd-6.18 (its session 8
+ * recording), 22 M instructions and 33 MB of fresh memory the host kernel zeroed before the
+ * decode wrote it (perf: page clearing was the largest single cost of a warm snapshot run on this
+ * project's VM).
  *
  * Never required, never trusted: the entry is named after the sha256 of the dump as stored and a
  * hash of the layout (map span, pageblock and buddy orders, each zone's type, node, span, managed

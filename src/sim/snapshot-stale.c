@@ -21,8 +21,8 @@
  * pages of LRU folios free. Kept allocated, they held the model's free memory that far below the
  * kernel's from the first record; it reclaimed, compacted and stalled for them (press-thp: 119
  * direct reclaims and 232 compaction stalls against the kernel's 42 and 25). The recordings that
- * replaced them (Dec 2026, idle machine, record.sh waiting for MemFree to settle) are 1.6 % and
- * 4.7 % apart; this frees 2,938 and 829 pages there.
+ * replaced them (Dec 2026, idle machine, record.sh waiting for MemFree to settle; press-kswapd
+ * again in session 13) are 0.21 % and 4.7 % apart; this frees 87 and 829 pages there.
  *
  * Simplifications (why acceptable):
  * - Only LRU folios. Flagless pages the trace allocates first are mostly the pcp lists' (a page

@@ -5,12 +5,12 @@
  * A run from a snapshot fills several arrays of one entry per pfn or per folio (6-67 MB on a
  * 24 GiB machine) right after allocating them. Fresh anonymous memory is faulted in 4 KiB at a
  * time; with THP in "madvise" mode (the usual distribution default) each of those faults is
- * taken unless the range asks for huge pages. On ftrace-press-kswapd (new, s8) ~28,700 minor
- * faults were about a third of a warm run's CPU time. ps_advise_huge asks for huge pages on the
- * 2 MiB-aligned interior of a range that has not been touched yet; it changes no content, so the
- * malloc'd array is used and freed as before (glibc serves such sizes from their own mmap, and
- * mremap keeps the advice when the array grows). Where the kernel has no THP the call fails
- * quietly and nothing changes.
+ * taken unless the range asks for huge pages. On ftrace-press-kswapd (its session 8 recording)
+ * ~28,700 minor faults were about a third of a warm run's CPU time. ps_advise_huge asks for huge
+ * pages on the 2 MiB-aligned interior of a range that has not been touched yet; it changes no
+ * content, so the malloc'd array is used and freed as before (glibc serves such sizes from their
+ * own mmap, and mremap keeps the advice when the array grows). Where the kernel has no THP the call
+ * fails quietly and nothing changes.
  *
  * An array that grows while it is used (the run's records) is a PsRoom instead: a realloc of a
  * mapping that madvise had split could not be an mremap, so glibc copied the whole array into

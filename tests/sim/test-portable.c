@@ -591,7 +591,7 @@ static void test_probe(void)
  * kernel's 88 (-13.6 %; without the pairs 43, without the marks 73), refill pages +5.0 %, no
  * drains as the kernel. Compact: allocations 84,846 against 84,585 (+0.3 %), all order 0; refills
  * 43 against 35 (+22.9 %: the exact import's replay makes the same 43), refill pages -2.2 %.
- * Session 13: the trace has the compact record of the workload's compact_memory write (cpu 1, the
+ * The trace has the compact record of the workload's compact_memory write (cpu 1, the
  * portable import had dropped it), so the replay compacts as the kernel did (3 runs; 45,407 pages
  * migrated against 38,910) and the migrated pages' old copies go to cpu 1's pcp, which reaches
  * its high (114,688) while the workload unmaps the rest: 142 drains of 63 pages (batch; free_count
