@@ -7,6 +7,7 @@
  */
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 
@@ -20,6 +21,7 @@ int ps_cmd_fidelity(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	g_autofree char *path = NULL, *text = NULL;
 	cJSON *root, *fid, *row;
+	int width = (int)strlen("counter");
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
@@ -58,7 +60,16 @@ int ps_cmd_fidelity(int argc, char **argv)
 		cJSON_Delete(root);
 		return 0;
 	}
-	printf("%-27s %14s %14s %9s  %s\n", "counter", "simulated", "observed", "ratio", "source");
+	/* the counter column as wide as its longest name (27 today: nr_vmscan_immediate_reclaim) */
+	cJSON_ArrayForEach(row, fid)
+	{
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(row, "counter");
+
+		if (cJSON_IsString(c))
+			width = MAX(width, (int)strlen(c->valuestring));
+	}
+	printf("%-*s %14s %14s %9s  %s\n", width, "counter", "simulated", "observed", "ratio",
+	       "source");
 	cJSON_ArrayForEach(row, fid)
 	{
 		const cJSON *c = cJSON_GetObjectItemCaseSensitive(row, "counter");
@@ -69,7 +80,8 @@ int ps_cmd_fidelity(int argc, char **argv)
 
 		if (!cJSON_IsString(c) || !cJSON_IsNumber(s) || !cJSON_IsNumber(o))
 			continue;
-		printf("%-27s %14.0f %14.0f ", c->valuestring, s->valuedouble, o->valuedouble);
+		printf("%-*s %14.0f %14.0f ", width, c->valuestring, s->valuedouble,
+		       o->valuedouble);
 		if (cJSON_IsNumber(r))
 			printf("%9.3f", r->valuedouble);
 		else

@@ -82,12 +82,22 @@ static const enum ps_zone_stat node_lru_from_zone[] = {
     PS_NR_ZONE_ACTIVE_FILE,   PS_NR_ZONE_UNEVICTABLE,
 };
 
-/* Global items vmstat prints between the node stats and the events. */
-static const char *const vmstat_global_names[] = {
-    "nr_dirty_threshold",
-    "nr_dirty_background_threshold",
-    "nr_memmap_pages",
-    "nr_memmap_boot_pages",
+/*
+ * Global items vmstat prints between the node stats and the events (writeback_stat_item, then
+ * the memmap counts).
+ */
+enum vmstat_global_item {
+	NR_DIRTY_THRESHOLD,
+	NR_DIRTY_BG_THRESHOLD,
+	NR_MEMMAP_PAGES,
+	NR_MEMMAP_BOOT_PAGES,
+	NR_VMSTAT_GLOBAL_ITEMS,
+};
+static const char *const vmstat_global_names[NR_VMSTAT_GLOBAL_ITEMS] = {
+    [NR_DIRTY_THRESHOLD] = "nr_dirty_threshold",
+    [NR_DIRTY_BG_THRESHOLD] = "nr_dirty_background_threshold",
+    [NR_MEMMAP_PAGES] = "nr_memmap_pages",
+    [NR_MEMMAP_BOOT_PAGES] = "nr_memmap_boot_pages",
 };
 
 /* The vm events of this 6.18 build, in vmstat order; those the model counts come from m. */
@@ -459,10 +469,11 @@ void ps_format_vmstat(PsMachine *m, GString *out)
 	}
 	/* vmstat_start: global_dirty_limits, then the memmap counts (not kept: 0) */
 	ps_global_dirty_limits(m, &bg_thresh, &thresh);
-	g_string_append_printf(out, "%s %" G_GUINT64_FORMAT "\n", vmstat_global_names[0], thresh);
-	g_string_append_printf(out, "%s %" G_GUINT64_FORMAT "\n", vmstat_global_names[1],
-			       bg_thresh);
-	for (gsize i = 2; i < G_N_ELEMENTS(vmstat_global_names); i++)
+	g_string_append_printf(out, "%s %" G_GUINT64_FORMAT "\n",
+			       vmstat_global_names[NR_DIRTY_THRESHOLD], thresh);
+	g_string_append_printf(out, "%s %" G_GUINT64_FORMAT "\n",
+			       vmstat_global_names[NR_DIRTY_BG_THRESHOLD], bg_thresh);
+	for (gsize i = NR_MEMMAP_PAGES; i < NR_VMSTAT_GLOBAL_ITEMS; i++)
 		g_string_append_printf(out, "%s 0\n", vmstat_global_names[i]);
 	for (gsize i = 0; i < G_N_ELEMENTS(vm_event_names_618); i++)
 		g_string_append_printf(out, "%s %" G_GUINT64_FORMAT "\n", vm_event_names_618[i],

@@ -3292,8 +3292,7 @@ static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 	    strcmp(e, "mm_filemap_delete_from_page_cache") == 0)
 		return note_proc(im, l, t, error) && port_filemap(im, l, t, e[11] == 'a', error);
 	if (HAS_PREFIX(e, "mm_compaction_") || strcmp(e, "mm_page_alloc") == 0) {
-		/* a write to compact_memory is the workload's: a compact record (note_compaction)
-		 */
+		/* a write to compact_memory is the workload's: a compact record */
 		enum ps_observed_event cobs = PS_OBS_ZONE_LOCKED;
 		enum ev_class ccls = classify(e, &cobs);
 

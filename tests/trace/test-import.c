@@ -734,8 +734,10 @@ static void test_trace_cmd(void)
 	import_sample("trace-cmd-report-6.18.txt.gz", PS_IMPORT_TRACE_CMD, allocs, batched, zl);
 }
 
-/* Imports len bytes of text (-1: up to its NUL) from a scratch in.txt into *out_path. */
-/* opts NULL: the defaults (an exact import) */
+/*
+ * Imports len bytes of text (-1: up to its NUL) from a scratch in.txt into *out_path; opts NULL
+ * for the defaults (an exact import).
+ */
 static gboolean import_bytes(const char *text, gssize len, const PsImportOptions *opts,
 			     PsImportStats *st, char **out_path, GError **error)
 {
