@@ -67,7 +67,7 @@ static const Band bands[] = {
      "hints and the scanners' fast searches (policy/compaction.c; 1,126 before them)"},
     {"kswapd_wakes",
      0.25,
-     {0.60, 0.25, 0.25, 0.25, 0.25},
+     {0.56, 0.25, 0.25, 0.25, 0.25},
      "(a) 4 vs 9: the kernel's kswapd ran 9 times 23-34 ms apart (pageoutrun 9, one "
      "mm_vmscan_kswapd_sleep before the first, kswapd_low_wmark_hit_quickly 8: each run ended "
      "balanced and was woken again within its HZ/10 nap), each run 0.9-2.6 ms for 10,058-12,657 "
