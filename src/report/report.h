@@ -100,22 +100,16 @@ static inline unsigned ps_hist_bucket(uint64_t v)
 /* Inline: every allocation and fault of a replay adds a sample or two. */
 static inline void ps_hist_add(PsHist *h, uint64_t v)
 {
-	unsigned i;
-
 	h->count++;
 	h->sum += v;
-	if (G_LIKELY(v == h->last_v)) {
-		g_assert(h->b[h->last_i] < UINT32_MAX);
-		h->b[h->last_i]++;
-		return;
+	if (G_UNLIKELY(v != h->last_v)) {
+		h->last_v = v;
+		h->last_i = ps_hist_bucket(v);
+		if (v > h->max)
+			h->max = v;
 	}
-	i = ps_hist_bucket(v);
-	g_assert(h->b[i] < UINT32_MAX);
-	h->b[i]++;
-	h->last_v = v;
-	h->last_i = i;
-	if (v > h->max)
-		h->max = v;
+	g_assert(h->b[h->last_i] < UINT32_MAX);
+	h->b[h->last_i]++;
 }
 void ps_hist_merge(PsHist *into, const PsHist *from);
 /* Value at quantile q in [0,1] (upper edge of the bucket holding it, capped at max); 0 if empty. */
