@@ -2007,8 +2007,8 @@ static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
 	ev.value = -1; /* the whole zones, as compact_memory does (not order 0) */
 	/*
 	 * The writer's cpu: migrate_pages puts each migrated folio's old page on this cpu's pcp
-	 * (compact-portable: 38,910 pages on cpu 1's list, which then drained while the workload
-	 * unmapped; replayed on cpu 0 they drained there instead, 2,016 at a time)
+	 * (compact-portable: its 19,602 migrated pages on cpu 1's list, which then drains while
+	 * the workload unmaps; replayed on cpu 0 they would drain there instead)
 	 */
 	ev.cpu = l->cpu;
 	im->st->compact_requests++;
