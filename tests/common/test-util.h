@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -68,12 +69,55 @@ static inline int64_t ps_test_file_value(const char *path, const char *key, cons
 	return v;
 }
 
+/*
+ * The value of "NAME N" on any line of vmstat text (/proc/vmstat or a run's vmstat file), -1 when
+ * no line has it. A NAME ending in '*' sums every line whose key starts with the rest
+ * ("allocstall_*": the per-zone allocstall rows), 0 when none does.
+ */
+static inline int64_t ps_test_vmstat_in(const char *text, const char *name)
+{
+	size_t len = strlen(name);
+	bool prefix = len && name[len - 1] == '*';
+	int64_t sum = 0;
+	bool found = false;
+
+	if (prefix)
+		len--;
+	for (const char *line = text; line && *line;) {
+		const char *nl = strchr(line, '\n');
+
+		if (!strncmp(line, name, len) && (prefix ? line[len] != ' ' : line[len] == ' ')) {
+			const char *sp = strchr(line + len, ' ');
+
+			if (sp && (!nl || sp < nl)) {
+				sum += g_ascii_strtoll(sp + 1, NULL, 10);
+				found = true;
+				if (!prefix)
+					break;
+			}
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return found || prefix ? sum : -1;
+}
+
+/* ps_test_vmstat_in on the file at path, which must be readable and have the row. */
+static inline int64_t ps_test_vmstat_file(const char *path, const char *name)
+{
+	g_autofree char *text = ps_test_slurp(path);
+	int64_t v = ps_test_vmstat_in(text, name);
+
+	if (v < 0)
+		g_error("no %s in %s", name, path);
+	return v;
+}
+
 /* The count of vm event `name` in the vmstat file a run wrote into run_dir. */
 static inline uint64_t ps_test_run_vmstat(const char *run_dir, const char *name)
 {
 	g_autofree char *path = g_build_filename(run_dir, "vmstat", NULL);
 
-	return (uint64_t)ps_test_file_value(path, name, " ");
+	return (uint64_t)ps_test_vmstat_file(path, name);
 }
 
 static inline gint ps_test_cmp_names(gconstpointer a, gconstpointer b)

@@ -14,16 +14,6 @@
 #include "policy/policy.h"
 #include "report/report.h"
 
-/* The value of "name N" in /proc/vmstat text, -1 when absent. */
-static int64_t vmstat_value(const char *text, const char *name)
-{
-	g_autofree char *key = g_strdup_printf("\n%s ", name);
-	g_autofree char *nl_text = g_strconcat("\n", text, NULL);
-	const char *at = strstr(nl_text, key);
-
-	return at ? g_ascii_strtoll(at + strlen(key), NULL, 10) : -1;
-}
-
 static void check(const char *dir, const char *when)
 {
 	g_autofree char *name = g_strdup_printf("%s.vmstat", when);
@@ -33,8 +23,8 @@ static void check(const char *dir, const char *when)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PsMachine) m = ps_machine_setup(&cfg->spec, &error);
 	g_autoptr(GString) out = g_string_new(NULL);
-	int64_t thresh = vmstat_value(text, "nr_dirty_threshold");
-	int64_t bg = vmstat_value(text, "nr_dirty_background_threshold");
+	int64_t thresh = ps_test_vmstat_in(text, "nr_dirty_threshold");
+	int64_t bg = ps_test_vmstat_in(text, "nr_dirty_background_threshold");
 
 	g_assert_no_error(error);
 	g_assert_cmpint(thresh, >, 0);
@@ -45,17 +35,17 @@ static void check(const char *dir, const char *when)
 		m->zones[i].vm_stat[PS_NR_ZONE_INACTIVE_FILE] = 0;
 		m->zones[i].vm_stat[PS_NR_ZONE_ACTIVE_FILE] = 0;
 	}
-	m->zones[0].vm_stat[PS_NR_FREE_PAGES] = vmstat_value(text, "nr_free_pages");
-	m->zones[0].vm_stat[PS_NR_ZONE_INACTIVE_FILE] = vmstat_value(text, "nr_inactive_file");
-	m->zones[0].vm_stat[PS_NR_ZONE_ACTIVE_FILE] = vmstat_value(text, "nr_active_file");
+	m->zones[0].vm_stat[PS_NR_FREE_PAGES] = ps_test_vmstat_in(text, "nr_free_pages");
+	m->zones[0].vm_stat[PS_NR_ZONE_INACTIVE_FILE] = ps_test_vmstat_in(text, "nr_inactive_file");
+	m->zones[0].vm_stat[PS_NR_ZONE_ACTIVE_FILE] = ps_test_vmstat_in(text, "nr_active_file");
 	ps_format_vmstat(m, out);
 	if (g_test_verbose())
 		g_printerr("%s %s: thresh %" G_GINT64_FORMAT " vs %" G_GINT64_FORMAT
 			   ", bg %" G_GINT64_FORMAT " vs %" G_GINT64_FORMAT "\n",
-			   dir, when, vmstat_value(out->str, "nr_dirty_threshold"), thresh,
-			   vmstat_value(out->str, "nr_dirty_background_threshold"), bg);
-	g_assert_cmpint(vmstat_value(out->str, "nr_dirty_threshold"), ==, thresh);
-	g_assert_cmpint(vmstat_value(out->str, "nr_dirty_background_threshold"), ==, bg);
+			   dir, when, ps_test_vmstat_in(out->str, "nr_dirty_threshold"), thresh,
+			   ps_test_vmstat_in(out->str, "nr_dirty_background_threshold"), bg);
+	g_assert_cmpint(ps_test_vmstat_in(out->str, "nr_dirty_threshold"), ==, thresh);
+	g_assert_cmpint(ps_test_vmstat_in(out->str, "nr_dirty_background_threshold"), ==, bg);
 }
 
 static void test_recording(gconstpointer data)

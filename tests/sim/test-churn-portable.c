@@ -88,22 +88,6 @@ static double num(const cJSON *o, const char *path)
 	return it->valuedouble;
 }
 
-/* "name value" lines (vmstat): value of name. */
-static double vmstat_value(const char *path, const char *name)
-{
-	g_autofree char *text = NULL;
-	g_autofree char *key = g_strdup_printf("\n%s ", name);
-	g_autofree char *with_nl = NULL;
-	const char *p;
-
-	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-	with_nl = g_strconcat("\n", text, NULL);
-	p = strstr(with_nl, key);
-
-	g_assert_nonnull(p);
-	return g_ascii_strtod(p + strlen(key), NULL);
-}
-
 /* Sum of the "count:" lines of a zoneinfo (the pcp lists of every cpu). */
 static double pcp_pages(const char *path)
 {
@@ -256,13 +240,13 @@ static void test_machine(gconstpointer data)
 		g_autofree char *sb = g_build_filename(out, "buddyinfo", NULL);
 		g_autofree char *rb = g_build_filename(dir, "mid.buddyinfo", NULL);
 
-		check("anonymous pages at mid", vmstat_value(p, "nr_anon_pages"),
-		      vmstat_value(mv, "nr_anon_pages"), 0.10);
+		check("anonymous pages at mid", (double)ps_test_vmstat_file(p, "nr_anon_pages"),
+		      (double)ps_test_vmstat_file(mv, "nr_anon_pages"), 0.10);
 		check(
 		    "free pages + pcp at mid",
-		    vmstat_value(p, "nr_free_pages") +
+		    (double)ps_test_vmstat_file(p, "nr_free_pages") +
 			num(cJSON_GetArrayItem(cJSON_GetObjectItem(sum, "final"), 0), "pcp_pages"),
-		    vmstat_value(mv, "nr_free_pages") + pcp_pages(mz), 0.10);
+		    (double)ps_test_vmstat_file(mv, "nr_free_pages") + pcp_pages(mz), 0.10);
 		ps_test_buddyinfo_dma(sb, sim_b);
 		ps_test_buddyinfo_dma(rb, real_b);
 	}

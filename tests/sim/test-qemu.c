@@ -523,26 +523,6 @@ static void check_start_counts(const QemuRec *rec, const cJSON *sum)
 		g_assert_cmpint(got[cpu], ==, start_counts[rec - recs][cpu]);
 }
 
-/* NAME's value in the vmstat file PATH (allocstall: allocstall_* summed), read independently. */
-static int64_t vmstat_value(const char *path, const char *name)
-{
-	g_autofree char *text = ps_test_slurp(path);
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-	bool sum = !strcmp(name, "allocstall");
-	int64_t v = 0;
-
-	for (guint i = 0; lines[i]; i++) {
-		char key[64];
-		long long x;
-
-		if (sscanf(lines[i], "%63s %lld", key, &x) != 2)
-			continue;
-		if (sum ? g_str_has_prefix(key, "allocstall_") : !strcmp(key, name))
-			v += x;
-	}
-	return v;
-}
-
 /*
  * A /proc directory for a replay in the recording's tmp dir SUB: each of names copied from the
  * recording's FROM.name to before.name.
@@ -564,6 +544,15 @@ static char *proc_copy(const Prepared *p, const char *sub, const char *from_pref
 		g_free(data);
 	}
 	return dir;
+}
+
+/* NAME in the vmstat file PATH, 0 when absent ("allocstall": the allocstall_* rows summed). */
+static int64_t vmstat_value(const char *path, const char *name)
+{
+	g_autofree char *text = ps_test_slurp(path);
+	int64_t v = ps_test_vmstat_in(text, strcmp(name, "allocstall") ? name : "allocstall_*");
+
+	return v < 0 ? 0 : v;
 }
 
 /*

@@ -81,20 +81,6 @@ static char *write_kpageflags(void)
 	return path;
 }
 
-static int64_t vmstat_value(const char *dir, const char *name)
-{
-	g_autofree char *path = g_build_filename(dir, "vmstat", NULL);
-	g_autofree char *text = ps_test_slurp(path);
-	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-	size_t len = strlen(name);
-
-	for (int i = 0; lines[i]; i++)
-		if (!strncmp(lines[i], name, len) && lines[i][len] == ' ')
-			return g_ascii_strtoll(lines[i] + len + 1, NULL, 10);
-	g_error("no %s in %s", name, path);
-	return -1;
-}
-
 /* The pages on pcp lists: the sum of zoneinfo's "count:" rows. */
 static int64_t pcp_count(const char *dir)
 {
@@ -174,14 +160,14 @@ static void test_placement(void)
 	/* A, A+1, A+2, the order-2 folio at A+4 and the anon page at A+8 */
 	g_assert_cmpfloat(snap_field(sum, "lru_folios"), ==, 5);
 	g_assert_cmpfloat(snap_field(sum, "lru_pages"), ==, 8);
-	g_assert_cmpint(vmstat_value(out, "nr_inactive_file"), ==, 2);
-	g_assert_cmpint(vmstat_value(out, "nr_active_file"), ==, 1 + 4);
-	g_assert_cmpint(vmstat_value(out, "nr_inactive_anon"), ==, 1);
-	g_assert_cmpint(vmstat_value(out, "nr_active_anon"), ==, 0);
-	g_assert_cmpint(vmstat_value(out, "nr_file_pages"), ==, 7);
-	g_assert_cmpint(vmstat_value(out, "nr_dirty"), ==, 1);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_inactive_file"), ==, 2);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_active_file"), ==, 1 + 4);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_inactive_anon"), ==, 1);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_active_anon"), ==, 0);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_file_pages"), ==, 7);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_dirty"), ==, 1);
 	/* putting them on the lists is no activation */
-	g_assert_cmpint(vmstat_value(out, "pgactivate"), ==, 0);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "pgactivate"), ==, 0);
 	ps_test_rm_rf(out);
 }
 
@@ -198,14 +184,15 @@ static void test_recorded_free(void)
 
 	g_assert_cmpfloat(snap_field(sum, "unknown_at_start_frees"), ==, 2);
 	g_assert_cmpfloat(anomaly(sum, "free_unknown_id"), ==, 0);
-	g_assert_cmpint(vmstat_value(out, "nr_active_file"), ==, 0);
-	g_assert_cmpint(vmstat_value(out, "nr_inactive_file"), ==, 2);
-	g_assert_cmpint(vmstat_value(out, "nr_file_pages"), ==, 2);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_active_file"), ==, 0);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_inactive_file"), ==, 2);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_file_pages"), ==, 2);
 	/*
 	 * The five pages are free again, in the buddy or on a pcp list: at the start, 11 pages of
 	 * the zone were not free (A+3 is).
 	 */
-	g_assert_cmpint(vmstat_value(out, "nr_free_pages") + pcp_count(out), ==, NR_PAGES - 11 + 5);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_free_pages") + pcp_count(out), ==,
+			NR_PAGES - 11 + 5);
 	ps_test_rm_rf(out);
 }
 
@@ -240,9 +227,10 @@ static void test_direct_reclaim_free(void)
 	g_assert_cmpfloat(snap_field(sum, "unknown_at_start_frees"), ==, 2);
 	g_assert_cmpfloat(anomaly(sum, "free_unknown_id"), ==, 0);
 	/* A+1 is still on the active list with the order-2 folio; A and A+2 are gone */
-	g_assert_cmpint(vmstat_value(out, "nr_active_file"), ==, 1 + 4);
-	g_assert_cmpint(vmstat_value(out, "nr_inactive_file"), ==, 0);
-	g_assert_cmpint(vmstat_value(out, "nr_free_pages") + pcp_count(out), ==, NR_PAGES - 11 + 2);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_active_file"), ==, 1 + 4);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_inactive_file"), ==, 0);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_free_pages") + pcp_count(out), ==,
+			NR_PAGES - 11 + 2);
 	ps_test_rm_rf(out);
 }
 
@@ -283,10 +271,10 @@ static void test_stale(void)
 		g_assert_cmpfloat(snap_field(sum, "lru_pages"), ==, 2);
 		g_assert_cmpfloat(snap_field(sum, "unknown_at_start_frees"), ==, 1);
 		g_assert_cmpfloat(anomaly(sum, "free_unknown_id"), ==, 0);
-		g_assert_cmpint(vmstat_value(out, "nr_active_file"), ==, 0);
-		g_assert_cmpint(vmstat_value(out, "nr_inactive_file"), ==, 1);
-		g_assert_cmpint(vmstat_value(out, "nr_inactive_anon"), ==, 0);
-		g_assert_cmpint(vmstat_value(out, "nr_dirty"), ==, 1);
+		g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_active_file"), ==, 0);
+		g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_inactive_file"), ==, 1);
+		g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_inactive_anon"), ==, 0);
+		g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_dirty"), ==, 1);
 		ps_test_rm_rf(out);
 	}
 	ps_test_rm_rf(cache_dir);
@@ -396,8 +384,8 @@ static void test_reason_free(void)
 	g_assert_cmpfloat(total(sum, "pages_kernel_reclaim_skipped_direct"), ==, 4);
 	g_assert_cmpfloat(anomaly(sum, "free_unknown_id"), ==, 0);
 	/* A+1 and the folio at A+4 are still active; A+0, A+10 and id 20 are free again */
-	g_assert_cmpint(vmstat_value(out, "nr_active_file"), ==, 1 + 4);
-	g_assert_cmpint(vmstat_value(out, "nr_free_pages") + pcp_count(out), ==,
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_active_file"), ==, 1 + 4);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_free_pages") + pcp_count(out), ==,
 			NR_PAGES - 11 - 2 + 3);
 	ps_test_rm_rf(out);
 }
@@ -439,10 +427,10 @@ static void test_failed_alloc(void)
 	g_assert_cmpfloat(total(sum, "failed_allocs_first_try"), ==, 1);
 	g_assert_cmpfloat(total(sum, "failed_allocs_model_ok"), ==, 1);
 	g_assert_cmpfloat(total(sum, "failed_allocs_both_failed"), ==, 0);
-	g_assert_cmpint(vmstat_value(out, "thp_fault_alloc"), ==, 1);
-	g_assert_cmpint(vmstat_value(out, "thp_fault_fallback"), ==, 0);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "thp_fault_alloc"), ==, 1);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "thp_fault_fallback"), ==, 0);
 	/* nothing kept: as many pages free (buddy or pcp) as at the start, 11 of the zone in use */
-	free_before = vmstat_value(out, "nr_free_pages") + pcp_count(out);
+	free_before = (int64_t)ps_test_run_vmstat(out, "nr_free_pages") + pcp_count(out);
 	g_assert_cmpint(free_before, ==, NR_PAGES - 11);
 	ps_test_rm_rf(out);
 	g_clear_pointer(&sum, cJSON_Delete);
@@ -453,7 +441,7 @@ static void test_failed_alloc(void)
 	g_assert_cmpfloat(total(sum, "failed_allocs_first_try"), ==, 1);
 	g_assert_cmpfloat(total(sum, "failed_allocs_model_ok"), ==, 1);
 	g_assert_cmpfloat(total(sum, "failed_allocs_both_failed"), ==, 1);
-	g_assert_cmpint(vmstat_value(out, "thp_fault_fallback"), ==, 1);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "thp_fault_fallback"), ==, 1);
 	ps_test_rm_rf(out);
 	for (size_t i = 2; i < n - 1; i++)
 		g_free((char *)lines[i]);
