@@ -674,9 +674,10 @@ void ps_memcg_init(PsPolicy *p)
  * keys by id, so the new one last), each child's subtree before the next child. Its place is
  * before the first child of its parent with a greater key, else at the end of the parent's
  * subtree; the entries after it move up one. O(memcgs) a memcg: a full rebuild scanned every
- * memcg for each child (O(memcgs^2) a memcg, ~n^3 over a trace that makes many).
+ * memcg for each child (O(memcgs^2) a memcg, ~n^3 over a trace that makes many). Returns its
+ * place.
  */
-static void walk_insert(PsPolicy *p, uint16_t id)
+static uint32_t walk_insert(PsPolicy *p, uint16_t id)
 {
 	const PsMemcg *x = &p->memcgs[id];
 	uint32_t at = p->memcg_walk_at[x->parent] + 1;
@@ -693,11 +694,12 @@ static void walk_insert(PsPolicy *p, uint16_t id)
 	p->memcg_subtree[id] = 1;
 	for (uint16_t a = x->parent; a != PS_MEMCG_NONE; a = p->memcgs[a].parent)
 		p->memcg_subtree[a]++;
+	return at;
 }
 
 uint16_t ps_memcg_new(PsPolicy *p, uint16_t parent, uint64_t key)
 {
-	uint32_t id = p->nr_memcgs;
+	uint32_t id = p->nr_memcgs, at;
 
 	g_assert(parent < p->nr_memcgs);
 	if (id >= PS_MEMCG_MAX)
@@ -712,10 +714,16 @@ uint16_t ps_memcg_new(PsPolicy *p, uint16_t parent, uint64_t key)
 	p->memcg_walk = g_renew(uint16_t, p->memcg_walk, p->nr_memcgs);
 	p->memcg_walk_at = g_renew(uint32_t, p->memcg_walk_at, p->nr_memcgs);
 	p->memcg_subtree = g_renew(uint32_t, p->memcg_subtree, p->nr_memcgs);
-	walk_insert(p, (uint16_t)id);
-	/* a new cgroup moves the walk's later entries: partial walks start again at the root */
+	at = walk_insert(p, (uint16_t)id);
+	/*
+	 * The root's reclaim iterators keep their memcg (mem_cgroup_iter holds iter->position, a
+	 * css, which a new cgroup does not move): one at or after the new entry's place follows its
+	 * memcg up one. An iterator just before it meets the new memcg next, as
+	 * css_next_descendant_pre from that position would.
+	 */
 	for (int n = 0; n < PS_MAX_NODES; n++)
-		p->memcg_iter[n] = -1;
+		if (p->memcg_iter[n] >= 0 && (uint32_t)p->memcg_iter[n] >= at)
+			p->memcg_iter[n]++;
 	return (uint16_t)id;
 }
 

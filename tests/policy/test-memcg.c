@@ -148,6 +148,37 @@ static void test_partial_walk_end(void)
 	g_assert_cmpuint(file_pages(h, c), ==, 40);
 }
 
+/*
+ * A memcg created between two partial walks keeps the iterator on its memcg
+ * (mem_cgroup_iter's iter->position is a css): with root, B(10), A(30), the first walk stops at
+ * B; D(20), created then, sorts between B and A and is met next; E(5), before B in the walk,
+ * moves nothing the iterator has left to visit. Resetting the iterator to the root would take the
+ * second 32 pages from B again.
+ */
+static void test_new_memcg_keeps_iterator(void)
+{
+	g_autoptr(FixtureHost) h = host_new();
+	uint16_t b = ps_memcg_new(h->p, PS_MEMCG_ROOT, 10);
+	uint16_t a = ps_memcg_new(h->p, PS_MEMCG_ROOT, 30);
+	uint16_t d, e;
+
+	add_file(h, 64, b);
+	add_file(h, 64, a);
+	g_assert_cmpuint(shrink(h, 0, 32, false), ==, 32);
+	g_assert_cmpuint(file_pages(h, b), ==, 32);
+	e = ps_memcg_new(h->p, PS_MEMCG_ROOT, 5);
+	d = ps_memcg_new(h->p, PS_MEMCG_ROOT, 20);
+	add_file(h, 64, d);
+	add_file(h, 64, e);
+	g_assert_cmpuint(shrink(h, 0, 32, false), ==, 32);
+	g_assert_cmpuint(file_pages(h, d), ==, 32);
+	g_assert_cmpuint(file_pages(h, b), ==, 32);
+	g_assert_cmpuint(file_pages(h, e), ==, 64);
+	g_assert_cmpuint(shrink(h, 0, 32, false), ==, 32);
+	g_assert_cmpuint(file_pages(h, a), ==, 32);
+	fixture_check(h->m);
+}
+
 /* Slab is the root's whatever memcg asks: the node's reclaimable slab list. */
 static void test_slab_in_root(void)
 {
@@ -240,6 +271,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/memcg/scan-per-lruvec", test_scan_per_lruvec);
 	g_test_add_func("/policy/memcg/walk-order-and-partial", test_walk_order_and_partial);
 	g_test_add_func("/policy/memcg/partial-walk-end", test_partial_walk_end);
+	g_test_add_func("/policy/memcg/new-memcg-keeps-iterator", test_new_memcg_keeps_iterator);
 	g_test_add_func("/policy/memcg/slab-in-root", test_slab_in_root);
 	g_test_add_func("/policy/memcg/walk-incremental", test_walk_incremental);
 	return g_test_run();
