@@ -264,6 +264,42 @@ static double start_free(const char *run)
 	return free;
 }
 
+/*
+ * Each row of the fidelity table observed as a vmstat delta (source "vmstat:NAME") says what the
+ * run's own vmstat file and the recording's before/after.vmstat say, read here independently:
+ * simulated the run's NAME (allocstall: its allocstall_* rows summed; nr_* node items and numa_*
+ * zone items summed over nodes and zones, as /proc/vmstat prints them), observed after - before.
+ */
+static void check_vmstat_rows(const PressRec *rec, const cJSON *sum, const char *run)
+{
+	const char *src = g_getenv("PAGESIM_SRCDIR");
+	g_autofree char *dir = g_build_filename(src, "workloads", rec->name, NULL);
+	g_autofree char *bp = g_build_filename(dir, "before.vmstat", NULL);
+	g_autofree char *ap = g_build_filename(dir, "after.vmstat", NULL);
+	g_autofree char *rp = g_build_filename(run, "vmstat", NULL);
+	g_autofree char *before = ps_test_slurp(bp), *after = ps_test_slurp(ap);
+	g_autofree char *mine = ps_test_slurp(rp);
+	const cJSON *c;
+	int rows = 0;
+
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(sum, "fidelity"))
+	{
+		const char *source = cJSON_GetObjectItem(c, "source")->valuestring;
+		const char *name = source + strlen("vmstat:");
+		const char *key = !strcmp(name, "allocstall") ? "allocstall_*" : name;
+
+		if (!g_str_has_prefix(source, "vmstat:"))
+			continue;
+		g_assert_cmpfloat(ps_test_json_num(c, "simulated"), ==,
+				  (double)ps_test_vmstat_in(mine, key));
+		g_assert_cmpfloat(
+		    ps_test_json_num(c, "observed"), ==,
+		    (double)(ps_test_vmstat_in(after, key) - ps_test_vmstat_in(before, key)));
+		rows++;
+	}
+	g_assert_cmpint(rows, >=, 20);
+}
+
 static void test_bands(gconstpointer data)
 {
 	const PressRec *rec = data;
@@ -291,6 +327,7 @@ static void test_bands(gconstpointer data)
 		g_assert_cmpfloat(want, >, 0);
 		g_assert_cmpfloat(fabs(got / want - 1.0), <=, 0.05);
 	}
+	check_vmstat_rows(rec, sum, run);
 	for (size_t i = 0; i < G_N_ELEMENTS(bands); i++) {
 		const Band *b = &bands[i];
 		double sim_v = 0, obs_v = 0, bound = b->held[ri];
