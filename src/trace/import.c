@@ -3263,6 +3263,8 @@ static gboolean port_page(Imp *im, const Line *l, uint64_t ts, bool alloc, GErro
 static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 {
 	const char *e = l->event;
+	enum ps_observed_event obs = PS_OBS_ZONE_LOCKED;
+	enum ev_class cls;
 
 	im->port_cpu = l->cpu;
 	if (im->port_observed) {
@@ -3291,26 +3293,21 @@ static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 	if (strcmp(e, "mm_filemap_add_to_page_cache") == 0 ||
 	    strcmp(e, "mm_filemap_delete_from_page_cache") == 0)
 		return note_proc(im, l, t, error) && port_filemap(im, l, t, e[11] == 'a', error);
-	if (HAS_PREFIX(e, "mm_compaction_") || strcmp(e, "mm_page_alloc") == 0) {
-		/* a write to compact_memory is the workload's: a compact record */
-		enum ps_observed_event cobs = PS_OBS_ZONE_LOCKED;
-		enum ev_class ccls = classify(e, &cobs);
-
-		if (!note_compaction(im, l, ccls, cobs, t, error))
-			return FALSE;
-	}
-	if (strcmp(e, "mm_page_alloc") == 0 || strcmp(e, "mm_page_free") == 0)
-		return note_proc(im, l, t, error) && port_page(im, l, t, e[8] == 'a', error);
+	/* the other allocator events: classified once for the compaction request and the rest */
+	cls = HAS_PREFIX(e, "mm_") ? classify(e, &obs) : EVC_UNKNOWN;
+	/* a write to compact_memory is the workload's: a compact record */
+	if ((cls == EVC_ALLOC || HAS_PREFIX(e, "mm_compaction_")) &&
+	    !note_compaction(im, l, cls, obs, t, error))
+		return FALSE;
+	if (cls == EVC_ALLOC || cls == EVC_FREE)
+		return note_proc(im, l, t, error) && port_page(im, l, t, cls == EVC_ALLOC, error);
 	if (strcmp(e, "mm_vmscan_direct_reclaim_begin") == 0)
 		g_hash_table_add(im->in_reclaim, GINT_TO_POINTER(l->pid));
 	else if (strcmp(e, "mm_vmscan_direct_reclaim_end") == 0)
 		g_hash_table_remove(im->in_reclaim, GINT_TO_POINTER(l->pid));
 	else
 		note_node_reclaim(im, l);
-	if (im->port_observed && HAS_PREFIX(e, "mm_")) {
-		enum ps_observed_event obs = PS_OBS_ZONE_LOCKED;
-		enum ev_class cls = classify(e, &obs);
-
+	if (im->port_observed) {
 		if (cls == EVC_OBSERVED)
 			return port_observed(im, l, t, obs, error);
 		if (cls == EVC_FREE_BATCHED) {
