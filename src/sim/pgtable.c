@@ -158,6 +158,11 @@ static SimPgLeaf *leaf_find(SimPgTable *t, uint64_t key)
 	return t->cache;
 }
 
+SimPgLeaf *sim_pgt_leaf_lookup(SimPgTable *t, uint64_t vpn)
+{
+	return leaf_find(t, vpn >> t->leaf_shift);
+}
+
 uint32_t sim_pgt_get_lookup(SimPgTable *t, uint64_t vpn)
 {
 	SimPgLeaf *l = leaf_find(t, vpn >> t->leaf_shift);

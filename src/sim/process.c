@@ -1917,7 +1917,14 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 	 */
 	p = proc_at(s, pi);
 	for (uint64_t vpn = first; vpn <= last; vpn++) {
-		uint32_t v = sim_pgt_get(&p->pgt, vpn);
+		/*
+		 * vpn's leaf, asked once: the paths below that edit the table ask again, and the
+		 * allocation in between edits no process's table (reclaim and the OOM reaper mark
+		 * records REC_GONE and leave the entries)
+		 */
+		SimPgLeaf *l = sim_pgt_leaf(&p->pgt, vpn);
+		uint32_t v = l ? *sim_pgt_leaf_ent(&p->pgt, l, vpn) : 0;
+		bool found = v != 0;
 		const PsVma *thp_vma;
 		uint32_t ri;
 		/* This fault's latency: the histograms get each fault, not the touch's total. */
@@ -1945,13 +1952,17 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		}
 		if (v)
 			fns += refault(s, p, v - 1, cpu);
+		/* an entry found was cleared above (refault too): the leaf may have gone with it */
+		if (found)
+			l = sim_pgt_leaf(&p->pgt, vpn);
 		s->totals.touch_faults++;
 		/* the range's count is asked again only when pte_alloc ran in between */
-		mapped = sim_pgt_pmd_mapped(&p->pgt, vpn);
+		mapped = l ? l->nr_mapped : 0;
 		if (!mapped) {
 			if (pte_alloc(s, pi, vpn, cpu, &fns) == REC_RETRY)
 				return ns + fns;
-			mapped = sim_pgt_pmd_mapped(&p->pgt, vpn);
+			l = sim_pgt_leaf(&p->pgt, vpn);
+			mapped = l ? l->nr_mapped : 0;
 		}
 		/* a copy is order 0 */
 		thp_vma = cow == REC_NONE && !mapped ? thp_range_cached(s, pi, vpn) : NULL;
@@ -2002,7 +2013,7 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		rec_at(s, ri)->flags |= REC_TOUCH;
 		rec_at(s, ri)->id = vpn;
 		p->anon_faults++;
-		sim_pgt_set(&p->pgt, vpn, ri + 1);
+		sim_pgt_leaf_set(&p->pgt, l, vpn, ri + 1);
 		if (cow != REC_NONE) {
 			s->cow_copies++;
 			s->totals.pages_freed_trace += 1;

@@ -486,6 +486,40 @@ static inline void sim_pgt_set(SimPgTable *t, uint64_t vpn, uint32_t v)
 	*e = v;
 	l->nr_mapped++;
 }
+/*
+ * vpn's leaf, which becomes the cached one; NULL when nothing is mapped in its PMD range. A
+ * fault asks once and reads and writes the entry through it (sim_pgt_leaf_ent, _leaf_set): the
+ * three cache tests of _get, _pmd_mapped and _set were ~26 instructions a fault. The pointer is
+ * good until the table is next edited (a clear may free the leaf).
+ */
+SimPgLeaf *sim_pgt_leaf_lookup(SimPgTable *t, uint64_t vpn);
+static inline SimPgLeaf *sim_pgt_leaf(SimPgTable *t, uint64_t vpn)
+{
+	SimPgLeaf *l = sim_pgt_cached(t, vpn);
+
+	return l ? l : sim_pgt_leaf_lookup(t, vpn);
+}
+
+/* vpn's entry in l, vpn's leaf. */
+static inline uint32_t *sim_pgt_leaf_ent(const SimPgTable *t, SimPgLeaf *l, uint64_t vpn)
+{
+	return &l->ent[vpn & ((1ull << t->leaf_shift) - 1)];
+}
+
+/* sim_pgt_set where l is sim_pgt_leaf(t, vpn), unchanged since (NULL: the leaf is made). */
+static inline void sim_pgt_leaf_set(SimPgTable *t, SimPgLeaf *l, uint64_t vpn, uint32_t v)
+{
+	uint32_t *e;
+
+	if (!l) {
+		sim_pgt_set_lookup(t, vpn, v);
+		return;
+	}
+	e = sim_pgt_leaf_ent(t, l, vpn);
+	g_assert(v != 0 && *e == 0);
+	*e = v;
+	l->nr_mapped++;
+}
 /* Unmaps vpn (mapped). */
 void sim_pgt_clear(SimPgTable *t, uint64_t vpn);
 /* The first mapped vpn in [vpn, end), end when there is none. */
