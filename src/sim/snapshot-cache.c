@@ -280,7 +280,7 @@ static const DerivedKind derived_kinds[] = {
 			sizeof(PsPrefillCand)},
     [PS_DERIVED_STALE] = {"stale", "PSSTAL\x02\x00", "stale-LRU scan", "reading the trace again",
 			  sizeof(PsStaleRun)},
-    [PS_DERIVED_WALK] = {"walk", "PSWALK\x01\x00", "pcp count walk", "walking the trace again",
+    [PS_DERIVED_WALK] = {"walk", "PSWALK\x02\x00", "pcp count walk", "walking the trace again",
 			 sizeof(uint32_t)},
     [PS_DERIVED_MEMCG] = {"memcg", "PSMCGR\x01\x00", "memcg runs",
 			  "reading the kpagecgroup dump again", sizeof(PsMemcgRun)},

@@ -33,8 +33,9 @@
  * unnamed pages: flagless kernel pages of the snapshot (on no LRU) that no record names while the
  * walks run, on their pageblock's list, behind the pages the trace allocates and ahead of those
  * it drains (the kernel's drains never reached them). Only pages whose list (order 0, the
- * pageblock's type) the walk never refills: __rmqueue_pcplist refills a list only when it is
- * empty, so what such a list held at the start the trace allocated, naming it. On
+ * pageblock's type) the trace never shows empty: __rmqueue_pcplist refills a list only when it is
+ * empty, and free_pcppages_bulk goes on to the next list only from an empty one, so what such a
+ * list held at the start the trace allocated or drained, naming it. On
  * lab-churn-migrate/4k cpu 1 the 182 unnamed pages went to the Unmovable list, which the kernel
  * refilled empty at 1.62 s while the model still held them, and the model's count stayed 2,016
  * short (the refill it skipped) until the kernel's drains at 2.63 s; in Reclaimable blocks (the
@@ -62,7 +63,16 @@ struct PcpWalk {
 	GArray *steps; /* PcpStep, up to the free that first drained */
 	uint8_t last;  /* the previous record's step on this cpu and zone */
 	bool done;     /* that free was found */
+	/*
+	 * note_list_empty, over every record the walks read (past this walk's end too): the lists
+	 * (bit order * PS_MT_PCPTYPES + mt, orders up to PAGE_ALLOC_COSTLY_ORDER) shown empty, and
+	 * the list the last record took from while a run of drain records goes on (1 + that bit;
+	 * 0 otherwise).
+	 */
+	uint16_t emptied;
+	uint8_t drain_list;
 };
+#define EMPTIED_ALL ((1u << ((PS_PAGE_ALLOC_COSTLY_ORDER + 1) * PS_MT_PCPTYPES)) - 1)
 
 /* A page the trace shows on a pcp list at the start: one of the prefill's findings. */
 typedef struct {
@@ -286,6 +296,42 @@ static void note_untraced_take(PsPcpPrefill *pf, const PsZone *z, const PsTraceE
 	}
 }
 
+/*
+ * The lists of a cpu's pcp that the records the walks read show empty at some moment: a pcp refill
+ * of one (rmqueue_bulk runs only for an empty list, __rmqueue_pcplist), or a drain that goes on
+ * from one to another (free_pcppages_bulk takes a list's tail until the list is empty or the count
+ * is drained, then goes round to the next list with pages). A page on such a list at the start was
+ * named before that moment: taken from the head by an allocation, or from the tail by a drain.
+ * add_unnamed puts none there. On the realdata 4K recording the kworker's decay at 2.243 s drained
+ * cpu 0's Unmovable order-0 list of its 360 named pages and moved on to Movable; the unnamed page
+ * the model had put there was drained with them, came back from the buddy at the next Unmovable
+ * refill (2.2456 s) ahead of the kernel's pages, and every Unmovable allocation of cpu 0 after it
+ * got the kernel's page of the one before.
+ */
+static void note_list_empty(PsPcpPrefill *pf, PcpWalk *w, const PsTraceEvent *ev)
+{
+	bool drain = ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_PCPU_DRAIN;
+	bool refill = ev->op == PS_OP_OBSERVED &&
+		      ((ev->event == PS_OBS_ZONE_LOCKED && ev->percpu_refill == 1) ||
+		       refill_fallback(pf->m, ev));
+	unsigned list;
+
+	if ((!drain && !refill) || ev->order < 0 || ev->order > PS_PAGE_ALLOC_COSTLY_ORDER ||
+	    ev->migratetype < 0 || ev->migratetype >= PS_MT_PCPTYPES) {
+		w->drain_list = 0;
+		return;
+	}
+	list = 1 + (unsigned)ev->order * PS_MT_PCPTYPES + (unsigned)ev->migratetype;
+	if (refill) {
+		w->emptied |= (uint16_t)(1u << (list - 1));
+		w->drain_list = 0;
+		return;
+	}
+	if (w->drain_list && list != w->drain_list)
+		w->emptied |= (uint16_t)(1u << (w->drain_list - 1));
+	w->drain_list = (uint8_t)list;
+}
+
 /* ev (a record the prefill reads) as a count step of its cpu's walk. */
 void ps_snapshot_prefill_walk(PsPcpPrefill *pf, const PsTraceEvent *ev)
 {
@@ -304,6 +350,8 @@ void ps_snapshot_prefill_walk(PsPcpPrefill *pf, const PsTraceEvent *ev)
 		return;
 	note_untraced_take(pf, z, ev);
 	w = &pf->walks[z->idx * m->nr_cpus + ev->cpu];
+	if (w->steps)
+		note_list_empty(pf, w, ev);
 	if (w->done)
 		return;
 	st.order = (uint8_t)MAX(ev->order, 0);
@@ -466,8 +514,8 @@ uint64_t ps_snapshot_prefill_walk_key(const PsPcpPrefill *pf)
 
 /*
  * Words: walked (low, high), walks_open, then per walk (zone idx * nr_cpus + cpu): a header
- * (steps, or 0xffffffff for a walk without steps), done, last, then one word per step (kind |
- * order << 8 | migratetype << 16).
+ * (steps, or 0xffffffff for a walk without steps), done, last | emptied << 8, then one word per
+ * step (kind | order << 8 | migratetype << 16).
  */
 void ps_snapshot_prefill_walks_save(const PsPcpPrefill *pf, GArray *out)
 {
@@ -478,7 +526,8 @@ void ps_snapshot_prefill_walks_save(const PsPcpPrefill *pf, GArray *out)
 	g_array_append_vals(out, head, 3);
 	for (int i = 0; i < m->nr_zones * m->nr_cpus; i++) {
 		const PcpWalk *w = &pf->walks[i];
-		uint32_t wh[3] = {w->steps ? w->steps->len : G_MAXUINT32, w->done, w->last};
+		uint32_t wh[3] = {w->steps ? w->steps->len : G_MAXUINT32, w->done,
+				  w->last | (uint32_t)w->emptied << 8};
 
 		g_array_append_vals(out, wh, 3);
 		for (guint j = 0; w->steps && j < w->steps->len; j++) {
@@ -502,7 +551,8 @@ bool ps_snapshot_prefill_walks_load(PsPcpPrefill *pf, const uint32_t *w, uint64_
 		return false;
 	for (int i = 0; i < nw; i++) {
 		if (n - at < 3 || (w[at] == G_MAXUINT32) != (pf->walks[i].steps == NULL) ||
-		    w[at + 1] > 1 || w[at + 2] > STEP_OTHER)
+		    w[at + 1] > 1 || (w[at + 2] & 0xff) > STEP_OTHER ||
+		    w[at + 2] >> 8 > EMPTIED_ALL)
 			return false;
 		if (w[at] != G_MAXUINT32) {
 			if (w[at] > n - at - 3)
@@ -525,7 +575,8 @@ bool ps_snapshot_prefill_walks_load(PsPcpPrefill *pf, const uint32_t *w, uint64_
 		PcpWalk *wk = &pf->walks[i];
 
 		wk->done = w[at + 1];
-		wk->last = (uint8_t)w[at + 2];
+		wk->last = (uint8_t)(w[at + 2] & 0xff);
+		wk->emptied = (uint16_t)(w[at + 2] >> 8);
 		if (wk->steps) {
 			g_array_set_size(wk->steps, w[at]);
 			for (uint32_t j = 0; j < w[at]; j++) {
@@ -649,8 +700,9 @@ static bool unnamed_block(const PsPcpPrefill *pf, ps_pfn_t pfn, unsigned order)
  * Puts unnamed pages on cpu's lists in z until they hold `want` (see PcpWalk above): flagless
  * kernel pages of the snapshot (on no LRU) that no record names while the walks run, ascending
  * pfn, each on its pageblock's list behind the pages the trace allocates (the drained ones go
- * behind them after), and only on a list the walk never refills (a refill finds its list empty:
- * what it held at the start the trace allocated, naming it). Returns the pages added.
+ * behind them after), and only on a list the records the walks read never show empty (a refill
+ * finds its list empty, a drain moves on from an empty one: what it held at the start the trace
+ * allocated or drained, naming it; note_list_empty). Returns the pages added.
  *
  * The high-order lists (orders 1 to PAGE_ALLOC_COSTLY_ORDER) come first, as aligned blocks of
  * their order, largest first; order-0 pages make up the rest. A free of such an order goes to
@@ -664,23 +716,17 @@ static bool unnamed_block(const PsPcpPrefill *pf, ps_pfn_t pfn, unsigned order)
  * drained 243 unnamed ones before moving on), 16K cpu 1 at 1.948 s (12, then Movable: session
  * 11), 64K cpu 0 at 3.199 s (13, then Movable). Placed on the high-order lists, the 16K replay
  * migrates the kernel's 480 pages (512 with them at order 0) and 4K 17781 of 18541 (16578).
+ * What did not fit there went to order 0 in pfn order, and on 4K cpu 0 one page landed on the
+ * Unmovable list that the decay at 2.243 s shows empty; it now goes to Reclaimable (a list cpu 0
+ * never shows empty), and cpu 0 hands out the kernel's pages to 2.2514 s (was 2.2456 s), cpu 1 to
+ * 2.5111 s (was 2.2578 s; 8,546 allocations where it was 578).
  */
 static int add_unnamed(PsPcpPrefill *pf, PsZone *z, int cpu, int listed, int want)
 {
 	PsSnapshot *snap = pf->snap;
 	PsMachine *m = pf->m;
 	const PcpWalk *w = &pf->walks[z->idx * m->nr_cpus + cpu];
-	bool refilled[PS_PAGE_ALLOC_COSTLY_ORDER + 1][PS_MT_PCPTYPES] = {{false}};
 	int added = 0;
-
-	/* a list the walk refills was empty then: its pages at the start are named */
-	for (guint s = 0; s < w->steps->len; s++) {
-		const PcpStep *st = &g_array_index(w->steps, PcpStep, s);
-
-		if ((st->kind == STEP_REFILL_FIRST || st->kind == STEP_REFILL) &&
-		    st->order <= PS_PAGE_ALLOC_COSTLY_ORDER)
-			refilled[st->order][st->mt] = true;
-	}
 	for (int o = PS_PAGE_ALLOC_COSTLY_ORDER; o >= 0; o--) {
 		uint64_t size = 1ull << o;
 		ps_pfn_t pfn = (z->start_pfn + size - 1) & ~(size - 1);
@@ -689,7 +735,9 @@ static int add_unnamed(PsPcpPrefill *pf, PsZone *z, int cpu, int listed, int wan
 		     pfn += size) {
 			StartPcpPage p = {pfn, cpu, (unsigned)o, ps_pageblock_mt(m, pfn)};
 
-			if (p.mt >= PS_MT_PCPTYPES || refilled[o][p.mt] ||
+			/* a list shown empty held only pages named before (note_list_empty) */
+			if (p.mt >= PS_MT_PCPTYPES ||
+			    (w->emptied >> (o * PS_MT_PCPTYPES + p.mt) & 1) ||
 			    !unnamed_block(pf, pfn, (unsigned)o) ||
 			    !take_start_pcp_page(snap, m, &p, pf->retype))
 				continue;
