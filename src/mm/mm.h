@@ -353,6 +353,14 @@ typedef struct PsZone {
 	ps_pfn_t compact_cached_free_pfn;
 	/* where the migrate scanner resumes: [0] async, [1] sync */
 	ps_pfn_t compact_cached_migrate_pfn[2];
+	/*
+	 * compact_init_migrate_pfn / compact_init_free_pfn: the lowest source and the highest
+	 * target block the last __reset_isolation_suitable walk found (a run that starts at or
+	 * below the first crosses the whole zone; the free scanner's fast search widens at or
+	 * above the second). 0 until a walk or the snapshot start sets them.
+	 */
+	ps_pfn_t compact_init_migrate_pfn;
+	ps_pfn_t compact_init_free_pfn;
 	/* skip bits to be cleared when kswapd sleeps */
 	bool compact_blockskip_flush;
 

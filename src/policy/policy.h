@@ -460,8 +460,8 @@ int ps_kcompactd_snapshot_deferred(PsPolicy *p, uint64_t daemon_migrate_scanned)
 /*
  * A run that starts from a real machine's snapshot whose recording's first direct compaction
  * crossed its zone and isolated nothing (sim/snapshot-stale.c): the skip hints that made it so,
- * set on every pageblock of every populated zone (compaction.c's header). Returns the number of
- * pageblocks marked.
+ * set on every pageblock of every populated zone, and the deferral such a failed run leaves
+ * (compact_defer_shift 1; compaction.c's header). Returns the number of pageblocks marked.
  */
 uint64_t ps_compaction_seed_skip_hints(PsMachine *m);
 

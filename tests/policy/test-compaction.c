@@ -591,12 +591,63 @@ static void test_skip_bits(void)
 	g_assert_true(ps_pageblock_skip(m, b));
 	g_assert_cmpint(ps_pageblock_mt(m, b), ==, PS_MT_RECLAIMABLE);
 	g_assert_false(ps_pageblock_skip(m, b + 512));
-	z->compact_blockskip_flush = true;
-	ps_reset_isolation_suitable(m, z);
+	ps_set_pageblock_skip(m, b, false);
 	g_assert_false(ps_pageblock_skip(m, b));
 	g_assert_cmpint(ps_pageblock_mt(m, b), ==, PS_MT_RECLAIMABLE);
+	fixture_check(m);
+}
+
+/*
+ * __reset_isolation_suitable: only after a run whose scanners met (compact_blockskip_flush); the
+ * lower half's blocks are sampled for LRU pages, the upper half's for free block heads, a block
+ * an allocated pageblock-order block fills keeps its bit (pageblock_skip_persistent), and the
+ * cached scanner positions go to the lowest source and the highest target found.
+ */
+static void test_reset_isolation_suitable(void)
+{
+	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	ps_pfn_t blk[16], huge;
+
+	for (int i = 0; i < 16; i++)
+		blk[i] = z->start_pfn + (ps_pfn_t)i * 512;
+	/* all unmovable, but block 2's pages on the LRU, a free page in block 13 (sampled: +8) */
+	fill_order0(m, z, 1);
+	for (ps_pfn_t p = blk[2]; p < blk[3]; p++)
+		ps_page_set_movable(m, p, true);
+	free_block(m, z, blk[13] + 8, 0);
+	/* block 14 one allocated order-9 block (a hugetlb page, a PMD THP) */
+	for (ps_pfn_t p = blk[14]; p < blk[15]; p++)
+		free_block(m, z, p, 0);
+	huge = ps_rmqueue_smallest(m, z, 9, PS_MT_MOVABLE);
+	g_assert_cmpuint(huge, ==, blk[14]);
+	ps_page_mark_allocated(m, z, huge, 9);
+	for (int i = 0; i < 16; i++)
+		ps_set_pageblock_skip(m, blk[i], true);
+
+	/* no run met its scanners since the last reset: nothing cleared */
+	ps_reset_isolation_suitable(m, z);
+	for (int i = 0; i < 16; i++)
+		g_assert_true(ps_pageblock_skip(m, blk[i]));
+
+	z->compact_blockskip_flush = true;
+	ps_reset_isolation_suitable(m, z);
 	g_assert_false(z->compact_blockskip_flush);
-	g_assert_cmpuint(z->compact_cached_migrate_pfn[0], ==, z->start_pfn);
+	for (int i = 0; i < 16; i++)
+		g_assert_cmpint(ps_pageblock_skip(m, blk[i]), ==, i != 2 && i != 13);
+	g_assert_cmpuint(z->compact_cached_migrate_pfn[0], ==, blk[2]);
+	g_assert_cmpuint(z->compact_cached_migrate_pfn[1], ==, blk[2]);
+	g_assert_cmpuint(z->compact_init_migrate_pfn, ==, blk[2]);
+	g_assert_cmpuint(z->compact_cached_free_pfn, ==, blk[13]);
+	g_assert_cmpuint(z->compact_init_free_pfn, ==, blk[13]);
+
+	/* the persistent block stays marked even with free pages sampled beside it */
+	z->compact_blockskip_flush = true;
+	free_block(m, z, blk[15] + 8, 0);
+	ps_reset_isolation_suitable(m, z);
+	g_assert_true(ps_pageblock_skip(m, blk[14]));
+	g_assert_false(ps_pageblock_skip(m, blk[15]));
+	g_assert_cmpuint(z->compact_cached_free_pfn, ==, blk[15]);
 	fixture_check(m);
 }
 
@@ -638,8 +689,21 @@ static void test_seeded_skip_hints(void)
 	PsCompactControl cc = direct_cc(z, &capc), cc2 = direct_cc(z, &capc);
 
 	fill_order0(m, z, 0);
-	punch(m, z);
+	/*
+	 * punch()'s holes, but the lower half keeps every 4th page from its first, so that the
+	 * reset's samples (each 8th page from a block's start) meet LRU pages there and free
+	 * block heads in the upper half
+	 */
+	for (ps_pfn_t p = z->start_pfn; p < ps_zone_end_pfn(z); p++) {
+		bool lower = p < z->start_pfn + 4096;
+
+		if ((p & 3) != (lower ? 0 : 3) && ps_page_state(m, p) == PS_PAGE_ALLOCATED)
+			free_block(m, z, p, 0);
+	}
 	g_assert_cmpuint(ps_compaction_seed_skip_hints(m), ==, 8192 / 512);
+	/* deferred once before: the first attempt runs, the failure after it defers to shift 2 */
+	g_assert_cmpuint(z->compact_defer_shift, ==, 1);
+	g_assert_false(ps_compaction_deferred(z, 9));
 	g_assert_cmpint(compact_capturing(m, &cc), ==, PS_COMPACT_RES_COMPLETE);
 	g_assert_cmpuint(cc.nr_migrated, ==, 0);
 	g_assert_cmpuint(cc.total_migrate_scanned, ==, 0);
@@ -790,6 +854,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/compaction/fragindex-lack-of-memory",
 			test_fragindex_lack_of_memory);
 	g_test_add_func("/policy/compaction/skip-bits-apart-from-type", test_skip_bits);
+	g_test_add_func("/policy/compaction/reset-isolation-suitable",
+			test_reset_isolation_suitable);
 	g_test_add_func("/policy/compaction/skip-hints-set", test_skip_hints_set);
 	g_test_add_func("/policy/compaction/seeded-skip-hints", test_seeded_skip_hints);
 	g_test_add_func("/policy/compaction/isolated-block-marked", test_isolated_block_marked);
