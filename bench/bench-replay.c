@@ -24,7 +24,8 @@
  * The closing table also gives the minor page faults of each best run (the start's fresh
  * arrays: huge pages cut them, util/mem.c), and the CPU seconds of the machine's set-up and
  * snapshot load (the part of a run before ps_sim_run; the pcp prefill, stale pass and LRU seed
- * come at the start of ps_sim_run, with the replay).
+ * come at the start of ps_sim_run, with the replay; from the started-state cache, which the
+ * first run of each recording writes, the load restores all of them and ps_sim_run builds none).
  * A benchmark prints figures and asserts nothing. Usage: bench-replay [N | TRACE | kbuild |
  * recordings] [CONFIG] (an existing trace file instead of a count replays that file; kbuild runs
  * only the first figure), or bench-replay snapshot [NAME...]: only the closing table, of the
@@ -165,6 +166,8 @@ static double replay_with(const char *trace, const PsConfig *cfg, const char *cf
 	opts.config_path = cfg_path;
 	opts.out_dir = out;
 	opts.trace_cache_dir = cache_dir;
+	/* as `pagesim run` sets it: a snapshot start restored from the started-state cache */
+	opts.trace_path = trace;
 	t0 = now_s();
 	c0 = cpu_s();
 	sim = ps_sim_new(cfg, &opts, &error);

@@ -277,6 +277,7 @@ int ps_cmd_run(int argc, char **argv)
 	opts.wall_data = &prog;
 	opts.interrupted = ps_cli_catch_signals();
 	opts.trace_cache_dir = cache_dir = ps_cli_trace_cache_dir(cache_opt, no_cache);
+	opts.trace_path = trace;
 	if (mode && strcmp(mode, "policy") != 0 && strcmp(mode, "pinned") != 0) {
 		fprintf(stderr, "pagesim run: --mode: '%s' is not policy or pinned\n", mode);
 		return 2;

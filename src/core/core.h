@@ -72,6 +72,12 @@ static inline ps_time_t ps_engine_now(const PsEngine *e)
 }
 
 size_t ps_engine_pending(const PsEngine *e);
+/*
+ * The queue, clock and sequence as a table of saved arrays (util/state.c): the handlers stay
+ * (registered in the same order, the event types are the same numbers).
+ */
+typedef struct PsStateTable PsStateTable; /* util/util.h */
+void ps_engine_state(PsEngine *e, PsStateTable *t);
 /* Time of the next event, or PS_TIME_NEVER. */
 static inline ps_time_t ps_engine_next_time(const PsEngine *e)
 {

@@ -21,6 +21,8 @@
 
 #include <string.h>
 
+#include "util/util.h"
+
 /* One entry of the dispatch table. */
 typedef struct {
 	char *name;
@@ -156,6 +158,20 @@ void ps_engine_schedule_seq(PsEngine *e, ps_time_t at, uint64_t seq, uint32_t ty
 {
 	g_assert_cmpuint(seq, <, e->h.seq); /* taken with ps_engine_reserve_seq */
 	push(e, at, seq, type, arg0, arg1);
+}
+
+void ps_engine_state(PsEngine *e, PsStateTable *t)
+{
+	uint64_t nr = ps_state_count(t, "engine.nr", e->h.nr);
+
+	if (ps_state_loading(t) && nr > e->cap) {
+		e->cap = nr;
+		e->h.heap = g_renew(PsEvent, e->h.heap, e->cap);
+	}
+	e->h.nr = nr;
+	ps_state_array(t, "engine.heap", e->h.heap, sizeof(PsEvent) * nr);
+	ps_state_array(t, "engine.now", &e->h.now, sizeof(e->h.now));
+	ps_state_array(t, "engine.seq", &e->h.seq, sizeof(e->h.seq));
 }
 
 size_t ps_engine_pending(const PsEngine *e)

@@ -38,10 +38,12 @@
  *   copy of page_alloc.c); __free_pages_core's MEMINIT_EARLY branch adds to managed_pages only
  *   ("memblock adjusts totalram_pages() manually", the 2024 patch that introduced it).
  */
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "mm/mm.h"
+#include "util/util.h"
 
 /*
  * Page-state arrays are large (9 bytes per base page: 2.3 GiB for 1 TiB at 4 KiB pages) and are
@@ -472,7 +474,8 @@ PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error)
 	/* links are only read for pages on a list; flags start zeroed (PS_PAGE_TAIL). */
 	m->map.link = state_alloc(npages * sizeof(PsPageLink));
 	m->map.flags = state_alloc(npages);
-	m->map.block_link = g_try_new(PsPageLink, MAX(nblocks, 1));
+	/* zeroed: the links of blocks on no list stay the same bytes from run to run */
+	m->map.block_link = g_try_new0(PsPageLink, MAX(nblocks, 1));
 	m->map.block_shift = m->pageblock_order;
 	m->pageblock_mt = g_try_new(uint8_t, nblocks);
 	if (!m->map.link || !m->map.flags || !m->map.block_link || !m->pageblock_mt) {
@@ -533,6 +536,61 @@ void ps_machine_free(PsMachine *m)
 	g_free(m->map.block_link);
 	g_free(m->pageblock_mt);
 	g_free(m);
+}
+
+/* An array of state_alloc zeroed again in place: untouched, as fresh (a restore's target). */
+static void state_zero(void *p, size_t bytes)
+{
+	if (bytes == 0)
+		bytes = 1;
+	if (mmap(p, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+		 0) == MAP_FAILED)
+		memset(p, 0, bytes);
+#ifdef MADV_HUGEPAGE
+	else if (bytes >= (2u << 20))
+		madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+}
+
+void ps_machine_state(PsMachine *m, PsStateTable *t)
+{
+	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
+	uint64_t nblocks = npages >> m->pageblock_order;
+
+	g_assert(m->capture == NULL);
+	ps_state_array(t, "machine.sysctl", &m->sysctl, sizeof(m->sysctl));
+	ps_state_array(t, "machine.totalreserve", &m->totalreserve_pages,
+		       sizeof(m->totalreserve_pages));
+	ps_state_array(t, "machine.nodes", m->nodes, sizeof(m->nodes));
+	ps_state_array(t, "machine.zone_hint", &m->pfn_zone_hint, sizeof(m->pfn_zone_hint));
+	ps_state_array(t, "machine.vm_events", m->vm_events, sizeof(m->vm_events));
+	ps_state_array(t, "machine.mthp_alloc", m->mthp_anon_fault_alloc,
+		       sizeof(m->mthp_anon_fault_alloc));
+	ps_state_array(t, "machine.mthp_fallback", m->mthp_anon_fault_fallback,
+		       sizeof(m->mthp_anon_fault_fallback));
+	/* the counts without a vm event, split_levels_total to direct_reclaims_total */
+	ps_state_array(t, "machine.totals", &m->split_levels_total,
+		       offsetof(PsMachine, direct_reclaims_total) +
+			   sizeof(m->direct_reclaims_total) -
+			   offsetof(PsMachine, split_levels_total));
+	ps_state_array(t, "machine.pcp_lock_held", &m->pcp_lock_held, sizeof(m->pcp_lock_held));
+	ps_state_array(t, "machine.vmstat_dirty", m->cpu_vmstat_dirty, (gsize)m->nr_cpus);
+	for (int i = 0; i < m->nr_zones; i++) {
+		PsZone *z = &m->zones[i];
+
+		/* every field before pcp is a value (the pcp pointer itself stays) */
+		ps_state_array(t, "zone", z, offsetof(PsZone, pcp));
+		if (z->pcp)
+			ps_state_array(t, "zone.pcp", z->pcp, sizeof(PsPcp) * (gsize)m->nr_cpus);
+	}
+	ps_state_array(t, "map.block_link", m->map.block_link, sizeof(PsPageLink) * nblocks);
+	ps_state_array(t, "map.pageblock_mt", m->pageblock_mt, nblocks);
+	if (ps_state_loading(t)) {
+		state_zero(m->map.link, npages * sizeof(PsPageLink));
+		state_zero(m->map.flags, npages);
+	}
+	ps_state_sparse(t, "map.link", m->map.link, npages * sizeof(PsPageLink));
+	ps_state_sparse(t, "map.flags", m->map.flags, npages);
 }
 
 PsZone *ps_pfn_zone_search(PsMachine *m, ps_pfn_t pfn)

@@ -650,6 +650,15 @@ uint64_t ps_machine_state_bytes(const PsMachineSpec *spec, uint64_t *nr_pages);
 void ps_machine_free(PsMachine *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsMachine, ps_machine_free)
 
+/*
+ * The machine's state as a table of saved arrays (util/state.c): counters, zones and their pcp
+ * lists, page links and flags, pageblock types; on a restore the arrays are written back in
+ * place (the machine must have been built from the same spec). Checklist: a field added to
+ * PsMachine, PsZone (before pcp they are saved whole) or PsMemMap that a run changes goes here.
+ */
+typedef struct PsStateTable PsStateTable; /* util/util.h */
+void ps_machine_state(PsMachine *m, PsStateTable *t);
+
 /* Why ps_zone_grow refused a range. */
 enum ps_zone_grow_result {
 	PS_ZONE_GROW_OK,

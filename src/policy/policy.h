@@ -311,6 +311,13 @@ typedef struct PsPolicy PsPolicy;
  * Creates the reclaim/kswapd/OOM state of a machine and attaches it (m->policy). With it,
  * ps_alloc_pages runs the slow path when the fast path fails, and kswapd runs on the engine.
  */
+/*
+ * The policy's state as a table of saved arrays (util/state.c): LRU folios and lists, memcgs,
+ * the flusher's pass, kswapd, kcompactd and reclaim history. A restore goes into a fresh policy
+ * of the same machine (nothing on its lists, the root memcg alone). Checklist: a field added to
+ * PsPolicy (policy-private.h) that a run changes goes here.
+ */
+void ps_policy_state(PsPolicy *p, PsStateTable *t);
 PsPolicy *ps_policy_new(PsMachine *m, PsEngine *e, const PsReclaimConfig *rc,
 			const PsHostOps *host);
 void ps_policy_free(PsPolicy *p);

@@ -727,6 +727,67 @@ uint16_t ps_memcg_new(PsPolicy *p, uint16_t parent, uint64_t key)
 	return (uint16_t)id;
 }
 
+void ps_policy_state(PsPolicy *p, PsStateTable *t)
+{
+	bool load = ps_state_loading(t);
+	uint64_t cap = ps_state_count(t, "policy.cap", p->cap);
+	uint64_t nwb = ps_state_count(t, "policy.wb.len", p->wb.len);
+	uint64_t nmemcg = ps_state_count(t, "policy.memcgs", p->nr_memcgs);
+
+	if (load) {
+		/* into a fresh policy: its handle arrays are zero, its root memcg alone */
+		g_assert(p->cap <= cap && p->nr_memcgs == 1 && p->wb.len == 0);
+		if (cap > p->cap)
+			grow(p, (uint32_t)cap - 1);
+		g_assert(p->cap == cap);
+		if (nwb > p->wb.cap) {
+			p->wb.cap = nwb;
+			p->wb.h = g_renew(uint32_t, p->wb.h, nwb);
+			p->wb.at_ns = g_renew(uint64_t, p->wb.at_ns, nwb);
+		}
+		p->nr_memcgs = (uint32_t)nmemcg;
+		p->memcgs = g_renew(PsMemcg, p->memcgs, nmemcg);
+		p->lru = g_renew(PsLruvec, p->lru, nmemcg * PS_MAX_NODES);
+		p->memcg_pgsteal = g_renew(uint64_t, p->memcg_pgsteal, nmemcg);
+		p->memcg_walk = g_renew(uint16_t, p->memcg_walk, nmemcg);
+		p->memcg_walk_at = g_renew(uint32_t, p->memcg_walk_at, nmemcg);
+		p->memcg_subtree = g_renew(uint32_t, p->memcg_subtree, nmemcg);
+	}
+	/* sparse: the handles past the records are zero (the room is fresh on a restore) */
+	ps_state_sparse(t, "policy.fo", p->fo, sizeof(PsLruFolio) * cap);
+	ps_state_sparse(t, "policy.dirtied_ns", p->dirtied_ns, sizeof(uint64_t) * cap);
+	ps_state_array(t, "policy.wb.h", p->wb.h, sizeof(uint32_t) * nwb);
+	ps_state_array(t, "policy.wb.at_ns", p->wb.at_ns, sizeof(uint64_t) * nwb);
+	p->wb.len = nwb;
+	ps_state_array(t, "policy.wb.started", &p->wb.started, sizeof(p->wb.started));
+	ps_state_array(t, "policy.wb.done", &p->wb.done, sizeof(p->wb.done));
+	ps_state_array(t, "policy.pgdat_writeback", p->pgdat_writeback, sizeof(p->pgdat_writeback));
+	ps_state_array(t, "policy.lru", p->lru, sizeof(PsLruvec) * nmemcg * PS_MAX_NODES);
+	/* PsMemcg has padding, which g_renew leaves as it was: zeroed so the bytes compare */
+	for (uint64_t i = 0; !load && i < nmemcg; i++) {
+		PsMemcg c = p->memcgs[i];
+
+		memset(&p->memcgs[i], 0, sizeof(c));
+		p->memcgs[i].parent = c.parent;
+		p->memcgs[i].key = c.key;
+	}
+	ps_state_array(t, "policy.memcgs", p->memcgs, sizeof(PsMemcg) * nmemcg);
+	ps_state_array(t, "policy.memcg_pgsteal", p->memcg_pgsteal, sizeof(uint64_t) * nmemcg);
+	ps_state_array(t, "policy.memcg_walk", p->memcg_walk, sizeof(uint16_t) * nmemcg);
+	ps_state_array(t, "policy.memcg_walk_at", p->memcg_walk_at, sizeof(uint32_t) * nmemcg);
+	ps_state_array(t, "policy.memcg_subtree", p->memcg_subtree, sizeof(uint32_t) * nmemcg);
+	ps_state_array(t, "policy.memcg_iter", p->memcg_iter, sizeof(p->memcg_iter));
+	ps_state_array(t, "policy.anon_cost", p->anon_cost, sizeof(p->anon_cost));
+	ps_state_array(t, "policy.file_cost", p->file_cost, sizeof(p->file_cost));
+	ps_state_array(t, "policy.refaults_snap", p->refaults_snap, sizeof(p->refaults_snap));
+	ps_state_array(t, "policy.swap_used", &p->swap_used, sizeof(p->swap_used));
+	ps_state_array(t, "policy.kswapd", p->kswapd, sizeof(p->kswapd));
+	ps_state_array(t, "policy.oom_victim_until", &p->oom_victim_until,
+		       sizeof(p->oom_victim_until));
+	ps_state_array(t, "policy.kcompactd", p->kcompactd, sizeof(p->kcompactd));
+	ps_state_array(t, "policy.idle", &p->idle, sizeof(p->idle));
+}
+
 uint32_t ps_memcg_count(const PsPolicy *p)
 {
 	return p->nr_memcgs;

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "util/util.h"
 
 struct PsFallbackStats {
 	unsigned pageblock_order;
@@ -31,6 +32,11 @@ PsFallbackStats *ps_fallback_stats_new(const PsMachine *m)
 
 	f->pageblock_order = m->pageblock_order;
 	return f;
+}
+
+void ps_fallback_stats_state(PsFallbackStats *f, PsStateTable *t)
+{
+	ps_state_array(t, "fallbacks.count", f->count, sizeof(f->count));
 }
 
 void ps_fallback_stats_free(PsFallbackStats *f)

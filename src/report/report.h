@@ -186,6 +186,8 @@ void ps_event_log_abort(PsEventLog *l);
 typedef struct PsFallbackStats PsFallbackStats;
 PsFallbackStats *ps_fallback_stats_new(const PsMachine *m);
 void ps_fallback_stats_free(PsFallbackStats *f);
+/* Its counts as a table of saved arrays (util/state.c). */
+void ps_fallback_stats_state(PsFallbackStats *f, PsStateTable *t);
 void ps_fallback_stats_attach(PsFallbackStats *f, PsMachine *m); /* registers the hook */
 uint64_t ps_fallback_stats_count(const PsFallbackStats *f, enum ps_migratetype alloc_mt,
 				 enum ps_migratetype fb_mt, bool fragmenting, bool claimed);

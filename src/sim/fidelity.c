@@ -213,6 +213,21 @@ static void hook_extfrag(void *data, PsZone *z, ps_pfn_t pfn, unsigned order, un
 		f->sim[FID_FRAGMENTING]++;
 }
 
+void ps_fidelity_state(PsFidelity *f, PsStateTable *t)
+{
+	uint64_t n = ps_state_count(t, "fid.last.n", f->h.last->len);
+
+	g_array_set_size(f->h.last, (guint)n);
+	ps_state_array(t, "fid.last", f->h.last->data, g_array_get_element_size(f->h.last) * n);
+	ps_state_array(t, "fid.sim", f->sim, sizeof(f->sim));
+	ps_state_array(t, "fid.obs", f->obs, sizeof(f->obs));
+	ps_state_array(t, "fid.observed_records", &f->observed_records,
+		       sizeof(f->observed_records));
+	ps_state_array(t, "fid.drain_stamp", &f->drain_stamp, sizeof(f->drain_stamp));
+	ps_state_array(t, "fid.have_vmstat", &f->have_vmstat, sizeof(f->have_vmstat));
+	ps_state_array(t, "fid.vm_obs", f->vm_obs, sizeof(f->vm_obs));
+}
+
 PsFidelity *ps_fidelity_new(PsMachine *m)
 {
 	PsFidelity *f = g_new0(PsFidelity, 1);

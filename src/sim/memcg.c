@@ -450,6 +450,62 @@ cJSON *sim_memcg_to_json(const PsSim *s)
 	return o;
 }
 
+/* One memcg path of s->memcg_paths, for saving them in id order. */
+typedef struct {
+	const char *path;
+	guint id;
+} PathId;
+
+static int path_id_cmp(const void *a, const void *b)
+{
+	guint x = ((const PathId *)a)->id, y = ((const PathId *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+void sim_memcg_state(PsSim *s, PsStateTable *t)
+{
+	g_autoptr(GArray) paths = g_array_new(FALSE, FALSE, sizeof(PathId));
+	uint64_t nruns, npaths;
+
+	nruns =
+	    ps_state_count(t, "memcg.runs.n", s->snap_memcg_runs ? s->snap_memcg_runs->len + 1 : 0);
+	if (ps_state_loading(t) && nruns)
+		s->snap_memcg_runs = g_array_new(FALSE, FALSE, sizeof(PsMemcgRun));
+	if (nruns) {
+		g_array_set_size(s->snap_memcg_runs, (guint)(nruns - 1));
+		ps_state_array(t, "memcg.runs", s->snap_memcg_runs->data,
+			       sizeof(PsMemcgRun) * (nruns - 1));
+	}
+	if (!ps_state_loading(t) && s->memcg_paths) {
+		GHashTableIter it;
+		gpointer k, v;
+
+		g_hash_table_iter_init(&it, s->memcg_paths);
+		while (g_hash_table_iter_next(&it, &k, &v)) {
+			PathId p = {k, GPOINTER_TO_UINT(v)};
+
+			g_array_append_val(paths, p);
+		}
+		g_array_sort(paths, path_id_cmp);
+	}
+	npaths = ps_state_count(t, "memcg.paths.n", s->memcg_paths ? paths->len + 1 : 0);
+	if (ps_state_loading(t) && npaths)
+		memcg_paths_init(s);
+	for (uint64_t i = 0; npaths && i < npaths - 1; i++) {
+		PathId p = i < paths->len ? g_array_index(paths, PathId, i) : (PathId){NULL, 0};
+		char *path = ps_state_string(t, "memcg.path", p.path);
+		uint64_t id = ps_state_count(t, "memcg.path.id", p.id);
+
+		if (ps_state_loading(t) && path)
+			g_hash_table_replace(s->memcg_paths, path, GUINT_TO_POINTER((guint)id));
+		else
+			g_free(path);
+	}
+	ps_state_array(t, "memcg.trace_key", &s->memcg_trace_key, sizeof(s->memcg_trace_key));
+	ps_state_array(t, "memcg.stats", &s->memcg, sizeof(s->memcg));
+}
+
 void sim_memcg_free(PsSim *s)
 {
 	g_clear_pointer(&s->snap_memcg_runs, g_array_unref);

@@ -2394,6 +2394,40 @@ cJSON *sim_procs_to_json(PsSim *s)
 }
 
 /* Frees the processes, the records and the id map. */
+void sim_recs_state(PsSim *s, PsStateTable *t)
+{
+	uint64_t npages = s->m->map.end_pfn - s->m->map.base_pfn;
+	uint64_t nrecs = ps_state_count(t, "recs.n", s->nr_recs);
+	uint64_t reserved = ps_state_count(t, "recs.reserved", s->recs_reserved);
+	uint64_t nfree = ps_state_count(t, "recs.free.n", s->nr_free_recs);
+	uint64_t nid = ps_state_count(t, "recs.id_map.n", s->id_map->len);
+	uint64_t snap_rec = ps_state_count(t, "recs.snap_rec.n", s->snap_rec ? npages : 0);
+
+	/* a start has no process, file or trace id beyond the flat map yet */
+	g_assert(!s->procs->len && !s->files && !g_hash_table_size(s->id_big) &&
+		 !g_hash_table_size(s->thp_fallback) && !s->snap_split);
+	if (ps_state_loading(t)) {
+		g_assert(!s->nr_recs && !s->nr_free_recs && !s->snap_rec);
+		if (reserved)
+			rec_reserve(s, (guint)(reserved / 2));
+		s->nr_recs = (guint)nrecs;
+		if (nfree > s->free_recs_cap) {
+			s->free_recs_cap = (uint32_t)nfree;
+			s->free_recs = g_renew(uint32_t, s->free_recs, s->free_recs_cap);
+		}
+		s->nr_free_recs = (uint32_t)nfree;
+		g_array_set_size(s->id_map, (guint)nid);
+		if (snap_rec)
+			s->snap_rec = ps_malloc0_huge(npages * sizeof(uint32_t));
+	}
+	/* the room is fresh (zero) on a restore, and Rec's padding zero as written */
+	ps_state_sparse(t, "recs", s->recs, sizeof(Rec) * nrecs);
+	ps_state_array(t, "recs.free", s->free_recs, sizeof(uint32_t) * nfree);
+	ps_state_array(t, "recs.id_map", s->id_map->data, sizeof(uint32_t) * nid);
+	if (snap_rec)
+		ps_state_sparse(t, "recs.snap_rec", s->snap_rec, sizeof(uint32_t) * npages);
+}
+
 void sim_process_free(PsSim *s)
 {
 	if (s->procs)

@@ -977,7 +977,7 @@ static uint64_t policy_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 
 static gboolean policy_start(PsSim *s, GError **error)
 {
-	if (s->snap) {
+	if (s->snap && !s->started) {
 		lookahead_prefill(s);
 		/* after the prefill: a page it puts on a pcp list at the start is not freed here */
 		sim_snapshot_free_stale(s);
@@ -985,6 +985,8 @@ static gboolean policy_start(PsSim *s, GError **error)
 		sim_snapshot_lru_seed(s);
 		/* each of those folios to its memcg's lruvec (none without kpagecgroup) */
 		sim_memcg_seed(s);
+		/* the state built so far, for the next run of the same inputs (start-cache.c) */
+		sim_start_keep(s, s->start_entry, s->snap->path);
 	}
 	sim_start_digest(s, s->trace_path);
 	return TRUE;
@@ -1044,6 +1046,8 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->opts.after_kpageflags = s->after_path;
 	s->at_path = g_strdup(opts->compare_at_kpageflags);
 	s->opts.compare_at_kpageflags = s->at_path;
+	s->start_trace = g_strdup(opts->trace_path);
+	s->opts.trace_path = s->start_trace;
 	s->place = opts->pinned ? &sim_placement_pinned : &sim_placement_policy;
 	if (opts->sample_ns)
 		s->cfg->sampling.sample_ns = opts->sample_ns;
@@ -1164,6 +1168,8 @@ void ps_sim_free(PsSim *s)
 	g_free(s->out_dir);
 	g_free(s->config_path);
 	g_free(s->trace_path);
+	g_free(s->start_trace);
+	g_free(s->start_entry);
 	g_clear_error(&s->error);
 	g_free(s);
 }
@@ -1195,6 +1201,12 @@ gboolean ps_sim_run(PsSim *s, const char *trace_path, GError **error)
 	PsEngine *e = s->e;
 	int rc;
 
+	if (s->opts.trace_path && strcmp(s->opts.trace_path, trace_path)) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+			    "%s: not the trace the run was set up for (%s)", trace_path,
+			    s->opts.trace_path);
+		return FALSE;
+	}
 	s->trace_path = g_strdup(trace_path);
 	s->reader = ps_trace_reader_open_cached(trace_path, s->opts.trace_cache_dir,
 						s->opts.trace_digest, &s->hdr, error);
@@ -1274,7 +1286,17 @@ static gboolean fidelity_vmstat(PsSim *s, const char *proc_dir, GError **error)
 gboolean ps_sim_load_snapshot(PsSim *s, const char *kpageflags, const char *proc_dir,
 			      GError **error)
 {
+	g_autofree char *entry = NULL;
+
 	g_return_val_if_fail(s->snap == NULL, FALSE);
+	/* the whole started state of an earlier run of the same inputs (start-cache.c) */
+	entry = sim_start_entry(s, kpageflags, proc_dir);
+	if (entry && sim_start_restore(s, entry, kpageflags)) {
+		s->snap->machine_dir =
+		    proc_dir ? g_strdup(proc_dir) : g_path_get_dirname(kpageflags);
+		return TRUE;
+	}
+	s->start_entry = g_steal_pointer(&entry);
 	s->snap =
 	    ps_snapshot_load_cached(s->m, kpageflags, proc_dir, s->opts.trace_cache_dir, error);
 	if (s->snap)

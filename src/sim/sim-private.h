@@ -113,6 +113,14 @@ PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_di
 PsSnapshot *ps_snapshot_load_cached(PsMachine *m, const char *path, const char *proc_dir,
 				    const char *cache_dir, GError **error);
 void ps_snapshot_free(PsSnapshot *snap);
+/* A snapshot of the machine's size with nothing loaded yet (the path kept). */
+PsSnapshot *ps_snapshot_new(const PsMachine *m, const char *path);
+/*
+ * The snapshot's state as a table of saved arrays (util/state.c), restored into a
+ * ps_snapshot_new; a start that compaction or a free of the trace has moved pages of is not
+ * saved (asserted). The started-state cache's part (start-cache.c).
+ */
+void ps_snapshot_state(PsSnapshot *snap, const PsMachine *m, PsStateTable *t);
 /*
  * The machine state being built from a dump's flags (snapshot.c), indexed by pfn - base_pfn
  * (pbmt: by pageblock); what ps_machine_load_state takes.
@@ -365,6 +373,8 @@ G_ALWAYS_INLINE static inline void ps_fidelity_note(PsFidelity *f, const PsTrace
 	ps_fidelity_record(f, ev);
 }
 bool ps_fidelity_has_observed(const PsFidelity *f);
+/* Its counters and per-cpu runs as a table of saved arrays (util/state.c). */
+void ps_fidelity_state(PsFidelity *f, PsStateTable *t);
 /* The recording's vmstat before and after: the counters without a tracepoint, as deltas. */
 gboolean ps_fidelity_read_vmstat(PsFidelity *f, const char *before, const char *after,
 				 GError **error);
@@ -829,6 +839,13 @@ struct PsSim {
 	GThread *digest_thread; /* computes the trace file's sha256 while the replay runs */
 	/* real traces: snapshot start and fidelity counters (sim/snapshot.c, fidelity.c) */
 	PsSnapshot *snap;
+	/*
+	 * The started-state cache (start-cache.c): started, the state after the snapshot start
+	 * was restored from start_entry (policy_start builds nothing); else start_entry, where
+	 * the cold start keeps it (NULL: not kept). start_trace: opts.trace_path's copy.
+	 */
+	bool started;
+	char *start_entry, *start_trace;
 	PsFidelity *fid;
 	uint64_t snapshot_frees;
 	uint32_t *snap_rec; /* per pfn of the map: 1 + the record of the snapshot's LRU folio */
@@ -948,6 +965,8 @@ void sim_memcg_seed(PsSim *s);
 uint16_t sim_memcg_of_path(PsSim *s, const char *path);
 cJSON *sim_memcg_to_json(const PsSim *s);
 void sim_memcg_free(PsSim *s);
+/* The memcg paths, runs and counts as a table of saved arrays (start-cache.c's part). */
+void sim_memcg_state(PsSim *s, PsStateTable *t);
 /*
  * Splits record ri, a snapshot LRU folio at pfn, to base pages (compaction's try_split_folio):
  * false when ri is another kind of record (the host follows only those pieces).
@@ -982,7 +1001,23 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu);
 /* zone_grow (replay.c): exact = pinned replay, which grows only at the recorded pfns. */
 void sim_zone_grow(PsSim *s, const PsTraceEvent *ev, bool exact);
 void sim_process_free(PsSim *s);
+/*
+ * The records (the snapshot's LRU folios among them), the free-record stack, the trace-id map and
+ * snap_rec as a table of saved arrays (start-cache.c's part); a restore goes into a fresh run.
+ */
+void sim_recs_state(PsSim *s, PsStateTable *t);
 void sim_cache_free(PsSim *s); /* pagecache.c: the files and their tables */
+
+/*
+ * start-cache.c: the started-state cache. _entry: the entry's path for a policy run of s from
+ * this dump and --proc directory with opts.trace_path (NULL: no cache, no trace path, standard
+ * input, PAGESIM_START_CACHE=off); _restore: true when a valid entry was restored into the fresh
+ * run s (s->snap made, s->started set); _keep: the state after policy_start's snapshot start
+ * written to entry (or, PAGESIM_START_CACHE=compare, compared with it).
+ */
+char *sim_start_entry(PsSim *s, const char *kpageflags, const char *proc_dir);
+bool sim_start_restore(PsSim *s, const char *entry, const char *kpageflags);
+void sim_start_keep(PsSim *s, const char *entry, const char *kpageflags);
 
 /* host.c: creates s->policy with sim/ as its host; _detach frees it */
 void sim_host_attach(PsSim *s);

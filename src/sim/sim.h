@@ -42,6 +42,13 @@ typedef struct {
 	/* The trace's "sha256:..." when the caller already has it (sweeps); else computed. */
 	const char *trace_digest;
 	/*
+	 * The trace ps_sim_run will replay, when known before ps_sim_load_snapshot (may be NULL):
+	 * a policy run from a snapshot then restores its whole started state from the
+	 * started-state cache in trace_cache_dir when an earlier run of the same inputs kept it
+	 * (sim/start-cache.c). ps_sim_run refuses another trace.
+	 */
+	const char *trace_path;
+	/*
 	 * The binary trace cache's directory (ps_trace_cache_dir_default; NULL: none): the trace
 	 * is read from its cache entry when there is a valid one, else parsed and the entry
 	 * written. Outputs are the same either way.

@@ -64,6 +64,7 @@
  *   isolated blocks cannot be seen in kpageflags and are not made.
  */
 #include <gio/gio.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -700,6 +701,101 @@ static void own_allocated(PsSnapshot *snap, PsMachine *m, const PsSnapArrays *ls
 		snap->allocated_pages[m->zones[zi].type] += m->zones[zi].nr_allocated;
 }
 
+PsSnapshot *ps_snapshot_new(const PsMachine *m, const char *path)
+{
+	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
+	uint64_t nblocks = npages >> m->pageblock_order;
+	PsSnapshot *snap = g_new0(PsSnapshot, 1);
+
+	snap->path = g_strdup(path);
+	snap->owned = g_new0(uint8_t, (npages + 7) / 8);
+	snap->nr_blocks = nblocks;
+	snap->votes = g_new0(uint16_t, nblocks * PS_MT_PCPTYPES);
+	snap->moved_to = g_hash_table_new(g_direct_hash, g_direct_equal);
+	snap->moved_from = g_hash_table_new(g_direct_hash, g_direct_equal);
+	snap->moved_bits = g_new0(uint8_t, (npages + 7) / 8);
+	return snap;
+}
+
+void ps_snapshot_state(PsSnapshot *snap, const PsMachine *m, PsStateTable *t)
+{
+	bool load = ps_state_loading(t);
+	uint64_t npages = m->map.end_pfn - m->map.base_pfn, n;
+	char *str;
+
+	/* a start saved before compaction or a free of the trace moved anything */
+	g_assert(load || (!g_hash_table_size(snap->moved_to) && !snap->moved_pages));
+	g_assert(!snap->kpf_bytes);
+	if (load) {
+		/* into ps_snapshot_new's: kind and lru its own, zero */
+		snap->kind = g_malloc0(npages);
+		snap->lru = g_malloc0(npages);
+	}
+#define SNAP_STR(field)                                                                            \
+	str = ps_state_string(t, "snap." #field, snap->field);                                     \
+	g_free(snap->field);                                                                       \
+	snap->field = str
+	SNAP_STR(pagetypeinfo_path);
+	SNAP_STR(zoneinfo_path);
+	SNAP_STR(vmstat_path);
+#undef SNAP_STR
+	ps_state_sparse(t, "snap.kind", snap->kind, npages);
+	ps_state_sparse(t, "snap.lru", snap->lru, npages);
+	ps_state_sparse(t, "snap.owned", snap->owned, (npages + 7) / 8);
+	ps_state_array(t, "snap.votes", snap->votes,
+		       snap->nr_blocks * PS_MT_PCPTYPES * sizeof(uint16_t));
+	ps_state_array(t, "snap.nr_pfns", &snap->nr_pfns, sizeof(snap->nr_pfns));
+	/* free_pages to have_real_free: values only */
+	ps_state_array(t, "snap.counts", snap->free_pages,
+		       offsetof(PsSnapshot, have_real_free) + sizeof(snap->have_real_free) -
+			   offsetof(PsSnapshot, free_pages));
+	ps_state_array(t, "snap.freed_pages", &snap->freed_pages, sizeof(snap->freed_pages));
+	ps_state_array(t, "snap.freed", &snap->freed, sizeof(snap->freed));
+	ps_state_array(t, "snap.pcp_count_at_start", &snap->pcp_count_at_start,
+		       sizeof(snap->pcp_count_at_start));
+	ps_state_array(t, "snap.boost_at_start", &snap->boost_at_start,
+		       sizeof(snap->boost_at_start));
+	n = ps_state_count(t, "snap.pcp_start", snap->pcp_start ? (uint64_t)m->nr_zones : 0);
+	if (load && n)
+		snap->pcp_start = g_new0(int, (gsize)m->nr_zones *(gsize)m->nr_cpus);
+	if (n)
+		ps_state_array(t, "snap.pcp_start", snap->pcp_start,
+			       sizeof(int) * (gsize)m->nr_zones * (gsize)m->nr_cpus);
+	n = ps_state_count(t, "snap.zoneinfo_free", snap->zoneinfo_free ? 1 : 0);
+	if (load && n)
+		snap->zoneinfo_free = g_new0(int64_t, (gsize)m->nr_zones);
+	if (n)
+		ps_state_array(t, "snap.zoneinfo_free", snap->zoneinfo_free,
+			       sizeof(int64_t) * (gsize)m->nr_zones);
+	ps_state_array(t, "snap.pcp_adopted", &snap->pcp_adopted, sizeof(snap->pcp_adopted));
+	ps_state_array(t, "snap.pcp_taken_free", &snap->pcp_taken_free,
+		       sizeof(snap->pcp_taken_free));
+	n = ps_state_count(t, "snap.pcp_start_counts",
+			   snap->pcp_start_counts ? snap->pcp_start_counts->len + 1 : 0);
+	if (load && n)
+		snap->pcp_start_counts =
+		    g_array_sized_new(FALSE, TRUE, sizeof(PsPcpStartCount), (guint)(n - 1));
+	if (n) {
+		g_array_set_size(snap->pcp_start_counts, (guint)(n - 1));
+		ps_state_array(t, "snap.pcp_start_counts", snap->pcp_start_counts->data,
+			       sizeof(PsPcpStartCount) * (n - 1));
+	}
+	ps_state_array(t, "snap.pcp_untraced_refreed", &snap->pcp_untraced_refreed,
+		       sizeof(snap->pcp_untraced_refreed));
+	ps_state_array(t, "snap.stale_scanned", &snap->stale_scanned, sizeof(snap->stale_scanned));
+	ps_state_array(t, "snap.stale_freed", &snap->stale_freed, sizeof(snap->stale_freed));
+	ps_state_array(t, "snap.stale_freed_pages", &snap->stale_freed_pages,
+		       sizeof(snap->stale_freed_pages));
+	ps_state_array(t, "snap.compaction_skip_blocks", &snap->compaction_skip_blocks,
+		       sizeof(snap->compaction_skip_blocks));
+	ps_state_array(t, "snap.freed_first_pages", &snap->freed_first_pages,
+		       sizeof(snap->freed_first_pages));
+	ps_state_array(t, "snap.freed_first_left", &snap->freed_first_left,
+		       sizeof(snap->freed_first_left));
+	ps_state_array(t, "snap.kcompactd_deferred", &snap->kcompactd_deferred,
+		       sizeof(snap->kcompactd_deferred));
+}
+
 PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_dir, GError **error)
 {
 	return ps_snapshot_load_cached(m, path, proc_dir, NULL, error);
@@ -723,14 +819,7 @@ PsSnapshot *ps_snapshot_load_cached(PsMachine *m, const char *path, const char *
 	for (uint64_t b = 0; b < nblocks; b++)
 		pbmt[b] = (uint8_t)ps_pageblock_mt(m, m->map.base_pfn +
 							  (ps_pfn_t)(b << m->pageblock_order));
-	snap = g_new0(PsSnapshot, 1);
-	snap->path = g_strdup(path);
-	snap->owned = g_new0(uint8_t, (npages + 7) / 8);
-	snap->nr_blocks = nblocks;
-	snap->votes = g_new0(uint16_t, nblocks * PS_MT_PCPTYPES);
-	snap->moved_to = g_hash_table_new(g_direct_hash, g_direct_equal);
-	snap->moved_from = g_hash_table_new(g_direct_hash, g_direct_equal);
-	snap->moved_bits = g_new0(uint8_t, (npages + 7) / 8);
+	snap = ps_snapshot_new(m, path);
 	if (proc_dir && !read_pagetypeinfo(snap, m, proc_dir, error))
 		return NULL;
 	/* the classification of a dump already seen on this layout, from the cache (never needed)

@@ -466,6 +466,12 @@ int main(int argc, char **argv)
 	int rc;
 
 	g_test_init(&argc, &argv, NULL);
+	/*
+	 * These tests are about the cache entries of a snapshot start's parts (trace, dump, pcp
+	 * candidates, stale runs, walk); a run that restored the whole started state
+	 * (sim/start-cache.c, tests/sim/test-start-cache.c) would read none of them.
+	 */
+	g_setenv("PAGESIM_START_CACHE", "off", TRUE);
 	g_assert_cmpint(argc, >=, 2);
 	pagesim = argv[1];
 	tmp_dir = ps_test_make_dir("pagesim-e2e-trace-XXXXXX");

@@ -1066,6 +1066,67 @@ static void test_bytes_count_long(void)
 	g_assert_cmpuint(ps_bytes_count_match(a, len, 0xff, 0), ==, 1);
 }
 
+/* A table of saved arrays: what a walk saves comes back in place, sparse arrays included. */
+static void state_walk(PsStateTable *t, uint32_t *a, uint8_t *big, gsize big_len, char **str,
+		       uint64_t *n)
+{
+	*n = ps_state_count(t, "n", *n);
+	ps_state_array(t, "a", a, sizeof(uint32_t) * *n);
+	ps_state_sparse(t, "big", big, big_len);
+	*str = ps_state_string(t, "str", *str);
+}
+
+static void test_state_table(void)
+{
+	uint32_t a[5] = {1, 2, 3, 4, 5}, b[5] = {0};
+	gsize big_len = 3 * 4096 + 100, len, len2;
+	g_autofree uint8_t *big = g_malloc0(big_len), *big2 = g_malloc0(big_len);
+	g_autofree char *s1 = g_strdup("memcg /a/b"), *s2 = NULL, *saved = NULL, *diff = NULL;
+	g_autofree uint8_t *copy = NULL;
+	uint64_t n = 5, n2 = 0;
+	char *str = s1;
+	const uint8_t *bytes;
+	g_autoptr(PsStateTable) save = ps_state_table_new_save();
+	g_autoptr(PsStateTable) load = NULL, bad = NULL, again = ps_state_table_new_save();
+
+	big[10] = 7;		/* chunk 0 */
+	big[3 * 4096 + 99] = 9; /* the last, cut chunk; chunks 1 and 2 stay zero */
+	state_walk(save, a, big, big_len, &str, &n);
+	saved = str; /* the save's copy */
+	bytes = ps_state_table_bytes(save, &len);
+	g_assert_cmpuint(ps_state_table_entries(save), ==,
+			 5); /* the string: its length, its bytes */
+	/* the two zero chunks are not stored */
+	g_assert_cmpuint(len, <, 2 * 4096 + 5 * 48 + 64);
+	load = ps_state_table_new_load(bytes, len);
+	g_assert_true(ps_state_loading(load));
+	str = NULL;
+	state_walk(load, b, big2, big_len, &str, &n2);
+	s2 = str;
+	g_assert_null(ps_state_table_error(load));
+	g_assert_cmpuint(n2, ==, 5);
+	g_assert_cmpmem(a, sizeof(a), b, sizeof(b));
+	g_assert_cmpmem(big, big_len, big2, big_len);
+	g_assert_cmpstr(s2, ==, "memcg /a/b");
+	/* saved again from the restored arrays: the same bytes */
+	state_walk(again, b, big2, big_len, &str, &n2);
+	g_free(str);
+	bytes = ps_state_table_bytes(again, &len2);
+	g_assert_null(ps_state_table_diff(ps_state_table_bytes(save, &len), len, bytes, len2));
+	/* a changed byte is found and named */
+	copy = g_memdup2(bytes, len2);
+	copy[len2 - 9] ^= 1; /* inside "str" */
+	diff = ps_state_table_diff(bytes, len2, copy, len2);
+	g_assert_nonnull(diff);
+	g_assert_nonnull(strstr(diff, "(str,"));
+	/* a walk of another shape stops at the first array that differs */
+	bad = ps_state_table_new_load(bytes, len2);
+	n2 = ps_state_count(bad, "n", 0);
+	ps_state_array(bad, "a", b, sizeof(uint32_t) * 4);
+	g_assert_nonnull(ps_state_table_error(bad));
+	g_assert_nonnull(strstr(ps_state_table_error(bad), "a of 16 bytes"));
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -1092,5 +1153,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/util/mem/room", test_mem_room);
 	g_test_add_func("/util/bytes/match", test_bytes_match);
 	g_test_add_func("/util/bytes/count-long", test_bytes_count_long);
+	g_test_add_func("/util/state/table", test_state_table);
 	return g_test_run();
 }

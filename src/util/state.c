@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * state.c - a table of saved arrays: the run's state as named byte arrays, written in the order
+ * its owners name them, and read back in the same order into the same places (the started-state
+ * cache of sim/start-cache.c is one such table).
+ *
+ * Each module that holds state names its arrays itself (ps_machine_state, ps_policy_state, ...),
+ * next to the structs they belong to, through the one walk that both saves and restores: the
+ * order, the names and the sizes of a restore are those of the save by construction, and a
+ * mismatch (a table of another build) stops the restore at the first entry that differs.
+ *
+ * Entry layout in the payload (native byte order, 8-aligned):
+ *   char name[32]; uint64_t len; uint64_t kind; then the data:
+ *   PS_STATE_BYTES   len bytes, padded to 8
+ *   PS_STATE_SPARSE  a bitmap of the 4 KiB chunks of the array that are not all zero (padded to
+ *                    8 bytes), then those chunks (the last one cut to len), padded to 8
+ * A sparse array is restored into memory that is all zero already (the owner says so): only its
+ * nonzero chunks are written, so a large array that is mostly zero (a machine's page links) is
+ * neither stored nor faulted in whole.
+ */
+#include <string.h>
+
+#include "util/util.h"
+
+#define STATE_CHUNK 4096u
+
+enum { PS_STATE_BYTES = 1, PS_STATE_SPARSE = 2 };
+
+typedef struct {
+	char name[32];
+	uint64_t len;
+	uint64_t kind;
+} StateEntryHead;
+G_STATIC_ASSERT(sizeof(StateEntryHead) == 48);
+
+struct PsStateTable {
+	bool loading;
+	GByteArray *out;	 /* saving: the payload */
+	const uint8_t *in, *end; /* loading: the payload left */
+	char *error;		 /* loading: the first mismatch */
+	uint64_t entries;
+};
+
+PsStateTable *ps_state_table_new_save(void)
+{
+	PsStateTable *t = g_new0(PsStateTable, 1);
+
+	t->out = g_byte_array_new();
+	return t;
+}
+
+PsStateTable *ps_state_table_new_load(const void *payload, gsize len)
+{
+	PsStateTable *t = g_new0(PsStateTable, 1);
+
+	t->loading = true;
+	t->in = payload;
+	t->end = t->in + len;
+	return t;
+}
+
+void ps_state_table_free(PsStateTable *t)
+{
+	if (!t)
+		return;
+	if (t->out)
+		g_byte_array_unref(t->out);
+	g_free(t->error);
+	g_free(t);
+}
+
+bool ps_state_loading(const PsStateTable *t)
+{
+	return t->loading;
+}
+
+const char *ps_state_table_error(const PsStateTable *t)
+{
+	if (!t->error && t->loading && t->in != t->end)
+		return "the table holds more arrays than the run names";
+	return t->error;
+}
+
+const uint8_t *ps_state_table_bytes(const PsStateTable *t, gsize *len)
+{
+	*len = t->out ? t->out->len : 0;
+	return t->out ? t->out->data : NULL;
+}
+
+uint64_t ps_state_table_entries(const PsStateTable *t)
+{
+	return t->entries;
+}
+
+static gsize pad8(gsize n)
+{
+	return (n + 7) & ~(gsize)7;
+}
+
+static void put_head(PsStateTable *t, const char *name, uint64_t len, uint64_t kind)
+{
+	StateEntryHead h;
+
+	memset(&h, 0, sizeof(h));
+	g_strlcpy(h.name, name, sizeof(h.name));
+	h.len = len;
+	h.kind = kind;
+	g_byte_array_append(t->out, (const guint8 *)&h, sizeof(h));
+	t->entries++;
+}
+
+static void put_pad(PsStateTable *t)
+{
+	static const guint8 zero[8];
+
+	g_byte_array_append(t->out, zero, (guint)(pad8(t->out->len) - t->out->len));
+}
+
+/* The next entry's data when it is `name` of len bytes and kind; NULL (error set) otherwise. */
+static const uint8_t *take_head(PsStateTable *t, const char *name, uint64_t len, uint64_t kind)
+{
+	StateEntryHead h;
+
+	if (t->error)
+		return NULL;
+	if ((gsize)(t->end - t->in) < sizeof(h)) {
+		t->error = g_strdup_printf("the table ends before %s", name);
+		return NULL;
+	}
+	memcpy(&h, t->in, sizeof(h));
+	if (strncmp(h.name, name, sizeof(h.name)) || h.len != len || h.kind != kind) {
+		t->error = g_strdup_printf("%s of %" G_GUINT64_FORMAT " bytes where the table has "
+					   "%.32s of %" G_GUINT64_FORMAT,
+					   name, len, h.name, h.len);
+		return NULL;
+	}
+	t->in += sizeof(h);
+	t->entries++;
+	return t->in;
+}
+
+/* Steps past n bytes of data (padded to 8): false (error set) when the table is shorter. */
+static bool take_data(PsStateTable *t, const char *name, gsize n)
+{
+	if ((gsize)(t->end - t->in) < pad8(n)) {
+		t->error = g_strdup_printf("the table ends inside %s", name);
+		return false;
+	}
+	t->in += pad8(n);
+	return true;
+}
+
+void ps_state_array(PsStateTable *t, const char *name, void *p, gsize len)
+{
+	const uint8_t *d;
+
+	if (!t->loading) {
+		put_head(t, name, len, PS_STATE_BYTES);
+		if (len)
+			g_byte_array_append(t->out, p, (guint)len);
+		put_pad(t);
+		return;
+	}
+	d = take_head(t, name, len, PS_STATE_BYTES);
+	if (d && take_data(t, name, len) && len)
+		memcpy(p, d, len);
+}
+
+static bool chunk_zero(const uint8_t *p, gsize n)
+{
+	uint64_t acc = 0, w;
+	gsize i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
+		acc |= p[i];
+	return acc == 0;
+}
+
+void ps_state_sparse(PsStateTable *t, const char *name, void *p, gsize len)
+{
+	gsize nchunks = (len + STATE_CHUNK - 1) / STATE_CHUNK, maplen = pad8((nchunks + 7) / 8);
+	uint8_t *q = p;
+	const uint8_t *d, *map;
+
+	if (!t->loading) {
+		guint at;
+
+		put_head(t, name, len, PS_STATE_SPARSE);
+		at = t->out->len;
+		g_byte_array_set_size(t->out, (guint)(at + maplen));
+		memset(t->out->data + at, 0, maplen);
+		for (gsize c = 0; c < nchunks; c++) {
+			gsize n = MIN(STATE_CHUNK, len - c * STATE_CHUNK);
+
+			if (chunk_zero(q + c * STATE_CHUNK, n))
+				continue;
+			t->out->data[at + c / 8] |= (uint8_t)(1u << (c % 8));
+			g_byte_array_append(t->out, q + c * STATE_CHUNK, (guint)n);
+		}
+		put_pad(t);
+		return;
+	}
+	d = take_head(t, name, len, PS_STATE_SPARSE);
+	if (!d || !take_data(t, name, maplen))
+		return;
+	map = d;
+	for (gsize c = 0; c < nchunks; c++) {
+		gsize n = MIN(STATE_CHUNK, len - c * STATE_CHUNK);
+
+		if (!(map[c / 8] >> (c % 8) & 1))
+			continue;
+		if ((gsize)(t->end - t->in) < n) {
+			t->error = g_strdup_printf("the table ends inside %s", name);
+			return;
+		}
+		memcpy(q + c * STATE_CHUNK, t->in, n);
+		t->in += n;
+	}
+	/* the chunks lie back to back after the bitmap; the padding follows the last one */
+	if ((gsize)(t->end - t->in) <
+	    pad8((gsize)(t->in - (map + maplen))) - (gsize)(t->in - (map + maplen))) {
+		t->error = g_strdup_printf("the table ends inside %s", name);
+		return;
+	}
+	t->in = map + maplen + pad8((gsize)(t->in - (map + maplen)));
+}
+
+uint64_t ps_state_count(PsStateTable *t, const char *name, uint64_t n)
+{
+	const uint8_t *d;
+	uint64_t v = n;
+
+	if (!t->loading) {
+		put_head(t, name, sizeof(v), PS_STATE_BYTES);
+		g_byte_array_append(t->out, (const guint8 *)&v, sizeof(v));
+		return n;
+	}
+	d = take_head(t, name, sizeof(v), PS_STATE_BYTES);
+	if (!d || !take_data(t, name, sizeof(v)))
+		return 0;
+	memcpy(&v, d, sizeof(v));
+	return v;
+}
+
+char *ps_state_string(PsStateTable *t, const char *name, const char *str)
+{
+	uint64_t n = ps_state_count(t, name, str ? strlen(str) + 1 : 0);
+	char *v;
+
+	if (!n)
+		return NULL;
+	v = g_malloc(n);
+	if (!t->loading)
+		memcpy(v, str, n);
+	ps_state_array(t, name, v, n);
+	v[n - 1] = 0;
+	return v;
+}
+
+/* The size of an entry's data (after its head) as laid out in the payload. */
+static gsize entry_data_len(const StateEntryHead *h, const uint8_t *d, const uint8_t *end)
+{
+	gsize nchunks, maplen, n = 0;
+
+	if (h->kind != PS_STATE_SPARSE)
+		return pad8(h->len);
+	nchunks = (h->len + STATE_CHUNK - 1) / STATE_CHUNK;
+	maplen = pad8((nchunks + 7) / 8);
+	if ((gsize)(end - d) < maplen)
+		return (gsize)(end - d);
+	for (gsize c = 0; c < nchunks; c++)
+		if (d[c / 8] >> (c % 8) & 1)
+			n += MIN(STATE_CHUNK, h->len - c * STATE_CHUNK);
+	return maplen + pad8(n);
+}
+
+char *ps_state_table_diff(const void *a, gsize alen, const void *b, gsize blen)
+{
+	const uint8_t *p = a, *q = b, *pe = p + alen, *qe = q + blen;
+	uint64_t k = 0;
+
+	while (p < pe && q < qe) {
+		StateEntryHead ha, hb;
+		gsize la, lb;
+
+		if ((gsize)(pe - p) < sizeof(ha) || (gsize)(qe - q) < sizeof(hb))
+			break;
+		memcpy(&ha, p, sizeof(ha));
+		memcpy(&hb, q, sizeof(hb));
+		la = entry_data_len(&ha, p + sizeof(ha), pe);
+		lb = entry_data_len(&hb, q + sizeof(hb), qe);
+		if (memcmp(&ha, &hb, sizeof(ha)) || la != lb ||
+		    memcmp(p + sizeof(ha), q + sizeof(hb), MIN(la, (gsize)(pe - p) - sizeof(ha)))) {
+			gsize i = 0;
+
+			while (i < la && i < lb && p[sizeof(ha) + i] == q[sizeof(hb) + i])
+				i++;
+			return g_strdup_printf(
+			    "array %" G_GUINT64_FORMAT " (%.32s, %" G_GUINT64_FORMAT
+			    " bytes) differs at byte %" G_GSIZE_FORMAT " of its data",
+			    k, ha.name, ha.len, i);
+		}
+		p += sizeof(ha) + la;
+		q += sizeof(hb) + lb;
+		k++;
+	}
+	if (p == pe && q == qe)
+		return NULL;
+	return g_strdup_printf("one table ends after %" G_GUINT64_FORMAT " arrays", k);
+}
