@@ -145,7 +145,7 @@ static void page_del_and_expand(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned 
 	account_freepages(z, -nr_pages, mt);
 }
 
-ps_pfn_t ps_rmqueue_smallest(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt)
+ps_pfn_t ps_rmqueue_smallest_quiet(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt)
 {
 	for (unsigned cur = order; cur < m->nr_orders; cur++) {
 		ps_pfn_t pfn = z->free_area[cur].list[mt].head;
@@ -153,12 +153,19 @@ ps_pfn_t ps_rmqueue_smallest(PsMachine *m, PsZone *z, unsigned order, enum ps_mi
 		if (pfn == PS_PFN_NONE)
 			continue;
 		page_del_and_expand(m, z, pfn, order, cur, mt);
-		if (m->hooks.zone_locked)
-			m->hooks.zone_locked(m->hook_data.zone_locked, z, pfn, order, mt,
-					     ps_pcp_allowed_order(m, order) && mt < PS_MT_PCPTYPES);
 		return pfn;
 	}
 	return PS_PFN_NONE;
+}
+
+ps_pfn_t ps_rmqueue_smallest(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt)
+{
+	ps_pfn_t pfn = ps_rmqueue_smallest_quiet(m, z, order, mt);
+
+	if (pfn != PS_PFN_NONE && m->hooks.zone_locked)
+		m->hooks.zone_locked(m->hook_data.zone_locked, z, order, mt,
+				     ps_pcp_allowed_order(m, order) && mt < PS_MT_PCPTYPES, 1);
+	return pfn;
 }
 
 /* ---- migratetype fallback ------------------------------------------------------------------- */

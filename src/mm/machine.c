@@ -622,25 +622,24 @@ static void fan_extfrag(void *data, PsZone *z, ps_pfn_t pfn, unsigned order, uns
 						alloc_mt, fb_mt, claimed);
 }
 
-static void fan_zone_locked(void *data, PsZone *z, ps_pfn_t pfn, unsigned order,
-			    enum ps_migratetype mt, bool percpu_refill)
+static void fan_zone_locked(void *data, PsZone *z, unsigned order, enum ps_migratetype mt,
+			    bool percpu_refill, unsigned nr)
 {
 	PsMachine *m = data;
 
 	for (int i = 0; i < m->nr_observers; i++)
 		if (m->observers[i].zone_locked)
-			m->observers[i].zone_locked(m->observers[i].data, z, pfn, order, mt,
-						    percpu_refill);
+			m->observers[i].zone_locked(m->observers[i].data, z, order, mt,
+						    percpu_refill, nr);
 }
 
-static void fan_pcpu_drain(void *data, PsZone *z, ps_pfn_t pfn, unsigned order,
-			   enum ps_migratetype mt)
+static void fan_pcpu_drain(void *data, PsZone *z, const uint64_t pages[PS_MT_TYPES])
 {
 	PsMachine *m = data;
 
 	for (int i = 0; i < m->nr_observers; i++)
 		if (m->observers[i].pcpu_drain)
-			m->observers[i].pcpu_drain(m->observers[i].data, z, pfn, order, mt);
+			m->observers[i].pcpu_drain(m->observers[i].data, z, pages);
 }
 
 /*

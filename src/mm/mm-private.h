@@ -57,4 +57,10 @@ static inline void ps_list_del(PsMachine *m, PsList *l, ps_pfn_t pfn)
 	l->len--;
 }
 
+/*
+ * __rmqueue_smallest without the zone_locked hook: rmqueue_bulk tells it of a refill's blocks
+ * from this step in one call.
+ */
+ps_pfn_t ps_rmqueue_smallest_quiet(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt);
+
 #endif

@@ -436,10 +436,18 @@ typedef struct {
 	void *data;
 	void (*extfrag)(void *data, PsZone *z, ps_pfn_t pfn, unsigned order, unsigned fb_order,
 			enum ps_migratetype alloc_mt, enum ps_migratetype fb_mt, bool claimed);
-	void (*zone_locked)(void *data, PsZone *z, ps_pfn_t pfn, unsigned order,
-			    enum ps_migratetype mt, bool percpu_refill);
-	void (*pcpu_drain)(void *data, PsZone *z, ps_pfn_t pfn, unsigned order,
-			   enum ps_migratetype mt);
+	/*
+	 * mm_page_alloc_zone_locked for nr blocks of 2^order taken off the mt free list: one call
+	 * a block, or one for the blocks a pcp refill took from that list (rmqueue_bulk)
+	 */
+	void (*zone_locked)(void *data, PsZone *z, unsigned order, enum ps_migratetype mt,
+			    bool percpu_refill, unsigned nr);
+	/*
+	 * mm_page_pcpu_drain for the blocks of one free_pcppages_bulk, one call: pages[mt] base
+	 * pages went to the buddy from pageblocks of type mt (a call a block cost a kbuild
+	 * replay ~30 instructions a drained page)
+	 */
+	void (*pcpu_drain)(void *data, PsZone *z, const uint64_t pages[PS_MT_TYPES]);
 } PsMmHooks;
 /*
  * struct capture_control: while a direct compactor runs on `zone` for `order`, a block of exactly

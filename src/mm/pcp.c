@@ -119,6 +119,8 @@ static int rmqueue_bulk(PsMachine *m, PsZone *z, unsigned order, int count, PsLi
 			enum ps_migratetype mt, unsigned alloc_flags)
 {
 	enum ps_rmqueue_mode mode = PS_RMQUEUE_NORMAL;
+	/* blocks from the mt list by the direct step, told to zone_locked in one call */
+	unsigned smallest = 0;
 	int i;
 
 	for (i = 0; i < count; i++) {
@@ -127,10 +129,13 @@ static int rmqueue_bulk(PsMachine *m, PsZone *z, unsigned order, int count, PsLi
 		 * refill comes from it. When it finds nothing it changed nothing, and __rmqueue
 		 * takes over (trying it once more, then the fallbacks) exactly as before.
 		 */
-		ps_pfn_t pfn =
-		    mode == PS_RMQUEUE_NORMAL ? ps_rmqueue_smallest(m, z, order, mt) : PS_PFN_NONE;
+		ps_pfn_t pfn = mode == PS_RMQUEUE_NORMAL
+				   ? ps_rmqueue_smallest_quiet(m, z, order, mt)
+				   : PS_PFN_NONE;
 
-		if (pfn == PS_PFN_NONE)
+		if (pfn != PS_PFN_NONE)
+			smallest++;
+		else
 			pfn = ps_rmqueue(m, z, order, mt, alloc_flags, &mode, NULL);
 
 		if (pfn == PS_PFN_NONE)
@@ -138,6 +143,10 @@ static int rmqueue_bulk(PsMachine *m, PsZone *z, unsigned order, int count, PsLi
 		ps_page_set(m, pfn, PS_PAGE_PCP, order);
 		ps_list_add_tail(m, list, pfn);
 	}
+	if (smallest && m->hooks.zone_locked)
+		m->hooks.zone_locked(m->hook_data.zone_locked, z, order, mt,
+				     ps_pcp_allowed_order(m, order) && mt < PS_MT_PCPTYPES,
+				     smallest);
 	return i;
 }
 
@@ -181,7 +190,12 @@ ps_pfn_t ps_rmqueue_pcplist(PsMachine *m, PsZone *z, int cpu, unsigned order,
 
 void ps_pcp_free_bulk(PsMachine *m, PsZone *z, PsPcp *pcp, int count, int pindex)
 {
+	/* base pages drained by pageblock type, told to pcpu_drain in one call */
+	uint64_t drained[PS_MT_TYPES] = {0};
+
 	count = MIN(pcp->count, count);
+	if (count <= 0)
+		return;
 	/* The list that triggered the drain goes first, then round robin. */
 	pindex = pindex - 1;
 	while (count > 0) {
@@ -206,10 +220,11 @@ void ps_pcp_free_bulk(PsMachine *m, PsZone *z, PsPcp *pcp, int count, int pindex
 			pcp->count -= nr_pages;
 			z->nr_pcp -= (uint64_t)nr_pages;
 			ps_free_one_page(m, z, pfn, order, mt, PS_FPI_NONE);
-			if (m->hooks.pcpu_drain)
-				m->hooks.pcpu_drain(m->hook_data.pcpu_drain, z, pfn, order, mt);
+			drained[mt] += (uint64_t)nr_pages;
 		} while (count > 0 && list->head != PS_PFN_NONE);
 	}
+	if (m->hooks.pcpu_drain)
+		m->hooks.pcpu_drain(m->hook_data.pcpu_drain, z, drained);
 }
 
 /* nr_pcp_high: the effective high for this free, adjusting pcp->high on the way. */

@@ -178,19 +178,18 @@ static uint64_t activity(const PsMachine *m)
 	return n;
 }
 
-static void hook_zone_locked(void *data, PsZone *z, ps_pfn_t pfn, unsigned order,
-			     enum ps_migratetype mt, bool percpu_refill)
+static void hook_zone_locked(void *data, PsZone *z, unsigned order, enum ps_migratetype mt,
+			     bool percpu_refill, unsigned nr)
 {
 	PsFidelity *f = data;
 
 	if (!percpu_refill)
-		f->sim[FID_DIRECT_BUDDY]++;
+		f->sim[FID_DIRECT_BUDDY] += nr;
 	else if (mt < PS_MT_PCPTYPES)
-		f->sim[FID_REFILL_PAGES_MT + mt] += 1ull << order;
+		f->sim[FID_REFILL_PAGES_MT + mt] += (uint64_t)nr << order;
 }
 
-static void hook_pcpu_drain(void *data, PsZone *z, ps_pfn_t pfn, unsigned order,
-			    enum ps_migratetype mt)
+static void hook_pcpu_drain(void *data, PsZone *z, const uint64_t pages[PS_MT_TYPES])
 {
 	PsFidelity *f = data;
 	uint64_t now = activity(f->m) + 1;
@@ -198,9 +197,11 @@ static void hook_pcpu_drain(void *data, PsZone *z, ps_pfn_t pfn, unsigned order,
 	if (now != f->drain_stamp)
 		f->sim[FID_PCP_DRAINS]++;
 	f->drain_stamp = now;
-	f->sim[FID_PCP_DRAIN_PAGES] += 1ull << order;
-	if (mt < PS_MT_PCPTYPES)
-		f->sim[FID_DRAIN_PAGES_MT + mt] += 1ull << order;
+	for (int mt = 0; mt < PS_MT_TYPES; mt++) {
+		f->sim[FID_PCP_DRAIN_PAGES] += pages[mt];
+		if (mt < PS_MT_PCPTYPES)
+			f->sim[FID_DRAIN_PAGES_MT + mt] += pages[mt];
+	}
 }
 
 static void hook_extfrag(void *data, PsZone *z, ps_pfn_t pfn, unsigned order, unsigned fb_order,
