@@ -394,6 +394,12 @@ static void summary_totals(PsSim *s, cJSON *root)
 		cJSON_AddNumberToObject(o, "mmu_gather_pages", (double)s->gather_pages);
 		cJSON_AddNumberToObject(o, "mmu_gather_failed", (double)s->gather_failed);
 	}
+	if (s->table_batch_pages || s->table_batch_failed) {
+		/* tlb_remove_table's batch pages, and the pages freed after a grace period */
+		cJSON_AddNumberToObject(o, "table_batch_pages", (double)s->table_batch_pages);
+		cJSON_AddNumberToObject(o, "table_batch_failed", (double)s->table_batch_failed);
+		cJSON_AddNumberToObject(o, "tables_rcu_freed", (double)s->tables_rcu_freed);
+	}
 	if (s->file_faults)
 		cJSON_AddNumberToObject(o, "file_faults", (double)s->file_faults);
 	if (s->cow_copies)

@@ -38,8 +38,17 @@
  * - mmu_gather (mm/mmu_gather.c): an unmap or exit gathers the pages it unmaps in batch pages of
  * the simulated size, allocated GFP_NOWAIT before the pages are freed and freed after them (see
  * gather_batch_pages). Each unmap record is a gather of its own (the kernel gathers one munmap's
- * VMAs, or a whole exec's or exit's mm, in one), and the batch of page-table pages
- * (tlb_remove_table) is not modelled: both differ by a page now and then.
+ * VMAs, or a whole exec's or exit's mm, in one): it differs by a page now and then.
+ * - Page-table pages an unmap or exit frees go through tlb_remove_table (6.18 x86 and arm64 both
+ *   select MMU_GATHER_RCU_TABLE_FREE): a batch page, GFP_NOWAIT, per MAX_TABLE_BATCH tables,
+ *   and tlb_table_flush's call_rcu; tlb_remove_table_rcu frees the tables and then the batch
+ *   page in the RCU softirq of the cpu that queued them, after a grace period (see
+ *   RCU_TABLE_GP_NS). Until then they are nobody's pages but still allocated, and their frees
+ *   come between the later records' allocations of that cpu, each halving its pcp alloc_factor
+ *   (free_frozen_page_commit). Simplification: every batch waits the same fixed time (the
+ *   kernel ends one grace period for all callbacks queued before it, so their waits differ),
+ *   and what is still waiting when the trace ends stays allocated, as the kernel's frees after
+ *   tracing stopped are not in the recording either.
  * - File mappings (`map` and `touch` of kind file): a read fault maps the page-cache page at the
  *   address (do_read_fault) and, where fault_around_bytes (64 KiB) is more than one page, the
  *   pages around it that do_fault_around's window allows, inside the mapping and the PTE page;
@@ -1626,12 +1635,12 @@ static bool upper_has_lower(Proc *p, unsigned level, uint64_t key, unsigned bits
  * kernel frees a PMD/PUD table when no VMA is left in its range (floor/ceiling); the simulator
  * makes tables only for ranges a fault mapped, so "no table under it" stands for that. The PGD
  * goes when the last table under it does: exec's unmap of the whole old image (the importer's
- * form of exec) then frees it and the next fault allocates the new mm's, as execve does.
+ * form of exec) then frees it and the next fault allocates the new mm's, as execve does. The
+ * tables go to *tables, their process unlinked, for tlb_remove_table (tables_free).
  */
-static uint64_t pgtable_upper_free(PsSim *s, int pi, uint64_t first, uint64_t end, int cpu)
+static void pgtable_upper_free(PsSim *s, int pi, uint64_t first, uint64_t end, GArray *tables)
 {
 	unsigned levels = pgtable_levels(s->m), bits = s->m->page_shift - 3;
-	uint64_t ns = 0;
 
 	for (unsigned level = 1; level < levels; level++) {
 		unsigned shift = (level + 1) * bits;
@@ -1651,12 +1660,11 @@ static uint64_t pgtable_upper_free(PsSim *s, int pi, uint64_t first, uint64_t en
 				(p->nr_upper - i - 1) * sizeof(*p->upper));
 			p->nr_upper--;
 			if (t.ri != REC_NONE) {
-				s->totals.pages_freed_trace += 1;
-				ns += rec_free(s, t.ri, cpu, ps_engine_now(s->e) + ns);
+				proc_unlink(s, t.ri);
+				g_array_append_val(tables, t.ri);
 			}
 		}
 	}
-	return ns;
 }
 
 /*
@@ -1731,12 +1739,13 @@ static bool fork_copy(PsSim *s, int pi)
 
 /*
  * free_pgtables: the PTE pages of [first, end) whose PMD range nothing is mapped in any more, in
- * address order (the frees reach the outputs).
+ * address order (the frees reach the outputs), to *tables, their process unlinked, for
+ * tlb_remove_table (tables_free).
  */
-static uint64_t pte_free_empty(PsSim *s, int pi, uint64_t first, uint64_t end, int cpu)
+static void pte_free_empty(PsSim *s, int pi, uint64_t first, uint64_t end, GArray *tables)
 {
 	unsigned shift = s->m->spec.thp_order;
-	uint64_t key = first >> shift, hi = (end + (1ull << shift) - 1) >> shift, ns = 0;
+	uint64_t key = first >> shift, hi = (end + (1ull << shift) - 1) >> shift;
 
 	while ((key = sim_pgt_next_mapped(&proc_at(s, pi)->ptes, key, hi)) < hi) {
 		Proc *p = proc_at(s, pi);
@@ -1748,11 +1757,10 @@ static uint64_t pte_free_empty(PsSim *s, int pi, uint64_t first, uint64_t end, i
 		}
 		ri = sim_pgt_get(&p->ptes, key) - 1;
 		sim_pgt_clear(&p->ptes, key);
-		s->totals.pages_freed_trace += 1;
-		ns += rec_free(s, ri, cpu, ps_engine_now(s->e) + ns);
+		proc_unlink(s, ri);
+		g_array_append_val(tables, ri);
 		key++;
 	}
-	return ns;
 }
 
 /* pte_range_none: nothing mapped in the 2^order pages from base. */
@@ -2132,6 +2140,111 @@ static uint64_t gather_free(PsSim *s, GArray *pages, int cpu, uint64_t ns, uint6
 	return ns;
 }
 
+/*
+ * The grace period a page-table batch waits from tlb_table_flush's call_rcu to
+ * tlb_remove_table_rcu. compact-portable's recording (Linux 6.18 x86-64, 2 cpus, idle) shows 39
+ * batch pages of its munmaps freed in the RCU softirq of their cpu 20.4 to 27.9 ms after they
+ * were allocated (one after 12.2 ms; the others' frees ran in other tasks' softirqs, outside its
+ * tree-filtered trace): 24 ms, their median.
+ */
+#define RCU_TABLE_GP_NS 24000000ull
+
+/* Page tables waiting for a grace period: each batch's tables, then its page. */
+typedef struct {
+	int cpu;
+	GArray *recs;	 /* uint32_t records */
+	uint64_t *freed; /* the total their pages count in as they are freed */
+} SimRcuTables;
+
+/*
+ * MAX_TABLE_BATCH: (PAGE_SIZE - sizeof(struct mmu_table_batch)) / sizeof(void *), a 24-byte
+ * header (rcu_head, nr): 509 tables a batch page at 4 KiB.
+ */
+static uint64_t table_batch_max(const PsMachine *m)
+{
+	return (m->page_size - 24) / 8;
+}
+
+/*
+ * tlb_remove_table's batch pages for `tables` page tables, allocated as free_pgtables removes
+ * the first table of each batch (before tlb_finish_mmu frees the gathered pages); a failure is
+ * counted and ends the batching (its tables go at once: tlb_remove_table_one). Their records go
+ * to *pages.
+ */
+static uint64_t table_batch_alloc(PsSim *s, uint64_t tables, int cpu, GArray *pages)
+{
+	uint64_t max = table_batch_max(s->m), n = (tables + max - 1) / max, ns = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint32_t ri = do_alloc(s, PS_GFP_NOWAIT, 0, cpu, -1, PS_KIND_KERNEL, -1,
+				       PS_NO_INTERLEAVE_INDEX, "tlb_remove_table", &ns);
+
+		if (ri == REC_NONE || ri == REC_RETRY) {
+			s->table_batch_failed++;
+			break;
+		}
+		s->table_batch_pages++;
+		g_array_append_val(pages, ri);
+	}
+	return ns;
+}
+
+/*
+ * tlb_table_flush: the page tables in `tables` (records no process owns any more) and the batch
+ * pages that hold them wait for a grace period (sim_on_rcu_tables); the tables no batch page
+ * holds are freed now, as tlb_remove_table_one does. Each page freed counts in *freed then (the
+ * unmap's or the exit's total; one still waiting at the end of the run is live). Both arrays are
+ * emptied.
+ */
+static uint64_t tables_free(PsSim *s, GArray *tables, GArray *pages, int cpu, uint64_t ns,
+			    uint64_t *freed)
+{
+	uint64_t max = table_batch_max(s->m);
+	SimRcuTables *b = NULL;
+	guint i = 0;
+
+	if (pages->len) {
+		b = g_new(SimRcuTables, 1);
+		b->cpu = cpu;
+		b->freed = freed;
+		b->recs =
+		    g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), tables->len + pages->len);
+		for (guint p = 0; p < pages->len; p++) {
+			guint n = (guint)MIN((uint64_t)(tables->len - i), max);
+
+			g_array_append_vals(b->recs, &g_array_index(tables, uint32_t, i), n);
+			i += n;
+			g_array_append_val(b->recs, g_array_index(pages, uint32_t, p));
+		}
+		g_queue_push_tail(s->rcu_tables, b);
+		ps_engine_schedule(s->e, ps_engine_now(s->e) + RCU_TABLE_GP_NS, s->ev_rcu_tables, 0,
+				   (uint64_t)(uintptr_t)b);
+	}
+	for (; i < tables->len; i++) {
+		ns +=
+		    rec_free(s, g_array_index(tables, uint32_t, i), cpu, ps_engine_now(s->e) + ns);
+		*freed += 1;
+	}
+	g_array_set_size(tables, 0);
+	g_array_set_size(pages, 0);
+	return ns;
+}
+
+void sim_on_rcu_tables(PsEngine *e, const PsEvent *ev, void *data)
+{
+	PsSim *s = data;
+	SimRcuTables *b = (SimRcuTables *)(uintptr_t)ev->arg1;
+
+	/* __tlb_remove_table_free: the tables in batch order, then the batch page */
+	for (guint i = 0; i < b->recs->len; i++)
+		rec_free(s, g_array_index(b->recs, uint32_t, i), b->cpu, ps_engine_now(e));
+	s->tables_rcu_freed += b->recs->len;
+	*b->freed += b->recs->len; /* all order 0 */
+	g_queue_remove(s->rcu_tables, b);
+	g_array_unref(b->recs);
+	g_free(b);
+}
+
 uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	PsMachine *m = s->m;
@@ -2142,6 +2255,8 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 		 end = (ev->addr + ev->len) >> shift;
 	uint64_t ns = 0, entries = 0;
 	g_autoptr(GArray) batch = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	g_autoptr(GArray) tables = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	g_autoptr(GArray) tbatch = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	bool any;
 
 	if (pi < 0) {
@@ -2203,12 +2318,15 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 		}
 	}
 	ns += gather_alloc(s, entries, cpu, batch);
+	/* free_pgtables, then tlb_finish_mmu: the gathered pages, the tables' call_rcu */
+	if (first < end) {
+		pte_free_empty(s, pi, first, end, tables);
+		pgtable_upper_free(s, pi, first, end, tables);
+		ns += table_batch_alloc(s, tables->len, cpu, tbatch);
+	}
 	for (uint32_t i = 0; i < s->nr_gather; i++)
 		ns += rec_free(s, s->gather[i], cpu, ps_engine_now(s->e) + ns);
-	if (first < end) {
-		ns += pte_free_empty(s, pi, first, end, cpu);
-		ns += pgtable_upper_free(s, pi, first, end, cpu);
-	}
+	ns = tables_free(s, tables, tbatch, cpu, ns, &s->totals.pages_freed_trace);
 	ns = gather_free(s, batch, cpu, ns, &s->totals.pages_freed_trace);
 	if (!any) {
 		s->anomalies[PS_ANOM_UNMAP_UNKNOWN]++;
@@ -2226,6 +2344,8 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	int pi = sim_proc_find(s, ev->pid);
 	g_autoptr(GArray) batch = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	g_autoptr(GArray) tables = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	g_autoptr(GArray) tbatch = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	uint64_t entries = 0, enough = gather_entries_enough(s->m);
 	Proc *p;
 
@@ -2249,6 +2369,8 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 	entries += p->file_ptes;
 	p->file_ptes = 0;
 	gather_alloc(s, entries, cpu, batch);
+	/* free_pgtables' tlb_remove_table: the batch pages for the process's page tables */
+	table_batch_alloc(s, proc_at(s, pi)->kind_pages[PS_KIND_PAGETABLE], cpu, tbatch);
 	/* exit_mmap and friends: everything still owned goes back, newest first. */
 	while ((p = proc_at(s, pi))->own_len) {
 		uint32_t n = p->own_len, ri = p->own[n - 1];
@@ -2276,6 +2398,12 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 				__builtin_prefetch(&s->m->map.link[pfn - s->m->map.base_pfn], 1);
 			}
 		}
+		if ((r->flags & (REC_PGTABLE | REC_GONE)) == REC_PGTABLE) {
+			/* counted in pages_freed_exit as it is freed (tables_free) */
+			proc_unlink(s, ri);
+			g_array_append_val(tables, ri);
+			continue;
+		}
 		if (!(r->flags & REC_GONE))
 			s->totals.pages_freed_exit += 1ull << r->order;
 		if (!(r->flags & REC_TOUCH))
@@ -2284,6 +2412,7 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 			g_hash_table_remove(s->thp_fallback, &r->id);
 		free_rec(s, ri, cpu, ps_engine_now(s->e));
 	}
+	tables_free(s, tables, tbatch, cpu, 0, &s->totals.pages_freed_exit);
 	gather_free(s, batch, cpu, 0, &s->totals.pages_freed_exit);
 	p = proc_at(s, pi);
 	p->exited = true;
@@ -2451,4 +2580,12 @@ void sim_process_free(PsSim *s)
 	g_clear_pointer(&s->id_map, g_array_unref);
 	g_clear_pointer(&s->id_big, g_hash_table_unref);
 	g_clear_pointer(&s->thp_fallback, g_hash_table_unref);
+	/* batches whose grace period the run did not reach */
+	while (s->rcu_tables && !g_queue_is_empty(s->rcu_tables)) {
+		SimRcuTables *b = g_queue_pop_head(s->rcu_tables);
+
+		g_array_unref(b->recs);
+		g_free(b);
+	}
+	g_clear_pointer(&s->rcu_tables, g_queue_free);
 }

@@ -1063,6 +1063,8 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->ev_exec = ps_engine_register(s->e, "trace-exec", on_exec, s);
 	s->ev_sample = ps_engine_register(s->e, "sample", on_sample, s);
 	s->ev_decay = ps_engine_register(s->e, "pcp-decay", on_decay, s);
+	s->ev_rcu_tables = ps_engine_register(s->e, "rcu-table-free", sim_on_rcu_tables, s);
+	s->rcu_tables = g_queue_new();
 	/* The model's observers (mm hooks): the pinned replay writes neither section. */
 	if (s->place->model)
 		s->fid = ps_fidelity_new(s->m);

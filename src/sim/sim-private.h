@@ -713,7 +713,7 @@ struct PsSim {
 	char *config_path;
 	PsMachine *m;
 	PsEngine *e;
-	uint32_t ev_read, ev_exec, ev_sample, ev_decay, ev_reap;
+	uint32_t ev_read, ev_exec, ev_sample, ev_decay, ev_reap, ev_rcu_tables;
 	PsPolicy *policy;
 	/* the policy's LRU state, for inline prefetch hints (ps_lru_view) */
 	const PsLruView *lru_view;
@@ -816,15 +816,19 @@ struct PsSim {
 	/* zone_grow records: run, pages grown, of them placed at the zone's highest reserved pfns
 	 * instead of the recorded ones, records refused (no room: see sim_zone_grow) */
 	uint64_t zone_grows, zone_grow_pages, zone_grow_moved, zone_grow_refused;
-	uint64_t touches_cut;	   /* touches ended at a fault that failed (process.c) */
-	uint64_t pte_alloc_failed; /* PTE pages that could not be had (process.c) */
-	uint64_t pgtable_pages;	   /* page-table pages allocated, every level (process.c) */
-	uint64_t gather_pages;	   /* mmu_gather batch pages allocated (process.c) */
-	uint64_t gather_failed;	   /* ... that could not be had (tlb_next_batch gave up) */
-	uint64_t file_faults;	   /* read faults of `touch` records of kind file (process.c) */
-	uint64_t cow_copies;	   /* present pages a `touch` of kind anon copied (process.c) */
-	uint64_t fork_copies;	   /* `proc` records with a parent: dup_mm's copies (process.c) */
-	uint64_t fork_pgtables;	   /* ... the page-table pages they allocated */
+	uint64_t touches_cut;	     /* touches ended at a fault that failed (process.c) */
+	uint64_t pte_alloc_failed;   /* PTE pages that could not be had (process.c) */
+	uint64_t pgtable_pages;	     /* page-table pages allocated, every level (process.c) */
+	uint64_t gather_pages;	     /* mmu_gather batch pages allocated (process.c) */
+	uint64_t gather_failed;	     /* ... that could not be had (tlb_next_batch gave up) */
+	uint64_t table_batch_pages;  /* tlb_remove_table's batch pages allocated (process.c) */
+	uint64_t table_batch_failed; /* ... that could not be had (the tables went at once) */
+	uint64_t tables_rcu_freed;   /* page-table pages freed after their grace period */
+	GQueue *rcu_tables;	     /* SimRcuTables waiting for their grace period, oldest first */
+	uint64_t file_faults;	     /* read faults of `touch` records of kind file (process.c) */
+	uint64_t cow_copies;	     /* present pages a `touch` of kind anon copied (process.c) */
+	uint64_t fork_copies;	     /* `proc` records with a parent: dup_mm's copies (process.c) */
+	uint64_t fork_pgtables;	     /* ... the page-table pages they allocated */
 	/* the records an unmap gathers (scratch): a plain array, not a GArray, whose append was a
 	 * call of ~70 instructions per page unmapped */
 	uint32_t *gather;
@@ -983,6 +987,8 @@ void sim_op_proc(PsSim *s, const PsTraceEvent *ev);
 uint64_t sim_op_map(PsSim *s, const PsTraceEvent *ev);
 uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu);
 uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu);
+/* The engine event that ends a grace period of page-table frees (process.c). */
+void sim_on_rcu_tables(PsEngine *e, const PsEvent *ev, void *data);
 /* One allocation through the model for a record of process pi (-1: none); REC_NONE, REC_RETRY */
 uint32_t sim_alloc_rec(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi,
 		       enum ps_alloc_kind kind, const char *what, uint64_t *ns);
