@@ -401,9 +401,10 @@ void ps_reset_isolation_suitable(PsMachine *m, PsZone *z)
  * guess: the seed marks every pageblock of every populated zone (the trace's run names no zone,
  * and seeding only Movable blocks held the same press-thp bands, so the data does not decide).
  * Before it, in a zone of LRU pages, the bits explain why nothing was isolated. They stay until
- * __reset_isolation_suitable clears them: kswapd going to sleep with compact_blockskip_flush set,
- * or compaction_restarting once the deferral reaches COMPACT_MAX_DEFER_SHIFT and its 64 considered
- * attempts.
+ * __reset_isolation_suitable clears them, after a run whose scanners met set
+ * compact_blockskip_flush: kswapd going to sleep, or compaction_restarting once the deferral
+ * reaches COMPACT_MAX_DEFER_SHIFT and its 64 considered attempts (on ftrace-press-thp-6.18 every
+ * failed run crosses the zone, so the flag is set by then).
  *
  * The same history deferred compaction: a run that left every block marked crossed the zone and
  * failed, and a failed run at a priority above async ends in defer_compaction. So each zone also
