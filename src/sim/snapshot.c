@@ -728,8 +728,8 @@ void ps_snapshot_state(PsSnapshot *snap, const PsMachine *m, PsStateTable *t)
 	g_assert(!snap->kpf_bytes);
 	if (load) {
 		/* into ps_snapshot_new's: kind and lru its own, zero */
-		snap->kind = g_malloc0(npages);
-		snap->lru = g_malloc0(npages);
+		snap->kind = ps_malloc0_huge(npages);
+		snap->lru = ps_malloc0_huge(npages);
 	}
 #define SNAP_STR(field)                                                                            \
 	str = ps_state_string(t, "snap." #field, snap->field);                                     \

@@ -343,6 +343,11 @@ void sim_start_keep(PsSim *s, const char *entry, const char *kpageflags)
 		return;
 	t = ps_state_table_new_save();
 	start_walk(s, t);
+	if (ps_state_table_too_large(t)) {
+		fprintf(stderr, "pagesim: cache %s: the started state is over 4 GiB; not kept\n",
+			entry);
+		return;
+	}
 	bytes = ps_state_table_bytes(t, &len);
 	if (start_mode() == START_COMPARE && g_file_test(entry, G_FILE_TEST_EXISTS)) {
 		compare_restored(s, entry, bytes, len, kpageflags);

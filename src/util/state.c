@@ -35,7 +35,8 @@ G_STATIC_ASSERT(sizeof(StateEntryHead) == 48);
 
 struct PsStateTable {
 	bool loading;
-	GByteArray *out;	 /* saving: the payload */
+	bool too_large;	 /* saving: the payload would pass G_MAXUINT bytes (a GByteArray's limit) */
+	GByteArray *out; /* saving: the payload */
 	const uint8_t *in, *end; /* loading: the payload left */
 	char *error;		 /* loading: the first mismatch */
 	uint64_t entries;
@@ -81,6 +82,11 @@ const char *ps_state_table_error(const PsStateTable *t)
 	return t->error;
 }
 
+bool ps_state_table_too_large(const PsStateTable *t)
+{
+	return t->too_large;
+}
+
 const uint8_t *ps_state_table_bytes(const PsStateTable *t, gsize *len)
 {
 	*len = t->out ? t->out->len : 0;
@@ -95,6 +101,16 @@ uint64_t ps_state_table_entries(const PsStateTable *t)
 static gsize pad8(gsize n)
 {
 	return (n + 7) & ~(gsize)7;
+}
+
+/* Room for n more bytes in the payload: false (and nothing kept from here on) past G_MAXUINT. */
+static bool room(PsStateTable *t, gsize n)
+{
+	if (!t->too_large && n <= (gsize)G_MAXUINT - t->out->len - 64)
+		return true;
+	t->too_large = true;
+	g_byte_array_set_size(t->out, 0);
+	return false;
 }
 
 static void put_head(PsStateTable *t, const char *name, uint64_t len, uint64_t kind)
@@ -155,6 +171,8 @@ void ps_state_array(PsStateTable *t, const char *name, void *p, gsize len)
 	const uint8_t *d;
 
 	if (!t->loading) {
+		if (!room(t, sizeof(StateEntryHead) + len))
+			return;
 		put_head(t, name, len, PS_STATE_BYTES);
 		if (len)
 			g_byte_array_append(t->out, p, (guint)len);
@@ -189,6 +207,8 @@ void ps_state_sparse(PsStateTable *t, const char *name, void *p, gsize len)
 	if (!t->loading) {
 		guint at;
 
+		if (!room(t, sizeof(StateEntryHead) + maplen + len))
+			return;
 		put_head(t, name, len, PS_STATE_SPARSE);
 		at = t->out->len;
 		g_byte_array_set_size(t->out, (guint)(at + maplen));
@@ -235,8 +255,10 @@ uint64_t ps_state_count(PsStateTable *t, const char *name, uint64_t n)
 	uint64_t v = n;
 
 	if (!t->loading) {
-		put_head(t, name, sizeof(v), PS_STATE_BYTES);
-		g_byte_array_append(t->out, (const guint8 *)&v, sizeof(v));
+		if (room(t, sizeof(StateEntryHead) + sizeof(v))) {
+			put_head(t, name, sizeof(v), PS_STATE_BYTES);
+			g_byte_array_append(t->out, (const guint8 *)&v, sizeof(v));
+		}
 		return n;
 	}
 	d = take_head(t, name, sizeof(v), PS_STATE_BYTES);

@@ -113,6 +113,8 @@ PsStateTable *ps_state_table_new_load(const void *payload, gsize len);
 void ps_state_table_free(PsStateTable *t);
 bool ps_state_loading(const PsStateTable *t);
 const char *ps_state_table_error(const PsStateTable *t);
+/* A saving table that would have passed 4 GiB (it keeps nothing then: not to be written). */
+bool ps_state_table_too_large(const PsStateTable *t);
 const uint8_t *ps_state_table_bytes(const PsStateTable *t, gsize *len);
 uint64_t ps_state_table_entries(const PsStateTable *t);
 void ps_state_array(PsStateTable *t, const char *name, void *p, gsize len);
