@@ -162,6 +162,11 @@ struct PsPolicy {
 	uint64_t *dirtied_ns;	      /* dirtied_room.base; apart: only dirty file folios read it */
 	PsRoom fo_room, dirtied_room; /* grown in place (reclaim.c grow) */
 	PsFlusher wb;
+	/*
+	 * The start's dirty file folios, in the order ps_lru_add_start linked them, until
+	 * ps_lru_start_dirty_to_head moves them (then NULL).
+	 */
+	GArray *start_dirty;
 	/* PGDAT_WRITEBACK: kswapd found a whole shrink_node's taken folios under writeback */
 	bool pgdat_writeback[PS_MAX_NODES];
 

@@ -374,6 +374,11 @@ void ps_lru_add_start(PsPolicy *p, PsZone *z, uint32_t h0, const PsLruStart *f, 
  * copy) at a time: a snapshot start links ~500 k folios at once. Changes no outcome.
  */
 void ps_lru_reserve(PsPolicy *p, uint32_t n);
+/*
+ * After the start's folios are linked (and given their memcgs): the dirty file folios of each
+ * file list to its head, in the order they had, as the most recently added.
+ */
+void ps_lru_start_dirty_to_head(PsPolicy *p);
 void ps_lru_del(PsPolicy *p, uint32_t handle); /* no-op if not on a list */
 /* The folio moved to new_pfn (compaction): its zone counters follow it. No-op if not listed. */
 void ps_lru_move(PsPolicy *p, uint32_t handle, ps_pfn_t new_pfn);

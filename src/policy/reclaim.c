@@ -526,6 +526,9 @@ void ps_lru_add_start(PsPolicy *p, PsZone *z, uint32_t h0, const PsLruStart *f, 
 		if (f[i].dirty && kind == PS_FOLIO_FILE) {
 			set_dirty(p, h, true);
 			p->dirtied_ns[h] = ps_engine_now(p->e);
+			if (!p->start_dirty)
+				p->start_dirty = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+			g_array_append_val(p->start_dirty, h);
 		}
 	}
 	for (int lru = 0; lru < PS_NR_RECLAIM_LISTS; lru++) {
@@ -536,6 +539,38 @@ void ps_lru_add_start(PsPolicy *p, PsZone *z, uint32_t h0, const PsLruStart *f, 
 			z->vm_stat[stat] += pages[lru];
 		p->m->nodes[z->node].stat[kind_stat(lru)] += pages[lru];
 	}
+}
+
+/*
+ * kpageflags does not say where on its list a folio was; a dirty file folio, though, was dirtied
+ * within dirty_expire_centisecs + dirty_writeback_centisecs (35 s) or the flusher's periodic pass
+ * (wb_check_old_data_flush) would have written it, and page cache written through write() joins
+ * its list at the head when it is allocated (lruvec_add_folio). So the dump's dirty ones are
+ * taken as the most recent: each file list's dirty folios go to its head, keeping their order
+ * (ftrace-press-kswapd-6.18: the kernel's kswapd took 92 K of its 764 K inactive file pages and
+ * met none of the 98 dirty ones, nr_vmscan_immediate_reclaim +0).
+ */
+void ps_lru_start_dirty_to_head(PsPolicy *p)
+{
+	if (!p->start_dirty)
+		return;
+	/*
+	 * In the order they were linked (each at its list's head then): moved to the head one after
+	 * the other, they keep it. A folio the host freed or reclaimed meanwhile is off its list.
+	 */
+	for (guint i = 0; i < p->start_dirty->len; i++) {
+		uint32_t h = g_array_index(p->start_dirty, uint32_t, i);
+		const PsLruFolio *f = &p->fo[h];
+
+		if ((f->flags & (PS_FOLIO_ON_LIST | PS_FOLIO_DIRTY)) !=
+			(PS_FOLIO_ON_LIST | PS_FOLIO_DIRTY) ||
+		    (f->list != PS_LRU_INACTIVE_FILE && f->list != PS_LRU_ACTIVE_FILE))
+			continue;
+		list_unlink(p, h);
+		list_link(p, h, f->list, false);
+	}
+	g_array_free(p->start_dirty, TRUE);
+	p->start_dirty = NULL;
 }
 
 void ps_lru_reserve(PsPolicy *p, uint32_t n)
@@ -733,6 +768,9 @@ void ps_policy_state(PsPolicy *p, PsStateTable *t)
 	uint64_t cap = ps_state_count(t, "policy.cap", p->cap);
 	uint64_t nwb = ps_state_count(t, "policy.wb.len", p->wb.len);
 	uint64_t nmemcg = ps_state_count(t, "policy.memcgs", p->nr_memcgs);
+
+	/* the start's dirty folios were moved before the state is kept (no array to save) */
+	g_assert(p->start_dirty == NULL);
 
 	if (load) {
 		/* into a fresh policy: its handle arrays are zero, its root memcg alone */

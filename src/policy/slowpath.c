@@ -63,6 +63,8 @@ void ps_policy_free(PsPolicy *p)
 		p->m->policy = NULL;
 	ps_room_free(&p->fo_room);
 	ps_room_free(&p->dirtied_room);
+	if (p->start_dirty)
+		g_array_free(p->start_dirty, TRUE);
 	g_free(p->wb.h);
 	g_free(p->wb.at_ns);
 	g_free(p->lru);

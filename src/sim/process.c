@@ -852,7 +852,9 @@ uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
  * head as lruvec_add_folio links a new folio. kpageflags does not say where on its list a folio
  * was; this makes the lowest pfns the oldest (first at the tail to be scanned), which is the order
  * a machine that filled its memory from the bottom up would show. The dirty ones count as dirtied
- * at the start (their real age is unknown), so they are written back writeback_delay later.
+ * at the start (their real age is unknown), so they are written back writeback_delay later; once
+ * all are linked (and given their memcgs), ps_lru_start_dirty_to_head puts them at their lists'
+ * heads, the most recent.
  * Unevictable folios stay outside (PsSnapshot.lru leaves them out).
  */
 

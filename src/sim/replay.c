@@ -985,6 +985,8 @@ static gboolean policy_start(PsSim *s, GError **error)
 		sim_snapshot_lru_seed(s);
 		/* each of those folios to its memcg's lruvec (none without kpagecgroup) */
 		sim_memcg_seed(s);
+		/* then the dirty file folios, the most recently dirtied, to their lists' heads */
+		ps_lru_start_dirty_to_head(s->policy);
 		/* the state built so far, for the next run of the same inputs (start-cache.c) */
 		sim_start_keep(s, s->start_entry, s->snap->path);
 	}

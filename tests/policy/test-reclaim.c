@@ -339,6 +339,53 @@ static void test_dirty_activated_and_flushed(void)
 }
 
 /*
+ * Links `pages` order-0 file folios of the Normal zone as a snapshot start does
+ * (ps_lru_add_start), `dirty` or clean, after those linked before.
+ */
+static void add_start(FixtureHost *h, uint64_t pages, bool dirty)
+{
+	PsZone *z = fixture_host_normal(h);
+	PsLruStart f = {.order = 0, .kind = PS_FOLIO_FILE, .dirty = dirty};
+
+	for (uint64_t i = 0; i < pages; i++) {
+		ps_pfn_t pfn = ps_rmqueue_smallest(h->m, z, 0, PS_MT_MOVABLE);
+		uint32_t handle;
+
+		g_assert_cmpuint(pfn, !=, PS_PFN_NONE);
+		ps_page_mark_allocated(h->m, z, pfn, 0);
+		handle = fixture_host_own(h, pfn, 0, PS_NR_FOLIO_KINDS, false);
+		ps_lru_add_start(h->p, z, handle, &f, 1);
+	}
+}
+
+/*
+ * ps_lru_start_dirty_to_head: a start of 32 clean, 64 dirty and 1024 clean file folios, linked
+ * in that order (the dirty ones 32 from the tail, as the pfn-ordered seed can leave them). Moved
+ * to the head, a pass scanning half the list (priority 1: 560 of 1120) reclaims clean folios only
+ * and meets no dirty one (nr_vmscan_immediate_reclaim 0, no flusher woken); left in place it
+ * would meet all 64. A pass over the rest (priority 0) meets them last, still dirty.
+ */
+static void test_start_dirty_to_head(void)
+{
+	g_autoptr(FixtureHost) h = host_new(0);
+	PsZone *z = fixture_host_normal(h);
+
+	add_start(h, 32, false);
+	add_start(h, 64, true);
+	add_start(h, 1024, false);
+	ps_lru_start_dirty_to_head(h->p);
+	g_assert_cmpint(z->vm_stat[PS_NR_ZONE_INACTIVE_FILE], ==, 1120);
+	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_DIRTY], ==, 64);
+	g_assert_cmpuint(shrink(h, 1, false), ==, 560);
+	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_VMSCAN_IMMEDIATE_RECLAIM], ==, 0);
+	g_assert_cmpuint(h->p->wb.len, ==, 0);
+	/* the other 560: 496 clean reclaimed, then the 64 dirty ones, met and marked */
+	g_assert_cmpuint(shrink(h, 0, false), ==, 496);
+	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_VMSCAN_IMMEDIATE_RECLAIM], ==, 64);
+	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_DIRTY], ==, 64);
+}
+
+/*
  * prepare_scan_control's may_deactivate: 1000 clean inactive and 500 active file pages (inactive
  * not low), no swap. Without refaults the active list is left alone (skipped_deactivate); a file
  * refault since the last snapshot_refaults ages it, 500 >> 3 = 62 pages at priority 3, and again
@@ -410,6 +457,7 @@ int main(int argc, char **argv)
 			test_direct_reclaim_nothing_counts_twice);
 	g_test_add_func("/policy/reclaim/dirty-activated-and-flushed",
 			test_dirty_activated_and_flushed);
+	g_test_add_func("/policy/reclaim/start-dirty-to-head", test_start_dirty_to_head);
 	g_test_add_func("/policy/reclaim/refault-deactivates", test_refault_deactivates);
 	g_test_add_func("/policy/reclaim/refault-ends-cache-trim", test_refault_ends_cache_trim);
 	return g_test_run();
