@@ -483,21 +483,6 @@ static inline uint32_t sim_pgt_pmd_mapped(SimPgTable *t, uint64_t vpn)
 	return l ? l->nr_mapped : sim_pgt_pmd_mapped_lookup(t, vpn);
 }
 
-/* Maps vpn (not mapped) to v (not 0). */
-static inline void sim_pgt_set(SimPgTable *t, uint64_t vpn, uint32_t v)
-{
-	SimPgLeaf *l = sim_pgt_cached(t, vpn);
-	uint32_t *e;
-
-	if (!l) {
-		sim_pgt_set_lookup(t, vpn, v);
-		return;
-	}
-	e = &l->ent[vpn & ((1ull << t->leaf_shift) - 1)];
-	g_assert(v != 0 && *e == 0);
-	*e = v;
-	l->nr_mapped++;
-}
 /*
  * vpn's leaf, which becomes the cached one; NULL when nothing is mapped in its PMD range. A
  * fault asks once and reads and writes the entry through it (sim_pgt_leaf_ent, _leaf_set): the
@@ -518,7 +503,10 @@ static inline uint32_t *sim_pgt_leaf_ent(const SimPgTable *t, SimPgLeaf *l, uint
 	return &l->ent[vpn & ((1ull << t->leaf_shift) - 1)];
 }
 
-/* sim_pgt_set where l is sim_pgt_leaf(t, vpn), unchanged since (NULL: the leaf is made). */
+/*
+ * Maps vpn (not mapped) to v (not 0) in l, vpn's leaf or NULL (the table is walked, and the
+ * leaf made when there is none).
+ */
 static inline void sim_pgt_leaf_set(SimPgTable *t, SimPgLeaf *l, uint64_t vpn, uint32_t v)
 {
 	uint32_t *e;
@@ -531,6 +519,12 @@ static inline void sim_pgt_leaf_set(SimPgTable *t, SimPgLeaf *l, uint64_t vpn, u
 	g_assert(v != 0 && *e == 0);
 	*e = v;
 	l->nr_mapped++;
+}
+
+/* Maps vpn (not mapped) to v (not 0). */
+static inline void sim_pgt_set(SimPgTable *t, uint64_t vpn, uint32_t v)
+{
+	sim_pgt_leaf_set(t, sim_pgt_cached(t, vpn), vpn, v);
 }
 /* Unmaps vpn (mapped). */
 void sim_pgt_clear(SimPgTable *t, uint64_t vpn);
