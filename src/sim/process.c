@@ -2107,26 +2107,38 @@ static unsigned gather_entries(const PsSim *s, const Rec *r)
 }
 
 /*
- * tlb_next_batch's pages for an unmap or exit of `entries` entries, allocated before the
- * gathered pages are freed (kernel allocations of the task's cpu, owned by nobody); a failure
- * is counted and ends the batching, as tlb_next_batch's does. Their records go to *pages.
+ * n batch pages of an mmu_gather, __get_free_page(GFP_NOWAIT) (`what` names the kernel function):
+ * kernel allocations of the task's cpu, owned by nobody. A failure is counted in *failed and
+ * ends them, as tlb_next_batch gives up and tlb_remove_table goes on without a batch. The pages
+ * made are counted in *made and their records go to *pages.
  */
-static uint64_t gather_alloc(PsSim *s, uint64_t entries, int cpu, GArray *pages)
+static uint64_t batch_pages_alloc(PsSim *s, uint64_t n, int cpu, const char *what, uint64_t *made,
+				  uint64_t *failed, GArray *pages)
 {
-	uint64_t n = gather_batch_pages(s->m, entries), ns = 0;
+	uint64_t ns = 0;
 
 	for (uint64_t i = 0; i < n; i++) {
 		uint32_t ri = do_alloc(s, PS_GFP_NOWAIT, 0, cpu, -1, PS_KIND_KERNEL, -1,
-				       PS_NO_INTERLEAVE_INDEX, "mmu_gather", &ns);
+				       PS_NO_INTERLEAVE_INDEX, what, &ns);
 
 		if (ri == REC_NONE || ri == REC_RETRY) {
-			s->gather_failed++;
+			(*failed)++;
 			break;
 		}
-		s->gather_pages++;
+		(*made)++;
 		g_array_append_val(pages, ri);
 	}
 	return ns;
+}
+
+/*
+ * tlb_next_batch's pages for an unmap or exit of `entries` entries, allocated before the
+ * gathered pages are freed.
+ */
+static uint64_t gather_alloc(PsSim *s, uint64_t entries, int cpu, GArray *pages)
+{
+	return batch_pages_alloc(s, gather_batch_pages(s->m, entries), cpu, "mmu_gather",
+				 &s->gather_pages, &s->gather_failed, pages);
 }
 
 /*
@@ -2175,20 +2187,10 @@ static uint64_t table_batch_max(const PsMachine *m)
  */
 static uint64_t table_batch_alloc(PsSim *s, uint64_t tables, int cpu, GArray *pages)
 {
-	uint64_t max = table_batch_max(s->m), n = (tables + max - 1) / max, ns = 0;
+	uint64_t max = table_batch_max(s->m);
 
-	for (uint64_t i = 0; i < n; i++) {
-		uint32_t ri = do_alloc(s, PS_GFP_NOWAIT, 0, cpu, -1, PS_KIND_KERNEL, -1,
-				       PS_NO_INTERLEAVE_INDEX, "tlb_remove_table", &ns);
-
-		if (ri == REC_NONE || ri == REC_RETRY) {
-			s->table_batch_failed++;
-			break;
-		}
-		s->table_batch_pages++;
-		g_array_append_val(pages, ri);
-	}
-	return ns;
+	return batch_pages_alloc(s, (tables + max - 1) / max, cpu, "tlb_remove_table",
+				 &s->table_batch_pages, &s->table_batch_failed, pages);
 }
 
 /*
