@@ -131,7 +131,7 @@ int ps_config_zone_type_from_name(const char *name)
 	return -1;
 }
 
-/* "reclaim": millisecond settings and per-page costs (ns), all integers. */
+/* "reclaim": millisecond settings and per-folio or per-page costs (ns), all integers. */
 const PsConfigReclaimKey ps_config_reclaim_keys[] = {
     {"writeback_delay_ms", G_STRUCT_OFFSET(PsReclaimConfig, writeback_delay_ns), 1000000, false},
     {"writeback_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, writeback_page_ns), 1, false},
@@ -139,8 +139,8 @@ const PsConfigReclaimKey ps_config_reclaim_keys[] = {
     {"oom_reap_delay_ms", G_STRUCT_OFFSET(PsReclaimConfig, oom_reap_delay_ns), 1000000, false},
     {"kswapd_nap_ms", G_STRUCT_OFFSET(PsReclaimConfig, kswapd_nap_ns), 1000000, false},
     {"slab_shrink_permille", G_STRUCT_OFFSET(PsReclaimConfig, slab_shrink_permille), 1, true},
-    {"scan_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, scan_page_ns), 1, false},
-    {"reclaim_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, reclaim_page_ns), 1, false},
+    {"scan_folio_ns", G_STRUCT_OFFSET(PsReclaimConfig, scan_folio_ns), 1, false},
+    {"reclaim_folio_ns", G_STRUCT_OFFSET(PsReclaimConfig, reclaim_folio_ns), 1, false},
     {"swapout_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, swapout_page_ns), 1, false},
     {"swapin_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, swapin_page_ns), 1, false},
     {"compaction", G_STRUCT_OFFSET(PsReclaimConfig, compaction), 1, true},

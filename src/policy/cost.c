@@ -22,8 +22,10 @@
  *   folio_batch_move_lru  lru_add_folio_ns per folio, under the node's lru_lock, paid by the
  *                         allocation that fills its cpu's folio_add_lru batch (31 folios).
  *   do_mmap/do_brk_flags  mmap_ns per `map` record; do_vmi_munmap: munmap_ns per `unmap`.
- *   reclaim, compaction   per page scanned, reclaimed, written, migrated or copied ("reclaim"
- *                         keys): charged to the allocation that stalls in direct reclaim or
+ *   reclaim, compaction   per folio scanned or reclaimed (shrink_folio_list works a folio at a
+ *                         time: its order barely changes the work, see configs/README.md),
+ *                         per page written, migrated or copied ("reclaim" keys): charged to
+ *                         the allocation that stalls in direct reclaim or
  *                         compaction (its slow_ns), or to kswapd's and kcompactd's own time
  *                         (balance_pgdat slices, kcompactd runs), never to an allocating cpu.
  * zone->lock and lru_lock are resources held for those durations: a cpu that needs one while
@@ -71,14 +73,14 @@ uint64_t ps_cost_do_swap_page(const PsReclaimConfig *rc, uint64_t pages)
 	return pages * rc->swapin_page_ns;
 }
 
-uint64_t ps_cost_isolate_lru_folios(const PsReclaimConfig *rc, uint64_t pages)
+uint64_t ps_cost_isolate_lru_folios(const PsReclaimConfig *rc, uint64_t folios)
 {
-	return pages * rc->scan_page_ns;
+	return folios * rc->scan_folio_ns;
 }
 
-uint64_t ps_cost_shrink_folio_list(const PsReclaimConfig *rc, uint64_t pages)
+uint64_t ps_cost_shrink_folio_list(const PsReclaimConfig *rc, uint64_t folios)
 {
-	return pages * rc->reclaim_page_ns;
+	return folios * rc->reclaim_folio_ns;
 }
 
 uint64_t ps_cost_pageout(const PsReclaimConfig *rc, uint64_t pages)

@@ -290,10 +290,10 @@ typedef struct {
 	uint64_t oom_reap_delay_ns;    /* OOM kill to memory freed (oom_reaper, exit) */
 	uint64_t kswapd_nap_ns;	       /* kswapd's short sleep before a full one (HZ/10) */
 	/* Costs, ns. */
-	uint64_t scan_page_ns;	  /* per page scanned on an LRU */
-	uint64_t reclaim_page_ns; /* per page unmapped and freed */
-	uint64_t swapout_page_ns; /* per page written to swap (CPU side) */
-	uint64_t swapin_page_ns;  /* per page read back on a refault (major fault) */
+	uint64_t scan_folio_ns;	   /* per folio taken off an LRU list and checked */
+	uint64_t reclaim_folio_ns; /* per folio unmapped and freed, whatever its order */
+	uint64_t swapout_page_ns;  /* per page written to swap (CPU side) */
+	uint64_t swapin_page_ns;   /* per page read back on a refault (major fault) */
 	/* Compaction (policy/compaction.c): CONFIG_COMPACTION and its costs, ns. */
 	unsigned compaction;	       /* 1 = built (default); 0 = never compact, as without it */
 	uint64_t compact_scan_page_ns; /* per page either scanner looks at */
@@ -748,10 +748,13 @@ uint64_t ps_cost_do_mmap(const PsCosts *c);
 uint64_t ps_cost_do_vmi_munmap(const PsCosts *c);
 /* do_swap_page: reading pages back from swap. */
 uint64_t ps_cost_do_swap_page(const PsReclaimConfig *rc, uint64_t pages);
-/* isolate_lru_folios (and do_shrink_slab's scan): looking at pages on an LRU or slab list. */
-uint64_t ps_cost_isolate_lru_folios(const PsReclaimConfig *rc, uint64_t pages);
-/* shrink_folio_list: unmapping and freeing pages reclaim took. */
-uint64_t ps_cost_shrink_folio_list(const PsReclaimConfig *rc, uint64_t pages);
+/*
+ * isolate_lru_folios: looking at folios on an LRU list. do_shrink_slab's scan and frees are
+ * charged per slab page (its work is per object, not per folio).
+ */
+uint64_t ps_cost_isolate_lru_folios(const PsReclaimConfig *rc, uint64_t folios);
+/* shrink_folio_list: unmapping and freeing folios reclaim took. */
+uint64_t ps_cost_shrink_folio_list(const PsReclaimConfig *rc, uint64_t folios);
 /* pageout / swap_writepage of anon pages. */
 uint64_t ps_cost_pageout(const PsReclaimConfig *rc, uint64_t pages);
 /* isolate_migratepages_block and isolate_freepages_block: pages scanned, pages isolated. */

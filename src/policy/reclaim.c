@@ -88,8 +88,8 @@ void ps_reclaim_config_default(PsReclaimConfig *rc)
 	rc->slab_shrink_permille = 500;
 	rc->oom_reap_delay_ns = 2ull * 1000000000ull; /* OOM_REAPER_DELAY 2 s */
 	rc->kswapd_nap_ns = 100000000ull;	      /* HZ/10 */
-	rc->scan_page_ns = 300;
-	rc->reclaim_page_ns = 1500;
+	rc->scan_folio_ns = 300;
+	rc->reclaim_folio_ns = 2500;
 	rc->swapout_page_ns = 1500;
 	rc->swapin_page_ns = 25000;
 	rc->compaction = 1;
@@ -1052,7 +1052,7 @@ static void shrink_active_list(PsPolicy *p, uint32_t lv, int active_lru, uint64_
 		done += pages;
 		p->m->vm_events[PS_PGREFILL] += pages;
 		p->m->vm_events[PS_PGDEACTIVATE] += pages;
-		sc->cost_ns += ps_cost_isolate_lru_folios(&p->rc, pages);
+		sc->cost_ns += ps_cost_isolate_lru_folios(&p->rc, 1);
 	}
 }
 
@@ -1084,7 +1084,7 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, uint32_t lv, int lru
 	PsLruList *l = &p->lru[lv][lru];
 	bool file = lru == PS_LRU_INACTIVE_FILE;
 	uint64_t now = ps_engine_now(p->e);
-	uint64_t scanned = 0, reclaimed = 0, rotated = 0, unqueued_dirty = 0;
+	uint64_t scanned = 0, reclaimed = 0, rotated = 0, unqueued_dirty = 0, folios = 0;
 	/* Folios put back are relinked at the head; stop when the walk meets them again. */
 	uint64_t budget = l->nr_pages;
 
@@ -1097,6 +1097,7 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, uint32_t lv, int lru
 
 		budget -= MIN(budget, pages);
 		scanned += pages;
+		folios++;
 		list_unlink(p, h);
 		if (dirty && !(flags & PS_FOLIO_WRITEBACK))
 			unqueued_dirty += pages;
@@ -1143,10 +1144,10 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, uint32_t lv, int lru
 		p->fo[h].flags = 0;
 		m->nodes[node].stat[kind_stat(lru)] -= (int64_t)pages;
 		reclaimed += pages;
-		sc->cost_ns += ps_cost_shrink_folio_list(&p->rc, pages);
+		sc->cost_ns += ps_cost_shrink_folio_list(&p->rc, 1);
 		p->host.evict(p->host.data, h, !file);
 	}
-	sc->cost_ns += ps_cost_isolate_lru_folios(&p->rc, scanned);
+	sc->cost_ns += ps_cost_isolate_lru_folios(&p->rc, folios);
 	m->vm_events[sc->kswapd ? PS_PGSCAN_KSWAPD : PS_PGSCAN_DIRECT] += scanned;
 	m->vm_events[file ? PS_PGSCAN_FILE : PS_PGSCAN_ANON] += scanned;
 	m->vm_events[sc->kswapd ? PS_PGSTEAL_KSWAPD : PS_PGSTEAL_DIRECT] += reclaimed;
