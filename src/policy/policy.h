@@ -350,6 +350,12 @@ uint64_t ps_memcg_lru_pages(const PsPolicy *p, uint16_t memcg, int node, int lru
  * order it linked them). No event is counted.
  */
 void ps_lru_set_memcg(PsPolicy *p, uint32_t handle, uint16_t memcg);
+/*
+ * A listed folio of the starting snapshot put at the tail of its lruvec's inactive list of its
+ * kind, the next one isolate_lru_folios would take; an active one is deactivated and not
+ * referenced. No event is counted. Returns whether it was on an active list.
+ */
+bool ps_lru_start_to_tail(PsPolicy *p, uint32_t handle);
 
 /* LRU bookkeeping by the host. memcg: the memcg the folio is charged to (slab: ignored, the
  * reclaimable slab list is the node's, in the root memcg's lruvec). */
@@ -450,6 +456,12 @@ uint64_t ps_swap_used(const PsPolicy *p);
 bool ps_kswapd_active(const PsPolicy *p, int node);
 /* The cpu a node's running kswapd runs on (its reclaimed pages go to that cpu's pcp), or -1. */
 int ps_kswapd_cpu(const PsPolicy *p, int node);
+/*
+ * The recording's kswapd of cpu's node ran on cpu (its mm_vmscan_kswapd_wake or _sleep, which
+ * kswapd itself emits): the model's kswapd runs there from now on, the pages it reclaims going
+ * to that cpu's pcp lists.
+ */
+void ps_kswapd_note_cpu(PsPolicy *p, int cpu);
 bool ps_kswapd_failing(const PsPolicy *p, int node);
 /* Simulated time kswapd and kcompactd of a node have spent working so far, ns. */
 uint64_t ps_kswapd_busy_ns(const PsPolicy *p, int node);

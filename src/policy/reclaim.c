@@ -856,6 +856,26 @@ void ps_lru_set_memcg(PsPolicy *p, uint32_t h, uint16_t memcg)
 	list_link(p, h, lru, false);
 }
 
+bool ps_lru_start_to_tail(PsPolicy *p, uint32_t h)
+{
+	int lru, to;
+
+	if (!ps_lru_on_list(p, h))
+		return false;
+	lru = p->fo[h].list;
+	if (lru == PS_LRU_ACTIVE_ANON || lru == PS_LRU_ACTIVE_FILE)
+		to = lru - 1;
+	else if (lru == PS_LRU_INACTIVE_ANON || lru == PS_LRU_INACTIVE_FILE)
+		to = lru;
+	else
+		return false;
+	/* the node's kind counters (kind_stat) are the same for both lists of a kind */
+	list_unlink(p, h);
+	p->fo[h].flags &= (uint8_t)~PS_FOLIO_REFERENCED;
+	list_link(p, h, to, true);
+	return to != lru;
+}
+
 bool ps_lru_on_list(const PsPolicy *p, uint32_t h)
 {
 	return h < p->cap && (p->fo[h].flags & PS_FOLIO_ON_LIST);

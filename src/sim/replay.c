@@ -753,6 +753,9 @@ G_ALWAYS_INLINE static inline bool exec_event(PsSim *s, const PsTraceEvent *ev, 
 		 * recording's records that are observed
 		 */
 		ns = 0;
+		if ((ev->event == PS_OBS_KSWAPD_WAKE || ev->event == PS_OBS_KSWAPD_SLEEP) &&
+		    ev->cpu >= 0)
+			ps_kswapd_note_cpu(s->policy, fold_cpu(s, ev->cpu));
 	} else {
 		s->cur_cpu = cpu;
 		s->cur_proc = ev->pid >= 0 ? sim_proc_find_exited(s, ev->pid) : -1;
@@ -987,6 +990,8 @@ static gboolean policy_start(PsSim *s, GError **error)
 		sim_memcg_seed(s);
 		/* then the dirty file folios, the most recently dirtied, to their lists' heads */
 		ps_lru_start_dirty_to_head(s->policy);
+		/* after both: the kernel's reclaim order is within each folio's own lruvec */
+		sim_snapshot_lru_order(s);
 		/* the state built so far, for the next run of the same inputs (start-cache.c) */
 		sim_start_keep(s, s->start_entry, s->snap->path);
 	}

@@ -89,6 +89,13 @@ typedef struct {
 	uint64_t compaction_skip_blocks;
 	uint64_t freed_first_pages; /* free in the dump, freed first by the trace: taken at start */
 	uint64_t freed_first_left;  /* such pages left free (the zone's zoneinfo free count) */
+	/*
+	 * the start's pages the recording kernel's reclaim freed, in its order (PsStaleRun, what
+	 * 5; snapshot-stale.c), and the snapshot LRU folios put at their inactive tails for them
+	 */
+	GArray *reclaim_order;
+	bool trace_memcgs; /* a proc record of the trace named a memcg other than the root */
+	uint64_t lru_ordered_folios, lru_ordered_pages, lru_ordered_deactivated;
 	/* unknown-at-start blocks compaction moved: pfn at the snapshot <-> pfn now */
 	GHashTable *moved_to, *moved_from;
 	/*
@@ -977,6 +984,8 @@ bool sim_snap_rec_split(PsSim *s, uint32_t ri, ps_pfn_t pfn);
  * free pages it shows were allocated then (policy runs)
  */
 void sim_snapshot_free_stale(PsSim *s);
+/* After the LRU and memcg seeds: the folios the kernel reclaimed first at their lists' tails. */
+void sim_snapshot_lru_order(PsSim *s);
 uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu);
 uint64_t sim_op_free(PsSim *s, const PsTraceEvent *ev, int cpu);
 void sim_op_proc(PsSim *s, const PsTraceEvent *ev);

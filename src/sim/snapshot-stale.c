@@ -72,6 +72,15 @@
  * /proc does not, and every pageblock starts marked (policy/compaction.c,
  * ps_compaction_seed_skip_hints; summary compaction_skip_hint_blocks_at_start).
  *
+ * The same pass reads the order in which the recording kernel's reclaim freed the start's folios
+ * (frees with reason reclaim_kswapd / reclaim_direct of a page no earlier record named), which
+ * kpageflags cannot give: sim_snapshot_lru_order puts those folios, after the LRU and memcg
+ * seeds, at the tail of the inactive list of their own lruvec, the first the kernel reclaimed
+ * tail-most (isolate_lru_folios takes from the tail), so that the model's reclaim meets the
+ * folios the kernel's met. Simplification: an active folio the kernel reclaimed is put on the
+ * inactive list (the kernel deactivated it first, shrink_active_list, at a time the trace does
+ * not show). Without it the lists are in pfn order, which puts a region's large folios together.
+ *
  * Both kinds of first record depend only on the trace and the memory map (its span, the largest
  * order): with a trace cache they are kept as runs of pfns in a `.stale` entry (snapshot-cache.c,
  * each run with its kind), so that a later run from the same trace does not read it again. The
@@ -86,6 +95,10 @@
 enum { FIRST_NONE, FIRST_ALLOC, FIRST_OTHER, FIRST_FREE };
 /* The .stale entry's run (start and len 0) saying the start had compaction skip hints. */
 #define STALE_COMPACT_SKIP_HINTS 4
+/* A .stale entry's run: a start page block the kernel's reclaim freed, in the order it did. */
+#define STALE_RECLAIM_ORDER 5
+/* The .stale entry's run (start and len 0) saying a proc record named a memcg other than /. */
+#define STALE_TRACE_MEMCGS 6
 
 /*
  * The recording's first compaction run, for the skip hints at the start (policy/compaction.c,
@@ -170,17 +183,41 @@ static void note_first(uint8_t *first, const PsMachine *m, const PsTraceEvent *e
 			first[i] = what;
 }
 
+/*
+ * A free the recording kernel's reclaim made (reason reclaim_kswapd / reclaim_direct) of a page
+ * no earlier record named: a folio of the start, appended to the reclaim order (before
+ * note_first marks the page).
+ */
+static void note_reclaim(GArray *order, const uint8_t *first, const PsMachine *m,
+			 const PsTraceEvent *ev)
+{
+	PsStaleRun run = {0, 1, STALE_RECLAIM_ORDER};
+
+	if (ev->op != PS_OP_FREE || !ev->has_pfn || ev->pfn < m->map.base_pfn ||
+	    ev->pfn >= m->map.end_pfn ||
+	    (ev->free_reason != PS_FREE_RECLAIM_KSWAPD &&
+	     ev->free_reason != PS_FREE_RECLAIM_DIRECT))
+		return;
+	run.start = ev->pfn - m->map.base_pfn;
+	if (first[run.start])
+		return;
+	if (ev->order > 0 && ev->order <= (int)m->max_order)
+		run.len = 1ull << ev->order;
+	g_array_append_val(order, run);
+}
+
 /* The memory map as note_first sees it: the stale entry's machine key. */
 static uint64_t stale_machine_key(const PsMachine *m)
 {
-	/* the last: the entry's format (2: with the STALE_COMPACT_SKIP_HINTS run) */
-	uint64_t v[4] = {m->map.base_pfn, m->map.end_pfn, m->max_order, 2};
+	/* the last: the entry's format (3: with the STALE_RECLAIM_ORDER runs) */
+	uint64_t v[4] = {m->map.base_pfn, m->map.end_pfn, m->max_order, 3};
 
 	return ps_checksum64(v, sizeof(v));
 }
 
-/* The trace read a second time for first[]: false when it cannot be opened. */
-static bool scan_first(PsSim *s, uint8_t *first, FirstCompaction *fc)
+/* The trace read a second time for first[] and the reclaim order: false when it cannot be opened.
+ */
+static bool scan_first(PsSim *s, uint8_t *first, FirstCompaction *fc, GArray *order)
 {
 	g_autoptr(GError) error = NULL;
 	PsTraceHeader hdr;
@@ -193,6 +230,9 @@ static bool scan_first(PsSim *s, uint8_t *first, FirstCompaction *fc)
 	if (!r)
 		return false; /* the run's own reader reports what is wrong with the trace */
 	while (ps_trace_reader_next(r, &ev, NULL) == 1) {
+		if (ev.op == PS_OP_PROC && ev.memcg[0] && strcmp(ev.memcg, "/"))
+			s->snap->trace_memcgs = true;
+		note_reclaim(order, first, s->m, &ev);
 		note_first(first, s->m, &ev);
 		note_compaction(fc, &ev, s->m->page_size);
 	}
@@ -201,9 +241,9 @@ static bool scan_first(PsSim *s, uint8_t *first, FirstCompaction *fc)
 }
 
 /*
- * first[] (FIRST_ALLOC and FIRST_FREE; the rest is left FIRST_NONE) and *skip_hints
- * (FirstCompaction) from the cache's runs, else from the trace, keeping its runs in the cache when
- * there is one.
+ * first[] (FIRST_ALLOC and FIRST_FREE; the rest is left FIRST_NONE), *skip_hints
+ * (FirstCompaction) and snap->reclaim_order from the cache's runs, else from the trace, keeping
+ * its runs in the cache when there is one.
  */
 static bool load_first(PsSim *s, uint8_t *first, uint64_t npages, bool *skip_hints)
 {
@@ -221,15 +261,19 @@ static bool load_first(PsSim *s, uint8_t *first, uint64_t npages, bool *skip_hin
 		const PsStaleRun *run = items;
 
 		for (uint64_t i = 0; i < n; i++) {
-			if (run[i].start < npages && run[i].len <= npages - run[i].start &&
-			    (run[i].what == FIRST_ALLOC || run[i].what == FIRST_FREE))
+			bool fits = run[i].start < npages && run[i].len <= npages - run[i].start;
+
+			if (fits && (run[i].what == FIRST_ALLOC || run[i].what == FIRST_FREE))
 				memset(first + run[i].start, (int)run[i].what, run[i].len);
+			else if (fits && run[i].what == STALE_RECLAIM_ORDER)
+				g_array_append_val(s->snap->reclaim_order, run[i]);
 			*skip_hints |= run[i].what == STALE_COMPACT_SKIP_HINTS;
+			s->snap->trace_memcgs |= run[i].what == STALE_TRACE_MEMCGS;
 		}
 		g_mapped_file_unref(map);
 		return true;
 	}
-	if (!scan_first(s, first, &fc))
+	if (!scan_first(s, first, &fc, s->snap->reclaim_order))
 		return false;
 	*skip_hints = fc.skip_hints;
 	if (!entry)
@@ -252,6 +296,12 @@ static bool load_first(PsSim *s, uint8_t *first, uint64_t npages, bool *skip_hin
 
 		g_array_append_val(runs, run);
 	}
+	if (s->snap->trace_memcgs) {
+		PsStaleRun run = {0, 0, STALE_TRACE_MEMCGS};
+
+		g_array_append_val(runs, run);
+	}
+	g_array_append_vals(runs, s->snap->reclaim_order->data, s->snap->reclaim_order->len);
 	ps_derived_cache_write(entry, PS_DERIVED_STALE, digest, key, runs->data, runs->len);
 	return true;
 }
@@ -354,6 +404,7 @@ void sim_snapshot_free_stale(PsSim *s)
 	if (!snap || !s->trace_path || !strcmp(s->trace_path, "-"))
 		return;
 	first = ps_malloc0_huge(npages);
+	snap->reclaim_order = g_array_new(FALSE, FALSE, sizeof(PsStaleRun));
 	if (!load_first(s, first, npages, &skip_hints))
 		return;
 	snap->stale_scanned = true;
@@ -384,5 +435,44 @@ void sim_snapshot_free_stale(PsSim *s)
 		}
 		for (; heads; heads &= heads - 1)
 			free_if_stale(s, k + (uint64_t)__builtin_ctz(heads), first, npages);
+	}
+}
+
+void sim_snapshot_lru_order(PsSim *s)
+{
+	PsSnapshot *snap = s->snap;
+	g_autoptr(GHashTable) seen = NULL;
+
+	if (!snap || !snap->reclaim_order || !snap->reclaim_order->len || !s->snap_rec)
+		return;
+	/*
+	 * Only where the recording ran its tasks in memcgs of their own (the snapshot's
+	 * kpagecgroup, or proc records naming one): the kernel's frees then interleave one tail per
+	 * lruvec (shrink_node_memcgs), which the model's lruvecs have too. A recording without them
+	 * leaves the pfn order: its kernel also reclaimed per memcg, and the merged order put as
+	 * one list made ftrace-press-thp-6.18's direct reclaims free its 45 order-8 folios first,
+	 * which merged into order-9 blocks (thp_fault_alloc 125 vs 5, allocstall 71 vs 188).
+	 */
+	if (!s->memcg.loaded && !snap->trace_memcgs)
+		return;
+	seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+	/*
+	 * Last reclaimed first, each put at its list's tail: the first the kernel reclaimed ends
+	 * tail-most. A folio freed in parts (split first) takes the place of its first part.
+	 */
+	for (guint k = snap->reclaim_order->len; k-- > 0;) {
+		const PsStaleRun *run = &g_array_index(snap->reclaim_order, PsStaleRun, k);
+		uint32_t v = s->snap_rec[run->start];
+		const Rec *r;
+
+		if (!v || !ps_lru_on_list(s->policy, v - 1))
+			continue;
+		r = rec_at(s, v - 1);
+		if (ps_lru_start_to_tail(s->policy, v - 1))
+			snap->lru_ordered_deactivated += 1ull << r->order;
+		if (g_hash_table_add(seen, GUINT_TO_POINTER(v))) {
+			snap->lru_ordered_folios++;
+			snap->lru_ordered_pages += 1ull << r->order;
+		}
 	}
 }

@@ -54,16 +54,14 @@ static const Band bands[] = {
     {"pcp_refills", 0.10, {0.10, 0.10, 0.10, 0.10, 0.10}, NULL},
     {"pcp_drains",
      0.10,
-     {0.57, 0.10, 0.10, 0.10, 0.10},
-     "(a) 80 vs 181 (127,494 vs 173,549 pages): the hog's drains on cpu 0 match (59 of 2,016 "
-     "against 62, at its exit), kswapd's on cpu 1 do not (17 vs 119). The kernel's kswapd freed "
-     "83 order-9 folios, which go to the pcp (pcp_allowed_order takes the PMD order) and each "
-     "drain 512 pages under ZONE_RECLAIM_ACTIVE (nr_pcp_high: min(batch << 2, high) = 252), 176 "
-     "order-8 ones (to the buddy) and ~4,600 order-0 ones (27 drains of 189: nr_pcp_free "
-     "high - batch). The model's kswapd met 331 order-8 folios and 1,045 order-0 ones and no "
-     "order-9: the snapshot seeds the LRU in pfn order (see pgsteal_direct). Until kswapd ran "
-     "on a cpu of its own (kswapd.c kswapd_wake_cpu) its frees went to the hog's pcp and drained "
-     "there: 200 drains, but refills 130 vs 81. (b) 804 vs 747 holds since the start's skip "
+     {0.12, 0.10, 0.10, 0.10, 0.10},
+     "(a) 161 vs 181 (169,758 vs 173,549 pages): the hog's drains on cpu 0 match (62 and 62), "
+     "and kswapd's 83 order-9 folios drain as the kernel's did (pcp_allowed_order takes the "
+     "PMD order; each drains 512 pages under ZONE_RECLAIM_ACTIVE, nr_pcp_high: min(batch << 2, "
+     "high) = 252) since the start's LRU holds the folios the kernel reclaimed at its tails "
+     "(snapshot-stale.c; pfn order before: 80 drains, no order-9 folio met); kswapd's other "
+     "drains on cpu 1 are 16 against ~36 (its ~4,600 order-0 frees: nr_pcp_free "
+     "high - batch). (b) 804 vs 747 holds since the start's skip "
      "hints and deferral, the scanners' fast searches and the kernel's skip-bit reset "
      "(policy/compaction.c; 1,126 before them)"},
     {"kswapd_wakes", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
@@ -112,8 +110,9 @@ static const Band bands[] = {
     {"compact_fail", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"pgmigrate_success",
      0.25,
-     {0.25, 0.25, 0.25, 0.25, 0.96},
-     "(c) 41 vs 861, all kcompactd's, and "
+     {0.25, 0.25, 0.25, 0.25, 0.78},
+     "(c) 198 vs 861 since the start's LRU order (snapshot-stale.c; 41 before, the figures "
+     "below are from then), all kcompactd's, and "
      "not compaction's own doing: the kernel (72-75 ms) and the model (by 70.2 ms) each "
      "claimed eight order-8 Unmovable blocks for Movable (boost 4,096 pages); the kernel's "
      "kswapd (78.4 ms) then freed 4,297 pages before kcompactd's wake (82.7 ms), a boosted "

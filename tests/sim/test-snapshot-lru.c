@@ -236,6 +236,51 @@ static void test_direct_reclaim_free(void)
 }
 
 /*
+ * The start's LRU order (snapshot-stale.c, sim_snapshot_lru_order): the kernel's reclaim freed
+ * the active A+1, then the active order-2 folio at A+4, then the slab page A+10 (on no LRU list).
+ * With a task in a memcg of its own (pid 9's proc record) the two folios go to the inactive
+ * tail, deactivated: 2 folios, 5 pages; without it (the second run) the lists are left in pfn
+ * order and both stay active.
+ */
+static void test_reclaim_order(void)
+{
+	static const char proc[] = "{\"t\":0,\"op\":\"proc\",\"pid\":9,\"comm\":\"t\","
+				   "\"oom_score_adj\":0,\"memcg\":\"/t\"}";
+	g_autofree char *l1 =
+	    g_strdup_printf("{\"t\":1500,\"op\":\"free\",\"id\":7,\"pfn\":%u,"
+			    "\"order\":0,\"cpu\":0,\"reason\":\"reclaim_kswapd\"}",
+			    A + 1);
+	g_autofree char *l2 =
+	    g_strdup_printf("{\"t\":2500,\"op\":\"free\",\"id\":9,\"pfn\":%u,"
+			    "\"order\":2,\"cpu\":1,\"reason\":\"reclaim_kswapd\"}",
+			    A + 4);
+	g_autofree char *l3 =
+	    g_strdup_printf("{\"t\":2600,\"op\":\"free\",\"id\":10,\"pfn\":%u,"
+			    "\"order\":0,\"cpu\":1,\"reason\":\"reclaim_kswapd\"}",
+			    A + 10);
+	const char *const lines[] = {proc, l1, l2, l3};
+
+	for (int with_memcg = 1; with_memcg >= 0; with_memcg--) {
+		g_autofree char *out =
+		    run("order", lines + !with_memcg, G_N_ELEMENTS(lines) - !with_memcg);
+		g_autoptr(cJSON) sum = ps_test_json_file(out, "summary.json");
+
+		g_assert_cmpfloat(snap_field(sum, "lru_reclaim_ordered_folios"), ==,
+				  with_memcg ? 2 : 0);
+		g_assert_cmpfloat(snap_field(sum, "lru_reclaim_ordered_pages"), ==,
+				  with_memcg ? 5 : 0);
+		g_assert_cmpfloat(snap_field(sum, "lru_reclaim_ordered_deactivated"), ==,
+				  with_memcg ? 5 : 0);
+		/* at the start: A+1 and the order-2 folio active, A+0 and A+2 inactive */
+		g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_active_file"), ==,
+				with_memcg ? 0 : 5);
+		g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_inactive_file"), ==,
+				with_memcg ? 7 : 2);
+		ps_test_rm_rf(out);
+	}
+}
+
+/*
  * LRU folios the trace proves free at its start (snapshot-stale.c): A's page, a tail page of the
  * order-2 folio at A+4 (the 8 pages from A: a word with a larger folio) and A+8 (a word of
  * order-0 folios) are first named by an allocation, so the three folios are freed to the buddy
@@ -610,6 +655,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/snapshot-lru/failed-alloc", test_failed_alloc);
 	g_test_add_func("/sim/snapshot-lru/boost-at-start", test_boost_at_start);
 	g_test_add_func("/sim/snapshot-lru/stale", test_stale);
+	g_test_add_func("/sim/snapshot-lru/reclaim-order", test_reclaim_order);
 	g_test_add_func("/sim/snapshot-lru/compaction-skip-hints", test_compaction_skip_hints);
 	rc = g_test_run();
 
