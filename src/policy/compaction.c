@@ -336,14 +336,24 @@ static bool reset_isolation_pfn(PsMachine *m, const PsZone *z, ps_pfn_t pfn, boo
 	if (!check_source && check_target && ps_pageblock_mt(m, block) != PS_MT_MOVABLE)
 		return false;
 	for (ps_pfn_t p = block; p <= last; p += 1u << PS_PAGE_ALLOC_COSTLY_ORDER) {
-		ps_pfn_t h = block_head(m, p);
+		enum ps_page_state st = ps_page_state(m, p);
+		ps_pfn_t h = p;
 
-		if ((check_source && ps_page_state(m, h) == PS_PAGE_ALLOCATED &&
-		     ps_page_movable(m, h)) ||
-		    (check_target && ps_page_state(m, p) == PS_PAGE_BUDDY)) {
-			ps_set_pageblock_skip(m, block, false);
-			return true;
+		if (st == PS_PAGE_BUDDY) {
+			if (!check_target)
+				continue;
+		} else if (!check_source) {
+			continue;
+		} else if (st == PS_PAGE_TAIL) {
+			/* PageLRU of a tail page is its head's */
+			h = block_head(m, p);
+			if (ps_page_state(m, h) != PS_PAGE_ALLOCATED || !ps_page_movable(m, h))
+				continue;
+		} else if (st != PS_PAGE_ALLOCATED || !ps_page_movable(m, p)) {
+			continue;
 		}
+		ps_set_pageblock_skip(m, block, false);
+		return true;
 	}
 	return false;
 }
