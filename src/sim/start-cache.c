@@ -24,6 +24,7 @@
  * Layout (native byte order; the file never leaves the machine): StartHead, then the payload.
  */
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,16 +32,16 @@
 #include "sim/sim-private.h"
 #include "util/util.h"
 
-#define START_MAGIC "PSSTART\x01"
+#define START_MAGIC "PSSTART\x02"
 
 typedef struct {
 	char magic[8];
 	uint64_t size;	   /* payload bytes */
 	uint64_t checksum; /* ps_checksum_sum of them */
 	uint64_t entries;  /* arrays in the table */
-	char key[72];	   /* start_key's hex, NUL-terminated */
+	char key[96];	   /* the entry's name before ".start", NUL-terminated */
 } StartHead;
-G_STATIC_ASSERT(sizeof(StartHead) == 104);
+G_STATIC_ASSERT(sizeof(StartHead) == 128);
 
 typedef enum { START_USE, START_OFF, START_COMPARE } StartMode;
 
@@ -102,12 +103,14 @@ static bool key_dir(GChecksum *h, const char *dir, const char *cache_dir)
 }
 
 /*
- * The key of a start: this binary, the run's config (as written back in full), its seed and
- * sample interval, the dump, every file in the --proc directory and beside the dump, and the
- * trace. NULL when one of them cannot be hashed (standard input, /proc/self/exe unreadable).
+ * The key of a start, "INPUTS-EXE": INPUTS the sha256 of the run's config (as written back in
+ * full), its seed and sample interval, the dump, every file in the --proc directory and beside
+ * the dump, and the trace; EXE the first 16 hex digits of this binary's sha256. NULL when one of
+ * them cannot be hashed (standard input, /proc/self/exe unreadable).
  */
 static char *start_key(PsSim *s, const char *kpageflags, const char *proc_dir, const char *trace)
 {
+	g_autofree char *exe_digest = NULL;
 	g_autoptr(GChecksum) h = g_checksum_new(G_CHECKSUM_SHA256);
 	g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
 	g_autofree char *cfg = ps_config_to_json_full(s->cfg);
@@ -118,7 +121,9 @@ static char *start_key(PsSim *s, const char *kpageflags, const char *proc_dir, c
 	if (!exe || !strcmp(kpageflags, "-") || !strcmp(trace, "-"))
 		return NULL;
 	g_checksum_update(h, (const guchar *)START_MAGIC, 8);
-	if (!key_file(h, "exe", exe, cache_dir) ||
+	exe_digest = ps_file_digest_cached(exe, cache_dir, NULL, NULL);
+	if (!exe_digest || !g_str_has_prefix(exe_digest, "sha256:") ||
+	    strlen(exe_digest) < strlen("sha256:") + 16 ||
 	    !key_file(h, "kpageflags", kpageflags, cache_dir))
 		return NULL;
 	if (s->opts.trace_digest) {
@@ -134,7 +139,8 @@ static char *start_key(PsSim *s, const char *kpageflags, const char *proc_dir, c
 			    proc_dir != NULL, s->cfg->spec.seed, s->cfg->sampling.sample_ns);
 	g_checksum_update(h, (const guchar *)extra, -1);
 	g_checksum_update(h, (const guchar *)cfg, -1);
-	return g_strdup(g_checksum_get_string(h));
+	return g_strdup_printf("%s-%.16s", g_checksum_get_string(h),
+			       exe_digest + strlen("sha256:"));
 }
 
 /* ---- the walk ------------------------------------------------------------------------------ */
@@ -265,6 +271,29 @@ bool sim_start_restore(PsSim *s, const char *entry, const char *kpageflags)
 	return true;
 }
 
+/*
+ * Removes the entries of the same inputs made by other builds (the name's INPUTS- prefix, another
+ * EXE): each is tens to hundreds of MB and only its own binary reads it, so a rebuild would
+ * otherwise leave one behind per recording. Two builds that run the same inputs by turns then
+ * rewrite each other's entry (slower, never wrong).
+ */
+static void drop_other_builds(const char *dir, const char *name)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *dash = strchr(name, '-'), *n;
+	gsize prefix;
+
+	if (!d || !dash)
+		return;
+	prefix = (gsize)(dash - name) + 1;
+	while ((n = g_dir_read_name(d)))
+		if (!strncmp(n, name, prefix) && g_str_has_suffix(n, ".start") && strcmp(n, name)) {
+			g_autofree char *p = g_build_filename(dir, n, NULL);
+
+			g_unlink(p);
+		}
+}
+
 static void entry_write(const char *entry, const PsStateTable *t)
 {
 	g_autoptr(GError) local = NULL;
@@ -288,8 +317,11 @@ static void entry_write(const char *entry, const PsStateTable *t)
 	if (f && (!ps_atomic_file_write(f, &h, sizeof(h), &local) ||
 		  !ps_atomic_file_write(f, bytes, len, &local)))
 		g_clear_pointer(&f, ps_atomic_file_abort);
-	if (!f || !ps_atomic_file_commit(f, &local)) /* commit frees f either way */
+	if (!f || !ps_atomic_file_commit(f, &local)) { /* commit frees f either way */
 		fprintf(stderr, "pagesim: cache: %s; not kept\n", local->message);
+		return;
+	}
+	drop_other_builds(dir, base);
 }
 
 /* compare mode: the same table through a second run restored from it, byte for byte */

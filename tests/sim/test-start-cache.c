@@ -120,7 +120,7 @@ static void test_restored_same(gconstpointer rec)
 {
 	Rec r = {0};
 	g_autofree char *tmp = NULL, *off = NULL, *cold = NULL, *warm = NULL, *cmp = NULL;
-	g_autofree char *bad = NULL, *entry = NULL, *bytes = NULL, *again = NULL;
+	g_autofree char *bad = NULL, *entry = NULL, *bytes = NULL, *again = NULL, *other = NULL;
 	gsize len = 0, len2 = 0;
 
 	if (!rec_open(&r, rec)) {
@@ -153,7 +153,17 @@ static void test_restored_same(gconstpointer rec)
 	/* both ways, compared array by array (aborts on a difference) */
 	run(&r, cmp, "compare");
 	assert_same_run(off, cmp);
-	/* a corrupt entry: ignored, the run starts cold, the entry is written again */
+	/*
+	 * a corrupt entry: ignored, the run starts cold, the entry is written again, and an entry
+	 * of the same inputs from another build (another name after the '-') is removed
+	 */
+	{
+		g_autofree char *stem = g_path_get_basename(entry);
+
+		*strchr(stem, '-') = 0;
+		other = g_strdup_printf("%s/%s-0123456789abcdef.start", r.cache, stem);
+		g_assert_true(g_file_set_contents(other, "old build", -1, NULL));
+	}
 	g_assert_true(g_file_get_contents(entry, &bytes, &len, NULL));
 	bytes[len / 2] ^= 0x40;
 	g_assert_true(g_file_set_contents(entry, bytes, (gssize)len, NULL));
@@ -163,6 +173,7 @@ static void test_restored_same(gconstpointer rec)
 	g_assert_cmpuint(len2, ==, len);
 	bytes[len / 2] ^= 0x40;
 	g_assert_cmpmem(bytes, len, again, len2);
+	g_assert_false(g_file_test(other, G_FILE_TEST_EXISTS));
 	ps_test_rm_rf(tmp);
 	rec_close(&r);
 }
