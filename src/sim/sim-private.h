@@ -95,7 +95,9 @@ typedef struct {
 	 */
 	GArray *reclaim_order;
 	bool trace_memcgs; /* a proc record of the trace named a memcg other than the root */
-	uint64_t lru_ordered_folios, lru_ordered_pages, lru_ordered_deactivated;
+	struct {
+		uint64_t folios, pages, deactivated;
+	} lru_ordered;
 	/* unknown-at-start blocks compaction moved: pfn at the snapshot <-> pfn now */
 	GHashTable *moved_to, *moved_from;
 	/*

@@ -469,10 +469,10 @@ void sim_snapshot_lru_order(PsSim *s)
 			continue;
 		r = rec_at(s, v - 1);
 		if (ps_lru_start_to_tail(s->policy, v - 1))
-			snap->lru_ordered_deactivated += 1ull << r->order;
+			snap->lru_ordered.deactivated += 1ull << r->order;
 		if (g_hash_table_add(seen, GUINT_TO_POINTER(v))) {
-			snap->lru_ordered_folios++;
-			snap->lru_ordered_pages += 1ull << r->order;
+			snap->lru_ordered.folios++;
+			snap->lru_ordered.pages += 1ull << r->order;
 		}
 	}
 }

@@ -861,12 +861,7 @@ void ps_snapshot_state(PsSnapshot *snap, const PsMachine *m, PsStateTable *t)
 		       sizeof(snap->freed_first_left));
 	ps_state_array(t, "snap.kcompactd_deferred", &snap->kcompactd_deferred,
 		       sizeof(snap->kcompactd_deferred));
-	ps_state_array(t, "snap.lru_ordered_folios", &snap->lru_ordered_folios,
-		       sizeof(snap->lru_ordered_folios));
-	ps_state_array(t, "snap.lru_ordered_pages", &snap->lru_ordered_pages,
-		       sizeof(snap->lru_ordered_pages));
-	ps_state_array(t, "snap.lru_ordered_deactivated", &snap->lru_ordered_deactivated,
-		       sizeof(snap->lru_ordered_deactivated));
+	ps_state_array(t, "snap.lru_ordered", &snap->lru_ordered, sizeof(snap->lru_ordered));
 }
 
 PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_dir, GError **error)
@@ -1000,11 +995,11 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 					(double)snap->freed_first_left);
 		/* the LRU folios the kernel's reclaim freed, at their lists' tails in its order */
 		cJSON_AddNumberToObject(o, "lru_reclaim_ordered_folios",
-					(double)snap->lru_ordered_folios);
+					(double)snap->lru_ordered.folios);
 		cJSON_AddNumberToObject(o, "lru_reclaim_ordered_pages",
-					(double)snap->lru_ordered_pages);
+					(double)snap->lru_ordered.pages);
 		cJSON_AddNumberToObject(o, "lru_reclaim_ordered_deactivated",
-					(double)snap->lru_ordered_deactivated);
+					(double)snap->lru_ordered.deactivated);
 		/* the first direct compaction crossed its zone empty: skip hints at the start */
 		if (snap->compaction_skip_blocks)
 			cJSON_AddNumberToObject(o, "compaction_skip_hint_blocks_at_start",
