@@ -40,15 +40,22 @@ static void test_boot_dma_layout(void)
 	fixture_check(m);
 }
 
+/* The first page of fixture_normal_only(1024, 1024)'s order-10 block, taken and allocated. */
+static ps_pfn_t take_first_page(PsMachine *m, PsZone *z)
+{
+	ps_pfn_t pfn = ps_rmqueue_smallest(m, z, 0, PS_MT_MOVABLE);
+
+	g_assert_cmpuint(pfn, ==, 1024);
+	ps_page_mark_allocated(m, z, pfn, 0);
+	return pfn;
+}
+
 static void test_split_and_merge(void)
 {
 	g_autoptr(PsMachine) m = fixture_normal_only(1024, 1024);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
-	ps_pfn_t pfn;
+	ps_pfn_t pfn = take_first_page(m, z);
 
-	pfn = ps_rmqueue_smallest(m, z, 0, PS_MT_MOVABLE);
-	g_assert_cmpuint(pfn, ==, 1024);
-	ps_page_mark_allocated(m, z, pfn, 0);
 	/* Each upper half went to its order's list: 1025@0, 1026@1, 1028@2, ..., 1536@9. */
 	for (unsigned o = 0; o < 10; o++) {
 		g_assert_cmpuint(z->free_area[o].nr_free, ==, 1);
@@ -306,9 +313,7 @@ static void test_foreign_list(void)
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 	ps_pfn_t pfn;
 
-	pfn = ps_rmqueue_smallest(m, z, 0, PS_MT_MOVABLE);
-	g_assert_cmpuint(pfn, ==, 1024);
-	ps_page_mark_allocated(m, z, pfn, 0);
+	take_first_page(m, z);
 	/* The first pageblock becomes Unmovable with its free pages; 1032 (order 3) goes back. */
 	ps_pageblock_set_mt(m, z, 1024, PS_MT_UNMOVABLE);
 	g_assert_cmpuint(z->free_area[3].list[PS_MT_UNMOVABLE].head, ==, 1032);
