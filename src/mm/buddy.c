@@ -15,14 +15,7 @@
  *
  * Invariant kept by every function here, as in the kernel since 6.10: a free block sits on the
  * list of its pageblock's migratetype (blocks of pageblock order and above retype all the
- * pageblocks they cover), except where a snapshot start put it elsewhere (ps_free_list_move):
- * a real machine's pagetypeinfo can show free pages on another type's list (on
- * qemu-press-oom-64k-6.18, 4,029 Movable-list pages in a zone of two Unmovable pageblocks), and
- * the kernel keeps them there until they are taken, merged or their block's free pages are
- * moved: __del_page_from_free_list unlinks a page from whichever list holds it (it only warns,
- * under CONFIG_DEBUG_VM, when that is not the block's type), expand puts the halves of a block
- * taken from a list back on that list, __free_one_page adds the merged block to the freeing
- * page's type. Such blocks are remembered in PsZone.foreign.
+ * pageblocks they cover).
  *
  * Simplifications (why acceptable):
  * - No CMA (the modelled builds have CONFIG_CMA off, like the recorded machine), no guard pages
@@ -67,8 +60,6 @@ static inline void free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned
 {
 	PsFreeArea *area = &z->free_area[order];
 
-	if (G_UNLIKELY(z->foreign) && ps_pageblock_mt(m, pfn) != mt)
-		g_hash_table_insert(z->foreign, GUINT_TO_POINTER(pfn), GUINT_TO_POINTER(mt + 1));
 	ps_page_set(m, pfn, PS_PAGE_BUDDY, order);
 	if (tail)
 		ps_list_add_tail(m, &area->list[mt], pfn);
@@ -79,25 +70,13 @@ static inline void free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned
 		z->vm_stat[PS_NR_FREE_PAGES_BLOCKS] += 1 << order;
 }
 
-/* The list a free block head is on, removing it from PsZone.foreign (it is about to leave it). */
-static inline enum ps_migratetype take_foreign(PsZone *z, ps_pfn_t pfn, enum ps_migratetype mt)
-{
-	gpointer v;
-
-	if (G_LIKELY(!z->foreign) ||
-	    !g_hash_table_steal_extended(z->foreign, GUINT_TO_POINTER(pfn), NULL, &v))
-		return mt;
-	return (enum ps_migratetype)(GPOINTER_TO_UINT(v) - 1);
-}
-
-/* mt: the type the caller accounts the block to (its pageblock's, or the list it took it from). */
 static inline void free_list_del(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order,
 				 enum ps_migratetype mt)
 {
 	PsFreeArea *area = &z->free_area[order];
 
 	g_assert(ps_page_state(m, pfn) == PS_PAGE_BUDDY && ps_page_order(m, pfn) == order);
-	ps_list_del(m, &area->list[take_foreign(z, pfn, mt)], pfn);
+	ps_list_del(m, &area->list[mt], pfn);
 	ps_page_set(m, pfn, PS_PAGE_TAIL, 0);
 	area->nr_free--;
 	if (order >= m->pageblock_order && mt != PS_MT_ISOLATE)
@@ -115,41 +94,16 @@ void ps_free_list_del(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enu
 	free_list_del(m, z, pfn, order, mt);
 }
 
-enum ps_migratetype ps_free_list_of(const PsMachine *m, const PsZone *z, ps_pfn_t pfn)
-{
-	gpointer v;
-
-	if (z->foreign && g_hash_table_lookup_extended(z->foreign, GUINT_TO_POINTER(pfn), NULL, &v))
-		return (enum ps_migratetype)(GPOINTER_TO_UINT(v) - 1);
-	return ps_pageblock_mt(m, pfn);
-}
-
-/*
- * move_to_free_list: list_move_tail onto the new type, accounting moved with it. The callers
- * retype the pageblock to new_mt (or it has that type), so the block is no longer foreign.
- */
+/* move_to_free_list: list_move_tail onto the new type, accounting moved with it. */
 static void move_to_free_list(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order,
 			      enum ps_migratetype old_mt, enum ps_migratetype new_mt)
 {
 	PsFreeArea *area = &z->free_area[order];
 
-	ps_list_del(m, &area->list[take_foreign(z, pfn, old_mt)], pfn);
+	ps_list_del(m, &area->list[old_mt], pfn);
 	ps_list_add_tail(m, &area->list[new_mt], pfn);
 	account_freepages(z, -(1 << order), old_mt);
 	account_freepages(z, 1 << order, new_mt);
-}
-
-void ps_free_list_move(PsMachine *m, PsZone *z, ps_pfn_t pfn, enum ps_migratetype new_mt)
-{
-	unsigned order = ps_page_order(m, pfn);
-	enum ps_migratetype old = ps_free_list_of(m, z, pfn);
-
-	g_assert(ps_page_state(m, pfn) == PS_PAGE_BUDDY);
-	g_assert(old < PS_MT_PCPTYPES && new_mt < PS_MT_PCPTYPES);
-	if (!z->foreign)
-		z->foreign = g_hash_table_new(g_direct_hash, g_direct_equal);
-	free_list_del(m, z, pfn, order, old);
-	free_list_add(m, z, pfn, order, new_mt, true);
 }
 
 /* change_pageblock_range */

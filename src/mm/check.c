@@ -7,8 +7,7 @@
  * Rules checked (per zone):
  *  1. every list is well linked (prev/next agree, head/tail ends, len matches the walk);
  *  2. each block on free_area[o].list[mt] is a PS_PAGE_BUDDY head of order o, aligned to 2^o,
- *     inside the zone's managed range, and its pageblock(s) have type mt, or PsZone.foreign
- *     says it is on mt's list; every entry of PsZone.foreign is a free head on that list;
+ *     inside the zone's managed range, and its pageblock(s) have type mt;
  *  3. nr_free[o] equals the sum of list lengths of order o;
  *  4. blocks (free, pcp, allocated) do not overlap, and every managed (not reserved) page is
  *     covered by exactly one of them: free + pcp + allocated = managed;
@@ -61,7 +60,6 @@ static gboolean check_free_areas(PsMachine *m, PsZone *z, ZoneSums *sum, GError 
 {
 	ps_pfn_t mstart = z->start_pfn, end = ps_zone_end_pfn(z);
 	char what[96];
-	guint foreign = 0; /* PsZone.foreign entries met on the lists */
 
 	for (unsigned o = 0; o < m->nr_orders; o++) {
 		uint64_t total = 0;
@@ -84,16 +82,9 @@ static gboolean check_free_areas(PsMachine *m, PsZone *z, ZoneSums *sum, GError 
 				if (p < mstart || p + (1u << o) > end)
 					FAIL("%s: block at pfn %u outside the managed range", what,
 					     p);
-				if (z->foreign &&
-				    ps_free_list_of(m, z, p) != (enum ps_migratetype)mt)
-					FAIL("%s: block at pfn %u is recorded on the %s list", what,
-					     p, ps_migratetype_names[ps_free_list_of(m, z, p)]);
-				foreign += z->foreign &&
-					   g_hash_table_contains(z->foreign, GUINT_TO_POINTER(p));
 				for (ps_pfn_t b = p; b < p + (1u << o);
 				     b += (ps_pfn_t)m->pageblock_nr_pages) {
-					if (ps_pageblock_mt(m, b) != (enum ps_migratetype)mt &&
-					    ps_free_list_of(m, z, p) != (enum ps_migratetype)mt)
+					if (ps_pageblock_mt(m, b) != (enum ps_migratetype)mt)
 						FAIL("%s: block at pfn %u lies in a %s pageblock",
 						     what, p,
 						     ps_migratetype_names[ps_pageblock_mt(m, b)]);
@@ -112,9 +103,7 @@ static gboolean check_free_areas(PsMachine *m, PsZone *z, ZoneSums *sum, GError 
 			     " but the lists hold %" G_GUINT64_FORMAT,
 			     z->node, ps_zone_names[z->type], o, z->free_area[o].nr_free, total);
 	}
-	if (z->foreign && foreign != g_hash_table_size(z->foreign))
-		FAIL("node %d %s: %u blocks recorded on foreign lists, %u of them free heads there",
-		     z->node, ps_zone_names[z->type], g_hash_table_size(z->foreign), foreign);
+
 	return TRUE;
 }
 

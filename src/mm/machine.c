@@ -39,7 +39,6 @@
  *   ("memblock adjusts totalram_pages() manually", the 2024 patch that introduced it).
  */
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -527,11 +526,8 @@ void ps_machine_free(PsMachine *m)
 	if (!m)
 		return;
 	if (m->zones)
-		for (int i = 0; i < m->nr_zones; i++) {
+		for (int i = 0; i < m->nr_zones; i++)
 			g_free(m->zones[i].pcp);
-			if (m->zones[i].foreign)
-				g_hash_table_destroy(m->zones[i].foreign);
-		}
 	g_free(m->zones);
 	g_free(m->cpu_vmstat_dirty);
 	npages = (size_t)(m->map.end_pfn - m->map.base_pfn);
@@ -554,46 +550,6 @@ static void state_zero(void *p, size_t bytes)
 	else if (bytes >= (2u << 20))
 		madvise(p, bytes, MADV_HUGEPAGE);
 #endif
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* PsZone.foreign as (pfn << 8 | list mt + 1), sorted: the table's iteration order is not a state.
- */
-static void zone_foreign_state(PsZone *z, PsStateTable *t)
-{
-	uint64_t n =
-	    ps_state_count(t, "zone.foreign", z->foreign ? g_hash_table_size(z->foreign) : 0);
-	g_autofree uint64_t *e = NULL;
-
-	if (!n)
-		return;
-	e = g_new0(uint64_t, n);
-	if (!ps_state_loading(t)) {
-		GHashTableIter it;
-		gpointer k, v;
-		uint64_t i = 0;
-
-		g_hash_table_iter_init(&it, z->foreign);
-		while (g_hash_table_iter_next(&it, &k, &v))
-			e[i++] = (uint64_t)GPOINTER_TO_UINT(k) << 8 | GPOINTER_TO_UINT(v);
-		qsort(e, n, sizeof(*e), cmp_u64);
-	}
-	ps_state_array(t, "zone.foreign.blocks", e, n * sizeof(*e));
-	if (!ps_state_loading(t))
-		return;
-	if (!z->foreign)
-		z->foreign = g_hash_table_new(g_direct_hash, g_direct_equal);
-	/* a list mt + 1 is never 0: zeros are what a failed load (the restore is dropped) left */
-	for (uint64_t i = 0; i < n; i++)
-		if (e[i] & 0xff)
-			g_hash_table_insert(z->foreign, GUINT_TO_POINTER((guint)(e[i] >> 8)),
-					    GUINT_TO_POINTER((guint)(e[i] & 0xff)));
 }
 
 void ps_machine_state(PsMachine *m, PsStateTable *t)
@@ -626,7 +582,6 @@ void ps_machine_state(PsMachine *m, PsStateTable *t)
 		ps_state_array(t, "zone", z, offsetof(PsZone, pcp));
 		if (z->pcp)
 			ps_state_array(t, "zone.pcp", z->pcp, sizeof(PsPcp) * (gsize)m->nr_cpus);
-		zone_foreign_state(z, t);
 	}
 	ps_state_array(t, "map.block_link", m->map.block_link, sizeof(PsPageLink) * nblocks);
 	ps_state_array(t, "map.pageblock_mt", m->pageblock_mt, nblocks);

@@ -257,7 +257,7 @@ uint64_t ps_buddy_take_range(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned ord
 
 	if (head != PS_PFN_NONE) {
 		unsigned high = ps_page_order(m, head);
-		enum ps_migratetype mt = ps_free_list_of(m, z, head);
+		enum ps_migratetype mt = ps_pageblock_mt(m, head);
 
 		/* break_down_buddy_pages: keep halving, the other half goes back at the head. */
 		ps_free_list_del(m, z, head, high, mt);
@@ -283,7 +283,7 @@ uint64_t ps_buddy_take_range(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned ord
 		unsigned o = ps_page_order(m, p);
 
 		if (s == PS_PAGE_BUDDY) {
-			enum ps_migratetype mt = ps_free_list_of(m, z, p);
+			enum ps_migratetype mt = ps_pageblock_mt(m, p);
 
 			ps_free_list_del(m, z, p, o, mt);
 			snap_account(z, -(1ll << o), mt);
@@ -433,7 +433,7 @@ void ps_pageblock_set_mt(PsMachine *m, PsZone *z, ps_pfn_t pfn, enum ps_migratet
 			continue;
 		}
 		o = ps_page_order(m, p);
-		old = ps_free_list_of(m, z, p);
+		old = ps_pageblock_mt(m, p);
 		ps_free_list_del(m, z, p, o, old);
 		snap_account(z, -(1ll << o), old);
 		ps_free_list_add(m, z, p, o, mt, true);

@@ -4,9 +4,7 @@
  * (workloads/ftrace-press-kswapd-6.18): a run that restores the started state writes the same
  * files, byte for byte, as one that builds it; the compare mode (PAGESIM_START_CACHE=compare)
  * builds it both ways and aborts unless they are the same bytes array by array; a corrupt entry
- * is ignored (the run starts cold, the same files) and written again. The same on
- * workloads/qemu-press-oom-64k-6.18, whose start has free blocks on another type's list
- * (PsZone.foreign, saved by ps_machine_state).
+ * is ignored (the run starts cold, the same files) and written again.
  */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -18,18 +16,20 @@
 #include "sim/sim.h"
 #include "test-util.h"
 
+#define REC "ftrace-press-kswapd-6.18"
+
 typedef struct {
 	char *dir, *trace, *kpf, *cache;
 	PsConfig *cfg;
 } Rec;
 
-static bool rec_open(Rec *r, const char *rec)
+static bool rec_open(Rec *r)
 {
 	const char *src = g_getenv("PAGESIM_SRCDIR");
 
 	if (!src)
 		return false;
-	r->dir = g_build_filename(src, "workloads", rec, NULL);
+	r->dir = g_build_filename(src, "workloads", REC, NULL);
 	r->trace = g_build_filename(r->dir, "trace.jsonl.gz", NULL);
 	r->kpf = g_build_filename(r->dir, "before.kpageflags.gz", NULL);
 	if (!g_file_test(r->trace, G_FILE_TEST_EXISTS) || !g_file_test(r->kpf, G_FILE_TEST_EXISTS))
@@ -116,18 +116,15 @@ static char *start_entry(const char *cache)
 	return found;
 }
 
-static void test_restored_same(gconstpointer rec)
+static void test_restored_same(void)
 {
 	Rec r = {0};
 	g_autofree char *tmp = NULL, *off = NULL, *cold = NULL, *warm = NULL, *cmp = NULL;
 	g_autofree char *bad = NULL, *entry = NULL, *bytes = NULL, *again = NULL, *other = NULL;
 	gsize len = 0, len2 = 0;
 
-	if (!rec_open(&r, rec)) {
-		g_autofree char *why =
-		    g_strdup_printf("workloads/%s is not there", (const char *)rec);
-
-		g_test_skip(why);
+	if (!rec_open(&r)) {
+		g_test_skip("workloads/" REC " is not there");
 		return;
 	}
 	tmp = ps_test_make_dir("pagesim-start-run-XXXXXX");
@@ -181,9 +178,6 @@ static void test_restored_same(gconstpointer rec)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_data_func("/sim/start-cache/restored-same", "ftrace-press-kswapd-6.18",
-			     test_restored_same);
-	g_test_add_data_func("/sim/start-cache/restored-same-foreign-lists",
-			     "qemu-press-oom-64k-6.18", test_restored_same);
+	g_test_add_func("/sim/start-cache/restored-same", test_restored_same);
 	return g_test_run();
 }
