@@ -45,10 +45,17 @@
  *   page in the RCU softirq of the cpu that queued them, after a grace period (see
  *   RCU_TABLE_GP_NS). Until then they are nobody's pages but still allocated, and their frees
  *   come between the later records' allocations of that cpu, each halving its pcp alloc_factor
- *   (free_frozen_page_commit). Simplification: every batch waits the same fixed time (the
- *   kernel ends one grace period for all callbacks queued before it, so their waits differ),
- *   and what is still waiting when the trace ends stays allocated, as the kernel's frees after
- *   tracing stopped are not in the recording either.
+ *   (free_frozen_page_commit). When the batch page cannot be had, tlb_remove_table hands that
+ *   one table to tlb_remove_table_one and asks for a batch page again at the next table. On
+ *   x86-64 (6.18 selects ARCH_SUPPORTS_PT_RECLAIM there, and PT_RECLAIM defaults to y)
+ *   __tlb_remove_table_one is a call_rcu of the table alone, so it waits a grace period too,
+ *   queued between the batches; the model does that on every machine. Simplifications: arm64
+ *   6.18 has no PT_RECLAIM and frees such a table at once (after tlb_remove_table_sync_one's
+ *   IPI); the difference is only for a GFP_NOWAIT order-0 allocation that failed, rare even
+ *   under pressure. Every batch waits the same fixed time (the kernel ends one grace period
+ *   for all callbacks queued before it, so their waits differ), and what is still waiting
+ *   when the trace ends stays allocated, as the kernel's frees after tracing stopped are not
+ *   in the recording either.
  * - File mappings (`map` and `touch` of kind file): a read fault maps the page-cache page at the
  *   address (do_read_fault) and, where fault_around_bytes (64 KiB) is more than one page, the
  *   pages around it that do_fault_around's window allows, inside the mapping and the PTE page;
@@ -2107,28 +2114,23 @@ static unsigned gather_entries(const PsSim *s, const Rec *r)
 }
 
 /*
- * n batch pages of an mmu_gather, __get_free_page(GFP_NOWAIT) (`what` names the kernel function):
- * kernel allocations of the task's cpu, owned by nobody. A failure is counted in *failed and
- * ends them, as tlb_next_batch gives up and tlb_remove_table goes on without a batch. The pages
- * made are counted in *made and their records go to *pages.
+ * One batch page of an mmu_gather or of tlb_remove_table, __get_free_page(GFP_NOWAIT |
+ * __GFP_NOWARN)
+ * (`what` names the kernel function): a kernel allocation of the task's cpu, owned by nobody.
+ * Counted in *made, or in *failed when it cannot be had (then REC_NONE); the time in *ns.
  */
-static uint64_t batch_pages_alloc(PsSim *s, uint64_t n, int cpu, const char *what, uint64_t *made,
-				  uint64_t *failed, GArray *pages)
+static uint32_t batch_page_alloc(PsSim *s, int cpu, const char *what, uint64_t *made,
+				 uint64_t *failed, uint64_t *ns)
 {
-	uint64_t ns = 0;
+	uint32_t ri = do_alloc(s, PS_GFP_NOWAIT, 0, cpu, -1, PS_KIND_KERNEL, -1,
+			       PS_NO_INTERLEAVE_INDEX, what, ns);
 
-	for (uint64_t i = 0; i < n; i++) {
-		uint32_t ri = do_alloc(s, PS_GFP_NOWAIT, 0, cpu, -1, PS_KIND_KERNEL, -1,
-				       PS_NO_INTERLEAVE_INDEX, what, &ns);
-
-		if (ri == REC_NONE || ri == REC_RETRY) {
-			(*failed)++;
-			break;
-		}
-		(*made)++;
-		g_array_append_val(pages, ri);
+	if (ri == REC_NONE || ri == REC_RETRY) {
+		(*failed)++;
+		return REC_NONE;
 	}
-	return ns;
+	(*made)++;
+	return ri;
 }
 
 /*
@@ -2137,8 +2139,18 @@ static uint64_t batch_pages_alloc(PsSim *s, uint64_t n, int cpu, const char *wha
  */
 static uint64_t gather_alloc(PsSim *s, uint64_t entries, int cpu, GArray *pages)
 {
-	return batch_pages_alloc(s, gather_batch_pages(s->m, entries), cpu, "mmu_gather",
-				 &s->gather_pages, &s->gather_failed, pages);
+	uint64_t n = gather_batch_pages(s->m, entries), ns = 0;
+
+	/* tlb_next_batch gives up at the first page it cannot have: the gather flushes early */
+	for (uint64_t i = 0; i < n; i++) {
+		uint32_t ri = batch_page_alloc(s, cpu, "mmu_gather", &s->gather_pages,
+					       &s->gather_failed, &ns);
+
+		if (ri == REC_NONE)
+			break;
+		g_array_append_val(pages, ri);
+	}
+	return ns;
 }
 
 /*
@@ -2181,57 +2193,62 @@ static uint64_t table_batch_max(const PsMachine *m)
 
 /*
  * tlb_remove_table's batch pages for `tables` page tables, allocated as free_pgtables removes
- * the first table of each batch (before tlb_finish_mmu frees the gathered pages); a failure is
- * counted and ends the batching (its tables go at once: tlb_remove_table_one). Their records go
- * to *pages.
+ * the tables (before tlb_finish_mmu frees the gathered pages). While it holds no batch,
+ * tlb_remove_table asks for a page at each table: one it gets takes that table and the next
+ * ones up to MAX_TABLE_BATCH (then tlb_table_flush, and the next table asks again); one it
+ * cannot have is counted, and that table goes alone (tlb_remove_table_one). *slots gets one
+ * entry an attempt, in table order: the batch page's record, or REC_NONE for a table alone.
  */
-static uint64_t table_batch_alloc(PsSim *s, uint64_t tables, int cpu, GArray *pages)
+static uint64_t table_batch_alloc(PsSim *s, uint64_t tables, int cpu, GArray *slots)
 {
-	uint64_t max = table_batch_max(s->m);
+	uint64_t max = table_batch_max(s->m), ns = 0;
 
-	return batch_pages_alloc(s, (tables + max - 1) / max, cpu, "tlb_remove_table",
-				 &s->table_batch_pages, &s->table_batch_failed, pages);
+	while (tables) {
+		uint32_t ri = batch_page_alloc(s, cpu, "tlb_remove_table", &s->table_batch_pages,
+					       &s->table_batch_failed, &ns);
+
+		g_array_append_val(slots, ri);
+		tables -= ri == REC_NONE ? 1 : MIN(tables, max);
+	}
+	return ns;
 }
 
 /*
- * tlb_table_flush: the page tables in `tables` (records no process owns any more) and the batch
- * pages that hold them wait for a grace period (sim_on_rcu_tables); the tables no batch page
- * holds are freed now, as tlb_remove_table_one does. Each page freed counts in *freed then (the
- * unmap's or the exit's total; one still waiting at the end of the run is live). Both arrays are
- * emptied.
+ * tlb_table_flush and tlb_remove_table_one: the page tables in `tables` (records no process
+ * owns any more) wait for a grace period (sim_on_rcu_tables) in the order their call_rcu
+ * queues them, each batch's tables followed by its page, a table alone
+ * (__tlb_remove_table_one's call_rcu on x86-64, PT_RECLAIM) by itself; `slots` is
+ * table_batch_alloc's. Each page counts in *freed as it is freed (the unmap's or the exit's
+ * total; one still waiting at the end of the run is live). Both arrays are emptied.
  */
-static uint64_t tables_free(PsSim *s, GArray *tables, GArray *pages, int cpu, uint64_t ns,
-			    uint64_t *freed)
+static void tables_free(PsSim *s, GArray *tables, GArray *slots, int cpu, uint64_t *freed)
 {
 	uint64_t max = table_batch_max(s->m);
-	SimRcuTables *b = NULL;
+	SimRcuTables *b;
 	guint i = 0;
 
-	if (pages->len) {
-		b = g_new(SimRcuTables, 1);
-		b->cpu = cpu;
-		b->freed = freed;
-		b->recs =
-		    g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), tables->len + pages->len);
-		for (guint p = 0; p < pages->len; p++) {
-			guint n = (guint)MIN((uint64_t)(tables->len - i), max);
+	if (!tables->len && !slots->len)
+		return;
+	b = g_new(SimRcuTables, 1);
+	b->cpu = cpu;
+	b->freed = freed;
+	b->recs = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), tables->len + slots->len);
+	for (guint k = 0; k < slots->len; k++) {
+		uint32_t page = g_array_index(slots, uint32_t, k);
+		guint n = (guint)MIN((uint64_t)(tables->len - i), page == REC_NONE ? 1 : max);
 
-			g_array_append_vals(b->recs, &g_array_index(tables, uint32_t, i), n);
-			i += n;
-			g_array_append_val(b->recs, g_array_index(pages, uint32_t, p));
-		}
-		g_queue_push_tail(s->rcu_tables, b);
-		ps_engine_schedule(s->e, ps_engine_now(s->e) + RCU_TABLE_GP_NS, s->ev_rcu_tables, 0,
-				   (uint64_t)(uintptr_t)b);
+		g_array_append_vals(b->recs, &g_array_index(tables, uint32_t, i), n);
+		i += n;
+		if (page != REC_NONE)
+			g_array_append_val(b->recs, page);
 	}
-	for (; i < tables->len; i++) {
-		ns +=
-		    rec_free(s, g_array_index(tables, uint32_t, i), cpu, ps_engine_now(s->e) + ns);
-		*freed += 1;
-	}
+	/* tables past the count table_batch_alloc was given: each alone, as after a failure */
+	g_array_append_vals(b->recs, &g_array_index(tables, uint32_t, i), tables->len - i);
+	g_queue_push_tail(s->rcu_tables, b);
+	ps_engine_schedule(s->e, ps_engine_now(s->e) + RCU_TABLE_GP_NS, s->ev_rcu_tables, 0,
+			   (uint64_t)(uintptr_t)b);
 	g_array_set_size(tables, 0);
-	g_array_set_size(pages, 0);
-	return ns;
+	g_array_set_size(slots, 0);
 }
 
 void sim_on_rcu_tables(PsEngine *e, const PsEvent *ev, void *data)
@@ -2239,7 +2256,10 @@ void sim_on_rcu_tables(PsEngine *e, const PsEvent *ev, void *data)
 	PsSim *s = data;
 	SimRcuTables *b = (SimRcuTables *)(uintptr_t)ev->arg1;
 
-	/* __tlb_remove_table_free: the tables in batch order, then the batch page */
+	/*
+	 * __tlb_remove_table_free: a batch's tables in order, then its page;
+	 * __tlb_remove_table_one_rcu: a table alone
+	 */
 	for (guint i = 0; i < b->recs->len; i++)
 		rec_free(s, g_array_index(b->recs, uint32_t, i), b->cpu, ps_engine_now(e));
 	s->tables_rcu_freed += b->recs->len;
@@ -2330,7 +2350,7 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 	}
 	for (uint32_t i = 0; i < s->nr_gather; i++)
 		ns += rec_free(s, s->gather[i], cpu, ps_engine_now(s->e) + ns);
-	ns = tables_free(s, tables, tbatch, cpu, ns, &s->totals.pages_freed_trace);
+	tables_free(s, tables, tbatch, cpu, &s->totals.pages_freed_trace);
 	ns = gather_free(s, batch, cpu, ns, &s->totals.pages_freed_trace);
 	if (!any) {
 		s->anomalies[PS_ANOM_UNMAP_UNKNOWN]++;
@@ -2416,7 +2436,7 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 			g_hash_table_remove(s->thp_fallback, &r->id);
 		free_rec(s, ri, cpu, ps_engine_now(s->e));
 	}
-	tables_free(s, tables, tbatch, cpu, 0, &s->totals.pages_freed_exit);
+	tables_free(s, tables, tbatch, cpu, &s->totals.pages_freed_exit);
 	gather_free(s, batch, cpu, 0, &s->totals.pages_freed_exit);
 	p = proc_at(s, pi);
 	p->exited = true;

@@ -825,7 +825,7 @@ struct PsSim {
 	uint64_t gather_pages;	     /* mmu_gather batch pages allocated (process.c) */
 	uint64_t gather_failed;	     /* ... that could not be had (tlb_next_batch gave up) */
 	uint64_t table_batch_pages;  /* tlb_remove_table's batch pages allocated (process.c) */
-	uint64_t table_batch_failed; /* ... that could not be had (the tables went at once) */
+	uint64_t table_batch_failed; /* ... that could not be had (a table went alone) */
 	uint64_t tables_rcu_freed;   /* page-table pages freed after their grace period */
 	GQueue *rcu_tables;	     /* SimRcuTables waiting for their grace period, oldest first */
 	uint64_t file_faults;	     /* read faults of `touch` records of kind file (process.c) */
