@@ -1300,7 +1300,7 @@ gboolean ps_sim_load_snapshot(PsSim *s, const char *kpageflags, const char *proc
 	g_return_val_if_fail(s->snap == NULL, FALSE);
 	/* the whole started state of an earlier run of the same inputs (start-cache.c) */
 	entry = sim_start_entry(s, kpageflags, proc_dir);
-	if (entry && sim_start_restore(s, entry, kpageflags)) {
+	if (entry && sim_start_restore(s, entry, kpageflags, proc_dir)) {
 		s->snap->machine_dir =
 		    proc_dir ? g_strdup(proc_dir) : g_path_get_dirname(kpageflags);
 		return TRUE;

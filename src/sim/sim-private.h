@@ -131,6 +131,12 @@ PsSnapshot *ps_snapshot_new(const PsMachine *m, const char *path);
  */
 void ps_snapshot_state(PsSnapshot *snap, const PsMachine *m, PsStateTable *t);
 /*
+ * After a restore (ps_snapshot_state saves the --proc files' names, not their directory): each
+ * of them made PROC_DIR/NAME again, as the cold start spells it (read_pagetypeinfo,
+ * ps_snapshot_seed_pcp, ps_snapshot_seed_kcompactd), with this run's proc_dir.
+ */
+void ps_snapshot_paths_restore(PsSnapshot *snap, const char *proc_dir);
+/*
  * The machine state being built from a dump's flags (snapshot.c), indexed by pfn - base_pfn
  * (pbmt: by pageblock); what ps_machine_load_state takes.
  */
@@ -852,6 +858,7 @@ struct PsSim {
 	 * the cold start keeps it (NULL: not kept). start_trace: opts.trace_path's copy.
 	 */
 	bool started;
+	uint8_t start_mode; /* start-cache.c's StartMode, read once by sim_start_entry */
 	char *start_entry, *start_trace;
 	PsFidelity *fid;
 	uint64_t snapshot_frees;
@@ -1023,11 +1030,12 @@ void sim_cache_free(PsSim *s); /* pagecache.c: the files and their tables */
  * start-cache.c: the started-state cache. _entry: the entry's path for a policy run of s from
  * this dump and --proc directory with opts.trace_path (NULL: no cache, no trace path, standard
  * input, PAGESIM_START_CACHE=off); _restore: true when a valid entry was restored into the fresh
- * run s (s->snap made, s->started set); _keep: the state after policy_start's snapshot start
- * written to entry (or, PAGESIM_START_CACHE=compare, compared with it).
+ * run s (s->snap made, its --proc paths those of this proc_dir, s->started set); _keep: the state
+ * after policy_start's snapshot start written to entry (or, PAGESIM_START_CACHE=compare, compared
+ * with it).
  */
 char *sim_start_entry(PsSim *s, const char *kpageflags, const char *proc_dir);
-bool sim_start_restore(PsSim *s, const char *entry, const char *kpageflags);
+bool sim_start_restore(PsSim *s, const char *entry, const char *kpageflags, const char *proc_dir);
 void sim_start_keep(PsSim *s, const char *entry, const char *kpageflags);
 
 /* host.c: creates s->policy with sim/ as its host; _detach frees it */

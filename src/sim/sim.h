@@ -176,6 +176,11 @@ PsMachine *ps_sim_machine(PsSim *s);
  */
 gboolean ps_sim_load_snapshot(PsSim *s, const char *kpageflags, const char *proc_dir,
 			      GError **error);
+/*
+ * Whether ps_sim_load_snapshot restored the started state from the started-state cache (see
+ * trace_path) rather than building it; the outputs are the same either way (for tests).
+ */
+bool ps_sim_start_restored(const PsSim *s);
 gboolean ps_pinned_run(const PsConfig *cfg, const PsRunOptions *opts, const char *trace_path,
 		       const char *kpageflags, const char *proc_dir, const char *after_kpageflags,
 		       GError **error);

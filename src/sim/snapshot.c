@@ -721,7 +721,7 @@ void ps_snapshot_state(PsSnapshot *snap, const PsMachine *m, PsStateTable *t)
 {
 	bool load = ps_state_loading(t);
 	uint64_t npages = m->map.end_pfn - m->map.base_pfn, n;
-	char *str;
+	char *str, *name;
 
 	/* a start saved before compaction or a free of the trace moved anything */
 	g_assert(load || (!g_hash_table_size(snap->moved_to) && !snap->moved_pages));
@@ -731,14 +731,25 @@ void ps_snapshot_state(PsSnapshot *snap, const PsMachine *m, PsStateTable *t)
 		snap->kind = ps_malloc0_huge(npages);
 		snap->lru = ps_malloc0_huge(npages);
 	}
-#define SNAP_STR(field)                                                                            \
-	str = ps_state_string(t, "snap." #field, snap->field);                                     \
-	g_free(snap->field);                                                                       \
-	snap->field = str
-	SNAP_STR(pagetypeinfo_path);
-	SNAP_STR(zoneinfo_path);
-	SNAP_STR(vmstat_path);
-#undef SNAP_STR
+	/*
+	 * The --proc files the start read, by name only: every one is PROC_DIR/NAME, and the
+	 * outputs print the path, so the directory is this run's (ps_snapshot_paths_restore), not
+	 * that of the run that saved the entry (the same recording copied or spelled otherwise)
+	 */
+#define SNAP_NAME(field)                                                                           \
+	name = snap->field && !load ? g_path_get_basename(snap->field) : NULL;                     \
+	str = ps_state_string(t, "snap." #field, name);                                            \
+	g_free(name);                                                                              \
+	if (load) {                                                                                \
+		g_free(snap->field);                                                               \
+		snap->field = str;                                                                 \
+	} else {                                                                                   \
+		g_free(str);                                                                       \
+	}
+	SNAP_NAME(pagetypeinfo_path);
+	SNAP_NAME(zoneinfo_path);
+	SNAP_NAME(vmstat_path);
+#undef SNAP_NAME
 	ps_state_sparse(t, "snap.kind", snap->kind, npages);
 	ps_state_sparse(t, "snap.lru", snap->lru, npages);
 	ps_state_sparse(t, "snap.owned", snap->owned, (npages + 7) / 8);
@@ -795,6 +806,22 @@ void ps_snapshot_state(PsSnapshot *snap, const PsMachine *m, PsStateTable *t)
 	ps_state_array(t, "snap.kcompactd_deferred", &snap->kcompactd_deferred,
 		       sizeof(snap->kcompactd_deferred));
 	ps_state_array(t, "snap.lru_ordered", &snap->lru_ordered, sizeof(snap->lru_ordered));
+}
+
+void ps_snapshot_paths_restore(PsSnapshot *snap, const char *proc_dir)
+{
+	char **fields[] = {&snap->pagetypeinfo_path, &snap->zoneinfo_path, &snap->vmstat_path};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(fields); i++) {
+		char *name = *fields[i];
+
+		if (!name)
+			continue;
+		/* the key has "proc 1": an entry with --proc files is restored only with --proc */
+		g_assert(proc_dir && !strchr(name, G_DIR_SEPARATOR));
+		*fields[i] = g_build_filename(proc_dir, name, NULL);
+		g_free(name);
+	}
 }
 
 PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_dir, GError **error)

@@ -20,6 +20,12 @@
  * PAGESIM_START_CACHE=off: neither read nor write. PAGESIM_START_CACHE=compare: on a valid entry,
  * build the state cold anyway, and abort unless the cold state, the entry and a second run
  * restored from the entry are the same bytes array by array (tests/sim/test-start-cache).
+ * PAGESIM_START_CACHE=verbose: as the default, and a line on stderr says whether the start was
+ * restored or built (and kept); in-process, ps_sim_start_restored tells. No output file says
+ * which: a run writes the same bytes whatever the cache held.
+ *
+ * Nothing a restore would not rebuild may be saved: the --proc files are saved by name (their
+ * directory is the current run's, ps_snapshot_paths_restore).
  *
  * Layout (native byte order; the file never leaves the machine): StartHead, then the payload.
  */
@@ -43,8 +49,9 @@ typedef struct {
 } StartHead;
 G_STATIC_ASSERT(sizeof(StartHead) == 128);
 
-typedef enum { START_USE, START_OFF, START_COMPARE } StartMode;
+typedef enum { START_USE, START_OFF, START_COMPARE, START_VERBOSE } StartMode;
 
+/* Read once a run, by sim_start_entry (s->start_mode), so a bad value is reported once. */
 static StartMode start_mode(void)
 {
 	const char *v = g_getenv("PAGESIM_START_CACHE");
@@ -55,7 +62,10 @@ static StartMode start_mode(void)
 		return START_OFF;
 	if (!strcmp(v, "compare"))
 		return START_COMPARE;
-	fprintf(stderr, "pagesim: PAGESIM_START_CACHE=%s: not off or compare; ignored\n", v);
+	if (!strcmp(v, "verbose"))
+		return START_VERBOSE;
+	fprintf(stderr, "pagesim: PAGESIM_START_CACHE=%s: not off, compare or verbose; ignored\n",
+		v);
 	return START_USE;
 }
 
@@ -202,8 +212,9 @@ char *sim_start_entry(PsSim *s, const char *kpageflags, const char *proc_dir)
 {
 	g_autofree char *key = NULL, *name = NULL;
 
+	s->start_mode = (uint8_t)start_mode();
 	if (!s->place->model || !s->opts.trace_cache_dir || !s->opts.trace_path ||
-	    start_mode() == START_OFF)
+	    s->start_mode == START_OFF)
 		return NULL;
 	key = start_key(s, kpageflags, proc_dir, s->opts.trace_path);
 	if (!key)
@@ -249,14 +260,14 @@ static GMappedFile *entry_open(const char *entry, const uint8_t **payload, Start
 	return g_steal_pointer(&map);
 }
 
-bool sim_start_restore(PsSim *s, const char *entry, const char *kpageflags)
+bool sim_start_restore(PsSim *s, const char *entry, const char *kpageflags, const char *proc_dir)
 {
 	const uint8_t *payload = NULL;
 	StartHead h;
 	g_autoptr(GMappedFile) map = NULL;
 	g_autoptr(PsStateTable) t = NULL;
 
-	if (start_mode() == START_COMPARE)
+	if (s->start_mode == START_COMPARE)
 		return false; /* built cold, then compared (sim_start_keep) */
 	map = entry_open(entry, &payload, &h);
 	if (!map)
@@ -267,7 +278,10 @@ bool sim_start_restore(PsSim *s, const char *entry, const char *kpageflags)
 	/* the key names this binary: a table it does not read is a bug, not a stale entry */
 	if (ps_state_table_error(t))
 		g_error("pagesim: cache %s: %s", entry, ps_state_table_error(t));
+	ps_snapshot_paths_restore(s->snap, proc_dir);
 	s->started = true;
+	if (s->start_mode == START_VERBOSE)
+		fprintf(stderr, "pagesim: started state restored from %s\n", entry);
 	return true;
 }
 
@@ -294,7 +308,7 @@ static void drop_other_builds(const char *dir, const char *name)
 		}
 }
 
-static void entry_write(const char *entry, const PsStateTable *t)
+static bool entry_write(const char *entry, const PsStateTable *t)
 {
 	g_autoptr(GError) local = NULL;
 	g_autofree char *dir = g_path_get_dirname(entry), *base = g_path_get_basename(entry);
@@ -311,7 +325,7 @@ static void entry_write(const char *entry, const PsStateTable *t)
 	g_strlcpy(h.key, base, MIN(sizeof(h.key), (gsize)(strchr(base, '.') - base) + 1));
 	if (g_mkdir_with_parents(dir, 0777) != 0) {
 		fprintf(stderr, "pagesim: cache %s: %s; not kept\n", dir, g_strerror(errno));
-		return;
+		return false;
 	}
 	f = ps_atomic_file_new(entry, &local);
 	if (f && (!ps_atomic_file_write(f, &h, sizeof(h), &local) ||
@@ -319,9 +333,10 @@ static void entry_write(const char *entry, const PsStateTable *t)
 		g_clear_pointer(&f, ps_atomic_file_abort);
 	if (!f || !ps_atomic_file_commit(f, &local)) { /* commit frees f either way */
 		fprintf(stderr, "pagesim: cache: %s; not kept\n", local->message);
-		return;
+		return false;
 	}
 	drop_other_builds(dir, base);
+	return true;
 }
 
 /* compare mode: the same table through a second run restored from it, byte for byte */
@@ -381,9 +396,15 @@ void sim_start_keep(PsSim *s, const char *entry, const char *kpageflags)
 		return;
 	}
 	bytes = ps_state_table_bytes(t, &len);
-	if (start_mode() == START_COMPARE && g_file_test(entry, G_FILE_TEST_EXISTS)) {
+	if (s->start_mode == START_COMPARE && g_file_test(entry, G_FILE_TEST_EXISTS)) {
 		compare_restored(s, entry, bytes, len, kpageflags);
 		return;
 	}
-	entry_write(entry, t);
+	if (entry_write(entry, t) && s->start_mode == START_VERBOSE)
+		fprintf(stderr, "pagesim: started state built, kept in %s\n", entry);
+}
+
+bool ps_sim_start_restored(const PsSim *s)
+{
+	return s->started;
 }

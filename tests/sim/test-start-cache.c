@@ -4,7 +4,15 @@
  * (workloads/ftrace-press-kswapd-6.18): a run that restores the started state writes the same
  * files, byte for byte, as one that builds it; the compare mode (PAGESIM_START_CACHE=compare)
  * builds it both ways and aborts unless they are the same bytes array by array; a corrupt entry
- * is ignored (the run starts cold, the same files) and written again.
+ * is ignored (the run starts cold, the same files) and written again. Each run asserts whether it
+ * restored (ps_sim_start_restored): an entry that is never read would pass the byte comparisons.
+ *
+ * On a copy of the recording: a start saved from workloads/ is restored from the copy and
+ * writes what a run of the copy without the cache does (the --proc paths in summary.json are
+ * the copy's); a changed config field, a changed file beside the dump and a changed file in
+ * the --proc directory each miss (a new entry). Through the pagesim binary (argv[1]), in
+ * processes of its own: cold, then warm, told apart by PAGESIM_START_CACHE=verbose's line on
+ * stderr, the same files as PAGESIM_START_CACHE=off but for summary.json's wall section.
  */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -17,6 +25,8 @@
 #include "test-util.h"
 
 #define REC "ftrace-press-kswapd-6.18"
+
+static const char *pagesim; /* the binary, argv[1] */
 
 typedef struct {
 	char *dir, *trace, *kpf, *cache;
@@ -49,12 +59,17 @@ static void rec_close(Rec *r)
 	ps_config_free(r->cfg);
 }
 
-/* `pagesim run` as cmd_run sets it up: trace cache, trace path; PAGESIM_START_CACHE=mode. */
-static void run(const Rec *r, const char *out, const char *mode)
+/*
+ * `pagesim run` as cmd_run sets it up (trace cache, trace path; PAGESIM_START_CACHE=mode) from
+ * the dump kpf with --proc proc: whether the start was restored.
+ */
+static bool run_from(const Rec *r, const char *kpf, const char *proc, const char *out,
+		     const char *mode)
 {
 	g_autoptr(GError) error = NULL;
 	PsRunOptions o = {0};
 	PsSim *sim;
+	bool restored;
 
 	if (mode)
 		g_setenv("PAGESIM_START_CACHE", mode, TRUE);
@@ -65,16 +80,40 @@ static void run(const Rec *r, const char *out, const char *mode)
 	o.trace_path = r->trace;
 	sim = ps_sim_new(r->cfg, &o, &error);
 	g_assert_no_error(error);
-	g_assert_true(ps_sim_load_snapshot(sim, r->kpf, r->dir, &error));
+	g_assert_true(ps_sim_load_snapshot(sim, kpf, proc, &error));
 	g_assert_no_error(error);
+	restored = ps_sim_start_restored(sim);
 	g_assert_true(ps_sim_run(sim, r->trace, &error));
 	g_assert_no_error(error);
 	ps_sim_free(sim);
 	g_unsetenv("PAGESIM_START_CACHE");
+	return restored;
 }
 
-/* Every file of run a is in run b with the same bytes (no wall section: no wall_ns given). */
-static void assert_same_run(const char *a, const char *b)
+static bool run(const Rec *r, const char *out, const char *mode)
+{
+	return run_from(r, r->kpf, r->dir, out, mode);
+}
+
+/* summary.json without its wall-clock section (a run of the binary has one). */
+static char *summary_text(const char *path)
+{
+	g_autofree char *text = ps_test_slurp(path);
+	cJSON *root = cJSON_Parse(text);
+	char *out;
+
+	g_assert_nonnull(root);
+	cJSON_DeleteItemFromObject(root, "wall");
+	out = cJSON_Print(root);
+	cJSON_Delete(root);
+	return out;
+}
+
+/*
+ * Every file of run a is in run b with the same bytes, and b has no other (in-process runs have
+ * no wall section: no wall_ns given; of a binary's, wall: summary.json compared without it).
+ */
+static void assert_same_files(const char *a, const char *b, bool wall)
 {
 	g_autoptr(GDir) d = g_dir_open(a, 0, NULL);
 	const char *n;
@@ -89,14 +128,82 @@ static void assert_same_run(const char *a, const char *b)
 
 		if (!g_file_test(pa, G_FILE_TEST_IS_REGULAR))
 			continue;
-		g_assert_true(g_file_get_contents(pa, &ta, &la, NULL));
-		if (!g_file_get_contents(pb, &tb, &lb, NULL))
-			g_error("%s: missing", pb);
+		if (wall && !strcmp(n, "summary.json")) {
+			g_free(ta);
+			g_free(tb);
+			ta = summary_text(pa);
+			if (!g_file_test(pb, G_FILE_TEST_EXISTS))
+				g_error("%s: missing", pb);
+			tb = summary_text(pb);
+			la = strlen(ta);
+			lb = strlen(tb);
+		} else {
+			g_assert_true(g_file_get_contents(pa, &ta, &la, NULL));
+			if (!g_file_get_contents(pb, &tb, &lb, NULL))
+				g_error("%s: missing", pb);
+		}
 		if (la != lb || memcmp(ta, tb, la))
 			g_error("%s and %s differ", pa, pb);
 		files++;
 	}
 	g_assert_cmpuint(files, >=, 5);
+	{
+		g_autoptr(GDir) e = g_dir_open(b, 0, NULL);
+		guint bfiles = 0;
+
+		while ((n = g_dir_read_name(e))) {
+			g_autofree char *pb = g_build_filename(b, n, NULL);
+
+			bfiles += g_file_test(pb, G_FILE_TEST_IS_REGULAR);
+		}
+		g_assert_cmpuint(bfiles, ==, files);
+	}
+}
+
+static void assert_same_run(const char *a, const char *b)
+{
+	assert_same_files(a, b, false);
+}
+
+/* The .start entries in the cache directory. */
+static guint count_entries(const char *cache)
+{
+	g_autoptr(GDir) d = g_dir_open(cache, 0, NULL);
+	const char *n;
+	guint k = 0;
+
+	while (d && (n = g_dir_read_name(d)))
+		k += g_str_has_suffix(n, ".start");
+	return k;
+}
+
+/* A copy of every regular file of src in a new directory dst. */
+static void copy_dir(const char *src, const char *dst)
+{
+	g_autoptr(GDir) d = g_dir_open(src, 0, NULL);
+	const char *n;
+
+	g_assert_nonnull(d);
+	g_assert_cmpint(g_mkdir_with_parents(dst, 0755), ==, 0);
+	while ((n = g_dir_read_name(d))) {
+		g_autofree char *from = g_build_filename(src, n, NULL),
+				*to = g_build_filename(dst, n, NULL), *bytes = NULL;
+		gsize len = 0;
+
+		if (!g_file_test(from, G_FILE_TEST_IS_REGULAR))
+			continue;
+		g_assert_true(g_file_get_contents(from, &bytes, &len, NULL));
+		g_assert_true(g_file_set_contents(to, bytes, (gssize)len, NULL));
+	}
+}
+
+/* One more byte at the end of dir/name (a text file the start reads or only the key hashes). */
+static void touch_byte(const char *dir, const char *name)
+{
+	g_autofree char *p = g_build_filename(dir, name, NULL), *text = ps_test_slurp(p),
+			*more = g_strconcat(text, "\n", NULL);
+
+	g_assert_true(g_file_set_contents(p, more, -1, NULL));
 }
 
 /* The .start entry in the cache directory (there must be one). */
@@ -134,7 +241,7 @@ static void test_restored_same(void)
 	cmp = g_build_filename(tmp, "compare", NULL);
 	bad = g_build_filename(tmp, "bad", NULL);
 	/* off: no entry written */
-	run(&r, off, "off");
+	g_assert_false(run(&r, off, "off"));
 	{
 		g_autoptr(GDir) d = g_dir_open(r.cache, 0, NULL);
 		const char *n;
@@ -142,13 +249,13 @@ static void test_restored_same(void)
 		while ((n = g_dir_read_name(d)))
 			g_assert_false(g_str_has_suffix(n, ".start"));
 	}
-	run(&r, cold, NULL); /* builds the state and keeps it */
+	g_assert_false(run(&r, cold, NULL)); /* builds the state and keeps it */
 	entry = start_entry(r.cache);
-	run(&r, warm, NULL); /* restores it */
+	g_assert_true(run(&r, warm, NULL)); /* restores it */
 	assert_same_run(off, cold);
 	assert_same_run(off, warm);
 	/* both ways, compared array by array (aborts on a difference) */
-	run(&r, cmp, "compare");
+	g_assert_false(run(&r, cmp, "compare"));
 	assert_same_run(off, cmp);
 	/*
 	 * a corrupt entry: ignored, the run starts cold, the entry is written again, and an entry
@@ -164,7 +271,7 @@ static void test_restored_same(void)
 	g_assert_true(g_file_get_contents(entry, &bytes, &len, NULL));
 	bytes[len / 2] ^= 0x40;
 	g_assert_true(g_file_set_contents(entry, bytes, (gssize)len, NULL));
-	run(&r, bad, NULL);
+	g_assert_false(run(&r, bad, NULL));
 	assert_same_run(off, bad);
 	g_assert_true(g_file_get_contents(entry, &again, &len2, NULL));
 	g_assert_cmpuint(len2, ==, len);
@@ -175,9 +282,132 @@ static void test_restored_same(void)
 	rec_close(&r);
 }
 
+/*
+ * Outputs do not depend on where the recording is, and the key covers what the start reads:
+ * workloads/REC (A) builds the entry; a copy B restores it with B's paths; B's dump with a
+ * copy P of the directory as --proc restores it too, with P's; then a changed config field, a
+ * changed file in P and one beside the dump in B each miss, and the last inputs hit again.
+ */
+static void test_copied(void)
+{
+	Rec r = {0};
+	g_autofree char *tmp = NULL, *b = NULL, *p = NULL, *bkpf = NULL;
+	g_autofree char *cold = NULL, *warm = NULL, *off = NULL, *warm_p = NULL, *off_p = NULL;
+	g_autofree char *cfg_miss = NULL, *proc_miss = NULL, *dir_miss = NULL, *off_miss = NULL,
+			*hit = NULL;
+	int old;
+
+	if (!rec_open(&r)) {
+		g_test_skip("workloads/" REC " is not there");
+		return;
+	}
+	tmp = ps_test_make_dir("pagesim-start-copy-XXXXXX");
+	b = g_build_filename(tmp, "B", NULL);
+	p = g_build_filename(tmp, "P", NULL);
+	copy_dir(r.dir, b);
+	copy_dir(r.dir, p);
+	bkpf = g_build_filename(b, "before.kpageflags.gz", NULL);
+#define OUT(v) v = g_build_filename(tmp, #v, NULL)
+	OUT(cold);
+	OUT(warm);
+	OUT(off);
+	OUT(warm_p);
+	OUT(off_p);
+	OUT(cfg_miss);
+	OUT(proc_miss);
+	OUT(dir_miss);
+	OUT(off_miss);
+	OUT(hit);
+#undef OUT
+	g_assert_false(run(&r, cold, NULL));
+	g_assert_cmpuint(count_entries(r.cache), ==, 1);
+	g_assert_true(run_from(&r, bkpf, b, warm, NULL));
+	g_assert_false(run_from(&r, bkpf, b, off, "off"));
+	assert_same_run(off, warm);
+	g_assert_true(run_from(&r, bkpf, p, warm_p, NULL));
+	g_assert_false(run_from(&r, bkpf, p, off_p, "off"));
+	assert_same_run(off_p, warm_p);
+	g_assert_cmpuint(count_entries(r.cache), ==, 1);
+	/* a config field: the key has the whole config */
+	old = r.cfg->spec.sysctl.extfrag_threshold;
+	r.cfg->spec.sysctl.extfrag_threshold = 400;
+	g_assert_false(run_from(&r, bkpf, p, cfg_miss, NULL));
+	r.cfg->spec.sysctl.extfrag_threshold = old;
+	g_assert_cmpuint(count_entries(r.cache), ==, 2);
+	/* a file of the --proc directory (not beside the dump) */
+	touch_byte(p, "before.buddyinfo");
+	g_assert_false(run_from(&r, bkpf, p, proc_miss, NULL));
+	g_assert_cmpuint(count_entries(r.cache), ==, 3);
+	/* a file beside the dump (not in the --proc directory) */
+	touch_byte(b, "before.buddyinfo");
+	g_assert_false(run_from(&r, bkpf, p, dir_miss, NULL));
+	g_assert_cmpuint(count_entries(r.cache), ==, 4);
+	g_assert_false(run_from(&r, bkpf, p, off_miss, "off"));
+	assert_same_run(off_miss, dir_miss);
+	g_assert_true(run_from(&r, bkpf, p, hit, NULL));
+	assert_same_run(off_miss, hit);
+	g_assert_cmpuint(count_entries(r.cache), ==, 4);
+	ps_test_rm_rf(tmp);
+	rec_close(&r);
+}
+
+/* pagesim run ... with PAGESIM_START_CACHE=mode: its stderr. */
+static char *run_binary(const Rec *r, const char *cfg, const char *out, const char *mode)
+{
+	const char *args[] = {
+	    "run", "-q",	 "-c",	 cfg,	   "-t",   r->trace,	    "-o",
+	    out,   "--snapshot", r->kpf, "--proc", r->dir, "--trace-cache", r->cache,
+	    NULL};
+	char *err = NULL;
+	int rc;
+
+	g_setenv("PAGESIM_START_CACHE", mode, TRUE);
+	rc = ps_test_spawn(NULL, pagesim, args, NULL, &err);
+	g_unsetenv("PAGESIM_START_CACHE");
+	if (rc != 0)
+		g_error("pagesim run (%s): exit %d: %s", mode, rc, err);
+	return err;
+}
+
+static void test_binary(void)
+{
+	Rec r = {0};
+	g_autofree char *tmp = NULL, *cfg = NULL, *json = NULL, *cold = NULL, *warm = NULL,
+			*off = NULL;
+	g_autofree char *e_cold = NULL, *e_warm = NULL, *e_off = NULL;
+
+	if (!pagesim || !rec_open(&r)) {
+		g_test_skip("no pagesim binary or workloads/" REC " is not there");
+		return;
+	}
+	tmp = ps_test_make_dir("pagesim-start-bin-XXXXXX");
+	cfg = g_build_filename(tmp, "config.json", NULL);
+	json = ps_config_to_json_full(r.cfg);
+	g_assert_true(g_file_set_contents(cfg, json, -1, NULL));
+	cold = g_build_filename(tmp, "cold", NULL);
+	warm = g_build_filename(tmp, "warm", NULL);
+	off = g_build_filename(tmp, "off", NULL);
+	e_cold = run_binary(&r, cfg, cold, "verbose");
+	e_warm = run_binary(&r, cfg, warm, "verbose");
+	e_off = run_binary(&r, cfg, off, "off");
+	if (!strstr(e_cold, "pagesim: started state built, kept in "))
+		g_error("cold run: no \"built\" line: %s", e_cold);
+	g_assert_null(strstr(e_cold, "restored"));
+	if (!strstr(e_warm, "pagesim: started state restored from "))
+		g_error("warm run: no \"restored\" line: %s", e_warm);
+	g_assert_null(strstr(e_off, "started state"));
+	assert_same_files(off, cold, true);
+	assert_same_files(off, warm, true);
+	ps_test_rm_rf(tmp);
+	rec_close(&r);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	pagesim = argc > 1 ? argv[1] : NULL;
 	g_test_add_func("/sim/start-cache/restored-same", test_restored_same);
+	g_test_add_func("/sim/start-cache/copied-recording", test_copied);
+	g_test_add_func("/sim/start-cache/binary", test_binary);
 	return g_test_run();
 }
