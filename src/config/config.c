@@ -869,10 +869,25 @@ static gboolean parse_reclaim(CfgCtx *c, const cJSON *item, const char *path, Ps
 	const char *keys[PS_CONFIG_NR_RECLAIM_KEYS + 1];
 	const cJSON *it;
 
+	/* b302500 charged reclaim per folio and renamed its two per-page cost keys */
+	static const char *const renamed[][2] = {{"scan_page_ns", "scan_folio_ns"},
+						 {"reclaim_page_ns", "reclaim_folio_ns"}};
+
 	for (gsize i = 0; i < PS_CONFIG_NR_RECLAIM_KEYS; i++)
 		keys[i] = ps_config_reclaim_keys[i].key;
 	keys[PS_CONFIG_NR_RECLAIM_KEYS] = NULL;
-	if (!cfg_object(c, item, path) || !cfg_check_keys(c, item, path, keys))
+	if (!cfg_object(c, item, path))
+		return FALSE;
+	for (gsize i = 0; i < G_N_ELEMENTS(renamed); i++) {
+		const cJSON *old = cJSON_GetObjectItemCaseSensitive(item, renamed[i][0]);
+		g_autofree char *p = child_path(path, renamed[i][0]);
+
+		if (old)
+			return cfg_fail(c, old, PS_CONFIG_ERROR_UNKNOWN_KEY, p,
+					"renamed to %s (now per folio, whatever its order)",
+					renamed[i][1]);
+	}
+	if (!cfg_check_keys(c, item, path, keys))
 		return FALSE;
 	for (it = item->child; it; it = it->next) {
 		g_autofree char *p = child_path(path, it->string);

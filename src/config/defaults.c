@@ -138,6 +138,7 @@ const PsConfigReclaimKey ps_config_reclaim_keys[] = {
     {"writeback_io_ms", G_STRUCT_OFFSET(PsReclaimConfig, writeback_io_ns), 1000000, false},
     {"oom_reap_delay_ms", G_STRUCT_OFFSET(PsReclaimConfig, oom_reap_delay_ns), 1000000, false},
     {"kswapd_nap_ms", G_STRUCT_OFFSET(PsReclaimConfig, kswapd_nap_ns), 1000000, false},
+    {"start_reclaim_order", G_STRUCT_OFFSET(PsReclaimConfig, start_reclaim_order), 1, true},
     {"slab_shrink_permille", G_STRUCT_OFFSET(PsReclaimConfig, slab_shrink_permille), 1, true},
     {"scan_folio_ns", G_STRUCT_OFFSET(PsReclaimConfig, scan_folio_ns), 1, false},
     {"reclaim_folio_ns", G_STRUCT_OFFSET(PsReclaimConfig, reclaim_folio_ns), 1, false},

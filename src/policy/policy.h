@@ -289,6 +289,12 @@ typedef struct {
 	unsigned slab_shrink_permille; /* reclaimable slab freed per shrink, per mille of scanned */
 	uint64_t oom_reap_delay_ns;    /* OOM kill to memory freed (oom_reaper, exit) */
 	uint64_t kswapd_nap_ns;	       /* kswapd's short sleep before a full one (HZ/10) */
+	/*
+	 * 1 (default): a snapshot start puts its LRU folios in the order the recording's own
+	 * reclaim freed them (sim/snapshot-stale.c sim_snapshot_lru_order); 0: the model's own
+	 * order (pfn order, dirty folios near the head), so its reclaim choice is tested blind.
+	 */
+	unsigned start_reclaim_order;
 	/* Costs, ns. */
 	uint64_t scan_folio_ns;	   /* per folio taken off an LRU list and checked */
 	uint64_t reclaim_folio_ns; /* per folio unmapped and freed, whatever its order */

@@ -88,6 +88,7 @@ void ps_reclaim_config_default(PsReclaimConfig *rc)
 	rc->slab_shrink_permille = 500;
 	rc->oom_reap_delay_ns = 2ull * 1000000000ull; /* OOM_REAPER_DELAY 2 s */
 	rc->kswapd_nap_ns = 100000000ull;	      /* HZ/10 */
+	rc->start_reclaim_order = 1;
 	rc->scan_folio_ns = 300;
 	rc->reclaim_folio_ns = 2500;
 	rc->swapout_page_ns = 1500;

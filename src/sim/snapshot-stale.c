@@ -445,6 +445,9 @@ void sim_snapshot_lru_order(PsSim *s)
 
 	if (!snap || !snap->reclaim_order || !snap->reclaim_order->len || !s->snap_rec)
 		return;
+	/* reclaim.start_reclaim_order 0: the model's own order, for a blind test of its reclaim */
+	if (!s->cfg->reclaim.start_reclaim_order)
+		return;
 	/*
 	 * Only where the recording ran its tasks in memcgs of their own (the snapshot's
 	 * kpagecgroup, or proc records naming one): the kernel's frees then interleave one tail per

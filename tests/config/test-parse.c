@@ -257,6 +257,14 @@ static void test_err_unknown_key(void)
 		    PS_CONFIG_ERROR_UNKNOWN_KEY, 3, "nodes[0].zones.HighMem", "unknown key");
 	parse_fails("{\"nodes\": [{\"zone\": {}}]}", PS_CONFIG_ERROR_UNKNOWN_KEY, 1,
 		    "nodes[0].zone", "unknown key");
+	/* b302500's per-folio costs: a config with the old key names is told the new ones */
+	parse_fails("{\n" NODE0 ",\n \"reclaim\": {\n   \"kswapd_nap_ms\": 100,\n   "
+		    "\"reclaim_page_ns\": 1500}}",
+		    PS_CONFIG_ERROR_UNKNOWN_KEY, 9, "reclaim.reclaim_page_ns",
+		    "renamed to reclaim_folio_ns");
+	parse_fails("{\n" NODE0 ",\n \"reclaim\": {\"scan_page_ns\": 300}}",
+		    PS_CONFIG_ERROR_UNKNOWN_KEY, 7, "reclaim.scan_page_ns",
+		    "renamed to scan_folio_ns");
 }
 
 static void test_err_duplicate_key(void)
