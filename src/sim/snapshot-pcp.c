@@ -9,7 +9,14 @@
  * Simplifications (why acceptable): a page on a pcp list has no kpageflags flag, so what the
  * trace never names stays unknown and zoneinfo's count is only an upper bound; a drain recorded
  * by one cpu for another's lists (drain_all_pages) may land on the wrong cpu here, within the
- * per-cpu counts. Both were measured against the recordings (numbers below).
+ * per-cpu counts. Both were measured against the recordings (numbers below). A list counts as
+ * shown empty (note_list_empty) at a refill of it, or where a run of drain records moves on from
+ * it to a list of higher pindex, both records' traced type being their pageblock's here; other
+ * emptying drains are missed, so such a list may still get unnamed pages: free_pcppages_bulk's
+ * round robin wrapping round to a lower pindex (a free-triggered drain starts at the freed page's
+ * list), drain_pages_zone's bulks of batch << CONFIG_PCP_BATCH_SCALE_MAX, each restarting at
+ * pindex 0 (a backward move there says nothing), and a drained page whose block changed type
+ * while it sat on the list (the trace names get_pfnblock_migratetype's type, not the list).
  */
 #include <stdio.h>
 #include <string.h>
@@ -299,8 +306,10 @@ static void note_untraced_take(PsPcpPrefill *pf, const PsZone *z, const PsTraceE
 /*
  * The lists of a cpu's pcp that the records the walks read show empty at some moment: a pcp refill
  * of one (rmqueue_bulk runs only for an empty list, __rmqueue_pcplist), or a drain that goes on
- * from one to another (free_pcppages_bulk takes a list's tail until the list is empty or the count
- * is drained, then goes round to the next list with pages). A page on such a list at the start was
+ * from one to a later one (free_pcppages_bulk takes a list's tail until the list is empty or the
+ * count is drained, then goes round to the next list with pages, pindex = order *
+ * MIGRATE_PCPTYPES + type). Only a move to a higher pindex counts, between two records whose
+ * traced type is their pageblock's (see the file header). A page on such a list at the start was
  * named before that moment: taken from the head by an allocation, or from the tail by a drain.
  * add_unnamed puts none there. On the realdata 4K recording the kworker's decay at 2.243 s drained
  * cpu 0's Unmovable order-0 list of its 360 named pages and moved on to Movable; the unnamed page
@@ -327,7 +336,19 @@ static void note_list_empty(PsPcpPrefill *pf, PcpWalk *w, const PsTraceEvent *ev
 		w->drain_list = 0;
 		return;
 	}
-	if (w->drain_list && list != w->drain_list)
+	/*
+	 * free_pcppages_bulk traces get_pfnblock_migratetype, the block's type as it is now: the
+	 * page's list only when that is the block's type here
+	 */
+	if (ps_pageblock_mt(pf->m, ev->pfn) != (enum ps_migratetype)ev->migratetype) {
+		w->drain_list = 0;
+		return;
+	}
+	/*
+	 * Forward only (pindex up, no wrap): drain_pages_zone's next bulk starts again at
+	 * pindex 0 while the list before may still hold pages
+	 */
+	if (w->drain_list && list > w->drain_list)
 		w->emptied |= (uint16_t)(1u << (w->drain_list - 1));
 	w->drain_list = (uint8_t)list;
 }
