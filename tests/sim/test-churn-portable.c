@@ -22,8 +22,8 @@
  *
  * Held within 10 % (asserted at 10 %): anonymous faults and THP faults (exact: 32 order-9 at 4K,
  * 1 order-11 at 16K, none at 64K), anonymous pages at mid, free pages (buddy + pcp) at mid,
- * order-0 allocations (4K -3.7 %, 16K -2.4 %, 64K +1.7 %; without the page tables above the
- * PTE level and the forks' copies of them, issue 13 item 6: -4.3 %, -2.6 %, +1.4 %).
+ * order-0 allocations (4K -3.7 %, 16K -2.4 %, 64K +1.7 %; they include the page tables above
+ * the PTE level and the forks' copies of them).
  * The order-0 allocations include munmap's and exit's mmu_gather batch pages (tlb_next_batch,
  * __get_free_page(GFP_NOWAIT), mm/mmu_gather.c): the importer leaves the recording's 3839
  * 4 KiB ones to the simulator, which gathers each unmap in batch pages of its own size (a
@@ -39,10 +39,9 @@
  *   free blocks per order at mid: the total holds, the split between the pcp lists and the low
  *     buddy orders does not (the records run on their recorded cpus, issue 13 item 6: at 4K the
  *     kernel has 505 free blocks of orders 0..4 and 234 of orders 6..8, the model 27 and 13;
- *     at 64K the kernel 107 of orders 3..4, the model 1; 16K within 19 blocks per order;
- *     page tables freed a grace period after their unmap or exit, as tlb_remove_table_rcu
- *     does, moved the 16K orders 1-3 by 2 or 3 blocks from the kernel's and orders 6-8 and the
- *     4K orders 1-4 by 1 to 3 towards it).
+ *     at 64K the kernel 107 of orders 3..4, the model 1; 16K within 19 blocks per order; the
+ *     page tables an unmap or exit frees come back a grace period later, as
+ *     tlb_remove_table_rcu frees them, and merge into their buddies by mid or not).
  *     Asserted: the pages free
  *     at orders >= 6 (4K), >= 7 (16K) and >= 3 (64K) within 10 %, each order at its current bound.
  */

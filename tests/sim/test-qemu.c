@@ -732,42 +732,30 @@ static cJSON *policy_run(const QemuRec *rec, Prepared *p, uint64_t until_ns, uin
  * against the kernels'. agreement = (model X / model 4K) / (kernel X / kernel 4K), to be within
  * 15 %. Held (asserted at 15 %): refills and refilled pages, drains and drained pages,
  * compaction runs and pages migrated at 16K and 64K, the free pages at mid in total and at the
- * orders held_orders names. Since each replay's pcp decay runs on the grid of the recording's
- * vmstat_update (sim/replay.c: the trace header's vmstat_update_ns, the first kworker pcp drain;
- * it was the grid from the trace's start), 16K pages migrated agrees at 1.104 (was 1.869 with the
- * 16K policy replay's 904 of 480) and the 16K free blocks at mid at orders 0..4 are 4, 2, 10, 8,
- * 8 against the kernel's 5, 4, 13, 10, 9 (were 1, 1, 0, 2, 1). Since the unnamed start pages
- * snapshot-pcp.c adds go to the high-order pcp lists (add_unnamed: the kernel's drains empty the
- * order-0 Unmovable lists of the rebuilt pages only) and interrupt frees inside a
- * free_unref_folios loop go to the buddy (pcp_locked), 16K pages migrated is the kernel's 480,
- * its free blocks at mid at orders 0..5 are 5, 5, 12, 10, 9, 5 against 5, 4, 13, 10, 9, 6, and the
- * per-cpu pcp sequences (every refill and drain at the kernel's record, of the kernel's size)
- * follow the trace further: 16K cpu 1 to 2.50 s (was 1.948 s), 4K cpu 0 to 3.97 s (was 2.12 s:
- * 37 softirq frees at 2.1148 s inside churn's commit loop, then the 243 unnamed pages the
- * kworker's decay at 2.243 s drained from the Unmovable list where the kernel's moved on to the
- * Movable one). The 64K replay's own mid is exact:
- * its free blocks at `mid` equal the kernel's at every order (asserted), since the pcp start
- * count comes from the kernel's first drain (snapshot-pcp.c) and a page the trace frees twice is
- * taken off the model's pcp list as alloc_pages_bulk did untraced (process.c); its run of
- * refills and drains per cpu leaves the trace's at 3.02 s on cpu 0 on either grid (the kernel
- * drains 96 pages at a free of churn, where the model's count has not reached high). What is
- * left at the low orders was 4K's own mid (orders 0..4: 187, 118, 75, 60, 38 blocks against the
- * kernel's 123, 170, 111, 88, 13; 225, 141, 141, 66, 8 before the two rules above, 97, 86, 178,
- * 130, 6 on the old grid). Its free pages differed from the kernel's in only 136 + 144 pages, but
- * a page held on a pcp list in the middle of a free order-4 block is four blocks of orders 0..3.
- * The cause was one unnamed start page on cpu 0's Unmovable order-0 list, a list the kworker's
- * decay at 2.243 s shows empty (it drained 360 Unmovable pages, then went on to Movable): the
- * model drained it with them, one Movable page fewer, and took it back first at the next
- * Unmovable refill, so every later allocation of cpu 0 got the kernel's page of the one before.
- * Unnamed pages now go only to lists the trace never shows empty (snapshot-pcp.c,
- * note_list_empty): 4K mid orders 0..4 are 129, 169, 114, 89, 11, and 16K/4K orders 0, 2, 3
- * and 64K/4K orders 0..3 are held. Order 4 (4K 11 of 13: 1.18) and 16K/4K order 1 (16K 5 of
- * 4: 1.26) are not. Order 9 has 1 or 2 blocks
+ * orders held_orders names. What the replays rest on: each replay's pcp decay runs on the grid
+ * of the recording's vmstat_update (sim/replay.c: the trace header's vmstat_update_ns, the first
+ * kworker pcp drain); the unnamed start pages snapshot-pcp.c adds go to the high-order pcp lists
+ * first (add_unnamed) and only to lists the trace never shows empty (note_list_empty); and
+ * interrupt frees inside a free_unref_folios loop go to the buddy (pcp_locked). With that, 16K
+ * pages migrated is the kernel's 480 and its free blocks at mid at orders 0..5 are 5, 5, 12, 10,
+ * 9, 5 against 5, 4, 13, 10, 9, 6, and the per-cpu pcp sequences (every refill and drain at the
+ * kernel's record, of the kernel's size) follow the trace to 2.50 s on 16K cpu 1 and to 3.97 s on
+ * 4K cpu 0. The 64K replay's free blocks at `mid` equal the kernel's at every order
+ * (asserted: mid_exact_64k), since the pcp start count comes from the kernel's first drain
+ * (snapshot-pcp.c) and a page the trace frees twice is taken off the model's pcp list as
+ * alloc_pages_bulk did untraced (process.c); its run of refills and drains per cpu leaves the
+ * trace's at 3.02 s on cpu 0 (the kernel drains 96 pages at a free of churn, where the model's
+ * count has not reached high). 4K's mid at orders 0..4 is 129, 169, 114, 89, 11
+ * blocks against the kernel's 123, 170, 111, 88, 13; a page held on a pcp list in the middle of
+ * a free order-4 block is four blocks of orders 0..3, so single pages move these orders. Held:
+ * 16K/4K orders 0, 2, 3 and 64K/4K orders 0..3. Not held, so not in held_orders: order 4 (4K 11
+ * of 13: 1.18) and 16K/4K order 1 (16K 5 of 4: 1.26). Order 9 has 1 or 2 blocks
  * on each kernel. Fallbacks and direct buddy allocations were 0 on every kernel: no ratio. The
  * shipped recordings (lab-churn-migrate, the same program again): all six counters held, 16K pages
- * migrated at 0.911 (1.273 on the old grid); free pages at mid in total held, per order at 16K
+ * migrated at 0.911; free pages at mid in total held, per order at 16K
  * orders 6..10 and 64K orders 7, 8, 10: in that run the kernels' 4K low orders hold a few blocks
- * each (their ratios are of single digits), so they say nothing.
+ * each (their ratios are of single digits), so they say nothing. How these figures came to be:
+ * workloads/README.md ("qemu-arm64 churn replays").
  */
 typedef struct {
 	const QemuRec *first;	     /* the 4K recording in recs[]; 16K and 64K follow */
