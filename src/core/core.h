@@ -72,6 +72,8 @@ static inline ps_time_t ps_engine_now(const PsEngine *e)
 }
 
 size_t ps_engine_pending(const PsEngine *e);
+/* Queued events of one type (a walk over the queue: for checks, not the hot path). */
+size_t ps_engine_pending_type(const PsEngine *e, uint32_t type);
 /*
  * The queue, clock and sequence as a table of saved arrays (util/state.c): the handlers stay
  * (registered in the same order, the event types are the same numbers).

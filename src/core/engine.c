@@ -179,6 +179,15 @@ size_t ps_engine_pending(const PsEngine *e)
 	return e->h.nr;
 }
 
+size_t ps_engine_pending_type(const PsEngine *e, uint32_t type)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->h.nr; i++)
+		n += e->h.heap[i].type == type;
+	return n;
+}
+
 /* The next event off the heap; the clock moves to it. */
 void ps_engine_pop_next(PsEngine *e, PsEvent *out)
 {
