@@ -78,13 +78,43 @@ uint64_t ps_checksum64(const void *data, gsize len)
 	return mix(t, len);
 }
 
-uint64_t ps_checksum_sum(const void *data, gsize len)
+/* ps_checksum_sum's words past the last whole 32 bytes (lane 0), then the lanes and len mixed. */
+static uint64_t sum_finish(const uint8_t *p, gsize i, gsize len, uint64_t s1[4], uint64_t s2[4])
+{
+	uint64_t t = 0, w;
+
+	for (; i < len; i += 8) {
+		w = 0;
+		memcpy(&w, p + i, MIN(8, len - i));
+		s1[0] += w;
+		s2[0] += s1[0];
+	}
+	for (int k = 0; k < 4; k++)
+		t = mix(mix(t, s1[k]), s2[k]);
+	return mix(t, len);
+}
+
+uint64_t ps_checksum_sum_scalar(const void *data, gsize len)
 {
 	const uint8_t *p = data;
-	uint64_t s1[4] = {0}, s2[4] = {0}, t = 0, w;
+	uint64_t s1[4] = {0}, s2[4] = {0}, w;
 	gsize i = 0;
 
+	for (; i + 32 <= len; i += 32)
+		for (int k = 0; k < 4; k++) {
+			memcpy(&w, p + i + 8 * k, 8);
+			s1[k] += w;
+			s2[k] += s1[k];
+		}
+	return sum_finish(p, i, len, s1, s2);
+}
+
+uint64_t ps_checksum_sum(const void *data, gsize len)
+{
 #if defined(__SSE2__)
+	const uint8_t *p = data;
+	uint64_t s1[4], s2[4];
+	gsize i = 0;
 	__m128i a1 = _mm_setzero_si128(), a2 = a1, b1 = a1, b2 = a1;
 
 	/* two lanes of 64 bits per register, two registers: sums and sums of the sums */
@@ -99,23 +129,10 @@ uint64_t ps_checksum_sum(const void *data, gsize len)
 	_mm_storeu_si128((__m128i *)(void *)(s1 + 2), b1);
 	_mm_storeu_si128((__m128i *)(void *)s2, a2);
 	_mm_storeu_si128((__m128i *)(void *)(s2 + 2), b2);
+	return sum_finish(p, i, len, s1, s2);
 #else
-	for (; i + 32 <= len; i += 32)
-		for (int k = 0; k < 4; k++) {
-			memcpy(&w, p + i + 8 * k, 8);
-			s1[k] += w;
-			s2[k] += s1[k];
-		}
+	return ps_checksum_sum_scalar(data, len);
 #endif
-	for (; i < len; i += 8) {
-		w = 0;
-		memcpy(&w, p + i, MIN(8, len - i));
-		s1[0] += w;
-		s2[0] += s1[0];
-	}
-	for (int k = 0; k < 4; k++)
-		t = mix(mix(t, s1[k]), s2[k]);
-	return mix(t, len);
 }
 
 static bool is_gzip(const char *path)

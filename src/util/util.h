@@ -92,10 +92,13 @@ GBytes *ps_file_read_all_cached(const char *path, const char *cache_dir, GError 
 uint64_t ps_checksum64(const void *data, gsize len);
 /*
  * A cheaper one for large cache entries: position-weighted sums of 64-bit words (Fletcher's
- * scheme, four lanes; ~0.2 instructions a byte against ps_checksum64's ~1.1). Catches cut files
- * and changed, lost or swapped words, as the cache needs; not a hash.
+ * scheme, four lanes). Catches cut files and changed, lost or swapped words, as the cache needs;
+ * not a hash. SSE2 where the target has it; _scalar is the same sum word by word (the other
+ * targets', and the test's reference). Instructions a byte (callgrind, a 74 MiB buffer, gcc -O2
+ * on x86-64): 0.31 with SSE2, 0.69 word by word.
  */
 uint64_t ps_checksum_sum(const void *data, gsize len);
+uint64_t ps_checksum_sum_scalar(const void *data, gsize len);
 
 /*
  * A table of saved arrays (util/state.c): a run's state as named byte arrays. One walk per
