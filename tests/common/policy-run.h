@@ -122,6 +122,27 @@ static inline cJSON *ps_test_policy_run(const PsConfig *cfg, const char *trace,
 }
 
 /*
+ * A replay (seed 1, no snapshot) of trace_text, written to trace_path, on the machine of the
+ * config JSON cfg_text, into out_dir.
+ */
+static inline void ps_test_text_run(const char *cfg_text, const char *trace_path,
+				    const char *trace_text, const char *out_dir)
+{
+	g_autoptr(PsConfig) cfg = ps_config_new();
+	PsRunOptions opts = {.out_dir = out_dir, .seed = 1};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsSim) s = NULL;
+
+	if (!ps_config_parse(cfg, cfg_text, strlen(cfg_text), "test.json", &error))
+		g_error("config: %s", error->message);
+	g_assert_true(g_file_set_contents(trace_path, trace_text, -1, NULL));
+	s = ps_sim_new(cfg, &opts, &error);
+	g_assert_no_error(error);
+	if (!ps_sim_run(s, trace_path, &error))
+		g_error("run: %s", error->message);
+}
+
+/*
  * One counter against its band: equal where the kernel made at most 5 (and the band holds),
  * at most bound where the kernel made none, else within bound of the kernel's value. bound is
  * the band, or the looser bound a counter is held to while its band does not hold yet.

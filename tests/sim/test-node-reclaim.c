@@ -13,9 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/test-util.h"
-#include "config/config.h"
-#include "sim/sim.h"
+#include "../common/policy-run.h"
 
 #define MB (1024ull * 1024ull)
 
@@ -41,18 +39,7 @@ static char *run(int mode, const char *cpu_nodes)
 	    "{\"t\":3,\"op\":\"map\",\"pid\":11,\"addr\":68719476736,\"len\":%llu}\n"
 	    "{\"t\":4,\"op\":\"touch\",\"pid\":11,\"addr\":68719476736,\"len\":%llu}\n",
 	    128 * MB, 200 * MB, 200 * MB);
-	g_autoptr(PsConfig) cfg = ps_config_new();
-	PsRunOptions opts = {.out_dir = out, .seed = 1};
-	g_autoptr(GError) error = NULL;
-	g_autoptr(PsSim) s = NULL;
-
-	if (!ps_config_parse(cfg, cfg_text, strlen(cfg_text), "test.json", &error))
-		g_error("config: %s", error->message);
-	g_assert_true(g_file_set_contents(trace, text, -1, NULL));
-	s = ps_sim_new(cfg, &opts, &error);
-	g_assert_no_error(error);
-	if (!ps_sim_run(s, trace, &error))
-		g_error("run: %s", error->message);
+	ps_test_text_run(cfg_text, trace, text, out);
 	return out;
 }
 

@@ -12,9 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/test-util.h"
-#include "config/config.h"
-#include "sim/sim.h"
+#include "../common/policy-run.h"
 
 #define MB     (1024ull * 1024ull)
 #define BASE   (1ull << 36)
@@ -74,32 +72,17 @@ static cJSON *run(uint64_t tail_ns)
 	g_autofree char *out = g_build_filename(tmp_dir, name, NULL);
 	g_autofree char *trace = g_build_filename(tmp_dir, "t.jsonl", NULL);
 	g_autofree char *text = trace_text(tail_ns);
-	g_autoptr(PsConfig) cfg = ps_config_new();
-	PsRunOptions opts = {.out_dir = out, .seed = 1};
-	g_autoptr(GError) error = NULL;
-	g_autoptr(PsSim) s = NULL;
 	cJSON *summary;
 
-	if (!ps_config_parse(cfg, cfg_text, strlen(cfg_text), "test.json", &error))
-		g_error("config: %s", error->message);
-	g_assert_true(g_file_set_contents(trace, text, -1, NULL));
-	s = ps_sim_new(cfg, &opts, &error);
-	g_assert_no_error(error);
-	if (!ps_sim_run(s, trace, &error))
-		g_error("run: %s", error->message);
-	summary = ps_test_json_file(out, "summary.json");
+	ps_test_text_run(cfg_text, trace, text, out);
+	summary = ps_test_read_summary(out);
 	ps_test_rm_rf(out);
 	return summary;
 }
 
 static double num(const cJSON *summary, const char *section, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(summary, section), key);
-
-	if (!cJSON_IsNumber(v))
-		g_error("summary.json has no %s.%s", section, key);
-	return v->valuedouble;
+	return ps_test_json_num(cJSON_GetObjectItem(summary, section), key);
 }
 
 static void test_no_batch_page(void)
