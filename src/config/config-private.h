@@ -34,7 +34,7 @@ typedef struct {
 	uint64_t mult; /* to the stored unit */
 	bool is_u32;
 } PsConfigReclaimKey;
-#define PS_CONFIG_NR_RECLAIM_KEYS 16
+#define PS_CONFIG_NR_RECLAIM_KEYS 17
 extern const PsConfigReclaimKey ps_config_reclaim_keys[PS_CONFIG_NR_RECLAIM_KEYS];
 /* Key i's value in the config's unit. */
 uint64_t ps_config_reclaim_get(const PsReclaimConfig *rc, gsize i);

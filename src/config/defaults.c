@@ -142,6 +142,7 @@ const PsConfigReclaimKey ps_config_reclaim_keys[] = {
     {"slab_shrink_permille", G_STRUCT_OFFSET(PsReclaimConfig, slab_shrink_permille), 1, true},
     {"scan_folio_ns", G_STRUCT_OFFSET(PsReclaimConfig, scan_folio_ns), 1, false},
     {"reclaim_folio_ns", G_STRUCT_OFFSET(PsReclaimConfig, reclaim_folio_ns), 1, false},
+    {"slab_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, slab_page_ns), 1, false},
     {"swapout_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, swapout_page_ns), 1, false},
     {"swapin_page_ns", G_STRUCT_OFFSET(PsReclaimConfig, swapin_page_ns), 1, false},
     {"compaction", G_STRUCT_OFFSET(PsReclaimConfig, compaction), 1, true},

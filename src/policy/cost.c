@@ -83,6 +83,11 @@ uint64_t ps_cost_shrink_folio_list(const PsReclaimConfig *rc, uint64_t folios)
 	return folios * rc->reclaim_folio_ns;
 }
 
+uint64_t ps_cost_do_shrink_slab(const PsReclaimConfig *rc, uint64_t pages)
+{
+	return pages * rc->slab_page_ns;
+}
+
 uint64_t ps_cost_pageout(const PsReclaimConfig *rc, uint64_t pages)
 {
 	return pages * rc->swapout_page_ns;

@@ -298,6 +298,7 @@ typedef struct {
 	/* Costs, ns. */
 	uint64_t scan_folio_ns;	   /* per folio taken off an LRU list and checked */
 	uint64_t reclaim_folio_ns; /* per folio unmapped and freed, whatever its order */
+	uint64_t slab_page_ns;	   /* per slab page the reclaimable slab shrinker frees */
 	uint64_t swapout_page_ns;  /* per page written to swap (CPU side) */
 	uint64_t swapin_page_ns;   /* per page read back on a refault (major fault) */
 	/* Compaction (policy/compaction.c): CONFIG_COMPACTION and its costs, ns. */
@@ -773,6 +774,8 @@ uint64_t ps_cost_do_swap_page(const PsReclaimConfig *rc, uint64_t pages);
 uint64_t ps_cost_isolate_lru_folios(const PsReclaimConfig *rc, uint64_t folios);
 /* shrink_folio_list: unmapping and freeing folios reclaim took. */
 uint64_t ps_cost_shrink_folio_list(const PsReclaimConfig *rc, uint64_t folios);
+/* do_shrink_slab: the slab pages its scan_objects calls free (per page: its work is per object). */
+uint64_t ps_cost_do_shrink_slab(const PsReclaimConfig *rc, uint64_t pages);
 /* pageout / swap_writepage of anon pages. */
 uint64_t ps_cost_pageout(const PsReclaimConfig *rc, uint64_t pages);
 /* isolate_migratepages_block and isolate_freepages_block: pages scanned, pages isolated. */
