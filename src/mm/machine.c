@@ -644,9 +644,9 @@ static void fan_pcpu_drain(void *data, PsZone *z, const uint64_t pages[PS_MT_TYP
 
 /*
  * Each hook of m->hooks is resolved on its own: NULL when no observer has it, the observer's own
- * function and data when exactly one has it (the common case: the per-page zone_locked and
- * pcpu_drain of a refill or drain then cost one direct call, not a walk over the observers), the
- * fan-out with m otherwise.
+ * function and data when exactly one has it (the common case: the zone_locked and pcpu_drain
+ * called once per bulk refill or drain then cost one direct call, not a walk over the
+ * observers), the fan-out with m otherwise.
  */
 #define PS_RESOLVE_HOOK(m, name, fan)                                                              \
 	do {                                                                                       \

@@ -148,6 +148,16 @@ static ps_pfn_t pageblock_start(const PsMachine *m, ps_pfn_t pfn)
 /*
  * compact_init_migrate_pfn and compact_init_free_pfn, the zone's ends until a reset walk has set
  * them (the state a walk leaves in a zone whose first block is a source and last a target).
+ * Departure: the kernel's are 0 until __reset_isolation_suitable first sets them, so before that
+ * compact_zone's `cc->migrate_pfn <= zone->compact_init_migrate_pfn` is false (no whole_zone:
+ * scanners that meet give COMPACT_PARTIAL_SKIPPED, not COMPLETE) and fast_isolate_freepages'
+ * `cc->free_pfn >= compact_init_free_pfn` always true (its pageblock_nr_pages / 2 limit). The
+ * model takes the ends for every start: a snapshot start is of a machine long up, whose zones
+ * have most likely had a reset walk (__reset_isolation_suitable runs when a compaction restarts,
+ * and from kswapd_try_to_sleep once a compaction's scanners have met), and that is the state it
+ * must start from; for a boot-started run, and a freshly booted recording such as
+ * compact-portable's, this is the departure, kept because the model does not tell the two starts
+ * apart here (a start flag from sim/ would be the fix).
  */
 static ps_pfn_t init_migrate_pfn(const PsZone *z)
 {

@@ -554,7 +554,11 @@ void ps_lru_add_start(PsPolicy *p, PsZone *z, uint32_t h0, const PsLruStart *f, 
  * kpageflags does not say where on its list a folio was; a dirty file folio, though, was dirtied
  * within dirty_expire_centisecs + dirty_writeback_centisecs (35 s) or the flusher's periodic pass
  * (wb_check_old_data_flush) would have written it, and page cache written through write() joins
- * its list at the head when it is allocated (lruvec_add_folio). So the dump's dirty ones are
+ * its list at the head when it is allocated (lruvec_add_folio). That holds for new folios only:
+ * a write into a folio already cached does not move it (__filemap_get_folio with FGP_WRITEBEGIN
+ * has no FGP_ACCESSED; it only clears idle), nor does dirtying through a shared mapping, so
+ * "dirty => near the head" is an approximation, kept because the recordings' dirty pages are new
+ * files (record.sh's and the hogs' first writes). So the dump's dirty ones are
  * taken as the most recent: each file list's dirty folios go to its head, keeping their order
  * (ftrace-press-kswapd-6.18: the kernel's kswapd took 92 K of its 764 K inactive file pages and
  * met none of the 98 dirty ones, nr_vmscan_immediate_reclaim +0).

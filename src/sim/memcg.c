@@ -450,7 +450,10 @@ cJSON *sim_memcg_to_json(const PsSim *s)
 	return o;
 }
 
-/* One memcg path of s->memcg_paths, for saving them in id order. */
+/*
+ * One memcg path of s->memcg_paths, for saving them in id order; paths that share an id (past
+ * PS_MEMCG_MAX memcg_make falls back to the parent's) in strcmp order, so the order is total.
+ */
 typedef struct {
 	const char *path;
 	guint id;
@@ -460,7 +463,9 @@ static int path_id_cmp(const void *a, const void *b)
 {
 	guint x = ((const PathId *)a)->id, y = ((const PathId *)b)->id;
 
-	return x < y ? -1 : x > y;
+	if (x != y)
+		return x < y ? -1 : 1;
+	return strcmp(((const PathId *)a)->path, ((const PathId *)b)->path);
 }
 
 void sim_memcg_state(PsSim *s, PsStateTable *t)

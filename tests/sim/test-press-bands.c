@@ -302,11 +302,13 @@ static void check_vmstat_rows(const PressRec *rec, const cJSON *sum, const char 
 	cJSON_ArrayForEach(c, cJSON_GetObjectItem(sum, "fidelity"))
 	{
 		const char *source = cJSON_GetObjectItem(c, "source")->valuestring;
-		const char *name = source + strlen("vmstat:");
-		const char *key = !strcmp(name, "allocstall") ? "allocstall_*" : name;
+		const char *name, *key;
 
 		if (!g_str_has_prefix(source, "vmstat:"))
 			continue;
+		/* only past the prefix test: a shorter source would put the pointer past its end */
+		name = source + strlen("vmstat:");
+		key = !strcmp(name, "allocstall") ? "allocstall_*" : name;
 		g_assert_cmpfloat(ps_test_json_num(c, "simulated"), ==,
 				  (double)ps_test_vmstat_in(mine, key));
 		g_assert_cmpfloat(
