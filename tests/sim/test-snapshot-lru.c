@@ -101,6 +101,9 @@ static int64_t pcp_count(const char *dir)
 
 /* A policy run from the snapshot (and the /proc files beside it when proc) over the trace lines;
  * its output directory. */
+/* reclaim.start_reclaim_order of the next runs (test_reclaim_order turns it off once) */
+static unsigned start_reclaim_order = 1;
+
 static char *run_proc(const char *name, const char *const *lines, size_t n, bool proc)
 {
 	g_autoptr(PsConfig) cfg = make_config();
@@ -113,6 +116,7 @@ static char *run_proc(const char *name, const char *const *lines, size_t n, bool
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PsSim) s = NULL;
 
+	cfg->reclaim.start_reclaim_order = start_reclaim_order;
 	for (size_t i = 0; i < n; i++)
 		g_string_append_printf(text, "%s\n", lines[i]);
 	g_assert_true(g_file_set_contents(trace, text->str, (gssize)text->len, NULL));
@@ -239,8 +243,8 @@ static void test_direct_reclaim_free(void)
  * The start's LRU order (snapshot-stale.c, sim_snapshot_lru_order): the kernel's reclaim freed
  * the active A+1, then the active order-2 folio at A+4, then the slab page A+10 (on no LRU list).
  * With a task in a memcg of its own (pid 9's proc record) the two folios go to the inactive
- * tail, deactivated: 2 folios, 5 pages; without it (the second run) the lists are left in pfn
- * order and both stay active.
+ * tail, deactivated: 2 folios, 5 pages; with it but reclaim.start_reclaim_order 0 (the second
+ * run), and without it (the third), the lists are left in pfn order and both stay active.
  */
 static void test_reclaim_order(void)
 {
@@ -260,22 +264,27 @@ static void test_reclaim_order(void)
 			    A + 10);
 	const char *const lines[] = {proc, l1, l2, l3};
 
-	for (int with_memcg = 1; with_memcg >= 0; with_memcg--) {
-		g_autofree char *out =
-		    run("order", lines + !with_memcg, G_N_ELEMENTS(lines) - !with_memcg);
-		g_autoptr(cJSON) sum = ps_test_json_file(out, "summary.json");
+	for (int mode = 0; mode < 3; mode++) {
+		bool with_memcg = mode < 2, ordered = mode == 0;
+		g_autofree char *out = NULL;
+		g_autoptr(cJSON) sum = NULL;
+
+		start_reclaim_order = mode != 1;
+		out = run("order", lines + !with_memcg, G_N_ELEMENTS(lines) - !with_memcg);
+		start_reclaim_order = 1;
+		sum = ps_test_json_file(out, "summary.json");
 
 		g_assert_cmpfloat(snap_field(sum, "lru_reclaim_ordered_folios"), ==,
-				  with_memcg ? 2 : 0);
+				  ordered ? 2 : 0);
 		g_assert_cmpfloat(snap_field(sum, "lru_reclaim_ordered_pages"), ==,
-				  with_memcg ? 5 : 0);
+				  ordered ? 5 : 0);
 		g_assert_cmpfloat(snap_field(sum, "lru_reclaim_ordered_deactivated"), ==,
-				  with_memcg ? 5 : 0);
+				  ordered ? 5 : 0);
 		/* at the start: A+1 and the order-2 folio active, A+0 and A+2 inactive */
 		g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_active_file"), ==,
-				with_memcg ? 0 : 5);
+				ordered ? 0 : 5);
 		g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_inactive_file"), ==,
-				with_memcg ? 7 : 2);
+				ordered ? 7 : 2);
 		ps_test_rm_rf(out);
 	}
 }
