@@ -8,9 +8,12 @@
  *
  * That state is a function of the config, the snapshot dump, the files beside it and in the
  * --proc directory, the trace, and the binary; the entry is named after a sha256 of all of them
- * (start_key), and its header repeats that key with the payload's size and checksum, checked on
- * open. Never required, never trusted: a missing entry is written after a cold start, a bad one
- * is reported on stderr and ignored (then rewritten). Not for a start that reads standard input.
+ * (start_key), and its header repeats that key with the payload's size, checksum and number of
+ * arrays, checked on open. Never required, never trusted: a missing entry is written after a
+ * cold start, a bad one is reported on stderr and ignored (then rewritten). Not for a start that
+ * reads standard input. One exception, a bug trap: a whole entry of this binary's key whose
+ * arrays are not the ones the walk names aborts the run (sim_start_restore), with a message
+ * that says to delete it.
  *
  * The payload is one table of saved arrays (util/state.c), named by each owner's walk in a fixed
  * order (start_walk): engine queue, machine, policy, fidelity, fallback counts, snapshot, records,
@@ -261,6 +264,10 @@ static GMappedFile *entry_open(const char *entry, const uint8_t **payload, Start
 				    len - sizeof(*h), h->size);
 	else if (!why && ps_checksum_sum(data + sizeof(*h), h->size) != h->checksum)
 		why = g_strdup("checksum mismatch: the file is corrupt");
+	else if (!why && ps_state_table_count(data + sizeof(*h), h->size) != h->entries)
+		why = g_strdup_printf("%" G_GUINT64_FORMAT
+				      " arrays, the header says %" G_GUINT64_FORMAT,
+				      ps_state_table_count(data + sizeof(*h), h->size), h->entries);
 	if (why) {
 		fprintf(stderr, "pagesim: cache %s: %s; ignored, starting cold\n", entry, why);
 		return NULL;
@@ -286,7 +293,10 @@ bool sim_start_restore(PsSim *s, const char *entry, const char *kpageflags, cons
 	start_walk(s, t);
 	/* the key names this binary: a table it does not read is a bug, not a stale entry */
 	if (ps_state_table_error(t))
-		g_error("pagesim: cache %s: %s", entry, ps_state_table_error(t));
+		g_error(
+		    "pagesim: cache %s: %s (a bug of this build's walk; delete the entry to run "
+		    "without it)",
+		    entry, ps_state_table_error(t));
 	ps_snapshot_paths_restore(s->snap, proc_dir);
 	s->started = true;
 	if (s->start_mode == START_VERBOSE)

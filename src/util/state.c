@@ -334,3 +334,24 @@ char *ps_state_table_diff(const void *a, gsize alen, const void *b, gsize blen)
 		return NULL;
 	return g_strdup_printf("one table ends after %" G_GUINT64_FORMAT " arrays", k);
 }
+
+uint64_t ps_state_table_count(const void *payload, gsize len)
+{
+	const uint8_t *p = payload, *end = p + len;
+	uint64_t k = 0;
+
+	while (p < end) {
+		StateEntryHead h;
+		gsize dl;
+
+		if ((gsize)(end - p) < sizeof(h))
+			return UINT64_MAX;
+		memcpy(&h, p, sizeof(h));
+		dl = entry_data_len(&h, p + sizeof(h), end);
+		if (dl > (gsize)(end - p) - sizeof(h))
+			return UINT64_MAX;
+		p += sizeof(h) + dl;
+		k++;
+	}
+	return k;
+}

@@ -125,6 +125,8 @@ void ps_state_sparse(PsStateTable *t, const char *name, void *p, gsize len);
 uint64_t ps_state_count(PsStateTable *t, const char *name, uint64_t n);
 /* A string (NULL kept as NULL): a copy of str when saving, of the saved one when loading. */
 char *ps_state_string(PsStateTable *t, const char *name, const char *str);
+/* The arrays of a saved payload; UINT64_MAX when its entries do not end where it does. */
+uint64_t ps_state_table_count(const void *payload, gsize len);
 /* Two saved payloads: NULL when they are the same bytes, else which array differs first. */
 char *ps_state_table_diff(const void *a, gsize alen, const void *b, gsize blen);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsStateTable, ps_state_table_free)

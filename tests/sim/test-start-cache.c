@@ -278,6 +278,22 @@ static void test_restored_same(void)
 	bytes[len / 2] ^= 0x40;
 	g_assert_cmpmem(bytes, len, again, len2);
 	g_assert_false(g_file_test(other, G_FILE_TEST_EXISTS));
+	/* a header whose array count is not the table's: ignored, built, rewritten */
+	{
+		g_autofree char *hbytes = NULL, *bad2 = g_build_filename(tmp, "bad2", NULL),
+				*warm2 = g_build_filename(tmp, "warm2", NULL);
+		gsize hlen = 0;
+		uint64_t entries;
+
+		g_assert_true(g_file_get_contents(entry, &hbytes, &hlen, NULL));
+		memcpy(&entries, hbytes + 24, 8); /* StartHead: magic, size, checksum, entries */
+		entries++;
+		memcpy(hbytes + 24, &entries, 8);
+		g_assert_true(g_file_set_contents(entry, hbytes, (gssize)hlen, NULL));
+		g_assert_false(run(&r, bad2, NULL));
+		assert_same_run(off, bad2);
+		g_assert_true(run(&r, warm2, NULL)); /* written again */
+	}
 	ps_test_rm_rf(tmp);
 	rec_close(&r);
 }
@@ -404,8 +420,21 @@ static void test_binary(void)
 
 int main(int argc, char **argv)
 {
+	const char *build = g_getenv("G_TEST_BUILDDIR");
+
 	g_test_init(&argc, &argv, NULL);
 	pagesim = argc > 1 ? argv[1] : NULL;
+	/*
+	 * the runs and caches (~400 MB) in one directory of the build tree, emptied first: a
+	 * failed run aborts without its teardown and would otherwise leave them in /tmp
+	 */
+	if (build) {
+		g_autofree char *dir = g_build_filename(build, "start-cache-tmp", NULL);
+
+		ps_test_rm_rf(dir);
+		g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+		g_setenv("TMPDIR", dir, TRUE);
+	}
 	g_test_add_func("/sim/start-cache/restored-same", test_restored_same);
 	g_test_add_func("/sim/start-cache/copied-recording", test_copied);
 	g_test_add_func("/sim/start-cache/binary", test_binary);
