@@ -33,7 +33,9 @@ typedef struct {
 	size_t offset;
 	uint64_t mult; /* to the stored unit */
 	bool is_u32;
+	int64_t max; /* the largest value a config may give (PS_RECLAIM_KEY_MAX for times) */
 } PsConfigReclaimKey;
+#define PS_RECLAIM_KEY_MAX	  1000000000000ll
 #define PS_CONFIG_NR_RECLAIM_KEYS 17
 extern const PsConfigReclaimKey ps_config_reclaim_keys[PS_CONFIG_NR_RECLAIM_KEYS];
 /* Key i's value in the config's unit. */

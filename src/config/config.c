@@ -898,8 +898,7 @@ static gboolean parse_reclaim(CfgCtx *c, const cJSON *item, const char *path, Ps
 
 			if (strcmp(it->string, ps_config_reclaim_keys[i].key))
 				continue;
-			if (!cfg_int(c, it, p, 0,
-				     ps_config_reclaim_keys[i].is_u32 ? 1000 : 1000000000000ll, &v))
+			if (!cfg_int(c, it, p, 0, ps_config_reclaim_keys[i].max, &v))
 				return FALSE;
 			if (ps_config_reclaim_keys[i].is_u32)
 				*(unsigned *)base = (unsigned)v;

@@ -262,6 +262,14 @@ static void test_err_unknown_key(void)
 		    "\"reclaim_page_ns\": 1500}}",
 		    PS_CONFIG_ERROR_UNKNOWN_KEY, 9, "reclaim.reclaim_page_ns",
 		    "renamed to reclaim_folio_ns");
+	/* the switches take 0 or 1, a permille at most 1000 */
+	parse_fails("{\n" NODE0 ",\n \"reclaim\": {\"compaction\": 2}}", PS_CONFIG_ERROR_VALUE, 7,
+		    "reclaim.compaction", "out of range [0, 1]");
+	parse_fails("{\n" NODE0 ",\n \"reclaim\": {\"start_reclaim_order\": 5}}",
+		    PS_CONFIG_ERROR_VALUE, 7, "reclaim.start_reclaim_order", "out of range [0, 1]");
+	parse_fails("{\n" NODE0 ",\n \"reclaim\": {\"slab_shrink_permille\": 1001}}",
+		    PS_CONFIG_ERROR_VALUE, 7, "reclaim.slab_shrink_permille",
+		    "out of range [0, 1000]");
 	parse_fails("{\n" NODE0 ",\n \"reclaim\": {\"scan_page_ns\": 300}}",
 		    PS_CONFIG_ERROR_UNKNOWN_KEY, 7, "reclaim.scan_page_ns",
 		    "renamed to scan_folio_ns");
