@@ -2264,7 +2264,9 @@ void sim_on_rcu_tables(PsEngine *e, const PsEvent *ev, void *data)
 		rec_free(s, g_array_index(b->recs, uint32_t, i), b->cpu, ps_engine_now(e));
 	s->tables_rcu_freed += b->recs->len;
 	*b->freed += b->recs->len; /* all order 0 */
-	g_queue_remove(s->rcu_tables, b);
+	/* a fixed delay after increasing times: the batches expire in the order they were queued */
+	g_assert(g_queue_peek_head(s->rcu_tables) == b);
+	g_queue_pop_head(s->rcu_tables);
 	g_array_unref(b->recs);
 	g_free(b);
 }

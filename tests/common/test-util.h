@@ -51,32 +51,14 @@ static inline char *ps_test_slurp(const char *path)
 }
 
 /*
- * The number after "KEY SEP" at the start of a line (not the first) of a text file: a vmstat
- * file ("name value", SEP " ") or a sysctl dump ("name: value", SEP ": "). The key must be there.
+ * The value of "NAME SEP N" on any line of a "key value" text: SEP is " " for vmstat text
+ * (/proc/vmstat or a run's vmstat file), ": " for a sysctl dump. -1 when no line has it. A NAME
+ * ending in '*' sums every line whose key starts with the rest ("allocstall_*": the per-zone
+ * allocstall rows), 0 when none does.
  */
-static inline int64_t ps_test_file_value(const char *path, const char *key, const char *sep)
+static inline int64_t ps_test_kv_in(const char *text, const char *name, const char *sep)
 {
-	g_autofree char *pat = g_strdup_printf("\n%s%s", key, sep);
-	char *text = NULL;
-	const char *p;
-	int64_t v;
-
-	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-	p = strstr(text, pat);
-	g_assert_nonnull(p);
-	v = g_ascii_strtoll(p + strlen(pat), NULL, 10);
-	g_free(text);
-	return v;
-}
-
-/*
- * The value of "NAME N" on any line of vmstat text (/proc/vmstat or a run's vmstat file), -1 when
- * no line has it. A NAME ending in '*' sums every line whose key starts with the rest
- * ("allocstall_*": the per-zone allocstall rows), 0 when none does.
- */
-static inline int64_t ps_test_vmstat_in(const char *text, const char *name)
-{
-	size_t len = strlen(name);
+	size_t len = strlen(name), seplen = strlen(sep);
 	bool prefix = len && name[len - 1] == '*';
 	int64_t sum = 0;
 	bool found = false;
@@ -86,11 +68,12 @@ static inline int64_t ps_test_vmstat_in(const char *text, const char *name)
 	for (const char *line = text; line && *line;) {
 		const char *nl = strchr(line, '\n');
 
-		if (!strncmp(line, name, len) && (prefix ? line[len] != ' ' : line[len] == ' ')) {
-			const char *sp = strchr(line + len, ' ');
+		if (!strncmp(line, name, len) && (prefix ? strncmp(line + len, sep, seplen)
+							 : !strncmp(line + len, sep, seplen))) {
+			const char *v = prefix ? strstr(line + len, sep) : line + len;
 
-			if (sp && (!nl || sp < nl)) {
-				sum += g_ascii_strtoll(sp + 1, NULL, 10);
+			if (v && (!nl || v < nl)) {
+				sum += g_ascii_strtoll(v + seplen, NULL, 10);
 				found = true;
 				if (!prefix)
 					break;
@@ -101,15 +84,26 @@ static inline int64_t ps_test_vmstat_in(const char *text, const char *name)
 	return found || prefix ? sum : -1;
 }
 
+static inline int64_t ps_test_vmstat_in(const char *text, const char *name)
+{
+	return ps_test_kv_in(text, name, " ");
+}
+
+/* The value of KEY in a "KEY SEP N" file (ps_test_kv_in), which must be readable and have it. */
+static inline int64_t ps_test_file_value(const char *path, const char *key, const char *sep)
+{
+	g_autofree char *text = ps_test_slurp(path);
+	int64_t v = ps_test_kv_in(text, key, sep);
+
+	if (v < 0)
+		g_error("no %s in %s", key, path);
+	return v;
+}
+
 /* ps_test_vmstat_in on the file at path, which must be readable and have the row. */
 static inline int64_t ps_test_vmstat_file(const char *path, const char *name)
 {
-	g_autofree char *text = ps_test_slurp(path);
-	int64_t v = ps_test_vmstat_in(text, name);
-
-	if (v < 0)
-		g_error("no %s in %s", name, path);
-	return v;
+	return ps_test_file_value(path, name, " ");
 }
 
 /* The count of vm event `name` in the vmstat file a run wrote into run_dir. */
