@@ -469,7 +469,8 @@ G_ALWAYS_INLINE static inline uint32_t alloc_rec(PsSim *s, uint64_t gfp, unsigne
 	uint32_t ri;
 	Rec *r;
 
-	if (node >= s->m->nr_nodes) {
+	/* (node >= 0 first: a caller's -1 folds the test away) */
+	if (node >= 0 && node >= s->m->nr_nodes) {
 		/* alloc_pages_node() of a node that is not online: counted, then ignored. */
 		s->anomalies[PS_ANOM_NODE_OUT_OF_RANGE]++;
 		node = -1;
@@ -2134,6 +2135,19 @@ static uint32_t batch_page_alloc(PsSim *s, int cpu, const char *what, uint64_t *
 }
 
 /*
+ * One of the unmap's and exit's scratch arrays of records, made at its first use. Empty at the
+ * start of each record: gather_free and tables_free empty what they are given, and no record
+ * returns between filling one and handing it to them.
+ */
+static GArray *scratch(GArray **a)
+{
+	if (!*a)
+		*a = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	g_assert((*a)->len == 0);
+	return *a;
+}
+
+/*
  * tlb_next_batch's pages for an unmap or exit of `entries` entries, allocated before the
  * gathered pages are freed.
  */
@@ -2280,9 +2294,8 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 	uint64_t first = (ev->addr + m->page_size - 1) >> shift,
 		 end = (ev->addr + ev->len) >> shift;
 	uint64_t ns = 0, entries = 0;
-	g_autoptr(GArray) batch = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-	g_autoptr(GArray) tables = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-	g_autoptr(GArray) tbatch = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	GArray *batch = scratch(&s->scratch_batch), *tables = scratch(&s->scratch_tables),
+	       *tbatch = scratch(&s->scratch_tslots);
 	bool any;
 
 	if (pi < 0) {
@@ -2369,9 +2382,8 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	int pi = sim_proc_find(s, ev->pid);
-	g_autoptr(GArray) batch = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-	g_autoptr(GArray) tables = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-	g_autoptr(GArray) tbatch = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	GArray *batch = scratch(&s->scratch_batch), *tables = scratch(&s->scratch_tables),
+	       *tbatch = scratch(&s->scratch_tslots);
 	uint64_t entries = 0, enough = gather_entries_enough(s->m);
 	Proc *p;
 
@@ -2599,6 +2611,9 @@ void sim_process_free(PsSim *s)
 	g_clear_pointer(&s->pid_map, g_hash_table_unref);
 	g_clear_pointer(&s->exited_map, g_hash_table_unref);
 	g_clear_pointer(&s->gather, g_free);
+	g_clear_pointer(&s->scratch_batch, g_array_unref);
+	g_clear_pointer(&s->scratch_tables, g_array_unref);
+	g_clear_pointer(&s->scratch_tslots, g_array_unref);
 	ps_room_free(&s->recs_room);
 	s->recs = NULL;
 	s->nr_recs = s->recs_reserved = 0;
