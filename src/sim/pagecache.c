@@ -129,13 +129,24 @@ static uint64_t file_mark(SimFile *f, uint64_t index)
 
 /* A fault record's pages [index, index + n) join the file's read-around window when nothing
  * but cached pages lies between its end and them (fewer than ra_pages: one window is no
- * longer); otherwise they open a new one. */
+ * longer), or when they lie past its start and the window with them spans at most ra_pages
+ * (a piece recorded before the pages under it); otherwise they open a new one. */
 static void fault_window(PsSim *s, SimFile *f, uint64_t index, uint64_t n)
 {
-	if (f->fault_end > f->fault_start && index >= f->fault_end &&
-	    index - f->fault_end <= ps_ra_max_pages(s->m) &&
+	uint64_t max = ps_ra_max_pages(s->m);
+
+	if (f->fault_end > f->fault_start && index >= f->fault_end && index - f->fault_end <= max &&
 	    contig_before(f, s, index, index - f->fault_end) == index - f->fault_end) {
 		f->fault_end = index + n;
+		return;
+	}
+	if (f->fault_end > f->fault_start && index >= f->fault_start &&
+	    MAX(f->fault_end, index + n) - f->fault_start <= max) {
+		/* two tasks adding one window's folios at once (page_cache_ra_order on each
+		 * cpu, the loser's filemap_add_folio getting -EEXIST) record them in time order,
+		 * so a piece may come before the page under it: it is still the one window,
+		 * which spans no more than ra_pages */
+		f->fault_end = MAX(f->fault_end, index + n);
 		return;
 	}
 	f->fault_start = index;
@@ -261,8 +272,17 @@ uint64_t sim_op_cache_add(PsSim *s, const PsTraceEvent *ev, int cpu)
 		if (ev->reason == PS_CACHE_FAULT || ev->reason == PS_CACHE_EXEC) {
 			win = ps_ra_fault(m, ra, index, last - index + 1,
 					  ev->reason == PS_CACHE_EXEC, &order);
-			if (ev->reason == PS_CACHE_FAULT)
+			if (ev->reason == PS_CACHE_FAULT) {
 				fault_window(s, f, index, win);
+				/* do_sync_mmap_readahead set this task's state to the whole
+				 * read-around window, which the record is a piece of: its next
+				 * miss at the window's end is page_cache_async_ra's expected
+				 * index, the window ramped from ra_pages */
+				ra->start = f->fault_start;
+				ra->size = f->fault_end - f->fault_start;
+				ra->async_size = ra->size / 4;
+				ra->prev_index = index + win - 1;
+			}
 		} else {
 			win = ps_ra_window(m, ra, index, last - index + 1,
 					   contig_before(f, s, index, ps_ra_max_pages(m)),

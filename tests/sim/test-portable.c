@@ -262,6 +262,38 @@ static void test_readahead_fault(void)
 }
 
 /*
+ * One read-around window faulted by two tasks in turn (4 KiB pages, ra_pages 32), its pieces
+ * recorded out of order (task 2's pages 29-30 before task 1's page 28: both cpus in
+ * page_cache_ra_order at once), then task 2 reading on where the window ends: both tasks' state
+ * is the whole window (do_sync_mmap_readahead), so the read is page_cache_async_ra's expected
+ * index, a window of ra_pages at order 0 + 2: 8 order-2 folios (build-portable's cc1, the
+ * kernel's 597 order-2 folios). Taking the window as broken at the inversion, or task 2's state
+ * as its last one-page piece, ramps from a small window and raises the order at each step
+ * (order-3 folios here; orders 3-9 in build-portable).
+ */
+static void test_readahead_fault_shared(void)
+{
+	static const char *const lines[] = {
+	    "{\"t\":0,\"op\":\"cache_add\",\"file\":\"f\",\"offset\":0,\"len\":114688,"
+	    "\"reason\":\"fault\",\"pid\":1}",
+	    "{\"t\":1,\"op\":\"cache_add\",\"file\":\"f\",\"offset\":118784,\"len\":8192,"
+	    "\"reason\":\"fault\",\"pid\":2}",
+	    "{\"t\":2,\"op\":\"cache_add\",\"file\":\"f\",\"offset\":114688,\"len\":4096,"
+	    "\"reason\":\"fault\",\"pid\":1}",
+	    "{\"t\":3,\"op\":\"cache_add\",\"file\":\"f\",\"offset\":126976,\"len\":4096,"
+	    "\"reason\":\"fault\",\"pid\":2}",
+	    "{\"t\":4,\"op\":\"cache_add\",\"file\":\"f\",\"offset\":131072,\"len\":131072,"
+	    "\"pid\":2}",
+	};
+	g_autoptr(cJSON) sum = run(4096, "", lines, G_N_ELEMENTS(lines));
+	const cJSON *pc = cJSON_GetObjectItem(sum, "page_cache");
+
+	g_assert_cmpfloat(num(pc, "folios_by_order.0"), ==, 32);
+	g_assert_cmpfloat(num(pc, "folios_by_order.2"), ==, 8);
+	g_assert_cmpfloat(num(pc, "folios_by_order.3"), ==, -1);
+}
+
+/*
  * Anonymous mTHP: with hugepages-64kB "always" on 4 KiB pages a 1 MiB aligned mapping faults
  * 16 order-4 folios; a mapping that starts 32 KiB into a 64 KiB block faults its first 8 pages
  * as base pages (no aligned 64 KiB range fits there). "madvise" needs MADV_HUGEPAGE; the PMD
@@ -762,6 +794,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/portable/page-sizes", test_page_sizes);
 	g_test_add_func("/sim/portable/readahead", test_readahead);
 	g_test_add_func("/sim/portable/readahead-fault", test_readahead_fault);
+	g_test_add_func("/sim/portable/readahead-fault-shared", test_readahead_fault_shared);
 	g_test_add_func("/sim/portable/mthp", test_mthp);
 	g_test_add_func("/sim/portable/stack", test_stack);
 	g_test_add_func("/sim/portable/file-touch", test_file_touch);
