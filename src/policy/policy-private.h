@@ -145,6 +145,7 @@ enum { PS_DEACTIVATE_ANON = 1, PS_DEACTIVATE_FILE = 2 };
  */
 typedef struct {
 	uint16_t parent; /* PS_MEMCG_NONE for the root */
+	bool offline;	 /* a zombie: its cgroup removed, pages still charged (get_scan_count) */
 	uint64_t key;
 } PsMemcg;
 

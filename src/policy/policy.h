@@ -347,6 +347,18 @@ void ps_writeback_advance(PsPolicy *p);
  */
 uint16_t ps_memcg_new(PsPolicy *p, uint16_t parent, uint64_t key);
 uint32_t ps_memcg_count(const PsPolicy *p);
+/*
+ * Whether memcg is offline (a zombie ps_memcg_split_offline made): its parent in *parent then.
+ */
+bool ps_memcg_offline(const PsPolicy *p, uint16_t memcg, uint16_t *parent);
+/*
+ * The starting snapshot's folios the recording kernel's reclaim freed, handles[0..n) in the order
+ * it freed them (each once): those charged to a memcg with children (where kpagecgroup reports
+ * the pages of its offline children) go to offline children made for them, one per 32-page
+ * share of a reclaim pass, and so do root folios freed among them. Returns the offline memcgs
+ * made. See reclaim.c for the rule and the evidence.
+ */
+uint32_t ps_memcg_split_offline(PsPolicy *p, const uint32_t *handles, uint32_t n);
 /* Pages reclaim took from memcg's own LRU lists (memory.stat's pgsteal of the memcg alone). */
 uint64_t ps_memcg_pgsteal(const PsPolicy *p, uint16_t memcg);
 /* The pages on list `lru` (PS_LRU_*) of memcg's lruvec on node. */

@@ -51,9 +51,11 @@
  *   kpagecgroup for the snapshot's folios, the allocating task's memcg for new ones); without
  *   that, everything is the root's and the model is the one-LRU-per-node model. Not modelled:
  *   memory.min/low (cgroup v1 has none), memcg limits and their reclaim (no memcg of the
- *   recording machines has one), offline memcgs (kpagecgroup reports their pages as their online
- *   ancestor's), per-memcg slab (the node's reclaimable slab list is shrunk once per
- *   shrink_node, after the walk), mem_cgroup_iter's generation check (one reclaimer at a time).
+ *   recording machines has one), offline memcgs beyond those the recording's reclaim order
+ *   shows (kpagecgroup reports their pages as their online ancestor's;
+ *   ps_memcg_split_offline), per-memcg slab (the node's reclaimable slab list is shrunk once
+ *   per shrink_node, after the walk), mem_cgroup_iter's generation check (one reclaimer at a
+ *   time).
  * - No MGLRU (not built on the recorded machine), no demotion.
  * - may_deactivate compares the node's workingset_refault counts where the kernel compares
  *   workingset_activate (the refaults workingset_test_recent found recent): the model keeps no
@@ -820,6 +822,7 @@ void ps_policy_state(PsPolicy *p, PsStateTable *t)
 
 		memset(&p->memcgs[i], 0, sizeof(c));
 		p->memcgs[i].parent = c.parent;
+		p->memcgs[i].offline = c.offline;
 		p->memcgs[i].key = c.key;
 	}
 	ps_state_array(t, "policy.memcgs", p->memcgs, sizeof(PsMemcg) * nmemcg);
@@ -867,6 +870,108 @@ void ps_lru_set_memcg(PsPolicy *p, uint32_t h, uint16_t memcg)
 	list_unlink(p, h);
 	p->fo[h].memcg = memcg;
 	list_link(p, h, lru, false);
+}
+
+bool ps_memcg_offline(const PsPolicy *p, uint16_t memcg, uint16_t *parent)
+{
+	g_assert(memcg < p->nr_memcgs);
+	if (!p->memcgs[memcg].offline)
+		return false;
+	*parent = p->memcgs[memcg].parent;
+	return true;
+}
+
+/*
+ * Offline (zombie) memcgs. A cgroup removed while pages are still charged to it keeps its memcg
+ * and lruvecs until they are gone (cgroup v1 and v2 alike move no LRU page to the parent), and
+ * mem_cgroup_iter walks it like any other; get_scan_count scans at least min(size,
+ * SWAP_CLUSTER_MAX) of each of its lists when size >> priority is 0. /proc/kpagecgroup
+ * (page_cgroup_ino) reports such a page as its nearest online ancestor's, so a dump cannot say
+ * how many zombies there are or which pages are whose. On the recording machines every shell
+ * command runs in a memcg of its own under /process_api that is removed when it ends, and no task
+ * runs in /process_api itself: its 78,000 start pages in ftrace-press-kswapd-6.18 are earlier
+ * commands' page cache. There the kernel's kswapd reclaimed 3,478 folios charged to /process_api
+ * (3,171 of order 0) against the 592 that scanning the 78,000 as one lruvec gave (12 pages a
+ * pass at priority 12), ~230-300 pages in every pass, right after the root and before the
+ * capture memcg's order-9 folios: SWAP_CLUSTER_MAX-page shares of about ten small zombie
+ * lruvecs.
+ *
+ * The recording's reclaim order (the seed of sim/snapshot-stale.c) shows them, so the model
+ * rebuilds them from it: a pass of the reclaim walk ends where a freed folio's memcg comes earlier
+ * in mem_cgroup_iter's order than the one before; within a pass, the folios of a memcg with
+ * children (taken as its zombies' pages) are cut into shares of at most SWAP_CLUSTER_MAX pages in
+ * a row, the k-th share of every pass going to the memcg's k-th offline child (made before its
+ * online children: older cgroups, earlier in the walk). A root folio freed after such a share in
+ * the same pass cannot be the root's (the walk visits the root first) and joins the share: its
+ * page was charged after kpagecgroup was read (1,282 of the 5,250 folios there read 0).
+ * Simplifications: folios the kernel did not reclaim stay on the parent's own lists (the zombies
+ * hold just what the recording shows of them); a share is cut at 32 freed pages, and a zombie
+ * whose 32 scanned pages had referenced ones freed fewer, so two such share one zombie here.
+ */
+uint32_t ps_memcg_split_offline(PsPolicy *p, const uint32_t *handles, uint32_t n)
+{
+	uint32_t nr = p->nr_memcgs, made = 0, last_pos = 0, share = 0;
+	uint16_t cur = PS_MEMCG_NONE;
+	uint64_t acc = 0;
+	g_autofree uint32_t *to = g_new0(uint32_t, n); /* 1 + the share of handles[i], 0: stays */
+	g_autofree uint16_t *of = g_new(uint16_t, n);  /* the memcg whose zombie it goes to */
+	g_autofree uint32_t *need = g_new0(uint32_t, nr);
+	g_autofree uint32_t *first = g_new0(uint32_t, nr);
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t h = handles[i], pos;
+		uint16_t mc;
+		uint64_t pages;
+
+		if (!ps_lru_on_list(p, h) || p->fo[h].list == PS_LRU_SLAB)
+			continue;
+		mc = p->fo[h].memcg;
+		pages = 1ull << p->fo[h].order;
+		if (mc == PS_MEMCG_ROOT) {
+			if (cur == PS_MEMCG_NONE)
+				continue;
+			mc = cur;
+		}
+		pos = p->memcg_walk_at[mc];
+		if (pos < last_pos)
+			cur = PS_MEMCG_NONE; /* a new pass */
+		last_pos = pos;
+		if (p->memcg_subtree[mc] <= 1) {
+			cur = PS_MEMCG_NONE;
+			continue;
+		}
+		if (mc != cur) {
+			cur = mc;
+			share = 0;
+			acc = 0;
+		} else if (acc + pages > PS_SWAP_CLUSTER_MAX) {
+			share++;
+			acc = 0;
+		}
+		acc += pages;
+		to[i] = share + 1;
+		of[i] = mc;
+		need[mc] = MAX(need[mc], share + 1);
+	}
+	for (uint32_t mc = 0; mc < nr; mc++) {
+		for (uint32_t k = 0; k < need[mc]; k++) {
+			/* key k: before every snapshot child (keys are their inode numbers) */
+			uint16_t id = ps_memcg_new(p, (uint16_t)mc, k);
+
+			if (id == PS_MEMCG_NONE) {
+				need[mc] = k;
+				break;
+			}
+			if (!k)
+				first[mc] = id;
+			p->memcgs[id].offline = true;
+			made++;
+		}
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (to[i] && to[i] <= need[of[i]])
+			ps_lru_set_memcg(p, handles[i], (uint16_t)(first[of[i]] + to[i] - 1));
+	return made;
 }
 
 bool ps_lru_start_to_tail(PsPolicy *p, uint32_t h)
@@ -994,8 +1099,8 @@ static void note_cost(PsPolicy *p, int node, bool file, uint64_t cost)
  * get_scan_count: pages to scan on each evictable list of lruvec lv (of node) at this priority:
  * the balance (file_is_tiny, cache_trim_mode, the anon and file costs) is the node's, as
  * prepare_scan_control works it out from the root's hierarchical lruvec; the amounts are lv's own
- * list sizes >> priority. (Its "scrape out the remaining cache" of an offline memcg does not
- * arise: every memcg of the model is online.)
+ * list sizes >> priority, and for an offline memcg (ps_memcg_split_offline) at least
+ * min(size, SWAP_CLUSTER_MAX) ("scrape out the remaining cache"), its SCAN_FRACT share rounded up.
  */
 static void get_scan_count(PsPolicy *p, int node, uint32_t lv, PsScanControl *sc,
 			   uint64_t nr[PS_NR_LRU_LISTS])
@@ -1003,6 +1108,7 @@ static void get_scan_count(PsPolicy *p, int node, uint32_t lv, PsScanControl *sc
 	enum { SCAN_EQUAL, SCAN_FRACT, SCAN_ANON, SCAN_FILE } mode;
 	int swappiness = p->m->sysctl.swappiness;
 	uint64_t ap = 1, fp = 1, denom = 2;
+	bool offline = p->memcgs[lv / PS_MAX_NODES].offline;
 
 	if (!sc->may_swap || !can_swap(p)) {
 		mode = SCAN_FILE;
@@ -1046,13 +1152,17 @@ static void get_scan_count(PsPolicy *p, int node, uint32_t lv, PsScanControl *sc
 	}
 	for (int lru = 0; lru < PS_LRU_UNEVICTABLE; lru++) {
 		bool file = lru >= PS_LRU_INACTIVE_FILE;
-		uint64_t scan = lruvec_pages(p, lv, lru) >> sc->priority;
+		uint64_t size = lruvec_pages(p, lv, lru), scan = size >> sc->priority;
 
+		if (!scan && offline)
+			scan = MIN(size, (uint64_t)PS_SWAP_CLUSTER_MAX);
 		switch (mode) {
 		case SCAN_EQUAL:
 			break;
 		case SCAN_FRACT:
-			scan = scan * (file ? fp : ap) / (denom ? denom : 1);
+			denom = denom ? denom : 1;
+			scan = offline ? (scan * (file ? fp : ap) + denom - 1) / denom
+				       : scan * (file ? fp : ap) / denom;
 			break;
 		case SCAN_FILE:
 			if (!file)

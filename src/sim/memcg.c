@@ -26,7 +26,10 @@
  *   command runs in a memcg of its own under /process_api, removed when it ends: the pages of
  *   earlier commands show as /process_api's. The kernel scans each zombie lruvec by its own size
  *   >> priority (at least SWAP_CLUSTER_MAX when that is 0: get_scan_count's "scrape out the
- *   remaining cache"); the model scans their sum as one.
+ *   remaining cache"). A policy run that starts from the recording's reclaim order rebuilds the
+ *   zombies that order shows (snapshot-stale.c, policy/reclaim.c ps_memcg_split_offline) and
+ *   the summary sums their pgsteal as "PARENT (offline children)"; the rest of such pages stay
+ *   on the ancestor's own lists, scanned as one.
  * - Slab pages have no memcg in kpagecgroup (folio_memcg_check is NULL for a slab folio); the
  *   reclaimable slab list stays the node's (reclaim.c).
  * - Limits are read and counted (memcg.limited) but not enforced: no memcg of the recording
@@ -429,6 +432,8 @@ cJSON *sim_memcg_to_json(const PsSim *s)
 		/* path -> pages reclaim took from the memcg's own lists, in id order */
 		uint32_t n = ps_memcg_count(s->policy);
 		g_autofree const char **name = g_new0(const char *, n);
+		g_autofree uint64_t *offline = g_new0(uint64_t, n);
+		uint16_t parent;
 		GHashTableIter it;
 		gpointer k, v;
 		cJSON *st = cJSON_AddObjectToObject(o, "pgsteal");
@@ -446,6 +451,16 @@ cJSON *sim_memcg_to_json(const PsSim *s)
 			if (name[i])
 				cJSON_AddNumberToObject(
 				    st, name[i], (double)ps_memcg_pgsteal(s->policy, (uint16_t)i));
+			else if (ps_memcg_offline(s->policy, (uint16_t)i, &parent))
+				offline[parent] += ps_memcg_pgsteal(s->policy, (uint16_t)i);
+		/* the offline memcgs made for the reclaim order (no path): summed per parent */
+		for (uint32_t i = 0; i < n; i++)
+			if (name[i] && offline[i]) {
+				g_autofree char *key =
+				    g_strdup_printf("%s (offline children)", name[i]);
+
+				cJSON_AddNumberToObject(st, key, (double)offline[i]);
+			}
 	}
 	return o;
 }

@@ -95,6 +95,7 @@ typedef struct {
 	bool trace_memcgs; /* a proc record of the trace named a memcg other than the root */
 	struct {
 		uint64_t folios, pages, deactivated;
+		uint64_t offline_memcgs; /* made for the reclaim order (ps_memcg_split_offline) */
 	} lru_ordered;
 	/* unknown-at-start blocks compaction moved: pfn at the snapshot <-> pfn now */
 	GHashTable *moved_to, *moved_from;

@@ -77,9 +77,12 @@
  * kpageflags cannot give: sim_snapshot_lru_order puts those folios, after the LRU and memcg
  * seeds, at the tail of the inactive list of their own lruvec, the first the kernel reclaimed
  * tail-most (isolate_lru_folios takes from the tail), so that the model's reclaim meets the
- * folios the kernel's met. Simplification: an active folio the kernel reclaimed is put on the
- * inactive list (the kernel deactivated it first, shrink_active_list, at a time the trace does
- * not show). Without it the lists are in pfn order, which puts a region's large folios together.
+ * folios the kernel's met. Before that, where kpagecgroup charged such folios to a memcg with
+ * children (the pages of its removed children), ps_memcg_split_offline (policy/reclaim.c) puts
+ * them in the offline memcgs the kernel's passes show. Simplification: an active folio the kernel
+ * reclaimed is put on the inactive list (the kernel deactivated it first, shrink_active_list, at a
+ * time the trace does not show). Without it the lists are in pfn order, which puts a region's large
+ * folios together.
  *
  * Both kinds of first record depend only on the trace and the memory map (its span, the largest
  * order): with a trace cache they are kept as runs of pfns in a `.stale` entry (snapshot-cache.c,
@@ -438,6 +441,32 @@ void sim_snapshot_free_stale(PsSim *s)
 	}
 }
 
+/*
+ * The kernel's reclaimed start folios, first freed first and each once, given to
+ * ps_memcg_split_offline: those of a memcg with children go to offline children of it, as the
+ * recording's reclaim passes show them (policy/reclaim.c).
+ */
+static void split_offline(PsSim *s)
+{
+	PsSnapshot *snap = s->snap;
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+	g_autoptr(GArray) handles = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+
+	if (!s->memcg.loaded)
+		return;
+	for (guint k = 0; k < snap->reclaim_order->len; k++) {
+		const PsStaleRun *run = &g_array_index(snap->reclaim_order, PsStaleRun, k);
+		uint32_t v = s->snap_rec[run->start], h;
+
+		if (!v || !g_hash_table_add(seen, GUINT_TO_POINTER(v)))
+			continue;
+		h = v - 1;
+		g_array_append_val(handles, h);
+	}
+	snap->lru_ordered.offline_memcgs += ps_memcg_split_offline(
+	    s->policy, (const uint32_t *)(void *)handles->data, handles->len);
+}
+
 void sim_snapshot_lru_order(PsSim *s)
 {
 	PsSnapshot *snap = s->snap;
@@ -459,6 +488,7 @@ void sim_snapshot_lru_order(PsSim *s)
 	if (!s->memcg.loaded && !snap->trace_memcgs)
 		return;
 	seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+	split_offline(s);
 	/*
 	 * Last reclaimed first, each put at its list's tail: the first the kernel reclaimed ends
 	 * tail-most. A folio freed in parts (split first) takes the place of its first part.

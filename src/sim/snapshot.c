@@ -960,6 +960,10 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 					(double)snap->lru_ordered.pages);
 		cJSON_AddNumberToObject(o, "lru_reclaim_ordered_deactivated",
 					(double)snap->lru_ordered.deactivated);
+		/* zombies of a memcg with children, rebuilt from the kernel's reclaim passes */
+		if (snap->lru_ordered.offline_memcgs)
+			cJSON_AddNumberToObject(o, "offline_memcgs_from_reclaim_order",
+						(double)snap->lru_ordered.offline_memcgs);
 		/* the first direct compaction crossed its zone empty: skip hints at the start */
 		if (snap->compaction_skip_blocks)
 			cJSON_AddNumberToObject(o, "compaction_skip_hint_blocks_at_start",

@@ -264,6 +264,60 @@ static void test_walk_incremental(void)
 	}
 }
 
+/*
+ * Offline memcgs rebuilt from a reclaim order (ps_memcg_split_offline) and get_scan_count's
+ * "scrape out the remaining cache". A (key 35) holds handles 0-299 and has a child C (key 2972,
+ * handles 300-309). The kernel's order: pass 1 frees A's 0-62 (63 pages: a 32-page share and
+ * one of 31), root folio R (freed after A's: a zombie's, the 32nd page of the second share), then
+ * C's 300; pass 2 (C's 300 came later in the walk than A) frees A's 64-95 (the first share
+ * again), then C's 301. So two offline children of A: the first gets 0-31 and 64-95 (64 pages),
+ * the second 32-62 and R (32 pages), A keeps 63 and 96-299 (205). kswapd at priority 12: A's own
+ * 205 >> 12 = 0, each zombie's size >> 12 = 0 but at least min(size, 32): 32 + 32; C 10 >> 12 =
+ * 0. Online, or not split, the same lists give nothing.
+ */
+static void test_split_offline(void)
+{
+	g_autoptr(FixtureHost) h = host_new();
+	uint16_t a = ps_memcg_new(h->p, PS_MEMCG_ROOT, 35);
+	uint16_t c = ps_memcg_new(h->p, a, 2972), parent = PS_MEMCG_NONE, z0, z1;
+	uint32_t order[100], n = 0, r;
+
+	add_file(h, 300, a);
+	add_file(h, 10, c);
+	r = h->blocks->len;
+	add_file(h, 1, PS_MEMCG_ROOT);
+	for (uint32_t i = 0; i < 63; i++)
+		order[n++] = i;
+	order[n++] = r;
+	order[n++] = 300;
+	for (uint32_t i = 64; i < 96; i++)
+		order[n++] = i;
+	order[n++] = 301;
+	/* nothing is scraped from online lists */
+	g_assert_cmpuint(shrink(h, 12, UINT64_MAX, true), ==, 0);
+	g_assert_cmpuint(ps_memcg_split_offline(h->p, order, n), ==, 2);
+	z0 = (uint16_t)(ps_memcg_count(h->p) - 2);
+	z1 = (uint16_t)(z0 + 1);
+	g_assert_true(ps_memcg_offline(h->p, z0, &parent));
+	g_assert_cmpuint(parent, ==, a);
+	g_assert_true(ps_memcg_offline(h->p, z1, &parent));
+	g_assert_false(ps_memcg_offline(h->p, a, &parent));
+	g_assert_false(ps_memcg_offline(h->p, c, &parent));
+	g_assert_cmpuint(file_pages(h, z0), ==, 64);
+	g_assert_cmpuint(file_pages(h, z1), ==, 32);
+	g_assert_cmpuint(file_pages(h, a), ==, 205);
+	g_assert_cmpuint(file_pages(h, c), ==, 10);
+	g_assert_cmpuint(file_pages(h, PS_MEMCG_ROOT), ==, 0);
+	g_assert_cmpuint(shrink(h, 12, UINT64_MAX, true), ==, 64);
+	g_assert_cmpuint(file_pages(h, z0), ==, 32);
+	g_assert_cmpuint(file_pages(h, z1), ==, 0);
+	g_assert_cmpuint(ps_memcg_pgsteal(h->p, z0), ==, 32);
+	g_assert_cmpuint(shrink(h, 12, UINT64_MAX, true), ==, 32);
+	g_assert_cmpuint(file_pages(h, z0), ==, 0);
+	g_assert_cmpuint(file_pages(h, z1), ==, 0);
+	fixture_check(h->m);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -274,5 +328,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/memcg/new-memcg-keeps-iterator", test_new_memcg_keeps_iterator);
 	g_test_add_func("/policy/memcg/slab-in-root", test_slab_in_root);
 	g_test_add_func("/policy/memcg/walk-incremental", test_walk_incremental);
+	g_test_add_func("/policy/memcg/split-offline", test_split_offline);
 	return g_test_run();
 }

@@ -64,15 +64,16 @@ static const Band bands[] = {
     {"pcp_refills", 0.10, {0.10, 0.10, 0.10, 0.10, 0.10}, NULL},
     {"pcp_drains",
      0.10,
-     {0.12, 0.10, 0.10, 0.10, 0.10},
-     "(a) 161 vs 181 (169,758 vs 173,549 pages): the hog's drains on cpu 0 match (62 and 62), "
-     "and kswapd's 83 order-9 folios drain as the kernel's did (pcp_allowed_order takes the "
-     "PMD order; each drains 512 pages under ZONE_RECLAIM_ACTIVE, nr_pcp_high: min(batch << 2, "
-     "high) = 252) since the start's LRU holds the folios the kernel reclaimed at its tails "
-     "(snapshot-stale.c, the kernel's reclaim order; with reclaim.start_reclaim_order 0, the "
-     "model's own order: 80 drains, 127,496 pages, no order-9 folio met); kswapd's other "
-     "drains on cpu 1 are 16 against ~36 (its ~4,600 order-0 frees: nr_pcp_free "
-     "high - batch). (b) 804 vs 747 holds since the start's skip "
+     {0.10, 0.10, 0.10, 0.10, 0.10},
+     "(a) holds (183 vs 181, 173,751 vs 173,549 pages) from the kernel's reclaim order: the "
+     "hog's drains on cpu 0 match (62 and 62), kswapd's 83 order-9 folios drain as the "
+     "kernel's did (pcp_allowed_order takes the PMD order; each drains 512 pages under "
+     "ZONE_RECLAIM_ACTIVE, nr_pcp_high: min(batch << 2, high) = 252), and its order-0 frees "
+     "drain 189 at a time between them since the offline memcgs under /process_api are "
+     "rebuilt from that order (policy/reclaim.c ps_memcg_split_offline: 10 zombies, each "
+     "scraped 32 pages a pass; 161 drains and kswapd's 682 order-0 frees against 4,614 "
+     "before). With reclaim.start_reclaim_order 0, the model's own order: 80 drains, 127,496 "
+     "pages, no order-9 folio met. (b) 804 vs 747 holds since the start's skip "
      "hints and deferral, the scanners' fast searches and the kernel's skip-bit reset "
      "(policy/compaction.c; 1,126 before them). (c) 1,188 vs 1,134 from the kernel's reclaim "
      "order (1,081 with start_reclaim_order 0); it rests on the memcg key added to (c)'s trace "
