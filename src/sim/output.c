@@ -300,6 +300,7 @@ static void summary_totals(PsSim *s, cJSON *root)
 	    {"thp_fallback_pages", t->thp_fallback_pages},
 	    {"failed_allocs_first_try", t->failed_allocs_first_try},
 	    {"failed_allocs_model_ok", t->failed_allocs_model_ok},
+	    {"failed_allocs_model_kept", t->failed_allocs_model_kept},
 	    {"failed_allocs_both_failed", t->failed_allocs_both_failed},
 	    {"refaults", t->refaults},
 	    {"direct_reclaims", t->direct_reclaims},

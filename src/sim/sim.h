@@ -110,8 +110,10 @@ typedef struct {
 	uint64_t thp_fallback_pages;
 	/* records of allocations that failed in the recording (alloc with failed: true): THP
 	 * first tries the fault's next record makes again in the model; attempts the model served
-	 * (freed at once: the kernel went on without the memory); attempts that failed in both */
+	 * (freed at once: the kernel went on without the memory; a THP fault's folio is kept by
+	 * the process, failed_allocs_model_kept of them); attempts that failed in both */
 	uint64_t failed_allocs_first_try, failed_allocs_model_ok, failed_allocs_both_failed;
+	uint64_t failed_allocs_model_kept;
 	uint64_t refaults;	  /* touches of pages reclaim had taken */
 	uint64_t direct_reclaims; /* allocations that entered direct reclaim */
 	uint64_t oom_kills;

@@ -449,9 +449,10 @@ static void test_reason_free(void)
 /*
  * Allocations that failed in the recording (failed: true): a THP fault's first try with
  * __GFP_THISNODE | __GFP_NORETRY under a mask that may direct-reclaim is left to the fault's
- * retry; a THP fault's last try the model can serve is served and freed at once (a THP fault
- * alloc in the model, no memory kept); once the zone is full of the trace's own order-9 blocks,
- * one that cannot be served fails in the model too (a THP fault fallback).
+ * retry; a THP fault's last try the model can serve is served and kept by the process (a THP
+ * fault alloc in the model: freed at once, its block would serve every later such fault); once
+ * the zone is full of that folio and the trace's own order-9 blocks, one that cannot be served
+ * fails in the model too (a THP fault fallback).
  */
 static void test_failed_alloc(void)
 {
@@ -463,7 +464,7 @@ static void test_failed_alloc(void)
 	static const char full[] = "{\"t\":9000,\"op\":\"alloc\",\"id\":3,\"cpu\":0,\"pid\":6,"
 				   "\"order\":9,\"gfp\":\"GFP_TRANSHUGE_LIGHT|__GFP_NORETRY|"
 				   "__GFP_THISNODE\",\"failed\":true}";
-	const char *lines[3 + 31];
+	const char *lines[3 + 30];
 	g_autofree char *out = NULL;
 	g_autoptr(cJSON) sum = NULL;
 	size_t n = 0;
@@ -471,7 +472,8 @@ static void test_failed_alloc(void)
 
 	lines[n++] = first;
 	lines[n++] = last;
-	for (int i = 0; i < 31; i++)
+	/* 31 free order-9 blocks at the start: the kept THP and these 30 fill the zone */
+	for (int i = 0; i < 30; i++)
 		lines[n++] = g_strdup_printf("{\"t\":%d,\"op\":\"alloc\",\"id\":%d,\"cpu\":1,"
 					     "\"pid\":7,\"order\":9,\"gfp\":\"GFP_NOWAIT\","
 					     "\"kind\":\"kernel\"}",
@@ -484,9 +486,10 @@ static void test_failed_alloc(void)
 	g_assert_cmpfloat(total(sum, "failed_allocs_both_failed"), ==, 0);
 	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "thp_fault_alloc"), ==, 1);
 	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "thp_fault_fallback"), ==, 0);
-	/* nothing kept: as many pages free (buddy or pcp) as at the start, 11 of the zone in use */
+	g_assert_cmpfloat(total(sum, "failed_allocs_model_kept"), ==, 1);
+	/* the THP kept: 512 pages fewer free (buddy or pcp) than the 11 in use at the start left */
 	free_before = (int64_t)ps_test_run_vmstat(out, "nr_free_pages") + pcp_count(out);
-	g_assert_cmpint(free_before, ==, NR_PAGES - 11);
+	g_assert_cmpint(free_before, ==, NR_PAGES - 11 - 512);
 	ps_test_rm_rf(out);
 	g_clear_pointer(&sum, cJSON_Delete);
 	g_free(out);
@@ -496,6 +499,7 @@ static void test_failed_alloc(void)
 	g_assert_cmpfloat(total(sum, "failed_allocs_first_try"), ==, 1);
 	g_assert_cmpfloat(total(sum, "failed_allocs_model_ok"), ==, 1);
 	g_assert_cmpfloat(total(sum, "failed_allocs_both_failed"), ==, 1);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "thp_fault_alloc"), ==, 1);
 	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "thp_fault_fallback"), ==, 1);
 	ps_test_rm_rf(out);
 	for (size_t i = 2; i < n - 1; i++)
