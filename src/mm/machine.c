@@ -40,39 +40,17 @@
  */
 #include <stddef.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "mm/mm.h"
 #include "util/util.h"
 
 /*
  * Page-state arrays are large (9 bytes per base page: 2.3 GiB for 1 TiB at 4 KiB pages) and are
- * touched densely during setup, so they come from mmap with transparent huge pages requested:
- * 512x fewer page faults than malloc'd 4 KiB pages. Anonymous mappings are zero-filled, which
- * is what the flags array needs. No GLib call offers this, hence the hand-written helper.
+ * touched densely during setup, so they are mappings of their own with transparent huge pages
+ * requested (ps_map0_huge): 512x fewer page faults than malloc'd 4 KiB pages. Anonymous mappings
+ * are zero-filled, which is what the flags array needs, and a restore maps the link and flag
+ * arrays of a started state over them (ps_machine_state).
  */
-static void *state_alloc(size_t bytes)
-{
-	void *p;
-
-	if (bytes == 0)
-		bytes = 1;
-	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-#ifdef MADV_HUGEPAGE
-	if (bytes >= (2u << 20))
-		madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-	return p;
-}
-
-static void state_free(void *p, size_t bytes)
-{
-	if (p)
-		munmap(p, bytes ? bytes : 1);
-}
-
 gboolean ps_page_size_defaults(uint32_t page_size, unsigned *max_order, unsigned *pageblock_order,
 			       unsigned *thp_order)
 {
@@ -472,8 +450,8 @@ PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error)
 	m->map.base_pfn = lo;
 	m->map.end_pfn = hi;
 	/* links are only read for pages on a list; flags start zeroed (PS_PAGE_TAIL). */
-	m->map.link = state_alloc(npages * sizeof(PsPageLink));
-	m->map.flags = state_alloc(npages);
+	m->map.link = ps_map0_huge(npages * sizeof(PsPageLink));
+	m->map.flags = ps_map0_huge(npages);
 	/* zeroed: the links of blocks on no list stay the same bytes from run to run */
 	m->map.block_link = g_try_new0(PsPageLink, MAX(nblocks, 1));
 	m->map.block_shift = m->pageblock_order;
@@ -531,25 +509,11 @@ void ps_machine_free(PsMachine *m)
 	g_free(m->zones);
 	g_free(m->cpu_vmstat_dirty);
 	npages = (size_t)(m->map.end_pfn - m->map.base_pfn);
-	state_free(m->map.link, npages * sizeof(PsPageLink));
-	state_free(m->map.flags, npages);
+	ps_unmap_huge(m->map.link, npages * sizeof(PsPageLink));
+	ps_unmap_huge(m->map.flags, npages);
 	g_free(m->map.block_link);
 	g_free(m->pageblock_mt);
 	g_free(m);
-}
-
-/* An array of state_alloc zeroed again in place: untouched, as fresh (a restore's target). */
-static void state_zero(void *p, size_t bytes)
-{
-	if (bytes == 0)
-		bytes = 1;
-	if (mmap(p, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
-		 0) == MAP_FAILED)
-		memset(p, 0, bytes);
-#ifdef MADV_HUGEPAGE
-	else if (bytes >= (2u << 20))
-		madvise(p, bytes, MADV_HUGEPAGE);
-#endif
 }
 
 void ps_machine_state(PsMachine *m, PsStateTable *t)
@@ -585,12 +549,9 @@ void ps_machine_state(PsMachine *m, PsStateTable *t)
 	}
 	ps_state_array(t, "map.block_link", m->map.block_link, sizeof(PsPageLink) * nblocks);
 	ps_state_array(t, "map.pageblock_mt", m->pageblock_mt, nblocks);
-	if (ps_state_loading(t)) {
-		state_zero(m->map.link, npages * sizeof(PsPageLink));
-		state_zero(m->map.flags, npages);
-	}
-	ps_state_sparse(t, "map.link", m->map.link, npages * sizeof(PsPageLink));
-	ps_state_sparse(t, "map.flags", m->map.flags, npages);
+	/* ps_map0_huge'd: a restore from a file maps them (copy-on-write) */
+	ps_state_mapped(t, "map.link", m->map.link, npages * sizeof(PsPageLink));
+	ps_state_mapped(t, "map.flags", m->map.flags, npages);
 }
 
 PsZone *ps_pfn_zone_search(PsMachine *m, ps_pfn_t pfn)

@@ -1033,7 +1033,9 @@ void sim_snapshot_lru_seed(PsSim *s)
 	for (int c = m->nr_cpus; c-- > 0;)
 		if (m->spec.cpu_node[c] >= 0 && m->spec.cpu_node[c] < PS_MAX_NODES)
 			sd->node_cpu[m->spec.cpu_node[c]] = (uint16_t)c;
-	s->snap_rec = ps_malloc0_huge(npages * sizeof(uint32_t));
+	s->snap_rec = ps_map0_huge(npages * sizeof(uint32_t));
+	if (!s->snap_rec)
+		g_error("%s: cannot map %" G_GUINT64_FORMAT " pfns", G_STRLOC, npages);
 	/*
 	 * Room for every folio first (a bound: the pages marked on a list): the record and LRU
 	 * arrays then grow once instead of doubling (and copying) ~7 times on the way to 500 k.
@@ -2598,15 +2600,15 @@ void sim_recs_state(PsSim *s, PsStateTable *t)
 		}
 		s->nr_free_recs = (uint32_t)nfree;
 		g_array_set_size(s->id_map, (guint)nid);
-		if (snap_rec)
-			s->snap_rec = ps_malloc0_huge(npages * sizeof(uint32_t));
+		if (snap_rec && !(s->snap_rec = ps_map0_huge(npages * sizeof(uint32_t))))
+			g_error("%s: cannot map %" G_GUINT64_FORMAT " pfns", G_STRLOC, npages);
 	}
 	/* the room is fresh (zero) on a restore, and Rec's padding zero as written */
 	ps_state_sparse(t, "recs", s->recs, sizeof(Rec) * nrecs);
 	ps_state_array(t, "recs.free", s->free_recs, sizeof(uint32_t) * nfree);
 	ps_state_array(t, "recs.id_map", s->id_map->data, sizeof(uint32_t) * nid);
 	if (snap_rec)
-		ps_state_sparse(t, "recs.snap_rec", s->snap_rec, sizeof(uint32_t) * npages);
+		ps_state_mapped(t, "recs.snap_rec", s->snap_rec, sizeof(uint32_t) * npages);
 }
 
 void sim_process_free(PsSim *s)

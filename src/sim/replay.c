@@ -1167,7 +1167,9 @@ void ps_sim_free(PsSim *s)
 	g_free(s->extra);
 	g_clear_pointer(&s->fallbacks, ps_fallback_stats_free);
 	g_clear_pointer(&s->snap, ps_snapshot_free);
-	g_free(s->snap_rec);
+	if (s->snap_rec)
+		ps_unmap_huge(s->snap_rec,
+			      sizeof(uint32_t) * (s->m->map.end_pfn - s->m->map.base_pfn));
 	sim_memcg_free(s);
 	g_clear_pointer(&s->snap_split, g_hash_table_unref);
 	g_clear_pointer(&s->fid, ps_fidelity_free);

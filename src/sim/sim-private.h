@@ -115,6 +115,9 @@ typedef struct {
 	/* the loaded-state cache entry that kind and lru (and the load's arrays) lie in, mapped
 	 * read only (snapshot-cache.c); NULL when they are the snapshot's own (a classification) */
 	GMappedFile *state_map;
+	/* kind and lru are ps_map0_huge'd, this many bytes each (a restored start, which maps
+	 * them from its entry: ps_snapshot_state); 0 when they are not */
+	uint64_t kind_mapped;
 } PsSnapshot;
 
 /* Reads the dump and loads it into m (ps_machine_load_state); --proc DIR checks pagetypeinfo. */

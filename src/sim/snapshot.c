@@ -727,9 +727,13 @@ void ps_snapshot_state(PsSnapshot *snap, const PsMachine *m, PsStateTable *t)
 	g_assert(load || (!g_hash_table_size(snap->moved_to) && !snap->moved_pages));
 	g_assert(!snap->kpf_bytes);
 	if (load) {
-		/* into ps_snapshot_new's: kind and lru its own, zero */
-		snap->kind = ps_malloc0_huge(npages);
-		snap->lru = ps_malloc0_huge(npages);
+		/* into ps_snapshot_new's: kind and lru its own mappings, which the walk maps over
+		 */
+		snap->kind = ps_map0_huge(npages);
+		snap->lru = ps_map0_huge(npages);
+		if (!snap->kind || !snap->lru)
+			g_error("%s: cannot map %" G_GUINT64_FORMAT " bytes", G_STRLOC, npages);
+		snap->kind_mapped = npages;
 	}
 	/*
 	 * The --proc files the start read, by name only: every one is PROC_DIR/NAME, and the
@@ -750,8 +754,8 @@ void ps_snapshot_state(PsSnapshot *snap, const PsMachine *m, PsStateTable *t)
 	SNAP_NAME(zoneinfo_path);
 	SNAP_NAME(vmstat_path);
 #undef SNAP_NAME
-	ps_state_sparse(t, "snap.kind", snap->kind, npages);
-	ps_state_sparse(t, "snap.lru", snap->lru, npages);
+	ps_state_mapped(t, "snap.kind", snap->kind, npages);
+	ps_state_mapped(t, "snap.lru", snap->lru, npages);
 	ps_state_sparse(t, "snap.owned", snap->owned, (npages + 7) / 8);
 	ps_state_array(t, "snap.votes", snap->votes,
 		       snap->nr_blocks * PS_MT_PCPTYPES * sizeof(uint16_t));
@@ -924,6 +928,9 @@ void ps_snapshot_free(PsSnapshot *snap)
 		g_array_unref(snap->reclaim_order);
 	if (snap->state_map) { /* kind and lru lie in it */
 		g_mapped_file_unref(snap->state_map);
+	} else if (snap->kind_mapped) {
+		ps_unmap_huge(snap->kind, snap->kind_mapped);
+		ps_unmap_huge(snap->lru, snap->kind_mapped);
 	} else {
 		g_free(snap->kind);
 		g_free(snap->lru);

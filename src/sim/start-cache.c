@@ -31,18 +31,25 @@
  * directory is the current run's, ps_snapshot_paths_restore), and a queued event or list that
  * holds a heap pointer is asserted absent when saving (start_walk).
  *
- * Layout (native byte order; the file never leaves the machine): StartHead, then the payload.
+ * Layout (native byte order; the file never leaves the machine): StartHead, zeros to
+ * START_PAYLOAD, then the payload (its mapped arrays start on pages of the file, util/state.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/config.h"
 #include "sim/sim-private.h"
 #include "util/util.h"
 
-#define START_MAGIC "PSSTART\x02"
+#define START_MAGIC "PSSTART\x03"
+/* the payload's offset in the file: a page, so that its mapped arrays can be mapped in place */
+#define START_PAYLOAD 4096
 
 typedef struct {
 	char magic[8];
@@ -235,62 +242,94 @@ char *sim_start_entry(PsSim *s, const char *kpageflags, const char *proc_dir)
 	return g_build_filename(s->opts.trace_cache_dir, name, NULL);
 }
 
-/* The entry's payload when it is whole and made for its name's key; NULL otherwise. */
-static GMappedFile *entry_open(const char *entry, const uint8_t **payload, StartHead *h)
-{
-	g_autoptr(GError) local = NULL;
-	g_autoptr(GMappedFile) map = g_mapped_file_new(entry, FALSE, &local);
-	g_autofree char *base = g_path_get_basename(entry), *why = NULL;
-	const uint8_t *data;
+/* An entry open for a restore: the file mapped read-only, and its descriptor for the walk. */
+typedef struct {
+	int fd;
+	uint8_t *data;
 	gsize len;
+} StartFile;
 
-	if (!map) {
-		if (!g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-			fprintf(stderr, "pagesim: cache %s: %s; ignored\n", entry, local->message);
-		return NULL;
+static void start_file_close(StartFile *f)
+{
+	if (f->data)
+		munmap(f->data, f->len ? f->len : 1);
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	f->data = NULL;
+}
+
+/*
+ * Opens the entry: true, with its payload, when it is whole and made for its name's key. The
+ * size is the descriptor's own (fstat), so the mapping never reaches past the file's end as it
+ * was opened; an entry is only ever replaced by a rename (entry_write) or removed, never cut in
+ * place, so a run that maps its arrays keeps the bytes it checked.
+ */
+static bool entry_open(const char *entry, StartFile *f, const uint8_t **payload, StartHead *h)
+{
+	g_autofree char *base = g_path_get_basename(entry), *why = NULL;
+	struct stat st;
+	void *map;
+
+	f->fd = open(entry, O_RDONLY | O_CLOEXEC);
+	f->data = NULL;
+	f->len = 0;
+	if (f->fd < 0) {
+		if (errno != ENOENT)
+			fprintf(stderr, "pagesim: cache %s: %s; ignored\n", entry,
+				g_strerror(errno));
+		return false;
 	}
-	data = (const uint8_t *)g_mapped_file_get_contents(map);
-	len = g_mapped_file_get_length(map);
-	if (len < sizeof(*h))
+	if (fstat(f->fd, &st) || st.st_size < START_PAYLOAD) {
 		why = g_strdup("cut short");
-	else
-		memcpy(h, data, sizeof(*h));
+	} else {
+		f->len = (gsize)st.st_size;
+		map = mmap(NULL, f->len, PROT_READ, MAP_PRIVATE, f->fd, 0);
+		if (map == MAP_FAILED)
+			why = g_strdup_printf("cannot map: %s", g_strerror(errno));
+		else
+			f->data = map;
+	}
+	if (!why)
+		memcpy(h, f->data, sizeof(*h));
 	if (!why && (memcmp(h->magic, START_MAGIC, 8) || !memchr(h->key, 0, sizeof(h->key)) ||
 		     strncmp(base, h->key, strlen(h->key)) || base[strlen(h->key)] != '.'))
 		why = g_strdup("not a pagesim started state of these inputs");
-	else if (!why && h->size != len - sizeof(*h))
+	else if (!why && h->size != f->len - START_PAYLOAD)
 		why =
 		    g_strdup_printf("%" G_GSIZE_FORMAT " bytes, the header says %" G_GUINT64_FORMAT,
-				    len - sizeof(*h), h->size);
-	else if (!why && ps_checksum_sum(data + sizeof(*h), h->size) != h->checksum)
+				    f->len - START_PAYLOAD, h->size);
+	else if (!why && ps_checksum_sum(f->data + START_PAYLOAD, h->size) != h->checksum)
 		why = g_strdup("checksum mismatch: the file is corrupt");
-	else if (!why && ps_state_table_count(data + sizeof(*h), h->size) != h->entries)
-		why = g_strdup_printf("%" G_GUINT64_FORMAT
-				      " arrays, the header says %" G_GUINT64_FORMAT,
-				      ps_state_table_count(data + sizeof(*h), h->size), h->entries);
+	else if (!why && ps_state_table_count(f->data + START_PAYLOAD, h->size) != h->entries)
+		why = g_strdup_printf(
+		    "%" G_GUINT64_FORMAT " arrays, the header says %" G_GUINT64_FORMAT,
+		    ps_state_table_count(f->data + START_PAYLOAD, h->size), h->entries);
 	if (why) {
 		fprintf(stderr, "pagesim: cache %s: %s; ignored, starting cold\n", entry, why);
-		return NULL;
+		start_file_close(f);
+		return false;
 	}
-	*payload = data + sizeof(*h);
-	return g_steal_pointer(&map);
+	*payload = f->data + START_PAYLOAD;
+	return true;
 }
 
 bool sim_start_restore(PsSim *s, const char *entry, const char *kpageflags, const char *proc_dir)
 {
 	const uint8_t *payload = NULL;
 	StartHead h;
-	g_autoptr(GMappedFile) map = NULL;
+	StartFile f;
 	g_autoptr(PsStateTable) t = NULL;
 
 	if (s->start_mode == START_COMPARE)
 		return false; /* built cold, then compared (sim_start_keep) */
-	map = entry_open(entry, &payload, &h);
-	if (!map)
+	if (!entry_open(entry, &f, &payload, &h))
 		return false;
 	s->snap = ps_snapshot_new(s->m, kpageflags);
 	t = ps_state_table_new_load(payload, h.size);
+	ps_state_table_set_file(t, f.fd, START_PAYLOAD);
 	start_walk(s, t);
+	start_file_close(&f); /* the arrays mapped from it keep the file */
 	/* the key names this binary: a table it does not read is a bug, not a stale entry */
 	if (ps_state_table_error(t))
 		g_error(
@@ -335,6 +374,7 @@ static bool entry_write(const char *entry, const PsStateTable *t)
 	const uint8_t *bytes = ps_state_table_bytes(t, &len);
 	PsAtomicFile *f;
 	StartHead h;
+	static const uint8_t zero[START_PAYLOAD - sizeof(StartHead)];
 
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, START_MAGIC, 8);
@@ -348,6 +388,7 @@ static bool entry_write(const char *entry, const PsStateTable *t)
 	}
 	f = ps_atomic_file_new(entry, &local);
 	if (f && (!ps_atomic_file_write(f, &h, sizeof(h), &local) ||
+		  !ps_atomic_file_write(f, zero, sizeof(zero), &local) ||
 		  !ps_atomic_file_write(f, bytes, len, &local)))
 		g_clear_pointer(&f, ps_atomic_file_abort);
 	if (!f || !ps_atomic_file_commit(f, &local)) { /* commit frees f either way */
@@ -364,7 +405,7 @@ static void compare_restored(PsSim *s, const char *entry, const uint8_t *saved, 
 {
 	const uint8_t *payload = NULL;
 	StartHead h;
-	g_autoptr(GMappedFile) map = entry_open(entry, &payload, &h);
+	StartFile f;
 	g_autoptr(GError) local = NULL;
 	g_autoptr(PsSim) r = NULL;
 	g_autoptr(PsStateTable) t = NULL, again = NULL;
@@ -372,7 +413,7 @@ static void compare_restored(PsSim *s, const char *entry, const uint8_t *saved, 
 	gsize blen;
 	g_autofree char *diff = NULL;
 
-	if (!map)
+	if (!entry_open(entry, &f, &payload, &h))
 		g_error("pagesim: compare: %s: cannot be read back", entry);
 	diff = ps_state_table_diff(saved, len, payload, h.size);
 	if (diff)
@@ -397,6 +438,7 @@ static void compare_restored(PsSim *s, const char *entry, const uint8_t *saved, 
 		"pagesim: compare: started state of %s: cold, entry and restored agree "
 		"(%" G_GUINT64_FORMAT " arrays, %" G_GSIZE_FORMAT " bytes)\n",
 		entry, ps_state_table_entries(again), blen);
+	start_file_close(&f);
 }
 
 void sim_start_keep(PsSim *s, const char *entry, const char *kpageflags)

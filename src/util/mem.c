@@ -47,6 +47,26 @@ void *ps_malloc0_huge(gsize bytes)
 	return p;
 }
 
+void *ps_map0_huge(gsize bytes)
+{
+	void *p =
+	    mmap(NULL, MAX(bytes, 1), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	if (bytes >= HUGE_SIZE)
+		(void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+void ps_unmap_huge(void *p, gsize bytes)
+{
+	if (p)
+		munmap(p, MAX(bytes, 1));
+}
+
 /*
  * PsRoom's first reservation: 16 GiB of address space (half a billion 32-byte records), which
  * costs nothing until used. Where it cannot be mapped (an address-space limit, valgrind's

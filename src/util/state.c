@@ -14,17 +14,27 @@
  *   PS_STATE_BYTES   len bytes, padded to 8
  *   PS_STATE_SPARSE  a bitmap of the 4 KiB chunks of the array that are not all zero (padded to
  *                    8 bytes), then those chunks (the last one cut to len), padded to 8
+ *   PS_STATE_MAPPED  uint64_t skip, skip zero bytes that bring the data to a multiple of
+ *                    STATE_PAGE from the payload's start, the len bytes, zeros to the next
+ *                    multiple of STATE_PAGE
  * A sparse array is restored into memory that is all zero already (the owner says so): only its
- * nonzero chunks are written, so a large array that is mostly zero (a machine's page links) is
- * neither stored nor faulted in whole.
+ * nonzero chunks are written, so a large array that is mostly zero is neither stored nor faulted
+ * in whole. A mapped array is a large one that is mostly nonzero (a machine's page links and
+ * flags) in memory the owner mapped itself: a table read from a file (ps_state_table_set_file)
+ * maps the file's bytes over it copy-on-write (mmap MAP_PRIVATE | MAP_FIXED), so nothing is
+ * zeroed or copied and only the pages the run writes become its own; without a file, or where
+ * the offsets do not fall on the system's pages, it is copied.
  */
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "util/util.h"
 
 #define STATE_CHUNK 4096u
+#define STATE_PAGE  4096u
 
-enum { PS_STATE_BYTES = 1, PS_STATE_SPARSE = 2 };
+enum { PS_STATE_BYTES = 1, PS_STATE_SPARSE = 2, PS_STATE_MAPPED = 3 };
 
 typedef struct {
 	char name[32];
@@ -38,6 +48,9 @@ struct PsStateTable {
 	bool too_large;	 /* saving: the payload would pass G_MAXUINT bytes (a GByteArray's limit) */
 	GByteArray *out; /* saving: the payload */
 	const uint8_t *in, *end; /* loading: the payload left */
+	const uint8_t *start;	 /* loading: the payload's first byte */
+	int fd;			 /* loading: the file the payload was read from, or -1 */
+	uint64_t file_off;	 /* loading: the payload's offset in it */
 	char *error;		 /* loading: the first mismatch */
 	uint64_t entries;
 };
@@ -55,9 +68,16 @@ PsStateTable *ps_state_table_new_load(const void *payload, gsize len)
 	PsStateTable *t = g_new0(PsStateTable, 1);
 
 	t->loading = true;
-	t->in = payload;
+	t->in = t->start = payload;
 	t->end = t->in + len;
+	t->fd = -1;
 	return t;
+}
+
+void ps_state_table_set_file(PsStateTable *t, int fd, uint64_t offset)
+{
+	t->fd = fd;
+	t->file_off = offset;
 }
 
 void ps_state_table_free(PsStateTable *t)
@@ -249,6 +269,66 @@ void ps_state_sparse(PsStateTable *t, const char *name, void *p, gsize len)
 	t->in = map + maplen + pad8((gsize)(t->in - (map + maplen)));
 }
 
+static gsize pad_page(gsize n)
+{
+	return (n + STATE_PAGE - 1) & ~(gsize)(STATE_PAGE - 1);
+}
+
+/* Maps len bytes of the table's file at off over p, copy-on-write; false: not mapped. */
+static bool map_over(const PsStateTable *t, void *p, gsize len, uint64_t off)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (t->fd < 0 || page <= 0 || (uintptr_t)p % (uintptr_t)page || off % (uint64_t)page)
+		return false;
+	/* MAP_FIXED replaces the owner's pages in place: a failure may have unmapped them */
+	if (mmap(p, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, t->fd, (off_t)off) ==
+	    MAP_FAILED) {
+		if (mmap(p, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+			 -1, 0) == MAP_FAILED)
+			g_error("%s: cannot map %" G_GSIZE_FORMAT " bytes back", G_STRLOC, len);
+		return false;
+	}
+	return true;
+}
+
+void ps_state_mapped(PsStateTable *t, const char *name, void *p, gsize len)
+{
+	const uint8_t *d;
+	uint64_t skip;
+
+	if (!t->loading) {
+		guint at;
+
+		if (!room(t, sizeof(StateEntryHead) + 8 + 2 * STATE_PAGE + len))
+			return;
+		put_head(t, name, len, PS_STATE_MAPPED);
+		skip = pad_page(t->out->len + 8) - (t->out->len + 8);
+		g_byte_array_append(t->out, (const guint8 *)&skip, sizeof(skip));
+		at = t->out->len;
+		g_byte_array_set_size(t->out, (guint)(at + skip + pad_page(len)));
+		memset(t->out->data + at, 0, skip);
+		if (len)
+			memcpy(t->out->data + at + skip, p, len);
+		memset(t->out->data + at + skip + len, 0, pad_page(len) - len);
+		return;
+	}
+	d = take_head(t, name, len, PS_STATE_MAPPED);
+	if (!d || !take_data(t, name, sizeof(skip)))
+		return;
+	memcpy(&skip, d, sizeof(skip));
+	if (skip >= STATE_PAGE || (gsize)(t->end - t->in) < skip ||
+	    (gsize)(t->in + skip - t->start) % STATE_PAGE ||
+	    (gsize)(t->end - t->in) - skip < pad_page(len)) {
+		t->error = g_strdup_printf("the table ends inside %s", name);
+		return;
+	}
+	d = t->in + skip;
+	t->in = d + pad_page(len);
+	if (len && !map_over(t, p, len, t->file_off + (uint64_t)(d - t->start)))
+		memcpy(p, d, len);
+}
+
 uint64_t ps_state_count(PsStateTable *t, const char *name, uint64_t n)
 {
 	const uint8_t *d;
@@ -287,7 +367,15 @@ char *ps_state_string(PsStateTable *t, const char *name, const char *str)
 static gsize entry_data_len(const StateEntryHead *h, const uint8_t *d, const uint8_t *end)
 {
 	gsize nchunks, maplen, n = 0;
+	uint64_t skip;
 
+	if (h->kind == PS_STATE_MAPPED) {
+		if ((gsize)(end - d) < sizeof(skip))
+			return (gsize)(end - d) + 1;
+		memcpy(&skip, d, sizeof(skip));
+		return skip >= STATE_PAGE ? (gsize)(end - d) + 1
+					  : sizeof(skip) + skip + pad_page(h->len);
+	}
 	if (h->kind != PS_STATE_SPARSE)
 		return pad8(h->len);
 	nchunks = (h->len + STATE_CHUNK - 1) / STATE_CHUNK;

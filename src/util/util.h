@@ -122,6 +122,14 @@ const uint8_t *ps_state_table_bytes(const PsStateTable *t, gsize *len);
 uint64_t ps_state_table_entries(const PsStateTable *t);
 void ps_state_array(PsStateTable *t, const char *name, void *p, gsize len);
 void ps_state_sparse(PsStateTable *t, const char *name, void *p, gsize len);
+/*
+ * ps_state_mapped: the same for a large array that the owner mapped itself (mmap, so p is
+ * page-aligned and munmap frees it): a table read from a file (_set_file: its descriptor, kept
+ * open while the table is used, and the payload's offset in it) maps the saved bytes over the
+ * array copy-on-write instead of copying them. Its old contents are replaced whole.
+ */
+void ps_state_mapped(PsStateTable *t, const char *name, void *p, gsize len);
+void ps_state_table_set_file(PsStateTable *t, int fd, uint64_t offset);
 uint64_t ps_state_count(PsStateTable *t, const char *name, uint64_t n);
 /* A string (NULL kept as NULL): a copy of str when saving, of the saved one when loading. */
 char *ps_state_string(PsStateTable *t, const char *name, const char *str);
@@ -138,6 +146,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsStateTable, ps_state_table_free)
  */
 void ps_advise_huge(void *p, gsize bytes);
 void *ps_malloc0_huge(gsize bytes);
+/*
+ * ps_map0_huge: bytes of zeroed memory of their own anonymous mapping (page-aligned, huge pages
+ * asked for from 2 MiB), or NULL when it cannot be mapped; a ps_state_mapped array can be one.
+ * Freed with ps_unmap_huge and the same size (NULL is ignored).
+ */
+void *ps_map0_huge(gsize bytes);
+void ps_unmap_huge(void *p, gsize bytes);
 
 /*
  * An array that grows in place (util/mem.c): address space is reserved once (PROT_NONE, 2 MiB

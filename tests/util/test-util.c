@@ -8,6 +8,7 @@
  */
 #include <glib/gstdio.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1127,6 +1128,97 @@ static void test_state_table(void)
 	g_assert_nonnull(strstr(ps_state_table_error(bad), "a of 16 bytes"));
 }
 
+/* Whether /proc/self/maps shows p inside a mapping of a file whose path ends in name. */
+static bool mapped_from(const void *p, const char *name)
+{
+	g_autofree char *maps = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	g_assert_true(g_file_get_contents("/proc/self/maps", &maps, NULL, NULL));
+	lines = g_strsplit(maps, "\n", -1);
+	for (guint i = 0; lines[i]; i++) {
+		unsigned long lo, hi;
+
+		if (sscanf(lines[i], "%lx-%lx", &lo, &hi) == 2 && (uintptr_t)p >= lo &&
+		    (uintptr_t)p < hi)
+			return g_str_has_suffix(lines[i], name);
+	}
+	return false;
+}
+
+static void mapped_walk(PsStateTable *t, uint32_t *a, uint8_t *big, gsize big_len)
+{
+	ps_state_array(t, "a", a, sizeof(uint32_t) * 3);
+	ps_state_mapped(t, "big", big, big_len);
+	ps_state_array(t, "tail", a + 3, sizeof(uint32_t));
+}
+
+/*
+ * A mapped array: its data starts on a page of the payload; read from a file it is mapped over
+ * the owner's array copy-on-write (the run's writes stay its own, the file keeps its bytes),
+ * without one it is copied; count and diff step over it; a payload cut inside it is refused.
+ */
+static void test_state_mapped(void)
+{
+	uint32_t a[4] = {1, 2, 3, 4}, b[4] = {0};
+	gsize big_len = 5 * 4096 + 100, len;
+	uint8_t *big = ps_map0_huge(big_len), *big2 = ps_map0_huge(big_len);
+	uint8_t *big3 = ps_map0_huge(big_len);
+	g_autoptr(PsStateTable) save = ps_state_table_new_save();
+	g_autoptr(PsStateTable) load = NULL, copy = NULL, cut = NULL;
+	g_autofree char *dir = g_dir_make_tmp("ps-state-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "table.state", NULL);
+	g_autofree uint8_t *file = NULL;
+	g_autofree char *again = NULL;
+	const uint8_t *bytes;
+	gsize flen;
+	int fd;
+
+	for (gsize i = 0; i < big_len; i++)
+		big[i] = (uint8_t)(i * 7 + 1);
+	mapped_walk(save, a, big, big_len);
+	bytes = ps_state_table_bytes(save, &len);
+	g_assert_cmpuint(ps_state_table_count(bytes, len), ==, 3);
+	/* the file: a page of header, then the payload */
+	file = g_malloc0(4096 + len);
+	memcpy(file + 4096, bytes, len);
+	g_assert_true(g_file_set_contents(path, (const char *)file, (gssize)(4096 + len), NULL));
+	fd = open(path, O_RDONLY);
+	g_assert_cmpint(fd, >=, 0);
+	memset(big2, 0xaa, big_len);
+	load = ps_state_table_new_load(bytes, len);
+	ps_state_table_set_file(load, fd, 4096);
+	mapped_walk(load, b, big2, big_len);
+	close(fd);
+	g_assert_null(ps_state_table_error(load));
+	g_assert_cmpmem(a, sizeof(a), b, sizeof(b));
+	g_assert_cmpmem(big, big_len, big2, big_len);
+	g_assert_true(mapped_from(big2 + 4096, "table.state"));
+	big2[5000] ^= 0xff; /* the run's own page now; the file is unchanged */
+	g_assert_true(g_file_get_contents(path, &again, &flen, NULL));
+	g_assert_cmpmem(again, flen, file, 4096 + len);
+	/* without a file: copied */
+	memset(b, 0, sizeof(b));
+	copy = ps_state_table_new_load(bytes, len);
+	mapped_walk(copy, b, big3, big_len);
+	g_assert_null(ps_state_table_error(copy));
+	g_assert_cmpmem(a, sizeof(a), b, sizeof(b));
+	g_assert_cmpmem(big, big_len, big3, big_len);
+	g_assert_false(mapped_from(big3 + 4096, "table.state"));
+	g_assert_null(ps_state_table_diff(bytes, len, bytes, len));
+	/* cut inside the mapped data: refused, by count and by the walk */
+	g_assert_cmpuint(ps_state_table_count(bytes, len - 4096 - 16), ==, UINT64_MAX);
+	cut = ps_state_table_new_load(bytes, len - 4096 - 16);
+	mapped_walk(cut, b, big3, big_len);
+	g_assert_nonnull(ps_state_table_error(cut));
+	g_assert_nonnull(strstr(ps_state_table_error(cut), "inside big"));
+	g_unlink(path);
+	g_rmdir(dir);
+	ps_unmap_huge(big, big_len);
+	ps_unmap_huge(big2, big_len);
+	ps_unmap_huge(big3, big_len);
+}
+
 /*
  * ps_checksum_sum: the SSE2 sum equals the word-by-word one on every length and alignment, and
  * it changes on what the cache needs it to catch: a flipped bit, two different words swapped
@@ -1216,5 +1308,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/util/bytes/match", test_bytes_match);
 	g_test_add_func("/util/bytes/count-long", test_bytes_count_long);
 	g_test_add_func("/util/state/table", test_state_table);
+	g_test_add_func("/util/state/mapped", test_state_mapped);
 	return g_test_run();
 }
