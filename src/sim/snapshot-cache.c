@@ -255,6 +255,8 @@ void ps_snapshot_cache_write(const char *entry, const char *digest, uint64_t lay
 		g_clear_pointer(&f, ps_atomic_file_abort);
 	if (!f || !ps_atomic_file_commit(f, &local)) /* commit frees f either way */
 		fprintf(stderr, "pagesim: cache: %s; not kept\n", local->message);
+	else
+		ps_cache_trim(dir, entry);
 }
 
 /* ---- what a snapshot start keeps from the trace ---------------------------------------------- */
@@ -382,4 +384,6 @@ void ps_derived_cache_write(const char *entry, PsDerivedKind kind, const char *t
 		g_clear_pointer(&f, ps_atomic_file_abort);
 	if (!f || !ps_atomic_file_commit(f, &local)) /* commit frees f either way */
 		fprintf(stderr, "pagesim: cache: %s; not kept\n", local->message);
+	else
+		ps_cache_trim(dir, entry);
 }

@@ -396,6 +396,7 @@ static bool entry_write(const char *entry, const PsStateTable *t)
 		return false;
 	}
 	drop_other_builds(dir, base);
+	ps_cache_trim(dir, base);
 	return true;
 }
 

@@ -30,6 +30,7 @@ struct PsTraceReader {
 	PsCacheOut *cout;
 	char *path;	    /* as given */
 	char *digest;	    /* open_cached: the trace's digest */
+	char *cache_dir;    /* open_cached writing cout: the directory it goes into */
 	uint64_t last_t_ns; /* time of the previous event */
 	uint64_t count;	    /* events handed out (reading cin: the decoder counts) */
 	PsTraceHeader hdr;
@@ -162,6 +163,8 @@ PsTraceReader *ps_trace_reader_open_cached(const char *path, const char *cache_d
 	r->cout = ps_cache_out_new(entry, digest, (uint64_t)st.st_size, &r->hdr, &local);
 	if (!r->cout)
 		fprintf(stderr, "pagesim: trace cache: %s; reading without it\n", local->message);
+	else
+		r->cache_dir = g_strdup(cache_dir);
 	return r;
 }
 
@@ -170,8 +173,12 @@ static void commit_cache(PsTraceReader *r)
 {
 	g_autoptr(GError) local = NULL;
 
+	g_autofree char *entry = ps_trace_cache_entry_path(r->cache_dir, r->digest);
+
 	if (!ps_cache_out_commit(g_steal_pointer(&r->cout), &local))
 		fprintf(stderr, "pagesim: trace cache: %s; not kept\n", local->message);
+	else
+		ps_cache_trim(r->cache_dir, entry);
 }
 
 static void drop_cache_out(PsTraceReader *r)
@@ -317,5 +324,6 @@ void ps_trace_reader_close(PsTraceReader *r)
 	ps_line_reader_close(r->lines);
 	g_free(r->path);
 	g_free(r->digest);
+	g_free(r->cache_dir);
 	g_free(r);
 }

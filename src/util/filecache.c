@@ -24,13 +24,19 @@
  * only whether to remember, never an output. Clock steps backwards by more than 2 s and file
  * systems that do not keep ctime would defeat the rule; the sampled blocks still catch most
  * edits there.
+ *
+ * The directory is capped (ps_cache_trim, after each large entry is written: started states,
+ * trace cache entries, inflated dumps, snapshot entries): past $PAGESIM_CACHE_MAX bytes (default
+ * 8 GiB; "off" or 0: no cap) the entries used longest ago are removed until it fits again.
  */
 #include "util/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gstdio.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -211,6 +217,8 @@ static void write_raw(const char *entry, const char *cache_dir, const char *dige
 		g_clear_pointer(&f, ps_atomic_file_abort);
 	if (!f || !ps_atomic_file_commit(f, &local)) /* commit frees f either way */
 		fprintf(stderr, "pagesim: cache: %s; not kept\n", local->message);
+	else
+		ps_cache_trim(cache_dir, entry);
 }
 
 GBytes *ps_file_read_all_cached(const char *path, const char *cache_dir, GError **error)
@@ -374,4 +382,120 @@ char *ps_file_digest_cached(const char *path, const char *cache_dir, bool *hit, 
 	    after.st_ctim.tv_nsec == st.st_ctim.tv_nsec)
 		memo_write(entry, cache_dir, &h, digest);
 	return g_steal_pointer(&digest);
+}
+
+/* ---- the directory's size cap ---------------------------------------------------------------- */
+
+#define CACHE_MAX_DEFAULT ((uint64_t)8 << 30)
+
+/* Every name the cache gives an entry ends in one of these; nothing else in the directory counts.
+ */
+static const char *const cache_suffixes[] = {".start", ".pstc", ".raw",	 ".snap",  ".memcg",
+					     ".stale", ".pcp",	".walk", ".digest"};
+
+uint64_t ps_cache_max_bytes(void)
+{
+	const char *v = g_getenv("PAGESIM_CACHE_MAX");
+	static const char units[] = "KMGT";
+	char *end = NULL;
+	uint64_t n;
+	const char *u = NULL;
+
+	if (!v || !*v)
+		return CACHE_MAX_DEFAULT;
+	if (!strcmp(v, "off"))
+		return 0;
+	errno = 0;
+	n = g_ascii_strtoull(v, &end, 10);
+	if (errno || end == v ||
+	    (*end && (end[1] || !(u = strchr(units, g_ascii_toupper(*end)))))) {
+		fprintf(stderr,
+			"pagesim: PAGESIM_CACHE_MAX=%s: not a size (bytes, or with K, M, G or T; "
+			"off: no cap); the default, 8G, is used\n",
+			v);
+		return CACHE_MAX_DEFAULT;
+	}
+	if (*end)
+		for (const char *k = units; k <= u; k++)
+			n = n > UINT64_MAX >> 10 ? UINT64_MAX : n << 10;
+	return n;
+}
+
+typedef struct {
+	char *name;
+	uint64_t size;
+	int64_t used_ns; /* the later of its atime and mtime: when it was last written or read */
+} CacheFile;
+
+static int cache_file_cmp(const void *a, const void *b)
+{
+	const CacheFile *x = a, *y = b;
+
+	if (x->used_ns != y->used_ns)
+		return x->used_ns < y->used_ns ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static bool is_cache_entry(const char *name)
+{
+	if (name[0] == '.') /* PsAtomicFile's temporaries, being written */
+		return false;
+	for (gsize i = 0; i < G_N_ELEMENTS(cache_suffixes); i++)
+		if (g_str_has_suffix(name, cache_suffixes[i]))
+			return true;
+	return false;
+}
+
+guint ps_cache_trim(const char *cache_dir, const char *keep)
+{
+	uint64_t cap = ps_cache_max_bytes(), total = 0, freed = 0;
+	g_autoptr(GDir) d = NULL;
+	g_autoptr(GArray) files = NULL;
+	g_autofree char *keep_name = keep ? g_path_get_basename(keep) : NULL;
+	const char *n;
+	guint removed = 0;
+
+	if (!cap || !cache_dir || !(d = g_dir_open(cache_dir, 0, NULL)))
+		return 0;
+	files = g_array_new(FALSE, FALSE, sizeof(CacheFile));
+	while ((n = g_dir_read_name(d))) {
+		g_autofree char *p = NULL;
+		struct stat st;
+		CacheFile f;
+
+		if (!is_cache_entry(n))
+			continue;
+		p = g_build_filename(cache_dir, n, NULL);
+		if (lstat(p, &st) || !S_ISREG(st.st_mode))
+			continue;
+		f.name = g_strdup(n);
+		f.size = (uint64_t)st.st_size;
+		f.used_ns = MAX((int64_t)st.st_atim.tv_sec * 1000000000LL + st.st_atim.tv_nsec,
+				(int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec);
+		total += f.size;
+		g_array_append_val(files, f);
+	}
+	if (total > cap) {
+		g_array_sort(files, cache_file_cmp);
+		for (guint i = 0; i < files->len && total > cap; i++) {
+			CacheFile *f = &g_array_index(files, CacheFile, i);
+			g_autofree char *p = NULL;
+
+			if (keep_name && !strcmp(f->name, keep_name))
+				continue;
+			p = g_build_filename(cache_dir, f->name, NULL);
+			if (g_unlink(p))
+				continue;
+			total -= f->size;
+			freed += f->size;
+			removed++;
+		}
+		fprintf(stderr,
+			"pagesim: cache %s: %u entries used longest ago removed (%" G_GUINT64_FORMAT
+			" MB), over PAGESIM_CACHE_MAX (%" G_GUINT64_FORMAT " MB)\n",
+			cache_dir, removed, freed >> 20, cap >> 20);
+	}
+	for (guint i = 0; i < files->len; i++)
+		g_free(g_array_index(files, CacheFile, i).name);
+	return removed;
 }

@@ -1219,6 +1219,79 @@ static void test_state_mapped(void)
 	ps_unmap_huge(big3, big_len);
 }
 
+/* A file of size bytes in dir, last used (atime and mtime) at t seconds. */
+static void cache_file(const char *dir, const char *name, gsize size, time_t t)
+{
+	g_autofree char *p = g_build_filename(dir, name, NULL);
+	g_autofree char *bytes = g_malloc0(size);
+	struct timespec ts[2] = {{t, 0}, {t, 0}};
+
+	g_assert_true(g_file_set_contents(p, bytes, (gssize)size, NULL));
+	g_assert_cmpint(utimensat(AT_FDCWD, p, ts, 0), ==, 0);
+}
+
+static bool cache_has(const char *dir, const char *name)
+{
+	g_autofree char *p = g_build_filename(dir, name, NULL);
+
+	return g_file_test(p, G_FILE_TEST_EXISTS);
+}
+
+/*
+ * The cache directory's cap: under it nothing goes; over it the entries used longest ago go
+ * until it fits, never the one just written, never a file the cache did not name (another
+ * suffix, a temporary being written); "off" keeps all; sizes take K/M/G/T; a bad value is the
+ * default.
+ */
+static void test_cache_trim(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("ps-cache-XXXXXX", NULL);
+	const char *names[] = {
+	    "a.start", "b.pstc", "c.raw", "d.snap", "e.digest", "notes.txt", ".f.start.XXXXXX.tmp"};
+
+	cache_file(dir, "a.start", 4000, 1000); /* the oldest: but it is the one kept */
+	cache_file(dir, "b.pstc", 3000, 2000);
+	cache_file(dir, "c.raw", 2000, 3000);
+	cache_file(dir, "d.snap", 1000, 4000);
+	cache_file(dir, "e.digest", 100, 5000);
+	cache_file(dir, "notes.txt", 9000, 10);
+	cache_file(dir, ".f.start.XXXXXX.tmp", 9000, 10);
+	g_setenv("PAGESIM_CACHE_MAX", "20000", TRUE);
+	g_assert_cmpuint(ps_cache_trim(dir, NULL), ==, 0); /* 10100 bytes of entries */
+	g_setenv("PAGESIM_CACHE_MAX", "off", TRUE);
+	g_assert_cmpuint(ps_cache_max_bytes(), ==, 0);
+	g_assert_cmpuint(ps_cache_trim(dir, NULL), ==, 0);
+	/* 10100 over 5200: b (3000) and then c (2000) go, a is kept */
+	g_setenv("PAGESIM_CACHE_MAX", "5200", TRUE);
+	g_assert_cmpuint(ps_cache_trim(dir, "/somewhere/a.start"), ==, 2);
+	g_assert_true(cache_has(dir, "a.start"));
+	g_assert_false(cache_has(dir, "b.pstc"));
+	g_assert_false(cache_has(dir, "c.raw"));
+	g_assert_true(cache_has(dir, "d.snap"));
+	g_assert_true(cache_has(dir, "e.digest"));
+	g_assert_true(cache_has(dir, "notes.txt"));
+	g_assert_true(cache_has(dir, ".f.start.XXXXXX.tmp"));
+	/* without a kept one, the oldest goes first */
+	g_setenv("PAGESIM_CACHE_MAX", "4K", TRUE);
+	g_assert_cmpuint(ps_cache_max_bytes(), ==, 4096);
+	g_assert_cmpuint(ps_cache_trim(dir, NULL), ==, 1);
+	g_assert_false(cache_has(dir, "a.start"));
+	g_assert_true(cache_has(dir, "d.snap"));
+	g_setenv("PAGESIM_CACHE_MAX", "3g", TRUE);
+	g_assert_cmpuint(ps_cache_max_bytes(), ==, (uint64_t)3 << 30);
+	g_setenv("PAGESIM_CACHE_MAX", "2X", TRUE);
+	g_assert_cmpuint(ps_cache_max_bytes(), ==, (uint64_t)8 << 30);
+	g_setenv("PAGESIM_CACHE_MAX", "", TRUE);
+	g_assert_cmpuint(ps_cache_max_bytes(), ==, (uint64_t)8 << 30);
+	g_unsetenv("PAGESIM_CACHE_MAX");
+	for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autofree char *p = g_build_filename(dir, names[i], NULL);
+
+		g_unlink(p);
+	}
+	g_assert_cmpint(g_rmdir(dir), ==, 0);
+}
+
 /*
  * ps_checksum_sum: the SSE2 sum equals the word-by-word one on every length and alignment, and
  * it changes on what the cache needs it to catch: a flipped bit, two different words swapped
@@ -1309,5 +1382,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/util/bytes/count-long", test_bytes_count_long);
 	g_test_add_func("/util/state/table", test_state_table);
 	g_test_add_func("/util/state/mapped", test_state_mapped);
+	g_test_add_func("/util/cache/trim", test_cache_trim);
 	return g_test_run();
 }
