@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * kswapd.c - one kswapd per node as a simulated thread on the event engine: woken by allocators,
- * it runs balance_pgdat one priority pass per event slice (each slice takes the simulated time its
- * reclaim costs, so trace allocations interleave with it), then naps, then sleeps.
+ * it runs balance_pgdat's priority passes (kswapd_shrink_node -> shrink_node) in event slices of
+ * one shrink_lruvec round each (SWAP_CLUSTER_MAX folios at most from each list; reclaim.c
+ * ps_shrink_node_step), each taking the simulated time its scan and reclaim cost, so trace
+ * allocations interleave with a pass and see its frees as they come; then naps, then sleeps.
+ * The balance checks stay where balance_pgdat makes them: before each pass, not inside one (a
+ * pass ends early only by shrink_lruvec's nr_to_reclaim cut). Until session 15 a whole pass ran
+ * at its first instant (a 49 ms pass of ftrace-press-slab-6.18 freed 34 K pages at once).
  *
  * Mirrors mm/vmscan.c of Linux 6.18 (kernel-facts §6): wakeup_kswapd (records kswapd_order and
  * kswapd_highest_zoneidx; no wake for a hopeless node or a balanced, unboosted one),
@@ -222,15 +227,17 @@ static void run_end(PsPolicy *p, int node)
 	schedule(p, node, ps_engine_now(p->e), SLICE_RUN);
 }
 
-/* One priority pass of balance_pgdat; returns false when the run is over. */
-static bool balance_slice(PsPolicy *p, int node, uint64_t *cost, uint64_t *throttle)
+/*
+ * The top of balance_pgdat's loop: the balance check, then kswapd_shrink_node's scan_control
+ * for one priority pass, which ps_shrink_node_step runs a batch at a time. Returns false when
+ * the run is over.
+ */
+static bool pass_begin(PsPolicy *p, int node)
 {
 	PsMachine *m = p->m;
 	PsKswapd *k = &p->kswapd[node];
 	bool balanced = ps_pgdat_balanced(m, node, k->order, k->highest);
-	PsScanControl sc = {.order = k->order, .highest_zoneidx = k->highest, .kswapd = true};
-	uint64_t reclaimed;
-	bool raise_priority;
+	PsScanControl *sc = &k->scan.sc;
 
 	if (!balanced && k->nr_boost_reclaim) {
 		/* Boosted reclaim cannot fix a real shortage: restart as normal reclaim. */
@@ -241,29 +248,40 @@ static bool balance_slice(PsPolicy *p, int node, uint64_t *cost, uint64_t *throt
 		return false;
 	if (k->priority < 1)
 		return false;
-	/* Boosted reclaim stays at DEF_PRIORITY - 2 instead of going below it (and writing). */
-	raise_priority = !(k->nr_boost_reclaim && k->priority == PS_DEF_PRIORITY - 2);
-	sc.priority = k->priority;
-	sc.may_writepage = sc.may_swap = k->nr_boost_reclaim == 0;
+	*sc = (PsScanControl){.order = k->order, .highest_zoneidx = k->highest, .kswapd = true};
+	sc->priority = k->priority;
+	sc->may_writepage = sc->may_swap = k->nr_boost_reclaim == 0;
 	/* kswapd_shrink_node: aim at the high marks of the eligible zones. */
 	for (int t = 0; t <= k->highest; t++) {
 		PsZone *z = ps_machine_zone(m, node, (enum ps_zone_type)t);
 
 		if (ps_zone_populated(z))
-			sc.nr_to_reclaim +=
+			sc->nr_to_reclaim +=
 			    MAX(ps_wmark_pages(z, PS_WMARK_HIGH), (uint64_t)PS_SWAP_CLUSTER_MAX);
 	}
-	reclaimed = ps_shrink_node(p, node, &sc);
+	ps_shrink_node_begin(p, node, &k->scan);
+	k->in_pass = true;
+	return true;
+}
+
+/* balance_pgdat after kswapd_shrink_node: priority, order and boost; false ends the run. */
+static bool pass_end(PsPolicy *p, int node)
+{
+	PsKswapd *k = &p->kswapd[node];
+	const PsScanControl *sc = &k->scan.sc;
+	uint64_t reclaimed = sc->nr_reclaimed - k->scan.reclaimed_before;
+	/* Boosted reclaim stays at DEF_PRIORITY - 2 instead of going below it (and writing). */
+	bool raise_priority = !(k->nr_boost_reclaim && k->priority == PS_DEF_PRIORITY - 2);
+
+	k->in_pass = false;
 	k->reclaimed += reclaimed;
-	*cost = sc.cost_ns;
-	*throttle = sc.throttle_ns;
 	/*
 	 * Enough for compaction to form the order (compact_gap), counted over the whole run as
 	 * kswapd_shrink_node counts sc->nr_reclaimed: stop reclaiming for it.
 	 */
 	if (k->order && k->reclaimed >= (2ull << k->order))
 		k->order = 0;
-	if (reclaimed >= sc.nr_to_reclaim)
+	if (reclaimed >= sc->nr_to_reclaim)
 		raise_priority = false;
 	if (k->nr_boost_reclaim) {
 		k->nr_boost_reclaim -= MIN(k->nr_boost_reclaim, reclaimed);
@@ -282,7 +300,7 @@ static void on_kswapd(PsEngine *e, const PsEvent *ev, void *data)
 	int node = (int)(ev->arg0 & 0xffff);
 	uint32_t what = ev->arg0 >> 16;
 	PsKswapd *k = &p->kswapd[node];
-	uint64_t cost = 0, throttle = 0;
+	uint64_t cost, throttle = 0;
 
 	if ((uint32_t)ev->arg1 != k->gen)
 		return; /* superseded */
@@ -310,10 +328,23 @@ static void on_kswapd(PsEngine *e, const PsEvent *ev, void *data)
 		}
 		run_start(p, node);
 	}
-	if (!balance_slice(p, node, &cost, &throttle)) {
+	if (!k->in_pass && !pass_begin(p, node)) {
 		run_end(p, node);
 		return;
 	}
+	/*
+	 * One batch of the pass (a round of shrink_lruvec's loop); the next comes once its cost
+	 * has passed, so allocations meanwhile see the pages freed so far, not the whole pass's.
+	 */
+	cost = k->scan.sc.cost_ns;
+	if (!ps_shrink_node_step(p, node, &k->scan)) {
+		throttle = k->scan.sc.throttle_ns;
+		if (!pass_end(p, node)) {
+			run_end(p, node);
+			return;
+		}
+	}
+	cost = k->scan.sc.cost_ns - cost;
 	k->busy_ns += cost;
 	/* reclaim_throttle's sleep (writeback) follows the pass; it is not busy time */
 	schedule(p, node, ps_engine_now(e) + ps_cost_balance_pgdat_slice(cost) + throttle,

@@ -55,53 +55,6 @@ typedef struct {
 /* The lists of one lruvec (a memcg's on one node). */
 typedef PsLruList PsLruvec[PS_NR_RECLAIM_LISTS];
 
-enum ps_kswapd_state { PS_KSWAPD_SLEEPING, PS_KSWAPD_NAPPING, PS_KSWAPD_RUNNING };
-
-/* pgdat's kswapd fields plus the state of a balance_pgdat run cut into event slices. */
-typedef struct {
-	enum ps_kswapd_state state;
-	unsigned req_order; /* kswapd_order */
-	int req_highest;    /* kswapd_highest_zoneidx; PS_MAX_NR_ZONES = unset */
-	int failures;	    /* kswapd_failures */
-	uint32_t gen;	    /* bumps on every state change: stale events are ignored */
-	bool woken_in_nap;
-	int cpu; /* where it runs (kswapd_wake_cpu), -1 before its first wake */
-	/* kswapd_try_to_sleep's reclaim_order (the balance check's; its alloc_order, kcompactd's
-	 * order, is run_end's local) */
-	unsigned sleep_reclaim_order;
-	/* The current balance_pgdat run. */
-	unsigned alloc_order, order;
-	int highest;
-	int priority;
-	uint64_t nr_boost_reclaim;
-	uint64_t boost_snapshot[PS_MAX_NR_ZONES];
-	uint64_t reclaimed;
-	bool boosted_run;
-	uint64_t busy_ns; /* total time kswapd ran */
-} PsKswapd;
-
-/*
- * pgdat's kcompactd fields plus the thread's state on the engine. kcompactd waits for a wake-up
- * or its 500 ms proactive timer; its work for a zone runs as one step and keeps the thread busy
- * for the step's modelled cost (busy_until), during which wake-ups only record the request.
- */
-typedef struct {
-	unsigned max_order;  /* kcompactd_max_order; 0 = no request */
-	int highest_zoneidx; /* kcompactd_highest_zoneidx */
-	bool sleeping;	     /* waiting on its waitqueue (not busy) */
-	uint32_t gen;	     /* bumps when a wake supersedes the pending timer */
-	uint64_t timeout_ns; /* the current wait's timeout (500 ms, or 32 s after no progress) */
-	uint64_t busy_ns;    /* total time kcompactd ran */
-	uint64_t busy_until; /* the current work's modelled end */
-	uint64_t proactive_runs;
-	/*
-	 * Parked (ps_kcompactd_set_idle): the timer found nothing to do while the host said nothing
-	 * else happens, so it is not re-armed; parked_at is when it would have started waiting.
-	 */
-	bool parked;
-	uint64_t parked_at;
-} PsKcompactd;
-
 /* scan_control */
 typedef struct {
 	uint64_t nr_to_reclaim;
@@ -136,6 +89,80 @@ typedef struct {
 } PsScanControl;
 
 enum { PS_DEACTIVATE_ANON = 1, PS_DEACTIVATE_FILE = 2 };
+
+/*
+ * A shrink_lruvec in progress (one lruvec): get_scan_count's targets, what is left of them, and
+ * what it reclaimed so far. Filled by its begin, advanced one SWAP_CLUSTER_MAX batch per list at
+ * a time, so that kswapd can spread a pass over events (reclaim.c).
+ */
+typedef struct {
+	uint64_t nr[PS_NR_LRU_LISTS], targets[PS_NR_LRU_LISTS];
+	uint64_t nr_reclaimed;
+	bool proportional_reclaim;
+} PsLruvecScan;
+
+/*
+ * A kswapd shrink_node in progress (ps_shrink_node_begin / _step): the pass's scan_control, the
+ * position of its memcg walk (an index into memcg_walk; a memcg created meanwhile can shift it by
+ * one, which only repeats or skips a lruvec's batch) and the open lruvec's scan.
+ */
+typedef struct {
+	PsScanControl sc;
+	PsLruvecScan ls;
+	uint32_t memcg_i;
+	bool lruvec_open;
+	uint64_t reclaimed_before; /* sc.nr_reclaimed at the pass's start */
+} PsNodeScan;
+
+enum ps_kswapd_state { PS_KSWAPD_SLEEPING, PS_KSWAPD_NAPPING, PS_KSWAPD_RUNNING };
+
+/* pgdat's kswapd fields plus the state of a balance_pgdat run cut into event slices. */
+typedef struct {
+	enum ps_kswapd_state state;
+	unsigned req_order; /* kswapd_order */
+	int req_highest;    /* kswapd_highest_zoneidx; PS_MAX_NR_ZONES = unset */
+	int failures;	    /* kswapd_failures */
+	uint32_t gen;	    /* bumps on every state change: stale events are ignored */
+	bool woken_in_nap;
+	int cpu; /* where it runs (kswapd_wake_cpu), -1 before its first wake */
+	/* kswapd_try_to_sleep's reclaim_order (the balance check's; its alloc_order, kcompactd's
+	 * order, is run_end's local) */
+	unsigned sleep_reclaim_order;
+	/* The current balance_pgdat run. */
+	unsigned alloc_order, order;
+	int highest;
+	int priority;
+	uint64_t nr_boost_reclaim;
+	uint64_t boost_snapshot[PS_MAX_NR_ZONES];
+	uint64_t reclaimed;
+	bool boosted_run;
+	/* a kswapd_shrink_node pass is in progress in `scan` (its batches are separate slices) */
+	bool in_pass;
+	PsNodeScan scan;
+	uint64_t busy_ns; /* total time kswapd ran */
+} PsKswapd;
+
+/*
+ * pgdat's kcompactd fields plus the thread's state on the engine. kcompactd waits for a wake-up
+ * or its 500 ms proactive timer; its work for a zone runs as one step and keeps the thread busy
+ * for the step's modelled cost (busy_until), during which wake-ups only record the request.
+ */
+typedef struct {
+	unsigned max_order;  /* kcompactd_max_order; 0 = no request */
+	int highest_zoneidx; /* kcompactd_highest_zoneidx */
+	bool sleeping;	     /* waiting on its waitqueue (not busy) */
+	uint32_t gen;	     /* bumps when a wake supersedes the pending timer */
+	uint64_t timeout_ns; /* the current wait's timeout (500 ms, or 32 s after no progress) */
+	uint64_t busy_ns;    /* total time kcompactd ran */
+	uint64_t busy_until; /* the current work's modelled end */
+	uint64_t proactive_runs;
+	/*
+	 * Parked (ps_kcompactd_set_idle): the timer found nothing to do while the host said nothing
+	 * else happens, so it is not re-armed; parked_at is when it would have started waiting.
+	 */
+	bool parked;
+	uint64_t parked_at;
+} PsKcompactd;
 
 /*
  * A memory cgroup of the memory controller's hierarchy (mm/memcontrol.c), by dense id, 0 the
@@ -206,6 +233,8 @@ static inline PsPolicy *ps_policy_of(PsMachine *m)
 
 /* reclaim.c */
 uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc);
+void ps_shrink_node_begin(PsPolicy *p, int node, PsNodeScan *ns);
+bool ps_shrink_node_step(PsPolicy *p, int node, PsNodeScan *ns);
 void ps_snapshot_refaults(PsPolicy *p, int node);
 /* The root memcg alone, its lruvecs empty (ps_policy_new). */
 void ps_memcg_init(PsPolicy *p);

@@ -1406,78 +1406,105 @@ void ps_snapshot_refaults(PsPolicy *p, int node)
 	p->refaults_snap[node][1] = p->m->nodes[node].stat[PS_WORKINGSET_REFAULT_FILE];
 }
 
-/* shrink_lruvec of lruvec lv of node; adds what it reclaimed to sc->nr_reclaimed. */
-static void shrink_lruvec(PsPolicy *p, int node, uint32_t lv, PsScanControl *sc)
+/* shrink_lruvec's start: get_scan_count's targets for lruvec lv of node. */
+static void lruvec_scan_begin(PsPolicy *p, int node, uint32_t lv, PsScanControl *sc,
+			      PsLruvecScan *ls)
 {
-	uint64_t nr[PS_NR_LRU_LISTS], targets[PS_NR_LRU_LISTS];
-	uint64_t nr_reclaimed = 0;
+	get_scan_count(p, node, lv, sc, ls->nr);
+	memcpy(ls->targets, ls->nr, sizeof(ls->nr));
+	ls->nr_reclaimed = 0;
 	/*
 	 * shrink_lruvec: a global direct reclaim at DEF_PRIORITY scans the whole get_scan_count
 	 * targets (proportional_reclaim: it does not stop at nr_to_reclaim); otherwise, once
 	 * nr_to_reclaim is met, the smaller of anon and file stops and the other is cut to the
 	 * share of its target the smaller had left (the loop then ends on the next pass).
 	 */
-	bool proportional_reclaim = !sc->kswapd && sc->priority == PS_DEF_PRIORITY;
+	ls->proportional_reclaim = !sc->kswapd && sc->priority == PS_DEF_PRIORITY;
+}
 
-	get_scan_count(p, node, lv, sc, nr);
-	memcpy(targets, nr, sizeof(nr));
-	while (nr[PS_LRU_INACTIVE_ANON] || nr[PS_LRU_ACTIVE_FILE] || nr[PS_LRU_INACTIVE_FILE]) {
-		uint64_t nr_anon, nr_file, percentage, nr_scanned;
-		int lru;
+static bool lruvec_scan_more(const PsLruvecScan *ls)
+{
+	return ls->nr[PS_LRU_INACTIVE_ANON] || ls->nr[PS_LRU_ACTIVE_FILE] ||
+	       ls->nr[PS_LRU_INACTIVE_FILE];
+}
 
-		/* SWAP_CLUSTER_MAX at a time from each list with work left */
-		for (lru = 0; lru < PS_LRU_UNEVICTABLE; lru++) {
-			uint64_t n = MIN(nr[lru], (uint64_t)PS_SWAP_CLUSTER_MAX);
+/*
+ * One round of shrink_lruvec's loop: SWAP_CLUSTER_MAX pages at most from each list with work
+ * left, then the nr_to_reclaim cut. Returns whether the loop goes round again.
+ */
+static bool lruvec_scan_step(PsPolicy *p, int node, uint32_t lv, PsScanControl *sc,
+			     PsLruvecScan *ls)
+{
+	uint64_t *nr = ls->nr, *targets = ls->targets;
+	uint64_t nr_anon, nr_file, percentage, nr_scanned;
+	int lru;
 
-			if (!n)
-				continue;
-			nr[lru] -= n;
-			if (lru == PS_LRU_ACTIVE_ANON || lru == PS_LRU_ACTIVE_FILE) {
-				/* shrink_list: may_deactivate, else skipped_deactivate */
-				if (sc->may_deactivate &
-				    (lru == PS_LRU_ACTIVE_FILE ? PS_DEACTIVATE_FILE
-							       : PS_DEACTIVATE_ANON))
-					shrink_active_list(p, lv, lru, n, sc);
-				else
-					sc->skipped_deactivate = true;
-				continue;
-			}
-			nr_reclaimed += shrink_inactive_list(p, node, lv, lru, n, sc);
-		}
-		if (nr_reclaimed < sc->nr_to_reclaim || proportional_reclaim)
+	if (!lruvec_scan_more(ls))
+		return false;
+	for (lru = 0; lru < PS_LRU_UNEVICTABLE; lru++) {
+		uint64_t n = MIN(nr[lru], (uint64_t)PS_SWAP_CLUSTER_MAX);
+
+		if (!n)
 			continue;
-		nr_file = nr[PS_LRU_INACTIVE_FILE] + nr[PS_LRU_ACTIVE_FILE];
-		nr_anon = nr[PS_LRU_INACTIVE_ANON] + nr[PS_LRU_ACTIVE_ANON];
-		if (!nr_file || !nr_anon)
-			break;
-		if (nr_file > nr_anon) {
-			lru = PS_LRU_INACTIVE_ANON;
-			percentage =
-			    nr_anon * 100 /
-			    (targets[PS_LRU_INACTIVE_ANON] + targets[PS_LRU_ACTIVE_ANON] + 1);
-		} else {
-			lru = PS_LRU_INACTIVE_FILE;
-			percentage =
-			    nr_file * 100 /
-			    (targets[PS_LRU_INACTIVE_FILE] + targets[PS_LRU_ACTIVE_FILE] + 1);
+		nr[lru] -= n;
+		if (lru == PS_LRU_ACTIVE_ANON || lru == PS_LRU_ACTIVE_FILE) {
+			/* shrink_list: may_deactivate, else skipped_deactivate */
+			if (sc->may_deactivate &
+			    (lru == PS_LRU_ACTIVE_FILE ? PS_DEACTIVATE_FILE : PS_DEACTIVATE_ANON))
+				shrink_active_list(p, lv, lru, n, sc);
+			else
+				sc->skipped_deactivate = true;
+			continue;
 		}
-		/* stop scanning the smaller */
-		nr[lru] = 0;
-		nr[lru + 1] = 0;
-		/* the other: its target scaled by what the smaller had left, less what it scanned
-		 */
-		lru = lru == PS_LRU_INACTIVE_FILE ? PS_LRU_INACTIVE_ANON : PS_LRU_INACTIVE_FILE;
-		for (int a = 0; a < 2; a++, lru++) {
-			nr_scanned = targets[lru] - nr[lru];
-			nr[lru] = targets[lru] * (100 - percentage) / 100;
-			nr[lru] -= MIN(nr[lru], nr_scanned);
-		}
+		ls->nr_reclaimed += shrink_inactive_list(p, node, lv, lru, n, sc);
 	}
-	sc->nr_reclaimed += nr_reclaimed;
+	if (ls->nr_reclaimed < sc->nr_to_reclaim || ls->proportional_reclaim)
+		return lruvec_scan_more(ls);
+	nr_file = nr[PS_LRU_INACTIVE_FILE] + nr[PS_LRU_ACTIVE_FILE];
+	nr_anon = nr[PS_LRU_INACTIVE_ANON] + nr[PS_LRU_ACTIVE_ANON];
+	if (!nr_file || !nr_anon)
+		return false;
+	if (nr_file > nr_anon) {
+		lru = PS_LRU_INACTIVE_ANON;
+		percentage = nr_anon * 100 /
+			     (targets[PS_LRU_INACTIVE_ANON] + targets[PS_LRU_ACTIVE_ANON] + 1);
+	} else {
+		lru = PS_LRU_INACTIVE_FILE;
+		percentage = nr_file * 100 /
+			     (targets[PS_LRU_INACTIVE_FILE] + targets[PS_LRU_ACTIVE_FILE] + 1);
+	}
+	/* stop scanning the smaller */
+	nr[lru] = 0;
+	nr[lru + 1] = 0;
+	/* the other: its target scaled by what the smaller had left, less what it scanned */
+	lru = lru == PS_LRU_INACTIVE_FILE ? PS_LRU_INACTIVE_ANON : PS_LRU_INACTIVE_FILE;
+	for (int a = 0; a < 2; a++, lru++) {
+		nr_scanned = targets[lru] - nr[lru];
+		nr[lru] = targets[lru] * (100 - percentage) / 100;
+		nr[lru] -= MIN(nr[lru], nr_scanned);
+	}
+	return lruvec_scan_more(ls);
+}
+
+/* shrink_lruvec's end: what it reclaimed goes to sc->nr_reclaimed; anon keeps aging. */
+static void lruvec_scan_end(PsPolicy *p, uint32_t lv, PsScanControl *sc, const PsLruvecScan *ls)
+{
+	sc->nr_reclaimed += ls->nr_reclaimed;
 	/* Keep aging anon even when it was not scanned, so a later swap finds cold pages. */
 	if (can_swap(p) && inactive_pages_low(p, lruvec_pages(p, lv, PS_LRU_INACTIVE_ANON),
 					      lruvec_pages(p, lv, PS_LRU_ACTIVE_ANON)))
 		shrink_active_list(p, lv, PS_LRU_ACTIVE_ANON, PS_SWAP_CLUSTER_MAX, sc);
+}
+
+/* shrink_lruvec of lruvec lv of node, at once; adds what it reclaimed to sc->nr_reclaimed. */
+static void shrink_lruvec(PsPolicy *p, int node, uint32_t lv, PsScanControl *sc)
+{
+	PsLruvecScan ls;
+
+	lruvec_scan_begin(p, node, lv, sc, &ls);
+	while (lruvec_scan_step(p, node, lv, sc, &ls))
+		;
+	lruvec_scan_end(p, lv, sc, &ls);
 }
 
 /*
@@ -1518,15 +1545,18 @@ static void shrink_node_memcgs(PsPolicy *p, int node, PsScanControl *sc)
 	}
 }
 
-uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
+/* shrink_node's start: its per-call counts, the flusher's progress, may_deactivate. */
+static void shrink_node_prepare(PsPolicy *p, int node, PsScanControl *sc)
 {
-	uint64_t before = sc->nr_reclaimed;
-
 	/* shrink_node's memset(&sc->nr): the counts are per shrink_node */
 	sc->nr_taken = sc->nr_writeback = sc->nr_immediate = 0;
 	wb_advance(p, ps_engine_now(p->e));
 	prepare_scan_control(p, node, sc);
-	shrink_node_memcgs(p, node, sc);
+}
+
+/* shrink_node after the memcg walk: the slab, then kswapd's writeback state and throttle. */
+static void shrink_node_finish(PsPolicy *p, int node, PsScanControl *sc)
+{
 	sc->nr_reclaimed += shrink_slab(p, node, sc);
 	if (sc->kswapd) {
 		/*
@@ -1542,7 +1572,62 @@ uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
 		if (sc->nr_immediate)
 			sc->throttle_ns = wb_throttle_ns(p, ps_engine_now(p->e));
 	}
+}
+
+uint64_t ps_shrink_node(PsPolicy *p, int node, PsScanControl *sc)
+{
+	uint64_t before = sc->nr_reclaimed;
+
+	shrink_node_prepare(p, node, sc);
+	shrink_node_memcgs(p, node, sc);
+	shrink_node_finish(p, node, sc);
 	return sc->nr_reclaimed - before;
+}
+
+/*
+ * kswapd's shrink_node as a sequence of steps, each one round of a shrink_lruvec loop (up to
+ * SWAP_CLUSTER_MAX pages from each list; the caller lets the simulated time of its cost pass
+ * before the next), so that its frees come over the pass's duration as the kernel's do, not all
+ * at its first instant. The walk is shrink_node_memcgs' full one (kswapd's); an empty lruvec
+ * takes no step of its own. The flusher's progress is brought up to each step's time.
+ */
+void ps_shrink_node_begin(PsPolicy *p, int node, PsNodeScan *ns)
+{
+	g_assert(ns->sc.kswapd);
+	ns->reclaimed_before = ns->sc.nr_reclaimed;
+	ns->memcg_i = 0;
+	ns->lruvec_open = false;
+	shrink_node_prepare(p, node, &ns->sc);
+}
+
+/* One step of the pass ps_shrink_node_begin started; false when the pass is over. */
+bool ps_shrink_node_step(PsPolicy *p, int node, PsNodeScan *ns)
+{
+	PsScanControl *sc = &ns->sc;
+	uint64_t cost_before = sc->cost_ns;
+
+	wb_advance(p, ps_engine_now(p->e));
+	while (ns->memcg_i < p->nr_memcgs) {
+		uint32_t lv = (uint32_t)p->memcg_walk[ns->memcg_i] * PS_MAX_NODES + (uint32_t)node;
+
+		if (!ns->lruvec_open) {
+			lruvec_scan_begin(p, node, lv, sc, &ns->ls);
+			ns->lruvec_open = true;
+		}
+		if (lruvec_scan_step(p, node, lv, sc, &ns->ls)) {
+			if (sc->cost_ns != cost_before)
+				return true;
+			continue; /* a round that did nothing (skipped active lists) is no step */
+		}
+		lruvec_scan_end(p, lv, sc, &ns->ls);
+		ns->lruvec_open = false;
+		ns->memcg_i++;
+		if (sc->cost_ns != cost_before)
+			return true; /* the lruvec's last round did work: the rest is the next step
+				      */
+	}
+	shrink_node_finish(p, node, sc);
+	return false;
 }
 
 void ps_clear_pgdat_congested(PsPolicy *p, int node)

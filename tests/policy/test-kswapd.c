@@ -188,6 +188,37 @@ static void test_balance_order0(void)
 }
 
 /*
+ * A pass's frees come over its duration (kswapd.c, reclaim.c ps_shrink_node_step): the run of
+ * test_balance_order0 sampled every 10 us. Each shrink_lruvec round takes SWAP_CLUSTER_MAX
+ * folios at most and is a slice of its own, so no 10 us window sees more than 32 pages
+ * reclaimed; the priority-7 pass's 63 pages come as 32 then 31, the second one round's cost
+ * later (32 folios isolated and freed: 32 * (scan_folio_ns 300 + reclaim_folio_ns 2,500) =
+ * 89.6 us). A pass run at its first instant freed 63 at once.
+ */
+static void test_pass_in_batches(void)
+{
+	g_autoptr(FixtureHost) h = host_new(8192, 0, -100);
+	uint64_t last = 0, at90 = 0, at121 = 0;
+
+	ps_wakeup_kswapd(h->m, fixture_host_normal(h), PS_GFP_KERNEL, 0, PS_ZONE_NORMAL, -1);
+	for (int i = 0; i < 5000; i++) {
+		uint64_t steal;
+
+		run_for(h, 10000);
+		steal = fixture_host_vm(h, PS_PGSTEAL_KSWAPD);
+		g_assert_cmpuint(steal - last, <=, PS_SWAP_CLUSTER_MAX);
+		if (steal >= 2 + 3 + 7 + 15 + 31 + 32 && !at90)
+			at90 = ps_engine_now(h->e);
+		if (steal >= 121 && !at121)
+			at121 = ps_engine_now(h->e);
+		last = steal;
+	}
+	g_assert_cmpuint(last, ==, 121);
+	g_assert_cmpuint(at121 - at90, >=, 80000);
+	g_assert_cmpuint(at121 - at90, <=, 100000);
+}
+
+/*
  * kswapd_try_to_sleep after the order-0 run above (21 pages over high, napping), then 71 pages
  * taken so the node is 50 under high again. Woken during the HZ/10 nap: the nap ends early,
  * kswapd_low_wmark_hit_quickly. Not woken: at the nap's end prepare_kswapd_sleep fails,
@@ -431,6 +462,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/kswapd/classzone", test_classzone);
 	g_test_add_func("/policy/kswapd/wake-cpu", test_wake_cpu);
 	g_test_add_func("/policy/kswapd/balance-order-0", test_balance_order0);
+	g_test_add_func("/policy/kswapd/pass-in-batches", test_pass_in_batches);
 	g_test_add_func("/policy/kswapd/wmark-hit-quickly", test_hit_quickly);
 	g_test_add_func("/policy/kswapd/balance-high-order", test_balance_high_order);
 	g_test_add_func("/policy/kswapd/request-during-run", test_request_during_run);

@@ -75,8 +75,9 @@ static const Band bands[] = {
      "before). With reclaim.start_reclaim_order 0, the model's own order: 80 drains, 127,496 "
      "pages, no order-9 folio met. (b) 804 vs 747 holds since the start's skip "
      "hints and deferral, the scanners' fast searches and the kernel's skip-bit reset "
-     "(policy/compaction.c; 1,126 before them). (c) 1,188 vs 1,134 from the kernel's reclaim "
-     "order (1,081 with start_reclaim_order 0); it rests on the memcg key added to (c)'s trace "
+     "(policy/compaction.c; 1,126 before them). (c) 1,169 vs 1,134 from the kernel's reclaim "
+     "order (1,081 with start_reclaim_order 0, before kswapd's passes ran in batches); it rests on "
+     "the memcg key added to (c)'s trace "
      "(316d19e, an assumption): the trace as imported gives 975"},
     {"kswapd_wakes",
      0.25,
