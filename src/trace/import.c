@@ -42,6 +42,9 @@
  *   anything else                             skipped and counted
  *   mm_vmscan_node_reclaim_begin/_end  not kept; the frees between them are the kernel's
  *                              reclaim, as in a direct reclaim window (see note_node_reclaim)
+ *   (none)                     alloc_pages_bulk's takes off a pcp list, which have no event:
+ *                              written as allocations where the trace proves them (see
+ *                              bulk_take; not from standard input: a first pass reads it)
  * A `proc` record is written before the first record of each pid, and again when its comm
  * changes (exec). Memory policies: tracefs has no event for set_mempolicy() or mbind() unless
  * the kernel has syscall tracepoints (the qemu lab's kernels do not), so the caller states them
@@ -542,6 +545,22 @@ typedef struct {
 	/* the cpu column of the portable line being imported: its map, touch, unmap and exit
 	 * records run on it (the fault's or the syscall's cpu, as the page allocations did) */
 	int port_cpu;
+	/*
+	 * alloc_pages_bulk's untraced takes (see bulk_take): the naming lines so far (bulk_seq),
+	 * per pfn the latest one's number + 1 (bulk_last), the prepass's bit per naming line (set:
+	 * the pfn's next naming line is an mm_page_free, or there is none; NULL: no prepass), the
+	 * pcp lists as the trace shows them (bulk_lists, BulkEnt by cpu, order and migratetype;
+	 * bulk_where: pfn -> its GList link) and each pfn's pageblock type as a record last named
+	 * it (bulk_mt: pfn -> migratetype + 1)
+	 */
+	uint64_t bulk_seq;
+	GHashTable *bulk_last;
+	uint64_t *bulk_next_ok;
+	uint64_t bulk_nr;
+	GQueue *bulk_lists;
+	GHashTable *bulk_where;
+	GHashTable *bulk_mt;
+	int *bulk_refill; /* per cpu: the list its refill records fill now + 1, else 0 */
 } Imp;
 
 /* What a task's compaction events belong to (see note_compaction). */
@@ -825,6 +844,7 @@ static gboolean write_ev_state(Imp *im, const PsTraceEvent *ev, uint8_t state, G
 	return TRUE;
 }
 
+static void bulk_remove(Imp *im, uint64_t pfn);
 static gboolean flush_pending(Imp *im, GError **error);
 static gboolean port_write_observed(Imp *im, const PsTraceEvent *ev, GError **error);
 
@@ -883,6 +903,8 @@ static gboolean hold_free(Imp *im, const PsTraceEvent *ev, GError **error)
 			return write_ev_state(im, ev, OUT_READY, error);
 		locked = *ev;
 		locked.pcp_locked = 1;
+		if (im->bulk_last)
+			bulk_remove(im, ev->pfn); /* to the buddy */
 		im->st->frees_pcp_locked++;
 		return write_ev_state(im, &locked, OUT_READY, error);
 	}
@@ -1462,6 +1484,308 @@ static bool live_get(Imp *im, uint64_t pfn, uint64_t *id, int *order)
 	return true;
 }
 
+/*
+ * alloc_pages_bulk's untraced takes. alloc_pages_bulk_noprof (mm/page_alloc.c) fills its array
+ * with __rmqueue_pcplist from the head of the cpu's pcp list of the gfp's migratetype and emits no
+ * mm_page_alloc (only __alloc_frozen_pages_noprof does); a refill it needs (rmqueue_bulk) is
+ * traced as usual. vmalloc's vm_area_alloc_pages uses it for order-0 areas, among them every
+ * vmap'd kernel stack (alloc_thread_stack_node, THREADINFO_GFP without __GFP_ACCOUNT): at 4K
+ * pages a 16 KiB stack is a bulk of 4; at 16K and 64K it is one page, which alloc_pages_bulk
+ * hands to the single-page allocator (traced). So the trace shows a take only by its gap. The
+ * pcp lists are followed here as the records show them (a refill appends at the tail in order, a
+ * pcp free pushes at the head, a drain or an allocation takes its page off), and pages are
+ * missing from a list when
+ *   - an allocation from it names a page behind them (bulk_take), or
+ *   - a refill of it begins while it still holds them: rmqueue_bulk runs for an empty list only
+ *     (bulk_refill),
+ * and no later record allocates, refills or drains them: the next record naming each is a free
+ * (vfree), or there is none (a live or cached stack). Each such page is then written as an
+ * allocation of its own, at that record's instant, cpu and task, with the list's order and a gfp
+ * of its migratetype (GFP_KERNEL | __GFP_ZERO for Unmovable, the stacks'): a policy replay takes
+ * its own pages off the head there as the kernel did, and the pages' later frees find them
+ * allocated. Counted in bulk_takes (pages) and bulk_rejected (a list holding a page some later
+ * record names that way: the followed list is not the kernel's there, nothing is written).
+ * Which pages are named again is known from a first pass over the input (bulk_prepass, a file or
+ * a trace.dat read twice); reading standard input, nothing is written and nothing counted. A free's
+ * page goes on the list of its pageblock's type as a record named it (a refill, a drain, or the gfp
+ * of its allocation); a free of a page no record typed is not followed. An interrupt's free that
+ * found the pcp lock taken went to the buddy (free_one_page, no record); pcp_locked marks only
+ * those inside free_unref_folios' commits (hold_free). So a run of interrupt frees on a cpu of
+ * which one page is next taken by a refill (from the buddy, then) went there whole, and none of its
+ * pages counts as taken: lab-churn-migrate/64k cpu 0 at 9.6827 s, 26 softirq frees while
+ * cat-252 held the lock, 9 of them refilled at 10.6097 s; the other 17 are free in the
+ * kernel's mid snapshot (test-qemu.c), not taken.
+ * Realdata qemu-arm64-4k-6.18.2: 11 takes of 4 Unmovable pages each, at churn's forks and those
+ * of the mid snapshot's script; the first (2.2508 s: softirq frees of 0x4a6da, 0x4a661, 0x4a6e0
+ * and 0x4a729 onto cpu 0's list, then churn-269 allocates 0x4a73a from behind them) was cpu 0's
+ * first page that the policy replay gave out wrong, and with them the policy replay's free
+ * blocks at mid are the kernel's at orders 2 to 10 (125 and 169 at orders 0 and 1 against 123
+ * and 170; 129, 169, 114, 89, 11 at orders 0 to 4 before). 16K: 31 pages at refills (bulks of
+ * 16 pages, freed again and taken again, around 2.47 s); 64K: none.
+ */
+#define BULK_LISTS(im) ((im)->hdr.cpus * (PS_PAGE_ALLOC_COSTLY_ORDER + 1) * PS_MT_PCPTYPES)
+
+typedef struct {
+	uint64_t pfn;
+	uint64_t seq; /* the naming line that put it on the list */
+	int list;
+} BulkEnt;
+
+/* Whether ev's line (an alloc with a page, free, zone_locked or pcpu_drain) names its pfn. */
+static bool bulk_names(const char *event, const char *pfn_text)
+{
+	if (strcmp(event, "mm_page_alloc") == 0)
+		return pfn_text && g_ascii_strtoull(pfn_text, NULL, 0) != 0;
+	return pfn_text && (strcmp(event, "mm_page_free") == 0 ||
+			    strcmp(event, "mm_page_alloc_zone_locked") == 0 ||
+			    strcmp(event, "mm_page_pcpu_drain") == 0);
+}
+
+static void bulk_set_ok(Imp *im, uint64_t seq)
+{
+	im->bulk_next_ok[seq / 64] |= 1ull << (seq % 64);
+}
+
+static gboolean bulk_prepass(Imp *im, const char *path, GError **error)
+{
+	g_autoptr(PsLineReader) in = im->dat ? NULL : open_lines(path, error);
+	PsTraceDat *dat = im->dat ? ps_tracedat_open(path, error) : NULL;
+	g_autoptr(GHashTable) last = g_hash_table_new(g_direct_hash, g_direct_equal);
+	g_autoptr(GArray) free_next = g_array_new(FALSE, TRUE, sizeof(uint64_t));
+	/* interrupt runs: seq -> run + 1; per run its seqs (GArray) and whether it was locked */
+	g_autoptr(GHashTable) run_of = g_hash_table_new(g_direct_hash, g_direct_equal);
+	g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+	g_autoptr(GArray) locked = g_array_new(FALSE, TRUE, sizeof(bool));
+	g_autofree int *open_run = g_new(int, im->hdr.cpus);
+	GHashTableIter it;
+	gpointer k, v;
+	uint64_t n = 0;
+	char *s;
+	gsize len;
+	int rc;
+
+	if (!in && !dat)
+		return FALSE;
+	for (int c = 0; c < im->hdr.cpus; c++)
+		open_run[c] = -1;
+	while ((rc = dat ? ps_tracedat_next(dat, &s, &len, error)
+			 : next_line(in, &s, &len, error)) == 1) {
+		Line l;
+		const char *pt;
+		uint64_t pfn, prev;
+		bool irq_free;
+
+		if (memchr(s, '\0', len) || split_line(s, len, &l) || l.ts_overflow ||
+		    !HAS_PREFIX(l.event, "mm_page_"))
+			continue;
+		pt = kv(&l, "pfn");
+		if (!bulk_names(l.event, pt))
+			continue;
+		pfn = g_ascii_strtoull(pt, NULL, 0);
+		prev = (uint64_t)(uintptr_t)g_hash_table_lookup(last, (gpointer)(uintptr_t)pfn);
+		if (free_next->len * 64 <= n)
+			g_array_set_size(free_next, free_next->len * 2 + 1024);
+		if (prev && strcmp(l.event, "mm_page_free") == 0)
+			g_array_index(free_next, uint64_t, (prev - 1) / 64) |= 1ull
+									       << ((prev - 1) % 64);
+		/* a refill that takes a page an interrupt freed: that free went to the buddy */
+		if (prev && strcmp(l.event, "mm_page_alloc_zone_locked") == 0) {
+			int r = GPOINTER_TO_INT(
+			    g_hash_table_lookup(run_of, (gpointer)(uintptr_t)(prev - 1)));
+
+			if (r)
+				g_array_index(locked, bool, r - 1) = true;
+		}
+		irq_free = strcmp(l.event, "mm_page_free") == 0 && l.irq != PS_IRQ_NONE;
+		if (l.cpu >= 0 && l.cpu < im->hdr.cpus) {
+			if (irq_free && open_run[l.cpu] < 0) {
+				bool f = false;
+
+				open_run[l.cpu] = (int)runs->len;
+				g_ptr_array_add(runs, g_array_new(FALSE, FALSE, sizeof(uint64_t)));
+				g_array_append_val(locked, f);
+			}
+			if (irq_free) {
+				g_array_append_val(g_ptr_array_index(runs, open_run[l.cpu]), n);
+				g_hash_table_insert(run_of, (gpointer)(uintptr_t)n,
+						    GINT_TO_POINTER(open_run[l.cpu] + 1));
+			} else {
+				open_run[l.cpu] = -1;
+			}
+		}
+		g_hash_table_insert(last, (gpointer)(uintptr_t)pfn, (gpointer)(uintptr_t)(n + 1));
+		n++;
+	}
+	ps_tracedat_close(dat);
+	if (rc < 0)
+		return FALSE;
+	im->bulk_nr = n;
+	im->bulk_next_ok = g_new0(uint64_t, n / 64 + 1);
+	memcpy(im->bulk_next_ok, free_next->data,
+	       MIN(free_next->len, n / 64 + 1) * sizeof(uint64_t));
+	/* the last naming line of each pfn: none follows */
+	g_hash_table_iter_init(&it, last);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		bulk_set_ok(im, (uint64_t)(uintptr_t)v - 1);
+	/* a run with a page in the buddy: the whole run went there (pcp lock taken) */
+	for (guint r = 0; r < runs->len; r++) {
+		GArray *seqs = g_ptr_array_index(runs, r);
+
+		for (guint j = 0; g_array_index(locked, bool, r) && j < seqs->len; j++) {
+			uint64_t q = g_array_index(seqs, uint64_t, j);
+
+			im->bulk_next_ok[q / 64] &= ~(1ull << (q % 64));
+		}
+	}
+	return TRUE;
+}
+
+/* The main pass's count of naming lines: l names pfn (bulk_names). */
+static uint64_t bulk_name(Imp *im, uint64_t pfn)
+{
+	uint64_t seq = im->bulk_seq++;
+
+	g_hash_table_insert(im->bulk_last, (gpointer)(uintptr_t)pfn,
+			    (gpointer)(uintptr_t)(seq + 1));
+	return seq;
+}
+
+static void bulk_remove(Imp *im, uint64_t pfn)
+{
+	GList *link = g_hash_table_lookup(im->bulk_where, (gpointer)(uintptr_t)pfn);
+	BulkEnt *e;
+
+	if (!link)
+		return;
+	e = link->data;
+	g_queue_delete_link(&im->bulk_lists[e->list], link);
+	g_hash_table_remove(im->bulk_where, (gpointer)(uintptr_t)pfn);
+	g_free(e);
+}
+
+static void bulk_put(Imp *im, uint64_t pfn, uint64_t seq, int cpu, int order, int mt, bool head)
+{
+	BulkEnt *e;
+	GQueue *q;
+
+	bulk_remove(im, pfn);
+	if (cpu < 0 || cpu >= im->hdr.cpus || order < 0 || order > PS_PAGE_ALLOC_COSTLY_ORDER ||
+	    mt < 0 || mt >= PS_MT_PCPTYPES)
+		return;
+	e = g_new(BulkEnt, 1);
+	e->pfn = pfn;
+	e->seq = seq;
+	e->list = (cpu * (PS_PAGE_ALLOC_COSTLY_ORDER + 1) + order) * PS_MT_PCPTYPES + mt;
+	q = &im->bulk_lists[e->list];
+	if (head)
+		g_queue_push_head(q, e);
+	else
+		g_queue_push_tail(q, e);
+	g_hash_table_insert(im->bulk_where, (gpointer)(uintptr_t)pfn, head ? q->head : q->tail);
+}
+
+static void bulk_type(Imp *im, uint64_t pfn, int mt)
+{
+	g_hash_table_insert(im->bulk_mt, (gpointer)(uintptr_t)pfn, GINT_TO_POINTER(mt + 1));
+}
+
+/* A pcp free of pfn on cpu: onto the head of its block's list, when a record typed it. */
+static void bulk_free(Imp *im, uint64_t pfn, int cpu, int order, uint64_t seq)
+{
+	int mt = GPOINTER_TO_INT(g_hash_table_lookup(im->bulk_mt, (gpointer)(uintptr_t)pfn)) - 1;
+
+	if (mt < 0)
+		bulk_remove(im, pfn);
+	else
+		bulk_put(im, pfn, seq, cpu, order, mt, true);
+}
+
+/*
+ * The pages ahead of `until` on list (all of it when NULL) as alloc_pages_bulk's take, written as
+ * allocations at ev's instant, cpu and task, when no later record names one but a free; else
+ * counted in bulk_rejected and nothing is written.
+ */
+static gboolean bulk_emit(Imp *im, int list, GList *until, const PsTraceEvent *ev, GError **error)
+{
+	static const uint64_t gfp[PS_MT_PCPTYPES] = {PS_GFP_KERNEL | PS_GFP_ZERO,
+						     PS_GFP_HIGHUSER_MOVABLE,
+						     PS_GFP_KERNEL | PS_GFP_RECLAIMABLE};
+	GQueue *q = &im->bulk_lists[list];
+	int order = list / PS_MT_PCPTYPES % (PS_PAGE_ALLOC_COSTLY_ORDER + 1);
+
+	if (q->head == until)
+		return TRUE;
+	for (GList *a = q->head; a != until; a = a->next) {
+		uint64_t seq = ((const BulkEnt *)a->data)->seq;
+
+		if (seq >= im->bulk_nr || !(im->bulk_next_ok[seq / 64] & (1ull << (seq % 64)))) {
+			im->st->bulk_rejected++;
+			return TRUE;
+		}
+	}
+	while (q->head != until) {
+		const BulkEnt *b = q->head->data;
+		PsTraceEvent take;
+
+		ps_trace_event_init(&take);
+		take.t_ns = ev->t_ns;
+		take.op = PS_OP_ALLOC;
+		take.id = ++im->next_id;
+		take.cpu = ev->cpu;
+		take.pid = ev->pid;
+		take.irq = ev->irq;
+		take.order = order;
+		take.gfp = gfp[list % PS_MT_PCPTYPES];
+		take.has_gfp = true;
+		take.pfn = b->pfn;
+		take.has_pfn = true;
+		live_put(im, b->pfn, take.id, order);
+		im->st->bulk_takes += 1ull << order;
+		bulk_remove(im, take.pfn);
+		if (!write_ev(im, &take, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/*
+ * Before an allocation of pfn from cpu's list (ev: its cpu, task, order and instant): the pages
+ * ahead of it there. Then pfn leaves the followed lists.
+ */
+static gboolean bulk_take(Imp *im, uint64_t pfn, const PsTraceEvent *ev, GError **error)
+{
+	GList *link = g_hash_table_lookup(im->bulk_where, (gpointer)(uintptr_t)pfn);
+	const BulkEnt *e = link ? link->data : NULL;
+
+	im->bulk_refill[ev->cpu] = 0;
+	if (e && e->list / ((PS_PAGE_ALLOC_COSTLY_ORDER + 1) * PS_MT_PCPTYPES) == ev->cpu &&
+	    e->list / PS_MT_PCPTYPES % (PS_PAGE_ALLOC_COSTLY_ORDER + 1) == ev->order &&
+	    !bulk_emit(im, e->list, link, ev, error))
+		return FALSE;
+	bulk_remove(im, pfn);
+	return TRUE;
+}
+
+/*
+ * A refill (ev, the first of its records): rmqueue_bulk runs for an empty list only
+ * (__rmqueue_pcplist), so what the followed list still holds left it untraced before.
+ */
+static gboolean bulk_refill(Imp *im, const PsTraceEvent *ev, GError **error)
+{
+	int list;
+
+	if (ev->cpu < 0 || ev->cpu >= im->hdr.cpus || ev->order < 0 ||
+	    ev->order > PS_PAGE_ALLOC_COSTLY_ORDER || ev->migratetype < 0 ||
+	    ev->migratetype >= PS_MT_PCPTYPES)
+		return TRUE;
+	list = (ev->cpu * (PS_PAGE_ALLOC_COSTLY_ORDER + 1) + ev->order) * PS_MT_PCPTYPES +
+	       ev->migratetype;
+	if (im->bulk_refill[ev->cpu] == list + 1)
+		return TRUE; /* a later record of the same refill */
+	im->bulk_refill[ev->cpu] = list + 1;
+	return bulk_emit(im, list, NULL, ev, error);
+}
+
 static gboolean do_alloc(Imp *im, const Line *l, PsTraceEvent *ev, GError **error)
 {
 	uint64_t pfn, old_id;
@@ -1481,10 +1805,16 @@ static gboolean do_alloc(Imp *im, const Line *l, PsTraceEvent *ev, GError **erro
 	}
 	ev->op = PS_OP_ALLOC;
 	ev->has_gfp = true;
-	ev->id = ++im->next_id;
 	ev->cpu = l->cpu;
 	ev->pid = l->pid;
 	ev->order = order;
+	if (pfn != 0 && im->bulk_last) {
+		bulk_name(im, pfn);
+		bulk_type(im, pfn, ps_gfp_migratetype(ev->gfp));
+		if (!bulk_take(im, pfn, ev, error))
+			return FALSE;
+	}
+	ev->id = ++im->next_id;
 	if (pfn == 0) {
 		/* page=(null) pfn=0: the allocation failed; a policy replay makes the attempt */
 		im->st->alloc_failed++;
@@ -1667,6 +1997,16 @@ static gboolean do_free(Imp *im, const Line *l, PsTraceEvent *ev, GError **error
 		return FALSE;
 	ev->op = PS_OP_FREE;
 	ev->cpu = l->cpu;
+	if (im->bulk_last) {
+		uint64_t seq = bulk_name(im, pfn);
+
+		if (l->cpu >= 0 && l->cpu < im->hdr.cpus)
+			im->bulk_refill[l->cpu] = 0;
+		if (order <= PS_PAGE_ALLOC_COSTLY_ORDER)
+			bulk_free(im, pfn, l->cpu, order, seq);
+		else
+			bulk_remove(im, pfn);
+	}
 	/* the kernel's reclaim freed it (shrink_folio_list in kswapd or in a direct reclaim) */
 	if (HAS_PREFIX(l->comm, "kswapd")) {
 		im->st->free_reclaim_kswapd += 1ull << order;
@@ -1778,6 +2118,21 @@ static gboolean do_observed(Imp *im, const Line *l, enum ps_observed_event obs, 
 			if (!get_int(im, l, "percpu_refill", 0, 1, &v, error))
 				return FALSE;
 			ev->percpu_refill = (int8_t)v;
+		}
+		if (im->bulk_last) {
+			uint64_t seq = bulk_name(im, ev->pfn);
+
+			bulk_type(im, ev->pfn, ev->migratetype);
+			if (obs == PS_OBS_ZONE_LOCKED && ev->percpu_refill) {
+				if (!bulk_refill(im, ev, error))
+					return FALSE;
+				bulk_put(im, ev->pfn, seq, l->cpu, ev->order, ev->migratetype,
+					 false);
+			} else {
+				if (l->cpu >= 0 && l->cpu < im->hdr.cpus)
+					im->bulk_refill[l->cpu] = 0;
+				bulk_remove(im, ev->pfn);
+			}
 		}
 		break;
 	case PS_OBS_EXTFRAG:
@@ -3599,6 +3954,16 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	if (!im.dat && strcmp(in_path, "-") != 0 && !header_last &&
 	    !vmstat_prepass(&im, in_path, error))
 		goto out;
+	/* alloc_pages_bulk's untraced takes: known from the pages' later records (bulk_take) */
+	if (!im.portable && strcmp(in_path, "-") != 0) {
+		if (!bulk_prepass(&im, in_path, error))
+			goto out;
+		im.bulk_last = g_hash_table_new(g_direct_hash, g_direct_equal);
+		im.bulk_where = g_hash_table_new(g_direct_hash, g_direct_equal);
+		im.bulk_mt = g_hash_table_new(g_direct_hash, g_direct_equal);
+		im.bulk_lists = g_new0(GQueue, BULK_LISTS(&im));
+		im.bulk_refill = g_new0(int, cpus);
+	}
 	/* page-cache folios: known from their insertion after their allocation (pc_add) */
 	if (!im.portable)
 		im.pc = g_new0(struct PcSlot, IMP_PC_SLOTS);
@@ -3732,6 +4097,15 @@ out:
 	if (im.ra_pairs)
 		g_hash_table_unref(im.ra_pairs);
 	g_free(im.pc);
+	if (im.bulk_lists)
+		for (int i = 0; i < BULK_LISTS(&im); i++)
+			g_queue_clear_full(&im.bulk_lists[i], g_free);
+	g_free(im.bulk_lists);
+	g_free(im.bulk_refill);
+	g_clear_pointer(&im.bulk_last, g_hash_table_unref);
+	g_clear_pointer(&im.bulk_where, g_hash_table_unref);
+	g_clear_pointer(&im.bulk_mt, g_hash_table_unref);
+	g_free(im.bulk_next_ok);
 	if (im.in_reclaim)
 		g_hash_table_unref(im.in_reclaim);
 	if (im.policies)
@@ -3928,6 +4302,12 @@ void ps_import_stats_format(const PsImportStats *st, GString *out)
 		    "  interrupt frees inside a batch's commits (pcp lock taken, "
 		    "to the buddy): %" PRIu64 "\n",
 		    st->frees_pcp_locked);
+	if (st->bulk_takes || st->bulk_rejected)
+		g_string_append_printf(
+		    out,
+		    "  pages alloc_pages_bulk took untraced (allocations written): "
+		    "%" PRIu64 "; allocations behind pages named again: %" PRIu64 "\n",
+		    st->bulk_takes, st->bulk_rejected);
 	if (st->entries_written || st->lost_events) {
 		uint64_t lost = st->lost_events;
 

@@ -502,7 +502,9 @@ typedef struct {
 	uint64_t frees_at_commit;	 /* frees moved to their mm_page_free_batched */
 	uint64_t free_batched_unmatched; /* mm_page_free_batched without a held mm_page_free */
 	uint64_t frees_pcp_locked;	 /* interrupt frees inside free_unref_folios' commits */
-	uint64_t compact_requests;	 /* compact_memory writes seen: compact records */
+	uint64_t bulk_takes;	   /* pages alloc_pages_bulk took untraced: allocations written */
+	uint64_t bulk_rejected;	   /* allocations behind pages named again: nothing written */
+	uint64_t compact_requests; /* compact_memory writes seen: compact records */
 	uint64_t extfrag_fragmenting_derived; /* misprinted by libtraceevent: see import.c */
 	uint64_t lost_events; /* "[LOST N EVENTS]", report's "CPU:N [N EVENTS DROPPED]" notices */
 	uint64_t entries_in_buffer, entries_written; /* ftrace header, 0 if absent */

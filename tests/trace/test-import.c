@@ -1216,6 +1216,40 @@ static void fmt_alloc_free(GString *seq, const PsTraceEvent *ev)
 				       ps_free_reason_names[ev->free_reason]);
 }
 
+/*
+ * alloc_pages_bulk's untraced takes (import.c, bulk_take): cpu 0's Unmovable list gets 0x200..0x202
+ * from a refill; an allocation of 0x202 behind 0x201, which no later record allocates, writes
+ * 0x201's allocation first (its later free finds it); the next refill finds 0x201 (freed, never
+ * named again) still on the list and writes its allocation before it; an allocation behind 0x300,
+ * which a later record allocates, writes nothing (rejected); a refill of the list while it still
+ * holds 0x202 (freed, never named again) writes 0x202's allocation before it.
+ */
+#define BZL(t, pfn)                                                                                \
+	"  a-9  [000] .....  " t ": mm_page_alloc_zone_locked: page=01 pfn=" pfn                   \
+	" order=0 migratetype=0 percpu_refill=1\n"
+#define BAL(t, pfn)                                                                                \
+	"  a-9  [000] .....  " t ": mm_page_alloc: page=01 pfn=" pfn " order=0 migratetype=0 "     \
+	"gfp_flags=GFP_KERNEL\n"
+#define BFR(t, pfn) "  a-9  [000] .....  " t ": mm_page_free: page=01 pfn=" pfn " order=0\n"
+
+static void test_bulk_take(void)
+{
+	PsImportStats st;
+	g_autofree char *got = NULL;
+	const char *text =
+	    HDR BZL("1.000001", "0x200") BZL("1.000002", "0x201") BZL("1.000003", "0x202")
+		BAL("1.000010", "0x200") BAL("1.000020", "0x202") BFR("2.000000", "0x201")
+		    BZL("3.000001", "0x300") BZL("3.000002", "0x301") BAL("3.000010", "0x301")
+			BAL("3.000020", "0x300") BFR("4.000001", "0x202") BZL("4.000002", "0x400");
+
+	got = import_formatted(text, &st, fmt_alloc_free);
+	g_assert_cmpuint(st.bulk_takes, ==, 3);
+	g_assert_cmpuint(st.bulk_rejected, ==, 1);
+	g_assert_cmpstr(got, ==,
+			"alloc:200#1 alloc:201#2 alloc:202#3 free:201#2 alloc:201#4 alloc:301#5 "
+			"alloc:300#6 free:202#3 alloc:202#7 ");
+}
+
 static void test_migration_pte(void)
 {
 	PsImportStats st;
@@ -1231,7 +1265,7 @@ static void test_migration_pte(void)
 	    "  a-9  [000] .....  2.000003: remove_migration_pte: addr=491000, "
 	    "pte=6800005dce1bc3 order=0\n"
 	    "  a-9  [000] .....  2.000004: mm_page_alloc_zone_locked: page=01 pfn=0x300 order=0 "
-	    "migratetype=1 percpu_refill=1\n"
+	    "migratetype=0 percpu_refill=1\n"
 	    "  a-9  [000] .....  2.000005: mm_page_free: page=01 pfn=0x101 order=0\n"
 	    "  a-9  [000] .....  3.000001: mm_page_free: page=01 pfn=0x5dce0 order=0\n";
 
@@ -2314,6 +2348,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/snapshot-free-pcp-page", test_snapshot_free_pcp_page);
 	g_test_add_func("/trace/import/compact-requests", test_compact_requests);
 	g_test_add_func("/trace/import/isolate-freepages", test_isolate_freepages);
+	g_test_add_func("/trace/import/bulk-take", test_bulk_take);
 	g_test_add_func("/trace/import/migration-pte", test_migration_pte);
 	g_test_add_func("/trace/import/migration-window", test_migration_window);
 	g_test_add_func("/trace/import/mempolicy", test_mempolicy);
