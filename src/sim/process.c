@@ -252,6 +252,19 @@ G_ALWAYS_INLINE static inline void proc_link(PsSim *s, Proc *p, int pi, uint32_t
 		p->pgtable_peak_pages = p->kind_pages[r->kind];
 }
 
+/* r, one of p's records, leaves p's counts and is nobody's; its p->own entry is the caller's */
+G_ALWAYS_INLINE static inline void proc_unlink_counts(Proc *p, Rec *r)
+{
+	if (!(r->flags & REC_GONE)) {
+		p->rss_pages -= 1ull << r->order;
+		p->kind_pages[r->kind] -= 1ull << r->order;
+	}
+	if (r->flags & REC_SWAPPED)
+		p->swap_pages -= 1ull << r->order;
+	r->proc = -1;
+	r->own = REC_NONE;
+}
+
 G_ALWAYS_INLINE static inline void proc_unlink(PsSim *s, uint32_t ri)
 {
 	Rec *r = rec_at(s, ri);
@@ -274,14 +287,7 @@ G_ALWAYS_INLINE static inline void proc_unlink(PsSim *s, uint32_t ri)
 			n--;
 		while (n && own[n - 1] == REC_NONE);
 	p->own_len = n;
-	if (!(r->flags & REC_GONE)) {
-		p->rss_pages -= 1ull << r->order;
-		p->kind_pages[r->kind] -= 1ull << r->order;
-	}
-	if (r->flags & REC_SWAPPED)
-		p->swap_pages -= 1ull << r->order;
-	r->proc = -1;
-	r->own = REC_NONE;
+	proc_unlink_counts(p, r);
 }
 
 /* ---- trace id map ------------------------------------------------------------------------ */
@@ -370,7 +376,8 @@ static uint64_t lock_take(PsSim *s, uint64_t *l, uint64_t at, uint64_t hold)
  * into exit's walk (every page of a kbuild replay is freed there); rec_free is the out-of-line
  * copy for the other callers.
  */
-G_ALWAYS_INLINE static inline uint64_t free_rec(PsSim *s, uint32_t ri, int cpu, uint64_t at)
+G_ALWAYS_INLINE static inline uint64_t free_rec(PsSim *s, uint32_t ri, int cpu, uint64_t at,
+						Proc *owner)
 {
 	Rec *r = rec_at(s, ri);
 	uint64_t before, merges = s->m->buddy_merges_total, merged, ns;
@@ -381,7 +388,10 @@ G_ALWAYS_INLINE static inline uint64_t free_rec(PsSim *s, uint32_t ri, int cpu, 
 		/* Reclaim or the reaper already freed the pages; give back a swap slot. */
 		if (r->flags & REC_SWAPPED)
 			ps_swap_release(s->policy, 1ull << r->order);
-		proc_unlink(s, ri);
+		if (owner)
+			proc_unlink_counts(owner, r);
+		else
+			proc_unlink(s, ri);
 		r->flags = 0;
 		rec_put(s, ri);
 		return 0;
@@ -396,7 +406,10 @@ G_ALWAYS_INLINE static inline uint64_t free_rec(PsSim *s, uint32_t ri, int cpu, 
 	ps_lru_del(s->policy, ri);
 	ps_free_pages(s->m, r->pfn, r->order, cpu);
 	sim_pb_account(s, r->pfn, r->order, r->mt, -1);
-	proc_unlink(s, ri);
+	if (owner)
+		proc_unlink_counts(owner, r);
+	else
+		proc_unlink(s, ri);
 	r->flags = 0;
 	r->pfn = PS_PFN_NONE;
 	rec_put(s, ri);
@@ -413,7 +426,7 @@ G_ALWAYS_INLINE static inline uint64_t free_rec(PsSim *s, uint32_t ri, int cpu, 
 
 static uint64_t rec_free(PsSim *s, uint32_t ri, int cpu, uint64_t at)
 {
-	return free_rec(s, ri, cpu, at);
+	return free_rec(s, ri, cpu, at, NULL);
 }
 
 /* clear_highpage / folio_zero_user of a folio of 2^order pages, counted in totals.zeroing_ns. */
@@ -2425,10 +2438,22 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 	gather_alloc(s, entries, cpu, batch);
 	/* free_pgtables' tlb_remove_table: the batch pages for the process's page tables */
 	table_batch_alloc(s, proc_at(s, pi)->kind_pages[PS_KIND_PAGETABLE], cpu, tbatch);
-	/* exit_mmap and friends: everything still owned goes back, newest first. */
-	while ((p = proc_at(s, pi))->own_len) {
-		uint32_t n = p->own_len, ri = p->own[n - 1];
-		Rec *r = rec_at(s, ri);
+	/*
+	 * exit_mmap and friends: everything still owned goes back, newest first. The walk reads
+	 * p->own from its end and empties it once after the last record: each record leaves only
+	 * p's counts (proc_unlink_counts), not its own[] entry with the trim of the holes behind
+	 * it (~20 instructions a page of a kbuild exit). Nothing the walk calls reads or adds to
+	 * p->own (a free allocates nothing), and p stays valid: only a trace record creates a
+	 * process.
+	 */
+	p = proc_at(s, pi);
+	for (uint32_t n = p->own_len; n; n--) {
+		uint32_t ri = p->own[n - 1];
+		Rec *r;
+
+		if (ri == REC_NONE)
+			continue;
+		r = rec_at(s, ri);
 
 		/*
 		 * The walk reads cold records: load the one EXIT_AHEAD places on (and its LRU
@@ -2454,7 +2479,7 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 		}
 		if ((r->flags & (REC_PGTABLE | REC_GONE)) == REC_PGTABLE) {
 			/* counted in pages_freed_exit as it is freed (tables_free) */
-			proc_unlink(s, ri);
+			proc_unlink_counts(p, r);
 			g_array_append_val(tables, ri);
 			continue;
 		}
@@ -2464,8 +2489,10 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 			id_set(s, r->id, 0);
 		if ((r->flags & (REC_THP | REC_TOUCH)) == REC_THP)
 			g_hash_table_remove(s->thp_fallback, &r->id);
-		free_rec(s, ri, cpu, ps_engine_now(s->e));
+		free_rec(s, ri, cpu, ps_engine_now(s->e), p);
 	}
+	p->own_len = 0;
+	p->own_live = 0;
 	tables_free(s, tables, tbatch, cpu, &s->totals.pages_freed_exit);
 	gather_free(s, batch, cpu, 0, &s->totals.pages_freed_exit);
 	p = proc_at(s, pi);
