@@ -480,9 +480,12 @@ static void summary_fallbacks(PsSim *s, cJSON *root)
 static gboolean write_json(PsSim *s, cJSON *root, GError **error)
 {
 	g_autofree char *path = out_path(s, "summary.json");
-	char *text = cJSON_Print(root);
-	g_autofree char *full = g_strconcat(text, "\n", NULL);
+	g_autofree char *full = NULL;
+	char *text;
 
+	ps_json_integers_raw(root); /* the same text, without cJSON's sprintf and sscanf a number */
+	text = cJSON_Print(root);
+	full = g_strconcat(text, "\n", NULL);
 	cJSON_free(text);
 	cJSON_Delete(root);
 	return ps_write_file_atomic(path, full, strlen(full), error);

@@ -542,6 +542,34 @@ cJSON *ps_json_add_uint(cJSON *obj, const char *name, uint64_t v)
 	return item;
 }
 
+void ps_json_integers_raw(cJSON *item)
+{
+	for (cJSON *child = item->child; child; child = child->next)
+		ps_json_integers_raw(child);
+	if (cJSON_IsNumber(item) && item->valuedouble > -(double)PS_JSON_PLAIN_LIMIT &&
+	    item->valuedouble < (double)PS_JSON_PLAIN_LIMIT &&
+	    item->valuedouble == (double)(int64_t)item->valuedouble &&
+	    !(item->valuedouble == 0 && signbit(item->valuedouble))) {
+		char text[24];
+		/* written backwards from the end: the digits of |v|, then the sign */
+		int64_t v = (int64_t)item->valuedouble;
+		uint64_t mag = v < 0 ? (uint64_t)-v : (uint64_t)v;
+		char *at = text + sizeof(text) - 1;
+
+		*at = '\0';
+		do
+			*--at = (char)('0' + mag % 10);
+		while ((mag /= 10) != 0);
+		if (v < 0)
+			*--at = '-';
+		/* cJSON_Delete frees valuestring with the hooks that made this copy */
+		item->valuestring = (char *)cJSON_malloc(strlen(at) + 1);
+		g_assert(item->valuestring != NULL);
+		strcpy(item->valuestring, at);
+		item->type = cJSON_Raw;
+	}
+}
+
 static void make_exact(PsJsonDoc *doc, cJSON *item)
 {
 	for (cJSON *child = item->child; child; child = child->next)

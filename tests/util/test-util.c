@@ -8,6 +8,7 @@
  */
 #include <glib/gstdio.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -630,6 +631,68 @@ static void expect_int_error(const PsJsonDoc *doc, const char *key, int64_t min,
 	g_assert_false(ps_json_doc_int(doc, item, min, max, &v, &code, &why));
 	g_assert_cmpint(code, ==, want_code);
 	g_assert_cmpstr(why, ==, want);
+}
+
+/*
+ * ps_json_integers_raw: a tree prints the same text before and after, and the integers below
+ * 10^15 became raw items (the rest did not).
+ */
+static void test_json_integers_raw(void)
+{
+	static const double v[] = {0,
+				   -0.0,
+				   1,
+				   -1,
+				   7,
+				   2147483647,
+				   2147483648.0,
+				   -2147483649.0,
+				   123456789012345.0,
+				   999999999999999.0,
+				   -999999999999999.0,
+				   1e15,
+				   1e15 + 1,
+				   1e17,
+				   0.5,
+				   -2.25,
+				   1.0 / 3,
+				   5.65914,
+				   1e-7,
+				   NAN,
+				   INFINITY};
+	cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "a"), *it;
+	char *before, *after;
+	guint i = 0, raw = 0;
+
+	for (i = 0; i < G_N_ELEMENTS(v); i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(o, "v", v[i]);
+		cJSON_AddItemToArray(arr, o);
+		cJSON_AddItemToArray(arr, cJSON_CreateNumber(v[i]));
+	}
+	cJSON_AddStringToObject(root, "s", "12");
+	cJSON_AddNumberToObject(root, "n", 42);
+	before = cJSON_Print(root);
+	ps_json_integers_raw(root);
+	after = cJSON_Print(root);
+	g_assert_cmpstr(after, ==, before);
+	i = 0;
+	cJSON_ArrayForEach(it, arr)
+	{
+		const cJSON *n = cJSON_IsObject(it) ? it->child : it;
+		double d = v[i++ / 2];
+		bool want = d > -1e15 && d < 1e15 && d == floor(d) && !(d == 0 && signbit(d));
+
+		g_assert_cmpint(cJSON_IsRaw(n), ==, want);
+		raw += cJSON_IsRaw(n);
+	}
+	g_assert_cmpuint(raw, ==, 2 * 10);
+	g_assert_true(cJSON_IsRaw(cJSON_GetObjectItem(root, "n")));
+	g_assert_true(cJSON_IsString(cJSON_GetObjectItem(root, "s")));
+	cJSON_free(before);
+	cJSON_free(after);
+	cJSON_Delete(root);
 }
 
 static void test_json_out_of_range(void)
@@ -1373,6 +1436,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/util/json/positions", test_json_positions);
 	g_test_add_func("/util/json/int64-exact", test_json_int64_exact);
 	g_test_add_func("/util/json/out-of-range", test_json_out_of_range);
+	g_test_add_func("/util/json/integers-raw", test_json_integers_raw);
 	g_test_add_func("/util/json/cursor", test_json_cursor);
 	g_test_add_func("/util/csv/quoted", test_csv_quoted);
 	g_test_add_func("/util/csv/cut-row-refused", test_csv_cut_row_refused);
