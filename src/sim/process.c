@@ -209,6 +209,16 @@ static int proc_get(PsSim *s, int pid)
 }
 
 /*
+ * proc_get of the record being run: exec_event has looked its pid up already (s->cur_proc, what
+ * sim_proc_find_exited answers until a record creates a process); proc_get when it found none
+ * (and creates it). ~23 instructions a touch record.
+ */
+static inline int rec_proc_get(PsSim *s, const PsTraceEvent *ev)
+{
+	return s->cur_proc >= 0 ? s->cur_proc : proc_get(s, ev->pid);
+}
+
+/*
  * Room for one more entry in p->own, which is full: the array is squeezed (live entries keep
  * their order) when at least half of it is holes, else it grows. Out of line: proc_link tests
  * for room itself, and the call with its frame was ~14 instructions an allocation.
@@ -1937,7 +1947,7 @@ static uint64_t file_touch(PsSim *s, int pi, const PsTraceEvent *ev, int cpu)
 uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	PsMachine *m = s->m;
-	int pi = proc_get(s, ev->pid);
+	int pi = rec_proc_get(s, ev);
 	unsigned shift = m->page_shift, pmd_shift = m->spec.thp_order;
 	uint64_t first = ev->addr >> shift, last = (ev->addr + ev->len - 1) >> shift, ns = 0;
 	const PsCosts *c = &s->cfg->costs;
@@ -2560,7 +2570,7 @@ void sim_op_proc(PsSim *s, const PsTraceEvent *ev)
 uint64_t sim_op_map(PsSim *s, const PsTraceEvent *ev)
 {
 	PsVma *v = g_new(PsVma, 1);
-	Proc *p = proc_at(s, proc_get(s, ev->pid));
+	Proc *p = proc_at(s, rec_proc_get(s, ev));
 
 	*v = (PsVma){ev->addr, ev->addr + ev->len, ev->thp, ev->kind == PS_KIND_FILE};
 	s->vma_gen++; /* thp_range_cached's answers go */
