@@ -196,7 +196,7 @@ void sim_pgt_set_lookup(SimPgTable *t, uint64_t vpn, uint32_t v)
 	l->nr_mapped++;
 }
 
-void sim_pgt_clear(SimPgTable *t, uint64_t vpn)
+void sim_pgt_clear_lookup(SimPgTable *t, uint64_t vpn)
 {
 	uint64_t key = vpn >> t->leaf_shift;
 	SimPgLeaf *l = leaf_find(t, key);
