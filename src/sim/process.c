@@ -383,8 +383,10 @@ static uint64_t lock_take(PsSim *s, uint64_t *l, uint64_t at, uint64_t hold)
 
 /*
  * Frees a live record's pages at simulated time `at`; returns the latency of the free. Inline
- * into exit's walk (every page of a kbuild replay is freed there); rec_free is the out-of-line
- * copy for the other callers.
+ * into exit's walk (every page of a kbuild replay is freed there) and unmap's free of the
+ * gathered pages (~19 instructions a page of churn-portable as a call); rec_free is the
+ * out-of-line copy for the other callers. owner: the process whose exit walk frees the record,
+ * which empties its own[] itself (the record leaves only its counts), or NULL.
  */
 G_ALWAYS_INLINE static inline uint64_t free_rec(PsSim *s, uint32_t ri, int cpu, uint64_t at,
 						Proc *owner)
@@ -2403,7 +2405,7 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 		ns += table_batch_alloc(s, tables->len, cpu, tbatch);
 	}
 	for (uint32_t i = 0; i < s->nr_gather; i++)
-		ns += rec_free(s, s->gather[i], cpu, ps_engine_now(s->e) + ns);
+		ns += free_rec(s, s->gather[i], cpu, ps_engine_now(s->e) + ns, NULL);
 	tables_free(s, tables, tbatch, cpu, &s->totals.pages_freed_trace);
 	ns = gather_free(s, batch, cpu, ns, &s->totals.pages_freed_trace);
 	if (!any) {
