@@ -42,6 +42,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define SUM_AVX2 1
+#endif
+
 #define RAW_MAGIC "PSRAW\0\0\x01"
 
 typedef struct {
@@ -115,6 +120,52 @@ uint64_t ps_checksum_sum_scalar(const void *data, gsize len)
 	return sum_finish(p, i, len, s1, s2);
 }
 
+#ifdef SUM_AVX2
+
+/*
+ * The same sum with its four lanes in one 256-bit register (lane k: the words at 32i + 8k, as
+ * the SSE2 loop's two registers hold them), for CPUs with AVX2 (the build targets baseline
+ * x86-64, so the choice is made at run time): about half the instructions a byte. The sums
+ * through byte i of the whole 32-byte blocks into s1 and s2; returns i.
+ */
+__attribute__((target("avx2"))) static gsize sum_blocks_avx2(const uint8_t *p, gsize len,
+							     uint64_t s1[4], uint64_t s2[4])
+{
+	__m256i a1 = _mm256_setzero_si256(), a2 = a1;
+	gsize i = 0;
+
+	for (; i + 64 <= len; i += 64) {
+		a1 = _mm256_add_epi64(a1,
+				      _mm256_loadu_si256((const __m256i *)(const void *)(p + i)));
+		a2 = _mm256_add_epi64(a2, a1);
+		a1 = _mm256_add_epi64(
+		    a1, _mm256_loadu_si256((const __m256i *)(const void *)(p + i + 32)));
+		a2 = _mm256_add_epi64(a2, a1);
+	}
+	for (; i + 32 <= len; i += 32) {
+		a1 = _mm256_add_epi64(a1,
+				      _mm256_loadu_si256((const __m256i *)(const void *)(p + i)));
+		a2 = _mm256_add_epi64(a2, a1);
+	}
+	_mm256_storeu_si256((__m256i *)(void *)s1, a1);
+	_mm256_storeu_si256((__m256i *)(void *)s2, a2);
+	return i;
+}
+
+static bool have_avx2(void)
+{
+	static gint known; /* 0: not asked yet, 1: no, 2: yes */
+	gint k = g_atomic_int_get(&known);
+
+	if (!k) {
+		__builtin_cpu_init();
+		k = __builtin_cpu_supports("avx2") ? 2 : 1;
+		g_atomic_int_set(&known, k);
+	}
+	return k == 2;
+}
+#endif
+
 uint64_t ps_checksum_sum(const void *data, gsize len)
 {
 #if defined(__SSE2__)
@@ -123,6 +174,10 @@ uint64_t ps_checksum_sum(const void *data, gsize len)
 	gsize i = 0;
 	__m128i a1 = _mm_setzero_si128(), a2 = a1, b1 = a1, b2 = a1;
 
+#ifdef SUM_AVX2
+	if (have_avx2())
+		return sum_finish(p, sum_blocks_avx2(p, len, s1, s2), len, s1, s2);
+#endif
 	/* two lanes of 64 bits per register, two registers: sums and sums of the sums */
 	for (; i + 32 <= len; i += 32) {
 		a1 = _mm_add_epi64(a1, _mm_loadu_si128((const __m128i *)(const void *)(p + i)));
