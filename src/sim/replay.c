@@ -168,6 +168,7 @@ static void lookahead_prefill(PsSim *s)
 
 	if (!pf)
 		return;
+	ps_snapshot_prefill_header(pf, &s->hdr);
 	if (ps_trace_reader_cached(s->reader)) {
 		prefill_rewind(s, pf);
 		return;

@@ -192,6 +192,8 @@ void ps_snapshot_seed_kcompactd(PsSnapshot *snap, PsPolicy *policy, const char *
 typedef struct PsPcpPrefill PsPcpPrefill;
 PsPcpPrefill *ps_snapshot_prefill_begin(PsSnapshot *snap, PsMachine *m);
 bool ps_snapshot_prefill_wants(const PsPcpPrefill *pf);
+/* the trace's header: a portable import's pcp_start fills the lists (snapshot-pcp.c) */
+void ps_snapshot_prefill_header(PsPcpPrefill *pf, const PsTraceHeader *hdr);
 void ps_snapshot_prefill_feed(PsPcpPrefill *pf, const PsTraceEvent *ev);
 void ps_snapshot_prefill_end(PsPcpPrefill *pf);
 /*

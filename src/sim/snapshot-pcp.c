@@ -187,6 +187,7 @@ struct PsPcpPrefill {
 	uint64_t named_read; /* records read into it, when a restored walk left it empty */
 	bool named_unread;   /* the walk was restored from the cache (.walk): names not read yet */
 	StartMemo *memo;     /* [zone idx * nr_cpus + cpu]: start_count's last answer */
+	const PsTraceHeader *hdr; /* the trace's header, for its pcp_start (NULL: not given) */
 };
 
 /* Pages that sat on a pcp list are taken early; the first few million records tell. */
@@ -222,6 +223,11 @@ PsPcpPrefill *ps_snapshot_prefill_begin(PsSnapshot *snap, PsMachine *m)
 		pf->walks_open++;
 	}
 	return pf;
+}
+
+void ps_snapshot_prefill_header(PsPcpPrefill *pf, const PsTraceHeader *hdr)
+{
+	pf->hdr = hdr;
 }
 
 /*
@@ -742,7 +748,8 @@ static bool unnamed_block(const PsPcpPrefill *pf, ps_pfn_t pfn, unsigned order)
  * never shows empty), and cpu 0 hands out the kernel's pages to 2.2514 s (was 2.2456 s), cpu 1 to
  * 2.5111 s (was 2.2578 s; 8,546 allocations where it was 578).
  */
-static int add_unnamed(PsPcpPrefill *pf, PsZone *z, int cpu, int listed, int want)
+static int add_unnamed_to(PsPcpPrefill *pf, PsZone *z, int cpu, int listed, int want,
+			  int only_order, int only_mt)
 {
 	PsSnapshot *snap = pf->snap;
 	PsMachine *m = pf->m;
@@ -752,12 +759,14 @@ static int add_unnamed(PsPcpPrefill *pf, PsZone *z, int cpu, int listed, int wan
 		uint64_t size = 1ull << o;
 		ps_pfn_t pfn = (z->start_pfn + size - 1) & ~(size - 1);
 
+		if (only_order >= 0 && o != only_order)
+			continue;
 		for (; pfn + size <= ps_zone_end_pfn(z) && want - (listed + added) >= (int)size;
 		     pfn += size) {
 			StartPcpPage p = {pfn, cpu, (unsigned)o, ps_pageblock_mt(m, pfn)};
 
 			/* a list shown empty held only pages named before (note_list_empty) */
-			if (p.mt >= PS_MT_PCPTYPES ||
+			if (p.mt >= PS_MT_PCPTYPES || (only_mt >= 0 && (int)p.mt != only_mt) ||
 			    (w->emptied >> (o * PS_MT_PCPTYPES + p.mt) & 1) ||
 			    !unnamed_block(pf, pfn, (unsigned)o) ||
 			    !take_start_pcp_page(snap, m, &p, pf->retype))
@@ -767,6 +776,11 @@ static int add_unnamed(PsPcpPrefill *pf, PsZone *z, int cpu, int listed, int wan
 		}
 	}
 	return added;
+}
+
+static int add_unnamed(PsPcpPrefill *pf, PsZone *z, int cpu, int listed, int want)
+{
+	return add_unnamed_to(pf, z, cpu, listed, want, -1, -1);
 }
 
 /* The pages cpu's lists in z hold once the drained ones are adopted (their tail). */
@@ -801,6 +815,9 @@ bool ps_snapshot_prefill_naming(PsPcpPrefill *pf)
 	}
 	if (pf->named_read > 0)
 		return true;
+	/* a portable trace's pcp_start fills with unnamed pages (start_from_header) */
+	want = pf->hdr && pf->hdr->has_pcp_start && pf->hdr->n_pcp_start > 0 &&
+	       pf->hdr->page_size == m->page_size;
 	for (int i = 0; i < m->nr_zones && !want; i++)
 		for (int c = 0; m->zones[i].pcp && c < m->nr_cpus && !want; c++) {
 			int rebuilt = pcp_rebuilt(pf, &m->zones[i], c);
@@ -819,11 +836,111 @@ void ps_snapshot_prefill_name(PsPcpPrefill *pf, const PsTraceEvent *ev)
 		pf->named_unread = false;
 }
 
+/*
+ * The zone of cpu whose pcp lists a portable trace's pcp_start fills: the one whose zoneinfo
+ * count for cpu is the largest (the higher zone on a tie), -1 when all are empty. The header
+ * has no zone (a portable import does not know the recording machine's zones); the pages a
+ * pcp allocation names come from the zone the zonelist tries first, whose pcp is the one in
+ * use. On the recordings it is Normal, where all of cpu 1's 7,347 pages of compact-portable
+ * were.
+ */
+static int start_zone(const PsPcpPrefill *pf, int cpu)
+{
+	const PsMachine *m = pf->m;
+	int best = -1, best_count = 0;
+
+	for (int i = 0; i < m->nr_zones; i++) {
+		/* pcp_start is what the pages taken so far left of zoneinfo's count */
+		int count = m->zones[i].pcp ? pcp_rebuilt(pf, &m->zones[i], cpu) +
+						  MAX(pf->snap->pcp_start[i * m->nr_cpus + cpu], 0)
+					    : 0;
+
+		if (count > 0 && count >= best_count) {
+			best = i;
+			best_count = count;
+		}
+	}
+	return best;
+}
+
+/* The pages on cpu's list of (order, mt) in z, the drained ones to come (their tail) too. */
+static int list_pages(const PsPcpPrefill *pf, const PsZone *z, int cpu, unsigned order,
+		      enum ps_migratetype mt)
+{
+	int n = (int)z->pcp[cpu].lists[ps_pcp_list_index(pf->m, order, mt)].len << order;
+
+	for (guint d = 0; d < pf->drained->len; d++) {
+		const StartPcpPage *p = &g_array_index(pf->drained, StartPcpPage, d);
+
+		if (p->cpu == cpu && p->order == order && p->mt == mt &&
+		    ps_pfn_zone(pf->m, p->pfn) == z)
+			n += 1 << order;
+	}
+	return n;
+}
+
+/*
+ * A portable trace's pcp lists at the start (the header's pcp_start, import.c's
+ * note_pcp_start): the trace has no per-page allocations and frees of user memory, so the walk
+ * that implies a start count from the first free-triggered drain cannot be made; the import
+ * counted the pages the recording names on each list instead. Each listed cpu's lists in its
+ * start zone get those pages (named pages the trace's observed records rebuilt count, unnamed
+ * ones of the list's order and pageblock type make up the rest), and the cpu's lists are then
+ * filled with unnamed pages to zoneinfo's count, read just before the recording began (10.7 ms
+ * on compact-portable): the count the kernel's cpu held, where a walk of an exact trace finds
+ * the count the trace implies. The other cpus start with what the trace rebuilt, as before.
+ * Measured on compact-portable (session 15): cpu 1 3,753 rebuilt -> 7,347 (zoneinfo's); the
+ * model's first drains come after the same munmap as the kernel's, pcp drains 1,065 -> 1,159
+ * of the kernel's 1,209. An exact import's walk of the same tree finds no count: no start
+ * count from the rebuilt 3,753 to 36,438 reaches the walk's high (43,008) at the free the
+ * kernel drained at (count 5,093 with zoneinfo's start), the kernel having drained with the
+ * zone below its high watermark (ZONE_BELOW_HIGH, nr_pcp_high's high = count), which the walk,
+ * with the zone's flags of the start, does not see.
+ */
+static void start_from_header(PsPcpPrefill *pf)
+{
+	const PsTraceHeader *h = pf->hdr;
+	PsMachine *m = pf->m;
+
+	for (int i = 0; i < h->n_pcp_start; i++) {
+		const PsTracePcpStart *e = &h->pcp_start[i];
+		int zi, have, rebuilt, listed;
+		PsZone *z;
+		PsPcpStartCount sc;
+
+		if (e->cpu >= m->nr_cpus || (zi = start_zone(pf, e->cpu)) < 0)
+			continue;
+		z = &m->zones[zi];
+		have = list_pages(pf, z, e->cpu, e->order, (enum ps_migratetype)e->migratetype);
+		listed = (int)MIN(e->bytes / h->page_size, (uint64_t)INT_MAX);
+		/* names unread (a caller that did not read them): nothing is added */
+		if (listed > have && !pf->named_unread) {
+			rebuilt = pcp_rebuilt(pf, z, e->cpu);
+			add_unnamed_to(pf, z, e->cpu, rebuilt, rebuilt + listed - have, e->order,
+				       e->migratetype);
+		}
+		if (i + 1 < h->n_pcp_start && h->pcp_start[i + 1].cpu == e->cpu)
+			continue;
+		/* the cpu's last list: the rest up to zoneinfo's count */
+		rebuilt = pcp_rebuilt(pf, z, e->cpu);
+		sc = (PsPcpStartCount){
+		    zi, e->cpu, rebuilt,
+		    rebuilt + MAX(pf->snap->pcp_start[zi * m->nr_cpus + e->cpu], 0), 0};
+		if (!pf->named_unread)
+			sc.added = add_unnamed(pf, z, e->cpu, sc.rebuilt, sc.implied);
+		g_array_append_val(pf->snap->pcp_start_counts, sc);
+	}
+}
+
 void ps_snapshot_prefill_end(PsPcpPrefill *pf)
 {
 	PsMachine *m = pf->m;
+	/* a portable trace's start, at the recording's page size (its snapshot's) */
+	bool from_header = pf->hdr && pf->hdr->has_pcp_start && pf->hdr->page_size == m->page_size;
 
-	for (int i = 0; i < m->nr_zones; i++) {
+	if (from_header)
+		start_from_header(pf);
+	for (int i = 0; i < m->nr_zones && !from_header; i++) {
 		PsZone *z = &m->zones[i];
 
 		for (int c = 0; z->pcp && c < m->nr_cpus; c++) {

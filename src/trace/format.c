@@ -1132,6 +1132,48 @@ gboolean ps_trace_parse_line(const char *line, gsize len, PsTraceEvent *ev, GErr
 
 /* ---- header parser ------------------------------------------------------------------------ */
 
+/*
+ * The header's pcp_start against the rest of it: each list once, in ascending (cpu, order,
+ * migratetype), a cpu below cpus, and a whole number of the recording's pages.
+ */
+static gboolean pcp_start_check(const PsTraceHeader *hdr, GError **error)
+{
+	if (!hdr->has_pcp_start)
+		return TRUE;
+	if (hdr->n_pcp_start < 0 || hdr->n_pcp_start > PS_TRACE_PCP_START_MAX) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "pcp_start: at most %d lists, got %d", PS_TRACE_PCP_START_MAX,
+			    hdr->n_pcp_start);
+		return FALSE;
+	}
+	for (int i = 0; i < hdr->n_pcp_start; i++) {
+		const PsTracePcpStart *e = &hdr->pcp_start[i], *b = e - 1;
+		const char *what = NULL;
+
+		if (e->cpu >= hdr->cpus)
+			what = "cpu: not below the header's cpus";
+		else if (e->order > PS_TRACE_PCP_START_ORDER)
+			what = "order: above PAGE_ALLOC_COSTLY_ORDER (3)";
+		else if (e->migratetype > 2)
+			what =
+			    "migratetype: not a pcp list's (0 Unmovable, 1 Movable, 2 Reclaimable)";
+		else if (!e->bytes || e->bytes % hdr->page_size)
+			what = "bytes: not a positive multiple of page_size";
+		else if (i && (e->cpu < b->cpu ||
+			       (e->cpu == b->cpu &&
+				(e->order < b->order ||
+				 (e->order == b->order && e->migratetype <= b->migratetype)))))
+			what = "not after the list before it (ascending cpu, order, migratetype, "
+			       "each once)";
+		if (what) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "pcp_start: list %d: %s", i + 1, what);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 gboolean ps_trace_header_check(const PsTraceHeader *hdr, GError **error)
 {
 	gsize len = strnlen(hdr->source, sizeof(hdr->source));
@@ -1167,7 +1209,7 @@ gboolean ps_trace_header_check(const PsTraceHeader *hdr, GError **error)
 			    sizeof(hdr->machine) - 1);
 		return FALSE;
 	}
-	return TRUE;
+	return pcp_start_check(hdr, error);
 }
 
 gboolean ps_trace_machine_read(const char *path, char *out, gsize size, GError **error)
@@ -1205,11 +1247,69 @@ enum {
 	PS_H_CPUS,
 	PS_H_MACHINE,
 	PS_H_VMSTAT_UPDATE,
+	PS_H_PCP_START,
 	PS_NR_HEADER_FIELDS
 };
 enum { PS_NR_HEADER_REQUIRED = PS_H_MACHINE };
 static const char *const ps_header_names[PS_NR_HEADER_FIELDS] = {
-    "pagesim_trace", "source", "page_size", "cpus", "machine", "vmstat_update_ns"};
+    "pagesim_trace", "source", "page_size", "cpus", "machine", "vmstat_update_ns", "pcp_start"};
+
+/*
+ * A whole number of a JSON array member: cJSON keeps only its double, exact up to 2^53 (a
+ * pcp_start list of 8 PiB would not be).
+ */
+static bool json_whole(const cJSON *item, double max, uint64_t *out)
+{
+	if (!cJSON_IsNumber(item) || item->valuedouble < 0 || item->valuedouble > max ||
+	    item->valuedouble != (double)(uint64_t)item->valuedouble)
+		return false;
+	*out = (uint64_t)item->valuedouble;
+	return true;
+}
+
+/* The header's pcp_start: [[cpu, order, migratetype, bytes], ...]; ranges: pcp_start_check. */
+static gboolean ps_read_pcp_start(const cJSON *item, PsTraceHeader *hdr, GError **error)
+{
+	const cJSON *e;
+	int i = 0;
+
+	if (!cJSON_IsArray(item)) {
+		g_set_error(
+		    error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+		    "pcp_start: must be an array of [cpu, order, migratetype, bytes], got %s",
+		    ps_json_type_name(item));
+		return FALSE;
+	}
+	cJSON_ArrayForEach(e, item)
+	{
+		uint64_t v[4] = {0};
+		const cJSON *f = cJSON_IsArray(e) ? e->child : NULL;
+		int n = 0;
+
+		if (i == PS_TRACE_PCP_START_MAX) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "pcp_start: more than %d lists", PS_TRACE_PCP_START_MAX);
+			return FALSE;
+		}
+		for (; f && n < 4 && json_whole(f, 9007199254740992.0, &v[n]); f = f->next)
+			n++;
+		if (n != 4 || f || !cJSON_IsArray(e) || v[0] >= PS_TRACE_MAX_CPUS || v[1] > 255 ||
+		    v[2] > 255) {
+			g_set_error(
+			    error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "pcp_start: list %d: must be [cpu, order, migratetype, bytes] of "
+			    "whole numbers",
+			    i + 1);
+			return FALSE;
+		}
+		hdr->pcp_start[i] =
+		    (PsTracePcpStart){(uint16_t)v[0], (uint8_t)v[1], (uint8_t)v[2], v[3]};
+		i++;
+	}
+	hdr->has_pcp_start = true;
+	hdr->n_pcp_start = i;
+	return TRUE;
+}
 
 static gboolean ps_parse_header_fields(const cJSON *root, const char *line, gsize len,
 				       PsTraceHeader *hdr, GError **error)
@@ -1283,6 +1383,10 @@ static gboolean ps_parse_header_fields(const cJSON *root, const char *line, gsiz
 				return FALSE;
 			hdr->has_vmstat_update = true;
 			hdr->vmstat_update_ns = (uint64_t)v;
+			break;
+		case PS_H_PCP_START:
+			if (!ps_read_pcp_start(item, hdr, error))
+				return FALSE;
 			break;
 		default:
 			g_assert_not_reached();

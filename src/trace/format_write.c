@@ -624,6 +624,25 @@ gsize ps_trace_format_header(const PsTraceHeader *hdr, char *buf)
 		p = PS_PUT_LIT(p, ",\"vmstat_update_ns\":");
 		p = ps_put_u64(p, hdr->vmstat_update_ns);
 	}
+	if (hdr->has_pcp_start) {
+		p = PS_PUT_LIT(p, ",\"pcp_start\":[");
+		for (int i = 0; i < hdr->n_pcp_start; i++) {
+			const PsTracePcpStart *e = &hdr->pcp_start[i];
+
+			if (i)
+				*p++ = ',';
+			*p++ = '[';
+			p = ps_put_u64(p, e->cpu);
+			*p++ = ',';
+			p = ps_put_u64(p, e->order);
+			*p++ = ',';
+			p = ps_put_u64(p, e->migratetype);
+			*p++ = ',';
+			p = ps_put_u64(p, e->bytes);
+			*p++ = ']';
+		}
+		*p++ = ']';
+	}
 	p = PS_PUT_LIT(p, "}\n");
 	g_assert(p - buf <= PS_TRACE_EVENT_MAX);
 	return (gsize)(p - buf);

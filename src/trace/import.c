@@ -502,6 +502,13 @@ typedef struct {
 	 * (port_named); refill_end: the line being imported is the first after such a run */
 	bool *refill_open;
 	bool refill_end;
+	/*
+	 * The pcp lists at the start (note_pcp_start), a portable import only: the pfns an
+	 * allocator event named, and per cpu, order (up to PS_TRACE_PCP_START_ORDER) and pcp
+	 * migratetype the pages first named by a pcp allocation or drain of that cpu
+	 */
+	GHashTable *start_named;
+	uint64_t *start_pages; /* [(cpu * (PS_TRACE_PCP_START_ORDER + 1) + order) * 3 + mt] */
 	/* the zones "pagesim-zone:" markers named: first and last managed / spanned */
 	struct {
 		int node;
@@ -3270,7 +3277,7 @@ static gboolean shmem_prepass(Imp *im, const char *path, GError **error)
 		pfn = g_ascii_strtoull(pfns, NULL, 0);
 		if (strcmp(l.event, "mm_page_alloc") == 0) {
 			if (!pfn || !(gfps = kv(&l, "gfp_flags")) ||
-			    !ps_gfp_parse(gfps, &gfp, NULL))
+			    !parse_gfp(im, gfps, &gfp, NULL))
 				continue;
 			/* the top bit: a readahead allocation (see above) */
 			if (gfp & PS_GFP_MOVABLE)
@@ -3614,6 +3621,85 @@ static gboolean port_page(Imp *im, const Line *l, uint64_t ts, bool alloc, GErro
 	}
 }
 
+/*
+ * The pcp lists at the start, as the snapshot start's prefill finds them in an exact trace
+ * (sim/snapshot-pcp.c, prefill_candidate), from the pfns a portable trace does not keep: a page
+ * was on cpu's list of (order, migratetype) when tracing began when the first allocator event
+ * naming it is a pcp-order mm_page_alloc on that cpu (rmqueue_pcplist took it from the list's
+ * head; the list is the gfp's migratetype) or a mm_page_pcpu_drain of that cpu
+ * (free_pcppages_bulk took it from the tail; the list is the traced migratetype). Any other
+ * first word (a refill's mm_page_alloc_zone_locked, a free, an extfrag claim) put the page
+ * there itself or says nothing of the start. Lines whose pfn or order cannot be read are left
+ * to the paths that check them. Orders above PAGE_ALLOC_COSTLY_ORDER (the THP pcp list) are
+ * not counted: the recordings' start lists hold none.
+ */
+static void note_pcp_start(Imp *im, const Line *l, enum ev_class cls, enum ps_observed_event obs)
+{
+	const char *v = kv(l, "pfn"), *o = kv(l, "order");
+	bool drain = cls == EVC_OBSERVED && obs == PS_OBS_PCPU_DRAIN;
+	uint64_t pfn, order, mt;
+
+	if (!(cls == EVC_ALLOC || cls == EVC_FREE || cls == EVC_FREE_BATCHED ||
+	      (cls == EVC_OBSERVED &&
+	       (obs == PS_OBS_ZONE_LOCKED || drain || obs == PS_OBS_EXTFRAG))) ||
+	    !v || !plain_u64(v, &pfn) || (cls == EVC_ALLOC && pfn == 0) || l->cpu < 0 ||
+	    l->cpu >= im->hdr.cpus)
+		return;
+	/* a drain that no pcp list could hold leaves the pfn's state as it was */
+	if (drain && (!o || !plain_u64(o, &order) || order > PS_TRACE_PCP_START_ORDER ||
+		      !kv(l, "migratetype") || !plain_u64(kv(l, "migratetype"), &mt) ||
+		      mt >= PS_MT_PCPTYPES))
+		return;
+	if (!g_hash_table_add(im->start_named, (gpointer)(uintptr_t)pfn))
+		return;
+	if (cls == EVC_ALLOC) {
+		const char *gfps = kv(l, "gfp_flags");
+		uint64_t gfp;
+
+		if (!o || !plain_u64(o, &order) || order > PS_TRACE_PCP_START_ORDER || !gfps ||
+		    !parse_gfp(im, gfps, &gfp, NULL))
+			return;
+		mt = ps_gfp_migratetype(gfp);
+		if (mt >= PS_MT_PCPTYPES)
+			return;
+	} else if (!drain) {
+		return;
+	}
+	im->start_pages[((uint64_t)l->cpu * (PS_TRACE_PCP_START_ORDER + 1) + order) *
+			    PS_MT_PCPTYPES +
+			mt] += 1ull << order;
+}
+
+/* The header's pcp_start from note_pcp_start's count: the lists that held a page. */
+static void pcp_start_header(Imp *im)
+{
+	int n = 0;
+
+	for (int c = 0; c < im->hdr.cpus; c++)
+		for (int o = 0; o <= PS_TRACE_PCP_START_ORDER; o++)
+			for (int mt = 0; mt < PS_MT_PCPTYPES; mt++) {
+				uint64_t pages =
+				    im->start_pages[((uint64_t)c * (PS_TRACE_PCP_START_ORDER + 1) +
+						     (uint64_t)o) *
+							PS_MT_PCPTYPES +
+						    (uint64_t)mt];
+
+				if (!pages)
+					continue;
+				im->st->port.pcp_start_pages += pages;
+				if (n == PS_TRACE_PCP_START_MAX) {
+					im->st->port.pcp_start_left_out += pages;
+					continue;
+				}
+				im->hdr.pcp_start[n++] =
+				    (PsTracePcpStart){(uint16_t)c, (uint8_t)o, (uint8_t)mt,
+						      pages * im->hdr.page_size};
+			}
+	im->hdr.has_pcp_start = true;
+	im->hdr.n_pcp_start = n;
+	im->st->port.pcp_start_lists = (uint64_t)n;
+}
+
 /* One line of a portable import (after the prefix and time are known). */
 static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 {
@@ -3650,6 +3736,8 @@ static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 		return note_proc(im, l, t, error) && port_filemap(im, l, t, e[11] == 'a', error);
 	/* the other allocator events: classified once for the compaction request and the rest */
 	cls = HAS_PREFIX(e, "mm_") ? classify(e, &obs) : EVC_UNKNOWN;
+	if (im->start_named)
+		note_pcp_start(im, l, cls, obs);
 	/* a write to compact_memory is the workload's: a compact record */
 	if ((cls == EVC_ALLOC || HAS_PREFIX(e, "mm_compaction_")) &&
 	    !note_compaction(im, l, cls, obs, t, error))
@@ -3972,6 +4060,12 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	im.named = g_hash_table_new(g_direct_hash, g_direct_equal);
 	im.port_observed = opts->portable && opts->portable_observed;
 	im.refill_open = g_new0(bool, cpus);
+	/* the header's pcp_start: only in a header written last (it is known at the end) */
+	if (im.portable && header_last) {
+		im.start_named = g_hash_table_new(g_direct_hash, g_direct_equal);
+		im.start_pages =
+		    g_new0(uint64_t, (gsize)cpus * (PS_TRACE_PCP_START_ORDER + 1) * PS_MT_PCPTYPES);
+	}
 	im.in_reclaim = g_hash_table_new(g_direct_hash, g_direct_equal);
 	im.policies = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	if (opts->tasks && !read_tasks(&im, opts->tasks, error))
@@ -4066,6 +4160,8 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	}
 	st->cpus = cpus;
 	st->live_at_end = g_hash_table_size(im.live);
+	if (im.start_named)
+		pcp_start_header(&im);
 	ok = header_last ? ps_trace_writer_close_header(g_steal_pointer(&im.w), &im.hdr, error)
 			 : ps_trace_writer_close(g_steal_pointer(&im.w), error);
 out:
@@ -4090,6 +4186,9 @@ out:
 		g_hash_table_unref(im.dropped);
 	if (im.named)
 		g_hash_table_unref(im.named);
+	if (im.start_named)
+		g_hash_table_unref(im.start_named);
+	g_free(im.start_pages);
 	if (im.held_obs)
 		g_array_unref(im.held_obs);
 	if (im.shmem)
@@ -4187,6 +4286,14 @@ static void port_stats_format(const PsImportStats *st, GString *out)
 	 * which the 6.18 kernel recorded on is built without). The filename is always copied, so
 	 * each exec filled at least one page that no record touches.
 	 */
+	if (p->pcp_start_pages)
+		g_string_append_printf(
+		    out,
+		    "portable: pcp lists at the start (first named by a pcp allocation or drain): "
+		    "%" PRIu64 " pages on %" PRIu64 " lists, in the header's pcp_start; left out "
+		    "(more than %d lists) %" PRIu64 " pages\n",
+		    p->pcp_start_pages, p->pcp_start_lists, PS_TRACE_PCP_START_MAX,
+		    p->pcp_start_left_out);
 	if (p->execs)
 		g_string_append_printf(
 		    out,

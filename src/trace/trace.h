@@ -141,6 +141,22 @@ enum ps_observed_event {
 };
 extern const char *const ps_observed_event_names[PS_NR_OBSERVED_EVENTS];
 
+/*
+ * One pcp list of one cpu at the start of a recording, as a portable import found it (the
+ * header's pcp_start): the bytes of recorded pages that list held when tracing began, as far
+ * as the recording names them (import.c, note_pcp_start).
+ */
+typedef struct {
+	uint16_t cpu;
+	uint8_t order;	     /* the list's order (at most PS_TRACE_PCP_START_ORDER) */
+	uint8_t migratetype; /* the list's type: 0 Unmovable, 1 Movable, 2 Reclaimable */
+	uint64_t bytes;	     /* pages of the recording's page size, in bytes */
+} PsTracePcpStart;
+
+/* pcp_start: lists of orders up to PAGE_ALLOC_COSTLY_ORDER, up to this many in a header */
+#define PS_TRACE_PCP_START_ORDER 3
+#define PS_TRACE_PCP_START_MAX	 96
+
 /* The header line. */
 typedef struct {
 	int version;	    /* pagesim_trace */
@@ -163,6 +179,16 @@ typedef struct {
 	 */
 	bool has_vmstat_update;
 	uint64_t vmstat_update_ns;
+	/*
+	 * Optional: a portable import's pcp lists at the start (PsTracePcpStart, ascending cpu,
+	 * order, migratetype, no list twice, no zero bytes). A portable trace has no per-page
+	 * records for the snapshot start's walk to count from (sim/snapshot-pcp.c); a replay
+	 * from the recording's snapshot fills these lists from it. has_pcp_start false: not
+	 * known (an exact import, a generated trace, an older portable import).
+	 */
+	bool has_pcp_start;
+	int n_pcp_start;
+	PsTracePcpStart pcp_start[PS_TRACE_PCP_START_MAX];
 } PsTraceHeader;
 
 /*
@@ -459,6 +485,9 @@ typedef struct {
 	uint64_t cache_removes_reclaim;		      /* of them in kswapd or direct reclaim */
 	uint64_t syscalls_unmatched;		      /* an exit without its entry */
 	uint64_t observed_skipped;		      /* allocator-internal events left out */
+	/* the header's pcp_start (import.c, note_pcp_start): pages, lists written, pages of
+	 * lists past PS_TRACE_PCP_START_MAX left out */
+	uint64_t pcp_start_pages, pcp_start_lists, pcp_start_left_out;
 } PsImportPortable;
 
 /* What an import found; printed by ps_import_stats_format (the trace header has no room). */

@@ -593,6 +593,60 @@ static void test_import_machine(void)
 }
 
 /*
+ * The header's pcp_start (import.c, note_pcp_start): a page first named by a pcp-order
+ * allocation on a cpu was on that cpu's list of its gfp's migratetype when tracing began, one
+ * first named by a cpu's drain on that cpu's list of the traced migratetype; a page first named
+ * by a refill, a free or an order above PAGE_ALLOC_COSTLY_ORDER is not; a later allocation of a
+ * page named before adds nothing. An exact import writes no pcp_start.
+ */
+static void test_import_pcp_start(void)
+{
+	static const char text[] = "# tracer: nop\n#P:2\n" PA("1.000001", "0x200") PA(
+	    "1.000002", "0x201") ZL("1.000003", "0x300") PA("1.000004", "0x300")
+	    PF("1.000005", "0x400") PA("1.000006", "0x400") PA(
+		"1.000007",
+		"0x201") "  cc-9  [000] .....  1.000008: mm_page_alloc: page=01 pfn=0x500 order=2 "
+			 "migratetype=0 gfp_flags=GFP_KERNEL\n"
+			 "  cc-9  [000] .....  1.000009: mm_page_alloc: page=01 pfn=0x600 order=4 "
+			 "migratetype=0 gfp_flags=GFP_KERNEL\n"
+			 "  cc-9  [000] d..2.  1.000010: mm_page_pcpu_drain: page=01 pfn=0x700 "
+			 "order=0 migratetype=2\n"
+			 "  cc-9  [001] d..2.  1.000011: mm_page_pcpu_drain: page=01 pfn=0x800 "
+			 "order=0 migratetype=1\n";
+	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
+	g_autofree char *in = g_build_filename(dir, "in.txt", NULL);
+	g_autofree char *out = g_build_filename(dir, "out.jsonl", NULL);
+	PsImportOptions opts = {.portable = true};
+	g_autoptr(GError) error = NULL;
+	PsTraceHeader hdr;
+
+	g_assert_true(import_header(in, out, text, &opts, &hdr, &error));
+	g_assert_no_error(error);
+	g_assert_true(hdr.has_pcp_start);
+	g_assert_cmpint(hdr.n_pcp_start, ==, 3);
+	/* cpu 0: order 0 Reclaimable (the drain), order 2 Unmovable (GFP_KERNEL) */
+	g_assert_cmpuint(hdr.pcp_start[0].cpu, ==, 0);
+	g_assert_cmpuint(hdr.pcp_start[0].order, ==, 0);
+	g_assert_cmpuint(hdr.pcp_start[0].migratetype, ==, 2);
+	g_assert_cmpuint(hdr.pcp_start[0].bytes, ==, 4096);
+	g_assert_cmpuint(hdr.pcp_start[1].order, ==, 2);
+	g_assert_cmpuint(hdr.pcp_start[1].migratetype, ==, 0);
+	g_assert_cmpuint(hdr.pcp_start[1].bytes, ==, 4 * 4096);
+	/* cpu 1: the drain of 0x800 (Movable) and the allocations of 0x200, 0x201 */
+	g_assert_cmpuint(hdr.pcp_start[2].cpu, ==, 1);
+	g_assert_cmpuint(hdr.pcp_start[2].order, ==, 0);
+	g_assert_cmpuint(hdr.pcp_start[2].migratetype, ==, 1);
+	g_assert_cmpuint(hdr.pcp_start[2].bytes, ==, 3 * 4096);
+	opts.portable = false;
+	g_assert_true(import_header(in, out, text, &opts, &hdr, &error));
+	g_assert_no_error(error);
+	g_assert_false(hdr.has_pcp_start);
+	g_unlink(in);
+	g_unlink(out);
+	g_rmdir(dir);
+}
+
+/*
  * The header's vmstat_update_ns: the first pcp drain of a kworker (vmstat_update's
  * decay_pcp_high), from the first record; a task's own drain is no such run, and after a direct
  * reclaim a kworker's drain may be drain_all_pages', so nothing is said then. A line the import
@@ -2334,6 +2388,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/portable-observed", test_portable_observed);
 	g_test_add_func("/trace/import/portable-compact", test_portable_compact);
 	g_test_add_func("/trace/import/machine", test_import_machine);
+	g_test_add_func("/trace/import/pcp-start", test_import_pcp_start);
 	g_test_add_func("/trace/import/vmstat-update", test_import_vmstat_update);
 	g_test_add_func("/trace/import/portable-exec-fault", test_portable_exec_fault);
 	g_test_add_func("/trace/import/trace-cmd-report", test_trace_cmd);

@@ -682,6 +682,54 @@ static void test_header(void)
 		     "\"vmstat_update_ns\":1,\"vmstat_update_ns\":2}",
 		     "vmstat_update_ns: given twice");
 
+	/* the optional pcp_start (import.c, note_pcp_start), written back only when given */
+	header_round_trip(
+	    "{\"pagesim_trace\":1,\"source\":\"ftrace\",\"page_size\":4096,"
+	    "\"cpus\":2,\"pcp_start\":[[0,3,2,32768],[1,0,0,2252800],[1,0,1,13119488]]}",
+	    &hdr);
+	g_assert_true(hdr.has_pcp_start);
+	g_assert_cmpint(hdr.n_pcp_start, ==, 3);
+	g_assert_cmpuint(hdr.pcp_start[0].order, ==, 3);
+	g_assert_cmpuint(hdr.pcp_start[0].migratetype, ==, 2);
+	g_assert_cmpuint(hdr.pcp_start[2].cpu, ==, 1);
+	g_assert_cmpuint(hdr.pcp_start[2].bytes, ==, 13119488u);
+	/* known and empty (a portable import that found no start page) differs from absent */
+	header_round_trip("{\"pagesim_trace\":1,\"source\":\"ftrace\",\"page_size\":4096,"
+			  "\"cpus\":2,\"pcp_start\":[]}",
+			  &hdr);
+	g_assert_true(hdr.has_pcp_start);
+	g_assert_cmpint(hdr.n_pcp_start, ==, 0);
+	{
+		static const struct {
+			const char *value, *what;
+		} bad[] = {
+		    {"{}", "pcp_start: must be an array of [cpu, order, migratetype, bytes], got "
+			   "an object"},
+		    {"[[0,0,1]]", "pcp_start: list 1: must be [cpu, order, migratetype, bytes]"},
+		    {"[[0,0,1,4096,1]]", "pcp_start: list 1: must be"},
+		    {"[[0,0,1,4096.5]]", "pcp_start: list 1: must be"},
+		    {"[[0,0,1,-4096]]", "pcp_start: list 1: must be"},
+		    {"[[0,0,1,\"4096\"]]", "pcp_start: list 1: must be"},
+		    {"[[2,0,1,4096]]", "pcp_start: list 1: cpu: not below the header's cpus"},
+		    {"[[0,4,1,65536]]", "pcp_start: list 1: order: above PAGE_ALLOC_COSTLY_ORDER"},
+		    {"[[0,0,3,4096]]", "pcp_start: list 1: migratetype: not a pcp list's"},
+		    {"[[0,0,1,0]]", "pcp_start: list 1: bytes: not a positive multiple"},
+		    {"[[0,0,1,4095]]", "pcp_start: list 1: bytes: not a positive multiple"},
+		    {"[[1,0,1,4096],[0,0,1,4096]]", "pcp_start: list 2: not after the list before"},
+		    {"[[0,0,1,4096],[0,0,1,4096]]", "pcp_start: list 2: not after the list before"},
+		    {"[[0,1,0,8192],[0,0,1,4096]]", "pcp_start: list 2: not after the list before"},
+		};
+
+		for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+			g_autofree char *l = g_strdup_printf(
+			    "{\"pagesim_trace\":1,\"source\":\"x\",\"page_size\":4096,\"cpus\":2,"
+			    "\"pcp_start\":%s}",
+			    bad[i].value);
+
+			header_fails(l, bad[i].what);
+		}
+	}
+
 	header_fails("{\"pagesim_trace\":2,\"source\":\"x\",\"page_size\":4096,\"cpus\":2}",
 		     "pagesim_trace: version 2 is not supported");
 	header_fails("{\"t\":1,\"op\":\"exit\",\"pid\":1}", "pagesim_trace: missing");
