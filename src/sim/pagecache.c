@@ -233,6 +233,53 @@ static uint64_t read_window(PsSim *s, int fi, uint64_t index, uint64_t win_end, 
 	return index;
 }
 
+/*
+ * A write's folios over [index, last] (cache_add reason write, one recorded folio): generic
+ * write -> write_begin -> __filemap_get_folio with fgf_set_order(len), its order the log2 of
+ * the bytes left in the write, lowered to the index's alignment and to mapping_max_folio_order,
+ * and one lower at a time while the allocation fails (__GFP_NORETRY | __GFP_NOWARN above order
+ * 0); no readahead (write_begin reads no window). Pages already cached are skipped.
+ */
+static uint64_t write_folios(PsSim *s, int fi, uint64_t index, uint64_t last, int cpu, int pi)
+{
+	unsigned max_order = ps_pagecache_max_order(s->m);
+	uint64_t ns = 0;
+
+	while (index <= last) {
+		SimFile *f = file_at(s, (guint)fi);
+		uint64_t left = last - index + 1;
+		unsigned order = MIN(63u - (unsigned)__builtin_clzll(left), max_order);
+		uint32_t ri;
+
+		if (sim_pgt_get(&f->pgt, index)) {
+			index++;
+			continue;
+		}
+		if (order && (index & ((1ull << order) - 1)))
+			order = (unsigned)__builtin_ctzll(index);
+		while (order && range_used(f, index, order))
+			order--;
+		for (;;) {
+			uint64_t gfp = PS_GFP_HIGHUSER_MOVABLE | PS_GFP_WRITE;
+
+			if (order)
+				gfp |= PS_GFP_NORETRY | PS_GFP_NOWARN;
+			ri = folio_add(s, fi, gfp, order, index, cpu, pi, &ns);
+			if (ri != REC_NONE || !order)
+				break;
+			order--;
+		}
+		if (ri == REC_RETRY)
+			return ns;
+		if (ri == REC_NONE) {
+			s->cache.failed++;
+			break;
+		}
+		index += 1ull << order;
+	}
+	return ns;
+}
+
 uint64_t sim_op_cache_add(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	PsMachine *m = s->m;
@@ -243,6 +290,8 @@ uint64_t sim_op_cache_add(PsSim *s, const PsTraceEvent *ev, int cpu)
 	uint64_t index = first;
 
 	s->cache.adds++;
+	if (ev->reason == PS_CACHE_WRITE)
+		return write_folios(s, fi, first, last, cpu, pi);
 	while (index <= last) {
 		SimFile *f = file_at(s, (guint)fi);
 		uint32_t v = sim_pgt_get(&f->pgt, index);

@@ -47,6 +47,7 @@ const char *const ps_trace_op_names[PS_NR_TRACE_OPS] = {
 const char *const ps_cache_reason_names[PS_NR_CACHE_REASONS] = {
     [PS_CACHE_TRUNCATE] = "truncate", [PS_CACHE_UNLINK] = "unlink", [PS_CACHE_DROP] = "drop",
     [PS_CACHE_RECLAIM] = "reclaim",   [PS_CACHE_FAULT] = "fault",   [PS_CACHE_EXEC] = "exec",
+    [PS_CACHE_WRITE] = "write",
 };
 
 const char *const ps_free_reason_names[PS_NR_FREE_REASONS] = {

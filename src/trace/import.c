@@ -427,10 +427,11 @@ static const char *kv(const Line *l, const char *key)
  * calls for one (ftrace-build-6.18: 5 free_high drains of kdamond.0 looked like one).
  * Records behind a held free wait in a ring; when it is full the oldest held free is released.
  */
-#define IMP_RING     8192 /* records; a power of two */
-#define IMP_HELD_MAX 64	  /* frees of one cpu; a folio batch has at most 31 */
-#define IMP_PC_HOLD  4096 /* records an allocation waits for its mm_filemap_add_to_page_cache */
-#define IMP_PC_SLOTS 8192 /* im->pc: a power of two, at most half full */
+#define IMP_RING     8192  /* records; a power of two */
+#define IMP_HELD_MAX 64	   /* frees of one cpu; a folio batch has at most 31 */
+#define PORT_WRITE   0x100 /* a dropped pfn's value: allocated with __GFP_WRITE */
+#define IMP_PC_HOLD  4096  /* records an allocation waits for its mm_filemap_add_to_page_cache */
+#define IMP_PC_SLOTS 8192  /* im->pc: a power of two, at most half full */
 G_STATIC_ASSERT(IMP_PC_SLOTS >= 2 * IMP_PC_HOLD && (IMP_PC_SLOTS & (IMP_PC_SLOTS - 1)) == 0);
 G_STATIC_ASSERT(IMP_PC_HOLD < IMP_RING);
 
@@ -493,7 +494,8 @@ typedef struct {
 	/* --portable (see the portable section below) */
 	bool portable;
 	GHashTable *tasks;	/* pid -> PTask* */
-	GHashTable *dropped;	/* pfn -> order + 1 of user pages left to touch and cache ops */
+	GHashTable *dropped;	/* pfn -> order + 1 of user pages left to touch and cache ops,
+				 * | PORT_WRITE for a write's folio */
 	GHashTable *in_reclaim; /* pids between direct reclaim begin and end */
 	GHashTable *named;	/* pfns an allocator event of the recording named (port_named) */
 	bool port_observed;	/* opts->portable_observed */
@@ -3160,9 +3162,19 @@ static gboolean port_filemap(Imp *im, const Line *l, uint64_t ts, bool add, GErr
 		/* inside a fault's readahead window of this task and file */
 		const PTask *t = g_hash_table_lookup(im->tasks, GINT_TO_POINTER(ev.pid));
 
+		const char *pfns = kv(l, "pfn");
+		gpointer v =
+		    pfns ? g_hash_table_lookup(im->dropped,
+					       (gpointer)(uintptr_t)g_ascii_strtoull(pfns, NULL, 0))
+			 : NULL;
+
 		im->st->port.cache_adds++;
 		im->st->port.cache_add_bytes += ev.len;
-		if (t && strcmp(t->ra_file, ev.file) == 0)
+		if (GPOINTER_TO_INT(v) & PORT_WRITE)
+			/* a write's folio: its size is the write's (fgf_set_order), kept as one
+			 * record of its own */
+			ev.reason = PS_CACHE_WRITE;
+		else if (t && strcmp(t->ra_file, ev.file) == 0)
 			ev.reason = t->ra_reason;
 		im->st->port.cache_fault_bytes += ev.reason == PS_CACHE_FAULT ? ev.len : 0;
 		im->st->port.cache_exec_bytes += ev.reason == PS_CACHE_EXEC ? ev.len : 0;
@@ -3212,7 +3224,8 @@ static gboolean cache_record(Imp *im, const PsTraceEvent *e, GError **error)
 
 	/* the next page of the same file by the same task: one range */
 	if (im->have_pending && p->op == ev.op && p->pid == ev.pid && p->reason == ev.reason &&
-	    !strcmp(p->file, ev.file) && p->offset + p->len == ev.offset) {
+	    ev.reason != PS_CACHE_WRITE && !strcmp(p->file, ev.file) &&
+	    p->offset + p->len == ev.offset) {
 		p->len += ev.len;
 		return TRUE;
 	}
@@ -3554,10 +3567,14 @@ static gboolean port_page(Imp *im, const Line *l, uint64_t ts, bool alloc, GErro
 			return FALSE;
 		g_hash_table_remove(im->live, (gpointer)(uintptr_t)pfn);
 		if (ev.gfp & PS_GFP_MOVABLE) {
-			/* user memory: the touch and cache records say it */
+			/* user memory: the touch and cache records say it; a write's folio
+			 * (__GFP_WRITE: write_begin's __filemap_get_folio) marked for its
+			 * cache_add (port_filemap) */
 			im->st->port.user_pages += 1ull << order;
-			g_hash_table_insert(im->dropped, (gpointer)(uintptr_t)pfn,
-					    GINT_TO_POINTER(order + 1));
+			g_hash_table_insert(
+			    im->dropped, (gpointer)(uintptr_t)pfn,
+			    GINT_TO_POINTER((order + 1) |
+					    (ev.gfp & PS_GFP_WRITE ? PORT_WRITE : 0)));
 			im->movable_seq++;
 			if (im->ra_pairs && g_hash_table_contains(
 						im->ra_pairs, (gpointer)(uintptr_t)im->movable_seq))

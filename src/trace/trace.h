@@ -59,7 +59,8 @@ extern const char *const ps_alloc_kind_names[PS_NR_ALLOC_KINDS]; /* "", "anon", 
 
 /*
  * Why page cache went (cache_remove's `reason`) or came (cache_add's: none for a read or
- * readahead, "fault" or "exec" for the window a page fault read, do_sync_mmap_readahead).
+ * readahead, "fault" or "exec" for the window a page fault read, do_sync_mmap_readahead,
+ * "write" for a folio a write made).
  */
 enum ps_cache_reason {
 	PS_CACHE_TRUNCATE, /* truncate_inode_pages_range of a shrinking file */
@@ -70,6 +71,9 @@ enum ps_cache_reason {
 	/* cache_add: mmap read-around of a fault (ra_pages around it, order 0) */
 	PS_CACHE_FAULT = PS_NR_CACHE_REMOVE_REASONS,
 	PS_CACHE_EXEC, /* cache_add: a fault's window in a VM_EXEC mapping (no async mark) */
+	/* cache_add: one folio a write made (write_begin -> __filemap_get_folio, its order from
+	 * the write's length), not readahead */
+	PS_CACHE_WRITE,
 	PS_NR_CACHE_REASONS
 };
 extern const char *const ps_cache_reason_names[PS_NR_CACHE_REASONS];

@@ -102,7 +102,7 @@ static void test_portable(void)
 	PsTraceHeader hdr;
 	PsTraceEvent ev;
 	uint64_t ops[PS_NR_TRACE_OPS] = {0}, touched = 0, added = 0, removed = 0, copied = 0;
-	uint64_t file_touched = 0;
+	uint64_t file_touched = 0, writes = 0;
 	bool thp_map = false;
 	int rc;
 
@@ -144,6 +144,11 @@ static void test_portable(void)
 		if (ev.op == PS_OP_CACHE_ADD) {
 			g_assert_true(g_str_has_prefix(ev.file, "254:0:10c00"));
 			added += ev.len;
+			if (ev.reason == PS_CACHE_WRITE) {
+				/* a write's folio (__GFP_WRITE), a record each */
+				g_assert_cmpuint(ev.len, ==, 4096);
+				writes++;
+			}
 		}
 		if (ev.op == PS_OP_CACHE_REMOVE) {
 			g_assert_cmpint(ev.reason, ==, PS_CACHE_TRUNCATE);
@@ -164,8 +169,10 @@ static void test_portable(void)
 	g_assert_cmpuint(copied, ==, 6 * 4096);
 	g_assert_cmpuint(st.port.faults_cow, >=, 6);
 	g_assert_cmpuint(st.port.large_faults, ==, 4);
-	/* two pages written per file, evicted; read back: 2 + 1 pages (the excerpt stops) */
-	g_assert_cmpuint(ops[PS_OP_CACHE_ADD], ==, 4);
+	/* two pages written per file (a write record per folio), evicted; read back: 2 + 1 pages
+	 * (the excerpt stops) */
+	g_assert_cmpuint(ops[PS_OP_CACHE_ADD], ==, 6);
+	g_assert_cmpuint(writes, ==, 4);
 	g_assert_cmpuint(added, ==, 3 * 8192 + 4096);
 	g_assert_cmpuint(ops[PS_OP_CACHE_REMOVE], ==, 2);
 	g_assert_cmpuint(removed, ==, 2 * 8192);
