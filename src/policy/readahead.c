@@ -27,6 +27,13 @@
  * - The window never extends past the range the trace says was brought in (the recording's own
  *   readahead is already inside it), so the file's size, which the trace does not carry, is
  *   never guessed: EOF is the end of the recorded range.
+ * - A read()'s request is not in the trace either: a sync window is sized from the record as
+ *   if the record were the request, except that a record at the file's start of exactly a size
+ *   get_init_ra_size makes (4, 8, 16 ... pages) is taken as that whole window, so a read that
+ *   continues at its end is page_cache_async_ra's step at order 2, cut by page_cache_ra_order
+ *   where the file ends (build-portable: 3 of its 4 order-1 readahead folios; the 4th's two
+ *   windows are one record). A file of exactly such a size read whole by one larger request
+ *   is the same window to the model, and nothing follows it (EOF), so it reads the same.
  * Checked against the 6.16 series that 6.18 carries ("mm/readahead: Honour new_order in
  * page_cache_ra_order()", v5, 2025-06, read as posted; the stored kernel tree has only an old
  * mm/readahead.c): a cold window is order 0 and page_cache_async_ra adds 2 before calling
@@ -130,6 +137,18 @@ static uint64_t get_init_ra_size(uint64_t size, uint64_t max)
 	return newsize;
 }
 
+/*
+ * The request r (a power of two below n) for which get_init_ra_size makes a window of exactly n
+ * pages, or 0 when no request makes one (n is not a sync window's size, or is ra_pages).
+ */
+static uint64_t init_ra_request(uint64_t n, uint64_t max)
+{
+	for (uint64_t r = 1; r < n && r < max; r <<= 1)
+		if (get_init_ra_size(r, max) == n)
+			return r;
+	return 0;
+}
+
 /* get_next_ra_size: the window after one of cur pages. */
 static uint64_t get_next_ra_size(uint64_t cur, uint64_t max)
 {
@@ -178,10 +197,22 @@ uint64_t ps_ra_window(const PsMachine *m, PsRaState *ra, uint64_t index, uint64_
 		ra->order += 2;
 	} else if (!index || req > max ||
 		   (ra->prev_index != UINT64_MAX && index - ra->prev_index <= 1)) {
-		/* page_cache_sync_ra: start of file, oversized read or sequential miss */
+		/* page_cache_sync_ra: start of file, oversized read or sequential miss. A
+		 * record of exactly a window get_init_ra_size makes for a smaller request r
+		 * was that window, not a read of its own size cut at EOF (the record is all the
+		 * pages the read brought in): its mark is r pages in (async_size = size - r),
+		 * and a later read of this task that passes it is page_cache_async_ra's step
+		 * from the record's end, at order 0 + 2. Taken as a request of its own size,
+		 * the window would reach 4x past the record and that read would be a
+		 * sequential miss at order 0. Only at the file's start: further in, a record
+		 * may be a piece the importer split off a longer window (build-portable's cc1
+		 * read one 12-page window, recorded as 1, 8 and 3 pages) */
+		uint64_t r = !index && req <= max ? init_ra_request(req, max) : 0;
+		uint64_t asked = r ? r : req;
+
 		ra->start = index;
-		ra->size = get_init_ra_size(req, max);
-		ra->async_size = ra->size > req ? ra->size - req : ra->size >> 1;
+		ra->size = r ? req : get_init_ra_size(req, max);
+		ra->async_size = ra->size > asked ? ra->size - asked : ra->size >> 1;
 		ra->order = 0;
 		ra->mmap = false;
 	} else if (contig <= req) {
