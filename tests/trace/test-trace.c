@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "mm/mm.h"
 #include "util/util.h"
 #include "trace/trace.h"
@@ -1434,10 +1436,103 @@ static void test_large(void)
 	rm_rf(dir);
 }
 
+/*
+ * The enums of workloads/trace.schema.json against the parser's name tables: every op, every
+ * cache_add and cache_remove reason and every free reason the code reads is in the schema, and
+ * the schema names nothing the code rejects, so a new name cannot land in one and not the other.
+ */
+static const cJSON *schema_path(const cJSON *root, const char *const *keys)
+{
+	const cJSON *o = root;
+
+	for (; *keys && o; keys++)
+		o = cJSON_GetObjectItemCaseSensitive(o, *keys);
+	g_assert_nonnull(o);
+	return o;
+}
+
+static void assert_enum_is(const cJSON *e, const char *const *names, int first, int end)
+{
+	const cJSON *it;
+	int n = 0;
+
+	g_assert_true(cJSON_IsArray(e));
+	cJSON_ArrayForEach(it, e)
+	{
+		bool found = false;
+
+		g_assert_true(cJSON_IsString(it));
+		for (int i = first; i < end; i++)
+			found = found || strcmp(it->valuestring, names[i]) == 0;
+		if (!found)
+			g_error("schema names \"%s\", the code does not", it->valuestring);
+		n++;
+	}
+	for (int i = first; i < end; i++) {
+		bool found = false;
+
+		cJSON_ArrayForEach(it, e) found = found || strcmp(it->valuestring, names[i]) == 0;
+		if (!found)
+			g_error("the code reads \"%s\", the schema does not name it", names[i]);
+	}
+	g_assert_cmpint(n, ==, end - first);
+}
+
+static void test_schema_enums(void)
+{
+	const char *src = g_getenv("PAGESIM_SRCDIR");
+	g_autofree char *path =
+	    g_build_filename(src ? src : ".", "workloads", "trace.schema.json", NULL);
+	g_autofree char *text = NULL;
+	g_autoptr(GError) err = NULL;
+	cJSON *root, *ops;
+	const cJSON *defs, *def;
+	int n = 0;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, &err));
+	root = cJSON_Parse(text);
+	g_assert_nonnull(root);
+	defs = schema_path(root, (const char *const[]){"$defs", NULL});
+
+	/* one op_NAME definition a record kind, each with "op": {"const": NAME} */
+	ops = cJSON_CreateArray();
+	cJSON_ArrayForEach(def, defs)
+	{
+		const cJSON *c;
+
+		if (!g_str_has_prefix(def->string, "op_"))
+			continue;
+		c = schema_path(def, (const char *const[]){"properties", "op", "const", NULL});
+		g_assert_true(cJSON_IsString(c));
+		g_assert_cmpstr(c->valuestring, ==, def->string + 3);
+		cJSON_AddItemToArray(ops, cJSON_CreateString(c->valuestring));
+		n++;
+	}
+	g_assert_cmpint(n, >, 0);
+	assert_enum_is(ops, ps_trace_op_names, 0, PS_NR_TRACE_OPS);
+	cJSON_Delete(ops);
+
+	assert_enum_is(schema_path(defs, (const char *const[]){"op_cache_add", "properties",
+							       "reason", "enum", NULL}),
+		       ps_cache_reason_names, PS_CACHE_FAULT, PS_NR_CACHE_REASONS);
+	/* cache_remove's reason is the shared "$defs/reason" */
+	assert_enum_is(schema_path(defs, (const char *const[]){"reason", "enum", NULL}),
+		       ps_cache_reason_names, 0, PS_NR_CACHE_REMOVE_REASONS);
+	g_assert_cmpstr(schema_path(defs, (const char *const[]){"op_cache_remove", "properties",
+								"reason", "$ref", NULL})
+			    ->valuestring,
+			==, "#/$defs/reason");
+	assert_enum_is(schema_path(defs, (const char *const[]){"op_free", "properties", "reason",
+							       "enum", NULL}),
+		       ps_free_reason_names, PS_FREE_RECLAIM_KSWAPD, PS_NR_FREE_REASONS);
+	cJSON_Delete(root);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/trace/format/round-trip", test_round_trip);
+	g_test_add_func("/trace/format/schema-enums", test_schema_enums);
 	g_test_add_func("/trace/format/machine-file", test_machine_file);
 	g_test_add_func("/trace/format/fields", test_fields);
 	g_test_add_func("/trace/format/normalise", test_normalise);
