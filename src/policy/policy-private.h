@@ -103,8 +103,9 @@ typedef struct {
 
 /*
  * A kswapd shrink_node in progress (ps_shrink_node_begin / _step): the pass's scan_control, the
- * position of its memcg walk (an index into memcg_walk; a memcg created meanwhile can shift it by
- * one, which only repeats or skips a lruvec's batch) and the open lruvec's scan.
+ * position of its memcg walk (an index into memcg_walk: the open lruvec's memcg, or with none
+ * open the next one to visit; ps_memcg_new moves it when it inserts before it, so that no lruvec
+ * is scanned twice or skipped in a pass) and the open lruvec's scan.
  */
 typedef struct {
 	PsScanControl sc;

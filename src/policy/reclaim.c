@@ -774,6 +774,21 @@ uint16_t ps_memcg_new(PsPolicy *p, uint16_t parent, uint64_t key)
 	for (int n = 0; n < PS_MAX_NODES; n++)
 		if (p->memcg_iter[n] >= 0 && (uint32_t)p->memcg_iter[n] >= at)
 			p->memcg_iter[n]++;
+	/*
+	 * A kswapd pass paused between two steps walks on from the css it is on
+	 * (css_next_descendant_pre in mem_cgroup_iter), so its index follows its memcg the same
+	 * way: an open lruvec's memcg at or after the new entry moves up one. With no lruvec open,
+	 * memcg_i is the next one to visit and memcg_i - 1 the css it is on: the new memcg is met
+	 * next if it goes in right after that css (at == memcg_i), and is not visited in this pass
+	 * if it goes in earlier (at < memcg_i, the index moves up one).
+	 */
+	for (int n = 0; n < PS_MAX_NODES; n++) {
+		PsNodeScan *ns = &p->kswapd[n].scan;
+
+		if (p->kswapd[n].in_pass &&
+		    (ns->lruvec_open ? ns->memcg_i >= at : ns->memcg_i > at))
+			ns->memcg_i++;
+	}
 	return (uint16_t)id;
 }
 

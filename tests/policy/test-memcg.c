@@ -318,6 +318,50 @@ static void test_split_offline(void)
 	fixture_check(h->m);
 }
 
+/*
+ * kswapd's pass paused between steps while a memcg is made (a trace's proc record naming a new
+ * one): its walk goes on from the css it is on (mem_cgroup_iter ->
+ * css_next_descendant_pre), so a memcg made earlier in the walk is not visited and no lruvec is
+ * scanned twice. Root children A (key 10) and B (key 20), 6,000 clean file pages each, priority
+ * 6: each lruvec's targets are 6000 >> 6 = 93 pages, all reclaimed. The new memcg (key 5) goes in
+ * before A; it is made once B's lruvec is open (mode 1) or just after A's lruvec ended and
+ * before B's begins (mode 2). Either way A and B are reclaimed 93 each, as with no new memcg
+ * (mode 0).
+ */
+static void test_new_memcg_mid_pass(void)
+{
+	for (int mode = 0; mode < 3; mode++) {
+		g_autoptr(FixtureHost) h = host_new();
+		uint16_t a = ps_memcg_new(h->p, PS_MEMCG_ROOT, 10);
+		uint16_t b = ps_memcg_new(h->p, PS_MEMCG_ROOT, 20);
+		PsKswapd *k = &h->p->kswapd[0];
+		bool made = mode == 0;
+
+		add_file(h, 6000, a);
+		add_file(h, 6000, b);
+		k->scan = (PsNodeScan){.sc = {.nr_to_reclaim = UINT64_MAX,
+					      .priority = 6,
+					      .highest_zoneidx = PS_ZONE_NORMAL,
+					      .may_writepage = true,
+					      .kswapd = true}};
+		ps_shrink_node_begin(h->p, 0, &k->scan);
+		k->in_pass = true;
+		while (ps_shrink_node_step(h->p, 0, &k->scan)) {
+			if (made || h->p->memcg_walk[k->scan.memcg_i] != b ||
+			    k->scan.lruvec_open != (mode == 1))
+				continue;
+			g_assert_cmpuint(ps_memcg_new(h->p, PS_MEMCG_ROOT, 5), !=, PS_MEMCG_NONE);
+			g_assert_cmpuint(h->p->memcg_walk[1], ==, ps_memcg_count(h->p) - 1);
+			made = true;
+		}
+		k->in_pass = false;
+		g_assert_true(made);
+		g_assert_cmpuint(ps_memcg_pgsteal(h->p, a), ==, 6000 >> 6);
+		g_assert_cmpuint(ps_memcg_pgsteal(h->p, b), ==, 6000 >> 6);
+		fixture_check(h->m);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -329,5 +373,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/memcg/slab-in-root", test_slab_in_root);
 	g_test_add_func("/policy/memcg/walk-incremental", test_walk_incremental);
 	g_test_add_func("/policy/memcg/split-offline", test_split_offline);
+	g_test_add_func("/policy/memcg/new-memcg-mid-pass", test_new_memcg_mid_pass);
 	return g_test_run();
 }
