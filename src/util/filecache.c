@@ -461,13 +461,20 @@ uint64_t ps_cache_max_bytes(void)
 	if (!strcmp(v, "off"))
 		return 0;
 	errno = 0;
-	n = g_ascii_strtoull(v, &end, 10);
+	/* g_ascii_strtoull takes a sign and leading space ("-5" would be 2^64 - 5: no cap) */
+	if (g_ascii_isdigit(*v))
+		n = g_ascii_strtoull(v, &end, 10);
+	else
+		end = (char *)v;
 	if (errno || end == v ||
 	    (*end && (end[1] || !(u = strchr(units, g_ascii_toupper(*end)))))) {
-		fprintf(stderr,
-			"pagesim: PAGESIM_CACHE_MAX=%s: not a size (bytes, or with K, M, G or T; "
-			"off: no cap); the default, 8G, is used\n",
-			v);
+		static gint warned; /* said once a process: every entry written asks again */
+
+		if (g_atomic_int_compare_and_exchange(&warned, 0, 1))
+			fprintf(stderr,
+				"pagesim: PAGESIM_CACHE_MAX=%s: not a size (bytes, or with K, M, G "
+				"or T; off: no cap); the default, 8G, is used\n",
+				v);
 		return CACHE_MAX_DEFAULT;
 	}
 	if (*end)

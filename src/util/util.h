@@ -92,12 +92,13 @@ GBytes *ps_file_read_all_cached(const char *path, const char *cache_dir, GError 
 /*
  * The cache directory's size cap (util/filecache.c). ps_cache_max_bytes: $PAGESIM_CACHE_MAX
  * (bytes, or with a K, M, G or T suffix, 1024-based; "off" or 0: no cap; unset or empty: 8 GiB;
- * anything else: said on stderr, the default). ps_cache_trim: when the cache's entries in
- * cache_dir (the names its writers give: .start, .pstc, .raw, .snap, .memcg, .stale, .pcp,
- * .walk, .digest; no other file) pass the cap, removes those used longest ago (the later of
- * atime and mtime, then by name) until they fit, never keep (the entry just written; a path or
- * a name), and says so on stderr; returns how many it removed. An entry another run has open
- * or mapped stays readable to it (an unlinked file lives while it is open).
+ * anything else, a sign or a leading space too: said on stderr once a process, the default).
+ * ps_cache_trim: when the cache's entries in cache_dir (the names its writers give: .start, .pstc,
+ * .raw, .snap, .memcg, .stale, .pcp, .walk, .digest; no other file) pass the cap, removes those
+ * used longest ago (the later of atime and mtime, then by name) until they fit, never keep (the
+ * entry just written; a path or a name), and says so on stderr; returns how many it removed. An
+ * entry another run has open or mapped stays readable to it (an unlinked file lives while it is
+ * open).
  */
 uint64_t ps_cache_max_bytes(void);
 guint ps_cache_trim(const char *cache_dir, const char *keep);

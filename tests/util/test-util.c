@@ -1344,6 +1344,13 @@ static void test_cache_trim(void)
 	g_assert_cmpuint(ps_cache_max_bytes(), ==, (uint64_t)3 << 30);
 	g_setenv("PAGESIM_CACHE_MAX", "2X", TRUE);
 	g_assert_cmpuint(ps_cache_max_bytes(), ==, (uint64_t)8 << 30);
+	/* a sign or a leading space is not a size (strtoull would take "-5" as 2^64 - 5) */
+	g_setenv("PAGESIM_CACHE_MAX", "-5", TRUE);
+	g_assert_cmpuint(ps_cache_max_bytes(), ==, (uint64_t)8 << 30);
+	g_setenv("PAGESIM_CACHE_MAX", "+5", TRUE);
+	g_assert_cmpuint(ps_cache_max_bytes(), ==, (uint64_t)8 << 30);
+	g_setenv("PAGESIM_CACHE_MAX", " 5K", TRUE);
+	g_assert_cmpuint(ps_cache_max_bytes(), ==, (uint64_t)8 << 30);
 	g_setenv("PAGESIM_CACHE_MAX", "", TRUE);
 	g_assert_cmpuint(ps_cache_max_bytes(), ==, (uint64_t)8 << 30);
 	g_unsetenv("PAGESIM_CACHE_MAX");
