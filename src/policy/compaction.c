@@ -319,8 +319,15 @@ static ps_pfn_t block_head(const PsMachine *m, ps_pfn_t pfn)
  */
 static bool pageblock_skip_persistent(const PsMachine *m, ps_pfn_t pfn)
 {
-	ps_pfn_t h = block_head(m, pfn);
+	ps_pfn_t h = pageblock_start(m, pfn);
 
+	/*
+	 * Speed only: a block of pageblock order or more that holds pfn starts at its pageblock's
+	 * first page, or before it (then that page is a tail); a head there of lower order means
+	 * pfn's block is of lower order too. block_head's search up from pfn only for a tail.
+	 */
+	if (h < m->map.base_pfn || ps_page_state(m, h) == PS_PAGE_TAIL)
+		h = block_head(m, pfn);
 	return ps_page_state(m, h) == PS_PAGE_ALLOCATED &&
 	       ps_page_order(m, h) >= m->pageblock_order;
 }
