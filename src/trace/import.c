@@ -1512,8 +1512,10 @@ static bool live_get(Imp *im, uint64_t pfn, uint64_t *id, int *order)
  * allocation of its own, at that record's instant, cpu and task, with the list's order and a gfp
  * of its migratetype (GFP_KERNEL | __GFP_ZERO for Unmovable, the stacks'): a policy replay takes
  * its own pages off the head there as the kernel did, and the pages' later frees find them
- * allocated. Counted in bulk_takes (pages) and bulk_rejected (a list holding a page some later
- * record names that way: the followed list is not the kernel's there, nothing is written).
+ * allocated. Only order-0 lists: alloc_pages_bulk_noprof takes from
+ * pcp->lists[order_to_pindex(mt, 0)] alone. Counted in bulk_takes (pages) and bulk_rejected (a
+ * list holding a page some later record names that way, or a gap on a list of order 1 to 3: the
+ * followed list is not the kernel's there, nothing is written).
  * Which pages are named again is known from a first pass over the input (bulk_prepass, a file or
  * a trace.dat read twice); reading standard input, nothing is written and nothing counted. A free's
  * page goes on the list of its pageblock's type as a record named it (a refill, a drain, or the gfp
@@ -1724,6 +1726,15 @@ static gboolean bulk_emit(Imp *im, int list, GList *until, const PsTraceEvent *e
 
 	if (q->head == until)
 		return TRUE;
+	/*
+	 * alloc_pages_bulk_noprof takes only from pcp->lists[order_to_pindex(mt, 0)]: a gap on a
+	 * list of higher order is no bulk take, only a sign that the followed list is not the
+	 * kernel's
+	 */
+	if (order != 0) {
+		im->st->bulk_rejected++;
+		return TRUE;
+	}
 	for (GList *a = q->head; a != until; a = a->next) {
 		uint64_t seq = ((const BulkEnt *)a->data)->seq;
 

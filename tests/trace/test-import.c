@@ -1311,6 +1311,30 @@ static void test_bulk_take(void)
 			"alloc:300#6 free:202#3 alloc:202#7 ");
 }
 
+/*
+ * alloc_pages_bulk takes from order-0 lists only (alloc_pages_bulk_noprof): an allocation from cpu
+ * 0's order-2 Unmovable list behind 0x500, which no later record names, writes nothing (rejected).
+ */
+#define BZL2(t, pfn)                                                                               \
+	"  a-9  [000] .....  " t ": mm_page_alloc_zone_locked: page=01 pfn=" pfn                   \
+	" order=2 migratetype=0 percpu_refill=1\n"
+#define BAL2(t, pfn)                                                                               \
+	"  a-9  [000] .....  " t ": mm_page_alloc: page=01 pfn=" pfn " order=2 migratetype=0 "     \
+	"gfp_flags=GFP_KERNEL\n"
+
+static void test_bulk_take_order2(void)
+{
+	PsImportStats st;
+	g_autofree char *got = NULL;
+	const char *text =
+	    HDR BZL2("1.000001", "0x500") BZL2("1.000002", "0x504") BAL2("1.000010", "0x504");
+
+	got = import_formatted(text, &st, fmt_alloc_free);
+	g_assert_cmpuint(st.bulk_takes, ==, 0);
+	g_assert_cmpuint(st.bulk_rejected, ==, 1);
+	g_assert_cmpstr(got, ==, "alloc:504#1 ");
+}
+
 static void test_migration_pte(void)
 {
 	PsImportStats st;
@@ -2411,6 +2435,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/compact-requests", test_compact_requests);
 	g_test_add_func("/trace/import/isolate-freepages", test_isolate_freepages);
 	g_test_add_func("/trace/import/bulk-take", test_bulk_take);
+	g_test_add_func("/trace/import/bulk-take-order2", test_bulk_take_order2);
 	g_test_add_func("/trace/import/migration-pte", test_migration_pte);
 	g_test_add_func("/trace/import/migration-window", test_migration_window);
 	g_test_add_func("/trace/import/mempolicy", test_mempolicy);
