@@ -362,6 +362,44 @@ static void test_new_memcg_mid_pass(void)
 	}
 }
 
+/*
+ * get_scan_count's SCAN_FRACT share of an offline memcg is rounded up (DIV64_U64_ROUND_UP: "Make
+ * sure we don't miss the last page on the offlined memory cgroups because of a round-off error").
+ * Swap on, swappiness 60, no reclaim cost yet (calculate_pressure_balance: ap = 60 * 1 / 1, fp =
+ * 140 * 1 / 1, denominator 200); the node's 1 inactive file page >> 12 is 0, so no cache_trim_mode,
+ * and free memory is far above the high marks (no file_is_tiny): SCAN_FRACT. Memcg Z holds 3
+ * inactive anon pages and 1 inactive file page. kswapd at priority 12: online, 3 >> 12 = 1 >> 12
+ * = 0 scans nothing; offline, scrape min(size, 32) = 3 and 1, then anon 3 * 60 / 200 = 0.9 and
+ * file 1 * 140 / 200 = 0.7, which a floor makes 0 and the round-up 1 each.
+ */
+static void test_offline_fract_round_up(void)
+{
+	PsReclaimConfig rc;
+	g_autoptr(FixtureHost) h = NULL;
+	uint16_t z;
+	uint32_t first;
+
+	ps_reclaim_config_default(&rc);
+	rc.swap_pages = 1024;
+	h = fixture_host_new(fixture_normal_only(0, 65536), &rc);
+	h->m->sysctl.swappiness = 60;
+	z = ps_memcg_new(h->p, PS_MEMCG_ROOT, 10);
+	first = h->blocks->len;
+	fixture_host_add_lru(h, fixture_host_normal(h), 3, PS_FOLIO_ANON, false);
+	for (uint32_t i = first; i < h->blocks->len; i++)
+		ps_lru_set_memcg(h->p, i, z);
+	add_file(h, 1, z);
+	g_assert_cmpuint(ps_memcg_lru_pages(h->p, z, 0, PS_LRU_INACTIVE_ANON), ==, 3);
+	fixture_shrink_node(h, 12, UINT64_MAX, true, true);
+	g_assert_cmpuint(h->m->vm_events[PS_PGSCAN_ANON], ==, 0);
+	g_assert_cmpuint(h->m->vm_events[PS_PGSCAN_FILE], ==, 0);
+	h->p->memcgs[z].offline = true;
+	fixture_shrink_node(h, 12, UINT64_MAX, true, true);
+	g_assert_cmpuint(h->m->vm_events[PS_PGSCAN_ANON], ==, 1);
+	g_assert_cmpuint(h->m->vm_events[PS_PGSCAN_FILE], ==, 1);
+	fixture_check(h->m);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -374,5 +412,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/memcg/walk-incremental", test_walk_incremental);
 	g_test_add_func("/policy/memcg/split-offline", test_split_offline);
 	g_test_add_func("/policy/memcg/new-memcg-mid-pass", test_new_memcg_mid_pass);
+	g_test_add_func("/policy/memcg/offline-fract-round-up", test_offline_fract_round_up);
 	return g_test_run();
 }
