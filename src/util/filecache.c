@@ -166,18 +166,14 @@ static bool have_avx2(void)
 }
 #endif
 
-uint64_t ps_checksum_sum(const void *data, gsize len)
-{
 #if defined(__SSE2__)
+uint64_t ps_checksum_sum_sse2(const void *data, gsize len)
+{
 	const uint8_t *p = data;
 	uint64_t s1[4], s2[4];
 	gsize i = 0;
 	__m128i a1 = _mm_setzero_si128(), a2 = a1, b1 = a1, b2 = a1;
 
-#ifdef SUM_AVX2
-	if (have_avx2())
-		return sum_finish(p, sum_blocks_avx2(p, len, s1, s2), len, s1, s2);
-#endif
 	/* two lanes of 64 bits per register, two registers: sums and sums of the sums */
 	for (; i + 32 <= len; i += 32) {
 		a1 = _mm_add_epi64(a1, _mm_loadu_si128((const __m128i *)(const void *)(p + i)));
@@ -191,6 +187,21 @@ uint64_t ps_checksum_sum(const void *data, gsize len)
 	_mm_storeu_si128((__m128i *)(void *)s2, a2);
 	_mm_storeu_si128((__m128i *)(void *)(s2 + 2), b2);
 	return sum_finish(p, i, len, s1, s2);
+}
+#endif
+
+uint64_t ps_checksum_sum(const void *data, gsize len)
+{
+#ifdef SUM_AVX2
+	if (have_avx2()) {
+		const uint8_t *p = data;
+		uint64_t s1[4], s2[4];
+
+		return sum_finish(p, sum_blocks_avx2(p, len, s1, s2), len, s1, s2);
+	}
+#endif
+#if defined(__SSE2__)
+	return ps_checksum_sum_sse2(data, len);
 #else
 	return ps_checksum_sum_scalar(data, len);
 #endif

@@ -114,6 +114,10 @@ uint64_t ps_checksum64(const void *data, gsize len);
  */
 uint64_t ps_checksum_sum(const void *data, gsize len);
 uint64_t ps_checksum_sum_scalar(const void *data, gsize len);
+#if defined(__SSE2__)
+/* The SSE2 loop alone (what a CPU without AVX2 runs), for the test to compare. */
+uint64_t ps_checksum_sum_sse2(const void *data, gsize len);
+#endif
 
 /*
  * A table of saved arrays (util/state.c): a run's state as named byte arrays. One walk per
