@@ -465,6 +465,59 @@ typedef struct {
 	int pid;	     /* the compacting task; -1: no step open */
 } CompWin;
 
+/*
+ * A table by pfn, open addressing with linear probing (no deletion: a pfn's slot stays once made),
+ * for the per-pfn state of alloc_pages_bulk's followed lists: one probe of a flat array per line
+ * where a GHashTable cost a hash, a bucket walk and an allocation per insert.
+ */
+typedef struct {
+	uint64_t key; /* pfn + 1; 0: empty */
+	uint64_t a;
+	int64_t b;
+} PfnSlot;
+
+typedef struct {
+	PfnSlot *s;
+	size_t mask; /* slots - 1, slots a power of two */
+	size_t n;
+} PfnTab;
+
+static size_t pfntab_home(const PfnTab *t, uint64_t pfn)
+{
+	return (size_t)((pfn * 0x9e3779b97f4a7c15ull) >> 17) & t->mask;
+}
+
+/* pfn's slot; made (zeroed) when absent and add, else NULL then */
+static PfnSlot *pfntab_get(PfnTab *t, uint64_t pfn, bool add)
+{
+	size_t i;
+
+	if (add && (t->n + 1) * 2 > t->mask + 1) {
+		PfnTab g = {g_new0(PfnSlot, t->s ? (t->mask + 1) * 2 : 4096),
+			    t->s ? t->mask * 2 + 1 : 4095, t->n};
+
+		for (size_t j = 0; t->s && j <= t->mask; j++) {
+			if (!t->s[j].key)
+				continue;
+			for (i = pfntab_home(&g, t->s[j].key - 1); g.s[i].key; i = (i + 1) & g.mask)
+				;
+			g.s[i] = t->s[j];
+		}
+		g_free(t->s);
+		*t = g;
+	}
+	if (!t->s)
+		return NULL;
+	for (i = pfntab_home(t, pfn); t->s[i].key; i = (i + 1) & t->mask)
+		if (t->s[i].key == pfn + 1)
+			return &t->s[i];
+	if (!add)
+		return NULL;
+	t->n++;
+	t->s[i].key = pfn + 1;
+	return &t->s[i];
+}
+
 typedef struct {
 	PsLineReader *in; /* the text, or */
 	PsTraceDat *dat;  /* a trace.dat's events as report text */
@@ -556,19 +609,18 @@ typedef struct {
 	int port_cpu;
 	/*
 	 * alloc_pages_bulk's untraced takes (see bulk_take): the naming lines so far (bulk_seq),
-	 * per pfn the latest one's number + 1 (bulk_last), the prepass's bit per naming line (set:
+	 * whether it is on (bulk_on), the prepass's bit per naming line (set:
 	 * the pfn's next naming line is an mm_page_free, or there is none; NULL: no prepass), the
 	 * pcp lists as the trace shows them (bulk_lists, BulkEnt by cpu, order and migratetype;
-	 * bulk_where: pfn -> its GList link) and each pfn's pageblock type as a record last named
-	 * it (bulk_mt: pfn -> migratetype + 1)
+	 * bulk_pfn: pfn -> its GList link, a) and each pfn's pageblock type as a record last named
+	 * it (bulk_pfn: pfn -> migratetype + 1, b)
 	 */
 	uint64_t bulk_seq;
-	GHashTable *bulk_last;
+	bool bulk_on;
 	uint64_t *bulk_next_ok;
 	uint64_t bulk_nr;
 	GQueue *bulk_lists;
-	GHashTable *bulk_where;
-	GHashTable *bulk_mt;
+	PfnTab bulk_pfn;
 	int *bulk_refill; /* per cpu: the list its refill records fill now + 1, else 0 */
 } Imp;
 
@@ -912,7 +964,7 @@ static gboolean hold_free(Imp *im, const PsTraceEvent *ev, GError **error)
 			return write_ev_state(im, ev, OUT_READY, error);
 		locked = *ev;
 		locked.pcp_locked = 1;
-		if (im->bulk_last)
+		if (im->bulk_on)
 			bulk_remove(im, ev->pfn); /* to the buddy */
 		im->st->frees_pcp_locked++;
 		return write_ev_state(im, &locked, OUT_READY, error);
@@ -1561,15 +1613,13 @@ static gboolean bulk_prepass(Imp *im, const char *path, GError **error)
 {
 	g_autoptr(PsLineReader) in = im->dat ? NULL : open_lines(path, error);
 	PsTraceDat *dat = im->dat ? ps_tracedat_open(path, error) : NULL;
-	g_autoptr(GHashTable) last = g_hash_table_new(g_direct_hash, g_direct_equal);
+	/* per pfn: its last naming line + 1 (a) and that line's interrupt run + 1 (b) */
+	PfnTab last = {0};
 	g_autoptr(GArray) free_next = g_array_new(FALSE, TRUE, sizeof(uint64_t));
-	/* interrupt runs: seq -> run + 1; per run its seqs (GArray) and whether it was locked */
-	g_autoptr(GHashTable) run_of = g_hash_table_new(g_direct_hash, g_direct_equal);
+	/* interrupt runs: per run its seqs (GArray) and whether it was locked */
 	g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
 	g_autoptr(GArray) locked = g_array_new(FALSE, TRUE, sizeof(bool));
 	g_autofree int *open_run = g_new(int, im->hdr.cpus);
-	GHashTableIter it;
-	gpointer k, v;
 	uint64_t n = 0;
 	char *s;
 	gsize len;
@@ -1584,6 +1634,7 @@ static gboolean bulk_prepass(Imp *im, const char *path, GError **error)
 		Line l;
 		const char *pt;
 		uint64_t pfn, prev;
+		PfnSlot *ps;
 		bool irq_free;
 
 		if (memchr(s, '\0', len) || split_line(s, len, &l) || l.ts_overflow ||
@@ -1593,7 +1644,8 @@ static gboolean bulk_prepass(Imp *im, const char *path, GError **error)
 		if (!bulk_names(l.event, pt))
 			continue;
 		pfn = g_ascii_strtoull(pt, NULL, 0);
-		prev = (uint64_t)(uintptr_t)g_hash_table_lookup(last, (gpointer)(uintptr_t)pfn);
+		ps = pfntab_get(&last, pfn, true);
+		prev = ps->a;
 		if (free_next->len * 64 <= n)
 			g_array_set_size(free_next, free_next->len * 2 + 1024);
 		if (prev && strcmp(l.event, "mm_page_free") == 0)
@@ -1601,13 +1653,13 @@ static gboolean bulk_prepass(Imp *im, const char *path, GError **error)
 									       << ((prev - 1) % 64);
 		/* a refill that takes a page an interrupt freed: that free went to the buddy */
 		if (prev && strcmp(l.event, "mm_page_alloc_zone_locked") == 0) {
-			int r = GPOINTER_TO_INT(
-			    g_hash_table_lookup(run_of, (gpointer)(uintptr_t)(prev - 1)));
+			int r = (int)ps->b;
 
 			if (r)
 				g_array_index(locked, bool, r - 1) = true;
 		}
 		irq_free = strcmp(l.event, "mm_page_free") == 0 && l.irq != PS_IRQ_NONE;
+		ps->b = 0;
 		if (l.cpu >= 0 && l.cpu < im->hdr.cpus) {
 			if (irq_free && open_run[l.cpu] < 0) {
 				bool f = false;
@@ -1618,26 +1670,28 @@ static gboolean bulk_prepass(Imp *im, const char *path, GError **error)
 			}
 			if (irq_free) {
 				g_array_append_val(g_ptr_array_index(runs, open_run[l.cpu]), n);
-				g_hash_table_insert(run_of, (gpointer)(uintptr_t)n,
-						    GINT_TO_POINTER(open_run[l.cpu] + 1));
+				ps->b = open_run[l.cpu] + 1;
 			} else {
 				open_run[l.cpu] = -1;
 			}
 		}
-		g_hash_table_insert(last, (gpointer)(uintptr_t)pfn, (gpointer)(uintptr_t)(n + 1));
+		ps->a = n + 1;
 		n++;
 	}
 	ps_tracedat_close(dat);
-	if (rc < 0)
+	if (rc < 0) {
+		g_free(last.s);
 		return FALSE;
+	}
 	im->bulk_nr = n;
 	im->bulk_next_ok = g_new0(uint64_t, n / 64 + 1);
 	memcpy(im->bulk_next_ok, free_next->data,
 	       MIN(free_next->len, n / 64 + 1) * sizeof(uint64_t));
 	/* the last naming line of each pfn: none follows */
-	g_hash_table_iter_init(&it, last);
-	while (g_hash_table_iter_next(&it, &k, &v))
-		bulk_set_ok(im, (uint64_t)(uintptr_t)v - 1);
+	for (size_t i = 0; last.s && i <= last.mask; i++)
+		if (last.s[i].key)
+			bulk_set_ok(im, last.s[i].a - 1);
+	g_free(last.s);
 	/* a run with a page in the buddy: the whole run went there (pcp lock taken) */
 	for (guint r = 0; r < runs->len; r++) {
 		GArray *seqs = g_ptr_array_index(runs, r);
@@ -1654,23 +1708,21 @@ static gboolean bulk_prepass(Imp *im, const char *path, GError **error)
 /* The main pass's count of naming lines: l names pfn (bulk_names). */
 static uint64_t bulk_name(Imp *im, uint64_t pfn)
 {
-	uint64_t seq = im->bulk_seq++;
-
-	g_hash_table_insert(im->bulk_last, (gpointer)(uintptr_t)pfn,
-			    (gpointer)(uintptr_t)(seq + 1));
-	return seq;
+	(void)pfn;
+	return im->bulk_seq++;
 }
 
 static void bulk_remove(Imp *im, uint64_t pfn)
 {
-	GList *link = g_hash_table_lookup(im->bulk_where, (gpointer)(uintptr_t)pfn);
+	PfnSlot *ps = pfntab_get(&im->bulk_pfn, pfn, false);
+	GList *link = ps ? (GList *)(uintptr_t)ps->a : NULL;
 	BulkEnt *e;
 
 	if (!link)
 		return;
 	e = link->data;
 	g_queue_delete_link(&im->bulk_lists[e->list], link);
-	g_hash_table_remove(im->bulk_where, (gpointer)(uintptr_t)pfn);
+	ps->a = 0;
 	g_free(e);
 }
 
@@ -1692,18 +1744,19 @@ static void bulk_put(Imp *im, uint64_t pfn, uint64_t seq, int cpu, int order, in
 		g_queue_push_head(q, e);
 	else
 		g_queue_push_tail(q, e);
-	g_hash_table_insert(im->bulk_where, (gpointer)(uintptr_t)pfn, head ? q->head : q->tail);
+	pfntab_get(&im->bulk_pfn, pfn, true)->a = (uint64_t)(uintptr_t)(head ? q->head : q->tail);
 }
 
 static void bulk_type(Imp *im, uint64_t pfn, int mt)
 {
-	g_hash_table_insert(im->bulk_mt, (gpointer)(uintptr_t)pfn, GINT_TO_POINTER(mt + 1));
+	pfntab_get(&im->bulk_pfn, pfn, true)->b = mt + 1;
 }
 
 /* A pcp free of pfn on cpu: onto the head of its block's list, when a record typed it. */
 static void bulk_free(Imp *im, uint64_t pfn, int cpu, int order, uint64_t seq)
 {
-	int mt = GPOINTER_TO_INT(g_hash_table_lookup(im->bulk_mt, (gpointer)(uintptr_t)pfn)) - 1;
+	const PfnSlot *ps = pfntab_get(&im->bulk_pfn, pfn, false);
+	int mt = ps ? (int)ps->b - 1 : -1;
 
 	if (mt < 0)
 		bulk_remove(im, pfn);
@@ -1774,7 +1827,8 @@ static gboolean bulk_emit(Imp *im, int list, GList *until, const PsTraceEvent *e
  */
 static gboolean bulk_take(Imp *im, uint64_t pfn, const PsTraceEvent *ev, GError **error)
 {
-	GList *link = g_hash_table_lookup(im->bulk_where, (gpointer)(uintptr_t)pfn);
+	const PfnSlot *ps = pfntab_get(&im->bulk_pfn, pfn, false);
+	GList *link = ps ? (GList *)(uintptr_t)ps->a : NULL;
 	const BulkEnt *e = link ? link->data : NULL;
 
 	im->bulk_refill[ev->cpu] = 0;
@@ -1828,7 +1882,7 @@ static gboolean do_alloc(Imp *im, const Line *l, PsTraceEvent *ev, GError **erro
 	ev->cpu = l->cpu;
 	ev->pid = l->pid;
 	ev->order = order;
-	if (pfn != 0 && im->bulk_last) {
+	if (pfn != 0 && im->bulk_on) {
 		bulk_name(im, pfn);
 		bulk_type(im, pfn, ps_gfp_migratetype(ev->gfp));
 		if (!bulk_take(im, pfn, ev, error))
@@ -2017,7 +2071,7 @@ static gboolean do_free(Imp *im, const Line *l, PsTraceEvent *ev, GError **error
 		return FALSE;
 	ev->op = PS_OP_FREE;
 	ev->cpu = l->cpu;
-	if (im->bulk_last) {
+	if (im->bulk_on) {
 		uint64_t seq = bulk_name(im, pfn);
 
 		if (l->cpu >= 0 && l->cpu < im->hdr.cpus)
@@ -2139,7 +2193,7 @@ static gboolean do_observed(Imp *im, const Line *l, enum ps_observed_event obs, 
 				return FALSE;
 			ev->percpu_refill = (int8_t)v;
 		}
-		if (im->bulk_last) {
+		if (im->bulk_on) {
 			uint64_t seq = bulk_name(im, ev->pfn);
 
 			bulk_type(im, ev->pfn, ev->migratetype);
@@ -4074,11 +4128,13 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	if (!im.portable && strcmp(in_path, "-") != 0) {
 		if (!bulk_prepass(&im, in_path, error))
 			goto out;
-		im.bulk_last = g_hash_table_new(g_direct_hash, g_direct_equal);
-		im.bulk_where = g_hash_table_new(g_direct_hash, g_direct_equal);
-		im.bulk_mt = g_hash_table_new(g_direct_hash, g_direct_equal);
+		im.bulk_on = true;
 		im.bulk_lists = g_new0(GQueue, BULK_LISTS(&im));
 		im.bulk_refill = g_new0(int, cpus);
+	} else if (!im.portable) {
+		g_printerr(
+		    "pagesim import: reading standard input, alloc_pages_bulk's untraced takes "
+		    "are not written (they need a first pass; give the file's path)\n");
 	}
 	/* page-cache folios: known from their insertion after their allocation (pc_add) */
 	if (!im.portable)
@@ -4229,9 +4285,7 @@ out:
 			g_queue_clear_full(&im.bulk_lists[i], g_free);
 	g_free(im.bulk_lists);
 	g_free(im.bulk_refill);
-	g_clear_pointer(&im.bulk_last, g_hash_table_unref);
-	g_clear_pointer(&im.bulk_where, g_hash_table_unref);
-	g_clear_pointer(&im.bulk_mt, g_hash_table_unref);
+	g_free(im.bulk_pfn.s);
 	g_free(im.bulk_next_ok);
 	if (im.in_reclaim)
 		g_hash_table_unref(im.in_reclaim);
