@@ -912,16 +912,21 @@ bool ps_memcg_offline(const PsPolicy *p, uint16_t memcg, uint16_t *parent)
  * lruvecs.
  *
  * The recording's reclaim order (the seed of sim/snapshot-stale.c) shows them, so the model
- * rebuilds them from it: a pass of the reclaim walk ends where a freed folio's memcg comes earlier
- * in mem_cgroup_iter's order than the one before; within a pass, the folios of a memcg with
- * children (taken as its zombies' pages) are cut into shares of at most SWAP_CLUSTER_MAX pages in
- * a row, the k-th share of every pass going to the memcg's k-th offline child (made before its
- * online children: older cgroups, earlier in the walk). A root folio freed after such a share in
- * the same pass cannot be the root's (the walk visits the root first) and joins the share: its
- * page was charged after kpagecgroup was read (1,282 of the 5,250 folios there read 0).
- * Simplifications: folios the kernel did not reclaim stay on the parent's own lists (the zombies
- * hold just what the recording shows of them); a share is cut at 32 freed pages, and a zombie
- * whose 32 scanned pages had referenced ones freed fewer, so two such share one zombie here.
+ * rebuilds them from it: within a pass, the folios of a memcg with children (taken as its
+ * zombies' pages) are cut into shares of at most SWAP_CLUSTER_MAX pages in a row, the k-th share
+ * of every pass going to the memcg's k-th offline child (made before its online children: older
+ * cgroups, earlier in the walk). The order has no pass marks, so a pass is found from the walk's
+ * order alone: a new one begins where a freed folio's memcg comes earlier in mem_cgroup_iter's
+ * order than the one before, or at a root folio (shrink_node_memcgs' walk visits the root first
+ * in every pass, so one after a share may start the next pass; it ends the share and is not
+ * moved). What breaks it: two passes with no later-memcg or root free between them read as one
+ * (the second's shares go on numbering after the first's, making extra zombies); frees of two
+ * reclaimers interleaved (kswapd and a direct reclaimer) fake a pass at each step back in the
+ * walk; a root folio in the middle of a memcg's frees (a page charged after kpagecgroup was
+ * read) restarts its share numbering. Simplifications: folios the kernel did not reclaim stay on
+ * the parent's own lists (the zombies hold just what the recording shows of them); a share is cut
+ * at 32 freed pages, and a zombie whose 32 scanned pages had referenced ones freed fewer, so two
+ * such share one zombie here.
  */
 uint32_t ps_memcg_split_offline(PsPolicy *p, const uint32_t *handles, uint32_t n)
 {
@@ -943,9 +948,10 @@ uint32_t ps_memcg_split_offline(PsPolicy *p, const uint32_t *handles, uint32_t n
 		mc = p->fo[h].memcg;
 		pages = 1ull << p->fo[h].order;
 		if (mc == PS_MEMCG_ROOT) {
-			if (cur == PS_MEMCG_NONE)
-				continue;
-			mc = cur;
+			/* the walk visits the root first: a root folio may start the next pass */
+			cur = PS_MEMCG_NONE;
+			last_pos = 0;
+			continue;
 		}
 		pos = p->memcg_walk_at[mc];
 		if (pos < last_pos)

@@ -268,12 +268,12 @@ static void test_walk_incremental(void)
  * Offline memcgs rebuilt from a reclaim order (ps_memcg_split_offline) and get_scan_count's
  * "scrape out the remaining cache". A (key 35) holds handles 0-299 and has a child C (key 2972,
  * handles 300-309). The kernel's order: pass 1 frees A's 0-62 (63 pages: a 32-page share and
- * one of 31), root folio R (freed after A's: a zombie's, the 32nd page of the second share), then
- * C's 300; pass 2 (C's 300 came later in the walk than A) frees A's 64-95 (the first share
- * again), then C's 301. So two offline children of A: the first gets 0-31 and 64-95 (64 pages),
- * the second 32-62 and R (32 pages), A keeps 63 and 96-299 (205). kswapd at priority 12: A's own
- * 205 >> 12 = 0, each zombie's size >> 12 = 0 but at least min(size, 32): 32 + 32; C 10 >> 12 =
- * 0. Online, or not split, the same lists give nothing.
+ * one of 31), root folio R (ends the share and stays the root's), then C's 300; pass 2 (C's 300
+ * came later in the walk than A) frees A's 64-95 (the first share again), then C's 301. So two
+ * offline children of A: the first gets 0-31 and 64-95 (64 pages), the second 32-62 (31 pages),
+ * A keeps 63 and 96-299 (205). kswapd at priority 12: A's own 205 >> 12 = 0, each zombie's size
+ * >> 12 = 0 but at least min(size, 32): 32 + 31; C 10 >> 12 = 0, the root's 1 >> 12 = 0.
+ * Online, or not split, the same lists give nothing.
  */
 static void test_split_offline(void)
 {
@@ -304,11 +304,11 @@ static void test_split_offline(void)
 	g_assert_false(ps_memcg_offline(h->p, a, &parent));
 	g_assert_false(ps_memcg_offline(h->p, c, &parent));
 	g_assert_cmpuint(file_pages(h, z0), ==, 64);
-	g_assert_cmpuint(file_pages(h, z1), ==, 32);
+	g_assert_cmpuint(file_pages(h, z1), ==, 31);
 	g_assert_cmpuint(file_pages(h, a), ==, 205);
 	g_assert_cmpuint(file_pages(h, c), ==, 10);
-	g_assert_cmpuint(file_pages(h, PS_MEMCG_ROOT), ==, 0);
-	g_assert_cmpuint(shrink(h, 12, UINT64_MAX, true), ==, 64);
+	g_assert_cmpuint(file_pages(h, PS_MEMCG_ROOT), ==, 1);
+	g_assert_cmpuint(shrink(h, 12, UINT64_MAX, true), ==, 63);
 	g_assert_cmpuint(file_pages(h, z0), ==, 32);
 	g_assert_cmpuint(file_pages(h, z1), ==, 0);
 	g_assert_cmpuint(ps_memcg_pgsteal(h->p, z0), ==, 32);
@@ -400,6 +400,47 @@ static void test_offline_fract_round_up(void)
 	fixture_check(h->m);
 }
 
+/*
+ * ps_memcg_split_offline with two passes and no later-memcg free between them: A (key 35, no
+ * later memcg with pages) frees 0-39 (shares of 32 and 8), then root folio R (the next pass's
+ * walk starts at the root), then 40-71. R starts a new pass: 40-71 are the first share again, so
+ * two zombies, 0-31 and 40-71 (64 pages) and 32-39 (8); R stays the root's. Joined to the share,
+ * R would have made 32-39, R, 40-62 one share and 63-71 a third zombie. With no root folio
+ * between them the two passes read as one (the limit the comment states): three zombies.
+ */
+static void test_split_offline_root_pass(void)
+{
+	for (int with_root = 1; with_root >= 0; with_root--) {
+		g_autoptr(FixtureHost) h = host_new();
+		uint16_t a = ps_memcg_new(h->p, PS_MEMCG_ROOT, 35), z0;
+		uint32_t order[80], n = 0, r;
+
+		ps_memcg_new(h->p, a, 2972); /* an online child: A has children */
+		add_file(h, 100, a);
+		r = h->blocks->len;
+		add_file(h, 1, PS_MEMCG_ROOT);
+		for (uint32_t i = 0; i < 40; i++)
+			order[n++] = i;
+		if (with_root)
+			order[n++] = r;
+		for (uint32_t i = 40; i < 72; i++)
+			order[n++] = i;
+		g_assert_cmpuint(ps_memcg_split_offline(h->p, order, n), ==, with_root ? 2 : 3);
+		z0 = (uint16_t)(ps_memcg_count(h->p) - (with_root ? 2 : 3));
+		if (with_root) {
+			g_assert_cmpuint(file_pages(h, z0), ==, 64);
+			g_assert_cmpuint(file_pages(h, z0 + 1), ==, 8);
+			g_assert_cmpuint(file_pages(h, PS_MEMCG_ROOT), ==, 1);
+		} else {
+			g_assert_cmpuint(file_pages(h, z0), ==, 32);
+			g_assert_cmpuint(file_pages(h, z0 + 1), ==, 32);
+			g_assert_cmpuint(file_pages(h, z0 + 2), ==, 8);
+		}
+		g_assert_cmpuint(file_pages(h, a), ==, 28);
+		fixture_check(h->m);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -411,6 +452,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/memcg/slab-in-root", test_slab_in_root);
 	g_test_add_func("/policy/memcg/walk-incremental", test_walk_incremental);
 	g_test_add_func("/policy/memcg/split-offline", test_split_offline);
+	g_test_add_func("/policy/memcg/split-offline-root-pass", test_split_offline_root_pass);
 	g_test_add_func("/policy/memcg/new-memcg-mid-pass", test_new_memcg_mid_pass);
 	g_test_add_func("/policy/memcg/offline-fract-round-up", test_offline_fract_round_up);
 	return g_test_run();
