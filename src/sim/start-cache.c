@@ -424,6 +424,8 @@ static void compare_restored(PsSim *s, const char *entry, const uint8_t *saved, 
 		g_error("pagesim: compare: %s", local->message);
 	r->snap = ps_snapshot_new(r->m, kpageflags);
 	t = ps_state_table_new_load(payload, h.size);
+	/* mapped from the file, as sim_start_restore does, so the check covers that path */
+	ps_state_table_set_file(t, f.fd, START_PAYLOAD);
 	start_walk(r, t);
 	if (ps_state_table_error(t))
 		g_error("pagesim: compare: %s: %s", entry, ps_state_table_error(t));
