@@ -5,9 +5,9 @@
  * one shrink_lruvec round each (SWAP_CLUSTER_MAX folios at most from each list; reclaim.c
  * ps_shrink_node_step), each taking the simulated time its scan and reclaim cost, so trace
  * allocations interleave with a pass and see its frees as they come; then naps, then sleeps.
- * The balance checks stay where balance_pgdat makes them: before each pass, not inside one (a
- * pass ends early only by shrink_lruvec's nr_to_reclaim cut). Until session 15 a whole pass ran
- * at its first instant (a 49 ms pass of ftrace-press-slab-6.18 freed 34 K pages at once).
+ * The balance checks stay where balance_pgdat makes them: before each pass, not inside one (each
+ * lruvec's loop ends early by shrink_lruvec's nr_to_reclaim cut; the full walk goes on to the
+ * other memcgs, shrink_node_memcgs).
  *
  * Mirrors mm/vmscan.c of Linux 6.18 (kernel-facts §6): wakeup_kswapd (records kswapd_order and
  * kswapd_highest_zoneidx; no wake for a hopeless node or a balanced, unboosted one),
