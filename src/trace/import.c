@@ -1685,8 +1685,9 @@ static gboolean bulk_prepass(Imp *im, const char *path, GError **error)
 	}
 	im->bulk_nr = n;
 	im->bulk_next_ok = g_new0(uint64_t, n / 64 + 1);
-	memcpy(im->bulk_next_ok, free_next->data,
-	       MIN(free_next->len, n / 64 + 1) * sizeof(uint64_t));
+	if (free_next->len) /* an empty GArray's data is NULL, which memcpy may not take */
+		memcpy(im->bulk_next_ok, free_next->data,
+		       MIN(free_next->len, n / 64 + 1) * sizeof(uint64_t));
 	/* the last naming line of each pfn: none follows */
 	for (size_t i = 0; last.s && i <= last.mask; i++)
 		if (last.s[i].key)
