@@ -798,6 +798,19 @@ static int pcp_rebuilt(const PsPcpPrefill *pf, const PsZone *z, int cpu)
 }
 
 /*
+ * Whether the start comes from the trace header's pcp_start (start_from_header) instead of
+ * the count walks: a portable import at the recording's page size (its snapshot's). A portable
+ * import writes pcp_start whenever it follows the recording (import.c, pcp_start_header), so
+ * an empty one ("pcp_start":[]) says the recording named no page on any list at the start:
+ * nothing is filled, and the walks, which need the per-page frees a portable trace lacks, are
+ * not asked either. ps_snapshot_prefill_naming and _end both decide by this.
+ */
+static bool start_from_header_wanted(const PsPcpPrefill *pf)
+{
+	return pf->hdr && pf->hdr->has_pcp_start && pf->hdr->page_size == pf->m->page_size;
+}
+
+/*
  * A walk restored from the cache carries no names. They are read again (the walked records
  * from the start: ps_snapshot_prefill_naming / _name) only when some list is to be filled,
  * so that a warm run picks the unnamed pages a cold one does.
@@ -805,7 +818,7 @@ static int pcp_rebuilt(const PsPcpPrefill *pf, const PsZone *z, int cpu)
 bool ps_snapshot_prefill_naming(PsPcpPrefill *pf)
 {
 	PsMachine *m = pf->m;
-	bool want = false;
+	bool header = start_from_header_wanted(pf), want = false;
 
 	if (!pf->named_unread)
 		return false;
@@ -815,10 +828,10 @@ bool ps_snapshot_prefill_naming(PsPcpPrefill *pf)
 	}
 	if (pf->named_read > 0)
 		return true;
-	/* a portable trace's pcp_start fills with unnamed pages (start_from_header) */
-	want = pf->hdr && pf->hdr->has_pcp_start && pf->hdr->n_pcp_start > 0 &&
-	       pf->hdr->page_size == m->page_size;
-	for (int i = 0; i < m->nr_zones && !want; i++)
+	/* a portable trace's pcp_start fills with unnamed pages (start_from_header), if any */
+	if (header)
+		want = pf->hdr->n_pcp_start > 0;
+	for (int i = 0; i < m->nr_zones && !header && !want; i++)
 		for (int c = 0; m->zones[i].pcp && c < m->nr_cpus && !want; c++) {
 			int rebuilt = pcp_rebuilt(pf, &m->zones[i], c);
 
@@ -888,7 +901,9 @@ static int list_pages(const PsPcpPrefill *pf, const PsZone *z, int cpu, unsigned
  * ones of the list's order and pageblock type make up the rest), and the cpu's lists are then
  * filled with unnamed pages to zoneinfo's count, read just before the recording began (10.7 ms
  * on compact-portable): the count the kernel's cpu held, where a walk of an exact trace finds
- * the count the trace implies. The other cpus start with what the trace rebuilt, as before.
+ * the count the trace implies. The other cpus start with what the trace rebuilt and no more:
+ * no walk runs for them (it needs the per-page frees a portable trace lacks), so where an
+ * exact import's walk would have implied a start count, they lose it.
  * Measured on compact-portable (session 15): cpu 1 3,753 rebuilt -> 7,347 (zoneinfo's); the
  * model's first drains come after the same munmap as the kernel's, pcp drains 1,065 -> 1,159
  * of the kernel's 1,209. An exact import's walk of the same tree finds no count: no start
@@ -935,8 +950,7 @@ static void start_from_header(PsPcpPrefill *pf)
 void ps_snapshot_prefill_end(PsPcpPrefill *pf)
 {
 	PsMachine *m = pf->m;
-	/* a portable trace's start, at the recording's page size (its snapshot's) */
-	bool from_header = pf->hdr && pf->hdr->has_pcp_start && pf->hdr->page_size == m->page_size;
+	bool from_header = start_from_header_wanted(pf);
 
 	if (from_header)
 		start_from_header(pf);

@@ -2236,6 +2236,110 @@ static void test_snapshot_free_pcp_page(void)
 	g_rmdir(dir);
 }
 
+/*
+ * A portable trace's "pcp_start":[] (import.c writes it when the recording named no page on a
+ * start list) says the lists start with nothing the header fills, and the count walks are not
+ * asked (snapshot-pcp.c, start_from_header_wanted): a warm start whose walk comes from the
+ * cache reads no names for them (ps_snapshot_prefill_naming), and the end implies no start
+ * count. The same walk without a header implies one (snap.pcp_start_counts). The walk: cpu 1
+ * frees `frees` order-0 pages, the last one drained (a free-triggered drain ends the walk); the
+ * start count is the one that first reaches the pcp's high (high_min, nr_pcp_high) at that free:
+ * 40. The snapshot has no flagless kernel page, so no unnamed page is added either way.
+ */
+static PsPcpPrefill *pcp_start_empty_prefill(PsMachine *m, PsSnapshot *snap, GArray *words,
+					     const PsTraceHeader *hdr)
+{
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsPcpPrefill *pf;
+	PsTraceEvent ev;
+	int frees = z->pcp[1].high_min - 40;
+
+	snap->nr_blocks = (m->map.end_pfn - m->map.base_pfn) >> m->pageblock_order;
+	snap->owned = g_new0(uint8_t, (m->map.end_pfn - m->map.base_pfn + 7) / 8);
+	snap->votes = g_new0(uint16_t, snap->nr_blocks * PS_MT_PCPTYPES);
+	snap->kind = g_new0(uint8_t, m->map.end_pfn - m->map.base_pfn); /* none unnamed-able */
+	snap->pcp_start = g_new0(int, m->nr_zones * m->nr_cpus);
+	snap->pcp_start[z->idx * m->nr_cpus + 1] = 100;
+	pf = ps_snapshot_prefill_begin(snap, m);
+	if (words->len) { /* the walk from the cache, its names unread */
+		g_assert_true(
+		    ps_snapshot_prefill_walks_load(pf, (const uint32_t *)words->data, words->len));
+		ps_snapshot_prefill_header(pf, hdr);
+		return pf;
+	}
+	g_assert_cmpint(frees, >, 0);
+	for (int i = 0; i <= frees; i++) {
+		ps_trace_event_init(&ev);
+		ev.t_ns = 1000 + (uint64_t)i;
+		ev.cpu = 1;
+		ev.order = 0;
+		ev.pfn = z->start_pfn + 4000 + (ps_pfn_t)i;
+		ev.has_pfn = true;
+		if (i < frees) {
+			ev.op = PS_OP_FREE;
+			ev.id = (uint64_t)i + 1;
+		} else { /* free_pcppages_bulk took the first page freed from the tail */
+			ev.op = PS_OP_OBSERVED;
+			ev.event = PS_OBS_PCPU_DRAIN;
+			ev.pfn = z->start_pfn + 4000;
+			ev.migratetype = PS_MT_MOVABLE;
+		}
+		g_assert_true(ps_snapshot_prefill_walking(pf));
+		ps_snapshot_prefill_walk(pf, &ev);
+	}
+	g_assert_false(ps_snapshot_prefill_walking(pf));
+	ps_snapshot_prefill_walks_save(pf, words);
+	return pf;
+}
+
+static void test_snapshot_pcp_start_empty(void)
+{
+	PsTraceHeader empty = {.version = PS_TRACE_VERSION,
+			       .page_size = 4096,
+			       .cpus = 2,
+			       .has_pcp_start = true,
+			       .n_pcp_start = 0};
+	g_autoptr(GArray) words = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	PsMachineSpec spec;
+
+	fixture_spec_1node(&spec, 4096, 2);
+	fixture_zone(&spec, 0, PS_ZONE_NORMAL, 4096, 8192, 8192);
+	/* the cold walk; then warm, without a header and with the empty pcp_start */
+	for (int run = 0; run < 3; run++) {
+		g_autoptr(PsMachine) m = fixture_machine(&spec);
+		const PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+		PsSnapshot snap = {0};
+		PsPcpPrefill *pf =
+		    pcp_start_empty_prefill(m, &snap, words, run == 2 ? &empty : NULL);
+
+		if (run == 1)
+			g_assert_true(ps_snapshot_prefill_naming(pf));
+		if (run == 2)
+			g_assert_false(ps_snapshot_prefill_naming(pf));
+		ps_snapshot_prefill_end(pf);
+		fixture_check(m);
+		if (run == 2) {
+			g_assert_cmpuint(snap.pcp_start_counts->len, ==, 0);
+		} else {
+			const PsPcpStartCount *sc =
+			    &g_array_index(snap.pcp_start_counts, PsPcpStartCount, 0);
+
+			g_assert_cmpuint(snap.pcp_start_counts->len, ==, 1);
+			g_assert_cmpint(sc->zone, ==, z->idx);
+			g_assert_cmpint(sc->cpu, ==, 1);
+			g_assert_cmpint(sc->rebuilt, ==, 0);
+			g_assert_cmpint(sc->implied, ==, 40);
+			g_assert_cmpint(sc->added, ==, 0);
+		}
+		g_free(snap.kind);
+		g_free(snap.owned);
+		g_free(snap.votes);
+		g_free(snap.pcp_start);
+		if (snap.pcp_start_counts)
+			g_array_unref(snap.pcp_start_counts);
+	}
+}
+
 /* ---- realdata: import, snapshot, pinned replay against after.kpageflags -------------------- */
 
 typedef struct {
@@ -2432,6 +2536,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/ring-full", test_ring_full);
 	g_test_add_func("/trace/import/snapshot-moved-block", test_snapshot_moved_block);
 	g_test_add_func("/trace/import/snapshot-free-pcp-page", test_snapshot_free_pcp_page);
+	g_test_add_func("/trace/import/snapshot-pcp-start-empty", test_snapshot_pcp_start_empty);
 	g_test_add_func("/trace/import/compact-requests", test_compact_requests);
 	g_test_add_func("/trace/import/isolate-freepages", test_isolate_freepages);
 	g_test_add_func("/trace/import/bulk-take", test_bulk_take);
