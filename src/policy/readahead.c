@@ -31,9 +31,10 @@
  *   if the record were the request, except that a record at the file's start of exactly a size
  *   get_init_ra_size makes (4, 8, 16 ... pages) is taken as that whole window, so a read that
  *   continues at its end is page_cache_async_ra's step at order 2, cut by page_cache_ra_order
- *   where the file ends (build-portable: 3 of its 4 order-1 readahead folios; the 4th's two
- *   windows are one record). A file of exactly such a size read whole by one larger request
- *   is the same window to the model, and nothing follows it (EOF), so it reads the same.
+ *   where the file ends (build-portable's 4 order-1 readahead folios; the import cuts a
+ *   task's adds at each page_cache_ra_order event, so the two windows are two records even
+ *   when one read() brought both in). A file of exactly such a size read whole by one larger
+ * request is the same window to the model, and nothing follows it (EOF), so it reads the same.
  * Checked against the 6.16 series that 6.18 carries ("mm/readahead: Honour new_order in
  * page_cache_ra_order()", v5, 2025-06, read as posted; the stored kernel tree has only an old
  * mm/readahead.c): a cold window is order 0 and page_cache_async_ra adds 2 before calling

@@ -2462,6 +2462,8 @@ static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
  *   page_fault_kernel on a user address  the same (the kernel writing the task's memory:
  *                                    copy_to_user, clear_user); on a kernel address counted
  *   mm_filemap_add_to_page_cache     cache_add (file "MAJ:MIN:INO"), adjacent ones merged
+ *                                    up to the task's next page_cache_ra_order of the file
+ *                                    (a new window: a new record)
  *   mm_filemap_delete_from_page_cache cache_remove; reason reclaim in kswapd or direct reclaim,
  *                                    else truncate (the tracepoint does not tell truncate,
  *                                    unlink and invalidation apart; the simulator treats them
@@ -3271,6 +3273,12 @@ static gboolean port_ra(Imp *im, const Line *l, GError **error)
 		return FALSE;
 	t = ptask(im, l->pid);
 	g_snprintf(t->ra_file, sizeof(t->ra_file), "%s:%s", dev, ino);
+	/* a new window of this task's file: its adds are a record of their own, not merged
+	 * into the last window's (a read()'s sync window and the async step the same read
+	 * triggers are two page_cache_ra_order calls, and the model reads each as a window) */
+	if (im->have_pending && im->pending.op == PS_OP_CACHE_ADD && im->pending.pid == l->pid &&
+	    strcmp(im->pending.file, t->ra_file) == 0 && !flush_pending(im, error))
+		return FALSE;
 	if (async == 0 && size > 0 && ra_pages > 1)
 		t->ra_reason = PS_CACHE_EXEC;
 	else if (order == 0 && size == ra_pages && async == ra_pages / 4 && async != size)
