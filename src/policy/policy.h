@@ -858,14 +858,19 @@ unsigned ps_pagecache_max_order(const PsMachine *m);
  */
 uint64_t ps_ra_window(const PsMachine *m, PsRaState *ra, uint64_t index, uint64_t req,
 		      uint64_t contig, uint64_t peer_mark, unsigned *order);
+/* The pages a fault record of req pages brings in from its index: at most ra_pages. */
+uint64_t ps_ra_fault_pages(const PsMachine *m, uint64_t req);
 /*
  * A page fault on a file mapping missed the page cache at index, and the recording says the req
  * pages from there came in through that fault's window (do_sync_mmap_readahead): mmap read-around
- * (exec false; ra_pages, order 0, an async mark ra_pages / 4 before its end) or a VM_EXEC
- * mapping's window (no async mark). Sets the window in *ra and returns its size.
+ * (exec false; order 0, an async mark a quarter of the window before its end) or a VM_EXEC
+ * mapping's window (no async mark). A read-around window is [start, start + size): the one the
+ * fault records of all tasks fill (sim/pagecache.c fault_window), of which this record's pages
+ * are a piece; an exec window is the record's own (start and size unused). Sets the window in
+ * *ra and returns the pages to read from index (ps_ra_fault_pages).
  */
 uint64_t ps_ra_fault(const PsMachine *m, PsRaState *ra, uint64_t index, uint64_t req, bool exec,
-		     unsigned *order);
+		     uint64_t start, uint64_t size, unsigned *order);
 /*
  * page_cache_ra_order's folio at index of a window ending at limit (inclusive): new_order
  * lowered to the index's alignment and to what fits before limit.

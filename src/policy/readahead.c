@@ -240,22 +240,28 @@ uint64_t ps_ra_window(const PsMachine *m, PsRaState *ra, uint64_t index, uint64_
 	return ra->size;
 }
 
-uint64_t ps_ra_fault(const PsMachine *m, PsRaState *ra, uint64_t index, uint64_t req, bool exec,
-		     unsigned *order)
+uint64_t ps_ra_fault_pages(const PsMachine *m, uint64_t req)
 {
-	uint64_t win = MIN(MAX(req, 1), ps_ra_max_pages(m));
+	return MIN(MAX(req, 1), ps_ra_max_pages(m));
+}
 
-	ra->start = index;
-	ra->size = win;
-	/* VM_EXEC: exec_folio_order() (0 but on arm64, see the header), async_size 0;
-	 * read-around: order 0, async_size ra_pages / 4 */
-	ra->async_size = exec ? 0 : win / 4;
+uint64_t ps_ra_fault(const PsMachine *m, PsRaState *ra, uint64_t index, uint64_t req, bool exec,
+		     uint64_t start, uint64_t size, unsigned *order)
+{
+	uint64_t win = ps_ra_fault_pages(m, req);
+
+	/* VM_EXEC: exec_folio_order() (0 but on arm64, see the header), async_size 0, and no
+	 * folio of the window has PG_readahead, so no async step follows (size 0 here).
+	 * Read-around: order 0, the task's state the whole window (do_sync_mmap_readahead sets
+	 * ra->start, ra->size = ra_pages, ra->async_size = ra_pages / 4), so its next miss at
+	 * the window's end is page_cache_async_ra's expected index, ramped from ra_pages */
+	ra->start = exec ? index : start;
+	ra->size = exec ? 0 : size;
+	ra->async_size = exec ? 0 : size / 4;
 	ra->order = 0;
 	ra->mmap = true;
 	ra->prev_index = index + win - 1;
 	*order = 0;
-	if (exec)
-		ra->size = 0; /* no folio of the window has PG_readahead: no async step follows */
 	return win;
 }
 

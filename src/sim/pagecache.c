@@ -319,19 +319,14 @@ uint64_t sim_op_cache_add(PsSim *s, const PsTraceEvent *ev, int cpu)
 		}
 		ra = file_ra(f, ev->pid);
 		if (ev->reason == PS_CACHE_FAULT || ev->reason == PS_CACHE_EXEC) {
-			win = ps_ra_fault(m, ra, index, last - index + 1,
-					  ev->reason == PS_CACHE_EXEC, &order);
-			if (ev->reason == PS_CACHE_FAULT) {
-				fault_window(s, f, index, win);
-				/* do_sync_mmap_readahead set this task's state to the whole
-				 * read-around window, which the record is a piece of: its next
-				 * miss at the window's end is page_cache_async_ra's expected
-				 * index, the window ramped from ra_pages */
-				ra->start = f->fault_start;
-				ra->size = f->fault_end - f->fault_start;
-				ra->async_size = ra->size / 4;
-				ra->prev_index = index + win - 1;
-			}
+			bool exec = ev->reason == PS_CACHE_EXEC;
+
+			/* a read-around record is a piece of the window the file's fault
+			 * records fill: this task's state is that whole window */
+			if (!exec)
+				fault_window(s, f, index, ps_ra_fault_pages(m, last - index + 1));
+			win = ps_ra_fault(m, ra, index, last - index + 1, exec, f->fault_start,
+					  f->fault_end - f->fault_start, &order);
 		} else {
 			win = ps_ra_window(m, ra, index, last - index + 1,
 					   contig_before(f, s, index, ps_ra_max_pages(m)),
