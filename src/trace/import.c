@@ -152,11 +152,11 @@ static bool is_digit(char c)
  * is past the largest u64 nanosecond count (18446744073.709551615 s): wrapping it would put the
  * event at an arbitrary time.
  */
-static char *parse_timestamp(char *p, uint64_t *ts_ns, bool *overflow)
+static const char *parse_timestamp(const char *p, uint64_t *ts_ns, bool *overflow)
 {
 	uint64_t sec = 0, frac = 0;
 	int fdig = 0;
-	char *d = p;
+	const char *d = p;
 
 	*overflow = false;
 	/* 19 digits cannot wrap a u64; checked one by one only past that */
@@ -352,7 +352,7 @@ static const char *split_line(char *s, gsize len, Line *l)
 			p++;
 		ts = p;
 	}
-	p = parse_timestamp(ts, &l->ts_ns, &l->ts_overflow);
+	p = (char *)parse_timestamp(ts, &l->ts_ns, &l->ts_overflow);
 	if (p == ts)
 		return "no timestamp";
 	l->ts_text = ts;
@@ -530,7 +530,8 @@ typedef struct {
 	uint64_t next_id;
 	uint64_t t0, last_t;
 	bool have_t0;
-	/* the search for vmstat_update's first run (vmstat_note), in the main pass or its own */
+	/* the search for vmstat_update's first run (vmstat_note), in the main pass or the first
+	 * (prepass) */
 	bool vs_open; /* the main pass still looks */
 	bool vs_have_t0;
 	uint64_t vs_t0;
@@ -675,23 +676,25 @@ static gboolean parse_gfp(Imp *im, const char *s, uint64_t *gfp, GError **error)
 }
 
 /*
- * The common value: decimal digits, or 0x and hex digits, and nothing else, within u64 (what
- * g_ascii_strtoull gives for it, without its locale-free set-up and sign handling). False
- * for anything else: the caller asks g_ascii_strtoull, which judges it as before.
+ * The common value at v: decimal digits, or 0x and hex digits, within u64 (what g_ascii_strtoull
+ * gives for it, without its locale-free set-up and sign handling); *stop: the first character
+ * past the digits. False for a value without digits or past u64.
  */
-static bool plain_u64(const char *v, uint64_t *out)
+static bool plain_u64_to(const char *v, const char **stop, uint64_t *out)
 {
 	uint64_t x = 0;
 	const char *p = v;
 
 	if (p[0] == '0' && p[1] == 'x') {
-		for (p += 2; *p; p++) {
+		for (p += 2;; p++) {
 			unsigned d = is_digit(*p)	      ? (unsigned)(*p - '0')
 				     : *p >= 'a' && *p <= 'f' ? (unsigned)(*p - 'a' + 10)
 				     : *p >= 'A' && *p <= 'F' ? (unsigned)(*p - 'A' + 10)
 							      : 16;
 
-			if (d > 15 || x >> 60)
+			if (d > 15)
+				break;
+			if (x >> 60)
 				return false;
 			x = x << 4 | d;
 		}
@@ -705,11 +708,23 @@ static bool plain_u64(const char *v, uint64_t *out)
 				return false;
 			x = x * 10 + d;
 		}
-		if (*p || p == v)
+		if (p == v)
 			return false;
 	}
+	*stop = p;
 	*out = x;
 	return true;
+}
+
+/*
+ * A whole value of the common form (plain_u64_to); false for anything else: the caller asks
+ * g_ascii_strtoull, which judges it as before.
+ */
+static bool plain_u64(const char *v, uint64_t *out)
+{
+	const char *stop;
+
+	return plain_u64_to(v, &stop, out) && !*stop;
 }
 
 static gboolean get_u64(Imp *im, const Line *l, const char *key, uint64_t *out, GError **error)
@@ -1444,7 +1459,7 @@ gboolean ps_import_mempolicy_parse(const char *arg, PsImportMempolicy *out, GErr
 	enum ps_mpol_mode mode;
 	uint64_t nodes, pid;
 	bool overflow;
-	char *end;
+	const char *end;
 
 	memset(out, 0, sizeof(*out));
 	if (!at || !eq) {
@@ -1568,7 +1583,7 @@ static bool live_get(Imp *im, uint64_t pfn, uint64_t *id, int *order)
  * pcp->lists[order_to_pindex(mt, 0)] alone. Counted in bulk_takes (pages) and bulk_rejected (a
  * list holding a page some later record names that way, or a gap on a list of order 1 to 3: the
  * followed list is not the kernel's there, nothing is written).
- * Which pages are named again is known from a first pass over the input (bulk_prepass, a file or
+ * Which pages are named again is known from a first pass over the input (prepass, a file or
  * a trace.dat read twice); reading standard input, nothing is written and nothing counted. A free's
  * page goes on the list of its pageblock's type as a record named it (a refill, a drain, or the gfp
  * of its allocation); a free of a page no record typed is not followed. An interrupt's free that
@@ -1593,118 +1608,6 @@ typedef struct {
 	uint64_t seq; /* the naming line that put it on the list */
 	int list;
 } BulkEnt;
-
-/* Whether ev's line (an alloc with a page, free, zone_locked or pcpu_drain) names its pfn. */
-static bool bulk_names(const char *event, const char *pfn_text)
-{
-	if (strcmp(event, "mm_page_alloc") == 0)
-		return pfn_text && g_ascii_strtoull(pfn_text, NULL, 0) != 0;
-	return pfn_text && (strcmp(event, "mm_page_free") == 0 ||
-			    strcmp(event, "mm_page_alloc_zone_locked") == 0 ||
-			    strcmp(event, "mm_page_pcpu_drain") == 0);
-}
-
-static void bulk_set_ok(Imp *im, uint64_t seq)
-{
-	im->bulk_next_ok[seq / 64] |= 1ull << (seq % 64);
-}
-
-static gboolean bulk_prepass(Imp *im, const char *path, GError **error)
-{
-	g_autoptr(PsLineReader) in = im->dat ? NULL : open_lines(path, error);
-	PsTraceDat *dat = im->dat ? ps_tracedat_open(path, error) : NULL;
-	/* per pfn: its last naming line + 1 (a) and that line's interrupt run + 1 (b) */
-	PfnTab last = {0};
-	g_autoptr(GArray) free_next = g_array_new(FALSE, TRUE, sizeof(uint64_t));
-	/* interrupt runs: per run its seqs (GArray) and whether it was locked */
-	g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
-	g_autoptr(GArray) locked = g_array_new(FALSE, TRUE, sizeof(bool));
-	g_autofree int *open_run = g_new(int, im->hdr.cpus);
-	uint64_t n = 0;
-	char *s;
-	gsize len;
-	int rc;
-
-	if (!in && !dat)
-		return FALSE;
-	for (int c = 0; c < im->hdr.cpus; c++)
-		open_run[c] = -1;
-	while ((rc = dat ? ps_tracedat_next(dat, &s, &len, error)
-			 : next_line(in, &s, &len, error)) == 1) {
-		Line l;
-		const char *pt;
-		uint64_t pfn, prev;
-		PfnSlot *ps;
-		bool irq_free;
-
-		if (memchr(s, '\0', len) || split_line(s, len, &l) || l.ts_overflow ||
-		    !HAS_PREFIX(l.event, "mm_page_"))
-			continue;
-		pt = kv(&l, "pfn");
-		if (!bulk_names(l.event, pt))
-			continue;
-		pfn = g_ascii_strtoull(pt, NULL, 0);
-		ps = pfntab_get(&last, pfn, true);
-		prev = ps->a;
-		if (free_next->len * 64 <= n)
-			g_array_set_size(free_next, free_next->len * 2 + 1024);
-		if (prev && strcmp(l.event, "mm_page_free") == 0)
-			g_array_index(free_next, uint64_t, (prev - 1) / 64) |= 1ull
-									       << ((prev - 1) % 64);
-		/* a refill that takes a page an interrupt freed: that free went to the buddy */
-		if (prev && strcmp(l.event, "mm_page_alloc_zone_locked") == 0) {
-			int r = (int)ps->b;
-
-			if (r)
-				g_array_index(locked, bool, r - 1) = true;
-		}
-		irq_free = strcmp(l.event, "mm_page_free") == 0 && l.irq != PS_IRQ_NONE;
-		ps->b = 0;
-		if (l.cpu >= 0 && l.cpu < im->hdr.cpus) {
-			if (irq_free && open_run[l.cpu] < 0) {
-				bool f = false;
-
-				open_run[l.cpu] = (int)runs->len;
-				g_ptr_array_add(runs, g_array_new(FALSE, FALSE, sizeof(uint64_t)));
-				g_array_append_val(locked, f);
-			}
-			if (irq_free) {
-				g_array_append_val(g_ptr_array_index(runs, open_run[l.cpu]), n);
-				ps->b = open_run[l.cpu] + 1;
-			} else {
-				open_run[l.cpu] = -1;
-			}
-		}
-		ps->a = n + 1;
-		n++;
-	}
-	ps_tracedat_close(dat);
-	if (rc < 0) {
-		g_free(last.s);
-		return FALSE;
-	}
-	im->bulk_nr = n;
-	im->bulk_next_ok = g_new0(uint64_t, n / 64 + 1);
-	if (free_next->len) /* an empty GArray's data is NULL, which memcpy may not take */
-		memcpy(im->bulk_next_ok, free_next->data,
-		       MIN(free_next->len, n / 64 + 1) * sizeof(uint64_t));
-	/* the last naming line of each pfn: none follows */
-	for (size_t i = 0; last.s && i <= last.mask; i++)
-		if (last.s[i].key)
-			bulk_set_ok(im, last.s[i].a - 1);
-	g_free(last.s);
-	/* a run with a page in the buddy: the whole run went there (pcp lock taken) */
-	for (guint r = 0; r < runs->len; r++) {
-		GArray *seqs = g_ptr_array_index(runs, r);
-
-		for (guint j = 0; g_array_index(locked, bool, r) && j < seqs->len; j++) {
-			uint64_t q = g_array_index(seqs, uint64_t, j);
-
-			im->bulk_next_ok[q / 64] &= ~(1ull << (q % 64));
-		}
-	}
-	return TRUE;
-}
 
 /* The main pass's count of naming lines: l names pfn (bulk_names). */
 static uint64_t bulk_name(Imp *im, uint64_t pfn)
@@ -2316,12 +2219,27 @@ static gboolean do_observed(Imp *im, const Line *l, enum ps_observed_event obs, 
 }
 
 /* Header lines and tool notices: counted. */
+/*
+ * A line of a header or comment (s after its leading spaces): empty, "# ...", or trace-cmd
+ * report's "cpus=N", "version = ...", "CPU ..." and "trace-cmd: ..." lines. Event lines are told
+ * by their first character mostly (a task's name).
+ */
+static bool header_text(const char *s)
+{
+	if (*s != '\0' && *s != '#' && *s != 'c' && *s != 'v' && *s != 'C' && *s != 't')
+		return false;
+	/* the second character first: most lines left are events of "cc1", "cat", ... */
+	return !*s || *s == '#' || (s[1] == 'p' && HAS_PREFIX(s, "cpus=")) ||
+	       (s[1] == 'e' && HAS_PREFIX(s, "version =")) ||
+	       (s[1] == 'P' && HAS_PREFIX(s, "CPU ")) ||
+	       (s[1] == 'r' && HAS_PREFIX(s, "trace-cmd:"));
+}
+
 static bool non_event_line(Imp *im, const char *s)
 {
 	while (*s == ' ')
 		s++;
-	/* an event line starts with its task's name: most are told by their first character */
-	if (*s != '\0' && *s != '#' && *s != 'c' && *s != 'v' && *s != 'C' && *s != 't')
+	if (!header_text(s))
 		return false;
 	if (!*s)
 		return true;
@@ -2341,22 +2259,12 @@ static bool non_event_line(Imp *im, const char *s)
 			im->st->cpus_from_input = atoi(np + 3);
 		if (strstr(s, "tracer:"))
 			im->st->detected = PS_IMPORT_FTRACE;
-		im->st->comment_lines++;
-		return true;
-	}
-	/* the second character first: most lines left are events of "cc1", "cat", ... */
-	if (s[1] == 'p' && HAS_PREFIX(s, "cpus=")) {
+	} else if (*s == 'c') {
 		im->st->cpus_from_input = atoi(s + 5);
 		im->st->detected = PS_IMPORT_TRACE_CMD;
-		im->st->comment_lines++;
-		return true;
 	}
-	if ((s[1] == 'e' && HAS_PREFIX(s, "version =")) || (s[1] == 'P' && HAS_PREFIX(s, "CPU ")) ||
-	    (s[1] == 'r' && HAS_PREFIX(s, "trace-cmd:"))) {
-		im->st->comment_lines++;
-		return true;
-	}
-	return false;
+	im->st->comment_lines++;
+	return true;
 }
 
 /*
@@ -3410,19 +3318,19 @@ static gboolean shmem_prepass(Imp *im, const char *path, GError **error)
 }
 
 /*
- * Whether import_line stamps line l with a trace time (trace_time): the line that sets the
- * trace's first instant. Kept beside import_line's order of tests: a portable import stamps
- * every event line; an exact one its markers and the events it keeps (not migration PTE lines,
- * unknown events or known ones it skips).
+ * Whether import_line stamps a line of this event with a trace time (trace_time): the line that
+ * sets the trace's first instant. Kept beside import_line's order of tests: a portable import
+ * stamps every event line; an exact one its markers and the events it keeps (not migration PTE
+ * lines, unknown events or known ones it skips).
  */
-static bool line_timed(const Imp *im, const Line *l)
+static bool line_timed(const Imp *im, const char *event)
 {
 	enum ps_observed_event obs;
 	enum ev_class cls;
 
-	if (im->portable || strcmp(l->event, "tracing_mark_write") == 0)
+	if (im->portable || strcmp(event, "tracing_mark_write") == 0)
 		return true;
-	cls = classify(l->event, &obs);
+	cls = classify(event, &obs);
 	return cls != EVC_MIGRATE_PTE && cls != EVC_UNKNOWN && cls != EVC_KNOWN;
 }
 
@@ -3443,57 +3351,325 @@ static bool line_timed(const Imp *im, const Line *l)
  * vmstat_note takes the event lines in order and returns false once the search is over. The
  * main pass asks it of each line while im->vs_open, and the writer puts the header in front of
  * the records at the end (ps_trace_writer_new_header_last); only when the output is standard
- * output, where nothing can go in front, does vmstat_prepass read the input first. That first
- * pass cost more than the import's parse of the lines it read (ftrace-build-6.18's first kworker
- * drain is at line 250 k of 307 k: 0.5 G of its 3.5 G instructions went there, inflate included)
- * and the header's copy costs a copy of the compressed output. A trace.dat's events go through
- * the same main pass, so it gets the key as its `trace-cmd report` text does (e2e
- * import-tracedat compares the two imports byte for byte; before, a live recording with a
- * kworker drain in it made them differ). Nothing is found from standard input, or for a
- * trace.dat written to standard output (no prepass reads it twice).
+ * output, where nothing can go in front, does the first pass (prepass, with scan_line's view of
+ * a line) ask it. A first pass of its own cost more than the import's parse of the lines it read
+ * (ftrace-build-6.18's first kworker drain is at line 250 k of 307 k: 0.5 G of its 3.5 G
+ * instructions went there, inflate included) and the header's copy costs a copy of the
+ * compressed output. A trace.dat's events go through the same main pass, so it gets the key as
+ * its `trace-cmd report` text does (e2e import-tracedat compares the two imports byte for byte;
+ * before, a live recording with a kworker drain in it made them differ). Nothing is found from
+ * standard input, or for a trace.dat written to standard output (the first pass does not ask it
+ * there).
  */
-static bool vmstat_note(Imp *im, const Line *l)
+static bool vmstat_note(Imp *im, const char *event, const char *comm, const char *ts)
 {
+	uint64_t ts_ns;
+	bool overflow;
+
 	/* the first record's instant, as trace_time takes it in the main pass */
-	if (!im->vs_have_t0 && line_timed(im, l)) {
-		im->vs_t0 = l->ts_ns;
+	if (!im->vs_have_t0 && line_timed(im, event)) {
+		parse_timestamp(ts, &im->vs_t0, &overflow);
 		im->vs_have_t0 = true;
 	}
 	/* "mm_v" or "mm_page_p" first (stops at the name's end): the strcmp calls on few lines */
-	if (l->event[0] != 'm' || l->event[1] != 'm' || l->event[2] != '_')
+	if (event[0] != 'm' || event[1] != 'm' || event[2] != '_')
 		return true;
-	if (l->event[3] == 'v' && (strcmp(l->event, "mm_vmscan_direct_reclaim_begin") == 0 ||
-				   strcmp(l->event, "mm_vmscan_node_reclaim_begin") == 0))
+	if (event[3] == 'v' && (strcmp(event, "mm_vmscan_direct_reclaim_begin") == 0 ||
+				strcmp(event, "mm_vmscan_node_reclaim_begin") == 0))
 		return false;
-	if (HAS_PREFIX(l->event + 3, "page_p") && strcmp(l->event, "mm_page_pcpu_drain") == 0 &&
-	    HAS_PREFIX(l->comm, "kworker/")) {
+	if (HAS_PREFIX(event + 3, "page_p") && strcmp(event, "mm_page_pcpu_drain") == 0 &&
+	    HAS_PREFIX(comm, "kworker/")) {
+		parse_timestamp(ts, &ts_ns, &overflow);
 		im->hdr.has_vmstat_update = true;
-		im->hdr.vmstat_update_ns = l->ts_ns >= im->vs_t0 ? l->ts_ns - im->vs_t0 : 0;
+		im->hdr.vmstat_update_ns = ts_ns >= im->vs_t0 ? ts_ns - im->vs_t0 : 0;
 		return false;
 	}
 	return true;
 }
 
-/* vmstat_note over the input before the main pass (output to standard output). */
-static gboolean vmstat_prepass(Imp *im, const char *path, GError **error)
+/*
+ * The first pass over the input, when one is needed: alloc_pages_bulk's naming lines (the bits of
+ * bulk_next_ok) and, for standard output, vmstat_update's first run (vmstat_note). It reads only
+ * what those need, with scan_line instead of split_line: the cpu, the irq column, the event name,
+ * the comm's start, the timestamp's text and the pfn, leaving the payload unsplit. Before, the
+ * bulk decision read every line again with split_line (382cd17): 0.66 G of ftrace-build-6.18's
+ * 2.07 G parse-thread instructions, split_line alone 0.26 G of them.
+ */
+typedef struct {
+	int cpu;
+	int8_t irq;	     /* the irq column's hardirq/softirq character (enum ps_irq_ctx) */
+	const char *comm;    /* where the comm starts (not terminated) */
+	const char *ts;	     /* the timestamp's text */
+	char *event;	     /* NUL-terminated in place, without a "system:" prefix */
+	const char *payload; /* after "EVENT:"; NULL for a syscall line */
+} Scan;
+
+/*
+ * Line s as split_line reads it, as far as Scan goes; false for a line split_line refuses or the
+ * main pass takes for a header line (non_event_line). Only the event name is terminated in place.
+ * A line the main pass refuses on what is not read here (its pid, a timestamp past the u64
+ * nanoseconds, a cpu not below the trace's) ends the import there, so what this pass made of it
+ * reaches no output.
+ */
+static bool scan_line(char *s, gsize len, Scan *sc)
 {
-	g_autoptr(PsLineReader) in = open_lines(path, error);
+	char *b = s, *end = s + len, *p, *ts, *ev;
+	const char *t = s;
+	int c = 0;
+
+	while (*t == ' ')
+		t++;
+	if (!*t || header_text(t))
+		return false;
+	sc->comm = t;
+	for (;;) {
+		b = memchr(b, '[', (gsize)(end - b));
+		if (!b)
+			return false;
+		if (b > s && b[-1] == ' ' && is_digit(b[1])) {
+			for (p = b + 1; is_digit(*p); p++)
+				;
+			if (*p == ']')
+				break;
+		}
+		b++;
+	}
+	for (p = b + 1; is_digit(*p); p++) {
+		c = c * 10 + (*p - '0');
+		if (c >= PS_TRACE_MAX_CPUS)
+			return false;
+	}
+	sc->cpu = c;
+	sc->irq = PS_IRQ_NONE;
+	for (p++; *p == ' '; p++)
+		;
+	ts = p;
+	while (*p && *p != ' ' && *p != ':')
+		p++;
+	if (*p == ' ') {
+		/* the flags column, as split_line reads it */
+		if (p - ts >= 3)
+			sc->irq = ts[2] == 's'			 ? PS_IRQ_SOFTIRQ
+				  : ts[2] == 'h' || ts[2] == 'H' ? PS_IRQ_HARDIRQ
+				  : ts[2] == 'z' || ts[2] == 'Z' ? PS_IRQ_NMI
+								 : PS_IRQ_NONE;
+		while (*p == ' ')
+			p++;
+		ts = p;
+	}
+	while (is_digit(*p))
+		p++;
+	if (p == ts)
+		return false;
+	if (*p == '.')
+		for (p++; is_digit(*p); p++)
+			;
+	if (*p != ':')
+		return false;
+	sc->ts = ts;
+	for (p++; *p == ' '; p++)
+		;
+	ev = p;
+	while (*p && *p != ' ' && *p != '(')
+		p++;
+	if (p > ev && (*p == '(' || (p[-1] != ':' && HAS_PREFIX(p, " -> "))) &&
+	    HAS_PREFIX(ev, "sys_")) {
+		*p = '\0'; /* as split_syscall: the name, no payload */
+		sc->event = ev;
+		sc->payload = NULL;
+		return true;
+	}
+	while (*p && *p != ' ')
+		p++;
+	if (p == ev || p[-1] != ':')
+		return false;
+	p[-1] = '\0';
+	{
+		char *colon = strchr(ev, ':');
+
+		sc->event = colon ? colon + 1 : ev;
+	}
+	sc->payload = p;
+	return true;
+}
+
+/*
+ * The value of key in a payload as split_payload and kv read it (the first of the first
+ * IMP_MAX_KV key=value tokens), [*v, *v_end) without a trailing ','; false when absent.
+ */
+static bool scan_kv(const char *p, const char *key, const char **v, const char **v_end)
+{
+	size_t klen = strlen(key);
+	int nkv = 0;
+
+	while (*p && nkv < IMP_MAX_KV) {
+		const char *k, *e;
+
+		while (*p == ' ')
+			p++;
+		k = p;
+		while (*p && *p != ' ' && *p != '=')
+			p++;
+		if (*p != '=')
+			continue;
+		e = strchrnul(p, ' ');
+		nkv++;
+		if ((size_t)(p - k) == klen && memcmp(k, key, klen) == 0) {
+			*v = p + 1;
+			*v_end = e > p + 1 && e[-1] == ',' ? e - 1 : e;
+			return true;
+		}
+		p = e;
+	}
+	return false;
+}
+
+/* A pfn as get_u64 reads it; false for a value it refuses (the main pass stops there). */
+static bool scan_u64(const char *v, const char *v_end, uint64_t *out)
+{
+	char buf[64], *end = NULL;
+	const char *stop;
+
+	if (plain_u64_to(v, &stop, out) && stop == v_end)
+		return true;
+	if (v_end - v >= (ptrdiff_t)sizeof(buf))
+		return false;
+	memcpy(buf, v, (size_t)(v_end - v));
+	buf[v_end - v] = '\0';
+	errno = 0;
+	*out = g_ascii_strtoull(buf, &end, buf[0] == '0' && buf[1] == 'x' ? 16 : 10);
+	return end != buf && !*end && !errno;
+}
+
+/*
+ * Whether a scanned line names its pfn for alloc_pages_bulk's rule (see bulk_take): an
+ * mm_page_alloc of a page, an mm_page_free, a refill's mm_page_alloc_zone_locked or an
+ * mm_page_pcpu_drain; *free: it is an mm_page_free. The same lines the main pass counts with
+ * bulk_name.
+ */
+static bool scan_names(const Scan *sc, uint64_t *pfn, bool *free)
+{
+	const char *e = sc->event, *v, *v_end;
+	bool alloc;
+
+	if (!sc->payload || !HAS_PREFIX(e, "mm_page_"))
+		return false;
+	alloc = strcmp(e + 8, "alloc") == 0;
+	*free = !alloc && strcmp(e + 8, "free") == 0;
+	if (!alloc && !*free && strcmp(e + 8, "alloc_zone_locked") != 0 &&
+	    strcmp(e + 8, "pcpu_drain") != 0)
+		return false;
+	if (!scan_kv(sc->payload, "pfn", &v, &v_end) || !scan_u64(v, v_end, pfn))
+		return false;
+	return !alloc || *pfn != 0;
+}
+
+static void bulk_set_ok(Imp *im, uint64_t seq)
+{
+	im->bulk_next_ok[seq / 64] |= 1ull << (seq % 64);
+}
+
+/*
+ * The first pass: with bulk, the bits of bulk_next_ok (a naming line's bit is set when the pfn's
+ * next naming line is an mm_page_free or there is none, and its page was not in an interrupt's
+ * run of frees that went to the buddy); with vmstat, vmstat_note over the lines until it is done.
+ */
+static gboolean prepass(Imp *im, const char *path, bool bulk, bool vmstat, GError **error)
+{
+	g_autoptr(PsLineReader) in = im->dat ? NULL : open_lines(path, error);
+	PsTraceDat *dat = im->dat ? ps_tracedat_open(path, error) : NULL;
+	/* per pfn: its last naming line + 1 (a) and that line's interrupt run + 1 (b) */
+	PfnTab last = {0};
+	g_autoptr(GArray) free_next = g_array_new(FALSE, TRUE, sizeof(uint64_t));
+	/* interrupt runs: per run its seqs (GArray) and whether it was locked */
+	g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+	g_autoptr(GArray) locked = g_array_new(FALSE, TRUE, sizeof(bool));
+	g_autofree int *open_run = g_new(int, im->hdr.cpus);
+	uint64_t n = 0;
 	char *s;
 	gsize len;
 	int rc;
 
-	if (!in)
+	if (!in && !dat)
 		return FALSE;
-	while ((rc = next_line(in, &s, &len, error)) == 1) {
-		Line l;
+	for (int c = 0; c < im->hdr.cpus; c++)
+		open_run[c] = -1;
+	while ((rc = dat ? ps_tracedat_next(dat, &s, &len, error)
+			 : next_line(in, &s, &len, error)) == 1) {
+		Scan sc;
+		uint64_t pfn, prev;
+		PfnSlot *ps;
+		bool free, irq_free;
 
-		/* a line the main pass refuses ends the import there */
-		if (memchr(s, '\0', len) || split_line(s, len, &l) || l.ts_overflow)
+		if (memchr(s, '\0', len) || !scan_line(s, len, &sc))
 			continue;
-		if (!vmstat_note(im, &l))
-			break;
+		if (vmstat && !vmstat_note(im, sc.event, sc.comm, sc.ts)) {
+			vmstat = false;
+			if (!bulk)
+				break;
+		}
+		if (!bulk || !scan_names(&sc, &pfn, &free))
+			continue;
+		ps = pfntab_get(&last, pfn, true);
+		prev = ps->a;
+		if (free_next->len * 64 <= n)
+			g_array_set_size(free_next, free_next->len * 2 + 1024);
+		if (prev && free)
+			g_array_index(free_next, uint64_t, (prev - 1) / 64) |= 1ull
+									       << ((prev - 1) % 64);
+		/* a refill that takes a page an interrupt freed: that free went to the buddy */
+		if (prev && sc.event[8] == 'a' && sc.event[13] == '_') {
+			int r = (int)ps->b;
+
+			if (r)
+				g_array_index(locked, bool, r - 1) = true;
+		}
+		irq_free = free && sc.irq != PS_IRQ_NONE;
+		ps->b = 0;
+		if (sc.cpu < im->hdr.cpus) {
+			if (irq_free && open_run[sc.cpu] < 0) {
+				bool f = false;
+
+				open_run[sc.cpu] = (int)runs->len;
+				g_ptr_array_add(runs, g_array_new(FALSE, FALSE, sizeof(uint64_t)));
+				g_array_append_val(locked, f);
+			}
+			if (irq_free) {
+				g_array_append_val(g_ptr_array_index(runs, open_run[sc.cpu]), n);
+				ps->b = open_run[sc.cpu] + 1;
+			} else {
+				open_run[sc.cpu] = -1;
+			}
+		}
+		ps->a = n + 1;
+		n++;
 	}
-	return rc >= 0;
+	ps_tracedat_close(dat);
+	if (rc < 0 || !bulk) {
+		g_free(last.s);
+		return rc >= 0;
+	}
+	im->bulk_nr = n;
+	im->bulk_next_ok = g_new0(uint64_t, n / 64 + 1);
+	if (free_next->len) /* an empty GArray's data is NULL, which memcpy may not take */
+		memcpy(im->bulk_next_ok, free_next->data,
+		       MIN(free_next->len, n / 64 + 1) * sizeof(uint64_t));
+	/* the last naming line of each pfn: none follows */
+	for (size_t i = 0; last.s && i <= last.mask; i++)
+		if (last.s[i].key)
+			bulk_set_ok(im, last.s[i].a - 1);
+	g_free(last.s);
+	/* a run with a page in the buddy: the whole run went there (pcp lock taken) */
+	for (guint r = 0; r < runs->len; r++) {
+		GArray *seqs = g_ptr_array_index(runs, r);
+
+		for (guint j = 0; g_array_index(locked, bool, r) && j < seqs->len; j++) {
+			uint64_t q = g_array_index(seqs, uint64_t, j);
+
+			im->bulk_next_ok[q / 64] &= ~(1ull << (q % 64));
+		}
+	}
+	return TRUE;
 }
 
 /* The cache_add of a movable allocation shmem_prepass found to be a tmpfs page. */
@@ -3917,7 +4093,7 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 				  "(18446744073.709551615 s)",
 				  l.event, l.ts_len, l.ts_text);
 	if (im->vs_open)
-		im->vs_open = vmstat_note(im, &l);
+		im->vs_open = vmstat_note(im, l.event, l.comm, l.ts_text);
 	if (strcmp(l.event, "cgroup_attach_task") == 0)
 		return note_attach(im, &l, trace_time(im, l.ts_ns), error);
 	if (strcmp(l.event, "sched_process_fork") == 0) {
@@ -4130,13 +4306,14 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	 */
 	header_last = strcmp(in_path, "-") != 0 && strcmp(out_path, "-") != 0;
 	im.vs_open = header_last;
-	if (!im.dat && strcmp(in_path, "-") != 0 && !header_last &&
-	    !vmstat_prepass(&im, in_path, error))
+	/*
+	 * alloc_pages_bulk's untraced takes: known from the pages' later records (bulk_take); one
+	 * first pass reads what both need
+	 */
+	if (strcmp(in_path, "-") != 0 && (!im.portable || (!im.dat && !header_last)) &&
+	    !prepass(&im, in_path, !im.portable, !im.dat && !header_last, error))
 		goto out;
-	/* alloc_pages_bulk's untraced takes: known from the pages' later records (bulk_take) */
 	if (!im.portable && strcmp(in_path, "-") != 0) {
-		if (!bulk_prepass(&im, in_path, error))
-			goto out;
 		im.bulk_on = true;
 		im.bulk_lists = g_new0(GQueue, BULK_LISTS(&im));
 		im.bulk_refill = g_new0(int, cpus);

@@ -1335,6 +1335,33 @@ static void test_bulk_take_order2(void)
 	g_assert_cmpstr(got, ==, "alloc:504#1 ");
 }
 
+/*
+ * The first pass (import.c, prepass) names the pages the main pass names. Cpu 0's refill puts
+ * 0x200 and 0x201 on its Unmovable list, and an allocation of 0x201 finds 0x200 ahead of it. A
+ * later allocation of pfn 0512 (decimal, leading zero: 0x200 to the main pass) shows 0x200 was not
+ * taken: rejected, nothing written (the first pass read 0512 as octal before, and took 0x200).
+ * A comment line that looks like an allocation of 0x200 is a comment to both: 0x200 was taken
+ * (the first pass counted it as a record before, and rejected the take).
+ */
+static void test_bulk_first_pass(void)
+{
+	PsImportStats st;
+	g_autofree char *got = NULL, *got2 = NULL;
+	const char *text = HDR BZL("1.000001", "0x200") BZL("1.000002", "0x201")
+	    BAL("1.000010", "0x201") BAL("2.000000", "0512");
+	const char *text2 = HDR BZL("1.000001", "0x200") BZL("1.000002", "0x201")
+	    BAL("1.000010", "0x201") "#" BAL("2.000000", "0x200");
+
+	got = import_formatted(text, &st, fmt_alloc_free);
+	g_assert_cmpuint(st.bulk_takes, ==, 0);
+	g_assert_cmpuint(st.bulk_rejected, ==, 1);
+	g_assert_cmpstr(got, ==, "alloc:201#1 alloc:200#2 ");
+	got2 = import_formatted(text2, &st, fmt_alloc_free);
+	g_assert_cmpuint(st.bulk_takes, ==, 1);
+	g_assert_cmpuint(st.bulk_rejected, ==, 0);
+	g_assert_cmpstr(got2, ==, "alloc:200#1 alloc:201#2 ");
+}
+
 static void test_migration_pte(void)
 {
 	PsImportStats st;
@@ -2541,6 +2568,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/isolate-freepages", test_isolate_freepages);
 	g_test_add_func("/trace/import/bulk-take", test_bulk_take);
 	g_test_add_func("/trace/import/bulk-take-order2", test_bulk_take_order2);
+	g_test_add_func("/trace/import/bulk-first-pass", test_bulk_first_pass);
 	g_test_add_func("/trace/import/migration-pte", test_migration_pte);
 	g_test_add_func("/trace/import/migration-window", test_migration_window);
 	g_test_add_func("/trace/import/mempolicy", test_mempolicy);
