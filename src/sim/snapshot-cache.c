@@ -195,6 +195,7 @@ bool ps_snapshot_cache_read(const char *entry, const char *digest, uint64_t layo
 			snap->path);
 		return false;
 	}
+	ps_cache_touch(entry);
 	/* the sizes were checked: every take fits */
 	take(&p, snap->free_pages, sizeof(snap->free_pages));
 	take(&p, snap->flagless_taken, sizeof(snap->flagless_taken));
@@ -343,6 +344,7 @@ static GMappedFile *derived_read(const char *entry, PsDerivedKind kind, const ch
 		fprintf(stderr, "pagesim: cache %s: %s; ignored, %s\n", entry, why, k->fallback);
 		return NULL;
 	}
+	ps_cache_touch(entry);
 	/* mapped at a page boundary, the header a multiple of 8: aligned for the items */
 	*items = data + sizeof(h);
 	*n = h.count;

@@ -310,6 +310,7 @@ static bool entry_open(const char *entry, StartFile *f, const uint8_t **payload,
 		start_file_close(f);
 		return false;
 	}
+	ps_cache_touch(entry);
 	*payload = f->data + START_PAYLOAD;
 	return true;
 }

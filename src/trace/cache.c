@@ -393,6 +393,7 @@ PsCacheIn *ps_cache_in_open(const char *path, const char *digest, uint64_t sourc
 		g_mapped_file_unref(map);
 		return NULL;
 	}
+	ps_cache_touch(path);
 	c = g_new0(PsCacheIn, 1);
 	c->path = g_strdup(path);
 	c->map = map;

@@ -27,7 +27,11 @@
  *
  * The directory is capped (ps_cache_trim, after each large entry is written: started states,
  * trace cache entries, inflated dumps, snapshot entries): past $PAGESIM_CACHE_MAX bytes (default
- * 8 GiB; "off" or 0: no cap) the entries used longest ago are removed until it fits again.
+ * 8 GiB; "off" or 0: no cap) the entries used longest ago are removed until it fits again. Each
+ * reader stamps the entry's atime on a hit (ps_cache_touch), because a `relatime` mount (the
+ * default) moves atime on a read only when it is not later than mtime or a day old: an entry read
+ * by every run would otherwise keep its first read's time and go before one written later and
+ * never read again.
  */
 #include "util/util.h"
 
@@ -255,6 +259,7 @@ static GBytes *open_raw(const char *entry, const char *digest, char **why, bool 
 		*why = g_strdup("checksum mismatch: the file is corrupt");
 	if (*why)
 		return NULL;
+	ps_cache_touch(entry);
 	all = g_mapped_file_get_bytes(map);
 	return g_bytes_new_from_bytes(all, sizeof(h), h.size);
 }
@@ -383,6 +388,7 @@ static char *memo_read(const char *entry, const DigestMemo *now)
 	    !memchr(h.digest, 0, sizeof(h.digest)) || !g_str_has_prefix(h.digest, "sha256:") ||
 	    memcmp(&h, now, offsetof(DigestMemo, digest)))
 		return NULL;
+	ps_cache_touch(entry);
 	return g_strdup(h.digest);
 }
 
@@ -492,6 +498,16 @@ uint64_t ps_cache_max_bytes(void)
 		for (const char *k = units; k <= u; k++)
 			n = n > UINT64_MAX >> 10 ? UINT64_MAX : n << 10;
 	return n;
+}
+
+void ps_cache_touch(const char *entry)
+{
+	/* atime only: mtime stays the time it was written, and ctime moves (the digest memo reads
+	 * the ctime of the files it names, never of cache entries) */
+	const struct timespec now[2] = {{0, UTIME_NOW}, {0, UTIME_OMIT}};
+
+	/* a read-only or foreign cache directory: the entry is read all the same */
+	(void)utimensat(AT_FDCWD, entry, now, 0);
 }
 
 typedef struct {

@@ -102,6 +102,12 @@ GBytes *ps_file_read_all_cached(const char *path, const char *cache_dir, GError 
  */
 uint64_t ps_cache_max_bytes(void);
 guint ps_cache_trim(const char *cache_dir, const char *keep);
+/*
+ * Marks the cache entry used now (its atime; mtime stays), for ps_cache_trim's order.
+ * Every reader calls it on a hit: under a relatime mount a read alone does not always move
+ * atime. Errors are ignored (the entry is read all the same).
+ */
+void ps_cache_touch(const char *entry);
 /* A fast 64-bit checksum of data (not cryptographic: against bit rot and cut files). */
 uint64_t ps_checksum64(const void *data, gsize len);
 /*

@@ -15,9 +15,11 @@
  * stderr, the same files as PAGESIM_START_CACHE=off but for summary.json's wall section.
  */
 #include <glib.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config/config.h"
 #include "policy-run.h"
@@ -223,12 +225,69 @@ static char *start_entry(const char *cache)
 	return found;
 }
 
+/* The latest access time of the files in cache, ns. */
+static int64_t cache_last_atime(const char *cache)
+{
+	g_autoptr(GDir) d = g_dir_open(cache, 0, NULL);
+	const char *n;
+	int64_t last = 0;
+
+	while ((n = g_dir_read_name(d))) {
+		g_autofree char *p = g_build_filename(cache, n, NULL);
+		struct stat st;
+
+		g_assert_cmpint(stat(p, &st), ==, 0);
+		last = MAX(last, (int64_t)st.st_atim.tv_sec * 1000000000 + st.st_atim.tv_nsec);
+	}
+	return last;
+}
+
+/*
+ * After a run that read every entry of cache but the started state, a second such run: the
+ * entries it reads are stamped used again (ps_cache_touch), where relatime alone leaves an
+ * atime later than mtime and ctime as it is for a day: the trace's, the snapshot state and the
+ * derived ones (every one such a run writes; the inflated dump is not read when the snapshot
+ * state is: test-util's /util/cache/touch has it), and the digest memo of at least the trace
+ * (others remember the digests of files only a started-state key reads). Each entry's mtime
+ * stays. before: the latest atime before the second run. Returns the entries stamped.
+ */
+static guint assert_cache_touched(const char *cache, int64_t before)
+{
+	static const char *const read[] = {".pstc", ".snap", ".pcp", ".walk", ".stale", ".memcg"};
+	g_autoptr(GDir) d = g_dir_open(cache, 0, NULL);
+	const char *n;
+	guint touched = 0, memos = 0;
+
+	while ((n = g_dir_read_name(d))) {
+		g_autofree char *p = g_build_filename(cache, n, NULL);
+		struct stat st;
+		bool must = false;
+		int64_t at;
+
+		g_assert_cmpint(stat(p, &st), ==, 0);
+		at = (int64_t)st.st_atim.tv_sec * 1000000000 + st.st_atim.tv_nsec;
+		g_assert_cmpint((int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec, <=,
+				before);
+		for (gsize i = 0; i < G_N_ELEMENTS(read); i++)
+			must |= g_str_has_suffix(n, read[i]);
+		if (must && at <= before)
+			g_error("cache entry %s read by the run but not marked used", n);
+		if (at > before) {
+			touched++;
+			memos += g_str_has_suffix(n, ".digest");
+		}
+	}
+	g_assert_cmpuint(memos, >=, 1);
+	return touched;
+}
+
 static void test_restored_same(void)
 {
 	Rec r = {0};
 	g_autofree char *tmp = NULL, *off = NULL, *cold = NULL, *warm = NULL, *cmp = NULL;
 	g_autofree char *bad = NULL, *entry = NULL, *bytes = NULL, *again = NULL, *other = NULL;
 	gsize len = 0, len2 = 0;
+	int64_t before;
 
 	if (!rec_open(&r)) {
 		g_test_skip("workloads/" REC " is not there");
@@ -251,7 +310,35 @@ static void test_restored_same(void)
 	}
 	g_assert_false(run(&r, cold, NULL)); /* builds the state and keeps it */
 	entry = start_entry(r.cache);
-	g_assert_true(run(&r, warm, NULL)); /* restores it */
+	/*
+	 * every reader marks its hit used: a run without the started state reads all the other
+	 * entries (trace, inflated dump, snapshot state, the derived ones, digest memos), one
+	 * with it its entry too
+	 */
+	{
+		g_autofree char *off2 = g_build_filename(tmp, "off2", NULL),
+				*off3 = g_build_filename(tmp, "off3", NULL);
+		struct stat st, st2;
+
+		g_assert_false(run(&r, off2, "off"));
+		g_usleep(30 * 1000); /* a tick of its own of the file system's clock */
+		before = cache_last_atime(r.cache);
+		g_assert_false(run(&r, off3, "off"));
+		g_assert_cmpuint(assert_cache_touched(r.cache, before), >=, 5);
+		/* the started state: read by a warm run only */
+		g_assert_cmpint(stat(entry, &st), ==, 0);
+		g_assert_cmpint((int64_t)st.st_atim.tv_sec * 1000000000 + st.st_atim.tv_nsec, <=,
+				before);
+		g_assert_true(run(&r, warm, NULL)); /* restores it */
+		g_usleep(30 * 1000);
+		before = cache_last_atime(r.cache);
+		g_assert_true(run(&r, warm, NULL)); /* and again: stamped again */
+		g_assert_cmpint(stat(entry, &st2), ==, 0);
+		g_assert_cmpint((int64_t)st2.st_atim.tv_sec * 1000000000 + st2.st_atim.tv_nsec, >,
+				before);
+		g_assert_cmpint(st2.st_mtim.tv_sec, ==, st.st_mtim.tv_sec);
+		g_assert_cmpint(st2.st_mtim.tv_nsec, ==, st.st_mtim.tv_nsec);
+	}
 	assert_same_run(off, cold);
 	assert_same_run(off, warm);
 	/* both ways, compared array by array (aborts on a difference) */

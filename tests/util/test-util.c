@@ -1362,6 +1362,61 @@ static void test_cache_trim(void)
 	g_assert_cmpint(g_rmdir(dir), ==, 0);
 }
 
+/*
+ * A hit marks the entry used (ps_cache_touch). Under relatime (the default mount) a read moves
+ * atime only when atime is not later than mtime or ctime, or is a day old: an inflated copy
+ * written, then read (atime moves: it was mtime), keeps that read's time through every later
+ * read that day, and an entry used after it would outlive it. Written, read, another entry
+ * written, read again; a cap that fits one of the two keeps the copy and removes the other
+ * (without the mark, on a relatime or noatime mount, the copy went). The sleeps put each step
+ * in a tick of its own of the file system's clock.
+ */
+static void test_cache_touch(void)
+{
+	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
+	g_autofree char *gz = g_build_filename(dir, "kpf.gz", NULL);
+	g_autofree char *cache = g_build_filename(dir, "cache", NULL);
+	g_autofree char *other = g_build_filename(cache, "b.pstc", NULL);
+	g_autofree char *digest = NULL, *entry = NULL, *cap = NULL;
+	g_autofree char *zeros = g_malloc0(1000);
+	gsize n = 64 * 1024;
+	g_autofree guint8 *data = g_malloc(n);
+	g_autoptr(GBytes) z = NULL;
+	struct stat st, written, b;
+
+	for (gsize i = 0; i < n; i++)
+		data[i] = (guint8)(i * 2654435761u >> 13);
+	z = gzip_bytes((char *)data, n);
+	write_bytes(gz, z);
+	read_cached_same(gz, cache, data, n); /* writes the copy */
+	digest = ps_file_digest(gz, NULL);
+	entry = g_strdup_printf("%s/%s.raw", cache, digest + strlen("sha256:"));
+	g_assert_cmpint(stat(entry, &written), ==, 0);
+	g_usleep(30 * 1000);
+	read_cached_same(gz, cache, data, n); /* a hit */
+	g_usleep(30 * 1000);
+	g_assert_true(g_file_set_contents(other, zeros, 1000, NULL));
+	g_assert_cmpint(stat(other, &b), ==, 0);
+	g_usleep(30 * 1000);
+	read_cached_same(gz, cache, data, n); /* a hit: relatime alone would not move atime */
+	g_assert_cmpint(stat(entry, &st), ==, 0);
+	g_assert_true(
+	    st.st_atim.tv_sec > b.st_mtim.tv_sec ||
+	    (st.st_atim.tv_sec == b.st_mtim.tv_sec && st.st_atim.tv_nsec > b.st_mtim.tv_nsec));
+	/* mtime kept: when it was written */
+	g_assert_cmpint(st.st_mtim.tv_sec, ==, written.st_mtim.tv_sec);
+	g_assert_cmpint(st.st_mtim.tv_nsec, ==, written.st_mtim.tv_nsec);
+	cap = g_strdup_printf("%" G_GSIZE_FORMAT, n + 128 + 500);
+	g_setenv("PAGESIM_CACHE_MAX", cap, TRUE);
+	g_assert_cmpuint(ps_cache_trim(cache, NULL), ==, 1);
+	g_unsetenv("PAGESIM_CACHE_MAX");
+	g_assert_true(g_file_test(entry, G_FILE_TEST_IS_REGULAR));
+	g_assert_false(cache_has(cache, "b.pstc"));
+	/* an entry that cannot be stamped (gone) is no error */
+	ps_cache_touch("/nonexistent/pagesim/entry.raw");
+	ps_test_rm_rf(dir);
+}
+
 /* The three sums of p agree (scalar, SSE2 where built, the dispatched one). */
 static void sum_same(const uint8_t *p, gsize len)
 {
@@ -1465,5 +1520,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/util/state/table", test_state_table);
 	g_test_add_func("/util/state/mapped", test_state_mapped);
 	g_test_add_func("/util/cache/trim", test_cache_trim);
+	g_test_add_func("/util/cache/touch", test_cache_touch);
 	return g_test_run();
 }
