@@ -356,9 +356,11 @@ bool ps_memcg_offline(const PsPolicy *p, uint16_t memcg, uint16_t *parent);
  * it freed them (each once): those charged to a memcg with children (where kpagecgroup reports
  * the pages of its offline children) go to offline children made for them, one per 32-page
  * share of a reclaim pass, and so do root folios freed among them. Returns the offline memcgs
- * made. See reclaim.c for the rule and the evidence.
+ * made; adds to *not_made the shares left on their memcg's own lists because PS_MEMCG_MAX
+ * memcgs were there. See reclaim.c for the rule and the evidence.
  */
-uint32_t ps_memcg_split_offline(PsPolicy *p, const uint32_t *handles, uint32_t n);
+uint32_t ps_memcg_split_offline(PsPolicy *p, const uint32_t *handles, uint32_t n,
+				uint32_t *not_made);
 /* Pages reclaim took from memcg's own LRU lists (memory.stat's pgsteal of the memcg alone). */
 uint64_t ps_memcg_pgsteal(const PsPolicy *p, uint16_t memcg);
 /* The pages on list `lru` (PS_LRU_*) of memcg's lruvec on node. */

@@ -928,7 +928,8 @@ bool ps_memcg_offline(const PsPolicy *p, uint16_t memcg, uint16_t *parent)
  * at 32 freed pages, and a zombie whose 32 scanned pages had referenced ones freed fewer, so two
  * such share one zombie here.
  */
-uint32_t ps_memcg_split_offline(PsPolicy *p, const uint32_t *handles, uint32_t n)
+uint32_t ps_memcg_split_offline(PsPolicy *p, const uint32_t *handles, uint32_t n,
+				uint32_t *not_made)
 {
 	uint32_t nr = p->nr_memcgs, made = 0, last_pos = 0, share = 0;
 	uint16_t cur = PS_MEMCG_NONE;
@@ -980,6 +981,8 @@ uint32_t ps_memcg_split_offline(PsPolicy *p, const uint32_t *handles, uint32_t n
 			uint16_t id = ps_memcg_new(p, (uint16_t)mc, k);
 
 			if (id == PS_MEMCG_NONE) {
+				/* PS_MEMCG_MAX: this share and the rest stay on mc's lists */
+				*not_made += need[mc] - k;
 				need[mc] = k;
 				break;
 			}

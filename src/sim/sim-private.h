@@ -96,6 +96,8 @@ typedef struct {
 	struct {
 		uint64_t folios, pages, deactivated;
 		uint64_t offline_memcgs; /* made for the reclaim order (ps_memcg_split_offline) */
+		/* its shares not made at PS_MEMCG_MAX: their folios stay on the parent's lists */
+		uint32_t offline_shares_not_made;
 	} lru_ordered;
 	/* unknown-at-start blocks compaction moved: pfn at the snapshot <-> pfn now */
 	GHashTable *moved_to, *moved_from;

@@ -89,6 +89,7 @@
  * each run with its kind), so that a later run from the same trace does not read it again. The
  * skip hints are one more run there, of no pages (STALE_COMPACT_SKIP_HINTS).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "sim/sim-private.h"
@@ -463,8 +464,15 @@ static void split_offline(PsSim *s)
 		h = v - 1;
 		g_array_append_val(handles, h);
 	}
-	snap->lru_ordered.offline_memcgs += ps_memcg_split_offline(
-	    s->policy, (const uint32_t *)(void *)handles->data, handles->len);
+	snap->lru_ordered.offline_memcgs +=
+	    ps_memcg_split_offline(s->policy, (const uint32_t *)(void *)handles->data, handles->len,
+				   &snap->lru_ordered.offline_shares_not_made);
+	if (snap->lru_ordered.offline_shares_not_made)
+		fprintf(
+		    stderr,
+		    "pagesim: %u shares of the reclaim order's offline memcgs not made (at most "
+		    "%d memcgs): their folios stay on their parent's lists\n",
+		    snap->lru_ordered.offline_shares_not_made, PS_MEMCG_MAX);
 }
 
 void sim_snapshot_lru_order(PsSim *s)

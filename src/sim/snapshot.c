@@ -971,6 +971,10 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 		if (snap->lru_ordered.offline_memcgs)
 			cJSON_AddNumberToObject(o, "offline_memcgs_from_reclaim_order",
 						(double)snap->lru_ordered.offline_memcgs);
+		/* shares of them not made: the memcg table was full (PS_MEMCG_MAX) */
+		if (snap->lru_ordered.offline_shares_not_made)
+			cJSON_AddNumberToObject(o, "offline_memcg_shares_not_made",
+						(double)snap->lru_ordered.offline_shares_not_made);
 		/* the first direct compaction crossed its zone empty: skip hints at the start */
 		if (snap->compaction_skip_blocks)
 			cJSON_AddNumberToObject(o, "compaction_skip_hint_blocks_at_start",

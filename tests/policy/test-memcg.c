@@ -280,7 +280,7 @@ static void test_split_offline(void)
 	g_autoptr(FixtureHost) h = host_new();
 	uint16_t a = ps_memcg_new(h->p, PS_MEMCG_ROOT, 35);
 	uint16_t c = ps_memcg_new(h->p, a, 2972), parent = PS_MEMCG_NONE, z0, z1;
-	uint32_t order[100], n = 0, r;
+	uint32_t order[100], n = 0, r, not_made = 0;
 
 	add_file(h, 300, a);
 	add_file(h, 10, c);
@@ -295,7 +295,8 @@ static void test_split_offline(void)
 	order[n++] = 301;
 	/* nothing is scraped from online lists */
 	g_assert_cmpuint(shrink(h, 12, UINT64_MAX, true), ==, 0);
-	g_assert_cmpuint(ps_memcg_split_offline(h->p, order, n), ==, 2);
+	g_assert_cmpuint(ps_memcg_split_offline(h->p, order, n, &not_made), ==, 2);
+	g_assert_cmpuint(not_made, ==, 0);
 	z0 = (uint16_t)(ps_memcg_count(h->p) - 2);
 	z1 = (uint16_t)(z0 + 1);
 	g_assert_true(ps_memcg_offline(h->p, z0, &parent));
@@ -413,7 +414,7 @@ static void test_split_offline_root_pass(void)
 	for (int with_root = 1; with_root >= 0; with_root--) {
 		g_autoptr(FixtureHost) h = host_new();
 		uint16_t a = ps_memcg_new(h->p, PS_MEMCG_ROOT, 35), z0;
-		uint32_t order[80], n = 0, r;
+		uint32_t order[80], n = 0, r, not_made = 0;
 
 		ps_memcg_new(h->p, a, 2972); /* an online child: A has children */
 		add_file(h, 100, a);
@@ -425,7 +426,9 @@ static void test_split_offline_root_pass(void)
 			order[n++] = r;
 		for (uint32_t i = 40; i < 72; i++)
 			order[n++] = i;
-		g_assert_cmpuint(ps_memcg_split_offline(h->p, order, n), ==, with_root ? 2 : 3);
+		g_assert_cmpuint(ps_memcg_split_offline(h->p, order, n, &not_made), ==,
+				 with_root ? 2 : 3);
+		g_assert_cmpuint(not_made, ==, 0);
 		z0 = (uint16_t)(ps_memcg_count(h->p) - (with_root ? 2 : 3));
 		if (with_root) {
 			g_assert_cmpuint(file_pages(h, z0), ==, 64);
@@ -441,6 +444,34 @@ static void test_split_offline_root_pass(void)
 	}
 }
 
+/*
+ * ps_memcg_split_offline with the memcg table one short of PS_MEMCG_MAX: A (key 35, an online
+ * child) frees 0-95 in one pass, three 32-page shares; the first gets the last free slot, the
+ * other two are not made and counted (review-model s15 item 7), and their 64 pages stay A's.
+ */
+static void test_split_offline_full(void)
+{
+	g_autoptr(FixtureHost) h = host_new();
+	uint16_t a = ps_memcg_new(h->p, PS_MEMCG_ROOT, 35), z0, parent = PS_MEMCG_NONE;
+	uint32_t order[96], not_made = 0;
+
+	ps_memcg_new(h->p, a, 2972);
+	while (ps_memcg_count(h->p) < PS_MEMCG_MAX - 1)
+		g_assert_cmpuint(ps_memcg_new(h->p, PS_MEMCG_ROOT, 1ull << 40), !=, PS_MEMCG_NONE);
+	add_file(h, 100, a);
+	for (uint32_t i = 0; i < 96; i++)
+		order[i] = i;
+	g_assert_cmpuint(ps_memcg_split_offline(h->p, order, 96, &not_made), ==, 1);
+	g_assert_cmpuint(not_made, ==, 2);
+	g_assert_cmpuint(ps_memcg_count(h->p), ==, PS_MEMCG_MAX);
+	z0 = (uint16_t)(PS_MEMCG_MAX - 1);
+	g_assert_true(ps_memcg_offline(h->p, z0, &parent));
+	g_assert_cmpuint(parent, ==, a);
+	g_assert_cmpuint(file_pages(h, z0), ==, 32);
+	g_assert_cmpuint(file_pages(h, a), ==, 68);
+	fixture_check(h->m);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -453,6 +484,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/memcg/walk-incremental", test_walk_incremental);
 	g_test_add_func("/policy/memcg/split-offline", test_split_offline);
 	g_test_add_func("/policy/memcg/split-offline-root-pass", test_split_offline_root_pass);
+	g_test_add_func("/policy/memcg/split-offline-full", test_split_offline_full);
 	g_test_add_func("/policy/memcg/new-memcg-mid-pass", test_new_memcg_mid_pass);
 	g_test_add_func("/policy/memcg/offline-fract-round-up", test_offline_fract_round_up);
 	return g_test_run();
