@@ -495,6 +495,45 @@ static void cpu_kick(PsSim *s, int cpu)
 	ps_engine_schedule(s->e, at, s->ev_exec, (uint32_t)cpu, 0);
 }
 
+/*
+ * The held exec event (hold_kick) into the queue, with the sequence number it was given when it
+ * was held: its place among ties is the one cpu_kick would have given it then.
+ */
+static void held_flush(PsSim *s)
+{
+	if (!s->held_cpu)
+		return;
+	ps_engine_schedule_seq(s->e, s->held_at, s->held_seq, s->ev_exec, s->held_cpu - 1, 0);
+	s->held_cpu = 0;
+}
+
+/*
+ * cpu_kick for the read loop: the exec event is held out of the queue (one at a time, an
+ * earlier one queued first). The loop runs it itself when it is the next event due
+ * (read_after_execs), ~190 instructions of heap push and pop saved a record that waits for its
+ * cpu (nearly every other record of churn-portable); every handler queues what it still holds
+ * before it returns to the engine (held_flush), so the engine sees the same events in the same
+ * order.
+ */
+static void hold_kick(PsSim *s, int cpu)
+{
+	CpuQueue *q = &s->cpuq[cpu];
+	const PsTraceEvent *head = &g_array_index(s->slots, PsTraceEvent, q->buf[q->head]);
+
+	held_flush(s);
+	s->held_at = MAX(MAX(head->t_ns, s->busy_until[cpu]), ps_engine_now(s->e));
+	s->held_seq = ps_engine_reserve_seq(s->e);
+	s->held_cpu = (uint32_t)cpu + 1;
+}
+
+/* The time of the next event, the held exec event's included. */
+static inline ps_time_t next_time(const PsSim *s)
+{
+	ps_time_t t = ps_engine_next_time(s->e);
+
+	return s->held_cpu ? MIN(t, s->held_at) : t;
+}
+
 /* A record in a slot that must run again later (an allocation waiting for an OOM victim). */
 static void requeue_slot(PsSim *s, uint32_t slot, int cpu)
 {
@@ -591,7 +630,7 @@ G_ALWAYS_INLINE static inline void take_ahead(PsSim *s)
 
 		cq_push_back(&s->cpuq[cpu], slot_put(s, ev));
 		if (idle)
-			cpu_kick(s, cpu);
+			hold_kick(s, cpu);
 	}
 }
 
@@ -615,11 +654,28 @@ static bool read_after_execs(PsSim *s)
 
 	/* on_exec runs a cpu's next record back to back only when it comes before this read */
 	s->read_waiting = true;
-	while (ps_engine_next_before(e, t, seq)) {
-		if (s->error || !ps_engine_take_before(e, s->ev_exec, t, seq, until, &ev)) {
+	for (;;) {
+		/* the held exec event (its number is below seq) when it is the next one */
+		bool held = s->held_cpu && s->held_at <= t &&
+			    !ps_engine_next_before(e, s->held_at, s->held_seq);
+
+		if (!held && !ps_engine_next_before(e, t, seq))
+			break;
+		if (s->error ||
+		    (held ? s->held_at > until
+			  : !ps_engine_take_before(e, s->ev_exec, t, seq, until, &ev))) {
 			ps_engine_schedule_seq(e, t, seq, s->ev_read, 0, 0);
 			s->read_waiting = false;
 			return false;
+		}
+		if (held) {
+			/* as ps_engine_take_before would have handed it out */
+			ev = (PsEvent){.time = s->held_at,
+				       .seq = s->held_seq,
+				       .type = s->ev_exec,
+				       .arg0 = s->held_cpu - 1};
+			s->held_cpu = 0;
+			ps_engine_advance(e, ev.time);
 		}
 		on_exec(e, &ev, s);
 	}
@@ -654,10 +710,11 @@ static void on_read(PsEngine *e, const PsEvent *pev, void *data)
 					   0);
 			break;
 		}
-		if (s->ahead->t_ns >= ps_engine_next_time(e) && !read_after_execs(s))
+		if (s->ahead->t_ns >= next_time(s) && !read_after_execs(s))
 			break;
 		ps_engine_advance(e, s->ahead->t_ns);
 	}
+	held_flush(s);
 	if (s->error || (!s->have_ahead && s->pending == 0))
 		ps_engine_stop(e);
 }
@@ -710,14 +767,17 @@ static void on_exec(PsEngine *e, const PsEvent *pev, void *data)
 			s->busy_until[cpu]),
 		    ps_engine_now(e));
 		/* a read event the read loop holds back (read_after_execs) has a lower seq */
-		if (s->error || at >= ps_engine_next_time(e) || at > until ||
+		if (s->error || at >= next_time(s) || at > until ||
 		    (s->read_waiting && at >= s->ahead->t_ns)) {
-			cpu_kick(s, cpu);
+			hold_kick(s, cpu);
 			break;
 		}
 		ps_engine_advance(e, at);
 		slot = cq_pop_front(&s->cpuq[cpu]);
 	}
+	/* the read loop that called it runs or queues what it holds */
+	if (!s->read_waiting)
+		held_flush(s);
 	if (s->error || (!s->have_ahead && s->pending == 0))
 		ps_engine_stop(e);
 }

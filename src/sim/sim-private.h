@@ -880,6 +880,13 @@ struct PsSim {
 	GHashTable *killed_pids; /* pids the OOM killer took, until a `proc` reuses them */
 	/* the read loop runs queued records before s->ahead's read event, not yet queued */
 	bool read_waiting;
+	/*
+	 * A cpu's exec event the read loop holds instead of queueing it (replay.c hold_kick):
+	 * cpu + 1 (0: none), its time and the sequence number it would have been queued with.
+	 */
+	uint32_t held_cpu;
+	ps_time_t held_at;
+	uint64_t held_seq;
 	bool any_killed;	/* killed_pids was ever added to: exec_event looks */
 	GError *error;		/* first error raised inside a handler; stops the run */
 	GThread *digest_thread; /* computes the trace file's sha256 while the replay runs */
