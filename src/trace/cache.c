@@ -75,7 +75,7 @@
 
 #define CACHE_MAGIC	 "PSTRACE\x01"
 #define CACHE_END_MAGIC	 "PSTREND\x01"
-#define CACHE_FORMAT	 6
+#define CACHE_FORMAT	 7
 #define CACHE_BYTE_ORDER 0x0102030405060708ULL
 #define CACHE_SUFFIX	 ".pstc"
 
@@ -106,31 +106,25 @@ typedef struct {
 
 /* ---- shared --------------------------------------------------------------------------------- */
 
-/*
- * A 64-bit checksum over the payload as little 8-byte words (the last zero-padded): cheap enough
- * to run over every entry on open (~1 ns per word), against bit rot and cut files, not malice
- * (the decoder is bounds-checked anyway).
- */
 static inline uint64_t sum_word(uint64_t h, uint64_t w)
 {
 	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
 	return h ^ (h >> 32);
 }
 
-static uint64_t sum_bytes(uint64_t h, const uint8_t *p, gsize len)
+/*
+ * The payload's checksum, against bit rot and cut files, not malice (the decoder is
+ * bounds-checked anyway): util's ps_checksum_sum (position-weighted word sums, SIMD) of each
+ * SUM_CHUNK bytes in turn, the last piece shorter, chained through sum_word, so the writer sums
+ * what it writes piece by piece. Format 6 chained sum_word over every 8-byte word, a multiply
+ * after a multiply: ~6 instructions a word, 4.3 M of a build-portable replay's 523 M on open;
+ * ps_checksum_sum is ~0.125 instructions a byte with AVX2, 0.31 with SSE2.
+ */
+#define SUM_CHUNK ((gsize)1 << 20)
+static uint64_t sum_payload(uint64_t h, const uint8_t *p, gsize len)
 {
-	gsize i;
-	uint64_t w;
-
-	for (i = 0; i + 8 <= len; i += 8) {
-		memcpy(&w, p + i, 8);
-		h = sum_word(h, w);
-	}
-	if (i < len) {
-		w = 0;
-		memcpy(&w, p + i, len - i);
-		h = sum_word(h, w);
-	}
+	for (gsize off = 0; off < len; off += SUM_CHUNK)
+		h = sum_word(h, ps_checksum_sum(p + off, MIN(SUM_CHUNK, len - off)));
 	return h;
 }
 
@@ -387,7 +381,7 @@ PsCacheIn *ps_cache_in_open(const char *path, const char *digest, uint64_t sourc
 	if (!*why && tail.payload_bytes != size - sizeof(head) - sizeof(tail))
 		*why = g_strdup_printf("payload of %zu bytes, the end mark says %" PRIu64,
 				       size - sizeof(head) - sizeof(tail), tail.payload_bytes);
-	if (!*why && sum_bytes(0, data + sizeof(head), tail.payload_bytes) != tail.checksum)
+	if (!*why && sum_payload(0, data + sizeof(head), tail.payload_bytes) != tail.checksum)
 		*why = g_strdup("checksum mismatch: the file is corrupt");
 	if (*why) {
 		g_mapped_file_unref(map);
@@ -791,7 +785,7 @@ void ps_cache_in_close(PsCacheIn *c)
 
 /* ---- writing -------------------------------------------------------------------------------- */
 
-#define OUT_FLUSH (1 << 20) /* bytes buffered before a write */
+#define OUT_FLUSH SUM_CHUNK /* bytes buffered before a write: whole pieces of the checksum */
 
 struct PsCacheOut {
 	PsAtomicFile *file;
@@ -882,14 +876,17 @@ static inline void put_varint(GByteArray *b, uint64_t v)
 	g_byte_array_append(b, tmp, n);
 }
 
-/* Writes the buffer's whole 8-byte words (all of it when last), so the checksum sees words. */
+/*
+ * Writes the buffer's whole SUM_CHUNK pieces (all of it when last), so the checksum sees the
+ * pieces the reader sums (sum_payload).
+ */
 static gboolean out_flush(PsCacheOut *c, bool last, GError **error)
 {
-	gsize n = last ? c->buf->len : c->buf->len & ~(gsize)7;
+	gsize n = last ? c->buf->len : c->buf->len - c->buf->len % SUM_CHUNK;
 
 	if (!n)
 		return TRUE;
-	c->checksum = sum_bytes(c->checksum, c->buf->data, n);
+	c->checksum = sum_payload(c->checksum, c->buf->data, n);
 	c->payload_bytes += n;
 	if (!ps_atomic_file_write(c->file, c->buf->data, n, error))
 		return FALSE;
