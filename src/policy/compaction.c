@@ -1288,6 +1288,62 @@ static enum ps_compact_result compact_finished(PsMachine *m, PsCompactControl *c
 	return PS_COMPACT_RES_CONTINUE;
 }
 
+/*
+ * One compact_zone run for events.jsonl, "compact_zone", the model's mm_compaction_begin and
+ * mm_compaction_end in one record (at the run's start; cost_ns is its modelled length): the zone
+ * (zone_idx: 0 DMA, 1 DMA32, 2 Normal, 3 Movable), who ran
+ * it (direct: a task's allocation; proactive: kcompactd's proactive compact_node; order -1 and
+ * neither: compact_memory; else kcompactd_do_work), the scanners' pfns at the start and the end
+ * (the tracepoints' migrate_pfn and free_pfn), status as enum compact_result
+ * (include/linux/compaction.h: 5 complete, 6 partial_skipped, 7 contended, 8 success), and the
+ * run's counters. Only runs past the suitability check, the ones compaction_runs counts.
+ */
+static void note_compact_zone(PsMachine *m, const PsCompactControl *cc, ps_pfn_t migrate_start,
+			      ps_pfn_t free_start, enum ps_compact_result ret)
+{
+	static const char *const keys[] = {"node",
+					   "zone_idx",
+					   "order",
+					   "mode",
+					   "direct",
+					   "proactive",
+					   "whole_zone",
+					   "migrate_start_pfn",
+					   "free_start_pfn",
+					   "migrate_end_pfn",
+					   "free_end_pfn",
+					   "status",
+					   "migrate_scanned",
+					   "free_scanned",
+					   "isolated",
+					   "migrated",
+					   "cost_ns",
+					   NULL};
+	PsPolicy *p = ps_policy_of(m);
+	int64_t vals[G_N_ELEMENTS(keys) - 1] = {
+	    cc->zone->node,
+	    cc->zone->type,
+	    cc->order,
+	    cc->mode,
+	    cc->direct_compaction,
+	    cc->proactive_compaction,
+	    cc->whole_zone,
+	    (int64_t)migrate_start,
+	    (int64_t)free_start,
+	    (int64_t)cc->migrate_pfn,
+	    (int64_t)cc->free_pfn,
+	    ret,
+	    (int64_t)cc->total_migrate_scanned,
+	    (int64_t)cc->total_free_scanned,
+	    (int64_t)cc->nr_isolated,
+	    (int64_t)cc->nr_migrated,
+	    (int64_t)cc->cost_ns,
+	};
+
+	if (p)
+		ps_host_event(p, "compact_zone", keys, vals);
+}
+
 enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
 {
 	PsZone *z = cc->zone;
@@ -1297,6 +1353,7 @@ enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
 	ps_pfn_t last_migrated = 0; /* as the kernel starts it: pfn 0's pageblock */
 	/* the kernel's last_migrated_pfn for the drain: set by a migration, 0 once drained */
 	ps_pfn_t drain_from = 0;
+	ps_pfn_t migrate_start, free_start; /* for note_compact_zone */
 
 	if (cc->order >= 0) {
 		ret = ps_compaction_suit_allocation_order(m, z, cc->order, cc->highest_zoneidx,
@@ -1326,6 +1383,8 @@ enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
 		if (cc->migrate_pfn <= init_migrate_pfn(z))
 			cc->whole_zone = true;
 	}
+	migrate_start = cc->migrate_pfn;
+	free_start = cc->free_pfn;
 	cc->free_resume = 0;
 	cc->fast_search_fail = 0;
 	cc->fast_start_pfn = 0;
@@ -1385,6 +1444,7 @@ enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
 	m->vm_events[PS_COMPACT_MIGRATE_SCANNED] += cc->total_migrate_scanned;
 	m->vm_events[PS_COMPACT_FREE_SCANNED] += cc->total_free_scanned;
 	m->compact_zone_contended_total += ret == PS_COMPACT_RES_CONTENDED;
+	note_compact_zone(m, cc, migrate_start, free_start, ret);
 	return ret;
 }
 

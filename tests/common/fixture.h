@@ -148,6 +148,10 @@ typedef struct {
 	uint64_t kill_badness; /* its points as the killer passed them */
 	uint64_t kill_reap_at;
 	GHashTable *events; /* event type -> count */
+	/* The last event: its type, keys (the policy's static array) and values. */
+	const char *last_event;
+	const char *const *last_keys;
+	int64_t last_vals[32];
 } FixtureHost;
 
 static inline void fixture_host_release(FixtureHost *h, uint32_t handle)
@@ -250,6 +254,24 @@ static inline void fixture_host_event(void *data, const char *type, const char *
 	gpointer n = g_hash_table_lookup(h->events, type);
 
 	g_hash_table_insert(h->events, (gpointer)type, GUINT_TO_POINTER(GPOINTER_TO_UINT(n) + 1));
+	h->last_event = type;
+	h->last_keys = keys;
+	for (unsigned i = 0; keys && keys[i]; i++) {
+		g_assert_cmpuint(i, <, G_N_ELEMENTS(h->last_vals));
+		h->last_vals[i] = vals[i];
+	}
+}
+
+/* The value of `key` in the last event, which must be of `type` and have the key. */
+static inline int64_t fixture_host_last(const FixtureHost *h, const char *type, const char *key)
+{
+	g_assert_nonnull(h->last_event);
+	g_assert_cmpstr(h->last_event, ==, type);
+	for (unsigned i = 0; h->last_keys[i]; i++)
+		if (!strcmp(h->last_keys[i], key))
+			return h->last_vals[i];
+	g_assert_not_reached();
+	return 0;
 }
 
 /* How many events of `type` the policy reported. */

@@ -96,6 +96,62 @@ static void test_compact_whole_zone(void)
 }
 
 /*
+ * events.jsonl's compact_zone record: one per run past the suitability check, with the run's
+ * scanners at its start and end, its status and its counters; a run that the suitability check
+ * stops (an order the zone already has) writes none, as it starts no mm_compaction_begin.
+ */
+static void test_compact_zone_event(void)
+{
+	g_autoptr(FixtureHost) h = fixture_host_new(fixture_normal_only(4096, 8192), NULL);
+	PsMachine *m = h->m;
+	PsZone *z = fixture_host_normal(h);
+	PsCompactControl cc = whole_zone_cc(z);
+	PsCompactControl kc = {
+	    .zone = z,
+	    .order = 2,
+	    .migratetype = PS_MT_UNMOVABLE,
+	    .mode = PS_MIGRATE_SYNC_LIGHT,
+	    .alloc_flags = PS_ALLOC_WMARK_MIN,
+	    .highest_zoneidx = PS_ZONE_NORMAL,
+	};
+	const char *ev = "compact_zone";
+
+	fill_order0(m, z, 0);
+	punch(m, z);
+	/* owners for the host to tell of the moves (a page nobody owns stays, as if pinned) */
+	for (ps_pfn_t p = z->start_pfn; p < ps_zone_end_pfn(z); p++)
+		if (ps_page_state(m, p) == PS_PAGE_ALLOCATED)
+			fixture_host_own(h, p, 0, PS_NR_FOLIO_KINDS, false);
+	g_assert_cmpuint(fixture_host_events(h, ev), ==, 0);
+	g_assert_cmpint(ps_compact_zone(m, &cc), ==, PS_COMPACT_RES_COMPLETE);
+	fixture_check(m);
+	g_assert_cmpuint(fixture_host_events(h, ev), ==, 1);
+	g_assert_cmpint(fixture_host_last(h, ev, "zone_idx"), ==, PS_ZONE_NORMAL);
+	g_assert_cmpint(fixture_host_last(h, ev, "order"), ==, -1);
+	g_assert_cmpint(fixture_host_last(h, ev, "mode"), ==, PS_MIGRATE_SYNC);
+	g_assert_cmpint(fixture_host_last(h, ev, "direct"), ==, 0);
+	g_assert_cmpint(fixture_host_last(h, ev, "whole_zone"), ==, 1);
+	g_assert_cmpint(fixture_host_last(h, ev, "migrate_start_pfn"), ==, (int64_t)z->start_pfn);
+	g_assert_cmpint(fixture_host_last(h, ev, "free_start_pfn"), ==,
+			(int64_t)(ps_zone_end_pfn(z) - 512));
+	g_assert_cmpint(fixture_host_last(h, ev, "migrate_end_pfn"), ==, (int64_t)cc.migrate_pfn);
+	g_assert_cmpint(fixture_host_last(h, ev, "free_end_pfn"), ==, (int64_t)cc.free_pfn);
+	g_assert_cmpint(fixture_host_last(h, ev, "migrate_end_pfn"), >, (int64_t)z->start_pfn);
+	g_assert_cmpint(fixture_host_last(h, ev, "status"), ==, 5); /* COMPACT_COMPLETE */
+	g_assert_cmpint(fixture_host_last(h, ev, "migrate_scanned"), ==,
+			(int64_t)cc.total_migrate_scanned);
+	g_assert_cmpint(fixture_host_last(h, ev, "free_scanned"), ==,
+			(int64_t)cc.total_free_scanned);
+	g_assert_cmpint(fixture_host_last(h, ev, "isolated"), ==, (int64_t)cc.nr_isolated);
+	g_assert_cmpint(fixture_host_last(h, ev, "migrated"), ==, (int64_t)cc.nr_migrated);
+	g_assert_cmpint(fixture_host_last(h, ev, "migrated"), >, 1000);
+	g_assert_cmpint(fixture_host_last(h, ev, "cost_ns"), ==, (int64_t)cc.cost_ns);
+	/* the zone now has free order-2 blocks: compaction_suit_allocation_order says success */
+	g_assert_cmpint(ps_compact_zone(m, &kc), ==, PS_COMPACT_RES_SUCCESS);
+	g_assert_cmpuint(fixture_host_events(h, ev), ==, 1);
+}
+
+/*
  * The free scanner's stride: sync starts at 1, doubles over every block that yields nothing (up
  * to COMPACT_CLUSTER_MAX = 32) and drops back to 1 after one that yields. A full zone but for
  * block 9 (free pages at offsets 1 mod 32, between the visits of stride 32) and block 8 (free
@@ -840,6 +896,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/policy/compaction/whole-zone-packs-movable", test_compact_whole_zone);
+	g_test_add_func("/policy/compaction/compact-zone-event", test_compact_zone_event);
 	g_test_add_func("/policy/compaction/free-scanner-stride", test_free_scanner_stride);
 	g_test_add_func("/policy/compaction/large-folio-leftovers", test_large_folio_leftovers);
 	g_test_add_func("/policy/compaction/large-folio-split", test_large_folio_split);
