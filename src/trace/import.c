@@ -154,8 +154,11 @@ static bool is_digit(char c)
  */
 static const char *parse_timestamp(const char *p, uint64_t *ts_ns, bool *overflow)
 {
+	/* the fraction's first up to 9 digits, scaled to nanoseconds by how many there were */
+	static const uint64_t scale[10] = {1000000000ull, 100000000ull, 10000000ull, 1000000ull,
+					   100000ull,	  10000ull,	1000ull,     100ull,
+					   10ull,	  1ull};
 	uint64_t sec = 0, frac = 0;
-	int fdig = 0;
 	const char *d = p;
 
 	*overflow = false;
@@ -173,16 +176,11 @@ static const char *parse_timestamp(const char *p, uint64_t *ts_ns, bool *overflo
 		*ts_ns = sec;
 		return p;
 	}
-	for (p++; is_digit(*p); p++) {
-		if (fdig < 9) {
-			frac = frac * 10 + (uint64_t)(*p - '0');
-			fdig++;
-		}
-	}
-	while (fdig < 9) {
-		frac *= 10;
-		fdig++;
-	}
+	for (d = ++p; is_digit(*p) && p - d < 9; p++)
+		frac = frac * 10 + (uint64_t)(*p - '0');
+	frac *= scale[p - d];
+	while (is_digit(*p))
+		p++;
 	if (sec > (UINT64_MAX - frac) / 1000000000ull)
 		*overflow = true;
 	*ts_ns = sec * 1000000000ull + frac;
@@ -363,13 +361,14 @@ static const char *split_line(char *s, gsize len, Line *l)
 	while (*p == ' ')
 		p++;
 	l->event = p;
-	while (*p && *p != ' ' && *p != '(')
-		p++;
-	if (p > l->event && (*p == '(' || (p[-1] != ':' && HAS_PREFIX(p, " -> "))) &&
-	    HAS_PREFIX(l->event, "sys_"))
-		return split_syscall(l, p);
-	while (*p && *p != ' ')
-		p++;
+	if (HAS_PREFIX(p, "sys_")) {
+		while (*p && *p != ' ' && *p != '(')
+			p++;
+		if (p > l->event && (*p == '(' || (p[-1] != ':' && HAS_PREFIX(p, " -> "))))
+			return split_syscall(l, p);
+	}
+	/* strchrnul: most event lines' names run 13-30 characters */
+	p = strchrnul(p, ' ');
 	if (p == l->event || p[-1] != ':')
 		return "no EVENT: after the timestamp";
 	p[-1] = '\0';
@@ -679,6 +678,21 @@ static gboolean parse_gfp(Imp *im, const char *s, uint64_t *gfp, GError **error)
 	return TRUE;
 }
 
+/* A character's value as a hex digit; 16 for any other character. */
+static const uint8_t hex_value[256] = {
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    0,	1,  2,	3,  4,	5,  6,	7,  8,	9,  16, 16, 16, 16, 16, 16, 16, 10, 11, 12, 13, 14, 15, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 10, 11, 12, 13, 14, 15, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+};
+
 /*
  * The common value at v: decimal digits, or 0x and hex digits, within u64 (what g_ascii_strtoull
  * gives for it, without its locale-free set-up and sign handling); *stop: the first character
@@ -691,10 +705,7 @@ static bool plain_u64_to(const char *v, const char **stop, uint64_t *out)
 
 	if (p[0] == '0' && p[1] == 'x') {
 		for (p += 2;; p++) {
-			unsigned d = is_digit(*p)	      ? (unsigned)(*p - '0')
-				     : *p >= 'a' && *p <= 'f' ? (unsigned)(*p - 'a' + 10)
-				     : *p >= 'A' && *p <= 'F' ? (unsigned)(*p - 'A' + 10)
-							      : 16;
+			unsigned d = hex_value[(guchar)*p];
 
 			if (d > 15)
 				break;
@@ -3523,17 +3534,17 @@ static bool scan_line(char *s, gsize len, Scan *sc)
 	for (p++; *p == ' '; p++)
 		;
 	ev = p;
-	while (*p && *p != ' ' && *p != '(')
-		p++;
-	if (p > ev && (*p == '(' || (p[-1] != ':' && HAS_PREFIX(p, " -> "))) &&
-	    HAS_PREFIX(ev, "sys_")) {
-		*p = '\0'; /* as split_syscall: the name, no payload */
-		sc->event = ev;
-		sc->payload = NULL;
-		return true;
+	if (HAS_PREFIX(p, "sys_")) {
+		while (*p && *p != ' ' && *p != '(')
+			p++;
+		if (p > ev && (*p == '(' || (p[-1] != ':' && HAS_PREFIX(p, " -> ")))) {
+			*p = '\0'; /* as split_syscall: the name, no payload */
+			sc->event = ev;
+			sc->payload = NULL;
+			return true;
+		}
 	}
-	while (*p && *p != ' ')
-		p++;
+	p = strchrnul(p, ' ');
 	if (p == ev || p[-1] != ':')
 		return false;
 	p[-1] = '\0';
