@@ -10,9 +10,12 @@
  * Last, `pagesim import` of the real gzip'd tracefs recordings of ../shared/realdata (ftrace-*,
  * when present) into .jsonl.gz, best of 3: wall and CPU (all threads: the input is inflated and
  * the output compressed on threads of their own, util/lines.c and trace/writer.c) in lines per
- * second. And a trace-cmd trace.dat named by $PAGESIM_BENCH_TRACEDAT, if set (a recording of
- * pagesim-capture --trace-dat: none is shipped, a trace.dat carries the machine's kallsyms),
- * imported the same way; its "lines" are events (and report's header line).
+ * second. And a trace-cmd trace.dat, imported the same way; its "lines" are events (and report's
+ * header line): the one $PAGESIM_BENCH_TRACEDAT names, else one recorded here by
+ * tools/pagesim-capture --trace-dat of a 128 MiB dd into the temporary directory (root, tracefs
+ * and trace-cmd needed: it says which is missing; about 25 s, most of it the capture's
+ * kpageflags snapshots; the machine's other tasks are recorded too). None is shipped: a
+ * trace.dat carries the machine's kallsyms.
  *
  * A benchmark prints figures; nothing here is asserted. Usage: bench-trace [N].
  */
@@ -22,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "mm/mm.h"
 #include "trace/trace.h"
@@ -131,6 +135,61 @@ static void bench_import(const char *in, const char *out)
 	       "(%.2f M lines/CPU-s), parse thread %6.3f s: two idle cores %.2f M lines/s\n",
 	       name, lines, wall, (double)lines / wall / 1e6, cpu, (double)lines / cpu / 1e6,
 	       main_cpu, (double)lines / MAX(main_cpu, cpu / 2) / 1e6);
+}
+
+/*
+ * A trace.dat recorded by pagesim-capture --trace-dat into dir (a 128 MiB write of zeros to a file
+ * there, so page-cache allocations and their frees); NULL, having said why, when none can be made.
+ */
+static char *record_tracedat(const char *dir)
+{
+	g_autofree char *capture =
+	    g_build_filename(PS_SOURCE_DIR, "tools", "pagesim-capture", NULL);
+	g_autofree char *rec = g_build_filename(dir, "capture", NULL);
+	g_autofree char *file = g_build_filename(dir, "zeros", NULL);
+	g_autofree char *cmd = g_strdup_printf(
+	    "dd if=/dev/zero of='%s' bs=1M count=128 status=none; rm -f '%s'", file, file);
+	g_autofree char *tc = g_find_program_in_path("trace-cmd");
+	g_autofree char *err = NULL;
+	g_autoptr(GError) error = NULL;
+	const char *argv[] = {capture, "--trace-dat", "--buffer-kb", "65536", rec,
+			      "--",    "sh",	      "-c",	     cmd,     NULL};
+	int status = 0;
+
+	if (geteuid() != 0 || !tc || !g_file_test(capture, G_FILE_TEST_IS_EXECUTABLE)) {
+		printf("import of a trace.dat: PAGESIM_BENCH_TRACEDAT not set and none recorded "
+		       "here (%s), skipped\n",
+		       geteuid() != 0 ? "not root"
+		       : !tc	      ? "no trace-cmd: scripts/deps.sh installs it"
+				      : "no tools/pagesim-capture");
+		return NULL;
+	}
+	if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+			  &err, &status, &error) ||
+	    !g_spawn_check_wait_status(status, &error)) {
+		printf("import of a trace.dat: pagesim-capture --trace-dat failed (%s%s%s), "
+		       "skipped\n",
+		       error->message, err && *err ? ": " : "", err ? g_strstrip(err) : "");
+		return NULL;
+	}
+	return g_build_filename(rec, "trace.dat", NULL);
+}
+
+/* Removes what record_tracedat wrote (a flat directory of files). */
+static void remove_capture(const char *dir)
+{
+	g_autofree char *rec = g_build_filename(dir, "capture", NULL);
+	GDir *d = g_dir_open(rec, 0, NULL);
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d))) {
+		g_autofree char *f = g_build_filename(rec, name, NULL);
+
+		g_unlink(f);
+	}
+	if (d)
+		g_dir_close(d);
+	g_rmdir(rec);
 }
 
 /* Parse, compile and cached read of one trace, best of 3 each. */
@@ -310,10 +369,15 @@ int main(int argc, char **argv)
 			else
 				printf("import %s: %s absent, skipped\n", recs[i], in);
 		}
-		if (g_getenv("PAGESIM_BENCH_TRACEDAT"))
+		if (g_getenv("PAGESIM_BENCH_TRACEDAT")) {
 			bench_import(g_getenv("PAGESIM_BENCH_TRACEDAT"), out);
-		else
-			printf("import of a trace.dat: PAGESIM_BENCH_TRACEDAT not set, skipped\n");
+		} else {
+			g_autofree char *dat = record_tracedat(dir);
+
+			if (dat)
+				bench_import(dat, out);
+			remove_capture(dir);
+		}
 	}
 	g_rmdir(dir);
 	return 0;
