@@ -74,8 +74,11 @@
 #include <string.h>
 #include <unistd.h>
 
-/* s starts with the literal lit (g_str_has_prefix measures both strings: the rest of a line) */
-#define HAS_PREFIX(s, lit) (strncmp((s), "" lit, sizeof(lit) - 1) == 0)
+/*
+ * s starts with the literal lit, not empty (g_str_has_prefix measures both strings: the rest of
+ * a line). The first character first: most tests of a line fail there, without the call.
+ */
+#define HAS_PREFIX(s, lit) ((s)[0] == ("" lit)[0] && strncmp((s), "" lit, sizeof(lit) - 1) == 0)
 
 #define IMP_MAX_KV	     16
 #define IMP_MAX_ZONE_SAMPLES 64 /* node/zone pairs "pagesim-zone:" markers may name */
@@ -4158,9 +4161,10 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 				  l.event, l.ts_len, l.ts_text);
 	if (im->vs_open)
 		im->vs_open = vmstat_note(im, l.event, l.comm, l.ts_text);
-	if (strcmp(l.event, "cgroup_attach_task") == 0)
+	/* the first character first: these strcmp calls ran on every line */
+	if (l.event[0] == 'c' && strcmp(l.event, "cgroup_attach_task") == 0)
 		return note_attach(im, &l, trace_time(im, l.ts_ns), error);
-	if (strcmp(l.event, "sched_process_fork") == 0) {
+	if (l.event[0] == 's' && strcmp(l.event, "sched_process_fork") == 0) {
 		note_fork_memcg(im, &l);
 		if (!im->portable) {
 			/* pagesim-capture takes it for the memcgs only */
@@ -4174,7 +4178,7 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 			return FALSE;
 		return port_line(im, &l, t, error);
 	}
-	if (strcmp(l.event, "tracing_mark_write") == 0) {
+	if (l.event[0] == 't' && strcmp(l.event, "tracing_mark_write") == 0) {
 		t = trace_time(im, l.ts_ns);
 		return note_mempolicies(im, l.ts_ns, t, error) && note_marker(im, &l, t, error);
 	}
