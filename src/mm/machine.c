@@ -41,7 +41,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "mm/mm.h"
+#include "mm/mm-private.h"
 #include "util/util.h"
 
 /*
@@ -511,6 +511,7 @@ void ps_machine_free(PsMachine *m)
 	npages = (size_t)(m->map.end_pfn - m->map.base_pfn);
 	ps_unmap_huge(m->map.link, npages * sizeof(PsPageLink));
 	ps_unmap_huge(m->map.flags, npages);
+	ps_pcp_slot_drop(m);
 	g_free(m->map.block_link);
 	g_free(m->pageblock_mt);
 	g_free(m);
@@ -522,6 +523,8 @@ void ps_machine_state(PsMachine *m, PsStateTable *t)
 	uint64_t nblocks = npages >> m->pageblock_order;
 
 	g_assert(m->capture == NULL);
+	/* an index of the pcp lists, which a restore replaces: rebuilt when next needed */
+	ps_pcp_slot_drop(m);
 	ps_state_array(t, "machine.sysctl", &m->sysctl, sizeof(m->sysctl));
 	ps_state_array(t, "machine.totalreserve", &m->totalreserve_pages,
 		       sizeof(m->totalreserve_pages));

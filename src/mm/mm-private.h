@@ -63,4 +63,7 @@ static inline void ps_list_del(PsMachine *m, PsList *l, ps_pfn_t pfn)
  */
 ps_pfn_t ps_rmqueue_smallest_quiet(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt);
 
+/* Frees pcp.c's index of which pcp list holds each PCP head (PsMemMap.pcp_slot), if built. */
+void ps_pcp_slot_drop(PsMachine *m);
+
 #endif

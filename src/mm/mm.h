@@ -155,6 +155,12 @@ typedef struct {
 	uint8_t *flags;
 	PsPageLink *block_link; /* indexed by (pfn - base_pfn) >> block_shift */
 	unsigned block_shift;	/* pageblock_order */
+	/*
+	 * On a PCP head: 1 + cpu * PS_NR_PCP_LISTS + pindex of the list holding it (pcp.c's
+	 * pcp_slot index for ps_pcp_take_untraced). NULL until a take needs it; not part of the
+	 * started state (ps_machine_state drops it, the next take rebuilds it from the lists).
+	 */
+	uint16_t *pcp_slot;
 } PsMemMap;
 
 /* ---- lists ---------------------------------------------------------------------------- */

@@ -114,10 +114,59 @@ static inline void pcp_take(PsMachine *m, PsZone *z, PsPcp *pcp, PsList *list, p
 	m->vm_events[PS_PGALLOC_DMA + z->type] += 1ull << order;
 }
 
+/*
+ * The pcp_slot index (PsMemMap.pcp_slot): for each PCP head, which cpu's list of which pindex
+ * holds it, so ps_pcp_take_untraced finds the list without walking it. Built from the lists on
+ * the first take and from then on written by every add to a pcp list (rmqueue_bulk, ps_free_pcp,
+ * ps_pcp_adopt); a removal leaves a stale value, which only a page in PCP state is ever asked
+ * for. A run without untraced takes never builds it and pays one untaken branch an add.
+ */
+static inline uint16_t pcp_slot_of(int cpu, int pindex)
+{
+	return (uint16_t)(1 + cpu * PS_NR_PCP_LISTS + pindex);
+}
+G_STATIC_ASSERT(PS_MAX_CPUS *PS_NR_PCP_LISTS < UINT16_MAX);
+
+static inline void pcp_slot_set(PsMachine *m, ps_pfn_t pfn, int cpu, int pindex)
+{
+	if (G_UNLIKELY(m->map.pcp_slot))
+		m->map.pcp_slot[pfn - m->map.base_pfn] = pcp_slot_of(cpu, pindex);
+}
+
+void ps_pcp_slot_drop(PsMachine *m)
+{
+	g_clear_pointer(&m->map.pcp_slot, g_free);
+}
+
+/* The index from the pcp lists of every zone as they stand. */
+static void pcp_slot_build(PsMachine *m)
+{
+	/*
+	 * Only the entries of pages on a pcp list are ever written: calloc maps an array this
+	 * large from zero pages, which become memory only where written.
+	 */
+	m->map.pcp_slot = g_new0(uint16_t, m->map.end_pfn - m->map.base_pfn);
+	for (int i = 0; i < m->nr_zones; i++) {
+		PsZone *z = &m->zones[i];
+
+		if (!z->pcp)
+			continue;
+		for (int c = 0; c < m->nr_cpus; c++)
+			for (int l = 0; l < PS_NR_PCP_LISTS; l++) {
+				PsList *list = &z->pcp[c].lists[l];
+
+				for (ps_pfn_t p = list->head; p != PS_PFN_NONE;
+				     p = ps_list_next(m, list, p))
+					m->map.pcp_slot[p - m->map.base_pfn] = pcp_slot_of(c, l);
+			}
+	}
+}
+
 /* rmqueue_bulk: blocks appended at the tail in the order __rmqueue returns them. */
-static int rmqueue_bulk(PsMachine *m, PsZone *z, unsigned order, int count, PsList *list,
+static int rmqueue_bulk(PsMachine *m, PsZone *z, int cpu, unsigned order, int count, int pindex,
 			enum ps_migratetype mt, unsigned alloc_flags)
 {
+	PsList *list = &z->pcp[cpu].lists[pindex];
 	enum ps_rmqueue_mode mode = PS_RMQUEUE_NORMAL;
 	/* blocks from the mt list by the direct step, told to zone_locked in one call */
 	unsigned smallest = 0;
@@ -142,6 +191,7 @@ static int rmqueue_bulk(PsMachine *m, PsZone *z, unsigned order, int count, PsLi
 			break;
 		ps_page_set(m, pfn, PS_PAGE_PCP, order);
 		ps_list_add_tail(m, list, pfn);
+		pcp_slot_set(m, pfn, cpu, pindex);
 	}
 	if (smallest && m->hooks.zone_locked)
 		m->hooks.zone_locked(m->hook_data.zone_locked, z, order, mt,
@@ -154,12 +204,12 @@ ps_pfn_t ps_rmqueue_pcplist(PsMachine *m, PsZone *z, int cpu, unsigned order,
 			    enum ps_migratetype mt, unsigned alloc_flags)
 {
 	PsPcp *pcp = &z->pcp[cpu];
-	PsList *list;
+	int pindex = ps_pcp_list_index(m, order, mt);
+	PsList *list = &pcp->lists[pindex];
 	ps_pfn_t pfn;
 
 	/* An allocation halves the batch-free scaling built up by frees. */
 	pcp->free_count >>= 1;
-	list = &pcp->lists[ps_pcp_list_index(m, order, mt)];
 	if (list->head == PS_PFN_NONE) {
 		int batch, got;
 
@@ -167,7 +217,7 @@ ps_pfn_t ps_rmqueue_pcplist(PsMachine *m, PsZone *z, int cpu, unsigned order,
 		if (alloc_flags & PS_ALLOC_HIGHATOMIC)
 			return PS_PFN_NONE;
 		batch = ps_pcp_nr_alloc(m, pcp, z, order);
-		got = rmqueue_bulk(m, z, order, batch, list, mt, alloc_flags);
+		got = rmqueue_bulk(m, z, cpu, order, batch, pindex, mt, alloc_flags);
 		m->pcp_refills_total++;
 		m->pcp_refill_pages_total += (uint64_t)got << order;
 		pcp->count += got << order;
@@ -329,6 +379,7 @@ void ps_free_pcp(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
 	pindex = ps_pcp_list_index(m, order, mt);
 	ps_page_set(m, pfn, PS_PAGE_PCP, order);
 	ps_list_add_head(m, &pcp->lists[pindex], pfn);
+	pcp_slot_set(m, pfn, cpu, pindex);
 	pcp->count += 1 << order;
 	z->nr_pcp += 1ull << order;
 	high = pcp_free_high(m, pcp, z, order, &free_high);
@@ -344,79 +395,46 @@ void ps_pcp_adopt(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order
 		  enum ps_migratetype mt)
 {
 	PsPcp *pcp = &z->pcp[cpu];
+	int pindex = ps_pcp_list_index(m, order, mt);
 
 	g_assert(ps_page_state(m, pfn) == PS_PAGE_ALLOCATED && ps_page_order(m, pfn) == order);
 	g_assert(z->nr_allocated >= (1ull << order));
 	z->nr_allocated -= 1ull << order;
 	ps_page_set(m, pfn, PS_PAGE_PCP, order);
-	ps_list_add_tail(m, &pcp->lists[ps_pcp_list_index(m, order, mt)], pfn);
+	ps_list_add_tail(m, &pcp->lists[pindex], pfn);
+	pcp_slot_set(m, pfn, cpu, pindex);
 	pcp->count += 1 << order;
 	z->nr_pcp += 1ull << order;
 }
 
-/*
- * The end of the list that holds pfn, found from pfn itself: its links are followed both ways at
- * once, so the walk stops at the nearer end; *at_head says which end it is. PS_PFN_NONE when
- * neither end is reached within `limit` steps (a broken list).
- */
-static ps_pfn_t list_end_of(const PsMachine *m, ps_pfn_t pfn, uint64_t limit, bool *at_head)
-{
-	ps_pfn_t back = pfn, fwd = pfn;
-
-	for (uint64_t n = 0; n <= limit; n++) {
-		ps_pfn_t prev = m->map.link[back - m->map.base_pfn].prev;
-		ps_pfn_t next = m->map.link[fwd - m->map.base_pfn].next;
-
-		if (prev == PS_PFN_NONE) {
-			*at_head = true;
-			return back;
-		}
-		if (next == PS_PFN_NONE) {
-			*at_head = false;
-			return fwd;
-		}
-		back = prev;
-		fwd = next;
-	}
-	return PS_PFN_NONE;
-}
-
 int ps_pcp_take_untraced(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
 {
-	ps_pfn_t end;
-	bool at_head = false;
+	unsigned slot;
+	int cpu, pindex;
+	PsList *list;
 
 	if (!z->pcp || !ps_pcp_allowed_order(m, order) || ps_page_state(m, pfn) != PS_PAGE_PCP ||
 	    ps_page_order(m, pfn) != order)
 		return -1;
 	/*
-	 * A block in PS_PAGE_PCP state is on one pcp list of its zone and order, linked through
-	 * map.link (pcp lists never use block_link): the list whose head (or tail) is the end its
-	 * links lead to is that list, and no other list can have that end; a block whose end is no
-	 * list's breaks that invariant. On ftrace-press-thp-6.18 (1,571 such blocks, on lists of
-	 * thousands of pages) searching every cpu's lists of the order from their heads cost
-	 * ~49,000 instructions a block (6.5 % of a warm snapshot run); walking one list to its
-	 * nearer end costs ~27,000.
+	 * A block in PS_PAGE_PCP state is on one pcp list of its zone and order. On
+	 * ftrace-press-thp-6.18 (1,351 such blocks, on lists of thousands of pages) walking one
+	 * list to its nearer end to tell which list it is cost ~27,000 instructions a block and
+	 * 8-23 ms of a warm snapshot run (the walk's loads are cache misses); the pcp_slot index
+	 * answers with one load.
 	 */
-	end = list_end_of(m, pfn, z->nr_pcp, &at_head);
-	g_assert(end != PS_PFN_NONE);
-	for (int c = 0; c < m->nr_cpus; c++) {
-		PsPcp *pcp = &z->pcp[c];
-
-		for (int mt = 0; mt < PS_MT_PCPTYPES; mt++) {
-			PsList *list =
-			    &pcp->lists[ps_pcp_list_index(m, order, (enum ps_migratetype)mt)];
-
-			g_assert(!list->block_links);
-			if ((at_head ? list->head : list->tail) == end) {
-				/* __rmqueue_pcplist: no free_count halving (that is
-				 * rmqueue_pcplist's) */
-				pcp_take(m, z, pcp, list, pfn, order);
-				return c;
-			}
-		}
-	}
-	g_assert_not_reached();
+	if (!m->map.pcp_slot)
+		pcp_slot_build(m);
+	slot = m->map.pcp_slot[pfn - m->map.base_pfn];
+	g_assert(slot > 0 && slot <= (unsigned)m->nr_cpus * PS_NR_PCP_LISTS);
+	cpu = (int)(slot - 1) / PS_NR_PCP_LISTS;
+	pindex = (int)(slot - 1) % PS_NR_PCP_LISTS;
+	g_assert(pindex_to_order(m, pindex) == order);
+	list = &z->pcp[cpu].lists[pindex];
+	g_assert(!list->block_links);
+	/* __rmqueue_pcplist: no free_count halving (that is rmqueue_pcplist's) */
+	pcp_take(m, z, &z->pcp[cpu], list, pfn, order);
+	return cpu;
 }
 
 void ps_pcp_restore_high(PsZone *z, int cpu, int high)
