@@ -16,6 +16,7 @@
 
 #include "mm/mm.h"
 #include "trace/trace.h"
+#include "util/util.h"
 
 #define MiB (1ull << 20)
 
@@ -30,13 +31,13 @@ static char *gen_path(const char *tag)
 	return g_strdup_printf("%s/%s-%u.jsonl", tmp_dir, tag, n++);
 }
 
-/* Runs generator name; params is a NULL-terminated list of "k=v". Returns the trace path. */
-static char *gen_run(const char *name, double seconds, uint64_t seed, const char *const *params)
+/* Runs generator name into path; params is a NULL-terminated list of "k=v". */
+static void gen_run_to(const char *name, const char *path, double seconds, uint64_t seed,
+		       const char *const *params)
 {
 	const PsGenerator *g = ps_generator_find(name);
 	g_autoptr(GHashTable) p = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	g_autoptr(GError) error = NULL;
-	char *path = gen_path(name);
 
 	g_assert_nonnull(g);
 	for (const char *const *kv = params; kv && *kv; kv++) {
@@ -47,6 +48,14 @@ static char *gen_run(const char *name, double seconds, uint64_t seed, const char
 	}
 	g_assert_true(g->run(path, seconds, seed, p, &error));
 	g_assert_no_error(error);
+}
+
+/* gen_run_to a new path in the test's directory; returns it. */
+static char *gen_run(const char *name, double seconds, uint64_t seed, const char *const *params)
+{
+	char *path = gen_path(name);
+
+	gen_run_to(name, path, seconds, seed, params);
 	return path;
 }
 
@@ -722,6 +731,53 @@ static void test_numa_imbalance(void)
 	stats_clear(&s);
 }
 
+/*
+ * The generated workloads shipped in workloads/ come back byte for byte from the commands in
+ * workloads/README.md ("same seed, same bytes"), the gzip bytes too: the trace writer's are fixed
+ * (libdeflate at PS_WRITER_GZ_LEVEL, no time or name in the gzip header). Until session 16 the
+ * shipped .gz files were an older writer's: the same text, other gzip bytes.
+ */
+static void test_shipped(void)
+{
+	static const struct {
+		const char *file, *gen;
+		const char *params[3];
+	} shipped[] = {
+	    {"kbuild-10s.jsonl.gz", "kbuild", {NULL}},
+	    {"fragmenter-1g.jsonl.gz", "fragmenter", {"mem=1G", NULL}},
+	    {"mallocbench-4k.jsonl.gz", "mallocbench", {"size=4K", "loops=20", NULL}},
+	};
+	const char *src = g_getenv("PAGESIM_SRCDIR");
+
+	if (!src) {
+		g_test_skip("PAGESIM_SRCDIR is not set");
+		return;
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(shipped); i++) {
+		g_autofree char *want = g_build_filename(src, "workloads", shipped[i].file, NULL);
+		g_autofree char *got = g_build_filename(tmp_dir, shipped[i].file, NULL);
+		g_autofree char *za = NULL, *zb = NULL;
+		g_autoptr(GBytes) ta = NULL, tb = NULL;
+		gsize la = 0, lb = 0;
+
+		gen_run_to(shipped[i].gen, got, 10, 1, shipped[i].params);
+		g_assert_true(g_file_get_contents(want, &za, &la, NULL));
+		g_assert_true(g_file_get_contents(got, &zb, &lb, NULL));
+		if (la == lb && !memcmp(za, zb, la))
+			continue;
+		/* which bytes: the text (a generator changed) or only the gzip (the writer did) */
+		ta = ps_file_read_all(want, NULL);
+		tb = ps_file_read_all(got, NULL);
+		g_assert_nonnull(ta);
+		g_assert_nonnull(tb);
+		g_test_fail_printf("workloads/%s: regenerated, %s differ (%" G_GSIZE_FORMAT
+				   " gzip bytes shipped, %" G_GSIZE_FORMAT " made)",
+				   shipped[i].file,
+				   g_bytes_equal(ta, tb) ? "only the gzip bytes" : "the records",
+				   la, lb);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_autoptr(GError) error = NULL;
@@ -752,6 +808,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/gen/kbuild/shape", test_kbuild);
 	g_test_add_func("/trace/gen/pagecache-stream/rate", test_pagecache_stream);
 	g_test_add_func("/trace/gen/numa-imbalance/node0-only", test_numa_imbalance);
+	g_test_add_func("/trace/gen/shipped/same-bytes", test_shipped);
 	rc = g_test_run();
 	{
 		g_autoptr(GDir) d = g_dir_open(tmp_dir, 0, NULL);
