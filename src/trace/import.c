@@ -629,6 +629,9 @@ typedef struct {
 	uint32_t bulk_ent_cap, bulk_ent_used, bulk_ent_free; /* free: a chain by next, 0 none */
 	PfnTab bulk_pfn;
 	int *bulk_refill; /* per cpu: the list its refill records fill now + 1, else 0 */
+	/* a refill that may go on (bulk_refill_end): its last record, its list + 1 */
+	PsTraceEvent bulk_end_ev;
+	int bulk_end_list;
 } Imp;
 
 /* What a task's compaction events belong to (see note_compaction). */
@@ -1616,8 +1619,12 @@ static bool live_get(Imp *im, uint64_t pfn, uint64_t *id, int *order)
  * and 0x4a729 onto cpu 0's list, then churn-269 allocates 0x4a73a from behind them) was cpu 0's
  * first page that the policy replay gave out wrong, and with them the policy replay's free
  * blocks at mid are the kernel's at orders 2 to 10 (125 and 169 at orders 0 and 1 against 123
- * and 170; 129, 169, 114, 89, 11 at orders 0 to 4 before). 16K: 31 pages at refills (bulks of
- * 16 pages, freed again and taken again, around 2.47 s); 64K: none.
+ * and 170; 129, 169, 114, 89, 11 at orders 0 to 4 before). 16K: 73 pages, 31 of them at
+ * refills and 42 after them (bulk_refill_end: vmalloc bulks of 16 pages around 2.47 s by cat-245,
+ * the mid snapshot's reader of buddyinfo); the first such (2.474402 s, 7 pages before the refill
+ * and 9 after it) was cpu 0's first page the policy replay gave out wrong, as the replay's own
+ * refill came after cpu 1's drain at 2.474511 s and took the pages that drain freed. With it the
+ * 16K replay's free set at mid is the kernel's (mid.kpageflags) page for page. 64K: none.
  */
 #define BULK_LISTS(im) ((im)->hdr.cpus * (PS_PAGE_ALLOC_COSTLY_ORDER + 1) * PS_MT_PCPTYPES)
 
@@ -1829,6 +1836,35 @@ static gboolean bulk_refill(Imp *im, const PsTraceEvent *ev, GError **error)
 		return TRUE; /* a later record of the same refill */
 	im->bulk_refill[ev->cpu] = list + 1;
 	return bulk_emit(im, list, 0, ev, error);
+}
+
+/*
+ * After a refill's last record (bulk_end_ev; called at the next record that is not one of the
+ * refill's, so that no record of that cpu splits its run): a refill alloc_pages_bulk needed goes
+ * on serving the bulk from the list's head, the loop calling __rmqueue_pcplist again once
+ * rmqueue_bulk returns. So the pages at the head of the refilled list that no later record
+ * allocates, refills or drains (the next record naming each is a free, or there is none) were
+ * the bulk's: written as allocations at the refill's last record. A refill for a traced
+ * allocation gives that allocation its first page, which the allocation's record names, so
+ * nothing is taken from it. Order-0 lists only (bulk_emit).
+ */
+static gboolean bulk_refill_end(Imp *im, GError **error)
+{
+	int list = im->bulk_end_list - 1;
+	uint32_t a;
+
+	if (list < 0)
+		return TRUE;
+	im->bulk_end_list = 0;
+	if (list / PS_MT_PCPTYPES % (PS_PAGE_ALLOC_COSTLY_ORDER + 1) != 0)
+		return TRUE;
+	for (a = im->bulk_lists[list].head; a; a = BULK_ENT(im, a)->next) {
+		uint64_t seq = BULK_ENT(im, a)->seq;
+
+		if (seq >= im->bulk_nr || !(im->bulk_next_ok[seq / 64] & (1ull << (seq % 64))))
+			break;
+	}
+	return bulk_emit(im, list, a, &im->bulk_end_ev, error);
 }
 
 static gboolean do_alloc(Imp *im, const Line *l, PsTraceEvent *ev, GError **error)
@@ -2169,11 +2205,26 @@ static gboolean do_observed(Imp *im, const Line *l, enum ps_observed_event obs, 
 
 			bulk_type(im, ev->pfn, ev->migratetype);
 			if (obs == PS_OBS_ZONE_LOCKED && ev->percpu_refill) {
+				int list = (l->cpu * (PS_PAGE_ALLOC_COSTLY_ORDER + 1) + ev->order) *
+					       PS_MT_PCPTYPES +
+					   ev->migratetype;
+
+				if (im->bulk_end_list && im->bulk_end_list != list + 1 &&
+				    !bulk_refill_end(im, error))
+					return FALSE;
 				if (!bulk_refill(im, ev, error))
 					return FALSE;
 				bulk_put(im, ev->pfn, seq, l->cpu, ev->order, ev->migratetype,
 					 false);
+				if (l->cpu >= 0 && l->cpu < im->hdr.cpus && ev->order >= 0 &&
+				    ev->order <= PS_PAGE_ALLOC_COSTLY_ORDER &&
+				    ev->migratetype >= 0 && ev->migratetype < PS_MT_PCPTYPES) {
+					im->bulk_end_ev = *ev;
+					im->bulk_end_list = list + 1;
+				}
 			} else {
+				if (im->bulk_end_list && !bulk_refill_end(im, error))
+					return FALSE;
 				if (l->cpu >= 0 && l->cpu < im->hdr.cpus)
 					im->bulk_refill[l->cpu] = 0;
 				bulk_remove(im, ev->pfn);
@@ -4200,6 +4251,11 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 		       pc_add(im, &l, error);
 	}
 	t = trace_time(im, l.ts_ns); /* the lines line_timed() names */
+	/* a refill's records go on in zone_locked lines (do_observed), past a claim's extfrag */
+	if (im->bulk_end_list &&
+	    !(cls == EVC_OBSERVED && (obs == PS_OBS_ZONE_LOCKED || obs == PS_OBS_EXTFRAG)) &&
+	    !bulk_refill_end(im, error))
+		return FALSE;
 	if (cls == EVC_FREE_BATCHED) {
 		uint64_t pfn;
 
@@ -4435,6 +4491,8 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 		if (!import_line(&im, s, len, error))
 			break;
 	if (rc == 0 && im.portable && !port_flush_all_held(&im, error))
+		rc = -1;
+	if (rc == 0 && im.bulk_on && !bulk_refill_end(&im, error))
 		rc = -1;
 	if (rc == 0 && !flush_pending(&im, error))
 		rc = -1;

@@ -1283,7 +1283,8 @@ static void fmt_alloc_free(GString *seq, const PsTraceEvent *ev)
  * 0x201's allocation first (its later free finds it); the next refill finds 0x201 (freed, never
  * named again) still on the list and writes its allocation before it; an allocation behind 0x300,
  * which a later record allocates, writes nothing (rejected); a refill of the list while it still
- * holds 0x202 (freed, never named again) writes 0x202's allocation before it.
+ * holds 0x202 (freed, never named again) writes 0x202's allocation before it; that refill's page
+ * 0x400 goes to the allocation after it.
  */
 #define BZL(t, pfn)                                                                                \
 	"  a-9  [000] .....  " t ": mm_page_alloc_zone_locked: page=01 pfn=" pfn                   \
@@ -1297,18 +1298,53 @@ static void test_bulk_take(void)
 {
 	PsImportStats st;
 	g_autofree char *got = NULL;
-	const char *text =
-	    HDR BZL("1.000001", "0x200") BZL("1.000002", "0x201") BZL("1.000003", "0x202")
-		BAL("1.000010", "0x200") BAL("1.000020", "0x202") BFR("2.000000", "0x201")
-		    BZL("3.000001", "0x300") BZL("3.000002", "0x301") BAL("3.000010", "0x301")
-			BAL("3.000020", "0x300") BFR("4.000001", "0x202") BZL("4.000002", "0x400");
+	const char *text = HDR BZL("1.000001", "0x200") BZL("1.000002", "0x201")
+	    BZL("1.000003", "0x202") BAL("1.000010", "0x200") BAL("1.000020", "0x202")
+		BFR("2.000000", "0x201") BZL("3.000001", "0x300") BZL("3.000002", "0x301")
+		    BAL("3.000010", "0x301") BAL("3.000020", "0x300") BFR("4.000001", "0x202")
+			BZL("4.000002", "0x400") BAL("4.000010", "0x400");
 
 	got = import_formatted(text, &st, fmt_alloc_free);
 	g_assert_cmpuint(st.bulk_takes, ==, 3);
 	g_assert_cmpuint(st.bulk_rejected, ==, 1);
 	g_assert_cmpstr(got, ==,
 			"alloc:200#1 alloc:201#2 alloc:202#3 free:201#2 alloc:201#4 alloc:301#5 "
-			"alloc:300#6 free:202#3 alloc:202#7 ");
+			"alloc:300#6 free:202#3 alloc:202#7 alloc:400#8 ");
+}
+
+static void fmt_bulk(GString *seq, const PsTraceEvent *ev)
+{
+	if (ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_ZONE_LOCKED)
+		g_string_append_printf(seq, "zl:%" PRIx64 " ", ev->pfn);
+	else
+		fmt_alloc_free(seq, ev);
+}
+
+/*
+ * A refill alloc_pages_bulk needed (import.c, bulk_refill_end): cpu 0's refill of 0x200..0x201
+ * serves a traced allocation of 0x200, so nothing is taken from it; the refill of 0x300..0x302
+ * starts while the list holds 0x201 (taken before it, as in bulk_take), and its first two pages,
+ * which no later record names but a free, are written as taken after the refill's last record
+ * (and from the head only: 0x302 is allocated by a record after them, another task's free on
+ * cpu 1 in between ends the refill).
+ */
+static void test_bulk_refill_take(void)
+{
+	PsImportStats st;
+	g_autofree char *got = NULL;
+	const char *text = HDR BZL("1.000001", "0x200") BZL("1.000002", "0x201")
+	    BAL("1.000010", "0x200") BZL("2.000001", "0x300") BZL("2.000002", "0x301")
+		BZL("2.000003", "0x302") "  b-8  [001] .....  2.000004: mm_page_free: page=01 "
+					 "pfn=0x500 order=0\n" BAL("2.000010", "0x302")
+					     BFR("3.000001", "0x301") BFR("3.000002", "0x300")
+						 BFR("3.000003", "0x201");
+
+	got = import_formatted(text, &st, fmt_bulk);
+	g_assert_cmpuint(st.bulk_takes, ==, 3);
+	g_assert_cmpuint(st.bulk_rejected, ==, 0);
+	g_assert_cmpstr(got, ==,
+			"zl:200 zl:201 alloc:200#1 alloc:201#2 zl:300 zl:301 zl:302 alloc:300#3 "
+			"alloc:301#4 free:500#5 alloc:302#6 free:301#4 free:300#3 free:201#2 ");
 }
 
 /*
@@ -1378,6 +1414,8 @@ static void test_migration_pte(void)
 	    "pte=6800005dce1bc3 order=0\n"
 	    "  a-9  [000] .....  2.000004: mm_page_alloc_zone_locked: page=01 pfn=0x300 order=0 "
 	    "migratetype=0 percpu_refill=1\n"
+	    "  a-9  [000] .....  2.000004: mm_page_alloc: page=01 pfn=0x300 order=0 "
+	    "migratetype=0 gfp_flags=GFP_KERNEL\n"
 	    "  a-9  [000] .....  2.000005: mm_page_free: page=01 pfn=0x101 order=0\n"
 	    "  a-9  [000] .....  3.000001: mm_page_free: page=01 pfn=0x5dce0 order=0\n";
 
@@ -1385,7 +1423,8 @@ static void test_migration_pte(void)
 	g_assert_cmpuint(st.migration_ptes, ==, 2);
 	g_assert_cmpuint(st.free_migrated, ==, 1);
 	g_assert_cmpstr(got, ==,
-			"alloc:100#1 alloc:101#2 free:100#3migrated free:101#2 free:5dce0#1 ");
+			"alloc:100#1 alloc:101#2 free:100#3migrated alloc:300#4 free:101#2 "
+			"free:5dce0#1 ");
 	refused(HDR "  a-9  [000] .....  2.000001: remove_migration_pte: addr=490000, "
 		    "pte=zz order=0\n",
 		-1, "remove_migration_pte: pte: 'zz'");
@@ -2569,6 +2608,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/bulk-take", test_bulk_take);
 	g_test_add_func("/trace/import/bulk-take-order2", test_bulk_take_order2);
 	g_test_add_func("/trace/import/bulk-first-pass", test_bulk_first_pass);
+	g_test_add_func("/trace/import/bulk-refill-take", test_bulk_refill_take);
 	g_test_add_func("/trace/import/migration-pte", test_migration_pte);
 	g_test_add_func("/trace/import/migration-window", test_migration_window);
 	g_test_add_func("/trace/import/mempolicy", test_mempolicy);
