@@ -105,15 +105,7 @@ static void test_compact_zone_event(void)
 	g_autoptr(FixtureHost) h = fixture_host_new(fixture_normal_only(4096, 8192), NULL);
 	PsMachine *m = h->m;
 	PsZone *z = fixture_host_normal(h);
-	PsCompactControl cc = whole_zone_cc(z);
-	PsCompactControl kc = {
-	    .zone = z,
-	    .order = 2,
-	    .migratetype = PS_MT_UNMOVABLE,
-	    .mode = PS_MIGRATE_SYNC_LIGHT,
-	    .alloc_flags = PS_ALLOC_WMARK_MIN,
-	    .highest_zoneidx = PS_ZONE_NORMAL,
-	};
+	PsCompactControl cc = whole_zone_cc(z), kc = whole_zone_cc(z);
 	const char *ev = "compact_zone";
 
 	fill_order0(m, z, 0);
@@ -147,6 +139,9 @@ static void test_compact_zone_event(void)
 	g_assert_cmpint(fixture_host_last(h, ev, "migrated"), >, 1000);
 	g_assert_cmpint(fixture_host_last(h, ev, "cost_ns"), ==, (int64_t)cc.cost_ns);
 	/* the zone now has free order-2 blocks: compaction_suit_allocation_order says success */
+	kc.order = 2;
+	kc.alloc_flags = PS_ALLOC_WMARK_MIN;
+	kc.highest_zoneidx = PS_ZONE_NORMAL;
 	g_assert_cmpint(ps_compact_zone(m, &kc), ==, PS_COMPACT_RES_SUCCESS);
 	g_assert_cmpuint(fixture_host_events(h, ev), ==, 1);
 }
