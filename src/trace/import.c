@@ -265,12 +265,81 @@ static const char *split_syscall(Line *l, char *p)
 }
 
 /*
+ * The ` [CPU]` field of line s (len bytes): the first "[digits]" preceded by a space; its '[',
+ * or NULL when there is none.
+ */
+static char *cpu_field(char *s, gsize len)
+{
+	char *b = s, *end = s + len, *p;
+
+	for (;; b++) {
+		b = memchr(b, '[', (gsize)(end - b));
+		if (!b)
+			return NULL;
+		if (b > s && b[-1] == ' ' && is_digit(b[1])) {
+			for (p = b + 1; is_digit(*p); p++)
+				;
+			if (*p == ']')
+				return b;
+		}
+	}
+}
+
+/*
+ * After "]" and its spaces at p: the optional flags column (d..3.: irqs-off, need-resched,
+ * hardirq/softirq, ...), whose third character gives *irq, then the timestamp, whose start is
+ * returned. *has_flags: the column was there.
+ */
+static char *flags_column(char *p, int8_t *irq, bool *has_flags)
+{
+	char *ts = p;
+
+	*irq = PS_IRQ_NONE;
+	*has_flags = false;
+	while (*p && *p != ' ' && *p != ':')
+		p++;
+	if (*p != ' ')
+		return ts;
+	*has_flags = true;
+	if (p - ts >= 3)
+		*irq = ts[2] == 's'		      ? PS_IRQ_SOFTIRQ
+		       : ts[2] == 'h' || ts[2] == 'H' ? PS_IRQ_HARDIRQ
+		       : ts[2] == 'z' || ts[2] == 'Z' ? PS_IRQ_NMI
+						      : PS_IRQ_NONE;
+	while (*p == ' ')
+		p++;
+	return p;
+}
+
+/*
+ * The end of the event name at ev: where ftrace's syscall line "sys_mmap(addr: ...)" or
+ * "sys_mmap -> 0x..." has its '(' or " -> " (*syscall set), else the name's space (or the line's
+ * end). Only a sys_ name can end at '(': strchrnul for the rest, most names run 13-30 characters.
+ */
+static char *event_end(char *ev, bool *syscall)
+{
+	char *p = ev;
+
+	*syscall = false;
+	if (HAS_PREFIX(p, "sys_")) {
+		while (*p && *p != ' ' && *p != '(')
+			p++;
+		if (p > ev && (*p == '(' || (p[-1] != ':' && HAS_PREFIX(p, " -> ")))) {
+			*syscall = true;
+			return p;
+		}
+	}
+	return strchrnul(p, ' ');
+}
+
+/*
  * Splits an event line in place. Returns NULL on success or what is wrong. The ` [CPU]` field is
  * the anchor: the first "[digits]" preceded by a space.
  */
 static const char *split_line(char *s, gsize len, Line *l)
 {
-	char *b = s, *end = s + len, *p, *q, *ts;
+	char *b, *p, *q, *ts;
+	bool syscall;
 
 	/* not the arrays (0.5 KB a line): each is read only as far as its count or NUL */
 	memset(l, 0, offsetof(Line, key));
@@ -279,18 +348,9 @@ static const char *split_line(char *s, gsize len, Line *l)
 	l->sys = l->nargs = 0;
 	l->ret = 0;
 	l->sysname[0] = l->raw[0] = '\0';
-	for (;;) {
-		b = memchr(b, '[', (gsize)(end - b));
-		if (!b)
-			return "no [CPU] field";
-		if (b > s && b[-1] == ' ' && is_digit(b[1])) {
-			for (p = b + 1; is_digit(*p); p++)
-				;
-			if (*p == ']')
-				break;
-		}
-		b++;
-	}
+	b = cpu_field(s, len);
+	if (!b)
+		return "no [CPU] field";
 	{
 		long c = 0;
 
@@ -338,21 +398,7 @@ static const char *split_line(char *s, gsize len, Line *l)
 	p = strchr(b, ']') + 1;
 	while (*p == ' ')
 		p++;
-	ts = p;
-	while (*p && *p != ' ' && *p != ':')
-		p++;
-	if (*p == ' ') {
-		/* that was the flags column (d..3.): irqs-off, need-resched, hardirq/softirq, .. */
-		l->has_flags = true;
-		if (p - ts >= 3)
-			l->irq = ts[2] == 's'			? PS_IRQ_SOFTIRQ
-				 : ts[2] == 'h' || ts[2] == 'H' ? PS_IRQ_HARDIRQ
-				 : ts[2] == 'z' || ts[2] == 'Z' ? PS_IRQ_NMI
-								: PS_IRQ_NONE;
-		while (*p == ' ')
-			p++;
-		ts = p;
-	}
+	ts = flags_column(p, &l->irq, &l->has_flags);
 	p = (char *)parse_timestamp(ts, &l->ts_ns, &l->ts_overflow);
 	if (p == ts)
 		return "no timestamp";
@@ -364,14 +410,9 @@ static const char *split_line(char *s, gsize len, Line *l)
 	while (*p == ' ')
 		p++;
 	l->event = p;
-	if (HAS_PREFIX(p, "sys_")) {
-		while (*p && *p != ' ' && *p != '(')
-			p++;
-		if (p > l->event && (*p == '(' || (p[-1] != ':' && HAS_PREFIX(p, " -> "))))
-			return split_syscall(l, p);
-	}
-	/* strchrnul: most event lines' names run 13-30 characters */
-	p = strchrnul(p, ' ');
+	p = event_end(p, &syscall);
+	if (syscall)
+		return split_syscall(l, p);
 	if (p == l->event || p[-1] != ':')
 		return "no EVENT: after the timestamp";
 	p[-1] = '\0';
@@ -3531,8 +3572,9 @@ typedef struct {
  */
 static bool scan_line(char *s, gsize len, Scan *sc)
 {
-	char *b = s, *end = s + len, *p, *ts, *ev;
+	char *b, *p, *ts, *ev;
 	const char *t = s;
+	bool syscall, has_flags;
 	int c = 0;
 
 	while (*t == ' ')
@@ -3540,41 +3582,18 @@ static bool scan_line(char *s, gsize len, Scan *sc)
 	if (!*t || header_text(t))
 		return false;
 	sc->comm = t;
-	for (;;) {
-		b = memchr(b, '[', (gsize)(end - b));
-		if (!b)
-			return false;
-		if (b > s && b[-1] == ' ' && is_digit(b[1])) {
-			for (p = b + 1; is_digit(*p); p++)
-				;
-			if (*p == ']')
-				break;
-		}
-		b++;
-	}
+	b = cpu_field(s, len);
+	if (!b)
+		return false;
 	for (p = b + 1; is_digit(*p); p++) {
 		c = c * 10 + (*p - '0');
 		if (c >= PS_TRACE_MAX_CPUS)
 			return false;
 	}
 	sc->cpu = c;
-	sc->irq = PS_IRQ_NONE;
 	for (p++; *p == ' '; p++)
 		;
-	ts = p;
-	while (*p && *p != ' ' && *p != ':')
-		p++;
-	if (*p == ' ') {
-		/* the flags column, as split_line reads it */
-		if (p - ts >= 3)
-			sc->irq = ts[2] == 's'			 ? PS_IRQ_SOFTIRQ
-				  : ts[2] == 'h' || ts[2] == 'H' ? PS_IRQ_HARDIRQ
-				  : ts[2] == 'z' || ts[2] == 'Z' ? PS_IRQ_NMI
-								 : PS_IRQ_NONE;
-		while (*p == ' ')
-			p++;
-		ts = p;
-	}
+	p = ts = flags_column(p, &sc->irq, &has_flags);
 	while (is_digit(*p))
 		p++;
 	if (p == ts)
@@ -3588,17 +3607,13 @@ static bool scan_line(char *s, gsize len, Scan *sc)
 	for (p++; *p == ' '; p++)
 		;
 	ev = p;
-	if (HAS_PREFIX(p, "sys_")) {
-		while (*p && *p != ' ' && *p != '(')
-			p++;
-		if (p > ev && (*p == '(' || (p[-1] != ':' && HAS_PREFIX(p, " -> ")))) {
-			*p = '\0'; /* as split_syscall: the name, no payload */
-			sc->event = ev;
-			sc->payload = NULL;
-			return true;
-		}
+	p = event_end(ev, &syscall);
+	if (syscall) {
+		*p = '\0'; /* as split_syscall: the name, no payload */
+		sc->event = ev;
+		sc->payload = NULL;
+		return true;
 	}
-	p = strchrnul(p, ' ');
 	if (p == ev || p[-1] != ':')
 		return false;
 	p[-1] = '\0';
