@@ -15,7 +15,24 @@
  *
  * Invariant kept by every function here, as in the kernel since 6.10: a free block sits on the
  * list of its pageblock's migratetype (blocks of pageblock order and above retype all the
- * pageblocks they cover).
+ * pageblocks they cover), except where a snapshot start put it elsewhere (ps_free_list_move).
+ * 6.18 does not enforce that rule: __add_to_free_list, __del_page_from_free_list and
+ * move_to_free_list only VM_WARN_ONCE on a mismatch, under CONFIG_DEBUG_VM (off in the recorded
+ * kernels), and their list_del / list_move_tail unlink a page from whatever list holds it. A
+ * real machine does show the state: the 64K lab kernel with 1 GiB (16,384 pages, two
+ * pageblocks) boots with "mobility grouping off" (dmesg; vm_total_pages < pageblock_nr_pages *
+ * MIGRATE_TYPES), and 3 of 10 boots came up with both pageblocks Unmovable and free pages on the
+ * Movable lists, the same counts in /proc/pagetypeinfo read four times 1 s apart on the idle
+ * machine (a state, not a skew between pagetypeinfo's free-list and block-count walks); with
+ * grouping off set_pageblock_migratetype maps every type below MIGRATE_PCPTYPES to Unmovable, so
+ * no block can become Movable again, yet qemu-press-oom-64k-6.18 (4,029 Movable-list pages at
+ * the start, both pageblocks Unmovable) fell back from the Movable list at 2.266 s. The kernel
+ * keeps such blocks until they are taken, merged or moved: expand puts the halves of a block
+ * taken from a list back on that list, __free_one_page adds the merged block to the freeing
+ * page's type, move_to_free_list moves a block off the list it is on. Such blocks are remembered
+ * in PsZone.foreign (with a count per pageblock, PsZone.foreign_nr, so a removal elsewhere does
+ * not look in the table). Which boot path mixes them is not known (not found in memmap_init /
+ * init_pageblock_migratetype); the model only reproduces a snapshot that shows it.
  *
  * Simplifications (why acceptable):
  * - No CMA (the modelled builds have CONFIG_CMA off, like the recorded machine), no guard pages
@@ -50,6 +67,28 @@ static void account_freepages(PsZone *z, int64_t nr_pages, enum ps_migratetype m
 		z->nr_free_highatomic = (uint64_t)((int64_t)z->nr_free_highatomic + nr_pages);
 }
 
+/* PsZone.foreign_nr's slot for the pageblock of pfn. */
+static inline uint16_t *foreign_nr(const PsMachine *m, const PsZone *z, ps_pfn_t pfn)
+{
+	return &z->foreign_nr[(pfn - m->map.base_pfn) >> m->pageblock_order];
+}
+
+void ps_free_list_foreign_init(PsMachine *m, PsZone *z)
+{
+	if (z->foreign)
+		return;
+	/* a pageblock holds at most pageblock_nr_pages / 2 free heads: they fit a uint16_t */
+	g_assert(m->pageblock_nr_pages / 2 <= G_MAXUINT16);
+	z->foreign = g_hash_table_new(g_direct_hash, g_direct_equal);
+	z->foreign_nr = g_new0(uint16_t, (m->map.end_pfn - m->map.base_pfn) >> m->pageblock_order);
+}
+
+void ps_free_list_foreign_set(PsMachine *m, PsZone *z, ps_pfn_t pfn, enum ps_migratetype list)
+{
+	if (g_hash_table_insert(z->foreign, GUINT_TO_POINTER(pfn), GUINT_TO_POINTER(list + 1)))
+		(*foreign_nr(m, z, pfn))++;
+}
+
 /*
  * free_list_add / free_list_del: the bodies of ps_free_list_add / ps_free_list_del, inline for
  * this file's per-page paths (expand, page_del_and_expand, __free_one_page); the exported
@@ -60,6 +99,8 @@ static inline void free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned
 {
 	PsFreeArea *area = &z->free_area[order];
 
+	if (G_UNLIKELY(z->foreign) && ps_pageblock_mt(m, pfn) != mt)
+		ps_free_list_foreign_set(m, z, pfn, mt);
 	ps_page_set(m, pfn, PS_PAGE_BUDDY, order);
 	if (tail)
 		ps_list_add_tail(m, &area->list[mt], pfn);
@@ -70,13 +111,35 @@ static inline void free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned
 		z->vm_stat[PS_NR_FREE_PAGES_BLOCKS] += 1 << order;
 }
 
+/*
+ * The list the free block head at pfn is on, its PsZone.foreign entry dropped (the block is
+ * leaving that list): the entry's type, else the pageblock's. mt: the caller's type, the block's
+ * list whenever the zone has no foreign blocks. A removal looks in the table only when the
+ * block's pageblock has a foreign block (PsZone.foreign_nr), not once per buddy removal.
+ */
+static inline enum ps_migratetype take_foreign(const PsMachine *m, PsZone *z, ps_pfn_t pfn,
+					       enum ps_migratetype mt)
+{
+	uint16_t *nr;
+	gpointer v;
+
+	if (G_LIKELY(!z->foreign))
+		return mt;
+	nr = foreign_nr(m, z, pfn);
+	if (*nr == 0 || !g_hash_table_steal_extended(z->foreign, GUINT_TO_POINTER(pfn), NULL, &v))
+		return ps_pageblock_mt(m, pfn);
+	(*nr)--;
+	return (enum ps_migratetype)(GPOINTER_TO_UINT(v) - 1);
+}
+
+/* mt: the type the caller accounts the block to (its pageblock's, or the list it took it from). */
 static inline void free_list_del(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order,
 				 enum ps_migratetype mt)
 {
 	PsFreeArea *area = &z->free_area[order];
 
 	g_assert(ps_page_state(m, pfn) == PS_PAGE_BUDDY && ps_page_order(m, pfn) == order);
-	ps_list_del(m, &area->list[mt], pfn);
+	ps_list_del(m, &area->list[take_foreign(m, z, pfn, mt)], pfn);
 	ps_page_set(m, pfn, PS_PAGE_TAIL, 0);
 	area->nr_free--;
 	if (order >= m->pageblock_order && mt != PS_MT_ISOLATE)
@@ -94,16 +157,44 @@ void ps_free_list_del(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enu
 	free_list_del(m, z, pfn, order, mt);
 }
 
-/* move_to_free_list: list_move_tail onto the new type, accounting moved with it. */
+enum ps_migratetype ps_free_list_of(const PsMachine *m, const PsZone *z, ps_pfn_t pfn)
+{
+	gpointer v;
+
+	if (z->foreign && *foreign_nr(m, z, pfn) &&
+	    g_hash_table_lookup_extended(z->foreign, GUINT_TO_POINTER(pfn), NULL, &v))
+		return (enum ps_migratetype)(GPOINTER_TO_UINT(v) - 1);
+	return ps_pageblock_mt(m, pfn);
+}
+
+/*
+ * move_to_free_list: list_move_tail onto the new type, accounting moved with it. list_move_tail
+ * unlinks the page from whatever list holds it, so the block leaves its own list (a foreign one,
+ * or its pageblock's), not old_mt's: try_to_claim_block passes the fallback list's type for
+ * every free block of the pageblock, and only account_freepages uses old_mt. The callers retype
+ * the pageblock to new_mt (or it has that type), so the block is no longer foreign.
+ */
 static void move_to_free_list(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order,
 			      enum ps_migratetype old_mt, enum ps_migratetype new_mt)
 {
 	PsFreeArea *area = &z->free_area[order];
 
-	ps_list_del(m, &area->list[old_mt], pfn);
+	ps_list_del(m, &area->list[take_foreign(m, z, pfn, old_mt)], pfn);
 	ps_list_add_tail(m, &area->list[new_mt], pfn);
 	account_freepages(z, -(1 << order), old_mt);
 	account_freepages(z, 1 << order, new_mt);
+}
+
+void ps_free_list_move(PsMachine *m, PsZone *z, ps_pfn_t pfn, enum ps_migratetype new_mt)
+{
+	unsigned order = ps_page_order(m, pfn);
+	enum ps_migratetype old = ps_free_list_of(m, z, pfn);
+
+	g_assert(ps_page_state(m, pfn) == PS_PAGE_BUDDY);
+	g_assert(old < PS_MT_PCPTYPES && new_mt < PS_MT_PCPTYPES);
+	ps_free_list_foreign_init(m, z);
+	free_list_del(m, z, pfn, order, old);
+	free_list_add(m, z, pfn, order, new_mt, true);
 }
 
 /* change_pageblock_range */

@@ -7,7 +7,10 @@
  * Rules checked (per zone):
  *  1. every list is well linked (prev/next agree, head/tail ends, len matches the walk);
  *  2. each block on free_area[o].list[mt] is a PS_PAGE_BUDDY head of order o, aligned to 2^o,
- *     inside the zone's managed range, and its pageblock(s) have type mt;
+ *     inside the zone's managed range, and its pageblock(s) have type mt, or PsZone.foreign
+ *     says it is on mt's list; every entry of PsZone.foreign is a free head on that list, of
+ *     a pageblock whose type is not that list's, and PsZone.foreign_nr counts them per
+ *     pageblock;
  *  3. nr_free[o] equals the sum of list lengths of order o;
  *  4. blocks (free, pcp, allocated) do not overlap, and every managed (not reserved) page is
  *     covered by exactly one of them: free + pcp + allocated = managed;
@@ -56,10 +59,31 @@ typedef struct {
 } ZoneSums;
 
 /* Rules 1-3 for the free lists; sums the free pages for rule 6. */
+/* Rule 2's PsZone.foreign_nr: each pageblock's count is the table's entries in it. */
+static gboolean check_foreign_nr(const PsMachine *m, const PsZone *z, GError **error)
+{
+	uint64_t nblocks = (m->map.end_pfn - m->map.base_pfn) >> m->pageblock_order;
+	g_autofree uint16_t *nr = g_new0(uint16_t, nblocks);
+	GHashTableIter it;
+	gpointer k;
+
+	g_hash_table_iter_init(&it, z->foreign);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		nr[(GPOINTER_TO_UINT(k) - m->map.base_pfn) >> m->pageblock_order]++;
+	for (uint64_t b = 0; b < nblocks; b++)
+		if (nr[b] != z->foreign_nr[b])
+			FAIL("node %d %s: pageblock %" G_GUINT64_FORMAT
+			     " counts %u foreign blocks, "
+			     "the table has %u",
+			     z->node, ps_zone_names[z->type], b, z->foreign_nr[b], nr[b]);
+	return TRUE;
+}
+
 static gboolean check_free_areas(PsMachine *m, PsZone *z, ZoneSums *sum, GError **error)
 {
 	ps_pfn_t mstart = z->start_pfn, end = ps_zone_end_pfn(z);
 	char what[96];
+	guint foreign = 0; /* PsZone.foreign entries met on the lists */
 
 	for (unsigned o = 0; o < m->nr_orders; o++) {
 		uint64_t total = 0;
@@ -82,9 +106,23 @@ static gboolean check_free_areas(PsMachine *m, PsZone *z, ZoneSums *sum, GError 
 				if (p < mstart || p + (1u << o) > end)
 					FAIL("%s: block at pfn %u outside the managed range", what,
 					     p);
+				if (z->foreign &&
+				    ps_free_list_of(m, z, p) != (enum ps_migratetype)mt)
+					FAIL("%s: block at pfn %u is recorded on the %s list", what,
+					     p, ps_migratetype_names[ps_free_list_of(m, z, p)]);
+				if (z->foreign &&
+				    g_hash_table_contains(z->foreign, GUINT_TO_POINTER(p))) {
+					if (ps_pageblock_mt(m, p) == (enum ps_migratetype)mt)
+						FAIL(
+						    "%s: block at pfn %u is recorded as foreign in "
+						    "a pageblock of that type",
+						    what, p);
+					foreign++;
+				}
 				for (ps_pfn_t b = p; b < p + (1u << o);
 				     b += (ps_pfn_t)m->pageblock_nr_pages) {
-					if (ps_pageblock_mt(m, b) != (enum ps_migratetype)mt)
+					if (ps_pageblock_mt(m, b) != (enum ps_migratetype)mt &&
+					    ps_free_list_of(m, z, p) != (enum ps_migratetype)mt)
 						FAIL("%s: block at pfn %u lies in a %s pageblock",
 						     what, p,
 						     ps_migratetype_names[ps_pageblock_mt(m, b)]);
@@ -103,8 +141,10 @@ static gboolean check_free_areas(PsMachine *m, PsZone *z, ZoneSums *sum, GError 
 			     " but the lists hold %" G_GUINT64_FORMAT,
 			     z->node, ps_zone_names[z->type], o, z->free_area[o].nr_free, total);
 	}
-
-	return TRUE;
+	if (z->foreign && foreign != g_hash_table_size(z->foreign))
+		FAIL("node %d %s: %u blocks recorded on foreign lists, %u of them free heads there",
+		     z->node, ps_zone_names[z->type], g_hash_table_size(z->foreign), foreign);
+	return z->foreign ? check_foreign_nr(m, z, error) : TRUE;
 }
 
 /* Rule 1 for the pcp lists, their pages' state and each cpu's count (rule 6). */

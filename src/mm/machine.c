@@ -39,6 +39,7 @@
  *   ("memblock adjusts totalram_pages() manually", the 2024 patch that introduced it).
  */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mm/mm-private.h"
@@ -504,8 +505,12 @@ void ps_machine_free(PsMachine *m)
 	if (!m)
 		return;
 	if (m->zones)
-		for (int i = 0; i < m->nr_zones; i++)
+		for (int i = 0; i < m->nr_zones; i++) {
 			g_free(m->zones[i].pcp);
+			if (m->zones[i].foreign)
+				g_hash_table_destroy(m->zones[i].foreign);
+			g_free(m->zones[i].foreign_nr);
+		}
 	g_free(m->zones);
 	g_free(m->cpu_vmstat_dirty);
 	npages = (size_t)(m->map.end_pfn - m->map.base_pfn);
@@ -515,6 +520,45 @@ void ps_machine_free(PsMachine *m)
 	g_free(m->map.block_link);
 	g_free(m->pageblock_mt);
 	g_free(m);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* PsZone.foreign as (pfn << 8 | list mt + 1), sorted: the table's iteration order is not a state.
+ */
+static void zone_foreign_state(PsMachine *m, PsZone *z, PsStateTable *t)
+{
+	uint64_t n =
+	    ps_state_count(t, "zone.foreign", z->foreign ? g_hash_table_size(z->foreign) : 0);
+	g_autofree uint64_t *e = NULL;
+
+	if (!n)
+		return;
+	e = g_new0(uint64_t, n);
+	if (!ps_state_loading(t)) {
+		GHashTableIter it;
+		gpointer k, v;
+		uint64_t i = 0;
+
+		g_hash_table_iter_init(&it, z->foreign);
+		while (g_hash_table_iter_next(&it, &k, &v))
+			e[i++] = (uint64_t)GPOINTER_TO_UINT(k) << 8 | GPOINTER_TO_UINT(v);
+		qsort(e, n, sizeof(*e), cmp_u64);
+	}
+	ps_state_array(t, "zone.foreign.blocks", e, n * sizeof(*e));
+	if (!ps_state_loading(t))
+		return;
+	ps_free_list_foreign_init(m, z);
+	/* a list mt + 1 is never 0: zeros are what a failed load (the restore is dropped) left */
+	for (uint64_t i = 0; i < n; i++)
+		if (e[i] & 0xff)
+			ps_free_list_foreign_set(m, z, (ps_pfn_t)(e[i] >> 8),
+						 (enum ps_migratetype)((e[i] & 0xff) - 1));
 }
 
 void ps_machine_state(PsMachine *m, PsStateTable *t)
@@ -549,6 +593,7 @@ void ps_machine_state(PsMachine *m, PsStateTable *t)
 		ps_state_array(t, "zone", z, offsetof(PsZone, pcp));
 		if (z->pcp)
 			ps_state_array(t, "zone.pcp", z->pcp, sizeof(PsPcp) * (gsize)m->nr_cpus);
+		zone_foreign_state(m, z, t);
 	}
 	ps_state_array(t, "map.block_link", m->map.block_link, sizeof(PsPageLink) * nblocks);
 	ps_state_array(t, "map.pageblock_mt", m->pageblock_mt, nblocks);

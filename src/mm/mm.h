@@ -383,6 +383,24 @@ typedef struct PsZone {
 	int pageset_high_min;
 	int pageset_high_max;
 	PsPcp *pcp; /* [nr_cpus] */
+	/*
+	 * Free block heads that sit on a list other than their pageblock's type: pfn -> that
+	 * list's migratetype + 1. A state 6.18 keeps (its free-list type checks are
+	 * CONFIG_DEBUG_VM warnings only) and a real machine shows: the 64K lab boots with mobility
+	 * grouping off, both pageblocks Unmovable and free pages on the Movable lists (mm/buddy.c's
+	 * header). NULL until ps_free_list_move first puts a block on a foreign list
+	 * (a snapshot start whose pagetypeinfo says so); from then on free_list_add records any
+	 * foreign placement (expand of such a block keeps its list, as the kernel's does) and
+	 * every removal looks the block up, since the kernel's list_del unlinks a page from
+	 * whatever list holds it. Owned by mm/buddy.c; saved by ps_machine_state as sorted pairs.
+	 */
+	GHashTable *foreign;
+	/*
+	 * With foreign: its entries per pageblock of the machine ([pfn - base >> pageblock_order]),
+	 * tested before the table so a removal outside those pageblocks does no hash lookup.
+	 * uint16_t: a pageblock holds up to pageblock_nr_pages / 2 free heads (4,096 at 64K pages).
+	 */
+	uint16_t *foreign_nr;
 } PsZone;
 
 /* Per-node zonelist: zone indices into PsMachine.zones, terminated by -1. */
@@ -918,6 +936,16 @@ void ps_free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enu
 		      bool tail);
 void ps_free_list_del(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order,
 		      enum ps_migratetype mt);
+/* The list the free block head at pfn is on: its pageblock's type unless placed elsewhere. */
+enum ps_migratetype ps_free_list_of(const PsMachine *m, const PsZone *z, ps_pfn_t pfn);
+/*
+ * move_to_free_list without retyping: the free block at pfn goes to the tail of new_mt's list of
+ * its order, whatever its pageblock's type (a snapshot start's lists as pagetypeinfo shows them).
+ */
+void ps_free_list_move(PsMachine *m, PsZone *z, ps_pfn_t pfn, enum ps_migratetype new_mt);
+/* PsZone.foreign and foreign_nr made (empty) if the zone has none; records one entry. */
+void ps_free_list_foreign_init(PsMachine *m, PsZone *z);
+void ps_free_list_foreign_set(PsMachine *m, PsZone *z, ps_pfn_t pfn, enum ps_migratetype list);
 
 /* __free_one_page: merge and place a block of `order` at pfn, whose pageblock type is mt. */
 void ps_free_one_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enum ps_migratetype mt,

@@ -257,7 +257,7 @@ uint64_t ps_buddy_take_range(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned ord
 
 	if (head != PS_PFN_NONE) {
 		unsigned high = ps_page_order(m, head);
-		enum ps_migratetype mt = ps_pageblock_mt(m, head);
+		enum ps_migratetype mt = ps_free_list_of(m, z, head);
 
 		/* break_down_buddy_pages: keep halving, the other half goes back at the head. */
 		ps_free_list_del(m, z, head, high, mt);
@@ -283,7 +283,7 @@ uint64_t ps_buddy_take_range(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned ord
 		unsigned o = ps_page_order(m, p);
 
 		if (s == PS_PAGE_BUDDY) {
-			enum ps_migratetype mt = ps_pageblock_mt(m, p);
+			enum ps_migratetype mt = ps_free_list_of(m, z, p);
 
 			ps_free_list_del(m, z, p, o, mt);
 			snap_account(z, -(1ll << o), mt);
@@ -404,15 +404,16 @@ void ps_pageblock_set_mt(PsMachine *m, PsZone *z, ps_pfn_t pfn, enum ps_migratet
 	ps_pfn_t start = pfn & ~(ps_pfn_t)(m->pageblock_nr_pages - 1);
 	ps_pfn_t end = start + (ps_pfn_t)m->pageblock_nr_pages;
 	ps_pfn_t big = ps_enclosing_free_block(m, z, start, m->pageblock_order + 1);
+	g_autoptr(GArray) blocks = NULL;
 
 	if (big != PS_PFN_NONE) {
 		/* A free block larger than a pageblock covers it: retype all its pageblocks. */
 		unsigned o = ps_page_order(m, big);
-		enum ps_migratetype old = ps_pageblock_mt(m, big);
+		enum ps_migratetype old = ps_free_list_of(m, z, big);
 
 		start = big;
 		end = big + (1u << o);
-		if (old != mt) {
+		if (old != mt || ps_pageblock_mt(m, big) != mt) {
 			ps_free_list_del(m, z, big, o, old);
 			snap_account(z, -(1ll << o), old);
 			for (ps_pfn_t b = start; b < end; b += (ps_pfn_t)m->pageblock_nr_pages)
@@ -424,6 +425,12 @@ void ps_pageblock_set_mt(PsMachine *m, PsZone *z, ps_pfn_t pfn, enum ps_migratet
 	}
 	if (ps_pageblock_mt(m, start) == mt)
 		return;
+	/*
+	 * each free block leaves the list it is on (ps_free_list_of: read while the pageblock has
+	 * its old type), then the pageblock is retyped, then the blocks go on mt's list: on their
+	 * pageblock's list, so none is recorded as foreign; blocks holds (pfn, order) pairs
+	 */
+	blocks = g_array_new(FALSE, FALSE, sizeof(ps_pfn_t));
 	for (ps_pfn_t p = MAX(start, z->start_pfn); p < end && p < ps_zone_end_pfn(z);) {
 		unsigned o;
 		enum ps_migratetype old;
@@ -433,12 +440,19 @@ void ps_pageblock_set_mt(PsMachine *m, PsZone *z, ps_pfn_t pfn, enum ps_migratet
 			continue;
 		}
 		o = ps_page_order(m, p);
-		old = ps_pageblock_mt(m, p);
+		old = ps_free_list_of(m, z, p);
 		ps_free_list_del(m, z, p, o, old);
 		snap_account(z, -(1ll << o), old);
-		ps_free_list_add(m, z, p, o, mt, true);
-		snap_account(z, 1ll << o, mt);
+		g_array_append_val(blocks, p);
+		g_array_append_val(blocks, o);
 		p += 1u << o;
 	}
 	ps_set_pageblock_mt(m, start, mt);
+	for (guint i = 0; i < blocks->len; i += 2) {
+		ps_pfn_t p = g_array_index(blocks, ps_pfn_t, i);
+		unsigned o = g_array_index(blocks, ps_pfn_t, i + 1);
+
+		ps_free_list_add(m, z, p, o, mt, true);
+		snap_account(z, 1ll << o, mt);
+	}
 }

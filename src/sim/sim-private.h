@@ -67,6 +67,8 @@ typedef struct {
 	/* pagetypeinfo's "Free pages count per migrate type at order" (node 0), when it has one */
 	uint64_t real_free[PS_MAX_NR_ZONES][PS_MT_PCPTYPES][PS_NR_ORDERS_MAX];
 	bool have_real_free[PS_MAX_NR_ZONES];
+	/* free blocks the last fit left on a list other than their pageblock's (fit_free_lists) */
+	uint64_t foreign_blocks[PS_MAX_NR_ZONES];
 	uint16_t *votes; /* [pageblock * 3]: pages voting Unmovable, Movable, Reclaimable */
 	uint64_t nr_blocks;
 	uint64_t freed_pages;	     /* unknown-at-start pages the trace freed */

@@ -391,6 +391,75 @@ static void fit_free_areas(PsSnapshot *snap, const PsMachine *m, const PsZone *z
 	}
 }
 
+/* A free block on one list, ranked for a move to another: its pageblock's share, then pfn. */
+typedef struct {
+	unsigned share;
+	ps_pfn_t pfn;
+} ListMove;
+
+static int list_move_cmp(const void *a, const void *b)
+{
+	const ListMove *x = a, *y = b;
+
+	if (x->share != y->share)
+		return x->share > y->share ? -1 : 1;
+	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+/*
+ * The free lists as pagetypeinfo printed them, where the snapshot can tell. A free block sits on
+ * the list of its pageblock's type in the model's own moves (buddy.c), but a real machine's lists
+ * need not (on qemu-press-oom-64k-6.18 the Movable list held 4,029 pages, orders 0-11, in a zone
+ * whose two pageblocks were both Unmovable; the kernel's only fallback there took its order-11
+ * block; a state, not pagetypeinfo's free-list and block-count walks read apart: lab boots of
+ * that kernel show it persist, mm/buddy.c's header). Only the list of a type the zone has no
+ * pageblock of is filled, since its free pages
+ * can only be in other types' blocks: per order, as many blocks as pagetypeinfo shows there move
+ * to it (ps_free_list_move, at the tail) from the lists holding more than it shows, as far as
+ * those have them (the dump and pagetypeinfo are read some hundreds of ms apart, so their counts
+ * of an order can differ). Approximated: which blocks. Neither kpageflags nor pagetypeinfo tells
+ * which free block of an order is on which list; those whose pageblock's pages vote most for the
+ * new type move first (the lowest pfn of equals), as fit_free_areas picks pageblocks. Matching
+ * every type's lists so (tried) put 700-1,750 blocks a recording on other lists, partly the
+ * dump's age, and took press-thp's pcp drains from 1.02 to 1.28 of the kernel's.
+ */
+static void fit_free_lists(PsSnapshot *snap, PsMachine *m, PsZone *z)
+{
+	for (unsigned o = 0; o <= m->max_order; o++) {
+		int64_t excess[PS_MT_PCPTYPES];
+
+		for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
+			excess[mt] = (int64_t)z->free_area[o].list[mt].len -
+				     (int64_t)snap->real_free[z->type][mt][o];
+		for (int dst = 0; dst < PS_MT_PCPTYPES; dst++) {
+			/* only a type none of whose pageblocks could hold them */
+			if (snap->blocks[z->type][dst])
+				continue;
+			for (int src = 0; src < PS_MT_PCPTYPES && excess[dst] < 0; src++) {
+				const PsList *l = &z->free_area[o].list[src];
+				uint64_t n = (uint64_t)MIN(excess[src], -excess[dst]);
+				g_autofree ListMove *mv = NULL;
+				guint k = 0;
+
+				if (src == dst || excess[src] <= 0)
+					continue;
+				mv = g_new(ListMove, l->len);
+				for (ps_pfn_t p = l->head; p != PS_PFN_NONE;
+				     p = ps_list_next(m, l, p))
+					mv[k++] = (ListMove){
+					    block_share(snap, m, p, (enum ps_migratetype)dst), p};
+				qsort(mv, k, sizeof(*mv), list_move_cmp);
+				for (uint64_t i = 0; i < n; i++)
+					ps_free_list_move(m, z, mv[i].pfn,
+							  (enum ps_migratetype)dst);
+				excess[src] -= (int64_t)n;
+				excess[dst] += (int64_t)n;
+			}
+		}
+	}
+	snap->foreign_blocks[z->type] = z->foreign ? g_hash_table_size(z->foreign) : 0;
+}
+
 /*
  * With pagetypeinfo at hand, the vote is only a ranking: the zone gets exactly as many
  * Unmovable and Reclaimable blocks as the kernel reported (as far as it has blocks with managed
@@ -457,6 +526,8 @@ void ps_snapshot_fit_block_counts(PsSnapshot *snap, PsMachine *m, PsZone *z)
 		if (mt < PS_MT_PCPTYPES)
 			counts[mt]++;
 	}
+	if (snap->have_real_free[z->type])
+		fit_free_lists(snap, m, z);
 }
 
 #undef TARGET
@@ -760,9 +831,9 @@ void ps_snapshot_state(PsSnapshot *snap, const PsMachine *m, PsStateTable *t)
 	ps_state_array(t, "snap.votes", snap->votes,
 		       snap->nr_blocks * PS_MT_PCPTYPES * sizeof(uint16_t));
 	ps_state_array(t, "snap.nr_pfns", &snap->nr_pfns, sizeof(snap->nr_pfns));
-	/* free_pages to have_real_free: values only */
+	/* free_pages to foreign_blocks: values only */
 	ps_state_array(t, "snap.counts", snap->free_pages,
-		       offsetof(PsSnapshot, have_real_free) + sizeof(snap->have_real_free) -
+		       offsetof(PsSnapshot, foreign_blocks) + sizeof(snap->foreign_blocks) -
 			   offsetof(PsSnapshot, free_pages));
 	ps_state_array(t, "snap.freed_pages", &snap->freed_pages, sizeof(snap->freed_pages));
 	ps_state_array(t, "snap.freed", &snap->freed, sizeof(snap->freed));
@@ -979,6 +1050,16 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 		if (snap->compaction_skip_blocks)
 			cJSON_AddNumberToObject(o, "compaction_skip_hint_blocks_at_start",
 						(double)snap->compaction_skip_blocks);
+	}
+	{
+		uint64_t foreign = 0;
+
+		for (int t = 0; t < PS_MAX_NR_ZONES; t++)
+			foreign += snap->foreign_blocks[t];
+		/* pagetypeinfo's lists: free blocks on another type's list (fit_free_lists) */
+		if (foreign)
+			cJSON_AddNumberToObject(o, "free_blocks_on_other_type_lists_at_start",
+						(double)foreign);
 	}
 	if (snap->zoneinfo_path) {
 		cJSON_AddStringToObject(o, "pcp_state_from", snap->zoneinfo_path);

@@ -2,7 +2,8 @@
 /*
  * test-buddy.c - unit tests of the buddy free lists (mm/buddy.c): boot layout, split with upper
  * halves at the list head, merge, the head/tail placement rule, merging across pageblock types,
- * the claim and steal fallbacks, watermark boosting and highatomic reserves.
+ * the claim and steal fallbacks, watermark boosting, highatomic reserves and free blocks on another
+ * type's list.
  */
 #include "fixture.h"
 
@@ -301,6 +302,88 @@ static void test_highatomic_reserve(void)
 	fixture_check(m);
 }
 
+/*
+ * A free block on another type's list (a snapshot start's pagetypeinfo, ps_free_list_move): taken
+ * from that list, its halves stay there (expand with the list's type); freed, the block merges
+ * with such a buddy and goes to its own pageblock's list, as __free_one_page does.
+ */
+static void test_foreign_list(void)
+{
+	g_autoptr(PsMachine) m = fixture_normal_only(1024, 1024);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	ps_pfn_t pfn;
+
+	take_first_page(m, z);
+	/* The first pageblock becomes Unmovable with its free pages; 1032 (order 3) goes back. */
+	ps_pageblock_set_mt(m, z, 1024, PS_MT_UNMOVABLE);
+	g_assert_cmpuint(z->free_area[3].list[PS_MT_UNMOVABLE].head, ==, 1032);
+	g_assert_null(z->foreign);
+	ps_free_list_move(m, z, 1032, PS_MT_MOVABLE);
+	g_assert_cmpuint(z->free_area[3].list[PS_MT_MOVABLE].head, ==, 1032);
+	g_assert_cmpuint(z->free_area[3].list[PS_MT_UNMOVABLE].len, ==, 0);
+	g_assert_cmpint(ps_free_list_of(m, z, 1032), ==, PS_MT_MOVABLE);
+	g_assert_cmpint(ps_free_list_of(m, z, 1040), ==, PS_MT_UNMOVABLE);
+	fixture_check(m);
+
+	/* A Movable request takes it before the Movable order-9 block at 1536. */
+	pfn = ps_rmqueue_smallest(m, z, 0, PS_MT_MOVABLE);
+	g_assert_cmpuint(pfn, ==, 1032);
+	ps_page_mark_allocated(m, z, pfn, 0);
+	g_assert_cmpuint(z->free_area[0].list[PS_MT_MOVABLE].head, ==, 1033);
+	g_assert_cmpuint(z->free_area[1].list[PS_MT_MOVABLE].head, ==, 1034);
+	g_assert_cmpuint(z->free_area[2].list[PS_MT_MOVABLE].head, ==, 1036);
+	g_assert_cmpuint(g_hash_table_size(z->foreign), ==, 3);
+	fixture_check(m);
+
+	/* Freed as its Unmovable block's page: it merges with the three back to order 3 (its
+	 * order-3 buddy 1040 is the head of an order-4 block), on the Unmovable list. */
+	z->nr_allocated--;
+	ps_free_one_page(m, z, 1032, 0, PS_MT_UNMOVABLE, PS_FPI_NONE);
+	g_assert_cmpuint(g_hash_table_size(z->foreign), ==, 0);
+	g_assert_cmpuint(z->free_area[3].list[PS_MT_MOVABLE].len, ==, 0);
+	g_assert_cmpuint(z->free_area[3].list[PS_MT_UNMOVABLE].head, ==, 1032);
+	for (unsigned o = 0; o < 3; o++)
+		g_assert_cmpuint(z->free_area[o].list[PS_MT_MOVABLE].len, ==, 0);
+	g_assert_cmpint(z->vm_stat[PS_NR_FREE_PAGES], ==, 1023);
+	fixture_check(m);
+}
+
+/*
+ * A claim of a foreign block (review-model s14 item 3): the Unmovable order-8 block at 1280 on
+ * the Movable list is the only fallback of an order-8 Unmovable request; try_to_claim_block
+ * passes the Movable list's type for every free block of the pageblock, and the others sit on
+ * their own (Unmovable) lists: each must leave the list it is on (list_move_tail), not the
+ * Movable one (an abort in ps_list_del, an empty list, before the fix).
+ */
+static void test_foreign_claim(void)
+{
+	g_autoptr(PsMachine) m = fixture_normal_only(1024, 1024);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	ps_pfn_t pfn;
+
+	take_first_page(m, z);
+	ps_pageblock_set_mt(m, z, 1024, PS_MT_UNMOVABLE);
+	pfn = ps_rmqueue_smallest(m, z, 9, PS_MT_MOVABLE);
+	g_assert_cmpuint(pfn, ==, 1536);
+	ps_page_mark_allocated(m, z, pfn, 9);
+	ps_free_list_move(m, z, 1280, PS_MT_MOVABLE);
+	g_assert_cmpuint(g_hash_table_size(z->foreign), ==, 1);
+	g_assert_cmpuint(z->foreign_nr[(1280 - m->map.base_pfn) >> m->pageblock_order], ==, 1);
+	fixture_check(m);
+
+	pfn = ps_rmqueue_buddy(m, z, 8, PS_MT_UNMOVABLE, 0);
+	g_assert_cmpuint(pfn, ==, 1280);
+	g_assert_cmpint(ps_pageblock_mt(m, 1024), ==, PS_MT_UNMOVABLE);
+	g_assert_cmpuint(g_hash_table_size(z->foreign), ==, 0);
+	g_assert_cmpuint(z->foreign_nr[(1280 - m->map.base_pfn) >> m->pageblock_order], ==, 0);
+	for (unsigned o = 0; o < m->nr_orders; o++)
+		g_assert_cmpuint(z->free_area[o].list[PS_MT_MOVABLE].len, ==, 0);
+	/* the rest of the pageblock stays on its Unmovable lists: 1025 (order 0) to 1152 (7) */
+	for (unsigned o = 0; o < 8; o++)
+		g_assert_cmpuint(z->free_area[o].list[PS_MT_UNMOVABLE].head, ==, 1024 + (1u << o));
+	fixture_check(m);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -313,5 +396,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/mm/buddy/boost-limits", test_boost_limits);
 	g_test_add_func("/mm/buddy/boost-small-zone", test_boost_small_zone);
 	g_test_add_func("/mm/buddy/highatomic-reserve", test_highatomic_reserve);
+	g_test_add_func("/mm/buddy/foreign-list", test_foreign_list);
+	g_test_add_func("/mm/buddy/foreign-claim", test_foreign_claim);
 	return g_test_run();
 }

@@ -161,14 +161,7 @@ static const Band bands[] = {
      "start pages, in a scattered order. An earlier trial of the reclaim order (one merged list, "
      "kswapd on the waker's cpu) gave 1,792 but 38 kswapd wakes and 15,462 fallbacks; the "
      "shipped one orders each lruvec's list and runs kswapd on its own cpu"},
-    {"fallbacks",
-     0.25,
-     {0.25, 0.25, 0.25, 1.00, 0.25},
-     "(e) 64K: 0 vs 1. The kernel's one fallback took a block its before.pagetypeinfo shows on the "
-     "Movable list of a zone with no Movable pageblock; 6.18 keeps every free block on its "
-     "pageblock's list (__add_to_free_list, __del_page_from_free_list and move_to_free_list "
-     "warn otherwise), so that figure is a skew between pagetypeinfo's free-list and "
-     "block-count walks, not a state the model should start from"},
+    {"fallbacks", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"thp_fault_alloc",
      0.25,
      {0.25, 0.30, 0.25, 0.25, 0.25},

@@ -6,6 +6,8 @@
  * builds it both ways and aborts unless they are the same bytes array by array; a corrupt entry
  * is ignored (the run starts cold, the same files) and written again. Each run asserts whether it
  * restored (ps_sim_start_restored): an entry that is never read would pass the byte comparisons.
+ * The same on workloads/qemu-press-oom-64k-6.18, whose start has free blocks on another type's
+ * list (PsZone.foreign, saved by ps_machine_state).
  *
  * On a copy of the recording: a start saved from workloads/ is restored from the copy and
  * writes what a run of the copy without the cache does (the --proc paths in summary.json are
@@ -35,13 +37,13 @@ typedef struct {
 	PsConfig *cfg;
 } Rec;
 
-static bool rec_open(Rec *r)
+static bool rec_open(Rec *r, const char *rec)
 {
 	const char *src = g_getenv("PAGESIM_SRCDIR");
 
 	if (!src)
 		return false;
-	r->dir = g_build_filename(src, "workloads", REC, NULL);
+	r->dir = g_build_filename(src, "workloads", rec, NULL);
 	r->trace = g_build_filename(r->dir, "trace.jsonl.gz", NULL);
 	r->kpf = g_build_filename(r->dir, "before.kpageflags.gz", NULL);
 	if (!g_file_test(r->trace, G_FILE_TEST_EXISTS) || !g_file_test(r->kpf, G_FILE_TEST_EXISTS))
@@ -281,7 +283,7 @@ static guint assert_cache_touched(const char *cache, int64_t before)
 	return touched;
 }
 
-static void test_restored_same(void)
+static void test_restored_same(gconstpointer rec)
 {
 	Rec r = {0};
 	g_autofree char *tmp = NULL, *off = NULL, *cold = NULL, *warm = NULL, *cmp = NULL;
@@ -289,8 +291,11 @@ static void test_restored_same(void)
 	gsize len = 0, len2 = 0;
 	int64_t before;
 
-	if (!rec_open(&r)) {
-		g_test_skip("workloads/" REC " is not there");
+	if (!rec_open(&r, rec)) {
+		g_autofree char *why =
+		    g_strdup_printf("workloads/%s is not there", (const char *)rec);
+
+		g_test_skip(why);
 		return;
 	}
 	tmp = ps_test_make_dir("pagesim-start-run-XXXXXX");
@@ -400,7 +405,7 @@ static void test_copied(void)
 			*hit = NULL;
 	int old;
 
-	if (!rec_open(&r)) {
+	if (!rec_open(&r, REC)) {
 		g_test_skip("workloads/" REC " is not there");
 		return;
 	}
@@ -479,7 +484,7 @@ static void test_binary(void)
 			*off = NULL;
 	g_autofree char *e_cold = NULL, *e_warm = NULL, *e_off = NULL;
 
-	if (!pagesim || !rec_open(&r)) {
+	if (!pagesim || !rec_open(&r, REC)) {
 		g_test_skip("no pagesim binary or workloads/" REC " is not there");
 		return;
 	}
@@ -522,7 +527,9 @@ int main(int argc, char **argv)
 		g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
 		g_setenv("TMPDIR", dir, TRUE);
 	}
-	g_test_add_func("/sim/start-cache/restored-same", test_restored_same);
+	g_test_add_data_func("/sim/start-cache/restored-same", REC, test_restored_same);
+	g_test_add_data_func("/sim/start-cache/restored-same-foreign-lists",
+			     "qemu-press-oom-64k-6.18", test_restored_same);
 	g_test_add_func("/sim/start-cache/copied-recording", test_copied);
 	g_test_add_func("/sim/start-cache/binary", test_binary);
 	return g_test_run();
