@@ -335,6 +335,22 @@ static void test_alloc_first_of_order(void)
 }
 
 /*
+ * The finish_pageblock tests' zone: every page taken as a movable order-0 block, targets for 100
+ * pages (odd offsets of the last pageblock) and the free pageblock `spare`, which keeps the zone
+ * above the min watermark and is never a target.
+ */
+static void finish_pageblock_zone(PsMachine *m, PsZone *z, ps_pfn_t spare)
+{
+	ps_pfn_t b15 = z->start_pfn + 15 * 512;
+
+	fill_order0(m, z, 0);
+	for (ps_pfn_t off = 1; off < 200; off += 2)
+		free_block(m, z, b15 + off, 0);
+	for (ps_pfn_t p = spare; p < spare + 512; p++)
+		free_block(m, z, p, 0);
+}
+
+/*
  * finish_pageblock: once a migration came from a pageblock, the next isolation there takes the
  * rest of the block past COMPACT_CLUSTER_MAX (then moved highest pfn first). With targets for
  * only 100 pages, block 0 loses offsets 0..31 (first batch) and 444..511 (the top of the second),
@@ -345,14 +361,9 @@ static void test_finish_pageblock(void)
 	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
 	PsCompactControl cc = whole_zone_cc(z);
-	ps_pfn_t b0 = z->start_pfn, b1 = z->start_pfn + 512, b15 = z->start_pfn + 15 * 512;
+	ps_pfn_t b0 = z->start_pfn;
 
-	fill_order0(m, z, 0);
-	for (ps_pfn_t off = 1; off < 200; off += 2)
-		free_block(m, z, b15 + off, 0);
-	/* a free pageblock: above the min watermark, and never a target */
-	for (ps_pfn_t p = b1; p < b1 + 512; p++)
-		free_block(m, z, p, 0);
+	finish_pageblock_zone(m, z, b0 + 512);
 	fixture_check(m);
 	g_assert_cmpint(ps_compact_zone(m, &cc), ==, PS_COMPACT_RES_COMPLETE);
 	fixture_check(m);
@@ -361,6 +372,35 @@ static void test_finish_pageblock(void)
 		bool moved = off < 32 || off >= 444;
 
 		g_assert_cmpint(ps_page_state(m, b0 + off) == PS_PAGE_ALLOCATED, ==, !moved);
+	}
+}
+
+/*
+ * isolate_migratepages scans one pageblock a call and compact_zone decides finish_pageblock
+ * again before the next: block 0 gives a batch of 32 (offsets 0..31), then its rest (unmovable)
+ * nothing, and block 1, a block no migration came from, starts with a batch of 32 again. With
+ * targets for 100 pages block 1 loses offsets 0..31 and 476..511 (its rest, highest pfn first);
+ * carrying block 0's finish_pageblock into block 1 took all of block 1 in one batch, losing
+ * 444..511 and keeping 0..31.
+ */
+static void test_finish_pageblock_per_block(void)
+{
+	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsCompactControl cc = whole_zone_cc(z);
+	ps_pfn_t b0 = z->start_pfn, b1 = b0 + 512;
+
+	finish_pageblock_zone(m, z, b0 + 2 * 512);
+	for (ps_pfn_t p = b0 + 32; p < b1; p++)
+		ps_page_set_movable(m, p, false);
+	fixture_check(m);
+	g_assert_cmpint(ps_compact_zone(m, &cc), ==, PS_COMPACT_RES_COMPLETE);
+	fixture_check(m);
+	g_assert_cmpuint(cc.nr_migrated, ==, 100);
+	for (ps_pfn_t off = 0; off < 512; off++) {
+		g_assert_cmpint(ps_page_state(m, b0 + off) == PS_PAGE_ALLOCATED, ==, off >= 32);
+		g_assert_cmpint(ps_page_state(m, b1 + off) == PS_PAGE_ALLOCATED, ==,
+				off >= 32 && off < 476);
 	}
 }
 
@@ -897,6 +937,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/compaction/large-folio-split", test_large_folio_split);
 	g_test_add_func("/policy/compaction/alloc-first-of-order", test_alloc_first_of_order);
 	g_test_add_func("/policy/compaction/finish-pageblock", test_finish_pageblock);
+	g_test_add_func("/policy/compaction/finish-pageblock-per-block",
+			test_finish_pageblock_per_block);
 	g_test_add_func("/policy/compaction/unmovable-never-move", test_unmovable_stay);
 	g_test_add_func("/policy/compaction/capture", test_capture);
 	g_test_add_func("/policy/compaction/capture-at-drain", test_capture_at_drain);

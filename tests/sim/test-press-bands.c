@@ -73,9 +73,11 @@ static const Band bands[] = {
      "rebuilt from that order (policy/reclaim.c ps_memcg_split_offline: 10 zombies, each "
      "scraped 32 pages a pass; 161 drains and kswapd's 682 order-0 frees against 4,614 "
      "before). With reclaim.start_reclaim_order 0, the model's own order: 80 drains, 127,496 "
-     "pages, no order-9 folio met. (b) 804 vs 747 holds since the start's skip "
+     "pages, no order-9 folio met. (b) 756 vs 747 holds since the start's skip "
      "hints and deferral, the scanners' fast searches and the kernel's skip-bit reset "
-     "(policy/compaction.c; 1,126 before them). (c) 1,169 vs 1,134 from the kernel's reclaim "
+     "(policy/compaction.c; 1,126 before them), and one block a migrate-scanner step (804 "
+     "before: a finish_pageblock carried into the next blocks). (c) 1,169 vs 1,134 from the "
+     "kernel's reclaim "
      "order (1,081 with start_reclaim_order 0, before kswapd's passes ran in batches); it rests on "
      "the memcg key added to (c)'s trace "
      "(316d19e, an assumption): the trace as imported gives 975"},
