@@ -414,6 +414,78 @@ static void test_portable_ra_reason(void)
 }
 
 /*
+ * --portable: a page_cache_ra_order of a task and file ends that task's pending cache_add
+ * record of the file (port_ra), so a read()'s sync window (index 0, size 8, async_size 6) and
+ * the async step the same read triggers (page_cache_async_ra: index 8, order 2) are two
+ * records, 8 pages and 2, though their adds are adjacent and share a reason. In the second
+ * case another task's window of the same file comes between task 9's adds: file_ra_state is per
+ * struct file, so it does not cut task 9's record.
+ */
+static void test_portable_ra_cut(void)
+{
+#define RA(T, TASK, INO, IDX, ORD, SIZE, ASYNC)                                                    \
+	"  cc1-" TASK "  [000] .....  " T ": page_cache_ra_order: dev=254:0 ino=" INO              \
+	" index=" IDX " order=" ORD " size=" SIZE " async_size=" ASYNC " ra_pages=32\n"
+#define ADD(T, INO, OFS)                                                                           \
+	"  cc1-9  [000] .....  " T ": mm_filemap_add_to_page_cache: dev 254:0 ino " INO            \
+	" pfn=0x1000 ofs=" OFS " order=0\n"
+#define ADDS_0_3(T, INO)                                                                           \
+	ADD(T "1", INO, "0")                                                                       \
+	ADD(T "2", INO, "4096") ADD(T "3", INO, "8192") ADD(T "4", INO, "12288")
+#define ADDS_4_7(T, INO)                                                                           \
+	ADD(T "5", INO, "16384")                                                                   \
+	ADD(T "6", INO, "20480") ADD(T "7", INO, "24576") ADD(T "8", INO, "28672")
+	static const char text[] =
+	    "# tracer: nop\n# entries-in-buffer/entries-written: 25/25   #P:2\n"
+	    /* one task: sync window, adds 0-7, async step, adds 8-9 */
+	    RA("1.000000", "9", "a1", "0", "0", "8", "6") ADDS_0_3("1.00000", "a1")
+		ADDS_4_7("1.00000", "a1") RA("1.000010", "9", "a1", "8", "2", "8", "8")
+		    ADD("1.000011", "a1", "32768") ADD("1.000012", "a1", "36864")
+	    /* task 10's window of e5 between task 9's adds of e5 */
+	    RA("2.000000", "9", "e5", "0", "0", "8", "6") ADDS_0_3("2.00000", "e5")
+		RA("2.000005", "10", "e5", "0", "0", "4", "3") ADDS_4_7("2.00001", "e5")
+		    RA("2.000020", "9", "e5", "8", "2", "8", "8") ADD("2.000021", "e5", "32768")
+			ADD("2.000022", "e5", "36864");
+#undef RA
+#undef ADD
+#undef ADDS_0_3
+#undef ADDS_4_7
+	static const struct {
+		const char *file;
+		uint64_t offset, len;
+	} want[] = {
+	    {"254:0:a1", 0, 8 * 4096},
+	    {"254:0:a1", 8 * 4096, 2 * 4096},
+	    {"254:0:e5", 0, 8 * 4096},
+	    {"254:0:e5", 8 * 4096, 2 * 4096},
+	};
+	g_autoptr(GError) error = NULL;
+	PsImportStats st;
+	char *out = NULL;
+	PsTraceReader *r = import_portable(text, false, &st, &out);
+	PsTraceEvent ev;
+	guint n = 0;
+	int rc;
+
+	while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1) {
+		if (ev.op != PS_OP_CACHE_ADD)
+			continue;
+		g_assert_cmpuint(n, <, G_N_ELEMENTS(want));
+		g_assert_cmpstr(ev.file, ==, want[n].file);
+		g_assert_cmpint(ev.pid, ==, 9);
+		g_assert_cmpuint(ev.offset, ==, want[n].offset);
+		g_assert_cmpuint(ev.len, ==, want[n].len);
+		g_assert_cmpint(ev.reason, ==, 0);
+		n++;
+	}
+	assert_read_all(error, rc, n, G_N_ELEMENTS(want));
+	g_assert_cmpuint(st.port.ra_windows, ==, 5);
+	g_assert_cmpuint(st.port.cache_adds, ==, 20);
+	ps_trace_reader_close(r);
+	cleanup(out);
+}
+
+/*
  * --portable: a readahead page (readahead_gfp_mask: __GFP_NORETRY, no __GFP_NOMEMALLOC) freed
  * before any mm_filemap_add_to_page_cache of its pfn (filemap_add_folio failed, folio_put) is
  * kept as an alloc of kind file with the recorded size as bytes and its free, at their recorded
@@ -2585,6 +2657,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/portable-fork", test_portable_fork);
 	g_test_add_func("/trace/import/portable-kernel-fault", test_portable_kernel_fault);
 	g_test_add_func("/trace/import/portable-ra-reason", test_portable_ra_reason);
+	g_test_add_func("/trace/import/portable-ra-cut", test_portable_ra_cut);
 	g_test_add_func("/trace/import/portable-ra-pairs", test_portable_ra_pairs);
 	g_test_add_func("/trace/import/portable-observed", test_portable_observed);
 	g_test_add_func("/trace/import/portable-compact", test_portable_compact);
