@@ -307,15 +307,23 @@ static void test_highatomic_reserve(void)
  * from that list, its halves stay there (expand with the list's type); freed, the block merges
  * with such a buddy and goes to its own pageblock's list, as __free_one_page does.
  */
+/* The foreign tests' zone: 1024 taken, the first pageblock Unmovable with its free pages. */
+static PsZone *foreign_zone(PsMachine *m)
+{
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+
+	take_first_page(m, z);
+	ps_pageblock_set_mt(m, z, 1024, PS_MT_UNMOVABLE);
+	return z;
+}
+
 static void test_foreign_list(void)
 {
 	g_autoptr(PsMachine) m = fixture_normal_only(1024, 1024);
-	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsZone *z = foreign_zone(m);
 	ps_pfn_t pfn;
 
-	take_first_page(m, z);
-	/* The first pageblock becomes Unmovable with its free pages; 1032 (order 3) goes back. */
-	ps_pageblock_set_mt(m, z, 1024, PS_MT_UNMOVABLE);
+	/* 1032 (order 3) goes back to the Unmovable list: moved to the Movable one. */
 	g_assert_cmpuint(z->free_area[3].list[PS_MT_UNMOVABLE].head, ==, 1032);
 	g_assert_null(z->foreign);
 	ps_free_list_move(m, z, 1032, PS_MT_MOVABLE);
@@ -358,11 +366,9 @@ static void test_foreign_list(void)
 static void test_foreign_claim(void)
 {
 	g_autoptr(PsMachine) m = fixture_normal_only(1024, 1024);
-	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsZone *z = foreign_zone(m);
 	ps_pfn_t pfn;
 
-	take_first_page(m, z);
-	ps_pageblock_set_mt(m, z, 1024, PS_MT_UNMOVABLE);
 	pfn = ps_rmqueue_smallest(m, z, 9, PS_MT_MOVABLE);
 	g_assert_cmpuint(pfn, ==, 1536);
 	ps_page_mark_allocated(m, z, pfn, 9);
