@@ -100,7 +100,7 @@ static inline void free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned
 	PsFreeArea *area = &z->free_area[order];
 
 	if (G_UNLIKELY(z->foreign) && ps_pageblock_mt(m, pfn) != mt)
-		ps_free_list_foreign_set(m, z, pfn, mt);
+		ps_free_list_foreign_set(m, z, pfn, mt); /* out of line */
 	ps_page_set(m, pfn, PS_PAGE_BUDDY, order);
 	if (tail)
 		ps_list_add_tail(m, &area->list[mt], pfn);
@@ -117,24 +117,30 @@ static inline void free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned
  * list whenever the zone has no foreign blocks. A removal looks in the table only when the
  * block's pageblock has a foreign block (PsZone.foreign_nr), not once per buddy removal.
  */
-static inline enum ps_migratetype take_foreign(const PsMachine *m, PsZone *z, ps_pfn_t pfn,
-					       enum ps_migratetype mt)
+static G_NO_INLINE enum ps_migratetype take_foreign_slow(const PsMachine *m, PsZone *z,
+							 ps_pfn_t pfn)
 {
-	uint16_t *nr;
+	uint16_t *nr = foreign_nr(m, z, pfn);
 	gpointer v;
 
-	if (G_LIKELY(!z->foreign))
-		return mt;
-	nr = foreign_nr(m, z, pfn);
 	if (*nr == 0 || !g_hash_table_steal_extended(z->foreign, GUINT_TO_POINTER(pfn), NULL, &v))
 		return ps_pageblock_mt(m, pfn);
 	(*nr)--;
 	return (enum ps_migratetype)(GPOINTER_TO_UINT(v) - 1);
 }
 
+/* out of line past the NULL test, so free_list_del stays inline in its hot callers */
+static inline enum ps_migratetype take_foreign(const PsMachine *m, PsZone *z, ps_pfn_t pfn,
+					       enum ps_migratetype mt)
+{
+	if (G_LIKELY(!z->foreign))
+		return mt;
+	return take_foreign_slow(m, z, pfn);
+}
+
 /* mt: the type the caller accounts the block to (its pageblock's, or the list it took it from). */
-static inline void free_list_del(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order,
-				 enum ps_migratetype mt)
+G_ALWAYS_INLINE static inline void free_list_del(PsMachine *m, PsZone *z, ps_pfn_t pfn,
+						 unsigned order, enum ps_migratetype mt)
 {
 	PsFreeArea *area = &z->free_area[order];
 
