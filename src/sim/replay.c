@@ -655,8 +655,13 @@ static bool read_after_execs(PsSim *s)
 	/* on_exec runs a cpu's next record back to back only when it comes before this read */
 	s->read_waiting = true;
 	for (;;) {
-		/* the held exec event (its number is below seq) when it is the next one */
-		bool held = s->held_cpu && s->held_at <= t &&
+		/*
+		 * the held exec event when it is the next one and comes before the read: on_exec
+		 * holds a cpu's next record due at t itself (at >= ahead's t) with a number after
+		 * seq, and that one runs after the read, as the engine would order the two
+		 */
+		bool held = s->held_cpu &&
+			    (s->held_at < t || (s->held_at == t && s->held_seq < seq)) &&
 			    !ps_engine_next_before(e, s->held_at, s->held_seq);
 
 		if (!held && !ps_engine_next_before(e, t, seq))
