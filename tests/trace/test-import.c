@@ -335,6 +335,39 @@ static void assert_read_all(const GError *error, int rc, guint n, guint want)
 	g_assert_cmpuint(n, ==, want);
 }
 
+/* A cache_add record a portable import must write: file, byte offset, bytes, reason. */
+struct want_add {
+	const char *file;
+	uint64_t offset, len;
+	enum ps_cache_reason reason;
+};
+
+/* Imports text (--portable) and checks its cache_add records, in order, against want. */
+static void assert_cache_adds(const char *text, const struct want_add *want, guint n_want,
+			      PsImportStats *st)
+{
+	g_autoptr(GError) error = NULL;
+	char *out = NULL;
+	PsTraceReader *r = import_portable(text, false, st, &out);
+	PsTraceEvent ev;
+	guint n = 0;
+	int rc;
+
+	while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1) {
+		if (ev.op != PS_OP_CACHE_ADD)
+			continue;
+		g_assert_cmpuint(n, <, n_want);
+		g_assert_cmpstr(ev.file, ==, want[n].file);
+		g_assert_cmpuint(ev.offset, ==, want[n].offset);
+		g_assert_cmpuint(ev.len, ==, want[n].len);
+		g_assert_cmpint(ev.reason, ==, want[n].reason);
+		n++;
+	}
+	assert_read_all(error, rc, n, n_want);
+	ps_trace_reader_close(r);
+	cleanup(out);
+}
+
 /*
  * --portable: the cache_adds of a page_cache_ra_order window are named by how 6.18 opened it:
  * do_sync_mmap_readahead's read-around (size == ra_pages, async_size ra_pages / 4, order 0) is
@@ -373,11 +406,7 @@ static void test_portable_ra_reason(void)
 #undef ADD
 #undef RA10
 #undef ADD10
-	static const struct {
-		const char *file;
-		uint64_t offset, len;
-		enum ps_cache_reason reason;
-	} want[] = {
+	static const struct want_add want[] = {
 	    {"254:0:a1", 0, 8192, 0},
 	    {"254:0:a1", 8192, 8192, PS_CACHE_FAULT},
 	    {"254:0:b2", 0, 4096, 0},
@@ -386,31 +415,13 @@ static void test_portable_ra_reason(void)
 	    {"254:0:d4", 0, 4096, 0},
 	    {"254:0:d4", 40960, 4096, PS_CACHE_FAULT},
 	};
-	g_autoptr(GError) error = NULL;
 	PsImportStats st;
-	char *out = NULL;
-	PsTraceReader *r = import_portable(text, false, &st, &out);
-	PsTraceEvent ev;
-	guint n = 0;
-	int rc;
 
-	while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1) {
-		if (ev.op != PS_OP_CACHE_ADD)
-			continue;
-		g_assert_cmpuint(n, <, G_N_ELEMENTS(want));
-		g_assert_cmpstr(ev.file, ==, want[n].file);
-		g_assert_cmpuint(ev.offset, ==, want[n].offset);
-		g_assert_cmpuint(ev.len, ==, want[n].len);
-		g_assert_cmpint(ev.reason, ==, want[n].reason);
-		n++;
-	}
-	assert_read_all(error, rc, n, G_N_ELEMENTS(want));
+	assert_cache_adds(text, want, G_N_ELEMENTS(want), &st);
 	g_assert_cmpuint(st.port.ra_windows, ==, 6);
 	g_assert_cmpuint(st.port.ra_pages_max, ==, 2048);
 	g_assert_cmpuint(st.port.cache_fault_bytes, ==, 12288);
 	g_assert_cmpuint(st.port.cache_exec_bytes, ==, 8192);
-	ps_trace_reader_close(r);
-	cleanup(out);
 }
 
 /*
@@ -450,39 +461,18 @@ static void test_portable_ra_cut(void)
 #undef ADD
 #undef ADDS_0_3
 #undef ADDS_4_7
-	static const struct {
-		const char *file;
-		uint64_t offset, len;
-	} want[] = {
-	    {"254:0:a1", 0, 8 * 4096},
-	    {"254:0:a1", 8 * 4096, 2 * 4096},
-	    {"254:0:e5", 0, 8 * 4096},
-	    {"254:0:e5", 8 * 4096, 2 * 4096},
+	static const struct want_add want[] = {
+	    {"254:0:a1", 0, 8 * 4096, 0},
+	    {"254:0:a1", 8 * 4096, 2 * 4096, 0},
+	    {"254:0:e5", 0, 8 * 4096, 0},
+	    {"254:0:e5", 8 * 4096, 2 * 4096, 0},
 	};
-	g_autoptr(GError) error = NULL;
 	PsImportStats st;
-	char *out = NULL;
-	PsTraceReader *r = import_portable(text, false, &st, &out);
-	PsTraceEvent ev;
-	guint n = 0;
-	int rc;
 
-	while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1) {
-		if (ev.op != PS_OP_CACHE_ADD)
-			continue;
-		g_assert_cmpuint(n, <, G_N_ELEMENTS(want));
-		g_assert_cmpstr(ev.file, ==, want[n].file);
-		g_assert_cmpint(ev.pid, ==, 9);
-		g_assert_cmpuint(ev.offset, ==, want[n].offset);
-		g_assert_cmpuint(ev.len, ==, want[n].len);
-		g_assert_cmpint(ev.reason, ==, 0);
-		n++;
-	}
-	assert_read_all(error, rc, n, G_N_ELEMENTS(want));
+	/* every add in text is task 9's (ADD) */
+	assert_cache_adds(text, want, G_N_ELEMENTS(want), &st);
 	g_assert_cmpuint(st.port.ra_windows, ==, 5);
 	g_assert_cmpuint(st.port.cache_adds, ==, 20);
-	ps_trace_reader_close(r);
-	cleanup(out);
 }
 
 /*
