@@ -655,6 +655,8 @@ typedef struct {
 	 * alloc_pages_bulk's untraced takes (see bulk_take): the naming lines so far (bulk_seq),
 	 * whether it is on (bulk_on), the prepass's bit per naming line (set:
 	 * the pfn's next naming line is an mm_page_free, or there is none; NULL: no prepass), the
+	 * same bit when that next line is an mm_page_free only (bulk_next_free: the page was
+	 * allocated in between, untraced), the
 	 * pcp lists as the trace shows them (bulk_lists by cpu, order and migratetype: the first
 	 * and last of its entries in bulk_ent; bulk_pfn: pfn -> its entry, a) and each pfn's
 	 * pageblock type as a record last named it (bulk_pfn: pfn -> migratetype + 1, b)
@@ -662,6 +664,7 @@ typedef struct {
 	uint64_t bulk_seq;
 	bool bulk_on;
 	uint64_t *bulk_next_ok;
+	uint64_t *bulk_next_free;
 	uint64_t bulk_nr;
 	struct BulkList {
 		uint32_t head, tail; /* entries (index + 1 in bulk_ent); 0: empty */
@@ -1883,29 +1886,37 @@ static gboolean bulk_refill(Imp *im, const PsTraceEvent *ev, GError **error)
  * After a refill's last record (bulk_end_ev; called at the next record that is not one of the
  * refill's, so that no record of that cpu splits its run): a refill alloc_pages_bulk needed goes
  * on serving the bulk from the list's head, the loop calling __rmqueue_pcplist again once
- * rmqueue_bulk returns. So the pages at the head of the refilled list that no later record
- * allocates, refills or drains (the next record naming each is a free, or there is none) were
- * the bulk's: written as allocations at the refill's last record. A refill for a traced
- * allocation gives that allocation its first page, which the allocation's record names, so
- * nothing is taken from it. Order-0 lists only (bulk_emit).
+ * rmqueue_bulk returns. The bulk's size is not traced, so a page counts as taken only with
+ * evidence: its next naming line is an mm_page_free (bulk_next_free), so something allocated it
+ * in between and no record did. The pages ahead of the last such page were taken before it
+ * (__rmqueue_pcplist takes from the head), when no later record allocates, refills or drains
+ * them (next named by a free, or never). All these are written as allocations at the refill's
+ * last record. A page never named again is no evidence alone: a page still on the pcp list
+ * when the trace ends looks the same, so a refill with no such free behind it takes nothing
+ * (review-rest s16 item 6). A refill for a traced allocation gives that allocation its first
+ * page, which the allocation's record names, so nothing is taken from it. Order-0 lists only
+ * (bulk_emit).
  */
 static gboolean bulk_refill_end(Imp *im, GError **error)
 {
 	int list = im->bulk_end_list - 1;
-	uint32_t a;
+	uint32_t a, until;
 
 	if (list < 0)
 		return TRUE;
 	im->bulk_end_list = 0;
 	if (list / PS_MT_PCPTYPES % (PS_PAGE_ALLOC_COSTLY_ORDER + 1) != 0)
 		return TRUE;
-	for (a = im->bulk_lists[list].head; a; a = BULK_ENT(im, a)->next) {
+	until = im->bulk_lists[list].head;
+	for (a = until; a; a = BULK_ENT(im, a)->next) {
 		uint64_t seq = BULK_ENT(im, a)->seq;
 
 		if (seq >= im->bulk_nr || !(im->bulk_next_ok[seq / 64] & (1ull << (seq % 64))))
 			break;
+		if (im->bulk_next_free[seq / 64] & (1ull << (seq % 64)))
+			until = BULK_ENT(im, a)->next;
 	}
-	return bulk_emit(im, list, a, &im->bulk_end_ev, error);
+	return bulk_emit(im, list, until, &im->bulk_end_ev, error);
 }
 
 static gboolean do_alloc(Imp *im, const Line *l, PsTraceEvent *ev, GError **error)
@@ -3705,7 +3716,8 @@ static void bulk_set_ok(Imp *im, uint64_t seq)
 /*
  * The first pass: with bulk, the bits of bulk_next_ok (a naming line's bit is set when the pfn's
  * next naming line is an mm_page_free or there is none, and its page was not in an interrupt's
- * run of frees that went to the buddy); with vmstat, vmstat_note over the lines until it is done.
+ * run of frees that went to the buddy) and of bulk_next_free (the same, a free only); with vmstat,
+ * vmstat_note over the lines until it is done.
  */
 static gboolean prepass(Imp *im, const char *path, bool bulk, bool vmstat, GError **error)
 {
@@ -3784,9 +3796,13 @@ static gboolean prepass(Imp *im, const char *path, bool bulk, bool vmstat, GErro
 	}
 	im->bulk_nr = n;
 	im->bulk_next_ok = g_new0(uint64_t, n / 64 + 1);
-	if (free_next->len) /* an empty GArray's data is NULL, which memcpy may not take */
+	im->bulk_next_free = g_new0(uint64_t, n / 64 + 1);
+	if (free_next->len) { /* an empty GArray's data is NULL, which memcpy may not take */
 		memcpy(im->bulk_next_ok, free_next->data,
 		       MIN(free_next->len, n / 64 + 1) * sizeof(uint64_t));
+		memcpy(im->bulk_next_free, free_next->data,
+		       MIN(free_next->len, n / 64 + 1) * sizeof(uint64_t));
+	}
 	/* the last naming line of each pfn: none follows */
 	for (size_t i = 0; last.s && i <= last.mask; i++)
 		if (last.s[i].key)
@@ -3800,6 +3816,7 @@ static gboolean prepass(Imp *im, const char *path, bool bulk, bool vmstat, GErro
 			uint64_t q = g_array_index(seqs, uint64_t, j);
 
 			im->bulk_next_ok[q / 64] &= ~(1ull << (q % 64));
+			im->bulk_next_free[q / 64] &= ~(1ull << (q % 64));
 		}
 	}
 	return TRUE;
@@ -4612,6 +4629,7 @@ out:
 	g_free(im.bulk_refill);
 	g_free(im.bulk_pfn.s);
 	g_free(im.bulk_next_ok);
+	g_free(im.bulk_next_free);
 	if (im.in_reclaim)
 		g_hash_table_unref(im.in_reclaim);
 	if (im.policies)
