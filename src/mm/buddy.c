@@ -111,18 +111,36 @@ static inline void free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned
 		z->vm_stat[PS_NR_FREE_PAGES_BLOCKS] += 1 << order;
 }
 
+void ps_free_list_foreign_drop(PsZone *z)
+{
+	g_hash_table_destroy(z->foreign);
+	z->foreign = NULL;
+	g_free(z->foreign_nr);
+	z->foreign_nr = NULL;
+}
+
 /*
  * The list the free block head at pfn is on, its PsZone.foreign entry dropped (the block is
  * leaving that list): the entry's type, else the pageblock's. mt: the caller's type, the block's
  * list whenever the zone has no foreign blocks. A removal looks in the table only when the
  * block's pageblock has a foreign block (PsZone.foreign_nr), not once per buddy removal.
+ * A table its last entry has left is dropped at the next removal (it is empty, so the block
+ * taken is on its pageblock's list, as the caller says): not when that entry leaves, since
+ * page_del_and_expand puts the halves of the block it took back on the same (foreign) list
+ * right after. From then on the zone costs the NULL test only, and answers as a zone restored
+ * from the started-state cache does (an empty table is saved as none: zone_foreign_state).
  */
 static G_NO_INLINE enum ps_migratetype take_foreign_slow(const PsMachine *m, PsZone *z,
-							 ps_pfn_t pfn)
+							 ps_pfn_t pfn, enum ps_migratetype mt)
 {
-	uint16_t *nr = foreign_nr(m, z, pfn);
+	uint16_t *nr;
 	gpointer v;
 
+	if (g_hash_table_size(z->foreign) == 0) {
+		ps_free_list_foreign_drop(z);
+		return mt;
+	}
+	nr = foreign_nr(m, z, pfn);
 	if (*nr == 0 || !g_hash_table_steal_extended(z->foreign, GUINT_TO_POINTER(pfn), NULL, &v))
 		return ps_pageblock_mt(m, pfn);
 	(*nr)--;
@@ -135,7 +153,7 @@ static inline enum ps_migratetype take_foreign(const PsMachine *m, PsZone *z, ps
 {
 	if (G_LIKELY(!z->foreign))
 		return mt;
-	return take_foreign_slow(m, z, pfn);
+	return take_foreign_slow(m, z, pfn, mt);
 }
 
 /* mt: the type the caller accounts the block to (its pageblock's, or the list it took it from). */
@@ -198,8 +216,9 @@ void ps_free_list_move(PsMachine *m, PsZone *z, ps_pfn_t pfn, enum ps_migratetyp
 
 	g_assert(ps_page_state(m, pfn) == PS_PAGE_BUDDY);
 	g_assert(old < PS_MT_PCPTYPES && new_mt < PS_MT_PCPTYPES);
-	ps_free_list_foreign_init(m, z);
 	free_list_del(m, z, pfn, order, old);
+	/* after the removal, which drops a table that is empty */
+	ps_free_list_foreign_init(m, z);
 	free_list_add(m, z, pfn, order, new_mt, true);
 }
 

@@ -529,14 +529,19 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* PsZone.foreign as (pfn << 8 | list mt + 1), sorted: the table's iteration order is not a state.
+/*
+ * PsZone.foreign as (pfn << 8 | list mt + 1), sorted: the table's iteration order is not a state.
+ * An empty table is dropped first (the next removal would drop it: mm/buddy.c take_foreign_slow),
+ * so the run that saves the state goes on as the one that restores it.
  */
 static void zone_foreign_state(PsMachine *m, PsZone *z, PsStateTable *t)
 {
-	uint64_t n =
-	    ps_state_count(t, "zone.foreign", z->foreign ? g_hash_table_size(z->foreign) : 0);
+	uint64_t n;
 	g_autofree uint64_t *e = NULL;
 
+	if (!ps_state_loading(t) && z->foreign && g_hash_table_size(z->foreign) == 0)
+		ps_free_list_foreign_drop(z);
+	n = ps_state_count(t, "zone.foreign", z->foreign ? g_hash_table_size(z->foreign) : 0);
 	if (!n)
 		return;
 	e = g_new0(uint64_t, n);

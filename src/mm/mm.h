@@ -390,9 +390,11 @@ typedef struct PsZone {
 	 * grouping off, both pageblocks Unmovable and free pages on the Movable lists (mm/buddy.c's
 	 * header). NULL until ps_free_list_move first puts a block on a foreign list
 	 * (a snapshot start whose pagetypeinfo says so); from then on free_list_add records any
-	 * foreign placement (expand of such a block keeps its list, as the kernel's does) and
-	 * every removal looks the block up, since the kernel's list_del unlinks a page from
-	 * whatever list holds it. Owned by mm/buddy.c; saved by ps_machine_state as sorted pairs.
+	 * foreign placement (expand of such a block keeps its list, as the kernel's does) and a
+	 * removal in a pageblock with an entry (foreign_nr) looks the block up, since the
+	 * kernel's list_del unlinks a page from whatever list holds it. NULL again at the first
+	 * removal after its last entry left (take_foreign_slow). Owned by mm/buddy.c; saved by
+	 * ps_machine_state as sorted pairs (an empty table as none).
 	 */
 	GHashTable *foreign;
 	/*
@@ -946,6 +948,8 @@ void ps_free_list_move(PsMachine *m, PsZone *z, ps_pfn_t pfn, enum ps_migratetyp
 /* PsZone.foreign and foreign_nr made (empty) if the zone has none; records one entry. */
 void ps_free_list_foreign_init(PsMachine *m, PsZone *z);
 void ps_free_list_foreign_set(PsMachine *m, PsZone *z, ps_pfn_t pfn, enum ps_migratetype list);
+/* PsZone.foreign and foreign_nr freed (the zone has them), as if it never had a foreign block. */
+void ps_free_list_foreign_drop(PsZone *z);
 
 /* __free_one_page: merge and place a block of `order` at pfn, whose pageblock type is mt. */
 void ps_free_one_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enum ps_migratetype mt,
