@@ -31,8 +31,17 @@
  * taken from a list back on that list, __free_one_page adds the merged block to the freeing
  * page's type, move_to_free_list moves a block off the list it is on. Such blocks are remembered
  * in PsZone.foreign (with a count per pageblock, PsZone.foreign_nr, so a removal elsewhere does
- * not look in the table). Which boot path mixes them is not known (not found in memmap_init /
- * init_pageblock_migratetype); the model only reproduces a snapshot that shows it.
+ * not look in the table). A 6.18 path that makes the lab's state: __isolate_free_page
+ * (compaction's isolate_freepages_block / fast_isolate_freepages, page_reporting) on a free
+ * block of order >= pageblock_order - 1 calls move_freepages_block(zone, page, mt,
+ * MIGRATE_MOVABLE) for its pageblock, which moves every free block of it to the Movable lists
+ * (list_move_tail) and then set_pageblock_migratetype(MOVABLE), which with grouping off stores
+ * Unmovable. This was read from the linux-mm patch threads of the series that made
+ * move_freepages_block set the type (not from a 6.18 tree); that the lab boots go this way
+ * (boot leaves both pageblocks Movable, the first Unmovable fallback claims one, a compaction
+ * such as kcompactd's proactive run isolates an order-12 block of the other) is an inference.
+ * The model does not make the state itself (see the simplifications); it reproduces a snapshot
+ * that shows it.
  *
  * Simplifications (why acceptable):
  * - No CMA (the modelled builds have CONFIG_CMA off, like the recorded machine), no guard pages
@@ -43,6 +52,12 @@
  *   them (account_freepages).
  * - Compaction capture (compaction_capture) takes the block for the direct compactor recorded in
  *   PsMachine.capture; the kernel keys it on `current`, the simulator runs one request at a time.
+ * - Grouping off is not mapped when a pageblock is retyped (ps_set_pageblock_mt keeps a type
+ *   below MIGRATE_PCPTYPES, where set_pageblock_migratetype stores Unmovable), and
+ *   ps_isolate_free_page leaves a Movable pageblock's free blocks where they are (the kernel's
+ *   move_freepages_block moves them to the Movable list tails, so the list order differs): a
+ *   grouping-off run never puts free blocks on another type's list itself, only a snapshot
+ *   does. Known gap (review-model s16 item 3), left for a measured follow-up on the 64K runs.
  * - "Movable-looking" pages in the claim heuristic are allocated blocks whose head carries
  *   PS_PAGE_MOVABLE_BIT (set by policy for LRU-bound allocations), counted per base page as
  *   PageLRU() does for every page of a folio.
