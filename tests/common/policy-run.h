@@ -143,6 +143,23 @@ static inline void ps_test_text_run(const char *cfg_text, const char *trace_path
 }
 
 /*
+ * ps_test_text_run of trace_text into a fresh dir/run (the trace as dir/t.jsonl): its
+ * summary.json (free with cJSON_Delete), the run's directory removed.
+ */
+static inline cJSON *ps_test_text_summary(const char *cfg_text, const char *dir,
+					  const char *trace_text)
+{
+	g_autofree char *out = g_build_filename(dir, "run", NULL);
+	g_autofree char *trace = g_build_filename(dir, "t.jsonl", NULL);
+	cJSON *summary;
+
+	ps_test_text_run(cfg_text, trace, trace_text, out);
+	summary = ps_test_read_summary(out);
+	ps_test_rm_rf(out);
+	return summary;
+}
+
+/*
  * One counter against its band: equal where the kernel made at most 5 (and the band holds),
  * at most bound where the kernel made none, else within bound of the kernel's value. bound is
  * the band, or the looser bound a counter is held to while its band does not hold yet.

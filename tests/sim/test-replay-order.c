@@ -44,16 +44,9 @@ static char *trace_text(uint64_t free_at)
 
 static cJSON *run(uint64_t free_at)
 {
-	g_autofree char *name = g_strdup_printf("run-%" G_GUINT64_FORMAT, free_at);
-	g_autofree char *out = g_build_filename(tmp_dir, name, NULL);
-	g_autofree char *trace = g_build_filename(tmp_dir, "t.jsonl", NULL);
 	g_autofree char *text = trace_text(free_at);
-	cJSON *summary;
 
-	ps_test_text_run(cfg_text, trace, text, out);
-	summary = ps_test_read_summary(out);
-	ps_test_rm_rf(out);
-	return summary;
+	return ps_test_text_summary(cfg_text, tmp_dir, text);
 }
 
 static void test_read_before_held(void)

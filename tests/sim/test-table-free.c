@@ -68,16 +68,9 @@ static cJSON *run(uint64_t tail_ns)
 	static const char cfg_text[] =
 	    "{\"page_size\":4096,\"cpus\":1,\"nodes\":[{\"zones\":{\"Normal\":{\"start_bytes\":"
 	    "1073741824,\"spanned_bytes\":67108864}}}]}";
-	g_autofree char *name = g_strdup_printf("run-%" G_GUINT64_FORMAT, tail_ns);
-	g_autofree char *out = g_build_filename(tmp_dir, name, NULL);
-	g_autofree char *trace = g_build_filename(tmp_dir, "t.jsonl", NULL);
 	g_autofree char *text = trace_text(tail_ns);
-	cJSON *summary;
 
-	ps_test_text_run(cfg_text, trace, text, out);
-	summary = ps_test_read_summary(out);
-	ps_test_rm_rf(out);
-	return summary;
+	return ps_test_text_summary(cfg_text, tmp_dir, text);
 }
 
 static double num(const cJSON *summary, const char *section, const char *key)
