@@ -445,16 +445,7 @@ typedef struct {
 static const Band bands[] = {
     {"pcp_refills", 0.10, {0.10, 0.10, 0.10, 0.10, 0.10, 0.10}, NULL},
     {"pcp_refill_pages", 0.10, {0.10, 0.10, 0.10, 0.10, 0.10, 0.10}, NULL},
-    {"pcp_drains",
-     0.10,
-     {0.10, 0.10, 0.10, 0.10, 0.12, 0.10},
-     "shipped 16K: 292 drains where the kernel made 330 (0.885; 0.939 with the decay on the "
-     "grid from the trace's start). Its pcp decay now runs on the grid of the recording's "
-     "vmstat_update (kworker/1:0 drains 480 pages at 4.407 s), which takes pages_migrated "
-     "from 1.233 to 0.912, but cpu 1's first drain is the kernel's 77th pcp operation on it "
-     "(3.047 s), before the model's (3.053 s, at high_max 8097) and after the one the old grid "
-     "made (3.032 s, high 7085 after a decay at 3.0 s): the kernel's high there lay between, "
-     "and no start count fits this recording (snapshot-pcp.c) to tell the count from high"},
+    {"pcp_drains", 0.10, {0.10, 0.10, 0.10, 0.10, 0.10, 0.10}, NULL},
     {"pcp_drain_pages", 0.10, {0.10, 0.10, 0.10, 0.10, 0.10, 0.10}, NULL},
     {"direct_buddy_allocs", 0.10, {0.10, 0.10, 0.10, 0.10, 0.10, 0.10}, NULL},
     {"fallbacks", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
