@@ -1356,24 +1356,6 @@ static void fmt_alloc_free(GString *seq, const PsTraceEvent *ev)
 	"gfp_flags=GFP_KERNEL\n"
 #define BFR(t, pfn) "  a-9  [000] .....  " t ": mm_page_free: page=01 pfn=" pfn " order=0\n"
 
-static void test_bulk_take(void)
-{
-	PsImportStats st;
-	g_autofree char *got = NULL;
-	const char *text = HDR BZL("1.000001", "0x200") BZL("1.000002", "0x201")
-	    BZL("1.000003", "0x202") BAL("1.000010", "0x200") BAL("1.000020", "0x202")
-		BFR("2.000000", "0x201") BZL("3.000001", "0x300") BZL("3.000002", "0x301")
-		    BAL("3.000010", "0x301") BAL("3.000020", "0x300") BFR("4.000001", "0x202")
-			BZL("4.000002", "0x400") BAL("4.000010", "0x400");
-
-	got = import_formatted(text, &st, fmt_alloc_free);
-	g_assert_cmpuint(st.bulk_takes, ==, 3);
-	g_assert_cmpuint(st.bulk_rejected, ==, 1);
-	g_assert_cmpstr(got, ==,
-			"alloc:200#1 alloc:201#2 alloc:202#3 free:201#2 alloc:201#4 alloc:301#5 "
-			"alloc:300#6 free:202#3 alloc:202#7 alloc:400#8 ");
-}
-
 static void fmt_bulk(GString *seq, const PsTraceEvent *ev)
 {
 	if (ev->op == PS_OP_OBSERVED && ev->event == PS_OBS_ZONE_LOCKED)
@@ -1382,15 +1364,35 @@ static void fmt_bulk(GString *seq, const PsTraceEvent *ev)
 		fmt_alloc_free(seq, ev);
 }
 
-/* text's import (fmt_bulk) is want, with takes pages taken and rejected gaps */
-static void assert_bulk(const char *text, guint64 takes, guint64 rejected, const char *want)
+/* text's import, written by fmt, is want, with takes pages taken and rejected gaps */
+static void assert_bulk_fmt(const char *text, void (*fmt)(GString *seq, const PsTraceEvent *ev),
+			    guint64 takes, guint64 rejected, const char *want)
 {
 	PsImportStats st;
-	g_autofree char *got = import_formatted(text, &st, fmt_bulk);
+	g_autofree char *got = import_formatted(text, &st, fmt);
 
 	g_assert_cmpuint(st.bulk_takes, ==, takes);
 	g_assert_cmpuint(st.bulk_rejected, ==, rejected);
 	g_assert_cmpstr(got, ==, want);
+}
+
+/* text's import (fmt_bulk) is want, with takes pages taken and rejected gaps */
+static void assert_bulk(const char *text, guint64 takes, guint64 rejected, const char *want)
+{
+	assert_bulk_fmt(text, fmt_bulk, takes, rejected, want);
+}
+
+static void test_bulk_take(void)
+{
+	const char *text = HDR BZL("1.000001", "0x200") BZL("1.000002", "0x201")
+	    BZL("1.000003", "0x202") BAL("1.000010", "0x200") BAL("1.000020", "0x202")
+		BFR("2.000000", "0x201") BZL("3.000001", "0x300") BZL("3.000002", "0x301")
+		    BAL("3.000010", "0x301") BAL("3.000020", "0x300") BFR("4.000001", "0x202")
+			BZL("4.000002", "0x400") BAL("4.000010", "0x400");
+
+	assert_bulk_fmt(text, fmt_alloc_free, 3, 1,
+			"alloc:200#1 alloc:201#2 alloc:202#3 free:201#2 alloc:201#4 alloc:301#5 "
+			"alloc:300#6 free:202#3 alloc:202#7 alloc:400#8 ");
 }
 
 /*
@@ -1464,15 +1466,10 @@ static void test_bulk_refill_take_16k(void)
 
 static void test_bulk_take_order2(void)
 {
-	PsImportStats st;
-	g_autofree char *got = NULL;
 	const char *text =
 	    HDR BZL2("1.000001", "0x500") BZL2("1.000002", "0x504") BAL2("1.000010", "0x504");
 
-	got = import_formatted(text, &st, fmt_alloc_free);
-	g_assert_cmpuint(st.bulk_takes, ==, 0);
-	g_assert_cmpuint(st.bulk_rejected, ==, 1);
-	g_assert_cmpstr(got, ==, "alloc:504#1 ");
+	assert_bulk_fmt(text, fmt_alloc_free, 0, 1, "alloc:504#1 ");
 }
 
 /*
@@ -1485,21 +1482,13 @@ static void test_bulk_take_order2(void)
  */
 static void test_bulk_first_pass(void)
 {
-	PsImportStats st;
-	g_autofree char *got = NULL, *got2 = NULL;
 	const char *text = HDR BZL("1.000001", "0x200") BZL("1.000002", "0x201")
 	    BAL("1.000010", "0x201") BAL("2.000000", "0512");
 	const char *text2 = HDR BZL("1.000001", "0x200") BZL("1.000002", "0x201")
 	    BAL("1.000010", "0x201") "#" BAL("2.000000", "0x200");
 
-	got = import_formatted(text, &st, fmt_alloc_free);
-	g_assert_cmpuint(st.bulk_takes, ==, 0);
-	g_assert_cmpuint(st.bulk_rejected, ==, 1);
-	g_assert_cmpstr(got, ==, "alloc:201#1 alloc:200#2 ");
-	got2 = import_formatted(text2, &st, fmt_alloc_free);
-	g_assert_cmpuint(st.bulk_takes, ==, 1);
-	g_assert_cmpuint(st.bulk_rejected, ==, 0);
-	g_assert_cmpstr(got2, ==, "alloc:200#1 alloc:201#2 ");
+	assert_bulk_fmt(text, fmt_alloc_free, 0, 1, "alloc:201#1 alloc:200#2 ");
+	assert_bulk_fmt(text2, fmt_alloc_free, 1, 0, "alloc:200#1 alloc:201#2 ");
 }
 
 static void test_migration_pte(void)
