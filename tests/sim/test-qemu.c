@@ -733,7 +733,7 @@ static cJSON *policy_run(const QemuRec *rec, Prepared *p, uint64_t until_ns, uin
  * kernel's record, of the kernel's size) follow the trace to 2.50 s on 16K cpu 1 and to 3.97 s on
  * 4K cpu 0 (16K: each cpu's allocations give the kernel's pages to 2.59 s on cpu 0 and 4.91 s on
  * cpu 1 since bulk_refill_end). The 64K replay's free blocks at `mid` equal the kernel's at every
- * order (asserted: mid_exact_64k), since the pcp start count comes from the kernel's first drain
+ * order (asserted: mid_blocks 0), since the pcp start count comes from the kernel's first drain
  * (snapshot-pcp.c) and a page the trace frees twice is taken off the model's pcp list as
  * alloc_pages_bulk did untraced (process.c); its run of refills and drains per cpu leaves the
  * trace's at 3.02 s on cpu 0 (the kernel drains 96 pages at a free of churn, where the model's
@@ -749,24 +749,27 @@ static cJSON *policy_run(const QemuRec *rec, Prepared *p, uint64_t until_ns, uin
  * 13, 10, 9, 6, 9 at orders 0..6 exactly); 79 pages went by dd's start (4, 5, 11, 9, 9, 6, 8).
  * At 4K and 64K the two are the same (asserted). With the refills alloc_pages_bulk needed
  * (import.c, bulk_refill_end), the 16K replay's free blocks at mid are the kernel's at every
- * order (asserted: mid_exact); before, 5, 5, 12, 10, 9, 5, 9 (its own blocks in pageblock 39).
+ * order (asserted: mid_blocks 0); before, 5, 5, 12, 10, 9, 5, 9 (its own blocks in pageblock 39).
  * Held: 64K/4K and 16K/4K at every order. Order 9 has 1 or 2 blocks on each kernel. Fallbacks and
  * direct buddy allocations were 0 on every kernel: no ratio. The shipped recordings
  * (lab-churn-migrate, the same program again): all six counters held, 16K pages migrated at 0.911;
  * free pages at mid in total held, per order at 16K orders 6..10 and 64K orders 7, 8, 10: in that
  * run the kernels' 4K low orders hold a few blocks each (their ratios are of single digits), so
- * they say nothing. Shipped 64K's mid.buddyinfo has 1, 1, 2 blocks at orders 0..2 where
- * mid.kpageflags has 13, 4, 4: 26 pages more free at dd's start, the softirq run of 26 frees
- * at 9.6827 s (above). How these figures came to be: workloads/README.md ("qemu-arm64 churn
- * replays").
+ * the ratios say nothing there; the blocks themselves are held instead (mid_blocks: every order
+ * within 2 blocks of the kernel's on realdata 4K and shipped 16K, exact on shipped 4K and
+ * realdata 16K and 64K, and within 10 on shipped 64K: the softirq run below). Shipped 64K's
+ * mid.buddyinfo has 1, 1, 2 blocks at orders 0..2 where mid.kpageflags has 13, 4, 4: 26 pages more
+ * free at dd's start, the softirq run of 26 frees at 9.6827 s (above). How these figures came to
+ * be: workloads/README.md ("qemu-arm64 churn replays").
  */
 typedef struct {
 	const QemuRec *first;	     /* the 4K recording in recs[]; 16K and 64K follow */
 	double migrated_bound[2];    /* pages_migrated |agreement - 1|, 16K/4K and 64K/4K */
 	unsigned held_orders[2][11]; /* free pages at mid per order held at 15 % */
 	int nr_held[2];
-	bool mid_exact[3]; /* the replay's free blocks at mid are the kernel's, every order */
-	bool bi_moved[3];  /* mid.buddyinfo is not mid.kpageflags' free set (see above) */
+	/* |model - kernel| free blocks at mid, at most, at every order (0: the kernel's) */
+	unsigned mid_blocks[3];
+	bool bi_moved[3]; /* mid.buddyinfo is not mid.kpageflags' free set (see above) */
 } RatioSet;
 
 static const RatioSet ratio_sets[] = {
@@ -774,9 +777,14 @@ static const RatioSet ratio_sets[] = {
      {0.15, 0.15},
      {{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
      {11, 11},
-     {false, true, true},
+     {2, 0, 0},
      {false, true, false}},
-    {&recs[3], {0.15, 0.15}, {{6, 7, 8, 9, 10}, {7, 8, 10}}, {5, 3}, {false}, {false, false, true}},
+    {&recs[3],
+     {0.15, 0.15},
+     {{6, 7, 8, 9, 10}, {7, 8, 10}},
+     {5, 3},
+     {0, 2, 10},
+     {false, false, true}},
 };
 
 static void test_ratios(gconstpointer data)
@@ -830,9 +838,10 @@ static void test_ratios(gconstpointer data)
 			if (!rs->bi_moved[i])
 				g_assert_cmpuint(bi_mid[o], ==, real_mid[i][o]);
 		}
-		if (rs->mid_exact[i])
-			for (unsigned o = 0; o < PS_NR_ORDERS_MAX; o++)
-				g_assert_cmpuint(sim_mid[i][o], ==, real_mid[i][o]);
+		for (unsigned o = 0; o < PS_NR_ORDERS_MAX; o++)
+			g_assert_cmpuint(MAX(sim_mid[i][o], real_mid[i][o]) -
+					     MIN(sim_mid[i][o], real_mid[i][o]),
+					 <=, rs->mid_blocks[i]);
 		for (unsigned o = 0; o < PS_NR_ORDERS_MAX; o++) {
 			if (g_test_verbose() && (sim_mid[i][o] || real_mid[i][o]))
 				g_printerr("%s free blocks at mid, order %2u: model %" PRIu64
