@@ -36,14 +36,43 @@
  *     cache_adds, but the simulator gives a cache_add range the folio sizes of its readahead
  *     model where the kernel's shmem (shmem_enabled never) takes order 0: fewer, larger
  *     allocations (4K: +996 order-0 allocations for about 4096 pages at mid).
- *   free blocks per order at mid: the total holds, the split between the pcp lists and the low
- *     buddy orders does not (the records run on their recorded cpus, issue 13 item 6: at 4K the
- *     kernel has 505 free blocks of orders 0..4 and 234 of orders 6..8, the model 27 and 13;
- *     at 64K the kernel 107 of orders 3..4, the model 1; 16K within 19 blocks per order; the
- *     page tables an unmap or exit frees come back a grace period later, as
- *     tlb_remove_table_rcu frees them, and merge into their buddies by mid or not).
- *     Asserted: the pages free
- *     at orders >= 6 (4K), >= 7 (16K) and >= 3 (64K) within 10 %, each order at its current bound.
+ *   free blocks per order at mid: the total holds; the orders below the pageblock follow
+ *     where the scheduler ran churn's tasks, which the recording's cpu fields carry from the
+ *     x86 machine. Asserted: the pages free at orders >= 6 (4K), >= 7 (16K) and >= 3 (64K)
+ *     within 10 %, each order at its current bound.
+ *
+ * Why the low orders differ (session 17, from the exact imports of the lab traces, whose policy
+ * replays give the kernel's free blocks at mid to a block or two at every order, test-qemu):
+ * the allocator rules are not it; the placement of the tasks is.
+ * - The parent. On the 4K and 64K kernels churn's parent ran on cpu 0 from A to mid (175,988 of its
+ *   175,999 allocations before mid at 4K, 12,091 of 12,095 at 64K): B's checkerboard frees fill cpu
+ *   0's pcp lists to pcp->high (free_frozen_page_commit, nr_pcp_high), and D's 64 KiB chunks are
+ *   served from those lists (rmqueue_pcplist) and half of them freed again, which leaves B's freed
+ *   chunks in pieces: 4K's orders 6..8, 64K's orders 3..4. On the recording machine the parent ran
+ *   A and B on cpu 1 and moved to cpu 0 for D (from 0.6 s, after C's forks); the replay follows, so
+ *   D's allocations never reach B's pages, and B's ~29,000 pages sit on cpu 1's list to mid (model
+ *   pcp 17,217 + 29,443 pages against the kernel's 12,893 + 6,453 at 4K). The 16K kernel moved its
+ *   parent as the recording did (33,336 allocations on cpu 1, 12,477 on cpu 0 before mid) and is
+ *   the one the replay meets (within 19 blocks per order). With the parent's records on one cpu
+ *   (parent_on_one_cpu) the replay meets the 4K kernel at orders 7, 8 and 10 and the 64K kernel at
+ *   orders 3 and 4 (asserted at 10 %; 4K free pages at orders >= 6 -0.8 % instead of -7.4 %).
+ * - The children. 4K's 505 free blocks of orders 0..4 are phase C's: the kernel put children
+ *   271 and 273 on cpu 1, whose pcp->high sat at high_min (3520, before.zoneinfo) while the
+ *   parent kept cpu 0; their faults refilled cpu 1 (pcp->high grew by each refill's batch to
+ *   9568, nr_pcp_alloc) and their frees and exits overflowed it. In the exact replay, which
+ *   follows the kernel there: a drain of 1612 pages from the list tail
+ *   (free_pcppages_bulk), 310 at the next decay_pcp_high and 2016 at a later free, while the
+ *   pages freed last stayed on the list to mid (the kernel's 6,453). Of the 505 blocks, 432
+ *   were last freed by those two children on cpu 1, and for 291 the first page of the buddy
+ *   block is one of their freed pages that had not merged with it. On the recording machine
+ *   one child (2765) ran alone on cpu 0, which the replay starts with the kernel's raised
+ *   high (27,972), and three on cpu 1 took B's pages. With each placement tried by hand (the
+ *   parent's records on cpu 1; on cpu 0 with children 2765 and 2769 on cpu 1; on cpu 0 with
+ *   2765 alone on cpu 1) the children's cpu stays under its high (at best 9,447 pages under
+ *   11,956), no drain cuts their chunks and orders 0..4 keep 0..4 blocks each. Kernel-kind
+ *   pages (GFP_KERNEL_ACCOUNT page tables, GFP_NOWAIT gather batches) were the last
+ *   allocation of 57 of the 505 blocks' first pages, anonymous pages of 421: page tables
+ *   freed a grace period later (tlb_remove_table_rcu) are not the cause.
  */
 #include <cjson/cJSON.h>
 #include <glib.h>
@@ -58,7 +87,8 @@
 #include "sim/sim.h"
 #include "trace/trace.h"
 
-#define MID_PID 2847 /* the recording's /snap.sh mid fork (workloads/README.md) */
+#define MID_PID	 2847 /* the recording's /snap.sh mid fork (workloads/README.md) */
+#define LAB_CPUS 2    /* the qemu lab's machines and the recording's */
 
 typedef struct {
 	const char *name;
@@ -66,12 +96,21 @@ typedef struct {
 	unsigned high_from;		      /* orders from here on: free pages within 10 % */
 	double order0_bound;		      /* |sim/real - 1| of the order-0 allocations */
 	double order_bound[PS_NR_ORDERS_MAX]; /* |sim - real| free blocks per order, current */
+	/* the replay with churn's parent on one cpu (see above): free blocks within 10 % */
+	unsigned one_cpu_orders[4];
+	unsigned nr_one_cpu_orders;
 } Machine;
 
 static const Machine machines[] = {
-    {"qemu-arm64-4k-6.18.2", 4096, 6, 0.10, {115, 164, 105, 80, 7, 9, 117, 74, 33, 0, 3}},
-    {"qemu-arm64-16k-6.18.2", 16384, 7, 0.10, {2, 19, 6, 3, 4, 4, 7, 1, 1, 1, 1, 1}},
-    {"qemu-arm64-64k-6.18.2", 65536, 3, 0.10, {1, 2, 1, 69, 38, 1, 1, 2, 0, 0, 1, 0, 0}},
+    {"qemu-arm64-4k-6.18.2",
+     4096,
+     6,
+     0.10,
+     {115, 164, 105, 80, 7, 9, 117, 74, 33, 0, 3},
+     {7, 8, 10},
+     3},
+    {"qemu-arm64-16k-6.18.2", 16384, 7, 0.10, {2, 19, 6, 3, 4, 4, 7, 1, 1, 1, 1, 1}, {0}, 0},
+    {"qemu-arm64-64k-6.18.2", 65536, 3, 0.10, {1, 2, 1, 69, 38, 1, 1, 2, 0, 0, 1, 0, 0}, {3, 4}, 2},
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(cJSON, cJSON_Delete)
@@ -104,6 +143,8 @@ static double pcp_pages(const char *path)
 
 typedef struct {
 	double anon_faults, order0, thp[PS_NR_ORDERS_MAX];
+	/* the lab parent's (churn's first task's) allocations before mid, by cpu */
+	double parent_cpu[LAB_CPUS];
 } RealCounts;
 
 /* What churn's tasks allocated before mid, from the lab's trace (exact import). */
@@ -118,7 +159,7 @@ static void real_counts(const char *dir, uint32_t page_size, RealCounts *rc)
 	PsTraceHeader hdr;
 	PsTraceEvent ev;
 	PsTraceReader *r;
-	int mid = -1;
+	int mid = -1, parent = -1;
 
 	memset(rc, 0, sizeof(*rc));
 	g_assert_true(ps_trace_import(txt, jsonl, &iopts, &st, &error));
@@ -128,15 +169,19 @@ static void real_counts(const char *dir, uint32_t page_size, RealCounts *rc)
 	while (ps_trace_reader_next(r, &ev, &error) == 1) {
 		if (ev.op == PS_OP_PROC) {
 			/* the lab's binary is `churn` at 64K and `workload` at 16K */
-			if (!strcmp(ev.comm, "churn") || !strcmp(ev.comm, "workload"))
+			if (!strcmp(ev.comm, "churn") || !strcmp(ev.comm, "workload")) {
 				g_hash_table_add(churn, GINT_TO_POINTER(ev.pid));
-			else if (!strcmp(ev.comm, "sh") && g_hash_table_size(churn) && mid < 0)
+				if (parent < 0)
+					parent = ev.pid;
+			} else if (!strcmp(ev.comm, "sh") && g_hash_table_size(churn) && mid < 0)
 				mid = ev.pid;
 		}
 		if (mid >= 0 && ev.pid == mid)
 			break;
 		if (ev.op != PS_OP_ALLOC || !g_hash_table_contains(churn, GINT_TO_POINTER(ev.pid)))
 			continue;
+		if (ev.pid == parent && ev.cpu >= 0 && ev.cpu < LAB_CPUS)
+			rc->parent_cpu[ev.cpu]++;
 		if (ev.order == 0) {
 			rc->order0++;
 			if ((ev.gfp & PS_GFP_HIGHUSER_MOVABLE) == PS_GFP_HIGHUSER_MOVABLE &&
@@ -160,6 +205,75 @@ static void check(const char *what, double sim, double real, double bound)
 	g_assert_cmpfloat(fabs(dev), <=, bound);
 }
 
+/*
+ * A policy replay of trace on a machine from the lab recording in dir (its before.zoneinfo,
+ * --cpus 2, from its before.kpageflags) up to until_ns, into out: its summary and its free
+ * blocks per order.
+ */
+static cJSON *replay_to_mid(const Machine *m, const char *dir, const char *trace, uint64_t until_ns,
+			    const char *out, uint64_t *blocks)
+{
+	g_autofree char *before = g_build_filename(dir, "before.kpageflags.gz", NULL);
+	g_autofree char *bi = g_build_filename(out, "buddyinfo", NULL);
+	/* pagesim config from-proc --zoneinfo before.zoneinfo --cpus 2 */
+	PsConfig *cfg = ps_test_config_from_dir(dir, LAB_CPUS);
+	cJSON *sum;
+
+	g_assert_cmpuint(cfg->spec.page_size, ==, m->page_size);
+	sum = ps_test_policy_run_until(cfg, trace, before, dir, out, until_ns);
+	ps_config_free(cfg);
+	ps_test_buddyinfo_dma(bi, blocks);
+	return sum;
+}
+
+/*
+ * trace with every record of churn's first task (the parent) on the cpu of its first record
+ * that names one, written to path: the placement the 4K and 64K lab kernels gave it.
+ */
+static void parent_on_one_cpu(const char *trace, const char *path)
+{
+	g_autoptr(GError) error = NULL;
+	PsTraceHeader hdr;
+	PsTraceEvent ev;
+	PsTraceReader *r = ps_trace_reader_open(trace, &hdr, &error);
+	PsTraceWriter *w;
+	int parent = -1, cpu = -1;
+	uint64_t moved = 0;
+
+	g_assert_no_error(error);
+	w = ps_trace_writer_new(path, &hdr, &error);
+	g_assert_no_error(error);
+	while (ps_trace_reader_next(r, &ev, &error) == 1) {
+		if (ev.op == PS_OP_PROC && parent < 0 && !strcmp(ev.comm, "churn"))
+			parent = ev.pid;
+		if (parent >= 0 && ev.pid == parent && ev.cpu >= 0) {
+			if (cpu < 0)
+				cpu = ev.cpu;
+			moved += ev.cpu != cpu;
+			ev.cpu = cpu;
+		}
+		g_assert_true(ps_trace_writer_write(w, &ev, &error));
+	}
+	g_assert_no_error(error);
+	ps_trace_reader_close(r);
+	g_assert_true(ps_trace_writer_close(w, &error));
+	g_assert_no_error(error);
+	/* the recording's parent ran phases D to F on the other cpu */
+	g_test_message("churn's parent (pid %d): %" G_GUINT64_FORMAT " records moved to cpu %d",
+		       parent, moved, cpu);
+	g_assert_cmpuint(moved, >, 0);
+}
+
+/* Free pages in blocks of order from and above. */
+static double pages_from(const uint64_t *blocks, unsigned from)
+{
+	double n = 0;
+
+	for (unsigned i = from; i < PS_NR_ORDERS_MAX; i++)
+		n += (double)(blocks[i] << i);
+	return n;
+}
+
 static void test_machine(gconstpointer data)
 {
 	const Machine *m = data;
@@ -168,37 +282,20 @@ static void test_machine(gconstpointer data)
 	g_autofree char *dir = root ? g_build_filename(root, m->name, NULL) : NULL;
 	g_autofree char *trace =
 	    g_build_filename(srcdir, "workloads", "churn-portable.jsonl.gz", NULL);
-	g_autofree char *before = NULL, *out = NULL, *p = NULL;
-	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL, *p = NULL;
 	g_autoptr(cJSON) sum = NULL;
-	uint64_t sim_b[PS_NR_ORDERS_MAX], real_b[PS_NR_ORDERS_MAX];
-	double sim_high = 0, real_high = 0, faults = 0, thp[PS_NR_ORDERS_MAX] = {0};
+	uint64_t sim_b[PS_NR_ORDERS_MAX], real_b[PS_NR_ORDERS_MAX], until_ns;
+	double faults = 0, thp[PS_NR_ORDERS_MAX] = {0}, main_cpu = 0, parent_allocs = 0;
 	const cJSON *pr, *f;
 	RealCounts rc;
-	PsConfig *cfg;
-	PsRunOptions o = {0};
-	PsSim *sim;
 
 	if (!dir || !g_file_test(dir, G_FILE_TEST_IS_DIR)) {
 		g_test_skip("realdata/qemu-arm64-* not available (PAGESIM_REALDATA)");
 		return;
 	}
-	/* pagesim config from-proc --zoneinfo before.zoneinfo --cpus 2 */
-	cfg = ps_test_config_from_dir(dir, 2);
-	g_assert_cmpuint(cfg->spec.page_size, ==, m->page_size);
-
 	out = g_build_filename(tmp_dir, m->name, NULL);
-	before = g_build_filename(dir, "before.kpageflags.gz", NULL);
-	o.out_dir = out;
-	o.until_ns = ps_test_first_record_ns(trace, MID_PID);
-	sim = ps_sim_new(cfg, &o, &error);
-	g_assert_no_error(error);
-	g_assert_true(ps_sim_load_snapshot(sim, before, dir, &error));
-	g_assert_true(ps_sim_run(sim, trace, &error));
-	g_assert_no_error(error);
-	ps_sim_free(sim);
-	ps_config_free(cfg);
-	sum = ps_test_json_file(out, "summary.json");
+	until_ns = ps_test_first_record_ns(trace, MID_PID);
+	sum = replay_to_mid(m, dir, trace, until_ns, out, sim_b);
 
 	real_counts(dir, m->page_size, &rc);
 	cJSON_ArrayForEach(pr, cJSON_GetObjectItem(sum, "procs"))
@@ -239,7 +336,6 @@ static void test_machine(gconstpointer data)
 	{
 		g_autofree char *mv = g_build_filename(dir, "mid.vmstat", NULL);
 		g_autofree char *mz = g_build_filename(dir, "mid.zoneinfo", NULL);
-		g_autofree char *sb = g_build_filename(out, "buddyinfo", NULL);
 		g_autofree char *rb = g_build_filename(dir, "mid.buddyinfo", NULL);
 
 		check("anonymous pages at mid", (double)ps_test_vmstat_file(p, "nr_anon_pages"),
@@ -249,7 +345,6 @@ static void test_machine(gconstpointer data)
 		    (double)ps_test_vmstat_file(p, "nr_free_pages") +
 			num(cJSON_GetArrayItem(cJSON_GetObjectItem(sum, "final"), 0), "pcp_pages"),
 		    (double)ps_test_vmstat_file(mv, "nr_free_pages") + pcp_pages(mz), 0.10);
-		ps_test_buddyinfo_dma(sb, sim_b);
 		ps_test_buddyinfo_dma(rb, real_b);
 	}
 	for (unsigned i = 0; i < PS_NR_ORDERS_MAX; i++) {
@@ -259,13 +354,45 @@ static void test_machine(gconstpointer data)
 			       " kernel %4" G_GUINT64_FORMAT,
 			       i, sim_b[i], real_b[i]);
 		g_assert_cmpfloat(d, <=, m->order_bound[i]);
-		if (i >= m->high_from) {
-			sim_high += (double)(sim_b[i] << i);
-			real_high += (double)(real_b[i] << i);
-		}
 	}
-	check("free pages at high orders", sim_high, real_high, 0.10);
+	check("free pages at high orders", pages_from(sim_b, m->high_from),
+	      pages_from(real_b, m->high_from), 0.10);
 	ps_test_rm_rf(out);
+
+	/*
+	 * The lab kernel's placement of churn's parent: on one cpu up to mid (4K, 64K), or moved
+	 * (16K, as on the recording machine). Where it stayed, the replay with the parent's
+	 * records on one cpu meets the kernel's free blocks at the orders the parent's frees and
+	 * the D phase's allocations make (see above).
+	 */
+	for (int c = 0; c < LAB_CPUS; c++) {
+		main_cpu = MAX(main_cpu, rc.parent_cpu[c]);
+		parent_allocs += rc.parent_cpu[c];
+	}
+	g_test_message("lab parent's allocations before mid on its main cpu: %.0f of %.0f",
+		       main_cpu, parent_allocs);
+	g_assert_cmpuint(main_cpu >= 0.99 * parent_allocs, ==, m->nr_one_cpu_orders > 0);
+	if (m->nr_one_cpu_orders) {
+		g_autofree char *one = g_build_filename(tmp_dir, "one-cpu.jsonl.gz", NULL);
+
+		parent_on_one_cpu(trace, one);
+		cJSON_Delete(replay_to_mid(m, dir, one, until_ns, out, sim_b));
+		for (unsigned i = 0; i < PS_NR_ORDERS_MAX; i++)
+			if (sim_b[i] || real_b[i])
+				g_test_message("parent on one cpu: free blocks order %2u: model "
+					       "%4" G_GUINT64_FORMAT " kernel %4" G_GUINT64_FORMAT,
+					       i, sim_b[i], real_b[i]);
+		for (unsigned k = 0; k < m->nr_one_cpu_orders; k++) {
+			unsigned i = m->one_cpu_orders[k];
+			g_autofree char *what = g_strdup_printf("one cpu: free blocks order %u", i);
+
+			check(what, (double)sim_b[i], (double)real_b[i], 0.10);
+		}
+		check("one cpu: free pages at high", pages_from(sim_b, m->high_from),
+		      pages_from(real_b, m->high_from), 0.10);
+		ps_test_rm_rf(one);
+		ps_test_rm_rf(out);
+	}
 }
 
 int main(int argc, char **argv)
