@@ -587,6 +587,42 @@ typedef struct {
 	uint64_t limited;	    /* memcgs with a limit (not modelled) */
 } SimMemcgStats;
 
+/*
+ * A process's mappings (vma.c): disjoint ranges sorted by start address, in blocks of up to
+ * SIM_VMA_BLOCK; a pointer to one stays good until the set is next changed (an insert, a removal,
+ * a clear), a trim of a mapping in place aside.
+ */
+#define SIM_VMA_BLOCK_SHIFT 6
+#define SIM_VMA_BLOCK	    (1u << SIM_VMA_BLOCK_SHIFT)
+typedef struct {
+	uint32_t n; /* mappings held, 1..SIM_VMA_BLOCK */
+	PsVma v[SIM_VMA_BLOCK];
+} SimVmaBlock;
+typedef struct {
+	/* none empty, in address order; room for the power of two at or above nr_blocks */
+	SimVmaBlock **blocks;
+	uint32_t nr_blocks;
+	/* sim_vma_find's last mapping found: block << SIM_VMA_BLOCK_SHIFT | index, + 1; 0: none
+	 * (any insert or removal resets it) */
+	uint32_t hit;
+} SimVmas;
+
+/* Frees every mapping (an exit); the set is empty and usable after. */
+void sim_vmas_clear(SimVmas *vs);
+/* Adds v, which overlaps no mapping of the set (sim_vma_remove its range first). */
+void sim_vma_insert(SimVmas *vs, const PsVma *v);
+/* Removes [start, end), trimming the mappings it cuts and splitting one it cuts in the middle;
+ * true when any mapping was in the range. */
+bool sim_vma_remove(SimVmas *vs, uint64_t start, uint64_t end);
+/* The first mapping that ends above addr (NULL: none) and *prev the one before it (the last
+ * mapping when none ends above addr; NULL when there is none before). */
+const PsVma *sim_vma_lower(const SimVmas *vs, uint64_t addr, const PsVma **prev);
+/*
+ * The mapping holding addr, NULL when none. The last one found is tried first: touches run
+ * through one mapping (the kernel kept a per-thread vmacache for the same reason).
+ */
+const PsVma *sim_vma_find(SimVmas *vs, uint64_t addr);
+
 /* A process of the trace. */
 typedef struct {
 	int pid;
@@ -619,12 +655,11 @@ typedef struct {
 	uint64_t file_added_pages;	       /* page cache its cache_add records brought in */
 	uint64_t pgtable_peak_pages;	       /* highest kind_pages[PS_KIND_PAGETABLE] */
 	uint64_t thp_faults[PS_NR_ORDERS_MAX]; /* faults served with a large folio, by order */
-	GTree *vmas;			       /* PsVma by start address, disjoint */
-	const PsVma *vma_hit; /* vma_find's last mapping found, NULL after any removal */
-	SimPgTable pgt;	      /* vpn -> record + 1 of the pages touch faulted in, PGT_FILE for a
-				 page-cache page a file touch mapped */
-	uint64_t file_ptes;   /* entries of pgt that are PGT_FILE */
-	SimPgTable ptes; /* keyed by PMD range (vpn >> thp_order): record + 1 of its PTE page */
+	SimVmas vmas;			       /* its mappings (vma.c) */
+	SimPgTable pgt;	    /* vpn -> record + 1 of the pages touch faulted in, PGT_FILE for a
+			       page-cache page a file touch mapped */
+	uint64_t file_ptes; /* entries of pgt that are PGT_FILE */
+	SimPgTable ptes;    /* keyed by PMD range (vpn >> thp_order): record + 1 of its PTE page */
 	/* the page-table pages above the PTE level (process.c pgtable_upper_*), a few a process */
 	SimUpperTable *upper;
 	uint32_t nr_upper, upper_cap;
