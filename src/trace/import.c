@@ -104,15 +104,12 @@ static int next_line(PsLineReader *in, char **line, gsize *len, GError **error)
 	return rc;
 }
 
-static PsLineReader *open_lines(const char *path, GError **error)
-{
-	PsLineReader *in = ps_line_reader_open(path, PS_TRACE_LINE_MAX, error);
-
-	if (!in)
-		ps_util_error_to_domain(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO,
-					PS_TRACE_ERROR_PARSE);
-	return in;
-}
+/*
+ * Inflated text kept in memory for the passes after the first (find_cpus, shmem_prepass, prepass,
+ * then the main pass): a larger text is read again from the file for each. ftrace-build-6.18 is
+ * 47 MB of text, the 2-node qemu recording 242 MB.
+ */
+#define IMP_KEEP_MAX ((gsize)512 << 20)
 
 /* ---- one event line ------------------------------------------------------------------------ */
 
@@ -562,7 +559,8 @@ static PfnSlot *pfntab_get(PfnTab *t, uint64_t pfn, bool add)
 }
 
 typedef struct {
-	PsLineReader *in; /* the text, or */
+	PsLineReader *in; /* the text (kept for the passes after the first: next_pass), or */
+	bool in_read;	  /* a pass has read from in */
 	PsTraceDat *dat;  /* a trace.dat's events as report text */
 	const char *dat_path;
 	PsTraceWriter *w;
@@ -677,6 +675,29 @@ typedef struct {
 	PsTraceEvent bulk_end_ev;
 	int bulk_end_list;
 } Imp;
+
+/*
+ * im->in at the first line for a pass over the text at path: opened (kept, unless this first pass
+ * is the last), else rewound to the kept text, else (standard input, a text past IMP_KEEP_MAX)
+ * opened again. last: the main pass, which takes its lines in place.
+ */
+static gboolean next_pass(Imp *im, const char *path, bool last, GError **error)
+{
+	if (im->in && im->in_read && !ps_line_reader_rewind(im->in, last))
+		g_clear_pointer(&im->in, ps_line_reader_close);
+	if (!im->in) {
+		im->in =
+		    last ? ps_line_reader_open(path, PS_TRACE_LINE_MAX, error)
+			 : ps_line_reader_open_kept(path, PS_TRACE_LINE_MAX, IMP_KEEP_MAX, error);
+		if (!im->in) {
+			ps_util_error_to_domain(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO,
+						PS_TRACE_ERROR_PARSE);
+			return FALSE;
+		}
+	}
+	im->in_read = true;
+	return TRUE;
+}
 
 /* What a task's compaction events belong to (see note_compaction). */
 typedef struct {
@@ -3420,15 +3441,16 @@ typedef struct {
 
 static gboolean shmem_prepass(Imp *im, const char *path, GError **error)
 {
-	g_autoptr(PsLineReader) in = open_lines(path, error);
 	g_autoptr(GHashTable) pending = g_hash_table_new(g_direct_hash, g_direct_equal);
+	PsLineReader *in;
 	uint64_t seq = 0;
 	char *s;
 	gsize len;
 	int rc;
 
-	if (!in)
+	if (!next_pass(im, path, false, error))
 		return FALSE;
+	in = im->in;
 	im->shmem = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	im->ra_pairs = g_hash_table_new(g_direct_hash, g_direct_equal);
 	while ((rc = next_line(in, &s, &len, error)) == 1) {
@@ -3721,7 +3743,7 @@ static void bulk_set_ok(Imp *im, uint64_t seq)
  */
 static gboolean prepass(Imp *im, const char *path, bool bulk, bool vmstat, GError **error)
 {
-	g_autoptr(PsLineReader) in = im->dat ? NULL : open_lines(path, error);
+	PsLineReader *in = NULL;
 	PsTraceDat *dat = im->dat ? ps_tracedat_open(path, error) : NULL;
 	/* per pfn: its last naming line + 1 (a) and that line's interrupt run + 1 (b) */
 	PfnTab last = {0};
@@ -3735,6 +3757,8 @@ static gboolean prepass(Imp *im, const char *path, bool bulk, bool vmstat, GErro
 	gsize len;
 	int rc;
 
+	if (!im->dat && next_pass(im, path, false, error))
+		in = im->in;
 	if (!in && !dat)
 		return FALSE;
 	for (int c = 0; c < im->hdr.cpus; c++)
@@ -4326,16 +4350,18 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
  * The CPU count of a recording: the ftrace header's #P:, trace-cmd's cpus=, or for perf (which
  * prints neither) the highest cpu seen + 1, from a first pass over the file.
  */
-static gboolean find_cpus(const char *path, int *cpus, PsImportFormat *detected, GError **error)
+static gboolean find_cpus(Imp *im, const char *path, int *cpus, PsImportFormat *detected,
+			  GError **error)
 {
-	g_autoptr(PsLineReader) li = open_lines(path, error);
+	PsLineReader *li;
 	char *s;
 	gsize len;
 	int rc, max_cpu = -1;
 	uint64_t events = 0;
 
-	if (!li)
+	if (!next_pass(im, path, false, error))
 		return FALSE;
+	li = im->in;
 	while ((rc = next_line(li, &s, &len, error)) == 1) {
 		const char *t = s;
 		Line l;
@@ -4407,8 +4433,10 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 				    "input: give --cpus");
 			return FALSE;
 		}
-		if (!find_cpus(in_path, &cpus, &detected, error))
+		if (!find_cpus(&im, in_path, &cpus, &detected, error)) {
+			ps_line_reader_close(im.in);
 			return FALSE;
+		}
 	}
 	if (cpus > PS_TRACE_MAX_CPUS) {
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
@@ -4432,13 +4460,8 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	im.hdr.cpus = cpus;
 	if (opts->machine)
 		g_strlcpy(im.hdr.machine, opts->machine, sizeof(im.hdr.machine));
-	if (im.dat) {
+	if (im.dat)
 		im.dat_path = in_path;
-	} else {
-		im.in = open_lines(in_path, error);
-		if (!im.in)
-			goto out;
-	}
 	im.live = g_hash_table_new(g_direct_hash, g_direct_equal);
 	im.comms = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	im.compacting = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
@@ -4514,6 +4537,8 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 			src = PS_IMPORT_FTRACE;
 		g_strlcpy(im.hdr.source, ps_import_format_names[src], sizeof(im.hdr.source));
 	}
+	if (!im.dat && !next_pass(&im, in_path, true, error))
+		goto out;
 	im.w = header_last ? ps_trace_writer_new_header_last(out_path, &im.hdr, error)
 			   : ps_trace_writer_new(out_path, &im.hdr, error);
 	if (!im.w)

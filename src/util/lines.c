@@ -71,6 +71,14 @@ struct PsLineReader {
 	bool eof;      /* no more decoded text will come */
 	bool complete; /* the last line handed out ended in a newline */
 	uint64_t line; /* lines handed out so far (the last one's number) */
+	/*
+	 * Kept (ps_line_reader_open_kept): buf holds all decoded text from the input's first byte
+	 * (never moved to the front), while it stays within keep_max bytes; lines go out as copies
+	 * in lbuf (max_line + 2 bytes), so that the text stays as read for ps_line_reader_rewind.
+	 */
+	bool kept;
+	gsize keep_max;
+	char *lbuf;
 	/* inflate thread (gzip regular files): state above from gz to in_eof is its own */
 	GThread *thread;
 	GAsyncQueue *filled,
@@ -310,14 +318,17 @@ static gboolean fill(PsLineReader *r, GError **error)
 {
 	ssize_t n;
 
-	if (r->start > 0) {
+	/* kept text at its bound: from here on the text before start is dropped as usual */
+	if (r->kept && r->end + 1 >= r->buf_size && r->end >= r->keep_max)
+		r->kept = false;
+	if (r->start > 0 && !r->kept) {
 		memmove(r->buf, r->buf + r->start, r->end - r->start);
 		r->end -= r->start;
 		r->scan -= r->start;
 		r->start = 0;
 	}
 	if (r->end + 1 >= r->buf_size) {
-		r->buf_size *= 2;
+		r->buf_size = r->kept ? MIN(r->buf_size * 2, r->keep_max + 2) : r->buf_size * 2;
 		r->buf = g_realloc(r->buf, r->buf_size);
 	}
 	if (r->thread)
@@ -343,13 +354,20 @@ static gboolean fill(PsLineReader *r, GError **error)
 	return TRUE;
 }
 
-/* Hands out buf[start, stop) as the next line; next_start is where the one after begins. */
+/*
+ * Hands out buf[start, stop) as the next line (a copy in lbuf when kept); next_start is where the
+ * one after begins.
+ */
 static void take_line(PsLineReader *r, gsize stop, gsize next_start, char **line, gsize *len)
 {
 	*line = r->buf + r->start;
 	*len = stop - r->start;
 	if (*len > 0 && (*line)[*len - 1] == '\r')
 		(*len)--;
+	if (r->kept) {
+		memcpy(r->lbuf, *line, *len);
+		*line = r->lbuf;
+	}
 	(*line)[*len] = '\0';
 	r->complete = next_start > stop;
 	r->start = r->scan = next_start;
@@ -439,6 +457,61 @@ PsLineReader *ps_line_reader_open(const char *path, gsize max_line, GError **err
 	return g_steal_pointer(&r);
 }
 
+/*
+ * The size of the decoded text of an open regular file, as far as it is known without reading it:
+ * the file's size when plain, the last gzip member's ISIZE (RFC 1952 §2.3.1: the member's input
+ * size mod 2^32, the whole text's for a file of one member under 4 GiB) when gzip'd; 0 unknown. A
+ * hint only: kept text grows past it when it is wrong.
+ */
+static gsize decoded_size_hint(PsLineReader *r)
+{
+	struct stat st;
+	guint8 t[4];
+
+	if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	if (!r->gz)
+		return (gsize)st.st_size;
+	if (st.st_size < 18 || pread(r->fd, t, sizeof(t), st.st_size - 4) != (ssize_t)sizeof(t))
+		return 0;
+	return (gsize)t[0] | (gsize)t[1] << 8 | (gsize)t[2] << 16 | (gsize)t[3] << 24;
+}
+
+PsLineReader *ps_line_reader_open_kept(const char *path, gsize max_line, gsize keep_max,
+				       GError **error)
+{
+	PsLineReader *r = ps_line_reader_open(path, max_line, error);
+	gsize hint;
+
+	if (!r || r->fd == STDIN_FILENO)
+		return r;
+	hint = decoded_size_hint(r);
+	r->kept = true;
+	r->keep_max = keep_max;
+	r->lbuf = g_malloc(max_line + 2);
+	/*
+	 * room for all of it when the hint is right (no copy as the buffer grows), and a byte more:
+	 * the read that finds the end needs one byte of room
+	 */
+	if (hint + 2 > r->buf_size && hint <= keep_max) {
+		r->buf_size = hint + 2;
+		r->buf = g_realloc(r->buf, r->buf_size);
+	}
+	return r;
+}
+
+bool ps_line_reader_rewind(PsLineReader *r, bool in_place)
+{
+	if (!r->kept)
+		return false;
+	r->start = r->scan = 0;
+	r->line = 0;
+	r->complete = false;
+	if (in_place)
+		r->kept = false;
+	return true;
+}
+
 const char *ps_line_reader_name(const PsLineReader *r)
 {
 	return r->name;
@@ -484,6 +557,7 @@ void ps_line_reader_close(PsLineReader *r)
 	}
 	g_free(r->in);
 	g_free(r->buf);
+	g_free(r->lbuf);
 	g_free(r->path);
 	g_free(r);
 }

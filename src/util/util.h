@@ -54,6 +54,20 @@ typedef struct PsLineReader PsLineReader;
 
 /* Lines longer than max_line bytes are an error (PS_UTIL_ERROR_PARSE). */
 PsLineReader *ps_line_reader_open(const char *path, gsize max_line, GError **error);
+/*
+ * The same, for a file read more than once: its decoded text is kept in memory (up to keep_max
+ * bytes) and each line is handed out as a copy (valid and writable until the next call), so that
+ * ps_line_reader_rewind can start the text again without reading or inflating the file twice.
+ */
+PsLineReader *ps_line_reader_open_kept(const char *path, gsize max_line, gsize keep_max,
+				       GError **error);
+/*
+ * Back to the first line when all text read so far is kept: true, and the lines come again (and
+ * then the rest of the input); false (nothing changed) when it is not (standard input, a text
+ * past keep_max, or a reader not opened kept). in_place: the last pass, lines are handed out in
+ * place as by a reader not kept, and the text is no longer kept.
+ */
+bool ps_line_reader_rewind(PsLineReader *r, bool in_place);
 /* 1 = a line, 0 = end of input, -1 = error ("NAME:LINE: ..."). */
 int ps_line_reader_next(PsLineReader *r, char **line, gsize *len, GError **error);
 const char *ps_line_reader_name(const PsLineReader *r); /* path, or "<stdin>" */

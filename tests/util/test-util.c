@@ -151,6 +151,98 @@ static void test_lines_gzip_long(void)
 	ps_test_rm_rf(dir);
 }
 
+/* Lines of r until its end (or max lines), joined by '|'; each line scribbled over after. */
+static char *kept_lines(PsLineReader *r, unsigned max)
+{
+	g_autoptr(GError) error = NULL;
+	GString *out = g_string_new(NULL);
+	char *line;
+	gsize len;
+	int rc = 0;
+
+	for (unsigned i = 0; i < max && (rc = ps_line_reader_next(r, &line, &len, &error)) == 1;
+	     i++) {
+		g_assert_cmpuint(strlen(line), ==, len);
+		g_assert_cmpuint(ps_line_reader_line(r), ==, i + 1);
+		g_string_append_printf(out, "%s|", line);
+		memset(line, '#', len); /* a pass may write into its lines */
+	}
+	g_assert_no_error(error);
+	g_assert_cmpint(rc, >=, 0);
+	return g_string_free(out, FALSE);
+}
+
+/*
+ * ps_line_reader_open_kept: the text again after a rewind, the same lines as read the first time
+ * though the pass wrote into them, from a partial first pass and from a whole one, gzip'd over
+ * many inflate chunks and plain; the last pass in place; a text past the bound is not kept
+ * (rewind refuses, the reader goes on), and standard input is never kept.
+ */
+static void test_lines_kept(void)
+{
+	static const char text[] = "one\r\ntwo\n\nfour\nfive without newline";
+	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
+	g_autofree char *plain = g_build_filename(dir, "t.txt", NULL);
+	g_autofree char *gz = g_build_filename(dir, "long.gz", NULL);
+	g_autoptr(GString) big = g_string_new(NULL);
+	g_autoptr(GBytes) z = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *all = NULL, *again = NULL, *part = NULL, *last = NULL;
+	PsLineReader *r;
+
+	g_assert_true(g_file_set_contents(plain, text, sizeof(text) - 1, NULL));
+	r = ps_line_reader_open_kept(plain, 64, 1 << 20, &error);
+	g_assert_no_error(error);
+	part = kept_lines(r, 2);
+	g_assert_cmpstr(part, ==, "one|two|");
+	g_assert_true(ps_line_reader_rewind(r, false));
+	all = kept_lines(r, G_MAXUINT);
+	g_assert_cmpstr(all, ==, "one|two||four|five without newline|");
+	g_assert_false(ps_line_reader_line_complete(r));
+	g_assert_true(ps_line_reader_rewind(r, true));
+	again = kept_lines(r, G_MAXUINT);
+	g_assert_cmpstr(again, ==, all);
+	/* in place: no longer kept */
+	g_assert_false(ps_line_reader_rewind(r, false));
+	ps_line_reader_close(r);
+
+	for (unsigned k = 0; k < 100000; k++)
+		g_string_append_printf(big, "line %u %.*s\n", k, (int)(k % 37),
+				       "abcdefghijklmnopqrstuvwxyz0123456789");
+	z = gzip_bytes(big->str, big->len);
+	write_bytes(gz, z);
+	g_assert_cmpuint(big->len, >, 8 * 256 * 1024);
+	r = ps_line_reader_open_kept(gz, 1024, 64 << 20, &error);
+	g_assert_no_error(error);
+	g_clear_pointer(&all, g_free);
+	g_clear_pointer(&again, g_free);
+	all = kept_lines(r, G_MAXUINT);
+	g_assert_true(g_str_has_prefix(all, "line 0 |line 1 a|line 2 ab|"));
+	g_assert_cmpuint(strlen(all), ==, big->len);
+	g_assert_true(ps_line_reader_rewind(r, false));
+	again = kept_lines(r, G_MAXUINT);
+	g_assert_cmpstr(again, ==, all);
+	ps_line_reader_close(r);
+
+	/* a bound under the text: kept until it is passed, then read on as usual */
+	r = ps_line_reader_open_kept(gz, 1024, 1 << 20, &error);
+	g_assert_no_error(error);
+	g_clear_pointer(&last, g_free);
+	last = kept_lines(r, 10);
+	g_assert_true(ps_line_reader_rewind(r, false));
+	g_clear_pointer(&again, g_free);
+	again = kept_lines(r, G_MAXUINT);
+	g_assert_cmpstr(again, ==, all);
+	g_assert_false(ps_line_reader_rewind(r, false));
+	ps_line_reader_close(r);
+
+	r = ps_line_reader_open_kept("-", 64, 1 << 20, &error);
+	g_assert_no_error(error);
+	g_assert_false(ps_line_reader_rewind(r, false));
+	ps_line_reader_close(r);
+	ps_test_rm_rf(dir);
+}
+
 static void test_lines_errors(void)
 {
 	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
@@ -1492,6 +1584,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/util/lines/gzip-positions", test_lines_gzip_positions);
 	g_test_add_func("/util/lines/gzip-long", test_lines_gzip_long);
+	g_test_add_func("/util/lines/kept", test_lines_kept);
 	g_test_add_func("/util/lines/errors", test_lines_errors);
 	g_test_add_func("/util/lines/read-all", test_lines_read_all);
 	g_test_add_func("/util/lines/read-all-cached", test_filecache);
