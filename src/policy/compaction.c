@@ -493,6 +493,9 @@ void ps_reset_isolation_suitable(PsMachine *m, PsZone *z)
  * 69.1 ms), and the kernel's first success (83.7 ms) went missing. How long the machine had
  * been deferring is not in /proc; 1 is the least that explains the bits, and what the trace
  * shows.
+ *
+ * A recording whose first compaction is kcompactd's and ends partial_skipped shows the other
+ * half of that state, where the migrate scanner had got to (ps_compaction_seed_resume below).
  */
 uint64_t ps_compaction_seed_skip_hints(PsMachine *m)
 {
@@ -511,6 +514,61 @@ uint64_t ps_compaction_seed_skip_hints(PsMachine *m)
 		     b += (ps_pfn_t)m->pageblock_nr_pages, n++)
 			ps_set_pageblock_skip(m, b, true);
 	}
+	return n;
+}
+
+/*
+ * The deferral a zone had before the recording's first kcompactd run, from the do_works after it
+ * that compacted nothing before the next that did: compaction_deferred turns down the calls that
+ * bring compact_considered below 1 << compact_defer_shift, so after the failed run's
+ * defer_compaction (shift + 1, considered 0) 2^shift - 1 calls are refused and the next runs.
+ * On ftrace-press-slab-6.18 three do_works (122.5, 626.4, 3,698.5 ms) come between the runs at
+ * 82.7 and 4,617.6 ms: shift 2 after the first run, so 1 before it. A do_work that found the
+ * zone unsuitable (compaction_suit_allocation_order) looks the same in the trace and is counted
+ * as refused. Returns the shift before the run, 0 when none explains the count.
+ */
+unsigned ps_compaction_defer_shift_before(uint64_t refused)
+{
+	unsigned shift = 0;
+
+	/* the largest shift after the run whose 2^shift - 1 refusals fit the count */
+	while (shift < PS_COMPACT_MAX_DEFER_SHIFT && (2ull << shift) - 1 <= refused)
+		shift++;
+	return shift ? shift - 1 : 0;
+}
+
+/*
+ * Where the recording's first kcompactd run began, when it ended COMPACT_PARTIAL_SKIPPED: its
+ * scanners met without starting at the zone's start, so compact_zone took the cached migrate
+ * position (compact_cached_migrate_pfn), and the runs since the last __reset_isolation_suitable
+ * had scanned the blocks below it, each left marked (test_and_set_skip at a block's first
+ * isolation, set_pageblock_skip at the end of one that gave nothing). /proc shows neither; the
+ * trace shows the pages the run migrated (its frees on kcompactd's cpu between mm_compaction_begin
+ * and _end, sim/snapshot-stale.c). Simplification: the position is taken at the pageblock of the
+ * lowest of them, the highest start those frees allow (blocks between the real start and it that
+ * gave nothing are marked by the model's own run in the same way). The zone's deferral before
+ * the run (ps_compaction_defer_shift_before) starts with its considered calls at the limit: the
+ * run was not deferred. On ftrace-press-slab-6.18 (lowest source 4,339,120, block 8,474 of
+ * Normal's 2,048-12,799) the model's first kcompactd run then migrated 124 pages ending
+ * partial_skipped (the kernel's: 124, partial_skipped), and its second came at 4,620.7 ms (the
+ * kernel's 4,617.6 ms); from the zone's start with no marks it crossed 2.48 M pfns at 75.8 ms,
+ * migrated 198 pages and compacted no more. Returns the number of pageblocks marked.
+ */
+uint64_t ps_compaction_seed_resume(PsMachine *m, ps_pfn_t source_pfn, unsigned defer_shift)
+{
+	PsZone *z = ps_pfn_zone(m, source_pfn);
+	ps_pfn_t resume;
+	uint64_t n = 0;
+
+	if (!z || !ps_zone_populated(z))
+		return 0;
+	resume = MAX(pageblock_start(m, source_pfn), z->start_pfn);
+	z->compact_cached_migrate_pfn[0] = z->compact_cached_migrate_pfn[1] = resume;
+	z->compact_defer_shift = MIN(defer_shift, (unsigned)PS_COMPACT_MAX_DEFER_SHIFT);
+	z->compact_considered = 1u << z->compact_defer_shift;
+	for (ps_pfn_t b = pageblock_start(m, z->start_pfn); b < resume;
+	     b += (ps_pfn_t)m->pageblock_nr_pages, n++)
+		ps_set_pageblock_skip(m, b, true);
 	return n;
 }
 

@@ -511,6 +511,16 @@ int ps_kcompactd_snapshot_deferred(PsPolicy *p, uint64_t daemon_migrate_scanned)
 uint64_t ps_compaction_seed_skip_hints(PsMachine *m);
 
 /*
+ * A run from a snapshot whose recording's first kcompactd run ended partial_skipped
+ * (sim/snapshot-stale.c): the zone of source_pfn (the lowest page that run migrated) resumes its
+ * migrate scanner at source_pfn's pageblock, every pageblock below it marked skip, deferred with
+ * defer_shift (ps_compaction_defer_shift_before). Returns the number of pageblocks marked.
+ */
+uint64_t ps_compaction_seed_resume(PsMachine *m, ps_pfn_t source_pfn, unsigned defer_shift);
+/* The compact_defer_shift before a failed run that `refused` later calls found deferred. */
+unsigned ps_compaction_defer_shift_before(uint64_t refused);
+
+/*
  * Writing /proc/sys/vm/drop_caches: 1 drops clean page cache (drop_pagecache_sb), 2 frees
  * reclaimable slab (drop_slab), 3 both. Dirty pages stay. Returns the pages freed.
  */

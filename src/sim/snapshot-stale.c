@@ -70,7 +70,10 @@
  * The same pass reads the recording's first compaction run (FirstCompaction): a direct
  * compaction that crossed its zone and isolated nothing shows the kernel's skip hints, which
  * /proc does not, and every pageblock starts marked (policy/compaction.c,
- * ps_compaction_seed_skip_hints; summary compaction_skip_hint_blocks_at_start).
+ * ps_compaction_seed_skip_hints; summary compaction_skip_hint_blocks_at_start). Failing that, the
+ * first kcompactd run (FirstKcompactd): one that ended partial_skipped had resumed from a cached
+ * migrate position at or below the lowest page it migrated, with the blocks below marked and the
+ * zone deferred as the do_works after it show (ps_compaction_seed_resume; the same summary key).
  *
  * The same pass reads the order in which the recording kernel's reclaim freed the start's folios
  * (frees with reason reclaim_kswapd / reclaim_direct of a page no earlier record named), which
@@ -103,6 +106,11 @@ enum { FIRST_NONE, FIRST_ALLOC, FIRST_OTHER, FIRST_FREE };
 #define STALE_RECLAIM_ORDER 5
 /* The .stale entry's run (start and len 0) saying a proc record named a memcg other than /. */
 #define STALE_TRACE_MEMCGS 6
+/*
+ * The .stale entry's run saying the first kcompactd run resumed (FirstKcompactd): start the
+ * lowest pfn it migrated from (an index of the map), len the deferral before it.
+ */
+#define STALE_KCOMPACTD_RESUME 7
 
 /*
  * The recording's first compaction run, for the skip hints at the start (policy/compaction.c,
@@ -149,6 +157,68 @@ static void note_compaction(FirstCompaction *fc, const PsTraceEvent *ev, uint32_
 		fc->state = FC_DONE;
 		break;
 	case FC_DONE:
+		break;
+	}
+}
+
+/*
+ * The recording's first kcompactd run, for where its scanner resumed at the start
+ * (policy/compaction.c, ps_compaction_seed_resume): kcompactd's pid is the one its
+ * mm_compaction_kcompactd_wake names (the thread emits it in kcompactd_do_work); the pages its
+ * first run migrated are the frees on its cpu between that pid's mm_compaction_begin and _end
+ * (migrate_folio_done puts each old folio in the migrating task); the run resumed when it ended
+ * COMPACT_PARTIAL_SKIPPED; the do_works after it without a begin, up to the next with one (or the
+ * trace's end), were deferred. Simplification: a free by another task on that cpu inside the
+ * window (a few ms) is taken for a migration too, unless it is the kernel's reclaim.
+ */
+typedef struct {
+	enum { FK_WAKE, FK_BEGIN, FK_RUN, FK_AFTER, FK_DONE } state;
+	int pid, cpu;
+	uint64_t lowest;  /* the lowest pfn the run freed, UINT64_MAX when none */
+	uint64_t refused; /* do_works after it that did not compact */
+	bool resumed;	  /* it ended partial_skipped, having migrated */
+} FirstKcompactd;
+
+static void note_kcompactd(FirstKcompactd *fk, const PsTraceEvent *ev)
+{
+	bool obs = ev->op == PS_OP_OBSERVED;
+	bool mine = obs && ev->pid == fk->pid;
+
+	switch (fk->state) {
+	case FK_WAKE:
+		if (obs && ev->event == PS_OBS_KCOMPACTD_WAKE) {
+			fk->pid = ev->pid;
+			fk->state = FK_BEGIN;
+		}
+		break;
+	case FK_BEGIN:
+		if (mine && ev->event == PS_OBS_COMPACTION_BEGIN) {
+			fk->cpu = ev->cpu;
+			fk->lowest = UINT64_MAX;
+			fk->state = FK_RUN;
+		}
+		break;
+	case FK_RUN:
+		/* not the kernel's reclaim (kswapd can share the cpu) */
+		if (ev->op == PS_OP_FREE && ev->cpu == fk->cpu && ev->has_pfn &&
+		    (ev->free_reason == PS_FREE_UNSPEC || ev->free_reason == PS_FREE_MIGRATED))
+			fk->lowest = MIN(fk->lowest, ev->pfn);
+		if (mine && ev->event == PS_OBS_COMPACTION_END) {
+			fk->resumed = ev->value == PS_COMPACT_RES_PARTIAL_SKIPPED + 1 &&
+				      fk->lowest != UINT64_MAX;
+			fk->state = fk->resumed ? FK_AFTER : FK_DONE;
+		}
+		break;
+	case FK_AFTER:
+		if (mine && ev->event == PS_OBS_KCOMPACTD_WAKE) {
+			fk->refused++;
+		} else if (mine && ev->event == PS_OBS_COMPACTION_BEGIN) {
+			/* the wake of this do_work was not refused */
+			fk->refused -= fk->refused > 0;
+			fk->state = FK_DONE;
+		}
+		break;
+	case FK_DONE:
 		break;
 	}
 }
@@ -213,15 +283,16 @@ static void note_reclaim(GArray *order, const uint8_t *first, const PsMachine *m
 /* The memory map as note_first sees it: the stale entry's machine key. */
 static uint64_t stale_machine_key(const PsMachine *m)
 {
-	/* the last: the entry's format (3: with the STALE_RECLAIM_ORDER runs) */
-	uint64_t v[4] = {m->map.base_pfn, m->map.end_pfn, m->max_order, 3};
+	/* the last: the entry's format (4: with the STALE_KCOMPACTD_RESUME run) */
+	uint64_t v[4] = {m->map.base_pfn, m->map.end_pfn, m->max_order, 4};
 
 	return ps_checksum64(v, sizeof(v));
 }
 
 /* The trace read a second time for first[] and the reclaim order: false when it cannot be opened.
  */
-static bool scan_first(PsSim *s, uint8_t *first, FirstCompaction *fc, GArray *order)
+static bool scan_first(PsSim *s, uint8_t *first, FirstCompaction *fc, FirstKcompactd *fk,
+		       GArray *order)
 {
 	g_autoptr(GError) error = NULL;
 	PsTraceHeader hdr;
@@ -239,6 +310,7 @@ static bool scan_first(PsSim *s, uint8_t *first, FirstCompaction *fc, GArray *or
 		note_reclaim(order, first, s->m, &ev);
 		note_first(first, s->m, &ev);
 		note_compaction(fc, &ev, s->m->page_size);
+		note_kcompactd(fk, &ev);
 	}
 	ps_trace_reader_close(r);
 	return true;
@@ -249,7 +321,8 @@ static bool scan_first(PsSim *s, uint8_t *first, FirstCompaction *fc, GArray *or
  * (FirstCompaction) and snap->reclaim_order from the cache's runs, else from the trace, keeping
  * its runs in the cache when there is one.
  */
-static bool load_first(PsSim *s, uint8_t *first, uint64_t npages, bool *skip_hints)
+static bool load_first(PsSim *s, uint8_t *first, uint64_t npages, bool *skip_hints,
+		       PsStaleRun *resume)
 {
 	const char *digest = ps_trace_reader_digest(s->reader);
 	uint64_t key = stale_machine_key(s->m);
@@ -257,6 +330,7 @@ static bool load_first(PsSim *s, uint8_t *first, uint64_t npages, bool *skip_hin
 	const void *items = NULL;
 	uint64_t n = 0;
 	FirstCompaction fc = {.state = FC_BEGIN};
+	FirstKcompactd fk = {.state = FK_WAKE};
 	GMappedFile *map = ps_derived_cache_lookup(s->opts.trace_cache_dir, PS_DERIVED_STALE,
 						   digest, key, &entry, &items, &n);
 	g_autoptr(GArray) runs = NULL;
@@ -272,14 +346,20 @@ static bool load_first(PsSim *s, uint8_t *first, uint64_t npages, bool *skip_hin
 			else if (fits && run[i].what == STALE_RECLAIM_ORDER)
 				g_array_append_val(s->snap->reclaim_order, run[i]);
 			*skip_hints |= run[i].what == STALE_COMPACT_SKIP_HINTS;
+			if (run[i].what == STALE_KCOMPACTD_RESUME && run[i].start < npages)
+				*resume = run[i];
 			s->snap->trace_memcgs |= run[i].what == STALE_TRACE_MEMCGS;
 		}
 		g_mapped_file_unref(map);
 		return true;
 	}
-	if (!scan_first(s, first, &fc, s->snap->reclaim_order))
+	if (!scan_first(s, first, &fc, &fk, s->snap->reclaim_order))
 		return false;
 	*skip_hints = fc.skip_hints;
+	if (fk.resumed && fk.lowest >= s->m->map.base_pfn && fk.lowest < s->m->map.end_pfn)
+		*resume = (PsStaleRun){fk.lowest - s->m->map.base_pfn,
+				       ps_compaction_defer_shift_before(fk.refused),
+				       STALE_KCOMPACTD_RESUME};
 	if (!entry)
 		return true;
 	runs = g_array_new(FALSE, FALSE, sizeof(PsStaleRun));
@@ -305,6 +385,8 @@ static bool load_first(PsSim *s, uint8_t *first, uint64_t npages, bool *skip_hin
 
 		g_array_append_val(runs, run);
 	}
+	if (resume->what == STALE_KCOMPACTD_RESUME)
+		g_array_append_val(runs, *resume);
 	g_array_append_vals(runs, s->snap->reclaim_order->data, s->snap->reclaim_order->len);
 	ps_derived_cache_write(entry, PS_DERIVED_STALE, digest, key, runs->data, runs->len);
 	return true;
@@ -404,16 +486,20 @@ void sim_snapshot_free_stale(PsSim *s)
 	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
 	g_autofree uint8_t *first = NULL;
 	bool skip_hints = false;
+	PsStaleRun resume = {0, 0, 0};
 
 	if (!snap || !s->trace_path || !strcmp(s->trace_path, "-"))
 		return;
 	first = ps_malloc0_huge(npages);
 	snap->reclaim_order = g_array_new(FALSE, FALSE, sizeof(PsStaleRun));
-	if (!load_first(s, first, npages, &skip_hints))
+	if (!load_first(s, first, npages, &skip_hints, &resume))
 		return;
 	snap->stale_scanned = true;
 	if (skip_hints)
 		snap->compaction_skip_blocks = ps_compaction_seed_skip_hints(m);
+	else if (resume.what == STALE_KCOMPACTD_RESUME)
+		snap->compaction_skip_blocks = ps_compaction_seed_resume(
+		    m, (ps_pfn_t)(m->map.base_pfn + resume.start), (unsigned)resume.len);
 	take_freed_first(snap, m, first, npages);
 	if (!snap->lru)
 		return;

@@ -767,6 +767,74 @@ static void test_skip_hints_set(void)
 }
 
 /*
+ * The deferral before a recording's first kcompactd run (ps_compaction_defer_shift_before): the
+ * failed run's defer_compaction raises the shift by one, after which 2^shift - 1 calls are
+ * refused. press-slab's three refused do_works mean shift 2 after the run, 1 before.
+ */
+static void test_defer_shift_before(void)
+{
+	static const struct {
+		uint64_t refused;
+		unsigned before;
+	} cases[] = {{0, 0}, {1, 0}, {2, 0}, {3, 1}, {6, 1}, {7, 2}, {15, 3}, {63, 5}, {1000, 5}};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
+		g_assert_cmpuint(ps_compaction_defer_shift_before(cases[i].refused), ==,
+				 cases[i].before);
+}
+
+/*
+ * Where the first kcompactd run resumed (ps_compaction_seed_resume): the migrate scanner's
+ * cached position at the pageblock of the lowest page it migrated, the blocks below marked,
+ * deferred with the given shift and its calls at the limit. A kcompactd run (order 9,
+ * sync-light, heeding the hints) then starts there and moves nothing below it: not a whole-zone
+ * run, so had it failed it would end PARTIAL_SKIPPED as the recording's did. Unseeded, the same
+ * run starts at the zone's start and takes from the blocks there.
+ */
+static void test_seeded_resume(void)
+{
+	for (int seeded = 0; seeded < 2; seeded++) {
+		g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
+		PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+		ps_pfn_t resume = z->start_pfn + 4 * 512;
+		/* kcompactd_do_work's: GFP_KERNEL, not a direct compaction, nothing captured */
+		PsCompactControl kc = direct_cc(z, NULL);
+		uint64_t below = 0, below_after = 0;
+		enum ps_compact_result r;
+
+		kc.migratetype = PS_MT_UNMOVABLE;
+		kc.direct_compaction = false;
+
+		fill_order0(m, z, 0);
+		punch(m, z);
+		for (ps_pfn_t p = z->start_pfn; p < resume; p++)
+			below += ps_page_state(m, p) == PS_PAGE_ALLOCATED;
+		if (seeded) {
+			g_assert_cmpuint(ps_compaction_seed_resume(m, resume + 77, 1), ==, 4);
+			g_assert_cmpuint(z->compact_cached_migrate_pfn[0], ==, resume);
+			g_assert_cmpuint(z->compact_cached_migrate_pfn[1], ==, resume);
+			g_assert_true(ps_pageblock_skip(m, resume - 512));
+			g_assert_false(ps_pageblock_skip(m, resume));
+			g_assert_cmpuint(z->compact_defer_shift, ==, 1);
+			/* the recorded run was not deferred */
+			g_assert_false(ps_compaction_deferred(z, 9));
+		}
+		r = ps_compact_zone(m, &kc);
+		fixture_check(m);
+		for (ps_pfn_t p = z->start_pfn; p < resume; p++)
+			below_after += ps_page_state(m, p) == PS_PAGE_ALLOCATED;
+		g_assert_cmpint(r, ==, PS_COMPACT_RES_SUCCESS);
+		g_assert_cmpuint(kc.nr_migrated, >, 0);
+		/* not from the zone's start: a failure would have been PARTIAL_SKIPPED */
+		g_assert_cmpint(kc.whole_zone, ==, !seeded);
+		if (seeded)
+			g_assert_cmpuint(below_after, ==, below);
+		else
+			g_assert_cmpuint(below_after, <, below);
+	}
+}
+
+/*
  * The skip hints a snapshot start infers (ps_compaction_seed_skip_hints): every pageblock marked,
  * so a direct compaction crosses the zone isolating nothing, COMPLETE, as the recording's first
  * run did; once compaction_restarting clears them (deferral at COMPACT_MAX_DEFER_SHIFT with its
@@ -952,6 +1020,8 @@ int main(int argc, char **argv)
 			test_reset_isolation_suitable);
 	g_test_add_func("/policy/compaction/skip-hints-set", test_skip_hints_set);
 	g_test_add_func("/policy/compaction/seeded-skip-hints", test_seeded_skip_hints);
+	g_test_add_func("/policy/compaction/defer-shift-before", test_defer_shift_before);
+	g_test_add_func("/policy/compaction/seeded-resume", test_seeded_resume);
 	g_test_add_func("/policy/compaction/isolated-block-marked", test_isolated_block_marked);
 	g_test_add_func("/policy/compaction/fast-find-migrateblock", test_fast_find_migrateblock);
 	g_test_add_func("/policy/compaction/grouping-off-one-list", test_grouping_off);

@@ -76,16 +76,17 @@ static const Band bands[] = {
      "pages, no order-9 folio met. (b) 756 vs 747 holds since the start's skip "
      "hints and deferral, the scanners' fast searches and the kernel's skip-bit reset "
      "(policy/compaction.c; 1,126 before them), and one block a migrate-scanner step (804 "
-     "before: a finish_pageblock carried into the next blocks). (c) 1,169 vs 1,134 from the "
-     "kernel's reclaim "
-     "order (1,081 with start_reclaim_order 0, before kswapd's passes ran in batches); it rests on "
-     "the memcg key added to (c)'s trace "
+     "before: a finish_pageblock carried into the next blocks). (c) 1,245 vs 1,134 (1.098) "
+     "since the first kcompactd run resumes where the kernel's did (sim/snapshot-stale.c "
+     "FirstKcompactd; 1,169 before, when the model's one kcompactd run crossed the zone at "
+     "75.8 ms), from the kernel's reclaim order (1,081 with start_reclaim_order 0, before "
+     "kswapd's passes ran in batches); it rests on the memcg key added to (c)'s trace "
      "(316d19e, an assumption): the trace as imported gives 975"},
     {"kswapd_wakes",
      0.25,
      {0.25, 0.25, 0.25, 0.25, 0.25},
-     "(c) 30 vs 24, at the band's edge, from the kernel's reclaim order; 26 with "
-     "reclaim.start_reclaim_order 0, 25 from the trace as imported (no memcg key)"},
+     "(c) 29 vs 24 from the kernel's reclaim order and the first kcompactd run's resume "
+     "(30 before it, at the band's edge)"},
     {"pgsteal_kswapd", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"pgsteal_direct",
      0.25,
@@ -129,40 +130,7 @@ static const Band bands[] = {
     {"compact_stall", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"compact_success", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"compact_fail", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
-    {"pgmigrate_success",
-     0.25,
-     {0.25, 0.25, 0.25, 0.25, 0.78},
-     "(c) 198 vs 861 from the kernel's reclaim order (snapshot-stale.c "
-     "sim_snapshot_lru_order, shipped since 9c6685e; with it fallbacks 7,983 vs 7,779, kswapd "
-     "wakes 30 vs 24). With reclaim.start_reclaim_order 0 the model's own order gives 12,906 "
-     "(kcompactd's two runs; fallbacks 7,480, kswapd wakes 26); the trace as imported, without "
-     "the hand-added memcg key (so neither the split LRU nor the order), 41. The figures below "
-     "are from that last start: all kcompactd's, and "
-     "not compaction's own doing: the kernel (72-75 ms) and the model (by 70.2 ms) each "
-     "claimed eight order-8 Unmovable blocks for Movable (boost 4,096 pages); the kernel's "
-     "kswapd (78.4 ms) then freed 4,297 pages before kcompactd's wake (82.7 ms), a boosted "
-     "run's worth, into Movable blocks where kcompactd found its targets; the model's "
-     "(70.2 ms) found free memory (5,943 pages on pcp lists) under high + boost (29,653), "
-     "so balance_pgdat dropped the boost and its unboosted pass stopped at the high mark "
-     "after 384 pages; its kcompactd met 41 free pages in Movable blocks (the zone's other "
-     "~29.6 K in Reclaimable ones), its free scanner crossed the zone (3.65 M pfns vs "
-     "48,143) and met the migrate scanner after 1,536 pfns (vs 29,346). The kernel's biggest run "
-     "(4,617 ms) follows a kswapd wake at 4,616.5 ms that is the boosted-watermark wake of "
-     "rmqueue (order 0; the order 3 it reports is kswapd_order, which only a wake clears, left "
-     "by an order-3 slow-path request since the 4,268 ms wake: the trace has no "
-     "mm_vmscan_wakeup_kswapd; most likely with the zone under min at 4,318-4,333 ms), after an "
-     "order-3 Unmovable pcp refill claimed an order-8 "
-     "Movable block (fragmenting: boost_watermark), the boosted run then waking kcompactd at "
-     "order 9. The kernel's zone had ~45 K free pages then (pinned replay, 4.6 s), over low + "
-     "boost: "
-     "no watermark failed. "
-     "The model's refills at 4.5-4.62 s claimed whole order-10 blocks (no boost): at 4.5 s it "
-     "had 5 free order-10 and 3 order-9 blocks and 845 free order-0 ones; a pinned replay (the "
-     "kernel's pfns) has 2, 2 and 13,259: its kswapd freed the start's LRU in pfn order, so "
-     "adjacent pages coalesced, where 77 % of the kernel's kswapd frees in 4,268-4,592 ms were "
-     "start pages, in a scattered order. An earlier trial of the reclaim order (one merged list, "
-     "kswapd on the waker's cpu) gave 1,792 but 38 kswapd wakes and 15,462 fallbacks; the "
-     "shipped one orders each lruvec's list and runs kswapd on its own cpu"},
+    {"pgmigrate_success", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"fallbacks", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"thp_fault_alloc",
      0.25,

@@ -336,6 +336,18 @@ static void test_stale(void)
 	g_clear_pointer(&cache_dir, g_free);
 }
 
+/* A run of the trace lines whose start has the stale pass's figures but no skip hints. */
+static void assert_no_skip_hints(const char *name, const char *const *lines, size_t n)
+{
+	g_autofree char *out = run(name, lines, n);
+	g_autoptr(cJSON) sum = ps_test_json_file(out, "summary.json");
+	const cJSON *snap = cJSON_GetObjectItem(sum, "snapshot");
+
+	g_assert_nonnull(cJSON_GetObjectItem(snap, "stale_lru_freed_folios"));
+	g_assert_null(cJSON_GetObjectItem(snap, "compaction_skip_hint_blocks_at_start"));
+	ps_test_rm_rf(out);
+}
+
 /*
  * The skip hints at the start (snapshot-stale.c, FirstCompaction): the recording's first
  * compaction run (pid 5) ends COMPLETE (status 5, written + 1) with no migrate_pages call, and
@@ -378,16 +390,69 @@ static void test_compaction_skip_hints(void)
 	}
 	ps_test_rm_rf(cache_dir);
 	g_clear_pointer(&cache_dir, g_free);
-	for (int i = 0; i < 2; i++) {
-		g_autofree char *out = i ? run("skip-hints", sysctl, G_N_ELEMENTS(sysctl))
-					 : run("skip-hints", migrated, G_N_ELEMENTS(migrated));
-		g_autoptr(cJSON) sum = ps_test_json_file(out, "summary.json");
-		const cJSON *snap = cJSON_GetObjectItem(sum, "snapshot");
+	assert_no_skip_hints("skip-hints", migrated, G_N_ELEMENTS(migrated));
+	assert_no_skip_hints("skip-hints", sysctl, G_N_ELEMENTS(sysctl));
+}
 
-		g_assert_nonnull(cJSON_GetObjectItem(snap, "stale_lru_freed_folios"));
-		g_assert_null(cJSON_GetObjectItem(snap, "compaction_skip_hint_blocks_at_start"));
+/*
+ * Where the first kcompactd run resumed (snapshot-stale.c, FirstKcompactd): kcompactd (pid 9, as
+ * its wake names it) compacts on cpu 1 and frees the old page of the folio it migrated, at
+ * block 10 of the zone's 32, then ends PARTIAL_SKIPPED (status 6, written + 1): its migrate
+ * scanner had resumed there, and the 10 blocks below start marked, read from the trace, then
+ * from the cache. Three wakes without a run come before the next run (the deferral;
+ * test-compaction checks the arithmetic). A run that ends COMPLETE (it began at the zone's
+ * start) leaves them unmarked, and so does a free on the other cpu (no page of the run).
+ */
+static void test_kcompactd_resume(void)
+{
+	const unsigned src = START_PFN + 10 * 512 + 3;
+	g_autofree char *alloc = g_strdup_printf("{\"t\":500,\"op\":\"alloc\",\"id\":1,\"cpu\":0,"
+						 "\"pid\":1,\"order\":0,\"gfp\":"
+						 "\"GFP_HIGHUSER_MOVABLE\",\"pfn\":%u}",
+						 src);
+	const char *const wake =
+	    "{\"t\":1000,\"op\":\"observed\",\"event\":"
+	    "\"mm_compaction_kcompactd_wake\",\"cpu\":1,\"pid\":9,\"order\":9}";
+	const char *const begin = "{\"t\":1100,\"op\":\"observed\",\"event\":"
+				  "\"mm_compaction_begin\",\"cpu\":1,\"pid\":9}";
+	g_autofree char *free1 = g_strdup_printf(
+	    "{\"t\":1200,\"op\":\"free\",\"id\":1,\"cpu\":1,\"order\":0,\"pfn\":%u}", src);
+	g_autofree char *free0 = g_strdup_printf(
+	    "{\"t\":1200,\"op\":\"free\",\"id\":1,\"cpu\":0,\"order\":0,\"pfn\":%u}", src);
+	const char *const partial = "{\"t\":1300,\"op\":\"observed\",\"event\":"
+				    "\"mm_compaction_end\",\"cpu\":1,\"pid\":9,\"value\":7}";
+	const char *const complete = "{\"t\":1300,\"op\":\"observed\",\"event\":"
+				     "\"mm_compaction_end\",\"cpu\":1,\"pid\":9,\"value\":6}";
+	const char *const later[] = {
+	    "{\"t\":2000,\"op\":\"observed\",\"event\":\"mm_compaction_kcompactd_wake\","
+	    "\"cpu\":1,\"pid\":9,\"order\":9}",
+	    "{\"t\":3000,\"op\":\"observed\",\"event\":\"mm_compaction_kcompactd_wake\","
+	    "\"cpu\":1,\"pid\":9,\"order\":9}",
+	    "{\"t\":4000,\"op\":\"observed\",\"event\":\"mm_compaction_kcompactd_wake\","
+	    "\"cpu\":1,\"pid\":9,\"order\":9}",
+	    "{\"t\":5000,\"op\":\"observed\",\"event\":\"mm_compaction_kcompactd_wake\","
+	    "\"cpu\":1,\"pid\":9,\"order\":9}",
+	    "{\"t\":5100,\"op\":\"observed\",\"event\":\"mm_compaction_begin\",\"cpu\":1,"
+	    "\"pid\":9}",
+	};
+	const char *resumed[10] = {alloc, wake, begin, free1, partial};
+	const char *crossed[10] = {alloc, wake, begin, free1, complete};
+	const char *elsewhere[10] = {alloc, wake, begin, free0, partial};
+
+	for (int i = 0; i < 5; i++)
+		resumed[5 + i] = crossed[5 + i] = elsewhere[5 + i] = later[i];
+	cache_dir = g_build_filename(tmp_dir, "cache", NULL);
+	for (int pass = 0; pass < 2; pass++) {
+		g_autofree char *out = run("kcompactd-resume", resumed, G_N_ELEMENTS(resumed));
+		g_autoptr(cJSON) sum = ps_test_json_file(out, "summary.json");
+
+		g_assert_cmpfloat(snap_field(sum, "compaction_skip_hint_blocks_at_start"), ==, 10);
 		ps_test_rm_rf(out);
 	}
+	ps_test_rm_rf(cache_dir);
+	g_clear_pointer(&cache_dir, g_free);
+	assert_no_skip_hints("kcompactd-resume", crossed, G_N_ELEMENTS(crossed));
+	assert_no_skip_hints("kcompactd-resume", elsewhere, G_N_ELEMENTS(elsewhere));
 }
 
 static double total(const cJSON *sum, const char *name)
@@ -670,6 +735,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/snapshot-lru/stale", test_stale);
 	g_test_add_func("/sim/snapshot-lru/reclaim-order", test_reclaim_order);
 	g_test_add_func("/sim/snapshot-lru/compaction-skip-hints", test_compaction_skip_hints);
+	g_test_add_func("/sim/snapshot-lru/kcompactd-resume", test_kcompactd_resume);
 	rc = g_test_run();
 
 	ps_test_rm_rf(tmp_dir);
