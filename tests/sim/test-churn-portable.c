@@ -56,23 +56,25 @@
  *   the one the replay meets (within 19 blocks per order). With the parent's records on one cpu
  *   (parent_on_one_cpu) the replay meets the 4K kernel at orders 7, 8 and 10 and the 64K kernel at
  *   orders 3 and 4 (asserted at 10 %; 4K free pages at orders >= 6 -0.8 % instead of -7.4 %).
- * - The children. 4K's 505 free blocks of orders 0..4 are phase C's: the kernel put children
- *   271 and 273 on cpu 1, whose pcp->high sat at high_min (3520, before.zoneinfo) while the
- *   parent kept cpu 0; their faults refilled cpu 1 (pcp->high grew by each refill's batch to
- *   9568, nr_pcp_alloc) and their frees and exits overflowed it. In the exact replay, which
- *   follows the kernel there: a drain of 1612 pages from the list tail
- *   (free_pcppages_bulk), 310 at the next decay_pcp_high and 2016 at a later free, while the
- *   pages freed last stayed on the list to mid (the kernel's 6,453). Of the 505 blocks, 432
- *   were last freed by those two children on cpu 1, and for 291 the first page of the buddy
- *   block is one of their freed pages that had not merged with it. On the recording machine
- *   one child (2765) ran alone on cpu 0, which the replay starts with the kernel's raised
- *   high (27,972), and three on cpu 1 took B's pages. With each placement tried by hand (the
- *   parent's records on cpu 1; on cpu 0 with children 2765 and 2769 on cpu 1; on cpu 0 with
- *   2765 alone on cpu 1) the children's cpu stays under its high (at best 9,447 pages under
- *   11,956), no drain cuts their chunks and orders 0..4 keep 0..4 blocks each. Kernel-kind
- *   pages (GFP_KERNEL_ACCOUNT page tables, GFP_NOWAIT gather batches) were the last
- *   allocation of 57 of the 505 blocks' first pages, anonymous pages of 421: page tables
- *   freed a grace period later (tlb_remove_table_rcu) are not the cause.
+ * - The children. 4K's 505 free blocks of orders 0..4 are phase C's: the kernel put children 271
+ *   and 273 on cpu 1, whose pcp->high sat at high_min (3520, before.zoneinfo) while the parent kept
+ *   cpu 0, and child 274, which faulted on cpu 0, exited on cpu 1 (2,849 of its frees there). Their
+ *   faults refilled cpu 1 (pcp->high grew by each refill's batch to 9568, nr_pcp_alloc) and the
+ *   frees of all three overflowed it. In the exact replay, which follows the kernel there: a drain
+ *   of 1612 pages from the list tail (free_pcppages_bulk), 310 at the next decay_pcp_high and 2016
+ *   at a later free, while the pages freed last stayed on the list to mid (the kernel's 6,453). Of
+ *   the 505 blocks, 432 were last freed by 271 and 273 on cpu 1, and for 291 the first page of the
+ *   buddy block is one of their freed pages that had not merged with it. On the recording machine
+ *   one child (2765) ran alone on cpu 0, which the replay starts with the kernel's raised high
+ *   (27,972), and three on cpu 1 took B's pages. With each placement tried by hand (the parent's
+ *   records on cpu 1; on cpu 0 with children 2765 and 2769 on cpu 1, interleaved or one after the
+ *   other; the same with 2776's unmaps and exit on cpu 1, as 274's) orders 0..4 keep 0..4 blocks
+ *   each: the children's cpu stays under its high, or (the last) overflows once, by 1,924 pages
+ *   that do not cut the children's chunks (orders 0..4: 1, 2, 2, 2, 1). Which pages a drain takes
+ *   there is the next thing to look at. Kernel-kind pages (GFP_KERNEL_ACCOUNT page tables,
+ *   GFP_NOWAIT gather batches) were the last allocation of 57 of the 505 blocks' first pages,
+ *   anonymous pages of 421: page tables freed a grace period later (tlb_remove_table_rcu) are not
+ *   the cause.
  */
 #include <cjson/cJSON.h>
 #include <glib.h>
