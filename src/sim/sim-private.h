@@ -61,12 +61,16 @@ typedef struct {
 	uint64_t free_pages[PS_MAX_NR_ZONES];
 	uint64_t allocated_pages[PS_MAX_NR_ZONES];
 	uint64_t flagless_taken[PS_MAX_NR_ZONES];
-	uint64_t blocks[PS_MAX_NR_ZONES][PS_MT_TYPES];	    /* by the vote rule */
-	uint64_t real_blocks[PS_MAX_NR_ZONES][PS_MT_TYPES]; /* pagetypeinfo */
-	bool have_real[PS_MAX_NR_ZONES];
-	/* pagetypeinfo's "Free pages count per migrate type at order" (node 0), when it has one */
-	uint64_t real_free[PS_MAX_NR_ZONES][PS_MT_PCPTYPES][PS_NR_ORDERS_MAX];
-	bool have_real_free[PS_MAX_NR_ZONES];
+	uint64_t blocks[PS_MAX_NR_ZONES][PS_MT_TYPES]; /* by the vote rule */
+	/*
+	 * pagetypeinfo's "Number of blocks type" and "Free pages count per migrate type at order"
+	 * rows, by zone index (node * PS_MAX_NR_ZONES + type, as PsMachine.zones): each node's
+	 * zone is fitted to its own rows
+	 */
+	uint64_t real_blocks[PS_MAX_NODES * PS_MAX_NR_ZONES][PS_MT_TYPES];
+	bool have_real[PS_MAX_NODES * PS_MAX_NR_ZONES];
+	uint64_t real_free[PS_MAX_NODES * PS_MAX_NR_ZONES][PS_MT_PCPTYPES][PS_NR_ORDERS_MAX];
+	bool have_real_free[PS_MAX_NODES * PS_MAX_NR_ZONES];
 	/* free blocks the last fit left on a list other than their pageblock's (fit_free_lists) */
 	uint64_t foreign_blocks[PS_MAX_NR_ZONES];
 	uint16_t *votes; /* [pageblock * 3]: pages voting Unmovable, Movable, Reclaimable */

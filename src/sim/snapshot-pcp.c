@@ -975,7 +975,7 @@ void ps_snapshot_prefill_end(PsPcpPrefill *pf)
 		ps_pcp_adopt(m, ps_pfn_zone(m, p->pfn), p->cpu, p->pfn, p->order, p->mt);
 	}
 	for (int i = 0; i < m->nr_zones; i++)
-		if (pf->retype[i] && pf->snap->have_real[m->zones[i].type])
+		if (pf->retype[i] && pf->snap->have_real[i])
 			ps_snapshot_fit_block_counts(pf->snap, m, &m->zones[i]);
 	g_free(pf->touched);
 	g_free(pf->named);

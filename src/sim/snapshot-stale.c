@@ -475,7 +475,7 @@ static void take_freed_first(PsSnapshot *snap, PsMachine *m, const uint8_t *firs
 			return;
 	}
 	for (int k = 0; k < m->nr_zones; k++)
-		if (take[k] && snap->have_real[m->zones[k].type])
+		if (take[k] && snap->have_real[k])
 			ps_snapshot_fit_block_counts(snap, m, &m->zones[k]);
 }
 

@@ -57,9 +57,10 @@
  *   stolen pages make the difference). With --proc the pagetypeinfo counts win: the votes only
  *   rank the blocks, and the zone gets exactly the kernel's number of Unmovable and Reclaimable
  *   blocks (fit_block_counts), placed first where pagetypeinfo's free counts per type and order
- *   point (fit_free_areas). Pages on pcp lists have no flags and vote Unmovable until the trace
- *   shows them taken from or drained off a pcp list; then the fit runs again
- *   (ps_snapshot_prefill_*). In policy runs of ftrace-compact-6.18 these steps took the pcp
+ *   point (fit_free_areas). pagetypeinfo prints its tables once per node; each node's zone is
+ *   fitted to its own rows (before, every node took node 0's). Pages on pcp lists have no flags and
+ * vote Unmovable until the trace shows them taken from or drained off a pcp list; then the fit runs
+ * again (ps_snapshot_prefill_*). In policy runs of ftrace-compact-6.18 these steps took the pcp
  *   refills from 0.69 (vote only) to 0.88 (counts) to 1.07 of the kernel's. Highatomic and
  *   isolated blocks cannot be seen in kpageflags and are not made.
  */
@@ -125,41 +126,59 @@ static enum ps_alloc_kind kind_of(uint64_t f)
 	return PS_KIND_KERNEL;
 }
 
-/* "Number of blocks type" rows of a pagetypeinfo text: counts[zone type][migratetype]. */
+/* The zone index (node * PS_MAX_NR_ZONES + type) of a pagetypeinfo row's node and zone name. */
+static int pti_zone_index(int node, const char *zone)
+{
+	if (node < 0 || node >= PS_MAX_NODES)
+		return -1;
+	for (int t = 0; t < PS_MAX_NR_ZONES; t++)
+		if (strcmp(zone, ps_zone_names[t]) == 0)
+			return node * PS_MAX_NR_ZONES + t;
+	return -1;
+}
+
+/* One node's "Number of blocks type" table at p (its heading line, then a row per zone). */
+static void parse_blocks_table(const char *p, uint64_t counts[][PS_MT_TYPES], bool *have)
+{
+	char **lines = g_strsplit(p, "\n", -1);
+
+	for (int i = 1; lines[i] && lines[i][0]; i++) {
+		char zone[16];
+		int node, zi, pos = 0;
+		const char *q;
+
+		if (sscanf(lines[i], "Node %d, zone %15s %n", &node, zone, &pos) < 2)
+			continue;
+		zi = pti_zone_index(node, zone);
+		if (zi < 0)
+			continue;
+		have[zi] = true;
+		q = lines[i] + pos;
+		for (int mt = 0; mt < PS_MT_TYPES; mt++)
+			counts[zi][mt] = g_ascii_strtoull(q, (char **)&q, 10);
+	}
+	g_strfreev(lines);
+}
+
+/*
+ * "Number of blocks type" rows of a pagetypeinfo text: counts[zone index][migratetype]. A NUMA
+ * machine prints the table once per node (pagetypeinfo_show runs once per pgdat).
+ */
 static gboolean parse_pagetypeinfo_blocks(const char *text, uint64_t counts[][PS_MT_TYPES],
 					  bool *have)
 {
 	const char *p = strstr(text, "Number of blocks type");
-	char **lines;
 
 	if (!p)
 		return FALSE;
-	lines = g_strsplit(p, "\n", -1);
-	for (int i = 1; lines[i] && lines[i][0]; i++) {
-		char zone[16];
-		int node, n = 0, pos = 0;
-
-		if (sscanf(lines[i], "Node %d, zone %15s %n", &node, zone, &pos) < 2 || node != 0)
-			continue;
-		for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
-			const char *q = lines[i] + pos;
-
-			if (strcmp(zone, ps_zone_names[t]) != 0)
-				continue;
-			have[t] = true;
-			for (int mt = 0; mt < PS_MT_TYPES; mt++) {
-				counts[t][mt] = g_ascii_strtoull(q, (char **)&q, 10);
-				n++;
-			}
-		}
-	}
-	g_strfreev(lines);
+	for (; p; p = strstr(p + 1, "Number of blocks type"))
+		parse_blocks_table(p, counts, have);
 	return TRUE;
 }
 
 /*
  * "Free pages count per migrate type at order" rows of a pagetypeinfo text:
- * free[zone type][migratetype][order], for the three pcp types.
+ * free[zone index][migratetype][order], for the three pcp types.
  */
 static void parse_pagetypeinfo_free(const char *text, const PsMachine *m,
 				    uint64_t free[][PS_MT_PCPTYPES][PS_NR_ORDERS_MAX], bool *have)
@@ -168,25 +187,24 @@ static void parse_pagetypeinfo_free(const char *text, const PsMachine *m,
 
 	for (int i = 0; lines[i]; i++) {
 		char zone[16], type[16];
-		int node, pos = 0;
+		int node, zi, pos = 0;
 		const char *q;
 
 		if (sscanf(lines[i], "Node %d, zone %15[^,], type %15s %n", &node, zone, type,
 			   &pos) < 3 ||
-		    node != 0 || !pos)
+		    !pos)
 			continue;
 		g_strstrip(zone);
-		for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
-			if (strcmp(zone, ps_zone_names[t]) != 0)
+		zi = pti_zone_index(node, zone);
+		if (zi < 0)
+			continue;
+		for (int mt = 0; mt < PS_MT_PCPTYPES; mt++) {
+			if (strcmp(type, ps_migratetype_names[mt]) != 0)
 				continue;
-			for (int mt = 0; mt < PS_MT_PCPTYPES; mt++) {
-				if (strcmp(type, ps_migratetype_names[mt]) != 0)
-					continue;
-				q = lines[i] + pos;
-				for (unsigned o = 0; o <= m->max_order && *q; o++)
-					free[t][mt][o] = g_ascii_strtoull(q, (char **)&q, 10);
-				have[t] = true;
-			}
+			q = lines[i] + pos;
+			for (unsigned o = 0; o <= m->max_order && *q; o++)
+				free[zi][mt][o] = g_ascii_strtoull(q, (char **)&q, 10);
+			have[zi] = true;
 		}
 	}
 	g_strfreev(lines);
@@ -237,6 +255,8 @@ static unsigned block_share(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t
 }
 
 #define TARGET(b) target[((b)-m->map.base_pfn) >> m->pageblock_order]
+/* A zone's index in PsMachine.zones, which pagetypeinfo's per-node rows are kept by. */
+#define ZONE_INDEX(m, z) ((int)((z) - (m)->zones))
 
 /*
  * The fit's free-area constraint: a block may take type mt only if it has a free block of
@@ -329,6 +349,19 @@ static guint next_movable_block(const PsMachine *m, const uint8_t *target, const
  * Movable lists, and the model claimed a Movable block at the second unmovable refill where the
  * kernel refilled from its own free Unmovable pages.
  */
+/* Another pageblock of b's MAX_PAGE_ORDER block, inside the zone, is set to be of type mt. */
+static bool max_block_has_type(const PsMachine *m, const PsZone *z, const uint8_t *target,
+			       ps_pfn_t b, enum ps_migratetype mt)
+{
+	ps_pfn_t base = b & ~(ps_pfn_t)((1u << m->max_order) - 1);
+
+	for (ps_pfn_t c = base; c < base + (1u << m->max_order);
+	     c += (ps_pfn_t)m->pageblock_nr_pages)
+		if (c != b && c >= z->start_pfn && c < ps_zone_end_pfn(z) && TARGET(c) == mt)
+			return true;
+	return false;
+}
+
 static void fit_free_areas(PsSnapshot *snap, const PsMachine *m, const PsZone *z, uint8_t *target,
 			   const GArray *blocks, uint64_t *counts)
 {
@@ -347,12 +380,12 @@ static void fit_free_areas(PsSnapshot *snap, const PsMachine *m, const PsZone *z
 
 		g_autofree Ranked *rank = rank_blocks(snap, m, blocks, mt);
 
-		memcpy(left, snap->real_free[z->type][mt], sizeof(left));
+		memcpy(left, snap->real_free[ZONE_INDEX(m, z)][mt], sizeof(left));
 		for (int o = (int)m->pageblock_order - 1; o >= 0; o--) {
 			FitConstraint c = {profs, has_prof, left, (unsigned)o};
 			guint cursor = 0;
 
-			while (left[o] && counts[mt] < snap->real_blocks[z->type][mt]) {
+			while (left[o] && counts[mt] < snap->real_blocks[ZONE_INDEX(m, z)][mt]) {
 				guint best_i =
 				    next_movable_block(m, target, blocks, rank, &cursor, &c);
 				const uint16_t *prof;
@@ -373,21 +406,32 @@ static void fit_free_areas(PsSnapshot *snap, const PsMachine *m, const PsZone *z
 		 * Movable): the highest such still-Movable pageblock takes the type. On
 		 * qemu-arm64-4k-6.18.2 the kernel's one Reclaimable order-9 block was otherwise
 		 * missing, and the model claimed a Movable block for an order-1 reclaimable refill
-		 * where the kernel made no fallback at all.
+		 * where the kernel made no fallback at all. One whose MAX_PAGE_ORDER block already
+		 * holds a pageblock of the type goes first: a claim of a free block of pageblock
+		 * order or more retypes all its pageblocks (try_to_claim_block ->
+		 * change_pageblock_range), so a slab or kernel fallback that took a whole
+		 * MAX_PAGE_ORDER block leaves its two pageblocks of one type, the untouched one
+		 * free. On qemu-arm64-4k-numa-6.18.2 node 1 the highest wholly free block was
+		 * 0x80e00, which the trace takes as Movable 512 times; the kernel's Reclaimable one
+		 * is 0x80a00, beside the partly free Reclaimable 0x80800 (free orders 1, 3, 6, 7 as
+		 * pagetypeinfo's row).
 		 */
-		for (guint i = blocks->len; i-- > 0 && left[m->pageblock_order] &&
-					    counts[mt] < snap->real_blocks[z->type][mt];) {
-			ps_pfn_t b = g_array_index(blocks, ps_pfn_t, i);
+		for (int pass = 0; pass < 2; pass++)
+			for (guint i = blocks->len;
+			     i-- > 0 && left[m->pageblock_order] &&
+			     counts[mt] < snap->real_blocks[ZONE_INDEX(m, z)][mt];) {
+				ps_pfn_t b = g_array_index(blocks, ps_pfn_t, i);
 
-			if (TARGET(b) != PS_MT_MOVABLE || b < start ||
-			    ps_page_state(m, b) != PS_PAGE_BUDDY ||
-			    ps_page_order(m, b) != m->pageblock_order)
-				continue;
-			TARGET(b) = (uint8_t)mt;
-			left[m->pageblock_order]--;
-			counts[mt]++;
-			counts[PS_MT_MOVABLE]--;
-		}
+				if (TARGET(b) != PS_MT_MOVABLE || b < start ||
+				    ps_page_state(m, b) != PS_PAGE_BUDDY ||
+				    ps_page_order(m, b) != m->pageblock_order ||
+				    (pass == 0 && !max_block_has_type(m, z, target, b, mt)))
+					continue;
+				TARGET(b) = (uint8_t)mt;
+				left[m->pageblock_order]--;
+				counts[mt]++;
+				counts[PS_MT_MOVABLE]--;
+			}
 	}
 }
 
@@ -423,17 +467,17 @@ static int list_move_cmp(const void *a, const void *b)
  * every type's lists so (tried) put 700-1,750 blocks a recording on other lists, partly the
  * dump's age, and took press-thp's pcp drains from 1.02 to 1.28 of the kernel's.
  */
-static void fit_free_lists(PsSnapshot *snap, PsMachine *m, PsZone *z)
+static void fit_free_lists(PsSnapshot *snap, PsMachine *m, PsZone *z, const uint64_t *counts)
 {
 	for (unsigned o = 0; o <= m->max_order; o++) {
 		int64_t excess[PS_MT_PCPTYPES];
 
 		for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
 			excess[mt] = (int64_t)z->free_area[o].list[mt].len -
-				     (int64_t)snap->real_free[z->type][mt][o];
+				     (int64_t)snap->real_free[ZONE_INDEX(m, z)][mt][o];
 		for (int dst = 0; dst < PS_MT_PCPTYPES; dst++) {
 			/* only a type none of whose pageblocks could hold them */
-			if (snap->blocks[z->type][dst])
+			if (counts[dst])
 				continue;
 			for (int src = 0; src < PS_MT_PCPTYPES && excess[dst] < 0; src++) {
 				const PsList *l = &z->free_area[o].list[src];
@@ -457,7 +501,34 @@ static void fit_free_lists(PsSnapshot *snap, PsMachine *m, PsZone *z)
 			}
 		}
 	}
-	snap->foreign_blocks[z->type] = z->foreign ? g_hash_table_size(z->foreign) : 0;
+}
+
+/*
+ * The pageblocks with managed pages of the zones of one type, all nodes, by their type now, and
+ * their free blocks on another type's list: the report's counts (snap->blocks, foreign_blocks)
+ * after a fit.
+ */
+static void count_type_blocks(PsSnapshot *snap, const PsMachine *m, enum ps_zone_type type)
+{
+	for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
+		snap->blocks[type][mt] = 0;
+	snap->foreign_blocks[type] = 0;
+	for (int i = 0; i < m->nr_zones; i++) {
+		const PsZone *z = &m->zones[i];
+		ps_pfn_t start = z->start_pfn, end = ps_zone_end_pfn(z);
+
+		if (z->type != type || !ps_zone_populated(z))
+			continue;
+		snap->foreign_blocks[type] += z->foreign ? g_hash_table_size(z->foreign) : 0;
+		for (ps_pfn_t b = start & ~(ps_pfn_t)(m->pageblock_nr_pages - 1); b < end;
+		     b += (ps_pfn_t)m->pageblock_nr_pages) {
+			const uint16_t *v = ps_snapshot_block_votes(snap, m, b);
+			enum ps_migratetype mt = ps_pageblock_mt(m, MAX(b, start));
+
+			if ((v[0] || v[1] || v[2]) && mt < PS_MT_PCPTYPES)
+				snap->blocks[type][mt]++;
+		}
+	}
 }
 
 /*
@@ -476,7 +547,7 @@ void ps_snapshot_fit_block_counts(PsSnapshot *snap, PsMachine *m, PsZone *z)
 	ps_pfn_t first = start & ~(ps_pfn_t)(m->pageblock_nr_pages - 1);
 	g_autoptr(GArray) blocks = g_array_new(FALSE, FALSE, sizeof(ps_pfn_t));
 	g_autofree uint8_t *target = g_new0(uint8_t, snap->nr_blocks); /* of the blocks below */
-	uint64_t *counts = snap->blocks[z->type];
+	uint64_t counts[PS_MT_TYPES] = {0};
 
 	for (ps_pfn_t b = first; b < end; b += (ps_pfn_t)m->pageblock_nr_pages) {
 		const uint16_t *v = ps_snapshot_block_votes(snap, m, b);
@@ -489,11 +560,11 @@ void ps_snapshot_fit_block_counts(PsSnapshot *snap, PsMachine *m, PsZone *z)
 	for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
 		counts[mt] = 0;
 	counts[PS_MT_MOVABLE] = blocks->len;
-	if (snap->have_real_free[z->type])
+	if (snap->have_real_free[ZONE_INDEX(m, z)])
 		fit_free_areas(snap, m, z, target, blocks, counts);
 	for (size_t k = 0; k < G_N_ELEMENTS(order); k++) {
 		enum ps_migratetype mt = order[k];
-		uint64_t want = MIN(snap->real_blocks[z->type][mt],
+		uint64_t want = MIN(snap->real_blocks[ZONE_INDEX(m, z)][mt],
 				    (uint64_t)counts[PS_MT_MOVABLE] + counts[mt]);
 		g_autofree Ranked *rank =
 		    counts[mt] < want ? rank_blocks(snap, m, blocks, mt) : NULL;
@@ -526,8 +597,9 @@ void ps_snapshot_fit_block_counts(PsSnapshot *snap, PsMachine *m, PsZone *z)
 		if (mt < PS_MT_PCPTYPES)
 			counts[mt]++;
 	}
-	if (snap->have_real_free[z->type])
-		fit_free_lists(snap, m, z);
+	if (snap->have_real_free[ZONE_INDEX(m, z)])
+		fit_free_lists(snap, m, z, counts);
+	count_type_blocks(snap, m, z->type);
 }
 
 #undef TARGET
@@ -970,7 +1042,7 @@ PsSnapshot *ps_snapshot_load_cached(PsMachine *m, const char *path, const char *
 		return NULL;
 	}
 	for (int i = 0; i < m->nr_zones; i++)
-		if (ps_zone_populated(&m->zones[i]) && snap->have_real[m->zones[i].type])
+		if (ps_zone_populated(&m->zones[i]) && snap->have_real[i])
 			ps_snapshot_fit_block_counts(snap, m, &m->zones[i]);
 	own_allocated(snap, m, &ls);
 	return g_steal_pointer(&snap);
@@ -1007,6 +1079,24 @@ void ps_snapshot_free(PsSnapshot *snap)
 		g_free(snap->lru);
 	}
 	g_free(snap);
+}
+
+/* pagetypeinfo's block counts of the zones of one type, all nodes; false when it has none. */
+static bool real_type_blocks(const PsSnapshot *snap, int type, uint64_t real[PS_MT_TYPES])
+{
+	bool have = false;
+
+	memset(real, 0, sizeof(uint64_t) * PS_MT_TYPES);
+	for (int n = 0; n < PS_MAX_NODES; n++) {
+		int zi = n * PS_MAX_NR_ZONES + type;
+
+		if (!snap->have_real[zi])
+			continue;
+		have = true;
+		for (int mt = 0; mt < PS_MT_TYPES; mt++)
+			real[mt] += snap->real_blocks[zi][mt];
+	}
+	return have;
 }
 
 cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
@@ -1106,6 +1196,8 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 	for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
 		cJSON *z, *b;
 
+		uint64_t real[PS_MT_TYPES];
+
 		if (!snap->free_pages[t] && !snap->allocated_pages[t])
 			continue;
 		z = cJSON_CreateObject();
@@ -1118,11 +1210,11 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 		for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
 			cJSON_AddNumberToObject(b, ps_migratetype_names[mt],
 						(double)snap->blocks[t][mt]);
-		if (snap->have_real[t]) {
+		if (real_type_blocks(snap, t, real)) {
 			b = cJSON_AddObjectToObject(z, "pageblocks_pagetypeinfo");
 			for (int mt = 0; mt < PS_MT_TYPES; mt++)
 				cJSON_AddNumberToObject(b, ps_migratetype_names[mt],
-							(double)snap->real_blocks[t][mt]);
+							(double)real[mt]);
 		}
 		cJSON_AddItemToArray(zones, z);
 	}
@@ -1137,6 +1229,9 @@ void ps_snapshot_format(const PsSnapshot *snap, GString *out)
 		g_string_append_printf(out, " vs %s", snap->pagetypeinfo_path);
 	g_string_append(out, "\n");
 	for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
+		uint64_t real[PS_MT_TYPES];
+		bool have = real_type_blocks(snap, t, real);
+
 		if (!snap->free_pages[t] && !snap->allocated_pages[t])
 			continue;
 		g_string_append_printf(
@@ -1146,9 +1241,9 @@ void ps_snapshot_format(const PsSnapshot *snap, GString *out)
 		for (int mt = 0; mt < PS_MT_PCPTYPES; mt++) {
 			g_string_append_printf(out, " %s %" G_GUINT64_FORMAT,
 					       ps_migratetype_names[mt], snap->blocks[t][mt]);
-			if (snap->have_real[t])
+			if (have)
 				g_string_append_printf(out, " (real %" G_GUINT64_FORMAT ")",
-						       snap->real_blocks[t][mt]);
+						       real[mt]);
 		}
 		g_string_append(out, "\n");
 	}
