@@ -45,13 +45,20 @@
  * Whether the replay's free lists are in the kernel's order is measured, not assumed: each
  * zone_locked record's block is checked against the head of the list __rmqueue_smallest would
  * take it from (list_head_check; summary totals zone_locked_at_free_list_head and
- * zone_locked_not_at_free_list_head).
+ * zone_locked_not_at_free_list_head). A take from a higher order than a non-empty list of its
+ * type shows the kernel's lower lists empty: the blocks on them here that no record named are
+ * the starting dump's stale free pages and leave the buddy then (on_lists_passed_over, the
+ * summary's pages_taken_where_zone_locked_passed_over). A drain names its block's pageblock type,
+ * and the replay takes it where the start's fit typed the block otherwise
+ * (pageblocks_retyped_by_drains).
  *
  * --compare-at compares with a dump taken during the run (the pid of its reader or a time picks
  * the point). Two classes of difference are found there by later records (realdata
  * qemu-arm64-*-6.18.2): pages the starting dump shows free but which were allocated when the
  * trace started (a later free of them, no record naming them before: on_untraced_alloc; at 4K,
- * 2408 pages the `before` dump's own output took after their chunk was read, tracing off), and
+ * 2408 pages the `before` dump's own output took after their chunk was read, tracing off; or,
+ * earlier and without a free, the lists a zone_locked passed over: on_lists_passed_over, all 691
+ * on the 2-node recording, whose dump files are never freed), and
  * pcp frees that went straight to the buddy: free_frozen_pages calls free_one_page, which has no
  * tracepoint, when pcp_spin_trylock fails (an interrupt freeing on a cpu whose task holds the pcp
  * lock, e.g. in free_unref_folios). A later zone_locked of such a page proves it (rmqueue_bulk
@@ -138,6 +145,17 @@ struct SimPin {
 	uint8_t *seen;		  /* bit per pfn: named by a record so far */
 	uint64_t untraced_at_cut; /* free at the point here, allocated before the trace (below) */
 	uint64_t pcp_frees_in_buddy;
+	/*
+	 * taken by on_lists_passed_over: all; before the point; and of those free in the replay
+	 * at the point, the ones it found (before or after)
+	 */
+	uint64_t passed_over_pages, passed_over_before_cut, passed_over_at_cut;
+	uint64_t drain_retypes; /* pageblocks a drain showed of another type (on_observed) */
+	/*
+	 * per pageblock of the map: the type the last zone_locked or drain record naming a block
+	 * in it printed, PS_MT_TYPES while none has (on_lists_passed_over)
+	 */
+	uint8_t *named_mt;
 	cJSON *compare_at;
 	/*
 	 * Per cpu of the recording: its task context's last record was made with the cpu's pcp
@@ -252,15 +270,19 @@ static bool block_unseen(Pin *p, uint64_t pfn64, int order)
  * before.kpageflags into the tmpfs it dumps with tracing off, and pages it takes after their
  * chunk was read show free. Such pages count as allocated at the --compare-at point.
  */
-static void on_untraced_alloc(Pin *p, ps_pfn_t pfn, unsigned order)
+static uint64_t on_untraced_alloc(Pin *p, ps_pfn_t pfn, unsigned order)
 {
+	uint64_t n = 0;
+
 	if (!p->cut_done)
-		return;
+		return 0;
 	for (ps_pfn_t q = pfn; q < pfn + (1u << order); q++)
 		if (bit_test(p, p->cut_free, q)) {
 			bit_put(p, p->cut_free, q, false);
-			p->untraced_at_cut++;
+			n++;
 		}
+	p->untraced_at_cut += n;
+	return n;
 }
 
 /* The block is one allocated block now; returns the pages that had to come from the buddy. */
@@ -603,6 +625,67 @@ static void list_head_check(Pin *p, const PsZone *z, ps_pfn_t pfn, unsigned orde
 	p->zl_not_at_head++;
 }
 
+/*
+ * __rmqueue_smallest takes from the lowest order with a block on its type's list
+ * (get_page_from_free_area), so a zone_locked record whose block lies, here, in a free block of
+ * a higher order than a non-empty list of its type shows that the kernel's lists of that type
+ * were empty from the requested order up to that block's. The blocks on them here that no record
+ * has named were free only in the starting dump: allocated while tracing was off, as the
+ * `before` snapshot's own output is (on_untraced_alloc). They are taken out of the buddy now,
+ * allocated to nobody the trace knows. Named blocks are left: the trace put them there.
+ * Called only when the record's type is its block's pageblock type here, and a block is not
+ * taken when the last record naming its pageblock printed another type than the list's: where
+ * the start's fit typed a pageblock otherwise, the replay's lists are not the kernel's, and an
+ * empty list shows nothing. On ftrace-press-grow-6.18 (1,287 zone_locked records of another
+ * type) 979 of 2,833 blocks taken without that condition were free in after.kpageflags, 709 of
+ * them in pageblocks a record had named Unmovable; with it 2,980 pages are taken, the free set
+ * after the run differs from after.kpageflags by 6,102 pages instead of 6,463 (497 free only
+ * there instead of 68, 5,605 only in the replay instead of 6,395). Requiring a record to have
+ * named the type (none wrong there) finds none of the 2-node recording's 691: nothing names
+ * their pageblocks.
+ * qemu-arm64-4k-numa-6.18.2: the 691 node-0 pages free in before.kpageflags, shmem file pages
+ * (uptodate, dirty, lru, swapbacked) in mid.kpageflags and after.kpageflags (the dump's output
+ * stays in the tmpfs to the end, so no free names them), found at 0.0296-3.99 s; the kernel
+ * takes its first order-0 Movable page from an order-2 block at 0.029603 s while the replay's
+ * order-0 and order-1 Movable lists hold four of them.
+ */
+/* A record printed the type of pfn's pageblock (zone_locked: its list; drain: the block's). */
+static void note_named_mt(Pin *p, ps_pfn_t pfn, int mt)
+{
+	if (mt >= 0 && mt < PS_MT_TYPES)
+		p->named_mt[(pfn - p->m->map.base_pfn) >> p->m->pageblock_order] = (uint8_t)mt;
+}
+
+static void on_lists_passed_over(Pin *p, PsZone *z, ps_pfn_t pfn, unsigned order, int mt)
+{
+	PsMachine *m = p->m;
+	ps_pfn_t head = ps_enclosing_free_block(m, z, pfn, 0);
+	unsigned found;
+	int named;
+
+	if (head == PS_PFN_NONE || mt < 0 || mt >= PS_MT_TYPES)
+		return;
+	found = ps_page_order(m, head);
+	for (unsigned o = order; o < found; o++) {
+		const PsList *l = &z->free_area[o].list[mt];
+
+		for (ps_pfn_t q = l->head, next; q != PS_PFN_NONE; q = next) {
+			next = ps_list_next(m, l, q);
+			named = p->named_mt[(q - m->map.base_pfn) >> m->pageblock_order];
+			if (!block_unseen(p, q, (int)o) || (named != mt && named != PS_MT_TYPES))
+				continue;
+			ps_alloc_take_range(m, z, q, o);
+			p->passed_over_pages += 1ull << o;
+			if (p->cut_free && !p->cut_done) {
+				p->passed_over_before_cut += 1ull << o;
+				p->passed_over_at_cut += 1ull << o;
+			} else if (p->cut_free) {
+				p->passed_over_at_cut += on_untraced_alloc(p, q, o);
+			}
+		}
+	}
+}
+
 static void on_observed(Pin *p, const PsTraceEvent *ev)
 {
 	PsMachine *m = p->m;
@@ -629,6 +712,9 @@ static void on_observed(Pin *p, const PsTraceEvent *ev)
 	order = (unsigned)ev->order;
 	switch (ev->event) {
 	case PS_OBS_ZONE_LOCKED:
+		if (ps_pageblock_mt(m, pfn) == (enum ps_migratetype)ev->migratetype)
+			on_lists_passed_over(p, z, pfn, order, ev->migratetype);
+		note_named_mt(p, pfn, ev->migratetype);
 		list_head_check(p, z, pfn, order, ev->migratetype);
 		on_cut_pcp_pages(p, pfn, order);
 		if (ps_pageblock_mt(m, pfn) != (enum ps_migratetype)ev->migratetype)
@@ -639,6 +725,18 @@ static void on_observed(Pin *p, const PsTraceEvent *ev)
 			pcp_set(p, pfn, order, true);
 		break;
 	case PS_OBS_PCPU_DRAIN:
+		/*
+		 * free_pcppages_bulk prints the pageblock's type (get_pfnblock_migratetype) and
+		 * frees onto its list: a drain naming another type than the block has here shows
+		 * the start's fit typed it otherwise (realdata 4k-numa node 1: 0x85600, drained
+		 * as Unmovable from 2.84 s, fitted Movable).
+		 */
+		if (ev->migratetype >= 0 && ev->migratetype < PS_MT_PCPTYPES &&
+		    ps_pageblock_mt(m, pfn) != (enum ps_migratetype)ev->migratetype) {
+			p->drain_retypes++;
+			ps_pageblock_set_mt(m, z, pfn, (enum ps_migratetype)ev->migratetype);
+		}
+		note_named_mt(p, pfn, ev->migratetype);
 		if (!is_allocated(p, z, pfn, order)) {
 			p->anomalies[PIN_DRAIN_OF_FREE]++;
 			if (unseen)
@@ -678,10 +776,25 @@ static void on_observed(Pin *p, const PsTraceEvent *ev)
 
 /* ---- comparing with the state after the run ------------------------------------------------ */
 
+/* A zone's name in the report, with its node on a machine of more than one ("1 DMA"). */
+static const char *zone_label(const PsMachine *m, const PsZone *z, char buf[24])
+{
+	if (m->nr_nodes <= 1)
+		return ps_zone_names[z->type];
+	g_snprintf(buf, 24, "%d %s", z->node, ps_zone_names[z->type]);
+	return buf;
+}
+
 /* One zone of the pinned replay's end next to the real machine's after the run. */
 typedef struct {
 	const PsZone *z;
 	uint64_t real_free, sim_free, only_real, only_sim;
+	/*
+	 * free in the after dump and on a replay pcp list at the last record: a pcp list gives
+	 * pages back to the buddy only by a drain, so these were drained after tracing stopped
+	 * (the lab's snap.sh reads `after` with tracing off)
+	 */
+	uint64_t only_real_on_pcp;
 	uint64_t replay_blocks[PS_NR_ORDERS_MAX]; /* the replay's free blocks per order */
 	uint64_t real_blocks[PS_NR_ORDERS_MAX];	  /* the after snapshot's free set, merged */
 	uint64_t buddyinfo[PS_NR_ORDERS_MAX];	  /* the after buddyinfo's row, when have_bi */
@@ -689,9 +802,9 @@ typedef struct {
 } ZoneDiff;
 
 /* Page by page, which pages are free in the replay (m) and in the after state (am). */
-static void diff_zone(const PsMachine *m, const PsMachine *am, int i, const char *bi_text,
-		      ZoneDiff *d)
+static void diff_zone(Pin *p, const PsMachine *am, int i, const char *bi_text, ZoneDiff *d)
 {
+	const PsMachine *m = p->m;
 	const PsZone *z = &m->zones[i], *az = &am->zones[i];
 
 	d->z = z;
@@ -702,6 +815,7 @@ static void diff_zone(const PsMachine *m, const PsMachine *am, int i, const char
 		d->sim_free += s;
 		d->real_free += r;
 		d->only_real += r && !s;
+		d->only_real_on_pcp += r && !s && pcp_test(p, q);
 		d->only_sim += s && !r;
 	}
 	for (unsigned o = 0; o < m->nr_orders; o++) {
@@ -709,7 +823,9 @@ static void diff_zone(const PsMachine *m, const PsMachine *am, int i, const char
 		d->real_blocks[o] = az->free_area[o].nr_free;
 	}
 	if (bi_text) {
-		g_autofree char *needle = g_strdup_printf("zone %8s ", ps_zone_names[z->type]);
+		/* a node's own row: another node's zone of the type must not read it */
+		g_autofree char *needle =
+		    g_strdup_printf("Node %d, zone %8s ", z->node, ps_zone_names[z->type]);
 		const char *l = strstr(bi_text, needle);
 
 		if (l) {
@@ -741,12 +857,20 @@ static cJSON *diff_json(const ZoneDiff *d, unsigned nr_orders)
 	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(o, "zone", ps_zone_names[d->z->type]);
+	cJSON_AddNumberToObject(o, "node", d->z->node);
 	cJSON_AddNumberToObject(o, "real_free_pages", (double)d->real_free);
 	cJSON_AddNumberToObject(o, "replay_free_pages", (double)d->sim_free);
 	cJSON_AddNumberToObject(o, "free_only_in_real", (double)d->only_real);
 	cJSON_AddNumberToObject(o, "free_only_in_replay", (double)d->only_sim);
 	cJSON_AddNumberToObject(o, "differing_pages", (double)(d->only_real + d->only_sim));
 	cJSON_AddNumberToObject(o, "differing_pct_of_real_free", differing_pct(d));
+	cJSON_AddNumberToObject(o, "free_only_in_real_on_replay_pcp_at_end",
+				(double)d->only_real_on_pcp);
+	cJSON_AddNumberToObject(
+	    o, "differing_pct_besides_pcp_at_end",
+	    d->real_free ? 100.0 * (double)(d->only_real - d->only_real_on_pcp + d->only_sim) /
+			       (double)d->real_free
+			 : 0.0);
 	add_u64_array(o, "replay_blocks_per_order", d->replay_blocks, nr_orders);
 	add_u64_array(o, "after_kpageflags_blocks_per_order", d->real_blocks, nr_orders);
 	if (d->have_bi)
@@ -754,15 +878,24 @@ static cJSON *diff_json(const ZoneDiff *d, unsigned nr_orders)
 	return o;
 }
 
-static void diff_text(const ZoneDiff *d, unsigned nr_orders, GString *report)
+static void diff_text(const PsMachine *m, const ZoneDiff *d, GString *report)
 {
+	unsigned nr_orders = m->nr_orders;
+	char label[24];
+
 	g_string_append_printf(
 	    report,
 	    "  %-7s real free %8" G_GUINT64_FORMAT " replay %8" G_GUINT64_FORMAT
 	    "  differing pages %6" G_GUINT64_FORMAT " (%.3f %%: %" G_GUINT64_FORMAT
 	    " only real, %" G_GUINT64_FORMAT " only replay)\n",
-	    ps_zone_names[d->z->type], d->real_free, d->sim_free, d->only_real + d->only_sim,
+	    zone_label(m, d->z, label), d->real_free, d->sim_free, d->only_real + d->only_sim,
 	    differing_pct(d), d->only_real, d->only_sim);
+	if (d->only_real_on_pcp)
+		g_string_append_printf(
+		    report,
+		    "    of the only real, on a replay pcp list at the last record "
+		    "(drained after tracing stopped): %" G_GUINT64_FORMAT "\n",
+		    d->only_real_on_pcp);
 	g_string_append_printf(report, "    order      ");
 	for (unsigned o = 0; o < nr_orders; o++)
 		g_string_append_printf(report, " %6u", o);
@@ -815,9 +948,9 @@ static gboolean compare_after(Pin *p, const char *after, const char *cache_dir, 
 
 		if (!ps_zone_populated(&m->zones[i]))
 			continue;
-		diff_zone(m, am, i, bi_text, &d);
+		diff_zone(p, am, i, bi_text, &d);
 		cJSON_AddItemToArray(zones, diff_json(&d, m->nr_orders));
-		diff_text(&d, m->nr_orders, report);
+		diff_text(m, &d, report);
 	}
 	return TRUE;
 }
@@ -906,8 +1039,12 @@ static gboolean compare_at(PsSim *s, Pin *p, GError **error)
 		return FALSE;
 	}
 	cJSON_AddNumberToObject(p->compare_at, "cut_ns", (double)p->cut_t_ns);
+	/* free in the starting dump, allocated at the point: found by a later free or drain
+	 * (on_untraced_alloc) or by the lists a zone_locked passed over (on_lists_passed_over) */
 	cJSON_AddNumberToObject(p->compare_at, "pages_allocated_before_trace",
-				(double)p->untraced_at_cut);
+				(double)(p->untraced_at_cut + p->passed_over_before_cut));
+	cJSON_AddNumberToObject(p->compare_at, "pages_allocated_before_trace_by_list_order",
+				(double)p->passed_over_at_cut);
 	on_cut_irq_runs(p);
 	cJSON_AddNumberToObject(p->compare_at, "interrupt_run_pages_found_in_buddy",
 				(double)p->run_pages_in_buddy);
@@ -924,6 +1061,7 @@ static gboolean compare_at(PsSim *s, Pin *p, GError **error)
 	for (int i = 0; i < m->nr_zones; i++) {
 		const PsZone *z = &m->zones[i];
 		CutDiff d = {0};
+		char label[24];
 
 		if (!ps_zone_populated(z))
 			continue;
@@ -946,6 +1084,8 @@ static gboolean compare_at(PsSim *s, Pin *p, GError **error)
 			}
 		}
 		cJSON_AddItemToArray(zones, cut_diff_json(z, &d));
+		cJSON_AddNumberToObject(cJSON_GetArrayItem(zones, cJSON_GetArraySize(zones) - 1),
+					"node", z->node);
 		g_string_append_printf(
 		    s->report,
 		    "  %-7s real free %8" G_GUINT64_FORMAT " replay %8" G_GUINT64_FORMAT
@@ -955,9 +1095,9 @@ static gboolean compare_at(PsSim *s, Pin *p, GError **error)
 		    " and %" G_GUINT64_FORMAT
 		    "); pcp frees found in the buddy later: %" G_GUINT64_FORMAT
 		    "; only real and on a replay pcp list: %" G_GUINT64_FORMAT "\n",
-		    ps_zone_names[z->type], d.real_free, d.replay_free, d.only_real + d.only_replay,
-		    d.only_real, d.only_replay, d.only_real_unnamed, d.only_replay_unnamed,
-		    d.pcp_frees_in_buddy, d.only_real_on_pcp);
+		    zone_label(m, z, label), d.real_free, d.replay_free,
+		    d.only_real + d.only_replay, d.only_real, d.only_replay, d.only_real_unnamed,
+		    d.only_replay_unnamed, d.pcp_frees_in_buddy, d.only_real_on_pcp);
 	}
 	return TRUE;
 }
@@ -988,6 +1128,12 @@ static gboolean pinned_start(PsSim *s, GError **error)
 		p->cpus[i].lock.holder = -1;
 		p->cpus[i].run = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	}
+	/* on_lists_passed_over asks whether a block was named, with or without --compare-at */
+	p->seen = g_new0(uint8_t, (s->m->map.end_pfn - s->m->map.base_pfn + 7) / 8);
+	p->named_mt =
+	    g_malloc(((s->m->map.end_pfn - s->m->map.base_pfn) >> s->m->pageblock_order) + 1);
+	memset(p->named_mt, PS_MT_TYPES,
+	       ((s->m->map.end_pfn - s->m->map.base_pfn) >> s->m->pageblock_order) + 1);
 	if (s->opts.compare_at_kpageflags) {
 		gsize bytes = (s->m->map.end_pfn - s->m->map.base_pfn + 7) / 8;
 
@@ -996,7 +1142,6 @@ static gboolean pinned_start(PsSim *s, GError **error)
 		p->cut_on_pcp = g_new0(uint8_t, bytes);
 		p->cut_buddy = g_new0(uint8_t, bytes);
 		p->named = g_new0(uint8_t, bytes);
-		p->seen = g_new0(uint8_t, bytes);
 		p->irq_run = g_new0(uint32_t, s->m->map.end_pfn - s->m->map.base_pfn);
 		p->proven_runs = g_hash_table_new(g_direct_hash, g_direct_equal);
 	}
@@ -1040,6 +1185,13 @@ static gboolean pinned_finish(PsSim *s, GError **error)
 		g_string_append_printf(s->report, " %s %" G_GUINT64_FORMAT, pin_anomaly_names[i],
 				       p->anomalies[i]);
 	g_string_append_printf(s->report, "\n");
+	if (p->passed_over_pages || p->drain_retypes)
+		g_string_append_printf(
+		    s->report,
+		    "  pages never named on lists a zone_locked passed over, taken "
+		    "as allocated before the trace: %" G_GUINT64_FORMAT
+		    "; pageblocks retyped by a drain: %" G_GUINT64_FORMAT "\n",
+		    p->passed_over_pages, p->drain_retypes);
 	if (s->opts.compare_at_kpageflags && !compare_at(s, p, error))
 		return FALSE;
 	if (s->opts.after_kpageflags) {
@@ -1080,6 +1232,9 @@ static cJSON *pinned_summary(PsSim *s)
 	cJSON_AddNumberToObject(o, "pages_returned_to_buddy", (double)p->pages_returned);
 	cJSON_AddNumberToObject(o, "pcp_pages_at_end", (double)p->pcp_pages);
 	cJSON_AddNumberToObject(o, "claims", (double)p->claims);
+	cJSON_AddNumberToObject(o, "pages_taken_where_zone_locked_passed_over",
+				(double)p->passed_over_pages);
+	cJSON_AddNumberToObject(o, "pageblocks_retyped_by_drains", (double)p->drain_retypes);
 	cJSON_AddNumberToObject(o, "zone_locked_at_free_list_head", (double)p->zl_at_head);
 	cJSON_AddNumberToObject(o, "zone_locked_not_at_free_list_head", (double)p->zl_not_at_head);
 	cJSON_AddNumberToObject(o, "compaction_pages_isolated", (double)p->isolated_pages);
@@ -1120,6 +1275,7 @@ static void pinned_free(PsSim *s)
 	g_free(p->cut_buddy);
 	g_free(p->named);
 	g_free(p->seen);
+	g_free(p->named_mt);
 	g_free(p->irq_run);
 	g_clear_pointer(&p->proven_runs, g_hash_table_unref);
 	cJSON_Delete(p->compare_at);

@@ -4,7 +4,8 @@
  * 4K, 16K and 64K pages (realdata/qemu-arm64-{4k,16k,64k}-6.18.2, made by qemu-lab/run.sh):
  * pinned replay against the snapshot taken in the middle of the run and after it, and policy
  * replay against the kernel's own counters, at each page size; and the NUMA recording
- * (qemu-arm64-4k-numa-6.18.2, test_numa) in policy replay against its NUMA counters.
+ * (qemu-arm64-4k-numa-6.18.2) pinned (numa_rec) and in policy replay against its NUMA counters
+ * (test_numa).
  *
  * The mid snapshot is read by the lab's snap.sh; its kpageflags dump is written by the first
  * `dd` process of the trace (tracing is on during `mid`, off during `before` and `after`), so
@@ -58,10 +59,38 @@
  * grid from the trace's start, not on the kernel's vmstat_update grid (sim/replay.c). At 64K 5 and
  * 22 are not: the order of the snapshot's own free blocks on their lists, which kpageflags cannot
  * show (the first is at 44.6 ms: the kernel takes 0xa040 where the replay's list starts with
- * 0x4840). At 4K about half are not: the `before` dump's own pages (above) are free in the
- * replay, so once one of them heads the order-0 Movable list, which the kernel never takes
+ * 0x4840). At 4K about half were not while the `before` dump's own pages (above) were free in
+ * the replay: once one of them headed the order-0 Movable list, which the kernel never takes
  * (0x4aeab from 33.7 ms on realdata: free in before.kpageflags, a file page in mid, first named
- * by a free at 3.98 s), every order-0 take after it is counted. The bounds are those figures.
+ * by a free at 3.98 s), every order-0 take after it was counted (72,579 realdata, 37,119
+ * shipped). Such a take shows the kernel's lower lists empty, so the replay now takes the pages
+ * no record named off the lists the kernel passed over (pinned.c, on_lists_passed_over): 1,384
+ * of realdata's 2,408 and all 742 shipped are found so, before their frees, the same pages the
+ * frees find (the totals are unchanged), and 172 and 0 takes are elsewhere. The bounds are those
+ * figures.
+ *
+ * The NUMA recording (qemu-arm64-4k-numa-6.18.2, numa_rec: 2 nodes of 1 GiB, numa.c), pinned:
+ *   mid: the `before` dump's own pages again: 691 on node 0, free in before.kpageflags and shmem
+ *     file pages (uptodate, dirty, lru, swapbacked) in mid and after. The files stay in the tmpfs
+ *     to the end, so no free names them; the lists the kernel's zone_locked takes pass over find
+ *     all 691 (the first at 0.029603 s: an order-0 Movable take from an order-2 block while the
+ *     replay's order-0 and order-1 Movable lists held four of them). That needs each node's
+ *     pageblock types right: snapshot.c fits each node to its own pagetypeinfo table (node 1
+ *     took node 0's before, 512 zone_locked records of another type), node 1's wholly free
+ *     Reclaimable pageblock is 0x80a00 beside the partly free 0x80800 (fit_free_areas), and a
+ *     drain naming another type retypes its block (0x85600, drained Unmovable from 2.84 s).
+ *     Both nodes exact (6,627 and 95,975 free pages); 17 zone_locked takes in 0x80c00, which
+ *     the fit types Unmovable and the kernel takes as Movable, are not at a list head.
+ *   after: node 1 differs by 5,049 pages (2.32 %), 4,893 of them free in after.kpageflags and
+ *     on a replay pcp list at the last record: cpu 0's frees of node-1 pages at 7.73-7.75 s (its
+ *     remote pcp list), which nothing drained while tracing was on. snap.sh reads `after` with
+ *     tracing off (the lab's init: sleep 2, tracing_on 0, then snap.sh), and
+ *     refresh_cpu_vm_stats drains a remote pcp list (drain_zone_pages) and decays local ones
+ *     (decay_pcp_high) without a record then: after.buddyinfo, read before the dump, already has
+ *     2,016 of them in the buddy, the dump 2,721 more. A pcp list gives pages to the buddy only
+ *     by a drain, so such pages are counted apart (differing_pct_besides_pcp_at_end) and the rest
+ *     is bounded: node 0 0.191 % (436 pages free in the replay, allocated after tracing stopped:
+ *     flagless in after.kpageflags, page tables at mid), node 1 0.072 % (156).
  */
 #include <glib/gstdio.h>
 #include <inttypes.h>
@@ -87,17 +116,26 @@ typedef struct {
 	double after_max_pct;  /* differing pages after the run, % of the real free pages */
 	uint64_t zl_elsewhere; /* zone_locked blocks not at their free list's head (bound) */
 	unsigned fit_wrong;    /* pageblocks the fit types otherwise than the trace names */
+	/* after_max_pct bounds the pages not explained by pcp drains after tracing stopped */
+	bool after_besides_pcp;
 } QemuRec;
 
 /* The realdata three first, then the shipped three, each 4K, 16K, 64K (test_ratios). */
 static const QemuRec recs[] = {
-    {"qemu-arm64-4k-6.18.2", false, 4096, 2408, 0, 0.06, 72579, 1},
-    {"qemu-arm64-16k-6.18.2", false, 16384, 0, 0, 0.3, 0, 0},
-    {"qemu-arm64-64k-6.18.2", false, 65536, 0, 0, 0.6, 5, 0},
-    {"4k", true, 4096, 742, 0, 0.05, 37119, 0},
-    {"16k", true, 16384, 0, 0, 0.51, 0, 0},
-    {"64k", true, 65536, 0, 17, 0.335, 22, 0},
+    {"qemu-arm64-4k-6.18.2", false, 4096, 2408, 0, 0.06, 172, 1, false},
+    {"qemu-arm64-16k-6.18.2", false, 16384, 0, 0, 0.3, 0, 0, false},
+    {"qemu-arm64-64k-6.18.2", false, 65536, 0, 0, 0.6, 5, 0, false},
+    {"4k", true, 4096, 742, 0, 0.05, 0, 0, false},
+    {"16k", true, 16384, 0, 0, 0.51, 0, 0, false},
+    {"64k", true, 65536, 0, 17, 0.335, 22, 0, false},
 };
+
+/*
+ * The NUMA recording (2 nodes, numa.c), pinned only (test_pinned_numa): mid exact per node, after
+ * besides the pcp pages drained after tracing stopped.
+ */
+static const QemuRec numa_rec = {
+    "qemu-arm64-4k-numa-6.18.2", false, 4096, 691, 0, 0.2, 17, 0, true};
 
 /* One recording imported and mirrored: the trace, the config, the mid dump's reader. */
 typedef struct {
@@ -237,9 +275,10 @@ static void test_pinned(gconstpointer data)
 	cJSON_ArrayForEach(z, cJSON_GetObjectItem(cJSON_GetObjectItem(js, "compare_at"), "zones"))
 	{
 		if (g_test_verbose())
-			g_printerr("%s mid %s: real free %.0f replay %.0f differing %.0f (never "
-				   "named %.0f), pcp frees found in the buddy %.0f\n",
-				   rec->name, cJSON_GetObjectItem(z, "zone")->valuestring,
+			g_printerr("%s mid node %.0f %s: real free %.0f replay %.0f differing %.0f "
+				   "(never named %.0f), pcp frees found in the buddy %.0f\n",
+				   rec->name, ps_test_json_num(z, "node"),
+				   cJSON_GetObjectItem(z, "zone")->valuestring,
 				   ps_test_json_num(z, "real_free_pages"),
 				   ps_test_json_num(z, "replay_free_pages"),
 				   ps_test_json_num(z, "differing_pages"),
@@ -263,9 +302,22 @@ static void test_pinned(gconstpointer data)
 	g_assert_cmpfloat(zl_head, >, 0);
 	g_assert_cmpfloat(zl_else, <=, (double)rec->zl_elsewhere);
 	/* the before dump's own pages, found allocated at the point (see above) */
+	if (g_test_verbose())
+		g_printerr("%s pages allocated before the trace %.0f, %.0f of them found by the "
+			   "lists a zone_locked passed over\n",
+			   rec->name,
+			   ps_test_json_num(cJSON_GetObjectItem(js, "compare_at"),
+					    "pages_allocated_before_trace"),
+			   ps_test_json_num(cJSON_GetObjectItem(js, "compare_at"),
+					    "pages_allocated_before_trace_by_list_order"));
 	g_assert_cmpfloat(
 	    ps_test_json_num(cJSON_GetObjectItem(js, "compare_at"), "pages_allocated_before_trace"),
 	    ==, (double)rec->mid_untraced);
+	/* no free names the NUMA recording's (see above): the lists passed over find them all */
+	if (rec == &numa_rec)
+		g_assert_cmpfloat(ps_test_json_num(cJSON_GetObjectItem(js, "compare_at"),
+						   "pages_allocated_before_trace_by_list_order"),
+				  ==, (double)rec->mid_untraced);
 	/* the shipped 4K recording's softirq frees after a drain (see above) went to the buddy */
 	if (rec->shipped && rec->page_size == 4096)
 		g_assert_cmpfloat(ps_test_json_num(cJSON_GetObjectItem(js, "totals"),
@@ -275,12 +327,17 @@ static void test_pinned(gconstpointer data)
 			   cJSON_GetObjectItem(cJSON_GetObjectItem(js, "compare_after"), "zones"))
 	{
 		double pct = ps_test_json_num(z, "differing_pct_of_real_free");
+		double rest = ps_test_json_num(z, "differing_pct_besides_pcp_at_end");
 
 		if (g_test_verbose())
-			g_printerr("%s after %s: differing %.0f pages, %.3f %% of the real free\n",
-				   rec->name, cJSON_GetObjectItem(z, "zone")->valuestring,
-				   ps_test_json_num(z, "differing_pages"), pct);
-		g_assert_cmpfloat(pct, <=, rec->after_max_pct);
+			g_printerr(
+			    "%s after node %.0f %s: differing %.0f pages, %.3f %% of the real "
+			    "free; on a replay pcp list at the end %.0f, the rest %.3f %%\n",
+			    rec->name, ps_test_json_num(z, "node"),
+			    cJSON_GetObjectItem(z, "zone")->valuestring,
+			    ps_test_json_num(z, "differing_pages"), pct,
+			    ps_test_json_num(z, "free_only_in_real_on_replay_pcp_at_end"), rest);
+		g_assert_cmpfloat(rec->after_besides_pcp ? rest : pct, <=, rec->after_max_pct);
 	}
 	cJSON_Delete(js);
 	prepared_clear(&p);
@@ -1361,6 +1418,7 @@ int main(int argc, char **argv)
 	g_test_add_data_func("/sim/qemu/ratios/shipped", &ratio_sets[1], test_ratios);
 	g_test_add_func("/sim/qemu/vmstat-error", test_vmstat_error);
 	g_test_add_func("/sim/qemu/numa", test_numa);
+	g_test_add_data_func("/sim/qemu/pinned/qemu-arm64-4k-numa-6.18.2", &numa_rec, test_pinned);
 	for (size_t i = 0; i < G_N_ELEMENTS(numa_pol_recs); i++) {
 		g_autofree char *path =
 		    g_strdup_printf("/sim/qemu/numa-policies/%s", numa_pol_recs[i].name);
