@@ -1417,9 +1417,12 @@ enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
 	ps_pfn_t start = z->start_pfn, end = ps_zone_end_pfn(z);
 	bool sync = cc->mode != PS_MIGRATE_ASYNC;
 	enum ps_compact_result ret;
-	ps_pfn_t last_migrated = 0; /* as the kernel starts it: pfn 0's pageblock */
-	/* the kernel's last_migrated_pfn for the drain: set by a migration, 0 once drained */
-	ps_pfn_t drain_from = 0;
+	/*
+	 * The kernel's last_migrated_pfn: the start of the pageblock the last isolation ended in
+	 * (0 at the start, pfn 0's pageblock as the kernel's, and again once check_drain drained).
+	 * It decides both finish_pageblock and the drain, as the kernel's one variable does.
+	 */
+	ps_pfn_t last_migrated = 0;
 	ps_pfn_t migrate_start, free_start; /* for note_compact_zone */
 
 	if (cc->order >= 0) {
@@ -1471,7 +1474,6 @@ enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
 		    pageblock_start(m, last_migrated) == pageblock_start(m, cc->migrate_pfn);
 		if (isolate_migratepages(m, cc)) {
 			last_migrated = MAX(z->start_pfn, pageblock_start(m, cc->migrate_pfn - 1));
-			drain_from = last_migrated;
 			if (!migrate_pages(m, cc) && !scanners_met(m, cc)) {
 				/* no target found before the scanners met: nothing more to gain */
 				ret = PS_COMPACT_RES_CONTENDED;
@@ -1487,10 +1489,9 @@ enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
 		 * migrated from (or isolated nothing, the scanner moving on towards the free
 		 * scanner): flush what the migrations freed to this cpu's lists so it merges.
 		 */
-		if (cc->order > 0 && cc->free_to_pcp && drain_from &&
-		    drain_from < (cc->migrate_pfn & ~((ps_pfn_t)(1u << cc->order) - 1))) {
+		if (cc->order > 0 && cc->free_to_pcp && last_migrated &&
+		    last_migrated < (cc->migrate_pfn & ~((ps_pfn_t)(1u << cc->order) - 1))) {
 			ps_pcp_drain_cpu_zone(m, z, cc->free_cpu);
-			drain_from = 0;
 			last_migrated = 0;
 		}
 	}
