@@ -75,10 +75,14 @@
 #include <unistd.h>
 
 /*
- * s starts with the literal lit, not empty (g_str_has_prefix measures both strings: the rest of
- * a line). The first character first: most tests of a line fail there, without the call.
+ * s starts with prefix, a non-empty constant (g_str_has_prefix measures both strings: the rest
+ * of a line). The first character first: most tests of a line fail there, without the call.
+ * Inline, with a literal prefix, strlen is a constant. A function, so s is read once.
  */
-#define HAS_PREFIX(s, lit) ((s)[0] == ("" lit)[0] && strncmp((s), "" lit, sizeof(lit) - 1) == 0)
+static inline bool has_prefix(const char *s, const char *prefix)
+{
+	return s[0] == prefix[0] && strncmp(s, prefix, strlen(prefix)) == 0;
+}
 
 #define IMP_MAX_KV	     16
 #define IMP_MAX_ZONE_SAMPLES 64 /* node/zone pairs "pagesim-zone:" markers may name */
@@ -318,10 +322,10 @@ static char *event_end(char *ev, bool *syscall)
 	char *p = ev;
 
 	*syscall = false;
-	if (HAS_PREFIX(p, "sys_")) {
+	if (has_prefix(p, "sys_")) {
 		while (*p && *p != ' ' && *p != '(')
 			p++;
-		if (p > ev && (*p == '(' || (p[-1] != ':' && HAS_PREFIX(p, " -> ")))) {
+		if (p > ev && (*p == '(' || (p[-1] != ':' && has_prefix(p, " -> ")))) {
 			*syscall = true;
 			return p;
 		}
@@ -422,7 +426,7 @@ static const char *split_line(char *s, gsize len, Line *l)
 		}
 	}
 	if (l->event[0] == 's' &&
-	    (HAS_PREFIX(l->event, "sys_enter_") || HAS_PREFIX(l->event, "sys_exit_"))) {
+	    (has_prefix(l->event, "sys_enter_") || has_prefix(l->event, "sys_exit_"))) {
 		/* perf: "syscalls:sys_enter_mmap: addr: 0x..., ..." / "sys_exit_mmap: 0x..." */
 		bool enter = l->event[4] == 'e' && l->event[5] == 'n';
 
@@ -1521,9 +1525,9 @@ static gboolean note_marker(Imp *im, const Line *l, uint64_t t, GError **error)
 	enum ps_mpol_mode mode;
 	uint64_t nodes;
 
-	if (HAS_PREFIX(l->raw, "pagesim-zone:"))
+	if (has_prefix(l->raw, "pagesim-zone:"))
 		return note_zone_sample(im, l, error);
-	if (HAS_PREFIX(l->raw, "pagesim-online:"))
+	if (has_prefix(l->raw, "pagesim-online:"))
 		return note_online(im, l, t, error);
 	if (!g_str_has_prefix(l->raw, tag))
 		return TRUE; /* some other program's marker */
@@ -1613,9 +1617,9 @@ static enum ev_class classify(const char *name, enum ps_observed_event *obs)
 			}
 		if (strcmp(name, "mm_compaction_try_to_compact_pages") == 0)
 			return EVC_COMPACT_DIRECT;
-		if (HAS_PREFIX(name, "mm_compaction_") || HAS_PREFIX(name, "mm_vmscan_") ||
-		    HAS_PREFIX(name, "mm_page_") || HAS_PREFIX(name, "mm_filemap_") ||
-		    HAS_PREFIX(name, "mm_setup_per_zone") ||
+		if (has_prefix(name, "mm_compaction_") || has_prefix(name, "mm_vmscan_") ||
+		    has_prefix(name, "mm_page_") || has_prefix(name, "mm_filemap_") ||
+		    has_prefix(name, "mm_setup_per_zone") ||
 		    strcmp(name, "mm_calculate_totalreserve_pages") == 0)
 			return EVC_KNOWN;
 	}
@@ -2162,7 +2166,7 @@ static gboolean do_free(Imp *im, const Line *l, PsTraceEvent *ev, GError **error
 			bulk_remove(im, pfn);
 	}
 	/* the kernel's reclaim freed it (shrink_folio_list in kswapd or in a direct reclaim) */
-	if (HAS_PREFIX(l->comm, "kswapd")) {
+	if (has_prefix(l->comm, "kswapd")) {
 		im->st->free_reclaim_kswapd += 1ull << order;
 		ev->free_reason = PS_FREE_RECLAIM_KSWAPD;
 	} else if (g_hash_table_contains(im->in_reclaim, GINT_TO_POINTER(l->pid))) {
@@ -2420,10 +2424,10 @@ static bool header_text(const char *s)
 	if (*s != '\0' && *s != '#' && *s != 'c' && *s != 'v' && *s != 'C' && *s != 't')
 		return false;
 	/* the second character first: most lines left are events of "cc1", "cat", ... */
-	return !*s || *s == '#' || (s[1] == 'p' && HAS_PREFIX(s, "cpus=")) ||
-	       (s[1] == 'e' && HAS_PREFIX(s, "version =")) ||
-	       (s[1] == 'P' && HAS_PREFIX(s, "CPU ")) ||
-	       (s[1] == 'r' && HAS_PREFIX(s, "trace-cmd:"));
+	return !*s || *s == '#' || (s[1] == 'p' && has_prefix(s, "cpus=")) ||
+	       (s[1] == 'e' && has_prefix(s, "version =")) ||
+	       (s[1] == 'P' && has_prefix(s, "CPU ")) ||
+	       (s[1] == 'r' && has_prefix(s, "trace-cmd:"));
 }
 
 static bool non_event_line(Imp *im, const char *s)
@@ -2474,7 +2478,7 @@ static bool lost_events_line(Imp *im, const char *s)
 		return true;
 	}
 	/* trace-cmd report: "CPU:1 [15055 EVENTS DROPPED]", or without a count */
-	if (HAS_PREFIX(s, "CPU:") && strstr(s, "EVENTS DROPPED]")) {
+	if (has_prefix(s, "CPU:") && strstr(s, "EVENTS DROPPED]")) {
 		const char *n = strchr(s, '[');
 
 		im->st->lost_events += MAX(g_ascii_strtoull(n + 1, NULL, 10), 1);
@@ -2512,7 +2516,7 @@ static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
 	}
 	/* the sysctl compacts MIGRATE_SYNC; async and sync_light runs are direct or kcompactd's */
 	if (cls != EVC_COMPACT_DIRECT &&
-	    (!begin || HAS_PREFIX(l->comm, "kcompactd") || g_strcmp0(kv(l, "mode"), "sync")))
+	    (!begin || has_prefix(l->comm, "kcompactd") || g_strcmp0(kv(l, "mode"), "sync")))
 		return TRUE;
 	if (begin && !get_u64(im, l, "zone_start", &zone_start, error))
 		return FALSE;
@@ -3318,7 +3322,7 @@ static gboolean port_filemap(Imp *im, const Line *l, uint64_t ts, bool add, GErr
 	ev.pid = l->pid;
 	ev.cpu = l->cpu;
 	if (!add) {
-		bool reclaim = HAS_PREFIX(l->comm, "kswapd") ||
+		bool reclaim = has_prefix(l->comm, "kswapd") ||
 			       g_hash_table_contains(im->in_reclaim, GINT_TO_POINTER(l->pid));
 
 		ev.reason = reclaim ? PS_CACHE_RECLAIM : PS_CACHE_TRUNCATE;
@@ -3569,8 +3573,8 @@ static bool vmstat_note(Imp *im, const char *event, const char *comm, const char
 	if (event[3] == 'v' && (strcmp(event, "mm_vmscan_direct_reclaim_begin") == 0 ||
 				strcmp(event, "mm_vmscan_node_reclaim_begin") == 0))
 		return false;
-	if (HAS_PREFIX(event + 3, "page_p") && strcmp(event, "mm_page_pcpu_drain") == 0 &&
-	    HAS_PREFIX(comm, "kworker/")) {
+	if (has_prefix(event + 3, "page_p") && strcmp(event, "mm_page_pcpu_drain") == 0 &&
+	    has_prefix(comm, "kworker/")) {
 		parse_timestamp(ts, &ts_ns, &overflow);
 		im->hdr.has_vmstat_update = true;
 		im->hdr.vmstat_update_ns = ts_ns >= im->vs_t0 ? ts_ns - im->vs_t0 : 0;
@@ -3718,7 +3722,7 @@ static bool scan_names(const Scan *sc, uint64_t *pfn, bool *free)
 	const char *e = sc->event, *v, *v_end;
 	bool alloc;
 
-	if (!sc->payload || !HAS_PREFIX(e, "mm_page_"))
+	if (!sc->payload || !has_prefix(e, "mm_page_"))
 		return false;
 	alloc = strcmp(e + 8, "alloc") == 0;
 	*free = !alloc && strcmp(e + 8, "free") == 0;
@@ -4170,17 +4174,17 @@ static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 	if (strcmp(e, "sched_process_exec") == 0)
 		/* the held kernel faults wrote the new image: after the old one's unmap */
 		return port_sched(im, l, t, error) && port_flush_held(im, l->pid, t, error);
-	if (HAS_PREFIX(e, "sched_process_"))
+	if (has_prefix(e, "sched_process_"))
 		return port_flush_held(im, l->pid, t, error) && port_sched(im, l, t, error);
 	if (strcmp(e, "mm_filemap_add_to_page_cache") == 0 ||
 	    strcmp(e, "mm_filemap_delete_from_page_cache") == 0)
 		return note_proc(im, l, t, error) && port_filemap(im, l, t, e[11] == 'a', error);
 	/* the other allocator events: classified once for the compaction request and the rest */
-	cls = HAS_PREFIX(e, "mm_") ? classify(e, &obs) : EVC_UNKNOWN;
+	cls = has_prefix(e, "mm_") ? classify(e, &obs) : EVC_UNKNOWN;
 	if (im->start_named)
 		note_pcp_start(im, l, cls, obs);
 	/* a write to compact_memory is the workload's: a compact record */
-	if ((cls == EVC_ALLOC || HAS_PREFIX(e, "mm_compaction_")) &&
+	if ((cls == EVC_ALLOC || has_prefix(e, "mm_compaction_")) &&
 	    !note_compaction(im, l, cls, obs, t, error))
 		return FALSE;
 	if (cls == EVC_ALLOC || cls == EVC_FREE)
@@ -4203,7 +4207,7 @@ static gboolean port_line(Imp *im, const Line *l, uint64_t t, GError **error)
 	}
 	if (strcmp(e, "page_cache_ra_order") == 0 && !port_ra(im, l, error))
 		return FALSE;
-	if (HAS_PREFIX(e, "mm_") || HAS_PREFIX(e, "page_cache_ra")) {
+	if (has_prefix(e, "mm_") || has_prefix(e, "page_cache_ra")) {
 		/* allocator-internal and readahead events: the simulator decides them itself */
 		im->st->port.observed_skipped++;
 		return TRUE;
@@ -4292,7 +4296,7 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 	cls = classify(l.event, &obs);
 	if (cls == EVC_MIGRATE_PTE)
 		return note_migration(im, &l, error);
-	if (HAS_PREFIX(l.event, "mm_compaction_"))
+	if (has_prefix(l.event, "mm_compaction_"))
 		note_compaction_window(im, &l);
 	if (cls != EVC_FREE && l.cpu < im->hdr.cpus)
 		im->mig[l.cpu].pid = -1;
@@ -4368,7 +4372,7 @@ static gboolean find_cpus(Imp *im, const char *path, int *cpus, PsImportFormat *
 
 		while (*t == ' ')
 			t++;
-		if (HAS_PREFIX(t, "cpus=")) {
+		if (has_prefix(t, "cpus=")) {
 			*cpus = atoi(t + 5);
 			*detected = PS_IMPORT_TRACE_CMD;
 			break;
