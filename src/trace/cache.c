@@ -16,8 +16,11 @@
  *
  * Format (native byte order and struct layout: an entry never leaves the machine that wrote it):
  *   prologue  CacheHead: magic "PSTRACE\x01", byte-order mark, format, sizeof(PsTraceEvent),
- *             the layout key, the JSONL's size and digest, the trace header
- *   payload   one encoded record after another
+ *             the layout key, the JSONL's size and digest, the trace header (its pcp_start
+ *             pointer written as NULL)
+ *   payload   the header's pcp_start lists (n_pcp_start PsTracePcpStart, as long as the
+ *             recording's: format 8; format 7 held at most 96 inside the header), then one
+ *             encoded record after another
  *   epilogue  CacheTail: record count, payload length, payload checksum, end magic
  * A varint here is a prefix varint: a value of 7n bits or fewer (n 1-8) takes n bytes, little
  * endian, the first byte's low n - 1 bits ones and the next a zero, the value above them; a
@@ -75,7 +78,7 @@
 
 #define CACHE_MAGIC	 "PSTRACE\x01"
 #define CACHE_END_MAGIC	 "PSTREND\x01"
-#define CACHE_FORMAT	 7
+#define CACHE_FORMAT	 8
 #define CACHE_BYTE_ORDER 0x0102030405060708ULL
 #define CACHE_SUFFIX	 ".pstc"
 
@@ -95,6 +98,8 @@ typedef struct {
 	PsTraceHeader hdr;
 	uint32_t pad;
 } CacheHead;
+/* the pcp_start lists right after it, read in place from the map: 8-byte aligned */
+G_STATIC_ASSERT(sizeof(CacheHead) % G_ALIGNOF(PsTracePcpStart) == 0);
 
 /* The epilogue: what only the end of the parse knows. */
 typedef struct {
@@ -303,7 +308,9 @@ static char *check_head(const CacheHead *h, const char *digest, uint64_t source_
 				       h->source_size, source_size);
 	if (h->hdr.cpus < 1 || h->hdr.cpus > PS_TRACE_MAX_CPUS ||
 	    memchr(h->hdr.source, 0, sizeof(h->hdr.source)) == NULL ||
-	    memchr(h->hdr.machine, 0, sizeof(h->hdr.machine)) == NULL)
+	    memchr(h->hdr.machine, 0, sizeof(h->hdr.machine)) == NULL || h->hdr.n_pcp_start < 0 ||
+	    h->hdr.n_pcp_start > PS_TRACE_PCP_START_MAX ||
+	    (!h->hdr.has_pcp_start && h->hdr.n_pcp_start))
 		return g_strdup("trace header out of range");
 	return NULL;
 }
@@ -353,7 +360,7 @@ PsCacheIn *ps_cache_in_open(const char *path, const char *digest, uint64_t sourc
 	g_autoptr(GError) local = NULL;
 	GMappedFile *map;
 	const uint8_t *data;
-	gsize size;
+	gsize size, lists;
 	CacheHead head;
 	CacheTail tail;
 	PsCacheIn *c;
@@ -381,8 +388,17 @@ PsCacheIn *ps_cache_in_open(const char *path, const char *digest, uint64_t sourc
 	if (!*why && tail.payload_bytes != size - sizeof(head) - sizeof(tail))
 		*why = g_strdup_printf("payload of %zu bytes, the end mark says %" PRIu64,
 				       size - sizeof(head) - sizeof(tail), tail.payload_bytes);
+	lists = (gsize)head.hdr.n_pcp_start * sizeof(PsTracePcpStart);
+	if (!*why && lists > tail.payload_bytes)
+		*why = g_strdup_printf("payload of %" PRIu64 " bytes, the header's %d pcp_start "
+				       "lists take more",
+				       tail.payload_bytes, head.hdr.n_pcp_start);
 	if (!*why && sum_payload(0, data + sizeof(head), tail.payload_bytes) != tail.checksum)
 		*why = g_strdup("checksum mismatch: the file is corrupt");
+	/* the lists are read where they lie, for as long as the entry stays mapped */
+	head.hdr.pcp_start = lists ? (PsTracePcpStart *)(data + sizeof(head)) : NULL;
+	if (!*why && !ps_trace_header_check(&head.hdr, &local))
+		*why = g_strdup_printf("trace header: %s", local->message);
 	if (*why) {
 		g_mapped_file_unref(map);
 		return NULL;
@@ -391,10 +407,10 @@ PsCacheIn *ps_cache_in_open(const char *path, const char *digest, uint64_t sourc
 	c = g_new0(PsCacheIn, 1);
 	c->path = g_strdup(path);
 	c->map = map;
-	c->start = c->p = data + sizeof(head);
-	c->end = c->start + tail.payload_bytes;
-	c->fast_end =
-	    tail.payload_bytes >= RECORD_MAX_BYTES ? c->end - RECORD_MAX_BYTES + 1 : c->start;
+	c->start = c->p = data + sizeof(head) + lists;
+	c->end = data + sizeof(head) + tail.payload_bytes;
+	c->fast_end = (gsize)(c->end - c->start) >= RECORD_MAX_BYTES ? c->end - RECORD_MAX_BYTES + 1
+								     : c->start;
 	c->nr_records = c->fast_count = tail.nr_records;
 	c->cpus = head.hdr.cpus;
 	c->check_words = checked_words(false);
@@ -844,6 +860,7 @@ PsCacheOut *ps_cache_out_new(const char *path, const char *digest, uint64_t sour
 	if (digest)
 		g_strlcpy(head.digest, digest, sizeof(head.digest));
 	head.hdr = *hdr;
+	head.hdr.pcp_start = NULL; /* the lists follow, at the payload's start */
 	if (!ps_atomic_file_write(f, &head, sizeof(head), error)) {
 		ps_atomic_file_abort(f);
 		return NULL;
@@ -851,6 +868,9 @@ PsCacheOut *ps_cache_out_new(const char *path, const char *digest, uint64_t sour
 	c = g_new0(PsCacheOut, 1);
 	c->file = f;
 	c->buf = g_byte_array_sized_new(OUT_FLUSH + 1024);
+	if (hdr->n_pcp_start > 0)
+		g_byte_array_append(c->buf, (const guint8 *)hdr->pcp_start,
+				    (guint)((gsize)hdr->n_pcp_start * sizeof(PsTracePcpStart)));
 	bases_init(c->prev);
 	c->shapes = g_hash_table_new_full(shape_key_hash, shape_key_equal, g_free, NULL);
 	return c;

@@ -1141,7 +1141,8 @@ static gboolean pcp_start_check(const PsTraceHeader *hdr, GError **error)
 {
 	if (!hdr->has_pcp_start)
 		return TRUE;
-	if (hdr->n_pcp_start < 0 || hdr->n_pcp_start > PS_TRACE_PCP_START_MAX) {
+	if (hdr->n_pcp_start < 0 || hdr->n_pcp_start > PS_TRACE_PCP_START_MAX ||
+	    (hdr->n_pcp_start > 0 && !hdr->pcp_start)) {
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
 			    "pcp_start: at most %d lists, got %d", PS_TRACE_PCP_START_MAX,
 			    hdr->n_pcp_start);
@@ -1272,7 +1273,7 @@ static bool json_whole(const cJSON *item, double max, uint64_t *out)
 static gboolean ps_read_pcp_start(const cJSON *item, PsTraceHeader *hdr, GError **error)
 {
 	const cJSON *e;
-	int i = 0;
+	int i = 0, n_lists;
 
 	if (!cJSON_IsArray(item)) {
 		g_set_error(
@@ -1281,17 +1282,21 @@ static gboolean ps_read_pcp_start(const cJSON *item, PsTraceHeader *hdr, GError 
 		    ps_json_type_name(item));
 		return FALSE;
 	}
+	n_lists = cJSON_GetArraySize(item);
+	if (n_lists > PS_TRACE_PCP_START_MAX) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "pcp_start: more than %d lists", PS_TRACE_PCP_START_MAX);
+		return FALSE;
+	}
+	/* the header's own array, as long as the lists given (ps_trace_header_clear frees it) */
+	g_free(hdr->pcp_start);
+	hdr->pcp_start = n_lists ? g_new0(PsTracePcpStart, n_lists) : NULL;
 	cJSON_ArrayForEach(e, item)
 	{
 		uint64_t v[4] = {0};
 		const cJSON *f = cJSON_IsArray(e) ? e->child : NULL;
 		int n = 0;
 
-		if (i == PS_TRACE_PCP_START_MAX) {
-			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-				    "pcp_start: more than %d lists", PS_TRACE_PCP_START_MAX);
-			return FALSE;
-		}
 		for (; f && n < 4 && json_whole(f, 9007199254740992.0, &v[n]); f = f->next)
 			n++;
 		if (n != 4 || f || !cJSON_IsArray(e) || v[0] >= PS_TRACE_MAX_CPUS || v[1] > 255 ||
@@ -1303,8 +1308,10 @@ static gboolean ps_read_pcp_start(const cJSON *item, PsTraceHeader *hdr, GError 
 			    i + 1);
 			return FALSE;
 		}
-		hdr->pcp_start[i] =
-		    (PsTracePcpStart){(uint16_t)v[0], (uint8_t)v[1], (uint8_t)v[2], v[3]};
+		hdr->pcp_start[i] = (PsTracePcpStart){.cpu = (uint16_t)v[0],
+						      .order = (uint8_t)v[1],
+						      .migratetype = (uint8_t)v[2],
+						      .bytes = v[3]};
 		i++;
 	}
 	hdr->has_pcp_start = true;
@@ -1422,5 +1429,14 @@ gboolean ps_trace_parse_header(const char *line, gsize len, PsTraceHeader *hdr, 
 		return FALSE;
 	ok = ps_parse_header_fields(root, line, len, hdr, error);
 	cJSON_Delete(root);
+	if (!ok)
+		ps_trace_header_clear(hdr);
 	return ok;
+}
+
+void ps_trace_header_clear(PsTraceHeader *hdr)
+{
+	g_clear_pointer(&hdr->pcp_start, g_free);
+	hdr->n_pcp_start = 0;
+	hdr->has_pcp_start = false;
 }

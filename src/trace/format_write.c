@@ -642,6 +642,15 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 	return (gsize)(p - buf);
 }
 
+/* "[8191,3,2,18446744073709551615]," : the most a pcp_start list takes (trace.h) */
+#define PCP_START_LIST_MAX 33
+
+gsize ps_trace_header_max_len(const PsTraceHeader *hdr)
+{
+	return PS_TRACE_EVENT_MAX +
+	       (hdr->has_pcp_start ? (gsize)MAX(hdr->n_pcp_start, 0) * PCP_START_LIST_MAX : 0);
+}
+
 gsize ps_trace_format_header(const PsTraceHeader *hdr, char *buf)
 {
 	char *p = buf;
@@ -682,6 +691,6 @@ gsize ps_trace_format_header(const PsTraceHeader *hdr, char *buf)
 		*p++ = ']';
 	}
 	p = PS_PUT_LIT(p, "}\n");
-	g_assert(p - buf <= PS_TRACE_EVENT_MAX);
+	g_assert((gsize)(p - buf) <= ps_trace_header_max_len(hdr));
 	return (gsize)(p - buf);
 }

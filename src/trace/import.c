@@ -4120,6 +4120,11 @@ static void pcp_start_header(Imp *im)
 {
 	int n = 0;
 
+	/* the array's length: every list of the recording's cpus, at most the header's bound */
+	im->hdr.pcp_start =
+	    g_new0(PsTracePcpStart,
+		   MIN((gsize)im->hdr.cpus * (PS_TRACE_PCP_START_ORDER + 1) * PS_MT_PCPTYPES,
+		       (gsize)PS_TRACE_PCP_START_MAX));
 	for (int c = 0; c < im->hdr.cpus; c++)
 		for (int o = 0; o <= PS_TRACE_PCP_START_ORDER; o++)
 			for (int mt = 0; mt < PS_MT_PCPTYPES; mt++) {
@@ -4137,8 +4142,10 @@ static void pcp_start_header(Imp *im)
 					continue;
 				}
 				im->hdr.pcp_start[n++] =
-				    (PsTracePcpStart){(uint16_t)c, (uint8_t)o, (uint8_t)mt,
-						      pages * im->hdr.page_size};
+				    (PsTracePcpStart){.cpu = (uint16_t)c,
+						      .order = (uint8_t)o,
+						      .migratetype = (uint8_t)mt,
+						      .bytes = pages * im->hdr.page_size};
 			}
 	im->hdr.has_pcp_start = true;
 	im->hdr.n_pcp_start = n;
@@ -4646,6 +4653,7 @@ out:
 	if (im.start_named)
 		g_hash_table_unref(im.start_named);
 	g_free(im.start_pages);
+	ps_trace_header_clear(&im.hdr);
 	if (im.held_obs)
 		g_array_unref(im.held_obs);
 	if (im.shmem)

@@ -320,6 +320,9 @@ void ps_trace_reader_close(PsTraceReader *r)
 	if (r == NULL)
 		return;
 	drop_cache_out(r);
+	/* a parsed header owns its pcp_start; a cache entry's points into the entry's map */
+	if (!r->cin)
+		ps_trace_header_clear(&r->hdr);
 	ps_cache_in_close(r->cin);
 	ps_line_reader_close(r->lines);
 	g_free(r->path);

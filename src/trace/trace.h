@@ -154,12 +154,19 @@ typedef struct {
 	uint16_t cpu;
 	uint8_t order;	     /* the list's order (at most PS_TRACE_PCP_START_ORDER) */
 	uint8_t migratetype; /* the list's type: 0 Unmovable, 1 Movable, 2 Reclaimable */
+	uint8_t pad[4];	     /* zero: the trace cache keeps the lists' bytes (cache.c) */
 	uint64_t bytes;	     /* pages of the recording's page size, in bytes */
 } PsTracePcpStart;
 
-/* pcp_start: lists of orders up to PAGE_ALLOC_COSTLY_ORDER, up to this many in a header */
+/*
+ * pcp_start: lists of orders up to PAGE_ALLOC_COSTLY_ORDER, up to this many in a header: every
+ * list (3 pcp types of 4 orders) of 2,048 cpus. The bound is the header line's: a list takes at
+ * most 33 characters ("[8191,3,2,N]," with a 20-digit N), so 24,576 of them stay under 811 KiB,
+ * inside PS_TRACE_LINE_MAX, the longest line the reader takes back. A portable import of a
+ * machine with more (non-empty) lists leaves the rest out and says so (import.c).
+ */
 #define PS_TRACE_PCP_START_ORDER 3
-#define PS_TRACE_PCP_START_MAX	 96
+#define PS_TRACE_PCP_START_MAX	 24576
 
 /* The header line. */
 typedef struct {
@@ -189,10 +196,15 @@ typedef struct {
 	 * records for the snapshot start's walk to count from (sim/snapshot-pcp.c); a replay
 	 * from the recording's snapshot fills these lists from it. has_pcp_start false: not
 	 * known (an exact import, a generated trace, an older portable import).
+	 * pcp_start is a flat array of n_pcp_start lists, as long as the recording needs (NULL
+	 * when there are none). Who filled the header owns it: ps_trace_parse_header's caller
+	 * frees it with ps_trace_header_clear; a header a reader hands out (ps_trace_reader_open
+	 * and _open_cached) borrows the reader's, valid until the reader is closed, and is not
+	 * cleared. A copy of a header shares the array.
 	 */
 	bool has_pcp_start;
 	int n_pcp_start;
-	PsTracePcpStart pcp_start[PS_TRACE_PCP_START_MAX];
+	PsTracePcpStart *pcp_start;
 } PsTraceHeader;
 
 /*
@@ -280,6 +292,8 @@ enum { PS_TRACE_ERROR_PARSE, PS_TRACE_ERROR_IO };
 gboolean ps_trace_parse_line(const char *line, gsize len, PsTraceEvent *ev, GError **error);
 /* Parses the header line. */
 gboolean ps_trace_parse_header(const char *line, gsize len, PsTraceHeader *hdr, GError **error);
+/* Frees what ps_trace_parse_header allocated in hdr (its pcp_start); hdr stays a valid header. */
+void ps_trace_header_clear(PsTraceHeader *hdr);
 
 /*
  * The checks the parser makes, on a filled-in event or header: what the writer refuses to write
@@ -297,11 +311,14 @@ gboolean ps_trace_header_check(const PsTraceHeader *hdr, GError **error);
 gboolean ps_trace_machine_read(const char *path, char *out, gsize size, GError **error);
 /*
  * The canonical line of a checked event or header, newline included, into buf (at least
- * PS_TRACE_EVENT_MAX bytes, not NUL-terminated); returns its length. Parsing a canonical line and
- * formatting it again gives the same bytes.
+ * PS_TRACE_EVENT_MAX bytes for an event, ps_trace_header_max_len(hdr) for a header, not
+ * NUL-terminated); returns its length. Parsing a canonical line and formatting it again gives
+ * the same bytes.
  */
 gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf);
 gsize ps_trace_format_header(const PsTraceHeader *hdr, char *buf);
+/* The longest line ps_trace_format_header can make of hdr: PS_TRACE_EVENT_MAX and its lists'. */
+gsize ps_trace_header_max_len(const PsTraceHeader *hdr);
 
 /* ---- reader ------------------------------------------------------------------------------- */
 

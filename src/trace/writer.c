@@ -48,7 +48,7 @@
 
 /* A buffer of text on its way to the compressing thread. */
 typedef struct {
-	char *data; /* PS_WRITER_BUF_SIZE + PS_TRACE_EVENT_MAX bytes */
+	char *data; /* PsTraceWriter.buf_bytes */
 	gsize len;
 	bool at_end; /* the last chunk: the thread ends after it */
 	bool stop;   /* abort: drop everything, end the thread */
@@ -67,6 +67,11 @@ struct PsTraceWriter {
 	struct libdeflate_compressor *deflater; /* the thread's */
 	char *buf;
 	gsize len;
+	/*
+	 * buf's size: PS_WRITER_BUF_SIZE and an event, and a header written first (its pcp_start
+	 * as long as the recording's: ps_trace_header_max_len), which the first flush sends on.
+	 */
+	gsize buf_bytes;
 	char *zbuf; /* zbuf_size bytes: a compressed chunk */
 	gsize zbuf_size;
 	uint64_t count;
@@ -241,6 +246,8 @@ static PsTraceWriter *writer_new(const char *path, const PsTraceHeader *hdr, boo
 	w = g_new0(PsTraceWriter, 1);
 	w->path = g_strdup(path);
 	w->cpus = hdr->cpus;
+	w->buf_bytes = PS_WRITER_BUF_SIZE + PS_TRACE_EVENT_MAX +
+		       (header_last ? 0 : ps_trace_header_max_len(hdr));
 	g_mutex_init(&w->lock);
 
 	if (strcmp(path, "-") == 0) {
@@ -260,22 +267,21 @@ static PsTraceWriter *writer_new(const char *path, const PsTraceHeader *hdr, boo
 		w->deflater = libdeflate_alloc_compressor(PS_WRITER_GZ_LEVEL);
 		if (!w->deflater)
 			g_error("libdeflate_alloc_compressor: out of memory");
-		w->zbuf_size = libdeflate_gzip_compress_bound(w->deflater, PS_WRITER_BUF_SIZE +
-									       PS_TRACE_EVENT_MAX);
+		w->zbuf_size = libdeflate_gzip_compress_bound(w->deflater, w->buf_bytes);
 		w->zbuf = g_malloc(w->zbuf_size);
 		w->full = g_async_queue_new();
 		w->empty = g_async_queue_new();
 		for (int i = 0; i < PS_WRITER_CHUNKS; i++) {
 			WriterChunk *c = g_new0(WriterChunk, 1);
 
-			c->data = g_malloc(PS_WRITER_BUF_SIZE + PS_TRACE_EVENT_MAX);
+			c->data = g_malloc(w->buf_bytes);
 			g_async_queue_push(w->empty, c);
 		}
 		w->cur = g_async_queue_pop(w->empty);
 		w->buf = w->cur->data;
 		w->thread = g_thread_new("trace-gzip", ps_writer_thread, w);
 	} else {
-		w->buf = g_malloc(PS_WRITER_BUF_SIZE + PS_TRACE_EVENT_MAX);
+		w->buf = g_malloc(w->buf_bytes);
 	}
 	w->header_last = header_last;
 	if (!header_last)
@@ -334,8 +340,8 @@ gboolean ps_trace_writer_write(PsTraceWriter *w, const PsTraceEvent *ev, GError 
  */
 static gboolean writer_put_header(PsTraceWriter *w, const PsTraceHeader *hdr, GError **error)
 {
-	char line[PS_TRACE_EVENT_MAX];
-	gsize len, n;
+	g_autofree char *line = NULL, *zbuf = NULL;
+	gsize len, n, zbuf_size;
 
 	if (!ps_trace_header_check(hdr, error)) {
 		g_prefix_error(error, "%s: header: ", w->name);
@@ -348,12 +354,16 @@ static gboolean writer_put_header(PsTraceWriter *w, const PsTraceHeader *hdr, GE
 			    hdr->cpus, w->cpus);
 		return FALSE;
 	}
+	line = g_malloc(ps_trace_header_max_len(hdr));
 	len = ps_trace_format_header(hdr, line);
 	if (!w->gz)
 		return ps_atomic_file_prepend(w->out, line, len, error);
-	n = libdeflate_gzip_compress(w->deflater, line, len, w->zbuf, w->zbuf_size);
-	g_assert(n > 0); /* zbuf has the bound of a whole chunk */
-	return ps_atomic_file_prepend(w->out, w->zbuf, n, error);
+	/* its own buffer: a long pcp_start can outgrow a chunk's */
+	zbuf_size = libdeflate_gzip_compress_bound(w->deflater, len);
+	zbuf = g_malloc(zbuf_size);
+	n = libdeflate_gzip_compress(w->deflater, line, len, zbuf, zbuf_size);
+	g_assert(n > 0);
+	return ps_atomic_file_prepend(w->out, zbuf, n, error);
 }
 
 static gboolean writer_close(PsTraceWriter *w, const PsTraceHeader *hdr, GError **error)

@@ -121,6 +121,17 @@ static inline cJSON *ps_test_policy_run(const PsConfig *cfg, const char *trace,
 	return ps_test_policy_run_until(cfg, trace, snapshot, proc_dir, out_dir, 0);
 }
 
+/* The config of the JSON text cfg_text, which must parse. */
+static inline PsConfig *ps_test_config_text(const char *cfg_text)
+{
+	g_autoptr(GError) error = NULL;
+	PsConfig *cfg = ps_config_new();
+
+	if (!ps_config_parse(cfg, cfg_text, strlen(cfg_text), "test.json", &error))
+		g_error("config: %s", error->message);
+	return cfg;
+}
+
 /*
  * A replay (seed 1, no snapshot) of trace_text, written to trace_path, on the machine of the
  * config JSON cfg_text, into out_dir.
@@ -128,13 +139,11 @@ static inline cJSON *ps_test_policy_run(const PsConfig *cfg, const char *trace,
 static inline void ps_test_text_run(const char *cfg_text, const char *trace_path,
 				    const char *trace_text, const char *out_dir)
 {
-	g_autoptr(PsConfig) cfg = ps_config_new();
+	g_autoptr(PsConfig) cfg = ps_test_config_text(cfg_text);
 	PsRunOptions opts = {.out_dir = out_dir, .seed = 1};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PsSim) s = NULL;
 
-	if (!ps_config_parse(cfg, cfg_text, strlen(cfg_text), "test.json", &error))
-		g_error("config: %s", error->message);
 	g_assert_true(g_file_set_contents(trace_path, trace_text, -1, NULL));
 	s = ps_sim_new(cfg, &opts, &error);
 	g_assert_no_error(error);

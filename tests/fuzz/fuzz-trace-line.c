@@ -42,9 +42,9 @@ static void check_event(const char *line, size_t size)
 
 static void check_header(const char *line, size_t size)
 {
-	char buf[PS_TRACE_EVENT_MAX], again[PS_TRACE_EVENT_MAX];
 	GError *error = NULL;
 	PsTraceHeader hdr, hdr2;
+	char *buf, *again;
 	gsize len, len2;
 
 	if (!ps_trace_parse_header(line, size, &hdr, &error)) {
@@ -53,13 +53,20 @@ static void check_header(const char *line, size_t size)
 		g_clear_error(&error);
 		return;
 	}
+	/* a pcp_start as long as the line's: the buffers follow the header */
+	buf = g_malloc(ps_trace_header_max_len(&hdr));
 	len = ps_trace_format_header(&hdr, buf);
 	if (!ps_trace_parse_header(buf, len - 1, &hdr2, &error))
 		g_error("canonical header '%.*s' does not parse: %s", (int)len - 1, buf,
 			error->message);
+	again = g_malloc(ps_trace_header_max_len(&hdr2));
 	len2 = ps_trace_format_header(&hdr2, again);
 	if (len != len2 || memcmp(buf, again, len) != 0)
 		g_error("header not canonical: '%.*s'", (int)len - 1, buf);
+	g_free(buf);
+	g_free(again);
+	ps_trace_header_clear(&hdr);
+	ps_trace_header_clear(&hdr2);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

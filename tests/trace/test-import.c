@@ -635,6 +635,9 @@ static gboolean import_header(const char *in, const char *out, const char *text,
 		return FALSE;
 	r = ps_trace_reader_open(out, hdr, error);
 	g_assert_nonnull(r);
+	/* the reader's lists end with it: hdr gets its own (ps_trace_header_clear frees them) */
+	hdr->pcp_start =
+	    g_memdup2(hdr->pcp_start, (gsize)hdr->n_pcp_start * sizeof(*hdr->pcp_start));
 	ps_trace_reader_close(r);
 	return TRUE;
 }
@@ -653,6 +656,7 @@ static void test_import_machine(void)
 	g_assert_true(import_header(in, out, text, &opts, &hdr, &error));
 	g_assert_no_error(error);
 	g_assert_cmpstr(hdr.machine, ==, "host=vm boot_id=b-1 kernel=6.18");
+	ps_trace_header_clear(&hdr);
 	opts.machine = longer;
 	g_assert_false(import_header(in, out, text, &opts, &hdr, &error));
 	g_assert_nonnull(strstr(error->message, "machine: at most"));
@@ -706,6 +710,7 @@ static void test_import_pcp_start(void)
 	g_assert_cmpuint(hdr.pcp_start[2].order, ==, 0);
 	g_assert_cmpuint(hdr.pcp_start[2].migratetype, ==, 1);
 	g_assert_cmpuint(hdr.pcp_start[2].bytes, ==, 3 * 4096);
+	ps_trace_header_clear(&hdr);
 	opts.portable = false;
 	g_assert_true(import_header(in, out, text, &opts, &hdr, &error));
 	g_assert_no_error(error);

@@ -636,6 +636,7 @@ static void header_round_trip(const char *line, PsTraceHeader *hdr)
 	char buf[PS_TRACE_EVENT_MAX];
 	gsize len;
 
+	ps_trace_header_clear(hdr); /* the header parsed before */
 	g_assert_true(ps_trace_parse_header(line, strlen(line), hdr, &error));
 	g_assert_no_error(error);
 	len = ps_trace_format_header(hdr, buf);
@@ -752,6 +753,7 @@ static void test_header(void)
 		     "pagesim_trace: must be an integer");
 	header_fails("", "missing header");
 	header_fails("\x1f\x8b\x08", "not valid JSON");
+	ps_trace_header_clear(&hdr);
 }
 
 /* A MACHINE file: one line, its newline dropped; anything else says file:line: machine: why. */
