@@ -107,14 +107,19 @@ void ps_free_list_foreign_set(PsMachine *m, PsZone *z, ps_pfn_t pfn, enum ps_mig
 /*
  * free_list_add / free_list_del: the bodies of ps_free_list_add / ps_free_list_del, inline for
  * this file's per-page paths (expand, page_del_and_expand, __free_one_page); the exported
- * functions are for snapshot loading.
+ * functions are for snapshot loading. The _ forms take `foreign`, a constant: false is for a
+ * caller that saw the zone without foreign blocks (PsZone.foreign NULL) once, before its loop,
+ * and so compiles to the path without them, no test a page; nothing in those loops makes a
+ * foreign block (only ps_free_list_move does). true tests PsZone.foreign a page, which the
+ * removal of the last entry may drop within the loop.
  */
-static inline void free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order,
-				 enum ps_migratetype mt, bool tail)
+G_ALWAYS_INLINE static inline void free_list_add_(PsMachine *m, PsZone *z, ps_pfn_t pfn,
+						  unsigned order, enum ps_migratetype mt, bool tail,
+						  const bool foreign)
 {
 	PsFreeArea *area = &z->free_area[order];
 
-	if (G_UNLIKELY(z->foreign) && ps_pageblock_mt(m, pfn) != mt)
+	if (foreign && G_UNLIKELY(z->foreign) && ps_pageblock_mt(m, pfn) != mt)
 		ps_free_list_foreign_set(m, z, pfn, mt); /* out of line */
 	ps_page_set(m, pfn, PS_PAGE_BUDDY, order);
 	if (tail)
@@ -124,6 +129,12 @@ static inline void free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned
 	area->nr_free++;
 	if (order >= m->pageblock_order && mt != PS_MT_ISOLATE)
 		z->vm_stat[PS_NR_FREE_PAGES_BLOCKS] += 1 << order;
+}
+
+static inline void free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order,
+				 enum ps_migratetype mt, bool tail)
+{
+	free_list_add_(m, z, pfn, order, mt, tail, true);
 }
 
 void ps_free_list_foreign_drop(PsZone *z)
@@ -172,17 +183,24 @@ static inline enum ps_migratetype take_foreign(const PsMachine *m, PsZone *z, ps
 }
 
 /* mt: the type the caller accounts the block to (its pageblock's, or the list it took it from). */
-G_ALWAYS_INLINE static inline void free_list_del(PsMachine *m, PsZone *z, ps_pfn_t pfn,
-						 unsigned order, enum ps_migratetype mt)
+G_ALWAYS_INLINE static inline void free_list_del_(PsMachine *m, PsZone *z, ps_pfn_t pfn,
+						  unsigned order, enum ps_migratetype mt,
+						  const bool foreign)
 {
 	PsFreeArea *area = &z->free_area[order];
 
 	g_assert(ps_page_state(m, pfn) == PS_PAGE_BUDDY && ps_page_order(m, pfn) == order);
-	ps_list_del(m, &area->list[take_foreign(m, z, pfn, mt)], pfn);
+	ps_list_del(m, &area->list[foreign ? take_foreign(m, z, pfn, mt) : mt], pfn);
 	ps_page_set(m, pfn, PS_PAGE_TAIL, 0);
 	area->nr_free--;
 	if (order >= m->pageblock_order && mt != PS_MT_ISOLATE)
 		z->vm_stat[PS_NR_FREE_PAGES_BLOCKS] -= 1 << order;
+}
+
+G_ALWAYS_INLINE static inline void free_list_del(PsMachine *m, PsZone *z, ps_pfn_t pfn,
+						 unsigned order, enum ps_migratetype mt)
+{
+	free_list_del_(m, z, pfn, order, mt, true);
 }
 
 void ps_free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enum ps_migratetype mt,
@@ -251,29 +269,41 @@ static void change_pageblock_range(PsMachine *m, ps_pfn_t pfn, unsigned order,
  * expand: split the block at pfn of order `high` down to `low`, putting each upper half at the
  * head of its order's list. Returns the number of base pages put back.
  */
-static uint64_t expand(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned low, unsigned high,
-		       enum ps_migratetype mt)
+G_ALWAYS_INLINE static inline uint64_t expand(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned low,
+					      unsigned high, enum ps_migratetype mt,
+					      const bool foreign)
 {
 	uint64_t nr_added = 0;
 
 	while (high > low) {
 		high--;
-		free_list_add(m, z, pfn + (1u << high), high, mt, false);
+		free_list_add_(m, z, pfn + (1u << high), high, mt, false, foreign);
 		nr_added += 1ull << high;
 		m->split_levels_total++;
 	}
 	return nr_added;
 }
 
-/* page_del_and_expand */
-static void page_del_and_expand(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned low, unsigned high,
-				enum ps_migratetype mt)
+/* page_del_and_expand (foreign: free_list_add_) */
+G_ALWAYS_INLINE static inline void page_del_and_expand_(PsMachine *m, PsZone *z, ps_pfn_t pfn,
+							unsigned low, unsigned high,
+							enum ps_migratetype mt, const bool foreign)
 {
 	int64_t nr_pages = 1ll << high;
 
-	free_list_del(m, z, pfn, high, mt);
-	nr_pages -= (int64_t)expand(m, z, pfn, low, high, mt);
+	free_list_del_(m, z, pfn, high, mt, foreign);
+	nr_pages -= (int64_t)expand(m, z, pfn, low, high, mt, foreign);
 	account_freepages(z, -nr_pages, mt);
+}
+
+/* The zone's foreign blocks tested once a call, not once a page (free_list_add_). */
+static void page_del_and_expand(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned low, unsigned high,
+				enum ps_migratetype mt)
+{
+	if (G_LIKELY(!z->foreign))
+		page_del_and_expand_(m, z, pfn, low, high, mt, false);
+	else
+		page_del_and_expand_(m, z, pfn, low, high, mt, true);
 }
 
 ps_pfn_t ps_rmqueue_smallest_quiet(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt)
@@ -446,7 +476,7 @@ static ps_pfn_t try_to_claim_block(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsign
 		free_list_del(m, z, pfn, cur_order, block_mt);
 		account_freepages(z, -(1ll << cur_order), block_mt);
 		change_pageblock_range(m, pfn, cur_order, start_mt);
-		nr_added = expand(m, z, pfn, order, cur_order, start_mt);
+		nr_added = expand(m, z, pfn, order, cur_order, start_mt, true);
 		account_freepages(z, (int64_t)nr_added, start_mt);
 		return pfn;
 	}
@@ -673,8 +703,10 @@ static bool compaction_capture(PsMachine *m, const PsZone *z, ps_pfn_t pfn, unsi
 	return true;
 }
 
-void ps_free_one_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enum ps_migratetype mt,
-		      int fpi)
+/* __free_one_page (foreign: free_list_add_) */
+G_ALWAYS_INLINE static inline void free_one_page_(PsMachine *m, PsZone *z, ps_pfn_t pfn,
+						  unsigned order, enum ps_migratetype mt, int fpi,
+						  const bool foreign)
 {
 	ps_pfn_t buddy_pfn = pfn ^ (1u << order);
 	bool to_tail;
@@ -700,7 +732,7 @@ void ps_free_one_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enu
 					       !ps_migratetype_is_mergeable(buddy_mt)))
 				break;
 		}
-		free_list_del(m, z, buddy_pfn, order, buddy_mt);
+		free_list_del_(m, z, buddy_pfn, order, buddy_mt, foreign);
 		if (buddy_mt != mt) {
 			/* Match the buddy's type so a later expand() uses the right lists. */
 			account_freepages(z, -(1ll << order), buddy_mt);
@@ -716,7 +748,17 @@ void ps_free_one_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enu
 		to_tail = true;
 	else
 		to_tail = buddy_merge_likely(m, z, pfn, buddy_pfn, order);
-	free_list_add(m, z, pfn, order, mt, to_tail);
+	free_list_add_(m, z, pfn, order, mt, to_tail, foreign);
+}
+
+/* The zone's foreign blocks tested once a call, not once a page (free_list_add_). */
+void ps_free_one_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enum ps_migratetype mt,
+		      int fpi)
+{
+	if (G_LIKELY(!z->foreign))
+		free_one_page_(m, z, pfn, order, mt, fpi, false);
+	else
+		free_one_page_(m, z, pfn, order, mt, fpi, true);
 }
 
 void ps_buddy_free(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, int fpi)
