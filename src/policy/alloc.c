@@ -448,7 +448,12 @@ void ps_vma_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsM
 		*out = first;
 		return;
 	}
+	/* the second attempt's compaction runs begin after the first attempt's slow path */
+	if (ps_policy_of(m))
+		ps_policy_of(m)->slow_ns_before = first.slow_ns;
 	ps_alloc_pages_ilx(m, gfp, order, cpu, pol, ilx, out);
+	if (ps_policy_of(m))
+		ps_policy_of(m)->slow_ns_before = 0;
 	out->slow_ns += first.slow_ns;
 	out->reclaimed += first.reclaimed;
 	out->slow_loops += first.slow_loops;

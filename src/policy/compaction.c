@@ -1357,7 +1357,12 @@ static enum ps_compact_result compact_finished(PsMachine *m, PsCompactControl *c
 
 /*
  * One compact_zone run for events.jsonl, "compact_zone", the model's mm_compaction_begin and
- * mm_compaction_end in one record (at the run's start; cost_ns is its modelled length): the zone
+ * mm_compaction_end in one record. Its time is the run's mm_compaction_begin: the request's or
+ * daemon wake's time (the engine's now, which stays put through the call) plus cc->begin_ns,
+ * what the request spent before the run (a direct reclaim, the zones compacted before), so
+ * that it compares with the kernel's tracepoint times; cost_ns is the run's modelled length
+ * (mm_compaction_end comes that much later). The request's other records keep its time, so
+ * the log is in time order between requests, not inside one. The zone
  * (zone_idx: 0 DMA, 1 DMA32, 2 Normal, 3 Movable), who ran
  * it (direct: a task's allocation; proactive: kcompactd's proactive compact_node; order -1 and
  * neither: compact_memory; else kcompactd_do_work), the scanners' pfns at the start and the end
@@ -1408,7 +1413,7 @@ static void note_compact_zone(PsMachine *m, const PsCompactControl *cc, ps_pfn_t
 	};
 
 	if (p)
-		ps_host_event(p, "compact_zone", keys, vals);
+		ps_host_event_at(p, "compact_zone", keys, vals, cc->begin_ns);
 }
 
 enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
@@ -1531,7 +1536,7 @@ static enum ps_compact_result try_to_compact_pages(PsMachine *m, const PsAllocCo
 						   unsigned alloc_flags,
 						   enum ps_compact_priority prio,
 						   ps_pfn_t *captured, int *captured_zone,
-						   uint64_t *cost_ns)
+						   uint64_t begin_ns, uint64_t *cost_ns)
 {
 	enum ps_compact_result rc = PS_COMPACT_RES_SKIPPED;
 
@@ -1553,6 +1558,7 @@ static enum ps_compact_result try_to_compact_pages(PsMachine *m, const PsAllocCo
 		    .ignore_skip_hint = prio == PS_COMPACT_PRIO_SYNC_FULL,
 		    .ignore_block_suitable = prio == PS_COMPACT_PRIO_SYNC_FULL,
 		    .capc = &capc,
+		    .begin_ns = begin_ns + *cost_ns,
 		    .free_to_pcp = ac->cpu >= 0,
 		    .free_cpu = ac->cpu,
 		};
@@ -1598,7 +1604,9 @@ ps_pfn_t ps_alloc_direct_compact(PsMachine *m, const PsAllocContext *ac, unsigne
 	*result = PS_COMPACT_RES_SKIPPED;
 	if (!ac->order || !p->rc.compaction)
 		return PS_PFN_NONE;
-	*result = try_to_compact_pages(m, ac, alloc_flags, prio, &pfn, &zone, &cost);
+	/* the run begins after what the request spent so far (PsCompactControl.begin_ns) */
+	*result = try_to_compact_pages(m, ac, alloc_flags, prio, &pfn, &zone,
+				       out->slow_ns + p->slow_ns_before, &cost);
 	out->slow_ns += cost;
 	if (*result == PS_COMPACT_RES_SKIPPED)
 		return PS_PFN_NONE;
@@ -1677,7 +1685,8 @@ bool ps_should_compact_retry(PsPolicy *p, const PsAllocContext *ac, unsigned all
 /* ---- compact_memory and kcompactd ------------------------------------------------------------ */
 
 /* compact_node: every populated zone of the node, whole zone, hints ignored. */
-static uint64_t compact_node(PsMachine *m, int node, bool proactive, bool daemon, int cpu)
+static uint64_t compact_node(PsMachine *m, int node, bool proactive, bool daemon, int cpu,
+			     uint64_t begin_ns)
 {
 	uint64_t cost = 0;
 
@@ -1693,6 +1702,7 @@ static uint64_t compact_node(PsMachine *m, int node, bool proactive, bool daemon
 		    .whole_zone = true,
 		    .ignore_skip_hint = true,
 		    .proactive_compaction = proactive,
+		    .begin_ns = begin_ns + cost,
 		    .free_to_pcp = cpu >= 0,
 		    .free_cpu = cpu,
 		};
@@ -1717,7 +1727,7 @@ uint64_t ps_compact_memory(PsMachine *m, int cpu)
 	if (p && !p->rc.compaction)
 		return 0;
 	for (int n = 0; n < m->nr_nodes; n++)
-		cost += compact_node(m, n, false, false, cpu);
+		cost += compact_node(m, n, false, false, cpu, cost);
 	return cost;
 }
 
@@ -1802,6 +1812,7 @@ static uint64_t kcompactd_do_work(PsPolicy *p, int node)
 		    .mode = PS_MIGRATE_SYNC_LIGHT,
 		    .alloc_flags = PS_ALLOC_WMARK_MIN,
 		    .highest_zoneidx = highest,
+		    .begin_ns = cost,
 		};
 		enum ps_compact_result status;
 
@@ -1870,7 +1881,7 @@ static void on_kcompactd(PsEngine *e, const PsEvent *ev, void *data)
 	} else if (should_proactive_compact_node(p, node)) {
 		unsigned prev = ps_fragmentation_score_node(p->m, node), score;
 
-		cost = compact_node(p->m, node, true, true, kcompactd_cpu(p->m, node));
+		cost = compact_node(p->m, node, true, true, kcompactd_cpu(p->m, node), 0);
 		k->proactive_runs++;
 		score = ps_fragmentation_score_node(p->m, node);
 		/* No progress: back off for 2^COMPACT_MAX_DEFER_SHIFT intervals. */

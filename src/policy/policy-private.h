@@ -182,6 +182,12 @@ struct PsPolicy {
 	PsEngine *e;
 	PsReclaimConfig rc;
 	PsHostOps host;
+	/*
+	 * The slow-path time a request spent in an attempt whose outcome is not the one being
+	 * filled (ps_vma_alloc_pages' __GFP_THISNODE try, before the request as asked): added to
+	 * PsCompactControl.begin_ns. 0 outside such a second attempt.
+	 */
+	uint64_t slow_ns_before;
 	uint32_t ev_kswapd;
 
 	/* Per handle, grown on demand. */
@@ -285,11 +291,18 @@ ps_pfn_t ps_get_page_from_freelist(PsMachine *m, const PsAllocContext *ac, unsig
 /* oom.c: out_of_memory. Returns true for "progress" (a kill, or a victim already pending). */
 bool ps_out_of_memory(PsPolicy *p, const PsAllocContext *ac, uint64_t *wait_until);
 
+/* PsHostOps.event at after_ns past now (see there); ps_host_event at now. */
+static inline void ps_host_event_at(PsPolicy *p, const char *type, const char *const *keys,
+				    const int64_t *vals, uint64_t after_ns)
+{
+	if (p->host.event)
+		p->host.event(p->host.data, type, keys, vals, after_ns);
+}
+
 static inline void ps_host_event(PsPolicy *p, const char *type, const char *const *keys,
 				 const int64_t *vals)
 {
-	if (p->host.event)
-		p->host.event(p->host.data, type, keys, vals);
+	ps_host_event_at(p, type, keys, vals, 0);
 }
 
 #endif

@@ -274,8 +274,14 @@ typedef struct {
 	 * May be NULL: no folio splits.
 	 */
 	bool (*split)(void *data, uint32_t handle, ps_pfn_t pfn);
-	/* A notable event for events.jsonl: type and a few integer fields (NULL-terminated). */
-	void (*event)(void *data, const char *type, const char *const *keys, const int64_t *vals);
+	/*
+	 * A notable event for events.jsonl: type and a few integer fields (NULL-terminated), at
+	 * after_ns past the engine's now: the modelled time the request or daemon run spent
+	 * before it (costs are charged after the call; a compact_zone run after a direct reclaim
+	 * begins that reclaim's cost later, as the kernel's mm_compaction_begin does).
+	 */
+	void (*event)(void *data, const char *type, const char *const *keys, const int64_t *vals,
+		      uint64_t after_ns);
 } PsHostOps;
 
 /* Reclaim and OOM settings (config sections "swap" and "reclaim"). */
@@ -602,6 +608,12 @@ typedef struct {
 	bool ignore_block_suitable; /* free scanner takes any block type */
 	bool proactive_compaction;  /* stop at the low fragmentation-score watermark */
 	PsCaptureControl *capc;	    /* direct compaction: where a captured block is handed */
+	/*
+	 * When the run begins, ns past the engine's now: what the caller's request (its slow
+	 * path so far, the zones compacted before this one) or daemon wake spent before it, all
+	 * charged after the call. The compact_zone record's time (note_compact_zone).
+	 */
+	uint64_t begin_ns;
 	/*
 	 * Free the migrated folios' old pages and the unused targets to the pcp lists of free_cpu
 	 * (free_frozen_pages), not straight to the buddy; a run for an order drains them when the

@@ -216,7 +216,8 @@ static bool host_split(void *data, uint32_t h, ps_pfn_t pfn)
 	return sim_snap_rec_split(data, h, pfn);
 }
 
-static void host_event(void *data, const char *type, const char *const *keys, const int64_t *vals)
+static void host_event(void *data, const char *type, const char *const *keys, const int64_t *vals,
+		       uint64_t after_ns)
 {
 	PsSim *s = data;
 	cJSON *f;
@@ -227,7 +228,7 @@ static void host_event(void *data, const char *type, const char *const *keys, co
 	f = cJSON_CreateObject();
 	for (int i = 0; keys && keys[i]; i++)
 		cJSON_AddNumberToObject(f, keys[i], (double)vals[i]);
-	ps_event_log_write(s->evlog, ps_engine_now(s->e), type, f);
+	ps_event_log_write(s->evlog, ps_engine_now(s->e) + after_ns, type, f);
 }
 
 void sim_host_attach(PsSim *s)

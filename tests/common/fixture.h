@@ -152,6 +152,7 @@ typedef struct {
 	const char *last_event;
 	const char *const *last_keys;
 	int64_t last_vals[32];
+	uint64_t last_after_ns; /* its time past the engine's now (PsHostOps.event) */
 } FixtureHost;
 
 static inline void fixture_host_release(FixtureHost *h, uint32_t handle)
@@ -248,7 +249,7 @@ static inline bool fixture_host_split(void *data, uint32_t handle, ps_pfn_t pfn)
 }
 
 static inline void fixture_host_event(void *data, const char *type, const char *const *keys,
-				      const int64_t *vals)
+				      const int64_t *vals, uint64_t after_ns)
 {
 	FixtureHost *h = data;
 	gpointer n = g_hash_table_lookup(h->events, type);
@@ -256,6 +257,7 @@ static inline void fixture_host_event(void *data, const char *type, const char *
 	g_hash_table_insert(h->events, (gpointer)type, GUINT_TO_POINTER(GPOINTER_TO_UINT(n) + 1));
 	h->last_event = type;
 	h->last_keys = keys;
+	h->last_after_ns = after_ns;
 	for (unsigned i = 0; keys && keys[i]; i++) {
 		g_assert_cmpuint(i, <, G_N_ELEMENTS(h->last_vals));
 		h->last_vals[i] = vals[i];

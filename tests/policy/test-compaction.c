@@ -147,6 +147,53 @@ static void test_compact_zone_event(void)
 }
 
 /*
+ * The compact_zone record's time is the run's mm_compaction_begin: the engine's now (the
+ * request's time, which stays put through the call) plus what the request spent before the
+ * run. compact_memory over DMA32 and Normal: the Normal run begins when the DMA32 run's cost
+ * has passed, as the kernel's compact_node runs one zone after the other.
+ */
+static void test_compact_zone_event_time(void)
+{
+	PsMachineSpec spec;
+	g_autoptr(FixtureHost) h = NULL;
+	PsMachine *m;
+	const char *ev = "compact_zone";
+	uint64_t total, normal_cost;
+
+	fixture_spec_1node(&spec, 4096, 1);
+	fixture_zone(&spec, 0, PS_ZONE_DMA32, 4096, 8192, 8192);
+	fixture_zone(&spec, 0, PS_ZONE_NORMAL, 16384, 8192, 8192);
+	h = fixture_host_new(fixture_machine(&spec), NULL);
+	m = h->m;
+	for (int t = PS_ZONE_DMA32; t <= PS_ZONE_NORMAL; t++) {
+		PsZone *z = ps_machine_zone(m, 0, (enum ps_zone_type)t);
+
+		fill_order0(m, z, 0);
+		punch(m, z);
+		for (ps_pfn_t p = z->start_pfn; p < ps_zone_end_pfn(z); p++)
+			if (ps_page_state(m, p) == PS_PAGE_ALLOCATED)
+				fixture_host_own(h, p, 0, PS_NR_FOLIO_KINDS, false);
+	}
+	total = ps_compact_memory(m, 0);
+	fixture_check(m);
+	g_assert_cmpuint(fixture_host_events(h, ev), ==, 2);
+	g_assert_cmpint(fixture_host_last(h, ev, "zone_idx"), ==, PS_ZONE_NORMAL);
+	normal_cost = (uint64_t)fixture_host_last(h, ev, "cost_ns");
+	g_assert_cmpuint(normal_cost, <, total);
+	g_assert_cmpuint(h->last_after_ns, ==, total - normal_cost);
+	/* a run the caller says begins later (a direct reclaim before it) is stamped that late */
+	{
+		PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+		PsCompactControl cc = whole_zone_cc(z);
+
+		cc.begin_ns = 123456;
+		ps_compact_zone(m, &cc);
+		g_assert_cmpuint(fixture_host_events(h, ev), ==, 3);
+		g_assert_cmpuint(h->last_after_ns, ==, 123456);
+	}
+}
+
+/*
  * The free scanner's stride: sync starts at 1, doubles over every block that yields nothing (up
  * to COMPACT_CLUSTER_MAX = 32) and drops back to 1 after one that yields. A full zone but for
  * block 9 (free pages at offsets 1 mod 32, between the visits of stride 32) and block 8 (free
@@ -1000,6 +1047,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/policy/compaction/whole-zone-packs-movable", test_compact_whole_zone);
 	g_test_add_func("/policy/compaction/compact-zone-event", test_compact_zone_event);
+	g_test_add_func("/policy/compaction/compact-zone-event-time", test_compact_zone_event_time);
 	g_test_add_func("/policy/compaction/free-scanner-stride", test_free_scanner_stride);
 	g_test_add_func("/policy/compaction/large-folio-leftovers", test_large_folio_leftovers);
 	g_test_add_func("/policy/compaction/large-folio-split", test_large_folio_split);
