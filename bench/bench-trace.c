@@ -11,16 +11,24 @@
  * when present) into .jsonl.gz, best of 3: wall and CPU (all threads: the input is inflated and
  * the output compressed on threads of their own, util/lines.c and trace/writer.c) in lines per
  * second. And a trace-cmd trace.dat, imported the same way; its "lines" are events (and report's
- * header line): the one $PAGESIM_BENCH_TRACEDAT names, else one recorded here by
- * tools/pagesim-capture --trace-dat of a 128 MiB dd into the temporary directory (root, tracefs
- * and trace-cmd needed: it says which is missing; about 25 s, most of it the capture's
- * kpageflags snapshots; the machine's other tasks are recorded too). None is shipped: a
- * trace.dat carries the machine's kallsyms.
+ * header line): the one $PAGESIM_BENCH_TRACEDAT names, else the one kept from an earlier run
+ * (bench-trace.dat in the trace cache directory, ps_trace_cache_dir_default), else one recorded
+ * here by tools/pagesim-capture --trace-dat of a 128 MiB dd into the temporary directory (root,
+ * tracefs and trace-cmd needed: it says which is missing; about 25 s, most of it the capture's
+ * kpageflags snapshots) and kept there for the next runs. A recording is not a fixed workload:
+ * the machine's other tasks are recorded too and the dd's page-cache pattern depends on what
+ * memory is free, so each recording has other events and other lines per event; recording
+ * afresh each run made the figure move with the recording, not with the importer. Kept, every
+ * run imports the same file, and the figure moves only with the importer and the machine's
+ * load; the line says which file and how many events, and removing the file records a new one
+ * (whose figure is then not comparable with the old one's). None is shipped: a trace.dat
+ * carries the machine's kallsyms.
  *
  * A benchmark prints figures; nothing here is asserted. Usage: bench-trace [N].
  */
 #include <glib/gstdio.h>
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +181,38 @@ static char *record_tracedat(const char *dir)
 		return NULL;
 	}
 	return g_build_filename(rec, "trace.dat", NULL);
+}
+
+/*
+ * The trace.dat the import figure reads: kept at cache_dir/bench-trace.dat once recorded (NULL
+ * cache_dir: not kept, recorded into dir each run); NULL, having said why, when there is none.
+ */
+static char *kept_tracedat(const char *dir, const char *cache_dir)
+{
+	g_autofree char *kept =
+	    cache_dir ? g_build_filename(cache_dir, "bench-trace.dat", NULL) : NULL;
+	g_autofree char *dat = NULL, *bytes = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize len = 0;
+
+	if (kept && g_file_test(kept, G_FILE_TEST_IS_REGULAR)) {
+		printf("import of a trace.dat: %s, kept from an earlier run (remove it to record "
+		       "another; its figure is then not comparable)\n",
+		       kept);
+		return g_steal_pointer(&kept);
+	}
+	dat = record_tracedat(dir);
+	if (!dat || !kept)
+		return g_steal_pointer(&dat);
+	if (g_mkdir_with_parents(cache_dir, 0777) != 0 ||
+	    !g_file_get_contents(dat, &bytes, &len, &error) ||
+	    !g_file_set_contents(kept, bytes, (gssize)len, &error)) {
+		printf("import of a trace.dat: not kept in %s (%s): the next run records another\n",
+		       cache_dir, error ? error->message : g_strerror(errno));
+		return g_steal_pointer(&dat);
+	}
+	printf("import of a trace.dat: recorded now, kept as %s for the next runs\n", kept);
+	return g_steal_pointer(&kept);
 }
 
 /* Removes what record_tracedat wrote (a flat directory of files). */
@@ -372,7 +412,8 @@ int main(int argc, char **argv)
 		if (g_getenv("PAGESIM_BENCH_TRACEDAT")) {
 			bench_import(g_getenv("PAGESIM_BENCH_TRACEDAT"), out);
 		} else {
-			g_autofree char *dat = record_tracedat(dir);
+			g_autofree char *keep_dir = ps_trace_cache_dir_default();
+			g_autofree char *dat = kept_tracedat(dir, keep_dir);
 
 			if (dat)
 				bench_import(dat, out);
