@@ -821,8 +821,12 @@ void ps_policy_state(PsPolicy *p, PsStateTable *t)
 		p->memcg_walk_at = g_renew(uint32_t, p->memcg_walk_at, nmemcg);
 		p->memcg_subtree = g_renew(uint32_t, p->memcg_subtree, nmemcg);
 	}
-	/* sparse: the handles past the records are zero (the room is fresh on a restore) */
-	ps_state_sparse(t, "policy.fo", p->fo, sizeof(PsLruFolio) * cap);
+	/*
+	 * fo mapped over its room (page-aligned) as recs are: nothing zeroed or copied on a warm
+	 * start; its zero pages past the last handle are not stored (util/state.c).
+	 * dirtied_ns sparse: all zero at a start.
+	 */
+	ps_state_mapped(t, "policy.fo", p->fo, sizeof(PsLruFolio) * cap);
 	ps_state_sparse(t, "policy.dirtied_ns", p->dirtied_ns, sizeof(uint64_t) * cap);
 	ps_state_array(t, "policy.wb.h", p->wb.h, sizeof(uint32_t) * nwb);
 	ps_state_array(t, "policy.wb.at_ns", p->wb.at_ns, sizeof(uint64_t) * nwb);

@@ -31,6 +31,17 @@
  * directory is the current run's, ps_snapshot_paths_restore), and a queued event or list that
  * holds a heap pointer is asserted absent when saving (start_walk).
  *
+ * Why the whole payload is summed on every open, though most of a mapped array is never read by
+ * the run: the key says the entry was made from these inputs by this binary (never stale), the
+ * sum that its bytes are still the ones written (never trusted), which a key cannot say: a disk
+ * error, or a file renamed into place whose data a crash lost (entries are not fsync'd,
+ * util/atomic.c) reads back as zeros of the right size. The trace cache and the loaded-state
+ * cache (.snap) sum their whole payloads on open for the same reason; a sum checked lazily or
+ * over a sample would let a run use bytes nobody checked. What the sum costs is kept down by
+ * storing less instead: sparse and zero-tailed arrays keep only their nonzero pages
+ * (util/state.c). It is memory-bound: ftrace-press-thp-6.18's 158 MB entry, about 14 ms of
+ * the warm run's ~85 (0.125 instructions a byte, AVX2).
+ *
  * Layout (native byte order; the file never leaves the machine): StartHead, zeros to
  * START_PAYLOAD, then the payload (its mapped arrays start on pages of the file, util/state.c).
  */
@@ -47,7 +58,7 @@
 #include "sim/sim-private.h"
 #include "util/util.h"
 
-#define START_MAGIC "PSSTART\x03"
+#define START_MAGIC "PSSTART\x04"
 /* the payload's offset in the file: a page, so that its mapped arrays can be mapped in place */
 #define START_PAYLOAD 4096
 

@@ -14,16 +14,21 @@
  *   PS_STATE_BYTES   len bytes, padded to 8
  *   PS_STATE_SPARSE  a bitmap of the 4 KiB chunks of the array that are not all zero (padded to
  *                    8 bytes), then those chunks (the last one cut to len), padded to 8
- *   PS_STATE_MAPPED  uint64_t skip, skip zero bytes that bring the data to a multiple of
- *                    STATE_PAGE from the payload's start, the len bytes, zeros to the next
- *                    multiple of STATE_PAGE
+ *   PS_STATE_MAPPED  uint64_t stored, uint64_t skip, skip zero bytes that bring the data to a
+ *                    multiple of STATE_PAGE from the payload's start, the first `stored` bytes
+ *                    of the array (a multiple of STATE_PAGE: up to its last page that is not
+ *                    all zero, so at most len rounded up), zeros from len to the next multiple
+ *                    of STATE_PAGE when stored reaches past len
  * A sparse array is restored into memory that is all zero already (the owner says so): only its
  * nonzero chunks are written, so a large array that is mostly zero is neither stored nor faulted
  * in whole. A mapped array is a large one that is mostly nonzero (a machine's page links and
  * flags) in memory the owner mapped itself: a table read from a file (ps_state_table_set_file)
  * maps the file's bytes over it copy-on-write (mmap MAP_PRIVATE | MAP_FIXED), so nothing is
  * zeroed or copied and only the pages the run writes become its own; without a file, or where
- * the offsets do not fall on the system's pages, it is copied.
+ * the offsets do not fall on the system's pages, it is copied. Its zero pages past the last
+ * nonzero one are not stored: a restore maps fresh anonymous memory there (zero, nothing read or
+ * checksummed; the LRU handles of a start fill about 60 % of their room, whose rest a stored
+ * copy made ftrace-press-thp-6.18's started-state entry 14 MB larger).
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -292,41 +297,73 @@ static bool map_over(const PsStateTable *t, void *p, gsize len, uint64_t off)
 	return true;
 }
 
+/* The bytes of p's first pages up to its last one that is not all zero (len rounded up at most). */
+static gsize mapped_stored(const uint8_t *p, gsize len)
+{
+	gsize n = pad_page(len);
+
+	while (n && chunk_zero(p + n - STATE_PAGE, MIN(STATE_PAGE, len - (n - STATE_PAGE))))
+		n -= STATE_PAGE;
+	return n;
+}
+
+/* Zeroes [p + from, p + len) of a mapped array: fresh anonymous pages from the page at from. */
+static void mapped_zero_tail(uint8_t *p, gsize from, gsize len)
+{
+	if (from >= len)
+		return;
+	if (mmap(p + from, pad_page(len) - from, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+		memset(p + from, 0, len - from);
+	else
+		ps_advise_huge(p + from, pad_page(len) - from);
+}
+
 void ps_state_mapped(PsStateTable *t, const char *name, void *p, gsize len)
 {
 	const uint8_t *d;
-	uint64_t skip;
+	uint64_t skip, stored;
 
 	if (!t->loading) {
 		guint at;
 
-		if (!room(t, sizeof(StateEntryHead) + 8 + 2 * STATE_PAGE + len))
+		stored = mapped_stored(p, len);
+		if (!room(t, sizeof(StateEntryHead) + 16 + 2 * STATE_PAGE + stored))
 			return;
 		put_head(t, name, len, PS_STATE_MAPPED);
-		skip = pad_page(t->out->len + 8) - (t->out->len + 8);
+		skip = pad_page(t->out->len + 16) - (t->out->len + 16);
+		g_byte_array_append(t->out, (const guint8 *)&stored, sizeof(stored));
 		g_byte_array_append(t->out, (const guint8 *)&skip, sizeof(skip));
 		at = t->out->len;
-		g_byte_array_set_size(t->out, (guint)(at + skip + pad_page(len)));
+		g_byte_array_set_size(t->out, (guint)(at + skip + stored));
 		memset(t->out->data + at, 0, skip);
-		if (len)
-			memcpy(t->out->data + at + skip, p, len);
-		memset(t->out->data + at + skip + len, 0, pad_page(len) - len);
+		if (stored) {
+			memcpy(t->out->data + at + skip, p, MIN(stored, len));
+			memset(t->out->data + at + skip + MIN(stored, len), 0,
+			       stored - MIN(stored, len));
+		}
 		return;
 	}
 	d = take_head(t, name, len, PS_STATE_MAPPED);
-	if (!d || !take_data(t, name, sizeof(skip)))
+	if (!d || !take_data(t, name, 16))
 		return;
-	memcpy(&skip, d, sizeof(skip));
-	if (skip >= STATE_PAGE || (gsize)(t->end - t->in) < skip ||
-	    (gsize)(t->in + skip - t->start) % STATE_PAGE ||
-	    (gsize)(t->end - t->in) - skip < pad_page(len)) {
+	memcpy(&stored, d, sizeof(stored));
+	memcpy(&skip, d + 8, sizeof(skip));
+	if (stored % STATE_PAGE || stored > pad_page(len) || skip >= STATE_PAGE ||
+	    (gsize)(t->end - t->in) < skip || (gsize)(t->in + skip - t->start) % STATE_PAGE ||
+	    (gsize)(t->end - t->in) - skip < stored) {
 		t->error = g_strdup_printf("the table ends inside %s", name);
 		return;
 	}
 	d = t->in + skip;
-	t->in = d + pad_page(len);
-	if (len && !map_over(t, p, len, t->file_off + (uint64_t)(d - t->start)))
-		memcpy(p, d, len);
+	t->in = d + stored;
+	if (stored && !map_over(t, p, MIN(stored, len), t->file_off + (uint64_t)(d - t->start))) {
+		memcpy(p, d, MIN(stored, len));
+		if (stored < len)
+			memset((uint8_t *)p + stored, 0, len - stored);
+		return;
+	}
+	mapped_zero_tail(p, stored, len);
 }
 
 uint64_t ps_state_count(PsStateTable *t, const char *name, uint64_t n)
@@ -370,11 +407,14 @@ static gsize entry_data_len(const StateEntryHead *h, const uint8_t *d, const uin
 	uint64_t skip;
 
 	if (h->kind == PS_STATE_MAPPED) {
-		if ((gsize)(end - d) < sizeof(skip))
+		uint64_t stored;
+
+		if ((gsize)(end - d) < 16)
 			return (gsize)(end - d) + 1;
-		memcpy(&skip, d, sizeof(skip));
-		return skip >= STATE_PAGE ? (gsize)(end - d) + 1
-					  : sizeof(skip) + skip + pad_page(h->len);
+		memcpy(&stored, d, sizeof(stored));
+		memcpy(&skip, d + 8, sizeof(skip));
+		return skip >= STATE_PAGE || stored > pad_page(h->len) ? (gsize)(end - d) + 1
+								       : 16 + skip + stored;
 	}
 	if (h->kind != PS_STATE_SPARSE)
 		return pad8(h->len);

@@ -165,7 +165,8 @@ void ps_state_sparse(PsStateTable *t, const char *name, void *p, gsize len);
  * ps_state_mapped: the same for a large array that the owner mapped itself (mmap, so p is
  * page-aligned and munmap frees it): a table read from a file (_set_file: its descriptor, kept
  * open while the table is used, and the payload's offset in it) maps the saved bytes over the
- * array copy-on-write instead of copying them. Its old contents are replaced whole.
+ * array copy-on-write instead of copying them. Its old contents are replaced whole; its zero
+ * pages past the last one that is not are not stored, and come back as fresh anonymous pages.
  */
 void ps_state_mapped(PsStateTable *t, const char *name, void *p, gsize len);
 void ps_state_table_set_file(PsStateTable *t, int fd, uint64_t offset);

@@ -1374,6 +1374,75 @@ static void test_state_mapped(void)
 	ps_unmap_huge(big3, big_len);
 }
 
+/*
+ * A mapped array whose last pages are zero: they are not stored (the payload is the nonzero
+ * pages' size), and a restore leaves them zero whatever the memory held, mapped from the file
+ * or copied; one all zero stores nothing.
+ */
+static void test_state_mapped_tail(void)
+{
+	uint32_t a[4] = {1, 2, 3, 4}, b[4] = {0};
+	gsize big_len = 6 * 4096 + 100, len, zlen;
+	uint8_t *big = ps_map0_huge(big_len), *big2 = ps_map0_huge(big_len);
+	uint8_t *zero = ps_map0_huge(big_len);
+	g_autoptr(PsStateTable) save = ps_state_table_new_save(), zsave = ps_state_table_new_save();
+	g_autoptr(PsStateTable) load = NULL, copy = NULL, again = ps_state_table_new_save();
+	g_autofree char *dir = g_dir_make_tmp("ps-state-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "table.state", NULL);
+	g_autofree uint8_t *file = NULL;
+	const uint8_t *bytes, *zbytes, *abytes;
+	gsize len2;
+	int fd;
+
+	big[5] = 1;
+	big[4096 + 77] = 2; /* pages 2 to 6 stay zero */
+	mapped_walk(save, a, big, big_len);
+	bytes = ps_state_table_bytes(save, &len);
+	g_assert_cmpuint(ps_state_table_count(bytes, len), ==, 3);
+	/* two pages of data, at most a page of alignment, three heads and two small arrays */
+	g_assert_cmpuint(len, <, 3 * 4096 + 3 * 48 + 64);
+	mapped_walk(zsave, a, zero, big_len);
+	zbytes = ps_state_table_bytes(zsave, &zlen);
+	g_assert_cmpuint(zlen, <, 4096 + 3 * 48 + 64);
+	file = g_malloc0(4096 + len);
+	memcpy(file + 4096, bytes, len);
+	g_assert_true(g_file_set_contents(path, (const char *)file, (gssize)(4096 + len), NULL));
+	fd = open(path, O_RDONLY);
+	g_assert_cmpint(fd, >=, 0);
+	memset(big2, 0xaa, big_len);
+	load = ps_state_table_new_load(bytes, len);
+	ps_state_table_set_file(load, fd, 4096);
+	mapped_walk(load, b, big2, big_len);
+	close(fd);
+	g_assert_null(ps_state_table_error(load));
+	g_assert_cmpmem(a, sizeof(a), b, sizeof(b));
+	g_assert_cmpmem(big, big_len, big2, big_len);
+	g_assert_true(mapped_from(big2 + 4096, "table.state"));
+	g_assert_false(mapped_from(big2 + 3 * 4096, "table.state"));
+	/* saved again from the restored array: the same bytes */
+	mapped_walk(again, b, big2, big_len);
+	abytes = ps_state_table_bytes(again, &len2);
+	g_assert_null(ps_state_table_diff(bytes, len, abytes, len2));
+	/* without a file, into memory that is not zero: copied, the rest zeroed */
+	memset(big2, 0x55, big_len);
+	copy = ps_state_table_new_load(bytes, len);
+	mapped_walk(copy, b, big2, big_len);
+	g_assert_null(ps_state_table_error(copy));
+	g_assert_cmpmem(big, big_len, big2, big_len);
+	/* the all-zero one: nothing stored, the whole array fresh zero pages */
+	g_clear_pointer(&copy, ps_state_table_free);
+	memset(big2, 0x55, big_len);
+	copy = ps_state_table_new_load(zbytes, zlen);
+	mapped_walk(copy, b, big2, big_len);
+	g_assert_null(ps_state_table_error(copy));
+	g_assert_cmpmem(zero, big_len, big2, big_len);
+	g_unlink(path);
+	g_rmdir(dir);
+	ps_unmap_huge(big, big_len);
+	ps_unmap_huge(big2, big_len);
+	ps_unmap_huge(zero, big_len);
+}
+
 /* A file of size bytes in dir, last used (atime and mtime) at t seconds. */
 static void cache_file(const char *dir, const char *name, gsize size, time_t t)
 {
@@ -1610,6 +1679,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/util/bytes/count-long", test_bytes_count_long);
 	g_test_add_func("/util/state/table", test_state_table);
 	g_test_add_func("/util/state/mapped", test_state_mapped);
+	g_test_add_func("/util/state/mapped-zero-tail", test_state_mapped_tail);
 	g_test_add_func("/util/cache/trim", test_cache_trim);
 	g_test_add_func("/util/cache/touch", test_cache_touch);
 	return g_test_run();
