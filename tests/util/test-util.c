@@ -1309,6 +1309,30 @@ static void mapped_walk(PsStateTable *t, uint32_t *a, uint8_t *big, gsize big_le
 }
 
 /*
+ * Writes a saved payload to path as a file of a page of header and then the payload (returned,
+ * free it), and restores it into b and big2 (first filled with 0xaa) with the file set, as the
+ * started-state cache does.
+ */
+static uint8_t *mapped_restore_file(const char *path, const uint8_t *bytes, gsize len, uint32_t *b,
+				    uint8_t *big2, gsize big_len)
+{
+	uint8_t *file = g_malloc0(4096 + len);
+	g_autoptr(PsStateTable) load = ps_state_table_new_load(bytes, len);
+	int fd;
+
+	memcpy(file + 4096, bytes, len);
+	g_assert_true(g_file_set_contents(path, (const char *)file, (gssize)(4096 + len), NULL));
+	fd = open(path, O_RDONLY);
+	g_assert_cmpint(fd, >=, 0);
+	memset(big2, 0xaa, big_len);
+	ps_state_table_set_file(load, fd, 4096);
+	mapped_walk(load, b, big2, big_len);
+	close(fd);
+	g_assert_null(ps_state_table_error(load));
+	return file;
+}
+
+/*
  * A mapped array: its data starts on a page of the payload; read from a file it is mapped over
  * the owner's array copy-on-write (the run's writes stay its own, the file keeps its bytes),
  * without one it is copied; count and diff step over it; a payload cut inside it is refused.
@@ -1320,32 +1344,20 @@ static void test_state_mapped(void)
 	uint8_t *big = ps_map0_huge(big_len), *big2 = ps_map0_huge(big_len);
 	uint8_t *big3 = ps_map0_huge(big_len);
 	g_autoptr(PsStateTable) save = ps_state_table_new_save();
-	g_autoptr(PsStateTable) load = NULL, copy = NULL, cut = NULL;
+	g_autoptr(PsStateTable) copy = NULL, cut = NULL;
 	g_autofree char *dir = g_dir_make_tmp("ps-state-XXXXXX", NULL);
 	g_autofree char *path = g_build_filename(dir, "table.state", NULL);
 	g_autofree uint8_t *file = NULL;
 	g_autofree char *again = NULL;
 	const uint8_t *bytes;
 	gsize flen;
-	int fd;
 
 	for (gsize i = 0; i < big_len; i++)
 		big[i] = (uint8_t)(i * 7 + 1);
 	mapped_walk(save, a, big, big_len);
 	bytes = ps_state_table_bytes(save, &len);
 	g_assert_cmpuint(ps_state_table_count(bytes, len), ==, 3);
-	/* the file: a page of header, then the payload */
-	file = g_malloc0(4096 + len);
-	memcpy(file + 4096, bytes, len);
-	g_assert_true(g_file_set_contents(path, (const char *)file, (gssize)(4096 + len), NULL));
-	fd = open(path, O_RDONLY);
-	g_assert_cmpint(fd, >=, 0);
-	memset(big2, 0xaa, big_len);
-	load = ps_state_table_new_load(bytes, len);
-	ps_state_table_set_file(load, fd, 4096);
-	mapped_walk(load, b, big2, big_len);
-	close(fd);
-	g_assert_null(ps_state_table_error(load));
+	file = mapped_restore_file(path, bytes, len, b, big2, big_len);
 	g_assert_cmpmem(a, sizeof(a), b, sizeof(b));
 	g_assert_cmpmem(big, big_len, big2, big_len);
 	g_assert_true(mapped_from(big2 + 4096, "table.state"));
@@ -1386,13 +1398,12 @@ static void test_state_mapped_tail(void)
 	uint8_t *big = ps_map0_huge(big_len), *big2 = ps_map0_huge(big_len);
 	uint8_t *zero = ps_map0_huge(big_len);
 	g_autoptr(PsStateTable) save = ps_state_table_new_save(), zsave = ps_state_table_new_save();
-	g_autoptr(PsStateTable) load = NULL, copy = NULL, again = ps_state_table_new_save();
+	g_autoptr(PsStateTable) copy = NULL, again = ps_state_table_new_save();
 	g_autofree char *dir = g_dir_make_tmp("ps-state-XXXXXX", NULL);
 	g_autofree char *path = g_build_filename(dir, "table.state", NULL);
 	g_autofree uint8_t *file = NULL;
 	const uint8_t *bytes, *zbytes, *abytes;
 	gsize len2;
-	int fd;
 
 	big[5] = 1;
 	big[4096 + 77] = 2; /* pages 2 to 6 stay zero */
@@ -1404,17 +1415,7 @@ static void test_state_mapped_tail(void)
 	mapped_walk(zsave, a, zero, big_len);
 	zbytes = ps_state_table_bytes(zsave, &zlen);
 	g_assert_cmpuint(zlen, <, 4096 + 3 * 48 + 64);
-	file = g_malloc0(4096 + len);
-	memcpy(file + 4096, bytes, len);
-	g_assert_true(g_file_set_contents(path, (const char *)file, (gssize)(4096 + len), NULL));
-	fd = open(path, O_RDONLY);
-	g_assert_cmpint(fd, >=, 0);
-	memset(big2, 0xaa, big_len);
-	load = ps_state_table_new_load(bytes, len);
-	ps_state_table_set_file(load, fd, 4096);
-	mapped_walk(load, b, big2, big_len);
-	close(fd);
-	g_assert_null(ps_state_table_error(load));
+	file = mapped_restore_file(path, bytes, len, b, big2, big_len);
 	g_assert_cmpmem(a, sizeof(a), b, sizeof(b));
 	g_assert_cmpmem(big, big_len, big2, big_len);
 	g_assert_true(mapped_from(big2 + 4096, "table.state"));
