@@ -822,11 +822,10 @@ void ps_policy_state(PsPolicy *p, PsStateTable *t)
 		p->memcg_subtree = g_renew(uint32_t, p->memcg_subtree, nmemcg);
 	}
 	/*
-	 * fo mapped over its room (page-aligned) as recs are: nothing zeroed or copied on a warm
-	 * start; its zero pages past the last handle are not stored (util/state.c).
-	 * dirtied_ns sparse: all zero at a start.
+	 * fo in its room as recs are (mapped when large, its zero pages past the last handle not
+	 * stored); dirtied_ns sparse: all zero at a start.
 	 */
-	ps_state_mapped(t, "policy.fo", p->fo, sizeof(PsLruFolio) * cap);
+	ps_state_room(t, "policy.fo", p->fo, sizeof(PsLruFolio) * cap);
 	ps_state_sparse(t, "policy.dirtied_ns", p->dirtied_ns, sizeof(uint64_t) * cap);
 	ps_state_array(t, "policy.wb.h", p->wb.h, sizeof(uint32_t) * nwb);
 	ps_state_array(t, "policy.wb.at_ns", p->wb.at_ns, sizeof(uint64_t) * nwb);

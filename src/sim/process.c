@@ -2585,11 +2585,11 @@ void sim_recs_state(PsSim *s, PsStateTable *t)
 			g_error("%s: cannot map %" G_GUINT64_FORMAT " pfns", G_STRLOC, npages);
 	}
 	/*
-	 * Mapped over the room (page-aligned, util/mem.c): a warm start neither zeroes nor copies
-	 * the ~1.2 M records of a snapshot's folios (press-thp: 39 MB), only the pages the run
-	 * writes become its own. Rec's padding is zero as written.
+	 * In the room (util/mem.c): mapped when large, so a warm start neither zeroes nor copies
+	 * the ~1.2 M records of a snapshot's folios (press-thp: 39 MB). Rec's padding is zero as
+	 * written.
 	 */
-	ps_state_mapped(t, "recs", s->recs, sizeof(Rec) * nrecs);
+	ps_state_room(t, "recs", s->recs, sizeof(Rec) * nrecs);
 	ps_state_array(t, "recs.free", s->free_recs, sizeof(uint32_t) * nfree);
 	ps_state_array(t, "recs.id_map", s->id_map->data, sizeof(uint32_t) * nid);
 	if (snap_rec)

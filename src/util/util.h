@@ -169,6 +169,11 @@ void ps_state_sparse(PsStateTable *t, const char *name, void *p, gsize len);
  * pages past the last one that is not are not stored, and come back as fresh anonymous pages.
  */
 void ps_state_mapped(PsStateTable *t, const char *name, void *p, gsize len);
+/*
+ * ps_state_room: an array at the start of a PsRoom (page-aligned, all zero past what the walk
+ * restores): mapped when it is large, sparse otherwise (state.c says where and why).
+ */
+void ps_state_room(PsStateTable *t, const char *name, void *p, gsize len);
 void ps_state_table_set_file(PsStateTable *t, int fd, uint64_t offset);
 uint64_t ps_state_count(PsStateTable *t, const char *name, uint64_t n);
 /* A string (NULL kept as NULL): a copy of str when saving, of the saved one when loading. */
