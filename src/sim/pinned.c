@@ -156,6 +156,7 @@ struct SimPin {
 	 * in it printed, PS_MT_TYPES while none has (on_lists_passed_over)
 	 */
 	uint8_t *named_mt;
+	bool types_fitted; /* the start's pageblock types fitted to pagetypeinfo (--proc) */
 	cJSON *compare_at;
 	/*
 	 * Per cpu of the recording: its task context's last record was made with the cpu's pcp
@@ -636,18 +637,19 @@ static void list_head_check(Pin *p, const PsZone *z, ps_pfn_t pfn, unsigned orde
  * Called only when the record's type is its block's pageblock type here, and a block is not
  * taken when the last record naming its pageblock printed another type than the list's: where
  * the start's fit typed a pageblock otherwise, the replay's lists are not the kernel's, and an
- * empty list shows nothing. On ftrace-press-grow-6.18 (1,287 zone_locked records of another
- * type) 979 of 2,833 blocks taken without that condition were free in after.kpageflags, 709 of
- * them in pageblocks a record had named Unmovable; with it 2,980 pages are taken, the free set
- * after the run differs from after.kpageflags by 6,102 pages instead of 6,463 (497 free only
- * there instead of 68, 5,605 only in the replay instead of 6,395). Requiring a record to have
- * named the type (none wrong there) finds none of the 2-node recording's 691: nothing names
- * their pageblocks.
- * qemu-arm64-4k-numa-6.18.2: the 691 node-0 pages free in before.kpageflags, shmem file pages
- * (uptodate, dirty, lru, swapbacked) in mid.kpageflags and after.kpageflags (the dump's output
- * stays in the tmpfs to the end, so no free names them), found at 0.0296-3.99 s; the kernel
- * takes its first order-0 Movable page from an order-2 block at 0.029603 s while the replay's
- * order-0 and order-1 Movable lists hold four of them.
+ * empty list shows nothing. Nor is it called without pagetypeinfo (--proc): the votes alone type
+ * pageblocks too often otherwise (the 2-node recording without it: 1,286 free pages taken, 774 on
+ * node 0, where its two Reclaimable blocks vote Movable). On ftrace-press-grow-6.18 (1,287
+ * zone_locked records of another type) 979 of 2,833 blocks taken without that condition were free
+ * in after.kpageflags, 709 of them in pageblocks a record had named Unmovable; with it 2,980 pages
+ * are taken, the free set after the run differs from after.kpageflags by 6,102 pages instead of
+ * 6,463 (497 free only there instead of 68, 5,605 only in the replay instead of 6,395). Requiring a
+ * record to have named the type (none wrong there) finds none of the 2-node recording's 691:
+ * nothing names their pageblocks. qemu-arm64-4k-numa-6.18.2: the 691 node-0 pages free in
+ * before.kpageflags, shmem file pages (uptodate, dirty, lru, swapbacked) in mid.kpageflags and
+ * after.kpageflags (the dump's output stays in the tmpfs to the end, so no free names them), found
+ * at 0.0296-3.99 s; the kernel takes its first order-0 Movable page from an order-2 block at
+ * 0.029603 s while the replay's order-0 and order-1 Movable lists hold four of them.
  */
 /* A record printed the type of pfn's pageblock (zone_locked: its list; drain: the block's). */
 static void note_named_mt(Pin *p, ps_pfn_t pfn, int mt)
@@ -712,7 +714,8 @@ static void on_observed(Pin *p, const PsTraceEvent *ev)
 	order = (unsigned)ev->order;
 	switch (ev->event) {
 	case PS_OBS_ZONE_LOCKED:
-		if (ps_pageblock_mt(m, pfn) == (enum ps_migratetype)ev->migratetype)
+		if (p->types_fitted &&
+		    ps_pageblock_mt(m, pfn) == (enum ps_migratetype)ev->migratetype)
 			on_lists_passed_over(p, z, pfn, order, ev->migratetype);
 		note_named_mt(p, pfn, ev->migratetype);
 		list_head_check(p, z, pfn, order, ev->migratetype);
@@ -1130,6 +1133,7 @@ static gboolean pinned_start(PsSim *s, GError **error)
 	}
 	/* on_lists_passed_over asks whether a block was named, with or without --compare-at */
 	p->seen = g_new0(uint8_t, (s->m->map.end_pfn - s->m->map.base_pfn + 7) / 8);
+	p->types_fitted = s->snap->pagetypeinfo_path != NULL;
 	p->named_mt =
 	    g_malloc(((s->m->map.end_pfn - s->m->map.base_pfn) >> s->m->pageblock_order) + 1);
 	memset(p->named_mt, PS_MT_TYPES,
