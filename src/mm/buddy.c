@@ -40,8 +40,8 @@
  * move_freepages_block set the type (not from a 6.18 tree); that the lab boots go this way
  * (boot leaves both pageblocks Movable, the first Unmovable fallback claims one, a compaction
  * such as kcompactd's proactive run isolates an order-12 block of the other) is an inference.
- * The model does not make the state itself (see the simplifications); it reproduces a snapshot
- * that shows it.
+ * The model makes the state on that path with grouping off (isolate_move_grouping_off) and
+ * reproduces a snapshot that shows it.
  *
  * Simplifications (why acceptable):
  * - No CMA (the modelled builds have CONFIG_CMA off, like the recorded machine), no guard pages
@@ -52,12 +52,14 @@
  *   them (account_freepages).
  * - Compaction capture (compaction_capture) takes the block for the direct compactor recorded in
  *   PsMachine.capture; the kernel keys it on `current`, the simulator runs one request at a time.
- * - Grouping off is not mapped when a pageblock is retyped (ps_set_pageblock_mt keeps a type
- *   below MIGRATE_PCPTYPES, where set_pageblock_migratetype stores Unmovable), and
- *   ps_isolate_free_page leaves a Movable pageblock's free blocks where they are (the kernel's
- *   move_freepages_block moves them to the Movable list tails, so the list order differs): a
- *   grouping-off run never puts free blocks on another type's list itself, only a snapshot
- *   does. Known gap (review-model s16 item 3), left for a measured follow-up on the 64K runs.
+ * - Grouping off is mapped only where __isolate_free_page retypes (isolate_move_grouping_off:
+ *   the free blocks go to the Movable lists, the pageblock stays Unmovable, the lab's state);
+ *   elsewhere ps_set_pageblock_mt keeps a type below MIGRATE_PCPTYPES where
+ *   set_pageblock_migratetype stores Unmovable (under grouping off the allocator asks only
+ *   for Unmovable, alloc.c, so claims retype to it anyway). ps_isolate_free_page leaves a
+ *   Movable pageblock's free blocks where they are (the kernel's move_freepages_block moves
+ *   them to the Movable list tails, so the list order differs; under grouping off it would
+ *   also store Unmovable, making them foreign: such a block comes only from a snapshot).
  * - "Movable-looking" pages in the claim heuristic are allocated blocks whose head carries
  *   PS_PAGE_MOVABLE_BIT (set by policy for LRU-bound allocations), counted per base page as
  *   PageLRU() does for every page of a folio.
@@ -612,6 +614,35 @@ ps_pfn_t ps_rmqueue(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype
 	return PS_PFN_NONE;
 }
 
+/*
+ * __isolate_free_page's move_freepages_block(zone, page, mt, MIGRATE_MOVABLE) with mobility
+ * grouping off: __move_freepages_block moves every free block of the pageblock to the Movable
+ * list of its order (move_to_free_list, list_move_tail), and set_pageblock_migratetype(page,
+ * MIGRATE_MOVABLE) then stores MIGRATE_UNMOVABLE (page_group_by_mobility_disabled maps every
+ * type below MIGRATE_PCPTYPES to it). The blocks stay on the Movable lists of an Unmovable
+ * pageblock: PsZone.foreign records them (ps_free_list_move, which moves a block to the list's
+ * tail without retyping). The state the 64K lab kernel shows (buddy.c's header).
+ */
+static void isolate_move_grouping_off(PsMachine *m, PsZone *z, ps_pfn_t pfn)
+{
+	ps_pfn_t start, end;
+
+	if (!prep_move_freepages_block(m, z, pfn, &start, NULL, NULL))
+		return;
+	end = start + (ps_pfn_t)m->pageblock_nr_pages;
+	for (ps_pfn_t p = start; p < end;) {
+		if (ps_page_state(m, p) != PS_PAGE_BUDDY) {
+			p++;
+			continue;
+		}
+		if (ps_free_list_of(m, z, p) != PS_MT_MOVABLE)
+			ps_free_list_move(m, z, p, PS_MT_MOVABLE);
+		p += 1u << ps_page_order(m, p);
+	}
+	/* set_pageblock_migratetype under grouping off: Unmovable, whatever was asked */
+	ps_set_pageblock_mt(m, start, PS_MT_UNMOVABLE);
+}
+
 uint64_t ps_isolate_free_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order)
 {
 	enum ps_migratetype mt = ps_pageblock_mt(m, pfn);
@@ -634,7 +665,11 @@ uint64_t ps_isolate_free_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned or
 		for (ps_pfn_t b = pfn; b < end; b += (ps_pfn_t)m->pageblock_nr_pages) {
 			enum ps_migratetype bmt = ps_pageblock_mt(m, b);
 
-			if (ps_migratetype_is_mergeable(bmt) && bmt != PS_MT_MOVABLE)
+			if (!ps_migratetype_is_mergeable(bmt) || bmt == PS_MT_MOVABLE)
+				continue;
+			if (m->sysctl.page_group_by_mobility_disabled)
+				isolate_move_grouping_off(m, z, b);
+			else
 				move_freepages_block(m, z, b, bmt, PS_MT_MOVABLE);
 		}
 	}

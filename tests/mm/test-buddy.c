@@ -372,6 +372,44 @@ static void test_foreign_list(void)
  * their own (Unmovable) lists: each must leave the list it is on (list_move_tail), not the
  * Movable one (an abort in ps_list_del, an empty list, before the fix).
  */
+/*
+ * __isolate_free_page with mobility grouping off, on a block of pageblock_order - 1: the
+ * pageblock's other free blocks go to the Movable lists (move_freepages_block) and the pageblock
+ * stays Unmovable (set_pageblock_migratetype(MOVABLE) stores Unmovable): free blocks on another
+ * type's list, as the 64K lab kernel shows. Pageblock 1024 (Unmovable) holds free blocks of
+ * orders 0..8 after its first page was taken; isolating the order-8 one at 1280 moves the other
+ * eight. Without the mapping the pageblock turned Movable with them (no foreign block). Freed
+ * back, the isolated block goes to the Unmovable list and merges nothing (its buddy, the
+ * pageblock's first half, is not free whole); the moved blocks stay foreign.
+ */
+static void test_isolate_grouping_off(void)
+{
+	g_autoptr(PsMachine) m = fixture_normal_only(1024, 1024);
+	PsZone *z = foreign_zone(m);
+
+	m->sysctl.page_group_by_mobility_disabled = true;
+	g_assert_null(z->foreign);
+	g_assert_cmpuint(ps_isolate_free_page(m, z, 1280, 8), ==, 256);
+	g_assert_cmpint(ps_pageblock_mt(m, 1024), ==, PS_MT_UNMOVABLE);
+	g_assert_nonnull(z->foreign);
+	g_assert_cmpuint(g_hash_table_size(z->foreign), ==, 8);
+	for (unsigned o = 0; o < 8; o++) {
+		ps_pfn_t head = o ? 1024 + (1u << o) : 1025;
+
+		g_assert_cmpuint(z->free_area[o].list[PS_MT_MOVABLE].head, ==, head);
+		g_assert_cmpuint(z->free_area[o].list[PS_MT_UNMOVABLE].len, ==, 0);
+		g_assert_cmpint(ps_free_list_of(m, z, head), ==, PS_MT_MOVABLE);
+	}
+	/* the other pageblock, Movable, is untouched */
+	g_assert_cmpint(ps_pageblock_mt(m, 1536), ==, PS_MT_MOVABLE);
+	/* released as compaction releases an unused target (release_freepages), the invariants
+	 * hold: on its pageblock's (Unmovable) list */
+	ps_buddy_free(m, z, 1280, 8, PS_FPI_TO_TAIL);
+	g_assert_cmpuint(z->free_area[8].list[PS_MT_UNMOVABLE].head, ==, 1280);
+	g_assert_cmpuint(g_hash_table_size(z->foreign), ==, 8);
+	fixture_check(m);
+}
+
 static void test_foreign_claim(void)
 {
 	g_autoptr(PsMachine) m = fixture_normal_only(1024, 1024);
@@ -413,5 +451,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/mm/buddy/highatomic-reserve", test_highatomic_reserve);
 	g_test_add_func("/mm/buddy/foreign-list", test_foreign_list);
 	g_test_add_func("/mm/buddy/foreign-claim", test_foreign_claim);
+	g_test_add_func("/mm/buddy/isolate-grouping-off", test_isolate_grouping_off);
 	return g_test_run();
 }
