@@ -295,11 +295,19 @@ static char *ps_put_u64(char *p, uint64_t v)
 					    100000000000000000ull,
 					    1000000000000000000ull,
 					    10000000000000000000ull};
-	int len = 1;
+	int len;
 	char *e;
 
-	while (len < 20 && v >= ten_to[len - 1])
-		len++;
+	if (v < 10) {
+		*p = (char)('0' + v); /* cpu, order, migratetype: most numbers of a record */
+		return p + 1;
+	}
+	/*
+	 * the digit count from the bit length b: a number of b bits has t = floor(b * log10(2))
+	 * digits or t + 1 (1233 / 4096 stands for log10(2)); one comparison with 10^t tells which
+	 */
+	len = (int)(((unsigned)(64 - __builtin_clzll(v)) * 1233u) >> 12);
+	len += v >= ten_to[len - 1];
 	e = p + len;
 	while (v >= 100) {
 		unsigned r = (unsigned)(v % 100);

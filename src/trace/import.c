@@ -433,7 +433,11 @@ static const char *split_line(char *s, gsize len, Line *l)
 		g_strlcpy(l->sysname, l->event + (enter ? 10 : 9), sizeof(l->sysname));
 		return split_sys_args(l, p, enter);
 	}
-	{
+	/*
+	 * raw is read by markers, the compaction events' range and filemap's dev, not by the
+	 * mm_page_* events, most of a recording's lines
+	 */
+	if (!has_prefix(l->event, "mm_page_")) {
 		const char *r = p;
 		gsize n;
 

@@ -129,6 +129,43 @@ static char *format(const PsTraceEvent *ev)
 	return g_strndup(buf, len - 1);
 }
 
+/*
+ * Unsigned numbers at every digit-count edge (10^k - 1, 10^k, 2^k - 1, 2^k, up to UINT64_MAX) are
+ * written as printf writes them: the writer takes a number's digit count from its bit length.
+ */
+static void test_format_digits(void)
+{
+	GArray *vs = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+
+	for (uint64_t p = 1;; p *= 10) {
+		uint64_t v[] = {p - 1, p, p + 1};
+
+		g_array_append_vals(vs, v, 3);
+		if (p > UINT64_MAX / 10)
+			break;
+	}
+	for (int b = 1; b < 64; b++) {
+		uint64_t v[] = {(1ull << b) - 1, 1ull << b, (1ull << b) + 1};
+
+		g_array_append_vals(vs, v, 3);
+	}
+	for (guint i = 0; i < vs->len; i++) {
+		uint64_t v = g_array_index(vs, uint64_t, i);
+		PsTraceEvent ev;
+		g_autofree char *got = NULL, *want = NULL;
+
+		ps_trace_event_init(&ev);
+		ev.t_ns = v;
+		ev.op = PS_OP_FREE;
+		ev.id = v;
+		got = format(&ev);
+		want =
+		    g_strdup_printf("{\"t\":%" PRIu64 ",\"op\":\"free\",\"id\":%" PRIu64 "}", v, v);
+		g_assert_cmpstr(got, ==, want);
+	}
+	g_array_unref(vs);
+}
+
 static void test_round_trip(void)
 {
 	size_t i;
@@ -1534,6 +1571,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/trace/format/round-trip", test_round_trip);
+	g_test_add_func("/trace/format/digits", test_format_digits);
 	g_test_add_func("/trace/format/schema-enums", test_schema_enums);
 	g_test_add_func("/trace/format/machine-file", test_machine_file);
 	g_test_add_func("/trace/format/fields", test_fields);
