@@ -45,24 +45,39 @@ static void write_bytes(const char *path, GBytes *b)
 	g_assert_true(g_file_set_contents(path, data, (gssize)len, NULL));
 }
 
+/* Lines of r until its end (or max lines), joined by '|'; each line scribbled over after. */
+static char *kept_lines(PsLineReader *r, unsigned max)
+{
+	g_autoptr(GError) error = NULL;
+	GString *out = g_string_new(NULL);
+	char *line;
+	gsize len;
+	int rc = 0;
+
+	for (unsigned i = 0; i < max && (rc = ps_line_reader_next(r, &line, &len, &error)) == 1;
+	     i++) {
+		g_assert_cmpuint(strlen(line), ==, len);
+		g_assert_cmpuint(ps_line_reader_line(r), ==, i + 1);
+		g_string_append_printf(out, "%s|", line);
+		memset(line, '#', len); /* a pass may write into its lines */
+	}
+	g_assert_no_error(error);
+	g_assert_cmpint(rc, >=, 0);
+	return g_string_free(out, FALSE);
+}
+
 /* Every line of path, joined by '|', and the number of the last one. */
 static char *read_lines(const char *path, uint64_t *last, bool *complete)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PsLineReader) r = ps_line_reader_open(path, 64, &error);
-	GString *out = g_string_new(NULL);
-	char *line;
-	gsize len;
+	char *out;
 
 	g_assert_no_error(error);
-	while (ps_line_reader_next(r, &line, &len, &error) == 1) {
-		g_assert_cmpuint(strlen(line), ==, len);
-		g_string_append_printf(out, "%s|", line);
-	}
-	g_assert_no_error(error);
+	out = kept_lines(r, G_MAXUINT);
 	*last = ps_line_reader_line(r);
 	*complete = ps_line_reader_line_complete(r);
-	return g_string_free(out, FALSE);
+	return out;
 }
 
 /* ---- lines ------------------------------------------------------------------------------------
@@ -149,27 +164,6 @@ static void test_lines_gzip_long(void)
 	g_assert_cmpstr(line, ==, "line 0 ");
 	ps_line_reader_close(r);
 	ps_test_rm_rf(dir);
-}
-
-/* Lines of r until its end (or max lines), joined by '|'; each line scribbled over after. */
-static char *kept_lines(PsLineReader *r, unsigned max)
-{
-	g_autoptr(GError) error = NULL;
-	GString *out = g_string_new(NULL);
-	char *line;
-	gsize len;
-	int rc = 0;
-
-	for (unsigned i = 0; i < max && (rc = ps_line_reader_next(r, &line, &len, &error)) == 1;
-	     i++) {
-		g_assert_cmpuint(strlen(line), ==, len);
-		g_assert_cmpuint(ps_line_reader_line(r), ==, i + 1);
-		g_string_append_printf(out, "%s|", line);
-		memset(line, '#', len); /* a pass may write into its lines */
-	}
-	g_assert_no_error(error);
-	g_assert_cmpint(rc, >=, 0);
-	return g_string_free(out, FALSE);
 }
 
 /*
