@@ -30,6 +30,7 @@
 #include <libdeflate.h>
 #include <openssl/evp.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -79,6 +80,13 @@ struct PsLineReader {
 	bool kept;
 	gsize keep_max;
 	char *lbuf;
+	/*
+	 * The kept buffer the inflate thread faults in ahead of the reader's copies (pf_size bytes;
+	 * NULL when none or once it is to move), and the decoded bytes handed over so far (its
+	 * own).
+	 */
+	gpointer pf_buf;
+	gsize pf_size, pf_off;
 	/* inflate thread (gzip regular files): state above from gz to in_eof is its own */
 	GThread *thread;
 	GAsyncQueue *filled,
@@ -245,6 +253,30 @@ static gboolean inflate_line_buf(PsLineReader *r, GError **error)
 	return TRUE;
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
+/*
+ * On the inflate thread: the pages of the kept buffer the next len bytes go to, faulted in before
+ * the reader copies them there. Fresh 4 KiB pages faulted by the reader's copy were 12 k faults on
+ * ftrace-build-6.18's 47 MB, 0.02-0.03 s of system time on the parsing thread; asking for huge
+ * pages instead cost more (compaction). The advice changes no content; a buffer the reader has
+ * since moved is at worst advised once more, harmlessly, and a kernel without it refuses.
+ */
+static void prefault(PsLineReader *r, gsize len)
+{
+	char *buf = g_atomic_pointer_get(&r->pf_buf);
+	uintptr_t start, end;
+
+	if (buf && r->pf_off < r->pf_size) {
+		start = (uintptr_t)(buf + r->pf_off) & ~(uintptr_t)4095;
+		end = (uintptr_t)(buf + MIN(r->pf_off + len, r->pf_size));
+		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+	}
+	r->pf_off += len;
+}
+
 /* The inflate thread: fills empty chunks in order until the input ends, fails, or close. */
 static gpointer inflate_thread(gpointer data)
 {
@@ -268,6 +300,7 @@ static gpointer inflate_thread(gpointer data)
 			len += n;
 		}
 		c->len = len;
+		prefault(r, len);
 		g_async_queue_push(r->filled, c);
 		if (c->eof || c->read_error || c->gz_error)
 			return NULL;
@@ -328,6 +361,7 @@ static gboolean fill(PsLineReader *r, GError **error)
 		r->start = 0;
 	}
 	if (r->end + 1 >= r->buf_size) {
+		g_atomic_pointer_set(&r->pf_buf, NULL); /* the buffer moves */
 		r->buf_size = r->kept ? MIN(r->buf_size * 2, r->keep_max + 2) : r->buf_size * 2;
 		r->buf = g_realloc(r->buf, r->buf_size);
 	}
@@ -496,6 +530,10 @@ PsLineReader *ps_line_reader_open_kept(const char *path, gsize max_line, gsize k
 	if (hint + 2 > r->buf_size && hint <= keep_max) {
 		r->buf_size = hint + 2;
 		r->buf = g_realloc(r->buf, r->buf_size);
+		if (r->thread) {
+			r->pf_size = r->buf_size;
+			g_atomic_pointer_set(&r->pf_buf, r->buf);
+		}
 	}
 	return r;
 }
