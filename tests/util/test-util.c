@@ -1304,20 +1304,30 @@ static void mapped_walk(PsStateTable *t, uint32_t *a, uint8_t *big, gsize big_le
 
 /*
  * Writes a saved payload to path as a file of a page of header and then the payload (returned,
- * free it), and restores it into b and big2 (first filled with 0xaa) with the file set, as the
- * started-state cache does.
+ * free it), and opens it: *fd, to give a loading table with ps_state_table_set_file.
+ */
+static uint8_t *state_file(const char *path, const uint8_t *bytes, gsize len, int *fd)
+{
+	uint8_t *file = g_malloc0(4096 + len);
+
+	memcpy(file + 4096, bytes, len);
+	g_assert_true(g_file_set_contents(path, (const char *)file, (gssize)(4096 + len), NULL));
+	*fd = open(path, O_RDONLY);
+	g_assert_cmpint(*fd, >=, 0);
+	return file;
+}
+
+/*
+ * Restores a saved payload into b and big2 (first filled with 0xaa) from the file state_file
+ * writes at path (returned, free it), as the started-state cache does.
  */
 static uint8_t *mapped_restore_file(const char *path, const uint8_t *bytes, gsize len, uint32_t *b,
 				    uint8_t *big2, gsize big_len)
 {
-	uint8_t *file = g_malloc0(4096 + len);
 	g_autoptr(PsStateTable) load = ps_state_table_new_load(bytes, len);
 	int fd;
+	uint8_t *file = state_file(path, bytes, len, &fd);
 
-	memcpy(file + 4096, bytes, len);
-	g_assert_true(g_file_set_contents(path, (const char *)file, (gssize)(4096 + len), NULL));
-	fd = open(path, O_RDONLY);
-	g_assert_cmpint(fd, >=, 0);
 	memset(big2, 0xaa, big_len);
 	ps_state_table_set_file(load, fd, 4096);
 	mapped_walk(load, b, big2, big_len);
@@ -1436,6 +1446,50 @@ static void test_state_mapped_tail(void)
 	ps_unmap_huge(big, big_len);
 	ps_unmap_huge(big2, big_len);
 	ps_unmap_huge(zero, big_len);
+}
+
+/*
+ * ps_state_room: an array under 8 MiB is stored sparse (its zero chunks left out, copied back,
+ * never mapped), one of 8 MiB or more mapped from the file with its zero tail left out.
+ */
+static void test_state_room(void)
+{
+	gsize small_len = 64 * 1024, big_len = (gsize)8 << 20, len;
+	uint8_t *small = ps_map0_huge(small_len), *small2 = ps_map0_huge(small_len);
+	uint8_t *big = ps_map0_huge(big_len), *big2 = ps_map0_huge(big_len);
+	g_autoptr(PsStateTable) save = ps_state_table_new_save();
+	g_autoptr(PsStateTable) load = NULL;
+	g_autofree char *dir = g_dir_make_tmp("ps-state-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "room.state", NULL);
+	g_autofree uint8_t *file = NULL;
+	const uint8_t *bytes;
+	int fd;
+
+	small[100] = 1;
+	big[4096 + 5] = 2; /* the first two pages stored, the rest of the 8 MiB a zero tail */
+	ps_state_room(save, "small", small, small_len);
+	ps_state_room(save, "big", big, big_len);
+	bytes = ps_state_table_bytes(save, &len);
+	/* the small one's chunk and bitmap, the big one's two pages and alignment, two heads */
+	g_assert_cmpuint(len, <, 4 * 4096 + 2 * 48 + 64);
+	file = state_file(path, bytes, len, &fd);
+	load = ps_state_table_new_load(bytes, len);
+	ps_state_table_set_file(load, fd, 4096);
+	ps_state_room(load, "small", small2, small_len);
+	ps_state_room(load, "big", big2, big_len);
+	close(fd);
+	g_assert_null(ps_state_table_error(load));
+	g_assert_cmpmem(small, small_len, small2, small_len);
+	g_assert_cmpmem(big, big_len, big2, big_len);
+	g_assert_false(mapped_from(small2, "room.state"));
+	g_assert_true(mapped_from(big2, "room.state"));
+	g_assert_false(mapped_from(big2 + 2 * 4096, "room.state"));
+	g_unlink(path);
+	g_rmdir(dir);
+	ps_unmap_huge(small, small_len);
+	ps_unmap_huge(small2, small_len);
+	ps_unmap_huge(big, big_len);
+	ps_unmap_huge(big2, big_len);
 }
 
 /* A file of size bytes in dir, last used (atime and mtime) at t seconds. */
@@ -1675,6 +1729,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/util/state/table", test_state_table);
 	g_test_add_func("/util/state/mapped", test_state_mapped);
 	g_test_add_func("/util/state/mapped-zero-tail", test_state_mapped_tail);
+	g_test_add_func("/util/state/room", test_state_room);
 	g_test_add_func("/util/cache/trim", test_cache_trim);
 	g_test_add_func("/util/cache/touch", test_cache_touch);
 	return g_test_run();
