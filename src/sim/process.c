@@ -2510,12 +2510,8 @@ void sim_op_proc(PsSim *s, const PsTraceEvent *ev)
 /* A `map` record: the range replaces whatever the process had mapped there. */
 uint64_t sim_op_map(PsSim *s, const PsTraceEvent *ev)
 {
-	/*
-	 * a range that ends at the top of the address space (the reader lets addr + len reach
-	 * 2^64) ends a byte short of it, so that its end does not wrap to 0
-	 */
-	PsVma v = {ev->addr, ev->addr + ev->len ? ev->addr + ev->len : UINT64_MAX, ev->thp,
-		   ev->kind == PS_KIND_FILE};
+	/* the reader rejects addr + len reaching 2^64, so the end does not wrap to 0 */
+	PsVma v = {ev->addr, ev->addr + ev->len, ev->thp, ev->kind == PS_KIND_FILE};
 	Proc *p = proc_at(s, rec_proc_get(s, ev));
 
 	s->vma_gen++; /* thp_range_cached's answers go */

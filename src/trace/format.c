@@ -1092,9 +1092,9 @@ static gboolean ps_parse_event(const cJSON *root, const char *line, gsize len, P
 			    op == PS_OP_MAP ? "kind \"file\"" : "kind \"file\" or \"anon\"");
 		return FALSE;
 	}
-	if (ev->len > 0 && ev->len - 1 > UINT64_MAX - ev->addr) {
+	if (ev->len > UINT64_MAX - ev->addr) {
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-			    "len: addr + len runs past the end of the address space");
+			    "len: addr + len reaches 2^64, past the end of any address space");
 		return FALSE;
 	}
 	if (ev->len > 0 && ev->len - 1 > UINT64_MAX - ev->offset) {

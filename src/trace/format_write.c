@@ -175,9 +175,10 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 				    "len: must be an integer > 0, got 0");
 			return FALSE;
 		}
-		if (ev->len > 0 && ev->len - 1 > UINT64_MAX - ev->addr) {
-			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-				    "len: addr + len runs past the end of the address space");
+		if (ev->len > UINT64_MAX - ev->addr) {
+			g_set_error(
+			    error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "len: addr + len reaches 2^64, past the end of any address space");
 			return FALSE;
 		}
 		if (ev->thp && ev->op != PS_OP_MAP) {

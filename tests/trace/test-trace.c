@@ -42,7 +42,7 @@ static const char *const canonical[] = {
     "{\"t\":9900,\"op\":\"map\",\"pid\":42,\"addr\":140737488355328,\"len\":2097152,\"thp\":true}",
     "{\"t\":9900,\"op\":\"map\",\"pid\":42,\"addr\":4096,\"len\":4096}",
     "{\"t\":9950,\"op\":\"touch\",\"pid\":42,\"addr\":140737488355328,\"len\":65536}",
-    "{\"t\":9960,\"op\":\"unmap\",\"pid\":42,\"addr\":18446744073709547520,\"len\":4096}",
+    "{\"t\":9960,\"op\":\"unmap\",\"pid\":42,\"addr\":18446744073709543424,\"len\":4096}",
     "{\"t\":10000,\"op\":\"compact\"}",
     "{\"t\":10001,\"op\":\"compact\",\"order\":9}",
     "{\"t\":10002,\"op\":\"sysctl\",\"name\":\"min_free_kbytes\",\"value\":67584}",
@@ -486,7 +486,12 @@ static void test_errors(void)
 	    {"{\"t\":1,\"op\":\"touch\",\"pid\":1,\"addr\":4096,\"len\":0}",
 	     "len: must be an integer > 0, got 0", NULL},
 	    {"{\"t\":1,\"op\":\"touch\",\"pid\":1,\"addr\":18446744073709551615,\"len\":2}",
-	     "len: addr + len runs past", NULL},
+	     "len: addr + len reaches 2^64", NULL},
+	    /* a range ending at 2^64 exactly: its end would wrap to 0 in map and unmap */
+	    {"{\"t\":1,\"op\":\"map\",\"pid\":1,\"addr\":18446744073709547520,\"len\":4096}",
+	     "len: addr + len reaches 2^64", NULL},
+	    {"{\"t\":1,\"op\":\"unmap\",\"pid\":1,\"addr\":18446744073709547520,\"len\":4096}",
+	     "len: addr + len reaches 2^64", NULL},
 	    {"{\"t\":1,\"op\":\"touch\",\"pid\":1,\"addr\":0,\"len\":4096,\"thp\":true}",
 	     "thp: not a field of op \"touch\"", NULL},
 	    {"{\"t\":1,\"op\":\"touch\",\"pid\":1,\"addr\":0,\"len\":4096,\"kind\":\"slab\"}",
@@ -879,6 +884,19 @@ static void test_event_check(void)
 	g_assert_false(ps_trace_event_check(&ev, &error));
 	g_assert_nonnull(strstr(error->message, "thp: not a field of op \"touch\""));
 	g_clear_error(&error);
+
+	/* a map ending at 2^64 exactly (its end would wrap to 0); a page lower is written */
+	ps_trace_event_init(&ev);
+	ev.op = PS_OP_MAP;
+	ev.pid = 1;
+	ev.addr = UINT64_MAX - 4095;
+	ev.len = 4096;
+	g_assert_false(ps_trace_event_check(&ev, &error));
+	g_assert_nonnull(strstr(error->message, "len: addr + len reaches 2^64"));
+	g_clear_error(&error);
+	ev.addr -= 4096;
+	g_assert_true(ps_trace_event_check(&ev, &error));
+	g_assert_no_error(error);
 
 	ps_trace_event_init(&ev);
 	ev.op = PS_OP_PROC;
