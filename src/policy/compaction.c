@@ -539,7 +539,10 @@ unsigned ps_compaction_defer_shift_before(uint64_t refused)
 
 /*
  * Where the recording's first kcompactd run began, when it ended COMPACT_PARTIAL_SKIPPED: its
- * scanners met without starting at the zone's start, so compact_zone took the cached migrate
+ * scanners met with its start above compact_init_migrate_pfn (compact_zone's whole_zone is
+ * migrate_pfn <= compact_init_migrate_pfn), which is non-zero only after a
+ * __reset_isolation_suitable walk since boot; the caller seeds only with evidence of such a walk
+ * (sim/snapshot-stale.c, FirstKcompactd). Then compact_zone had taken the cached migrate
  * position (compact_cached_migrate_pfn), and the runs since the last __reset_isolation_suitable
  * had scanned the blocks below it, each left marked (test_and_set_skip at a block's first
  * isolation, set_pageblock_skip at the end of one that gave nothing). /proc shows neither; the

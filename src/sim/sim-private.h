@@ -115,6 +115,7 @@ typedef struct {
 	uint64_t moved_pages;	/* base pages of such moves */
 	char *vmstat_path;	/* the kcompactd state came from here (policy runs with --proc) */
 	int kcompactd_deferred; /* nodes whose kcompactd starts in its proactive back-off */
+	uint64_t compact_stall_at_start; /* that vmstat's compact_stall (0 without one) */
 	/* the recording machine check (ps_snapshot_check_machine): where the snapshot's MACHINE
 	 * file is looked for, what it says ("" none), and the verdict (NULL: not checked) */
 	char *machine_dir;

@@ -1093,6 +1093,11 @@ void ps_snapshot_seed_kcompactd(PsSnapshot *snap, PsPolicy *policy, const char *
 	if (l)
 		scanned =
 		    g_ascii_strtoull(l + strlen("\ncompact_daemon_migrate_scanned "), NULL, 10);
+	/* a direct compaction since boot: the evidence snapshot-stale.c's FirstKcompactd needs */
+	l = strstr(text, "\ncompact_stall ");
+	if (l)
+		snap->compact_stall_at_start =
+		    g_ascii_strtoull(l + strlen("\ncompact_stall "), NULL, 10);
 	snap->vmstat_path = g_strdup(path);
 	snap->kcompactd_deferred = ps_kcompactd_snapshot_deferred(policy, scanned);
 }

@@ -71,9 +71,15 @@
  * compaction that crossed its zone and isolated nothing shows the kernel's skip hints, which
  * /proc does not, and every pageblock starts marked (policy/compaction.c,
  * ps_compaction_seed_skip_hints; summary compaction_skip_hint_blocks_at_start). Failing that, the
- * first kcompactd run (FirstKcompactd): one that ended partial_skipped had resumed from a cached
- * migrate position at or below the lowest page it migrated, with the blocks below marked and the
- * zone deferred as the do_works after it show (ps_compaction_seed_resume; the same summary key).
+ * first kcompactd run (FirstKcompactd): one that ended partial_skipped had started above
+ * compact_init_migrate_pfn, which is non-zero only after a __reset_isolation_suitable walk since
+ * boot. With evidence of such a walk (the next kcompactd run ends COMPLETE, which only a run from
+ * the zone's start at or below compact_init_migrate_pfn does; or compact_stall > 0 in the start's
+ * vmstat) it had resumed from a cached migrate position at or below the lowest page it migrated,
+ * with the blocks below marked and the zone deferred as the do_works after it show
+ * (ps_compaction_seed_resume; the same summary key). Without that evidence nothing is seeded: on
+ * a machine with no walk since boot every kcompactd run whose scanners meet ends partial_skipped,
+ * wherever it started.
  *
  * The same pass reads the order in which the recording kernel's reclaim freed the start's folios
  * (frees with reason reclaim_kswapd / reclaim_direct of a page no earlier record named), which
@@ -108,9 +114,12 @@ enum { FIRST_NONE, FIRST_ALLOC, FIRST_OTHER, FIRST_FREE };
 #define STALE_TRACE_MEMCGS 6
 /*
  * The .stale entry's run saying the first kcompactd run resumed (FirstKcompactd): start the
- * lowest pfn it migrated from (an index of the map), len the deferral before it.
+ * lowest pfn it migrated from (an index of the map), len the deferral before it. 7: the trace
+ * shows a __reset_isolation_suitable walk had run (the next kcompactd run ended COMPLETE); 8: it
+ * does not, and the seed needs compact_stall > 0 in the start's vmstat.
  */
-#define STALE_KCOMPACTD_RESUME 7
+#define STALE_KCOMPACTD_RESUME		7
+#define STALE_KCOMPACTD_RESUME_UNPROVEN 8
 
 /*
  * The recording's first compaction run, for the skip hints at the start (policy/compaction.c,
@@ -167,16 +176,19 @@ static void note_compaction(FirstCompaction *fc, const PsTraceEvent *ev, uint32_
  * mm_compaction_kcompactd_wake names (the thread emits it in kcompactd_do_work); the pages its
  * first run migrated are the frees on its cpu between that pid's mm_compaction_begin and _end
  * (migrate_folio_done puts each old folio in the migrating task); the run resumed when it ended
- * COMPACT_PARTIAL_SKIPPED; the do_works after it without a begin, up to the next with one (or the
- * trace's end), were deferred. Simplification: a free by another task on that cpu inside the
- * window (a few ms) is taken for a migration too, unless it is the kernel's reclaim.
+ * COMPACT_PARTIAL_SKIPPED and a __reset_isolation_suitable walk had run since boot (proven here
+ * when the next run, the one FK_AFTER stops at, ends COMPLETE); the do_works after it without a
+ * begin, up to the next with one (or the trace's end), were deferred. Simplification: a free by
+ * another task on that cpu inside the window (a few ms) is taken for a migration too, unless it is
+ * the kernel's reclaim.
  */
 typedef struct {
-	enum { FK_WAKE, FK_BEGIN, FK_RUN, FK_AFTER, FK_DONE } state;
+	enum { FK_WAKE, FK_BEGIN, FK_RUN, FK_AFTER, FK_NEXT, FK_DONE } state;
 	int pid, cpu;
 	uint64_t lowest;  /* the lowest pfn the run freed, UINT64_MAX when none */
 	uint64_t refused; /* do_works after it that did not compact */
 	bool resumed;	  /* it ended partial_skipped, having migrated */
+	bool walked;	  /* the next kcompactd run ended COMPLETE */
 } FirstKcompactd;
 
 static void note_kcompactd(FirstKcompactd *fk, const PsTraceEvent *ev)
@@ -215,6 +227,12 @@ static void note_kcompactd(FirstKcompactd *fk, const PsTraceEvent *ev)
 		} else if (mine && ev->event == PS_OBS_COMPACTION_BEGIN) {
 			/* the wake of this do_work was not refused */
 			fk->refused -= fk->refused > 0;
+			fk->state = FK_NEXT;
+		}
+		break;
+	case FK_NEXT:
+		if (mine && ev->event == PS_OBS_COMPACTION_END) {
+			fk->walked = ev->value == PS_COMPACT_RES_COMPLETE + 1;
 			fk->state = FK_DONE;
 		}
 		break;
@@ -283,8 +301,8 @@ static void note_reclaim(GArray *order, const uint8_t *first, const PsMachine *m
 /* The memory map as note_first sees it: the stale entry's machine key. */
 static uint64_t stale_machine_key(const PsMachine *m)
 {
-	/* the last: the entry's format (4: with the STALE_KCOMPACTD_RESUME run) */
-	uint64_t v[4] = {m->map.base_pfn, m->map.end_pfn, m->max_order, 4};
+	/* the last: the entry's format (5: STALE_KCOMPACTD_RESUME proven or unproven) */
+	uint64_t v[4] = {m->map.base_pfn, m->map.end_pfn, m->max_order, 5};
 
 	return ps_checksum64(v, sizeof(v));
 }
@@ -346,7 +364,9 @@ static bool load_first(PsSim *s, uint8_t *first, uint64_t npages, bool *skip_hin
 			else if (fits && run[i].what == STALE_RECLAIM_ORDER)
 				g_array_append_val(s->snap->reclaim_order, run[i]);
 			*skip_hints |= run[i].what == STALE_COMPACT_SKIP_HINTS;
-			if (run[i].what == STALE_KCOMPACTD_RESUME && run[i].start < npages)
+			if ((run[i].what == STALE_KCOMPACTD_RESUME ||
+			     run[i].what == STALE_KCOMPACTD_RESUME_UNPROVEN) &&
+			    run[i].start < npages)
 				*resume = run[i];
 			s->snap->trace_memcgs |= run[i].what == STALE_TRACE_MEMCGS;
 		}
@@ -357,9 +377,9 @@ static bool load_first(PsSim *s, uint8_t *first, uint64_t npages, bool *skip_hin
 		return false;
 	*skip_hints = fc.skip_hints;
 	if (fk.resumed && fk.lowest >= s->m->map.base_pfn && fk.lowest < s->m->map.end_pfn)
-		*resume = (PsStaleRun){fk.lowest - s->m->map.base_pfn,
-				       ps_compaction_defer_shift_before(fk.refused),
-				       STALE_KCOMPACTD_RESUME};
+		*resume = (PsStaleRun){
+		    fk.lowest - s->m->map.base_pfn, ps_compaction_defer_shift_before(fk.refused),
+		    fk.walked ? STALE_KCOMPACTD_RESUME : STALE_KCOMPACTD_RESUME_UNPROVEN};
 	if (!entry)
 		return true;
 	runs = g_array_new(FALSE, FALSE, sizeof(PsStaleRun));
@@ -385,7 +405,7 @@ static bool load_first(PsSim *s, uint8_t *first, uint64_t npages, bool *skip_hin
 
 		g_array_append_val(runs, run);
 	}
-	if (resume->what == STALE_KCOMPACTD_RESUME)
+	if (resume->what)
 		g_array_append_val(runs, *resume);
 	g_array_append_vals(runs, s->snap->reclaim_order->data, s->snap->reclaim_order->len);
 	ps_derived_cache_write(entry, PS_DERIVED_STALE, digest, key, runs->data, runs->len);
@@ -497,7 +517,8 @@ void sim_snapshot_free_stale(PsSim *s)
 	snap->stale_scanned = true;
 	if (skip_hints)
 		snap->compaction_skip_blocks = ps_compaction_seed_skip_hints(m);
-	else if (resume.what == STALE_KCOMPACTD_RESUME)
+	else if (resume.what == STALE_KCOMPACTD_RESUME ||
+		 (resume.what == STALE_KCOMPACTD_RESUME_UNPROVEN && snap->compact_stall_at_start))
 		snap->compaction_skip_blocks = ps_compaction_seed_resume(
 		    m, (ps_pfn_t)(m->map.base_pfn + resume.start), (unsigned)resume.len);
 	take_freed_first(snap, m, first, npages);

@@ -400,8 +400,11 @@ static void test_compaction_skip_hints(void)
  * block 10 of the zone's 32, then ends PARTIAL_SKIPPED (status 6, written + 1): its migrate
  * scanner had resumed there, and the 10 blocks below start marked, read from the trace, then
  * from the cache. Three wakes without a run come before the next run (the deferral;
- * test-compaction checks the arithmetic). A run that ends COMPLETE (it began at the zone's
- * start) leaves them unmarked, and so does a free on the other cpu (no page of the run).
+ * test-compaction checks the arithmetic), and that run ends COMPLETE: a
+ * __reset_isolation_suitable walk had run, so partial_skipped meant a resumed start. A run that
+ * ends COMPLETE (it began at the zone's start) leaves them unmarked, and so does a free on the
+ * other cpu (no page of the run), a next run that ends PARTIAL_SKIPPED too or one that never
+ * begins (no evidence of a walk, and no vmstat here to show a compact_stall).
  */
 static void test_kcompactd_resume(void)
 {
@@ -435,12 +438,20 @@ static void test_kcompactd_resume(void)
 	    "{\"t\":5100,\"op\":\"observed\",\"event\":\"mm_compaction_begin\",\"cpu\":1,"
 	    "\"pid\":9}",
 	};
-	const char *resumed[10] = {alloc, wake, begin, free1, partial};
-	const char *crossed[10] = {alloc, wake, begin, free1, complete};
-	const char *elsewhere[10] = {alloc, wake, begin, free0, partial};
+	const char *const next_complete = "{\"t\":5300,\"op\":\"observed\",\"event\":"
+					  "\"mm_compaction_end\",\"cpu\":1,\"pid\":9,\"value\":6}";
+	const char *const next_partial = "{\"t\":5300,\"op\":\"observed\",\"event\":"
+					 "\"mm_compaction_end\",\"cpu\":1,\"pid\":9,\"value\":7}";
+	const char *resumed[11] = {alloc, wake, begin, free1, partial};
+	const char *crossed[11] = {alloc, wake, begin, free1, complete};
+	const char *elsewhere[11] = {alloc, wake, begin, free0, partial};
+	const char *unproven[11] = {alloc, wake, begin, free1, partial};
+	const char *no_next[5] = {alloc, wake, begin, free1, partial};
 
 	for (int i = 0; i < 5; i++)
-		resumed[5 + i] = crossed[5 + i] = elsewhere[5 + i] = later[i];
+		resumed[5 + i] = crossed[5 + i] = elsewhere[5 + i] = unproven[5 + i] = later[i];
+	resumed[10] = crossed[10] = elsewhere[10] = next_complete;
+	unproven[10] = next_partial;
 	cache_dir = g_build_filename(tmp_dir, "cache", NULL);
 	for (int pass = 0; pass < 2; pass++) {
 		g_autofree char *out = run("kcompactd-resume", resumed, G_N_ELEMENTS(resumed));
@@ -453,6 +464,8 @@ static void test_kcompactd_resume(void)
 	g_clear_pointer(&cache_dir, g_free);
 	assert_no_skip_hints("kcompactd-resume", crossed, G_N_ELEMENTS(crossed));
 	assert_no_skip_hints("kcompactd-resume", elsewhere, G_N_ELEMENTS(elsewhere));
+	assert_no_skip_hints("kcompactd-resume", unproven, G_N_ELEMENTS(unproven));
+	assert_no_skip_hints("kcompactd-resume", no_next, G_N_ELEMENTS(no_next));
 }
 
 static double total(const cJSON *sum, const char *name)
