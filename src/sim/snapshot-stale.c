@@ -178,9 +178,14 @@ static void note_compaction(FirstCompaction *fc, const PsTraceEvent *ev, uint32_
  * (migrate_folio_done puts each old folio in the migrating task); the run resumed when it ended
  * COMPACT_PARTIAL_SKIPPED and a __reset_isolation_suitable walk had run since boot (proven here
  * when the next run, the one FK_AFTER stops at, ends COMPLETE); the do_works after it without a
- * begin, up to the next with one (or the trace's end), were deferred. Simplification: a free by
- * another task on that cpu inside the window (a few ms) is taken for a migration too, unless it is
- * the kernel's reclaim.
+ * begin, up to the next with one (or the trace's end), were deferred. Another task's
+ * mm_compaction_begin (a direct compaction, a write to compact_memory) before kcompactd's run ends
+ * seeds nothing: it moves compact_cached_migrate_pfn and the deferral, and the importer drops the
+ * begin's zone, so a second zone of one do_work cannot be told from it either. One between the
+ * run and kcompactd's next begin leaves the deferral uninferred (shift 0): try_to_compact_pages
+ * calls compaction_deferred on the zone too, so the do_works alone no longer count
+ * 2^shift - 1. Simplification: a free by another task on that cpu inside the window (a few ms) is
+ * taken for a migration too, unless it is the kernel's reclaim.
  */
 typedef struct {
 	enum { FK_WAKE, FK_BEGIN, FK_RUN, FK_AFTER, FK_NEXT, FK_DONE } state;
@@ -189,13 +194,21 @@ typedef struct {
 	uint64_t refused; /* do_works after it that did not compact */
 	bool resumed;	  /* it ended partial_skipped, having migrated */
 	bool walked;	  /* the next kcompactd run ended COMPLETE */
+	bool shared;	  /* another task compacted between the run and the next */
 } FirstKcompactd;
 
 static void note_kcompactd(FirstKcompactd *fk, const PsTraceEvent *ev)
 {
 	bool obs = ev->op == PS_OP_OBSERVED;
 	bool mine = obs && ev->pid == fk->pid;
+	bool other = obs && ev->event == PS_OBS_COMPACTION_BEGIN && ev->pid != fk->pid;
 
+	/* FK_WAKE: any begin (kcompactd's own comes after its wake) */
+	if (other && fk->state <= FK_RUN) {
+		fk->resumed = false;
+		fk->state = FK_DONE;
+	}
+	fk->shared |= other && fk->state == FK_AFTER;
 	switch (fk->state) {
 	case FK_WAKE:
 		if (obs && ev->event == PS_OBS_KCOMPACTD_WAKE) {
@@ -301,8 +314,8 @@ static void note_reclaim(GArray *order, const uint8_t *first, const PsMachine *m
 /* The memory map as note_first sees it: the stale entry's machine key. */
 static uint64_t stale_machine_key(const PsMachine *m)
 {
-	/* the last: the entry's format (5: STALE_KCOMPACTD_RESUME proven or unproven) */
-	uint64_t v[4] = {m->map.base_pfn, m->map.end_pfn, m->max_order, 5};
+	/* the last: the entry's format (6: no resume seed when another task compacted) */
+	uint64_t v[4] = {m->map.base_pfn, m->map.end_pfn, m->max_order, 6};
 
 	return ps_checksum64(v, sizeof(v));
 }
@@ -377,9 +390,10 @@ static bool load_first(PsSim *s, uint8_t *first, uint64_t npages, bool *skip_hin
 		return false;
 	*skip_hints = fc.skip_hints;
 	if (fk.resumed && fk.lowest >= s->m->map.base_pfn && fk.lowest < s->m->map.end_pfn)
-		*resume = (PsStaleRun){
-		    fk.lowest - s->m->map.base_pfn, ps_compaction_defer_shift_before(fk.refused),
-		    fk.walked ? STALE_KCOMPACTD_RESUME : STALE_KCOMPACTD_RESUME_UNPROVEN};
+		*resume = (PsStaleRun){fk.lowest - s->m->map.base_pfn,
+				       fk.shared ? 0 : ps_compaction_defer_shift_before(fk.refused),
+				       fk.walked ? STALE_KCOMPACTD_RESUME
+						 : STALE_KCOMPACTD_RESUME_UNPROVEN};
 	if (!entry)
 		return true;
 	runs = g_array_new(FALSE, FALSE, sizeof(PsStaleRun));

@@ -404,7 +404,8 @@ static void test_compaction_skip_hints(void)
  * __reset_isolation_suitable walk had run, so partial_skipped meant a resumed start. A run that
  * ends COMPLETE (it began at the zone's start) leaves them unmarked, and so does a free on the
  * other cpu (no page of the run), a next run that ends PARTIAL_SKIPPED too or one that never
- * begins (no evidence of a walk, and no vmstat here to show a compact_stall).
+ * begins (no evidence of a walk, and no vmstat here to show a compact_stall), and another task's
+ * compaction (pid 5) beginning inside the run (it moves the cached position).
  */
 static void test_kcompactd_resume(void)
 {
@@ -447,11 +448,17 @@ static void test_kcompactd_resume(void)
 	const char *elsewhere[11] = {alloc, wake, begin, free0, partial};
 	const char *unproven[11] = {alloc, wake, begin, free1, partial};
 	const char *no_next[5] = {alloc, wake, begin, free1, partial};
+	const char *const direct = "{\"t\":1250,\"op\":\"observed\",\"event\":"
+				   "\"mm_compaction_begin\",\"cpu\":0,\"pid\":5}";
+	const char *shared[12] = {alloc, wake, begin, free1, direct, partial};
 
 	for (int i = 0; i < 5; i++)
 		resumed[5 + i] = crossed[5 + i] = elsewhere[5 + i] = unproven[5 + i] = later[i];
 	resumed[10] = crossed[10] = elsewhere[10] = next_complete;
 	unproven[10] = next_partial;
+	for (int i = 0; i < 5; i++)
+		shared[6 + i] = later[i];
+	shared[11] = next_complete;
 	cache_dir = g_build_filename(tmp_dir, "cache", NULL);
 	for (int pass = 0; pass < 2; pass++) {
 		g_autofree char *out = run("kcompactd-resume", resumed, G_N_ELEMENTS(resumed));
@@ -466,6 +473,7 @@ static void test_kcompactd_resume(void)
 	assert_no_skip_hints("kcompactd-resume", elsewhere, G_N_ELEMENTS(elsewhere));
 	assert_no_skip_hints("kcompactd-resume", unproven, G_N_ELEMENTS(unproven));
 	assert_no_skip_hints("kcompactd-resume", no_next, G_N_ELEMENTS(no_next));
+	assert_no_skip_hints("kcompactd-resume", shared, G_N_ELEMENTS(shared));
 }
 
 static double total(const cJSON *sum, const char *name)
