@@ -544,8 +544,14 @@ unsigned ps_compaction_defer_shift_before(uint64_t refused)
  * __reset_isolation_suitable walk since boot; the caller seeds only with evidence of such a walk
  * (sim/snapshot-stale.c, FirstKcompactd). Then compact_zone had taken the cached migrate
  * position (compact_cached_migrate_pfn), and the runs since the last __reset_isolation_suitable
- * had scanned the blocks below it, each left marked (test_and_set_skip at a block's first
- * isolation, set_pageblock_skip at the end of one that gave nothing). /proc shows neither; the
+ * had scanned the blocks below it. Marking every block below is an upper bound of what those runs
+ * left marked (test_and_set_skip at a block's first isolation, set_pageblock_skip at the end of
+ * one that gave nothing), with two exceptions in the kernel: fast_find_migrateblock (kcompactd
+ * above PAGE_ALLOC_COSTLY_ORDER, at a pageblock-aligned migrate_pfn) jumps the scanner over up to
+ * 1/8 of the remaining range (1/2 from the zone's start) without marking the blocks it passes,
+ * which the trace does not show and the seed marks; and suitable_migration_source turns a
+ * pageblock_skip_persistent block (a hugetlb page or PMD-size folio filling it) away before any
+ * marking, which the seed leaves unmarked too. /proc shows neither; the
  * trace shows the pages the run migrated (its frees on kcompactd's cpu between mm_compaction_begin
  * and _end, sim/snapshot-stale.c). Simplification: the position is taken at the pageblock of the
  * lowest of them, the highest start those frees allow (blocks between the real start and it that
@@ -570,8 +576,12 @@ uint64_t ps_compaction_seed_resume(PsMachine *m, ps_pfn_t source_pfn, unsigned d
 	z->compact_defer_shift = MIN(defer_shift, (unsigned)PS_COMPACT_MAX_DEFER_SHIFT);
 	z->compact_considered = 1u << z->compact_defer_shift;
 	for (ps_pfn_t b = pageblock_start(m, z->start_pfn); b < resume;
-	     b += (ps_pfn_t)m->pageblock_nr_pages, n++)
+	     b += (ps_pfn_t)m->pageblock_nr_pages) {
+		if (pageblock_skip_persistent(m, MAX(b, z->start_pfn)))
+			continue;
 		ps_set_pageblock_skip(m, b, true);
+		n++;
+	}
 	return n;
 }
 

@@ -76,10 +76,10 @@
  * boot. With evidence of such a walk (the next kcompactd run ends COMPLETE, which only a run from
  * the zone's start at or below compact_init_migrate_pfn does; or compact_stall > 0 in the start's
  * vmstat) it had resumed from a cached migrate position at or below the lowest page it migrated,
- * with the blocks below marked and the zone deferred as the do_works after it show
- * (ps_compaction_seed_resume; the same summary key). Without that evidence nothing is seeded: on
- * a machine with no walk since boot every kcompactd run whose scanners meet ends partial_skipped,
- * wherever it started.
+ * with the blocks below marked (an upper bound) and the zone deferred as
+ * the do_works after it show (ps_compaction_seed_resume; the same summary key). Without that
+ * evidence nothing is seeded: on a machine with no walk since boot every kcompactd run whose
+ * scanners meet ends partial_skipped, wherever it started.
  *
  * The same pass reads the order in which the recording kernel's reclaim freed the start's folios
  * (frees with reason reclaim_kswapd / reclaim_direct of a page no earlier record named), which

@@ -831,6 +831,30 @@ static void test_defer_shift_before(void)
 }
 
 /*
+ * The resume seed leaves a block an allocated pageblock-order block fills unmarked
+ * (pageblock_skip_persistent: suitable_migration_source turns it away before any marking), and
+ * marks the other blocks below the resume position.
+ */
+static void test_seeded_resume_persistent(void)
+{
+	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	ps_pfn_t blk1 = z->start_pfn + 512, huge;
+
+	fill_order0(m, z, 0);
+	for (ps_pfn_t p = blk1; p < blk1 + 512; p++)
+		free_block(m, z, p, 0);
+	huge = ps_rmqueue_smallest(m, z, 9, PS_MT_MOVABLE);
+	g_assert_cmpuint(huge, ==, blk1);
+	ps_page_mark_allocated(m, z, huge, 9);
+	g_assert_cmpuint(ps_compaction_seed_resume(m, z->start_pfn + 4 * 512 + 77, 1), ==, 3);
+	for (int i = 0; i < 5; i++)
+		g_assert_cmpint(ps_pageblock_skip(m, z->start_pfn + (ps_pfn_t)i * 512), ==,
+				i != 1 && i < 4);
+	fixture_check(m);
+}
+
+/*
  * Where the first kcompactd run resumed (ps_compaction_seed_resume): the migrate scanner's
  * cached position at the pageblock of the lowest page it migrated, the blocks below marked,
  * deferred with the given shift and its calls at the limit. A kcompactd run (order 9,
@@ -1070,6 +1094,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/compaction/seeded-skip-hints", test_seeded_skip_hints);
 	g_test_add_func("/policy/compaction/defer-shift-before", test_defer_shift_before);
 	g_test_add_func("/policy/compaction/seeded-resume", test_seeded_resume);
+	g_test_add_func("/policy/compaction/seeded-resume-persistent",
+			test_seeded_resume_persistent);
 	g_test_add_func("/policy/compaction/isolated-block-marked", test_isolated_block_marked);
 	g_test_add_func("/policy/compaction/fast-find-migrateblock", test_fast_find_migrateblock);
 	g_test_add_func("/policy/compaction/grouping-off-one-list", test_grouping_off);
