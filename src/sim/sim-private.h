@@ -91,6 +91,13 @@ typedef struct {
 	uint64_t stale_freed_pages; /* and their base pages */
 	/* pageblocks given compaction skip hints at the start (snapshot-stale.c) */
 	uint64_t compaction_skip_blocks;
+	/* the first kcompactd run's resume seeded instead (ps_compaction_seed_resume): where, the
+	 * pageblocks marked below it, the zone's defer shift */
+	struct {
+		bool seeded;
+		unsigned defer_shift;
+		uint64_t pfn, blocks;
+	} compaction_resume;
 	uint64_t freed_first_pages; /* free in the dump, freed first by the trace: taken at start */
 	uint64_t freed_first_left;  /* such pages left free (the zone's zoneinfo free count) */
 	/*

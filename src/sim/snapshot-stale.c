@@ -77,7 +77,8 @@
  * the zone's start at or below compact_init_migrate_pfn does; or compact_stall > 0 in the start's
  * vmstat) it had resumed from a cached migrate position at or below the lowest page it migrated,
  * with the blocks below marked (an upper bound) and the zone deferred as
- * the do_works after it show (ps_compaction_seed_resume; the same summary key). Without that
+ * the do_works after it show (ps_compaction_seed_resume; summary compaction_resume_pfn_at_start,
+ * compaction_resume_blocks_at_start, compaction_defer_shift_at_start). Without that
  * evidence nothing is seeded: on a machine with no walk since boot every kcompactd run whose
  * scanners meet ends partial_skipped, wherever it started.
  *
@@ -513,6 +514,19 @@ static void take_freed_first(PsSnapshot *snap, PsMachine *m, const uint8_t *firs
 			ps_snapshot_fit_block_counts(snap, m, &m->zones[k]);
 }
 
+/* The resume seed and what it did, for the summary (compaction_resume_*_at_start). */
+static void seed_resume(PsSnapshot *snap, PsMachine *m, ps_pfn_t source_pfn, unsigned shift)
+{
+	PsZone *z = ps_pfn_zone(m, source_pfn);
+
+	if (!z || !ps_zone_populated(z))
+		return;
+	snap->compaction_resume.blocks = ps_compaction_seed_resume(m, source_pfn, shift);
+	snap->compaction_resume.seeded = true;
+	snap->compaction_resume.pfn = z->compact_cached_migrate_pfn[0];
+	snap->compaction_resume.defer_shift = z->compact_defer_shift;
+}
+
 void sim_snapshot_free_stale(PsSim *s)
 {
 	PsMachine *m = s->m;
@@ -533,8 +547,8 @@ void sim_snapshot_free_stale(PsSim *s)
 		snap->compaction_skip_blocks = ps_compaction_seed_skip_hints(m);
 	else if (resume.what == STALE_KCOMPACTD_RESUME ||
 		 (resume.what == STALE_KCOMPACTD_RESUME_UNPROVEN && snap->compact_stall_at_start))
-		snap->compaction_skip_blocks = ps_compaction_seed_resume(
-		    m, (ps_pfn_t)(m->map.base_pfn + resume.start), (unsigned)resume.len);
+		seed_resume(snap, m, (ps_pfn_t)(m->map.base_pfn + resume.start),
+			    (unsigned)resume.len);
 	take_freed_first(snap, m, first, npages);
 	if (!snap->lru)
 		return;

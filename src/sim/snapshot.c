@@ -946,6 +946,8 @@ void ps_snapshot_state(PsSnapshot *snap, const PsMachine *m, PsStateTable *t)
 		       sizeof(snap->stale_freed_pages));
 	ps_state_array(t, "snap.compaction_skip_blocks", &snap->compaction_skip_blocks,
 		       sizeof(snap->compaction_skip_blocks));
+	ps_state_array(t, "snap.compaction_resume", &snap->compaction_resume,
+		       sizeof(snap->compaction_resume));
 	ps_state_array(t, "snap.freed_first_pages", &snap->freed_first_pages,
 		       sizeof(snap->freed_first_pages));
 	ps_state_array(t, "snap.freed_first_left", &snap->freed_first_left,
@@ -1140,6 +1142,15 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 		if (snap->compaction_skip_blocks)
 			cJSON_AddNumberToObject(o, "compaction_skip_hint_blocks_at_start",
 						(double)snap->compaction_skip_blocks);
+		/* else the first kcompactd run resumed: its cached position, marks, deferral */
+		if (snap->compaction_resume.seeded) {
+			cJSON_AddNumberToObject(o, "compaction_resume_pfn_at_start",
+						(double)snap->compaction_resume.pfn);
+			cJSON_AddNumberToObject(o, "compaction_resume_blocks_at_start",
+						(double)snap->compaction_resume.blocks);
+			cJSON_AddNumberToObject(o, "compaction_defer_shift_at_start",
+						(double)snap->compaction_resume.defer_shift);
+		}
 	}
 	{
 		uint64_t foreign = 0;

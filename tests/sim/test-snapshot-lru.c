@@ -345,6 +345,8 @@ static void assert_no_skip_hints(const char *name, const char *const *lines, siz
 
 	g_assert_nonnull(cJSON_GetObjectItem(snap, "stale_lru_freed_folios"));
 	g_assert_null(cJSON_GetObjectItem(snap, "compaction_skip_hint_blocks_at_start"));
+	g_assert_null(cJSON_GetObjectItem(snap, "compaction_resume_pfn_at_start"));
+	g_assert_null(cJSON_GetObjectItem(snap, "compaction_resume_blocks_at_start"));
 	ps_test_rm_rf(out);
 }
 
@@ -395,12 +397,38 @@ static void test_compaction_skip_hints(void)
 }
 
 /*
+ * A run of the kcompactd-resume lines, from the trace then from the cache: the resume seed's own
+ * summary keys (its position at block 10 of the zone, the 10 blocks below marked, the shift),
+ * and no skip hints.
+ */
+static void assert_resume(const char *const *lines, size_t n, double shift)
+{
+	cache_dir = g_build_filename(tmp_dir, "cache", NULL);
+	for (int pass = 0; pass < 2; pass++) {
+		g_autofree char *out = run("kcompactd-resume", lines, n);
+		g_autoptr(cJSON) sum = ps_test_json_file(out, "summary.json");
+		const cJSON *snap = cJSON_GetObjectItem(sum, "snapshot");
+
+		g_assert_cmpfloat(snap_field(sum, "compaction_resume_pfn_at_start"), ==,
+				  START_PFN + 10 * 512);
+		g_assert_cmpfloat(snap_field(sum, "compaction_resume_blocks_at_start"), ==, 10);
+		g_assert_cmpfloat(snap_field(sum, "compaction_defer_shift_at_start"), ==, shift);
+		g_assert_null(cJSON_GetObjectItem(snap, "compaction_skip_hint_blocks_at_start"));
+		ps_test_rm_rf(out);
+	}
+	ps_test_rm_rf(cache_dir);
+	g_clear_pointer(&cache_dir, g_free);
+}
+
+/*
  * Where the first kcompactd run resumed (snapshot-stale.c, FirstKcompactd): kcompactd (pid 9, as
  * its wake names it) compacts on cpu 1 and frees the old page of the folio it migrated, at
  * block 10 of the zone's 32, then ends PARTIAL_SKIPPED (status 6, written + 1): its migrate
  * scanner had resumed there, and the 10 blocks below start marked, read from the trace, then
- * from the cache. Three wakes without a run come before the next run (the deferral;
- * test-compaction checks the arithmetic), and that run ends COMPLETE: a
+ * from the cache, at their own summary keys. Six wakes without a run come before the next run,
+ * whose wake was not refused: shift 2 after the run, 1 before it (a lost decrement would count 7
+ * and give 2). With another task's compaction (pid 5) between the run and the next, the
+ * deferral is not inferred (shift 0). The next run ends COMPLETE: a
  * __reset_isolation_suitable walk had run, so partial_skipped meant a resumed start. A run that
  * ends COMPLETE (it began at the zone's start) leaves them unmarked, and so does a free on the
  * other cpu (no page of the run), a next run that ends PARTIAL_SKIPPED too or one that never
@@ -428,6 +456,12 @@ static void test_kcompactd_resume(void)
 	const char *const complete = "{\"t\":1300,\"op\":\"observed\",\"event\":"
 				     "\"mm_compaction_end\",\"cpu\":1,\"pid\":9,\"value\":6}";
 	const char *const later[] = {
+	    "{\"t\":1700,\"op\":\"observed\",\"event\":\"mm_compaction_kcompactd_wake\","
+	    "\"cpu\":1,\"pid\":9,\"order\":9}",
+	    "{\"t\":1800,\"op\":\"observed\",\"event\":\"mm_compaction_kcompactd_wake\","
+	    "\"cpu\":1,\"pid\":9,\"order\":9}",
+	    "{\"t\":1900,\"op\":\"observed\",\"event\":\"mm_compaction_kcompactd_wake\","
+	    "\"cpu\":1,\"pid\":9,\"order\":9}",
 	    "{\"t\":2000,\"op\":\"observed\",\"event\":\"mm_compaction_kcompactd_wake\","
 	    "\"cpu\":1,\"pid\":9,\"order\":9}",
 	    "{\"t\":3000,\"op\":\"observed\",\"event\":\"mm_compaction_kcompactd_wake\","
@@ -443,37 +477,33 @@ static void test_kcompactd_resume(void)
 					  "\"mm_compaction_end\",\"cpu\":1,\"pid\":9,\"value\":6}";
 	const char *const next_partial = "{\"t\":5300,\"op\":\"observed\",\"event\":"
 					 "\"mm_compaction_end\",\"cpu\":1,\"pid\":9,\"value\":7}";
-	const char *resumed[11] = {alloc, wake, begin, free1, partial};
-	const char *crossed[11] = {alloc, wake, begin, free1, complete};
-	const char *elsewhere[11] = {alloc, wake, begin, free0, partial};
-	const char *unproven[11] = {alloc, wake, begin, free1, partial};
-	const char *no_next[5] = {alloc, wake, begin, free1, partial};
 	const char *const direct = "{\"t\":1250,\"op\":\"observed\",\"event\":"
 				   "\"mm_compaction_begin\",\"cpu\":0,\"pid\":5}";
-	const char *shared[12] = {alloc, wake, begin, free1, direct, partial};
+	const char *const direct_after = "{\"t\":1600,\"op\":\"observed\",\"event\":"
+					 "\"mm_compaction_begin\",\"cpu\":0,\"pid\":5}";
+	enum { NL = G_N_ELEMENTS(later), N = 5 + NL + 1 };
+	const char *resumed[N] = {alloc, wake, begin, free1, partial};
+	const char *crossed[N] = {alloc, wake, begin, free1, complete};
+	const char *elsewhere[N] = {alloc, wake, begin, free0, partial};
+	const char *unproven[N] = {alloc, wake, begin, free1, partial};
+	const char *no_next[5] = {alloc, wake, begin, free1, partial};
+	const char *shared[N + 1] = {alloc, wake, begin, free1, direct, partial};
+	const char *shared_after[N + 1] = {alloc, wake, begin, free1, partial, direct_after};
 
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < NL; i++) {
 		resumed[5 + i] = crossed[5 + i] = elsewhere[5 + i] = unproven[5 + i] = later[i];
-	resumed[10] = crossed[10] = elsewhere[10] = next_complete;
-	unproven[10] = next_partial;
-	for (int i = 0; i < 5; i++)
-		shared[6 + i] = later[i];
-	shared[11] = next_complete;
-	cache_dir = g_build_filename(tmp_dir, "cache", NULL);
-	for (int pass = 0; pass < 2; pass++) {
-		g_autofree char *out = run("kcompactd-resume", resumed, G_N_ELEMENTS(resumed));
-		g_autoptr(cJSON) sum = ps_test_json_file(out, "summary.json");
-
-		g_assert_cmpfloat(snap_field(sum, "compaction_skip_hint_blocks_at_start"), ==, 10);
-		ps_test_rm_rf(out);
+		shared[6 + i] = shared_after[6 + i] = later[i];
 	}
-	ps_test_rm_rf(cache_dir);
-	g_clear_pointer(&cache_dir, g_free);
-	assert_no_skip_hints("kcompactd-resume", crossed, G_N_ELEMENTS(crossed));
-	assert_no_skip_hints("kcompactd-resume", elsewhere, G_N_ELEMENTS(elsewhere));
-	assert_no_skip_hints("kcompactd-resume", unproven, G_N_ELEMENTS(unproven));
+	resumed[N - 1] = crossed[N - 1] = elsewhere[N - 1] = next_complete;
+	shared[N] = shared_after[N] = next_complete;
+	unproven[N - 1] = next_partial;
+	assert_resume(resumed, N, 1);
+	assert_resume(shared_after, N + 1, 0);
+	assert_no_skip_hints("kcompactd-resume", crossed, N);
+	assert_no_skip_hints("kcompactd-resume", elsewhere, N);
+	assert_no_skip_hints("kcompactd-resume", unproven, N);
 	assert_no_skip_hints("kcompactd-resume", no_next, G_N_ELEMENTS(no_next));
-	assert_no_skip_hints("kcompactd-resume", shared, G_N_ELEMENTS(shared));
+	assert_no_skip_hints("kcompactd-resume", shared, N + 1);
 }
 
 static double total(const cJSON *sum, const char *name)
