@@ -520,6 +520,12 @@ PsLineReader *ps_line_reader_open_kept(const char *path, gsize max_line, gsize k
 	if (!r || r->fd == STDIN_FILENO)
 		return r;
 	hint = decoded_size_hint(r);
+	/*
+	 * a text the hint already puts past the bound would be copied into a growing buffer up to
+	 * keep_max, then dropped: read as usual from the start (the caller reopens for each pass)
+	 */
+	if (hint > keep_max)
+		return r;
 	r->kept = true;
 	r->keep_max = keep_max;
 	r->lbuf = g_malloc(max_line + 2);

@@ -218,7 +218,31 @@ static void test_lines_kept(void)
 	g_assert_cmpstr(again, ==, all);
 	ps_line_reader_close(r);
 
-	/* a bound under the text: kept until it is passed, then read on as usual */
+	/* a bound under the size hint (the gzip ISIZE): never kept, read as usual */
+	r = ps_line_reader_open_kept(gz, 1024, 1 << 20, &error);
+	g_assert_no_error(error);
+	g_assert_false(ps_line_reader_rewind(r, false));
+	g_clear_pointer(&again, g_free);
+	again = kept_lines(r, G_MAXUINT);
+	g_assert_cmpstr(again, ==, all);
+	ps_line_reader_close(r);
+
+	/*
+	 * a bound under the text, which the hint does not show (the last gzip member, empty, has
+	 * ISIZE 0): kept until it is passed, then read on as usual
+	 */
+	{
+		g_autoptr(GBytes) empty = gzip_bytes("", 0);
+		g_autoptr(GByteArray) two = g_byte_array_new();
+		gsize n1, n2;
+		const guint8 *d1 = g_bytes_get_data(z, &n1), *d2 = g_bytes_get_data(empty, &n2);
+		g_autoptr(GBytes) joined = NULL;
+
+		g_byte_array_append(two, d1, (guint)n1);
+		g_byte_array_append(two, d2, (guint)n2);
+		joined = g_byte_array_free_to_bytes(g_steal_pointer(&two));
+		write_bytes(gz, joined);
+	}
 	r = ps_line_reader_open_kept(gz, 1024, 1 << 20, &error);
 	g_assert_no_error(error);
 	g_clear_pointer(&last, g_free);
