@@ -53,9 +53,18 @@
  *   D's allocations never reach B's pages, and B's ~29,000 pages sit on cpu 1's list to mid (model
  *   pcp 17,217 + 29,443 pages against the kernel's 12,893 + 6,453 at 4K). The 16K kernel moved its
  *   parent as the recording did (33,336 allocations on cpu 1, 12,477 on cpu 0 before mid) and is
- *   the one the replay meets (within 19 blocks per order). With the parent's records on one cpu
- *   (parent_on_one_cpu) the replay meets the 4K kernel at orders 7, 8 and 10 and the 64K kernel at
- *   orders 3 and 4 (asserted at 10 %; 4K free pages at orders >= 6 -0.8 % instead of -7.4 %).
+ *   the one the replay meets (within 19 blocks per order). With the parent's records on one cpu,
+ *   the recording's first (cpu 1; parent_on_one_cpu), D's chunks come off the lists B's frees
+ *   filled: 4K orders 6, 7, 8 go from 5, 1, 7 to 72, 76, 36 blocks (kernel 122, 75, 37) and 64K
+ *   orders 3, 4 from 0, 1 to 73, 39 (kernel 69, 38), each asserted nearer the kernel than the
+ *   recorded placement's replay, and 7, 8 (4K) and 3, 4 (64K) within 10 %; 4K free pages at
+ *   orders >= 6 -0.8 % instead of -7.4 %. Not held: 4K order 6 stays 50 blocks short (-41 %),
+ *   and 64K order 2 moves away (2 -> 20, kernel 1); every order is asserted at its current bound
+ *   (one_cpu_bound). The lab kernels' parent ran on cpu 0, whose high starts raised (27,972)
+ *   where cpu 1's starts at high_min (3,520), and the recording's cpu-1 children share the
+ *   parent's cpu here; with the records on cpu 0 instead the same orders move the same way (4K
+ *   6..8: 66, 75, 36; 64K 2..4: 2, 64, 34), so the claim is the parent on one cpu, not the lab's
+ *   cpu.
  * - The children. 4K's 505 free blocks of orders 0..4 are phase C's: the kernel put children 271
  *   and 273 on cpu 1, whose pcp->high sat at high_min (3520, before.zoneinfo) while the parent kept
  *   cpu 0, and child 274, which faulted on cpu 0, exited on cpu 1 (2,849 of its frees there). Their
@@ -104,6 +113,9 @@ typedef struct {
 	/* the replay with churn's parent on one cpu (see above): free blocks within 10 % */
 	unsigned one_cpu_orders[4];
 	unsigned nr_one_cpu_orders;
+	/* and orders from toward_from to toward_to nearer the kernel than the recorded placement */
+	unsigned toward_from, toward_to;
+	double one_cpu_bound[PS_NR_ORDERS_MAX]; /* |sim - real| free blocks per order, current */
 } Machine;
 
 static const Machine machines[] = {
@@ -112,10 +124,31 @@ static const Machine machines[] = {
      6,
      0.10,
      {115, 164, 105, 80, 7, 9, 117, 74, 33, 0, 3},
-     {7, 8, 10},
-     3},
-    {"qemu-arm64-16k-6.18.2", 16384, 7, 0.10, {2, 19, 6, 3, 4, 4, 7, 1, 1, 1, 1, 1}, {0}, 0},
-    {"qemu-arm64-64k-6.18.2", 65536, 3, 0.10, {1, 2, 1, 69, 38, 1, 1, 2, 0, 0, 1, 0, 0}, {3, 4}, 2},
+     {7, 8},
+     2,
+     6,
+     8,
+     {123, 169, 110, 86, 10, 14, 50, 1, 1, 1, 0}},
+    {"qemu-arm64-16k-6.18.2",
+     16384,
+     7,
+     0.10,
+     {2, 19, 6, 3, 4, 4, 7, 1, 1, 1, 1, 1},
+     {0},
+     0,
+     0,
+     0,
+     {0}},
+    {"qemu-arm64-64k-6.18.2",
+     65536,
+     3,
+     0.10,
+     {1, 2, 1, 69, 38, 1, 1, 2, 0, 0, 1, 0, 0},
+     {3, 4},
+     2,
+     3,
+     4,
+     {1, 2, 19, 4, 1, 0, 1, 1, 0, 1, 1, 0, 0}},
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(cJSON, cJSON_Delete)
@@ -233,7 +266,8 @@ static cJSON *replay_to_mid(const Machine *m, const char *dir, const char *trace
 
 /*
  * trace with every record of churn's first task (the parent) on the cpu of its first record
- * that names one, written to path: the placement the 4K and 64K lab kernels gave it.
+ * that names one (cpu 1 in the recording), written to path: the parent on one cpu, as the 4K and
+ * 64K lab kernels kept it (they on cpu 0; see the header for why the cpu is not the claim).
  */
 static void parent_on_one_cpu(const char *trace, const char *path)
 {
@@ -289,7 +323,8 @@ static void test_machine(gconstpointer data)
 	    g_build_filename(srcdir, "workloads", "churn-portable.jsonl.gz", NULL);
 	g_autofree char *out = NULL, *p = NULL;
 	g_autoptr(cJSON) sum = NULL;
-	uint64_t sim_b[PS_NR_ORDERS_MAX], real_b[PS_NR_ORDERS_MAX], until_ns;
+	uint64_t sim_b[PS_NR_ORDERS_MAX], real_b[PS_NR_ORDERS_MAX], rec_b[PS_NR_ORDERS_MAX];
+	uint64_t until_ns;
 	double faults = 0, thp[PS_NR_ORDERS_MAX] = {0}, main_cpu = 0, parent_allocs = 0;
 	const cJSON *pr, *f;
 	RealCounts rc;
@@ -380,13 +415,23 @@ static void test_machine(gconstpointer data)
 	if (m->nr_one_cpu_orders) {
 		g_autofree char *one = g_build_filename(tmp_dir, "one-cpu.jsonl.gz", NULL);
 
+		memcpy(rec_b, sim_b, sizeof(rec_b));
 		parent_on_one_cpu(trace, one);
 		cJSON_Delete(replay_to_mid(m, dir, one, until_ns, out, sim_b));
-		for (unsigned i = 0; i < PS_NR_ORDERS_MAX; i++)
+		for (unsigned i = 0; i < PS_NR_ORDERS_MAX; i++) {
+			double d = fabs((double)sim_b[i] - (double)real_b[i]);
+
 			if (sim_b[i] || real_b[i])
 				g_test_message("parent on one cpu: free blocks order %2u: model "
 					       "%4" G_GUINT64_FORMAT " kernel %4" G_GUINT64_FORMAT,
 					       i, sim_b[i], real_b[i]);
+			g_assert_cmpfloat(d, <=, m->one_cpu_bound[i]);
+		}
+		/* what the placement does: nearer the kernel than the recorded placement's replay
+		 */
+		for (unsigned i = m->toward_from; i <= m->toward_to; i++)
+			g_assert_cmpfloat(fabs((double)sim_b[i] - (double)real_b[i]), <,
+					  fabs((double)rec_b[i] - (double)real_b[i]));
 		for (unsigned k = 0; k < m->nr_one_cpu_orders; k++) {
 			unsigned i = m->one_cpu_orders[k];
 			g_autofree char *what = g_strdup_printf("one cpu: free blocks order %u", i);
