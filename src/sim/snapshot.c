@@ -1144,12 +1144,15 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 						(double)snap->compaction_skip_blocks);
 		/* else the first kcompactd run resumed: its cached position, marks, deferral */
 		if (snap->compaction_resume.seeded) {
-			cJSON_AddNumberToObject(o, "compaction_resume_pfn_at_start",
-						(double)snap->compaction_resume.pfn);
-			cJSON_AddNumberToObject(o, "compaction_resume_blocks_at_start",
-						(double)snap->compaction_resume.blocks);
-			cJSON_AddNumberToObject(o, "compaction_defer_shift_at_start",
-						(double)snap->compaction_resume.defer_shift);
+			const char *const key[] = {"compaction_resume_pfn_at_start",
+						   "compaction_resume_blocks_at_start",
+						   "compaction_defer_shift_at_start"};
+			const double val[] = {(double)snap->compaction_resume.pfn,
+					      (double)snap->compaction_resume.blocks,
+					      (double)snap->compaction_resume.defer_shift};
+
+			for (size_t i = 0; i < G_N_ELEMENTS(key); i++)
+				cJSON_AddNumberToObject(o, key[i], val[i]);
 		}
 	}
 	{
