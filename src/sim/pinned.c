@@ -651,11 +651,17 @@ static void list_head_check(Pin *p, const PsZone *z, ps_pfn_t pfn, unsigned orde
  * at 0.0296-3.99 s; the kernel takes its first order-0 Movable page from an order-2 block at
  * 0.029603 s while the replay's order-0 and order-1 Movable lists hold four of them.
  */
+/* pfn's pageblock's slot in named_mt: the type the last record naming it printed */
+static uint8_t *named_mt_of(Pin *p, ps_pfn_t pfn)
+{
+	return &p->named_mt[(pfn - p->m->map.base_pfn) >> p->m->pageblock_order];
+}
+
 /* A record printed the type of pfn's pageblock (zone_locked: its list; drain: the block's). */
 static void note_named_mt(Pin *p, ps_pfn_t pfn, int mt)
 {
 	if (mt >= 0 && mt < PS_MT_TYPES)
-		p->named_mt[(pfn - p->m->map.base_pfn) >> p->m->pageblock_order] = (uint8_t)mt;
+		*named_mt_of(p, pfn) = (uint8_t)mt;
 }
 
 static void on_lists_passed_over(Pin *p, PsZone *z, ps_pfn_t pfn, unsigned order, int mt)
@@ -673,7 +679,7 @@ static void on_lists_passed_over(Pin *p, PsZone *z, ps_pfn_t pfn, unsigned order
 
 		for (ps_pfn_t q = l->head, next; q != PS_PFN_NONE; q = next) {
 			next = ps_list_next(m, l, q);
-			named = p->named_mt[(q - m->map.base_pfn) >> m->pageblock_order];
+			named = *named_mt_of(p, q);
 			if (!block_unseen(p, q, (int)o) || (named != mt && named != PS_MT_TYPES))
 				continue;
 			ps_alloc_take_range(m, z, q, o);
