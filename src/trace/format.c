@@ -1141,11 +1141,15 @@ static gboolean pcp_start_check(const PsTraceHeader *hdr, GError **error)
 {
 	if (!hdr->has_pcp_start)
 		return TRUE;
-	if (hdr->n_pcp_start < 0 || hdr->n_pcp_start > PS_TRACE_PCP_START_MAX ||
-	    (hdr->n_pcp_start > 0 && !hdr->pcp_start)) {
+	if (hdr->n_pcp_start < 0 || hdr->n_pcp_start > PS_TRACE_PCP_START_MAX) {
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
 			    "pcp_start: at most %d lists, got %d", PS_TRACE_PCP_START_MAX,
 			    hdr->n_pcp_start);
+		return FALSE;
+	}
+	if (hdr->n_pcp_start > 0 && !hdr->pcp_start) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "pcp_start: %d lists counted but none given", hdr->n_pcp_start);
 		return FALSE;
 	}
 	for (int i = 0; i < hdr->n_pcp_start; i++) {
