@@ -192,7 +192,7 @@ int ps_cmd_run(int argc, char **argv)
 {
 	g_autofree char *config = NULL, *trace = NULL, *out = NULL, *until = NULL;
 	g_autofree char *snapshot = NULL, *proc_dir = NULL, *mode = NULL, *after = NULL;
-	g_autofree char *at = NULL;
+	g_autofree char *at = NULL, *settle = NULL;
 	g_autofree char *cache_opt = NULL, *cache_dir = NULL;
 	gint64 seed = 0, sample_ns = 0;
 	gboolean check = FALSE, quiet = FALSE, force = FALSE, no_cache = FALSE;
@@ -225,6 +225,10 @@ int ps_cmd_run(int argc, char **argv)
 	     "trace's first record (3.39s) or at the first record of the process that read it "
 	     "(pid:284)",
 	     "WHEN=KPAGEFLAGS"},
+	    {"settle", 0, 0, G_OPTION_ARG_STRING, &settle,
+	     "pinned: the idle machine's vmstat passes (pcp decay and remote drains) for this long "
+	     "after the last record, before --compare-after (a dump read that long after, 2s)",
+	     "SECONDS"},
 	    {"trace-cache", 0, 0, G_OPTION_ARG_FILENAME, &cache_opt,
 	     "Binary trace cache directory (default: $PAGESIM_TRACE_CACHE, else "
 	     "~/.cache/pagesim)",
@@ -288,6 +292,15 @@ int ps_cmd_run(int argc, char **argv)
 	}
 	if (at && !parse_compare_at(at, &opts))
 		return 2;
+	if (settle && (!mode || strcmp(mode, "pinned") != 0)) {
+		fprintf(stderr, "pagesim run: --settle needs --mode pinned\n");
+		return 2;
+	}
+	if (settle && !ps_parse_duration_ns(settle, &opts.settle_ns)) {
+		fprintf(stderr, "pagesim run: --settle: '%s' is not a duration (2s, 1500ms)\n",
+			settle);
+		return 2;
+	}
 	if (mode && !strcmp(mode, "pinned")) {
 		/* the recorded placement: the pinned strategy of sim/pinned.c */
 		g_autofree char *rpath = g_build_filename(out, "pinned.txt", NULL);

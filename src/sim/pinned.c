@@ -72,6 +72,14 @@
  * Pages on pcp lists are allocated blocks for mm/ (the buddy's view, and NR_FREE_PAGES', is the
  * same) and carry a bit here so that the pcp page count can be reported.
  *
+ * --settle SECONDS runs the vmstat passes of an idle machine after the last record before the
+ * comparison with the after dump (settle_passes): a dump read once tracing stopped (the lab's
+ * `after`) shows the pcp pages those passes gave back with no record (realdata 4k-numa: 4,893
+ * node-1 pages of cpu 0's remote list). It keeps each list's blocks in the order they went on
+ * it and its high as the drain records show it (PinPcp). Simplification: the passes run every
+ * stat_interval; the kernel's work is deferrable and runs late on an idle cpu, so SECONDS
+ * stands for the number of passes the dump saw.
+ *
  * It is a placement strategy (SimPlacement) under replay.c's loop: the records come in trace
  * order at their recorded times and take no time (no latency, no CPU queueing), the timeline and
  * /proc files are output.c's, and the summary and pinned.txt report are made here.
@@ -110,6 +118,21 @@ typedef struct {
 	uint32_t
 	    irq_run; /* id of the current interrupt's run of records (0: none since the task's) */
 } PinCpu;
+
+/*
+ * --settle: one (cpu, zone) pcp list as the records show it. high follows the kernel's
+ * pcp->high where a record shows it: a free-path drain (free_frozen_page_commit found count >=
+ * high) starts at count == high, and after the vmstat worker's drain (decay_pcp_high) count ==
+ * high; a free that takes count above it raises it (the kernel would have drained).
+ */
+typedef struct {
+	int count;
+	int high;
+	int expire;	/* pcp->expire: passes left before a remote list's drain_zone_pages */
+	bool in_drain;	/* the last record that changed the list was a drain */
+	bool decay_run; /* that drain run is the vmstat worker's */
+	bool dirty;	/* a record changed the zone's counters on this cpu since the last pass */
+} PinPcp;
 
 /* The pinned replay's state beside the machine: what mm/ does not know about the recording. */
 struct SimPin {
@@ -175,6 +198,15 @@ struct SimPin {
 	uint32_t irq_runs;
 	GHashTable *proven_runs;
 	uint64_t run_pages_in_buddy;
+	/* --settle: the idle vmstat passes after the last record (see settle_passes) */
+	PinPcp *pcps;	    /* [cpu * nr_zones + zone index] */
+	uint16_t *pcp_cpu;  /* per pfn of the map: the cpu whose list holds it */
+	uint8_t *pcp_order; /* per pfn: the order of the block it heads on a pcp list */
+	uint32_t *pcp_seq;  /* per pfn: when its block went on the list (heads only) */
+	uint32_t pcp_seqs;
+	GHashTable *kworkers;	/* pids whose comm is kworker/...: the vmstat worker's drains */
+	uint64_t *last_pass_ns; /* per cpu: its last vmstat pass the records show, 0: none */
+	uint64_t settle_passes, settle_pages[PS_MAX_NODES];
 };
 typedef SimPin Pin;
 
@@ -200,8 +232,57 @@ static bool pcp_test(Pin *p, ps_pfn_t pfn)
 	return bit_test(p, p->on_pcp, pfn);
 }
 
-static void pcp_set(Pin *p, ps_pfn_t pfn, unsigned order, bool on)
+/* --settle: the list of (cpu, zone of pfn), or NULL. */
+static PinPcp *pin_pcp(Pin *p, int cpu, ps_pfn_t pfn)
 {
+	PsZone *z;
+
+	if (!p->pcps || cpu < 0 || cpu >= p->nr_cpus)
+		return NULL;
+	z = ps_pfn_zone(p->m, pfn);
+	return z ? &p->pcps[cpu * p->m->nr_zones + z->idx] : NULL;
+}
+
+/* --settle: a block goes on (cpu's list) or off its pcp list. */
+static void settle_note(Pin *p, ps_pfn_t pfn, unsigned order, bool on, int cpu)
+{
+	PinPcp *pc;
+
+	if (!p->pcps)
+		return;
+	if (!on) {
+		for (ps_pfn_t q = pfn; q < pfn + (1u << order); q++)
+			if (pcp_test(p, q)) {
+				pc = pin_pcp(p, p->pcp_cpu[q - p->m->map.base_pfn], q);
+				if (pc) {
+					pc->count--;
+					pc->in_drain = false;
+					pc->dirty = true;
+				}
+			}
+		return;
+	}
+	/* a record without a cpu of the recording: on no list the passes know */
+	pc = pin_pcp(p, cpu, pfn);
+	for (ps_pfn_t q = pfn; q < pfn + (1u << order); q++) {
+		uint64_t i = q - p->m->map.base_pfn;
+
+		if (pc && !pcp_test(p, q))
+			pc->count++;
+		p->pcp_cpu[i] = pc ? (uint16_t)cpu : UINT16_MAX;
+		p->pcp_seq[i] = pc && q == pfn ? ++p->pcp_seqs : 0;
+	}
+	p->pcp_order[pfn - p->m->map.base_pfn] = (uint8_t)order;
+	if (!pc)
+		return;
+	pc->in_drain = false;
+	pc->dirty = true;
+	pc->high = MAX(pc->high, pc->count);
+}
+
+static void pcp_set(Pin *p, ps_pfn_t pfn, unsigned order, bool on, int cpu)
+{
+	settle_note(p, pfn, order, on, cpu);
 	for (ps_pfn_t q = pfn; q < pfn + (1u << order); q++) {
 		bool was = pcp_test(p, q);
 
@@ -298,7 +379,7 @@ static uint64_t make_allocated(Pin *p, PsZone *z, ps_pfn_t pfn, unsigned order)
 /* Returns an allocated block to the buddy (__free_one_page / split_large_buddy). */
 static void give_back(Pin *p, PsZone *z, ps_pfn_t pfn, unsigned order)
 {
-	pcp_set(p, pfn, order, false);
+	pcp_set(p, pfn, order, false, -1);
 	ps_alloc_give_back(p->m, z, pfn, order);
 	p->pages_returned += 1ull << order;
 }
@@ -324,7 +405,7 @@ static void on_alloc(Pin *p, const PsTraceEvent *ev)
 	}
 	if (make_allocated(p, z, (ps_pfn_t)ev->pfn, (unsigned)ev->order))
 		p->anomalies[PIN_ALLOC_STILL_FREE]++;
-	pcp_set(p, (ps_pfn_t)ev->pfn, (unsigned)ev->order, false);
+	pcp_set(p, (ps_pfn_t)ev->pfn, (unsigned)ev->order, false, -1);
 	g_hash_table_insert(p->ids, (gpointer)(uintptr_t)ev->id,
 			    (gpointer)(uintptr_t)(((ev->pfn << 5) | (uint64_t)ev->order) + 1));
 }
@@ -392,7 +473,7 @@ static void on_free(Pin *p, const PsTraceEvent *ev)
 		g_array_append_val(p->cpus[ev->cpu].run, blk);
 		give_back(p, z, (ps_pfn_t)pfn, (unsigned)order);
 	} else {
-		pcp_set(p, (ps_pfn_t)pfn, (unsigned)order, true);
+		pcp_set(p, (ps_pfn_t)pfn, (unsigned)order, true, ev->cpu);
 		note_irq_run(p, ev, (ps_pfn_t)pfn, (unsigned)order);
 	}
 }
@@ -454,7 +535,7 @@ static void note_context(Pin *p, const PsTraceEvent *ev)
 		    ps_enclosing_free_block(p->m, z, pfn + (1u << order) - 1, 0) == PS_PFN_NONE)
 			continue;
 		make_allocated(p, z, pfn, order);
-		pcp_set(p, pfn, order, true);
+		pcp_set(p, pfn, order, true, ev->cpu);
 		p->irq_frees_undone++;
 	}
 	g_array_set_size(c->run, 0);
@@ -694,6 +775,32 @@ static void on_lists_passed_over(Pin *p, PsZone *z, ps_pfn_t pfn, unsigned order
 	}
 }
 
+/*
+ * A drain record: the block goes back to the buddy. --settle follows the list's high (PinPcp):
+ * a run of drains by another task than the vmstat worker is free_frozen_page_commit's, which
+ * starts when count reaches high; the worker's (refresh_cpu_vm_stats -> decay_pcp_high) leaves
+ * count at high, and shows when that cpu's vmstat pass ran.
+ */
+static void on_pcp_drain(Pin *p, const PsTraceEvent *ev, PsZone *z, ps_pfn_t pfn, unsigned order)
+{
+	PinPcp *pc = pin_pcp(p, ev->cpu, pfn);
+	bool worker = p->kworkers && g_hash_table_contains(p->kworkers, GINT_TO_POINTER(ev->pid));
+
+	if (pc && !pc->in_drain) {
+		pc->decay_run = worker;
+		if (!worker)
+			pc->high = pc->count;
+	}
+	give_back(p, z, pfn, order);
+	if (!pc)
+		return;
+	pc->in_drain = true;
+	if (pc->decay_run) {
+		pc->high = pc->count;
+		p->last_pass_ns[ev->cpu] = ev->t_ns;
+	}
+}
+
 static void on_observed(Pin *p, const PsTraceEvent *ev)
 {
 	PsMachine *m = p->m;
@@ -731,7 +838,7 @@ static void on_observed(Pin *p, const PsTraceEvent *ev)
 		if (make_allocated(p, z, pfn, order) != (1ull << order))
 			p->anomalies[PIN_ZONE_LOCKED_NOT_FREE]++;
 		if (ev->percpu_refill == 1 && ps_pcp_allowed_order(m, order))
-			pcp_set(p, pfn, order, true);
+			pcp_set(p, pfn, order, true, ev->cpu);
 		break;
 	case PS_OBS_PCPU_DRAIN:
 		/*
@@ -752,7 +859,7 @@ static void on_observed(Pin *p, const PsTraceEvent *ev)
 				on_untraced_alloc(p, pfn, order);
 			break;
 		}
-		give_back(p, z, pfn, order);
+		on_pcp_drain(p, ev, z, pfn, order);
 		break;
 	case PS_OBS_EXTFRAG:
 		if (ev->change_ownership == 1) {
@@ -775,7 +882,7 @@ static void on_observed(Pin *p, const PsTraceEvent *ev)
 		if (ps_page_state(m, pfn) != PS_PAGE_ALLOCATED) {
 			make_allocated(p, z, pfn, order);
 			if (ps_pcp_allowed_order(m, order))
-				pcp_set(p, pfn, order, true);
+				pcp_set(p, pfn, order, true, ev->cpu);
 		}
 		break;
 	default:
@@ -1140,6 +1247,21 @@ static gboolean pinned_start(PsSim *s, GError **error)
 	/* on_lists_passed_over asks whether a block was named, with or without --compare-at */
 	p->seen = g_new0(uint8_t, (s->m->map.end_pfn - s->m->map.base_pfn + 7) / 8);
 	p->types_fitted = s->snap->pagetypeinfo_path != NULL;
+	if (s->opts.settle_ns) {
+		uint64_t n = s->m->map.end_pfn - s->m->map.base_pfn;
+
+		p->pcps = g_new0(PinPcp, (gsize)p->nr_cpus * (gsize)s->m->nr_zones);
+		for (int c = 0; c < p->nr_cpus; c++)
+			for (int i = 0; i < s->m->nr_zones; i++)
+				if (s->m->zones[i].pcp && c < s->m->nr_cpus)
+					p->pcps[c * s->m->nr_zones + i].high =
+					    s->m->zones[i].pcp[c].high_min;
+		p->pcp_cpu = g_new0(uint16_t, n);
+		p->pcp_order = g_new0(uint8_t, n);
+		p->pcp_seq = g_new0(uint32_t, n);
+		p->kworkers = g_hash_table_new(g_direct_hash, g_direct_equal);
+		p->last_pass_ns = g_new0(uint64_t, (gsize)p->nr_cpus);
+	}
 	p->named_mt =
 	    g_malloc(((s->m->map.end_pfn - s->m->map.base_pfn) >> s->m->pageblock_order) + 1);
 	memset(p->named_mt, PS_MT_TYPES,
@@ -1175,9 +1297,150 @@ static uint64_t pinned_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 		on_observed(p, ev);
 	else if (ev->op == PS_OP_ZONE_GROW)
 		sim_zone_grow(s, ev, true);
+	else if (ev->op == PS_OP_PROC && p->kworkers && g_str_has_prefix(ev->comm, "kworker/"))
+		g_hash_table_add(p->kworkers, GINT_TO_POINTER(ev->pid));
 	if (ev->op == PS_OP_ALLOC || ev->op == PS_OP_FREE || ev->op == PS_OP_OBSERVED)
 		note_context(p, ev);
 	return 0;
+}
+
+/* ---- the idle vmstat passes after the last record (--settle) ------------------------------ */
+
+/* A block on a pcp list: its list (order_to_pindex) and when it went on it. */
+typedef struct {
+	uint32_t seq;
+	ps_pfn_t pfn;
+	uint8_t order;
+	uint8_t pindex;
+} PcpBlock;
+
+static gint pcp_block_cmp(gconstpointer a, gconstpointer b)
+{
+	const PcpBlock *x = a, *y = b;
+
+	if (x->pindex != y->pindex)
+		return x->pindex < y->pindex ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * free_pcppages_bulk(zone, n, pcp, 0): list 0 first, each list from its tail (frees go to the
+ * head, so the block that has been on it longest) until it is empty or n pages are gone, then
+ * the next list. The list is the block's pageblock type now (free_frozen_pages read it at the
+ * free; the types seldom change after) and its order. Returns the pages drained.
+ */
+static int settle_drain(Pin *p, int cpu, PsZone *z, int n)
+{
+	PsMachine *m = p->m;
+	g_autoptr(GArray) blocks = g_array_new(FALSE, FALSE, sizeof(PcpBlock));
+	ps_pfn_t lo = MAX(z->start_pfn, m->map.base_pfn),
+		 hi = MIN(ps_zone_end_pfn(z), m->map.end_pfn);
+	int drained = 0;
+
+	for (ps_pfn_t q = lo; q < hi; q++) {
+		uint64_t i = q - m->map.base_pfn;
+		enum ps_migratetype mt;
+		PcpBlock b;
+
+		if (!p->pcp_seq[i] || p->pcp_cpu[i] != cpu || !pcp_test(p, q))
+			continue;
+		mt = ps_pageblock_mt(m, q);
+		if (mt >= PS_MT_PCPTYPES)
+			mt = PS_MT_MOVABLE; /* free_frozen_pages: HighAtomic goes to the Movable
+					       list */
+		b.seq = p->pcp_seq[i];
+		b.pfn = q;
+		b.order = p->pcp_order[i];
+		b.pindex = (uint8_t)ps_pcp_list_index(m, b.order, mt);
+		g_array_append_val(blocks, b);
+	}
+	g_array_sort(blocks, pcp_block_cmp);
+	for (guint k = 0; k < blocks->len && drained < n; k++) {
+		const PcpBlock *b = &g_array_index(blocks, PcpBlock, k);
+
+		give_back(p, z, b->pfn, b->order);
+		drained += 1 << b->order;
+	}
+	p->settle_pages[z->node] += (uint64_t)drained;
+	return drained;
+}
+
+/*
+ * One vmstat_update on cpu (mm/vmstat.c refresh_cpu_vm_stats(true), read in AMDESE/linux-mm's
+ * 6.17-era tree; 6.18 is the same): per zone, folding a counter the cpu changed sets the list's
+ * expire to 3; decay_pcp_high (mm/page_alloc.c) lowers high to max(count - (batch <<
+ * PCP_BATCH_SCALE_MAX), high - high/8, high_min) while it is above high_min and drains the
+ * list down to it; then a remote zone's list with pages counts expire down and, at 0, gives
+ * min(count, batch) pages back (drain_zone_pages); a local one's expire is cleared. Each drain
+ * changes NR_FREE_PAGES on this cpu, so the next pass sets expire to 3 again: drain_zone_pages
+ * comes only after three passes that drained nothing (lab-numa-settle: none in 10 s).
+ */
+static void settle_pass(Pin *p, int cpu)
+{
+	PsMachine *m = p->m;
+
+	for (int i = 0; i < m->nr_zones; i++) {
+		PsZone *z = &m->zones[i];
+		PinPcp *pc = &p->pcps[cpu * m->nr_zones + i];
+		int batch, high_min;
+
+		if (!z->pcp || cpu >= m->nr_cpus)
+			continue;
+		batch = z->pcp[cpu].batch ? z->pcp[cpu].batch : z->pageset_batch;
+		high_min = z->pcp[cpu].high_min ? z->pcp[cpu].high_min : z->pageset_high_min;
+		if (pc->dirty) {
+			pc->expire = 3;
+			pc->dirty = false;
+		}
+		if (pc->high > high_min)
+			pc->high = MAX(MAX(pc->count - (batch << m->spec.pcp_batch_scale_max),
+					   pc->high - (pc->high >> 3)),
+				       high_min);
+		if (pc->count > pc->high)
+			settle_drain(p, cpu, z, pc->count - pc->high);
+		if (!pc->expire || !pc->count)
+			continue;
+		if (z->node == m->spec.cpu_node[cpu]) {
+			pc->expire = 0;
+			continue;
+		}
+		if (--pc->expire)
+			continue;
+		settle_drain(p, cpu, z, MIN(pc->count, batch));
+	}
+}
+
+/*
+ * --settle SECONDS: the machine idles after the last record until a dump read that long
+ * after it (the lab's `after`, read once tracing stopped), and each cpu's vmstat_update runs
+ * every stat_interval in the meantime, on the phase of its last pass the records show (a drain
+ * by the vmstat worker, a kworker) or else from the trace's start: it re-arms itself with
+ * round_jiffies_relative(HZ) while a pass finds work. Simplification: the kernel's work is
+ * deferrable, so on an idle cpu a pass waits for the next wakeup (lab-numa-settle: 0.8-1.8 s
+ * apart); SECONDS sets how many passes the dump saw, not when each ran.
+ */
+static void settle_passes(PsSim *s, Pin *p)
+{
+	uint64_t iv = MAX(s->m->sysctl.stat_interval_ns, 1), until = p->t_end + s->opts.settle_ns;
+
+	for (int c = 0; c < p->nr_cpus; c++) {
+		uint64_t t = p->last_pass_ns[c];
+
+		t += (p->t_end - MIN(t, p->t_end)) / iv * iv + iv;
+		for (; t <= until; t += iv) {
+			settle_pass(p, c);
+			p->settle_passes++;
+		}
+	}
+	g_string_append_printf(
+	    s->report,
+	    "idle vmstat passes after the last record (--settle %.3f s): %" G_GUINT64_FORMAT
+	    " over %d cpus; pages drained:",
+	    (double)s->opts.settle_ns / 1e9, p->settle_passes, p->nr_cpus);
+	for (int n = 0; n < s->m->spec.nr_nodes; n++)
+		g_string_append_printf(s->report, " node %d %" G_GUINT64_FORMAT, n,
+				       p->settle_pages[n]);
+	g_string_append_c(s->report, '\n');
 }
 
 /* The end is the last record, sampled even when a tick just sampled it; then the checks. */
@@ -1204,6 +1467,8 @@ static gboolean pinned_finish(PsSim *s, GError **error)
 		    p->passed_over_pages, p->drain_retypes);
 	if (s->opts.compare_at_kpageflags && !compare_at(s, p, error))
 		return FALSE;
+	if (p->pcps)
+		settle_passes(s, p);
 	if (s->opts.after_kpageflags) {
 		p->compare_after = cJSON_CreateObject();
 		if (!compare_after(p, s->opts.after_kpageflags, s->opts.trace_cache_dir,
@@ -1266,6 +1531,13 @@ static cJSON *pinned_summary(PsSim *s)
 		cJSON_AddItemToObject(root, "compare_at", g_steal_pointer(&p->compare_at));
 	if (p->compare_after)
 		cJSON_AddItemToObject(root, "compare_after", g_steal_pointer(&p->compare_after));
+	if (p->pcps) {
+		o = cJSON_AddObjectToObject(root, "settle");
+		cJSON_AddNumberToObject(o, "seconds", (double)s->opts.settle_ns / 1e9);
+		cJSON_AddNumberToObject(o, "passes", (double)p->settle_passes);
+		add_u64_array(o, "pages_drained_by_node", p->settle_pages,
+			      (unsigned)s->m->spec.nr_nodes);
+	}
 	return root;
 }
 
@@ -1291,6 +1563,12 @@ static void pinned_free(PsSim *s)
 	cJSON_Delete(p->compare_at);
 	g_clear_pointer(&p->ids, g_hash_table_unref);
 	cJSON_Delete(p->compare_after);
+	g_free(p->pcps);
+	g_free(p->pcp_cpu);
+	g_free(p->pcp_order);
+	g_free(p->pcp_seq);
+	g_clear_pointer(&p->kworkers, g_hash_table_unref);
+	g_free(p->last_pass_ns);
 	g_free(p);
 }
 

@@ -71,6 +71,11 @@ typedef struct {
 	uint64_t compare_at_ns;
 	int compare_at_pid;
 	/*
+	 * Pinned replay: before the comparison with after_kpageflags, the vmstat passes of an idle
+	 * machine for settle_ns after the last record (0: none; sim/pinned.c settle_passes).
+	 */
+	uint64_t settle_ns;
+	/*
 	 * Set (non-zero) by the caller's signal handler (cli: SIGINT, SIGTERM, SIGHUP): the replay
 	 * stops before its next record and ps_sim_run fails with G_IO_ERROR_CANCELLED, its
 	 * temporary files removed. May be NULL. Read only, so a run nobody stops is unchanged.

@@ -81,18 +81,20 @@
  *     drain naming another type retypes its block (0x85600, drained Unmovable from 2.84 s).
  *     Both nodes exact (6,627 and 95,975 free pages); 17 zone_locked takes in 0x80c00, which
  *     the fit types Unmovable and the kernel takes as Movable, are not at a list head.
- *   after: node 1 differs by 5,049 pages (2.32 %), 4,893 of them free in after.kpageflags and
- *     on a replay pcp list at the last record: cpu 0's frees of node-1 pages at 7.73-7.75 s (its
- *     remote pcp list), which nothing drained while tracing was on. snap.sh reads `after` with
- *     tracing off (the lab's init: sleep 2, tracing_on 0, then snap.sh), and
- *     refresh_cpu_vm_stats drains a remote pcp list (drain_zone_pages) and decays local ones
- *     (decay_pcp_high) without a record then: after.buddyinfo, read before the dump, already has
- *     2,016 of them in the buddy, the dump 2,721 more. A pcp list gives pages to the buddy only
- *     by a drain, so such pages are counted apart (differing_pct_besides_pcp_at_end) and the rest
- *     is bounded: node 0 0.191 % (436 pages free in the replay, allocated after tracing stopped:
- *     flagless in after.kpageflags, page tables at mid), node 1 0.072 % (156). Those drains,
- *     recorded with tracing left on through the idle time (tests/data/lab-numa-settle), are
- *     decay_pcp_high's, and the replay meets a dump read after them (test_pinned_settle).
+ *   after: without --settle node 1 differs by 5,049 pages (2.32 %), 4,893 of them free in
+ *     after.kpageflags and on a replay pcp list at the last record: cpu 0's frees of node-1
+ *     pages at 7.73-7.75 s, on its remote list (about 22,900 pages at the last record). The
+ *     vmstat worker's passes (refresh_cpu_vm_stats -> decay_pcp_high) drain that list 2,016
+ *     pages (batch 63 << PCP_BATCH_SCALE_MAX) at a time: two are records (9.869 s, 10.961 s),
+ *     the next ones come after tracing stopped (the lab's init: sleep 2, tracing_on 0, then
+ *     snap.sh): after.buddyinfo, read first, has a third pass's 2,016 in the buddy, the
+ *     kpageflags dump 2,721 more. The replay runs those passes (--settle, pinned.c
+ *     settle_passes, on cpu 0's grid from its last traced pass, oldest pages first): 2 s, two
+ *     passes, 4,032 pages, every one of them free in the dump; node 1 0.467 % (861 still on the
+ *     list, 156 as before), node 0 0.191 % (436 pages free in the replay, allocated after
+ *     tracing stopped: flagless in after.kpageflags, page tables at mid). One pass leaves 1.394
+ *     %, three 0.602 % (1,311 drained that the dump did not show yet). tests/data/
+ *     lab-numa-settle has the passes as records (test_pinned_settle).
  */
 #include <glib/gstdio.h>
 #include <inttypes.h>
@@ -120,24 +122,27 @@ typedef struct {
 	unsigned fit_wrong;    /* pageblocks the fit types otherwise than the trace names */
 	/* after_max_pct bounds the pages not explained by pcp drains after tracing stopped */
 	bool after_besides_pcp;
+	/* --settle before the after comparison (seconds; 0: none) and the pages it drains */
+	double settle_s;
+	uint64_t settle_node1;
 } QemuRec;
 
 /* The realdata three first, then the shipped three, each 4K, 16K, 64K (test_ratios). */
 static const QemuRec recs[] = {
-    {"qemu-arm64-4k-6.18.2", false, 4096, 2408, 0, 0.06, 172, 1, false},
-    {"qemu-arm64-16k-6.18.2", false, 16384, 0, 0, 0.3, 0, 0, false},
-    {"qemu-arm64-64k-6.18.2", false, 65536, 0, 0, 0.6, 5, 0, false},
-    {"4k", true, 4096, 742, 0, 0.05, 0, 0, false},
-    {"16k", true, 16384, 0, 0, 0.51, 0, 0, false},
-    {"64k", true, 65536, 0, 17, 0.335, 22, 0, false},
+    {"qemu-arm64-4k-6.18.2", false, 4096, 2408, 0, 0.06, 172, 1, false, 0, 0},
+    {"qemu-arm64-16k-6.18.2", false, 16384, 0, 0, 0.3, 0, 0, false, 0, 0},
+    {"qemu-arm64-64k-6.18.2", false, 65536, 0, 0, 0.6, 5, 0, false, 0, 0},
+    {"4k", true, 4096, 742, 0, 0.05, 0, 0, false, 0, 0},
+    {"16k", true, 16384, 0, 0, 0.51, 0, 0, false, 0, 0},
+    {"64k", true, 65536, 0, 17, 0.335, 22, 0, false, 0, 0},
 };
 
 /*
  * The NUMA recording (2 nodes, numa.c), pinned only (test_pinned_numa): mid exact per node, after
- * besides the pcp pages drained after tracing stopped.
+ * with the idle vmstat passes of 2 s after the last record (--settle, see above).
  */
 static const QemuRec numa_rec = {
-    "qemu-arm64-4k-numa-6.18.2", false, 4096, 691, 0, 0.2, 17, 0, true};
+    "qemu-arm64-4k-numa-6.18.2", false, 4096, 691, 0, 0.47, 17, 0, false, 2.0, 4032};
 
 /* One recording imported and mirrored: the trace, the config, the mid dump's reader. */
 typedef struct {
@@ -271,9 +276,19 @@ static void test_pinned(gconstpointer data)
 	o.out_dir = run;
 	o.compare_at_kpageflags = p.mid;
 	o.compare_at_pid = p.mid_pid;
+	o.settle_ns = (uint64_t)(rec->settle_s * 1e9);
 	g_assert_true(ps_pinned_run(p.cfg, &o, p.trace, p.before, p.dir, p.after, &error));
 	g_assert_no_error(error);
 	js = ps_test_read_summary(run);
+	if (rec->settle_s > 0) {
+		cJSON *drained =
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(js, "settle"), "pages_drained_by_node");
+
+		/* two passes of decay_pcp_high on cpu 0's node-1 list: 2016 (batch 63 << 5) each */
+		g_assert_cmpfloat(cJSON_GetArrayItem(drained, 0)->valuedouble, ==, 0);
+		g_assert_cmpfloat(cJSON_GetArrayItem(drained, 1)->valuedouble, ==,
+				  (double)rec->settle_node1);
+	}
 	cJSON_ArrayForEach(z, cJSON_GetObjectItem(cJSON_GetObjectItem(js, "compare_at"), "zones"))
 	{
 		if (g_test_verbose())
@@ -386,41 +401,110 @@ static gboolean settle_walk(const PsTraceEvent *ev, gpointer data)
 	return TRUE;
 }
 
-static void test_pinned_settle(void)
+/* tests/data/lab-numa-settle imported and mirrored, with the paths its tests read. */
+typedef struct {
+	char *dir, *tmp, *trace, *run, *before, *settle2;
+	PsConfig *cfg;
+} SettleRec;
+
+static void settle_prepare(SettleRec *r)
 {
 	const char *srcdir = g_getenv("PAGESIM_SRCDIR") ? g_getenv("PAGESIM_SRCDIR") : ".";
-	g_autofree char *dir = g_build_filename(srcdir, "tests", "data", "lab-numa-settle", NULL);
-	g_autofree char *trace_txt = g_build_filename(dir, "trace.txt.gz", NULL);
-	g_autofree char *tmp = ps_test_make_dir("pagesim-qemu-settle-XXXXXX");
-	g_autofree char *trace = g_build_filename(tmp, "trace.jsonl.gz", NULL);
-	g_autofree char *run = g_build_filename(tmp, "pinned", NULL);
-	g_autofree char *before = g_build_filename(dir, "before.kpageflags.gz", NULL);
-	g_autofree char *settle = g_build_filename(dir, "settle2.kpageflags.gz", NULL);
+	g_autofree char *trace_txt = NULL;
 	g_autoptr(GError) error = NULL;
 	PsImportOptions iopts = {.page_size = 4096};
 	PsImportStats st;
+
+	r->dir = g_build_filename(srcdir, "tests", "data", "lab-numa-settle", NULL);
+	trace_txt = g_build_filename(r->dir, "trace.txt.gz", NULL);
+	r->tmp = ps_test_make_dir("pagesim-qemu-settle-XXXXXX");
+	r->trace = g_build_filename(r->tmp, "trace.jsonl.gz", NULL);
+	r->run = g_build_filename(r->tmp, "pinned", NULL);
+	r->before = g_build_filename(r->dir, "before.kpageflags.gz", NULL);
+	r->settle2 = g_build_filename(r->dir, "settle2.kpageflags.gz", NULL);
+	g_assert_true(ps_trace_import(trace_txt, r->trace, &iopts, &st, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(st.entries_in_buffer, ==, st.entries_written);
+	r->cfg = ps_test_config_from_dir(r->dir, 2);
+	lab_cache_slice(r->dir, r->cfg);
+}
+
+static void settle_clear(SettleRec *r)
+{
+	ps_test_rm_rf(r->tmp);
+	ps_config_free(r->cfg);
+	g_free(r->dir);
+	g_free(r->tmp);
+	g_free(r->trace);
+	g_free(r->run);
+	g_free(r->before);
+	g_free(r->settle2);
+}
+
+/*
+ * The model of those passes (pinned.c settle_passes) against their records: the replay cut at
+ * the second idle window's start (the "numa-settle: idle2" marker, 40.568080 s on the trace
+ * clock, 20.482956 s after the first record) and settled for the passes cpu 0 ran in it (five,
+ * 41.613-47.695 s: the work is deferrable, so 8 s of idle time held five), compared with
+ * settle2.kpageflags. The kernel's passes drained 1,293 node-1 pages there (0, 382, 345, 302,
+ * 264); the model drains 1,272, every one of them free in the dump. The dump's other 502 are
+ * the 480 of settle2's first cat (a free-path drain at 48.657 s, after the window) and 22.
+ */
+static void test_settle_model(void)
+{
+	SettleRec r;
+	g_autoptr(GError) error = NULL;
+	PsRunOptions o = {0};
+	cJSON *js, *z, *drained;
+
+	settle_prepare(&r);
+	o.out_dir = r.run;
+	o.until_ns = 20482956000ull;
+	o.settle_ns = 5000000000ull;
+	g_assert_true(ps_pinned_run(r.cfg, &o, r.trace, r.before, r.dir, r.settle2, &error));
+	g_assert_no_error(error);
+	js = ps_test_read_summary(r.run);
+	drained = cJSON_GetObjectItem(cJSON_GetObjectItem(js, "settle"), "pages_drained_by_node");
+	if (g_test_verbose())
+		g_printerr(
+		    "lab-numa-settle model: drained node 0 %.0f node 1 %.0f (kernel: 1293)\n",
+		    cJSON_GetArrayItem(drained, 0)->valuedouble,
+		    cJSON_GetArrayItem(drained, 1)->valuedouble);
+	g_assert_cmpfloat(fabs(cJSON_GetArrayItem(drained, 1)->valuedouble - 1293), <=,
+			  1293 * 0.02);
+	cJSON_ArrayForEach(z,
+			   cJSON_GetObjectItem(cJSON_GetObjectItem(js, "compare_after"), "zones"))
+	{
+		if (ps_test_json_num(z, "node") != 1)
+			continue;
+		g_assert_cmpfloat(ps_test_json_num(z, "free_only_in_replay"), ==, 0);
+		g_assert_cmpfloat(ps_test_json_num(z, "free_only_in_real"), <=, 502);
+	}
+	cJSON_Delete(js);
+	settle_clear(&r);
+}
+
+static void test_pinned_settle(void)
+{
+	SettleRec r;
+	g_autoptr(GError) error = NULL;
 	SettleWalk w = {.kworkers = g_array_new(FALSE, FALSE, sizeof(int))};
 	PsRunOptions o = {0};
-	PsConfig *cfg;
 	cJSON *js, *z;
 	int nodes = 0;
 
-	g_assert_true(ps_trace_import(trace_txt, trace, &iopts, &st, &error));
-	g_assert_no_error(error);
-	g_assert_cmpuint(st.entries_in_buffer, ==, st.entries_written);
-	cfg = ps_test_config_from_dir(dir, 2);
-	lab_cache_slice(dir, cfg);
-	trace_each(trace, settle_walk, &w);
+	settle_prepare(&r);
+	trace_each(r.trace, settle_walk, &w);
 	g_assert_cmpint(w.nr_dd, ==, 2);
 	g_assert_cmpuint(w.dd_end, >, 0);
 	/* every kworker drain of the recording (the idle windows' 1,628 among them) */
 	g_assert_cmpuint(w.kworker_drains, ==, 2623);
-	o.out_dir = run;
-	o.compare_at_kpageflags = settle;
+	o.out_dir = r.run;
+	o.compare_at_kpageflags = r.settle2;
 	o.compare_at_ns = w.dd_end + 1;
-	g_assert_true(ps_pinned_run(cfg, &o, trace, before, dir, NULL, &error));
+	g_assert_true(ps_pinned_run(r.cfg, &o, r.trace, r.before, r.dir, NULL, &error));
 	g_assert_no_error(error);
-	js = ps_test_read_summary(run);
+	js = ps_test_read_summary(r.run);
 	cJSON_ArrayForEach(z, cJSON_GetObjectItem(cJSON_GetObjectItem(js, "compare_at"), "zones"))
 	{
 		double real = ps_test_json_num(z, "real_free_pages");
@@ -438,9 +522,8 @@ static void test_pinned_settle(void)
 	}
 	g_assert_cmpint(nodes, ==, 2);
 	cJSON_Delete(js);
-	ps_config_free(cfg);
 	g_array_free(w.kworkers, TRUE);
-	ps_test_rm_rf(tmp);
+	settle_clear(&r);
 }
 
 /*
@@ -1520,6 +1603,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/qemu/numa", test_numa);
 	g_test_add_data_func("/sim/qemu/pinned/qemu-arm64-4k-numa-6.18.2", &numa_rec, test_pinned);
 	g_test_add_func("/sim/qemu/pinned/lab-numa-settle", test_pinned_settle);
+	g_test_add_func("/sim/qemu/settle-model/lab-numa-settle", test_settle_model);
 	for (size_t i = 0; i < G_N_ELEMENTS(numa_pol_recs); i++) {
 		g_autofree char *path =
 		    g_strdup_printf("/sim/qemu/numa-policies/%s", numa_pol_recs[i].name);
