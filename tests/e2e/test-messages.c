@@ -100,6 +100,31 @@ static void test_full_device(void)
 	}
 }
 
+/* run --settle: pinned only, and a duration; refused before anything runs. */
+static void test_settle(void)
+{
+	const char *src = g_getenv("PAGESIM_SRCDIR");
+	g_autofree char *cfg = g_build_filename(src, "configs", "small-4k-64m.json", NULL);
+	g_autofree char *dir = ps_test_make_dir("pagesim-settle-XXXXXX");
+	g_autofree char *outdir = g_build_filename(dir, "run", NULL);
+	static const char *const want[] = {
+	    "pagesim run: --settle needs --mode pinned\n",
+	    "pagesim run: --settle: '2x' is not a duration (2s, 1500ms)\n"};
+	const char *const *args[] = {
+	    (const char *[]){"run", "-c", cfg, "-t", "-", "-o", outdir, "--settle", "2s", NULL},
+	    (const char *[]){"run", "-c", cfg, "-t", "-", "-o", outdir, "--mode", "pinned",
+			     "--settle", "2x", NULL}};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+		g_autofree char *out = NULL, *err = NULL;
+
+		g_assert_cmpint(run(args[i], &out, &err), ==, 2);
+		g_assert_cmpstr(err, ==, want[i]);
+		g_assert_false(g_file_test(outdir, G_FILE_TEST_EXISTS));
+	}
+	ps_test_rm_rf(dir);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -109,5 +134,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/cli/messages/bad-argument", test_bad_argument);
 	g_test_add_func("/cli/messages/help-usage", test_help_usage);
 	g_test_add_func("/cli/messages/full-device", test_full_device);
+	g_test_add_func("/cli/messages/settle", test_settle);
 	return g_test_run();
 }
