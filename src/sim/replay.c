@@ -216,7 +216,8 @@ static G_GNUC_NO_INLINE int next_lookahead(PsSim *s, const PsTraceEvent **ev, GE
 }
 
 /*
- * The next record of the trace: ps_trace_reader_next_ref, the look-ahead's records first. *ev
+ * The next record of the trace: ps_trace_reader_next_ref (from a cache entry, its decoder's
+ * ps_cache_in_next without the reader's frame), the look-ahead's records first. *ev
  * stays valid until the next call (the record before it is done with by then: take_ahead has
  * run it or copied it into a slot), so no record is copied on its way to exec_event. Inline,
  * the look-ahead out of line: a frame of its own cost ~20 instructions a record.
@@ -224,7 +225,8 @@ static G_GNUC_NO_INLINE int next_lookahead(PsSim *s, const PsTraceEvent **ev, GE
 static inline int next_record(PsSim *s, const PsTraceEvent **ev, GError **error)
 {
 	if (G_LIKELY(!s->lookahead))
-		return ps_trace_reader_next_ref(s->reader, ev, error);
+		return G_LIKELY(s->cin) ? ps_cache_in_next(s->cin, ev, error)
+					: ps_trace_reader_next_ref(s->reader, ev, error);
 	return next_lookahead(s, ev, error);
 }
 
@@ -440,6 +442,8 @@ static uint32_t slot_put(PsSim *s, const PsTraceEvent *ev)
 }
 
 G_ALWAYS_INLINE static inline bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu);
+G_ALWAYS_INLINE static inline uint64_t policy_exec_inline(PsSim *s, const PsTraceEvent *ev,
+							  int cpu);
 
 /*
  * Records wait for their CPU in a per-cpu FIFO; only the head has an engine event, so a long
@@ -825,7 +829,13 @@ G_ALWAYS_INLINE static inline bool exec_event(PsSim *s, const PsTraceEvent *ev, 
 	} else {
 		s->cur_cpu = cpu;
 		s->cur_proc = ev->pid >= 0 ? sim_proc_find_exited(s, ev->pid) : -1;
-		ns = s->place->exec(s, ev, cpu);
+		/*
+		 * The policy replay's records go straight to policy_exec's switch, inline here:
+		 * the call through the placement's pointer and policy_exec's frame were ~15
+		 * instructions a record (build-portable); the pinned replay keeps the pointer.
+		 */
+		ns = s->place == &sim_placement_policy ? policy_exec_inline(s, ev, cpu)
+						       : s->place->exec(s, ev, cpu);
 		s->cur_cpu = -1;
 		s->cur_proc = -1;
 	}
@@ -845,7 +855,8 @@ G_ALWAYS_INLINE static inline bool exec_event(PsSim *s, const PsTraceEvent *ev, 
 	if (s->opts.check && !s->error && !ps_machine_check(s->m, &s->error))
 		g_prefix_error(&s->error, "invariant broken after %s:%" G_GUINT64_FORMAT ": ",
 			       s->trace_path, s->totals.events);
-	if (s->opts.progress && (s->totals.events & 0xffff) == 0)
+	/* the count first: it is in a register, the callback is not (pagesim run always sets it) */
+	if (G_UNLIKELY((s->totals.events & 0xffff) == 0) && s->opts.progress)
 		s->opts.progress(s->opts.progress_data, s->totals.events, now);
 	return true;
 }
@@ -971,7 +982,8 @@ static void on_decay(PsEngine *e, const PsEvent *pev, void *data)
 
 /* ---- the policy placement: the modelled allocator places every page -------------------- */
 
-static uint64_t policy_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
+/* One record of the policy replay: inline in exec_event, policy_exec for the placement's table. */
+G_ALWAYS_INLINE static inline uint64_t policy_exec_inline(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	uint64_t ns = 0;
 
@@ -1042,6 +1054,11 @@ static uint64_t policy_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 		g_assert_not_reached();
 	}
 	return ns;
+}
+
+static uint64_t policy_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	return policy_exec_inline(s, ev, cpu);
 }
 
 static gboolean policy_start(PsSim *s, GError **error)
@@ -1289,6 +1306,7 @@ gboolean ps_sim_run(PsSim *s, const char *trace_path, GError **error)
 						s->opts.trace_digest, &s->hdr, error);
 	if (!s->reader)
 		return FALSE;
+	s->cin = ps_trace_reader_cache_in(s->reader);
 	if (s->snap)
 		ps_snapshot_check_machine(s->snap, s->hdr.machine);
 	reserve_slots(s);

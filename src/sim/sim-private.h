@@ -812,6 +812,7 @@ struct PsSim {
 	uint64_t oom_since_sample;
 
 	PsTraceReader *reader;
+	PsCacheIn *cin; /* reader's cache entry decoder (next_record), NULL when it parses JSONL */
 	PsTraceHeader hdr;
 	char *trace_path;
 	bool strict_ids;      /* generated traces: a reused live id is an error, not an anomaly */

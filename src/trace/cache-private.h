@@ -12,7 +12,6 @@
 /* Generated from the sources that define a record (scripts/trace-cache-key.py). */
 extern const uint64_t ps_trace_cache_key;
 
-typedef struct PsCacheIn PsCacheIn;
 typedef struct PsCacheOut PsCacheOut;
 
 /* Whether the file starts with the cache's magic (a compiled trace); false if unreadable. */
@@ -26,12 +25,6 @@ bool ps_cache_file_is_compiled(const char *path);
  */
 PsCacheIn *ps_cache_in_open(const char *path, const char *digest, uint64_t source_size,
 			    PsTraceHeader *hdr, char **why, bool *absent);
-/*
- * Next record: 1, 0 at the end, -1 with "PATH: record N: ..." when the payload is inconsistent.
- * *ev points at the decoder's record (the base of the next one's delta): valid until the next
- * call or a rewind.
- */
-int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error);
 void ps_cache_in_mark(const PsCacheIn *c, PsTraceReaderMark *m);
 void ps_cache_in_rewind(PsCacheIn *c, const PsTraceReaderMark *m);
 uint64_t ps_cache_in_count(const PsCacheIn *c); /* records in the entry */

@@ -260,6 +260,11 @@ int ps_trace_reader_next_ref(PsTraceReader *r, const PsTraceEvent **out, GError 
 	return next_parsed(r, out, error);
 }
 
+PsCacheIn *ps_trace_reader_cache_in(PsTraceReader *r)
+{
+	return r->cin;
+}
+
 int ps_trace_reader_next(PsTraceReader *r, PsTraceEvent *ev, GError **error)
 {
 	const PsTraceEvent *ref;

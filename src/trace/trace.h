@@ -338,6 +338,17 @@ int ps_trace_reader_next(PsTraceReader *r, PsTraceEvent *ev, GError **error);
  * a replay from the cache).
  */
 int ps_trace_reader_next_ref(PsTraceReader *r, const PsTraceEvent **ev, GError **error);
+/*
+ * A cache entry's decoder (trace/cache.c), for a loop that takes every record of a cached reader:
+ * ps_trace_reader_cache_in gives it (NULL when the reader parses JSONL), and ps_cache_in_next(c)
+ * is ps_trace_reader_next_ref(r) without the reader's frame and test (~9 instructions a record
+ * of a replay). Next record: 1, 0 at the end, -1 with "PATH: record N: ..." when the payload is
+ * inconsistent. *ev points at the decoder's record (the base of the next one's delta): valid
+ * until the next call or a rewind.
+ */
+typedef struct PsCacheIn PsCacheIn;
+PsCacheIn *ps_trace_reader_cache_in(PsTraceReader *r);
+int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error);
 uint64_t ps_trace_reader_line(const PsTraceReader *r); /* line number of the last event */
 const char *ps_trace_reader_path(const PsTraceReader *r);
 uint64_t ps_trace_reader_count(const PsTraceReader *r); /* events handed out so far */
