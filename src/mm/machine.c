@@ -378,7 +378,34 @@ uint64_t ps_machine_state_bytes(const PsMachineSpec *spec, uint64_t *nr_pages)
 	       (pages >> spec->pageblock_order) * (1 + sizeof(PsPageLink));
 }
 
-PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error)
+/*
+ * The boot's release of every managed page to the buddy (memblock_free_all), zone by zone: the
+ * managed range is the top of the zone below its deferred pages (machine_build marked the rest
+ * reserved). Boot frees call no observer (free_one_page_ has none), and their pgfree is not the
+ * workload's.
+ */
+static void boot_free(PsMachine *m)
+{
+	for (int i = 0; i < m->nr_zones; i++) {
+		PsZone *z = &m->zones[i];
+		ps_pfn_t mend;
+
+		if (!ps_zone_populated(z))
+			continue;
+		mend = ps_zone_end_pfn(z) - (ps_pfn_t)m->spec.zones[z->node][z->type].deferred;
+		free_range_to_buddy(m, z, mend - (ps_pfn_t)z->managed, mend);
+	}
+	m->vm_events[PS_PGFREE] = 0;
+	m->boot_pending = false;
+}
+
+void ps_machine_boot(PsMachine *m)
+{
+	if (m->boot_pending)
+		boot_free(m);
+}
+
+static PsMachine *machine_build(const PsMachineSpec *spec, GError **error)
 {
 	g_autoptr(PsMachine) m = NULL;
 	ps_pfn_t lo = PS_PFN_NONE, hi = 0;
@@ -491,11 +518,23 @@ PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error)
 		/* Boot pagesets: high 0, batch 1 until policy sizes them. */
 		z->pageset_batch = 1;
 		ps_zone_update_pagesets(m, z);
-		free_range_to_buddy(m, z, mstart, mend);
 	}
-	/* Boot-time frees are not "pgfree" events of the workload. */
-	m->vm_events[PS_PGFREE] = 0;
+	m->boot_pending = true;
 	return g_steal_pointer(&m);
+}
+
+PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error)
+{
+	PsMachine *m = machine_build(spec, error);
+
+	if (m)
+		boot_free(m);
+	return m;
+}
+
+PsMachine *ps_machine_new_unbooted(const PsMachineSpec *spec, GError **error)
+{
+	return machine_build(spec, error);
 }
 
 void ps_machine_free(PsMachine *m)
@@ -572,6 +611,10 @@ void ps_machine_state(PsMachine *m, PsStateTable *t)
 	uint64_t nblocks = npages >> m->pageblock_order;
 
 	g_assert(m->capture == NULL);
+	g_assert(ps_state_loading(t) || !m->boot_pending);
+	/* a restore replaces every array the boot's frees write: they need not run */
+	if (ps_state_loading(t))
+		m->boot_pending = false;
 	/* an index of the pcp lists, which a restore replaces: rebuilt when next needed */
 	ps_pcp_slot_drop(m);
 	ps_state_array(t, "machine.sysctl", &m->sysctl, sizeof(m->sysctl));

@@ -673,9 +673,21 @@ typedef struct PsMachine {
 	 * sets it around such a free): ps_free_pages' pcp_spin_trylock fails there; 0: none
 	 */
 	int pcp_lock_held;
+	/* built by ps_machine_new_unbooted: no managed page is free yet (ps_machine_boot) */
+	bool boot_pending;
 } PsMachine;
 
 PsMachine *ps_machine_new(const PsMachineSpec *spec, GError **error);
+/*
+ * ps_machine_new without its last step, the release of every managed page to the buddy
+ * (memblock_free_all): for a caller that may replace the whole page state before anything reads
+ * it (a started state restored from the cache, sim/start-cache.c), which saves writing and
+ * faulting in the page arrays the restore maps over. ps_machine_boot takes that step when the
+ * state is not replaced; until then nothing may read the machine's free memory.
+ */
+PsMachine *ps_machine_new_unbooted(const PsMachineSpec *spec, GError **error);
+/* The release of ps_machine_new_unbooted's managed pages, once; a no-op on a booted machine. */
+void ps_machine_boot(PsMachine *m);
 /*
  * Bytes of the flat per-pfn arrays ps_machine_new would allocate for spec (the bulk of a large
  * machine's memory), and in *nr_pages the pfns they cover. Checklist: follows ps_machine_new.

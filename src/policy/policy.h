@@ -691,6 +691,8 @@ uint64_t ps_compact_memory(PsMachine *m, int cpu);
  * carries the spec's boot history (setup.c).
  */
 PsMachine *ps_machine_setup(const PsMachineSpec *spec, GError **error);
+/* The same on ps_machine_new_unbooted: ps_machine_boot frees its memory when needed. */
+PsMachine *ps_machine_setup_unbooted(const PsMachineSpec *spec, GError **error);
 
 /*
  * The values of spec's boot history that the setup carries because the formulas give others, one

@@ -686,7 +686,14 @@ void ps_lru_split(PsPolicy *p, uint32_t h, const uint32_t *pieces, uint32_t n)
 		else
 			l->head = pieces[i];
 		p->fo[h].prev = pieces[i];
-		p->dirtied_ns[pieces[i]] = p->dirtied_ns[h];
+		/*
+		 * Only a dirty folio's time is ever read (PS_FOLIO_DIRTY gates both readers, and
+		 * set_dirty's callers write it): a clean piece's slot is left untouched, so the
+		 * split of a clean folio faults in no page of dirtied_ns (a piece's handle is
+		 * often a new one, past the pages written so far).
+		 */
+		if (f->flags & PS_FOLIO_DIRTY)
+			p->dirtied_ns[pieces[i]] = p->dirtied_ns[h];
 		before = pieces[i];
 	}
 }

@@ -88,10 +88,12 @@ static void carry_boot_history(PsMachine *m)
 		ps_calculate_totalreserve_pages(m);
 }
 
-PsMachine *ps_machine_setup(const PsMachineSpec *spec, GError **error)
+/*
+ * None of these reads free memory (the watermarks and pcp sizes follow managed and present
+ * pages), so they come out the same before the boot's frees as after them.
+ */
+static PsMachine *setup(PsMachine *m)
 {
-	PsMachine *m = ps_machine_new(spec, error);
-
 	if (!m)
 		return NULL;
 	ps_build_zonelists(m);
@@ -101,6 +103,16 @@ PsMachine *ps_machine_setup(const PsMachineSpec *spec, GError **error)
 	ps_init_per_zone_tunables(m);
 	carry_boot_history(m);
 	return m;
+}
+
+PsMachine *ps_machine_setup(const PsMachineSpec *spec, GError **error)
+{
+	return setup(ps_machine_new(spec, error));
+}
+
+PsMachine *ps_machine_setup_unbooted(const PsMachineSpec *spec, GError **error)
+{
+	return setup(ps_machine_new_unbooted(spec, error));
 }
 
 static void describe_value(GString *out, const PsZone *z, const char *what, int64_t printed,
