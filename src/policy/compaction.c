@@ -386,6 +386,59 @@ static bool reset_isolation_pfn(PsMachine *m, const PsZone *z, const uint8_t *ta
 }
 
 /*
+ * Speed only: how many free lists reset_target_blocks follows by turns (TARGET_CHAINS), and how
+ * many pageblocks ahead of each of its two scans ps_reset_isolation_suitable asks for the page
+ * state it will read (RESET_AHEAD). ftrace-press-thp-6.18, 16 walks of its 10,752-block Normal
+ * zone: the list reads 3.4 -> 2.3 ms, the block walk 4.3 -> 2.6 ms (CPU, on the loaded host).
+ */
+#define TARGET_CHAINS 8
+#define RESET_AHEAD   8
+
+/*
+ * reset_target_blocks' marks: every free block's head at a sampled pfn, all lists of z. Each list
+ * is a chain of dependent loads (a block's next is in its page link), a cache miss a block on
+ * lists that run all over the zone; stepping up to TARGET_CHAINS lists by turns keeps that many
+ * misses in flight instead of one. A block's mark does not depend on the order the lists are
+ * read in.
+ */
+static void mark_target_heads(const PsMachine *m, const PsZone *z, uint8_t *targets)
+{
+	ps_pfn_t first = pageblock_start(m, z->start_pfn);
+	const PsList *lists[TARGET_CHAINS];
+	ps_pfn_t at[TARGET_CHAINS];
+	unsigned nr = 0, next_list = 0, nr_lists = m->nr_orders * PS_MT_TYPES;
+
+	for (;;) {
+		while (nr < TARGET_CHAINS && next_list < nr_lists) {
+			const PsList *l =
+			    &z->free_area[next_list / PS_MT_TYPES].list[next_list % PS_MT_TYPES];
+
+			next_list++;
+			if (l->head != PS_PFN_NONE) {
+				lists[nr] = l;
+				at[nr++] = l->head;
+			}
+		}
+		if (!nr)
+			return;
+		for (unsigned i = 0; i < nr;) {
+			ps_pfn_t f = at[i];
+			ps_pfn_t block = MAX(pageblock_start(m, f), z->start_pfn);
+
+			if (!((f - block) & ((1u << PS_PAGE_ALLOC_COSTLY_ORDER) - 1)))
+				targets[(f - first) >> m->pageblock_order] = 1;
+			at[i] = ps_list_next(m, lists[i], f);
+			if (at[i] == PS_PFN_NONE) {
+				lists[i] = lists[--nr];
+				at[i] = at[nr];
+			} else {
+				i++;
+			}
+		}
+	}
+}
+
+/*
  * The pageblocks of z where reset_isolation_pfn's sample would find a free block's head (one
  * at a sampled pfn: a multiple of 2^PAGE_ALLOC_COSTLY_ORDER from the block's first pfn in the
  * zone), one byte a pageblock from z's first. Speed only: the walk changes no free list, so the
@@ -406,18 +459,7 @@ static uint8_t *reset_target_blocks(const PsMachine *m, const PsZone *z)
 	if (nr_free > nr_blocks * (m->pageblock_nr_pages >> PS_PAGE_ALLOC_COSTLY_ORDER) / 4)
 		return NULL;
 	targets = g_malloc0(nr_blocks);
-	for (unsigned o = 0; o < m->nr_orders; o++) {
-		for (int mt = 0; mt < PS_MT_TYPES; mt++) {
-			const PsList *l = &z->free_area[o].list[mt];
-
-			for (ps_pfn_t f = l->head; f != PS_PFN_NONE; f = ps_list_next(m, l, f)) {
-				ps_pfn_t block = MAX(pageblock_start(m, f), z->start_pfn);
-
-				if (!((f - block) & ((1u << PS_PAGE_ALLOC_COSTLY_ORDER) - 1)))
-					targets[(f - first) >> m->pageblock_order] = 1;
-			}
-		}
-	}
+	mark_target_heads(m, z, targets);
 	return targets;
 }
 
@@ -442,6 +484,19 @@ void ps_reset_isolation_suitable(PsMachine *m, PsZone *z)
 	z->compact_blockskip_flush = false;
 	targets = reset_target_blocks(m, z);
 	for (; migrate_pfn < free_pfn; migrate_pfn += nr, free_pfn -= nr) {
+		/*
+		 * Each block's first read (pageblock_skip_persistent) is of its first page's state,
+		 * a cache line of its own (and every 8th a page of its own) per block: asked for
+		 * RESET_AHEAD blocks early on both sides, the misses overlap instead of queueing.
+		 */
+		if (migrate_pfn + RESET_AHEAD * nr < free_pfn) {
+			__builtin_prefetch(
+			    &m->map.flags[pageblock_start(m, migrate_pfn + RESET_AHEAD * nr) -
+					  m->map.base_pfn]);
+			__builtin_prefetch(
+			    &m->map.flags[pageblock_start(m, free_pfn - RESET_AHEAD * nr) -
+					  m->map.base_pfn]);
+		}
 		if (reset_isolation_pfn(m, z, targets, migrate_pfn, true, source_set) &&
 		    migrate_pfn < reset_migrate) {
 			source_set = true;
