@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * cmd_run.c - `pagesim run -c CONFIG -t TRACE -o OUTDIR [--seed N] [--until T] [--sample-ns N]
- * [--check] [--quiet]`: replays a trace on a config and writes the run directory.
+ * [--placement recorded|sticky] [--check] [--quiet]`: replays a trace on a config and writes the
+ * run directory.
  *
  * The wall clock is read here only: for the progress line on a terminal and for the "wall"
  * section of summary.json.
@@ -192,7 +193,7 @@ int ps_cmd_run(int argc, char **argv)
 {
 	g_autofree char *config = NULL, *trace = NULL, *out = NULL, *until = NULL;
 	g_autofree char *snapshot = NULL, *proc_dir = NULL, *mode = NULL, *after = NULL;
-	g_autofree char *at = NULL, *settle = NULL;
+	g_autofree char *at = NULL, *settle = NULL, *placement = NULL;
 	g_autofree char *cache_opt = NULL, *cache_dir = NULL;
 	gint64 seed = 0, sample_ns = 0;
 	gboolean check = FALSE, quiet = FALSE, force = FALSE, no_cache = FALSE;
@@ -206,6 +207,10 @@ int ps_cmd_run(int argc, char **argv)
 	     "T"},
 	    {"sample-ns", 0, 0, G_OPTION_ARG_INT64, &sample_ns,
 	     "Timeline sample interval in ns (default: the config's)", "N"},
+	    {"placement", 0, 0, G_OPTION_ARG_STRING, &placement,
+	     "Cpus of task records: recorded (default) or sticky (each task on the cpu of its "
+	     "first record: an idle machine's scheduler, for portable replays)",
+	     "PLACEMENT"},
 	    {"check", 0, 0, G_OPTION_ARG_NONE, &check,
 	     "Run the invariant checker after every event (slow)", NULL},
 	    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress line", NULL},
@@ -284,6 +289,16 @@ int ps_cmd_run(int argc, char **argv)
 	opts.trace_path = trace;
 	if (mode && strcmp(mode, "policy") != 0 && strcmp(mode, "pinned") != 0) {
 		fprintf(stderr, "pagesim run: --mode: '%s' is not policy or pinned\n", mode);
+		return 2;
+	}
+	if (placement && !ps_placement_parse(placement, &opts.placement)) {
+		fprintf(stderr, "pagesim run: --placement: '%s' is not recorded or sticky\n",
+			placement);
+		return 2;
+	}
+	if (opts.placement == PS_PLACEMENT_STICKY && mode && !strcmp(mode, "pinned")) {
+		fprintf(stderr, "pagesim run: --placement sticky moves records off their recorded "
+				"cpus; --mode pinned replays the recorded pfns on them: use one\n");
 		return 2;
 	}
 	if (at && (!mode || strcmp(mode, "pinned") != 0)) {

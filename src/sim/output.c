@@ -266,6 +266,9 @@ static void summary_inputs(PsSim *s, cJSON *root)
 	if (s->page_size_bound)
 		cJSON_AddNumberToObject(o, "recorded_page_size", s->hdr.page_size);
 	ps_json_add_uint(root, "seed", m->spec.seed);
+	/* only when not the recorded placement, so a default run's summary is as before */
+	if (s->opts.placement != PS_PLACEMENT_RECORDED)
+		cJSON_AddStringToObject(root, "placement", ps_placement_name(s->opts.placement));
 }
 
 /* "totals": PsRunTotals and the machine-wide counters beside them. */

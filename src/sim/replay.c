@@ -23,6 +23,27 @@
  *   reclaimable slab through the reclaim model, as writing /proc/sys/vm/drop_caches does.
  * - A CPU's busy time is the modelled kernel time of its records only: user time between
  *   records is already in the recorded timestamps.
+ * - --placement=sticky (PS_PLACEMENT_STICKY) is a placement *model* of an otherwise idle machine:
+ *   every record of a task runs on the cpu of the task's first record (its recorded cpu, else
+ *   pid mod nr_cpus), folded into the config's cpus. On an idle machine the kernel leaves a
+ *   lone busy task where it runs: a wakeup goes back to the task's previous cpu while that cpu
+ *   is idle (select_task_rq_fair -> select_idle_sibling), and the periodic balance
+ *   (sched_balance_rq) finds no imbalance to move it for; a child's cpu is chosen once, at fork
+ *   (wake_up_new_task -> select_task_rq_fair with WF_FORK -> sched_balance_find_dst_cpu), which
+ *   the child's first record carries. Read in the 6.14 tree (AOSC-Tracking/
+ *   ubuntu-kernel-next-linux kernel/sched/fair.c names; the rename of find_idlest_cpu is 6.10).
+ *   Left out: migrations under load (two busy tasks on one cpu, an overloaded cpu pulled by
+ *   the idle one, exec's sched_exec balance), wakeups that pick another idle cpu when the
+ *   previous one is busy, and the recording machine's own choice at fork where the replayed
+ *   machine's load would differ. Acceptable for portable replays at another page size: the
+ *   recorded cpus are the recording machine's scheduling, which its kernel did not have to
+ *   repeat (the qemu lab's 4K, 16K and 64K kernels placed churn's parent differently run to
+ *   run, tests/data/lab-churn-repeats), so a replay can only claim a placement the kernel
+ *   would plausibly choose, and this one is the idle machine's. Records that name no task
+ *   (frees; a free without a cpu runs where its allocation ran), interrupt-context records
+ *   and kernel threads' (kswapd, kcompactd, khugepaged, kworkers, ksoftirqd: by the `proc`
+ *   record's comm) keep their recorded cpus. The pinned replay refuses it (the recorded pfns
+ *   are the recorded cpus' pcp lists).
  */
 #include <gio/gio.h>
 #include <limits.h>
@@ -380,7 +401,65 @@ void sim_zone_grow(PsSim *s, const PsTraceEvent *ev, bool exact)
 
 /* ---- engine handlers ---------------------------------------------------------------------- */
 
-static int event_cpu(PsSim *s, const PsTraceEvent *ev)
+static const char *const placement_names[] = {
+    [PS_PLACEMENT_RECORDED] = "recorded",
+    [PS_PLACEMENT_STICKY] = "sticky",
+};
+
+gboolean ps_placement_parse(const char *name, enum ps_placement *out)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(placement_names); i++)
+		if (!g_strcmp0(name, placement_names[i])) {
+			*out = (enum ps_placement)i;
+			return TRUE;
+		}
+	return FALSE;
+}
+
+const char *ps_placement_name(enum ps_placement p)
+{
+	return (size_t)p < G_N_ELEMENTS(placement_names) ? placement_names[p] : "?";
+}
+
+/* A kernel thread's name (the `proc` record's comm): its records keep their recorded cpus. */
+static bool kthread_comm(const char *comm)
+{
+	static const char *const prefixes[] = {"kswapd",     "kcompactd",  "khugepaged", "kworker/",
+					       "ksoftirqd/", "migration/", "cpuhp/",	 "swapper"};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(prefixes); i++)
+		if (g_str_has_prefix(comm, prefixes[i]))
+			return true;
+	return false;
+}
+
+/*
+ * --placement=sticky (see the header): the cpu of a task's record, the one its first record ran
+ * on (cpu, as the recorded placement chose it); an exit forgets the task, so a reused pid is
+ * placed anew. One table lookup a record.
+ */
+static int sticky_cpu(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	gpointer key = GINT_TO_POINTER(ev->pid), v;
+
+	if (ev->op == PS_OP_PROC) {
+		if (kthread_comm(ev->comm))
+			g_hash_table_replace(s->task_cpu, key, GINT_TO_POINTER(0));
+		return cpu;
+	}
+	if (cpu < 0 || ev->pid <= 0 || ev->irq != PS_IRQ_NONE || ev->op == PS_OP_OBSERVED)
+		return cpu;
+	if (!g_hash_table_lookup_extended(s->task_cpu, key, NULL, &v)) {
+		if (ev->op != PS_OP_EXIT)
+			g_hash_table_insert(s->task_cpu, key, GINT_TO_POINTER(cpu + 1));
+		return cpu;
+	}
+	if (ev->op == PS_OP_EXIT && GPOINTER_TO_INT(v))
+		g_hash_table_remove(s->task_cpu, key);
+	return GPOINTER_TO_INT(v) ? GPOINTER_TO_INT(v) - 1 : cpu;
+}
+
+static int recorded_cpu(PsSim *s, const PsTraceEvent *ev)
 {
 	switch (ev->op) {
 	case PS_OP_ALLOC:
@@ -426,6 +505,14 @@ static int event_cpu(PsSim *s, const PsTraceEvent *ev)
 	default:
 		return -1;
 	}
+}
+
+/* The cpu whose queue a record waits in, -1 for none (exec_event runs it at once). */
+static inline int event_cpu(PsSim *s, const PsTraceEvent *ev)
+{
+	int cpu = recorded_cpu(s, ev);
+
+	return G_UNLIKELY(s->task_cpu) ? sticky_cpu(s, ev, cpu) : cpu;
 }
 
 static uint32_t slot_put(PsSim *s, const PsTraceEvent *ev)
@@ -1139,6 +1226,16 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->start_trace = g_strdup(opts->trace_path);
 	s->opts.trace_path = s->start_trace;
 	s->place = opts->pinned ? &sim_placement_pinned : &sim_placement_policy;
+	if (opts->placement == PS_PLACEMENT_STICKY) {
+		if (opts->pinned) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+				    "--placement=sticky moves task records off their recorded "
+				    "cpus, whose pcp lists the pinned replay follows: use it with "
+				    "the policy replay only");
+			return NULL;
+		}
+		s->task_cpu = g_hash_table_new(g_direct_hash, g_direct_equal);
+	}
 	if (opts->sample_ns)
 		s->cfg->sampling.sample_ns = opts->sample_ns;
 	if (opts->seed)
@@ -1236,6 +1333,7 @@ void ps_sim_free(PsSim *s)
 		ps_trace_reader_close(s->reader);
 	sim_host_detach(s);
 	g_clear_pointer(&s->killed_pids, g_hash_table_unref);
+	g_clear_pointer(&s->task_cpu, g_hash_table_unref);
 	sim_process_free(s);
 	g_clear_pointer(&s->slots, g_array_unref);
 	g_clear_pointer(&s->free_slots, g_free);

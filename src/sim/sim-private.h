@@ -821,7 +821,10 @@ struct PsSim {
 	const PsTraceEvent *ahead; /* the reader's or the look-ahead's (next_record) */
 	bool have_ahead;
 	SimLookahead *lookahead; /* records read before their time, NULL when there are none */
-	GArray *slots;		 /* PsTraceEvent waiting to execute */
+	/* --placement=sticky (replay.c, sticky_cpu): pid -> its cpu + 1, or 0 for a kernel
+	 * thread's records, which keep their own; NULL with the recorded placement */
+	GHashTable *task_cpu;
+	GArray *slots; /* PsTraceEvent waiting to execute */
 	/* slots free to reuse, a stack: a plain array (a GArray append was a ~70-instruction call
 	 * per record that waited in a slot) */
 	uint32_t *free_slots;

@@ -22,6 +22,16 @@ G_BEGIN_DECLS
 
 typedef struct PsSim PsSim;
 
+/*
+ * Which cpu a task's records run on (pagesim run --placement; replay.c, task_cpu): the recorded
+ * one, or the cpu of the task's first record for all of them (a placement model of an idle
+ * machine, for portable replays; replay.c's header says what it leaves out).
+ */
+enum ps_placement {
+	PS_PLACEMENT_RECORDED = 0,
+	PS_PLACEMENT_STICKY,
+};
+
 typedef struct {
 	const char *config_path; /* for the summary's digest; may be NULL */
 	const char *out_dir;	 /* created if missing */
@@ -81,6 +91,8 @@ typedef struct {
 	 * temporary files removed. May be NULL. Read only, so a run nobody stops is unchanged.
 	 */
 	const volatile sig_atomic_t *interrupted;
+	/* policy replay only: the cpus task records run on (ps_sim_new refuses sticky pinned) */
+	enum ps_placement placement;
 } PsRunOptions;
 
 /* The totals of a run, as summary.json reports them. */
@@ -152,6 +164,10 @@ enum ps_anomaly {
 	PS_ANOM_SYSCTL_REFUSED,	   /* a sysctl write the kernel refuses with -EINVAL */
 	PS_NR_ANOMALIES
 };
+
+/* "recorded" or "sticky" (pagesim run --placement): false for another name. */
+gboolean ps_placement_parse(const char *name, enum ps_placement *out);
+const char *ps_placement_name(enum ps_placement p);
 
 PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error);
 /*

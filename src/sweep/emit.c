@@ -19,6 +19,7 @@
 #include <glib/gstdio.h>
 
 #include "report/report.h"
+#include "sim/sim.h"
 #include "sweep/sweep.h"
 #include "trace/trace.h"
 
@@ -48,6 +49,9 @@ static void append_job(GString *out, const PsSweepPlan *plan, const PsSweepRun *
 	if (plan->spec->sample_ns)
 		g_string_append_printf(out, " --sample-ns %" G_GUINT64_FORMAT,
 				       plan->spec->sample_ns);
+	if (plan->spec->placement)
+		g_string_append_printf(out, " --placement %s",
+				       ps_placement_name((enum ps_placement)plan->spec->placement));
 	g_string_append(out,
 			trace_cache ? " --trace-cache " PS_SWEEP_TRACE_CACHE : " --no-trace-cache");
 	g_string_append_c(out, '\n');

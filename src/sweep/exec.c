@@ -84,6 +84,7 @@ static void worker(gpointer data, gpointer pool_data)
 	ro.out_dir = dir;
 	ro.until_ns = plan->spec->until_ns;
 	ro.sample_ns = plan->spec->sample_ns;
+	ro.placement = (enum ps_placement)plan->spec->placement;
 	ro.trace_digest = plan->trace_digests[t->run->trace]; /* hashed once for the plan */
 	ro.trace_cache_dir = t->opts->trace_cache_dir;
 	ro.interrupted = t->opts->interrupted;

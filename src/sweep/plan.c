@@ -253,6 +253,10 @@ static void run_digest(const PsSweepPlan *plan, PsSweepRun *run)
 	g_string_append_printf(in,
 			       "until_ns %" G_GUINT64_FORMAT "\nsample_ns %" G_GUINT64_FORMAT "\n",
 			       plan->spec->until_ns, plan->spec->sample_ns);
+	/* only when not the recorded placement, so the digests of earlier sweeps stay */
+	if (plan->spec->placement)
+		g_string_append_printf(in, "placement %s\n",
+				       ps_placement_name((enum ps_placement)plan->spec->placement));
 	hex = sha256_hex(in->str, in->len);
 	memcpy(run->digest, hex, 16);
 	run->digest[16] = '\0';
@@ -431,6 +435,9 @@ static char *run_point_json(const PsSweepPlan *plan, const PsSweepRun *run)
 	}
 	ps_json_add_uint(root, "until_ns", spec->until_ns);
 	ps_json_add_uint(root, "sample_ns", spec->sample_ns);
+	if (spec->placement)
+		cJSON_AddStringToObject(root, "placement",
+					ps_placement_name((enum ps_placement)spec->placement));
 	text = cJSON_Print(root);
 	cJSON_Delete(root);
 	out = g_strconcat(text, "\n", NULL);

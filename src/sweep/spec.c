@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "sim/sim.h"
 #include "sweep/sweep.h"
 
 G_DEFINE_QUARK(ps_sweep_error_quark, ps_sweep_error)
@@ -629,18 +630,25 @@ static gboolean parse_run_options(SpecCtx *c, const cJSON *root, PsSweepSpec *sp
 {
 	const cJSON *until = cJSON_GetObjectItemCaseSensitive(root, "until_ns");
 	const cJSON *sample = cJSON_GetObjectItemCaseSensitive(root, "sample_ns");
+	const cJSON *placement = cJSON_GetObjectItemCaseSensitive(root, "placement");
+	enum ps_placement p = PS_PLACEMENT_RECORDED;
 
 	if (until && !get_uint(c, until, "until_ns", G_MAXINT64, &spec->until_ns))
 		return FALSE;
 	if (sample && !get_uint(c, sample, "sample_ns", G_MAXINT64, &spec->sample_ns))
 		return FALSE;
+	if (placement &&
+	    (!cJSON_IsString(placement) || !ps_placement_parse(placement->valuestring, &p)))
+		return spec_fail(c, placement, "placement", "expected \"recorded\" or \"sticky\"");
+	spec->placement = (int)p;
 	return TRUE;
 }
 
 static gboolean parse_root(SpecCtx *c, const cJSON *root, PsSweepSpec *spec)
 {
-	static const char *const known[] = {"name", "description", "configs",	"traces", "seeds",
-					    "axes", "until_ns",	   "sample_ns", NULL};
+	static const char *const known[] = {"name",	 "description", "configs",  "traces",
+					    "seeds",	 "axes",	"until_ns", "sample_ns",
+					    "placement", NULL};
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
 	const cJSON *desc = cJSON_GetObjectItemCaseSensitive(root, "description");
 	const cJSON *configs = cJSON_GetObjectItemCaseSensitive(root, "configs");

@@ -83,6 +83,7 @@ typedef struct {
 	GPtrArray *axes;    /* PsSweepAxis * */
 	uint64_t until_ns;  /* `pagesim run --until`; 0 = whole trace */
 	uint64_t sample_ns; /* `pagesim run --sample-ns`; 0 = the config's */
+	int placement;	    /* enum ps_placement, `pagesim run --placement`; 0 = recorded */
 } PsSweepSpec;
 
 PsSweepSpec *ps_sweep_spec_parse(const char *text, gsize len, const char *filename, GError **error);

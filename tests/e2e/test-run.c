@@ -469,6 +469,80 @@ static void test_until_and_stdin(void)
 	ps_test_rm_rf(dir);
 }
 
+/*
+ * Pages on cpu 1's pcp lists of zone DMA32 after a run of a task named comm whose first
+ * record is on cpu 0 and its other eight allocations on cpu 1, each freed (the frees name no
+ * cpu, so they run where their allocation ran), with --placement placement (NULL: none given).
+ */
+static double placement_cpu1_pcp(const char *comm, const char *placement, const char *want)
+{
+	g_autofree char *dir = g_dir_make_tmp("pagesim-e2e-XXXXXX", NULL);
+	g_autofree char *cfg = src_path("configs/small-4k-64m.json");
+	g_autofree char *trace = g_build_filename(dir, "trace.jsonl", NULL);
+	g_autofree char *out = g_build_filename(dir, "out", NULL);
+	g_autofree char *arg = placement ? g_strdup_printf("--placement=%s", placement) : NULL;
+	g_autofree char *zi = NULL;
+	g_autoptr(GString) t = g_string_new(
+	    "{\"pagesim_trace\":1,\"source\":\"gen:e2e\",\"page_size\":4096,\"cpus\":2}\n");
+	const char *args[] = {"run", "-q", "-c", cfg, "-t", trace, "-o", out, "--check", arg, NULL};
+	const char *p;
+	cJSON *sum, *pl;
+	double count;
+
+	g_string_append_printf(t, "{\"t\":0,\"op\":\"proc\",\"pid\":10,\"comm\":\"%s\"}\n", comm);
+	for (int i = 1; i <= 9; i++)
+		g_string_append_printf(t,
+				       "{\"t\":%d,\"op\":\"alloc\",\"id\":%d,\"cpu\":%d,\"pid\":10,"
+				       "\"order\":0,\"gfp\":\"GFP_KERNEL\"}\n",
+				       i * 10, i, i > 1);
+	for (int i = 1; i <= 9; i++)
+		g_string_append_printf(t, "{\"t\":%d,\"op\":\"free\",\"id\":%d}\n", 100 + i * 10,
+				       i);
+	g_assert_true(g_file_set_contents(trace, t->str, (gssize)t->len, NULL));
+	g_assert_cmpint(run_pagesim(args, NULL, NULL), ==, 0);
+	sum = summary(out);
+	pl = cJSON_GetObjectItemCaseSensitive(sum, "placement");
+	/* named in summary.json when not the default */
+	if (want)
+		g_assert_cmpstr(cJSON_GetStringValue(pl), ==, want);
+	else
+		g_assert_null(pl);
+	cJSON_Delete(sum);
+	zi = read_file(out, "zoneinfo");
+	p = strstr(zi, "zone    DMA32");
+	g_assert_nonnull(p);
+	p = strstr(p, "cpu: 1");
+	g_assert_nonnull(p);
+	p = strstr(p, "count:");
+	g_assert_nonnull(p);
+	count = g_ascii_strtod(p + strlen("count:"), NULL);
+	ps_test_rm_rf(dir);
+	return count;
+}
+
+/*
+ * --placement: sticky runs a task's records on the cpu of its first one, a kernel thread's
+ * keep theirs; a bad name and sticky with the pinned replay are refused.
+ */
+static void test_placement(void)
+{
+	g_autofree char *cfg = src_path("configs/small-4k-64m.json");
+	g_autofree char *err = NULL, *err2 = NULL;
+	const char *bad[] = {"run", "-q", "-c", cfg, "-t", "x", "-o", "y", "--placement=idle",
+			     NULL};
+	const char *pinned[] = {"run", "-q",	 "-c",	   cfg,		  "-t",	    "x", "-o",
+				"y",   "--mode", "pinned", "--placement", "sticky", NULL};
+
+	g_assert_cmpfloat(placement_cpu1_pcp("worker", NULL, NULL), >, 0);
+	g_assert_cmpfloat(placement_cpu1_pcp("worker", "recorded", NULL), >, 0);
+	g_assert_cmpfloat(placement_cpu1_pcp("worker", "sticky", "sticky"), ==, 0);
+	g_assert_cmpfloat(placement_cpu1_pcp("kswapd0", "sticky", "sticky"), >, 0);
+	g_assert_cmpint(run_pagesim(bad, NULL, &err), ==, 2);
+	g_assert_nonnull(strstr(err, "--placement: 'idle' is not recorded or sticky"));
+	g_assert_cmpint(run_pagesim(pinned, NULL, &err2), ==, 2);
+	g_assert_nonnull(strstr(err2, "--placement sticky"));
+}
+
 /* The two-node machine of the mempolicy tests (16384 pages a node). */
 static const char numa2_config[] =
     "{\"page_size\": 4096, \"cpus\": [0, 1],"
@@ -650,6 +724,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/e2e/run/proc-layout-matches-real", test_proc_layout_matches_real);
 	g_test_add_func("/e2e/run/bad-trace", test_bad_trace);
 	g_test_add_func("/e2e/run/until-and-stdin", test_until_and_stdin);
+	g_test_add_func("/e2e/run/placement", test_placement);
 	g_test_add_func("/e2e/run/mempolicy", test_mempolicy);
 	g_test_add_func("/e2e/run/mempolicy-interleave-index", test_mempolicy_interleave_index);
 	g_test_add_func("/e2e/run/seed-exact", test_seed_exact);

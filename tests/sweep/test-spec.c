@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/sim.h"
 #include "sweep/sweep.h"
 
 static char *tmp_dir;
@@ -357,6 +358,29 @@ static void test_digest_stable(void)
 	g_assert_cmpstr(run_at(pa, 0)->digest, !=, run_at(pa, 1)->digest);
 }
 
+/*
+ * "placement" (pagesim run --placement): parsed, a sticky run is another run (digest) and the
+ * recorded one given explicitly is the same run as none given; a bad name is refused.
+ */
+static void test_placement(void)
+{
+	g_autofree char *a = spec_text("\t\"seeds\": [1]");
+	g_autofree char *b = spec_text("\t\"placement\": \"recorded\"");
+	g_autofree char *c = spec_text("\t\"placement\": \"sticky\"");
+	g_autoptr(PsSweepSpec) sa = parse(a, NULL), sb = parse(b, NULL), sc = parse(c, NULL);
+	g_autoptr(PsSweepPlan) pa = plan_of(sa, NULL), pb = plan_of(sb, NULL),
+			       pc = plan_of(sc, NULL);
+
+	g_assert_cmpint(sb->placement, ==, PS_PLACEMENT_RECORDED);
+	g_assert_cmpint(sc->placement, ==, PS_PLACEMENT_STICKY);
+	g_assert_cmpstr(run_at(pa, 0)->digest, ==, run_at(pb, 0)->digest);
+	g_assert_cmpstr(run_at(pa, 0)->digest, !=, run_at(pc, 0)->digest);
+	expect_error("\t\"placement\": \"idle\"",
+		     "spec.json:4: placement: expected \"recorded\" or \"sticky\"");
+	expect_error("\t\"placement\": 1",
+		     "spec.json:4: placement: expected \"recorded\" or \"sticky\"");
+}
+
 /* A different trace (by content, not by name) is a different run. */
 static void test_digest_trace(void)
 {
@@ -444,6 +468,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sweep/plan/invalid-point-before-generation", test_invalid_point_first);
 	g_test_add_func("/sweep/plan/digest-stable", test_digest_stable);
 	g_test_add_func("/sweep/plan/digest-follows-trace", test_digest_trace);
+	g_test_add_func("/sweep/plan/placement", test_placement);
 	g_test_add_func("/sweep/exec/longest-first", test_longest_first);
 	rc = g_test_run();
 	{
