@@ -91,11 +91,13 @@ static inline bool ps_test_fidelity_pair(const cJSON *sum, const char *counter, 
 
 /*
  * Policy replay of trace on cfg into out_dir, starting from snapshot with the /proc files of
- * proc_dir, up to until_ns (0: the whole trace); its summary.json.
+ * proc_dir, up to until_ns (0: the whole trace), its task records placed by placement (pagesim
+ * run --placement); its summary.json.
  */
-static inline cJSON *ps_test_policy_run_until(const PsConfig *cfg, const char *trace,
-					      const char *snapshot, const char *proc_dir,
-					      const char *out_dir, uint64_t until_ns)
+static inline cJSON *ps_test_policy_run_placed(const PsConfig *cfg, const char *trace,
+					       const char *snapshot, const char *proc_dir,
+					       const char *out_dir, uint64_t until_ns,
+					       enum ps_placement placement)
 {
 	g_autoptr(GError) error = NULL;
 	PsRunOptions o = {0};
@@ -103,6 +105,7 @@ static inline cJSON *ps_test_policy_run_until(const PsConfig *cfg, const char *t
 
 	o.out_dir = out_dir;
 	o.until_ns = until_ns;
+	o.placement = placement;
 	sim = ps_sim_new(cfg, &o, &error);
 	g_assert_no_error(error);
 	g_assert_true(ps_sim_load_snapshot(sim, snapshot, proc_dir, &error));
@@ -111,6 +114,15 @@ static inline cJSON *ps_test_policy_run_until(const PsConfig *cfg, const char *t
 	g_assert_no_error(error);
 	ps_sim_free(sim);
 	return ps_test_read_summary(out_dir);
+}
+
+/* The same with the recorded placement. */
+static inline cJSON *ps_test_policy_run_until(const PsConfig *cfg, const char *trace,
+					      const char *snapshot, const char *proc_dir,
+					      const char *out_dir, uint64_t until_ns)
+{
+	return ps_test_policy_run_placed(cfg, trace, snapshot, proc_dir, out_dir, until_ns,
+					 PS_PLACEMENT_RECORDED);
 }
 
 /* The same for the whole trace. */

@@ -36,13 +36,64 @@
  *     cache_adds, but the simulator gives a cache_add range the folio sizes of its readahead
  *     model where the kernel's shmem (shmem_enabled never) takes order 0: fewer, larger
  *     allocations (4K: +996 order-0 allocations for about 4096 pages at mid).
- *   free blocks per order at mid: the total holds; the orders below the pageblock follow
- *     where the scheduler ran churn's tasks, which the recording's cpu fields carry from the
- *     x86 machine. Asserted: the pages free at orders >= 6 (4K), >= 7 (16K) and >= 3 (64K)
- *     within 10 %, each order at its current bound.
+ *   free blocks per order at mid, recorded placement: the total holds; the orders below the
+ *     pageblock follow where the scheduler ran churn's tasks, which the recording's cpu fields
+ *     carry from the x86 machine. Asserted: the pages free at orders >= 6 (4K), >= 7 (16K) and
+ *     >= 3 (64K) within 10 %, each order at its current bound.
  *
- * Why the low orders differ (session 17, from the exact imports of the lab traces, whose policy
- * replays give the kernel's free blocks at mid to a block or two at every order, test-qemu):
+ * The kernel's own spread (tests/data/lab-churn-repeats, SOURCE.md there): the same lab kernel
+ * running the same churn 512 again places churn's parent on cpu 0 throughout, on cpu 1
+ * throughout, or moves it, and the low orders follow. Free blocks per order at mid, min..max
+ * over the runs (realdata's in brackets); 4K 6 runs, 16K 4, 64K 6:
+ *
+ *   order   4K                16K             64K
+ *     0     89..202 (123)     2..5   (5)      1..16 (1)
+ *     1     14..170 (170)     2..15  (4)      1..10 (1)
+ *     2      8..175 (111)     0..13 (13)      1..66 (1)
+ *     3      5..159  (88)     1..14 (10)      2..91 (69)
+ *     4      2..86   (13)     2..122 (9)      4..41 (38)
+ *     5      2..67   (16)     6..79  (6)      1..4  (2)
+ *     6     15..122 (122)     9..39  (9)      1..3  (3)
+ *     7     40..88   (75)     1..3   (3)      1..2  (1)
+ *     8     37..53   (37)     1..2   (1)      1..2  (2)
+ *     9      0..2     (1)     1..2   (1)      2..3  (2)
+ *    10    311..314 (311)     1..2   (2)      3     (3)
+ *    11        -              39    (39)      2     (2)
+ *    12        -               -              3     (3)
+ *
+ * The kernel reproduces itself within 10 % only at the top order of each size (4K order 10,
+ * 16K order 11, 64K orders 10..12): below the pageblock a single run is one draw of a spread
+ * of up to 60 times, so a 10 % claim against realdata's run alone says nothing there.
+ *
+ * The sticky placement (pagesim run --placement=sticky; src/sim/replay.c's header: each task's
+ * records on the cpu of its first record, a placement model of an idle machine), replayed at
+ * every size, printed per order against the envelope and realdata:
+ * - 16K and 64K, asserted: within the kernels' envelope at every order but 16K orders 8 and 9
+ *   (3 blocks each, the kernels 1..2) and 11 (38, the kernels 39 in every run), and 64K order 5
+ *   (7, the kernels 1..4) and 10 (2, the kernels 3), each at its current distance (env_out).
+ *   The recorded placement is outside at 16K orders 1 (23 against 2..15), 5 (5 against
+ *   6..79), 6 (2 against 9..39) and 11, and at 64K orders 3 (0 against 2..91), 4 (1 against
+ *   4..41), 7 (3 against 1..2) and 10. The top-order block short at both sizes (a pageblock
+ *   of 32 MiB / a 64 MiB order-10 block) is in both placements and not explained yet.
+ * - Not claimed: 4K. Sticky is outside at orders 0..3, 5, 8 and 10: the kernels' 89..202
+ *   order-0 blocks (and 14.. / 8.. / 5.. at orders 1..3) come from the phase-C children (see
+ *   below), which no placement tried reproduces; the recorded placement is outside at 0..2
+ *   and 6..8 and 10.
+ * - Where realdata's parent stayed on one cpu (4K, 64K) the sticky replay is nearer realdata's
+ *   kernel than the recorded one at the orders D's chunks make (4K 6..8: 69, 74, 34 against
+ *   122, 75, 37; 64K 3..4: 69, 34 against 69, 38), within 10 % at 4K orders 7, 8 and 64K
+ *   order 3 (64K order 4 -10.5 %); free pages at orders >= 6 / 7 / 3 -1.4 % / -0.8 % / -1.8 %
+ *   (recorded -7.4 % / -2.9 % / -8.8 %). Each order is also held at its current distance from
+ *   realdata (sticky_bound). It replaces session 17's test-only rewrite of the trace with the
+ *   parent's records on one cpu, which gave the same orders within a few blocks (4K 6..8: 72,
+ *   76, 36; 64K 3..4: 73, 39) but moved 64K order 2 to 20 (sticky 11; kernels 1..66).
+ * - At 64K the sticky replay is checked against an independent rewrite of the trace (every
+ *   task record on its task's first cpu, replayed recorded): the same free blocks at every
+ *   order.
+ *
+ * Why the low orders differ from realdata's run (session 17, from the exact imports of the lab
+ * traces, whose policy replays give the kernel's free blocks at mid to a block or two at every
+ * order, test-qemu):
  * the allocator rules are not it; the placement of the tasks is.
  * - The parent. On the 4K and 64K kernels churn's parent ran on cpu 0 from A to mid (175,988 of its
  *   175,999 allocations before mid at 4K, 12,091 of 12,095 at 64K): B's checkerboard frees fill cpu
@@ -53,18 +104,18 @@
  *   D's allocations never reach B's pages, and B's ~29,000 pages sit on cpu 1's list to mid (model
  *   pcp 17,217 + 29,443 pages against the kernel's 12,893 + 6,453 at 4K). The 16K kernel moved its
  *   parent as the recording did (33,336 allocations on cpu 1, 12,477 on cpu 0 before mid) and is
- *   the one the replay meets (within 19 blocks per order). With the parent's records on one cpu,
- *   the recording's first (cpu 1; parent_on_one_cpu), D's chunks come off the lists B's frees
- *   filled: 4K orders 6, 7, 8 go from 5, 1, 7 to 72, 76, 36 blocks (kernel 122, 75, 37) and 64K
- *   orders 3, 4 from 0, 1 to 73, 39 (kernel 69, 38), each asserted nearer the kernel than the
- *   recorded placement's replay, and 7, 8 (4K) and 3, 4 (64K) within 10 %; 4K free pages at
- *   orders >= 6 -0.8 % instead of -7.4 %. Not held: 4K order 6 stays 50 blocks short (-41 %),
- *   and 64K order 2 moves away (2 -> 20, kernel 1); every order is asserted at its current bound
- *   (one_cpu_bound). The lab kernels' parent ran on cpu 0, whose high starts raised (27,972)
- *   where cpu 1's starts at high_min (3,520), and the recording's cpu-1 children share the
- *   parent's cpu here; with the records on cpu 0 instead the same orders move the same way (4K
- *   6..8: 66, 75, 36; 64K 2..4: 2, 64, 34), so the claim is the parent on one cpu, not the lab's
- *   cpu.
+ *   the one the replay meets (within 19 blocks per order) -- one draw: its other runs kept the
+ *   parent on one cpu (16k-3, 16k-4) and put orders 4..6 at 72..122, 77..79, 37..39. With the
+ *   parent's records on one cpu (session 17's test-only rewrite, the recording's first cpu 1;
+ *   now the sticky replay, which also keeps each child on its first cpu), D's chunks come off
+ *   the lists B's frees filled: 4K orders 6, 7, 8 went from 5, 1, 7 to 72, 76, 36 blocks
+ *   (realdata 122, 75, 37; sticky 69, 74, 34) and 64K orders 3, 4 from 0, 1 to 73, 39
+ *   (realdata 69, 38; sticky 69, 34). 4K order 6 stays about 50 blocks short of realdata's 122
+ *   (the kernels' range is 15..122). The lab kernels' parent ran on cpu 0 in realdata, whose
+ *   high starts raised (27,972) where cpu 1's starts at high_min (3,520); with the records on
+ *   cpu 0 instead the same orders moved the same way (4K 6..8: 66, 75, 36; 64K 2..4: 2, 64,
+ *   34), and the new runs show the kernel doing the same with its parent on cpu 1 (64k-1,
+ *   64k-4: orders 3..4 at 91/40 and 75/41): the claim is the parent on one cpu, not which.
  * - The children. 4K's 505 free blocks of orders 0..4 are phase C's: the kernel put children 271
  *   and 273 on cpu 1, whose pcp->high sat at high_min (3520, before.zoneinfo) while the parent kept
  *   cpu 0, and child 274, which faulted on cpu 0, exited on cpu 1 (2,849 of its frees there). Their
@@ -110,12 +161,22 @@ typedef struct {
 	unsigned high_from;		      /* orders from here on: free pages within 10 % */
 	double order0_bound;		      /* |sim/real - 1| of the order-0 allocations */
 	double order_bound[PS_NR_ORDERS_MAX]; /* |sim - real| free blocks per order, current */
-	/* the replay with churn's parent on one cpu (see above): free blocks within 10 % */
-	unsigned one_cpu_orders[4];
-	unsigned nr_one_cpu_orders;
-	/* and orders from toward_from to toward_to nearer the kernel than the recorded placement */
+	/* realdata's kernel kept churn's parent on one cpu up to mid (4K, 64K; 16K moved it) */
+	bool parent_stayed;
+	/*
+	 * The --placement=sticky replay. envelope: asserted within the lab kernels' runs
+	 * (tests/data/lab-churn-repeats) at every order, but for env_out[i] blocks outside at the
+	 * orders the header names. sticky_orders: free blocks within 10 % of realdata's kernel;
+	 * toward_from..toward_to: nearer realdata's kernel than the recorded placement's replay;
+	 * sticky_bound: |sim - realdata| free blocks per order, current.
+	 */
+	bool envelope;
+	double env_out[PS_NR_ORDERS_MAX];
+	unsigned sticky_orders[4];
+	unsigned nr_sticky_orders;
 	unsigned toward_from, toward_to;
-	double one_cpu_bound[PS_NR_ORDERS_MAX]; /* |sim - real| free blocks per order, current */
+	double sticky_bound[PS_NR_ORDERS_MAX];
+	bool check_rewrite; /* sticky == the recorded placement of a trace rewritten to it */
 } Machine;
 
 static const Machine machines[] = {
@@ -124,31 +185,43 @@ static const Machine machines[] = {
      6,
      0.10,
      {115, 164, 105, 80, 7, 9, 117, 74, 33, 0, 3},
+     true,
+     false,
+     {0},
      {7, 8},
      2,
      6,
      8,
-     {123, 169, 110, 86, 10, 14, 50, 1, 1, 1, 0}},
+     {122, 168, 108, 86, 11, 15, 53, 1, 3, 1, 1},
+     false},
     {"qemu-arm64-16k-6.18.2",
      16384,
      7,
      0.10,
      {2, 19, 6, 3, 4, 4, 7, 1, 1, 1, 1, 1},
+     false,
+     true,
+     {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1},
      {0},
      0,
+     1,
      0,
-     0,
-     {0}},
+     {2, 1, 11, 9, 13, 69, 25, 1, 2, 2, 0, 1},
+     false},
     {"qemu-arm64-64k-6.18.2",
      65536,
      3,
      0.10,
      {1, 2, 1, 69, 38, 1, 1, 2, 0, 0, 1, 0, 0},
-     {3, 4},
-     2,
+     true,
+     true,
+     {0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 1, 0, 0},
+     {3},
+     1,
      3,
      4,
-     {1, 2, 19, 4, 1, 0, 1, 1, 0, 1, 1, 0, 0}},
+     {1, 1, 10, 0, 4, 5, 2, 1, 0, 1, 1, 0, 0},
+     true},
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(cJSON, cJSON_Delete)
@@ -245,11 +318,11 @@ static void check(const char *what, double sim, double real, double bound)
 
 /*
  * A policy replay of trace on a machine from the lab recording in dir (its before.zoneinfo,
- * --cpus 2, from its before.kpageflags) up to until_ns, into out: its summary and its free
- * blocks per order.
+ * --cpus 2, from its before.kpageflags) up to until_ns, its task records placed by placement,
+ * into out: its summary and its free blocks per order.
  */
 static cJSON *replay_to_mid(const Machine *m, const char *dir, const char *trace, uint64_t until_ns,
-			    const char *out, uint64_t *blocks)
+			    enum ps_placement placement, const char *out, uint64_t *blocks)
 {
 	g_autofree char *before = g_build_filename(dir, "before.kpageflags.gz", NULL);
 	g_autofree char *bi = g_build_filename(out, "buddyinfo", NULL);
@@ -258,38 +331,45 @@ static cJSON *replay_to_mid(const Machine *m, const char *dir, const char *trace
 	cJSON *sum;
 
 	g_assert_cmpuint(cfg->spec.page_size, ==, m->page_size);
-	sum = ps_test_policy_run_until(cfg, trace, before, dir, out, until_ns);
+	sum = ps_test_policy_run_placed(cfg, trace, before, dir, out, until_ns, placement);
 	ps_config_free(cfg);
 	ps_test_buddyinfo_dma(bi, blocks);
 	return sum;
 }
 
 /*
- * trace with every record of churn's first task (the parent) on the cpu of its first record
- * that names one (cpu 1 in the recording), written to path: the parent on one cpu, as the 4K and
- * 64K lab kernels kept it (they on cpu 0; see the header for why the cpu is not the claim).
+ * trace with every task record that names a cpu moved to the cpu of its task's first such
+ * record, written to path: what --placement=sticky does to churn-portable (its records all name
+ * a task and a cpu but the frees, which name neither; no interrupt or kernel-thread records), by
+ * a rewrite that shares no code with replay.c's. Returns the records moved.
  */
-static void parent_on_one_cpu(const char *trace, const char *path)
+static uint64_t tasks_on_first_cpu(const char *trace, const char *path)
 {
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GHashTable) first = g_hash_table_new(g_direct_hash, g_direct_equal);
 	PsTraceHeader hdr;
 	PsTraceEvent ev;
 	PsTraceReader *r = ps_trace_reader_open(trace, &hdr, &error);
 	PsTraceWriter *w;
-	int parent = -1, cpu = -1;
 	uint64_t moved = 0;
 
 	g_assert_no_error(error);
 	w = ps_trace_writer_new(path, &hdr, &error);
 	g_assert_no_error(error);
 	while (ps_trace_reader_next(r, &ev, &error) == 1) {
-		if (ev.op == PS_OP_PROC && parent < 0 && !strcmp(ev.comm, "churn"))
-			parent = ev.pid;
-		if (parent >= 0 && ev.pid == parent && ev.cpu >= 0) {
+		if (ev.pid > 0 && ev.cpu >= 0 && ev.op != PS_OP_PROC && ev.op != PS_OP_OBSERVED) {
+			gpointer key = GINT_TO_POINTER(ev.pid);
+			int cpu = GPOINTER_TO_INT(g_hash_table_lookup(first, key)) - 1;
+
+			g_assert_cmpint(ev.irq, ==, PS_IRQ_NONE);
 			if (cpu < 0)
-				cpu = ev.cpu;
-			moved += ev.cpu != cpu;
-			ev.cpu = cpu;
+				g_hash_table_insert(first, key, GINT_TO_POINTER(ev.cpu + 1));
+			else {
+				moved += ev.cpu != cpu;
+				ev.cpu = cpu;
+			}
+			if (ev.op == PS_OP_EXIT)
+				g_hash_table_remove(first, key);
 		}
 		g_assert_true(ps_trace_writer_write(w, &ev, &error));
 	}
@@ -297,10 +377,7 @@ static void parent_on_one_cpu(const char *trace, const char *path)
 	ps_trace_reader_close(r);
 	g_assert_true(ps_trace_writer_close(w, &error));
 	g_assert_no_error(error);
-	/* the recording's parent ran phases D to F on the other cpu */
-	g_test_message("churn's parent (pid %d): %" G_GUINT64_FORMAT " records moved to cpu %d",
-		       parent, moved, cpu);
-	g_assert_cmpuint(moved, >, 0);
+	return moved;
 }
 
 /* Free pages in blocks of order from and above. */
@@ -310,6 +387,40 @@ static double pages_from(const uint64_t *blocks, unsigned from)
 
 	for (unsigned i = from; i < PS_NR_ORDERS_MAX; i++)
 		n += (double)(blocks[i] << i);
+	return n;
+}
+
+/* The kernel runs' envelope: min and max free blocks per order at mid over every run shipped
+ * in tests/data/lab-churn-repeats for this page size (directories PS-*, PS "4k" ...). */
+static unsigned kernel_envelope(const char *srcdir, uint32_t page_size, uint64_t *lo, uint64_t *hi)
+{
+	g_autofree char *root =
+	    g_build_filename(srcdir, "tests", "data", "lab-churn-repeats", NULL);
+	g_autofree char *prefix = g_strdup_printf("%uk-", page_size / 1024);
+	g_autoptr(GDir) d = g_dir_open(root, 0, NULL);
+	const char *name;
+	unsigned n = 0;
+
+	g_assert_nonnull(d);
+	for (unsigned i = 0; i < PS_NR_ORDERS_MAX; i++) {
+		lo[i] = UINT64_MAX;
+		hi[i] = 0;
+	}
+	while ((name = g_dir_read_name(d))) {
+		g_autofree char *bi = NULL;
+		uint64_t b[PS_NR_ORDERS_MAX];
+
+		if (!g_str_has_prefix(name, prefix))
+			continue;
+		bi = g_build_filename(root, name, "mid.buddyinfo", NULL);
+		ps_test_buddyinfo_dma(bi, b);
+		for (unsigned i = 0; i < PS_NR_ORDERS_MAX; i++) {
+			lo[i] = MIN(lo[i], b[i]);
+			hi[i] = MAX(hi[i], b[i]);
+		}
+		n++;
+	}
+	g_assert_cmpuint(n, >=, 2);
 	return n;
 }
 
@@ -325,7 +436,9 @@ static void test_machine(gconstpointer data)
 	g_autoptr(cJSON) sum = NULL;
 	uint64_t sim_b[PS_NR_ORDERS_MAX], real_b[PS_NR_ORDERS_MAX], rec_b[PS_NR_ORDERS_MAX];
 	uint64_t until_ns;
+	uint64_t lo[PS_NR_ORDERS_MAX], hi[PS_NR_ORDERS_MAX];
 	double faults = 0, thp[PS_NR_ORDERS_MAX] = {0}, main_cpu = 0, parent_allocs = 0;
+	unsigned runs;
 	const cJSON *pr, *f;
 	RealCounts rc;
 
@@ -335,7 +448,7 @@ static void test_machine(gconstpointer data)
 	}
 	out = g_build_filename(tmp_dir, m->name, NULL);
 	until_ns = ps_test_first_record_ns(trace, MID_PID);
-	sum = replay_to_mid(m, dir, trace, until_ns, out, sim_b);
+	sum = replay_to_mid(m, dir, trace, until_ns, PS_PLACEMENT_RECORDED, out, sim_b);
 
 	real_counts(dir, m->page_size, &rc);
 	cJSON_ArrayForEach(pr, cJSON_GetObjectItem(sum, "procs"))
@@ -399,48 +512,69 @@ static void test_machine(gconstpointer data)
 	      pages_from(real_b, m->high_from), 0.10);
 	ps_test_rm_rf(out);
 
-	/*
-	 * The lab kernel's placement of churn's parent: on one cpu up to mid (4K, 64K), or moved
-	 * (16K, as on the recording machine). Where it stayed, the replay with the parent's
-	 * records on one cpu meets the kernel's free blocks at the orders the parent's frees and
-	 * the D phase's allocations make (see above).
-	 */
+	/* realdata's kernel's placement of churn's parent: on one cpu up to mid, or moved */
 	for (int c = 0; c < LAB_CPUS; c++) {
 		main_cpu = MAX(main_cpu, rc.parent_cpu[c]);
 		parent_allocs += rc.parent_cpu[c];
 	}
 	g_test_message("lab parent's allocations before mid on its main cpu: %.0f of %.0f",
 		       main_cpu, parent_allocs);
-	g_assert_cmpuint(main_cpu >= 0.99 * parent_allocs, ==, m->nr_one_cpu_orders > 0);
-	if (m->nr_one_cpu_orders) {
-		g_autofree char *one = g_build_filename(tmp_dir, "one-cpu.jsonl.gz", NULL);
+	g_assert_cmpuint(main_cpu >= 0.99 * parent_allocs, ==, m->parent_stayed);
 
-		memcpy(rec_b, sim_b, sizeof(rec_b));
-		parent_on_one_cpu(trace, one);
-		cJSON_Delete(replay_to_mid(m, dir, one, until_ns, out, sim_b));
-		for (unsigned i = 0; i < PS_NR_ORDERS_MAX; i++) {
-			double d = fabs((double)sim_b[i] - (double)real_b[i]);
+	/*
+	 * The sticky placement (pagesim run --placement=sticky): each task on the cpu of its
+	 * first record. Against every lab run of this page size (the kernel's own spread) and
+	 * against realdata's.
+	 */
+	memcpy(rec_b, sim_b, sizeof(rec_b));
+	cJSON_Delete(replay_to_mid(m, dir, trace, until_ns, PS_PLACEMENT_STICKY, out, sim_b));
+	ps_test_rm_rf(out);
+	runs = kernel_envelope(srcdir, m->page_size, lo, hi);
+	for (unsigned i = 0; i < PS_NR_ORDERS_MAX; i++) {
+		double out_rec = lo[i] > rec_b[i]
+				     ? (double)(lo[i] - rec_b[i])
+				     : (double)(rec_b[i] > hi[i] ? rec_b[i] - hi[i] : 0);
+		double out_st = lo[i] > sim_b[i]
+				    ? (double)(lo[i] - sim_b[i])
+				    : (double)(sim_b[i] > hi[i] ? sim_b[i] - hi[i] : 0);
 
-			if (sim_b[i] || real_b[i])
-				g_test_message("parent on one cpu: free blocks order %2u: model "
-					       "%4" G_GUINT64_FORMAT " kernel %4" G_GUINT64_FORMAT,
-					       i, sim_b[i], real_b[i]);
-			g_assert_cmpfloat(d, <=, m->one_cpu_bound[i]);
-		}
-		/* what the placement does: nearer the kernel than the recorded placement's replay
-		 */
-		for (unsigned i = m->toward_from; i <= m->toward_to; i++)
-			g_assert_cmpfloat(fabs((double)sim_b[i] - (double)real_b[i]), <,
-					  fabs((double)rec_b[i] - (double)real_b[i]));
-		for (unsigned k = 0; k < m->nr_one_cpu_orders; k++) {
-			unsigned i = m->one_cpu_orders[k];
-			g_autofree char *what = g_strdup_printf("one cpu: free blocks order %u", i);
+		if (!hi[i] && !rec_b[i] && !sim_b[i])
+			continue;
+		g_test_message("order %2u: kernel %4" G_GUINT64_FORMAT "..%4" G_GUINT64_FORMAT
+			       " (%u runs; realdata %4" G_GUINT64_FORMAT
+			       ")  recorded %4" G_GUINT64_FORMAT "%s  sticky %4" G_GUINT64_FORMAT
+			       "%s",
+			       i, lo[i], hi[i], runs, real_b[i], rec_b[i],
+			       out_rec ? " out" : "    ", sim_b[i], out_st ? " out" : "");
+		if (m->envelope)
+			g_assert_cmpfloat(out_st, <=, m->env_out[i]);
+		g_assert_cmpfloat(fabs((double)sim_b[i] - (double)real_b[i]), <=,
+				  m->sticky_bound[i]);
+	}
+	/* where realdata's parent stayed on one cpu: nearer that kernel than the recorded one */
+	for (unsigned i = m->toward_from; i <= m->toward_to; i++)
+		g_assert_cmpfloat(fabs((double)sim_b[i] - (double)real_b[i]), <,
+				  fabs((double)rec_b[i] - (double)real_b[i]));
+	for (unsigned k = 0; k < m->nr_sticky_orders; k++) {
+		unsigned i = m->sticky_orders[k];
+		g_autofree char *what = g_strdup_printf("sticky: free blocks order %u", i);
 
-			check(what, (double)sim_b[i], (double)real_b[i], 0.10);
-		}
-		check("one cpu: free pages at high", pages_from(sim_b, m->high_from),
-		      pages_from(real_b, m->high_from), 0.10);
-		ps_test_rm_rf(one);
+		check(what, (double)sim_b[i], (double)real_b[i], 0.10);
+	}
+	check("sticky: free pages at high", pages_from(sim_b, m->high_from),
+	      pages_from(real_b, m->high_from), 0.10);
+
+	/* sticky is the recorded placement of the trace with each task's records on one cpu */
+	if (m->check_rewrite) {
+		g_autofree char *moved = g_build_filename(tmp_dir, "sticky.jsonl.gz", NULL);
+		uint64_t rw_b[PS_NR_ORDERS_MAX];
+
+		g_assert_cmpuint(tasks_on_first_cpu(trace, moved), >, 0);
+		cJSON_Delete(
+		    replay_to_mid(m, dir, moved, until_ns, PS_PLACEMENT_RECORDED, out, rw_b));
+		for (unsigned i = 0; i < PS_NR_ORDERS_MAX; i++)
+			g_assert_cmpuint(rw_b[i], ==, sim_b[i]);
+		ps_test_rm_rf(moved);
 		ps_test_rm_rf(out);
 	}
 }
