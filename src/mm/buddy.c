@@ -321,6 +321,44 @@ ps_pfn_t ps_rmqueue_smallest_quiet(PsMachine *m, PsZone *z, unsigned order, enum
 	return PS_PFN_NONE;
 }
 
+/*
+ * rmqueue_bulk's run of __rmqueue_smallest calls, a block at a time. When the smallest block on
+ * mt's lists is of order cur > order, every list of mt below cur is empty, and at least
+ * 2^(cur - order) pages are still wanted, the next 2^(cur - order) calls would take exactly
+ * that block, page after page in pfn order: the first takes its head and expand puts the upper
+ * halves at the heads of the empty lists below, and each later call takes the lowest of what
+ * is left, splitting as it goes. After the last one those lists are empty again and the block
+ * is gone: nr_free of order cur one lower, the zone's free pages 2^cur lower, 2^(cur - order) - 1
+ * levels split, every page's flags and links about to be written by the caller (the halves'
+ * heads are among its pages). So the block is taken whole here, with no half on any list
+ * (kbuild and churn-portable refills come ~99 % from such blocks: ~165 instructions a page of
+ * list work and expand gone). Only for cur up to pageblock_order: halves of pageblock order
+ * and up would leave stale links in PsMemMap.block_link, which the caller does not rewrite;
+ * and only without foreign blocks. Anything else takes one block as ps_rmqueue_smallest_quiet.
+ * Returns the pages of order `order` from *pfn on (0: mt's lists are empty).
+ */
+unsigned ps_rmqueue_smallest_run(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt,
+				 unsigned want, ps_pfn_t *pfn)
+{
+	for (unsigned cur = order; cur < m->nr_orders; cur++) {
+		ps_pfn_t head = z->free_area[cur].list[mt].head;
+
+		if (head == PS_PFN_NONE)
+			continue;
+		*pfn = head;
+		if (cur == order || cur > m->pageblock_order || z->foreign ||
+		    want < (1u << (cur - order))) {
+			page_del_and_expand(m, z, head, order, cur, mt);
+			return 1;
+		}
+		free_list_del_(m, z, head, cur, mt, false);
+		account_freepages(z, -(1ll << cur), mt);
+		m->split_levels_total += (1u << (cur - order)) - 1;
+		return 1u << (cur - order);
+	}
+	return 0;
+}
+
 ps_pfn_t ps_rmqueue_smallest(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt)
 {
 	ps_pfn_t pfn = ps_rmqueue_smallest_quiet(m, z, order, mt);

@@ -62,6 +62,12 @@ static inline void ps_list_del(PsMachine *m, PsList *l, ps_pfn_t pfn)
  * from this step in one call.
  */
 ps_pfn_t ps_rmqueue_smallest_quiet(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt);
+/*
+ * The same for up to `want` pages of a refill: a whole block when taking it page by page would
+ * (buddy.c). Returns the pages, of order `order` from *pfn on, in the order the calls give them.
+ */
+unsigned ps_rmqueue_smallest_run(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt,
+				 unsigned want, ps_pfn_t *pfn);
 
 /* Frees pcp.c's index of which pcp list holds each PCP head (PsMemMap.pcp_slot), if built. */
 void ps_pcp_slot_drop(PsMachine *m);

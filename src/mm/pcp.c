@@ -172,26 +172,34 @@ static int rmqueue_bulk(PsMachine *m, PsZone *z, int cpu, unsigned order, int co
 	unsigned smallest = 0;
 	int i;
 
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < count;) {
+		ps_pfn_t pfn = PS_PFN_NONE;
+		unsigned n = 0;
+
 		/*
 		 * __rmqueue's first step in normal mode, called directly: nearly every page of a
-		 * refill comes from it. When it finds nothing it changed nothing, and __rmqueue
-		 * takes over (trying it once more, then the fallbacks) exactly as before.
+		 * refill comes from it, a block at a time (ps_rmqueue_smallest_run). When it finds
+		 * nothing it changed nothing, and __rmqueue takes over (trying it once more, then
+		 * the fallbacks) exactly as before.
 		 */
-		ps_pfn_t pfn = mode == PS_RMQUEUE_NORMAL
-				   ? ps_rmqueue_smallest_quiet(m, z, order, mt)
-				   : PS_PFN_NONE;
-
-		if (pfn != PS_PFN_NONE)
-			smallest++;
-		else
+		if (mode == PS_RMQUEUE_NORMAL)
+			n = ps_rmqueue_smallest_run(m, z, order, mt, (unsigned)(count - i), &pfn);
+		if (n) {
+			smallest += n;
+		} else {
 			pfn = ps_rmqueue(m, z, order, mt, alloc_flags, &mode, NULL);
+			if (pfn == PS_PFN_NONE)
+				break;
+			n = 1;
+		}
+		for (unsigned k = 0; k < n; k++) {
+			ps_pfn_t p = pfn + ((ps_pfn_t)k << order);
 
-		if (pfn == PS_PFN_NONE)
-			break;
-		ps_page_set(m, pfn, PS_PAGE_PCP, order);
-		ps_list_add_tail(m, list, pfn);
-		pcp_slot_set(m, pfn, cpu, pindex);
+			ps_page_set(m, p, PS_PAGE_PCP, order);
+			ps_list_add_tail(m, list, p);
+			pcp_slot_set(m, p, cpu, pindex);
+		}
+		i += (int)n;
 	}
 	if (smallest && m->hooks.zone_locked)
 		m->hooks.zone_locked(m->hook_data.zone_locked, z, order, mt,
