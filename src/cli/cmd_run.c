@@ -231,8 +231,9 @@ int ps_cmd_run(int argc, char **argv)
 	     "(pid:284)",
 	     "WHEN=KPAGEFLAGS"},
 	    {"settle", 0, 0, G_OPTION_ARG_STRING, &settle,
-	     "pinned: the idle machine's vmstat passes (pcp decay and remote drains) for this long "
-	     "after the last record, before --compare-after (a dump read that long after, 2s)",
+	     "pinned: the idle machine's vmstat passes (pcp decay and remote drains) on each cpu's "
+	     "stat_interval grid up to this long after the last record, before --compare-after: "
+	     "when the dump was read (no default; not derived from the recording)",
 	     "SECONDS"},
 	    {"trace-cache", 0, 0, G_OPTION_ARG_FILENAME, &cache_opt,
 	     "Binary trace cache directory (default: $PAGESIM_TRACE_CACHE, else "

