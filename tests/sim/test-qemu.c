@@ -129,30 +129,33 @@ typedef struct {
 	double after_max_pct;  /* differing pages after the run, % of the real free pages */
 	uint64_t zl_elsewhere; /* zone_locked blocks not at their free list's head (bound) */
 	unsigned fit_wrong;    /* pageblocks the fit types otherwise than the trace names */
-	/* after_max_pct bounds the pages not explained by pcp drains after tracing stopped */
-	bool after_besides_pcp;
-	/* --settle before the after comparison (seconds; 0: none) and the pages it drains */
+	/*
+	 * after: the pages not on a replay pcp list at the end (those the kernel's pcp drains after
+	 * tracing stopped may explain), % of the real free pages; 0: not asserted
+	 */
+	double after_rest_max_pct;
+	/* --settle before the after comparison (seconds; 0: none) */
 	double settle_s;
-	uint64_t settle_node1;
 } QemuRec;
 
 /* The realdata three first, then the shipped three, each 4K, 16K, 64K (test_ratios). */
 static const QemuRec recs[] = {
-    {"qemu-arm64-4k-6.18.2", false, 4096, 2408, 0, 0.06, 172, 1, false, 0, 0},
-    {"qemu-arm64-16k-6.18.2", false, 16384, 0, 0, 0.3, 0, 0, false, 0, 0},
-    {"qemu-arm64-64k-6.18.2", false, 65536, 0, 0, 0.6, 5, 0, false, 0, 0},
-    {"4k", true, 4096, 742, 0, 0.05, 0, 0, false, 0, 0},
-    {"16k", true, 16384, 0, 0, 0.51, 0, 0, false, 0, 0},
-    {"64k", true, 65536, 0, 17, 0.335, 22, 0, false, 0, 0},
+    {"qemu-arm64-4k-6.18.2", false, 4096, 2408, 0, 0.06, 172, 1, 0, 0},
+    {"qemu-arm64-16k-6.18.2", false, 16384, 0, 0, 0.3, 0, 0, 0, 0},
+    {"qemu-arm64-64k-6.18.2", false, 65536, 0, 0, 0.6, 5, 0, 0, 0},
+    {"4k", true, 4096, 742, 0, 0.05, 0, 0, 0, 0},
+    {"16k", true, 16384, 0, 0, 0.51, 0, 0, 0, 0},
+    {"64k", true, 65536, 0, 17, 0.335, 22, 0, 0, 0},
 };
 
 /*
  * The NUMA recording (2 nodes, numa.c), pinned only (test_pinned_numa): mid exact per node, after
  * with --settle 2s, chosen against the after dump (one pass is what the timing allows; see
- * above).
+ * above): raw <= 0.47 %, besides the replay's pcp lists at the end <= 0.2 % (0.072 %), and every
+ * page the passes drain free in the dump (settle_all_free).
  */
 static const QemuRec numa_rec = {
-    "qemu-arm64-4k-numa-6.18.2", false, 4096, 691, 0, 0.47, 17, 0, false, 2.0, 4032};
+    "qemu-arm64-4k-numa-6.18.2", false, 4096, 691, 0, 0.47, 17, 0, 0.2, 2.0};
 
 /* One recording imported and mirrored: the trace, the config, the mid dump's reader. */
 typedef struct {
@@ -269,6 +272,61 @@ static bool prepare(const QemuRec *rec, Prepared *p)
 	return true;
 }
 
+/* compare_after's free_only_in_replay per node of a run's summary, into out[PS_MAX_NODES]. */
+static void after_only_in_replay(cJSON *js, double *out)
+{
+	cJSON *z;
+
+	memset(out, 0, PS_MAX_NODES * sizeof(*out));
+	cJSON_ArrayForEach(z,
+			   cJSON_GetObjectItem(cJSON_GetObjectItem(js, "compare_after"), "zones"))
+	{
+		int node = (int)ps_test_json_num(z, "node");
+
+		g_assert_cmpint(node, >=, 0);
+		g_assert_cmpint(node, <, PS_MAX_NODES);
+		out[node] += ps_test_json_num(z, "free_only_in_replay");
+	}
+}
+
+/*
+ * --settle's kernel-side check: every page its passes drain is free in the after dump, so the
+ * pages free only in the replay are those of the same run without --settle, on every node (and
+ * it drained some: the check is not empty). Three passes on the NUMA recording break it (node 1
+ * 156 -> 1,311: drained pages the dump shows still allocated).
+ */
+static void settle_all_free(const QemuRec *rec, Prepared *p, cJSON *js)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *run = g_build_filename(p->tmp, "pinned-no-settle", NULL);
+	cJSON *drained =
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(js, "settle"), "pages_drained_by_node");
+	PsRunOptions o = {0};
+	double with[PS_MAX_NODES], without[PS_MAX_NODES], total = 0;
+	cJSON *n, *js0;
+
+	cJSON_ArrayForEach(n, drained) total += n->valuedouble;
+	g_assert_cmpfloat(total, >, 0);
+	o.out_dir = run;
+	g_assert_true(ps_pinned_run(p->cfg, &o, p->trace, p->before, p->dir, p->after, &error));
+	g_assert_no_error(error);
+	js0 = ps_test_read_summary(run);
+	after_only_in_replay(js, with);
+	after_only_in_replay(js0, without);
+	for (int i = 0; i < PS_MAX_NODES; i++) {
+		if (g_test_verbose() && (with[i] || without[i]))
+			g_printerr("%s after node %d: free only in the replay %.0f with --settle "
+				   "%.1f s (drained %.0f), %.0f without\n",
+				   rec->name, i, with[i], rec->settle_s,
+				   cJSON_GetArrayItem(drained, i)
+				       ? cJSON_GetArrayItem(drained, i)->valuedouble
+				       : 0,
+				   without[i]);
+		g_assert_cmpfloat(with[i], ==, without[i]);
+	}
+	cJSON_Delete(js0);
+}
+
 /* Item 2 of issue 18: the pinned replay at the mid snapshot and after the run. */
 static void test_pinned(gconstpointer data)
 {
@@ -290,15 +348,8 @@ static void test_pinned(gconstpointer data)
 	g_assert_true(ps_pinned_run(p.cfg, &o, p.trace, p.before, p.dir, p.after, &error));
 	g_assert_no_error(error);
 	js = ps_test_read_summary(run);
-	if (rec->settle_s > 0) {
-		cJSON *drained =
-		    cJSON_GetObjectItem(cJSON_GetObjectItem(js, "settle"), "pages_drained_by_node");
-
-		/* two passes of decay_pcp_high on cpu 0's node-1 list: 2016 (batch 63 << 5) each */
-		g_assert_cmpfloat(cJSON_GetArrayItem(drained, 0)->valuedouble, ==, 0);
-		g_assert_cmpfloat(cJSON_GetArrayItem(drained, 1)->valuedouble, ==,
-				  (double)rec->settle_node1);
-	}
+	if (rec->settle_s > 0)
+		settle_all_free(rec, &p, js);
 	cJSON_ArrayForEach(z, cJSON_GetObjectItem(cJSON_GetObjectItem(js, "compare_at"), "zones"))
 	{
 		if (g_test_verbose())
@@ -364,7 +415,9 @@ static void test_pinned(gconstpointer data)
 			    cJSON_GetObjectItem(z, "zone")->valuestring,
 			    ps_test_json_num(z, "differing_pages"), pct,
 			    ps_test_json_num(z, "free_only_in_real_on_replay_pcp_at_end"), rest);
-		g_assert_cmpfloat(rec->after_besides_pcp ? rest : pct, <=, rec->after_max_pct);
+		g_assert_cmpfloat(pct, <=, rec->after_max_pct);
+		if (rec->after_rest_max_pct > 0)
+			g_assert_cmpfloat(rest, <=, rec->after_rest_max_pct);
 	}
 	cJSON_Delete(js);
 	prepared_clear(&p);
