@@ -436,27 +436,45 @@ static bool kthread_comm(const char *comm)
 /*
  * --placement=sticky (see the header): the cpu of a task's record, the one its first record ran
  * on (cpu, as the recorded placement chose it); an exit forgets the task, so a reused pid is
- * placed anew. One table lookup a record.
+ * placed anew. At most one table lookup a record: the last task looked up is kept beside it
+ * (runs of one task's records are the rule: churn-portable 154.6 M -> 137.5 M instructions on
+ * the 64K lab machine, the recorded placement 134.3 M).
  */
 static int sticky_cpu(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	gpointer key = GINT_TO_POINTER(ev->pid), v;
+	int c;
 
 	if (ev->op == PS_OP_PROC) {
-		if (kthread_comm(ev->comm))
+		if (kthread_comm(ev->comm)) {
 			g_hash_table_replace(s->task_cpu, key, GINT_TO_POINTER(0));
+			if (s->sticky_pid == ev->pid)
+				s->sticky_pid = 0;
+		}
 		return cpu;
 	}
 	if (cpu < 0 || ev->pid <= 0 || ev->irq != PS_IRQ_NONE || ev->op == PS_OP_OBSERVED)
 		return cpu;
+	if (ev->pid == s->sticky_pid && ev->op != PS_OP_EXIT)
+		return s->sticky_cpu;
 	if (!g_hash_table_lookup_extended(s->task_cpu, key, NULL, &v)) {
-		if (ev->op != PS_OP_EXIT)
-			g_hash_table_insert(s->task_cpu, key, GINT_TO_POINTER(cpu + 1));
-		return cpu;
+		if (ev->op == PS_OP_EXIT)
+			return cpu;
+		g_hash_table_insert(s->task_cpu, key, GINT_TO_POINTER(cpu + 1));
+		v = GINT_TO_POINTER(cpu + 1);
 	}
-	if (ev->op == PS_OP_EXIT && GPOINTER_TO_INT(v))
+	c = GPOINTER_TO_INT(v);
+	if (!c) /* a kernel thread's record: its own cpu */
+		return cpu;
+	if (ev->op == PS_OP_EXIT) {
 		g_hash_table_remove(s->task_cpu, key);
-	return GPOINTER_TO_INT(v) ? GPOINTER_TO_INT(v) - 1 : cpu;
+		if (s->sticky_pid == ev->pid)
+			s->sticky_pid = 0;
+	} else {
+		s->sticky_pid = ev->pid;
+		s->sticky_cpu = c - 1;
+	}
+	return c - 1;
 }
 
 static int recorded_cpu(PsSim *s, const PsTraceEvent *ev)

@@ -824,7 +824,8 @@ struct PsSim {
 	/* --placement=sticky (replay.c, sticky_cpu): pid -> its cpu + 1, or 0 for a kernel
 	 * thread's records, which keep their own; NULL with the recorded placement */
 	GHashTable *task_cpu;
-	GArray *slots; /* PsTraceEvent waiting to execute */
+	int sticky_pid, sticky_cpu; /* the last task sticky_cpu looked up (0: none), its cpu */
+	GArray *slots;		    /* PsTraceEvent waiting to execute */
 	/* slots free to reuse, a stack: a plain array (a GArray append was a ~70-instruction call
 	 * per record that waited in a slot) */
 	uint32_t *free_slots;
