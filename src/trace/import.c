@@ -642,7 +642,13 @@ static void pfntab_clear(PfnTab *t)
 typedef struct {
 	PsLineReader *in; /* the text (kept for the passes after the first: next_pass), or */
 	bool in_read;	  /* a pass has read from in */
-	PsTraceDat *dat;  /* a trace.dat's events as report text */
+	/*
+	 * the first pass read the whole kept text and found no NUL byte: the main pass, which reads
+	 * the same bytes (a rewind, not a reopen), does not look for one in each line again
+	 */
+	bool nul_free;
+	bool first_nul_free; /* the first pass's finding, until next_pass knows the text is kept */
+	PsTraceDat *dat;     /* a trace.dat's events as report text */
 	const char *dat_path;
 	PsTraceWriter *w;
 	PsImportStats *st;
@@ -766,7 +772,10 @@ typedef struct {
  */
 static gboolean next_pass(Imp *im, const char *path, bool last, GError **error)
 {
-	if (im->in && im->in_read && !ps_line_reader_rewind(im->in, last))
+	im->nul_free = false;
+	if (im->in && im->in_read && ps_line_reader_rewind(im->in, last))
+		im->nul_free = last && im->first_nul_free;
+	else if (im->in && im->in_read)
 		g_clear_pointer(&im->in, ps_line_reader_close);
 	if (!im->in) {
 		im->in =
@@ -3944,6 +3953,7 @@ static gboolean prepass(Imp *im, const char *path, bool bulk, bool vmstat, GErro
 	char *s;
 	gsize len;
 	int rc;
+	bool nul = false;
 
 	if (!im->dat && next_pass(im, path, false, error))
 		in = im->in;
@@ -3958,7 +3968,11 @@ static gboolean prepass(Imp *im, const char *path, bool bulk, bool vmstat, GErro
 		PfnSlot *ps;
 		bool free, irq_free;
 
-		if (memchr(s, '\0', len) || !scan_line(s, len, &sc))
+		if (memchr(s, '\0', len)) {
+			nul = true;
+			continue;
+		}
+		if (!scan_line(s, len, &sc))
 			continue;
 		if (vmstat && !vmstat_note(im, sc.event, sc.comm, sc.ts)) {
 			vmstat = false;
@@ -4002,6 +4016,7 @@ static gboolean prepass(Imp *im, const char *path, bool bulk, bool vmstat, GErro
 		n++;
 	}
 	ps_tracedat_close(dat);
+	im->first_nul_free = in && rc == 0 && !nul;
 	if (rc < 0 || !bulk) {
 		pfntab_clear(&last);
 		return rc >= 0;
@@ -4440,7 +4455,7 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 	uint64_t t;
 
 	im->st->lines++;
-	if (memchr(s, '\0', len))
+	if (!im->nul_free && memchr(s, '\0', len))
 		/* tracefs never prints one: every C string reading the line would stop there */
 		return line_error(
 		    im, error, "a NUL byte at column %d: a task name or value would be cut short",
