@@ -233,7 +233,8 @@ int ps_cmd_run(int argc, char **argv)
 	    {"settle", 0, 0, G_OPTION_ARG_STRING, &settle,
 	     "pinned: the idle machine's vmstat passes (pcp decay and remote drains) on each cpu's "
 	     "stat_interval grid up to this long after the last record, before --compare-after: "
-	     "when the dump was read (no default; not derived from the recording)",
+	     "when the dump was read (no default); auto: until the dump's end derived from its "
+	     "NAME.uptime and the --compare-at pid:N dump's (offset and length)",
 	     "SECONDS"},
 	    {"trace-cache", 0, 0, G_OPTION_ARG_FILENAME, &cache_opt,
 	     "Binary trace cache directory (default: $PAGESIM_TRACE_CACHE, else "
@@ -312,9 +313,17 @@ int ps_cmd_run(int argc, char **argv)
 		fprintf(stderr, "pagesim run: --settle needs --mode pinned\n");
 		return 2;
 	}
-	if (settle && !ps_parse_duration_ns(settle, &opts.settle_ns)) {
+	if (settle && !strcmp(settle, "auto"))
+		opts.settle_auto = true;
+	else if (settle && !ps_parse_duration_ns(settle, &opts.settle_ns)) {
 		fprintf(stderr, "pagesim run: --settle: '%s' is not a duration (2s, 1500ms)\n",
 			settle);
+		return 2;
+	}
+	if (opts.settle_auto && (opts.compare_at_pid <= 0 || !after)) {
+		fprintf(stderr,
+			"pagesim run: --settle auto needs --compare-at pid:N=KPAGEFLAGS and "
+			"--compare-after\n");
 		return 2;
 	}
 	if (mode && !strcmp(mode, "pinned")) {

@@ -83,7 +83,8 @@
  * s, last record 11.846 s, after.uptime 11.85 s, the dump's read ~0.3 s): node 1 after 2.32 % ->
  * 1.39 %; test-qemu's 2 s (two passes, 0.47 %) is chosen as the best of 1/2/3 s against that
  * dump, its second 2,016 most likely standing for a free-path drain by the dump's own processes
- * (free_frozen_page_commit at count == high), which this model does not have.
+ * (free_frozen_page_commit at count == high), which this model does not have. `--settle auto`
+ * derives the dump's read from the recording (settle_auto: one pass there, 1.39 %).
  *
  * It is a placement strategy (SimPlacement) under replay.c's loop: the records come in trace
  * order at their recorded times and take no time (no latency, no CPU queueing), the timeline and
@@ -212,6 +213,11 @@ struct SimPin {
 	GHashTable *kworkers;	/* pids whose comm is kworker/...: the vmstat worker's drains */
 	uint64_t *last_pass_ns; /* per cpu: its last vmstat pass the records show, 0: none */
 	uint64_t settle_passes, settle_pages[PS_MAX_NODES];
+	/* --settle auto: the in-trace dump's process's first and last record (see settle_auto) */
+	bool at_seen;
+	uint64_t at_first_ns, at_last_ns;
+	double dump_start_s, dump_end_s; /* the after dump's read on the trace clock (auto) */
+	uint64_t settle_ns;		 /* from the last record to the last grid point counted */
 };
 typedef SimPin Pin;
 
@@ -1252,7 +1258,7 @@ static gboolean pinned_start(PsSim *s, GError **error)
 	/* on_lists_passed_over asks whether a block was named, with or without --compare-at */
 	p->seen = g_new0(uint8_t, (s->m->map.end_pfn - s->m->map.base_pfn + 7) / 8);
 	p->types_fitted = s->snap->pagetypeinfo_path != NULL;
-	if (s->opts.settle_ns) {
+	if (s->opts.settle_ns || s->opts.settle_auto) {
 		uint64_t n = s->m->map.end_pfn - s->m->map.base_pfn;
 
 		p->pcps = g_new0(PinPcp, (gsize)p->nr_cpus * (gsize)s->m->nr_zones);
@@ -1293,6 +1299,12 @@ static uint64_t pinned_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 	if (p->named && !p->cut_done && cut_reached(s, ev))
 		take_cut(p, ev->t_ns);
 	p->t_end = ev->t_ns;
+	if (s->opts.compare_at_pid > 0 && ev->pid == s->opts.compare_at_pid) {
+		if (!p->at_seen)
+			p->at_first_ns = ev->t_ns;
+		p->at_seen = true;
+		p->at_last_ns = ev->t_ns;
+	}
 	p->by_op[ev->op]++;
 	if (ev->op == PS_OP_ALLOC && !ev->failed)
 		on_alloc(p, ev); /* a failed one changed nothing in memory */
@@ -1415,20 +1427,104 @@ static void settle_pass(Pin *p, int cpu)
 	}
 }
 
+/* NAME.kpageflags[.gz] -> the first number of NAME.uptime (/proc/uptime), in seconds. */
+static gboolean dump_uptime(const char *kpageflags, double *out, GError **error)
+{
+	static const char *const sfx[] = {".kpageflags.gz", ".kpageflags"};
+	g_autofree char *base = NULL, *path = NULL, *text = NULL;
+	char *end;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(sfx) && !base; i++)
+		if (g_str_has_suffix(kpageflags, sfx[i]))
+			base = g_strndup(kpageflags, strlen(kpageflags) - strlen(sfx[i]));
+	if (!base) {
+		g_set_error(
+		    error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+		    "--settle auto: %s is not named NAME.kpageflags[.gz], so its NAME.uptime "
+		    "is not known",
+		    kpageflags);
+		return FALSE;
+	}
+	path = g_strconcat(base, ".uptime", NULL);
+	if (!g_file_get_contents(path, &text, NULL, error)) {
+		g_prefix_error(error, "--settle auto needs the dump's uptime: ");
+		return FALSE;
+	}
+	*out = g_ascii_strtod(text, &end);
+	if (end == text || !(*out >= 0) || *out > 1e9) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    "--settle auto: %s does not start with /proc/uptime's seconds", path);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/*
+ * --settle auto: when the after dump was read, from the recording. Each dump's NAME.uptime is
+ * read just before its kpageflags (the qemu lab's snap.sh: uptime, then dd), so the in-trace
+ * dump (--compare-at pid:N) gives the trace clock's offset (its process's first record minus
+ * its uptime) and the read's length (its first to last record); the after dump starts at its
+ * uptime plus that offset and lasts as long. Returns the end, on the trace clock.
+ */
+static gboolean settle_auto(PsSim *s, Pin *p, uint64_t *until, GError **error)
+{
+	double at_up, after_up, start;
+
+	if (s->opts.compare_at_pid <= 0 || !s->opts.compare_at_kpageflags ||
+	    !s->opts.after_kpageflags) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+			    "--settle auto needs --compare-at pid:N=KPAGEFLAGS (a dump read during "
+			    "the trace) and --compare-after");
+		return FALSE;
+	}
+	if (!p->at_seen) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    "--settle auto: no record of pid %d, the in-trace dump's reader",
+			    s->opts.compare_at_pid);
+		return FALSE;
+	}
+	if (!dump_uptime(s->opts.compare_at_kpageflags, &at_up, error) ||
+	    !dump_uptime(s->opts.after_kpageflags, &after_up, error))
+		return FALSE;
+	start = (double)p->at_first_ns / 1e9 + (after_up - at_up);
+	if (start < (double)p->t_end / 1e9) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    "--settle auto: the after dump would start at %.3f s, before the last "
+			    "record (%.3f s): its uptime is not later than the in-trace dump's by "
+			    "the trace's length",
+			    start, (double)p->t_end / 1e9);
+		return FALSE;
+	}
+	p->dump_start_s = start;
+	p->dump_end_s = start + (double)(p->at_last_ns - p->at_first_ns) / 1e9;
+	*until = (uint64_t)(p->dump_end_s * 1e9 + 0.5);
+	return TRUE;
+}
+
 /*
  * --settle SECONDS: the machine idles after the last record until a dump read that long
  * after it (the lab's `after`, read once tracing stopped), and each cpu's vmstat_update runs
  * every stat_interval in the meantime, on the phase of its last pass the records show (a drain
  * by the vmstat worker, a kworker) or else from the trace's start: it re-arms itself with
- * round_jiffies_relative(HZ) while a pass finds work. Simplification: the kernel's work is
- * deferrable, so on an idle cpu a pass waits for the next wakeup (lab-numa-settle: 0.8-1.8 s
- * apart); SECONDS, given by the user and not read from the recording, sets how many grid
- * points fall before the dump, not when each pass ran.
+ * round_jiffies_relative(HZ) while a pass finds work (a traced pass ran on a whole-second
+ * jiffy, so the next is due HZ later). Simplification: the kernel's work is deferrable, so on
+ * an idle cpu a pass waits for the next wakeup (lab-numa-settle: 0.8-1.8 s apart) and may come
+ * after a grid point the model counts; SECONDS, given by the user, sets how many grid points
+ * fall before the dump, not when each pass ran. `--settle auto` derives the dump's end from
+ * the recording instead (settle_auto). The dump's own processes' frees are not modelled: a
+ * free that finds a list at count >= high drains it (free_frozen_page_commit, nr_pcp_free =
+ * clamp(free_count, batch, high - batch)), and free_count then depends on frees and
+ * allocations after the last record (realdata 4k-numa: after.zoneinfo, read before the dump,
+ * shows cpu 0's node-1 list at count 20,899 under high 22,911, a free-path drain of about
+ * 2,016 with no pass).
  */
-static void settle_passes(PsSim *s, Pin *p)
+static gboolean settle_passes(PsSim *s, Pin *p, GError **error)
 {
 	uint64_t iv = MAX(s->m->sysctl.stat_interval_ns, 1), until = p->t_end + s->opts.settle_ns;
 
+	if (s->opts.settle_auto && !settle_auto(s, p, &until, error))
+		return FALSE;
+	p->settle_ns = until - p->t_end;
 	for (int c = 0; c < p->nr_cpus; c++) {
 		uint64_t t = p->last_pass_ns[c];
 
@@ -1438,15 +1534,21 @@ static void settle_passes(PsSim *s, Pin *p)
 			p->settle_passes++;
 		}
 	}
+	if (s->opts.settle_auto)
+		g_string_append_printf(s->report,
+				       "after dump read %.3f-%.3f s on the trace clock (--settle "
+				       "auto: its uptime, the in-trace dump's offset and length)\n",
+				       p->dump_start_s, p->dump_end_s);
 	g_string_append_printf(
 	    s->report,
 	    "idle vmstat passes after the last record (--settle %.3f s): %" G_GUINT64_FORMAT
 	    " over %d cpus; pages drained:",
-	    (double)s->opts.settle_ns / 1e9, p->settle_passes, p->nr_cpus);
+	    (double)p->settle_ns / 1e9, p->settle_passes, p->nr_cpus);
 	for (int n = 0; n < s->m->spec.nr_nodes; n++)
 		g_string_append_printf(s->report, " node %d %" G_GUINT64_FORMAT, n,
 				       p->settle_pages[n]);
 	g_string_append_c(s->report, '\n');
+	return TRUE;
 }
 
 /* The end is the last record, sampled even when a tick just sampled it; then the checks. */
@@ -1473,8 +1575,8 @@ static gboolean pinned_finish(PsSim *s, GError **error)
 		    p->passed_over_pages, p->drain_retypes);
 	if (s->opts.compare_at_kpageflags && !compare_at(s, p, error))
 		return FALSE;
-	if (p->pcps)
-		settle_passes(s, p);
+	if (p->pcps && !settle_passes(s, p, error))
+		return FALSE;
 	if (s->opts.after_kpageflags) {
 		p->compare_after = cJSON_CreateObject();
 		if (!compare_after(p, s->opts.after_kpageflags, s->opts.trace_cache_dir,
@@ -1539,10 +1641,15 @@ static cJSON *pinned_summary(PsSim *s)
 		cJSON_AddItemToObject(root, "compare_after", g_steal_pointer(&p->compare_after));
 	if (p->pcps) {
 		o = cJSON_AddObjectToObject(root, "settle");
-		cJSON_AddNumberToObject(o, "seconds", (double)s->opts.settle_ns / 1e9);
+		cJSON_AddNumberToObject(o, "seconds", (double)p->settle_ns / 1e9);
 		cJSON_AddNumberToObject(o, "passes", (double)p->settle_passes);
 		add_u64_array(o, "pages_drained_by_node", p->settle_pages,
 			      (unsigned)s->m->spec.nr_nodes);
+		if (s->opts.settle_auto) {
+			cJSON_AddBoolToObject(o, "auto", true);
+			cJSON_AddNumberToObject(o, "dump_start_s", p->dump_start_s);
+			cJSON_AddNumberToObject(o, "dump_end_s", p->dump_end_s);
+		}
 	}
 	return root;
 }

@@ -86,6 +86,12 @@ typedef struct {
 	 */
 	uint64_t settle_ns;
 	/*
+	 * Pinned replay: settle until the after dump's end derived from the recording (the
+	 * in-trace dump's and the after dump's NAME.uptime; sim/pinned.c settle_auto); settle_ns is
+	 * then not used.
+	 */
+	bool settle_auto;
+	/*
 	 * Set (non-zero) by the caller's signal handler (cli: SIGINT, SIGTERM, SIGHUP): the replay
 	 * stops before its next record and ps_sim_run fails with G_IO_ERROR_CANCELLED, its
 	 * temporary files removed. May be NULL. Read only, so a run nobody stops is unchanged.

@@ -100,7 +100,10 @@ static void test_full_device(void)
 	}
 }
 
-/* run --settle: pinned only, and a duration; refused before anything runs. */
+/*
+ * run --settle: pinned only, a duration or auto, and auto only with a dump read by a known
+ * process during the trace and an after dump; refused before anything runs.
+ */
 static void test_settle(void)
 {
 	const char *src = g_getenv("PAGESIM_SRCDIR");
@@ -109,11 +112,14 @@ static void test_settle(void)
 	g_autofree char *outdir = g_build_filename(dir, "run", NULL);
 	static const char *const want[] = {
 	    "pagesim run: --settle needs --mode pinned\n",
-	    "pagesim run: --settle: '2x' is not a duration (2s, 1500ms)\n"};
+	    "pagesim run: --settle: '2x' is not a duration (2s, 1500ms)\n",
+	    "pagesim run: --settle auto needs --compare-at pid:N=KPAGEFLAGS and --compare-after\n"};
 	const char *const *args[] = {
 	    (const char *[]){"run", "-c", cfg, "-t", "-", "-o", outdir, "--settle", "2s", NULL},
 	    (const char *[]){"run", "-c", cfg, "-t", "-", "-o", outdir, "--mode", "pinned",
-			     "--settle", "2x", NULL}};
+			     "--settle", "2x", NULL},
+	    (const char *[]){"run", "-c", cfg, "-t", "-", "-o", outdir, "--mode", "pinned",
+			     "--settle", "auto", "--compare-after", "a.kpageflags", NULL}};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
 		g_autofree char *out = NULL, *err = NULL;
