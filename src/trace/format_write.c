@@ -87,8 +87,8 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 	}
 	if (ev->pcp_locked && (ev->op != PS_OP_FREE || ev->irq == PS_IRQ_NONE)) {
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
-			    "pcp_locked: only an interrupt's free (op \"free\" with irq) finds its "
-			    "cpu's pcp lock taken");
+			    "pcp_locked: only an interrupt's free (with irq) finds its cpu's pcp "
+			    "lock taken");
 		return FALSE;
 	}
 	switch (ev->op) {
