@@ -38,6 +38,17 @@
  *   direct_reclaims      observed: mm_vmscan_direct_reclaim_begin; sim: try_to_free_pages calls
  *                        (not allocstall: the kernel counts that once per pass of
  *                        do_try_to_free_pages, twice for a call that reclaimed nothing).
+ *   compaction_migrate_starts, compaction_free_starts  only when the recording's
+ *                        mm_compaction_begin records carry the scanners' starts (imports
+ *                        since Dec 2026): observed is the number of such runs; simulated, of
+ *                        those, the ones the model's run of the same rank in the same zone (its
+ *                        k-th compact_zone run there against the kernel's k-th begin with that
+ *                        zone_start) started its migrate (free) scanner at the same pfn. A
+ *                        ratio of 1 is every paired run starting where the kernel's did; a
+ *                        kernel run the model never made counts as a mismatch. Where the model
+ *                        starts is compact_zone's cached positions (events.jsonl's compact_zone
+ *                        migrate_start_pfn and free_start_pfn), so this shows the resume state
+ *                        compaction carries from run to run. A report, not a behaviour.
  * Counters with no tracepoint of their own come from the recording's /proc/vmstat, read just
  * before tracing started and just after it stopped (--proc DIR: PREFIXvmstat beside the
  * snapshot's PREFIXkpageflags, and the same file with "before" replaced by "after"); observed is
@@ -153,6 +164,11 @@ static const char *const fid_names[FID_NR] = {
 
 typedef PsFidelityCpuLast CpuLast;
 
+/* One compact_zone start: the zone's first pfn and the two scanners' first pfns. */
+typedef struct {
+	uint64_t zone_start, migrate_pfn, free_pfn;
+} FidStart;
+
 struct PsFidelity {
 	PsFidelityHead h; /* first, as ps_fidelity_note reads it */
 	PsMachine *m;
@@ -167,6 +183,9 @@ struct PsFidelity {
 	uint64_t drain_stamp; /* machine activity at the last drain hook call */
 	bool have_vmstat;     /* vm_obs holds the recording's vmstat deltas */
 	int64_t vm_obs[NR_VM_ROWS];
+	/* FidStart of each mm_compaction_begin with positions, and of each model compact_zone
+	 * run, in the order they came */
+	GArray *kernel_starts, *model_starts;
 };
 
 static uint64_t activity(const PsMachine *m)
@@ -227,6 +246,14 @@ void ps_fidelity_state(PsFidelity *f, PsStateTable *t)
 	ps_state_array(t, "fid.drain_stamp", &f->drain_stamp, sizeof(f->drain_stamp));
 	ps_state_array(t, "fid.have_vmstat", &f->have_vmstat, sizeof(f->have_vmstat));
 	ps_state_array(t, "fid.vm_obs", f->vm_obs, sizeof(f->vm_obs));
+	for (int i = 0; i < 2; i++) {
+		GArray *a = i ? f->model_starts : f->kernel_starts;
+
+		n = ps_state_count(t, i ? "fid.model_starts.n" : "fid.kernel_starts.n", a->len);
+		g_array_set_size(a, (guint)n);
+		ps_state_array(t, i ? "fid.model_starts" : "fid.kernel_starts", a->data,
+			       sizeof(FidStart) * n);
+	}
 }
 
 PsFidelity *ps_fidelity_new(PsMachine *m)
@@ -241,6 +268,8 @@ PsFidelity *ps_fidelity_new(PsMachine *m)
 
 	f->m = m;
 	f->h.last = g_array_new(FALSE, TRUE, sizeof(CpuLast));
+	f->kernel_starts = g_array_new(FALSE, TRUE, sizeof(FidStart));
+	f->model_starts = g_array_new(FALSE, TRUE, sizeof(FidStart));
 	ps_machine_set_hooks(m, &hooks);
 	return f;
 }
@@ -250,6 +279,8 @@ void ps_fidelity_free(PsFidelity *f)
 	if (!f)
 		return;
 	g_array_unref(f->h.last);
+	g_array_unref(f->kernel_starts);
+	g_array_unref(f->model_starts);
 	g_free(f);
 }
 
@@ -305,6 +336,12 @@ void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev)
 		break;
 	case PS_OBS_COMPACTION_BEGIN:
 		f->obs[FID_COMPACTION_RUNS]++;
+		if (ev->compact.has_start) {
+			FidStart st = {ev->compact.zone_start, ev->compact.migrate_pfn,
+				       ev->compact.free_pfn};
+
+			g_array_append_val(f->kernel_starts, st);
+		}
 		l->kind = 0;
 		break;
 	case PS_OBS_COMPACTION_END:
@@ -397,6 +434,45 @@ static void add_row(cJSON *arr, const char *name, const char *source, uint64_t s
 	cJSON_AddItemToArray(arr, o);
 }
 
+void ps_fidelity_compact_run(PsFidelity *f, const PsZone *z, ps_pfn_t migrate_start,
+			     ps_pfn_t free_start)
+{
+	FidStart st = {z->start_pfn, migrate_start, free_start};
+
+	g_array_append_val(f->model_starts, st);
+}
+
+/*
+ * The kernel's runs with positions whose model run of the same rank in the same zone started
+ * its migrate scanner (free: its free scanner) at the kernel's pfn.
+ */
+static uint64_t starts_matched(const PsFidelity *f, bool free)
+{
+	uint64_t same = 0;
+
+	for (guint k = 0; k < f->kernel_starts->len; k++) {
+		const FidStart *ks = &g_array_index(f->kernel_starts, FidStart, k);
+		guint rank = 0, m;
+
+		/* the kernel run's rank among the kernel's runs of its zone */
+		for (guint j = 0; j < k; j++)
+			rank += g_array_index(f->kernel_starts, FidStart, j).zone_start ==
+				ks->zone_start;
+		for (m = 0; m < f->model_starts->len; m++) {
+			const FidStart *ms = &g_array_index(f->model_starts, FidStart, m);
+
+			if (ms->zone_start != ks->zone_start)
+				continue;
+			if (rank-- == 0) {
+				same += free ? ms->free_pfn == ks->free_pfn
+					     : ms->migrate_pfn == ks->migrate_pfn;
+				break;
+			}
+		}
+	}
+	return same;
+}
+
 bool ps_fidelity_has_observed(const PsFidelity *f)
 {
 	return f && f->observed_records > 0;
@@ -430,6 +506,12 @@ cJSON *ps_fidelity_to_json(const PsFidelity *f)
 		for (int n = 0; vm_rows[r].last == FID_NODES && n < m->nr_nodes; n++)
 			v += (uint64_t)MAX(m->nodes[n].stat[vm_rows[r].first], 0);
 		add_row(arr, vm_rows[r].name, src, v, f->vm_obs[r]);
+	}
+	if (f->kernel_starts->len) {
+		add_row(arr, "compaction_migrate_starts", "tracepoint:mm_compaction_begin",
+			starts_matched(f, false), f->kernel_starts->len);
+		add_row(arr, "compaction_free_starts", "tracepoint:mm_compaction_begin",
+			starts_matched(f, true), f->kernel_starts->len);
 	}
 	return arr;
 }

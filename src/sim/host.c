@@ -216,6 +216,28 @@ static bool host_split(void *data, uint32_t h, ps_pfn_t pfn)
 	return sim_snap_rec_split(data, h, pfn);
 }
 
+/* A compact_zone run's zone and scanner starts (policy/compaction.c note_compact_zone's keys)
+ * to the fidelity report, which pairs them with the recording's mm_compaction_begin. */
+static void note_compact_start(PsSim *s, const char *const *keys, const int64_t *vals)
+{
+	int64_t node = -1, zone = -1, migrate = -1, free = -1;
+
+	for (int i = 0; keys[i]; i++) {
+		if (!strcmp(keys[i], "node"))
+			node = vals[i];
+		else if (!strcmp(keys[i], "zone_idx"))
+			zone = vals[i];
+		else if (!strcmp(keys[i], "migrate_start_pfn"))
+			migrate = vals[i];
+		else if (!strcmp(keys[i], "free_start_pfn"))
+			free = vals[i];
+	}
+	g_assert(node >= 0 && node < s->m->nr_nodes && zone >= 0 && zone < PS_MAX_NR_ZONES &&
+		 migrate >= 0 && free >= 0);
+	ps_fidelity_compact_run(s->fid, ps_machine_zone(s->m, (int)node, (enum ps_zone_type)zone),
+				(ps_pfn_t)migrate, (ps_pfn_t)free);
+}
+
 static void host_event(void *data, const char *type, const char *const *keys, const int64_t *vals,
 		       uint64_t after_ns)
 {
@@ -228,6 +250,8 @@ static void host_event(void *data, const char *type, const char *const *keys, co
 	f = cJSON_CreateObject();
 	for (int i = 0; keys && keys[i]; i++)
 		cJSON_AddNumberToObject(f, keys[i], (double)vals[i]);
+	if (s->fid && !strcmp(type, "compact_zone"))
+		note_compact_start(s, keys, vals);
 	ps_event_log_write(s->evlog, ps_engine_now(s->e) + after_ns, type, f);
 }
 

@@ -409,6 +409,9 @@ G_ALWAYS_INLINE static inline void ps_fidelity_note(PsFidelity *f, const PsTrace
 		return;
 	ps_fidelity_record(f, ev);
 }
+/* One model compact_zone run past the suitability check, where its scanners started. */
+void ps_fidelity_compact_run(PsFidelity *f, const PsZone *z, ps_pfn_t migrate_start,
+			     ps_pfn_t free_start);
 bool ps_fidelity_has_observed(const PsFidelity *f);
 /* Its counters and per-cpu runs as a table of saved arrays (util/state.c). */
 void ps_fidelity_state(PsFidelity *f, PsStateTable *t);

@@ -76,9 +76,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define CACHE_MAGIC	 "PSTRACE\x01"
-#define CACHE_END_MAGIC	 "PSTREND\x01"
-#define CACHE_FORMAT	 8
+#define CACHE_MAGIC	"PSTRACE\x01"
+#define CACHE_END_MAGIC "PSTREND\x01"
+/* 9: PsTraceEvent's union holds observed compaction starts (8-byte aligned: file moved) */
+#define CACHE_FORMAT	 9
 #define CACHE_BYTE_ORDER 0x0102030405060708ULL
 #define CACHE_SUFFIX	 ".pstc"
 

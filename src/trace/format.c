@@ -124,6 +124,11 @@ const char *const ps_field_names[PS_NR_TRACE_FIELDS] = {
     [PS_F_PARENT] = "parent",
     [PS_F_PCP_LOCKED] = "pcp_locked",
     [PS_F_MEMCG] = "memcg",
+    [PS_F_ZONE_START] = "zone_start",
+    [PS_F_MIGRATE_PFN] = "migrate_pfn",
+    [PS_F_FREE_PFN] = "free_pfn",
+    [PS_F_ZONE_END] = "zone_end",
+    [PS_F_SYNC] = "sync",
 };
 
 const char *const ps_irq_ctx_names[PS_NR_IRQ_CTX] = {
@@ -166,7 +171,8 @@ static const struct {
 			    PS_FB(ORDER) | PS_FB(MIGRATETYPE) | PS_FB(PERCPU_REFILL) |
 			    PS_FB(FALLBACK_ORDER) | PS_FB(FALLBACK_MIGRATETYPE) |
 			    PS_FB(FRAGMENTING) | PS_FB(CHANGE_OWNERSHIP) | PS_FB(GFP) |
-			    PS_FB(VALUE) | PS_FB(LEN) | PS_FB(IRQ),
+			    PS_FB(VALUE) | PS_FB(LEN) | PS_FB(IRQ) | PS_FB(ZONE_START) |
+			    PS_FB(MIGRATE_PFN) | PS_FB(FREE_PFN) | PS_FB(ZONE_END) | PS_FB(SYNC),
 			PS_FB(T) | PS_FB(OP) | PS_FB(EVENT)},
     [PS_OP_CACHE_ADD] = {PS_FB(T) | PS_FB(OP) | PS_FB(FILE) | PS_FB(OFFSET) | PS_FB(LEN) |
 			     PS_FB(REASON) | PS_FB(PID) | PS_FB(CPU),
@@ -183,6 +189,9 @@ static const struct {
  * What each observed event must carry besides t, op and event: the fields its tracepoint prints
  * that pinned replay and the fidelity report use (kernel-facts §10.6).
  */
+#define PS_COMPACT_START_FIELDS                                                                    \
+	(PS_FB(ZONE_START) | PS_FB(MIGRATE_PFN) | PS_FB(FREE_PFN) | PS_FB(ZONE_END) | PS_FB(SYNC))
+
 static const uint64_t ps_observed_required[PS_NR_OBSERVED_EVENTS] = {
     [PS_OBS_ZONE_LOCKED] =
 	PS_FB(CPU) | PS_FB(PFN) | PS_FB(ORDER) | PS_FB(MIGRATETYPE) | PS_FB(PERCPU_REFILL),
@@ -486,19 +495,25 @@ static int ps_field_lookup(const char *key)
 				    : PS_F_PFN;
 		break;
 	case 'z':
-		f = PS_F_ZONE;
+		/* zone, zone_start, zone_end; a shorter key fails the strcmp below */
+		f = strlen(key) <= 5 ? PS_F_ZONE : key[5] == 's' ? PS_F_ZONE_START : PS_F_ZONE_END;
+		break;
+	case 's':
+		f = PS_F_SYNC;
 		break;
 	case 'e':
 		f = PS_F_EVENT;
 		break;
 	case 'm':
-		f = key[1] != 'e'	      ? PS_F_MIGRATETYPE
+		f = key[1] != 'e'
+			? (strlen(key) > 7 && key[7] == '_' ? PS_F_MIGRATE_PFN : PS_F_MIGRATETYPE)
 		    : key[2] && key[3] == 'c' ? PS_F_MEMCG
 					      : PS_F_MEMPOLICY;
 		break;
 	case 'f':
 		if (key[1] == 'r')
-			f = PS_F_FRAGMENTING;
+			f = key[2] == 'e' ? PS_F_FREE_PFN
+					  : PS_F_FRAGMENTING; /* key[2] may be NUL */
 		else if (key[1] == 'a' && key[2] == 'i')
 			f = PS_F_FAILED;
 		else if (key[1] == 'i')
@@ -862,6 +877,23 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 		return TRUE;
 	case PS_F_ID:
 		return ps_read_u64(item, tok, len, name, 0, &ev->id, error);
+	case PS_F_ZONE_START:
+		ev->compact.has_start = true;
+		return ps_read_u64(item, tok, len, name, 0, &ev->compact.zone_start, error);
+	case PS_F_MIGRATE_PFN:
+		return ps_read_u64(item, tok, len, name, 0, &ev->compact.migrate_pfn, error);
+	case PS_F_FREE_PFN:
+		return ps_read_u64(item, tok, len, name, 0, &ev->compact.free_pfn, error);
+	case PS_F_ZONE_END:
+		return ps_read_u64(item, tok, len, name, 0, &ev->compact.zone_end, error);
+	case PS_F_SYNC:
+		if (!cJSON_IsBool(item)) {
+			g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+				    "sync: must be true or false, got %s", ps_json_type_name(item));
+			return FALSE;
+		}
+		ev->compact.sync = cJSON_IsTrue(item);
+		return TRUE;
 	case PS_F_PFN:
 		ev->has_pfn = true;
 		return ps_read_u64(item, tok, len, name, 0, &ev->pfn, error);
@@ -1051,6 +1083,15 @@ static gboolean ps_parse_event(const cJSON *root, const char *line, gsize len, P
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
 			    "%s: missing (required by op \"%s\")",
 			    ps_field_names[g_bit_nth_lsf(missing, -1)], ps_trace_op_names[op]);
+		return FALSE;
+	}
+	/* a compaction start is its five keys together (PsTraceEvent.compact) */
+	missing = seen & PS_COMPACT_START_FIELDS ? PS_COMPACT_START_FIELDS & ~seen : 0;
+	if (missing) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "%s: missing (zone_start, migrate_pfn, free_pfn, zone_end and sync "
+			    "come together)",
+			    ps_field_names[g_bit_nth_lsf(missing, -1)]);
 		return FALSE;
 	}
 	/*

@@ -67,6 +67,35 @@ static gboolean ps_check_text(const char *field, const char *s, gsize size, GErr
 	return TRUE;
 }
 
+/*
+ * An observed compaction start (PsTraceEvent.compact): only mm_compaction_begin prints one, and
+ * compact_zone clamps both scanners into the zone before it fires (6.14 mm/compaction.c: a
+ * cached migrate pfn outside [zone_start, zone_end) restarts at zone_start, a free pfn outside
+ * it at the zone's last pageblock, which a zone smaller than a pageblock may start below
+ * zone_start).
+ */
+static gboolean ps_check_compact_start(const PsTraceEvent *ev, GError **error)
+{
+	const char *bad = NULL;
+
+	if (ev->event != PS_OBS_COMPACTION_BEGIN) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "zone_start: not a field of observed event \"%s\"",
+			    ps_observed_event_names[ev->event]);
+		return FALSE;
+	}
+	if (ev->compact.zone_end <= ev->compact.zone_start)
+		bad = "zone_end: must be above zone_start";
+	else if (ev->compact.migrate_pfn < ev->compact.zone_start ||
+		 ev->compact.migrate_pfn >= ev->compact.zone_end)
+		bad = "migrate_pfn: must be in [zone_start, zone_end)";
+	else if (ev->compact.free_pfn >= ev->compact.zone_end)
+		bad = "free_pfn: must be below zone_end";
+	if (bad)
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s", bad);
+	return bad == NULL;
+}
+
 gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 {
 	if ((unsigned)ev->op >= PS_NR_TRACE_OPS) {
@@ -144,6 +173,8 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 				    ps_observed_event_names[ev->event]);
 			return FALSE;
 		}
+		if (ev->compact.has_start && !ps_check_compact_start(ev, error))
+			return FALSE;
 		return (ev->cpu == -1 || ps_check_int(ev->op, PS_F_CPU, ev->cpu, error)) &&
 		       (ev->pid == -1 || ps_check_int(ev->op, PS_F_PID, ev->pid, error)) &&
 		       (ev->order == -1 || ps_check_int(ev->op, PS_F_ORDER, ev->order, error)) &&
@@ -456,6 +487,17 @@ static char *ps_put_observed(char *p, const PsTraceEvent *ev)
 	if (ev->value) {
 		p = PS_PUT_LIT(p, ",\"value\":");
 		p = ps_put_i64(p, ev->value);
+	}
+	if (ev->compact.has_start) {
+		p = PS_PUT_LIT(p, ",\"zone_start\":");
+		p = ps_put_u64(p, ev->compact.zone_start);
+		p = PS_PUT_LIT(p, ",\"migrate_pfn\":");
+		p = ps_put_u64(p, ev->compact.migrate_pfn);
+		p = PS_PUT_LIT(p, ",\"free_pfn\":");
+		p = ps_put_u64(p, ev->compact.free_pfn);
+		p = PS_PUT_LIT(p, ",\"zone_end\":");
+		p = ps_put_u64(p, ev->compact.zone_end);
+		p = ps_put_bool(p, ",\"sync\":", sizeof(",\"sync\":") - 1, ev->compact.sync);
 	}
 	return p;
 }

@@ -981,7 +981,10 @@ static void ring_pack(Imp *im, uint64_t seq, const PsTraceEvent *ev)
 	memcpy(p, e + EV_SEG3, EV_SEG3_END - EV_SEG3);
 	p += EV_SEG3_END - EV_SEG3;
 	memcpy(p, e + EV_SEG4, sizeof(PsTraceEvent) - EV_SEG4);
-	o->text = ev->comm[0] || ev->mempolicy[0] || ev->name[0] || ev->file[0];
+	/* file shares its bytes with an observed begin's compaction start, which starts with a
+	 * pfn whose low byte may be 0 */
+	o->text = ev->comm[0] || ev->mempolicy[0] || ev->name[0] || ev->file[0] ||
+		  (ev->op == PS_OP_OBSERVED && ev->compact.has_start);
 	if (o->text) {
 		OutText *t = &im->ring_text[seq & (IMP_RING - 1)];
 
@@ -2596,6 +2599,28 @@ static gboolean do_observed(Imp *im, const Line *l, enum ps_observed_event obs, 
 		break;
 	}
 	case PS_OBS_COMPACTION_BEGIN:
+		/*
+		 * "zone_start=0x%lx migrate_pfn=0x%lx free_pfn=0x%lx zone_end=0x%lx, mode=%s"
+		 * (include/trace/events/compaction.h): where compact_zone's scanners started,
+		 * kept for the fidelity report (PsTraceEvent.compact). A line with none of them
+		 * (another tracepoint format) keeps none; with some, all must be there.
+		 */
+		if (kv(l, "zone_start") || kv(l, "migrate_pfn") || kv(l, "free_pfn") ||
+		    kv(l, "zone_end") || kv(l, "mode")) {
+			const char *mode = kv(l, "mode");
+
+			if (!get_u64(im, l, "zone_start", &ev->compact.zone_start, error) ||
+			    !get_u64(im, l, "migrate_pfn", &ev->compact.migrate_pfn, error) ||
+			    !get_u64(im, l, "free_pfn", &ev->compact.free_pfn, error) ||
+			    !get_u64(im, l, "zone_end", &ev->compact.zone_end, error))
+				return FALSE;
+			if (!mode)
+				return line_error(im, error, "%s: mode: missing", l->event);
+			/* the tracepoint prints sync for any mode but MIGRATE_ASYNC */
+			ev->compact.sync = strcmp(mode, "async") != 0;
+			ev->compact.has_start = true;
+		}
+		break;
 	case PS_OBS_KSWAPD_SLEEP:
 	case PS_OBS_PAGE_ALLOC: /* written by port_named */
 	case PS_OBS_PAGE_FREE:

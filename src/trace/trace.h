@@ -264,6 +264,19 @@ typedef struct {
 		/* proc: the task's memory cgroup, its path in the memory controller's hierarchy
 		 * ("/" the root; empty = unknown: the fork parent's, else the root) */
 		char memcg[PS_TRACE_MEMCG_MAX];
+		/*
+		 * observed mm_compaction_begin, keys "zone_start", "migrate_pfn", "free_pfn",
+		 * "zone_end" and "sync", all or none (has_start): where compact_zone started, as
+		 * the tracepoint prints it after the scanners' starts are clamped to the zone
+		 * (6.14 mm/compaction.c compact_zone): the zone's span [zone_start, zone_end), the
+		 * migrate and free scanners' first pfns, and sync for any mode but MIGRATE_ASYNC
+		 * (mode=sync). Imports before Dec 2026 have none
+		 */
+		struct {
+			uint64_t zone_start, migrate_pfn, free_pfn, zone_end;
+			bool has_start;
+			bool sync;
+		} compact;
 	};
 	uint64_t offset;
 	enum ps_cache_reason reason;

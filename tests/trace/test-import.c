@@ -1293,6 +1293,49 @@ static void test_portable_compact(void)
 	}
 }
 
+static void fmt_compact_start(GString *seq, const PsTraceEvent *ev)
+{
+	if (ev->op != PS_OP_OBSERVED || ev->event != PS_OBS_COMPACTION_BEGIN)
+		return;
+	if (!ev->compact.has_start) {
+		g_string_append(seq, "begin ");
+		return;
+	}
+	g_string_append_printf(seq, "begin %" PRIx64 ":%" PRIx64 ":%" PRIx64 ":%" PRIx64 ":%d ",
+			       ev->compact.zone_start, ev->compact.migrate_pfn,
+			       ev->compact.free_pfn, ev->compact.zone_end, ev->compact.sync);
+}
+
+/*
+ * mm_compaction_begin's scanner starts go into its observed record (PsTraceEvent.compact), sync
+ * for any mode but async, in exact and portable imports; a line without them keeps none; a
+ * line with some of them is an error naming the one missing.
+ */
+static void test_compact_start(void)
+{
+	static const char text[] =
+	    "# tracer: nop\n#P:2\n"
+	    "  kcompactd0-36 [001] .....  1.000001: mm_compaction_begin: zone_start=0x1000 "
+	    "migrate_pfn=0x6400 free_pfn=0xbfe00 zone_end=0x100000, mode=sync_light\n"
+	    "  cc1-42     [000] .....  1.000002: mm_compaction_begin: zone_start=0x100000 "
+	    "migrate_pfn=0x100000 free_pfn=0x17fe00 zone_end=0x180000, mode=async\n"
+	    "  cc1-42     [000] .....  1.000003: mm_compaction_begin: \n";
+	PsImportStats st;
+
+	for (int portable = 0; portable <= 1; portable++) {
+		PsImportOptions opts = {.portable = portable, .portable_observed = portable};
+		g_autofree char *got = import_formatted_opts(text, &opts, &st, fmt_compact_start);
+
+		g_assert_cmpstr(got, ==,
+				"begin 1000:6400:bfe00:100000:1 "
+				"begin 100000:100000:17fe00:180000:0 begin ");
+	}
+	refused("# tracer: nop\n#P:2\n"
+		"  cc1-42     [000] .....  1.000002: mm_compaction_begin: zone_start=0x100000 "
+		"migrate_pfn=0x100000 zone_end=0x180000, mode=async\n",
+		-1, "mm_compaction_begin: free_pfn: missing");
+}
+
 static void fmt_isolate(GString *seq, const PsTraceEvent *ev)
 {
 	if (ev->op != PS_OP_OBSERVED)
@@ -2687,6 +2730,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/portable-ra-pairs", test_portable_ra_pairs);
 	g_test_add_func("/trace/import/portable-observed", test_portable_observed);
 	g_test_add_func("/trace/import/portable-compact", test_portable_compact);
+	g_test_add_func("/trace/import/compact-start", test_compact_start);
 	g_test_add_func("/trace/import/machine", test_import_machine);
 	g_test_add_func("/trace/import/pcp-start", test_import_pcp_start);
 	g_test_add_func("/trace/import/vmstat-update", test_import_vmstat_update);

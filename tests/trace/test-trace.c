@@ -620,6 +620,69 @@ static void test_errors(void)
 	parse_fails_len("{\"t\":1,\"op\":\"exit\",\"pid\":1}xxxx", 20, "not valid JSON", NULL);
 }
 
+/*
+ * An observed mm_compaction_begin's scanner starts (PsTraceEvent.compact): the five keys parse
+ * into the record and come back in the writer's order; partial sets, other events, starts
+ * outside the zone and a non-boolean sync are refused, by the reader and (on a filled-in
+ * event) by the writer's check.
+ */
+static void test_compaction_start(void)
+{
+	static const char line[] =
+	    "{\"t\":5,\"op\":\"observed\",\"event\":\"mm_compaction_begin\",\"cpu\":0,\"pid\":7,"
+	    "\"zone_start\":4096,\"migrate_pfn\":8192,\"free_pfn\":1048064,\"zone_end\":1048576,"
+	    "\"sync\":false}";
+	static const char *const bad[][2] = {
+	    {"\"zone_start\":1,\"migrate_pfn\":1,\"free_pfn\":512,\"zone_end\":4096",
+	     "sync: missing (zone_start, migrate_pfn, free_pfn, zone_end and sync come together)"},
+	    {"\"migrate_pfn\":1", "zone_start: missing"},
+	    {"\"zone_start\":1,\"migrate_pfn\":0,\"free_pfn\":512,\"zone_end\":4096,"
+	     "\"sync\":true",
+	     "migrate_pfn: must be in [zone_start, zone_end)"},
+	    {"\"zone_start\":1,\"migrate_pfn\":4096,\"free_pfn\":512,\"zone_end\":4096,"
+	     "\"sync\":true",
+	     "migrate_pfn: must be in [zone_start, zone_end)"},
+	    {"\"zone_start\":1,\"migrate_pfn\":1,\"free_pfn\":4096,\"zone_end\":4096,"
+	     "\"sync\":true",
+	     "free_pfn: must be below zone_end"},
+	    {"\"zone_start\":9,\"migrate_pfn\":9,\"free_pfn\":0,\"zone_end\":9,\"sync\":true",
+	     "zone_end: must be above zone_start"},
+	    {"\"zone_start\":1,\"migrate_pfn\":1,\"free_pfn\":512,\"zone_end\":4096,"
+	     "\"sync\":1",
+	     "sync: must be true or false, got a number"},
+	};
+	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL;
+	PsTraceEvent ev;
+
+	parse_ok(line, &ev);
+	g_assert_true(ev.compact.has_start);
+	g_assert_cmpuint(ev.compact.zone_start, ==, 4096);
+	g_assert_cmpuint(ev.compact.migrate_pfn, ==, 8192);
+	g_assert_cmpuint(ev.compact.free_pfn, ==, 1048064);
+	g_assert_cmpuint(ev.compact.zone_end, ==, 1048576);
+	g_assert_false(ev.compact.sync);
+	out = format(&ev);
+	g_assert_cmpstr(out, ==, line);
+	/* the writer refuses a start on any other event */
+	ev.event = PS_OBS_COMPACTION_END;
+	g_assert_false(ps_trace_event_check(&ev, &error));
+	g_assert_nonnull(strstr(error->message, "zone_start: not a field of observed event "
+						"\"mm_compaction_end\""));
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autofree char *l = g_strdup_printf("{\"t\":5,\"op\":\"observed\",\"event\":"
+						     "\"mm_compaction_begin\",%s}",
+						     bad[i][0]);
+
+		parse_fails(l, bad[i][1], NULL);
+	}
+	parse_fails("{\"t\":5,\"op\":\"observed\",\"event\":\"mm_compaction_end\",\"zone_start\":1,"
+		    "\"migrate_pfn\":1,\"free_pfn\":512,\"zone_end\":4096,\"sync\":true}",
+		    "zone_start: not a field of observed event \"mm_compaction_end\"", NULL);
+	parse_fails("{\"t\":5,\"op\":\"compact\",\"zone_start\":1}",
+		    "zone_start: not a field of op \"compact\"", NULL);
+}
+
 /* Nesting far past cJSON's limit is an error, not a stack overflow; huge lines are just long. */
 static void test_hostile(void)
 {
@@ -1593,6 +1656,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/format/schema-enums", test_schema_enums);
 	g_test_add_func("/trace/format/machine-file", test_machine_file);
 	g_test_add_func("/trace/format/fields", test_fields);
+	g_test_add_func("/trace/format/compaction-start", test_compaction_start);
 	g_test_add_func("/trace/format/normalise", test_normalise);
 	g_test_add_func("/trace/format/errors", test_errors);
 	g_test_add_func("/trace/format/hostile", test_hostile);
