@@ -223,6 +223,23 @@ static void free_range_to_buddy(PsMachine *m, PsZone *z, ps_pfn_t start, ps_pfn_
 	}
 }
 
+/*
+ * The span's hole at boot (PS_PAGEBLOCK_NOMEM): pagetypeinfo_showblockcount_print walks the span
+ * a pageblock at a time from zone_start_pfn and skips pfns with no online page. A config says
+ * only how many pages the span lacks (spanned - present), and the model lays its unmanaged
+ * pages out at the start of the zone, so the hole is the walk's first DIV_ROUND_UP(spanned) -
+ * DIV_ROUND_UP(present) steps. A snapshot load replaces these marks with the dump's.
+ */
+static void mark_span_hole(PsMachine *m, const PsZone *z)
+{
+	uint64_t pb = m->pageblock_nr_pages;
+	uint64_t steps = (z->spanned + pb - 1) / pb;
+	uint64_t hole = steps - MIN(steps, (z->present + pb - 1) / pb);
+
+	for (uint64_t k = 0; k < hole; k++)
+		ps_set_pageblock_nomem(m, z->start_pfn + (ps_pfn_t)(k * pb), true);
+}
+
 enum ps_zone_grow_result ps_zone_grow(PsMachine *m, PsZone *z, ps_pfn_t pfn, uint64_t pages)
 {
 	ps_pfn_t end;
@@ -242,6 +259,9 @@ enum ps_zone_grow_result ps_zone_grow(PsMachine *m, PsZone *z, ps_pfn_t pfn, uin
 		ps_page_set(m, p, PS_PAGE_TAIL, 0);
 		if (!(p & (m->pageblock_nr_pages - 1)))
 			ps_set_pageblock_mt(m, p, PS_MT_MOVABLE);
+		/* online now: pagetypeinfo's walk counts the pageblock its step lands in */
+		if (!((p - z->start_pfn) & (m->pageblock_nr_pages - 1)))
+			ps_set_pageblock_nomem(m, p, false);
 	}
 	z->present = MIN(z->spanned, z->present + pages);
 	z->managed += pages;
@@ -499,6 +519,7 @@ static PsMachine *machine_build(const PsMachineSpec *spec, GError **error)
 		z->first_deferred_pfn = PS_PFN_NONE;
 		if (!z->spanned)
 			continue;
+		mark_span_hole(m, z);
 		mend = ps_zone_end_pfn(z) - (ps_pfn_t)spec->zones[z->node][z->type].deferred;
 		mstart = mend - (ps_pfn_t)z->managed;
 		if (mstart > z->start_pfn)

@@ -879,11 +879,18 @@ static inline ps_pfn_t ps_list_next(const PsMachine *m, const PsList *l, ps_pfn_
 }
 
 /*
- * pageblock_mt holds the migratetype in its low bits and PB_migrate_skip, compaction's per-block
- * skip hint, in its high bit. Every reader of the array goes through these helpers or masks with
- * PS_PAGEBLOCK_MT_MASK.
+ * pageblock_mt holds the migratetype in its low bits, PB_migrate_skip, compaction's per-block
+ * skip hint, in its high bit, and below it PS_PAGEBLOCK_NOMEM: the pfn a zone's pageblock walk
+ * reaches in this block has no memory behind it (a hole, memory offline), which
+ * pagetypeinfo_showblockcount_print (mm/vmstat.c) skips as pfn_to_online_page() gives it no
+ * page; report/ counts the others. Set at boot for the span's hole (machine.c: spanned -
+ * present, at the start of the zone, where the model lays out its unmanaged pages), by a
+ * snapshot load from the dump's holes and offline memory (ps_machine_load_state), cleared where
+ * memory comes online (ps_zone_grow). Every reader of the array goes through these helpers or
+ * masks with PS_PAGEBLOCK_MT_MASK.
  */
-#define PS_PAGEBLOCK_MT_MASK 0x7fu
+#define PS_PAGEBLOCK_MT_MASK 0x3fu
+#define PS_PAGEBLOCK_NOMEM   0x40u
 #define PS_PAGEBLOCK_SKIP    0x80u
 
 /* get_pfnblock_migratetype / set_pageblock_migratetype (the skip bit is kept) */
@@ -897,7 +904,21 @@ static inline void ps_set_pageblock_mt(PsMachine *m, ps_pfn_t pfn, enum ps_migra
 {
 	uint8_t *b = &m->pageblock_mt[(pfn - m->map.base_pfn) >> m->pageblock_order];
 
-	*b = (uint8_t)((*b & PS_PAGEBLOCK_SKIP) | ((unsigned)mt & PS_PAGEBLOCK_MT_MASK));
+	*b = (uint8_t)((*b & (PS_PAGEBLOCK_SKIP | PS_PAGEBLOCK_NOMEM)) |
+		       ((unsigned)mt & PS_PAGEBLOCK_MT_MASK));
+}
+
+/* Whether pfn's pageblock has no memory where a zone's pageblock walk looks (see above). */
+static inline bool ps_pageblock_nomem(const PsMachine *m, ps_pfn_t pfn)
+{
+	return m->pageblock_mt[(pfn - m->map.base_pfn) >> m->pageblock_order] & PS_PAGEBLOCK_NOMEM;
+}
+
+static inline void ps_set_pageblock_nomem(PsMachine *m, ps_pfn_t pfn, bool nomem)
+{
+	uint8_t *b = &m->pageblock_mt[(pfn - m->map.base_pfn) >> m->pageblock_order];
+
+	*b = (uint8_t)(nomem ? (*b | PS_PAGEBLOCK_NOMEM) : (*b & ~PS_PAGEBLOCK_NOMEM));
 }
 
 /* get_pageblock_skip / set_pageblock_skip / clear_pageblock_skip */
@@ -1266,7 +1287,8 @@ enum { PS_SNAP_RESERVED, PS_SNAP_FREE, PS_SNAP_ALLOCATED };
  * A physical memory state to load: per-pfn arrays over [base_pfn, end_pfn) (pfns outside are
  * reserved). head_order (optional) gives, for the first page of a compound page, the order of an
  * allocated block to form there; movable (optional) sets PS_PAGE_MOVABLE_BIT on allocated heads;
- * pageblock_mt (optional) is indexed like PsMachine.pageblock_mt.
+ * pageblock_mt (optional) is indexed like PsMachine.pageblock_mt: the type, and
+ * PS_PAGEBLOCK_NOMEM where the block has no memory (it replaces the boot's marks).
  */
 typedef struct {
 	ps_pfn_t base_pfn, end_pfn;

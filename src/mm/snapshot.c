@@ -151,6 +151,10 @@ static gboolean load_zone(PsMachine *m, PsZone *z, const PsMachineState *st, GEr
 			if (mt >= PS_MT_PCPTYPES)
 				mt = PS_MT_MOVABLE;
 			ps_set_pageblock_mt(m, b, (enum ps_migratetype)mt);
+			ps_set_pageblock_nomem(
+			    m, b,
+			    st->pageblock_mt[(b - m->map.base_pfn) >> m->pageblock_order] &
+				PS_PAGEBLOCK_NOMEM);
 		}
 	}
 

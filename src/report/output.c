@@ -135,15 +135,15 @@ static const char *wmark_state(const PsZone *z, uint64_t free_pages)
 }
 
 /*
- * Pageblocks by type, counted as /proc/pagetypeinfo counts them (report/procfs.c): the last
- * DIV_ROUND_UP(present, pageblock) pageblock steps of the zone span, so that the last timeline
- * row and the final pagetypeinfo agree.
+ * pagetypeinfo_showblockcount_print (mm/vmstat.c): pageblocks by type over the zone's walk from
+ * zone_start_pfn a pageblock at a time, the steps with memory only (PS_PAGEBLOCK_NOMEM: a hole,
+ * offline memory). The timeline's pb_* columns and the pagetypeinfo file count the same way, so
+ * the last timeline row and the final pagetypeinfo agree.
  */
-static void count_pageblocks(const PsMachine *m, const PsZone *z, uint64_t *count)
+void ps_zone_pageblock_counts(const PsMachine *m, const PsZone *z, uint64_t count[PS_MT_TYPES])
 {
 	uint64_t pb = m->pageblock_nr_pages;
 	uint64_t steps = (z->spanned + pb - 1) / pb;
-	uint64_t present_steps = MIN(steps, (z->present + pb - 1) / pb);
 
 	/* the k-th step's pageblock is the first one's + k: its pfn moves by a whole pageblock */
 	const uint8_t *mt0 =
@@ -152,17 +152,21 @@ static void count_pageblocks(const PsMachine *m, const PsZone *z, uint64_t *coun
 	/*
 	 * Two sets of counts, even and odd blocks: most blocks are of one type, and one set made
 	 * each increment wait for the one before it (a load of the store just made), every
-	 * pageblock of the machine at every sample.
+	 * pageblock of the machine at every sample. Indexed by the type and the no-memory bit
+	 * together (the skip bit masked off), so a block without memory lands in a count of its
+	 * own with no branch.
 	 */
-	uint64_t c[2][PS_MT_TYPES] = {{0}};
-	uint64_t k = steps - present_steps;
+	enum { SLOTS = PS_PAGEBLOCK_NOMEM | PS_PAGEBLOCK_MT_MASK };
+	uint64_t c[2][SLOTS + 1];
+	uint64_t k = 0;
 
+	memset(c, 0, sizeof(c));
 	for (; k + 1 < steps; k += 2) {
-		c[0][mt0[k] & PS_PAGEBLOCK_MT_MASK]++;
-		c[1][mt0[k + 1] & PS_PAGEBLOCK_MT_MASK]++;
+		c[0][mt0[k] & SLOTS]++;
+		c[1][mt0[k + 1] & SLOTS]++;
 	}
 	if (k < steps)
-		c[0][mt0[k] & PS_PAGEBLOCK_MT_MASK]++;
+		c[0][mt0[k] & SLOTS]++;
 	for (int mt = 0; mt < PS_MT_TYPES; mt++)
 		count[mt] = c[0][mt] + c[1][mt];
 }
@@ -188,7 +192,7 @@ void ps_timeline_sample(PsTimeline *tl, uint64_t t_ns, PsMachine *m, const PsZon
 				largest = ((uint64_t)m->page_size) << o;
 				break;
 			}
-		count_pageblocks(m, z, pb_count);
+		ps_zone_pageblock_counts(m, z, pb_count);
 
 		g_string_append_printf(s, "%" G_GUINT64_FORMAT ",%d,%s", t_ns, z->node,
 				       ps_zone_names[z->type]);

@@ -12,9 +12,10 @@
  * that parse /proc read them unchanged. Node LRU counters are the sums of the zone LRU
  * counters, as in the kernel. The "vm stats threshold" is the normal threshold; the kernel
  * prints the lower pressure threshold while kswapd runs, which the model does not track here.
- * Pageblocks counted in pagetypeinfo are the last DIV_ROUND_UP(present, pageblock) steps of the
- * zone span: the kernel counts steps whose first page is online, and the model has no map of the
- * holes (on x86-64 this gives the real counts of DMA and DMA32).
+ * Pageblocks counted in pagetypeinfo are the steps of the zone's walk whose pfn has memory
+ * (not PS_PAGEBLOCK_NOMEM): the kernel counts the steps whose pfn has an online page. A config
+ * machine's hole is where the model puts it, at the start of the span, which gives the counts
+ * and not the places of x86-64's DMA32 hole; a snapshot's are the dump's.
  */
 #include <string.h>
 
@@ -405,19 +406,11 @@ static void pagetypeinfo_node(PsMachine *m, int n, GString *out)
 	g_string_append_c(out, '\n');
 	for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
 		const PsZone *z = ps_machine_zone(m, n, (enum ps_zone_type)t);
-		uint64_t count[PS_MT_TYPES] = {0};
-		uint64_t pb = m->pageblock_nr_pages;
-		uint64_t steps, present_steps;
+		uint64_t count[PS_MT_TYPES];
 
 		if (!zone_present(z))
 			continue;
-		steps = (z->spanned + pb - 1) / pb;
-		present_steps = MIN(steps, (z->present + pb - 1) / pb);
-		for (uint64_t k = steps - present_steps; k < steps; k++) {
-			ps_pfn_t pfn = z->start_pfn + (ps_pfn_t)(k * pb);
-
-			count[ps_pageblock_mt(m, pfn)]++;
-		}
+		ps_zone_pageblock_counts(m, z, count);
 		g_string_append_printf(out, "Node %d, zone %8s ", n, ps_zone_names[t]);
 		for (int mt = 0; mt < nr_types; mt++)
 			g_string_append_printf(out, "%12" G_GUINT64_FORMAT " ", count[mt]);

@@ -25,6 +25,11 @@ void ps_format_zoneinfo(PsMachine *m, GString *out);
 void ps_format_buddyinfo(PsMachine *m, GString *out);
 /* /proc/pagetypeinfo: free blocks per order and migratetype, pageblocks per type (§10.2). */
 void ps_format_pagetypeinfo(PsMachine *m, GString *out);
+/*
+ * A zone's pageblocks by migratetype as pagetypeinfo's "Number of blocks type" row counts them:
+ * the steps of its walk from start_pfn that have memory (output.c).
+ */
+void ps_zone_pageblock_counts(const PsMachine *m, const PsZone *z, uint64_t count[PS_MT_TYPES]);
 /* /proc/vmstat: zone, NUMA and node counters, then vm events, 6.18 names and order (§10.4). */
 void ps_format_vmstat(PsMachine *m, GString *out);
 

@@ -57,20 +57,21 @@ void sim_log_failure(PsSim *s, const char *what, uint64_t gfp, unsigned order, i
  * Every pageblock of the machine at every sample (100 ms of a recording), so eight at a time as
  * bytes of a word: with the type masked, clamped and a 2-D table of the answer it was ~12
  * instructions a block, 150 k a sample on a 25 GiB machine. No byte's sum below carries into
- * the next: a type is at most 0x7f, a types byte at most 7.
+ * the next: a type is at most 0x3f (the skip and no-memory bits masked off), a types byte at most
+ * 7.
  */
 uint64_t sim_count_mixed(const uint8_t *mt, const uint8_t *types, uint64_t n)
 {
 	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
 	uint64_t mixed = 0, i = 0;
 
-	G_STATIC_ASSERT(PS_MT_PCPTYPES == 3 && PS_PAGEBLOCK_MT_MASK == 0x7f);
+	G_STATIC_ASSERT(PS_MT_PCPTYPES == 3 && PS_PAGEBLOCK_MT_MASK == 0x3f);
 	for (; i + 8 <= n; i += 8) {
 		uint64_t t, p, other, own, bits;
 
 		memcpy(&t, mt + i, 8);
 		memcpy(&p, types + i, 8);
-		t &= 0x7f7f7f7f7f7f7f7fULL;
+		t &= 0x3f3f3f3f3f3f3f3fULL;
 		other = (t + 0x7d * ones) & highs;		     /* type 3 or more */
 		own = t + ones + ((t >> 1) & 0x3f3f3f3f3f3f3f3fULL); /* 1 << t for t 0-2 */
 		p &= ~own & (7 * ones);				     /* the other types' bits */

@@ -27,6 +27,8 @@
  * table.
  */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../common/policy-run.h"
@@ -284,6 +286,62 @@ static void check_vmstat_rows(const PressRec *rec, const cJSON *sum, const char 
 	g_assert_cmpint(rows, >=, 20);
 }
 
+/*
+ * The start's pageblocks by type against the kernel's: each zone's pb_unmovable, pb_movable and
+ * pb_reclaimable at the first sample (timeline.csv, t_ns 0) equal before.pagetypeinfo's "Number
+ * of blocks type" row (pagetypeinfo_showblockcount_print). The fit sets the counts
+ * (ps_snapshot_fit_block_counts); a block counted in one place and not the other shows here.
+ */
+static void check_start_blocks(const PressRec *rec, const char *run)
+{
+	const char *src = g_getenv("PAGESIM_SRCDIR");
+	g_autofree char *pti =
+	    g_build_filename(src, "workloads", rec->name, "before.pagetypeinfo", NULL);
+	g_autofree char *tl = g_build_filename(run, "timeline.csv", NULL);
+	g_autofree char *kernel = ps_test_slurp(pti);
+	g_autofree char *mine = ps_test_slurp(tl);
+	g_auto(GStrv) klines = g_strsplit(kernel, "\n", -1);
+	g_auto(GStrv) mlines = g_strsplit(mine, "\n", -1);
+	g_auto(GStrv) head = g_strsplit(mlines[0], ",", -1);
+	int col = -1, zones = 0;
+	bool in_blocks = false;
+
+	for (int i = 0; head[i]; i++)
+		if (!strcmp(head[i], "pb_unmovable"))
+			col = i;
+	g_assert_cmpint(col, >, 0);
+	for (char **k = klines; *k; k++) {
+		int node;
+		char zone[16];
+		unsigned long long u, mv, r;
+
+		if (g_str_has_prefix(*k, "Number of blocks type"))
+			in_blocks = true;
+		if (!in_blocks ||
+		    sscanf(*k, "Node %d, zone %15s %llu %llu %llu", &node, zone, &u, &mv, &r) != 5)
+			continue;
+		for (char **l = mlines + 1; *l; l++) {
+			g_auto(GStrv) f = g_strsplit(*l, ",", -1);
+			g_autofree char *what = NULL;
+
+			if (g_strv_length(f) <= (guint)col + 2 || strcmp(f[0], "0") ||
+			    atoi(f[1]) != node || strcmp(f[2], zone))
+				continue;
+			what = g_strdup_printf("%s node %d %s start pageblocks U/M/R %s/%s/%s, "
+					       "kernel %llu/%llu/%llu",
+					       rec->name, node, zone, f[col], f[col + 1],
+					       f[col + 2], u, mv, r);
+			g_test_message("%s", what);
+			if (g_ascii_strtoull(f[col], NULL, 10) != u ||
+			    g_ascii_strtoull(f[col + 1], NULL, 10) != mv ||
+			    g_ascii_strtoull(f[col + 2], NULL, 10) != r)
+				g_error("%s", what);
+			zones++;
+		}
+	}
+	g_assert_cmpint(zones, >, 0);
+}
+
 static void test_bands(gconstpointer data)
 {
 	const PressRec *rec = data;
@@ -311,6 +369,7 @@ static void test_bands(gconstpointer data)
 		g_assert_cmpfloat(want, >, 0);
 		g_assert_cmpfloat(fabs(got / want - 1.0), <=, 0.05);
 	}
+	check_start_blocks(rec, run);
 	check_vmstat_rows(rec, sum, run);
 	for (size_t i = 0; i < G_N_ELEMENTS(bands); i++) {
 		const Band *b = &bands[i];
