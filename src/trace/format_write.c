@@ -425,11 +425,19 @@ static char *ps_put_gfp(char *p, uint64_t gfp)
 	return p;
 }
 
-static char *ps_put_bool(char *p, const char *key, gsize keylen, int8_t v)
+static char *ps_put_bool(char *p, int8_t v)
 {
-	p = ps_put(p, key, keylen);
 	return v ? PS_PUT_LIT(p, "true") : PS_PUT_LIT(p, "false");
 }
+
+/*
+ * A member after the first: ,"KEY":VALUE, KEY a string literal (its length a constant, as
+ * PS_PUT_LIT's). One place for the spelling of a member the formatter writes some 50 times.
+ */
+#define PS_PUT_KEY(p, key)	   PS_PUT_LIT((p), ",\"" key "\":")
+#define PS_PUT_KEY_I64(p, key, v)  ps_put_i64(PS_PUT_KEY((p), key), (v))
+#define PS_PUT_KEY_U64(p, key, v)  ps_put_u64(PS_PUT_KEY((p), key), (v))
+#define PS_PUT_KEY_BOOL(p, key, v) ps_put_bool(PS_PUT_KEY((p), key), (v))
 
 /* observed: event, then the tracepoint's fields in a fixed order, unset ones left out. */
 static char *ps_put_observed(char *p, const PsTraceEvent *ev)
@@ -439,65 +447,44 @@ static char *ps_put_observed(char *p, const PsTraceEvent *ev)
 	p = PS_PUT_LIT(p, ",\"event\":\"");
 	p = ps_put(p, name, strlen(name));
 	*p++ = '"';
-	if (ev->cpu >= 0) {
-		p = PS_PUT_LIT(p, ",\"cpu\":");
-		p = ps_put_i64(p, ev->cpu);
-	}
+	if (ev->cpu >= 0)
+		p = PS_PUT_KEY_I64(p, "cpu", ev->cpu);
 	if (ev->pid >= 0) {
-		p = PS_PUT_LIT(p, ",\"pid\":");
-		p = ps_put_i64(p, ev->pid);
+		p = PS_PUT_KEY_I64(p, "pid", ev->pid);
 	}
-	if (ev->has_pfn) {
-		p = PS_PUT_LIT(p, ",\"pfn\":");
-		p = ps_put_u64(p, ev->pfn);
-	}
+	if (ev->has_pfn)
+		p = PS_PUT_KEY_U64(p, "pfn", ev->pfn);
 	if (ev->order >= 0) {
-		p = PS_PUT_LIT(p, ",\"order\":");
-		p = ps_put_i64(p, ev->order);
+		p = PS_PUT_KEY_I64(p, "order", ev->order);
 	}
-	if (ev->migratetype >= 0) {
-		p = PS_PUT_LIT(p, ",\"migratetype\":");
-		p = ps_put_i64(p, ev->migratetype);
-	}
+	if (ev->migratetype >= 0)
+		p = PS_PUT_KEY_I64(p, "migratetype", ev->migratetype);
 	if (ev->percpu_refill >= 0)
-		p = ps_put_bool(p, ",\"percpu_refill\":", sizeof(",\"percpu_refill\":") - 1,
-				ev->percpu_refill);
-	if (ev->fallback_order >= 0) {
-		p = PS_PUT_LIT(p, ",\"fallback_order\":");
-		p = ps_put_i64(p, ev->fallback_order);
-	}
+		p = PS_PUT_KEY_BOOL(p, "percpu_refill", ev->percpu_refill);
+	if (ev->fallback_order >= 0)
+		p = PS_PUT_KEY_I64(p, "fallback_order", ev->fallback_order);
 	if (ev->fallback_migratetype >= 0) {
-		p = PS_PUT_LIT(p, ",\"fallback_migratetype\":");
-		p = ps_put_i64(p, ev->fallback_migratetype);
+		p = PS_PUT_KEY_I64(p, "fallback_migratetype", ev->fallback_migratetype);
 	}
 	if (ev->fragmenting >= 0)
-		p = ps_put_bool(p, ",\"fragmenting\":", sizeof(",\"fragmenting\":") - 1,
-				ev->fragmenting);
+		p = PS_PUT_KEY_BOOL(p, "fragmenting", ev->fragmenting);
 	if (ev->change_ownership >= 0)
-		p = ps_put_bool(p, ",\"change_ownership\":", sizeof(",\"change_ownership\":") - 1,
-				ev->change_ownership);
+		p = PS_PUT_KEY_BOOL(p, "change_ownership", ev->change_ownership);
 	if (ev->has_gfp) {
 		p = PS_PUT_LIT(p, ",\"gfp\":");
 		p = ps_put_gfp(p, ev->gfp);
 	}
-	if (ev->len) {
-		p = PS_PUT_LIT(p, ",\"len\":");
-		p = ps_put_u64(p, ev->len);
-	}
+	if (ev->len)
+		p = PS_PUT_KEY_U64(p, "len", ev->len);
 	if (ev->value) {
-		p = PS_PUT_LIT(p, ",\"value\":");
-		p = ps_put_i64(p, ev->value);
+		p = PS_PUT_KEY_I64(p, "value", ev->value);
 	}
 	if (ev->compact.has_start) {
-		p = PS_PUT_LIT(p, ",\"zone_start\":");
-		p = ps_put_u64(p, ev->compact.zone_start);
-		p = PS_PUT_LIT(p, ",\"migrate_pfn\":");
-		p = ps_put_u64(p, ev->compact.migrate_pfn);
-		p = PS_PUT_LIT(p, ",\"free_pfn\":");
-		p = ps_put_u64(p, ev->compact.free_pfn);
-		p = PS_PUT_LIT(p, ",\"zone_end\":");
-		p = ps_put_u64(p, ev->compact.zone_end);
-		p = ps_put_bool(p, ",\"sync\":", sizeof(",\"sync\":") - 1, ev->compact.sync);
+		p = PS_PUT_KEY_U64(p, "zone_start", ev->compact.zone_start);
+		p = PS_PUT_KEY_U64(p, "migrate_pfn", ev->compact.migrate_pfn);
+		p = PS_PUT_KEY_U64(p, "free_pfn", ev->compact.free_pfn);
+		p = PS_PUT_KEY_U64(p, "zone_end", ev->compact.zone_end);
+		p = PS_PUT_KEY_BOOL(p, "sync", ev->compact.sync);
 	}
 	return p;
 }
@@ -514,18 +501,13 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 
 	switch (ev->op) {
 	case PS_OP_ALLOC:
-		p = PS_PUT_LIT(p, ",\"id\":");
-		p = ps_put_u64(p, ev->id);
-		p = PS_PUT_LIT(p, ",\"cpu\":");
-		p = ps_put_i64(p, ev->cpu);
-		p = PS_PUT_LIT(p, ",\"pid\":");
-		p = ps_put_i64(p, ev->pid);
+		p = PS_PUT_KEY_U64(p, "id", ev->id);
+		p = PS_PUT_KEY_I64(p, "cpu", ev->cpu);
+		p = PS_PUT_KEY_I64(p, "pid", ev->pid);
 		if (ev->order >= 0) {
-			p = PS_PUT_LIT(p, ",\"order\":");
-			p = ps_put_i64(p, ev->order);
+			p = PS_PUT_KEY_I64(p, "order", ev->order);
 		} else {
-			p = PS_PUT_LIT(p, ",\"bytes\":");
-			p = ps_put_u64(p, ev->bytes);
+			p = PS_PUT_KEY_U64(p, "bytes", ev->bytes);
 		}
 		p = PS_PUT_LIT(p, ",\"gfp\":");
 		p = ps_put_gfp(p, ev->gfp);
@@ -535,32 +517,23 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 				   strlen(ps_alloc_kind_names[ev->kind]));
 			*p++ = '"';
 		}
-		if (ev->node >= 0) {
-			p = PS_PUT_LIT(p, ",\"node\":");
-			p = ps_put_i64(p, ev->node);
-		}
+		if (ev->node >= 0)
+			p = PS_PUT_KEY_I64(p, "node", ev->node);
 		if (ev->has_pfn) {
-			p = PS_PUT_LIT(p, ",\"pfn\":");
-			p = ps_put_u64(p, ev->pfn);
+			p = PS_PUT_KEY_U64(p, "pfn", ev->pfn);
 		}
 		if (ev->failed)
 			p = PS_PUT_LIT(p, ",\"failed\":true");
 		break;
 	case PS_OP_FREE:
-		p = PS_PUT_LIT(p, ",\"id\":");
-		p = ps_put_u64(p, ev->id);
-		if (ev->cpu >= 0) {
-			p = PS_PUT_LIT(p, ",\"cpu\":");
-			p = ps_put_i64(p, ev->cpu);
-		}
+		p = PS_PUT_KEY_U64(p, "id", ev->id);
+		if (ev->cpu >= 0)
+			p = PS_PUT_KEY_I64(p, "cpu", ev->cpu);
 		if (ev->order >= 0) {
-			p = PS_PUT_LIT(p, ",\"order\":");
-			p = ps_put_i64(p, ev->order);
+			p = PS_PUT_KEY_I64(p, "order", ev->order);
 		}
-		if (ev->has_pfn) {
-			p = PS_PUT_LIT(p, ",\"pfn\":");
-			p = ps_put_u64(p, ev->pfn);
-		}
+		if (ev->has_pfn)
+			p = PS_PUT_KEY_U64(p, "pfn", ev->pfn);
 		if (ev->free_reason != PS_FREE_UNSPEC) {
 			p = PS_PUT_LIT(p, ",\"reason\":\"");
 			p = ps_put(p, ps_free_reason_names[ev->free_reason],
@@ -572,110 +545,83 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 		p = ps_put_observed(p, ev);
 		break;
 	case PS_OP_PROC:
-		p = PS_PUT_LIT(p, ",\"pid\":");
-		p = ps_put_i64(p, ev->pid);
+		p = PS_PUT_KEY_I64(p, "pid", ev->pid);
 		p = PS_PUT_LIT(p, ",\"comm\":");
 		p = ps_put_str(p, ev->comm, sizeof(ev->comm) - 1);
-		p = PS_PUT_LIT(p, ",\"oom_score_adj\":");
-		p = ps_put_i64(p, ev->oom_score_adj);
+		p = PS_PUT_KEY_I64(p, "oom_score_adj", ev->oom_score_adj);
 		if (ev->mempolicy[0]) {
 			p = PS_PUT_LIT(p, ",\"mempolicy\":");
 			p = ps_put_str(p, ev->mempolicy, sizeof(ev->mempolicy) - 1);
 		}
-		if (ev->value) {
-			p = PS_PUT_LIT(p, ",\"parent\":");
-			p = ps_put_i64(p, ev->value);
-		}
+		if (ev->value)
+			p = PS_PUT_KEY_I64(p, "parent", ev->value);
 		if (ev->memcg[0]) {
 			p = PS_PUT_LIT(p, ",\"memcg\":");
 			p = ps_put_str(p, ev->memcg, sizeof(ev->memcg) - 1);
 		}
 		break;
 	case PS_OP_EXIT:
-		p = PS_PUT_LIT(p, ",\"pid\":");
-		p = ps_put_i64(p, ev->pid);
-		if (ev->cpu >= 0) {
-			p = PS_PUT_LIT(p, ",\"cpu\":");
-			p = ps_put_i64(p, ev->cpu);
-		}
+		p = PS_PUT_KEY_I64(p, "pid", ev->pid);
+		if (ev->cpu >= 0)
+			p = PS_PUT_KEY_I64(p, "cpu", ev->cpu);
 		break;
 	case PS_OP_MAP:
 	case PS_OP_TOUCH:
 	case PS_OP_UNMAP:
-		p = PS_PUT_LIT(p, ",\"pid\":");
-		p = ps_put_i64(p, ev->pid);
-		p = PS_PUT_LIT(p, ",\"addr\":");
-		p = ps_put_u64(p, ev->addr);
-		p = PS_PUT_LIT(p, ",\"len\":");
-		p = ps_put_u64(p, ev->len);
+		p = PS_PUT_KEY_I64(p, "pid", ev->pid);
+		p = PS_PUT_KEY_U64(p, "addr", ev->addr);
+		p = PS_PUT_KEY_U64(p, "len", ev->len);
 		if (ev->op == PS_OP_MAP && ev->thp)
 			p = PS_PUT_LIT(p, ",\"thp\":true");
 		if (ev->kind == PS_KIND_FILE)
 			p = PS_PUT_LIT(p, ",\"kind\":\"file\"");
 		else if (ev->kind == PS_KIND_ANON)
 			p = PS_PUT_LIT(p, ",\"kind\":\"anon\"");
-		if (ev->cpu >= 0) {
-			p = PS_PUT_LIT(p, ",\"cpu\":");
-			p = ps_put_i64(p, ev->cpu);
-		}
+		if (ev->cpu >= 0)
+			p = PS_PUT_KEY_I64(p, "cpu", ev->cpu);
 		break;
 	case PS_OP_COMPACT:
-		if (ev->value >= 0) {
-			p = PS_PUT_LIT(p, ",\"order\":");
-			p = ps_put_i64(p, ev->value);
-		}
+		if (ev->value >= 0)
+			p = PS_PUT_KEY_I64(p, "order", ev->value);
 		if (ev->cpu >= 0) {
-			p = PS_PUT_LIT(p, ",\"cpu\":");
-			p = ps_put_i64(p, ev->cpu);
+			p = PS_PUT_KEY_I64(p, "cpu", ev->cpu);
 		}
 		break;
 	case PS_OP_SYSCTL:
 		p = PS_PUT_LIT(p, ",\"name\":");
 		p = ps_put_str(p, ev->name, sizeof(ev->name) - 1);
-		p = PS_PUT_LIT(p, ",\"value\":");
-		p = ps_put_i64(p, ev->value);
+		p = PS_PUT_KEY_I64(p, "value", ev->value);
 		break;
 	case PS_OP_DROP_CACHES:
-		p = PS_PUT_LIT(p, ",\"value\":");
-		p = ps_put_i64(p, ev->value);
+		p = PS_PUT_KEY_I64(p, "value", ev->value);
 		break;
 	case PS_OP_CACHE_ADD:
 	case PS_OP_CACHE_REMOVE:
 		p = PS_PUT_LIT(p, ",\"file\":");
 		p = ps_put_str(p, ev->file, sizeof(ev->file) - 1);
-		p = PS_PUT_LIT(p, ",\"offset\":");
-		p = ps_put_u64(p, ev->offset);
-		if (ev->len) {
-			p = PS_PUT_LIT(p, ",\"len\":");
-			p = ps_put_u64(p, ev->len);
-		}
+		p = PS_PUT_KEY_U64(p, "offset", ev->offset);
+		if (ev->len)
+			p = PS_PUT_KEY_U64(p, "len", ev->len);
 		if (ev->op == PS_OP_CACHE_REMOVE || ev->reason >= PS_CACHE_FAULT) {
 			p = PS_PUT_LIT(p, ",\"reason\":\"");
 			p = ps_put(p, ps_cache_reason_names[ev->reason],
 				   strlen(ps_cache_reason_names[ev->reason]));
 			*p++ = '"';
 		}
-		if (ev->pid >= 0) {
-			p = PS_PUT_LIT(p, ",\"pid\":");
-			p = ps_put_i64(p, ev->pid);
-		}
+		if (ev->pid >= 0)
+			p = PS_PUT_KEY_I64(p, "pid", ev->pid);
 		if (ev->cpu >= 0) {
-			p = PS_PUT_LIT(p, ",\"cpu\":");
-			p = ps_put_i64(p, ev->cpu);
+			p = PS_PUT_KEY_I64(p, "cpu", ev->cpu);
 		}
 		break;
 	case PS_OP_ZONE_GROW:
-		p = PS_PUT_LIT(p, ",\"node\":");
-		p = ps_put_i64(p, ev->node);
+		p = PS_PUT_KEY_I64(p, "node", ev->node);
 		p = PS_PUT_LIT(p, ",\"zone\":\"");
 		p = ps_put(p, ps_zone_names[ev->value], strlen(ps_zone_names[ev->value]));
 		*p++ = '"';
-		p = PS_PUT_LIT(p, ",\"pages\":");
-		p = ps_put_u64(p, ev->len);
-		if (ev->has_pfn) {
-			p = PS_PUT_LIT(p, ",\"pfn\":");
-			p = ps_put_u64(p, ev->pfn);
-		}
+		p = PS_PUT_KEY_U64(p, "pages", ev->len);
+		if (ev->has_pfn)
+			p = PS_PUT_KEY_U64(p, "pfn", ev->pfn);
 		break;
 	case PS_NR_TRACE_OPS:
 		g_assert_not_reached();
@@ -710,18 +656,14 @@ gsize ps_trace_format_header(const PsTraceHeader *hdr, char *buf)
 	p = ps_put_i64(p, hdr->version);
 	p = PS_PUT_LIT(p, ",\"source\":");
 	p = ps_put_str(p, hdr->source, sizeof(hdr->source) - 1);
-	p = PS_PUT_LIT(p, ",\"page_size\":");
-	p = ps_put_u64(p, hdr->page_size);
-	p = PS_PUT_LIT(p, ",\"cpus\":");
-	p = ps_put_i64(p, hdr->cpus);
+	p = PS_PUT_KEY_U64(p, "page_size", hdr->page_size);
+	p = PS_PUT_KEY_I64(p, "cpus", hdr->cpus);
 	if (hdr->machine[0]) {
 		p = PS_PUT_LIT(p, ",\"machine\":");
 		p = ps_put_str(p, hdr->machine, sizeof(hdr->machine) - 1);
 	}
-	if (hdr->has_vmstat_update) {
-		p = PS_PUT_LIT(p, ",\"vmstat_update_ns\":");
-		p = ps_put_u64(p, hdr->vmstat_update_ns);
-	}
+	if (hdr->has_vmstat_update)
+		p = PS_PUT_KEY_U64(p, "vmstat_update_ns", hdr->vmstat_update_ns);
 	if (hdr->has_pcp_start) {
 		p = PS_PUT_LIT(p, ",\"pcp_start\":[");
 		for (int i = 0; i < hdr->n_pcp_start; i++) {
