@@ -85,6 +85,17 @@
  * dump, its second 2,016 most likely standing for a free-path drain by the dump's own processes
  * (free_frozen_page_commit at count == high), which this model does not have. `--settle auto`
  * derives the dump's read from the recording (settle_auto: one pass there, 1.39 %).
+ * Two more simplifications of --settle. A pcp refill's blocks are ordered as if each were the
+ * newest free, on their pageblock type's list; rmqueue_bulk adds them at the tail of the
+ * allocation type's list (list_add_tail, on a list __rmqueue_pcplist found empty), so
+ * free_pcppages_bulk gives a refill's last block back first: it differs only when a drain stops
+ * inside a refill's leftovers (a few blocks per list; following the kernel's order moves no
+ * figure of the lab or realdata recordings). Every drain run by a kworker is taken as
+ * vmstat_update's decay_pcp_high (the list's high set to its count, the cpu's pass grid from
+ * it): since "mm/page_alloc: remotely drain per-cpu lists" (2022) drain_all_pages drains other
+ * cpus' lists from its caller, so a kworker's drain is in practice the vmstat pass's, but that
+ * pass's drain_zone_pages (a remote list whose expire ran out) leaves pcp->high as it was, and a
+ * kworker's own free-path drain is no pass; neither shows in these recordings.
  *
  * It is a placement strategy (SimPlacement) under replay.c's loop: the records come in trace
  * order at their recorded times and take no time (no latency, no CPU queueing), the timeline and
