@@ -1211,7 +1211,14 @@ static ps_pfn_t fast_find_migrateblock(PsMachine *m, PsCompactControl *cc)
 static bool isolate_migratepages(PsMachine *m, PsCompactControl *cc)
 {
 	PsZone *z = cc->zone;
-	ps_pfn_t low = MAX(fast_find_migrateblock(m, cc), z->start_pfn);
+	/*
+	 * One fast_find_migrateblock call, as the kernel's `low_pfn = fast_find_migrateblock(cc)`,
+	 * and the zone-start clamp after it: inside MAX the search (its cost, fast_search_fail, the
+	 * migrate_pfn it moves) ran twice.
+	 */
+	ps_pfn_t low = fast_find_migrateblock(m, cc);
+
+	low = MAX(low, z->start_pfn);
 
 	while (pageblock_start(m, low) < cc->free_pfn) {
 		ps_pfn_t block = pageblock_start(m, low);
