@@ -84,26 +84,32 @@
  *   after: without --settle node 1 differs by 5,049 pages (2.32 %), 4,893 of them free in
  *     after.kpageflags and on a replay pcp list at the last record: cpu 0's frees of node-1
  *     pages at 7.73-7.75 s, on its remote list (about 22,900 pages at the last record). The
- *     vmstat worker's passes (refresh_cpu_vm_stats -> decay_pcp_high) drain that list 2,016
- *     pages (batch 63 << PCP_BATCH_SCALE_MAX) at a time: two are records (9.869 s, 10.961 s),
- *     the next ones come after tracing stopped (the lab's init: sleep 2, tracing_on 0, then
- *     snap.sh): after.buddyinfo, read first, has a third pass's 2,016 in the buddy, the
- *     kpageflags dump 2,721 more. The replay runs such passes (--settle SECONDS, pinned.c
- *     settle_passes, on cpu 0's 1 s grid from its last traced pass, oldest pages first), and
- *     SECONDS is an input, not read from the recording. What the timing allows is one pass:
- *     after.uptime 11.85 s is read just before the kpageflags dump (~0.3 s, as mid's dd took),
- *     the grid's next point after 11.846 s is 11.961 s, the one after 12.961 s; one pass (0.3 s
- *     or 1 s) leaves node 1 at 1.394 %. The test runs 2 s, which is chosen, the best of 1/2/3 s
- *     against this very dump: two passes, 4,032 pages, every one of them free in the dump; node
- *     1 0.467 % (861 still on the list, 156 as before), node 0 0.191 % (436 pages free in the
- *     replay, allocated after tracing stopped: flagless in after.kpageflags, page tables at
- *     mid); three passes 0.602 % (1,311 drained that the dump did not show yet). The second
- *     2,016 most likely stand for a free-path drain by the dump's own processes
- *     (free_frozen_page_commit at count == high drains nr_pcp_free, its free_count at the
- *     batch << 5 cap: mid's dd-267 freed a node-1 page on cpu 0), which lab-numa-settle shows
- *     in every traced snapshot window (480 = 15 << 5 node-1 pages on cpu 0, by cat, dd, idle)
- *     and the model does not have. lab-numa-settle has the passes as records
- *     (test_pinned_settle).
+ *     vmstat worker's passes (refresh_cpu_vm_stats -> decay_pcp_high) drain that list at most
+ *     2,016 pages (batch 63 << PCP_BATCH_SCALE_MAX) at a time; two are records (9.869 s,
+ *     10.961 s), then tracing stops (the lab's init: sleep 2, tracing_on 0, then snap.sh).
+ *     snap.sh reads zoneinfo first, then buddyinfo and the rest, uptime (11.85 s), and the
+ *     kpageflags dd last. after.zoneinfo has cpu 0's node-1 list at count 20,899 under high
+ *     22,911, the high the 10.961 s pass left: a pass would have lowered it (decay_pcp_high),
+ *     so none ran yet, and the ~2,000 pages gone from the list went back in one free-path
+ *     drain (free_frozen_page_commit at count >= high drains nr_pcp_free, its free_count at
+ *     the batch << 5 cap; nr_pcp_high leaves high alone) by the snapshot's own processes.
+ *     The one pass the timing allows comes during the dd: cpu 0's next grid point after the
+ *     last record (11.846 s) is 11.961 s, the one after 12.961 s, and the dd takes ~0.3 s
+ *     as mid's did. At count 20,899 that pass drains count - max(count - 2,016, high -
+ *     high / 8) = 20,899 - 20,048 = ~851 pages; 2,721 more of the list's pages are free in
+ *     the kpageflags dump than in after.buddyinfo, so free-path drains came during the dd
+ *     too. The model has the passes (--settle, pinned.c settle_passes, on cpu 0's 1 s grid
+ *     from its last traced pass, oldest pages first) but not the free-path drains, so its
+ *     list is still at ~22,900 when its pass runs, and the pass drains 2,016 where the kernel's
+ *     drained ~851 after the free-path drain. One pass (--settle 0.3 s, 1 s or auto) leaves
+ *     node 1 at 1.394 %. The test runs 2 s, which is chosen, the best of 1/2/3 s against
+ *     this very dump: two passes, 4,032 pages, every one of them free in the dump, standing
+ *     for the free-path drains and the one pass together; node 1 0.467 % (861 still on the
+ *     list, 156 as before), node 0 0.191 % (436 pages free in the replay, allocated after
+ *     tracing stopped: flagless in after.kpageflags, page tables at mid); three passes
+ *     0.602 % (1,311 drained that the dump did not show yet). lab-numa-settle shows such
+ *     free-path drains in every traced snapshot window (480 = 15 << 5 node-1 pages on cpu 0,
+ *     by cat, dd, idle) and has the passes as records (test_pinned_settle).
  */
 #include <glib/gstdio.h>
 #include <inttypes.h>
