@@ -1588,6 +1588,12 @@ static gboolean pinned_finish(PsSim *s, GError **error)
 		return FALSE;
 	if (p->pcps && !settle_passes(s, p, error))
 		return FALSE;
+	/*
+	 * The passes drained pages after the last record: the timeline's last row is then at the
+	 * dump's modelled time, after them, so that it and the final /proc files agree.
+	 */
+	if (p->pcps && p->settle_ns)
+		sim_sample(s, MAX(p->t_end + p->settle_ns, s->last_sample));
 	if (s->opts.after_kpageflags) {
 		p->compare_after = cJSON_CreateObject();
 		if (!compare_after(p, s->opts.after_kpageflags, s->opts.trace_cache_dir,
