@@ -1205,10 +1205,8 @@ static ps_pfn_t fast_find_migrateblock(PsMachine *m, PsCompactControl *cc)
  * we isolated something and proceed with migration. Or we failed and compact_zone should decide
  * if we should continue"), so that compact_zone checks compact_finished, drains and sets
  * finish_pageblock afresh for every block. Going on to the next blocks within one call carried
- * a finish_pageblock meant for the block last migrated from into blocks no migration came from:
- * on ftrace-press-thp-6.18 (fid-base -> this; kernel) pcp_drains 804 -> 756 (747), drain pages
- * 342,697 -> 337,337 (244,410), pgmigrate_success 54,749 -> 49,375 (65,581): whole-block
- * batches where the kernel takes 32 pages first.
+ * a finish_pageblock meant for the block last migrated from into blocks no migration came from,
+ * and made whole-block batches where the kernel takes COMPACT_CLUSTER_MAX (32) pages first.
  */
 static bool isolate_migratepages(PsMachine *m, PsCompactControl *cc)
 {
