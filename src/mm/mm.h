@@ -1120,6 +1120,12 @@ void ps_pcp_drain_all(PsMachine *m, PsZone *z);
  * stat_interval. ps_pcp_mark_cpu_active records that a CPU changed counters (alloc or free).
  */
 void ps_pcp_decay(PsMachine *m);
+/*
+ * decay_pcp_high's new pcp->high for a high above high_min: an eighth less, no lower than count
+ * - (batch << PCP_BATCH_SCALE_MAX) nor than high_min (ps_pcp_decay's rule; pinned --settle's
+ * passes use it on the lists the records show).
+ */
+int ps_pcp_decayed_high(const PsMachine *m, int count, int high, int batch, int high_min);
 static inline void ps_pcp_mark_cpu_active(PsMachine *m, int cpu)
 {
 	m->cpu_vmstat_dirty[cpu] |= 1;

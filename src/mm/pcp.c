@@ -478,15 +478,18 @@ void ps_pcp_drain_all(PsMachine *m, PsZone *zone)
 	}
 }
 
+int ps_pcp_decayed_high(const PsMachine *m, int count, int high, int batch, int high_min)
+{
+	return MAX(MAX(count - (batch << scale_max(m)), high - (high >> 3)), high_min);
+}
+
 /* decay_pcp_high: shrink an unused high by an eighth (never below high_min), drain above it. */
 static int decay_pcp_high(PsMachine *m, PsZone *z, PsPcp *pcp)
 {
-	int high_min = pcp->high_min, batch = pcp->batch, to_drain, todo = 0;
+	int high_min = pcp->high_min, to_drain, todo = 0;
 
 	if (pcp->high > high_min) {
-		pcp->high =
-		    MAX(MAX(pcp->count - (batch << scale_max(m)), pcp->high - (pcp->high >> 3)),
-			high_min);
+		pcp->high = ps_pcp_decayed_high(m, pcp->count, pcp->high, pcp->batch, high_min);
 		if (pcp->high > high_min)
 			todo++;
 	}

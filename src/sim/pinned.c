@@ -1421,9 +1421,7 @@ static void settle_pass(Pin *p, int cpu)
 			pc->dirty = false;
 		}
 		if (pc->high > high_min)
-			pc->high = MAX(MAX(pc->count - (batch << m->spec.pcp_batch_scale_max),
-					   pc->high - (pc->high >> 3)),
-				       high_min);
+			pc->high = ps_pcp_decayed_high(m, pc->count, pc->high, batch, high_min);
 		if (pc->count > pc->high)
 			settle_drain(p, cpu, z, pc->count - pc->high);
 		if (!pc->expire || !pc->count)
