@@ -14,6 +14,8 @@
 #define PS_CONFIG_NR_THP_MODES 4
 /* "never", "madvise", "always", "off": thp_mode 0..2, then THP not built */
 extern const char *const ps_config_thp_mode_names[PS_CONFIG_NR_THP_MODES];
+/* shmem_enabled spellings, by enum ps_shmem_huge */
+extern const char *const ps_config_shmem_huge_names[PS_NR_SHMEM_HUGE];
 /* hugepages-<size>kB/enabled spellings, by PS_THP_SIZE_* */
 extern const char *const ps_config_thp_size_mode_names[PS_NR_THP_SIZE_MODES];
 

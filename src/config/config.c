@@ -257,6 +257,30 @@ static gboolean parse_thp(CfgCtx *c, const cJSON *item, const char *path, PsConf
 			"\"%s\" is not one of always, madvise, never, off", s);
 }
 
+/*
+ * "shmem_enabled": tmpfs/shmem huge pages, one of /sys/kernel/mm/transparent_hugepage/
+ * shmem_enabled's values (the kernel's default never). Anything but never and deny needs THP
+ * built (shmem_parse_huge refuses them without has_transparent_hugepage).
+ */
+static gboolean parse_shmem_enabled(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	const char *s = NULL;
+
+	if (!cfg_string(c, item, path, &s))
+		return FALSE;
+	for (int i = 0; i < PS_NR_SHMEM_HUGE; i++) {
+		if (strcmp(s, ps_config_shmem_huge_names[i]))
+			continue;
+		if (!cfg->spec.thp_built && i != PS_SHMEM_NEVER && i != PS_SHMEM_DENY)
+			return cfg_fail(c, item, PS_CONFIG_ERROR_VALUE, path,
+					"\"%s\" needs THP (\"thp\" is \"off\"): never or deny", s);
+		cfg->spec.shmem_enabled = i;
+		return TRUE;
+	}
+	return cfg_fail(c, item, PS_CONFIG_ERROR_VALUE, path,
+			"\"%s\" is not one of always, within_size, advise, never, deny, force", s);
+}
+
 /* "hugepages": {"64kB": "always", ...}: hugepages-<size>kB/enabled of each anonymous THP size. */
 static gboolean parse_hugepages(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
 {
@@ -960,6 +984,7 @@ static const struct {
     {"thp", parse_thp},
     {"hugepages", parse_hugepages},
     {"page_cache", parse_page_cache},
+    {"shmem_enabled", parse_shmem_enabled},
     {"thread_size", parse_thread_size},
     {"va_bits", parse_va_bits},
     {"pcp_batch_scale_max", parse_pcp_batch_scale_max},

@@ -10,6 +10,13 @@
 #include "config/config-private.h"
 
 const char *const ps_config_thp_mode_names[] = {"never", "madvise", "always", "off"};
+const char *const ps_config_shmem_huge_names[PS_NR_SHMEM_HUGE] = {
+    [PS_SHMEM_NEVER] = "never",
+    [PS_SHMEM_ALWAYS] = "always",
+    [PS_SHMEM_WITHIN_SIZE] = "within_size",
+    [PS_SHMEM_ADVISE] = "advise",
+    [PS_SHMEM_DENY] = "deny",
+    [PS_SHMEM_FORCE] = "force"};
 const char *const ps_config_thp_size_mode_names[PS_NR_THP_SIZE_MODES] = {
     "default", "never", "madvise", "always", "inherit"};
 

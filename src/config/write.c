@@ -97,6 +97,9 @@ char *ps_config_to_json_full(const PsConfig *cfg)
 		if (spec->pagecache_max_order >= 0)
 			cJSON_AddNumberToObject(pc, "max_order", spec->pagecache_max_order);
 	}
+	if (spec->shmem_enabled != PS_SHMEM_NEVER)
+		cJSON_AddStringToObject(root, "shmem_enabled",
+					ps_config_shmem_huge_names[spec->shmem_enabled]);
 	if (spec->thread_size)
 		cJSON_AddNumberToObject(root, "thread_size", spec->thread_size);
 	if (spec->va_bits)

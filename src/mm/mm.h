@@ -527,6 +527,20 @@ typedef struct {
 } PsBootHistory;
 
 /* hugepages-<size>kB/enabled values (PS_THP_SIZE_DEFAULT: the kernel's boot default). */
+/*
+ * tmpfs/shmem huge pages: /sys/kernel/mm/transparent_hugepage/shmem_enabled and tmpfs's huge=
+ * mount option in one setting (mm/shmem.c SHMEM_HUGE_*; sim/pagecache.c shmem_folios).
+ */
+enum ps_shmem_huge {
+	PS_SHMEM_NEVER, /* the kernel's default (CONFIG_TRANSPARENT_HUGEPAGE_SHMEM_HUGE_NEVER) */
+	PS_SHMEM_ALWAYS,
+	PS_SHMEM_WITHIN_SIZE,
+	PS_SHMEM_ADVISE,
+	PS_SHMEM_DENY,
+	PS_SHMEM_FORCE,
+	PS_NR_SHMEM_HUGE
+};
+
 enum {
 	PS_THP_SIZE_DEFAULT,
 	PS_THP_SIZE_NEVER,
@@ -555,6 +569,7 @@ typedef struct {
 	uint32_t read_ahead_kb;	 /* the device's read_ahead_kb; 0 = 128 (VM_READAHEAD_PAGES) */
 	int file_large_folios;	 /* -1 default (yes: ext4 and xfs on 6.18), 0 no, 1 yes */
 	int pagecache_max_order; /* -1: MAX_PAGECACHE_ORDER, min(MAX_XAS_ORDER 11, PMD order) */
+	int shmem_enabled;	 /* enum ps_shmem_huge: tmpfs/shmem folio sizes; 0 never */
 	uint32_t thread_size;	 /* THREAD_SIZE in bytes; 0 = the arch's for the page size */
 	uint32_t va_bits;	 /* user virtual address bits (page-table levels); 0 = 48 */
 	int nr_cpus;

@@ -873,6 +873,8 @@ void ps_ra_init(PsRaState *ra);
 uint64_t ps_ra_max_pages(const PsMachine *m);
 /* The largest page-cache folio order: 0 without large-folio support (mapping_max_folio_order). */
 unsigned ps_pagecache_max_order(const PsMachine *m);
+/* MAX_PAGECACHE_ORDER, min(11, PMD order) or the config's page_cache.max_order; 0 without THP. */
+unsigned ps_max_pagecache_order(const PsMachineSpec *spec);
 /*
  * A read of req pages at index missed the page cache: page_cache_sync_ra (no window, or not
  * where the window ends) or page_cache_async_ra (index is where the last window ended) sets the

@@ -111,17 +111,21 @@ uint64_t ps_ra_max_pages(const PsMachine *m)
 	return MAX(kb * 1024 / m->page_size, 1);
 }
 
-unsigned ps_pagecache_max_order(const PsMachine *m)
+unsigned ps_max_pagecache_order(const PsMachineSpec *spec)
 {
-	const PsMachineSpec *spec = &m->spec;
 	unsigned order;
 
-	if (!spec->thp_built || spec->file_large_folios == 0)
+	if (!spec->thp_built)
 		return 0;
 	order = MIN(11u, spec->thp_order);
 	if (spec->pagecache_max_order >= 0)
 		order = (unsigned)spec->pagecache_max_order;
 	return MIN(order, spec->max_order);
+}
+
+unsigned ps_pagecache_max_order(const PsMachine *m)
+{
+	return m->spec.file_large_folios == 0 ? 0 : ps_max_pagecache_order(&m->spec);
 }
 
 /* get_init_ra_size: the first window of a sequential read of size pages. */

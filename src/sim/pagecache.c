@@ -12,6 +12,18 @@
  * readahead (do_page_cache_ra) when a large folio cannot be had or the window meets a page already
  * cached (the -EEXIST stop: the rest of the window at order 0), and filemap_create_folio for the
  * demanded page when readahead brought nothing; truncate_inode_pages_range for a remove.
+ * tmpfs/shmem pages (reason shmem) take no readahead: shmem_get_folio_gfp ->
+ * shmem_allowable_huge_orders -> shmem_alloc_and_add_folio -> shmem_alloc_folio, order 0 with
+ * the kernel's default shmem_enabled never (the 6.18-era tree read: AOSC-Tracking/linux
+ * mm/shmem.c). Modelled values of the config's shmem_enabled, which stands for both the sysfs
+ * file and tmpfs's huge= mount option (the kernel's tmpfs mounts take huge= and the sysfs
+ * value only at deny and force; one key because a recording names neither the mount nor its
+ * options): never and deny order 0; advise order 0 too (it wants a VM_HUGEPAGE mapping, and a
+ * cache_add names none); always every page-cache order from the largest down; within_size the
+ * orders whose aligned folio ends within the record's range (standing for i_size and the
+ * write's end, which the trace does not carry); force the PMD order. Not modelled: the
+ * per-size hugepages-<size>kB/shmem_enabled (anonymous shmem mappings only), the mTHP counters,
+ * shmem_unused_huge_shrink, swap.
  *
  * Simplifications (why acceptable):
  * - A cache_add is one read of the whole range; readahead never reaches past it (the file's size
@@ -280,6 +292,98 @@ static uint64_t write_folios(PsSim *s, int fi, uint64_t index, uint64_t last, in
 	return ns;
 }
 
+/*
+ * The huge orders a shmem page at index may take, as a mask (shmem_allowable_huge_orders for a
+ * page no mapping faults: shmem_huge_global_enabled), end the first index past the record.
+ */
+static uint64_t shmem_orders(const PsMachineSpec *spec, uint64_t index, uint64_t end)
+{
+	/* THP_ORDERS_ALL_FILE_DEFAULT's top: shmem_get_inode gives the mapping large folios
+	 * whatever page_cache.large_folios says of disk files */
+	unsigned top = ps_max_pagecache_order(spec);
+	uint64_t all = top ? ((2ull << top) - 1) & ~1ull : 0;
+
+	switch (spec->shmem_enabled) {
+	case PS_SHMEM_FORCE:
+		/* maybe_pmd_order: the PMD order, when the page cache can hold it */
+		return spec->thp_built && spec->thp_order <= top ? 1ull << spec->thp_order : 0;
+	case PS_SHMEM_ALWAYS:
+		return all;
+	case PS_SHMEM_WITHIN_SIZE:
+		/* shmem_get_orders_within_size: the orders up to the highest whose aligned folio
+		 * ends within the size */
+		for (unsigned o = top; o > 0; o--) {
+			uint64_t aligned_end = ((index >> o) + 1) << o;
+
+			if (aligned_end <= end)
+				return all & ((2ull << o) - 1);
+		}
+		return 0;
+	default:
+		/* never, deny; advise wants VM_HUGEPAGE, which a cache_add names no mapping for */
+		return 0;
+	}
+}
+
+/*
+ * tmpfs/shmem pages over [index, last] (cache_add reason shmem): shmem_get_folio_gfp, one page
+ * at a time, no readahead. For a page not cached: the allowed huge orders (shmem_orders), from
+ * the highest whose aligned range holds no cached page down (shmem_suitable_orders), each tried
+ * in turn at its aligned index with the THP fault's mask (vma_thp_gfp_mask without a vma:
+ * GFP_TRANSHUGE_LIGHT), then order 0 with the mapping's GFP_HIGHUSER_MOVABLE
+ * (shmem_alloc_and_add_folio -> shmem_alloc_folio -> folio_alloc_mpol): with shmem_enabled
+ * never, every page an order-0 allocation from the cpu's pcp lists, as an anonymous fault's.
+ */
+static uint64_t shmem_folios(PsSim *s, int fi, uint64_t index, uint64_t last, int cpu, int pi)
+{
+	const PsMachineSpec *spec = &s->m->spec;
+	uint64_t ns = 0;
+
+	while (index <= last) {
+		SimFile *f = file_at(s, (guint)fi);
+		uint64_t orders = shmem_orders(spec, index, last + 1);
+		uint32_t ri = REC_NONE;
+		unsigned order = 0;
+
+		if (sim_pgt_get(&f->pgt, index)) {
+			index++;
+			continue;
+		}
+		/* shmem_suitable_orders: the highest order whose range is empty, and below */
+		while (orders) {
+			order = 63u - (unsigned)__builtin_clzll(orders);
+			if (!range_used(f, index & ~((1ull << order) - 1), order))
+				break;
+			orders &= ~(1ull << order);
+		}
+		while (orders) {
+			uint64_t at;
+
+			order = 63u - (unsigned)__builtin_clzll(orders);
+			at = index & ~((1ull << order) - 1);
+			ri = folio_add(s, fi, PS_GFP_TRANSHUGE_LIGHT, order, at, cpu, pi, &ns);
+			if (ri == REC_RETRY)
+				return ns;
+			if (ri != REC_NONE) {
+				index = at + (1ull << order);
+				break;
+			}
+			orders &= ~(1ull << order);
+		}
+		if (ri != REC_NONE)
+			continue;
+		ri = folio_add(s, fi, PS_GFP_HIGHUSER_MOVABLE, 0, index, cpu, pi, &ns);
+		if (ri == REC_RETRY)
+			return ns;
+		if (ri == REC_NONE) {
+			s->cache.failed++;
+			break;
+		}
+		index++;
+	}
+	return ns;
+}
+
 uint64_t sim_op_cache_add(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	PsMachine *m = s->m;
@@ -292,6 +396,8 @@ uint64_t sim_op_cache_add(PsSim *s, const PsTraceEvent *ev, int cpu)
 	s->cache.adds++;
 	if (ev->reason == PS_CACHE_WRITE)
 		return write_folios(s, fi, first, last, cpu, pi);
+	if (ev->reason == PS_CACHE_SHMEM)
+		return shmem_folios(s, fi, first, last, cpu, pi);
 	while (index <= last) {
 		SimFile *f = file_at(s, (guint)fi);
 		uint32_t v = sim_pgt_get(&f->pgt, index);

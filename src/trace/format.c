@@ -47,7 +47,7 @@ const char *const ps_trace_op_names[PS_NR_TRACE_OPS] = {
 const char *const ps_cache_reason_names[PS_NR_CACHE_REASONS] = {
     [PS_CACHE_TRUNCATE] = "truncate", [PS_CACHE_UNLINK] = "unlink", [PS_CACHE_DROP] = "drop",
     [PS_CACHE_RECLAIM] = "reclaim",   [PS_CACHE_FAULT] = "fault",   [PS_CACHE_EXEC] = "exec",
-    [PS_CACHE_WRITE] = "write",
+    [PS_CACHE_WRITE] = "write",	      [PS_CACHE_SHMEM] = "shmem",
 };
 
 const char *const ps_free_reason_names[PS_NR_FREE_REASONS] = {
@@ -705,8 +705,8 @@ static gboolean ps_parse_reason(const char *s, bool add, enum ps_cache_reason *r
 	int r = 0;
 
 	if (add ? !ps_parse_name(s, ps_cache_reason_names, PS_CACHE_FAULT, PS_NR_CACHE_REASONS,
-				 "reason: unknown reason", " of a cache_add", "fault, exec", &r,
-				 error)
+				 "reason: unknown reason", " of a cache_add",
+				 "fault, exec, write, shmem", &r, error)
 		: !ps_parse_name(s, ps_cache_reason_names, 0, PS_NR_CACHE_REMOVE_REASONS,
 				 "reason: unknown reason", "", "truncate, unlink, drop, reclaim",
 				 &r, error))

@@ -3649,9 +3649,11 @@ static gboolean cache_record(Imp *im, const PsTraceEvent *e, GError **error)
  * the recording later deletes from the page cache, with neither a free nor a
  * mm_filemap_add_to_page_cache of that pfn in between, was such a page: a first pass over the
  * recording finds them, and the import writes a cache_add of the deleted file range where the
- * allocation was. Pages that stay in tmpfs past the recording's end, or that migration moved
- * before their deletion, are not found. The simulator keeps them as page cache (the kernel's
- * are swap-backed, on the anon LRU): the same until reclaim looks at them.
+ * allocation was, with reason shmem: the simulator sizes its folios as shmem_alloc_and_add_folio
+ * does (shmem_enabled), not by its readahead model. Pages that stay in tmpfs past the
+ * recording's end, or that migration moved before their deletion, are not found. The simulator
+ * keeps them as page cache (the kernel's are swap-backed, on the anon LRU): the same until
+ * reclaim looks at them.
  */
 typedef struct {
 	char file[40];
@@ -4086,6 +4088,7 @@ static gboolean shmem_add(Imp *im, const Line *l, uint64_t ts, GError **error)
 	ps_trace_event_init(&ev);
 	ev.t_ns = ts;
 	ev.op = PS_OP_CACHE_ADD;
+	ev.reason = PS_CACHE_SHMEM;
 	g_strlcpy(ev.file, a->file, sizeof(ev.file));
 	ev.offset = a->offset;
 	ev.len = (uint64_t)im->hdr.page_size << a->order;

@@ -60,7 +60,7 @@ extern const char *const ps_alloc_kind_names[PS_NR_ALLOC_KINDS]; /* "", "anon", 
 /*
  * Why page cache went (cache_remove's `reason`) or came (cache_add's: none for a read or
  * readahead, "fault" or "exec" for the window a page fault read, do_sync_mmap_readahead,
- * "write" for a folio a write made).
+ * "write" for a folio a write made, "shmem" for tmpfs/shmem pages).
  */
 enum ps_cache_reason {
 	PS_CACHE_TRUNCATE, /* truncate_inode_pages_range of a shrinking file */
@@ -74,6 +74,9 @@ enum ps_cache_reason {
 	/* cache_add: one folio a write made (write_begin -> __filemap_get_folio, its order from
 	 * the write's length), not readahead */
 	PS_CACHE_WRITE,
+	/* cache_add: tmpfs/shmem page cache (shmem_get_folio_gfp -> shmem_alloc_and_add_folio),
+	 * its folio sizes from shmem_enabled, not readahead */
+	PS_CACHE_SHMEM,
 	PS_NR_CACHE_REASONS
 };
 extern const char *const ps_cache_reason_names[PS_NR_CACHE_REASONS];

@@ -210,6 +210,37 @@ static void test_va_bits(void)
 		    "out of range [36, 57]");
 }
 
+/*
+ * shmem_enabled: the kernel's default never (not written back), every sysfs value read and
+ * written back; a misspelling, and a huge value without THP, refused.
+ */
+static void test_shmem_enabled(void)
+{
+	static const char *const names[] = {"never",  "always", "within_size",
+					    "advise", "deny",	"force"};
+	g_autoptr(PsConfig) plain = parse_ok("{\n" NODE0 "}\n");
+	g_autofree char *json0 = ps_config_to_json_full(plain);
+
+	g_assert_cmpint(plain->spec.shmem_enabled, ==, PS_SHMEM_NEVER);
+	g_assert_null(strstr(json0, "shmem_enabled"));
+	for (int i = 0; i < (int)G_N_ELEMENTS(names); i++) {
+		g_autofree char *text =
+		    g_strdup_printf("{\"shmem_enabled\": \"%s\",\n" NODE0 "}\n", names[i]);
+		g_autoptr(PsConfig) cfg = parse_ok(text);
+		g_autofree char *json = ps_config_to_json_full(cfg);
+		g_autoptr(PsConfig) again = parse_ok(json);
+
+		g_assert_cmpint(cfg->spec.shmem_enabled, ==, i);
+		g_assert_cmpint(again->spec.shmem_enabled, ==, i);
+		g_assert_true((strstr(json, "shmem_enabled") != NULL) == (i != PS_SHMEM_NEVER));
+	}
+	parse_fails("{\n\"shmem_enabled\": \"sometimes\",\n" NODE0 "}\n", PS_CONFIG_ERROR_VALUE, 2,
+		    "shmem_enabled", "not one of always, within_size, advise, never, deny, force");
+	parse_fails("{\"thp\": \"off\",\n\"shmem_enabled\": \"always\",\n" NODE0 "}\n",
+		    PS_CONFIG_ERROR_VALUE, 2, "shmem_enabled", "needs THP");
+	ps_config_free(parse_ok("{\"thp\": \"off\", \"shmem_enabled\": \"deny\",\n" NODE0 "}\n"));
+}
+
 static void test_write_atomic(void)
 {
 	g_autoptr(GError) error = NULL;
@@ -477,6 +508,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/parse/sysctl", test_sysctl);
 	g_test_add_func("/config/parse/va-bits", test_va_bits);
 	g_test_add_func("/config/parse/roundtrip", test_roundtrip);
+	g_test_add_func("/config/parse/shmem-enabled", test_shmem_enabled);
 	g_test_add_func("/config/parse/write-atomic", test_write_atomic);
 	g_test_add_func("/config/parse/int64-exact", test_int64_exact);
 	g_test_add_func("/config/parse/shipped", test_shipped);

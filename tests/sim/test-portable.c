@@ -341,6 +341,102 @@ static void test_cache_folios(void)
 }
 
 /*
+ * tmpfs/shmem pages (cache_add reason shmem): shmem_get_folio_gfp page by page, no readahead.
+ * A 1 MiB add at index 0, 4 KiB pages (256 pages; MAX_PAGECACHE_ORDER 9): shmem_enabled never,
+ * deny and advise (no VM_HUGEPAGE mapping) give 256 order-0 folios; always the largest
+ * page-cache order whose aligned range is empty, the PMD's 512 pages (one order-9 folio, past
+ * the record as the kernel's huge=always write is); within_size the largest that ends within
+ * the 256 pages (order 8); force the PMD order. within_size with page 2 added first (alone: no
+ * aligned folio above order 0 ends within its 3 pages) takes at each index the largest empty
+ * aligned range: order 1 at 0, page 3 at order 0, then orders 2..7 at 4, 8, .., 128
+ * (shmem_suitable_orders); always would have made page 2 a PMD folio. 64 KiB pages: the PMD order
+ * 13 is past MAX_PAGECACHE_ORDER 11, so force is order 0 (maybe_pmd_order); always takes order 11.
+ * The same range read without a reason is readahead's (order-0 and order-2.. folios).
+ */
+static void test_shmem(void)
+{
+	static const char *const add[] = {
+	    "{\"t\":0,\"op\":\"cache_add\",\"file\":\"0:40:2\",\"offset\":0,\"len\":1048576,"
+	    "\"reason\":\"shmem\"}",
+	};
+	static const char *const hole[] = {
+	    "{\"t\":0,\"op\":\"cache_add\",\"file\":\"0:40:2\",\"offset\":8192,\"len\":4096,"
+	    "\"reason\":\"shmem\"}",
+	    "{\"t\":1,\"op\":\"cache_add\",\"file\":\"0:40:2\",\"offset\":0,\"len\":1048576,"
+	    "\"reason\":\"shmem\"}",
+	};
+	static const struct {
+		unsigned ps;
+		const char *extra;
+		const char *const *lines;
+		size_t n;
+		double folios[12];
+	} cases[] = {
+	    {4096, "", add, 1, {256, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1}},
+	    {4096,
+	     "\"shmem_enabled\":\"deny\",",
+	     add,
+	     1,
+	     {256, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1}},
+	    {4096,
+	     "\"shmem_enabled\":\"advise\",",
+	     add,
+	     1,
+	     {256, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1}},
+	    {4096,
+	     "\"shmem_enabled\":\"always\",",
+	     add,
+	     1,
+	     {-1, -1, -1, -1, -1, -1, -1, -1, -1, 1, -1, -1}},
+	    {4096,
+	     "\"shmem_enabled\":\"within_size\",",
+	     add,
+	     1,
+	     {-1, -1, -1, -1, -1, -1, -1, -1, 1, -1, -1, -1}},
+	    {4096,
+	     "\"shmem_enabled\":\"force\",",
+	     add,
+	     1,
+	     {-1, -1, -1, -1, -1, -1, -1, -1, -1, 1, -1, -1}},
+	    {4096,
+	     "\"shmem_enabled\":\"within_size\",",
+	     hole,
+	     2,
+	     {2, 1, 1, 1, 1, 1, 1, 1, -1, -1, -1, -1}},
+	    {65536,
+	     "\"shmem_enabled\":\"force\",",
+	     add,
+	     1,
+	     {16, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1}},
+	    {65536,
+	     "\"shmem_enabled\":\"always\",",
+	     add,
+	     1,
+	     {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1}},
+	};
+	static const char *const read[] = {
+	    "{\"t\":0,\"op\":\"cache_add\",\"file\":\"0:40:2\",\"offset\":0,\"len\":1048576}",
+	};
+	g_autoptr(cJSON) ra = run(4096, "", read, 1);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(cJSON) sum = run(cases[i].ps, cases[i].extra, cases[i].lines, cases[i].n);
+		const cJSON *pc = cJSON_GetObjectItem(sum, "page_cache");
+
+		g_test_message("case %zu: %u %s", i, cases[i].ps, cases[i].extra);
+		for (unsigned o = 0; o < 12; o++) {
+			char k[24];
+
+			g_snprintf(k, sizeof(k), "folios_by_order.%u", o);
+			g_assert_cmpfloat(num(pc, k), ==, cases[i].folios[o]);
+		}
+	}
+	/* readahead's folios for the same range: 32 order-0 pages, then orders 2, 4, 5 */
+	g_assert_cmpfloat(num(cJSON_GetObjectItem(ra, "page_cache"), "folios_by_order.0"), ==, 32);
+	g_assert_cmpfloat(num(cJSON_GetObjectItem(ra, "page_cache"), "folios_by_order.5"), ==, 5);
+}
+
+/*
  * Anonymous mTHP: with hugepages-64kB "always" on 4 KiB pages a 1 MiB aligned mapping faults
  * 16 order-4 folios; a mapping that starts 32 KiB into a 64 KiB block faults its first 8 pages
  * as base pages (no aligned 64 KiB range fits there). "madvise" needs MADV_HUGEPAGE; the PMD
@@ -883,6 +979,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/portable/readahead", test_readahead);
 	g_test_add_func("/sim/portable/readahead-fault", test_readahead_fault);
 	g_test_add_func("/sim/portable/cache-folios", test_cache_folios);
+	g_test_add_func("/sim/portable/shmem", test_shmem);
 	g_test_add_func("/sim/portable/mthp", test_mthp);
 	g_test_add_func("/sim/portable/stack", test_stack);
 	g_test_add_func("/sim/portable/file-touch", test_file_touch);

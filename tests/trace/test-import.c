@@ -425,6 +425,43 @@ static void test_portable_ra_reason(void)
 }
 
 /*
+ * --portable: tmpfs pages (shmem_add_to_page_cache fires no tracepoint) are the movable
+ * allocations whose pfn the recording deletes from the page cache later with no free or add of
+ * it in between: a cache_add with reason shmem of the deleted range where the allocation was
+ * (two adjacent pages, one record), before a disk file's add (no reason). A movable page freed
+ * before the deletion of its pfn (0x502, then reused by the kernel) is not one.
+ */
+static void test_portable_shmem(void)
+{
+#define ALLOC(T, PFN)                                                                              \
+	"  churn-7 [000] .....  " T ": mm_page_alloc: page=01 pfn=" PFN " order=0 migratetype=1 "  \
+	"gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+#define DEL(T, PFN, OFS)                                                                           \
+	"  churn-7 [000] d....  " T ": mm_filemap_delete_from_page_cache: dev 0:40 ino 2 pfn=" PFN \
+	" ofs=" OFS " order=0\n"
+	static const char text[] =
+	    "# tracer: nop\n# entries-in-buffer/entries-written: 9/9   #P:2\n" ALLOC(
+		"1.000000", "0x500") ALLOC("1.000001", "0x501")
+		ALLOC("1.000002", "0x502") "  churn-7 [000] .....  1.000003: mm_page_free: page=01 "
+					   "pfn=0x502 order=0\n"
+					   "  churn-7 [000] .....  1.000004: "
+					   "mm_filemap_add_to_page_cache: dev 254:0 ino e1 "
+					   "pfn=0x600 ofs=0 order=0\n" DEL("1.000005", "0x500", "0")
+					       DEL("1.000006", "0x501", "4096")
+						   DEL("1.000007", "0x502", "8192");
+#undef ALLOC
+#undef DEL
+	static const struct want_add want[] = {
+	    {"0:40:2", 0, 8192, PS_CACHE_SHMEM},
+	    {"254:0:e1", 0, 4096, 0},
+	};
+	PsImportStats st;
+
+	assert_cache_adds(text, want, G_N_ELEMENTS(want), &st);
+	g_assert_cmpuint(st.port.shmem_adds, ==, 2);
+}
+
+/*
  * --portable: a page_cache_ra_order of a task and file ends that task's pending cache_add
  * record of the file (port_ra), so a read()'s sync window (index 0, size 8, async_size 6) and
  * the async step the same read triggers (page_cache_async_ra: index 8, order 2) are two
@@ -2726,6 +2763,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/portable-fork", test_portable_fork);
 	g_test_add_func("/trace/import/portable-kernel-fault", test_portable_kernel_fault);
 	g_test_add_func("/trace/import/portable-ra-reason", test_portable_ra_reason);
+	g_test_add_func("/trace/import/portable-shmem", test_portable_shmem);
 	g_test_add_func("/trace/import/portable-ra-cut", test_portable_ra_cut);
 	g_test_add_func("/trace/import/portable-ra-pairs", test_portable_ra_pairs);
 	g_test_add_func("/trace/import/portable-observed", test_portable_observed);

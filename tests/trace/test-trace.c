@@ -546,7 +546,7 @@ static void test_errors(void)
 	     "len: offset + len runs past the largest file offset", NULL},
 	    {"{\"t\":1,\"op\":\"cache_add\",\"file\":\"f\",\"offset\":0,\"len\":1,"
 	     "\"reason\":\"drop\"}",
-	     "reason: unknown reason \"drop\" of a cache_add (fault, exec)", NULL},
+	     "reason: unknown reason \"drop\" of a cache_add (fault, exec, write, shmem)", NULL},
 	    {"{\"t\":1,\"op\":\"cache_remove\",\"file\":\"f\",\"offset\":0,\"reason\":\"fault\"}",
 	     "reason: unknown reason \"fault\" (truncate, unlink, drop, reclaim)", NULL},
 	    {"{\"t\":1,\"op\":\"cache_remove\",\"file\":\"f\",\"offset\":0}",
