@@ -13,9 +13,25 @@ if [ ! -e /sys/kernel/tracing/trace ]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# the known workload: write and read back 8 MiB through the page cache, then allocate 8 MiB
-"$capture" --buffer-kb 32768 --zone-sample-ms 50 "$tmp/rec" -- sh -c "sleep 0.3; dd if=/dev/zero of=$tmp/f bs=64k count=128 2>/dev/null; cat $tmp/f >/dev/null; head -c 8388608 /dev/zero | od >/dev/null; rm -f $tmp/f"
+# --event: a name that is not SYSTEM[/EVENT] is refused before anything is recorded
+rc=0
+"$capture" --event 'sched/sched_switch/x' "$tmp/bad" -- true 2>"$tmp/bad.err" || rc=$?
+cat "$tmp/bad.err"
+[ "$rc" = 2 ] && [ ! -e "$tmp/bad" ] && grep -q "is not SYSTEM or SYSTEM/EVENT" "$tmp/bad.err"
+# the known workload: write and read back 8 MiB through the page cache, then allocate 8 MiB;
+# with one extra event under a filter (the sleep's switches away) and one this kernel lacks
+"$capture" --buffer-kb 32768 --zone-sample-ms 50 \
+	--event 'sched/sched_switch=prev_comm == "sleep"' --event 'nosuchsys/nosuch_event' \
+	"$tmp/rec" -- sh -c "sleep 0.3; dd if=/dev/zero of=$tmp/f bs=64k count=128 2>/dev/null; cat $tmp/f >/dev/null; head -c 8388608 /dev/zero | od >/dev/null; rm -f $tmp/f" \
+	2>"$tmp/capture.err"
+cat "$tmp/capture.err"
 test -s "$tmp/rec/trace.txt.gz"
+grep -q "event nosuchsys/nosuch_event not available on this kernel, skipped" "$tmp/capture.err"
+# sched_switch recorded (the sleep switched away at least once), and only the filter's lines
+switches=$(zcat "$tmp/rec/trace.txt.gz" | grep -c ' sched_switch: ' || true)
+others=$(zcat "$tmp/rec/trace.txt.gz" | grep ' sched_switch: ' | grep -vc 'prev_comm=sleep ' || true)
+echo "sched_switch $switches, not from sleep $others"
+[ "$switches" -ge 1 ] && [ "$others" = 0 ]
 # READ_AHEAD_KB: read_ahead_kb of the working directory's disk, as sysfs has it
 dev=$(stat -c '%Hd:%Ld' .)
 if [ -r "/sys/class/bdi/$dev/read_ahead_kb" ]; then
