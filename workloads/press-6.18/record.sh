@@ -15,7 +15,8 @@
 # 2. shrinks free memory to about FREE_MIB (default 400) MiB with a vm.nr_hugepages reservation
 #    (asked again while it grows), and what it could not take (free blocks below the huge page
 #    size) with FILL, a second clean file written to the page cache;
-# 3. records press-hog HOG_MIB [thp] (PROG ARGS) with tools/pagesim-capture.
+# 3. records press-hog HOG_MIB [thp] (PROG ARGS) with tools/pagesim-capture; EVENTS (one
+#    pagesim-capture --event argument a line, SYSTEM[/EVENT][=FILTER]) records more tracepoints.
 # On exit (also on error or a signal) vm.nr_hugepages goes back to what it was and FILL is
 # removed. A watchdog
 # releases the reservation at once if MemAvailable falls below KEEP_MIB (default 4096) MiB, so
@@ -114,5 +115,9 @@ echo "record.sh: MemFree $(meminfo MemFree) MiB when recording starts" >&2
 
 zone=()
 [ -z "$offline" ] || zone=(--zone-sample-ms "$zone_ms")
-"$capture" --buffer-kb 262144 "${zone[@]}" "$out" -- "$out.hog" "$@"
+more=()
+while IFS= read -r ev; do
+	[ -z "$ev" ] || more+=(--event "$ev")
+done <<<"${EVENTS:-}"
+"$capture" --buffer-kb 262144 "${zone[@]}" "${more[@]}" "$out" -- "$out.hog" "$@"
 rm -f "$out.hog"
