@@ -1768,6 +1768,37 @@ static void test_checksum_sum(void)
 	}
 }
 
+/*
+ * ps_checksum_sum of a payload large enough to be summed on two threads (16 MiB and up, on a
+ * machine with more than one cpu): the same value as word by word, at lengths whose halves end
+ * inside a block and with a tail, and a bit flipped on either side of the split changes it.
+ */
+static void test_checksum_sum_split(void)
+{
+	const gsize len = ((gsize)24 << 20) + 45;
+	g_autoptr(GRand) rnd = g_rand_new_with_seed(17);
+	g_autofree uint8_t *buf = g_malloc(len + 16);
+	uint64_t sum;
+
+	for (gsize i = 0; i < (len + 16) / 4; i++) {
+		guint32 v = g_rand_int(rnd);
+
+		memcpy(buf + 4 * i, &v, 4);
+	}
+	for (gsize a = 0; a < 3; a++)
+		for (gsize cut = 0; cut < 100; cut += 33)
+			sum_same(buf + a, len - cut);
+	sum = ps_checksum_sum(buf, len);
+	for (int side = 0; side < 2; side++) {
+		gsize at = side ? len - 1000 : 1000;
+
+		buf[at] ^= 4;
+		g_assert_cmpuint(ps_checksum_sum(buf, len), !=, sum);
+		buf[at] ^= 4;
+	}
+	g_assert_cmpuint(ps_checksum_sum(buf, len), ==, sum);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -1778,6 +1809,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/util/lines/read-all", test_lines_read_all);
 	g_test_add_func("/util/lines/read-all-cached", test_filecache);
 	g_test_add_func("/util/checksum/sum", test_checksum_sum);
+	g_test_add_func("/util/checksum/sum-split", test_checksum_sum_split);
 	g_test_add_func("/util/lines/sha256-hex", test_sha256_hex);
 	g_test_add_func("/util/lines/digest-memo", test_digest_memo);
 	g_test_add_func("/util/atomic/commit", test_atomic_commit);
