@@ -319,10 +319,31 @@ static void mapped_zero_tail(uint8_t *p, gsize from, gsize len)
 		ps_advise_huge(p + from, pad_page(len) - from);
 }
 
-void ps_state_mapped(PsStateTable *t, const char *name, void *p, gsize len)
+/*
+ * A room's mapped array (ps_state_room): the file is mapped only up to the last 2 MiB boundary
+ * of the address space inside the stored bytes, and the stored bytes past it are copied into
+ * the room's own memory, which is zero there (the room's contract) and asks for huge pages.
+ * A room grows past its stored end while the run adds to it, and its most recent entries, the
+ * ones the run rewrites, are the last stored: mapped, each 4 KiB page of them was a fault of
+ * its own (a copy-on-write, or a fresh page up to the next 2 MiB boundary, where the room's
+ * huge pages begin); copied, they and the growth up to that boundary are one huge page
+ * (ftrace-press-thp-6.18: policy.fo and recs, about 560 fewer page faults a warm run). The
+ * copy is under 2 MiB an array.
+ */
+#define STATE_HUGE ((uintptr_t)2 << 20)
+
+static gsize room_mapped_part(const void *p, gsize stored)
+{
+	uintptr_t a = (uintptr_t)p, end = (a + stored) & ~(STATE_HUGE - 1);
+
+	return end > a ? (gsize)(end - a) : 0;
+}
+
+static void state_mapped(PsStateTable *t, const char *name, void *p, gsize len, bool in_room)
 {
 	const uint8_t *d;
 	uint64_t skip, stored;
+	gsize part;
 
 	if (!t->loading) {
 		guint at;
@@ -357,6 +378,14 @@ void ps_state_mapped(PsStateTable *t, const char *name, void *p, gsize len)
 	}
 	d = t->in + skip;
 	t->in = d + stored;
+	if (in_room) {
+		/* the room is zero past the copy: nothing to clear */
+		part = room_mapped_part(p, MIN(stored, len));
+		if (part && !map_over(t, p, part, t->file_off + (uint64_t)(d - t->start)))
+			part = 0;
+		memcpy((uint8_t *)p + part, d + part, MIN(stored, len) - part);
+		return;
+	}
 	if (stored && !map_over(t, p, MIN(stored, len), t->file_off + (uint64_t)(d - t->start))) {
 		memcpy(p, d, MIN(stored, len));
 		if (stored < len)
@@ -364,6 +393,11 @@ void ps_state_mapped(PsStateTable *t, const char *name, void *p, gsize len)
 		return;
 	}
 	mapped_zero_tail(p, stored, len);
+}
+
+void ps_state_mapped(PsStateTable *t, const char *name, void *p, gsize len)
+{
+	state_mapped(t, name, p, len, false);
 }
 
 /*
@@ -379,7 +413,7 @@ void ps_state_mapped(PsStateTable *t, const char *name, void *p, gsize len)
 void ps_state_room(PsStateTable *t, const char *name, void *p, gsize len)
 {
 	if (len >= STATE_ROOM_MAP_MIN)
-		ps_state_mapped(t, name, p, len);
+		state_mapped(t, name, p, len, true);
 	else
 		ps_state_sparse(t, name, p, len);
 }

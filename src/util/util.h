@@ -171,7 +171,8 @@ void ps_state_sparse(PsStateTable *t, const char *name, void *p, gsize len);
 void ps_state_mapped(PsStateTable *t, const char *name, void *p, gsize len);
 /*
  * ps_state_room: an array at the start of a PsRoom (page-aligned, all zero past what the walk
- * restores): mapped when it is large, sparse otherwise (state.c says where and why).
+ * restores): mapped when it is large (up to its last 2 MiB boundary, the rest copied into the
+ * room's huge pages), sparse otherwise (state.c says where and why).
  */
 void ps_state_room(PsStateTable *t, const char *name, void *p, gsize len);
 void ps_state_table_set_file(PsStateTable *t, int fd, uint64_t offset);

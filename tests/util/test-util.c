@@ -1521,13 +1521,16 @@ static void test_state_mapped_tail(void)
 
 /*
  * ps_state_room: an array under 8 MiB is stored sparse (its zero chunks left out, copied back,
- * never mapped), one of 8 MiB or more mapped from the file with its zero tail left out.
+ * never mapped), one of 8 MiB or more with its zero tail left out, and restored into a room
+ * mapped from the file up to the last 2 MiB boundary inside its stored bytes, the rest of them
+ * copied into the room's own memory.
  */
 static void test_state_room(void)
 {
-	gsize small_len = 64 * 1024, big_len = (gsize)8 << 20, len;
+	gsize small_len = 64 * 1024, big_len = (gsize)8 << 20, len, huge = (gsize)2 << 20;
 	uint8_t *small = ps_map0_huge(small_len), *small2 = ps_map0_huge(small_len);
-	uint8_t *big = ps_map0_huge(big_len), *big2 = ps_map0_huge(big_len);
+	uint8_t *big = ps_map0_huge(big_len), *big2;
+	PsRoom room = {0};
 	g_autoptr(PsStateTable) save = ps_state_table_new_save();
 	g_autoptr(PsStateTable) load = NULL;
 	g_autofree char *dir = g_dir_make_tmp("ps-state-XXXXXX", NULL);
@@ -1536,13 +1539,19 @@ static void test_state_room(void)
 	const uint8_t *bytes;
 	int fd;
 
+	ps_room_grow(&room, big_len);
+	big2 = room.base; /* 2 MiB-aligned */
 	small[100] = 1;
-	big[4096 + 5] = 2; /* the first two pages stored, the rest of the 8 MiB a zero tail */
+	/* stored: the first 3 MiB and a page, the rest of the 8 MiB a zero tail */
+	big[4096 + 5] = 2;
+	big[huge - 1] = 3;
+	big[huge + 7] = 4;
+	big[3 * huge / 2 + 4096 + 9] = 5;
 	ps_state_room(save, "small", small, small_len);
 	ps_state_room(save, "big", big, big_len);
 	bytes = ps_state_table_bytes(save, &len);
-	/* the small one's chunk and bitmap, the big one's two pages and alignment, two heads */
-	g_assert_cmpuint(len, <, 4 * 4096 + 2 * 48 + 64);
+	/* the small one's chunk and bitmap, the big one's stored pages and alignment, two heads */
+	g_assert_cmpuint(len, <, 4 * 4096 + 3 * huge / 2 + 2 * 4096 + 2 * 48 + 64);
 	file = state_file(path, bytes, len, &fd);
 	load = ps_state_table_new_load(bytes, len);
 	ps_state_table_set_file(load, fd, 4096);
@@ -1554,13 +1563,15 @@ static void test_state_room(void)
 	g_assert_cmpmem(big, big_len, big2, big_len);
 	g_assert_false(mapped_from(small2, "room.state"));
 	g_assert_true(mapped_from(big2, "room.state"));
-	g_assert_false(mapped_from(big2 + 2 * 4096, "room.state"));
+	g_assert_true(mapped_from(big2 + huge - 1, "room.state"));
+	g_assert_false(mapped_from(big2 + huge, "room.state"));
+	g_assert_false(mapped_from(big2 + 3 * huge / 2 + 4096, "room.state"));
 	g_unlink(path);
 	g_rmdir(dir);
 	ps_unmap_huge(small, small_len);
 	ps_unmap_huge(small2, small_len);
 	ps_unmap_huge(big, big_len);
-	ps_unmap_huge(big2, big_len);
+	ps_room_free(&room);
 }
 
 /* A file of size bytes in dir, last used (atime and mtime) at t seconds. */
