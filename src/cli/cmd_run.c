@@ -234,7 +234,8 @@ int ps_cmd_run(int argc, char **argv)
 	     "pinned: the idle machine's vmstat passes (pcp decay and remote drains) on each cpu's "
 	     "stat_interval grid up to this long after the last record, before --compare-after: "
 	     "when the dump was read (no default); auto: until the dump's end derived from its "
-	     "NAME.uptime and the --compare-at pid:N dump's (offset and length)",
+	     "NAME.uptime and the --compare-at pid:N dump's (offset and length), the pcp lists "
+	     "first set from its NAME.zoneinfo",
 	     "SECONDS"},
 	    {"trace-cache", 0, 0, G_OPTION_ARG_FILENAME, &cache_opt,
 	     "Binary trace cache directory (default: $PAGESIM_TRACE_CACHE, else "

@@ -105,6 +105,12 @@ cJSON *ps_boot_history_to_json(const PsMachineSpec *spec);
 
 /* ---- mirroring a machine from /proc (config/from_proc.c) ---------------------------------- */
 
+/* One cpu's pageset of a zone as /proc/zoneinfo printed it (-1: not printed). */
+typedef struct {
+	int count;
+	int high;
+} PsZoneinfoPageset;
+
 /* One zone as /proc/zoneinfo printed it. Fields a kernel version does not print stay unset. */
 typedef struct {
 	int node;
@@ -120,8 +126,9 @@ typedef struct {
 	int nr_protection; /* entries printed: 5 on 6.x, 4 on old kernels */
 	bool has_start_pfn;
 	uint64_t start_pfn;
-	int nr_pagesets; /* cpus listed under pagesets */
-	int pcp_batch;	 /* of the first cpu listed; -1 if none */
+	int nr_pagesets;	     /* cpus listed under pagesets */
+	PsZoneinfoPageset *pagesets; /* [nr_pagesets], in the order listed */
+	int pcp_batch;		     /* of the first cpu listed; -1 if none */
 	int pcp_high;
 	int pcp_high_min; /* -1 when not printed (kernels before 6.7) */
 	int pcp_high_max;

@@ -48,6 +48,8 @@ void ps_zoneinfo_free(PsZoneinfo *zi)
 {
 	if (!zi)
 		return;
+	for (int i = 0; i < zi->nr_zones; i++)
+		g_free(zi->zones[i].pagesets);
 	g_free(zi->zones);
 	g_free(zi);
 }
@@ -143,6 +145,10 @@ static gboolean zi_pageset_field(PsZoneinfoZone *z, const char *key, const char 
 
 		return zi_fail(error, filename, line, what);
 	}
+	if (rc > 0 && cpu >= 0 && cpu < z->nr_pagesets && !strcmp(key, "count"))
+		z->pagesets[cpu].count = v;
+	if (rc > 0 && cpu >= 0 && cpu < z->nr_pagesets && !strcmp(key, "high"))
+		z->pagesets[cpu].high = v;
 	if (rc == 0 || !strcmp(key, "count"))
 		return TRUE;
 	if (!strcmp(key, "high"))
@@ -184,6 +190,8 @@ static gboolean zi_zone_line(PsZoneinfoZone *z, const char *s, bool *in_pagesets
 	}
 	if (g_str_has_prefix(s, "cpu:")) {
 		*cpu = z->nr_pagesets++;
+		z->pagesets = g_renew(PsZoneinfoPageset, z->pagesets, z->nr_pagesets);
+		z->pagesets[*cpu].count = z->pagesets[*cpu].high = -1;
 		return TRUE;
 	}
 	if (g_str_has_prefix(s, "vm stats threshold:")) {
@@ -243,6 +251,11 @@ static gboolean zi_zone_line(PsZoneinfoZone *z, const char *s, bool *in_pagesets
 	return TRUE;
 }
 
+static void zi_zone_clear(gpointer data)
+{
+	g_free(((PsZoneinfoZone *)data)->pagesets);
+}
+
 PsZoneinfo *ps_zoneinfo_parse(const char *text, const char *filename, GError **error)
 {
 	g_autoptr(PsZoneinfo) zi = g_new0(PsZoneinfo, 1);
@@ -252,6 +265,7 @@ PsZoneinfo *ps_zoneinfo_parse(const char *text, const char *filename, GError **e
 	bool in_pagesets = false;
 	int cpu = -1;
 
+	g_array_set_clear_func(zones, zi_zone_clear);
 	for (int i = 0; lines[i]; i++) {
 		const char *s = lines[i];
 		int node;

@@ -74,17 +74,19 @@
  *
  * --settle SECONDS runs the vmstat passes of an idle machine after the last record before the
  * comparison with the after dump (settle_passes): a dump read once tracing stopped (the lab's
- * `after`) shows the pcp pages those passes gave back with no record (realdata 4k-numa: 4,893
- * node-1 pages of cpu 0's remote list). It keeps each list's blocks in the order they went on
- * it and its high as the drain records show it (PinPcp). SECONDS is an input, not derived from
- * the recording: when the dump was read after the last record, so how many passes it saw.
- * Simplification: the passes run every stat_interval; the kernel's work is deferrable and runs
- * late on an idle cpu. On realdata 4k-numa the timing allows one pass (last traced pass 10.961
- * s, last record 11.846 s, after.uptime 11.85 s, the dump's read ~0.3 s): node 1 after 2.32 % ->
- * 1.39 %; test-qemu's 2 s (two passes, 0.47 %) is chosen as the best of 1/2/3 s against that
- * dump, its second 2,016 most likely standing for a free-path drain by the dump's own processes
- * (free_frozen_page_commit at count == high), which this model does not have. `--settle auto`
- * derives the dump's read from the recording (settle_auto: one pass there, 1.39 %).
+ * `after`) shows the pcp pages those passes gave back with no record. It keeps each list's
+ * blocks in the order they went on it and its high as the drain records show it (PinPcp).
+ * SECONDS is an input, not derived from the recording: when the dump was read after the last
+ * record, so how many passes it saw. Simplification: the passes run every stat_interval; the
+ * kernel's work is deferrable and runs late on an idle cpu. `--settle auto` derives it all
+ * from the recording instead: the dump's read from the dumps' NAME.uptime (settle_auto), the
+ * lists as after.zoneinfo shows them just before it (settle_observe: the free-path drains the
+ * dump's own processes caused, free_frozen_page_commit at count >= high, which no record
+ * shows), then the passes due during the read, each followed by such a free-path drain where
+ * zoneinfo showed one (settle_pass). Realdata 4k-numa, node 1 after: 2.320 % without, 1.394 %
+ * with the one pass the timing allows, 0.080 % with zoneinfo's lists (cpu 0's node-1 list:
+ * 2,012 before zoneinfo, 851 by the pass, 2,012 by the free path; --settle 1s/2s/3s give
+ * 1.394/0.467/0.602 %); 64K 0.595 -> 0.305 % (zoneinfo's count 103 under the replay's).
  * Two more simplifications of --settle. A pcp refill's blocks are ordered as if each were the
  * newest free, on their pageblock type's list; rmqueue_bulk adds them at the tail of the
  * allocation type's list (list_add_tail, on a list __rmqueue_pcplist found empty), so
@@ -149,6 +151,9 @@ typedef struct {
 	bool in_drain;	/* the last record that changed the list was a drain */
 	bool decay_run; /* that drain run is the vmstat worker's */
 	bool dirty;	/* a record changed the zone's counters on this cpu since the last pass */
+	/* --settle auto, from after.zoneinfo (settle_observe): */
+	int unknown;	/* pages the kernel's list holds beyond the replay's */
+	int free_drain; /* the free-path drain it shows (nr_pcp_free), 0: none seen */
 } PinPcp;
 
 /* The pinned replay's state beside the machine: what mm/ does not know about the recording. */
@@ -229,6 +234,16 @@ struct SimPin {
 	uint64_t at_first_ns, at_last_ns;
 	double dump_start_s, dump_end_s; /* the after dump's read on the trace clock (auto) */
 	uint64_t settle_ns;		 /* from the last record to the last grid point counted */
+	/*
+	 * --settle auto: pages allocated on each cpu so far, and at the in-trace dump's shell's
+	 * first record and its second cat's, before which its first cat read zoneinfo
+	 * (settle_note_dump); the pages drained to after.zoneinfo's counts and by free-path
+	 * drains after a pass (settle_observe, settle_pass)
+	 */
+	uint64_t *cpu_alloc, *sh_alloc, *zi_alloc;
+	int dump_cats;
+	bool zoneinfo_seen;
+	uint64_t observed_pages[PS_MAX_NODES], free_path_pages[PS_MAX_NODES];
 };
 typedef SimPin Pin;
 
@@ -1283,6 +1298,11 @@ static gboolean pinned_start(PsSim *s, GError **error)
 		p->pcp_seq = g_new0(uint32_t, n);
 		p->kworkers = g_hash_table_new(g_direct_hash, g_direct_equal);
 		p->last_pass_ns = g_new0(uint64_t, (gsize)p->nr_cpus);
+		if (s->opts.settle_auto && s->opts.compare_at_pid > 0) {
+			p->cpu_alloc = g_new0(uint64_t, (gsize)p->nr_cpus);
+			p->sh_alloc = g_new0(uint64_t, (gsize)p->nr_cpus);
+			p->zi_alloc = g_new0(uint64_t, (gsize)p->nr_cpus);
+		}
 	}
 	p->named_mt =
 	    g_malloc(((s->m->map.end_pfn - s->m->map.base_pfn) >> s->m->pageblock_order) + 1);
@@ -1302,6 +1322,35 @@ static gboolean pinned_start(PsSim *s, GError **error)
 	return TRUE;
 }
 
+/*
+ * --settle auto: the pages the in-trace dump's processes allocated on each cpu before its
+ * zoneinfo read. The qemu lab's snap.sh is a shell that cats zoneinfo first, then the other
+ * files, uptime, and reads kpageflags with dd (the --compare-at pid); tracing shows only the
+ * first record of each process (its proc record), so the window is from the last shell's first
+ * record before the dd to its second cat's. The after dump's processes make about as many
+ * before after.zoneinfo is read, from the newest end of the lists (settle_observe).
+ */
+static void settle_note_dump(PsSim *s, Pin *p, const PsTraceEvent *ev)
+{
+	gsize bytes = (gsize)p->nr_cpus * sizeof(*p->cpu_alloc);
+
+	if (!p->cpu_alloc || p->at_seen)
+		return;
+	if (ev->op == PS_OP_ALLOC && !ev->failed && ev->cpu >= 0 && ev->cpu < p->nr_cpus &&
+	    ev->order >= 0 && ps_pcp_allowed_order(p->m, (unsigned)ev->order))
+		p->cpu_alloc[ev->cpu] += 1ull << ev->order;
+	if (ev->pid == s->opts.compare_at_pid && p->dump_cats < 2)
+		memcpy(p->zi_alloc, p->cpu_alloc, bytes);
+	if (ev->op != PS_OP_PROC)
+		return;
+	if (!strcmp(ev->comm, "sh")) {
+		memcpy(p->sh_alloc, p->cpu_alloc, bytes);
+		p->dump_cats = 0;
+	} else if (!strcmp(ev->comm, "cat") && ++p->dump_cats == 2) {
+		memcpy(p->zi_alloc, p->cpu_alloc, bytes);
+	}
+}
+
 /* The records that move pages act on the machine; all are counted. They take no time. */
 static uint64_t pinned_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
@@ -1310,6 +1359,7 @@ static uint64_t pinned_exec(PsSim *s, const PsTraceEvent *ev, int cpu)
 	if (p->named && !p->cut_done && cut_reached(s, ev))
 		take_cut(p, ev->t_ns);
 	p->t_end = ev->t_ns;
+	settle_note_dump(s, p, ev);
 	if (s->opts.compare_at_pid > 0 && ev->pid == s->opts.compare_at_pid) {
 		if (!p->at_seen)
 			p->at_first_ns = ev->t_ns;
@@ -1389,7 +1439,6 @@ static int settle_drain(Pin *p, int cpu, PsZone *z, int n)
 		give_back(p, z, b->pfn, b->order);
 		drained += 1 << b->order;
 	}
-	p->settle_pages[z->node] += (uint64_t)drained;
 	return drained;
 }
 
@@ -1402,6 +1451,13 @@ static int settle_drain(Pin *p, int cpu, PsZone *z, int n)
  * min(count, batch) pages back (drain_zone_pages); a local one's expire is cleared. Each drain
  * changes NR_FREE_PAGES on this cpu, so the next pass sets expire to 3 again: drain_zone_pages
  * comes only after three passes that drained nothing (lab-numa-settle: none in 10 s).
+ * The kernel's count is the replay's plus the pages after.zoneinfo showed it does not know
+ * (unknown); the drains take the replay's own oldest pages (see settle_observe). A list on
+ * which after.zoneinfo showed the dump's processes freeing (free_drain) is at count == high
+ * after the pass drained, so their next free drains it again (free_frozen_page_commit:
+ * count >= high, nr_pcp_free = clamp(free_count, batch, high - batch), free_count as that
+ * drain showed it: it only halves on an allocation from the list, rmqueue_pcplist; read in the
+ * same tree).
  */
 static void settle_pass(Pin *p, int cpu)
 {
@@ -1410,21 +1466,30 @@ static void settle_pass(Pin *p, int cpu)
 	for (int i = 0; i < m->nr_zones; i++) {
 		PsZone *z = &m->zones[i];
 		PinPcp *pc = &p->pcps[cpu * m->nr_zones + i];
-		int batch, high_min;
+		int batch, high_min, count, n;
 
 		if (!z->pcp || cpu >= m->nr_cpus)
 			continue;
 		batch = z->pcp[cpu].batch ? z->pcp[cpu].batch : z->pageset_batch;
 		high_min = z->pcp[cpu].high_min ? z->pcp[cpu].high_min : z->pageset_high_min;
+		count = pc->count + pc->unknown;
 		if (pc->dirty) {
 			pc->expire = 3;
 			pc->dirty = false;
 		}
 		if (pc->high > high_min)
-			pc->high = ps_pcp_decayed_high(m, pc->count, pc->high, batch, high_min);
-		if (pc->count > pc->high)
-			settle_drain(p, cpu, z, pc->count - pc->high);
-		if (!pc->expire || !pc->count)
+			pc->high = ps_pcp_decayed_high(m, count, pc->high, batch, high_min);
+		if (count > pc->high) {
+			n = settle_drain(p, cpu, z, count - pc->high);
+			p->settle_pages[z->node] += (uint64_t)n;
+			if (pc->free_drain && pc->high >= batch) {
+				n = settle_drain(p, cpu, z,
+						 CLAMP(pc->free_drain, batch, pc->high - batch));
+				p->free_path_pages[z->node] += (uint64_t)n;
+			}
+			count = pc->count + pc->unknown;
+		}
+		if (!pc->expire || !count)
 			continue;
 		if (z->node == m->spec.cpu_node[cpu]) {
 			pc->expire = 0;
@@ -1432,7 +1497,7 @@ static void settle_pass(Pin *p, int cpu)
 		}
 		if (--pc->expire)
 			continue;
-		settle_drain(p, cpu, z, MIN(pc->count, batch));
+		p->settle_pages[z->node] += (uint64_t)settle_drain(p, cpu, z, MIN(count, batch));
 	}
 }
 
@@ -1511,6 +1576,92 @@ static gboolean settle_auto(PsSim *s, Pin *p, uint64_t *until, GError **error)
 }
 
 /*
+ * --settle auto: the pcp lists as after.zoneinfo shows them, read by the after dump's first cat
+ * shortly before its kpageflags read (snap.sh): each cpu's count and high per zone. A list the
+ * replay holds more pages on than zoneinfo's count, by more than the dump's processes allocate
+ * before that read (settle_note_dump; an allocation takes the list's newest pages), was
+ * drained meanwhile with no record, from its tail (free_pcppages_bulk; realdata 4k-numa: cpu
+ * 0's node-1 list at count 20,899 under high 22,911, the replay's at 22,212): the replay gives
+ * back its oldest pages (settle_drain's order). How many: where the list's last record was the
+ * vmstat pass's drain (decay_pcp_high leaves count == high) and no pass of that cpu was due
+ * before the dump, the kernel's count was zoneinfo's high then, and it lost high - count; that
+ * was a free-path drain by the dump's own processes (free_frozen_page_commit, nr_pcp_high
+ * leaves high as it is), and its size is nr_pcp_free (free_drain, used again after a pass:
+ * settle_pass). Else the list is drained to zoneinfo's count. The replay's list lacks pages
+ * the kernel's holds (on it since before the trace, or put there by something no record
+ * shows: realdata 4k-numa, 699 on that list at its last traced pass, 22,911 - 22,212); they
+ * are taken as newer than those drained, which the dump bears out there (every page it shows
+ * given back is one the replay held on the list) and are kept as `unknown` for the passes'
+ * arithmetic. Every list's high is set to zoneinfo's. Simplifications: the passes that fall
+ * between the zoneinfo read and the dump's start (the other cats, ~30 ms at mid) are not run;
+ * a free-path drain starts at the freed page's list (free_pcppages_bulk's pindex), here at list
+ * 0 as decay_pcp_high's does. A dump without a NAME.zoneinfo beside it is compared with the
+ * lists as the records left them (the report says so).
+ */
+static gboolean settle_observe(PsSim *s, Pin *p, GError **error)
+{
+	PsMachine *m = s->m;
+	const char *after = s->opts.after_kpageflags;
+	g_autofree char *dir = g_path_get_dirname(after);
+	g_autofree char *path = ps_snapshot_sibling(after, dir, "zoneinfo");
+	g_autofree char *text = NULL;
+	g_autoptr(PsZoneinfo) zi = NULL;
+	uint64_t iv = MAX(m->sysctl.stat_interval_ns, 1);
+	uint64_t start = (uint64_t)(p->dump_start_s * 1e9 + 0.5);
+
+	if (!g_file_get_contents(path, &text, NULL, NULL)) {
+		g_string_append_printf(s->report,
+				       "no %s: the pcp lists as the records left them (--settle "
+				       "auto)\n",
+				       path);
+		return TRUE;
+	}
+	zi = ps_zoneinfo_parse(text, path, error);
+	if (!zi)
+		return FALSE;
+	p->zoneinfo_seen = true;
+	g_string_append_printf(s->report, "pcp lists set from %s (--settle auto):\n", path);
+	for (int c = 0; c < p->nr_cpus && c < m->nr_cpus; c++) {
+		int64_t allowed = p->cpu_alloc ? (int64_t)(p->zi_alloc[c] - p->sh_alloc[c]) : 0;
+		uint64_t t = p->last_pass_ns[c];
+		/* the cpu's first grid point after its last traced pass comes after the dump */
+		bool no_pass = t + iv > start;
+
+		for (int i = 0; i < m->nr_zones; i++) {
+			PsZone *z = &m->zones[i];
+			PinPcp *pc = &p->pcps[c * m->nr_zones + i];
+			const PsZoneinfoZone *zz = ps_zoneinfo_find(zi, z->node, z->type);
+			int kc, kh, before = pc->count, n = 0;
+
+			if (!z->pcp || !zz || c >= zz->nr_pagesets || zz->pagesets[c].count < 0 ||
+			    zz->pagesets[c].high < 0)
+				continue;
+			kc = zz->pagesets[c].count;
+			kh = zz->pagesets[c].high;
+			if ((int64_t)pc->count - kc > allowed) {
+				bool at_pass = pc->in_drain && pc->decay_run && no_pass && kh > kc;
+
+				n = at_pass ? kh - kc : pc->count - kc;
+				pc->free_drain = at_pass ? kh - kc : 0;
+				n = settle_drain(p, c, z, MIN(n, pc->count));
+				p->observed_pages[z->node] += (uint64_t)n;
+			}
+			pc->unknown = MAX(kc - pc->count, 0);
+			pc->high = kh;
+			if (before || kc)
+				g_string_append_printf(
+				    s->report,
+				    "  cpu %d node %d %s: zoneinfo count %d high %d, "
+				    "replay %d; the dump's allocations before it "
+				    "%" G_GINT64_FORMAT "; drained %d%s\n",
+				    c, z->node, ps_zone_names[z->type], kc, kh, before, allowed, n,
+				    pc->free_drain ? " (a free-path drain)" : "");
+		}
+	}
+	return TRUE;
+}
+
+/*
  * --settle SECONDS: the machine idles after the last record until a dump read that long
  * after it (the lab's `after`, read once tracing stopped), and each cpu's vmstat_update runs
  * every stat_interval in the meantime, on the phase of its last pass the records show (a drain
@@ -1519,25 +1670,27 @@ static gboolean settle_auto(PsSim *s, Pin *p, uint64_t *until, GError **error)
  * jiffy, so the next is due HZ later). Simplification: the kernel's work is deferrable, so on
  * an idle cpu a pass waits for the next wakeup (lab-numa-settle: 0.8-1.8 s apart) and may come
  * after a grid point the model counts; SECONDS, given by the user, sets how many grid points
- * fall before the dump, not when each pass ran. `--settle auto` derives the dump's end from
- * the recording instead (settle_auto). The dump's own processes' frees are not modelled: a
- * free that finds a list at count >= high drains it (free_frozen_page_commit, nr_pcp_free =
- * clamp(free_count, batch, high - batch)), and free_count then depends on frees and
- * allocations after the last record (realdata 4k-numa: after.zoneinfo, read before the dump,
- * shows cpu 0's node-1 list at count 20,899 under high 22,911, a free-path drain of about
- * 2,016 with no pass).
+ * fall before the dump, not when each pass ran; the dump's own processes' frees are not
+ * modelled. `--settle auto` derives the dump's read from the recording instead (settle_auto),
+ * sets the lists from after.zoneinfo (settle_observe: the free-path drains before it) and runs
+ * the passes due during the read, each followed by the free-path drain zoneinfo showed.
  */
 static gboolean settle_passes(PsSim *s, Pin *p, GError **error)
 {
 	uint64_t iv = MAX(s->m->sysctl.stat_interval_ns, 1), until = p->t_end + s->opts.settle_ns;
+	uint64_t from = p->t_end;
 
-	if (s->opts.settle_auto && !settle_auto(s, p, &until, error))
-		return FALSE;
+	if (s->opts.settle_auto) {
+		if (!settle_auto(s, p, &until, error) || !settle_observe(s, p, error))
+			return FALSE;
+		if (p->zoneinfo_seen)
+			from = MAX(from, (uint64_t)(p->dump_start_s * 1e9 + 0.5));
+	}
 	p->settle_ns = until - p->t_end;
 	for (int c = 0; c < p->nr_cpus; c++) {
 		uint64_t t = p->last_pass_ns[c];
 
-		t += (p->t_end - MIN(t, p->t_end)) / iv * iv + iv;
+		t += (from - MIN(t, from)) / iv * iv + iv;
 		for (; t <= until; t += iv) {
 			settle_pass(p, c);
 			p->settle_passes++;
@@ -1556,6 +1709,16 @@ static gboolean settle_passes(PsSim *s, Pin *p, GError **error)
 	for (int n = 0; n < s->m->spec.nr_nodes; n++)
 		g_string_append_printf(s->report, " node %d %" G_GUINT64_FORMAT, n,
 				       p->settle_pages[n]);
+	if (p->zoneinfo_seen) {
+		g_string_append_printf(s->report, "; to after.zoneinfo's counts:");
+		for (int n = 0; n < s->m->spec.nr_nodes; n++)
+			g_string_append_printf(s->report, " node %d %" G_GUINT64_FORMAT, n,
+					       p->observed_pages[n]);
+		g_string_append_printf(s->report, "; free-path drains after a pass:");
+		for (int n = 0; n < s->m->spec.nr_nodes; n++)
+			g_string_append_printf(s->report, " node %d %" G_GUINT64_FORMAT, n,
+					       p->free_path_pages[n]);
+	}
 	g_string_append_c(s->report, '\n');
 	return TRUE;
 }
@@ -1609,6 +1772,7 @@ static cJSON *pinned_summary(PsSim *s)
 {
 	Pin *p = s->pin;
 	cJSON *root = cJSON_CreateObject(), *o;
+	uint64_t all[PS_MAX_NODES];
 
 	cJSON_AddStringToObject(root, "pagesim_summary", "1");
 	cJSON_AddStringToObject(root, "mode", "pinned");
@@ -1658,12 +1822,20 @@ static cJSON *pinned_summary(PsSim *s)
 		o = cJSON_AddObjectToObject(root, "settle");
 		cJSON_AddNumberToObject(o, "seconds", (double)p->settle_ns / 1e9);
 		cJSON_AddNumberToObject(o, "passes", (double)p->settle_passes);
-		add_u64_array(o, "pages_drained_by_node", p->settle_pages,
-			      (unsigned)s->m->spec.nr_nodes);
+		for (int n = 0; n < s->m->spec.nr_nodes; n++)
+			all[n] = p->settle_pages[n] + p->observed_pages[n] + p->free_path_pages[n];
+		add_u64_array(o, "pages_drained_by_node", all, (unsigned)s->m->spec.nr_nodes);
 		if (s->opts.settle_auto) {
 			cJSON_AddBoolToObject(o, "auto", true);
 			cJSON_AddNumberToObject(o, "dump_start_s", p->dump_start_s);
 			cJSON_AddNumberToObject(o, "dump_end_s", p->dump_end_s);
+			cJSON_AddBoolToObject(o, "after_zoneinfo", p->zoneinfo_seen);
+			add_u64_array(o, "pages_drained_by_passes_by_node", p->settle_pages,
+				      (unsigned)s->m->spec.nr_nodes);
+			add_u64_array(o, "pages_drained_to_zoneinfo_by_node", p->observed_pages,
+				      (unsigned)s->m->spec.nr_nodes);
+			add_u64_array(o, "pages_drained_by_free_path_by_node", p->free_path_pages,
+				      (unsigned)s->m->spec.nr_nodes);
 		}
 	}
 	return root;
@@ -1695,6 +1867,9 @@ static void pinned_free(PsSim *s)
 	g_free(p->pcp_cpu);
 	g_free(p->pcp_order);
 	g_free(p->pcp_seq);
+	g_free(p->cpu_alloc);
+	g_free(p->sh_alloc);
+	g_free(p->zi_alloc);
 	g_clear_pointer(&p->kworkers, g_hash_table_unref);
 	g_free(p->last_pass_ns);
 	g_free(p);

@@ -392,6 +392,37 @@ static void test_zoneinfo_oversized(void)
 			 "z:3: zoneinfo: bad protection value");
 }
 
+/*
+ * Each cpu's pcp count and high, in the order listed (pinned --settle auto reads the after
+ * dump's): the first cpu's high is also the zone's pcp_high, the others' are their own.
+ */
+static void test_zoneinfo_pagesets(void)
+{
+	static const char text[] = "Node 1, zone      DMA\n  pages free     214922\n  pagesets\n"
+				   "    cpu: 0\n              count:    20899\n"
+				   "              high:     22911\n              batch:    63\n"
+				   "    cpu: 1\n              count:    380\n"
+				   "              high:     7048\n              batch:    63\n"
+				   "Node 1, zone    DMA32\n  pages free     0\n";
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsZoneinfo) zi = ps_zoneinfo_parse(text, "z", &error);
+	const PsZoneinfoZone *z;
+
+	g_assert_no_error(error);
+	z = ps_zoneinfo_find(zi, 1, PS_ZONE_DMA);
+	g_assert_nonnull(z);
+	g_assert_cmpint(z->nr_pagesets, ==, 2);
+	g_assert_cmpint(z->pagesets[0].count, ==, 20899);
+	g_assert_cmpint(z->pagesets[0].high, ==, 22911);
+	g_assert_cmpint(z->pagesets[1].count, ==, 380);
+	g_assert_cmpint(z->pagesets[1].high, ==, 7048);
+	g_assert_cmpint(z->pcp_high, ==, 22911);
+	z = ps_zoneinfo_find(zi, 1, PS_ZONE_DMA32);
+	g_assert_nonnull(z);
+	g_assert_cmpint(z->nr_pagesets, ==, 0);
+	g_assert_null(z->pagesets);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -404,6 +435,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/realdata/ftrace-inferred-values", test_ftrace_inferred_values);
 	g_test_add_func("/config/realdata/procfs-boost", test_procfs_boost);
 	g_test_add_func("/config/realdata/zoneinfo-oversized", test_zoneinfo_oversized);
+	g_test_add_func("/config/realdata/zoneinfo-pagesets", test_zoneinfo_pagesets);
 	g_test_add_func("/config/realdata/live", test_live);
 	return g_test_run();
 }
