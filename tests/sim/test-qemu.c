@@ -26,7 +26,13 @@
  *     per-page record. The 4K and 64K recordings have mm_compaction_isolate_freepages (the
  *     walked range and nr_taken), which the replay follows (pinned.c): 1.80 % -> 0.05 % and
  *     4.74 % -> 0.60 %. The 16K one was recorded without that event (the lab's default list):
- *     its targets stay free in the replay, 0.29 %. The bounds below are those figures.
+ *     its targets stay free in the replay, 0.29 %. The bounds below are those figures, but for
+ *     64K, which runs with --settle auto (pinned.c settle_observe): after.zoneinfo has cpu 0's
+ *     list at count 1,729, the replay's at 1,832, and the in-trace dump's processes allocated
+ *     36 pages on cpu 0 before their zoneinfo read, so the list gave back pages with no record:
+ *     the replay drains its 103 oldest, 91 of them free in the dump (it shows 142 of the list's
+ *     given back), 12 not: 0.595 % -> 0.305 %. At 4K and 16K the replay's lists hold fewer pages
+ *     than zoneinfo's and nothing is drained.
  *
  * The same program recorded again with compaction's and migration's events
  * (tests/data/lab-churn-migrate/, README there): `after` 0.045 % / 0.50 % / 0.33 % (64K was
@@ -147,16 +153,18 @@ typedef struct {
 	/* --settle before the after comparison (seconds; 0: none), or --settle auto */
 	double settle_s;
 	bool settle_auto;
+	/* pages the settle drains that the after dump shows still allocated (settle_all_free) */
+	double settle_not_free;
 } QemuRec;
 
 /* The realdata three first, then the shipped three, each 4K, 16K, 64K (test_ratios). */
 static const QemuRec recs[] = {
-    {"qemu-arm64-4k-6.18.2", false, 4096, 2408, 0, 0.06, 172, 1, 0, 0, false},
-    {"qemu-arm64-16k-6.18.2", false, 16384, 0, 0, 0.3, 0, 0, 0, 0, false},
-    {"qemu-arm64-64k-6.18.2", false, 65536, 0, 0, 0.6, 5, 0, 0, 0, false},
-    {"4k", true, 4096, 742, 0, 0.05, 0, 0, 0, 0, false},
-    {"16k", true, 16384, 0, 0, 0.51, 0, 0, 0, 0, false},
-    {"64k", true, 65536, 0, 17, 0.335, 22, 0, 0, 0, false},
+    {"qemu-arm64-4k-6.18.2", false, 4096, 2408, 0, 0.06, 172, 1, 0, 0, false, 0},
+    {"qemu-arm64-16k-6.18.2", false, 16384, 0, 0, 0.3, 0, 0, 0, 0, false, 0},
+    {"qemu-arm64-64k-6.18.2", false, 65536, 0, 0, 0.31, 5, 0, 0, 0, true, 12},
+    {"4k", true, 4096, 742, 0, 0.05, 0, 0, 0, 0, false, 0},
+    {"16k", true, 16384, 0, 0, 0.51, 0, 0, 0, 0, false, 0},
+    {"64k", true, 65536, 0, 17, 0.335, 22, 0, 0, 0, false, 0},
 };
 
 /*
@@ -167,7 +175,7 @@ static const QemuRec recs[] = {
  * <= 0.2 % (0.072 %); and every page the settle drains free in the dump (settle_all_free).
  */
 static const QemuRec numa_rec = {
-    "qemu-arm64-4k-numa-6.18.2", false, 4096, 691, 0, 0.2, 17, 0, 0.2, 0, true};
+    "qemu-arm64-4k-numa-6.18.2", false, 4096, 691, 0, 0.2, 17, 0, 0.2, 0, true, 0};
 
 /* One recording imported and mirrored: the trace, the config, the mid dump's reader. */
 typedef struct {
@@ -304,8 +312,9 @@ static void after_only_in_replay(cJSON *js, double *out)
 /*
  * --settle's kernel-side check: every page its passes drain is free in the after dump, so the
  * pages free only in the replay are those of the same run without --settle, on every node (and
- * it drained some: the check is not empty). Three passes on the NUMA recording break it (node 1
- * 156 -> 1,311: drained pages the dump shows still allocated).
+ * it drained some: the check is not empty), but for the recording's settle_not_free. Three
+ * passes on the NUMA recording break it (node 1 156 -> 1,311: drained pages the dump shows
+ * still allocated).
  */
 static void settle_all_free(const QemuRec *rec, Prepared *p, cJSON *js)
 {
@@ -334,7 +343,8 @@ static void settle_all_free(const QemuRec *rec, Prepared *p, cJSON *js)
 				       ? cJSON_GetArrayItem(drained, i)->valuedouble
 				       : 0,
 				   without[i]);
-		g_assert_cmpfloat(with[i], ==, without[i]);
+		g_assert_cmpfloat(with[i], >=, without[i]);
+		g_assert_cmpfloat(with[i] - without[i], <=, rec->settle_not_free);
 	}
 	cJSON_Delete(js0);
 }
