@@ -533,17 +533,42 @@ static inline int event_cpu(PsSim *s, const PsTraceEvent *ev)
 	return G_UNLIKELY(s->task_cpu) ? sticky_cpu(s, ev, cpu) : cpu;
 }
 
+/* The ops whose records carry no text: nothing reads a slot's texts when it holds one. */
+#define SLOT_NO_TEXT_OPS                                                                           \
+	((1u << PS_OP_ALLOC) | (1u << PS_OP_FREE) | (1u << PS_OP_EXIT) | (1u << PS_OP_MAP) |       \
+	 (1u << PS_OP_TOUCH) | (1u << PS_OP_UNMAP))
+
+/*
+ * A record into a free slot (a new one when none is free). A record without text is copied
+ * without the texts (PS_TRACE_EV_SEG*: 156 of 376 bytes); the slot keeps an earlier record's,
+ * which its ops never read. The whole-struct copy was a rep movsq of 47 words, ~1.2 % of a
+ * build-portable replay's time in perf and more on churn-portable, where 45 % of the records
+ * wait for their cpu.
+ */
 static uint32_t slot_put(PsSim *s, const PsTraceEvent *ev)
 {
+	unsigned char *d;
+	const unsigned char *e = (const unsigned char *)ev;
 	uint32_t i;
 
-	if (s->nr_free_slots) {
-		i = s->free_slots[--s->nr_free_slots];
-		g_array_index(s->slots, PsTraceEvent, i) = *ev;
-		return i;
+	if (!s->nr_free_slots) {
+		g_array_append_val(s->slots, *ev);
+		return s->slots->len - 1;
 	}
-	g_array_append_val(s->slots, *ev);
-	return s->slots->len - 1;
+	i = s->free_slots[--s->nr_free_slots];
+	d = (unsigned char *)&g_array_index(s->slots, PsTraceEvent, i);
+	if ((unsigned)ev->op < 32 && (SLOT_NO_TEXT_OPS >> ev->op & 1)) {
+		memcpy(d, e, PS_TRACE_EV_SEG1_END);
+		memcpy(d + PS_TRACE_EV_SEG2, e + PS_TRACE_EV_SEG2,
+		       PS_TRACE_EV_SEG2_END - PS_TRACE_EV_SEG2);
+		memcpy(d + PS_TRACE_EV_SEG3, e + PS_TRACE_EV_SEG3,
+		       PS_TRACE_EV_SEG3_END - PS_TRACE_EV_SEG3);
+		memcpy(d + PS_TRACE_EV_SEG4, e + PS_TRACE_EV_SEG4,
+		       sizeof(PsTraceEvent) - PS_TRACE_EV_SEG4);
+	} else {
+		memcpy(d, e, sizeof(PsTraceEvent));
+	}
+	return i;
 }
 
 G_ALWAYS_INLINE static inline bool exec_event(PsSim *s, const PsTraceEvent *ev, int cpu);

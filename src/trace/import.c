@@ -497,15 +497,9 @@ enum { LAST_OTHER, LAST_FREE, LAST_BATCHED, LAST_COMMIT_DRAIN };
  * whole events made that window 1.5 MB, which the copy in and the read out missed in the cache
  * (perf: the struct copy and the state load, 7 % of the parse thread); packed it is 0.65 MB.
  */
-#define EV_SEG1_END offsetof(PsTraceEvent, comm)
-#define EV_SEG2	    offsetof(PsTraceEvent, oom_score_adj)
-#define EV_SEG2_END offsetof(PsTraceEvent, name)
-#define EV_SEG3	    offsetof(PsTraceEvent, value)
-#define EV_SEG3_END offsetof(PsTraceEvent, file)
-#define EV_SEG4	    offsetof(PsTraceEvent, offset)
 #define EV_PACKED                                                                                  \
-	(EV_SEG1_END + (EV_SEG2_END - EV_SEG2) + (EV_SEG3_END - EV_SEG3) +                         \
-	 (sizeof(PsTraceEvent) - EV_SEG4))
+	(PS_TRACE_EV_SEG1_END + (PS_TRACE_EV_SEG2_END - PS_TRACE_EV_SEG2) +                        \
+	 (PS_TRACE_EV_SEG3_END - PS_TRACE_EV_SEG3) + (sizeof(PsTraceEvent) - PS_TRACE_EV_SEG4))
 
 typedef struct {
 	unsigned char p[EV_PACKED]; /* the event's fields but the texts, in order */
@@ -974,13 +968,13 @@ static void ring_pack(Imp *im, uint64_t seq, const PsTraceEvent *ev)
 	const unsigned char *e = (const unsigned char *)ev;
 	unsigned char *p = o->p;
 
-	memcpy(p, e, EV_SEG1_END);
-	p += EV_SEG1_END;
-	memcpy(p, e + EV_SEG2, EV_SEG2_END - EV_SEG2);
-	p += EV_SEG2_END - EV_SEG2;
-	memcpy(p, e + EV_SEG3, EV_SEG3_END - EV_SEG3);
-	p += EV_SEG3_END - EV_SEG3;
-	memcpy(p, e + EV_SEG4, sizeof(PsTraceEvent) - EV_SEG4);
+	memcpy(p, e, PS_TRACE_EV_SEG1_END);
+	p += PS_TRACE_EV_SEG1_END;
+	memcpy(p, e + PS_TRACE_EV_SEG2, PS_TRACE_EV_SEG2_END - PS_TRACE_EV_SEG2);
+	p += PS_TRACE_EV_SEG2_END - PS_TRACE_EV_SEG2;
+	memcpy(p, e + PS_TRACE_EV_SEG3, PS_TRACE_EV_SEG3_END - PS_TRACE_EV_SEG3);
+	p += PS_TRACE_EV_SEG3_END - PS_TRACE_EV_SEG3;
+	memcpy(p, e + PS_TRACE_EV_SEG4, sizeof(PsTraceEvent) - PS_TRACE_EV_SEG4);
 	/* file shares its bytes with an observed begin's compaction start, which starts with a
 	 * pfn whose low byte may be 0 */
 	o->text = ev->comm[0] || ev->mempolicy[0] || ev->name[0] || ev->file[0] ||
@@ -1002,13 +996,13 @@ static void ring_unpack(const Imp *im, uint64_t seq, PsTraceEvent *ev)
 	unsigned char *e = (unsigned char *)ev;
 	const unsigned char *p = o->p;
 
-	memcpy(e, p, EV_SEG1_END);
-	p += EV_SEG1_END;
-	memcpy(e + EV_SEG2, p, EV_SEG2_END - EV_SEG2);
-	p += EV_SEG2_END - EV_SEG2;
-	memcpy(e + EV_SEG3, p, EV_SEG3_END - EV_SEG3);
-	p += EV_SEG3_END - EV_SEG3;
-	memcpy(e + EV_SEG4, p, sizeof(PsTraceEvent) - EV_SEG4);
+	memcpy(e, p, PS_TRACE_EV_SEG1_END);
+	p += PS_TRACE_EV_SEG1_END;
+	memcpy(e + PS_TRACE_EV_SEG2, p, PS_TRACE_EV_SEG2_END - PS_TRACE_EV_SEG2);
+	p += PS_TRACE_EV_SEG2_END - PS_TRACE_EV_SEG2;
+	memcpy(e + PS_TRACE_EV_SEG3, p, PS_TRACE_EV_SEG3_END - PS_TRACE_EV_SEG3);
+	p += PS_TRACE_EV_SEG3_END - PS_TRACE_EV_SEG3;
+	memcpy(e + PS_TRACE_EV_SEG4, p, sizeof(PsTraceEvent) - PS_TRACE_EV_SEG4);
 	if (o->text) {
 		const OutText *t = &im->ring_text[seq & (IMP_RING - 1)];
 
@@ -1029,9 +1023,9 @@ static void ring_unpack(const Imp *im, uint64_t seq, PsTraceEvent *ev)
 	memcpy(&(out), (o)->p + offsetof(PsTraceEvent, field), sizeof(out))
 #define RING_SET_FIELD(o, field, in)                                                               \
 	memcpy((o)->p + offsetof(PsTraceEvent, field), &(in), sizeof(in))
-G_STATIC_ASSERT(offsetof(PsTraceEvent, pfn) + sizeof(uint64_t) <= EV_SEG1_END &&
-		offsetof(PsTraceEvent, order) + sizeof(int) <= EV_SEG1_END &&
-		offsetof(PsTraceEvent, kind) + sizeof(enum ps_alloc_kind) <= EV_SEG1_END);
+G_STATIC_ASSERT(offsetof(PsTraceEvent, pfn) + sizeof(uint64_t) <= PS_TRACE_EV_SEG1_END &&
+		offsetof(PsTraceEvent, order) + sizeof(int) <= PS_TRACE_EV_SEG1_END &&
+		offsetof(PsTraceEvent, kind) + sizeof(enum ps_alloc_kind) <= PS_TRACE_EV_SEG1_END);
 
 static uint64_t ring_pfn(const Imp *im, uint64_t seq)
 {

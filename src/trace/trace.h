@@ -11,6 +11,7 @@
 #define PS_TRACE_H
 
 #include <glib.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -288,6 +289,19 @@ typedef struct {
 	 * so that an error found when the event runs, later than it was read, names it */
 	uint64_t line;
 } PsTraceEvent;
+
+/*
+ * A PsTraceEvent's fields but its texts (comm, mempolicy, name and the file/memcg/compact union)
+ * lie in four byte ranges: [0, SEG1_END), [SEG2, SEG2_END), [SEG3, SEG3_END) and [SEG4, the
+ * end), 156 of its 376 bytes on x86-64. The importer's ring packs them; the replay copies only
+ * them for a record that waits for its cpu and has no text.
+ */
+#define PS_TRACE_EV_SEG1_END offsetof(PsTraceEvent, comm)
+#define PS_TRACE_EV_SEG2     offsetof(PsTraceEvent, oom_score_adj)
+#define PS_TRACE_EV_SEG2_END offsetof(PsTraceEvent, name)
+#define PS_TRACE_EV_SEG3     offsetof(PsTraceEvent, value)
+#define PS_TRACE_EV_SEG3_END offsetof(PsTraceEvent, file)
+#define PS_TRACE_EV_SEG4     offsetof(PsTraceEvent, offset)
 
 void ps_trace_event_init(PsTraceEvent *ev);
 /*
