@@ -50,10 +50,10 @@
  * at order 0 around the cached pages (sim/pagecache.c read_window), modelled; and
  * page_cache_async_ra rounds the new window's end down to 1 << min(ra->order, ffs(ra_pages) - 1)
  * pages when that leaves a window, so a step's folios end on their own boundary: not modelled
- * yet. Simplification (why): it changes build-portable by one folio, but the model also reads
- * tmpfs cache_adds (churn-portable's, which the kernel's shmem takes at order 0 without
- * readahead) as readahead windows, and there the rounding moves churn's free blocks at mid
- * past their bands; it waits for shmem folios of their own.
+ * yet. Simplification (why): it changes build-portable by one folio; it was held back while
+ * the model read churn-portable's tmpfs cache_adds as readahead windows (there the rounding
+ * moved churn's free blocks at mid past their bands). Those are reason shmem now
+ * (sim/pagecache.c shmem_folios: order 0 without readahead), so the rounding can be tried.
  *
  * Page faults (ps_ra_fault; cache_add records with reason "fault" or "exec", which the importer
  * takes from the recording's page_cache_ra_order event that opened the window):
@@ -79,8 +79,8 @@
  * branch of ps_ra_window): the kernel's two order-2 windows, 597 folios, where the per-task
  * state had made none. Simplifications: a mark's window is ra_pages (the request of a fault;
  * a read() hitting the mark asks for less), and a read()'s window does not continue across
- * records (tmpfs cache_adds, which the kernel's shmem takes at order 0 without readahead, are
- * read as such windows here: continuing them moved churn-portable's free blocks past bands).
+ * records (it moved churn-portable's free blocks past bands when its tmpfs cache_adds were
+ * read as such windows; they are reason shmem now, order 0 without readahead).
  * Simplifications: the window is the range the fault brought in (its centre, the fault, is not
  * in the record); exec_folio_order() is 0 (include/linux/pgtable.h's default, x86) on every
  * machine: arm64 defines it as ilog2(SZ_64K >> PAGE_SHIFT) (4 on 4K, 2 on 16K), but the machine
