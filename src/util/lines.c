@@ -107,6 +107,16 @@ struct PsLineReader {
 	PsLinesChunk *cur;	 /* the chunk the reader is copying out, NULL none */
 	gint stop;
 	bool z_eof; /* the thread's own end of input (eof is the reader's) */
+	/*
+	 * Following (ps_line_reader_follow): a second cursor behind the first over the kept text.
+	 * buf[b_start, start) is text the reader has handed out and the follower not yet; b_line
+	 * the follower's lines so far. retired: the buffer the follower's last line is in, when the
+	 * text has since moved to a larger one (follow_grow); freed at the follower's next line.
+	 */
+	bool follow;
+	gsize b_start;
+	uint64_t b_line;
+	char *retired;
 };
 
 static gboolean set_read_error(PsLineReader *r, GError **error)
@@ -404,6 +414,33 @@ static gboolean take_chunk(PsLineReader *r, GError **error)
 }
 
 /*
+ * The kept buffer full while a follower reads behind: the text moves to a buffer twice the size
+ * (past keep_max, without the text both cursors have passed: the follower's lines are what still
+ * needs it, however far ahead the reader is), and the old buffer stays until the follower's next
+ * line, as the line it handed out last is in it and its caller may still be reading it. Only
+ * once the text passes the buffer's size, the hint when there was one: no direct chunk waits then
+ * (see inflate_direct).
+ */
+static void follow_grow(PsLineReader *r)
+{
+	gsize drop = r->end >= r->keep_max ? r->b_start : 0;
+	gsize size = (r->end - drop) * 2 >= r->buf_size ? r->buf_size * 2 : r->buf_size;
+	char *nb = g_malloc(size);
+
+	memcpy(nb, r->buf + drop, r->end - drop);
+	if (r->retired)
+		g_free(r->buf); /* the follower's line is in the retired one */
+	else
+		r->retired = r->buf;
+	r->buf = nb;
+	r->buf_size = size;
+	r->start -= drop;
+	r->scan -= drop;
+	r->end -= drop;
+	r->b_start -= drop;
+}
+
+/*
  * More decoded text into buf, after moving what is pending to the front; grows buf when full,
  * and always leaves one byte free for the NUL after a last line without a newline.
  */
@@ -412,7 +449,7 @@ static gboolean fill(PsLineReader *r, GError **error)
 	ssize_t n;
 
 	/* kept text at its bound: from here on the text before start is dropped as usual */
-	if (r->kept && r->end + 1 >= r->buf_size && r->end >= r->keep_max)
+	if (r->kept && !r->follow && r->end + 1 >= r->buf_size && r->end >= r->keep_max)
 		r->kept = false;
 	if (r->start > 0 && !r->kept) {
 		memmove(r->buf, r->buf + r->start, r->end - r->start);
@@ -422,8 +459,13 @@ static gboolean fill(PsLineReader *r, GError **error)
 	}
 	if (r->end + 1 >= r->buf_size) {
 		g_atomic_pointer_set(&r->pf_buf, NULL); /* the buffer moves */
-		r->buf_size = r->kept ? MIN(r->buf_size * 2, r->keep_max + 2) : r->buf_size * 2;
-		r->buf = g_realloc(r->buf, r->buf_size);
+		if (r->follow) {
+			follow_grow(r);
+		} else {
+			r->buf_size =
+			    r->kept ? MIN(r->buf_size * 2, r->keep_max + 2) : r->buf_size * 2;
+			r->buf = g_realloc(r->buf, r->buf_size);
+		}
 	}
 	if (r->thread)
 		return take_chunk(r, error);
@@ -606,7 +648,7 @@ PsLineReader *ps_line_reader_open_kept(const char *path, gsize max_line, gsize k
 
 bool ps_line_reader_rewind(PsLineReader *r, bool in_place)
 {
-	if (!r->kept)
+	if (!r->kept || r->follow)
 		return false;
 	r->start = r->scan = 0;
 	r->line = 0;
@@ -614,6 +656,46 @@ bool ps_line_reader_rewind(PsLineReader *r, bool in_place)
 	if (in_place)
 		r->kept = false;
 	return true;
+}
+
+bool ps_line_reader_follow(PsLineReader *r)
+{
+	if (!ps_line_reader_rewind(r, false))
+		return false;
+	r->follow = true;
+	r->b_start = 0;
+	r->b_line = 0;
+	return true;
+}
+
+/*
+ * The follower's next line: the reader's line that starts at b_start, found again (the reader
+ * checked its length), ended in place as take_line ends it.
+ */
+int ps_line_reader_next_behind(PsLineReader *r, char **line, gsize *len)
+{
+	const char *nl;
+	gsize stop, next;
+
+	g_clear_pointer(&r->retired, g_free);
+	if (!r->follow || r->b_start >= r->start)
+		return 0;
+	nl = memchr(r->buf + r->b_start, '\n', r->start - r->b_start);
+	stop = nl ? (gsize)(nl - r->buf) : r->start;
+	next = nl ? stop + 1 : stop;
+	*line = r->buf + r->b_start;
+	*len = stop - r->b_start;
+	if (*len > 0 && (*line)[*len - 1] == '\r')
+		(*len)--;
+	(*line)[*len] = '\0';
+	r->b_start = next;
+	r->b_line++;
+	return 1;
+}
+
+uint64_t ps_line_reader_behind_line(const PsLineReader *r)
+{
+	return r->b_line;
 }
 
 const char *ps_line_reader_name(const PsLineReader *r)
@@ -661,6 +743,7 @@ void ps_line_reader_close(PsLineReader *r)
 	}
 	g_free(r->in);
 	g_free(r->buf);
+	g_free(r->retired);
 	g_free(r->lbuf);
 	g_free(r->path);
 	g_free(r);

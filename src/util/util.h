@@ -70,9 +70,21 @@ PsLineReader *ps_line_reader_open_kept(const char *path, gsize max_line, gsize k
 bool ps_line_reader_rewind(PsLineReader *r, bool in_place);
 /* 1 = a line, 0 = end of input, -1 = error ("NAME:LINE: ..."). */
 int ps_line_reader_next(PsLineReader *r, char **line, gsize *len, GError **error);
-const char *ps_line_reader_name(const PsLineReader *r); /* path, or "<stdin>" */
-const char *ps_line_reader_path(const PsLineReader *r); /* as given ("-" for standard input) */
-uint64_t ps_line_reader_line(const PsLineReader *r);	/* number of the last line handed out */
+/*
+ * A second cursor over a kept text, behind the first: true, both start again at the first line
+ * (as by a rewind), and ps_line_reader_next_behind hands out in place (writable, valid until its
+ * next call) each line ps_line_reader_next has handed out since and it has not: 1 a line, 0 none
+ * (it has caught up: read on with ps_line_reader_next; once that returns 0, the end). The text
+ * between the two is kept however long it grows, past keep_max too; rewind refuses from then on.
+ * false (nothing changed) when the text is not kept, as for rewind. For a first pass that must
+ * read ahead of the pass that uses its findings, by as far as they need, inflating once.
+ */
+bool ps_line_reader_follow(PsLineReader *r);
+int ps_line_reader_next_behind(PsLineReader *r, char **line, gsize *len);
+uint64_t ps_line_reader_behind_line(const PsLineReader *r); /* the follower's lines so far */
+const char *ps_line_reader_name(const PsLineReader *r);	    /* path, or "<stdin>" */
+const char *ps_line_reader_path(const PsLineReader *r);	    /* as given ("-" for standard input) */
+uint64_t ps_line_reader_line(const PsLineReader *r);	    /* number of the last line handed out */
 /* Whether the last line handed out ended in a newline (false only for a cut last line). */
 bool ps_line_reader_line_complete(const PsLineReader *r);
 void ps_line_reader_close(PsLineReader *r); /* NULL is a no-op */

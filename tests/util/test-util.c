@@ -308,6 +308,145 @@ static void test_lines_kept(void)
 	ps_test_rm_rf(dir);
 }
 
+/*
+ * Reads r with ps_line_reader_next ahead and ps_line_reader_next_behind after it: `ahead` lines
+ * first, then one behind for each `step` ahead, then the rest behind. Returns the lines behind,
+ * joined by '|' (the lines ahead are scribbled over: they must be copies), and checks the first
+ * line behind is still intact, in place, once the reader has read on to the end (its buffer grown
+ * or moved meanwhile when the text is longer than the buffer it started with).
+ */
+static char *follow_lines(PsLineReader *r, unsigned ahead, unsigned step)
+{
+	g_autoptr(GError) error = NULL;
+	GString *out = g_string_new(NULL);
+	g_autofree char *first_copy = NULL;
+	char *line, *first = NULL;
+	gsize len;
+	int rc = 1;
+	unsigned n = 0;
+
+	g_assert_true(ps_line_reader_follow(r));
+	g_assert_false(ps_line_reader_rewind(r, false));
+	g_assert_cmpint(ps_line_reader_next_behind(r, &line, &len), ==, 0);
+	for (unsigned i = 0; rc == 1; i++) {
+		rc = ps_line_reader_next(r, &line, &len, &error);
+		g_assert_no_error(error);
+		if (rc == 1)
+			memset(line, '#', len);
+		if (rc == 1 && (i < ahead || (i - ahead) % step != 0))
+			continue;
+		while (ps_line_reader_next_behind(r, &line, &len) == 1) {
+			g_assert_cmpuint(strlen(line), ==, len);
+			g_assert_cmpuint(ps_line_reader_behind_line(r), ==, ++n);
+			g_string_append_printf(out, "%s|", line);
+			if (!first) {
+				first = line;
+				first_copy = g_strdup(line);
+				/* held while the reader reads on: the next behind call frees it */
+				for (unsigned k = 0; k < ahead && rc == 1; k++, i++)
+					rc = ps_line_reader_next(r, &line, &len, &error);
+				g_assert_cmpstr(first, ==, first_copy);
+			} else {
+				memset(line, '%', len); /* the pass behind writes into its lines */
+			}
+			if (rc == 1)
+				break;
+		}
+	}
+	g_assert_no_error(error);
+	g_assert_cmpuint(ps_line_reader_line(r), ==, n);
+	return g_string_free(out, FALSE);
+}
+
+/*
+ * ps_line_reader_follow: a second cursor behind the first gets the same lines, in place, as a
+ * single pass would, while the first reads ahead as far as it likes: over many inflate chunks
+ * straight into the kept buffer, across a buffer that grows (a hint under the text) while the
+ * follower holds a line, past keep_max (the text the follower has passed dropped); not for a text
+ * that is not kept.
+ */
+static void test_lines_follow(void)
+{
+	static const char text[] = "one\r\ntwo\n\nfour\nfive without newline";
+	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
+	g_autofree char *plain = g_build_filename(dir, "t.txt", NULL);
+	g_autofree char *gz = g_build_filename(dir, "long.gz", NULL);
+	g_autoptr(GString) big = g_string_new(NULL), tail = g_string_new(NULL);
+	g_autoptr(GBytes) z = NULL, zt = NULL, empty = gzip_bytes("", 0);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *all = NULL, *want = NULL;
+	PsLineReader *r;
+
+	g_assert_true(g_file_set_contents(plain, text, sizeof(text) - 1, NULL));
+	for (unsigned ahead = 0; ahead < 6; ahead++) {
+		g_autofree char *got = NULL;
+
+		r = ps_line_reader_open_kept(plain, 64, 1 << 20, &error);
+		g_assert_no_error(error);
+		got = follow_lines(r, ahead, 2);
+		g_assert_cmpstr(got, ==, "one|two||four|five without newline|");
+		ps_line_reader_close(r);
+	}
+
+	for (unsigned k = 0; k < 100000; k++)
+		g_string_append_printf(big, "line %u %.*s\n", k, (int)(k % 37),
+				       "abcdefghijklmnopqrstuvwxyz0123456789");
+	all = g_strdup(big->str);
+	g_strdelimit(all, "\n", '|');
+	z = gzip_bytes(big->str, big->len);
+	write_bytes(gz, z);
+	r = ps_line_reader_open_kept(gz, 1024, 64 << 20, &error);
+	g_assert_no_error(error);
+	{
+		g_autofree char *got = follow_lines(r, 5000, 3);
+
+		g_assert_cmpstr(got, ==, all);
+	}
+	ps_line_reader_close(r);
+
+	/* the hint (a last member of 300 KB) under the text: the buffer moves while following */
+	for (unsigned k = 0; k < 30000; k++)
+		g_string_append_printf(tail, "tail %u\n", k);
+	zt = gzip_bytes(tail->str, tail->len);
+	write_members(gz, z, zt);
+	g_strdelimit(tail->str, "\n", '|');
+	want = g_strconcat(all, tail->str, NULL);
+	for (unsigned ahead = 10; ahead <= 200000; ahead *= 20) {
+		g_autofree char *got = NULL;
+
+		r = ps_line_reader_open_kept(gz, 1024, 64 << 20, &error);
+		g_assert_no_error(error);
+		got = follow_lines(r, ahead, 2);
+		g_assert_cmpstr(got, ==, want);
+		ps_line_reader_close(r);
+	}
+
+	/* no hint (the last member empty) and a bound under the text: kept past it, behind dropped
+	 */
+	write_members(gz, z, empty);
+	for (unsigned ahead = 10; ahead <= 200000; ahead *= 20) {
+		g_autofree char *got = NULL;
+
+		r = ps_line_reader_open_kept(gz, 1024, 1 << 20, &error);
+		g_assert_no_error(error);
+		got = follow_lines(r, ahead, 2);
+		g_assert_cmpstr(got, ==, all);
+		ps_line_reader_close(r);
+	}
+
+	/* a text the hint puts past the bound, and standard input: not kept, no follower */
+	write_bytes(gz, z);
+	r = ps_line_reader_open_kept(gz, 1024, 1 << 20, &error);
+	g_assert_no_error(error);
+	g_assert_false(ps_line_reader_follow(r));
+	ps_line_reader_close(r);
+	r = ps_line_reader_open_kept("-", 64, 1 << 20, &error);
+	g_assert_no_error(error);
+	g_assert_false(ps_line_reader_follow(r));
+	ps_line_reader_close(r);
+	ps_test_rm_rf(dir);
+}
+
 static void test_lines_errors(void)
 {
 	g_autofree char *dir = ps_test_make_dir("pagesim-util-XXXXXX");
@@ -1816,6 +1955,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/util/lines/gzip-positions", test_lines_gzip_positions);
 	g_test_add_func("/util/lines/gzip-long", test_lines_gzip_long);
 	g_test_add_func("/util/lines/kept", test_lines_kept);
+	g_test_add_func("/util/lines/follow", test_lines_follow);
 	g_test_add_func("/util/lines/errors", test_lines_errors);
 	g_test_add_func("/util/lines/read-all", test_lines_read_all);
 	g_test_add_func("/util/lines/read-all-cached", test_filecache);
