@@ -117,6 +117,10 @@ static int next_line(PsLineReader *in, char **line, gsize *len, GError **error)
  * (/usr/bin/time, 2.35 s -> 1.68 s wall), and imports run side by side (the tests) add up.
  */
 #define IMP_KEEP_MAX ((gsize)512 << 20)
+/* the first pass reads ahead of the main pass this many lines at a time (prepass) */
+#define IMP_LEAD 256
+/* lines ahead of the main pass past which the first pass's unsettled bits are assumed (prepass) */
+#define IMP_ASSUME 4096
 
 /* ---- one event line ------------------------------------------------------------------------ */
 
@@ -633,9 +637,48 @@ static void pfntab_clear(PfnTab *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/*
+ * The first pass (first_step), read ahead of the main pass (see prepass). Per naming line (seq),
+ * bits of Imp's bulk_next_ok / bulk_next_free and here of fin: its bits are final (the pfn's next
+ * naming line has been read, and the line's interrupt run, if any, is decided); at the end of
+ * the text all are.
+ */
+typedef struct {
+	bool on;	   /* a first pass reads the text */
+	bool bulk, vmstat; /* what it still looks for */
+	bool eof;	   /* it has read the whole text */
+	bool nul;	   /* it has read a line with a NUL byte */
+	PsLineReader *in;  /* its own reader of a text not kept; NULL: im->in's */
+	PsTraceDat *dat;   /* a trace.dat read a second time */
+	uint64_t lines;	   /* lines (trace.dat events) read */
+	uint64_t n;	   /* naming lines read */
+	size_t words;	   /* room in the bit arrays, 64 naming lines a word */
+	uint64_t *fin;	   /* [words] */
+	PfnTab last;	   /* per pfn: its last naming line + 1 (a), that line's run + 1 (b) */
+	GPtrArray *runs;   /* interrupt runs of frees: each its seqs (GArray of uint64_t) */
+	struct FirstRun *run_st; /* [runs->len] */
+	guint run_cap;
+	int *open_run; /* [hdr.cpus]: the cpu's open run, -1 none */
+	/*
+	 * Assuming (see prepass): lines ahead of the main pass past which a line's bits not yet
+	 * final are assumed (0: never); checks: the decisions that used an assumed line, checked
+	 * at the end (first_check): per decision n << 1 | refill, for a refill its until, then the
+	 * n lines
+	 */
+	uint64_t assume_after;
+	GArray *checks;
+} First;
+
 typedef struct {
 	PsLineReader *in; /* the text (kept for the passes after the first: next_pass), or */
 	bool in_read;	  /* a pass has read from in */
+	/*
+	 * the main pass reads in's lines behind the first pass (ps_line_reader_follow); main_lines:
+	 * the lines the main pass has taken
+	 */
+	bool follow;
+	uint64_t main_lines;
+	First first;
 	/*
 	 * the first pass read the whole kept text and found no NUL byte: the main pass, which reads
 	 * the same bytes (a rewind, not a reopen), does not look for one in each line again
@@ -734,8 +777,8 @@ typedef struct {
 	int port_cpu;
 	/*
 	 * alloc_pages_bulk's untraced takes (see bulk_take): the naming lines so far (bulk_seq),
-	 * whether it is on (bulk_on), the prepass's bit per naming line (set:
-	 * the pfn's next naming line is an mm_page_free, or there is none; NULL: no prepass), the
+	 * whether it is on (bulk_on), the first pass's bit per naming line (set: the pfn's next
+	 * naming line is an mm_page_free, or there is none; asked through first_known), the
 	 * same bit when that next line is an mm_page_free only (bulk_next_free: the page was
 	 * allocated in between, untraced), the
 	 * pcp lists as the trace shows them (bulk_lists by cpu, order and migratetype: the first
@@ -746,14 +789,14 @@ typedef struct {
 	bool bulk_on;
 	uint64_t *bulk_next_ok;
 	uint64_t *bulk_next_free;
-	uint64_t bulk_nr;
 	struct BulkList {
 		uint32_t head, tail; /* entries (index + 1 in bulk_ent); 0: empty */
 	} * bulk_lists;
 	struct BulkEnt *bulk_ent; /* [bulk_ent_cap]: the followed pages, a pool */
 	uint32_t bulk_ent_cap, bulk_ent_used, bulk_ent_free; /* free: a chain by next, 0 none */
 	PfnTab bulk_pfn;
-	int *bulk_refill; /* per cpu: the list its refill records fill now + 1, else 0 */
+	int *bulk_refill;     /* per cpu: the list its refill records fill now + 1, else 0 */
+	GArray *bulk_assumed; /* uint64_t: a decision's lines with assumed bits (first_note) */
 	/* a refill that may go on (bulk_refill_end): its last record, its list + 1 */
 	PsTraceEvent bulk_end_ev;
 	int bulk_end_list;
@@ -807,7 +850,10 @@ static gboolean line_error(Imp *im, GError **error, const char *fmt, ...)
 			    msg);
 	else
 		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE, "%s:%" PRIu64 ": %s",
-			    ps_line_reader_name(im->in), ps_line_reader_line(im->in), msg);
+			    ps_line_reader_name(im->in),
+			    im->follow ? ps_line_reader_behind_line(im->in)
+				       : ps_line_reader_line(im->in),
+			    msg);
 	return FALSE;
 }
 
@@ -1863,8 +1909,9 @@ static bool live_get(Imp *im, uint64_t pfn, uint64_t *id, int *order)
  * pcp->lists[order_to_pindex(mt, 0)] alone. Counted in bulk_takes (pages) and bulk_rejected (a
  * list holding a page some later record names that way, or a gap on a list of order 1 to 3: the
  * followed list is not the kernel's there, nothing is written).
- * Which pages are named again is known from a first pass over the input (prepass, a file or
- * a trace.dat read twice); reading standard input, nothing is written and nothing counted. A free's
+ * Which pages are named again is known from a first pass over the input, ahead of the main pass
+ * (prepass: a file or a trace.dat read twice); reading standard input, nothing is written and
+ * nothing counted. A free's
  * page goes on the list of its pageblock's type as a record named it (a refill, a drain, or the gfp
  * of its allocation); a free of a page no record typed is not followed. An interrupt's free that
  * found the pcp lock taken went to the buddy (free_one_page, no record); pcp_locked marks only
@@ -2001,6 +2048,20 @@ static void bulk_free(Imp *im, uint64_t pfn, int cpu, int order, uint64_t seq)
 		bulk_put(im, pfn, seq, cpu, order, mt, true);
 }
 
+static void bit_set(uint64_t *a, uint64_t q)
+{
+	a[q / 64] |= 1ull << (q % 64);
+}
+
+static bool bit_get(const uint64_t *a, uint64_t q)
+{
+	return a[q / 64] & (1ull << (q % 64));
+}
+
+static bool first_known(const Imp *im, uint64_t seq, bool *ok, bool *free, bool *assumed);
+static void first_note(Imp *im, const uint64_t *seqs, guint n, bool refill, uint64_t until);
+static gboolean first_read_on(Imp *im, GError **error);
+
 /*
  * The pages ahead of entry `until` on list (all of it when 0) as alloc_pages_bulk's take,
  * written as allocations at ev's instant, cpu and task, when no later record names one but a
@@ -2025,14 +2086,32 @@ static gboolean bulk_emit(Imp *im, int list, uint32_t until, const PsTraceEvent 
 		im->st->bulk_rejected++;
 		return TRUE;
 	}
-	for (uint32_t a = q->head; a != until; a = BULK_ENT(im, a)->next) {
-		uint64_t seq = BULK_ENT(im, a)->seq;
+	/*
+	 * one page with a clear bit refuses the take: the first pass reads on only while none has;
+	 * a take on assumed bits is checked at the end
+	 */
+	for (bool open = true; open;) {
+		open = false;
+		g_array_set_size(im->bulk_assumed, 0);
+		for (uint32_t a = q->head; a != until; a = BULK_ENT(im, a)->next) {
+			uint64_t seq = BULK_ENT(im, a)->seq;
+			bool ok, free, assumed;
 
-		if (seq >= im->bulk_nr || !(im->bulk_next_ok[seq / 64] & (1ull << (seq % 64)))) {
-			im->st->bulk_rejected++;
-			return TRUE;
+			if (!first_known(im, seq, &ok, &free, &assumed)) {
+				open = true;
+			} else if (!ok) {
+				im->st->bulk_rejected++;
+				return TRUE;
+			} else if (assumed) {
+				g_array_append_val(im->bulk_assumed, seq);
+			}
 		}
+		if (open && !first_read_on(im, error))
+			return FALSE;
 	}
+	if (im->bulk_assumed->len)
+		first_note(im, (const uint64_t *)(void *)im->bulk_assumed->data,
+			   im->bulk_assumed->len, false, 0);
 	while (q->head != until) {
 		uint64_t pfn = BULK_ENT(im, q->head)->pfn;
 		PsTraceEvent take;
@@ -2116,20 +2195,46 @@ static gboolean bulk_refill_end(Imp *im, GError **error)
 {
 	int list = im->bulk_end_list - 1;
 	uint32_t a, until;
+	uint64_t nuntil;
 
 	if (list < 0)
 		return TRUE;
 	im->bulk_end_list = 0;
 	if (list / PS_MT_PCPTYPES % (PS_PAGE_ALLOC_COSTLY_ORDER + 1) != 0)
 		return TRUE;
-	until = im->bulk_lists[list].head;
-	for (a = until; a; a = BULK_ENT(im, a)->next) {
-		uint64_t seq = BULK_ENT(im, a)->seq;
+	/*
+	 * the first pass reads on while a page before the first with a clear bit is not known; a
+	 * decision on assumed bits is checked at the end: the pages it read and how many it took
+	 */
+	for (bool open = true; open;) {
+		bool any = false;
 
-		if (seq >= im->bulk_nr || !(im->bulk_next_ok[seq / 64] & (1ull << (seq % 64))))
-			break;
-		if (im->bulk_next_free[seq / 64] & (1ull << (seq % 64)))
-			until = BULK_ENT(im, a)->next;
+		open = false;
+		until = im->bulk_lists[list].head;
+		nuntil = 0;
+		g_array_set_size(im->bulk_assumed, 0);
+		for (a = until; a; a = BULK_ENT(im, a)->next) {
+			uint64_t seq = BULK_ENT(im, a)->seq;
+			bool ok, free, assumed;
+
+			if (!first_known(im, seq, &ok, &free, &assumed)) {
+				open = true;
+				break;
+			}
+			if (!ok)
+				break;
+			any |= assumed;
+			g_array_append_val(im->bulk_assumed, seq);
+			if (free) {
+				until = BULK_ENT(im, a)->next;
+				nuntil = im->bulk_assumed->len;
+			}
+		}
+		if (open && !first_read_on(im, error))
+			return FALSE;
+		if (!open && any)
+			first_note(im, (const uint64_t *)(void *)im->bulk_assumed->data,
+				   im->bulk_assumed->len, true, nuntil);
 	}
 	return bulk_emit(im, list, until, &im->bulk_end_ev, error);
 }
@@ -3798,12 +3903,11 @@ static bool vmstat_note(Imp *im, const char *event, const char *comm, const char
 }
 
 /*
- * The first pass over the input, when one is needed: alloc_pages_bulk's naming lines (the bits of
- * bulk_next_ok) and, for standard output, vmstat_update's first run (vmstat_note). It reads only
- * what those need, with scan_line instead of split_line: the cpu, the irq column, the event name,
- * the comm's start, the timestamp's text and the pfn, leaving the payload unsplit. Before, the
- * bulk decision read every line again with split_line (382cd17): 0.66 G of ftrace-build-6.18's
- * 2.07 G parse-thread instructions, split_line alone 0.26 G of them.
+ * A line as the first pass (prepass) reads it: only what it needs, with scan_line instead of
+ * split_line: the cpu, the irq column, the event name, the comm's start, the timestamp's text
+ * and the pfn, leaving the payload unsplit. Before, the bulk decision read every line again with
+ * split_line (382cd17): 0.66 G of ftrace-build-6.18's 2.07 G parse-thread instructions,
+ * split_line alone 0.26 G of them.
  */
 typedef struct {
 	int cpu;
@@ -3948,127 +4052,368 @@ static bool scan_names(const Scan *sc, uint64_t *pfn, bool *free)
 	return !alloc || *pfn != 0;
 }
 
-static void bulk_set_ok(Imp *im, uint64_t seq)
+/* An interrupt run of frees in the first pass (First.runs). */
+struct FirstRun {
+	uint32_t pending; /* members whose pfn has had no naming line since */
+	bool closed;	  /* its cpu has had a naming line since that is no interrupt's free */
+	bool locked;	  /* a refill took one of its pages: the whole run went to the buddy */
+};
+
+/* Run r decided: its members' bits final, cleared when it is locked. */
+static void first_run_final(Imp *im, First *f, guint r)
 {
-	im->bulk_next_ok[seq / 64] |= 1ull << (seq % 64);
-}
+	GArray *seqs = g_ptr_array_index(f->runs, r);
 
-/*
- * The first pass: with bulk, the bits of bulk_next_ok (a naming line's bit is set when the pfn's
- * next naming line is an mm_page_free or there is none, and its page was not in an interrupt's
- * run of frees that went to the buddy) and of bulk_next_free (the same, a free only); with vmstat,
- * vmstat_note over the lines until it is done.
- */
-static gboolean prepass(Imp *im, const char *path, bool bulk, bool vmstat, GError **error)
-{
-	PsLineReader *in = NULL;
-	PsTraceDat *dat = im->dat ? ps_tracedat_open(path, error) : NULL;
-	/* per pfn: its last naming line + 1 (a) and that line's interrupt run + 1 (b) */
-	PfnTab last = {0};
-	g_autoptr(GArray) free_next = g_array_new(FALSE, TRUE, sizeof(uint64_t));
-	/* interrupt runs: per run its seqs (GArray) and whether it was locked */
-	g_autoptr(GPtrArray) runs = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
-	g_autoptr(GArray) locked = g_array_new(FALSE, TRUE, sizeof(bool));
-	g_autofree int *open_run = g_new(int, im->hdr.cpus);
-	uint64_t n = 0;
-	char *s;
-	gsize len;
-	int rc;
-	bool nul = false;
+	for (guint j = 0; j < seqs->len; j++) {
+		uint64_t q = g_array_index(seqs, uint64_t, j);
 
-	if (!im->dat && next_pass(im, path, false, error))
-		in = im->in;
-	if (!in && !dat)
-		return FALSE;
-	for (int c = 0; c < im->hdr.cpus; c++)
-		open_run[c] = -1;
-	while ((rc = dat ? ps_tracedat_next(dat, &s, &len, error)
-			 : next_line(in, &s, &len, error)) == 1) {
-		Scan sc;
-		uint64_t pfn, prev;
-		PfnSlot *ps;
-		bool free, irq_free;
-
-		if (memchr(s, '\0', len)) {
-			nul = true;
-			continue;
-		}
-		if (!scan_line(s, len, &sc))
-			continue;
-		if (vmstat && !vmstat_note(im, sc.event, sc.comm, sc.ts)) {
-			vmstat = false;
-			if (!bulk)
-				break;
-		}
-		if (!bulk || !scan_names(&sc, &pfn, &free))
-			continue;
-		ps = pfntab_get(&last, pfn, true);
-		prev = ps->a;
-		if (free_next->len * 64 <= n)
-			g_array_set_size(free_next, free_next->len * 2 + 1024);
-		if (prev && free)
-			g_array_index(free_next, uint64_t, (prev - 1) / 64) |= 1ull
-									       << ((prev - 1) % 64);
-		/* a refill that takes a page an interrupt freed: that free went to the buddy */
-		if (prev && sc.event[8] == 'a' && sc.event[13] == '_') {
-			int r = (int)ps->b;
-
-			if (r)
-				g_array_index(locked, bool, r - 1) = true;
-		}
-		irq_free = free && sc.irq != PS_IRQ_NONE;
-		ps->b = 0;
-		if (sc.cpu < im->hdr.cpus) {
-			if (irq_free && open_run[sc.cpu] < 0) {
-				bool f = false;
-
-				open_run[sc.cpu] = (int)runs->len;
-				g_ptr_array_add(runs, g_array_new(FALSE, FALSE, sizeof(uint64_t)));
-				g_array_append_val(locked, f);
-			}
-			if (irq_free) {
-				g_array_append_val(g_ptr_array_index(runs, open_run[sc.cpu]), n);
-				ps->b = open_run[sc.cpu] + 1;
-			} else {
-				open_run[sc.cpu] = -1;
-			}
-		}
-		ps->a = n + 1;
-		n++;
-	}
-	ps_tracedat_close(dat);
-	im->first_nul_free = in && rc == 0 && !nul;
-	if (rc < 0 || !bulk) {
-		pfntab_clear(&last);
-		return rc >= 0;
-	}
-	im->bulk_nr = n;
-	im->bulk_next_ok = g_new0(uint64_t, n / 64 + 1);
-	im->bulk_next_free = g_new0(uint64_t, n / 64 + 1);
-	if (free_next->len) { /* an empty GArray's data is NULL, which memcpy may not take */
-		memcpy(im->bulk_next_ok, free_next->data,
-		       MIN(free_next->len, n / 64 + 1) * sizeof(uint64_t));
-		memcpy(im->bulk_next_free, free_next->data,
-		       MIN(free_next->len, n / 64 + 1) * sizeof(uint64_t));
-	}
-	/* the last naming line of each pfn: none follows */
-	for (size_t j = 0; last.d && j <= last.mask; j++)
-		for (unsigned i = 0; last.d[j].key && i < PFN_LEAF; i++)
-			if (last.d[j].leaf[i].a)
-				bulk_set_ok(im, last.d[j].leaf[i].a - 1);
-	pfntab_clear(&last);
-	/* a run with a page in the buddy: the whole run went there (pcp lock taken) */
-	for (guint r = 0; r < runs->len; r++) {
-		GArray *seqs = g_ptr_array_index(runs, r);
-
-		for (guint j = 0; g_array_index(locked, bool, r) && j < seqs->len; j++) {
-			uint64_t q = g_array_index(seqs, uint64_t, j);
-
+		if (f->run_st[r].locked) {
 			im->bulk_next_ok[q / 64] &= ~(1ull << (q % 64));
 			im->bulk_next_free[q / 64] &= ~(1ull << (q % 64));
 		}
+		bit_set(f->fin, q);
 	}
-	return TRUE;
+	g_array_set_size(seqs, 0);
+}
+
+/*
+ * Naming line f->n (sc, of pfn; free: an mm_page_free): the pfn's previous naming line is decided
+ * (bit set when this one is a free), unless its interrupt run still waits; this one joins its
+ * cpu's interrupt run when it is an interrupt's free, else closes that run.
+ */
+static void first_naming(Imp *im, First *f, const Scan *sc, uint64_t pfn, bool free)
+{
+	PfnSlot *ps = pfntab_get(&f->last, pfn, true);
+	uint64_t prev = ps->a, n = f->n;
+	int r = (int)ps->b - 1; /* the run of the previous naming line */
+	struct FirstRun *run;
+
+	if (n / 64 >= f->words) {
+		size_t w = f->words;
+
+		f->words = MAX(1024, w * 2);
+		f->fin = g_renew(uint64_t, f->fin, f->words);
+		im->bulk_next_ok = g_renew(uint64_t, im->bulk_next_ok, f->words);
+		im->bulk_next_free = g_renew(uint64_t, im->bulk_next_free, f->words);
+		memset(f->fin + w, 0, (f->words - w) * sizeof(uint64_t));
+		memset(im->bulk_next_ok + w, 0, (f->words - w) * sizeof(uint64_t));
+		memset(im->bulk_next_free + w, 0, (f->words - w) * sizeof(uint64_t));
+	}
+	if (prev) {
+		uint64_t q = prev - 1;
+
+		run = r >= 0 ? &f->run_st[r] : NULL;
+		/* a refill that takes a page an interrupt freed: that free went to the buddy */
+		if (run && !run->locked && sc->event[8] == 'a' && sc->event[13] == '_') {
+			run->locked = true;
+			first_run_final(im, f, (guint)r);
+		}
+		if (free && (!run || !run->locked)) {
+			bit_set(im->bulk_next_ok, q);
+			bit_set(im->bulk_next_free, q);
+		}
+		/* a line not followed by a free has its bits clear for good, whatever its run */
+		if (!run || !free)
+			bit_set(f->fin, q);
+		if (run && !run->locked && --run->pending == 0 && run->closed)
+			first_run_final(im, f, (guint)r);
+	}
+	ps->b = 0;
+	if (sc->cpu < im->hdr.cpus) {
+		int *o = &f->open_run[sc->cpu];
+
+		if (free && sc->irq != PS_IRQ_NONE) {
+			if (*o < 0) {
+				*o = (int)f->runs->len;
+				g_ptr_array_add(f->runs,
+						g_array_new(FALSE, FALSE, sizeof(uint64_t)));
+				if (f->runs->len > f->run_cap) {
+					f->run_cap = MAX(64, f->run_cap * 2);
+					f->run_st = g_renew(struct FirstRun, f->run_st, f->run_cap);
+				}
+				f->run_st[*o] = (struct FirstRun){0};
+			}
+			run = &f->run_st[*o];
+			if (run->locked) {
+				bit_set(f->fin, n);
+			} else {
+				g_array_append_val(g_ptr_array_index(f->runs, *o), n);
+				run->pending++;
+			}
+			ps->b = *o + 1;
+		} else if (*o >= 0) {
+			run = &f->run_st[*o];
+			run->closed = true;
+			if (!run->locked && run->pending == 0)
+				first_run_final(im, f, (guint)*o);
+			*o = -1;
+		}
+	}
+	ps->a = n + 1;
+	f->n++;
+}
+
+/* The end of the text: a pfn's last naming line is set unless its run was locked; all final. */
+static void first_end(Imp *im, First *f)
+{
+	for (size_t j = 0; f->last.d && j <= f->last.mask; j++) {
+		for (unsigned i = 0; f->last.d[j].key && i < PFN_LEAF; i++) {
+			const PfnSlot *ps = &f->last.d[j].leaf[i];
+
+			if (ps->a && (!ps->b || !f->run_st[ps->b - 1].locked))
+				bit_set(im->bulk_next_ok, ps->a - 1);
+		}
+	}
+	pfntab_clear(&f->last);
+	g_clear_pointer(&f->runs, g_ptr_array_unref);
+	f->eof = true;
+}
+
+/* The first pass's next line: 1 read, 0 the end (all its findings final), -1 an error. */
+static int first_step(Imp *im, GError **error)
+{
+	First *f = &im->first;
+	char *s;
+	gsize len;
+	Scan sc;
+	uint64_t pfn;
+	bool free;
+	int rc;
+
+	if (f->eof)
+		return 0;
+	rc = f->dat ? ps_tracedat_next(f->dat, &s, &len, error)
+		    : next_line(f->in ? f->in : im->in, &s, &len, error);
+	if (rc == 0)
+		first_end(im, f);
+	if (rc != 1)
+		return rc;
+	f->lines++;
+	if (memchr(s, '\0', len)) {
+		f->nul = true;
+		return 1;
+	}
+	if (!scan_line(s, len, &sc))
+		return 1;
+	if (f->vmstat && !vmstat_note(im, sc.event, sc.comm, sc.ts))
+		f->vmstat = false;
+	if (f->bulk && scan_names(&sc, &pfn, &free))
+		first_naming(im, f, &sc, pfn, free);
+	return 1;
+}
+
+/*
+ * Naming line seq's bits as the main pass may take them now: true, *ok and *free, when they are
+ * final; when they are not but the first pass is assume_after lines ahead of the main pass, and as
+ * many as the main pass has read (so it reads ahead to twice the main pass's line), true and
+ * *assumed:
+ * the bits the end of the text would give if no later line changed them (no naming line
+ * follows, or the line's run is never locked: bulk_next_ok set, bulk_next_free as it is);
+ * false: not known yet.
+ */
+static bool first_known(const Imp *im, uint64_t seq, bool *ok, bool *free, bool *assumed)
+{
+	const First *f = &im->first;
+
+	*assumed = false;
+	if (f->eof || (seq < f->n && bit_get(f->fin, seq))) {
+		*ok = seq < f->n && bit_get(im->bulk_next_ok, seq);
+		*free = *ok && bit_get(im->bulk_next_free, seq);
+		return true;
+	}
+	if (!f->assume_after || seq >= f->n ||
+	    f->lines - im->main_lines < MAX(f->assume_after, im->main_lines))
+		return false;
+	*assumed = *ok = true;
+	*free = bit_get(im->bulk_next_free, seq);
+	return true;
+}
+
+/* A decision that used assumed bits (first_known), to check at the end: n lines, until. */
+static void first_note(Imp *im, const uint64_t *seqs, guint n, bool refill, uint64_t until)
+{
+	uint64_t head = (uint64_t)n << 1 | refill;
+
+	g_array_append_val(im->first.checks, head);
+	if (refill)
+		g_array_append_val(im->first.checks, until);
+	g_array_append_vals(im->first.checks, seqs, n);
+}
+
+/*
+ * At the end (all bits final): whether every decision that used assumed bits came out as the
+ * final bits make it. An allocation's take (bulk_emit) needed its assumed lines set; a refill's
+ * end (bulk_refill_end), the same count of pages ahead of the last free in the set run it read.
+ * The main pass's state follows from the decisions alone, so when they all hold, its output is
+ * what it would have been had it waited for the bits.
+ */
+static bool first_check(const Imp *im)
+{
+	const GArray *c = im->first.checks;
+
+	for (guint i = 0; c && i < c->len;) {
+		uint64_t head = g_array_index(c, uint64_t, i++), n = head >> 1, until = 0, u = 0;
+		bool refill = head & 1;
+
+		if (refill)
+			until = g_array_index(c, uint64_t, i++);
+		for (uint64_t j = 0; j < n; j++) {
+			uint64_t seq = g_array_index(c, uint64_t, i + j);
+			bool ok = bit_get(im->bulk_next_ok, seq);
+
+			if (!ok && !refill)
+				return false;
+			if (!ok)
+				break;
+			if (bit_get(im->bulk_next_free, seq))
+				u = j + 1;
+		}
+		if (refill && u != until)
+			return false;
+		i += (guint)n;
+	}
+	return true;
+}
+
+/* The first pass IMP_LEAD lines further (or to the end), for bits not yet final; FALSE: error. */
+static gboolean first_read_on(Imp *im, GError **error)
+{
+	int rc = 1;
+
+	for (int i = 0; i < IMP_LEAD && (rc = first_step(im, error)) == 1; i++)
+		;
+	return rc >= 0;
+}
+
+/*
+ * The first pass over the input, when one is needed: alloc_pages_bulk's naming lines (bulk: the
+ * bits of bulk_next_ok: a naming line's bit is set when the pfn's next naming line is an
+ * mm_page_free or there is none, and its page was not in an interrupt's run of frees that went to
+ * the buddy; and of bulk_next_free: the same, a free only) and, for standard output,
+ * vmstat_update's first run (vmstat: vmstat_note over the lines until it is done, before the header
+ * is written).
+ *
+ * With bulk, the first pass runs ahead of the main pass instead of before it (main_next): the main
+ * pass takes a line only once the first pass has read it, and a bit the main pass asks for
+ * (first_known) that depends on lines not yet read makes the first pass read on. Before, the first
+ * pass read the whole text before the main pass began, so the text's inflate and the first pass
+ * ran before the parse and the output's deflate (ftrace-build-6.18: 0.161 s wall for a parse
+ * thread of 0.124 s, idle).
+ *
+ * How far on: a bit can depend on the end of the text (a page no later line names is taken as a
+ * live stack's), and waiting for it would bring the old order back: ftrace-build-6.18's first
+ * refill (bulk_refill_end, line 76) asks for four pages a bulk took that no later line names, so
+ * the main pass would wait for the whole text there. So once the first pass is IMP_ASSUME lines
+ * ahead, and as far ahead as the main pass has come, a bit not yet final is assumed to be what the
+ * end would make it if no later line changed it, and each decision made on assumed bits is
+ * noted (first_note). At the end, when all bits are final, the decisions are checked
+ * (first_check): the main pass's state follows from them alone, so if each comes out the same the
+ * output is the one the main pass would have written had it waited. If one does not, the import
+ * runs again without assuming (import_run: first_reruns; a header written first to standard
+ * output cannot be taken back, so there the main pass waits instead). On the realdata recordings
+ * no decision fails even assuming one line ahead without the doubling: with IMP_ASSUME lines
+ * alone, qemu-arm64-4k-numa-6.18.2 needs a second run up to 262144 (a page named again 300 k
+ * lines on), with the doubling none does from 4096 up (2026-12-06).
+ *
+ * A kept text is read once: the main pass follows
+ * the first on the same buffer (ps_line_reader_follow) and takes its lines in place; a text not
+ * kept (past IMP_KEEP_MAX) gets a second reader for the first pass, a trace.dat a second
+ * PsTraceDat. How far ahead is deterministic (IMP_LEAD lines at a time, and what the bits need),
+ * never what the inflate thread has ready, so errors come at the same lines every time. The main
+ * pass skips its NUL check while the first pass, reading the same buffer ahead, has found none.
+ * An error of the first pass (a line past PS_TRACE_LINE_MAX, a damaged gzip member) ends the
+ * import when the first pass reaches it, as a single pass reading the text would.
+ *
+ * Without bulk (a portable import writing to standard output), the first pass reads before the
+ * main pass until vmstat_note is done, and the main pass reads the text again (next_pass).
+ */
+static gboolean prepass(Imp *im, const char *path, bool bulk, bool vmstat, uint64_t assume_after,
+			GError **error)
+{
+	First *f = &im->first;
+	int rc = 1;
+
+	f->on = bulk;
+	f->bulk = bulk;
+	f->vmstat = vmstat;
+	if (!bulk) {
+		if (!next_pass(im, path, false, error))
+			return FALSE;
+		while (f->vmstat && (rc = first_step(im, error)) == 1)
+			;
+		im->first_nul_free = rc == 0 && !f->nul;
+		return rc >= 0;
+	}
+	f->open_run = g_new(int, im->hdr.cpus);
+	for (int c = 0; c < im->hdr.cpus; c++)
+		f->open_run[c] = -1;
+	f->runs = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+	f->assume_after = assume_after;
+	f->checks = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	if (im->dat) {
+		f->dat = ps_tracedat_open(path, error);
+		if (!f->dat)
+			return FALSE;
+	} else {
+		if (!im->in)
+			im->in =
+			    ps_line_reader_open_kept(path, PS_TRACE_LINE_MAX, IMP_KEEP_MAX, error);
+		im->follow = im->in && ps_line_reader_follow(im->in);
+		if (im->in && !im->follow) {
+			/* not kept: the first pass on a reader of its own */
+			g_clear_pointer(&im->in, ps_line_reader_close);
+			im->in = ps_line_reader_open(path, PS_TRACE_LINE_MAX, error);
+			f->in = im->in ? ps_line_reader_open(path, PS_TRACE_LINE_MAX, error) : NULL;
+		}
+		if (!im->in || (!im->follow && !f->in)) {
+			ps_util_error_to_domain(error, PS_TRACE_ERROR, PS_TRACE_ERROR_IO,
+						PS_TRACE_ERROR_PARSE);
+			return FALSE;
+		}
+		im->in_read = true;
+	}
+	/* a header written first: vmstat_update's run before the main pass begins */
+	while (f->vmstat && (rc = first_step(im, error)) == 1)
+		;
+	return rc >= 0;
+}
+
+/* The main pass's next line, once the first pass (when on) has read it; as next_line. */
+static int main_next(Imp *im, char **s, gsize *len, GError **error)
+{
+	First *f = &im->first;
+	int rc = 1;
+
+	if (f->on && f->lines <= im->main_lines) {
+		for (int i = 0; i < IMP_LEAD && (rc = first_step(im, error)) == 1; i++)
+			;
+		if (rc < 0)
+			return -1;
+	}
+	if (f->on)
+		im->nul_free = im->follow && !f->nul;
+	if (im->dat)
+		rc = ps_tracedat_next(im->dat, s, len, error);
+	else if (im->follow)
+		rc = ps_line_reader_next_behind(im->in, s, len);
+	else
+		rc = next_line(im->in, s, len, error);
+	im->main_lines += rc == 1;
+	return rc;
+}
+
+static void first_clear(First *f)
+{
+	ps_line_reader_close(f->in);
+	ps_tracedat_close(f->dat);
+	g_free(f->fin);
+	pfntab_clear(&f->last);
+	if (f->runs)
+		g_ptr_array_unref(f->runs);
+	g_free(f->run_st);
+	g_free(f->open_run);
+	if (f->checks)
+		g_array_unref(f->checks);
 }
 
 /* The cache_add of a movable allocation shmem_prepass found to be a tmpfs page. */
@@ -4634,8 +4979,12 @@ static gboolean find_cpus(Imp *im, const char *path, int *cpus, PsImportFormat *
 	return TRUE;
 }
 
-gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImportOptions *opts,
-			 PsImportStats *st, GError **error)
+/*
+ * One import; assume: the main pass may assume bits the first pass has not settled (prepass),
+ * *rerun set (and FALSE, no error) when an assumption turned out wrong.
+ */
+static gboolean import_run(const char *in_path, const char *out_path, const PsImportOptions *opts,
+			   PsImportStats *st, bool assume, bool *rerun, GError **error)
 {
 	Imp im = {0};
 	char *s;
@@ -4723,12 +5072,18 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	 * first pass reads what both need
 	 */
 	if (strcmp(in_path, "-") != 0 && (!im.portable || (!im.dat && !header_last)) &&
-	    !prepass(&im, in_path, !im.portable, !im.dat && !header_last, error))
+	    !prepass(&im, in_path, !im.portable, !im.dat && !header_last,
+		     /* a header written first has gone out: no second run then */
+		     !assume || !header_last || opts->first_lead == UINT64_MAX ? 0
+		     : opts->first_lead					       ? opts->first_lead
+									       : IMP_ASSUME,
+		     error))
 		goto out;
 	if (!im.portable && strcmp(in_path, "-") != 0) {
 		im.bulk_on = true;
 		im.bulk_lists = g_new0(struct BulkList, BULK_LISTS(&im));
 		im.bulk_refill = g_new0(int, cpus);
+		im.bulk_assumed = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	} else if (!im.portable) {
 		g_printerr(
 		    "pagesim import: reading standard input, alloc_pages_bulk's untraced takes "
@@ -4770,14 +5125,13 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 			src = PS_IMPORT_FTRACE;
 		g_strlcpy(im.hdr.source, ps_import_format_names[src], sizeof(im.hdr.source));
 	}
-	if (!im.dat && !next_pass(&im, in_path, true, error))
+	if (!im.dat && !im.first.on && !next_pass(&im, in_path, true, error))
 		goto out;
 	im.w = header_last ? ps_trace_writer_new_header_last(out_path, &im.hdr, error)
 			   : ps_trace_writer_new(out_path, &im.hdr, error);
 	if (!im.w)
 		goto out;
-	while ((rc = im.dat ? ps_tracedat_next(im.dat, &s, &len, error)
-			    : next_line(im.in, &s, &len, error)) == 1)
+	while ((rc = main_next(&im, &s, &len, error)) == 1)
 		if (!import_line(&im, s, len, error))
 			break;
 	if (rc == 0 && im.portable && !port_flush_all_held(&im, error))
@@ -4804,6 +5158,10 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 				st->zone_spanned_growth +=
 				    im.zs[z].spanned[1] - im.zs[z].spanned[0];
 		}
+	}
+	if (rc == 0 && !first_check(&im)) {
+		*rerun = true;
+		rc = -1;
 	}
 	if (rc != 0) {
 		ps_trace_writer_abort(g_steal_pointer(&im.w));
@@ -4851,6 +5209,7 @@ gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImpo
 	ok = header_last ? ps_trace_writer_close_header(g_steal_pointer(&im.w), &im.hdr, error)
 			 : ps_trace_writer_close(g_steal_pointer(&im.w), error);
 out:
+	first_clear(&im.first);
 	ps_line_reader_close(im.in);
 	ps_tracedat_close(im.dat);
 	pfntab_clear(&im.live);
@@ -4886,6 +5245,8 @@ out:
 	g_free(im.bulk_lists);
 	g_free(im.bulk_ent);
 	g_free(im.bulk_refill);
+	if (im.bulk_assumed)
+		g_array_unref(im.bulk_assumed);
 	pfntab_clear(&im.bulk_pfn);
 	g_free(im.bulk_next_ok);
 	g_free(im.bulk_next_free);
@@ -4897,6 +5258,21 @@ out:
 		g_hash_table_unref(im.memcgs);
 	g_free(im.memcg_start);
 	return ok;
+}
+
+gboolean ps_trace_import(const char *in_path, const char *out_path, const PsImportOptions *opts,
+			 PsImportStats *st, GError **error)
+{
+	bool rerun = false;
+
+	if (import_run(in_path, out_path, opts, st, true, &rerun, error))
+		return TRUE;
+	if (!rerun)
+		return FALSE;
+	if (!import_run(in_path, out_path, opts, st, false, &rerun, error))
+		return FALSE;
+	st->first_reruns = 1;
+	return TRUE;
 }
 
 /* The portable import's account: where the recorded pages and faults went. */
@@ -5107,4 +5483,8 @@ void ps_import_stats_format(const PsImportStats *st, GString *out)
 		g_string_append_printf(out, "  events lost by the recorder: %" PRIu64 "%s\n", lost,
 				       lost ? " (the trace is incomplete)" : "");
 	}
+	if (st->first_reruns)
+		g_string_append(out,
+				"  read twice: a page named again far ahead undid what the main "
+				"pass had assumed of it (import.c, prepass)\n");
 }

@@ -504,6 +504,12 @@ typedef struct {
 	 * it
 	 */
 	const char *tasks;
+	/*
+	 * How far (lines) the first pass reads ahead of the main pass before the main pass assumes
+	 * what a later line could still change (see import.c's prepass); 0: the default,
+	 * UINT64_MAX: never assume, wait. The output is the same for every value: a test's knob.
+	 */
+	uint64_t first_lead;
 } PsImportOptions;
 
 /* One --mempolicy PID@SECONDS=POLICY of `pagesim import`. */
@@ -602,6 +608,8 @@ typedef struct {
 	int cpus_from_input;
 	bool portable;
 	PsImportPortable port;
+	/* the main pass ran again without assuming: an assumption of its first run was wrong */
+	uint64_t first_reruns;
 } PsImportStats;
 
 /*

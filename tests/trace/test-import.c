@@ -1576,6 +1576,44 @@ static void test_bulk_first_pass(void)
 	assert_bulk_fmt(text2, fmt_alloc_free, 1, 0, "alloc:200#1 alloc:201#2 ");
 }
 
+/*
+ * The main pass assumes what the first pass has not settled once it is far enough ahead (import.c,
+ * prepass): with PsImportOptions.first_lead 1, an allocation of 0x201 behind 0x200, which no line
+ * in the next 600 names, takes 0x200 on the assumption that none will; a later allocation of 0x200
+ * shows it was not taken, so the import runs again without assuming and writes what waiting
+ * writes (as test_bulk_first_pass). Where nothing names 0x200 again, the assumption holds: one
+ * run, 0x200 taken. Never assuming (UINT64_MAX) and the default (the text is shorter than the
+ * default lead) write the same without a second run.
+ */
+static void test_bulk_assumed(void)
+{
+	g_autoptr(GString) text = g_string_new(HDR BZL("1.000001", "0x200") BZL("1.000002", "0x201")
+						   BAL("1.000010", "0x201"));
+	g_autoptr(GString) text2 = NULL;
+	static const uint64_t leads[] = {1, 0, UINT64_MAX};
+
+	for (int i = 0; i < 600; i++) /* past what the first pass reads at a time (IMP_LEAD) */
+		g_string_append(text, "# a comment line\n");
+	text2 = g_string_new(text->str);
+	g_string_append(text, BAL("2.000000", "0x200"));
+	g_string_append(text2, BFR("2.000000", "0x201"));
+	for (size_t i = 0; i < G_N_ELEMENTS(leads); i++) {
+		PsImportOptions opts = {.first_lead = leads[i]};
+		PsImportStats st;
+		g_autofree char *got = import_formatted_opts(text->str, &opts, &st, fmt_alloc_free);
+		g_autofree char *got2 = NULL;
+
+		g_assert_cmpstr(got, ==, "alloc:201#1 alloc:200#2 ");
+		g_assert_cmpuint(st.bulk_takes, ==, 0);
+		g_assert_cmpuint(st.bulk_rejected, ==, 1);
+		g_assert_cmpuint(st.first_reruns, ==, leads[i] == 1);
+		got2 = import_formatted_opts(text2->str, &opts, &st, fmt_alloc_free);
+		g_assert_cmpstr(got2, ==, "alloc:200#1 alloc:201#2 free:201#2 ");
+		g_assert_cmpuint(st.bulk_takes, ==, 1);
+		g_assert_cmpuint(st.first_reruns, ==, 0);
+	}
+}
+
 static void test_migration_pte(void)
 {
 	PsImportStats st;
@@ -2787,6 +2825,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/compact-requests", test_compact_requests);
 	g_test_add_func("/trace/import/isolate-freepages", test_isolate_freepages);
 	g_test_add_func("/trace/import/bulk-take", test_bulk_take);
+	g_test_add_func("/trace/import/bulk-assumed", test_bulk_assumed);
 	g_test_add_func("/trace/import/bulk-take-order2", test_bulk_take_order2);
 	g_test_add_func("/trace/import/bulk-first-pass", test_bulk_first_pass);
 	g_test_add_func("/trace/import/bulk-refill-take", test_bulk_refill_take);
