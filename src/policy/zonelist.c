@@ -13,6 +13,17 @@
  * equally distant candidates, which spreads fallback allocations round-robin (kernel-facts
  * §1.2).
  *
+ * find_next_best_node's headless preference ([n has cpus], PENALTY_FOR_NODE_WITH_CPUS) counts
+ * cpumask_of_node(n) as it is when the lists are built. At the boot build (build_all_zonelists
+ * from mm_core_init in start_kernel) no node's mask holds a cpu yet, the boot cpu's included
+ * (cpus join their node's mask later, numa_add_cpu), and cpus coming online do not rebuild the
+ * lists. So every node counts as headless and the term is 0 for all. The 4-node arm64 lab kernel
+ * (6.18.2, qemu-lab run.sh 4k-numa 4G with NODES=4: 2 cpus on nodes 0 and 1, distances 10/20)
+ * prints "Fallback order for Node N:" 0 1 2 3 / 1 2 3 0 / 2 3 0 1 / 3 0 1 2, which is this rule;
+ * the penalty on nodes 0 and 1 would give 0 2 3 1 / 1 3 2 0 / 2 3 0 1 / 3 2 0 1, and on node 0
+ * alone (the boot cpu) node 3 would start 3 1. With one cpu on every node, or two nodes, the
+ * term never changes an order.
+ *
  * Simplifications:
  * - The kernel scores a candidate as (distance + lower + has_cpus) * MAX_NUMNODES + node_load.
  *   node_load never exceeds the number of nodes built so far, which is below MAX_NUMNODES, so
@@ -52,27 +63,14 @@ static bool ps_node_has_memory(const PsMachine *m, int nid)
 	return false;
 }
 
-/* cpumask_of_node(nid) is not empty. */
-static bool ps_node_has_cpus(const PsMachine *m, int nid)
-{
-	int cpu;
-
-	for (cpu = 0; cpu < m->spec.nr_cpus && cpu < PS_MAX_CPUS; cpu++) {
-		if (m->spec.cpu_node[cpu] == nid)
-			return true;
-	}
-	return false;
-}
-
 /*
  * find_next_best_node: the local node first if it has memory, then the unused node with memory
- * that minimises (distance + [n < local] + [n has cpus], node_load[n]); ties go to the lowest
- * node id, as the kernel's strict "<" over an ascending scan does. Marks the node used; returns
- * -1 when none is left.
+ * that minimises (distance + [n < local] + [n has cpus], node_load[n]), [n has cpus] being 0 at
+ * the boot build (see the header); ties go to the lowest node id, as the kernel's strict "<"
+ * over an ascending scan does. Marks the node used; returns -1 when none is left.
  */
 static int ps_find_next_best_node(const PsMachine *m, int local, uint64_t *used,
-				  const int *node_load, const bool *has_memory,
-				  const bool *has_cpus)
+				  const int *node_load, const bool *has_memory)
 {
 	int best = -1;
 	int best_class = 0;
@@ -89,7 +87,7 @@ static int ps_find_next_best_node(const PsMachine *m, int local, uint64_t *used,
 
 		if (!has_memory[n] || (*used & (1ull << n)))
 			continue;
-		class = m->spec.distance[local][n] + (n < local) + (has_cpus[n] ? 1 : 0);
+		class = m->spec.distance[local][n] + (n < local);
 		if (best < 0 || class < best_class ||
 		    (class == best_class && node_load[n] < best_load)) {
 			best = n;
@@ -128,15 +126,12 @@ void ps_build_zonelists(PsMachine *m)
 {
 	int node_load[PS_MAX_NODES] = {0};
 	bool has_memory[PS_MAX_NODES];
-	bool has_cpus[PS_MAX_NODES];
 	int nid;
 
 	g_assert(m->nr_nodes > 0 && m->nr_nodes <= PS_MAX_NODES);
 
-	for (nid = 0; nid < m->nr_nodes; nid++) {
+	for (nid = 0; nid < m->nr_nodes; nid++)
 		has_memory[nid] = ps_node_has_memory(m, nid);
-		has_cpus[nid] = ps_node_has_cpus(m, nid);
-	}
 
 	for (nid = 0; nid < m->nr_nodes; nid++) {
 		PsNode *node = &m->nodes[nid];
@@ -151,8 +146,7 @@ void ps_build_zonelists(PsMachine *m)
 		for (i = 0; i < PS_MAX_NODES; i++)
 			node->node_order[i] = -1;
 
-		while ((n = ps_find_next_best_node(m, nid, &used, node_load, has_memory,
-						   has_cpus)) >= 0) {
+		while ((n = ps_find_next_best_node(m, nid, &used, node_load, has_memory)) >= 0) {
 			if (m->spec.distance[nid][n] != m->spec.distance[nid][prev])
 				node_load[n]++;
 			node->node_order[nr++] = n;

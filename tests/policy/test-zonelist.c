@@ -183,22 +183,22 @@ static void test_two_nodes(void)
  *	2   20  30  10  20
  *	3   30  20  20  10
  *
- * A candidate n of node N has class distance(N, n) + [n < N] + 1 (all nodes have cpus); the
- * lowest (class, node_load[n]) wins, ties to the lower id. node_load starts at 0 and a picked
- * node gets +1 when its distance differs from the previous pick's (the local node counts as
- * the first previous pick, at distance 10).
+ * A candidate n of node N has class distance(N, n) + [n < N] (no node counts as having cpus at
+ * the boot build: zonelist.c); the lowest (class, node_load[n]) wins, ties to the lower id.
+ *node_load starts at 0 and a picked node gets +1 when its distance differs from the previous pick's
+ *(the local node counts as the first previous pick, at distance 10).
  *
- * Node 0: 0; then 1 (21, 0), 2 (21, 0), 3 (31, 0) -> 1, 20 != 10 so load[1] = 1; then 2 (21)
- *	   beats 3 (31), 20 == 20 no bump; then 3, 30 != 20 so load[3] = 1.
+ * Node 0: 0; then 1 (20, 0), 2 (20, 0), 3 (30, 0) -> 1, 20 != 10 so load[1] = 1; then 2 (20)
+ *	   beats 3 (30), 20 == 20 no bump; then 3, 30 != 20 so load[3] = 1.
  *	   Order 0 1 2 3, load = {0, 1, 0, 1}.
- * Node 1: 1; then 0 (25+1+1 = 27, 0), 2 (31, 0), 3 (21, 1) -> 3, load[3] = 2; then 0 (27) beats
- *	   2 (31), 25 != 20 so load[0] = 1; then 2, 30 != 25 so load[2] = 1.
+ * Node 1: 1; then 0 (25+1 = 26, 0), 2 (30, 0), 3 (20, 1) -> 3, load[3] = 2; then 0 (26) beats
+ *	   2 (30), 25 != 20 so load[0] = 1; then 2, 30 != 25 so load[2] = 1.
  *	   Order 1 3 0 2, load = {1, 1, 1, 2}.
- * Node 2: 2; then 0 (20+1+1 = 22, 1), 1 (32, 1), 3 (21, 2) -> 3, load[3] = 3; then 0 (22) beats
- *	   1 (32), no bump (20 == 20); then 1, 30 != 20 so load[1] = 2.
+ * Node 2: 2; then 0 (20+1 = 21, 1), 1 (31, 1), 3 (20, 2) -> 3, load[3] = 3; then 0 (21) beats
+ *	   1 (31), no bump (20 == 20); then 1, 30 != 20 so load[1] = 2.
  *	   Order 2 3 0 1, load = {1, 2, 1, 3}.
- * Node 3: 3; then 0 (32, 1), 1 (22, 2), 2 (22, 1): 1 and 2 tie on class and node_load breaks
- *	   the tie for 2 -> load[2] = 2; then 1 (22) beats 0 (32), no bump; then 0.
+ * Node 3: 3; then 0 (31, 1), 1 (21, 2), 2 (21, 1): 1 and 2 tie on class and node_load breaks
+ *	   the tie for 2 -> load[2] = 2; then 1 (21) beats 0 (31), no bump; then 0.
  *	   Order 3 2 1 0.
  *
  * Without node_load node 3 would get 3 1 2 0 (the lower id wins the tie): this is the case
@@ -238,9 +238,11 @@ static void test_four_nodes_node_load(void)
 }
 
 /*
- * Three nodes at equal distance 20. Headless node 2 (no cpus) is preferred by the others
- * (class 20 against 21 or 22). A memoryless node appears in nobody's list, its own included,
- * but still gets a fallback list.
+ * Three nodes at equal distance 20, cpus on nodes 0 and 1 only. The headless node 2 is not
+ * preferred: at the boot build no node counts as having cpus (zonelist.c). Node 0: 1 (20, 0)
+ * and 2 (20, 0) tie -> 1, load[1] = 1; node 1: 0 (21) vs 2 (20) -> 2, load[2] = 1; node 2: 0
+ * (21, 0) vs 1 (21, 1) -> 0. A memoryless node appears in nobody's list, its own included, but
+ * still gets a fallback list.
  */
 static void test_headless_and_memoryless(void)
 {
@@ -253,8 +255,7 @@ static void test_headless_and_memoryless(void)
 	for (nid = 0; nid < 3; nid++)
 		populate(m, nid, PS_ZONE_NORMAL, 1000);
 	ps_build_zonelists(m);
-	/* Node 0: 1 (21) vs 2 (20) -> 2. Node 1: 0 (22) vs 2 (20) -> 2. Node 2: 0 and 1 (22, 0). */
-	assert_node_order(m, 0, (const int[]){0, 2, 1, -1});
+	assert_node_order(m, 0, (const int[]){0, 1, 2, -1});
 	assert_node_order(m, 1, (const int[]){1, 2, 0, -1});
 	assert_node_order(m, 2, (const int[]){2, 0, 1, -1});
 	machine_free(m);
@@ -265,13 +266,49 @@ static void test_headless_and_memoryless(void)
 	populate(m, 0, PS_ZONE_NORMAL, 1000);
 	populate(m, 2, PS_ZONE_NORMAL, 1000);
 	ps_build_zonelists(m);
-	/* Node 1 has no memory: 0 (20+1+1) vs 2 (20+0+1) -> 2 first. */
+	/* Node 1 has no memory: 0 (20+1) vs 2 (20) -> 2 first. */
 	assert_node_order(m, 0, (const int[]){0, 2, -1});
 	assert_node_order(m, 1, (const int[]){2, 0, -1});
 	assert_node_order(m, 2, (const int[]){2, 0, -1});
 	assert_zonelist(&m->nodes[1].zonelist_fallback,
 			(const int[]){Z(2, PS_ZONE_NORMAL), Z(0, PS_ZONE_NORMAL), -1});
 	assert_zonelist(&m->nodes[1].zonelist_nofallback, (const int[]){-1});
+	machine_free(m);
+}
+
+/*
+ * The 4-node arm64 lab kernel (Linux 6.18.2, qemu-lab `run.sh 4k-numa 4G` with NODES=4: 1 GiB a
+ * node, distances 10/20, 2 cpus dealt to nodes 0 and 1) printed while booting:
+ *	Fallback order for Node 0: 0 1 2 3
+ *	Fallback order for Node 1: 1 2 3 0
+ *	Fallback order for Node 2: 2 3 0 1
+ *	Fallback order for Node 3: 3 0 1 2
+ * Counting nodes 0 and 1 as having cpus would give 0 2 3 1, 1 3 2 0, 2 3 0 1, 3 2 0 1.
+ */
+static void test_lab_four_nodes_two_cpus(void)
+{
+	static const uint8_t d[] = {
+	    10, 20, 20, 20, /* */
+	    20, 10, 20, 20, /* */
+	    20, 20, 10, 20, /* */
+	    20, 20, 20, 10,
+	};
+	PsMachine *m = machine_new(4);
+	int nid;
+
+	set_distances(m, d);
+	set_cpus(m, (const int[]){0, 1}, 2);
+	for (nid = 0; nid < 4; nid++) {
+		if (nid == 0)
+			populate(m, nid, PS_ZONE_DMA, 262144);
+		else
+			populate(m, nid, PS_ZONE_NORMAL, 262144);
+	}
+	ps_build_zonelists(m);
+	assert_node_order(m, 0, (const int[]){0, 1, 2, 3, -1});
+	assert_node_order(m, 1, (const int[]){1, 2, 3, 0, -1});
+	assert_node_order(m, 2, (const int[]){2, 3, 0, 1, -1});
+	assert_node_order(m, 3, (const int[]){3, 0, 1, 2, -1});
 	machine_free(m);
 }
 
@@ -515,6 +552,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/zonelist/two-nodes", test_two_nodes);
 	g_test_add_func("/policy/zonelist/four-nodes-node-load", test_four_nodes_node_load);
 	g_test_add_func("/policy/zonelist/headless-and-memoryless", test_headless_and_memoryless);
+	g_test_add_func("/policy/zonelist/lab-four-nodes-two-cpus", test_lab_four_nodes_two_cpus);
 	g_test_add_func("/policy/zonelist/mempolicy-names", test_mpol_names);
 	g_test_add_func("/policy/zonelist/mempolicy-local", test_mpol_local);
 	g_test_add_func("/policy/zonelist/mempolicy-preferred", test_mpol_preferred);
