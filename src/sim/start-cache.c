@@ -39,8 +39,9 @@
  * cache (.snap) sum their whole payloads on open for the same reason; a sum checked lazily or
  * over a sample would let a run use bytes nobody checked. What the sum costs is kept down by
  * storing less instead: sparse and zero-tailed arrays keep only their nonzero pages
- * (util/state.c). It is memory-bound: ftrace-press-thp-6.18's 158 MB entry, about 14 ms of
- * the warm run's ~85 (0.125 instructions a byte, AVX2).
+ * (util/state.c). It is memory-bound: ftrace-press-thp-6.18's 158 MB entry, about 10 ms of
+ * CPU a warm run (0.125 instructions a byte, AVX2), half of it on a second thread where the
+ * machine has another cpu (ps_checksum_sum splits a payload this large; the same sum).
  *
  * Layout (native byte order; the file never leaves the machine): StartHead, zeros to
  * START_PAYLOAD, then the payload (its mapped arrays start on pages of the file, util/state.c).
