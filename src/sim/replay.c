@@ -1206,6 +1206,8 @@ static gboolean policy_start(PsSim *s, GError **error)
 		/* after both: the kernel's reclaim order is within each folio's own lruvec */
 		sim_snapshot_lru_order(s);
 		/* the state built so far, for the next run of the same inputs (start-cache.c) */
+		/* read by nothing from here on (13 MB on ftrace-press-thp-6.18), nor saved */
+		ps_snapshot_drop_start_arrays(s->snap);
 		sim_start_keep(s, s->start_entry, s->snap->path);
 	}
 	sim_start_digest(s, s->trace_path);

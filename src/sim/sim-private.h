@@ -55,6 +55,11 @@ typedef struct {
 	const guint8 *kpf; /* its bytes */
 	uint64_t nr_pfns;
 	uint8_t *owned;
+	/*
+	 * kind and lru: read only while the start is built (the pcp prefill, the stale pass, the
+	 * LRU seed and order), so freed once it is (ps_snapshot_drop_start_arrays, NULL from then
+	 * on) and not part of the started state: a restored start has neither.
+	 */
 	uint8_t *kind; /* enum ps_alloc_kind per pfn of the map */
 	/* per pfn of the map: a folio head on an LRU list (PS_SNAP_LRU_*), else 0 */
 	uint8_t *lru;
@@ -131,9 +136,6 @@ typedef struct {
 	/* the loaded-state cache entry that kind and lru (and the load's arrays) lie in, mapped
 	 * read only (snapshot-cache.c); NULL when they are the snapshot's own (a classification) */
 	GMappedFile *state_map;
-	/* kind and lru are ps_map0_huge'd, this many bytes each (a restored start, which maps
-	 * them from its entry: ps_snapshot_state); 0 when they are not */
-	uint64_t kind_mapped;
 } PsSnapshot;
 
 /* Reads the dump and loads it into m (ps_machine_load_state); --proc DIR checks pagetypeinfo. */
@@ -142,6 +144,8 @@ PsSnapshot *ps_snapshot_load(PsMachine *m, const char *path, const char *proc_di
 PsSnapshot *ps_snapshot_load_cached(PsMachine *m, const char *path, const char *proc_dir,
 				    const char *cache_dir, GError **error);
 void ps_snapshot_free(PsSnapshot *snap);
+/* Frees kind and lru once the start is built (both NULL after; NULL already is fine). */
+void ps_snapshot_drop_start_arrays(PsSnapshot *snap);
 /* A snapshot of the machine's size with nothing loaded yet (the path kept). */
 PsSnapshot *ps_snapshot_new(const PsMachine *m, const char *path);
 /*

@@ -906,15 +906,6 @@ void ps_snapshot_state(PsSnapshot *snap, const PsMachine *m, PsStateTable *t)
 	/* a start saved before compaction or a free of the trace moved anything */
 	g_assert(load || (!g_hash_table_size(snap->moved_to) && !snap->moved_pages));
 	g_assert(!snap->kpf_bytes);
-	if (load) {
-		/* into ps_snapshot_new's: kind and lru its own mappings, which the walk maps over
-		 */
-		snap->kind = ps_map0_huge(npages);
-		snap->lru = ps_map0_huge(npages);
-		if (!snap->kind || !snap->lru)
-			g_error("%s: cannot map %" G_GUINT64_FORMAT " bytes", G_STRLOC, npages);
-		snap->kind_mapped = npages;
-	}
 	/*
 	 * The --proc files the start read, by name only: every one is PROC_DIR/NAME, and the
 	 * outputs print the path, so the directory is this run's (ps_snapshot_paths_restore), not
@@ -934,8 +925,8 @@ void ps_snapshot_state(PsSnapshot *snap, const PsMachine *m, PsStateTable *t)
 	SNAP_NAME(zoneinfo_path);
 	SNAP_NAME(vmstat_path);
 #undef SNAP_NAME
-	ps_state_mapped(t, "snap.kind", snap->kind, npages);
-	ps_state_mapped(t, "snap.lru", snap->lru, npages);
+	/* kind and lru: not saved, a start has freed them (ps_snapshot_drop_start_arrays) */
+	g_assert(!snap->kind && !snap->lru);
 	ps_state_sparse(t, "snap.owned", snap->owned, (npages + 7) / 8);
 	ps_state_array(t, "snap.votes", snap->votes,
 		       snap->nr_blocks * PS_MT_PCPTYPES * sizeof(uint16_t));
@@ -1109,16 +1100,20 @@ void ps_snapshot_free(PsSnapshot *snap)
 		g_array_unref(snap->pcp_start_counts);
 	if (snap->reclaim_order)
 		g_array_unref(snap->reclaim_order);
-	if (snap->state_map) { /* kind and lru lie in it */
+	ps_snapshot_drop_start_arrays(snap);
+	if (snap->state_map)
 		g_mapped_file_unref(snap->state_map);
-	} else if (snap->kind_mapped) {
-		ps_unmap_huge(snap->kind, snap->kind_mapped);
-		ps_unmap_huge(snap->lru, snap->kind_mapped);
-	} else {
+	g_free(snap);
+}
+
+void ps_snapshot_drop_start_arrays(PsSnapshot *snap)
+{
+	/* in the loaded-state cache's mapping (freed with it), else the snapshot's own */
+	if (!snap->state_map) {
 		g_free(snap->kind);
 		g_free(snap->lru);
 	}
-	g_free(snap);
+	snap->kind = snap->lru = NULL;
 }
 
 /* pagetypeinfo's block counts of the zones of one type, all nodes; false when it has none. */
