@@ -208,8 +208,9 @@ int ps_cmd_run(int argc, char **argv)
 	    {"sample-ns", 0, 0, G_OPTION_ARG_INT64, &sample_ns,
 	     "Timeline sample interval in ns (default: the config's)", "N"},
 	    {"placement", 0, 0, G_OPTION_ARG_STRING, &placement,
-	     "Cpus of task records: recorded (default) or sticky (each task on the cpu of its "
-	     "first record: an idle machine's scheduler, for portable replays)",
+	     "Cpus of task records: recorded (default) or sticky (each task on one cpu: a "
+	     "forked child's the one with the fewest tasks, another task's its first record's; "
+	     "an idle machine's scheduler, for portable replays)",
 	     "PLACEMENT"},
 	    {"check", 0, 0, G_OPTION_ARG_NONE, &check,
 	     "Run the invariant checker after every event (slow)", NULL},

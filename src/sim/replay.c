@@ -29,13 +29,25 @@
  *   lone busy task where it runs: a wakeup goes back to the task's previous cpu while that cpu
  *   is idle (select_task_rq_fair -> select_idle_sibling), and the periodic balance
  *   (sched_balance_rq) finds no imbalance to move it for; a child's cpu is chosen once, at fork
- *   (wake_up_new_task -> select_task_rq_fair with WF_FORK -> sched_balance_find_dst_cpu), which
- *   the child's first record carries. Read in the 6.14 tree (AOSC-Tracking/
+ *   (wake_up_new_task -> select_task_rq_fair with WF_FORK -> sched_balance_find_dst_cpu ->
+ *   sched_balance_find_dst_group), by the replayed machine's load, not the recording's: a
+ *   child forked with its parent's memory (a proc record with `parent`) goes to the cpu with
+ *   the fewest live tasks placed on it (its parent counted), ties to the parent's cpu, else to
+ *   the lowest-numbered (sticky_fork_cpu). Read in fair.c of the AOSC-Tracking/linux tree
+ *   (6.18-era): each cpu a group of one; an idle cpu is group_has_spare and wins over a busy
+ *   local one; one task makes it fully busy, two or more overloaded (update_pick_idlest: the
+ *   lower type, then the lower avg_load); at equal type the local group is kept unless the
+ *   other's avg_load is lower by more than imbalance_pct (117 %: with NICE_0 tasks, fewer
+ *   tasks). Simplifications: a live task is one placed and not exited, running or not (the
+ *   replay does not know when a task sleeps), every task weighs NICE_0_LOAD, and a new task's
+ *   PELT utilisation, which can keep a cpu with one young task group_has_spare (the lab
+ *   kernels put the second of churn's children beside the first in some runs), is not
+ *   modelled. A task with no fork record (the first task, vfork/threads: no `parent`) is
+ *   placed by its first record's cpu. Read in the 6.14 tree (AOSC-Tracking/
  *   ubuntu-kernel-next-linux kernel/sched/fair.c names; the rename of find_idlest_cpu is 6.10).
  *   Left out: migrations under load (two busy tasks on one cpu, an overloaded cpu pulled by
  *   the idle one, exec's sched_exec balance), wakeups that pick another idle cpu when the
- *   previous one is busy, and the recording machine's own choice at fork where the replayed
- *   machine's load would differ. Acceptable for portable replays at another page size: the
+ *   previous one is busy. Acceptable for portable replays at another page size: the
  *   recorded cpus are the recording machine's scheduling, which its kernel did not have to
  *   repeat (the qemu lab's 4K, 16K and 64K kernels placed churn's parent differently run to
  *   run, tests/data/lab-churn-repeats), so a replay can only claim a placement the kernel
@@ -434,11 +446,38 @@ static bool kthread_comm(const char *comm)
 }
 
 /*
- * --placement=sticky (see the header): the cpu of a task's record, the one its first record ran
- * on (cpu, as the recorded placement chose it); an exit forgets the task, so a reused pid is
- * placed anew. At most one table lookup a record: the last task looked up is kept beside it
- * (runs of one task's records are the rule: churn-portable 154.6 M -> 137.5 M instructions on
- * the 64K lab machine, the recorded placement 134.3 M).
+ * The cpu of a child forked on parent_cpu (see the header: sched_balance_find_dst_group with
+ * every task NICE_0): the fewest live tasks, the parent's cpu on a tie, else the lowest.
+ */
+static int sticky_fork_cpu(const PsSim *s, int parent_cpu)
+{
+	int best = parent_cpu;
+
+	for (int c = 0; c < s->m->nr_cpus; c++)
+		if (s->sticky_live[c] < s->sticky_live[best])
+			best = c;
+	return best;
+}
+
+/* A task placed on cpu c (c + 1 in task_cpu; 0, a kernel thread, is not counted). */
+static void sticky_place(PsSim *s, gpointer key, int c1)
+{
+	gpointer v;
+
+	if (g_hash_table_lookup_extended(s->task_cpu, key, NULL, &v) && GPOINTER_TO_INT(v))
+		s->sticky_live[GPOINTER_TO_INT(v) - 1]--;
+	g_hash_table_replace(s->task_cpu, key, GINT_TO_POINTER(c1));
+	if (c1)
+		s->sticky_live[c1 - 1]++;
+}
+
+/*
+ * --placement=sticky (see the header): the cpu of a task's record, the one a fork placed it on
+ * (sticky_fork_cpu) or else the one its first record ran on (cpu, as the recorded placement
+ * chose it); an exit forgets the task, so a reused pid is placed anew. At most one table lookup a
+ * record: the last task looked up is kept beside it (runs of one task's records are the rule:
+ * churn-portable 154.6 M -> 137.5 M instructions on the 64K lab machine, the recorded placement
+ * 134.3 M).
  */
 static int sticky_cpu(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
@@ -447,9 +486,15 @@ static int sticky_cpu(PsSim *s, const PsTraceEvent *ev, int cpu)
 
 	if (ev->op == PS_OP_PROC) {
 		if (kthread_comm(ev->comm)) {
-			g_hash_table_replace(s->task_cpu, key, GINT_TO_POINTER(0));
+			sticky_place(s, key, 0);
 			if (s->sticky_pid == ev->pid)
 				s->sticky_pid = 0;
+		} else if (ev->value > 0 && !g_hash_table_contains(s->task_cpu, key) &&
+			   g_hash_table_lookup_extended(s->task_cpu, GINT_TO_POINTER(ev->value),
+							NULL, &v) &&
+			   GPOINTER_TO_INT(v)) {
+			/* a fork: the child's cpu by the load (sticky_fork_cpu) */
+			sticky_place(s, key, sticky_fork_cpu(s, GPOINTER_TO_INT(v) - 1) + 1);
 		}
 		return cpu;
 	}
@@ -460,13 +505,14 @@ static int sticky_cpu(PsSim *s, const PsTraceEvent *ev, int cpu)
 	if (!g_hash_table_lookup_extended(s->task_cpu, key, NULL, &v)) {
 		if (ev->op == PS_OP_EXIT)
 			return cpu;
-		g_hash_table_insert(s->task_cpu, key, GINT_TO_POINTER(cpu + 1));
+		sticky_place(s, key, cpu + 1);
 		v = GINT_TO_POINTER(cpu + 1);
 	}
 	c = GPOINTER_TO_INT(v);
 	if (!c) /* a kernel thread's record: its own cpu */
 		return cpu;
 	if (ev->op == PS_OP_EXIT) {
+		s->sticky_live[c - 1]--;
 		g_hash_table_remove(s->task_cpu, key);
 		if (s->sticky_pid == ev->pid)
 			s->sticky_pid = 0;
@@ -1280,6 +1326,7 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 			return NULL;
 		}
 		s->task_cpu = g_hash_table_new(g_direct_hash, g_direct_equal);
+		s->sticky_live = g_new0(int, PS_MAX_CPUS);
 	}
 	if (opts->sample_ns)
 		s->cfg->sampling.sample_ns = opts->sample_ns;
@@ -1379,6 +1426,7 @@ void ps_sim_free(PsSim *s)
 	sim_host_detach(s);
 	g_clear_pointer(&s->killed_pids, g_hash_table_unref);
 	g_clear_pointer(&s->task_cpu, g_hash_table_unref);
+	g_clear_pointer(&s->sticky_live, g_free);
 	sim_process_free(s);
 	g_clear_pointer(&s->slots, g_array_unref);
 	g_clear_pointer(&s->free_slots, g_free);

@@ -832,6 +832,7 @@ struct PsSim {
 	 * thread's records, which keep their own; NULL with the recorded placement */
 	GHashTable *task_cpu;
 	int sticky_pid, sticky_cpu; /* the last task sticky_cpu looked up (0: none), its cpu */
+	int *sticky_live;	    /* per cpu: the user tasks placed there, not exited */
 	GArray *slots;		    /* PsTraceEvent waiting to execute */
 	/* slots free to reuse, a stack: a plain array (a GArray append was a ~70-instruction call
 	 * per record that waited in a slot) */

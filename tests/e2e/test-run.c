@@ -521,8 +521,58 @@ static double placement_cpu1_pcp(const char *comm, const char *placement, const 
 }
 
 /*
- * --placement: sticky runs a task's records on the cpu of its first one, a kernel thread's
- * keep theirs; a bad name and sticky with the pinned replay are refused.
+ * Pages on cpu 1's pcp lists of zone DMA32 after a sticky run where task 10 (first record on
+ * cpu 0) forks children 11, 12 and 13, all alive to the end, every record on cpu 0, and only
+ * child `who` allocates eight pages and frees them (where they were allocated). The fork rule
+ * (replay.c sticky_fork_cpu: the fewest live tasks, the parent's cpu on a tie) puts 11 on cpu 1
+ * (0 tasks against 1), 12 on cpu 0 (1 against 1: the parent's) and 13 on cpu 1 (1 against 2).
+ */
+static double fork_cpu1_pcp(int who)
+{
+	g_autofree char *dir = g_dir_make_tmp("pagesim-e2e-XXXXXX", NULL);
+	g_autofree char *cfg = src_path("configs/small-4k-64m.json");
+	g_autofree char *trace = g_build_filename(dir, "trace.jsonl", NULL);
+	g_autofree char *out = g_build_filename(dir, "out", NULL);
+	g_autofree char *zi = NULL;
+	g_autoptr(GString) t = g_string_new(
+	    "{\"pagesim_trace\":1,\"source\":\"gen:e2e\",\"page_size\":4096,\"cpus\":2}\n"
+	    "{\"t\":0,\"op\":\"proc\",\"pid\":10,\"comm\":\"parent\"}\n"
+	    "{\"t\":1,\"op\":\"alloc\",\"id\":100,\"cpu\":0,\"pid\":10,\"order\":0,"
+	    "\"gfp\":\"GFP_KERNEL\"}\n");
+	const char *args[] = {
+	    "run", "-q", "-c", cfg, "-t", trace, "-o", out, "--check", "--placement=sticky", NULL};
+	const char *p;
+	double count;
+
+	for (int c = 11; c <= 13; c++)
+		g_string_append_printf(
+		    t, "{\"t\":%d,\"op\":\"proc\",\"pid\":%d,\"comm\":\"child\",\"parent\":10}\n",
+		    c, c);
+	for (int i = 1; i <= 8; i++)
+		g_string_append_printf(t,
+				       "{\"t\":%d,\"op\":\"alloc\",\"id\":%d,\"cpu\":0,\"pid\":%d,"
+				       "\"order\":0,\"gfp\":\"GFP_KERNEL\"}\n",
+				       20 + i, i, who);
+	for (int i = 1; i <= 8; i++)
+		g_string_append_printf(t, "{\"t\":%d,\"op\":\"free\",\"id\":%d}\n", 40 + i, i);
+	g_assert_true(g_file_set_contents(trace, t->str, (gssize)t->len, NULL));
+	g_assert_cmpint(run_pagesim(args, NULL, NULL), ==, 0);
+	zi = read_file(out, "zoneinfo");
+	p = strstr(zi, "zone    DMA32");
+	g_assert_nonnull(p);
+	p = strstr(p, "cpu: 1");
+	g_assert_nonnull(p);
+	p = strstr(p, "count:");
+	g_assert_nonnull(p);
+	count = g_ascii_strtod(p + strlen("count:"), NULL);
+	ps_test_rm_rf(dir);
+	return count;
+}
+
+/*
+ * --placement: sticky runs a task's records on the cpu of its first one, a forked child's on
+ * the cpu fork balancing picks, a kernel thread's keep theirs; a bad name and sticky with the
+ * pinned replay are refused.
  */
 static void test_placement(void)
 {
@@ -537,6 +587,9 @@ static void test_placement(void)
 	g_assert_cmpfloat(placement_cpu1_pcp("worker", "recorded", NULL), >, 0);
 	g_assert_cmpfloat(placement_cpu1_pcp("worker", "sticky", "sticky"), ==, 0);
 	g_assert_cmpfloat(placement_cpu1_pcp("kswapd0", "sticky", "sticky"), >, 0);
+	g_assert_cmpfloat(fork_cpu1_pcp(11), >, 0);
+	g_assert_cmpfloat(fork_cpu1_pcp(12), ==, 0);
+	g_assert_cmpfloat(fork_cpu1_pcp(13), >, 0);
 	g_assert_cmpint(run_pagesim(bad, NULL, &err), ==, 2);
 	g_assert_nonnull(strstr(err, "--placement: 'idle' is not recorded or sticky"));
 	g_assert_cmpint(run_pagesim(pinned, NULL, &err2), ==, 2);
