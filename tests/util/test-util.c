@@ -358,6 +358,20 @@ static char *follow_lines(PsLineReader *r, unsigned ahead, unsigned step)
 	return g_string_free(out, FALSE);
 }
 
+/* path kept up to keep_max, read by follow_lines from 10 to 200000 lines ahead: want */
+static void follow_far(const char *path, gsize keep_max, const char *want)
+{
+	for (unsigned ahead = 10; ahead <= 200000; ahead *= 20) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(PsLineReader) r = ps_line_reader_open_kept(path, 1024, keep_max, &error);
+		g_autofree char *got = NULL;
+
+		g_assert_no_error(error);
+		got = follow_lines(r, ahead, 2);
+		g_assert_cmpstr(got, ==, want);
+	}
+}
+
 /*
  * ps_line_reader_follow: a second cursor behind the first gets the same lines, in place, as a
  * single pass would, while the first reads ahead as far as it likes: over many inflate chunks
@@ -411,28 +425,11 @@ static void test_lines_follow(void)
 	write_members(gz, z, zt);
 	g_strdelimit(tail->str, "\n", '|');
 	want = g_strconcat(all, tail->str, NULL);
-	for (unsigned ahead = 10; ahead <= 200000; ahead *= 20) {
-		g_autofree char *got = NULL;
+	follow_far(gz, 64 << 20, want);
 
-		r = ps_line_reader_open_kept(gz, 1024, 64 << 20, &error);
-		g_assert_no_error(error);
-		got = follow_lines(r, ahead, 2);
-		g_assert_cmpstr(got, ==, want);
-		ps_line_reader_close(r);
-	}
-
-	/* no hint (the last member empty) and a bound under the text: kept past it, behind dropped
-	 */
+	/* no hint (the last member empty), a bound under the text: kept past it, behind dropped */
 	write_members(gz, z, empty);
-	for (unsigned ahead = 10; ahead <= 200000; ahead *= 20) {
-		g_autofree char *got = NULL;
-
-		r = ps_line_reader_open_kept(gz, 1024, 1 << 20, &error);
-		g_assert_no_error(error);
-		got = follow_lines(r, ahead, 2);
-		g_assert_cmpstr(got, ==, all);
-		ps_line_reader_close(r);
-	}
+	follow_far(gz, 1 << 20, all);
 
 	/* a text the hint puts past the bound, and standard input: not kept, no follower */
 	write_bytes(gz, z);
