@@ -1585,11 +1585,12 @@ static gboolean settle_auto(PsSim *s, Pin *p, uint64_t *until, GError **error)
  * back its oldest pages (settle_drain's order). How many: where the list's last record was the
  * vmstat pass's drain (decay_pcp_high leaves count == high) and no pass of that cpu was due
  * before the dump, the kernel's count was zoneinfo's high then, and it lost high - count; that
- * was a free-path drain by the dump's own processes (free_frozen_page_commit, nr_pcp_high
- * leaves high as it is), and its size is nr_pcp_free (free_drain, used again after a pass:
- * settle_pass). Else the list is drained to zoneinfo's count. The replay's list lacks pages
- * the kernel's holds (on it since before the trace, or put there by something no record
- * shows: realdata 4k-numa, 699 on that list at its last traced pass, 22,911 - 22,212); they
+ * was a free-path drain by the dump's own processes (free_frozen_page_commit; high as
+ * after.zoneinfo shows it, unchanged, though nr_pcp_high may lower it under ZONE_BELOW_HIGH
+ * or raise it to free_count + batch at count >= high), and its size is nr_pcp_free (free_drain,
+ * used again after a pass: settle_pass). Else the list is drained to zoneinfo's count. The replay's
+ * list lacks pages the kernel's holds (on it since before the trace, or put there by something no
+ * record shows: realdata 4k-numa, 699 on that list at its last traced pass, 22,911 - 22,212); they
  * are taken as newer than those drained, which the dump bears out there (every page it shows
  * given back is one the replay held on the list) and are kept as `unknown` for the passes'
  * arithmetic. Every list's high is set to zoneinfo's. Simplifications: the passes that fall
