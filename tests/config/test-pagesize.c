@@ -365,6 +365,7 @@ int main(int argc, char **argv)
 	    {"lab-churn-migrate/4k", "4", 1},	{"lab-churn-migrate/16k", "16", 1},
 	    {"lab-churn-migrate/64k", "64", 1}, {"lab-numa-policies/zrm0", "4", 2},
 	    {"lab-numa-policies/zrm1", "4", 2}, {"lab-numa-policies/nr1", "4", 2},
+	    {"lab-numa-policies/nr2", "4", 2},
 	};
 	const char *rd = g_getenv("PAGESIM_REALDATA");
 	g_autofree char *lab = NULL;
