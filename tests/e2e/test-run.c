@@ -469,6 +469,20 @@ static void test_until_and_stdin(void)
 	ps_test_rm_rf(dir);
 }
 
+/* The pcp count of cpu 1 in zone DMA32 of the run directory out's zoneinfo. */
+static double dma32_cpu1_pcp(const char *out)
+{
+	g_autofree char *zi = read_file(out, "zoneinfo");
+	const char *p = strstr(zi, "zone    DMA32");
+
+	g_assert_nonnull(p);
+	p = strstr(p, "cpu: 1");
+	g_assert_nonnull(p);
+	p = strstr(p, "count:");
+	g_assert_nonnull(p);
+	return g_ascii_strtod(p + strlen("count:"), NULL);
+}
+
 /*
  * Pages on cpu 1's pcp lists of zone DMA32 after a run of a task named comm whose first
  * record is on cpu 0 and its other eight allocations on cpu 1, each freed (the frees name no
@@ -481,11 +495,9 @@ static double placement_cpu1_pcp(const char *comm, const char *placement, const 
 	g_autofree char *trace = g_build_filename(dir, "trace.jsonl", NULL);
 	g_autofree char *out = g_build_filename(dir, "out", NULL);
 	g_autofree char *arg = placement ? g_strdup_printf("--placement=%s", placement) : NULL;
-	g_autofree char *zi = NULL;
 	g_autoptr(GString) t = g_string_new(
 	    "{\"pagesim_trace\":1,\"source\":\"gen:e2e\",\"page_size\":4096,\"cpus\":2}\n");
 	const char *args[] = {"run", "-q", "-c", cfg, "-t", trace, "-o", out, "--check", arg, NULL};
-	const char *p;
 	cJSON *sum, *pl;
 	double count;
 
@@ -508,14 +520,7 @@ static double placement_cpu1_pcp(const char *comm, const char *placement, const 
 	else
 		g_assert_null(pl);
 	cJSON_Delete(sum);
-	zi = read_file(out, "zoneinfo");
-	p = strstr(zi, "zone    DMA32");
-	g_assert_nonnull(p);
-	p = strstr(p, "cpu: 1");
-	g_assert_nonnull(p);
-	p = strstr(p, "count:");
-	g_assert_nonnull(p);
-	count = g_ascii_strtod(p + strlen("count:"), NULL);
+	count = dma32_cpu1_pcp(out);
 	ps_test_rm_rf(dir);
 	return count;
 }
@@ -533,7 +538,6 @@ static double fork_cpu1_pcp(int who)
 	g_autofree char *cfg = src_path("configs/small-4k-64m.json");
 	g_autofree char *trace = g_build_filename(dir, "trace.jsonl", NULL);
 	g_autofree char *out = g_build_filename(dir, "out", NULL);
-	g_autofree char *zi = NULL;
 	g_autoptr(GString) t = g_string_new(
 	    "{\"pagesim_trace\":1,\"source\":\"gen:e2e\",\"page_size\":4096,\"cpus\":2}\n"
 	    "{\"t\":0,\"op\":\"proc\",\"pid\":10,\"comm\":\"parent\"}\n"
@@ -541,7 +545,6 @@ static double fork_cpu1_pcp(int who)
 	    "\"gfp\":\"GFP_KERNEL\"}\n");
 	const char *args[] = {
 	    "run", "-q", "-c", cfg, "-t", trace, "-o", out, "--check", "--placement=sticky", NULL};
-	const char *p;
 	double count;
 
 	for (int c = 11; c <= 13; c++)
@@ -557,14 +560,7 @@ static double fork_cpu1_pcp(int who)
 		g_string_append_printf(t, "{\"t\":%d,\"op\":\"free\",\"id\":%d}\n", 40 + i, i);
 	g_assert_true(g_file_set_contents(trace, t->str, (gssize)t->len, NULL));
 	g_assert_cmpint(run_pagesim(args, NULL, NULL), ==, 0);
-	zi = read_file(out, "zoneinfo");
-	p = strstr(zi, "zone    DMA32");
-	g_assert_nonnull(p);
-	p = strstr(p, "cpu: 1");
-	g_assert_nonnull(p);
-	p = strstr(p, "count:");
-	g_assert_nonnull(p);
-	count = g_ascii_strtod(p + strlen("count:"), NULL);
+	count = dma32_cpu1_pcp(out);
 	ps_test_rm_rf(dir);
 	return count;
 }
