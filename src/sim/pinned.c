@@ -87,6 +87,11 @@
  * with the one pass the timing allows, 0.080 % with zoneinfo's lists (cpu 0's node-1 list:
  * 2,012 before zoneinfo, 851 by the pass, 2,012 by the free path; --settle 1s/2s/3s give
  * 1.394/0.467/0.602 %); 64K 0.595 -> 0.305 % (zoneinfo's count 103 under the replay's).
+ * Simplification: the in-trace dump's processes are recognised by the structure of the qemu
+ * lab's snap.sh (a `sh`, its first `cat` reading zoneinfo, a second cat, ..., the kpageflags
+ * `dd` last: the --compare-at pid), which gives the window in which they allocate before the
+ * zoneinfo read (settle_note_dump); a recording without it (other scripts, pagesim-capture's
+ * own reads) is reported and its lists are not set from zoneinfo (settle_observe).
  * Two more simplifications of --settle. A pcp refill's blocks are ordered as if each were the
  * newest free, on their pageblock type's list; rmqueue_bulk adds them at the tail of the
  * allocation type's list (list_add_tail, on a list __rmqueue_pcplist found empty), so
@@ -242,6 +247,8 @@ struct SimPin {
 	 */
 	uint64_t *cpu_alloc, *sh_alloc, *zi_alloc;
 	int dump_cats;
+	/* a `sh` proc record seen; at the compare-at pid, sh then two cats were (snap.sh's) */
+	bool dump_sh, dump_known;
 	bool zoneinfo_seen;
 	uint64_t observed_pages[PS_MAX_NODES], free_path_pages[PS_MAX_NODES];
 };
@@ -1328,7 +1335,9 @@ static gboolean pinned_start(PsSim *s, GError **error)
  * files, uptime, and reads kpageflags with dd (the --compare-at pid); tracing shows only the
  * first record of each process (its proc record), so the window is from the last shell's first
  * record before the dd to its second cat's. The after dump's processes make about as many
- * before after.zoneinfo is read, from the newest end of the lists (settle_observe).
+ * before after.zoneinfo is read, from the newest end of the lists (settle_observe). Without
+ * that pattern before the compare-at pid (another script, pagesim-capture's own reads) the
+ * window is unknown: settle_observe says so and leaves the lists as the records left them.
  */
 static void settle_note_dump(PsSim *s, Pin *p, const PsTraceEvent *ev)
 {
@@ -1339,12 +1348,13 @@ static void settle_note_dump(PsSim *s, Pin *p, const PsTraceEvent *ev)
 	if (ev->op == PS_OP_ALLOC && !ev->failed && ev->cpu >= 0 && ev->cpu < p->nr_cpus &&
 	    ev->order >= 0 && ps_pcp_allowed_order(p->m, (unsigned)ev->order))
 		p->cpu_alloc[ev->cpu] += 1ull << ev->order;
-	if (ev->pid == s->opts.compare_at_pid && p->dump_cats < 2)
-		memcpy(p->zi_alloc, p->cpu_alloc, bytes);
+	if (ev->pid == s->opts.compare_at_pid)
+		p->dump_known = p->dump_sh && p->dump_cats >= 2;
 	if (ev->op != PS_OP_PROC)
 		return;
 	if (!strcmp(ev->comm, "sh")) {
 		memcpy(p->sh_alloc, p->cpu_alloc, bytes);
+		p->dump_sh = true;
 		p->dump_cats = 0;
 	} else if (!strcmp(ev->comm, "cat") && ++p->dump_cats == 2) {
 		memcpy(p->zi_alloc, p->cpu_alloc, bytes);
@@ -1615,6 +1625,16 @@ static gboolean settle_observe(PsSim *s, Pin *p, GError **error)
 				       "no %s: the pcp lists as the records left them (--settle "
 				       "auto)\n",
 				       path);
+		return TRUE;
+	}
+	if (p->cpu_alloc && !p->dump_known) {
+		g_string_append_printf(
+		    s->report,
+		    "%s read, but the dump's processes were not recognised (no "
+		    "`sh` then two `cat` records before pid %d, as the lab's "
+		    "snap.sh makes): the pcp lists are not set from it (--settle "
+		    "auto)\n",
+		    path, s->opts.compare_at_pid);
 		return TRUE;
 	}
 	zi = ps_zoneinfo_parse(text, path, error);
