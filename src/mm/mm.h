@@ -526,13 +526,21 @@ typedef struct {
 	PsPrintedZone zones[PS_MAX_NODES][PS_MAX_NR_ZONES];
 } PsBootHistory;
 
-/* hugepages-<size>kB/enabled values (PS_THP_SIZE_DEFAULT: the kernel's boot default). */
 /*
  * tmpfs/shmem huge pages: /sys/kernel/mm/transparent_hugepage/shmem_enabled and tmpfs's huge=
  * mount option in one setting (mm/shmem.c SHMEM_HUGE_*; sim/pagecache.c shmem_folios).
  */
 enum ps_shmem_huge {
-	PS_SHMEM_NEVER, /* the kernel's default (CONFIG_TRANSPARENT_HUGEPAGE_SHMEM_HUGE_NEVER) */
+	/*
+	 * The kernel's default for both: shm_mnt (memfd, SysV shm, shared anonymous) takes
+	 * SHMEM_HUGE_DEFAULT, the sysfs shmem_enabled (CONFIG_TRANSPARENT_HUGEPAGE_SHMEM_HUGE_*),
+	 * and a tmpfs mount without huge= takes TMPFS_HUGE_DEFAULT, tmpfs_huge
+	 * (CONFIG_TRANSPARENT_HUGEPAGE_TMPFS_HUGE_*, boot transparent_hugepage_tmpfs=), never when
+	 * unset; for tmpfs files shmem_huge_global_enabled reads the mount's huge=, the sysfs value
+	 * only at deny and force. Borne out on the lab's /tmp (mounted without huge=): realdata
+	 * 16K's 1,024 mm_filemap_delete_from_page_cache of dev 0:16 are all order 0.
+	 */
+	PS_SHMEM_NEVER,
 	PS_SHMEM_ALWAYS,
 	PS_SHMEM_WITHIN_SIZE,
 	PS_SHMEM_ADVISE,
@@ -541,6 +549,7 @@ enum ps_shmem_huge {
 	PS_NR_SHMEM_HUGE
 };
 
+/* hugepages-<size>kB/enabled values (PS_THP_SIZE_DEFAULT: the kernel's boot default). */
 enum {
 	PS_THP_SIZE_DEFAULT,
 	PS_THP_SIZE_NEVER,
