@@ -223,7 +223,7 @@ typedef struct {
 	char *proc_dir, *zoneinfo, *output, *name, *cpu_nodes, *lrr, *thp;
 	int page_size, cpus, wsf, wbf, hfrac, slice_kib;
 	int64_t mfk;
-	char *sysctl_src, *cpus_src, *nodes_src, *thp_src, *sysdir;
+	char *sysctl_src, *cpus_src, *nodes_src, *thp_src, *shmem_src, *sysdir;
 	int cpu_node[PS_MAX_CPUS];
 } FromProcArgs;
 
@@ -240,6 +240,7 @@ static void from_proc_args_clear(FromProcArgs *a)
 	g_free(a->cpus_src);
 	g_free(a->nodes_src);
 	g_free(a->thp_src);
+	g_free(a->shmem_src);
 	g_free(a->sysdir);
 }
 
@@ -505,6 +506,41 @@ static void live_read_ahead_kb(PsProcInput *in, char **path)
 		"disk: page_cache.read_ahead_kb left at the kernel default, 128 KiB\n");
 }
 
+/*
+ * shmem_enabled: the sysfs file beside the /proc tree (or the live one), else the "shmem_enabled"
+ * line of the THP a capture writes beside the zoneinfo; neither: the config's default (never).
+ * A value that does not parse is an error.
+ */
+static gboolean read_shmem_enabled(FromProcArgs *a, const char *zpath, PsProcInput *in)
+{
+	g_autofree char *sys = a->sysdir
+				   ? g_build_filename(a->sysdir, "kernel", "mm",
+						      "transparent_hugepage", "shmem_enabled", NULL)
+				   : NULL;
+	g_autofree char *zdir = g_path_get_dirname(zpath);
+	g_autofree char *capture = g_build_filename(zdir, "THP", NULL);
+	g_autofree char *text = NULL;
+	g_autoptr(GError) error = NULL;
+	gboolean ok;
+
+	if (sys && g_file_get_contents(sys, &text, NULL, NULL)) {
+		ok = ps_shmem_enabled_value_parse(text, sys, 1, &in->shmem_enabled, &error);
+		a->shmem_src = g_steal_pointer(&sys);
+	} else if (!a->proc_dir && a->zoneinfo && g_file_get_contents(capture, &text, NULL, NULL)) {
+		ok = ps_thp_settings_shmem_parse(text, capture, &in->shmem_enabled, &error);
+		a->shmem_src = g_steal_pointer(&capture);
+	} else {
+		return TRUE;
+	}
+	if (!ok) {
+		fprintf(stderr, "pagesim config from-proc: %s\n", error->message);
+		return FALSE;
+	}
+	if (in->shmem_enabled >= 0)
+		in->shmem_enabled_source = a->shmem_src;
+	return TRUE;
+}
+
 static int cmd_from_proc(int argc, char **argv)
 {
 	FromProcArgs a = {.mfk = -1, .wsf = -1, .wbf = -1, .hfrac = -1, .slice_kib = -1};
@@ -597,6 +633,8 @@ static int cmd_from_proc(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	if (!read_shmem_enabled(&a, zpath, &in))
+		goto out;
 	if (!ps_config_from_proc(&in, cfg, &error)) {
 		fprintf(stderr, "%s\n", error->message);
 		goto out;

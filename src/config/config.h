@@ -187,6 +187,9 @@ typedef struct {
 	/* The recording disk's read_ahead_kb (spec.read_ahead_kb), -1 unknown, and whence */
 	int read_ahead_kb;
 	const char *read_ahead_kb_source;
+	/* shmem_enabled (enum ps_shmem_huge), -1 unknown, and whence */
+	int shmem_enabled;
+	const char *shmem_enabled_source;
 } PsProcInput;
 
 /* All unknown. */
@@ -199,6 +202,18 @@ void ps_proc_input_init(PsProcInput *in);
 gboolean ps_read_ahead_kb_parse(const char *text, const char *path, int *kb, GError **error);
 /* Its KB part alone (sysfs' bdi read_ahead_kb): an integer 1..1048576, a newline allowed after. */
 gboolean ps_read_ahead_kb_value_parse(const char *text, const char *path, int *kb, GError **error);
+/*
+ * sysfs' transparent_hugepage/shmem_enabled ("always within_size advise [never] deny force", or
+ * one plain name) as line `line` of path: *shmem, an enum ps_shmem_huge. Errors name path:line.
+ */
+gboolean ps_shmem_enabled_value_parse(const char *text, const char *path, int line, int *shmem,
+				      GError **error);
+/*
+ * A capture's THP ("path: value" lines, see tools/pagesim-capture): the value of its
+ * "shmem_enabled" line into *shmem, or -1 when it has none.
+ */
+gboolean ps_thp_settings_shmem_parse(const char *text, const char *path, int *shmem,
+				     GError **error);
 
 /* Builds a config mirroring the machine; cfg->provenance says where each value came from. */
 gboolean ps_config_from_proc(const PsProcInput *in, PsConfig *cfg, GError **error);

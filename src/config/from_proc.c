@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "config/config-private.h"
 
 /* ---- zoneinfo parser ------------------------------------------------------------------------ */
 
@@ -348,6 +349,7 @@ void ps_proc_input_init(PsProcInput *in)
 	in->percpu_pagelist_high_fraction = -1;
 	in->cpu_data_slice_kib = -1;
 	in->read_ahead_kb = -1;
+	in->shmem_enabled = -1;
 	in->extfrag_threshold = -1;
 	in->compaction_proactiveness = -1;
 	in->swappiness = -1;
@@ -379,6 +381,56 @@ gboolean ps_read_ahead_kb_value_parse(const char *text, const char *path, int *k
 		return FALSE;
 	}
 	*kb = (int)v;
+	return TRUE;
+}
+
+static int shmem_huge_name(const char *s, size_t len)
+{
+	for (int i = 0; i < PS_NR_SHMEM_HUGE; i++)
+		if (strlen(ps_config_shmem_huge_names[i]) == len &&
+		    !strncmp(s, ps_config_shmem_huge_names[i], len))
+			return i;
+	return -1;
+}
+
+/* shmem_enabled_show prints every value the kernel knows, the current one in brackets. */
+gboolean ps_shmem_enabled_value_parse(const char *text, const char *path, int line, int *shmem,
+				      GError **error)
+{
+	g_autofree char *v = g_strstrip(g_strndup(text, strcspn(text, "\n")));
+	const char *open = strchr(v, '[');
+	const char *close = open ? strchr(open, ']') : NULL;
+	int i = -1;
+
+	if (open && close && !strchr(close + 1, '[') && !strchr(close + 1, ']'))
+		i = shmem_huge_name(open + 1, (size_t)(close - open - 1));
+	else if (!open && !strchr(v, ']') && !strchr(v, ' '))
+		i = shmem_huge_name(v, strlen(v));
+	if (i < 0) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    "%s:%d: shmem_enabled: \"%s\" selects none of always, within_size, "
+			    "advise, never, deny, force",
+			    path, line, v);
+		return FALSE;
+	}
+	*shmem = i;
+	return TRUE;
+}
+
+gboolean ps_thp_settings_shmem_parse(const char *text, const char *path, int *shmem, GError **error)
+{
+	static const char key[] = "shmem_enabled:";
+	const char *l = text;
+
+	*shmem = -1;
+	for (int line = 1; *l; line++) {
+		/* Only the global file: hugepages-<size>kB/shmem_enabled lines are per size. */
+		if (!strncmp(l, key, strlen(key)))
+			return ps_shmem_enabled_value_parse(l + strlen(key), path, line, shmem,
+							    error);
+		l += strcspn(l, "\n");
+		l += *l == '\n';
+	}
 	return TRUE;
 }
 
@@ -1162,6 +1214,33 @@ static void setup_thp(FromProc *fp, const PsProcInput *in)
 }
 
 /*
+ * shmem_enabled: the sysfs file the machine had, when read. It governs memfd, SysV shm and shared
+ * anonymous memory, and tmpfs files only at deny or force; a tmpfs mount's files follow its
+ * huge= option (shmem_huge_global_enabled in mm/shmem.c), which the config key also stands for
+ * (configs/README.md): the provenance says so.
+ */
+static void setup_shmem_enabled(FromProc *fp, const PsProcInput *in)
+{
+	PsMachineSpec *spec = &fp->cfg->spec;
+	const char *src = in->shmem_enabled_source ? in->shmem_enabled_source : "given";
+	int v = in->shmem_enabled;
+
+	if (v < 0 || v >= PS_NR_SHMEM_HUGE)
+		return;
+	if (!spec->thp_built && v != PS_SHMEM_NEVER && v != PS_SHMEM_DENY) {
+		/* shmem_parse_huge takes nothing but never and deny without THP. */
+		prov_set(fp, "shmem_enabled", "default never: %s says %s but THP is off", src,
+			 ps_config_shmem_huge_names[v]);
+		return;
+	}
+	spec->shmem_enabled = v;
+	prov_set(fp, "shmem_enabled",
+		 "file: %s (the sysfs value; files on a tmpfs mount follow its huge= unless it is "
+		 "deny or force)",
+		 src);
+}
+
+/*
  * MIGRATE_TYPES of the kernel: pagetypeinfo_showblockcount_print prints one column per type
  * below MIGRATE_TYPES on its "Number of blocks type" line (Isolate with CONFIG_MEMORY_ISOLATION,
  * CMA with CONFIG_CMA).
@@ -1264,6 +1343,7 @@ gboolean ps_config_from_proc(const PsProcInput *in, PsConfig *cfg, GError **erro
 	setup_tunable_sysctls(&fp, in);
 	setup_other_sysctls(&fp, in);
 	setup_thp(&fp, in);
+	setup_shmem_enabled(&fp, in);
 	if (!setup_migrate_types(&fp, in, error))
 		return FALSE;
 	if (in->cpu_data_slice_kib >= 0) {

@@ -185,6 +185,73 @@ static void test_from_proc_cache_slice(void)
 }
 
 /*
+ * shmem_enabled from the THP a capture writes beside the zoneinfo: its own "shmem_enabled" line
+ * (the bracketed value), not the per-size hugepages-<size>kB/shmem_enabled ones; without the
+ * file or the line the default never (no key, no provenance); a line selecting nothing is an
+ * error naming the file, line and field.
+ */
+static void test_from_proc_shmem_enabled(void)
+{
+	g_autofree char *zcopy = NULL;
+	g_autofree char *dir = zoneinfo_dir(&zcopy);
+	g_autofree char *thp = dir ? g_build_filename(dir, "THP", NULL) : NULL;
+	g_autofree char *cfg = dir ? g_build_filename(dir, "c.json", NULL) : NULL;
+	g_autofree char *text = NULL, *err = NULL;
+	const char *args[] = {"config", "from-proc", "--zoneinfo", zcopy, "--page-size",
+			      "4096",	"-o",	     cfg,	   NULL};
+	static const char head[] =
+	    "enabled: always [madvise] never\n"
+	    "hugepages-2048kB/shmem_enabled: always [inherit] within_size advise never\n"
+	    "hugepages-64kB/shmem_enabled: [always] inherit within_size advise never\n";
+
+	if (!dir) {
+		g_test_skip("realdata not available");
+		return;
+	}
+	g_assert_cmpint(run(args, NULL, &err), ==, 0);
+	g_assert_true(g_file_get_contents(cfg, &text, NULL, NULL));
+	g_assert_null(strstr(text, "shmem_enabled"));
+	g_clear_pointer(&text, g_free);
+	g_clear_pointer(&err, g_free);
+	/* no shmem_enabled line: the default */
+	g_assert_true(g_file_set_contents(thp, head, -1, NULL));
+	g_assert_cmpint(run(args, NULL, &err), ==, 0);
+	g_assert_true(g_file_get_contents(cfg, &text, NULL, NULL));
+	g_assert_null(strstr(text, "shmem_enabled"));
+	g_clear_pointer(&text, g_free);
+	g_clear_pointer(&err, g_free);
+	{
+		g_autofree char *t = g_strconcat(
+		    head, "shmem_enabled: always [within_size] advise never deny force\n", NULL);
+
+		g_assert_true(g_file_set_contents(thp, t, -1, NULL));
+	}
+	g_assert_cmpint(run(args, NULL, &err), ==, 0);
+	g_assert_true(g_file_get_contents(cfg, &text, NULL, NULL));
+	g_assert_nonnull(strstr(text, "\"shmem_enabled\":\t\"within_size\""));
+	g_assert_nonnull(strstr(text, "\"shmem_enabled\":\t\"file: "));
+	g_clear_pointer(&text, g_free);
+	g_clear_pointer(&err, g_free);
+	{
+		g_autofree char *t =
+		    g_strconcat(head, "shmem_enabled: always within_size advise never\n", NULL);
+
+		g_assert_true(g_file_set_contents(thp, t, -1, NULL));
+	}
+	g_assert_cmpint(run(args, NULL, &err), ==, 1);
+	g_assert_nonnull(strstr(err, "THP:4: shmem_enabled: \"always within_size advise never\" "
+				     "selects none of"));
+	g_clear_pointer(&err, g_free);
+	g_assert_true(g_file_set_contents(thp, "shmem_enabled: [sometimes]\n", -1, NULL));
+	g_assert_cmpint(run(args, NULL, &err), ==, 1);
+	g_assert_nonnull(strstr(err, "THP:1: shmem_enabled: "));
+	g_unlink(cfg);
+	g_unlink(thp);
+	g_unlink(zcopy);
+	g_rmdir(dir);
+}
+
+/*
  * The recording disk's readahead window: page_cache.read_ahead_kb from the READ_AHEAD_KB
  * ("MAJ:MIN KB", pagesim-capture) beside the zoneinfo; without one the default, said on stderr;
  * a bad one an error naming the file, line and field.
@@ -322,6 +389,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/cli/from-proc-roundtrip", test_from_proc_roundtrip);
 	g_test_add_func("/config/cli/from-proc-cache-slice", test_from_proc_cache_slice);
 	g_test_add_func("/config/cli/from-proc-read-ahead", test_from_proc_read_ahead);
+	g_test_add_func("/config/cli/from-proc-shmem-enabled", test_from_proc_shmem_enabled);
 	g_test_add_func("/config/cli/from-proc-live-read-ahead", test_from_proc_live_read_ahead);
 	g_test_add_func("/config/cli/bad-config", test_bad_config);
 	g_test_add_func("/config/cli/from-proc-truncated", test_from_proc_truncated);
