@@ -5,6 +5,7 @@
  * original watermarks; bad configs exit non-zero with `file:line: key: ...`.
  */
 #include <glib/gstdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -144,6 +145,46 @@ static char *zoneinfo_dir(char **zcopy)
 }
 
 /*
+ * A from-proc run of the zoneinfo copy in its own directory, at 4 KiB pages, with a file name
+ * beside it (file) for the test to write: what the capture-file tests share.
+ */
+typedef struct {
+	char *zcopy, *dir, *file, *cfg;
+	const char *args[9];
+} Beside;
+
+static bool beside_init(Beside *b, const char *name)
+{
+	const char *args[] = {"config", "from-proc", "--zoneinfo", NULL, "--page-size",
+			      "4096",	"-o",	     NULL,	   NULL};
+
+	memset(b, 0, sizeof(*b));
+	b->dir = zoneinfo_dir(&b->zcopy);
+	if (!b->dir) {
+		g_test_skip("realdata not available");
+		return false;
+	}
+	b->file = g_build_filename(b->dir, name, NULL);
+	b->cfg = g_build_filename(b->dir, "c.json", NULL);
+	memcpy(b->args, args, sizeof(args));
+	b->args[3] = b->zcopy;
+	b->args[7] = b->cfg;
+	return true;
+}
+
+static void beside_clear(Beside *b)
+{
+	g_unlink(b->cfg);
+	g_unlink(b->file);
+	g_unlink(b->zcopy);
+	g_rmdir(b->dir);
+	g_free(b->cfg);
+	g_free(b->file);
+	g_free(b->zcopy);
+	g_free(b->dir);
+}
+
+/*
  * The data-cache slice (PCPF_FREE_HIGH_BATCH): 0 when a dmesg.txt beside the zoneinfo says the
  * kernel found no cache hierarchy (the qemu lab's), --cpu-data-slice-kib over that, absent else.
  */
@@ -192,31 +233,24 @@ static void test_from_proc_cache_slice(void)
  */
 static void test_from_proc_shmem_enabled(void)
 {
-	g_autofree char *zcopy = NULL;
-	g_autofree char *dir = zoneinfo_dir(&zcopy);
-	g_autofree char *thp = dir ? g_build_filename(dir, "THP", NULL) : NULL;
-	g_autofree char *cfg = dir ? g_build_filename(dir, "c.json", NULL) : NULL;
 	g_autofree char *text = NULL, *err = NULL;
-	const char *args[] = {"config", "from-proc", "--zoneinfo", zcopy, "--page-size",
-			      "4096",	"-o",	     cfg,	   NULL};
+	Beside b;
 	static const char head[] =
 	    "enabled: always [madvise] never\n"
 	    "hugepages-2048kB/shmem_enabled: always [inherit] within_size advise never\n"
 	    "hugepages-64kB/shmem_enabled: [always] inherit within_size advise never\n";
 
-	if (!dir) {
-		g_test_skip("realdata not available");
+	if (!beside_init(&b, "THP"))
 		return;
-	}
-	g_assert_cmpint(run(args, NULL, &err), ==, 0);
-	g_assert_true(g_file_get_contents(cfg, &text, NULL, NULL));
+	g_assert_cmpint(run(b.args, NULL, &err), ==, 0);
+	g_assert_true(g_file_get_contents(b.cfg, &text, NULL, NULL));
 	g_assert_null(strstr(text, "shmem_enabled"));
 	g_clear_pointer(&text, g_free);
 	g_clear_pointer(&err, g_free);
 	/* no shmem_enabled line: the default */
-	g_assert_true(g_file_set_contents(thp, head, -1, NULL));
-	g_assert_cmpint(run(args, NULL, &err), ==, 0);
-	g_assert_true(g_file_get_contents(cfg, &text, NULL, NULL));
+	g_assert_true(g_file_set_contents(b.file, head, -1, NULL));
+	g_assert_cmpint(run(b.args, NULL, &err), ==, 0);
+	g_assert_true(g_file_get_contents(b.cfg, &text, NULL, NULL));
 	g_assert_null(strstr(text, "shmem_enabled"));
 	g_clear_pointer(&text, g_free);
 	g_clear_pointer(&err, g_free);
@@ -224,10 +258,10 @@ static void test_from_proc_shmem_enabled(void)
 		g_autofree char *t = g_strconcat(
 		    head, "shmem_enabled: always [within_size] advise never deny force\n", NULL);
 
-		g_assert_true(g_file_set_contents(thp, t, -1, NULL));
+		g_assert_true(g_file_set_contents(b.file, t, -1, NULL));
 	}
-	g_assert_cmpint(run(args, NULL, &err), ==, 0);
-	g_assert_true(g_file_get_contents(cfg, &text, NULL, NULL));
+	g_assert_cmpint(run(b.args, NULL, &err), ==, 0);
+	g_assert_true(g_file_get_contents(b.cfg, &text, NULL, NULL));
 	g_assert_nonnull(strstr(text, "\"shmem_enabled\":\t\"within_size\""));
 	g_assert_nonnull(strstr(text, "\"shmem_enabled\":\t\"file: "));
 	g_clear_pointer(&text, g_free);
@@ -236,19 +270,16 @@ static void test_from_proc_shmem_enabled(void)
 		g_autofree char *t =
 		    g_strconcat(head, "shmem_enabled: always within_size advise never\n", NULL);
 
-		g_assert_true(g_file_set_contents(thp, t, -1, NULL));
+		g_assert_true(g_file_set_contents(b.file, t, -1, NULL));
 	}
-	g_assert_cmpint(run(args, NULL, &err), ==, 1);
+	g_assert_cmpint(run(b.args, NULL, &err), ==, 1);
 	g_assert_nonnull(strstr(err, "THP:4: shmem_enabled: \"always within_size advise never\" "
 				     "selects none of"));
 	g_clear_pointer(&err, g_free);
-	g_assert_true(g_file_set_contents(thp, "shmem_enabled: [sometimes]\n", -1, NULL));
-	g_assert_cmpint(run(args, NULL, &err), ==, 1);
+	g_assert_true(g_file_set_contents(b.file, "shmem_enabled: [sometimes]\n", -1, NULL));
+	g_assert_cmpint(run(b.args, NULL, &err), ==, 1);
 	g_assert_nonnull(strstr(err, "THP:1: shmem_enabled: "));
-	g_unlink(cfg);
-	g_unlink(thp);
-	g_unlink(zcopy);
-	g_rmdir(dir);
+	beside_clear(&b);
 }
 
 /*
@@ -258,45 +289,35 @@ static void test_from_proc_shmem_enabled(void)
  */
 static void test_from_proc_read_ahead(void)
 {
-	g_autofree char *zcopy = NULL;
-	g_autofree char *dir = zoneinfo_dir(&zcopy);
-	g_autofree char *ra = dir ? g_build_filename(dir, "READ_AHEAD_KB", NULL) : NULL;
-	g_autofree char *cfg = dir ? g_build_filename(dir, "c.json", NULL) : NULL;
 	g_autofree char *text = NULL, *err = NULL;
-	const char *args[] = {"config", "from-proc", "--zoneinfo", zcopy, "--page-size",
-			      "4096",	"-o",	     cfg,	   NULL};
+	Beside b;
 
-	if (!dir) {
-		g_test_skip("realdata not available");
+	if (!beside_init(&b, "READ_AHEAD_KB"))
 		return;
-	}
-	g_assert_cmpint(run(args, NULL, &err), ==, 0);
+	g_assert_cmpint(run(b.args, NULL, &err), ==, 0);
 	g_assert_nonnull(strstr(err, "READ_AHEAD_KB: page_cache.read_ahead_kb left at the kernel "
 				     "default, 128 KiB"));
-	g_assert_true(g_file_get_contents(cfg, &text, NULL, NULL));
+	g_assert_true(g_file_get_contents(b.cfg, &text, NULL, NULL));
 	g_assert_null(strstr(text, "read_ahead_kb"));
 	g_clear_pointer(&text, g_free);
 	g_clear_pointer(&err, g_free);
-	g_assert_true(g_file_set_contents(ra, "254:0 8192\n", -1, NULL));
-	g_assert_cmpint(run(args, NULL, &err), ==, 0);
+	g_assert_true(g_file_set_contents(b.file, "254:0 8192\n", -1, NULL));
+	g_assert_cmpint(run(b.args, NULL, &err), ==, 0);
 	g_assert_null(strstr(err, "READ_AHEAD_KB"));
-	g_assert_true(g_file_get_contents(cfg, &text, NULL, NULL));
+	g_assert_true(g_file_get_contents(b.cfg, &text, NULL, NULL));
 	g_assert_nonnull(strstr(text, "\"read_ahead_kb\":\t8192"));
 	g_assert_nonnull(strstr(text, "\"page_cache.read_ahead_kb\":\t\"file: "));
 	g_clear_pointer(&text, g_free);
 	g_clear_pointer(&err, g_free);
-	g_assert_true(g_file_set_contents(ra, "254:0 0\n", -1, NULL));
-	g_assert_cmpint(run(args, NULL, &err), ==, 1);
+	g_assert_true(g_file_set_contents(b.file, "254:0 0\n", -1, NULL));
+	g_assert_cmpint(run(b.args, NULL, &err), ==, 1);
 	g_assert_nonnull(
 	    strstr(err, "READ_AHEAD_KB:1: read_ahead_kb: not an integer from 1 to 1048576"));
 	g_clear_pointer(&err, g_free);
-	g_assert_true(g_file_set_contents(ra, "sda 8192\n", -1, NULL));
-	g_assert_cmpint(run(args, NULL, &err), ==, 1);
+	g_assert_true(g_file_set_contents(b.file, "sda 8192\n", -1, NULL));
+	g_assert_cmpint(run(b.args, NULL, &err), ==, 1);
 	g_assert_nonnull(strstr(err, "READ_AHEAD_KB:1: device: not \"MAJ:MIN KB\""));
-	g_unlink(cfg);
-	g_unlink(ra);
-	g_unlink(zcopy);
-	g_rmdir(dir);
+	beside_clear(&b);
 }
 
 /*
