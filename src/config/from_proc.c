@@ -1214,10 +1214,13 @@ static void setup_thp(FromProc *fp, const PsProcInput *in)
 }
 
 /*
- * shmem_enabled: the sysfs file the machine had, when read. It governs memfd, SysV shm and shared
- * anonymous memory, and tmpfs files only at deny or force; a tmpfs mount's files follow its
- * huge= option (shmem_huge_global_enabled in mm/shmem.c), which the config key also stands for
- * (configs/README.md): the provenance says so.
+ * shmem_enabled: the sysfs file the machine had, when read. The config key sizes the folios of
+ * cache_add records with reason shmem, which the importer finds on tmpfs mounts; for those files
+ * shmem_huge_global_enabled (mm/shmem.c) reads the sysfs value only when it is deny or force and
+ * otherwise the mount's huge= (default tmpfs_huge: never unless the kernel was built or booted
+ * otherwise), which no /proc file we read gives per file. So deny and force are taken; always,
+ * within_size and advise (they govern shm_mnt: memfd, SysV shm, shared anonymous memory) keep
+ * the default never, and the provenance says what the file held.
  */
 static void setup_shmem_enabled(FromProc *fp, const PsProcInput *in)
 {
@@ -1227,17 +1230,21 @@ static void setup_shmem_enabled(FromProc *fp, const PsProcInput *in)
 
 	if (v < 0 || v >= PS_NR_SHMEM_HUGE)
 		return;
-	if (!spec->thp_built && v != PS_SHMEM_NEVER && v != PS_SHMEM_DENY) {
+	if (v != PS_SHMEM_NEVER && v != PS_SHMEM_DENY && v != PS_SHMEM_FORCE) {
+		prov_set(fp, "shmem_enabled",
+			 "default never: %s says %s, which tmpfs mounts do not follow (their huge= "
+			 "does, unless sysfs says deny or force)",
+			 src, ps_config_shmem_huge_names[v]);
+		return;
+	}
+	if (!spec->thp_built && v == PS_SHMEM_FORCE) {
 		/* shmem_parse_huge takes nothing but never and deny without THP. */
-		prov_set(fp, "shmem_enabled", "default never: %s says %s but THP is off", src,
-			 ps_config_shmem_huge_names[v]);
+		prov_set(fp, "shmem_enabled", "default never: %s says force but THP is off", src);
 		return;
 	}
 	spec->shmem_enabled = v;
 	prov_set(fp, "shmem_enabled",
-		 "file: %s (the sysfs value; files on a tmpfs mount follow its huge= unless it is "
-		 "deny or force)",
-		 src);
+		 "file: %s (deny and force override every tmpfs mount's huge=)", src);
 }
 
 /*

@@ -39,7 +39,7 @@
  * cache (.snap) sum their whole payloads on open for the same reason; a sum checked lazily or
  * over a sample would let a run use bytes nobody checked. What the sum costs is kept down by
  * storing less instead: sparse and zero-tailed arrays keep only their nonzero pages
- * (util/state.c). It is memory-bound: ftrace-press-thp-6.18's 158 MB entry, about 10 ms of
+ * (util/state.c). It is memory-bound: ftrace-press-thp-6.18's 145 MB entry, about 10 ms of
  * CPU a warm run (0.125 instructions a byte, AVX2), half of it on a second thread where the
  * machine has another cpu (ps_checksum_sum splits a payload this large; the same sum).
  *
@@ -298,8 +298,8 @@ static bool entry_open(const char *entry, StartFile *f, const uint8_t **payload,
 		f->len = (gsize)st.st_size;
 		/*
 		 * The checksum reads every page of it at once: populated in the one call instead
-		 * of a fault every fault-around window (ftrace-press-thp-6.18's 158 MB entry:
-		 * about 2,100 fewer page faults a warm run).
+		 * of a fault every fault-around window (ftrace-press-thp-6.18's entry, 158 MB
+		 * when measured: about 2,100 fewer page faults a warm run).
 		 */
 		map = mmap(NULL, f->len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, f->fd, 0);
 		if (map == MAP_FAILED)

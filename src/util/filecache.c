@@ -232,7 +232,7 @@ static gsize sum_blocks(const uint8_t *p, gsize len, uint64_t s1[4], uint64_t s2
  * words, so s1 = s1a + s1b; its s2 adds s1 once a block, so each of the second part's nb blocks
  * also adds the first part's s1a: s2 = s2a + s2b + nb * s1a. Same result as one pass, in about
  * half the wall time where a second core is idle (the loop is memory-bound: ~10 ms of a warm
- * ftrace-press-thp-6.18 run for its 158 MB started state); the CPU time is the same.
+ * ftrace-press-thp-6.18 run for its 145 MB started state); the CPU time is the same.
  */
 #define SUM_SPLIT_MIN ((gsize)16 << 20)
 

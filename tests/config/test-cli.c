@@ -228,8 +228,10 @@ static void test_from_proc_cache_slice(void)
 /*
  * shmem_enabled from the THP a capture writes beside the zoneinfo: its own "shmem_enabled" line
  * (the bracketed value), not the per-size hugepages-<size>kB/shmem_enabled ones; without the
- * file or the line the default never (no key, no provenance); a line selecting nothing is an
- * error naming the file, line and field.
+ * file or the line the default never (no key, no provenance). Only deny and force are taken: the
+ * others govern shm_mnt, while tmpfs files follow their mount's huge= (shmem_huge_global_enabled),
+ * so within_size keeps never and says why. A line selecting nothing is an error naming the file,
+ * line and field.
  */
 static void test_from_proc_shmem_enabled(void)
 {
@@ -262,7 +264,20 @@ static void test_from_proc_shmem_enabled(void)
 	}
 	g_assert_cmpint(run(b.args, NULL, &err), ==, 0);
 	g_assert_true(g_file_get_contents(b.cfg, &text, NULL, NULL));
-	g_assert_nonnull(strstr(text, "\"shmem_enabled\":\t\"within_size\""));
+	g_assert_null(strstr(text, "\"shmem_enabled\":\t\"within_size\""));
+	g_assert_nonnull(strstr(text, "\"shmem_enabled\":\t\"default never: "));
+	g_assert_nonnull(strstr(text, "says within_size"));
+	g_clear_pointer(&text, g_free);
+	g_clear_pointer(&err, g_free);
+	{
+		g_autofree char *t = g_strconcat(
+		    head, "shmem_enabled: always within_size advise never deny [force]\n", NULL);
+
+		g_assert_true(g_file_set_contents(b.file, t, -1, NULL));
+	}
+	g_assert_cmpint(run(b.args, NULL, &err), ==, 0);
+	g_assert_true(g_file_get_contents(b.cfg, &text, NULL, NULL));
+	g_assert_nonnull(strstr(text, "\"shmem_enabled\":\t\"force\""));
 	g_assert_nonnull(strstr(text, "\"shmem_enabled\":\t\"file: "));
 	g_clear_pointer(&text, g_free);
 	g_clear_pointer(&err, g_free);
