@@ -81,11 +81,14 @@ assert all(v[0] >= 0 for v in a.values()), a
 PY
 "$pagesim" import "$tmp/rec/trace.txt.gz" -o "$tmp/t.jsonl.gz" 2>"$tmp/import.txt"
 cat "$tmp/import.txt"
-# --zone-sample-ms 50 over >= 0.3 s: at least three samples per zone zoneinfo lists (the last set may be cut short)
+# --zone-sample-ms 50 over >= 0.3 s: the sampler repeats, so at least two samples per zone
+# zoneinfo lists. How many sets fit depends on how fast the machine runs the sampler's awk and
+# sleep (a CI run beside another job got 2 sets, an idle one 6 or more), so only the repetition
+# is asserted, not a count from the interval.
 zones=$(grep -c '^Node' /proc/zoneinfo)
 samples=$(sed -n 's/.*zone samples (trace_marker): \([0-9]*\);.*/\1/p' "$tmp/import.txt")
 echo "zone samples $samples, zones $zones"
-[ -n "$samples" ] && [ "$samples" -ge $((3 * zones)) ]
+[ -n "$samples" ] && [ "$samples" -ge $((2 * zones)) ]
 allocs=$(zcat "$tmp/t.jsonl.gz" | grep -c '"op":"alloc"' || true)
 echo "imported $allocs allocations"
 [ "$allocs" -gt 100 ]
