@@ -233,6 +233,25 @@ static void test_from_proc_cache_slice(void)
  * so within_size keeps never and says why. A line selecting nothing is an error naming the file,
  * line and field.
  */
+/*
+ * One from-proc run with THP holding HEAD then LINE (neither: no THP file); the config's text in
+ * *text when it exits 0, its stderr in *err. Both are freed first.
+ */
+static void shmem_case(Beside *b, const char *head, const char *line, int want_rc, char **text,
+		       char **err)
+{
+	g_clear_pointer(text, g_free);
+	g_clear_pointer(err, g_free);
+	if (head) {
+		g_autofree char *t = g_strconcat(head, line, NULL);
+
+		g_assert_true(g_file_set_contents(b->file, t, -1, NULL));
+	}
+	g_assert_cmpint(run(b->args, NULL, err), ==, want_rc);
+	if (want_rc == 0)
+		g_assert_true(g_file_get_contents(b->cfg, text, NULL, NULL));
+}
+
 static void test_from_proc_shmem_enabled(void)
 {
 	g_autofree char *text = NULL, *err = NULL;
@@ -244,55 +263,24 @@ static void test_from_proc_shmem_enabled(void)
 
 	if (!beside_init(&b, "THP"))
 		return;
-	g_assert_cmpint(run(b.args, NULL, &err), ==, 0);
-	g_assert_true(g_file_get_contents(b.cfg, &text, NULL, NULL));
+	shmem_case(&b, NULL, NULL, 0, &text, &err);
 	g_assert_null(strstr(text, "shmem_enabled"));
-	g_clear_pointer(&text, g_free);
-	g_clear_pointer(&err, g_free);
 	/* no shmem_enabled line: the default */
-	g_assert_true(g_file_set_contents(b.file, head, -1, NULL));
-	g_assert_cmpint(run(b.args, NULL, &err), ==, 0);
-	g_assert_true(g_file_get_contents(b.cfg, &text, NULL, NULL));
+	shmem_case(&b, head, "", 0, &text, &err);
 	g_assert_null(strstr(text, "shmem_enabled"));
-	g_clear_pointer(&text, g_free);
-	g_clear_pointer(&err, g_free);
-	{
-		g_autofree char *t = g_strconcat(
-		    head, "shmem_enabled: always [within_size] advise never deny force\n", NULL);
-
-		g_assert_true(g_file_set_contents(b.file, t, -1, NULL));
-	}
-	g_assert_cmpint(run(b.args, NULL, &err), ==, 0);
-	g_assert_true(g_file_get_contents(b.cfg, &text, NULL, NULL));
+	shmem_case(&b, head, "shmem_enabled: always [within_size] advise never deny force\n", 0,
+		   &text, &err);
 	g_assert_null(strstr(text, "\"shmem_enabled\":\t\"within_size\""));
 	g_assert_nonnull(strstr(text, "\"shmem_enabled\":\t\"default never: "));
 	g_assert_nonnull(strstr(text, "says within_size"));
-	g_clear_pointer(&text, g_free);
-	g_clear_pointer(&err, g_free);
-	{
-		g_autofree char *t = g_strconcat(
-		    head, "shmem_enabled: always within_size advise never deny [force]\n", NULL);
-
-		g_assert_true(g_file_set_contents(b.file, t, -1, NULL));
-	}
-	g_assert_cmpint(run(b.args, NULL, &err), ==, 0);
-	g_assert_true(g_file_get_contents(b.cfg, &text, NULL, NULL));
+	shmem_case(&b, head, "shmem_enabled: always within_size advise never deny [force]\n", 0,
+		   &text, &err);
 	g_assert_nonnull(strstr(text, "\"shmem_enabled\":\t\"force\""));
 	g_assert_nonnull(strstr(text, "\"shmem_enabled\":\t\"file: "));
-	g_clear_pointer(&text, g_free);
-	g_clear_pointer(&err, g_free);
-	{
-		g_autofree char *t =
-		    g_strconcat(head, "shmem_enabled: always within_size advise never\n", NULL);
-
-		g_assert_true(g_file_set_contents(b.file, t, -1, NULL));
-	}
-	g_assert_cmpint(run(b.args, NULL, &err), ==, 1);
+	shmem_case(&b, head, "shmem_enabled: always within_size advise never\n", 1, &text, &err);
 	g_assert_nonnull(strstr(err, "THP:4: shmem_enabled: \"always within_size advise never\" "
 				     "selects none of"));
-	g_clear_pointer(&err, g_free);
-	g_assert_true(g_file_set_contents(b.file, "shmem_enabled: [sometimes]\n", -1, NULL));
-	g_assert_cmpint(run(b.args, NULL, &err), ==, 1);
+	shmem_case(&b, "shmem_enabled: [sometimes]\n", "", 1, &text, &err);
 	g_assert_nonnull(strstr(err, "THP:1: shmem_enabled: "));
 	beside_clear(&b);
 }
