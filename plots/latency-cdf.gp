@@ -6,7 +6,7 @@ figure = 'latency-cdf'
 load ARG0[1:strstrt(ARG0, figure) - 1] . 'common.gpi'
 load ARG0[1:strstrt(ARG0, figure) - 1] . 'run.gpi'
 
-all_paths = 'pcp buddy slow reclaim compaction fault'
+all_paths = 'pcp buddy slow reclaim compaction fault file_fault'
 paths = ''
 counts = ''
 do for [p in all_paths] {

@@ -1,15 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # latency.gp - allocation latency percentiles (p50, p90, p99, p99.9, max) per sampling window
 # over simulated time, one panel per allocation path that served any allocation (pcp, buddy,
-# slow, reclaim, compaction) and one for first-touch faults whole (fault), the p50-p99 band
-# shaded. Latencies are the modelled costs of configs/README.md "costs"; a fault's latency
+# slow, reclaim, compaction), one for first-touch faults whole (fault) and one for read faults
+# of file mappings (file_fault: they map page cache and allocate at most a PTE page), the
+# p50-p99 band shaded. Latencies are the modelled costs of configs/README.md "costs"; a fault's latency
 # includes the fault itself and the clearing of the page. Reads latency.csv.
 figure = 'latency'
 key_right = 0.97
 load ARG0[1:strstrt(ARG0, figure) - 1] . 'common.gpi'
 load ARG0[1:strstrt(ARG0, figure) - 1] . 'run.gpi'
 
-all_paths = 'pcp buddy slow reclaim compaction fault'
+all_paths = 'pcp buddy slow reclaim compaction fault file_fault'
 paths = ''
 do for [p in all_paths] {
 	n = 0
@@ -37,7 +38,8 @@ do for [i = 1:npaths] {
 	} else {
 		unset label 1
 	}
-	set title (p eq 'fault' ? 'first-touch faults, whole' : sprintf('path: %s', p))
+	set title (p eq 'fault' ? 'first-touch faults, whole' : \
+		   p eq 'file_fault' ? 'file read faults (page cache mapped), whole' : sprintf('path: %s', p))
 	eval panel_key(i)
 	if (i == npaths) { set xlabel 'simulated time (s)' } else { unset xlabel }
 	plot latency using (@tmid):(onpath(p, column('p50_ns'))):(onpath(p, column('p99_ns'))) \

@@ -212,7 +212,7 @@ static gboolean load_latency(CmpRun *r, guint index, GError **error)
 		w.t_start = ts;
 		w.t_end = te;
 		/* the fault row counts faults whose allocations are in the path rows already */
-		if (strcmp(ps_csv_cell(t, row, cp), "fault") != 0)
+		if (!ps_lat_row_is_fault(ps_csv_cell(t, row, cp)))
 			w.count += g_ascii_strtoull(ps_csv_cell(t, row, cc), NULL, 10);
 		g_string_append_printf(r->latency_rows, "%u,%s,%" G_GUINT64_FORMAT ",%s,%s,%s,%s\n",
 				       index + 1, r->label, (ts + te) / 2, ps_csv_cell(t, row, cp),
@@ -382,15 +382,16 @@ static void table_header(GString *md, GPtrArray *runs, const char *trace, const 
 }
 
 /*
- * Per latency row of summary.json (the paths, then first-touch faults whole) that any run has:
+ * Per latency row of summary.json (the paths, then first-touch faults and file read faults
+ * whole) that any run has:
  * p50 and p99; then the shares of the modelled kernel time spent zeroing pages and in the page
  * allocator itself (the rest: fault entry and PTE install, LRU batches, mmap/munmap, reclaim
  * and compaction). 64K pays more per fault and faults 16x less: both read from here.
  */
 static void latency_rows(GString *md, GString *csv, GPtrArray *runs, double *v)
 {
-	static const char *const rows[] = {"pcp",     "buddy",	    "slow",
-					   "reclaim", "compaction", "fault"};
+	static const char *const rows[] = {"pcp",	 "buddy", "slow",      "reclaim",
+					   "compaction", "fault", "file_fault"};
 	static const char *const q[2] = {"p50_ns", "p99_ns"};
 
 	for (size_t k = 0; k < G_N_ELEMENTS(rows); k++) {
@@ -404,9 +405,11 @@ static void latency_rows(GString *md, GString *csv, GPtrArray *runs, double *v)
 		if (!any)
 			continue;
 		for (int j = 0; j < 2; j++) {
-			g_autofree char *name = g_strdup_printf(
-			    "latency %s, %s", j ? "p99" : "p50",
-			    strcmp(rows[k], "fault") ? rows[k] : "first-touch faults");
+			const char *what = !strcmp(rows[k], "fault")	    ? "first-touch faults"
+					   : !strcmp(rows[k], "file_fault") ? "file read faults"
+									    : rows[k];
+			g_autofree char *name =
+			    g_strdup_printf("latency %s, %s", j ? "p99" : "p50", what);
 
 			for (guint i = 0; i < runs->len; i++) {
 				const CmpRun *r = g_ptr_array_index(runs, i);
@@ -533,8 +536,8 @@ static gboolean write_table(GPtrArray *runs, const char *out, const char *warnin
 
 		cJSON_ArrayForEach(p, lat)
 		{
-			/* the fault row's faults are in the path rows already */
-			if (!strcmp(p->string, "fault"))
+			/* the fault rows' allocations are in the path rows already */
+			if (ps_lat_row_is_fault(p->string))
 				continue;
 			n += jnum(p, "count", NULL);
 			sum += jnum(p, "sum_ns", NULL);

@@ -19,7 +19,16 @@
 const char *ps_lat_row_name(int row)
 {
 	g_assert(row >= 0 && row < PS_NR_LAT_ROWS);
-	return row == PS_LAT_FAULT ? "fault" : ps_alloc_path_names[row];
+	if (row == PS_LAT_FAULT)
+		return "fault";
+	if (row == PS_LAT_FILE_FAULT)
+		return "file_fault";
+	return ps_alloc_path_names[row];
+}
+
+bool ps_lat_row_is_fault(const char *name)
+{
+	return !strcmp(name, "fault") || !strcmp(name, "file_fault");
 }
 
 gboolean ps_latency_hist_write(const char *path, const PsHist *hists, GError **error)

@@ -165,10 +165,17 @@ void ps_timeline_abort(PsTimeline *tl);
  * page faults (touch records, and recorded allocations that stand for such a fault), whole
  * fault from entry to return, whatever path their allocation took. Those samples are in their
  * path's row as well; the fault row is what a program timing its first writes measures.
+ * Then "file_fault": read faults of a file mapping (do_read_fault: fault-around maps page-cache
+ * pages and allocates at most a PTE page, whose allocation is in its path's row), kept apart
+ * because they allocate no page of their own and would otherwise pull the fault row's
+ * quantiles down on portable traces. Neither is an allocation path: ps_lat_row_is_fault.
  */
-#define PS_LAT_FAULT   PS_NR_ALLOC_PATHS
-#define PS_NR_LAT_ROWS (PS_NR_ALLOC_PATHS + 1)
+#define PS_LAT_FAULT	  PS_NR_ALLOC_PATHS
+#define PS_LAT_FILE_FAULT (PS_NR_ALLOC_PATHS + 1)
+#define PS_NR_LAT_ROWS	  (PS_NR_ALLOC_PATHS + 2)
 const char *ps_lat_row_name(int row);
+/* true for a fault row's name (latency.csv, latency_hist.csv, summary.json "latency") */
+bool ps_lat_row_is_fault(const char *name);
 
 /* latency.csv: per window and latency row:
  *   t_start_ns,t_end_ns,path,count,p50_ns,p90_ns,p99_ns,p999_ns,max_ns

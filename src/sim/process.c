@@ -1901,7 +1901,7 @@ static uint64_t file_touch(PsSim *s, int pi, const PsTraceEvent *ev, int cpu)
 			sim_pgt_set(&p->pgt, u, PGT_FILE);
 			p->file_ptes++;
 		}
-		ps_hist_add(&s->hists[PS_LAT_FAULT], fns + s->oom_wait_sampled);
+		ps_hist_add(&s->hists[PS_LAT_FILE_FAULT], fns + s->oom_wait_sampled);
 		ns += fns;
 	}
 	return ns;

@@ -148,7 +148,7 @@ static gboolean latency_summary(const char *path, LatencySummary *ls, GError **e
 		double count = g_ascii_strtod(g_ptr_array_index(row, count_col), NULL);
 
 		/* the fault row counts faults whose allocations are in the path rows already */
-		if (!strcmp(p, "fault"))
+		if (ps_lat_row_is_fault(p))
 			continue;
 		if (strcmp(p, "pcp") && strcmp(p, "buddy"))
 			ls->slow += count;
@@ -203,7 +203,7 @@ static gboolean hist_quantiles(const char *path, const double *q, double *out, i
 		Bucket k;
 
 		/* allocations only: the fault row's samples are in the path rows already */
-		if (path_col >= 0 && !strcmp(g_ptr_array_index(row, path_col), "fault"))
+		if (path_col >= 0 && ps_lat_row_is_fault(g_ptr_array_index(row, path_col)))
 			continue;
 		k = (Bucket){g_ascii_strtod(g_ptr_array_index(row, upper_col), NULL),
 			     g_ascii_strtod(g_ptr_array_index(row, count_col), NULL)};

@@ -514,6 +514,10 @@ static void test_file_touch(void)
 
 		/* two file faults: one each (the repeat found its page mapped) */
 		g_assert_cmpfloat(num(sum, "totals.file_faults"), ==, 2);
+		/* their latencies are the file_fault row; the fault row holds the anonymous ones */
+		g_assert_cmpfloat(num(sum, "latency.file_fault.count"), ==, 2);
+		g_assert_cmpfloat(num(sum, "latency.fault.count"), ==,
+				  num(reader, "anon_faults") + num(gap, "anon_faults"));
 		/* the copy of the page (kind anon) is a fault of its own, the old page goes */
 		g_assert_cmpfloat(num(sum, "totals.cow_copies"), ==, 1);
 		g_assert_cmpfloat(num(reader, "anon_faults"), ==, 2);
