@@ -1370,6 +1370,7 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->exited_map = g_hash_table_new(g_direct_hash, g_direct_equal);
 	sim_proc_cache_reset(s);
 	s->thp_memo.pi = -1;
+	s->fa_memo.pi = -1;
 	s->busy_until = g_new0(uint64_t, s->m->nr_cpus);
 	s->direct_reclaim_pid = g_new0(int, s->m->nr_cpus);
 	s->pcp_lock = g_new0(SimPcpLock, s->m->nr_cpus);

@@ -868,6 +868,14 @@ struct PsSim {
 		uint64_t key, gen;
 		const PsVma *vma;
 	} thp_memo;
+	/*
+	 * process.c fault_around: the window bounds (lo, hi) its last lookup found for process pi,
+	 * the same for every address in [from, to); pi -1 (none) once pi's mappings change
+	 */
+	struct {
+		int pi;
+		uint64_t from, to, lo, hi;
+	} fa_memo;
 	uint64_t vma_gen; /* bumped by every change to any process's mappings */
 
 	uint64_t *busy_until; /* per cpu, ns */

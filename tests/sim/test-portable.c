@@ -537,6 +537,31 @@ static void test_file_touch(void)
 }
 
 /*
+ * fault_around's window after the mappings change between two file faults of one process (its
+ * bounds are kept from one fault to the next, process.c fa_memo): pid 22 reads page 1 of an
+ * empty address space (window 0..15), maps pages 20..23, reads page 26 (the gap now starts at
+ * 24: window 24..39, not 16..31) and page 18 (not mapped by that window: a third fault, window
+ * 16..19, stopped by the mapping). Bounds kept across the map would make it two faults.
+ */
+static void test_file_touch_map_between(void)
+{
+	static const char *const lines[] = {
+	    "{\"t\":0,\"op\":\"proc\",\"pid\":22,\"comm\":\"reader\",\"oom_score_adj\":0}",
+	    "{\"t\":1,\"op\":\"touch\",\"pid\":22,\"addr\":68719480832,\"len\":4096,"
+	    "\"kind\":\"file\"}",
+	    "{\"t\":2,\"op\":\"map\",\"pid\":22,\"addr\":68719558656,\"len\":16384}",
+	    "{\"t\":3,\"op\":\"touch\",\"pid\":22,\"addr\":68719583232,\"len\":4096,"
+	    "\"kind\":\"file\"}",
+	    "{\"t\":4,\"op\":\"touch\",\"pid\":22,\"addr\":68719550464,\"len\":4096,"
+	    "\"kind\":\"file\"}",
+	    "{\"t\":5,\"op\":\"exit\",\"pid\":22}",
+	};
+	g_autoptr(cJSON) sum = run(4096, "", lines, G_N_ELEMENTS(lines));
+
+	g_assert_cmpfloat(num(sum, "totals.file_faults"), ==, 3);
+}
+
+/*
  * The page-table levels (config va_bits): a page touched in each of two 2 MiB ranges, then the
  * whole mapping unmapped (every table goes, the PGD with the last: exec's form), then a page
  * touched again. 4 KiB, 48 bits: 2 PTE pages, PMD, PUD, PGD, then 4 again; 39 bits (3 levels):
@@ -987,6 +1012,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/portable/mthp", test_mthp);
 	g_test_add_func("/sim/portable/stack", test_stack);
 	g_test_add_func("/sim/portable/file-touch", test_file_touch);
+	g_test_add_func("/sim/portable/file-touch-map-between", test_file_touch_map_between);
 	g_test_add_func("/sim/portable/pgtable-levels", test_pgtable_levels);
 	g_test_add_func("/sim/portable/fork-copy", test_fork_copy);
 	g_test_add_func("/sim/portable/record-cpu", test_record_cpu);
