@@ -13,15 +13,15 @@
  * kswapd_highest_zoneidx; no wake for a hopeless node or a balanced, unboosted one),
  * balance_pgdat (boosted reclaim first, without writeback or swap and not below priority 10;
  * nr_to_reclaim = sum of max(high, SWAP_CLUSTER_MAX); order dropped to 0 once compact_gap(order)
- * pages were reclaimed; priority raised when a pass fell short; kswapd_failures when a run
- * reclaimed nothing; boosts removed at the end and kcompactd woken at pageblock order after a
- * boosted run), the kswapd loop (a run that lowered its order tries to sleep with its own two
- * orders, any other with kswapd_order, the requests made while it ran, which only a wake clears;
- * a wake during the nap keeps the nap's order), kswapd_try_to_sleep (prepare_kswapd_sleep: a
- * hopeless node, kswapd_failures >= MAX_RECLAIM_RETRIES, sleeps as a balanced one does; wake
- * kcompactd, HZ/10 nap, then a full sleep if prepare_kswapd_sleep still says so;
- * kswapd_low_wmark_hit_quickly when woken during the nap, kswapd_high_wmark_hit_quickly when it
- * may not sleep, before or after the nap), pageoutrun.
+ * pages were reclaimed; priority raised when a pass scanned and reclaimed less than nr_to_reclaim
+ * (kswapd_shrink_node's return); kswapd_failures when a run reclaimed nothing; boosts removed at
+ * the end and kcompactd woken at pageblock order after a boosted run), the kswapd loop (a run that
+ * lowered its order tries to sleep with its own two orders, any other with kswapd_order, the
+ * requests made while it ran, which only a wake clears; a wake during the nap keeps the nap's
+ * order), kswapd_try_to_sleep (prepare_kswapd_sleep: a hopeless node, kswapd_failures >=
+ * MAX_RECLAIM_RETRIES, sleeps as a balanced one does; wake kcompactd, HZ/10 nap, then a full sleep
+ * if prepare_kswapd_sleep still says so; kswapd_low_wmark_hit_quickly when woken during the nap,
+ * kswapd_high_wmark_hit_quickly when it may not sleep, before or after the nap), pageoutrun.
  *
  * Simplification (why kept): kswapd_failures. The kernel (balance_pgdat, shrink_node) counts a
  * failure for a run that reclaimed nothing unless it ended at `goto out` (balanced at its start,
@@ -281,7 +281,13 @@ static bool pass_end(PsPolicy *p, int node)
 	 */
 	if (k->order && k->reclaimed >= (2ull << k->order))
 		k->order = 0;
-	if (reclaimed >= sc->nr_to_reclaim)
+	/*
+	 * kswapd_shrink_node's return: the pass scanned (or reclaimed) its nr_to_reclaim, so the
+	 * high marks would be met at full efficiency and the priority stays. sc->nr_scanned is the
+	 * pass's own (balance_pgdat zeroes it before each pass): pages shrink_inactive_list took,
+	 * referenced and unreclaimable ones included (6.14 tree, mm/vmscan.c).
+	 */
+	if (MAX(sc->nr_scanned, reclaimed) >= sc->nr_to_reclaim)
 		raise_priority = false;
 	if (k->nr_boost_reclaim) {
 		k->nr_boost_reclaim -= MIN(k->nr_boost_reclaim, reclaimed);

@@ -454,6 +454,39 @@ static void test_kcompactd_suitable_highest(void)
 	g_assert_cmpuint(fixture_host_events(h, "kcompactd_wake"), ==, 1);
 }
 
+/*
+ * kswapd_shrink_node's return (6.14 tree, mm/vmscan.c): max(sc->nr_scanned, pages reclaimed)
+ * >= nr_to_reclaim keeps the priority, so a pass that scanned the target but reclaimed less does
+ * not raise it. 8192 page-cache pages, three in four referenced (activated when scanned), the
+ * zone (high 1200 = nr_to_reclaim) 1000 pages under high. Passes at priorities 12..3 scan
+ * inactive_file >> priority, 1878 pages, and reclaim a quarter, 470. At priority 2 the pass scans
+ * 6314 >> 2 = 1578 >= 1200 and reclaims 394: the priority stays, and the next pass at 2 scans
+ * 4736 >> 2 = 1184 and reclaims 296; 1160 in all, the node 160 over high and balanced. Raising
+ * the priority on what was reclaimed alone (394 < 1200) gave a priority-1 pass of 2368 pages
+ * instead: 5824 scanned, 1456 reclaimed, 456 over high.
+ */
+static void test_scanned_holds_priority(void)
+{
+	g_autoptr(FixtureHost) h = fixture_host_new(fixture_normal_only(0, 16384), NULL);
+	PsZone *z = fixture_host_normal(h);
+
+	for (int i = 0; i < 8192; i++) {
+		uint32_t handle = h->blocks->len;
+
+		fixture_host_add_lru(h, z, 1, PS_FOLIO_FILE, false);
+		if (i % 4)
+			ps_lru_mark_accessed(h->p, handle);
+	}
+	g_assert_cmpuint(ps_wmark_pages(z, PS_WMARK_HIGH), ==, 1200);
+	fixture_take_to(h->m, z, 1200 - 1000);
+	ps_wakeup_kswapd(h->m, z, PS_GFP_KERNEL, 0, PS_ZONE_NORMAL, -1);
+	run_for(h, 50 * MS);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_KSWAPD), ==, 1878 + 1578 + 1184);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSTEAL_KSWAPD), ==, 470 + 394 + 296);
+	g_assert_cmpint(z->vm_stat[PS_NR_FREE_PAGES], ==, 1200 + 160);
+	g_assert_cmpint(h->p->kswapd[0].state, ==, PS_KSWAPD_NAPPING);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -471,5 +504,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/kswapd/refault-snapshot", test_refault_snapshot);
 	g_test_add_func("/policy/kswapd/kcompactd-suitable-highest",
 			test_kcompactd_suitable_highest);
+	g_test_add_func("/policy/kswapd/scanned-holds-priority", test_scanned_holds_priority);
 	return g_test_run();
 }
