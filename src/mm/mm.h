@@ -299,7 +299,8 @@ enum ps_node_stat {
 	PS_WORKINGSET_REFAULT_ANON,
 	PS_WORKINGSET_REFAULT_FILE,
 	PS_NR_ANON_PAGES,
-	PS_NR_FILE_PAGES,
+	PS_NR_FILE_PAGES, /* page cache, shmem included */
+	PS_NR_SHMEM,	  /* tmpfs/shmem page cache (swap-backed, on the anon lists) */
 	PS_NR_DIRTY,
 	PS_NR_WRITEBACK,
 	PS_NR_VMSCAN_IMMEDIATE_RECLAIM,

@@ -32,6 +32,7 @@ enum {
 	PS_FOLIO_RECLAIM = 0x08,   /* PG_reclaim: reclaim met it dirty and asked for writeback */
 	PS_FOLIO_WRITEBACK = 0x10, /* PG_writeback: the flusher's I/O for it is in flight */
 	PS_FOLIO_QUEUED = 0x20,	   /* in the flusher's current pass (PsFlusher), not written yet */
+	PS_FOLIO_IS_SHMEM = 0x40,  /* a PS_FOLIO_SHMEM folio: anon lists, page-cache counters */
 };
 
 /*

@@ -215,7 +215,18 @@ bool ps_zone_watermark_fast(const PsMachine *m, const PsZone *z, unsigned order,
  * those that sit on LRU lists or are reclaimable slab under a dense handle, and reclaim calls
  * back to evict them.
  */
-enum ps_folio_kind { PS_FOLIO_ANON, PS_FOLIO_FILE, PS_FOLIO_SLAB, PS_NR_FOLIO_KINDS };
+enum ps_folio_kind {
+	PS_FOLIO_ANON,
+	PS_FOLIO_FILE,
+	PS_FOLIO_SLAB,
+	/*
+	 * tmpfs/shmem page cache: swap-backed (shmem_alloc_and_add_folio sets PG_swapbacked before
+	 * folio_add_lru), so on the anon lists and reclaimable only to swap; counted as page cache,
+	 * NR_FILE_PAGES and NR_SHMEM (shmem_update_stats), not NR_ANON_PAGES
+	 */
+	PS_FOLIO_SHMEM,
+	PS_NR_FOLIO_KINDS
+};
 
 /* enum lru_list */
 enum ps_lru_list {

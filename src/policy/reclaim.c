@@ -20,7 +20,10 @@
  * PG_reclaim and keep until written back; clean file -> free), lru_note_cost, shrink_slab,
  * shrink_node, do_try_to_free_pages (priority 12 -> 0 until 32 pages; shrink_zones skips the
  * zones compaction_ready finds ready for a costly request and stops there), pgdat_balanced,
- * zone_reclaimable_pages, and huge_memory.c's lru_add_split_folio (ps_lru_split).
+ * zone_reclaimable_pages, and huge_memory.c's lru_add_split_folio (ps_lru_split). tmpfs/shmem
+ * folios (PS_FOLIO_SHMEM) are swap-backed page cache as in mm/shmem.c: on the anon lists, so
+ * scanned and swapped out only as anon is (can_reclaim_anon_pages), and counted in
+ * NR_FILE_PAGES and NR_SHMEM (shmem_update_stats), not NR_ANON_PAGES (folio_stat_mod).
  *
  * Simplifications (why acceptable):
  * - "Referenced" is one bit per folio, set when the trace touches a page again (a young PTE or
@@ -282,6 +285,24 @@ static int kind_stat(int lru)
 	return lru >= PS_LRU_INACTIVE_FILE ? PS_NR_FILE_PAGES : PS_NR_ANON_PAGES;
 }
 
+/*
+ * A listed folio's pages in or out of the node counters of its kind: its list's (kind_stat), but
+ * a shmem folio, on the anon lists, is page cache (shmem_update_stats: NR_FILE_PAGES and
+ * NR_SHMEM; NR_ANON_MAPPED counts only anonymous mappings' folios).
+ */
+G_ALWAYS_INLINE static inline void folio_stat_mod(PsPolicy *p, int node, int lru, uint8_t flags,
+						  int64_t pages)
+{
+	int64_t *stat = p->m->nodes[node].stat;
+
+	if (G_UNLIKELY(flags & PS_FOLIO_IS_SHMEM)) {
+		stat[PS_NR_FILE_PAGES] += pages;
+		stat[PS_NR_SHMEM] += pages;
+		return;
+	}
+	stat[kind_stat(lru)] += pages;
+}
+
 /* ---- the flusher (fs/fs-writeback.c, mm/page-writeback.c) --------------------------------- */
 
 /*
@@ -453,11 +474,14 @@ G_ALWAYS_INLINE static inline void lru_add_zone(PsPolicy *p, uint32_t h, PsZone 
 	f->memcg = kind == PS_FOLIO_SLAB ? PS_MEMCG_ROOT : memcg;
 	lru = kind == PS_FOLIO_ANON   ? PS_LRU_INACTIVE_ANON
 	      : kind == PS_FOLIO_FILE ? PS_LRU_INACTIVE_FILE
-				      : PS_LRU_SLAB;
+	      : kind == PS_FOLIO_SLAB ? PS_LRU_SLAB
+				      : PS_LRU_INACTIVE_ANON; /* shmem: swap-backed */
+	if (kind == PS_FOLIO_SHMEM)
+		f->flags = PS_FOLIO_IS_SHMEM;
 	if (active && kind != PS_FOLIO_SLAB)
 		lru++; /* the kind's active list */
 	list_link_zone(p, h, z, lru, false);
-	p->m->nodes[z->node].stat[kind_stat(lru)] += 1ll << order;
+	folio_stat_mod(p, z->node, lru, f->flags, 1ll << order);
 	if (dirty && kind == PS_FOLIO_FILE) {
 		/* folio_account_dirtied: NR_DIRTIED counts each newly dirtied folio's pages */
 		set_dirty(p, h, true);
@@ -501,7 +525,7 @@ void ps_lru_add(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order, enum ps_f
  */
 void ps_lru_add_start(PsPolicy *p, PsZone *z, uint32_t h0, const PsLruStart *f, uint32_t n)
 {
-	int64_t pages[PS_NR_RECLAIM_LISTS] = {0};
+	int64_t pages[PS_NR_RECLAIM_LISTS] = {0}, shmem = 0;
 	PsLruList *lists;
 
 	if (!n)
@@ -513,15 +537,19 @@ void ps_lru_add_start(PsPolicy *p, PsZone *z, uint32_t h0, const PsLruStart *f, 
 		uint32_t h = h0 + i, head;
 		PsLruFolio *fo = p->fo, *fh = &fo[h];
 		enum ps_folio_kind kind = f[i].kind;
-		int lru = kind == PS_FOLIO_ANON	  ? PS_LRU_INACTIVE_ANON
-			  : kind == PS_FOLIO_FILE ? PS_LRU_INACTIVE_FILE
-						  : PS_LRU_SLAB;
+		int lru = kind == PS_FOLIO_FILE	  ? PS_LRU_INACTIVE_FILE
+			  : kind == PS_FOLIO_SLAB ? PS_LRU_SLAB
+						  : PS_LRU_INACTIVE_ANON; /* anon, shmem */
 
 		if (f[i].active && kind != PS_FOLIO_SLAB)
 			lru++; /* the kind's active list */
 		g_assert(!(fh->flags & PS_FOLIO_ON_LIST));
 		head = lists[lru].head;
 		fh->flags = PS_FOLIO_ON_LIST;
+		if (kind == PS_FOLIO_SHMEM) {
+			fh->flags |= PS_FOLIO_IS_SHMEM;
+			shmem += 1ll << f[i].order;
+		}
 		fh->list = (uint8_t)lru;
 		fh->order = f[i].order;
 		fh->zone = (uint8_t)z->idx;
@@ -550,6 +578,10 @@ void ps_lru_add_start(PsPolicy *p, PsZone *z, uint32_t h0, const PsLruStart *f, 
 			z->vm_stat[stat] += pages[lru];
 		p->m->nodes[z->node].stat[kind_stat(lru)] += pages[lru];
 	}
+	/* the shmem folios' pages, summed as anon above, are page cache (folio_stat_mod) */
+	p->m->nodes[z->node].stat[PS_NR_ANON_PAGES] -= shmem;
+	p->m->nodes[z->node].stat[PS_NR_FILE_PAGES] += shmem;
+	p->m->nodes[z->node].stat[PS_NR_SHMEM] += shmem;
 }
 
 /*
@@ -619,7 +651,7 @@ void ps_lru_del(PsPolicy *p, uint32_t h)
 	lru = f->list;
 	pages = 1ll << f->order;
 	list_unlink_zone(p, h, z);
-	p->m->nodes[z->node].stat[kind_stat(lru)] -= pages;
+	folio_stat_mod(p, z->node, lru, f->flags, -pages);
 	f->flags = 0;
 }
 
@@ -638,10 +670,10 @@ void ps_lru_move(PsPolicy *p, uint32_t h, ps_pfn_t new_pfn)
 	if (p->fo[h].flags & PS_FOLIO_WRITEBACK)
 		account_writeback(p, h, -1);
 	list_unlink(p, h);
-	p->m->nodes[h_zone(p, h)->node].stat[kind_stat(lru)] -= 1ll << p->fo[h].order;
+	folio_stat_mod(p, h_zone(p, h)->node, lru, p->fo[h].flags, -(1ll << p->fo[h].order));
 	p->fo[h].zone = (uint8_t)z->idx;
 	list_link(p, h, lru, false);
-	p->m->nodes[z->node].stat[kind_stat(lru)] += 1ll << p->fo[h].order;
+	folio_stat_mod(p, z->node, lru, p->fo[h].flags, 1ll << p->fo[h].order);
 	if (dirty)
 		set_dirty(p, h, true);
 	if (p->fo[h].flags & PS_FOLIO_WRITEBACK)
@@ -1318,8 +1350,8 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, uint32_t lv, int lru
 		}
 		/* Reclaim it: the host frees the pages and forgets the mapping. */
 		drop_writeback(p, h);
+		folio_stat_mod(p, node, lru, p->fo[h].flags, -(int64_t)pages);
 		p->fo[h].flags = 0;
-		m->nodes[node].stat[kind_stat(lru)] -= (int64_t)pages;
 		reclaimed += pages;
 		sc->cost_ns += ps_cost_shrink_folio_list(&p->rc, 1);
 		p->host.evict(p->host.data, h, !file);

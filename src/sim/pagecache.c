@@ -5,7 +5,9 @@
  * (policy/readahead.c), and `cache_remove` takes a range out (truncate, unlink, drop). Each folio
  * is a record on the file LRU, owned by no process (the kernel charges page cache to a memcg, not
  * to a task): reclaim and drop_caches take them like any file page, and a later read of a page
- * reclaim took reads it again (a refault).
+ * reclaim took reads it again (a refault). tmpfs/shmem folios are swap-backed, on the anon LRU
+ * (shmem_folio_add): with no swap nothing reclaims them; with swap, reclaim swaps them out and a
+ * later read swaps them in (shmem_swapin).
  *
  * Kernel counterparts: filemap_read -> filemap_get_pages -> page_cache_sync_ra /
  * page_cache_async_ra -> page_cache_ra_order -> ra_alloc_folio, with the fallback to order-0
@@ -23,7 +25,7 @@
  * orders whose aligned folio ends within the record's range (standing for i_size and the
  * write's end, which the trace does not carry); force the PMD order. Not modelled: the
  * per-size hugepages-<size>kB/shmem_enabled (anonymous shmem mappings only), the mTHP counters,
- * shmem_unused_huge_shrink, swap.
+ * shmem_unused_huge_shrink, swap readahead (shmem_swapin_cluster reads one folio here), zswap.
  *
  * Simplifications (why acceptable):
  * - A cache_add is one read of the whole range; readahead never reaches past it (the file's size
@@ -186,6 +188,29 @@ static uint32_t folio_add(PsSim *s, int fi, uint64_t gfp, unsigned order, uint64
 	return ri;
 }
 
+/*
+ * A tmpfs/shmem folio: a page-cache folio (folio_add) that is swap-backed. The kernel sets
+ * PG_swapbacked before folio_add_lru (shmem_alloc_and_add_folio, shmem_swap_alloc_folio), so
+ * the folio joins the anon lists; the host's allocation links every page-cache folio as a file
+ * one, and this moves it at once, before anything else runs. The folio is page cache to the
+ * counters (NR_FILE_PAGES, NR_SHMEM) and reclaimable only to swap: with no swap get_scan_count
+ * scans no anon list, so it stays until the file is truncated or removed.
+ */
+static uint32_t shmem_folio_add(PsSim *s, int fi, uint64_t gfp, unsigned order, uint64_t index,
+				int cpu, int pi, uint64_t *ns)
+{
+	uint32_t ri = folio_add(s, fi, gfp, order, index, cpu, pi, ns);
+
+	if (ri != REC_NONE && ri != REC_RETRY) {
+		const Rec *r = rec_at(s, ri);
+
+		ps_lru_del(s->policy, ri);
+		/* a page-cache folio is charged to the root memcg (sim_alloc_rec without a task) */
+		ps_lru_add(s->policy, ri, r->pfn, r->order, PS_FOLIO_SHMEM, false, PS_MEMCG_ROOT);
+	}
+	return ri;
+}
+
 /* Whether any page of [index, index + 2^order) is in the file's table. */
 static bool range_used(SimFile *f, uint64_t index, unsigned order)
 {
@@ -326,13 +351,57 @@ static uint64_t shmem_orders(const PsMachineSpec *spec, uint64_t index, uint64_t
 }
 
 /*
+ * A shmem folio reclaim swapped out (its record REC_GONE | REC_SWAPPED, still in the file's
+ * table as the kernel's swap entry is in the mapping), read again: shmem_swapin_folio. The new
+ * folio takes the swapped one's order (the large swap entry, shmem_swap_alloc_folio; a large
+ * order with the THP mask, order 0 with the mapping's GFP_HIGHUSER_MOVABLE); when that fails,
+ * each page comes back at order 0 (shmem_split_large_entry, shmem_swapin_cluster). Counted as
+ * an anon refault (workingset_refault of a swap-backed folio) and pswpin; a read has no fault,
+ * so no pgmajfault. The swap slot goes back as the old record is freed (folio_drop). A gone
+ * shmem record that is not in swap cannot be made (nothing else reclaims the anon lists); one
+ * would be read as a hole. Returns false when an allocation ran out (the read ends there) or
+ * must wait (*retry).
+ */
+static bool shmem_swapin(PsSim *s, int fi, uint32_t gone, int cpu, int pi, uint64_t *ns,
+			 bool *retry)
+{
+	Rec *r = rec_at(s, gone);
+	unsigned order = r->order;
+	uint64_t at = r->id, pages = 1ull << order;
+	bool swapped = r->flags & REC_SWAPPED;
+	uint32_t ri;
+
+	*ns += folio_drop(s, file_at(s, (guint)fi), gone, cpu);
+	if (!swapped)
+		return true;
+	s->m->nodes[s->m->spec.cpu_node[cpu]].stat[PS_WORKINGSET_REFAULT_ANON] += (int64_t)pages;
+	s->m->vm_events[PS_PSWPIN] += pages;
+	*ns += ps_cost_do_swap_page(&s->cfg->reclaim, pages);
+	ri = shmem_folio_add(s, fi, order ? PS_GFP_TRANSHUGE_LIGHT : PS_GFP_HIGHUSER_MOVABLE, order,
+			     at, cpu, pi, ns);
+	if (ri == REC_RETRY)
+		*retry = true;
+	if (ri != REC_NONE || !order)
+		return ri != REC_NONE && ri != REC_RETRY;
+	for (uint64_t u = at; u < at + pages; u++) {
+		ri = shmem_folio_add(s, fi, PS_GFP_HIGHUSER_MOVABLE, 0, u, cpu, pi, ns);
+		if (ri == REC_RETRY)
+			*retry = true;
+		if (ri == REC_NONE || ri == REC_RETRY)
+			return false;
+	}
+	return true;
+}
+
+/*
  * tmpfs/shmem pages over [index, last] (cache_add reason shmem): shmem_get_folio_gfp, one page
- * at a time, no readahead. For a page not cached: the allowed huge orders (shmem_orders), from
- * the highest whose aligned range holds no cached page down (shmem_suitable_orders), each tried
- * in turn at its aligned index with the THP fault's mask (vma_thp_gfp_mask without a vma:
- * GFP_TRANSHUGE_LIGHT), then order 0 with the mapping's GFP_HIGHUSER_MOVABLE
- * (shmem_alloc_and_add_folio -> shmem_alloc_folio -> folio_alloc_mpol): with shmem_enabled
- * never, every page an order-0 allocation from the cpu's pcp lists, as an anonymous fault's.
+ * at a time, no readahead; a page in swap is read back (shmem_swapin). For a page not cached: the
+ * allowed huge orders (shmem_orders), from the highest whose aligned range holds no cached page
+ * down (shmem_suitable_orders), each tried in turn at its aligned index with the THP fault's mask
+ * (vma_thp_gfp_mask without a vma: GFP_TRANSHUGE_LIGHT), then order 0 with the mapping's
+ * GFP_HIGHUSER_MOVABLE (shmem_alloc_and_add_folio -> shmem_alloc_folio -> folio_alloc_mpol): with
+ * shmem_enabled never, every page an order-0 allocation from the cpu's pcp lists, as an anonymous
+ * fault's.
  */
 static uint64_t shmem_folios(PsSim *s, int fi, uint64_t index, uint64_t last, int cpu, int pi)
 {
@@ -342,12 +411,22 @@ static uint64_t shmem_folios(PsSim *s, int fi, uint64_t index, uint64_t last, in
 	while (index <= last) {
 		SimFile *f = file_at(s, (guint)fi);
 		uint64_t orders = shmem_orders(spec, index, last + 1);
-		uint32_t ri = REC_NONE;
+		uint32_t v = sim_pgt_get(&f->pgt, index), ri = REC_NONE;
 		unsigned order = 0;
 
-		if (sim_pgt_get(&f->pgt, index)) {
+		if (v && !(rec_at(s, v - 1)->flags & REC_GONE)) {
 			index++;
 			continue;
+		}
+		if (v) {
+			bool retry = false;
+
+			if (!shmem_swapin(s, fi, v - 1, cpu, pi, &ns, &retry)) {
+				if (!retry)
+					s->cache.failed++;
+				return ns;
+			}
+			continue; /* cached now (or a hole, allocated as one) */
 		}
 		/* shmem_suitable_orders: the highest order whose range is empty, and below */
 		while (orders) {
@@ -361,7 +440,8 @@ static uint64_t shmem_folios(PsSim *s, int fi, uint64_t index, uint64_t last, in
 
 			order = 63u - (unsigned)__builtin_clzll(orders);
 			at = index & ~((1ull << order) - 1);
-			ri = folio_add(s, fi, PS_GFP_TRANSHUGE_LIGHT, order, at, cpu, pi, &ns);
+			ri =
+			    shmem_folio_add(s, fi, PS_GFP_TRANSHUGE_LIGHT, order, at, cpu, pi, &ns);
 			if (ri == REC_RETRY)
 				return ns;
 			if (ri != REC_NONE) {
@@ -372,7 +452,7 @@ static uint64_t shmem_folios(PsSim *s, int fi, uint64_t index, uint64_t last, in
 		}
 		if (ri != REC_NONE)
 			continue;
-		ri = folio_add(s, fi, PS_GFP_HIGHUSER_MOVABLE, 0, index, cpu, pi, &ns);
+		ri = shmem_folio_add(s, fi, PS_GFP_HIGHUSER_MOVABLE, 0, index, cpu, pi, &ns);
 		if (ri == REC_RETRY)
 			return ns;
 		if (ri == REC_NONE) {

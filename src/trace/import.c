@@ -3751,8 +3751,8 @@ static gboolean cache_record(Imp *im, const PsTraceEvent *e, GError **error)
  * allocation was, with reason shmem: the simulator sizes its folios as shmem_alloc_and_add_folio
  * does (shmem_enabled), not by its readahead model. Pages that stay in tmpfs past the
  * recording's end, or that migration moved before their deletion, are not found. The simulator
- * keeps them as page cache (the kernel's are swap-backed, on the anon LRU): the same until
- * reclaim looks at them.
+ * keeps them as the kernel does: page cache on the anon LRU, reclaimable only to swap
+ * (sim/pagecache.c shmem_folio_add).
  */
 typedef struct {
 	char file[40];

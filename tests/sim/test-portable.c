@@ -42,11 +42,11 @@ static PsConfig *make_config(unsigned ps, const char *extra)
 }
 
 /*
- * Replays the trace lines at page size ps and returns summary.json; with zoneinfo, the run's
- * final /proc/zoneinfo text too.
+ * Replays the trace lines at page size ps and returns summary.json; with zoneinfo and vmstat, the
+ * run's final /proc/zoneinfo and /proc/vmstat texts too.
  */
 static cJSON *run_full(unsigned ps, const char *extra, const char *const *lines, size_t n,
-		       char **zoneinfo)
+		       char **zoneinfo, char **vmstat)
 {
 	g_autoptr(PsConfig) cfg = make_config(ps, extra);
 	g_autofree char *name = g_strdup_printf("run-%u-%zu", ps, strlen(extra));
@@ -73,13 +73,18 @@ static cJSON *run_full(unsigned ps, const char *extra, const char *const *lines,
 
 		*zoneinfo = ps_test_slurp(zi);
 	}
+	if (vmstat) {
+		g_autofree char *vm = g_build_filename(out, "vmstat", NULL);
+
+		*vmstat = ps_test_slurp(vm);
+	}
 	ps_test_rm_rf(out);
 	return sum;
 }
 
 static cJSON *run(unsigned ps, const char *extra, const char *const *lines, size_t n)
 {
-	return run_full(ps, extra, lines, n, NULL);
+	return run_full(ps, extra, lines, n, NULL, NULL);
 }
 
 /* The pcp "count" of cpu in a one-zone zoneinfo text. */
@@ -437,6 +442,82 @@ static void test_shmem(void)
 }
 
 /*
+ * tmpfs/shmem pages under pressure (review s19 item 11), on the 2 GiB machine: 512 MiB of tmpfs
+ * (reason shmem), 256 MiB read from a disk file, a task faulting `anon` bytes of anonymous memory,
+ * then the tmpfs range read again. The shmem folios are swap-backed: on the anon lists
+ * (shmem_alloc_and_add_folio's __folio_set_swapbacked, then folio_add_lru) and counted as page
+ * cache, nr_file_pages and nr_shmem (shmem_update_stats).
+ * - No swap, 1.375 GiB of anon (1.875 GiB with the tmpfs): get_scan_count scans only the file
+ *   lists (can_reclaim_anon_pages false), so reclaim takes the disk file's pages though the
+ *   tmpfs pages are older; every tmpfs page is still there (nr_shmem 131072), no anon page is
+ *   stolen, and the second read adds nothing. Before the rule the tmpfs pages sat on the file
+ *   list, oldest, and reclaim took them first.
+ * - 1 GiB of swap, 1.75 GiB of anon (2.25 GiB with the tmpfs, more than the machine): the anon
+ *   lists are scanned too, and the oldest inactive anon folios are the tmpfs ones: they go to
+ *   swap (shmem_writeout: pswpout, pgsteal_anon), and the second read swaps them back in
+ *   (shmem_swapin_folio: pswpin, counted as anon refaults) as page cache again.
+ */
+static char *shmem_pressure_run(const char *extra, uint64_t anon, char **zoneinfo)
+{
+	g_autofree char *map =
+	    g_strdup_printf("{\"t\":3000,\"op\":\"map\",\"pid\":10,\"addr\":%" G_GUINT64_FORMAT
+			    ",\"len\":%" G_GUINT64_FORMAT "}",
+			    VA0, anon);
+	g_autofree char *touch =
+	    g_strdup_printf("{\"t\":4000,\"op\":\"touch\",\"pid\":10,\"addr\":%" G_GUINT64_FORMAT
+			    ",\"len\":%" G_GUINT64_FORMAT "}",
+			    VA0, anon);
+	const char *const lines[] = {
+	    "{\"t\":0,\"op\":\"cache_add\",\"file\":\"0:40:2\",\"offset\":0,\"len\":536870912,"
+	    "\"reason\":\"shmem\"}",
+	    "{\"t\":1000,\"op\":\"cache_add\",\"file\":\"8:1:7\",\"offset\":0,"
+	    "\"len\":268435456}",
+	    "{\"t\":2000,\"op\":\"proc\",\"pid\":10,\"comm\":\"hog\",\"oom_score_adj\":0}",
+	    map,
+	    touch,
+	    "{\"t\":5000,\"op\":\"cache_add\",\"file\":\"0:40:2\",\"offset\":0,\"len\":536870912,"
+	    "\"reason\":\"shmem\"}",
+	};
+	char *vmstat = NULL;
+	g_autoptr(cJSON) sum = run_full(4096, extra, lines, G_N_ELEMENTS(lines), zoneinfo, &vmstat);
+
+	g_assert_cmpfloat(num(sum, "totals.oom_kills"), ==, 0);
+	return vmstat;
+}
+
+static void test_shmem_pressure(void)
+{
+	const int64_t tmpfs = 536870912 / 4096;
+	g_autofree char *zi = NULL;
+	g_autofree char *vm = shmem_pressure_run("", 1476395008, &zi);
+	g_autofree char *svm =
+	    shmem_pressure_run("\"swap\":{\"size_bytes\":1073741824},", 1879048192, NULL);
+
+	/* no swap: the tmpfs pages stay, the disk file's pay */
+	g_assert_cmpint(ps_test_vmstat_in(vm, "nr_shmem"), ==, tmpfs);
+	g_assert_cmpint(ps_test_vmstat_in(vm, "nr_file_pages"), ==,
+			tmpfs + ps_test_vmstat_in(vm, "nr_inactive_file") +
+			    ps_test_vmstat_in(vm, "nr_active_file"));
+	g_assert_cmpint(ps_test_vmstat_in(vm, "nr_inactive_anon") +
+			    ps_test_vmstat_in(vm, "nr_active_anon"),
+			==, tmpfs + ps_test_vmstat_in(vm, "nr_anon_pages"));
+	g_assert_cmpint(ps_test_vmstat_in(vm, "pgsteal_anon"), ==, 0);
+	g_assert_cmpint(ps_test_vmstat_in(vm, "pgsteal_file"), >, 0);
+	g_assert_cmpint(ps_test_vmstat_in(vm, "pswpout"), ==, 0);
+	g_assert_cmpint(ps_test_vmstat_in(vm, "workingset_refault_anon"), ==, 0);
+	/* the node's counters in zoneinfo (zoneinfo_show_print: "%-12s %lu") */
+	g_assert_nonnull(strstr(zi, "\n      nr_shmem     131072\n"));
+
+	/* swap: the tmpfs pages, the oldest on the anon lists, go to swap and come back */
+	g_assert_cmpint(ps_test_vmstat_in(svm, "pswpout"), >=, tmpfs);
+	g_assert_cmpint(ps_test_vmstat_in(svm, "pgsteal_anon"), ==,
+			ps_test_vmstat_in(svm, "pswpout"));
+	g_assert_cmpint(ps_test_vmstat_in(svm, "pswpin"), ==, tmpfs);
+	g_assert_cmpint(ps_test_vmstat_in(svm, "workingset_refault_anon"), ==, tmpfs);
+	g_assert_cmpint(ps_test_vmstat_in(svm, "nr_shmem"), ==, tmpfs);
+}
+
+/*
  * Anonymous mTHP: with hugepages-64kB "always" on 4 KiB pages a 1 MiB aligned mapping faults
  * 16 order-4 folios; a mapping that starts 32 KiB into a 64 KiB block faults its first 8 pages
  * as base pages (no aligned 64 KiB range fits there). "madvise" needs MADV_HUGEPAGE; the PMD
@@ -677,7 +758,7 @@ static void test_record_cpu(void)
 		const char *lines[] = {"{\"t\":0,\"op\":\"proc\",\"pid\":2,\"comm\":\"a\"}", map,
 				       touch, ex};
 		g_autofree char *zi = NULL;
-		g_autoptr(cJSON) sum = run_full(4096, "", lines, G_N_ELEMENTS(lines), &zi);
+		g_autoptr(cJSON) sum = run_full(4096, "", lines, G_N_ELEMENTS(lines), &zi, NULL);
 		int c0 = pcp_count(zi, 0), c1 = pcp_count(zi, 1);
 
 		g_test_message("touch%s exit%s: pcp count cpu0 %d cpu1 %d", touch_cpu[c],
@@ -1009,6 +1090,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/portable/readahead-fault", test_readahead_fault);
 	g_test_add_func("/sim/portable/cache-folios", test_cache_folios);
 	g_test_add_func("/sim/portable/shmem", test_shmem);
+	g_test_add_func("/sim/portable/shmem-pressure", test_shmem_pressure);
 	g_test_add_func("/sim/portable/mthp", test_mthp);
 	g_test_add_func("/sim/portable/stack", test_stack);
 	g_test_add_func("/sim/portable/file-touch", test_file_touch);
