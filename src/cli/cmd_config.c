@@ -224,7 +224,10 @@ typedef struct {
 	int page_size, cpus, wsf, wbf, hfrac, slice_kib;
 	int64_t mfk;
 	char *sysctl_src, *cpus_src, *nodes_src, *thp_src, *shmem_src, *sysdir;
+	char *defrag_src, *sizes_src;
 	int cpu_node[PS_MAX_CPUS];
+	PsThpSettings thp_settings; /* what the THP files gave; its sizes' paths in thp_paths */
+	GPtrArray *thp_paths;
 } FromProcArgs;
 
 static void from_proc_args_clear(FromProcArgs *a)
@@ -242,6 +245,10 @@ static void from_proc_args_clear(FromProcArgs *a)
 	g_free(a->thp_src);
 	g_free(a->shmem_src);
 	g_free(a->sysdir);
+	g_free(a->defrag_src);
+	g_free(a->sizes_src);
+	if (a->thp_paths)
+		g_ptr_array_unref(a->thp_paths);
 }
 
 /* Sysctls from DIR/sys/vm when the tree has them (the live /proc always does). */
@@ -313,15 +320,14 @@ static void apply_sysctl_options(FromProcArgs *a, PsProcInput *in)
 	}
 }
 
-/* Cpus, their nodes and THP: options first, then the sysfs beside the /proc tree. */
+/*
+ * Cpus, their nodes and --thp: options first, then the sysfs beside the /proc tree (THP's files:
+ * read_thp_settings).
+ */
 static gboolean read_cpus_and_thp(FromProcArgs *a, PsProcInput *in)
 {
 	g_autofree char *online =
 	    a->sysdir ? g_build_filename(a->sysdir, "devices/system/cpu/online", NULL) : NULL;
-	g_autofree char *thp_path =
-	    a->sysdir ? g_build_filename(a->sysdir, "kernel/mm/transparent_hugepage/enabled", NULL)
-		      : NULL;
-	g_autofree char *t = NULL;
 	int n;
 
 	if (a->cpus > 0) {
@@ -362,13 +368,133 @@ static gboolean read_cpus_and_thp(FromProcArgs *a, PsProcInput *in)
 				a->thp);
 			return FALSE;
 		}
-	} else if (thp_path && g_file_get_contents(thp_path, &t, NULL, NULL) &&
-		   parse_thp_mode(t) >= 0) {
-		in->thp_mode = parse_thp_mode(t);
-		a->thp_src = g_strdup_printf("file: %s", thp_path);
-		in->thp_source = a->thp_src;
 	}
 	return TRUE;
+}
+
+static gint cmp_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The sysfs THP directory of a /proc tree (or the live one) as a capture's THP would hold it:
+ * enabled, defrag and every hugepages-<size>kB/enabled there (in name order, for the same
+ * provenance and errors each run). A file missing is a setting unknown.
+ */
+static gboolean read_thp_sysfs(FromProcArgs *a, const char *dir, GError **error)
+{
+	PsThpSettings *t = &a->thp_settings;
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *enabled = g_build_filename(dir, "enabled", NULL);
+	g_autofree char *defrag = g_build_filename(dir, "defrag", NULL);
+	g_autofree char *text = NULL;
+	const char *name;
+
+	memset(t, 0, sizeof(*t));
+	t->enabled = t->defrag = -1;
+	if (g_file_get_contents(enabled, &text, NULL, NULL)) {
+		if (!ps_thp_enabled_value_parse(text, enabled, 1, &t->enabled, error))
+			return FALSE;
+		a->thp_src = g_strdup_printf("file: %s", enabled);
+	}
+	g_clear_pointer(&text, g_free);
+	if (g_file_get_contents(defrag, &text, NULL, NULL)) {
+		if (!ps_thp_defrag_value_parse(text, defrag, 1, &t->defrag, error))
+			return FALSE;
+		a->defrag_src = g_steal_pointer(&defrag);
+	}
+	while (d && (name = g_dir_read_name(d)))
+		if (g_str_has_prefix(name, "hugepages-") && g_str_has_suffix(name, "kB"))
+			g_ptr_array_add(names, g_strdup(name));
+	g_ptr_array_sort(names, cmp_names);
+	for (guint i = 0; i < names->len; i++) {
+		const char *n = g_ptr_array_index(names, i);
+		char *path = g_build_filename(dir, n, "enabled", NULL);
+		g_autofree char *field = g_strdup_printf("%s/enabled", n);
+		g_autofree char *v = NULL;
+		PsThpSizeSetting *s = &t->sizes[t->nr_sizes];
+
+		g_ptr_array_add(a->thp_paths, path);
+		/* the file sizes (order 1 on 4 KiB pages) have only shmem_enabled */
+		if (!g_file_get_contents(path, &v, NULL, NULL))
+			continue;
+		if (t->nr_sizes == PS_NR_ORDERS_MAX)
+			break;
+		if (!ps_thp_size_value_parse(v, path, 1, field, &s->mode, error))
+			return FALSE;
+		s->kb = g_ascii_strtoull(n + strlen("hugepages-"), NULL, 10);
+		s->path = path;
+		s->line = 1;
+		t->nr_sizes++;
+	}
+	if (t->nr_sizes)
+		a->sizes_src = g_strdup_printf("%s/hugepages-<size>kB/enabled", dir);
+	return TRUE;
+}
+
+/*
+ * THP's enabled (unless --thp gave it), defrag and hugepages-<size>kB/enabled: the sysfs files
+ * beside the /proc tree (or the live ones), else the lines of the THP a capture writes beside the
+ * zoneinfo (its enabled, defrag and hugepages-<size>kB/enabled lines), as shmem_enabled is read.
+ * Neither: enabled is inferred from min_free_kbytes, the others keep the defaults. A value that
+ * selects nothing is an error naming the file and line.
+ */
+static gboolean read_thp_settings(FromProcArgs *a, const char *zpath, PsProcInput *in)
+{
+	g_autofree char *dir =
+	    a->sysdir ? g_build_filename(a->sysdir, "kernel", "mm", "transparent_hugepage", NULL)
+		      : NULL;
+	g_autofree char *zdir = g_path_get_dirname(zpath);
+	g_autofree char *capture = g_build_filename(zdir, "THP", NULL);
+	g_autofree char *text = NULL;
+	g_autoptr(GError) error = NULL;
+	PsThpSettings *t = &a->thp_settings;
+
+	a->thp_paths = g_ptr_array_new_with_free_func(g_free);
+	if (dir && g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+		if (!read_thp_sysfs(a, dir, &error))
+			goto bad;
+	} else if (!a->proc_dir && a->zoneinfo && g_file_get_contents(capture, &text, NULL, NULL)) {
+		if (!ps_thp_settings_parse(text, capture, t, &error))
+			goto bad;
+		if (t->enabled >= 0)
+			a->thp_src = g_strdup_printf("file: %s", capture);
+		if (t->defrag >= 0)
+			a->defrag_src = g_strdup(capture);
+		if (t->nr_sizes) {
+			/* the sizes' paths point at the capture's name, kept with the others */
+			g_ptr_array_add(a->thp_paths, g_strdup(capture));
+			for (int i = 0; i < t->nr_sizes; i++)
+				t->sizes[i].path = g_ptr_array_index(a->thp_paths, 0);
+			a->sizes_src = g_strdup(capture);
+		}
+	} else {
+		return TRUE;
+	}
+	if (!a->thp && t->enabled >= 0) {
+		in->thp_mode = t->enabled;
+		in->thp_source = a->thp_src;
+	}
+	if (t->defrag >= 0) {
+		in->thp_defrag = t->defrag;
+		in->thp_defrag_source = a->defrag_src;
+		if (t->defrag != PS_THP_DEFRAG_MADVISE)
+			fprintf(stderr,
+				"pagesim config from-proc: %s: THP defrag is %s; the model's THP "
+				"faults follow madvise (no config key)\n",
+				a->defrag_src, ps_thp_defrag_names[t->defrag]);
+	}
+	if (t->nr_sizes) {
+		in->thp_sizes = t->sizes;
+		in->nr_thp_sizes = t->nr_sizes;
+		in->thp_sizes_source = a->sizes_src;
+	}
+	return TRUE;
+bad:
+	fprintf(stderr, "pagesim config from-proc: %s\n", error->message);
+	return FALSE;
 }
 
 static gboolean parse_from_proc_options(FromProcArgs *a, int argc, char **argv)
@@ -633,7 +759,7 @@ static int cmd_from_proc(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	if (!read_shmem_enabled(&a, zpath, &in))
+	if (!read_thp_settings(&a, zpath, &in) || !read_shmem_enabled(&a, zpath, &in))
 		goto out;
 	if (!ps_config_from_proc(&in, cfg, &error)) {
 		fprintf(stderr, "%s\n", error->message);

@@ -151,6 +151,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PsZoneinfo, ps_zoneinfo_free)
 const PsZoneinfoZone *ps_zoneinfo_find(const PsZoneinfo *zi, int node, int type);
 
 /*
+ * One hugepages-<size>kB/enabled read from a file: the size in kB as its directory names it, the
+ * value (PS_THP_SIZE_NEVER .. PS_THP_SIZE_INHERIT) and where it was (for an error about the size,
+ * which needs the page size ps_config_from_proc settles).
+ */
+typedef struct {
+	uint64_t kb;
+	int mode;
+	const char *path;
+	int line;
+} PsThpSizeSetting;
+
+/*
  * What is known about a machine besides its zoneinfo. -1 (or 0 for page_size and nr_cpus) means
  * unknown: the value is then inferred from the zoneinfo where the kernel's formulas allow it, or
  * the kernel default is used. Every value in the resulting config is recorded in its provenance
@@ -190,6 +202,13 @@ typedef struct {
 	/* shmem_enabled (enum ps_shmem_huge), -1 unknown, and whence */
 	int shmem_enabled;
 	const char *shmem_enabled_source;
+	/* THP's defrag (an index of ps_thp_defrag_names), -1 unknown, and whence */
+	int thp_defrag;
+	const char *thp_defrag_source;
+	/* the anonymous THP sizes' hugepages-<size>kB/enabled read (none: unknown), and whence */
+	const PsThpSizeSetting *thp_sizes;
+	int nr_thp_sizes;
+	const char *thp_sizes_source;
 } PsProcInput;
 
 /* All unknown. */
@@ -214,6 +233,41 @@ gboolean ps_shmem_enabled_value_parse(const char *text, const char *path, int li
  */
 gboolean ps_thp_settings_shmem_parse(const char *text, const char *path, int *shmem,
 				     GError **error);
+
+/* transparent_hugepage/defrag's values, in the order defrag_show prints them */
+enum { PS_NR_THP_DEFRAG = 5 };
+extern const char *const ps_thp_defrag_names[PS_NR_THP_DEFRAG];
+#define PS_THP_DEFRAG_MADVISE 3 /* the kernel's default, the one the model follows */
+
+/*
+ * One of sysfs' transparent_hugepage files as line `line` of path, as the kernel prints it (every
+ * value, the current one in brackets) or one plain name: enabled ("always [madvise] never") into
+ * *mode (0 never, 1 madvise, 2 always: PsProcInput.thp_mode), defrag into *defrag (an index of
+ * ps_thp_defrag_names), hugepages-<size>kB/enabled ("always inherit madvise [never]") into *mode
+ * (PS_THP_SIZE_*). Errors name path:line and the field.
+ */
+gboolean ps_thp_enabled_value_parse(const char *text, const char *path, int line, int *mode,
+				    GError **error);
+gboolean ps_thp_defrag_value_parse(const char *text, const char *path, int line, int *defrag,
+				   GError **error);
+gboolean ps_thp_size_value_parse(const char *text, const char *path, int line, const char *field,
+				 int *mode, GError **error);
+
+/* The THP settings a capture's THP file gives (ps_thp_settings_parse); -1: no such line. */
+typedef struct {
+	int enabled; /* PsProcInput.thp_mode: 0 never, 1 madvise, 2 always */
+	int defrag;  /* an index of ps_thp_defrag_names */
+	PsThpSizeSetting sizes[PS_NR_ORDERS_MAX]; /* the hugepages-<size>kB/enabled lines */
+	int nr_sizes;
+} PsThpSettings;
+
+/*
+ * A capture's THP: its "enabled", "defrag" and "hugepages-<size>kB/enabled" lines (not the
+ * per-size shmem_enabled ones, nor khugepaged/). A value that selects nothing, or a size that is
+ * not a number of kB, is an error naming path:line; more sizes than orders too.
+ */
+gboolean ps_thp_settings_parse(const char *text, const char *path, PsThpSettings *out,
+			       GError **error);
 
 /* Builds a config mirroring the machine; cfg->provenance says where each value came from. */
 gboolean ps_config_from_proc(const PsProcInput *in, PsConfig *cfg, GError **error);

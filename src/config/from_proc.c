@@ -350,6 +350,7 @@ void ps_proc_input_init(PsProcInput *in)
 	in->cpu_data_slice_kib = -1;
 	in->read_ahead_kb = -1;
 	in->shmem_enabled = -1;
+	in->thp_defrag = -1;
 	in->extfrag_threshold = -1;
 	in->compaction_proactiveness = -1;
 	in->swappiness = -1;
@@ -384,18 +385,26 @@ gboolean ps_read_ahead_kb_value_parse(const char *text, const char *path, int *k
 	return TRUE;
 }
 
-static int shmem_huge_name(const char *s, size_t len)
+const char *const ps_thp_defrag_names[PS_NR_THP_DEFRAG] = {"always", "defer", "defer+madvise",
+							   "madvise", "never"};
+
+static int choice_name(const char *const *names, int n, const char *s, size_t len)
 {
-	for (int i = 0; i < PS_NR_SHMEM_HUGE; i++)
-		if (strlen(ps_config_shmem_huge_names[i]) == len &&
-		    !strncmp(s, ps_config_shmem_huge_names[i], len))
+	for (int i = 0; i < n; i++)
+		if (names[i] && strlen(names[i]) == len && !strncmp(s, names[i], len))
 			return i;
 	return -1;
 }
 
-/* shmem_enabled_show prints every value the kernel knows, the current one in brackets. */
-gboolean ps_shmem_enabled_value_parse(const char *text, const char *path, int line, int *shmem,
-				      GError **error)
+/*
+ * A sysfs choice file (transparent_hugepage's enabled, defrag, shmem_enabled and the per-size
+ * ones): the kernel prints every value it knows, the current one in brackets; one plain name is
+ * taken too. The index in names of the value, or an error naming path:line and the field, with
+ * the n names listed in `known`.
+ */
+static gboolean choice_parse(const char *text, const char *path, int line, const char *field,
+			     const char *const *names, int n, const char *known, int *out,
+			     GError **error)
 {
 	g_autofree char *v = g_strstrip(g_strndup(text, strcspn(text, "\n")));
 	const char *open = strchr(v, '[');
@@ -403,17 +412,123 @@ gboolean ps_shmem_enabled_value_parse(const char *text, const char *path, int li
 	int i = -1;
 
 	if (open && close && !strchr(close + 1, '[') && !strchr(close + 1, ']'))
-		i = shmem_huge_name(open + 1, (size_t)(close - open - 1));
+		i = choice_name(names, n, open + 1, (size_t)(close - open - 1));
 	else if (!open && !strchr(v, ']') && !strchr(v, ' '))
-		i = shmem_huge_name(v, strlen(v));
+		i = choice_name(names, n, v, strlen(v));
 	if (i < 0) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-			    "%s:%d: shmem_enabled: \"%s\" selects none of always, within_size, "
-			    "advise, never, deny, force",
-			    path, line, v);
+			    "%s:%d: %s: \"%s\" selects none of %s", path, line, field, v, known);
 		return FALSE;
 	}
-	*shmem = i;
+	*out = i;
+	return TRUE;
+}
+
+/* shmem_enabled_show prints every value the kernel knows, the current one in brackets. */
+gboolean ps_shmem_enabled_value_parse(const char *text, const char *path, int line, int *shmem,
+				      GError **error)
+{
+	return choice_parse(text, path, line, "shmem_enabled", ps_config_shmem_huge_names,
+			    PS_NR_SHMEM_HUGE, "always, within_size, advise, never, deny, force",
+			    shmem, error);
+}
+
+/* enabled_show: always, madvise, never (ps_config_thp_mode_names' first three) */
+gboolean ps_thp_enabled_value_parse(const char *text, const char *path, int line, int *mode,
+				    GError **error)
+{
+	return choice_parse(text, path, line, "enabled", ps_config_thp_mode_names, 3,
+			    "always, madvise, never", mode, error);
+}
+
+/* defrag_show */
+gboolean ps_thp_defrag_value_parse(const char *text, const char *path, int line, int *defrag,
+				   GError **error)
+{
+	return choice_parse(text, path, line, "defrag", ps_thp_defrag_names, PS_NR_THP_DEFRAG,
+			    "always, defer, defer+madvise, madvise, never", defrag, error);
+}
+
+/* anon_enabled_show of one size: always, inherit, madvise, never */
+gboolean ps_thp_size_value_parse(const char *text, const char *path, int line, const char *field,
+				 int *mode, GError **error)
+{
+	/* ps_config_thp_size_mode_names without "default", which no kernel prints */
+	const char *names[PS_NR_THP_SIZE_MODES];
+
+	memcpy(names, ps_config_thp_size_mode_names, sizeof(names));
+	names[PS_THP_SIZE_DEFAULT] = NULL;
+	return choice_parse(text, path, line, field, names, PS_NR_THP_SIZE_MODES,
+			    "always, inherit, madvise, never", mode, error);
+}
+
+/*
+ * The size of a "hugepages-<size>kB/enabled" key (the kB figure), or 0 when key is not one. The
+ * per-size shmem_enabled files share the directories and are not.
+ */
+static uint64_t thp_size_key(const char *key, size_t len)
+{
+	static const char pre[] = "hugepages-", post[] = "kB/enabled";
+	uint64_t kb = 0;
+	size_t i = strlen(pre);
+
+	if (len <= strlen(pre) + strlen(post) || strncmp(key, pre, strlen(pre)) ||
+	    strncmp(key + len - strlen(post), post, strlen(post)))
+		return 0;
+	for (; i < len - strlen(post); i++) {
+		if (!g_ascii_isdigit(key[i]) || kb > UINT64_MAX / 20)
+			return 0;
+		kb = kb * 10 + (uint64_t)(key[i] - '0');
+	}
+	return kb;
+}
+
+gboolean ps_thp_settings_parse(const char *text, const char *path, PsThpSettings *out,
+			       GError **error)
+{
+	const char *l = text;
+
+	memset(out, 0, sizeof(*out));
+	out->enabled = -1;
+	out->defrag = -1;
+	for (int line = 1; *l; line++) {
+		size_t len = strcspn(l, "\n"), klen = strcspn(l, ":\n");
+		const char *v = l + klen + (l[klen] == ':');
+		g_autofree char *key = g_strndup(l, klen);
+		uint64_t kb = thp_size_key(key, klen);
+		gboolean ok = TRUE;
+
+		if (!strcmp(key, "enabled")) {
+			ok = ps_thp_enabled_value_parse(v, path, line, &out->enabled, error);
+		} else if (!strcmp(key, "defrag")) {
+			ok = ps_thp_defrag_value_parse(v, path, line, &out->defrag, error);
+		} else if (g_str_has_prefix(key, "hugepages-") &&
+			   g_str_has_suffix(key, "/enabled")) {
+			PsThpSizeSetting *s = &out->sizes[out->nr_sizes];
+
+			if (!kb) {
+				g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+					    "%s:%d: %s: not hugepages-<size>kB/enabled", path, line,
+					    key);
+				return FALSE;
+			}
+			if (out->nr_sizes == PS_NR_ORDERS_MAX) {
+				g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+					    "%s:%d: %s: more than %d THP sizes", path, line, key,
+					    PS_NR_ORDERS_MAX);
+				return FALSE;
+			}
+			ok = ps_thp_size_value_parse(v, path, line, key, &s->mode, error);
+			s->kb = kb;
+			s->path = path;
+			s->line = line;
+			out->nr_sizes++;
+		}
+		if (!ok)
+			return FALSE;
+		l += len;
+		l += *l == '\n';
+	}
 	return TRUE;
 }
 
@@ -1189,6 +1304,70 @@ static void setup_other_sysctls(FromProc *fp, const PsProcInput *in)
 	set_sysctl_int(fp, "defrag_mode", in->defrag_mode, 0, &s->defrag_mode, src);
 }
 
+/*
+ * The hugepages-<size>kB/enabled read: each size as an order of the page size (THP_ORDERS_ALL_ANON,
+ * 2 up to the PMD order: the sizes the kernel gives an enabled file), kept where it is not the
+ * boot default (PS_THP_SIZE_DEFAULT: inherit for the PMD size, never for the others), so a
+ * machine left at its defaults gets no "hugepages" key. A size the page size has no such order
+ * for means the file is another machine's: an error at its line.
+ */
+static gboolean setup_thp_sizes(FromProc *fp, const PsProcInput *in, GError **error)
+{
+	PsMachineSpec *spec = &fp->cfg->spec;
+	int set = 0;
+
+	if (!in->nr_thp_sizes)
+		return TRUE;
+	for (int i = 0; i < in->nr_thp_sizes; i++) {
+		const PsThpSizeSetting *t = &in->thp_sizes[i];
+		int order = -1;
+
+		for (unsigned o = 2; o <= spec->thp_order && o < PS_NR_ORDERS_MAX; o++)
+			if (((uint64_t)spec->page_size << o) == t->kb * 1024)
+				order = (int)o;
+		if (order < 0) {
+			g_set_error(error, PS_CONFIG_ERROR, PS_CONFIG_ERROR_VALUE,
+				    "%s:%d: hugepages-%" G_GUINT64_FORMAT
+				    "kB/enabled: not an anonymous THP size of %u-byte pages "
+				    "(%" G_GUINT64_FORMAT "kB..%" G_GUINT64_FORMAT
+				    "kB, powers of two)",
+				    t->path, t->line, t->kb, spec->page_size,
+				    (uint64_t)spec->page_size * 4 / 1024,
+				    ((uint64_t)spec->page_size << spec->thp_order) / 1024);
+			return FALSE;
+		}
+		spec->thp_size_mode[order] = PS_THP_SIZE_DEFAULT;
+		if (t->mode != ((unsigned)order == spec->thp_order ? PS_THP_SIZE_INHERIT
+								   : PS_THP_SIZE_NEVER)) {
+			spec->thp_size_mode[order] = (uint8_t)t->mode;
+			set++;
+		}
+	}
+	prov_set(fp, "hugepages",
+		 "file: %s (%d of %d sizes not at the boot default, inherit for the PMD size and "
+		 "never for the others)",
+		 in->thp_sizes_source ? in->thp_sizes_source : "", set, in->nr_thp_sizes);
+	return TRUE;
+}
+
+/*
+ * THP's defrag: the model's THP faults follow the kernel default, madvise (policy/huge_memory.c;
+ * no config key), so the value read goes to the provenance only, which says when it differs.
+ */
+static void setup_thp_defrag(FromProc *fp, const PsProcInput *in)
+{
+	const char *src = in->thp_defrag_source ? in->thp_defrag_source : "given";
+
+	if (in->thp_defrag < 0 || in->thp_defrag >= PS_NR_THP_DEFRAG)
+		return;
+	if (in->thp_defrag == PS_THP_DEFRAG_MADVISE)
+		prov_set(fp, "thp_defrag", "file: %s (madvise, the model's rule)", src);
+	else
+		prov_set(fp, "thp_defrag",
+			 "file: %s says %s; the model's THP faults follow madvise (no config key)",
+			 src, ps_thp_defrag_names[in->thp_defrag]);
+}
+
 /* THP: given, or read off the origin of min_free_kbytes. */
 static void setup_thp(FromProc *fp, const PsProcInput *in)
 {
@@ -1350,6 +1529,9 @@ gboolean ps_config_from_proc(const PsProcInput *in, PsConfig *cfg, GError **erro
 	setup_tunable_sysctls(&fp, in);
 	setup_other_sysctls(&fp, in);
 	setup_thp(&fp, in);
+	if (!setup_thp_sizes(&fp, in, error))
+		return FALSE;
+	setup_thp_defrag(&fp, in);
 	setup_shmem_enabled(&fp, in);
 	if (!setup_migrate_types(&fp, in, error))
 		return FALSE;

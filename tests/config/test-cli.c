@@ -150,13 +150,13 @@ static char *zoneinfo_dir(char **zcopy)
  */
 typedef struct {
 	char *zcopy, *dir, *file, *cfg;
-	const char *args[9];
+	const char *args[11]; /* room for one option with its value at 8, 9 */
 } Beside;
 
 static bool beside_init(Beside *b, const char *name)
 {
-	const char *args[] = {"config", "from-proc", "--zoneinfo", NULL, "--page-size",
-			      "4096",	"-o",	     NULL,	   NULL};
+	const char *args[] = {"config", "from-proc", "--zoneinfo", NULL, "--page-size", "4096",
+			      "-o",	NULL,	     NULL,	   NULL, NULL};
 
 	memset(b, 0, sizeof(*b));
 	b->dir = zoneinfo_dir(&b->zcopy);
@@ -237,8 +237,8 @@ static void test_from_proc_cache_slice(void)
  * One from-proc run with THP holding HEAD then LINE (neither: no THP file); the config's text in
  * *text when it exits 0, its stderr in *err. Both are freed first.
  */
-static void shmem_case(Beside *b, const char *head, const char *line, int want_rc, char **text,
-		       char **err)
+static void thp_case(Beside *b, const char *head, const char *line, int want_rc, char **text,
+		     char **err)
 {
 	g_clear_pointer(text, g_free);
 	g_clear_pointer(err, g_free);
@@ -263,25 +263,106 @@ static void test_from_proc_shmem_enabled(void)
 
 	if (!beside_init(&b, "THP"))
 		return;
-	shmem_case(&b, NULL, NULL, 0, &text, &err);
+	thp_case(&b, NULL, NULL, 0, &text, &err);
 	g_assert_null(strstr(text, "shmem_enabled"));
 	/* no shmem_enabled line: the default */
-	shmem_case(&b, head, "", 0, &text, &err);
+	thp_case(&b, head, "", 0, &text, &err);
 	g_assert_null(strstr(text, "shmem_enabled"));
-	shmem_case(&b, head, "shmem_enabled: always [within_size] advise never deny force\n", 0,
-		   &text, &err);
+	thp_case(&b, head, "shmem_enabled: always [within_size] advise never deny force\n", 0,
+		 &text, &err);
 	g_assert_null(strstr(text, "\"shmem_enabled\":\t\"within_size\""));
 	g_assert_nonnull(strstr(text, "\"shmem_enabled\":\t\"default never: "));
 	g_assert_nonnull(strstr(text, "says within_size"));
-	shmem_case(&b, head, "shmem_enabled: always within_size advise never deny [force]\n", 0,
-		   &text, &err);
+	thp_case(&b, head, "shmem_enabled: always within_size advise never deny [force]\n", 0,
+		 &text, &err);
 	g_assert_nonnull(strstr(text, "\"shmem_enabled\":\t\"force\""));
 	g_assert_nonnull(strstr(text, "\"shmem_enabled\":\t\"file: "));
-	shmem_case(&b, head, "shmem_enabled: always within_size advise never\n", 1, &text, &err);
+	thp_case(&b, head, "shmem_enabled: always within_size advise never\n", 1, &text, &err);
 	g_assert_nonnull(strstr(err, "THP:4: shmem_enabled: \"always within_size advise never\" "
 				     "selects none of"));
-	shmem_case(&b, "shmem_enabled: [sometimes]\n", "", 1, &text, &err);
+	thp_case(&b, "shmem_enabled: [sometimes]\n", "", 1, &text, &err);
 	g_assert_nonnull(strstr(err, "THP:1: shmem_enabled: "));
+	beside_clear(&b);
+}
+
+/*
+ * THP's enabled, defrag and hugepages-<size>kB/enabled from the same THP file (shmem2's item 1
+ * carried on): enabled sets "thp" (file: in the provenance; --thp still wins); a size's value
+ * sets "hugepages" where it is not the boot default (inherit for the PMD size, 2048kB at 4 KiB,
+ * never for the others); the per-size shmem_enabled lines and order-1 sizes without an enabled
+ * line are not read; defrag goes to the provenance (the model follows madvise) and, when it is
+ * not madvise, to stderr. Without the file: enabled inferred from min_free_kbytes, no
+ * "hugepages", no defrag. A value selecting nothing, or a size that is no anonymous THP size of
+ * the page size (8kB at 4 KiB: order 1), is an error naming the file and line.
+ */
+static void test_from_proc_thp_settings(void)
+{
+	g_autofree char *text = NULL, *err = NULL;
+	Beside b;
+	static const char set[] =
+	    "anon_beside_full: 0\n"
+	    "defrag: always defer [defer+madvise] madvise never\n"
+	    "enabled: [always] madvise never\n"
+	    "hugepages-16kB/enabled: always inherit [madvise] never\n"
+	    "hugepages-16kB/shmem_enabled: [always] inherit within_size advise never\n"
+	    "hugepages-2048kB/enabled: always [inherit] madvise never\n"
+	    "hugepages-64kB/enabled: [always] inherit madvise never\n"
+	    "hugepages-8kB/shmem_enabled: always inherit within_size advise [never]\n"
+	    "khugepaged/defrag: 1\n";
+
+	if (!beside_init(&b, "THP"))
+		return;
+	thp_case(&b, NULL, NULL, 0, &text, &err);
+	g_assert_nonnull(strstr(text, "\"thp\":\t\"inferred: "));
+	g_assert_null(strstr(text, "\"hugepages\""));
+	g_assert_null(strstr(text, "\"thp_defrag\""));
+	thp_case(&b, set, "", 0, &text, &err);
+	g_assert_nonnull(strstr(text, "\"thp\":\t\"always\""));
+	g_assert_nonnull(strstr(text, "\"thp\":\t\"file: "));
+	g_assert_nonnull(strstr(
+	    text, "\"hugepages\":\t{\n\t\t\"16kB\":\t\"madvise\",\n\t\t\"64kB\":\t\"always\"\n"
+		  "\t}"));
+	g_assert_nonnull(strstr(text, "THP (2 of 3 sizes not at the boot default"));
+	g_assert_nonnull(strstr(text, "\"thp_defrag\":\t\"file: "));
+	g_assert_nonnull(strstr(text, "says defer+madvise; the model's THP faults follow madvise"));
+	g_assert_nonnull(strstr(err, "THP defrag is defer+madvise"));
+	/* --thp over the file */
+	b.args[8] = "--thp";
+	b.args[9] = "never";
+	thp_case(&b, set, "", 0, &text, &err);
+	g_assert_nonnull(strstr(text, "\"thp\":\t\"never\""));
+	g_assert_nonnull(strstr(text, "\"thp\":\t\"--thp\""));
+	g_assert_nonnull(strstr(text, "\"64kB\":\t\"always\""));
+	b.args[8] = NULL;
+	/* the shipped captures' settings: every size at its default, defrag madvise */
+	thp_case(&b,
+		 "defrag: always defer defer+madvise [madvise] never\n"
+		 "enabled: always [madvise] never\n"
+		 "hugepages-2048kB/enabled: always [inherit] madvise never\n"
+		 "hugepages-64kB/enabled: always inherit madvise [never]\n",
+		 "", 0, &text, &err);
+	g_assert_nonnull(strstr(text, "\"thp\":\t\"madvise\""));
+	g_assert_nonnull(strstr(text, "\"hugepages\":\t\"file: "));
+	g_assert_null(strstr(text, "\"hugepages\":\t{"));
+	g_assert_nonnull(strstr(text, "(madvise, the model's rule)"));
+	g_assert_null(strstr(err, "THP defrag"));
+	/* errors: file, line, field */
+	thp_case(&b, set, "enabled: always madvise never\n", 1, &text, &err);
+	g_assert_nonnull(strstr(err, "THP:10: enabled: \"always madvise never\" selects none of "
+				     "always, madvise, never"));
+	thp_case(&b, "defrag: [often]\n", "", 1, &text, &err);
+	g_assert_nonnull(strstr(err, "THP:1: defrag: \"[often]\" selects none of always, defer, "
+				     "defer+madvise, madvise, never"));
+	thp_case(&b, "enabled: [madvise]\n", "hugepages-64kB/enabled: always [default] never\n", 1,
+		 &text, &err);
+	g_assert_nonnull(strstr(err, "THP:2: hugepages-64kB/enabled: \"always [default] never\" "
+				     "selects none of always, inherit, madvise, never"));
+	thp_case(&b, "hugepages-8kB/enabled: [always] inherit madvise never\n", "", 1, &text, &err);
+	g_assert_nonnull(strstr(err, "THP:1: hugepages-8kB/enabled: not an anonymous THP size of "
+				     "4096-byte pages (16kB..2048kB, powers of two)"));
+	thp_case(&b, "hugepages-64KB/enabled: [always]\n", "", 1, &text, &err);
+	g_assert_nonnull(
+	    strstr(err, "THP:1: hugepages-64KB/enabled: not hugepages-<size>kB/enabled"));
 	beside_clear(&b);
 }
 
@@ -414,6 +495,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/cli/from-proc-cache-slice", test_from_proc_cache_slice);
 	g_test_add_func("/config/cli/from-proc-read-ahead", test_from_proc_read_ahead);
 	g_test_add_func("/config/cli/from-proc-shmem-enabled", test_from_proc_shmem_enabled);
+	g_test_add_func("/config/cli/from-proc-thp-settings", test_from_proc_thp_settings);
 	g_test_add_func("/config/cli/from-proc-live-read-ahead", test_from_proc_live_read_ahead);
 	g_test_add_func("/config/cli/bad-config", test_bad_config);
 	g_test_add_func("/config/cli/from-proc-truncated", test_from_proc_truncated);
