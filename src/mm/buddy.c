@@ -123,7 +123,7 @@ G_ALWAYS_INLINE static inline void free_list_add_(PsMachine *m, PsZone *z, ps_pf
 
 	if (foreign && G_UNLIKELY(z->foreign) && ps_pageblock_mt(m, pfn) != mt)
 		ps_free_list_foreign_set(m, z, pfn, mt); /* out of line */
-	ps_page_set(m, pfn, PS_PAGE_BUDDY, order);
+	ps_page_set_free(m, pfn, PS_PAGE_BUDDY, order);
 	if (tail)
 		ps_list_add_tail(m, &area->list[mt], pfn);
 	else
@@ -193,7 +193,7 @@ G_ALWAYS_INLINE static inline void free_list_del_(PsMachine *m, PsZone *z, ps_pf
 
 	g_assert(ps_page_state(m, pfn) == PS_PAGE_BUDDY && ps_page_order(m, pfn) == order);
 	ps_list_del(m, &area->list[foreign ? take_foreign(m, z, pfn, mt) : mt], pfn);
-	ps_page_set(m, pfn, PS_PAGE_TAIL, 0);
+	ps_page_set_free(m, pfn, PS_PAGE_TAIL, 0);
 	area->nr_free--;
 	if (order >= m->pageblock_order && mt != PS_MT_ISOLATE)
 		z->vm_stat[PS_NR_FREE_PAGES_BLOCKS] -= 1 << order;
@@ -209,6 +209,8 @@ void ps_free_list_add(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enu
 		      bool tail)
 {
 	free_list_add(m, z, pfn, order, mt, tail);
+	/* a loader's page may have been anything before: its big_head byte follows the write */
+	ps_page_set(m, pfn, PS_PAGE_BUDDY, order);
 }
 
 void ps_free_list_del(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enum ps_migratetype mt)
@@ -785,7 +787,13 @@ G_ALWAYS_INLINE static inline void free_one_page_(PsMachine *m, PsZone *z, ps_pf
 	bool to_tail;
 
 	g_assert((pfn & ((1u << order) - 1)) == 0);
-	ps_page_set(m, pfn, PS_PAGE_TAIL, 0);
+	/*
+	 * The block leaves its allocated (or pcp) head: only one of pageblock order or more can
+	 * be a pageblock's big head (PsMemMap.big_head), and then pfn starts its pageblock.
+	 */
+	ps_page_set_free(m, pfn, PS_PAGE_TAIL, 0);
+	if (G_UNLIKELY(order >= m->pageblock_order))
+		m->map.big_head[(pfn - m->map.base_pfn) >> m->pageblock_order] = 0;
 	account_freepages(z, 1ll << order, mt);
 
 	while (order < m->max_order) {

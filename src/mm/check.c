@@ -21,6 +21,8 @@
  *  6. NR_FREE_PAGES, NR_FREE_PAGES_BLOCKS, nr_free_highatomic, nr_pcp, each pcp's count and
  *     nr_allocated equal the recomputed values;
  *  7. the pageblock type counts are consistent (nr_reserved_highatomic <= HIGHATOMIC blocks).
+ * And for the whole map: PsMemMap.big_head is the summary of flags it says it is (a pageblock's
+ * first page heads an allocated block of pageblock order or more).
  */
 #include "mm/mm.h"
 
@@ -282,6 +284,21 @@ static gboolean check_zone(PsMachine *m, PsZone *z, GError **error)
 	return TRUE;
 }
 
+static gboolean check_big_head(const PsMachine *m, GError **error)
+{
+	uint64_t nblocks = (uint64_t)(m->map.end_pfn - m->map.base_pfn) >> m->pageblock_order;
+
+	for (uint64_t b = 0; b < nblocks; b++) {
+		ps_pfn_t p = m->map.base_pfn + (ps_pfn_t)(b << m->pageblock_order);
+		bool big = ps_page_state(m, p) == PS_PAGE_ALLOCATED &&
+			   ps_page_order(m, p) >= m->pageblock_order;
+
+		if (m->map.big_head[b] != big)
+			FAIL("pfn %u: big_head %u, its flags say %u", p, m->map.big_head[b], big);
+	}
+	return TRUE;
+}
+
 gboolean ps_machine_check(PsMachine *m, GError **error)
 {
 	for (int i = 0; i < m->nr_zones; i++) {
@@ -292,5 +309,5 @@ gboolean ps_machine_check(PsMachine *m, GError **error)
 		if (!check_zone(m, z, error))
 			return FALSE;
 	}
-	return TRUE;
+	return check_big_head(m, error);
 }

@@ -503,8 +503,11 @@ static PsMachine *machine_build(const PsMachineSpec *spec, GError **error)
 	/* zeroed: the links of blocks on no list stay the same bytes from run to run */
 	m->map.block_link = g_try_new0(PsPageLink, MAX(nblocks, 1));
 	m->map.block_shift = m->pageblock_order;
+	/* zeroed: every page a tail, no big head */
+	m->map.big_head = g_try_new0(uint8_t, MAX(nblocks, 1));
 	m->pageblock_mt = g_try_new(uint8_t, nblocks);
-	if (!m->map.link || !m->map.flags || !m->map.block_link || !m->pageblock_mt) {
+	if (!m->map.link || !m->map.flags || !m->map.block_link || !m->map.big_head ||
+	    !m->pageblock_mt) {
 		g_set_error(error, PS_MM_ERROR, PS_MM_ERROR_SPEC,
 			    "nodes: cannot allocate page state for %" G_GUINT64_FORMAT " pages",
 			    npages);
@@ -578,6 +581,7 @@ void ps_machine_free(PsMachine *m)
 	ps_unmap_huge(m->map.flags, npages);
 	ps_pcp_slot_drop(m);
 	g_free(m->map.block_link);
+	g_free(m->map.big_head);
 	g_free(m->pageblock_mt);
 	g_free(m);
 }
@@ -666,6 +670,8 @@ void ps_machine_state(PsMachine *m, PsStateTable *t)
 	}
 	ps_state_array(t, "map.block_link", m->map.block_link, sizeof(PsPageLink) * nblocks);
 	ps_state_array(t, "map.pageblock_mt", m->pageblock_mt, nblocks);
+	/* restored with map.flags, which it summarises */
+	ps_state_array(t, "map.big_head", m->map.big_head, nblocks);
 	/* ps_map0_huge'd: a restore from a file maps them (copy-on-write) */
 	ps_state_mapped(t, "map.link", m->map.link, npages * sizeof(PsPageLink));
 	ps_state_mapped(t, "map.flags", m->map.flags, npages);

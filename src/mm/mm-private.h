@@ -14,6 +14,19 @@
 #define PS_MAP_NEXT(m, l, pfn) (*ps_list_next_slot((m), (l), (pfn)))
 #define PS_MAP_PREV(m, l, pfn) (*ps_list_prev_slot((m), (l), (pfn)))
 
+/*
+ * ps_page_set of a page that is the head or a tail of a free or pcp block before the write and
+ * after it (state TAIL, BUDDY or PCP, never ALLOCATED): such a write cannot change the page's
+ * PsMemMap.big_head byte, so it is left alone (the hot list paths of buddy.c and pcp.c).
+ * ps_machine_check's big_head rule catches a wrong use.
+ */
+static inline void ps_page_set_free(PsMachine *m, ps_pfn_t pfn, enum ps_page_state st,
+				    unsigned order)
+{
+	m->map.flags[pfn - m->map.base_pfn] =
+	    (uint8_t)((st << PS_PAGE_STATE_SHIFT) | (order & PS_PAGE_ORDER_MASK));
+}
+
 /* list_add: pfn becomes the first block of l. */
 static inline void ps_list_add_head(PsMachine *m, PsList *l, ps_pfn_t pfn)
 {

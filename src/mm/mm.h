@@ -156,6 +156,15 @@ typedef struct {
 	PsPageLink *block_link; /* indexed by (pfn - base_pfn) >> block_shift */
 	unsigned block_shift;	/* pageblock_order */
 	/*
+	 * One byte a pageblock, indexed like block_link: 1 when the pageblock's first page heads
+	 * an allocated block of pageblock order or more (a hugetlb page, a PMD-size folio), else
+	 * 0. A summary of flags that ps_page_set and ps_page_set_run keep (every write of a
+	 * pageblock's first flags byte goes through them), for compaction's skip-bit reset walk
+	 * (pageblock_skip_persistent): it reads these bytes, a few cache lines a zone, instead of
+	 * a cache line of flags a pageblock. Speed only; ps_machine_check recomputes it.
+	 */
+	uint8_t *big_head;
+	/*
 	 * On a PCP head: 1 + cpu * PS_NR_PCP_LISTS + pindex of the list holding it (pcp.c's
 	 * pcp_slot index for ps_pcp_take_untraced). NULL until a take needs it; not part of the
 	 * started state (ps_machine_state drops it, the next take rebuilds it from the lists).
@@ -842,10 +851,15 @@ static inline bool ps_page_movable(const PsMachine *m, ps_pfn_t pfn)
  */
 static inline void ps_page_set(PsMachine *m, ps_pfn_t pfn, enum ps_page_state st, unsigned order)
 {
-	m->map.flags[pfn - m->map.base_pfn] =
-	    (uint8_t)((st << PS_PAGE_STATE_SHIFT) | (order & PS_PAGE_ORDER_MASK));
+	uint64_t i = pfn - m->map.base_pfn;
+
+	m->map.flags[i] = (uint8_t)((st << PS_PAGE_STATE_SHIFT) | (order & PS_PAGE_ORDER_MASK));
 	if (st == PS_PAGE_ALLOCATED)
-		m->map.link[pfn - m->map.base_pfn].next = PS_PFN_NONE;
+		m->map.link[i].next = PS_PFN_NONE;
+	/* a pageblock's first page: its PsMemMap.big_head byte follows (base_pfn is aligned) */
+	if (G_UNLIKELY(!(i & (m->pageblock_nr_pages - 1))))
+		m->map.big_head[i >> m->pageblock_order] =
+		    st == PS_PAGE_ALLOCATED && (order & PS_PAGE_ORDER_MASK) >= m->pageblock_order;
 }
 
 /* ps_page_set(st, order 0) of n pages from pfn, written as whole arrays (set-up and loading). */
@@ -857,6 +871,10 @@ static inline void ps_page_set_run(PsMachine *m, ps_pfn_t pfn, uint64_t n, enum 
 	if (st == PS_PAGE_ALLOCATED)
 		for (uint64_t i = 0; i < n; i++)
 			m->map.link[at + i].next = PS_PFN_NONE;
+	/* order 0: no pageblock whose first page is in the run has a big head now */
+	for (uint64_t b = (at + m->pageblock_nr_pages - 1) >> m->pageblock_order;
+	     b << m->pageblock_order < at + n; b++)
+		m->map.big_head[b] = 0;
 }
 
 /*

@@ -195,7 +195,7 @@ static int rmqueue_bulk(PsMachine *m, PsZone *z, int cpu, unsigned order, int co
 		for (unsigned k = 0; k < n; k++) {
 			ps_pfn_t p = pfn + ((ps_pfn_t)k << order);
 
-			ps_page_set(m, p, PS_PAGE_PCP, order);
+			ps_page_set_free(m, p, PS_PAGE_PCP, order);
 			ps_list_add_tail(m, list, p);
 			pcp_slot_set(m, p, cpu, pindex);
 		}
@@ -273,7 +273,7 @@ void ps_pcp_free_bulk(PsMachine *m, PsZone *z, PsPcp *pcp, int count, int pindex
 			enum ps_migratetype mt = ps_pageblock_mt(m, pfn);
 
 			ps_list_del(m, list, pfn);
-			ps_page_set(m, pfn, PS_PAGE_TAIL, 0);
+			ps_page_set_free(m, pfn, PS_PAGE_TAIL, 0);
 			count -= nr_pages;
 			pcp->count -= nr_pages;
 			z->nr_pcp -= (uint64_t)nr_pages;

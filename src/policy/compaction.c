@@ -338,14 +338,14 @@ static bool pageblock_skip_persistent(const PsMachine *m, ps_pfn_t pfn)
  * allocated block of pageblock order or more (a hugetlb page or PMD-size folio). For such a
  * block reset_isolation_pfn returns false before it reads or changes anything else, so not
  * calling it gives the same walk (ftrace-press-thp-6.18: 172,032 calls in 16 walks, most of them
- * for these blocks). A tail or a lower head there is left to the full check.
+ * for these blocks). A tail or a lower head there is left to the full check. Read from
+ * PsMemMap.big_head, the same answer kept a byte a pageblock: the walk reads a byte array in
+ * order instead of a cache line of map.flags a pageblock (ftrace-press-thp-6.18, cachegrind:
+ * the walk's last-level misses 66,609 -> 12,985).
  */
 static inline bool pageblock_head_persistent(const PsMachine *m, ps_pfn_t pfn)
 {
-	ps_pfn_t h = pageblock_start(m, pfn);
-
-	return h >= m->map.base_pfn && ps_page_state(m, h) == PS_PAGE_ALLOCATED &&
-	       ps_page_order(m, h) >= m->pageblock_order;
+	return m->map.big_head[(pfn - m->map.base_pfn) >> m->pageblock_order];
 }
 
 /*
@@ -505,17 +505,19 @@ void ps_reset_isolation_suitable(PsMachine *m, PsZone *z)
 	first_block = pageblock_start(m, z->start_pfn);
 	for (; migrate_pfn < free_pfn; migrate_pfn += nr, free_pfn -= nr) {
 		/*
-		 * Each block's first read (pageblock_skip_persistent) is of its first page's state,
-		 * a cache line of its own (and every 8th a page of its own) per block: asked for
+		 * A block that is not persistent is read from its first page's state on, a cache
+		 * line of its own (and every 8th a page of its own) per block: asked for
 		 * RESET_AHEAD blocks early on both sides, the misses overlap instead of queueing.
+		 * A persistent block's is not asked for: the walk does not read it.
 		 */
 		if (migrate_pfn + RESET_AHEAD * nr < free_pfn) {
-			__builtin_prefetch(
-			    &m->map.flags[pageblock_start(m, migrate_pfn + RESET_AHEAD * nr) -
-					  m->map.base_pfn]);
-			__builtin_prefetch(
-			    &m->map.flags[pageblock_start(m, free_pfn - RESET_AHEAD * nr) -
-					  m->map.base_pfn]);
+			ps_pfn_t ahead_m = pageblock_start(m, migrate_pfn + RESET_AHEAD * nr);
+			ps_pfn_t ahead_f = pageblock_start(m, free_pfn - RESET_AHEAD * nr);
+
+			if (!pageblock_head_persistent(m, ahead_m))
+				__builtin_prefetch(&m->map.flags[ahead_m - m->map.base_pfn]);
+			if (!pageblock_head_persistent(m, ahead_f))
+				__builtin_prefetch(&m->map.flags[ahead_f - m->map.base_pfn]);
 		}
 		if (!pageblock_head_persistent(m, migrate_pfn) &&
 		    reset_isolation_pfn(m, z, targets, migrate_pfn, true, source_set) &&

@@ -437,6 +437,56 @@ static void test_foreign_claim(void)
 	fixture_check(m);
 }
 
+/*
+ * PsMemMap.big_head follows the pageblock's first page through ps_page_set and ps_page_set_run,
+ * and ps_machine_check tells a byte that disagrees with flags.
+ */
+static void test_big_head(void)
+{
+	g_autoptr(PsMachine) m = fixture_normal_only(1024, 1024);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	uint8_t *b1024 = &m->map.big_head[(1024 - m->map.base_pfn) >> m->pageblock_order];
+	uint8_t *b1536 = &m->map.big_head[(1536 - m->map.base_pfn) >> m->pageblock_order];
+	GError *error = NULL;
+	ps_pfn_t pfn;
+
+	g_assert_cmpuint(m->pageblock_order, ==, 9);
+	/* booted free: no big head */
+	g_assert_cmpuint(*b1024 | *b1536, ==, 0);
+	pfn = ps_rmqueue_smallest(m, z, 9, PS_MT_MOVABLE);
+	g_assert_cmpuint(pfn, ==, 1024);
+	ps_page_mark_allocated(m, z, pfn, 9);
+	g_assert_cmpuint(*b1024, ==, 1);
+	g_assert_cmpuint(*b1536, ==, 0);
+	fixture_check(m);
+	/* split to order 0 (ps_page_set of each page): the first page heads an order-0 block */
+	ps_page_split_allocated(m, 1024, 9);
+	g_assert_cmpuint(*b1024, ==, 0);
+	fixture_check(m);
+	/* an order-8 head at a pageblock's start is not big */
+	pfn = ps_rmqueue_smallest(m, z, 8, PS_MT_MOVABLE);
+	g_assert_cmpuint(pfn, ==, 1536);
+	ps_page_mark_allocated(m, z, pfn, 8);
+	g_assert_cmpuint(*b1536, ==, 0);
+	/* a run write over a pageblock's first page clears its byte */
+	ps_page_set(m, 1536, PS_PAGE_ALLOCATED, 9);
+	g_assert_cmpuint(*b1536, ==, 1);
+	ps_page_set_run(m, 1530, 16, PS_PAGE_TAIL);
+	g_assert_cmpuint(*b1536, ==, 0);
+	/* back as they were: 1530-1535 allocated order-0 heads, 1536 an order-8 one */
+	ps_page_set_run(m, 1530, 6, PS_PAGE_ALLOCATED);
+	ps_page_set(m, 1536, PS_PAGE_ALLOCATED, 8);
+	fixture_check(m);
+	/* a byte that disagrees with flags fails the check */
+	*b1024 = 1;
+	g_assert_false(ps_machine_check(m, &error));
+	g_assert_error(error, PS_MM_ERROR, PS_MM_ERROR_INVARIANT);
+	g_assert_nonnull(strstr(error->message, "big_head"));
+	g_clear_error(&error);
+	*b1024 = 0;
+	fixture_check(m);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -452,5 +502,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/mm/buddy/foreign-list", test_foreign_list);
 	g_test_add_func("/mm/buddy/foreign-claim", test_foreign_claim);
 	g_test_add_func("/mm/buddy/isolate-grouping-off", test_isolate_grouping_off);
+	g_test_add_func("/mm/buddy/big-head", test_big_head);
 	return g_test_run();
 }
