@@ -738,24 +738,30 @@ ps_pfn_t ps_rmqueue_buddy(PsMachine *m, PsZone *z, unsigned order, enum ps_migra
 
 /* ---- freeing -------------------------------------------------------------------------------- */
 
-/* page_is_buddy: a free block head of exactly this order inside the same zone. */
-static bool page_is_buddy(const PsMachine *m, const PsZone *z, ps_pfn_t buddy, unsigned order)
+/*
+ * page_is_buddy: a free block head of exactly this order inside the same zone, [zstart, zend).
+ * The zone's bounds come from the caller, read once before its loop.
+ */
+G_ALWAYS_INLINE static inline bool page_is_buddy(const PsMachine *m, ps_pfn_t zstart, ps_pfn_t zend,
+						 ps_pfn_t buddy, unsigned order)
 {
-	if (buddy < z->start_pfn || buddy >= ps_zone_end_pfn(z))
+	if (buddy < zstart || buddy >= zend)
 		return false;
 	return ps_page_state(m, buddy) == PS_PAGE_BUDDY && ps_page_order(m, buddy) == order;
 }
 
 /* buddy_merge_likely: the enclosing order+1 block's buddy is free, so a merge may come soon. */
-static bool buddy_merge_likely(const PsMachine *m, const PsZone *z, ps_pfn_t pfn,
-			       ps_pfn_t buddy_pfn, unsigned order)
+G_ALWAYS_INLINE static inline bool buddy_merge_likely(const PsMachine *m, ps_pfn_t zstart,
+						      ps_pfn_t zend, ps_pfn_t pfn,
+						      ps_pfn_t buddy_pfn, unsigned order,
+						      unsigned max_order)
 {
 	ps_pfn_t higher;
 
-	if (order >= m->max_order - 1)
+	if (order >= max_order - 1)
 		return false;
 	higher = buddy_pfn & pfn;
-	return page_is_buddy(m, z, higher ^ (1u << (order + 1)), order + 1);
+	return page_is_buddy(m, zstart, zend, higher ^ (1u << (order + 1)), order + 1);
 }
 
 /*
@@ -763,11 +769,9 @@ static bool buddy_merge_likely(const PsMachine *m, const PsZone *z, ps_pfn_t pfn
  * from ISOLATE blocks, and not a MOVABLE block below pageblock order (that would let the
  * captured request pollute a movable pageblock more than a fallback could).
  */
-static bool compaction_capture(PsMachine *m, const PsZone *z, ps_pfn_t pfn, unsigned order,
-			       enum ps_migratetype mt)
+static bool compaction_capture(PsMachine *m, PsCaptureControl *capc, const PsZone *z, ps_pfn_t pfn,
+			       unsigned order, enum ps_migratetype mt)
 {
-	PsCaptureControl *capc = m->capture;
-
 	if (!capc || capc->zone != z || capc->pfn != PS_PFN_NONE || order != capc->order)
 		return false;
 	if (mt == PS_MT_ISOLATE)
@@ -783,6 +787,13 @@ G_ALWAYS_INLINE static inline void free_one_page_(PsMachine *m, PsZone *z, ps_pf
 						  unsigned order, enum ps_migratetype mt, int fpi,
 						  const bool foreign)
 {
+	/*
+	 * Speed only: what the loop reads of m and z and never changes, read once. Each store to
+	 * map.flags (bytes, which may alias any field) made the compiler read them again.
+	 */
+	const ps_pfn_t zstart = z->start_pfn, zend = ps_zone_end_pfn(z);
+	const unsigned max_order = m->max_order, pb_order = m->pageblock_order;
+	PsCaptureControl *const capc = m->capture;
 	ps_pfn_t buddy_pfn = pfn ^ (1u << order);
 	bool to_tail;
 
@@ -792,22 +803,22 @@ G_ALWAYS_INLINE static inline void free_one_page_(PsMachine *m, PsZone *z, ps_pf
 	 * be a pageblock's big head (PsMemMap.big_head), and then pfn starts its pageblock.
 	 */
 	ps_page_set_free(m, pfn, PS_PAGE_TAIL, 0);
-	if (G_UNLIKELY(order >= m->pageblock_order))
-		m->map.big_head[(pfn - m->map.base_pfn) >> m->pageblock_order] = 0;
+	if (G_UNLIKELY(order >= pb_order))
+		m->map.big_head[(pfn - m->map.base_pfn) >> pb_order] = 0;
 	account_freepages(z, 1ll << order, mt);
 
-	while (order < m->max_order) {
+	while (order < max_order) {
 		enum ps_migratetype buddy_mt = mt;
 
-		if (compaction_capture(m, z, pfn, order, mt)) {
+		if (G_UNLIKELY(capc) && compaction_capture(m, capc, z, pfn, order, mt)) {
 			account_freepages(z, -(1ll << order), mt);
 			ps_page_mark_allocated(m, z, pfn, order);
 			return;
 		}
 		buddy_pfn = pfn ^ (1u << order);
-		if (!page_is_buddy(m, z, buddy_pfn, order))
+		if (!page_is_buddy(m, zstart, zend, buddy_pfn, order))
 			break;
-		if (order >= m->pageblock_order) {
+		if (order >= pb_order) {
 			buddy_mt = ps_pageblock_mt(m, buddy_pfn);
 			if (mt != buddy_mt && (!ps_migratetype_is_mergeable(mt) ||
 					       !ps_migratetype_is_mergeable(buddy_mt)))
@@ -828,7 +839,7 @@ G_ALWAYS_INLINE static inline void free_one_page_(PsMachine *m, PsZone *z, ps_pf
 	if (fpi & PS_FPI_TO_TAIL)
 		to_tail = true;
 	else
-		to_tail = buddy_merge_likely(m, z, pfn, buddy_pfn, order);
+		to_tail = buddy_merge_likely(m, zstart, zend, pfn, buddy_pfn, order, max_order);
 	free_list_add_(m, z, pfn, order, mt, to_tail, foreign);
 }
 
@@ -840,6 +851,38 @@ void ps_free_one_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enu
 		free_one_page_(m, z, pfn, order, mt, fpi, false);
 	else
 		free_one_page_(m, z, pfn, order, mt, fpi, true);
+}
+
+/*
+ * free_pcppages_bulk's frees from one pcp list (ps_pcp_free_bulk's inner loop, here so that
+ * __free_one_page is inlined into it; `foreign` as for free_one_page_): up to n blocks of
+ * `order` off the tail of `list`, each to __free_one_page with its pageblock's type.
+ */
+G_ALWAYS_INLINE static inline unsigned free_pcp_tail_(PsMachine *m, PsZone *z, PsList *list,
+						      unsigned order, unsigned n,
+						      uint64_t drained[PS_MT_TYPES],
+						      const bool foreign)
+{
+	unsigned k;
+
+	for (k = 0; k < n && list->tail != PS_PFN_NONE; k++) {
+		ps_pfn_t pfn = list->tail;
+		enum ps_migratetype mt = ps_pageblock_mt(m, pfn);
+
+		ps_list_del(m, list, pfn);
+		free_one_page_(m, z, pfn, order, mt, PS_FPI_NONE, foreign);
+		drained[mt] += 1ull << order;
+	}
+	return k;
+}
+
+unsigned ps_free_pcp_tail(PsMachine *m, PsZone *z, PsList *list, unsigned order, unsigned n,
+			  uint64_t drained[PS_MT_TYPES])
+{
+	g_assert(!list->block_links);
+	if (G_LIKELY(!z->foreign))
+		return free_pcp_tail_(m, z, list, order, n, drained, false);
+	return free_pcp_tail_(m, z, list, order, n, drained, true);
 }
 
 void ps_buddy_free(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, int fpi)

@@ -82,6 +82,15 @@ ps_pfn_t ps_rmqueue_smallest_quiet(PsMachine *m, PsZone *z, unsigned order, enum
 unsigned ps_rmqueue_smallest_run(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt,
 				 unsigned want, ps_pfn_t *pfn);
 
+/*
+ * free_pcppages_bulk's frees from one pcp list of z: up to n blocks of `order` taken off the
+ * list's tail, in that order, each given to __free_one_page (ps_free_one_page) with its
+ * pageblock's type, whose base pages are added to drained[type]. Returns the blocks freed, fewer
+ * than n only when the list ran out. The caller keeps the pcp's counts.
+ */
+unsigned ps_free_pcp_tail(PsMachine *m, PsZone *z, PsList *list, unsigned order, unsigned n,
+			  uint64_t drained[PS_MT_TYPES]);
+
 /* Frees pcp.c's index of which pcp list holds each PCP head (PsMemMap.pcp_slot), if built. */
 void ps_pcp_slot_drop(PsMachine *m);
 

@@ -259,7 +259,7 @@ void ps_pcp_free_bulk(PsMachine *m, PsZone *z, PsPcp *pcp, int count, int pindex
 	while (count > 0) {
 		PsList *list;
 		unsigned order;
-		int nr_pages;
+		int nr_pages, freed;
 
 		do {
 			if (++pindex > PS_NR_PCP_LISTS - 1)
@@ -268,18 +268,16 @@ void ps_pcp_free_bulk(PsMachine *m, PsZone *z, PsPcp *pcp, int count, int pindex
 		} while (list->head == PS_PFN_NONE);
 		order = pindex_to_order(m, pindex);
 		nr_pages = 1 << order;
-		do {
-			ps_pfn_t pfn = list->tail;
-			enum ps_migratetype mt = ps_pageblock_mt(m, pfn);
-
-			ps_list_del(m, list, pfn);
-			ps_page_set_free(m, pfn, PS_PAGE_TAIL, 0);
-			count -= nr_pages;
-			pcp->count -= nr_pages;
-			z->nr_pcp -= (uint64_t)nr_pages;
-			ps_free_one_page(m, z, pfn, order, mt, PS_FPI_NONE);
-			drained[mt] += (uint64_t)nr_pages;
-		} while (count > 0 && list->head != PS_PFN_NONE);
+		/*
+		 * Blocks from the tail until count is used up or the list is empty: each one's
+		 * count goes before it is freed, so as many blocks as count has started pages for.
+		 * Nothing in the frees reads the pcp's counts, which are brought down after.
+		 */
+		freed = (int)ps_free_pcp_tail(
+		    m, z, list, order, (unsigned)((count + nr_pages - 1) / nr_pages), drained);
+		count -= freed * nr_pages;
+		pcp->count -= freed * nr_pages;
+		z->nr_pcp -= (uint64_t)freed * (uint64_t)nr_pages;
 	}
 	if (m->hooks.pcpu_drain)
 		m->hooks.pcpu_drain(m->hook_data.pcpu_drain, z, drained);
