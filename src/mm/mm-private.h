@@ -11,9 +11,6 @@
 
 #include "mm/mm.h"
 
-#define PS_MAP_NEXT(m, l, pfn) (*ps_list_next_slot((m), (l), (pfn)))
-#define PS_MAP_PREV(m, l, pfn) (*ps_list_prev_slot((m), (l), (pfn)))
-
 /*
  * ps_page_set of a page that is the head or a tail of a free or pcp block before the write and
  * after it (state TAIL, BUDDY or PCP, never ALLOCATED): such a write cannot change the page's
@@ -27,47 +24,84 @@ static inline void ps_page_set_free(PsMachine *m, ps_pfn_t pfn, enum ps_page_sta
 	    (uint8_t)((st << PS_PAGE_STATE_SHIFT) | (order & PS_PAGE_ORDER_MASK));
 }
 
-/* list_add: pfn becomes the first block of l. */
-static inline void ps_list_add_head(PsMachine *m, PsList *l, ps_pfn_t pfn)
+/*
+ * The list operations on the links of one array, `links` indexed by (pfn - base) >> shift: the
+ * page links (shift 0) or the pageblock links (shift pageblock_order), chosen once an operation
+ * by the PsList functions below instead of at every link they touch (ps_list_next_slot).
+ */
+G_ALWAYS_INLINE static inline void list_add_head_in(PsPageLink *links, ps_pfn_t base,
+						    unsigned shift, PsList *l, ps_pfn_t pfn)
 {
-	PS_MAP_NEXT(m, l, pfn) = l->head;
-	PS_MAP_PREV(m, l, pfn) = PS_PFN_NONE;
+	PsPageLink *e = &links[(pfn - base) >> shift];
+
+	e->next = l->head;
+	e->prev = PS_PFN_NONE;
 	if (l->head != PS_PFN_NONE)
-		PS_MAP_PREV(m, l, l->head) = pfn;
+		links[(l->head - base) >> shift].prev = pfn;
 	else
 		l->tail = pfn;
 	l->head = pfn;
 	l->len++;
 }
 
-/* list_add_tail: pfn becomes the last block of l. */
-static inline void ps_list_add_tail(PsMachine *m, PsList *l, ps_pfn_t pfn)
+G_ALWAYS_INLINE static inline void list_add_tail_in(PsPageLink *links, ps_pfn_t base,
+						    unsigned shift, PsList *l, ps_pfn_t pfn)
 {
-	PS_MAP_PREV(m, l, pfn) = l->tail;
-	PS_MAP_NEXT(m, l, pfn) = PS_PFN_NONE;
+	PsPageLink *e = &links[(pfn - base) >> shift];
+
+	e->prev = l->tail;
+	e->next = PS_PFN_NONE;
 	if (l->tail != PS_PFN_NONE)
-		PS_MAP_NEXT(m, l, l->tail) = pfn;
+		links[(l->tail - base) >> shift].next = pfn;
 	else
 		l->head = pfn;
 	l->tail = pfn;
 	l->len++;
 }
 
-/* list_del: pfn, which is on l, leaves it; its own links are left stale. */
-static inline void ps_list_del(PsMachine *m, PsList *l, ps_pfn_t pfn)
+G_ALWAYS_INLINE static inline void list_del_in(PsPageLink *links, ps_pfn_t base, unsigned shift,
+					       PsList *l, ps_pfn_t pfn)
 {
-	ps_pfn_t n = PS_MAP_NEXT(m, l, pfn), p = PS_MAP_PREV(m, l, pfn);
+	const PsPageLink *e = &links[(pfn - base) >> shift];
+	ps_pfn_t n = e->next, p = e->prev;
 
 	if (p != PS_PFN_NONE)
-		PS_MAP_NEXT(m, l, p) = n;
+		links[(p - base) >> shift].next = n;
 	else
 		l->head = n;
 	if (n != PS_PFN_NONE)
-		PS_MAP_PREV(m, l, n) = p;
+		links[(n - base) >> shift].prev = p;
 	else
 		l->tail = p;
 	g_assert(l->len > 0);
 	l->len--;
+}
+
+/* list_add: pfn becomes the first block of l. */
+static inline void ps_list_add_head(PsMachine *m, PsList *l, ps_pfn_t pfn)
+{
+	if (l->block_links)
+		list_add_head_in(m->map.block_link, m->map.base_pfn, m->map.block_shift, l, pfn);
+	else
+		list_add_head_in(m->map.link, m->map.base_pfn, 0, l, pfn);
+}
+
+/* list_add_tail: pfn becomes the last block of l. */
+static inline void ps_list_add_tail(PsMachine *m, PsList *l, ps_pfn_t pfn)
+{
+	if (l->block_links)
+		list_add_tail_in(m->map.block_link, m->map.base_pfn, m->map.block_shift, l, pfn);
+	else
+		list_add_tail_in(m->map.link, m->map.base_pfn, 0, l, pfn);
+}
+
+/* list_del: pfn, which is on l, leaves it; its own links are left stale. */
+static inline void ps_list_del(PsMachine *m, PsList *l, ps_pfn_t pfn)
+{
+	if (l->block_links)
+		list_del_in(m->map.block_link, m->map.base_pfn, m->map.block_shift, l, pfn);
+	else
+		list_del_in(m->map.link, m->map.base_pfn, 0, l, pfn);
 }
 
 /*
