@@ -32,6 +32,9 @@ static void rec_drop_pages(PsSim *s, uint32_t ri, int cpu)
 	ps_lru_del(s->policy, ri);
 	ps_free_pages(s->m, r->pfn, r->order, cpu);
 	sim_pb_account(s, r->pfn, r->order, r->mt, -1);
+	if (r->kind == PS_KIND_SLAB)
+		s->m->nodes[ps_pfn_zone(s->m, r->pfn)->node].stat[PS_NR_SLAB_UNRECLAIMABLE_B] -=
+		    (int64_t)pages;
 	if (r->proc >= 0) {
 		Proc *p = proc_at(s, r->proc);
 

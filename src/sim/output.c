@@ -345,6 +345,12 @@ static void summary_totals(PsSim *s, cJSON *root)
 			cJSON_AddNumberToObject(a, k, (double)t->allocs_by_order[i]);
 		}
 	}
+	/* only runs whose slab records were packed (sim/slab.c), so others keep their shape */
+	if (t->slab_pages_allocated) {
+		cJSON_AddNumberToObject(o, "slab_pages_allocated", (double)t->slab_pages_allocated);
+		cJSON_AddNumberToObject(o, "slab_pages_freed", (double)t->slab_pages_freed);
+		cJSON_AddNumberToObject(o, "slab_slots_shared", (double)t->slab_slots_shared);
+	}
 	/* only where the trace has such frees, so other runs' summaries keep their shape */
 	if (t->pages_kernel_migration_skipped)
 		cJSON_AddNumberToObject(o, "pages_kernel_migration_skipped",

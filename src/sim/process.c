@@ -396,6 +396,8 @@ G_ALWAYS_INLINE static inline uint64_t free_rec(PsSim *s, uint32_t ri, int cpu, 
 	ps_lru_del(s->policy, ri);
 	ps_free_pages(s->m, r->pfn, r->order, cpu);
 	sim_pb_account(s, r->pfn, r->order, r->mt, -1);
+	if (r->kind == PS_KIND_SLAB)
+		s->m->nodes[z->node].stat[PS_NR_SLAB_UNRECLAIMABLE_B] -= 1ll << r->order;
 	if (owner)
 		proc_unlink_counts(owner, r);
 	else
@@ -571,6 +573,10 @@ G_ALWAYS_INLINE static inline uint32_t alloc_rec(PsSim *s, uint64_t gfp, unsigne
 	/* The reverse map compaction uses to report a move (host_migrated). */
 	ps_page_set_owner(s->m, r->pfn, ri);
 	sim_pb_account(s, r->pfn, order, r->mt, +1);
+	/* account_slab's NR_SLAB_UNRECLAIMABLE_B (the reclaimable ones: the slab list's) */
+	if (kind == PS_KIND_SLAB)
+		s->m->nodes[ps_pfn_zone(s->m, r->pfn)->node].stat[PS_NR_SLAB_UNRECLAIMABLE_B] +=
+		    1ll << order;
 	if (p)
 		proc_link(s, p, pi, ri);
 	/* Page cache, anon and reclaimable slab go where reclaim can find them. */
@@ -818,6 +824,8 @@ uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
 
 	if (ev->failed)
 		return failed_alloc(s, ev, cpu, gfp, order, thp);
+	if (sim_slab_packs(s, ev))
+		return sim_slab_alloc(s, ev, cpu, gfp);
 	/*
 	 * A THP fault's folio recorded with __GFP_THISNODE | __GFP_NORETRY is alloc_pages_mpol's
 	 * first try on the node; the model makes that try itself (ps_vma_alloc_pages), from the
@@ -1345,6 +1353,9 @@ static uint64_t op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 	uint32_t v = sim_id_lookup(s, ev->id);
 	Rec *r;
 	uint64_t pages;
+
+	if (!v && sim_slab_free(s, ev, cpu, &pages))
+		return pages;
 
 	/*
 	 * The recording kernel's migration freed a folio's old pages; the allocation lives on
@@ -2641,6 +2652,7 @@ void sim_process_free(PsSim *s)
 	g_clear_pointer(&s->free_recs, g_free);
 	g_clear_pointer(&s->id_map, g_array_unref);
 	g_clear_pointer(&s->id_big, g_hash_table_unref);
+	sim_slab_clear(s);
 	g_clear_pointer(&s->thp_fallback, g_hash_table_unref);
 	/* batches whose grace period the run did not reach */
 	while (s->rcu_tables && !g_queue_is_empty(s->rcu_tables)) {

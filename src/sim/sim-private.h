@@ -848,6 +848,9 @@ struct PsSim {
 	uint32_t nr_free_recs, free_recs_cap;
 	GArray *id_map; /* uint32_t record + 1, by trace id < ID_ARRAY_MAX */
 	GHashTable *id_big;
+	/* slab.c: pools of slab pages by kind and recorded size, the pages, trace id -> page + 1 */
+	GArray *slab_pools, *slab_pages;
+	GHashTable *slab_ids;
 	GArray *procs;	      /* Proc */
 	SimPgPool pgt_pool;   /* the leaves the processes' page tables share */
 	GHashTable *pid_map;  /* pid -> proc index + 1 (live processes) */
@@ -1118,6 +1121,14 @@ uint32_t sim_alloc_rec(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi,
 uint64_t sim_rec_free(PsSim *s, uint32_t ri, int cpu);
 /* The process of pid, created (and counted as an anomaly) on first sight; -1 for pid -1. */
 int sim_proc_get(PsSim *s, int pid);
+
+/* slab.c: whether an alloc record is a recorded slab (kind slab or slab_reclaimable in bytes)
+ * packed with others into a slab page of this machine; its allocation (the latency); a free of
+ * one (false: not a packed slab's id) */
+bool sim_slab_packs(const PsSim *s, const PsTraceEvent *ev);
+uint64_t sim_slab_alloc(PsSim *s, const PsTraceEvent *ev, int cpu, uint64_t gfp);
+bool sim_slab_free(PsSim *s, const PsTraceEvent *ev, int cpu, uint64_t *ns);
+void sim_slab_clear(PsSim *s);
 
 /* pagecache.c: cache_add / cache_remove */
 uint64_t sim_op_cache_add(PsSim *s, const PsTraceEvent *ev, int cpu);

@@ -115,6 +115,9 @@ typedef struct {
 	uint64_t pages_freed_reclaim;	  /* taken by kswapd, direct reclaim or slab shrinking */
 	uint64_t pages_freed_oom;	  /* freed by the OOM reaper */
 	uint64_t frees_already_reclaimed; /* trace frees of allocations reclaim had taken */
+	/* slab records given in bytes, packed into slab pages of the simulated size (slab.c):
+	 * pages allocated and freed, records placed in a page that had room */
+	uint64_t slab_pages_allocated, slab_pages_freed, slab_slots_shared;
 	/* pages the recording kernel's reclaim freed that the model could reclaim itself: frees
 	 * with reason reclaim_kswapd / reclaim_direct of live LRU pages, and, in traces without
 	 * reasons, frees of the snapshot's LRU folios on a cpu inside a recorded direct reclaim;

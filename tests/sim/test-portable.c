@@ -733,6 +733,66 @@ static void test_stack(void)
 }
 
 /*
+ * Recorded slabs given in bytes (sim/slab.c): 20 of kind slab of 4 KiB, ids 1..20, then the
+ * frees of 1..16 and two more, 21 and 22; and three slab_reclaimable ones of 32 KiB. A slab
+ * page of the machine holds one 4 KiB recorded slab at 4K (22 pages, as recorded), four at 16K
+ * (1-4, 5-8, 9-12, 13-16 in pages the frees empty, 17-20 in a fifth, 21-22 in a sixth), sixteen
+ * at 64K (1-16 in one page the frees empty, 17-22 in a second). The 32 KiB ones are order 3 at
+ * 4K and order 1 at 16K, one each; two to a 64 KiB page at 64K.
+ */
+static void test_slab(void)
+{
+	GPtrArray *l = g_ptr_array_new_with_free_func(g_free);
+	static const unsigned ps[] = {4096, 16384, 65536};
+	/* page allocations, of them packed slab pages (-1: none packed, no such key), those freed,
+	 * records put in a page with room; pages of kind slab left (nr_slab_unreclaimable) */
+	static const double allocs[] = {25, 9, 4}, packed[] = {-1, 6, 4}, freed[] = {-1, 4, 1},
+			    shared[] = {-1, 16, 21}, slab_left[] = {6, 2, 1};
+
+	for (int i = 1; i <= 20; i++)
+		g_ptr_array_add(
+		    l, g_strdup_printf("{\"t\":%d,\"op\":\"alloc\",\"id\":%d,"
+				       "\"cpu\":0,\"pid\":0,\"bytes\":4096,\"gfp\":"
+				       "\"GFP_KERNEL|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP\","
+				       "\"kind\":\"slab\"}",
+				       i * 1000, i));
+	for (int i = 1; i <= 16; i++)
+		g_ptr_array_add(l, g_strdup_printf("{\"t\":%d,\"op\":\"free\",\"id\":%d}",
+						   100000 + i * 1000, i));
+	for (int i = 21; i <= 22; i++)
+		g_ptr_array_add(l, g_strdup_printf("{\"t\":%d,\"op\":\"alloc\",\"id\":%d,"
+						   "\"cpu\":1,\"pid\":0,\"bytes\":4096,\"gfp\":"
+						   "\"GFP_NOWAIT|__GFP_NORETRY|__GFP_COMP\","
+						   "\"kind\":\"slab\"}",
+						   200000 + i * 1000, i));
+	for (int i = 30; i <= 32; i++)
+		g_ptr_array_add(l, g_strdup_printf("{\"t\":%d,\"op\":\"alloc\",\"id\":%d,"
+						   "\"cpu\":0,\"pid\":0,\"bytes\":32768,\"gfp\":"
+						   "\"GFP_KERNEL|__GFP_RECLAIMABLE|__GFP_NOWARN|"
+						   "__GFP_NORETRY|__GFP_COMP\","
+						   "\"kind\":\"slab_reclaimable\"}",
+						   300000 + i * 1000, i));
+	for (size_t k = 0; k < G_N_ELEMENTS(ps); k++) {
+		g_autofree char *vm = NULL;
+		g_autoptr(cJSON) sum =
+		    run_full(ps[k], "", (const char *const *)l->pdata, l->len, NULL, &vm);
+
+		g_test_message("%u: allocs %.0f, slab pages %.0f / freed %.0f, shared %.0f", ps[k],
+			       num(sum, "totals.alloc_ok"), num(sum, "totals.slab_pages_allocated"),
+			       num(sum, "totals.slab_pages_freed"),
+			       num(sum, "totals.slab_slots_shared"));
+		g_assert_cmpfloat(num(sum, "totals.alloc_ok"), ==, allocs[k]);
+		g_assert_cmpfloat(num(sum, "totals.slab_pages_allocated"), ==, packed[k]);
+		g_assert_cmpfloat(num(sum, "totals.slab_pages_freed"), ==, freed[k]);
+		g_assert_cmpfloat(num(sum, "totals.slab_slots_shared"), ==, shared[k]);
+		g_assert_cmpfloat(num(sum, "totals.frees"), ==, 16);
+		g_assert_cmpfloat((double)ps_test_vmstat_in(vm, "nr_slab_unreclaimable"), ==,
+				  slab_left[k]);
+	}
+	g_ptr_array_unref(l);
+}
+
+/*
  * The cpu a touch and an exit run on (issue 13 item 6): the recorded one when the record has it,
  * else pid % cpus (pid 2 of 2 cpus: cpu 0). Four first touches refill the touching cpu's pcp
  * (rmqueue_pcplist takes a batch, the faults use four pages of it and the PTE page one more),
@@ -1093,6 +1153,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/portable/shmem-pressure", test_shmem_pressure);
 	g_test_add_func("/sim/portable/mthp", test_mthp);
 	g_test_add_func("/sim/portable/stack", test_stack);
+	g_test_add_func("/sim/portable/slab", test_slab);
 	g_test_add_func("/sim/portable/file-touch", test_file_touch);
 	g_test_add_func("/sim/portable/file-touch-map-between", test_file_touch_map_between);
 	g_test_add_func("/sim/portable/pgtable-levels", test_pgtable_levels);
