@@ -2898,8 +2898,11 @@ static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
  *                                    sched_process_exit (exit_mmap) or just before its
  *                                    sched_process_exec (the old mm's exit_mmap). Slab pages
  *                                    taken GFP_NOWAIT carry __GFP_COMP and stay kernel pages.
- *   other mm_page_alloc / free        alloc with bytes and a kind from the GFP flags
- *                                    (slab_reclaimable, else kernel: not attributed further)
+ *   other mm_page_alloc / free        alloc with bytes (the recorded block's size) and a kind
+ *                                    from the GFP flags (port_kernel_kind: slab_reclaimable,
+ *                                    slab for allocate_slab's mask, else kernel: not
+ *                                    attributed further); the simulator packs slab records
+ *                                    into slab pages of its own size (sim/slab.c)
  *   sched_process_fork / exec / exit proc (with `parent` when the parent made page tables
  *                                    first: a fork that copied its mm) / unmaps of the old
  *                                    image / exit (group_dead)
@@ -4527,6 +4530,28 @@ static gboolean port_ra_pair(Imp *im, const Line *l, uint64_t pfn, int order, Ps
 	return port_kernel_alloc(im, l, pfn, order, PS_KIND_FILE, ev, error);
 }
 
+/*
+ * The kind of a kernel allocation of a portable import (neither user memory, a user page table
+ * nor an mmu_gather batch page): slab_reclaimable for __GFP_RECLAIMABLE (SLAB_RECLAIM_ACCOUNT
+ * caches: kmem_cache_open sets it in allocflags), slab for the mask allocate_slab gives a new
+ * slab's first try (read in mm/slub.c of 6.14-rc2, AOSC-Tracking/ubuntu-kernel-next-linux): the
+ * cache's gfp | __GFP_NOWARN | __GFP_NORETRY with allocflags' __GFP_COMP (with __GFP_NOMEMALLOC
+ * and without __GFP_RECLAIM when it asks for more than the cache's minimum order), else kernel.
+ * Not told apart (limits): a slab's second try at the minimum order (the cache's gfp |
+ * __GFP_COMP, no __GFP_NORETRY) and kmalloc_large's pages (gfp | __GFP_COMP: the kernel counts
+ * them as unreclaimable slab too) stay kernel; a non-slab allocation with the first try's mask
+ * (page_frag_cache_refill's order-3 __GFP_COMP | __GFP_NOWARN | __GFP_NORETRY |
+ * __GFP_NOMEMALLOC) is taken for slab.
+ */
+static enum ps_alloc_kind port_kernel_kind(uint64_t gfp)
+{
+	const uint64_t first_try = PS_GFP_COMP | PS_GFP_NOWARN | PS_GFP_NORETRY;
+
+	if (gfp & PS_GFP_RECLAIMABLE)
+		return PS_KIND_SLAB_RECLAIMABLE;
+	return (gfp & first_try) == first_try ? PS_KIND_SLAB : PS_KIND_KERNEL;
+}
+
 /* mm_page_alloc / mm_page_free in a portable import: kernel memory as bytes + kind. */
 static gboolean port_page(Imp *im, const Line *l, uint64_t ts, bool alloc, GError **error)
 {
@@ -4604,9 +4629,7 @@ static gboolean port_page(Imp *im, const Line *l, uint64_t ts, bool alloc, GErro
 			return TRUE;
 		}
 		{
-			enum ps_alloc_kind kind = (ev.gfp & PS_GFP_RECLAIMABLE)
-						      ? PS_KIND_SLAB_RECLAIMABLE
-						      : PS_KIND_KERNEL;
+			enum ps_alloc_kind kind = port_kernel_kind(ev.gfp);
 
 			im->st->port.kernel_pages[kind] += 1ull << order;
 			return port_kernel_alloc(im, l, pfn, order, kind, &ev, error);
@@ -5290,14 +5313,14 @@ static void port_stats_format(const PsImportStats *st, GString *out)
 	    "touch and cache records) %" PRIu64 " (%.1f %%), user page tables (GFP_PGTABLE_USER, "
 	    "left to the simulator) %" PRIu64 " (%.1f %%), mmu_gather batch pages (GFP_NOWAIT, "
 	    "left to the simulator) %" PRIu64 " (%.1f %%), kernel as bytes+kind %" PRIu64
-	    " (%.1f %%: slab_reclaimable %" PRIu64 ", kernel not attributed further %" PRIu64
-	    "), raw order records 0\n",
+	    " (%.1f %%: slab_reclaimable %" PRIu64 ", slab (allocate_slab's mask) %" PRIu64
+	    ", kernel not attributed further %" PRIu64 "), raw order records 0\n",
 	    p->user_pages + p->pgtable_pages + p->gather_pages + kernel, p->user_pages,
 	    100.0 * (double)p->user_pages / (double)all, p->pgtable_pages,
 	    100.0 * (double)p->pgtable_pages / (double)all, p->gather_pages,
 	    100.0 * (double)p->gather_pages / (double)all, kernel,
 	    100.0 * (double)kernel / (double)all, p->kernel_pages[PS_KIND_SLAB_RECLAIMABLE],
-	    p->kernel_pages[PS_KIND_KERNEL]);
+	    p->kernel_pages[PS_KIND_SLAB], p->kernel_pages[PS_KIND_KERNEL]);
 	g_string_append_printf(
 	    out,
 	    "portable: user faults %" PRIu64 ": touch records of anonymous pages %" PRIu64

@@ -335,6 +335,67 @@ static void assert_read_all(const GError *error, int rc, guint n, guint want)
 	g_assert_cmpuint(n, ==, want);
 }
 
+/* An allocation of kworker-9 at T of pfn PFN, order ORDER with gfp GFP. */
+#define KALLOC(T, PFN, ORDER, GFP)                                                                 \
+	"  kworker-9  [001] .....  " T ": mm_page_alloc: page=01 pfn=" PFN " order=" ORDER         \
+	" migratetype=0 gfp_flags=" GFP "\n"
+
+/*
+ * --portable: kernel memory by its GFP flags (port_kernel_kind): allocate_slab's first try for
+ * a new slab (__GFP_COMP, __GFP_NOWARN, __GFP_NORETRY; GFP_NOWAIT has __GFP_NOWARN; an order
+ * above the cache's minimum adds __GFP_NOMEMALLOC and drops __GFP_RECLAIM) is kind slab with the
+ * recorded slab's bytes; __GFP_RECLAIMABLE slab_reclaimable; a second try without
+ * __GFP_NORETRY, a pipe page and kmalloc_large's __GFP_COMP stay kernel.
+ */
+static void test_portable_slab(void)
+{
+	static const struct {
+		enum ps_alloc_kind kind;
+		uint64_t bytes;
+	} want[] = {
+	    {PS_KIND_SLAB, 4096},    {PS_KIND_SLAB, 4096},
+	    {PS_KIND_SLAB, 32768},   {PS_KIND_SLAB_RECLAIMABLE, 4096},
+	    {PS_KIND_KERNEL, 4096},  {PS_KIND_KERNEL, 4096},
+	    {PS_KIND_KERNEL, 16384},
+	};
+	static const char *const lines[] = {
+	    "# tracer: nop\n# entries-in-buffer/entries-written: 7/7   #P:2\n",
+	    KALLOC("1.000000", "0x100", "0", "GFP_KERNEL|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP"),
+	    KALLOC("1.000001", "0x101", "0", "GFP_NOWAIT|__GFP_NORETRY|__GFP_COMP"),
+	    KALLOC("1.000002", "0x108", "3",
+		   "__GFP_IO|__GFP_FS|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP|__GFP_NOMEMALLOC"),
+	    KALLOC("1.000003", "0x102", "0",
+		   "GFP_KERNEL|__GFP_RECLAIMABLE|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP"),
+	    KALLOC("1.000004", "0x103", "0", "GFP_KERNEL|__GFP_COMP"),
+	    KALLOC("1.000005", "0x104", "0", "GFP_HIGHUSER|__GFP_ACCOUNT"),
+	    KALLOC("1.000006", "0x110", "2", "GFP_KERNEL|__GFP_COMP"),
+	    NULL,
+	};
+	g_autofree char *text = g_strjoinv("", (char **)lines);
+	g_autoptr(GError) error = NULL;
+	PsImportStats st;
+	char *out = NULL;
+	PsTraceReader *r = import_portable(text, false, &st, &out);
+	PsTraceEvent ev;
+	guint n = 0;
+	int rc;
+
+	while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1) {
+		if (ev.op != PS_OP_ALLOC)
+			continue;
+		g_assert_cmpuint(n, <, G_N_ELEMENTS(want));
+		g_assert_cmpint(ev.kind, ==, want[n].kind);
+		g_assert_cmpuint(ev.bytes, ==, want[n].bytes);
+		n++;
+	}
+	assert_read_all(error, rc, n, G_N_ELEMENTS(want));
+	g_assert_cmpuint(st.port.kernel_pages[PS_KIND_SLAB], ==, 1 + 1 + 8);
+	g_assert_cmpuint(st.port.kernel_pages[PS_KIND_SLAB_RECLAIMABLE], ==, 1);
+	g_assert_cmpuint(st.port.kernel_pages[PS_KIND_KERNEL], ==, 1 + 1 + 4);
+	ps_trace_reader_close(r);
+	cleanup(out);
+}
+
 /* A cache_add record a portable import must write: file, byte offset, bytes, reason. */
 struct want_add {
 	const char *file;
@@ -2800,6 +2861,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/portable", test_portable);
 	g_test_add_func("/trace/import/portable-fork", test_portable_fork);
 	g_test_add_func("/trace/import/portable-kernel-fault", test_portable_kernel_fault);
+	g_test_add_func("/trace/import/portable-slab", test_portable_slab);
 	g_test_add_func("/trace/import/portable-ra-reason", test_portable_ra_reason);
 	g_test_add_func("/trace/import/portable-shmem", test_portable_shmem);
 	g_test_add_func("/trace/import/portable-ra-cut", test_portable_ra_cut);
