@@ -14,10 +14,12 @@ tool refuses a trace where a `cache_add` of DEV already has a reason, or where n
 
 OUT is gzip'd when it ends in .gz (mtime 0, no name: the same input gives the same bytes).
 """
-import gzip
-import io
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tracemark import mark  # noqa: E402
 
 
 def main(argv):
@@ -27,31 +29,18 @@ def main(argv):
     if dev.count(':') != 1 or not all(p.isdigit() for p in dev.split(':')):
         sys.exit(f'{dev}: not MAJ:MIN')
     prefix = '"file":"' + dev + ':'
-    opener = gzip.open if src.endswith('.gz') else open
-    out = []
-    marked = 0
-    with opener(src, 'rt', encoding='utf-8', newline='\n') as f:
-        for n, line in enumerate(f, 1):
-            if '"op":"cache_add"' in line and prefix in line:
-                rec = json.loads(line)
-                if 'reason' in rec:
-                    sys.exit(f'{src}:{n}: a cache_add of {dev} with a reason already')
-                key = ',"len":%d' % rec['len']
-                if line.count(key) != 1:
-                    sys.exit(f'{src}:{n}: no single "len" key to mark after')
-                line = line.replace(key, key + ',"reason":"shmem"')
-                marked += 1
-            out.append(line)
-    if not marked:
-        sys.exit(f'{src}: no cache_add of a file on {dev}')
-    text = ''.join(out).encode('utf-8')
-    if dst.endswith('.gz'):
-        buf = io.BytesIO()
-        with gzip.GzipFile(filename='', mode='wb', fileobj=buf, mtime=0) as g:
-            g.write(text)
-        text = buf.getvalue()
-    with open(dst, 'wb') as f:
-        f.write(text)
+    def mark_line(n, line):
+        if '"op":"cache_add"' not in line or prefix not in line:
+            return None
+        rec = json.loads(line)
+        if 'reason' in rec:
+            sys.exit(f'{src}:{n}: a cache_add of {dev} with a reason already')
+        key = ',"len":%d' % rec['len']
+        if line.count(key) != 1:
+            sys.exit(f'{src}:{n}: no single "len" key to mark after')
+        return line.replace(key, key + ',"reason":"shmem"')
+
+    marked = mark(src, dst, mark_line, f'no cache_add of a file on {dev}')
     print(f'{marked} cache_add records of {dev} marked shmem', file=sys.stderr)
 
 

@@ -13,10 +13,12 @@ changes: `bytes` stays the recorded block's size, as the import writes it.
 The tool refuses a trace that has a record of kind `slab` already, or no record to mark.
 OUT is gzip'd when it ends in .gz (mtime 0, no name: the same input gives the same bytes).
 """
-import gzip
-import io
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tracemark import mark  # noqa: E402
 
 NOWARN = {'__GFP_NOWARN', 'GFP_NOWAIT', 'GFP_TRANSHUGE', 'GFP_TRANSHUGE_LIGHT'}
 
@@ -31,33 +33,21 @@ def main(argv):
     if len(argv) != 3:
         sys.exit(__doc__.split('\n', 1)[0])
     src, dst = argv[1], argv[2]
-    opener = gzip.open if src.endswith('.gz') else open
-    out = []
-    marked = 0
-    with opener(src, 'rt', encoding='utf-8', newline='\n') as f:
-        for n, line in enumerate(f, 1):
-            if '"kind":"slab"' in line:
-                sys.exit(f'{src}:{n}: a record of kind slab already')
-            if '"op":"alloc"' in line and '"kind":"kernel"' in line:
-                rec = json.loads(line)
-                if 'bytes' not in rec:
-                    sys.exit(f'{src}:{n}: a kernel alloc without bytes (not a portable trace)')
-                if slab_mask(rec.get('gfp', '')):
-                    if line.count('"kind":"kernel"') != 1:
-                        sys.exit(f'{src}:{n}: no single "kind" key to mark')
-                    line = line.replace('"kind":"kernel"', '"kind":"slab"')
-                    marked += 1
-            out.append(line)
-    if not marked:
-        sys.exit(f'{src}: no kernel alloc with allocate_slab\'s GFP flags')
-    text = ''.join(out).encode('utf-8')
-    if dst.endswith('.gz'):
-        buf = io.BytesIO()
-        with gzip.GzipFile(filename='', mode='wb', fileobj=buf, mtime=0) as g:
-            g.write(text)
-        text = buf.getvalue()
-    with open(dst, 'wb') as f:
-        f.write(text)
+    def mark_line(n, line):
+        if '"kind":"slab"' in line:
+            sys.exit(f'{src}:{n}: a record of kind slab already')
+        if '"op":"alloc"' not in line or '"kind":"kernel"' not in line:
+            return None
+        rec = json.loads(line)
+        if 'bytes' not in rec:
+            sys.exit(f'{src}:{n}: a kernel alloc without bytes (not a portable trace)')
+        if not slab_mask(rec.get('gfp', '')):
+            return None
+        if line.count('"kind":"kernel"') != 1:
+            sys.exit(f'{src}:{n}: no single "kind" key to mark')
+        return line.replace('"kind":"kernel"', '"kind":"slab"')
+
+    marked = mark(src, dst, mark_line, "no kernel alloc with allocate_slab's GFP flags")
     print(f'{marked} kernel alloc records marked slab', file=sys.stderr)
 
 
