@@ -26,13 +26,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(cJSON, cJSON_Delete)
 
 static char *tmp_dir;
 
-/* A 2 GiB one-node machine of page size ps; extra is more top-level config keys (or ""). */
-static PsConfig *make_config(unsigned ps, const char *extra)
+#define ZONE_BYTES (2 * GB) /* the machine of every test but mthp-fallback */
+
+/*
+ * A one-node machine of page size ps with one Normal zone of zone_bytes from 1 GiB; extra is
+ * more top-level config keys (or "").
+ */
+static PsConfig *make_config(unsigned ps, const char *extra, uint64_t zone_bytes)
 {
 	g_autofree char *text = g_strdup_printf(
 	    "{\"page_size\":%u,\"cpus\":2,%s\"nodes\":[{\"zones\":{\"Normal\":{\"start_bytes\":"
-	    "1073741824,\"spanned_bytes\":2147483648}}}]}",
-	    ps, extra);
+	    "1073741824,\"spanned_bytes\":%" G_GUINT64_FORMAT "}}}]}",
+	    ps, extra, zone_bytes);
 	g_autoptr(GError) error = NULL;
 	PsConfig *cfg = ps_config_new();
 
@@ -45,10 +50,10 @@ static PsConfig *make_config(unsigned ps, const char *extra)
  * Replays the trace lines at page size ps and returns summary.json; with zoneinfo and vmstat, the
  * run's final /proc/zoneinfo and /proc/vmstat texts too.
  */
-static cJSON *run_full(unsigned ps, const char *extra, const char *const *lines, size_t n,
-		       char **zoneinfo, char **vmstat)
+static cJSON *run_full(unsigned ps, const char *extra, uint64_t zone_bytes,
+		       const char *const *lines, size_t n, char **zoneinfo, char **vmstat)
 {
-	g_autoptr(PsConfig) cfg = make_config(ps, extra);
+	g_autoptr(PsConfig) cfg = make_config(ps, extra, zone_bytes);
 	g_autofree char *name = g_strdup_printf("run-%u-%zu", ps, strlen(extra));
 	g_autofree char *out = g_build_filename(tmp_dir, name, NULL);
 	g_autofree char *trace = g_build_filename(tmp_dir, "t.jsonl", NULL);
@@ -84,7 +89,7 @@ static cJSON *run_full(unsigned ps, const char *extra, const char *const *lines,
 
 static cJSON *run(unsigned ps, const char *extra, const char *const *lines, size_t n)
 {
-	return run_full(ps, extra, lines, n, NULL, NULL);
+	return run_full(ps, extra, ZONE_BYTES, lines, n, NULL, NULL);
 }
 
 /* The pcp "count" of cpu in a one-zone zoneinfo text. */
@@ -479,7 +484,8 @@ static char *shmem_pressure_run(const char *extra, uint64_t anon, char **zoneinf
 	    "\"reason\":\"shmem\"}",
 	};
 	char *vmstat = NULL;
-	g_autoptr(cJSON) sum = run_full(4096, extra, lines, G_N_ELEMENTS(lines), zoneinfo, &vmstat);
+	g_autoptr(cJSON) sum =
+	    run_full(4096, extra, ZONE_BYTES, lines, G_N_ELEMENTS(lines), zoneinfo, &vmstat);
 
 	g_assert_cmpfloat(num(sum, "totals.oom_kills"), ==, 0);
 	return vmstat;
@@ -551,6 +557,89 @@ static void test_mthp(void)
 	g_assert_cmpfloat(num(proc_of(madv, 2), "thp_faults.64kB"), ==, 64);
 	g_assert_cmpfloat(num(proc_of(pmd, 2), "thp_faults.2048kB"), ==, 2);
 	g_assert_cmpfloat(num(pmd, "thp_sizes.2048kB.anon_fault_alloc"), ==, 2);
+}
+
+/*
+ * alloc_anon_folio's fallback (mm/memory.c, read in the 6.14 tree AOSC-Tracking/ubuntu-kernel-
+ * next-linux): 64kB and 32kB "always" at 4 KiB, on a 4 MiB zone (1,024 pages, one order-10
+ * block) whose watermarks are 0 (min_free_kbytes 0, watermark_scale_factor 1:
+ * setup_per_zone_wmarks' low = min + max(min / 4, 1024 * 1 / 10000) = 0). Pid 1 first faults a
+ * one-page mapping 1 MiB above VA0 on cpu 0 (no mTHP order fits it): its PGD, PUD, PMD and PTE
+ * pages and the data page come through cpu 0's pcp lists, split off the first 16-page block.
+ * Then 63 order-4 GFP_KERNEL allocations take the other 63 16-page blocks, so what is free is an
+ * order-3 block and an order-0 page in the buddy (9 pages) and 2 pages on cpu 0's pcp lists,
+ * checked below on a run without the mTHP touches. In a 128 KiB mapping at VA0:
+ * - the fault at VA0: orders {4, 3}, both ranges none. Order 4 fails: no free block of order >= 4
+ *   (__zone_watermark_ok's free-area check), and GFP_TRANSHUGE_LIGHT (defrag madvise, no
+ *   MADV_HUGEPAGE) has neither reclaim nor compaction: 64kB fallback. Order 3: 9 free pages less
+ *   2^3 - 1 is above the low mark, and the order-3 block is there: 32kB alloc (pages 0-7).
+ * - the fault at page 8: the 64 KiB range holds pages 0-7, so pte_range_none drops order 4
+ *   before any allocation (not a fallback); order 3 ([8, 16) is none) fails, no order-3 block
+ *   left: 32kB fallback, then an order-0 page.
+ * - the fault at VA0 + 64 KiB: both ranges none, both orders fail (64kB and 32kB fallback), an
+ *   order-0 page.
+ */
+static void test_mthp_fallback(void)
+{
+	const char *extra = "\"hugepages\":{\"64kB\":\"always\",\"32kB\":\"always\"},\"sysctl\":"
+			    "{\"min_free_kbytes\":0,\"watermark_scale_factor\":1,"
+			    "\"watermark_boost_factor\":0},";
+	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(cJSON) before = NULL;
+	g_autoptr(cJSON) sum = NULL;
+	g_autofree char *zi = NULL;
+	const cJSON *p;
+	size_t setup;
+
+	g_ptr_array_add(lines, g_strdup("{\"t\":0,\"op\":\"proc\",\"pid\":2,\"comm\":\"k\","
+					"\"oom_score_adj\":-1000}"));
+	g_ptr_array_add(lines, g_strdup("{\"t\":0,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\","
+					"\"oom_score_adj\":0}"));
+	g_ptr_array_add(lines, g_strdup_printf("{\"t\":1000,\"op\":\"map\",\"pid\":1,\"addr\":"
+					       "%" G_GUINT64_FORMAT ",\"len\":4096}",
+					       VA0 + MB));
+	g_ptr_array_add(lines, g_strdup_printf("{\"t\":2000,\"op\":\"touch\",\"cpu\":0,\"pid\":1,"
+					       "\"addr\":%" G_GUINT64_FORMAT ",\"len\":4096}",
+					       VA0 + MB));
+	/* 10 us apart: each on cpu 0 after the one before, not queued behind it */
+	for (int i = 1; i <= 63; i++)
+		g_ptr_array_add(lines, g_strdup_printf("{\"t\":%d,\"op\":\"alloc\",\"id\":%d,"
+						       "\"cpu\":0,\"pid\":2,\"order\":4,\"gfp\":"
+						       "\"GFP_KERNEL\",\"kind\":\"kernel\"}",
+						       100000 + i * 10000, i));
+	g_ptr_array_add(lines, g_strdup_printf("{\"t\":2000000,\"op\":\"map\",\"pid\":1,\"addr\":"
+					       "%" G_GUINT64_FORMAT ",\"len\":131072}",
+					       VA0));
+	setup = lines->len;
+	g_ptr_array_add(lines,
+			g_strdup_printf("{\"t\":3000000,\"op\":\"touch\",\"cpu\":0,"
+					"\"pid\":1,\"addr\":%" G_GUINT64_FORMAT ",\"len\":36864}",
+					VA0));
+	g_ptr_array_add(lines,
+			g_strdup_printf("{\"t\":4000000,\"op\":\"touch\",\"cpu\":0,"
+					"\"pid\":1,\"addr\":%" G_GUINT64_FORMAT ",\"len\":4096}",
+					VA0 + 64 * KB));
+
+	/* the premise: 9 pages free in the buddy (an order-3 block and a page), 2 on cpu 0's pcp */
+	before = run_full(4096, extra, 4 * MB, (const char *const *)lines->pdata, setup, &zi, NULL);
+	g_assert_cmpfloat(
+	    num(cJSON_GetArrayItem(cJSON_GetObjectItem(before, "final"), 0), "free_pages"), ==, 9);
+	g_assert_cmpint(pcp_count(zi, 0), ==, 2);
+	g_assert_cmpfloat(num(before, "thp_sizes.32kB.anon_fault_alloc"), ==, -1);
+
+	sum = run_full(4096, extra, 4 * MB, (const char *const *)lines->pdata, lines->len, NULL,
+		       NULL);
+	g_assert_cmpfloat(num(sum, "thp_sizes.64kB.anon_fault_alloc"), ==, 0);
+	g_assert_cmpfloat(num(sum, "thp_sizes.64kB.anon_fault_fallback"), ==, 2);
+	g_assert_cmpfloat(num(sum, "thp_sizes.32kB.anon_fault_alloc"), ==, 1);
+	g_assert_cmpfloat(num(sum, "thp_sizes.32kB.anon_fault_fallback"), ==, 2);
+	g_assert_cmpfloat(num(sum, "totals.oom_kills"), ==, 0);
+	p = proc_of(sum, 1);
+	g_assert_cmpfloat(num(p, "thp_faults.32kB"), ==, 1);
+	g_assert_cmpfloat(num(p, "thp_faults.64kB"), ==, -1);
+	/* the page 1 MiB up, page 8, the page at 64 KiB */
+	g_assert_cmpfloat(num(p, "anon_faults"), ==, 3);
+	g_assert_cmpfloat(num(p, "anon_peak_bytes"), ==, (double)(3 * 4 * KB + 32 * KB));
 }
 
 /*
@@ -774,8 +863,8 @@ static void test_slab(void)
 						   300000 + i * 1000, i));
 	for (size_t k = 0; k < G_N_ELEMENTS(ps); k++) {
 		g_autofree char *vm = NULL;
-		g_autoptr(cJSON) sum =
-		    run_full(ps[k], "", (const char *const *)l->pdata, l->len, NULL, &vm);
+		g_autoptr(cJSON) sum = run_full(ps[k], "", ZONE_BYTES,
+						(const char *const *)l->pdata, l->len, NULL, &vm);
 
 		g_test_message("%u: allocs %.0f, slab pages %.0f / freed %.0f, shared %.0f", ps[k],
 			       num(sum, "totals.alloc_ok"), num(sum, "totals.slab_pages_allocated"),
@@ -818,7 +907,8 @@ static void test_record_cpu(void)
 		const char *lines[] = {"{\"t\":0,\"op\":\"proc\",\"pid\":2,\"comm\":\"a\"}", map,
 				       touch, ex};
 		g_autofree char *zi = NULL;
-		g_autoptr(cJSON) sum = run_full(4096, "", lines, G_N_ELEMENTS(lines), &zi, NULL);
+		g_autoptr(cJSON) sum =
+		    run_full(4096, "", ZONE_BYTES, lines, G_N_ELEMENTS(lines), &zi, NULL);
 		int c0 = pcp_count(zi, 0), c1 = pcp_count(zi, 1);
 
 		g_test_message("touch%s exit%s: pcp count cpu0 %d cpu1 %d", touch_cpu[c],
@@ -1152,6 +1242,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/portable/shmem", test_shmem);
 	g_test_add_func("/sim/portable/shmem-pressure", test_shmem_pressure);
 	g_test_add_func("/sim/portable/mthp", test_mthp);
+	g_test_add_func("/sim/portable/mthp-fallback", test_mthp_fallback);
 	g_test_add_func("/sim/portable/stack", test_stack);
 	g_test_add_func("/sim/portable/slab", test_slab);
 	g_test_add_func("/sim/portable/file-touch", test_file_touch);
