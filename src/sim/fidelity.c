@@ -10,7 +10,16 @@
  *                        mm_page_alloc_zone_locked per block taken (percpu_refill=1); a refill
  *                        is a run of such records on one cpu, same order and migratetype, with
  *                        no other record of that cpu in between.
- *   pcp_refill_pages     base pages of those blocks (sim: m->pcp_refill_pages_total).
+ *   pcp_refill_pages     base pages of those blocks. sim: the same blocks, told by the
+ *                        zone_locked hook at the same point (the sum of refill_pages_MT), not
+ *                        every page rmqueue_bulk took: a block try_to_claim_block takes whole
+ *                        (fallback order >= pageblock_order) comes without a zone_locked record
+ *                        in the kernel too. In the lab's 6.18 traces each order-9 refill of the
+ *                        readahead (lab-numa-policies) is one zone_locked block and one claimed
+ *                        one (mm_page_alloc_extfrag pfn 0x44000 at 3.1488 s in zrm1), both
+ *                        allocated; counting the claimed 512 pages on the model's side only
+ *                        made zrm1's row 88,518 / 69,670 (1.271) where the blocks both sides
+ *                        show give 85,433 (1.226).
  *   refill_pages_MT      per pcp migratetype: pages of mm_page_alloc_zone_locked with
  *                        percpu_refill=1 of that type (both sides from the same point of
  *                        __rmqueue_smallest, so a claimed block's first page counts on neither).
@@ -486,7 +495,9 @@ cJSON *ps_fidelity_to_json(const PsFidelity *f)
 
 	memcpy(sim, f->sim, sizeof(sim));
 	sim[FID_PCP_REFILLS] = m->pcp_refills_total;
-	sim[FID_PCP_REFILL_PAGES] = m->pcp_refill_pages_total;
+	sim[FID_PCP_REFILL_PAGES] = 0;
+	for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
+		sim[FID_PCP_REFILL_PAGES] += f->sim[FID_REFILL_PAGES_MT + mt];
 	sim[FID_COMPACTION_RUNS] = m->compact_zone_runs_total;
 	sim[FID_COMPACTION_CONTENDED] = m->compact_zone_contended_total;
 	sim[FID_PAGES_MIGRATED] = m->vm_events[PS_PGMIGRATE_SUCCESS];
