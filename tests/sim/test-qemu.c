@@ -1650,6 +1650,34 @@ static const NumaPolRec numa_pol_recs[] = {
     {"nr2", 1, true, true, {0.25, 2.25, 0.25, 0.59}, 256},
 };
 
+/* item 3: per recording (numa_pol_recs' order), the bound each of bands[]' counters is held to */
+static const double numa_pol_held[][8] = {
+    {0.10, 0.16, 0.10, 0.16, 0.10, 0.25, 0.25, 1},   /* zrm0 */
+    {0.21, 0.23, 0.27, 0.32, 0.10, 0.25, 1, 0.25},   /* zrm1 */
+    {0.43, 0.20, 0.12, 0.16, 0.10, 0.29, 0.25, 1},   /* nr1 */
+    {0.10, 0.10, 0.20, 0.11, 0.10, 0.27, 0.25, 352}, /* nr2 */
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(numa_pol_held) == G_N_ELEMENTS(numa_pol_recs));
+G_STATIC_ASSERT(G_N_ELEMENTS(bands) == G_N_ELEMENTS(numa_pol_held[0]));
+
+/*
+ * Item 3 (policy replay counters, bands[]) on these recordings: held to the band where it holds
+ * (zrm0: refills 240 / 235, drains 197 / 190; nr2: refills 285 / 262, pages refilled 85,224 /
+ * 78,828), elsewhere to the bound it holds now, a regression guard, not a kernel fact. Where
+ * zrm0 and zrm1 miss: after the OOM kill. Before it the
+ * refills agree (zrm1 phases P and R+A: kernel 184 refills of 69,534 pages, model 187); after
+ * it the kernel's bound child took its 16,000 pages off cpu 0's pcp list as the victim's exit
+ * freed them there on the same cpu (zrm1: 1 refill, 15 pages), the model's victim gives its
+ * memory back at once when the reaper runs and the child refills (39, 16,320 pages) and the
+ * victim's pages are drained instead (157 drains, 72,210 pages; kernel 114, 53,744). The model
+ * also kills ~20 ms early (zrm1): its cpu 0 had no Movable node-0 pages on its pcp list at the
+ * child's marker, the kernel's 465 (left by its last refill of phase A, when a boost sent the
+ * parent to node 1). nr2's drains (284 kernel, 229 model) miss in phase A: kswapd0's frees of
+ * R's small folios drain in batches of 15-45 under ZONE_RECLAIM_ACTIVE (90 drains, 3,722
+ * pages); the model's kswapd takes the large folios. Each bound is |ratio - 1| (pages of the
+ * model where the kernel made none).
+ */
+
 /*
  * The node reclaim recordings, model against kernel (after - before vmstat): the page cache R
  * read is 198 folios (10,240 pages) the import writes with kind file, which the model's
@@ -1849,6 +1877,13 @@ static void test_numa_policies(gconstpointer data)
 		g_assert_cmpfloat(obs_stall, ==, 2 * obs_dr);
 		if (!rec->node_reclaim)
 			g_assert_cmpfloat(sim_stall, ==, 2 * sim_dr);
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(bands); i++) {
+		double sim_v, obs_v;
+
+		fidelity_pair(sum, bands[i].counter, &sim_v, &obs_v);
+		ps_test_band_assert(name, bands[i].counter, sim_v, obs_v, bands[i].band,
+				    numa_pol_held[rec - numa_pol_recs][i]);
 	}
 	cJSON_Delete(sum);
 	if (rec->node_reclaim)
