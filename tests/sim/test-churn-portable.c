@@ -641,6 +641,33 @@ static void recording_parent(const char *trace, uint64_t until_ns, double *cpu)
 	g_assert_cmpint(parent, >, 0);
 }
 
+/*
+ * The replay's faults of churn's tasks (summary procs of comm churn): anonymous faults, THP ones
+ * included, returned; the THP faults added to thp[] by their folio's order.
+ */
+static double churn_faults(const cJSON *sum, uint32_t page_size, double *thp)
+{
+	const cJSON *pr, *f;
+	double faults = 0;
+
+	cJSON_ArrayForEach(pr, cJSON_GetObjectItem(sum, "procs"))
+	{
+		if (strcmp(cJSON_GetObjectItem(pr, "comm")->valuestring, "churn"))
+			continue;
+		faults += num(pr, "anon_faults");
+		cJSON_ArrayForEach(f, cJSON_GetObjectItem(pr, "thp_faults"))
+		{
+			/* "32768kB": the folio's order at this page size */
+			double kb = g_ascii_strtod(f->string, NULL);
+			unsigned order = (unsigned)log2(kb * 1024 / page_size);
+
+			g_assert_cmpuint(order, <, PS_NR_ORDERS_MAX);
+			thp[order] += f->valuedouble;
+		}
+	}
+	return faults;
+}
+
 static void test_machine(gconstpointer data)
 {
 	const Machine *m = data;
@@ -655,7 +682,6 @@ static void test_machine(gconstpointer data)
 	uint64_t until_ns;
 	Envelope all, stayed, moved;
 	double faults = 0, thp[PS_NR_ORDERS_MAX] = {0}, realdata_cpu[LAB_CPUS], rec_cpu[LAB_CPUS];
-	const cJSON *pr, *f;
 	RealCounts rc;
 
 	if (!dir || !g_file_test(dir, G_FILE_TEST_IS_DIR)) {
@@ -667,21 +693,7 @@ static void test_machine(gconstpointer data)
 	sum = replay_to_mid(m, dir, trace, until_ns, PS_PLACEMENT_RECORDED, out, sim_b);
 
 	real_counts(dir, m->page_size, &rc);
-	cJSON_ArrayForEach(pr, cJSON_GetObjectItem(sum, "procs"))
-	{
-		if (strcmp(cJSON_GetObjectItem(pr, "comm")->valuestring, "churn"))
-			continue;
-		faults += num(pr, "anon_faults");
-		cJSON_ArrayForEach(f, cJSON_GetObjectItem(pr, "thp_faults"))
-		{
-			/* "32768kB": the folio's order at this page size */
-			double kb = g_ascii_strtod(f->string, NULL);
-			unsigned order = (unsigned)log2(kb * 1024 / m->page_size);
-
-			g_assert_cmpuint(order, <, PS_NR_ORDERS_MAX);
-			thp[order] += f->valuedouble;
-		}
-	}
+	faults = churn_faults(sum, m->page_size, thp);
 	/* a THP fault is one fault; the kernel's count above has only the base-page ones */
 	for (unsigned i = 1; i < PS_NR_ORDERS_MAX; i++)
 		faults -= thp[i];
@@ -815,6 +827,198 @@ static void test_machine(gconstpointer data)
 	}
 }
 
+/*
+ * Issue 13 item 7b, another size and THP always (session 20): qemu-lab/churn.c with 256 MiB
+ * recorded --portable natively with THP enabled=always (workloads/churn256-thp-portable.jsonl.gz,
+ * workloads/README.md), replayed with thp always on the machine of each lab run of the same
+ * program under THP always (tests/data/lab-churn-thp, SOURCE.md there: the lab's run.sh ran
+ * churn-thp.c, which writes `always` to transparent_hugepage/enabled inside the guest and then
+ * runs churn.c's main), run 1 of each size giving the machine, the starting snapshot and the
+ * trace; the other runs' mid files the kernel's spread. The mid point: the first record of the
+ * recording's first /snap.sh fork (THP_MID_PID), the first `sh` after churn in the lab traces.
+ * The kernels' figures as above (real_counts on run 1's trace; THP faults also from every run's
+ * thp_fault_alloc, mid.vmstat minus before.vmstat); none typed in.
+ *
+ * Held (asserted): THP faults inside the runs' range (4K 96 of 96..96, 64K 0 of 0..0: the 512 MiB
+ * PMD is larger than any mapping; 16K 1 of 1..2: run 1's phase-F mapping held two aligned 32 MiB
+ * ranges, the other runs' and the recording's one); within 10 % of run 1: anonymous faults (4K
+ * +0.0 %, 16K +8.6 %, 64K +0.8 %; 16K's is run 1's second THP, 2,048 base-page faults fewer),
+ * order-0 allocations (+0.1 %, +7.9 %, +0.9 %; the same), anonymous pages at mid (+5.3 %, +2.2 %,
+ * +2.1 %), free pages + pcp at mid (+0.2 %, +0.4 %, -0.9 %) and free pages in blocks of order
+ * >= 6 / 7 / 3 (+2.6 %, +3.8 %, -0.6 %).
+ * Not held (asserted at the current distance, out_current: regression guards, not fidelity
+ * claims): free blocks per order at mid against the range of the runs (4K 4 runs, 16K 4, 64K 4).
+ * 4K is inside at every order but 1, 3 and 9 (one block each); 64K inside but at 1, 2 and 4 (one
+ * block each); 16K is below the runs' range at orders 0..6 (0: 3 against 19..216, 1: 3 against
+ * 25..224, 2: 1 against 17..79, 3 and 5 by 4): the kernels leave tens to hundreds of small
+ * blocks where the replay leaves a few, not explained yet.
+ */
+#define THP_MID_PID 32152 /* churn256-thp-portable's /snap.sh mid fork */
+
+typedef struct {
+	uint32_t page_size;
+	double order0_bound, anon_bound, free_bound; /* |sim/real - 1| against run 1 */
+	double high_bound; /* the same, free pages at orders >= high_from */
+	unsigned high_from;
+	double out_current[PS_NR_ORDERS_MAX]; /* blocks outside the runs' range, current */
+} ThpMachine;
+
+static const ThpMachine thp_machines[] = {
+    {4096, 0.10, 0.10, 0.10, 0.10, 6, {0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0}},
+    {16384, 0.10, 0.10, 0.10, 0.10, 7, {16, 22, 16, 4, 1, 4, 2, 0, 0, 0, 0, 0}},
+    {65536, 0.10, 0.10, 0.10, 0.10, 3, {0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}},
+};
+
+/* The runs PS-N of tests/data/lab-churn-thp, sorted. */
+static GPtrArray *thp_runs(const char *root, uint32_t page_size)
+{
+	g_autofree char *prefix = g_strdup_printf("%uk-", page_size / 1024);
+	g_autoptr(GDir) d = g_dir_open(root, 0, NULL);
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	const char *name;
+
+	g_assert_nonnull(d);
+	while ((name = g_dir_read_name(d)))
+		if (g_str_has_prefix(name, prefix))
+			g_ptr_array_add(names, g_build_filename(root, name, NULL));
+	g_ptr_array_sort(names, cmp_str);
+	g_assert_cmpuint(names->len, >=, 2);
+	return names;
+}
+
+static double run_file_value(const char *run, const char *file, const char *name)
+{
+	g_autofree char *p = g_build_filename(run, file, NULL);
+
+	return (double)ps_test_vmstat_file(p, name);
+}
+
+/* Free pages (buddy) plus the pcp lists' pages of a run at mid. */
+static double run_free_mid(const char *run)
+{
+	g_autofree char *mz = g_build_filename(run, "mid.zoneinfo", NULL);
+
+	return run_file_value(run, "mid.vmstat", "nr_free_pages") + pcp_pages(mz);
+}
+
+/* sim against run 1's kernel, and where it lies in [lo, hi] over the runs */
+static void check_range(const char *what, double sim, double real, double lo, double hi,
+			double bound)
+{
+	g_test_message("%-28s model %10.0f kernel run 1 %10.0f (%+6.1f %%), runs %.0f..%.0f", what,
+		       sim, real, real ? 100 * (sim / real - 1) : 0, lo, hi);
+	if (bound >= 0)
+		check(what, sim, real, bound);
+}
+
+static void test_thp_always(gconstpointer data)
+{
+	const ThpMachine *m = data;
+	const char *srcdir = g_getenv("PAGESIM_SRCDIR") ? g_getenv("PAGESIM_SRCDIR") : ".";
+	g_autofree char *root = g_build_filename(srcdir, "tests", "data", "lab-churn-thp", NULL);
+	g_autofree char *trace =
+	    g_build_filename(srcdir, "workloads", "churn256-thp-portable.jsonl.gz", NULL);
+	g_autofree char *out = NULL, *before = NULL, *bi = NULL, *p = NULL;
+	g_autoptr(GPtrArray) runs = thp_runs(root, m->page_size);
+	const char *run1 = g_ptr_array_index(runs, 0);
+	g_autoptr(cJSON) sum = NULL;
+	uint64_t sim_b[PS_NR_ORDERS_MAX], real_b[PS_NR_ORDERS_MAX];
+	double faults = 0, thp[PS_NR_ORDERS_MAX] = {0}, thp_sim = 0, thp_real = 0;
+	double anon_lo = INFINITY, anon_hi = 0, free_lo = INFINITY, free_hi = 0;
+	double thpf_lo = INFINITY, thpf_hi = 0, high_lo = INFINITY, high_hi = 0;
+	Envelope env;
+	RealCounts rc;
+	PsConfig *cfg;
+
+	memset(&env, 0, sizeof(env));
+	for (unsigned k = 0; k < runs->len; k++) {
+		const char *run = g_ptr_array_index(runs, k);
+		g_autofree char *rb = g_build_filename(run, "mid.buddyinfo", NULL);
+		uint64_t b[PS_NR_ORDERS_MAX];
+		double a = run_file_value(run, "mid.vmstat", "nr_anon_pages");
+		double fr = run_free_mid(run);
+		double t = run_file_value(run, "mid.vmstat", "thp_fault_alloc") -
+			   run_file_value(run, "before.vmstat", "thp_fault_alloc");
+
+		ps_test_buddyinfo_dma(rb, b);
+		envelope_add(&env, b);
+		anon_lo = MIN(anon_lo, a);
+		anon_hi = MAX(anon_hi, a);
+		free_lo = MIN(free_lo, fr);
+		free_hi = MAX(free_hi, fr);
+		thpf_lo = MIN(thpf_lo, t);
+		thpf_hi = MAX(thpf_hi, t);
+		high_lo = MIN(high_lo, pages_from(b, m->high_from));
+		high_hi = MAX(high_hi, pages_from(b, m->high_from));
+		if (!k)
+			memcpy(real_b, b, sizeof(b));
+	}
+
+	out = g_build_filename(tmp_dir, "thp", NULL);
+	before = g_build_filename(run1, "before.kpageflags.gz", NULL);
+	bi = g_build_filename(out, "buddyinfo", NULL);
+	cfg = ps_test_config_from_dir(run1, LAB_CPUS);
+	g_assert_cmpuint(cfg->spec.page_size, ==, m->page_size);
+	/* the runs' after.thp: enabled [always] (before.zoneinfo cannot say; churn-thp.c set it) */
+	g_assert_true(cfg->spec.thp_built);
+	cfg->spec.thp_mode = 2;
+	sum = ps_test_policy_run_placed(cfg, trace, before, run1, out,
+					ps_test_first_record_ns(trace, THP_MID_PID),
+					PS_PLACEMENT_RECORDED);
+	ps_config_free(cfg);
+	ps_test_buddyinfo_dma(bi, sim_b);
+
+	real_counts(run1, m->page_size, &rc);
+	faults = churn_faults(sum, m->page_size, thp);
+	for (unsigned i = 1; i < PS_NR_ORDERS_MAX; i++) {
+		faults -= thp[i];
+		thp_sim += thp[i];
+		thp_real += rc.thp[i];
+	}
+	check("anonymous faults", faults, rc.anon_faults, 0.10);
+	for (unsigned i = 1; i < PS_NR_ORDERS_MAX; i++) {
+		g_autofree char *what = g_strdup_printf("THP faults order %u", i);
+
+		if (thp[i] || rc.thp[i])
+			g_test_message("%-28s model %10.0f kernel run 1 %10.0f", what, thp[i],
+				       rc.thp[i]);
+	}
+	/* by where mmap put phase F's 66 MiB at 16K (1 or 2 aligned 32 MiB ranges): the runs' range
+	 */
+	check_range("THP faults", thp_sim, thp_real, thpf_lo, thpf_hi, -1);
+	g_assert_cmpfloat(thp_sim, >=, thpf_lo);
+	g_assert_cmpfloat(thp_sim, <=, thpf_hi);
+	{
+		double o0 = num(sum, "totals.allocs");
+
+		for (unsigned i = 1; i < PS_NR_ORDERS_MAX; i++)
+			o0 -= thp[i];
+		check("order-0 allocations", o0, rc.order0, m->order0_bound);
+	}
+	p = g_build_filename(out, "vmstat", NULL);
+	check_range("anonymous pages at mid", (double)ps_test_vmstat_file(p, "nr_anon_pages"),
+		    run_file_value(run1, "mid.vmstat", "nr_anon_pages"), anon_lo, anon_hi,
+		    m->anon_bound);
+	check_range("free pages + pcp at mid",
+		    (double)ps_test_vmstat_file(p, "nr_free_pages") +
+			num(cJSON_GetArrayItem(cJSON_GetObjectItem(sum, "final"), 0), "pcp_pages"),
+		    run_free_mid(run1), free_lo, free_hi, m->free_bound);
+	for (unsigned i = 0; i < PS_NR_ORDERS_MAX; i++) {
+		double o = envelope_out(&env, i, sim_b[i]);
+
+		if (!env.hi[i] && !sim_b[i])
+			continue;
+		g_test_message("free blocks order %2u: model %4" G_GUINT64_FORMAT
+			       " kernel run 1 %4" G_GUINT64_FORMAT " runs %4" G_GUINT64_FORMAT
+			       "..%-4" G_GUINT64_FORMAT " out %+.0f",
+			       i, sim_b[i], real_b[i], env.lo[i], env.hi[i], o);
+		g_assert_cmpfloat(fabs(o), <=, m->out_current[i]);
+	}
+	check_range("free pages at high orders", pages_from(sim_b, m->high_from),
+		    pages_from(real_b, m->high_from), high_lo, high_hi, m->high_bound);
+	ps_test_rm_rf(out);
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -824,6 +1028,12 @@ int main(int argc, char **argv)
 	g_test_add_data_func("/sim/churn-portable/4k", &machines[0], test_machine);
 	g_test_add_data_func("/sim/churn-portable/16k", &machines[1], test_machine);
 	g_test_add_data_func("/sim/churn-portable/64k", &machines[2], test_machine);
+	g_test_add_data_func("/sim/churn-portable/thp-always/4k", &thp_machines[0],
+			     test_thp_always);
+	g_test_add_data_func("/sim/churn-portable/thp-always/16k", &thp_machines[1],
+			     test_thp_always);
+	g_test_add_data_func("/sim/churn-portable/thp-always/64k", &thp_machines[2],
+			     test_thp_always);
 	rc = g_test_run();
 	ps_test_rm_rf(tmp_dir);
 	return rc;
