@@ -19,7 +19,7 @@ npaths = words(paths)
 set title sprintf('Allocation latency distribution - %s (%s pages)', run_name, page_str) \
 	font ',14'
 set xlabel 'latency (us, log scale)'
-set ylabel 'fraction of allocations at or below'
+set ylabel 'fraction of allocations (faults) at or below'
 set logscale x
 set format x '%g'
 set yrange [0:1.02]
@@ -28,4 +28,5 @@ set key bottom right
 onpath(p, v) = strcol('path') eq p ? v : NaN
 plot for [i = 1:npaths] lathist \
 	using (column('upper_ns') / 1000.0):(onpath(word(paths, i), column('cum_fraction'))) \
-	with steps ls i lw 2 title sprintf('%s (%s allocations)', word(paths, i), word(counts, i))
+	with steps ls i lw 2 title sprintf('%s (%s %s)', word(paths, i), word(counts, i), \
+		(word(paths, i) eq 'fault' || word(paths, i) eq 'file_fault') ? 'faults' : 'allocations')

@@ -211,7 +211,7 @@ static gboolean load_latency(CmpRun *r, guint index, GError **error)
 		have = true;
 		w.t_start = ts;
 		w.t_end = te;
-		/* the fault row counts faults whose allocations are in the path rows already */
+		/* the fault rows count faults whose allocations are in the path rows already */
 		if (!ps_lat_row_is_fault(ps_csv_cell(t, row, cp)))
 			w.count += g_ascii_strtoull(ps_csv_cell(t, row, cc), NULL, 10);
 		g_string_append_printf(r->latency_rows, "%u,%s,%" G_GUINT64_FORMAT ",%s,%s,%s,%s\n",

@@ -147,7 +147,7 @@ static gboolean latency_summary(const char *path, LatencySummary *ls, GError **e
 		const char *p = g_ptr_array_index(row, path_col);
 		double count = g_ascii_strtod(g_ptr_array_index(row, count_col), NULL);
 
-		/* the fault row counts faults whose allocations are in the path rows already */
+		/* the fault rows count faults whose allocations are in the path rows already */
 		if (ps_lat_row_is_fault(p))
 			continue;
 		if (strcmp(p, "pcp") && strcmp(p, "buddy"))
@@ -202,7 +202,7 @@ static gboolean hist_quantiles(const char *path, const double *q, double *out, i
 		GPtrArray *row = g_ptr_array_index(t->rows, r);
 		Bucket k;
 
-		/* allocations only: the fault row's samples are in the path rows already */
+		/* allocations only: the fault rows' allocations are in the path rows already */
 		if (path_col >= 0 && ps_lat_row_is_fault(g_ptr_array_index(row, path_col)))
 			continue;
 		k = (Bucket){g_ascii_strtod(g_ptr_array_index(row, upper_col), NULL),
