@@ -925,7 +925,9 @@ G_ALWAYS_INLINE static inline uint32_t seed_rec(PsSim *s, Seed *sd, uint64_t i, 
 						uint8_t l)
 {
 	unsigned order = l & PS_SNAP_LRU_ORDER;
-	bool anon = l & PS_SNAP_LRU_ANON;
+	unsigned type = l & PS_SNAP_LRU_TYPE;
+	/* a shmem folio's record is page cache, as pagecache.c's (sim_alloc_rec kind file) */
+	bool anon = type == PS_SNAP_LRU_ANON;
 	uint32_t ri;
 	Rec *r;
 
@@ -963,9 +965,11 @@ G_ALWAYS_INLINE static inline uint32_t seed_rec(PsSim *s, Seed *sd, uint64_t i, 
 		sd->batch_z = sd->z;
 	}
 	sd->batch[sd->nbatch++] = (PsLruStart){.order = (uint8_t)order,
-					       .kind = anon ? PS_FOLIO_ANON : PS_FOLIO_FILE,
+					       .kind = anon			   ? PS_FOLIO_ANON
+						       : type == PS_SNAP_LRU_SHMEM ? PS_FOLIO_SHMEM
+										   : PS_FOLIO_FILE,
 					       .active = l & PS_SNAP_LRU_ACTIVE,
-					       .dirty = !anon && (l & PS_SNAP_LRU_DIRTY)};
+					       .dirty = type == PS_SNAP_LRU_DIRTY};
 	for (unsigned j = 0; j < 1u << order; j++)
 		s->snap_rec[i + j] = ri + 1;
 	return ri;
@@ -1028,6 +1032,43 @@ static void seed_checked(PsSim *s, Seed *sd, uint64_t i)
 	    ps_page_state(m, pfn) != PS_PAGE_ALLOCATED || ps_page_order(m, pfn) != order)
 		return;
 	seed_one(s, sd, i, l);
+}
+
+/*
+ * The snapshot's shmem pages on no evictable list (PS_SNAP_LRU_SHMEM alone: unevictable, or in
+ * a folio_batch), still the snapshot's (owned: not freed by the stale pass): page cache to the
+ * kernel's counters (shmem_add_to_page_cache -> shmem_update_stats added them to NR_FILE_PAGES and
+ * NR_SHMEM when they joined the file), so added to their nodes' here. Not linked: reclaim cannot
+ * take them.
+ */
+static void seed_unlisted_shmem(PsSim *s)
+{
+	PsMachine *m = s->m;
+	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
+	const uint8_t *lru = s->snap->lru, *owned = s->snap->owned;
+	const PsZone *z = NULL;
+
+	for (uint64_t k = 0; k < npages; k += 8) {
+		unsigned hits = 0;
+
+		if (k + 8 <= npages)
+			hits = ps_bytes8_match(lru + k, 0xff, PS_SNAP_LRU_SHMEM) & owned[k / 8];
+		else
+			for (uint64_t i = k; i < npages; i++)
+				if (lru[i] == PS_SNAP_LRU_SHMEM && (owned[k / 8] >> (i - k) & 1u))
+					hits |= 1u << (i - k);
+		for (; hits; hits &= hits - 1) {
+			ps_pfn_t pfn =
+			    m->map.base_pfn + (ps_pfn_t)(k + (uint64_t)__builtin_ctz(hits));
+			int64_t *stat;
+
+			if (!z || pfn < z->start_pfn || pfn >= ps_zone_end_pfn(z))
+				z = ps_pfn_zone(m, pfn);
+			stat = m->nodes[z->node].stat;
+			stat[PS_NR_FILE_PAGES]++;
+			stat[PS_NR_SHMEM]++;
+		}
+	}
 }
 
 void sim_snapshot_lru_seed(PsSim *s)
@@ -1108,6 +1149,7 @@ void sim_snapshot_lru_seed(PsSim *s)
 		}
 	}
 	ps_lru_add_start(s->policy, sd->batch_z, sd->h0, sd->batch, sd->nbatch);
+	seed_unlisted_shmem(s);
 	s->snapshot_lru_folios += sd->folios;
 	s->snapshot_lru_pages += sd->pages;
 	if (sd->bulk)

@@ -366,12 +366,20 @@ void ps_snapshot_format(const PsSnapshot *snap, GString *out);
  * (all) unknown-at-start allocations; nothing is changed then.
  */
 bool ps_snapshot_free_pages(PsSnapshot *snap, PsMachine *m, const PsTraceEvent *ev, int cpu);
-/* PsSnapshot.lru: folio order in the low bits, then on-list, active, dirty, anon */
+/*
+ * PsSnapshot.lru: folio order in the low bits, then on-list, active, and in the top two bits the
+ * folio's type (one of the four values under PS_SNAP_LRU_TYPE). A shmem page on no evictable
+ * list (unevictable, or not yet on a list) is the byte PS_SNAP_LRU_SHMEM alone: page cache the
+ * start counts (sim_snapshot_lru_seed) but does not link.
+ */
 #define PS_SNAP_LRU_ORDER  0x0f
 #define PS_SNAP_LRU_ON	   0x10
 #define PS_SNAP_LRU_ACTIVE 0x20
-#define PS_SNAP_LRU_DIRTY  0x40
-#define PS_SNAP_LRU_ANON   0x80
+#define PS_SNAP_LRU_TYPE   0xc0
+#define PS_SNAP_LRU_FILE   0x00 /* clean file page cache (the file lists) */
+#define PS_SNAP_LRU_DIRTY  0x40 /* dirty or under writeback file page cache */
+#define PS_SNAP_LRU_ANON   0x80 /* anonymous (the anon lists) */
+#define PS_SNAP_LRU_SHMEM  0xc0 /* tmpfs/shmem page cache: swap-backed, the anon lists */
 /* Compaction moved an unknown-at-start block (owner PS_OWNER_UNKNOWN_AT_START) from old to new. */
 void ps_snapshot_moved(PsSnapshot *snap, PsMachine *m, ps_pfn_t old_pfn, ps_pfn_t new_pfn);
 

@@ -30,6 +30,8 @@
  *       blocks[PS_MAX_NR_ZONES][PS_MT_TYPES], nr_pfns
  *   u16 votes[nblocks * PS_MT_PCPTYPES]; u8 pbmt[nblocks]
  *   five byte arrays of npages, as they are: state, head_order, movable, kind, lru.
+ * Format 3: the lru byte's top two bits are the folio's type (file, dirty file, anon, shmem) and
+ * a shmem page on no evictable list has its own byte (format 2: dirty and anon bits, shmem anon).
  * The header's checksum is ps_checksum64 of the six parts' own checksums (the part before the
  * arrays, then each array), so that the writer never copies an array into one buffer.
  */
@@ -40,7 +42,7 @@
 #include "sim/sim-private.h"
 #include "util/util.h"
 
-#define SNAP_MAGIC "PSSNAPS\x02"
+#define SNAP_MAGIC "PSSNAPS\x03"
 
 extern const uint64_t ps_snapshot_cache_key;
 

@@ -34,15 +34,23 @@
  *
  * - LRU: a page with KPF_LRU and neither KPF_UNEVICTABLE nor KPF_SLAB, not a compound tail, is
  *   the head of a folio on an LRU list (PsSnapshot.lru): the anon lists when KPF_SWAPBACKED
- *   (folio_is_file_lru is !PG_swapbacked, so shmem goes there too), else the file lists; active
- *   with KPF_ACTIVE; dirty with KPF_DIRTY or KPF_WRITEBACK; the order of its compound block. In
+ *   (folio_is_file_lru is !PG_swapbacked), else the file lists; active with KPF_ACTIVE; dirty
+ *   with KPF_DIRTY or KPF_WRITEBACK; the order of its compound block. A swap-backed folio
+ *   without KPF_ANON and not in the swap cache is tmpfs/shmem page cache (lru_type): seeded as
+ *   a shmem folio, counted in NR_FILE_PAGES and NR_SHMEM as shmem_update_stats counts it. In
  *   policy runs sim_snapshot_lru_seed (process.c) makes them records on the model's lists, so
  *   reclaim can take them, after the pcp prefill (a page it finds on a pcp list at the start is
  *   on no LRU list). On ftrace-press-kswapd-6.18 (its session 7 recording) kpageflags had
  *   529 130 such folios; their 1 292 484 file pages were within 0.7 % of before.vmstat's file
  *   lists, the 54 999 anon pages 8.2 % below its anon lists (kpageflags is read over 1.7 s
  *   while the machine runs).
- *   Unevictable folios stay "unknown at start".
+ *   Unevictable folios stay "unknown at start". Of them, and of pages on no list yet (a
+ *   folio_batch), the shmem pages are still page cache to the kernel's counters: the start adds
+ *   them to their node's NR_FILE_PAGES and NR_SHMEM (ftrace-press-kswapd-6.18: 2,555 pages, all
+ *   unevictable, = before.vmstat's nr_shmem). Simplification: those pages are counted, not
+ *   tracked, so a later free of one by the trace leaves the counters as they are (unevictable
+ *   shmem is a mapping the kernel keeps, SHM_LOCK or a noswap tmpfs, or mlocked; on the six
+ *   ftrace recordings after.vmstat's nr_shmem equals before.vmstat's).
  *
  * - Blocks: a compound head (KPF_COMPOUND_HEAD 15) followed by 2^k - 1 compound tails (16) is
  *   one allocated block of order k; other allocated pages are order-0 blocks.
@@ -82,6 +90,7 @@
 #define KPF_UNEVICTABLE	  18
 #define KPF_BUDDY	  10
 #define KPF_ANON	  12
+#define KPF_SWAPCACHE	  13
 #define KPF_COMPOUND_HEAD 15
 #define KPF_COMPOUND_TAIL 16
 #define KPF_HWPOISON	  19
@@ -124,6 +133,25 @@ static enum ps_alloc_kind kind_of(uint64_t f)
 	if (KPF_BIT(f, KPF_LRU))
 		return PS_KIND_FILE;
 	return PS_KIND_KERNEL;
+}
+
+/*
+ * The PS_SNAP_LRU_TYPE of an allocated page's flags. Swap-backed is the anon lists
+ * (folio_is_file_lru); of those, a folio with no anon mapping and not in the swap cache is
+ * tmpfs/shmem page cache (shmem_alloc_and_add_folio sets PG_swapbacked, the mapping is the
+ * file's; a swap-cache folio with no anon mapping is one read ahead from swap, not page cache).
+ * stable_page_flags (fs/proc/page.c, 6.x: from the folio's flags; KPF_ANON from its mapping).
+ */
+static uint8_t lru_type(uint64_t f)
+{
+	if (KPF_BIT(f, KPF_SLAB) || KPF_BIT(f, KPF_BUDDY))
+		return PS_SNAP_LRU_FILE;
+	if (KPF_BIT(f, KPF_SWAPBACKED))
+		return KPF_BIT(f, KPF_ANON)	   ? PS_SNAP_LRU_ANON
+		       : KPF_BIT(f, KPF_SWAPCACHE) ? PS_SNAP_LRU_ANON
+						   : PS_SNAP_LRU_SHMEM;
+	return KPF_BIT(f, KPF_DIRTY) || KPF_BIT(f, KPF_WRITEBACK) ? PS_SNAP_LRU_DIRTY
+								  : PS_SNAP_LRU_FILE;
 }
 
 /* The zone index (node * PS_MAX_NR_ZONES + type) of a pagetypeinfo row's node and zone name. */
@@ -716,7 +744,7 @@ static bool block_flagless(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t 
 static gboolean classify_zone(PsSnapshot *snap, const PsMachine *m, const PsZone *z,
 			      PsSnapArrays *ls, GError **error)
 {
-	ps_pfn_t start = z->start_pfn, end = ps_zone_end_pfn(z);
+	ps_pfn_t start = z->start_pfn, end = ps_zone_end_pfn(z), listed_end = start;
 	uint64_t have = 0;
 
 	for (ps_pfn_t p = start; p < end; p++) {
@@ -744,14 +772,15 @@ static gboolean classify_zone(PsSnapshot *snap, const PsMachine *m, const PsZone
 		}
 		/* a folio on an evictable LRU list: its head carries the folio's flags */
 		if (KPF_BIT(f, KPF_LRU) && !KPF_BIT(f, KPF_UNEVICTABLE) && !KPF_BIT(f, KPF_SLAB) &&
-		    !KPF_BIT(f, KPF_COMPOUND_TAIL) && ls->head_order[idx] <= PS_SNAP_LRU_ORDER)
+		    !KPF_BIT(f, KPF_COMPOUND_TAIL) && ls->head_order[idx] <= PS_SNAP_LRU_ORDER) {
 			snap->lru[idx] =
 			    (uint8_t)(ls->head_order[idx] | PS_SNAP_LRU_ON |
 				      (KPF_BIT(f, KPF_ACTIVE) ? PS_SNAP_LRU_ACTIVE : 0) |
-				      (KPF_BIT(f, KPF_DIRTY) || KPF_BIT(f, KPF_WRITEBACK)
-					   ? PS_SNAP_LRU_DIRTY
-					   : 0) |
-				      (KPF_BIT(f, KPF_SWAPBACKED) ? PS_SNAP_LRU_ANON : 0));
+				      lru_type(f));
+			listed_end = p + (1ull << ls->head_order[idx]);
+		} else if (p >= listed_end && lru_type(f) == PS_SNAP_LRU_SHMEM) {
+			snap->lru[idx] = PS_SNAP_LRU_SHMEM; /* page cache on no evictable list */
+		}
 	}
 	/* pass 0 leaves out whole flagless memory blocks (offline or uninitialised memory) */
 	for (int pass = 0; pass < 2; pass++)

@@ -29,6 +29,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(cJSON, cJSON_Delete)
 #define KPF_SLAB	  KPF(7)
 #define KPF_BUDDY	  KPF(10)
 #define KPF_ANON	  KPF(12)
+#define KPF_SWAPCACHE	  KPF(13)
 #define KPF_SWAPBACKED	  KPF(14)
 #define KPF_COMPOUND_HEAD KPF(15)
 #define KPF_COMPOUND_TAIL KPF(16)
@@ -41,6 +42,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(cJSON, cJSON_Delete)
 #define A	  (START_PFN + 4096u)
 
 static char *tmp_dir;
+/* the next snapshots also hold the shmem pages of test_shmem (write_kpageflags) */
+static bool with_shmem;
 /* the trace cache of the runs (NULL: none) */
 static char *cache_dir;
 
@@ -76,6 +79,21 @@ static char *write_kpageflags(void)
 	f[A + 9] = KPF_LRU | KPF_UNEVICTABLE;		/* mlocked: not on an evictable list */
 	f[A + 10] = KPF_SLAB;
 	f[A + 11] = KPF_SLAB;
+	if (with_shmem) {
+		/* swap-backed without KPF_ANON: tmpfs/shmem page cache */
+		f[A + 12] = KPF_LRU | KPF_SWAPBACKED | KPF_DIRTY;	/* inactive anon list */
+		f[A + 13] = KPF_LRU | KPF_SWAPBACKED | KPF_ACTIVE;	/* active anon list */
+		f[A + 14] = KPF_LRU | KPF_SWAPBACKED | KPF_UNEVICTABLE; /* on no evictable list */
+		f[A + 15] = KPF_SWAPBACKED | KPF_DIRTY;			/* not on a list yet */
+		/* an order-2 unevictable shmem folio: 4 pages of page cache */
+		f[A + 16] = KPF_LRU | KPF_SWAPBACKED | KPF_UNEVICTABLE | KPF_COMPOUND_HEAD;
+		for (int i = 17; i < 20; i++)
+			f[A + i] = KPF_LRU | KPF_SWAPBACKED | KPF_UNEVICTABLE | KPF_COMPOUND_TAIL;
+		/* read ahead from swap, no anon mapping yet: anon, not page cache */
+		f[A + 20] = KPF_LRU | KPF_SWAPBACKED | KPF_SWAPCACHE;
+		/* a dirty anon page: anon (its dirty bit is no file dirtiness) */
+		f[A + 21] = KPF_LRU | KPF_ANON | KPF_SWAPBACKED | KPF_DIRTY;
+	}
 	for (uint64_t p = 0; p < n; p++)
 		f[p] = GUINT64_TO_LE(f[p]);
 	g_assert_true(g_file_set_contents(path, (const char *)f, (gssize)(n * 8), NULL));
@@ -173,6 +191,43 @@ static void test_placement(void)
 	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_dirty"), ==, 1);
 	/* putting them on the lists is no activation */
 	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "pgactivate"), ==, 0);
+	ps_test_rm_rf(out);
+}
+
+/*
+ * Shmem in the snapshot (review s20 item 9): a swap-backed page without KPF_ANON, not in the
+ * swap cache, is tmpfs/shmem page cache. Listed, it is seeded on the anon lists as a shmem folio;
+ * listed or not (unevictable, not yet on a list), its pages count in NR_FILE_PAGES and NR_SHMEM
+ * (shmem_update_stats), not NR_ANON_PAGES. The kernel frees A+12 (truncated): one page less.
+ */
+static void test_shmem(void)
+{
+	g_autofree char *l1 = g_strdup_printf(
+	    "{\"t\":1000,\"op\":\"free\",\"id\":7,\"pfn\":%u,\"order\":0,\"cpu\":0}", A + 12);
+	const char *const lines[] = {l1};
+	g_autofree char *out = NULL;
+	g_autoptr(cJSON) sum = NULL;
+
+	with_shmem = true;
+	out = run("shmem", lines, G_N_ELEMENTS(lines));
+	with_shmem = false;
+	sum = ps_test_json_file(out, "summary.json");
+	/* test_placement's 5 folios (8 pages), shmem A+12 and A+13, anon A+20 and A+21 */
+	g_assert_cmpfloat(snap_field(sum, "lru_folios"), ==, 5 + 4);
+	g_assert_cmpfloat(snap_field(sum, "lru_pages"), ==, 8 + 4);
+	g_assert_cmpfloat(anomaly(sum, "free_unknown_id"), ==, 0);
+	/* shmem: A+13 listed, A+14, A+15 and A+16..19 not (A+12 freed) */
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_shmem"), ==, 1 + 1 + 1 + 4);
+	/* test_placement's 7 file pages and the shmem pages */
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_file_pages"), ==, 7 + 7);
+	/* A+8, A+20, A+21 */
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_anon_pages"), ==, 3);
+	/* the anon lists hold anon and listed shmem folios; A+12 left the inactive one */
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_inactive_anon"), ==, 3);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_active_anon"), ==, 1);
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_inactive_file"), ==, 2);
+	/* shmem and anon dirtiness is no file dirtiness (shmem's dirty_folio is a no-op) */
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_dirty"), ==, 1);
 	ps_test_rm_rf(out);
 }
 
@@ -779,6 +834,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/snapshot-lru/placement", test_placement);
 	g_test_add_func("/sim/snapshot-lru/memcgs", test_memcgs);
 	g_test_add_func("/sim/snapshot-lru/recorded-free", test_recorded_free);
+	g_test_add_func("/sim/snapshot-lru/shmem", test_shmem);
 	g_test_add_func("/sim/snapshot-lru/direct-reclaim-free", test_direct_reclaim_free);
 	g_test_add_func("/sim/snapshot-lru/reason-free", test_reason_free);
 	g_test_add_func("/sim/snapshot-lru/failed-alloc", test_failed_alloc);
