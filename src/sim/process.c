@@ -824,7 +824,7 @@ uint64_t sim_op_alloc(PsSim *s, const PsTraceEvent *ev, int cpu)
 
 	if (ev->failed)
 		return failed_alloc(s, ev, cpu, gfp, order, thp);
-	if (sim_slab_packs(s, ev))
+	if (sim_slab_takes(ev))
 		return sim_slab_alloc(s, ev, cpu, gfp);
 	/*
 	 * A THP fault's folio recorded with __GFP_THISNODE | __GFP_NORETRY is alloc_pages_mpol's

@@ -1130,10 +1130,10 @@ uint64_t sim_rec_free(PsSim *s, uint32_t ri, int cpu);
 /* The process of pid, created (and counted as an anomaly) on first sight; -1 for pid -1. */
 int sim_proc_get(PsSim *s, int pid);
 
-/* slab.c: whether an alloc record is a recorded slab (kind slab or slab_reclaimable in bytes)
- * packed with others into a slab page of this machine; its allocation (the latency); a free of
- * one (false: not a packed slab's id) */
-bool sim_slab_packs(const PsSim *s, const PsTraceEvent *ev);
+/* slab.c: whether an alloc record is a recorded slab (kind slab or slab_reclaimable in bytes),
+ * placed in a slab page of this machine owned by no task; its allocation (the latency); a free
+ * of one (false: not a recorded slab's id) */
+bool sim_slab_takes(const PsTraceEvent *ev);
 uint64_t sim_slab_alloc(PsSim *s, const PsTraceEvent *ev, int cpu, uint64_t gfp);
 bool sim_slab_free(PsSim *s, const PsTraceEvent *ev, int cpu, uint64_t *ns);
 void sim_slab_clear(PsSim *s);

@@ -27,17 +27,14 @@
  *   and kind share pages here; the kernel's do not share slabs, so a page can hold slots of
  *   caches the kernel would keep apart.
  * - A slab page belongs to no process (kmem_cache memory outlives the task whose allocation
- *   made the slab): a task's exit does not free it. Reclaimable slab pages join the node's
- *   reclaimable slab list as any slab_reclaimable allocation (shrink_slab may free one; its
- *   slots stay counted until their recorded frees).
- * - Only records where a page holds two recorded slabs or more take this path. Where the slab
- *   page holds one (the recording's page size, or a recorded slab larger than half the
- *   machine's page) the record is an allocation of its own as before, which the allocating
- *   task owns and its exit frees. Routing those here too (no owner at any page size) was
- *   tried: it moved compact-portable's 4K drain rows away from the kernel (pcp_drain_pages
- *   0.991 -> 0.977, unmovable 0.625 -> 0.565), so the 4K replay keeps the old rule, and a
- *   4K and a 64K replay differ in when a task's slab pages go (at exit / at their recorded
- *   frees).
+ *   made the slab): a task's exit does not free it, at every page size (the kernel frees a
+ *   slab page only from __slab_free -> discard_slab, mm/slub.c). A recorded slab whose free
+ *   the trace does not hold stays allocated to the end of the replay. Reclaimable slab pages
+ *   join the node's reclaimable slab list as any slab_reclaimable allocation (shrink_slab may
+ *   free one; its slots stay counted until their recorded frees).
+ * - Where a slab page holds one recorded slab (the recording's page size, or a recorded slab
+ *   larger than half the machine's page) it is that slab's page alone: allocated with it,
+ *   freed with it, as the recording's page was.
  */
 #include "sim/sim-private.h"
 
@@ -49,14 +46,14 @@ typedef struct {
 	uint32_t pool; /* index in s->slab_pools */
 } SlabPage;
 
-/* The live slab pages of one kind and recorded slab size, oldest first. */
+/* The live slab pages of one kind and recorded slab size that hold more than one, oldest first. */
 typedef struct {
 	uint64_t bytes;
 	uint8_t kind;
 	GArray *pages; /* uint32_t: indices in s->slab_pages */
 } SlabPool;
 
-/* The page order and slots per page for a recorded slab of `bytes`; cap < 2: not packed. */
+/* The page order and slots per page for a recorded slab of `bytes` (cap >= 1 when bytes). */
 static unsigned slab_order(const PsSim *s, uint64_t bytes, uint32_t *cap)
 {
 	unsigned order = 0;
@@ -67,15 +64,11 @@ static unsigned slab_order(const PsSim *s, uint64_t bytes, uint32_t *cap)
 	return order;
 }
 
-bool sim_slab_packs(const PsSim *s, const PsTraceEvent *ev)
+/* A recorded slab: an allocation of slab memory given in bytes, placed here at any page size. */
+bool sim_slab_takes(const PsTraceEvent *ev)
 {
-	uint32_t cap;
-
-	if (ev->order >= 0 || ev->failed || !ev->bytes ||
-	    (ev->kind != PS_KIND_SLAB && ev->kind != PS_KIND_SLAB_RECLAIMABLE))
-		return false;
-	slab_order(s, ev->bytes, &cap);
-	return cap >= 2;
+	return ev->order < 0 && !ev->failed && ev->bytes &&
+	       (ev->kind == PS_KIND_SLAB || ev->kind == PS_KIND_SLAB_RECLAIMABLE);
 }
 
 static uint32_t pool_get(PsSim *s, uint8_t kind, uint64_t bytes)
@@ -166,7 +159,9 @@ uint64_t sim_slab_alloc(PsSim *s, const PsTraceEvent *ev, int cpu, uint64_t gfp)
 	g_array_append_val(s->slab_pages, pg);
 	pool = &g_array_index(s->slab_pools, SlabPool, pid);
 	v = s->slab_pages->len - 1;
-	g_array_append_val(pool->pages, v);
+	/* a page of one slot never has room: kept off the pool's list (its walks stay short) */
+	if (cap > 1)
+		g_array_append_val(pool->pages, v);
 	g_hash_table_insert(s->slab_ids, (gpointer)(uintptr_t)ev->id, GUINT_TO_POINTER(v + 1));
 	s->totals.slab_pages_allocated++;
 	return ns;
