@@ -1036,40 +1036,30 @@ static void seed_checked(PsSim *s, Seed *sd, uint64_t i)
 
 /*
  * The snapshot's shmem pages on no evictable list (PS_SNAP_LRU_SHMEM alone: unevictable, or in
- * a folio_batch), still the snapshot's (owned: not freed by the stale pass): page cache to the
- * kernel's counters (shmem_add_to_page_cache -> shmem_update_stats added them to NR_FILE_PAGES and
- * NR_SHMEM when they joined the file), so added to their nodes' here. Not linked: reclaim cannot
- * take them.
+ * a folio_batch) among the pages k .. k + n - 1 (n <= 8, one byte of the owned bitmap), still the
+ * snapshot's (owned: not freed by the stale pass): page cache to the kernel's counters
+ * (shmem_add_to_page_cache -> shmem_update_stats added them to NR_FILE_PAGES and NR_SHMEM when
+ * they joined the file), so added to their nodes' here. Not linked: reclaim cannot take them.
  */
-static void seed_unlisted_shmem(PsSim *s)
+static void seed_unlisted_shmem(PsSim *s, uint64_t k, unsigned n)
 {
 	PsMachine *m = s->m;
-	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
-	const uint8_t *lru = s->snap->lru, *owned = s->snap->owned;
-	const PsZone *z = NULL;
+	const uint8_t *lru = s->snap->lru;
+	unsigned hits = 0;
 
-	for (uint64_t k = 0; k < npages; k += 8) {
-		unsigned hits = 0;
+	for (unsigned j = 0; j < n; j++)
+		hits |= (unsigned)(lru[k + j] == PS_SNAP_LRU_SHMEM) << j;
+	for (hits &= s->snap->owned[k / 8]; hits; hits &= hits - 1) {
+		ps_pfn_t pfn = m->map.base_pfn + (ps_pfn_t)(k + (uint64_t)__builtin_ctz(hits));
+		int64_t *stat = m->nodes[ps_pfn_zone(m, pfn)->node].stat;
 
-		if (k + 8 <= npages)
-			hits = ps_bytes8_match(lru + k, 0xff, PS_SNAP_LRU_SHMEM) & owned[k / 8];
-		else
-			for (uint64_t i = k; i < npages; i++)
-				if (lru[i] == PS_SNAP_LRU_SHMEM && (owned[k / 8] >> (i - k) & 1u))
-					hits |= 1u << (i - k);
-		for (; hits; hits &= hits - 1) {
-			ps_pfn_t pfn =
-			    m->map.base_pfn + (ps_pfn_t)(k + (uint64_t)__builtin_ctz(hits));
-			int64_t *stat;
-
-			if (!z || pfn < z->start_pfn || pfn >= ps_zone_end_pfn(z))
-				z = ps_pfn_zone(m, pfn);
-			stat = m->nodes[z->node].stat;
-			stat[PS_NR_FILE_PAGES]++;
-			stat[PS_NR_SHMEM]++;
-		}
+		stat[PS_NR_FILE_PAGES]++;
+		stat[PS_NR_SHMEM]++;
 	}
 }
+
+/* Whether any of the 8 lru bytes in w has both type bits: a shmem folio or page. */
+#define SEED_SHMEM_TYPE(w) ((w) & ((w) << 1) & 0x8080808080808080ull)
 
 void sim_snapshot_lru_seed(PsSim *s)
 {
@@ -1126,11 +1116,14 @@ void sim_snapshot_lru_seed(PsSim *s)
 		if (k + 8 > npages) {
 			for (uint64_t i = k; i < npages; i++)
 				seed_checked(s, sd, i);
+			seed_unlisted_shmem(s, k, (unsigned)(npages - k));
 			break;
 		}
 		memcpy(&w, lru + k, 8);
 		if (!w)
 			continue;
+		if (G_UNLIKELY(SEED_SHMEM_TYPE(w)))
+			seed_unlisted_shmem(s, k, 8);
 		if (w & 0x0101010101010101ull * PS_SNAP_LRU_ORDER) {
 			for (heads = ps_bytes8_match(lru + k, PS_SNAP_LRU_ON, PS_SNAP_LRU_ON);
 			     heads; heads &= heads - 1)
@@ -1149,7 +1142,6 @@ void sim_snapshot_lru_seed(PsSim *s)
 		}
 	}
 	ps_lru_add_start(s->policy, sd->batch_z, sd->h0, sd->batch, sd->nbatch);
-	seed_unlisted_shmem(s);
 	s->snapshot_lru_folios += sd->folios;
 	s->snapshot_lru_pages += sd->pages;
 	if (sd->bulk)
