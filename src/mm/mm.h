@@ -673,7 +673,8 @@ typedef struct PsMachine {
 	uint64_t split_levels_total;
 	/* rmqueue_bulk calls from an empty pcp list */
 	uint64_t pcp_refills_total;
-	/* base pages those refills moved to pcp lists */
+	/* base pages those refills moved to pcp lists: every page rmqueue_bulk took, blocks
+	 * claimed whole or stolen by a fallback included (summary.json's pcp_refill_pages) */
 	uint64_t pcp_refill_pages_total;
 	uint64_t buddy_merges_total; /* merge steps of __free_one_page, for the cost model */
 	/* compact_zone runs past the suitability check: where the kernel fires mm_compaction_begin
@@ -684,6 +685,10 @@ typedef struct PsMachine {
 	/* try_to_free_pages calls: where the kernel fires mm_vmscan_direct_reclaim_begin (its
 	 * allocstall counts each pass of do_try_to_free_pages, up to three a call) */
 	uint64_t direct_reclaims_total;
+	/* an rmqueue_bulk is running (false between events, so in no saved state): the
+	 * zone_locked hook's percpu_refill calls until it returns are of one refill, which the
+	 * fidelity report counts by them */
+	bool pcp_refilling;
 
 	/*
 	 * what mm/ calls, each hook with its own data from hook_data (hooks.data is unused): the

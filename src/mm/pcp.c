@@ -225,7 +225,9 @@ ps_pfn_t ps_rmqueue_pcplist(PsMachine *m, PsZone *z, int cpu, unsigned order,
 		if (alloc_flags & PS_ALLOC_HIGHATOMIC)
 			return PS_PFN_NONE;
 		batch = ps_pcp_nr_alloc(m, pcp, z, order);
+		m->pcp_refilling = true;
 		got = rmqueue_bulk(m, z, cpu, order, batch, pindex, mt, alloc_flags);
+		m->pcp_refilling = false;
 		m->pcp_refills_total++;
 		m->pcp_refill_pages_total += (uint64_t)got << order;
 		pcp->count += got << order;

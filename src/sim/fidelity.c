@@ -5,11 +5,18 @@
  * next to the same counters read from the recording's `observed` records.
  *
  * Counters and how each side is measured (both sides the same way where the kernel allows):
- *   pcp_refills          sim: rmqueue_bulk calls from an empty pcp list (m->pcp_refills_total).
- *                        observed: the kernel has no tracepoint for a refill, only one
+ *   pcp_refills          observed: the kernel has no tracepoint for a refill, only one
  *                        mm_page_alloc_zone_locked per block taken (percpu_refill=1); a refill
  *                        is a run of such records on one cpu, same order and migratetype, with
- *                        no other record of that cpu in between.
+ *                        no other record of that cpu in between. sim: the rmqueue_bulk calls
+ *                        the zone_locked hook told at least one block of (m->pcp_refilling
+ *                        marks the calls of one refill), not every rmqueue_bulk call
+ *                        (m->pcp_refills_total): a refill whose blocks were all claimed whole
+ *                        or stolen by a fallback, or that found nothing, leaves no zone_locked
+ *                        record in the kernel, so its row cannot count it (ftrace-press-slab:
+ *                        11 of 890 calls, 8 of them empty). A percpu_refill call outside a
+ *                        refill (an order the pcp lists hold, taken from the buddy directly)
+ *                        counts as one, as its lone record would in the kernel's row.
  *   pcp_refill_pages     base pages of those blocks. sim: the same blocks, told by the
  *                        zone_locked hook at the same point (the sum of refill_pages_MT), not
  *                        every page rmqueue_bulk took: a block try_to_claim_block takes whole
@@ -190,7 +197,10 @@ struct PsFidelity {
 	 * 4 % of a cached replay of a recording.
 	 */
 	uint64_t drain_stamp; /* machine activity at the last drain hook call */
-	bool have_vmstat;     /* vm_obs holds the recording's vmstat deltas */
+	/* m->pcp_refills_total + 1 while the refill running then is counted; 0 after a state
+	 * load (no refill runs between events) */
+	uint64_t refill_counted;
+	bool have_vmstat; /* vm_obs holds the recording's vmstat deltas */
 	int64_t vm_obs[NR_VM_ROWS];
 	/* FidStart of each mm_compaction_begin with positions, and of each model compact_zone
 	 * run, in the order they came */
@@ -211,9 +221,15 @@ static void hook_zone_locked(void *data, PsZone *z, unsigned order, enum ps_migr
 {
 	PsFidelity *f = data;
 
-	if (!percpu_refill)
+	if (!percpu_refill) {
 		f->sim[FID_DIRECT_BUDDY] += nr;
-	else if (mt < PS_MT_PCPTYPES)
+		return;
+	}
+	if (!f->m->pcp_refilling || f->refill_counted != f->m->pcp_refills_total + 1) {
+		f->sim[FID_PCP_REFILLS]++;
+		f->refill_counted = f->m->pcp_refilling ? f->m->pcp_refills_total + 1 : 0;
+	}
+	if (mt < PS_MT_PCPTYPES)
 		f->sim[FID_REFILL_PAGES_MT + mt] += (uint64_t)nr << order;
 }
 
@@ -253,6 +269,7 @@ void ps_fidelity_state(PsFidelity *f, PsStateTable *t)
 	ps_state_array(t, "fid.observed_records", &f->observed_records,
 		       sizeof(f->observed_records));
 	ps_state_array(t, "fid.drain_stamp", &f->drain_stamp, sizeof(f->drain_stamp));
+	f->refill_counted = 0;
 	ps_state_array(t, "fid.have_vmstat", &f->have_vmstat, sizeof(f->have_vmstat));
 	ps_state_array(t, "fid.vm_obs", f->vm_obs, sizeof(f->vm_obs));
 	for (int i = 0; i < 2; i++) {
@@ -494,7 +511,6 @@ cJSON *ps_fidelity_to_json(const PsFidelity *f)
 	uint64_t sim[FID_NR];
 
 	memcpy(sim, f->sim, sizeof(sim));
-	sim[FID_PCP_REFILLS] = m->pcp_refills_total;
 	sim[FID_PCP_REFILL_PAGES] = 0;
 	for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
 		sim[FID_PCP_REFILL_PAGES] += f->sim[FID_REFILL_PAGES_MT + mt];

@@ -330,6 +330,9 @@ static void summary_totals(PsSim *s, cJSON *root)
 	    {"drop_caches_requests", s->drop_caches_requests},
 	    {"sysctl_writes", s->sysctl_writes},
 	    {"pcp_refills", s->m->pcp_refills_total},
+	    /* every rmqueue_bulk call and every page it took, blocks claimed whole and stolen
+	     * ones included; the fidelity report's rows of the same names count only what the
+	     * kernel's mm_page_alloc_zone_locked shows (src/sim/fidelity.c) */
 	    {"pcp_refill_pages", s->m->pcp_refill_pages_total},
 	};
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test-output.c - sim/output.c's sample columns computed eight pageblocks at a time, against a
- * byte-at-a-time model of the same definition.
+ * byte-at-a-time model of the same definition; the fidelity report's pcp refill rows.
  */
+#include "fixture.h"
 #include "sim/sim-private.h"
 
 /* A block is mixed: of type 0-2 (skip bit aside) with a request type's bit besides its own. */
@@ -65,10 +66,60 @@ static void test_count_mixed_random(void)
 	}
 }
 
+static double fid_sim(const PsFidelity *f, const char *counter)
+{
+	cJSON *arr = ps_fidelity_to_json(f);
+	const cJSON *row;
+	double v = -1;
+
+	cJSON_ArrayForEach(row, arr)
+	{
+		if (!strcmp(cJSON_GetObjectItem(row, "counter")->valuestring, counter))
+			v = cJSON_GetObjectItem(row, "simulated")->valuedouble;
+	}
+	cJSON_Delete(arr);
+	g_assert_cmpfloat(v, >=, 0);
+	return v;
+}
+
+/*
+ * The fidelity report counts a refill as the kernel's row can: an rmqueue_bulk that took at
+ * least one block by __rmqueue_smallest (a mm_page_alloc_zone_locked record). A refill that
+ * finds the buddy empty has no record and is left out (m->pcp_refills_total, summary.json's
+ * row, counts it); a block taken with percpu_refill outside a refill is a lone record, one.
+ */
+static void test_fidelity_refills(void)
+{
+	g_autoptr(PsMachine) m = fixture_normal_only(0, 4096);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsFidelity *f = ps_fidelity_new(m);
+	unsigned lone = 0;
+
+	g_assert_cmpuint(ps_rmqueue_pcplist(m, z, 0, 0, PS_MT_MOVABLE, 0), !=, PS_PFN_NONE);
+	g_assert_cmpuint(m->pcp_refills_total, ==, 1);
+	g_assert_cmpfloat(fid_sim(f, "pcp_refills"), ==, 1);
+	g_assert_cmpfloat(fid_sim(f, "pcp_refill_pages"), ==, (double)m->pcp_refill_pages_total);
+	/* empty the buddy: orders above the pcp lists' (no percpu_refill), then the rest */
+	for (unsigned o = m->nr_orders; o-- > 0;)
+		for (int mt = 0; mt < PS_MT_PCPTYPES; mt++)
+			while (ps_rmqueue_smallest(m, z, o, (enum ps_migratetype)mt) != PS_PFN_NONE)
+				lone += ps_pcp_allowed_order(m, o);
+	g_assert_cmpint(z->vm_stat[PS_NR_FREE_PAGES], ==, 0);
+	g_assert_cmpuint(lone, >, 0);
+	g_assert_cmpfloat(fid_sim(f, "pcp_refills"), ==, 1 + lone);
+	/* take the pcp list empty: the refill after it finds nothing */
+	while (ps_rmqueue_pcplist(m, z, 0, 0, PS_MT_MOVABLE, 0) != PS_PFN_NONE)
+		;
+	g_assert_cmpuint(m->pcp_refills_total, ==, 2);
+	g_assert_cmpfloat(fid_sim(f, "pcp_refills"), ==, 1 + lone);
+	ps_fidelity_free(f);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/sim/output/count-mixed-every-pair", test_count_mixed_every_pair);
 	g_test_add_func("/sim/output/count-mixed-random", test_count_mixed_random);
+	g_test_add_func("/sim/output/fidelity-refills", test_fidelity_refills);
 	return g_test_run();
 }
