@@ -414,20 +414,15 @@ static gboolean read_thp_sysfs(FromProcArgs *a, const char *dir, GError **error)
 		char *path = g_build_filename(dir, n, "enabled", NULL);
 		g_autofree char *field = g_strdup_printf("%s/enabled", n);
 		g_autofree char *v = NULL;
-		PsThpSizeSetting *s = &t->sizes[t->nr_sizes];
 
 		g_ptr_array_add(a->thp_paths, path);
 		/* the file sizes (order 1 on 4 KiB pages) have only shmem_enabled */
 		if (!g_file_get_contents(path, &v, NULL, NULL))
 			continue;
-		if (t->nr_sizes == PS_NR_ORDERS_MAX)
-			break;
-		if (!ps_thp_size_value_parse(v, path, 1, field, &s->mode, error))
+		if (!ps_thp_settings_add_size(t,
+					      g_ascii_strtoull(n + strlen("hugepages-"), NULL, 10),
+					      v, path, 1, field, error))
 			return FALSE;
-		s->kb = g_ascii_strtoull(n + strlen("hugepages-"), NULL, 10);
-		s->path = path;
-		s->line = 1;
-		t->nr_sizes++;
 	}
 	if (t->nr_sizes)
 		a->sizes_src = g_strdup_printf("%s/hugepages-<size>kB/enabled", dir);

@@ -269,6 +269,14 @@ typedef struct {
 gboolean ps_thp_settings_parse(const char *text, const char *path, PsThpSettings *out,
 			       GError **error);
 
+/*
+ * One hugepages-<size>kB/enabled value (text, line `line` of path, named field) appended to t,
+ * as both readers of THP settings (a capture's THP file, the sysfs files) add one: more sizes
+ * than orders, or a value that selects nothing, is an error naming path:line. path is kept.
+ */
+gboolean ps_thp_settings_add_size(PsThpSettings *t, uint64_t kb, const char *text, const char *path,
+				  int line, const char *field, GError **error);
+
 /* Builds a config mirroring the machine; cfg->provenance says where each value came from. */
 gboolean ps_config_from_proc(const PsProcInput *in, PsConfig *cfg, GError **error);
 

@@ -483,6 +483,26 @@ static uint64_t thp_size_key(const char *key, size_t len)
 	return kb;
 }
 
+gboolean ps_thp_settings_add_size(PsThpSettings *t, uint64_t kb, const char *text, const char *path,
+				  int line, const char *field, GError **error)
+{
+	PsThpSizeSetting *s = &t->sizes[t->nr_sizes];
+
+	if (t->nr_sizes == PS_NR_ORDERS_MAX) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+			    "%s:%d: %s: more than %d THP sizes", path, line, field,
+			    PS_NR_ORDERS_MAX);
+		return FALSE;
+	}
+	if (!ps_thp_size_value_parse(text, path, line, field, &s->mode, error))
+		return FALSE;
+	s->kb = kb;
+	s->path = path;
+	s->line = line;
+	t->nr_sizes++;
+	return TRUE;
+}
+
 gboolean ps_thp_settings_parse(const char *text, const char *path, PsThpSettings *out,
 			       GError **error)
 {
@@ -504,25 +524,13 @@ gboolean ps_thp_settings_parse(const char *text, const char *path, PsThpSettings
 			ok = ps_thp_defrag_value_parse(v, path, line, &out->defrag, error);
 		} else if (g_str_has_prefix(key, "hugepages-") &&
 			   g_str_has_suffix(key, "/enabled")) {
-			PsThpSizeSetting *s = &out->sizes[out->nr_sizes];
-
 			if (!kb) {
 				g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
 					    "%s:%d: %s: not hugepages-<size>kB/enabled", path, line,
 					    key);
 				return FALSE;
 			}
-			if (out->nr_sizes == PS_NR_ORDERS_MAX) {
-				g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-					    "%s:%d: %s: more than %d THP sizes", path, line, key,
-					    PS_NR_ORDERS_MAX);
-				return FALSE;
-			}
-			ok = ps_thp_size_value_parse(v, path, line, key, &s->mode, error);
-			s->kb = kb;
-			s->path = path;
-			s->line = line;
-			out->nr_sizes++;
+			ok = ps_thp_settings_add_size(out, kb, v, path, line, key, error);
 		}
 		if (!ok)
 			return FALSE;
