@@ -2364,13 +2364,14 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 	for (uint64_t vpn = first;
 	     (vpn = sim_pgt_next_mapped(&proc_at(s, pi)->pgt, vpn, end)) < end;) {
 		SimPgTable *pgt = &proc_at(s, pi)->pgt;
-		const SimPgLeaf *l = sim_pgt_cached(pgt, vpn);
+		SimPgLeaf *l = sim_pgt_cached(pgt, vpn);
 		uint64_t stop = MIN(end, ((vpn >> pgt->leaf_shift) + 1) << pgt->leaf_shift);
+		/* the leaf goes when its last entry is cleared: its range holds nothing more */
+		bool held = true;
 
 		any = true;
-		/* the leaf goes when its last entry is cleared: its range holds nothing more */
-		for (; vpn < stop && sim_pgt_cached(pgt, vpn) == l; vpn++) {
-			uint32_t ri = l->ent[vpn & ((1ull << pgt->leaf_shift) - 1)] - 1;
+		for (; vpn < stop && held; vpn++) {
+			uint32_t ri = *sim_pgt_leaf_ent(pgt, l, vpn) - 1;
 			Rec *r;
 
 			if (ri + 1 == 0)
@@ -2378,7 +2379,7 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 			if (ri + 1 == PGT_FILE) {
 				/* a page-cache page: gathered, its reference dropped, the page
 				 * stays */
-				sim_pgt_clear(pgt, vpn);
+				held = sim_pgt_leaf_clear(pgt, l, vpn);
 				proc_at(s, pi)->file_ptes--;
 				entries++;
 				continue;
@@ -2387,13 +2388,16 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 			if (r->flags & REC_THP) {
 				uint64_t base = r->id;
 
-				/* A huge page goes only when its whole range is unmapped. */
+				/*
+				 * A huge page goes only when its whole range is unmapped. Its range
+				 * is aligned to its size, within one PMD range: l's.
+				 */
 				if (base < first || base + (1ull << r->order) > end)
 					continue;
 				for (uint64_t u = base; u < base + (1ull << r->order); u++)
-					sim_pgt_clear(pgt, u);
+					held = sim_pgt_leaf_clear(pgt, l, u);
 			} else {
-				sim_pgt_clear(pgt, vpn);
+				held = sim_pgt_leaf_clear(pgt, l, vpn);
 			}
 			if (!(r->flags & REC_GONE))
 				s->totals.pages_freed_trace += 1ull << r->order;

@@ -597,6 +597,26 @@ static inline void sim_pgt_clear(SimPgTable *t, uint64_t vpn)
 	*e = 0;
 	l->nr_mapped--;
 }
+/*
+ * sim_pgt_clear of vpn (mapped) in l, the cached leaf that holds it; false when the leaf went
+ * with this entry (it is then in the pool: l must not be read again). An unmap clears page
+ * after page of the leaf it found: neither the cache test of sim_pgt_clear nor one before each
+ * page to learn whether the leaf is still there (~10 instructions a page of churn-portable).
+ */
+static inline bool sim_pgt_leaf_clear(SimPgTable *t, SimPgLeaf *l, uint64_t vpn)
+{
+	uint32_t *e;
+
+	if (l->nr_mapped <= 1) {
+		sim_pgt_clear_lookup(t, vpn);
+		return false;
+	}
+	e = sim_pgt_leaf_ent(t, l, vpn);
+	g_assert(*e != 0);
+	*e = 0;
+	l->nr_mapped--;
+	return true;
+}
 /* The first mapped vpn in [vpn, end), end when there is none. */
 uint64_t sim_pgt_next_mapped(SimPgTable *t, uint64_t vpn, uint64_t end);
 void sim_pgt_clear_all(SimPgTable *t);
