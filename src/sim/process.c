@@ -2547,11 +2547,13 @@ void sim_op_proc(PsSim *s, const PsTraceEvent *ev)
 	Proc *p;
 
 	if (pi < 0) {
-		int parent = ev->value ? sim_proc_find(s, (int)ev->value) : -1;
+		int forker = ev->value ? (int)ev->value : ev->forked_by;
+		int parent = forker ? sim_proc_find(s, forker) : -1;
 
 		pi = proc_create(s, ev->pid, ev->comm, ev->oom_score_adj);
 		proc_at(s, pi)->fork_parent = (int)ev->value;
-		/* a forked task starts in its parent's memcg (cgroup_post_fork) */
+		/* a forked task, with a copy of the memory or not, starts in its forker's memcg
+		 * (cgroup_post_fork) */
 		if (parent >= 0)
 			proc_at(s, pi)->memcg = proc_at(s, parent)->memcg;
 	}

@@ -31,7 +31,8 @@
  *   (sched_balance_rq) finds no imbalance to move it for; a child's cpu is chosen once, at fork
  *   (wake_up_new_task -> select_task_rq_fair with WF_FORK -> sched_balance_find_dst_cpu ->
  *   sched_balance_find_dst_group), by the replayed machine's load, not the recording's: a
- *   child forked with its parent's memory (a proc record with `parent`) goes to the cpu with
+ *   child forked with its parent's memory (a proc record with `parent`) or without it (a vfork
+ *   or a thread, `forked_by`: wake_up_new_task places every new task) goes to the cpu with
  *   the fewest live tasks placed on it (its parent counted), ties to the parent's cpu, else to
  *   the lowest-numbered (sticky_fork_cpu). What it does not match: on churn-portable it puts
  *   phase C's four children three away from the parent's cpu and one beside it (2776 forks
@@ -47,16 +48,19 @@
  *   replay does not know when a task sleeps), every task weighs NICE_0_LOAD, and a new task's
  *   PELT utilisation, which can keep a cpu with one young task group_has_spare (the lab
  *   kernels put the second of churn's children beside the first in some runs), is not
- *   modelled. A task with no fork record (the first task, vfork/threads: no `parent`) is
- *   placed by its first record's cpu. Read in the 6.14 tree (AOSC-Tracking/
- *   ubuntu-kernel-next-linux kernel/sched/fair.c names; the rename of find_idlest_cpu is 6.10).
- *   Left out: migrations under load (two busy tasks on one cpu, an overloaded cpu pulled by
- *   the idle one, exec's sched_exec balance), wakeups that pick another idle cpu when the
- *   previous one is busy. Acceptable for portable replays at another page size: the
- *   recorded cpus are the recording machine's scheduling, which its kernel did not have to
- *   repeat (the qemu lab's 4K, 16K and 64K kernels placed churn's parent differently run to
- *   run, tests/data/lab-churn-repeats), so a replay can only claim a placement the kernel
- *   would plausibly choose, and this one is the idle machine's. Records that name no task
+ *   modelled. A task with no fork record (the first task; a vfork or thread of a trace
+ *   imported before forked_by, Dec 2026) is placed by its first record's cpu. Read in the
+ *   6.14 tree (AOSC-Tracking/ubuntu-kernel-next-linux kernel/sched/fair.c names; the rename
+ *   of find_idlest_cpu is 6.10). Left out: migrations under load (two busy tasks on one cpu,
+ *   an overloaded cpu pulled by the idle one, exec's sched_exec balance), wakeups that pick
+ *   another idle cpu when the previous one is busy. Acceptable for portable replays at
+ *   another page size: the recorded cpus are the recording machine's scheduling, which its
+ *   kernel did not have to repeat (the qemu lab's 4K, 16K and 64K kernels placed churn's
+ *   parent differently run to run, tests/data/lab-churn-repeats), so a replay can only claim
+ *   a placement the kernel would plausibly choose, and this one is the idle machine's. The
+ *   fork rule covers vforks because kernel_clone (_do_fork in older trees, read in
+ *   torvalds/linux kernel/fork.c) calls wake_up_new_task for every new task before a
+ *   CLONE_VFORK parent waits for its child. Records that name no task
  *   (frees; a free without a cpu runs where its allocation ran), interrupt-context records
  *   and kernel threads' (kswapd, kcompactd, khugepaged, kworkers, ksoftirqd: by the `proc`
  *   record's comm) keep their recorded cpus. The pinned replay refuses it (the recorded pfns
@@ -494,11 +498,14 @@ static int sticky_cpu(PsSim *s, const PsTraceEvent *ev, int cpu)
 			sticky_place(s, key, 0);
 			if (s->sticky_pid == ev->pid)
 				s->sticky_pid = 0;
-		} else if (ev->value > 0 && !g_hash_table_contains(s->task_cpu, key) &&
-			   g_hash_table_lookup_extended(s->task_cpu, GINT_TO_POINTER(ev->value),
-							NULL, &v) &&
+		} else if ((ev->value > 0 || ev->forked_by > 0) &&
+			   !g_hash_table_contains(s->task_cpu, key) &&
+			   g_hash_table_lookup_extended(
+			       s->task_cpu,
+			       GINT_TO_POINTER(ev->value > 0 ? ev->value : ev->forked_by), NULL,
+			       &v) &&
 			   GPOINTER_TO_INT(v)) {
-			/* a fork: the child's cpu by the load (sticky_fork_cpu) */
+			/* a fork, vfork or thread: the child's cpu by the load (sticky_fork_cpu) */
 			sticky_place(s, key, sticky_fork_cpu(s, GPOINTER_TO_INT(v) - 1) + 1);
 		}
 		return cpu;

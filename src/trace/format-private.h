@@ -44,6 +44,7 @@ enum ps_trace_field {
 	PS_F_PAGES,
 	PS_F_IRQ,
 	PS_F_PARENT,
+	PS_F_FORKED_BY,
 	PS_F_PCP_LOCKED,
 	PS_F_MEMCG,
 	PS_F_ZONE_START,

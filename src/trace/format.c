@@ -122,6 +122,7 @@ const char *const ps_field_names[PS_NR_TRACE_FIELDS] = {
     [PS_F_PAGES] = "pages",
     [PS_F_IRQ] = "irq",
     [PS_F_PARENT] = "parent",
+    [PS_F_FORKED_BY] = "forked_by",
     [PS_F_PCP_LOCKED] = "pcp_locked",
     [PS_F_MEMCG] = "memcg",
     [PS_F_ZONE_START] = "zone_start",
@@ -151,7 +152,7 @@ static const struct {
 			PS_FB(REASON) | PS_FB(IRQ) | PS_FB(PCP_LOCKED),
 		    PS_FB(T) | PS_FB(OP) | PS_FB(ID)},
     [PS_OP_PROC] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(COMM) | PS_FB(OOM_SCORE_ADJ) |
-			PS_FB(MEMPOLICY) | PS_FB(PARENT) | PS_FB(MEMCG),
+			PS_FB(MEMPOLICY) | PS_FB(PARENT) | PS_FB(FORKED_BY) | PS_FB(MEMCG),
 		    PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(COMM)},
     [PS_OP_EXIT] = {PS_FB(T) | PS_FB(OP) | PS_FB(PID) | PS_FB(CPU),
 		    PS_FB(T) | PS_FB(OP) | PS_FB(PID)},
@@ -225,6 +226,7 @@ void ps_int_limits(enum ps_trace_op op, enum ps_trace_field f, int64_t *min, int
 		*max = PS_TRACE_MAX_PID;
 		return;
 	case PS_F_PARENT:
+	case PS_F_FORKED_BY:
 		/* a task: pid 0 (the idle task) forks only at boot */
 		*min = 1;
 		*max = PS_TRACE_MAX_PID;
@@ -518,6 +520,8 @@ static int ps_field_lookup(const char *key)
 			f = PS_F_FAILED;
 		else if (key[1] == 'i')
 			f = PS_F_FILE;
+		else if (key[1] == 'o')
+			f = PS_F_FORKED_BY;
 		else
 			f = strlen(key) > 9 && key[9] == 'o' ? PS_F_FALLBACK_ORDER
 							     : PS_F_FALLBACK_MIGRATETYPE;
@@ -848,6 +852,9 @@ static gboolean ps_parse_int_member(PsTraceEvent *ev, enum ps_trace_field f, con
 	case PS_F_OOM_SCORE_ADJ:
 		ev->oom_score_adj = (int)v;
 		break;
+	case PS_F_FORKED_BY:
+		ev->forked_by = (int)v;
+		break;
 	default:
 		ev->value = v;
 		break;
@@ -968,6 +975,7 @@ static gboolean ps_parse_member(PsTraceEvent *ev, enum ps_trace_field f, const c
 	case PS_F_OOM_SCORE_ADJ:
 	case PS_F_VALUE:
 	case PS_F_PARENT:
+	case PS_F_FORKED_BY:
 		return ps_parse_int_member(ev, f, item, tok, len, error);
 	case PS_F_THP:
 		if (!cJSON_IsBool(item)) {

@@ -54,6 +54,24 @@ static gboolean ps_check_int(enum ps_trace_op op, enum ps_trace_field f, int64_t
 	return FALSE;
 }
 
+/* A proc record's fork: by one task, and not by itself; with or without a copy, not both. */
+static gboolean ps_check_fork(const PsTraceEvent *ev, GError **error)
+{
+	if (ev->value && ev->forked_by) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "forked_by: not with parent (a fork copied the parent's memory or did "
+			    "not)");
+		return FALSE;
+	}
+	if ((ev->value && ev->value == ev->pid) || (ev->forked_by && ev->forked_by == ev->pid)) {
+		g_set_error(error, PS_TRACE_ERROR, PS_TRACE_ERROR_PARSE,
+			    "%s: %d is the task itself", ev->value ? "parent" : "forked_by",
+			    ev->pid);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static gboolean ps_check_text(const char *field, const char *s, gsize size, GError **error)
 {
 	gsize len = strnlen(s, size);
@@ -190,6 +208,9 @@ gboolean ps_trace_event_check(const PsTraceEvent *ev, GError **error)
 		       ps_check_int(ev->op, PS_F_OOM_SCORE_ADJ, ev->oom_score_adj, error) &&
 		       ps_check_text("comm", ev->comm, sizeof(ev->comm), error) &&
 		       (!ev->value || ps_check_int(ev->op, PS_F_PARENT, ev->value, error)) &&
+		       (!ev->forked_by ||
+			ps_check_int(ev->op, PS_F_FORKED_BY, ev->forked_by, error)) &&
+		       ps_check_fork(ev, error) &&
 		       (!ev->mempolicy[0] || ps_check_mempolicy(ev->mempolicy, error)) &&
 		       (!ev->memcg[0] || ps_check_memcg_path(ev->memcg, error));
 	case PS_OP_EXIT:
@@ -555,6 +576,8 @@ gsize ps_trace_format_event(const PsTraceEvent *ev, char *buf)
 		}
 		if (ev->value)
 			p = PS_PUT_KEY_I64(p, "parent", ev->value);
+		if (ev->forked_by)
+			p = PS_PUT_KEY_I64(p, "forked_by", ev->forked_by);
 		if (ev->memcg[0]) {
 			p = PS_PUT_LIT(p, ",\"memcg\":");
 			p = ps_put_str(p, ev->memcg, sizeof(ev->memcg) - 1);

@@ -2904,8 +2904,9 @@ static gboolean note_compaction(Imp *im, const Line *l, enum ev_class cls,
  *                                    attributed further); the simulator packs slab records
  *                                    into slab pages of its own size (sim/slab.c)
  *   sched_process_fork / exec / exit proc (with `parent` when the parent made page tables
- *                                    first: a fork that copied its mm) / unmaps of the old
- *                                    image / exit (group_dead)
+ *                                    first: a fork that copied its mm, else `forked_by`: a
+ *                                    vfork or a thread) / unmaps of the old image / exit
+ *                                    (group_dead)
  * Faults outside the anonymous mappings known (the initial stack, file mappings, the ELF image)
  * are counted: a write fault in a private one is a touch (the copy is anonymous memory), a read
  * fault or a fault in a shared file mapping a touch of kind file (the page cache mapped: the
@@ -3560,11 +3561,15 @@ static gboolean port_sched(Imp *im, const Line *l, uint64_t ts, GError **error)
 		/*
 		 * dup_mm (a fork without CLONE_VM) allocates the child's PGD and copies page
 		 * tables in the parent's context before sched_process_fork fires; a vfork or a
-		 * thread shares the mm and allocates none. The simulator copies the tables.
+		 * thread shares the mm and allocates none. The simulator copies the tables. Either
+		 * way the scheduler places the new task (wake_up_new_task), so one without a copy
+		 * names its forker too (forked_by).
 		 */
 		if (parent->pgt_allocs >= PORT_FORK_MIN_TABLES && l->pid > 0) {
 			ev.value = l->pid;
 			im->st->port.fork_copies++;
+		} else if (l->pid > 0 && l->pid != pid) {
+			ev.forked_by = l->pid;
 		}
 		parent->pgt_allocs = 0;
 		g_hash_table_insert(im->comms, GINT_TO_POINTER(pid), g_strdup(ev.comm));

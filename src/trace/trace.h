@@ -235,6 +235,8 @@ typedef struct {
 	char mempolicy[64]; /* proc: the task's memory policy, numactl style ("interleave:0,1");
 			       empty = default (local) */
 	int oom_score_adj;  /* proc: -1000..1000 */
+	int forked_by;	    /* proc: the task whose fork made this one without a copy of its
+			       memory (vfork, a thread; key "forked_by"; 0 = none or unknown) */
 	uint64_t addr;	    /* map, touch, unmap: virtual address, bytes */
 	uint64_t len;	    /* map, touch, unmap, cache_*: length, bytes; zone_grow: pages
 			       (key "pages"), from pfn when has_pfn */

@@ -246,7 +246,8 @@ static PsTraceReader *import_portable(const char *text, bool observed, PsImportS
  * --portable: a fork after four page tables in the parent's context (dup_mm: the child's PGD
  * and the tables it copies) writes the child's `proc` with `parent`; a vfork right after a read
  * fault that made a PTE page and its PMD (two tables: a fault allocates three at most) and a
- * fork with no table since the task's last fault are forks of a shared mm, without.
+ * fork with no table since the task's last fault are forks of a shared mm, without: they name
+ * their forker with `forked_by` instead (the scheduler places them as any new task).
  */
 static void test_portable_fork(void)
 {
@@ -272,18 +273,24 @@ static void test_portable_fork(void)
 	PsTraceReader *r = import_portable(text, false, &st, &out);
 	PsTraceEvent ev;
 	int64_t parent[3] = {-1, -1, -1};
+	int forked_by[3] = {-1, -1, -1};
 	int rc;
 
 	g_assert_cmpuint(st.port.forks, ==, 3);
 	g_assert_cmpuint(st.port.fork_copies, ==, 1);
 	g_assert_cmpuint(st.port.pgtable_pages, ==, 6);
 	while ((rc = ps_trace_reader_next(r, &ev, &error)) == 1)
-		if (ev.op == PS_OP_PROC && ev.pid >= 101 && ev.pid <= 103)
+		if (ev.op == PS_OP_PROC && ev.pid >= 101 && ev.pid <= 103) {
 			parent[ev.pid - 101] = ev.value;
+			forked_by[ev.pid - 101] = ev.forked_by;
+		}
 	g_assert_cmpint(rc, ==, 0);
 	g_assert_cmpint(parent[0], ==, 0);
 	g_assert_cmpint(parent[1], ==, 100);
 	g_assert_cmpint(parent[2], ==, 0);
+	g_assert_cmpint(forked_by[0], ==, 100);
+	g_assert_cmpint(forked_by[1], ==, 0);
+	g_assert_cmpint(forked_by[2], ==, 100);
 	ps_trace_reader_close(r);
 	cleanup(out);
 }

@@ -85,6 +85,8 @@ static const char *const canonical[] = {
     "\"parent\":44,\"memcg\":\"/process_api/6f9baa525fa227ad9a99665415864981\"}",
     "{\"t\":9223372036854775807,\"op\":\"proc\",\"pid\":46,\"comm\":\"sh\",\"oom_score_adj\":0,"
     "\"memcg\":\"/\"}",
+    "{\"t\":9223372036854775807,\"op\":\"proc\",\"pid\":47,\"comm\":\"sh\",\"oom_score_adj\":0,"
+    "\"forked_by\":46,\"memcg\":\"/\"}",
     /* a portable record's recorded cpu, last */
     "{\"t\":9223372036854775807,\"op\":\"map\",\"pid\":42,\"addr\":8192,\"len\":4096,"
     "\"thp\":true,\"cpu\":1}",
@@ -467,6 +469,15 @@ static void test_errors(void)
 	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"parent\":0}",
 	     "parent: must be an integer 1..4194304, got 0", NULL},
 	    {"{\"t\":1,\"op\":\"exit\",\"pid\":1,\"parent\":2}", "parent", NULL},
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"forked_by\":0}",
+	     "forked_by: must be an integer 1..4194304, got 0", NULL},
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"parent\":2,\"forked_by\":2}",
+	     "forked_by: not with parent", NULL},
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"forked_by\":1}",
+	     "forked_by: 1 is the task itself", NULL},
+	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"parent\":1}",
+	     "parent: 1 is the task itself", NULL},
+	    {"{\"t\":1,\"op\":\"exit\",\"pid\":1,\"forked_by\":2}", "forked_by", NULL},
 	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"memcg\":\"a/b\"}",
 	     "memcg: \"a/b\" must start with /", NULL},
 	    {"{\"t\":1,\"op\":\"proc\",\"pid\":1,\"comm\":\"a\",\"memcg\":\"/a/\"}",
