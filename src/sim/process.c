@@ -1946,6 +1946,7 @@ static uint64_t file_touch(PsSim *s, int pi, const PsTraceEvent *ev, int cpu)
 	PsMachine *m = s->m;
 	unsigned shift = m->page_shift;
 	uint64_t first = ev->addr >> shift, last = (ev->addr + ev->len - 1) >> shift, ns = 0;
+	Proc *p;
 
 	for (uint64_t vpn = first; vpn <= last; vpn++) {
 		uint64_t fns = ps_cost_handle_mm_fault(&s->cfg->costs), from, to;
@@ -1961,14 +1962,14 @@ static uint64_t file_touch(PsSim *s, int pi, const PsTraceEvent *ev, int cpu)
 		    pte_alloc(s, pi, vpn, cpu, &fns) == REC_RETRY)
 			return ns + fns;
 		fault_around(s, pi, vpn, &from, &to);
-		for (uint64_t u = from; u < to; u++) {
-			Proc *p = proc_at(s, pi);
-
-			if (sim_pgt_get(&p->pgt, u))
-				continue;
-			sim_pgt_set(&p->pgt, u, PGT_FILE);
-			p->file_ptes++;
-		}
+		/*
+		 * The window lies in vpn's PTE page (fault_around cuts it there): one leaf,
+		 * which mapping vpn (not mapped: v is 0) makes if need be and the cached one.
+		 */
+		p = proc_at(s, pi);
+		sim_pgt_set(&p->pgt, vpn, PGT_FILE);
+		p->file_ptes += 1 + sim_pgt_leaf_fill(&p->pgt, sim_pgt_cached(&p->pgt, vpn), from,
+						      to, PGT_FILE);
 		ps_hist_add(&s->hists[PS_LAT_FILE_FAULT], fns + s->oom_wait_sampled);
 		ns += fns;
 	}

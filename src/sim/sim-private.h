@@ -571,6 +571,30 @@ static inline void sim_pgt_leaf_set(SimPgTable *t, SimPgLeaf *l, uint64_t vpn, u
 	l->nr_mapped++;
 }
 
+/*
+ * Maps every vpn of [from, to) not mapped yet to v (not 0) in l, the leaf of all of them;
+ * returns how many it mapped. A file fault maps the unmapped pages of its fault_around window
+ * (up to 16, in one PTE page): a get and a set each, two cache tests and the entry's checks,
+ * were 1.5 % of build-portable's replay (30,746 file faults).
+ */
+static inline uint32_t sim_pgt_leaf_fill(SimPgTable *t, SimPgLeaf *l, uint64_t from, uint64_t to,
+					 uint32_t v)
+{
+	uint32_t n = 0;
+
+	g_assert(v != 0);
+	for (uint64_t u = from; u < to; u++) {
+		uint32_t *e = sim_pgt_leaf_ent(t, l, u);
+
+		if (!*e) {
+			*e = v;
+			n++;
+		}
+	}
+	l->nr_mapped += n;
+	return n;
+}
+
 /* Maps vpn (not mapped) to v (not 0). */
 static inline void sim_pgt_set(SimPgTable *t, uint64_t vpn, uint32_t v)
 {
