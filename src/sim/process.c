@@ -528,6 +528,7 @@ G_ALWAYS_INLINE static inline uint32_t alloc_rec(PsSim *s, uint64_t gfp, unsigne
 		/* The OOM victim's memory is back at stall_until: the record waits for it. */
 		s->totals.oom_waits++;
 		s->retry_at = MAX(out.stall_until, ps_engine_now(s->e) + 1);
+		s->retry_cost_ns = *ns;
 		s->totals.stall_ns += s->retry_at - ps_engine_now(s->e);
 		/*
 		 * The record runs again on this cpu, first, at retry_at; its allocation's latency

@@ -677,16 +677,6 @@ static uint32_t cq_pop_front(CpuQueue *q)
 	return slot;
 }
 
-/* Schedules the CPU's head record for when both it and the CPU are ready. */
-static void cpu_kick(PsSim *s, int cpu)
-{
-	CpuQueue *q = &s->cpuq[cpu];
-	const PsTraceEvent *head = &g_array_index(s->slots, PsTraceEvent, q->buf[q->head]);
-	ps_time_t at = MAX(MAX(head->t_ns, s->busy_until[cpu]), ps_engine_now(s->e));
-
-	ps_engine_schedule(s->e, at, s->ev_exec, (uint32_t)cpu, 0);
-}
-
 /*
  * The held exec event (hold_kick) into the queue, with the sequence number it was given when it
  * was held: its place among ties is the one cpu_kick would have given it then.
@@ -726,16 +716,86 @@ static inline ps_time_t next_time(const PsSim *s)
 	return s->held_cpu ? MIN(t, s->held_at) : t;
 }
 
-/* A record in a slot that must run again later (an allocation waiting for an OOM victim). */
+/*
+ * A record in a slot that must run again later (an allocation waiting for an OOM victim). On a
+ * cpu it stays first in the queue, its task's later records behind it, and its retry is due
+ * when the reaper has given the victim's memory back (s->retry_at) unless oom_wait_bypass
+ * brings it forward.
+ */
 static void requeue_slot(PsSim *s, uint32_t slot, int cpu)
 {
+	OomWait *w;
+
 	if (cpu < 0) {
 		ps_engine_schedule(s->e, s->retry_at, s->ev_exec, EXEC_NOCPU, slot);
 		return;
 	}
+	w = &s->oom_wait[cpu];
 	s->busy_until[cpu] = MAX(s->busy_until[cpu], s->retry_at);
 	cq_push_front(&s->cpuq[cpu], slot);
-	cpu_kick(s, cpu);
+	if (!w->on)
+		s->oom_waits_on++;
+	w->on = true;
+	w->pid = g_array_index(s->slots, PsTraceEvent, slot).pid;
+	w->next_try = ps_engine_now(s->e) + s->retry_cost_ns;
+	w->stall_to = s->retry_at;
+	w->wake_at = MAX(s->busy_until[cpu], ps_engine_now(s->e));
+	ps_engine_schedule(s->e, w->wake_at, s->ev_exec, (uint32_t)cpu, ++w->gen);
+}
+
+/*
+ * The victim's exit on the waiting allocation's cpu. A task whose allocation waits for an OOM
+ * victim loops in __alloc_pages_slowpath (__alloc_pages_may_oom: out_of_memory finds the victim and
+ * aborts, reporting progress; direct reclaim again) and lets the scheduler run other tasks on its
+ * cpu; the victim, woken by its SIGKILL, runs do_exit -> exit_mm -> exit_mmap there and frees its
+ * memory through that cpu's pcp lists, long before the oom_reaper's OOM_REAPER_DELAY (Linux 6.14
+ * mm/oom_kill.c, AOSC-Tracking/ubuntu-kernel-next-linux; kernel-facts §9). The recording holds
+ * those frees, pid-less, at the times the victim made them. So another task's free for a cpu with a
+ * waiting allocation runs at its time instead of queueing behind the waiting task's records (when
+ * what it frees is allocated already: a free of a page whose allocation is still queued waits for
+ * it). When it raised a zone's free count (a drain, or a free to the buddy: pages on a pcp list do
+ * not count for the watermark check) it brings the retry forward to when it is done, not before the
+ * last attempt's end; the retries the kernel's task makes in between fail, and the victim runs
+ * through them (zrm1: 83 direct reclaims before the victim's first free, none after); the reaper
+ * (host.c on_reap) takes only what the frees left. Only frees: another task's allocations keep
+ * their place in the queue (a task's records stay in order). When the model chose another victim
+ * than the kernel, the kernel's victim's exit frees still come from the recording (that task is not
+ * killed here and frees what it freed), the model's victim's memory comes back at its reap, and the
+ * waiting task retries after the frees on its cpu all the same. zrm1 (lab-numa-policies): the
+ * kernel's child took the victim's pages off cpu 0's pcp list between the victim's slices of frees
+ * (1 refill after the kill), the model's waited 2 s for the reaper and refilled 39 times.
+ */
+static bool oom_wait_bypass(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	OomWait *w = &s->oom_wait[cpu];
+	ps_time_t busy = s->busy_until[cpu], at;
+
+	int64_t before = 0, after = 0;
+
+	/* only a free of an allocation that has run: one still queued must come first */
+	if (!w->on || ev->op != PS_OP_FREE || (ev->pid >= 0 && ev->pid == w->pid) ||
+	    !sim_id_lookup(s, ev->id))
+		return false;
+	for (int i = 0; i < s->m->nr_zones; i++)
+		before += s->m->zones[i].vm_stat[PS_NR_FREE_PAGES];
+	if (!exec_event(s, ev, cpu)) /* a free never waits */
+		g_assert_not_reached();
+	for (int i = 0; i < s->m->nr_zones; i++)
+		after += s->m->zones[i].vm_stat[PS_NR_FREE_PAGES];
+	at = MAX(s->busy_until[cpu], w->next_try);
+	s->busy_until[cpu] = busy;
+	if (after > before && at < w->wake_at) {
+		/* the attempt counted its wait up to stall_to: take back what is not waited */
+		uint64_t early = w->stall_to > at ? w->stall_to - at : 0;
+
+		s->totals.stall_ns -= early;
+		s->oom_wait_ns[cpu] -= MIN(early, s->oom_wait_ns[cpu]);
+		w->stall_to = MIN(w->stall_to, at);
+		w->wake_at = at;
+		s->busy_until[cpu] = at;
+		ps_engine_schedule(s->e, at, s->ev_exec, (uint32_t)cpu, ++w->gen);
+	}
+	return true;
 }
 
 /* A record that must run again later (an allocation waiting for an OOM victim's memory). */
@@ -816,6 +876,8 @@ G_ALWAYS_INLINE static inline void take_ahead(PsSim *s)
 		/* The common case: nothing in the way, run it now without a second event. */
 		if (!exec_event(s, ev, cpu))
 			requeue(s, ev, cpu);
+	} else if (G_UNLIKELY(s->oom_waits_on) && oom_wait_bypass(s, ev, cpu)) {
+		/* ran past an allocation waiting for an OOM victim */
 	} else {
 		/* Behind earlier work of its CPU: wait in order for the CPU to be free. */
 		bool idle = !s->cpuq[cpu].len;
@@ -926,10 +988,21 @@ static void on_exec(PsEngine *e, const PsEvent *pev, void *data)
 	if (cpu < 0) {
 		slot = (uint32_t)pev->arg1;
 	} else {
+		OomWait *w = &s->oom_wait[cpu];
+
+		/* an OOM wait's retry that oom_wait_bypass moved forward: the earlier one ran */
+		if (G_UNLIKELY(pev->arg1) && pev->arg1 != w->gen)
+			return;
 		/* The CPU is still busy (an OOM wait moved its clock): try again then. */
 		if (s->busy_until[cpu] > ps_engine_now(e)) {
-			ps_engine_schedule(e, s->busy_until[cpu], s->ev_exec, (uint32_t)cpu, 0);
+			ps_engine_schedule(e, s->busy_until[cpu], s->ev_exec, (uint32_t)cpu,
+					   pev->arg1);
 			return;
+		}
+		if (G_UNLIKELY(w->on)) {
+			/* the waiting record is tried again (requeue_slot sets this again) */
+			w->on = false;
+			s->oom_waits_on--;
 		}
 		slot = cq_pop_front(&s->cpuq[cpu]);
 	}
@@ -1383,6 +1456,7 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->pcp_lock = g_new0(SimPcpLock, s->m->nr_cpus);
 	s->lru_batch = g_new0(uint8_t, s->m->nr_cpus);
 	s->oom_wait_ns = g_new0(uint64_t, s->m->nr_cpus);
+	s->oom_wait = g_new0(OomWait, s->m->nr_cpus);
 	s->pte_pending_ns = g_new0(uint64_t, s->m->nr_cpus);
 	s->pte_pending_pid = g_new0(int, s->m->nr_cpus);
 	s->zone_lock_free = g_malloc0(sizeof(*s->zone_lock_free) * (gsize)s->m->nr_zones);
@@ -1448,6 +1522,7 @@ void ps_sim_free(PsSim *s)
 	g_free(s->pcp_lock);
 	g_free(s->lru_batch);
 	g_free(s->oom_wait_ns);
+	g_free(s->oom_wait);
 	g_free(s->pte_pending_ns);
 	g_free(s->pte_pending_pid);
 	g_free(s->zone_lock_free);

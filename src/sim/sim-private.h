@@ -463,6 +463,19 @@ typedef struct {
 } Rec;
 
 /* A ring of slot indices. */
+/*
+ * A cpu whose first queued record is an allocation waiting for an OOM victim (replay.c,
+ * oom_wait_*): other tasks' frees run past it, and each brings its retry forward.
+ */
+typedef struct {
+	bool on;	  /* a record waits */
+	int pid;	  /* its task */
+	uint64_t gen;	  /* the exec event that retries it carries gen in arg1; others are stale */
+	uint64_t wake_at; /* when that event is due */
+	uint64_t next_try; /* its last attempt's end: no retry before */
+	uint64_t stall_to; /* the wait its attempt counted in stall_ns and oom_wait_ns, up to */
+} OomWait;
+
 typedef struct {
 	uint32_t *buf;
 	uint32_t cap, head, len;
@@ -861,11 +874,12 @@ struct PsSim {
 	PsPolicy *policy;
 	/* the policy's LRU state, for inline prefetch hints (ps_lru_view) */
 	const PsLruView *lru_view;
-	GArray *oom_tasks;     /* PsOomTask, rebuilt for each OOM */
-	GArray *oom_task_proc; /* int: process index of each task */
-	int cur_proc;	       /* process of the record being executed, -1 none */
-	int cur_cpu;	       /* its cpu, -1 outside a record */
-	uint64_t retry_at;     /* set by do_alloc when the record must be retried later */
+	GArray *oom_tasks;	/* PsOomTask, rebuilt for each OOM */
+	GArray *oom_task_proc;	/* int: process index of each task */
+	int cur_proc;		/* process of the record being executed, -1 none */
+	int cur_cpu;		/* its cpu, -1 outside a record */
+	uint64_t retry_at;	/* set by do_alloc when the record must be retried later */
+	uint64_t retry_cost_ns; /* and that attempt's own latency */
 	uint64_t node_direct[PS_MAX_NODES]; /* direct reclaims since the last sample, per node */
 	uint64_t kswapd_busy_seen[PS_MAX_NODES], kcompactd_busy_seen[PS_MAX_NODES]; /* at it */
 	uint64_t oom_since_sample;
@@ -934,6 +948,8 @@ struct PsSim {
 	uint64_t vma_gen; /* bumped by every change to any process's mappings */
 
 	uint64_t *busy_until; /* per cpu, ns */
+	OomWait *oom_wait;    /* per cpu */
+	int oom_waits_on;     /* cpus whose OomWait is on */
 	/* per cpu: pid of the task between its recorded mm_vmscan_direct_reclaim_begin and _end
 	 * on that cpu, 0 when none (policy replay: see sim_op_free) */
 	int *direct_reclaim_pid;
