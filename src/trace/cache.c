@@ -209,8 +209,13 @@ typedef struct {
 	uint32_t width; /* code 0-3 */
 } ShapeEnt;
 
-/* A shape as the decoder uses it: its entries in PsCacheIn.ents, in word order. */
+/*
+ * A shape as the decoder uses it: its entries in PsCacheIn.ents, in word order, and the record its
+ * records are deltas on (&PsCacheIn.prev[op]: PsCacheIn never moves, so the address is worked out
+ * once, when the shape is defined, not as op * sizeof(PsTraceEvent) three times a record).
+ */
 typedef struct {
+	PsTraceEvent *base;
 	uint32_t first; /* its first entry */
 	uint16_t n;	/* words it changes */
 	uint16_t bytes; /* its differences' bytes */
@@ -484,8 +489,11 @@ static int corrupt(PsCacheIn *c, GError **error, const char *what)
 	return -1;
 }
 
-/* corrupt, and nothing more is handed out (the reader is broken). */
-static int corrupt_broken(PsCacheIn *c, GError **error, const char *what)
+/*
+ * corrupt, and nothing more is handed out (the reader is broken). Out of line: inline in
+ * ps_cache_in_next, its call made the fast path save and restore three registers a record.
+ */
+static G_GNUC_NO_INLINE int corrupt_broken(PsCacheIn *c, GError **error, const char *what)
 {
 	c->broken = true;
 	c->fast_count = 0;
@@ -568,7 +576,8 @@ static G_GNUC_NO_INLINE const char *shape_read(PsCacheIn *c, uint64_t id, const 
 		}
 	}
 	p += (n + 3) / 4;
-	sh = (Shape){.first = c->nr_ents,
+	sh = (Shape){.base = &c->prev[op],
+		     .first = c->nr_ents,
 		     .n = (uint16_t)n,
 		     .bytes = (uint16_t)bytes,
 		     .op = (uint8_t)op,
@@ -599,15 +608,19 @@ static G_GNUC_NO_INLINE const char *shape_read(PsCacheIn *c, uint64_t id, const 
 }
 
 /*
- * Applies a record of shape sh whose differences start at p, far from the payload's end (8-byte
- * loads need no bounds), to its op's base; returns the end of the record.
+ * Applies the differences at p (far from the payload's end: 8-byte loads need no bounds) of the
+ * shape entries [e, e_end) to cur, a record's base (record_base: its op's last record, set to the
+ * time of the last record handed out and the line after its line here). The callers read what
+ * they need of the shape before: each store below, through a char pointer, may alias it.
  */
-static inline const uint8_t *apply_shape(PsCacheIn *c, const Shape *sh, const uint8_t *p)
+static inline void apply_ents(PsTraceEvent *cur, const ShapeEnt *e, const ShapeEnt *e_end,
+			      const uint8_t *p, uint64_t last_t_ns, uint64_t last_line)
 {
-	PsTraceEvent *cur = record_base(c->prev, sh->op, c->last_t_ns, c->last_line);
 	char *words = (char *)cur;
 
-	for (const ShapeEnt *e = &c->ents[sh->first], *e_end = e + sh->n; e < e_end; e++) {
+	cur->t_ns = last_t_ns;
+	cur->line = last_line + 1;
+	for (; e < e_end; e++) {
 		uint64_t d, w;
 
 		memcpy(&d, p + e->diff_off, 8);
@@ -616,7 +629,16 @@ static inline const uint8_t *apply_shape(PsCacheIn *c, const Shape *sh, const ui
 		w += unzigzag(d);
 		memcpy(words + e->word_off, &w, 8);
 	}
-	return p + sh->bytes;
+}
+
+/* apply_ents for a record of shape sh at p; returns the end of the record. */
+static inline const uint8_t *apply_shape(PsCacheIn *c, const Shape *sh, const uint8_t *p)
+{
+	const uint8_t *end = p + sh->bytes;
+	const ShapeEnt *e = &c->ents[sh->first];
+
+	apply_ents(sh->base, e, e + sh->n, p, c->last_t_ns, c->last_line);
+	return end;
 }
 
 /*
@@ -734,7 +756,7 @@ int ps_cache_in_next(PsCacheIn *c, const PsTraceEvent **ev, GError **error)
 		return next_slow(c, ev, error);
 	sh = &c->shapes[id];
 	p = apply_shape(c, sh, p);
-	cur = &c->prev[sh->op];
+	cur = sh->base;
 	/* a cpu out of range: record_check reports it (the base's other fields passed) */
 	chk = sh->check | c->unchecked[sh->op];
 	if (G_UNLIKELY(chk != SHAPE_CHECK_TIME) &&
