@@ -35,12 +35,14 @@
  * a recording that interleaves ops (a portable build's touches between observed allocator
  * events) changed 8-10 words a record against the one before, most of them back and forth
  * between the two ops' unset values. What a record changes is its shape: its op, the words that
- * differ from its base and, for each, the width of the zigzag of its difference, 1, 2, 4 or 8
- * bytes. Shapes are numbered in the order they first occur; a record is the varint
- * shape * 2 + D, where D 1 means the shape's definition follows (its first record): the varint
- * op, per group of 64 words a varint bit mask of the words it changes, then the widths, two bits
- * a word in word order, four to a byte. Then each changed word's difference, zigzag'd, little
- * endian in its width, in word order. A shape's words, widths and offsets are worked out once,
+ * differ from its base and, for each, the width of its difference, 1, 2, 4 or 8 bytes: the
+ * fewest whose signed range holds it. Shapes are numbered in the order they first occur; a record
+ * is the varint shape * 2 + D, where D 1 means the shape's definition follows (its first record):
+ * the varint op, per group of 64 words a varint bit mask of the words it changes, then the widths,
+ * two bits a word in word order, four to a byte. Then each changed word's difference in excess-K
+ * form (plus K, half its width's range: 2^7, 2^15, 2^31 or 2^63, mod 2^64), little endian in its
+ * width, in word order: a mask and a subtraction undo it (format 9's zigzag took five steps a
+ * word). A shape's words, widths and offsets are worked out once,
  * when its definition is read, so a record decodes with one varint and one fixed-size load per
  * word (format 5's per-word prefix varints and word-mask walk cost ~170 instructions a record
  * on build-portable; the records of a recording take a few hundred shapes). A rewind may read a
@@ -78,8 +80,9 @@
 
 #define CACHE_MAGIC	"PSTRACE\x01"
 #define CACHE_END_MAGIC "PSTREND\x01"
-/* 9: PsTraceEvent's union holds observed compaction starts (8-byte aligned: file moved) */
-#define CACHE_FORMAT	 9
+/* 9: PsTraceEvent's union holds observed compaction starts (8-byte aligned: file moved)
+ * 10: differences in excess-K form instead of zigzag'd */
+#define CACHE_FORMAT	 10
 #define CACHE_BYTE_ORDER 0x0102030405060708ULL
 #define CACHE_SUFFIX	 ".pstc"
 
@@ -134,16 +137,6 @@ static uint64_t sum_payload(uint64_t h, const uint8_t *p, gsize len)
 	return h;
 }
 
-static inline uint64_t zigzag(uint64_t d)
-{
-	return (d << 1) ^ (uint64_t)((int64_t)d >> 63);
-}
-
-static inline uint64_t unzigzag(uint64_t z)
-{
-	return (z >> 1) ^ (0 - (z & 1));
-}
-
 static inline uint64_t ev_word(const PsTraceEvent *ev, gsize i)
 {
 	uint64_t w;
@@ -192,6 +185,8 @@ static inline bool masks_out_of_range(const uint64_t masks[EV_MASKS])
 /* A difference's width code (0-3: 1, 2, 4, 8 bytes) and what it means. */
 static const uint8_t width_bytes[4] = {1, 2, 4, 8};
 static const uint64_t width_mask[4] = {0xff, 0xffff, 0xffffffff, ~0ULL};
+/* K of each width: a difference d is stored as d + K, so [-K, K) fits */
+static const uint64_t width_excess[4] = {1ULL << 7, 1ULL << 15, 1ULL << 31, 1ULL << 63};
 
 /*
  * The most bytes one record can take: its shape, a definition (op, masks, widths) and every word
@@ -200,11 +195,11 @@ static const uint64_t width_mask[4] = {0xff, 0xffff, 0xffffffff, ~0ULL};
 #define RECORD_MAX_BYTES ((2 + EV_MASKS) * 9 + (EV_WORDS + 3) / 4 + EV_WORDS * 8 + 8)
 
 /*
- * A changed word of a shape as the decoder applies it: the mask of its difference's width, the
- * word's byte offset in the record, the difference's in the record's differences.
+ * A changed word of a shape as the decoder applies it: the mask and K of its difference's width,
+ * the word's byte offset in the record, the difference's in the record's differences.
  */
 typedef struct {
-	uint64_t mask;
+	uint64_t mask, excess;
 	uint16_t word_off, diff_off;
 	uint32_t width; /* code 0-3 */
 } ShapeEnt;
@@ -569,6 +564,7 @@ static G_GNUC_NO_INLINE const char *shape_read(PsCacheIn *c, uint64_t id, const 
 			unsigned w = (p[k / 4] >> (2 * (k % 4))) & 3;
 
 			ents[k] = (ShapeEnt){.mask = width_mask[w],
+					     .excess = width_excess[w],
 					     .word_off = (uint16_t)(i * 8),
 					     .diff_off = (uint16_t)bytes,
 					     .width = w};
@@ -626,7 +622,7 @@ static inline void apply_ents(PsTraceEvent *cur, const ShapeEnt *e, const ShapeE
 		memcpy(&d, p + e->diff_off, 8);
 		d = GUINT64_FROM_LE(d) & e->mask;
 		memcpy(&w, words + e->word_off, 8);
-		w += unzigzag(d);
+		w += d - e->excess;
 		memcpy(words + e->word_off, &w, 8);
 	}
 }
@@ -674,7 +670,7 @@ static G_GNUC_NO_INLINE int next_checked(PsCacheIn *c, const uint8_t **pp, const
 
 		ev_set_word(cur, i,
 			    ev_word(cur, i) +
-				unzigzag(load_le(p + e->diff_off, width_bytes[e->width])));
+				(load_le(p + e->diff_off, width_bytes[e->width]) - e->excess));
 	}
 	*pp = p + sh->bytes;
 	*shp = sh;
@@ -858,10 +854,13 @@ static gboolean shape_key_equal(gconstpointer a, gconstpointer b)
 	return memcmp(a, b, sizeof(ShapeKey)) == 0;
 }
 
-/* The width code of a zigzag'd difference: the fewest of 1, 2, 4, 8 bytes that hold it. */
-static inline unsigned width_code(uint64_t z)
+/* The width code of a difference d: the fewest of 1, 2, 4, 8 bytes that hold it as d + K. */
+static inline unsigned width_code(uint64_t d)
 {
-	return z <= 0xff ? 0 : z <= 0xffff ? 1 : z <= 0xffffffff ? 2 : 3;
+	for (unsigned w = 0; w < 3; w++)
+		if (d + width_excess[w] <= width_mask[w])
+			return w;
+	return 3;
 }
 
 PsCacheOut *ps_cache_out_new(const char *path, const char *digest, uint64_t source_size,
@@ -954,8 +953,9 @@ gboolean ps_cache_out_add(PsCacheOut *c, const PsTraceEvent *ev, GError **error)
 		if (ev_word(ev, i) == ev_word(base, i))
 			continue;
 		key.masks[i / 64] |= 1ULL << (i % 64);
-		z[n] = zigzag(ev_word(ev, i) - ev_word(base, i));
+		z[n] = ev_word(ev, i) - ev_word(base, i);
 		key.widths[n] = (uint8_t)width_code(z[n]);
+		z[n] += width_excess[key.widths[n]];
 		n++;
 	}
 	found = g_hash_table_lookup(c->shapes, &key);
