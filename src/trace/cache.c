@@ -211,6 +211,8 @@ typedef struct {
  */
 typedef struct {
 	PsTraceEvent *base;
+	/* its entries [ents, ents_end) in PsCacheIn.ents: set again when that array moves */
+	const ShapeEnt *ents, *ents_end;
 	uint32_t first; /* its first entry */
 	uint16_t n;	/* words it changes */
 	uint16_t bytes; /* its differences' bytes */
@@ -591,11 +593,18 @@ static G_GNUC_NO_INLINE const char *shape_read(PsCacheIn *c, uint64_t id, const 
 			c->shapes_cap = MAX(2 * c->shapes_cap, 64u);
 			c->shapes = g_renew(Shape, c->shapes, c->shapes_cap);
 		}
-		while (c->nr_ents + n > c->ents_cap) {
-			c->ents_cap = MAX(2 * c->ents_cap, 512u);
+		if (c->nr_ents + n > c->ents_cap) {
+			while (c->nr_ents + n > c->ents_cap)
+				c->ents_cap = MAX(2 * c->ents_cap, 512u);
 			c->ents = g_renew(ShapeEnt, c->ents, c->ents_cap);
+			for (uint32_t i = 0; i < c->nr_shapes; i++) {
+				c->shapes[i].ents = c->ents + c->shapes[i].first;
+				c->shapes[i].ents_end = c->shapes[i].ents + c->shapes[i].n;
+			}
 		}
 		memcpy(&c->ents[c->nr_ents], ents, n * sizeof(ents[0]));
+		sh.ents = &c->ents[c->nr_ents];
+		sh.ents_end = sh.ents + n;
 		c->nr_ents += n;
 		c->shapes[c->nr_shapes++] = sh;
 	}
@@ -631,9 +640,8 @@ static inline void apply_ents(PsTraceEvent *cur, const ShapeEnt *e, const ShapeE
 static inline const uint8_t *apply_shape(PsCacheIn *c, const Shape *sh, const uint8_t *p)
 {
 	const uint8_t *end = p + sh->bytes;
-	const ShapeEnt *e = &c->ents[sh->first];
 
-	apply_ents(sh->base, e, e + sh->n, p, c->last_t_ns, c->last_line);
+	apply_ents(sh->base, sh->ents, sh->ents_end, p, c->last_t_ns, c->last_line);
 	return end;
 }
 
