@@ -7,7 +7,9 @@
  * entries + page-table pages, plus oom_score_adj * (totalpages / 1000); tasks with
  * OOM_SCORE_ADJ_MIN, init and kernel threads are never chosen; the scan keeps a task unless its
  * points are lower than the best so far, so on a tie the later task wins; a victim not yet reaped
- * makes the killer back off (report progress) instead of killing again.
+ * makes the killer back off (report progress) instead of killing again. Under
+ * CONSTRAINT_MEMORY_POLICY a task whose MPOL_BIND nodemask misses the allocation's nodemask is
+ * passed over (oom_cpuset_eligible -> mempolicy_in_oom_domain: killing it frees nothing there).
  *
  * Simplifications (why acceptable): no memcg OOM, no cpuset constraint, no panic_on_oom or
  * oom_kill_allocating_task (their defaults are off); with no eligible task the kernel panics,
@@ -85,6 +87,9 @@ bool ps_out_of_memory(PsPolicy *p, const PsAllocContext *ac, uint64_t *wait_unti
 	const PsOomTask *tasks = NULL;
 	size_t n = p->host.oom_tasks ? p->host.oom_tasks(p->host.data, &tasks) : 0;
 	uint64_t totalpages = constrained_totalpages(p, ac);
+	/* out_of_memory keeps oc->nodemask only under CONSTRAINT_MEMORY_POLICY */
+	uint64_t domain =
+	    ps_oom_constraint(p->m, ac) == PS_CONSTRAINT_MEMORY_POLICY ? ac->nodemask : 0;
 	int64_t best = INT64_MIN;
 	size_t chosen = SIZE_MAX;
 	uint64_t reap_at;
@@ -92,6 +97,15 @@ bool ps_out_of_memory(PsPolicy *p, const PsAllocContext *ac, uint64_t *wait_unti
 	for (size_t i = 0; i < n; i++) {
 		int64_t points;
 
+		/*
+		 * oom_evaluate_task -> oom_cpuset_eligible -> mempolicy_in_oom_domain (Linux 6.14
+		 * mm/mempolicy.c, AOSC-Tracking/ubuntu-kernel-next-linux): only an MPOL_BIND task
+		 * is tested, and it is eligible when its nodes intersect the mask; any other policy
+		 * may have memory on every node. Before the victim test, as there (slowpath.c's
+		 * may_oom still makes every request wait while a victim is not reaped).
+		 */
+		if (domain && tasks[i].bind_nodes && !(tasks[i].bind_nodes & domain))
+			continue;
 		if (tasks[i].victim) {
 			/* A victim is still exiting: wait for it rather than kill another. */
 			*wait_until = MAX(p->oom_victim_until, ps_engine_now(p->e));

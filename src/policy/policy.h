@@ -251,6 +251,7 @@ typedef struct {
 	bool unkillable;	/* init, kernel threads */
 	bool victim;		/* already chosen, not yet reaped */
 	bool current;		/* the task allocating now: killed, it exits on its way back */
+	uint64_t bind_nodes;	/* its MPOL_BIND nodemask, 0 under any other policy */
 } PsOomTask;
 
 /* Callbacks into the host that owns the allocations and processes. */

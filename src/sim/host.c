@@ -104,6 +104,7 @@ static size_t host_oom_tasks(void *data, const PsOomTask **tasks)
 		t.unkillable = p->pid <= 1; /* the kernel (pid 0) and init */
 		t.victim = p->killed;
 		t.current = (int)i == s->cur_proc;
+		t.bind_nodes = p->pol.mode == PS_MPOL_BIND ? p->pol.nodes : 0;
 		g_array_append_val(s->oom_tasks, t);
 		g_array_append_val(s->oom_task_proc, i);
 	}

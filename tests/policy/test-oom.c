@@ -286,17 +286,10 @@ static void test_no_victim(void)
 	g_assert_cmpuint(fixture_host_events(h, "oom_no_victim"), ==, 1);
 }
 
-/*
- * constrained_alloc: a mempolicy nodemask that leaves out a memory node makes totalpages the
- * mask's present pages plus swap (CONSTRAINT_MEMORY_POLICY): node 1's 8192 pages, an adj point
- * worth 8. Without a mask, or with __GFP_THISNODE (CONSTRAINT_NONE), all 24576: 24.
- */
-static void check_constrained(uint64_t gfp, uint64_t nodemask, uint64_t badness)
+/* Two nodes of one Normal zone each: node 0 16384 pages, node 1 8192, cpu N on node N. */
+static FixtureHost *two_nodes(void)
 {
 	PsMachineSpec spec;
-	g_autoptr(FixtureHost) h = NULL;
-	PsAllocContext ac;
-	uint64_t wait = 0;
 
 	fixture_spec_1node(&spec, 4096, 2);
 	spec.nr_nodes = 2;
@@ -305,7 +298,21 @@ static void check_constrained(uint64_t gfp, uint64_t nodemask, uint64_t badness)
 	spec.distance[1][1] = 10;
 	fixture_zone(&spec, 0, PS_ZONE_NORMAL, 0, 16384, 16384);
 	fixture_zone(&spec, 1, PS_ZONE_NORMAL, 16384, 8192, 8192);
-	h = fixture_host_new(fixture_machine(&spec), NULL);
+	return fixture_host_new(fixture_machine(&spec), NULL);
+}
+
+/*
+ * constrained_alloc: a mempolicy nodemask that leaves out a memory node makes totalpages the
+ * mask's present pages plus swap (CONSTRAINT_MEMORY_POLICY): node 1's 8192 pages, an adj point
+ * worth 8. Without a mask, or with __GFP_THISNODE (CONSTRAINT_NONE), all 24576: 24.
+ */
+static void check_constrained(uint64_t gfp, uint64_t nodemask, uint64_t badness)
+{
+	g_autoptr(FixtureHost) h = NULL;
+	PsAllocContext ac;
+	uint64_t wait = 0;
+
+	h = two_nodes();
 	fixture_host_task(h, 10, 0, 100);
 	fixture_alloc_context(h->m, gfp, 0, &ac);
 	ac.nodemask = nodemask;
@@ -323,6 +330,36 @@ static void test_constrained(void)
 	check_constrained(PS_GFP_KERNEL | PS_GFP_THISNODE, 1ull << 1, 100 * 24);
 }
 
+/*
+ * oom_cpuset_eligible -> mempolicy_in_oom_domain: under CONSTRAINT_MEMORY_POLICY (nodemask node
+ * 0 of two) a task bound to node 1 alone is passed over however large, and the smaller task
+ * is killed; a bind that includes node 0, any other policy, or CONSTRAINT_NONE (a mask of both
+ * nodes) leaves the large one eligible.
+ */
+static int domain_victim(uint64_t bind_nodes, uint64_t nodemask)
+{
+	g_autoptr(FixtureHost) h = NULL;
+	PsAllocContext ac;
+	uint64_t wait = 0;
+
+	h = two_nodes();
+	fixture_host_task(h, 10, 100, 0);
+	fixture_host_task(h, 11, 5000, 0)->bind_nodes = bind_nodes;
+	fixture_alloc_context(h->m, PS_GFP_KERNEL, 0, &ac);
+	ac.nodemask = nodemask;
+	g_assert_true(ps_out_of_memory(h->p, &ac, &wait));
+	g_assert_cmpuint(h->kills, ==, 1);
+	return (int)h->killed;
+}
+
+static void test_domain(void)
+{
+	g_assert_cmpint(domain_victim(1ull << 1, 1ull << 0), ==, 0);
+	g_assert_cmpint(domain_victim(3, 1ull << 0), ==, 1);
+	g_assert_cmpint(domain_victim(0, 1ull << 0), ==, 1);
+	g_assert_cmpint(domain_victim(1ull << 1, 3), ==, 1);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -332,5 +369,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/oom/select-adj-scaled", test_select_adj_scaled);
 	g_test_add_func("/policy/oom/no-victim", test_no_victim);
 	g_test_add_func("/policy/oom/constrained-totalpages", test_constrained);
+	g_test_add_func("/policy/oom/mempolicy-domain", test_domain);
 	return g_test_run();
 }
