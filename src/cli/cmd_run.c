@@ -197,6 +197,7 @@ int ps_cmd_run(int argc, char **argv)
 	g_autofree char *cache_opt = NULL, *cache_dir = NULL;
 	gint64 seed = 0, sample_ns = 0;
 	gboolean check = FALSE, quiet = FALSE, force = FALSE, no_cache = FALSE;
+	gboolean skip_migrated_snapshot = FALSE;
 	GOptionEntry entries[] = {
 	    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Machine config (JSON)", "CONFIG"},
 	    {"trace", 't', 0, G_OPTION_ARG_FILENAME, &trace, "Trace to replay (- = stdin)",
@@ -244,6 +245,10 @@ int ps_cmd_run(int argc, char **argv)
 	     "DIR"},
 	    {"no-trace-cache", 0, 0, G_OPTION_ARG_NONE, &no_cache,
 	     "Parse the trace without reading or writing the binary trace cache", NULL},
+	    {"skip-migrated-snapshot", 0, 0, G_OPTION_ARG_NONE, &skip_migrated_snapshot,
+	     "Policy replay: do not replay frees with reason migrated of pages allocated before "
+	     "the trace either (they stay until the model's reclaim takes them)",
+	     NULL},
 	    {NULL}};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- replay a trace on a machine");
 	g_autoptr(GError) error = NULL;
@@ -282,6 +287,7 @@ int ps_cmd_run(int argc, char **argv)
 	opts.out_dir = out;
 	opts.seed = (uint64_t)seed;
 	opts.until_ns = until_ns;
+	opts.skip_migrated_snapshot = skip_migrated_snapshot;
 	opts.sample_ns = (uint64_t)sample_ns;
 	opts.check = check;
 	opts.progress = progress;

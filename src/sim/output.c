@@ -270,6 +270,8 @@ static void summary_inputs(PsSim *s, cJSON *root)
 	/* only when not the recorded placement, so a default run's summary is as before */
 	if (s->opts.placement != PS_PLACEMENT_RECORDED)
 		cJSON_AddStringToObject(root, "placement", ps_placement_name(s->opts.placement));
+	if (s->opts.skip_migrated_snapshot)
+		cJSON_AddBoolToObject(root, "skip_migrated_snapshot", true);
 }
 
 /* "totals": PsRunTotals and the machine-wide counters beside them. */
@@ -358,6 +360,9 @@ static void summary_totals(PsSim *s, cJSON *root)
 	if (t->pages_kernel_migration_skipped)
 		cJSON_AddNumberToObject(o, "pages_kernel_migration_skipped",
 					(double)t->pages_kernel_migration_skipped);
+	if (t->pages_kernel_migration_replayed)
+		cJSON_AddNumberToObject(o, "pages_kernel_migration_replayed",
+					(double)t->pages_kernel_migration_replayed);
 	/*
 	 * Only runs that have them get these (idle gaps in replay.c, touches a failed fault ended,
 	 * OOMs with nothing to kill): the others' summaries stay as they were.

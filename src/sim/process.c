@@ -1386,6 +1386,7 @@ static bool untraced_refree(PsSim *s, const PsTraceEvent *ev, int cpu)
 static uint64_t op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	uint32_t v = sim_id_lookup(s, ev->id);
+	bool migrated = ev->free_reason == PS_FREE_MIGRATED;
 	Rec *r;
 	uint64_t pages;
 
@@ -1395,12 +1396,15 @@ static uint64_t op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 	/*
 	 * The recording kernel's migration freed a folio's old pages; the allocation lives on
 	 * (the importer moved its id to the new pfn). The model's own compaction moves its own.
+	 * A snapshot page's (the pfn still holds one, allocated before the trace started) is
+	 * replayed as an ordinary free unless skip_migrated_snapshot: no later record can name its
+	 * data at the new pfn (sim.h).
 	 */
-	if (ev->free_reason == PS_FREE_MIGRATED) {
+	if (migrated && (v || s->opts.skip_migrated_snapshot)) {
 		s->totals.pages_kernel_migration_skipped += 1ull << MAX(ev->order, 0);
 		return 0;
 	}
-	if (ev->free_reason != PS_FREE_UNSPEC && kernel_reclaim_skip(s, ev, v))
+	if (!migrated && ev->free_reason != PS_FREE_UNSPEC && kernel_reclaim_skip(s, ev, v))
 		return 0;
 	if (!v) {
 		PsTraceEvent part;
@@ -1418,7 +1422,7 @@ static uint64_t op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 		 * reclaim too: the window is a few ms. Only for traces whose frees carry no
 		 * reason: once one has (kernel_reclaim_skip), the importer has marked them all.
 		 */
-		if (!s->free_reasons_seen && cpu >= 0 && s->direct_reclaim_pid[cpu] &&
+		if (!migrated && !s->free_reasons_seen && cpu >= 0 && s->direct_reclaim_pid[cpu] &&
 		    ev->has_pfn && snap_rec_at(s, ev->pfn) != REC_NONE) {
 			s->totals.pages_kernel_reclaim_skipped += 1ull << MAX(ev->order, 0);
 			s->totals.pages_kernel_reclaim_skipped_direct += 1ull << MAX(ev->order, 0);
@@ -1426,12 +1430,24 @@ static uint64_t op_free(PsSim *s, const PsTraceEvent *ev, int cpu)
 		}
 		ns = snap_rec_free(s, ev, cpu, &part, &done);
 
-		if (done)
+		if (done) {
+			if (migrated)
+				s->totals.pages_kernel_migration_replayed += 1ull
+									     << MAX(ev->order, 0);
 			return ns;
+		}
 		/* a page allocated before the trace started, which the snapshot left allocated */
 		if (s->snap && ps_snapshot_free_pages(s->snap, s->m, &part, cpu)) {
 			s->snapshot_frees++;
+			if (migrated)
+				s->totals.pages_kernel_migration_replayed += 1ull
+									     << MAX(ev->order, 0);
 			return ps_cost_free_pages(&s->cfg->costs, 0, 0); /* merging not measured */
+		}
+		/* the old pages of an allocation the trace made: it lives on under its id */
+		if (migrated) {
+			s->totals.pages_kernel_migration_skipped += 1ull << MAX(ev->order, 0);
+			return 0;
 		}
 		if (s->snap && untraced_refree(s, &part, cpu))
 			return ps_cost_free_pages(&s->cfg->costs, 0, 0);

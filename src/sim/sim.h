@@ -99,6 +99,14 @@ typedef struct {
 	const volatile sig_atomic_t *interrupted;
 	/* policy replay only: the cpus task records run on (ps_sim_new refuses sticky pinned) */
 	enum ps_placement placement;
+	/*
+	 * Policy replay (--skip-migrated-snapshot): a free with reason migrated of a page the
+	 * model holds no allocation for (allocated before the trace started: a snapshot page) is
+	 * not replayed either, as the kernel moved that data and did not free it. Off by default:
+	 * the later free of the data's new pfn names nothing the model holds, so the page would
+	 * stay allocated in the model until its own reclaim takes it (process.c, op_free).
+	 */
+	bool skip_migrated_snapshot;
 } PsRunOptions;
 
 /* The totals of a run, as summary.json reports them. */
@@ -132,6 +140,8 @@ typedef struct {
 	uint64_t interrupt_frees_pcp_locked;
 	/* pages of frees with reason migrated (the recording's migration), not replayed */
 	uint64_t pages_kernel_migration_skipped;
+	/* pages of such frees of snapshot pages, replayed (PsRunOptions.skip_migrated_snapshot) */
+	uint64_t pages_kernel_migration_replayed;
 	/* base pages the model faulted in for recorded THP faults it could not serve huge */
 	uint64_t thp_fallback_pages;
 	/* records of allocations that failed in the recording (alloc with failed: true): THP

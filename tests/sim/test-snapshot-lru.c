@@ -121,6 +121,8 @@ static int64_t pcp_count(const char *dir)
  * its output directory. */
 /* reclaim.start_reclaim_order of the next runs (test_reclaim_order turns it off once) */
 static unsigned start_reclaim_order = 1;
+/* PsRunOptions.skip_migrated_snapshot of the next runs (test_migrated_free) */
+static bool skip_migrated_snapshot;
 
 static char *run_proc(const char *name, const char *const *lines, size_t n, bool proc)
 {
@@ -130,7 +132,10 @@ static char *run_proc(const char *name, const char *const *lines, size_t n, bool
 	char *out = g_build_filename(tmp_dir, name, NULL);
 	GString *text = g_string_new("{\"pagesim_trace\":1,\"source\":\"test\",\"page_size\":4096,"
 				     "\"cpus\":2}\n");
-	PsRunOptions opts = {.out_dir = out, .seed = 1, .trace_cache_dir = cache_dir};
+	PsRunOptions opts = {.out_dir = out,
+			     .seed = 1,
+			     .trace_cache_dir = cache_dir,
+			     .skip_migrated_snapshot = skip_migrated_snapshot};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(PsSim) s = NULL;
 
@@ -616,6 +621,53 @@ static void test_reason_free(void)
 	ps_test_rm_rf(out);
 }
 
+/*
+ * Frees with reason migrated (the importer's: the recording kernel's migration put a folio's old
+ * pages, under a new id): one of an allocation the trace made (id 20, at a pfn the snapshot left
+ * free) is never replayed, the allocation lives on; one of a snapshot page (the inactive file page
+ * at A+0) is replayed as an ordinary free and counted, unless skip_migrated_snapshot, when it stays
+ * on the model's LRU.
+ */
+static void test_migrated_free(void)
+{
+	g_autofree char *a20 =
+	    g_strdup_printf("{\"t\":500,\"op\":\"alloc\",\"id\":20,\"cpu\":1,\"pid\":6,"
+			    "\"order\":0,\"gfp\":\"GFP_HIGHUSER_MOVABLE\",\"kind\":\"anon\","
+			    "\"pfn\":%u}",
+			    A + 300);
+	g_autofree char *f20 = g_strdup_printf("{\"t\":1000,\"op\":\"free\",\"id\":30,\"pfn\":%u,"
+					       "\"order\":0,\"cpu\":1,\"reason\":\"migrated\"}",
+					       A + 300);
+	g_autofree char *f0 = g_strdup_printf("{\"t\":1500,\"op\":\"free\",\"id\":31,\"pfn\":%u,"
+					      "\"order\":0,\"cpu\":0,\"reason\":\"migrated\"}",
+					      A + 0);
+	const char *lines[] = {a20, f20, f0};
+	g_autofree char *out = NULL;
+	g_autoptr(cJSON) sum = NULL;
+	g_autoptr(cJSON) sum2 = NULL;
+
+	out = run("migrated", lines, G_N_ELEMENTS(lines));
+	sum = ps_test_json_file(out, "summary.json");
+	g_assert_cmpfloat(total(sum, "pages_kernel_migration_skipped"), ==, 1);
+	g_assert_cmpfloat(total(sum, "pages_kernel_migration_replayed"), ==, 1);
+	g_assert_cmpfloat(anomaly(sum, "free_unknown_id"), ==, 0);
+	g_assert_null(cJSON_GetObjectItem(sum, "skip_migrated_snapshot"));
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_inactive_file"), ==, 1);
+	ps_test_rm_rf(out);
+	g_free(out);
+
+	skip_migrated_snapshot = true;
+	out = run("migrated-skip", lines, G_N_ELEMENTS(lines));
+	skip_migrated_snapshot = false;
+	sum2 = ps_test_json_file(out, "summary.json");
+	g_assert_cmpfloat(total(sum2, "pages_kernel_migration_skipped"), ==, 2);
+	g_assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(sum2, "totals"),
+					  "pages_kernel_migration_replayed"));
+	g_assert_true(cJSON_IsTrue(cJSON_GetObjectItem(sum2, "skip_migrated_snapshot")));
+	g_assert_cmpint((int64_t)ps_test_run_vmstat(out, "nr_inactive_file"), ==, 2);
+	ps_test_rm_rf(out);
+}
+
 /* The boost column of the timeline's first Normal row. */
 /*
  * Allocations that failed in the recording (failed: true): a THP fault's first try with
@@ -837,6 +889,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/snapshot-lru/shmem", test_shmem);
 	g_test_add_func("/sim/snapshot-lru/direct-reclaim-free", test_direct_reclaim_free);
 	g_test_add_func("/sim/snapshot-lru/reason-free", test_reason_free);
+	g_test_add_func("/sim/snapshot-lru/migrated-free", test_migrated_free);
 	g_test_add_func("/sim/snapshot-lru/failed-alloc", test_failed_alloc);
 	g_test_add_func("/sim/snapshot-lru/boost-at-start", test_boost_at_start);
 	g_test_add_func("/sim/snapshot-lru/stale", test_stale);
