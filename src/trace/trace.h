@@ -589,6 +589,8 @@ typedef struct {
 	uint64_t migration_ptes, free_migrated;
 	uint64_t free_migrated_window; /* pages: reason migrated from a compaction step */
 	uint64_t free_migrated_new;    /* frees given the id of such a moved allocation */
+	uint64_t
+	    free_migrated_snapshot; /* pages of free_migrated_window allocated before the trace */
 	/* page cache (exact import, see pc_add in import.c): the mm_filemap_add_to_page_cache
 	 * lines, the allocations written with kind file for them and their pages, and the adds
 	 * matching no held allocation (allocated before the trace started, inside a larger block,

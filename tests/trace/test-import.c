@@ -1714,48 +1714,89 @@ static void test_migration_pte(void)
 		-1, "remove_migration_pte: pte: 'zz'");
 }
 
+/* The import of text: its migration counts and "op:pfn#id[reason] " records. */
+static void assert_migration(const char *text, uint64_t ptes, uint64_t pte_pages,
+			     uint64_t window_pages, uint64_t snapshot_pages, uint64_t new_frees,
+			     const char *want)
+{
+	PsImportStats st;
+	g_autofree char *got = import_formatted(text, &st, fmt_alloc_free);
+
+	g_assert_cmpuint(st.migration_ptes, ==, ptes);
+	g_assert_cmpuint(st.free_migrated, ==, pte_pages);
+	g_assert_cmpuint(st.free_migrated_window, ==, window_pages);
+	g_assert_cmpuint(st.free_migrated_snapshot, ==, snapshot_pages);
+	g_assert_cmpuint(st.free_migrated_new, ==, new_frees);
+	g_assert_cmpuint(st.unknown_events, ==, 0);
+	g_assert_cmpstr(got, ==, want);
+}
+
+#define MIG_ALLOCS                                                                                 \
+	HDR "  a-9  [000] .....  1.000001: mm_page_alloc: page=01 pfn=0x100 order=0 "              \
+	    "migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"                                       \
+	    "  a-9  [000] .....  1.000002: mm_page_alloc: page=01 pfn=0x101 order=0 "              \
+	    "migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+
 /*
  * Without remove_migration_pte: a free by the compacting task, on its cpu, of a live allocation
  * inside the range of the open migrate step (mm_compaction_isolate_migratepages with nr_taken >
  * 0, up to mm_compaction_migratepages) is a migrated folio's old pages (new id, reason
  * migrated), and a later free of a pfn no allocation names inside a range the free scanner
  * isolated (mm_compaction_isolate_freepages) takes the moved allocation's id. Frees of another
- * task, outside the range or after the step stay ordinary, as does an unnamed pfn outside the
- * free scanner's ranges.
+ * task, outside the range, in an interrupt or after the step stay ordinary, as does an unnamed
+ * pfn outside the free scanner's ranges; an unnamed pfn in the step's range (allocated before the
+ * trace started) is an old folio too.
  */
 static void test_migration_window(void)
 {
-	PsImportStats st;
-	g_autofree char *got = NULL;
-	const char *text =
-	    HDR "  a-9  [000] .....  1.000001: mm_page_alloc: page=01 pfn=0x100 order=0 "
-		"migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
-		"  a-9  [000] .....  1.000002: mm_page_alloc: page=01 pfn=0x101 order=0 "
-		"migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
-		"  a-9  [000] .....  1.000003: mm_page_alloc: page=01 pfn=0x102 order=0 "
-		"migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
-		"  a-9  [000] .....  1.000004: mm_page_alloc: page=01 pfn=0x200 order=0 "
-		"migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
-		"  a-9  [000] .....  2.000001: mm_compaction_isolate_migratepages: "
-		"range=(0x100 ~ 0x180) nr_scanned=128 nr_taken=3\n"
-		"  a-9  [000] .....  2.000002: mm_compaction_isolate_freepages: "
-		"range=(0x400 ~ 0x440) nr_scanned=64 nr_taken=3\n"
-		"  a-9  [000] .....  2.000003: mm_page_free: page=01 pfn=0x100 order=0\n"
-		"  a-9  [000] .....  2.000004: mm_page_free: page=01 pfn=0x200 order=0\n"
-		"  b-10 [000] .....  2.000005: mm_page_free: page=01 pfn=0x101 order=0\n"
-		"  a-9  [000] .....  2.000006: mm_compaction_migratepages: nr_migrated=1 "
-		"nr_failed=0\n"
-		"  a-9  [000] .....  2.000007: mm_page_free: page=01 pfn=0x102 order=0\n"
-		"  a-9  [000] .....  3.000001: mm_page_free: page=01 pfn=0x500 order=0\n"
-		"  a-9  [000] .....  3.000002: mm_page_free: page=01 pfn=0x410 order=0\n";
+	assert_migration(
+	    MIG_ALLOCS "  a-9  [000] .....  1.000003: mm_page_alloc: page=01 pfn=0x102 order=0 "
+		       "migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		       "  a-9  [000] .....  1.000004: mm_page_alloc: page=01 pfn=0x200 order=0 "
+		       "migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		       "  a-9  [000] .....  2.000001: mm_compaction_isolate_migratepages: "
+		       "range=(0x100 ~ 0x180) nr_scanned=128 nr_taken=3\n"
+		       "  a-9  [000] .....  2.000002: mm_compaction_isolate_freepages: "
+		       "range=(0x400 ~ 0x440) nr_scanned=64 nr_taken=3\n"
+		       "  a-9  [000] .....  2.000003: mm_page_free: page=01 pfn=0x100 order=0\n"
+		       "  a-9  [000] .....  2.000004: mm_page_free: page=01 pfn=0x200 order=0\n"
+		       "  a-9  [000] .....  2.000004: mm_page_free: page=01 pfn=0x140 order=0\n"
+		       "  a-9  [000] ..s..  2.000004: mm_page_free: page=01 pfn=0x150 order=0\n"
+		       "  b-10 [000] .....  2.000005: mm_page_free: page=01 pfn=0x101 order=0\n"
+		       "  a-9  [000] .....  2.000006: mm_compaction_migratepages: nr_migrated=1 "
+		       "nr_failed=0\n"
+		       "  a-9  [000] .....  2.000007: mm_page_free: page=01 pfn=0x102 order=0\n"
+		       "  a-9  [000] .....  3.000001: mm_page_free: page=01 pfn=0x500 order=0\n"
+		       "  a-9  [000] .....  3.000002: mm_page_free: page=01 pfn=0x410 order=0\n",
+	    0, 0, 2, 1, 1,
+	    "alloc:100#1 alloc:101#2 alloc:102#3 alloc:200#4 free:100#5migrated free:200#4 "
+	    "free:140#6migrated free:150#7 free:101#2 free:102#3 free:500#8 free:410#1 ");
+}
 
-	got = import_formatted(text, &st, fmt_alloc_free);
-	g_assert_cmpuint(st.migration_ptes, ==, 0);
-	g_assert_cmpuint(st.free_migrated_window, ==, 1);
-	g_assert_cmpuint(st.free_migrated_new, ==, 1);
-	g_assert_cmpstr(got, ==,
-			"alloc:100#1 alloc:101#2 alloc:102#3 alloc:200#4 free:100#5migrated "
-			"free:200#4 free:101#2 free:102#3 free:500#6 free:410#1 ");
+/*
+ * With remove_migration_pte records the migrate step's rule still takes the old folios no pte
+ * mapped (unmapped page cache): on this machine's press-hog recording the pte rule alone found
+ * 11,895 of the kernel's 80,124 migrated pages, both rules together all of them.
+ */
+static void test_migration_window_with_pte(void)
+{
+	assert_migration(
+	    MIG_ALLOCS "  a-9  [000] .....  2.000001: mm_compaction_isolate_migratepages: "
+		       "range=(0x100 ~ 0x180) nr_scanned=128 nr_taken=2\n"
+		       "  a-9  [000] .....  2.000002: mm_migrate_pages_start: mode=MIGRATE_ASYNC "
+		       "reason=compaction\n"
+		       "  a-9  [000] .....  2.000003: remove_migration_pte: addr=490000, "
+		       "pte=6800005dce0bc3 order=0\n"
+		       "  a-9  [000] .....  2.000004: mm_page_free: page=01 pfn=0x100 order=0\n"
+		       "  a-9  [000] .....  2.000005: mm_page_free: page=01 pfn=0x101 order=0\n"
+		       "  a-9  [000] .....  2.000006: mm_migrate_pages: nr_succeeded=2 nr_failed=0 "
+		       "nr_thp_succeeded=0 nr_thp_failed=0 nr_thp_split=0 nr_split=0 "
+		       "mode=MIGRATE_ASYNC reason=compaction\n"
+		       "  a-9  [000] .....  2.000006: mm_compaction_migratepages: nr_migrated=2 "
+		       "nr_failed=0\n"
+		       "  a-9  [000] .....  3.000001: mm_page_free: page=01 pfn=0x5dce0 order=0\n",
+	    1, 1, 1, 0, 0,
+	    "alloc:100#1 alloc:101#2 free:100#3migrated free:101#4migrated free:5dce0#1 ");
 }
 
 /*
@@ -2902,6 +2943,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/bulk-refill-take-16k", test_bulk_refill_take_16k);
 	g_test_add_func("/trace/import/migration-pte", test_migration_pte);
 	g_test_add_func("/trace/import/migration-window", test_migration_window);
+	g_test_add_func("/trace/import/migration-window-with-pte", test_migration_window_with_pte);
 	g_test_add_func("/trace/import/mempolicy", test_mempolicy);
 	g_test_add_func("/trace/import/tasks-memcg", test_tasks_memcg);
 	g_test_add_func("/trace/import/mempolicy-marker", test_mempolicy_marker);
