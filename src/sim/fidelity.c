@@ -264,6 +264,10 @@ void ps_fidelity_state(PsFidelity *f, PsStateTable *t)
 
 	g_array_set_size(f->h.last, (guint)n);
 	ps_state_array(t, "fid.last", f->h.last->data, g_array_get_element_size(f->h.last) * n);
+	/* (a restored state brings its runs: counted again) */
+	f->h.open = 0;
+	for (guint i = 0; i < f->h.last->len; i++)
+		f->h.open += g_array_index(f->h.last, CpuLast, i).kind != 0;
 	ps_state_array(t, "fid.sim", f->sim, sizeof(f->sim));
 	ps_state_array(t, "fid.obs", f->obs, sizeof(f->obs));
 	ps_state_array(t, "fid.observed_records", &f->observed_records,
@@ -317,6 +321,16 @@ static CpuLast *cpu_last(PsFidelity *f, int cpu)
 	return &g_array_index(f->h.last, CpuLast, cpu);
 }
 
+/* l's kind, with the count of open runs (h.open) ps_fidelity_note tests first */
+static void set_kind(PsFidelity *f, CpuLast *l, int kind)
+{
+	if (l->kind && !kind)
+		f->h.open--;
+	else if (!l->kind && kind)
+		f->h.open++;
+	l->kind = kind;
+}
+
 void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev)
 {
 	CpuLast *l;
@@ -326,7 +340,7 @@ void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev)
 		return;
 	l = cpu_last(f, ev->cpu);
 	if (ev->op != PS_OP_OBSERVED) {
-		l->kind = 0;
+		set_kind(f, l, 0);
 		return;
 	}
 	f->observed_records++;
@@ -334,7 +348,7 @@ void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev)
 	case PS_OBS_ZONE_LOCKED:
 		if (ev->percpu_refill != 1) {
 			f->obs[FID_DIRECT_BUDDY]++;
-			l->kind = 0;
+			set_kind(f, l, 0);
 			break;
 		}
 		if (l->kind != 1 || l->order != ev->order || l->mt != ev->migratetype)
@@ -342,7 +356,7 @@ void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev)
 		f->obs[FID_PCP_REFILL_PAGES] += 1ull << ev->order;
 		if (ev->migratetype >= 0 && ev->migratetype < PS_MT_PCPTYPES)
 			f->obs[FID_REFILL_PAGES_MT + ev->migratetype] += 1ull << ev->order;
-		l->kind = 1;
+		set_kind(f, l, 1);
 		l->order = ev->order;
 		l->mt = ev->migratetype;
 		break;
@@ -352,7 +366,7 @@ void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev)
 		f->obs[FID_PCP_DRAIN_PAGES] += 1ull << ev->order;
 		if (ev->migratetype >= 0 && ev->migratetype < PS_MT_PCPTYPES)
 			f->obs[FID_DRAIN_PAGES_MT + ev->migratetype] += 1ull << ev->order;
-		l->kind = 2;
+		set_kind(f, l, 2);
 		break;
 	case PS_OBS_EXTFRAG:
 		f->obs[FID_FALLBACKS]++;
@@ -368,26 +382,26 @@ void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev)
 
 			g_array_append_val(f->kernel_starts, st);
 		}
-		l->kind = 0;
+		set_kind(f, l, 0);
 		break;
 	case PS_OBS_COMPACTION_END:
 		f->obs[FID_COMPACTION_CONTENDED] += ev->value == PS_COMPACT_RES_CONTENDED + 1;
-		l->kind = 0;
+		set_kind(f, l, 0);
 		break;
 	case PS_OBS_COMPACTION_MIGRATEPAGES:
 		f->obs[FID_PAGES_MIGRATED] += (uint64_t)MAX(ev->value, 0);
-		l->kind = 0;
+		set_kind(f, l, 0);
 		break;
 	case PS_OBS_KSWAPD_WAKE:
 		f->obs[FID_KSWAPD_WAKES]++;
-		l->kind = 0;
+		set_kind(f, l, 0);
 		break;
 	case PS_OBS_DIRECT_RECLAIM_BEGIN:
 		f->obs[FID_DIRECT_RECLAIMS]++;
-		l->kind = 0;
+		set_kind(f, l, 0);
 		break;
 	default:
-		l->kind = 0;
+		set_kind(f, l, 0);
 		break;
 	}
 }

@@ -405,19 +405,22 @@ typedef struct {
  */
 typedef struct {
 	GArray *last;
+	guint open; /* entries of last in a run (kind not 0) */
 } PsFidelityHead;
 
 /*
  * ps_fidelity_record for every record, with the common record's work inline: a record that is
  * not an observed one only ends its cpu's observed run (kind 0), which is nothing to do when no
- * run is open (the call was ~24 instructions a record of a replay).
+ * run is open (the call was ~24 instructions a record of a replay), on no cpu (open 0: one test,
+ * not four, for a record of a portable recording).
  */
 G_ALWAYS_INLINE static inline void ps_fidelity_note(PsFidelity *f, const PsTraceEvent *ev)
 {
-	const GArray *last = ((const PsFidelityHead *)(const void *)f)->last;
+	const PsFidelityHead *h = (const PsFidelityHead *)(const void *)f;
 
-	if (ev->op != PS_OP_OBSERVED && (ev->cpu < 0 || (guint)ev->cpu >= last->len ||
-					 g_array_index(last, PsFidelityCpuLast, ev->cpu).kind == 0))
+	if (ev->op != PS_OP_OBSERVED &&
+	    (!h->open || ev->cpu < 0 || (guint)ev->cpu >= h->last->len ||
+	     g_array_index(h->last, PsFidelityCpuLast, ev->cpu).kind == 0))
 		return;
 	ps_fidelity_record(f, ev);
 }
