@@ -310,6 +310,12 @@ enum ps_node_stat {
 	PS_NR_ANON_PAGES,
 	PS_NR_FILE_PAGES, /* page cache, shmem included */
 	PS_NR_SHMEM,	  /* tmpfs/shmem page cache (swap-backed, on the anon lists) */
+	/*
+	 * NR_FILE_MAPPED: page cache (shmem included) mapped by a process. Only a snapshot's
+	 * zoneinfo sets it (ps_snapshot_seed_pcp), held for the run: node_reclaim's
+	 * node_unmapped_file_pages reads it (policy/reclaim.c)
+	 */
+	PS_NR_FILE_MAPPED,
 	PS_NR_DIRTY,
 	PS_NR_WRITEBACK,
 	PS_NR_VMSCAN_IMMEDIATE_RECLAIM,

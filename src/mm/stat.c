@@ -133,6 +133,7 @@ const char *const ps_node_stat_names[PS_NR_NODE_STAT_ITEMS] = {
     [PS_NR_ANON_PAGES] = "nr_anon_pages",
     [PS_NR_FILE_PAGES] = "nr_file_pages",
     [PS_NR_SHMEM] = "nr_shmem",
+    [PS_NR_FILE_MAPPED] = "nr_mapped",
     [PS_NR_DIRTY] = "nr_dirty",
     [PS_NR_WRITEBACK] = "nr_writeback",
     [PS_NR_VMSCAN_IMMEDIATE_RECLAIM] = "nr_vmscan_immediate_reclaim",

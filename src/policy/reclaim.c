@@ -1704,9 +1704,12 @@ void ps_clear_pgdat_congested(PsPolicy *p, int node)
 /*
  * node_reclaim (mm/vmscan.c) for vm.zone_reclaim_mode: reclaim on the allocation's own node
  * before the zonelist goes to the next one.
- * - node_pagecache_reclaimable: the file LRU pages (all file pages with RECLAIM_UNMAP), less the
- *   dirty ones without RECLAIM_WRITE. The model has no NR_FILE_MAPPED, so mapped file pages
- *   count as unmapped (the kernel subtracts them without RECLAIM_UNMAP).
+ * - node_pagecache_reclaimable: with RECLAIM_UNMAP all file pages (NR_FILE_PAGES), else
+ *   node_unmapped_file_pages: the file LRU pages less NR_FILE_MAPPED (none when the mapped
+ *   outnumber them); then less the dirty ones without RECLAIM_WRITE. NR_FILE_MAPPED is the
+ *   snapshot's zoneinfo count, held for the run (mm.h says why): mappings made or removed
+ *   during the run do not move it (nr1's kernel went 351 -> 481 -> 351 on node 0 over its
+ *   before, mid and after reads).
  * - pgdat->min_unmapped_pages and min_slab_pages: sysctl_min_unmapped_ratio (1) and
  *   sysctl_min_slab_ratio (5) percent of each zone's managed pages (setup_min_unmapped_ratio,
  *   setup_min_slab_ratio), the kernel defaults (the model has no such sysctls).
@@ -1724,7 +1727,7 @@ enum ps_node_reclaim_result ps_node_reclaim(PsPolicy *p, int node, const PsAlloc
 	PsMachine *m = p->m;
 	int mode = m->sysctl.zone_reclaim_mode;
 	uint64_t nr_pages = 1ull << ac->order, min_unmapped = 0, min_slab = 0, pagecache, slab;
-	int64_t dirty;
+	int64_t dirty, mapped;
 	bool has_cpu = false;
 	PsScanControl sc = {
 	    .nr_to_reclaim = MAX(nr_pages, (uint64_t)PS_SWAP_CLUSTER_MAX),
@@ -1737,16 +1740,20 @@ enum ps_node_reclaim_result ps_node_reclaim(PsPolicy *p, int node, const PsAlloc
 	/* the flusher's pass caught up first: node_unmapped_file_pages reads the dirty count */
 	wb_advance(p, ps_engine_now(p->e));
 	dirty = mode & PS_RECLAIM_WRITE ? 0 : m->nodes[node].stat[PS_NR_DIRTY];
+	mapped = m->nodes[node].stat[PS_NR_FILE_MAPPED];
 	for (int t = 0; t < PS_MAX_NR_ZONES; t++) {
 		const PsZone *z = ps_machine_zone(m, node, (enum ps_zone_type)t);
 
 		min_unmapped += z->managed * 1 / 100;
 		min_slab += z->managed * 5 / 100;
 	}
-	pagecache =
-	    mode & PS_RECLAIM_UNMAP
-		? (uint64_t)MAX(m->nodes[node].stat[PS_NR_FILE_PAGES], 0)
-		: lru_pages(p, node, PS_LRU_INACTIVE_FILE) + lru_pages(p, node, PS_LRU_ACTIVE_FILE);
+	if (mode & PS_RECLAIM_UNMAP) {
+		pagecache = (uint64_t)MAX(m->nodes[node].stat[PS_NR_FILE_PAGES], 0);
+	} else {
+		pagecache = lru_pages(p, node, PS_LRU_INACTIVE_FILE) +
+			    lru_pages(p, node, PS_LRU_ACTIVE_FILE);
+		pagecache -= MIN(pagecache, (uint64_t)MAX(mapped, 0));
+	}
 	pagecache -= MIN(pagecache, (uint64_t)MAX(dirty, 0));
 	slab = (uint64_t)MAX(m->nodes[node].stat[PS_NR_SLAB_RECLAIMABLE_B], 0);
 	if (pagecache <= min_unmapped && slab <= min_slab)

@@ -999,7 +999,8 @@ void ps_snapshot_prefill_end(PsPcpPrefill *pf)
  * zoneinfo gives only the total, not which order and migratetype lists hold them. Putting all
  * `count` pages on the order-0 movable lists was tried and was wrong for ftrace-compact-6.18 (it
  * refilled half as often as the kernel); ps_snapshot_prefill_* rebuild the lists from what
- * the trace shows instead.
+ * the trace shows instead. The same read takes each zone's watermark boost and free count and
+ * each node's nr_mapped.
  */
 gboolean ps_snapshot_seed_pcp(PsSnapshot *snap, PsMachine *m, const char *proc_dir, GError **error)
 {
@@ -1045,6 +1046,17 @@ gboolean ps_snapshot_seed_pcp(PsSnapshot *snap, PsMachine *m, const char *proc_d
 					snap->zoneinfo_free[k] = -1;
 			}
 			snap->zoneinfo_free[z->idx] = MAX(v, 0);
+			continue;
+		}
+		/*
+		 * NR_FILE_MAPPED, in the per-node stats printed under the node's first populated
+		 * zone: the page cache the node's tasks had mapped (their text, libraries, mapped
+		 * tmpfs), which node_reclaim's node_unmapped_file_pages leaves out. Held for the
+		 * run (mm.h): a raw recording names no file mapping and the portable replay's file
+		 * PTEs are not keyed to page-cache pages (sim/process.c).
+		 */
+		if (cpu < 0 && sscanf(l, " nr_mapped %d", &v) == 1) {
+			m->nodes[z->node].stat[PS_NR_FILE_MAPPED] = MAX(v, 0);
 			continue;
 		}
 		if (cpu < 0 && sscanf(l, " boost %d", &v) == 1) {

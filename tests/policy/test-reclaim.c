@@ -437,6 +437,43 @@ static void test_refault_ends_cache_trim(void)
 	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_FILE), ==, 11);
 }
 
+/*
+ * node_reclaim's first test (mm/vmscan.c node_reclaim, node_pagecache_reclaimable): without
+ * RECLAIM_UNMAP only the unmapped page cache counts, node_unmapped_file_pages (the file LRU less
+ * NR_FILE_MAPPED). 1000 clean file pages on a node of 65536 (min_unmapped_pages 655, no
+ * reclaimable slab): with 400 of them mapped, 600 are left and node_reclaim returns
+ * NODE_RECLAIM_FULL without scanning; with 300 mapped (700 left), or with RECLAIM_UNMAP (all
+ * NR_FILE_PAGES count), it reclaims.
+ */
+static void test_node_reclaim_unmapped(void)
+{
+	g_autoptr(FixtureHost) h = host_new(0);
+	int64_t *stat = h->m->nodes[0].stat;
+	PsAllocContext ac;
+
+	fixture_host_add_lru(h, fixture_host_normal(h), 1000, PS_FOLIO_FILE, false);
+	fixture_alloc_context(h->m, PS_GFP_HIGHUSER_MOVABLE, 0, &ac);
+	g_assert_cmpint(stat[PS_NR_FILE_PAGES], ==, 1000);
+	h->m->sysctl.zone_reclaim_mode = PS_RECLAIM_ZONE;
+	stat[PS_NR_FILE_MAPPED] = 400;
+	g_assert_cmpint(ps_node_reclaim(h->p, 0, &ac), ==, PS_NODE_RECLAIM_FULL);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_FILE), ==, 0);
+	g_assert_cmpuint(fixture_host_vm(h, PS_ZONE_RECLAIM_SUCCESS), ==, 0);
+	/* all 1000 are page cache to a node reclaim that may unmap */
+	h->m->sysctl.zone_reclaim_mode = PS_RECLAIM_ZONE | PS_RECLAIM_UNMAP;
+	g_assert_cmpint(ps_node_reclaim(h->p, 0, &ac), ==, PS_NODE_RECLAIM_SUCCESS);
+	g_assert_cmpuint(fixture_host_vm(h, PS_ZONE_RECLAIM_SUCCESS), ==, 1);
+	/* 968 left, 300 of them mapped: 668 unmapped, over 655 */
+	h->m->sysctl.zone_reclaim_mode = PS_RECLAIM_ZONE;
+	stat[PS_NR_FILE_MAPPED] = 300;
+	g_assert_cmpint(ps_node_reclaim(h->p, 0, &ac), ==, PS_NODE_RECLAIM_SUCCESS);
+	g_assert_cmpuint(fixture_host_vm(h, PS_ZONE_RECLAIM_SUCCESS), ==, 2);
+	/* 936 left, 300 mapped: 636, under: full again */
+	g_assert_cmpint(ps_node_reclaim(h->p, 0, &ac), ==, PS_NODE_RECLAIM_FULL);
+	g_assert_cmpuint(fixture_host_vm(h, PS_ZONE_RECLAIM_SUCCESS), ==, 2);
+	fixture_check(h->m);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -460,5 +497,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/reclaim/start-dirty-to-head", test_start_dirty_to_head);
 	g_test_add_func("/policy/reclaim/refault-deactivates", test_refault_deactivates);
 	g_test_add_func("/policy/reclaim/refault-ends-cache-trim", test_refault_ends_cache_trim);
+	g_test_add_func("/policy/reclaim/node-reclaim-unmapped", test_node_reclaim_unmapped);
 	return g_test_run();
 }
