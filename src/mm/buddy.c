@@ -418,6 +418,7 @@ bool ps_boost_watermark(PsMachine *m, PsZone *z)
 		return false;
 	max_boost = MAX(m->pageblock_nr_pages, max_boost);
 	z->watermark_boost = MIN(z->watermark_boost + m->pageblock_nr_pages, max_boost);
+	z->watermark_boosts++;
 	return true;
 }
 

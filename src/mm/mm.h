@@ -358,6 +358,11 @@ typedef struct PsZone {
 	/* Written by policy/ (setup_per_zone_wmarks and friends). Unboosted values. */
 	uint64_t wmark[PS_NR_WMARK];
 	uint64_t watermark_boost;
+	/*
+	 * boost_watermark calls that returned true (the boost raised, or held at max_boost), one
+	 * per fragmenting claim attempt that passed its checks; counted by ps_boost_watermark.
+	 */
+	uint64_t watermark_boosts;
 	int64_t lowmem_reserve[PS_MAX_NR_ZONES];
 	unsigned flags; /* PS_ZONE_* */
 

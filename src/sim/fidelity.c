@@ -43,6 +43,34 @@
  *   pcp_drain_pages      base pages of the drained blocks; drain_pages_MT per list type.
  *   fallbacks            mm_page_alloc_extfrag; fragmenting_fallbacks: fallback_order below
  *                        pageblock order.
+ *   watermark_boosts     boost_watermark calls that returned true (per zone in summary.json's
+ *                        zones). Read from mm/page_alloc.c of 6.15+ (find_string found
+ *                        __rmqueue_claim / try_to_claim_block / __rmqueue_steal; the 6.14 tree
+ *                        AOSC-Tracking/ubuntu-kernel-next-linux still has steal_suitable_fallback):
+ *                        try_to_claim_block boosts before it decides, for every claim attempt
+ *                        below pageblock order; __rmqueue_claim emits mm_page_alloc_extfrag only
+ *                        when the claim succeeded (fragmenting=1, change_ownership=1: the block
+ *                        now has the wanted type); a failed claim (free + alike pages below half
+ *                        a block, or a block across the zone's end) boosts with no record and the
+ *                        scan goes on at lower orders; __rmqueue_steal never boosts, and after a
+ *                        steal rmqueue_bulk's remembered mode skips the claim stage, so a steal's
+ *                        record says nothing of how many claims failed before it. boost_watermark
+ *                        returns false when watermark_boost_factor is 0, when the zone manages
+ *                        fewer than four pageblocks (the 64K lab: 16,187 pages against 4 x 8,192;
+ *                        its one fragmenting claim did not boost) or when the factor's share of
+ *                        high is 0, and true also when the boost already sits at max_boost.
+ *                        observed: those claim records in a zone that passes the three checks
+ *                        (the model's zone of the pfn, its managed pages and high watermark at
+ *                        that moment, which follow the recording's config and growth records):
+ *                        a lower bound, as the source says. sim: every call that returned true
+ *                        (z->watermark_boosts summed), so a ratio above 1 may be the failed
+ *                        claims the kernel's row cannot show; boosting_claims is the part both
+ *                        sides count alike. /proc/zoneinfo prints the boost ("boost"): a mid
+ *                        zoneinfo bounds it from below too (boost / pageblock pages since kswapd
+ *                        last cleared it); no pressure recording has one.
+ *   boosting_claims      claims below pageblock order in a zone boost_watermark accepts: observed
+ *                        as watermark_boosts, sim from the model's extfrag hook by the same
+ *                        test. Exact on both sides.
  *   compaction_runs      compact_zone runs past the suitability check, one per zone: observed
  *                        mm_compaction_begin (every context: direct, kcompactd, the sysctl),
  *                        sim the same point of its compact_zone.
@@ -93,6 +121,8 @@ enum fid_counter {
 	FID_DRAIN_PAGES_MT, /* + migratetype */
 	FID_FALLBACKS = FID_DRAIN_PAGES_MT + PS_MT_PCPTYPES,
 	FID_FRAGMENTING,
+	FID_BOOSTS,
+	FID_BOOSTING_CLAIMS,
 	FID_COMPACTION_RUNS,
 	FID_COMPACTION_CONTENDED,
 	FID_PAGES_MIGRATED,
@@ -116,6 +146,9 @@ static const char *const fid_sources[FID_NR] = {
     [FID_DRAIN_PAGES_MT + PS_MT_RECLAIMABLE] = "tracepoint:mm_page_pcpu_drain",
     [FID_FALLBACKS] = "tracepoint:mm_page_alloc_extfrag",
     [FID_FRAGMENTING] = "tracepoint:mm_page_alloc_extfrag",
+    [FID_BOOSTS] = "tracepoint:mm_page_alloc_extfrag (lower bound: successful claims below "
+		   "pageblock order; a failed claim boosts with no record)",
+    [FID_BOOSTING_CLAIMS] = "tracepoint:mm_page_alloc_extfrag",
     [FID_COMPACTION_RUNS] = "tracepoint:mm_compaction_begin",
     [FID_COMPACTION_CONTENDED] = "tracepoint:mm_compaction_end",
     [FID_PAGES_MIGRATED] = "tracepoint:mm_compaction_migratepages",
@@ -171,6 +204,8 @@ static const char *const fid_names[FID_NR] = {
     [FID_PCP_DRAIN_PAGES] = "pcp_drain_pages",
     [FID_FALLBACKS] = "fallbacks",
     [FID_FRAGMENTING] = "fragmenting_fallbacks",
+    [FID_BOOSTS] = "watermark_boosts",
+    [FID_BOOSTING_CLAIMS] = "boosting_claims",
     [FID_COMPACTION_RUNS] = "compaction_runs",
     [FID_COMPACTION_CONTENDED] = "compaction_contended",
     [FID_PAGES_MIGRATED] = "pages_migrated",
@@ -248,14 +283,28 @@ static void hook_pcpu_drain(void *data, PsZone *z, const uint64_t pages[PS_MT_TY
 	}
 }
 
+/*
+ * Whether boost_watermark would return true for z: watermark_boost_factor set, at least four
+ * pageblocks managed, and mult_frac(high, factor, 10000) not 0 (high * factor >= 10000).
+ */
+static bool zone_boostable(const PsMachine *m, const PsZone *z)
+{
+	uint64_t factor = (uint64_t)MAX(m->sysctl.watermark_boost_factor, 0);
+
+	return factor && z->managed >= m->pageblock_nr_pages * 4 &&
+	       z->wmark[PS_WMARK_HIGH] * factor >= 10000;
+}
+
 static void hook_extfrag(void *data, PsZone *z, ps_pfn_t pfn, unsigned order, unsigned fb_order,
 			 enum ps_migratetype alloc_mt, enum ps_migratetype fb_mt, bool claimed)
 {
 	PsFidelity *f = data;
 
 	f->sim[FID_FALLBACKS]++;
-	if (fb_order < f->m->pageblock_order)
+	if (fb_order < f->m->pageblock_order) {
 		f->sim[FID_FRAGMENTING]++;
+		f->sim[FID_BOOSTING_CLAIMS] += claimed && zone_boostable(f->m, z);
+	}
 }
 
 void ps_fidelity_state(PsFidelity *f, PsStateTable *t)
@@ -370,8 +419,15 @@ void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev)
 		break;
 	case PS_OBS_EXTFRAG:
 		f->obs[FID_FALLBACKS]++;
-		if (ev->fragmenting == 1)
+		if (ev->fragmenting == 1) {
+			const PsZone *z = ps_pfn_zone(f->m, ev->pfn);
+
 			f->obs[FID_FRAGMENTING]++;
+			if (ev->change_ownership == 1 && z && zone_boostable(f->m, z)) {
+				f->obs[FID_BOOSTS]++;
+				f->obs[FID_BOOSTING_CLAIMS]++;
+			}
+		}
 		/* a claim's refill continues after the extfrag record */
 		break;
 	case PS_OBS_COMPACTION_BEGIN:
@@ -533,6 +589,9 @@ cJSON *ps_fidelity_to_json(const PsFidelity *f)
 	sim[FID_PAGES_MIGRATED] = m->vm_events[PS_PGMIGRATE_SUCCESS];
 	sim[FID_KSWAPD_WAKES] = m->vm_events[PS_PAGEOUTRUN];
 	sim[FID_DIRECT_RECLAIMS] = m->direct_reclaims_total;
+	sim[FID_BOOSTS] = 0;
+	for (int z = 0; z < m->nr_zones; z++)
+		sim[FID_BOOSTS] += m->zones[z].watermark_boosts;
 	for (int c = 0; c < FID_NR; c++)
 		add_row(arr, fid_names[c], fid_sources[c], sim[c], (int64_t)f->obs[c]);
 	for (guint r = 0; f->have_vmstat && r < NR_VM_ROWS; r++) {

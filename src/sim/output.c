@@ -225,6 +225,7 @@ static cJSON *zone_final(PsSim *s, PsZone *z)
 				ps_fragmentation_index(nr_free, m->nr_orders, ps_order_2m(m)) /
 				    1000.0);
 	cJSON_AddNumberToObject(o, "watermark_boost", (double)z->watermark_boost);
+	cJSON_AddNumberToObject(o, "watermark_boosts", (double)z->watermark_boosts);
 	cJSON_AddNumberToObject(o, "nr_reserved_highatomic", (double)z->nr_reserved_highatomic);
 	return o;
 }

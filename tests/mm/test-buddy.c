@@ -254,10 +254,13 @@ static void test_boost_limits(void)
 	for (int i = 0; i < 1000; i++)
 		ps_boost_watermark(m, z);
 	g_assert_cmpuint(z->watermark_boost, ==, max_boost);
+	/* every call counts, those that found the boost at max_boost too */
+	g_assert_cmpuint(z->watermark_boosts, ==, 1000);
 	m->sysctl.watermark_boost_factor = 0;
 	z->watermark_boost = 0;
 	g_assert_false(ps_boost_watermark(m, z));
 	g_assert_cmpuint(z->watermark_boost, ==, 0);
+	g_assert_cmpuint(z->watermark_boosts, ==, 1000);
 }
 
 static void test_boost_small_zone(void)

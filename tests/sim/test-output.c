@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test-output.c - sim/output.c's sample columns computed eight pageblocks at a time, against a
- * byte-at-a-time model of the same definition; the fidelity report's pcp refill rows.
+ * byte-at-a-time model of the same definition; the fidelity report's pcp refill and watermark
+ * boost rows.
  */
 #include "fixture.h"
 #include "sim/sim-private.h"
@@ -66,7 +67,8 @@ static void test_count_mixed_random(void)
 	}
 }
 
-static double fid_sim(const PsFidelity *f, const char *counter)
+/* Column col ("simulated" or "observed") of the fidelity row counter. */
+static double fid_value(const PsFidelity *f, const char *counter, const char *col)
 {
 	cJSON *arr = ps_fidelity_to_json(f);
 	const cJSON *row;
@@ -75,11 +77,87 @@ static double fid_sim(const PsFidelity *f, const char *counter)
 	cJSON_ArrayForEach(row, arr)
 	{
 		if (!strcmp(cJSON_GetObjectItem(row, "counter")->valuestring, counter))
-			v = cJSON_GetObjectItem(row, "simulated")->valuedouble;
+			v = cJSON_GetObjectItem(row, col)->valuedouble;
 	}
 	cJSON_Delete(arr);
 	g_assert_cmpfloat(v, >=, 0);
 	return v;
+}
+
+static double fid_sim(const PsFidelity *f, const char *counter)
+{
+	return fid_value(f, counter, "simulated");
+}
+
+static double fid_obs(const PsFidelity *f, const char *counter)
+{
+	return fid_value(f, counter, "observed");
+}
+
+/* One mm_page_alloc_extfrag record at pfn. */
+static void fid_extfrag(PsFidelity *f, ps_pfn_t pfn, int fragmenting, int change_ownership)
+{
+	PsTraceEvent ev;
+
+	ps_trace_event_init(&ev);
+	ev.op = PS_OP_OBSERVED;
+	ev.event = PS_OBS_EXTFRAG;
+	ev.cpu = 0;
+	ev.pfn = pfn;
+	ev.fragmenting = (int8_t)fragmenting;
+	ev.change_ownership = (int8_t)change_ownership;
+	ps_fidelity_record(f, &ev);
+}
+
+/*
+ * watermark_boosts: the model's every boost_watermark that returned true, the kernel's
+ * successful claims below pageblock order (a failed claim boosts without a record), only in a
+ * zone boost_watermark accepts; boosting_claims: the claims on both sides.
+ */
+static void test_fidelity_boosts(void)
+{
+	g_autoptr(PsMachine) m = fixture_normal_only(2048, 4096);
+	g_autoptr(PsMachine) small = fixture_normal_only(0, 2047);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsFidelity *f = ps_fidelity_new(m), *fs = ps_fidelity_new(small);
+	PsRmqueueInfo info;
+	ps_pfn_t pfn;
+
+	/* a claim from order 8 into pageblock 5120 (test-buddy's claim-partial-block-boosts) */
+	for (int i = 0; i < 3; i++)
+		ps_page_mark_allocated(m, z, ps_rmqueue_smallest(m, z, 10, PS_MT_MOVABLE), 10);
+	ps_page_mark_allocated(m, z, ps_rmqueue_smallest(m, z, 0, PS_MT_MOVABLE), 0);
+	ps_page_mark_allocated(m, z, ps_rmqueue_smallest(m, z, 9, PS_MT_MOVABLE), 9);
+	pfn = ps_rmqueue(m, z, 0, PS_MT_UNMOVABLE, PS_ALLOC_KSWAPD, NULL, &info);
+	g_assert_cmpuint(pfn, !=, PS_PFN_NONE);
+	ps_page_mark_allocated(m, z, pfn, 0);
+	g_assert_true(info.fragmenting && info.claimed);
+	g_assert_cmpfloat(fid_sim(f, "watermark_boosts"), ==, 1);
+	g_assert_cmpfloat(fid_sim(f, "boosting_claims"), ==, 1);
+	/* a boost with no claim, as a failed one: the row counts it, boosting_claims does not */
+	g_assert_true(ps_boost_watermark(m, z));
+	g_assert_cmpfloat(fid_sim(f, "watermark_boosts"), ==, 2);
+	g_assert_cmpfloat(fid_sim(f, "boosting_claims"), ==, 1);
+
+	/* the kernel's side: a claim below pageblock order, a steal, a whole-block claim */
+	fid_extfrag(f, 5121, 1, 1);
+	fid_extfrag(f, 5122, 1, 0);
+	fid_extfrag(f, 5632, 0, 1);
+	g_assert_cmpfloat(fid_obs(f, "fragmenting_fallbacks"), ==, 2);
+	g_assert_cmpfloat(fid_obs(f, "watermark_boosts"), ==, 1);
+	g_assert_cmpfloat(fid_obs(f, "boosting_claims"), ==, 1);
+	/* a factor of 0 boosts nothing */
+	m->sysctl.watermark_boost_factor = 0;
+	fid_extfrag(f, 5123, 1, 1);
+	g_assert_cmpfloat(fid_obs(f, "watermark_boosts"), ==, 1);
+	/* nor does a zone of fewer than four pageblocks (the 64K lab's one zone) */
+	g_assert_false(ps_boost_watermark(small, ps_machine_zone(small, 0, PS_ZONE_NORMAL)));
+	fid_extfrag(fs, 10, 1, 1);
+	g_assert_cmpfloat(fid_obs(fs, "fragmenting_fallbacks"), ==, 1);
+	g_assert_cmpfloat(fid_obs(fs, "watermark_boosts"), ==, 0);
+	g_assert_cmpfloat(fid_sim(fs, "watermark_boosts"), ==, 0);
+	ps_fidelity_free(f);
+	ps_fidelity_free(fs);
 }
 
 /*
@@ -121,5 +199,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/output/count-mixed-every-pair", test_count_mixed_every_pair);
 	g_test_add_func("/sim/output/count-mixed-random", test_count_mixed_random);
 	g_test_add_func("/sim/output/fidelity-refills", test_fidelity_refills);
+	g_test_add_func("/sim/output/fidelity-boosts", test_fidelity_boosts);
 	return g_test_run();
 }

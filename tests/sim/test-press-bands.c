@@ -137,6 +137,12 @@ static const Band bands[] = {
     {"compact_fail", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"pgmigrate_success", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"fallbacks", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
+    /*
+     * boosts: the claims below pageblock order that boosted, the part of the kernel's boosts its
+     * trace shows (src/sim/fidelity.c); watermark_boosts itself is set against a lower bound
+     * (failed claims boost unrecorded) and has no band
+     */
+    {"boosting_claims", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"thp_fault_alloc",
      0.25,
      {0.25, 0.30, 0.25, 0.25, 0.25},
