@@ -2420,7 +2420,11 @@ static void note_compaction_window(Imp *im, const Line *l)
  * task context, of a pfn in the step's range. On a recording of this machine (6.18.44, press-hog
  * 384 MiB MADV_HUGEPAGE; 949 steps, 80,124 pages migrated) these frees were exactly each step's
  * mm_migrate_pages nr_succeeded, the remove_migration_pte rule (note_migration) only the 13,549 of
- * them a pte mapped: so the step rule also runs with ptes, for the frees that rule left.
+ * them a pte mapped: so the step rule also runs with ptes, for the frees that rule left. That
+ * recording is kept outside the repository (/work/notes/keep/cmig-s21-rec, 27 MB); an excerpt of
+ * it, two cuts with 8 compactions, 25 steps and 1,717 pages, is tests/data/compact-migrate-excerpt
+ * (SOURCE.md says how it was cut), and /trace/import/migrate-step-recording holds the two rules
+ * to its nr_succeeded step by step.
  */
 static bool in_migrate_step(const Imp *im, const Line *l, uint64_t pfn)
 {

@@ -939,24 +939,33 @@ static void test_perf(void)
 	import_sample("perf-script-6.18.txt.gz", PS_IMPORT_PERF, 808, 296, 64);
 }
 
-static void test_trace_cmd(void)
+/* The lines of a gzip-compressed file under tests/data. */
+static char **gz_lines(const char *name)
 {
-	g_autofree char *in = data_path("trace-cmd-report-6.18.txt.gz");
+	g_autofree char *in = data_path(name);
 	g_autofree char *text = NULL;
-	uint64_t allocs = 0, batched = 0, zl = 0;
 	gsize len;
 	g_autoptr(GZlibDecompressor) dec = g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP);
 	g_autoptr(GFile) f = g_file_new_for_path(in);
 	g_autoptr(GInputStream) raw = G_INPUT_STREAM(g_file_read(f, NULL, NULL));
-	g_autoptr(GInputStream) gz = g_converter_input_stream_new(raw, G_CONVERTER(dec));
+	g_autoptr(GInputStream) gz = NULL;
 	g_autoptr(GOutputStream) mem = g_memory_output_stream_new_resizable();
-	char **lines;
 
-	/* expected counts straight from the text */
-	g_output_stream_splice(mem, gz, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, NULL);
+	g_assert_nonnull(raw);
+	gz = g_converter_input_stream_new(raw, G_CONVERTER(dec));
+	g_assert_cmpint(
+	    g_output_stream_splice(mem, gz, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, NULL), >, 0);
 	len = g_memory_output_stream_get_data_size(G_MEMORY_OUTPUT_STREAM(mem));
 	text = g_strndup(g_memory_output_stream_get_data(G_MEMORY_OUTPUT_STREAM(mem)), len);
-	lines = g_strsplit(text, "\n", -1);
+	return g_strsplit(text, "\n", -1);
+}
+
+static void test_trace_cmd(void)
+{
+	uint64_t allocs = 0, batched = 0, zl = 0;
+	/* expected counts straight from the text */
+	char **lines = gz_lines("trace-cmd-report-6.18.txt.gz");
+
 	for (int i = 0; lines[i]; i++) {
 		allocs += strstr(lines[i], " mm_page_alloc: ") && !strstr(lines[i], "pfn=0x0 ");
 		batched += strstr(lines[i], " mm_page_free_batched: ") != NULL;
@@ -1797,6 +1806,100 @@ static void test_migration_window_with_pte(void)
 		       "  a-9  [000] .....  3.000001: mm_page_free: page=01 pfn=0x5dce0 order=0\n",
 	    1, 1, 1, 0, 0,
 	    "alloc:100#1 alloc:101#2 free:100#3migrated free:101#4migrated free:5dce0#1 ");
+}
+
+/*
+ * Imports tests/data/NAME and checks the migrate-step rule against the kernel's own count: at
+ * each mm_migrate_pages, the pages imported with reason migrated up to its time must be the
+ * steps' nr_succeeded so far (migrate_pages_batch puts each migrated folio's old pages,
+ * migrate_folio_done, before the tracepoint fires, and the rule must mark no other free).
+ * Returns the pages marked; *st the import's counts.
+ */
+static uint64_t assert_steps_exact(const char *name, guint steps, PsImportStats *st)
+{
+	g_autofree char *in = data_path(name);
+	g_autofree char *dir = g_dir_make_tmp("ps-import-XXXXXX", NULL);
+	g_autofree char *out = g_build_filename(dir, "t.jsonl.gz", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsTraceReader) r = NULL;
+	g_autoptr(GArray) step_t = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	g_autoptr(GArray) step_n = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	char **lines = gz_lines(name);
+	PsImportOptions opts = {0};
+	PsTraceHeader hdr;
+	PsTraceEvent ev;
+	uint64_t t0 = 0, kernel = 0, marked = 0;
+	bool have_t0 = false;
+	guint s = 0;
+
+	/* the steps from the text: time since the first event (the import's t 0), nr_succeeded */
+	for (int i = 0; lines[i]; i++) {
+		const char *ts = strstr(lines[i], "]");
+		const char *nr = strstr(lines[i], " mm_migrate_pages: nr_succeeded=");
+		unsigned long long sec, usec, n;
+		uint64_t t;
+
+		if (lines[i][0] == '#' || !ts || sscanf(ts, "] %*s %llu.%llu:", &sec, &usec) != 2)
+			continue;
+		t = (uint64_t)sec * 1000000000ull + (uint64_t)usec * 1000ull;
+		if (!have_t0) {
+			t0 = t;
+			have_t0 = true;
+		}
+		if (!nr)
+			continue;
+		g_assert_cmpint(sscanf(nr, " mm_migrate_pages: nr_succeeded=%llu", &n), ==, 1);
+		t -= t0;
+		g_array_append_val(step_t, t);
+		g_array_append_val(step_n, n);
+	}
+	g_strfreev(lines);
+	g_assert_cmpuint(step_t->len, ==, steps);
+
+	g_assert_true(ps_trace_import(in, out, &opts, st, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(st->unknown_events, ==, 0);
+	r = ps_trace_reader_open(out, &hdr, &error);
+	g_assert_no_error(error);
+	while (ps_trace_reader_next(r, &ev, &error) == 1) {
+		if (ev.op != PS_OP_FREE || ev.free_reason != PS_FREE_MIGRATED)
+			continue;
+		/* every step before this free's time has its count already */
+		for (; s < step_t->len && g_array_index(step_t, uint64_t, s) < ev.t_ns; s++) {
+			kernel += g_array_index(step_n, uint64_t, s);
+			g_assert_cmpuint(marked, ==, kernel);
+		}
+		marked += 1ull << ev.order;
+	}
+	g_assert_no_error(error);
+	for (; s < step_t->len; s++) {
+		kernel += g_array_index(step_n, uint64_t, s);
+		g_assert_cmpuint(marked, ==, kernel);
+	}
+	g_assert_cmpuint(st->free_migrated + st->free_migrated_window, ==, marked);
+	g_unlink(out);
+	g_rmdir(dir);
+	return marked;
+}
+
+/*
+ * The migrate-step rule on a real recording (tests/data/compact-migrate-excerpt: two cuts of a
+ * 6.18 press-hog recording, as recorded, the other tasks' frees on the same cpus kept). a: one
+ * direct compaction, 5 steps of page cache allocated before the cut (1,056 pages), while ld
+ * frees 73 pages inside the open step's range on the compacting cpu (the pid test). b: seven
+ * compactions, 20 steps, 661 pages, 297 of them by the remove_migration_pte rule.
+ */
+static void test_migrate_step_recording(void)
+{
+	PsImportStats st;
+
+	g_assert_cmpuint(assert_steps_exact("compact-migrate-excerpt/trace-a-6.18.txt.gz", 5, &st),
+			 ==, 1056);
+	g_assert_cmpuint(st.free_migrated_snapshot, ==, 1056);
+	g_assert_cmpuint(assert_steps_exact("compact-migrate-excerpt/trace-b-6.18.txt.gz", 20, &st),
+			 ==, 661);
+	g_assert_cmpuint(st.free_migrated, ==, 297);
+	g_assert_cmpuint(st.free_migrated_window, ==, 364);
 }
 
 /*
@@ -2944,6 +3047,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/trace/import/migration-pte", test_migration_pte);
 	g_test_add_func("/trace/import/migration-window", test_migration_window);
 	g_test_add_func("/trace/import/migration-window-with-pte", test_migration_window_with_pte);
+	g_test_add_func("/trace/import/migrate-step-recording", test_migrate_step_recording);
 	g_test_add_func("/trace/import/mempolicy", test_mempolicy);
 	g_test_add_func("/trace/import/tasks-memcg", test_tasks_memcg);
 	g_test_add_func("/trace/import/mempolicy-marker", test_mempolicy_marker);
