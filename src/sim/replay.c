@@ -750,20 +750,25 @@ static void requeue_slot(PsSim *s, uint32_t slot, int cpu)
  * cpu; the victim, woken by its SIGKILL, runs do_exit -> exit_mm -> exit_mmap there and frees its
  * memory through that cpu's pcp lists, long before the oom_reaper's OOM_REAPER_DELAY (Linux 6.14
  * mm/oom_kill.c, AOSC-Tracking/ubuntu-kernel-next-linux; kernel-facts §9). The recording holds
- * those frees, pid-less, at the times the victim made them. So another task's free for a cpu with a
- * waiting allocation runs at its time instead of queueing behind the waiting task's records (when
- * what it frees is allocated already: a free of a page whose allocation is still queued waits for
- * it). When it raised a zone's free count (a drain, or a free to the buddy: pages on a pcp list do
- * not count for the watermark check) it brings the retry forward to when it is done, not before the
- * last attempt's end; the retries the kernel's task makes in between fail, and the victim runs
- * through them (zrm1: 83 direct reclaims before the victim's first free, none after); the reaper
- * (host.c on_reap) takes only what the frees left. Only frees: another task's allocations keep
- * their place in the queue (a task's records stay in order). When the model chose another victim
- * than the kernel, the kernel's victim's exit frees still come from the recording (that task is not
- * killed here and frees what it freed), the model's victim's memory comes back at its reap, and the
- * waiting task retries after the frees on its cpu all the same. zrm1 (lab-numa-policies): the
- * kernel's child took the victim's pages off cpu 0's pcp list between the victim's slices of frees
- * (1 refill after the kill), the model's waited 2 s for the reaper and refilled 39 times.
+ * those frees, pid-less, at the times the victim made them. So a free for a cpu with a waiting
+ * allocation runs at its time instead of queueing behind the waiting task's records when what it
+ * frees is allocated already (a free of a page whose allocation is still queued waits for it) and
+ * is not the waiting task's: a free record names no task, so the freed allocation's owner (its
+ * Rec.proc) decides. The waiting task frees nothing until its allocation returns
+ * (__alloc_pages_slowpath loops in it), so its own frees keep their place behind it.
+ * Simplification: Rec.proc is the process, so a free of its memory by another thread of it waits
+ * too (the model keeps no owning thread). When it raised a zone's free count (a drain, or a free to
+ * the buddy: pages on a pcp list do not count for the watermark check) it brings the retry forward
+ * to when it is done, not before the last attempt's end; the retries the kernel's task makes in
+ * between fail, and the victim runs through them (zrm1: 83 direct reclaims before the victim's
+ * first free, none after); the reaper (host.c on_reap) takes only what the frees left. Only frees:
+ * another task's allocations keep their place in the queue (a task's records stay in order). When
+ * the model chose another victim than the kernel, the kernel's victim's exit frees still come from
+ * the recording (that task is not killed here and frees what it freed), the model's victim's memory
+ * comes back at its reap, and the waiting task retries after the frees on its cpu all the same.
+ * zrm1 (lab-numa-policies): the kernel's child took the victim's pages off cpu 0's pcp list between
+ * the victim's slices of frees (1 refill after the kill); before this rule (288645f) the model's
+ * child waited 2 s for the reaper and refilled 39 times.
  */
 static bool oom_wait_bypass(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
@@ -771,10 +776,15 @@ static bool oom_wait_bypass(PsSim *s, const PsTraceEvent *ev, int cpu)
 	ps_time_t busy = s->busy_until[cpu], at;
 
 	int64_t before = 0, after = 0;
+	uint32_t v;
+	int wp;
 
 	/* only a free of an allocation that has run: one still queued must come first */
-	if (!w->on || ev->op != PS_OP_FREE || (ev->pid >= 0 && ev->pid == w->pid) ||
-	    !sim_id_lookup(s, ev->id))
+	if (!w->on || ev->op != PS_OP_FREE || !(v = sim_id_lookup(s, ev->id)))
+		return false;
+	/* a free record names no task: the freed allocation's owner says whose memory it is */
+	wp = sim_proc_find(s, w->pid);
+	if (wp >= 0 && rec_at(s, v - 1)->proc == wp)
 		return false;
 	for (int i = 0; i < s->m->nr_zones; i++)
 		before += s->m->zones[i].vm_stat[PS_NR_FREE_PAGES];

@@ -465,10 +465,9 @@ typedef struct {
 	uint64_t id;  /* trace id (not REC_TOUCH) or vpn (REC_TOUCH) */
 } Rec;
 
-/* A ring of slot indices. */
 /*
  * A cpu whose first queued record is an allocation waiting for an OOM victim (replay.c,
- * oom_wait_*): other tasks' frees run past it, and each brings its retry forward.
+ * oom_wait_*): frees of other tasks' memory run past it, and each brings its retry forward.
  */
 typedef struct {
 	bool on;	  /* a record waits */
@@ -479,6 +478,7 @@ typedef struct {
 	uint64_t stall_to; /* the wait its attempt counted in stall_ns and oom_wait_ns, up to */
 } OomWait;
 
+/* A ring of slot indices. */
 typedef struct {
 	uint32_t *buf;
 	uint32_t cap, head, len;

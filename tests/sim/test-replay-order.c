@@ -68,6 +68,68 @@ static void test_read_before_held(void)
 	cJSON_Delete(both);
 }
 
+/*
+ * An allocation of task a on cpu 0 waits for the OOM victim (hog, on cpu 1) until the reaper;
+ * behind it in cpu 0's queue comes a pid-less free of a 4 MiB block allocated before, by a
+ * itself (own) or by task c. c's block is freed at its time past the waiting allocation and
+ * its retry, brought forward, finds the pages (replay.c oom_wait_bypass). a's own block is not:
+ * in the kernel a task looping in __alloc_pages_slowpath frees nothing until its allocation
+ * returns, so the allocation waits for the reaper. Total stall (ns) of the run.
+ */
+static double oom_wait_stall(bool own)
+{
+	GString *t = g_string_new("{\"pagesim_trace\":1,\"source\":\"test\",\"page_size\":4096,"
+				  "\"cpus\":2}\n");
+	g_autofree char *text = NULL;
+	cJSON *sum;
+	double stall, kills;
+
+	for (int pid = 11; pid <= 13; pid++)
+		g_string_append_printf(t,
+				       "{\"t\":0,\"op\":\"proc\",\"pid\":%d,\"comm\":\"%s\","
+				       "\"oom_score_adj\":0}\n",
+				       pid,
+				       pid == 11   ? "a"
+				       : pid == 12 ? "hog"
+						   : "c");
+	g_string_append_printf(t,
+			       "{\"t\":1,\"op\":\"alloc\",\"id\":1,\"cpu\":0,\"pid\":%d,"
+			       "\"order\":10,\"gfp\":\"GFP_KERNEL\",\"kind\":\"kernel\"}\n",
+			       own ? 11 : 13);
+	/* 53 MiB of anon for hog, no swap: the largest task when cpu 0 runs out */
+	for (int i = 0; i < 1700; i++)
+		g_string_append_printf(t,
+				       "{\"t\":%d,\"op\":\"alloc\",\"id\":%d,\"cpu\":1,\"pid\":12,"
+				       "\"order\":3,\"gfp\":\"GFP_HIGHUSER_MOVABLE\","
+				       "\"kind\":\"anon\"}\n",
+				       10 + i, 100 + i);
+	for (int i = 0; i < 210; i++)
+		g_string_append_printf(t,
+				       "{\"t\":%d,\"op\":\"alloc\",\"id\":%d,\"cpu\":0,\"pid\":11,"
+				       "\"order\":3,\"gfp\":\"GFP_KERNEL\",\"kind\":\"kernel\"}\n",
+				       1000000 + i, 5000 + i);
+	g_string_append(t, "{\"t\":100000000,\"op\":\"free\",\"id\":1,\"cpu\":0}\n");
+	text = g_string_free(g_steal_pointer(&t), FALSE);
+	sum = ps_test_text_summary(cfg_text, tmp_dir, text);
+	stall = ps_test_json_num(cJSON_GetObjectItem(sum, "totals"), "stall_ns");
+	kills = ps_test_json_num(cJSON_GetObjectItem(sum, "totals"), "oom_kills");
+	g_test_message("%s block: oom_kills %.0f, oom_waits %.0f, stall %.0f ns",
+		       own ? "own" : "c's", kills,
+		       ps_test_json_num(cJSON_GetObjectItem(sum, "totals"), "oom_waits"), stall);
+	g_assert_cmpfloat(kills, ==, 1);
+	cJSON_Delete(sum);
+	return stall;
+}
+
+static void test_oom_wait_own_free(void)
+{
+	double own = oom_wait_stall(true), other = oom_wait_stall(false);
+
+	/* OOM_REAPER_DELAY is 2 s: a's own block does not shorten the wait, c's does */
+	g_assert_cmpfloat(own, >, 1e9);
+	g_assert_cmpfloat(other, <, own / 2);
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -75,6 +137,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	tmp_dir = ps_test_make_dir("pagesim-replay-order-XXXXXX");
 	g_test_add_func("/sim/replay-order/read-before-held", test_read_before_held);
+	g_test_add_func("/sim/replay-order/oom-wait-own-free", test_oom_wait_own_free);
 	rc = g_test_run();
 	ps_test_rm_rf(tmp_dir);
 	g_free(tmp_dir);
