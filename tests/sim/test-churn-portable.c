@@ -295,7 +295,7 @@ static const Machine machines[] = {
      4,
      {1, 2, 22, 8, 1, 1, 2, 1, 1, 0, 0, 0, 0},
      true,
-     "3573b66 + forked_by"},
+     "d277a40"},
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(cJSON, cJSON_Delete)
@@ -924,7 +924,7 @@ static const ThpMachine thp_machines[] = {
      {0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0},
      "1eba081",
      {0, 0, 0, 0, 0, 1, 0, 0, 2, 1, 0},
-     "3573b66 + forked_by"},
+     "1db3334"},
     {16384,
      0.10,
      0.10,
@@ -934,7 +934,7 @@ static const ThpMachine thp_machines[] = {
      {16, 22, 16, 4, 1, 4, 2, 0, 0, 0, 0, 0},
      "1eba081",
      {0, 0, 0, 8, 7, 2, 0, 0, 0, 0, 0, 0},
-     "3573b66 + forked_by"},
+     "1db3334"},
     {65536,
      0.10,
      0.10,
@@ -944,7 +944,7 @@ static const ThpMachine thp_machines[] = {
      {0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0},
      "1eba081",
      {0, 0, 0, 0, 3, 0, 1, 0, 0, 0, 0, 0, 0},
-     "3573b66 + forked_by"},
+     "1db3334"},
 };
 
 /* The runs PS-N of tests/data/lab-churn-thp, sorted. */

@@ -1677,10 +1677,10 @@ static const struct {
 	const char *taken; /* the commit the bounds above their band were measured at */
 	double bound[8];   /* bands[]' order, |ratio - 1| (pages where the kernel made none) */
 } numa_pol_held[] = {
-    {"oomx", {0.10, 0.11, 0.10, 0.12, 0.10, 0.25, 0.25, 1}},   /* zrm0 */
-    {"oomx", {0.19, 0.10, 0.18, 0.10, 0.10, 0.25, 1, 0.25}},   /* zrm1 */
-    {"oomx", {0.43, 0.12, 0.10, 0.10, 0.10, 0.29, 0.25, 1}},   /* nr1 */
-    {"oomx", {0.12, 0.10, 0.23, 0.10, 0.10, 0.27, 0.25, 352}}, /* nr2 */
+    {"288645f", {0.10, 0.11, 0.10, 0.12, 0.10, 0.25, 0.25, 1}},	  /* zrm0 */
+    {"288645f", {0.19, 0.10, 0.18, 0.10, 0.10, 0.25, 1, 0.25}},	  /* zrm1 */
+    {"288645f", {0.43, 0.12, 0.10, 0.10, 0.10, 0.29, 0.25, 1}},	  /* nr1 */
+    {"288645f", {0.12, 0.10, 0.23, 0.10, 0.10, 0.27, 0.25, 352}}, /* nr2 */
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(numa_pol_held) == G_N_ELEMENTS(numa_pol_recs));
 G_STATIC_ASSERT(G_N_ELEMENTS(bands) == G_N_ELEMENTS(numa_pol_held[0].bound));
