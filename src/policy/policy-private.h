@@ -66,6 +66,8 @@ typedef struct {
 	int highest_zoneidx;
 	bool may_writepage;
 	bool may_swap;
+	/* may_unmap: false only for node reclaim without RECLAIM_UNMAP (__node_reclaim) */
+	bool may_unmap;
 	bool kswapd; /* counters go to *_kswapd, else *_direct */
 	/* shrink_list: an active list with a scan target left alone (its inactive list was not
 	 * low); force_deactivate: deactivate regardless (do_try_to_free_pages' last retry) */

@@ -60,6 +60,19 @@
  *   per shrink_node, after the walk), mem_cgroup_iter's generation check (one reclaimer at a
  *   time).
  * - No MGLRU (not built on the recorded machine), no demotion.
+ * - folio_mapped (node reclaim without RECLAIM_UNMAP passes over mapped folios): an anon folio is
+ *   mapped, page cache (file or shmem) never is. The snapshot's LRU byte has no room for KPF_MMAP
+ *   (kpageflags bit 11) and no record says when page cache is mapped or unmapped (why
+ *   NR_FILE_MAPPED is held, mm.h). Where the lab runs node reclaim (nr1/nr2, zone_reclaim_mode
+ *   1) this decides nothing: R's page cache is read(), not mapped, and node 0's mapped page
+ *   cache is the shmem rootfs (342 mapped non-anon pages in nr1's kpageflags) on the anon
+ *   lists, which a machine without swap does not scan. A recording whose node reclaim met
+ *   mapped text or mmap()ed files would see the model reclaim them where the kernel keeps them.
+ * - node_reclaim's PF_MEMALLOC test (NODE_RECLAIM_NOSCAN for an allocation from inside reclaim)
+ *   is not modelled: the model's reclaim allocates nothing, so it cannot recurse; a recorded
+ *   allocation that the kernel made from inside reclaim (kswapd's own, a reclaimer's I/O) is not
+ *   marked as such in the records and may node-reclaim where the kernel would not (not
+ *   measured).
  * - may_deactivate compares the node's workingset_refault counts where the kernel compares
  *   workingset_activate (the refaults workingset_test_recent found recent): the model keeps no
  *   shadow entries, so it has no refault distance; every refault counts as recent. Both only
@@ -1244,7 +1257,21 @@ static void get_scan_count(PsPolicy *p, int node, uint32_t lv, PsScanControl *sc
 	nr[PS_LRU_UNEVICTABLE] = 0;
 }
 
-/* shrink_active_list: deactivate up to nr pages from the tail of an active list of lruvec lv. */
+/*
+ * folio_mapped as the model knows it: an anon folio (not shmem) is its task's mapped page. Page
+ * cache, file or shmem, counts as unmapped (the header says why).
+ */
+static inline bool folio_mapped(const PsPolicy *p, uint32_t h, int lru)
+{
+	return (lru == PS_LRU_INACTIVE_ANON || lru == PS_LRU_ACTIVE_ANON) &&
+	       !(p->fo[h].flags & PS_FOLIO_IS_SHMEM);
+}
+
+/*
+ * shrink_active_list: deactivate up to nr pages from the tail of an active list of lruvec lv.
+ * isolate_lru_folios without may_unmap (node reclaim without RECLAIM_UNMAP) counts a mapped folio
+ * as scanned and puts it back at the head of its list.
+ */
 static void shrink_active_list(PsPolicy *p, uint32_t lv, int active_lru, uint64_t nr,
 			       PsScanControl *sc)
 {
@@ -1256,12 +1283,16 @@ static void shrink_active_list(PsPolicy *p, uint32_t lv, int active_lru, uint64_
 		uint64_t pages = 1ull << p->fo[h].order;
 
 		list_unlink(p, h);
-		p->fo[h].flags &= (uint8_t)~PS_FOLIO_REFERENCED;
-		list_link(p, h, active_lru - 1, false);
 		done += pages;
 		p->m->vm_events[PS_PGREFILL] += pages;
-		p->m->vm_events[PS_PGDEACTIVATE] += pages;
 		sc->cost_ns += ps_cost_isolate_lru_folios(&p->rc, 1);
+		if (!sc->may_unmap && folio_mapped(p, h, active_lru)) {
+			list_link(p, h, active_lru, false);
+			continue;
+		}
+		p->fo[h].flags &= (uint8_t)~PS_FOLIO_REFERENCED;
+		list_link(p, h, active_lru - 1, false);
+		p->m->vm_events[PS_PGDEACTIVATE] += pages;
 	}
 }
 
@@ -1293,7 +1324,7 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, uint32_t lv, int lru
 	PsLruList *l = &p->lru[lv][lru];
 	bool file = lru == PS_LRU_INACTIVE_FILE;
 	uint64_t now = ps_engine_now(p->e);
-	uint64_t scanned = 0, reclaimed = 0, rotated = 0, unqueued_dirty = 0, folios = 0;
+	uint64_t scanned = 0, reclaimed = 0, rotated = 0, unqueued_dirty = 0, folios = 0, kept = 0;
 	/* Folios put back are relinked at the head; stop when the walk meets them again. */
 	uint64_t budget = l->nr_pages;
 
@@ -1308,6 +1339,12 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, uint32_t lv, int lru
 		scanned += pages;
 		folios++;
 		list_unlink(p, h);
+		if (!sc->may_unmap && folio_mapped(p, h, lru)) {
+			/* isolate_lru_folios: scanned, not taken, back to the list head */
+			list_link(p, h, lru, false);
+			kept += pages;
+			continue;
+		}
 		if (dirty && !(flags & PS_FOLIO_WRITEBACK))
 			unqueued_dirty += pages;
 		if (file && (flags & PS_FOLIO_WRITEBACK)) {
@@ -1364,8 +1401,8 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, uint32_t lv, int lru
 	m->vm_events[file ? PS_PGSTEAL_FILE : PS_PGSTEAL_ANON] += reclaimed;
 	note_cost(p, node, file, rotated);
 	sc->nr_scanned += scanned;
-	sc->nr_taken += scanned;
-	if (scanned && unqueued_dirty == scanned)
+	sc->nr_taken += scanned - kept;
+	if (scanned > kept && unqueued_dirty == scanned - kept)
 		wb_wake(p, now);
 	return reclaimed;
 }
@@ -1718,7 +1755,9 @@ void ps_clear_pgdat_congested(PsPolicy *p, int node)
  *   (one cpu's work at a time).
  * - __node_reclaim: shrink_node from NODE_RECLAIM_PRIORITY (4) down until 1 << order pages are
  *   reclaimed, nr_to_reclaim max(1 << order, SWAP_CLUSTER_MAX), writeback only with
- *   RECLAIM_WRITE; PGSCAN_ZONE_RECLAIM_SUCCESS or _FAILED ("zone_reclaim_success/_failed").
+ *   RECLAIM_WRITE, mapped folios only with RECLAIM_UNMAP (may_unmap: isolate_lru_folios leaves
+ *   them; folio_mapped above says which the model knows); PGSCAN_ZONE_RECLAIM_SUCCESS or
+ *   _FAILED ("zone_reclaim_success/_failed").
  * The time it takes is not charged to the allocation (a simplification: no recorded machine
  * scanned in node reclaim).
  */
@@ -1735,6 +1774,7 @@ enum ps_node_reclaim_result ps_node_reclaim(PsPolicy *p, int node, const PsAlloc
 	    .highest_zoneidx = ac->highest_zoneidx,
 	    .may_writepage = (mode & PS_RECLAIM_WRITE) != 0,
 	    .may_swap = true,
+	    .may_unmap = (mode & PS_RECLAIM_UNMAP) != 0,
 	};
 
 	/* the flusher's pass caught up first: node_unmapped_file_pages reads the dirty count */
@@ -1818,6 +1858,7 @@ uint64_t ps_try_to_free_pages(PsPolicy *p, const PsAllocContext *ac, uint64_t *c
 	    .highest_zoneidx = ac->highest_zoneidx,
 	    .may_writepage = true,
 	    .may_swap = true,
+	    .may_unmap = true,
 	};
 	bool ready = false;
 

@@ -18,6 +18,7 @@ static inline uint64_t fixture_shrink_node(FixtureHost *h, int priority, uint64_
 	    .highest_zoneidx = PS_ZONE_NORMAL,
 	    .may_writepage = true,
 	    .may_swap = may_swap,
+	    .may_unmap = true,
 	    .kswapd = kswapd,
 	};
 

@@ -306,8 +306,10 @@ static void test_dirty_activated_and_flushed(void)
 	ps_engine_run_until(h->e, end);
 	ps_clear_pgdat_congested(h->p, 0);
 	{
-		PsScanControl sc = {
-		    .nr_to_reclaim = 1, .priority = 12, .highest_zoneidx = PS_ZONE_NORMAL};
+		PsScanControl sc = {.nr_to_reclaim = 1,
+				    .priority = 12,
+				    .highest_zoneidx = PS_ZONE_NORMAL,
+				    .may_unmap = true};
 
 		ps_shrink_node(h->p, 0, &sc); /* runs the flusher up to now */
 	}
@@ -321,8 +323,10 @@ static void test_dirty_activated_and_flushed(void)
 	/* the pass's end: everything written, the marked folios rotated */
 	ps_engine_run_until(h->e, 1000 * rc->writeback_page_ns + rc->writeback_io_ns);
 	{
-		PsScanControl sc = {
-		    .nr_to_reclaim = 1, .priority = 12, .highest_zoneidx = PS_ZONE_NORMAL};
+		PsScanControl sc = {.nr_to_reclaim = 1,
+				    .priority = 12,
+				    .highest_zoneidx = PS_ZONE_NORMAL,
+				    .may_unmap = true};
 
 		ps_shrink_node(h->p, 0, &sc);
 	}
@@ -474,6 +478,34 @@ static void test_node_reclaim_unmapped(void)
 	fixture_check(h->m);
 }
 
+/*
+ * __node_reclaim's may_unmap is RECLAIM_UNMAP: without it isolate_lru_folios passes over every
+ * mapped folio (mm/vmscan.c, 6.14), so a node reclaim never swaps out a task's anon pages. 8192
+ * inactive anon pages with swap, no page cache, reclaimable slab over min_slab_pages (3276) so
+ * node_reclaim scans: RECLAIM_ZONE alone scans anon but swaps nothing out and fails; with
+ * RECLAIM_UNMAP it swaps out and succeeds.
+ */
+static void test_node_reclaim_keeps_mapped(void)
+{
+	g_autoptr(FixtureHost) h = host_new(65536);
+	PsAllocContext ac;
+
+	fixture_host_add_lru(h, fixture_host_normal(h), 8192, PS_FOLIO_ANON, false);
+	fixture_alloc_context(h->m, PS_GFP_HIGHUSER_MOVABLE, 0, &ac);
+	h->m->nodes[0].stat[PS_NR_SLAB_RECLAIMABLE_B] = 4000;
+	h->m->sysctl.zone_reclaim_mode = PS_RECLAIM_ZONE;
+	g_assert_cmpint(ps_node_reclaim(h->p, 0, &ac), ==, PS_NODE_RECLAIM_SOME);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PGSCAN_ANON), >, 0);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PSWPOUT), ==, 0);
+	g_assert_cmpuint(fixture_host_vm(h, PS_ZONE_RECLAIM_FAILED), ==, 1);
+	g_assert_cmpint(h->m->nodes[0].stat[PS_NR_ANON_PAGES], ==, 8192);
+	h->m->sysctl.zone_reclaim_mode = PS_RECLAIM_ZONE | PS_RECLAIM_UNMAP;
+	g_assert_cmpint(ps_node_reclaim(h->p, 0, &ac), ==, PS_NODE_RECLAIM_SUCCESS);
+	g_assert_cmpuint(fixture_host_vm(h, PS_PSWPOUT), >, 0);
+	g_assert_cmpuint(fixture_host_vm(h, PS_ZONE_RECLAIM_SUCCESS), ==, 1);
+	fixture_check(h->m);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -498,5 +530,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/reclaim/refault-deactivates", test_refault_deactivates);
 	g_test_add_func("/policy/reclaim/refault-ends-cache-trim", test_refault_ends_cache_trim);
 	g_test_add_func("/policy/reclaim/node-reclaim-unmapped", test_node_reclaim_unmapped);
+	g_test_add_func("/policy/reclaim/node-reclaim-keeps-mapped",
+			test_node_reclaim_keeps_mapped);
 	return g_test_run();
 }
