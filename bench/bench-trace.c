@@ -215,21 +215,24 @@ static char *kept_tracedat(const char *dir, const char *cache_dir)
 	return g_steal_pointer(&kept);
 }
 
-/* Removes what record_tracedat wrote (a flat directory of files). */
-static void remove_capture(const char *dir)
+/*
+ * Removes a flat directory of files this run wrote: record_tracedat's capture, and the binary
+ * cache directory, which holds the digest memos (DEV-INODE.digest) of every trace it compiled
+ * besides the entries bench_cache removes itself.
+ */
+static void remove_flat_dir(const char *path)
 {
-	g_autofree char *rec = g_build_filename(dir, "capture", NULL);
-	GDir *d = g_dir_open(rec, 0, NULL);
+	GDir *d = g_dir_open(path, 0, NULL);
 	const char *name;
 
 	while (d && (name = g_dir_read_name(d))) {
-		g_autofree char *f = g_build_filename(rec, name, NULL);
+		g_autofree char *f = g_build_filename(path, name, NULL);
 
 		g_unlink(f);
 	}
 	if (d)
 		g_dir_close(d);
-	g_rmdir(rec);
+	g_rmdir(path);
 }
 
 /* Parse, compile and cached read of one trace, best of 3 each. */
@@ -389,7 +392,7 @@ int main(int argc, char **argv)
 		g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
 		for (guint i = 0; i < names->len; i++)
 			bench_cache(g_ptr_array_index(names, i), cache_dir);
-		g_rmdir(cache_dir);
+		remove_flat_dir(cache_dir);
 	}
 
 	printf("\nimport of gzip'd tracefs text into .jsonl.gz (best of 3)\n");
@@ -414,10 +417,11 @@ int main(int argc, char **argv)
 		} else {
 			g_autofree char *keep_dir = ps_trace_cache_dir_default();
 			g_autofree char *dat = kept_tracedat(dir, keep_dir);
+			g_autofree char *rec = g_build_filename(dir, "capture", NULL);
 
 			if (dat)
 				bench_import(dat, out);
-			remove_capture(dir);
+			remove_flat_dir(rec);
 		}
 	}
 	g_rmdir(dir);
