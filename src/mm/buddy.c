@@ -401,22 +401,29 @@ static int find_suitable_fallback(const PsMachine *m, const PsFreeArea *area, un
 	return -1;
 }
 
+/* mult_frac(high, watermark_boost_factor, 10000): boost_watermark's max_boost before its floor */
+static uint64_t boost_max(const PsMachine *m, const PsZone *z)
+{
+	uint64_t factor = (uint64_t)MAX(m->sysctl.watermark_boost_factor, 0);
+
+	return (z->wmark[PS_WMARK_HIGH] / 10000) * factor +
+	       (z->wmark[PS_WMARK_HIGH] % 10000) * factor / 10000;
+}
+
+bool ps_zone_boostable(const PsMachine *m, const PsZone *z)
+{
+	/* Zones smaller than four pageblocks are not boosted (matters for 64K pages). */
+	return m->sysctl.watermark_boost_factor > 0 && m->pageblock_nr_pages * 4 <= z->managed &&
+	       boost_max(m, z) != 0;
+}
+
 bool ps_boost_watermark(PsMachine *m, PsZone *z)
 {
 	uint64_t max_boost;
 
-	if (!m->sysctl.watermark_boost_factor)
+	if (!ps_zone_boostable(m, z))
 		return false;
-	/* Zones smaller than four pageblocks are not boosted (matters for 64K pages). */
-	if (m->pageblock_nr_pages * 4 > z->managed)
-		return false;
-	/* mult_frac(high, factor, 10000) */
-	max_boost =
-	    (z->wmark[PS_WMARK_HIGH] / 10000) * (uint64_t)m->sysctl.watermark_boost_factor +
-	    (z->wmark[PS_WMARK_HIGH] % 10000) * (uint64_t)m->sysctl.watermark_boost_factor / 10000;
-	if (!max_boost)
-		return false;
-	max_boost = MAX(m->pageblock_nr_pages, max_boost);
+	max_boost = MAX(m->pageblock_nr_pages, boost_max(m, z));
 	z->watermark_boost = MIN(z->watermark_boost + m->pageblock_nr_pages, max_boost);
 	z->watermark_boosts++;
 	return true;

@@ -1072,6 +1072,11 @@ void ps_reserve_highatomic_pageblock(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsi
 bool ps_unreserve_highatomic_pageblock(PsMachine *m, PsZone *z, enum ps_migratetype req_mt,
 				       bool force);
 
+/*
+ * boost_watermark's refusals: whether it would boost z (watermark_boost_factor set, at least
+ * four pageblocks managed, mult_frac(high, factor, 10000) not 0).
+ */
+bool ps_zone_boostable(const PsMachine *m, const PsZone *z);
 /* boost_watermark; returns true if the boost changed. */
 bool ps_boost_watermark(PsMachine *m, PsZone *z);
 

@@ -283,18 +283,6 @@ static void hook_pcpu_drain(void *data, PsZone *z, const uint64_t pages[PS_MT_TY
 	}
 }
 
-/*
- * Whether boost_watermark would return true for z: watermark_boost_factor set, at least four
- * pageblocks managed, and mult_frac(high, factor, 10000) not 0 (high * factor >= 10000).
- */
-static bool zone_boostable(const PsMachine *m, const PsZone *z)
-{
-	uint64_t factor = (uint64_t)MAX(m->sysctl.watermark_boost_factor, 0);
-
-	return factor && z->managed >= m->pageblock_nr_pages * 4 &&
-	       z->wmark[PS_WMARK_HIGH] * factor >= 10000;
-}
-
 static void hook_extfrag(void *data, PsZone *z, ps_pfn_t pfn, unsigned order, unsigned fb_order,
 			 enum ps_migratetype alloc_mt, enum ps_migratetype fb_mt, bool claimed)
 {
@@ -303,7 +291,7 @@ static void hook_extfrag(void *data, PsZone *z, ps_pfn_t pfn, unsigned order, un
 	f->sim[FID_FALLBACKS]++;
 	if (fb_order < f->m->pageblock_order) {
 		f->sim[FID_FRAGMENTING]++;
-		f->sim[FID_BOOSTING_CLAIMS] += claimed && zone_boostable(f->m, z);
+		f->sim[FID_BOOSTING_CLAIMS] += claimed && ps_zone_boostable(f->m, z);
 	}
 }
 
@@ -423,7 +411,7 @@ void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev)
 			const PsZone *z = ps_pfn_zone(f->m, ev->pfn);
 
 			f->obs[FID_FRAGMENTING]++;
-			if (ev->change_ownership == 1 && z && zone_boostable(f->m, z)) {
+			if (ev->change_ownership == 1 && z && ps_zone_boostable(f->m, z)) {
 				f->obs[FID_BOOSTS]++;
 				f->obs[FID_BOOSTING_CLAIMS]++;
 			}
