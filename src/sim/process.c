@@ -2565,7 +2565,7 @@ void sim_op_proc(PsSim *s, const PsTraceEvent *ev)
 	Proc *p;
 
 	if (pi < 0) {
-		int forker = ev->value ? (int)ev->value : ev->forked_by;
+		int forker = sim_proc_forker(ev);
 		int parent = forker ? sim_proc_find(s, forker) : -1;
 
 		pi = proc_create(s, ev->pid, ev->comm, ev->oom_score_adj);

@@ -498,12 +498,9 @@ static int sticky_cpu(PsSim *s, const PsTraceEvent *ev, int cpu)
 			sticky_place(s, key, 0);
 			if (s->sticky_pid == ev->pid)
 				s->sticky_pid = 0;
-		} else if ((ev->value > 0 || ev->forked_by > 0) &&
-			   !g_hash_table_contains(s->task_cpu, key) &&
+		} else if (sim_proc_forker(ev) && !g_hash_table_contains(s->task_cpu, key) &&
 			   g_hash_table_lookup_extended(
-			       s->task_cpu,
-			       GINT_TO_POINTER(ev->value > 0 ? ev->value : ev->forked_by), NULL,
-			       &v) &&
+			       s->task_cpu, GINT_TO_POINTER(sim_proc_forker(ev)), NULL, &v) &&
 			   GPOINTER_TO_INT(v)) {
 			/* a fork, vfork or thread: the child's cpu by the load (sticky_fork_cpu) */
 			sticky_place(s, key, sticky_fork_cpu(s, GPOINTER_TO_INT(v) - 1) + 1);
@@ -743,6 +740,16 @@ static void requeue_slot(PsSim *s, uint32_t slot, int cpu)
 	ps_engine_schedule(s->e, w->wake_at, s->ev_exec, (uint32_t)cpu, ++w->gen);
 }
 
+/* NR_FREE_PAGES of every zone: what a free raised, for oom_wait_bypass */
+static int64_t free_pages_all(const PsMachine *m)
+{
+	int64_t n = 0;
+
+	for (int i = 0; i < m->nr_zones; i++)
+		n += m->zones[i].vm_stat[PS_NR_FREE_PAGES];
+	return n;
+}
+
 /*
  * The victim's exit on the waiting allocation's cpu. A task whose allocation waits for an OOM
  * victim loops in __alloc_pages_slowpath (__alloc_pages_may_oom: out_of_memory finds the victim and
@@ -774,8 +781,7 @@ static bool oom_wait_bypass(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	OomWait *w = &s->oom_wait[cpu];
 	ps_time_t busy = s->busy_until[cpu], at;
-
-	int64_t before = 0, after = 0;
+	int64_t before;
 	uint32_t v;
 	int wp;
 
@@ -786,15 +792,12 @@ static bool oom_wait_bypass(PsSim *s, const PsTraceEvent *ev, int cpu)
 	wp = sim_proc_find(s, w->pid);
 	if (wp >= 0 && rec_at(s, v - 1)->proc == wp)
 		return false;
-	for (int i = 0; i < s->m->nr_zones; i++)
-		before += s->m->zones[i].vm_stat[PS_NR_FREE_PAGES];
+	before = free_pages_all(s->m);
 	if (!exec_event(s, ev, cpu)) /* a free never waits */
 		g_assert_not_reached();
-	for (int i = 0; i < s->m->nr_zones; i++)
-		after += s->m->zones[i].vm_stat[PS_NR_FREE_PAGES];
 	at = MAX(s->busy_until[cpu], w->next_try);
 	s->busy_until[cpu] = busy;
-	if (after > before && at < w->wake_at) {
+	if (free_pages_all(s->m) > before && at < w->wake_at) {
 		/* the attempt counted its wait up to stall_to: take back what is not waited */
 		uint64_t early = w->stall_to > at ? w->stall_to - at : 0;
 

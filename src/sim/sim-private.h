@@ -358,6 +358,15 @@ static inline uint64_t sim_next_nonzero(const uint8_t *a, uint64_t i, uint64_t n
 		i++;
 	return i;
 }
+
+/*
+ * The task that made a proc record's task (0: none known): its `parent` when the fork copied
+ * the memory, else `forked_by` (a vfork or a thread). Both are pids >= 1 when present.
+ */
+static inline int sim_proc_forker(const PsTraceEvent *ev)
+{
+	return ev->value ? (int)ev->value : ev->forked_by;
+}
 cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m);
 void ps_snapshot_format(const PsSnapshot *snap, GString *out);
 /*
