@@ -1144,6 +1144,9 @@ static inline int ps_pcp_list_index(const PsMachine *m, unsigned order, enum ps_
 ps_pfn_t ps_rmqueue_pcplist(PsMachine *m, PsZone *z, int cpu, unsigned order,
 			    enum ps_migratetype mt, unsigned alloc_flags);
 
+/* ps_rmqueue_pcplist when the list of pindex (of order) holds a block: never refills. */
+ps_pfn_t ps_rmqueue_pcplist_head(PsMachine *m, PsZone *z, int cpu, unsigned order, int pindex);
+
 /*
  * The count side of the pcp rules, for a walk of a copy of a pcp (sim/snapshot-pcp.c's start
  * count): nr_pcp_alloc at a refill (grows pcp->high, scales alloc_factor; returns the batch), and

@@ -208,6 +208,26 @@ static int rmqueue_bulk(PsMachine *m, PsZone *z, int cpu, unsigned order, int co
 	return i;
 }
 
+/*
+ * rmqueue_pcplist on a list that holds a block: the free_count halving, the head taken, the next
+ * head's links and flags loaded (as ps_rmqueue_pcplist, without its refill's code and frame).
+ */
+ps_pfn_t ps_rmqueue_pcplist_head(PsMachine *m, PsZone *z, int cpu, unsigned order, int pindex)
+{
+	PsPcp *pcp = &z->pcp[cpu];
+	PsList *list = &pcp->lists[pindex];
+	ps_pfn_t pfn = list->head;
+
+	g_assert(pfn != PS_PFN_NONE);
+	pcp->free_count >>= 1;
+	pcp_take(m, z, pcp, list, pfn, order);
+	if (list->head != PS_PFN_NONE) {
+		__builtin_prefetch(&m->map.link[list->head - m->map.base_pfn], 1);
+		__builtin_prefetch(&m->map.flags[list->head - m->map.base_pfn], 1);
+	}
+	return pfn;
+}
+
 ps_pfn_t ps_rmqueue_pcplist(PsMachine *m, PsZone *z, int cpu, unsigned order,
 			    enum ps_migratetype mt, unsigned alloc_flags)
 {

@@ -369,53 +369,50 @@ G_ALWAYS_INLINE static inline void alloc_once(PsMachine *m, uint64_t gfp, unsign
  * above its high watermark (ZONE_BELOW_HIGH clear, zone_watermark_fast's order-0 test at
  * WMARK_HIGH passes), and the cpu's pcp list of the request's migratetype holding a page. Then
  * get_page_from_freelist tries that zone alone and rmqueue_pcplist takes the list's head without
- * a refill: the same steps as alloc_once, in the same order, with the same counters (zone 1
+ * a refill: the same steps as alloc_once, in the same order, with the same counters (one zone
  * tried, NUMA_HIT and NUMA_LOCAL, the cpu marked active, a boosted zone's kswapd wake-up), but
- * without building the alloc_context and walking the zonelist twice. False, with nothing
+ * without building the alloc_context and walking the zonelist twice. PS_PFN_NONE, with nothing
  * changed, when any of it does not hold: alloc_once then decides as always.
  */
-static inline bool alloc_order0_pcp_hit(PsMachine *m, uint64_t gfp, int cpu, int nid,
-					PsAllocOutcome *out)
+ps_pfn_t ps_alloc_pcp_hit(PsMachine *m, uint64_t gfp, int cpu, int *zone)
 {
-	const PsZonelist *zl = &m->nodes[nid].zonelist_fallback;
+	const PsZonelist *zl = &m->nodes[m->spec.cpu_node[cpu]].zonelist_fallback;
 	enum ps_zone_type highest = ps_gfp_zone(gfp);
 	unsigned alloc_flags;
 	enum ps_migratetype mt;
 	int64_t usable, reserved;
+	int pindex;
 	PsZone *z;
 	ps_pfn_t pfn;
 
 	if ((gfp & PS_GFP_THISNODE) || highest >= PS_MAX_NR_ZONES || !zl->nr)
-		return false;
+		return PS_PFN_NONE;
 	z = &m->zones[zl->zones[0]];
 	/* the first usable zone is the preferred one and the first get_page_from_freelist tries */
 	if ((int)z->type > (int)highest || (z->flags & PS_ZONE_BELOW_HIGH))
-		return false;
+		return PS_PFN_NONE;
 	alloc_flags = PS_ALLOC_WMARK_LOW | alloc_flags_nofragment(m, z, gfp);
 	/* zone_watermark_fast's order-0 shortcut at the high mark (no reserve rights) */
 	usable = z->vm_stat[PS_NR_FREE_PAGES];
 	reserved = zone_watermark_unusable_free(z, 0, alloc_flags);
 	usable -= MIN(usable, reserved);
 	if (usable <= (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) + z->lowmem_reserve[highest])
-		return false;
+		return PS_PFN_NONE;
 	mt = m->sysctl.page_group_by_mobility_disabled ? PS_MT_UNMOVABLE : ps_gfp_migratetype(gfp);
-	if (z->pcp[cpu].lists[ps_pcp_list_index(m, 0, mt)].head == PS_PFN_NONE)
-		return false;
+	pindex = ps_pcp_list_index(m, 0, mt);
+	if (z->pcp[cpu].lists[pindex].head == PS_PFN_NONE)
+		return PS_PFN_NONE;
 	/* rmqueue: the pcp list (no refill: it holds a page), then what follows a success */
-	out->zones_tried = 1;
-	pfn = ps_rmqueue_pcplist(m, z, cpu, 0, mt, alloc_flags);
-	out->path = PS_PATH_PCP;
+	pfn = ps_rmqueue_pcplist_head(m, z, cpu, 0, pindex);
 	zone_statistics(m, z, z, cpu);
 	ps_pcp_mark_cpu_active(m, cpu);
 	if ((alloc_flags & PS_ALLOC_KSWAPD) && (z->flags & PS_ZONE_BOOSTED_WATERMARK)) {
 		z->flags &= ~PS_ZONE_BOOSTED_WATERMARK;
 		ps_wakeup_kswapd(m, z, 0, 0, z->type, cpu);
 	}
-	out->zone = z->idx;
-	out->result = PS_ALLOC_OK;
-	out->pfn = pfn;
 	ps_page_set_movable(m, pfn, ps_gfp_migratetype(gfp) == PS_MT_MOVABLE);
-	return true;
+	*zone = z->idx;
+	return pfn;
 }
 
 void ps_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempolicy *pol,
@@ -440,8 +437,15 @@ void ps_alloc_pages_ilx(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsM
 	}
 	if (!pol && !order) {
 		/* a fault's or a slab page's request: alloc_once with constant order and mask */
-		if (!alloc_order0_pcp_hit(m, gfp, cpu, nid, out))
-			alloc_once(m, gfp, 0, cpu, nid, 0, out);
+		out->pfn = ps_alloc_pcp_hit(m, gfp, cpu, &out->zone);
+		if (out->pfn != PS_PFN_NONE) {
+			/* alloc_once's outcome of it: one zone tried, the pcp path, no refill */
+			out->result = PS_ALLOC_OK;
+			out->path = PS_PATH_PCP;
+			out->zones_tried = 1;
+			return;
+		}
+		alloc_once(m, gfp, 0, cpu, nid, 0, out);
 		return;
 	}
 	if (pol)

@@ -159,6 +159,13 @@ typedef struct {
 /* __alloc_pages fast path: prepare_alloc_pages + get_page_from_freelist(ALLOC_WMARK_LOW...). */
 void ps_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempolicy *pol,
 		    PsAllocOutcome *out);
+/*
+ * The order-0 request without a mempolicy that the first zone of the cpu's node serves from its
+ * pcp list above the high watermark: allocated as ps_alloc_pages would (same counters), its zone
+ * in *zone; PS_PFN_NONE, nothing changed, when the request is not that case. Its outcome as
+ * ps_alloc_pages gives it: PS_ALLOC_OK, PS_PATH_PCP, one zone tried, nothing else.
+ */
+ps_pfn_t ps_alloc_pcp_hit(PsMachine *m, uint64_t gfp, int cpu, int *zone);
 /* As ps_alloc_pages with alloc_pages_mpol's interleave index (PS_NO_INTERLEAVE_INDEX: none). */
 void ps_alloc_pages_ilx(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempolicy *pol,
 			uint64_t ilx, PsAllocOutcome *out);

@@ -456,11 +456,19 @@ G_ALWAYS_INLINE static inline uint64_t folio_add_lru(PsSim *s, int cpu, unsigned
 
 static bool anon_fault_alloc(uint64_t gfp, unsigned order, enum ps_alloc_kind kind);
 
+G_ALWAYS_INLINE static inline uint32_t alloc_done(PsSim *s, const PsAllocOutcome *o, uint64_t gfp,
+						  unsigned order, int cpu, int pi, Proc *p,
+						  enum ps_alloc_kind kind, const char *what,
+						  uint64_t *ns);
+
 /*
  * One allocation through the model. Returns the record (REC_NONE on failure) and adds the
  * latency to *ns. The body is inline: an order-0 anonymous fault (sim_op_touch, every page a
  * kbuild replay allocates) gets a copy with its order, kind and node folded in; do_alloc is the
- * out-of-line copy for every other caller.
+ * out-of-line copy for every other caller. An order-0 request without a mempolicy that the pcp
+ * list serves (ps_alloc_pcp_hit: nearly every one) gets the outcome's bookkeeping (alloc_done)
+ * with that outcome's constants folded in: no latency branches of the slow path, a refill or an
+ * OOM wait.
  */
 G_ALWAYS_INLINE static inline uint32_t alloc_rec(PsSim *s, uint64_t gfp, unsigned order, int cpu,
 						 int pi, enum ps_alloc_kind kind, int node,
@@ -470,9 +478,6 @@ G_ALWAYS_INLINE static inline uint32_t alloc_rec(PsSim *s, uint64_t gfp, unsigne
 	PsMempolicy pol, *polp = NULL;
 	/* valid across the calls below: only a trace record creates a process (proc_create) */
 	Proc *p = pi >= 0 ? proc_at(s, pi) : NULL;
-	uint64_t at, hold, alloc_ns;
-	uint32_t ri;
-	Rec *r;
 
 	/* (node >= 0 first: a caller's -1 folds the test away) */
 	if (node >= 0 && node >= s->m->nr_nodes) {
@@ -502,11 +507,39 @@ G_ALWAYS_INLINE static inline uint32_t alloc_rec(PsSim *s, uint64_t gfp, unsigne
 		__builtin_prefetch(rec_at(s, after), 1);
 		ps_lru_prefetch(s->lru_view, after);
 	}
+	if (!order && !polp) {
+		int zone;
+		ps_pfn_t pfn = ps_alloc_pcp_hit(s->m, gfp, cpu, &zone);
+
+		if (pfn != PS_PFN_NONE) {
+			/* the outcome ps_alloc_pages_ilx gives for it */
+			out = (PsAllocOutcome){.result = PS_ALLOC_OK,
+					       .path = PS_PATH_PCP,
+					       .pfn = pfn,
+					       .zone = zone,
+					       .zones_tried = 1};
+			return alloc_done(s, &out, gfp, 0, cpu, pi, p, kind, what, ns);
+		}
+	}
 	/* A THP fault's folio comes through vma_alloc_folio (alloc_pages_mpol's THP first try). */
 	if (order && order == s->m->spec.thp_order && anon_fault_alloc(gfp, order, kind))
 		ps_vma_alloc_pages(s->m, gfp, order, cpu, polp, ilx, &out);
 	else
 		ps_alloc_pages_ilx(s->m, gfp, order, cpu, polp, ilx, &out);
+	return alloc_done(s, &out, gfp, order, cpu, pi, p, kind, what, ns);
+}
+
+/* alloc_rec's bookkeeping of the allocator's outcome o: latency, counters, the record. */
+G_ALWAYS_INLINE static inline uint32_t alloc_done(PsSim *s, const PsAllocOutcome *o, uint64_t gfp,
+						  unsigned order, int cpu, int pi, Proc *p,
+						  enum ps_alloc_kind kind, const char *what,
+						  uint64_t *ns)
+{
+	PsAllocOutcome out = *o;
+	uint64_t at, hold, alloc_ns;
+	uint32_t ri;
+	Rec *r;
+
 	at = ps_engine_now(s->e) + *ns;
 	/* the allocator's own work; __GFP_ZERO's clearing is counted apart (zero_folio) */
 	alloc_ns =
