@@ -811,6 +811,27 @@ static bool start_from_header_wanted(const PsPcpPrefill *pf)
 }
 
 /*
+ * Whether the records the prefill read name no page of this machine: no walk got a step and no
+ * page was taken from a record. A trace of what memory is for (a portable import without the
+ * header's pcp_start, or one replayed at another page size than its recording's) has no pfn at
+ * all: nothing in it can show which pages sat on the snapshot's pcp lists or imply a start count,
+ * yet zoneinfo says the kernel held `count` pages on them, and kpageflags shows those pages
+ * flagless (a page on a pcp list has no PG_buddy), so without a rule they would stay allocated
+ * "unknown at start" pages for the whole run. start_names_nothing fills such a trace's lists.
+ */
+static bool trace_names_no_page(const PsPcpPrefill *pf)
+{
+	const PsMachine *m = pf->m;
+
+	if (pf->snap->pcp_adopted || pf->drained->len)
+		return false;
+	for (int i = 0; i < m->nr_zones * m->nr_cpus; i++)
+		if (pf->walks[i].steps && pf->walks[i].steps->len)
+			return false;
+	return true;
+}
+
+/*
  * A walk restored from the cache carries no names. They are read again (the walked records
  * from the start: ps_snapshot_prefill_naming / _name) only when some list is to be filled,
  * so that a warm run picks the unnamed pages a cold one does.
@@ -831,6 +852,8 @@ bool ps_snapshot_prefill_naming(PsPcpPrefill *pf)
 	/* a portable trace's pcp_start fills with unnamed pages (start_from_header), if any */
 	if (header)
 		want = pf->hdr->n_pcp_start > 0;
+	else if (trace_names_no_page(pf))
+		want = true;
 	for (int i = 0; i < m->nr_zones && !header && !want; i++)
 		for (int c = 0; m->zones[i].pcp && c < m->nr_cpus && !want; c++) {
 			int rebuilt = pcp_rebuilt(pf, &m->zones[i], c);
@@ -947,14 +970,77 @@ static void start_from_header(PsPcpPrefill *pf)
 	}
 }
 
+/*
+ * The pcp lists at the start of a trace that names no page (trace_names_no_page): every cpu's
+ * lists in every zone hold zoneinfo's count for them, as the kernel's did when the recording
+ * began; rmqueue_pcplist serves an allocation from its list before any rmqueue_bulk refill, and
+ * nr_pcp_high / free_frozen_page_commit's drains count them in pcp->count. Which pages, no record
+ * says; kpageflags shows them flagless (no PG_buddy on a pcp page). The choice (add_unnamed_to,
+ * ascending pfn, each page on its pageblock's list):
+ * - order 0 only: the exact imports of the lab's realdata recordings show the kernel's start
+ *   lists almost all order-0 (of the pages their prefill rebuilt, 395 of 439 at 64K, 554 of 592
+ *   at 16K; the rest five or six order-2..3 blocks). add_unnamed's high-order lists first are for
+ *   what an exact trace leaves unnamed once its order-0 pages were named.
+ * - first the flagless pages of Movable pageblocks, for every cpu in turn, then the others. The
+ *   kernel's own allocations that carry no page flag (vmalloc and kernel stacks among them) are
+ *   unmovable: __rmqueue serves them from Unmovable blocks and reaches a Movable one only by a
+ *   fallback (__rmqueue_claim, which takes the block over when try_to_claim_block can, or
+ *   __rmqueue_steal). User and page-cache pages there are flagged (anon, LRU), free ones buddy, so
+ *   a flagless page in a Movable block is a free page on a pcp list or one in transit. On the
+ *   realdata snapshots (pageblock types as the start fits them): 16K 427 such pages, 412 of them
+ *   on the kernel's lists (blocks 32, 36 and the last, 95, whose 64 were all there), 64K 117 and
+ *   116. The rest of the kernel's pages were in Unmovable blocks (16K 180 among their 2,419
+ *   flagless pages, 64K 323 among 2,531), where nothing tells a pcp page from a kernel one.
+ * Measured on churn-portable replayed to mid on the lab's machines (before.zoneinfo: 4K 2,036 +
+ * 1,237, 16K 231 + 369, 64K 427 + 74 pages; tests/sim/test-churn-portable.c): without them those
+ * pages stayed allocated to the end, free + pcp pages at mid were 0.6 % (16K) and 2.2 % (64K)
+ * below the kernel's (now +0.0 % and -0.1 %), and 16K's last pageblock could never be whole
+ * again: 38 free order-11 blocks at mid against the kernel's 39 (now 39; ascending pfn alone,
+ * block 95 left out, still 38).
+ */
+static void start_names_nothing(PsPcpPrefill *pf)
+{
+	PsMachine *m = pf->m;
+	g_autofree PsPcpStartCount *sc = g_new0(PsPcpStartCount, m->nr_zones * m->nr_cpus);
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < m->nr_zones; i++) {
+			PsZone *z = &m->zones[i];
+
+			for (int c = 0; z->pcp && c < m->nr_cpus; c++) {
+				int left = MAX(pf->snap->pcp_start[i * m->nr_cpus + c], 0);
+				PsPcpStartCount *e = &sc[i * m->nr_cpus + c];
+
+				if (!left)
+					continue;
+				if (!pass) {
+					*e = (PsPcpStartCount){i, c, pcp_rebuilt(pf, z, c), -1, 0};
+					e->implied = e->rebuilt + left;
+				}
+				/* names unread (a caller that did not read them): nothing is added
+				 */
+				if (!pf->named_unread)
+					e->added += add_unnamed_to(pf, z, c, e->rebuilt + e->added,
+								   e->implied, 0,
+								   pass ? -1 : PS_MT_MOVABLE);
+				if (pass)
+					g_array_append_val(pf->snap->pcp_start_counts, *e);
+			}
+		}
+	}
+}
+
 void ps_snapshot_prefill_end(PsPcpPrefill *pf)
 {
 	PsMachine *m = pf->m;
 	bool from_header = start_from_header_wanted(pf);
+	bool names_nothing = !from_header && trace_names_no_page(pf);
 
 	if (from_header)
 		start_from_header(pf);
-	for (int i = 0; i < m->nr_zones && !from_header; i++) {
+	else if (names_nothing)
+		start_names_nothing(pf);
+	for (int i = 0; i < m->nr_zones && !from_header && !names_nothing; i++) {
 		PsZone *z = &m->zones[i];
 
 		for (int c = 0; z->pcp && c < m->nr_cpus; c++) {

@@ -10,6 +10,13 @@
  * one block of its order (snapshot-pcp.c, start_from_header). The replay stops before the
  * allocations, so the lists are as the start left them. Before the header's lists were a flat
  * array sized from the recording, they were at most 96 (8 cpus): cpus 8-15 started empty.
+ *
+ * /sim/pcp-start/names-nothing: a trace that names no page (a portable one without the header's
+ * lists, or replayed at another page size) on the same snapshot, whose zoneinfo gives cpu 0 200
+ * pages and cpu 1 100: each cpu's lists hold its count (snapshot-pcp.c, start_names_nothing),
+ * order-0 pages only, the flagless pages of the Movable pageblock first (cpu 0 200 of its 240,
+ * cpu 1 the other 40), then the lowest flagless pages of another pcp type (cpu 1 60 of the
+ * Unmovable pageblock 0). Before, both cpus started empty and those pages stayed allocated.
  */
 #include "config/config.h"
 #include "mm/mm.h"
@@ -177,9 +184,85 @@ static void test_pcp_start_16_cpus(void)
 	ps_test_rm_rf(dir);
 }
 
+/* The pages on z's pcp lists of cpu of order and mt. */
+static unsigned list_pages(const PsMachine *m, const PsZone *z, int cpu, unsigned order,
+			   enum ps_migratetype mt)
+{
+	return (unsigned)z->pcp[cpu].lists[ps_pcp_list_index(m, order, mt)].len << order;
+}
+
+/* A replay as replay_and_check's of a trace that names no page, on 2 cpus (200 and 100 pages). */
+static void replay_names_nothing(const char *dir, const char *jsonl, const char *cache)
+{
+	g_autofree char *out = g_build_filename(dir, "run", NULL);
+	g_autofree char *kpf = g_build_filename(dir, "before.kpageflags", NULL);
+	g_autoptr(PsConfig) cfg = ps_test_config_text(
+	    "{\"page_size\":4096,\"cpus\":2,\"nodes\":[{\"zones\":{\"Normal\":{\"start_bytes\":"
+	    "1073741824,\"spanned_bytes\":67108864}}}]}");
+	PsRunOptions opts = {
+	    .out_dir = out, .seed = 1, .until_ns = 50000, .trace_cache_dir = cache};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(PsSim) s = ps_sim_new(cfg, &opts, &error);
+	const PsMachine *m;
+	const PsZone *z;
+
+	g_assert_no_error(error);
+	if (!ps_sim_load_snapshot(s, kpf, dir, &error))
+		g_error("snapshot: %s", error->message);
+	if (!ps_sim_run(s, jsonl, &error))
+		g_error("run: %s", error->message);
+	m = ps_sim_machine(s);
+	z = ps_machine_zone(ps_sim_machine(s), 0, PS_ZONE_NORMAL);
+	g_assert_cmpint(z->pcp[0].count, ==, 200);
+	g_assert_cmpint(z->pcp[1].count, ==, 100);
+	g_assert_cmpuint(list_pages(m, z, 0, 0, PS_MT_MOVABLE), ==, 200);
+	g_assert_cmpuint(list_pages(m, z, 1, 0, PS_MT_MOVABLE), ==, 40);
+	g_assert_cmpuint(list_pages(m, z, 1, 0, PS_MT_UNMOVABLE), ==, 60);
+	/* the Movable lists hold pageblock 2's pages (its flagless 240), the Unmovable one 0's */
+	for (int c = 0; c < 2; c++)
+		for (int mt = PS_MT_UNMOVABLE; mt <= PS_MT_MOVABLE; mt++) {
+			const PsList *l =
+			    &z->pcp[c].lists[ps_pcp_list_index(m, 0, (enum ps_migratetype)mt)];
+
+			for (ps_pfn_t p = l->head; p != PS_PFN_NONE; p = ps_list_next(m, l, p))
+				g_assert_cmpuint((p - START_PFN) / 512, ==,
+						 mt == PS_MT_MOVABLE ? 2 : 0);
+		}
+	ps_test_rm_rf(out);
+}
+
+static void test_pcp_start_names_nothing(void)
+{
+	g_autofree char *dir = ps_test_make_dir("pagesim-pcp-start-XXXXXX");
+	g_autofree char *jsonl = g_build_filename(dir, "t.jsonl", NULL);
+	g_autofree char *cache = g_build_filename(dir, "cache", NULL);
+	g_autofree char *zi = g_build_filename(dir, "before.zoneinfo", NULL);
+	static const char trace[] =
+	    "{\"pagesim_trace\":1,\"source\":\"ftrace\",\"page_size\":4096,\"cpus\":2}\n"
+	    "{\"t\":0,\"op\":\"proc\",\"pid\":5,\"comm\":\"a\"}\n"
+	    "{\"t\":100000,\"op\":\"map\",\"pid\":5,\"addr\":4194304,\"len\":65536,"
+	    "\"cpu\":0}\n"
+	    "{\"t\":100000,\"op\":\"touch\",\"pid\":5,\"addr\":4194304,\"len\":4096,"
+	    "\"cpu\":0}\n";
+	static const char zoneinfo[] = "Node 0, zone   Normal\n  pages free     15600\n  pagesets\n"
+				       "    cpu: 0\n              count: 200\n              high:  "
+				       "1000\n              batch: 63\n"
+				       "    cpu: 1\n              count: 100\n              high:  "
+				       "1000\n              batch: 63\n";
+
+	write_snapshot(dir);
+	g_assert_true(g_file_set_contents(zi, zoneinfo, -1, NULL));
+	g_assert_true(g_file_set_contents(jsonl, trace, -1, NULL));
+	replay_names_nothing(dir, jsonl, NULL);
+	replay_names_nothing(dir, jsonl, cache); /* parses, writes the entry */
+	replay_names_nothing(dir, jsonl, cache); /* from the entry */
+	ps_test_rm_rf(dir);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/sim/pcp-start/16-cpus", test_pcp_start_16_cpus);
+	g_test_add_func("/sim/pcp-start/names-nothing", test_pcp_start_names_nothing);
 	return g_test_run();
 }
