@@ -532,12 +532,12 @@ typedef struct {
 } MigPte;
 
 /*
- * A cpu's compaction migrate step (see note_compaction_window): from
+ * A task's open compaction migrate step (see note_compaction_window): from
  * mm_compaction_isolate_migratepages with nr_taken > 0 to the step's mm_compaction_migratepages.
  */
 typedef struct {
 	uint64_t start, end; /* the migrate scanner's range=(start ~ end) */
-	int pid;	     /* the compacting task; -1: no step open */
+	int pid;	     /* the compacting task */
 } CompWin;
 
 /*
@@ -707,7 +707,7 @@ typedef struct {
 	uint64_t q_head, q_tail;
 	CpuHold *hold; /* [hdr.cpus] */
 	MigPte *mig;   /* [hdr.cpus] (note_migration) */
-	CompWin *cwin; /* [hdr.cpus] (note_compaction_window) */
+	GArray *cwin;  /* CompWin: the open migrate steps, one a task (note_compaction_window) */
 	GArray *cfree; /* uint64_t start, end pairs: the free scanner's isolated ranges */
 	GArray *moved; /* uint64_t id << 5 | order of allocations moved to an unnamed pfn */
 	guint moved_head;
@@ -2342,8 +2342,10 @@ static gboolean pc_add(Imp *im, const Line *l, GError **error)
  * Migration (mm/migrate.c, migrate_pages_batch): after a folio's copy, remove_migration_ptes
  * maps the new folio where the old one was mapped (migrate:remove_migration_pte, "addr=%lx,
  * pte=%lx order=%d", once per pte), then migrate_folio_done puts the old folio, whose free is
- * the cpu's next record (mm_page_free). So an mm_page_free of a live allocation right after a
- * remove_migration_pte of the same task on that cpu is the old pages of a migrated folio: the
+ * the cpu's next record (mm_page_free) in task context (an interrupt's free may come between:
+ * press-thp, session 22, an RCU free in softirq on the migrating task's cpu). So an mm_page_free
+ * of a live allocation, in task context, right after a remove_migration_pte of the same task on
+ * that cpu is the old pages of a migrated folio: the
  * allocation lives on at the pte's pfn, under its id, and the free is written with a new id and
  * reason "migrated" (pinned replay frees the old pages by pfn; policy replay skips it, its own
  * compaction moves its own pages). The pte's pfn is bits 47..PAGE_SHIFT (arm64 and x86-64 with
@@ -2374,33 +2376,42 @@ static gboolean note_migration(Imp *im, const Line *l, GError **error)
  * migrated folios are still known by where they are freed: compact_zone isolates a batch of
  * folios from the migrate scanner's range (mm_compaction_isolate_migratepages, "range=(0x%lx ~
  * 0x%lx) nr_scanned=%lu nr_taken=%lu"), then migrate_pages moves them and migrate_folio_done
- * puts each old folio in the compacting task, on its cpu, before the step ends with
- * mm_compaction_migratepages. A free there of a live allocation inside that range is such an
- * old folio: it gets reason "migrated" (the allocation lives on at a pfn no record names, so
- * its id waits in im->moved). The new folio came from the free scanner (compaction_alloc takes
- * the pages mm_compaction_isolate_freepages counted): a later free of a pfn no allocation names
- * inside one of those ranges is such a new folio, and takes the oldest waiting id of its order
- * (which id is unknown; the order of the moves is kept). With remove_migration_pte records
+ * puts each old folio in the compacting task before the step ends with
+ * mm_compaction_migratepages. The step is the task's, not its cpu's: a task preempted inside
+ * migrate_pages goes on on another cpu (press-thp, session 22: a 427-page step opened on cpu 0
+ * freed its last 9 pages and closed on cpu 1). A free there of a live allocation inside that range
+ * is such an old folio: it gets reason "migrated" (the allocation lives on at a pfn no record
+ * names, so its id waits in im->moved). The new folio came from the free scanner (compaction_alloc
+ * takes the pages mm_compaction_isolate_freepages counted): a later free of a pfn no allocation
+ * names inside one of those ranges is such a new folio, and takes the oldest waiting id of its
+ * order (which id is unknown; the order of the moves is kept). With remove_migration_pte records
  * note_migration knows the new pfn of a mapped folio first; this rule takes the rest (page cache
  * nobody mapped). A free there of a pfn no allocation names (allocated before the trace started)
  * is an old folio too: reason migrated, its data lives on where the trace cannot say.
  */
+static guint cwin_find(const Imp *im, int pid)
+{
+	for (guint i = 0; i < im->cwin->len; i++)
+		if (g_array_index(im->cwin, CompWin, i).pid == pid)
+			return i;
+	return G_MAXUINT;
+}
+
 static void note_compaction_window(Imp *im, const Line *l)
 {
-	CompWin *w = l->cpu < im->hdr.cpus ? &im->cwin[l->cpu] : NULL;
 	unsigned long long start, end;
 	const char *taken;
+	guint i;
 
-	if (!w)
-		return;
 	if (strcmp(l->event, "mm_compaction_isolate_migratepages") == 0) {
 		taken = kv(l, "nr_taken");
-		w->pid = -1;
+		if ((i = cwin_find(im, l->pid)) != G_MAXUINT)
+			g_array_remove_index_fast(im->cwin, i);
 		if (sscanf(l->raw, "range=(%llx ~ %llx)", &start, &end) == 2 && end > start &&
 		    taken && g_ascii_strtoull(taken, NULL, 10) > 0) {
-			w->start = start;
-			w->end = end;
-			w->pid = l->pid;
+			CompWin w = {.start = start, .end = end, .pid = l->pid};
+
+			g_array_append_val(im->cwin, w);
 		}
 	} else if (strcmp(l->event, "mm_compaction_isolate_freepages") == 0 ||
 		   strcmp(l->event, "mm_compaction_fast_isolate_freepages") == 0) {
@@ -2411,13 +2422,14 @@ static void note_compaction_window(Imp *im, const Line *l)
 		}
 	} else if (strcmp(l->event, "mm_compaction_migratepages") == 0 ||
 		   strcmp(l->event, "mm_compaction_end") == 0) {
-		w->pid = -1;
+		if ((i = cwin_find(im, l->pid)) != G_MAXUINT)
+			g_array_remove_index_fast(im->cwin, i);
 	}
 }
 
 /*
- * A free in the open migrate step of its cpu (note_compaction_window): by the compacting task, in
- * task context, of a pfn in the step's range. On a recording of this machine (6.18.44, press-hog
+ * A free in the open migrate step of its task (note_compaction_window): by the compacting task,
+ * in task context, of a pfn in the step's range. On a recording of this machine (6.18.44, press-hog
  * 384 MiB MADV_HUGEPAGE; 949 steps, 80,124 pages migrated) these frees were exactly each step's
  * mm_migrate_pages nr_succeeded, the remove_migration_pte rule (note_migration) only the 13,549 of
  * them a pte mapped: so the step rule also runs with ptes, for the frees that rule left. That
@@ -2429,11 +2441,12 @@ static void note_compaction_window(Imp *im, const Line *l)
 static bool in_migrate_step(const Imp *im, const Line *l, uint64_t pfn)
 {
 	const CompWin *w;
+	guint i;
 
-	if (l->cpu < 0 || l->cpu >= im->hdr.cpus || l->irq != PS_IRQ_NONE)
+	if (l->irq != PS_IRQ_NONE || (i = cwin_find(im, l->pid)) == G_MAXUINT)
 		return false;
-	w = &im->cwin[l->cpu];
-	return w->pid == l->pid && pfn >= w->start && pfn < w->end;
+	w = &g_array_index(im->cwin, CompWin, i);
+	return pfn >= w->start && pfn < w->end;
 }
 
 /* A free of pfn no allocation names: the new folio of a migration (note_compaction_window)? */
@@ -2508,8 +2521,8 @@ static gboolean do_free(Imp *im, const Line *l, PsTraceEvent *ev, GError **error
 		int dorder;
 
 		live_remove(im, pfn);
-		if (mp && mp->pid == l->pid && lorder == order && dst != pfn &&
-		    !live_get(im, dst, &did, &dorder)) {
+		if (mp && mp->pid == l->pid && l->irq == PS_IRQ_NONE && lorder == order &&
+		    dst != pfn && !live_get(im, dst, &did, &dorder)) {
 			/* a migrated folio's old pages: the allocation moved to dst */
 			mp->pid = -1;
 			live_put(im, dst, id, order);
@@ -5110,11 +5123,11 @@ static gboolean import_run(const char *in_path, const char *out_path, const PsIm
 	im.ring_text = g_new(OutText, IMP_RING);
 	im.hold = g_new0(CpuHold, cpus);
 	im.mig = g_new0(MigPte, cpus);
-	im.cwin = g_new0(CompWin, cpus);
+	im.cwin = g_array_new(FALSE, FALSE, sizeof(CompWin));
 	im.cfree = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	im.moved = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	for (int c = 0; c < cpus; c++)
-		im.mig[c].pid = im.cwin[c].pid = -1;
+		im.mig[c].pid = -1;
 	im.portable = opts->portable;
 	st->portable = opts->portable;
 	/* tmpfs pages: known from their deletion later on (a file can be read twice) */
@@ -5281,7 +5294,7 @@ out:
 	g_free(im.ring_text);
 	g_free(im.hold);
 	g_free(im.mig);
-	g_free(im.cwin);
+	g_array_free(im.cwin, TRUE);
 	g_free(im.refill_open);
 	g_array_unref(im.cfree);
 	g_array_unref(im.moved);

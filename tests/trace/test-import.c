@@ -1887,7 +1887,11 @@ static uint64_t assert_steps_exact(const char *name, guint steps, PsImportStats 
  * 6.18 press-hog recording, as recorded, the other tasks' frees on the same cpus kept). a: one
  * direct compaction, 5 steps of page cache allocated before the cut (1,056 pages), while ld
  * frees 73 pages inside the open step's range on the compacting cpu (the pid test). b: seven
- * compactions, 20 steps, 661 pages, 297 of them by the remove_migration_pte rule.
+ * compactions, 20 steps, 661 pages, 297 of them by the remove_migration_pte rule. c and d (a
+ * session-22 recording of the same run): in c a softirq frees a live page of another task on
+ * the compacting cpu right after a remove_migration_pte (the pte rule must take task context
+ * only: without, 5,988 pages against 5,987); in d the compacting task starts a 427-page step on
+ * cpu 0 and ends it on cpu 1 (the step is the task's: keyed by cpu, 430 against 459).
  */
 static void test_migrate_step_recording(void)
 {
@@ -1900,6 +1904,11 @@ static void test_migrate_step_recording(void)
 			 ==, 661);
 	g_assert_cmpuint(st.free_migrated, ==, 297);
 	g_assert_cmpuint(st.free_migrated_window, ==, 364);
+	g_assert_cmpuint(assert_steps_exact("compact-migrate-excerpt/trace-c-6.18.txt.gz", 35, &st),
+			 ==, 5987);
+	g_assert_cmpuint(st.free_migrated, ==, 10);
+	g_assert_cmpuint(assert_steps_exact("compact-migrate-excerpt/trace-d-6.18.txt.gz", 2, &st),
+			 ==, 459);
 }
 
 /*
