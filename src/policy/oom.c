@@ -101,8 +101,8 @@ bool ps_out_of_memory(PsPolicy *p, const PsAllocContext *ac, uint64_t *wait_unti
 		 * oom_evaluate_task -> oom_cpuset_eligible -> mempolicy_in_oom_domain (Linux 6.14
 		 * mm/mempolicy.c, AOSC-Tracking/ubuntu-kernel-next-linux): only an MPOL_BIND task
 		 * is tested, and it is eligible when its nodes intersect the mask; any other policy
-		 * may have memory on every node. Before the victim test, as there (slowpath.c's
-		 * may_oom still makes every request wait while a victim is not reaped).
+		 * may have memory on every node. Before the victim test, as there: a victim
+		 * outside the domain does not hold back this request (slowpath.c may_oom).
 		 */
 		if (domain && tasks[i].bind_nodes && !(tasks[i].bind_nodes & domain))
 			continue;

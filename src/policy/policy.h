@@ -154,6 +154,10 @@ typedef struct {
 	bool direct_reclaim;  /* entered direct reclaim */
 	bool direct_compact;  /* entered direct compaction */
 	uint64_t stall_until; /* PS_ALLOC_OOM_WAIT: when the victim's memory is back */
+	/* PS_ALLOC_OOM_WAIT: the zones the waiting request may take pages from (its
+	 * nodemask, 0 = all nodes, and highest zone type) */
+	uint64_t wait_nodemask;
+	enum ps_zone_type wait_highest_zoneidx;
 } PsAllocOutcome;
 
 /* __alloc_pages fast path: prepare_alloc_pages + get_page_from_freelist(ALLOC_WMARK_LOW...). */

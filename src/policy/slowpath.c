@@ -25,11 +25,11 @@
  *   gfp_compaction_allowed is false, so neither direct compaction nor should_compact_retry runs.
  * - The allocation is synchronous in simulated time: its slow-path work is returned as latency.
  *   An OOM kill frees the victim's memory only after the reap delay, so another task's request
- *   returns PS_ALLOC_OOM_WAIT and the host retries it then — the kernel's allocator loops on
- *   "progress" until the same moment. The victim's own request does not wait: it retries at
- *   once with ALLOC_OOM, as the kernel's does, and the task exits as it returns (oom.c): on
- *   qemu-press-oom-64k-6.18 the kernel's hog, killed in its own allocation after one direct
- *   reclaim, freed its memory from 8 ms later.
+ *   that out_of_memory finds the victim eligible for (may_oom) returns PS_ALLOC_OOM_WAIT and the
+ *   host retries it then — the kernel's allocator loops on "progress" until the same moment.
+ *   The victim's own request does not wait: it retries at once with ALLOC_OOM, as the kernel's
+ *   does, and the task exits as it returns (oom.c): on qemu-press-oom-64k-6.18 the kernel's hog,
+ *   killed in its own allocation after one direct reclaim, freed its memory from 8 ms later.
  * - Loops the kernel never leaves (GFP_NOFS under OOM, __GFP_NOFAIL) are cut after
  *   PS_SLOWPATH_MAX_LOOPS rounds and fail, counted; a real machine would hang there.
  * - No cpusets, so the cpuset retry and ALLOC_CPUSET have no effect.
@@ -185,17 +185,22 @@ static bool should_reclaim_retry(PsPolicy *p, const PsAllocContext *ac, unsigned
 
 enum oom_result { OOM_NO_PROGRESS, OOM_PROGRESS, OOM_WAIT };
 
-/* __alloc_pages_may_oom */
+/*
+ * __alloc_pages_may_oom. A victim not yet reaped makes the request wait only through
+ * out_of_memory: select_bad_process aborts the scan at a victim it finds eligible
+ * (oom_evaluate_task passes over the tasks outside the allocation's OOM domain before its
+ * tsk_is_oom_victim test), after the last try at the high mark and the tests that skip the
+ * killer (Linux 6.18 mm/page_alloc.c __alloc_pages_may_oom, mm/oom_kill.c oom_evaluate_task).
+ * So a request the killer would not help (a costly order, __GFP_RETRY_MAYFAIL or
+ * __GFP_THISNODE, no __GFP_FS) does not wait for a victim, and one whose domain excludes the
+ * victim kills an eligible task of its own.
+ */
 static enum oom_result may_oom(PsPolicy *p, PsAllocContext *ac, PsAllocOutcome *out, ps_pfn_t *pfn)
 {
 	PsMachine *m = p->m;
 	uint64_t now = ps_engine_now(p->e), wait = 0;
 	PsAllocContext last = *ac;
 
-	if (p->oom_victim_until > now) {
-		out->stall_until = p->oom_victim_until;
-		return OOM_WAIT;
-	}
 	/* A last try at the high mark catches memory a parallel kill just freed. */
 	last.gfp = (ac->gfp | PS_GFP_HARDWALL) & ~PS_GFP_DIRECT_RECLAIM;
 	*pfn = ps_get_page_from_freelist(m, &last, PS_ALLOC_WMARK_HIGH | PS_ALLOC_CPUSET, out);
@@ -214,6 +219,8 @@ static enum oom_result may_oom(PsPolicy *p, PsAllocContext *ac, PsAllocOutcome *
 		return OOM_NO_PROGRESS;
 	if (wait > now) {
 		out->stall_until = wait;
+		out->wait_nodemask = ac->nodemask;
+		out->wait_highest_zoneidx = ac->highest_zoneidx;
 		return OOM_WAIT;
 	}
 	return OOM_PROGRESS;

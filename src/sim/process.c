@@ -562,6 +562,8 @@ G_ALWAYS_INLINE static inline uint32_t alloc_done(PsSim *s, const PsAllocOutcome
 		s->totals.oom_waits++;
 		s->retry_at = MAX(out.stall_until, ps_engine_now(s->e) + 1);
 		s->retry_cost_ns = *ns;
+		s->retry_nodemask = out.wait_nodemask;
+		s->retry_highest_zoneidx = out.wait_highest_zoneidx;
 		s->totals.stall_ns += s->retry_at - ps_engine_now(s->e);
 		/*
 		 * The record runs again on this cpu, first, at retry_at; its allocation's latency

@@ -736,17 +736,30 @@ static void requeue_slot(PsSim *s, uint32_t slot, int cpu)
 	w->pid = g_array_index(s->slots, PsTraceEvent, slot).pid;
 	w->next_try = ps_engine_now(s->e) + s->retry_cost_ns;
 	w->stall_to = s->retry_at;
+	w->nodemask = s->retry_nodemask;
+	w->highest_zoneidx = s->retry_highest_zoneidx;
 	w->wake_at = MAX(s->busy_until[cpu], ps_engine_now(s->e));
 	ps_engine_schedule(s->e, w->wake_at, s->ev_exec, (uint32_t)cpu, ++w->gen);
 }
 
-/* NR_FREE_PAGES of every zone: what a free raised, for oom_wait_bypass */
-static int64_t free_pages_all(const PsMachine *m)
+/*
+ * NR_FREE_PAGES of the zones the waiting allocation may take pages from (its zonelist: the nodes
+ * of its nodemask, the zone types up to its highest_zoneidx): what a free raised there, for
+ * oom_wait_bypass. A free elsewhere (a bound task's victim freeing on another node) cannot let
+ * the retry succeed, so it does not bring the retry forward.
+ */
+static int64_t free_pages_usable(const PsMachine *m, const OomWait *w)
 {
 	int64_t n = 0;
 
-	for (int i = 0; i < m->nr_zones; i++)
-		n += m->zones[i].vm_stat[PS_NR_FREE_PAGES];
+	for (int i = 0; i < m->nr_zones; i++) {
+		const PsZone *z = &m->zones[i];
+
+		if ((w->nodemask && !(w->nodemask & (1ull << z->node))) ||
+		    z->type > w->highest_zoneidx)
+			continue;
+		n += z->vm_stat[PS_NR_FREE_PAGES];
+	}
 	return n;
 }
 
@@ -764,18 +777,18 @@ static int64_t free_pages_all(const PsMachine *m)
  * Rec.proc) decides. The waiting task frees nothing until its allocation returns
  * (__alloc_pages_slowpath loops in it), so its own frees keep their place behind it.
  * Simplification: Rec.proc is the process, so a free of its memory by another thread of it waits
- * too (the model keeps no owning thread). When it raised a zone's free count (a drain, or a free to
- * the buddy: pages on a pcp list do not count for the watermark check) it brings the retry forward
- * to when it is done, not before the last attempt's end; the retries the kernel's task makes in
- * between fail, and the victim runs through them (zrm1: 83 direct reclaims before the victim's
- * first free, none after); the reaper (host.c on_reap) takes only what the frees left. Only frees:
- * another task's allocations keep their place in the queue (a task's records stay in order). When
- * the model chose another victim than the kernel, the kernel's victim's exit frees still come from
- * the recording (that task is not killed here and frees what it freed), the model's victim's memory
- * comes back at its reap, and the waiting task retries after the frees on its cpu all the same.
- * zrm1 (lab-numa-policies): the kernel's child took the victim's pages off cpu 0's pcp list between
- * the victim's slices of frees (1 refill after the kill); before this rule (288645f) the model's
- * child waited 2 s for the reaper and refilled 39 times.
+ * too (the model keeps no owning thread). When it raised the free count of a zone the waiting
+ * allocation may use (a drain, or a free to the buddy: pages on a pcp list do not count for the
+ * watermark check) it brings the retry forward to when it is done, not before the last attempt's
+ * end; the retries the kernel's task makes in between fail, and the victim runs through them (zrm1:
+ * 83 direct reclaims before the victim's first free, none after); the reaper (host.c on_reap) takes
+ * only what the frees left. Only frees: another task's allocations keep their place in the queue (a
+ * task's records stay in order). When the model chose another victim than the kernel, the kernel's
+ * victim's exit frees still come from the recording (that task is not killed here and frees what it
+ * freed), the model's victim's memory comes back at its reap, and the waiting task retries after
+ * the frees on its cpu all the same. zrm1 (lab-numa-policies): the kernel's child took the victim's
+ * pages off cpu 0's pcp list between the victim's slices of frees (1 refill after the kill); before
+ * this rule (288645f) the model's child waited 2 s for the reaper and refilled 39 times.
  */
 static bool oom_wait_bypass(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
@@ -792,12 +805,12 @@ static bool oom_wait_bypass(PsSim *s, const PsTraceEvent *ev, int cpu)
 	wp = sim_proc_find(s, w->pid);
 	if (wp >= 0 && rec_at(s, v - 1)->proc == wp)
 		return false;
-	before = free_pages_all(s->m);
+	before = free_pages_usable(s->m, w);
 	if (!exec_event(s, ev, cpu)) /* a free never waits */
 		g_assert_not_reached();
 	at = MAX(s->busy_until[cpu], w->next_try);
 	s->busy_until[cpu] = busy;
-	if (free_pages_all(s->m) > before && at < w->wake_at) {
+	if (free_pages_usable(s->m, w) > before && at < w->wake_at) {
 		/* the attempt counted its wait up to stall_to: take back what is not waited */
 		uint64_t early = w->stall_to > at ? w->stall_to - at : 0;
 

@@ -485,6 +485,8 @@ typedef struct {
 	uint64_t wake_at; /* when that event is due */
 	uint64_t next_try; /* its last attempt's end: no retry before */
 	uint64_t stall_to; /* the wait its attempt counted in stall_ns and oom_wait_ns, up to */
+	uint64_t nodemask; /* the zones its allocation may use: these nodes (0 = all) ... */
+	enum ps_zone_type highest_zoneidx; /* ... up to this zone type */
 } OomWait;
 
 /* A ring of slot indices. */
@@ -892,6 +894,9 @@ struct PsSim {
 	int cur_cpu;		/* its cpu, -1 outside a record */
 	uint64_t retry_at;	/* set by do_alloc when the record must be retried later */
 	uint64_t retry_cost_ns; /* and that attempt's own latency */
+	/* and the zones its allocation may take pages from (PsAllocOutcome.wait_*) */
+	uint64_t retry_nodemask;
+	enum ps_zone_type retry_highest_zoneidx;
 	uint64_t node_direct[PS_MAX_NODES]; /* direct reclaims since the last sample, per node */
 	uint64_t kswapd_busy_seen[PS_MAX_NODES], kcompactd_busy_seen[PS_MAX_NODES]; /* at it */
 	uint64_t oom_since_sample;

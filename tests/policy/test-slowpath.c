@@ -378,6 +378,105 @@ static void test_thp_first_try(void)
 	check_thp_first_try(PS_GFP_TRANSHUGE | PS_GFP_NORETRY, 1);
 }
 
+/*
+ * A victim not reaped yet holds back only the requests the OOM killer would help
+ * (__alloc_pages_may_oom, Linux 6.18): its tests of order > PAGE_ALLOC_COSTLY_ORDER,
+ * __GFP_RETRY_MAYFAIL and a missing __GFP_FS come before out_of_memory, and only out_of_memory's
+ * select_bad_process aborts at a victim (oom_evaluate_task). The first request kills pid 100 (not
+ * the allocating task: reaped after OOM_REAPER_DELAY) and waits for it; while it is pending
+ * another order-0 GFP_KERNEL request waits until the same reap, over the zones its zonelist
+ * holds; order 4 and __GFP_RETRY_MAYFAIL fail after their reclaim round without waiting, and
+ * GFP_NOFS loops on out_of_memory's progress without a kill (cut, as in /policy/slowpath/no-kill).
+ */
+static void test_pending_victim(void)
+{
+	g_autoptr(FixtureHost) h = host_new(16384);
+	PsZone *z = fixture_host_normal(h);
+	PsAllocOutcome out = {0};
+	static const uint64_t nowait[][2] = {
+	    {PS_GFP_KERNEL, 4},
+	    {PS_GFP_KERNEL | PS_GFP_RETRY_MAYFAIL, 0},
+	    {PS_GFP_NOFS, 0},
+	};
+
+	fixture_host_task(h, 100, 1000, 0);
+	fixture_host_task(h, 101, 10, 0);
+	fixture_take_to(h->m, z, min_wmark(h) - 1);
+	fixture_host_alloc(h, PS_GFP_KERNEL, 0, PS_NR_FOLIO_KINDS, false, &out);
+	g_assert_cmpint(out.result, ==, PS_ALLOC_OOM_WAIT);
+	g_assert_cmpuint(h->kills, ==, 1);
+	g_assert_cmpuint(h->killed, ==, 0);
+	g_assert_cmpuint(h->kill_reap_at, ==, ps_engine_now(h->e) + 2000000000ull);
+
+	memset(&out, 0, sizeof(out));
+	fixture_host_alloc(h, PS_GFP_KERNEL, 0, PS_NR_FOLIO_KINDS, false, &out);
+	g_assert_cmpint(out.result, ==, PS_ALLOC_OOM_WAIT);
+	g_assert_cmpuint(out.stall_until, ==, h->kill_reap_at);
+	g_assert_cmpuint(out.wait_nodemask, ==, 0);
+	g_assert_cmpint(out.wait_highest_zoneidx, ==, PS_ZONE_NORMAL);
+	g_assert_cmpuint(h->kills, ==, 1);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(nowait); i++) {
+		memset(&out, 0, sizeof(out));
+		fixture_host_alloc(h, nowait[i][0], (unsigned)nowait[i][1], PS_NR_FOLIO_KINDS,
+				   false, &out);
+		g_assert_cmpint(out.result, ==, PS_ALLOC_FAILED);
+		g_assert_cmpuint(h->kills, ==, 1);
+	}
+	g_assert_cmpuint(h->m->vm_events[PS_OOM_KILL], ==, 1);
+	fixture_check(h->m);
+}
+
+/*
+ * Under CONSTRAINT_MEMORY_POLICY a pending victim outside the allocation's domain does not hold it
+ * back: oom_evaluate_task passes over a task that oom_cpuset_eligible finds outside the nodemask
+ * (mempolicy_in_oom_domain: bound to other nodes only) before its tsk_is_oom_victim test. Two
+ * nodes of one Normal zone; pid 10 (5000 pages, bound to node 0) is killed by a request bound to
+ * node 0 and is not reaped yet; a request bound to node 1 then kills pid 11 (bound to node 1,
+ * bigger than pid 12 with the default policy) instead of waiting for pid 10. The waiting
+ * request's outcome names its zones: node 0's, up to Normal.
+ */
+static void test_pending_victim_domain(void)
+{
+	PsMachineSpec spec;
+	g_autoptr(FixtureHost) h = NULL;
+	PsMempolicy bind0 = {.mode = PS_MPOL_BIND, .nodes = 1ull << 0, .il_prev = -1};
+	PsMempolicy bind1 = {.mode = PS_MPOL_BIND, .nodes = 1ull << 1, .il_prev = -1};
+	PsAllocOutcome out = {0};
+
+	fixture_spec_1node(&spec, 4096, 2);
+	spec.nr_nodes = 2;
+	spec.cpu_node[1] = 1;
+	spec.distance[0][1] = spec.distance[1][0] = 21;
+	spec.distance[1][1] = 10;
+	fixture_zone(&spec, 0, PS_ZONE_NORMAL, 0, 16384, 16384);
+	fixture_zone(&spec, 1, PS_ZONE_NORMAL, 16384, 16384, 16384);
+	h = fixture_host_new(fixture_machine(&spec), NULL);
+	fixture_host_task(h, 10, 5000, 0)->bind_nodes = 1ull << 0;
+	fixture_host_task(h, 11, 100, 0)->bind_nodes = 1ull << 1;
+	fixture_host_task(h, 12, 50, 0);
+	for (int n = 0; n < 2; n++) {
+		PsZone *z = ps_machine_zone(h->m, n, PS_ZONE_NORMAL);
+
+		fixture_take_to(h->m, z, (int64_t)ps_wmark_pages(z, PS_WMARK_MIN) - 1);
+	}
+
+	ps_alloc_pages(h->m, PS_GFP_KERNEL, 0, 0, &bind0, &out);
+	g_assert_cmpint(out.result, ==, PS_ALLOC_OOM_WAIT);
+	g_assert_cmpuint(h->kills, ==, 1);
+	g_assert_cmpuint(h->killed, ==, 0);
+	g_assert_cmpuint(out.wait_nodemask, ==, 1ull << 0);
+	g_assert_cmpint(out.wait_highest_zoneidx, ==, PS_ZONE_NORMAL);
+
+	memset(&out, 0, sizeof(out));
+	ps_alloc_pages(h->m, PS_GFP_KERNEL, 0, 1, &bind1, &out);
+	g_assert_cmpint(out.result, ==, PS_ALLOC_OOM_WAIT);
+	g_assert_cmpuint(h->kills, ==, 2);
+	g_assert_cmpuint(h->killed, ==, 1);
+	g_assert_cmpuint(out.wait_nodemask, ==, 1ull << 1);
+	g_assert_cmpuint(h->m->vm_events[PS_OOM_KILL], ==, 2);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -390,5 +489,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/slowpath/no-kill", test_no_kill);
 	g_test_add_func("/policy/slowpath/victim-allocates", test_victim_allocates);
 	g_test_add_func("/policy/slowpath/thp-first-try-no-reclaim", test_thp_first_try);
+	g_test_add_func("/policy/slowpath/pending-victim", test_pending_victim);
+	g_test_add_func("/policy/slowpath/pending-victim-domain", test_pending_victim_domain);
 	return g_test_run();
 }

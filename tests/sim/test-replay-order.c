@@ -130,6 +130,67 @@ static void test_oom_wait_own_free(void)
 	g_assert_cmpfloat(other, <, own / 2);
 }
 
+/*
+ * The same wait on two nodes of 32 MiB (cpu N on node N): task a, bound to node 0 (MPOL_BIND),
+ * runs node 0 out on cpu 0 and waits for the victim hog (largest on node 0); behind it on cpu 0
+ * comes a pid-less free of task c's 4 MiB block, allocated on node `block_node`. On node 0 it
+ * brings a's retry forward, as above; on node 1 it cannot help a request that may take pages
+ * from node 0 only (oom_wait_bypass counts the free pages of the waiting allocation's zones), so
+ * no retry comes before the reaper's: one OOM wait against two. Returns the run's oom_waits.
+ */
+static double oom_wait_bound(int block_node)
+{
+	static const char cfg2[] =
+	    "{\"page_size\":4096,\"cpus\":[0,1],\"nodes\":[{\"zones\":{\"Normal\":{\"start_bytes\":"
+	    "1073741824,\"spanned_bytes\":33554432}}},{\"zones\":{\"Normal\":{\"start_bytes\":"
+	    "1107296256,\"spanned_bytes\":33554432}}}],\"distances\":[[10,20],[20,10]]}";
+	GString *t = g_string_new("{\"pagesim_trace\":1,\"source\":\"test\",\"page_size\":4096,"
+				  "\"cpus\":2}\n"
+				  "{\"t\":0,\"op\":\"proc\",\"pid\":11,\"comm\":\"a\","
+				  "\"oom_score_adj\":0,\"mempolicy\":\"bind:0\"}\n"
+				  "{\"t\":0,\"op\":\"proc\",\"pid\":12,\"comm\":\"hog\","
+				  "\"oom_score_adj\":0}\n"
+				  "{\"t\":0,\"op\":\"proc\",\"pid\":13,\"comm\":\"c\","
+				  "\"oom_score_adj\":0}\n");
+	g_autofree char *text = NULL;
+	cJSON *sum;
+	double waits, kills;
+
+	g_string_append_printf(t,
+			       "{\"t\":1,\"op\":\"alloc\",\"id\":1,\"cpu\":%d,\"pid\":13,"
+			       "\"order\":10,\"gfp\":\"GFP_KERNEL\",\"kind\":\"kernel\"}\n",
+			       block_node);
+	/* 20 MiB of anon for hog on node 0, no swap: the largest task there */
+	for (int i = 0; i < 640; i++)
+		g_string_append_printf(t,
+				       "{\"t\":%d,\"op\":\"alloc\",\"id\":%d,\"cpu\":0,\"pid\":12,"
+				       "\"order\":3,\"gfp\":\"GFP_HIGHUSER_MOVABLE\","
+				       "\"kind\":\"anon\"}\n",
+				       10 + i, 100 + i);
+	for (int i = 0; i < 400; i++)
+		g_string_append_printf(t,
+				       "{\"t\":%d,\"op\":\"alloc\",\"id\":%d,\"cpu\":0,\"pid\":11,"
+				       "\"order\":3,\"gfp\":\"GFP_KERNEL\",\"kind\":\"kernel\"}\n",
+				       1000000 + i, 5000 + i);
+	g_string_append(t, "{\"t\":100000000,\"op\":\"free\",\"id\":1,\"cpu\":0}\n");
+	text = g_string_free(g_steal_pointer(&t), FALSE);
+	sum = ps_test_text_summary(cfg2, tmp_dir, text);
+	waits = ps_test_json_num(cJSON_GetObjectItem(sum, "totals"), "oom_waits");
+	kills = ps_test_json_num(cJSON_GetObjectItem(sum, "totals"), "oom_kills");
+	g_test_message("c's block on node %d: oom_kills %.0f, oom_waits %.0f, stall %.0f ns",
+		       block_node, kills, waits,
+		       ps_test_json_num(cJSON_GetObjectItem(sum, "totals"), "stall_ns"));
+	g_assert_cmpfloat(kills, ==, 1);
+	cJSON_Delete(sum);
+	return waits;
+}
+
+static void test_oom_wait_other_node(void)
+{
+	g_assert_cmpfloat(oom_wait_bound(0), ==, 2);
+	g_assert_cmpfloat(oom_wait_bound(1), ==, 1);
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -138,6 +199,7 @@ int main(int argc, char **argv)
 	tmp_dir = ps_test_make_dir("pagesim-replay-order-XXXXXX");
 	g_test_add_func("/sim/replay-order/read-before-held", test_read_before_held);
 	g_test_add_func("/sim/replay-order/oom-wait-own-free", test_oom_wait_own_free);
+	g_test_add_func("/sim/replay-order/oom-wait-other-node", test_oom_wait_other_node);
 	rc = g_test_run();
 	ps_test_rm_rf(tmp_dir);
 	g_free(tmp_dir);
