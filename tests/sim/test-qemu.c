@@ -1699,8 +1699,25 @@ G_STATIC_ASSERT(G_N_ELEMENTS(bands) == G_N_ELEMENTS(numa_pol_held[0].bound));
  * pages the kernel's cpu 0 held at the child's marker, left by its last refill of phase A, when a
  * boost sent the parent to node 1). nr2's drains (284 kernel, 220 model) miss in phase A:
  * kswapd0's frees of R's small folios drain in batches of 15-45 under ZONE_RECLAIM_ACTIVE (90
- * drains, 3,722 pages); the model's kswapd takes the large folios. nr2's refills (262 kernel,
- * 293 model) miss after the kill: 55 there against the kernel's 37 (before oom_wait_bypass 47,
+ * drains, 3,722 pages; 81 drains at 60.88-61.13 s where the model makes 12). The model's kswapd
+ * takes R's folios in the kernel's order, small ones first, but in slices beside the records;
+ * the lab kernel is PREEMPT_NONE and kswapd0 shares cpu 0 with the workload, so its frees come
+ * in uninterrupted bursts: free_count climbs and nr_pcp_high cuts pcp->high by it at every free,
+ * down to high_min, while the model's allocations between its slices halve free_count
+ * (rmqueue_pcplist) and its pcp->high stays at 5,000-7,000. The same burst makes nr1's refills
+ * (467 kernel, 271 model): after it a page-table refill fills cpu 0's list with 420 unmovable
+ * pages (high_min - count - batch) and every movable refill is then capped at batch, 228
+ * refills at 43.77-44.4 s against the model's 43 (a kswapd that keeps its cpu busy through each
+ * slice, tried: nr1 662, nr2 277, not kept). zrm0's pages refilled and drained and zrm1's
+ * refills and drains miss after the kill. In zrm1 the kernel's victim's first frees drained an
+ * order-9 page left on cpu 0's THP list since the disk's close, node 0 went above high and
+ * ZONE_BELOW_HIGH was cleared, so the victim's frees stayed on the list for the child (no
+ * refill); the model's list had lost that page to an earlier drain (a slab-shrinker free of an
+ * order-1 page, drained round robin into the THP list), so BELOW_HIGH holds and the child
+ * refills and the victim drains 15 pages at a time. In zrm0 both clear BELOW_HIGH; the kernel's
+ * child then refilled five times (15 to 240, pcp->high +465) before the victim's next slice,
+ * the model's four. nr2's refills (262 kernel, 293 model) miss
+ * after the kill: 55 there against the kernel's 37 (before oom_wait_bypass 47,
  * of more pages: 16,830, now 15,719, kernel 8,804). Each bound is |ratio - 1| (pages of the
  * model where the kernel made none).
  */
