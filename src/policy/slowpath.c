@@ -192,8 +192,10 @@ enum oom_result { OOM_NO_PROGRESS, OOM_PROGRESS, OOM_WAIT };
  * tsk_is_oom_victim test), after the last try at the high mark and the tests that skip the
  * killer (Linux 6.18 mm/page_alloc.c __alloc_pages_may_oom, mm/oom_kill.c oom_evaluate_task).
  * So a request the killer would not help (a costly order, __GFP_RETRY_MAYFAIL or
- * __GFP_THISNODE, no __GFP_FS) does not wait for a victim, and one whose domain excludes the
- * victim kills an eligible task of its own.
+ * __GFP_THISNODE) does not wait for a victim, and one whose domain excludes the victim kills an
+ * eligible task of its own. A request without __GFP_FS gets progress from out_of_memory before
+ * any victim test and loops on it; the model's synchronous loop cannot let time pass, so it waits
+ * for a pending victim's memory instead (without one it loops, cut at PS_SLOWPATH_MAX_LOOPS).
  */
 static enum oom_result may_oom(PsPolicy *p, PsAllocContext *ac, PsAllocOutcome *out, ps_pfn_t *pfn)
 {
@@ -212,9 +214,18 @@ static enum oom_result may_oom(PsPolicy *p, PsAllocContext *ac, PsAllocOutcome *
 		return OOM_NO_PROGRESS;
 	if (ac->highest_zoneidx < PS_ZONE_NORMAL)
 		return OOM_NO_PROGRESS;
-	/* No __GFP_FS: the OOM killer reports progress without killing. */
-	if (!(ac->gfp & PS_GFP_FS))
-		return OOM_PROGRESS;
+	/*
+	 * No __GFP_FS: out_of_memory reports progress without killing, and the kernel's request
+	 * loops on it in real time; while a victim's memory is still to come back it waits for it.
+	 */
+	if (!(ac->gfp & PS_GFP_FS)) {
+		if (p->oom_victim_until <= now)
+			return OOM_PROGRESS;
+		out->stall_until = p->oom_victim_until;
+		out->wait_nodemask = ac->nodemask;
+		out->wait_highest_zoneidx = ac->highest_zoneidx;
+		return OOM_WAIT;
+	}
 	if (!ps_out_of_memory(p, ac, &wait))
 		return OOM_NO_PROGRESS;
 	if (wait > now) {
