@@ -248,8 +248,11 @@ static bool pass_begin(PsPolicy *p, int node)
 		return false;
 	if (k->priority < 1)
 		return false;
-	*sc = (PsScanControl){
-	    .order = k->order, .highest_zoneidx = k->highest, .may_unmap = true, .kswapd = true};
+	*sc = (PsScanControl){.gfp_mask = PS_GFP_KERNEL,
+			      .order = k->order,
+			      .highest_zoneidx = k->highest,
+			      .may_unmap = true,
+			      .kswapd = true};
 	sc->priority = k->priority;
 	sc->may_writepage = sc->may_swap = k->nr_boost_reclaim == 0;
 	/* kswapd_shrink_node: aim at the high marks of the eligible zones. */

@@ -64,6 +64,12 @@ typedef struct {
 	unsigned order;
 	int priority;
 	int highest_zoneidx;
+	/*
+	 * The reclaimer's gfp_mask (current_gfp_context of the allocation's; GFP_KERNEL for
+	 * kswapd): without __GFP_IO no anonymous folio goes to swap, without __GFP_FS no shmem
+	 * folio is written out and the filesystem shrinkers free nothing (reclaim.c).
+	 */
+	uint64_t gfp_mask;
 	bool may_writepage;
 	bool may_swap;
 	/* may_unmap: false only for node reclaim without RECLAIM_UNMAP (__node_reclaim) */

@@ -16,7 +16,8 @@
  * force_deactivate; computed once per shrink_node; cache_trim_mode only when the file list may
  * not be aged), snapshot_refaults (end of each do_try_to_free_pages pass and of balance_pgdat),
  * shrink_active_list (deactivate from the tail), shrink_inactive_list and
- * shrink_folio_list (referenced -> activate; anon -> swap out when swap has room; dirty file ->
+ * shrink_folio_list (referenced -> activate; anon -> swap out when swap has room and the request
+ * has __GFP_IO, shmem only with __GFP_FS (pageout's may_enter_fs), else kept; dirty file ->
  * PG_reclaim and keep until written back; clean file -> free), lru_note_cost, shrink_slab,
  * shrink_node, do_try_to_free_pages (priority 12 -> 0 until 32 pages; shrink_zones skips the
  * zones compaction_ready finds ready for a costly request and stops there), pgdat_balanced,
@@ -46,7 +47,11 @@
  * - Slab shrinking frees whole reclaimable slab pages, oldest first, at
  *   (pages >> priority) * 2 * slab_shrink_permille / 1000 per pass (shrink_slab's
  *   freeable >> priority * 4 / DEFAULT_SEEKS scan target times the fraction of objects found
- *   freeable).
+ *   freeable). The whole list stands for the filesystem shrinkers (super_cache_scan: dentries,
+ *   inodes; ftrace-press-slab-6.18's reclaimable slab is ext4's), so a reclaimer without
+ *   __GFP_FS frees none of it. The scan such a reclaimer gives up (do_shrink_slab's nr_deferred,
+ *   added to the next shrink of that shrinker) is not carried over: the recordings' GFP_NOFS and
+ *   GFP_NOIO direct reclaims are three of press-slab's five, 34-44 pages each.
  * - Memcgs: one lruvec per memcg and node (shrink_node_memcgs, below); the recording machines
  *   run the cgroup v1 memory controller (/proc/self/cgroup memory:/process_api/<id>), where a
  *   recorded workload's own recent page cache reaches its lruvec's tail long before the node's
@@ -1363,6 +1368,18 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, uint32_t lv, int lru
 			rotated += activate_locked(p, h, lru, pages);
 			continue;
 		}
+		if (!file &&
+		    !(sc->gfp_mask & ((flags & PS_FOLIO_IS_SHMEM) ? PS_GFP_FS : PS_GFP_IO))) {
+			/*
+			 * keep_locked: an anonymous folio goes to swap only with __GFP_IO, a shmem
+			 * one is written out (pageout) only when may_enter_fs, i.e. with __GFP_FS
+			 * (it is not in the swap cache yet). Back to the inactive list, not
+			 * activated.
+			 */
+			list_link(p, h, lru, false);
+			rotated += pages;
+			continue;
+		}
 		if (!file) {
 			if (!sc->may_swap || p->rc.swap_pages < p->swap_used + pages) {
 				/* No swap: anon pages cannot go anywhere. */
@@ -1417,6 +1434,14 @@ static uint64_t shrink_slab(PsPolicy *p, int node, PsScanControl *sc)
 	PsLruList *l = &p->lru[node][PS_LRU_SLAB]; /* the root memcg's */
 	uint64_t target = (l->nr_pages >> sc->priority) * 2;
 	uint64_t to_free = target * p->rc.slab_shrink_permille / 1000, freed = 0;
+
+	/*
+	 * super_cache_scan (fs/super.c) returns SHRINK_STOP without __GFP_FS ("deadlock
+	 * avoidance"), before do_shrink_slab counts slabs_scanned: a GFP_NOFS or GFP_NOIO
+	 * reclaimer frees none of the dentries and inodes this list stands for.
+	 */
+	if (!(sc->gfp_mask & PS_GFP_FS))
+		return 0;
 
 	p->m->vm_events[PS_SLABS_SCANNED] += target;
 	sc->cost_ns += ps_cost_isolate_lru_folios(&p->rc, target);
@@ -1770,6 +1795,7 @@ enum ps_node_reclaim_result ps_node_reclaim(PsPolicy *p, int node, const PsAlloc
 	bool has_cpu = false;
 	PsScanControl sc = {
 	    .nr_to_reclaim = MAX(nr_pages, (uint64_t)PS_SWAP_CLUSTER_MAX),
+	    .gfp_mask = ac->gfp,
 	    .order = ac->order,
 	    .highest_zoneidx = ac->highest_zoneidx,
 	    .may_writepage = (mode & PS_RECLAIM_WRITE) != 0,
@@ -1854,6 +1880,7 @@ uint64_t ps_try_to_free_pages(PsPolicy *p, const PsAllocContext *ac, uint64_t *c
 	PsMachine *m = p->m;
 	PsScanControl sc = {
 	    .nr_to_reclaim = PS_SWAP_CLUSTER_MAX,
+	    .gfp_mask = ac->gfp,
 	    .order = ac->order,
 	    .highest_zoneidx = ac->highest_zoneidx,
 	    .may_writepage = true,

@@ -14,6 +14,7 @@ static inline uint64_t fixture_shrink_node(FixtureHost *h, int priority, uint64_
 {
 	PsScanControl sc = {
 	    .nr_to_reclaim = nr_to_reclaim,
+	    .gfp_mask = PS_GFP_KERNEL,
 	    .priority = priority,
 	    .highest_zoneidx = PS_ZONE_NORMAL,
 	    .may_writepage = true,

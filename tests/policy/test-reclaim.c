@@ -307,6 +307,7 @@ static void test_dirty_activated_and_flushed(void)
 	ps_clear_pgdat_congested(h->p, 0);
 	{
 		PsScanControl sc = {.nr_to_reclaim = 1,
+				    .gfp_mask = PS_GFP_KERNEL,
 				    .priority = 12,
 				    .highest_zoneidx = PS_ZONE_NORMAL,
 				    .may_unmap = true};
@@ -324,6 +325,7 @@ static void test_dirty_activated_and_flushed(void)
 	ps_engine_run_until(h->e, 1000 * rc->writeback_page_ns + rc->writeback_io_ns);
 	{
 		PsScanControl sc = {.nr_to_reclaim = 1,
+				    .gfp_mask = PS_GFP_KERNEL,
 				    .priority = 12,
 				    .highest_zoneidx = PS_ZONE_NORMAL,
 				    .may_unmap = true};
@@ -506,6 +508,72 @@ static void test_node_reclaim_keeps_mapped(void)
 	fixture_check(h->m);
 }
 
+/*
+ * The reclaimer's gfp_mask (6.18): shrink_folio_list keeps an anonymous folio that is not in the
+ * swap cache yet when the request has no __GFP_IO (keep_locked: back on the inactive list, not
+ * activated), and super_cache_scan (fs/super.c) returns SHRINK_STOP without __GFP_FS, before
+ * do_shrink_slab counts slabs_scanned. press-slab's kworker reclaimed under GFP_NOIO. A node with
+ * swap, 4096 inactive anon pages and 8192 reclaimable slab pages: GFP_NOIO reclaims nothing,
+ * GFP_NOFS swaps anon out and leaves the slab, GFP_KERNEL does both. A shmem folio is written
+ * out by pageout, which needs may_enter_fs (__GFP_FS for a folio not in the swap cache yet):
+ * GFP_NOFS keeps it.
+ */
+static void gfp_reclaim(uint64_t gfp, enum ps_folio_kind kind, uint64_t *reclaimed,
+			uint64_t *pswpout, uint64_t *slab_left, uint64_t *slabs_scanned,
+			uint64_t *activated)
+{
+	g_autoptr(FixtureHost) h = host_new(65536);
+	PsAllocContext ac;
+	uint64_t cost = 0;
+
+	fixture_host_add_lru(h, fixture_host_normal(h), 4096, kind, false);
+	fixture_host_add_lru(h, fixture_host_normal(h), 8192, PS_FOLIO_SLAB, false);
+	g_assert_cmpuint(ps_memcg_lru_pages(h->p, PS_MEMCG_ROOT, 0, PS_LRU_SLAB), ==, 8192);
+	fixture_alloc_context(h->m, gfp, 0, &ac);
+	*reclaimed = ps_try_to_free_pages(h->p, &ac, &cost);
+	*pswpout = fixture_host_vm(h, PS_PSWPOUT);
+	*slab_left = ps_memcg_lru_pages(h->p, PS_MEMCG_ROOT, 0, PS_LRU_SLAB);
+	*slabs_scanned = fixture_host_vm(h, PS_SLABS_SCANNED);
+	*activated = fixture_host_vm(h, PS_PGACTIVATE);
+	g_assert_cmpuint(
+	    ps_memcg_lru_pages(h->p, PS_MEMCG_ROOT, 0, PS_LRU_INACTIVE_ANON) + *pswpout, ==, 4096);
+	fixture_check(h->m);
+}
+
+static void test_direct_reclaim_gfp_io_fs(void)
+{
+	uint64_t reclaimed, pswpout, slab, scanned, activated;
+
+	/* nothing: the anon folios scanned are kept on the inactive list, the slab is not asked */
+	gfp_reclaim(PS_GFP_NOIO, PS_FOLIO_ANON, &reclaimed, &pswpout, &slab, &scanned, &activated);
+	g_assert_cmpuint(reclaimed, ==, 0);
+	g_assert_cmpuint(pswpout, ==, 0);
+	g_assert_cmpuint(slab, ==, 8192);
+	g_assert_cmpuint(scanned, ==, 0);
+	g_assert_cmpuint(activated, ==, 0);
+	/* swap, no slab: all of it swapped out anon */
+	gfp_reclaim(PS_GFP_NOFS, PS_FOLIO_ANON, &reclaimed, &pswpout, &slab, &scanned, &activated);
+	g_assert_cmpuint(reclaimed, >=, PS_SWAP_CLUSTER_MAX);
+	g_assert_cmpuint(pswpout, ==, reclaimed);
+	g_assert_cmpuint(slab, ==, 8192);
+	g_assert_cmpuint(scanned, ==, 0);
+	/* both */
+	gfp_reclaim(PS_GFP_KERNEL, PS_FOLIO_ANON, &reclaimed, &pswpout, &slab, &scanned,
+		    &activated);
+	g_assert_cmpuint(reclaimed, >=, PS_SWAP_CLUSTER_MAX);
+	g_assert_cmpuint(pswpout, >, 0);
+	g_assert_cmpuint(slab, <, 8192);
+	g_assert_cmpuint(pswpout + (8192 - slab), ==, reclaimed);
+	g_assert_cmpuint(scanned, >, 0);
+	/* shmem on the anon list: written out (pageout) only with __GFP_FS (may_enter_fs) */
+	gfp_reclaim(PS_GFP_NOFS, PS_FOLIO_SHMEM, &reclaimed, &pswpout, &slab, &scanned, &activated);
+	g_assert_cmpuint(reclaimed, ==, 0);
+	g_assert_cmpuint(pswpout, ==, 0);
+	gfp_reclaim(PS_GFP_KERNEL, PS_FOLIO_SHMEM, &reclaimed, &pswpout, &slab, &scanned,
+		    &activated);
+	g_assert_cmpuint(pswpout, >, 0);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -529,6 +597,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/reclaim/start-dirty-to-head", test_start_dirty_to_head);
 	g_test_add_func("/policy/reclaim/refault-deactivates", test_refault_deactivates);
 	g_test_add_func("/policy/reclaim/refault-ends-cache-trim", test_refault_ends_cache_trim);
+	g_test_add_func("/policy/reclaim/direct-gfp-io-fs", test_direct_reclaim_gfp_io_fs);
 	g_test_add_func("/policy/reclaim/node-reclaim-unmapped", test_node_reclaim_unmapped);
 	g_test_add_func("/policy/reclaim/node-reclaim-keeps-mapped",
 			test_node_reclaim_keeps_mapped);
