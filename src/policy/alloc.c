@@ -29,23 +29,12 @@ const char *const ps_alloc_path_names[PS_NR_ALLOC_PATHS] = {
     "pcp", "buddy", "slow", "reclaim", "compaction",
 };
 
-/* __zone_watermark_unusable_free */
-static int64_t zone_watermark_unusable_free(const PsZone *z, unsigned order, unsigned alloc_flags)
-{
-	int64_t unusable = (1ll << order) - 1;
-
-	/* Without reserve rights the free highatomic pages are not usable. */
-	if (!(alloc_flags & PS_ALLOC_RESERVES))
-		unusable += (int64_t)z->nr_free_highatomic;
-	return unusable;
-}
-
 bool ps_zone_watermark_ok(const PsMachine *m, const PsZone *z, unsigned order, uint64_t mark,
 			  int highest_zoneidx, unsigned alloc_flags, int64_t free_pages)
 {
 	int64_t min = (int64_t)mark;
 
-	free_pages -= zone_watermark_unusable_free(z, order, alloc_flags);
+	free_pages -= ps_zone_watermark_unusable_free(z, order, alloc_flags);
 	if (alloc_flags & PS_ALLOC_RESERVES) {
 		/* __GFP_HIGH may use half of min; non-blocking callers a further quarter. */
 		if (alloc_flags & PS_ALLOC_MIN_RESERVE) {
@@ -86,7 +75,7 @@ static inline bool zone_watermark_fast(const PsMachine *m, const PsZone *z, unsi
 
 	if (!order) {
 		int64_t usable = free_pages;
-		int64_t reserved = zone_watermark_unusable_free(z, 0, alloc_flags);
+		int64_t reserved = ps_zone_watermark_unusable_free(z, 0, alloc_flags);
 
 		usable -= MIN(usable, reserved);
 		if (usable > (int64_t)mark + z->lowmem_reserve[highest_zoneidx])
@@ -108,23 +97,6 @@ bool ps_zone_watermark_fast(const PsMachine *m, const PsZone *z, unsigned order,
 	return zone_watermark_fast(m, z, order, mark, highest_zoneidx, alloc_flags, gfp);
 }
 
-/* alloc_flags_nofragment, inline for alloc_once (every request). */
-static inline unsigned alloc_flags_nofragment(const PsMachine *m, const PsZone *preferred,
-					      uint64_t gfp)
-{
-	/* ALLOC_KSWAPD has the value of __GFP_KSWAPD_RECLAIM. */
-	unsigned alloc_flags = (unsigned)(gfp & PS_GFP_KSWAPD_RECLAIM);
-
-	if (m->sysctl.defrag_mode)
-		return alloc_flags | PS_ALLOC_NOFRAGMENT;
-	if (!preferred || preferred->type != PS_ZONE_NORMAL)
-		return alloc_flags;
-	/* On NUMA, only when this node's DMA32 is populated; on one node always. */
-	if (m->nr_nodes > 1 && !ps_zone_populated(preferred - 1))
-		return alloc_flags;
-	return alloc_flags | PS_ALLOC_NOFRAGMENT;
-}
-
 static bool zone_usable(const PsZone *z, const PsAllocContext *ac)
 {
 	if ((int)z->type > (int)ac->highest_zoneidx)
@@ -132,20 +104,6 @@ static bool zone_usable(const PsZone *z, const PsAllocContext *ac)
 	if (ac->nodemask && !(ac->nodemask & (1ull << z->node)))
 		return false;
 	return true;
-}
-
-/* zone_statistics */
-static void zone_statistics(PsMachine *m, PsZone *preferred, PsZone *z, int cpu)
-{
-	int local_nid = m->spec.cpu_node[cpu];
-
-	if (z->node == preferred->node) {
-		z->numa_stat[PS_NUMA_HIT]++;
-	} else {
-		z->numa_stat[PS_NUMA_MISS]++;
-		preferred->numa_stat[PS_NUMA_FOREIGN]++;
-	}
-	z->numa_stat[z->node == local_nid ? PS_NUMA_LOCAL : PS_NUMA_OTHER]++;
 }
 
 /* rmqueue: pcp for pcp orders, then the buddy; wake-kswapd on a boosted zone is recorded. */
@@ -170,7 +128,7 @@ G_ALWAYS_INLINE static inline ps_pfn_t rmqueue(PsMachine *m, PsZone *preferred, 
 	out->refill_pages = (unsigned)(m->pcp_refill_pages_total - refill_pages);
 	out->split_levels = (unsigned)(m->split_levels_total - splits);
 	if (pfn != PS_PFN_NONE) {
-		zone_statistics(m, preferred, z, ac->cpu);
+		ps_zone_statistics(m, preferred, z, ac->cpu);
 		ps_pcp_mark_cpu_active(m, ac->cpu);
 	}
 	/* A fragmenting fallback boosted the zone: kswapd reclaims the boost now. */
@@ -341,7 +299,7 @@ G_ALWAYS_INLINE static inline void alloc_once(PsMachine *m, uint64_t gfp, unsign
 		return;
 	}
 	/* No fragmenting fallbacks on the first pass until every local zone was tried. */
-	alloc_flags |= alloc_flags_nofragment(
+	alloc_flags |= ps_alloc_flags_nofragment(
 	    m, ac.preferred_zone >= 0 ? &m->zones[ac.preferred_zone] : NULL, gfp);
 	pfn = get_page_from_freelist(m, &ac, alloc_flags, out);
 	if (pfn == PS_PFN_NONE) {
@@ -361,58 +319,6 @@ G_ALWAYS_INLINE static inline void alloc_once(PsMachine *m, uint64_t gfp, unsign
 	 * mobility off every request has the UNMOVABLE type, but LRU pages still migrate.
 	 */
 	ps_page_set_movable(m, pfn, ps_gfp_migratetype(gfp) == PS_MT_MOVABLE);
-}
-
-/*
- * alloc_once for the request that nearly every allocation of a replay is: order 0, no mempolicy
- * (the local node's fallback zonelist, no nodemask), the first zone of that zonelist usable and
- * above its high watermark (ZONE_BELOW_HIGH clear, zone_watermark_fast's order-0 test at
- * WMARK_HIGH passes), and the cpu's pcp list of the request's migratetype holding a page. Then
- * get_page_from_freelist tries that zone alone and rmqueue_pcplist takes the list's head without
- * a refill: the same steps as alloc_once, in the same order, with the same counters (one zone
- * tried, NUMA_HIT and NUMA_LOCAL, the cpu marked active, a boosted zone's kswapd wake-up), but
- * without building the alloc_context and walking the zonelist twice. PS_PFN_NONE, with nothing
- * changed, when any of it does not hold: alloc_once then decides as always.
- */
-ps_pfn_t ps_alloc_pcp_hit(PsMachine *m, uint64_t gfp, int cpu, int *zone)
-{
-	const PsZonelist *zl = &m->nodes[m->spec.cpu_node[cpu]].zonelist_fallback;
-	enum ps_zone_type highest = ps_gfp_zone(gfp);
-	unsigned alloc_flags;
-	enum ps_migratetype mt;
-	int64_t usable, reserved;
-	int pindex;
-	PsZone *z;
-	ps_pfn_t pfn;
-
-	if ((gfp & PS_GFP_THISNODE) || highest >= PS_MAX_NR_ZONES || !zl->nr)
-		return PS_PFN_NONE;
-	z = &m->zones[zl->zones[0]];
-	/* the first usable zone is the preferred one and the first get_page_from_freelist tries */
-	if ((int)z->type > (int)highest || (z->flags & PS_ZONE_BELOW_HIGH))
-		return PS_PFN_NONE;
-	alloc_flags = PS_ALLOC_WMARK_LOW | alloc_flags_nofragment(m, z, gfp);
-	/* zone_watermark_fast's order-0 shortcut at the high mark (no reserve rights) */
-	usable = z->vm_stat[PS_NR_FREE_PAGES];
-	reserved = zone_watermark_unusable_free(z, 0, alloc_flags);
-	usable -= MIN(usable, reserved);
-	if (usable <= (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) + z->lowmem_reserve[highest])
-		return PS_PFN_NONE;
-	mt = m->sysctl.page_group_by_mobility_disabled ? PS_MT_UNMOVABLE : ps_gfp_migratetype(gfp);
-	pindex = ps_pcp_list_index(m, 0, mt);
-	if (z->pcp[cpu].lists[pindex].head == PS_PFN_NONE)
-		return PS_PFN_NONE;
-	/* rmqueue: the pcp list (no refill: it holds a page), then what follows a success */
-	pfn = ps_rmqueue_pcplist_head(m, z, cpu, 0, pindex);
-	zone_statistics(m, z, z, cpu);
-	ps_pcp_mark_cpu_active(m, cpu);
-	if ((alloc_flags & PS_ALLOC_KSWAPD) && (z->flags & PS_ZONE_BOOSTED_WATERMARK)) {
-		z->flags &= ~PS_ZONE_BOOSTED_WATERMARK;
-		ps_wakeup_kswapd(m, z, 0, 0, z->type, cpu);
-	}
-	ps_page_set_movable(m, pfn, ps_gfp_migratetype(gfp) == PS_MT_MOVABLE);
-	*zone = z->idx;
-	return pfn;
 }
 
 void ps_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempolicy *pol,

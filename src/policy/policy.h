@@ -163,13 +163,6 @@ typedef struct {
 /* __alloc_pages fast path: prepare_alloc_pages + get_page_from_freelist(ALLOC_WMARK_LOW...). */
 void ps_alloc_pages(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempolicy *pol,
 		    PsAllocOutcome *out);
-/*
- * The order-0 request without a mempolicy that the first zone of the cpu's node serves from its
- * pcp list above the high watermark: allocated as ps_alloc_pages would (same counters), its zone
- * in *zone; PS_PFN_NONE, nothing changed, when the request is not that case. Its outcome as
- * ps_alloc_pages gives it: PS_ALLOC_OK, PS_PATH_PCP, one zone tried, nothing else.
- */
-ps_pfn_t ps_alloc_pcp_hit(PsMachine *m, uint64_t gfp, int cpu, int *zone);
 /* As ps_alloc_pages with alloc_pages_mpol's interleave index (PS_NO_INTERLEAVE_INDEX: none). */
 void ps_alloc_pages_ilx(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsMempolicy *pol,
 			uint64_t ilx, PsAllocOutcome *out);
@@ -558,6 +551,106 @@ uint64_t ps_drop_caches(PsPolicy *p, int what);
 /* wakeup_kswapd, from an allocation on cpu (-1: none known) */
 void ps_wakeup_kswapd(PsMachine *m, PsZone *z, uint64_t gfp, unsigned order,
 		      enum ps_zone_type highest_zoneidx, int cpu);
+
+/* ---- the allocation fast path's pieces (policy/alloc.c), inline for ps_alloc_pcp_hit ------ */
+
+/* __zone_watermark_unusable_free */
+static inline int64_t ps_zone_watermark_unusable_free(const PsZone *z, unsigned order,
+						      unsigned alloc_flags)
+{
+	int64_t unusable = (1ll << order) - 1;
+
+	/* Without reserve rights the free highatomic pages are not usable. */
+	if (!(alloc_flags & PS_ALLOC_RESERVES))
+		unusable += (int64_t)z->nr_free_highatomic;
+	return unusable;
+}
+
+/* alloc_flags_nofragment (every request). */
+static inline unsigned ps_alloc_flags_nofragment(const PsMachine *m, const PsZone *preferred,
+						 uint64_t gfp)
+{
+	/* ALLOC_KSWAPD has the value of __GFP_KSWAPD_RECLAIM. */
+	unsigned alloc_flags = (unsigned)(gfp & PS_GFP_KSWAPD_RECLAIM);
+
+	if (m->sysctl.defrag_mode)
+		return alloc_flags | PS_ALLOC_NOFRAGMENT;
+	if (!preferred || preferred->type != PS_ZONE_NORMAL)
+		return alloc_flags;
+	/* On NUMA, only when this node's DMA32 is populated; on one node always. */
+	if (m->nr_nodes > 1 && !ps_zone_populated(preferred - 1))
+		return alloc_flags;
+	return alloc_flags | PS_ALLOC_NOFRAGMENT;
+}
+
+/* zone_statistics */
+static inline void ps_zone_statistics(PsMachine *m, PsZone *preferred, PsZone *z, int cpu)
+{
+	int local_nid = m->spec.cpu_node[cpu];
+
+	if (z->node == preferred->node) {
+		z->numa_stat[PS_NUMA_HIT]++;
+	} else {
+		z->numa_stat[PS_NUMA_MISS]++;
+		preferred->numa_stat[PS_NUMA_FOREIGN]++;
+	}
+	z->numa_stat[z->node == local_nid ? PS_NUMA_LOCAL : PS_NUMA_OTHER]++;
+}
+
+/*
+ * alloc_once (policy/alloc.c) for the request that nearly every allocation of a replay is: order
+ * 0, no mempolicy (the local node's fallback zonelist, no nodemask), the first zone of that
+ * zonelist usable and above its high watermark (ZONE_BELOW_HIGH clear, zone_watermark_fast's
+ * order-0 test at WMARK_HIGH passes), and the cpu's pcp list of the request's migratetype holding
+ * a page. Then get_page_from_freelist tries that zone alone and rmqueue_pcplist takes the list's
+ * head without a refill: the same steps as alloc_once, in the same order, with the same counters
+ * (one zone tried, NUMA_HIT and NUMA_LOCAL, the cpu marked active, a boosted zone's kswapd
+ * wake-up), but without building the alloc_context and walking the zonelist twice. Its outcome
+ * as ps_alloc_pages gives it: PS_ALLOC_OK, PS_PATH_PCP, one zone tried, the zone in *zone.
+ * PS_PFN_NONE, with nothing changed, when any of it does not hold: ps_alloc_pages then decides
+ * as always. Inline: a caller's constant gfp (a fault's) folds the mask's decoding away.
+ */
+G_ALWAYS_INLINE static inline ps_pfn_t ps_alloc_pcp_hit(PsMachine *m, uint64_t gfp, int cpu,
+							int *zone)
+{
+	const PsZonelist *zl = &m->nodes[m->spec.cpu_node[cpu]].zonelist_fallback;
+	enum ps_zone_type highest = ps_gfp_zone(gfp);
+	unsigned alloc_flags;
+	enum ps_migratetype mt;
+	int64_t usable, reserved;
+	int pindex;
+	PsZone *z;
+	ps_pfn_t pfn;
+
+	if ((gfp & PS_GFP_THISNODE) || highest >= PS_MAX_NR_ZONES || !zl->nr)
+		return PS_PFN_NONE;
+	z = &m->zones[zl->zones[0]];
+	/* the first usable zone is the preferred one and the first get_page_from_freelist tries */
+	if ((int)z->type > (int)highest || (z->flags & PS_ZONE_BELOW_HIGH))
+		return PS_PFN_NONE;
+	alloc_flags = PS_ALLOC_WMARK_LOW | ps_alloc_flags_nofragment(m, z, gfp);
+	/* zone_watermark_fast's order-0 shortcut at the high mark (no reserve rights) */
+	usable = z->vm_stat[PS_NR_FREE_PAGES];
+	reserved = ps_zone_watermark_unusable_free(z, 0, alloc_flags);
+	usable -= MIN(usable, reserved);
+	if (usable <= (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) + z->lowmem_reserve[highest])
+		return PS_PFN_NONE;
+	mt = m->sysctl.page_group_by_mobility_disabled ? PS_MT_UNMOVABLE : ps_gfp_migratetype(gfp);
+	pindex = ps_pcp_list_index(m, 0, mt);
+	if (z->pcp[cpu].lists[pindex].head == PS_PFN_NONE)
+		return PS_PFN_NONE;
+	/* rmqueue: the pcp list (no refill: it holds a page), then what follows a success */
+	pfn = ps_rmqueue_pcplist_head(m, z, cpu, 0, pindex);
+	ps_zone_statistics(m, z, z, cpu);
+	ps_pcp_mark_cpu_active(m, cpu);
+	if ((alloc_flags & PS_ALLOC_KSWAPD) && (z->flags & PS_ZONE_BOOSTED_WATERMARK)) {
+		z->flags &= ~PS_ZONE_BOOSTED_WATERMARK;
+		ps_wakeup_kswapd(m, z, 0, 0, z->type, cpu);
+	}
+	ps_page_set_movable(m, pfn, ps_gfp_migratetype(gfp) == PS_MT_MOVABLE);
+	*zone = z->idx;
+	return pfn;
+}
 
 /* oom_badness: points, or INT64_MIN for a task that is never chosen. */
 int64_t ps_oom_badness(const PsOomTask *t, uint64_t totalpages);
