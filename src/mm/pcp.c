@@ -104,8 +104,8 @@ int ps_pcp_nr_alloc(const PsMachine *m, PsPcp *pcp, const PsZone *z, unsigned or
 }
 
 /* __rmqueue_pcplist's take of pfn off its pcp list: the page leaves the pcp, allocated. */
-static inline void pcp_take(PsMachine *m, PsZone *z, PsPcp *pcp, PsList *list, ps_pfn_t pfn,
-			    unsigned order)
+G_ALWAYS_INLINE static inline void pcp_take(PsMachine *m, PsZone *z, PsPcp *pcp, PsList *list,
+					    ps_pfn_t pfn, unsigned order)
 {
 	ps_list_del(m, list, pfn);
 	pcp->count -= 1 << order;
