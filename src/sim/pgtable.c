@@ -95,7 +95,9 @@ static void leaf_put(SimPgPool *pool, SimPgLeaf *l)
 
 void sim_pgt_init(SimPgTable *t, SimPgPool *pool)
 {
-	*t = (SimPgTable){.pool = pool, .leaf_shift = pool->leaf_shift};
+	*t = (SimPgTable){.pool = pool,
+			  .leaf_shift = pool->leaf_shift,
+			  .leaf_mask = (1ull << pool->leaf_shift) - 1};
 }
 
 /* Whether keys (vpn >> leaf_shift) up to key fit under a root of this height. */

@@ -519,8 +519,9 @@ typedef struct {
 typedef struct {
 	SimPgPool *pool;
 	void *root;	     /* NULL when nothing is mapped */
-	unsigned height;     /* directory levels; keys (vpn >> leaf_shift) < 1 << (9 * height) */
-	unsigned leaf_shift; /* pool->leaf_shift */
+	uint16_t height;     /* directory levels; keys (vpn >> leaf_shift) < 1 << (9 * height) */
+	uint16_t leaf_shift; /* pool->leaf_shift */
+	uint32_t leaf_mask;  /* (1 << leaf_shift) - 1: a vpn's entry in its leaf */
 	uint64_t cache_key;  /* vpn >> leaf_shift of cache */
 	SimPgLeaf *cache;    /* NULL: none */
 } SimPgTable;
@@ -549,7 +550,7 @@ static inline uint32_t sim_pgt_get(SimPgTable *t, uint64_t vpn)
 {
 	SimPgLeaf *l = sim_pgt_cached(t, vpn);
 
-	return l ? l->ent[vpn & ((1ull << t->leaf_shift) - 1)] : sim_pgt_get_lookup(t, vpn);
+	return l ? l->ent[vpn & t->leaf_mask] : sim_pgt_get_lookup(t, vpn);
 }
 
 /* Base pages mapped in vpn's PMD range (0: pmd_none). */
@@ -577,7 +578,7 @@ static inline SimPgLeaf *sim_pgt_leaf(SimPgTable *t, uint64_t vpn)
 /* vpn's entry in l, vpn's leaf. */
 static inline uint32_t *sim_pgt_leaf_ent(const SimPgTable *t, SimPgLeaf *l, uint64_t vpn)
 {
-	return &l->ent[vpn & ((1ull << t->leaf_shift) - 1)];
+	return &l->ent[vpn & t->leaf_mask];
 }
 
 /*
