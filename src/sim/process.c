@@ -394,7 +394,7 @@ G_ALWAYS_INLINE static inline uint64_t free_rec(PsSim *s, uint32_t ri, int cpu, 
 	g_assert(z != NULL);
 	before = (uint64_t)z->vm_stat[PS_NR_FREE_PAGES];
 	ps_lru_del(s->policy, ri);
-	ps_free_pages(s->m, r->pfn, r->order, cpu);
+	ps_free_pages_zone(s->m, z, r->pfn, r->order, cpu);
 	sim_pb_account(s, r->pfn, r->order, r->mt, -1);
 	if (r->kind == PS_KIND_SLAB)
 		s->m->nodes[z->node].stat[PS_NR_SLAB_UNRECLAIMABLE_B] -= 1ll << r->order;
