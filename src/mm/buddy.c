@@ -862,6 +862,68 @@ void ps_free_one_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enu
 }
 
 /*
+ * Speed only: free_pcppages_bulk's frees of the last blocks of a pcp list when they make up a
+ * whole aligned block. A refill appends the pages of the buddy blocks it takes in pfn order
+ * (rmqueue_bulk), so a drain often finds the tail of a list holding 2^j blocks of `order` that
+ * together are the aligned block of order order + j ending at the tail's end, in descending pfn
+ * order. Freed one by one, each __free_one_page merges its block with the part of that block
+ * freed before it and stops at the first buddy still on the list; only the last one (the
+ * block's first pfn) reaches order order + j and goes on past it. What is left is that one
+ * __free_one_page of the whole block: the merged block and everything above it as before,
+ * the lists and nr_free of the orders inside it as they were (each intermediate block was
+ * added and taken off again), the zone's free pages the same sum, 2^j - 1 merges more
+ * (buddy_merges_total), and every page of it a tail but the head. So the run is taken off the
+ * list at once and freed as one block. Only up to pageblock order (one pageblock: one type,
+ * and no intermediate block counts in NR_FREE_PAGES_BLOCKS), not in a zone with foreign
+ * blocks, and not while a direct compactor could capture one of the blocks inside it (capture
+ * is tried at every merge step). Returns the blocks of `order` freed, 0 when the tail is no
+ * such run (of two or more blocks).
+ */
+G_ALWAYS_INLINE static inline unsigned pcp_tail_block(PsMachine *m, PsZone *z, PsList *list,
+						      unsigned order, unsigned max_blocks,
+						      uint64_t drained[PS_MT_TYPES])
+{
+	const ps_pfn_t base = m->map.base_pfn, step = (ps_pfn_t)1 << order;
+	const unsigned pb_order = m->pageblock_order;
+	const PsCaptureControl *capc = m->capture;
+	ps_pfn_t end = list->tail + step, p = list->tail, start, prev;
+	unsigned bo, nr = 1, want;
+	enum ps_migratetype mt;
+
+	/* the largest block the tail's end is aligned to, of at most max_blocks blocks (>= 1) */
+	bo = MIN(MIN(pb_order, (unsigned)__builtin_ctz(end)),
+		 order + (unsigned)(31 - __builtin_clz(max_blocks)));
+	if (bo <= order)
+		return 0;
+	want = 1u << (bo - order);
+	for (; nr < want && m->map.link[p - base].prev == p - step; nr++)
+		p -= step;
+	/* as many of it as the list holds in a row, rounded down to an aligned block */
+	bo = order + (unsigned)(31 - __builtin_clz(nr));
+	if (bo == order ||
+	    (capc && capc->zone == z && capc->pfn == PS_PFN_NONE && capc->order < bo))
+		return 0;
+	nr = 1u << (bo - order);
+	start = end - ((ps_pfn_t)1 << bo);
+	/* the run leaves the list: start's predecessor is the new tail */
+	prev = m->map.link[start - base].prev;
+	list->tail = prev;
+	if (prev != PS_PFN_NONE)
+		m->map.link[prev - base].next = PS_PFN_NONE;
+	else
+		list->head = PS_PFN_NONE;
+	g_assert(list->len >= nr);
+	list->len -= nr;
+	for (p = start + step; p < end; p += step)
+		ps_page_set_free(m, p, PS_PAGE_TAIL, 0);
+	mt = ps_pageblock_mt(m, start);
+	m->buddy_merges_total += nr - 1;
+	free_one_page_(m, z, start, bo, mt, PS_FPI_NONE, false);
+	drained[mt] += 1ull << bo;
+	return nr;
+}
+
+/*
  * free_pcppages_bulk's frees from one pcp list (ps_pcp_free_bulk's inner loop, here so that
  * __free_one_page is inlined into it; `foreign` as for free_one_page_): up to n blocks of
  * `order` off the tail of `list`, each to __free_one_page with its pageblock's type.
@@ -873,13 +935,19 @@ G_ALWAYS_INLINE static inline unsigned free_pcp_tail_(PsMachine *m, PsZone *z, P
 {
 	unsigned k;
 
-	for (k = 0; k < n && list->tail != PS_PFN_NONE; k++) {
+	for (k = 0; k < n && list->tail != PS_PFN_NONE;) {
 		ps_pfn_t pfn = list->tail;
 		enum ps_migratetype mt = ps_pageblock_mt(m, pfn);
+		unsigned run;
 
+		if (!foreign && (run = pcp_tail_block(m, z, list, order, n - k, drained))) {
+			k += run;
+			continue;
+		}
 		ps_list_del(m, list, pfn);
 		free_one_page_(m, z, pfn, order, mt, PS_FPI_NONE, foreign);
 		drained[mt] += 1ull << order;
+		k++;
 	}
 	return k;
 }
