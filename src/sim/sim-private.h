@@ -124,6 +124,12 @@ typedef struct {
 	 * so that a free of a pfn asks the table only about the heads that moved
 	 */
 	uint8_t *moved_bits;
+	/*
+	 * Speed only: per MAX_PAGE_ORDER-aligned block of pfns (pfn >> max_order, from the map's
+	 * first), a byte: 1 once moved_bits has a head in it. A free's pfn can only have moved
+	 * with a head inside its own such block, so a clear byte answers current_pfn at once.
+	 */
+	uint8_t *moved_blocks;
 	uint64_t moved_pages;	/* base pages of such moves */
 	char *vmstat_path;	/* the kcompactd state came from here (policy runs with --proc) */
 	int kcompactd_deferred; /* nodes whose kcompactd starts in its proactive back-off */

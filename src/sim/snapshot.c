@@ -910,6 +910,12 @@ static void own_allocated(PsSnapshot *snap, PsMachine *m, const PsSnapArrays *ls
 		snap->allocated_pages[m->zones[zi].type] += m->zones[zi].nr_allocated;
 }
 
+/* PsSnapshot.moved_blocks' index of pfn (in the map) */
+static inline uint64_t moved_block(const PsMachine *m, ps_pfn_t pfn)
+{
+	return (pfn >> m->max_order) - (m->map.base_pfn >> m->max_order);
+}
+
 PsSnapshot *ps_snapshot_new(const PsMachine *m, const char *path)
 {
 	uint64_t npages = m->map.end_pfn - m->map.base_pfn;
@@ -923,6 +929,7 @@ PsSnapshot *ps_snapshot_new(const PsMachine *m, const char *path)
 	snap->moved_to = g_hash_table_new(g_direct_hash, g_direct_equal);
 	snap->moved_from = g_hash_table_new(g_direct_hash, g_direct_equal);
 	snap->moved_bits = g_new0(uint8_t, (npages + 7) / 8);
+	snap->moved_blocks = g_new0(uint8_t, moved_block(m, m->map.end_pfn - 1) + 1);
 	return snap;
 }
 
@@ -1123,6 +1130,7 @@ void ps_snapshot_free(PsSnapshot *snap)
 	g_clear_pointer(&snap->moved_to, g_hash_table_unref);
 	g_clear_pointer(&snap->moved_from, g_hash_table_unref);
 	g_free(snap->moved_bits);
+	g_free(snap->moved_blocks);
 	g_free(snap->votes);
 	g_free(snap->zoneinfo_free);
 	if (snap->pcp_start_counts)
@@ -1333,6 +1341,12 @@ static ps_pfn_t current_pfn(const PsSnapshot *snap, const PsMachine *m, ps_pfn_t
 {
 	if (!g_hash_table_size(snap->moved_to))
 		return pfn;
+	/* every head below is in pfn's MAX_PAGE_ORDER block: none moved when it is all in the map
+	 */
+	if (pfn < m->map.end_pfn &&
+	    (pfn & ~(((ps_pfn_t)1 << m->max_order) - 1)) >= m->map.base_pfn &&
+	    !snap->moved_blocks[moved_block(m, pfn)])
+		return pfn;
 	for (unsigned o = 0; o <= m->max_order; o++) {
 		ps_pfn_t head = pfn & ~(((ps_pfn_t)1 << o) - 1);
 		uint64_t i = head - m->map.base_pfn;
@@ -1370,9 +1384,11 @@ void ps_snapshot_moved(PsSnapshot *snap, PsMachine *m, ps_pfn_t old_pfn, ps_pfn_
 		g_hash_table_remove(snap->moved_from, GUINT_TO_POINTER(old_pfn));
 	}
 	g_hash_table_insert(snap->moved_to, GUINT_TO_POINTER(orig), GUINT_TO_POINTER(new_pfn));
-	if (orig >= m->map.base_pfn && orig < m->map.end_pfn)
+	if (orig >= m->map.base_pfn && orig < m->map.end_pfn) {
 		snap->moved_bits[(orig - m->map.base_pfn) / 8] |=
 		    (uint8_t)(1u << ((orig - m->map.base_pfn) % 8));
+		snap->moved_blocks[moved_block(m, orig)] = 1;
+	}
 	g_hash_table_insert(snap->moved_from, GUINT_TO_POINTER(new_pfn), GUINT_TO_POINTER(orig));
 	ps_snapshot_disown(snap, m, old_pfn, order);
 	ps_snapshot_own(snap, m, new_pfn, order);

@@ -2635,6 +2635,9 @@ static void test_snapshot_moved_block(void)
 	snap.moved_to = g_hash_table_new(g_direct_hash, g_direct_equal);
 	snap.moved_from = g_hash_table_new(g_direct_hash, g_direct_equal);
 	snap.moved_bits = g_new0(uint8_t, (m->map.end_pfn - m->map.base_pfn + 7) / 8);
+	/* a byte per MAX_PAGE_ORDER block (sim/snapshot.c moved_block) */
+	snap.moved_blocks = g_new0(uint8_t, ((m->map.end_pfn - 1) >> m->max_order) -
+						(m->map.base_pfn >> m->max_order) + 1);
 
 	a = take_block(m, z, 2);
 	b = take_block(m, z, 2);
@@ -2668,6 +2671,7 @@ static void test_snapshot_moved_block(void)
 	g_hash_table_unref(snap.moved_to);
 	g_hash_table_unref(snap.moved_from);
 	g_free(snap.moved_bits);
+	g_free(snap.moved_blocks);
 	g_free(snap.owned);
 }
 
