@@ -162,6 +162,38 @@ static void pcp_slot_build(PsMachine *m)
 	}
 }
 
+/*
+ * rmqueue_bulk's list_add_tail of n blocks of `order` from pfn on, in pfn order, each a PCP
+ * head: the same flags and links as n ps_page_set_free and ps_list_add_tail calls, written in
+ * one pass (speed only: a refill's run of a whole buddy block, ps_rmqueue_smallest_run).
+ */
+static inline void pcp_append_run(PsMachine *m, PsList *list, ps_pfn_t pfn, unsigned order,
+				  unsigned n)
+{
+	const ps_pfn_t base = m->map.base_pfn, step = (ps_pfn_t)1 << order;
+	const ps_pfn_t last = pfn + (ps_pfn_t)(n - 1) * step;
+	const uint8_t byte =
+	    (uint8_t)((PS_PAGE_PCP << PS_PAGE_STATE_SHIFT) | (order & PS_PAGE_ORDER_MASK));
+	PsPageLink *link = m->map.link;
+	uint8_t *flags = m->map.flags;
+
+	g_assert(!list->block_links && n > 0);
+	if (list->tail != PS_PFN_NONE)
+		link[list->tail - base].next = pfn;
+	else
+		list->head = pfn;
+	link[pfn - base].prev = list->tail;
+	for (ps_pfn_t p = pfn; p < last; p += step) {
+		link[p - base].next = p + step;
+		link[p + step - base].prev = p;
+		flags[p - base] = byte;
+	}
+	link[last - base].next = PS_PFN_NONE;
+	flags[last - base] = byte;
+	list->tail = last;
+	list->len += n;
+}
+
 /* rmqueue_bulk: blocks appended at the tail in the order __rmqueue returns them. */
 static int rmqueue_bulk(PsMachine *m, PsZone *z, int cpu, unsigned order, int count, int pindex,
 			enum ps_migratetype mt, unsigned alloc_flags)
@@ -192,13 +224,10 @@ static int rmqueue_bulk(PsMachine *m, PsZone *z, int cpu, unsigned order, int co
 				break;
 			n = 1;
 		}
-		for (unsigned k = 0; k < n; k++) {
-			ps_pfn_t p = pfn + ((ps_pfn_t)k << order);
-
-			ps_page_set_free(m, p, PS_PAGE_PCP, order);
-			ps_list_add_tail(m, list, p);
-			pcp_slot_set(m, p, cpu, pindex);
-		}
+		pcp_append_run(m, list, pfn, order, n);
+		if (G_UNLIKELY(m->map.pcp_slot))
+			for (unsigned k = 0; k < n; k++)
+				pcp_slot_set(m, pfn + ((ps_pfn_t)k << order), cpu, pindex);
 		i += (int)n;
 	}
 	if (smallest && m->hooks.zone_locked)
