@@ -864,12 +864,14 @@ void ps_free_one_page(PsMachine *m, PsZone *z, ps_pfn_t pfn, unsigned order, enu
 /*
  * Speed only: free_pcppages_bulk's frees of the last blocks of a pcp list when they make up a
  * whole aligned block. A refill appends the pages of the buddy blocks it takes in pfn order
- * (rmqueue_bulk), so a drain often finds the tail of a list holding 2^j blocks of `order` that
- * together are the aligned block of order order + j ending at the tail's end, in descending pfn
- * order. Freed one by one, each __free_one_page merges its block with the part of that block
- * freed before it and stops at the first buddy still on the list; only the last one (the
- * block's first pfn) reaches order order + j and goes on past it. What is left is that one
- * __free_one_page of the whole block: the merged block and everything above it as before,
+ * (rmqueue_bulk), and frees in pfn order (compaction's migration sources) are added at the head
+ * one after the other, so a drain often finds the tail of a list holding 2^j blocks of `order`
+ * that together are the aligned block of order order + j that starts or ends at the tail, in
+ * descending or ascending pfn order. Freed one by one, in either order, each __free_one_page
+ * merges its block with the part of that block freed before it and stops at a buddy still on
+ * the list (every buddy below order order + j lies inside the block); only the last one
+ * reaches order order + j, at the block's first pfn, and goes on past it. What is left is that
+ * one __free_one_page of the whole block: the merged block and everything above it as before,
  * the lists and nr_free of the orders inside it as they were (each intermediate block was
  * added and taken off again), the zone's free pages the same sum, 2^j - 1 merges more
  * (buddy_merges_total), and every page of it a tail but the head. So the run is taken off the
@@ -886,27 +888,37 @@ G_ALWAYS_INLINE static inline unsigned pcp_tail_block(PsMachine *m, PsZone *z, P
 	const ps_pfn_t base = m->map.base_pfn, step = (ps_pfn_t)1 << order;
 	const unsigned pb_order = m->pageblock_order;
 	const PsCaptureControl *capc = m->capture;
-	ps_pfn_t end = list->tail + step, p = list->tail, start, prev;
+	const ps_pfn_t tail = list->tail;
+	/* odd block: the run descends to it from below (its end aligned); even: ascends from it */
+	const bool down = (tail >> order) & 1;
+	const ps_pfn_t edge = down ? tail + step : tail;
+	ps_pfn_t p = tail, lo, hi, first, prev;
 	unsigned bo, nr = 1, want;
 	enum ps_migratetype mt;
 
-	/* the largest block the tail's end is aligned to, of at most max_blocks blocks (>= 1) */
-	bo = MIN(MIN(pb_order, (unsigned)__builtin_ctz(end)),
+	/* the largest block edge is aligned to, of at most max_blocks blocks (>= 1) */
+	bo = MIN(MIN(pb_order, edge ? (unsigned)__builtin_ctz(edge) : pb_order),
 		 order + (unsigned)(31 - __builtin_clz(max_blocks)));
 	if (bo <= order)
 		return 0;
 	want = 1u << (bo - order);
-	for (; nr < want && m->map.link[p - base].prev == p - step; nr++)
-		p -= step;
+	if (down)
+		for (; nr < want && m->map.link[p - base].prev == p - step; nr++)
+			p -= step;
+	else
+		for (; nr < want && m->map.link[p - base].prev == p + step; nr++)
+			p += step;
 	/* as many of it as the list holds in a row, rounded down to an aligned block */
 	bo = order + (unsigned)(31 - __builtin_clz(nr));
 	if (bo == order ||
 	    (capc && capc->zone == z && capc->pfn == PS_PFN_NONE && capc->order < bo))
 		return 0;
 	nr = 1u << (bo - order);
-	start = end - ((ps_pfn_t)1 << bo);
-	/* the run leaves the list: start's predecessor is the new tail */
-	prev = m->map.link[start - base].prev;
+	lo = down ? edge - ((ps_pfn_t)1 << bo) : edge;
+	hi = lo + ((ps_pfn_t)1 << bo);
+	/* the run leaves the list: the predecessor of its first block is the new tail */
+	first = down ? lo : hi - step;
+	prev = m->map.link[first - base].prev;
 	list->tail = prev;
 	if (prev != PS_PFN_NONE)
 		m->map.link[prev - base].next = PS_PFN_NONE;
@@ -914,11 +926,11 @@ G_ALWAYS_INLINE static inline unsigned pcp_tail_block(PsMachine *m, PsZone *z, P
 		list->head = PS_PFN_NONE;
 	g_assert(list->len >= nr);
 	list->len -= nr;
-	for (p = start + step; p < end; p += step)
+	for (p = lo + step; p < hi; p += step)
 		ps_page_set_free(m, p, PS_PAGE_TAIL, 0);
-	mt = ps_pageblock_mt(m, start);
+	mt = ps_pageblock_mt(m, lo);
 	m->buddy_merges_total += nr - 1;
-	free_one_page_(m, z, start, bo, mt, PS_FPI_NONE, false);
+	free_one_page_(m, z, lo, bo, mt, PS_FPI_NONE, false);
 	drained[mt] += 1ull << bo;
 	return nr;
 }
