@@ -31,6 +31,9 @@
  *                                       used are freed later by mm_page_free records like any
  *                                       page, the unused ones by release_free_list (its
  *                                       __free_pages fires mm_page_free)
+ *   observed mm_compaction_fast_isolate_freepages  the free scanner's search of the free lists
+ *                                       took one free block as a migration target: found as
+ *                                       the kernel's search would (on_fast_isolate_freepages)
  * Everything else (proc, exit, touch, compaction begin/end, ...) is counted, not acted on: the
  * pages a process frees at exit appear as mm_page_free records.
  *
@@ -725,6 +728,69 @@ static void on_isolate_freepages(Pin *p, const PsTraceEvent *ev)
 }
 
 /*
+ * mm_compaction_fast_isolate_freepages: fast_isolate_freepages (mm/compaction.c, 6.18) took one
+ * free block of nr_taken pages (value; 0: none) off the MOVABLE free list of its order as a
+ * migration target, and the record prints only the search's bounds, range=(min_pfn ~ free_pfn).
+ * The kernel walks that list from its tail (list_for_each_entry_reverse) and takes the first
+ * block at or above low_pfn, the top quarter between the scanners, else the highest block it
+ * saw at or above min_pfn; walked so here, at most pageblock_nr_pages / 2 entries (the kernel's
+ * limit at the free scanner's start; later ones are shorter, which the record does not say).
+ * low_pfn is not printed: min_pfn = pageblock_start(free_pfn - d / 2) and low_pfn =
+ * pageblock_start(free_pfn - d / 4) for the scanners' distance d, so low_pfn is taken as
+ * pageblock_start(free_pfn - (free_pfn - min_pfn) / 2), at most a pageblock below the kernel's.
+ * Simplification: the kernel then rotates the list (move_freelist_head, so the next search
+ * starts past this block); the lists here keep their order. A taken block its walk does not
+ * find (no free MOVABLE block of that order at or above min_pfn) is counted with
+ * isolate_freepages_taken_differs. Without these records (captures before 146cf01, the qemu
+ * lab's) the block stays free here and its later free is a free of a free page.
+ */
+static void on_fast_isolate_freepages(Pin *p, const PsTraceEvent *ev)
+{
+	PsMachine *m = p->m;
+	uint64_t want = (uint64_t)MAX(ev->value, 0);
+	ps_pfn_t min_pfn, free_pfn, low_pfn, found = PS_PFN_NONE, high = PS_PFN_NONE;
+	ps_pfn_t pb = (ps_pfn_t)m->pageblock_nr_pages;
+	unsigned order = 0, scanned = 0;
+	const PsList *l;
+	PsZone *z;
+
+	if (!want)
+		return;
+	while (order < m->nr_orders && (1ull << order) < want)
+		order++;
+	z = ev->pfn < UINT32_MAX ? ps_pfn_zone(m, (ps_pfn_t)ev->pfn) : NULL;
+	if (!z) {
+		p->anomalies[PIN_OUTSIDE_MANAGED]++;
+		return;
+	}
+	if (order >= m->nr_orders || (1ull << order) != want) {
+		p->anomalies[PIN_ISOLATE_MISMATCH]++;
+		return;
+	}
+	min_pfn = (ps_pfn_t)ev->pfn;
+	free_pfn = (ps_pfn_t)(ev->pfn + ev->len);
+	low_pfn = MAX(min_pfn, (free_pfn - (free_pfn - min_pfn) / 2) & ~(pb - 1));
+	l = &z->free_area[order].list[PS_MT_MOVABLE];
+	for (ps_pfn_t q = l->tail; q != PS_PFN_NONE && scanned < pb / 2;
+	     q = *ps_list_prev_slot(m, l, q)) {
+		scanned++;
+		if (q >= low_pfn) {
+			found = q;
+			break;
+		}
+		if (q >= min_pfn && (high == PS_PFN_NONE || q > high))
+			high = q;
+	}
+	if (found == PS_PFN_NONE)
+		found = high;
+	if (found == PS_PFN_NONE) {
+		p->anomalies[PIN_ISOLATE_MISMATCH]++;
+		return;
+	}
+	isolate_walk(p, z, found, found + 1, 1, true);
+}
+
+/*
  * Whether the free lists here are in the recording kernel's order: __rmqueue_smallest takes the
  * first block of the lowest-order non-empty list of the migratetype (get_page_from_free_area),
  * so the block a zone_locked record names must be (inside) that list's head. The replay's lists
@@ -856,6 +922,10 @@ static void on_observed(Pin *p, const PsTraceEvent *ev)
 	p->by_obs[ev->event]++;
 	if (ev->event == PS_OBS_COMPACTION_ISOLATE_FREEPAGES) {
 		on_isolate_freepages(p, ev);
+		return;
+	}
+	if (ev->event == PS_OBS_COMPACTION_FAST_ISOLATE_FREEPAGES) {
+		on_fast_isolate_freepages(p, ev);
 		return;
 	}
 	if (ev->event != PS_OBS_ZONE_LOCKED && ev->event != PS_OBS_PCPU_DRAIN &&

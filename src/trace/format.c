@@ -72,6 +72,7 @@ const char *const ps_observed_event_names[PS_NR_OBSERVED_EVENTS] = {
     [PS_OBS_COMPACTION_ISOLATE_FREEPAGES] = "mm_compaction_isolate_freepages",
     [PS_OBS_PAGE_ALLOC] = "mm_page_alloc",
     [PS_OBS_PAGE_FREE] = "mm_page_free",
+    [PS_OBS_COMPACTION_FAST_ISOLATE_FREEPAGES] = "mm_compaction_fast_isolate_freepages",
 };
 
 const char *const ps_alloc_kind_names[PS_NR_ALLOC_KINDS] = {
@@ -201,6 +202,7 @@ static const uint64_t ps_observed_required[PS_NR_OBSERVED_EVENTS] = {
 		       PS_FB(FALLBACK_ORDER) | PS_FB(FALLBACK_MIGRATETYPE) | PS_FB(FRAGMENTING) |
 		       PS_FB(CHANGE_OWNERSHIP),
     [PS_OBS_COMPACTION_ISOLATE_FREEPAGES] = PS_FB(PFN),
+    [PS_OBS_COMPACTION_FAST_ISOLATE_FREEPAGES] = PS_FB(PFN),
     [PS_OBS_PAGE_ALLOC] = PS_FB(CPU) | PS_FB(PFN) | PS_FB(ORDER),
     [PS_OBS_PAGE_FREE] = PS_FB(CPU) | PS_FB(PFN) | PS_FB(ORDER),
 };

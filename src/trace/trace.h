@@ -145,6 +145,13 @@ enum ps_observed_event {
 	 */
 	PS_OBS_PAGE_ALLOC,
 	PS_OBS_PAGE_FREE,
+	/*
+	 * mm_compaction_fast_isolate_freepages: fast_isolate_freepages' search of the free lists,
+	 * pfn = min_pfn (the range's start, the lowest block it may take), len = the free scanner's
+	 * free_pfn - min_pfn, value = nr_taken: 0, or the one free block (1 << order pages) it took
+	 * off a MOVABLE free list as a migration target (no per-page tracepoint)
+	 */
+	PS_OBS_COMPACTION_FAST_ISOLATE_FREEPAGES,
 	PS_NR_OBSERVED_EVENTS
 };
 extern const char *const ps_observed_event_names[PS_NR_OBSERVED_EVENTS];
