@@ -1017,8 +1017,7 @@ static void start_names_nothing(PsPcpPrefill *pf)
 					*e = (PsPcpStartCount){i, c, pcp_rebuilt(pf, z, c), -1, 0};
 					e->implied = e->rebuilt + left;
 				}
-				/* names unread (a caller that did not read them): nothing is added
-				 */
+				/* names unread (a caller that did not read them): none added */
 				if (!pf->named_unread)
 					e->added += add_unnamed_to(pf, z, c, e->rebuilt + e->added,
 								   e->implied, 0,

@@ -296,7 +296,7 @@ static const Machine machines[] = {
      0,
      {3, 3, 13, 16, 99, 66, 28, 1, 0, 0, 0, 0},
      false,
-     "stk13"},
+     "23246c0"},
     {"qemu-arm64-64k-6.18.2",
      65536,
      3,
@@ -312,7 +312,7 @@ static const Machine machines[] = {
      4,
      {2, 1, 58, 9, 1, 0, 1, 1, 1, 0, 0, 0, 0},
      true,
-     "stk13"},
+     "23246c0"},
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(cJSON, cJSON_Delete)
@@ -954,9 +954,9 @@ static const ThpMachine thp_machines[] = {
      0.10,
      7,
      {17, 23, 16, 3, 3, 3, 2, 0, 0, 0, 0, 0},
-     "stk13",
+     "23246c0",
      {0, 0, 0, 6, 2, 1, 0, 0, 0, 1, 0, 0},
-     "stk13"},
+     "23246c0"},
     {65536,
      0.10,
      0.10,
@@ -964,9 +964,9 @@ static const ThpMachine thp_machines[] = {
      0.10,
      3,
      {0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0},
-     "stk13",
+     "23246c0",
      {0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0},
-     "stk13"},
+     "23246c0"},
 };
 
 /* The runs PS-N of tests/data/lab-churn-thp, sorted. */
