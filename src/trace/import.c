@@ -432,6 +432,22 @@ static const char *split_line(char *s, gsize len, Line *l)
 			l->perf_style = true;
 		}
 	}
+	if (l->event[0] == 'p' && strcmp(l->event, "print") == 0) {
+		/*
+		 * trace-cmd (report, and a trace.dat's lines) names a trace_marker write's event
+		 * "print" and prints "print: tracing_mark_write: TEXT" where tracefs prints
+		 * "tracing_mark_write: TEXT": the same marker
+		 */
+		char *r = p;
+
+		while (*r == ' ')
+			r++;
+		if (has_prefix(r, "tracing_mark_write:")) {
+			l->event = r;
+			p = r + strlen("tracing_mark_write:");
+			p[-1] = '\0';
+		}
+	}
 	if (l->event[0] == 's' &&
 	    (has_prefix(l->event, "sys_enter_") || has_prefix(l->event, "sys_exit_"))) {
 		/* perf: "syscalls:sys_enter_mmap: addr: 0x..., ..." / "sys_exit_mmap: 0x..." */

@@ -4,8 +4,8 @@
 # twice, as the capture chooses (trace-cmd record of its tracefs instance where that runs, else
 # extract) and with PAGESIM_CAPTURE_DAT=extract; each time imports the trace.dat directly and the
 # `trace-cmd report -t` text of the same file: the two traces must be the same bytes, and the
-# recording must hold the workload's allocations. A damaged trace.dat must be refused with the
-# file named. Skipped (77) without root, tracefs, trace-cmd, or a pagesim built without
+# recording must hold the workload's allocations and the zone sampler's markers. A damaged
+# trace.dat must be refused with the file named. Skipped (77) without root, tracefs, trace-cmd, or a pagesim built without
 # libtracecmd.
 # args: PAGESIM_BINARY CAPTURE_SCRIPT
 set -euo pipefail
@@ -21,7 +21,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for mode in "" extract; do
 rec="$tmp/rec-${mode:-auto}"
-PAGESIM_CAPTURE_DAT=$mode "$capture" --trace-dat --buffer-kb 8192 "$rec" -- \
+PAGESIM_CAPTURE_DAT=$mode "$capture" --trace-dat --buffer-kb 8192 --zone-sample-ms 50 "$rec" -- \
 	sh -c "head -c 4194304 /dev/zero | od >/dev/null" 2>"$tmp/capture.err" || { cat "$tmp/capture.err"; exit 1; }
 cat "$tmp/capture.err"
 if grep -q "tracing on: by trace-cmd record" "$rec/SNAPSHOTS"; then how=record; else how=extract; fi
@@ -32,7 +32,7 @@ grep -q "^after.kpageflags.gz: read at" "$rec/SNAPSHOTS"
 grep -q "entries-in-buffer/entries-written" "$rec/ENTRIES"
 dat="$rec/trace.dat"
 test -s "$dat"
-if ! "$pagesim" import -q "$dat" -o "$tmp/dat.jsonl" 2>"$tmp/err"; then
+if ! "$pagesim" import "$dat" -o "$tmp/dat.jsonl" 2>"$tmp/err"; then
 	cat "$tmp/err"
 	if grep -q "built without libtracecmd" "$tmp/err"; then
 		echo "pagesim built without libtracecmd: skipped"
@@ -59,6 +59,12 @@ allocs=$(grep -c '"op":"alloc"' "$tmp/dat.jsonl" || true)
 echo "trace.dat: $(wc -l <"$tmp/report.txt") report lines, $allocs allocations"
 [ "$allocs" -gt 300 ]
 cmp "$tmp/dat.jsonl" "$tmp/report.jsonl"
+# the zone sampler's trace_marker lines, which trace-cmd names "print" events: a round when
+# tracing starts and one when the command has ended, so at least two per zone
+zones=$(grep -c '^Node' /proc/zoneinfo)
+samples=$(sed -n 's/.*zone samples (trace_marker): \([0-9]*\);.*/\1/p' "$tmp/err")
+echo "zone samples $samples, zones $zones"
+[ "${samples:-0}" -ge $((2 * zones)) ]
 done
 # damaged: the magic kept, the rest cut short
 head -c 4096 "$dat" >"$tmp/cut.dat"

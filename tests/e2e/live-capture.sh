@@ -17,7 +17,10 @@ trap 'rm -rf "$tmp"' EXIT
 rc=0
 "$capture" --event 'sched/sched_switch/x' "$tmp/bad" -- true 2>"$tmp/bad.err" || rc=$?
 cat "$tmp/bad.err"
-[ "$rc" = 2 ] && [ ! -e "$tmp/bad" ] && grep -q "is not SYSTEM or SYSTEM/EVENT" "$tmp/bad.err"
+# (one check a line: under set -e a failed check before && would not stop the script)
+[ "$rc" = 2 ]
+[ ! -e "$tmp/bad" ]
+grep -q "is not SYSTEM or SYSTEM/EVENT" "$tmp/bad.err"
 # --perf with a whole system: perf gets writeback:* (a bare `-e writeback` is a perf syntax
 # error, review s19 item 3); the capture must finish and write perf's script output
 if command -v perf >/dev/null; then
@@ -40,7 +43,8 @@ grep -q "event nosuchsys/nosuch_event not available on this kernel, skipped" "$t
 switches=$(zcat "$tmp/rec/trace.txt.gz" | grep -c ' sched_switch: ' || true)
 others=$(zcat "$tmp/rec/trace.txt.gz" | grep ' sched_switch: ' | grep -vc 'prev_comm=sleep ' || true)
 echo "sched_switch $switches, not from sleep $others"
-[ "$switches" -ge 1 ] && [ "$others" = 0 ]
+[ "$switches" -ge 1 ]
+[ "$others" = 0 ]
 # READ_AHEAD_KB: read_ahead_kb of the working directory's disk, as sysfs has it
 dev=$(stat -c '%Hd:%Ld' .)
 if [ -r "/sys/class/bdi/$dev/read_ahead_kb" ]; then
@@ -81,14 +85,14 @@ assert all(v[0] >= 0 for v in a.values()), a
 PY
 "$pagesim" import "$tmp/rec/trace.txt.gz" -o "$tmp/t.jsonl.gz" 2>"$tmp/import.txt"
 cat "$tmp/import.txt"
-# --zone-sample-ms 50 over >= 0.3 s: the sampler repeats, so at least two samples per zone
-# zoneinfo lists. How many sets fit depends on how fast the machine runs the sampler's awk and
-# sleep (a CI run beside another job got 2 sets, an idle one 6 or more), so only the repetition
-# is asserted, not a count from the interval.
+# --zone-sample-ms 50: a round when tracing starts and a last one when the command has ended, so
+# at least two samples per zone zoneinfo lists however slowly the machine runs the sampler (a CI
+# run beside another job once got a single round before the last round existed; an idle one 6
+# or more), so only the repetition is asserted, not a count from the interval.
 zones=$(grep -c '^Node' /proc/zoneinfo)
 samples=$(sed -n 's/.*zone samples (trace_marker): \([0-9]*\);.*/\1/p' "$tmp/import.txt")
 echo "zone samples $samples, zones $zones"
-[ -n "$samples" ] && [ "$samples" -ge $((2 * zones)) ]
+[ "${samples:-0}" -ge $((2 * zones)) ]
 allocs=$(zcat "$tmp/t.jsonl.gz" | grep -c '"op":"alloc"' || true)
 echo "imported $allocs allocations"
 [ "$allocs" -gt 100 ]
@@ -99,7 +103,8 @@ if [ -e "$tmp/rec/before.memcgs" ]; then
 	procs=$(zcat "$tmp/t.jsonl.gz" | grep -c '"op":"proc"' || true)
 	with=$(zcat "$tmp/t.jsonl.gz" | grep '"op":"proc"' | grep -c '"memcg":"/' || true)
 	echo "proc records $procs, with a memcg $with"
-	[ "$procs" -gt 0 ] && [ "$with" = "$procs" ]
+	[ "$procs" -gt 0 ]
+	[ "$with" = "$procs" ]
 	"$pagesim" run -q -c "$tmp/c.json" -t "$tmp/t.jsonl.gz" \
 		--snapshot "$tmp/rec/before.kpageflags.gz" -o "$tmp/prun"
 	python3 - "$tmp/prun/summary.json" "$tmp/rec/before.memcgs" <<'PY'
