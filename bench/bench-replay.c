@@ -478,10 +478,10 @@ static void measure(const char *trace, const char *cfg_path, const char *out)
 
 /* The shipped real recordings: two ordinary ones, then the ones made under memory pressure. */
 static const char *const recordings[] = {
-    "ftrace-build-6.18",      "ftrace-compact-6.18",	 "ftrace-press-kswapd-6.18",
-    "ftrace-press-thp-6.18",  "ftrace-press-slab-6.18",	 "ftrace-press-grow-6.18",
-    "qemu-press-oom-4k-6.18", "qemu-press-oom-64k-6.18", "build-portable",
-    "compact-portable",	      "churn-portable",
+    "ftrace-build-6.18",      "ftrace-compact-6.18",	"ftrace-press-kswapd-6.18",
+    "ftrace-press-thp-6.18",  "ftrace-press-thp2-6.18", "ftrace-press-slab-6.18",
+    "ftrace-press-grow-6.18", "qemu-press-oom-4k-6.18", "qemu-press-oom-64k-6.18",
+    "build-portable",	      "compact-portable",	"churn-portable",
 };
 
 int main(int argc, char **argv)
