@@ -198,6 +198,9 @@ static const char *parse_timestamp(const char *p, uint64_t *ts_ns, bool *overflo
 	return p;
 }
 
+/* The bytes a payload token's key ends at: its end ('\0'), a space (no '=') or its '='. */
+static const bool key_stop[256] = {['\0'] = true, [' '] = true, ['='] = true};
+
 /* The payload at p: key=value tokens, split in place; anything else is ignored. */
 static void split_payload(char *p, Line *l)
 {
@@ -210,7 +213,7 @@ static void split_payload(char *p, Line *l)
 			break;
 		k = p;
 		eq = NULL;
-		while (*p && *p != ' ' && *p != '=')
+		while (!key_stop[(unsigned char)*p])
 			p++;
 		if (*p == '=') {
 			eq = p;
@@ -709,6 +712,12 @@ typedef struct {
 	PfnTab live;	   /* per pfn, a: (id << 5 | order) + 1 of its live allocation, 0 none */
 	uint64_t nr_live;  /* pfns with a live allocation */
 	GHashTable *comms; /* pid -> comm (g_strdup) */
+	/*
+	 * note_proc's last lookup in comms (comm_pid's value, NULL none; comm_pid -1 nothing
+	 * cached): consecutive lines are mostly one task's, and the lookup ran on every line
+	 */
+	int comm_pid;
+	const char *comm_cached;
 	uint64_t next_id;
 	uint64_t t0, last_t;
 	bool have_t0;
@@ -1378,7 +1387,9 @@ static gboolean note_cpu_record(Imp *im, int cpu, bool drain, int8_t irq, GError
 /* A proc record before the first record of a pid, and when its comm changes. */
 static gboolean note_proc(Imp *im, const Line *l, uint64_t t, GError **error)
 {
-	const char *old = g_hash_table_lookup(im->comms, GINT_TO_POINTER(l->pid));
+	const char *old = l->pid == im->comm_pid
+			      ? im->comm_cached
+			      : g_hash_table_lookup(im->comms, GINT_TO_POINTER(l->pid));
 	const char *pol;
 	PsTraceEvent ev;
 	char comm[16];
@@ -1387,6 +1398,8 @@ static gboolean note_proc(Imp *im, const Line *l, uint64_t t, GError **error)
 	 * The same task name as before, most lines: old is a valid name (or "?") of at most 15
 	 * bytes, so the line's name cut to 15 bytes is old when its first 15 bytes are
 	 */
+	im->comm_pid = l->pid;
+	im->comm_cached = old;
 	if (old && strncmp(old, l->comm, sizeof(comm) - 1) == 0)
 		return TRUE;
 	g_strlcpy(comm, l->comm, sizeof(comm));
@@ -1396,7 +1409,8 @@ static gboolean note_proc(Imp *im, const Line *l, uint64_t t, GError **error)
 		return TRUE;
 	if (old)
 		im->st->comm_changes++;
-	g_hash_table_insert(im->comms, GINT_TO_POINTER(l->pid), g_strdup(comm));
+	im->comm_cached = g_strdup(comm);
+	g_hash_table_insert(im->comms, GINT_TO_POINTER(l->pid), (gpointer)im->comm_cached);
 	ps_trace_event_init(&ev);
 	ev.t_ns = t;
 	ev.op = PS_OP_PROC;
@@ -1843,6 +1857,15 @@ static enum ev_class classify(const char *name, enum ps_observed_event *obs)
 			return EVC_FREE;
 		if (strcmp(name, "mm_page_free_batched") == 0)
 			return EVC_FREE_BATCHED;
+		/* the commonest observed events before the walk of all their names */
+		if (strcmp(name, "mm_page_alloc_zone_locked") == 0) {
+			*obs = PS_OBS_ZONE_LOCKED;
+			return EVC_OBSERVED;
+		}
+		if (strcmp(name, "mm_page_pcpu_drain") == 0) {
+			*obs = PS_OBS_PCPU_DRAIN;
+			return EVC_OBSERVED;
+		}
 		for (int e = 0; e < PS_NR_OBSERVED_EVENTS; e++)
 			if (strcmp(name, ps_observed_event_names[e]) == 0) {
 				*obs = (enum ps_observed_event)e;
@@ -3644,6 +3667,7 @@ static gboolean port_sched(Imp *im, const Line *l, uint64_t ts, GError **error)
 		}
 		parent->pgt_allocs = 0;
 		g_hash_table_insert(im->comms, GINT_TO_POINTER(pid), g_strdup(ev.comm));
+		im->comm_pid = -1; /* note_proc's cached value may be the one replaced */
 		im->st->procs++;
 		/* the child's inherited anonymous mappings: its COW faults are its own pages */
 		if (!port_write(im, &ev, error))
@@ -4075,7 +4099,7 @@ static bool scan_kv(const char *p, const char *key, const char **v, const char *
 		while (*p == ' ')
 			p++;
 		k = p;
-		while (*p && *p != ' ' && *p != '=')
+		while (!key_stop[(unsigned char)*p])
 			p++;
 		if (*p != '=')
 			continue;
@@ -5144,6 +5168,7 @@ static gboolean import_run(const char *in_path, const char *out_path, const PsIm
 	if (im.dat)
 		im.dat_path = in_path;
 	im.comms = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	im.comm_pid = -1;
 	im.compacting = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	im.ring = g_new(OutRec, IMP_RING);
 	im.ring_text = g_new(OutText, IMP_RING);
