@@ -238,17 +238,16 @@ static int rmqueue_bulk(PsMachine *m, PsZone *z, int cpu, unsigned order, int co
 }
 
 /*
- * rmqueue_pcplist on a list that holds a block: the free_count halving, the head taken, the next
- * head's links and flags loaded (as ps_rmqueue_pcplist, without its refill's code and frame).
+ * __rmqueue_pcplist's take from a list that holds a block, the one end of ps_rmqueue_pcplist and
+ * ps_rmqueue_pcplist_head: the head leaves the list, allocated. The next allocation from this list
+ * takes the new head: its links and flags are cold (pfn-indexed arrays of the whole machine), so
+ * start loading them now.
  */
-ps_pfn_t ps_rmqueue_pcplist_head(PsMachine *m, PsZone *z, int cpu, unsigned order, int pindex)
+G_ALWAYS_INLINE static inline ps_pfn_t pcp_take_head(PsMachine *m, PsZone *z, PsPcp *pcp,
+						     PsList *list, unsigned order)
 {
-	PsPcp *pcp = &z->pcp[cpu];
-	PsList *list = &pcp->lists[pindex];
 	ps_pfn_t pfn = list->head;
 
-	g_assert(pfn != PS_PFN_NONE);
-	pcp->free_count >>= 1;
 	pcp_take(m, z, pcp, list, pfn, order);
 	if (list->head != PS_PFN_NONE) {
 		__builtin_prefetch(&m->map.link[list->head - m->map.base_pfn], 1);
@@ -257,13 +256,26 @@ ps_pfn_t ps_rmqueue_pcplist_head(PsMachine *m, PsZone *z, int cpu, unsigned orde
 	return pfn;
 }
 
+/*
+ * rmqueue_pcplist on a list that holds a block: the free_count halving and the head taken (as
+ * ps_rmqueue_pcplist, without its refill's code and frame).
+ */
+ps_pfn_t ps_rmqueue_pcplist_head(PsMachine *m, PsZone *z, int cpu, unsigned order, int pindex)
+{
+	PsPcp *pcp = &z->pcp[cpu];
+	PsList *list = &pcp->lists[pindex];
+
+	g_assert(list->head != PS_PFN_NONE);
+	pcp->free_count >>= 1;
+	return pcp_take_head(m, z, pcp, list, order);
+}
+
 ps_pfn_t ps_rmqueue_pcplist(PsMachine *m, PsZone *z, int cpu, unsigned order,
 			    enum ps_migratetype mt, unsigned alloc_flags)
 {
 	PsPcp *pcp = &z->pcp[cpu];
 	int pindex = ps_pcp_list_index(m, order, mt);
 	PsList *list = &pcp->lists[pindex];
-	ps_pfn_t pfn;
 
 	/* An allocation halves the batch-free scaling built up by frees. */
 	pcp->free_count >>= 1;
@@ -284,17 +296,7 @@ ps_pfn_t ps_rmqueue_pcplist(PsMachine *m, PsZone *z, int cpu, unsigned order,
 		if (list->head == PS_PFN_NONE)
 			return PS_PFN_NONE;
 	}
-	pfn = list->head;
-	pcp_take(m, z, pcp, list, pfn, order);
-	/*
-	 * The next allocation from this list takes the new head: its links and flags are cold
-	 * (pfn-indexed arrays of the whole machine), so start loading them now.
-	 */
-	if (list->head != PS_PFN_NONE) {
-		__builtin_prefetch(&m->map.link[list->head - m->map.base_pfn], 1);
-		__builtin_prefetch(&m->map.flags[list->head - m->map.base_pfn], 1);
-	}
-	return pfn;
+	return pcp_take_head(m, z, pcp, list, order);
 }
 
 void ps_pcp_free_bulk(PsMachine *m, PsZone *z, PsPcp *pcp, int count, int pindex)
