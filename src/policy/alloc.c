@@ -132,10 +132,7 @@ G_ALWAYS_INLINE static inline ps_pfn_t rmqueue(PsMachine *m, PsZone *preferred, 
 		ps_pcp_mark_cpu_active(m, ac->cpu);
 	}
 	/* A fragmenting fallback boosted the zone: kswapd reclaims the boost now. */
-	if ((alloc_flags & PS_ALLOC_KSWAPD) && (z->flags & PS_ZONE_BOOSTED_WATERMARK)) {
-		z->flags &= ~PS_ZONE_BOOSTED_WATERMARK;
-		ps_wakeup_kswapd(m, z, 0, 0, z->type, ac->cpu);
-	}
+	ps_rmqueue_boost_wake(m, z, alloc_flags, ac->cpu);
 	return pfn;
 }
 
@@ -343,12 +340,11 @@ void ps_alloc_pages_ilx(PsMachine *m, uint64_t gfp, unsigned order, int cpu, PsM
 	}
 	if (!pol && !order) {
 		/* a fault's or a slab page's request: alloc_once with constant order and mask */
-		out->pfn = ps_alloc_pcp_hit(m, gfp, cpu, &out->zone);
-		if (out->pfn != PS_PFN_NONE) {
-			/* alloc_once's outcome of it: one zone tried, the pcp path, no refill */
-			out->result = PS_ALLOC_OK;
-			out->path = PS_PATH_PCP;
-			out->zones_tried = 1;
+		int zone;
+		ps_pfn_t pfn = ps_alloc_pcp_hit(m, gfp, cpu, &zone);
+
+		if (pfn != PS_PFN_NONE) {
+			ps_alloc_pcp_hit_outcome(out, pfn, zone);
 			return;
 		}
 		alloc_once(m, gfp, 0, cpu, nid, 0, out);

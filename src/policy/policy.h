@@ -605,6 +605,33 @@ static inline void ps_zone_statistics(PsMachine *m, PsZone *preferred, PsZone *z
 }
 
 /*
+ * rmqueue's tail after the page is taken (rmqueue in policy/alloc.c and ps_alloc_pcp_hit, pcp
+ * hit or not): a fragmenting fallback boosted z (try_to_claim_block set ZONE_BOOSTED_WATERMARK for
+ * a request with ALLOC_KSWAPD), so a request with ALLOC_KSWAPD clears the bit and wakes kswapd to
+ * reclaim the boost now.
+ */
+G_ALWAYS_INLINE static inline void ps_rmqueue_boost_wake(PsMachine *m, PsZone *z,
+							 unsigned alloc_flags, int cpu)
+{
+	if ((alloc_flags & PS_ALLOC_KSWAPD) && (z->flags & PS_ZONE_BOOSTED_WATERMARK)) {
+		z->flags &= ~PS_ZONE_BOOSTED_WATERMARK;
+		ps_wakeup_kswapd(m, z, 0, 0, z->type, cpu);
+	}
+}
+
+/*
+ * The outcome ps_alloc_pages gives for a request ps_alloc_pcp_hit served (alloc_once's for it:
+ * one zone tried, the pcp path, no refill, no slow path); ps_alloc_pages_ilx and sim's alloc_rec
+ * both build it here (in place: a returned struct cost a copy, ~4 instructions a fault).
+ */
+G_ALWAYS_INLINE static inline void ps_alloc_pcp_hit_outcome(PsAllocOutcome *out, ps_pfn_t pfn,
+							    int zone)
+{
+	*out = (PsAllocOutcome){
+	    .result = PS_ALLOC_OK, .path = PS_PATH_PCP, .pfn = pfn, .zone = zone, .zones_tried = 1};
+}
+
+/*
  * alloc_once (policy/alloc.c) for the request that nearly every allocation of a replay is: order
  * 0, no mempolicy (the local node's fallback zonelist, no nodemask), the first zone of that
  * zonelist usable and above its high watermark (ZONE_BELOW_HIGH clear, zone_watermark_fast's
@@ -650,10 +677,7 @@ G_ALWAYS_INLINE static inline ps_pfn_t ps_alloc_pcp_hit(PsMachine *m, uint64_t g
 	pfn = ps_rmqueue_pcplist_head(m, z, cpu, 0, pindex);
 	ps_zone_statistics(m, z, z, cpu);
 	ps_pcp_mark_cpu_active(m, cpu);
-	if ((alloc_flags & PS_ALLOC_KSWAPD) && (z->flags & PS_ZONE_BOOSTED_WATERMARK)) {
-		z->flags &= ~PS_ZONE_BOOSTED_WATERMARK;
-		ps_wakeup_kswapd(m, z, 0, 0, z->type, cpu);
-	}
+	ps_rmqueue_boost_wake(m, z, alloc_flags, cpu);
 	ps_page_set_movable(m, pfn, ps_gfp_migratetype(gfp) == PS_MT_MOVABLE);
 	*zone = z->idx;
 	return pfn;

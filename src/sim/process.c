@@ -512,12 +512,7 @@ G_ALWAYS_INLINE static inline uint32_t alloc_rec(PsSim *s, uint64_t gfp, unsigne
 		ps_pfn_t pfn = ps_alloc_pcp_hit(s->m, gfp, cpu, &zone);
 
 		if (pfn != PS_PFN_NONE) {
-			/* the outcome ps_alloc_pages_ilx gives for it */
-			out = (PsAllocOutcome){.result = PS_ALLOC_OK,
-					       .path = PS_PATH_PCP,
-					       .pfn = pfn,
-					       .zone = zone,
-					       .zones_tried = 1};
+			ps_alloc_pcp_hit_outcome(&out, pfn, zone);
 			return alloc_done(s, &out, gfp, 0, cpu, pi, p, kind, what, ns);
 		}
 	}

@@ -440,12 +440,7 @@ static PsAllocOutcome pcp_hit_serve(PcpHitTrio *t, uint64_t gfp, int cpu)
 	ps_alloc_pages(t->slow->m, gfp, 0, cpu, &def, &slow);
 	pfn = ps_alloc_pcp_hit(t->direct->m, gfp, cpu, &zone);
 	if (pfn != PS_PFN_NONE) {
-		memset(&direct, 0, sizeof(direct));
-		direct.result = PS_ALLOC_OK;
-		direct.path = PS_PATH_PCP;
-		direct.pfn = pfn;
-		direct.zone = zone;
-		direct.zones_tried = 1;
+		ps_alloc_pcp_hit_outcome(&direct, pfn, zone);
 		t->hits++;
 	} else {
 		g_assert_cmpint(zone, ==, -1);
