@@ -1708,7 +1708,36 @@ G_STATIC_ASSERT(G_N_ELEMENTS(bands) == G_N_ELEMENTS(numa_pol_held[0].bound));
  * (467 kernel, 271 model): after it a page-table refill fills cpu 0's list with 420 unmovable
  * pages (high_min - count - batch) and every movable refill is then capped at batch, 228
  * refills at 43.77-44.4 s against the model's 43 (a kswapd that keeps its cpu busy through each
- * slice, tried: nr1 662, nr2 277, not kept). zrm0's pages refilled and drained and zrm1's
+ * slice, tried: nr1 662, nr2 277, not kept).
+ * The kernel's schedule, from kswapd0's own events (no sched events were recorded; the irq-flags
+ * field's N is need_resched): every kswapd0 run on cpu 0 is one block of its events with no
+ * record of the workload inside. nr1 43.6989-43.6999 s: the wake, 88 folio frees and the HZ/10
+ * nap, a whole balance_pgdat run; its wake came from rmqueue's ZONE_BOOSTED_WATERMARK
+ * (mm_vmscan_wakeup_kswapd with gfp none after a fragmenting fallback) and the waker's next
+ * record already carries N: kswapd ran as soon as the fault returned. nr2 60.9448-60.9595 and
+ * 60.9884-61.0168 s, nr1 43.3708-43.4026 s: 15-32 ms runs ending with N set (the workload
+ * blocked meanwhile, as its records stop). A burst with no allocation between its frees is the same
+ * under every preemption model (EEVDF gives kswapd its slice, 0.7 ms x (1 + ilog2 ncpus)
+ * since 6.15, checked at the tick; PREEMPT_NONE only defers the switch to the next cond_resched,
+ * one per folio in shrink_folio_list). nr2's 81 drains at 60.88-61.13 s are such frees on a full
+ * list: each of kswapd0's order-0 frees drains clamp(free_count, batch, high - batch) pages because
+ * ZONE_RECLAIM_ACTIVE makes the effective high min(batch * 4, pcp->high) = 60 while cpu 0's list
+ * held over 700 pages (741 drained by 34 frees in the first run); the model's list held 116 at
+ * its kswapd's first free (15.045 s). Tried (k18, session 23; /work/notes/keep/
+ * k18-s23-kswapd-shared-cpu-burst.patch): a kswapd whose node has one cpu runs its batches back
+ * to back in one event until the run ends, a throttle or the slice (the model's runs take at
+ * most 0.3 ms, so the slice never ends one). Per 0.1 s window, sum of |model - kernel|: nr2
+ * refills 121 -> 95, drains 358 -> 329, fallbacks 396 -> 200 (15.2 s: 26 -> 67 against 250;
+ * 15.6 s: 153 -> 1 against 1; the total 210 -> 98 because the old 210 summed two misses); nr1
+ * toward until 16.5 s (cpu 0's node-1 pages per 0.5 s, kernel / model before / after: 14.5 s
+ * 1679 / 962 / 1049, 15.5 s 1026 / 1332 / 1004, 16 s 901 / 578 / 1068), then away: an order-9
+ * free of the trace at 14.505 s (the kernel's node reclaim, not labelled in nr1) stays on cpu 0's
+ * THP list because the model's node 0 is then above its high mark (ZONE_BELOW_HIGH and
+ * ZONE_RECLAIM_ACTIVE clear, count 831 < pcp->high 1298), where the kernel drained all 12 of its
+ * order-9 frees on cpu 0 at once; from 19.9 s each fault then refills 15 and each free drains 15
+ * (305 refills at 20.1 s, kernel none), nr1 refills 662, drains 583, numa_miss 1.116 (fails).
+ * zrm0, zrm1 and fid.sh's set: unchanged. Not kept until nr1's node 0 holds the kernel's level
+ * there. zrm0's pages refilled and drained and zrm1's
  * refills and drains miss after the kill. In zrm1 the kernel's victim's first frees drained an
  * order-9 page left on cpu 0's THP list since the disk's close, node 0 went above high and
  * ZONE_BELOW_HIGH was cleared, so the victim's frees stayed on the list for the child (no
