@@ -1723,12 +1723,15 @@ G_STATIC_ASSERT(G_N_ELEMENTS(bands) == G_N_ELEMENTS(numa_pol_held[0].bound));
  * list: each of kswapd0's order-0 frees drains clamp(free_count, batch, high - batch) pages because
  * ZONE_RECLAIM_ACTIVE makes the effective high min(batch * 4, pcp->high) = 60 while cpu 0's list
  * held over 700 pages (741 drained by 34 frees in the first run); the model's list held 116 at
- * its kswapd's first free (15.045 s). Tried (k18, session 23; /work/notes/keep/
- * k18-s23-kswapd-shared-cpu-burst.patch): a kswapd whose node has one cpu runs its batches back
- * to back in one event until the run ends, a throttle or the slice (the model's runs take at
- * most 0.3 ms, so the slice never ends one). Per 0.1 s window, sum of |model - kernel|: nr2
- * refills 121 -> 95, drains 358 -> 329, fallbacks 396 -> 200 (15.2 s: 26 -> 67 against 250;
- * 15.6 s: 153 -> 1 against 1; the total 210 -> 98 because the old 210 summed two misses); nr1
+ * its kswapd's first free (15.045 s): its own node reclaim at 14.994 s (nr2 time = kernel time -
+ * 45.868 s) freed 352 page-cache pages to cpu 0 where the kernel refilled 480 pages from node 0
+ * without one (its node 0 above the low mark, the model's below), and the next free, under
+ * ZONE_BELOW_HIGH, drained 353 at once (clamp(free_count, batch, high - batch)). Tried (k18,
+ * session 23; /work/notes/keep/ k18-s23-kswapd-shared-cpu-burst.patch): a kswapd whose node has one
+ * cpu runs its batches back to back in one event until the run ends, a throttle or the slice (the
+ * model's runs take at most 0.3 ms, so the slice never ends one). Per 0.1 s window, sum of |model -
+ * kernel|: nr2 refills 121 -> 95, drains 358 -> 329, fallbacks 396 -> 200 (15.2 s: 26 -> 67 against
+ * 250; 15.6 s: 153 -> 1 against 1; the total 210 -> 98 because the old 210 summed two misses); nr1
  * toward until 16.5 s (cpu 0's node-1 pages per 0.5 s, kernel / model before / after: 14.5 s
  * 1679 / 962 / 1049, 15.5 s 1026 / 1332 / 1004, 16 s 901 / 578 / 1068), then away: an order-9
  * free of the trace at 14.505 s (the kernel's node reclaim, not labelled in nr1) stays on cpu 0's
