@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test-pcp.c - per-cpu lists (mm/pcp.c): list indices, refill sizes with the alloc_factor
- * scaling, the high / batch drain on free, draining from the tail, free_high, decay and
- * ZONE_BELOW_HIGH.
+ * scaling, the high / batch drain on free, draining from the tail, free_high, decay,
+ * ZONE_BELOW_HIGH and ZONE_RECLAIM_ACTIVE.
  */
 #include "fixture.h"
 
@@ -281,6 +281,76 @@ static void test_below_high(void)
 	fixture_check(m);
 }
 
+/*
+ * ZONE_RECLAIM_ACTIVE (nr_pcp_high while kswapd reclaims the zone): the list may hold only
+ * min(batch << 2, pcp->high), each free cuts pcp->high by max(free_count, batch) down to
+ * high_min, and a free at or over that drains clamp(free_count, batch, high - batch), the
+ * freeing list first. So frees with no allocation between (kswapd's, on a cpu it has to itself)
+ * drain a batch each from a full list and then more as free_count grows; an allocation between
+ * halves free_count (rmqueue_pcplist). The lab's 4k-numa kernel shows the run: in
+ * tests/data/lab-numa-policies/nr2 kswapd0's order-0 frees at 60.9449-60.9452 s each drain 15
+ * pages from cpu 0's full list, then 16 and 17 (free_count past the batch of 15).
+ */
+static void test_reclaim_active(void)
+{
+	g_autoptr(PsMachine) m = normal_only(65536, 1);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	PsPcp *pcp = &z->pcp[0];
+	int B = pcp->batch, n = 20 * B, count, high, fc = 0;
+	g_autofree ps_pfn_t *pfns = g_new(ps_pfn_t, n + 32);
+	PsAllocOutcome out;
+	int64_t nr_free;
+	int k;
+
+	for (int i = 0; i < n + 32; i++)
+		pfns[i] = alloc0(m, PS_GFP_HIGHUSER_MOVABLE, 0, &out);
+	ps_pcp_drain_all(m, NULL);
+	/* a full list while no reclaim runs: n pages under a high of high_max, nothing drained */
+	pcp->high = pcp->high_max;
+	g_assert_cmpint(n, <, pcp->high_max);
+	for (k = 0; k < n; k++)
+		ps_free_pages(m, pfns[k], 0, 0);
+	g_assert_cmpint(pcp->count, ==, n);
+	g_assert_false(z->flags & (PS_ZONE_RECLAIM_ACTIVE | PS_ZONE_BELOW_HIGH));
+	/* allocations since (each halves free_count) ended the run; kswapd starts on the zone */
+	pcp->free_count = 0;
+	nr_free = z->vm_stat[PS_NR_FREE_PAGES];
+	z->flags |= PS_ZONE_RECLAIM_ACTIVE;
+	count = n;
+	high = pcp->high;
+	for (;;) {
+		int f = fc + 1, h = MAX(high - MAX(f, B), pcp->high_min), limit = MIN(B << 2, h);
+		int nr = CLAMP(f, B, limit - B);
+
+		if (count + 1 < limit)
+			break; /* this free stays on the list */
+		ps_free_pages(m, pfns[k++], 0, 0);
+		fc = f;
+		high = h;
+		count += 1 - nr;
+		g_assert_cmpint(pcp->free_count, ==, fc);
+		g_assert_cmpint(pcp->high, ==, high);
+		g_assert_cmpint(pcp->count, ==, count);
+		nr_free += nr;
+		g_assert_cmpint(z->vm_stat[PS_NR_FREE_PAGES], ==, nr_free);
+		/* the drains run B, B, ..., then B + 1, B + 2 ... as in the recording */
+		g_assert_cmpint(nr, ==, fc <= B ? B : fc);
+	}
+	g_assert_cmpint(fc, >, B); /* the run went past a batch */
+	g_assert_cmpint(pcp->count, <, B << 2);
+	/* an allocation between frees halves free_count: the next drain is a batch again */
+	alloc0(m, PS_GFP_HIGHUSER_MOVABLE, 0, &out);
+	g_assert_cmpint(pcp->free_count, ==, fc >> 1);
+	/* without ZONE_RECLAIM_ACTIVE the same list keeps a free (count under pcp->high) */
+	z->flags &= ~PS_ZONE_RECLAIM_ACTIVE;
+	count = pcp->count;
+	ps_free_pages(m, pfns[k++], 0, 0);
+	g_assert_cmpint(pcp->count, ==, count + 1);
+	fixture_check(m);
+	while (k < n + 32)
+		ps_free_pages(m, pfns[k++], 0, 0);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -292,5 +362,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/mm/pcp/free-high-batch", test_free_high_batch);
 	g_test_add_func("/mm/pcp/decay", test_decay);
 	g_test_add_func("/mm/pcp/below-high", test_below_high);
+	g_test_add_func("/mm/pcp/reclaim-active", test_reclaim_active);
 	return g_test_run();
 }
