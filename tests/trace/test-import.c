@@ -2145,6 +2145,26 @@ static void test_zone_samples(void)
 	g_assert_nonnull(strstr(fmt->str, "zone samples (trace_marker): 4"));
 	cleanup(out);
 
+	/*
+	 * trace-cmd's form of the same markers (report -t, and a trace.dat's lines): the event is
+	 * named "print" and its text begins with the writer's ip, "tracing_mark_write: "; a print
+	 * event of another writer is no marker
+	 */
+	g_assert_true(import_text(
+	    HDR "  capture-9  [000]  1.000001: print:                tracing_mark_write: "
+		"pagesim-zone: node=0 zone=Normal spanned=5505024 present=5505024 managed=524288\n"
+		"  capture-9  [000]  1.000001: print:                other_writer: pagesim-zone: "
+		"node=0 zone=Normal spanned=5505024 present=5505024 managed=1\n"
+		"  cc1-42     [001]  1.000002: mm_page_alloc: page=01 pfn=0x100 order=0 "
+		"migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n"
+		"  capture-9  [000]  1.100001: print:                tracing_mark_write: "
+		"pagesim-zone: node=0 zone=Normal spanned=5505024 present=5505024 managed=557056\n",
+	    &st, &out, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(st.zone_samples, ==, 2);
+	g_assert_cmpuint(st.zone_managed_growth, ==, 557056 - 524288);
+	cleanup(out);
+
 	refused(HDR "  capture-9  [000] .....  1.000001: tracing_mark_write: pagesim-zone: node=0 "
 		    "zone=Normal spanned=5 present=5\n",
 		-1, "in.txt:3: tracing_mark_write: pagesim-zone: managed: missing");
