@@ -121,6 +121,8 @@ static int next_line(PsLineReader *in, char **line, gsize *len, GError **error)
 #define IMP_LEAD 256
 /* lines ahead of the main pass past which the first pass's unsettled bits are assumed (prepass) */
 #define IMP_ASSUME 4096
+/* LineHints kept: a line the first pass read further ahead of the main pass gets none */
+#define IMP_HINTS 65536 /* a power of two */
 
 /* ---- one event line ------------------------------------------------------------------------ */
 
@@ -344,11 +346,27 @@ static char *event_end(char *ev, bool *syscall)
 }
 
 /*
- * Splits an event line in place. Returns NULL on success or what is wrong. The ` [CPU]` field is
- * the anchor: the first "[digits]" preceded by a space.
+ * What the first pass (scan_line) found of a line the main pass splits after it: where its
+ * ` [CPU]` field's '[' and its timestamp are (bytes from the line's start), and the flags column's
+ * irq and presence. The two passes read the same bytes, and scan_line finds these as split_line
+ * does, so split_line takes them instead of finding them again (cpu_field's search and the flags
+ * column were 46 M of ftrace-build-6.18's 1,344 M parse-thread instructions).
  */
-static const char *split_line(char *s, gsize len, Line *l)
+typedef struct {
+	uint64_t line; /* the line's number (1 the first); 0: none */
+	uint32_t b_off, ts_off;
+	int8_t irq;
+	bool has_flags;
+} LineHint;
+
+/*
+ * Splits an event line in place. Returns NULL on success or what is wrong. The ` [CPU]` field is
+ * the anchor: the first "[digits]" preceded by a space. hint: the first pass's findings for this
+ * line, or NULL.
+ */
+static const char *split_line(char *s, gsize len, Line *l, const LineHint *hint)
 {
+	char *const line = s; /* s moves past the comm's leading spaces */
 	char *b, *p, *q, *ts;
 	bool syscall;
 
@@ -359,7 +377,7 @@ static const char *split_line(char *s, gsize len, Line *l)
 	l->sys = l->nargs = 0;
 	l->ret = 0;
 	l->sysname[0] = l->raw[0] = '\0';
-	b = cpu_field(s, len);
+	b = hint ? line + hint->b_off : cpu_field(s, len);
 	if (!b)
 		return "no [CPU] field";
 	{
@@ -406,10 +424,16 @@ static const char *split_line(char *s, gsize len, Line *l)
 		s++;
 	l->comm = s;
 	/* after "]": optional flags column, then "SECONDS.FRACTION:" */
-	p = strchr(b, ']') + 1;
-	while (*p == ' ')
-		p++;
-	ts = flags_column(p, &l->irq, &l->has_flags);
+	if (hint) {
+		ts = line + hint->ts_off;
+		l->irq = hint->irq;
+		l->has_flags = hint->has_flags;
+	} else {
+		p = strchr(b, ']') + 1;
+		while (*p == ' ')
+			p++;
+		ts = flags_column(p, &l->irq, &l->has_flags);
+	}
 	p = (char *)parse_timestamp(ts, &l->ts_ns, &l->ts_overflow);
 	if (p == ts)
 		return "no timestamp";
@@ -698,6 +722,8 @@ typedef struct {
 	bool follow;
 	uint64_t main_lines;
 	First first;
+	/* with follow: the first pass's LineHint of the line numbered n at n % IMP_HINTS */
+	LineHint *hints;
 	/*
 	 * the first pass read the whole kept text and found no NUL byte: the main pass, which reads
 	 * the same bytes (a rewind, not a reopen), does not look for one in each line again
@@ -3885,7 +3911,7 @@ static gboolean shmem_prepass(Imp *im, const char *path, GError **error)
 		Line l;
 
 		/* anything but an event line is the main pass's to judge */
-		if (!strstr(s, "mm_") || split_line(s, len, &l) || !(pfns = kv(&l, "pfn")))
+		if (!strstr(s, "mm_") || split_line(s, len, &l, NULL) || !(pfns = kv(&l, "pfn")))
 			continue;
 		pfn = g_ascii_strtoull(pfns, NULL, 0);
 		if (strcmp(l.event, "mm_page_alloc") == 0) {
@@ -4019,6 +4045,8 @@ typedef struct {
 	const char *ts;	     /* the timestamp's text */
 	char *event;	     /* NUL-terminated in place, without a "system:" prefix */
 	const char *payload; /* after "EVENT:"; NULL for a syscall line */
+	const char *b;	     /* the ` [CPU]` field's '[' */
+	bool has_flags;	     /* the flags column was there */
 } Scan;
 
 /*
@@ -4049,9 +4077,11 @@ static bool scan_line(char *s, gsize len, Scan *sc)
 			return false;
 	}
 	sc->cpu = c;
+	sc->b = b;
 	for (p++; *p == ' '; p++)
 		;
 	p = ts = flags_column(p, &sc->irq, &has_flags);
+	sc->has_flags = has_flags;
 	while (is_digit(*p))
 		p++;
 	if (p == ts)
@@ -4298,6 +4328,15 @@ static int first_step(Imp *im, GError **error)
 	}
 	if (!scan_line(s, len, &sc))
 		return 1;
+	if (im->hints && sc.b - s < UINT32_MAX && sc.ts - s < UINT32_MAX) {
+		LineHint *h = &im->hints[f->lines & (IMP_HINTS - 1)];
+
+		h->line = f->lines;
+		h->b_off = (uint32_t)(sc.b - s);
+		h->ts_off = (uint32_t)(sc.ts - s);
+		h->irq = sc.irq;
+		h->has_flags = sc.has_flags;
+	}
 	if (f->vmstat && !vmstat_note(im, sc.event, sc.comm, sc.ts))
 		f->vmstat = false;
 	if (f->bulk && scan_names(&sc, &pfn, &free))
@@ -4462,6 +4501,8 @@ static gboolean prepass(Imp *im, const char *path, bool bulk, bool vmstat, uint6
 			im->in =
 			    ps_line_reader_open_kept(path, PS_TRACE_LINE_MAX, IMP_KEEP_MAX, error);
 		im->follow = im->in && ps_line_reader_follow(im->in);
+		if (im->follow)
+			im->hints = g_new0(LineHint, IMP_HINTS);
 		if (im->in && !im->follow) {
 			/* not kept: the first pass on a reader of its own */
 			g_clear_pointer(&im->in, ps_line_reader_close);
@@ -4952,7 +4993,11 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 		    (int)((const char *)memchr(s, '\0', len) - s) + 1);
 	if (non_event_line(im, s))
 		return TRUE;
-	what = split_line(s, len, &l);
+	{
+		const LineHint *h = &im->hints[im->main_lines & (IMP_HINTS - 1)];
+
+		what = split_line(s, len, &l, im->follow && h->line == im->main_lines ? h : NULL);
+	}
 	if (what && strcmp(what, "no [CPU] field") == 0 && lost_events_line(im, s))
 		return TRUE;
 	if (what)
@@ -5084,7 +5129,7 @@ static gboolean find_cpus(Imp *im, const char *path, int *cpus, PsImportFormat *
 			}
 			continue;
 		}
-		if (!*t || split_line(s, len, &l))
+		if (!*t || split_line(s, len, &l, NULL))
 			continue;
 		if (*detected == PS_IMPORT_AUTO)
 			*detected = l.perf_style ? PS_IMPORT_PERF : PS_IMPORT_FTRACE;
@@ -5343,6 +5388,7 @@ out:
 		g_hash_table_unref(im.compacting);
 	g_free(im.ring);
 	g_free(im.ring_text);
+	g_free(im.hints);
 	g_free(im.hold);
 	g_free(im.mig);
 	g_array_free(im.cwin, TRUE);
