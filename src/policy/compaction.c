@@ -672,6 +672,52 @@ uint64_t ps_compaction_seed_resume(PsMachine *m, ps_pfn_t source_pfn, unsigned d
 	return n;
 }
 
+/*
+ * Where the recording's first compaction run of a zone began, its mm_compaction_begin's
+ * migrate_pfn and free_pfn: compact_zone (mm/compaction.c, 6.18) reads a run that is not
+ * whole_zone from the zone's compact_cached_migrate_pfn[sync] and compact_cached_free_pfn, puts a
+ * position outside the zone back at its edge, and the tracepoint prints them after that. They
+ * are what the compactions before the trace left (update_cached_migrate, the free scanner's
+ * compact_cached_free_pfn, reset_cached_positions when scanners met), which /proc does not show;
+ * from the zone's edges instead, the model's first runs on ftrace-press-thp2-6.18 scanned and
+ * migrated from 0x100000 while the kernel's resumed at 0x151000 and 0x4efc00. The other mode's
+ * migrate position is not printed: update_cached_migrate raises the async one with every run and
+ * the sync one with sync runs only, and both are reset together, so the async position is at or
+ * above the sync one. Simplification: after an async first run the sync position is taken at the
+ * zone's start (the lowest it can be), after a sync one the async position is raised to the sync
+ * one where it is below. A run that printed the zone's edges seeds nothing (false): a whole_zone
+ * run (a compact_memory write, or one at or below compact_init_migrate_pfn) prints them whatever
+ * was cached, and positions reset to the edges are the model's own start (or what
+ * ps_compaction_seed_resume inferred, which is left).
+ */
+bool ps_compaction_seed_cached(PsMachine *m, ps_pfn_t migrate_pfn, ps_pfn_t free_pfn, bool sync)
+{
+	PsZone *z = ps_pfn_zone(m, migrate_pfn);
+	ps_pfn_t end;
+
+	if (!z || !ps_zone_populated(z))
+		return false;
+	end = ps_zone_end_pfn(z);
+	if (migrate_pfn < z->start_pfn || migrate_pfn >= end || free_pfn < z->start_pfn ||
+	    free_pfn >= end)
+		return false;
+	if (migrate_pfn == z->start_pfn && free_pfn == pageblock_start(m, end - 1))
+		return false;
+	z->compact_cached_free_pfn = free_pfn;
+	if (sync) {
+		z->compact_cached_migrate_pfn[1] = migrate_pfn;
+		if (z->compact_cached_migrate_pfn[0] < migrate_pfn ||
+		    z->compact_cached_migrate_pfn[0] >= end)
+			z->compact_cached_migrate_pfn[0] = migrate_pfn;
+	} else {
+		z->compact_cached_migrate_pfn[0] = migrate_pfn;
+		if (z->compact_cached_migrate_pfn[1] < z->start_pfn ||
+		    z->compact_cached_migrate_pfn[1] > migrate_pfn)
+			z->compact_cached_migrate_pfn[1] = z->start_pfn;
+	}
+	return true;
+}
+
 /* ---- fragmentation score (proactive compaction) ------------------------------------------ */
 
 unsigned ps_compaction_hpage_order(const PsMachine *m)

@@ -546,6 +546,14 @@ uint64_t ps_compaction_seed_skip_hints(PsMachine *m);
  * defer_shift (ps_compaction_defer_shift_before). Returns the number of pageblocks marked.
  */
 uint64_t ps_compaction_seed_resume(PsMachine *m, ps_pfn_t source_pfn, unsigned defer_shift);
+/*
+ * A run from a snapshot whose recording printed where its first compaction run of a zone began
+ * (mm_compaction_begin's migrate_pfn and free_pfn, sim/snapshot-stale.c): the zone's cached
+ * scanner positions as compact_zone read them, compact_cached_free_pfn and
+ * compact_cached_migrate_pfn[sync] (compaction.c, ps_compaction_seed_cached). False, and nothing
+ * set, when the two pfns are not of one populated zone of the model or are the zone's edges.
+ */
+bool ps_compaction_seed_cached(PsMachine *m, ps_pfn_t migrate_pfn, ps_pfn_t free_pfn, bool sync);
 /* The compact_defer_shift before a failed run that `refused` later calls found deferred. */
 unsigned ps_compaction_defer_shift_before(uint64_t refused);
 

@@ -103,6 +103,9 @@ typedef struct {
 		unsigned defer_shift;
 		uint64_t pfn, blocks;
 	} compaction_resume;
+	/* zones whose cached compaction scanner positions were seeded from the first run's begin
+	 * (ps_compaction_seed_cached) */
+	uint64_t compaction_cached_zones;
 	uint64_t freed_first_pages; /* free in the dump, freed first by the trace: taken at start */
 	uint64_t freed_first_left;  /* such pages left free (the zone's zoneinfo free count) */
 	/*

@@ -125,6 +125,12 @@ enum { FIRST_NONE, FIRST_ALLOC, FIRST_OTHER, FIRST_FREE };
  */
 #define STALE_KCOMPACTD_RESUME		7
 #define STALE_KCOMPACTD_RESUME_UNPROVEN 8
+/*
+ * The .stale entry's run saying where the first compaction run of a zone began (note_first_begin):
+ * start its migrate_pfn, len its free_pfn (both pfns); 9 an async run, 10 a sync one.
+ */
+#define STALE_COMPACT_START_ASYNC 9
+#define STALE_COMPACT_START_SYNC  10
 
 /*
  * The recording's first compaction run, for the skip hints at the start (policy/compaction.c,
@@ -259,6 +265,32 @@ static void note_kcompactd(FirstKcompactd *fk, const PsTraceEvent *ev)
 	}
 }
 
+/*
+ * The recording's first mm_compaction_begin naming each zone's span (a record with the scanners'
+ * starts, has_start), for the zone's cached scanner positions at the start
+ * (policy/compaction.c, ps_compaction_seed_cached): runs of STALE_COMPACT_START_*, one per zone,
+ * in the order met. A begin whose span is not a zone of the model's is passed over.
+ */
+static void note_first_begin(GArray *starts, PsMachine *m, const PsTraceEvent *ev)
+{
+	const PsZone *z;
+	PsStaleRun run;
+
+	if (ev->op != PS_OP_OBSERVED || ev->event != PS_OBS_COMPACTION_BEGIN ||
+	    !ev->compact.has_start)
+		return;
+	z = ps_pfn_zone(m, (ps_pfn_t)ev->compact.zone_start);
+	if (!z || z->start_pfn != ev->compact.zone_start ||
+	    ps_zone_end_pfn(z) != ev->compact.zone_end)
+		return;
+	for (guint i = 0; i < starts->len; i++)
+		if (ps_pfn_zone(m, (ps_pfn_t)g_array_index(starts, PsStaleRun, i).start) == z)
+			return;
+	run = (PsStaleRun){ev->compact.migrate_pfn, ev->compact.free_pfn,
+			   ev->compact.sync ? STALE_COMPACT_START_SYNC : STALE_COMPACT_START_ASYNC};
+	g_array_append_val(starts, run);
+}
+
 /* Marks each page with what the first record naming it is (FIRST_*). */
 static void note_first(uint8_t *first, const PsMachine *m, const PsTraceEvent *ev)
 {
@@ -322,9 +354,9 @@ static uint64_t stale_machine_key(const PsMachine *m)
 {
 	/*
 	 * the last: the entry's format (6: no resume seed when another task compacted; 7: a
-	 * migrated free is a first free)
+	 * migrated free is a first free; 8: the zones' first compaction starts)
 	 */
-	uint64_t v[4] = {m->map.base_pfn, m->map.end_pfn, m->max_order, 7};
+	uint64_t v[4] = {m->map.base_pfn, m->map.end_pfn, m->max_order, 8};
 
 	return ps_checksum64(v, sizeof(v));
 }
@@ -332,7 +364,7 @@ static uint64_t stale_machine_key(const PsMachine *m)
 /* The trace read a second time for first[] and the reclaim order: false when it cannot be opened.
  */
 static bool scan_first(PsSim *s, uint8_t *first, FirstCompaction *fc, FirstKcompactd *fk,
-		       GArray *order)
+		       GArray *order, GArray *starts)
 {
 	g_autoptr(GError) error = NULL;
 	PsTraceHeader hdr;
@@ -351,6 +383,7 @@ static bool scan_first(PsSim *s, uint8_t *first, FirstCompaction *fc, FirstKcomp
 		note_first(first, s->m, &ev);
 		note_compaction(fc, &ev, s->m->page_size);
 		note_kcompactd(fk, &ev);
+		note_first_begin(starts, s->m, &ev);
 	}
 	ps_trace_reader_close(r);
 	return true;
@@ -362,7 +395,7 @@ static bool scan_first(PsSim *s, uint8_t *first, FirstCompaction *fc, FirstKcomp
  * its runs in the cache when there is one.
  */
 static bool load_first(PsSim *s, uint8_t *first, uint64_t npages, bool *skip_hints,
-		       PsStaleRun *resume)
+		       PsStaleRun *resume, GArray *starts)
 {
 	const char *digest = ps_trace_reader_digest(s->reader);
 	uint64_t key = stale_machine_key(s->m);
@@ -391,11 +424,14 @@ static bool load_first(PsSim *s, uint8_t *first, uint64_t npages, bool *skip_hin
 			    run[i].start < npages)
 				*resume = run[i];
 			s->snap->trace_memcgs |= run[i].what == STALE_TRACE_MEMCGS;
+			if (run[i].what == STALE_COMPACT_START_ASYNC ||
+			    run[i].what == STALE_COMPACT_START_SYNC)
+				g_array_append_val(starts, run[i]);
 		}
 		g_mapped_file_unref(map);
 		return true;
 	}
-	if (!scan_first(s, first, &fc, &fk, s->snap->reclaim_order))
+	if (!scan_first(s, first, &fc, &fk, s->snap->reclaim_order, starts))
 		return false;
 	*skip_hints = fc.skip_hints;
 	if (fk.resumed && fk.lowest >= s->m->map.base_pfn && fk.lowest < s->m->map.end_pfn)
@@ -430,6 +466,7 @@ static bool load_first(PsSim *s, uint8_t *first, uint64_t npages, bool *skip_hin
 	}
 	if (resume->what)
 		g_array_append_val(runs, *resume);
+	g_array_append_vals(runs, starts->data, starts->len);
 	g_array_append_vals(runs, s->snap->reclaim_order->data, s->snap->reclaim_order->len);
 	ps_derived_cache_write(entry, PS_DERIVED_STALE, digest, key, runs->data, runs->len);
 	return true;
@@ -543,12 +580,13 @@ void sim_snapshot_free_stale(PsSim *s)
 	g_autofree uint8_t *first = NULL;
 	bool skip_hints = false;
 	PsStaleRun resume = {0, 0, 0};
+	g_autoptr(GArray) starts = g_array_new(FALSE, FALSE, sizeof(PsStaleRun));
 
 	if (!snap || !s->trace_path || !strcmp(s->trace_path, "-"))
 		return;
 	first = ps_malloc0_huge(npages);
 	snap->reclaim_order = g_array_new(FALSE, FALSE, sizeof(PsStaleRun));
-	if (!load_first(s, first, npages, &skip_hints, &resume))
+	if (!load_first(s, first, npages, &skip_hints, &resume, starts))
 		return;
 	snap->stale_scanned = true;
 	if (skip_hints)
@@ -557,6 +595,14 @@ void sim_snapshot_free_stale(PsSim *s)
 		 (resume.what == STALE_KCOMPACTD_RESUME_UNPROVEN && snap->compact_stall_at_start))
 		seed_resume(snap, m, (ps_pfn_t)(m->map.base_pfn + resume.start),
 			    (unsigned)resume.len);
+	/* where each zone's first run began: its cached positions, whatever seeded above */
+	for (guint i = 0; i < starts->len; i++) {
+		const PsStaleRun *run = &g_array_index(starts, PsStaleRun, i);
+
+		snap->compaction_cached_zones +=
+		    ps_compaction_seed_cached(m, (ps_pfn_t)run->start, (ps_pfn_t)run->len,
+					      run->what == STALE_COMPACT_START_SYNC);
+	}
 	take_freed_first(snap, m, first, npages);
 	if (!snap->lru)
 		return;

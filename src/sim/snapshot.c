@@ -1012,6 +1012,8 @@ void ps_snapshot_state(PsSnapshot *snap, const PsMachine *m, PsStateTable *t)
 		       sizeof(snap->compaction_skip_blocks));
 	ps_state_array(t, "snap.compaction_resume", &snap->compaction_resume,
 		       sizeof(snap->compaction_resume));
+	ps_state_array(t, "snap.compaction_cached_zones", &snap->compaction_cached_zones,
+		       sizeof(snap->compaction_cached_zones));
 	ps_state_array(t, "snap.freed_first_pages", &snap->freed_first_pages,
 		       sizeof(snap->freed_first_pages));
 	ps_state_array(t, "snap.freed_first_left", &snap->freed_first_left,
@@ -1224,6 +1226,10 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 			for (size_t i = 0; i < G_N_ELEMENTS(key); i++)
 				cJSON_AddNumberToObject(o, key[i], val[i]);
 		}
+		/* zones whose scanners start where the recording's first run of them began */
+		if (snap->compaction_cached_zones)
+			cJSON_AddNumberToObject(o, "compaction_cached_zones_at_start",
+						(double)snap->compaction_cached_zones);
 	}
 	{
 		uint64_t foreign = 0;
