@@ -323,6 +323,47 @@ static gboolean parse_hugepages(CfgCtx *c, const cJSON *item, const char *path, 
 	return TRUE;
 }
 
+/*
+ * "khugepaged": {"max_ptes_none": 511, ...}: /sys/kernel/mm/transparent_hugepage/khugepaged/'s
+ * writable files, as their *_store functions accept them (mm/khugepaged.c): defrag 0 or 1,
+ * max_ptes_* at most HPAGE_PMD_NR - 1, pages_to_scan at least 1, the sleeps any unsigned int
+ * (milliseconds). A key not given keeps the kernel's default (sim/khugepaged.c).
+ */
+static gboolean parse_khugepaged(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
+{
+	PsMachineSpec *spec = &cfg->spec;
+	const cJSON *it;
+
+	if (!cfg_object(c, item, path))
+		return FALSE;
+	cJSON_ArrayForEach(it, item)
+	{
+		g_autofree char *p = g_strdup_printf("%s.%s", path, it->string);
+		int64_t lo = 0, hi = G_MAXUINT32, v = 0;
+		int key = -1;
+
+		for (int k = 0; k < PS_NR_KHUGEPAGED_KEYS; k++)
+			if (!strcmp(it->string, ps_khugepaged_key_names[k]))
+				key = k;
+		if (key < 0)
+			return cfg_fail(c, it, PS_CONFIG_ERROR_VALUE, p,
+					"not a khugepaged setting (defrag, max_ptes_none, "
+					"max_ptes_swap, max_ptes_shared, pages_to_scan, "
+					"scan_sleep_millisecs, alloc_sleep_millisecs)");
+		if (key == PS_KHUGEPAGED_DEFRAG)
+			hi = 1;
+		else if (key == PS_KHUGEPAGED_PAGES_TO_SCAN)
+			lo = 1;
+		else if (key != PS_KHUGEPAGED_SCAN_SLEEP_MS && key != PS_KHUGEPAGED_ALLOC_SLEEP_MS)
+			hi = ((int64_t)1 << spec->thp_order) - 1;
+		if (!cfg_int(c, it, p, lo, hi, &v))
+			return FALSE;
+		spec->khugepaged[key] = (uint32_t)v;
+		spec->khugepaged_given[key] = true;
+	}
+	return TRUE;
+}
+
 /* "page_cache": {"read_ahead_kb", "large_folios", "max_order"}: policy/readahead.c's inputs. */
 static gboolean parse_page_cache(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
 {
@@ -983,6 +1024,7 @@ static const struct {
     {"pageblock_order", parse_pageblock_order},
     {"thp", parse_thp},
     {"hugepages", parse_hugepages},
+    {"khugepaged", parse_khugepaged},
     {"page_cache", parse_page_cache},
     {"shmem_enabled", parse_shmem_enabled},
     {"thread_size", parse_thread_size},

@@ -87,6 +87,15 @@ char *ps_config_to_json_full(const PsConfig *cfg)
 		cJSON_AddStringToObject(hp, name,
 					ps_config_thp_size_mode_names[spec->thp_size_mode[o]]);
 	}
+	for (int k = 0; k < PS_NR_KHUGEPAGED_KEYS; k++) {
+		cJSON *kh = cJSON_GetObjectItemCaseSensitive(root, "khugepaged");
+
+		if (!spec->khugepaged_given[k])
+			continue;
+		if (!kh)
+			kh = cJSON_AddObjectToObject(root, "khugepaged");
+		cJSON_AddNumberToObject(kh, ps_khugepaged_key_names[k], spec->khugepaged[k]);
+	}
 	if (spec->read_ahead_kb || spec->file_large_folios >= 0 || spec->pagecache_max_order >= 0) {
 		cJSON *pc = cJSON_AddObjectToObject(root, "page_cache");
 

@@ -296,6 +296,11 @@ enum ps_vm_event {
 	PS_THP_SPLIT_PAGE_FAILED,
 	PS_THP_FAULT_ALLOC,
 	PS_THP_FAULT_FALLBACK,
+	PS_THP_COLLAPSE_ALLOC,	      /* khugepaged's PMD folios allocated (alloc_charge_folio) */
+	PS_THP_COLLAPSE_ALLOC_FAILED, /* ... and not */
+	PS_THP_SCAN_EXCEED_NONE_PTE,  /* ranges with more empty PTEs than max_ptes_none */
+	PS_THP_SCAN_EXCEED_SWAP_PTE,  /* ... swap PTEs than max_ptes_swap */
+	PS_THP_SCAN_EXCEED_SHARE_PTE, /* ... shared pages than max_ptes_shared */
 	PS_DROP_PAGECACHE,
 	PS_DROP_SLAB,
 	PS_NR_VM_EVENTS
@@ -570,6 +575,20 @@ enum ps_shmem_huge {
 	PS_NR_SHMEM_HUGE
 };
 
+/* khugepaged's sysfs settings (mm/khugepaged.c khugepaged_attr[]), the writable ones. */
+enum ps_khugepaged_key {
+	PS_KHUGEPAGED_DEFRAG,
+	PS_KHUGEPAGED_MAX_PTES_NONE,
+	PS_KHUGEPAGED_MAX_PTES_SWAP,
+	PS_KHUGEPAGED_MAX_PTES_SHARED,
+	PS_KHUGEPAGED_PAGES_TO_SCAN,
+	PS_KHUGEPAGED_SCAN_SLEEP_MS,
+	PS_KHUGEPAGED_ALLOC_SLEEP_MS,
+	PS_NR_KHUGEPAGED_KEYS
+};
+/* Their file names, and the value each has: the given one or the kernel's default. */
+extern const char *const ps_khugepaged_key_names[PS_NR_KHUGEPAGED_KEYS];
+
 /* hugepages-<size>kB/enabled values (PS_THP_SIZE_DEFAULT: the kernel's boot default). */
 enum {
 	PS_THP_SIZE_DEFAULT,
@@ -595,6 +614,13 @@ typedef struct {
 	 * kernel's default (inherit for the PMD order, never below it). policy/huge_memory.c.
 	 */
 	uint8_t thp_size_mode[PS_NR_ORDERS_MAX];
+	/*
+	 * /sys/kernel/mm/transparent_hugepage/khugepaged/<name> by enum ps_khugepaged_key; a
+	 * value only where khugepaged_given says so, else the kernel's default
+	 * (ps_khugepaged_value, sim/khugepaged.c)
+	 */
+	uint32_t khugepaged[PS_NR_KHUGEPAGED_KEYS];
+	bool khugepaged_given[PS_NR_KHUGEPAGED_KEYS];
 	/* page-cache folios (policy/readahead.c) */
 	uint32_t read_ahead_kb;	 /* the device's read_ahead_kb; 0 = 128 (VM_READAHEAD_PAGES) */
 	int file_large_folios;	 /* -1 default (yes: ext4 and xfs on 6.18), 0 no, 1 yes */

@@ -121,8 +121,23 @@ const char *const ps_vm_event_names[PS_NR_VM_EVENTS] = {
     [PS_THP_SPLIT_PAGE_FAILED] = "thp_split_page_failed",
     [PS_THP_FAULT_ALLOC] = "thp_fault_alloc",
     [PS_THP_FAULT_FALLBACK] = "thp_fault_fallback",
+    [PS_THP_COLLAPSE_ALLOC] = "thp_collapse_alloc",
+    [PS_THP_COLLAPSE_ALLOC_FAILED] = "thp_collapse_alloc_failed",
+    [PS_THP_SCAN_EXCEED_NONE_PTE] = "thp_scan_exceed_none_pte",
+    [PS_THP_SCAN_EXCEED_SWAP_PTE] = "thp_scan_exceed_swap_pte",
+    [PS_THP_SCAN_EXCEED_SHARE_PTE] = "thp_scan_exceed_share_pte",
     [PS_DROP_PAGECACHE] = "drop_pagecache",
     [PS_DROP_SLAB] = "drop_slab",
+};
+
+const char *const ps_khugepaged_key_names[PS_NR_KHUGEPAGED_KEYS] = {
+    [PS_KHUGEPAGED_DEFRAG] = "defrag",
+    [PS_KHUGEPAGED_MAX_PTES_NONE] = "max_ptes_none",
+    [PS_KHUGEPAGED_MAX_PTES_SWAP] = "max_ptes_swap",
+    [PS_KHUGEPAGED_MAX_PTES_SHARED] = "max_ptes_shared",
+    [PS_KHUGEPAGED_PAGES_TO_SCAN] = "pages_to_scan",
+    [PS_KHUGEPAGED_SCAN_SLEEP_MS] = "scan_sleep_millisecs",
+    [PS_KHUGEPAGED_ALLOC_SLEEP_MS] = "alloc_sleep_millisecs",
 };
 
 const char *const ps_node_stat_names[PS_NR_NODE_STAT_ITEMS] = {

@@ -20,7 +20,7 @@
  * - The `defrag` setting is its default, "madvise": direct reclaim and compaction
  *   (GFP_TRANSHUGE) for VM_HUGEPAGE mappings, none (GFP_TRANSHUGE_LIGHT) for the others. Configs
  *   have no key for it; the other four settings are a switch here when one is wanted.
- * - khugepaged does not run, so a range that faulted base pages stays base pages.
+ * - khugepaged's scan and collapse are sim/khugepaged.c's; its settings and VMA test are here.
  * - THREAD_SIZE: 16 KiB, or the page size when larger (x86-64 THREAD_SIZE_ORDER 2 on 4 KiB pages;
  *   arm64 THREAD_SHIFT = max(MIN_THREAD_SHIFT 14, PAGE_SHIFT) with CONFIG_VMAP_STACK), without
  *   KASAN's doubling. Config `thread_size` overrides it.
@@ -90,6 +90,66 @@ uint64_t ps_thp_fault_gfp(const PsMachine *m, const PsVma *vma)
 {
 	(void)m;
 	return vma->hugepage ? PS_GFP_TRANSHUGE : PS_GFP_TRANSHUGE_LIGHT;
+}
+
+uint32_t ps_khugepaged_value(const PsMachineSpec *spec, enum ps_khugepaged_key key)
+{
+	uint32_t nr = 1u << spec->thp_order; /* HPAGE_PMD_NR */
+
+	if (spec->khugepaged_given[key])
+		return spec->khugepaged[key];
+	switch (key) {
+	case PS_KHUGEPAGED_DEFRAG:
+		/* transparent_hugepage_flags starts with DEFRAG_KHUGEPAGED_FLAG set */
+		return 1;
+	case PS_KHUGEPAGED_MAX_PTES_NONE:
+		return nr - 1;
+	case PS_KHUGEPAGED_MAX_PTES_SWAP:
+		return nr / 8;
+	case PS_KHUGEPAGED_MAX_PTES_SHARED:
+		return nr / 2;
+	case PS_KHUGEPAGED_PAGES_TO_SCAN:
+		return nr * 8;
+	case PS_KHUGEPAGED_SCAN_SLEEP_MS:
+		return 10000;
+	case PS_KHUGEPAGED_ALLOC_SLEEP_MS:
+		return 60000;
+	default:
+		g_assert_not_reached();
+	}
+}
+
+bool ps_khugepaged_enabled(const PsMachine *m)
+{
+	const PsMachineSpec *spec = &m->spec;
+
+	if (!spec->thp_built)
+		return false;
+	switch (ps_thp_size_mode(spec, spec->thp_order)) {
+	case PS_THP_SIZE_ALWAYS:
+	case PS_THP_SIZE_MADVISE:
+		return true;
+	case PS_THP_SIZE_INHERIT:
+		return spec->thp_mode != 0;
+	default:
+		return false;
+	}
+}
+
+bool ps_khugepaged_vma_allowable(const PsMachine *m, const PsVma *vma, bool has_anon)
+{
+	uint64_t bytes = (uint64_t)m->page_size << m->spec.thp_order;
+
+	if (!m->spec.thp_built || !vma || vma->file || !has_anon ||
+	    !order_enabled(&m->spec, vma, m->spec.thp_order) || vma->end - vma->start < bytes)
+		return false;
+	return order_suitable(m, vma, vma->end - bytes, m->spec.thp_order);
+}
+
+uint64_t ps_khugepaged_gfp(const PsMachine *m)
+{
+	return ps_khugepaged_value(&m->spec, PS_KHUGEPAGED_DEFRAG) ? PS_GFP_TRANSHUGE
+								   : PS_GFP_TRANSHUGE_LIGHT;
 }
 
 void ps_thp_fault_account(PsMachine *m, bool allocated)

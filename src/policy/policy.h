@@ -1004,6 +1004,25 @@ void ps_thp_fault_account(PsMachine *m, bool allocated);
  * (pte_range_none), tries the rest from the top and accounts each with ps_mthp_fault_account.
  */
 uint64_t ps_thp_anon_orders(const PsMachine *m, const PsVma *vma, uint64_t addr);
+/*
+ * A khugepaged setting (/sys/kernel/mm/transparent_hugepage/khugepaged/): the config's, else
+ * khugepaged_init's default for the machine's HPAGE_PMD_NR.
+ */
+uint32_t ps_khugepaged_value(const PsMachineSpec *spec, enum ps_khugepaged_key key);
+/*
+ * hugepage_pmd_enabled: khugepaged runs at all (the PMD size allowed somewhere: its own
+ * setting always or madvise, or inherit with `enabled` always or madvise).
+ */
+bool ps_khugepaged_enabled(const PsMachine *m);
+/*
+ * thp_vma_allowable_order(vma, TVA_ENFORCE_SYSFS, PMD_ORDER) as khugepaged asks it (not in a
+ * fault): the PMD size allowed in vma by sysfs, an anonymous mapping that holds a whole aligned
+ * PMD range (the check at vm_end - HPAGE_PMD_SIZE), and has an anon_vma (has_anon: a page was
+ * faulted in it).
+ */
+bool ps_khugepaged_vma_allowable(const PsMachine *m, const PsVma *vma, bool has_anon);
+/* alloc_hugepage_khugepaged_gfpmask: GFP_TRANSHUGE with khugepaged/defrag 1, else _LIGHT. */
+uint64_t ps_khugepaged_gfp(const PsMachine *m);
 /* MTHP_STAT_ANON_FAULT_ALLOC / _FALLBACK of order. */
 void ps_mthp_fault_account(PsMachine *m, unsigned order, bool allocated);
 /* The effective hugepages-<size>kB/enabled of order: never, madvise, always or inherit. */

@@ -1623,10 +1623,14 @@ static uint32_t thp_fault(PsSim *s, int pi, const PsVma *v, uint64_t vpn, int cp
 {
 	unsigned pmd_shift = s->m->spec.thp_order;
 	uint64_t base = (vpn >> pmd_shift) << pmd_shift;
-	uint32_t ri =
-	    do_alloc(s, ps_thp_fault_gfp(s->m, v), pmd_shift, cpu, pi, PS_KIND_ANON, -1,
-		     ps_vma_interleave_index(v->start >> s->m->page_shift, base, pmd_shift),
-		     "thp_fault", fns);
+	uint32_t ri;
+
+	/* do_huge_pmd_anonymous_page's khugepaged_enter_vma, before the allocation */
+	if (!s->pin)
+		sim_khugepaged_thp_fault(s, pi);
+	ri = do_alloc(s, ps_thp_fault_gfp(s->m, v), pmd_shift, cpu, pi, PS_KIND_ANON, -1,
+		      ps_vma_interleave_index(v->start >> s->m->page_shift, base, pmd_shift),
+		      "thp_fault", fns);
 
 	if (ri == REC_RETRY)
 		return ri;
@@ -2569,6 +2573,7 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 	gather_free(s, batch, cpu, 0, &s->totals.pages_freed_exit);
 	p = proc_at(s, pi);
 	p->exited = true;
+	sim_khugepaged_exit(s, pi);
 	g_clear_pointer(&p->own, g_free);
 	p->own_cap = 0;
 	sim_pgt_clear_all(&p->ptes);
@@ -2625,8 +2630,12 @@ void sim_op_proc(PsSim *s, const PsTraceEvent *ev)
 			ps_mempolicy_init(&p->pol);
 	}
 	/* an allocation that must wait sets s->retry_at: the record runs again */
-	if (p->fork_parent)
+	if (p->fork_parent) {
+		/* dup_mmap's khugepaged_fork: a copy of a registered mm is registered */
+		if (!s->pin)
+			sim_khugepaged_fork(s, sim_proc_find(s, p->fork_parent), pi);
 		fork_copy(s, pi);
+	}
 }
 
 /* A `map` record: the range replaces whatever the process had mapped there. */
@@ -2640,6 +2649,9 @@ uint64_t sim_op_map(PsSim *s, const PsTraceEvent *ev)
 	vmas_changed(s, pi);
 	sim_vma_remove(&p->vmas, v.start, v.end);
 	sim_vma_insert(&p->vmas, &v);
+	/* vma_merge_new_range / hugepage_madvise: khugepaged_enter_vma of the merged mapping */
+	if (!s->pin)
+		sim_khugepaged_enter_vma(s, pi, &v);
 	return ps_cost_do_mmap(&s->cfg->costs);
 }
 

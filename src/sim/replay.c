@@ -1461,6 +1461,8 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->ev_sample = ps_engine_register(s->e, "sample", on_sample, s);
 	s->ev_decay = ps_engine_register(s->e, "pcp-decay", on_decay, s);
 	s->ev_rcu_tables = ps_engine_register(s->e, "rcu-table-free", sim_on_rcu_tables, s);
+	s->ev_khugepaged = ps_engine_register(s->e, "khugepaged", sim_on_khugepaged, s);
+	sim_khugepaged_init(s);
 	s->rcu_tables = g_queue_new();
 	/* The model's observers (mm hooks): the pinned replay writes neither section. */
 	if (s->place->model)
@@ -1566,6 +1568,7 @@ void ps_sim_free(PsSim *s)
 		ps_unmap_huge(s->snap_rec,
 			      sizeof(uint32_t) * (s->m->map.end_pfn - s->m->map.base_pfn));
 	sim_memcg_free(s);
+	sim_khugepaged_free(s);
 	g_clear_pointer(&s->snap_split, g_hash_table_unref);
 	g_clear_pointer(&s->fid, ps_fidelity_free);
 	ps_engine_free(s->e);

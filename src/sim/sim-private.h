@@ -731,6 +731,20 @@ const PsVma *sim_vma_lower(const SimVmas *vs, uint64_t addr, const PsVma **prev)
  */
 const PsVma *sim_vma_find(SimVmas *vs, uint64_t addr);
 
+/* khugepaged.c: the thread's list of mms and its cursor. */
+typedef struct {
+	GArray *mms;	  /* int: the registered processes, in list order */
+	uint8_t *reg;	  /* [process index]: on the list */
+	guint reg_len;	  /* reg's length */
+	int cursor;	  /* khugepaged_scan.mm_slot: a process index, -1 none */
+	uint64_t address; /* khugepaged_scan.address: bytes */
+	int cpu;	  /* the thread's cpu, -1 before its first wake */
+	bool pending;	  /* a pass is scheduled */
+	bool in_pass;	  /* a pass sleeps after a failed allocation */
+	bool wait;	  /* ... for the first time */
+	uint32_t progress, pass_through_head;
+} SimKhugepaged;
+
 /* A process of the trace. */
 typedef struct {
 	int pid;
@@ -894,7 +908,8 @@ struct PsSim {
 	char *config_path;
 	PsMachine *m;
 	PsEngine *e;
-	uint32_t ev_read, ev_exec, ev_sample, ev_decay, ev_reap, ev_rcu_tables;
+	uint32_t ev_read, ev_exec, ev_sample, ev_decay, ev_reap, ev_rcu_tables, ev_khugepaged;
+	SimKhugepaged khp;
 	PsPolicy *policy;
 	/* the policy's LRU state, for inline prefetch hints (ps_lru_view) */
 	const PsLruView *lru_view;
@@ -1207,6 +1222,18 @@ void sim_op_proc(PsSim *s, const PsTraceEvent *ev);
 uint64_t sim_op_map(PsSim *s, const PsTraceEvent *ev);
 uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu);
 uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu);
+/*
+ * khugepaged.c: registration when process pi's mapping v changed (a map: the merged VMA is
+ * looked at), at a THP fault, at a fork of a registered process; an exit; the engine event of a
+ * pass; set-up and teardown.
+ */
+void sim_khugepaged_enter_vma(PsSim *s, int pi, const PsVma *v);
+void sim_khugepaged_thp_fault(PsSim *s, int pi);
+void sim_khugepaged_fork(PsSim *s, int parent, int child);
+void sim_khugepaged_exit(PsSim *s, int pi);
+void sim_on_khugepaged(PsEngine *e, const PsEvent *ev, void *data);
+void sim_khugepaged_init(PsSim *s);
+void sim_khugepaged_free(PsSim *s);
 /* The engine event that ends a grace period of page-table frees (process.c). */
 void sim_on_rcu_tables(PsEngine *e, const PsEvent *ev, void *data);
 /* One allocation through the model for a record of process pi (-1: none); REC_NONE, REC_RETRY */

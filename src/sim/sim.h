@@ -157,6 +157,10 @@ typedef struct {
 	uint64_t events_skipped_killed; /* records of OOM-killed tasks, skipped */
 	uint64_t pages_live;		/* still allocated at the end */
 	uint64_t touch_faults, thp_faults, thp_fallbacks;
+	/* sim/khugepaged.c: processes registered, passes, full scans (khugepaged/full_scans),
+	 * ranges collapsed (khugepaged/pages_collapsed) and when the first one was */
+	uint64_t khugepaged_mms, khugepaged_passes, khugepaged_full_scans;
+	uint64_t khugepaged_collapsed, khugepaged_first_collapse_ns;
 	uint64_t procs;
 	uint64_t delayed_events;
 	uint64_t carried_delay_ns; /* sum over events of (start - recorded time) */

@@ -349,6 +349,10 @@ typedef struct {
 	double slabs;
 	/* the lab parent's (churn's first task's) allocations before mid, by cpu */
 	double parent_cpu[LAB_CPUS];
+	/* khugepaged's PMD-order allocations before mid (collapse_huge_page), the first one's
+	 * time and the first phase-C child's first record's (0: none) */
+	double collapses;
+	uint64_t collapse_ns, first_child_ns;
 } RealCounts;
 
 /* What churn's tasks allocated before mid, from the lab's trace (exact import). */
@@ -363,7 +367,9 @@ static void real_counts(const char *dir, uint32_t page_size, RealCounts *rc)
 	PsTraceHeader hdr;
 	PsTraceEvent ev;
 	PsTraceReader *r;
-	int mid = -1, parent = -1;
+	int mid = -1, parent = -1, khugepaged = -1;
+	/* HPAGE_PMD_ORDER: a PTE table's entries, page_size / 8 */
+	unsigned pmd_order = (unsigned)g_bit_nth_lsf(page_size, -1) - 3;
 
 	memset(rc, 0, sizeof(*rc));
 	g_assert_true(ps_trace_import(txt, jsonl, &iopts, &st, &error));
@@ -377,11 +383,20 @@ static void real_counts(const char *dir, uint32_t page_size, RealCounts *rc)
 				g_hash_table_add(churn, GINT_TO_POINTER(ev.pid));
 				if (parent < 0)
 					parent = ev.pid;
+				else if (!rc->first_child_ns && ev.pid != parent)
+					rc->first_child_ns = ev.t_ns;
+			} else if (!strcmp(ev.comm, "khugepaged")) {
+				khugepaged = ev.pid;
 			} else if (!strcmp(ev.comm, "sh") && g_hash_table_size(churn) && mid < 0)
 				mid = ev.pid;
 		}
 		if (mid >= 0 && ev.pid == mid)
 			break;
+		if (ev.op == PS_OP_ALLOC && ev.pid == khugepaged && ev.order == (int)pmd_order) {
+			rc->collapses++;
+			if (!rc->collapse_ns)
+				rc->collapse_ns = ev.t_ns;
+		}
 		if (ev.op != PS_OP_ALLOC || !g_hash_table_contains(churn, GINT_TO_POINTER(ev.pid)))
 			continue;
 		if (ev.pid == parent && ev.cpu >= 0 && ev.cpu < LAB_CPUS)
@@ -749,6 +764,8 @@ static void test_machine(gconstpointer data)
 	/* printed: the recording is another machine's (x86, its own kernel's caches) */
 	g_test_message("%-28s model %10.0f kernel %10.0f", "new slab pages (not held)",
 		       model_slabs(sum, trace, until_ns), rc.slabs);
+	/* THP madvise: khugepaged scans the MADV_HUGEPAGE mapping, which faulted its THPs */
+	check("khugepaged collapses", num(sum, "vm_events.thp_collapse_alloc"), rc.collapses, 0);
 
 	p = g_build_filename(out, "vmstat", NULL);
 	{
@@ -891,10 +908,13 @@ static void test_machine(gconstpointer data)
  * Not held (asserted at the current distance, out_current: regression guards, not fidelity
  * claims): free blocks per order at mid against the range of the runs (4K 4 runs, 16K 4, 64K 4).
  * 4K is inside at every order but 1, 3 and 9 (one block each); 64K inside but at 1, 2 and 6 (one
- * block each; 4 in place of 6 before the pcp pages); 16K is below the runs' range at orders
- * 0..6 (0: 2 against 19..216, 1: 2 against 25..224, 2: 1 against 17..79, 3, 4 and 5 by 3, 6
- * by 2; 65 blocks, 67 with the pcp pages): the kernels leave tens to hundreds of small blocks
- * where the replay leaves a few.
+ * block each; 4 in place of 6 before the pcp pages); 16K outside at 0 by 42 (258 against
+ * 19..216), 2 by 10 (7 against 17..79), 5 by 1 and 7 by 2: 55 blocks. Before khugepaged
+ * (sim/khugepaged.c, session 23) 16K was below the runs' range at orders 0..6 (0: 2 against
+ * 19..216, 1: 2 against 25..224, 2: 1 against 17..79, 3, 4 and 5 by 3, 6 by 2; 67 blocks): the
+ * kernels leave tens to hundreds of small blocks where the replay left a few; the collapse's
+ * 1,496 freed order-0 pages (the recording's phase-A range, registered at the map that
+ * completed it, as in 16k-1) now leave 258 order-0 blocks, above 16k-3's 216.
  * Why (session 21): the placement. The recording ran on a loaded machine, where the parent
  * (51,978 of its 51,980 records before mid) and the four phase-C children (4,698, 3,615 of
  * 4,695, 4,702 and 2,573 of 4,700) all ran mostly on cpu 0; every lab run but 4k-1 (three
@@ -906,7 +926,10 @@ static void test_machine(gconstpointer data)
  * at orders 0..2, 6..8, 10 and 11 (0: 51 against 31..216, 1: 29 against 25..224, 2: 22 against
  * 17..79), above at 3, 4, 5 by 6, 2, 1 (19 against 5..13, 12 against 3..10, 8 against 4..7)
  * and 9 by one: 10 blocks outside (17 before the snapshot's pcp pages were put on the lists:
- * 3, 4, 5 by 8, 7, 2), where the recorded placement is 67 outside all runs' range. 4K: sticky
+ * 3, 4, 5 by 8, 7, 2), where the recorded placement is 67 outside all runs' range. With
+ * khugepaged (session 23: one range of phase A collapsed at 0.29 s, as in 3 of the 4 16K lab
+ * runs) sticky is outside at 4 by one (11 against 3..10) and 6 by one (3 against 4..8): 2
+ * blocks (0: 105 against 31..216, 1: 58, 2: 77 against 17..79, 3: 10 against 5..13). 4K: sticky
  * outside the stayed runs (4k-3, 4k-4) at 5 and 9 by one, 8 by 2; 64K (every run stayed): at 3
  * by 4 (12 against 0..8; before the pcp pages at 4 by 3 and 6 by one). With the wrapper's
  * `mount` on the parent's cpu (its
@@ -920,7 +943,8 @@ static void test_machine(gconstpointer data)
  * rewritten to that split (each task's records on those cpus, replayed recorded) leaves 16K orders
  * 0..6 at 91, 47, 35, 26, 22, 10, 5, further above at 3..5 (64K: the same blocks as sticky's).
  */
-#define THP_MID_PID 32152 /* churn256-thp-portable's /snap.sh mid fork */
+#define THP_MID_PID	    32152 /* churn256-thp-portable's /snap.sh mid fork */
+#define THP_FIRST_CHILD_PID 32125 /* ... its first phase-C child */
 
 typedef struct {
 	uint32_t page_size;
@@ -953,10 +977,10 @@ static const ThpMachine thp_machines[] = {
      0.10,
      0.10,
      7,
-     {17, 23, 16, 3, 3, 3, 2, 0, 0, 0, 0, 0},
-     "23246c0",
-     {0, 0, 0, 6, 2, 1, 0, 0, 0, 1, 0, 0},
-     "23246c0"},
+     {42, 0, 10, 0, 0, 1, 0, 2, 0, 0, 0, 0},
+     "khugepaged (s23)",
+     {0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0},
+     "khugepaged (s23)"},
     {65536,
      0.10,
      0.10,
@@ -1026,6 +1050,7 @@ static void test_thp_always(gconstpointer data)
 	double faults = 0, thp[PS_NR_ORDERS_MAX] = {0}, thp_sim = 0, thp_real = 0;
 	double anon_lo = INFINITY, anon_hi = 0, free_lo = INFINITY, free_hi = 0;
 	double thpf_lo = INFINITY, thpf_hi = 0, high_lo = INFINITY, high_hi = 0;
+	double coll_lo = INFINITY, coll_hi = 0, coll_sim;
 	Envelope env, stayed, moved;
 	RealCounts rc;
 	PsConfig *cfg;
@@ -1043,6 +1068,8 @@ static void test_thp_always(gconstpointer data)
 		double fr = run_free_mid(run);
 		double t = run_file_value(run, "mid.vmstat", "thp_fault_alloc") -
 			   run_file_value(run, "before.vmstat", "thp_fault_alloc");
+		double c = run_file_value(run, "mid.vmstat", "thp_collapse_alloc") -
+			   run_file_value(run, "before.vmstat", "thp_collapse_alloc");
 
 		ps_test_buddyinfo_dma(rb, b);
 		envelope_add(&env, b);
@@ -1059,6 +1086,8 @@ static void test_thp_always(gconstpointer data)
 		free_hi = MAX(free_hi, fr);
 		thpf_lo = MIN(thpf_lo, t);
 		thpf_hi = MAX(thpf_hi, t);
+		coll_lo = MIN(coll_lo, c);
+		coll_hi = MAX(coll_hi, c);
 		high_lo = MIN(high_lo, pages_from(b, m->high_from));
 		high_hi = MAX(high_hi, pages_from(b, m->high_from));
 		if (!k)
@@ -1097,6 +1126,27 @@ static void test_thp_always(gconstpointer data)
 	/* by where mmap put phase F's 66 MiB at 16K (1 or 2 aligned 32 MiB ranges): the runs' range
 	 */
 	check_range("THP faults", thp_sim, thp_real, thpf_lo, thpf_hi, -1);
+	/*
+	 * khugepaged (sim/khugepaged.c): collapses before mid inside the runs' range (16K: one
+	 * range of phase A's merged mapping in 3 of 4 runs; 4K: its one pass came at the first THP
+	 * fault, the next is 10 s on; 64K: no mapping holds a 512 MiB range), and where run 1
+	 * collapsed, the replay did too, in phase A as the kernel (before phase C's first fork)
+	 */
+	coll_sim = num(sum, "vm_events.thp_collapse_alloc");
+	check_range("khugepaged collapses", coll_sim, rc.collapses, coll_lo, coll_hi, -1);
+	g_assert_cmpfloat(coll_sim, >=, coll_lo);
+	g_assert_cmpfloat(coll_sim, <=, coll_hi);
+	if (rc.collapses) {
+		uint64_t at = (uint64_t)num(sum, "totals.khugepaged_first_collapse_ns");
+
+		g_test_message("first collapse: model at %.3f s, first child at %.3f s; kernel run "
+			       "1 at %.3f s, first child at %.3f s",
+			       at / 1e9, ps_test_first_record_ns(trace, THP_FIRST_CHILD_PID) / 1e9,
+			       rc.collapse_ns / 1e9, rc.first_child_ns / 1e9);
+		g_assert_cmpuint(rc.collapse_ns, <, rc.first_child_ns);
+		g_assert_cmpfloat(coll_sim, >=, 1);
+		g_assert_cmpuint(at, <, ps_test_first_record_ns(trace, THP_FIRST_CHILD_PID));
+	}
 	g_assert_cmpfloat(thp_sim, >=, thpf_lo);
 	g_assert_cmpfloat(thp_sim, <=, thpf_hi);
 	{
