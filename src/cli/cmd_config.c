@@ -224,7 +224,7 @@ typedef struct {
 	int page_size, cpus, wsf, wbf, hfrac, slice_kib;
 	int64_t mfk;
 	char *sysctl_src, *cpus_src, *nodes_src, *thp_src, *shmem_src, *sysdir;
-	char *defrag_src, *sizes_src;
+	char *defrag_src, *sizes_src, *khugepaged_src;
 	int cpu_node[PS_MAX_CPUS];
 	PsThpSettings thp_settings; /* what the THP files gave; its sizes' paths in thp_paths */
 	GPtrArray *thp_paths;
@@ -247,6 +247,7 @@ static void from_proc_args_clear(FromProcArgs *a)
 	g_free(a->sysdir);
 	g_free(a->defrag_src);
 	g_free(a->sizes_src);
+	g_free(a->khugepaged_src);
 	if (a->thp_paths)
 		g_ptr_array_unref(a->thp_paths);
 }
@@ -405,6 +406,18 @@ static gboolean read_thp_sysfs(FromProcArgs *a, const char *dir, GError **error)
 			return FALSE;
 		a->defrag_src = g_steal_pointer(&defrag);
 	}
+	for (int k = 0; k < PS_NR_KHUGEPAGED_KEYS; k++) {
+		g_autofree char *path =
+		    g_build_filename(dir, "khugepaged", ps_khugepaged_key_names[k], NULL);
+
+		g_clear_pointer(&text, g_free);
+		if (!g_file_get_contents(path, &text, NULL, NULL))
+			continue;
+		if (!ps_khugepaged_value_parse(t, ps_khugepaged_key_names[k], text, path, 1, error))
+			return FALSE;
+		if (!a->khugepaged_src)
+			a->khugepaged_src = g_build_filename(dir, "khugepaged", NULL);
+	}
 	while (d && (name = g_dir_read_name(d)))
 		if (g_str_has_prefix(name, "hugepages-") && g_str_has_suffix(name, "kB"))
 			g_ptr_array_add(names, g_strdup(name));
@@ -486,6 +499,16 @@ static gboolean read_thp_settings(FromProcArgs *a, const char *zpath, PsProcInpu
 		in->nr_thp_sizes = t->nr_sizes;
 		in->thp_sizes_source = a->sizes_src;
 	}
+	for (int k = 0; k < PS_NR_KHUGEPAGED_KEYS; k++)
+		if (t->khugepaged_given[k]) {
+			memcpy(in->khugepaged, t->khugepaged, sizeof(in->khugepaged));
+			memcpy(in->khugepaged_given, t->khugepaged_given,
+			       sizeof(in->khugepaged_given));
+			in->khugepaged_source = a->khugepaged_src
+						    ? a->khugepaged_src
+						    : (a->khugepaged_src = g_strdup(capture));
+			break;
+		}
 	return TRUE;
 bad:
 	fprintf(stderr, "pagesim config from-proc: %s\n", error->message);

@@ -209,6 +209,10 @@ typedef struct {
 	const PsThpSizeSetting *thp_sizes;
 	int nr_thp_sizes;
 	const char *thp_sizes_source;
+	/* khugepaged's settings read (given[k]: read), and whence */
+	uint32_t khugepaged[PS_NR_KHUGEPAGED_KEYS];
+	bool khugepaged_given[PS_NR_KHUGEPAGED_KEYS];
+	const char *khugepaged_source;
 } PsProcInput;
 
 /* All unknown. */
@@ -259,15 +263,22 @@ typedef struct {
 	int defrag;  /* an index of ps_thp_defrag_names */
 	PsThpSizeSetting sizes[PS_NR_ORDERS_MAX]; /* the hugepages-<size>kB/enabled lines */
 	int nr_sizes;
+	/* the khugepaged/<name> lines (the writable settings; by enum ps_khugepaged_key) */
+	uint32_t khugepaged[PS_NR_KHUGEPAGED_KEYS];
+	bool khugepaged_given[PS_NR_KHUGEPAGED_KEYS];
 } PsThpSettings;
 
 /*
- * A capture's THP: its "enabled", "defrag" and "hugepages-<size>kB/enabled" lines (not the
- * per-size shmem_enabled ones, nor khugepaged/). A value that selects nothing, or a size that is
+ * A capture's THP: its "enabled", "defrag", "hugepages-<size>kB/enabled" and writable
+ * "khugepaged/<name>" lines (not the per-size shmem_enabled ones; khugepaged's counters
+ * full_scans and pages_collapsed are ignored). A value that selects nothing, or a size that is
  * not a number of kB, is an error naming path:line; more sizes than orders too.
  */
 gboolean ps_thp_settings_parse(const char *text, const char *path, PsThpSettings *out,
 			       GError **error);
+/* One khugepaged/<name> value (name without the directory) into t; other names are ignored. */
+gboolean ps_khugepaged_value_parse(PsThpSettings *t, const char *name, const char *text,
+				   const char *path, int line, GError **error);
 
 /*
  * One hugepages-<size>kB/enabled value (text, line `line` of path, named field) appended to t,

@@ -503,6 +503,28 @@ gboolean ps_thp_settings_add_size(PsThpSettings *t, uint64_t kb, const char *tex
 	return TRUE;
 }
 
+gboolean ps_khugepaged_value_parse(PsThpSettings *t, const char *name, const char *text,
+				   const char *path, int line, GError **error)
+{
+	g_autofree char *v = g_strstrip(g_strdup(text));
+	guint64 n = 0;
+
+	for (int k = 0; k < PS_NR_KHUGEPAGED_KEYS; k++) {
+		if (strcmp(name, ps_khugepaged_key_names[k]))
+			continue;
+		if (!g_ascii_string_to_unsigned(v, 10, 0, G_MAXUINT32, &n, NULL)) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+				    "%s:%d: khugepaged/%s: \"%s\" is not an unsigned number", path,
+				    line, name, v);
+			return FALSE;
+		}
+		t->khugepaged[k] = (uint32_t)n;
+		t->khugepaged_given[k] = true;
+	}
+	/* the counters (full_scans, pages_collapsed) and anything newer: not settings */
+	return TRUE;
+}
+
 gboolean ps_thp_settings_parse(const char *text, const char *path, PsThpSettings *out,
 			       GError **error)
 {
@@ -522,6 +544,13 @@ gboolean ps_thp_settings_parse(const char *text, const char *path, PsThpSettings
 			ok = ps_thp_enabled_value_parse(v, path, line, &out->enabled, error);
 		} else if (!strcmp(key, "defrag")) {
 			ok = ps_thp_defrag_value_parse(v, path, line, &out->defrag, error);
+		} else if (g_str_has_prefix(key, "khugepaged/")) {
+			/* the value is the rest of this line */
+			g_autofree char *val =
+			    g_strndup(v, len > (size_t)(v - l) ? len - (v - l) : 0);
+
+			ok = ps_khugepaged_value_parse(out, key + strlen("khugepaged/"), val, path,
+						       line, error);
 		} else if (g_str_has_prefix(key, "hugepages-") &&
 			   g_str_has_suffix(key, "/enabled")) {
 			if (!kb) {
@@ -1376,6 +1405,45 @@ static void setup_thp_defrag(FromProc *fp, const PsProcInput *in)
 			 src, ps_thp_defrag_names[in->thp_defrag]);
 }
 
+/*
+ * khugepaged's settings (sim/khugepaged.c): the ones read become config keys, each checked as
+ * its sysfs *_store checks a write (max_ptes_* at most HPAGE_PMD_NR - 1, pages_to_scan at
+ * least 1, defrag 0 or 1); a value outside is an error naming the source.
+ */
+static gboolean setup_khugepaged(FromProc *fp, const PsProcInput *in, GError **error)
+{
+	PsMachineSpec *spec = &fp->cfg->spec;
+	const char *src = in->khugepaged_source ? in->khugepaged_source : "given";
+	int set = 0;
+
+	for (int k = 0; k < PS_NR_KHUGEPAGED_KEYS; k++) {
+		uint64_t v = in->khugepaged[k], max = G_MAXUINT32, min = 0;
+
+		if (!in->khugepaged_given[k])
+			continue;
+		if (k == PS_KHUGEPAGED_DEFRAG)
+			max = 1;
+		else if (k == PS_KHUGEPAGED_PAGES_TO_SCAN)
+			min = 1;
+		else if (k != PS_KHUGEPAGED_SCAN_SLEEP_MS && k != PS_KHUGEPAGED_ALLOC_SLEEP_MS)
+			max = (1ull << spec->thp_order) - 1;
+		if (v < min || v > max) {
+			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+				    "%s: khugepaged/%s: %" G_GUINT64_FORMAT
+				    " is outside %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT
+				    " at this page size",
+				    src, ps_khugepaged_key_names[k], v, min, max);
+			return FALSE;
+		}
+		spec->khugepaged[k] = (uint32_t)v;
+		spec->khugepaged_given[k] = true;
+		set++;
+	}
+	if (set)
+		prov_set(fp, "khugepaged", "file: %s (%d settings)", src, set);
+	return TRUE;
+}
+
 /* THP: given, or read off the origin of min_free_kbytes. */
 static void setup_thp(FromProc *fp, const PsProcInput *in)
 {
@@ -1540,6 +1608,8 @@ gboolean ps_config_from_proc(const PsProcInput *in, PsConfig *cfg, GError **erro
 	if (!setup_thp_sizes(&fp, in, error))
 		return FALSE;
 	setup_thp_defrag(&fp, in);
+	if (!setup_khugepaged(&fp, in, error))
+		return FALSE;
 	setup_shmem_enabled(&fp, in);
 	if (!setup_migrate_types(&fp, in, error))
 		return FALSE;

@@ -295,6 +295,39 @@ static void test_config_keys(void)
 	}
 }
 
+/*
+ * A capture's THP file (tools/pagesim-capture writes every file under transparent_hugepage/,
+ * khugepaged/ included): the settings are read, the counters (full_scans, pages_collapsed)
+ * ignored; a value that is not a number is an error naming file:line.
+ */
+static void test_capture_lines(void)
+{
+	static const char text[] = "enabled: [always] madvise never\n"
+				   "khugepaged/alloc_sleep_millisecs: 60000\n"
+				   "khugepaged/defrag: 0\n"
+				   "khugepaged/full_scans: 2284\n"
+				   "khugepaged/max_ptes_none: 100\n"
+				   "khugepaged/pages_collapsed: 9899\n"
+				   "khugepaged/pages_to_scan: 4096\n";
+	g_autoptr(GError) error = NULL;
+	PsThpSettings t;
+
+	g_assert_true(ps_thp_settings_parse(text, "THP", &t, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(t.enabled, ==, 2);
+	g_assert_true(t.khugepaged_given[PS_KHUGEPAGED_DEFRAG]);
+	g_assert_cmpuint(t.khugepaged[PS_KHUGEPAGED_DEFRAG], ==, 0);
+	g_assert_cmpuint(t.khugepaged[PS_KHUGEPAGED_MAX_PTES_NONE], ==, 100);
+	g_assert_cmpuint(t.khugepaged[PS_KHUGEPAGED_PAGES_TO_SCAN], ==, 4096);
+	g_assert_cmpuint(t.khugepaged[PS_KHUGEPAGED_ALLOC_SLEEP_MS], ==, 60000);
+	g_assert_false(t.khugepaged_given[PS_KHUGEPAGED_MAX_PTES_SWAP]);
+	g_assert_false(t.khugepaged_given[PS_KHUGEPAGED_SCAN_SLEEP_MS]);
+	g_assert_false(ps_thp_settings_parse("khugepaged/defrag: 1\nkhugepaged/max_ptes_swap: x\n",
+					     "THP", &t, &error));
+	g_test_message("%s", error->message);
+	g_assert_nonnull(strstr(error->message, "THP:2: khugepaged/max_ptes_swap"));
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -305,6 +338,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/khugepaged/registration", test_registration);
 	g_test_add_func("/sim/khugepaged/pass-budget", test_pass_budget);
 	g_test_add_func("/sim/khugepaged/config-keys", test_config_keys);
+	g_test_add_func("/sim/khugepaged/capture-lines", test_capture_lines);
 	rc = g_test_run();
 	ps_test_rm_rf(tmp_dir);
 	g_free(tmp_dir);
