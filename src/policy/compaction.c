@@ -685,10 +685,12 @@ uint64_t ps_compaction_seed_resume(PsMachine *m, ps_pfn_t source_pfn, unsigned d
  * the sync one with sync runs only, and both are reset together, so the async position is at or
  * above the sync one. Simplification: after an async first run the sync position is taken at the
  * zone's start (the lowest it can be), after a sync one the async position is raised to the sync
- * one where it is below. A run that printed the zone's edges seeds nothing (false): a whole_zone
- * run (a compact_memory write, or one at or below compact_init_migrate_pfn) prints them whatever
- * was cached, and positions reset to the edges are the model's own start (or what
- * ps_compaction_seed_resume inferred, which is left).
+ * one where it is below. A run that printed the zone's edges seeds nothing (false): a
+ * compact_memory write's whole-zone run starts at the edges whatever was cached, and cached
+ * positions at the edges (reset when the scanners met, or never moved) are the model's own start
+ * (or what ps_compaction_seed_resume inferred, which is left). A run whose cached migrate
+ * position was at or below compact_init_migrate_pfn is whole_zone too, but its begin prints the
+ * cached positions, which are seeded like any other.
  */
 bool ps_compaction_seed_cached(PsMachine *m, ps_pfn_t migrate_pfn, ps_pfn_t free_pfn, bool sync)
 {

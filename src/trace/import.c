@@ -1884,13 +1884,15 @@ static enum ev_class classify(const char *name, enum ps_observed_event *obs)
 		if (strcmp(name, "mm_page_free_batched") == 0)
 			return EVC_FREE_BATCHED;
 		/* the commonest observed events before the walk of all their names */
-		if (strcmp(name, "mm_page_alloc_zone_locked") == 0) {
-			*obs = PS_OBS_ZONE_LOCKED;
-			return EVC_OBSERVED;
-		}
-		if (strcmp(name, "mm_page_pcpu_drain") == 0) {
-			*obs = PS_OBS_PCPU_DRAIN;
-			return EVC_OBSERVED;
+		{
+			static const enum ps_observed_event first[] = {PS_OBS_ZONE_LOCKED,
+								       PS_OBS_PCPU_DRAIN};
+
+			for (size_t k = 0; k < G_N_ELEMENTS(first); k++)
+				if (strcmp(name, ps_observed_event_names[first[k]]) == 0) {
+					*obs = first[k];
+					return EVC_OBSERVED;
+				}
 		}
 		for (int e = 0; e < PS_NR_OBSERVED_EVENTS; e++)
 			if (strcmp(name, ps_observed_event_names[e]) == 0) {
@@ -4994,9 +4996,11 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 	if (non_event_line(im, s))
 		return TRUE;
 	{
-		const LineHint *h = &im->hints[im->main_lines & (IMP_HINTS - 1)];
+		/* hints exist only when following the first pass (im->hints NULL otherwise) */
+		const LineHint *h =
+		    im->follow && im->hints ? &im->hints[im->main_lines & (IMP_HINTS - 1)] : NULL;
 
-		what = split_line(s, len, &l, im->follow && h->line == im->main_lines ? h : NULL);
+		what = split_line(s, len, &l, h && h->line == im->main_lines ? h : NULL);
 	}
 	if (what && strcmp(what, "no [CPU] field") == 0 && lost_events_line(im, s))
 		return TRUE;

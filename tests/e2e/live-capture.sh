@@ -34,7 +34,7 @@ fi
 # with one extra event under a filter (the sleep's switches away) and one this kernel lacks
 "$capture" --buffer-kb 32768 --zone-sample-ms 50 \
 	--event 'sched/sched_switch=prev_comm == "sleep"' --event 'nosuchsys/nosuch_event' \
-	"$tmp/rec" -- sh -c "sleep 0.3; dd if=/dev/zero of=$tmp/f bs=64k count=128 2>/dev/null; cat $tmp/f >/dev/null; head -c 8388608 /dev/zero | od >/dev/null; rm -f $tmp/f" \
+	"$tmp/rec" -- sh -c "sleep 1; dd if=/dev/zero of=$tmp/f bs=64k count=128 2>/dev/null; cat $tmp/f >/dev/null; head -c 8388608 /dev/zero | od >/dev/null; rm -f $tmp/f" \
 	2>"$tmp/capture.err"
 cat "$tmp/capture.err"
 test -s "$tmp/rec/trace.txt.gz"
@@ -85,11 +85,12 @@ assert all(v[0] >= 0 for v in a.values()), a
 PY
 "$pagesim" import "$tmp/rec/trace.txt.gz" -o "$tmp/t.jsonl.gz" 2>"$tmp/import.txt"
 cat "$tmp/import.txt"
-# --zone-sample-ms 50: a round when tracing starts, the loop's rounds while the command runs
-# (>= 0.3 s: at least one however loaded the machine), and a last one when the command has
-# ended, so at least three samples per zone zoneinfo lists; only that is asserted, not a count
-# from the interval (an idle machine gives 6 or more). No round may fail: the sampler runs only
-# while tracing is on.
+# --zone-sample-ms 50: a round when tracing starts, the loop's rounds while the command runs,
+# and a last one when the command has ended. The first two are certain; the loop's first round
+# comes 50 ms after the first, so with the command's 1 s sleep at least three samples per zone
+# zoneinfo lists unless the sampler got no core for a whole second (worth failing on). Only that
+# is asserted, not a count from the interval (an idle machine gives 20 or more). No round may
+# fail: the sampler runs only while tracing is on.
 zones=$(grep -c '^Node' /proc/zoneinfo)
 samples=$(sed -n 's/.*zone samples (trace_marker): \([0-9]*\);.*/\1/p' "$tmp/import.txt")
 echo "zone samples $samples, zones $zones"
