@@ -136,6 +136,12 @@ bool ps_khugepaged_enabled(const PsMachine *m)
 	}
 }
 
+bool ps_khugepaged_kind_allowable(const PsMachine *m, const PsVma *vma)
+{
+	return m->spec.thp_built && vma && !vma->file &&
+	       order_enabled(&m->spec, vma, m->spec.thp_order);
+}
+
 bool ps_khugepaged_vma_allowable(const PsMachine *m, const PsVma *vma, bool has_anon)
 {
 	uint64_t bytes = (uint64_t)m->page_size << m->spec.thp_order;

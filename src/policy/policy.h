@@ -1021,6 +1021,11 @@ bool ps_khugepaged_enabled(const PsMachine *m);
  * faulted in it).
  */
 bool ps_khugepaged_vma_allowable(const PsMachine *m, const PsVma *vma, bool has_anon);
+/*
+ * The part of ps_khugepaged_vma_allowable that depends only on the mapping's kind and advice
+ * (not its size or pages): false means no VMA of that kind is allowed, however large.
+ */
+bool ps_khugepaged_kind_allowable(const PsMachine *m, const PsVma *vma);
 /* alloc_hugepage_khugepaged_gfpmask: GFP_TRANSHUGE with khugepaged/defrag 1, else _LIGHT. */
 uint64_t ps_khugepaged_gfp(const PsMachine *m);
 /* MTHP_STAT_ANON_FAULT_ALLOC / _FALLBACK of order. */
