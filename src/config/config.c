@@ -325,9 +325,8 @@ static gboolean parse_hugepages(CfgCtx *c, const cJSON *item, const char *path, 
 
 /*
  * "khugepaged": {"max_ptes_none": 511, ...}: /sys/kernel/mm/transparent_hugepage/khugepaged/'s
- * writable files, as their *_store functions accept them (mm/khugepaged.c): defrag 0 or 1,
- * max_ptes_* at most HPAGE_PMD_NR - 1, pages_to_scan at least 1, the sleeps any unsigned int
- * (milliseconds). A key not given keeps the kernel's default (sim/khugepaged.c).
+ * writable files, as their *_store functions accept them (ps_khugepaged_key_range). A key not
+ * given keeps the kernel's default (sim/khugepaged.c).
  */
 static gboolean parse_khugepaged(CfgCtx *c, const cJSON *item, const char *path, PsConfig *cfg)
 {
@@ -339,7 +338,8 @@ static gboolean parse_khugepaged(CfgCtx *c, const cJSON *item, const char *path,
 	cJSON_ArrayForEach(it, item)
 	{
 		g_autofree char *p = g_strdup_printf("%s.%s", path, it->string);
-		int64_t lo = 0, hi = G_MAXUINT32, v = 0;
+		uint64_t lo, hi;
+		int64_t v = 0;
 		int key = -1;
 
 		for (int k = 0; k < PS_NR_KHUGEPAGED_KEYS; k++)
@@ -350,13 +350,8 @@ static gboolean parse_khugepaged(CfgCtx *c, const cJSON *item, const char *path,
 					"not a khugepaged setting (defrag, max_ptes_none, "
 					"max_ptes_swap, max_ptes_shared, pages_to_scan, "
 					"scan_sleep_millisecs, alloc_sleep_millisecs)");
-		if (key == PS_KHUGEPAGED_DEFRAG)
-			hi = 1;
-		else if (key == PS_KHUGEPAGED_PAGES_TO_SCAN)
-			lo = 1;
-		else if (key != PS_KHUGEPAGED_SCAN_SLEEP_MS && key != PS_KHUGEPAGED_ALLOC_SLEEP_MS)
-			hi = ((int64_t)1 << spec->thp_order) - 1;
-		if (!cfg_int(c, it, p, lo, hi, &v))
+		ps_khugepaged_key_range(spec->thp_order, key, &lo, &hi);
+		if (!cfg_int(c, it, p, (int64_t)lo, (int64_t)hi, &v))
 			return FALSE;
 		spec->khugepaged[key] = (uint32_t)v;
 		spec->khugepaged_given[key] = true;

@@ -1417,16 +1417,11 @@ static gboolean setup_khugepaged(FromProc *fp, const PsProcInput *in, GError **e
 	int set = 0;
 
 	for (int k = 0; k < PS_NR_KHUGEPAGED_KEYS; k++) {
-		uint64_t v = in->khugepaged[k], max = G_MAXUINT32, min = 0;
+		uint64_t v = in->khugepaged[k], max, min;
 
 		if (!in->khugepaged_given[k])
 			continue;
-		if (k == PS_KHUGEPAGED_DEFRAG)
-			max = 1;
-		else if (k == PS_KHUGEPAGED_PAGES_TO_SCAN)
-			min = 1;
-		else if (k != PS_KHUGEPAGED_SCAN_SLEEP_MS && k != PS_KHUGEPAGED_ALLOC_SLEEP_MS)
-			max = (1ull << spec->thp_order) - 1;
+		ps_khugepaged_key_range(spec->thp_order, k, &min, &max);
 		if (v < min || v > max) {
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
 				    "%s: khugepaged/%s: %" G_GUINT64_FORMAT

@@ -588,6 +588,12 @@ enum ps_khugepaged_key {
 };
 /* Their file names, and the value each has: the given one or the kernel's default. */
 extern const char *const ps_khugepaged_key_names[PS_NR_KHUGEPAGED_KEYS];
+/*
+ * The values a khugepaged/<key> file accepts (its *_store function, mm/khugepaged.c): defrag 0
+ * or 1, max_ptes_* at most HPAGE_PMD_NR - 1, pages_to_scan at least 1, the sleeps any unsigned
+ * int; into [*lo, *hi].
+ */
+void ps_khugepaged_key_range(unsigned thp_order, int key, uint64_t *lo, uint64_t *hi);
 
 /* hugepages-<size>kB/enabled values (PS_THP_SIZE_DEFAULT: the kernel's boot default). */
 enum {

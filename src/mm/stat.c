@@ -140,6 +140,18 @@ const char *const ps_khugepaged_key_names[PS_NR_KHUGEPAGED_KEYS] = {
     [PS_KHUGEPAGED_ALLOC_SLEEP_MS] = "alloc_sleep_millisecs",
 };
 
+void ps_khugepaged_key_range(unsigned thp_order, int key, uint64_t *lo, uint64_t *hi)
+{
+	*lo = 0;
+	*hi = G_MAXUINT32;
+	if (key == PS_KHUGEPAGED_DEFRAG)
+		*hi = 1;
+	else if (key == PS_KHUGEPAGED_PAGES_TO_SCAN)
+		*lo = 1;
+	else if (key != PS_KHUGEPAGED_SCAN_SLEEP_MS && key != PS_KHUGEPAGED_ALLOC_SLEEP_MS)
+		*hi = (1ull << thp_order) - 1;
+}
+
 const char *const ps_node_stat_names[PS_NR_NODE_STAT_ITEMS] = {
     [PS_NR_SLAB_RECLAIMABLE_B] = "nr_slab_reclaimable",
     [PS_NR_SLAB_UNRECLAIMABLE_B] = "nr_slab_unreclaimable",
