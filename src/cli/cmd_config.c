@@ -407,9 +407,10 @@ static gboolean read_thp_sysfs(FromProcArgs *a, const char *dir, GError **error)
 		a->defrag_src = g_steal_pointer(&defrag);
 	}
 	for (int k = 0; k < PS_NR_KHUGEPAGED_KEYS; k++) {
-		g_autofree char *path =
-		    g_build_filename(dir, "khugepaged", ps_khugepaged_key_names[k], NULL);
+		/* kept with the sizes' paths: an error found later names this file */
+		char *path = g_build_filename(dir, "khugepaged", ps_khugepaged_key_names[k], NULL);
 
+		g_ptr_array_add(a->thp_paths, path);
 		g_clear_pointer(&text, g_free);
 		if (!g_file_get_contents(path, &text, NULL, NULL))
 			continue;
@@ -478,6 +479,14 @@ static gboolean read_thp_settings(FromProcArgs *a, const char *zpath, PsProcInpu
 				t->sizes[i].path = g_ptr_array_index(a->thp_paths, 0);
 			a->sizes_src = g_strdup(capture);
 		}
+		for (int k = 0; k < PS_NR_KHUGEPAGED_KEYS; k++)
+			if (t->khugepaged_given[k]) {
+				g_ptr_array_add(a->thp_paths, g_strdup(capture));
+				for (int j = 0; j < PS_NR_KHUGEPAGED_KEYS; j++)
+					t->khugepaged_path[j] =
+					    g_ptr_array_index(a->thp_paths, a->thp_paths->len - 1);
+				break;
+			}
 	} else {
 		return TRUE;
 	}
@@ -504,6 +513,10 @@ static gboolean read_thp_settings(FromProcArgs *a, const char *zpath, PsProcInpu
 			memcpy(in->khugepaged, t->khugepaged, sizeof(in->khugepaged));
 			memcpy(in->khugepaged_given, t->khugepaged_given,
 			       sizeof(in->khugepaged_given));
+			memcpy(in->khugepaged_path, t->khugepaged_path,
+			       sizeof(in->khugepaged_path));
+			memcpy(in->khugepaged_line, t->khugepaged_line,
+			       sizeof(in->khugepaged_line));
 			in->khugepaged_source = a->khugepaged_src
 						    ? a->khugepaged_src
 						    : (a->khugepaged_src = g_strdup(capture));

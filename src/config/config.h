@@ -209,10 +209,12 @@ typedef struct {
 	const PsThpSizeSetting *thp_sizes;
 	int nr_thp_sizes;
 	const char *thp_sizes_source;
-	/* khugepaged's settings read (given[k]: read), and whence */
+	/* khugepaged's settings read (given[k]: read), and whence (each key's file and line) */
 	uint32_t khugepaged[PS_NR_KHUGEPAGED_KEYS];
 	bool khugepaged_given[PS_NR_KHUGEPAGED_KEYS];
 	const char *khugepaged_source;
+	const char *khugepaged_path[PS_NR_KHUGEPAGED_KEYS];
+	int khugepaged_line[PS_NR_KHUGEPAGED_KEYS];
 } PsProcInput;
 
 /* All unknown. */
@@ -266,6 +268,9 @@ typedef struct {
 	/* the khugepaged/<name> lines (the writable settings; by enum ps_khugepaged_key) */
 	uint32_t khugepaged[PS_NR_KHUGEPAGED_KEYS];
 	bool khugepaged_given[PS_NR_KHUGEPAGED_KEYS];
+	/* where each was read: file (the caller keeps it alive, as a size's path) and line */
+	const char *khugepaged_path[PS_NR_KHUGEPAGED_KEYS];
+	int khugepaged_line[PS_NR_KHUGEPAGED_KEYS];
 } PsThpSettings;
 
 /*

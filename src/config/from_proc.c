@@ -520,6 +520,8 @@ gboolean ps_khugepaged_value_parse(PsThpSettings *t, const char *name, const cha
 		}
 		t->khugepaged[k] = (uint32_t)n;
 		t->khugepaged_given[k] = true;
+		t->khugepaged_path[k] = path;
+		t->khugepaged_line[k] = line;
 	}
 	/* the counters (full_scans, pages_collapsed) and anything newer: not settings */
 	return TRUE;
@@ -1423,11 +1425,18 @@ static gboolean setup_khugepaged(FromProc *fp, const PsProcInput *in, GError **e
 			continue;
 		ps_khugepaged_key_range(spec->thp_order, k, &min, &max);
 		if (v < min || v > max) {
+			/* where it was read: a capture's THP line, or sysfs' own file */
+			g_autofree char *where =
+			    in->khugepaged_path[k]
+				? g_strdup_printf("%s:%d", in->khugepaged_path[k],
+						  in->khugepaged_line[k])
+				: g_strdup(src);
+
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
 				    "%s: khugepaged/%s: %" G_GUINT64_FORMAT
 				    " is outside %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT
 				    " at this page size",
-				    src, ps_khugepaged_key_names[k], v, min, max);
+				    where, ps_khugepaged_key_names[k], v, min, max);
 			return FALSE;
 		}
 		spec->khugepaged[k] = (uint32_t)v;

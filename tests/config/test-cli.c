@@ -363,6 +363,12 @@ static void test_from_proc_thp_settings(void)
 	thp_case(&b, "hugepages-64KB/enabled: [always]\n", "", 1, &text, &err);
 	g_assert_nonnull(
 	    strstr(err, "THP:1: hugepages-64KB/enabled: not hugepages-<size>kB/enabled"));
+	/* a khugepaged value its sysfs file refuses at this page size: the file's line too */
+	thp_case(&b, set, "khugepaged/max_ptes_none: 512\n", 1, &text, &err);
+	g_assert_nonnull(strstr(err, "THP:10: khugepaged/max_ptes_none: 512 is outside 0..511 at "
+				     "this page size"));
+	thp_case(&b, set, "khugepaged/pages_to_scan: 0\n", 1, &text, &err);
+	g_assert_nonnull(strstr(err, "THP:10: khugepaged/pages_to_scan: 0 is outside 1.."));
 	beside_clear(&b);
 }
 
