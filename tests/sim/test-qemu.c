@@ -1759,8 +1759,17 @@ G_STATIC_ASSERT(G_N_ELEMENTS(bands) == G_N_ELEMENTS(numa_pol_held[0].bound));
  * pages drained 67,575 / 67,559 held; drains 203 / 271 (0.749) and fallbacks 359 / 224 miss,
  * pages migrated 32 / 160 (one compaction run each). Its sched_switch lines show the schedule
  * inferred above: each kswapd0 run preempts the workload on cpu 0 and keeps the cpu until it
- * sleeps or, after 4-9 ms, is preempted. Each bound is |ratio - 1| (pages of the model where
- * the kernel made none).
+ * sleeps or, after 4-9 ms, is preempted. The kept burst patch on nr3 (k18, session 24, report
+ * /work/notes/s24/k18.md): drains 0.838, fallbacks 0.576, pgsteal_kswapd 1.814 -> 1.038 and
+ * pgsteal_direct 0.524 -> 1.070, but no OOM kill: the child's one direct reclaim freed one
+ * reclaimable slab page of the snapshot (shrink_slab), counted progress, drained the pcp lists
+ * and lived until the victim's exit frees came. The kernel's reclaimable slab on node 0 did not
+ * shrink in any of these recordings (nr3 62, 64, 63 pages before, at mid, after; its child's
+ * reclaim returned 0); the model's goes from 62 to 0-2. With no slab shrinking
+ * (reclaim.slab_shrink_permille 0) and the burst, nr3 holds refills 1.004, drains 0.904 and the
+ * kill; zrm1's pcp rows all fall in the band (the order-9 page stays on cpu 0's THP list, as
+ * the kernel's did) but it no longer kills; zrm0's fallbacks go to 216 (25). Each bound is
+ * |ratio - 1| (pages of the model where the kernel made none).
  */
 
 /*
