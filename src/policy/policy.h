@@ -640,6 +640,65 @@ G_ALWAYS_INLINE static inline void ps_alloc_pcp_hit_outcome(PsAllocOutcome *out,
 }
 
 /*
+ * ps_alloc_pcp_hit (below) in two parts, for a caller that asks the first once for many
+ * requests; the steps are its own, in its order (sim's test-touch-run compares them with it).
+ * The first part: the zone it would take from when the request's zone and watermark tests pass
+ * (NULL when not), with the request's alloc_flags and pcp list. What it
+ * reads changes only with the zone's free pages, reserves, watermarks and flags, which no take
+ * (ps_alloc_pcp_hit_take) of a page from a pcp list changes: a caller with many order-0 requests
+ * of one gfp on one cpu (sim_op_touch's runs of faults) may ask once and take many times, up to
+ * anything else that runs (a refill, a free, a drain, reclaim).
+ */
+G_ALWAYS_INLINE static inline PsZone *ps_alloc_pcp_hit_zone(PsMachine *m, uint64_t gfp, int cpu,
+							    unsigned *alloc_flags, int *pindex)
+{
+	const PsZonelist *zl = &m->nodes[m->spec.cpu_node[cpu]].zonelist_fallback;
+	enum ps_zone_type highest = ps_gfp_zone(gfp);
+	enum ps_migratetype mt;
+	int64_t usable, reserved;
+	PsZone *z;
+
+	if ((gfp & PS_GFP_THISNODE) || highest >= PS_MAX_NR_ZONES || !zl->nr)
+		return NULL;
+	z = &m->zones[zl->zones[0]];
+	/* the first usable zone is the preferred one and the first get_page_from_freelist tries */
+	if ((int)z->type > (int)highest || (z->flags & PS_ZONE_BELOW_HIGH))
+		return NULL;
+	*alloc_flags = PS_ALLOC_WMARK_LOW | ps_alloc_flags_nofragment(m, z, gfp);
+	/* zone_watermark_fast's order-0 shortcut at the high mark (no reserve rights) */
+	usable = z->vm_stat[PS_NR_FREE_PAGES];
+	reserved = ps_zone_watermark_unusable_free(z, 0, *alloc_flags);
+	usable -= MIN(usable, reserved);
+	if (usable <= (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) + z->lowmem_reserve[highest])
+		return NULL;
+	mt = m->sysctl.page_group_by_mobility_disabled ? PS_MT_UNMOVABLE : ps_gfp_migratetype(gfp);
+	*pindex = ps_pcp_list_index(m, 0, mt);
+	return z;
+}
+
+/*
+ * ps_alloc_pcp_hit's second part, in zone z that ps_alloc_pcp_hit_zone gave for the same gfp
+ * and cpu (alloc_flags, pindex as it set them): the list's head, PS_PFN_NONE with nothing
+ * changed when the list is empty.
+ */
+G_ALWAYS_INLINE static inline ps_pfn_t ps_alloc_pcp_hit_take(PsMachine *m, PsZone *z, uint64_t gfp,
+							     int cpu, unsigned alloc_flags,
+							     int pindex)
+{
+	ps_pfn_t pfn;
+
+	if (z->pcp[cpu].lists[pindex].head == PS_PFN_NONE)
+		return PS_PFN_NONE;
+	/* rmqueue: the pcp list (no refill: it holds a page), then what follows a success */
+	pfn = ps_rmqueue_pcplist_head(m, z, cpu, 0, pindex);
+	ps_zone_statistics(m, z, z, cpu);
+	ps_pcp_mark_cpu_active(m, cpu);
+	ps_rmqueue_boost_wake(m, z, alloc_flags, cpu);
+	ps_page_set_movable(m, pfn, ps_gfp_migratetype(gfp) == PS_MT_MOVABLE);
+	return pfn;
+}
+
+/*
  * alloc_once (policy/alloc.c) for the request that nearly every allocation of a replay is: order
  * 0, no mempolicy (the local node's fallback zonelist, no nodemask), the first zone of that
  * zonelist usable and above its high watermark (ZONE_BELOW_HIGH clear, zone_watermark_fast's

@@ -120,6 +120,29 @@ static inline void ps_hist_add(PsHist *h, uint64_t v)
 	n = ++h->b[h->last_i];
 	g_assert(n != 0);
 }
+
+/*
+ * n samples of value v, as n calls of ps_hist_add(h, v) in a row leave h (sim_op_touch adds a
+ * run of equal fault latencies at once). A bucket that wraps past UINT32_MAX fails as there.
+ */
+static inline void ps_hist_add_n(PsHist *h, uint64_t v, uint32_t n)
+{
+	uint32_t b;
+
+	if (!n)
+		return;
+	h->count += n;
+	h->sum += v * n;
+	if (v != h->last_v) {
+		h->last_v = v;
+		h->last_i = ps_hist_bucket(v);
+		if (v > h->max)
+			h->max = v;
+	}
+	b = h->b[h->last_i] + n;
+	g_assert(b >= n);
+	h->b[h->last_i] = b;
+}
 void ps_hist_merge(PsHist *into, const PsHist *from);
 /* Value at quantile q in [0,1] (upper edge of the bucket holding it, capped at max); 0 if empty. */
 uint64_t ps_hist_quantile(const PsHist *h, double q);

@@ -456,10 +456,56 @@ G_ALWAYS_INLINE static inline uint64_t folio_add_lru(PsSim *s, int cpu, unsigned
 
 static bool anon_fault_alloc(uint64_t gfp, unsigned order, enum ps_alloc_kind kind);
 
+/*
+ * A touch's run of order-0 anonymous faults that the pcp list served (sim_op_touch, pages in a
+ * row of one record). The request is the same for each (gfp, cpu, no mempolicy), and so is
+ * ps_alloc_pcp_hit's zone and watermark test: no take from a pcp list changes what it reads
+ * (ps_alloc_pcp_hit_zone), so it is asked at the run's first fault and holds to its end; each
+ * page still takes its list's head (an empty list ends the run: a refill), with the counters,
+ * the record, its LRU link and page-table entry, in the kernel's order. The latency samples of
+ * the pcp path and of the fault go into their histograms as runs of one value (a kbuild fault
+ * costs what the one before did ~14 times in 15), in the order they came. A run ends
+ * (touch_run_end) before anything else can run: a fault on any other path (a present or file
+ * page, a refault, a page-table allocation, a THP or mTHP fault, a copy and its free), an
+ * allocation the pcp list does not serve, the record's end. The differential test
+ * (tests/sim/test-touch-run.c) replays with PAGESIM_TOUCH_RUN=off (every fault one at a time,
+ * through ps_alloc_pcp_hit) and requires the same outputs.
+ */
+typedef struct {
+	uint64_t path_v, fault_v; /* the pcp path's and the fault's sample runs: value, count */
+	uint32_t path_n, fault_n;
+	/* ps_alloc_pcp_hit_zone's answer for the run's gfp and cpu, asked at its first fault */
+	PsZone *zone;
+	unsigned alloc_flags;
+	int pindex;
+	bool zone_known;
+} TouchRun;
+
+/* One sample of a run of *v (n of them so far) that h gets at the run's end. */
+G_ALWAYS_INLINE static inline void touch_run_sample(PsHist *h, uint64_t *v, uint32_t *n,
+						    uint64_t sample)
+{
+	if (*n && sample != *v) {
+		ps_hist_add_n(h, *v, *n);
+		*n = 0;
+	}
+	*v = sample;
+	(*n)++;
+}
+
+/* The end of a run: its samples added, its zone to be asked again. */
+static void touch_run_end(PsSim *s, TouchRun *run)
+{
+	run->zone_known = false;
+	ps_hist_add_n(&s->hists[PS_PATH_PCP], run->path_v, run->path_n);
+	ps_hist_add_n(&s->hists[PS_LAT_FAULT], run->fault_v, run->fault_n);
+	run->path_n = run->fault_n = 0;
+}
+
 G_ALWAYS_INLINE static inline uint32_t alloc_done(PsSim *s, const PsAllocOutcome *o, uint64_t gfp,
 						  unsigned order, int cpu, int pi, Proc *p,
 						  enum ps_alloc_kind kind, const char *what,
-						  uint64_t *ns);
+						  uint64_t *ns, TouchRun *run);
 
 /*
  * One allocation through the model. Returns the record (REC_NONE on failure) and adds the
@@ -472,7 +518,8 @@ G_ALWAYS_INLINE static inline uint32_t alloc_done(PsSim *s, const PsAllocOutcome
  */
 G_ALWAYS_INLINE static inline uint32_t alloc_rec(PsSim *s, uint64_t gfp, unsigned order, int cpu,
 						 int pi, enum ps_alloc_kind kind, int node,
-						 uint64_t ilx, const char *what, uint64_t *ns)
+						 uint64_t ilx, const char *what, uint64_t *ns,
+						 TouchRun *run)
 {
 	PsAllocOutcome out;
 	PsMempolicy pol, *polp = NULL;
@@ -507,28 +554,53 @@ G_ALWAYS_INLINE static inline uint32_t alloc_rec(PsSim *s, uint64_t gfp, unsigne
 		__builtin_prefetch(rec_at(s, after), 1);
 		ps_lru_prefetch(s->lru_view, after);
 	}
-	if (!order && !polp) {
+	if (!order && !polp && run) {
+		/*
+		 * a run's faults have one gfp and cpu: the zone and watermark tests hold from its
+		 * first fault until something else runs, which ends the run (TouchRun)
+		 */
+		ps_pfn_t pfn = PS_PFN_NONE;
+
+		if (!run->zone_known) {
+			run->zone =
+			    ps_alloc_pcp_hit_zone(s->m, gfp, cpu, &run->alloc_flags, &run->pindex);
+			run->zone_known = true;
+		}
+		if (run->zone)
+			pfn = ps_alloc_pcp_hit_take(s->m, run->zone, gfp, cpu, run->alloc_flags,
+						    run->pindex);
+		if (pfn != PS_PFN_NONE) {
+			ps_alloc_pcp_hit_outcome(&out, pfn, run->zone->idx);
+			return alloc_done(s, &out, gfp, 0, cpu, pi, p, kind, what, ns, run);
+		}
+	} else if (!order && !polp) {
 		int zone;
 		ps_pfn_t pfn = ps_alloc_pcp_hit(s->m, gfp, cpu, &zone);
 
 		if (pfn != PS_PFN_NONE) {
 			ps_alloc_pcp_hit_outcome(&out, pfn, zone);
-			return alloc_done(s, &out, gfp, 0, cpu, pi, p, kind, what, ns);
+			return alloc_done(s, &out, gfp, 0, cpu, pi, p, kind, what, ns, NULL);
 		}
 	}
+	/* a touch's run ends before the rest of the allocator runs */
+	if (run)
+		touch_run_end(s, run);
 	/* A THP fault's folio comes through vma_alloc_folio (alloc_pages_mpol's THP first try). */
 	if (order && order == s->m->spec.thp_order && anon_fault_alloc(gfp, order, kind))
 		ps_vma_alloc_pages(s->m, gfp, order, cpu, polp, ilx, &out);
 	else
 		ps_alloc_pages_ilx(s->m, gfp, order, cpu, polp, ilx, &out);
-	return alloc_done(s, &out, gfp, order, cpu, pi, p, kind, what, ns);
+	return alloc_done(s, &out, gfp, order, cpu, pi, p, kind, what, ns, NULL);
 }
 
-/* alloc_rec's bookkeeping of the allocator's outcome o: latency, counters, the record. */
+/*
+ * alloc_rec's bookkeeping of the allocator's outcome o: latency, counters, the record. run: the
+ * touch's run (TouchRun) an order-0 anonymous pcp hit joins, or NULL.
+ */
 G_ALWAYS_INLINE static inline uint32_t alloc_done(PsSim *s, const PsAllocOutcome *o, uint64_t gfp,
 						  unsigned order, int cpu, int pi, Proc *p,
 						  enum ps_alloc_kind kind, const char *what,
-						  uint64_t *ns)
+						  uint64_t *ns, TouchRun *run)
 {
 	PsAllocOutcome out = *o;
 	uint64_t at, hold, alloc_ns;
@@ -588,7 +660,11 @@ G_ALWAYS_INLINE static inline uint32_t alloc_done(PsSim *s, const PsAllocOutcome
 	/* Anon and page-cache folios join the LRU through folio_add_lru's per-cpu batch. */
 	if (kind == PS_KIND_ANON || kind == PS_KIND_FILE)
 		*ns += folio_add_lru(s, cpu, order, ps_engine_now(s->e) + *ns);
-	ps_hist_add(&s->hists[out.path], *ns + s->oom_wait_sampled);
+	if (run) /* (given for a pcp hit only) */
+		touch_run_sample(&s->hists[PS_PATH_PCP], &run->path_v, &run->path_n,
+				 *ns + s->oom_wait_sampled);
+	else
+		ps_hist_add(&s->hists[out.path], *ns + s->oom_wait_sampled);
 	s->totals.alloc_ok++;
 	s->totals.pages_allocated += 1ull << order;
 	s->totals.allocs_by_order[order]++;
@@ -627,7 +703,7 @@ static uint32_t do_alloc(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi
 			 enum ps_alloc_kind kind, int node, uint64_t ilx, const char *what,
 			 uint64_t *ns)
 {
-	return alloc_rec(s, gfp, order, cpu, pi, kind, node, ilx, what, ns);
+	return alloc_rec(s, gfp, order, cpu, pi, kind, node, ilx, what, ns, NULL);
 }
 
 uint32_t sim_alloc_rec(PsSim *s, uint64_t gfp, unsigned order, int cpu, int pi,
@@ -2040,30 +2116,19 @@ static G_GNUC_NO_INLINE uint32_t mthp_try(PsSim *s, int pi, uint64_t vpn, int cp
 	return vma ? mthp_fault(s, pi, vma, vpn, cpu, fns) : REC_NONE;
 }
 
-/* A `touch` record: handle_mm_fault for each page of the range not mapped yet. */
-uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
+/*
+ * sim_op_touch's faults of pages first..last of process pi; with `runs` (a constant of each
+ * copy), in runs of pcp-served faults (TouchRun), else each one by one.
+ */
+G_ALWAYS_INLINE static inline uint64_t touch_pages(PsSim *s, const PsTraceEvent *ev, int cpu,
+						   int pi, uint64_t first, uint64_t last, bool runs)
 {
-	PsMachine *m = s->m;
-	int pi = rec_proc_get(s, ev);
-	unsigned shift = m->page_shift, pmd_shift = m->spec.thp_order;
-	uint64_t first = ev->addr >> shift, last = (ev->addr + ev->len - 1) >> shift, ns = 0;
+	unsigned pmd_shift = s->m->spec.thp_order;
+	uint64_t ns = 0;
 	const PsCosts *c = &s->cfg->costs;
 	Proc *p;
-	/*
-	 * any anonymous size below the PMD one not "never": alloc_anon_folio has orders to try
-	 * (the config's sizes, fixed for the run: looked at once)
-	 */
-	bool mthp;
-
-	if (ev->kind == PS_KIND_FILE)
-		return file_touch(s, pi, ev, cpu);
-	if (!s->mthp_known) {
-		s->mthp = false;
-		for (unsigned o = 2; o < pmd_shift && m->spec.thp_built; o++)
-			s->mthp |= ps_thp_size_mode(&m->spec, o) != PS_THP_SIZE_NEVER;
-		s->mthp_known = true;
-	}
-	mthp = s->mthp;
+	bool mthp = s->mthp;
+	TouchRun run = {0}, *rp = runs ? &run : NULL;
 
 	/*
 	 * p stays valid across the loop's calls: only a trace record creates a process (the
@@ -2080,6 +2145,7 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		uint32_t v = l ? *sim_pgt_leaf_ent(&p->pgt, l, vpn) : 0;
 		bool found = v != 0;
 		const PsVma *thp_vma;
+		uint64_t sample;
 		uint32_t ri;
 		/* This fault's latency: the histograms get each fault, not the touch's total. */
 		uint64_t fns = ps_cost_handle_mm_fault(c);
@@ -2087,6 +2153,12 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		uint32_t cow = REC_NONE;
 		uint32_t mapped;
 
+		/*
+		 * The run goes on only through a fault that finds its leaf with entries and no
+		 * entry for vpn, with no mTHP size to try (TouchRun)
+		 */
+		if (rp && (v || !l || !l->nr_mapped || mthp))
+			touch_run_end(s, rp);
 		if (v == PGT_FILE) {
 			/* a copy of the page-cache page replaces its PTE (wp_page_copy) */
 			sim_pgt_clear(&p->pgt, vpn);
@@ -2113,8 +2185,10 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		/* the range's count is asked again only when pte_alloc ran in between */
 		mapped = l ? l->nr_mapped : 0;
 		if (!mapped) {
-			if (pte_alloc(s, pi, vpn, cpu, &fns) == REC_RETRY)
-				return ns + fns;
+			if (pte_alloc(s, pi, vpn, cpu, &fns) == REC_RETRY) {
+				ns += fns;
+				goto out;
+			}
 			l = sim_pgt_leaf(&p->pgt, vpn);
 			mapped = l ? l->nr_mapped : 0;
 		}
@@ -2122,8 +2196,10 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		thp_vma = cow == REC_NONE && !mapped ? thp_range_cached(s, pi, vpn) : NULL;
 		if (thp_vma) {
 			ri = thp_fault(s, pi, thp_vma, vpn, cpu, &fns);
-			if (ri == REC_RETRY)
-				return ns + fns;
+			if (ri == REC_RETRY) {
+				ns += fns;
+				goto out;
+			}
 			if (ri != REC_NONE) {
 				fns += zero_folio(s, pmd_shift);
 				ps_hist_add(&s->hists[PS_LAT_FAULT], fns + s->oom_wait_sampled);
@@ -2133,8 +2209,10 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		}
 		if (mthp && cow == REC_NONE) {
 			ri = mthp_try(s, pi, vpn, cpu, &fns);
-			if (ri == REC_RETRY)
-				return ns + fns;
+			if (ri == REC_RETRY) {
+				ns += fns;
+				goto out;
+			}
 			if (ri != REC_NONE) {
 				fns += zero_folio(s, rec_at(s, ri)->order);
 				ps_hist_add(&s->hists[PS_LAT_FAULT], fns + s->oom_wait_sampled);
@@ -2146,12 +2224,12 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 		/* get_vma_policy's interleave index of an order-0 anonymous fault: its page */
 		ri = alloc_rec(s, PS_GFP_HIGHUSER_MOVABLE | (cow == REC_NONE ? PS_GFP_ZERO : 0), 0,
 			       cpu, pi, PS_KIND_ANON, -1, ps_vma_interleave_index(vpn, vpn, 0),
-			       "fault", &fns);
+			       "fault", &fns, rp);
 		ns += fns;
 		if ((ri == REC_RETRY || ri == REC_NONE) && cow != REC_NONE)
 			sim_pgt_set(&p->pgt, vpn, cow + 1); /* the old page stays */
 		if (ri == REC_RETRY)
-			return ns;
+			goto out;
 		if (ri == REC_NONE) {
 			/*
 			 * VM_FAULT_OOM: the kernel's task would retry this fault until memory comes
@@ -2161,19 +2239,69 @@ uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
 			s->touches_cut++;
 			break;
 		}
-		ps_hist_add(&s->hists[PS_LAT_FAULT], fns + s->oom_wait_sampled);
+		sample = fns + s->oom_wait_sampled;
+		if (rp)
+			touch_run_sample(&s->hists[PS_LAT_FAULT], &rp->fault_v, &rp->fault_n,
+					 sample);
+		else
+			ps_hist_add(&s->hists[PS_LAT_FAULT], sample);
 		rec_at(s, ri)->flags |= REC_TOUCH;
 		rec_at(s, ri)->id = vpn;
 		p->anon_faults++;
 		sim_pgt_leaf_set(&p->pgt, l, vpn, ri + 1);
 		if (cow != REC_NONE) {
+			/* the copy's free may drain the pcp list: the run ends */
+			if (rp)
+				touch_run_end(s, rp);
 			s->cow_copies++;
 			s->totals.pages_freed_trace += 1;
 			ns += rec_free(s, cow, cpu, ps_engine_now(s->e) + ns);
 			cow = REC_NONE;
 		}
 	}
+out:
+	if (rp)
+		touch_run_end(s, rp);
 	return ns;
+}
+
+/*
+ * touch_pages with runs, out of line: sim_op_touch with both copies inline cost the one-page
+ * touches of build-portable ~6 instructions each (424.7 -> 426.1 M for the whole run)
+ */
+static G_GNUC_NO_INLINE uint64_t touch_in_runs(PsSim *s, const PsTraceEvent *ev, int cpu, int pi,
+					       uint64_t first, uint64_t last)
+{
+	return touch_pages(s, ev, cpu, pi, first, last, true);
+}
+
+/* A `touch` record: handle_mm_fault for each page of the range not mapped yet. */
+uint64_t sim_op_touch(PsSim *s, const PsTraceEvent *ev, int cpu)
+{
+	PsMachine *m = s->m;
+	int pi = rec_proc_get(s, ev);
+	unsigned shift = m->page_shift, pmd_shift = m->spec.thp_order;
+	uint64_t first = ev->addr >> shift, last = (ev->addr + ev->len - 1) >> shift;
+
+	if (ev->kind == PS_KIND_FILE)
+		return file_touch(s, pi, ev, cpu);
+	/*
+	 * any anonymous size below the PMD one not "never": alloc_anon_folio has orders to try
+	 * (the config's sizes, fixed for the run: looked at once)
+	 */
+	if (!s->mthp_known) {
+		s->mthp = false;
+		for (unsigned o = 2; o < pmd_shift && m->spec.thp_built; o++)
+			s->mthp |= ps_thp_size_mode(&m->spec, o) != PS_THP_SIZE_NEVER;
+		s->mthp_known = true;
+	}
+	/*
+	 * a one-page touch has no run to make: the copy without the run's bookkeeping (and every
+	 * touch under PAGESIM_TOUCH_RUN=off: the differential test's side one page at a time)
+	 */
+	if (last > first && !s->touch_run_off)
+		return touch_in_runs(s, ev, cpu, pi, first, last);
+	return touch_pages(s, ev, cpu, pi, first, last, false);
 }
 
 /*
