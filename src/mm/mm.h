@@ -510,7 +510,8 @@ typedef struct {
 typedef struct {
 	const PsZone *zone;
 	unsigned order;
-	ps_pfn_t pfn; /* PS_PFN_NONE until a block was captured */
+	enum ps_migratetype migratetype; /* the compactor's request (cc->migratetype) */
+	ps_pfn_t pfn;			 /* PS_PFN_NONE until a block was captured */
 } PsCaptureControl;
 
 /* The shape a machine is built from: plain data, produced by config/. */

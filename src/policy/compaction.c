@@ -1710,7 +1710,10 @@ static enum ps_compact_result try_to_compact_pages(PsMachine *m, const PsAllocCo
 		return PS_COMPACT_RES_SKIPPED;
 	for (int i = 0; i < ac->zonelist->nr; i++) {
 		PsZone *z = &m->zones[ac->zonelist->zones[i]];
-		PsCaptureControl capc = {.zone = z, .order = ac->order, .pfn = PS_PFN_NONE};
+		PsCaptureControl capc = {.zone = z,
+					 .order = ac->order,
+					 .migratetype = ps_gfp_migratetype(ac->gfp),
+					 .pfn = PS_PFN_NONE};
 		PsCompactControl cc = {
 		    .zone = z,
 		    .order = (int)ac->order,

@@ -3,7 +3,7 @@
  * test-buddy.c - unit tests of the buddy free lists (mm/buddy.c): boot layout, split with upper
  * halves at the list head, merge, the head/tail placement rule, merging across pageblock types,
  * the claim and steal fallbacks, watermark boosting, highatomic reserves and free blocks on another
- * type's list.
+ * type's list, compaction capture's type rules.
  */
 #include "fixture.h"
 
@@ -490,6 +490,101 @@ static void test_big_head(void)
 	fixture_check(m);
 }
 
+typedef struct {
+	unsigned n;
+	unsigned order, fb_order;
+	enum ps_migratetype alloc_mt, fb_mt;
+	bool claimed;
+} ExtfragSeen;
+
+static void on_extfrag(void *data, PsZone *z, ps_pfn_t pfn, unsigned order, unsigned fb_order,
+		       enum ps_migratetype alloc_mt, enum ps_migratetype fb_mt, bool claimed)
+{
+	ExtfragSeen *s = data;
+
+	s->n++;
+	s->order = order;
+	s->fb_order = fb_order;
+	s->alloc_mt = alloc_mt;
+	s->fb_mt = fb_mt;
+	s->claimed = claimed;
+}
+
+/*
+ * Frees page 1024 of fixture_normal_only(1024, 1024) (taken by take_first_page) to the buddy
+ * while capc waits (ps_free_pages to the pcp, then the drain, with the capture installed as
+ * compact_zone_order does); returns capc->pfn.
+ */
+static ps_pfn_t free_first_page_capturing(PsMachine *m, PsCaptureControl *capc)
+{
+	m->capture = capc;
+	ps_free_pages(m, 1024, 0, 0);
+	ps_pcp_drain_all(m, NULL);
+	m->capture = NULL;
+	return capc->pfn;
+}
+
+/*
+ * compaction_capture (mm/page_alloc.c, 6.18): a MOVABLE block below pageblock order does not go
+ * to a request that is not MOVABLE; a block of another type than the request's is captured all
+ * the same and traced as type pollution (mm_page_alloc_extfrag: the request's order and type,
+ * the block's order and type, not claimed).
+ */
+static void test_capture_rules(void)
+{
+	ExtfragSeen seen = {0};
+	PsMmHooks h = {.data = &seen, .extfrag = on_extfrag};
+
+	/* order 0, MOVABLE block, UNMOVABLE request: refused, the page merges back to order 10 */
+	{
+		g_autoptr(PsMachine) m = fixture_normal_only(1024, 1024);
+		PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+		PsCaptureControl c = {.zone = z, .order = 0, .migratetype = PS_MT_UNMOVABLE};
+
+		ps_machine_set_hooks(m, &h);
+		take_first_page(m, z);
+		c.pfn = PS_PFN_NONE;
+		g_assert_cmpuint(free_first_page_capturing(m, &c), ==, PS_PFN_NONE);
+		g_assert_cmpuint(z->free_area[10].nr_free, ==, 1);
+		g_assert_cmpuint(seen.n, ==, 0);
+		fixture_check(m);
+	}
+	/* order 9 (pageblock order), UNMOVABLE request: captured, traced as pollution */
+	{
+		g_autoptr(PsMachine) m = fixture_normal_only(1024, 1024);
+		PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+		PsCaptureControl c = {.zone = z, .order = 9, .migratetype = PS_MT_UNMOVABLE};
+
+		ps_machine_set_hooks(m, &h);
+		take_first_page(m, z);
+		c.pfn = PS_PFN_NONE;
+		g_assert_cmpuint(free_first_page_capturing(m, &c), ==, 1024);
+		g_assert_cmpuint(ps_page_order(m, 1024), ==, 9);
+		g_assert_cmpint(z->vm_stat[PS_NR_FREE_PAGES], ==, 512);
+		g_assert_cmpuint(seen.n, ==, 1);
+		g_assert_cmpuint(seen.order, ==, 9);
+		g_assert_cmpuint(seen.fb_order, ==, 9);
+		g_assert_cmpint(seen.alloc_mt, ==, PS_MT_UNMOVABLE);
+		g_assert_cmpint(seen.fb_mt, ==, PS_MT_MOVABLE);
+		g_assert_false(seen.claimed);
+		fixture_check(m);
+	}
+	/* the same for a MOVABLE request: no pollution to trace */
+	{
+		g_autoptr(PsMachine) m = fixture_normal_only(1024, 1024);
+		PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+		PsCaptureControl c = {.zone = z, .order = 9, .migratetype = PS_MT_MOVABLE};
+
+		seen.n = 0;
+		ps_machine_set_hooks(m, &h);
+		take_first_page(m, z);
+		c.pfn = PS_PFN_NONE;
+		g_assert_cmpuint(free_first_page_capturing(m, &c), ==, 1024);
+		g_assert_cmpuint(seen.n, ==, 0);
+		fixture_check(m);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -506,5 +601,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/mm/buddy/foreign-claim", test_foreign_claim);
 	g_test_add_func("/mm/buddy/isolate-grouping-off", test_isolate_grouping_off);
 	g_test_add_func("/mm/buddy/big-head", test_big_head);
+	g_test_add_func("/mm/buddy/capture-rules", test_capture_rules);
 	return g_test_run();
 }

@@ -495,7 +495,9 @@ static PsCompactControl direct_cc(PsZone *z, PsCaptureControl *capc)
 static PsMachine *thp_fixture(PsCaptureControl *capc)
 {
 	PsMachine *m = fixture_normal_only(4096, 8192);
-	PsCaptureControl c = {.zone = ps_machine_zone(m, 0, PS_ZONE_NORMAL), .order = 9};
+	PsCaptureControl c = {.zone = ps_machine_zone(m, 0, PS_ZONE_NORMAL),
+			      .order = 9,
+			      .migratetype = PS_MT_MOVABLE};
 
 	c.pfn = PS_PFN_NONE;
 	*capc = c;
@@ -517,7 +519,8 @@ static void test_capture(void)
 {
 	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
-	PsCaptureControl capc = {.zone = z, .order = 9, .pfn = PS_PFN_NONE};
+	PsCaptureControl capc = {
+	    .zone = z, .order = 9, .migratetype = PS_MT_MOVABLE, .pfn = PS_PFN_NONE};
 	PsCompactControl cc = direct_cc(z, &capc);
 	uint64_t allocated;
 	enum ps_compact_result r;
@@ -554,8 +557,10 @@ static void test_capture_at_drain(void)
 	g_autoptr(PsMachine) m0 = fixture_normal_only(4096, 8192);
 	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL),
 	       *z0 = ps_machine_zone(m0, 0, PS_ZONE_NORMAL);
-	PsCaptureControl capc = {.zone = z, .order = 9, .pfn = PS_PFN_NONE};
-	PsCaptureControl capc0 = {.zone = z0, .order = 9, .pfn = PS_PFN_NONE};
+	PsCaptureControl capc = {
+	    .zone = z, .order = 9, .migratetype = PS_MT_MOVABLE, .pfn = PS_PFN_NONE};
+	PsCaptureControl capc0 = {
+	    .zone = z0, .order = 9, .migratetype = PS_MT_MOVABLE, .pfn = PS_PFN_NONE};
 	PsCompactControl cc = direct_cc(z, &capc), cc0 = direct_cc(z0, &capc0);
 	enum ps_compact_result r;
 
