@@ -443,6 +443,12 @@ gboolean ps_trace_compile(const char *path, const char *out_path, const char *ca
 typedef struct PsTraceWriter PsTraceWriter;
 
 /*
+ * The writer's libdeflate level for ".gz" outputs (writer.c says why 1). Fixed: a change changes
+ * every gzip'd trace's bytes, not its text.
+ */
+#define PS_WRITER_GZ_LEVEL 1
+
+/*
  * Writes to a temporary name beside `path` and renames on a successful close, so an interrupted
  * run never leaves a half-written trace under the final name; "-" = standard output. A path
  * ending in ".gz" is gzip-compressed. Output is canonical (fixed key order, no spaces), so the

@@ -7,20 +7,31 @@
  * the header's cpus, so what it writes is what the reader accepts.
  *
  * gzip: each chunk of text (a little over PS_WRITER_BUF_SIZE bytes, cut after the line that
- * crosses it) is compressed whole by libdeflate at level 5 into a gzip member of its own, and
- * the members follow each other in the file: a valid gzip file (RFC 1952 §2.2: a file is a
- * series of members; gzip -d, zcat, Python's gzip and util/lines.c read them all as one stream).
- * libdeflate compresses a whole buffer 2-3 times faster than zlib's streaming deflate at the same
- * level (zlib took 40 % of an import's instructions, more than the parse), and the output stays
- * deterministic: the chunks are cut at fixed byte counts of the text, libdeflate writes mtime 0
- * and no name, and the level is fixed. The size is within a fraction of a percent of one zlib
- * stream (each member starts with an empty 32 KiB window, 1 in 8 of a chunk).
+ * crosses it) is compressed whole by libdeflate at PS_WRITER_GZ_LEVEL (trace.h) into a gzip
+ * member of its own, and the members follow each other in the file: a valid gzip file (RFC 1952
+ * §2.2: a file is a series of members; gzip -d, zcat, Python's gzip and util/lines.c read them all
+ * as one stream). libdeflate compresses a whole buffer 2-3 times faster than zlib's streaming
+ * deflate at the same level (zlib took 40 % of an import's instructions, more than the parse),
+ * and the output stays deterministic: the chunks are cut at fixed byte counts of the text,
+ * libdeflate writes mtime 0 and no name, and the level is fixed. The size is within a fraction of
+ * a percent of one zlib stream (each member starts with an empty 32 KiB window, 1 in 8 of a chunk).
  *
- * Level 5, not gzip's default 6: the import's output thread spent as long compressing as its
- * parse thread parsing (the import runs at the slower of the two on two cores). On the imports of
- * ftrace-build-6.18 / ftrace-compact-6.18 (32 / 36 MB of text) level 6 took 0.149 / 0.168 s CPU
- * and gave 1.76 / 1.80 MB; level 5 0.105 / 0.111 s and 1.91 / 2.00 MB (+8 / +11 %); level 4
- * 0.093 s and 2.12 MB, level 1 0.048 s and 2.17 MB (libdeflate 1.14, 256 KiB chunks, session 12).
+ * Level 1 (session 24; level 5 before, gzip's default 6 before session 12): an import is the
+ * product's entry point for every real recording, and on two cores its speed is bounded by the
+ * sum of its threads' CPU, of which compression was the second largest part. The imports of
+ * ftrace-build-6.18 / ftrace-compact-6.18 (32.0 / 35.5 MB of text, 256 KiB chunks, libdeflate
+ * 1.14), size, then instructions (callgrind), then CPU (best of 5, machine shared, load ~15):
+ *   level 1: 2.17 / 2.24 MB,   516 /   566 M, 0.071 / 0.070 s
+ *   level 4: 2.13 / 2.22 MB, 1,008 / 1,107 M, 0.159 / 0.148 s
+ *   level 5: 1.90 / 2.00 MB, 1,111 / 1,214 M, 0.168 / 0.180 s
+ * Level 4 costs nearly level 5's time for level 1's size. Level 1 halves the compression's
+ * instructions (-595 M on ftrace-build, 22 % of the whole import at level 5: parse thread
+ * 1,323 M, inflate 229 M, deflate 1,113 M) and cuts its CPU 2.4 times, for files 14 / 12 %
+ * larger; a reader inflates level 1 about as fast (gzip -d of ftrace-build's trace: 411 M
+ * instructions at level 1, 387 M at level 5; the trace cache reads it once). The traces shipped
+ * in workloads/ were written at level 5 and were not written again: a reader reads any level,
+ * and the same command now gives the same records (the inflated text) in other gzip bytes
+ * (tests/common/shipped.h).
  *
  * A writer made by ps_trace_writer_new_header_last writes its records first and the header line
  * at close, in front of them (ps_atomic_file_prepend: one copy of the compressed file): the
@@ -49,7 +60,6 @@
 #include <unistd.h>
 
 #define PS_WRITER_BUF_SIZE (256 * 1024) /* text gathered before compressing or writing */
-#define PS_WRITER_GZ_LEVEL 5		/* fixed: a change changes every gzip'd trace's bytes */
 #define PS_WRITER_CHUNKS   6		/* text buffers: one being filled, the rest queued */
 #define PS_WRITER_THREADS  2		/* compressing threads */
 
