@@ -189,8 +189,18 @@ static const char *parse_timestamp(const char *p, uint64_t *ts_ns, bool *overflo
 		*ts_ns = sec;
 		return p;
 	}
-	for (d = ++p; is_digit(*p) && p - d < 9; p++)
-		frac = frac * 10 + (uint64_t)(*p - '0');
+	d = ++p;
+	if (is_digit(p[0]) && is_digit(p[1]) && is_digit(p[2]) && is_digit(p[3]) &&
+	    is_digit(p[4]) && is_digit(p[5]) && !is_digit(p[6])) {
+		/* tracefs's microseconds: six digits, the common case in one step */
+		frac = (uint64_t)(p[0] - '0') * 100000 + (uint64_t)(p[1] - '0') * 10000 +
+		       (uint64_t)(p[2] - '0') * 1000 + (uint64_t)(p[3] - '0') * 100 +
+		       (uint64_t)(p[4] - '0') * 10 + (uint64_t)(p[5] - '0');
+		p += 6;
+	} else {
+		for (; is_digit(*p) && p - d < 9; p++)
+			frac = frac * 10 + (uint64_t)(*p - '0');
+	}
 	frac *= scale[p - d];
 	while (is_digit(*p))
 		p++;
@@ -970,6 +980,9 @@ static bool plain_u64_to(const char *v, const char **stop, uint64_t *out)
 		if (p == v + 2)
 			return false;
 	} else {
+		/* 19 digits cannot wrap a u64; checked one by one only past that */
+		for (; is_digit(*p) && p - v < 19; p++)
+			x = x * 10 + (uint64_t)(*p - '0');
 		for (; is_digit(*p); p++) {
 			uint64_t d = (uint64_t)(*p - '0');
 
