@@ -52,6 +52,13 @@
  *   them (account_freepages).
  * - Compaction capture (compaction_capture) takes the block for the direct compactor recorded in
  *   PsMachine.capture; the kernel keys it on `current`, the simulator runs one request at a time.
+ * - Compaction capture refuses a MOVABLE block below pageblock order to every request; 6.18
+ *   refuses it only to a request that is not MOVABLE itself (cc->migratetype). It differs for
+ *   MOVABLE direct compactions below pageblock order (mTHP and large page-cache folios at sizes
+ *   under the pageblock); THP faults (pageblock order) are not affected. Not acceptable for good:
+ *   with the kernel's rule the sim-frag test's watermark-boost experiment changes regime (its
+ *   unboosted arm reclaims 586,912 pages instead of 106,176), which has to be understood before
+ *   the rule goes in; the ftrace recordings' fidelity tables do not move with it.
  * - Grouping off is mapped only where __isolate_free_page retypes (isolate_move_grouping_off:
  *   the free blocks go to the Movable lists, the pageblock stays Unmovable, the lab's state);
  *   elsewhere ps_set_pageblock_mt keeps a type below MIGRATE_PCPTYPES where
@@ -774,16 +781,14 @@ G_ALWAYS_INLINE static inline bool buddy_merge_likely(const PsMachine *m, ps_pfn
 
 /*
  * compaction_capture: a direct compactor waiting on this zone takes a block of its order. Not
- * from ISOLATE blocks, and not a MOVABLE block below pageblock order (that would let the
- * captured request pollute a movable pageblock more than a fallback could). A block of another
+ * from ISOLATE blocks, and not a MOVABLE block below pageblock order (the kernel: to a request
+ * that is not MOVABLE, which would pollute a movable pageblock more than a fallback could; the
+ * model refuses it to every request, see the header's simplifications). A block of another
  * type than the request's is type pollution and traced as such: mm_page_alloc_extfrag with the
  * request's order and type and the block's order and type (the 6.18 kernel's
  * compaction_capture, read in mm/page_alloc.c: the trace came with "mm: page_alloc: trace type
  * pollution from compaction capturing").
- * Simplification (not yet the kernel's): 6.18 refuses a MOVABLE block below pageblock order only
- * to a request that is not MOVABLE itself. With that rule sim-frag's watermark-boost experiment
- * changes regime (its unboosted arm reclaims 586,912 pages instead of 106,176) and needs its own
- * look before the rule goes in (patch: notes/keep/thp2-s24-capture-movable.patch). On
+ * On
  * ftrace-press-thp2-6.18 the kernel's extfrag record at 4.2 ms (order 9, fallback order 9,
  * UNMOVABLE, not claimed) is the capture of block 0x4e4400, merged by the drain of the faulting
  * cpu's pcp list during its first compaction; the model captures the same block.
