@@ -640,8 +640,9 @@ G_ALWAYS_INLINE static inline void ps_alloc_pcp_hit_outcome(PsAllocOutcome *out,
 }
 
 /*
- * ps_alloc_pcp_hit (below) in two parts, for a caller that asks the first once for many
- * requests; the steps are its own, in its order (sim's test-touch-run compares them with it).
+ * ps_alloc_pcp_hit (below) in its two parts, which it calls one after the other; a caller may
+ * ask the first once for many requests (sim's test-touch-run compares such runs with the
+ * per-page path).
  * The first part: the zone it would take from when the request's zone and watermark tests pass
  * (NULL when not), with the request's alloc_flags and pcp list. What it
  * reads changes only with the zone's free pages, reserves, watermarks and flags, which no take
@@ -714,39 +715,16 @@ G_ALWAYS_INLINE static inline ps_pfn_t ps_alloc_pcp_hit_take(PsMachine *m, PsZon
 G_ALWAYS_INLINE static inline ps_pfn_t ps_alloc_pcp_hit(PsMachine *m, uint64_t gfp, int cpu,
 							int *zone)
 {
-	const PsZonelist *zl = &m->nodes[m->spec.cpu_node[cpu]].zonelist_fallback;
-	enum ps_zone_type highest = ps_gfp_zone(gfp);
 	unsigned alloc_flags;
-	enum ps_migratetype mt;
-	int64_t usable, reserved;
 	int pindex;
-	PsZone *z;
+	PsZone *z = ps_alloc_pcp_hit_zone(m, gfp, cpu, &alloc_flags, &pindex);
 	ps_pfn_t pfn;
 
-	if ((gfp & PS_GFP_THISNODE) || highest >= PS_MAX_NR_ZONES || !zl->nr)
+	if (!z)
 		return PS_PFN_NONE;
-	z = &m->zones[zl->zones[0]];
-	/* the first usable zone is the preferred one and the first get_page_from_freelist tries */
-	if ((int)z->type > (int)highest || (z->flags & PS_ZONE_BELOW_HIGH))
-		return PS_PFN_NONE;
-	alloc_flags = PS_ALLOC_WMARK_LOW | ps_alloc_flags_nofragment(m, z, gfp);
-	/* zone_watermark_fast's order-0 shortcut at the high mark (no reserve rights) */
-	usable = z->vm_stat[PS_NR_FREE_PAGES];
-	reserved = ps_zone_watermark_unusable_free(z, 0, alloc_flags);
-	usable -= MIN(usable, reserved);
-	if (usable <= (int64_t)ps_wmark_pages(z, PS_WMARK_HIGH) + z->lowmem_reserve[highest])
-		return PS_PFN_NONE;
-	mt = m->sysctl.page_group_by_mobility_disabled ? PS_MT_UNMOVABLE : ps_gfp_migratetype(gfp);
-	pindex = ps_pcp_list_index(m, 0, mt);
-	if (z->pcp[cpu].lists[pindex].head == PS_PFN_NONE)
-		return PS_PFN_NONE;
-	/* rmqueue: the pcp list (no refill: it holds a page), then what follows a success */
-	pfn = ps_rmqueue_pcplist_head(m, z, cpu, 0, pindex);
-	ps_zone_statistics(m, z, z, cpu);
-	ps_pcp_mark_cpu_active(m, cpu);
-	ps_rmqueue_boost_wake(m, z, alloc_flags, cpu);
-	ps_page_set_movable(m, pfn, ps_gfp_migratetype(gfp) == PS_MT_MOVABLE);
-	*zone = z->idx;
+	pfn = ps_alloc_pcp_hit_take(m, z, gfp, cpu, alloc_flags, pindex);
+	if (pfn != PS_PFN_NONE)
+		*zone = z->idx;
 	return pfn;
 }
 
