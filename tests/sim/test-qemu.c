@@ -1731,7 +1731,7 @@ G_STATIC_ASSERT(G_N_ELEMENTS(bands) == G_N_ELEMENTS(numa_pol_held[0].bound));
  * 45.868 s) freed 352 page-cache pages to cpu 0 where the kernel refilled 480 pages from node 0
  * without one (its node 0 above the low mark, the model's below), and the next free, under
  * ZONE_BELOW_HIGH, drained 353 at once (clamp(free_count, batch, high - batch)). Tried (k18,
- * session 23; /work/notes/keep/ k18-s23-kswapd-shared-cpu-burst.patch): a kswapd whose node has one
+ * session 23; the patch stayed in that session's notes): a kswapd whose node has one
  * cpu runs its batches back to back in one event until the run ends, a throttle or the slice (the
  * model's runs take at most 0.3 ms, so the slice never ends one). Per 0.1 s window, sum of |model -
  * kernel|: nr2 refills 121 -> 95, drains 358 -> 329, fallbacks 396 -> 200 (15.2 s: 26 -> 67 against
@@ -1759,8 +1759,8 @@ G_STATIC_ASSERT(G_N_ELEMENTS(bands) == G_N_ELEMENTS(numa_pol_held[0].bound));
  * pages drained 67,575 / 67,559 held; drains 203 / 271 (0.749) and fallbacks 359 / 224 miss,
  * pages migrated 32 / 160 (one compaction run each). Its sched_switch lines show the schedule
  * inferred above: each kswapd0 run preempts the workload on cpu 0 and keeps the cpu until it
- * sleeps or, after 4-9 ms, is preempted. The kept burst patch on nr3 (k18, session 24, report
- * /work/notes/s24/k18.md): drains 0.838, fallbacks 0.576, pgsteal_kswapd 1.814 -> 1.038 and
+ * sleeps or, after 4-9 ms, is preempted. The kept burst patch on nr3 (k18, session 24):
+ * drains 0.838, fallbacks 0.576, pgsteal_kswapd 1.814 -> 1.038 and
  * pgsteal_direct 0.524 -> 1.070, but no OOM kill: the child's one direct reclaim freed one
  * reclaimable slab page of the snapshot (shrink_slab), counted progress, drained the pcp lists
  * and lived until the victim's exit frees came. The kernel's reclaimable slab on node 0 did not
