@@ -468,7 +468,7 @@ static bool anon_fault_alloc(uint64_t gfp, unsigned order, enum ps_alloc_kind ki
  * (touch_run_end) before anything else can run: a fault on any other path (a present or file
  * page, a refault, a page-table allocation, a THP or mTHP fault, a copy and its free), an
  * allocation the pcp list does not serve, the record's end. The differential test
- * (tests/sim/test-touch-run.c) replays with PAGESIM_TOUCH_RUN=off (every fault one at a time,
+ * (tests/sim/test-touch-run.c) replays with PsRunOptions.touch_run_off (every fault one at a time,
  * through ps_alloc_pcp_hit) and requires the same outputs.
  */
 typedef struct {

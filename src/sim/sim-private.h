@@ -974,8 +974,9 @@ struct PsSim {
 	SimPidSlot pid_cache[SIM_PID_CACHE];
 	bool mthp, mthp_known; /* sim_op_touch: an mTHP size below the PMD one is enabled */
 	/*
-	 * PAGESIM_TOUCH_RUN=off: sim_op_touch makes no runs of pcp-served faults (process.c
-	 * TouchRun), every fault one at a time: the differential test's side. Outputs are the same.
+	 * PsRunOptions.touch_run_off or PAGESIM_TOUCH_RUN=off: sim_op_touch makes no runs of
+	 * pcp-served faults (process.c TouchRun), every fault one at a time: the differential
+	 * test's side. Outputs are the same.
 	 */
 	bool touch_run_off;
 	/* process.c thp_range_cached: its last answer, valid while vma_gen stays */

@@ -107,6 +107,12 @@ typedef struct {
 	 * stay allocated in the model until its own reclaim takes it (process.c, op_free).
 	 */
 	bool skip_migrated_snapshot;
+	/*
+	 * Every fault of a multi-page touch one at a time, none in runs (process.c sim_op_touch):
+	 * the same outputs, slower; the side of tests/sim/test-touch-run.c's differential test
+	 * that runs the per-page code. The environment's PAGESIM_TOUCH_RUN=off sets it too.
+	 */
+	bool touch_run_off;
 } PsRunOptions;
 
 /* The totals of a run, as summary.json reports them. */

@@ -3,9 +3,9 @@
  * test-touch-run.c - sim_op_touch's runs of pcp-served faults (process.c TouchRun, issue 16)
  * against the same faults one at a time. A run asks ps_alloc_pcp_hit's zone and watermark test
  * once (ps_alloc_pcp_hit_zone) and takes each page with ps_alloc_pcp_hit_take, and adds its
- * latency samples as runs of one value; PAGESIM_TOUCH_RUN=off makes no runs (every fault through
- * ps_alloc_pcp_hit and ps_hist_add, the code before runs). Each case replays one trace both ways
- * on one machine and requires every output file to be the same bytes (summary with the totals,
+ * latency samples as runs of one value; PsRunOptions.touch_run_off makes no runs (every fault
+ * through ps_alloc_pcp_hit and ps_hist_add, the code before runs). Each case replays one trace both
+ * ways on one machine and requires every output file to be the same bytes (summary with the totals,
  * latency histograms, per-process counts, the samples of the zones, vmstat and pcp lists). The
  * cases reach each place a run must end: the plain kbuild replay (page-table allocations and
  * pcp refills between runs), a small machine under pressure (direct reclaim, OOM kills and
@@ -54,22 +54,18 @@ static void assert_same_files(const char *a, const char *b)
 	g_assert_cmpuint(bfiles, ==, files);
 }
 
-/* A replay (no snapshot) of trace on cfg into out, with runs (PAGESIM_TOUCH_RUN unset) or not. */
+/* A replay (no snapshot) of trace on cfg into out, with runs or not (PsRunOptions.touch_run_off).
+ */
 static void replay(const PsConfig *cfg, const char *trace, const char *out, bool runs)
 {
 	g_autoptr(GError) error = NULL;
-	PsRunOptions o = {.out_dir = out, .seed = 1};
+	PsRunOptions o = {.out_dir = out, .seed = 1, .touch_run_off = !runs};
 	g_autoptr(PsSim) s = NULL;
 
-	if (runs)
-		g_unsetenv("PAGESIM_TOUCH_RUN");
-	else
-		g_setenv("PAGESIM_TOUCH_RUN", "off", TRUE);
 	s = ps_sim_new(cfg, &o, &error);
 	g_assert_no_error(error);
 	if (!ps_sim_run(s, trace, &error))
 		g_error("run: %s", error->message);
-	g_unsetenv("PAGESIM_TOUCH_RUN");
 }
 
 /* The file under the source tree (PAGESIM_SRCDIR) */
