@@ -914,6 +914,13 @@ G_ALWAYS_INLINE static inline unsigned pcp_tail_block(PsMachine *m, PsZone *z, P
 	unsigned bo, nr = 1, want;
 	enum ps_migratetype mt;
 
+	/*
+	 * A tail whose predecessor is not its neighbour on the run's side starts no run (the
+	 * walk below would stop at its first step): asked first, the common answer of a list of
+	 * scattered pages costs no alignment sums (ftrace-press-thp2-6.18: 426 k of 527 k calls)
+	 */
+	if (m->map.link[tail - base].prev != (down ? tail - step : tail + step))
+		return 0;
 	/* the largest block edge is aligned to, of at most max_blocks blocks (>= 1) */
 	bo = MIN(MIN(pb_order, edge ? (unsigned)__builtin_ctz(edge) : pb_order),
 		 order + (unsigned)(31 - __builtin_clz(max_blocks)));
