@@ -1023,6 +1023,25 @@ static void fast_isolate_freepages(PsMachine *m, PsCompactControl *cc, uint64_t 
 }
 
 /*
+ * Speed only: isolate_freepages' loop over the pageblocks it passes without a look at their
+ * pages (skip bit, suitable_migration_target), from `block` down while at or above `low`: the
+ * same tests without the loop's scan bounds of each block (ftrace-press-thp2-6.18: 195 k blocks
+ * passed this way). Returns the first block it did not pass: one to scan, one below low, or the
+ * zone's lowest pageblock, which the loop takes from there as before.
+ */
+static ps_pfn_t pass_unsuitable_targets(PsMachine *m, const PsCompactControl *cc, ps_pfn_t block,
+					ps_pfn_t low)
+{
+	const ps_pfn_t nr = (ps_pfn_t)m->pageblock_nr_pages;
+
+	while (block >= low && block >= nr &&
+	       ((!cc->ignore_skip_hint && ps_pageblock_skip(m, block)) ||
+		!suitable_migration_target(m, cc, block)))
+		block -= nr;
+	return block;
+}
+
+/*
  * isolate_freepages: the linear scanner, from the zone's end down towards the migrate scanner.
  * Sync scans start at stride 1 and async ones at COMPACT_CLUSTER_MAX; every suitable block that
  * yields nothing doubles the stride (up to COMPACT_CLUSTER_MAX) and one that yields resets it to
@@ -1064,7 +1083,8 @@ static void isolate_freepages(PsMachine *m, PsCompactControl *cc)
 			cc->free_resume = 0;
 			if (block < (ps_pfn_t)m->pageblock_nr_pages)
 				break;
-			block -= (ps_pfn_t)m->pageblock_nr_pages;
+			block = pass_unsuitable_targets(
+			    m, cc, block - (ps_pfn_t)m->pageblock_nr_pages, low);
 			continue;
 		}
 		stopped = isolate_freepages_block(m, cc, from, end, stride, &isolated, &failed);
@@ -1291,6 +1311,35 @@ static ps_pfn_t fast_find_migrateblock(PsMachine *m, PsCompactControl *cc)
 }
 
 /*
+ * Speed only: isolate_migratepages' loop over the pageblocks it passes without a look at their
+ * pages, from the block-aligned `low` up. Each such block is fresh (the scan begins at its first
+ * pfn), so isolation_suitable's skip bit and suitable_migration_source's type (for every
+ * migratetype the test is the block's type equal to the request's) decide it, both in the
+ * block's pageblock_mt byte: read one byte a block in a row instead of the loop's block
+ * arithmetic and two calls a block (ftrace-press-thp2-6.18: 267 k blocks passed this way). It
+ * stops where the loop would look into a block, at the free scanner's block, and before a block
+ * the zone's end cuts short (the loop's `end` clamp), which it leaves to the loop. Returns the
+ * first block it did not pass (low itself when low is not block-aligned).
+ */
+static ps_pfn_t pass_unsuitable_sources(const PsMachine *m, const PsCompactControl *cc,
+					ps_pfn_t low)
+{
+	const ps_pfn_t nr = (ps_pfn_t)m->pageblock_nr_pages, zend = ps_zone_end_pfn(cc->zone);
+	const uint8_t skip = cc->ignore_skip_hint ? 0 : PS_PAGEBLOCK_SKIP;
+	const bool by_type = cc->mode == PS_MIGRATE_ASYNC && cc->direct_compaction;
+	const uint8_t *pb;
+
+	if ((low & (nr - 1)) || low < cc->zone->start_pfn)
+		return low;
+	pb = &m->pageblock_mt[(low - m->map.base_pfn) >> m->pageblock_order];
+	for (; low < cc->free_pfn && low + nr <= zend; low += nr, pb++)
+		if (!(*pb & skip) &&
+		    (!by_type || (*pb & PS_PAGEBLOCK_MT_MASK) == (unsigned)cc->migratetype))
+			break;
+	return low;
+}
+
+/*
  * isolate_migratepages: the next suitable pageblock up from migrate_pfn, one a call whether it
  * gives anything or not (the kernel's loop breaks after one isolate_migratepages_block: "Either
  * we isolated something and proceed with migration. Or we failed and compact_zone should decide
@@ -1320,7 +1369,7 @@ static bool isolate_migratepages(PsMachine *m, PsCompactControl *cc)
 		/* isolation_suitable only where a block's scan begins */
 		if ((fresh && !cc->ignore_skip_hint && ps_pageblock_skip(m, block)) ||
 		    !suitable_migration_source(m, cc, block)) {
-			low = end;
+			low = pass_unsuitable_sources(m, cc, end);
 			continue;
 		}
 		low = isolate_migratepages_block(m, cc, low, end, fresh);
