@@ -117,6 +117,15 @@ unsigned ps_rmqueue_smallest_run(PsMachine *m, PsZone *z, unsigned order, enum p
 				 unsigned want, ps_pfn_t *pfn);
 
 /*
+ * The same while mt's list of `order` holds blocks: up to `want` of its first, moved in list order
+ * to the tail of `to` (a pcp list) as PCP heads, as that many calls and list_add_tails would
+ * (buddy.c). Below pageblock order, a pcp type, a zone without foreign blocks. Returns the blocks
+ * moved (0: the list is empty).
+ */
+unsigned ps_rmqueue_smallest_list(PsMachine *m, PsZone *z, unsigned order, enum ps_migratetype mt,
+				  unsigned want, PsList *to);
+
+/*
  * free_pcppages_bulk's frees from one pcp list of z: up to n blocks of `order` taken off the
  * list's tail, in that order, each given to __free_one_page (ps_free_one_page) with its
  * pageblock's type, whose base pages are added to drained[type]. Returns the blocks freed, fewer

@@ -202,6 +202,8 @@ static int rmqueue_bulk(PsMachine *m, PsZone *z, int cpu, unsigned order, int co
 	enum ps_rmqueue_mode mode = PS_RMQUEUE_NORMAL;
 	/* blocks from the mt list by the direct step, told to zone_locked in one call */
 	unsigned smallest = 0;
+	/* whether that step may take whole blocks of `order` as one chain (below) */
+	const bool chain = order < m->pageblock_order && mt < PS_MT_PCPTYPES;
 	int i;
 
 	for (i = 0; i < count;) {
@@ -210,10 +212,26 @@ static int rmqueue_bulk(PsMachine *m, PsZone *z, int cpu, unsigned order, int co
 
 		/*
 		 * __rmqueue's first step in normal mode, called directly: nearly every page of a
-		 * refill comes from it, a block at a time (ps_rmqueue_smallest_run). When it finds
-		 * nothing it changed nothing, and __rmqueue takes over (trying it once more, then
-		 * the fallbacks) exactly as before.
+		 * refill comes from it, a block at a time (ps_rmqueue_smallest_run), or, while
+		 * mt's list of `order` itself holds blocks, as many of them as are wanted in one
+		 * chain (ps_rmqueue_smallest_list; the zone's foreign blocks asked each time: a
+		 * fallback's claim may make some). When it finds nothing it changed nothing, and
+		 * __rmqueue takes over (trying it once more, then the fallbacks) exactly as before.
 		 */
+		if (mode == PS_RMQUEUE_NORMAL && chain && !z->foreign &&
+		    z->free_area[order].list[mt].head != PS_PFN_NONE) {
+			ps_pfn_t at = list->tail;
+
+			n = ps_rmqueue_smallest_list(m, z, order, mt, (unsigned)(count - i), list);
+			smallest += n;
+			i += (int)n;
+			if (G_UNLIKELY(m->map.pcp_slot))
+				for (at = at == PS_PFN_NONE ? list->head
+							    : ps_list_next(m, list, at);
+				     at != PS_PFN_NONE; at = ps_list_next(m, list, at))
+					pcp_slot_set(m, at, cpu, pindex);
+			continue;
+		}
 		if (mode == PS_RMQUEUE_NORMAL)
 			n = ps_rmqueue_smallest_run(m, z, order, mt, (unsigned)(count - i), &pfn);
 		if (n) {
