@@ -105,8 +105,6 @@
  *   lists they walk (move_freelist_head/tail), and each keeps no search_order between calls: the
  *   kernel's rotation changes which free block the next allocation of that order takes, the
  *   model's lists keep their order. fast_search_fail is shared by both, as in the kernel.
- * - Inside a block the migrate scanner does not give up on the first page it cannot isolate
- *   (async direct compaction's skip_on_failure): it goes on to the block's end.
  * - No lock contention, need_resched or fatal signals: COMPACT_CONTENDED comes only from
  *   migrate_pages running out of targets before the scanners meet, as in compact_zone.
  * - kcompactd's work for one zone is one engine step taken at once; the thread is then busy for
@@ -1213,25 +1211,39 @@ static ps_pfn_t isolate_migratepages_block(PsMachine *m, PsCompactControl *cc, p
 	bool skip_updated = !fresh || cc->ignore_skip_hint;
 	uint64_t scanned = 0, looked = 0, isolated = 0;
 	ps_pfn_t p = from;
+	/* skip_on_failure: async direct compaction gives up on a cc->order-aligned chunk */
+	const bool skip_on_failure =
+	    cc->direct_compaction && cc->mode == PS_MIGRATE_ASYNC && cc->order > 0;
+	const ps_pfn_t chunk = skip_on_failure ? (ps_pfn_t)1 << cc->order : 0;
+	ps_pfn_t next_skip = skip_on_failure ? (from + chunk) & ~(chunk - 1) : 0;
+	const guint first = cc->migratepages->len;
 
 	while (p < to) {
 		enum ps_page_state st = ps_page_state(m, p);
 		unsigned o = ps_page_order(m, p);
 		PsCompactBlock b = {p, o};
 
+		if (skip_on_failure && p >= next_skip) {
+			/* the chunk before gave its candidates without a failure: migrate them */
+			if (isolated)
+				break;
+			next_skip = (p + chunk) & ~(chunk - 1);
+		}
 		looked++;
 		if (st == PS_PAGE_RESERVED || st == PS_PAGE_TAIL) {
 			scanned++;
 			p++;
-			continue;
+			goto isolate_fail;
 		}
 		scanned += 1ull << o;
 		p += 1u << o;
+		if (st == PS_PAGE_BUDDY)
+			continue;
 		if (st != PS_PAGE_ALLOCATED || !ps_page_movable(m, b.pfn) ||
 		    skip_isolation_on_order(m, o, cc->order))
-			continue;
+			goto isolate_fail;
 		if (tracked && ps_page_owner(m, b.pfn) == PS_PFN_NONE)
-			continue; /* nobody to tell that it moved: treat as pinned */
+			goto isolate_fail; /* nobody to tell that it moved: treat as pinned */
 		if (!skip_updated) {
 			ps_set_pageblock_skip(m, pageblock_start(m, from), true);
 			skip_updated = true;
@@ -1241,6 +1253,20 @@ static ps_pfn_t isolate_migratepages_block(PsMachine *m, PsCompactControl *cc, p
 		isolated += 1ull << o;
 		if (cc->nr_migratepages >= PS_COMPACT_CLUSTER_MAX && !cc->finish_pageblock)
 			break;
+		continue;
+	isolate_fail:
+		if (!skip_on_failure)
+			continue;
+		/* the chunk cannot become free: put back what it gave, go on after it */
+		if (isolated) {
+			g_array_set_size(cc->migratepages, first);
+			cc->nr_migratepages -= isolated;
+			isolated = 0;
+		}
+		if (p < next_skip) {
+			p = next_skip;
+			next_skip += chunk;
+		}
 	}
 	add_cost(m, cc, scanned, 0, looked, isolated);
 	m->vm_events[PS_COMPACT_ISOLATED] += isolated;

@@ -266,6 +266,7 @@ static gboolean run(const char *config, const Knobs *k, const char *trace, const
 			       ? (double)r->probe_ok / (double)(r->probe_ok + r->probe_fail)
 			       : 0;
 	r->pgsteal = m->vm_events[PS_PGSTEAL_KSWAPD] + m->vm_events[PS_PGSTEAL_DIRECT];
+	r->pgsteal_kswapd = m->vm_events[PS_PGSTEAL_KSWAPD];
 	r->compact_stall = m->vm_events[PS_COMPACT_STALL];
 	r->compact_success = m->vm_events[PS_COMPACT_SUCCESS];
 	r->migrated = m->vm_events[PS_PGMIGRATE_SUCCESS];

@@ -15,6 +15,7 @@
 typedef struct {
 	uint64_t probe_ok, probe_fail; /* huge-page requests of the probe phase */
 	uint64_t pgsteal;	       /* pages reclaimed, kswapd + direct */
+	uint64_t pgsteal_kswapd;       /* ... of them by kswapd */
 	uint64_t frag_fallbacks;       /* fallbacks below pageblock order (fragmenting) */
 	uint64_t claims;	       /* fallbacks that took a whole pageblock (not fragmenting) */
 	uint64_t kswapd_runs;	       /* pageoutrun: balance_pgdat runs */

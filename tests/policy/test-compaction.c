@@ -595,6 +595,40 @@ static void test_capture_at_drain(void)
 	g_assert_cmpint(z->pcp[0].count, <, 32);
 }
 
+/*
+ * skip_on_failure (isolate_migratepages_block, mm/compaction.c): async direct compaction gives up
+ * on a cc->order-aligned block at its first page it cannot isolate, putting back what that block
+ * gave, since the block cannot become free for the request. Here the zone's first pageblock
+ * holds one unmovable page: the run leaves that block's pages where they are and succeeds with
+ * the next block. Scanning on to the block's end migrated its 127 movable pages for nothing.
+ */
+static void test_async_skip_on_failure(void)
+{
+	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	const ps_pfn_t b0 = z->start_pfn, b1 = b0 + 512;
+	PsCaptureControl capc = {
+	    .zone = z, .order = 9, .migratetype = PS_MT_MOVABLE, .pfn = PS_PFN_NONE};
+	PsCompactControl cc = direct_cc(z, &capc);
+	unsigned left = 0;
+
+	g_assert_cmpuint(b0 & 511, ==, 0);
+	cc.mode = PS_MIGRATE_ASYNC;
+	fill_order0(m, z, 0);
+	punch(m, z);
+	/* the block's first allocated page cannot be isolated */
+	g_assert_cmpint(ps_page_state(m, b0 + 3), ==, PS_PAGE_ALLOCATED);
+	ps_page_set_movable(m, b0 + 3, false);
+	g_assert_cmpint(compact_capturing(m, &cc), ==, PS_COMPACT_RES_SUCCESS);
+	fixture_check(m);
+	for (ps_pfn_t p = b0 + 3; p < b1; p += 4)
+		left += ps_page_state(m, p) == PS_PAGE_ALLOCATED;
+	g_assert_cmpuint(left, ==, 128);
+	/* the block after it was cleared and captured, with its 128 pages' worth of migration */
+	g_assert_cmpuint(capc.pfn, ==, b1);
+	g_assert_cmpuint(cc.nr_migrated, ==, 128);
+}
+
 static void test_deferral(void)
 {
 	PsZone z;
@@ -1086,6 +1120,7 @@ int main(int argc, char **argv)
 			test_finish_pageblock_per_block);
 	g_test_add_func("/policy/compaction/unmovable-never-move", test_unmovable_stay);
 	g_test_add_func("/policy/compaction/capture", test_capture);
+	g_test_add_func("/policy/compaction/async-skip-on-failure", test_async_skip_on_failure);
 	g_test_add_func("/policy/compaction/capture-at-drain", test_capture_at_drain);
 	g_test_add_func("/policy/compaction/deferral", test_deferral);
 	g_test_add_func("/policy/compaction/suitability", test_suitability);

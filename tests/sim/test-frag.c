@@ -65,18 +65,25 @@ static void test_boost(void)
 
 		g_test_message("%s: fragmenting %" G_GUINT64_FORMAT " claims %" G_GUINT64_FORMAT
 			       " kswapd runs %" G_GUINT64_FORMAT " pgsteal %" G_GUINT64_FORMAT
+			       " (kswapd %" G_GUINT64_FORMAT ")"
 			       " kcompactd wakes %" G_GUINT64_FORMAT " scanned %" G_GUINT64_FORMAT
 			       " migrated %" G_GUINT64_FORMAT,
 			       i ? x.label_b : x.label_a, r->frag_fallbacks, r->claims,
-			       r->kswapd_runs, r->pgsteal, r->kcompactd_wakes, r->daemon_scanned,
-			       r->migrated);
+			       r->kswapd_runs, r->pgsteal, r->pgsteal_kswapd, r->kcompactd_wakes,
+			       r->daemon_scanned, r->migrated);
 	}
 	/* The workload fragments: unmovable requests steal from movable blocks. */
 	g_assert_cmpuint(x.a.frag_fallbacks, >, 100);
 	/* Boosted fallbacks wake kswapd on a node that is otherwise balanced... */
 	g_assert_cmpuint(x.b.kswapd_runs, >=, 2 * x.a.kswapd_runs);
-	/* ...whose boosted reclaim frees memory the unboosted kswapd leaves alone... */
-	g_assert_cmpuint(x.b.pgsteal, >, x.a.pgsteal + x.a.pgsteal / 2);
+	/*
+	 * ...whose boosted reclaim frees memory the unboosted kswapd leaves alone. kswapd's own
+	 * reclaim: the unboosted arm's is nearly all direct, its order-4 Movable requests' async
+	 * compaction failing (skip_on_failure gives up each chunk with a page it cannot isolate:
+	 * 26,691 async runs and 537,072 pages reclaimed directly, 1,824 and 106,112 when the
+	 * scanner went on isolating in chunks that could not become free).
+	 */
+	g_assert_cmpuint(x.b.pgsteal_kswapd, >, x.a.pgsteal_kswapd + x.a.pgsteal_kswapd / 2);
 	/* ...and wakes kcompactd after each boosted run (boost 0: only kswapd's sleeps do). */
 	g_assert_cmpuint(x.b.kcompactd_wakes, >, 4 * x.a.kcompactd_wakes);
 	/* The outcome: fewer fragmenting fallbacks, more of the rest claim whole blocks. */

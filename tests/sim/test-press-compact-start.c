@@ -37,12 +37,14 @@
  * 15.0 ms), all of b.hog's THP faults.
  */
 #define KERNEL_RUNS_BEFORE_UNTIL 7
+/* the pages those runs migrated (mm_compaction_migratepages) */
+#define KERNEL_MIGRATED_BEFORE_UNTIL 2145
 
 /*
  * The first compact_zone event of the run's events.jsonl (cJSON_Delete it), NULL when none; the
- * number of them in *n.
+ * number of them in *n, the pages they migrated in *migrated.
  */
-static cJSON *first_compact_zone(const char *run, unsigned *n)
+static cJSON *first_compact_zone(const char *run, unsigned *n, double *migrated)
 {
 	g_autofree char *path = g_build_filename(run, "events.jsonl", NULL);
 	g_autofree char *text = ps_test_slurp(path);
@@ -50,12 +52,14 @@ static cJSON *first_compact_zone(const char *run, unsigned *n)
 	cJSON *first = NULL;
 
 	*n = 0;
+	*migrated = 0;
 	for (char **l = lines; *l; l++) {
 		cJSON *e = cJSON_Parse(*l);
 		const cJSON *type = e ? cJSON_GetObjectItem(e, "type") : NULL;
 
 		if (type && cJSON_IsString(type) && !strcmp(type->valuestring, "compact_zone")) {
 			++*n;
+			*migrated += ps_test_json_num(e, "migrated");
 			if (!first) {
 				first = e;
 				continue;
@@ -76,6 +80,7 @@ static void test_first_run_starts_where_kernel_did(void)
 	g_autoptr(PsConfig) cfg = NULL;
 	cJSON *js, *first;
 	unsigned runs;
+	double migrated;
 
 	if (!g_file_test(trace, G_FILE_TEST_EXISTS) || !g_file_test(before, G_FILE_TEST_EXISTS)) {
 		g_test_skip("workloads/" REC
@@ -89,7 +94,7 @@ static void test_first_run_starts_where_kernel_did(void)
 	g_assert_cmpfloat(ps_test_json_num(cJSON_GetObjectItem(js, "snapshot"),
 					   "compaction_cached_zones_at_start"),
 			  ==, 1);
-	first = first_compact_zone(out, &runs);
+	first = first_compact_zone(out, &runs, &migrated);
 	g_assert_nonnull(first);
 	if (g_test_verbose())
 		g_printerr("%s first run: migrate %#llx -> %#llx, free %#llx, migrated %.0f\n", REC,
@@ -112,6 +117,16 @@ static void test_first_run_starts_where_kernel_did(void)
 		g_printerr("%s runs before %llu ms: %u (kernel %d)\n", REC, UNTIL_NS / 1000000,
 			   runs, KERNEL_RUNS_BEFORE_UNTIL);
 	g_assert_cmpuint(runs, >=, KERNEL_RUNS_BEFORE_UNTIL);
+	/*
+	 * Async direct compaction gives up on a pageblock at its first page it cannot isolate
+	 * (skip_on_failure, policy/compaction.c isolate_migratepages_block): scanning on to the
+	 * block's end, the model's runs of the first 20 ms migrated 4,535 pages from blocks that
+	 * could not become free. Within half again the kernel's.
+	 */
+	if (g_test_verbose())
+		g_printerr("%s pages migrated before %llu ms: %.0f (kernel %d)\n", REC,
+			   UNTIL_NS / 1000000, migrated, KERNEL_MIGRATED_BEFORE_UNTIL);
+	g_assert_cmpfloat(migrated, <=, KERNEL_MIGRATED_BEFORE_UNTIL * 1.5);
 	cJSON_Delete(first);
 	cJSON_Delete(js);
 	ps_test_rm_rf(tmp);
