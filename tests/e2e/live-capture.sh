@@ -74,8 +74,18 @@ if "before.memcgs" in at:
     for m in memcg:
         assert b[m][0] < b["kpageflags.gz"][0] and a[m][0] > a["kpageflags.gz"][0], (m, at)
     assert b["tasks"][0] < b["kpageflags.gz"][0], at
-b = {k: v for k, v in b.items() if k not in memcg + ("tasks",)}
-a = {k: v for k, v in a.items() if k not in memcg}
+# the slab's files (dentry-state, inode-state, slabinfo) on the far side of kpageflags too
+slab = ("dentry-state", "inode-state", "slabinfo")
+for w, d in (("before", b), ("after", a)):
+    for f in slab[:2]:
+        assert f in d, (w, f, at)
+for f in slab:
+    if f in b:
+        assert b[f][0] < b["kpageflags.gz"][0], (f, at)
+    if f in a:
+        assert a[f][0] > a["kpageflags.gz"][0], (f, at)
+b = {k: v for k, v in b.items() if k not in memcg + slab + ("tasks",)}
+a = {k: v for k, v in a.items() if k not in memcg + slab}
 assert max(b, key=lambda k: b[k][0]) == "vmstat", b
 assert min(b, key=lambda k: b[k][0]) == "kpageflags.gz", b
 assert min(a, key=lambda k: a[k][0]) == "vmstat", a
@@ -83,6 +93,12 @@ assert max(a, key=lambda k: a[k][0]) == "kpageflags.gz", a
 assert all(v[0] < 0 for v in b.values()), b
 assert all(v[0] >= 0 for v in a.values()), a
 PY
+# dentry-state: nr_dentry nr_unused age_limit want_pages nr_negative dummy, as the kernel has it
+[ "$(wc -w <"$tmp/rec/before.dentry-state")" = 6 ]
+[ "$(wc -w <"$tmp/rec/after.inode-state")" = 7 ]
+if [ -e "$tmp/rec/before.slabinfo" ]; then
+	grep -q '^dentry ' "$tmp/rec/before.slabinfo"
+fi
 "$pagesim" import "$tmp/rec/trace.txt.gz" -o "$tmp/t.jsonl.gz" 2>"$tmp/import.txt"
 cat "$tmp/import.txt"
 # --zone-sample-ms 50: a round when tracing starts, the loop's rounds while the command runs,
