@@ -1763,14 +1763,17 @@ G_STATIC_ASSERT(G_N_ELEMENTS(bands) == G_N_ELEMENTS(numa_pol_held[0].bound));
  * inferred above: each kswapd0 run preempts the workload on cpu 0 and keeps the cpu until it
  * sleeps or, after 4-9 ms, is preempted. The kept burst patch on nr3 (k18, session 24):
  * drains 0.838, fallbacks 0.576, pgsteal_kswapd 1.814 -> 1.038 and
- * pgsteal_direct 0.524 -> 1.070, but no OOM kill: the child's one direct reclaim freed one
- * reclaimable slab page of the snapshot (shrink_slab), counted progress, drained the pcp lists
- * and lived until the victim's exit frees came. The kernel's reclaimable slab on node 0 did not
- * shrink in any of these recordings (nr3 62, 64, 63 pages before, at mid, after; its child's
- * reclaim returned 0); the model's goes from 62 to 0-2. With no slab shrinking
- * (reclaim.slab_shrink_permille 0) and the burst, nr3 holds refills 1.004, drains 0.904 and the
- * kill; zrm1's pcp rows all fall in the band (the order-9 page stays on cpu 0's THP list, as
- * the kernel's did) but it no longer kills; zrm0's fallbacks go to 216 (25). Each bound is
+ * pgsteal_direct 0.524 -> 1.070, but no OOM kill: the child's one direct reclaim freed a slab
+ * page (shrink_slab: the trace's one order-1 __GFP_RECLAIMABLE allocation, a radix_tree_node
+ * slab of phase R; the model never shrinks the snapshot's slab), counted it as progress,
+ * drained the pcp lists and lived until the victim's exit frees came. The kernel's child's
+ * reclaim returned 0: the shrinkers' pages come back in RCU callbacks, never the reclaimer's
+ * progress, and the model counts them so since 5aaf6f9 (policy/reclaim.c shrink_slab). With
+ * that the burst keeps nr3's kill (drains 0.900, pgsteal_kswapd 1.038, pgsteal_direct 1.070)
+ * but nr1 moves away (drains 2.35, numa_miss 1.116) and nr2's fallbacks drop to 0.349: not
+ * landed (/work/notes/s25/slab18.md). With no slab shrinking (reclaim.slab_shrink_permille 0)
+ * zrm1's pcp rows all fall in the band (the order-9 page stays on cpu 0's THP list, as the
+ * kernel's did) but it no longer kills; zrm0's fallbacks go to 216 (25). Each bound is
  * |ratio - 1| (pages of the model where the kernel made none).
  */
 
