@@ -1176,6 +1176,16 @@ static bool host_tracks_owners(PsMachine *m)
 	return p && p->host.migrated;
 }
 
+/* list_add of an isolated folio to cc->migratepages (kept in isolation order, see migrate_pages) */
+static inline void migratepages_add(PsCompactBlocks *l, PsCompactBlock b)
+{
+	if (G_UNLIKELY(l->len == l->cap)) {
+		l->cap = MAX(2 * l->cap, (guint)PS_COMPACT_CLUSTER_MAX);
+		l->v = g_renew(PsCompactBlock, l->v, l->cap);
+	}
+	l->v[l->len++] = b;
+}
+
 /* skip_isolation_on_order: nothing as large as the target (it would not help), nor a pageblock. */
 static bool skip_isolation_on_order(const PsMachine *m, unsigned order, int target_order)
 {
@@ -1216,7 +1226,7 @@ static ps_pfn_t isolate_migratepages_block(PsMachine *m, PsCompactControl *cc, p
 	    cc->direct_compaction && cc->mode == PS_MIGRATE_ASYNC && cc->order > 0;
 	const ps_pfn_t chunk = skip_on_failure ? (ps_pfn_t)1 << cc->order : 0;
 	ps_pfn_t next_skip = skip_on_failure ? (from + chunk) & ~(chunk - 1) : 0;
-	const guint first = cc->migratepages->len;
+	const guint first = cc->migratepages.len;
 
 	while (p < to) {
 		enum ps_page_state st = ps_page_state(m, p);
@@ -1248,7 +1258,7 @@ static ps_pfn_t isolate_migratepages_block(PsMachine *m, PsCompactControl *cc, p
 			ps_set_pageblock_skip(m, pageblock_start(m, from), true);
 			skip_updated = true;
 		}
-		g_array_append_val(cc->migratepages, b);
+		migratepages_add(&cc->migratepages, b);
 		cc->nr_migratepages += 1ull << o;
 		isolated += 1ull << o;
 		if (cc->nr_migratepages >= PS_COMPACT_CLUSTER_MAX && !cc->finish_pageblock)
@@ -1259,7 +1269,7 @@ static ps_pfn_t isolate_migratepages_block(PsMachine *m, PsCompactControl *cc, p
 			continue;
 		/* the chunk cannot become free: put back what it gave, go on after it */
 		if (isolated) {
-			g_array_set_size(cc->migratepages, first);
+			cc->migratepages.len = first;
 			cc->nr_migratepages -= isolated;
 			isolated = 0;
 		}
@@ -1485,8 +1495,8 @@ static bool migrate_pages(PsMachine *m, PsCompactControl *cc)
 	g_autoptr(GArray) split = NULL;
 
 	/* isolate_migratepages_block list_add()s each folio: the last isolated moves first */
-	for (guint i = cc->migratepages->len; i-- > 0;) {
-		PsCompactBlock b = g_array_index(cc->migratepages, PsCompactBlock, i);
+	for (guint i = cc->migratepages.len; i-- > 0;) {
+		PsCompactBlock b = cc->migratepages.v[i];
 		uint64_t pages = 1ull << b.order;
 		ps_pfn_t dst;
 
@@ -1528,7 +1538,7 @@ static bool migrate_pages(PsMachine *m, PsCompactControl *cc)
 		}
 		migrate_folio(m, cc, b, dst);
 	}
-	g_array_set_size(cc->migratepages, 0);
+	cc->migratepages.len = 0;
 	cc->nr_migratepages = 0;
 	return !enomem;
 }
@@ -1705,7 +1715,7 @@ enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
 	cc->fast_search_fail = 0;
 	cc->fast_start_pfn = 0;
 	freelists_init(&cc->freepages);
-	cc->migratepages = g_array_new(FALSE, FALSE, sizeof(PsCompactBlock));
+	cc->migratepages = (PsCompactBlocks){NULL, 0, 0};
 	cc->nr_freepages = cc->nr_migratepages = 0;
 
 	while ((ret = compact_finished(m, cc)) == PS_COMPACT_RES_CONTINUE) {
@@ -1742,7 +1752,7 @@ enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
 		}
 	}
 	/* Folios isolated but not moved (capture ended the run) stay where they are. */
-	g_array_set_size(cc->migratepages, 0);
+	cc->migratepages.len = 0;
 	cc->nr_migratepages = 0;
 	release_freepages(m, cc);
 	if (ret != PS_COMPACT_RES_COMPLETE && ret != PS_COMPACT_RES_PARTIAL_SKIPPED) {
@@ -1754,9 +1764,9 @@ enum ps_compact_result ps_compact_zone(PsMachine *m, PsCompactControl *cc)
 			z->compact_cached_migrate_pfn[0] = cc->migrate_pfn;
 	}
 	g_array_free(cc->freepages.nodes, TRUE);
-	g_array_free(cc->migratepages, TRUE);
+	g_clear_pointer(&cc->migratepages.v, g_free);
 	cc->freepages.nodes = NULL;
-	cc->migratepages = NULL;
+	cc->migratepages.cap = 0;
 	m->vm_events[PS_COMPACT_MIGRATE_SCANNED] += cc->total_migrate_scanned;
 	m->vm_events[PS_COMPACT_FREE_SCANNED] += cc->total_free_scanned;
 	m->compact_zone_contended_total += ret == PS_COMPACT_RES_CONTENDED;
