@@ -166,6 +166,11 @@ int main(int argc, char **argv)
 {
 	int rc;
 
+	/*
+	 * PAGESIM_TOUCH_RUN=off would make both sides per-page (ps_sim_new ORs it with the option)
+	 * and the comparison empty: cleared here, before any thread exists.
+	 */
+	g_unsetenv("PAGESIM_TOUCH_RUN");
 	g_test_init(&argc, &argv, NULL);
 	tmp_dir = ps_test_make_dir("pagesim-touch-run-XXXXXX");
 	g_test_add_func("/sim/touch-run/kbuild", test_kbuild);
