@@ -629,6 +629,41 @@ static void test_async_skip_on_failure(void)
 	g_assert_cmpuint(cc.nr_migrated, ==, 128);
 }
 
+/*
+ * skip_on_failure inside chunks of cc->order (order 4: 16 pages, allocated at offsets 3, 7, 11, 15
+ * of each), with unmovable pages at b0 + 7 and b0 + 39 (isolate_migratepages_block): the page
+ * isolated at b0 + 3 is put back when b0 + 7 fails (putback_movable_pages at isolate_fail) and
+ * the scanner jumps to b0 + 16; at b0 + 32, the chunk's end, the run stops to migrate the four
+ * pages it isolated (the break at next_skip_pfn), so b0 + 16 comes free as one order-4 block
+ * before b0 + 39's failure puts back b0 + 35 and skips b0 + 43 and b0 + 47 (the rest of that
+ * chunk). Without the putback b0 + 3 is migrated; without
+ * the break b0 + 39's failure puts back b0 + 16's pages too. With no capture the run finishes
+ * the pageblock (__compact_finished: only at a pageblock boundary), migrating the rest.
+ */
+static void test_async_skip_on_failure_chunk(void)
+{
+	g_autoptr(PsMachine) m = fixture_normal_only(4096, 8192);
+	PsZone *z = ps_machine_zone(m, 0, PS_ZONE_NORMAL);
+	const ps_pfn_t b0 = z->start_pfn;
+	PsCompactControl cc = direct_cc(z, NULL);
+
+	cc.mode = PS_MIGRATE_ASYNC;
+	cc.order = 4;
+	fill_order0(m, z, 0);
+	punch(m, z);
+	ps_page_set_movable(m, b0 + 7, false);
+	ps_page_set_movable(m, b0 + 39, false);
+	g_assert_cmpint(ps_compact_zone(m, &cc), ==, PS_COMPACT_RES_SUCCESS);
+	fixture_check(m);
+	g_assert_cmpint(ps_page_state(m, b0 + 3), ==, PS_PAGE_ALLOCATED);
+	g_assert_cmpint(ps_page_state(m, b0 + 35), ==, PS_PAGE_ALLOCATED);
+	g_assert_cmpint(ps_page_state(m, b0 + 47), ==, PS_PAGE_ALLOCATED);
+	g_assert_cmpint(ps_page_state(m, b0 + 16), ==, PS_PAGE_BUDDY);
+	g_assert_cmpuint(ps_page_order(m, b0 + 16), ==, 4);
+	/* the block's 124 pages from b0 + 16 on, but the four of the chunk at b0 + 32 */
+	g_assert_cmpuint(cc.nr_migrated, ==, 120);
+}
+
 static void test_deferral(void)
 {
 	PsZone z;
@@ -1121,6 +1156,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/policy/compaction/unmovable-never-move", test_unmovable_stay);
 	g_test_add_func("/policy/compaction/capture", test_capture);
 	g_test_add_func("/policy/compaction/async-skip-on-failure", test_async_skip_on_failure);
+	g_test_add_func("/policy/compaction/async-skip-on-failure-chunk",
+			test_async_skip_on_failure_chunk);
 	g_test_add_func("/policy/compaction/capture-at-drain", test_capture_at_drain);
 	g_test_add_func("/policy/compaction/deferral", test_deferral);
 	g_test_add_func("/policy/compaction/suitability", test_suitability);
