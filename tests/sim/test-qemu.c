@@ -1771,7 +1771,7 @@ G_STATIC_ASSERT(G_N_ELEMENTS(bands) == G_N_ELEMENTS(numa_pol_held[0].bound));
  * progress, and the model counts them so since 5aaf6f9 (policy/reclaim.c shrink_slab). With
  * that the burst keeps nr3's kill (drains 0.900, pgsteal_kswapd 1.038, pgsteal_direct 1.070)
  * but nr1 moves away (drains 2.35, numa_miss 1.116) and nr2's fallbacks drop to 0.349: not
- * landed (/work/notes/s25/slab18.md). With no slab shrinking (reclaim.slab_shrink_permille 0)
+ * landed (session 25). With no slab shrinking (reclaim.slab_shrink_permille 0)
  * zrm1's pcp rows all fall in the band (the order-9 page stays on cpu 0's THP list, as the
  * kernel's did) but it no longer kills; zrm0's fallbacks go to 216 (25). Each bound is
  * |ratio - 1| (pages of the model where the kernel made none).
