@@ -69,8 +69,13 @@ static const Band bands[] = {
      {0.10, 0.13, 0.10, 0.10, 0.10, 0.22},
      "(b) 662 vs 755 (0.877) since async direct compaction gives up a chunk at its first page "
      "it cannot isolate (skip_on_failure, policy/compaction.c; 693 before): its async runs "
-     "find fewer whole chunks to empty than the kernel's, see pgmigrate_success. (b2) 898 vs "
-     "739 (1.215; 907 before skip_on_failure)"},
+     "find fewer whole chunks to empty than the kernel's, see pgmigrate_success; a regression "
+     "held (taken at 8720415) until its cause is found. (b2) 898 vs 739 (1.215; 907 before "
+     "skip_on_failure): not explained; on (b) the model's extra refills are 2,016-page ones "
+     "after direct reclaims that free one large page-cache folio straight to the buddy, so "
+     "nr_pcp_alloc's scale never halves (no pcp free), where the kernel's reclaims free order-0 "
+     "folios through the pcp (session 25; the start's LRU order, which kpageflags does not "
+     "give, puts the large folios together): not checked on (b2)"},
     {"pcp_drains",
      0.10,
      {0.10, 0.10, 0.10, 0.10, 0.10, 0.10},
@@ -155,7 +160,8 @@ static const Band bands[] = {
      "blocks at the start. The snapshot's fit (fit_free_areas, sim/snapshot.c) typed "
      "Unmovable 145 blocks of 256 or more LRU pages that the kernel's Movable pcp refills "
      "took start-free pages from with no fallback record, but typing them as those refills "
-     "show (tried) leaves 12,408 such pages and 0.539: not the whole cause"},
+     "show (tried) leaves 12,408 such pages and 0.539: not the whole cause. A regression held "
+     "(taken at 8720415) until the cause is found"},
     {"fallbacks",
      0.25,
      {0.25, 0.25, 0.25, 0.25, 0.25, 0.50},
