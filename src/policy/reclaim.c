@@ -53,15 +53,20 @@
  *   added to the next shrink of that shrinker) is not carried over: the recordings' GFP_NOFS and
  *   GFP_NOIO direct reclaims are three of press-slab's five, 34-44 pages each.
  * - The shrinker's pages count in no reclaimer's nr_reclaimed (shrink_slab): the kernel frees
- *   them in RCU callbacks after a grace period, outside the reclaiming task, so
- *   flush_reclaim_state rarely sees them (only when the callback happens to run in softirq on
- *   the reclaimer's own stack; never modelled). The pages themselves go back at once, not a
- *   grace period later (a few ms), and SLUB's habit of keeping up to min_partial empty slabs
- *   of a cache on the node's partial list instead of freeing them is not modelled. On the lab's
- *   nr3 (tests/data/lab-numa-policies) the kernel's two frees of slab pages from before the
- *   trace came from ksoftirqd/0, and the bound child's direct reclaim on node 0 returned
- *   nr_reclaimed=0; a model that credited one shrunk slab page there (with session 24's kswapd
- *   burst) counted progress, drained the pcp lists and went on without the OOM kill.
+ *   the objects the list stands for (dentries: fs/dcache.c dentry_free's call_rcu; inodes:
+ *   fs/inode.c destroy_inode's call_rcu) in RCU callbacks after a grace period, outside the
+ *   reclaiming task, so flush_reclaim_state rarely sees them (only when the callback happens to
+ *   run in softirq on the reclaimer's own stack; never modelled). A shrinker that frees its
+ *   objects with kmem_cache_free in the shrinking task (ext4's extent-status cache, mbcache)
+ *   would credit an emptied slab page through __free_slab's mm_account_reclaimed_pages: such
+ *   caches are part of the one list and simplified to the RCU rule with it. The pages
+ *   themselves go back at once, not a grace period later (a few ms), and SLUB's habit of
+ *   keeping up to min_partial empty slabs of a cache on the node's partial list instead of
+ *   freeing them is not modelled. On the lab's nr3 (tests/data/lab-numa-policies) the kernel's
+ *   two frees of slab pages from before the trace came from ksoftirqd/0, and the bound child's
+ *   direct reclaim on node 0 returned nr_reclaimed=0; a model that credited one shrunk slab
+ *   page there (with session 24's kswapd burst) counted progress, drained the pcp lists and
+ *   went on without the OOM kill.
  * - Memcgs: one lruvec per memcg and node (shrink_node_memcgs, below); the recording machines
  *   run the cgroup v1 memory controller (/proc/self/cgroup memory:/process_api/<id>), where a
  *   recorded workload's own recent page cache reaches its lruvec's tail long before the node's
