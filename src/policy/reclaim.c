@@ -1443,14 +1443,14 @@ static uint64_t shrink_inactive_list(PsPolicy *p, int node, uint32_t lv, int lru
  * shrink_slab over the node's reclaimable slab list (in the root memcg's lruvec: kpagecgroup
  * names no memcg for a slab page, so the model cannot split the objects by memcg as the
  * memcg-aware shrinkers do; the list is shrunk once per shrink_node, after the memcg walk).
- * Returns the pages freed, which are no progress of the reclaimer's (shrink_node_finish): the
+ * The pages it frees are no progress of the reclaimer's (shrink_node_finish): the
  * dentries and inodes super_cache_scan prunes are freed through call_rcu (fs/dcache.c
  * dentry_free -> __d_free, fs/inode.c destroy_inode -> i_callback), so the emptied slab page
  * reaches __free_slab (mm/slub.c), and mm_account_reclaimed_pages, in an RCU callback
  * (ksoftirqd or softirq, after a grace period), not in the task whose current->reclaim_state
  * flush_reclaim_state adds to sc->nr_reclaimed.
  */
-static uint64_t shrink_slab(PsPolicy *p, int node, PsScanControl *sc)
+static void shrink_slab(PsPolicy *p, int node, PsScanControl *sc)
 {
 	PsLruList *l = &p->lru[node][PS_LRU_SLAB]; /* the root memcg's */
 	uint64_t target = (l->nr_pages >> sc->priority) * 2;
@@ -1462,7 +1462,7 @@ static uint64_t shrink_slab(PsPolicy *p, int node, PsScanControl *sc)
 	 * reclaimer frees none of the dentries and inodes this list stands for.
 	 */
 	if (!(sc->gfp_mask & PS_GFP_FS))
-		return 0;
+		return;
 
 	p->m->vm_events[PS_SLABS_SCANNED] += target;
 	sc->cost_ns += ps_cost_isolate_lru_folios(&p->rc, target);
@@ -1477,7 +1477,6 @@ static uint64_t shrink_slab(PsPolicy *p, int node, PsScanControl *sc)
 		sc->cost_ns += ps_cost_do_shrink_slab(&p->rc, pages);
 		p->host.evict(p->host.data, h, false);
 	}
-	return freed;
 }
 
 /*

@@ -1767,8 +1767,10 @@ G_STATIC_ASSERT(G_N_ELEMENTS(bands) == G_N_ELEMENTS(numa_pol_held[0].bound));
  * page (shrink_slab: the trace's one order-1 __GFP_RECLAIMABLE allocation, a radix_tree_node
  * slab of phase R; the model never shrinks the snapshot's slab), counted it as progress,
  * drained the pcp lists and lived until the victim's exit frees came. The kernel's child's
- * reclaim returned 0: the shrinkers' pages come back in RCU callbacks, never the reclaimer's
- * progress, and the model counts them so since 5aaf6f9 (policy/reclaim.c shrink_slab). With
+ * reclaim returned 0: the shrinkers' pages come back in RCU callbacks, as a rule not the
+ * reclaimer's progress (only when such a callback runs in softirq on the reclaimer's own stack,
+ * which the model leaves out), and the model counts none of them since 5aaf6f9
+ * (policy/reclaim.c shrink_slab). With
  * that the burst keeps nr3's kill (drains 0.900, pgsteal_kswapd 1.038, pgsteal_direct 1.070)
  * but nr1 moves away (drains 2.35, numa_miss 1.116) and nr2's fallbacks drop to 0.349: not
  * landed (session 25). With no slab shrinking (reclaim.slab_shrink_permille 0)
