@@ -1020,21 +1020,26 @@ static void fast_isolate_freepages(PsMachine *m, PsCompactControl *cc, uint64_t 
 		cc->free_pfn = min_pfn;
 }
 
+/* isolate_freepages passes this block without a look at its pages: skip bit or not a target */
+static inline bool target_block_passed(PsMachine *m, const PsCompactControl *cc, ps_pfn_t block)
+{
+	return (!cc->ignore_skip_hint && ps_pageblock_skip(m, block)) ||
+	       !suitable_migration_target(m, cc, block);
+}
+
 /*
- * Speed only: isolate_freepages' loop over the pageblocks it passes without a look at their
- * pages (skip bit, suitable_migration_target), from `block` down while at or above `low`: the
- * same tests without the loop's scan bounds of each block (ftrace-press-thp2-6.18: 195 k blocks
- * passed this way). Returns the first block it did not pass: one to scan, one below low, or the
- * zone's lowest pageblock, which the loop takes from there as before.
+ * Speed only: isolate_freepages' loop over the pageblocks it passes (target_block_passed), from
+ * `block` down while at or above `low`: the same test without the loop's scan bounds of each
+ * block (ftrace-press-thp2-6.18: 195 k blocks passed this way). Returns the first block it did
+ * not pass: one to scan, one below low, or the zone's lowest pageblock, which the loop takes
+ * from there as before.
  */
 static ps_pfn_t pass_unsuitable_targets(PsMachine *m, const PsCompactControl *cc, ps_pfn_t block,
 					ps_pfn_t low)
 {
 	const ps_pfn_t nr = (ps_pfn_t)m->pageblock_nr_pages;
 
-	while (block >= low && block >= nr &&
-	       ((!cc->ignore_skip_hint && ps_pageblock_skip(m, block)) ||
-		!suitable_migration_target(m, cc, block)))
+	while (block >= low && block >= nr && target_block_passed(m, cc, block))
 		block -= nr;
 	return block;
 }
@@ -1076,8 +1081,7 @@ static void isolate_freepages(PsMachine *m, PsCompactControl *cc)
 		ps_pfn_t stopped;
 		bool failed = false;
 
-		if ((!cc->ignore_skip_hint && ps_pageblock_skip(m, block)) ||
-		    !suitable_migration_target(m, cc, block)) {
+		if (target_block_passed(m, cc, block)) {
 			cc->free_resume = 0;
 			if (block < (ps_pfn_t)m->pageblock_nr_pages)
 				break;
