@@ -121,8 +121,13 @@ static int next_line(PsLineReader *in, char **line, gsize *len, GError **error)
 #define IMP_LEAD 256
 /* lines ahead of the main pass past which the first pass's unsettled bits are assumed (prepass) */
 #define IMP_ASSUME 4096
-/* LineHints kept: a line the first pass read further ahead of the main pass gets none */
-#define IMP_HINTS 65536 /* a power of two */
+/*
+ * LineHints kept (powers of two): the ring starts at IMP_HINTS and doubles while the first pass
+ * reads further ahead of the main pass, up to IMP_HINTS_MAX (48 MiB); a line further ahead than
+ * that gets none
+ */
+#define IMP_HINTS     65536
+#define IMP_HINTS_MAX (1u << 20)
 
 /* ---- one event line ------------------------------------------------------------------------ */
 
@@ -357,16 +362,27 @@ static char *event_end(char *ev, bool *syscall)
 
 /*
  * What the first pass (scan_line) found of a line the main pass splits after it: where its
- * ` [CPU]` field's '[' and its timestamp are (bytes from the line's start), and the flags column's
- * irq and presence. The two passes read the same bytes, and scan_line finds these as split_line
- * does, so split_line takes them instead of finding them again (cpu_field's search and the flags
- * column were 46 M of ftrace-build-6.18's 1,344 M parse-thread instructions).
+ * comm, ` [CPU]` field's '[', timestamp and event name are (bytes from the line's start), the
+ * cpu, the timestamp's value, the flags column's irq and presence. The two passes read the same
+ * bytes, and scan_line finds these as split_line does, so split_line takes them instead of finding
+ * them again: ONE tokeniser of a line's prefix for both passes. Before, split_line found all but
+ * the '[' and the flags column again (the leading spaces, header_text, the cpu's digits,
+ * parse_timestamp, event_end, the "system:" colon: 88 M of ftrace-build-6.18's 1,310 M
+ * parse-thread instructions); what is left to it is the pid (and the comm's end) and the payload.
  */
 typedef struct {
 	uint64_t line; /* the line's number (1 the first); 0: none */
+	uint64_t ts_ns;
+	uint32_t comm_off; /* the first byte that is not a space */
 	uint32_t b_off, ts_off;
+	uint32_t ev_off; /* the event name, after a "system:" prefix */
+	uint32_t ev_end; /* the ':' that ends the name, or a syscall line's '(' or " -> " */
+	uint16_t cpu;
+	uint8_t ts_len; /* as Line's: at most 64 */
 	int8_t irq;
-	bool has_flags;
+	bool has_flags, ts_overflow;
+	bool syscall;	 /* ftrace's "sys_mmap(...)" / "sys_mmap -> ..." line */
+	bool sys_prefix; /* the name had a "system:" prefix (perf) */
 } LineHint;
 
 /*
@@ -374,6 +390,8 @@ typedef struct {
  * the anchor: the first "[digits]" preceded by a space. hint: the first pass's findings for this
  * line, or NULL.
  */
+static const char *split_rest(Line *l, char *p);
+
 static const char *split_line(char *s, gsize len, Line *l, const LineHint *hint)
 {
 	char *const line = s; /* s moves past the comm's leading spaces */
@@ -387,12 +405,15 @@ static const char *split_line(char *s, gsize len, Line *l, const LineHint *hint)
 	l->sys = l->nargs = 0;
 	l->ret = 0;
 	l->sysname[0] = l->raw[0] = '\0';
-	b = hint ? line + hint->b_off : cpu_field(s, len);
-	if (!b)
-		return "no [CPU] field";
-	{
+	if (hint) {
+		b = line + hint->b_off;
+		l->cpu = hint->cpu;
+	} else {
 		long c = 0;
 
+		b = cpu_field(s, len);
+		if (!b)
+			return "no [CPU] field";
 		for (q = b + 1; is_digit(*q); q++) {
 			c = c * 10 + (*q - '0');
 			if (c >= PS_TRACE_MAX_CPUS)
@@ -430,20 +451,40 @@ static const char *split_line(char *s, gsize len, Line *l, const LineHint *hint)
 	} else {
 		return "no '-' or space between COMM and PID";
 	}
-	while (*s == ' ')
-		s++;
-	l->comm = s;
-	/* after "]": optional flags column, then "SECONDS.FRACTION:" */
+	/*
+	 * the comm's first byte: the line's first that is not a space, unless that was at or past
+	 * the pid's separator, which is now a NUL (then the NUL that ends the spaces, as before)
+	 */
+	if (hint && line + hint->comm_off < p - 1) {
+		l->comm = line + hint->comm_off;
+	} else {
+		while (*s == ' ')
+			s++;
+		l->comm = s;
+	}
 	if (hint) {
+		/* the rest of the prefix as scan_line found it (it refuses a line split_line does)
+		 */
 		ts = line + hint->ts_off;
 		l->irq = hint->irq;
 		l->has_flags = hint->has_flags;
-	} else {
-		p = strchr(b, ']') + 1;
-		while (*p == ' ')
-			p++;
-		ts = flags_column(p, &l->irq, &l->has_flags);
+		l->ts_ns = hint->ts_ns;
+		l->ts_overflow = hint->ts_overflow;
+		l->ts_text = ts;
+		l->ts_len = hint->ts_len;
+		p = line + hint->ev_end;
+		l->event = line + hint->ev_off;
+		if (hint->syscall)
+			return split_syscall(l, p);
+		*p++ = '\0';
+		l->perf_style |= hint->sys_prefix;
+		return split_rest(l, p);
 	}
+	/* after "]": optional flags column, then "SECONDS.FRACTION:" */
+	p = strchr(b, ']') + 1;
+	while (*p == ' ')
+		p++;
+	ts = flags_column(p, &l->irq, &l->has_flags);
 	p = (char *)parse_timestamp(ts, &l->ts_ns, &l->ts_overflow);
 	if (p == ts)
 		return "no timestamp";
@@ -469,6 +510,12 @@ static const char *split_line(char *s, gsize len, Line *l, const LineHint *hint)
 			l->perf_style = true;
 		}
 	}
+	return split_rest(l, p);
+}
+
+/* split_line from the event name on (l->event terminated), p just past its ':'. */
+static const char *split_rest(Line *l, char *p)
+{
 	if (l->event[0] == 'p' && strcmp(l->event, "print") == 0) {
 		/*
 		 * trace-cmd (report, and a trace.dat's lines) names a trace_marker write's event
@@ -732,8 +779,9 @@ typedef struct {
 	bool follow;
 	uint64_t main_lines;
 	First first;
-	/* with follow: the first pass's LineHint of the line numbered n at n % IMP_HINTS */
+	/* with follow: the first pass's LineHint of the line numbered n at n & hints_mask */
 	LineHint *hints;
+	size_t hints_mask;
 	/*
 	 * the first pass read the whole kept text and found no NUL byte: the main pass, which reads
 	 * the same bytes (a rewind, not a reopen), does not look for one in each line again
@@ -4062,6 +4110,12 @@ typedef struct {
 	const char *payload; /* after "EVENT:"; NULL for a syscall line */
 	const char *b;	     /* the ` [CPU]` field's '[' */
 	bool has_flags;	     /* the flags column was there */
+	uint64_t ts_ns;	     /* the timestamp's value, as parse_timestamp reads it */
+	bool ts_overflow;
+	int ts_len; /* as Line's */
+	/* where the name ends (see LineHint.ev_end), and what kind of name it was */
+	const char *ev_end;
+	bool syscall, sys_prefix;
 } Scan;
 
 /*
@@ -4095,23 +4149,23 @@ static bool scan_line(char *s, gsize len, Scan *sc)
 	sc->b = b;
 	for (p++; *p == ' '; p++)
 		;
-	p = ts = flags_column(p, &sc->irq, &has_flags);
+	ts = flags_column(p, &sc->irq, &has_flags);
 	sc->has_flags = has_flags;
-	while (is_digit(*p))
-		p++;
+	p = (char *)parse_timestamp(ts, &sc->ts_ns, &sc->ts_overflow);
 	if (p == ts)
 		return false;
-	if (*p == '.')
-		for (p++; is_digit(*p); p++)
-			;
 	if (*p != ':')
 		return false;
 	sc->ts = ts;
+	sc->ts_len = (int)MIN(p - ts, 64);
 	for (p++; *p == ' '; p++)
 		;
 	ev = p;
 	p = event_end(ev, &syscall);
+	sc->syscall = syscall;
+	sc->sys_prefix = false;
 	if (syscall) {
+		sc->ev_end = p;
 		*p = '\0'; /* as split_syscall: the name, no payload */
 		sc->event = ev;
 		sc->payload = NULL;
@@ -4120,10 +4174,12 @@ static bool scan_line(char *s, gsize len, Scan *sc)
 	if (p == ev || p[-1] != ':')
 		return false;
 	p[-1] = '\0';
+	sc->ev_end = p - 1;
 	{
 		char *colon = strchr(ev, ':');
 
 		sc->event = colon ? colon + 1 : ev;
+		sc->sys_prefix = colon != NULL;
 	}
 	sc->payload = p;
 	return true;
@@ -4317,6 +4373,24 @@ static void first_end(Imp *im, First *f)
 	f->eof = true;
 }
 
+/*
+ * The hint ring twice the size: the first pass is as many lines ahead of the main pass as it holds
+ * (first_known lets it run on to twice the main pass's line). Each kept hint moves to its line's
+ * place in the larger ring.
+ */
+static void hints_grow(Imp *im)
+{
+	size_t n = (im->hints_mask + 1) * 2;
+	LineHint *h = g_new0(LineHint, n);
+
+	for (size_t i = 0; i <= im->hints_mask; i++)
+		if (im->hints[i].line)
+			h[im->hints[i].line & (n - 1)] = im->hints[i];
+	g_free(im->hints);
+	im->hints = h;
+	im->hints_mask = n - 1;
+}
+
 /* The first pass's next line: 1 read, 0 the end (all its findings final), -1 an error. */
 static int first_step(Imp *im, GError **error)
 {
@@ -4343,14 +4417,29 @@ static int first_step(Imp *im, GError **error)
 	}
 	if (!scan_line(s, len, &sc))
 		return 1;
-	if (im->hints && sc.b - s < UINT32_MAX && sc.ts - s < UINT32_MAX) {
-		LineHint *h = &im->hints[f->lines & (IMP_HINTS - 1)];
+	if (im->hints) {
+		LineHint *h;
 
+		/* the lines the main pass has not taken, and its current one, stay */
+		if (f->lines - im->main_lines >= im->hints_mask &&
+		    im->hints_mask + 1 < IMP_HINTS_MAX)
+			hints_grow(im);
+		/* lines are at most PS_TRACE_LINE_MAX bytes: the offsets fit */
+		h = &im->hints[f->lines & im->hints_mask];
 		h->line = f->lines;
+		h->ts_ns = sc.ts_ns;
+		h->comm_off = (uint32_t)(sc.comm - s);
 		h->b_off = (uint32_t)(sc.b - s);
 		h->ts_off = (uint32_t)(sc.ts - s);
+		h->ev_off = (uint32_t)(sc.event - s);
+		h->ev_end = (uint32_t)(sc.ev_end - s);
+		h->cpu = (uint16_t)sc.cpu;
+		h->ts_len = (uint8_t)sc.ts_len;
 		h->irq = sc.irq;
 		h->has_flags = sc.has_flags;
+		h->ts_overflow = sc.ts_overflow;
+		h->syscall = sc.syscall;
+		h->sys_prefix = sc.sys_prefix;
 	}
 	if (f->vmstat && !vmstat_note(im, sc.event, sc.comm, sc.ts))
 		f->vmstat = false;
@@ -4516,8 +4605,10 @@ static gboolean prepass(Imp *im, const char *path, bool bulk, bool vmstat, uint6
 			im->in =
 			    ps_line_reader_open_kept(path, PS_TRACE_LINE_MAX, IMP_KEEP_MAX, error);
 		im->follow = im->in && ps_line_reader_follow(im->in);
-		if (im->follow)
+		if (im->follow) {
 			im->hints = g_new0(LineHint, IMP_HINTS);
+			im->hints_mask = IMP_HINTS - 1;
+		}
 		if (im->in && !im->follow) {
 			/* not kept: the first pass on a reader of its own */
 			g_clear_pointer(&im->in, ps_line_reader_close);
@@ -5006,14 +5097,17 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 		return line_error(
 		    im, error, "a NUL byte at column %d: a task name or value would be cut short",
 		    (int)((const char *)memchr(s, '\0', len) - s) + 1);
-	if (non_event_line(im, s))
-		return TRUE;
 	{
 		/* hints exist only when following the first pass (im->hints NULL otherwise) */
 		const LineHint *h =
-		    im->follow && im->hints ? &im->hints[im->main_lines & (IMP_HINTS - 1)] : NULL;
+		    im->follow && im->hints ? &im->hints[im->main_lines & im->hints_mask] : NULL;
 
-		what = split_line(s, len, &l, h && h->line == im->main_lines ? h : NULL);
+		if (h && h->line != im->main_lines)
+			h = NULL;
+		/* a line scan_line took is no header line (it refuses those as non_event_line) */
+		if (!h && non_event_line(im, s))
+			return TRUE;
+		what = split_line(s, len, &l, h);
 	}
 	if (what && strcmp(what, "no [CPU] field") == 0 && lost_events_line(im, s))
 		return TRUE;
