@@ -111,26 +111,6 @@
  */
 #include "sim/sim-private.h"
 
-enum fid_counter {
-	FID_PCP_REFILLS,
-	FID_PCP_REFILL_PAGES,
-	FID_REFILL_PAGES_MT, /* + migratetype, for the three pcp types */
-	FID_DIRECT_BUDDY = FID_REFILL_PAGES_MT + PS_MT_PCPTYPES,
-	FID_PCP_DRAINS,
-	FID_PCP_DRAIN_PAGES,
-	FID_DRAIN_PAGES_MT, /* + migratetype */
-	FID_FALLBACKS = FID_DRAIN_PAGES_MT + PS_MT_PCPTYPES,
-	FID_FRAGMENTING,
-	FID_BOOSTS,
-	FID_BOOSTING_CLAIMS,
-	FID_COMPACTION_RUNS,
-	FID_COMPACTION_CONTENDED,
-	FID_PAGES_MIGRATED,
-	FID_KSWAPD_WAKES,
-	FID_DIRECT_RECLAIMS,
-	FID_NR
-};
-
 /* The tracepoint each observed side is counted from. */
 static const char *const fid_sources[FID_NR] = {
     [FID_PCP_REFILLS] = "tracepoint:mm_page_alloc_zone_locked",
@@ -224,8 +204,6 @@ struct PsFidelity {
 	PsFidelityHead h; /* first, as ps_fidelity_note reads it */
 	PsMachine *m;
 	uint64_t sim[FID_NR];
-	uint64_t obs[FID_NR];
-	uint64_t observed_records;
 	/*
 	 * h.last: CpuLast by cpu of the recording (which may exceed the model's cpus), grown on
 	 * demand. An array: every record of a trace looks its cpu up, and a hash table lookup was
@@ -306,9 +284,9 @@ void ps_fidelity_state(PsFidelity *f, PsStateTable *t)
 	for (guint i = 0; i < f->h.last->len; i++)
 		f->h.open += g_array_index(f->h.last, CpuLast, i).kind != 0;
 	ps_state_array(t, "fid.sim", f->sim, sizeof(f->sim));
-	ps_state_array(t, "fid.obs", f->obs, sizeof(f->obs));
-	ps_state_array(t, "fid.observed_records", &f->observed_records,
-		       sizeof(f->observed_records));
+	ps_state_array(t, "fid.obs", f->h.obs, sizeof(f->h.obs));
+	ps_state_array(t, "fid.observed_records", &f->h.observed_records,
+		       sizeof(f->h.observed_records));
 	ps_state_array(t, "fid.drain_stamp", &f->drain_stamp, sizeof(f->drain_stamp));
 	f->refill_counted = 0;
 	ps_state_array(t, "fid.have_vmstat", &f->have_vmstat, sizeof(f->have_vmstat));
@@ -380,46 +358,42 @@ void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev)
 		set_kind(f, l, 0);
 		return;
 	}
-	f->observed_records++;
+	f->h.observed_records++;
 	switch (ev->event) {
 	case PS_OBS_ZONE_LOCKED:
 		if (ev->percpu_refill != 1) {
-			f->obs[FID_DIRECT_BUDDY]++;
+			f->h.obs[FID_DIRECT_BUDDY]++;
 			set_kind(f, l, 0);
 			break;
 		}
 		if (l->kind != 1 || l->order != ev->order || l->mt != ev->migratetype)
-			f->obs[FID_PCP_REFILLS]++;
-		f->obs[FID_PCP_REFILL_PAGES] += 1ull << ev->order;
-		if (ev->migratetype >= 0 && ev->migratetype < PS_MT_PCPTYPES)
-			f->obs[FID_REFILL_PAGES_MT + ev->migratetype] += 1ull << ev->order;
+			f->h.obs[FID_PCP_REFILLS]++;
+		ps_fidelity_refill_pages(&f->h, ev);
 		set_kind(f, l, 1);
 		l->order = ev->order;
 		l->mt = ev->migratetype;
 		break;
 	case PS_OBS_PCPU_DRAIN:
 		if (l->kind != 2)
-			f->obs[FID_PCP_DRAINS]++;
-		f->obs[FID_PCP_DRAIN_PAGES] += 1ull << ev->order;
-		if (ev->migratetype >= 0 && ev->migratetype < PS_MT_PCPTYPES)
-			f->obs[FID_DRAIN_PAGES_MT + ev->migratetype] += 1ull << ev->order;
+			f->h.obs[FID_PCP_DRAINS]++;
+		ps_fidelity_drain_pages(&f->h, ev);
 		set_kind(f, l, 2);
 		break;
 	case PS_OBS_EXTFRAG:
-		f->obs[FID_FALLBACKS]++;
+		f->h.obs[FID_FALLBACKS]++;
 		if (ev->fragmenting == 1) {
 			const PsZone *z = ps_pfn_zone(f->m, ev->pfn);
 
-			f->obs[FID_FRAGMENTING]++;
+			f->h.obs[FID_FRAGMENTING]++;
 			if (ev->change_ownership == 1 && z && ps_zone_boostable(f->m, z)) {
-				f->obs[FID_BOOSTS]++;
-				f->obs[FID_BOOSTING_CLAIMS]++;
+				f->h.obs[FID_BOOSTS]++;
+				f->h.obs[FID_BOOSTING_CLAIMS]++;
 			}
 		}
 		/* a claim's refill continues after the extfrag record */
 		break;
 	case PS_OBS_COMPACTION_BEGIN:
-		f->obs[FID_COMPACTION_RUNS]++;
+		f->h.obs[FID_COMPACTION_RUNS]++;
 		if (ev->compact.has_start) {
 			FidStart st = {ev->compact.zone_start, ev->compact.migrate_pfn,
 				       ev->compact.free_pfn};
@@ -429,19 +403,19 @@ void ps_fidelity_record(PsFidelity *f, const PsTraceEvent *ev)
 		set_kind(f, l, 0);
 		break;
 	case PS_OBS_COMPACTION_END:
-		f->obs[FID_COMPACTION_CONTENDED] += ev->value == PS_COMPACT_RES_CONTENDED + 1;
+		f->h.obs[FID_COMPACTION_CONTENDED] += ev->value == PS_COMPACT_RES_CONTENDED + 1;
 		set_kind(f, l, 0);
 		break;
 	case PS_OBS_COMPACTION_MIGRATEPAGES:
-		f->obs[FID_PAGES_MIGRATED] += (uint64_t)MAX(ev->value, 0);
+		f->h.obs[FID_PAGES_MIGRATED] += (uint64_t)MAX(ev->value, 0);
 		set_kind(f, l, 0);
 		break;
 	case PS_OBS_KSWAPD_WAKE:
-		f->obs[FID_KSWAPD_WAKES]++;
+		f->h.obs[FID_KSWAPD_WAKES]++;
 		set_kind(f, l, 0);
 		break;
 	case PS_OBS_DIRECT_RECLAIM_BEGIN:
-		f->obs[FID_DIRECT_RECLAIMS]++;
+		f->h.obs[FID_DIRECT_RECLAIMS]++;
 		set_kind(f, l, 0);
 		break;
 	default:
@@ -559,7 +533,7 @@ static uint64_t starts_matched(const PsFidelity *f, bool free)
 
 bool ps_fidelity_has_observed(const PsFidelity *f)
 {
-	return f && f->observed_records > 0;
+	return f && f->h.observed_records > 0;
 }
 
 cJSON *ps_fidelity_to_json(const PsFidelity *f)
@@ -581,7 +555,7 @@ cJSON *ps_fidelity_to_json(const PsFidelity *f)
 	for (int z = 0; z < m->nr_zones; z++)
 		sim[FID_BOOSTS] += m->zones[z].watermark_boosts;
 	for (int c = 0; c < FID_NR; c++)
-		add_row(arr, fid_names[c], fid_sources[c], sim[c], (int64_t)f->obs[c]);
+		add_row(arr, fid_names[c], fid_sources[c], sim[c], (int64_t)f->h.obs[c]);
 	for (guint r = 0; f->have_vmstat && r < NR_VM_ROWS; r++) {
 		g_autofree char *src = g_strconcat("vmstat:", vm_rows[r].name, NULL);
 		uint64_t v = 0;

@@ -124,6 +124,7 @@ static void host_oom_kill(void *data, size_t i, uint64_t badness, uint64_t reap_
 	p->killed = true;
 	g_hash_table_add(s->killed_pids, GINT_TO_POINTER(p->pid));
 	s->any_killed = true;
+	s->obs_plain = false; /* exec_event looks for the victim's records now */
 	s->totals.oom_kills++;
 	s->oom_since_sample++;
 	cJSON_AddNumberToObject(f, "pid", p->pid);

@@ -417,14 +417,54 @@ typedef struct {
 	int order, mt;
 } PsFidelityCpuLast;
 
+/* The fidelity table's counters (fidelity.c), a model side and an observed side of each. */
+enum ps_fid_counter {
+	FID_PCP_REFILLS,
+	FID_PCP_REFILL_PAGES,
+	FID_REFILL_PAGES_MT, /* + migratetype, for the three pcp types */
+	FID_DIRECT_BUDDY = FID_REFILL_PAGES_MT + PS_MT_PCPTYPES,
+	FID_PCP_DRAINS,
+	FID_PCP_DRAIN_PAGES,
+	FID_DRAIN_PAGES_MT, /* + migratetype */
+	FID_FALLBACKS = FID_DRAIN_PAGES_MT + PS_MT_PCPTYPES,
+	FID_FRAGMENTING,
+	FID_BOOSTS,
+	FID_BOOSTING_CLAIMS,
+	FID_COMPACTION_RUNS,
+	FID_COMPACTION_CONTENDED,
+	FID_PAGES_MIGRATED,
+	FID_KSWAPD_WAKES,
+	FID_DIRECT_RECLAIMS,
+	FID_NR
+};
+
 /*
- * The start of every PsFidelity, public so that ps_fidelity_note reads it inline: a GArray of
- * PsFidelityCpuLast by cpu of the recording, grown on demand.
+ * The start of every PsFidelity, public so that ps_fidelity_note and ps_fidelity_observed read
+ * it inline: a GArray of PsFidelityCpuLast by cpu of the recording, grown on demand; the
+ * observed side's counts.
  */
 typedef struct {
 	GArray *last;
 	guint open; /* entries of last in a run (kind not 0) */
+	uint64_t obs[FID_NR];
+	uint64_t observed_records;
 } PsFidelityHead;
+
+/* A refill's block (mm_page_alloc_zone_locked with percpu_refill=1): its pages, by type. */
+static inline void ps_fidelity_refill_pages(PsFidelityHead *h, const PsTraceEvent *ev)
+{
+	h->obs[FID_PCP_REFILL_PAGES] += 1ull << ev->order;
+	if (ev->migratetype >= 0 && ev->migratetype < PS_MT_PCPTYPES)
+		h->obs[FID_REFILL_PAGES_MT + ev->migratetype] += 1ull << ev->order;
+}
+
+/* A drained block (mm_page_pcpu_drain): its pages, by type. */
+static inline void ps_fidelity_drain_pages(PsFidelityHead *h, const PsTraceEvent *ev)
+{
+	h->obs[FID_PCP_DRAIN_PAGES] += 1ull << ev->order;
+	if (ev->migratetype >= 0 && ev->migratetype < PS_MT_PCPTYPES)
+		h->obs[FID_DRAIN_PAGES_MT + ev->migratetype] += 1ull << ev->order;
+}
 
 /*
  * ps_fidelity_record for every record, with the common record's work inline: a record that is
@@ -440,6 +480,35 @@ G_ALWAYS_INLINE static inline void ps_fidelity_note(PsFidelity *f, const PsTrace
 	    (!h->open || ev->cpu < 0 || (guint)ev->cpu >= h->last->len ||
 	     g_array_index(h->last, PsFidelityCpuLast, ev->cpu).kind == 0))
 		return;
+	ps_fidelity_record(f, ev);
+}
+
+/*
+ * ps_fidelity_record for an observed record (op PS_OP_OBSERVED), with the commonest ones inline:
+ * a block that continues its cpu's refill of the same order and type, or its cpu's drain (a
+ * refill's or a drain's blocks are a record each: most of a pressure recording's observed
+ * records), counts its pages and changes nothing else, as ps_fidelity_record counts it.
+ */
+G_ALWAYS_INLINE static inline void ps_fidelity_observed(PsFidelity *f, const PsTraceEvent *ev)
+{
+	PsFidelityHead *h = (PsFidelityHead *)(void *)f;
+	const PsFidelityCpuLast *l;
+
+	if ((guint)ev->cpu >= h->last->len) /* no cpu (not counted), or a cpu not seen yet */
+		goto call;
+	l = &g_array_index(h->last, PsFidelityCpuLast, ev->cpu);
+	if (ev->event == PS_OBS_ZONE_LOCKED && ev->percpu_refill == 1 && l->kind == 1 &&
+	    l->order == ev->order && l->mt == ev->migratetype) {
+		h->observed_records++;
+		ps_fidelity_refill_pages(h, ev);
+		return;
+	}
+	if (ev->event == PS_OBS_PCPU_DRAIN && l->kind == 2) {
+		h->observed_records++;
+		ps_fidelity_drain_pages(h, ev);
+		return;
+	}
+call:
 	ps_fidelity_record(f, ev);
 }
 /* One model compact_zone run past the suitability check, where its scanners started. */
@@ -1076,7 +1145,12 @@ struct PsSim {
 	uint32_t held_cpu;
 	ps_time_t held_at;
 	uint64_t held_seq;
-	bool any_killed;	/* killed_pids was ever added to: exec_event looks */
+	bool any_killed; /* killed_pids was ever added to: exec_event looks */
+	/*
+	 * the policy replay without --placement=sticky, while no task was killed (host_oom_kill
+	 * clears it with any_killed set): observed records may take replay.c's take_observed_run
+	 */
+	bool obs_plain;
 	GError *error;		/* first error raised inside a handler; stops the run */
 	GThread *digest_thread; /* computes the trace file's sha256 while the replay runs */
 	/* real traces: snapshot start and fidelity counters (sim/snapshot.c, fidelity.c) */
