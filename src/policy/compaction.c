@@ -77,9 +77,10 @@
  *   writeback or locks that make the kernel's migrate_pages fail transiently.
  * - A large folio that gets no target is split (migrate_pages_batch's try_split_folio) only when
  *   the host can follow the pieces (PsHostOps.split: sim/ follows the starting snapshot's LRU
- *   folios, which is where ftrace-press-thp-6.18's 198 of 237 -ENOMEM folios were; the
- *   snapshot's blocks nobody holds in the trace and the trace's own allocations stay whole,
- *   so such a folio still ends the run COMPACT_CONTENDED). The kernel's split_folios list is
+ *   folios, which is where ftrace-press-thp-6.18's 198 of 237 -ENOMEM folios were, and the
+ *   snapshot's movable blocks no record holds, split to base pages that stay unknown at start;
+ *   the trace's own allocations stay whole, so such a folio still ends the run
+ *   COMPACT_CONTENDED). The kernel's split_folios list is
  *   migrated after each NR_MAX_BATCHED_MIGRATION chunk; a compaction batch is one chunk here.
  *   Migrated folios and split pieces keep their LRU position: the kernel's go back through
  *   folio_add_lru (putback_movable_pages, migrate_folio_move), to the head; tried for the
@@ -1436,7 +1437,7 @@ static bool try_split_folio(PsMachine *m, uint32_t owner, ps_pfn_t pfn, unsigned
 	bool pmd = m->spec.thp_built && order == m->spec.thp_order;
 	bool ok;
 
-	if (!p || !p->host.split || owner == PS_HANDLE_NONE || owner == PS_OWNER_UNKNOWN_AT_START)
+	if (!p || !p->host.split || owner == PS_HANDLE_NONE)
 		return false;
 	if (owner < p->cap && (p->fo[owner].flags & PS_FOLIO_ON_LIST) &&
 	    p->fo[owner].list >= PS_LRU_INACTIVE_FILE && p->fo[owner].list <= PS_LRU_ACTIVE_FILE &&

@@ -218,6 +218,10 @@ static void host_migrated(void *data, uint32_t h, ps_pfn_t old_pfn, ps_pfn_t new
 /* Compaction splits a folio it found no target for: the host follows snapshot LRU folios. */
 static bool host_split(void *data, uint32_t h, ps_pfn_t pfn)
 {
+	PsSim *s = data;
+
+	if (h == PS_OWNER_UNKNOWN_AT_START)
+		return s->snap && ps_snapshot_split(s->snap, s->m, pfn);
 	return sim_snap_rec_split(data, h, pfn);
 }
 

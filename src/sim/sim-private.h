@@ -133,6 +133,7 @@ typedef struct {
 	 * with a head inside its own such block, so a clear byte answers current_pfn at once.
 	 */
 	uint8_t *moved_blocks;
+	uint64_t split_pages;	/* base pages of unknown-at-start blocks compaction split */
 	uint64_t moved_pages;	/* base pages of such moves */
 	char *vmstat_path;	/* the kcompactd state came from here (policy runs with --proc) */
 	int kcompactd_deferred; /* nodes whose kcompactd starts in its proactive back-off */
@@ -400,6 +401,11 @@ bool ps_snapshot_free_pages(PsSnapshot *snap, PsMachine *m, const PsTraceEvent *
 #define PS_SNAP_LRU_SHMEM  0xc0 /* tmpfs/shmem page cache: swap-backed, the anon lists */
 /* Compaction moved an unknown-at-start block (owner PS_OWNER_UNKNOWN_AT_START) from old to new. */
 void ps_snapshot_moved(PsSnapshot *snap, PsMachine *m, ps_pfn_t old_pfn, ps_pfn_t new_pfn);
+/*
+ * Compaction found no target for the unknown-at-start block at pfn (order > 0): split it to base
+ * pages, each still unknown at start (try_split_folio). FALSE when it is not such a block.
+ */
+bool ps_snapshot_split(PsSnapshot *snap, PsMachine *m, ps_pfn_t pfn);
 
 /*
  * Fidelity: the allocator-internal counters the model produced, through PsMmHooks, next to the

@@ -31,6 +31,17 @@
  *   recorded pfn follows the block to where it went (ps_snapshot_moved). On ftrace-compact-6.18
  *   this is what ends the Normal zone's compact_memory run COMPACT_CONTENDED at the kernel's
  *   migrate pfn (0x102000): an order-6 folio from before the trace finds no target.
+ *   Such a block of order > 0 that gets no target is split to base pages, each still unknown at
+ *   start, and the run goes on with them (ps_snapshot_split; mm/migrate.c migrate_pages_batch:
+ *   a large folio whose target allocation fails with -ENOMEM goes to try_split_folio, unless
+ *   the migration is a NUMA-misplaced one, and its pieces are migrated after the batch). The
+ *   movable ones are pieces of page-cache or anonymous folios, which the kernel splits; most
+ *   are what is left of a snapshot LRU folio the trace freed a part of (the recording kernel
+ *   had split it, sim_snap_rec_split). Left whole, on ftrace-press-thp-6.18 order-3 to order-7
+ *   pieces of order-8 page-cache folios ended two runs COMPACT_CONTENDED (the kernel's: none)
+ *   and the replay migrated 36,705 pages against the kernel's 65,581; split, 50,642.
+ *   Simplification: a piece is split whether or not it is dirty (kpageflags' dirty bit of a
+ *   folio the trace cut up is not kept; __folio_split refuses a dirty page-cache folio).
  *
  * - LRU: a page with KPF_LRU and neither KPF_UNEVICTABLE nor KPF_SLAB, not a compound tail, is
  *   the head of a folio on an LRU list (PsSnapshot.lru): the anon lists when KPF_SWAPBACKED
@@ -1185,6 +1196,9 @@ cJSON *ps_snapshot_to_json(const PsSnapshot *snap, const PsMachine *m)
 		cJSON_AddStringToObject(o, "pagetypeinfo", snap->pagetypeinfo_path);
 	cJSON_AddNumberToObject(o, "unknown_at_start_freed_pages", (double)snap->freed_pages);
 	cJSON_AddNumberToObject(o, "unknown_at_start_moved_pages", (double)snap->moved_pages);
+	if (snap->split_pages)
+		cJSON_AddNumberToObject(o, "unknown_at_start_split_pages",
+					(double)snap->split_pages);
 	if (snap->stale_scanned) {
 		/* snapshot-stale.c: allocated in the dump, free when the trace began */
 		cJSON_AddNumberToObject(o, "stale_lru_freed_folios", (double)snap->stale_freed);
@@ -1399,6 +1413,38 @@ void ps_snapshot_moved(PsSnapshot *snap, PsMachine *m, ps_pfn_t old_pfn, ps_pfn_
 	ps_snapshot_disown(snap, m, old_pfn, order);
 	ps_snapshot_own(snap, m, new_pfn, order);
 	snap->moved_pages += 1ull << order;
+}
+
+bool ps_snapshot_split(PsSnapshot *snap, PsMachine *m, ps_pfn_t pfn)
+{
+	unsigned order;
+	gpointer orig_p = NULL;
+	bool moved;
+
+	if (ps_page_state(m, pfn) != PS_PAGE_ALLOCATED)
+		return false;
+	order = ps_page_order(m, pfn);
+	if (!order || !ps_snapshot_owns(snap, m, pfn, order))
+		return false;
+	moved =
+	    g_hash_table_lookup_extended(snap->moved_from, GUINT_TO_POINTER(pfn), NULL, &orig_p);
+	ps_page_split_allocated(m, pfn, order);
+	for (ps_pfn_t p = pfn; p < pfn + (1u << order); p++)
+		ps_page_set_owner(m, p, PS_OWNER_UNKNOWN_AT_START);
+	/* a moved block's pieces: each page's recorded pfn follows it on its own */
+	for (ps_pfn_t j = 1; moved && j < (1u << order); j++) {
+		ps_pfn_t orig = GPOINTER_TO_UINT(orig_p) + j;
+
+		g_hash_table_insert(snap->moved_to, GUINT_TO_POINTER(orig),
+				    GUINT_TO_POINTER(pfn + j));
+		g_hash_table_insert(snap->moved_from, GUINT_TO_POINTER(pfn + j),
+				    GUINT_TO_POINTER(orig));
+		if (orig >= m->map.base_pfn && orig < m->map.end_pfn)
+			snap->moved_bits[(orig - m->map.base_pfn) / 8] |=
+			    (uint8_t)(1u << ((orig - m->map.base_pfn) % 8));
+	}
+	snap->split_pages += 1ull << order;
+	return true;
 }
 
 bool ps_snapshot_free_pages(PsSnapshot *snap, PsMachine *m, const PsTraceEvent *ev, int cpu)

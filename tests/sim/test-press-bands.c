@@ -68,10 +68,9 @@ static const Band bands[] = {
      0.10,
      {0.10, 0.13, 0.10, 0.10, 0.10, 0.22},
      "(b) 662 vs 755 (0.877) since async direct compaction gives up a chunk at its first page "
-     "it cannot isolate (skip_on_failure, policy/compaction.c; 693 before): its async runs "
-     "find fewer whole chunks to empty than the kernel's, see pgmigrate_success; a regression "
-     "held (taken at 8720415) until its cause is found. (b2) 898 vs 739 (1.215; 907 before "
-     "skip_on_failure): not explained; on (b) the model's extra refills are 2,016-page ones "
+     "it cannot isolate (skip_on_failure, policy/compaction.c; 693 before); a regression "
+     "held (taken at 8720415). (b2) 898 vs 739 (1.215; 907 before skip_on_failure): not "
+     "explained. On (b) the model's extra refills are 2,016-page ones "
      "after direct reclaims that free one large page-cache folio straight to the buddy, so "
      "nr_pcp_alloc's scale never halves (no pcp free), where the kernel's reclaims free order-0 "
      "folios through the pcp (session 25; the start's LRU order, which kpageflags does not "
@@ -87,8 +86,8 @@ static const Band bands[] = {
      "rebuilt from that order (policy/reclaim.c ps_memcg_split_offline: 10 zombies, each "
      "scraped 32 pages a pass; 161 drains and kswapd's 682 order-0 frees against 4,614 "
      "before). With reclaim.start_reclaim_order 0, the model's own order: 80 drains, 127,496 "
-     "pages, no order-9 folio met. (b) holds (715 vs 747) since async direct compaction's "
-     "skip_on_failure (policy/compaction.c; 655 before). (c) 1,245 vs 1,134 (1.098) "
+     "pages, no order-9 folio met. (b) holds (754 vs 747; 715 before snapshot blocks were "
+     "split, 655 before async direct compaction's skip_on_failure). (c) 1,245 vs 1,134 (1.098) "
      "since the first kcompactd run resumes where the kernel's did (sim/snapshot-stale.c "
      "FirstKcompactd; 1,169 before, when the model's one kcompactd run crossed the zone at "
      "75.8 ms), from the kernel's reclaim order (1,081 with start_reclaim_order 0, before "
@@ -150,18 +149,13 @@ static const Band bands[] = {
     {"compact_fail", 0.25, {0.25, 0.25, 0.25, 0.25, 0.25, 0.25}, NULL},
     {"pgmigrate_success",
      0.25,
-     {0.25, 0.45, 0.25, 0.25, 0.25, 0.25},
-     "(b) 36,705 vs 65,581 (0.560) since async direct compaction gives up a chunk at its first "
-     "page it cannot isolate (skip_on_failure, policy/compaction.c; 50,821 before; b2 went "
-     "from 79,992 to 41,274 of 50,058): the model's async runs find fewer whole chunks to "
-     "empty (the kernel's first async run of each THP fault after 160 ms migrated 3,072, "
-     "1,792, 1,536, 0 and 768 pages, the model's 1,184, 352, 304, 162 and 160), giving up "
-     "chunks on snapshot kernel pages (flagless, slab) in Movable blocks: 76,479 in 536 "
-     "blocks at the start. The snapshot's fit (fit_free_areas, sim/snapshot.c) typed "
-     "Unmovable 145 blocks of 256 or more LRU pages that the kernel's Movable pcp refills "
-     "took start-free pages from with no fallback record, but typing them as those refills "
-     "show (tried) leaves 12,408 such pages and 0.539: not the whole cause. A regression held "
-     "(taken at 8720415) until the cause is found"},
+     {0.25, 0.25, 0.25, 0.25, 0.25, 0.25},
+     "(b) 50,642 vs 65,581 (0.772) since compaction splits a snapshot block no record holds "
+     "when it gets no target (sim/snapshot.c ps_snapshot_split, migrate_pages_batch's "
+     "try_split_folio): 36,705 before, two runs ending COMPACT_CONTENDED on order-3 to "
+     "order-7 pieces of page-cache folios (the kernel's: none). Its async runs still find fewer "
+     "whole chunks to empty than the kernel's, giving up chunks on snapshot kernel pages "
+     "(flagless, slab) in Movable blocks (session 25)"},
     {"fallbacks",
      0.25,
      {0.25, 0.25, 0.25, 0.25, 0.25, 0.50},
