@@ -1192,6 +1192,14 @@ int ps_pcp_free_high(const PsMachine *m, PsPcp *pcp, const PsZone *z, unsigned o
 /* free_frozen_page_commit: a block of a pcp-allowed order freed on `cpu`. */
 void ps_free_pcp(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
 		 enum ps_migratetype mt);
+/*
+ * __free_pages of order-0 pages of zone z freed one after the other on `cpu` (an exit's run of
+ * frees): the state of ps_free_pages_zone on each in order, up to and including the first free
+ * that drains the pcp (free_pcppages_bulk), or up to the first page the pcp would not take (an
+ * isolated pageblock; all of them while the cpu's pcp lock is held), which is not freed. Returns
+ * the pages freed; only the last of them can have moved anything in the buddy.
+ */
+unsigned ps_free_pcp_run(PsMachine *m, PsZone *z, int cpu, const ps_pfn_t *pfns, unsigned n);
 
 /* free_pcppages_bulk: drain `count` base pages from the tail of the lists. */
 void ps_pcp_free_bulk(PsMachine *m, PsZone *z, PsPcp *pcp, int count, int pindex);

@@ -445,10 +445,10 @@ int ps_pcp_free_high(const PsMachine *m, PsPcp *pcp, const PsZone *z, unsigned o
 	return pcp_free_high(m, pcp, z, order, free_high);
 }
 
-void ps_free_pcp(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
-		 enum ps_migratetype mt)
+/* ps_free_pcp's body; true when the free drained the pcp (free_pcppages_bulk). */
+G_ALWAYS_INLINE static inline bool free_pcp(PsMachine *m, PsZone *z, PsPcp *pcp, int cpu,
+					    ps_pfn_t pfn, unsigned order, enum ps_migratetype mt)
 {
-	PsPcp *pcp = &z->pcp[cpu];
 	bool free_high;
 	int pindex, high;
 
@@ -460,12 +460,47 @@ void ps_free_pcp(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
 	pcp->count += 1 << order;
 	z->nr_pcp += 1ull << order;
 	high = pcp_free_high(m, pcp, z, order, &free_high);
-	if (pcp->count >= high) {
-		ps_pcp_free_bulk(m, z, pcp, nr_pcp_free(m, pcp, pcp->batch, high, free_high),
-				 pindex);
-		if ((z->flags & PS_ZONE_BELOW_HIGH) && zone_ok_at_high(z))
-			z->flags &= ~PS_ZONE_BELOW_HIGH;
+	if (pcp->count < high)
+		return false;
+	ps_pcp_free_bulk(m, z, pcp, nr_pcp_free(m, pcp, pcp->batch, high, free_high), pindex);
+	if ((z->flags & PS_ZONE_BELOW_HIGH) && zone_ok_at_high(z))
+		z->flags &= ~PS_ZONE_BELOW_HIGH;
+	return true;
+}
+
+void ps_free_pcp(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
+		 enum ps_migratetype mt)
+{
+	free_pcp(m, z, &z->pcp[cpu], cpu, pfn, order, mt);
+}
+
+unsigned ps_free_pcp_run(PsMachine *m, PsZone *z, int cpu, const ps_pfn_t *pfns, unsigned n)
+{
+	PsPcp *pcp = &z->pcp[cpu];
+	unsigned i;
+
+	/* __free_frozen_pages' pcp_spin_trylock fails: every page to the buddy (the caller's) */
+	if (G_UNLIKELY(m->pcp_lock_held == cpu + 1) || !n)
+		return 0;
+	ps_pcp_mark_cpu_active(m, cpu);
+	for (i = 0; i < n; i++) {
+		ps_pfn_t pfn = pfns[i];
+		enum ps_migratetype mt;
+
+		g_assert(ps_page_state(m, pfn) == PS_PAGE_ALLOCATED && ps_page_order(m, pfn) == 0);
+		mt = ps_pageblock_mt(m, pfn);
+		/* an isolated pageblock's page goes to the buddy (free_one_page): the caller's */
+		if (mt == PS_MT_ISOLATE)
+			break;
+		/* the movable list takes HIGHATOMIC (and CMA) pages, as ps_free_pages_zone */
+		if (mt >= PS_MT_PCPTYPES)
+			mt = PS_MT_MOVABLE;
+		g_assert(z->nr_allocated >= 1);
+		z->nr_allocated--;
+		if (free_pcp(m, z, pcp, cpu, pfn, 0, mt))
+			return i + 1;
 	}
+	return i;
 }
 
 void ps_pcp_adopt(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,

@@ -436,6 +436,12 @@ void ps_lru_reserve(PsPolicy *p, uint32_t n);
  */
 void ps_lru_start_dirty_to_head(PsPolicy *p);
 void ps_lru_del(PsPolicy *p, uint32_t handle); /* no-op if not on a list */
+/*
+ * ps_lru_del of n handles one after the other (an exit's run of frees): the same state. Clean
+ * folios leave their lists one by one and their zone and node counts are taken out once at the
+ * end; a dirty, writeback or shmem folio goes through ps_lru_del.
+ */
+void ps_lru_del_run(PsPolicy *p, const uint32_t *handles, unsigned n);
 /* The folio moved to new_pfn (compaction): its zone counters follow it. No-op if not listed. */
 void ps_lru_move(PsPolicy *p, uint32_t handle, ps_pfn_t new_pfn);
 void ps_lru_mark_accessed(PsPolicy *p, uint32_t handle);

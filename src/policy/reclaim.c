@@ -688,6 +688,68 @@ void ps_lru_del(PsPolicy *p, uint32_t h)
 	f->flags = 0;
 }
 
+/* ps_lru_del_run's pages of each list, of zone z, out of the zone and node counts at once. */
+static void lru_del_counts(PsPolicy *p, PsZone *z, int64_t pages[PS_NR_RECLAIM_LISTS])
+{
+	for (int lru = 0; lru < PS_NR_RECLAIM_LISTS; lru++) {
+		int stat = lru_zone_stat(lru);
+
+		if (!pages[lru])
+			continue;
+		if (stat >= 0)
+			z->vm_stat[stat] -= pages[lru];
+		folio_stat_mod(p, z->node, lru, 0, -pages[lru]);
+		pages[lru] = 0;
+	}
+}
+
+void ps_lru_del_run(PsPolicy *p, const uint32_t *hs, unsigned n)
+{
+	int64_t pages[PS_NR_RECLAIM_LISTS] = {0};
+	PsLruFolio *fo = p->fo;
+	PsZone *z = NULL;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t h = hs[i], next, prev;
+		PsLruFolio *f;
+		PsLruList *l;
+		int lru;
+
+		if (h >= p->cap || !(fo[h].flags & PS_FOLIO_ON_LIST))
+			continue;
+		f = &fo[h];
+		/* dirty, under writeback or shmem: ps_lru_del's own way (its counts at once) */
+		if (G_UNLIKELY(f->flags &
+			       (PS_FOLIO_DIRTY | PS_FOLIO_WRITEBACK | PS_FOLIO_IS_SHMEM))) {
+			ps_lru_del(p, h);
+			continue;
+		}
+		if (G_UNLIKELY(!z || f->zone != z->idx)) {
+			if (z)
+				lru_del_counts(p, z, pages);
+			z = h_zone(p, h);
+		}
+		lru = f->list;
+		l = &p->lru[(uint32_t)f->memcg * PS_MAX_NODES + (uint32_t)z->node][lru];
+		next = f->next;
+		prev = f->prev;
+		if (prev != PS_HANDLE_NONE)
+			fo[prev].next = next;
+		else
+			l->head = next;
+		if (next != PS_HANDLE_NONE)
+			fo[next].prev = prev;
+		else
+			l->tail = prev;
+		g_assert(l->nr_pages >= (1ull << f->order));
+		l->nr_pages -= 1ull << f->order;
+		pages[lru] += 1ll << f->order;
+		f->flags = 0;
+	}
+	if (z)
+		lru_del_counts(p, z, pages);
+}
+
 void ps_lru_move(PsPolicy *p, uint32_t h, ps_pfn_t new_pfn)
 {
 	PsZone *z = ps_pfn_zone(p->m, new_pfn);

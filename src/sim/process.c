@@ -2612,14 +2612,93 @@ uint64_t sim_op_unmap(PsSim *s, const PsTraceEvent *ev, int cpu)
 /* How far ahead the exit's count of gather entries loads a record (a test and an add each). */
 #define EXIT_COUNT_AHEAD 16
 
+/*
+ * A run of an exit's frees (issue 16): order-0 pages of one zone that a touch faulted in (not
+ * page tables, not reclaimed, swapped or slab), in the walk's order, freed on the exit's cpu.
+ * free_rec's steps for each page, arranged per run: ps_free_pcp_run frees the pages to the pcp
+ * up to and including the first free that drains it (free_pcppages_bulk), then the same pages
+ * leave the LRU (ps_lru_del_run: the list, zone and node counts once), the pageblock counts,
+ * their records and the process's rss (once). Each piece changes state the others do not read
+ * (the pcp and buddy, the LRU lists, the sim's pageblock and record arrays, the process), so
+ * the order within a run does not show. Only the drain at a run's last free can merge: the
+ * others cost ps_cost_free_pages(0, 0) each, the last its merges and the zone lock. The rest
+ * (a page the pcp would not take, another zone, another kind of record) goes through free_rec.
+ * PsRunOptions.exit_run_off (PAGESIM_EXIT_RUN=off) makes no runs: tests/sim/test-exit-run.c
+ * replays both ways and requires the same outputs.
+ */
+#define EXIT_RUN_MAX 64
+typedef struct {
+	PsZone *z;
+	unsigned n;
+	uint32_t ri[EXIT_RUN_MAX];
+	ps_pfn_t pfn[EXIT_RUN_MAX];
+} ExitRun;
+
+/* A record the exit walk may free in a run (its zone still to be checked). */
+static inline bool exit_run_fits(const Rec *r)
+{
+	return (r->flags & (REC_TOUCH | REC_PGTABLE | REC_GONE | REC_SWAPPED)) == REC_TOUCH &&
+	       r->order == 0 && r->kind != PS_KIND_SLAB;
+}
+
+/* Frees the run's pages (see ExitRun) and empties it. */
+static G_GNUC_NO_INLINE void exit_run_end(PsSim *s, ExitRun *run, int cpu, Proc *p)
+{
+	PsMachine *m = s->m;
+	PsZone *z = run->z;
+	uint64_t c0 = ps_cost_free_pages(&s->cfg->costs, 0, 0), at = ps_engine_now(s->e);
+	unsigned i = 0;
+
+	while (i < run->n) {
+		uint64_t before = (uint64_t)z->vm_stat[PS_NR_FREE_PAGES],
+			 merges = m->buddy_merges_total, merged, ns;
+		unsigned k = ps_free_pcp_run(m, z, cpu, run->pfn + i, run->n - i);
+
+		if (!k) {
+			/* the pcp does not take it: free_rec's buddy free */
+			s->totals.pages_freed_exit++;
+			free_rec(s, run->ri[i], cpu, at, p);
+			i++;
+			continue;
+		}
+		merged = (uint64_t)z->vm_stat[PS_NR_FREE_PAGES] - before;
+		merges = m->buddy_merges_total - merges;
+		ps_lru_del_run(s->policy, run->ri + i, k);
+		for (unsigned j = i; j < i + k; j++) {
+			Rec *r = rec_at(s, run->ri[j]);
+
+			sim_pb_account(s, run->pfn[j], 0, r->mt, -1);
+			p->kind_pages[r->kind]--;
+			r->proc = -1;
+			r->own = REC_NONE;
+			r->flags = 0;
+			r->pfn = PS_PFN_NONE;
+			rec_put(s, run->ri[j]);
+		}
+		p->rss_pages -= k;
+		s->totals.pages_freed_exit += k;
+		ns = ps_cost_free_pages(&s->cfg->costs, merged, merges);
+		if (merged)
+			ns +=
+			    lock_take(s, s->zone_lock_free[z - m->zones], at,
+				      ps_cost_zone_lock_hold_free(&s->cfg->costs, merged, merges));
+		s->totals.allocator_ns += (k - 1) * c0 + ns;
+		i += k;
+	}
+	run->n = 0;
+}
+
 void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 {
 	int pi = sim_proc_find(s, ev->pid);
 	GArray *batch = scratch(&s->scratch_batch), *tables = scratch(&s->scratch_tables),
 	       *tbatch = scratch(&s->scratch_tslots);
 	uint64_t entries = 0, enough = gather_entries_enough(s->m);
+	ExitRun run;
 	Proc *p;
 
+	run.n = 0;
+	run.z = NULL;
 	if (pi < 0) {
 		s->anomalies[PS_ANOM_PID_WITHOUT_PROC]++;
 		return;
@@ -2681,6 +2760,20 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 				__builtin_prefetch(&s->m->map.link[pfn - s->m->map.base_pfn], 1);
 			}
 		}
+		g_assert(r->flags & REC_LIVE);
+		if (!s->exit_run_off && exit_run_fits(r)) {
+			PsZone *z = ps_pfn_zone(s->m, r->pfn);
+
+			g_assert(z != NULL);
+			if (run.n && (z != run.z || run.n == EXIT_RUN_MAX))
+				exit_run_end(s, &run, cpu, p);
+			run.z = z;
+			run.ri[run.n] = ri;
+			run.pfn[run.n++] = r->pfn;
+			continue;
+		}
+		if (run.n)
+			exit_run_end(s, &run, cpu, p);
 		if ((r->flags & (REC_PGTABLE | REC_GONE)) == REC_PGTABLE) {
 			/* counted in pages_freed_exit as it is freed (tables_free) */
 			proc_unlink_counts(p, r);
@@ -2695,6 +2788,8 @@ void sim_op_exit(PsSim *s, const PsTraceEvent *ev, int cpu)
 			g_hash_table_remove(s->thp_fallback, &r->id);
 		free_rec(s, ri, cpu, ps_engine_now(s->e), p);
 	}
+	if (run.n)
+		exit_run_end(s, &run, cpu, p);
 	p->own_len = 0;
 	p->own_live = 0;
 	tables_free(s, tables, tbatch, cpu, &s->totals.pages_freed_exit);

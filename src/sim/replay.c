@@ -1508,6 +1508,7 @@ PsSim *ps_sim_new(const PsConfig *cfg, const PsRunOptions *opts, GError **error)
 	s->opts = *opts;
 	s->out_dir = g_strdup(opts->out_dir);
 	s->touch_run_off = opts->touch_run_off || !g_strcmp0(g_getenv("PAGESIM_TOUCH_RUN"), "off");
+	s->exit_run_off = opts->exit_run_off || !g_strcmp0(g_getenv("PAGESIM_EXIT_RUN"), "off");
 	s->config_path = g_strdup(opts->config_path);
 	s->opts.out_dir = s->out_dir;
 	s->opts.config_path = s->config_path;

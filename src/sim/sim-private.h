@@ -1054,6 +1054,11 @@ struct PsSim {
 	 * test's side. Outputs are the same.
 	 */
 	bool touch_run_off;
+	/*
+	 * PsRunOptions.exit_run_off or PAGESIM_EXIT_RUN=off: sim_op_exit frees every page one at
+	 * a time, in no runs (process.c ExitRun): the differential test's side. Same outputs.
+	 */
+	bool exit_run_off;
 	/* process.c thp_range_cached: its last answer, valid while vma_gen stays */
 	struct {
 		int pi;

@@ -113,6 +113,12 @@ typedef struct {
 	 * that runs the per-page code. The environment's PAGESIM_TOUCH_RUN=off sets it too.
 	 */
 	bool touch_run_off;
+	/*
+	 * Every page of an exit freed one at a time, none in runs (process.c sim_op_exit): the
+	 * same outputs, slower; the per-page side of tests/sim/test-exit-run.c. The environment's
+	 * PAGESIM_EXIT_RUN=off sets it too.
+	 */
+	bool exit_run_off;
 } PsRunOptions;
 
 /* The totals of a run, as summary.json reports them. */
