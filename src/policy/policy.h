@@ -442,6 +442,13 @@ void ps_lru_del(PsPolicy *p, uint32_t handle); /* no-op if not on a list */
  * end; a dirty, writeback or shmem folio goes through ps_lru_del.
  */
 void ps_lru_del_run(PsPolicy *p, const uint32_t *handles, unsigned n);
+/*
+ * ps_lru_add of n clean anonymous folios of order 0 (handles[i] at pfns[i], all charged to
+ * memcg) one after the other: the same lists and counts, the zone and node counts added once.
+ * For a caller whose adds can wait until something reads the LRU (sim_op_touch's runs).
+ */
+void ps_lru_add_run(PsPolicy *p, const uint32_t *handles, const ps_pfn_t *pfns, unsigned n,
+		    uint16_t memcg);
 /* The folio moved to new_pfn (compaction): its zone counters follow it. No-op if not listed. */
 void ps_lru_move(PsPolicy *p, uint32_t handle, ps_pfn_t new_pfn);
 void ps_lru_mark_accessed(PsPolicy *p, uint32_t handle);

@@ -550,6 +550,64 @@ void ps_lru_add(PsPolicy *p, uint32_t h, ps_pfn_t pfn, unsigned order, enum ps_f
 	lru_add_zone(p, h, z, order, kind, false, false, memcg);
 }
 
+/* ps_lru_add_run's pages added to the inactive anon list of zone z: its zone and node counts. */
+static void lru_add_counts(PsPolicy *p, PsZone *z, int64_t pages)
+{
+	if (!pages)
+		return;
+	z->vm_stat[lru_zone_stat(PS_LRU_INACTIVE_ANON)] += pages;
+	folio_stat_mod(p, z->node, PS_LRU_INACTIVE_ANON, 0, pages);
+}
+
+void ps_lru_add_run(PsPolicy *p, const uint32_t *hs, const ps_pfn_t *pfns, unsigned n,
+		    uint16_t memcg)
+{
+	int64_t pages = 0;
+	PsZone *z = NULL;
+	PsLruList *l = NULL;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t h = hs[i], head;
+		PsZone *zi = ps_pfn_zone_hinted(p->m, pfns[i]);
+		PsLruFolio *fo, *f;
+
+		if (G_UNLIKELY(!zi || h >= p->cap)) {
+			/* ps_lru_add's own way: the zone searched, the handles grown */
+			ps_lru_add(p, h, pfns[i], 0, PS_FOLIO_ANON, false, memcg);
+			continue;
+		}
+		if (zi != z) {
+			if (z)
+				lru_add_counts(p, z, pages);
+			pages = 0;
+			z = zi;
+			l = &p->lru[(uint32_t)memcg * PS_MAX_NODES + (uint32_t)z->node]
+				   [PS_LRU_INACTIVE_ANON];
+		}
+		/* lru_add_zone's steps for a clean anon folio of order 0 at the list's head */
+		fo = p->fo;
+		f = &fo[h];
+		g_assert(!(f->flags & PS_FOLIO_ON_LIST));
+		head = l->head;
+		f->flags = PS_FOLIO_ON_LIST;
+		f->order = 0;
+		f->zone = (uint8_t)z->idx;
+		f->memcg = memcg;
+		f->list = PS_LRU_INACTIVE_ANON;
+		f->prev = PS_HANDLE_NONE;
+		f->next = head;
+		if (head != PS_HANDLE_NONE)
+			fo[head].prev = h;
+		else
+			l->tail = h;
+		l->head = h;
+		l->nr_pages++;
+		pages++;
+	}
+	if (z)
+		lru_add_counts(p, z, pages);
+}
+
 /*
  * Folios that were on an LRU list when the run's starting snapshot was taken: each linked at the
  * head as lruvec_add_folio does, on the active list when PG_active was set, in the order given,

@@ -464,13 +464,16 @@ static bool anon_fault_alloc(uint64_t gfp, unsigned order, enum ps_alloc_kind ki
  * page still takes its list's head (an empty list ends the run: a refill), with the counters,
  * the record, its LRU link and page-table entry, in the kernel's order. The latency samples of
  * the pcp path and of the fault go into their histograms as runs of one value (a kbuild fault
- * costs what the one before did ~14 times in 15), in the order they came. A run ends
+ * costs what the one before did ~14 times in 15), in the order they came, and its folios join the
+ * LRU at its end (ps_lru_add_run: at the heads in the same order, the counts once; only reclaim
+ * and the outputs read the LRU, and neither runs inside a run). A run ends
  * (touch_run_end) before anything else can run: a fault on any other path (a present or file
  * page, a refault, a page-table allocation, a THP or mTHP fault, a copy and its free), an
  * allocation the pcp list does not serve, the record's end. The differential test
  * (tests/sim/test-touch-run.c) replays with PsRunOptions.touch_run_off (every fault one at a time,
  * through ps_alloc_pcp_hit) and requires the same outputs.
  */
+#define TOUCH_RUN_LRU 64
 typedef struct {
 	uint64_t path_v, fault_v; /* the pcp path's and the fault's sample runs: value, count */
 	uint32_t path_n, fault_n;
@@ -479,7 +482,19 @@ typedef struct {
 	unsigned alloc_flags;
 	int pindex;
 	bool zone_known;
+	/* the run's folios still to join the LRU (charged to memcg), flushed when full */
+	uint16_t memcg;
+	unsigned lru_n;
+	uint32_t lru_h[TOUCH_RUN_LRU];
+	ps_pfn_t lru_pfn[TOUCH_RUN_LRU];
 } TouchRun;
+
+/* The run's folios join the LRU (TouchRun). */
+static void touch_run_lru(PsSim *s, TouchRun *run)
+{
+	ps_lru_add_run(s->policy, run->lru_h, run->lru_pfn, run->lru_n, run->memcg);
+	run->lru_n = 0;
+}
 
 /* One sample of a run of *v (n of them so far) that h gets at the run's end. */
 G_ALWAYS_INLINE static inline void touch_run_sample(PsHist *h, uint64_t *v, uint32_t *n,
@@ -496,6 +511,8 @@ G_ALWAYS_INLINE static inline void touch_run_sample(PsHist *h, uint64_t *v, uint
 /* The end of a run: its samples added, its zone to be asked again. */
 static void touch_run_end(PsSim *s, TouchRun *run)
 {
+	if (run->lru_n)
+		touch_run_lru(s, run);
 	run->zone_known = false;
 	ps_hist_add_n(&s->hists[PS_PATH_PCP], run->path_v, run->path_n);
 	ps_hist_add_n(&s->hists[PS_LAT_FAULT], run->fault_v, run->fault_n);
@@ -687,7 +704,18 @@ G_ALWAYS_INLINE static inline uint32_t alloc_done(PsSim *s, const PsAllocOutcome
 	if (p)
 		proc_link(s, p, pi, ri);
 	/* Page cache, anon and reclaimable slab go where reclaim can find them. */
-	if (kind == PS_KIND_ANON || kind == PS_KIND_FILE || kind == PS_KIND_SLAB_RECLAIMABLE)
+	if (run) {
+		/* a run's order-0 anonymous folio of p (given for a pcp hit only): at its end */
+		uint16_t memcg = p ? p->memcg : PS_MEMCG_ROOT;
+
+		/* one touch record's run: one process, one memcg */
+		g_assert(kind == PS_KIND_ANON && !order && (!run->lru_n || memcg == run->memcg));
+		if (run->lru_n == TOUCH_RUN_LRU)
+			touch_run_lru(s, run);
+		run->memcg = memcg;
+		run->lru_h[run->lru_n] = ri;
+		run->lru_pfn[run->lru_n++] = r->pfn;
+	} else if (kind == PS_KIND_ANON || kind == PS_KIND_FILE || kind == PS_KIND_SLAB_RECLAIMABLE)
 		ps_lru_add(s->policy, ri, r->pfn, order,
 			   kind == PS_KIND_ANON	  ? PS_FOLIO_ANON
 			   : kind == PS_KIND_FILE ? PS_FOLIO_FILE

@@ -10,8 +10,9 @@
  * each place a run must end: the plain kbuild replay (thousands of pcp drains inside exits), a
  * small machine under pressure (reclaimed and swapped records among the live ones, exits whose
  * pages lie in two zones: a run that kept its first zone frees pages onto the wrong zone's pcp),
- * the same with THP and a 64 KiB mTHP size always (large folios between order-0 pages), and the
- * portable recording on its own machine.
+ * the same with THP and a 64 KiB mTHP size always (large folios between order-0 pages), the
+ * same machine with swap (swapped-out records between live ones), and the portable recording on
+ * its own machine.
  */
 #include <glib.h>
 #include <stdlib.h>
@@ -151,6 +152,29 @@ static void test_thp(void)
 	cJSON_Delete(sum);
 }
 
+/*
+ * The pressure machine with swap: swapped-out records (no run: swap slots given back) among the
+ * live ones of an exit.
+ */
+static void test_swap(void)
+{
+	g_autofree char *path = src_file("configs", "small-4k-256m.json");
+	g_autofree char *text = NULL;
+	g_autoptr(GString) t = NULL;
+	g_autoptr(PsConfig) cfg = NULL;
+	cJSON *sum;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	t = g_string_new(text);
+	g_assert_cmpuint(g_string_replace(t, "\"seed\": 1",
+					  "\"swap\": {\"size_bytes\": 268435456}, \"seed\": 1", 1),
+			 ==, 1);
+	cfg = ps_test_config_text(t->str);
+	sum = same_both_ways(cfg, "kbuild-10s.jsonl.gz");
+	g_assert_cmpfloat(total(sum, "swap_used_pages"), >, 0);
+	cJSON_Delete(sum);
+}
+
 static void test_portable(void)
 {
 	g_autoptr(PsConfig) cfg = config_file("arm64-16k-16g.json");
@@ -174,6 +198,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/exit-run/kbuild", test_kbuild);
 	g_test_add_func("/sim/exit-run/pressure", test_pressure);
 	g_test_add_func("/sim/exit-run/thp", test_thp);
+	g_test_add_func("/sim/exit-run/swap", test_swap);
 	g_test_add_func("/sim/exit-run/portable", test_portable);
 	rc = g_test_run();
 	ps_test_rm_rf(tmp_dir);

@@ -3,14 +3,17 @@
  * test-touch-run.c - sim_op_touch's runs of pcp-served faults (process.c TouchRun, issue 16)
  * against the same faults one at a time. A run asks ps_alloc_pcp_hit's zone and watermark test
  * once (ps_alloc_pcp_hit_zone) and takes each page with ps_alloc_pcp_hit_take, and adds its
- * latency samples as runs of one value; PsRunOptions.touch_run_off makes no runs (every fault
+ * latency samples as runs of one value and its folios to the LRU at its end (ps_lru_add_run);
+ * PsRunOptions.touch_run_off makes no runs (every fault
  * through ps_alloc_pcp_hit and ps_hist_add, the code before runs). Each case replays one trace both
  * ways on one machine and requires every output file to be the same bytes (summary with the totals,
  * latency histograms, per-process counts, the samples of the zones, vmstat and pcp lists). The
  * cases reach each place a run must end: the plain kbuild replay (page-table allocations and
  * pcp refills between runs), a small machine under pressure (direct reclaim, OOM kills and
  * waits, failed faults inside touches), the same with THP and a 64 KiB mTHP size always (each
- * fault ends its run when an mTHP size is on), and the portable recording on its own machine.
+ * fault ends its run when an mTHP size is on), the small machine with swap (anonymous folios
+ * reclaimed from their lists' tails: the order a run links them in shows), and the portable
+ * recording on its own machine.
  */
 #include <glib.h>
 #include <stdlib.h>
@@ -153,6 +156,29 @@ static void test_thp(void)
 	cJSON_Delete(sum);
 }
 
+/*
+ * The pressure machine with swap: anonymous folios are reclaimed from their lists' tails, so the
+ * order a run links its folios in reaches the outputs (which pages go, which refault).
+ */
+static void test_swap(void)
+{
+	g_autofree char *path = src_file("configs", "small-4k-256m.json");
+	g_autofree char *text = NULL;
+	g_autoptr(GString) t = NULL;
+	g_autoptr(PsConfig) cfg = NULL;
+	cJSON *sum;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	t = g_string_new(text);
+	g_assert_cmpuint(g_string_replace(t, "\"seed\": 1",
+					  "\"swap\": {\"size_bytes\": 268435456}, \"seed\": 1", 1),
+			 ==, 1);
+	cfg = ps_test_config_text(t->str);
+	sum = same_both_ways(cfg, "kbuild-10s.jsonl.gz");
+	g_assert_cmpfloat(total(sum, "swap_used_pages"), >, 0);
+	cJSON_Delete(sum);
+}
+
 static void test_portable(void)
 {
 	g_autoptr(PsConfig) cfg = config_file("arm64-16k-16g.json");
@@ -176,6 +202,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/sim/touch-run/kbuild", test_kbuild);
 	g_test_add_func("/sim/touch-run/pressure", test_pressure);
 	g_test_add_func("/sim/touch-run/thp", test_thp);
+	g_test_add_func("/sim/touch-run/swap", test_swap);
 	g_test_add_func("/sim/touch-run/portable", test_portable);
 	rc = g_test_run();
 	ps_test_rm_rf(tmp_dir);
