@@ -474,19 +474,77 @@ void ps_free_pcp(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
 	free_pcp(m, z, &z->pcp[cpu], cpu, pfn, order, mt);
 }
 
+/*
+ * ps_free_pcp_run's frees that cannot drain, from pfns[0]: while neither RECLAIM_ACTIVE nor
+ * BELOW_HIGH is set and the last free was of order 0, pcp_free_high of an order-0 free halves
+ * alloc_factor, steps free_count up to its cap, and nr_pcp_high sets high to pcp->high clamped
+ * (the same each time) and returns it; a free below that high changes nothing else. So the
+ * frees that leave count below high go in one stretch, their counts added at its end: the
+ * state of as many free_pcp calls. Returns the pages freed (it stops before an isolated
+ * pageblock's page and before the free that reaches high).
+ */
+static unsigned free_pcp_stretch(PsMachine *m, PsZone *z, PsPcp *pcp, int cpu, const ps_pfn_t *pfns,
+				 unsigned n)
+{
+	int high, cap;
+	unsigned j, room;
+
+	if ((z->flags & (PS_ZONE_RECLAIM_ACTIVE | PS_ZONE_BELOW_HIGH)) ||
+	    (pcp->flags & PS_PCPF_PREV_FREE_HIGH_ORDER) || pcp->high_min == pcp->high_max)
+		return 0;
+	high = CLAMP(pcp->high, pcp->high_min, pcp->high_max);
+	if (high <= pcp->count + 1)
+		return 0;
+	room = MIN(n, (unsigned)(high - pcp->count - 1));
+	for (j = 0; j < room; j++) {
+		ps_pfn_t pfn = pfns[j];
+		enum ps_migratetype mt;
+		int pindex;
+
+		g_assert(ps_page_state(m, pfn) == PS_PAGE_ALLOCATED && ps_page_order(m, pfn) == 0);
+		mt = ps_pageblock_mt(m, pfn);
+		if (mt == PS_MT_ISOLATE)
+			break;
+		if (mt >= PS_MT_PCPTYPES)
+			mt = PS_MT_MOVABLE;
+		g_assert(z->nr_allocated >= 1);
+		z->nr_allocated--;
+		pindex = ps_pcp_list_index(m, 0, mt);
+		ps_page_set(m, pfn, PS_PAGE_PCP, 0);
+		ps_list_add_head(m, &pcp->lists[pindex], pfn);
+		pcp_slot_set(m, pfn, cpu, pindex);
+	}
+	if (!j)
+		return 0;
+	m->vm_events[PS_PGFREE] += j;
+	pcp->count += (int)j;
+	z->nr_pcp += j;
+	pcp->alloc_factor = j >= 8 ? 0 : (uint8_t)(pcp->alloc_factor >> j);
+	cap = pcp->batch << scale_max(m);
+	if (pcp->free_count < cap)
+		pcp->free_count = MIN(pcp->free_count + (int)j, cap);
+	pcp->high = high;
+	return j;
+}
+
 unsigned ps_free_pcp_run(PsMachine *m, PsZone *z, int cpu, const ps_pfn_t *pfns, unsigned n)
 {
 	PsPcp *pcp = &z->pcp[cpu];
-	unsigned i;
+	unsigned i = 0;
 
 	/* __free_frozen_pages' pcp_spin_trylock fails: every page to the buddy (the caller's) */
 	if (G_UNLIKELY(m->pcp_lock_held == cpu + 1) || !n)
 		return 0;
 	ps_pcp_mark_cpu_active(m, cpu);
-	for (i = 0; i < n; i++) {
-		ps_pfn_t pfn = pfns[i];
+	while (i < n) {
+		ps_pfn_t pfn;
 		enum ps_migratetype mt;
 
+		i += free_pcp_stretch(m, z, pcp, cpu, pfns + i, n - i);
+		if (i == n)
+			break;
+		/* the next one one by one: it may drain, or the stretch could not start */
+		pfn = pfns[i];
 		g_assert(ps_page_state(m, pfn) == PS_PAGE_ALLOCATED && ps_page_order(m, pfn) == 0);
 		mt = ps_pageblock_mt(m, pfn);
 		/* an isolated pageblock's page goes to the buddy (free_one_page): the caller's */
@@ -499,6 +557,7 @@ unsigned ps_free_pcp_run(PsMachine *m, PsZone *z, int cpu, const ps_pfn_t *pfns,
 		z->nr_allocated--;
 		if (free_pcp(m, z, pcp, cpu, pfn, 0, mt))
 			return i + 1;
+		i++;
 	}
 	return i;
 }
