@@ -372,6 +372,8 @@ static char *event_end(char *ev, bool *syscall)
  */
 typedef struct {
 	uint64_t line; /* the line's number (1 the first); 0: none */
+	uint32_t span; /* the bytes it takes in the text (ps_line_reader_span), for the follower */
+	bool scanned;  /* scan_line took it: the rest is set */
 	uint64_t ts_ns;
 	uint32_t comm_off; /* the first byte that is not a space */
 	uint32_t b_off, ts_off;
@@ -4401,6 +4403,7 @@ static int first_step(Imp *im, GError **error)
 	uint64_t pfn;
 	bool free;
 	int rc;
+	LineHint *h = NULL;
 
 	if (f->eof)
 		return 0;
@@ -4411,22 +4414,25 @@ static int first_step(Imp *im, GError **error)
 	if (rc != 1)
 		return rc;
 	f->lines++;
+	if (im->hints) {
+		/* the lines the main pass has not taken, and its current one, stay */
+		if (f->lines - im->main_lines >= im->hints_mask &&
+		    im->hints_mask + 1 < IMP_HINTS_MAX)
+			hints_grow(im);
+		/* lines are at most PS_TRACE_LINE_MAX bytes: the span and offsets fit */
+		h = &im->hints[f->lines & im->hints_mask];
+		h->line = f->lines;
+		h->span = (uint32_t)ps_line_reader_span(im->in);
+		h->scanned = false;
+	}
 	if (memchr(s, '\0', len)) {
 		f->nul = true;
 		return 1;
 	}
 	if (!scan_line(s, len, &sc))
 		return 1;
-	if (im->hints) {
-		LineHint *h;
-
-		/* the lines the main pass has not taken, and its current one, stay */
-		if (f->lines - im->main_lines >= im->hints_mask &&
-		    im->hints_mask + 1 < IMP_HINTS_MAX)
-			hints_grow(im);
-		/* lines are at most PS_TRACE_LINE_MAX bytes: the offsets fit */
-		h = &im->hints[f->lines & im->hints_mask];
-		h->line = f->lines;
+	if (h) {
+		h->scanned = true;
 		h->ts_ns = sc.ts_ns;
 		h->comm_off = (uint32_t)(sc.comm - s);
 		h->b_off = (uint32_t)(sc.b - s);
@@ -4644,9 +4650,13 @@ static int main_next(Imp *im, char **s, gsize *len, GError **error)
 		im->nul_free = im->follow && !f->nul;
 	if (im->dat)
 		rc = ps_tracedat_next(im->dat, s, len, error);
-	else if (im->follow)
-		rc = ps_line_reader_next_behind(im->in, s, len);
-	else
+	else if (im->follow) {
+		/* hints exist when following: the line's span, as the first pass read it */
+		const LineHint *h = &im->hints[(im->main_lines + 1) & im->hints_mask];
+
+		rc = ps_line_reader_next_behind_span(
+		    im->in, h->line == im->main_lines + 1 ? h->span : 0, s, len);
+	} else
 		rc = next_line(im->in, s, len, error);
 	im->main_lines += rc == 1;
 	return rc;
@@ -5102,7 +5112,7 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 		const LineHint *h =
 		    im->follow && im->hints ? &im->hints[im->main_lines & im->hints_mask] : NULL;
 
-		if (h && h->line != im->main_lines)
+		if (h && (h->line != im->main_lines || !h->scanned))
 			h = NULL;
 		/* a line scan_line took is no header line (it refuses those as non_event_line) */
 		if (!h && non_event_line(im, s))

@@ -81,6 +81,13 @@ int ps_line_reader_next(PsLineReader *r, char **line, gsize *len, GError **error
  */
 bool ps_line_reader_follow(PsLineReader *r);
 int ps_line_reader_next_behind(PsLineReader *r, char **line, gsize *len);
+/*
+ * The bytes the last line ps_line_reader_next handed out took in the text (its newline
+ * included; never 0 for a line). Given to ps_line_reader_next_behind_span for that same line,
+ * the follower takes the line's end from it instead of searching the text for it again.
+ */
+gsize ps_line_reader_span(const PsLineReader *r);
+int ps_line_reader_next_behind_span(PsLineReader *r, gsize span, char **line, gsize *len);
 uint64_t ps_line_reader_behind_line(const PsLineReader *r); /* the follower's lines so far */
 const char *ps_line_reader_name(const PsLineReader *r);	    /* path, or "<stdin>" */
 const char *ps_line_reader_path(const PsLineReader *r);	    /* as given ("-" for standard input) */

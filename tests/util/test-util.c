@@ -310,10 +310,12 @@ static void test_lines_kept(void)
 
 /*
  * Reads r with ps_line_reader_next ahead and ps_line_reader_next_behind after it: `ahead` lines
- * first, then one behind for each `step` ahead, then the rest behind. Returns the lines behind,
- * joined by '|' (the lines ahead are scribbled over: they must be copies), and checks the first
- * line behind is still intact, in place, once the reader has read on to the end (its buffer grown
- * or moved meanwhile when the text is longer than the buffer it started with).
+ * first, then one behind for each `step` ahead, then the rest behind; every other line behind with
+ * ps_line_reader_next_behind_span, given the span ps_line_reader_span told for it ahead (as the
+ * import's first pass keeps it), and each line's span checked against its text. Returns the lines
+ * behind, joined by '|' (the lines ahead are scribbled over: they must be copies), and checks the
+ * first line behind is still intact, in place, once the reader has read on to the end (its buffer
+ * grown or moved meanwhile when the text is longer than the buffer it started with).
  */
 static char *follow_lines(PsLineReader *r, unsigned ahead, unsigned step)
 {
@@ -324,6 +326,7 @@ static char *follow_lines(PsLineReader *r, unsigned ahead, unsigned step)
 	gsize len;
 	int rc = 1;
 	unsigned n = 0;
+	g_autoptr(GArray) spans = g_array_new(FALSE, FALSE, sizeof(gsize));
 
 	g_assert_true(ps_line_reader_follow(r));
 	g_assert_false(ps_line_reader_rewind(r, false));
@@ -331,11 +334,23 @@ static char *follow_lines(PsLineReader *r, unsigned ahead, unsigned step)
 	for (unsigned i = 0; rc == 1; i++) {
 		rc = ps_line_reader_next(r, &line, &len, &error);
 		g_assert_no_error(error);
-		if (rc == 1)
+		if (rc == 1) {
+			gsize span = ps_line_reader_span(r);
+
+			g_array_append_val(spans, span);
 			memset(line, '#', len);
+		}
 		if (rc == 1 && (i < ahead || (i - ahead) % step != 0))
 			continue;
-		while (ps_line_reader_next_behind(r, &line, &len) == 1) {
+		while ((n % 2 ? ps_line_reader_next_behind_span(r, g_array_index(spans, gsize, n),
+								&line, &len)
+			      : ps_line_reader_next_behind(r, &line, &len)) == 1) {
+			gsize span = g_array_index(spans, gsize, n);
+
+			/* its bytes, a '\r' before its newline, its newline (not a cut last line's)
+			 */
+			g_assert_cmpuint(span, >=, len);
+			g_assert_cmpuint(span, <=, len + 2);
 			g_assert_cmpuint(strlen(line), ==, len);
 			g_assert_cmpuint(ps_line_reader_behind_line(r), ==, ++n);
 			g_string_append_printf(out, "%s|", line);
@@ -343,8 +358,13 @@ static char *follow_lines(PsLineReader *r, unsigned ahead, unsigned step)
 				first = line;
 				first_copy = g_strdup(line);
 				/* held while the reader reads on: the next behind call frees it */
-				for (unsigned k = 0; k < ahead && rc == 1; k++, i++)
+				for (unsigned k = 0; k < ahead && rc == 1; k++, i++) {
 					rc = ps_line_reader_next(r, &line, &len, &error);
+					if (rc == 1) {
+						span = ps_line_reader_span(r);
+						g_array_append_val(spans, span);
+					}
+				}
 				g_assert_cmpstr(first, ==, first_copy);
 			} else {
 				memset(line, '%', len); /* the pass behind writes into its lines */
