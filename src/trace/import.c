@@ -360,6 +360,31 @@ static char *event_end(char *ev, bool *syscall)
 	return strchrnul(p, ' ');
 }
 
+/* What an event name is, for the tests of its name on every line (EvMemo.kind, LineHint.kind) */
+enum {
+	EVK_MM_PAGE = 1,    /* "mm_page_..." */
+	EVK_COMPACTION = 2, /* "mm_compaction_..." */
+	EVK_NAMES = 4,	    /* a pfn's naming line's event (scan_names) */
+	EVK_ALLOC = 8,	    /* mm_page_alloc */
+	EVK_FREE = 16,	    /* mm_page_free */
+	EVK_KNOWN = 128	    /* set: the rest is known (LineHint: the line was looked up) */
+};
+
+/*
+ * An event name the first pass has seen, with what classify makes of it and its EVK_ bits:
+ * a recording has a few dozen names, so classify's walk of strcmp calls and the prefix tests ran
+ * on every line for the same answers (strcmp 59 M, strncmp 34 M of ftrace-build-6.18's parse
+ * thread, most of it on event names). In Imp.ev_memo by a hash of the name; a name that does not
+ * fit is looked up each time.
+ */
+#define EV_MEMO 64 /* a power of two */
+typedef struct {
+	char name[40];
+	uint8_t len; /* 0: empty */
+	int8_t cls, obs;
+	uint8_t kind;
+} EvMemo;
+
 /*
  * What the first pass (scan_line) found of a line the main pass splits after it: where its
  * comm, ` [CPU]` field's '[', timestamp and event name are (bytes from the line's start), the
@@ -385,6 +410,9 @@ typedef struct {
 	bool has_flags, ts_overflow;
 	bool syscall;	 /* ftrace's "sys_mmap(...)" / "sys_mmap -> ..." line */
 	bool sys_prefix; /* the name had a "system:" prefix (perf) */
+	/* the name's EvMemo: its EVK_ bits (EVK_KNOWN set when looked up), classify's answer */
+	uint8_t kind;
+	int8_t cls, obs;
 } LineHint;
 
 /*
@@ -392,7 +420,7 @@ typedef struct {
  * the anchor: the first "[digits]" preceded by a space. hint: the first pass's findings for this
  * line, or NULL.
  */
-static const char *split_rest(Line *l, char *p);
+static const char *split_rest(Line *l, char *p, int mm_page);
 
 static const char *split_line(char *s, gsize len, Line *l, const LineHint *hint)
 {
@@ -480,7 +508,7 @@ static const char *split_line(char *s, gsize len, Line *l, const LineHint *hint)
 			return split_syscall(l, p);
 		*p++ = '\0';
 		l->perf_style |= hint->sys_prefix;
-		return split_rest(l, p);
+		return split_rest(l, p, hint->kind & EVK_KNOWN ? !!(hint->kind & EVK_MM_PAGE) : -1);
 	}
 	/* after "]": optional flags column, then "SECONDS.FRACTION:" */
 	p = strchr(b, ']') + 1;
@@ -512,12 +540,17 @@ static const char *split_line(char *s, gsize len, Line *l, const LineHint *hint)
 			l->perf_style = true;
 		}
 	}
-	return split_rest(l, p);
+	return split_rest(l, p, -1);
 }
 
-/* split_line from the event name on (l->event terminated), p just past its ':'. */
-static const char *split_rest(Line *l, char *p)
+/*
+ * split_line from the event name on (l->event terminated), p just past its ':'; mm_page: whether
+ * the name starts "mm_page_" (EVK_MM_PAGE), -1 not known yet.
+ */
+static const char *split_rest(Line *l, char *p, int mm_page)
 {
+	const char *const name = l->event;
+
 	if (l->event[0] == 'p' && strcmp(l->event, "print") == 0) {
 		/*
 		 * trace-cmd (report, and a trace.dat's lines) names a trace_marker write's event
@@ -546,7 +579,9 @@ static const char *split_rest(Line *l, char *p)
 	 * raw is read by markers, the compaction events' range and filemap's dev, not by the
 	 * mm_page_* events, most of a recording's lines
 	 */
-	if (!has_prefix(l->event, "mm_page_")) {
+	if (mm_page < 0 || l->event != name)
+		mm_page = has_prefix(l->event, "mm_page_");
+	if (!mm_page) {
 		const char *r = p;
 		gsize n;
 
@@ -781,6 +816,8 @@ typedef struct {
 	bool follow;
 	uint64_t main_lines;
 	First first;
+	EvMemo ev_memo[EV_MEMO]; /* the event names seen (ev_lookup) */
+	EvMemo ev_spill;	 /* a name too long for them */
 	/* with follow: the first pass's LineHint of the line numbered n at n & hints_mask */
 	LineHint *hints;
 	size_t hints_mask;
@@ -1977,6 +2014,38 @@ static enum ev_class classify(const char *name, enum ps_observed_event *obs)
 	    g_str_has_suffix(name, "_task_reaping"))
 		return EVC_KNOWN;
 	return EVC_UNKNOWN;
+}
+
+/* The EvMemo of event name (len bytes, NUL-terminated): found, else made (see EvMemo). */
+static const EvMemo *ev_lookup(Imp *im, const char *name, size_t len)
+{
+	EvMemo *m =
+	    &im->ev_memo[(len * 7 + (guchar)name[len ? len - 1 : 0] * 3 + (guchar)name[len / 2]) &
+			 (EV_MEMO - 1)];
+	enum ps_observed_event obs = PS_OBS_ZONE_LOCKED;
+
+	if (m->len == len && memcmp(m->name, name, len) == 0)
+		return m;
+	if (len == 0 || len >= sizeof(m->name))
+		m = &im->ev_spill;
+	m->len = (uint8_t)MIN(len, sizeof(m->name) - 1);
+	memcpy(m->name, name, m->len);
+	m->cls = (int8_t)classify(name, &obs);
+	m->obs = (int8_t)obs;
+	m->kind = EVK_KNOWN;
+	if (has_prefix(name, "mm_page_")) {
+		m->kind |= EVK_MM_PAGE;
+		if (strcmp(name + 8, "alloc") == 0)
+			m->kind |= EVK_ALLOC | EVK_NAMES;
+		else if (strcmp(name + 8, "free") == 0)
+			m->kind |= EVK_FREE | EVK_NAMES;
+		else if (strcmp(name + 8, "alloc_zone_locked") == 0 ||
+			 strcmp(name + 8, "pcpu_drain") == 0)
+			m->kind |= EVK_NAMES;
+	}
+	if (has_prefix(name, "mm_compaction_"))
+		m->kind |= EVK_COMPACTION;
+	return m;
 }
 
 /*
@@ -4241,18 +4310,16 @@ static bool scan_u64(const char *v, const char *v_end, uint64_t *out)
  * mm_page_pcpu_drain; *free: it is an mm_page_free. The same lines the main pass counts with
  * bulk_name.
  */
-static bool scan_names(const Scan *sc, uint64_t *pfn, bool *free)
+static bool scan_names(const Scan *sc, uint8_t kind, uint64_t *pfn, bool *free)
 {
-	const char *e = sc->event, *v, *v_end;
+	const char *v, *v_end;
 	bool alloc;
 
-	if (!sc->payload || !has_prefix(e, "mm_page_"))
+	/* kind: the name's EvMemo bits */
+	if (!sc->payload || !(kind & EVK_NAMES))
 		return false;
-	alloc = strcmp(e + 8, "alloc") == 0;
-	*free = !alloc && strcmp(e + 8, "free") == 0;
-	if (!alloc && !*free && strcmp(e + 8, "alloc_zone_locked") != 0 &&
-	    strcmp(e + 8, "pcpu_drain") != 0)
-		return false;
+	alloc = kind & EVK_ALLOC;
+	*free = kind & EVK_FREE;
 	if (!scan_kv(sc->payload, "pfn", &v, &v_end) || !scan_u64(v, v_end, pfn))
 		return false;
 	return !alloc || *pfn != 0;
@@ -4404,6 +4471,7 @@ static int first_step(Imp *im, GError **error)
 	bool free;
 	int rc;
 	LineHint *h = NULL;
+	uint8_t kind = 0;
 
 	if (f->eof)
 		return 0;
@@ -4447,9 +4515,19 @@ static int first_step(Imp *im, GError **error)
 		h->syscall = sc.syscall;
 		h->sys_prefix = sc.sys_prefix;
 	}
+	if (h || f->bulk) {
+		const EvMemo *m = ev_lookup(im, sc.event, (size_t)(sc.ev_end - sc.event));
+
+		kind = m->kind;
+		if (h) {
+			h->kind = m->kind;
+			h->cls = m->cls;
+			h->obs = m->obs;
+		}
+	}
 	if (f->vmstat && !vmstat_note(im, sc.event, sc.comm, sc.ts))
 		f->vmstat = false;
-	if (f->bulk && scan_names(&sc, &pfn, &free))
+	if (f->bulk && scan_names(&sc, kind, &pfn, &free))
 		first_naming(im, f, &sc, pfn, free);
 	return 1;
 }
@@ -5100,6 +5178,9 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 	enum ev_class cls;
 	PsTraceEvent ev;
 	uint64_t t;
+	const char *hint_event = NULL; /* the name the hint's kind, cls and obs are of */
+	uint8_t kind = 0;
+	int8_t h_cls = 0, h_obs = 0;
 
 	im->st->lines++;
 	if (!im->nul_free && memchr(s, '\0', len))
@@ -5118,6 +5199,13 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 		if (!h && non_event_line(im, s))
 			return TRUE;
 		what = split_line(s, len, &l, h);
+		if (h && (h->kind & EVK_KNOWN)) {
+			/* copied: a first pass the main pass runs below may move the ring */
+			hint_event = s + h->ev_off;
+			kind = h->kind;
+			h_cls = h->cls;
+			h_obs = h->obs;
+		}
 	}
 	if (what && strcmp(what, "no [CPU] field") == 0 && lost_events_line(im, s))
 		return TRUE;
@@ -5156,10 +5244,17 @@ static gboolean import_line(Imp *im, char *s, gsize len, GError **error)
 		t = trace_time(im, l.ts_ns);
 		return note_mempolicies(im, l.ts_ns, t, error) && note_marker(im, &l, t, error);
 	}
-	cls = classify(l.event, &obs);
+	/* the name as the first pass looked it up (split_rest may have renamed a "print") */
+	if (l.event == hint_event) {
+		cls = (enum ev_class)h_cls;
+		obs = (enum ps_observed_event)h_obs;
+	} else {
+		kind = 0;
+		cls = classify(l.event, &obs);
+	}
 	if (cls == EVC_MIGRATE_PTE)
 		return note_migration(im, &l, error);
-	if (has_prefix(l.event, "mm_compaction_"))
+	if (kind ? (kind & EVK_COMPACTION) : has_prefix(l.event, "mm_compaction_"))
 		note_compaction_window(im, &l);
 	if (cls != EVC_FREE && l.cpu < im->hdr.cpus)
 		im->mig[l.cpu].pid = -1;
