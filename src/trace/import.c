@@ -123,7 +123,7 @@ static int next_line(PsLineReader *in, char **line, gsize *len, GError **error)
 #define IMP_ASSUME 4096
 /*
  * LineHints kept (powers of two): the ring starts at IMP_HINTS and doubles while the first pass
- * reads further ahead of the main pass, up to IMP_HINTS_MAX (48 MiB); a line further ahead than
+ * reads further ahead of the main pass, up to IMP_HINTS_MAX (64 MiB); a line further ahead than
  * that gets none
  */
 #define IMP_HINTS     65536
@@ -140,6 +140,8 @@ typedef struct {
 	const char *ts_text; /* the timestamp as written, ts_len bytes (for messages) */
 	int ts_len;
 	const char *event; /* without a "system:" prefix, NUL-terminated */
+	bool pfn_ok;	   /* pfn: the "pfn" value as get_u64 reads it (from the first pass) */
+	uint64_t pfn;
 	int nkv;
 	const char *key[IMP_MAX_KV]; /* NUL-terminated, without '=' */
 	const char *val[IMP_MAX_KV]; /* NUL-terminated, trailing ',' removed */
@@ -413,6 +415,8 @@ typedef struct {
 	/* the name's EvMemo: its EVK_ bits (EVK_KNOWN set when looked up), classify's answer */
 	uint8_t kind;
 	int8_t cls, obs;
+	bool pfn_ok; /* pfn: its "pfn" value, read by scan_names (a pfn's naming line) */
+	uint64_t pfn;
 } LineHint;
 
 /*
@@ -502,6 +506,8 @@ static const char *split_line(char *s, gsize len, Line *l, const LineHint *hint)
 		l->ts_overflow = hint->ts_overflow;
 		l->ts_text = ts;
 		l->ts_len = hint->ts_len;
+		l->pfn_ok = hint->pfn_ok;
+		l->pfn = hint->pfn;
 		p = line + hint->ev_end;
 		l->event = line + hint->ev_off;
 		if (hint->syscall)
@@ -1098,9 +1104,15 @@ static bool plain_u64(const char *v, uint64_t *out)
 
 static gboolean get_u64(Imp *im, const Line *l, const char *key, uint64_t *out, GError **error)
 {
-	const char *v = kv(l, key);
+	const char *v;
 	char *end = NULL;
 
+	/* a naming line's pfn as the first pass read it (scan_kv and scan_u64 read it as here) */
+	if (l->pfn_ok && key[0] == 'p' && key[1] == 'f' && key[2] == 'n' && !key[3]) {
+		*out = l->pfn;
+		return TRUE;
+	}
+	v = kv(l, key);
 	if (!v)
 		return line_error(im, error, "%s: %s: missing", l->event, key);
 	if (plain_u64(v, out))
@@ -4310,18 +4322,20 @@ static bool scan_u64(const char *v, const char *v_end, uint64_t *out)
  * mm_page_pcpu_drain; *free: it is an mm_page_free. The same lines the main pass counts with
  * bulk_name.
  */
-static bool scan_names(const Scan *sc, uint8_t kind, uint64_t *pfn, bool *free)
+static bool scan_names(const Scan *sc, uint8_t kind, uint64_t *pfn, bool *free, bool *pfn_ok)
 {
 	const char *v, *v_end;
 	bool alloc;
 
-	/* kind: the name's EvMemo bits */
+	/* kind: the name's EvMemo bits; *pfn_ok: *pfn was read */
+	*pfn_ok = false;
 	if (!sc->payload || !(kind & EVK_NAMES))
 		return false;
 	alloc = kind & EVK_ALLOC;
 	*free = kind & EVK_FREE;
 	if (!scan_kv(sc->payload, "pfn", &v, &v_end) || !scan_u64(v, v_end, pfn))
 		return false;
+	*pfn_ok = true;
 	return !alloc || *pfn != 0;
 }
 
@@ -4467,11 +4481,12 @@ static int first_step(Imp *im, GError **error)
 	char *s;
 	gsize len;
 	Scan sc;
-	uint64_t pfn;
+	uint64_t pfn = 0;
 	bool free;
 	int rc;
 	LineHint *h = NULL;
 	uint8_t kind = 0;
+	bool pfn_ok = false;
 
 	if (f->eof)
 		return 0;
@@ -4527,8 +4542,13 @@ static int first_step(Imp *im, GError **error)
 	}
 	if (f->vmstat && !vmstat_note(im, sc.event, sc.comm, sc.ts))
 		f->vmstat = false;
-	if (f->bulk && scan_names(&sc, kind, &pfn, &free))
+	if (f->bulk && scan_names(&sc, kind, &pfn, &free, &pfn_ok))
 		first_naming(im, f, &sc, pfn, free);
+	if (h) {
+		/* the main pass's get_u64 of "pfn" takes it */
+		h->pfn_ok = pfn_ok;
+		h->pfn = pfn;
+	}
 	return 1;
 }
 
