@@ -60,8 +60,69 @@ enum ps_trace_field {
 /* The key of each field, as a line spells it. */
 extern const char *const ps_field_names[PS_NR_TRACE_FIELDS];
 
-/* The range of an int-typed field of op (the kernel's bounds where it has them). */
-void ps_int_limits(enum ps_trace_op op, enum ps_trace_field f, int64_t *min, int64_t *max);
+/*
+ * The range of an int-typed field of op. Inline: the writer checks the fields of every event it
+ * writes, and with a constant field the limits fold to constants (the calls were 27 M of
+ * ftrace-build-6.18's import parse thread). Limits of the int-typed fields. The kernel's own bounds
+ * where there is one: MAX_PAGE_ORDER is at most 15 on any page size pagesim models, PID_MAX_LIMIT
+ * is 4194304, MAX_NUMNODES is 1024 (NODES_SHIFT 10), NR_CPUS is at most 8192,
+ * OOM_SCORE_ADJ_{MIN,MAX} are -1000/1000.
+ */
+#define PS_TRACE_MAX_ORDER 15
+#define PS_TRACE_MAX_PID   4194304
+#define PS_TRACE_MAX_NODES 1024
+
+static inline void ps_int_limits(enum ps_trace_op op, enum ps_trace_field f, int64_t *min,
+				 int64_t *max)
+{
+	switch (f) {
+	case PS_F_CPU:
+		*min = 0;
+		*max = PS_TRACE_MAX_CPUS - 1;
+		return;
+	case PS_F_PID:
+		*min = 0;
+		*max = PS_TRACE_MAX_PID;
+		return;
+	case PS_F_PARENT:
+	case PS_F_FORKED_BY:
+		/* a task: pid 0 (the idle task) forks only at boot */
+		*min = 1;
+		*max = PS_TRACE_MAX_PID;
+		return;
+	case PS_F_ORDER:
+	case PS_F_FALLBACK_ORDER:
+		*min = op == PS_OP_COMPACT ? -1 : 0;
+		*max = PS_TRACE_MAX_ORDER;
+		return;
+	case PS_F_MIGRATETYPE:
+	case PS_F_FALLBACK_MIGRATETYPE:
+		/* MIGRATE_TYPES is at most 6 (with CMA); room for other builds */
+		*min = 0;
+		*max = 7;
+		return;
+	case PS_F_NODE:
+		*min = 0;
+		*max = PS_TRACE_MAX_NODES - 1;
+		return;
+	case PS_F_OOM_SCORE_ADJ:
+		*min = -1000;
+		*max = 1000;
+		return;
+	case PS_F_VALUE:
+		if (op == PS_OP_DROP_CACHES) {
+			*min = 1;
+			*max = 3;
+		} else {
+			*min = INT64_MIN;
+			*max = INT64_MAX;
+		}
+		return;
+	default:
+		g_assert_not_reached();
+	}
+}
+
 /* "FIELD: must be an integer MIN..MAX, got GOT" in PS_TRACE_ERROR. */
 void ps_set_int_error(GError **error, const char *field, int64_t min, int64_t max, const char *got);
 /* The fields observed event ev needs that seen (field bits) lacks: 0 when complete. */

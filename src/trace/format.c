@@ -207,65 +207,6 @@ static const uint64_t ps_observed_required[PS_NR_OBSERVED_EVENTS] = {
     [PS_OBS_PAGE_FREE] = PS_FB(CPU) | PS_FB(PFN) | PS_FB(ORDER),
 };
 
-/*
- * Limits of the int-typed fields. The kernel's own bounds where there is one: MAX_PAGE_ORDER
- * is at most 15 on any page size pagesim models, PID_MAX_LIMIT is 4194304, MAX_NUMNODES is 1024
- * (NODES_SHIFT 10), NR_CPUS is at most 8192, OOM_SCORE_ADJ_{MIN,MAX} are -1000/1000.
- */
-#define PS_TRACE_MAX_ORDER 15
-#define PS_TRACE_MAX_PID   4194304
-#define PS_TRACE_MAX_NODES 1024
-
-void ps_int_limits(enum ps_trace_op op, enum ps_trace_field f, int64_t *min, int64_t *max)
-{
-	switch (f) {
-	case PS_F_CPU:
-		*min = 0;
-		*max = PS_TRACE_MAX_CPUS - 1;
-		return;
-	case PS_F_PID:
-		*min = 0;
-		*max = PS_TRACE_MAX_PID;
-		return;
-	case PS_F_PARENT:
-	case PS_F_FORKED_BY:
-		/* a task: pid 0 (the idle task) forks only at boot */
-		*min = 1;
-		*max = PS_TRACE_MAX_PID;
-		return;
-	case PS_F_ORDER:
-	case PS_F_FALLBACK_ORDER:
-		*min = op == PS_OP_COMPACT ? -1 : 0;
-		*max = PS_TRACE_MAX_ORDER;
-		return;
-	case PS_F_MIGRATETYPE:
-	case PS_F_FALLBACK_MIGRATETYPE:
-		/* MIGRATE_TYPES is at most 6 (with CMA); room for other builds */
-		*min = 0;
-		*max = 7;
-		return;
-	case PS_F_NODE:
-		*min = 0;
-		*max = PS_TRACE_MAX_NODES - 1;
-		return;
-	case PS_F_OOM_SCORE_ADJ:
-		*min = -1000;
-		*max = 1000;
-		return;
-	case PS_F_VALUE:
-		if (op == PS_OP_DROP_CACHES) {
-			*min = 1;
-			*max = 3;
-		} else {
-			*min = INT64_MIN;
-			*max = INT64_MAX;
-		}
-		return;
-	default:
-		g_assert_not_reached();
-	}
-}
-
 /* ---- small helpers ------------------------------------------------------------------------ */
 
 /* A user string for an error message: quoted, non-printables escaped, at most ~40 bytes. */

@@ -41,17 +41,26 @@ static uint64_t ps_observed_present(const PsTraceEvent *ev)
 
 /* ---- checks on a filled-in event (what the writer refuses to write) ----------------------- */
 
-static gboolean ps_check_int(enum ps_trace_op op, enum ps_trace_field f, int64_t v, GError **error)
+static G_GNUC_NO_INLINE gboolean ps_int_error(enum ps_trace_op op, enum ps_trace_field f, int64_t v,
+					      GError **error)
 {
 	int64_t min, max;
 	char got[24];
 
 	ps_int_limits(op, f, &min, &max);
-	if (v >= min && v <= max)
-		return TRUE;
 	g_snprintf(got, sizeof(got), "%" PRId64, v);
 	ps_set_int_error(error, ps_field_names[f], min, max, got);
 	return FALSE;
+}
+
+/* Inline, its error apart: the range test of a constant field is two compares. */
+static inline gboolean ps_check_int(enum ps_trace_op op, enum ps_trace_field f, int64_t v,
+				    GError **error)
+{
+	int64_t min, max;
+
+	ps_int_limits(op, f, &min, &max);
+	return (v >= min && v <= max) || ps_int_error(op, f, v, error);
 }
 
 /* A proc record's fork: by one task, and not by itself; with or without a copy, not both. */
