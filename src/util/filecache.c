@@ -538,7 +538,7 @@ uint64_t ps_cache_max_bytes(void)
 	const char *v = g_getenv("PAGESIM_CACHE_MAX");
 	static const char units[] = "KMGT";
 	char *end = NULL;
-	uint64_t n;
+	uint64_t n = 0; /* set whenever end moves past v */
 	const char *u = NULL;
 
 	if (!v || !*v)
