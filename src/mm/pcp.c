@@ -354,7 +354,12 @@ void ps_pcp_free_bulk(PsMachine *m, PsZone *z, PsPcp *pcp, int count, int pindex
 		m->hooks.pcpu_drain(m->hook_data.pcpu_drain, z, drained);
 }
 
-/* nr_pcp_high: the effective high for this free, adjusting pcp->high on the way. */
+/*
+ * nr_pcp_high: the effective high for this free, adjusting pcp->high on the way.
+ * Checklist: free_pcp_stretch below repeats this function's and pcp_free_high's order-0 case
+ * (no RECLAIM_ACTIVE, no BELOW_HIGH, last free of order 0) for a stretch of frees: a change
+ * to either rule changes it too.
+ */
 static int nr_pcp_high(const PsMachine *m, PsPcp *pcp, const PsZone *z, int batch, bool free_high)
 {
 	int high_min = pcp->high_min, high_max = pcp->high_max, high;
