@@ -191,21 +191,16 @@ static int lru_zone_stat(int lru)
 }
 
 /*
- * Links handle h, of zone z, at the head (most recent) of list `lru` of its node, or at its tail,
- * and accounts it. Everything is read into locals first: the byte-sized stores to the folio
- * may alias anything, so the compiler would read the zone and the list again after each one
- * (the LRU was a quarter of a kbuild replay's per-page work).
+ * Links handle h at the head (most recent) of list l, or at its tail, and adds its pages to the
+ * list's count; the zone's counter is the caller's (list_link_zone at once, ps_lru_add_run once
+ * a run). The list's ends are read before any store to the folio.
  */
-static inline void list_link_zone(PsPolicy *p, uint32_t h, PsZone *z, int lru, bool tail)
+static inline void list_link_nocount(PsLruFolio *fo, uint32_t h, PsLruList *l, bool tail,
+				     uint64_t pages)
 {
-	PsLruFolio *fo = p->fo, *f = &fo[h];
-	PsLruList *l = &p->lru[(uint32_t)f->memcg * PS_MAX_NODES + (uint32_t)z->node][lru];
-	int64_t pages = 1ll << f->order;
-	int stat = lru_zone_stat(lru);
+	PsLruFolio *f = &fo[h];
 	uint32_t head = l->head, last = l->tail;
 
-	f->list = (uint8_t)lru;
-	f->flags |= PS_FOLIO_ON_LIST;
 	if (tail) {
 		f->next = PS_HANDLE_NONE;
 		f->prev = last;
@@ -223,7 +218,25 @@ static inline void list_link_zone(PsPolicy *p, uint32_t h, PsZone *z, int lru, b
 			l->tail = h;
 		l->head = h;
 	}
-	l->nr_pages += (uint64_t)pages;
+	l->nr_pages += pages;
+}
+
+/*
+ * Links handle h, of zone z, at the head (most recent) of list `lru` of its node, or at its tail,
+ * and accounts it. Everything is read into locals first: the byte-sized stores to the folio
+ * may alias anything, so the compiler would read the zone and the list again after each one
+ * (the LRU was a quarter of a kbuild replay's per-page work).
+ */
+static inline void list_link_zone(PsPolicy *p, uint32_t h, PsZone *z, int lru, bool tail)
+{
+	PsLruFolio *fo = p->fo, *f = &fo[h];
+	PsLruList *l = &p->lru[(uint32_t)f->memcg * PS_MAX_NODES + (uint32_t)z->node][lru];
+	int64_t pages = 1ll << f->order;
+	int stat = lru_zone_stat(lru);
+
+	list_link_nocount(fo, h, l, tail, (uint64_t)pages);
+	f->list = (uint8_t)lru;
+	f->flags |= PS_FOLIO_ON_LIST;
 	if (stat >= 0)
 		z->vm_stat[stat] += pages;
 }
@@ -233,14 +246,15 @@ static void list_link(PsPolicy *p, uint32_t h, int lru, bool tail)
 	list_link_zone(p, h, h_zone(p, h), lru, tail);
 }
 
-/* Unlinks handle h, of zone z, from its list and takes it out of the counts. */
-static inline void list_unlink_zone(PsPolicy *p, uint32_t h, PsZone *z)
+/*
+ * Unlinks handle h, of zone z, from its list and takes its pages off the list's count; the
+ * zone's counter and the folio's flags are the caller's (list_unlink_zone at once,
+ * ps_lru_del_run once a run). Returns the folio's pages.
+ */
+static inline uint64_t list_unlink_nocount(PsLruFolio *fo, uint32_t h, PsLruList *l)
 {
-	PsLruFolio *fo = p->fo, *f = &fo[h];
-	int lru = f->list;
-	PsLruList *l = &p->lru[(uint32_t)f->memcg * PS_MAX_NODES + (uint32_t)z->node][lru];
+	PsLruFolio *f = &fo[h];
 	uint64_t pages = 1ull << f->order;
-	int stat = lru_zone_stat(lru);
 	uint32_t next = f->next, prev = f->prev;
 
 	if (prev != PS_HANDLE_NONE)
@@ -251,9 +265,21 @@ static inline void list_unlink_zone(PsPolicy *p, uint32_t h, PsZone *z)
 		fo[next].prev = prev;
 	else
 		l->tail = prev;
-	f->flags &= (uint8_t)~PS_FOLIO_ON_LIST;
 	g_assert(l->nr_pages >= pages);
 	l->nr_pages -= pages;
+	return pages;
+}
+
+/* Unlinks handle h, of zone z, from its list and takes it out of the counts. */
+static inline void list_unlink_zone(PsPolicy *p, uint32_t h, PsZone *z)
+{
+	PsLruFolio *fo = p->fo, *f = &fo[h];
+	int lru = f->list;
+	PsLruList *l = &p->lru[(uint32_t)f->memcg * PS_MAX_NODES + (uint32_t)z->node][lru];
+	int stat = lru_zone_stat(lru);
+	uint64_t pages = list_unlink_nocount(fo, h, l);
+
+	f->flags &= (uint8_t)~PS_FOLIO_ON_LIST;
 	if (stat >= 0)
 		z->vm_stat[stat] -= (int64_t)pages;
 }
@@ -567,7 +593,7 @@ void ps_lru_add_run(PsPolicy *p, const uint32_t *hs, const ps_pfn_t *pfns, unsig
 	PsLruList *l = NULL;
 
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t h = hs[i], head;
+		uint32_t h = hs[i];
 		PsZone *zi = ps_pfn_zone_hinted(p->m, pfns[i]);
 		PsLruFolio *fo, *f;
 
@@ -588,20 +614,12 @@ void ps_lru_add_run(PsPolicy *p, const uint32_t *hs, const ps_pfn_t *pfns, unsig
 		fo = p->fo;
 		f = &fo[h];
 		g_assert(!(f->flags & PS_FOLIO_ON_LIST));
-		head = l->head;
+		list_link_nocount(fo, h, l, false, 1);
 		f->flags = PS_FOLIO_ON_LIST;
 		f->order = 0;
 		f->zone = (uint8_t)z->idx;
 		f->memcg = memcg;
 		f->list = PS_LRU_INACTIVE_ANON;
-		f->prev = PS_HANDLE_NONE;
-		f->next = head;
-		if (head != PS_HANDLE_NONE)
-			fo[head].prev = h;
-		else
-			l->tail = h;
-		l->head = h;
-		l->nr_pages++;
 		pages++;
 	}
 	if (z)
@@ -768,7 +786,7 @@ void ps_lru_del_run(PsPolicy *p, const uint32_t *hs, unsigned n)
 	PsZone *z = NULL;
 
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t h = hs[i], next, prev;
+		uint32_t h = hs[i];
 		PsLruFolio *f;
 		PsLruList *l;
 		int lru;
@@ -789,19 +807,7 @@ void ps_lru_del_run(PsPolicy *p, const uint32_t *hs, unsigned n)
 		}
 		lru = f->list;
 		l = &p->lru[(uint32_t)f->memcg * PS_MAX_NODES + (uint32_t)z->node][lru];
-		next = f->next;
-		prev = f->prev;
-		if (prev != PS_HANDLE_NONE)
-			fo[prev].next = next;
-		else
-			l->head = next;
-		if (next != PS_HANDLE_NONE)
-			fo[next].prev = prev;
-		else
-			l->tail = prev;
-		g_assert(l->nr_pages >= (1ull << f->order));
-		l->nr_pages -= 1ull << f->order;
-		pages[lru] += 1ll << f->order;
+		pages[lru] += (int64_t)list_unlink_nocount(fo, h, l);
 		f->flags = 0;
 	}
 	if (z)
