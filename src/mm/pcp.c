@@ -480,6 +480,24 @@ void ps_free_pcp(PsMachine *m, PsZone *z, int cpu, ps_pfn_t pfn, unsigned order,
 }
 
 /*
+ * An exit run's order-0 page leaves the zone's allocated pages for a pcp list: the list's type in
+ * *mt (HIGHATOMIC and CMA pages to the movable list, as ps_free_pages_zone), or false, nothing
+ * changed, for an isolated pageblock's page (the buddy's, free_one_page: the caller's).
+ */
+static inline bool run_page_out(PsMachine *m, PsZone *z, ps_pfn_t pfn, enum ps_migratetype *mt)
+{
+	g_assert(ps_page_state(m, pfn) == PS_PAGE_ALLOCATED && ps_page_order(m, pfn) == 0);
+	*mt = ps_pageblock_mt(m, pfn);
+	if (*mt == PS_MT_ISOLATE)
+		return false;
+	if (*mt >= PS_MT_PCPTYPES)
+		*mt = PS_MT_MOVABLE;
+	g_assert(z->nr_allocated >= 1);
+	z->nr_allocated--;
+	return true;
+}
+
+/*
  * ps_free_pcp_run's frees that cannot drain, from pfns[0]: while neither RECLAIM_ACTIVE nor
  * BELOW_HIGH is set and the last free was of order 0, pcp_free_high of an order-0 free halves
  * alloc_factor, steps free_count up to its cap, and nr_pcp_high sets high to pcp->high clamped
@@ -506,14 +524,8 @@ static unsigned free_pcp_stretch(PsMachine *m, PsZone *z, PsPcp *pcp, int cpu, c
 		enum ps_migratetype mt;
 		int pindex;
 
-		g_assert(ps_page_state(m, pfn) == PS_PAGE_ALLOCATED && ps_page_order(m, pfn) == 0);
-		mt = ps_pageblock_mt(m, pfn);
-		if (mt == PS_MT_ISOLATE)
+		if (!run_page_out(m, z, pfn, &mt))
 			break;
-		if (mt >= PS_MT_PCPTYPES)
-			mt = PS_MT_MOVABLE;
-		g_assert(z->nr_allocated >= 1);
-		z->nr_allocated--;
 		pindex = ps_pcp_list_index(m, 0, mt);
 		ps_page_set(m, pfn, PS_PAGE_PCP, 0);
 		ps_list_add_head(m, &pcp->lists[pindex], pfn);
@@ -550,16 +562,8 @@ unsigned ps_free_pcp_run(PsMachine *m, PsZone *z, int cpu, const ps_pfn_t *pfns,
 			break;
 		/* the next one one by one: it may drain, or the stretch could not start */
 		pfn = pfns[i];
-		g_assert(ps_page_state(m, pfn) == PS_PAGE_ALLOCATED && ps_page_order(m, pfn) == 0);
-		mt = ps_pageblock_mt(m, pfn);
-		/* an isolated pageblock's page goes to the buddy (free_one_page): the caller's */
-		if (mt == PS_MT_ISOLATE)
+		if (!run_page_out(m, z, pfn, &mt))
 			break;
-		/* the movable list takes HIGHATOMIC (and CMA) pages, as ps_free_pages_zone */
-		if (mt >= PS_MT_PCPTYPES)
-			mt = PS_MT_MOVABLE;
-		g_assert(z->nr_allocated >= 1);
-		z->nr_allocated--;
 		if (free_pcp(m, z, pcp, cpu, pfn, 0, mt))
 			return i + 1;
 		i++;
