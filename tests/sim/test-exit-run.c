@@ -20,137 +20,51 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/policy-run.h"
+#include "../common/run-diff.h"
 
 static char *tmp_dir;
 
-/* Every regular file of run a is in run b with the same bytes, and b has no other. */
-static void assert_same_files(const char *a, const char *b)
+/* PsTestRunSwitch of PsRunOptions.exit_run_off */
+static void run_switch(PsRunOptions *o, bool off)
 {
-	g_autoptr(GDir) d = g_dir_open(a, 0, NULL);
-	g_autoptr(GDir) e = g_dir_open(b, 0, NULL);
-	const char *n;
-	guint files = 0, bfiles = 0;
-
-	g_assert_nonnull(d);
-	g_assert_nonnull(e);
-	while ((n = g_dir_read_name(d))) {
-		g_autofree char *pa = g_build_filename(a, n, NULL),
-				*pb = g_build_filename(b, n, NULL);
-		g_autofree char *ta = NULL, *tb = NULL;
-		gsize la = 0, lb = 0;
-
-		if (!g_file_test(pa, G_FILE_TEST_IS_REGULAR))
-			continue;
-		g_assert_true(g_file_get_contents(pa, &ta, &la, NULL));
-		if (!g_file_get_contents(pb, &tb, &lb, NULL))
-			g_error("%s: missing", pb);
-		if (la != lb || memcmp(ta, tb, la))
-			g_error("%s and %s differ: a run's counts or samples moved", pa, pb);
-		files++;
-	}
-	g_assert_cmpuint(files, >=, 5);
-	while ((n = g_dir_read_name(e))) {
-		g_autofree char *pb = g_build_filename(b, n, NULL);
-
-		bfiles += g_file_test(pb, G_FILE_TEST_IS_REGULAR);
-	}
-	g_assert_cmpuint(bfiles, ==, files);
+	o->exit_run_off = off;
 }
 
-/* A replay (no snapshot) of trace on cfg into out, with runs or not (PsRunOptions.exit_run_off). */
-static void replay(const PsConfig *cfg, const char *trace, const char *out, bool runs)
-{
-	g_autoptr(GError) error = NULL;
-	PsRunOptions o = {.out_dir = out, .seed = 1, .exit_run_off = !runs};
-	g_autoptr(PsSim) s = NULL;
-
-	s = ps_sim_new(cfg, &o, &error);
-	g_assert_no_error(error);
-	if (!ps_sim_run(s, trace, &error))
-		g_error("run: %s", error->message);
-}
-
-/* The file under the source tree (PAGESIM_SRCDIR) */
-static char *src_file(const char *dir, const char *name)
-{
-	const char *src = g_getenv("PAGESIM_SRCDIR");
-
-	g_assert_nonnull(src);
-	return g_build_filename(src, dir, name, NULL);
-}
-
-static PsConfig *config_file(const char *name)
-{
-	g_autofree char *path = src_file("configs", name);
-	g_autofree char *text = NULL;
-	gsize len;
-
-	g_assert_true(g_file_get_contents(path, &text, &len, NULL));
-	return ps_test_config_text(text);
-}
-
-/* Both replays of workloads/trace on cfg: the same outputs; the summary of the one with runs. */
 static cJSON *same_both_ways(const PsConfig *cfg, const char *trace_name)
 {
-	g_autofree char *trace = src_file("workloads", trace_name);
-	g_autofree char *a = g_build_filename(tmp_dir, "runs", NULL);
-	g_autofree char *b = g_build_filename(tmp_dir, "pages", NULL);
-	cJSON *sum;
-
-	replay(cfg, trace, a, true);
-	replay(cfg, trace, b, false);
-	assert_same_files(a, b);
-	sum = ps_test_read_summary(a);
-	ps_test_rm_rf(a);
-	ps_test_rm_rf(b);
-	return sum;
-}
-
-static double total(const cJSON *sum, const char *name)
-{
-	return ps_test_json_num(cJSON_GetObjectItem(sum, "totals"), name);
+	return ps_test_same_both_ways(cfg, trace_name, tmp_dir, run_switch);
 }
 
 static void test_kbuild(void)
 {
-	g_autoptr(PsConfig) cfg = config_file("x86_64-4k-16g.json");
+	g_autoptr(PsConfig) cfg = ps_test_config_edited("x86_64-4k-16g.json", NULL, NULL);
 	cJSON *sum = same_both_ways(cfg, "kbuild-10s.jsonl.gz");
 
 	/* two million pages freed by exits, nearly all in runs */
-	g_assert_cmpfloat(total(sum, "pages_freed_exit"), >, 1e6);
+	g_assert_cmpfloat(ps_test_total(sum, "pages_freed_exit"), >, 1e6);
 	cJSON_Delete(sum);
 }
 
 /* 256 MiB: exits of processes whose pages were reclaimed, swapped or OOM-killed in part. */
 static void test_pressure(void)
 {
-	g_autoptr(PsConfig) cfg = config_file("small-4k-256m.json");
+	g_autoptr(PsConfig) cfg = ps_test_config_edited("small-4k-256m.json", NULL, NULL);
 	cJSON *sum = same_both_ways(cfg, "kbuild-10s.jsonl.gz");
 
-	g_assert_cmpfloat(total(sum, "direct_reclaims"), >, 0);
-	g_assert_cmpfloat(total(sum, "pages_freed_exit"), >, 0);
+	g_assert_cmpfloat(ps_test_total(sum, "direct_reclaims"), >, 0);
+	g_assert_cmpfloat(ps_test_total(sum, "pages_freed_exit"), >, 0);
 	cJSON_Delete(sum);
 }
 
 /* The same with THP and the 64 KiB mTHP size always: large folios end runs. */
 static void test_thp(void)
 {
-	g_autofree char *path = src_file("configs", "small-4k-256m.json");
-	g_autofree char *text = NULL;
-	g_autoptr(GString) t = NULL;
-	g_autoptr(PsConfig) cfg = NULL;
-	cJSON *sum;
+	g_autoptr(PsConfig) cfg =
+	    ps_test_config_edited("small-4k-256m.json", "\"thp\": \"madvise\",",
+				  "\"thp\": \"always\", \"hugepages\": {\"64kB\": \"always\"},");
+	cJSON *sum = same_both_ways(cfg, "kbuild-10s.jsonl.gz");
 
-	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-	t = g_string_new(text);
-	g_assert_cmpuint(
-	    g_string_replace(t, "\"thp\": \"madvise\",",
-			     "\"thp\": \"always\", \"hugepages\": {\"64kB\": \"always\"},", 1),
-	    ==, 1);
-	cfg = ps_test_config_text(t->str);
-	sum = same_both_ways(cfg, "kbuild-10s.jsonl.gz");
-	g_assert_cmpfloat(total(sum, "pages_freed_exit"), >, 0);
+	g_assert_cmpfloat(ps_test_total(sum, "pages_freed_exit"), >, 0);
 	cJSON_Delete(sum);
 }
 
@@ -160,29 +74,21 @@ static void test_thp(void)
  */
 static void test_swap(void)
 {
-	g_autofree char *path = src_file("configs", "small-4k-256m.json");
-	g_autofree char *text = NULL;
-	g_autoptr(GString) t = NULL;
-	g_autoptr(PsConfig) cfg = NULL;
-	cJSON *sum;
+	g_autoptr(PsConfig) cfg =
+	    ps_test_config_edited("small-4k-256m.json", "\"seed\": 1",
+				  "\"swap\": {\"size_bytes\": 268435456}, \"seed\": 1");
+	cJSON *sum = same_both_ways(cfg, "kbuild-10s.jsonl.gz");
 
-	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-	t = g_string_new(text);
-	g_assert_cmpuint(g_string_replace(t, "\"seed\": 1",
-					  "\"swap\": {\"size_bytes\": 268435456}, \"seed\": 1", 1),
-			 ==, 1);
-	cfg = ps_test_config_text(t->str);
-	sum = same_both_ways(cfg, "kbuild-10s.jsonl.gz");
-	g_assert_cmpfloat(total(sum, "swap_used_pages"), >, 0);
+	g_assert_cmpfloat(ps_test_total(sum, "swap_used_pages"), >, 0);
 	cJSON_Delete(sum);
 }
 
 static void test_portable(void)
 {
-	g_autoptr(PsConfig) cfg = config_file("arm64-16k-16g.json");
+	g_autoptr(PsConfig) cfg = ps_test_config_edited("arm64-16k-16g.json", NULL, NULL);
 	cJSON *sum = same_both_ways(cfg, "build-portable.jsonl.gz");
 
-	g_assert_cmpfloat(total(sum, "pages_freed_exit"), >, 0);
+	g_assert_cmpfloat(ps_test_total(sum, "pages_freed_exit"), >, 0);
 	cJSON_Delete(sum);
 }
 
