@@ -26,6 +26,7 @@
 #include "../common/policy-run.h"
 #include "../common/test-util.h"
 #include "config/config.h"
+#include "mm/mm.h"
 #include "sim/sim.h"
 #include "util/util.h"
 
@@ -142,9 +143,8 @@ static void test_first_run_starts_where_kernel_did(void)
  * of the kernel's 47 runs ended COMPACT_CONTENDED (mm_compaction_end); kept whole, such order-3
  * to order-7 pieces ended two of the model's first 300 ms that way (208.6 and 269.9 ms).
  */
-#define REC_THP		 "ftrace-press-thp-6.18"
-#define UNTIL_THP_NS	 300000000ull
-#define STATUS_CONTENDED 7 /* enum compact_result COMPACT_CONTENDED, as events.jsonl writes it */
+#define REC_THP	     "ftrace-press-thp-6.18"
+#define UNTIL_THP_NS 300000000ull
 
 static void test_unknown_folios_split(void)
 {
@@ -177,7 +177,7 @@ static void test_unknown_folios_split(void)
 
 		if (type && cJSON_IsString(type) && !strcmp(type->valuestring, "compact_zone")) {
 			runs++;
-			contended += ps_test_json_num(e, "status") == STATUS_CONTENDED;
+			contended += ps_test_json_num(e, "status") == PS_COMPACT_RES_CONTENDED;
 		}
 		cJSON_Delete(e);
 	}
